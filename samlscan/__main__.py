@@ -1,0 +1,3 @@
+from samlscan.cli import main
+
+main()

@@ -1,0 +1,275 @@
+"""Every finding and root-cause code, in one place.
+
+`explain`, the SARIF rules and the docs are generated from this table; checks refer to codes by
+name and take severity and wording from here. Never rename a code: add the old name to `aliases`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from samlscan.model import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    code: str
+    severity: Severity
+    group: str
+    summary: str
+    """One line: what is wrong."""
+    fix: str
+    """What to change, and where."""
+    side: str | None
+    """Who usually acts: 'idp', 'sp', 'user', 'network', or None (input problems)."""
+    attack: str | None = None
+    """For security codes: how an attacker would use it."""
+    aliases: tuple[str, ...] = ()
+
+
+def _s(code, sev, group, summary, fix, side, attack=None, aliases=()):
+    return CodeSpec(code, sev, group, summary, fix, side, attack, tuple(aliases))
+
+
+_SPECS = (
+    # --- Input --------------------------------------------------------------------------------
+    _s("input-unreadable", E, "input", "The input could not be read (missing, unreadable, not a file).",
+       "Check the path and its permissions.", None),
+    _s("input-not-saml", W, "input", "No SAML message or known log format was found in the input.",
+       "Pass a SAMLResponse/SAMLRequest (XML, base64, form body, redirect URL), a HAR or a log file.",
+       None),
+    _s("input-bad-base64", E, "input", "The value is not valid base64.",
+       "Copy the whole value; it was probably truncated or mixed with other text.", None),
+    _s("input-bad-deflate", E, "input", "A redirect-binding value did not inflate (raw DEFLATE).",
+       "Copy the whole URL parameter; redirect-binding values are base64 of raw DEFLATE data "
+       "(SAML bindings 3.4.4.1).", None),
+    _s("input-xml-malformed", E, "input", "The decoded message is not well-formed XML.",
+       "Copy the message again from its source; it was truncated or altered.", None),
+    _s("input-dtd-forbidden", E, "input",
+       "The XML carries a DOCTYPE or entity declarations; it was refused and never resolved.",
+       "SAML messages never need a DTD (SAML core 1.3). A DOCTYPE is a sign of an XXE or "
+       "entity-expansion attack.", None,
+       attack="External entities read local files or reach internal hosts (XXE); nested entities "
+              "exhaust memory (billion laughs)."),
+    _s("input-too-large", E, "input", "The input, or what it expands to, is beyond samlscan's size limits.",
+       "Check the input; a legitimate SAML message is far below these limits.", None,
+       attack="Compression or entity bombs aim to exhaust the memory of whoever parses them."),
+    _s("input-redacted", W, "input", "A sanitizer replaced the value; nothing can be checked.",
+       "Export the capture again without redacting SAML values (or use samlscan sanitize, which keeps them).",
+       None),
+    _s("input-skipped", I, "input", "The input was skipped.", "See the reason given.", None),
+    # --- Protocol -----------------------------------------------------------------------------
+    _s("status-not-success", E, "protocol", "The IdP answered with a non-Success status.",
+       "Read the status and its message: the IdP refused to issue an assertion; fix it in the IdP "
+       "(user assignment, NameID policy, requested AuthnContext).", "idp"),
+    _s("issuer-mismatch", E, "protocol", "The Issuer differs from the IdP entity ID the SP expects.",
+       "Make the SP's IdP entity ID equal the Issuer the IdP sends (SonarQube: "
+       "sonar.auth.saml.providerId).", "sp"),
+    _s("issuer-missing", E, "protocol", "The Assertion carries no Issuer (required, SAML core 2.3.3).",
+       "Configure the IdP to include its Issuer.", "idp"),
+    _s("destination-mismatch", E, "protocol", "The Response Destination is not the SP's ACS URL.",
+       "Make the IdP's ACS/Reply URL and the SP's ACS URL identical (scheme, host, port, path). "
+       "SonarQube: ACS is sonar.core.serverBaseURL + /oauth2/callback/saml.", "sp"),
+    _s("recipient-mismatch", E, "protocol",
+       "SubjectConfirmationData Recipient is not the SP's ACS URL.",
+       "Make the IdP's ACS/Reply URL equal the SP's ACS URL (SAML profiles 4.1.4.2).", "idp"),
+    _s("audience-mismatch", E, "protocol", "No Audience equals the SP entity ID.",
+       "Make the IdP's Audience / Identifier (Entity ID) equal the SP entity ID "
+       "(SonarQube: sonar.auth.saml.applicationId).", "idp"),
+    _s("audience-missing", W, "protocol", "The assertion has no AudienceRestriction.",
+       "Configure the SP entity ID as Audience in the IdP; without it any SP would accept the "
+       "assertion.", "idp"),
+    _s("inresponseto-mismatch", E, "protocol",
+       "InResponseTo does not name the AuthnRequest the SP sent.",
+       "The response answers another request: retry the login from the SP; if it persists, the SP "
+       "lost its request state (cookies, SameSite, several nodes behind a load balancer).", "sp"),
+    _s("unsolicited-response", I, "protocol",
+       "The response has no InResponseTo: an IdP-initiated login.",
+       "SPs that require SP-initiated login (SonarQube needs its OAUTHSTATE cookie) reject it: start "
+       "the login from the SP, or configure the IdP tile to point at the SP's login URL.", "idp"),
+    _s("assertion-missing", E, "protocol", "The Response carries no Assertion.",
+       "If the status is not Success, fix that first; otherwise configure the IdP to send an "
+       "assertion.", "idp"),
+    _s("assertion-multiple", E, "protocol", "The Response carries more than one Assertion.",
+       "SPs such as java-saml and python3-saml accept exactly one; configure the IdP to send one.",
+       "idp", attack="Several assertions are a classic signature-wrapping layout."),
+    _s("version-unsupported", E, "protocol", "The message is not SAML 2.0.", "Use SAML 2.0.", "idp"),
+    _s("id-missing", E, "protocol", "The message or assertion has no ID attribute.",
+       "IDs are required (SAML core 1.3.4).", "idp"),
+    _s("request-issued", I, "protocol", "AuthnRequest decoded.", "Nothing to fix.", None),
+    # --- Time ---------------------------------------------------------------------------------
+    _s("assertion-expired", E, "time", "The assertion's Conditions NotOnOrAfter has passed.",
+       "If the capture is recent, the SP or IdP clock is wrong (sync with NTP); otherwise the "
+       "response was used too late.", "idp"),
+    _s("assertion-not-yet-valid", E, "time", "The assertion's Conditions NotBefore is in the future.",
+       "The IdP clock runs ahead of the SP clock: sync both with NTP, or raise the SP's clock skew.",
+       "idp"),
+    _s("subject-confirmation-expired", E, "time",
+       "The bearer SubjectConfirmationData NotOnOrAfter has passed.",
+       "Sync the clocks; if the IdP's validity window is very short, lengthen it.", "idp"),
+    _s("session-expired", E, "time", "AuthnStatement SessionNotOnOrAfter has passed.",
+       "The IdP session lifetime is shorter than the login took; sign in again or lengthen it.",
+       "idp"),
+    _s("clock-skew", W, "time",
+       "The IdP clock and the capture time differ by more than common SPs tolerate.",
+       "Sync the IdP and SP clocks with NTP.", "idp"),
+    _s("evaluation-time", I, "time", "How the evaluation time was chosen.",
+       "Pass --at or a capture (HAR, log) to judge the response at the moment it was used.", None),
+    # --- Signature and keys ---------------------------------------------------------------------
+    _s("signature-missing", E, "signature",
+       "Neither the Response nor the Assertion is signed (or the required one is not).",
+       "Configure the IdP to sign the assertion (or the response, or both).", "idp",
+       attack="An unsigned assertion can be forged by anyone."),
+    _s("signature-invalid", E, "signature", "A signature does not verify.",
+       "If the digest failed, the signed content was changed after signing (a proxy, a copy-paste, "
+       "tampering); if the signature value failed, the signing key is not the configured one or "
+       "SignedInfo was changed.", "idp",
+       attack="A changed signed message is either damaged or tampered with."),
+    _s("signature-cert-mismatch", E, "signature",
+       "The message was signed by a key that is not among the configured IdP certificates.",
+       "The IdP most likely rotated its signing certificate: download the current one from the IdP "
+       "(or its metadata) and configure it in the SP (SonarQube: "
+       "sonar.auth.saml.certificate.secured).", "sp"),
+    _s("signature-wrapping", E, "signature",
+       "The element an SP would consume is not the one covered by the verified signature.",
+       "Reject the response. The SP must use only the element that the signature's Reference "
+       "points at.", "sp",
+       attack="XML Signature Wrapping: a validly signed element is moved aside and an unsigned, "
+              "forged assertion is placed where the SP looks for it."),
+    _s("signature-weak-algorithm", W, "signature", "The signature or digest uses SHA-1.",
+       "Configure the IdP to sign with RSA-SHA256 and digest with SHA-256.", "idp"),
+    _s("signature-weak-key", W, "signature", "The signing key is shorter than 2048 bits (RSA).",
+       "Issue a 2048-bit (or larger) signing key in the IdP.", "idp"),
+    _s("signature-reference-invalid", E, "signature",
+       "The signature's Reference does not point at the element that holds it.",
+       "SAML core 5.4.2: the Reference URI must be '#' + the ID of the signed element.", "idp"),
+    _s("cert-expired", W, "signature", "A certificate had expired at evaluation time.",
+       "Renew the IdP signing certificate and configure the new one in the SP. (Many SPs, "
+       "SonarQube among them, do not enforce it, but IdPs stop using expired certificates.)", "idp"),
+    _s("cert-expiring-soon", I, "signature", "A certificate expires soon after evaluation time.",
+       "Plan the rollover: configure the new certificate in the SP before the IdP switches.", "idp"),
+    _s("cert-keyinfo-differs", W, "signature",
+       "The certificate in KeyInfo is not the key that verified the signature.",
+       "Harmless for SPs that pin the configured certificate, but the IdP publishes a different "
+       "certificate than it signs with; check its configuration.", "idp"),
+    _s("xml-reformatted", E, "signature",
+       "The signature breaks only because whitespace or line breaks were changed.",
+       "Use the message exactly as the browser posted it (not pretty-printed, not re-wrapped); if "
+       "the SP sees it that way, a proxy or middleware rewrites the body.", "network"),
+    _s("nameid-comment-injection", E, "signature",
+       "A comment or processing instruction splits a NameID or attribute value.",
+       "Reject it; read the full text content of the node (CVE-2017-11427).", "sp",
+       attack="The signature covers 'user@evil.com<!---->.example.com'; an SP that reads only the "
+              "first text node logs in as 'user@evil.com'."),
+    _s("assertion-replayed", W, "signature", "The same assertion or response ID was seen twice.",
+       "An SP must reject a reused ID. If it is a browser retry, ignore; otherwise investigate.", "sp",
+       attack="A captured assertion is posted again to open a session."),
+    _s("redirect-signature-invalid", E, "signature",
+       "The redirect-binding Signature does not verify over the query string.",
+       "Check the signing key; SAML bindings 3.4.4.1 signs the raw, still-encoded parameters.", "idp"),
+    # --- Encryption -------------------------------------------------------------------------------
+    _s("assertion-encrypted-no-key", W, "encryption",
+       "The assertion is encrypted and no SP private key was given.",
+       "Pass --sp-key with the SP's private key to check the assertion.", None),
+    _s("decryption-failed", E, "encryption", "The EncryptedAssertion could not be decrypted.",
+       "The IdP encrypts for another certificate than the SP's key: give the IdP the SP's current "
+       "certificate (SonarQube: sonar.auth.saml.sp.certificate.secured).", "idp"),
+    # --- Attributes ---------------------------------------------------------------------------------
+    _s("email-missing", E, "attributes", "No email address is in the assertion.",
+       "Add an email claim in the IdP, or point the SP's email attribute at it.", "idp"),
+    _s("email-under-other-name", E, "attributes",
+       "The email address is sent under another attribute name than the SP expects.",
+       "Point the SP's email attribute at the name that carries it, or rename the claim in the IdP.",
+       "sp"),
+    _s("email-empty", E, "attributes", "The email attribute is present but empty.",
+       "Fill the user's email in the IdP directory.", "idp"),
+    _s("email-multivalued", W, "attributes", "The email attribute has several values.",
+       "SPs use the first value only (SonarQube too); send one.", "idp"),
+    _s("email-invalid-format", W, "attributes", "The email attribute is not an email address.",
+       "Map the attribute to the user's mail, not their login or UPN, in the IdP.", "idp"),
+    _s("email-nameid-mismatch", I, "attributes",
+       "The NameID and the email attribute name different addresses (or differ in case).",
+       "Case-only differences create duplicate or locked accounts in many SPs; align them.", "idp"),
+    _s("login-attribute-missing", E, "attributes", "The login attribute the SP expects is missing.",
+       "Add the claim in the IdP or point the SP's login attribute at one that is sent.", "idp"),
+    _s("name-attribute-missing", E, "attributes", "The display-name attribute the SP expects is missing.",
+       "Add the claim in the IdP or point the SP's name attribute at one that is sent.", "idp"),
+    _s("group-attribute-missing", W, "attributes", "The group attribute the SP expects is missing.",
+       "Add a group claim in the IdP, or the SP will not synchronise groups.", "idp"),
+    _s("groups-overage-claim", W, "attributes",
+       "Entra ID sent a groups.link overage claim instead of the groups.",
+       "The user is in more than 150 groups: in Entra, emit only groups assigned to the application.",
+       "idp"),
+    _s("attribute-duplicate-name", W, "attributes", "Two Attribute elements share a Name.",
+       "java-saml and python3-saml reject it; merge the values into one attribute in the IdP.", "idp"),
+    _s("attribute-encrypted", W, "attributes",
+       "The assertion carries EncryptedAttribute elements, which most SPs do not support.",
+       "Send plain attributes inside an encrypted assertion instead.", "idp"),
+    _s("nameid-missing", W, "attributes", "The Subject has no NameID.",
+       "Most SPs need a NameID; configure one in the IdP.", "idp"),
+    _s("checks-skipped", I, "config", "Some checks were skipped for lack of configuration.",
+       "Pass the missing settings (flags, --config, --idp-metadata or --sonar-settings).", None),
+    # --- Root causes only logs can tell ---------------------------------------------------------
+    _s("idp-authentication-failed", E, "cause",
+       "The user failed to authenticate at the IdP (password, MFA, locked account).",
+       "The user must sign in correctly at the IdP; check the IdP's sign-in log for the reason.",
+       "user"),
+    _s("user-not-assigned", E, "cause", "The user is not assigned to the application in the IdP.",
+       "Assign the user (or a group they belong to) to the application in the IdP.", "idp"),
+    _s("reply-url-mismatch", E, "cause",
+       "The ACS URL in the AuthnRequest is not a Reply URL configured in the IdP.",
+       "Add the SP's ACS URL exactly as sent to the IdP's Reply URLs (SonarQube: check "
+       "sonar.core.serverBaseURL).", "idp"),
+    _s("app-not-found", E, "cause", "The IdP does not know the SP's entity ID.",
+       "Make the IdP application's Identifier equal the SP entity ID (SonarQube: "
+       "sonar.auth.saml.applicationId), in the right tenant.", "idp"),
+    _s("relaystate-cookie-missing", E, "cause",
+       "The SP lost its login state (OAUTHSTATE cookie missing or CSRF state invalid).",
+       "Start the login from the SP (not an IdP tile), serve the SP over https with a consistent "
+       "serverBaseURL, and let SameSite=None cookies through.", "sp"),
+    _s("email-already-used", E, "cause", "The email is already used by another SP account.",
+       "Fix the email mapping or merge the accounts in the SP.", "sp"),
+    _s("signup-disabled", E, "cause", "The user is unknown and sign-up is disabled in the SP.",
+       "Create or provision the user in the SP, or allow sign-up.", "sp"),
+    _s("user-not-provisioned", E, "cause", "The SP is managed (SCIM) and the user was not provisioned.",
+       "Provision the user from the IdP.", "idp"),
+    _s("not-organization-member", E, "cause", "The user is not a member of any organization.",
+       "Add the user to an organization of the enterprise (SonarQube Cloud).", "sp"),
+    _s("group-sync-failed", W, "cause", "Group synchronisation failed: claim missing or names not matching.",
+       "Send the group claim and make group names match the SP's groups exactly.", "idp"),
+    _s("ip-not-allowed", E, "cause", "The client IP is not in an allow list.",
+       "Allow the IP, or disable the IP allow list for SSO logins.", "network"),
+    _s("sp-clock-skew", E, "cause", "The SP clock disagrees with the IdP clock.",
+       "Sync the SP server's clock with NTP.", "sp"),
+    _s("sp-configuration-error", E, "cause", "The SP's SAML configuration is invalid.",
+       "Fix the SP's SAML settings as the log message says.", "sp"),
+    _s("idp-configuration-error", E, "cause", "The IdP's application configuration is invalid.",
+       "Fix the IdP application's SAML settings as the log message says.", "idp"),
+    _s("request-invalid", E, "cause", "The IdP rejected the AuthnRequest.",
+       "Check the AuthnRequest: its Issuer, ACS URL, NameIDPolicy and signature.", "sp"),
+    _s("wrong-login-url", E, "cause", "The user started the login at a wrong URL or enterprise key.",
+       "Use the login URL and enterprise key the SP shows.", "user"),
+    _s("multiple-sign-on-urls", E, "cause", "The IdP has several sign-on URLs configured.",
+       "Keep only the SP's single sign-on URL in the IdP application.", "idp"),
+    _s("sp-internal-error", E, "cause", "The SP failed while processing the response.",
+       "Read the SP's stack trace; the first line names the cause.", "sp"),
+    _s("unknown-failure", W, "cause", "A failure was logged with no recognised cause.",
+       "Read the evidence lines.", None),
+)
+
+SPECS: dict[str, CodeSpec] = {}
+for _spec in _SPECS:
+    for _name in (_spec.code, *_spec.aliases):
+        if _name in SPECS:
+            raise RuntimeError(f"duplicate finding code {_name}")
+        SPECS[_name] = _spec
+
+
+def spec(code: str) -> CodeSpec:
+    """The spec of a code or alias; KeyError for an unknown code."""
+    return SPECS[code]
+
+
+def all_specs() -> tuple[CodeSpec, ...]:
+    return _SPECS

@@ -1,0 +1,41 @@
+"""What input decoders hand to the engine: SAML parameter values found in some evidence."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from samlscan.model import Source
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A SAMLRequest/SAMLResponse value as found, before base64/inflate/XML decoding.
+
+    `value` is the parameter value after URL-decoding (form or query) but before base64;
+    for a raw XML document it is the XML text itself and `binding` is 'xml'.
+    """
+
+    source: Source
+    param: str
+    """'SAMLResponse', 'SAMLRequest' or 'XML'."""
+    value: str
+    binding: str
+    """'post' (base64), 'redirect' (base64 of raw DEFLATE) or 'xml'."""
+    relay_state: str | None = None
+    captured_at: datetime | None = None
+    signed_query: str | None = None
+    """Redirect binding: the exact octets that were signed, 'SAMLRequest=..&RelayState=..&SigAlg=..'
+    built from the raw, still-encoded parameters (SAML bindings 3.4.4.1)."""
+    sig_alg: str | None = None
+    signature: str | None = None
+    url: str | None = None
+    """Where it was sent (HAR request URL), when known."""
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A decoding failure to report as an input-* finding (never raised past the engine)."""
+
+    source: Source
+    code: str
+    detail: str

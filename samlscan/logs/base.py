@@ -1,0 +1,40 @@
+"""Interface of the log parsers (one module per format in this package)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Iterable, Iterator, Protocol, Union
+
+from samlscan.model import LogEvent, Source
+
+
+@dataclass(frozen=True)
+class EmbeddedSaml:
+    """A SAML message dumped inside a log line (java-saml 'SAMLResponse invalid --> <base64>')."""
+
+    source: Source
+    time: datetime | None
+    value: str
+    """base64, URL-encoded base64 or raw XML, as it appears in the line."""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A line the parser recognised as its format but could not read."""
+
+    source: Source
+    reason: str
+
+
+Record = Union[LogEvent, EmbeddedSaml, Malformed]
+
+
+class LogParser(Protocol):
+    name: str
+    """'sonarqube', 'okta', ... (becomes LogEvent.product and InputResult.kind 'log:<name>')."""
+
+    def sniff(self, head: str) -> bool:
+        """True when the first few KB of a file look like this format."""
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        """Parse numbered lines (1-based, newline stripped). `tz` interprets zone-less times."""

@@ -1,0 +1,283 @@
+"""The data model: frozen dataclasses shared by decoders, checks, correlation and reports.
+
+This module imports nothing else from the package.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is; ordered error > warning > info."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Side(str, Enum):
+    """Who must act to fix a finding or a failed attempt."""
+
+    IDP = "idp"
+    SP = "sp"
+    USER = "user"
+    NETWORK = "network"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a piece of evidence came from: a file and a place inside it."""
+
+    input: str
+    """Path of the input as given (or '-' for stdin)."""
+    ref: str | None = None
+    """Line number, HAR entry index, archive member or parameter name; None for a whole file."""
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """An X.509 certificate as IdP consoles show it."""
+
+    subject: str
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+    sha1: str
+    sha256: str
+    key_type: str
+    key_bits: int | None
+    origin: str
+    """Where it came from: a config file path, 'metadata:<path>' or 'KeyInfo'."""
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """One ds:Signature, as the signature module understood and verified it."""
+
+    parent: str
+    """Local name of the element that holds the Signature (Response, Assertion, ...)."""
+    parent_id: str | None
+    reference_uri: str | None
+    covers_parent: bool
+    """True when the Reference URI is '' or '#<parent ID>' (SAML core 5.4.2)."""
+    signed_path: str | None
+    """Path of the element the Reference points at, None when it points nowhere."""
+    signature_algorithm: str | None
+    digest_algorithm: str | None
+    verified: bool | None
+    """True: xmlsec verified it with a configured key; False: failed; None: no key to try."""
+    failure: str | None = None
+    """'digest', 'signature-value', 'cert-mismatch', 'no-reference-target' or an xmlsec text."""
+    matched_cert: CertInfo | None = None
+    embedded_certs: tuple[CertInfo, ...] = ()
+    key_bits: int | None = None
+    reformatted: bool = False
+    """The digest fails on the bytes as received but matches once whitespace is normalised."""
+    reference_count: int = 1
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    friendly_name: str | None
+    name_format: str | None
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubjectConfirmation:
+    method: str | None
+    recipient: str | None
+    not_before: datetime | None
+    not_on_or_after: datetime | None
+    in_response_to: str | None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class NameID:
+    value: str
+    """The full text content, as an SP that reads all text nodes sees it."""
+    format: str | None = None
+    sp_name_qualifier: str | None = None
+    name_qualifier: str | None = None
+    naive_value: str | None = None
+    """Only the first text node, when a comment or PI splits the value (CVE-2017-11427)."""
+    encrypted: bool = False
+
+
+@dataclass(frozen=True)
+class Assertion:
+    id: str | None
+    path: str
+    version: str | None
+    issue_instant: datetime | None
+    issuer: str | None
+    issuer_count: int
+    name_id: NameID | None
+    subject_confirmations: tuple[SubjectConfirmation, ...]
+    has_conditions: bool
+    not_before: datetime | None
+    not_on_or_after: datetime | None
+    audience_restrictions: tuple[tuple[str, ...], ...]
+    """One tuple of Audience values per AudienceRestriction (all must hold: SAML core 2.5.1.4)."""
+    authn_instant: datetime | None
+    session_not_on_or_after: datetime | None
+    authn_context: str | None
+    attributes: tuple[Attribute, ...]
+    encrypted_attribute_count: int = 0
+    signed: bool = False
+    """Covered by a verified signature (its own, or the enclosing Response's)."""
+    signed_by: tuple[str, ...] = ()
+    """Which signatures cover it: 'Assertion', 'Response'."""
+    was_encrypted: bool = False
+    unparsed_time_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str | None
+    sub_codes: tuple[str, ...] = ()
+    message: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class RedirectSignature:
+    """Signature/SigAlg of a redirect-binding message (SAML bindings 3.4.4.1)."""
+
+    sig_alg: str
+    verified: bool | None
+    matched_cert: CertInfo | None = None
+
+
+@dataclass(frozen=True)
+class SamlMessage:
+    """One decoded SAML protocol message and what the decoder learned about it."""
+
+    source: Source
+    index: int
+    kind: str
+    """Response, AuthnRequest, LogoutRequest, LogoutResponse, ..."""
+    id: str | None
+    in_response_to: str | None
+    version: str | None
+    issue_instant: datetime | None
+    destination: str | None
+    issuer: str | None
+    issuer_count: int = 0
+    binding: str = "unknown"
+    """'post', 'redirect' or 'xml' (raw document)."""
+    relay_state: str | None = None
+    captured_at: datetime | None = None
+    status: Status | None = None
+    assertions: tuple[Assertion, ...] = ()
+    encrypted_assertion_count: int = 0
+    decryption_error: str | None = None
+    signatures: tuple[SignatureInfo, ...] = ()
+    redirect_signature: RedirectSignature | None = None
+    signed: bool = False
+    """The message element itself is covered by a verified signature."""
+    # AuthnRequest fields (SAML core 3.4.1)
+    acs_url: str | None = None
+    protocol_binding: str | None = None
+    nameid_policy_format: str | None = None
+    nameid_policy_allow_create: bool | None = None
+    force_authn: bool | None = None
+    is_passive: bool | None = None
+    structure: tuple[str, ...] = ()
+    """Facts about the document's shape for the wrapping checks (see samlscan.saml)."""
+    xml: bytes = field(default=b"", repr=False, compare=False)
+    """The decoded document as received."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message_text: str
+    expected: str | None = None
+    actual: str | None = None
+    hint: str | None = None
+    source: Source | None = None
+    message_ref: str | None = None
+    """The message's ID, or its index in the input when it has no ID."""
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One normalised event from an IdP or SP log."""
+
+    source: Source
+    time: datetime | None
+    """UTC; None when the line carries no usable time."""
+    product: str
+    """'sonarqube', 'okta', 'entra', 'keycloak', 'adfs', 'shibboleth', 'simplesamlphp', ..."""
+    side: str
+    """'idp' or 'sp'."""
+    outcome: str
+    """'success', 'failure' or 'info'."""
+    text: str
+    """The message as logged (first line; stack trace cause appended when relevant)."""
+    code: str | None = None
+    """Our root-cause or finding code, from the error catalog, when recognised."""
+    user: str | None = None
+    ip: str | None = None
+    request_id: str | None = None
+    """The product's own flow identifier (SonarQube HTTP_REQUEST_ID, Okta transaction, ...)."""
+    correlation_id: str | None = None
+    saml_ids: tuple[str, ...] = ()
+    """Response/Assertion/AuthnRequest IDs named in the line."""
+    app: str | None = None
+    """SP entity ID or application name."""
+    raw_code: str | None = None
+    """The product's own error code (AADSTS50011, invalid_destination, ...)."""
+    local_time: bool = False
+    """The time was written without a zone and was interpreted with --timezone."""
+
+
+@dataclass(frozen=True)
+class InputResult:
+    """How one input was handled: every input ends up here, whatever happened."""
+
+    path: str
+    status: str
+    """'scanned', 'skipped' or 'failed'."""
+    kind: str | None = None
+    """What the sniffer found: 'xml', 'base64', 'form', 'redirect-url', 'har', 'log:<product>'."""
+    reason: str | None = None
+    messages: int = 0
+    events: int = 0
+    malformed_lines: int = 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    input: str
+    kind: str
+    """'capture' or 'log'."""
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One login try reconstructed from captures and logs."""
+
+    time: datetime | None
+    user: str | None
+    outcome: str
+    """'success', 'failure' or 'unknown'."""
+    root_cause: str | None
+    side: str | None
+    fix: str | None
+    findings: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    idp: str | None = None
+    sp: str | None = None
+    notes: tuple[str, ...] = ()
