@@ -1,0 +1,97 @@
+"""Log parsers, one module per format, recognised by content (never by file name).
+
+`detect(head)` picks the first parser whose sniff() accepts the first KB of a file; `parse_file`
+streams a (possibly gzip-compressed, possibly multi-GB) file through it line by line.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import gzip
+from datetime import tzinfo
+from typing import IO, Iterator
+
+from samlscan.logs import (
+    adfs, auth0, authentik, embedded, entra, google, keycloak, okta, shibboleth, simplesamlphp,
+    sonarqube,
+)
+from samlscan.logs.base import LogParser, Malformed, Record
+from samlscan.model import Source
+
+PARSERS: tuple[LogParser, ...] = (
+    # Most specific first: each sniff looks for fields or prefixes only its format has.
+    sonarqube.PARSER,
+    okta.PARSER,
+    entra.PARSER,
+    keycloak.PARSER,
+    adfs.PARSER,
+    google.PARSER,
+    auth0.PARSER,
+    authentik.PARSER,
+    shibboleth.PARSER,
+    simplesamlphp.PARSER,
+    embedded.PARSER,  # last: any text with a SAML message in it
+)
+
+HEAD_CHARS = 64 * 1024
+CHUNK_CHARS = 1024 * 1024
+"""Lines longer than this reach the parsers in chunks that share one line number."""
+
+
+def detect(head: str) -> LogParser | None:
+    """The first parser that recognises `head` (the start of a file), or None."""
+    for parser in PARSERS:
+        try:
+            if parser.sniff(head):
+                return parser
+        except (ValueError, TypeError):  # a sniff never decides on bad input by crashing
+            continue
+    return None
+
+
+def _open_text(path: str) -> IO[str]:
+    """Open a log as text: gzip by magic number, UTF-16/UTF-8 by BOM (Windows exports are
+    often UTF-16LE), undecodable bytes replaced rather than fatal."""
+    with open(path, "rb") as raw:
+        magic = raw.read(2)
+    binary = gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+    bom = binary.peek(4)[:4] if hasattr(binary, "peek") else b""
+    if bom.startswith(codecs.BOM_UTF16_LE) or bom.startswith(codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+
+    return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline=None)
+
+
+def read_head(path: str, size: int = HEAD_CHARS) -> str:
+    """The first `size` characters of a log (decompressed and decoded)."""
+    with _open_text(path) as fh:
+        return fh.read(size)
+
+
+def iter_lines(fh: IO[str]) -> Iterator[tuple[int, str]]:
+    """Numbered lines without their newline; over-long lines come in bounded chunks."""
+    no = 0
+    continued = False
+    while True:
+        chunk = fh.readline(CHUNK_CHARS)
+        if not chunk:
+            return
+        if not continued:
+            no += 1
+        continued = not chunk.endswith("\n")
+        yield no, chunk.rstrip("\r\n")
+
+
+def parse_file(path: str, tz: tzinfo, parser: LogParser | None = None) -> Iterator[Record]:
+    """Stream the records of one log file. Unreadable input becomes a Malformed record."""
+    try:
+        if parser is None:
+            parser = detect(read_head(path))
+        if parser is None:
+            return
+        with _open_text(path) as fh:
+            yield from parser.parse(iter_lines(fh), path, tz)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:  # truncated gzip, vanished file
+        yield Malformed(Source(path, None), f"unreadable: {exc}")

@@ -1,0 +1,345 @@
+"""Helpers shared by the log parsers: times, catalog look-ups, bounded line and JSON streaming."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any, Iterable, Iterator
+
+from samlscan.logs.base import Malformed
+from samlscan.model import Source
+
+MAX_TEXT_LINE = 1024 * 1024
+"""A text log line longer than this is cut (parse_file hands over-long lines in chunks)."""
+MAX_RECORD = 1024 * 1024
+"""A JSON log record larger than this is reported as Malformed, not buffered further."""
+MAX_ENVELOPE = 4 * 1024 * 1024
+"""A top-level JSON object is buffered up to this size to tell a record from a wrapper."""
+
+WRAPPER_KEYS = ("value", "records", "items", "results", "events")
+"""Keys under which exports list their records: Graph `value`, Azure Monitor `records`,
+Google Reports `items`, authentik `results`, Okta event hooks `data.events`."""
+
+
+def src(path: str, no: int) -> Source:
+    return Source(path, f"line {no}")
+
+
+def malformed(path: str, no: int, reason: str) -> Malformed:
+    return Malformed(src(path, no), reason)
+
+
+# --- times ----------------------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?\s*$")
+
+
+def parse_iso(text: Any, tz: tzinfo | None = None) -> tuple[datetime | None, bool]:
+    """Parse ISO-8601 (any fraction length, `,` or `.`, `Z`/offset or none) to UTC.
+
+    Returns (time, local_time): zone-less times are read in `tz` (local_time True); without `tz`
+    they are taken as UTC. (None, False) when the text is not such a time.
+    """
+    if not isinstance(text, str):
+        return None, False
+    m = _ISO.match(text)
+    if not m:
+        return None, False
+    y, mo, d, h, mi, s, frac, zone = m.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    try:
+        naive = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro)
+    except ValueError:
+        return None, False
+    return attach_zone(naive, zone, tz)
+
+
+def attach_zone(naive: datetime, zone: str | None, tz: tzinfo | None) -> tuple[datetime, bool]:
+    """Turn a naive time plus an optional zone suffix into UTC."""
+    if zone and zone.upper() not in ("Z", "UTC"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        off = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        return naive.replace(tzinfo=timezone(sign * off)).astimezone(timezone.utc), False
+    if zone:
+        return naive.replace(tzinfo=timezone.utc), False
+    return local_to_utc(naive, tz)
+
+
+def local_to_utc(naive: datetime, tz: tzinfo | None) -> tuple[datetime, bool]:
+    """A zone-less time: interpret it in `tz` (UTC when none is given)."""
+    if tz is None:
+        return naive.replace(tzinfo=timezone.utc), False
+    return naive.replace(tzinfo=tz).astimezone(timezone.utc), True
+
+
+def from_epoch_ms(value: Any) -> datetime | None:
+    """Epoch milliseconds (int or digit string) to UTC."""
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+# --- catalog --------------------------------------------------------------------------------
+
+def classify(product: str, raw_code: str | None, text: str | None) -> str | None:
+    """Our code for a product error: by the product's own code first, then by message text.
+
+    samlscan.catalog is imported lazily: it is optional for parsing (events stay uncoded).
+    """
+    try:
+        from samlscan import catalog
+
+        entry = catalog.lookup_code(product, raw_code) if raw_code else None
+        if entry is None and text:
+            entry = catalog.lookup(text, product)
+    except (ImportError, OSError):  # catalog or its data file not installed: events stay uncoded
+        return None
+    return entry.code if entry is not None else None
+
+
+# --- small data helpers ---------------------------------------------------------------------
+
+def dig(obj: Any, *keys: str) -> Any:
+    """obj[k1][k2]... or None when any step is missing or not a dict."""
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def text_or_none(value: Any) -> str | None:
+    """A clean string, or None for empty/'null'/'N/A' placeholders."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    s = str(value).strip()
+    return s if s and s.lower() not in ("null", "none", "n/a", "-") else None
+
+
+def first_ip(value: str | None) -> str | None:
+    """First address of an X-Forwarded-For style list ('203.0.113.7, 10.0.0.1')."""
+    if not value:
+        return None
+    head = value.split(",")[0].strip()
+    return head or None
+
+
+# --- lines ----------------------------------------------------------------------------------
+
+def text_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Whole text lines: parse_file splits over-long lines into chunks sharing a number; text
+    formats keep only the first chunk (MAX_TEXT_LINE) instead of buffering gigabytes."""
+    last = None
+    for no, line in lines:
+        if no == last:
+            continue
+        last = no
+        yield no, line[:MAX_TEXT_LINE]
+
+
+# --- JSON streaming -------------------------------------------------------------------------
+
+_JSON_TOKEN = re.compile(r'[\[\]{}"\\]')
+
+
+def unwrap(obj: Any) -> list[Any] | None:
+    """Records listed by a known export wrapper, or None when `obj` is not a wrapper."""
+    if not isinstance(obj, dict):
+        return None
+    events = dig(obj, "data", "events")
+    if isinstance(events, list):
+        return events
+    for key in WRAPPER_KEYS:
+        value = obj.get(key)
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            if key == "events" and ("id" in obj and "actor" in obj):
+                return None  # a Google activity: its `events` are its own, not records
+            return value
+    return None
+
+
+class _JsonScanner:
+    """A bounded incremental scanner: yields the JSON objects of a stream (top-level objects,
+    elements of a top-level array, elements of an export wrapper) without loading it whole."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.in_string = False
+        self.skip = -1
+        self.top: list[str] | None = None  # buffer of a top-level object (record or wrapper)
+        self.top_size = 0
+        self.top_line = 0
+        self.top_overflow = False
+        self.elem: list[str] | None = None  # buffer of an array element object
+        self.elem_depth = 0
+        self.elem_size = 0
+        self.elem_line = 0
+        self.elem_overflow = False
+        self.pending: list[tuple[int, str]] = []
+
+    def feed(self, no: int, chunk: str) -> Iterator[tuple[int, Any, str | None]]:
+        """Scan one chunk; yield (line, object, None) or (line, None, error)."""
+        if not self.stack and not self.in_string:
+            stripped = chunk.strip().lstrip(",")
+            if not stripped:
+                return
+            if stripped[0] not in "[{":
+                yield no, None, "not JSON: " + stripped[:60]
+                return
+        elem_from = 0 if self.elem is not None else -1
+        top_from = 0 if self.top is not None else -1
+        for m in _JSON_TOKEN.finditer(chunk):
+            ch, pos = m.group(), m.start()
+            if self.in_string:
+                if pos == self.skip:
+                    self.skip = -1
+                elif ch == "\\":
+                    self.skip = pos + 1
+                elif ch == '"':
+                    self.in_string = False
+                continue
+            if ch == '"':
+                self.in_string = True
+            elif ch in "[{":
+                if ch == "{" and not self.stack:
+                    self.top, self.top_size, self.top_line = [], 0, no
+                    self.top_overflow, top_from = False, pos
+                elif ch == "{" and self.stack[-1] == "[" and self.elem is None:
+                    self.elem, self.elem_depth, self.elem_size = [], len(self.stack), 0
+                    self.elem_line, self.elem_overflow, elem_from = no, False, pos
+                self.stack.append(ch)
+            else:
+                if not self.stack or (self.stack[-1] == "{") != (ch == "}"):
+                    self.__init__()  # type: ignore[misc]  # unbalanced: resynchronise
+                    yield no, None, "unbalanced JSON brackets"
+                    return
+                self.stack.pop()
+                if self.elem is not None and len(self.stack) == self.elem_depth:
+                    yield from self._close_elem(chunk[elem_from:pos + 1])
+                    elem_from = -1
+                if self.top is not None and not self.stack:
+                    yield from self._close_top(chunk[top_from:pos + 1])
+                    top_from = -1
+        if self.elem is not None and elem_from >= 0:
+            self._add_elem(chunk[elem_from:])
+        if self.top is not None and top_from >= 0:
+            self._add_top(chunk[top_from:], no)
+        if self.top is not None and self.top_overflow:
+            yield from self._flush_pending()
+
+    def _add_elem(self, part: str) -> None:
+        if self.elem_overflow:
+            return
+        self.elem_size += len(part)
+        if self.elem_size > MAX_RECORD:
+            self.elem_overflow, self.elem = True, []
+        else:
+            self.elem.append(part)  # type: ignore[union-attr]
+
+    def _add_top(self, part: str, no: int) -> None:
+        if self.top_overflow:
+            return
+        self.top_size += len(part)
+        if self.top_size > MAX_ENVELOPE:
+            self.top_overflow, self.top = True, []  # too big for a record: a wrapper, stream it
+        else:
+            self.top.append(part)  # type: ignore[union-attr]
+
+    def _close_elem(self, tail: str) -> Iterator[tuple[int, Any, str | None]]:
+        self._add_elem(tail)
+        line, text, overflow = self.elem_line, "".join(self.elem or []), self.elem_overflow
+        self.elem = None
+        if overflow:
+            yield line, None, f"JSON record larger than {MAX_RECORD} characters"
+        elif self.top is not None and not self.top_overflow:
+            self.pending.append((line, text))
+        else:
+            yield _load(line, text)
+
+    def _close_top(self, tail: str) -> Iterator[tuple[int, Any, str | None]]:
+        self._add_top(tail, self.top_line)
+        text, overflow, line = "".join(self.top or []), self.top_overflow, self.top_line
+        self.top = None
+        if overflow:
+            yield from self._flush_pending()
+            return
+        line_, obj, err = _load(line, text)
+        if err is not None:
+            self.pending = []
+            yield line_, obj, err
+        elif unwrap(obj) is not None and self.pending:
+            yield from self._flush_pending()  # elements keep their own line numbers
+        elif unwrap(obj) is not None:
+            self.pending = []
+            for rec in unwrap(obj) or ():
+                yield line, rec, None
+        else:
+            self.pending = []
+            yield line, obj, None
+
+    def _flush_pending(self) -> Iterator[tuple[int, Any, str | None]]:
+        pending, self.pending = self.pending, []
+        for line, text in pending:
+            yield _load(line, text)
+
+    def finish(self, no: int) -> Iterator[tuple[int, Any, str | None]]:
+        if self.stack or self.in_string:
+            yield from self._flush_pending()
+            yield (self.elem_line or self.top_line or no), None, "unterminated JSON at end of file"
+
+
+def _load(line: int, text: str) -> tuple[int, Any, str | None]:
+    try:
+        return line, json.loads(text), None
+    except (ValueError, RecursionError) as exc:
+        return line, None, f"invalid JSON: {exc}"
+
+
+def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str | None]]:
+    """Records of a JSON-lines file, a JSON array or an export wrapper, streamed.
+
+    Yields (line number, record, None) or (line number, None, error text). One-object lines take
+    a fast path (json.loads); anything else goes through the bounded scanner.
+    """
+    scanner = _JsonScanner()
+    items = iter(lines)
+    nxt = next(items, None)
+    last_no = 0
+    while nxt is not None:
+        no, chunk = nxt
+        nxt = next(items, None)
+        last_no = no
+        whole = nxt is None or nxt[0] != no
+        s = chunk.strip()
+        if whole and not scanner.stack and s.startswith("{") and s.endswith("}"):
+            line, obj, err = _load(no, s)
+            if err is not None:
+                yield line, None, err
+                continue
+            records = unwrap(obj)
+            for rec in (records if records is not None else [obj]):
+                yield no, rec, None
+            continue
+        yield from scanner.feed(no, chunk)
+    yield from scanner.finish(last_no)
+
+
+def json_events(lines: Iterable[tuple[int, str]], path: str, convert) -> Iterator[Any]:
+    """Run `convert(record, no)` over the JSON records; errors and non-objects become Malformed.
+
+    `convert` returns an iterable of records (possibly empty for irrelevant entries)."""
+    for no, obj, err in iter_json(lines):
+        if err is not None:
+            yield malformed(path, no, err)
+        elif not isinstance(obj, dict):
+            yield malformed(path, no, "JSON value is not an object")
+        else:
+            try:
+                yield from convert(obj, no)
+            except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                # a record of the right format with fields of unexpected types
+                yield malformed(path, no, f"unreadable record: {exc}")

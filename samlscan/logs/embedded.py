@@ -1,0 +1,104 @@
+"""Generic fallback: SAML messages dumped inside any log line (base64, form/URL parameter, raw XML).
+
+Used as a parser of last resort and by the product parsers on every line they read.
+"""
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import parse_iso, src, text_lines
+from samlscan.logs.base import EmbeddedSaml, Record
+
+# base64 of '<?xml', '<samlp:', '<saml2p:', '<saml2:', '<saml:', '<Response', '<AuthnRequest',
+# '<LogoutRequest', '<LogoutResponse' ('PD94bWw' = '<?xml', 'PHNhbWxw' = '<samlp', ...).
+_B64_PREFIXES = ("PD94bWw", "PHNhbWxw", "PHNhbWwy", "PHNhbWw6", "PFJlc3BvbnNl",
+                 "PEF1dGhuUmVxdWVzd", "PExvZ291dFJlc", "PExvZ291dFJlcXVlc3")
+_B64_CHARS = r"(?:[A-Za-z0-9+/_-]|%2[BbFf])"
+_B64 = re.compile(r"(?<![A-Za-z0-9+/])(?:%s)%s{40,}(?:=|%%3[Dd]){0,2}"
+                  % ("|".join(_B64_PREFIXES), _B64_CHARS))
+# A form or query parameter (POST body or redirect URL); redirect values are deflated, so
+# they do not start with the prefixes above.
+_PARAM = re.compile(r"\b(?:SAMLResponse|SAMLRequest)=([^&\s\"'<>,;]{20,})")
+_XML_START = re.compile(
+    r"<(?:\?xml\b|([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b)")
+_HINT = re.compile(r"PD94bWw|PHNhbWw|PFJlc3BvbnNl|PEF1dGhu|PExvZ291d|SAMLRe|<\?xml|Response|"
+                   r"AuthnRequest|Logout|Assertion")
+_TIME_HEAD = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+                        r"(?:Z|[+-]\d{2}:?\d{2}))")
+
+
+def find_embedded(text: str) -> list[str]:
+    """SAML message values found in one line, as they appear (base64, %-encoded or XML)."""
+    if not _HINT.search(text):  # cheap pre-filter: most log lines carry nothing
+        return []
+    found: list[tuple[int, int, str]] = []
+    for m in _PARAM.finditer(text):
+        found.append((m.start(1), m.end(1), m.group(1)))
+    for m in _B64.finditer(text):
+        found.append((m.start(), m.end(), m.group()))
+    for m in _XML_START.finditer(text):
+        found.append(_xml_span(text, m))
+    return [value for value in _without_overlaps(found)]
+
+
+def _xml_span(text: str, m: re.Match) -> tuple[int, int, str]:
+    """From an opening tag to its closing tag, or to the end of the line when cut."""
+    prefix, name = m.group(1) or "", m.group(2)
+    if name is None:  # '<?xml ...?>' prolog: take the document after it
+        end = len(text)
+        close = re.search(r"</([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|"
+                          r"Assertion)>", text[m.start():])
+        if close:
+            end = m.start() + close.end()
+        return m.start(), end, text[m.start():end]
+    close_tag = f"</{prefix}{name}>"
+    idx = text.rfind(close_tag)
+    end = idx + len(close_tag) if idx > m.start() else len(text)
+    return m.start(), end, text[m.start():end]
+
+
+def _without_overlaps(found: list[tuple[int, int, str]]) -> Iterator[str]:
+    """Earliest-starting, longest match wins; values nested in an earlier one are dropped."""
+    last_end = -1
+    for start, end, value in sorted(found, key=lambda f: (f[0], -f[1])):
+        if start >= last_end:
+            last_end = end
+            if _looks_like_message(value):
+                yield value
+
+
+def _looks_like_message(value: str) -> bool:
+    """An XML value must be a real element, not a class name like 'SamlResponse'."""
+    if value.startswith("<"):
+        return len(value) > 20 and (">" in value)
+    return True
+
+
+def embedded_records(path: str, no: int, text: str, time=None) -> Iterator[EmbeddedSaml]:
+    """EmbeddedSaml records for one line."""
+    for value in find_embedded(text):
+        yield EmbeddedSaml(src(path, no), time, value)
+
+
+class EmbeddedParser:
+    """Fallback for any text file with SAML messages in its lines."""
+
+    name = "embedded"
+
+    def sniff(self, head: str) -> bool:
+        return bool(find_embedded(head))
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        for no, line in text_lines(lines):
+            values = find_embedded(line)
+            if not values:
+                continue
+            m = _TIME_HEAD.match(line)
+            time = parse_iso(m.group(1))[0] if m else None
+            for value in values:
+                yield EmbeddedSaml(src(path, no), time, value)
+
+
+PARSER = EmbeddedParser()

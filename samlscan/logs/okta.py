@@ -1,0 +1,11 @@
+from samlscan.logs.embedded import EmbeddedParser
+
+
+class _Stub(EmbeddedParser):
+    name = "okta"
+
+    def sniff(self, head):
+        return False
+
+
+PARSER = _Stub()

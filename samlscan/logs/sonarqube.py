@@ -1,0 +1,227 @@
+"""SonarQube web.log: text layout and JSON layout (sonar.log.jsonOutput=true), both SAML engines.
+
+Text: `%d{yyyy.MM.dd HH:mm:ss} %-5level web[<HTTP_REQUEST_ID>][%logger{20}] %msg` in server local
+time (sonar-process LogbackHelper); stack traces follow on plain lines. JSON: LogbackJsonLayout,
+one object per line with `date` (offset), `logger`, `message`, `stacktrace[]`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import (
+    classify, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
+    text_lines, text_or_none,
+)
+from samlscan.logs.base import Record
+from samlscan.logs.embedded import embedded_records
+from samlscan.model import LogEvent
+
+PRODUCT = "sonarqube"
+
+_LINE = re.compile(
+    r"^(\d{4})\.(\d{2})\.(\d{2}) (\d{2}):(\d{2}):(\d{2}) (TRACE|DEBUG|INFO|WARN|ERROR)\s+"
+    r"(\w+)\[([^\]]*)\]\[([^\]]*)\] ?(.*)$")
+_LOOKS_LIKE = re.compile(r"^\d{4}\.\d{2}\.\d{2}\b")
+# Loggers whose lines can matter for a SAML login (shortened or full names, both engines).
+_RELEVANT_LOGGER = re.compile(
+    r"auth\.event|AuthenticationError|saml|Saml|SAML|c\.o\.|onelogin|UserRegistrar|"
+    r"OAuth2CallbackFilter|AuthenticationFilter|OAuthCsrfVerifier|o\.s\.s\.a\.|"
+    r"org\.sonar\.server\.authentication")
+# auth.event (AuthenticationEventImpl): login success/failure, logout success/failure.
+_AUTH = re.compile(
+    r"^(?P<what>login|logout) (?P<result>success|failure) "
+    r"(?:\[(?:cause|error)\|(?P<cause>.*?)\](?=\[(?:method|IP)\|))?"
+    r"(?:\[method\|(?P<method>[^\]]*)\])?"
+    r"(?:\[provider\|(?P<ptype>[^|\]]*)\|(?P<pname>.*?)\](?=\[IP\|))?"
+    r"\[IP\|(?P<remote>[^|\]]*)\|(?P<xff>[^\]]*)\]"
+    r"\[login\|(?P<login>.*)\]\s*$")
+# Spring Security SAML2 texts that name Response/Assertion IDs (Saml2ErrorCodes templates).
+_SAML_IDS = re.compile(
+    r"(?:for SAML response|SAML response|Invalid assertion|for object|decrypt response|"
+    r"Assertion) \[([^\]\s]+)\]")
+_EXC_LINE = re.compile(r"^(?:Caused by: )?[\w$.]+(?:Exception|Error|Throwable)\b(?::\s*(.*))?$")
+_GROUPS = re.compile(r"^List of groups returned by the identity provider|^Adding user '|"
+                     r"^Removing group '")
+_USER_IN_TEXT = re.compile(r"(?:Adding user|from user|Email) '([^']+)'")
+_JAVA_SAML_DUMP = re.compile(r"SAMLResponse invalid -->|SAMLRequest -->|SAMLResponse -->")
+
+
+@dataclass
+class _Pending:
+    """A header line waiting for its stack trace lines."""
+
+    no: int
+    time: datetime | None
+    local: bool
+    level: str
+    request_id: str | None
+    logger: str
+    message: str
+    first_exc: str | None = None
+    caused_by: str | None = None
+    trace_lines: int = 0
+    extra: list[str] = field(default_factory=list)
+
+
+class SonarQubeParser:
+    name = PRODUCT
+
+    def sniff(self, head: str) -> bool:
+        for line in head.splitlines()[:200]:
+            if _LINE.match(line):
+                return True
+            if line.startswith("{") and '"process"' in line and '"logger"' in line and \
+                    ('"severity"' in line or '"instant"' in line):
+                return True
+        return False
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        lines = iter(text_lines(lines))
+        first = next(lines, None)
+        if first is None:
+            return
+        rest = _chain(first, lines)
+        if first[1].lstrip().startswith("{"):
+            yield from json_events(rest, path, lambda obj, no: self._json_record(obj, no, path))
+        else:
+            yield from self._text(rest, path, tz)
+
+    # --- text layout ------------------------------------------------------------------------
+
+    def _text(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        pending: _Pending | None = None
+        for no, line in lines:
+            m = _LINE.match(line)
+            if m is None:
+                if _LOOKS_LIKE.match(line):
+                    if pending is not None:
+                        yield from _finish(pending, path)
+                        pending = None
+                    yield malformed(path, no, "web.log line without level/process/logger")
+                elif pending is not None and line.strip():
+                    _add_trace(pending, line)
+                continue
+            if pending is not None:
+                yield from _finish(pending, path)
+                pending = None
+            y, mo, d, h, mi, s, level, _proc, reqid, logger, msg = m.groups()
+            try:
+                time, local = local_to_utc(
+                    datetime(int(y), int(mo), int(d), int(h), int(mi), int(s)), tz)
+            except ValueError:
+                yield malformed(path, no, "invalid date in web.log line")
+                continue
+            yield from embedded_records(path, no, msg, time)
+            if not _relevant(logger, level, msg):
+                continue  # other loggers at INFO: skipped cheaply (their traces too)
+            pending = _Pending(no, time, local, level, reqid or None, logger, msg)
+        if pending is not None:
+            yield from _finish(pending, path)
+
+    # --- JSON layout ------------------------------------------------------------------------
+
+    def _json_record(self, obj: dict, no: int, path: str) -> Iterator[Record]:
+        msg = str(obj.get("message") or "")
+        time, local = parse_iso(obj.get("date"))
+        if time is None:
+            time, local = from_epoch_ms(obj.get("instant")), False
+        level = str(obj.get("severity") or obj.get("level") or "INFO").upper()
+        logger = str(obj.get("logger") or "")
+        reqid = text_or_none(obj.get("HTTP_REQUEST_ID"))
+        yield from embedded_records(path, no, msg, time)
+        if not _relevant(logger, level, msg):
+            return
+        lines = re.split(r"[\r\n]+", msg)
+        pending = _Pending(no, time, local, level, reqid, logger, lines[0])
+        for extra in lines[1:]:
+            _add_trace(pending, extra)
+        stack = obj.get("stacktrace")
+        if isinstance(stack, list):
+            for entry in stack:
+                for part in re.split(r"[\r\n]+", str(entry)):
+                    _add_trace(pending, part)
+        yield from _finish(pending, path)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _relevant(logger: str, level: str, msg: str) -> bool:
+    if _JAVA_SAML_DUMP.search(msg):
+        return False  # the dump itself is yielded as EmbeddedSaml, not as an event
+    if _RELEVANT_LOGGER.search(logger):
+        return True
+    return level in ("WARN", "ERROR") and ("saml" in msg.lower())
+
+
+def _add_trace(p: _Pending, line: str) -> None:
+    """Keep only what the event needs from a stack trace: the first exception line and the first
+    `Caused by` (SonarQube wraps the engine's exception; the cause names the SAML problem)."""
+    p.trace_lines += 1
+    text = line.strip()
+    if text.startswith("at ") or text.startswith("..."):
+        return
+    m = _EXC_LINE.match(text)
+    if m is None:
+        if p.trace_lines <= 20 and len(p.extra) < 20:
+            p.extra.append(text)  # e.g. '[1] SubjectConfirmationData ...' continuation lines
+        return
+    if text.startswith("Caused by:"):
+        if p.caused_by is None:
+            p.caused_by = text[len("Caused by:"):].strip()
+    elif p.first_exc is None:
+        p.first_exc = text
+
+
+def _finish(p: _Pending, path: str) -> Iterator[Record]:
+    cause = p.caused_by or p.first_exc
+    text = p.message
+    if cause:
+        text = f"{p.message}: {cause}" if p.message else cause
+    elif p.extra and p.level in ("WARN", "ERROR"):
+        text = " ".join([p.message] + p.extra)
+    fields: dict = dict(request_id=p.request_id, local_time=p.local)
+    outcome = "info"
+    raw_code = None
+    auth = _AUTH.match(p.message) if "auth.event" in p.logger else None
+    if "auth.event" in p.logger and auth is None:
+        yield malformed(path, p.no, "auth.event line not in the AuthenticationEventImpl format")
+        return
+    if auth is not None:
+        outcome = "success" if auth["result"] == "success" else "failure"
+        if auth["what"] == "logout":
+            outcome = "info" if outcome == "success" else "failure"
+        fields["user"] = text_or_none(auth["login"])
+        fields["ip"] = first_ip(auth["xff"]) or text_or_none(auth["remote"])
+        fields["app"] = text_or_none(auth["pname"])
+        cause_text = auth["cause"] or ""
+        text = p.message
+        code_text = cause_text
+    else:
+        if p.level in ("WARN", "ERROR"):
+            outcome = "failure"
+        elif p.message.startswith("Saml validation errors") or \
+                p.message.startswith("Found ") and "validation errors" in p.message:
+            outcome = "failure"
+        code_text = text
+        m = re.search(r"processResponse error\. (\w+)", text)
+        if m:
+            raw_code = m.group(1)
+        if _GROUPS.search(p.message):
+            outcome = "info"
+        u = _USER_IN_TEXT.search(p.message)
+        if u:
+            fields["user"] = u.group(1)
+    ids = tuple(dict.fromkeys(_SAML_IDS.findall(text)))
+    code = classify(PRODUCT, raw_code, code_text) if outcome == "failure" else None
+    yield LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp",
+                   outcome=outcome, text=text, code=code, saml_ids=ids, raw_code=raw_code,
+                   **fields)
+
+
+PARSER = SonarQubeParser()
