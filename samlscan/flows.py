@@ -1,0 +1,311 @@
+"""Login flows rebuilt from a capture: AuthnRequest -> IdP -> POST to the ACS -> SP result.
+
+A flow pairs an AuthnRequest with the Response that answers it (ID <-> InResponseTo, then
+RelayState), keeps retries and double clicks apart (one flow per POST to the ACS), and records
+what the SP did next (SonarQube: 302 to '/' or the requested page = success;
+/sessions/unauthorized and the AUTHENTICATION-ERROR cookie = failure, docs/logformats.md 1.3)
+or the IdP error page shown instead of a response (Entra AADSTS page, Okta error page).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from samlscan.inputs.base import RawMessage
+
+if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
+    from samlscan.inputs.har import Capture
+
+
+@dataclass(frozen=True)
+class IdpError:
+    """An error page the IdP showed instead of sending a SAML response."""
+
+    product: str
+    """'entra' or 'okta'."""
+    code: str | None
+    """'AADSTS50011', an Okta 'E0000...' code, or None."""
+    message: str | None
+    request_id: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One SAML-relevant HTTP request/response of a capture."""
+
+    time: datetime | None
+    """startedDateTime in UTC."""
+    entry: int
+    """0-based index in log.entries (or in a SAML-tracer export's requests)."""
+    method: str
+    url: str
+    status: int
+    """HTTP status; 0 when the capture has none (blocked, aborted)."""
+    location: str | None
+    """Location / redirectURL, resolved against the request URL."""
+    leg: str
+    """'sp-init', 'authn-request', 'idp-page', 'idp-error', 'acs-post', 'response-redirect',
+    'sp-result' or 'other'."""
+    set_cookies: tuple[str, ...] = ()
+    """Names of cookies the response set."""
+    auth_error: str | None = None
+    """SonarQube's AUTHENTICATION-ERROR cookie value, URL-decoded (its public failure reason)."""
+    idp_error: IdpError | None = None
+    request_cookies: tuple[str, ...] = ()
+    """Names of cookies the browser sent (OAUTHSTATE, ...)."""
+    saml: tuple[str, ...] = ()
+    """'<param>:<digest>' of the SAML values this exchange carried (request or response side)."""
+    page_errors: tuple[str, ...] = ()
+    """Errors shown on SonarQube's Test Configuration page (/saml/validation)."""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One login try seen in a capture."""
+
+    request: RawMessage | None
+    response: RawMessage | None
+    relay_state: str | None
+    outcome: str
+    """'success', 'failure' or 'unknown'."""
+    reason: str
+    idp_error: IdpError | None
+    exchanges: tuple[Exchange, ...]
+    time: datetime | None = None
+    request_id: str | None = None
+    """The AuthnRequest ID."""
+    in_response_to: str | None = None
+    """The Response's InResponseTo."""
+    test_configuration: bool = False
+    """SonarQube 'Test Configuration' (RelayState validation-query/..., /saml/validation)."""
+
+
+# --- leg and page classification (used by the capture readers) ---------------------------------
+
+_SP_RESULT_PATHS = ("/sessions/unauthorized", "/saml/validation")
+
+
+def classify_leg(method: str, url: str, req_params, resp_params, idp_error, followed: bool) -> str:
+    """Name the part of the SAML flow an exchange plays, from what it carried."""
+    if "SAMLResponse" in req_params:
+        return "acs-post" if method == "POST" else "response-redirect"
+    if "SAMLRequest" in req_params:
+        return "authn-request"
+    if "SAMLRequest" in resp_params:
+        return "sp-init"
+    if "SAMLResponse" in resp_params:
+        return "idp-page"
+    if idp_error is not None:
+        return "idp-error"
+    if followed or urlsplit(url).path.rstrip("/").endswith(_SP_RESULT_PATHS):
+        return "sp-result"
+    return "other"
+
+
+_GUID = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+_AADSTS = re.compile(r"AADSTS(\d{4,})(?::\s*([^\"<\r\n\\]{0,400}))?")
+# The Entra error page shows 'Request Id: <guid>' and 'Correlation Id: <guid>' (its $Config
+# JSON carries them too; key names there are not verified, so several spellings are accepted).
+_REQ_ID = re.compile(r"(?:Request\s*Id|requestId|Trace\s*ID|trace_id|\"sessionId\")\W{1,6}" + _GUID,
+                     re.IGNORECASE)
+_CORR_ID = re.compile(r"(?:Correlation\s*Id|correlation_?Id)\W{1,6}" + _GUID, re.IGNORECASE)
+_OKTA_HOST = re.compile(r"(^|\.)(okta|oktapreview|okta-emea|okta-gov)\.com$", re.IGNORECASE)
+_OKTA_CODE = re.compile(r"\b(E\d{7})\b")
+_OKTA_TEXT = re.compile(r"(You are not allowed to access this app[^<\"]{0,200}|"
+                        r"Sorry, you can(?:'|&#39;|&#x27;|\u2019)t access [^<\"]{0,200}|"
+                        r"not assigned (?:to )?this app[^<\"]{0,200})", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>([^<]{1,300})</title>", re.IGNORECASE)
+
+
+def find_idp_error(text: str | None, url: str) -> IdpError | None:
+    """An Entra AADSTS error or an Okta error page in a response body; None otherwise."""
+    if not text:
+        return None
+    m = _AADSTS.search(text)
+    if m:
+        req, corr = _REQ_ID.search(text), _CORR_ID.search(text)
+        return IdpError("entra", "AADSTS" + m.group(1), (m.group(2) or "").strip() or None,
+                        req.group(1) if req else None, corr.group(1) if corr else None)
+    host = urlsplit(url).hostname or ""
+    if _OKTA_HOST.search(host):
+        code, phrase = _OKTA_CODE.search(text), _OKTA_TEXT.search(text)
+        if code or phrase:
+            title = _TITLE.search(text)
+            msg = phrase.group(1) if phrase else (title.group(1) if title else None)
+            return IdpError("okta", code.group(1) if code else None, msg and msg.strip())
+    return None
+
+
+_VALIDATION_ERR = re.compile(r"(Mapping not found for the property [^<\n]{1,300}|"
+                             r"Mapping found for the property [^<\n]{1,300}is empty[^<\n]{0,100}|"
+                             r"[\w.:/-]{1,200} is missing\b[^<\n]{0,100})")
+
+
+def validation_errors(text: str | None) -> tuple[str, ...]:
+    """Error lines of SonarQube's /saml/validation page (docs/logformats.md 1.5)."""
+    if not text:
+        return ()
+    return tuple(dict.fromkeys(m.group(1).strip() for m in _VALIDATION_ERR.finditer(text)))
+
+
+# --- message identifiers -----------------------------------------------------------------------
+
+def message_ids(raw: RawMessage) -> tuple[str | None, str | None, str | None]:
+    """(element local name, ID, InResponseTo) of a raw message; Nones when it does not decode."""
+    try:
+        from samlscan.decode import decode_raw
+
+        root = decode_raw(raw)
+    except Exception:  # undecodable evidence is reported by the decoder; here it just won't pair
+        return None, None, None
+    tag = root.tag if isinstance(root.tag, str) else ""
+    return tag.rsplit("}", 1)[-1], root.get("ID"), root.get("InResponseTo")
+
+
+def _entry_of(msg: RawMessage) -> int | None:
+    m = re.match(r"(?:entry|request) (\d+)", msg.source.ref or "")
+    return int(m.group(1)) if m else None
+
+
+# --- flows -------------------------------------------------------------------------------------
+
+def _digest_key(msg: RawMessage) -> str:
+    from samlscan.inputs.har import digest
+
+    return msg.param + ":" + digest(msg.value)
+
+
+def _pair(responses, requests) -> dict[int, int]:
+    """Response position -> request position: InResponseTo first, then RelayState."""
+    pairs: dict[int, int] = {}
+    for ri, (resp, (_, _, irt)) in enumerate(responses):
+        earlier = [(qi, q) for qi, q in enumerate(requests)
+                   if (_entry_of(q[0]) or 0) <= (_entry_of(resp) or 0)]
+        by_id = [qi for qi, q in earlier if irt and q[1][1] == irt]
+        by_rs = [qi for qi, q in earlier if resp.relay_state and q[0].relay_state == resp.relay_state]
+        if by_id:
+            pairs[ri] = by_id[-1]
+        elif by_rs:
+            pairs[ri] = by_rs[-1]
+    return pairs
+
+
+def _chain(exchanges: list[Exchange], start: int) -> list[Exchange]:
+    """The exchange at `start` and the SP result redirects that follow it."""
+    out = [exchanges[start]]
+    for ex in exchanges[start + 1:]:
+        if ex.leg == "sp-result":
+            out.append(ex)
+        elif ex.leg != "other":
+            break
+    return out
+
+
+def _sp_outcome(chain: list[Exchange], test: bool) -> tuple[str, str, bool]:
+    """(outcome, reason, test configuration) from the ACS exchange and its redirects."""
+    errors = next((ex.auth_error for ex in chain if ex.auth_error), None)
+    paths = [urlsplit(u).path.rstrip("/") for ex in chain for u in (ex.url, ex.location or "")]
+    if any(p.endswith("/saml/validation") for p in paths[1:]) or test:
+        page = [e for ex in chain for e in ex.page_errors]
+        if page:
+            return "failure", "; ".join(page), True
+        return "unknown", "Test Configuration page (/saml/validation)", True
+    if errors:
+        return "failure", errors, False
+    if any(p.endswith("/sessions/unauthorized") for p in paths):
+        return "failure", "redirected to /sessions/unauthorized (no public reason captured)", False
+    acs = chain[0]
+    if 300 <= acs.status < 400 and acs.location:
+        target = urlsplit(acs.location).path or "/"
+        if not target.startswith("/sessions/"):
+            return "success", f"redirected to {target}", False
+    if acs.status >= 400:
+        return "failure", f"HTTP {acs.status} from the ACS", False
+    return "unknown", "the SP's answer is not in the capture", False
+
+
+def build_flows(capture: "Capture") -> tuple[Flow, ...]:
+    """Rebuild every login try of a capture, in time order."""
+    exchanges = list(capture.exchanges)
+    by_entry = {ex.entry: i for i, ex in enumerate(exchanges)}
+    decoded = [(m, message_ids(m)) for m in capture.messages]
+    requests = [(m, ids) for m, ids in decoded
+                if m.param == "SAMLRequest" and ids[0] in ("AuthnRequest", None)]
+    responses = [(m, ids) for m, ids in decoded
+                 if m.param == "SAMLResponse" and ids[0] in ("Response", None)]
+    pairs = _pair(responses, requests)
+    flows: list[Flow] = []
+    used_ex: set[int] = set()
+    for ri, (resp, ids) in enumerate(responses):
+        req = requests[pairs[ri]] if ri in pairs else None
+        key = _digest_key(resp)
+        acs_i = by_entry.get(_entry_of(resp))
+        if acs_i is not None and exchanges[acs_i].leg not in ("acs-post", "response-redirect"):
+            acs_i = None
+        mine = _request_exchanges(exchanges, req[0]) if req else []
+        mine += [i for i, ex in enumerate(exchanges) if key in ex.saml and ex.leg == "idp-page"
+                 and (acs_i is None or ex.entry < exchanges[acs_i].entry)]
+        test = (resp.relay_state or "").startswith("validation-query/")
+        if acs_i is None:
+            outcome, reason = "unknown", "the response was not posted to the SP in the capture"
+        else:
+            chain = _chain(exchanges, acs_i)
+            mine += [exchanges.index(ex) for ex in chain]
+            outcome, reason, test = _sp_outcome(chain, test)
+        used_ex.update(mine)
+        flows.append(_flow(req[0] if req else None, resp, outcome, reason, None, exchanges, mine,
+                           req[1][1] if req else None, ids[2], test))
+    paired = set(pairs.values())
+    for qi, (req, ids) in enumerate(requests):
+        if qi in paired:
+            continue
+        mine = _request_exchanges(exchanges, req)
+        err_i = _idp_error_after(exchanges, mine)
+        if err_i is not None:
+            mine.append(err_i)
+            err = exchanges[err_i].idp_error
+            outcome, reason = "failure", f"{err.code or err.product}: {err.message or 'IdP error page'}"
+        else:
+            err, outcome, reason = None, "unknown", "no SAML response in the capture"
+        used_ex.update(mine)
+        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, False))
+    for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
+        if ex.leg == "idp-error" and i not in used_ex:
+            err = ex.idp_error
+            flows.append(_flow(None, None, "failure",
+                               f"{err.code or err.product}: {err.message or 'IdP error page'}",
+                               err, exchanges, [i], None, None, False))
+    flows.sort(key=lambda f: (f.exchanges[0].entry if f.exchanges else 1 << 30))
+    return tuple(flows)
+
+
+def _request_exchanges(exchanges: list[Exchange], req: RawMessage) -> list[int]:
+    key = _digest_key(req)
+    return [i for i, ex in enumerate(exchanges)
+            if key in ex.saml and ex.leg in ("sp-init", "authn-request")]
+
+
+def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
+    """The first IdP error page after a request's exchanges, before the next login starts."""
+    if not mine:
+        return None
+    for i in range(max(mine) + 1, len(exchanges)):
+        leg = exchanges[i].leg
+        if leg == "idp-error":
+            return i
+        if leg in ("sp-init", "authn-request", "acs-post"):
+            return None
+    return None
+
+
+def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test) -> Flow:
+    mine = tuple(exchanges[i] for i in sorted(set(idx)))
+    times = [ex.time for ex in mine if ex.time] + [m.captured_at for m in (req, resp)
+                                                   if m is not None and m.captured_at]
+    relay = (resp.relay_state if resp is not None else None) or (req.relay_state if req else None)
+    return Flow(req, resp, relay, outcome, reason, err, mine, min(times) if times else None,
+                req_id, irt, test)

@@ -1,0 +1,501 @@
+"""HAR 1.2 captures: every SAMLRequest/SAMLResponse, in capture order, in bounded memory.
+
+Where SAML sits in a HAR (docs/logformats.md section 4): request query strings (redirect binding),
+postData text/params (POST binding), Location headers of SP redirects, and auto-submit forms in
+response bodies. Chrome writes queryString/params values still percent-encoded (devtools-frontend
+NetworkRequest.parseParameters does not decode) while Firefox decodes them, so values are always
+re-derived from the raw URL and from postData.text; params are only a fallback.
+
+The file is streamed (see `iter_array`): only one entry is held at a time and any string longer
+than MAX_STRING (a JS bundle, a video) is dropped while scanning, so a 300 MB HAR costs a few MB.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import BinaryIO, Iterator
+from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
+
+from samlscan.flows import Exchange, classify_leg, find_idp_error, validation_errors
+from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
+from samlscan.model import Source
+
+MAX_STRING = 4 << 20
+"""Longer JSON strings are dropped while streaming; a SAML message is far below this."""
+CHUNK = 1 << 20
+DROPPED = "\x00samlscan-dropped"
+_DROPPED_TOKEN = b'"\\u0000samlscan-dropped"'
+
+# One complete JSON string, or one still open at the end of the buffer (group 1 is the closing
+# quote, absent when the string continues in the next chunk).
+_STR = rb'"(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)'
+_TOK_OUT = re.compile(_STR + rb"|[{}\[\]:,]")
+_TOK_IN = re.compile(_STR + rb"|[{}\[\]]")
+_STR_TAIL = re.compile(rb'(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)')
+_REDACTED = re.compile(r"^\s*\[[^\]]*redacted\]\s*$", re.IGNORECASE)
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What a capture file held: SAML values, the HTTP exchanges around them, and problems."""
+
+    messages: tuple[RawMessage, ...]
+    exchanges: tuple[Exchange, ...]
+    problems: tuple[InputProblem, ...]
+    entries: int
+    exported_at: datetime | None = None
+    """When the capture was exported (SAML-tracer's top-level timestamp), if known."""
+
+
+# --- streaming ---------------------------------------------------------------------------------
+
+class ArrayStream:
+    """Stream the elements of the JSON array at `path` (object keys from the root) as raw bytes.
+
+    Also keeps short string members of the root object in `top` and a truncation note in `error`.
+    """
+
+    def __init__(self, f: BinaryIO, path: tuple[str, ...], max_string: int = MAX_STRING):
+        self.f, self.path, self.max_string = f, path, max_string
+        self.top: dict[str, str] = {}
+        self.error: str | None = None
+        self.found = False
+
+    def __iter__(self) -> Iterator[bytes]:  # noqa: C901 - one small state machine
+        frames: list[list] = []  # [kind 'o'/'a', key in parent, awaiting key]
+        key: str | None = None
+        cap: list[bytes] | None = None
+        cap_depth = cap_pos = 0
+        skipping = False  # inside an over-long string, not kept
+        buf = b""
+        offset = 0
+        while True:
+            chunk = self.f.read(CHUNK)
+            eof = not chunk
+            if offset == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+            offset += len(chunk)
+            buf = buf + chunk
+            pos = 0
+            if cap is not None:
+                cap_pos = 0
+            if skipping:
+                m = _STR_TAIL.match(buf, 0)
+                if m.group(1) is None:  # string still open: drop all but a trailing backslash
+                    buf = buf[len(buf) - (1 if buf.endswith(b"\\") else 0):]
+                    if eof:
+                        break
+                    continue
+                skipping, pos = False, m.end()
+                if cap is not None:
+                    cap.append(_DROPPED_TOKEN)
+                    cap_pos = pos
+            carry_from = len(buf)
+            while True:
+                m = (_TOK_IN if cap is not None else _TOK_OUT).search(buf, pos)
+                if m is None:
+                    break
+                tok = m.group(0)
+                if tok[:1] == b'"':
+                    if m.group(1) is None:  # open string at the end of the buffer
+                        if len(tok) > self.max_string and not eof:
+                            if cap is not None:
+                                cap.append(buf[cap_pos:m.start()])
+                            skipping, carry_from = True, len(buf)
+                        else:
+                            carry_from = m.start()
+                        break
+                    pos = m.end()
+                    if cap is not None:
+                        if len(tok) > self.max_string:
+                            cap.append(buf[cap_pos:m.start()])
+                            cap.append(_DROPPED_TOKEN)
+                            cap_pos = pos
+                        continue
+                    top = frames[-1] if frames else None
+                    if top is not None and top[0] == "o" and top[2]:
+                        key = _jstr(tok) if len(tok) < 4096 else None
+                    elif top is not None and len(frames) == 1 and key is not None and len(tok) < 4096:
+                        self.top[key] = _jstr(tok) or ""
+                    continue
+                pos = m.end()
+                c = tok
+                if cap is not None:
+                    if c in b"{[":
+                        cap_depth += 1
+                    else:
+                        cap_depth -= 1
+                        if cap_depth == 0:
+                            cap.append(buf[cap_pos:pos])
+                            yield b"".join(cap)
+                            cap = None
+                    continue
+                if c in b"{[":
+                    if self._in_target(frames):
+                        cap, cap_depth, cap_pos = [], 1, m.start()
+                        continue
+                    frames.append(["o" if c == b"{" else "a", key, c == b"{"])
+                    key = None
+                    if c == b"[" and self._keys(frames) == self.path:
+                        self.found = True
+                elif c in b"}]":
+                    if frames:
+                        frames.pop()
+                    key = None
+                elif c == b":":
+                    if frames and frames[-1][0] == "o":
+                        frames[-1][2] = False
+                elif c == b",":
+                    if frames and frames[-1][0] == "o":
+                        frames[-1][2] = True
+                    key = key if frames and frames[-1][0] == "o" and not frames[-1][2] else None
+            if cap is not None and not skipping:
+                cap.append(buf[cap_pos:carry_from])
+                cap_pos = 0
+            buf = buf[carry_from:] if not skipping else b""
+            if eof:
+                break
+        if cap is not None or frames or skipping:
+            self.error = f"the file ends inside the JSON document (truncated at byte {offset})"
+
+    def _keys(self, frames: list[list]) -> tuple:
+        return tuple(fr[1] for fr in frames[1:])
+
+    def _in_target(self, frames: list[list]) -> bool:
+        return bool(frames) and frames[-1][0] == "a" and self._keys(frames) == self.path
+
+
+def _jstr(tok: bytes) -> str | None:
+    try:
+        return json.loads(tok)
+    except ValueError:
+        return None
+
+
+# --- small parsers -----------------------------------------------------------------------------
+
+def parse_time(value) -> datetime | None:
+    """ISO-8601 with Z or an offset (Firefox writes local time + offset) -> aware UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    if t.tzinfo is None:  # HAR 1.2 requires an offset; a naive time cannot be placed
+        return None
+    return t.astimezone(timezone.utc)
+
+
+def form_value(raw: str) -> str:
+    """Decode one form/query value.
+
+    A value with %XX escapes is percent-encoded: '+' means space (HTML form encoding). Without
+    any escape it is taken as already decoded (Firefox may write decoded text), so a base64 '+'
+    survives: browsers always send '+' in base64 as %2B, so a bare '+' here is a decoded one.
+    """
+    return unquote_plus(raw) if _PCT.search(raw) else raw
+
+
+def split_query(query: str) -> list[tuple[str, str, str]]:
+    """(name, raw value, decoded value) for each '&'-separated pair, in order."""
+    out = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, _, raw = part.partition("=")
+        out.append((unquote_plus(name), raw, unquote_plus(raw)))
+    return out
+
+
+def signed_query(pairs: list[tuple[str, str, str]], param: str) -> str | None:
+    """The octets a redirect-binding signature covers (SAML bindings 3.4.4.1): the raw, still
+    encoded SAMLRequest|SAMLResponse, RelayState (if present) and SigAlg, in that order."""
+    raw = {n: r for n, r, _ in reversed(pairs)}  # first occurrence wins
+    if param not in raw or "SigAlg" not in raw:
+        return None
+    parts = [f"{param}={raw[param]}"]
+    if "RelayState" in raw:
+        parts.append(f"RelayState={raw['RelayState']}")
+    parts.append(f"SigAlg={raw['SigAlg']}")
+    return "&".join(parts)
+
+
+def is_redacted(value: str) -> bool:
+    """A sanitizer placeholder such as '[SAMLResponse redacted]' (cloudflare/har-sanitizer)."""
+    return bool(_REDACTED.match(value))
+
+
+def digest(value: str) -> str:
+    """Short stable fingerprint of a SAML value, to match exchanges and messages."""
+    return hashlib.sha256(re.sub(r"\s+", "", value).encode()).hexdigest()[:16]
+
+
+def _headers(obj) -> list[tuple[str, str]]:
+    items = obj.get("headers") if isinstance(obj, dict) else None
+    return [(str(h.get("name", "")), str(h.get("value", ""))) for h in items or []
+            if isinstance(h, dict)]
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for n, v in headers if n.lower() == name.lower()), None)
+
+
+def _cookie_names(obj, headers: list[tuple[str, str]], header: str) -> tuple[str, ...]:
+    names = [str(c.get("name")) for c in (obj.get("cookies") or []) if isinstance(c, dict)]
+    for n, v in headers:
+        if n.lower() != header.lower():
+            continue
+        pieces = v.split(";") if header.lower() == "cookie" else [v.split(";", 1)[0]]
+        names += [p.split("=", 1)[0].strip() for p in pieces if "=" in p]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _cookie_value(obj, headers, name: str) -> str | None:
+    for c in obj.get("cookies") or []:
+        if isinstance(c, dict) and c.get("name") == name:
+            return unquote_plus(str(c.get("value", "")))
+    for n, v in headers:
+        if n.lower() == "set-cookie" and v.split("=", 1)[0].strip() == name:
+            return unquote_plus(v.split("=", 1)[1].split(";", 1)[0])
+    return None
+
+
+def body_text(content) -> str | None:
+    """Response body as text: base64 bodies decoded; None when absent or dropped."""
+    if not isinstance(content, dict):
+        return None
+    text = content.get("text")
+    if not isinstance(text, str) or text == DROPPED:
+        return None
+    if content.get("encoding") == "base64":
+        try:
+            data = base64.b64decode(text, validate=False)
+        except (binascii.Error, ValueError):
+            return None
+        charset = re.search(r"charset=([\w-]+)", str(content.get("mimeType", "")), re.I)
+        try:
+            return data.decode(charset.group(1) if charset else "utf-8", errors="replace")
+        except LookupError:
+            return data.decode("utf-8", errors="replace")
+    return text
+
+
+# --- one entry ---------------------------------------------------------------------------------
+
+@dataclass
+class _Found:
+    """SAML values of one entry, before they become RawMessages."""
+
+    msgs: list[tuple[str, RawMessage, bool]]  # (digest key, message, provisional)
+    problems: list[InputProblem]
+    req_params: set  # SAML parameter names the request carried (redacted ones included)
+    resp_params: set  # ... that the response carried (Location, page form)
+
+
+def query_messages(url: str, src: Source, at: datetime | None, found: _Found,
+                   response: bool = False) -> None:
+    """Redirect-binding values in a URL's query string (SAML bindings 3.4.4)."""
+    query = urlsplit(url).query if "?" in url else ""
+    if not any(p in query for p in SAML_FIELDS):
+        return
+    pairs = split_query(query)
+    dec = {n: d for n, _, d in reversed(pairs)}
+    for param in SAML_FIELDS:
+        if param not in dec:
+            continue
+        (found.resp_params if response else found.req_params).add(param)
+        value = dec[param]
+        if is_redacted(value):
+            found.problems.append(InputProblem(src, "input-redacted",
+                                               f"{param} in the URL was replaced by {value!r}"))
+            continue
+        found.msgs.append((param + ":" + digest(value), RawMessage(
+            source=src, param=param, value=value, binding="redirect",
+            relay_state=dec.get("RelayState"), captured_at=at,
+            signed_query=signed_query(pairs, param), sig_alg=dec.get("SigAlg"),
+            signature=dec.get("Signature"), url=url), False))
+
+
+def post_messages(request: dict, url: str, src: Source, at, found: _Found) -> bool:
+    """POST-binding values in postData (text re-parsed; params as fallback). True if a body."""
+    post = request.get("postData")
+    if not isinstance(post, dict):
+        return False
+    text = post.get("text")
+    values: list[tuple[str, str]] = []
+    if isinstance(text, str) and text == DROPPED:
+        found.problems.append(InputProblem(src, "input-too-large", "request body over 4 MiB skipped"))
+        return True
+    if isinstance(text, str) and text.strip():
+        if "=" in text and not text.lstrip().startswith(("{", "<", "--")):
+            values = [(n, form_value(r)) for n, r, _ in split_query(text.strip())]
+    for p in post.get("params") or []:
+        if isinstance(p, dict) and isinstance(p.get("value"), str):
+            values.append((str(p.get("name")), form_value(p["value"])))
+    has_body = bool(values) or (isinstance(text, str) and bool(text.strip()))
+    relay = next((v for n, v in values if n == "RelayState"), None)
+    seen = set()
+    for name, value in values:
+        if name not in SAML_FIELDS or (name, value) in seen:
+            continue  # the same value seen in text and params is one message
+        seen.add((name, value))
+        found.req_params.add(name)
+        if is_redacted(value):
+            found.problems.append(InputProblem(src, "input-redacted",
+                                               f"{name} in the POST body was replaced by {value!r}"))
+            continue
+        found.msgs.append((name + ":" + digest(value), RawMessage(
+            source=src, param=name, value=value, binding="post", relay_state=relay,
+            captured_at=at, url=url), False))
+    return has_body
+
+
+def body_messages(text: str, url: str, src: Source, at, found: _Found) -> None:
+    """Auto-submit forms in a response page; provisional until the browser's POST is seen."""
+    for form in find_saml_forms(text, url):
+        relay = form.get("RelayState")
+        for name, value in form.fields:
+            if name not in SAML_FIELDS:
+                continue
+            found.resp_params.add(name)
+            if is_redacted(value):
+                found.problems.append(InputProblem(
+                    src, "input-redacted", f"{name} in the page was replaced by {value!r}"))
+                continue
+            found.msgs.append((name + ":" + digest(value), RawMessage(
+                source=src, param=name, value=value, binding="post", relay_state=relay,
+                captured_at=at, url=form.action), True))
+
+
+_SAMLISH_URL = re.compile(r"saml|/acs\b|/sso\b|callback", re.IGNORECASE)
+
+
+def read_entry(entry: dict, index: int, path: str, follow: set[str]) -> tuple[_Found, Exchange | None, bool]:
+    """SAML values, the exchange (when SAML-relevant) and whether cookies were present."""
+    found = _Found([], [], set(), set())
+    req = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+    resp = entry.get("response") if isinstance(entry.get("response"), dict) else {}
+    url = str(req.get("url") or "")
+    method = str(req.get("method") or "").upper()
+    at = parse_time(entry.get("startedDateTime"))
+    src = Source(path, f"entry {index}")
+    query_messages(url, src, at, found)
+    has_body = post_messages(req, url, src, at, found)
+    if method == "POST" and not has_body and _SAMLISH_URL.search(urlsplit(url).path):
+        found.problems.append(InputProblem(src, "input-redacted",
+                                           f"POST {url}: the request body is not in the capture"))
+    rh, qh = _headers(resp), _headers(req)
+    location = _header(rh, "Location") or resp.get("redirectURL") or None
+    if location:
+        location = urljoin(url, str(location))
+        before = len(found.msgs)
+        query_messages(location, Source(path, f"entry {index}/Location"), at, found, True)
+        found.msgs[before:] = [(k, m, True) for k, m, _ in found.msgs[before:]]
+    text = body_text(resp.get("content"))
+    if text:
+        body_messages(text, url, Source(path, f"entry {index}/body"), at, found)
+    idp_error = find_idp_error(text, url) if text else None
+    set_cookies = _cookie_names(resp, rh, "Set-Cookie")
+    req_cookies = _cookie_names(req, qh, "Cookie")
+    auth_err = _cookie_value(resp, rh, "AUTHENTICATION-ERROR")
+    cookies_seen = bool(set_cookies or req_cookies)
+    relevant = bool(found.msgs or idp_error or auth_err) or url in follow or \
+        bool(_SAMLISH_URL.search(urlsplit(url).path)) or bool(found.problems)
+    if not relevant:
+        return found, None, cookies_seen
+    try:
+        status = int(resp.get("status") or 0)
+    except (TypeError, ValueError):
+        status = 0
+    carried = tuple(dict.fromkeys(k for k, _, _ in found.msgs))
+    ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location,
+                  leg=classify_leg(method, url, found.req_params, found.resp_params, idp_error,
+                                   url in follow),
+                  set_cookies=set_cookies, auth_error=auth_err, idp_error=idp_error,
+                  request_cookies=req_cookies, saml=carried,
+                  page_errors=validation_errors(text) if "/saml/validation" in url else ())
+    return found, ex, cookies_seen
+
+
+# --- the file ----------------------------------------------------------------------------------
+
+_HAR_HEAD = re.compile(rb'"log"\s*:\s*\{')
+
+
+def sniff(head: bytes) -> bool:
+    """A HAR: a JSON object with a "log" object (HAR 1.2 section 'log')."""
+    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and \
+        any(k in h for k in (b'"entries"', b'"creator"', b'"version"'))
+
+
+class Collector:
+    """Orders SAML values across entries; a Location/page value is dropped once the browser's
+    own request carrying the same value is seen (it is the same message, sent one hop later)."""
+
+    def __init__(self) -> None:
+        self.messages: list[RawMessage | None] = []
+        self.provisional: dict[str, list[int]] = {}
+        self.problems: list[InputProblem] = []
+
+    def add(self, found: _Found) -> None:
+        self.problems += found.problems
+        for key, msg, provisional in found.msgs:
+            if provisional:
+                self.provisional.setdefault(key, []).append(len(self.messages))
+            elif self.provisional.get(key):
+                self.messages[self.provisional[key].pop(0)] = None
+            self.messages.append(msg)
+
+    def result(self) -> tuple[RawMessage, ...]:
+        return tuple(m for m in self.messages if m is not None)
+
+
+def read(path: str) -> Capture:
+    """Stream a HAR file; never raises for bad content (problems are returned as data)."""
+    col = Collector()
+    exchanges: list[Exchange] = []
+    follow: set[str] = set()
+    entries = 0
+    cookies_seen = False
+    try:
+        with open(path, "rb") as f:
+            stream = ArrayStream(f, ("log", "entries"))
+            for raw in stream:
+                index, entries = entries, entries + 1
+                try:
+                    entry = json.loads(raw)
+                except ValueError as exc:
+                    col.problems.append(InputProblem(Source(path, f"entry {index}"),
+                                                     "input-unreadable", f"entry is not JSON: {exc}"))
+                    continue
+                if not isinstance(entry, dict):
+                    continue
+                found, ex, saw = read_entry(entry, index, path, follow)
+                cookies_seen |= saw
+                col.add(found)
+                if ex is not None:
+                    follow.discard(ex.url)
+                    exchanges.append(ex)
+                    if ex.location and ex.leg in ("acs-post", "sp-result"):
+                        follow.add(ex.location)
+    except OSError as exc:
+        return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
+    if stream.error:
+        col.problems.append(InputProblem(Source(path), "input-unreadable", stream.error))
+    elif not stream.found:
+        col.problems.append(InputProblem(Source(path), "input-not-saml", "no log.entries array"))
+    if exchanges and not cookies_seen:
+        col.problems.append(InputProblem(
+            Source(path), "input-redacted",
+            "no cookies in the capture (sanitized HAR): OAUTHSTATE and AUTHENTICATION-ERROR "
+            "cannot be checked"))
+    return Capture(col.result(), tuple(exchanges), tuple(col.problems), entries)

@@ -1,0 +1,72 @@
+"""SAML values inside HTML auto-submit forms (HTTP-POST binding, SAML bindings 3.5.4).
+
+An IdP (or an SP sending a POST-binding AuthnRequest) answers with a page holding a form whose
+hidden inputs carry SAMLResponse/SAMLRequest and RelayState, HTML-entity escaped. The stdlib
+HTMLParser un-escapes attribute values for us and never fetches anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+SAML_FIELDS = ("SAMLResponse", "SAMLRequest")
+_FIELDS = SAML_FIELDS + ("RelayState",)
+
+
+@dataclass(frozen=True)
+class HtmlForm:
+    """One <form> that carries a SAML value."""
+
+    action: str | None
+    """The form action resolved against the page URL; None when the form has none."""
+    method: str
+    fields: tuple[tuple[str, str], ...]
+    """(name, value) of the SAML-related inputs, in document order, entities decoded."""
+
+    def get(self, name: str) -> str | None:
+        """First value of an input, or None."""
+        return next((v for n, v in self.fields if n == name), None)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[list] = []  # [action, method, fields]
+        self._current: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "form":
+            self._current = [a.get("action"), (a.get("method") or "get").upper(), []]
+            self.forms.append(self._current)
+        elif tag in ("input", "textarea") and a.get("name") in _FIELDS:
+            # Inputs outside any <form> are still evidence; keep them in an anonymous form.
+            if self._current is None:
+                self._current = [None, "POST", []]
+                self.forms.append(self._current)
+            self._current[2].append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._current = None
+
+
+def find_saml_forms(html: str, page_url: str | None = None) -> tuple[HtmlForm, ...]:
+    """Every form in `html` that carries SAMLResponse or SAMLRequest; never raises."""
+    if not any(f in html for f in SAML_FIELDS):
+        return ()
+    parser = _FormParser()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # HTMLParser is lenient; this guards against odd inputs only
+        pass
+    out = []
+    for action, method, fields in parser.forms:
+        if not any(n in SAML_FIELDS for n, _ in fields):
+            continue
+        if action is not None and page_url:
+            action = urljoin(page_url, action)
+        out.append(HtmlForm(action or page_url, method, tuple(fields)))
+    return tuple(out)

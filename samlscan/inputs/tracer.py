@@ -1,0 +1,179 @@
+"""SAML-tracer exports (Firefox/Chrome extension, simplesamlphp/SAML-tracer).
+
+Format, from src/SAMLTraceIO.js (exportRequests) and src/SAMLTrace.js (Request):
+`{"requests": [...], "timestamp": <export time, ISO>}`; each request is the serialised
+SAMLTrace.Request: `method`, `url`, `requestId`, `requestHeaders` [{name, value}], `get`
+[[name, value]] (decoded), `post` [[name, value]] (decoded form data), `postData`, `protocol`
+('SAML-P'/'WS-Fed'), `saml` (the decoded XML text of the SAML message), `samlart`,
+`responseStatus`, `responseStatusText`, `responseHeaders` [{name, value}]. Legacy exports
+(before 1.0) use `id` and headers as [name, value] pairs.
+
+Export profiles (src/filters.js): '2' replaces every POST value by '{hash:<sha>}', '3' by
+'{obf:alternative_<n>}', both overwrite `postData` with '{overwritten}' and mask cookie values.
+`get` values and `saml` are left alone, so a masked POST value is recovered from `saml` (as raw
+XML, binding 'xml'). Requests carry no capture time in the versions read; an optional per-request
+`timestamp` is honoured when present, and the export time is kept as `Capture.exported_at`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import unquote_plus, urljoin
+
+from samlscan.flows import Exchange, classify_leg
+from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.inputs.har import (ArrayStream, Capture, Collector, _Found, digest, is_redacted,
+                                 parse_time, query_messages)
+from samlscan.inputs.htmlform import SAML_FIELDS
+from samlscan.model import Source
+
+_MASKED = re.compile(r"^\{(?:hash:[^}]*|obf:[^}]*|overwritten)\}$")
+_HEAD = re.compile(rb'"requests"\s*:\s*\[')
+
+
+def sniff(head: bytes) -> bool:
+    """A SAML-tracer export: a JSON object with a "requests" array of traced requests."""
+    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return h.startswith(b"{") and bool(_HEAD.search(h)) and b'"log"' not in h[:200] and \
+        any(k in h for k in (b'"requestId"', b'"requestHeaders"', b'"responseStatus"',
+                             b'"protocol"', b'"timestamp"'))
+
+
+def is_masked(value: str) -> bool:
+    """A value replaced by an export profile: '{hash:..}', '{obf:..}' or '{overwritten}'."""
+    return bool(_MASKED.match(value.strip()))
+
+
+def _pairs(items) -> list[tuple[str, str]]:
+    out = []
+    for it in items or []:
+        if isinstance(it, (list, tuple)) and len(it) >= 2:
+            out.append((str(it[0]), str(it[1])))
+        elif isinstance(it, dict) and "name" in it:
+            out.append((str(it["name"]), str(it.get("value", ""))))
+    return out
+
+
+def saml_text(saml: str) -> str:
+    """The decoded XML as text. Older versions decoded with atob only, leaving UTF-8 bytes as
+    Latin-1 characters; undo that when it round-trips."""
+    try:
+        fixed = saml.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return saml
+    return fixed
+
+
+def _time(req: dict):
+    for k in ("timestamp", "time", "startedDateTime"):
+        v = req.get(k)
+        if isinstance(v, (int, float)) and v > 1e11:  # epoch milliseconds
+            from datetime import datetime, timezone
+            return datetime.fromtimestamp(v / 1000, tz=timezone.utc)
+        t = parse_time(v)
+        if t:
+            return t
+    return None
+
+
+def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | None]:
+    """SAML values and the exchange of one traced request."""
+    found = _Found([], [], set(), set())
+    url, method = str(req.get("url") or ""), str(req.get("method") or "").upper()
+    at = _time(req)
+    src = Source(path, f"request {index}")
+    query_messages(url, src, at, found)
+    post = _pairs(req.get("post"))
+    relay = next((v for n, v in post if n == "RelayState"), None)
+    if relay is not None and is_masked(relay):
+        relay = None
+    for name, value in post:
+        if name not in SAML_FIELDS:
+            continue
+        found.req_params.add(name)
+        if is_masked(value) or is_redacted(value):
+            saml = req.get("saml")
+            if isinstance(saml, str) and saml.strip().startswith("<"):
+                found.msgs.append((name + ":" + digest(value), RawMessage(
+                    source=Source(path, f"request {index}/saml"), param=name,
+                    value=saml_text(saml), binding="xml", relay_state=relay, captured_at=at,
+                    url=url), False))
+            else:
+                found.problems.append(InputProblem(src, "input-redacted",
+                                                   f"{name} was masked on export ({value})"))
+            continue
+        found.msgs.append((name + ":" + digest(value), RawMessage(
+            source=src, param=name, value=value, binding="post", relay_state=relay,
+            captured_at=at, url=url), False))
+    headers = req.get("responseHeaders") or []
+    hdrs = [(h[0], h[1]) if isinstance(h, (list, tuple)) else (h.get("name", ""), h.get("value", ""))
+            for h in headers if isinstance(h, (list, tuple, dict))]
+    location = next((str(v) for n, v in hdrs if str(n).lower() == "location"), None)
+    if location:
+        location = urljoin(url, location)
+        before = len(found.msgs)
+        query_messages(location, Source(path, f"request {index}/Location"), at, found, True)
+        found.msgs[before:] = [(k, m, True) for k, m, _ in found.msgs[before:]]
+    set_cookies = tuple(str(v).split("=", 1)[0].strip() for n, v in hdrs
+                        if str(n).lower() == "set-cookie" and "=" in str(v))
+    auth = next((unquote_plus(str(v).split("=", 1)[1].split(";", 1)[0]) for n, v in hdrs
+                 if str(n).lower() == "set-cookie"
+                 and str(v).split("=", 1)[0].strip() == "AUTHENTICATION-ERROR"), None)
+    if auth is not None and is_masked(auth):
+        auth = None
+    rq = _pairs(req.get("requestHeaders"))
+    req_cookies = tuple(p.split("=", 1)[0].strip() for n, v in rq if n.lower() == "cookie"
+                        for p in v.split(";") if "=" in p)
+    try:
+        status = int(req.get("responseStatus") or 0)
+    except (TypeError, ValueError):
+        status = 0
+    ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location,
+                  leg=classify_leg(method, url, found.req_params, found.resp_params, None, False),
+                  set_cookies=set_cookies, auth_error=auth, request_cookies=req_cookies,
+                  saml=tuple(dict.fromkeys(k for k, _, _ in found.msgs)))
+    return found, ex
+
+
+def read(path: str) -> Capture:
+    """Stream a SAML-tracer export; bad content becomes problems, never exceptions."""
+    col = Collector()
+    exchanges: list[Exchange] = []
+    follow: set[str] = set()
+    n = 0
+    try:
+        with open(path, "rb") as f:
+            stream = ArrayStream(f, ("requests",))
+            for raw in stream:
+                index, n = n, n + 1
+                try:
+                    req = json.loads(raw)
+                except ValueError as exc:
+                    col.problems.append(InputProblem(Source(path, f"request {index}"),
+                                                     "input-unreadable", f"not JSON: {exc}"))
+                    continue
+                if not isinstance(req, dict):
+                    continue
+                found, ex = read_request(req, index, path)
+                col.add(found)
+                if ex.url in follow and ex.leg == "other":
+                    ex = _replace_leg(ex, "sp-result")
+                follow.discard(ex.url)
+                if ex.location and ex.leg in ("acs-post", "sp-result"):
+                    follow.add(ex.location)
+                exchanges.append(ex)
+    except OSError as exc:
+        return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
+    if stream.error:
+        col.problems.append(InputProblem(Source(path), "input-unreadable", stream.error))
+    elif not stream.found:
+        col.problems.append(InputProblem(Source(path), "input-not-saml", "no requests array"))
+    keep = [ex for ex in exchanges if ex.saml or ex.leg != "other" or ex.auth_error]
+    return Capture(col.result(), tuple(keep), tuple(col.problems), n,
+                   exported_at=parse_time(stream.top.get("timestamp")))
+
+
+def _replace_leg(ex: Exchange, leg: str) -> Exchange:
+    from dataclasses import replace
+
+    return replace(ex, leg=leg)
