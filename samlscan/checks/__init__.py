@@ -1,0 +1,45 @@
+"""All checks, listed explicitly; `run_checks` applies them to one message."""
+from __future__ import annotations
+
+from samlscan.checks import attributes, protocol, signature, timing
+from samlscan.checks.base import CheckContext, finding
+from samlscan.model import Finding, SamlMessage
+
+ALL_CHECKS = protocol.CHECKS + timing.CHECKS + signature.CHECKS + attributes.CHECKS
+RESPONSE_ONLY = {"Response", "Assertion"}
+
+
+def skipped_for_config(ctx: CheckContext) -> list[str]:
+    """Which checks could not run for lack of configuration (said once per message)."""
+    e = ctx.expect
+    missing = []
+    if not e.idp_certs:
+        missing.append("signature trust (no IdP certificate: --idp-cert, --idp-metadata or --sonar-settings)")
+    if not e.sp_entity_id:
+        missing.append("audience (no --sp-entity-id)")
+    if not e.acs_url:
+        missing.append("destination/recipient (no --acs-url)")
+    if not e.idp_entity_id:
+        missing.append("issuer (no --idp-entity-id)")
+    if not e.email_attribute:
+        missing.append("email mapping (no --email-attribute)")
+    if not e.login_attribute and not e.name_attribute:
+        missing.append("login/name mapping (no --login-attribute/--name-attribute)")
+    if not e.request_id:
+        missing.append("InResponseTo (no --request-id and no AuthnRequest in the capture)")
+    return missing
+
+
+def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
+    """Every finding for one message, in check order, without exact duplicates."""
+    out: list[Finding] = []
+    if msg.kind not in RESPONSE_ONLY:
+        return out
+    for check in ALL_CHECKS:
+        for f in check(msg, ctx):
+            if f not in out:
+                out.append(f)
+    missing = skipped_for_config(ctx)
+    if missing:
+        out.append(finding(msg, "checks-skipped", "not checked: " + "; ".join(missing)))
+    return out

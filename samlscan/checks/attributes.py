@@ -1,0 +1,179 @@
+"""Attribute checks: the email doctor, login/name/group attributes, Entra's groups overage claim."""
+from __future__ import annotations
+
+import re
+
+from samlscan.checks.base import CheckContext, consumed_assertion, finding
+from samlscan.model import Assertion, Attribute, SamlMessage
+
+EMAIL_ALIASES = (
+    "email", "mail", "emailaddress", "email_address", "emailAddress", "Email", "EmailAddress",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    "urn:oid:0.9.2342.19200300.100.1.3", "urn:oid:1.2.840.113549.1.9.1",
+    "http://schemas.xmlsoap.org/claims/EmailAddress", "user.email", "userPrincipalName",
+)
+LOGIN_ALIASES = ("login", "uid", "username", "user", "samaccountname", "urn:oid:0.9.2342.19200300.100.1.1",
+                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "preferred_username")
+NAME_ALIASES = ("name", "displayname", "cn", "fullname", "urn:oid:2.16.840.1.113730.3.1.241",
+                "urn:oid:2.5.4.3", "http://schemas.microsoft.com/identity/claims/displayname",
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")
+GROUP_ALIASES = ("groups", "group", "memberof", "roles", "role", "urn:oid:1.3.6.1.4.1.5923.1.5.1.1",
+                 "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+                 "http://schemas.microsoft.com/ws/2008/06/identity/claims/role")
+GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
+def _received(a: Assertion) -> str:
+    if not a.attributes:
+        return "no attributes at all"
+    return "; ".join(f"{x.name}" + (f" (FriendlyName {x.friendly_name})" if x.friendly_name else "")
+                     + f" = {list(x.values)[:3]!r}" for x in a.attributes)
+
+
+def _by_name(a: Assertion, name: str) -> Attribute | None:
+    return next((x for x in a.attributes if x.name == name), None)
+
+
+def _alias_hit(a: Assertion, wanted: str, aliases) -> tuple[Attribute, str] | None:
+    """An attribute that is probably the wanted one: same name but for case, FriendlyName, or a
+    known alias (the reason is said)."""
+    for x in a.attributes:
+        if x.name.lower() == wanted.lower():
+            return x, "the name differs only in case (SPs compare names exactly)"
+    for x in a.attributes:
+        if x.friendly_name and x.friendly_name.lower() == wanted.lower():
+            return x, f"{wanted!r} is its FriendlyName; SPs look attributes up by Name"
+    names = {n.lower() for n in aliases}
+    for x in a.attributes:
+        if x.name.lower() in names or (x.friendly_name or "").lower() in names:
+            return x, "a well-known name for the same information"
+    return None
+
+
+def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str) -> str:
+    return (f"set {ctx.expect.setting_name(what)} to {actual_name}, or add a {idp_claim!r} claim in the "
+            "IdP")
+
+
+def check_email(msg: SamlMessage, ctx: CheckContext):
+    a = consumed_assertion(msg)
+    want = ctx.expect.email_attribute
+    if a is None or not want:
+        return
+    attr = _by_name(a, want)
+    if attr is None:
+        hit = _alias_hit(a, want, EMAIL_ALIASES)
+        if hit is None:
+            hit_value = next(((x, "its value looks like an email address") for x in a.attributes
+                              if any(_EMAIL.match(v) for v in x.values)), None)
+            hit = hit_value
+        if hit is not None:
+            x, why = hit
+            yield finding(msg, "email-under-other-name",
+                          f"no attribute named {want!r}; the email address is sent as {x.name!r} ({why}). "
+                          f"Received: {_received(a)}",
+                          expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want))
+        else:
+            yield finding(msg, "email-missing",
+                          f"no attribute named {want!r} and no email address under another name. "
+                          f"Received: {_received(a)}", expected=want, actual="absent",
+                          hint=f"add an email claim named {want!r} in the IdP (or point "
+                               f"{ctx.expect.setting_name('email_attribute')} at the attribute that "
+                               "carries the address)")
+        return
+    values = [v for v in attr.values]
+    if not values or not any(v.strip() for v in values):
+        yield finding(msg, "email-empty", f"attribute {want!r} is present but empty",
+                      expected="an email address", actual="''")
+        return
+    if len(values) > 1:
+        yield finding(msg, "email-multivalued", f"attribute {want!r} has {len(values)} values; SPs use the "
+                      f"first ({values[0]!r})", expected="1 value", actual=", ".join(values))
+    if not _EMAIL.match(values[0].strip()):
+        yield finding(msg, "email-invalid-format", f"attribute {want!r} is {values[0]!r}, not an email address",
+                      expected="user@domain", actual=values[0])
+    nid = a.name_id
+    if nid and nid.value and "@" in nid.value and nid.value != values[0]:
+        case_only = nid.value.lower() == values[0].lower()
+        yield finding(msg, "email-nameid-mismatch",
+                      f"NameID {nid.value!r} and email {values[0]!r} differ"
+                      + (" only in letter case" if case_only else ""),
+                      expected=nid.value, actual=values[0])
+
+
+def _required(msg, ctx, what: str, code: str, aliases, label: str):
+    a = consumed_assertion(msg)
+    want = getattr(ctx.expect, what)
+    if a is None or not want or _by_name(a, want) is not None:
+        return
+    hit = _alias_hit(a, want, aliases)
+    if hit:
+        x, why = hit
+        text = f"no attribute named {want!r}; {x.name!r} probably carries the {label} ({why})"
+        hint = _setting_hint(ctx, what, x.name, want)
+    else:
+        text = f"no attribute named {want!r} (the {label})"
+        hint = (f"add a {want!r} claim in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
+                "attributes received")
+    yield finding(msg, code, f"{text}. Received: {_received(a)}", expected=want,
+                  actual=x.name if hit else "absent", hint=hint)
+
+
+def check_login(msg, ctx):
+    yield from _required(msg, ctx, "login_attribute", "login-attribute-missing", LOGIN_ALIASES, "login")
+
+
+def check_name(msg, ctx):
+    yield from _required(msg, ctx, "name_attribute", "name-attribute-missing", NAME_ALIASES, "display name")
+
+
+def check_groups(msg: SamlMessage, ctx: CheckContext):
+    a = consumed_assertion(msg)
+    if a is None:
+        return
+    link = _by_name(a, GROUPS_LINK)
+    if link is not None:
+        yield finding(msg, "groups-overage-claim",
+                      f"Entra ID sent {GROUPS_LINK} ({', '.join(link.values) or 'no value'}) instead of the "
+                      "group list: the user is in more groups than a token can carry (150 for SAML)",
+                      expected=ctx.expect.group_attribute or "a group claim", actual=GROUPS_LINK)
+        return
+    yield from _required(msg, ctx, "group_attribute", "group-attribute-missing", GROUP_ALIASES, "groups")
+
+
+def check_duplicates(msg: SamlMessage, ctx: CheckContext):
+    for a in msg.assertions:
+        names = [x.name for x in a.attributes]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            yield finding(msg, "attribute-duplicate-name",
+                          f"{names.count(name)} Attribute elements are named {name!r}",
+                          expected="1", actual=str(names.count(name)))
+        if a.encrypted_attribute_count:
+            yield finding(msg, "attribute-encrypted",
+                          f"{a.encrypted_attribute_count} EncryptedAttribute element(s) in the assertion")
+
+
+def check_nameid(msg: SamlMessage, ctx: CheckContext):
+    a = consumed_assertion(msg)
+    if a is not None and (a.name_id is None or (not a.name_id.value and not a.name_id.encrypted)):
+        yield finding(msg, "nameid-missing", "the Subject has no NameID" if a.name_id is None
+                      else "the NameID is empty")
+
+
+def check_encryption(msg: SamlMessage, ctx: CheckContext):
+    pending = msg.encrypted_assertion_count - sum(a.was_encrypted for a in msg.assertions)
+    if pending <= 0:
+        return
+    if not ctx.expect.sp_keys:
+        yield finding(msg, "assertion-encrypted-no-key",
+                      f"{pending} EncryptedAssertion(s) and no SP private key: the assertion checks "
+                      "could not run", hint="pass --sp-key with the SP's private key (PEM)")
+    else:
+        yield finding(msg, "decryption-failed", f"could not decrypt: {msg.decryption_error}",
+                      expected="encrypted for the configured SP key", actual=msg.decryption_error)
+
+
+CHECKS = (check_email, check_login, check_name, check_groups, check_duplicates, check_nameid,
+          check_encryption)

@@ -1,0 +1,37 @@
+"""What every check receives, and the one way to build a Finding."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from samlscan.codes import spec
+from samlscan.config import Expectations
+from samlscan.model import Assertion, Finding, SamlMessage
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    expect: Expectations
+    at: datetime | None
+    """Evaluation time: --at, else the capture time, else the message's IssueInstant."""
+    at_source: str
+    """'--at', 'capture' or 'issue-instant' (or 'none' when nothing is known)."""
+
+
+def finding(msg: SamlMessage, code: str, text: str, expected=None, actual=None, hint=None) -> Finding:
+    """A finding for `msg`; severity comes from the code's spec, the hint defaults to its fix."""
+    s = spec(code)
+    return Finding(code=s.code, severity=s.severity, message_text=text,
+                   expected=None if expected is None else str(expected),
+                   actual=None if actual is None else str(actual),
+                   hint=hint if hint is not None else s.fix, source=msg.source,
+                   message_ref=msg.id or f"#{msg.index}")
+
+
+def consumed_assertion(msg: SamlMessage) -> Assertion | None:
+    """The assertion an SP would use: the first one directly under the Response (decrypted or not)."""
+    return msg.assertions[0] if msg.assertions else None
+
+
+def fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"

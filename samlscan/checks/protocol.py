@@ -1,0 +1,198 @@
+"""Protocol checks: version, status, issuer, destination, recipient, audience, InResponseTo."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from samlscan.checks.base import CheckContext, consumed_assertion, finding
+from samlscan.model import SamlMessage
+
+SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+
+# SAML core 3.2.2.2, in plain words.
+STATUS_TEXT = {
+    "Success": "the request succeeded",
+    "Requester": "the IdP blames the request (the SP's AuthnRequest or the SP's configuration in the IdP)",
+    "Responder": "the IdP failed or refused on its side",
+    "VersionMismatch": "the SAML version of the request is not supported",
+    "AuthnFailed": "the user could not be authenticated (wrong password, MFA refused, account locked)",
+    "InvalidAttrNameOrValue": "an attribute in the request was unexpected or invalid",
+    "InvalidNameIDPolicy": "the IdP cannot issue the NameID format the SP asked for (NameIDPolicy)",
+    "NoAuthnContext": "the IdP cannot authenticate the user the way the SP requested "
+                      "(RequestedAuthnContext)",
+    "NoAvailableIDP": "no IdP is available (proxying)",
+    "NoPassive": "IsPassive was requested but the user must interact to sign in",
+    "NoSupportedIDP": "no supported IdP (proxying)",
+    "PartialLogout": "logout did not reach every session",
+    "ProxyCountExceeded": "too many proxy hops",
+    "RequestDenied": "the IdP refused to answer: typically the user is not assigned to the "
+                     "application, or the SP is unknown to the IdP",
+    "RequestUnsupported": "the IdP does not support this request",
+    "RequestVersionDeprecated": "the request's SAML version is deprecated",
+    "RequestVersionTooHigh": "the request's SAML version is too high",
+    "RequestVersionTooLow": "the request's SAML version is too low",
+    "ResourceNotRecognized": "the IdP does not recognise the resource",
+    "TooManyResponses": "too many responses",
+    "UnknownAttrProfile": "unknown attribute profile",
+    "UnknownPrincipal": "the IdP does not know this user",
+    "UnsupportedBinding": "the IdP cannot answer on the requested binding (ProtocolBinding)",
+}
+
+
+def _short(uri: str | None) -> str:
+    return (uri or "").rsplit(":", 1)[-1]
+
+
+def check_version(msg: SamlMessage, ctx: CheckContext):
+    for what, version in [(msg.kind, msg.version)] + [("Assertion", a.version) for a in msg.assertions]:
+        if version != "2.0":
+            yield finding(msg, "version-unsupported", f"{what} Version is {version!r}, not '2.0'",
+                          expected="2.0", actual=version)
+
+
+def check_ids(msg: SamlMessage, ctx: CheckContext):
+    if not msg.id and msg.kind != "Assertion":
+        yield finding(msg, "id-missing", f"the {msg.kind} has no ID attribute")
+    for a in msg.assertions:
+        if not a.id:
+            yield finding(msg, "id-missing", f"the Assertion at {a.path} has no ID attribute")
+
+
+def check_status(msg: SamlMessage, ctx: CheckContext):
+    if msg.kind not in ("Response", "LogoutResponse") or msg.status is None:
+        return
+    st = msg.status
+    if st.code == SUCCESS:
+        return
+    parts = [f"{_short(st.code)}: {STATUS_TEXT.get(_short(st.code), 'unknown status')}"]
+    parts += [f"{_short(c)}: {STATUS_TEXT.get(_short(c), 'a status specific to this IdP')}"
+              for c in st.sub_codes]
+    text = "the IdP answered " + "; ".join(parts)
+    if st.message:
+        text += f". StatusMessage: {st.message!r}"
+    actual = " / ".join([st.code or "-"] + list(st.sub_codes))
+    yield finding(msg, "status-not-success", text, expected=SUCCESS, actual=actual)
+
+
+def check_issuer(msg: SamlMessage, ctx: CheckContext):
+    want = ctx.expect.idp_entity_id
+    if msg.kind != "Response":
+        return
+    for a in msg.assertions:
+        if a.issuer is None:
+            yield finding(msg, "issuer-missing", f"the Assertion {a.id or a.path} has no Issuer")
+    if not want:
+        return
+    setting = ctx.expect.setting_name("idp_entity_id")
+    seen = [("Response", msg.issuer)] + [("Assertion", a.issuer) for a in msg.assertions]
+    for where, got in seen:
+        if got is not None and got != want:
+            yield finding(msg, "issuer-mismatch", f"the {where} Issuer is {got!r}, the SP expects {want!r}",
+                          expected=want, actual=got,
+                          hint=f"set {setting} to {got} if this IdP is the right one; otherwise the "
+                               "response comes from another IdP or tenant")
+
+
+def _url_difference(want: str, got: str) -> str:
+    a, b = urlsplit(want), urlsplit(got)
+    if a.scheme != b.scheme and a.netloc == b.netloc:
+        return (f"only the scheme differs ({b.scheme} vs {a.scheme}): a TLS-terminating proxy; set "
+                "the SP's base URL to the public https URL")
+    if a.netloc.lower() != b.netloc.lower():
+        return f"the host differs ({b.netloc} vs {a.netloc}): the IdP knows another SP address"
+    if a.path.rstrip("/") == b.path.rstrip("/"):
+        return "only a trailing slash differs"
+    if a.path.lower() == b.path.lower():
+        return "only the letter case differs"
+    return f"the path differs ({b.path} vs {a.path})"
+
+
+def check_destination(msg: SamlMessage, ctx: CheckContext):
+    want = ctx.expect.acs_url
+    if msg.kind != "Response":
+        return
+    if msg.destination is not None and not msg.destination.strip():
+        yield finding(msg, "destination-mismatch", "the Response has an empty Destination",
+                      expected=want, actual="")
+        return
+    if want and msg.destination and msg.destination != want:
+        yield finding(msg, "destination-mismatch",
+                      f"Destination is {msg.destination!r}, the SP's ACS URL is {want!r}: "
+                      + _url_difference(want, msg.destination),
+                      expected=want, actual=msg.destination,
+                      hint=f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} agree")
+
+
+def check_recipient(msg: SamlMessage, ctx: CheckContext):
+    want = ctx.expect.acs_url
+    a = consumed_assertion(msg)
+    if not want or a is None:
+        return
+    for sc in a.subject_confirmations:
+        if sc.method == BEARER and sc.recipient is not None and sc.recipient != want:
+            yield finding(msg, "recipient-mismatch",
+                          f"SubjectConfirmationData Recipient is {sc.recipient!r}, the ACS URL is "
+                          f"{want!r}: " + _url_difference(want, sc.recipient),
+                          expected=want, actual=sc.recipient)
+
+
+def check_audience(msg: SamlMessage, ctx: CheckContext):
+    a = consumed_assertion(msg)
+    if a is None:
+        return
+    if not a.audience_restrictions:
+        yield finding(msg, "audience-missing", "the assertion's Conditions carry no AudienceRestriction",
+                      expected=ctx.expect.sp_entity_id)
+        return
+    want = ctx.expect.sp_entity_id
+    if not want:
+        return
+    for audiences in a.audience_restrictions:
+        if want not in audiences:
+            near = [x for x in audiences if x.lower().rstrip("/") == want.lower().rstrip("/")]
+            why = " (they differ only in case or a trailing slash: the comparison is exact)" if near else ""
+            yield finding(msg, "audience-mismatch",
+                          f"Audience {', '.join(repr(x) for x in audiences)} does not include the SP "
+                          f"entity ID {want!r}{why}",
+                          expected=want, actual=", ".join(audiences),
+                          hint=f"set the IdP application's Identifier (Entity ID) to {want}, or set "
+                               f"{ctx.expect.setting_name('sp_entity_id')} to {audiences[0]}")
+            return
+
+
+def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
+    if msg.kind != "Response":
+        return
+    want = ctx.expect.request_id
+    got = msg.in_response_to
+    if got is None:
+        yield finding(msg, "unsolicited-response",
+                      "the Response has no InResponseTo: the login was started at the IdP "
+                      "(IdP-initiated)", expected=want)
+        return
+    if want and got != want:
+        yield finding(msg, "inresponseto-mismatch",
+                      f"InResponseTo is {got!r} but the SP was waiting for {want!r}",
+                      expected=want, actual=got)
+    a = consumed_assertion(msg)
+    for sc in (a.subject_confirmations if a else ()):
+        if sc.in_response_to is not None and sc.in_response_to != got:
+            yield finding(msg, "inresponseto-mismatch",
+                          f"SubjectConfirmationData InResponseTo {sc.in_response_to!r} differs from the "
+                          f"Response's {got!r}", expected=got, actual=sc.in_response_to)
+
+
+def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
+    if msg.kind != "Response":
+        return
+    success = msg.status is None or msg.status.code == SUCCESS
+    total = len(msg.assertions) + (msg.encrypted_assertion_count - sum(a.was_encrypted for a in msg.assertions))
+    if total == 0 and success:
+        yield finding(msg, "assertion-missing", "the Response has Success status but no Assertion")
+    elif total > 1:
+        yield finding(msg, "assertion-multiple", f"the Response carries {total} assertions",
+                      expected="1", actual=str(total))
+
+
+CHECKS = (check_version, check_ids, check_status, check_issuer, check_destination, check_recipient,
+          check_audience, check_in_response_to, check_assertion_count)

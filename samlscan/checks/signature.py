@@ -1,0 +1,181 @@
+"""Signature and key checks. They read SignatureInfo (samlscan.sigverify); they never call xmlsec."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
+from samlscan.model import CertInfo, SamlMessage, SignatureInfo
+from samlscan.sigverify import WEAK_ALGORITHMS
+
+
+def _fingerprints(c: CertInfo) -> str:
+    return (f"{c.subject} (SHA-1 {c.sha1}; SHA-256 {c.sha256}; valid {fmt_time(c.not_before)} to "
+            f"{fmt_time(c.not_after)}; from {c.origin})")
+
+
+def _where(sig: SignatureInfo) -> str:
+    return f"{sig.parent} signature" + (f" (Reference {sig.reference_uri!r})" if sig.reference_uri else "")
+
+
+def check_signature_present(msg: SamlMessage, ctx: CheckContext):
+    """SAML profiles 4.1.3.5: the assertion must be signed, directly or through the Response.
+    Spring (SonarQube 25.1+) wants the Response or every assertion signed; so do we."""
+    if msg.kind != "Response" or not msg.assertions:
+        return
+    if any(s.parent in ("Response", "Assertion") for s in msg.signatures):
+        return
+    yield finding(msg, "signature-missing", "neither the Response nor the Assertion carries a signature",
+                  expected="a signed Assertion or Response", actual="no ds:Signature")
+
+
+def _wrapping_suspect(msg: SamlMessage) -> bool:
+    a = consumed_assertion(msg)
+    return any(f.startswith(("assertion-not-child-of-response", "duplicate-id")) for f in msg.structure) or (
+        a is not None and not a.signed and any(s.verified for s in msg.signatures))
+
+
+def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
+    trusted = ctx.expect.idp_certs
+    for sig in msg.signatures:
+        if sig.verified or sig.failure in (None, "no-key"):
+            continue
+        if sig.failure == "no-reference-target":
+            yield finding(msg, "signature-reference-invalid",
+                          f"the {_where(sig)} points at no element of this document",
+                          expected=f"#{sig.parent_id}", actual=sig.reference_uri)
+            continue
+        if sig.reformatted:
+            yield finding(msg, "xml-reformatted",
+                          f"the {_where(sig)} fails on the bytes as given but verifies once whitespace "
+                          "and line breaks are normalised: the XML was pretty-printed or re-wrapped "
+                          "after signing, not signed by a wrong key")
+            continue
+        if sig.failure in ("cert-mismatch", "cert-mismatch-and-signature-value"):
+            received = "; ".join(_fingerprints(c) for c in sig.embedded_certs) or "none in KeyInfo"
+            configured = "; ".join(_fingerprints(c.info) for c in trusted)
+            yield finding(msg, "signature-cert-mismatch",
+                          f"the {_where(sig)} was made by a key that is not configured. The IdP most "
+                          "likely rotated its signing certificate.",
+                          expected=configured, actual=received,
+                          hint="download the IdP's current signing certificate (its metadata or admin "
+                               f"console) and set it in {ctx.expect.setting_name('idp_cert')}; during a "
+                               "rollover configure both")
+            if sig.failure == "cert-mismatch":
+                continue
+        detail = ("the digest of the signed content does not match: the content was changed after "
+                  "signing" if sig.failure == "digest" else
+                  "the digest matches but the SignatureValue does not verify with the configured key"
+                  + ("s" if len(trusted) > 1 else "") + ": wrong key, or SignedInfo/SignatureValue changed")
+        if sig.failure not in ("digest", "signature-value", "cert-mismatch-and-signature-value"):
+            detail = f"xmlsec: {sig.failure}"
+        if sig.failure == "digest" and _wrapping_suspect(msg):
+            continue  # reported as signature-wrapping, with more to say
+        yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
+                      expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
+                      actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch")
+
+
+def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
+    for sig in msg.signatures:
+        weak = [a for a in (sig.signature_algorithm, sig.digest_algorithm) if a in WEAK_ALGORITHMS]
+        if weak:
+            yield finding(msg, "signature-weak-algorithm",
+                          f"the {_where(sig)} uses {', '.join(weak)}",
+                          expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and "
+                                   "http://www.w3.org/2001/04/xmlenc#sha256",
+                          actual=", ".join(weak))
+        bits = sig.key_bits
+        key_type = sig.matched_cert.key_type if sig.matched_cert else (
+            sig.embedded_certs[0].key_type if sig.embedded_certs else "RSA")
+        if bits is not None and key_type == "RSA" and bits < 2048:
+            yield finding(msg, "signature-weak-key", f"the {_where(sig)} uses a {bits}-bit RSA key",
+                          expected=">= 2048 bits", actual=f"{bits} bits")
+
+
+def check_certificates(msg: SamlMessage, ctx: CheckContext):
+    """Expiry of the configured certificates and of those that signed, at evaluation time."""
+    if ctx.at is None:
+        return
+    window = timedelta(days=ctx.expect.expiry_window_days)
+    seen = set()
+    certs = [c.info for c in ctx.expect.idp_certs] + [s.matched_cert for s in msg.signatures if s.matched_cert]
+    certs += [c for s in msg.signatures for c in s.embedded_certs]
+    for c in certs:
+        if c.sha256 in seen:
+            continue
+        seen.add(c.sha256)
+        if c.not_after <= ctx.at:
+            yield finding(msg, "cert-expired",
+                          f"certificate {c.subject} ({c.origin}) expired {fmt_time(c.not_after)}, before "
+                          f"{fmt_time(ctx.at)} ({ctx.at_source})",
+                          expected=f"valid at {fmt_time(ctx.at)}", actual=f"notAfter {fmt_time(c.not_after)}")
+        elif c.not_after <= ctx.at + window:
+            days = (c.not_after - ctx.at).days
+            yield finding(msg, "cert-expiring-soon",
+                          f"certificate {c.subject} ({c.origin}) expires {fmt_time(c.not_after)}, "
+                          f"{days} days after {fmt_time(ctx.at)}",
+                          expected=f"valid beyond {ctx.expect.expiry_window_days} days",
+                          actual=f"notAfter {fmt_time(c.not_after)}")
+
+
+def check_keyinfo_matches(msg: SamlMessage, ctx: CheckContext):
+    for sig in msg.signatures:
+        if sig.verified and sig.matched_cert and sig.embedded_certs and all(
+                c.sha256 != sig.matched_cert.sha256 for c in sig.embedded_certs):
+            yield finding(msg, "cert-keyinfo-differs",
+                          f"the {_where(sig)} verified with the configured certificate, but KeyInfo "
+                          "carries another one",
+                          expected=sig.matched_cert.sha256, actual=sig.embedded_certs[0].sha256)
+
+
+def check_reference(msg: SamlMessage, ctx: CheckContext):
+    """SAML core 5.4.2: one Reference, whose URI is '#' + the ID of the signed element."""
+    for sig in msg.signatures:
+        if sig.failure == "no-reference-target":
+            continue
+        if sig.reference_count != 1 or (sig.parent in ("Response", "Assertion") and not sig.covers_parent):
+            yield finding(msg, "signature-reference-invalid" if not sig.verified else "signature-wrapping",
+                          f"the {_where(sig)} covers {sig.signed_path or 'nothing'}, not its own "
+                          f"{sig.parent} (ID {sig.parent_id!r}); {sig.reference_count} Reference(s)",
+                          expected=f"#{sig.parent_id}", actual=sig.reference_uri)
+
+
+def check_wrapping(msg: SamlMessage, ctx: CheckContext):
+    """The assertion an SP consumes must be inside a verified signed element."""
+    a = consumed_assertion(msg)
+    if msg.kind != "Response":
+        return
+    verified = [s for s in msg.signatures if s.verified]
+    signed_paths = ", ".join(sorted({s.signed_path or "?" for s in verified})) or "nothing"
+    for fact in msg.structure:
+        kind, _, where = fact.partition(":")
+        if kind == "duplicate-id":
+            yield finding(msg, "signature-wrapping",
+                          f"the ID {where!r} is used by several elements: which one a signature covers "
+                          f"and which one an SP uses may differ (signed: {signed_paths})",
+                          expected="unique IDs", actual=f"duplicate ID {where}")
+        elif kind == "assertion-not-child-of-response" and a is not None:
+            yield finding(msg, "signature-wrapping",
+                          f"an Assertion sits at {where}, outside the place SAML puts it; the SP would "
+                          f"consume {a.path} ({'signed' if a.signed else 'NOT signed'}); verified "
+                          f"signatures cover {signed_paths}",
+                          expected=a.path, actual=where)
+    if a is not None and not a.signed and verified and not msg.signed:
+        yield finding(msg, "signature-wrapping",
+                      f"a signature verifies, but it covers {signed_paths}, not the assertion an SP "
+                      f"would consume ({a.path}, ID {a.id!r})",
+                      expected=f"signed {a.path}", actual=f"signed {signed_paths}")
+
+
+def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
+    for a in msg.assertions:
+        nid = a.name_id
+        if nid is not None and nid.naive_value is not None and nid.naive_value != nid.value:
+            yield finding(msg, "nameid-comment-injection",
+                          f"a comment or processing instruction splits the NameID: a careful SP reads "
+                          f"{nid.value!r}, a naive one {nid.naive_value!r}",
+                          expected=nid.value, actual=nid.naive_value)
+
+
+CHECKS = (check_signature_present, check_signature_valid, check_weak_crypto, check_certificates,
+          check_keyinfo_matches, check_reference, check_wrapping, check_comment_injection)

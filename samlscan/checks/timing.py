@@ -1,0 +1,110 @@
+"""Time checks, judged at the evaluation time with the SP's clock skew (design.md, Evaluation time)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
+from samlscan.checks.protocol import BEARER
+from samlscan.model import SamlMessage
+
+# Allowed clock drift of the common SP stacks (seconds).
+STACK_SKEWS = (("java-saml/SonarQube<25.1", 180), ("python3-saml", 300),
+               ("Spring/OpenSAML/SonarQube 25.1+", 300), ("pysaml2 default", 0))
+
+
+def _window_verdicts(not_before, not_on_or_after, at) -> str:
+    """Which stacks would accept the window at `at`, e.g. 'java-saml (180 s) rejects, ...'."""
+    out = []
+    for name, skew in STACK_SKEWS:
+        d = timedelta(seconds=skew)
+        ok = (not_before is None or at >= not_before - d) and (not_on_or_after is None or at < not_on_or_after + d)
+        out.append(f"{name} ({skew} s) {'accepts' if ok else 'rejects'}")
+    return "; ".join(out)
+
+
+def _seconds(delta: timedelta) -> str:
+    s = int(abs(delta.total_seconds()))
+    return f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
+
+
+def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
+    a = consumed_assertion(msg)
+    if a is None or ctx.at is None:
+        return
+    skew = timedelta(seconds=ctx.expect.clock_skew)
+    at = ctx.at
+    when = f"at {fmt_time(at)} ({ctx.at_source}), allowing {ctx.expect.clock_skew} s of clock skew"
+    verdicts = _window_verdicts(a.not_before, a.not_on_or_after, at)
+    if a.not_on_or_after and at >= a.not_on_or_after + skew:
+        yield finding(msg, "assertion-expired",
+                      f"Conditions NotOnOrAfter {fmt_time(a.not_on_or_after)} passed "
+                      f"{_seconds(at - a.not_on_or_after)} before {when}. {verdicts}",
+                      expected=f"before {fmt_time(a.not_on_or_after)}", actual=fmt_time(at))
+    if a.not_before and at < a.not_before - skew:
+        yield finding(msg, "assertion-not-yet-valid",
+                      f"Conditions NotBefore {fmt_time(a.not_before)} is {_seconds(a.not_before - at)} "
+                      f"after {when}: the IdP clock is ahead. {verdicts}",
+                      expected=f"not before {fmt_time(a.not_before)}", actual=fmt_time(at))
+
+
+def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
+    a = consumed_assertion(msg)
+    if a is None or ctx.at is None:
+        return
+    skew = timedelta(seconds=ctx.expect.clock_skew)
+    for sc in a.subject_confirmations:
+        if sc.method != BEARER:
+            continue
+        if sc.not_on_or_after and ctx.at >= sc.not_on_or_after + skew:
+            yield finding(msg, "subject-confirmation-expired",
+                          f"bearer SubjectConfirmationData NotOnOrAfter {fmt_time(sc.not_on_or_after)} "
+                          f"passed {_seconds(ctx.at - sc.not_on_or_after)} before {fmt_time(ctx.at)} "
+                          f"({ctx.at_source})",
+                          expected=f"before {fmt_time(sc.not_on_or_after)}", actual=fmt_time(ctx.at))
+        if sc.not_before and ctx.at < sc.not_before - skew:
+            yield finding(msg, "assertion-not-yet-valid",
+                          f"bearer SubjectConfirmationData NotBefore {fmt_time(sc.not_before)} is after "
+                          f"{fmt_time(ctx.at)} ({ctx.at_source})",
+                          expected=f"not before {fmt_time(sc.not_before)}", actual=fmt_time(ctx.at))
+
+
+def check_session(msg: SamlMessage, ctx: CheckContext):
+    a = consumed_assertion(msg)
+    if a is None or ctx.at is None or a.session_not_on_or_after is None:
+        return
+    if ctx.at >= a.session_not_on_or_after + timedelta(seconds=ctx.expect.clock_skew):
+        yield finding(msg, "session-expired",
+                      f"AuthnStatement SessionNotOnOrAfter {fmt_time(a.session_not_on_or_after)} passed "
+                      f"before {fmt_time(ctx.at)} ({ctx.at_source})",
+                      expected=f"before {fmt_time(a.session_not_on_or_after)}", actual=fmt_time(ctx.at))
+
+
+def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
+    """Offset between the IdP's IssueInstant and the capture time (only meaningful for a real
+    capture time or --at; never against the IssueInstant itself)."""
+    if ctx.at is None or ctx.at_source == "issue-instant" or msg.issue_instant is None:
+        return
+    if msg.kind not in ("Response",):
+        return
+    offset = (msg.issue_instant - ctx.at).total_seconds()
+    limit = ctx.expect.clock_skew
+    if offset > limit or offset < -max(limit, 300):
+        direction = "ahead of" if offset > 0 else "behind"
+        verdicts = "; ".join(f"{name} ({skew} s) {'accepts' if abs(offset) <= skew else 'rejects'}"
+                             for name, skew in STACK_SKEWS)
+        yield finding(msg, "clock-skew",
+                      f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
+                      f"{direction} the capture time {fmt_time(ctx.at)} ({ctx.at_source}). "
+                      f"Measured offset {offset:+.0f} s: {verdicts}",
+                      expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s")
+
+
+def check_time_format(msg: SamlMessage, ctx: CheckContext):
+    for a in msg.assertions:
+        for name in a.unparsed_time_fields:
+            yield finding(msg, "input-xml-malformed", f"Assertion {name} is not an xs:dateTime",
+                          hint="the IdP must write times as xs:dateTime in UTC (SAML core 1.3.3)")
+
+
+CHECKS = (check_conditions_window, check_subject_confirmation, check_session, check_clock_skew,
+          check_time_format)

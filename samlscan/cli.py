@@ -1,0 +1,245 @@
+"""Command-line interface: parse options, call the engine, render, exit. Nothing else."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("table", "json", "jsonl", "sarif", "csv", "html")
+
+
+def _expectation_options(fn):
+    opts = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="TOML file with the settings below (default: samlscan.toml in the scanned "
+                          "directory or the working directory)."),
+        click.option("--sp-entity-id", help="SP entity ID = expected Audience (SonarQube: applicationId)."),
+        click.option("--acs-url", help="SP Assertion Consumer Service URL = expected Destination/Recipient."),
+        click.option("--idp-entity-id", help="IdP entity ID = expected Issuer (SonarQube: providerId)."),
+        click.option("--idp-cert", multiple=True, type=click.Path(dir_okay=False),
+                     help="IdP signing certificate (PEM/DER/base64); repeat for a rollover."),
+        click.option("--idp-metadata", multiple=True, type=click.Path(dir_okay=False),
+                     help="IdP metadata XML: entityID, every signing certificate, SSO URLs."),
+        click.option("--sp-key", multiple=True, type=click.Path(dir_okay=False),
+                     help="SP private key (PEM) to decrypt EncryptedAssertion. Never printed."),
+        click.option("--email-attribute", help="Attribute Name that carries the email."),
+        click.option("--login-attribute", help="Attribute Name that carries the login."),
+        click.option("--name-attribute", help="Attribute Name that carries the display name."),
+        click.option("--group-attribute", help="Attribute Name that carries the groups."),
+        click.option("--clock-skew", type=int, help="Allowed clock skew in seconds (default 180, "
+                                                     "as SonarQube's java-saml)."),
+        click.option("--at", "at_time", help="Judge time windows at this ISO-8601 time instead of the "
+                                             "capture time."),
+        click.option("--request-id", help="The AuthnRequest ID the SP was waiting for (enables the "
+                                          "InResponseTo check)."),
+        click.option("--profile", type=click.Choice(["sonarqube"]), help="SP profile: setting names in "
+                                                                          "hints, SonarQube defaults."),
+        click.option("--sonar-settings", type=click.Path(dir_okay=False),
+                     help="sonar.properties or the JSON of api/settings/values (implies --profile sonarqube)."),
+        click.option("--timezone", "tz_name", help="Zone of log times written without one "
+                                                   "(e.g. Europe/Paris; default UTC)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _output_options(fn):
+    opts = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                     help="Report format."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here "
+                                                                            "instead of stdout."),
+        click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+                     show_default=True, help="Exit 1 when a finding at or above this severity exists."),
+        click.option("--redact", is_flag=True, help="Mask emails, NameIDs, IPs and attribute values "
+                                                    "(stable hashes) in every format."),
+        click.option("--quiet", "-q", is_flag=True, help="No summary on stderr."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _fail(message: str) -> None:
+    click.echo(f"samlscan: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _guarded(fn):
+    """Turn expected errors into one line on stderr and exit 2; never a traceback for bad input."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from samlscan.errors import SamlscanError
+
+        try:
+            return fn(*args, **kwargs)
+        except SamlscanError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted")
+    return wrapper
+
+
+def _expectations(kw: dict, scan_dirs: list[Path]):
+    from samlscan.config import build, env_config_path, find_config
+
+    flags = {k: kw.get(k) for k in ("sp_entity_id", "acs_url", "idp_entity_id", "email_attribute",
+                                    "login_attribute", "name_attribute", "group_attribute", "clock_skew",
+                                    "request_id", "profile")}
+    flags["idp_cert"] = list(kw.get("idp_cert") or ())
+    flags["idp_metadata"] = list(kw.get("idp_metadata") or ())
+    flags["sp_key"] = list(kw.get("sp_key") or ())
+    flags["sonar_settings"] = kw.get("sonar_settings")
+    flags["at"] = kw.get("at_time")
+    config = kw.get("config_path")
+    path = Path(config) if config else (env_config_path() or find_config(scan_dirs))
+    if config and not Path(config).is_file():
+        _fail(f"--config {config}: no such file")
+    return build(flags, path)
+
+
+def _timezone(name: str | None):
+    from datetime import timezone
+
+    if not name:
+        return timezone.utc
+    from samlscan.errors import ConfigError
+
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except Exception:  # zoneinfo raises several types for bad keys
+        raise ConfigError(f"--timezone {name!r} is not a known time zone (example: Europe/Paris)") from None
+
+
+def _render(report, fmt: str, redact: bool) -> str:
+    from samlscan.report import render
+
+    return render(report, fmt, redact)
+
+
+def _finish(report, fmt, output, fail_on, redact, quiet) -> None:
+    from samlscan.model import Severity
+    from samlscan.report.document import summary
+
+    text = _render(report, fmt, redact)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"--output {output}: cannot write: {exc.strerror}")
+    else:
+        click.echo(text, nl=False)
+    s = summary(report)
+    if not quiet:
+        f = s["findings"]
+        click.echo(f"samlscan: {s['inputs']} input(s): {s['scanned']} scanned, {s['skipped']} skipped, "
+                   f"{s['failed']} failed; {s['messages']} message(s), {s['events']} log event(s), "
+                   f"{s['attempts']} attempt(s); {f['error']} error(s), {f['warning']} warning(s), "
+                   f"{f['info']} info", err=True)
+    if fail_on != "never":
+        threshold = Severity(fail_on).rank
+        if any(x.severity.rank >= threshold for x in report.all_findings()):
+            sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="samlscan")
+def main():
+    """samlscan: find out why a SAML 2.0 login failed, offline.
+
+    \b
+    Examples:
+      samlscan check response.b64 --sonar-settings sonar.properties
+      pbpaste | samlscan check - --idp-metadata idp.xml --sp-entity-id sonarqube
+      samlscan check login.har --format json
+      samlscan scan logs/ --format sarif -o findings.sarif
+      samlscan explain audience-mismatch
+      samlscan explain "AADSTS50011: The redirect URI ... does not match"
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@_expectation_options
+@_output_options
+@_guarded
+def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
+    """Diagnose SAML messages: files (XML, base64, form body, redirect URL, HAR, logs) or '-' for stdin.
+
+    Every check runs (not just the first failure); each finding says what was expected, what was
+    received and what to change where.
+    """
+    from samlscan.engine import analyze
+
+    expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
+    report = analyze(list(inputs), expect, tz=_timezone(kw.get("tz_name")))
+    report = _correlated(report)
+    _finish(report, fmt, output, fail_on, redact, quiet)
+
+
+def _correlated(report):
+    try:
+        from samlscan.correlate import correlate
+    except ImportError:
+        return report
+    return correlate(report)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
+@click.option("--exclude", multiple=True, help="Skip files matching this glob (repeatable).")
+@click.option("--jobs", "-j", type=int, default=0, help="Parallel workers (default: number of CPUs).")
+@_expectation_options
+@_output_options
+@_guarded
+def scan(paths, include, exclude, jobs, fmt, output, fail_on, redact, quiet, **kw):
+    """Batch: scan directories of captures and logs, correlate them into login attempts."""
+    from samlscan.batch import run_scan
+
+    expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
+    report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
+                      tz=_timezone(kw.get("tz_name")), show_progress=not quiet and sys.stderr.isatty())
+    report = _correlated(report)
+    _finish(report, fmt, output, fail_on, redact, quiet)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("--redact", is_flag=True, help="Mask personal data in the output.")
+@_guarded
+def decode(input_path, redact):
+    """Print the decoded message(s) as pretty XML, each with a one-line summary."""
+    from samlscan.config import Expectations
+    from samlscan.pretty import decode_listing
+
+    text, ok = decode_listing(input_path, Expectations(), redact)
+    click.echo(text, nl=False)
+    sys.exit(EXIT_OK if ok else EXIT_USAGE)
+
+
+@main.command()
+@click.argument("code_or_text", nargs=-1, required=True)
+def explain(code_or_text):
+    """What a finding code, or a pasted error text of another product, means and how to fix it."""
+    from samlscan.explain import explain_text
+
+    text, found = explain_text(" ".join(code_or_text))
+    click.echo(text)
+    sys.exit(EXIT_OK if found else EXIT_USAGE)
+
+
+@main.command(name="codes")
+def list_codes():
+    """List every finding and root-cause code."""
+    from samlscan.codes import all_specs
+
+    for s in all_specs():
+        click.echo(f"{s.code:32} {s.severity.value:8} {s.summary}")

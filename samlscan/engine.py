@@ -1,0 +1,301 @@
+"""The engine: inputs -> decoded messages and log events -> findings -> (attempts). Never prints."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from samlscan.checks import run_checks
+from samlscan.checks.base import CheckContext
+from samlscan.codes import spec
+from samlscan.config import Expectations
+from samlscan.errors import InputError
+from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source
+
+MAX_PASTE_BYTES = 64 * 1024 * 1024
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    message: SamlMessage
+    findings: tuple[Finding, ...]
+    at_source: str
+
+
+@dataclass(frozen=True)
+class Report:
+    inputs: tuple[InputResult, ...]
+    messages: tuple[MessageResult, ...]
+    input_findings: tuple[Finding, ...]
+    """Findings about inputs that yielded no message (input-* codes) and run-wide ones (replays)."""
+    events: tuple[LogEvent, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+    flows: tuple = field(default=(), compare=False)
+
+    def all_findings(self) -> list[Finding]:
+        return [f for m in self.messages for f in m.findings] + list(self.input_findings)
+
+
+@dataclass
+class _Collected:
+    raws: list[RawMessage] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
+    events: list[LogEvent] = field(default_factory=list)
+    flows: list = field(default_factory=list)
+    kind: str | None = None
+    malformed: int = 0
+
+
+def _problem_finding(p: InputProblem) -> Finding:
+    s = spec(p.code)
+    return Finding(code=s.code, severity=s.severity, message_text=p.detail, hint=s.fix, source=p.source)
+
+
+def _read_head(path: str) -> bytes:
+    if path == "-":
+        return b""
+    with open(path, "rb") as fh:
+        return fh.read(SNIFF_BYTES)
+
+
+def _read_all(path: str) -> bytes:
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_PASTE_BYTES + 1)
+    else:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PASTE_BYTES + 1)
+    if len(data) > MAX_PASTE_BYTES:
+        raise InputError("input-too-large", f"over {MAX_PASTE_BYTES} bytes for a pasted message; "
+                         "use 'samlscan scan' for large logs")
+    return data
+
+
+def _text(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8", "replace")
+
+
+def collect(path: str, tz) -> _Collected:
+    """Sniff one input by content and gather its raw SAML messages, problems and log events."""
+    from samlscan.inputs import blob
+
+    out = _Collected()
+    head = _read_head(path)
+    capture = _capture_reader(head) if path != "-" else None
+    if capture is not None:
+        kind, reader = capture
+        cap = reader.read(path)
+        out.kind, out.raws, out.problems = kind, list(cap.messages), list(cap.problems)
+        out.flows = _flows_of(cap)
+        return out
+    text_head = _text(head)
+    blob_kind = blob.sniff_kind(text_head) if path != "-" else None
+    if path != "-" and blob_kind not in ("xml", "base64"):
+        parser = _log_parser(text_head)
+        if parser is not None:
+            _collect_log(path, parser, tz, out)
+            return out
+    data = _read_all(path)
+    text = _text(data)
+    if path == "-":
+        capture = _capture_reader(data)
+        if capture is None and blob.sniff_kind(text) not in ("xml", "base64", "query"):
+            parser = _log_parser(text[:SNIFF_BYTES])
+            if parser is not None:
+                _collect_log_lines(path, parser, tz, enumerate(text.splitlines(), 1), out)
+                return out
+    html = _html_messages(text, path)
+    if html is not None:
+        out.kind, out.raws = "html-form", html
+        return out
+    raws, problems = blob.read_text(text, path)
+    out.kind = blob.sniff_kind(text)
+    out.raws, out.problems = raws, problems
+    return out
+
+
+def _capture_reader(head: bytes):
+    try:
+        from samlscan.inputs import har, tracer
+    except ImportError:
+        return None
+    if har.sniff(head):
+        return "har", har
+    if tracer.sniff(head):
+        return "saml-tracer", tracer
+    return None
+
+
+def _flows_of(cap) -> list:
+    try:
+        from samlscan.flows import build_flows
+    except ImportError:
+        return []
+    return list(build_flows(cap))
+
+
+def _html_messages(text: str, path: str):
+    try:
+        from samlscan.inputs import htmlform
+    except ImportError:
+        return None
+    if "<form" not in text[:200000].lower():
+        return None
+    found = htmlform.extract(text, Source(path))
+    return list(found) if found else None
+
+
+def _log_parser(head: str):
+    try:
+        from samlscan import logs
+    except ImportError:
+        return None
+    detect = getattr(logs, "detect", None)
+    return detect(head) if detect else None
+
+
+def _collect_log(path: str, parser, tz, out: _Collected) -> None:
+    from samlscan import logs
+
+    out.kind = f"log:{parser.name}"
+    _consume_records(logs.parse_file(path, tz, parser=parser) if _accepts_parser(logs.parse_file)
+                     else logs.parse_file(path, tz), out)
+
+
+def _accepts_parser(fn) -> bool:
+    import inspect
+
+    return "parser" in inspect.signature(fn).parameters
+
+
+def _collect_log_lines(path, parser, tz, lines, out: _Collected) -> None:
+    out.kind = f"log:{parser.name}"
+    _consume_records(parser.parse(lines, path, tz), out)
+
+
+def _consume_records(records, out: _Collected) -> None:
+    from samlscan.logs.base import EmbeddedSaml, Malformed
+
+    for rec in records:
+        if isinstance(rec, LogEvent):
+            out.events.append(rec)
+        elif isinstance(rec, EmbeddedSaml):
+            out.raws.append(RawMessage(rec.source, "SAMLResponse", rec.value,
+                                       "xml" if rec.value.lstrip().startswith("<") else "post",
+                                       captured_at=rec.time))
+        elif isinstance(rec, Malformed):
+            out.malformed += 1
+
+
+def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
+    if expect.at is not None:
+        return expect.at, "--at"
+    if msg.captured_at is not None:
+        return msg.captured_at, "capture"
+    if msg.issue_instant is not None:
+        return msg.issue_instant, "issue-instant"
+    return None, "none"
+
+
+def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageResult | Finding:
+    """Decode, decrypt, verify and check one raw message; an input-* Finding when it can't be read."""
+    from samlscan.decode import decode_raw
+    from samlscan.saml import is_saml_root, read_message
+
+    try:
+        root = decode_raw(raw)
+    except InputError as exc:
+        return _problem_finding(InputProblem(raw.source, exc.code, exc.detail))
+    if not is_saml_root(root):
+        return _problem_finding(InputProblem(raw.source, "input-not-saml",
+                                             f"the XML root is <{root.tag}>, not a SAML protocol message"))
+    msg = read_message(root, raw, index, expect.idp_certs, expect.sp_keys)
+    msg = _with_redirect_signature(msg, raw, expect)
+    at, at_source = _evaluation(expect, msg)
+    ctx = CheckContext(expect=expect, at=at, at_source=at_source)
+    findings = run_checks(msg, ctx)
+    if msg.redirect_signature is not None and msg.redirect_signature.verified is False:
+        from samlscan.checks.base import finding
+
+        findings.append(finding(msg, "redirect-signature-invalid",
+                                f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
+                                "not verify over the query string with any configured key"))
+    if at_source == "issue-instant" and msg.kind in ("Response", "Assertion"):
+        from samlscan.checks.base import finding
+
+        findings.append(finding(msg, "evaluation-time",
+                                "no capture time is known: time windows are judged at the response's "
+                                "own IssueInstant (pass --at to judge at another time)"))
+    return MessageResult(msg, tuple(findings), at_source)
+
+
+def _with_redirect_signature(msg: SamlMessage, raw: RawMessage, expect: Expectations) -> SamlMessage:
+    if raw.binding != "redirect" or not raw.signature or not raw.signed_query:
+        return msg
+    from samlscan.redirectsig import verify_redirect
+
+    return replace(msg, redirect_signature=verify_redirect(raw, expect.idp_certs))
+
+
+def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> Report:
+    """Run every input; every input ends up in `inputs`, whatever happens to it."""
+    from datetime import timezone
+
+    tz = tz or timezone.utc
+    inputs, messages, input_findings, events, flows = [], [], [], [], []
+    for path in paths:
+        try:
+            if path != "-" and not Path(path).is_file():
+                raise InputError("input-unreadable", "no such file" if not Path(path).exists()
+                                 else "not a regular file")
+            got = collect(path, tz)
+        except InputError as exc:
+            input_findings.append(_problem_finding(InputProblem(Source(path), exc.code, exc.detail)))
+            inputs.append(InputResult(path, "failed", reason=exc.detail))
+            continue
+        except OSError as exc:
+            input_findings.append(_problem_finding(InputProblem(Source(path), "input-unreadable",
+                                                                f"cannot read: {exc.strerror or exc}")))
+            inputs.append(InputResult(path, "failed", reason=str(exc.strerror or exc)))
+            continue
+        results = [analyze_raw(raw, i, expect) for i, raw in enumerate(got.raws)]
+        ok = [r for r in results if isinstance(r, MessageResult)]
+        bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
+        messages.extend(ok)
+        input_findings.extend(bad)
+        events.extend(got.events)
+        flows.extend(got.flows)
+        status = "scanned" if ok or got.events else "failed"
+        reason = None if status == "scanned" else (bad[0].message_text if bad else "nothing found")
+        inputs.append(InputResult(path, status, kind=got.kind, reason=reason, messages=len(ok),
+                                  events=len(got.events), malformed_lines=got.malformed))
+        if progress:
+            progress(path)
+    input_findings.extend(replay_findings(messages))
+    return Report(tuple(inputs), tuple(messages), tuple(input_findings), tuple(events), flows=tuple(flows))
+
+
+def replay_findings(messages: list[MessageResult]) -> list[Finding]:
+    """assertion-replayed: one Assertion (or Response) ID seen in two different inputs of this run."""
+    seen: dict[str, list[SamlMessage]] = {}
+    for r in messages:
+        m = r.message
+        if m.kind != "Response":
+            continue
+        ids = {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set())
+        for i in ids:
+            seen.setdefault(i, []).append(m)
+    out = []
+    s = spec("assertion-replayed")
+    for ident, msgs in seen.items():
+        places = {(m.source.input, m.source.ref) for m in msgs}
+        if len(places) < 2:
+            continue
+        where = "; ".join(f"{p}" + (f" {r}" if r else "") for p, r in sorted(places, key=str))
+        out.append(Finding(code=s.code, severity=s.severity, hint=s.fix, source=msgs[-1].source,
+                           message_text=f"ID {ident!r} was seen {len(places)} times: {where}",
+                           message_ref=ident, actual=where))
+    return out

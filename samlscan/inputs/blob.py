@@ -1,0 +1,89 @@
+"""Pasted evidence: raw XML, base64, a form body, or a redirect-binding URL / query string."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import unquote, unquote_plus
+
+from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.model import Source
+
+_PARAMS = ("SAMLResponse", "SAMLRequest")
+_QUERY_PARAM = re.compile(r"(?:^|[?&;\s])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)=([^&\s#\"'<>]*)")
+_B64ISH = re.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
+
+
+def sniff_kind(text: str) -> str | None:
+    """'xml', 'query' (form body, URL or query string) or 'base64'; None when none fits."""
+    body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith("<"):
+        return "xml"
+    if _QUERY_PARAM.search(body[:65536]) and ("SAMLResponse=" in body or "SAMLRequest=" in body):
+        return "query"
+    if body and len(body) >= 16 and _B64ISH.match(body.strip()):
+        return "base64"
+    return None
+
+
+def _query_params(text: str) -> dict[str, str]:
+    """Raw (still percent-encoded) values of the SAML parameters, first occurrence wins."""
+    found: dict[str, str] = {}
+    for name, value in _QUERY_PARAM.findall(text):
+        found.setdefault(name, value)
+    return found
+
+
+def signed_octets(text: str) -> str | None:
+    """SAML bindings 3.4.4.1: 'SAMLRequest=value&RelayState=value&SigAlg=value', raw encoded values
+    exactly as they appear in the URL, in that order, RelayState only when present."""
+    params = _query_params(text)
+    if "SigAlg" not in params:
+        return None
+    kind = "SAMLRequest" if "SAMLRequest" in params else "SAMLResponse"
+    parts = [f"{kind}={params[kind]}"]
+    if "RelayState" in params:
+        parts.append(f"RelayState={params['RelayState']}")
+    parts.append(f"SigAlg={params['SigAlg']}")
+    return "&".join(parts)
+
+
+def from_query(text: str, source: Source, captured_at: datetime | None = None,
+               binding: str | None = None) -> list[RawMessage]:
+    """SAML messages in a form body, URL or query string.
+
+    A URL (or text with SigAlg) is the redirect binding; a bare `SAMLResponse=...` body is POST.
+    """
+    params = _query_params(text)
+    stripped = text.strip()
+    redirect = binding == "redirect" or (
+        binding is None and ("SigAlg" in params or stripped.lower().startswith(("http://", "https://"))
+                             or "?" in stripped.split("SAML", 1)[0]))
+    relay = params.get("RelayState")
+    out = []
+    for name in _PARAMS:
+        if name not in params:
+            continue
+        value = unquote(params[name]) if redirect else unquote_plus(params[name])
+        out.append(RawMessage(
+            source=source, param=name, value=value, binding="redirect" if redirect else "post",
+            relay_state=unquote_plus(relay) if relay is not None else None, captured_at=captured_at,
+            signed_query=signed_octets(text) if redirect else None,
+            sig_alg=unquote(params["SigAlg"]) if "SigAlg" in params else None,
+            signature=unquote(params["Signature"]) if "Signature" in params else None,
+            url=stripped.split("?", 1)[0] if stripped.startswith("http") else None))
+    return out
+
+
+def read_text(text: str, path: str, captured_at: datetime | None = None
+              ) -> tuple[list[RawMessage], list[InputProblem]]:
+    """All SAML messages in a pasted blob, and the problems that stopped decoding."""
+    source = Source(path)
+    kind = sniff_kind(text)
+    if kind == "xml":
+        return [RawMessage(source, "XML", text.lstrip("\ufeff \t\r\n"), "xml", captured_at=captured_at)], []
+    if kind == "query":
+        return from_query(text, source, captured_at), []
+    if kind == "base64":
+        return [RawMessage(source, "SAMLResponse", text, "post", captured_at=captured_at)], []
+    return [], [InputProblem(source, "input-not-saml",
+                             "no SAML message found (expected XML, base64, a form body or a URL)")]

@@ -1,0 +1,111 @@
+"""The report as plain JSON-able data (design.md: schema samlscan/1). Other formats derive from it."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from samlscan.model import Attempt, Finding, SamlMessage, Severity
+
+SCHEMA = "samlscan/1"
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def finding_dict(f: Finding) -> dict:
+    return {"input": f.source.input if f.source else None,
+            "ref": f.source.ref if f.source else None,
+            "message": f.message_ref, "code": f.code, "severity": f.severity.value,
+            "message_text": f.message_text, "expected": f.expected, "actual": f.actual, "hint": f.hint}
+
+
+def _signature(s) -> dict:
+    return {"element": s.parent, "element_id": s.parent_id, "reference": s.reference_uri,
+            "covers_element": s.covers_parent, "signed_path": s.signed_path,
+            "verified": s.verified, "failure": s.failure,
+            "signature_algorithm": s.signature_algorithm, "digest_algorithm": s.digest_algorithm,
+            "matched_certificate": {"subject": s.matched_cert.subject, "sha1": s.matched_cert.sha1,
+                                    "sha256": s.matched_cert.sha256, "origin": s.matched_cert.origin}
+            if s.matched_cert else None,
+            "keyinfo_certificates": [{"subject": c.subject, "sha1": c.sha1, "sha256": c.sha256,
+                                      "not_after": iso(c.not_after)} for c in s.embedded_certs]}
+
+
+def _assertion(a) -> dict:
+    return {"id": a.id, "path": a.path, "issuer": a.issuer,
+            "name_id": a.name_id.value if a.name_id else None,
+            "name_id_format": a.name_id.format if a.name_id else None,
+            "not_before": iso(a.not_before), "not_on_or_after": iso(a.not_on_or_after),
+            "audiences": [list(r) for r in a.audience_restrictions],
+            "recipients": [sc.recipient for sc in a.subject_confirmations],
+            "authn_instant": iso(a.authn_instant), "session_not_on_or_after": iso(a.session_not_on_or_after),
+            "attributes": [{"name": x.name, "friendly_name": x.friendly_name, "values": list(x.values)}
+                           for x in a.attributes],
+            "signed": a.signed, "signed_by": list(a.signed_by), "was_encrypted": a.was_encrypted}
+
+
+def message_dict(r) -> dict:
+    m: SamlMessage = r.message
+    return {
+        "input": m.source.input, "ref": m.source.ref, "index": m.index, "type": m.kind, "id": m.id,
+        "in_response_to": m.in_response_to, "issuer": m.issuer, "destination": m.destination,
+        "issue_instant": iso(m.issue_instant), "captured_at": iso(m.captured_at),
+        "evaluation_time_source": r.at_source, "binding": m.binding, "relay_state": m.relay_state,
+        "status": {"code": m.status.code, "sub_codes": list(m.status.sub_codes), "message": m.status.message}
+        if m.status else None,
+        "signed": m.signed,
+        "signatures": [_signature(s) for s in m.signatures],
+        "redirect_signature": {"sig_alg": m.redirect_signature.sig_alg,
+                               "verified": m.redirect_signature.verified} if m.redirect_signature else None,
+        "assertions": [_assertion(a) for a in m.assertions],
+        "encrypted_assertions": m.encrypted_assertion_count,
+        "authn_request": {"acs_url": m.acs_url, "protocol_binding": m.protocol_binding,
+                          "nameid_policy": m.nameid_policy_format, "force_authn": m.force_authn,
+                          "is_passive": m.is_passive} if m.kind == "AuthnRequest" else None,
+        "findings": [finding_dict(f) for f in r.findings],
+    }
+
+
+def attempt_dict(a: Attempt) -> dict:
+    return {"time": iso(a.time), "user": a.user, "outcome": a.outcome, "root_cause": a.root_cause,
+            "side": a.side, "fix": a.fix, "findings": list(a.findings), "idp": a.idp, "sp": a.sp,
+            "notes": list(a.notes),
+            "evidence": [{"input": e.input, "kind": e.kind, "ref": e.ref} for e in a.evidence]}
+
+
+def input_dict(i) -> dict:
+    d = {"path": i.path, "status": i.status, "kind": i.kind, "messages": i.messages, "events": i.events}
+    if i.reason:
+        d["reason"] = i.reason
+    if i.malformed_lines:
+        d["malformed_lines"] = i.malformed_lines
+    return d
+
+
+def summary(report) -> dict:
+    findings = report.all_findings()
+    by_sev = Counter(f.severity.value for f in findings)
+    status = Counter(i.status for i in report.inputs)
+    failures = [a for a in report.attempts if a.outcome == "failure"]
+    return {
+        "inputs": len(report.inputs), "scanned": status.get("scanned", 0),
+        "skipped": status.get("skipped", 0), "failed": status.get("failed", 0),
+        "messages": len(report.messages), "events": len(report.events),
+        "findings": {s.value: by_sev.get(s.value, 0) for s in Severity},
+        "by_code": dict(sorted(Counter(f.code for f in findings).items())),
+        "attempts": len(report.attempts),
+        "failures_by_cause": dict(Counter(a.root_cause or "unknown" for a in failures).most_common()),
+        "failures_by_user": dict(Counter(a.user or "unknown" for a in failures).most_common()),
+        "failures_by_idp": dict(Counter(a.idp or "unknown" for a in failures).most_common()),
+        "failures_by_sp": dict(Counter(a.sp or "unknown" for a in failures).most_common()),
+    }
+
+
+def document(report) -> dict:
+    return {"schema": SCHEMA,
+            "inputs": [input_dict(i) for i in report.inputs],
+            "messages": [message_dict(r) for r in report.messages],
+            "input_findings": [finding_dict(f) for f in report.input_findings],
+            "attempts": [attempt_dict(a) for a in report.attempts],
+            "summary": summary(report)}

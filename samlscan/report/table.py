@@ -1,0 +1,114 @@
+"""`--format table`: for people. A summary header per message, then its findings with fixes."""
+from __future__ import annotations
+
+import textwrap
+
+from samlscan.model import Finding, Severity
+from samlscan.report.document import iso
+
+WIDTH = 72
+
+
+def _wrap(text: str, width: int = WIDTH) -> str:
+    return "\n".join(textwrap.fill(p, width) for p in str(text).splitlines() or [""])
+
+
+def _signed_line(m) -> str:
+    if not m.signatures:
+        return "nothing is signed"
+    parts = []
+    for s in m.signatures:
+        if s.verified:
+            state = f"verified with {s.matched_cert.subject} (SHA-256 {s.matched_cert.sha256[:23]}...)"
+        elif s.verified is None:
+            state = "not verified (no IdP certificate configured)" if s.failure != "no-key" else "no key"
+        else:
+            state = f"INVALID ({s.failure})"
+        alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
+        parts.append(f"{s.parent} [{alg}]: {state}")
+    return "\n".join(parts)
+
+
+def _header_rows(r) -> list[tuple[str, str]]:
+    m = r.message
+    rows = [("Type", f"{m.kind} {m.id or ''} ({m.binding} binding)".strip())]
+    if m.issuer:
+        rows.append(("Issuer", m.issuer))
+    if m.kind == "AuthnRequest":
+        rows += [("ACS URL", m.acs_url or "-"), ("Destination", m.destination or "-"),
+                 ("NameIDPolicy", m.nameid_policy_format or "-"),
+                 ("ForceAuthn/IsPassive", f"{m.force_authn}/{m.is_passive}"),
+                 ("IssueInstant", iso(m.issue_instant) or "-")]
+        return rows
+    if m.status:
+        rows.append(("Status", " / ".join([m.status.code or "-", *m.status.sub_codes]).replace(
+            "urn:oasis:names:tc:SAML:2.0:status:", "")))
+    if m.destination:
+        rows.append(("Destination", m.destination))
+    if m.in_response_to:
+        rows.append(("InResponseTo", m.in_response_to))
+    for a in m.assertions:
+        rows.append(("Subject", (a.name_id.value if a.name_id else "-") +
+                     (f"  [{a.name_id.format.rsplit(':', 1)[-1]}]" if a.name_id and a.name_id.format else "")))
+        rows.append(("Audience", ", ".join(x for r_ in a.audience_restrictions for x in r_) or "-"))
+        rows.append(("Valid", f"{iso(a.not_before) or '-'} .. {iso(a.not_on_or_after) or '-'}"))
+        if a.attributes:
+            rows.append(("Attributes", "\n".join(f"{x.name} = {', '.join(x.values)[:80]}" for x in a.attributes)))
+        if a.was_encrypted:
+            rows.append(("Encrypted", "yes (decrypted with the SP key)"))
+    if m.encrypted_assertion_count and not any(a.was_encrypted for a in m.assertions):
+        rows.append(("Encrypted", f"{m.encrypted_assertion_count} assertion(s), not decrypted"))
+    rows.append(("Signed", _signed_line(m)))
+    judged = {"--at": "at --at", "capture": "at capture time", "issue-instant": "at its own IssueInstant "
+              "(no capture time known)", "none": "no time known"}[r.at_source]
+    rows.append(("IssueInstant", f"{iso(m.issue_instant) or '-'}; judged {judged}"
+                 + (f" {iso(m.captured_at)}" if r.at_source == "capture" else "")))
+    return rows
+
+
+def _finding_cell(f: Finding) -> str:
+    lines = [_wrap(f.message_text)]
+    if f.expected is not None:
+        lines.append(_wrap(f"expected: {f.expected}"))
+    if f.actual is not None:
+        lines.append(_wrap(f"actual:   {f.actual}"))
+    if f.hint:
+        lines.append(_wrap(f"fix:      {f.hint}"))
+    return "\n".join(lines)
+
+
+def findings_table(findings, tabulate) -> str:
+    order = sorted(findings, key=lambda f: -f.severity.rank)
+    rows = [(f.severity.value.upper(), f.code, _finding_cell(f)) for f in order]
+    return tabulate(rows, headers=("severity", "code", "finding"), tablefmt="simple")
+
+
+def render_table(report, redactor=None, min_severity: Severity = Severity.INFO) -> str:
+    from tabulate import tabulate
+
+    red = redactor.text if redactor else (lambda s: s)
+    out = []
+    for r in report.messages:
+        m = r.message
+        where = m.source.input + (f" [{m.source.ref}]" if m.source.ref else "")
+        out.append(f"== {where}: {m.kind} #{m.index}")
+        out.append(tabulate([(k, red(v)) for k, v in _header_rows(r)], tablefmt="plain"))
+        shown = [f for f in r.findings if f.severity.rank >= min_severity.rank]
+        if shown:
+            out.append("")
+            out.append(red(findings_table(shown, tabulate)))
+        else:
+            out.append("\nno findings")
+        out.append("")
+    if report.input_findings:
+        out.append("== inputs")
+        rows = [(f.severity.value.upper(), f.code,
+                 red(f"{f.source.input if f.source else '-'}" + (f" [{f.source.ref}]" if f.source and f.source.ref else "")
+                     + "\n" + _finding_cell(f))) for f in report.input_findings]
+        out.append(tabulate(rows, headers=("severity", "code", "input / finding"), tablefmt="simple"))
+        out.append("")
+    if report.attempts:
+        from samlscan.report.attempts_table import render_attempts
+
+        out.append(render_attempts(report, red))
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,231 @@
+"""Read a parsed SAML document into the model: one pass, any prefix, any element order.
+
+Decryption and signature verification happen here in the order SAML needs: signatures over the
+message as received first (a Response signature covers the EncryptedAssertion, not its plaintext),
+then decryption, then the signatures inside each decrypted assertion.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from samlscan.certs import TrustedCert
+from samlscan.inputs.base import RawMessage
+from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, SubjectConfirmation)
+from samlscan.sigverify import Verification, verify_document
+from samlscan.xmlsafe import SAML, SAMLP, XENC, element_path, local
+
+_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse", "ArtifactResolve",
+                  "ArtifactResponse", "AttributeQuery", "AuthnQuery", "ManageNameIDRequest")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """xs:dateTime as SAML uses it (UTC, SAML core 1.3.3); None when absent or unreadable."""
+    if not text:
+        return None
+    value = _FRACTION.sub(lambda m: m.group(1), text.strip())
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _text(el) -> str | None:
+    """Full text content (all text nodes, comments skipped), as a careful SP reads it."""
+    if el is None:
+        return None
+    return "".join(_itertext(el)).strip()
+
+
+def _itertext(el):
+    if el.text:
+        yield el.text
+    for child in el:
+        if isinstance(child.tag, str):
+            yield from _itertext(child)
+        if child.tail:
+            yield child.tail
+
+
+def _naive_text(el) -> str | None:
+    """Only the first text node: what a vulnerable SP reads (CVE-2017-11427)."""
+    if el is None:
+        return None
+    return (el.text or "").strip()
+
+
+def _split_by_markup(el) -> bool:
+    return any(not isinstance(c.tag, str) for c in el)
+
+
+def _first(el, tag):
+    return el.find(tag) if el is not None else None
+
+
+def _bool(text):
+    if text is None:
+        return None
+    return text.strip().lower() in ("true", "1")
+
+
+def _name_id(subject) -> NameID | None:
+    if subject is None:
+        return None
+    el = subject.find(SAML + "NameID")
+    if el is None:
+        if subject.find(SAML + "EncryptedID") is not None:
+            return NameID(value="", encrypted=True)
+        return None
+    naive = _naive_text(el) if _split_by_markup(el) else None
+    return NameID(value=_text(el) or "", format=el.get("Format"),
+                  sp_name_qualifier=el.get("SPNameQualifier"), name_qualifier=el.get("NameQualifier"),
+                  naive_value=naive)
+
+
+def _confirmations(subject) -> tuple[SubjectConfirmation, ...]:
+    out = []
+    for sc in (subject.findall(SAML + "SubjectConfirmation") if subject is not None else ()):
+        data = sc.find(SAML + "SubjectConfirmationData")
+        get = (lambda k: data.get(k)) if data is not None else (lambda k: None)
+        out.append(SubjectConfirmation(
+            method=sc.get("Method"), recipient=get("Recipient"), not_before=parse_time(get("NotBefore")),
+            not_on_or_after=parse_time(get("NotOnOrAfter")), in_response_to=get("InResponseTo"),
+            address=get("Address")))
+    return tuple(out)
+
+
+def _attributes(assertion) -> tuple[tuple[Attribute, ...], int]:
+    attrs, encrypted = [], 0
+    for stmt in assertion.findall(SAML + "AttributeStatement"):
+        for el in stmt:
+            if el.tag == SAML + "Attribute":
+                values = tuple(_text(v) or "" for v in el.findall(SAML + "AttributeValue"))
+                attrs.append(Attribute(el.get("Name", ""), el.get("FriendlyName"), el.get("NameFormat"),
+                                       values))
+            elif el.tag == SAML + "EncryptedAttribute":
+                encrypted += 1
+    return tuple(attrs), encrypted
+
+
+def _coverage(el, verification: Verification) -> tuple[str, ...]:
+    """Names of the verified signatures whose Reference target is `el` or one of its ancestors."""
+    names: tuple[str, ...] = ()
+    node = el
+    while node is not None:
+        names += verification.covered.get(id(node), ())
+        node = node.getparent()
+    return names
+
+
+def _assertion(el, verification: Verification, was_encrypted: bool) -> Assertion:
+    subject = el.find(SAML + "Subject")
+    conditions = el.find(SAML + "Conditions")
+    authn = el.find(SAML + "AuthnStatement")
+    issuers = el.findall(SAML + "Issuer")
+    attrs, encrypted_attrs = _attributes(el)
+    ctx_ref = authn.find(f"{SAML}AuthnContext/{SAML}AuthnContextClassRef") if authn is not None else None
+    signed_by = _coverage(el, verification)
+    bad_times = tuple(name for name, raw in (
+        ("IssueInstant", el.get("IssueInstant")),
+        ("NotBefore", conditions.get("NotBefore") if conditions is not None else None),
+        ("NotOnOrAfter", conditions.get("NotOnOrAfter") if conditions is not None else None),
+    ) if raw and parse_time(raw) is None)
+    return Assertion(
+        id=el.get("ID"), path=element_path(el), version=el.get("Version"),
+        issue_instant=parse_time(el.get("IssueInstant")),
+        issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
+        name_id=_name_id(subject), subject_confirmations=_confirmations(subject),
+        has_conditions=conditions is not None,
+        not_before=parse_time(conditions.get("NotBefore")) if conditions is not None else None,
+        not_on_or_after=parse_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
+        audience_restrictions=tuple(
+            tuple(_text(a) or "" for a in ar.findall(SAML + "Audience"))
+            for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())),
+        authn_instant=parse_time(authn.get("AuthnInstant")) if authn is not None else None,
+        session_not_on_or_after=parse_time(authn.get("SessionNotOnOrAfter")) if authn is not None else None,
+        authn_context=_text(ctx_ref), attributes=attrs, encrypted_attribute_count=encrypted_attrs,
+        signed=bool(signed_by), signed_by=signed_by, was_encrypted=was_encrypted,
+        unparsed_time_fields=bad_times)
+
+
+def _status(root) -> Status | None:
+    st = root.find(SAMLP + "Status")
+    if st is None:
+        return None
+    code_el = st.find(SAMLP + "StatusCode")
+    subs = []
+    node = code_el
+    while node is not None:
+        node = node.find(SAMLP + "StatusCode")
+        if node is not None:
+            subs.append(node.get("Value", ""))
+    detail = st.find(SAMLP + "StatusDetail")
+    return Status(code=code_el.get("Value") if code_el is not None else None, sub_codes=tuple(subs),
+                  message=_text(st.find(SAMLP + "StatusMessage")),
+                  detail=(" ".join(detail.itertext()).strip() or None) if detail is not None else None)
+
+
+def structure_facts(root, assertion_els) -> tuple[str, ...]:
+    """Shape facts the wrapping checks need: where assertions sit, duplicate IDs, nested signatures."""
+    facts = []
+    for el in assertion_els:
+        parent = el.getparent()
+        if parent is not root and not (parent is not None and parent.tag == SAML + "EncryptedAssertion"
+                                       and parent.getparent() is root):
+            facts.append(f"assertion-not-child-of-response:{element_path(el)}")
+    return tuple(facts)
+
+
+def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
+                 sp_keys: tuple = ()) -> SamlMessage:
+    """Build the SamlMessage of a parsed document (decrypting and verifying along the way)."""
+    from samlscan.decrypt import decrypt_assertions
+
+    kind = local(root.tag)
+    verification = verify_document(root, trusted)
+    encrypted = root.findall(SAML + "EncryptedAssertion")
+    decrypted, decryption_error = decrypt_assertions(encrypted, sp_keys) if encrypted else ([], None)
+    signatures = [info for _, info in verification.signatures]
+    assertions = []
+    # Direct children are the assertions an SP consumes (SAML core 3.3.3); others are reported by
+    # the wrapping checks through `structure`.
+    direct = [root] if root.tag == SAML + "Assertion" else [
+        el for el in root if el.tag == SAML + "Assertion"]
+    for el in direct:
+        assertions.append(_assertion(el, verification, False))
+    for enc_el, plain in decrypted:
+        inner = verify_document(plain, trusted)
+        signatures.extend(info for _, info in inner.signatures)
+        outer = _coverage(enc_el, verification)
+        merged = Verification(inner.signatures, dict(inner.covered), inner.duplicate_ids)
+        if outer:
+            merged.covered[id(plain.getparent() if plain.getparent() is not None else plain)] = outer
+        assertions.append(_assertion(plain, merged, True))
+    nested = [el for el in root.iter(SAML + "Assertion")
+              if el is not root and el.getparent() is not root]
+    structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
+    issuers = root.findall(SAML + "Issuer")
+    policy = root.find(SAMLP + "NameIDPolicy")
+    return SamlMessage(
+        source=raw.source, index=index, kind=kind, id=root.get("ID"),
+        in_response_to=root.get("InResponseTo"), version=root.get("Version"),
+        issue_instant=parse_time(root.get("IssueInstant")), destination=root.get("Destination"),
+        issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
+        binding=raw.binding, relay_state=raw.relay_state, captured_at=raw.captured_at,
+        status=_status(root), assertions=tuple(assertions),
+        encrypted_assertion_count=len(encrypted), decryption_error=decryption_error,
+        signatures=tuple(signatures), signed=bool(_coverage(root, verification)),
+        acs_url=root.get("AssertionConsumerServiceURL"), protocol_binding=root.get("ProtocolBinding"),
+        nameid_policy_format=policy.get("Format") if policy is not None else None,
+        nameid_policy_allow_create=_bool(policy.get("AllowCreate")) if policy is not None else None,
+        force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
+        structure=structure)
+
+
+def is_saml_root(root) -> bool:
+    return root.tag in {SAMLP + k for k in PROTOCOL_KINDS} or root.tag in (SAML + "Assertion",
+                                                                            XENC + "EncryptedData")
