@@ -93,6 +93,8 @@ def classify_leg(method: str, url: str, req_params, resp_params, idp_error, foll
     """Name the part of the SAML flow an exchange plays, from what it carried."""
     if "SAMLResponse" in req_params:
         return "acs-post" if method == "POST" else "response-redirect"
+    if idp_error is not None:  # the IdP answered the AuthnRequest GET with its error page
+        return "idp-error"
     if "SAMLRequest" in req_params:
         return "authn-request"
     if "SAMLRequest" in resp_params:
@@ -248,7 +250,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             acs_i = None
         mine = _request_exchanges(exchanges, req[0]) if req else []
         mine += [i for i, ex in enumerate(exchanges) if key in ex.saml and ex.leg == "idp-page"
-                 and (acs_i is None or ex.entry < exchanges[acs_i].entry)]
+                 and (acs_i is None or ex.entry < exchanges[acs_i].entry)][-1:]
         test = (resp.relay_state or "").startswith("validation-query/")
         if acs_i is None:
             outcome, reason = "unknown", "the response was not posted to the SP in the capture"
@@ -284,15 +286,24 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
 
 
 def _request_exchanges(exchanges: list[Exchange], req: RawMessage) -> list[int]:
-    key = _digest_key(req)
-    return [i for i, ex in enumerate(exchanges)
-            if key in ex.saml and ex.leg in ("sp-init", "authn-request")]
+    """The exchange that carried the request and the SP redirect just before it (a value
+    re-sent in a later attempt belongs to that attempt)."""
+    key, entry = _digest_key(req), _entry_of(req)
+    hits = [i for i, ex in enumerate(exchanges)
+            if key in ex.saml and ex.leg in ("sp-init", "authn-request", "idp-error")
+            and (entry is None or ex.entry <= entry)]
+    own = [i for i in hits if exchanges[i].entry == entry]
+    before = [i for i in hits if exchanges[i].entry != entry]
+    return before[-1:] + own if own else hits[-1:]
 
 
 def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
     """The first IdP error page after a request's exchanges, before the next login starts."""
     if not mine:
         return None
+    own = [i for i in mine if exchanges[i].leg == "idp-error"]
+    if own:
+        return own[0]
     for i in range(max(mine) + 1, len(exchanges)):
         leg = exchanges[i].leg
         if leg == "idp-error":
