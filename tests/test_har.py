@@ -188,3 +188,15 @@ def test_50mb_har_bounded_memory(tmp_path):
     # (ru_maxrss is in KiB on Linux) over what writing it and importing cost.
     growth_mb = (r["peak_kb"] - r["before_kb"]) / 1024
     assert growth_mb < 40, growth_mb
+
+
+def test_htmlform_extract_unescapes_entities():
+    from samlscan.inputs.htmlform import extract
+    from samlscan.model import Source
+
+    page = gc.idp_page(RESP_B64, "a&b", action="/acs").replace("/acs", "https://sp.example.com/acs")
+    assert "&amp;" in page
+    (m,) = extract(page, Source("page.html"))
+    assert (m.value, m.relay_state, m.url, m.source.ref) == (RESP_B64, "a&b",
+                                                           "https://sp.example.com/acs", "form 0")
+    assert extract("<html><form><input name='x' value='y'></form></html>", Source("p")) == ()

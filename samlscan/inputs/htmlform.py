@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
+from samlscan.inputs.base import RawMessage
+from samlscan.model import Source
+
 SAML_FIELDS = ("SAMLResponse", "SAMLRequest")
 _FIELDS = SAML_FIELDS + ("RelayState",)
 
@@ -69,4 +72,20 @@ def find_saml_forms(html: str, page_url: str | None = None) -> tuple[HtmlForm, .
         if action is not None and page_url:
             action = urljoin(page_url, action)
         out.append(HtmlForm(action or page_url, method, tuple(fields)))
+    return tuple(out)
+
+
+def extract(html: str, source: Source, page_url: str | None = None) -> tuple[RawMessage, ...]:
+    """RawMessages (POST binding) for every SAML value in the page's forms, in order.
+
+    A pasted/saved HTML page; `source.ref` is kept when given, else 'form N' (0-based).
+    """
+    out = []
+    for i, form in enumerate(find_saml_forms(html, page_url)):
+        relay = form.get("RelayState")
+        for name, value in form.fields:
+            if name in SAML_FIELDS and value.strip():
+                out.append(RawMessage(source=Source(source.input, source.ref or f"form {i}"),
+                                      param=name, value=value, binding="post",
+                                      relay_state=relay, url=form.action))
     return tuple(out)
