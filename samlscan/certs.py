@@ -34,7 +34,11 @@ def cert_info_from_der(der: bytes, origin: str) -> CertInfo:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
-    cert = x509.load_der_x509_certificate(der)
+    import warnings
+
+    with warnings.catch_warnings():  # old IdP certs with a negative serial still verify signatures
+        warnings.simplefilter("ignore")
+        cert = x509.load_der_x509_certificate(der)
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         kind, bits = "RSA", key.key_size

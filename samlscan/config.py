@@ -160,6 +160,34 @@ def load_sonar_settings(path: Path) -> dict:
     return out
 
 
+def load_python3_saml_settings(path: Path) -> dict:
+    """Expectations from a python3-saml / php-saml settings.json ('sp' and 'idp' objects)."""
+    try:
+        doc = json.loads(_read(path, "python3-saml settings"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    sp, idp = doc.get("sp") or {}, doc.get("idp") or {}
+    out: dict = {"sp_entity_id": sp.get("entityId"), "idp_entity_id": idp.get("entityId"),
+                 "acs_url": (sp.get("assertionConsumerService") or {}).get("url")}
+    bodies = [idp.get("x509cert")] + list((idp.get("x509certMulti") or {}).get("signing") or [])
+    certs: list[TrustedCert] = []
+    for body in filter(None, bodies):
+        certs.extend(load_certs(body.encode(), f"{path}:idp.x509cert"))
+    out["idp_certs"] = tuple(certs)
+    key = sp.get("privateKey")
+    if key:
+        from samlscan.decrypt import load_sp_key
+
+        pem = key if "-----BEGIN" in key else (
+            "-----BEGIN PRIVATE KEY-----\n" + key.strip() + "\n-----END PRIVATE KEY-----\n")
+        try:
+            out["sp_keys"] = (load_sp_key(pem.encode(), f"{path}:sp.privateKey"),)
+        except ConfigError:
+            pem = pem.replace("PRIVATE KEY", "RSA PRIVATE KEY")
+            out["sp_keys"] = (load_sp_key(pem.encode(), f"{path}:sp.privateKey"),)
+    return {k: v for k, v in out.items() if v}
+
+
 def _toml_values(path: Path) -> dict:
     try:
         doc = tomllib.loads(_read(path, "config").decode("utf-8"))
@@ -196,18 +224,21 @@ def find_config(start_dirs: list[Path]) -> Path | None:
 def build(flags: dict, config_path: Path | None) -> Expectations:
     """Merge flags over the TOML file over SonarQube settings over metadata."""
     layers: list[tuple[str, dict]] = []
-    file_values = _toml_values(config_path) if config_path else {}
+    settings_json = config_path is not None and config_path.suffix.lower() == ".json"
+    file_values = _toml_values(config_path) if config_path and not settings_json else {}
     merged = {**file_values, **{k: v for k, v in flags.items() if v not in (None, (), [])}}
-    sources = [str(config_path)] if config_path else []
+    sources = [str(config_path)] if config_path and not settings_json else []
     values: dict = {}
     for meta in _as_list(merged.get("idp_metadata")):
         layers.append((meta, load_idp_metadata(Path(meta))))
     for settings in _as_list(merged.get("sonar_settings")):
         layers.append((settings, load_sonar_settings(Path(settings))))
+    if settings_json:
+        layers.append((str(config_path), load_python3_saml_settings(config_path)))
     for origin, layer in layers:
         sources.append(origin)
         for k, v in layer.items():
-            if k == "idp_certs":
+            if k in ("idp_certs", "sp_keys"):
                 values[k] = values.get(k, ()) + v
             elif v:
                 values[k] = v
@@ -225,7 +256,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         from samlscan.decrypt import load_sp_key
 
         keys.append(load_sp_key(_read(Path(p), "SP private key"), p))
-    values["sp_keys"] = tuple(keys)
+    values["sp_keys"] = tuple(keys) + tuple(values.get("sp_keys", ()))
     if merged.get("clock_skew") is not None:
         try:
             values["clock_skew"] = int(merged["clock_skew"])

@@ -209,6 +209,10 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageRes
         root = decode_raw(raw)
     except InputError as exc:
         return _problem_finding(InputProblem(raw.source, exc.code, exc.detail))
+    if root.tag.startswith("{urn:oasis:names:tc:SAML:1."):
+        return _problem_finding(InputProblem(raw.source, "version-unsupported",
+                                             f"this is a SAML 1.x message (<{root.tag}>); samlscan and "
+                                             "SAML 2.0 SPs read SAML 2.0 only"))
     if not is_saml_root(root):
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{root.tag}>, not a SAML protocol message"))

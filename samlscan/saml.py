@@ -116,7 +116,7 @@ def _coverage(el, verification: Verification) -> tuple[str, ...]:
     names: tuple[str, ...] = ()
     node = el
     while node is not None:
-        names += verification.covered.get(id(node), ())
+        names += verification.covered.get(id(node), (None, ()))[1]
         node = node.getparent()
     return names
 
@@ -202,8 +202,8 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         signatures.extend(info for _, info in inner.signatures)
         outer = _coverage(enc_el, verification)
         merged = Verification(inner.signatures, dict(inner.covered), inner.duplicate_ids)
-        if outer:
-            merged.covered[id(plain.getparent() if plain.getparent() is not None else plain)] = outer
+        if outer:  # the Response signature covered the EncryptedAssertion, hence its plaintext
+            merged.covered[id(enc_el)] = (enc_el, outer)
         assertions.append(_assertion(plain, merged, True))
     nested = [el for el in root.iter(SAML + "Assertion")
               if el is not root and el.getparent() is not root]

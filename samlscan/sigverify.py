@@ -70,7 +70,8 @@ class Verification:
 
     signatures: tuple[tuple[object, SignatureInfo], ...]
     covered: dict
-    """id(element) -> tuple of parent names of the verified signatures whose Reference points at it."""
+    """id(element) -> (element, parent names of the verified signatures whose Reference points at it).
+    The element is kept in the value: lxml proxies (and so their id()) live only while referenced."""
     duplicate_ids: tuple[str, ...]
 
 
@@ -227,8 +228,8 @@ def verify_document(root, trusted: tuple[TrustedCert, ...]) -> Verification:
         info, target = _inspect(root, sig, trusted, xmlsec)
         results.append((sig, info))
         if info.verified and target is not None:
-            covered.setdefault(id(target), ())
-            covered[id(target)] += (info.parent,)
+            _, names = covered.get(id(target), (target, ()))
+            covered[id(target)] = (target, names + (info.parent,))
     return Verification(tuple(results), covered, dups)
 
 
