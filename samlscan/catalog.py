@@ -1,0 +1,322 @@
+"""The error catalog: other products' error texts and codes, mapped to samlscan codes.
+
+The data lives in samlscan/data/catalog.json (one entry per literal message, with `<x>`
+placeholders for variable parts); this module loads it once, compiles the patterns lazily and
+answers two questions: which entry explains a pasted text or log line (`lookup`), and which entry
+a product's own code names (`lookup_code`).
+
+Matching, best first:
+1. the whole text is an entry's id or alias ("AADSTS50011", "invalid_destination", "WRONG_AUDIENCE");
+2. an entry's literal pattern occurs in the text (placeholders match the variable parts);
+3. a distinctive id occurs as a token in the text (an AADSTS code, a Spring or Keycloak
+   snake_case value, a java-saml constant, an Okta eventType).
+Within a tier: non-generic entries before generic wrappers ("Fail to callback ..."), then the
+requested product, then its engines, then the longest literal text.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_DATA = "catalog.json"
+
+PRODUCTS = (
+    "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "sonarqube-cloud", "entra",
+    "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp",
+)
+"""Known products, in tie-break order (SonarQube's engines first: they are our first SP profile)."""
+
+_FAMILY = {
+    # SonarQube logs texts of its SAML engine: java-saml (up to 10.x) or Spring/OpenSAML (2025.1+).
+    "sonarqube": ("java-saml", "spring", "opensaml"),
+    "spring": ("opensaml",),
+    "opensaml": ("spring",),
+    "java-saml": ("python3-saml",),
+    "python3-saml": ("java-saml",),
+}
+
+_PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>")
+_VAR = r"[\s\S]{0,400}?"
+"""A placeholder: any text, newlines included (java-saml joins SubjectConfirmation issues with
+'\\n'), bounded so that one pattern never spans a whole multi-MB paste."""
+
+_NEVER = re.compile(r"(?!)")
+
+_TOKEN_ID = re.compile(
+    r"^(?:AADSTS\d{4,9}|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,})$")
+"""Ids distinctive enough to be recognised inside free text: AADSTS codes, snake_case or
+UPPER_SNAKE names, dotted Okta event types. Plain words and numbers only match when alone."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One error text or code of another product, and what it means in samlscan's terms."""
+
+    product: str
+    id: str | None
+    """The product's own code or constant ('WRONG_AUDIENCE', 'invalid_destination', 'AADSTS50011')."""
+    pattern: str
+    """The literal message, `<x>` for variable parts; also documentation of the real text."""
+    code: str
+    """A samlscan finding or root-cause code (samlscan.codes.SPECS)."""
+    explanation: str
+    fix: str | None = None
+    side: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Other names of the same id: a numeric code (java-saml 26), an error name (InvalidReplyTo)."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    entry: CatalogEntry
+    index: int
+    regex: re.Pattern[str]
+    keyword: str
+    """Longest literal piece, lowercased and single-spaced: the prefilter looks for it first."""
+    weight: int
+    """Literal characters in the pattern: more literal text = more specific."""
+    generic: bool
+
+
+@dataclass(frozen=True)
+class _Index:
+    compiled: tuple[_Compiled, ...]
+    prefilter: re.Pattern[str] | None
+    token_re: re.Pattern[str] | None
+    by_token: dict[str, tuple[_Compiled, ...]]
+    """Lowercased distinctive id/alias -> entries."""
+    by_name: dict[str, tuple[_Compiled, ...]]
+    """Lowercased id/alias (any shape) -> entries, for whole-text and lookup_code matches."""
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _load_raw() -> list[dict]:
+    text = resources.files("samlscan").joinpath("data", _DATA).read_text(encoding="utf-8")
+    doc = json.loads(text)
+    return doc["entries"] if isinstance(doc, dict) else doc
+
+
+@cache
+def _entries_and_flags() -> tuple[tuple[CatalogEntry, ...], tuple[bool, ...]]:
+    entries, generic = [], []
+    for raw in _load_raw():
+        entries.append(CatalogEntry(
+            product=raw["product"], id=raw.get("id"), pattern=raw["pattern"], code=raw["code"],
+            explanation=raw["explanation"], fix=raw.get("fix"), side=raw.get("side"),
+            aliases=tuple(str(a) for a in raw.get("aliases", ()))))
+        generic.append(bool(raw.get("generic", False)))
+    return tuple(entries), tuple(generic)
+
+
+def entries() -> tuple[CatalogEntry, ...]:
+    """All catalog entries, in file order (the first entry of an id is its primary one)."""
+    return _entries_and_flags()[0]
+
+
+# --- compiling -------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    """Lowercase, whitespace collapsed, typographic apostrophe folded (Microsoft's pages use
+    'doesn’t', logs often 'doesn't'): the form the prefilter compares."""
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+def _escape_word(word: str) -> str:
+    return "".join("['\u2019]" if ch in "'\u2019" else re.escape(ch) for ch in word)
+
+
+def _literal_regex(literal: str) -> str:
+    """Escape a literal piece; any run of whitespace matches any run (log re-wrapping, \\r)."""
+    words = literal.split()
+    body = r"\s+".join(_escape_word(w) for w in words)
+    if not words:
+        return r"\s*"
+    lead = r"\s*" if literal[:1].isspace() else ""
+    trail = r"\s*" if literal[-1:].isspace() else ""
+    return lead + body + trail
+
+
+def _compile_pattern(pattern: str) -> tuple[re.Pattern[str], str, int]:
+    """Regex, prefilter keyword and weight of one pattern."""
+    lits = _PLACEHOLDER.split(pattern)
+    # Leading/trailing placeholders add nothing to a search; drop them.
+    while len(lits) > 1 and not lits[0].strip():
+        lits.pop(0)
+    while len(lits) > 1 and not lits[-1].strip():
+        lits.pop()
+    if not "".join(lits).strip():
+        return _NEVER, "", 0  # no literal text: never matches free text
+    body = _VAR.join(_literal_regex(lit) for lit in lits)
+    # Guard word edges so that 'invalid_signature' does not match inside 'xinvalid_signatures'.
+    if lits[0][:1].isalnum() or lits[0][:1] == "_":
+        body = r"(?<![A-Za-z0-9_])" + body
+    if lits[-1][-1:].isalnum() or lits[-1][-1:] == "_":
+        body += r"(?![A-Za-z0-9_])"
+    keyword = max((_norm(lit) for lit in lits), key=len)
+    weight = sum(len(_norm(lit)) for lit in lits)
+    return re.compile(body, re.IGNORECASE), keyword, weight
+
+
+def _trie_regex(words: set[str]) -> str:
+    """One alternation regex for many literal words, factored as a trie (fast to search)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        alt = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + alt + ")?"
+        return alt
+
+    return emit(trie)
+
+
+@cache
+def _index() -> _Index:
+    raw_entries, generic = _entries_and_flags()
+    compiled = []
+    by_token: dict[str, list[_Compiled]] = {}
+    by_name: dict[str, list[_Compiled]] = {}
+    for i, (entry, gen) in enumerate(zip(raw_entries, generic)):
+        if entry.pattern.strip() == entry.id and not _TOKEN_ID.match(entry.id):
+            # A bare short code ('f', '364', 'MessageReplay') is not recognisable inside free text:
+            # it matches only as the whole text or through lookup_code.
+            regex, keyword, weight = _NEVER, "", 0
+        else:
+            regex, keyword, weight = _compile_pattern(entry.pattern)
+        comp = _Compiled(entry, i, regex, keyword, weight, gen)
+        compiled.append(comp)
+        for name in _names(entry):
+            by_name.setdefault(name.lower(), []).append(comp)
+            if _TOKEN_ID.match(name):
+                by_token.setdefault(name.lower(), []).append(comp)
+    keywords = {c.keyword for c in compiled if c.keyword}
+    prefilter = re.compile(_trie_regex(keywords)) if keywords else None
+    token_re = None
+    if by_token:
+        token_re = re.compile(r"(?<![A-Za-z0-9_.])(?:" + _trie_regex(set(by_token)) + r")(?![A-Za-z0-9_])",
+                              re.IGNORECASE)
+    return _Index(tuple(compiled), prefilter, token_re,
+                  {k: tuple(v) for k, v in by_token.items()}, {k: tuple(v) for k, v in by_name.items()})
+
+
+def _names(entry: CatalogEntry) -> tuple[str, ...]:
+    return tuple(n for n in (entry.id, *entry.aliases) if n)
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+def _level(entry: CatalogEntry, product: str | None) -> int:
+    if product is None:
+        return 0
+    if entry.product == product:
+        return 2
+    return 1 if entry.product in _FAMILY.get(product, ()) else 0
+
+
+def _prio(entry: CatalogEntry) -> int:
+    try:
+        return -PRODUCTS.index(entry.product)
+    except ValueError:
+        return -len(PRODUCTS)
+
+
+def _rank(comp: _Compiled, tier: int, weight: int, product: str | None) -> tuple:
+    return (tier, not comp.generic, _level(comp.entry, product), weight, _prio(comp.entry), -comp.index)
+
+
+def _whole_text_matches(text: str, idx: _Index, product: str | None) -> list[tuple]:
+    """The text is just an id or alias: numbers count only with a product (java-saml 26 vs
+    AD FS 26...), very short ids (Auth0's 'f') too."""
+    alone = text.strip().strip("'\"`[]()")
+    found = []
+    for comp in idx.by_name.get(alone.lower(), ()):
+        entry = comp.entry
+        if product is None and (alone.isdigit() or len(alone) < 4):
+            continue
+        if product is not None and alone.isdigit() and entry.product != product:
+            continue
+        exact = any(n == alone for n in _names(entry))
+        found.append(_rank(comp, 3, 2 if exact else 1, product))
+    return found
+
+
+def _pattern_matches(text: str, idx: _Index, product: str | None) -> list[tuple]:
+    if idx.prefilter is None:
+        return []
+    norm = _norm(text)
+    if not idx.prefilter.search(norm):
+        return []
+    return [_rank(comp, 2, comp.weight, product) for comp in idx.compiled
+            if comp.keyword and comp.keyword in norm and comp.regex.search(text)]
+
+
+def _token_matches(text: str, idx: _Index, product: str | None) -> list[tuple]:
+    if idx.token_re is None:
+        return []
+    found = []
+    for m in idx.token_re.finditer(text):
+        token = m.group(0)
+        for comp in idx.by_token.get(token.lower(), ()):
+            # UPPER_SNAKE java-saml constants and snake_case Spring/Keycloak values share
+            # spellings (INVALID_SIGNATURE / invalid_signature): an exact-case hit ranks first.
+            exact = any(n == token for n in _names(comp.entry))
+            found.append(_rank(comp, 1, len(token) + (1 if exact else 0), product))
+    return found
+
+
+def lookup(text: str, product: str | None = None) -> CatalogEntry | None:
+    """The entry that best explains `text` (a pasted error, a log line, a stack-trace line).
+
+    With `product`, that product's entries (then its engines') are preferred. Never raises:
+    anything that is not text, or matches nothing, gives None.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", "replace")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    product = product.lower() if isinstance(product, str) else None
+    idx = _index()
+    ranked = _whole_text_matches(text, idx, product)
+    ranked += _pattern_matches(text, idx, product)
+    ranked += _token_matches(text, idx, product)
+    if not ranked:
+        return None
+    best = max(ranked)
+    return idx.compiled[-best[-1]].entry  # the rank tuple ends with -index
+
+
+def lookup_code(product: str, raw_code: str) -> CatalogEntry | None:
+    """The primary entry for a product's own code: ('entra', '50011'), ('java-saml', '26'),
+    ('java-saml', 'WRONG_AUDIENCE'), ('keycloak', 'invalid_redirect_uri'), ('adfs', '364')."""
+    if not isinstance(product, str) or raw_code is None:
+        return None
+    product = product.lower()
+    raw = str(raw_code).strip()
+    if not raw:
+        return None
+    names = [raw]
+    if product == "entra" and raw.isdigit():
+        names.insert(0, "AADSTS" + raw)  # sign-in logs carry errorCode 50011 for AADSTS50011
+    idx = _index()
+    for name in names:
+        hits = [c for c in idx.by_name.get(name.lower(), ()) if c.entry.product == product]
+        if hits:
+            exact = [c for c in hits if name in _names(c.entry)]
+            return (exact or hits)[0].entry
+    return None
