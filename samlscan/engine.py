@@ -93,7 +93,9 @@ def collect(path: str, tz) -> _Collected:
         return out
     text_head = _text(head)
     blob_kind = blob.sniff_kind(text_head) if path != "-" else None
-    if path != "-" and blob_kind not in ("xml", "base64"):
+    one_blob = blob_kind in ("xml", "base64") or (blob_kind == "query" and len(head) < SNIFF_BYTES
+                                                  and text_head.strip().count("\n") < 3)
+    if path != "-" and not one_blob:
         parser = _log_parser(text_head)
         if parser is not None:
             _collect_log(path, parser, tz, out)
@@ -226,7 +228,8 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageRes
 
         findings.append(finding(msg, "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
-                                "not verify over the query string with any configured key"))
+                                "not verify over the query string with the configured "
+                                + ("SP key" if raw.param == "SAMLRequest" else "IdP certificates")))
     if at_source == "issue-instant" and msg.kind in ("Response", "Assertion"):
         from samlscan.checks.base import finding
 
@@ -241,7 +244,7 @@ def _with_redirect_signature(msg: SamlMessage, raw: RawMessage, expect: Expectat
         return msg
     from samlscan.redirectsig import verify_redirect
 
-    return replace(msg, redirect_signature=verify_redirect(raw, expect.idp_certs))
+    return replace(msg, redirect_signature=verify_redirect(raw, expect.idp_certs, expect.sp_keys))
 
 
 def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> Report:

@@ -191,6 +191,9 @@ class SamlMessage:
     nameid_policy_allow_create: bool | None = None
     force_authn: bool | None = None
     is_passive: bool | None = None
+    assertion_elements: int = 0
+    """Assertion/EncryptedAssertion elements anywhere in the document (java-saml and python3-saml
+    count //saml:Assertion, so a wrapped copy makes them reject the response)."""
     structure: tuple[str, ...] = ()
     """Facts about the document's shape for the wrapping checks (see samlscan.saml)."""
     xml: bytes = field(default=b"", repr=False, compare=False)

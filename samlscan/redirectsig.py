@@ -18,24 +18,29 @@ _TRANSFORMS = {
 }
 
 
-def verify_redirect(raw: RawMessage, trusted: tuple[TrustedCert, ...]) -> RedirectSignature:
-    """verified is None when no key is configured or the algorithm is unknown."""
+def verify_redirect(raw: RawMessage, trusted: tuple[TrustedCert, ...], sp_keys=()) -> RedirectSignature:
+    """Requests are signed by the SP (checked with the public half of --sp-key), responses by the
+    IdP (checked with its certificates). verified is None when there is no key to try."""
     alg = raw.sig_alg or ""
     name = _TRANSFORMS.get(alg)
-    if not trusted or name is None or not raw.signature or not raw.signed_query:
-        return RedirectSignature(alg, None)
     xmlsec = xmlsec_module()
+    if raw.param == "SAMLRequest":
+        keys = [(None, xmlsec.Key.from_memory(k.pem, xmlsec.KeyFormat.PEM, None)) for k in sp_keys]
+    else:
+        keys = [(c.info, _key(c)) for c in trusted]
+    if not keys or name is None or not raw.signature or not raw.signed_query:
+        return RedirectSignature(alg, None)
     try:
         signature = base64.b64decode(raw.signature.replace(" ", "+"), validate=False)
     except (binascii.Error, ValueError):
         return RedirectSignature(alg, False)
     data = raw.signed_query.encode("ascii", "replace")
-    for cert in trusted:
+    for info, key in keys:
         ctx = xmlsec.SignatureContext()
-        ctx.key = _key(cert)
+        ctx.key = key
         try:
             ctx.verify_binary(data, getattr(xmlsec.Transform, name), signature)
-            return RedirectSignature(alg, True, cert.info)
+            return RedirectSignature(alg, True, info)
         except xmlsec.Error:
             continue
     return RedirectSignature(alg, False)

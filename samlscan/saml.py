@@ -209,6 +209,9 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     issuers = root.findall(SAML + "Issuer")
+    all_assertions = sum(1 for _ in root.iter(SAML + "Assertion", SAML + "EncryptedAssertion"))
+    if decrypted:
+        all_assertions -= len(decrypted)  # each decrypted Assertion now sits inside its EncryptedAssertion
     policy = root.find(SAMLP + "NameIDPolicy")
     return SamlMessage(
         source=raw.source, index=index, kind=kind, id=root.get("ID"),
@@ -223,7 +226,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         nameid_policy_format=policy.get("Format") if policy is not None else None,
         nameid_policy_allow_create=_bool(policy.get("AllowCreate")) if policy is not None else None,
         force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
-        structure=structure)
+        structure=structure, assertion_elements=all_assertions)
 
 
 def is_saml_root(root) -> bool:

@@ -151,9 +151,9 @@ def _digest_matches(target, sig, reference) -> bool | None:
     return got == want
 
 
-def _normalised_copy(root):
-    """A copy with whitespace-only text removed and base64 leaves unwrapped: the document as it
-    probably was before a pretty-printer or a line-wrapping mail client touched it."""
+def _normalised_copy(root, unwrap_base64: bool):
+    """A copy with whitespace-only text removed (and, optionally, base64 leaves unwrapped): the
+    document as it probably was before a pretty-printer or a line-wrapping tool touched it."""
     doc = copy.deepcopy(root)
     for el in doc.iter():
         if not isinstance(el.tag, str):
@@ -162,7 +162,8 @@ def _normalised_copy(root):
             el.text = None
         if el.tail is not None and not el.tail.strip():
             el.tail = None
-        if el.tag in (DS + "SignatureValue", DS + "X509Certificate", DS + "DigestValue") and el.text:
+        if unwrap_base64 and el.tag in (DS + "SignatureValue", DS + "X509Certificate",
+                                        DS + "DigestValue") and el.text:
             el.text = re.sub(r"\s+", "", el.text)
     return doc
 
@@ -204,16 +205,21 @@ def _index_path(root, el) -> list[int]:
 
 def _reformatted(root, sig, certs, xmlsec) -> bool:
     """Does the signature verify once whitespace is normalised? (the 'valid in the online tool,
-    invalid in my app' case: pretty-printed or re-wrapped XML)."""
-    doc = _normalised_copy(root)
-    node = doc
-    for i in _index_path(root, sig):  # the copy keeps every element, so indexes still hold
-        node = node[i]
-    try:
-        xmlsec.tree.add_ids(doc, ["ID"])
-    except xmlsec.Error:
-        return False
-    return any(_verify_with(node, _key(c), xmlsec) for c in certs)
+    invalid in my app' case: pretty-printed or re-wrapped XML). xmlsec wraps SignatureValue at
+    64 columns itself, so unwrapping base64 is tried only as a second variant."""
+    path = _index_path(root, sig)
+    for unwrap in (False, True):
+        doc = _normalised_copy(root, unwrap)
+        node = doc
+        for i in path:  # the copy keeps every element, so indexes still hold
+            node = node[i]
+        try:
+            xmlsec.tree.add_ids(doc, ["ID"])
+        except xmlsec.Error:
+            return False
+        if any(_verify_with(node, _key(c), xmlsec) for c in certs):
+            return True
+    return False
 
 
 def verify_document(root, trusted: tuple[TrustedCert, ...]) -> Verification:

@@ -1,7 +1,7 @@
 """All checks, listed explicitly; `run_checks` applies them to one message."""
 from __future__ import annotations
 
-from samlscan.checks import attributes, protocol, signature, timing
+from samlscan.checks import attributes, protocol, request, signature, timing
 from samlscan.checks.base import CheckContext, finding
 from samlscan.model import Finding, SamlMessage
 
@@ -34,6 +34,8 @@ def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
     """Every finding for one message, in check order, without exact duplicates."""
     out: list[Finding] = []
     if msg.kind not in RESPONSE_ONLY:
+        for check in request.CHECKS:
+            out.extend(check(msg, ctx))
         return out
     for check in ALL_CHECKS:
         for f in check(msg, ctx):

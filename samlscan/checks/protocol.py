@@ -186,7 +186,8 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
     if msg.kind != "Response":
         return
     success = msg.status is None or msg.status.code == SUCCESS
-    total = len(msg.assertions) + (msg.encrypted_assertion_count - sum(a.was_encrypted for a in msg.assertions))
+    total = max(msg.assertion_elements,
+                len(msg.assertions) + msg.encrypted_assertion_count - sum(a.was_encrypted for a in msg.assertions))
     if total == 0 and success:
         yield finding(msg, "assertion-missing", "the Response has Success status but no Assertion")
     elif total > 1:

@@ -68,8 +68,9 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                   + ("s" if len(trusted) > 1 else "") + ": wrong key, or SignedInfo/SignatureValue changed")
         if sig.failure not in ("digest", "signature-value", "cert-mismatch-and-signature-value"):
             detail = f"xmlsec: {sig.failure}"
-        if sig.failure == "digest" and _wrapping_suspect(msg):
-            continue  # reported as signature-wrapping, with more to say
+        if _wrapping_suspect(msg):
+            continue  # reported as signature-wrapping, which says more
+
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
                       actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch")
@@ -133,6 +134,8 @@ def check_reference(msg: SamlMessage, ctx: CheckContext):
     for sig in msg.signatures:
         if sig.failure == "no-reference-target":
             continue
+        if _wrapping_suspect(msg):
+            continue  # check_wrapping says which element is signed and which is consumed
         if sig.reference_count != 1 or (sig.parent in ("Response", "Assertion") and not sig.covers_parent):
             yield finding(msg, "signature-reference-invalid" if not sig.verified else "signature-wrapping",
                           f"the {_where(sig)} covers {sig.signed_path or 'nothing'}, not its own "

@@ -9,7 +9,7 @@ from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Source
 
 _PARAMS = ("SAMLResponse", "SAMLRequest")
-_QUERY_PARAM = re.compile(r"(?:^|[?&;\s])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)=([^&\s#\"'<>]*)")
+_QUERY_PARAM = re.compile(r"(?:^|[?&;\s])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)=([^&\r\n#\"'<>]*)")
 _B64ISH = re.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
 
@@ -20,8 +20,11 @@ def sniff_kind(text: str) -> str | None:
         return "xml"
     if _QUERY_PARAM.search(body[:65536]) and ("SAMLResponse=" in body or "SAMLRequest=" in body):
         return "query"
-    if body and len(body) >= 16 and _B64ISH.match(body.strip()):
+    token = body.strip()
+    if token and len(token) >= 16 and _B64ISH.match(token):
         return "base64"
+    if len(token) >= 40 and " " not in token and sum(c.isalnum() or c in "+/=\n\r" for c in token) >= 0.9 * len(token):
+        return "base64"  # one pasted blob with a few bad characters: say so, don't call it 'not SAML'
     return None
 
 
@@ -29,7 +32,7 @@ def _query_params(text: str) -> dict[str, str]:
     """Raw (still percent-encoded) values of the SAML parameters, first occurrence wins."""
     found: dict[str, str] = {}
     for name, value in _QUERY_PARAM.findall(text):
-        found.setdefault(name, value)
+        found.setdefault(name, value.strip())
     return found
 
 

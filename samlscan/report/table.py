@@ -7,6 +7,7 @@ from samlscan.model import Finding, Severity
 from samlscan.report.document import iso
 
 WIDTH = 72
+_BINDINGS = {"xml": "raw XML", "post": "HTTP-POST binding", "redirect": "HTTP-Redirect binding"}
 
 
 def _wrap(text: str, width: int = WIDTH) -> str:
@@ -31,7 +32,7 @@ def _signed_line(m) -> str:
 
 def _header_rows(r) -> list[tuple[str, str]]:
     m = r.message
-    rows = [("Type", f"{m.kind} {m.id or ''} ({m.binding} binding)".strip())]
+    rows = [("Type", f"{m.kind} {m.id or ''} ({_BINDINGS.get(m.binding, m.binding)})".strip())]
     if m.issuer:
         rows.append(("Issuer", m.issuer))
     if m.kind == "AuthnRequest":
