@@ -243,3 +243,29 @@ def list_codes():
 
     for s in all_specs():
         click.echo(f"{s.code:32} {s.severity.value:8} {s.summary}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--redact", is_flag=True, help="Mask personal data in the output.")
+@_guarded
+def flows(inputs, fmt, redact):
+    """The ordered timeline of login flows in captures: time, leg, URL, message, outcome."""
+    from samlscan.flows_report import render_flows
+
+    click.echo(render_flows(list(inputs), fmt, redact), nl=False)
+
+
+@main.command()
+@click.argument("input_path", metavar="IN.har")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Sanitized HAR to write.")
+@click.option("--redact", is_flag=True, help="Also mask personal data inside the SAML messages.")
+@_guarded
+def sanitize(input_path, output, redact):
+    """Remove cookies, Authorization headers, passwords and tokens from a HAR; keep what SAML needs."""
+    from samlscan.sanitize import sanitize_har
+
+    removed = sanitize_har(input_path, output, redact)
+    for line in removed:
+        click.echo(line, err=True)
