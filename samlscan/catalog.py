@@ -252,7 +252,9 @@ def _whole_text_matches(text: str, idx: _Index, product: str | None) -> list[tup
         if product is not None and alone.isdigit() and entry.product != product:
             continue
         exact = any(n == alone for n in _names(entry))
-        found.append(_rank(comp, 3, 2 if exact else 1, product))
+        # A bare id names its entry outright: the requested product decides first, the generic
+        # flag (for wrapper lines) only breaks ties between products.
+        found.append((3, _level(entry, product), not comp.generic, 2 if exact else 1, _prio(entry), -comp.index))
     return found
 
 
