@@ -204,11 +204,13 @@ def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
 
 def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageResult | Finding:
     """Decode, decrypt, verify and check one raw message; an input-* Finding when it can't be read."""
-    from samlscan.decode import decode_raw
+    from samlscan.decode import decode_bytes
     from samlscan.saml import is_saml_root, read_message
+    from samlscan.xmlsafe import parse_xml
 
     try:
-        root = decode_raw(raw)
+        data = decode_bytes(raw)
+        root = parse_xml(data)
     except InputError as exc:
         return _problem_finding(InputProblem(raw.source, exc.code, exc.detail))
     if root.tag.startswith("{urn:oasis:names:tc:SAML:1."):
@@ -219,7 +221,7 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageRes
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{root.tag}>, not a SAML protocol message"))
     msg = read_message(root, raw, index, expect.idp_certs, expect.sp_keys)
-    msg = _with_redirect_signature(msg, raw, expect)
+    msg = replace(_with_redirect_signature(msg, raw, expect), xml=data)
     at, at_source = _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
     findings = run_checks(msg, ctx)
