@@ -1,11 +1,264 @@
-from samlscan.logs.embedded import EmbeddedParser
+"""AD FS events 364 (AD FS/Admin) and 1200-1207 (Security, source 'AD FS Auditing') exported as
+XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer 'Save as XML') or CSV (Event Viewer
+'Save as CSV', Get-WinEvent | Export-Csv).
+
+1200-1207 carry an AuditBase XML document (AuditResult, FailureType, ErrorCode,
+ResourceAuditComponent, RequestAuditComponent) in their data (ADFS-AUD, ADFS-XML); 364 names the
+relying party and an MSIS exception in its text (ADFS-364).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from datetime import datetime, tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.errors import InputError
+from samlscan.logs._common import (
+    classify, first_ip, local_to_utc, malformed, parse_iso, src, text_lines, text_or_none,
+)
+from samlscan.logs.base import Record
+from samlscan.model import LogEvent
+from samlscan.xmlsafe import parse_xml
+
+PRODUCT = "adfs"
+_SUCCESS_IDS = {1200, 1202, 1204, 1206}
+_FAILURE_IDS = {364, 1201, 1203, 1205, 1207}
+MAX_EVENT = 1024 * 1024
+_EVENT_START = re.compile(r"<(?:\w+:)?Event[\s>]")
+_EVENT_END = re.compile(r"</(?:\w+:)?Event>")
+_AUDIT = re.compile(r"<AuditBase\b.*?</AuditBase>", re.S)
+_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_MSIS = re.compile(r"\b(MSIS\d{4})\b:?\s*(.*?)(?=\s*--->|\bMSIS\d{4}\b|[\r\n]|$)")
+_RP = re.compile(r"Relying Party:\s*(\S+)")
+_ACTIVITY = re.compile(r"Activity ID:\s*([0-9a-fA-F-]{36})")
+_GUID = re.compile(r"^\{?([0-9a-fA-F-]{36})\}?$")
+_LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})"
+                          r"\s*([AaPp][Mm])?\s*$")
 
 
-class _Stub(EmbeddedParser):
-    name = "adfs"
+class AdfsParser:
+    name = PRODUCT
 
-    def sniff(self, head):
-        return False
+    def sniff(self, head: str) -> bool:
+        adfs = "AD FS" in head or "ADFS" in head or "IdentityServer" in head
+        if "<Event" in head and adfs and "schemas.microsoft.com/win/2004/08/events" in head:
+            return True
+        first = head.lstrip("\ufeff").split("\n", 2)
+        lines = [ln for ln in first[:2] if not ln.startswith("#TYPE")]
+        return bool(lines) and adfs and (
+            ("Event ID" in lines[0] and "Date and Time" in lines[0]) or
+            ('"TimeCreated"' in lines[0] and '"Id"' in lines[0]))
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        lines = iter(text_lines(lines))
+        first = next(lines, None)
+        while first is not None and not first[1].strip():
+            first = next(lines, None)
+        if first is None:
+            return
+        rest = _chain(first, lines)
+        if first[1].lstrip("\ufeff ").startswith("<"):
+            yield from _xml_stream(rest, path)
+        else:
+            yield from _csv(rest, path, tz)
 
 
-PARSER = _Stub()
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+# --- XML --------------------------------------------------------------------------------------
+
+def _xml_stream(lines, path: str) -> Iterator[Record]:
+    """Cut <Event>...</Event> elements out of the stream (one per line or many per line)."""
+    buf, start = "", 0
+    for no, line in lines:
+        if not buf:
+            m = _EVENT_START.search(line)
+            if not m:
+                continue  # <Events> wrapper, prolog, blank lines
+            buf, start, line = "", no, line[m.start():]
+        buf += line + "\n"
+        while True:
+            end = _EVENT_END.search(buf)
+            if not end:
+                break
+            yield from _xml_event(buf[:end.end()], start, path)
+            rest = buf[end.end():]
+            m = _EVENT_START.search(rest)
+            buf, start = (rest[m.start():], no) if m else ("", 0)
+        if len(buf) > MAX_EVENT:
+            yield malformed(path, start, f"event larger than {MAX_EVENT} characters")
+            buf = ""
+    if buf.strip():
+        yield malformed(path, start, "unterminated <Event> at end of file")
+
+
+def _local(el) -> str:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_event(text: str, no: int, path: str) -> Iterator[Record]:
+    try:
+        root = parse_xml(text.encode("utf-8"))
+    except InputError as exc:
+        yield malformed(path, no, f"{exc.code}: {exc.detail}")
+        return
+    info: dict[str, str] = {}
+    datas: list[str] = []
+    for el in root.iter():
+        name = _local(el)
+        if name == "EventID":
+            info["id"] = (el.text or "").strip()
+        elif name == "TimeCreated":
+            info["time"] = el.get("SystemTime", "")
+        elif name == "Correlation" and el.get("ActivityID"):
+            info["activity"] = el.get("ActivityID", "")
+        elif name == "Provider":
+            info["provider"] = el.get("Name", "")
+        elif name in ("Data", "Message") and el.text:
+            datas.append(el.text)
+    try:
+        event_id = int(info.get("id", ""))
+    except ValueError:
+        yield malformed(path, no, "event without a numeric EventID")
+        return
+    time, _ = parse_iso(info.get("time"))
+    yield from _event(event_id, time, False, info.get("activity"), datas, no, path)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
+    current = [0]
+
+    def feed():
+        for no, text in lines:
+            current[0] = no
+            if text.startswith("#TYPE"):
+                continue
+            yield text.lstrip("\ufeff") + "\n"  # keep the line breaks of multi-line messages
+
+    reader = csv.reader(feed())
+    header: list[str] | None = None
+    while True:
+        start = current[0] + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield malformed(path, current[0], f"CSV: {exc}")
+            continue
+        if header is None:
+            header = [h.strip().lower() for h in row]
+            continue
+        if not any(c.strip() for c in row):
+            continue
+        yield from _csv_row(header, row, start, path, tz)
+
+
+def _csv_row(header: list[str], row: list[str], no: int, path: str, tz: tzinfo):
+    def col(*names: str) -> str | None:
+        for n in names:
+            if n in header and header.index(n) < len(row):
+                return row[header.index(n)]
+        return None
+
+    # Event Viewer's CSV has 5 named columns; the message is the unnamed 6th.
+    message = col("message") or (row[len(header)] if len(row) > len(header) else "")
+    try:
+        event_id = int(col("event id", "id") or "")
+    except ValueError:
+        yield malformed(path, no, "row without a numeric event ID")
+        return
+    time, local = _csv_time(col("date and time", "timecreated"), tz)
+    if time is None:
+        yield malformed(path, no, "row without a readable date")
+        return
+    activity = _ACTIVITY.search(message)
+    yield from _event(event_id, time, local, activity.group(1) if activity else None,
+                      [message], no, path)
+
+
+def _csv_time(text: str | None, tz: tzinfo):
+    """Exports write local time in the exporting machine's locale (no zone)."""
+    if not text:
+        return None, False
+    time, local = parse_iso(text, tz)
+    if time is not None:
+        return time, local
+    m = _LOCALE_TIME.match(text)
+    if not m:
+        return None, False
+    a, sep, b, y, h, mi, s, ampm = m.groups()
+    day_first = sep == "." or int(a) > 12
+    month, day = (int(b), int(a)) if day_first and int(b) <= 12 else (int(a), int(b))
+    hour = int(h) % 12 + (12 if ampm and ampm.lower() == "pm" else 0) if ampm else int(h)
+    try:
+        return local_to_utc(datetime(int(y), month, day, hour, int(mi), int(s)), tz)
+    except ValueError:
+        return None, False
+
+
+# --- both -------------------------------------------------------------------------------------
+
+def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]:
+    if event_id not in _SUCCESS_IDS | _FAILURE_IDS:
+        return
+    outcome = "success" if event_id in _SUCCESS_IDS else "failure"
+    audit = _audit(datas)
+    if audit.get("AuditResult"):
+        outcome = "success" if audit["AuditResult"].lower() == "success" else "failure"
+    joined = "\n".join(datas)
+    msis = _MSIS.findall(joined)
+    raw_code = audit.get("ErrorCode") or audit.get("FailureType") or \
+        (msis[-1][0] if msis else None)  # the innermost MSIS exception names the cause
+    rp = audit.get("RelyingParty") or (_RP.search(joined).group(1) if _RP.search(joined) else None)
+    if rp is None and event_id == 364:
+        rp = next((d.strip() for d in datas if re.match(r"^(https?://|urn:)\S+$", d.strip())), None)
+    if activity is None:
+        activity = next((m.group(1) for d in datas for m in [_GUID.match(d.strip())] if m), None)
+    text = _text(event_id, audit, msis, joined)
+    code = classify(PRODUCT, raw_code, text) if outcome == "failure" else None
+    yield LogEvent(
+        source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
+        code=code, user=text_or_none(audit.get("UserId")),
+        ip=text_or_none(audit.get("IpAddress")) or first_ip(audit.get("ForwardedIpAddress")),
+        correlation_id=text_or_none(activity.strip("{}") if activity else None), app=rp,
+        raw_code=raw_code, local_time=local)
+
+
+def _text(event_id: int, audit: dict, msis: list, joined: str) -> str:
+    if msis:
+        return f"Event {event_id}: " + " / ".join(f"{c}: {t.strip()}" for c, t in msis)
+    if audit:
+        parts = [audit.get(k) for k in ("AuditType", "AuditResult", "FailureType", "ErrorCode")]
+        return f"Event {event_id}: " + " ".join(p for p in parts if p)
+    return f"Event {event_id}: " + joined.strip().splitlines()[0][:300] if joined.strip() \
+        else f"Event {event_id}"
+
+
+def _audit(datas: list[str]) -> dict[str, str]:
+    """Leaf values of the AuditBase document (first occurrence of each element name)."""
+    for data in datas:
+        m = _AUDIT.search(data)
+        if not m:
+            continue
+        try:
+            root = parse_xml(_DECL.sub("", m.group()).encode("utf-8"))
+        except InputError:
+            return {}
+        out: dict[str, str] = {}
+        for el in root.iter():
+            value = text_or_none(el.text) if len(el) == 0 else None
+            if value is not None and value.lower() != "none":  # 'N/A'/'None' mean no value
+                out.setdefault(_local(el), value)
+        return out
+    return {}
+
+
+PARSER = AdfsParser()

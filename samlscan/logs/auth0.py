@@ -1,11 +1,52 @@
-from samlscan.logs.embedded import EmbeddedParser
+"""Auth0 tenant logs (Management API /api/v2/logs, log streams): JSON array or JSON lines.
+
+Fields and type codes: auth0 docs (tenant-logs) and auth0-log-extension-tools logTypes.js.
+"""
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import classify, dig, json_events, parse_iso, src, text_or_none
+from samlscan.logs.base import Record
+from samlscan.model import LogEvent
+
+PRODUCT = "auth0"
+# Login-relevant type codes (logTypes.js): s success, ssa silent auth ok, f failed login,
+# fp wrong password, fu unknown user, fsa silent auth failed, flo failed logout, slo logout.
+_SUCCESS = {"s", "ssa", "sepft"}
+_FAILURE = {"f", "fp", "fu", "fsa", "flo", "fcoa", "fepft", "fd", "fn", "fs", "fc", "fco"}
 
 
-class _Stub(EmbeddedParser):
-    name = "auth0"
+class Auth0Parser:
+    name = PRODUCT
 
-    def sniff(self, head):
-        return False
+    def sniff(self, head: str) -> bool:
+        return '"log_id"' in head or ('"type"' in head and '"client_name"' in head
+                                      and '"date"' in head)
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        yield from json_events(lines, path, lambda obj, no: _event(obj, no, path))
 
 
-PARSER = _Stub()
+def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
+    # log streams wrap the entry as {"log_id": .., "data": {...}}
+    data = obj.get("data") if isinstance(obj.get("data"), dict) else obj
+    ltype = text_or_none(data.get("type"))
+    if ltype is None:
+        return
+    outcome = "success" if ltype in _SUCCESS else "failure" if ltype in _FAILURE else "info"
+    desc = text_or_none(data.get("description")) or ltype
+    time, _ = parse_iso(data.get("date"))
+    code = classify(PRODUCT, ltype, desc) if outcome == "failure" else None
+    yield LogEvent(
+        source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=desc,
+        code=code, user=text_or_none(data.get("user_name")) or text_or_none(data.get("user_id")),
+        ip=text_or_none(data.get("ip")),
+        request_id=text_or_none(dig(data, "details", "session_id")),
+        correlation_id=text_or_none(data.get("log_id") or obj.get("log_id")),
+        app=text_or_none(data.get("client_name")) or text_or_none(data.get("client_id")),
+        raw_code=ltype)
+
+
+PARSER = Auth0Parser()

@@ -1,11 +1,209 @@
-from samlscan.logs.embedded import EmbeddedParser
+"""Microsoft Entra ID sign-in logs: Graph signIn JSON (array, `{"value": [...]}`, lines), Azure
+Monitor export (`properties`, `resultType`, `time`; storage exports wrap them in `records`) and
+the portal CSV (headers matched loosely: case, spaces, trailing spaces, old and new names).
+
+raw_code is `AADSTS<errorCode>` when errorCode != 0 (the code the Entra error page shows).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from datetime import datetime, timezone, tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import (
+    classify, dig, json_events, malformed, parse_iso, src, text_lines, text_or_none,
+)
+from samlscan.logs.base import Record
+from samlscan.model import LogEvent
+
+PRODUCT = "entra"
+
+# Normalised CSV header (lower case, letters and digits only) -> field. New portal names first;
+# older exports used the Graph property names (MS-CSV, MS-CSV-JP).
+_HEADERS = {
+    "dateutc": "time", "date": "time", "createddatetime": "time", "createddatetimeutc": "time",
+    "requestid": "request_id", "id": "request_id",
+    "correlationid": "correlation_id",
+    "username": "upn", "userprincipalname": "upn", "signinidentifier": "signin_id",
+    "user": "display", "userdisplayname": "display",
+    "application": "app", "appdisplayname": "app",
+    "ipaddress": "ip",
+    "status": "status",
+    "signinerrorcode": "error", "errorcode": "error", "statuserrorcode": "error",
+    "failurereason": "reason", "statusfailurereason": "reason",
+}
+_LOCALE_DATE = re.compile(
+    r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"\s*([AaPp][Mm])?\s*$")
 
 
-class _Stub(EmbeddedParser):
-    name = "entra"
+class EntraParser:
+    name = PRODUCT
 
-    def sniff(self, head):
-        return False
+    def sniff(self, head: str) -> bool:
+        if '"createdDateTime"' in head and ('"userPrincipalName"' in head or
+                                           '"appDisplayName"' in head):
+            return True
+        if '"SignInLogs"' in head or ('"resultType"' in head and '"callerIpAddress"' in head):
+            return True
+        first = head.lstrip("\ufeff").split("\n", 1)[0]
+        return _csv_header(first) is not None
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        lines = iter(lines)
+        first = next(lines, None)
+        if first is None:
+            return
+        rest = _chain(first, lines)
+        if first[1].lstrip("\ufeff \t").startswith(("{", "[")):
+            yield from json_events(rest, path, lambda obj, no: _json_event(obj, no, path))
+        else:
+            yield from _csv(rest, path)
 
 
-PARSER = _Stub()
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def _csv_header(line: str) -> dict[str, int] | None:
+    """Column positions by field when `line` is an Entra sign-in CSV header."""
+    try:
+        cells = next(csv.reader([line]))
+    except (csv.Error, StopIteration):
+        return None
+    cols: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        field = _HEADERS.get(_norm(cell))
+        if field and field not in cols:
+            cols[field] = i
+    if "time" in cols and ("request_id" in cols or "correlation_id" in cols) and \
+            ("upn" in cols or "app" in cols):
+        return cols
+    return None
+
+
+def _csv(lines: Iterable[tuple[int, str]], path: str) -> Iterator[Record]:
+    """CSV rows, with line numbers; quoted fields may span lines (bounded by text_lines)."""
+    current = [0]
+
+    def feed():
+        for no, text in text_lines(lines):
+            current[0] = no
+            yield (text.lstrip("\ufeff") if no == 1 else text) + "\n"
+
+    reader = csv.reader(feed())
+    cols = None
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield malformed(path, current[0], f"CSV: {exc}")
+            continue
+        if cols is None:
+            cols = _csv_header(",".join(_quote(c) for c in row))
+            if cols is None:
+                yield malformed(path, current[0], "not an Entra sign-in CSV header")
+                return
+            continue
+        if not any(c.strip() for c in row):
+            continue
+        yield from _csv_row(row, cols, path, current[0])
+
+
+def _quote(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
+
+
+def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int) -> Iterator[Record]:
+    def get(field):
+        i = cols.get(field)
+        return text_or_none(row[i]) if i is not None and i < len(row) else None
+
+    time = _csv_time(get("time"))
+    if time is None:
+        yield malformed(path, no, f"unreadable sign-in date {get('time')!r}")
+        return
+    status = (get("status") or "").lower()
+    error = get("error")
+    yield _make(no, path, time, error, get("reason"), status,
+                user=get("upn") or get("signin_id") or get("display"), ip=get("ip"),
+                request_id=get("request_id"), correlation_id=get("correlation_id"),
+                app=get("app"))
+
+
+def _csv_time(text: str | None) -> datetime | None:
+    """ISO, or a locale date (portal CSV is UTC). d/m vs m/d: dotted dates and a first part over
+    12 are day first; otherwise the US order (m/d) of the English portal is assumed."""
+    if not text:
+        return None
+    time, _ = parse_iso(text)
+    if time is not None:
+        return time
+    m = _LOCALE_DATE.match(text)
+    if not m:
+        return None
+    a, sep, b, y, h, mi, s, ampm = m.groups()
+    day_first = sep == "." or int(a) > 12  # dotted dates (de, fr...) are always day first
+    month, day = (int(b), int(a)) if day_first and int(b) <= 12 else (int(a), int(b))
+    hour = int(h)
+    if ampm:
+        hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+    try:
+        return datetime(int(y), month, day, hour, int(mi), int(s or 0), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
+    props = obj.get("properties") if isinstance(obj.get("properties"), dict) else None
+    if props is not None:  # Azure Monitor: the signIn sits in properties
+        rec, time = props, parse_iso(obj.get("time"))[0] or parse_iso(
+            props.get("createdDateTime"))[0]
+        error = dig(props, "status", "errorCode")
+        if error is None:
+            error = obj.get("resultType")
+        reason = dig(props, "status", "failureReason") or obj.get("resultDescription")
+        ip = props.get("ipAddress") or obj.get("callerIpAddress")
+        corr = props.get("correlationId") or obj.get("correlationId")
+    else:
+        if "createdDateTime" not in obj and "userPrincipalName" not in obj:
+            return  # not a sign-in (an audit record in a mixed export)
+        rec, time = obj, parse_iso(obj.get("createdDateTime"))[0]
+        error = dig(obj, "status", "errorCode")
+        reason = dig(obj, "status", "failureReason")
+        ip, corr = obj.get("ipAddress"), obj.get("correlationId")
+    yield _make(no, path, time, text_or_none(error), text_or_none(reason), "",
+                user=text_or_none(rec.get("userPrincipalName")) or
+                text_or_none(rec.get("userDisplayName")),
+                ip=text_or_none(ip), request_id=text_or_none(rec.get("id")),
+                correlation_id=text_or_none(corr),
+                app=text_or_none(rec.get("appDisplayName")) or text_or_none(rec.get("appId")))
+
+
+def _make(no, path, time, error, reason, status, **fields) -> LogEvent:
+    """One event; outcome from the CSV Status column when present, else from errorCode."""
+    digits = re.sub(r"^AADSTS", "", error or "", flags=re.I)
+    raw_code = f"AADSTS{digits}" if digits and digits != "0" else None
+    if status.startswith("success"):
+        outcome = "success"
+    elif status.startswith("fail"):
+        outcome = "failure"
+    elif status.startswith("interrupt"):
+        outcome = "info"  # e.g. MFA required (50074): the flow went on elsewhere
+    else:
+        outcome = "failure" if raw_code else "success"
+    text = f"{raw_code}: {reason}" if raw_code and reason else (reason or raw_code or "sign-in")
+    code = classify(PRODUCT, raw_code, reason) if outcome != "success" and raw_code else None
+    return LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
+                    outcome=outcome, text=text, code=code, raw_code=raw_code, **fields)
+
+
+PARSER = EntraParser()

@@ -1,11 +1,141 @@
-from samlscan.logs.embedded import EmbeddedParser
+"""Keycloak events: JBossLoggingEventListenerProvider lines (old `key=value` and new quoted layout
+with realmName), Quarkus and WildFly prefixes, JSON console logging, and admin-API event JSON.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import (
+    classify, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
+    text_lines, text_or_none,
+)
+from samlscan.logs.base import Record
+from samlscan.logs.embedded import embedded_records
+from samlscan.model import LogEvent
+
+PRODUCT = "keycloak"
+
+# Quarkus `yyyy-MM-dd HH:mm:ss,SSS LEVEL [category] (thread) msg`; WildFly console `HH:mm:ss,SSS`.
+_PREFIX = re.compile(
+    r"^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{2}):(\d{2}):(\d{2})[,.](\d{3})\s+"
+    r"(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+\[([^\]]+)\]\s+\((.*?)\)\s?(.*)$")
+_LOOKS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|^\d{2}:\d{2}:\d{2}[,.]\d{3}\s")
+# key=value pairs: "double-quoted" (new, \" escaped), 'single-quoted' (old, values with spaces)
+# or bare up to the next ', '.
+_PAIR = re.compile(r"(\w+)=(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^,]*)(?:,\s*|$)")
+_DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-class _Stub(EmbeddedParser):
-    name = "keycloak"
+class KeycloakParser:
+    name = PRODUCT
 
-    def sniff(self, head):
-        return False
+    def sniff(self, head: str) -> bool:
+        if "[org.keycloak.events]" in head or '"loggerName":"org.keycloak.events"' in head:
+            return True
+        return '"realmId"' in head and '"type"' in head and '"clientId"' in head
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        lines = iter(text_lines(lines))
+        first = next(lines, None)
+        if first is None:
+            return
+        rest = _chain(first, lines)
+        if first[1].lstrip().startswith(("{", "[")):
+            yield from json_events(rest, path, lambda obj, no: _json(obj, no, path, tz))
+        else:
+            yield from _text(rest, path, tz, _date_from_path(path))
 
 
-PARSER = _Stub()
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _date_from_path(path: str) -> date | None:
+    """WildFly console lines carry no date; rotated files are named server.log.YYYY-MM-DD."""
+    m = _DATE_IN_PATH.search(path.rsplit("/", 1)[-1])
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:
+        return None
+
+
+def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
+    for no, line in lines:
+        m = _PREFIX.match(line)
+        if m is None:
+            if _LOOKS_LIKE.match(line):
+                yield malformed(path, no, "log line without level/category/thread")
+            continue  # stack trace or continuation line
+        d, h, mi, s, ms, _level, category, _thread, body = m.groups()
+        yield from embedded_records(path, no, body)
+        if category != "org.keycloak.events":
+            continue
+        try:
+            when = datetime.fromisoformat(d).date() if d else day
+            time, local = (local_to_utc(datetime(when.year, when.month, when.day, int(h), int(mi),
+                                                 int(s), int(ms) * 1000), tz)
+                           if when else (None, False))
+        except ValueError:
+            yield malformed(path, no, "invalid date")
+            continue
+        yield from _body(body, no, path, time, local)
+
+
+def _body(body: str, no: int, path: str, time, local: bool) -> Iterator[Record]:
+    fields = {k: _unquote(v) for k, v in _PAIR.findall(body)}
+    if "type" not in fields:
+        yield malformed(path, no, "org.keycloak.events line without type=")
+        return
+    yield _event(fields, no, path, time, local, body)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1]
+        return value.replace('\\"', '"').replace("\\\\", "\\")
+    return value
+
+
+def _json(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
+    if "loggerName" in obj or "message" in obj:  # JSON console logging
+        if obj.get("loggerName") != "org.keycloak.events":
+            yield from embedded_records(path, no, str(obj.get("message") or ""))
+            return
+        time, local = parse_iso(obj.get("timestamp"), tz)
+        yield from _body(str(obj.get("message") or ""), no, path, time, local)
+        return
+    if "type" not in obj:  # admin API event
+        return
+    fields = {k: str(v) for k, v in obj.items()
+              if not isinstance(v, (dict, list)) and v is not None}
+    details = obj.get("details")
+    if isinstance(details, dict):
+        fields.update({k: str(v) for k, v in details.items() if v is not None})
+    yield _event(fields, no, path, from_epoch_ms(obj.get("time")), False, None)
+
+
+def _event(f: dict, no: int, path: str, time, local: bool, body: str | None) -> LogEvent:
+    etype = f.get("type", "")
+    error = text_or_none(f.get("error"))
+    if etype.endswith("_ERROR") or error:
+        outcome = "failure"
+    elif etype in ("LOGIN", "IDENTITY_PROVIDER_LOGIN", "CODE_TO_TOKEN"):
+        outcome = "success"
+    else:
+        outcome = "info"
+    text = body if body is not None else ", ".join(f"{k}={v}" for k, v in f.items())
+    user = text_or_none(f.get("username")) or text_or_none(f.get("userId"))
+    code = classify(PRODUCT, error, text) if outcome == "failure" else None
+    return LogEvent(
+        source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
+        code=code, user=user, ip=text_or_none(f.get("ipAddress")),
+        request_id=text_or_none(f.get("authSessionParentId")) or text_or_none(f.get("code_id")),
+        correlation_id=text_or_none(f.get("sessionId")),
+        app=text_or_none(f.get("clientId")), raw_code=error, local_time=local)
+
+
+PARSER = KeycloakParser()

@@ -1,11 +1,137 @@
-from samlscan.logs.embedded import EmbeddedParser
+"""Shibboleth IdP: idp-audit.log (pipe-separated, site-configurable field order) and
+idp-process.log (`%date{ISO8601} - %mdc{idp.remote_addr} - %level [%logger:%line] - %msg`).
+
+Audit field letters: AuditLoggingConfiguration (IDP5 wiki); default orders from the v4/v5 and v3
+audit.xml. The v3 default writes %T as yyyyMMdd'T'HHmmss'Z'.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone, tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import (
+    classify, malformed, parse_iso, src, text_lines, text_or_none,
+)
+from samlscan.logs.base import Record
+from samlscan.logs.embedded import embedded_records
+from samlscan.model import LogEvent
+
+PRODUCT = "shibboleth"
+V4_FORMAT = ("%a|%ST|%T|%u|%SP|%i|%ac|%t|%attr|%n|%f|%SSO|%XX|%XA|%b|%bb|%e|%S|%SS|%s|%UA")
+V3_FORMAT = "%T|%b|%I|%SP|%P|%IDP|%bb|%III|%u|%ac|%attr|%n|%i|"
+
+_PROCESS = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d{1,3})?)\s+-\s+(\S*)\s+-\s+"
+    r"(TRACE|DEBUG|INFO|WARN|ERROR)\s+\[([^\]:]+)(?::(\d+))?\]\s+-\s+(.*)$")
+_PROCESS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+_LOGIN_BY = re.compile(r"Login by '([^']+)' (succeeded|failed)")
+_COMPACT_T = re.compile(r"^(\d{8})T(\d{6})Z$")
+_ISO_FIELD = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|\d{8}T\d{6}Z")
 
 
-class _Stub(EmbeddedParser):
-    name = "shibboleth"
+class ShibbolethParser:
+    name = PRODUCT
 
-    def sniff(self, head):
+    def __init__(self, audit_format: str | None = None) -> None:
+        self.audit_format = audit_format
+        """An explicit audit format (`%a|%T|...` from audit.xml); else v4/v5 or v3 by shape."""
+
+    def sniff(self, head: str) -> bool:
+        for line in head.splitlines()[:50]:
+            m = _PROCESS.match(line)
+            if m and (m.group(4).startswith(("net.shibboleth", "org.opensaml", "Shibboleth-"))):
+                return True
+            if line.count("|") >= 10 and _ISO_FIELD.search(line) and (
+                    "urn:oasis:names:tc:SAML" in line or "|http" in line):
+                return True
         return False
 
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        fields: list[str] | None = _fields(self.audit_format) if self.audit_format else None
+        for no, line in text_lines(lines):
+            if not line.strip():
+                continue
+            m = _PROCESS.match(line)
+            if m:
+                yield from _process(m, no, path, tz)
+            elif line.count("|") >= 3:
+                if fields is None:
+                    fields = _fields(_guess_format(line))
+                yield from _audit(line, fields, no, path)
+            elif _PROCESS_LIKE.match(line):
+                yield malformed(path, no, "idp-process.log line without level/logger")
+            # else: %ex{short} stack trace lines
 
-PARSER = _Stub()
+
+def _fields(fmt: str) -> list[str]:
+    return [f.strip().lstrip("%") for f in fmt.split("|")]
+
+
+def _guess_format(line: str) -> str:
+    """v3 starts with the record time; v4/v5 with the client address."""
+    first = line.split("|", 1)[0]
+    return V3_FORMAT if _ISO_FIELD.match(first) else V4_FORMAT
+
+
+def _audit_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    m = _COMPACT_T.match(text)
+    if m:
+        try:
+            return datetime.strptime(m[1] + m[2], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+    return parse_iso(text)[0]
+
+
+def _audit(line: str, names: list[str], no: int, path: str) -> Iterator[Record]:
+    values = line.split("|")
+    if len(values) > len(names) and names and names[-1] == "UA":
+        values = values[:len(names) - 1] + ["|".join(values[len(names) - 1:])]  # '|' in a UA
+    if abs(len(values) - len(names)) > 1:
+        yield malformed(path, no, f"{len(values)} audit fields, the format has {len(names)}")
+        return
+    f = {n: text_or_none(v) for n, v in zip(names, values) if n}
+    time = _audit_time(f.get("T"))
+    if time is None:
+        yield malformed(path, no, "audit record without a readable %T time")
+        return
+    status = f.get("S")
+    sub = f.get("SS")
+    event = f.get("e")
+    failed = (status is not None and not status.endswith(":Success")) or \
+        (event is not None and event != "Proceed")
+    outcome = "failure" if failed else ("success" if f.get("i") or f.get("III") else "info")
+    raw_code = (sub or status or event).rsplit(":", 1)[-1] if failed and (sub or status or event) \
+        else None
+    ids = tuple(dict.fromkeys(x for x in (f.get("i"), f.get("III"), f.get("I"), f.get("II")) if x))
+    code = classify(PRODUCT, raw_code, line) if failed else None
+    yield LogEvent(
+        source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=line,
+        code=code, user=f.get("u") or f.get("n"), ip=f.get("a"), request_id=f.get("s"),
+        saml_ids=ids, app=f.get("SP"), raw_code=raw_code)
+
+
+def _process(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
+    when, addr, level, logger, _line, msg = m.groups()
+    yield from embedded_records(path, no, msg)
+    login = _LOGIN_BY.search(msg)
+    if level not in ("WARN", "ERROR") and not login:
+        return  # INFO/DEBUG chatter
+    if not logger.startswith(("net.shibboleth", "org.opensaml", "Shibboleth", "edu.internet2")):
+        return
+    time, local = parse_iso(when, tz)
+    outcome = "failure" if level in ("WARN", "ERROR") else "success"
+    user = None
+    if login:
+        user = login.group(1)
+        outcome = "success" if login.group(2) == "succeeded" else "failure"
+    code = classify(PRODUCT, None, msg) if outcome == "failure" else None
+    yield LogEvent(
+        source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=msg,
+        code=code, user=user, ip=text_or_none(addr), local_time=local)
+
+
+PARSER = ShibbolethParser()

@@ -1,11 +1,102 @@
-from samlscan.logs.embedded import EmbeddedParser
+"""SimpleSAMLphp log (file handler `%date{M j H:i:s} %process %level %stat[%trackid] %msg`, or the
+syslog handler: `<date> <host> simplesamlphp[pid]: <level-number> [trackid] msg`).
+
+The date has no year: it is taken from `year`, else from the file's modification time (a line
+later than that moment belongs to the previous year, as syslog rotation implies).
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import classify, local_to_utc, malformed, src, text_lines
+from samlscan.logs.base import Record
+from samlscan.logs.embedded import embedded_records
+from samlscan.model import LogEvent
+
+PRODUCT = "simplesamlphp"
+_LINE = re.compile(
+    r"^(?P<date>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}) (?:(?P<host>\S+) )?"
+    r"(?P<proc>simplesamlphp|[\w.-]*saml[\w.-]*)(?:\[\d+\])?:? (?P<level>[A-Z]+|\d) "
+    r"(?P<stat>STAT )?\[(?P<track>[^\]]*)\] (?P<msg>.*)$", re.IGNORECASE)
+_LOOKS_LIKE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d")
+# Exception backtrace lines (SimpleSAML\Error\Exception::logBacktrace): part of the error above.
+_BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])")
+_LEVELS = {"0": "EMERG", "1": "ALERT", "2": "CRITICAL", "3": "ERROR", "4": "WARNING",
+           "5": "NOTICE", "6": "INFO", "7": "DEBUG"}
+_FAIL_LEVELS = {"EMERG", "ALERT", "CRITICAL", "CRIT", "ERR", "ERROR", "WARNING", "WARN"}
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
-class _Stub(EmbeddedParser):
-    name = "simplesamlphp"
+class SimpleSamlPhpParser:
+    name = PRODUCT
 
-    def sniff(self, head):
-        return False
+    def __init__(self, year: int | None = None) -> None:
+        self.year = year
+
+    def sniff(self, head: str) -> bool:
+        return any(_LINE.match(line) for line in head.splitlines()[:50])
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        ref = _reference(path, self.year)
+        for no, line in text_lines(lines):
+            m = _LINE.match(line)
+            if m is None:
+                if _LOOKS_LIKE.match(line) and "saml" in line.lower():
+                    yield malformed(path, no, "SimpleSAMLphp line without level/[trackid]")
+                continue
+            time, local = _time(m["date"], ref, tz)
+            msg = m["msg"]
+            yield from embedded_records(path, no, msg, time)
+            level = _LEVELS.get(m["level"], m["level"].upper())
+            if m["stat"]:
+                outcome = "success" if re.match(r"saml20-(idp|sp)-SSO\b", msg) else "info"
+            elif _BACKTRACE.match(msg):
+                continue
+            elif level in _FAIL_LEVELS:
+                outcome = "failure"
+            else:
+                continue  # NOTICE/INFO/DEBUG chatter
+            app, user = _stat_sp(msg) if m["stat"] else (None, None)
+            code = classify(PRODUCT, None, msg) if outcome == "failure" else None
+            track = m["track"] if m["track"] not in ("", "N/A") else None
+            yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
+                           outcome=outcome, text=msg, code=code, request_id=track, app=app,
+                           user=user,
+                           local_time=local)
 
 
-PARSER = _Stub()
+def _stat_sp(msg: str) -> tuple[str | None, str | None]:
+    """SP and NameID of `saml20-idp-SSO <sp entityID> <idp entityID> <nameid|NA>` lines."""
+    parts = msg.split()
+    if len(parts) < 2 or parts[0] != "saml20-idp-SSO":
+        return None, None
+    user = parts[3] if len(parts) > 3 and parts[3] != "NA" else None
+    return parts[1], user
+
+
+def _reference(path: str, year: int | None) -> datetime:
+    if year is not None:
+        return datetime(year, 12, 31, 23, 59, 59)
+    try:
+        return datetime.fromtimestamp(os.path.getmtime(path))
+    except OSError:
+        return datetime.now()
+
+
+def _time(text: str, ref: datetime, tz: tzinfo) -> tuple[datetime | None, bool]:
+    try:
+        mon, day, hms = text.split()
+        h, mi, s = (int(x) for x in hms.split(":"))
+        naive = datetime(ref.year, _MONTHS[mon.lower()], int(day), h, mi, s)
+    except (ValueError, KeyError):
+        return None, False
+    if naive > ref.replace(tzinfo=None) and (naive - ref).days > 1:
+        naive = naive.replace(year=ref.year - 1)
+    return local_to_utc(naive, tz)
+
+
+PARSER = SimpleSamlPhpParser()

@@ -1,0 +1,46 @@
+"""AD FS parser: events 364 and 1200-1207 from wevtutil XML and Event Viewer CSV."""
+from __future__ import annotations
+
+import pytest
+
+from test_logs_common import (
+    FIXTURES, PARIS, catalog_ready, events, malformed_lines, records, summary, utc,
+)
+
+DIR = FIXTURES / "adfs"
+
+
+def test_wevtutil_xml():
+    recs = records(DIR / "adfs-security-wevtutil.xml")
+    evs = events(recs)
+    assert [summary(e) for e in evs] == [
+        (1, utc(2025, 3, 11, 8, 41, 2, 551234), "failure", "CORP\\devuser1", "198.51.100.23"),
+        (2, utc(2025, 3, 11, 8, 44, 40), "success", "CORP\\devuser1", "198.51.100.23"),
+        (3, utc(2025, 3, 11, 8, 42, 30, 120000), "failure", None, None),
+    ]
+    assert [e.correlation_id for e in evs] == [
+        "0d4f6a7e-5b2c-4e19-8f00-6c3b2a1d9e77", "1e5a7b8f-6c3d-4f2a-9011-7d4c3b2e0f88",
+        "2f6b8c90-7d4e-4a3b-8122-8e5d4c3f1a99"]
+    assert [e.app for e in evs] == ["https://sonar.example.com/saml2"] * 2 + [
+        "https://sonar-old.example.com/saml2"]
+    assert [e.raw_code for e in evs] == ["GenericError", None, "MSIS7007"]
+    assert malformed_lines(recs) == ["line 5"]  # event 403 skipped, cut event reported
+
+
+def test_event_viewer_csv_local_time():
+    recs = records(DIR / "adfs-eventviewer.csv", PARIS)
+    evs = events(recs)
+    assert [summary(e) for e in evs] == [
+        (2, utc(2025, 3, 11, 8, 43, 12), "failure", "dev.user2@example.com", "192.0.2.15"),
+        (10, utc(2025, 3, 11, 8, 46, 5), "failure", None, None),
+    ]
+    assert all(e.local_time for e in evs)
+    assert evs[0].correlation_id == "3a7c9da1-8e5f-4b4c-9233-9f6e5d4a2baa"
+    assert evs[1].app == "https://sonar.example.com/saml2" and evs[1].raw_code == "MSIS7065"
+    assert malformed_lines(recs) == ["line 25"]
+
+
+@pytest.mark.skipif(not catalog_ready(), reason="samlscan.catalog not available yet")
+def test_codes():
+    evs = events(records(DIR / "adfs-security-wevtutil.xml"))
+    assert evs[2].code == "app-not-found"

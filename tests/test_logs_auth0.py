@@ -1,0 +1,22 @@
+"""Auth0 tenant log parser."""
+from __future__ import annotations
+
+from test_logs_common import FIXTURES, events, malformed_lines, records, summary, utc
+
+DIR = FIXTURES / "auth0"
+
+
+def test_tenant_logs():
+    recs = records(DIR / "tenant-logs.json")
+    evs = events(recs)
+    assert [summary(e) for e in evs] == [
+        (2, utc(2025, 3, 11, 8, 41, 2, 123000), "failure", "dev.user1@example.com", "203.0.113.77"),
+        (3, utc(2025, 3, 11, 8, 45, 30, 456000), "success", "dev.user1@example.com",
+         "203.0.113.77"),
+        (4, utc(2025, 3, 11, 8, 46), "failure", "dev.user2@example.com", "192.0.2.15"),
+        (5, utc(2025, 3, 11, 8, 47), "info", None, None),
+    ]
+    assert [e.raw_code for e in evs] == ["f", "s", "fp", "seacft"]
+    assert evs[0].app == "SonarQube" and evs[0].request_id == "sEsSiOn1234567890abcdef"
+    assert "nameIdentifier" in evs[0].text
+    assert malformed_lines(recs) == []
