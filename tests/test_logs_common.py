@@ -145,3 +145,16 @@ def test_parse_file_truncated_gzip_is_malformed(tmp_path):
     from samlscan.logs import sonarqube
     recs = list(parse_file(str(gz), PARIS, sonarqube.PARSER))
     assert isinstance(recs[-1], Malformed)
+
+
+def test_find_embedded_forms():
+    from samlscan.logs.embedded import find_embedded
+    b64 = "PHNhbWxwOlJlc3BvbnNlIHhtbG5zOnNhbWxwPSJ1cm46b2FzaXM6bmFtZXM6dGM6U0FNTDoyLjA6cHJvdG9jb2wiPg=="
+    assert find_embedded(f"DEBUG SAMLResponse invalid --> {b64}") == [b64]
+    assert find_embedded(f"POST body SAMLResponse={b64[:-2]}%3D%3D&RelayState=x") == [
+        b64[:-2] + "%3D%3D"]
+    assert find_embedded("GET /sso?SAMLRequest=fZJNb9swDIbv%2BRWC7o4sN0NaIU6RtRgWoNuCJtth") == [
+        "fZJNb9swDIbv%2BRWC7o4sN0NaIU6RtRgWoNuCJtth"]
+    xml = '<saml2p:Response ID="_1" Version="2.0"><x/></saml2p:Response>'
+    assert find_embedded(f"got {xml} end") == [xml]
+    assert find_embedded("logger c.o.s.a.SamlResponse said nothing") == []
