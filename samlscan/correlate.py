@@ -1,0 +1,265 @@
+"""Join captured messages and log events into login attempts, each with a root cause and a fix.
+
+Keys, strongest first (logformats.md §5): SAML IDs (Response, Assertion, AuthnRequest/InResponseTo),
+the product's own flow ID (SonarQube HTTP_REQUEST_ID, Okta transaction, Entra correlation ID), then
+user (case-insensitive) or client IP within a time window, after correcting each log source's clock
+offset measured on the pairs that share a SAML ID.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from statistics import median
+
+from samlscan.codes import SPECS
+from samlscan.model import Attempt, Evidence, LogEvent
+
+WINDOW = timedelta(minutes=5)
+"""How far apart two pieces of one attempt may be once clocks are corrected (SP stacks allow
+3-5 minutes of skew, so logs of one login rarely sit further apart)."""
+
+# Which SAML finding explains a failure best: the first one present wins (an unsigned or foreign
+# response makes every later check moot; time and mapping problems come after identity problems).
+CAUSE_PRIORITY = (
+    "input-dtd-forbidden", "input-xml-malformed", "input-bad-base64", "input-bad-deflate", "input-redacted",
+    "status-not-success", "decryption-failed", "assertion-encrypted-no-key", "signature-wrapping",
+    "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
+    "nameid-comment-injection", "assertion-missing", "assertion-multiple", "version-unsupported",
+    "issuer-mismatch", "audience-mismatch", "destination-mismatch", "recipient-mismatch",
+    "inresponseto-mismatch", "assertion-not-yet-valid", "assertion-expired", "subject-confirmation-expired",
+    "session-expired", "login-attribute-missing", "name-attribute-missing", "email-missing",
+    "email-under-other-name", "email-empty", "groups-overage-claim", "group-attribute-missing",
+    "assertion-replayed",
+)
+_RANK = {c: i for i, c in enumerate(CAUSE_PRIORITY)}
+# Log codes too generic to name a cause when something more specific is known.
+_GENERIC = {"unknown-failure", "sp-internal-error", None}
+
+
+@dataclass
+class _Piece:
+    time: datetime | None
+    kind: str  # 'capture' or 'log'
+    input: str
+    ref: str | None
+    user: str | None = None
+    ip: str | None = None
+    ids: set = field(default_factory=set)
+    flow_keys: set = field(default_factory=set)
+    outcome: str = "unknown"
+    codes: tuple = ()
+    log_code: str | None = None
+    side: str | None = None
+    product: str | None = None
+    text: str | None = None
+    idp: str | None = None
+    sp: str | None = None
+    fix: str | None = None
+
+
+def _message_piece(r) -> _Piece:
+    m = r.message
+    a = m.assertions[0] if m.assertions else None
+    user = a.name_id.value if a and a.name_id and a.name_id.value else None
+    errors = tuple(sorted({f.code for f in r.findings if f.severity.value == "error"},
+                          key=lambda c: _RANK.get(c, 999)))
+    ids = {i for i in (m.id, m.in_response_to, *(x.id for x in m.assertions)) if i}
+    audience = a.audience_restrictions[0][0] if a and a.audience_restrictions and a.audience_restrictions[0] else None
+    return _Piece(time=m.captured_at or m.issue_instant, kind="capture", input=m.source.input,
+                  ref=m.source.ref or m.id, user=user, ids=ids,
+                  flow_keys={f"relay:{m.relay_state}"} if m.relay_state else set(),
+                  outcome="failure" if errors else ("success" if m.kind == "Response" else "unknown"),
+                  codes=errors, idp=m.issuer, sp=audience)
+
+
+def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
+    keys = {f"{e.product}:req:{e.request_id}"} if e.request_id else set()
+    if e.correlation_id:
+        keys.add(f"corr:{e.correlation_id}")
+    return _Piece(time=e.time - offset if e.time else None, kind="log", input=e.source.input, ref=e.source.ref,
+                  user=e.user, ip=e.ip, ids=set(e.saml_ids), flow_keys=keys, outcome=e.outcome,
+                  log_code=e.code, side=e.side, product=e.product, text=e.text,
+                  idp=None, sp=e.app)
+
+
+def _flow_piece(flow) -> _Piece | None:
+    """What the browser saw after the POST (SP outcome) or instead of a response (IdP error page)."""
+    from samlscan import catalog
+
+    if flow.outcome not in ("failure", "success"):
+        return None
+    raw = flow.response or flow.request
+    entry = next((f"entry {x.entry}" for x in reversed(flow.exchanges)), raw.source.ref if raw else None)
+    err = flow.idp_error
+    code = None
+    if err is not None:
+        hit = (catalog.lookup_code(err.product, err.code) if err.code else None) or catalog.lookup(
+            err.message or "", err.product)
+        code = hit.code if hit else "unknown-failure"
+    elif flow.outcome == "failure":
+        hit = catalog.lookup(flow.reason or "", "sonarqube")
+        code = hit.code if hit else "unknown-failure"
+    keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
+    return _Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
+                  ids={i for i in (flow.request_id, flow.in_response_to) if i}, flow_keys=keys,
+                  outcome=flow.outcome, log_code=code, side="idp" if err else "sp",
+                  product=err.product if err else None, text=flow.reason)
+
+
+def clock_offsets(messages, events) -> dict[str, timedelta]:
+    """Per log file: median (log time - capture time) over events that share a SAML ID with a message."""
+    times: dict[str, datetime] = {}
+    for r in messages:
+        m = r.message
+        t = m.captured_at or m.issue_instant
+        for i in {m.id, *(a.id for a in m.assertions)} - {None}:
+            if t:
+                times[i] = t
+    deltas: dict[str, list[float]] = {}
+    for e in events:
+        for i in e.saml_ids:
+            if i in times and e.time:
+                deltas.setdefault(e.source.input, []).append((e.time - times[i]).total_seconds())
+    return {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
+
+
+class _Groups:
+    """Union-find over pieces; each root also knows the SAML messages captured in its group."""
+
+    def __init__(self, pieces):
+        self.parent = list(range(len(pieces)))
+        self.identity = {i: _identity(p) for i, p in enumerate(pieces)}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            low, high = min(ra, rb), max(ra, rb)
+            self.parent[high] = low
+            merged = self.identity[low]
+            for category, values in self.identity.pop(high).items():
+                merged.setdefault(category, set()).update(values)
+
+
+def _link_by_keys(pieces, groups: _Groups) -> None:
+    owner: dict[str, int] = {}
+    for i, p in enumerate(pieces):
+        for key in [f"id:{x}" for x in p.ids] + sorted(p.flow_keys):
+            if key in owner:
+                groups.union(owner[key], i)
+            else:
+                owner[key] = i
+
+
+def _link_by_user_time(pieces, groups: _Groups) -> None:
+    """Attach pieces to a group of the same user (or IP when no user is known) close in time.
+    Sorted by time, each piece looks back only within WINDOW: linear in the number of pieces for
+    realistic logs."""
+    order = sorted((i for i, p in enumerate(pieces) if p.time), key=lambda i: pieces[i].time)
+    last_by_key: dict[str, int] = {}
+    for i in order:
+        p = pieces[i]
+        keys = [f"user:{p.user.lower()}"] if p.user else ([f"ip:{p.ip}"] if p.ip else [])
+        for key in keys:
+            j = last_by_key.get(key)
+            if j is not None and p.time - pieces[j].time <= WINDOW and not _conflict(pieces, groups, i, j):
+                groups.union(i, j)
+            last_by_key[key] = i
+
+
+def _identity(p: _Piece) -> dict[str, set]:
+    """What makes an attempt distinct: its captured response, or the SP's own request ID."""
+    out: dict[str, set] = {}
+    if p.kind == "capture" and p.ids:
+        out["capture"] = {frozenset(p.ids)}
+    for key in p.flow_keys:
+        if ":req:" in key:
+            out.setdefault(key.split(":req:")[0], set()).add(key)
+    return out
+
+
+def _conflict(pieces, groups, i, j) -> bool:
+    """Groups with different responses, or different SP request IDs, are different attempts
+    (retries, double clicks, two users behind one proxy)."""
+    a, b = groups.identity[groups.find(i)], groups.identity[groups.find(j)]
+    return any(a[c] != b[c] for c in a.keys() & b.keys())
+
+
+def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
+    """The root cause code and notes on disagreements between the SAML findings and the logs."""
+    saml = sorted({c for p in members for c in p.codes}, key=lambda c: _RANK.get(c, 999))
+    sp_codes = [p.log_code for p in members if p.log_code and p.side == "sp" and p.outcome == "failure"]
+    idp_codes = [p.log_code for p in members if p.log_code and p.side == "idp" and p.outcome == "failure"]
+    specific_sp = [c for c in sp_codes if c not in _GENERIC]
+    specific_idp = [c for c in idp_codes if c not in _GENERIC]
+    notes = []
+    if specific_sp and saml and specific_sp[0] not in saml and specific_sp[0] in SPECS \
+            and SPECS[specific_sp[0]].group != "cause":
+        notes.append(f"the SP log says {specific_sp[0]} but the captured response shows {', '.join(saml[:3])}")
+    if sp_codes and not saml and any(p.kind == "capture" for p in members) and specific_sp \
+            and SPECS.get(specific_sp[0]) and SPECS[specific_sp[0]].group != "cause":
+        notes.append(f"the SP log reports {specific_sp[0]} but the captured response passes that check here "
+                     "(different SP settings than those given to samlscan?)")
+    # Causes only a log can tell win over SAML details (e.g. a lost OAUTHSTATE cookie).
+    only_logs = [c for c in specific_sp + specific_idp if SPECS.get(c) and SPECS[c].group == "cause"]
+    if only_logs:
+        return only_logs[0], notes
+    if saml:
+        return saml[0], notes
+    for c in specific_sp + specific_idp:
+        return c, notes
+    generic = [c for c in sp_codes + idp_codes if c]
+    return (generic[0] if generic else None), notes
+
+
+def _attempt(members: list[_Piece]) -> Attempt:
+    members.sort(key=lambda p: (p.time is None, p.time.timestamp() if p.time else 0, p.input, p.ref or ""))
+    outcomes = {p.outcome for p in members}
+    has_failure = "failure" in outcomes
+    outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
+    cause, notes = _cause(members) if has_failure else (None, [])
+    spec = SPECS.get(cause) if cause else None
+    fix = next((p.fix for p in members if p.fix), None) or (spec.fix if spec else None)
+    times = [p.time for p in members if p.time]
+    user = next((p.user for p in members if p.kind == "capture" and p.user), None) or next(
+        (p.user for p in members if p.user), None)
+    findings = sorted({c for p in members for c in p.codes} | {p.log_code for p in members if p.log_code})
+    return Attempt(time=min(times) if times else None, user=user, outcome=outcome, root_cause=cause,
+                   side=spec.side if spec else None, fix=fix if has_failure else None,
+                   findings=tuple(findings),
+                   evidence=tuple(Evidence(p.input, p.kind, p.ref) for p in members),
+                   idp=next((p.idp for p in members if p.idp), None) or next(
+                       (p.product for p in members if p.side == "idp"), None),
+                   sp=next((p.sp for p in members if p.sp), None) or next(
+                       (p.product for p in members if p.side == "sp"), None),
+                   notes=tuple(notes))
+
+
+def correlate(report):
+    """The report with its attempts filled in (one per login try)."""
+    relevant = [e for e in report.events if e.outcome in ("failure", "success")]
+    offsets = clock_offsets(report.messages, relevant)
+    pieces = [_message_piece(r) for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
+    pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0))) for e in relevant]
+    pieces += [p for p in (_flow_piece(f) for f in report.flows) if p is not None]
+    if not pieces:
+        return report
+    groups = _Groups(pieces)
+    _link_by_keys(pieces, groups)
+    _link_by_user_time(pieces, groups)
+    members: dict[int, list[_Piece]] = {}
+    for i, p in enumerate(pieces):
+        members.setdefault(groups.find(i), []).append(p)
+    attempts = [_attempt(m) for m in members.values()
+                if any(p.outcome in ("failure", "success") for p in m)]
+    attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
+    notes = [f"clock offset of {src}: {off.total_seconds():+.0f} s (measured on shared SAML IDs, corrected)"
+             for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
+    if notes and attempts:
+        attempts[0] = replace(attempts[0], notes=attempts[0].notes + tuple(notes))
+    return replace(report, attempts=tuple(attempts))
