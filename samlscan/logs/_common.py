@@ -94,8 +94,9 @@ def classify(product: str, raw_code: str | None, text: str | None) -> str | None
         from samlscan import catalog
 
         entry = catalog.lookup_code(product, raw_code) if raw_code else None
-        if entry is None and text:
-            entry = catalog.lookup(text, product)
+        if (entry is None or entry.code == "unknown-failure") and text:
+            # a generic event type (Okta user.authentication.sso, Auth0 'f'): the reason text says more
+            entry = catalog.lookup(text, product) or entry
     except (ImportError, OSError):  # catalog or its data file not installed: events stay uncoded
         return None
     return entry.code if entry is not None else None
