@@ -1,0 +1,140 @@
+"""The CLI contract (design.md): commands, exit codes, formats, golden outputs."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden"
+CONFIG = "fixtures/config/default.toml"
+
+
+@pytest.fixture(autouse=True)
+def at_repo_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return result
+
+
+def golden(name: str, text: str):
+    path = GOLDEN / name
+    if os.environ.get("SAMLSCAN_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"output differs from {path} (SAMLSCAN_UPDATE_GOLDEN=1 to refresh)"
+
+
+def test_valid_response_exits_0_with_no_error():
+    r = run("check", "--config", CONFIG, "fixtures/responses/valid/okta.xml", "-q")
+    assert r.exit_code == 0, r.output
+    assert "ERROR" not in r.output and "verified with" in r.output
+
+
+def test_defect_exits_1_and_says_expected_actual_fix():
+    r = run("check", "--config", CONFIG, "fixtures/responses/defects/audience-mismatch.xml", "-q")
+    assert r.exit_code == 1
+    assert "audience-mismatch" in r.output and "expected: sonarqube" in r.output
+    assert "sonar.auth.saml.applicationId" in r.output
+
+
+def test_fail_on_never_and_warning():
+    args = ["check", "--config", CONFIG, "fixtures/responses/defects/email-multivalued.xml", "-q"]
+    assert run(*args).exit_code == 0  # a warning only
+    assert run(*args, "--fail-on", "warning").exit_code == 1
+    assert run("check", "--config", CONFIG, "fixtures/responses/defects/audience-mismatch.xml", "-q",
+               "--fail-on", "never").exit_code == 0
+
+
+def test_table_golden():
+    r = run("check", "--config", CONFIG, "fixtures/responses/defects/audience-mismatch.xml", "-q")
+    golden("check-audience-mismatch.txt", r.output)
+
+
+def test_json_golden_and_schema():
+    r = run("check", "--config", CONFIG, "fixtures/responses/defects/audience-mismatch.xml",
+            "fixtures/responses/defects/input-bad-base64.b64", "--format", "json", "-q")
+    doc = json.loads(r.output)
+    assert doc["schema"] == "samlscan/1"
+    assert [i["status"] for i in doc["inputs"]] == ["scanned", "failed"]
+    m = doc["messages"][0]
+    for key in ("input", "index", "type", "id", "in_response_to", "issuer", "captured_at", "findings"):
+        assert key in m
+    assert {f["code"] for f in doc["input_findings"]} == {"input-bad-base64"}
+    golden("check-audience-mismatch.json", r.output)
+
+
+def test_jsonl_one_object_per_finding():
+    r = run("check", "--config", CONFIG, "fixtures/responses/defects/audience-mismatch.xml",
+            "--format", "jsonl", "-q")
+    rows = [json.loads(line) for line in r.output.splitlines()]
+    assert rows and all({"input", "message", "code", "severity", "message_text", "expected", "actual",
+                         "hint"} <= set(row) for row in rows)
+    assert "audience-mismatch" in {row["code"] for row in rows}
+
+
+def test_stdin_base64():
+    data = Path("fixtures/responses/encodings/okta.b64").read_text()
+    r = run("check", "--config", CONFIG, "-", "-q", input=data)
+    assert r.exit_code == 0, r.output
+    assert "Response" in r.output
+
+
+def test_redact_masks_personal_data_in_json():
+    r = run("check", "--config", CONFIG, "fixtures/responses/valid/okta.xml", "--format", "json", "--redact", "-q")
+    assert "dev.user1@example.com" not in r.output and "devuser1" not in r.output
+    assert "<pii:" in r.output or "<email:" in r.output
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", "--config", "nope.toml", "x"], "no such file"),
+    (["check", "--idp-cert", "fixtures/keys/sp.key", "fixtures/responses/valid/okta.xml"], "private key"),
+    (["check", "--at", "yesterday", "fixtures/responses/valid/okta.xml"], "ISO-8601"),
+    (["check", "--timezone", "Mars/Olympus", "fixtures/responses/valid/okta.xml"], "time zone"),
+])
+def test_usage_and_config_errors_exit_2_with_one_line(args, needle):
+    r = run(*args)
+    assert r.exit_code == 2
+    assert needle in r.output and "Traceback" not in r.output
+
+
+def test_missing_input_is_a_finding_not_a_crash():
+    r = run("check", "does-not-exist.xml", "--format", "jsonl", "-q")
+    assert r.exit_code == 1
+    assert json.loads(r.output.splitlines()[0])["code"] == "input-unreadable"
+
+
+def test_explain_code_and_unknown():
+    r = run("explain", "signature-wrapping")
+    assert r.exit_code == 0 and "Attack:" in r.output
+    assert run("explain", "no-such-code-xyz").exit_code == 2
+
+
+def test_explain_pasted_error_text():
+    r = run("explain", "AADSTS50011: The redirect URI 'https://sonar.example.com/oauth2/callback/saml' "
+                       "specified in the request does not match the redirect URIs configured")
+    assert r.exit_code == 0 and "reply-url-mismatch" in r.output
+
+
+def test_decode_prints_pretty_xml():
+    r = run("decode", "fixtures/responses/encodings/okta-wrapped76.b64")
+    assert r.exit_code == 0 and "<saml2p:Response" in r.output
+
+
+def test_codes_lists_every_design_code():
+    out = run("codes").output
+    for code in ("input-dtd-forbidden", "signature-wrapping", "groups-overage-claim", "sp-clock-skew"):
+        assert code in out
+
+
+def test_sonar_settings_profile_gives_expectations():
+    r = run("check", "--sonar-settings", "fixtures/config/sonar.properties", "--at", "2025-03-11T08:41:02Z",
+            "fixtures/responses/defects/email-under-other-name.xml", "-q")
+    assert "sonar.auth.saml.user.email" in r.output
