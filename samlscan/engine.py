@@ -202,7 +202,37 @@ def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
     return None, "none"
 
 
-def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageResult | Finding:
+def _request_ids(raws: list[RawMessage]) -> list[tuple]:
+    """(capture time, ID) of the AuthnRequests in one capture, for the InResponseTo check."""
+    from samlscan.decode import decode_raw
+
+    out = []
+    for raw in raws:
+        if raw.param != "SAMLRequest":
+            continue
+        try:
+            root = decode_raw(raw)
+        except InputError:
+            continue
+        if root.tag.endswith("}AuthnRequest") and root.get("ID"):
+            out.append((raw.captured_at, root.get("ID")))
+    return out
+
+
+def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tuple]) -> Expectations:
+    """Without --request-id, the capture's own AuthnRequest says what the SP was waiting for: the
+    one the response names, else the last one sent before the response."""
+    if expect.request_id or not requests or msg.kind != "Response":
+        return expect
+    ids = [i for _, i in requests]
+    if msg.in_response_to in ids:
+        return replace(expect, request_id=msg.in_response_to)
+    before = [i for t, i in requests if t is None or msg.captured_at is None or t <= msg.captured_at]
+    return replace(expect, request_id=(before or ids)[-1])
+
+
+def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
+                requests: list[tuple] = ()) -> MessageResult | Finding:
     """Decode, decrypt, verify and check one raw message; an input-* Finding when it can't be read."""
     from samlscan.decode import decode_bytes
     from samlscan.saml import is_saml_root, read_message
@@ -222,6 +252,7 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageRes
                                              f"the XML root is <{root.tag}>, not a SAML protocol message"))
     msg = read_message(root, raw, index, expect.idp_certs, expect.sp_keys)
     msg = replace(_with_redirect_signature(msg, raw, expect), xml=data)
+    expect = _awaited_request(expect, msg, list(requests))
     at, at_source = _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
     findings = run_checks(msg, ctx)
@@ -249,6 +280,50 @@ def _with_redirect_signature(msg: SamlMessage, raw: RawMessage, expect: Expectat
     return replace(msg, redirect_signature=verify_redirect(raw, expect.idp_certs, expect.sp_keys))
 
 
+@dataclass(frozen=True)
+class FileResult:
+    """What one input produced (before the run-wide replay check)."""
+
+    input: InputResult
+    messages: tuple[MessageResult, ...]
+    findings: tuple[Finding, ...]
+    events: tuple[LogEvent, ...]
+    flows: tuple = ()
+
+
+def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileResult:
+    """Check the raw messages gathered from one input and account for it."""
+    results = [analyze_raw(raw, i, expect) for i, raw in enumerate(got.raws)]
+    ok = [r for r in results if isinstance(r, MessageResult)]
+    bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
+    status = "scanned" if ok or got.events else "failed"
+    reason = None if status == "scanned" else (bad[0].message_text if bad else "nothing found")
+    res = InputResult(path, status, kind=got.kind, reason=reason, messages=len(ok),
+                      events=len(got.events), malformed_lines=got.malformed)
+    return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows))
+
+
+def failed_input(path: str, code: str, detail: str) -> FileResult:
+    """An input that could not be read: a failed entry and its input-* finding."""
+    finding = _problem_finding(InputProblem(Source(path), code, detail))
+    return FileResult(InputResult(path, "failed", reason=detail), (), (finding,), ())
+
+
+def analyze_file(path: str, expect: Expectations, tz) -> FileResult:
+    """One input, whatever happens to it (batch workers call this per file)."""
+    try:
+        if path != "-" and not Path(path).is_file():
+            raise InputError("input-unreadable", "no such file" if not Path(path).exists()
+                             else "not a regular file")
+        got = collect(path, tz)
+    except InputError as exc:
+        return failed_input(path, exc.code, exc.detail)
+    except OSError as exc:
+        r = failed_input(path, "input-unreadable", f"cannot read: {exc.strerror or exc}")
+        return replace(r, input=replace(r.input, reason=str(exc.strerror or exc)))
+    return analyze_collected(path, got, expect)
+
+
 def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> Report:
     """Run every input; every input ends up in `inputs`, whatever happens to it."""
     from datetime import timezone
@@ -256,31 +331,12 @@ def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> R
     tz = tz or timezone.utc
     inputs, messages, input_findings, events, flows = [], [], [], [], []
     for path in paths:
-        try:
-            if path != "-" and not Path(path).is_file():
-                raise InputError("input-unreadable", "no such file" if not Path(path).exists()
-                                 else "not a regular file")
-            got = collect(path, tz)
-        except InputError as exc:
-            input_findings.append(_problem_finding(InputProblem(Source(path), exc.code, exc.detail)))
-            inputs.append(InputResult(path, "failed", reason=exc.detail))
-            continue
-        except OSError as exc:
-            input_findings.append(_problem_finding(InputProblem(Source(path), "input-unreadable",
-                                                                f"cannot read: {exc.strerror or exc}")))
-            inputs.append(InputResult(path, "failed", reason=str(exc.strerror or exc)))
-            continue
-        results = [analyze_raw(raw, i, expect) for i, raw in enumerate(got.raws)]
-        ok = [r for r in results if isinstance(r, MessageResult)]
-        bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
-        messages.extend(ok)
-        input_findings.extend(bad)
-        events.extend(got.events)
-        flows.extend(got.flows)
-        status = "scanned" if ok or got.events else "failed"
-        reason = None if status == "scanned" else (bad[0].message_text if bad else "nothing found")
-        inputs.append(InputResult(path, status, kind=got.kind, reason=reason, messages=len(ok),
-                                  events=len(got.events), malformed_lines=got.malformed))
+        r = analyze_file(path, expect, tz)
+        inputs.append(r.input)
+        messages.extend(r.messages)
+        input_findings.extend(r.findings)
+        events.extend(r.events)
+        flows.extend(r.flows)
         if progress:
             progress(path)
     input_findings.extend(replay_findings(messages))
