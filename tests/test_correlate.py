@@ -1,0 +1,88 @@
+"""Correlation: captured messages + SP and IdP logs -> login attempts with cause, side, fix, evidence."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from samlscan.config import build
+from samlscan.correlate import correlate
+from samlscan.engine import analyze
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RESPONSE_ID = "id414131815852436948802568494"
+ASSERTION_ID = "id508137079797731393010513813"
+
+# SonarQube's clock runs 95 s late (local time Europe/Paris); Okta is right.
+SONAR_LOG = f"""\
+2025.03.11 09:40:01 INFO  web[][o.s.s.a.SamlAuthenticator] SAML authentication is enabled
+2025.03.11 09:39:30 INFO  web[][o.s.s.p.Platform] noise line
+2025.03.11 09:39:25 WARN  web[7c1e2a90-4b7d-4c11-9d0e-2f6a5b3c8e01][o.s.s.a.AuthenticationError] Fail to callback authentication with 'saml'
+org.springframework.security.saml2.provider.service.authentication.Saml2AuthenticationException: Invalid assertion [{ASSERTION_ID}] for SAML response [{RESPONSE_ID}]: Condition '{{urn:oasis:names:tc:SAML:2.0:assertion}}AudienceRestriction' of type 'null' in assertion '{ASSERTION_ID}' was not valid.: None of the audiences within Assertion '{ASSERTION_ID}' matched the list of valid audiances
+2025.03.11 09:39:25 DEBUG web[7c1e2a90-4b7d-4c11-9d0e-2f6a5b3c8e01][auth.event] login failure [cause|Invalid assertion [{ASSERTION_ID}] for SAML response [{RESPONSE_ID}]][method|OAUTH2][provider|EXTERNAL|SAML][IP|10.20.0.5|198.51.100.23][login|]
+2025.03.11 09:50:40 DEBUG web[0b9d8e6f-21aa-4f3c-8d2e-9a7c55e10b42][auth.event] login failure [cause|Cookie 'OAUTHSTATE' is missing][method|OAUTH2][provider|EXTERNAL|SAML][IP|10.20.0.5|203.0.113.77][login|]
+2025.03.11 09:58:02 DEBUG web[5d5d8e6f-21aa-4f3c-8d2e-9a7c55e10b99][auth.event] login failure [cause|Email 'dev.user2@example.com' is already used][method|OAUTH2][provider|EXTERNAL|SAML][IP|10.20.0.5|203.0.113.80][login|devuser2]
+"""
+
+OKTA = [
+    {"uuid": "a1", "published": "2025-03-11T08:40:59.000Z", "eventType": "user.authentication.sso",
+     "actor": {"type": "User", "alternateId": "dev.user1@example.com"}, "client": {"ipAddress": "198.51.100.23"},
+     "outcome": {"result": "SUCCESS"}, "target": [{"type": "AppInstance", "displayName": "SonarQube"}],
+     "transaction": {"type": "WEB", "id": "TX1"}},
+    {"uuid": "a2", "published": "2025-03-11T08:53:51.006Z", "eventType": "app.generic.unauth_app_access_attempt",
+     "actor": {"alternateId": "contractor7@example.com"}, "client": {"ipAddress": "198.51.100.40"},
+     "outcome": {"result": "FAILURE"}, "target": [{"type": "AppInstance", "displayName": "SonarQube"}],
+     "transaction": {"type": "WEB", "id": "TX2"}},
+]
+
+
+@pytest.fixture()
+def case_dir(tmp_path):
+    shutil.copy(FIXTURES / "responses/defects/audience-mismatch.xml", tmp_path / "response.xml")
+    (tmp_path / "web.log").write_text(SONAR_LOG)
+    (tmp_path / "okta.json").write_text(json.dumps(OKTA))
+    return tmp_path
+
+
+def _attempts(case_dir):
+    expect = build({}, FIXTURES / "config/default.toml")
+    files = sorted(str(p) for p in case_dir.iterdir())
+    return correlate(analyze(files, expect, tz=ZoneInfo("Europe/Paris"))).attempts
+
+
+def test_attempts_have_cause_side_fix_and_evidence(case_dir):
+    attempts = _attempts(case_dir)
+    causes = [(a.outcome, a.root_cause) for a in attempts]
+    assert ("failure", "audience-mismatch") in causes
+    assert ("failure", "relaystate-cookie-missing") in causes
+    assert ("failure", "user-not-assigned") in causes
+    assert ("failure", "email-already-used") in causes
+    audience = next(a for a in attempts if a.root_cause == "audience-mismatch")
+    refs = {(Path(e.input).name, e.ref) for e in audience.evidence}
+    # the captured response, both SonarQube lines of that callback, and Okta's SSO event join
+    assert ("web.log", "line 3") in refs and ("web.log", "line 5") in refs
+    assert any(name == "response.xml" for name, _ in refs)
+    assert any(name == "okta.json" for name, _ in refs)
+    assert audience.side == "idp" and "applicationId" in audience.fix
+    assert audience.user == "dev.user1@example.com"
+
+
+def test_clock_offset_is_measured_on_shared_ids_and_reported(case_dir):
+    notes = [n for a in _attempts(case_dir) for n in a.notes]
+    assert any("clock offset" in n and "web.log" in n and "-95 s" in n for n in notes), notes
+
+
+def test_separate_users_stay_separate_attempts(case_dir):
+    attempts = _attempts(case_dir)
+    users = [a.user for a in attempts if a.root_cause == "user-not-assigned"]
+    assert users == ["contractor7@example.com"]
+    assert len(attempts) == 4
+
+
+def test_success_without_failure_is_a_success(tmp_path):
+    (tmp_path / "okta.json").write_text(json.dumps(OKTA[:1]))
+    attempts = _attempts(tmp_path)
+    assert [(a.outcome, a.root_cause) for a in attempts] == [("success", None)]
