@@ -1,0 +1,173 @@
+"""`samlscan flows`: the ordered timeline of every login flow in HAR / SAML-tracer captures.
+
+One block per flow (samlscan.flows.build_flows): each SAML-relevant exchange with its time (UTC),
+leg, method + URL, the SAML message it carried (type, ID, InResponseTo) and what the browser was
+told (status, Location, AUTHENTICATION-ERROR, IdP error page), then the flow's outcome and reason.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from samlscan.flows import Exchange, Flow, build_flows, message_ids
+from samlscan.inputs.base import RawMessage
+from samlscan.report.redact import Redactor
+
+SCHEMA = "samlscan-flows/1"
+_BIG_PARAMS = ("SAMLRequest=", "SAMLResponse=", "Signature=")
+
+
+def _read_capture(path: str):
+    """(kind, Capture) for a HAR or SAML-tracer export; (None, reason) for anything else."""
+    from samlscan.inputs import har, tracer
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    for kind, reader in (("har", har), ("saml-tracer", tracer)):
+        if reader.sniff(head):
+            return kind, reader.read(path)
+    return None, "not a HAR or SAML-tracer capture (flows need the HTTP exchanges)"
+
+
+def _iso(t: datetime | None) -> str | None:
+    if t is None:
+        return None
+    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def short_url(url: str) -> str:
+    """The URL with bulky SAML values (SAMLRequest, Signature) shortened to their length, so a
+    timeline line stays readable; everything else is kept."""
+    if "?" not in url:
+        return url
+    base, _, query = url.partition("?")
+    parts = []
+    for p in query.split("&"):
+        if p.startswith(_BIG_PARAMS) and len(p) > 40:
+            name, _, value = p.partition("=")
+            p = f"{name}=<{len(value)} chars>"
+        parts.append(p)
+    return base + "?" + "&".join(parts)
+
+
+def _messages_by_key(messages: tuple[RawMessage, ...]) -> dict[str, tuple]:
+    """'<param>:<digest>' (as Exchange.saml) -> (type, ID, InResponseTo)."""
+    from samlscan.inputs.har import digest
+
+    out: dict[str, tuple] = {}
+    for m in messages:
+        key = m.param + ":" + digest(m.value)
+        if key not in out:
+            out[key] = message_ids(m)
+    return out
+
+
+def _step(ex: Exchange, ids: dict[str, tuple]) -> dict:
+    msgs = [ids[k] for k in ex.saml if k in ids]
+    notes = []
+    if ex.location:
+        notes.append("-> " + short_url(ex.location))
+    if ex.auth_error:
+        notes.append(f"AUTHENTICATION-ERROR: {ex.auth_error}")
+    if ex.idp_error:
+        e = ex.idp_error
+        notes.append(f"{e.product} error {e.code or ''}: {e.message or ''}".strip())
+    notes += list(ex.page_errors)
+    return {"time": _iso(ex.time), "entry": ex.entry, "leg": ex.leg, "method": ex.method,
+            "url": short_url(ex.url), "status": ex.status,
+            "messages": [{"type": t, "id": i, "in_response_to": r} for t, i, r in msgs],
+            "cookies_set": list(ex.set_cookies), "cookies_sent": list(ex.request_cookies),
+            "notes": notes}
+
+
+def _flow_dict(n: int, f: Flow, ids: dict[str, tuple]) -> dict:
+    err = f.idp_error
+    return {"flow": n, "time": _iso(f.time), "outcome": f.outcome, "reason": f.reason,
+            "relay_state": f.relay_state, "request_id": f.request_id,
+            "in_response_to": f.in_response_to, "test_configuration": f.test_configuration,
+            "idp_error": None if err is None else {
+                "product": err.product, "code": err.code, "message": err.message,
+                "request_id": err.request_id, "correlation_id": err.correlation_id},
+            "steps": [_step(ex, ids) for ex in f.exchanges]}
+
+
+def _personal_values(messages: tuple[RawMessage, ...]) -> set[str]:
+    """NameID and AttributeValue texts of the captured messages (what --redact must hide)."""
+    from samlscan.decode import decode_raw
+
+    out: set[str] = set()
+    for m in messages:
+        try:
+            root = decode_raw(m)
+        except Exception:  # undecodable evidence has nothing to redact
+            continue
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] in ("NameID", "AttributeValue"):
+                if el.text and el.text.strip():
+                    out.add(el.text.strip())
+    return out
+
+
+def collect(paths: list[str]) -> tuple[list[dict], set[str]]:
+    """One dict per input (its flows or why it has none) and the personal values seen."""
+    docs, personal = [], set()
+    for path in paths:
+        kind, cap = _read_capture(path)
+        if kind is None:
+            docs.append({"path": path, "kind": None, "error": cap, "flows": [], "problems": []})
+            continue
+        ids = _messages_by_key(cap.messages)
+        personal |= _personal_values(cap.messages)
+        docs.append({"path": path, "kind": kind, "entries": cap.entries, "error": None,
+                     "problems": [{"code": p.code, "ref": p.source.ref, "detail": p.detail}
+                                  for p in cap.problems],
+                     "flows": [_flow_dict(n, f, ids) for n, f in enumerate(build_flows(cap), 1)]})
+    return docs, personal
+
+
+def _message_cell(step: dict) -> str:
+    out = []
+    for m in step["messages"]:
+        s = f"{m['type'] or '?'} {m['id'] or '(no ID)'}"
+        if m["in_response_to"]:
+            s += f" -> {m['in_response_to']}"
+        out.append(s)
+    return "\n".join(out)
+
+
+def _table(docs: list[dict]) -> str:
+    from tabulate import tabulate
+
+    lines: list[str] = []
+    for d in docs:
+        if d["error"]:
+            lines += [f"{d['path']}: {d['error']}", ""]
+            continue
+        lines.append(f"{d['path']} ({d['kind']}, {d['entries']} entries, {len(d['flows'])} flow(s))")
+        for p in d["problems"]:
+            lines.append(f"  ! {p['code']}" + (f" [{p['ref']}]" if p["ref"] else "") + f": {p['detail']}")
+        for f in d["flows"]:
+            head = f"Flow {f['flow']}: {f['outcome'].upper()} - {f['reason']}"
+            extra = [f"{k} {f[k]}" for k in ("relay_state", "request_id", "in_response_to") if f[k]]
+            if f["test_configuration"]:
+                extra.append("SonarQube Test Configuration")
+            lines += ["", head + (f" ({', '.join(extra)})" if extra else "")]
+            rows = [[s["time"] or "-", s["leg"], f"{s['method']} {s['url']}", s["status"] or "-",
+                     _message_cell(s), "\n".join(s["notes"])] for s in f["steps"]]
+            lines.append(tabulate(rows, headers=["time (UTC)", "leg", "request", "status",
+                                                 "SAML message (ID -> InResponseTo)", "result"],
+                                  tablefmt="simple", maxcolwidths=[None, None, 70, None, 60, 60]))
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def render_flows(paths: list[str], fmt: str, redact: bool) -> str:
+    """The timeline of each capture as a table or one JSON document; never raises for bad input."""
+    docs, personal = collect(paths)
+    if redact:
+        docs = Redactor(personal).walk(docs)
+    if fmt == "json":
+        return json.dumps({"schema": SCHEMA, "inputs": docs}, indent=2, ensure_ascii=False) + "\n"
+    return _table(docs)
