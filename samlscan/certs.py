@@ -86,10 +86,22 @@ def load_certs(data: bytes, origin: str) -> list[TrustedCert]:
     return out
 
 
+_KEYINFO_CACHE: dict[str, TrustedCert | None] = {}
+
+
 def cert_from_keyinfo(b64text: str) -> TrustedCert | None:
-    """A ds:X509Certificate value, or None when it is not a readable certificate."""
+    """A ds:X509Certificate value, or None when it is not a readable certificate.
+
+    Cached: an IdP sends the same certificate in every response, and parsing it costs as much as
+    verifying a signature."""
+    key = re.sub(r"\s+", "", b64text or "")
+    if key in _KEYINFO_CACHE:
+        return _KEYINFO_CACHE[key]
     try:
-        der = base64.b64decode(re.sub(r"\s+", "", b64text or ""), validate=True)
-        return TrustedCert(cert_info_from_der(der, "KeyInfo"), der)
+        der = base64.b64decode(key, validate=True)
+        found = TrustedCert(cert_info_from_der(der, "KeyInfo"), der)
     except ValueError:
-        return None
+        found = None
+    if len(_KEYINFO_CACHE) < 1024:
+        _KEYINFO_CACHE[key] = found
+    return found

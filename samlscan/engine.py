@@ -100,7 +100,7 @@ def collect(path: str, tz) -> _Collected:
         if parser is not None:
             _collect_log(path, parser, tz, out)
             return out
-    data = _read_all(path)
+    data = head if path != "-" and len(head) < SNIFF_BYTES else _read_all(path)  # small: read once
     text = _text(data)
     if path == "-":
         capture = _capture_reader(data)
