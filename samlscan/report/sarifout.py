@@ -1,0 +1,190 @@
+"""`--format sarif`: one SARIF 2.1.0 log (OASIS SARIF v2.1.0, errata 01) for code-scanning tools.
+
+Rules come from samlscan.codes (one per code), results from every finding, input-* problems
+included. The output is deterministic: no timestamps, no absolute paths when a path is under the
+working directory, fingerprints that do not depend on line numbers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from samlscan import __version__
+from samlscan.codes import all_specs
+from samlscan.model import Finding, Severity
+from samlscan.report.document import attempt_dict, summary
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+FINGERPRINT_KEY = "samlscanFinding/v1"
+# SARIF 3.27.10 result.level: error, warning, note (none is for results that are not problems)
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_LINE_REF = re.compile(r"^line (\d+)$")
+
+
+def artifact_uri(path: str, cwd: str | None = None) -> str:
+    """The input as a URI reference: relative to `cwd` when the file is under it, else file:// absolute."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    absolute = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(absolute, cwd)
+    except ValueError:  # another drive (Windows)
+        rel = None
+    if rel is not None and not rel.startswith(os.pardir):
+        return quote(Path(rel).as_posix(), safe="/")
+    return Path(absolute).as_uri()
+
+
+def _rule(spec) -> dict:
+    props = {"group": spec.group, "tags": ["saml", spec.group]}
+    if spec.side:
+        props["side"] = spec.side
+    if spec.attack:
+        props["attack"] = spec.attack
+        props["tags"].append("security")
+    rule = {"id": spec.code, "name": _camel(spec.code),
+            "shortDescription": {"text": spec.summary},
+            "fullDescription": {"text": spec.summary + (f" Attack: {spec.attack}" if spec.attack else "")},
+            "help": {"text": spec.fix},
+            "defaultConfiguration": {"level": LEVELS[spec.severity]},
+            "properties": props}
+    if spec.aliases:
+        rule["deprecatedIds"] = list(spec.aliases)
+    return rule
+
+
+def _camel(code: str) -> str:
+    """SARIF 3.49.7 recommends a readable name distinct from the id: 'audience-mismatch' -> 'AudienceMismatch'."""
+    return "".join(part[:1].upper() + part[1:] for part in code.split("-"))
+
+
+def rules() -> list[dict]:
+    return [_rule(s) for s in all_specs()]
+
+
+def _rule_index() -> dict[str, int]:
+    """Index of each code and alias in rules[] (an alias points at its current rule)."""
+    out = {}
+    for i, s in enumerate(all_specs()):
+        for name in (s.code, *s.aliases):
+            out[name] = i
+    return out
+
+
+def fingerprint(f: Finding, uri: str, occurrence: int) -> str:
+    """Stable identity of a finding: code, input and SAML message ID (never a line number, which
+    moves when a log grows); `occurrence` tells apart repeats of one code on one message."""
+    key = "\0".join([f.code, uri, f.message_ref or "", str(occurrence)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _message_text(f: Finding, red) -> str:
+    text = red(f.message_text) or f.code
+    parts = []
+    if f.expected is not None:
+        parts.append(f"expected: {red(f.expected)}")
+    if f.actual is not None:
+        parts.append(f"actual: {red(f.actual)}")
+    return text + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def _location(f: Finding, uri: str | None, artifact_index: int | None, red) -> dict | None:
+    if f.source is None:
+        return None
+    loc: dict = {}
+    ref = f.source.ref
+    line = _LINE_REF.match(ref) if ref else None
+    if uri is not None:
+        physical: dict = {"artifactLocation": {"uri": uri}}
+        if artifact_index is not None:
+            physical["artifactLocation"]["index"] = artifact_index
+        if line and int(line.group(1)) >= 1:
+            physical["region"] = {"startLine": int(line.group(1))}
+        loc["physicalLocation"] = physical
+    logical = []
+    if ref and not line:
+        # a HAR entry, a SAML-tracer request, a form or a parameter: no line to point at
+        logical.append({"name": red(ref), "fullyQualifiedName": red(f"{f.source.input}#{ref}"),
+                        "kind": "resource"})
+    if f.message_ref:
+        logical.append({"name": f.message_ref, "kind": "element"})
+    if f.source.input == "-":
+        logical.insert(0, {"name": "stdin", "kind": "resource"})
+    if logical:
+        loc["logicalLocations"] = logical
+    return loc or None
+
+
+def _result(f: Finding, uris: dict, artifacts: dict, index: dict, seen: dict, red) -> dict:
+    path = f.source.input if f.source else None
+    uri = uris.get(path)
+    occurrence = seen.setdefault((f.code, uri, f.message_ref), 0)
+    seen[(f.code, uri, f.message_ref)] += 1
+    result = {"ruleId": f.code, "level": LEVELS[f.severity],
+              "message": {"text": _message_text(f, red)}}
+    if f.code in index:
+        result["ruleIndex"] = index[f.code]
+    location = _location(f, uri, artifacts.get(path), red)
+    if location:
+        result["locations"] = [location]
+    result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, uri or path or "", occurrence)}
+    props = {"severity": f.severity.value, "input": red(path), "ref": red(f.source.ref if f.source else None),
+             "message": f.message_ref, "expected": red(f.expected), "actual": red(f.actual),
+             "hint": red(f.hint)}
+    result["properties"] = {k: v for k, v in props.items() if v is not None}
+    return result
+
+
+def _artifacts(report, uris: dict, red) -> tuple[list, dict]:
+    out, index = [], {}
+    for i in report.inputs:
+        if i.path == "-" or i.path in index:
+            continue
+        props = {"status": i.status, "kind": i.kind, "reason": red(i.reason), "messages": i.messages,
+                 "events": i.events}
+        index[i.path] = len(out)
+        out.append({"location": {"uri": uris[i.path]}, "roles": ["analysisTarget"],
+                    "properties": {k: v for k, v in props.items() if v is not None}})
+    return out, index
+
+
+def _notifications(report, red) -> list[dict]:
+    """Inputs that were skipped or failed, as tool notifications (their findings are results too)."""
+    out = []
+    for i in report.inputs:
+        if i.status == "scanned":
+            continue
+        text = f"{i.status}: {red(i.path)}" + (f": {red(i.reason)}" if i.reason else "")
+        out.append({"level": "warning" if i.status == "failed" else "note", "message": {"text": text}})
+    return out
+
+
+def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
+    """The SARIF log as a dict (one run)."""
+    red = redactor.text if redactor else (lambda s: s)
+    paths = {i.path for i in report.inputs} | {f.source.input for f in report.all_findings() if f.source}
+    uris = {p: artifact_uri(p, cwd) for p in sorted(paths) if p != "-"}
+    artifacts, art_index = _artifacts(report, uris, red)
+    index, seen = _rule_index(), {}
+    results = [_result(f, uris, art_index, index, seen, red) for f in report.all_findings()]
+    invocation = {"executionSuccessful": True}
+    notes = _notifications(report, red)
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
+    attempts = [attempt_dict(a) for a in report.attempts]
+    run_props = {"summary": summary(report), "attempts": attempts}
+    run = {"tool": {"driver": {"name": "samlscan", "version": __version__, "semanticVersion": __version__,
+                               "rules": rules()}},
+           "invocations": [invocation],
+           "artifacts": artifacts,
+           "columnKind": "unicodeCodePoints",
+           "results": results,
+           "properties": redactor.walk(run_props) if redactor else run_props}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report, redactor=None) -> str:
+    return json.dumps(sarif_log(report, redactor), indent=2, ensure_ascii=False) + "\n"
