@@ -38,7 +38,12 @@ def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
             out.extend(check(msg, ctx))
         return out
     for check in ALL_CHECKS:
-        for f in check(msg, ctx):
+        try:
+            found = list(check(msg, ctx))
+        except Exception as exc:  # a check bug must not hide the other findings or crash a batch
+            found = [finding(msg, "internal-error", f"check {check.__name__} failed on this message: "
+                             f"{type(exc).__name__}: {exc}")]
+        for f in found:
             if f not in out:
                 out.append(f)
     missing = skipped_for_config(ctx)

@@ -155,8 +155,9 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
                           f"Audience {', '.join(repr(x) for x in audiences)} does not include the SP "
                           f"entity ID {want!r}{why}",
                           expected=want, actual=", ".join(audiences),
-                          hint=f"set the IdP application's Identifier (Entity ID) to {want}, or set "
-                               f"{ctx.expect.setting_name('sp_entity_id')} to {audiences[0]}")
+                          hint=f"set the IdP application's Identifier (Entity ID) to {want}"
+                               + (f", or set {ctx.expect.setting_name('sp_entity_id')} to {audiences[0]}"
+                                  if audiences else ""))
             return
 
 
