@@ -1,0 +1,82 @@
+"""A one-line progress bar on stderr for `samlscan scan`: files and bytes done, rate, ETA.
+
+Drawn only when enabled (the CLI enables it when stderr is a TTY and --quiet is not given);
+otherwise every method does nothing, so pipes and log files never see control characters.
+No dependency: a carriage return redraws the line, at most a few times a second.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+REDRAW_SECONDS = 0.2
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def render_line(files_done: int, files_total: int, bytes_done: int, bytes_total: int,
+                elapsed: float, width: int = 24) -> str:
+    """The bar's text (pure, for tests): '[#####-----]  12/300 files  1.2 MB/40.0 MB  3.1 MB/s  ETA 0:12'."""
+    frac = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1.0)
+    frac = min(max(frac, 0.0), 1.0)
+    filled = int(frac * width)
+    rate = bytes_done / elapsed if elapsed > 0 else 0.0
+    eta = (bytes_total - bytes_done) / rate if rate > 0 else None
+    return (f"[{'#' * filled}{'-' * (width - filled)}] {files_done}/{files_total} files  "
+            f"{_size(bytes_done)}/{_size(bytes_total)}  {_size(rate)}/s  "
+            f"ETA {_duration(eta) if eta is not None else '--:--'}")
+
+
+class Progress:
+    """Progress of a scan; a no-op unless `enabled`."""
+
+    def __init__(self, files_total: int, bytes_total: int, enabled: bool, stream=None):
+        self.files_total, self.bytes_total = files_total, bytes_total
+        self.files_done = self.bytes_done = 0
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.start = time.monotonic()
+        self._last = 0.0
+        self._drawn = False
+
+    def advance(self, files: int, nbytes: int) -> None:
+        self.files_done += files
+        self.bytes_done += nbytes
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last >= REDRAW_SECONDS or self.files_done >= self.files_total:
+            self._last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        line = render_line(self.files_done, self.files_total, self.bytes_done, self.bytes_total,
+                           now - self.start)
+        try:
+            self.stream.write("\r" + line + "\x1b[K")
+            self.stream.flush()
+            self._drawn = True
+        except (OSError, ValueError):  # stderr closed: progress is optional
+            self.enabled = False
+
+    def close(self) -> None:
+        """Erase the bar so the summary line starts clean."""
+        if self.enabled and self._drawn:
+            try:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass

@@ -1,0 +1,223 @@
+"""samlscan scan at scale: hostile directories, archives, bombs, parallel determinism, prefilter."""
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+
+from samlscan import batch, logs
+from samlscan.config import Expectations
+from samlscan.logs.base import Malformed
+from samlscan.progress import Progress, render_line
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+VALID = FIXTURES / "responses" / "valid"
+WEBLOG = FIXTURES / "logs" / "sonarqube" / "web-javasaml.log"
+SAMLSCAN = [sys.executable, "-m", "samlscan"]
+
+
+def _valid_xml() -> bytes:
+    return sorted(VALID.glob("*.xml"))[0].read_bytes()
+
+
+def _hostile_tree(root: Path) -> int:
+    """~300 broken or hostile inputs; returns how many files/links were created."""
+    good = _valid_xml()
+    n = 0
+
+    def put(rel: str, data: bytes) -> None:
+        nonlocal n
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        n += 1
+
+    for i in range(40):
+        put(f"empty/e{i:02d}.xml", b"")
+        put(f"binary/b{i:02d}.bin", bytes((i * 7 + k * 13) % 256 for k in range(300 + i)))
+        put(f"trunc/t{i:02d}.xml", good[: 50 + i * 20])
+        put(f"b64/bad{i:02d}.b64", b"PHNhbWxwOlJlc3BvbnNl" + b"!@#" * i + b"====")
+        put(f"deep/a/b/c/d{i:02d}/ok.xml", good)
+    for i in range(30):
+        put(f"weblogs/web{i:02d}.log", WEBLOG.read_bytes())
+    put("gz/bomb.log.gz", gzip.compress(b"\0" * (batch.INFLATE_MIN + 1024 * 1024), 9))
+    put("gz/web.log.gz", gzip.compress(WEBLOG.read_bytes()))
+    put("gz/truncated.gz", gzip.compress(good)[:40])
+    put("bz/web.log.bz2", bz2.compress(WEBLOG.read_bytes()))
+    put("xz/resp.xml.xz", lzma.compress(good))
+    zbuf = io.BytesIO()
+    with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("inner/resp.xml", good)
+        zf.writestr("inner/web.log", WEBLOG.read_bytes())
+        zf.writestr("junk.bin", b"\x00\x01\x02" * 50)
+    put("zip/bundle.zip", zbuf.getvalue())
+    put("zip/corrupt.zip", zbuf.getvalue()[:100])
+    tbuf = io.BytesIO()
+    with tarfile.open(fileobj=tbuf, mode="w:gz") as tf:
+        for name, data in (("a/resp.xml", good), ("a/web.log", WEBLOG.read_bytes())):
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+    put("tar/bundle.tar.gz", tbuf.getvalue())
+    (root / "loops").mkdir()
+    os.symlink("..", root / "loops" / "up")
+    os.symlink("self", root / "loops" / "self")
+    os.symlink("missing-target", root / "loops" / "dangling")
+    n += 3
+    put("locked/secret.xml", good)
+    os.chmod(root / "locked" / "secret.xml", 0)
+    return n
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    count = _hostile_tree(root)
+    yield root, count
+    os.chmod(root / "locked" / "secret.xml", 0o600)
+
+
+def _scan(args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(SAMLSCAN + ["scan", *map(str, args)], capture_output=True, text=True,
+                          timeout=120, **kw)
+
+
+def test_hostile_tree_scans_to_completion_with_every_file_accounted(hostile):
+    root, count = hostile
+    p1 = _scan([root, "--format", "json", "--fail-on", "never", "--jobs", "1"])
+    assert p1.returncode == 0, p1.stderr
+    assert "Traceback" not in p1.stderr
+    doc = json.loads(p1.stdout)
+    paths = {i["path"] for i in doc["inputs"]}
+    on_disk = {str(p) for p in root.rglob("*") if p.is_file() or p.is_symlink()}
+    assert on_disk - paths == set()
+    assert len(paths) >= count
+    by = {i["path"]: i for i in doc["inputs"]}
+    assert by[str(root / "empty" / "e00.xml")]["status"] == "skipped"
+    assert by[str(root / "trunc" / "t00.xml")]["status"] == "failed"
+    assert by[str(root / "gz" / "bomb.log.gz")]["status"] == "failed"
+    assert "bomb" in by[str(root / "gz" / "bomb.log.gz")]["reason"]
+    assert by[str(root / "gz" / "web.log.gz")]["status"] == "scanned"
+    assert by[str(root / "gz" / "web.log.gz")]["events"] > 0
+    assert by[str(root / "bz" / "web.log.bz2")]["events"] > 0
+    assert by[str(root / "xz" / "resp.xml.xz")]["messages"] == 1
+    assert by[str(root / "zip" / "bundle.zip") + "!inner/resp.xml"]["messages"] == 1
+    assert by[str(root / "zip" / "bundle.zip") + "!inner/web.log"]["events"] > 0
+    assert by[str(root / "zip" / "bundle.zip") + "!junk.bin"]["status"] == "failed"
+    assert by[str(root / "zip" / "corrupt.zip")]["status"] == "failed"
+    assert by[str(root / "tar" / "bundle.tar.gz") + "!a/resp.xml"]["messages"] == 1
+    assert by[str(root / "loops" / "self")]["status"] == "failed"
+    assert by[str(root / "loops" / "dangling")]["status"] == "skipped"
+    assert by[str(root / "loops" / "up")]["status"] == "skipped"
+    locked = by[str(root / "locked" / "secret.xml")]
+    # root reads a chmod 000 file anyway: then it is simply scanned
+    assert locked["status"] == ("scanned" if os.access(root / "locked" / "secret.xml", os.R_OK)
+                                else "failed")
+    # the stderr summary reconciles with the inputs
+    s = doc["summary"]
+    assert s["inputs"] == s["scanned"] + s["skipped"] + s["failed"] == len(doc["inputs"])
+    assert f"{s['inputs']} input(s)" in p1.stderr
+    # a failed input always has its input-* finding (jsonl)
+    p3 = _scan([root / "zip", "--format", "jsonl", "--fail-on", "never"])
+    codes = {json.loads(line)["input"]: json.loads(line)["code"] for line in p3.stdout.splitlines()}
+    assert codes[str(root / "zip" / "corrupt.zip")].startswith("input-")
+
+    p2 = _scan([root, "--format", "json", "--fail-on", "never", "--jobs", "2"])
+    assert p2.stdout == p1.stdout
+
+
+def test_paths_with_findings_in_archive_carry_member_label(hostile):
+    root, _ = hostile
+    report = batch.run_scan([str(root / "zip")], Expectations(), jobs=1)
+    member = str(root / "zip" / "bundle.zip") + "!inner/web.log"
+    assert any(e.source.input == member for e in report.events)
+    assert not any("samlscan-" in e.source.input for e in report.events)
+
+
+def test_include_exclude(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.xml").write_bytes(_valid_xml())
+    (tmp_path / "a" / "y.log").write_bytes(WEBLOG.read_bytes())
+    only_xml = batch.run_scan([str(tmp_path)], Expectations(), include=("*.xml",), jobs=1)
+    st = {Path(i.path).name: i.status for i in only_xml.inputs}
+    assert st == {"x.xml": "scanned", "y.log": "skipped"}
+    no_xml = batch.run_scan([str(tmp_path)], Expectations(), exclude=("a/*.xml",), jobs=1)
+    st = {Path(i.path).name: (i.status, i.reason) for i in no_xml.inputs}
+    assert st["x.xml"] == ("skipped", "matched by --exclude")
+    assert st["y.log"][0] == "scanned"
+
+
+def test_bomb_in_zip_member_is_too_large_and_scan_goes_on(tmp_path):
+    z = tmp_path / "b.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.txt", b"\0" * (batch.INFLATE_MIN + 2 * 1024 * 1024))
+        zf.writestr("ok.xml", _valid_xml())
+    report = batch.run_scan([str(z)], Expectations(), jobs=1)
+    by = {i.path: i for i in report.inputs}
+    assert by[f"{z}!zeros.txt"].status == "failed"
+    assert any(f.code == "input-too-large" for f in report.input_findings)
+    assert by[f"{z}!ok.xml"].messages == 1
+
+
+def _records(path: Path, pf_lines=None):
+    return [r for r in logs.parse_file(str(path), timezone.utc) if not isinstance(r, Malformed)]
+
+
+def test_prefilter_keeps_every_record_the_parser_yields(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from gen_weblog import write
+
+    log = tmp_path / "web.log"
+    write(str(log), 2, seed=3)
+    full = _records(log)
+    with open(log, "rb") as fh:
+        counter = [0]
+        pre = [r for r in logs.sonarqube.PARSER.parse(
+            batch.prefiltered_lines(fh, 0, log.stat().st_size, batch._SONAR, counter),
+            str(log), timezone.utc) if not isinstance(r, Malformed)]
+    assert pre == full and len(full) > 50
+    assert counter[0] == log.read_bytes().count(b"\n")
+    # failing case: a prefilter without the SAML keywords loses events
+    blind = batch.Prefilter(batch._SONAR.record_start, (b"WARN ",))
+    with open(log, "rb") as fh:
+        fewer = list(logs.sonarqube.PARSER.parse(batch.prefiltered_lines(
+            fh, 0, log.stat().st_size, blind, [0]), str(log), timezone.utc))
+    assert len([r for r in fewer if not isinstance(r, Malformed)]) < len(full)
+
+
+def test_split_ranges_give_the_same_report(tmp_path, monkeypatch):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from gen_weblog import write
+
+    log = tmp_path / "web.log"
+    write(str(log), 3, seed=5)
+    whole = batch.run_scan([str(log)], Expectations(), jobs=1)
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 256 * 1024)
+    units = batch.plan([str(log)])
+    assert len(units) > 5 and all(u.parser_name == "sonarqube" for u in units)
+    split = batch.run_scan([str(log)], Expectations(), jobs=1)
+    assert split == whole
+    assert split.events and split.events[-1].source.ref == whole.events[-1].source.ref
+
+
+def test_progress_draws_only_when_enabled():
+    buf = io.StringIO()
+    Progress(3, 300, enabled=False, stream=buf).advance(1, 100)
+    assert buf.getvalue() == ""
+    p = Progress(3, 300, enabled=True, stream=buf)
+    p.advance(3, 300)
+    p.close()
+    assert "3/3 files" in buf.getvalue() and "\r" in buf.getvalue()
+    line = render_line(1, 4, 50, 100, 2.0)
+    assert "1/4 files" in line and "ETA 0:02" in line and line.count("#") == 12
