@@ -81,8 +81,8 @@ def decode_bytes(raw: RawMessage) -> bytes:
     if raw.binding == "redirect" or not _looks_like_xml(data):
         try:
             return inflate_bounded(data)
-        except InputError:
-            if raw.binding == "redirect" or not data:
+        except InputError as exc:
+            if raw.binding == "redirect" or not data or exc.code == "input-too-large":
                 raise
             raise InputError("input-not-saml", "decoded value is neither XML nor DEFLATE data") from None
     return data

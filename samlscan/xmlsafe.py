@@ -51,8 +51,27 @@ def _as_utf8_probe(data: bytes) -> bytes:
     return head
 
 
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ALLOWED_ENCODINGS = {b"utf-8", b"utf8", b"utf-16", b"utf-16le", b"utf-16be", b"us-ascii", b"ascii",
+                      b"iso-8859-1", b"latin1", b"latin-1", b"windows-1252"}
+
+
 def refuse_doctype(data: bytes) -> None:
-    """Raise input-dtd-forbidden when the document declares a DOCTYPE or entities."""
+    """Raise input-dtd-forbidden when the document declares a DOCTYPE or entities.
+
+    Only encodings in which the byte scan can see '<!DOCTYPE' are accepted: UTF-7 or EBCDIC could
+    hide one from it (SAML messages are UTF-8 in practice)."""
+    declared = _ENCODING.match(_as_utf8_probe(data))
+    if declared and declared.group(1).lower() not in _ALLOWED_ENCODINGS:
+        try:
+            text = data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError, ValueError):
+            text = ""
+        if _DOCTYPE.search(text.encode("utf-8", "replace")):
+            raise InputError("input-dtd-forbidden", "the XML declares a DOCTYPE or entities (hidden in "
+                             f"{declared.group(1).decode('ascii', 'replace')}); refused and not resolved")
+        raise InputError("input-xml-malformed",
+                         f"XML encoding {declared.group(1).decode()!r} is not accepted (use UTF-8)")
     if _DOCTYPE.search(_as_utf8_probe(data)) or _DOCTYPE.search(data):
         raise InputError("input-dtd-forbidden",
                          "the XML declares a DOCTYPE or entities; refused and not resolved")

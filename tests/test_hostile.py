@@ -36,9 +36,6 @@ import gen_attacks as G  # noqa: E402
 # Known defects outside this suite's files (reported to the lead): the engine's finding is an
 # input-* refusal, but not the precise code. strict=True: the marker must go once they are fixed.
 IMPRECISE = {
-    "deflate-bomb-post.b64": "decode.decode_bytes turns inflate's input-too-large into input-not-saml",
-    "deflate-bomb-redirect.txt": "a >64 KB URL goes through the embedded-log reader, which labels "
-                                 "it POST; then decode_bytes turns input-too-large into input-not-saml",
     "utf16be-nobom-doctype.xml": "engine._text/blob.sniff_kind decode BOM-less UTF-16 as UTF-8, so "
                                  "the document never reaches parse_xml (XML 1.0 appendix F "
                                  "autodetection is not done): input-not-saml",
@@ -111,9 +108,6 @@ def test_parse_xml_refuses_doctype_in_any_encoding(name):
     assert err.value.code == "input-dtd-forbidden"
 
 
-@pytest.mark.xfail(strict=True, reason="UTF-7 hides '<!DOCTYPE' from xmlsafe's byte scan; libxml2 "
-                                       "then parses the DTD and its amplification guard stops the "
-                                       "bomb (input-xml-malformed). Lead: allow-list encodings.")
 def test_parse_xml_refuses_utf7_billion_laughs_as_dtd():
     with pytest.raises(InputError) as err:
         parse_xml((ATTACKS / "utf7-billion-laughs.xml").read_bytes())
@@ -122,7 +116,7 @@ def test_parse_xml_refuses_utf7_billion_laughs_as_dtd():
 
 @pytest.mark.parametrize("name,code", [("ebcdic-doctype.xml", "input-xml-malformed"),
                                        ("invalid-utf8.xml", "input-xml-malformed"),
-                                       ("utf7-billion-laughs.xml", "input-xml-malformed"),
+                                       ("utf7-billion-laughs.xml", "input-dtd-forbidden"),
                                        ("deep-nesting.xml", "input-too-large"),
                                        ("truncated.xml", "input-xml-malformed")])
 def test_parse_xml_refuses(name, code):
