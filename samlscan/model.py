@@ -88,6 +88,8 @@ class Attribute:
     friendly_name: str | None
     name_format: str | None
     values: tuple[str, ...]
+    naive_values: tuple[str, ...] | None = None
+    """First text node of each value, when a comment or PI splits one (CVE-2017-11427)."""
 
 
 @dataclass(frozen=True)

@@ -103,9 +103,12 @@ def _attributes(assertion) -> tuple[tuple[Attribute, ...], int]:
     for stmt in assertion.findall(SAML + "AttributeStatement"):
         for el in stmt:
             if el.tag == SAML + "Attribute":
-                values = tuple(_text(v) or "" for v in el.findall(SAML + "AttributeValue"))
+                value_els = el.findall(SAML + "AttributeValue")
+                values = tuple(_text(v) or "" for v in value_els)
+                naive = tuple(_naive_text(v) or "" for v in value_els) if any(
+                    _split_by_markup(v) for v in value_els) else None
                 attrs.append(Attribute(el.get("Name", ""), el.get("FriendlyName"), el.get("NameFormat"),
-                                       values))
+                                       values, naive))
             elif el.tag == SAML + "EncryptedAttribute":
                 encrypted += 1
     return tuple(attrs), encrypted

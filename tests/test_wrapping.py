@@ -250,8 +250,6 @@ def _comment_in_email(seed: str) -> bytes:
     return etree.tostring(root)
 
 
-@pytest.mark.xfail(strict=True, reason="comment injection in an attribute value is not detected: "
-                                       "the model keeps only full text values (brief, item 2)")
 def test_email_attribute_comment_injection():
     res = analyze_bytes(_comment_in_email("heldout-cmt-email"))
     assert consumed_assertion(res.message).signed  # exc-c14n drops comments: it verifies

@@ -178,6 +178,13 @@ def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
                           f"a comment or processing instruction splits the NameID: a careful SP reads "
                           f"{nid.value!r}, a naive one {nid.naive_value!r}",
                           expected=nid.value, actual=nid.naive_value)
+        for attr in a.attributes:
+            if attr.naive_values is not None and attr.naive_values != attr.values:
+                yield finding(msg, "nameid-comment-injection",
+                              f"a comment or processing instruction splits the value of attribute "
+                              f"{attr.name!r}: a careful SP reads {list(attr.values)!r}, a naive one "
+                              f"{list(attr.naive_values)!r}",
+                              expected=", ".join(attr.values), actual=", ".join(attr.naive_values))
 
 
 CHECKS = (check_signature_present, check_signature_valid, check_weak_crypto, check_certificates,
