@@ -1,0 +1,134 @@
+"""Throughput of samlscan on signed responses vs a bare xmlsec verify loop, and startup time.
+
+    python benchmarks/bench_check.py [--n 2000] [--dir /tmp/samlscan-bench-check]
+
+Generates N signed responses (fixtures/samlgen, Okta style, response and assertion signed with
+the test IdP key, a different user and IDs per file), then times on the same machine, in one run:
+  bare      one process: lxml parse + xmlsec add_ids + verify one signature, per file
+  analyze   one process: samlscan.engine.analyze over the files (every check)
+  scan -j1  `samlscan scan DIR --jobs 1` (a process, startup included)
+  scan -j2  `samlscan scan DIR --jobs 2`
+  startup   `samlscan check ONE.xml` vs `python -c "import lxml.etree, xmlsec"` (median of 5)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "fixtures"))
+PY = sys.executable
+CFG = ROOT / "fixtures" / "config" / "default.toml"
+
+
+def generate(out: Path, n: int) -> list[Path]:
+    from samlgen import keys as K
+    from samlgen.content import AssertionContent, NameId, ResponseContent, Style, okta_attributes
+    from samlgen.ids import make_id
+    from samlgen.render import render
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = sorted(out.glob("r*.xml"))
+    if len(files) == n:
+        return files
+    for f in files:
+        f.unlink()
+    style = Style("okta", "saml2p", "saml2", inclusive_prefixes=("xs",))
+    key = K.load("idp")
+    paths = []
+    for i in range(n):
+        email = f"user{i}@example.com"
+        a = AssertionContent(id=make_id("okta", f"bench{i}|a"), name_id=NameId(email),
+                             attributes=okta_attributes(email))
+        r = ResponseContent(id=make_id("okta", f"bench{i}|r"), assertions=(a,))
+        p = out / f"r{i:05d}.xml"
+        p.write_bytes(render(r, style, key))
+        paths.append(p)
+    return paths
+
+
+def bare_loop(paths: list[Path]) -> float:
+    import xmlsec
+    from lxml import etree
+
+    cert = (ROOT / "fixtures" / "keys" / "idp.crt").read_bytes()
+    t = time.perf_counter()
+    ok = 0
+    for p in paths:
+        root = etree.fromstring(p.read_bytes())
+        xmlsec.tree.add_ids(root, ["ID"])
+        sig = xmlsec.tree.find_node(root, xmlsec.constants.NodeSignature)
+        ctx = xmlsec.SignatureContext()
+        ctx.key = xmlsec.Key.from_memory(cert, xmlsec.constants.KeyDataFormatCertPem)
+        ctx.verify(sig)
+        ok += 1
+    assert ok == len(paths)
+    return time.perf_counter() - t
+
+
+def in_process(paths: list[Path]) -> float:
+    from samlscan.config import build
+    from samlscan.engine import analyze
+
+    expect = build({"idp_cert": [], "idp_metadata": [], "sp_key": [], "sonar_settings": None,
+                    "at": None}, CFG)
+    t = time.perf_counter()
+    rep = analyze([str(p) for p in paths], expect)
+    dt = time.perf_counter() - t
+    assert len(rep.messages) == len(paths)
+    assert all(s.verified for m in rep.messages for s in m.message.signatures)
+    return dt
+
+
+def timed(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{p.stderr}")
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--dir", default="/tmp/samlscan-bench-check")
+    a = ap.parse_args()
+    paths = generate(Path(a.dir), a.n)
+    scan = [PY, "-m", "samlscan", "scan", a.dir, "--config", str(CFG), "--format", "jsonl",
+            "-o", os.devnull, "-q", "--fail-on", "never"]
+    bare = bare_loop(paths)
+    inproc = in_process(paths)
+    j1 = timed(scan + ["--jobs", "1"])
+    j2 = timed(scan + ["--jobs", "2"])
+    check = statistics.median(timed([PY, "-m", "samlscan", "check", str(paths[0]), "--config",
+                                     str(CFG), "-q", "--fail-on", "never"]) for _ in range(5))
+    imp = statistics.median(timed([PY, "-c", "import lxml.etree, xmlsec"]) for _ in range(5))
+    n = len(paths)
+    rows = [
+        ("bare xmlsec verify loop (1 process)", bare, None, None),
+        ("engine.analyze in-process", inproc, inproc / bare, "<= 2.0x bare"),
+        ("samlscan scan --jobs 1", j1, j1 / bare, "<= 2.0x bare"),
+        ("samlscan scan --jobs 2", j2, j1 / j2, ">= 1.7x faster than jobs 1"),
+        ("python -c 'import lxml.etree, xmlsec'", imp, None, None),
+        ("samlscan check ONE.xml (process)", check, check / imp, "<= 2.0x import"),
+    ]
+    print(f"bench_check: {n} signed responses in {a.dir}, {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
+    print(f"{'what':42} {'seconds':>9} {'files/s':>9} {'ratio':>7}  target")
+    for name, dt, ratio, target in rows:
+        rate = f"{n / dt:9.0f}" if "ONE" not in name and "import" not in name else f"{'':9}"
+        r = f"{ratio:6.2f}x" if ratio is not None else f"{'':7}"
+        ok = ""
+        if ratio is not None:
+            ok = "ok" if (ratio >= 1.7 if target.startswith(">=") else ratio <= 2.0) else "MISSED"
+        print(f"{name:42} {dt:9.3f} {rate} {r}  {target or ''} {ok}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""`samlscan scan` on big SonarQube web.logs vs `grep -c SAML`: time, peak RSS, growth.
+
+    python benchmarks/bench_logs.py [--sizes 100 1024] [--dir /tmp] [--jobs N]
+
+Generates web.logs of the given sizes (MiB) with benchmarks/gen_weblog.py (INFO noise, WARN stack
+traces, SAML failures of both engines, java-saml dumps), then times each command once, warm cache
+(one untimed read first; stdout is a pipe: GNU grep stops at the first match when it is /dev/null). Peak RSS is the largest process of the run (the CLI or one worker),
+from getrusage(RUSAGE_CHILDREN) in a fresh wrapper process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+PY = sys.executable
+
+_WRAP = ("import resource,subprocess,sys,time,json;t=time.perf_counter();"
+         "p=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,stderr=subprocess.PIPE);"
+         "dt=time.perf_counter()-t;"
+         "print(json.dumps([dt,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,p.returncode,"
+         "p.stderr.decode()[-300:]]))")
+
+
+def measure(cmd: list[str]) -> tuple[float, int, str]:
+    out = subprocess.run([PY, "-c", _WRAP, *cmd], capture_output=True, text=True, check=True).stdout
+    dt, rss_kb, rc, err = json.loads(out)
+    if rc not in (0, 1):
+        raise SystemExit(f"{cmd} exited {rc}: {err}")
+    return dt, rss_kb // 1024, err.strip()
+
+
+def main() -> None:
+    from gen_weblog import write
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=float, nargs="+", default=[100, 1024])
+    ap.add_argument("--dir", default="/tmp")
+    ap.add_argument("--jobs", type=int, default=0)
+    a = ap.parse_args()
+    rows = []
+    for mb in a.sizes:
+        path = Path(a.dir) / f"samlscan-bench-web-{int(mb)}MB.log"
+        if not path.exists() or abs(path.stat().st_size - mb * 1024 * 1024) > 1024 * 1024:
+            write(str(path), mb)
+        with open(path, "rb") as fh:  # warm the page cache for both commands
+            while fh.read(16 * 1024 * 1024):
+                pass
+        g_dt, g_rss, _ = measure(["grep", "-c", "SAML", str(path)])
+        s_dt, s_rss, summary = measure([PY, "-m", "samlscan", "scan", str(path), "--format", "jsonl",
+                                        "-o", os.devnull, "--fail-on", "never",
+                                        *(["--jobs", str(a.jobs)] if a.jobs else [])])
+        rows.append((mb, path.stat().st_size, g_dt, s_dt, s_rss, summary))
+    print(f"bench_logs: SonarQube web.log, {os.cpu_count()} CPU(s), jobs={a.jobs or 'default'}")
+    print(f"{'size':>8} {'grep -c SAML s':>15} {'samlscan s':>11} {'x grep':>7} {'MB/s':>7} "
+          f"{'peak RSS MB':>12}  targets: <= 8x grep, RSS < 300 MB")
+    for mb, size, g, s, rss, _ in rows:
+        print(f"{mb:7.0f}M {g:15.3f} {s:11.3f} {s / g:6.1f}x {size / s / 1e6:7.1f} {rss:12d}"
+              f"  {'ok' if s / g <= 8 else 'MISSED'} {'ok' if rss < 300 else 'MISSED'}")
+    if len(rows) >= 2:
+        (m0, b0, _, s0, _, _), (m1, b1, _, s1, _, _) = rows[0], rows[-1]
+        print(f"growth {m0:.0f}M -> {m1:.0f}M: size x{b1 / b0:.2f}, time x{s1 / s0:.2f} "
+              f"({'linear' if s1 / s0 <= 1.25 * b1 / b0 else 'WORSE than linear'})")
+    for mb, *_, summary in rows:
+        print(f"{mb:.0f}M: {summary.splitlines()[-1] if summary else ''}")
+
+
+if __name__ == "__main__":
+    main()
