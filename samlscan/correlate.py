@@ -34,6 +34,8 @@ CAUSE_PRIORITY = (
 _RANK = {c: i for i, c in enumerate(CAUSE_PRIORITY)}
 # Log codes too generic to name a cause when something more specific is known.
 _GENERIC = {"unknown-failure", "sp-internal-error", None}
+# Warnings that explain a refusal by an SP that requires groups (SonarQube Cloud group sync).
+_GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
 
 
 @dataclass
@@ -48,13 +50,14 @@ class _Piece:
     flow_keys: set = field(default_factory=set)
     outcome: str = "unknown"
     codes: tuple = ()
+    warnings: tuple = ()
+    hints: dict = field(default_factory=dict)
     log_code: str | None = None
     side: str | None = None
     product: str | None = None
     text: str | None = None
     idp: str | None = None
     sp: str | None = None
-    fix: str | None = None
 
 
 def _message_piece(r) -> _Piece:
@@ -63,13 +66,17 @@ def _message_piece(r) -> _Piece:
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
     errors = tuple(sorted({f.code for f in r.findings if f.severity.value == "error"},
                           key=lambda c: _RANK.get(c, 999)))
+    warnings = tuple(sorted({f.code for f in r.findings if f.severity.value == "warning"}))
+    hints = {}
+    for f in r.findings:  # the finding's own hint names the exact setting; keep the first per code
+        hints.setdefault(f.code, f.hint)
     ids = {i for i in (m.id, m.in_response_to, *(x.id for x in m.assertions)) if i}
     audience = a.audience_restrictions[0][0] if a and a.audience_restrictions and a.audience_restrictions[0] else None
     return _Piece(time=m.captured_at or m.issue_instant, kind="capture", input=m.source.input,
                   ref=m.source.ref or m.id, user=user, ids=ids,
                   flow_keys={f"relay:{m.relay_state}"} if m.relay_state else set(),
                   outcome="failure" if errors else ("success" if m.kind == "Response" else "unknown"),
-                  codes=errors, idp=m.issuer, sp=audience)
+                  codes=errors, warnings=warnings, hints=hints, idp=m.issuer, sp=audience)
 
 
 def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
@@ -82,28 +89,30 @@ def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
                   idp=None, sp=e.app)
 
 
-def _flow_piece(flow) -> _Piece | None:
+def _flow_piece(flow, unsolicited: set) -> _Piece | None:
     """What the browser saw after the POST (SP outcome) or instead of a response (IdP error page)."""
     from samlscan import catalog
+    from samlscan.sonarqube import flow_cause
 
     if flow.outcome not in ("failure", "success"):
         return None
     raw = flow.response or flow.request
     entry = next((f"entry {x.entry}" for x in reversed(flow.exchanges)), raw.source.ref if raw else None)
     err = flow.idp_error
-    code = None
+    code, why = None, flow.reason
     if err is not None:
         hit = (catalog.lookup_code(err.product, err.code) if err.code else None) or catalog.lookup(
             err.message or "", err.product)
         code = hit.code if hit else "unknown-failure"
     elif flow.outcome == "failure":
-        hit = catalog.lookup(flow.reason or "", "sonarqube")
-        code = hit.code if hit else "unknown-failure"
+        source = (raw.source.input, raw.source.ref) if flow.response is not None else None
+        decided = flow_cause(flow, source in unsolicited if source else None)
+        code, why = decided if decided else ("unknown-failure", flow.reason)
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
     return _Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
                   ids={i for i in (flow.request_id, flow.in_response_to) if i}, flow_keys=keys,
                   outcome=flow.outcome, log_code=code, side="idp" if err else "sp",
-                  product=err.product if err else None, text=flow.reason)
+                  product=err.product if err else None, text=why)
 
 
 def clock_offsets(messages, events) -> dict[str, timedelta]:
@@ -213,6 +222,9 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
         return saml[0], notes
     for c in specific_sp + specific_idp:
         return c, notes
+    lost = sorted({c for p in members for c in p.warnings} & _GROUP_LOSS)
+    if lost:  # a generic refusal, and the response carries no usable group claim
+        return "group-sync-failed", notes + [f"the response lost its groups ({', '.join(lost)})"]
     generic = [c for c in sp_codes + idp_codes if c]
     return (generic[0] if generic else None), notes
 
@@ -224,11 +236,17 @@ def _attempt(members: list[_Piece]) -> Attempt:
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes = _cause(members) if has_failure else (None, [])
     spec = SPECS.get(cause) if cause else None
-    fix = next((p.fix for p in members if p.fix), None) or (spec.fix if spec else None)
+    fix = next((p.hints[cause] for p in members if cause in p.hints and p.hints[cause]), None) or (
+        spec.fix if spec else None)
     times = [p.time for p in members if p.time]
     user = next((p.user for p in members if p.kind == "capture" and p.user), None) or next(
         (p.user for p in members if p.user), None)
-    findings = sorted({c for p in members for c in p.codes} | {p.log_code for p in members if p.log_code})
+    warnings = {c for p in members for c in p.warnings}
+    findings = sorted({c for p in members for c in p.codes} | warnings
+                      | {p.log_code for p in members if p.log_code})
+    lost_groups = warnings & _GROUP_LOSS
+    if lost_groups and not has_failure:
+        notes = notes + [f"the login works but groups are not synchronised ({', '.join(sorted(lost_groups))})"]
     return Attempt(time=min(times) if times else None, user=user, outcome=outcome, root_cause=cause,
                    side=spec.side if spec else None, fix=fix if has_failure else None,
                    findings=tuple(findings),
@@ -246,7 +264,9 @@ def correlate(report):
     offsets = clock_offsets(report.messages, relevant)
     pieces = [_message_piece(r) for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
     pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0))) for e in relevant]
-    pieces += [p for p in (_flow_piece(f) for f in report.flows) if p is not None]
+    unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
+                   if r.message.kind == "Response" and r.message.in_response_to is None}
+    pieces += [p for p in (_flow_piece(f, unsolicited) for f in report.flows) if p is not None]
     if not pieces:
         return report
     groups = _Groups(pieces)

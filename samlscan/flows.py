@@ -281,6 +281,10 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             flows.append(_flow(None, None, "failure",
                                f"{err.code or err.product}: {err.message or 'IdP error page'}",
                                err, exchanges, [i], None, None, False))
+    for i, ex in enumerate(exchanges):  # the SP refused to start a login (wrong login URL or key)
+        if i not in used_ex and ex.status >= 400 and "/sessions/init/" in urlsplit(ex.url).path:
+            flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "
+                               "AuthnRequest was sent", None, exchanges, [i], None, None, False))
     flows.sort(key=lambda f: (f.exchanges[0].entry if f.exchanges else 1 << 30))
     return tuple(flows)
 

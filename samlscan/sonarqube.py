@@ -1,0 +1,53 @@
+"""SonarQube (Server and Cloud): what a capture's SP leg says about a failed login.
+
+Detection rules, each tied to a documented cause (logformats.md §1.3, §1.6; SonarQube Cloud's
+"Troubleshooting SSO and provisioning" page):
+
+| rule                                                         | cause                      |
+|--------------------------------------------------------------|----------------------------|
+| HTTP 403 answering the POST to SonarQube Cloud's ACS         | multiple-sign-on-urls      |
+| an IP allow list message (GitHub) on the way back            | ip-not-allowed             |
+| SP error page before any AuthnRequest left (404/400 at init) | wrong-login-url            |
+| AUTHENTICATION-ERROR / page text known to the catalog        | the catalog's code         |
+| failure after an IdP-initiated response (no InResponseTo)    | relaystate-cookie-missing  |
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+_CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
+_IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
+
+
+def is_cloud(url: str | None) -> bool:
+    return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
+
+
+def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str] | None:
+    """(code, why) for a failed capture flow, or None when these rules do not decide it."""
+    from samlscan import catalog
+
+    if flow.outcome != "failure":
+        return None
+    exchanges = list(flow.exchanges)
+    for ex in exchanges:
+        if ex.leg == "acs-post" and ex.status == 403 and is_cloud(ex.url):
+            return "multiple-sign-on-urls", f"HTTP 403 from {ex.url} (entry {ex.entry})"
+    texts = [flow.reason or ""] + [ex.auth_error or "" for ex in exchanges] + [
+        e for ex in exchanges for e in ex.page_errors]
+    if any(_IP_ALLOW.search(t) for t in texts):
+        return "ip-not-allowed", "an IP allow list refused the client"
+    if flow.request is None and flow.response is None and exchanges:
+        first = exchanges[0]
+        if first.status in (400, 403, 404) and "/sessions/init/" in urlsplit(first.url).path:
+            return "wrong-login-url", f"HTTP {first.status} at {first.url} before any AuthnRequest"
+    for text in texts:
+        hit = catalog.lookup(text, "sonarqube") if text else None
+        if hit is not None and hit.code not in ("unknown-failure", "sp-internal-error"):
+            return hit.code, text
+    if response_unsolicited:
+        return ("relaystate-cookie-missing",
+                "the response is IdP-initiated (no InResponseTo) and SonarQube refused it: SonarQube "
+                "needs the OAUTHSTATE cookie set when the login starts at /sessions/init/saml")
+    return None

@@ -1,0 +1,130 @@
+"""Every SonarQube Server and SonarQube Cloud failure cause (issue 5, item 4): the evidence that
+shows it, the root cause and side samlscan gives, and a fix that names what to change."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from samlscan.config import build
+from samlscan.correlate import correlate
+from samlscan.engine import analyze
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import gen_captures as G  # noqa: E402  (the capture builders, reused)
+
+REQUEST = (FIXTURES / "requests/authnrequest.xml").read_bytes()
+
+
+def _response(name: str) -> bytes:
+    return (FIXTURES / "responses" / name).read_bytes()
+
+
+def _log(line: str) -> str:
+    return "2025.03.11 09:40:01 INFO  web[][o.s.s.a.SamlAuthenticator] SAML authentication is enabled\n" + line + "\n"
+
+
+def _auth_event(cause: str, login: str = "") -> str:
+    return (f"2025.03.11 09:41:03 DEBUG web[AZWEd1kLm9QzR2xP0wAB][auth.event] login failure [cause|{cause}]"
+            f"[method|OAUTH2][provider|EXTERNAL|SAML][IP|10.20.0.5|198.51.100.23][login|{login}]")
+
+
+def _har(entries, cloud=False) -> str:
+    text = json.dumps(G.har(entries))
+    return text.replace(G.SP, "https://sonarcloud.io") if cloud else text
+
+
+def _flow(resp: bytes | None = None, *, result="/sessions/unauthorized", auth_error=None, cloud=False,
+          unsolicited=False, acs_status=302) -> str:
+    entries = G.attempt(REQUEST, resp or _response("valid/okta.xml"), "k3v9q2m0t7a1b2c3", 0,
+                        result=result, auth_error=auth_error)
+    if unsolicited:  # IdP-initiated: no init, no AuthnRequest, no OAUTHSTATE
+        entries = [e for e in entries if "SAMLRequest" not in e["request"]["url"]
+                   and "/sessions/init" not in e["request"]["url"]]
+        for e in entries:
+            e["request"]["headers"] = [h for h in e["request"]["headers"] if h["name"] != "Cookie"]
+            e["request"]["cookies"] = []
+    for e in entries:
+        if e["request"]["method"] == "POST":
+            e["response"]["status"] = acs_status
+    return _har(entries, cloud)
+
+
+def _wrong_login_url() -> str:
+    entry = G._entry(G._t(0), "GET", "https://sonarcloud.io/sessions/init/saml?enterprise=wrong-key", 404,
+                     content={"size": 20, "mimeType": "text/html", "text": "<html>Not found</html>"})
+    return _har([entry])
+
+
+# (id, files {name: content}, config, expected root cause, expected side, words in the fix)
+CASES = [
+    # --- SonarQube Server -------------------------------------------------------------------
+    ("server-acs-behind-proxy-log",
+     {"web.log": _log("2023.06.02 14:05:19 ERROR web[AYh3kLm9QzR2xP0wAAAx][c.o.s.a.SamlResponse] The response was "
+                      "received at http://sonar.example.com/oauth2/callback/saml instead of "
+                      "https://sonar.example.com/oauth2/callback/saml")},
+     None, "destination-mismatch", "sp", ["serverBaseURL"]),
+    ("server-acs-behind-proxy-saml", {"response.xml": _response("defects/destination-mismatch.xml").decode()},
+     "config/default.toml", "destination-mismatch", "sp", ["serverBaseURL"]),
+    ("server-applicationid-vs-audience", {"response.xml": _response("defects/audience-mismatch.xml").decode()},
+     "config/default.toml", "audience-mismatch", "idp", ["applicationId"]),
+    ("server-idp-initiated-log", {"web.log": _log(_auth_event("Cookie 'OAUTHSTATE' is missing"))},
+     None, "relaystate-cookie-missing", "sp", ["SameSite"]),
+    ("server-idp-initiated-har",
+     {"login.har": _flow(_response("defects/unsolicited-response.xml")
+                         if (FIXTURES / "responses/defects/unsolicited-response.xml").exists()
+                         else None, unsolicited=True)},
+     "config/default.toml", "relaystate-cookie-missing", "sp", ["IdP tile"]),
+    ("server-email-already-used",
+     {"web.log": _log(_auth_event("Email 'dev.user1@example.com' is already used", "devuser1"))},
+     None, "email-already-used", "sp", ["email"]),
+    ("server-signup-disabled", {"web.log": _log(_auth_event("User signup disabled for provider 'saml'", "x"))},
+     None, "signup-disabled", "sp", ["sign-up"]),
+    # --- SonarQube Cloud ----------------------------------------------------------------------
+    ("cloud-wrong-login-url", {"login.har": _wrong_login_url()}, None, "wrong-login-url", "user",
+     ["login URL"]),
+    ("cloud-not-organization-member",
+     {"login.har": _flow(auth_error="You're not a member of any organization of this enterprise", cloud=True)},
+     "config/default.toml", "not-organization-member", "sp", ["organization"]),
+    ("cloud-group-sync-failed",
+     {"login.har": _flow(auth_error="Hey! Sorry, but we couldn't verify your authorization to access this page",
+                         cloud=True)},
+     "config/default.toml", "group-sync-failed", "idp", ["group"]),
+    ("cloud-email-mapping", {"login.har": _flow(_response("defects/email-under-other-name.xml"), cloud=True)},
+     "config/default.toml", "email-under-other-name", "sp", ["sonar.auth.saml.user.email", "mail"]),
+    ("cloud-github-ip-allow-list",
+     {"login.har": _flow(auth_error="Although you appear to have the correct authorization credentials, the "
+                                    "acme organization has an IP allow list enabled", cloud=True)},
+     "config/default.toml", "ip-not-allowed", "network", ["allow"]),
+    ("cloud-several-sign-on-urls", {"login.har": _flow(cloud=True, acs_status=403, result="/")},
+     "config/default.toml", "multiple-sign-on-urls", "idp", ["sign-on URL"]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_sonarqube_cause(case, tmp_path):
+    _, files, config, cause, side, words = case
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    expect = build({"at": "2025-03-11T08:41:02Z"} if config is None else {},
+                   FIXTURES / config if config else None)
+    report = correlate(analyze(sorted(str(p) for p in tmp_path.iterdir()), expect,
+                               tz=ZoneInfo("Europe/Paris")))
+    failures = [a for a in report.attempts if a.outcome == "failure"]
+    assert [a.root_cause for a in failures] == [cause], [(a.root_cause, a.findings) for a in report.attempts]
+    assert failures[0].side == side
+    fix = failures[0].fix or ""
+    assert all(w.lower() in fix.lower() for w in words), fix
+    assert failures[0].evidence
+
+
+def test_entra_group_overage_is_named_even_when_login_succeeds(tmp_path):
+    (tmp_path / "response.xml").write_bytes(_response("defects/groups-overage-claim.xml"))
+    report = correlate(analyze([str(tmp_path / "response.xml")], build({}, FIXTURES / "config/entra.toml")))
+    [attempt] = report.attempts
+    assert "groups-overage-claim" in attempt.findings
+    assert any("groups" in n for n in attempt.notes)
