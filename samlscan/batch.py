@@ -669,6 +669,15 @@ def _default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def _preload() -> None:
+    """Import what every worker needs before the pool forks, so workers share it instead of each
+    importing lxml, xmlsec, cryptography and the checks on their first unit."""
+    from samlscan import catalog, checks, decode, logs, saml  # noqa: F401
+    from samlscan.sigverify import xmlsec_module
+
+    xmlsec_module()
+
+
 def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False) -> Report:
     """Scan files and directories; the Report does not depend on `jobs`."""
     from datetime import timezone
@@ -688,6 +697,7 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
                 results.extend(run_unit(u, expect, tz))
                 progress.advance(_files_in(u), u.size)
         else:
+            _preload()
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 pending = {pool.submit(run_unit, u, expect, tz): u for u in units}
                 while pending:

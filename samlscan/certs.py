@@ -94,14 +94,14 @@ def cert_from_keyinfo(b64text: str) -> TrustedCert | None:
 
     Cached: an IdP sends the same certificate in every response, and parsing it costs as much as
     verifying a signature."""
+    if b64text in _KEYINFO_CACHE:
+        return _KEYINFO_CACHE[b64text]
     key = re.sub(r"\s+", "", b64text or "")
-    if key in _KEYINFO_CACHE:
-        return _KEYINFO_CACHE[key]
     try:
         der = base64.b64decode(key, validate=True)
         found = TrustedCert(cert_info_from_der(der, "KeyInfo"), der)
     except ValueError:
         found = None
     if len(_KEYINFO_CACHE) < 1024:
-        _KEYINFO_CACHE[key] = found
+        _KEYINFO_CACHE[b64text] = found
     return found

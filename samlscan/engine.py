@@ -1,6 +1,7 @@
 """The engine: inputs -> decoded messages and log events -> findings -> (attempts). Never prints."""
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -250,8 +251,8 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
     if not is_saml_root(root):
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{root.tag}>, not a SAML protocol message"))
-    msg = read_message(root, raw, index, expect.idp_certs, expect.sp_keys)
-    msg = replace(_with_redirect_signature(msg, raw, expect), xml=data)
+    msg = _with_redirect_signature(read_message(root, raw, index, expect.idp_certs, expect.sp_keys, data),
+                                   raw, expect)
     expect = _awaited_request(expect, msg, list(requests))
     at, at_source = _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
@@ -312,7 +313,7 @@ def failed_input(path: str, code: str, detail: str) -> FileResult:
 def analyze_file(path: str, expect: Expectations, tz) -> FileResult:
     """One input, whatever happens to it (batch workers call this per file)."""
     try:
-        if path != "-" and not Path(path).is_file():
+        if path != "-" and not os.path.isfile(path):
             raise InputError("input-unreadable", "no such file" if not Path(path).exists()
                              else "not a regular file")
         got = collect(path, tz)

@@ -35,20 +35,13 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def _text(el) -> str | None:
-    """Full text content (all text nodes, comments skipped), as a careful SP reads it."""
+    """Full text content (all text nodes; lxml's itertext skips comments and PIs), as a careful
+    SP reads it."""
     if el is None:
         return None
-    return "".join(_itertext(el)).strip()
-
-
-def _itertext(el):
-    if el.text:
-        yield el.text
-    for child in el:
-        if isinstance(child.tag, str):
-            yield from _itertext(child)
-        if child.tail:
-            yield child.tail
+    if not len(el):  # no child elements, comments or PIs: the common case, without a generator
+        return (el.text or "").strip()
+    return "".join(el.itertext()).strip()
 
 
 def _naive_text(el) -> str | None:
@@ -184,7 +177,7 @@ def structure_facts(root, assertion_els) -> tuple[str, ...]:
 
 
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
-                 sp_keys: tuple = ()) -> SamlMessage:
+                 sp_keys: tuple = (), xml: bytes = b"") -> SamlMessage:
     """Build the SamlMessage of a parsed document (decrypting and verifying along the way)."""
     from samlscan.decrypt import decrypt_assertions
 
@@ -229,7 +222,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         nameid_policy_format=policy.get("Format") if policy is not None else None,
         nameid_policy_allow_create=_bool(policy.get("AllowCreate")) if policy is not None else None,
         force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
-        structure=structure, assertion_elements=all_assertions)
+        structure=structure, assertion_elements=all_assertions, xml=xml)
 
 
 def is_saml_root(root) -> bool:

@@ -82,8 +82,21 @@ def _child(el, name):
     return None
 
 
+_BY_ID = None
+_ALL_IDS = None
+
+
+def _xpaths():
+    global _BY_ID, _ALL_IDS
+    if _BY_ID is None:
+        from lxml import etree
+
+        _BY_ID, _ALL_IDS = etree.XPath("//*[@ID=$id]"), etree.XPath("//@ID")
+    return _BY_ID, _ALL_IDS
+
+
 def _find_by_id(root, ref_id: str) -> list:
-    return [el for el in root.iter() if isinstance(el.tag, str) and el.get("ID") == ref_id]
+    return _xpaths()[0](root, id=ref_id)
 
 
 def _ref_target(root, sig, uri: str | None):
@@ -169,16 +182,11 @@ def _normalised_copy(root, unwrap_base64: bool):
 
 
 def _register_ids(root, xmlsec) -> tuple[str, ...]:
-    seen, dups = set(), []
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            value = el.get("ID")
-            if value is not None:
-                if value in seen:
-                    dups.append(value)
-                seen.add(value)
+    """Declare ID attributes to xmlsec (SAML has no DTD to do it) and report duplicates."""
+    values = [str(v) for v in _xpaths()[1](root)]
+    dups = tuple(v for i, v in enumerate(values) if v in values[:i]) if len(values) != len(set(values)) else ()
     xmlsec.tree.add_ids(root, ["ID"])
-    return tuple(dups)
+    return dups
 
 
 def _try_keys(sig, certs, xmlsec) -> TrustedCert | None:

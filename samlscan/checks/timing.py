@@ -33,14 +33,18 @@ def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
         return
     skew = timedelta(seconds=ctx.expect.clock_skew)
     at = ctx.at
+    expired = a.not_on_or_after is not None and at >= a.not_on_or_after + skew
+    early = a.not_before is not None and at < a.not_before - skew
+    if not (expired or early):
+        return
     when = f"at {fmt_time(at)} ({ctx.at_source}), allowing {ctx.expect.clock_skew} s of clock skew"
     verdicts = _window_verdicts(a.not_before, a.not_on_or_after, at)
-    if a.not_on_or_after and at >= a.not_on_or_after + skew:
+    if expired:
         yield finding(msg, "assertion-expired",
                       f"Conditions NotOnOrAfter {fmt_time(a.not_on_or_after)} passed "
                       f"{_seconds(at - a.not_on_or_after)} before {when}. {verdicts}",
                       expected=f"before {fmt_time(a.not_on_or_after)}", actual=fmt_time(at))
-    if a.not_before and at < a.not_before - skew:
+    if early:
         yield finding(msg, "assertion-not-yet-valid",
                       f"Conditions NotBefore {fmt_time(a.not_before)} is {_seconds(a.not_before - at)} "
                       f"after {when}: the IdP clock is ahead. {verdicts}",

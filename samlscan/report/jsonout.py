@@ -6,11 +6,17 @@ import json
 from samlscan.report.document import document, finding_dict
 
 
+PRETTY_LIMIT = 200
+"""Up to this many messages and events the document is indented for people; beyond, it is
+compact: json's indenting encoder is pure Python and costs more than the checks on big scans."""
+
+
 def render_json(report, redactor=None) -> str:
     doc = document(report)
     if redactor:
         doc = redactor.walk(doc)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    small = len(report.messages) + len(report.events) <= PRETTY_LIMIT
+    return json.dumps(doc, indent=2 if small else None, ensure_ascii=False) + "\n"
 
 
 def render_jsonl(report, redactor=None) -> str:
