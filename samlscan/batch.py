@@ -118,7 +118,7 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
                 return
         if not stat.S_ISREG(st.st_mode):
             other.append(_skipped(p, "not a regular file"))  # never open a FIFO or a device
-        elif st.st_size == 0:
+        elif st.st_size == 0 and root is not None:  # a file named by the user gets a finding
             other.append(_skipped(p, "empty file"))
         else:
             files.append(p)

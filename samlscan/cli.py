@@ -176,10 +176,11 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     Every check runs (not just the first failure); each finding says what was expected, what was
     received and what to change where.
     """
-    from samlscan.engine import analyze
+    from samlscan.batch import run_scan
 
     expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
-    report = analyze(list(inputs), expect, tz=_timezone(kw.get("tz_name")))
+    # the batch path, in this process: compressed files and archives are read in place too
+    report = run_scan(list(inputs), expect, jobs=1, tz=_timezone(kw.get("tz_name")))
     report = _correlated(report)
     _finish(report, fmt, output, fail_on, redact, quiet)
 

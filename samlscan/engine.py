@@ -74,8 +74,14 @@ def _read_all(path: str) -> bytes:
 
 
 def _text(data: bytes) -> str:
+    """Decode evidence text: UTF-16 by its BOM or, without one, by the '<' of an XML document
+    (XML 1.0 appendix F), else UTF-8."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", "replace")
+    if data[:2] == b"<\x00":
+        return data.decode("utf-16-le", "replace")
+    if data[:2] == b"\x00<":
+        return data.decode("utf-16-be", "replace")
     return data.decode("utf-8", "replace")
 
 
@@ -121,10 +127,11 @@ def collect(path: str, tz) -> _Collected:
 
 
 def _capture_reader(head: bytes):
-    try:
-        from samlscan.inputs import har, tracer
-    except ImportError:
-        return None
+    """The HAR or SAML-tracer reader for a JSON capture; None for anything else."""
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        return None  # both formats are JSON documents: skip importing their readers
+    from samlscan.inputs import har, tracer
+
     if har.sniff(head):
         return "har", har
     if tracer.sniff(head):

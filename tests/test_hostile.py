@@ -35,11 +35,7 @@ import gen_attacks as G  # noqa: E402
 
 # Known defects outside this suite's files (reported to the lead): the engine's finding is an
 # input-* refusal, but not the precise code. strict=True: the marker must go once they are fixed.
-IMPRECISE = {
-    "utf16be-nobom-doctype.xml": "engine._text/blob.sniff_kind decode BOM-less UTF-16 as UTF-8, so "
-                                 "the document never reaches parse_xml (XML 1.0 appendix F "
-                                 "autodetection is not done): input-not-saml",
-}
+IMPRECISE: dict[str, str] = {}  # corpus files whose code is knowingly imprecise (none left)
 
 
 def _codes(report) -> set[str]:
