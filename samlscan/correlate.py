@@ -58,15 +58,21 @@ class _Piece:
     text: str | None = None
     idp: str | None = None
     sp: str | None = None
+    response: tuple | None = None
+    """(Response ID, input, ref) of the captured response this piece is about: two different
+    responses, or one response posted twice (a replay), are two attempts."""
 
 
-def _message_piece(r) -> _Piece:
+def _message_piece(r, replayed: set) -> _Piece:
     m = r.message
     a = m.assertions[0] if m.assertions else None
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
     errors = tuple(sorted({f.code for f in r.findings if f.severity.value == "error"},
                           key=lambda c: _RANK.get(c, 999)))
-    warnings = tuple(sorted({f.code for f in r.findings if f.severity.value == "warning"}))
+    warnings = {f.code for f in r.findings if f.severity.value == "warning"}
+    if (m.source.input, m.source.ref) in replayed:
+        warnings.add("assertion-replayed")
+    warnings = tuple(sorted(warnings))
     hints = {}
     for f in r.findings:  # the finding's own hint names the exact setting; keep the first per code
         hints.setdefault(f.code, f.hint)
@@ -76,7 +82,8 @@ def _message_piece(r) -> _Piece:
                   ref=m.source.ref or m.id, user=user, ids=ids,
                   flow_keys={f"relay:{m.relay_state}"} if m.relay_state else set(),
                   outcome="failure" if errors else ("success" if m.kind == "Response" else "unknown"),
-                  codes=errors, warnings=warnings, hints=hints, idp=m.issuer, sp=audience)
+                  codes=errors, warnings=warnings, hints=hints, idp=m.issuer, sp=audience,
+                  response=(m.id, m.source.input, m.source.ref) if m.kind == "Response" else None)
 
 
 def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
@@ -89,7 +96,7 @@ def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
                   idp=None, sp=e.app)
 
 
-def _flow_piece(flow, unsolicited: set) -> _Piece | None:
+def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     """What the browser saw after the POST (SP outcome) or instead of a response (IdP error page)."""
     from samlscan import catalog
     from samlscan.sonarqube import flow_cause
@@ -109,10 +116,12 @@ def _flow_piece(flow, unsolicited: set) -> _Piece | None:
         decided = flow_cause(flow, source in unsolicited if source else None)
         code, why = decided if decided else ("unknown-failure", flow.reason)
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
+    response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
+    ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
     return _Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
-                  ids={i for i in (flow.request_id, flow.in_response_to) if i}, flow_keys=keys,
-                  outcome=flow.outcome, log_code=code, side="idp" if err else "sp",
-                  product=err.product if err else None, text=why)
+                  ids=ids, flow_keys=keys, outcome=flow.outcome, log_code=code,
+                  side="idp" if err else "sp", product=err.product if err else None, text=why,
+                  response=response)
 
 
 def clock_offsets(messages, events) -> dict[str, timedelta]:
@@ -156,13 +165,16 @@ class _Groups:
 
 
 def _link_by_keys(pieces, groups: _Groups) -> None:
-    owner: dict[str, int] = {}
+    """Join pieces that name the same SAML ID or flow ID, unless that would merge two attempts
+    (two responses to one AuthnRequest, a replayed response)."""
+    owners: dict[str, list[int]] = {}
     for i, p in enumerate(pieces):
-        for key in [f"id:{x}" for x in p.ids] + sorted(p.flow_keys):
-            if key in owner:
-                groups.union(owner[key], i)
-            else:
-                owner[key] = i
+        for key in [f"id:{x}" for x in sorted(p.ids)] + sorted(p.flow_keys):
+            for j in owners.get(key, ()):
+                if not _conflict(pieces, groups, i, j):
+                    groups.union(j, i)
+                    break
+            owners.setdefault(key, []).append(i)
 
 
 def _link_by_user_time(pieces, groups: _Groups) -> None:
@@ -184,8 +196,8 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
 def _identity(p: _Piece) -> dict[str, set]:
     """What makes an attempt distinct: its captured response, or the SP's own request ID."""
     out: dict[str, set] = {}
-    if p.kind == "capture" and p.ids:
-        out["capture"] = {frozenset(p.ids)}
+    if p.response is not None:
+        out["response"] = {p.response}
     for key in p.flow_keys:
         if ":req:" in key:
             out.setdefault(key.split(":req:")[0], set()).add(key)
@@ -222,6 +234,8 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
         return saml[0], notes
     for c in specific_sp + specific_idp:
         return c, notes
+    if any("assertion-replayed" in p.warnings for p in members):
+        return "assertion-replayed", notes
     lost = sorted({c for p in members for c in p.warnings} & _GROUP_LOSS)
     if lost:  # a generic refusal, and the response carries no usable group claim
         return "group-sync-failed", notes + [f"the response lost its groups ({', '.join(lost)})"]
@@ -262,11 +276,17 @@ def correlate(report):
     """The report with its attempts filled in (one per login try)."""
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant)
-    pieces = [_message_piece(r) for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
+    replayed = {(f.source.input, f.source.ref) for f in report.input_findings
+                if f.code == "assertion-replayed" and f.source}
+    pieces = [_message_piece(r, replayed) for r in report.messages
+              if r.message.kind in ("Response", "AuthnRequest")]
     pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0))) for e in relevant]
     unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
                    if r.message.kind == "Response" and r.message.in_response_to is None}
-    pieces += [p for p in (_flow_piece(f, unsolicited) for f in report.flows) if p is not None]
+    responses = {(r.message.source.input, r.message.source.ref):
+                 (r.message.id, r.message.source.input, r.message.source.ref)
+                 for r in report.messages if r.message.kind == "Response"}
+    pieces += [p for p in (_flow_piece(f, unsolicited, responses) for f in report.flows) if p is not None]
     if not pieces:
         return report
     groups = _Groups(pieces)
