@@ -86,12 +86,33 @@ def _text(data: bytes) -> str:
 
 
 def collect(path: str, tz) -> _Collected:
-    """Sniff one input by content and gather its raw SAML messages, problems and log events."""
+    """Sniff one input by content and gather its raw SAML messages, problems and log events.
+    Standard input is spooled to a temporary file so that it is read like any file."""
+    if path != "-":
+        return _collect_file(path, tz)
+    import tempfile
+
+    from samlscan.model import Source
+    from samlscan.rewrite import rewrite
+
+    data = _read_all("-")
+    with tempfile.TemporaryDirectory(prefix="samlscan-") as tmp:
+        spooled = os.path.join(tmp, "stdin")
+        with open(spooled, "wb") as fh:
+            fh.write(data)
+        got = _collect_file(spooled, tz)
+    as_stdin = lambda x: Source("-", x.ref) if isinstance(x, Source) and x.input == spooled else x  # noqa: E731
+    return _Collected(*(rewrite(getattr(got, f), as_stdin) for f in ("raws", "problems", "events", "flows")),
+                      kind=got.kind, malformed=got.malformed)
+
+
+def _collect_file(path: str, tz) -> _Collected:
+    from samlscan import logs
     from samlscan.inputs import blob
 
     out = _Collected()
     head = _read_head(path)
-    capture = _capture_reader(head) if path != "-" else None
+    capture = _capture_reader(head)
     if capture is not None:
         kind, reader = capture
         cap = reader.read(path)
@@ -99,30 +120,22 @@ def collect(path: str, tz) -> _Collected:
         out.flows = _flows_of(cap)
         return out
     text_head = _text(head)
-    blob_kind = blob.sniff_kind(text_head) if path != "-" else None
+    blob_kind = blob.sniff_kind(text_head)
     one_blob = blob_kind in ("xml", "base64") or (blob_kind == "query" and len(head) < SNIFF_BYTES
                                                   and text_head.strip().count("\n") < 3)
-    if path != "-" and not one_blob:
-        parser = _log_parser(text_head)
-        if parser is not None:
-            _collect_log(path, parser, tz, out)
-            return out
-    data = head if path != "-" and len(head) < SNIFF_BYTES else _read_all(path)  # small: read once
+    parser = None if one_blob else logs.detect(text_head)
+    if parser is not None:
+        out.kind = f"log:{parser.name}"
+        _consume_records(logs.parse_file(path, tz, parser=parser), out)
+        return out
+    data = head if len(head) < SNIFF_BYTES else _read_all(path)  # small: read once
     text = _text(data)
-    if path == "-":
-        capture = _capture_reader(data)
-        if capture is None and blob.sniff_kind(text) not in ("xml", "base64", "query"):
-            parser = _log_parser(text[:SNIFF_BYTES])
-            if parser is not None:
-                _collect_log_lines(path, parser, tz, enumerate(text.splitlines(), 1), out)
-                return out
     html = _html_messages(text, path)
     if html is not None:
         out.kind, out.raws = "html-form", html
         return out
-    raws, problems = blob.read_text(text, path)
+    out.raws, out.problems = blob.read_text(text, path)
     out.kind = blob.sniff_kind(text)
-    out.raws, out.problems = raws, problems
     return out
 
 
@@ -140,50 +153,24 @@ def _capture_reader(head: bytes):
 
 
 def _flows_of(cap) -> list:
-    try:
-        from samlscan.flows import build_flows
-    except ImportError:
-        return []
+    from samlscan.flows import build_flows
+
     return list(build_flows(cap))
 
 
 def _html_messages(text: str, path: str):
-    try:
-        from samlscan.inputs import htmlform
-    except ImportError:
-        return None
     if "<form" not in text[:200000].lower():
         return None
+    from samlscan.inputs import htmlform
+
     found = htmlform.extract(text, Source(path))
     return list(found) if found else None
 
 
 def _log_parser(head: str):
-    try:
-        from samlscan import logs
-    except ImportError:
-        return None
-    detect = getattr(logs, "detect", None)
-    return detect(head) if detect else None
-
-
-def _collect_log(path: str, parser, tz, out: _Collected) -> None:
     from samlscan import logs
 
-    out.kind = f"log:{parser.name}"
-    _consume_records(logs.parse_file(path, tz, parser=parser) if _accepts_parser(logs.parse_file)
-                     else logs.parse_file(path, tz), out)
-
-
-def _accepts_parser(fn) -> bool:
-    import inspect
-
-    return "parser" in inspect.signature(fn).parameters
-
-
-def _collect_log_lines(path, parser, tz, lines, out: _Collected) -> None:
-    out.kind = f"log:{parser.name}"
-    _consume_records(parser.parse(lines, path, tz), out)
+    return logs.detect(head)
 
 
 def _consume_records(records, out: _Collected) -> None:
