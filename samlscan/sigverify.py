@@ -190,6 +190,7 @@ def _register_ids(root, xmlsec) -> tuple[str, ...]:
 
 
 def _try_keys(sig, certs, xmlsec) -> TrustedCert | None:
+    """The first certificate whose key verifies `sig`, or None."""
     for cert in certs:
         if _verify_with(sig, _key(cert), xmlsec):
             return cert
@@ -248,48 +249,51 @@ def verify_document(root, trusted: tuple[TrustedCert, ...]) -> Verification:
 
 
 def _inspect(root, sig, trusted, xmlsec):
+    """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
     parent = sig.getparent()
     signed_info = _child(sig, "SignedInfo")
     refs = [c for c in signed_info if c.tag == DS + "Reference"] if signed_info is not None else []
     ref = refs[0] if refs else None
     uri = ref.get("URI") if ref is not None else None
     target = _ref_target(root, sig, uri)
-    parent_id = parent.get("ID") if parent is not None else None
-    covers_parent = target is parent or (uri == "" and parent is root)
     sig_method = _child(signed_info, "SignatureMethod") if signed_info is not None else None
     dig_method = _child(ref, "DigestMethod") if ref is not None else None
     embedded = [c for c in (cert_from_keyinfo(x.text) for x in sig.iter(DS + "X509Certificate")) if c]
     base = dict(
         parent=local(parent.tag) if parent is not None else "",
-        parent_id=parent_id, reference_uri=uri, covers_parent=covers_parent,
+        parent_id=parent.get("ID") if parent is not None else None, reference_uri=uri,
+        covers_parent=target is parent or (uri == "" and parent is root),
         signed_path=element_path(target) if target is not None else None,
         signature_algorithm=sig_method.get("Algorithm") if sig_method is not None else None,
         digest_algorithm=dig_method.get("Algorithm") if dig_method is not None else None,
         embedded_certs=tuple(c.info for c in embedded), reference_count=len(refs))
     if ref is None or target is None:
         return SignatureInfo(**base, verified=False, failure="no-reference-target"), None
-    candidates = _ordered(trusted, embedded) if trusted else []
-    matched = _try_keys(sig, candidates, xmlsec) if candidates else None
+    candidates = _ordered(trusted, embedded)
+    matched = _try_keys(sig, candidates, xmlsec)
     if matched is not None:
         return SignatureInfo(**base, verified=True, matched_cert=matched.info,
                              key_bits=matched.info.key_bits), target
-    # Not verified: find out why, so the user is not sent after the wrong cause.
-    self_ok = _try_keys(sig, embedded, xmlsec) if embedded else None
+    if not trusted and not embedded:
+        return SignatureInfo(**base, verified=None, failure="no-key"), target
+    return _diagnose(root, sig, ref, target, trusted, embedded, base, xmlsec), target
+
+
+def _diagnose(root, sig, ref, target, trusted, embedded, base, xmlsec) -> SignatureInfo:
+    """Why a signature did not verify, so that the user is not sent after the wrong cause: a
+    rotated certificate (it verifies with its own KeyInfo cert), changed content (the digest),
+    reformatting (it verifies once whitespace is normalised), or a wrong key / changed SignedInfo."""
     key_bits = embedded[0].info.key_bits if embedded else None
-    if self_ok is not None:
-        verdict = None if not trusted else False
-        failure = None if not trusted else "cert-mismatch"
-        return SignatureInfo(**base, verified=verdict, failure=failure, key_bits=key_bits), target
-    digest_ok = _digest_matches(target, sig, ref)
-    probe = candidates or embedded
-    reformatted = bool(probe) and _reformatted(root, sig, probe, xmlsec)
-    if digest_ok is False:
+    if embedded and _try_keys(sig, embedded, xmlsec) is not None:
+        # intact; trusted only if configured (without configuration: integrity only, no verdict)
+        return SignatureInfo(**base, verified=False if trusted else None,
+                             failure="cert-mismatch" if trusted else None, key_bits=key_bits)
+    reformatted = _reformatted(root, sig, list(trusted) or embedded, xmlsec)
+    if _digest_matches(target, sig, ref) is False:
         failure = "digest"
     elif embedded and trusted and not {c.der for c in embedded} & {c.der for c in trusted}:
         failure = "cert-mismatch-and-signature-value"
     else:
         failure = "signature-value"
-    if not trusted and not embedded:
-        return SignatureInfo(**base, verified=None, failure="no-key", key_bits=None), target
     return SignatureInfo(**base, verified=False, failure=failure, key_bits=key_bits,
-                         reformatted=reformatted), target
+                         reformatted=reformatted)
