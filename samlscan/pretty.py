@@ -1,38 +1,39 @@
-"""`samlscan decode`: every message of an input as pretty XML under a one-line summary."""
+"""`samlscan decode`: every message of an input as pretty XML under its summary."""
 from __future__ import annotations
 
 from samlscan.config import Expectations
 
 
 def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, bool]:
-    from lxml import etree
-
-    from samlscan.decode import decode_raw
-    from samlscan.engine import collect
-    from samlscan.errors import InputError
-    from samlscan.report.redact import Redactor
-
+    """The listing, and whether at least one message decoded."""
     from datetime import timezone
 
+    from tabulate import tabulate
+
+    from samlscan.engine import MessageResult, analyze_raw, collect
+    from samlscan.report.redact import Redactor
+    from samlscan.report.table import header_rows
+    from samlscan.xmlsafe import pretty_xml
+
     got = collect(path, timezone.utc)
-    red = Redactor() if redact else None
     out, ok = [], False
     for i, raw in enumerate(got.raws):
         where = raw.source.input + (f" [{raw.source.ref}]" if raw.source.ref else "")
-        try:
-            root = decode_raw(raw)
-        except InputError as exc:
-            out.append(f"== {where} #{i}: {exc.code}: {exc.detail}\n")
+        result = analyze_raw(raw, i, expect)
+        if not isinstance(result, MessageResult):
+            out.append(f"== {where} #{i}: {result.code}: {result.message_text}\n")
             continue
         ok = True
-        from samlscan.xmlsafe import local
-        head = f"== {where} #{i}: {local(root.tag)} ID={root.get('ID')} ({raw.binding} binding)"
-        if raw.relay_state:
-            head += f" RelayState={raw.relay_state}"
-        body = etree.tostring(root, pretty_print=True, encoding="unicode")
-        out.append(head + "\n" + (red.text(body) if red else body))
+        summary = tabulate(header_rows(result), tablefmt="plain")
+        text = f"{summary}\n\n{pretty_xml(result.message.xml)}"
+        if redact:
+            from samlscan.report.redact import personal_values_of
+
+            text = Redactor(personal_values_of(result.message)).text(text)
+        out.append(f"== {where} #{i}\n{text}")
     for p in got.problems:
         out.append(f"== {p.source.input}: {p.code}: {p.detail}\n")
     if not out:
         out.append(f"== {path}: no SAML message found\n")
     return "\n".join(out), ok
+

@@ -102,6 +102,19 @@ def parse_xml(data: bytes):
     return root
 
 
+def pretty_xml(data: bytes) -> str:
+    """The document re-indented for reading (through the hardened parser, like everything)."""
+    from lxml import etree
+
+    root = parse_xml(data)
+    for el in root.iter():
+        if len(el) and el.text is not None and not el.text.strip():
+            el.text = None
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
+
+
 def local(tag) -> str:
     """Local name of an element tag ('' for comments and PIs)."""
     if not isinstance(tag, str):

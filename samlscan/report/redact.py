@@ -44,21 +44,27 @@ class Redactor:
         return self.text(obj)
 
 
+def personal_values_of(m) -> set[str]:
+    """NameIDs, attribute values and addresses in one SamlMessage."""
+    out: set[str] = set()
+    for a in m.assertions:
+        if a.name_id and a.name_id.value:
+            out.add(a.name_id.value)
+        if a.name_id and a.name_id.naive_value:
+            out.add(a.name_id.naive_value)
+        for attr in a.attributes:
+            out.update(v for v in attr.values if v)
+        for sc in a.subject_confirmations:
+            if sc.address:
+                out.add(sc.address)
+    return out
+
+
 def personal_values(report) -> set[str]:
     """NameIDs, attribute values, users and IPs found anywhere in the report."""
     out: set[str] = set()
     for r in report.messages:
-        m = r.message
-        for a in m.assertions:
-            if a.name_id and a.name_id.value:
-                out.add(a.name_id.value)
-            if a.name_id and a.name_id.naive_value:
-                out.add(a.name_id.naive_value)
-            for attr in a.attributes:
-                out.update(v for v in attr.values if v)
-            for sc in a.subject_confirmations:
-                if sc.address:
-                    out.add(sc.address)
+        out |= personal_values_of(r.message)
     for e in report.events:
         out.update(v for v in (e.user, e.ip) if v)
     for at in report.attempts:

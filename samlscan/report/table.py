@@ -22,7 +22,9 @@ def _signed_line(m) -> str:
         if s.verified:
             state = f"verified with {s.matched_cert.subject} (SHA-256 {s.matched_cert.sha256[:23]}...)"
         elif s.verified is None:
-            state = "not verified (no IdP certificate configured)" if s.failure != "no-key" else "no key"
+            state = ("intact (verifies with its own KeyInfo certificate); trust not checked: no IdP "
+                     "certificate configured" if s.failure is None else
+                     "not verified: no IdP certificate configured and none in KeyInfo")
         else:
             state = f"INVALID ({s.failure})"
         alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
@@ -30,7 +32,8 @@ def _signed_line(m) -> str:
     return "\n".join(parts)
 
 
-def _header_rows(r) -> list[tuple[str, str]]:
+def header_rows(r) -> list[tuple[str, str]]:
+    """The summary of one message: who sent it, about whom, for whom, when, what is signed."""
     m = r.message
     rows = [("Type", f"{m.kind} {m.id or ''} ({_BINDINGS.get(m.binding, m.binding)})".strip())]
     if m.issuer:
@@ -93,7 +96,7 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO) 
         m = r.message
         where = m.source.input + (f" [{m.source.ref}]" if m.source.ref else "")
         out.append(f"== {where}: {m.kind} #{m.index}")
-        out.append(tabulate([(k, red(v)) for k, v in _header_rows(r)], tablefmt="plain"))
+        out.append(tabulate([(k, red(v)) for k, v in header_rows(r)], tablefmt="plain"))
         shown = [f for f in r.findings if f.severity.rank >= min_severity.rank]
         if shown:
             out.append("")
