@@ -81,9 +81,21 @@ def _message_piece(r, replayed: set) -> _Piece:
     return _Piece(time=m.captured_at or m.issue_instant, kind="capture", input=m.source.input,
                   ref=m.source.ref or m.id, user=user, ids=ids,
                   flow_keys={f"relay:{m.relay_state}"} if m.relay_state else set(),
-                  outcome="failure" if errors else ("success" if m.kind == "Response" else "unknown"),
+                  outcome=_predicted_outcome(m, errors),
                   codes=errors, warnings=warnings, hints=hints, idp=m.issuer, sp=audience,
                   response=(m.id, m.source.input, m.source.ref) if m.kind == "Response" else None)
+
+
+def _predicted_outcome(m, errors) -> str:
+    """What the SP would do with a captured response: fail on any error; succeed only when a
+    configured key verified what it consumes (otherwise nobody can tell, e.g. no IdP certificate
+    or an assertion still encrypted)."""
+    if errors:
+        return "failure"
+    consumed = m.assertions[0] if m.assertions else None
+    if m.kind == "Response" and consumed is not None and consumed.signed:
+        return "success"
+    return "unknown"
 
 
 def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
@@ -296,7 +308,7 @@ def correlate(report):
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
     attempts = [_attempt(m) for m in members.values()
-                if any(p.outcome in ("failure", "success") for p in m)]
+                if any(p.outcome in ("failure", "success") or p.response for p in m)]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     notes = [f"clock offset of {src}: {off.total_seconds():+.0f} s (measured on shared SAML IDs, corrected)"
              for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
