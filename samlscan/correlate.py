@@ -34,6 +34,11 @@ CAUSE_PRIORITY = (
 _RANK = {c: i for i, c in enumerate(CAUSE_PRIORITY)}
 # Log codes too generic to name a cause when something more specific is known.
 _GENERIC = {"unknown-failure", "sp-internal-error", None}
+# Which side writes the logs that dump SAML messages.
+_LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibboleth": "idp"}
+MOMENT = timedelta(seconds=10)
+"""Failures without a shared ID or user are joined when they happen within this much of each other
+(after clock correction): the SP's log line and the browser's failed POST of one login."""
 # Warnings that explain a refusal by an SP that requires groups (SonarQube Cloud group sync).
 _GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
 
@@ -78,12 +83,18 @@ def _message_piece(r, replayed: set) -> _Piece:
         hints.setdefault(f.code, f.hint)
     ids = {i for i in (m.id, m.in_response_to, *(x.id for x in m.assertions)) if i}
     audience = a.audience_restrictions[0][0] if a and a.audience_restrictions and a.audience_restrictions[0] else None
-    return _Piece(time=m.captured_at or m.issue_instant, kind="capture", input=m.source.input,
-                  ref=m.source.ref or m.id, user=user, ids=ids,
-                  flow_keys={f"relay:{m.relay_state}"} if m.relay_state else set(),
+    keys = {f"relay:{m.relay_state}"} if m.relay_state else set()
+    product = (m.logged_by or "").split(":", 1)[0] or None
+    if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
+        keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
+    return _Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
+                  input=m.source.input, ref=m.source.ref or m.id, user=user, ids=ids, flow_keys=keys,
                   outcome=_predicted_outcome(m, errors),
                   codes=errors, warnings=warnings, hints=hints, idp=m.issuer, sp=audience,
-                  response=(m.id, m.source.input, m.source.ref) if m.kind == "Response" else None)
+                  side=_LOG_SIDE.get(product) if m.logged_by else None, product=product,
+                  # a copy in a log is the same use of the response as the captured one
+                  response=(m.id, m.source.input, m.source.ref)
+                  if m.kind == "Response" and not m.logged_by else None)
 
 
 def _predicted_outcome(m, errors) -> str:
@@ -137,19 +148,25 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
 
 
 def clock_offsets(messages, events) -> dict[str, timedelta]:
-    """Per log file: median (log time - capture time) over events that share a SAML ID with a message."""
+    """Per log file: median (log time - capture time) over log lines that name a SAML ID of a
+    captured message, or dump a copy of it."""
     times: dict[str, datetime] = {}
+    logged: list[tuple[str, datetime, set]] = []
     for r in messages:
         m = r.message
+        ids = {m.id, *(a.id for a in m.assertions)} - {None}
         t = m.captured_at or m.issue_instant
-        for i in {m.id, *(a.id for a in m.assertions)} - {None}:
-            if t:
-                times[i] = t
+        if m.logged_by:
+            if m.captured_at:
+                logged.append((m.source.input, m.captured_at, ids))
+        elif t:
+            times.update((i, t) for i in ids)
     deltas: dict[str, list[float]] = {}
-    for e in events:
-        for i in e.saml_ids:
-            if i in times and e.time:
-                deltas.setdefault(e.source.input, []).append((e.time - times[i]).total_seconds())
+    observed = [(e.source.input, e.time, set(e.saml_ids)) for e in events if e.time] + logged
+    for src, t, ids in observed:
+        for i in ids & times.keys():
+            deltas.setdefault(src, []).append((t - times[i]).total_seconds())
+            break
     return {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
 
 
@@ -203,6 +220,34 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
             if j is not None and p.time - pieces[j].time <= WINDOW and not _conflict(pieces, groups, i, j):
                 groups.union(i, j)
             last_by_key[key] = i
+
+
+def _link_by_moment(pieces, groups: _Groups) -> None:
+    """A failure logged with neither a SAML ID nor a user (SonarQube's auth.event with an empty
+    login, an IdP error page in a capture) joins the nearest failure of the other kind (capture vs
+    log) on the same side within MOMENT, when that group has no such evidence yet."""
+    members: dict[int, list[_Piece]] = {}
+    for j, q in enumerate(pieces):
+        members.setdefault(groups.find(j), []).append(q)
+
+    def has(i, kind, side):
+        return any(q.kind == kind and q.side == side for q in members[groups.find(i)])
+
+    failures = [i for i, p in enumerate(pieces) if p.outcome == "failure" and p.time and p.side]
+    for i in failures:
+        p = pieces[i]
+        other_kind = "log" if p.kind == "capture" else "capture"
+        if p.user or has(i, other_kind, p.side):
+            continue
+        near = [j for j in failures if pieces[j].kind == other_kind and pieces[j].side == p.side
+                and abs(pieces[j].time - p.time) <= MOMENT and not has(j, p.kind, p.side)]
+        if near:
+            j = min(near, key=lambda j: abs(pieces[j].time - p.time))
+            if not _conflict(pieces, groups, i, j):
+                a, b = groups.find(i), groups.find(j)
+                groups.union(i, j)
+                merged = members.pop(a) + members.pop(b) if a != b else members[a]
+                members[groups.find(i)] = merged
 
 
 def _identity(p: _Piece) -> dict[str, set]:
@@ -292,6 +337,9 @@ def correlate(report):
                 if f.code == "assertion-replayed" and f.source}
     pieces = [_message_piece(r, replayed) for r in report.messages
               if r.message.kind in ("Response", "AuthnRequest")]
+    for p in pieces:
+        if p.kind == "log" and p.time and p.input in offsets:
+            p.time -= offsets[p.input]
     pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0))) for e in relevant]
     unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
                    if r.message.kind == "Response" and r.message.in_response_to is None}
@@ -304,6 +352,7 @@ def correlate(report):
     groups = _Groups(pieces)
     _link_by_keys(pieces, groups)
     _link_by_user_time(pieces, groups)
+    _link_by_moment(pieces, groups)
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)

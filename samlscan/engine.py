@@ -180,9 +180,10 @@ def _consume_records(records, out: _Collected) -> None:
         if isinstance(rec, LogEvent):
             out.events.append(rec)
         elif isinstance(rec, EmbeddedSaml):
+            logged_by = f"{rec.product}:{rec.request_id}" if rec.request_id else (rec.product or "log")
             out.raws.append(RawMessage(rec.source, "SAMLResponse", rec.value,
                                        "xml" if rec.value.lstrip().startswith("<") else "post",
-                                       captured_at=rec.time))
+                                       captured_at=rec.time, logged_by=logged_by))
         elif isinstance(rec, Malformed):
             out.malformed += 1
 
@@ -247,6 +248,8 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
                                              f"the XML root is <{root.tag}>, not a SAML protocol message"))
     msg = _with_redirect_signature(read_message(root, raw, index, expect.idp_certs, expect.sp_keys, data),
                                    raw, expect)
+    if raw.logged_by:
+        msg = replace(msg, logged_by=raw.logged_by)
     expect = _awaited_request(expect, msg, list(requests))
     at, at_source = _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
@@ -339,23 +342,25 @@ def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> R
 
 
 def replay_findings(messages: list[MessageResult]) -> list[Finding]:
-    """assertion-replayed: one Assertion (or Response) ID seen in two different inputs of this run."""
-    seen: dict[str, list[SamlMessage]] = {}
+    """assertion-replayed: one Assertion (or Response) ID used twice in this run: posted twice in
+    the captures, or received twice according to one log. A copy of a captured response that an
+    SP dumped into its log is the same use, not a replay."""
+    uses: dict[tuple[str, str], list[SamlMessage]] = {}
     for r in messages:
         m = r.message
         if m.kind != "Response":
             continue
-        ids = {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set())
-        for i in ids:
-            seen.setdefault(i, []).append(m)
+        where = "log:" + m.source.input if m.logged_by else "capture"
+        for i in {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set()):
+            uses.setdefault((i, where), []).append(m)
     out = []
     s = spec("assertion-replayed")
-    for ident, msgs in seen.items():
+    for (ident, _), msgs in uses.items():
         places = {(m.source.input, m.source.ref) for m in msgs}
         if len(places) < 2:
             continue
         where = "; ".join(f"{p}" + (f" {r}" if r else "") for p, r in sorted(places, key=str))
         out.append(Finding(code=s.code, severity=s.severity, hint=s.fix, source=msgs[-1].source,
-                           message_text=f"ID {ident!r} was seen {len(places)} times: {where}",
+                           message_text=f"ID {ident!r} was used {len(places)} times: {where}",
                            message_ref=ident, actual=where))
     return out

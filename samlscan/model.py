@@ -200,6 +200,9 @@ class SamlMessage:
     """Facts about the document's shape for the wrapping checks (see samlscan.saml)."""
     xml: bytes = field(default=b"", repr=False, compare=False)
     """The decoded document as received."""
+    logged_by: str | None = None
+    """Set when the message is a copy an SP or IdP wrote into its log (see RawMessage.logged_by):
+    the same message as the captured one, not a second use of it."""
 
 
 @dataclass(frozen=True)

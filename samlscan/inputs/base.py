@@ -30,6 +30,9 @@ class RawMessage:
     signature: str | None = None
     url: str | None = None
     """Where it was sent (HAR request URL), when known."""
+    logged_by: str | None = None
+    """For a copy dumped into a log: the product's flow ID of that line ('sonarqube:<request id>',
+    or the product name alone); None for evidence of what travelled (captures, pasted values)."""
 
 
 @dataclass(frozen=True)

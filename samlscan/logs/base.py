@@ -16,6 +16,11 @@ class EmbeddedSaml:
     time: datetime | None
     value: str
     """base64, URL-encoded base64 or raw XML, as it appears in the line."""
+    product: str | None = None
+    """The product whose log holds the copy ('sonarqube'); None for the generic finder."""
+    request_id: str | None = None
+    """The product's flow ID on that line (SonarQube HTTP_REQUEST_ID), joining it to the line's
+    other events."""
 
 
 @dataclass(frozen=True)

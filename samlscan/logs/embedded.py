@@ -76,10 +76,11 @@ def _looks_like_message(value: str) -> bool:
     return True
 
 
-def embedded_records(path: str, no: int, text: str, time=None) -> Iterator[EmbeddedSaml]:
-    """EmbeddedSaml records for one line."""
+def embedded_records(path: str, no: int, text: str, time=None, product: str | None = None,
+                     request_id: str | None = None) -> Iterator[EmbeddedSaml]:
+    """EmbeddedSaml records for one line (with the product's flow ID of that line, if any)."""
     for value in find_embedded(text):
-        yield EmbeddedSaml(src(path, no), time, value)
+        yield EmbeddedSaml(src(path, no), time, value, product, request_id)
 
 
 class EmbeddedParser:

@@ -70,7 +70,7 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
                 yield malformed(path, no, "log line without level/category/thread")
             continue  # stack trace or continuation line
         d, h, mi, s, ms, _level, category, _thread, body = m.groups()
-        yield from embedded_records(path, no, body)
+        yield from embedded_records(path, no, body, None, "keycloak")
         if category != "org.keycloak.events":
             continue
         try:
@@ -103,7 +103,7 @@ def _unquote(value: str) -> str:
 def _json(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     if "loggerName" in obj or "message" in obj:  # JSON console logging
         if obj.get("loggerName") != "org.keycloak.events":
-            yield from embedded_records(path, no, str(obj.get("message") or ""))
+            yield from embedded_records(path, no, str(obj.get("message") or ""), None, "keycloak")
             return
         time, local = parse_iso(obj.get("timestamp"), tz)
         yield from _body(str(obj.get("message") or ""), no, path, time, local)

@@ -116,7 +116,7 @@ def _audit(line: str, names: list[str], no: int, path: str) -> Iterator[Record]:
 
 def _process(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     when, addr, level, logger, _line, msg = m.groups()
-    yield from embedded_records(path, no, msg)
+    yield from embedded_records(path, no, msg, None, "shibboleth")
     login = _LOGIN_BY.search(msg)
     if level not in ("WARN", "ERROR") and not login:
         return  # INFO/DEBUG chatter

@@ -50,7 +50,7 @@ class SimpleSamlPhpParser:
                 continue
             time, local = _time(m["date"], ref, tz)
             msg = m["msg"]
-            yield from embedded_records(path, no, msg, time)
+            yield from embedded_records(path, no, msg, time, "simplesamlphp")
             level = _LEVELS.get(m["level"], m["level"].upper())
             if m["stat"]:
                 outcome = "success" if re.match(r"saml20-(idp|sp)-SSO\b", msg) else "info"

@@ -114,7 +114,7 @@ class SonarQubeParser:
             except ValueError:
                 yield malformed(path, no, "invalid date in web.log line")
                 continue
-            yield from embedded_records(path, no, msg, time)
+            yield from embedded_records(path, no, msg, time, PRODUCT, reqid or None)
             if not _relevant(logger, level, msg):
                 continue  # other loggers at INFO: skipped cheaply (their traces too)
             pending = _Pending(no, time, local, level, reqid or None, logger, msg)
@@ -131,7 +131,7 @@ class SonarQubeParser:
         level = str(obj.get("severity") or obj.get("level") or "INFO").upper()
         logger = str(obj.get("logger") or "")
         reqid = text_or_none(obj.get("HTTP_REQUEST_ID"))
-        yield from embedded_records(path, no, msg, time)
+        yield from embedded_records(path, no, msg, time, PRODUCT, reqid)
         if not _relevant(logger, level, msg):
             return
         lines = re.split(r"[\r\n]+", msg)
