@@ -16,6 +16,10 @@ PRODUCT = "okta"
 _OUTCOMES = {"SUCCESS": "success", "ALLOW": "success", "FAILURE": "failure", "DENY": "failure"}
 # Event types that are failures whatever outcome.result says (OK-TYPES).
 _FAILURE_TYPES = ("app.generic.unauth_app_access_attempt",)
+# Event types that are part of a sign-in; the rest (profile updates, rate limits, admin actions)
+# stay 'info' whatever their result, so they never pass for login attempts.
+_LOGIN_TYPES = ("user.authentication.", "user.session.start", "policy.evaluate_sign_on",
+                "app.generic.unauth_app_access_attempt", "user.account.lock")
 
 
 class OktaParser:
@@ -45,6 +49,8 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
     outcome = _OUTCOMES.get(result, "info")
     if etype in _FAILURE_TYPES:
         outcome = "failure"
+    elif not etype.startswith(_LOGIN_TYPES):
+        outcome = "info"
     reason = text_or_none(dig(obj, "outcome", "reason"))
     display = text_or_none(obj.get("displayMessage")) or etype
     text = f"{display}: {reason}" if reason else display
