@@ -90,7 +90,10 @@ def _message_piece(r, replayed: set) -> _Piece:
     return _Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=ids, flow_keys=keys,
                   outcome=_predicted_outcome(m, errors),
-                  codes=errors, warnings=warnings, hints=hints, idp=m.issuer, sp=audience,
+                  codes=errors, warnings=warnings, hints=hints,
+                  # an AuthnRequest is issued by the SP; a Response by the IdP, for its Audience
+                  idp=m.issuer if m.kind == "Response" else None,
+                  sp=audience if m.kind == "Response" else m.issuer,
                   side=_LOG_SIDE.get(product) if m.logged_by else None, product=product,
                   # a copy in a log is the same use of the response as the captured one
                   response=(m.id, m.source.input, m.source.ref)
