@@ -31,7 +31,7 @@ from typing import Iterator
 
 from samlscan import engine
 from samlscan.engine import FileResult, Report, failed_input
-from samlscan.model import InputResult, Source
+from samlscan.model import InputResult
 
 # --- limits ---------------------------------------------------------------------------------------
 
@@ -184,59 +184,71 @@ def _log_with_prefilter(path: str, head: bytes):
     return (parser, pf) if pf is not None else None
 
 
-_NEXT_START: dict[bytes, re.Pattern] = {}
+_COMPILED: dict[tuple, tuple[re.Pattern, re.Pattern]] = {}
 
 
-def _next_start(pf: Prefilter) -> re.Pattern:
-    pat = _NEXT_START.get(pf.record_start.pattern)
-    if pat is None:
-        pat = re.compile(b"\n(?=" + pf.record_start.pattern + b")")
-        _NEXT_START[pf.record_start.pattern] = pat
-    return pat
+def _compiled(pf: Prefilter) -> tuple[re.Pattern, re.Pattern]:
+    """(next record start, any keep literal): compiled once per prefilter."""
+    key = (pf.record_start.pattern, pf.keep)
+    got = _COMPILED.get(key)
+    if got is None:
+        # Longest literals first: an alternation tries its branches in order, and which literal
+        # of a line matched does not matter (the whole record is kept either way).
+        lits = sorted(set(pf.keep), key=lambda b: (-len(b), b))
+        got = (re.compile(b"\n(?=" + pf.record_start.pattern + b")"),
+               re.compile(b"|".join(re.escape(lit) for lit in lits)))
+        _COMPILED[key] = got
+    return got
 
 
 def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int, int]]:
     """Byte spans of `data` (whole lines) holding the records to parse.
 
-    Each literal of `keep` is searched with bytes.find (C speed); only lines with a hit cost
-    Python work. `carry_open`: the last record of the previous block was kept and goes on here.
+    One regex alternation of the `keep` literals walks the block (C speed); each hit costs a
+    little Python work, then the walk resumes after the kept record (or after the hit's line
+    when that line only continues a record). `carry_open`: the last record of the previous block
+    was kept and goes on here.
     """
-    nxt = _next_start(pf)
+    nxt, keep = _compiled(pf)
+    start_at = pf.record_start.match
 
     def record_end(line_start: int) -> int:
         m = nxt.search(data, line_start)
         return m.start() + 1 if m else len(data)
 
-    starts: set[int] = set()
-    for lit in pf.keep:
-        i = data.find(lit)
-        while i >= 0:
-            starts.add(data.rfind(b"\n", 0, i) + 1)
-            nl = data.find(b"\n", i)
+    spans = []
+    pos = 0
+    if carry_open and data and not start_at(data, 0):
+        pos = record_end(0)
+        spans.append((0, pos))
+    search = keep.search
+    rfind, find = data.rfind, data.find
+    while True:
+        m = search(data, pos)
+        if m is None:
+            break
+        ls = rfind(b"\n", 0, m.start()) + 1
+        if start_at(data, ls):
+            pos = record_end(ls)
+            spans.append((ls, pos))
+        else:  # a hit on a continuation line: the record it belongs to was not kept
+            nl = find(b"\n", m.end())
             if nl < 0:
                 break
-            i = data.find(lit, nl)
-    spans = []
-    last = 0
-    if carry_open and data and not pf.record_start.match(data, 0):
-        last = record_end(0)
-        spans.append((0, last))
-    for ls in sorted(starts):
-        if ls < last or not pf.record_start.match(data, ls):
-            continue  # inside a kept record already, or a continuation line
-        last = record_end(ls)
-        spans.append((ls, last))
+            pos = nl + 1
     return spans
 
 
-def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list) -> Iterator[tuple[int, str]]:
-    """Numbered lines (1-based from `start`) of the kept records in [start, end) of a binary file.
+def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
+                      first_line: int = 0) -> Iterator[tuple[int, str]]:
+    """Numbered lines of the kept records in [start, end) of a binary file: the line at `start`
+    is number first_line + 1 (first_line: lines of the file before `start`, when known).
 
     Memory stays bounded by BLOCK + LONG_LINE; counter[0] ends as the number of lines in range.
     """
     fh.seek(start)
     pos = start
-    line_no = 0  # lines wholly before the current block
+    line_no = first_line  # lines wholly before the current block
     carry = b""
     open_record = skipping = False
     first = True
@@ -283,18 +295,18 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list) ->
         line_no += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         if at_end:
             break
-    counter[0] = line_no
+    counter[0] = line_no - first_line
 
 
 def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: int,
-                 expect, tz) -> tuple[FileResult, int]:
+                 expect, tz, first_line: int = 0) -> tuple[FileResult, int]:
     """Stream one log (or a byte range of it) through the prefilter and its parser."""
     got = engine._Collected(kind=f"log:{parser.name}")
     counter = [0]
     try:
         with open(path, "rb") as fh:
-            engine._consume_records(parser.parse(prefiltered_lines(fh, start, end, pf, counter),
-                                                 label, tz), got)
+            engine._consume_records(parser.parse(prefiltered_lines(fh, start, end, pf, counter,
+                                                                   first_line), label, tz), got)
     except OSError as exc:
         return failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}"), 0
     return engine.analyze_collected(label, got, expect), counter[0]
@@ -516,6 +528,9 @@ class Unit:
     end: int = -1
     part: int = 0
     parser_name: str | None = None
+    first_line: int = 0
+    """Lines of the file before `start` (filled in by run_scan), so that workers number lines
+    file-wide and the parent does not rewrite every Source afterwards."""
 
 
 def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
@@ -590,7 +605,7 @@ def run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
         parser = next(p for p in logs.PARSERS if p.name == unit.parser_name)
         path = unit.paths[0]
         r, lines = _analyze_log(path, path, parser, _prefilter_for(parser), unit.start, unit.end,
-                                expect, tz)
+                                expect, tz, unit.first_line)
         return [(path, unit.part, r, lines)]
     out = []
     for p in unit.paths:
@@ -599,33 +614,39 @@ def run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
     return out
 
 
-def _shift_lines(obj, path: str, offset: int):
-    """Add `offset` to 'line N' refs of Sources of `path` (a range's numbering -> the file's)."""
-    if offset == 0:
-        return obj
-    if isinstance(obj, Source):
-        if obj.input == path and obj.ref and obj.ref.startswith("line "):
-            try:
-                return replace(obj, ref=f"line {int(obj.ref[5:]) + offset}")
-            except ValueError:
-                return obj
-        return obj
-    if isinstance(obj, tuple):
-        return tuple(_shift_lines(x, path, offset) for x in obj)
-    if isinstance(obj, list):
-        return [_shift_lines(x, path, offset) for x in obj]
-    if is_dataclass(obj) and not isinstance(obj, type):
-        changes = {}
-        for f in fields(obj):
-            if not f.init:
-                continue
-            v = getattr(obj, f.name)
-            if isinstance(v, (Source, tuple, list)) or is_dataclass(v):
-                nv = _shift_lines(v, path, offset)
-                if nv is not v:
-                    changes[f.name] = nv
-        return replace(obj, **changes) if changes else obj
-    return obj
+def _count_lines(path: str, start: int, end: int) -> int:
+    """Newlines in [start, end) of a file, read in blocks (C speed, bounded memory)."""
+    n = 0
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = fh.read(min(BLOCK, left))
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            left -= len(chunk)
+    return n
+
+
+def _numbered(units: list[Unit]) -> Iterator[Unit]:
+    """Units with `first_line` set: whole inputs and first ranges at once, then the later ranges
+    of each split log in order, each as soon as the lines before it are counted (ranges start
+    at a record start, so after a newline: the count is exact)."""
+    later: dict[str, list[Unit]] = {}
+    for u in units:
+        if u.parser_name is not None:
+            later.setdefault(u.paths[0], []).append(u)
+        if u.parser_name is None or u.part == 0:
+            yield u
+    for path, parts in later.items():
+        parts.sort(key=lambda u: u.part)
+        lines = 0
+        for u in parts:
+            if u.part > 0:
+                yield replace(u, first_line=lines)
+            if u is not parts[-1]:
+                lines += _count_lines(path, u.start, u.end)
 
 
 def _shift_index(m, offset: int):
@@ -639,18 +660,16 @@ def _shift_index(m, offset: int):
 
 
 def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileResult:
-    """One FileResult for a log read in ranges: line numbers made file-wide, counts summed."""
+    """One FileResult for a log read in ranges: message indexes made file-wide, counts summed."""
     parts = sorted(parts, key=lambda x: x[0])
     if len(parts) == 1:
         return parts[0][1]
     msgs, finds, evs = [], [], []
-    offset = index = 0
-    for _, r, lines in parts:
-        r = _shift_lines(r, path, offset) if offset else r
+    index = 0
+    for _, r, _lines in parts:  # line numbers are file-wide already (Unit.first_line)
         msgs.extend(_shift_index(m, index) for m in r.messages)
         finds.extend(r.findings)
         evs.extend(r.events)
-        offset += lines
         index += len(r.messages) + len(r.findings)  # each raw message gave one or the other
     first = parts[0][1].input
     n_ok = sum(p[1].input.messages for p in parts)
@@ -693,13 +712,15 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
     results: list[tuple[str, int, FileResult, int]] = []
     try:
         if jobs == 1:
-            for u in units:
+            for u in _numbered(units):
                 results.extend(run_unit(u, expect, tz))
                 progress.advance(_files_in(u), u.size)
         else:
             _preload()
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                pending = {pool.submit(run_unit, u, expect, tz): u for u in units}
+                pending = {}
+                for u in _numbered(units):  # the parent counts lines while workers start
+                    pending[pool.submit(run_unit, u, expect, tz)] = u
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 _DATA = "catalog.json"
@@ -293,6 +293,14 @@ def lookup(text: str, product: str | None = None) -> CatalogEntry | None:
     if not isinstance(text, str) or not text.strip():
         return None
     product = product.lower() if isinstance(product, str) else None
+    return _lookup_cached(text, product)
+
+
+@lru_cache(maxsize=4096)
+def _lookup_cached(text: str, product: str | None) -> CatalogEntry | None:
+    """lookup() proper, memoised on the exact text: log failure texts repeat a lot (one SAML
+    misconfiguration fails every login the same way), and a miss costs a pass over every
+    pattern. Keyed on the text as given, not a normalised form, so results cannot change."""
     idx = _index()
     ranked = _whole_text_matches(text, idx, product)
     ranked += _pattern_matches(text, idx, product)
