@@ -93,6 +93,55 @@ def lines(rng: random.Random, start: datetime):
                    f"[provider|EXTERNAL|Corp SSO][IP|10.20.0.5|198.51.100.{rng.randint(1, 254)}][login|]\n")
 
 
+def _odd_lines(rng: random.Random, ts: str, rid: str) -> list[str]:
+    """Lines the benchmark mix lacks, for tests of the prefilter: each kind of record the
+    SonarQube parser reads or skips, keep literals on continuation lines of skipped records,
+    SAML dumps in unrelated loggers, malformed and blank lines, CRLF endings."""
+    xml = '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x' + format(
+        rng.getrandbits(32), "x") + '" Version="2.0"></samlp:Response>'
+    b64 = base64.b64encode(xml.encode()).decode()
+    plain = base64.b64encode(b'<Response ID="_p" Version="2.0"><Status/></Response>').decode()
+    return rng.choice([
+        [f"{ts} INFO  web[{rid}][o.s.s.w.WebServiceEngine] Request /api/x took 3 ms\n",
+         "Caused by: java.lang.IllegalStateException: SAML Response rejected at WARN level\n"],
+        [f"{ts} INFO  web[{rid}][o.s.s.p.Foo] posted SAMLResponse={b64}&RelayState=x\n"],
+        [f"{ts} DEBUG web[{rid}][o.s.s.p.Bar] body {xml}\n"],
+        [f"{ts} INFO  web[{rid}][o.s.s.p.Bar] payload {plain} end\n"],
+        [f"{ts} INFO  web[{rid}][org.sonar.server.authentication.OAuth2CallbackFilter] callback\r\n"],
+        [f"{ts} ERROR web[{rid}][o.s.s.a.AuthenticationError] Fail to callback\r\n",
+         "org.sonar.server.authentication.event.AuthenticationException: Fail to callback\r\n",
+         "\tat org.sonar.auth.saml.SamlIdentityProvider.callback(SamlIdentityProvider.java:101)\r\n",
+         "Caused by: java.lang.IllegalArgumentException: Invalid assertion [_a1] for SAML response [_r1]\r\n"],
+        [f"{ts} WARN  web[{rid}][o.s.s.w.WebServiceEngine] saml metadata refresh failed\n", "\n",
+         "  [1] SubjectConfirmationData NotOnOrAfter is in the past\n"],
+        [f"{ts} garbage without level or logger that mentions SAML\n"],
+        [f"{ts} INFO  web[{rid}][auth.event] login failure [cause|bad][login|x]\n"],
+        [f"{ts} DEBUG web[{rid}][auth.event] logout success [IP|10.0.0.1|][login|u]\n"],
+        [f"{ts} INFO  web[{rid}][o.s.s.a.UserRegistrarImpl] Removing group 'admins' from user 'u9'\n"],
+        [f"{ts} DEBUG web[{rid}][c.o.saml2.Auth] SAMLResponse --> {b64}\n"],
+        [f"{ts} INFO  web[{rid}][o.s.s.p.Big] {'Response ' * 5} {'x' * 3000}\n"],
+        ["\n", "   \n"],
+    ])
+
+
+def write_every_kind(path: str, size_mb: float, seed: int = 7, odd: float = 0.05) -> int:
+    """The benchmark mix with a share `odd` of _odd_lines records in between (for tests)."""
+    rng = random.Random(seed)
+    target = int(size_mb * 1024 * 1024)
+    written = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        for n, line in enumerate(lines(rng, datetime(2025, 3, 11, 8, 0, 0))):
+            chunk = [line]
+            if rng.random() < odd and line[:4].isdigit():
+                chunk = _odd_lines(rng, line[:19], f"AZodd{n:08X}") + chunk
+            text = "".join(chunk)
+            fh.write(text)
+            written += len(text)
+            if written >= target:
+                break
+    return written
+
+
 def write(path: str, size_mb: float, seed: int = 7) -> int:
     """Write about size_mb MiB; returns the byte count."""
     rng = random.Random(seed)

@@ -596,9 +596,21 @@ def plan(files: list[str]) -> list[Unit]:
     return sorted(units, key=lambda u: -u.size)
 
 
-def run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
+def _without_xml(r: FileResult) -> FileResult:
+    """The result without the messages' XML bytes (only the HTML report shows them): they are
+    the bulk of what a worker sends back and the parent holds for a log full of SAML dumps.
+    SamlMessage.xml is compare=False, so the Report compares equal either way."""
+    if not any(m.message.xml for m in r.messages):
+        return r
+    return replace(r, messages=tuple(replace(m, message=replace(m.message, xml=b""))
+                                     if m.message.xml else m for m in r.messages))
+
+
+def run_unit(unit: Unit, expect, tz, keep_xml: bool = True) -> list[tuple[str, int, FileResult, int]]:
     """Worker entry point (top level, picklable: works with spawn). Returns
     (input path, range part, result, lines in range) for every result."""
+    if not keep_xml:
+        return [(p, part, _without_xml(r), n) for p, part, r, n in run_unit(unit, expect, tz)]
     if unit.parser_name is not None:
         from samlscan import logs
 
@@ -697,8 +709,11 @@ def _preload() -> None:
     xmlsec_module()
 
 
-def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False) -> Report:
-    """Scan files and directories; the Report does not depend on `jobs`."""
+def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False,
+             keep_xml: bool = True) -> Report:
+    """Scan files and directories; the Report does not depend on `jobs`.
+
+    keep_xml=False drops SamlMessage.xml in the workers (only the HTML report renders it)."""
     from datetime import timezone
 
     from samlscan.progress import Progress
@@ -713,14 +728,14 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
     try:
         if jobs == 1:
             for u in _numbered(units):
-                results.extend(run_unit(u, expect, tz))
+                results.extend(run_unit(u, expect, tz, keep_xml))
                 progress.advance(_files_in(u), u.size)
         else:
             _preload()
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 pending = {}
                 for u in _numbered(units):  # the parent counts lines while workers start
-                    pending[pool.submit(run_unit, u, expect, tz)] = u
+                    pending[pool.submit(run_unit, u, expect, tz, keep_xml)] = u
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:

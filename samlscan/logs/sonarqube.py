@@ -178,6 +178,22 @@ def _add_trace(p: _Pending, line: str) -> None:
         p.first_exc = text
 
 
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 65536
+
+
+def _shared(text: str) -> str:
+    """One string object per distinct value: failure texts, users and addresses repeat across
+    thousands of events, and pickle (worker -> parent) and the report keep one copy of each.
+    Bounded: the table is emptied when full (sharing is only an optimisation)."""
+    got = _SHARED.get(text)
+    if got is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[text] = got = text
+    return got
+
+
 def _finish(p: _Pending, path: str) -> Iterator[Record]:
     cause = p.caused_by or p.first_exc
     text = p.message
@@ -218,6 +234,10 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
         if u:
             fields["user"] = u.group(1)
     ids = tuple(dict.fromkeys(_SAML_IDS.findall(text)))
+    text = _shared(text)
+    for key in ("user", "ip", "app"):
+        if fields.get(key):
+            fields[key] = _shared(fields[key])
     code = classify(PRODUCT, raw_code, code_text) if outcome == "failure" else None
     yield LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp",
                    outcome=outcome, text=text, code=code, saml_ids=ids, raw_code=raw_code,
