@@ -207,7 +207,8 @@ def scan(paths, include, exclude, jobs, fmt, output, fail_on, redact, quiet, **k
 
     expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
-                      tz=_timezone(kw.get("tz_name")), show_progress=not quiet and sys.stderr.isatty())
+                      tz=_timezone(kw.get("tz_name")), show_progress=not quiet and sys.stderr.isatty(),
+                      keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
     report = _correlated(report)
     _finish(report, fmt, output, fail_on, redact, quiet)
 

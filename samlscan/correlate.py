@@ -196,17 +196,29 @@ class _Groups:
                 merged.setdefault(category, set()).update(values)
 
 
+KEY_FANOUT = 64
+"""How many earlier groups sharing one key a piece may be compared with. Thousands of uses of one
+SAML ID under different SP requests are a replay storm, not one attempt; comparing each new piece
+with all of them would make correlation quadratic."""
+
+
 def _link_by_keys(pieces, groups: _Groups) -> None:
     """Join pieces that name the same SAML ID or flow ID, unless that would merge two attempts
     (two responses to one AuthnRequest, a replayed response)."""
     owners: dict[str, list[int]] = {}
     for i, p in enumerate(pieces):
         for key in [f"id:{x}" for x in sorted(p.ids)] + sorted(p.flow_keys):
-            for j in owners.get(key, ()):
-                if not _conflict(pieces, groups, i, j):
-                    groups.union(j, i)
-                    break
-            owners.setdefault(key, []).append(i)
+            seen = owners.setdefault(key, [])
+            fits = [j for j in seen[-KEY_FANOUT:] if not _conflict(pieces, groups, i, j)]
+            if fits:  # one response posted twice: its log lines belong to the nearer post
+                groups.union(min(fits, key=lambda j: _distance(pieces[i], pieces[j])), i)
+            seen.append(i)
+
+
+def _distance(a: _Piece, b: _Piece) -> float:
+    if a.time is None or b.time is None:
+        return float("inf")
+    return abs((a.time - b.time).total_seconds())
 
 
 def _link_by_user_time(pieces, groups: _Groups) -> None:
@@ -229,6 +241,8 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
     """A failure logged with neither a SAML ID nor a user (SonarQube's auth.event with an empty
     login, an IdP error page in a capture) joins the nearest failure of the other kind (capture vs
     log) on the same side within MOMENT, when that group has no such evidence yet."""
+    from bisect import bisect_left, bisect_right
+
     members: dict[int, list[_Piece]] = {}
     for j, q in enumerate(pieces):
         members.setdefault(groups.find(j), []).append(q)
@@ -236,21 +250,23 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
     def has(i, kind, side):
         return any(q.kind == kind and q.side == side for q in members[groups.find(i)])
 
-    failures = [i for i, p in enumerate(pieces) if p.outcome == "failure" and p.time and p.side]
+    failures = sorted((i for i, p in enumerate(pieces) if p.outcome == "failure" and p.time and p.side),
+                      key=lambda i: pieces[i].time)
+    times = [pieces[i].time for i in failures]
     for i in failures:
         p = pieces[i]
         other_kind = "log" if p.kind == "capture" else "capture"
         if p.user or has(i, other_kind, p.side):
             continue
-        near = [j for j in failures if pieces[j].kind == other_kind and pieces[j].side == p.side
-                and abs(pieces[j].time - p.time) <= MOMENT and not has(j, p.kind, p.side)]
+        window = failures[bisect_left(times, p.time - MOMENT):bisect_right(times, p.time + MOMENT)]
+        near = [j for j in window if pieces[j].kind == other_kind and pieces[j].side == p.side
+                and not has(j, p.kind, p.side)]
         if near:
             j = min(near, key=lambda j: abs(pieces[j].time - p.time))
             if not _conflict(pieces, groups, i, j):
                 a, b = groups.find(i), groups.find(j)
                 groups.union(i, j)
-                merged = members.pop(a) + members.pop(b) if a != b else members[a]
-                members[groups.find(i)] = merged
+                members[groups.find(i)] = members.pop(a) + members.pop(b)
 
 
 def _identity(p: _Piece) -> dict[str, set]:

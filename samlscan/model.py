@@ -30,7 +30,7 @@ class Side(str, Enum):
     NETWORK = "network"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a piece of evidence came from: a file and a place inside it."""
 
@@ -218,7 +218,7 @@ class Finding:
     """The message's ID, or its index in the input when it has no ID."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEvent:
     """One normalised event from an IdP or SP log."""
 
