@@ -117,24 +117,22 @@ def _timezone(name: str | None):
         raise ConfigError(f"--timezone {name!r} is not a known time zone (example: Europe/Paris)") from None
 
 
-def _render(report, fmt: str, redact: bool) -> str:
-    from samlscan.report import render
-
-    return render(report, fmt, redact)
-
-
 def _finish(report, fmt, output, fail_on, redact, quiet) -> None:
     from samlscan.model import Severity
     from samlscan.report.document import summary
 
-    text = _render(report, fmt, redact)
+    from samlscan.report import render_chunks
+
+    chunks = render_chunks(report, fmt, redact)
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.writelines(chunks)
         except OSError as exc:
             _fail(f"--output {output}: cannot write: {exc.strerror}")
     else:
-        click.echo(text, nl=False)
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
     s = summary(report)
     if not quiet:
         f = s["findings"]

@@ -7,7 +7,8 @@ offset measured on the pairs that share a SAML ID.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import itertools
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from statistics import median
 
@@ -43,7 +44,7 @@ MOMENT = timedelta(seconds=10)
 _GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Piece:
     time: datetime | None
     kind: str  # 'capture' or 'log'
@@ -51,12 +52,14 @@ class _Piece:
     ref: str | None
     user: str | None = None
     ip: str | None = None
-    ids: set = field(default_factory=set)
-    flow_keys: set = field(default_factory=set)
+    ids: tuple = ()
+    flow_keys: tuple = ()
+    """Tuples, not sets: a scan holds one piece per log event, and most have one key or none."""
     outcome: str = "unknown"
     codes: tuple = ()
     warnings: tuple = ()
-    hints: dict = field(default_factory=dict)
+    hints: dict | None = None
+    """Each finding code's own hint (it names the exact setting), for the attempt's fix."""
     log_code: str | None = None
     side: str | None = None
     product: str | None = None
@@ -88,7 +91,8 @@ def _message_piece(r, replayed: set) -> _Piece:
     if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
         keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
     return _Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
-                  input=m.source.input, ref=m.source.ref or m.id, user=user, ids=ids, flow_keys=keys,
+                  input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
+                  flow_keys=tuple(sorted(keys)),
                   outcome=_predicted_outcome(m, errors),
                   codes=errors, warnings=warnings, hints=hints,
                   # an AuthnRequest is issued by the SP; a Response by the IdP, for its Audience
@@ -117,7 +121,8 @@ def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
     if e.correlation_id:
         keys.add(f"corr:{e.correlation_id}")
     return _Piece(time=e.time - offset if e.time else None, kind="log", input=e.source.input, ref=e.source.ref,
-                  user=e.user, ip=e.ip, ids=set(e.saml_ids), flow_keys=keys, outcome=e.outcome,
+                  user=e.user, ip=e.ip, ids=tuple(e.saml_ids), flow_keys=tuple(sorted(keys)),
+                  outcome=e.outcome,
                   log_code=e.code, side=e.side, product=e.product, text=e.text,
                   idp=None, sp=e.app)
 
@@ -145,7 +150,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
     return _Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
-                  ids=ids, flow_keys=keys, outcome=flow.outcome, log_code=code,
+                  ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
+                  log_code=code,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
                   response=response)
 
@@ -165,11 +171,11 @@ def clock_offsets(messages, events) -> dict[str, timedelta]:
         elif t:
             times.update((i, t) for i in ids)
     deltas: dict[str, list[float]] = {}
-    observed = [(e.source.input, e.time, set(e.saml_ids)) for e in events if e.time] + logged
-    for src, t, ids in observed:
-        for i in ids & times.keys():
-            deltas.setdefault(src, []).append((t - times[i]).total_seconds())
-            break
+    observed = ((e.source.input, e.time, e.saml_ids) for e in events if e.time and e.saml_ids)
+    for src, t, ids in itertools.chain(observed, logged):
+        shared = next((i for i in ids if i in times), None)
+        if shared is not None:
+            deltas.setdefault(src, []).append((t - times[shared]).total_seconds())
     return {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
 
 
@@ -177,8 +183,14 @@ class _Groups:
     """Union-find over pieces; each root also knows the SAML messages captured in its group."""
 
     def __init__(self, pieces):
+        self.pieces = pieces
         self.parent = list(range(len(pieces)))
-        self.identity = {i: _identity(p) for i, p in enumerate(pieces)}
+        self.merged: dict[int, dict] = {}
+        """Identity of the roots of merged groups; a single piece's is computed when asked."""
+
+    def identity(self, root: int) -> dict:
+        got = self.merged.get(root)
+        return got if got is not None else _identity(self.pieces[root])
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -191,15 +203,17 @@ class _Groups:
         if ra != rb:
             low, high = min(ra, rb), max(ra, rb)
             self.parent[high] = low
-            merged = self.identity[low]
-            for category, values in self.identity.pop(high).items():
+            merged = {k: set(v) for k, v in self.identity(low).items()}
+            for category, values in self.identity(high).items():
                 merged.setdefault(category, set()).update(values)
+            self.merged.pop(high, None)
+            self.merged[low] = merged
 
 
-KEY_FANOUT = 64
-"""How many earlier groups sharing one key a piece may be compared with. Thousands of uses of one
-SAML ID under different SP requests are a replay storm, not one attempt; comparing each new piece
-with all of them would make correlation quadratic."""
+KEY_FANOUT = 8
+"""How many earlier pieces sharing one key a piece may be compared with. A login has a handful of
+pieces per ID; thousands of uses of one SAML ID under different SP requests are a replay storm,
+and comparing each new piece with all of them would make correlation quadratic."""
 
 
 def _link_by_keys(pieces, groups: _Groups) -> None:
@@ -207,7 +221,7 @@ def _link_by_keys(pieces, groups: _Groups) -> None:
     (two responses to one AuthnRequest, a replayed response)."""
     owners: dict[str, list[int]] = {}
     for i, p in enumerate(pieces):
-        for key in [f"id:{x}" for x in sorted(p.ids)] + sorted(p.flow_keys):
+        for key in [f"id:{x}" for x in p.ids] + list(p.flow_keys):
             seen = owners.setdefault(key, [])
             fits = [j for j in seen[-KEY_FANOUT:] if not _conflict(pieces, groups, i, j)]
             if fits:  # one response posted twice: its log lines belong to the nearer post
@@ -283,8 +297,8 @@ def _identity(p: _Piece) -> dict[str, set]:
 def _conflict(pieces, groups, i, j) -> bool:
     """Groups with different responses, or different SP request IDs, are different attempts
     (retries, double clicks, two users behind one proxy)."""
-    a, b = groups.identity[groups.find(i)], groups.identity[groups.find(j)]
-    return any(a[c] != b[c] for c in a.keys() & b.keys())
+    a, b = groups.identity(groups.find(i)), groups.identity(groups.find(j))
+    return bool(a and b) and any(a[c] != b[c] for c in a.keys() & b.keys())
 
 
 def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
@@ -326,7 +340,7 @@ def _attempt(members: list[_Piece]) -> Attempt:
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes = _cause(members) if has_failure else (None, [])
     spec = SPECS.get(cause) if cause else None
-    fix = next((p.hints[cause] for p in members if cause in p.hints and p.hints[cause]), None) or (
+    fix = next((p.hints[cause] for p in members if p.hints and p.hints.get(cause)), None) or (
         spec.fix if spec else None)
     times = [p.time for p in members if p.time]
     user = next((p.user for p in members if p.kind == "capture" and p.user), None) or next(
@@ -375,8 +389,9 @@ def correlate(report):
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
-    attempts = [_attempt(m) for m in members.values()
-                if any(p.outcome in ("failure", "success") or p.response for p in m)]
+    del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
+    attempts = [_attempt(members.pop(root)) for root in list(members)
+                if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     notes = [f"clock offset of {src}: {off.total_seconds():+.0f} s (measured on shared SAML IDs, corrected)"
              for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]

@@ -5,18 +5,28 @@ from samlscan.errors import ConfigError
 
 
 def render(report, fmt: str, redact: bool = False) -> str:
+    return "".join(render_chunks(report, fmt, redact))
+
+
+def render_chunks(report, fmt: str, redact: bool = False):
+    """The report as pieces of text, to be written one after the other: JSON lines come one
+    finding at a time, so a scan of a large log never holds its whole output twice."""
     from samlscan.report.redact import redactor_for
 
     red = redactor_for(report, redact)
+    if fmt == "jsonl":
+        from samlscan.report.jsonout import jsonl_lines
+        return jsonl_lines(report, red)
+    return iter([_render_whole(report, fmt, red)])
+
+
+def _render_whole(report, fmt: str, red) -> str:
     if fmt == "table":
         from samlscan.report.table import render_table
         return render_table(report, red)
     if fmt == "json":
         from samlscan.report.jsonout import render_json
         return render_json(report, red)
-    if fmt == "jsonl":
-        from samlscan.report.jsonout import render_jsonl
-        return render_jsonl(report, red)
     try:
         module = __import__(f"samlscan.report.{fmt}out", fromlist=["render"])
     except ImportError:

@@ -19,11 +19,10 @@ def render_json(report, redactor=None) -> str:
     return json.dumps(doc, indent=2 if small else None, ensure_ascii=False) + "\n"
 
 
-def render_jsonl(report, redactor=None) -> str:
-    lines = []
+def jsonl_lines(report, redactor=None):
+    """One JSON object per finding, one line each, produced lazily."""
     for f in report.all_findings():
         d = finding_dict(f)
         if redactor:
             d = redactor.walk(d)
-        lines.append(json.dumps(d, ensure_ascii=False, sort_keys=False))
-    return "\n".join(lines) + ("\n" if lines else "")
+        yield json.dumps(d, ensure_ascii=False) + "\n"
