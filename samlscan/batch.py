@@ -26,12 +26,13 @@ import tempfile
 import zipfile
 import zlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from samlscan import engine
 from samlscan.engine import FileResult, Report, failed_input
 from samlscan.model import InputResult
+from samlscan.rewrite import rewrite
 
 # --- limits ---------------------------------------------------------------------------------------
 
@@ -347,23 +348,7 @@ def _copy_bounded(src, dst, limit: int) -> None:
 
 def _relabel(obj, old: str, new: str):
     """Replace the temporary path `old` by the input's label `new` everywhere in a result."""
-    if isinstance(obj, str):
-        return obj.replace(old, new) if old in obj else obj
-    if isinstance(obj, tuple):
-        return tuple(_relabel(x, old, new) for x in obj)
-    if isinstance(obj, list):
-        return [_relabel(x, old, new) for x in obj]
-    if is_dataclass(obj) and not isinstance(obj, type):
-        changes = {}
-        for f in fields(obj):
-            if not f.init:
-                continue
-            v = getattr(obj, f.name)
-            nv = _relabel(v, old, new)
-            if nv is not v:
-                changes[f.name] = nv
-        return replace(obj, **changes) if changes else obj
-    return obj
+    return rewrite(obj, lambda x: x.replace(old, new) if isinstance(x, str) and old in x else x)
 
 
 def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, depth: int,
@@ -744,10 +729,21 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
                         progress.advance(_files_in(u), u.size)
     finally:
         progress.close()
-    return assemble(files, other, results)
+    named = {p for p in paths if os.path.isfile(p)}
+    return assemble(files, other, results, named)
 
 
-def assemble(files: list[str], other: list[FileResult], results) -> Report:
+def _not_evidence(r: FileResult, named: set) -> FileResult:
+    """A walked file in which nothing is SAML evidence (a README, a script) is skipped with its
+    reason; a file the user named keeps its input-not-saml finding."""
+    if (r.input.path in named or r.input.status != "failed" or r.messages or r.events
+            or not r.findings or any(f.code != "input-not-saml" for f in r.findings)):
+        return r
+    return FileResult(replace(r.input, status="skipped",
+                              reason="no SAML message or known log format in it"), (), (), ())
+
+
+def assemble(files: list[str], other: list[FileResult], results, named: set = frozenset()) -> Report:
     """Put results in a fixed order (input path, then position inside it) and add replays."""
     by_path: dict[str, list] = {}
     for path, part, r, lines in results:
@@ -759,6 +755,7 @@ def assemble(files: list[str], other: list[FileResult], results) -> Report:
         else:
             ordered.extend(r for _, r, _ in items)
     ordered.sort(key=lambda r: _path_key(r.input.path))
+    ordered = [_not_evidence(r, named) for r in ordered]
     messages = [m for r in ordered for m in r.messages]
     findings = [f for r in ordered for f in r.findings]
     findings.extend(engine.replay_findings(messages))
