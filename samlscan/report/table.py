@@ -111,6 +111,14 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO) 
                      + "\n" + _finding_cell(f))) for f in report.input_findings]
         out.append(tabulate(rows, headers=("severity", "code", "input / finding"), tablefmt="simple"))
         out.append("")
+    skipped = [i for i in report.inputs if i.status == "skipped"]
+    if skipped:
+        from collections import Counter
+
+        reasons = Counter(i.reason or "no reason given" for i in skipped)
+        out.append(f"== skipped {len(skipped)} input(s): "
+                   + "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common()))
+        out.append("")
     if report.attempts:
         from samlscan.report.attempts_table import render_attempts
 
