@@ -11,292 +11,39 @@ Shape of a run:
 """
 from __future__ import annotations
 
-import bz2
-import errno
-import fnmatch
-import gzip
-import io
-import lzma
 import os
-import re
-import shutil
-import stat
-import tarfile
 import tempfile
-import zipfile
-import zlib
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Iterator
 
 from samlscan import engine
 from samlscan.engine import FileResult, Report, failed_input
 from samlscan.model import InputResult
-from samlscan.rewrite import rewrite
+from samlscan.prefilter import (BLOCK, LONG_LINE, Prefilter, _log_with_prefilter, _prefilter_for,
+                                prefiltered_lines)
+from samlscan.walkpaths import walk
 
 # --- limits ---------------------------------------------------------------------------------------
 
-INFLATE_MIN = 64 * 1024 * 1024
-"""Inflating up to this many bytes is always allowed, whatever the ratio."""
-INFLATE_RATIO = 200
-"""Beyond INFLATE_MIN, more than this many bytes out per byte in is a bomb (text logs compress
-10-20x, very repetitive ones ~100x; deflate's maximum is ~1032x)."""
-INFLATE_MAX = 8 * 1024 * 1024 * 1024
-"""Hard cap on what one compressed input may inflate to."""
-MAX_NESTING = 3
-"""Archives inside archives: deeper levels are reported, not opened."""
 SPLIT_BYTES = 32 * 1024 * 1024
 """Logs bigger than this are cut into line-aligned ranges of about this size for the workers."""
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_FILES = 32
 """Small files travel to the workers in batches (fewer round trips)."""
-BLOCK = 8 * 1024 * 1024
-LONG_LINE = 1024 * 1024
-"""Over-long lines are cut here (as samlscan.logs.iter_lines does)."""
 
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
           (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"))
 
 
-# --- walk -----------------------------------------------------------------------------------------
 
-def _matches(rel: str, globs) -> bool:
-    name = os.path.basename(rel)
-    return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in globs)
+def _kind_of(head: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return None
 
-
-def _skipped(path: str, reason: str) -> FileResult:
-    return FileResult(InputResult(path, "skipped", reason=reason), (), (), ())
-
-
-def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[FileResult]]:
-    """Regular files to read, and every other path met with why it is not read.
-
-    --include/--exclude globs match a walked file's name or its path relative to the root given;
-    a file named on the command line is always read. Symlinked directories are followed once
-    (a loop is reported); hidden entries, special files and empty files are reported as skipped.
-    """
-    files: list[str] = []
-    other: list[FileResult] = []
-    seen_dirs: set[tuple[int, int]] = set()
-
-    def visit(p: str, root: str | None) -> None:
-        try:
-            st = os.stat(p)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                other.append(failed_input(p, "input-unreadable", "symbolic link loop"))
-            elif os.path.islink(p):
-                other.append(_skipped(p, "broken symbolic link"))
-            else:
-                other.append(failed_input(p, "input-unreadable", f"cannot read: {exc.strerror or exc}"))
-            return
-        if stat.S_ISDIR(st.st_mode):
-            key = (st.st_dev, st.st_ino)
-            if key in seen_dirs:
-                other.append(_skipped(p, "directory already visited (symbolic link loop)"))
-                return
-            seen_dirs.add(key)
-            try:
-                entries = sorted(os.listdir(p))
-            except OSError as exc:
-                other.append(failed_input(p, "input-unreadable", f"cannot list: {exc.strerror or exc}"))
-                return
-            for e in entries:
-                child = os.path.join(p, e)
-                if e.startswith("."):
-                    other.append(_skipped(child, "hidden"))
-                    continue
-                visit(child, root if root is not None else p)
-            return
-        if root is not None:  # found by the walk: the globs apply
-            rel = os.path.relpath(p, root)
-            if include and not _matches(rel, include):
-                other.append(_skipped(p, "not matched by --include"))
-                return
-            if exclude and _matches(rel, exclude):
-                other.append(_skipped(p, "matched by --exclude"))
-                return
-        if not stat.S_ISREG(st.st_mode):
-            other.append(_skipped(p, "not a regular file"))  # never open a FIFO or a device
-        elif st.st_size == 0 and root is not None:  # a file named by the user gets a finding
-            other.append(_skipped(p, "empty file"))
-        else:
-            files.append(p)
-
-    for p in paths:
-        if p == "-":
-            files.append(p)
-        else:
-            visit(p, None)
-    return files, other
-
-
-# --- prefilter for big logs -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Prefilter:
-    """Which records of a log format can matter, decided on bytes before any parsing.
-
-    `record_start` matches at the start of a line that begins a record (a record is that line and
-    the continuation lines up to the next start). A record is handed to the parser only when its
-    first line contains one of `keep` (a superset of what the parser looks at); others are
-    skipped without being decoded. Records skipped this way are not checked for malformation.
-    """
-
-    record_start: re.Pattern
-    keep: tuple[bytes, ...]
-
-
-# SonarQube web.log (samlscan/logs/sonarqube.py): a record is relevant when its logger matches
-# _RELEVANT_LOGGER (auth.event, Authentication*, OAuth*, saml/Saml/SAML, c.o.*, onelogin,
-# UserRegistrar, o.s.s.a.*), when it is WARN/ERROR and names SAML, or when the line carries a
-# SAML dump (samlscan/logs/embedded.py _HINT). 'uth' covers auth/Auth/OAuth/AuthnRequest,
-# 'aml'/'AML' cover saml/Saml/SAML/SAMLResponse; WARN and ERROR lines are always kept.
-_SONAR = Prefilter(
-    record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{"),
-    keep=(b"aml", b"AML", b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar", b"WARN ",
-          b"ERROR ", b"PD94bWw", b"PHNhbWw", b"PFJlc3BvbnNl", b"PEF1dGhu", b"PExvZ291d",
-          b"<?xml", b"Response", b"Logout", b"Assertion"),
-)
-PREFILTERS = {"sonarqube": _SONAR}
-
-
-def _prefilter_for(parser) -> Prefilter | None:
-    own = getattr(parser, "prefilter", None)  # a parser may publish its own
-    if isinstance(own, Prefilter):
-        return own
-    return PREFILTERS.get(getattr(parser, "name", None))
-
-
-def _log_with_prefilter(path: str, head: bytes):
-    """(parser, prefilter) when engine.collect would read this file as a log we can prefilter."""
-    from samlscan.inputs import blob
-
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or engine._capture_reader(head) is not None:
-        return None
-    text = engine._text(head)
-    kind = blob.sniff_kind(text)
-    if kind in ("xml", "base64") or (kind == "query" and len(head) < engine.SNIFF_BYTES
-                                     and text.strip().count("\n") < 3):
-        return None
-    parser = engine._log_parser(text)
-    pf = _prefilter_for(parser) if parser is not None else None
-    return (parser, pf) if pf is not None else None
-
-
-_COMPILED: dict[tuple, tuple[re.Pattern, re.Pattern]] = {}
-
-
-def _compiled(pf: Prefilter) -> tuple[re.Pattern, re.Pattern]:
-    """(next record start, any keep literal): compiled once per prefilter."""
-    key = (pf.record_start.pattern, pf.keep)
-    got = _COMPILED.get(key)
-    if got is None:
-        # Longest literals first: an alternation tries its branches in order, and which literal
-        # of a line matched does not matter (the whole record is kept either way).
-        lits = sorted(set(pf.keep), key=lambda b: (-len(b), b))
-        got = (re.compile(b"\n(?=" + pf.record_start.pattern + b")"),
-               re.compile(b"|".join(re.escape(lit) for lit in lits)))
-        _COMPILED[key] = got
-    return got
-
-
-def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int, int]]:
-    """Byte spans of `data` (whole lines) holding the records to parse.
-
-    One regex alternation of the `keep` literals walks the block (C speed); each hit costs a
-    little Python work, then the walk resumes after the kept record (or after the hit's line
-    when that line only continues a record). `carry_open`: the last record of the previous block
-    was kept and goes on here.
-    """
-    nxt, keep = _compiled(pf)
-    start_at = pf.record_start.match
-
-    def record_end(line_start: int) -> int:
-        m = nxt.search(data, line_start)
-        return m.start() + 1 if m else len(data)
-
-    spans = []
-    pos = 0
-    if carry_open and data and not start_at(data, 0):
-        pos = record_end(0)
-        spans.append((0, pos))
-    search = keep.search
-    rfind, find = data.rfind, data.find
-    while True:
-        m = search(data, pos)
-        if m is None:
-            break
-        ls = rfind(b"\n", 0, m.start()) + 1
-        if start_at(data, ls):
-            pos = record_end(ls)
-            spans.append((ls, pos))
-        else:  # a hit on a continuation line: the record it belongs to was not kept
-            nl = find(b"\n", m.end())
-            if nl < 0:
-                break
-            pos = nl + 1
-    return spans
-
-
-def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
-                      first_line: int = 0) -> Iterator[tuple[int, str]]:
-    """Numbered lines of the kept records in [start, end) of a binary file: the line at `start`
-    is number first_line + 1 (first_line: lines of the file before `start`, when known).
-
-    Memory stays bounded by BLOCK + LONG_LINE; counter[0] ends as the number of lines in range.
-    """
-    fh.seek(start)
-    pos = start
-    line_no = first_line  # lines wholly before the current block
-    carry = b""
-    open_record = skipping = False
-    first = True
-    while True:
-        chunk = fh.read(min(BLOCK, end - pos)) if pos < end else b""
-        pos += len(chunk)
-        if skipping:  # the tail of an over-long line: dropped up to its newline
-            nl = chunk.find(b"\n")
-            if nl < 0 and chunk:
-                continue
-            chunk = chunk[nl + 1:] if nl >= 0 else chunk
-            skipping = False
-        data = carry + chunk
-        if not data:
-            break
-        at_end = pos >= end or not chunk
-        carry = b""
-        if not at_end:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                if len(data) <= LONG_LINE:
-                    carry = data
-                    continue
-                data, skipping = data[:LONG_LINE] + b"\n", True
-            else:
-                data, carry = data[:cut], data[cut:]
-        if first and start == 0 and data.startswith(b"\xef\xbb\xbf"):
-            data = b"   " + data[3:]  # UTF-8 BOM: blanked, offsets kept
-        first = False
-        spans = _kept_spans(data, pf, open_record)
-        cnt_pos, cnt = 0, 0
-        for s, e in spans:
-            cnt += data.count(b"\n", cnt_pos, s)
-            seg = data[s:e]
-            parts = seg.split(b"\n")
-            if seg.endswith(b"\n"):
-                parts.pop()
-            base = line_no + cnt + 1
-            for k, raw in enumerate(parts):
-                yield base + k, raw[:LONG_LINE].decode("utf-8", "replace").rstrip("\r")
-            cnt += seg.count(b"\n")
-            cnt_pos = e
-        open_record = bool(spans) and spans[-1][1] == len(data)
-        line_no += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        if at_end:
-            break
-    counter[0] = line_no - first_line
 
 
 def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: int,
@@ -313,168 +60,6 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
     return engine.analyze_collected(label, got, expect), counter[0]
 
 
-# --- compressed files and archives ----------------------------------------------------------------
-
-class _TooLarge(Exception):
-    pass
-
-
-def _kind_of(head: bytes) -> str | None:
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            return kind
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return "tar"
-    return None
-
-
-def _bound(compressed: int) -> int:
-    return min(INFLATE_MAX, max(INFLATE_MIN, INFLATE_RATIO * max(compressed, 1)))
-
-
-def _copy_bounded(src, dst, limit: int) -> None:
-    """Copy a decompressing stream, stopping at `limit` bytes out (a bomb)."""
-    total = 0
-    while True:
-        chunk = src.read(1024 * 1024)
-        if not chunk:
-            return
-        total += len(chunk)
-        if total > limit:
-            raise _TooLarge(f"inflates to more than {limit} bytes (limit: {INFLATE_RATIO}x the "
-                            f"compressed size, at least {INFLATE_MIN}); treated as a decompression bomb")
-        dst.write(chunk)
-
-
-def _relabel(obj, old: str, new: str):
-    """Replace the temporary path `old` by the input's label `new` everywhere in a result."""
-    return rewrite(obj, lambda x: x.replace(old, new) if isinstance(x, str) and old in x else x)
-
-
-def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, depth: int,
-                    out: list[FileResult]) -> None:
-    """Inflate one stream to a private temp file (bounded), analyze it under its label."""
-    tmp = os.path.join(tmpdir, f"m{len(out)}-{depth}")
-    try:
-        with open(tmp, "wb") as dst:
-            _copy_bounded(src, dst, _bound(compressed))
-    except _TooLarge as exc:
-        out.append(failed_input(label, "input-too-large", str(exc)))
-        return
-    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError, tarfile.TarError, RuntimeError,
-            ValueError, zlib.error) as exc:
-        out.append(failed_input(label, "input-unreadable", f"corrupt compressed data: {exc}"))
-        return
-    try:
-        if os.path.getsize(tmp) == 0:
-            out.append(_skipped(label, "empty file"))
-            return
-        for r in _analyze_any(tmp, tmp, expect, tz, depth + 1, tmpdir):
-            out.append(_relabel(r, tmp, label))
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-
-
-def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
-                       tmpdir: str) -> list[FileResult]:
-    """A compressed file (one input, its own label) or an archive (one input per member,
-    labelled `archive!member`; the archive itself is listed too)."""
-    out: list[FileResult] = []
-    if depth > MAX_NESTING:
-        return [_skipped(label, f"{kind} nested more than {MAX_NESTING} levels deep: not opened")]
-    size = os.path.getsize(path)
-    try:
-        if kind == "zip":
-            with zipfile.ZipFile(path) as zf:
-                for info in zf.infolist():
-                    if info.is_dir():
-                        continue
-                    member = f"{label}!{info.filename}"
-                    if info.flag_bits & 0x1:
-                        out.append(failed_input(member, "input-unreadable", "encrypted zip member"))
-                        continue
-                    try:
-                        with zf.open(info) as src:
-                            _analyze_member(member, src, info.compress_size, tmpdir, expect, tz,
-                                            depth, out)
-                    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError,
-                            EOFError, zlib.error) as exc:
-                        out.append(failed_input(member, "input-unreadable", f"corrupt zip member: {exc}"))
-            return [_archive_entry(label, "zip", out)] + out
-        opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(kind)
-        if kind == "tar" or (opener and _inner_is_tar(path, opener)):
-            return _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir)
-        with opener(path, "rb") as src:
-            _analyze_member(label, src, size, tmpdir, expect, tz, depth, out)
-        return [replace(r, input=replace(r.input, kind=f"{kind}:{r.input.kind}"))
-                if r.input.path == label and r.input.kind else r for r in out]
-    except _TooLarge as exc:
-        return out + [failed_input(label, "input-too-large", str(exc))]
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, ValueError,
-            zlib.error) as exc:
-        return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}")]
-
-
-def _archive_entry(label: str, kind: str, members: list[FileResult]) -> FileResult:
-    return FileResult(InputResult(label, "scanned", kind=f"archive:{kind}",
-                                  reason=f"{len(members)} member(s), listed as {label}!<member>"),
-                      (), (), ())
-
-
-def _inner_is_tar(path: str, opener) -> bool:
-    try:
-        with opener(path, "rb") as fh:
-            head = fh.read(512)
-    except (OSError, EOFError, lzma.LZMAError, ValueError, zlib.error):
-        return False
-    return len(head) >= 262 and head[257:262] == b"ustar"
-
-
-class _BoundedReader(io.RawIOBase):
-    """A read-only stream that refuses to deliver more than `limit` bytes."""
-
-    def __init__(self, raw, limit: int):
-        self.raw, self.limit, self.total = raw, limit, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        data = self.raw.read(len(b))
-        self.total += len(data)
-        if self.total > self.limit:
-            raise _TooLarge(f"archive inflates to more than {self.limit} bytes; treated as a "
-                            "decompression bomb")
-        b[:len(data)] = data
-        return len(data)
-
-
-def _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir) -> list[FileResult]:
-    out: list[FileResult] = []
-    raw = opener(path, "rb") if opener else open(path, "rb")
-    try:
-        stream = io.BufferedReader(_BoundedReader(raw, _bound(size) if opener else INFLATE_MAX))
-        with tarfile.open(fileobj=stream, mode="r|") as tf:
-            for ti in tf:
-                member = f"{label}!{ti.name}"
-                if ti.isdir():
-                    continue
-                if not ti.isfile():
-                    out.append(_skipped(member, "link or special entry in archive"))
-                    continue
-                src = tf.extractfile(ti)
-                _analyze_member(member, src, max(ti.size // INFLATE_RATIO, 1), tmpdir, expect, tz,
-                                depth, out)
-    except _TooLarge as exc:
-        return [failed_input(label, "input-too-large", str(exc))] + out
-    finally:
-        raw.close()
-    return [_archive_entry(label, "tar", out)] + out
-
-
 # --- one input ------------------------------------------------------------------------------------
 
 def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
@@ -489,6 +74,8 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
         return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}")]
     kind = _kind_of(head)
     if kind is not None:
+        from samlscan.archives import _analyze_container
+
         if tmpdir is None:
             with tempfile.TemporaryDirectory(prefix="samlscan-") as td:
                 return _analyze_container(label, path, kind, expect, tz, depth, td)
@@ -498,7 +85,11 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
         parser, pf = log
         return [_analyze_log(label, path, parser, pf, 0, os.path.getsize(path), expect, tz)[0]]
     r = engine.analyze_file(path, expect, tz)
-    return [_relabel(r, path, label) if label != path else r]
+    if label == path:
+        return [r]
+    from samlscan.archives import _relabel
+
+    return [_relabel(r, path, label)]
 
 
 # --- planning and workers -------------------------------------------------------------------------
@@ -717,6 +308,8 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
                 progress.advance(_files_in(u), u.size)
         else:
             _preload()
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 pending = {}
                 for u in _numbered(units):  # the parent counts lines while workers start

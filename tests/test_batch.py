@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from samlscan import batch, logs
+from samlscan import archives, batch, logs, prefilter
 from samlscan.config import Expectations
 from samlscan.logs.base import Malformed
 from samlscan.progress import Progress, render_line
@@ -51,7 +51,7 @@ def _hostile_tree(root: Path) -> int:
         put(f"deep/a/b/c/d{i:02d}/ok.xml", good)
     for i in range(30):
         put(f"weblogs/web{i:02d}.log", WEBLOG.read_bytes())
-    put("gz/bomb.log.gz", gzip.compress(b"\0" * (batch.INFLATE_MIN + 1024 * 1024), 9))
+    put("gz/bomb.log.gz", gzip.compress(b"\0" * (archives.INFLATE_MIN + 1024 * 1024), 9))
     put("gz/web.log.gz", gzip.compress(WEBLOG.read_bytes()))
     put("gz/truncated.gz", gzip.compress(good)[:40])
     put("bz/web.log.bz2", bz2.compress(WEBLOG.read_bytes()))
@@ -161,7 +161,7 @@ def test_include_exclude(tmp_path):
 def test_bomb_in_zip_member_is_too_large_and_scan_goes_on(tmp_path):
     z = tmp_path / "b.zip"
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("zeros.txt", b"\0" * (batch.INFLATE_MIN + 2 * 1024 * 1024))
+        zf.writestr("zeros.txt", b"\0" * (archives.INFLATE_MIN + 2 * 1024 * 1024))
         zf.writestr("ok.xml", _valid_xml())
     report = batch.run_scan([str(z)], Expectations(), jobs=1)
     by = {i.path: i for i in report.inputs}
@@ -184,14 +184,14 @@ def test_prefilter_keeps_every_record_the_parser_yields(tmp_path):
     with open(log, "rb") as fh:
         counter = [0]
         pre = [r for r in logs.sonarqube.PARSER.parse(
-            batch.prefiltered_lines(fh, 0, log.stat().st_size, batch._SONAR, counter),
+            prefilter.prefiltered_lines(fh, 0, log.stat().st_size, prefilter._SONAR, counter),
             str(log), timezone.utc) if not isinstance(r, Malformed)]
     assert pre == full and len(full) > 50
     assert counter[0] == log.read_bytes().count(b"\n")
     # failing case: a prefilter without the SAML keywords loses events
-    blind = batch.Prefilter(batch._SONAR.record_start, (b"WARN ",))
+    blind = prefilter.Prefilter(prefilter._SONAR.record_start, (b"WARN ",))
     with open(log, "rb") as fh:
-        fewer = list(logs.sonarqube.PARSER.parse(batch.prefiltered_lines(
+        fewer = list(logs.sonarqube.PARSER.parse(prefilter.prefiltered_lines(
             fh, 0, log.stat().st_size, blind, [0]), str(log), timezone.utc))
     assert len([r for r in fewer if not isinstance(r, Malformed)]) < len(full)
 
@@ -228,7 +228,7 @@ def _parsed(lines_iter, path):
             if not isinstance(r, Malformed)]
 
 
-@pytest.mark.parametrize("block", [batch.BLOCK, 4096])
+@pytest.mark.parametrize("block", [prefilter.BLOCK, 4096])
 def test_prefiltered_equals_unfiltered_on_every_kind_of_line(tmp_path, monkeypatch, block):
     """The prefilter only saves work: every record the parser yields from the whole file comes
     out the same from the prefiltered lines, also when records straddle small blocks."""
@@ -237,31 +237,32 @@ def test_prefiltered_equals_unfiltered_on_every_kind_of_line(tmp_path, monkeypat
 
     log = tmp_path / "web.log"
     write_every_kind(str(log), 1.5, seed=11, odd=0.2)
+    monkeypatch.setattr(prefilter, "BLOCK", block)
     monkeypatch.setattr(batch, "BLOCK", block)
     full = _records(log)
     size = log.stat().st_size
     with open(log, "rb") as fh:
         counter = [0]
-        pre = _parsed(batch.prefiltered_lines(fh, 0, size, batch._SONAR, counter), str(log))
+        pre = _parsed(prefilter.prefiltered_lines(fh, 0, size, prefilter._SONAR, counter), str(log))
     assert pre == full
     assert counter[0] == log.read_bytes().count(b"\n")
     kinds = {type(r).__name__ for r in full}
     assert {"LogEvent", "EmbeddedSaml"} <= kinds and len(full) > 200
     # line numbers given from a range's start: same records as the whole-file reading
     monkeypatch.setattr(batch, "SPLIT_BYTES", 128 * 1024)
-    cut = batch._ranges(str(log), size, batch._SONAR)
+    cut = batch._ranges(str(log), size, prefilter._SONAR)
     assert len(cut) > 3
     joined = []
     with open(log, "rb") as fh:
         for a, b in cut:
             first = batch._count_lines(str(log), 0, a)
-            joined += _parsed(batch.prefiltered_lines(fh, a, b, batch._SONAR, [0], first), str(log))
+            joined += _parsed(prefilter.prefiltered_lines(fh, a, b, prefilter._SONAR, [0], first), str(log))
     assert joined == full
     # failing case: without the base64 literals, dumps in unrelated loggers are lost
-    blind = batch.Prefilter(batch._SONAR.record_start,
-                            tuple(k for k in batch._SONAR.keep if not k.startswith(b"P")))
+    blind = prefilter.Prefilter(prefilter._SONAR.record_start,
+                            tuple(k for k in prefilter._SONAR.keep if not k.startswith(b"P")))
     with open(log, "rb") as fh:
-        fewer = _parsed(batch.prefiltered_lines(fh, 0, size, blind, [0]), str(log))
+        fewer = _parsed(prefilter.prefiltered_lines(fh, 0, size, blind, [0]), str(log))
     assert len(fewer) < len(full)
 
 

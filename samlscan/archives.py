@@ -1,0 +1,192 @@
+"""Compressed files and archives, read in place with a bound on what they inflate to.
+
+Only imported when a file's first bytes say it is compressed (tarfile, zipfile and friends cost
+time to import on every run otherwise).
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import tarfile
+import zipfile
+import zlib
+from dataclasses import replace
+
+from samlscan.engine import FileResult, failed_input
+from samlscan.model import InputResult
+from samlscan.rewrite import rewrite
+from samlscan.walkpaths import _skipped
+
+
+def _analyze_any(*args, **kwargs):
+    """An archive member is analyzed like any input (batch._analyze_any; imported late because
+    batch imports this module only when it meets a compressed file)."""
+    from samlscan.batch import _analyze_any as analyze_any
+
+    return analyze_any(*args, **kwargs)
+
+INFLATE_MIN = 64 * 1024 * 1024
+"""Inflating up to this many bytes is always allowed, whatever the ratio."""
+INFLATE_RATIO = 200
+"""Beyond INFLATE_MIN, more than this many bytes out per byte in is a bomb (text logs compress
+10-20x, very repetitive ones ~100x; deflate's maximum is ~1032x)."""
+INFLATE_MAX = 8 * 1024 * 1024 * 1024
+"""Hard cap on what one compressed input may inflate to."""
+MAX_NESTING = 3
+"""Archives inside archives: deeper levels are reported, not opened."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _bound(compressed: int) -> int:
+    return min(INFLATE_MAX, max(INFLATE_MIN, INFLATE_RATIO * max(compressed, 1)))
+
+
+def _copy_bounded(src, dst, limit: int) -> None:
+    """Copy a decompressing stream, stopping at `limit` bytes out (a bomb)."""
+    total = 0
+    while True:
+        chunk = src.read(1024 * 1024)
+        if not chunk:
+            return
+        total += len(chunk)
+        if total > limit:
+            raise _TooLarge(f"inflates to more than {limit} bytes (limit: {INFLATE_RATIO}x the "
+                            f"compressed size, at least {INFLATE_MIN}); treated as a decompression bomb")
+        dst.write(chunk)
+
+
+def _relabel(obj, old: str, new: str):
+    """Replace the temporary path `old` by the input's label `new` everywhere in a result."""
+    return rewrite(obj, lambda x: x.replace(old, new) if isinstance(x, str) and old in x else x)
+
+
+def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, depth: int,
+                    out: list[FileResult]) -> None:
+    """Inflate one stream to a private temp file (bounded), analyze it under its label."""
+    tmp = os.path.join(tmpdir, f"m{len(out)}-{depth}")
+    try:
+        with open(tmp, "wb") as dst:
+            _copy_bounded(src, dst, _bound(compressed))
+    except _TooLarge as exc:
+        out.append(failed_input(label, "input-too-large", str(exc)))
+        return
+    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError, tarfile.TarError, RuntimeError,
+            ValueError, zlib.error) as exc:
+        out.append(failed_input(label, "input-unreadable", f"corrupt compressed data: {exc}"))
+        return
+    try:
+        if os.path.getsize(tmp) == 0:
+            out.append(_skipped(label, "empty file"))
+            return
+        for r in _analyze_any(tmp, tmp, expect, tz, depth + 1, tmpdir):
+            out.append(_relabel(r, tmp, label))
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
+                       tmpdir: str) -> list[FileResult]:
+    """A compressed file (one input, its own label) or an archive (one input per member,
+    labelled `archive!member`; the archive itself is listed too)."""
+    out: list[FileResult] = []
+    if depth > MAX_NESTING:
+        return [_skipped(label, f"{kind} nested more than {MAX_NESTING} levels deep: not opened")]
+    size = os.path.getsize(path)
+    try:
+        if kind == "zip":
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if info.is_dir():
+                        continue
+                    member = f"{label}!{info.filename}"
+                    if info.flag_bits & 0x1:
+                        out.append(failed_input(member, "input-unreadable", "encrypted zip member"))
+                        continue
+                    try:
+                        with zf.open(info) as src:
+                            _analyze_member(member, src, info.compress_size, tmpdir, expect, tz,
+                                            depth, out)
+                    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError,
+                            EOFError, zlib.error) as exc:
+                        out.append(failed_input(member, "input-unreadable", f"corrupt zip member: {exc}"))
+            return [_archive_entry(label, "zip", out)] + out
+        opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(kind)
+        if kind == "tar" or (opener and _inner_is_tar(path, opener)):
+            return _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir)
+        with opener(path, "rb") as src:
+            _analyze_member(label, src, size, tmpdir, expect, tz, depth, out)
+        return [replace(r, input=replace(r.input, kind=f"{kind}:{r.input.kind}"))
+                if r.input.path == label and r.input.kind else r for r in out]
+    except _TooLarge as exc:
+        return out + [failed_input(label, "input-too-large", str(exc))]
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, ValueError,
+            zlib.error) as exc:
+        return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}")]
+
+
+def _archive_entry(label: str, kind: str, members: list[FileResult]) -> FileResult:
+    return FileResult(InputResult(label, "scanned", kind=f"archive:{kind}",
+                                  reason=f"{len(members)} member(s), listed as {label}!<member>"),
+                      (), (), ())
+
+
+def _inner_is_tar(path: str, opener) -> bool:
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(512)
+    except (OSError, EOFError, lzma.LZMAError, ValueError, zlib.error):
+        return False
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+class _BoundedReader(io.RawIOBase):
+    """A read-only stream that refuses to deliver more than `limit` bytes."""
+
+    def __init__(self, raw, limit: int):
+        self.raw, self.limit, self.total = raw, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self.raw.read(len(b))
+        self.total += len(data)
+        if self.total > self.limit:
+            raise _TooLarge(f"archive inflates to more than {self.limit} bytes; treated as a "
+                            "decompression bomb")
+        b[:len(data)] = data
+        return len(data)
+
+
+def _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir) -> list[FileResult]:
+    out: list[FileResult] = []
+    raw = opener(path, "rb") if opener else open(path, "rb")
+    try:
+        stream = io.BufferedReader(_BoundedReader(raw, _bound(size) if opener else INFLATE_MAX))
+        with tarfile.open(fileobj=stream, mode="r|") as tf:
+            for ti in tf:
+                member = f"{label}!{ti.name}"
+                if ti.isdir():
+                    continue
+                if not ti.isfile():
+                    out.append(_skipped(member, "link or special entry in archive"))
+                    continue
+                src = tf.extractfile(ti)
+                _analyze_member(member, src, max(ti.size // INFLATE_RATIO, 1), tmpdir, expect, tz,
+                                depth, out)
+    except _TooLarge as exc:
+        return [failed_input(label, "input-too-large", str(exc))] + out
+    finally:
+        raw.close()
+    return [_archive_entry(label, "tar", out)] + out
+
+

@@ -1,0 +1,179 @@
+"""A cheap byte-level prefilter for big logs: only records that can matter reach the parser."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from samlscan import engine
+
+BLOCK = 8 * 1024 * 1024
+LONG_LINE = 1024 * 1024
+"""Over-long lines are cut here (as samlscan.logs.iter_lines does)."""
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Which records of a log format can matter, decided on bytes before any parsing.
+
+    `record_start` matches at the start of a line that begins a record (a record is that line and
+    the continuation lines up to the next start). A record is handed to the parser only when its
+    first line contains one of `keep` (a superset of what the parser looks at); others are
+    skipped without being decoded. Records skipped this way are not checked for malformation.
+    """
+
+    record_start: re.Pattern
+    keep: tuple[bytes, ...]
+
+
+# SonarQube web.log (samlscan/logs/sonarqube.py): a record is relevant when its logger matches
+# _RELEVANT_LOGGER (auth.event, Authentication*, OAuth*, saml/Saml/SAML, c.o.*, onelogin,
+# UserRegistrar, o.s.s.a.*), when it is WARN/ERROR and names SAML, or when the line carries a
+# SAML dump (samlscan/logs/embedded.py _HINT). 'uth' covers auth/Auth/OAuth/AuthnRequest,
+# 'aml'/'AML' cover saml/Saml/SAML/SAMLResponse; WARN and ERROR lines are always kept.
+_SONAR = Prefilter(
+    record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{"),
+    keep=(b"aml", b"AML", b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar", b"WARN ",
+          b"ERROR ", b"PD94bWw", b"PHNhbWw", b"PFJlc3BvbnNl", b"PEF1dGhu", b"PExvZ291d",
+          b"<?xml", b"Response", b"Logout", b"Assertion"),
+)
+PREFILTERS = {"sonarqube": _SONAR}
+
+
+def _prefilter_for(parser) -> Prefilter | None:
+    own = getattr(parser, "prefilter", None)  # a parser may publish its own
+    if isinstance(own, Prefilter):
+        return own
+    return PREFILTERS.get(getattr(parser, "name", None))
+
+
+def _log_with_prefilter(path: str, head: bytes):
+    """(parser, prefilter) when engine.collect would read this file as a log we can prefilter."""
+    from samlscan.inputs import blob
+
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or engine._capture_reader(head) is not None:
+        return None
+    text = engine._text(head)
+    kind = blob.sniff_kind(text)
+    if kind in ("xml", "base64") or (kind == "query" and len(head) < engine.SNIFF_BYTES
+                                     and text.strip().count("\n") < 3):
+        return None
+    parser = engine._log_parser(text)
+    pf = _prefilter_for(parser) if parser is not None else None
+    return (parser, pf) if pf is not None else None
+
+
+_COMPILED: dict[tuple, tuple[re.Pattern, re.Pattern]] = {}
+
+
+def _compiled(pf: Prefilter) -> tuple[re.Pattern, re.Pattern]:
+    """(next record start, any keep literal): compiled once per prefilter."""
+    key = (pf.record_start.pattern, pf.keep)
+    got = _COMPILED.get(key)
+    if got is None:
+        # Longest literals first: an alternation tries its branches in order, and which literal
+        # of a line matched does not matter (the whole record is kept either way).
+        lits = sorted(set(pf.keep), key=lambda b: (-len(b), b))
+        got = (re.compile(b"\n(?=" + pf.record_start.pattern + b")"),
+               re.compile(b"|".join(re.escape(lit) for lit in lits)))
+        _COMPILED[key] = got
+    return got
+
+
+def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int, int]]:
+    """Byte spans of `data` (whole lines) holding the records to parse.
+
+    One regex alternation of the `keep` literals walks the block (C speed); each hit costs a
+    little Python work, then the walk resumes after the kept record (or after the hit's line
+    when that line only continues a record). `carry_open`: the last record of the previous block
+    was kept and goes on here.
+    """
+    nxt, keep = _compiled(pf)
+    start_at = pf.record_start.match
+
+    def record_end(line_start: int) -> int:
+        m = nxt.search(data, line_start)
+        return m.start() + 1 if m else len(data)
+
+    spans = []
+    pos = 0
+    if carry_open and data and not start_at(data, 0):
+        pos = record_end(0)
+        spans.append((0, pos))
+    search = keep.search
+    rfind, find = data.rfind, data.find
+    while True:
+        m = search(data, pos)
+        if m is None:
+            break
+        ls = rfind(b"\n", 0, m.start()) + 1
+        if start_at(data, ls):
+            pos = record_end(ls)
+            spans.append((ls, pos))
+        else:  # a hit on a continuation line: the record it belongs to was not kept
+            nl = find(b"\n", m.end())
+            if nl < 0:
+                break
+            pos = nl + 1
+    return spans
+
+
+def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
+                      first_line: int = 0) -> Iterator[tuple[int, str]]:
+    """Numbered lines of the kept records in [start, end) of a binary file: the line at `start`
+    is number first_line + 1 (first_line: lines of the file before `start`, when known).
+
+    Memory stays bounded by BLOCK + LONG_LINE; counter[0] ends as the number of lines in range.
+    """
+    fh.seek(start)
+    pos = start
+    line_no = first_line  # lines wholly before the current block
+    carry = b""
+    open_record = skipping = False
+    first = True
+    while True:
+        chunk = fh.read(min(BLOCK, end - pos)) if pos < end else b""
+        pos += len(chunk)
+        if skipping:  # the tail of an over-long line: dropped up to its newline
+            nl = chunk.find(b"\n")
+            if nl < 0 and chunk:
+                continue
+            chunk = chunk[nl + 1:] if nl >= 0 else chunk
+            skipping = False
+        data = carry + chunk
+        if not data:
+            break
+        at_end = pos >= end or not chunk
+        carry = b""
+        if not at_end:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                if len(data) <= LONG_LINE:
+                    carry = data
+                    continue
+                data, skipping = data[:LONG_LINE] + b"\n", True
+            else:
+                data, carry = data[:cut], data[cut:]
+        if first and start == 0 and data.startswith(b"\xef\xbb\xbf"):
+            data = b"   " + data[3:]  # UTF-8 BOM: blanked, offsets kept
+        first = False
+        spans = _kept_spans(data, pf, open_record)
+        cnt_pos, cnt = 0, 0
+        for s, e in spans:
+            cnt += data.count(b"\n", cnt_pos, s)
+            seg = data[s:e]
+            parts = seg.split(b"\n")
+            if seg.endswith(b"\n"):
+                parts.pop()
+            base = line_no + cnt + 1
+            for k, raw in enumerate(parts):
+                yield base + k, raw[:LONG_LINE].decode("utf-8", "replace").rstrip("\r")
+            cnt += seg.count(b"\n")
+            cnt_pos = e
+        open_record = bool(spans) and spans[-1][1] == len(data)
+        line_no += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        if at_end:
+            break
+    counter[0] = line_no - first_line
+
+

@@ -1,0 +1,83 @@
+"""Walk the paths of a scan: the files to read, and every other path with why it is not read."""
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+import stat
+
+from samlscan.engine import FileResult, failed_input
+from samlscan.model import InputResult
+
+def _matches(rel: str, globs) -> bool:
+    name = os.path.basename(rel)
+    return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in globs)
+
+
+def _skipped(path: str, reason: str) -> FileResult:
+    return FileResult(InputResult(path, "skipped", reason=reason), (), (), ())
+
+
+def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[FileResult]]:
+    """Regular files to read, and every other path met with why it is not read.
+
+    --include/--exclude globs match a walked file's name or its path relative to the root given;
+    a file named on the command line is always read. Symlinked directories are followed once
+    (a loop is reported); hidden entries, special files and empty files are reported as skipped.
+    """
+    files: list[str] = []
+    other: list[FileResult] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def visit(p: str, root: str | None) -> None:
+        try:
+            st = os.stat(p)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                other.append(failed_input(p, "input-unreadable", "symbolic link loop"))
+            elif os.path.islink(p):
+                other.append(_skipped(p, "broken symbolic link"))
+            else:
+                other.append(failed_input(p, "input-unreadable", f"cannot read: {exc.strerror or exc}"))
+            return
+        if stat.S_ISDIR(st.st_mode):
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                other.append(_skipped(p, "directory already visited (symbolic link loop)"))
+                return
+            seen_dirs.add(key)
+            try:
+                entries = sorted(os.listdir(p))
+            except OSError as exc:
+                other.append(failed_input(p, "input-unreadable", f"cannot list: {exc.strerror or exc}"))
+                return
+            for e in entries:
+                child = os.path.join(p, e)
+                if e.startswith("."):
+                    other.append(_skipped(child, "hidden"))
+                    continue
+                visit(child, root if root is not None else p)
+            return
+        if root is not None:  # found by the walk: the globs apply
+            rel = os.path.relpath(p, root)
+            if include and not _matches(rel, include):
+                other.append(_skipped(p, "not matched by --include"))
+                return
+            if exclude and _matches(rel, exclude):
+                other.append(_skipped(p, "matched by --exclude"))
+                return
+        if not stat.S_ISREG(st.st_mode):
+            other.append(_skipped(p, "not a regular file"))  # never open a FIFO or a device
+        elif st.st_size == 0 and root is not None:  # a file named by the user gets a finding
+            other.append(_skipped(p, "empty file"))
+        else:
+            files.append(p)
+
+    for p in paths:
+        if p == "-":
+            files.append(p)
+        else:
+            visit(p, None)
+    return files, other
+
+
