@@ -40,6 +40,8 @@ _LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibb
 MOMENT = timedelta(seconds=10)
 """Failures without a shared ID or user are joined when they happen within this much of each other
 (after clock correction): the SP's log line and the browser's failed POST of one login."""
+# Finding groups a check of one message can establish.
+_MESSAGE_GROUPS = {"protocol", "time", "signature", "attributes", "encryption"}
 # Warnings that explain a refusal by an SP that requires groups (SonarQube Cloud group sync).
 _GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
 
@@ -309,13 +311,16 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     specific_sp = [c for c in sp_codes if c not in _GENERIC]
     specific_idp = [c for c in idp_codes if c not in _GENERIC]
     notes = []
-    if specific_sp and saml and specific_sp[0] not in saml and specific_sp[0] in SPECS \
-            and SPECS[specific_sp[0]].group != "cause":
-        notes.append(f"the SP log says {specific_sp[0]} but the captured response shows {', '.join(saml[:3])}")
-    if sp_codes and not saml and any(p.kind == "capture" for p in members) and specific_sp \
-            and SPECS.get(specific_sp[0]) and SPECS[specific_sp[0]].group != "cause":
-        notes.append(f"the SP log reports {specific_sp[0]} but the captured response passes that check here "
-                     "(different SP settings than those given to samlscan?)")
+    said = specific_sp[0] if specific_sp else None
+    # Only what a check of the message itself could have seen can disagree with it (a replay or
+    # a lost cookie cannot be read from one response).
+    checkable = said is not None and said in SPECS and SPECS[said].group in _MESSAGE_GROUPS \
+        and said != "assertion-replayed" and any(p.kind == "capture" and p.response for p in members)
+    if checkable and saml and said not in saml:
+        notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
+    elif checkable and not saml:
+        notes.append(f"the SP log reports {said} but the captured response passes that check here "
+                     "(does the SP run with other settings than those given to samlscan?)")
     # Causes only a log can tell win over SAML details (e.g. a lost OAUTHSTATE cookie).
     only_logs = [c for c in specific_sp + specific_idp if SPECS.get(c) and SPECS[c].group == "cause"]
     if only_logs:
@@ -348,6 +353,10 @@ def _attempt(members: list[_Piece]) -> Attempt:
     warnings = {c for p in members for c in p.warnings}
     findings = sorted({c for p in members for c in p.codes} | warnings
                       | {p.log_code for p in members if p.log_code})
+    decisive = next((p for p in members if cause and p.log_code == cause and p.text), None)
+    if decisive is not None:  # the line (or capture step) that names the cause, quoted
+        where = decisive.input + (f" [{decisive.ref}]" if decisive.ref else "")
+        notes = [f"{where}: {decisive.text[:300]}"] + list(notes)
     lost_groups = warnings & _GROUP_LOSS
     if lost_groups and not has_failure:
         notes = notes + [f"the login works but groups are not synchronised ({', '.join(sorted(lost_groups))})"]
@@ -360,6 +369,16 @@ def _attempt(members: list[_Piece]) -> Attempt:
                    sp=next((p.sp for p in members if p.sp), None) or next(
                        (p.product for p in members if p.side == "sp"), None),
                    notes=tuple(notes))
+
+
+def _offset_note(src: str, off: timedelta) -> str:
+    seconds = off.total_seconds()
+    note = f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected)"
+    half_hours = round(seconds / 1800)
+    if half_hours and abs(seconds - half_hours * 1800) <= 300:  # whole hours (or half): a zone
+        note += (f"; about {seconds / 3600:+.1f} h looks like a time zone: pass --timezone with the "
+                 "zone that log is written in")
+    return note
 
 
 def correlate(report):
@@ -393,8 +412,5 @@ def correlate(report):
     attempts = [_attempt(members.pop(root)) for root in list(members)
                 if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
-    notes = [f"clock offset of {src}: {off.total_seconds():+.0f} s (measured on shared SAML IDs, corrected)"
-             for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
-    if notes and attempts:
-        attempts[0] = replace(attempts[0], notes=attempts[0].notes + tuple(notes))
-    return replace(report, attempts=tuple(attempts))
+    notes = [_offset_note(src, off) for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
+    return replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))

@@ -34,6 +34,8 @@ class Report:
     events: tuple[LogEvent, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     flows: tuple = field(default=(), compare=False)
+    notes: tuple[str, ...] = ()
+    """Run-wide observations (measured clock offsets between sources, ...)."""
 
     def all_findings(self) -> list[Finding]:
         return [f for m in self.messages for f in m.findings] + list(self.input_findings)

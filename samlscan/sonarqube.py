@@ -9,6 +9,7 @@ Detection rules, each tied to a documented cause (logformats.md §1.3, §1.6; So
 | an IP allow list message (GitHub) on the way back            | ip-not-allowed             |
 | SP error page before any AuthnRequest left (404/400 at init) | wrong-login-url            |
 | AUTHENTICATION-ERROR / page text known to the catalog        | the catalog's code         |
+| OAUTHSTATE set at login start, missing on the POST to the ACS | relaystate-cookie-missing  |
 | failure after an IdP-initiated response (no InResponseTo)    | relaystate-cookie-missing  |
 """
 from __future__ import annotations
@@ -22,6 +23,20 @@ _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
 
 def is_cloud(url: str | None) -> bool:
     return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
+
+
+def _state_cookie_lost(exchanges) -> str | None:
+    """SonarQube set OAUTHSTATE when the login started, but the browser did not send it back with
+    the POST to the ACS: a SameSite policy on a cross-site POST, or an http/https mismatch."""
+    set_at = next((ex for ex in exchanges if "OAUTHSTATE" in ex.set_cookies), None)
+    post = next((ex for ex in exchanges if ex.leg == "acs-post"), None)
+    if set_at is None or post is None or "OAUTHSTATE" in post.request_cookies:
+        return None
+    scheme = urlsplit(set_at.url).scheme, urlsplit(post.url).scheme
+    why = (f"the cookie was set over {scheme[0]} and the POST went to {scheme[1]}"
+           if scheme[0] != scheme[1] else "a SameSite policy kept it off the cross-site POST")
+    return (f"OAUTHSTATE was set at entry {set_at.entry} but not sent with the POST to the ACS "
+            f"(entry {post.entry}): {why}")
 
 
 def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str] | None:
@@ -42,6 +57,9 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
         first = exchanges[0]
         if first.status in (400, 403, 404) and "/sessions/init/" in urlsplit(first.url).path:
             return "wrong-login-url", f"HTTP {first.status} at {first.url} before any AuthnRequest"
+    lost = _state_cookie_lost(exchanges)
+    if lost:
+        return "relaystate-cookie-missing", lost
     for text in texts:
         hit = catalog.lookup(text, "sonarqube") if text else None
         if hit is not None and hit.code not in ("unknown-failure", "sp-internal-error"):

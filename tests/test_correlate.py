@@ -71,8 +71,18 @@ def test_attempts_have_cause_side_fix_and_evidence(case_dir):
 
 
 def test_clock_offset_is_measured_on_shared_ids_and_reported(case_dir):
-    notes = [n for a in _attempts(case_dir) for n in a.notes]
+    expect = build({}, FIXTURES / "config/default.toml")
+    files = sorted(str(p) for p in case_dir.iterdir())
+    notes = correlate(analyze(files, expect, tz=ZoneInfo("Europe/Paris"))).notes
     assert any("clock offset" in n and "web.log" in n and "-95 s" in n for n in notes), notes
+    assert not any("time zone" in n for n in notes)  # 95 s is a slow clock, not a zone
+
+
+def test_an_offset_of_whole_hours_suggests_the_time_zone(case_dir):
+    expect = build({}, FIXTURES / "config/default.toml")
+    files = sorted(str(p) for p in case_dir.iterdir())
+    notes = correlate(analyze(files, expect)).notes  # web.log read as UTC: 1 h off, minus 95 s
+    assert any("--timezone" in n for n in notes), notes
 
 
 def test_separate_users_stay_separate_attempts(case_dir):

@@ -128,3 +128,22 @@ def test_entra_group_overage_is_named_even_when_login_succeeds(tmp_path):
     [attempt] = report.attempts
     assert "groups-overage-claim" in attempt.findings
     assert any("groups" in n for n in attempt.notes)
+
+
+def test_state_cookie_lost_on_the_cross_site_post(tmp_path):
+    """The capture shows the cause itself: OAUTHSTATE set at /sessions/init, absent from the POST."""
+    entries = G.attempt(REQUEST, _response("valid/okta.xml"), "k3v9q2m0t7a1b2c3", 0,
+                        result="/sessions/unauthorized", auth_error="You're not authorized to access this page")
+    post = next(e for e in entries if e["request"]["method"] == "POST")
+    post["request"]["headers"] = [h for h in post["request"]["headers"] if h["name"] != "Cookie"]
+    post["request"]["cookies"] = []
+    (tmp_path / "login.har").write_text(_har(entries))
+    report = correlate(analyze([str(tmp_path / "login.har")], build({}, FIXTURES / "config/default.toml")))
+    [failure] = [a for a in report.attempts if a.outcome == "failure"]
+    assert failure.root_cause == "relaystate-cookie-missing"
+
+
+def test_state_cookie_sent_is_not_blamed(tmp_path):
+    (tmp_path / "login.har").write_text(_flow(auth_error="You're not authorized to access this page"))
+    report = correlate(analyze([str(tmp_path / "login.har")], build({}, FIXTURES / "config/default.toml")))
+    assert all(a.root_cause != "relaystate-cookie-missing" for a in report.attempts)

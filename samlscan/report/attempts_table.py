@@ -15,7 +15,7 @@ def render_attempts(report, red=lambda s: s) -> str:
                      textwrap.fill(red(a.fix or "-"), 50),
                      "\n".join(red(f"{e.input}" + (f" [{e.ref}]" if e.ref else "")) for e in a.evidence[:4])
                      + (f"\n(+{len(a.evidence) - 4} more)" if len(a.evidence) > 4 else "")))
-    out = ["== login attempts",
+    out = [f"note: {n}" for n in report.notes] + ["== login attempts",
            tabulate(rows, headers=("time (UTC)", "user", "outcome", "cause", "side", "fix", "evidence"),
                     tablefmt="simple")]
     s = summary(report)

@@ -99,6 +99,7 @@ def summary(report) -> dict:
         "failures_by_user": dict(Counter(a.user or "unknown" for a in failures).most_common()),
         "failures_by_idp": dict(Counter(a.idp or "unknown" for a in failures).most_common()),
         "failures_by_sp": dict(Counter(a.sp or "unknown" for a in failures).most_common()),
+        "notes": list(report.notes),
     }
 
 
