@@ -132,7 +132,8 @@ _SPECS = (
        "The message was signed by a key that is not among the configured IdP certificates.",
        "The IdP most likely rotated its signing certificate: download the current one from the IdP "
        "(or its metadata) and configure it in the SP (SonarQube: "
-       "sonar.auth.saml.certificate.secured).", "sp"),
+       "sonar.auth.saml.certificate.secured).", "sp",
+       attack='An attacker re-signs a forged response with a key of their own and puts its certificate in KeyInfo; an SP that trusts KeyInfo instead of the configured certificate accepts it. The SP must verify only with the configured IdP keys.'),
     _s("signature-wrapping", E, "signature",
        "The element an SP would consume is not the one covered by the verified signature.",
        "Reject the response. The SP must use only the element that the signature's Reference "
@@ -140,25 +141,31 @@ _SPECS = (
        attack="XML Signature Wrapping: a validly signed element is moved aside and an unsigned, "
               "forged assertion is placed where the SP looks for it."),
     _s("signature-weak-algorithm", W, "signature", "The signature or digest uses SHA-1.",
-       "Configure the IdP to sign with RSA-SHA256 and digest with SHA-256.", "idp"),
+       "Configure the IdP to sign with RSA-SHA256 and digest with SHA-256.", "idp",
+       attack='SHA-1 collisions are practical: a chosen-prefix collision lets an attacker get one document signed and present another. The SP should refuse SHA-1 signatures and digests.'),
     _s("signature-weak-key", W, "signature", "The signing key is shorter than 2048 bits (RSA).",
-       "Issue a 2048-bit (or larger) signing key in the IdP.", "idp"),
+       "Issue a 2048-bit (or larger) signing key in the IdP.", "idp",
+       attack='RSA keys below 2048 bits are within reach of well-funded factoring; whoever factors the IdP key can sign any assertion. The SP should refuse them.'),
     _s("signature-reference-invalid", E, "signature",
        "The signature's Reference does not point at the element that holds it.",
-       "SAML core 5.4.2: the Reference URI must be '#' + the ID of the signed element.", "idp"),
+       "SAML core 5.4.2: the Reference URI must be '#' + the ID of the signed element.", "idp",
+       attack='A Reference that points elsewhere lets a valid signature over one element vouch for another (a signature-wrapping building block). The SP must check that the Reference URI names the element it consumes.'),
     _s("cert-expired", W, "signature", "A certificate had expired at evaluation time.",
        "Renew the IdP signing certificate and configure the new one in the SP. (Many SPs, "
-       "SonarQube among them, do not enforce it, but IdPs stop using expired certificates.)", "idp"),
+       "SonarQube among them, do not enforce it, but IdPs stop using expired certificates.)", "idp",
+       attack='A certificate past its end of life may have had its key retired without care (or compromised); an SP pinning it keeps trusting that key.'),
     _s("cert-expiring-soon", I, "signature", "A certificate expires soon after evaluation time.",
        "Plan the rollover: configure the new certificate in the SP before the IdP switches.", "idp"),
     _s("cert-keyinfo-differs", W, "signature",
        "The certificate in KeyInfo is not the key that verified the signature.",
        "Harmless for SPs that pin the configured certificate, but the IdP publishes a different "
-       "certificate than it signs with; check its configuration.", "idp"),
+       "certificate than it signs with; check its configuration.", "idp",
+       attack='KeyInfo is attacker-controlled: an SP that takes the key from it accepts any self-signed forgery. The SP must ignore KeyInfo and use its configured certificate.'),
     _s("xml-reformatted", E, "signature",
        "The signature breaks only because whitespace or line breaks were changed.",
        "Use the message exactly as the browser posted it (not pretty-printed, not re-wrapped); if "
-       "the SP sees it that way, a proxy or middleware rewrites the body.", "network"),
+       "the SP sees it that way, a proxy or middleware rewrites the body.", "network",
+       attack='Not an attack by itself, but a reason to look twice: the only changes are whitespace, so the signed content is the same; an attacker cannot use it without breaking the digest.'),
     _s("nameid-comment-injection", E, "signature",
        "A comment or processing instruction splits a NameID or attribute value.",
        "Reject it; read the full text content of the node (CVE-2017-11427).", "sp",
@@ -169,7 +176,8 @@ _SPECS = (
        attack="A captured assertion is posted again to open a session."),
     _s("redirect-signature-invalid", E, "signature",
        "The redirect-binding Signature does not verify over the query string.",
-       "Check the signing key; SAML bindings 3.4.4.1 signs the raw, still-encoded parameters.", "idp"),
+       "Check the signing key; SAML bindings 3.4.4.1 signs the raw, still-encoded parameters.", "idp",
+       attack="A forged or altered redirect-binding message (an AuthnRequest for another ACS URL, a LogoutRequest ending someone's session). The receiver must verify SigAlg/Signature over the raw query before acting."),
     # --- Encryption -------------------------------------------------------------------------------
     _s("assertion-encrypted-no-key", W, "encryption",
        "The assertion is encrypted and no SP private key was given.",

@@ -138,3 +138,18 @@ def test_sonar_settings_profile_gives_expectations():
     r = run("check", "--sonar-settings", "fixtures/config/sonar.properties", "--at", "2025-03-11T08:41:02Z",
             "fixtures/responses/defects/email-under-other-name.xml", "-q")
     assert "sonar.auth.saml.user.email" in r.output
+
+
+FORENSIC_CODES = ("signature-wrapping", "nameid-comment-injection", "xml-reformatted", "signature-cert-mismatch",
+                  "cert-keyinfo-differs", "redirect-signature-invalid", "assertion-replayed",
+                  "input-dtd-forbidden", "input-too-large", "signature-invalid", "signature-reference-invalid")
+
+
+@pytest.mark.parametrize("code", FORENSIC_CODES)
+def test_explain_says_how_an_attacker_uses_a_forensic_code_and_what_to_do(code):
+    out = run("explain", code).output
+    assert "Attack:" in out and "Fix:" in out, out
+
+
+def test_explain_of_an_ordinary_code_has_no_attack_section():
+    assert "Attack:" not in run("explain", "email-missing").output
