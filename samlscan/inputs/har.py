@@ -459,26 +459,42 @@ class Collector:
         return tuple(m for m in self.messages if m is not None)
 
 
+def json_items(stream: "ArrayStream", path: str, word: str, problems: list, count: list):
+    """(index, object) for each item of a streamed JSON array; an item that is not JSON becomes
+    a problem, one that is not an object is skipped. count[0] ends as the number of items."""
+    for raw in stream:
+        index = count[0]
+        count[0] += 1
+        try:
+            item = json.loads(raw)
+        except ValueError as exc:
+            problems.append(InputProblem(Source(path, f"{word} {index}"), "input-unreadable",
+                                         f"{word} is not JSON: {exc}"))
+            continue
+        if isinstance(item, dict):
+            yield index, item
+
+
+def stream_problems(stream: "ArrayStream", path: str, what: str) -> list[InputProblem]:
+    """A truncated file, or one without the expected array."""
+    if stream.error:
+        return [InputProblem(Source(path), "input-unreadable", stream.error)]
+    if not stream.found:
+        return [InputProblem(Source(path), "input-not-saml", f"no {what} array")]
+    return []
+
+
 def read(path: str) -> Capture:
     """Stream a HAR file; never raises for bad content (problems are returned as data)."""
     col = Collector()
     exchanges: list[Exchange] = []
     follow: set[str] = set()
-    entries = 0
+    count = [0]
     cookies_seen = False
     try:
         with open(path, "rb") as f:
             stream = ArrayStream(f, ("log", "entries"))
-            for raw in stream:
-                index, entries = entries, entries + 1
-                try:
-                    entry = json.loads(raw)
-                except ValueError as exc:
-                    col.problems.append(InputProblem(Source(path, f"entry {index}"),
-                                                     "input-unreadable", f"entry is not JSON: {exc}"))
-                    continue
-                if not isinstance(entry, dict):
-                    continue
+            for index, entry in json_items(stream, path, "entry", col.problems, count):
                 found, ex, saw = read_entry(entry, index, path, follow)
                 cookies_seen |= saw
                 col.add(found)
@@ -489,13 +505,10 @@ def read(path: str) -> Capture:
                         follow.add(ex.location)
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
-    if stream.error:
-        col.problems.append(InputProblem(Source(path), "input-unreadable", stream.error))
-    elif not stream.found:
-        col.problems.append(InputProblem(Source(path), "input-not-saml", "no log.entries array"))
+    col.problems.extend(stream_problems(stream, path, "log.entries"))
     if exchanges and not cookies_seen:
         col.problems.append(InputProblem(
             Source(path), "input-redacted",
             "no cookies in the capture (sanitized HAR): OAUTHSTATE and AUTHENTICATION-ERROR "
             "cannot be checked"))
-    return Capture(col.result(), tuple(exchanges), tuple(col.problems), entries)
+    return Capture(col.result(), tuple(exchanges), tuple(col.problems), count[0])

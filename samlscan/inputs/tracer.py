@@ -16,14 +16,13 @@ XML, binding 'xml'). Requests carry no capture time in the versions read; an opt
 """
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import unquote_plus, urljoin
 
 from samlscan.flows import Exchange, classify_leg
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, _Found, digest, is_redacted,
-                                 parse_time, query_messages)
+                                 json_items, parse_time, query_messages, stream_problems)
 from samlscan.inputs.htmlform import SAML_FIELDS
 from samlscan.model import Source
 
@@ -140,20 +139,11 @@ def read(path: str) -> Capture:
     col = Collector()
     exchanges: list[Exchange] = []
     follow: set[str] = set()
-    n = 0
+    count = [0]
     try:
         with open(path, "rb") as f:
             stream = ArrayStream(f, ("requests",))
-            for raw in stream:
-                index, n = n, n + 1
-                try:
-                    req = json.loads(raw)
-                except ValueError as exc:
-                    col.problems.append(InputProblem(Source(path, f"request {index}"),
-                                                     "input-unreadable", f"not JSON: {exc}"))
-                    continue
-                if not isinstance(req, dict):
-                    continue
+            for index, req in json_items(stream, path, "request", col.problems, count):
                 found, ex = read_request(req, index, path)
                 col.add(found)
                 if ex.url in follow and ex.leg == "other":
@@ -164,12 +154,9 @@ def read(path: str) -> Capture:
                 exchanges.append(ex)
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
-    if stream.error:
-        col.problems.append(InputProblem(Source(path), "input-unreadable", stream.error))
-    elif not stream.found:
-        col.problems.append(InputProblem(Source(path), "input-not-saml", "no requests array"))
+    col.problems.extend(stream_problems(stream, path, "requests"))
     keep = [ex for ex in exchanges if ex.saml or ex.leg != "other" or ex.auth_error]
-    return Capture(col.result(), tuple(keep), tuple(col.problems), n,
+    return Capture(col.result(), tuple(keep), tuple(col.problems), count[0],
                    exported_at=parse_time(stream.top.get("timestamp")))
 
 
