@@ -80,11 +80,11 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
             with tempfile.TemporaryDirectory(prefix="samlscan-") as td:
                 return _analyze_container(label, path, kind, expect, tz, depth, td)
         return _analyze_container(label, path, kind, expect, tz, depth, tmpdir)
-    log = _log_with_prefilter(path, head)
+    log = _log_with_prefilter(head)
     if log is not None:
         parser, pf = log
         return [_analyze_log(label, path, parser, pf, 0, os.path.getsize(path), expect, tz)[0]]
-    r = engine.analyze_file(path, expect, tz)
+    r = engine.analyze_file(path, expect, tz, head)
     if label == path:
         return [r]
     from samlscan.archives import _relabel
@@ -149,7 +149,7 @@ def plan(files: list[str]) -> list[Unit]:
                 with open(p, "rb") as fh:
                     head = fh.read(engine.SNIFF_BYTES)
                 if _kind_of(head) is None:
-                    log = _log_with_prefilter(p, head)
+                    log = _log_with_prefilter(head)
             except OSError:
                 pass
             if log is not None:

@@ -87,11 +87,12 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def collect(path: str, tz) -> _Collected:
+def collect(path: str, tz, head: bytes | None = None) -> _Collected:
     """Sniff one input by content and gather its raw SAML messages, problems and log events.
-    Standard input is spooled to a temporary file so that it is read like any file."""
+    Standard input is spooled to a temporary file so that it is read like any file. `head`: the
+    first SNIFF_BYTES of the file when the caller has read them already."""
     if path != "-":
-        return _collect_file(path, tz)
+        return _collect_file(path, tz, head)
     import tempfile
 
     from samlscan.model import Source
@@ -108,27 +109,50 @@ def collect(path: str, tz) -> _Collected:
                       kind=got.kind, malformed=got.malformed)
 
 
-def _collect_file(path: str, tz) -> _Collected:
+@dataclass(frozen=True)
+class Sniffed:
+    """What the first bytes of an input say it is."""
+
+    kind: str
+    """'capture' (HAR, SAML-tracer), 'log' or 'blob' (XML, base64, form body, URL, HTML page)."""
+    name: str | None = None
+    reader: object = None
+    parser: object = None
+
+
+def sniff(head: bytes) -> Sniffed:
+    """Recognise an input by content (never by its file name)."""
     from samlscan import logs
     from samlscan.inputs import blob
 
-    out = _Collected()
-    head = _read_head(path)
     capture = _capture_reader(head)
     if capture is not None:
-        kind, reader = capture
-        cap = reader.read(path)
-        out.kind, out.raws, out.problems = kind, list(cap.messages), list(cap.problems)
-        out.flows = _flows_of(cap)
-        return out
+        return Sniffed("capture", name=capture[0], reader=capture[1])
     text_head = _text(head)
     blob_kind = blob.sniff_kind(text_head)
     one_blob = blob_kind in ("xml", "base64") or (blob_kind == "query" and len(head) < SNIFF_BYTES
                                                   and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
     if parser is not None:
-        out.kind = f"log:{parser.name}"
-        _consume_records(logs.parse_file(path, tz, parser=parser), out)
+        return Sniffed("log", name=parser.name, parser=parser)
+    return Sniffed("blob")
+
+
+def _collect_file(path: str, tz, head: bytes | None = None) -> _Collected:
+    from samlscan import logs
+    from samlscan.inputs import blob
+
+    out = _Collected()
+    head = _read_head(path) if head is None else head
+    found = sniff(head)
+    if found.kind == "capture":
+        cap = found.reader.read(path)
+        out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
+        out.flows = _flows_of(cap)
+        return out
+    if found.kind == "log":
+        out.kind = f"log:{found.name}"
+        _consume_records(logs.parse_file(path, tz, parser=found.parser), out)
         return out
     data = head if len(head) < SNIFF_BYTES else _read_all(path)  # small: read once
     text = _text(data)
@@ -167,12 +191,6 @@ def _html_messages(text: str, path: str):
 
     found = htmlform.extract(text, Source(path))
     return list(found) if found else None
-
-
-def _log_parser(head: str):
-    from samlscan import logs
-
-    return logs.detect(head)
 
 
 def _consume_records(records, out: _Collected) -> None:
@@ -309,13 +327,13 @@ def failed_input(path: str, code: str, detail: str) -> FileResult:
     return FileResult(InputResult(path, "failed", reason=detail), (), (finding,), ())
 
 
-def analyze_file(path: str, expect: Expectations, tz) -> FileResult:
+def analyze_file(path: str, expect: Expectations, tz, head: bytes | None = None) -> FileResult:
     """One input, whatever happens to it (batch workers call this per file)."""
     try:
         if path != "-" and not os.path.isfile(path):
             raise InputError("input-unreadable", "no such file" if not Path(path).exists()
                              else "not a regular file")
-        got = collect(path, tz)
+        got = collect(path, tz, head)
     except InputError as exc:
         return failed_input(path, exc.code, exc.detail)
     except OSError as exc:

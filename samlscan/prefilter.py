@@ -47,20 +47,13 @@ def _prefilter_for(parser) -> Prefilter | None:
     return PREFILTERS.get(getattr(parser, "name", None))
 
 
-def _log_with_prefilter(path: str, head: bytes):
-    """(parser, prefilter) when engine.collect would read this file as a log we can prefilter."""
-    from samlscan.inputs import blob
-
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or engine._capture_reader(head) is not None:
-        return None
-    text = engine._text(head)
-    kind = blob.sniff_kind(text)
-    if kind in ("xml", "base64") or (kind == "query" and len(head) < engine.SNIFF_BYTES
-                                     and text.strip().count("\n") < 3):
-        return None
-    parser = engine._log_parser(text)
-    pf = _prefilter_for(parser) if parser is not None else None
-    return (parser, pf) if pf is not None else None
+def _log_with_prefilter(head: bytes):
+    """(parser, prefilter) when the engine would read this file as a log we can prefilter."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None  # the byte-level prefilter reads ASCII-compatible logs only
+    found = engine.sniff(head)
+    pf = _prefilter_for(found.parser) if found.kind == "log" else None
+    return (found.parser, pf) if pf is not None else None
 
 
 _COMPILED: dict[tuple, tuple[re.Pattern, re.Pattern]] = {}
