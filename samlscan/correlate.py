@@ -139,7 +139,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     raw = flow.response or flow.request
     entry = next((f"entry {x.entry}" for x in reversed(flow.exchanges)), raw.source.ref if raw else None)
     err = flow.idp_error
-    code, why = None, flow.reason
+    code, why, hints = None, flow.reason, None
     if err is not None:
         hit = (catalog.lookup_code(err.product, err.code) if err.code else None) or catalog.lookup(
             err.message or "", err.product)
@@ -148,12 +148,18 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
         source = (raw.source.input, raw.source.ref) if flow.response is not None else None
         decided = flow_cause(flow, source in unsolicited if source else None)
         code, why = decided if decided else ("unknown-failure", flow.reason)
+        if code == "unknown-failure":
+            hints = {code: "the SP refused the login without saying why in the capture: read its log "
+                           f"at {flow.time:%Y-%m-%d %H:%M:%S} UTC (SonarQube: web.log, auth.event lines "
+                           "need DEBUG) and pass it to samlscan with the capture; common causes are "
+                           "sign-up disabled, email already used, group sync and a lost OAUTHSTATE "
+                           "cookie" if flow.time else "read the SP's log at the time of the attempt"}
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
     return _Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
-                  log_code=code,
+                  log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
                   response=response)
 

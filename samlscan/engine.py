@@ -238,8 +238,8 @@ def _request_ids(raws: list[RawMessage]) -> list[tuple]:
 def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tuple]) -> Expectations:
     """Without --request-id, the capture's own AuthnRequest says what the SP was waiting for: the
     one the response names, else the last one sent before the response."""
-    if expect.request_id or not requests or msg.kind != "Response":
-        return expect
+    if expect.request_id or not requests or msg.kind != "Response" or expect.profile == "sonarqube":
+        return expect  # SonarQube does not check InResponseTo (logformats.md 1.3): neither do we
     ids = [i for _, i in requests]
     if msg.in_response_to in ids:
         return replace(expect, request_id=msg.in_response_to)
@@ -311,7 +311,8 @@ class FileResult:
 
 def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileResult:
     """Check the raw messages gathered from one input and account for it."""
-    results = [analyze_raw(raw, i, expect) for i, raw in enumerate(got.raws)]
+    requests = _request_ids(got.raws)
+    results = [analyze_raw(raw, i, expect, requests) for i, raw in enumerate(got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
     status = "scanned" if ok or got.events else "failed"

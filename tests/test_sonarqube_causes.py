@@ -147,3 +147,15 @@ def test_state_cookie_sent_is_not_blamed(tmp_path):
     (tmp_path / "login.har").write_text(_flow(auth_error="You're not authorized to access this page"))
     report = correlate(analyze([str(tmp_path / "login.har")], build({}, FIXTURES / "config/default.toml")))
     assert all(a.root_cause != "relaystate-cookie-missing" for a in report.attempts)
+
+
+def test_inresponseto_from_the_capture_is_checked_except_for_sonarqube(tmp_path):
+    """The capture's own AuthnRequest enables the InResponseTo check (here it answers another
+    request); SonarQube ignores InResponseTo (logformats.md 1.3), so its profile does too."""
+    (tmp_path / "login.har").write_text(_flow(result="/"))
+    generic = build({"sp_entity_id": "sonarqube", "at": "2025-03-11T08:41:02Z"}, None)
+    codes = {f.code for f in analyze([str(tmp_path / "login.har")], generic).all_findings()}
+    assert "inresponseto-mismatch" in codes
+    sonar = build({}, FIXTURES / "config/default.toml")
+    codes = {f.code for f in analyze([str(tmp_path / "login.har")], sonar).all_findings()}
+    assert "inresponseto-mismatch" not in codes
