@@ -24,7 +24,9 @@ def is_redacted(value: str) -> bool:
 def b64decode_lenient(value: str) -> bytes:
     """base64, standard or URL-safe, with wrapped lines, stray whitespace and missing padding."""
     text = value.strip()
-    if "%" in text:  # still percent-encoded (copied from a URL or a raw form body)
+    for _ in range(3):  # still percent-encoded (copied from a URL or a raw form body), even twice
+        if "%" not in text:
+            break
         text = unquote(text)
     if not _B64_CHARS.match(text):
         bad = next((c for c in text if not re.match(r"[A-Za-z0-9+/=_\-\s]", c)), "?")

@@ -30,6 +30,8 @@ def sniff_kind(text: str) -> str | None:
 
 def _query_params(text: str) -> dict[str, str]:
     """Raw (still percent-encoded) values of the SAML parameters, first occurrence wins."""
+    if "&amp;" in text:  # copied from an HTML page source or a log that escaped it
+        text = text.replace("&amp;", "&")
     found: dict[str, str] = {}
     for name, value in _QUERY_PARAM.findall(text):
         found.setdefault(name, value.strip())

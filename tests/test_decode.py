@@ -1,0 +1,79 @@
+"""Pasted evidence in the shapes people copy it: every one decodes to the same message."""
+from __future__ import annotations
+
+import base64
+import zlib
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from samlscan.config import Expectations
+from samlscan.decode import decode_raw
+from samlscan.engine import analyze
+from samlscan.errors import InputError
+from samlscan.inputs.base import RawMessage
+from samlscan.inputs.blob import read_text, signed_octets
+from samlscan.model import Source
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+XML = (FIXTURES / "responses/valid/okta.xml").read_bytes()
+REQ = (FIXTURES / "requests/authnrequest.xml").read_bytes()
+B64 = base64.b64encode(XML).decode()
+
+
+def _deflate(data: bytes) -> str:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return base64.b64encode(c.compress(data) + c.flush()).decode()
+
+
+def _ids(text: str) -> list[str]:
+    raws, problems = read_text(text, "paste")
+    assert not problems, problems
+    return [decode_raw(r).get("ID") for r in raws]
+
+
+@pytest.mark.parametrize("text", [
+    B64,
+    "\n".join(B64[i:i + 76] for i in range(0, len(B64), 76)),            # wrapped at 76
+    B64.replace("+", "-").replace("/", "_").rstrip("="),                  # URL-safe, no padding
+    quote(B64, safe=""),                                                   # percent-encoded
+    quote(quote(B64, safe=""), safe=""),                                   # encoded twice
+    f"SAMLResponse={quote(B64, safe='')}&RelayState=abc",                  # form body
+    "  \t" + B64 + "\r\n",                                                 # stray whitespace
+], ids=["plain", "wrapped", "urlsafe", "percent", "double-percent", "form", "whitespace"])
+def test_response_encodings_decode_to_the_same_message(text):
+    from samlscan.xmlsafe import parse_xml
+
+    assert _ids(text) == [parse_xml(XML).get("ID")]
+
+
+@pytest.mark.parametrize("sep", ["&", "&amp;"], ids=["url", "html-escaped"])
+def test_redirect_url_with_its_relay_state(sep):
+    url = f"https://idp.example.org/sso?SAMLRequest={quote(_deflate(REQ), safe='')}{sep}RelayState=xyz"
+    raws, _ = read_text(url, "paste")
+    assert [(r.param, r.binding, r.relay_state) for r in raws] == [("SAMLRequest", "redirect", "xyz")]
+    assert decode_raw(raws[0]).get("ID") == "_req_3e8d1c6a9b2f4071"
+
+
+def test_signed_octets_keep_the_raw_encoding_in_the_spec_order():
+    url = "https://idp/sso?Signature=c2ln&SigAlg=rsa%2Dsha256&RelayState=a%20b&SAMLRequest=ZmFrZQ%3D%3D"
+    assert signed_octets(url) == "SAMLRequest=ZmFrZQ%3D%3D&RelayState=a%20b&SigAlg=rsa%2Dsha256"
+
+
+@pytest.mark.parametrize("value,code", [
+    ("PHNhbWxwOlJlc3BvbnNl…truncated", "input-bad-base64"),
+    ("[SAMLResponse redacted]", "input-redacted"),
+    (base64.b64encode(b"\x00\x01 not deflate").decode(), "input-bad-deflate"),
+])
+def test_broken_values_are_coded_findings(value, code):
+    with pytest.raises(InputError) as err:
+        decode_raw(RawMessage(Source("paste"), "SAMLRequest", value, "redirect"))
+    assert err.value.code == code
+
+
+def test_a_pasted_file_with_no_saml_is_not_saml(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("the login failed again this morning, see ticket 4411\n")
+    report = analyze([str(p)], Expectations())
+    assert [f.code for f in report.all_findings()] == ["input-not-saml"]
