@@ -247,9 +247,8 @@ def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tupl
     return replace(expect, request_id=(before or ids)[-1])
 
 
-def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
-                requests: list[tuple] = ()) -> MessageResult | Finding:
-    """Decode, decrypt, verify and check one raw message; an input-* Finding when it can't be read."""
+def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Finding:
+    """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
     from samlscan.saml import is_saml_root, read_message
     from samlscan.xmlsafe import parse_xml
@@ -268,8 +267,38 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
                                              f"the XML root is <{root.tag}>, not a SAML protocol message"))
     msg = _with_redirect_signature(read_message(root, raw, index, expect.idp_certs, expect.sp_keys, data),
                                    raw, expect)
-    if raw.logged_by:
-        msg = replace(msg, logged_by=raw.logged_by)
+    return replace(msg, logged_by=raw.logged_by) if raw.logged_by else msg
+
+
+READ_CACHE_SIZE = 256
+"""Distinct messages remembered per input: logs repeat the same message (java-saml dumps each
+response twice at DEBUG), and verifying it again would give the same answer."""
+
+
+def _read_cached(raw: RawMessage, index: int, expect: Expectations, cache: dict | None):
+    """_read, reusing the result for a value already read in this input; only where the value
+    came from (source, index, time, relay state) differs between copies."""
+    if cache is None or raw.signature:  # redirect signatures cover the whole query: not shared
+        return _read(raw, index, expect)
+    key = (raw.value, raw.binding, raw.param)
+    hit = cache.get(key)
+    if hit is None:
+        hit = _read(raw, index, expect)
+        if len(cache) < READ_CACHE_SIZE:
+            cache[key] = hit
+        return hit
+    if isinstance(hit, Finding):
+        return replace(hit, source=raw.source)
+    return replace(hit, source=raw.source, index=index, captured_at=raw.captured_at,
+                   relay_state=raw.relay_state, logged_by=raw.logged_by)
+
+
+def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
+                requests: list[tuple] = (), cache: dict | None = None) -> MessageResult | Finding:
+    """Decode, decrypt, verify and check one raw message; an input-* Finding when it can't be read."""
+    msg = _read_cached(raw, index, expect, cache)
+    if isinstance(msg, Finding):
+        return msg
     expect = _awaited_request(expect, msg, list(requests))
     at, at_source = _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
@@ -312,7 +341,8 @@ class FileResult:
 def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileResult:
     """Check the raw messages gathered from one input and account for it."""
     requests = _request_ids(got.raws)
-    results = [analyze_raw(raw, i, expect, requests) for i, raw in enumerate(got.raws)]
+    cache: dict = {}
+    results = [analyze_raw(raw, i, expect, requests, cache) for i, raw in enumerate(got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
     status = "scanned" if ok or got.events else "failed"
@@ -364,24 +394,28 @@ def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> R
 
 def replay_findings(messages: list[MessageResult]) -> list[Finding]:
     """assertion-replayed: one Assertion (or Response) ID used twice in this run: posted twice in
-    the captures, or received twice according to one log. A copy of a captured response that an
-    SP dumped into its log is the same use, not a replay."""
-    uses: dict[tuple[str, str], list[SamlMessage]] = {}
+    the captures, or received under two SP requests according to one log. Copies that an SP
+    dumped into its log while handling one request (java-saml writes each response twice at
+    DEBUG) are one use, and so is the captured POST they copy."""
+    uses: dict[tuple[str, str], dict] = {}
     for r in messages:
         m = r.message
         if m.kind != "Response":
             continue
-        where = "log:" + m.source.input if m.logged_by else "capture"
+        origin = f"log:{m.source.input}" if m.logged_by else "capture"
+        use = m.logged_by if m.logged_by and ":" in m.logged_by else (
+            m.source.input if m.logged_by else (m.source.input, m.source.ref))
         for i in {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set()):
-            uses.setdefault((i, where), []).append(m)
+            uses.setdefault((i, origin), {}).setdefault(use, m)
     out = []
     s = spec("assertion-replayed")
-    for (ident, _), msgs in uses.items():
-        places = {(m.source.input, m.source.ref) for m in msgs}
-        if len(places) < 2:
+    for (ident, _), by_use in uses.items():
+        if len(by_use) < 2:
             continue
-        where = "; ".join(f"{p}" + (f" {r}" if r else "") for p, r in sorted(places, key=str))
+        msgs = list(by_use.values())
+        places = sorted({f"{m.source.input}" + (f" {m.source.ref}" if m.source.ref else "") for m in msgs})
+        where = "; ".join(places)
         out.append(Finding(code=s.code, severity=s.severity, hint=s.fix, source=msgs[-1].source,
-                           message_text=f"ID {ident!r} was used {len(places)} times: {where}",
+                           message_text=f"ID {ident!r} was used {len(by_use)} times: {where}",
                            message_ref=ident, actual=where))
     return out
