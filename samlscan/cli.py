@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -81,6 +82,11 @@ def _guarded(fn):
             _fail(str(exc))
         except KeyboardInterrupt:
             _fail("interrupted")
+        except Exception as exc:  # a bug of ours: one line and exit 2, the traceback on request
+            if os.environ.get("SAMLSCAN_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (a samlscan bug: please report it; "
+                  "SAMLSCAN_DEBUG=1 shows the traceback)")
     return wrapper
 
 
@@ -119,9 +125,8 @@ def _timezone(name: str | None):
 
 def _finish(report, fmt, output, fail_on, redact, quiet) -> None:
     from samlscan.model import Severity
-    from samlscan.report.document import summary
-
     from samlscan.report import render_chunks
+    from samlscan.report.document import summary
 
     chunks = render_chunks(report, fmt, redact)
     if output:

@@ -153,3 +153,15 @@ def test_explain_says_how_an_attacker_uses_a_forensic_code_and_what_to_do(code):
 
 def test_explain_of_an_ordinary_code_has_no_attack_section():
     assert "Attack:" not in run("explain", "email-missing").output
+
+
+def test_an_internal_error_is_one_line_and_exit_2(monkeypatch):
+    import samlscan.batch
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(samlscan.batch, "run_scan", broken)
+    r = run("check", "fixtures/responses/valid/okta.xml")
+    assert r.exit_code == 2
+    assert "internal error: RuntimeError: boom" in r.output and "Traceback" not in r.output
