@@ -245,7 +245,10 @@ def _summary_section(report, s) -> str:
     body = "".join(f'<div class="card {cls}"><div class="num">{esc(n)}</div><div class="lbl">{esc(label)}'
                    "</div></div>" for label, n, cls in cards)
     verdict = _verdict(report, s)
-    return f'<section id="summary"><h2>Summary</h2>{verdict}<div class="cards">{body}</div></section>'
+    notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
+    notes = f'<ul class="notes">{notes}</ul>' if notes else ""
+    return (f'<section id="summary"><h2>Summary</h2>{verdict}<div class="cards">{body}</div>{notes}'
+            "</section>")
 
 
 def _verdict(report, s) -> str:
