@@ -11,7 +11,9 @@ _BINDINGS = {"xml": "raw XML", "post": "HTTP-POST binding", "redirect": "HTTP-Re
 
 
 def _wrap(text: str, width: int = WIDTH) -> str:
-    return "\n".join(textwrap.fill(p, width) for p in str(text).splitlines() or [""])
+    """Wrapped for the table; URLs and IDs are never cut at their hyphens."""
+    return "\n".join(textwrap.fill(p, width, break_on_hyphens=False, break_long_words=False)
+                     for p in str(text).splitlines() or [""])
 
 
 def _signed_line(m) -> str:
