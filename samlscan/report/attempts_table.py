@@ -1,9 +1,8 @@
 """The login-attempts timeline for people: time, user, outcome, cause, side, fix."""
 from __future__ import annotations
 
-import textwrap
-
 from samlscan.report.document import iso, summary
+from samlscan.report.table import wrap
 
 
 def render_attempts(report, red=lambda s: s) -> str:
@@ -12,7 +11,7 @@ def render_attempts(report, red=lambda s: s) -> str:
     rows = []
     for a in report.attempts:
         rows.append((iso(a.time) or "-", red(a.user or "-"), a.outcome, a.root_cause or "-", a.side or "-",
-                     textwrap.fill(red(a.fix or "-"), 50),
+                     wrap(red(a.fix or "-"), 50),
                      "\n".join(red(f"{e.input}" + (f" [{e.ref}]" if e.ref else "")) for e in a.evidence[:4])
                      + (f"\n(+{len(a.evidence) - 4} more)" if len(a.evidence) > 4 else "")))
     out = [f"note: {n}" for n in report.notes] + ["== login attempts",

@@ -10,7 +10,7 @@ WIDTH = 72
 _BINDINGS = {"xml": "raw XML", "post": "HTTP-POST binding", "redirect": "HTTP-Redirect binding"}
 
 
-def _wrap(text: str, width: int = WIDTH) -> str:
+def wrap(text: str, width: int = WIDTH) -> str:
     """Wrapped for the table; URLs and IDs are never cut at their hyphens."""
     return "\n".join(textwrap.fill(p, width, break_on_hyphens=False, break_long_words=False)
                      for p in str(text).splitlines() or [""])
@@ -73,13 +73,13 @@ def header_rows(r) -> list[tuple[str, str]]:
 
 
 def _finding_cell(f: Finding) -> str:
-    lines = [_wrap(f.message_text)]
+    lines = [wrap(f.message_text)]
     if f.expected is not None:
-        lines.append(_wrap(f"expected: {f.expected}"))
+        lines.append(wrap(f"expected: {f.expected}"))
     if f.actual is not None:
-        lines.append(_wrap(f"actual:   {f.actual}"))
+        lines.append(wrap(f"actual:   {f.actual}"))
     if f.hint:
-        lines.append(_wrap(f"fix:      {f.hint}"))
+        lines.append(wrap(f"fix:      {f.hint}"))
     return "\n".join(lines)
 
 
