@@ -56,32 +56,80 @@ def _log_with_prefilter(head: bytes):
     return (found.parser, pf) if pf is not None else None
 
 
-_COMPILED: dict[tuple, tuple[re.Pattern, re.Pattern]] = {}
+USE_AC = True
+"""Find the keep literals with ahocorasick_rs when it is installed (tests turn it off to run the
+regex path on the same input)."""
+
+_COMPILED: dict[tuple, tuple] = {}
 
 
-def _compiled(pf: Prefilter) -> tuple[re.Pattern, re.Pattern]:
-    """(next record start, any keep literal): compiled once per prefilter."""
-    key = (pf.record_start.pattern, pf.keep)
+def _ac_finder(lits: list[bytes]):
+    """ahocorasick_rs's byte automaton for `lits`, or None (not installed, or literals it cannot
+    take). Leftmost-first matching lets it use its SIMD prefilter: ~3 GB/s here, against ~130 MB/s
+    for the regex alternation below, whose first-byte set (a, o, u, c, E...) is most of any log."""
+    if not USE_AC or not lits or not all(lits):
+        return None
+    try:
+        import ahocorasick_rs
+    except ImportError:
+        return None
+    try:
+        return ahocorasick_rs.BytesAhoCorasick(lits, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST)
+    except Exception:  # an old or odd build: the regex does the same job, slower
+        return None
+
+
+def _compiled(pf: Prefilter) -> tuple[re.Pattern, re.Pattern, object]:
+    """(next record start, any keep literal, Aho-Corasick automaton or None): built once."""
+    key = (pf.record_start.pattern, pf.keep, USE_AC)
     got = _COMPILED.get(key)
     if got is None:
         # Longest literals first: an alternation tries its branches in order, and which literal
         # of a line matched does not matter (the whole record is kept either way).
         lits = sorted(set(pf.keep), key=lambda b: (-len(b), b))
         got = (re.compile(b"\n(?=" + pf.record_start.pattern + b")"),
-               re.compile(b"|".join(re.escape(lit) for lit in lits)))
+               re.compile(b"|".join(re.escape(lit) for lit in lits)), _ac_finder(lits))
         _COMPILED[key] = got
     return got
+
+
+def _hit_finder(data: bytes, keep: re.Pattern, ac):
+    """next_hit(pos) -> (start, end) of the first keep literal starting at or after pos, or None.
+
+    With the automaton, every non-overlapping leftmost hit of the block is found in one C pass
+    and walked in order. The first of them starting at or after a line start `pos` lies on the
+    same line as the regex's first hit from `pos`: literals hold no newline, so a hit before
+    `pos` ends before it, and a line holding a literal holds a reported hit."""
+    if ac is None:
+        search = keep.search
+
+        def next_hit(pos: int):
+            m = search(data, pos)
+            return m.span() if m else None
+
+        return next_hit
+    hits = ac.find_matches_as_indexes(data)
+    n = len(hits)
+    at = 0
+
+    def next_hit_ac(pos: int):
+        nonlocal at
+        while at < n and hits[at][1] < pos:
+            at += 1
+        return hits[at][1:] if at < n else None
+
+    return next_hit_ac
 
 
 def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int, int]]:
     """Byte spans of `data` (whole lines) holding the records to parse.
 
-    One regex alternation of the `keep` literals walks the block (C speed); each hit costs a
-    little Python work, then the walk resumes after the kept record (or after the hit's line
-    when that line only continues a record). `carry_open`: the last record of the previous block
-    was kept and goes on here.
+    The keep literals are found at C speed (one Aho-Corasick pass, or one regex alternation);
+    each hit costs a little Python work, then the walk resumes after the kept record (or after
+    the hit's line when that line only continues a record). `carry_open`: the last record of the
+    previous block was kept and goes on here.
     """
-    nxt, keep = _compiled(pf)
+    nxt, keep, ac = _compiled(pf)
     start_at = pf.record_start.match
 
     def record_end(line_start: int) -> int:
@@ -93,18 +141,18 @@ def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int,
     if carry_open and data and not start_at(data, 0):
         pos = record_end(0)
         spans.append((0, pos))
-    search = keep.search
+    next_hit = _hit_finder(data, keep, ac)
     rfind, find = data.rfind, data.find
     while True:
-        m = search(data, pos)
-        if m is None:
+        hit = next_hit(pos)
+        if hit is None:
             break
-        ls = rfind(b"\n", 0, m.start()) + 1
+        ls = rfind(b"\n", 0, hit[0]) + 1
         if start_at(data, ls):
             pos = record_end(ls)
             spans.append((ls, pos))
         else:  # a hit on a continuation line: the record it belongs to was not kept
-            nl = find(b"\n", m.end())
+            nl = find(b"\n", hit[1])
             if nl < 0:
                 break
             pos = nl + 1
