@@ -11,8 +11,10 @@ Shape of a run:
 """
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -182,11 +184,30 @@ def _without_xml(r: FileResult) -> FileResult:
                                      if m.message.xml else m for m in r.messages))
 
 
+@contextmanager
+def _no_cyclic_gc():
+    """Pause the cyclic garbage collector. A scan builds millions of small acyclic objects (log
+    events, findings, results unpickled from the workers) that refcounting frees; each burst of
+    allocations would start a collection walking everything alive: ~20% of a 1 GB log's scan."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def run_unit(unit: Unit, expect, tz, keep_xml: bool = True) -> list[tuple[str, int, FileResult, int]]:
     """Worker entry point (top level, picklable: works with spawn). Returns
     (input path, range part, result, lines in range) for every result."""
+    with _no_cyclic_gc():  # cycles made by one unit, if any, are collected after it
+        return _run_unit(unit, expect, tz, keep_xml)
+
+
+def _run_unit(unit: Unit, expect, tz, keep_xml: bool) -> list[tuple[str, int, FileResult, int]]:
     if not keep_xml:
-        return [(p, part, _without_xml(r), n) for p, part, r, n in run_unit(unit, expect, tz)]
+        return [(p, part, _without_xml(r), n) for p, part, r, n in _run_unit(unit, expect, tz, True)]
     if unit.parser_name is not None:
         from samlscan import logs
 
@@ -285,11 +306,23 @@ def _preload() -> None:
     xmlsec_module()
 
 
+def _worker_start() -> None:
+    """A forked worker inherits the parent's paused collector: it collects again between units
+    (run_unit pauses it during each), and leaves the preloaded modules out of every collection."""
+    gc.freeze()
+    gc.enable()
+
+
 def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False,
              keep_xml: bool = True) -> Report:
     """Scan files and directories; the Report does not depend on `jobs`.
 
     keep_xml=False drops SamlMessage.xml in the workers (only the HTML report renders it)."""
+    with _no_cyclic_gc():
+        return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, keep_xml)
+
+
+def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, keep_xml) -> Report:
     from datetime import timezone
 
     from samlscan.progress import Progress
@@ -310,7 +343,7 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
             _preload()
             from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
                 pending = {}
                 for u in _numbered(units):  # the parent counts lines while workers start
                     pending[pool.submit(run_unit, u, expect, tz, keep_xml)] = u
