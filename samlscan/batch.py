@@ -14,15 +14,21 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Iterator
 
 from samlscan import engine
 from samlscan.engine import FileResult, Report, failed_input
+from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import InputResult
-from samlscan.prefilter import (BLOCK, LONG_LINE, Prefilter, _log_with_prefilter, _prefilter_for,
-                                prefiltered_lines)
+from samlscan.prefilter import (
+    BLOCK,
+    LONG_LINE,
+    Prefilter,
+    _log_with_prefilter,
+    _prefilter_for,
+    prefiltered_lines,
+)
 from samlscan.walkpaths import walk
 
 # --- limits ---------------------------------------------------------------------------------------
@@ -184,24 +190,10 @@ def _without_xml(r: FileResult) -> FileResult:
                                      if m.message.xml else m for m in r.messages))
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """Pause the cyclic garbage collector. A scan builds millions of small acyclic objects (log
-    events, findings, results unpickled from the workers) that refcounting frees; each burst of
-    allocations would start a collection walking everything alive: ~20% of a 1 GB log's scan."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def run_unit(unit: Unit, expect, tz, keep_xml: bool = True) -> list[tuple[str, int, FileResult, int]]:
     """Worker entry point (top level, picklable: works with spawn). Returns
     (input path, range part, result, lines in range) for every result."""
-    with _no_cyclic_gc():  # cycles made by one unit, if any, are collected after it
+    with no_cyclic_gc():  # cycles made by one unit, if any, are collected after it
         return _run_unit(unit, expect, tz, keep_xml)
 
 
@@ -318,7 +310,7 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
     """Scan files and directories; the Report does not depend on `jobs`.
 
     keep_xml=False drops SamlMessage.xml in the workers (only the HTML report renders it)."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, keep_xml)
 
 

@@ -7,14 +7,13 @@ offset measured on the pairs that share a SAML ID.
 """
 from __future__ import annotations
 
-import gc
 import itertools
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from statistics import median
 
 from samlscan.codes import SPECS
+from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent
 
 WINDOW = timedelta(minutes=5)
@@ -396,24 +395,9 @@ def _offset_note(src: str, off: timedelta) -> str:
     return note
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """Pause the cyclic garbage collector. Correlation allocates about ten small objects per log
-    event, none in a cycle (refcounting frees them); each allocation burst would otherwise start
-    a collection that walks every object of the report (millions for a 1 GB log): 40% of the
-    time of a big correlation went there."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def correlate(report):
     """The report with its attempts filled in (one per login try)."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _correlate(report)
 
 
