@@ -283,3 +283,24 @@ def spec(code: str) -> CodeSpec:
 
 def all_specs() -> tuple[CodeSpec, ...]:
     return _SPECS
+
+
+# Which SAML finding explains a failure best: the first one present wins (an unsigned or foreign
+# response makes every later check moot; time and mapping problems come after identity problems).
+CAUSE_PRIORITY = (
+    "input-dtd-forbidden", "input-xml-malformed", "input-bad-base64", "input-bad-deflate", "input-redacted",
+    "status-not-success", "decryption-failed", "assertion-encrypted-no-key", "signature-wrapping",
+    "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
+    "nameid-comment-injection", "assertion-missing", "assertion-multiple", "version-unsupported",
+    "issuer-mismatch", "audience-mismatch", "destination-mismatch", "recipient-mismatch",
+    "inresponseto-mismatch", "assertion-not-yet-valid", "assertion-expired", "subject-confirmation-expired",
+    "session-expired", "login-attribute-missing", "name-attribute-missing", "email-missing",
+    "email-under-other-name", "email-empty", "groups-overage-claim", "group-attribute-missing",
+    "assertion-replayed",
+)
+_RANK = {c: i for i, c in enumerate(CAUSE_PRIORITY)}
+
+
+def cause_rank(code: str) -> int:
+    """Position in CAUSE_PRIORITY (codes not listed come after all listed ones)."""
+    return _RANK.get(code, len(CAUSE_PRIORITY))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from statistics import median
 
-from samlscan.codes import SPECS
+from samlscan.codes import SPECS, cause_rank
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent
 
@@ -20,20 +20,6 @@ WINDOW = timedelta(minutes=5)
 """How far apart two pieces of one attempt may be once clocks are corrected (SP stacks allow
 3-5 minutes of skew, so logs of one login rarely sit further apart)."""
 
-# Which SAML finding explains a failure best: the first one present wins (an unsigned or foreign
-# response makes every later check moot; time and mapping problems come after identity problems).
-CAUSE_PRIORITY = (
-    "input-dtd-forbidden", "input-xml-malformed", "input-bad-base64", "input-bad-deflate", "input-redacted",
-    "status-not-success", "decryption-failed", "assertion-encrypted-no-key", "signature-wrapping",
-    "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
-    "nameid-comment-injection", "assertion-missing", "assertion-multiple", "version-unsupported",
-    "issuer-mismatch", "audience-mismatch", "destination-mismatch", "recipient-mismatch",
-    "inresponseto-mismatch", "assertion-not-yet-valid", "assertion-expired", "subject-confirmation-expired",
-    "session-expired", "login-attribute-missing", "name-attribute-missing", "email-missing",
-    "email-under-other-name", "email-empty", "groups-overage-claim", "group-attribute-missing",
-    "assertion-replayed",
-)
-_RANK = {c: i for i, c in enumerate(CAUSE_PRIORITY)}
 # Log codes too generic to name a cause when something more specific is known.
 _GENERIC = {"unknown-failure", "sp-internal-error", None}
 # Which side writes the logs that dump SAML messages.
@@ -79,7 +65,7 @@ def _message_piece(r, replayed: set) -> _Piece:
     a = m.assertions[0] if m.assertions else None
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
     errors = tuple(sorted({f.code for f in r.findings if f.severity.value == "error"},
-                          key=lambda c: _RANK.get(c, 999)))
+                          key=lambda c: cause_rank(c)))
     warnings = {f.code for f in r.findings if f.severity.value == "warning"}
     if (m.source.input, m.source.ref) in replayed:
         warnings.add("assertion-replayed")
@@ -318,7 +304,7 @@ def _conflict(pieces, groups, i, j) -> bool:
 
 def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     """The root cause code and notes on disagreements between the SAML findings and the logs."""
-    saml = sorted({c for p in members for c in p.codes}, key=lambda c: _RANK.get(c, 999))
+    saml = sorted({c for p in members for c in p.codes}, key=lambda c: cause_rank(c))
     sp_codes = [p.log_code for p in members if p.log_code and p.side == "sp" and p.outcome == "failure"]
     idp_codes = [p.log_code for p in members if p.log_code and p.side == "idp" and p.outcome == "failure"]
     specific_sp = [c for c in sp_codes if c not in _GENERIC]

@@ -165,3 +165,9 @@ def test_an_internal_error_is_one_line_and_exit_2(monkeypatch):
     r = run("check", "fixtures/responses/valid/okta.xml")
     assert r.exit_code == 2
     assert "internal error: RuntimeError: boom" in r.output and "Traceback" not in r.output
+
+
+def test_table_lists_the_finding_that_explains_the_failure_first():
+    r = run("check", "--config", CONFIG, "fixtures/responses/defects/signature-wrapping-extensions.xml", "-q")
+    rows = [line.split()[1] for line in r.output.splitlines() if line.startswith(("ERROR ", "WARNING "))]
+    assert rows[0] == "signature-wrapping", rows

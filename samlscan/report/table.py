@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
+from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
 from samlscan.report.document import iso
 
@@ -84,7 +85,7 @@ def _finding_cell(f: Finding) -> str:
 
 
 def findings_table(findings, tabulate) -> str:
-    order = sorted(findings, key=lambda f: -f.severity.rank)
+    order = sorted(findings, key=lambda f: (-f.severity.rank, cause_rank(f.code)))  # the cause first
     rows = [(f.severity.value.upper(), f.code, _finding_cell(f)) for f in order]
     return tabulate(rows, headers=("severity", "code", "finding"), tablefmt="simple")
 
