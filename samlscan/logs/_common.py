@@ -1,6 +1,7 @@
 """Helpers shared by the log parsers: times, catalog look-ups, bounded line and JSON streaming."""
 from __future__ import annotations
 
+import csv
 import json
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -344,3 +345,31 @@ def json_events(lines: Iterable[tuple[int, str]], path: str, convert) -> Iterato
             except (TypeError, ValueError, AttributeError, KeyError) as exc:
                 # a record of the right format with fields of unexpected types
                 yield malformed(path, no, f"unreadable record: {exc}")
+
+
+def csv_rows(lines: Iterable[tuple[int, str]], path: str, skip_prefix: str | None = None
+             ) -> Iterator[tuple[int, list[str]] | Malformed]:
+    """(line where the row starts, cells) for each non-empty CSV row, header included; quoted
+    fields may span lines; a broken row is a Malformed record. Lines starting with `skip_prefix`
+    (PowerShell's '#TYPE') are dropped, and so is a leading BOM."""
+    current = [0]
+
+    def feed():
+        for no, text in text_lines(lines):
+            current[0] = no
+            if skip_prefix and text.startswith(skip_prefix):
+                continue
+            yield text.lstrip("\ufeff") + "\n"  # keep the line breaks of multi-line fields
+
+    reader = csv.reader(feed())
+    while True:
+        start = current[0] + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield malformed(path, current[0], f"CSV: {exc}")
+            continue
+        if any(c.strip() for c in row):
+            yield start, row

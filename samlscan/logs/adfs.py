@@ -8,16 +8,23 @@ relying party and an MSIS exception in its text (ADFS-364).
 """
 from __future__ import annotations
 
-import csv
 import re
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.errors import InputError
 from samlscan.logs._common import (
-    classify, first_ip, local_to_utc, malformed, parse_iso, src, text_lines, text_or_none,
+    classify,
+    csv_rows,
+    first_ip,
+    local_to_utc,
+    malformed,
+    parse_iso,
+    src,
+    text_lines,
+    text_or_none,
 )
-from samlscan.logs.base import Record
+from samlscan.logs.base import Malformed, Record
 from samlscan.model import LogEvent
 from samlscan.xmlsafe import parse_xml
 
@@ -133,32 +140,14 @@ def _xml_event(text: str, no: int, path: str) -> Iterator[Record]:
 # --- CSV --------------------------------------------------------------------------------------
 
 def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
-    current = [0]
-
-    def feed():
-        for no, text in lines:
-            current[0] = no
-            if text.startswith("#TYPE"):
-                continue
-            yield text.lstrip("\ufeff") + "\n"  # keep the line breaks of multi-line messages
-
-    reader = csv.reader(feed())
     header: list[str] | None = None
-    while True:
-        start = current[0] + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield malformed(path, current[0], f"CSV: {exc}")
-            continue
-        if header is None:
-            header = [h.strip().lower() for h in row]
-            continue
-        if not any(c.strip() for c in row):
-            continue
-        yield from _csv_row(header, row, start, path, tz)
+    for got in csv_rows(lines, path, skip_prefix="#TYPE"):
+        if isinstance(got, Malformed):
+            yield got
+        elif header is None:
+            header = [h.strip().lower() for h in got[1]]
+        else:
+            yield from _csv_row(header, got[1], got[0], path, tz)
 
 
 def _csv_row(header: list[str], row: list[str], no: int, path: str, tz: tzinfo):

@@ -12,9 +12,16 @@ from datetime import datetime, timezone, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    classify, dig, json_events, malformed, parse_iso, src, text_lines, text_or_none,
+    classify,
+    csv_rows,
+    dig,
+    json_events,
+    malformed,
+    parse_iso,
+    src,
+    text_or_none,
 )
-from samlscan.logs.base import Record
+from samlscan.logs.base import Malformed, Record
 from samlscan.model import LogEvent
 
 PRODUCT = "entra"
@@ -90,32 +97,19 @@ def _csv_header(line: str) -> dict[str, int] | None:
 
 def _csv(lines: Iterable[tuple[int, str]], path: str) -> Iterator[Record]:
     """CSV rows, with line numbers; quoted fields may span lines (bounded by text_lines)."""
-    current = [0]
-
-    def feed():
-        for no, text in text_lines(lines):
-            current[0] = no
-            yield (text.lstrip("\ufeff") if no == 1 else text) + "\n"
-
-    reader = csv.reader(feed())
     cols = None
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield malformed(path, current[0], f"CSV: {exc}")
+    for got in csv_rows(lines, path):
+        if isinstance(got, Malformed):
+            yield got
             continue
+        no, row = got
         if cols is None:
             cols = _csv_header(",".join(_quote(c) for c in row))
             if cols is None:
-                yield malformed(path, current[0], "not an Entra sign-in CSV header")
+                yield malformed(path, no, "not an Entra sign-in CSV header")
                 return
             continue
-        if not any(c.strip() for c in row):
-            continue
-        yield from _csv_row(row, cols, path, current[0])
+        yield from _csv_row(row, cols, path, no)
 
 
 def _quote(cell: str) -> str:
