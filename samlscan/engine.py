@@ -263,8 +263,10 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                                              f"this is a SAML 1.x message (<{root.tag}>); samlscan and "
                                              "SAML 2.0 SPs read SAML 2.0 only"))
     if not is_saml_root(root):
+        hint = (": this is SAML metadata, give it with --idp-metadata"
+                if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
-                                             f"the XML root is <{root.tag}>, not a SAML protocol message"))
+                                             f"the XML root is <{root.tag}>, not a SAML protocol message{hint}"))
     msg = _with_redirect_signature(read_message(root, raw, index, expect.idp_certs, expect.sp_keys, data),
                                    raw, expect)
     return replace(msg, logged_by=raw.logged_by) if raw.logged_by else msg

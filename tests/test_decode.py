@@ -77,3 +77,11 @@ def test_a_pasted_file_with_no_saml_is_not_saml(tmp_path):
     p.write_text("the login failed again this morning, see ticket 4411\n")
     report = analyze([str(p)], Expectations())
     assert [f.code for f in report.all_findings()] == ["input-not-saml"]
+
+
+@pytest.mark.parametrize("name,needle", [("metadata/idp-metadata.xml", "--idp-metadata"),
+                                         ("keys/idp.crt", "--idp-cert"), ("keys/sp.key", "--sp-key")])
+def test_a_file_given_in_the_wrong_place_says_where_it_belongs(name, needle):
+    report = analyze([str(FIXTURES / name)], Expectations())
+    [finding] = report.all_findings()
+    assert finding.code == "input-not-saml" and needle in finding.message_text

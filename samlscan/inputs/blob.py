@@ -21,6 +21,8 @@ def sniff_kind(text: str) -> str | None:
     if _QUERY_PARAM.search(body[:65536]) and ("SAMLResponse=" in body or "SAMLRequest=" in body):
         return "query"
     token = body.strip()
+    if token.startswith("-----BEGIN "):
+        return None  # a PEM certificate or key: read_text says which
     if token and len(token) >= 16 and _B64ISH.match(token):
         return "base64"
     if len(token) >= 40 and " " not in token and sum(c.isalnum() or c in "+/=\n\r" for c in token) >= 0.9 * len(token):
@@ -90,5 +92,10 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         return from_query(text, source, captured_at), []
     if kind == "base64":
         return [RawMessage(source, "SAMLResponse", text, "post", captured_at=captured_at)], []
-    return [], [InputProblem(source, "input-not-saml",
-                             "no SAML message found (expected XML, base64, a form body or a URL)")]
+    if "-----BEGIN CERTIFICATE-----" in text:
+        why = "this is a certificate, not a SAML message: give it with --idp-cert"
+    elif "PRIVATE KEY-----" in text:
+        why = "this is a private key, not a SAML message: give it with --sp-key (never share it)"
+    else:
+        why = "no SAML message found (expected XML, base64, a form body or a URL)"
+    return [], [InputProblem(source, "input-not-saml", why)]
