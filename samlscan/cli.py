@@ -26,6 +26,8 @@ def _expectation_options(fn):
                      help="IdP metadata XML: entityID, every signing certificate, SSO URLs."),
         click.option("--sp-key", multiple=True, type=click.Path(dir_okay=False),
                      help="SP private key (PEM) to decrypt EncryptedAssertion. Never printed."),
+        click.option("--sp-cert", multiple=True, type=click.Path(dir_okay=False),
+                     help="SP certificate: verifies the SP's signed AuthnRequests (redirect binding)."),
         click.option("--email-attribute", help="Attribute Name that carries the email."),
         click.option("--login-attribute", help="Attribute Name that carries the login."),
         click.option("--name-attribute", help="Attribute Name that carries the display name."),
@@ -99,6 +101,7 @@ def _expectations(kw: dict, scan_dirs: list[Path]):
     flags["idp_cert"] = list(kw.get("idp_cert") or ())
     flags["idp_metadata"] = list(kw.get("idp_metadata") or ())
     flags["sp_key"] = list(kw.get("sp_key") or ())
+    flags["sp_cert"] = list(kw.get("sp_cert") or ())
     flags["sonar_settings"] = kw.get("sonar_settings")
     flags["at"] = kw.get("at_time")
     config = kw.get("config_path")

@@ -27,6 +27,8 @@ class Expectations:
     idp_entity_id: str | None = None
     idp_certs: tuple[TrustedCert, ...] = ()
     sp_keys: tuple = field(default=(), repr=False)
+    sp_certs: tuple[TrustedCert, ...] = ()
+    """The SP's own certificates: they verify the SP's signed AuthnRequests."""
     email_attribute: str | None = None
     login_attribute: str | None = None
     name_attribute: str | None = None
@@ -199,13 +201,13 @@ def _toml_values(path: Path) -> dict:
             flat.update({k.replace("-", "_"): v for k, v in value.items()})
         else:
             flat[key.replace("-", "_")] = value
-    known = set(_SCALARS) | {"idp_cert", "idp_metadata", "sp_key", "clock_skew", "at", "sonar_settings",
+    known = set(_SCALARS) | {"idp_cert", "idp_metadata", "sp_key", "sp_cert", "clock_skew", "at", "sonar_settings",
                              "expiry_window_days"}
     unknown = sorted(set(flat) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     base = path.parent
-    for key in ("idp_cert", "idp_metadata", "sp_key", "sonar_settings"):
+    for key in ("idp_cert", "idp_metadata", "sp_key", "sp_cert", "sonar_settings"):
         if key in flat:
             items = flat[key] if isinstance(flat[key], list) else [flat[key]]
             flat[key] = [str(base / str(p)) for p in items]
@@ -257,6 +259,8 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
 
         keys.append(load_sp_key(_read(Path(p), "SP private key"), p))
     values["sp_keys"] = tuple(keys) + tuple(values.get("sp_keys", ()))
+    values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
+                                       for c in load_certs(_read(Path(p), "SP certificate"), p)))
     if merged.get("clock_skew") is not None:
         try:
             values["clock_skew"] = int(merged["clock_skew"])

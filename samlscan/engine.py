@@ -311,7 +311,8 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
         findings.append(finding(msg, "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
                                 "not verify over the query string with the configured "
-                                + ("SP key" if raw.param == "SAMLRequest" else "IdP certificates")))
+                                + ("SP certificate or key" if raw.param == "SAMLRequest"
+                                   else "IdP certificates")))
     if at_source == "issue-instant" and msg.kind in ("Response", "Assertion"):
         from samlscan.checks.base import finding
 
@@ -326,7 +327,8 @@ def _with_redirect_signature(msg: SamlMessage, raw: RawMessage, expect: Expectat
         return msg
     from samlscan.redirectsig import verify_redirect
 
-    return replace(msg, redirect_signature=verify_redirect(raw, expect.idp_certs, expect.sp_keys))
+    signature = verify_redirect(raw, expect.idp_certs, expect.sp_keys, expect.sp_certs)
+    return replace(msg, redirect_signature=signature)
 
 
 @dataclass(frozen=True)

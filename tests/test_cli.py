@@ -171,3 +171,12 @@ def test_table_lists_the_finding_that_explains_the_failure_first():
     r = run("check", "--config", CONFIG, "fixtures/responses/defects/signature-wrapping-extensions.xml", "-q")
     rows = [line.split()[1] for line in r.output.splitlines() if line.startswith(("ERROR ", "WARNING "))]
     assert rows[0] == "signature-wrapping", rows
+
+
+@pytest.mark.parametrize("cert,expect_invalid", [("fixtures/keys/sp.crt", False), ("fixtures/keys/idp.crt", True)],
+                         ids=["right-sp-cert", "wrong-cert"])
+def test_signed_authnrequest_is_verified_with_the_sp_certificate(cert, expect_invalid):
+    r = run("check", "fixtures/requests/authnrequest-redirect-signed.txt", "--sp-cert", cert,
+            "--format", "jsonl", "-q")
+    codes = [json.loads(line)["code"] for line in r.output.splitlines()]
+    assert ("redirect-signature-invalid" in codes) == expect_invalid, codes
