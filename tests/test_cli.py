@@ -180,3 +180,17 @@ def test_signed_authnrequest_is_verified_with_the_sp_certificate(cert, expect_in
             "--format", "jsonl", "-q")
     codes = [json.loads(line)["code"] for line in r.output.splitlines()]
     assert ("redirect-signature-invalid" in codes) == expect_invalid, codes
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "sarif", "csv", "html", "table"])
+def test_redact_holds_in_every_format_including_summary_keys(fmt, tmp_path):
+    """The summary's failures-by-user table is keyed by user: keys are personal data too."""
+    out = tmp_path / f"report.{fmt}"
+    run("scan", "fixtures/scenarios/okta-spring", "--timezone", "Europe/Paris", "--format", fmt,
+        "-o", str(out), "-q", "--redact")
+    text = out.read_text()
+    assert "@example.com" not in text and "203.0.113." not in text and "198.51.100." not in text
+    unredacted = tmp_path / f"plain.{fmt}"
+    run("scan", "fixtures/scenarios/okta-spring", "--timezone", "Europe/Paris", "--format", fmt,
+        "-o", str(unredacted), "-q")
+    assert "@example.com" in unredacted.read_text()  # the evidence does hold personal data

@@ -36,9 +36,10 @@ class Redactor:
         return _IPV6.sub(lambda m: mask(m.group(0), "ip"), s)
 
     def walk(self, obj):
-        """A copy of a JSON-able structure with every string redacted (keys kept)."""
+        """A copy of a JSON-able structure with every string redacted, keys included (summary
+        tables are keyed by user); structural keys hold no personal data and stay as they are."""
         if isinstance(obj, dict):
-            return {k: self.walk(v) for k, v in obj.items()}
+            return {self.text(k): self.walk(v) for k, v in obj.items()}
         if isinstance(obj, list):
             return [self.walk(v) for v in obj]
         return self.text(obj)
