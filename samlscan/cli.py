@@ -126,12 +126,12 @@ def _timezone(name: str | None):
         raise ConfigError(f"--timezone {name!r} is not a known time zone (example: Europe/Paris)") from None
 
 
-def _finish(report, fmt, output, fail_on, redact, quiet) -> None:
+def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
     from samlscan.model import Severity
     from samlscan.report import render_chunks
     from samlscan.report.document import summary
 
-    chunks = render_chunks(report, fmt, redact)
+    chunks = render_chunks(report, fmt, redact, detail)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
@@ -204,10 +204,12 @@ def _correlated(report):
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip files matching this glob (repeatable).")
 @click.option("--jobs", "-j", type=int, default=0, help="Parallel workers (default: number of CPUs).")
+@click.option("--details", is_flag=True, help="Table format: every message with its findings "
+                                                "(default: one row per finding code).")
 @_expectation_options
 @_output_options
 @_guarded
-def scan(paths, include, exclude, jobs, fmt, output, fail_on, redact, quiet, **kw):
+def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, quiet, **kw):
     """Batch: scan directories of captures and logs, correlate them into login attempts."""
     from samlscan.batch import run_scan
 
@@ -216,7 +218,7 @@ def scan(paths, include, exclude, jobs, fmt, output, fail_on, redact, quiet, **k
                       tz=_timezone(kw.get("tz_name")), show_progress=not quiet and sys.stderr.isatty(),
                       keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
     report = _correlated(report)
-    _finish(report, fmt, output, fail_on, redact, quiet)
+    _finish(report, fmt, output, fail_on, redact, quiet, detail=details)
 
 
 @main.command()

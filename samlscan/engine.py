@@ -420,6 +420,6 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
         places = sorted({f"{m.source.input}" + (f" {m.source.ref}" if m.source.ref else "") for m in msgs})
         where = "; ".join(places)
         out.append(Finding(code=s.code, severity=s.severity, hint=s.fix, source=msgs[-1].source,
-                           message_text=f"ID {ident!r} was used {len(by_use)} times: {where}",
+                           message_text=f"ID {ident!r} was used {len(by_use)} times",
                            message_ref=ident, actual=where))
     return out

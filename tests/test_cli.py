@@ -195,3 +195,10 @@ def test_redact_holds_in_every_format_including_summary_keys(fmt, tmp_path):
         "-o", str(unredacted), "-q")
     if fmt not in ("jsonl", "csv"):  # per-finding formats: this case's findings name no user
         assert "@example.com" in unredacted.read_text()  # the evidence does hold personal data
+
+
+def test_scan_table_gives_one_row_per_code_and_details_on_request():
+    brief = run("scan", "fixtures/responses/defects", "--config", CONFIG, "-q").output
+    assert "== findings by code" in brief and "== fixtures/responses/defects/" not in brief
+    detailed = run("scan", "fixtures/responses/defects", "--config", CONFIG, "-q", "--details").output
+    assert "== fixtures/responses/defects/audience-mismatch.xml" in detailed

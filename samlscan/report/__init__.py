@@ -4,11 +4,11 @@ from __future__ import annotations
 from samlscan.errors import ConfigError
 
 
-def render(report, fmt: str, redact: bool = False) -> str:
-    return "".join(render_chunks(report, fmt, redact))
+def render(report, fmt: str, redact: bool = False, detail: bool = True) -> str:
+    return "".join(render_chunks(report, fmt, redact, detail))
 
 
-def render_chunks(report, fmt: str, redact: bool = False):
+def render_chunks(report, fmt: str, redact: bool = False, detail: bool = True):
     """The report as pieces of text, to be written one after the other: JSON lines come one
     finding at a time, so a scan of a large log never holds its whole output twice."""
     from samlscan.report.redact import redactor_for
@@ -17,13 +17,13 @@ def render_chunks(report, fmt: str, redact: bool = False):
     if fmt == "jsonl":
         from samlscan.report.jsonout import jsonl_lines
         return jsonl_lines(report, red)
-    return iter([_render_whole(report, fmt, red)])
+    return iter([_render_whole(report, fmt, red, detail)])
 
 
-def _render_whole(report, fmt: str, red) -> str:
+def _render_whole(report, fmt: str, red, detail: bool) -> str:
     if fmt == "table":
         from samlscan.report.table import render_table
-        return render_table(report, red)
+        return render_table(report, red, detail=detail)
     if fmt == "json":
         from samlscan.report.jsonout import render_json
         return render_json(report, red)

@@ -90,12 +90,37 @@ def findings_table(findings, tabulate) -> str:
     return tabulate(rows, headers=("severity", "code", "finding"), tablefmt="simple")
 
 
-def render_table(report, redactor=None, min_severity: Severity = Severity.INFO) -> str:
+def findings_by_code(report, tabulate, red) -> str:
+    """One row per finding code: how often, where first, and what to do (the batch overview)."""
+    from collections import Counter
+
+    findings = [f for m in report.messages for f in m.findings if f.severity != Severity.INFO]
+    if not findings:
+        return "no error or warning in the messages"
+    counts = Counter(f.code for f in findings)
+    first = {}
+    for f in findings:
+        first.setdefault(f.code, f)
+    rows = []
+    for code in sorted(counts, key=lambda c: (-first[c].severity.rank, cause_rank(c), c)):
+        f = first[code]
+        where = f.source.input + (f" [{f.source.ref}]" if f.source and f.source.ref else "")
+        rows.append((f.severity.value.upper(), code, counts[code], red(wrap(where, 40)),
+                     red(wrap(f.hint or "-", 60))))
+    return tabulate(rows, headers=("severity", "code", "count", "first seen in", "fix"), tablefmt="simple")
+
+
+def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, detail: bool = True) -> str:
+    """`detail`: every message with its findings (check); otherwise one row per finding code
+    (scan: a directory's worth of messages would bury the attempts)."""
     from tabulate import tabulate
 
     red = redactor.text if redactor else (lambda s: s)
     out = []
-    for r in report.messages:
+    if not detail and report.messages:
+        out += [f"== findings by code ({len(report.messages)} message(s); "
+                "`samlscan scan --details` lists each message)", findings_by_code(report, tabulate, red), ""]
+    for r in report.messages if detail else ():
         m = r.message
         where = m.source.input + (f" [{m.source.ref}]" if m.source.ref else "")
         out.append(f"== {where}: {m.kind} #{m.index}")
