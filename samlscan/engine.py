@@ -218,23 +218,6 @@ def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
     return None, "none"
 
 
-def _request_ids(raws: list[RawMessage]) -> list[tuple]:
-    """(capture time, ID) of the AuthnRequests in one capture, for the InResponseTo check."""
-    from samlscan.decode import decode_raw
-
-    out = []
-    for raw in raws:
-        if raw.param != "SAMLRequest":
-            continue
-        try:
-            root = decode_raw(raw)
-        except InputError:
-            continue
-        if root.tag.endswith("}AuthnRequest") and root.get("ID"):
-            out.append((raw.captured_at, root.get("ID")))
-    return out
-
-
 def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tuple]) -> Expectations:
     """Without --request-id, the capture's own AuthnRequest says what the SP was waiting for: the
     one the response names, else the last one sent before the response."""
@@ -295,13 +278,15 @@ def _read_cached(raw: RawMessage, index: int, expect: Expectations, cache: dict 
                    relay_state=raw.relay_state, logged_by=raw.logged_by)
 
 
-def analyze_raw(raw: RawMessage, index: int, expect: Expectations,
-                requests: list[tuple] = (), cache: dict | None = None) -> MessageResult | Finding:
+def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageResult | Finding:
     """Decode, decrypt, verify and check one raw message; an input-* Finding when it can't be read."""
-    msg = _read_cached(raw, index, expect, cache)
-    if isinstance(msg, Finding):
-        return msg
-    expect = _awaited_request(expect, msg, list(requests))
+    msg = _read(raw, index, expect)
+    return msg if isinstance(msg, Finding) else _check(msg, raw, expect, [])
+
+
+def _check(msg: SamlMessage, raw: RawMessage, expect: Expectations, requests: list[tuple]) -> MessageResult:
+    """Every check on one read message, judged at its evaluation time."""
+    expect = _awaited_request(expect, msg, requests)
     at, at_source = _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
     findings = run_checks(msg, ctx)
@@ -344,9 +329,13 @@ class FileResult:
 
 def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileResult:
     """Check the raw messages gathered from one input and account for it."""
-    requests = _request_ids(got.raws)
     cache: dict = {}
-    results = [analyze_raw(raw, i, expect, requests, cache) for i, raw in enumerate(got.raws)]
+    read = [_read_cached(raw, i, expect, cache) for i, raw in enumerate(got.raws)]
+    # the input's own AuthnRequests tell what the SP was waiting for (InResponseTo check)
+    requests = [(m.captured_at, m.id) for m in read
+                if isinstance(m, SamlMessage) and m.kind == "AuthnRequest" and m.id]
+    results = [m if isinstance(m, Finding) else _check(m, raw, expect, requests)
+               for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
     status = "scanned" if ok or got.events else "failed"
