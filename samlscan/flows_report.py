@@ -94,19 +94,16 @@ def _flow_dict(n: int, f: Flow, ids: dict[str, tuple]) -> dict:
 
 
 def _personal_values(messages: tuple[RawMessage, ...]) -> set[str]:
-    """NameID and AttributeValue texts of the captured messages (what --redact must hide)."""
-    from samlscan.decode import decode_raw
+    """What --redact must hide in the captured messages: the same values as in every report."""
+    from samlscan.config import Expectations
+    from samlscan.engine import MessageResult, analyze_raw
+    from samlscan.report.redact import personal_values_of
 
     out: set[str] = set()
-    for m in messages:
-        try:
-            root = decode_raw(m)
-        except Exception:  # undecodable evidence has nothing to redact
-            continue
-        for el in root.iter():
-            if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] in ("NameID", "AttributeValue"):
-                if el.text and el.text.strip():
-                    out.add(el.text.strip())
+    for i, m in enumerate(messages):
+        result = analyze_raw(m, i, Expectations())
+        if isinstance(result, MessageResult):  # undecodable evidence has nothing to redact
+            out |= personal_values_of(result.message)
     return out
 
 
