@@ -1,3 +1,3 @@
-from samlscan.cli import main
+from samlscan.cli import run
 
-main()
+run()

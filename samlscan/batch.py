@@ -88,11 +88,12 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
             with tempfile.TemporaryDirectory(prefix="samlscan-") as td:
                 return _analyze_container(label, path, kind, expect, tz, depth, td)
         return _analyze_container(label, path, kind, expect, tz, depth, tmpdir)
-    log = _log_with_prefilter(head)
+    found = engine.sniff(head)
+    log = _log_with_prefilter(head, found)
     if log is not None:
         parser, pf = log
         return [_analyze_log(label, path, parser, pf, 0, os.path.getsize(path), expect, tz)[0]]
-    r = engine.analyze_file(path, expect, tz, head)
+    r = engine.analyze_file(path, expect, tz, head, found)
     if label == path:
         return [r]
     from samlscan.archives import _relabel
@@ -292,7 +293,7 @@ def _default_jobs() -> int:
 def _preload() -> None:
     """Import what every worker needs before the pool forks, so workers share it instead of each
     importing lxml, xmlsec, cryptography and the checks on their first unit."""
-    from samlscan import catalog, checks, decode, logs, saml  # noqa: F401
+    from samlscan import checks, decode, saml  # noqa: F401  (log parsers: when a log comes)
     from samlscan.sigverify import xmlsec_module
 
     xmlsec_module()
@@ -303,6 +304,39 @@ def _worker_start() -> None:
     (run_unit pauses it during each), and leaves the preloaded modules out of every collection."""
     gc.freeze()
     gc.enable()
+
+
+QUEUED_PER_WORKER = 2
+"""Units waiting at each worker while the parent works on one of its own: enough that a worker
+never waits for the parent, few enough that the parent still gets a share of the work."""
+
+
+def _run_parallel(units: Iterator[Unit], jobs: int, expect, tz, keep_xml, results, progress) -> None:
+    """`jobs` processes work: jobs - 1 pool workers and this one. The parent takes a unit for
+    itself whenever the workers have enough queued, so its share is never pickled and sent back
+    (unpickling results is the parent's largest cost), and no core idles while it waits."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    _preload()
+    workers = jobs - 1
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
+        pending: dict = {}
+
+        def collect(done) -> None:
+            for fut in done:
+                u = pending.pop(fut)
+                results.extend(fut.result())
+                progress.advance(_files_in(u), u.size)
+
+        for u in units:  # lazily numbered: the line counts of later ranges come as needed
+            if len(pending) < QUEUED_PER_WORKER * workers:
+                pending[pool.submit(run_unit, u, expect, tz, keep_xml)] = u
+            else:
+                results.extend(run_unit(u, expect, tz, keep_xml))
+                progress.advance(_files_in(u), u.size)
+            collect([f for f in pending if f.done()])
+        while pending:
+            collect(wait(pending, return_when=FIRST_COMPLETED)[0])
 
 
 def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False,
@@ -332,19 +366,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, keep_xml
                 results.extend(run_unit(u, expect, tz, keep_xml))
                 progress.advance(_files_in(u), u.size)
         else:
-            _preload()
-            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
-                pending = {}
-                for u in _numbered(units):  # the parent counts lines while workers start
-                    pending[pool.submit(run_unit, u, expect, tz, keep_xml)] = u
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        u = pending.pop(fut)
-                        results.extend(fut.result())
-                        progress.advance(_files_in(u), u.size)
+            _run_parallel(_numbered(units), jobs, expect, tz, keep_xml, results, progress)
     finally:
         progress.close()
     named = {p for p in paths if os.path.isfile(p)}

@@ -181,11 +181,13 @@ class _Groups:
         self.pieces = pieces
         self.parent = list(range(len(pieces)))
         self.merged: dict[int, dict] = {}
-        """Identity of the roots of merged groups; a single piece's is computed when asked."""
+        """Identity of each root asked for (a single piece's is computed on the first ask)."""
 
     def identity(self, root: int) -> dict:
         got = self.merged.get(root)
-        return got if got is not None else _identity(self.pieces[root])
+        if got is None:
+            got = self.merged[root] = _identity(self.pieces[root])
+        return got
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -295,11 +297,18 @@ def _identity(p: _Piece) -> dict[str, set]:
 def _conflict(pieces, groups, i, j) -> bool:
     """Groups with different responses, or different SP request IDs, are different attempts
     (retries, double clicks, two users behind one proxy)."""
+    ri, rj = pieces[i].response, pieces[j].response
+    if ri is not None and rj is not None and ri != rj:  # a group never holds two responses
+        return True
     a = groups.identity(groups.find(i))
     if not a:  # most pieces name no response and no request ID: nothing to compare
         return False
     b = groups.identity(groups.find(j))
-    return bool(b) and any(a[c] != b[c] for c in a.keys() & b.keys())
+    for category, values in a.items():
+        other = b.get(category)
+        if other is not None and other != values:
+            return True
+    return False
 
 
 def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:

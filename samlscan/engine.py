@@ -87,12 +87,12 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def collect(path: str, tz, head: bytes | None = None) -> _Collected:
+def collect(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = None) -> _Collected:
     """Sniff one input by content and gather its raw SAML messages, problems and log events.
     Standard input is spooled to a temporary file so that it is read like any file. `head`: the
-    first SNIFF_BYTES of the file when the caller has read them already."""
+    first SNIFF_BYTES of the file when the caller has read them already, `sniffed` what they are."""
     if path != "-":
-        return _collect_file(path, tz, head)
+        return _collect_file(path, tz, head, sniffed)
     import tempfile
 
     from samlscan.model import Source
@@ -138,13 +138,13 @@ def sniff(head: bytes) -> Sniffed:
     return Sniffed("blob")
 
 
-def _collect_file(path: str, tz, head: bytes | None = None) -> _Collected:
+def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = None) -> _Collected:
     from samlscan import logs
     from samlscan.inputs import blob
 
     out = _Collected()
     head = _read_head(path) if head is None else head
-    found = sniff(head)
+    found = sniffed or sniff(head)
     if found.kind == "capture":
         cap = found.reader.read(path)
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
@@ -351,13 +351,14 @@ def failed_input(path: str, code: str, detail: str) -> FileResult:
     return FileResult(InputResult(path, "failed", reason=detail), (), (finding,), ())
 
 
-def analyze_file(path: str, expect: Expectations, tz, head: bytes | None = None) -> FileResult:
+def analyze_file(path: str, expect: Expectations, tz, head: bytes | None = None,
+                 sniffed: Sniffed | None = None) -> FileResult:
     """One input, whatever happens to it (batch workers call this per file)."""
     try:
         if path != "-" and not os.path.isfile(path):
             raise InputError("input-unreadable", "no such file" if not Path(path).exists()
                              else "not a regular file")
-        got = collect(path, tz, head)
+        got = collect(path, tz, head, sniffed)
     except InputError as exc:
         return failed_input(path, exc.code, exc.detail)
     except OSError as exc:

@@ -47,11 +47,12 @@ def _prefilter_for(parser) -> Prefilter | None:
     return PREFILTERS.get(getattr(parser, "name", None))
 
 
-def _log_with_prefilter(head: bytes):
-    """(parser, prefilter) when the engine would read this file as a log we can prefilter."""
+def _log_with_prefilter(head: bytes, found=None):
+    """(parser, prefilter) when the engine would read this file as a log we can prefilter
+    (`found`: engine.sniff(head), when the caller has it)."""
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None  # the byte-level prefilter reads ASCII-compatible logs only
-    found = engine.sniff(head)
+    found = found or engine.sniff(head)
     pf = _prefilter_for(found.parser) if found.kind == "log" else None
     return (found.parser, pf) if pf is not None else None
 
