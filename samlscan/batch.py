@@ -181,26 +181,14 @@ def plan(files: list[str]) -> list[Unit]:
     return sorted(units, key=lambda u: -u.size)
 
 
-def _without_xml(r: FileResult) -> FileResult:
-    """The result without the messages' XML bytes (only the HTML report shows them): they are
-    the bulk of what a worker sends back and the parent holds for a log full of SAML dumps.
-    SamlMessage.xml is compare=False, so the Report compares equal either way."""
-    if not any(m.message.xml for m in r.messages):
-        return r
-    return replace(r, messages=tuple(replace(m, message=replace(m.message, xml=b""))
-                                     if m.message.xml else m for m in r.messages))
-
-
-def run_unit(unit: Unit, expect, tz, keep_xml: bool = True) -> list[tuple[str, int, FileResult, int]]:
+def run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
     """Worker entry point (top level, picklable: works with spawn). Returns
     (input path, range part, result, lines in range) for every result."""
     with no_cyclic_gc():  # cycles made by one unit, if any, are collected after it
-        return _run_unit(unit, expect, tz, keep_xml)
+        return _run_unit(unit, expect, tz)
 
 
-def _run_unit(unit: Unit, expect, tz, keep_xml: bool) -> list[tuple[str, int, FileResult, int]]:
-    if not keep_xml:
-        return [(p, part, _without_xml(r), n) for p, part, r, n in _run_unit(unit, expect, tz, True)]
+def _run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
     if unit.parser_name is not None:
         from samlscan import logs
 
@@ -311,7 +299,7 @@ QUEUED_PER_WORKER = 2
 never waits for the parent, few enough that the parent still gets a share of the work."""
 
 
-def _run_parallel(units: Iterator[Unit], jobs: int, expect, tz, keep_xml, results, progress) -> None:
+def _run_parallel(units: Iterator[Unit], jobs: int, expect, tz, results, progress) -> None:
     """`jobs` processes work: jobs - 1 pool workers and this one. The parent takes a unit for
     itself whenever the workers have enough queued, so its share is never pickled and sent back
     (unpickling results is the parent's largest cost), and no core idles while it waits."""
@@ -330,9 +318,9 @@ def _run_parallel(units: Iterator[Unit], jobs: int, expect, tz, keep_xml, result
 
         for u in units:  # lazily numbered: the line counts of later ranges come as needed
             if len(pending) < QUEUED_PER_WORKER * workers:
-                pending[pool.submit(run_unit, u, expect, tz, keep_xml)] = u
+                pending[pool.submit(run_unit, u, expect, tz)] = u
             else:
-                results.extend(run_unit(u, expect, tz, keep_xml))
+                results.extend(run_unit(u, expect, tz))
                 progress.advance(_files_in(u), u.size)
             collect([f for f in pending if f.done()])
         while pending:
@@ -343,12 +331,14 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
              keep_xml: bool = True) -> Report:
     """Scan files and directories; the Report does not depend on `jobs`.
 
-    keep_xml=False drops SamlMessage.xml in the workers (only the HTML report renders it)."""
+    keep_xml=False: messages without their decoded bytes (only the HTML report renders them)."""
+    if not keep_xml:
+        expect = replace(expect, keep_xml=False)
     with no_cyclic_gc():
-        return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, keep_xml)
+        return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress)
 
 
-def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, keep_xml) -> Report:
+def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Report:
     from datetime import timezone
 
     from samlscan.progress import Progress
@@ -363,10 +353,10 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, keep_xml
     try:
         if jobs == 1:
             for u in _numbered(units):
-                results.extend(run_unit(u, expect, tz, keep_xml))
+                results.extend(run_unit(u, expect, tz))
                 progress.advance(_files_in(u), u.size)
         else:
-            _run_parallel(_numbered(units), jobs, expect, tz, keep_xml, results, progress)
+            _run_parallel(_numbered(units), jobs, expect, tz, results, progress)
     finally:
         progress.close()
     named = {p for p in paths if os.path.isfile(p)}

@@ -41,6 +41,9 @@ class Expectations:
     expiry_window_days: int = 30
     sources: tuple[str, ...] = ()
     """Where the settings came from, for the report header."""
+    keep_xml: bool = True
+    """Not a setting of the SP: whether each message keeps its decoded bytes (only the HTML report
+    and `decode` show them; a scan to another format leaves them out of what workers send back)."""
 
     def setting_name(self, what: str) -> str:
         """The name of the setting to change, in the profile's own words."""

@@ -250,8 +250,8 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                 if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{root.tag}>, not a SAML protocol message{hint}"))
-    msg = _with_redirect_signature(read_message(root, raw, index, expect.idp_certs, expect.sp_keys, data),
-                                   raw, expect)
+    msg = _with_redirect_signature(read_message(root, raw, index, expect.idp_certs, expect.sp_keys,
+                                                data if expect.keep_xml else b""), raw, expect)
     return replace(msg, logged_by=raw.logged_by) if raw.logged_by else msg
 
 
