@@ -105,12 +105,17 @@ def _predicted_outcome(m, errors) -> str:
     return "unknown"
 
 
-def _event_piece(e: LogEvent, offset: timedelta) -> _Piece:
-    keys = {f"{e.product}:req:{e.request_id}"} if e.request_id else set()
+def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
+    """`shared`: one key string per flow ID (a login's lines name the same ID)."""
+    keys = []
+    if e.request_id:
+        key = f"{e.product}:req:{e.request_id}"
+        keys.append(shared.setdefault(key, key))
     if e.correlation_id:
-        keys.add(f"corr:{e.correlation_id}")
-    return _Piece(time=e.time - offset if e.time else None, kind="log", input=e.source.input, ref=e.source.ref,
-                  user=e.user, ip=e.ip, ids=tuple(e.saml_ids), flow_keys=tuple(sorted(keys)),
+        key = f"corr:{e.correlation_id}"
+        keys.append(shared.setdefault(key, key))
+    return _Piece(time=e.time - offset if e.time and offset else e.time, kind="log", input=e.source.input,
+                  ref=e.source.ref, user=e.user, ip=e.ip, ids=tuple(e.saml_ids), flow_keys=tuple(sorted(keys)),
                   outcome=e.outcome,
                   log_code=e.code, side=e.side, product=e.product, text=e.text,
                   idp=None, sp=e.app)
@@ -346,38 +351,55 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     return (generic[0] if generic else None), notes
 
 
+def _order(p: _Piece) -> tuple:
+    return (p.time is None, p.time.timestamp() if p.time else 0, p.input, p.ref or "")
+
+
 def _attempt(members: list[_Piece]) -> Attempt:
+    """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s)."""
     if len(members) > 1:
-        members.sort(key=lambda p: (p.time is None, p.time.timestamp() if p.time else 0, p.input, p.ref or ""))
-    outcomes = {p.outcome for p in members}
+        members.sort(key=_order)
+    outcomes = set()
+    warnings: set = set()
+    found: set = set()
+    capture_user = user = idp = sp = idp_product = sp_product = None
+    for p in members:
+        outcomes.add(p.outcome)
+        warnings.update(p.warnings)
+        found.update(p.codes)
+        if p.log_code:
+            found.add(p.log_code)
+        if p.user:
+            user = user or p.user
+            if p.kind == "capture":
+                capture_user = capture_user or p.user
+        idp = idp or p.idp
+        sp = sp or p.sp
+        if p.side == "idp":
+            idp_product = idp_product or p.product
+        elif p.side == "sp":
+            sp_product = sp_product or p.product
     has_failure = "failure" in outcomes
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes = _cause(members) if has_failure else (None, [])
     spec = SPECS.get(cause) if cause else None
-    fix = next((p.hints[cause] for p in members if p.hints and p.hints.get(cause)), None) or (
-        spec.fix if spec else None)
-    times = [p.time for p in members if p.time]
-    user = next((p.user for p in members if p.kind == "capture" and p.user), None) or next(
-        (p.user for p in members if p.user), None)
-    warnings = {c for p in members for c in p.warnings}
-    findings = sorted({c for p in members for c in p.codes} | warnings
-                      | {p.log_code for p in members if p.log_code})
-    decisive = next((p for p in members if cause and p.log_code == cause and p.text), None)
-    if decisive is not None:  # the line (or capture step) that names the cause, quoted
-        where = decisive.input + (f" [{decisive.ref}]" if decisive.ref else "")
-        notes = [f"{where}: {decisive.text[:300]}"] + list(notes)
-    lost_groups = warnings & _GROUP_LOSS
-    if lost_groups and not has_failure:
-        notes = notes + [f"the login works but groups are not synchronised ({', '.join(sorted(lost_groups))})"]
-    return Attempt(time=min(times) if times else None, user=user, outcome=outcome, root_cause=cause,
-                   side=spec.side if spec else None, fix=fix if has_failure else None,
-                   findings=tuple(findings),
+    fix = None
+    if has_failure:
+        fix = next((p.hints[cause] for p in members if p.hints and p.hints.get(cause)), None) or (
+            spec.fix if spec else None)
+        decisive = next((p for p in members if cause and p.log_code == cause and p.text), None)
+        if decisive is not None:  # the line (or capture step) that names the cause, quoted
+            where = decisive.input + (f" [{decisive.ref}]" if decisive.ref else "")
+            notes = [f"{where}: {decisive.text[:300]}"] + list(notes)
+    else:
+        lost_groups = warnings & _GROUP_LOSS
+        if lost_groups:
+            notes = notes + [f"the login works but groups are not synchronised "
+                             f"({', '.join(sorted(lost_groups))})"]
+    return Attempt(time=members[0].time, user=capture_user or user, outcome=outcome, root_cause=cause,
+                   side=spec.side if spec else None, fix=fix, findings=tuple(sorted(found | warnings)),
                    evidence=tuple(Evidence(p.input, p.kind, p.ref) for p in members),
-                   idp=next((p.idp for p in members if p.idp), None) or next(
-                       (p.product for p in members if p.side == "idp"), None),
-                   sp=next((p.sp for p in members if p.sp), None) or next(
-                       (p.product for p in members if p.side == "sp"), None),
-                   notes=tuple(notes))
+                   idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes))
 
 
 def _offset_note(src: str, off: timedelta) -> str:
@@ -406,7 +428,9 @@ def _correlate(report):
     for p in pieces:
         if p.kind == "log" and p.time and p.input in offsets:
             p.time -= offsets[p.input]
-    pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0))) for e in relevant]
+    shared: dict[str, str] = {}
+    pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared) for e in relevant]
+    del shared
     unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
                    if r.message.kind == "Response" and r.message.in_response_to is None}
     responses = {(r.message.source.input, r.message.source.ref):

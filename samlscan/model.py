@@ -265,7 +265,7 @@ class InputResult:
     malformed_lines: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     input: str
     kind: str
@@ -273,9 +273,9 @@ class Evidence:
     ref: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
-    """One login try reconstructed from captures and logs."""
+    """One login try reconstructed from captures and logs (slots: a big scan holds 100,000s)."""
 
     time: datetime | None
     user: str | None

@@ -93,6 +93,7 @@ class SonarQubeParser:
 
     def _text(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         pending: _Pending | None = None
+        stamp, when = None, None  # consecutive lines share their second: parse it once
         for no, line in lines:
             m = _LINE.match(line)
             if m is None:
@@ -108,12 +109,14 @@ class SonarQubeParser:
                 yield from _finish(pending, path)
                 pending = None
             y, mo, d, h, mi, s, level, _proc, reqid, logger, msg = m.groups()
-            try:
-                time, local = local_to_utc(
-                    datetime(int(y), int(mo), int(d), int(h), int(mi), int(s)), tz)
-            except ValueError:
-                yield malformed(path, no, "invalid date in web.log line")
-                continue
+            if line[:19] != stamp:
+                try:
+                    when = local_to_utc(datetime(int(y), int(mo), int(d), int(h), int(mi), int(s)), tz)
+                except ValueError:
+                    yield malformed(path, no, "invalid date in web.log line")
+                    continue
+                stamp = line[:19]
+            time, local = when
             yield from embedded_records(path, no, msg, time, PRODUCT, reqid or None)
             if not _relevant(logger, level, msg):
                 continue  # other loggers at INFO: skipped cheaply (their traces too)
