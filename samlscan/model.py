@@ -39,6 +39,9 @@ class Source:
     ref: str | None = None
     """Line number, HAR entry index, archive member or parameter name; None for a whole file."""
 
+    def __reduce__(self):
+        return Source, (self.input, self.ref)  # see LogEvent.__reduce__
+
 
 @dataclass(frozen=True)
 class CertInfo:
@@ -248,6 +251,13 @@ class LogEvent:
     """The product's own error code (AADSTS50011, invalid_destination, ...)."""
     local_time: bool = False
     """The time was written without a zone and was interpreted with --timezone."""
+
+    def __reduce__(self):
+        """Pickled as its constructor's arguments: workers send 100,000s of events to the parent,
+        and dataclass(slots=True)'s own __getstate__/__setstate__ call fields() for each one."""
+        return LogEvent, (self.source, self.time, self.product, self.side, self.outcome, self.text,
+                          self.code, self.user, self.ip, self.request_id, self.correlation_id,
+                          self.saml_ids, self.app, self.raw_code, self.local_time)
 
 
 @dataclass(frozen=True)

@@ -277,3 +277,20 @@ def test_keep_xml_false_drops_message_bytes_only(tmp_path):
     assert with_xml.messages and any(r.message.xml for r in with_xml.messages)
     assert not any(r.message.xml for r in without.messages)
     assert without == with_xml  # xml is compare=False: everything else is identical
+
+
+def test_log_events_and_sources_survive_the_trip_from_a_worker():
+    """LogEvent and Source pickle as constructor arguments (fast): every field must come back."""
+    import pickle
+    from dataclasses import fields
+    from datetime import datetime, timezone
+
+    from samlscan.model import LogEvent, Source
+
+    values = {f.name: f"v-{f.name}" for f in fields(LogEvent)}
+    values.update(source=Source("web.log", "line 7"), time=datetime(2025, 3, 11, tzinfo=timezone.utc),
+                  saml_ids=("id1", "id2"), local_time=True)
+    event = LogEvent(**values)
+    back = pickle.loads(pickle.dumps(event, pickle.HIGHEST_PROTOCOL))
+    assert back == event and type(back) is LogEvent
+    assert {f.name: getattr(back, f.name) for f in fields(LogEvent)} == values
