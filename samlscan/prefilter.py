@@ -203,14 +203,14 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
         cnt_pos, cnt = 0, 0
         for s, e in spans:
             cnt += data.count(b"\n", cnt_pos, s)
-            seg = data[s:e]
-            parts = seg.split(b"\n")
-            if seg.endswith(b"\n"):
+            parts = data[s:e].split(b"\n")
+            newlines = len(parts) - 1
+            if not parts[-1]:  # the span ends with its newline (all but a last unterminated line)
                 parts.pop()
             base = line_no + cnt + 1
             for k, raw in enumerate(parts):
                 yield base + k, raw[:LONG_LINE].decode("utf-8", "replace").rstrip("\r")
-            cnt += seg.count(b"\n")
+            cnt += newlines
             cnt_pos = e
         open_record = bool(spans) and spans[-1][1] == len(data)
         line_no += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)

@@ -238,7 +238,7 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
             fields["user"] = u.group(1)
     ids = tuple(dict.fromkeys(_SAML_IDS.findall(text)))
     text = _shared(text)
-    for key in ("user", "ip", "app"):
+    for key in ("user", "ip", "app", "request_id"):
         if fields.get(key):
             fields[key] = _shared(fields[key])
     code = classify(PRODUCT, raw_code, code_text) if outcome == "failure" else None
