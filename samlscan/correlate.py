@@ -8,6 +8,7 @@ offset measured on the pairs that share a SAML ID.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from statistics import median
@@ -447,8 +448,33 @@ def _correlate(report):
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
     del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
+    foreign = _other_applications(members)
+    for root in foreign:
+        del members[root]
     attempts = [_attempt(members.pop(root)) for root in list(members)
                 if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     notes = [_offset_note(src, off) for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
+    if foreign:
+        apps = Counter(foreign.values())
+        notes.append(f"{len(foreign)} sign-in(s) in IdP logs to other applications left out: "
+                     + ", ".join(f"{app} ({n})" for app, n in apps.most_common(5))
+                     + (", ..." if len(apps) > 5 else ""))
     return replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
+
+
+def _other_applications(members: dict[int, list[_Piece]]) -> dict[int, str]:
+    """Groups made only of IdP log lines about another application ({root: app}). An Entra or Okta
+    export lists the sign-ins to every application of the tenant (Teams, Outlook...); the SP's own
+    names are those of the groups that hold SP-side evidence (a capture, an SP log line): the
+    IdP's name for the app (Entra appDisplayName, Okta AppInstance) and the response's Audience.
+    Without SP-side evidence nothing is left out: there is no way to tell which app is the SP."""
+    sp_side = [g for g in members.values() if any(p.kind == "capture" or p.side == "sp" for p in g)]
+    ours = {p.sp.casefold() for g in sp_side for p in g if p.sp}
+    if not ours:
+        return {}
+    foreign = {}
+    for root, g in members.items():
+        if all(p.kind == "log" and p.side == "idp" and p.sp and p.sp.casefold() not in ours for p in g):
+            foreign[root] = g[0].sp
+    return foreign

@@ -96,3 +96,27 @@ def test_success_without_failure_is_a_success(tmp_path):
     (tmp_path / "okta.json").write_text(json.dumps(OKTA[:1]))
     attempts = _attempts(tmp_path)
     assert [(a.outcome, a.root_cause) for a in attempts] == [("success", None)]
+
+
+SLACK = {"uuid": "a3", "published": "2025-03-11T09:20:00.000Z", "eventType": "user.authentication.sso",
+         "actor": {"type": "User", "alternateId": "dev.user9@example.com"},
+         "client": {"ipAddress": "198.51.100.99"}, "outcome": {"result": "SUCCESS"},
+         "target": [{"type": "AppInstance", "displayName": "Slack"}], "transaction": {"type": "WEB", "id": "TX3"}}
+
+
+def test_idp_sign_ins_to_other_applications_are_left_out_and_noted(case_dir):
+    (case_dir / "okta.json").write_text(json.dumps(OKTA + [SLACK]))
+    expect = build({}, FIXTURES / "config/default.toml")
+    report = correlate(analyze(sorted(str(p) for p in case_dir.iterdir()), expect,
+                               tz=ZoneInfo("Europe/Paris")))
+    assert "dev.user9@example.com" not in {a.user for a in report.attempts}
+    assert any("other applications left out: Slack (1)" in n for n in report.notes)
+    assert len(report.attempts) == 4  # the SonarQube ones are all kept
+
+
+def test_without_sp_side_evidence_no_application_is_left_out(tmp_path):
+    (tmp_path / "okta.json").write_text(json.dumps(OKTA + [SLACK]))
+    report = correlate(analyze([str(tmp_path / "okta.json")], build({}, FIXTURES / "config/default.toml")))
+    assert {a.user for a in report.attempts} == {"dev.user1@example.com", "contractor7@example.com",
+                                                 "dev.user9@example.com"}
+    assert not any("other applications" in n for n in report.notes)
