@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -407,9 +408,20 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
         if len(by_use) < 2:
             continue
         msgs = list(by_use.values())
-        places = sorted({f"{m.source.input}" + (f" {m.source.ref}" if m.source.ref else "") for m in msgs})
-        where = "; ".join(places)
+        places = sorted({(m.source.input, m.source.ref or "") for m in msgs}, key=_place_order)
+        where = "; ".join(f"{i} {r}".rstrip() for i, r in places[:REPLAY_PLACES])
+        if len(places) > REPLAY_PLACES:
+            where += f"; and {len(places) - REPLAY_PLACES} more"
         out.append(Finding(code=s.code, severity=s.severity, hint=s.fix, source=msgs[-1].source,
                            message_text=f"ID {ident!r} was used {len(by_use)} times",
                            message_ref=ident, actual=where))
     return out
+
+
+REPLAY_PLACES = 10
+"""Places of one replayed ID listed in its finding (a replay storm can have thousands)."""
+
+
+def _place_order(place: tuple[str, str]) -> tuple:
+    """Input, then 'line 9' before 'line 10' (numbers compared as numbers)."""
+    return place[0], [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", place[1])]

@@ -42,3 +42,23 @@ def test_posted_twice_in_captures_is_a_replay(tmp_path):
         (tmp_path / name).write_text(B64)
     report = analyze(sorted(str(p) for p in tmp_path.iterdir()), build({}, FIXTURES / "config/default.toml"))
     assert [f.code for f in report.all_findings()].count("assertion-replayed") == 1
+
+
+def test_a_replay_storm_lists_its_first_places_in_line_order():
+    from samlscan.engine import REPLAY_PLACES, replay_findings
+    from samlscan.model import Source
+
+    class Msg:  # just what replay_findings reads
+        def __init__(self, line):
+            self.kind, self.logged_by, self.id, self.assertions = "Response", "sonarqube:req%d" % line, "R1", ()
+            self.source = Source("web.log", f"line {line}")
+
+    class Result:
+        def __init__(self, line):
+            self.message = Msg(line)
+
+    lines = [100, 9, 1000, 10, *range(2000, 2020)]
+    (finding,) = replay_findings([Result(n) for n in lines])
+    places = finding.actual.split("; ")
+    assert places[:4] == ["web.log line 9", "web.log line 10", "web.log line 100", "web.log line 1000"]
+    assert len(places) == REPLAY_PLACES + 1 and places[-1] == f"and {len(lines) - REPLAY_PLACES} more"
