@@ -202,3 +202,30 @@ def test_scan_table_gives_one_row_per_code_and_details_on_request():
     assert "== findings by code" in brief and "== fixtures/responses/defects/" not in brief
     detailed = run("scan", "fixtures/responses/defects", "--config", CONFIG, "-q", "--details").output
     assert "== fixtures/responses/defects/audience-mismatch.xml" in detailed
+
+
+def test_many_attempts_are_grouped_by_cause_and_listed_on_request():
+    from datetime import datetime, timedelta, timezone
+
+    from samlscan.engine import Report
+    from samlscan.model import Attempt, Evidence
+    from samlscan.report.attempts_table import LISTED_ATTEMPTS, render_attempts
+
+    t0 = datetime(2025, 3, 11, tzinfo=timezone.utc)
+    causes = ["audience-mismatch"] * 30 + ["assertion-expired"] * 20 + [None] * 5
+
+    def attempt(i, cause):
+        return Attempt(time=t0 + timedelta(minutes=i), user=f"user{i}", outcome="failure" if cause else "success",
+                       root_cause=cause, side="idp" if cause else None, fix="the fix" if cause else None,
+                       findings=(), evidence=(Evidence("web.log", "log", f"line {i}"),))
+
+    report = Report((), (), (), attempts=tuple(attempt(i, c) for i, c in enumerate(causes)))
+    assert len(causes) > LISTED_ATTEMPTS
+    grouped = render_attempts(report, detail=False)
+    rows = {line.split()[1]: line.split()[3] for line in grouped.splitlines()
+            if line.startswith(("failure ", "success "))}
+    assert rows == {"audience-mismatch": "30", "assertion-expired": "20", "-": "5"}
+    assert "2025-03-11T00:00:00Z  2025-03-11T00:29:00Z" in grouped  # first and last of the 30
+    listed = render_attempts(report, detail=True)
+    assert sum(line.startswith("2025-03-11T") for line in listed.splitlines()) == len(causes)
+    assert "failures by user:  " in listed and "... (40 more)" in listed  # 50 users, top 10 shown

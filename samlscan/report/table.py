@@ -150,5 +150,5 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
     if report.attempts:
         from samlscan.report.attempts_table import render_attempts
 
-        out.append(render_attempts(report, red))
+        out.append(render_attempts(report, red, detail))
     return "\n".join(out).rstrip() + "\n"
