@@ -6,6 +6,7 @@ then decryption, then the signatures inside each decrypted assertion.
 """
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, timezone
 
@@ -182,6 +183,8 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     from samlscan.decrypt import decrypt_assertions
 
     kind = local(root.tag)
+    if root.tag in (SAML + "EncryptedAssertion", XENC + "EncryptedData"):
+        return _read_bare_encrypted(root, raw, index, trusted, sp_keys, xml)
     verification = verify_document(root, trusted)
     encrypted = root.findall(SAML + "EncryptedAssertion")
     decrypted, decryption_error = decrypt_assertions(encrypted, sp_keys) if encrypted else ([], None)
@@ -225,6 +228,39 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         structure=structure, assertion_elements=all_assertions, xml=xml)
 
 
+def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
+                         sp_keys: tuple, xml: bytes) -> SamlMessage:
+    """An EncryptedAssertion (or its bare xenc:EncryptedData) given alone, as SP logs and tests
+    dump it (pysaml2's okta_response.xml): read as a bare Assertion, the plaintext once decrypted.
+    Without the SP key it still says 'encrypted, no key' instead of failing as 'not SAML'."""
+    from lxml import etree
+
+    from samlscan.decrypt import decrypt_assertions
+
+    if root.tag == SAML + "EncryptedAssertion":
+        container = root
+    else:  # the EncryptedData alone: give it the EncryptedAssertion parent decryption expects
+        container = etree.Element(SAML + "EncryptedAssertion")
+        container.append(copy.deepcopy(root))
+    decrypted, decryption_error = decrypt_assertions([container], sp_keys)
+    plain = decrypted[0][1] if decrypted else None
+    verification = verify_document(plain, trusted) if plain is not None else Verification((), {}, ())
+    assertions = (_assertion(plain, verification, True),) if plain is not None else ()
+    issuers = plain.findall(SAML + "Issuer") if plain is not None else []
+    return SamlMessage(
+        source=raw.source, index=index, kind="Assertion",
+        id=plain.get("ID") if plain is not None else None, in_response_to=None,
+        # The Version is inside the ciphertext; None until decrypted (check_version knows).
+        version=plain.get("Version") if plain is not None else None,
+        issue_instant=parse_time(plain.get("IssueInstant")) if plain is not None else None,
+        destination=None, issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
+        binding=raw.binding, relay_state=raw.relay_state, captured_at=raw.captured_at,
+        status=None, assertions=assertions, encrypted_assertion_count=1,
+        decryption_error=decryption_error,
+        signatures=tuple(info for _, info in verification.signatures),
+        signed=bool(assertions and assertions[0].signed), structure=(), assertion_elements=1, xml=xml)
+
+
 def is_saml_root(root) -> bool:
-    return root.tag in {SAMLP + k for k in PROTOCOL_KINDS} or root.tag in (SAML + "Assertion",
-                                                                            XENC + "EncryptedData")
+    return root.tag in {SAMLP + k for k in PROTOCOL_KINDS} or root.tag in (
+        SAML + "Assertion", SAML + "EncryptedAssertion", XENC + "EncryptedData")

@@ -44,7 +44,9 @@ def _short(uri: str | None) -> str:
 
 
 def check_version(msg: SamlMessage, ctx: CheckContext):
-    for what, version in [(msg.kind, msg.version)] + [("Assertion", a.version) for a in msg.assertions]:
+    top = [] if (msg.version is None and msg.kind == "Assertion" and msg.encrypted_assertion_count
+                 and not msg.assertions) else [(msg.kind, msg.version)]  # Version is in the ciphertext
+    for what, version in top + [("Assertion", a.version) for a in msg.assertions]:
         if version != "2.0":
             yield finding(msg, "version-unsupported", f"{what} Version is {version!r}, not '2.0'",
                           expected="2.0", actual=version)
@@ -94,6 +96,11 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
 
 
 def _url_difference(want: str, got: str) -> str:
+    if got != got.strip() and got.strip() == want.strip():
+        # A line break or space inside the attribute (pretty-printed by the IdP, e.g. AD FS or
+        # OpenAM): urlsplit strips it, so without this it read as 'only a trailing slash differs'.
+        return (f"only whitespace around the URL differs ({got!r}): the IdP put a line break or "
+                "space inside the attribute; SPs that compare exactly (java-saml) reject it")
     a, b = urlsplit(want), urlsplit(got)
     if a.scheme != b.scheme and a.netloc == b.netloc:
         return (f"only the scheme differs ({b.scheme} vs {a.scheme}): a TLS-terminating proxy; set "

@@ -24,6 +24,20 @@ def check_signature_present(msg: SamlMessage, ctx: CheckContext):
         return
     if any(s.parent in ("Response", "Assertion") for s in msg.signatures):
         return
+    if msg.signatures:
+        # A ds:Signature elsewhere (in samlp:Extensions, Status, Advice...) may even verify: the
+        # enveloped transform removes it wherever it sits. But the schema puts the signature of a
+        # SAML element as its own child (SAML core 5.4.1), and SPs only look there (java-saml,
+        # OpenSAML, node-saml), so for them the message is unsigned. Say where it is.
+        where = ", ".join(sorted({f"<{s.parent}>" + (" (verifies)" if s.verified else "")
+                                  for s in msg.signatures}))
+        yield finding(msg, "signature-missing",
+                      f"neither the Response nor the Assertion carries its own signature: the only "
+                      f"ds:Signature sits in {where}, not as a child of the element it signs, where "
+                      "SPs look for it; they treat the message as unsigned",
+                      expected="ds:Signature as a child of the signed Assertion or Response",
+                      actual="ds:Signature in " + where)
+        return
     yield finding(msg, "signature-missing", "neither the Response nor the Assertion carries a signature",
                   expected="a signed Assertion or Response", actual="no ds:Signature")
 

@@ -23,8 +23,16 @@ def _window_verdicts(not_before, not_on_or_after, at) -> str:
 
 
 def _seconds(delta: timedelta) -> str:
+    """A readable duration: '42 s', '5 min 3 s', '2 h 5 min', '773 d 4 h' (years of drift in
+    copied test data or a wrong --at are common; '1113660 min' reads as noise)."""
     s = int(abs(delta.total_seconds()))
-    return f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    if s < 86400:
+        return f"{s // 3600} h {s % 3600 // 60} min"
+    return f"{s // 86400} d {s % 86400 // 3600} h"
 
 
 def check_conditions_window(msg: SamlMessage, ctx: CheckContext):

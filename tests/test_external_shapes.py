@@ -1,0 +1,180 @@
+"""Shapes met in SAML evidence samlscan did not generate (other toolkits' test data, IdP dumps),
+rebuilt here with samlgen (real xmlsec signatures and encryption) or as small unsigned XML.
+
+Each test pins one misreading found by running samlscan on third-party samples:
+- a ds:Signature outside the element it signs (node-saml: signature in samlp:Extensions);
+- a Destination with a line break inside the attribute (java-saml's AD FS / OpenAM samples);
+- durations of years said in minutes (test data copied years apart);
+- an EncryptedAssertion (or its EncryptedData) given alone (pysaml2's okta_response.xml).
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import xmlsec
+from lxml import etree
+
+from samlscan.config import build
+from samlscan.engine import analyze_raw
+from samlscan.inputs.base import RawMessage
+from samlscan.model import Source
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import generate as GEN  # noqa: E402
+from samlgen import build as B, signer, tamper  # noqa: E402
+from samlgen import keys as K  # noqa: E402
+from samlgen import scenario as S  # noqa: E402
+from samlgen.render import Encryption, render  # noqa: E402
+
+DEFAULT = build({}, FIXTURES / "config" / "default.toml")
+WITH_SP_KEY = build({}, FIXTURES / "config" / "with-sp-key.toml")
+NO_KEY = build({}, None)
+A = f"{{{S.NS_A}}}"
+P = f"{{{S.NS_P}}}"
+DS = f"{{{S.NS_DS}}}"
+RESPONSE_ONLY = replace(GEN.KEYCLOAK, sign_assertion=False)  # the Response alone is signed
+
+
+def analyze(data: bytes, expect=DEFAULT):
+    res = analyze_raw(RawMessage(Source("test"), "XML", data.decode(), "xml"), 0, expect)
+    assert not hasattr(res, "code"), f"refused as input: {res}"
+    return res
+
+
+def by_code(res, code: str) -> list:
+    return [f for f in res.findings if f.code == code]
+
+
+# --- ds:Signature outside the element it signs ------------------------------------------------
+
+def _response_signed_from(place: str) -> bytes:
+    """A Response signed over its own ID, the ds:Signature put in samlp:Extensions (node-saml's
+    'signature-in-extensions' sample) or, for the control, where SAML core 5.4.1 puts it."""
+    root = B.build_response(GEN.response("ext-sig", RESPONSE_ONLY), RESPONSE_ONLY)
+    sig = signer.add_template(root, RESPONSE_ONLY)
+    if place == "extensions":
+        ext = etree.Element(P + "Extensions")
+        sig.addprevious(ext)
+        ext.append(sig)
+    ctx = xmlsec.SignatureContext()
+    ctx.key = signer.xmlsec_key(GEN.IDP)
+    ctx.register_id(root, "ID")
+    ctx.sign(sig)
+    return etree.tostring(root)
+
+
+def test_signature_in_extensions_is_said_where_it_sits():
+    res = analyze(_response_signed_from("extensions"))
+    assert any(s.parent == "Extensions" and s.verified for s in res.message.signatures)
+    missing = by_code(res, "signature-missing")
+    assert missing, [f.code for f in res.findings]
+    assert "<Extensions> (verifies)" in missing[0].message_text
+    assert "neither the Response nor the Assertion carries a signature" != missing[0].message_text
+
+
+def test_signature_in_its_place_is_not_missing():
+    res = analyze(_response_signed_from("response"))
+    assert not by_code(res, "signature-missing")
+    assert res.message.signed
+
+
+def test_no_signature_at_all_keeps_the_plain_text():
+    data = render(GEN.response("unsigned", replace(RESPONSE_ONLY, sign_response=False)),
+                  replace(RESPONSE_ONLY, sign_response=False), GEN.IDP)
+    missing = by_code(analyze(data), "signature-missing")
+    assert missing and missing[0].message_text == (
+        "neither the Response nor the Assertion carries a signature")
+
+
+# --- whitespace inside Destination ------------------------------------------------------------
+
+def test_destination_with_line_break_is_not_called_a_trailing_slash():
+    style = GEN.OKTA
+    data = render(GEN.response("dest-nl", style, destination="\n" + S.ACS_URL), style, GEN.IDP)
+    res = analyze(data)
+    found = by_code(res, "destination-mismatch")
+    assert found, [f.code for f in res.findings]
+    assert "whitespace" in found[0].message_text
+    assert "trailing slash" not in found[0].message_text
+
+
+def test_destination_trailing_slash_still_says_so():
+    style = GEN.OKTA
+    data = render(GEN.response("dest-slash", style, destination=S.ACS_URL + "/"), style, GEN.IDP)
+    found = by_code(analyze(data), "destination-mismatch")
+    assert found and "only a trailing slash differs" in found[0].message_text
+
+
+def test_exact_destination_has_no_finding():
+    assert not by_code(analyze(GEN.okta("dest-ok")), "destination-mismatch")
+
+
+# --- durations --------------------------------------------------------------------------------
+
+def _unsigned(not_before: str, not_after: str) -> bytes:
+    return f"""<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
+ xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r" Version="2.0"
+ IssueInstant="2015-08-31T08:54:06Z"><saml:Issuer>https://idp.example.org/saml2/idp</saml:Issuer>
+ <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+ <saml:Assertion ID="_a" Version="2.0" IssueInstant="2015-08-31T08:54:06Z">
+ <saml:Issuer>https://idp.example.org/saml2/idp</saml:Issuer>
+ <saml:Subject><saml:NameID>u@example.com</saml:NameID></saml:Subject>
+ <saml:Conditions NotBefore="{not_before}" NotOnOrAfter="{not_after}"/></saml:Assertion>
+ </samlp:Response>""".encode()
+
+
+def test_years_of_drift_are_said_in_days():
+    res = analyze(_unsigned("2020-09-25T16:00:00Z", "2020-09-25T17:00:00Z"), NO_KEY)
+    text = by_code(res, "assertion-not-yet-valid")[0].message_text
+    assert " is 1852 d 7 h after " in text
+
+
+def test_minutes_of_drift_stay_in_minutes():
+    res = analyze(_unsigned("2015-08-31T09:00:00Z", "2015-08-31T10:00:00Z"), NO_KEY)
+    text = by_code(res, "assertion-not-yet-valid")[0].message_text
+    assert " is 5 min 54 s after " in text
+
+
+# --- an EncryptedAssertion given alone ----------------------------------------------------------
+
+def _encrypted_assertion_alone(bare_data: bool = False) -> bytes:
+    """The EncryptedAssertion of a generated encrypted response, taken out as an SP log dumps it."""
+    style = GEN.OKTA
+    data = render(GEN.response("enc-alone", style), style, GEN.IDP, encryption=Encryption(K.load("sp")))
+    enc = tamper.parse(data).find(A + "EncryptedAssertion")
+    if bare_data:
+        enc = enc.find(f"{{{S.NS_XENC}}}EncryptedData")
+    return etree.tostring(enc)
+
+
+def test_encrypted_assertion_alone_without_key_says_encrypted():
+    res = analyze(_encrypted_assertion_alone(), DEFAULT)
+    codes = {f.code for f in res.findings}
+    assert "assertion-encrypted-no-key" in codes
+    assert "version-unsupported" not in codes  # the Version is inside the ciphertext
+
+
+def test_encrypted_assertion_alone_is_decrypted_and_verified_with_the_sp_key():
+    res = analyze(_encrypted_assertion_alone(), WITH_SP_KEY)
+    (a,) = res.message.assertions
+    assert a.was_encrypted and a.signed
+    assert a.name_id is not None and a.name_id.value == S.USER_EMAIL
+    assert res.message.issuer == S.IDP_ENTITY_ID
+    assert not by_code(res, "assertion-encrypted-no-key")
+
+
+def test_bare_encrypted_data_is_decrypted_too():
+    res = analyze(_encrypted_assertion_alone(bare_data=True), WITH_SP_KEY)
+    (a,) = res.message.assertions
+    assert a.was_encrypted and a.name_id.value == S.USER_EMAIL
+
+
+def test_encrypted_assertion_with_the_wrong_key_fails_to_decrypt():
+    other = build({"sp_key": str(FIXTURES / "keys" / "sp-other.key")},
+                  FIXTURES / "config" / "default.toml")
+    res = analyze(_encrypted_assertion_alone(), other)
+    assert by_code(res, "decryption-failed")
+    assert not res.message.assertions
