@@ -187,13 +187,12 @@ class _Groups:
         self.pieces = pieces
         self.parent = list(range(len(pieces)))
         self.merged: dict[int, dict] = {}
-        """Identity of each root asked for (a single piece's is computed on the first ask)."""
+        """Identity of the roots of merged groups; a single piece's is computed when asked (not
+        kept: 100,000s of pieces would each keep a dict of sets)."""
 
     def identity(self, root: int) -> dict:
         got = self.merged.get(root)
-        if got is None:
-            got = self.merged[root] = _identity(self.pieces[root])
-        return got
+        return got if got is not None else _identity(self.pieces[root])
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -206,10 +205,13 @@ class _Groups:
         if ra != rb:
             low, high = min(ra, rb), max(ra, rb)
             self.parent[high] = low
-            merged = {k: set(v) for k, v in self.identity(low).items()}
-            for category, values in self.identity(high).items():
-                merged.setdefault(category, set()).update(values)
+            kept, joined = self.identity(low), self.identity(high)
             self.merged.pop(high, None)
+            if all(values.issubset(kept.get(category, ())) for category, values in joined.items()):
+                return  # nothing new (a login's lines name the same request): nothing to store
+            merged = {k: set(v) for k, v in kept.items()}
+            for category, values in joined.items():
+                merged.setdefault(category, set()).update(values)
             self.merged[low] = merged
 
 
