@@ -66,16 +66,32 @@ def _looks_like_xml(data: bytes) -> bool:
         b"\xff\xfe", b"\xfe\xff")
 
 
+_DECLARED_ENCODING = re.compile(r"""^(\ufeff?\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])([^"']*)\2""")
+
+
+def xml_text_bytes(text: str) -> bytes:
+    """XML already decoded to text, as UTF-8 bytes whose declaration says UTF-8.
+
+    Encoding the text to UTF-8 while it still declares encoding="ISO-8859-2" (Keycloak,
+    KEYCLOAK-3971) made libxml2 read the UTF-8 bytes as Latin-2: every non-ASCII character of the
+    NameID and attributes came out garbled. The declaration is not part of what a signature covers
+    (C14N drops it), so rewriting it changes no digest."""
+    m = _DECLARED_ENCODING.match(text)
+    if m and m.group(3).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        text = text[:m.start(3)] + "UTF-8" + text[m.end(3):]
+    return text.encode("utf-8")
+
+
 def decode_bytes(raw: RawMessage) -> bytes:
     """The XML bytes of a raw message, or InputError."""
     value = raw.value
     if is_redacted(value):
         raise InputError("input-redacted", f"{raw.param} was replaced by a sanitizer: {value.strip()[:60]!r}")
     if raw.binding == "xml":
-        return value.encode("utf-8") if isinstance(value, str) else value
+        return xml_text_bytes(value) if isinstance(value, str) else value
     stripped = value.strip()
     if stripped.startswith("<"):  # some tracers export the decoded XML
-        return stripped.encode("utf-8")
+        return xml_text_bytes(stripped)
     if raw.binding != "redirect" and "+" not in stripped and " " in stripped:
         # a form value that went through unquote_plus: '+' became ' ' (base64 has no spaces)
         stripped = stripped.replace(" ", "+")

@@ -56,13 +56,31 @@ _ALLOWED_ENCODINGS = {b"utf-8", b"utf8", b"utf-16", b"utf-16le", b"utf-16be", b"
                       b"iso-8859-1", b"latin1", b"latin-1", b"windows-1252"}
 
 
+def _ascii_superset(name: bytes) -> bool:
+    """A single-byte encoding whose bytes 0x00-0x7F are ASCII (ISO-8859-2, windows-1250, KOI8-R...):
+    '<!DOCTYPE' is the same bytes in it, so the byte scan sees it. Keycloak and others declare
+    ISO-8859-2 (KEYCLOAK-3971); refusing those as 'not UTF-8' lost real evidence."""
+    import codecs
+
+    try:
+        codec = codecs.lookup(name.decode("ascii")).name
+        singles = [bytes([b]).decode(codec, "replace") for b in range(256)]
+        whole = bytes(range(256)).decode(codec, "replace")
+    except (LookupError, UnicodeDecodeError, ValueError):
+        return False
+    # one character per byte, independently of the bytes before (no shift states: ISO-2022, UTF-7)
+    return (all(len(c) == 1 for c in singles) and whole == "".join(singles)
+            and "".join(singles[:128]) == "".join(map(chr, range(128))))
+
+
 def refuse_doctype(data: bytes) -> None:
     """Raise input-dtd-forbidden when the document declares a DOCTYPE or entities.
 
     Only encodings in which the byte scan can see '<!DOCTYPE' are accepted: UTF-7 or EBCDIC could
     hide one from it (SAML messages are UTF-8 in practice)."""
     declared = _ENCODING.match(_as_utf8_probe(data))
-    if declared and declared.group(1).lower() not in _ALLOWED_ENCODINGS:
+    if (declared and declared.group(1).lower() not in _ALLOWED_ENCODINGS
+            and not _ascii_superset(declared.group(1))):
         try:
             text = data.decode(declared.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError, ValueError):

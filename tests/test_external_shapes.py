@@ -178,3 +178,61 @@ def test_encrypted_assertion_with_the_wrong_key_fails_to_decrypt():
     res = analyze(_encrypted_assertion_alone(), other)
     assert by_code(res, "decryption-failed")
     assert not res.message.assertions
+
+
+# --- non-UTF-8 encodings declared by the IdP (Keycloak KEYCLOAK-3971) --------------------------
+
+LATIN2_NAME = "ročéíöüßäöü"
+
+
+def _latin2_doc(declared: str = "ISO-8859-2") -> str:
+    return f"""<?xml version="1.0" encoding="{declared}"?>
+<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
+ xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r" Version="2.0"
+ IssueInstant="2016-12-15T12:42:49Z"><saml:Issuer>http://localhost/realms/demo</saml:Issuer>
+ <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+ <saml:Assertion ID="_a" Version="2.0" IssueInstant="2016-12-15T12:42:49Z">
+ <saml:Issuer>http://localhost/realms/demo</saml:Issuer>
+ <saml:Subject><saml:NameID>{LATIN2_NAME}</saml:NameID></saml:Subject></saml:Assertion>
+ </samlp:Response>"""
+
+
+def test_latin2_message_in_base64_is_read():
+    import base64
+
+    value = base64.b64encode(_latin2_doc().encode("iso-8859-2")).decode()
+    res = analyze_raw(RawMessage(Source("test"), "SAMLResponse", value, "post"), 0, NO_KEY)
+    assert not hasattr(res, "code"), res  # was: input-xml-malformed 'encoding not accepted'
+    assert res.message.assertions[0].name_id.value == LATIN2_NAME
+
+
+def test_utf7_message_is_still_refused():
+    import base64
+
+    value = base64.b64encode(_latin2_doc("UTF-7").encode("utf-7")).decode()
+    res = analyze_raw(RawMessage(Source("test"), "SAMLResponse", value, "post"), 0, NO_KEY)
+    assert getattr(res, "code", None) == "input-xml-malformed"
+
+
+def test_xml_text_declaring_latin2_keeps_its_characters():
+    res = analyze(_latin2_doc().encode(), NO_KEY)  # text already decoded (a pasted file)
+    assert res.message.assertions[0].name_id.value == LATIN2_NAME
+
+
+def test_xml_text_declaring_utf8_is_unchanged():
+    res = analyze(_latin2_doc("UTF-8").encode(), NO_KEY)
+    assert res.message.assertions[0].name_id.value == LATIN2_NAME
+
+
+# --- audience-missing when there are no Conditions at all (Keycloak saml20-assertion-nil) ------
+
+def test_audience_missing_says_there_are_no_conditions():
+    res = analyze(_latin2_doc("UTF-8").encode(), NO_KEY)
+    (f,) = by_code(res, "audience-missing")
+    assert f.message_text == "the assertion has no Conditions, so no AudienceRestriction"
+
+
+def test_audience_missing_with_empty_conditions_keeps_its_text():
+    res = analyze(_unsigned("2015-08-31T08:00:00Z", "2015-08-31T10:00:00Z"), NO_KEY)
+    (f,) = by_code(res, "audience-missing")
+    assert f.message_text == "the assertion's Conditions carry no AudienceRestriction"

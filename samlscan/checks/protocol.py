@@ -148,7 +148,8 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
     if a is None:
         return
     if not a.audience_restrictions:
-        yield finding(msg, "audience-missing", "the assertion's Conditions carry no AudienceRestriction",
+        yield finding(msg, "audience-missing", "the assertion's Conditions carry no AudienceRestriction"
+                      if a.has_conditions else "the assertion has no Conditions, so no AudienceRestriction",
                       expected=ctx.expect.sp_entity_id)
         return
     want = ctx.expect.sp_entity_id
