@@ -119,23 +119,26 @@ def main() -> None:
     paths = generate(Path(a.dir), a.n)
     scan = [PY, "-m", "samlscan", "scan", a.dir, "--config", str(CFG), "--format", "jsonl",
             "-o", os.devnull, "-q", "--fail-on", "never"]
-    best = lambda f: min(f() for _ in range(a.repeat))  # noqa: E731
     timed([PY, "-m", "samlscan", "codes"])  # warm-up: writes the bytecode caches
-    bare = best(lambda: bare_loop(paths))
-    inproc = best(lambda: in_process(paths))
-    j1 = best(lambda: timed(scan + ["--jobs", "1"]))
-    j2 = best(lambda: timed(scan + ["--jobs", "2"]))
     # Throughput: the cost per response once the process runs (a scan of a tenth of the files
     # measures start-up, walk and output, which do not grow with the work), printed beside the
-    # whole-run times above.
+    # whole-run times.
     small = Path(a.dir + "-tenth")
     small.mkdir(exist_ok=True)
     for p in paths[: len(paths) // 10]:
         if not (small / p.name).exists():
             (small / p.name).symlink_to(p)
-    small_scan = [small if x == a.dir else x for x in scan]
-    s1 = best(lambda: timed([str(x) for x in small_scan] + ["--jobs", "1"]))
-    s2 = best(lambda: timed([str(x) for x in small_scan] + ["--jobs", "2"]))
+    small_scan = [str(small) if x == a.dir else str(x) for x in scan]
+    # Every measurement once per round, rounds repeated: a slow spell of the machine then touches
+    # all of them alike instead of one configuration's best.
+    runs = {"bare": lambda: bare_loop(paths), "inproc": lambda: in_process(paths),
+            "j1": lambda: timed(scan + ["--jobs", "1"]), "j2": lambda: timed(scan + ["--jobs", "2"]),
+            "s1": lambda: timed(small_scan + ["--jobs", "1"]), "s2": lambda: timed(small_scan + ["--jobs", "2"])}
+    got: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(a.repeat):
+        for k, f in runs.items():
+            got[k].append(f())
+    bare, inproc, j1, j2, s1, s2 = (min(got[k]) for k in ("bare", "inproc", "j1", "j2", "s1", "s2"))
     part = len(paths) - len(paths) // 10
     per1, per2 = (j1 - s1) / part, (j2 - s2) / part
     check = statistics.median(timed([PY, "-m", "samlscan", "check", str(paths[0]), "--config",
