@@ -205,8 +205,9 @@ def _correlated(report):
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip files matching this glob (repeatable).")
 @click.option("--jobs", "-j", type=int, default=0, help="Parallel workers (default: number of CPUs).")
-@click.option("--details", is_flag=True, help="Table format: every message with its findings "
-                                                "(default: one row per finding code).")
+@click.option("--details", is_flag=True, help="Table format: every message with its findings and every "
+                                                "attempt (default: one row per finding code, and per "
+                                                "cause beyond 40 attempts).")
 @_expectation_options
 @_output_options
 @_guarded
