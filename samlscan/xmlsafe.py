@@ -117,7 +117,29 @@ def parse_xml(data: bytes):
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise InputError("input-dtd-forbidden", "the XML declares a DOCTYPE; refused")
-    return root
+    return _soap_payload(root)
+
+
+_SOAP_ENVELOPES = ("{http://schemas.xmlsoap.org/soap/envelope/}",
+                   "{http://www.w3.org/2003/05/soap-envelope}")
+
+
+def _soap_payload(root):
+    """The message a SOAP envelope carries: SAML's SOAP binding (bindings 3.2: artifact
+    resolution, attribute queries), ECP/PAOS responses and CAS's SAML 1.1 validation wrap the
+    SAML element as the one child of soap:Body. A copy stands alone as the root: exclusive C14N
+    (what SAML signs with) ignores the envelope, so signatures verify the same. Anything else
+    (a Fault, several children) is returned as is, and reported as not SAML."""
+    prefix = next((p for p in _SOAP_ENVELOPES if root.tag == p + "Envelope"), None)
+    if prefix is None:
+        return root
+    body = root.find(prefix + "Body")
+    children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
+    if len(children) != 1 or children[0].tag.startswith(prefix):
+        return root
+    import copy
+
+    return copy.deepcopy(children[0])
 
 
 def pretty_xml(data: bytes) -> str:

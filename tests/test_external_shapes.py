@@ -236,3 +236,50 @@ def test_audience_missing_with_empty_conditions_keeps_its_text():
     res = analyze(_unsigned("2015-08-31T08:00:00Z", "2015-08-31T10:00:00Z"), NO_KEY)
     (f,) = by_code(res, "audience-missing")
     assert f.message_text == "the assertion's Conditions carry no AudienceRestriction"
+
+
+# --- a SAML message inside a SOAP envelope (artifact resolution, ECP, CAS SAML 1.1) ---------------
+
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+def _no_declaration(message: bytes) -> bytes:
+    return message.split(b"?>", 1)[1] if message.startswith(b"<?xml") else message
+
+
+def _in_soap(message: bytes, ns: str = SOAP11, extra_body: str = "") -> bytes:
+    body = _no_declaration(message)
+    return (f'<?xml version="1.0"?><s:Envelope xmlns:s="{ns}"><s:Header/><s:Body>'.encode()
+            + body + f"{extra_body}</s:Body></s:Envelope>".encode())
+
+
+def test_signed_response_in_soap_is_read_and_verifies():
+    res = analyze(_in_soap(GEN.okta("soap")))
+    assert res.message.kind == "Response"
+    assert res.message.signed and all(s.verified for s in res.message.signatures)
+    assert res.message.assertions[0].name_id.value == S.USER_EMAIL
+
+
+def test_soap12_envelope_is_opened_too():
+    res = analyze(_in_soap(GEN.okta("soap12"), "http://www.w3.org/2003/05/soap-envelope"))
+    assert res.message.kind == "Response"
+
+
+def test_saml11_in_soap_is_called_saml_1():
+    saml11 = (b'<saml1p:Response xmlns:saml1p="urn:oasis:names:tc:SAML:1.0:protocol" MajorVersion="1" '
+              b'MinorVersion="1" ResponseID="_r" IssueInstant="2017-08-15T06:30:04Z"/>')
+    res = analyze_raw(RawMessage(Source("test"), "XML", _in_soap(saml11).decode(), "xml"), 0, NO_KEY)
+    assert res.code == "version-unsupported"
+
+
+def test_soap_fault_is_not_saml():
+    fault = b'<s:Fault xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><faultcode>s:Server</faultcode></s:Fault>'
+    res = analyze_raw(RawMessage(Source("test"), "XML", _in_soap(fault).decode(), "xml"), 0, NO_KEY)
+    assert res.code == "input-not-saml"
+
+
+def test_soap_body_with_two_messages_is_not_guessed():
+    two = _no_declaration(GEN.okta("soap-two"))
+    res = analyze_raw(RawMessage(Source("test"), "XML", _in_soap(two, extra_body=two.decode()).decode(),
+                                 "xml"), 0, NO_KEY)
+    assert res.code == "input-not-saml"
