@@ -120,6 +120,12 @@ def _odd_lines(rng: random.Random, ts: str, rid: str) -> list[str]:
         [f"{ts} INFO  web[{rid}][o.s.s.a.UserRegistrarImpl] Removing group 'admins' from user 'u9'\n"],
         [f"{ts} DEBUG web[{rid}][c.o.saml2.Auth] SAMLResponse --> {b64}\n"],
         [f"{ts} INFO  web[{rid}][o.s.s.p.Big] {'Response ' * 5} {'x' * 3000}\n"],
+        [f"{ts} WARN  web[{rid}][o.s.s.p.Odd] the sAmL handshake stalled\n", "\tat x.Y.z(Y.java:1)\n"],
+        [f"{ts} ERROR web[{rid}][o.s.s.p.Odd] unrelated failure\n", "\tat x.Y.z(Y.java:1)\n"],
+        [f'{ts} INFO  web[{rid}][o.s.s.p.Baz] got <Response ID="_q{rid}" Version="2.0"><Status/></Response>\n'],
+        [f'{ts} INFO  web[{rid}][o.s.s.p.Baz] got <x:Assertion xmlns:x="urn:oasis:names:tc:SAML:2.0:assertion" '
+         f'ID="_a{rid}" Version="2.0"></x:Assertion>\n'],
+        [f'{ts} INFO  web[{rid}][o.s.s.p.Baz] got <LogoutRequest ID="_l{rid}" Version="2.0"></LogoutRequest>\n'],
         ["\n", "   \n"],
     ])
 

@@ -1,6 +1,7 @@
 """A cheap byte-level prefilter for big logs: only records that can matter reach the parser."""
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -28,14 +29,19 @@ class Prefilter:
 
 # SonarQube web.log (samlscan/logs/sonarqube.py): a record is relevant when its logger matches
 # _RELEVANT_LOGGER (auth.event, Authentication*, OAuth*, saml/Saml/SAML, c.o.*, onelogin,
-# UserRegistrar, o.s.s.a.*), when it is WARN/ERROR and names SAML, or when the line carries a
-# SAML dump (samlscan/logs/embedded.py _HINT). 'uth' covers auth/Auth/OAuth/AuthnRequest,
-# 'aml'/'AML' cover saml/Saml/SAML/SAMLResponse; WARN and ERROR lines are always kept.
+# UserRegistrar, o.s.s.a.*), when it is WARN/ERROR and its first line names SAML in any case
+# ("saml" in msg.lower()), or when the line carries a SAML dump (samlscan/logs/embedded.py:
+# base64 of '<?xml', '<saml', '<Response', '<Authn', '<Logout'; SAMLResponse=/SAMLRequest=; XML
+# from '<?xml' or an opening '<Response', '<x:Response', ... tag). 'uth' covers auth/Auth/OAuth/
+# AuthnRequest and the every-case 'aml' covers saml/SAML/SAMLResponse, so a WARN/ERROR line that
+# names nothing of this (a failed web service request and its stack trace: most WARNs of a busy
+# server) is skipped here rather than read and dropped by the parser.
+_AML = tuple(bytes(c) for c in itertools.product(b"aA", b"mM", b"lL"))
 _SONAR = Prefilter(
     record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{"),
-    keep=(b"aml", b"AML", b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar", b"WARN ",
-          b"ERROR ", b"PD94bWw", b"PHNhbWw", b"PFJlc3BvbnNl", b"PEF1dGhu", b"PExvZ291d",
-          b"<?xml", b"Response", b"Logout", b"Assertion"),
+    keep=_AML + (b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar",
+                 b"PD94bWw", b"PHNhbWw", b"PFJlc3BvbnNl", b"PEF1dGhu", b"PExvZ291d", b"<?xml",
+                 b"<Response", b":Response", b"<Logout", b":Logout", b"<Assertion", b":Assertion"),
 )
 PREFILTERS = {"sonarqube": _SONAR}
 
@@ -213,7 +219,8 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
             cnt += newlines
             cnt_pos = e
         open_record = bool(spans) and spans[-1][1] == len(data)
-        line_no += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        # newlines after the last span; those before it are counted already (one pass in all)
+        line_no += cnt + data.count(b"\n", cnt_pos) + (0 if data.endswith(b"\n") else 1)
         if at_end:
             break
     counter[0] = line_no - first_line
