@@ -166,14 +166,31 @@ def _status(root) -> Status | None:
                   detail=(" ".join(detail.itertext()).strip() or None) if detail is not None else None)
 
 
+def _placed(el, root) -> bool:
+    """An Assertion where SAML puts one: a child of the Response (or the root itself), inside an
+    EncryptedAssertion there, or in the saml:Advice of such an assertion (SAML core 2.6.1: Advice
+    may carry the assertions a proxying IdP relied on; the signature of the outer one covers it)."""
+    parent = el.getparent()
+    if el is root or parent is root:
+        return True
+    if parent is None:
+        return False
+    if parent.tag == SAML + "EncryptedAssertion":
+        return parent.getparent() is root
+    if parent.tag == SAML + "Advice":
+        owner = parent.getparent()
+        return owner is not None and owner.tag == SAML + "Assertion" and _placed(owner, root)
+    return False
+
+
 def structure_facts(root, assertion_els) -> tuple[str, ...]:
     """Shape facts the wrapping checks need: where assertions sit, duplicate IDs, nested signatures."""
     facts = []
     for el in assertion_els:
-        parent = el.getparent()
-        if parent is not root and not (parent is not None and parent.tag == SAML + "EncryptedAssertion"
-                                       and parent.getparent() is root):
+        if not _placed(el, root):
             facts.append(f"assertion-not-child-of-response:{element_path(el)}")
+        elif el.getparent() is not None and el.getparent().tag == SAML + "Advice":
+            facts.append(f"advice-assertion:{element_path(el)}")
     return tuple(facts)
 
 

@@ -283,3 +283,46 @@ def test_soap_body_with_two_messages_is_not_guessed():
     res = analyze_raw(RawMessage(Source("test"), "XML", _in_soap(two, extra_body=two.decode()).decode(),
                                  "xml"), 0, NO_KEY)
     assert res.code == "input-not-saml"
+
+
+# --- an Assertion inside saml:Advice (SAML core 2.6.1; proxying IdPs) -------------------------------
+
+def _with_advice(signed_outer: bool = True, signed_inner: bool = False) -> bytes:
+    """A response whose assertion carries another assertion in its saml:Advice, signed as asked."""
+    style = GEN.OKTA_ASSERTION_ONLY
+    root = B.build_response(GEN.response("advice", style), style)
+    outer = root.find(A + "Assertion")
+    inner = B.build_response(GEN.response("advice-inner", style), style).find(A + "Assertion")
+    advice = etree.Element(A + "Advice")
+    advice.append(inner)
+    outer.find(A + "Conditions").addnext(advice)  # SAML core 2.3.3: Advice after Conditions
+    if signed_inner:
+        signer.add_template(inner, style)
+    if signed_outer:
+        signer.add_template(outer, style)
+    signer.sign_all(root, GEN.IDP)
+    return etree.tostring(root)
+
+
+def test_advice_assertion_is_not_called_wrapping():
+    res = analyze(_with_advice())
+    assert not by_code(res, "signature-wrapping"), [f.message_text for f in res.findings]
+    assert res.message.assertions[0].signed
+    (multiple,) = by_code(res, "assertion-multiple")  # still true for java-saml/python3-saml
+    assert "inside saml:Advice" in multiple.message_text
+
+
+def test_signed_assertion_hidden_in_advice_of_an_unsigned_one_is_wrapping():
+    res = analyze(_with_advice(signed_outer=False, signed_inner=True))
+    assert by_code(res, "signature-wrapping")
+    assert not res.message.assertions[0].signed
+
+
+def test_assertion_elsewhere_is_still_wrapping():
+    style = GEN.OKTA_ASSERTION_ONLY
+    root = tamper.parse(render(GEN.response("elsewhere", style), style, GEN.IDP))
+    status = root.find(P + "Status")
+    extra = B.build_response(GEN.response("elsewhere-2", style), style).find(A + "Assertion")
+    status.append(extra)  # not a place SAML puts an assertion
+    res = analyze(etree.tostring(root))
+    assert by_code(res, "signature-wrapping")

@@ -200,7 +200,11 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
     if total == 0 and success:
         yield finding(msg, "assertion-missing", "the Response has Success status but no Assertion")
     elif total > 1:
-        yield finding(msg, "assertion-multiple", f"the Response carries {total} assertions",
+        advice = sum(1 for f in msg.structure if f.startswith("advice-assertion:"))
+        why = (f" ({advice} inside saml:Advice, which SAML allows: java-saml and python3-saml count "
+               "every Assertion in the document and reject it; Spring/OpenSAML consider only the "
+               "Response's own assertions)") if advice else ""
+        yield finding(msg, "assertion-multiple", f"the Response carries {total} assertions{why}",
                       expected="1", actual=str(total))
 
 
