@@ -140,6 +140,18 @@ def _verify_with(sig, key, xmlsec) -> bool:
         return False
 
 
+_BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+
+
+def _placeholder_value(sig, reference) -> bool:
+    """True when DigestValue or SignatureValue is not base64 at all (a redaction placeholder)."""
+    for el in (_child(reference, "DigestValue"), _child(sig, "SignatureValue")):
+        text = re.sub(r"\s+", "", el.text or "") if el is not None else ""
+        if not _BASE64_TEXT.match(text):
+            return True
+    return False
+
+
 def _digest_matches(target, sig, reference) -> bool | None:
     """Recompute the Reference digest of `target` (enveloped + c14n transforms) and compare.
 
@@ -304,6 +316,10 @@ def _diagnose(root, sig, ref, target, trusted, embedded, base, xmlsec) -> Signat
     rotated certificate (it verifies with its own KeyInfo cert), changed content (the digest),
     reformatting (it verifies once whitespace is normalised), or a wrong key / changed SignedInfo."""
     key_bits = embedded[0].info.key_bits if embedded else None
+    if _placeholder_value(sig, ref):
+        # '[omitted]' where the DigestValue or SignatureValue was: redacted before it was shared
+        # (Keycloak's KEYCLOAK-6412 sample); 'the content was changed' would send the user astray.
+        return SignatureInfo(**base, verified=False, failure="placeholder", key_bits=key_bits)
     if embedded and _try_keys(sig, embedded, xmlsec) is not None:
         # intact; trusted only if configured (without configuration: integrity only, no verdict)
         return SignatureInfo(**base, verified=False if trusted else None,

@@ -326,3 +326,33 @@ def test_assertion_elsewhere_is_still_wrapping():
     status.append(extra)  # not a place SAML puts an assertion
     res = analyze(etree.tostring(root))
     assert by_code(res, "signature-wrapping")
+
+
+# --- signature values redacted to placeholders (Keycloak KEYCLOAK-6412 sample) ----------------------
+
+def _redact_signature(data: bytes, which: str) -> bytes:
+    root = tamper.parse(data)
+    el = next(root.iter(DS + which))
+    el.text = "[omitted]"
+    return tamper.serialize(root)
+
+
+def test_redacted_digest_value_is_not_called_changed_content():
+    res = analyze(_redact_signature(GEN.okta("redacted-digest"), "DigestValue"))
+    found = by_code(res, "signature-invalid")
+    assert found and "placeholder" in found[0].message_text
+    assert not any("content was changed" in f.message_text for f in found)
+
+
+def test_redacted_signature_value_is_said_too():
+    res = analyze(_redact_signature(GEN.okta("redacted-sigvalue"), "SignatureValue"))
+    assert any("placeholder" in f.message_text for f in by_code(res, "signature-invalid"))
+
+
+def test_changed_content_still_says_digest():
+    root = tamper.parse(GEN.okta("changed"))
+    next(root.iter(A + "NameID")).text = "someone.else@example.com"
+    data = tamper.serialize(root)
+    found = by_code(analyze(data), "signature-invalid")
+    assert found and all("placeholder" not in f.message_text for f in found)
+    assert any("digest" in f.message_text for f in found)

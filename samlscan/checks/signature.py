@@ -58,6 +58,14 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                           f"the {_where(sig)} points at no element of this document",
                           expected=f"#{sig.parent_id}", actual=sig.reference_uri)
             continue
+        if sig.failure == "placeholder":
+            yield finding(msg, "signature-invalid",
+                          f"the {_where(sig)} has no real DigestValue or SignatureValue (not base64: a "
+                          "placeholder such as '[omitted]'): the signature was redacted before the "
+                          "message was shared, so it cannot be checked",
+                          expected="the message as the IdP sent it", actual="redacted signature values",
+                          hint="ask for the unmodified SAMLResponse (a HAR or SAML-tracer capture)")
+            continue
         if sig.reformatted:
             yield finding(msg, "xml-reformatted",
                           f"the {_where(sig)} fails on the bytes as given but verifies once whitespace "
