@@ -59,6 +59,8 @@ class _Piece:
     response: tuple | None = None
     """(Response ID, input, ref) of the captured response this piece is about: two different
     responses, or one response posted twice (a replay), are two attempts."""
+    identity: tuple = ()
+    """What makes its attempt distinct: (category, value) pairs, see _with_identity."""
 
 
 def _message_piece(r, replayed: set) -> _Piece:
@@ -80,7 +82,7 @@ def _message_piece(r, replayed: set) -> _Piece:
     product = (m.logged_by or "").split(":", 1)[0] or None
     if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
         keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
-    return _Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
+    return _with_identity(_Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
                   flow_keys=tuple(sorted(keys)),
                   outcome=_predicted_outcome(m, errors),
@@ -91,7 +93,7 @@ def _message_piece(r, replayed: set) -> _Piece:
                   side=_LOG_SIDE.get(product) if m.logged_by else None, product=product,
                   # a copy in a log is the same use of the response as the captured one
                   response=(m.id, m.source.input, m.source.ref)
-                  if m.kind == "Response" and not m.logged_by else None)
+                  if m.kind == "Response" and not m.logged_by else None))
 
 
 def _predicted_outcome(m, errors) -> str:
@@ -107,15 +109,18 @@ def _predicted_outcome(m, errors) -> str:
 
 
 def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
-    """`shared`: one key string per flow ID (a login's lines name the same ID)."""
+    """`shared`: one key string and one identity per flow ID (a login's lines name the same ID)."""
     keys = []
+    identity = ()
     if e.request_id:
         key = f"{e.product}:req:{e.request_id}"
-        keys.append(shared.setdefault(key, key))
+        key, identity = shared.setdefault(key, (key, ((e.product, key),)))
+        keys.append(key)
     if e.correlation_id:
         key = f"corr:{e.correlation_id}"
-        keys.append(shared.setdefault(key, key))
+        keys.append(shared.setdefault(key, (key, ()))[0])
     return _Piece(time=e.time - offset if e.time and offset else e.time, kind="log", input=e.source.input,
+                  identity=identity,
                   ref=e.source.ref, user=e.user, ip=e.ip, ids=tuple(e.saml_ids), flow_keys=tuple(sorted(keys)),
                   outcome=e.outcome,
                   log_code=e.code, side=e.side, product=e.product, text=e.text,
@@ -150,11 +155,11 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
-    return _Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
+    return _with_identity(_Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
-                  response=response)
+                  response=response))
 
 
 def clock_offsets(messages, events) -> dict[str, timedelta]:
@@ -187,12 +192,11 @@ class _Groups:
         self.pieces = pieces
         self.parent = list(range(len(pieces)))
         self.merged: dict[int, dict] = {}
-        """Identity of the roots of merged groups; a single piece's is computed when asked (not
-        kept: 100,000s of pieces would each keep a dict of sets)."""
+        """Identity ({category: values}) of the roots whose joins added to their own piece's."""
 
-    def identity(self, root: int) -> dict:
+    def identity(self, root: int) -> dict | tuple:
         got = self.merged.get(root)
-        return got if got is not None else _identity(self.pieces[root])
+        return got if got is not None else self.pieces[root].identity
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -205,7 +209,7 @@ class _Groups:
         if ra != rb:
             low, high = min(ra, rb), max(ra, rb)
             self.parent[high] = low
-            kept, joined = self.identity(low), self.identity(high)
+            kept, joined = _as_sets(self.identity(low)), _as_sets(self.identity(high))
             self.merged.pop(high, None)
             if all(values.issubset(kept.get(category, ())) for category, values in joined.items()):
                 return  # nothing new (a login's lines name the same request): nothing to store
@@ -291,14 +295,21 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
                 members[groups.find(i)] = members.pop(a) + members.pop(b)
 
 
-def _identity(p: _Piece) -> dict[str, set]:
-    """What makes an attempt distinct: its captured response, or the SP's own request ID."""
+def _with_identity(p: _Piece) -> _Piece:
+    """What makes an attempt distinct: its captured response, or the SP's own request ID, as
+    (category, value) pairs (a tuple: 100,000s of pieces, most with one pair or none)."""
+    pairs = [("response", p.response)] if p.response is not None else []
+    pairs += [(key.split(":req:")[0], key) for key in p.flow_keys if ":req:" in key]
+    p.identity = tuple(pairs)
+    return p
+
+
+def _as_sets(identity: dict | tuple) -> dict[str, set]:
+    if isinstance(identity, dict):
+        return identity
     out: dict[str, set] = {}
-    if p.response is not None:
-        out["response"] = {p.response}
-    for key in p.flow_keys:
-        if ":req:" in key:
-            out.setdefault(key.split(":req:")[0], set()).add(key)
+    for category, value in identity:
+        out.setdefault(category, set()).add(value)
     return out
 
 
@@ -312,11 +323,12 @@ def _conflict(pieces, groups, i, j) -> bool:
     if not a:  # most pieces name no response and no request ID: nothing to compare
         return False
     b = groups.identity(groups.find(j))
-    for category, values in a.items():
-        other = b.get(category)
-        if other is not None and other != values:
-            return True
-    return False
+    if not b or a is b:  # a login's lines share one identity object
+        return False
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return any(c == c2 and v != v2 for c, v in a for c2, v2 in b)
+    a, b = _as_sets(a), _as_sets(b)
+    return any(values != b[category] for category, values in a.items() if category in b)
 
 
 def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
