@@ -356,3 +356,47 @@ def test_changed_content_still_says_digest():
     found = by_code(analyze(data), "signature-invalid")
     assert found and all("placeholder" not in f.message_text for f in found)
     assert any("digest" in f.message_text for f in found)
+
+
+# --- several bearer SubjectConfirmations (java-saml's invalid_subjectconfirmation_multiple_issues) --
+
+ACS = "https://sp.example.org/acs"
+
+
+def _confirmations(*datas: str) -> bytes:
+    scs = "".join(f'<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
+                  f"<saml:SubjectConfirmationData {d}/></saml:SubjectConfirmation>" for d in datas)
+    return f"""<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
+ xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r" Version="2.0"
+ IssueInstant="2011-06-17T14:54:14Z"><saml:Issuer>https://idp.example.org</saml:Issuer>
+ <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+ <saml:Assertion ID="_a" Version="2.0" IssueInstant="2011-06-17T14:54:14Z">
+ <saml:Issuer>https://idp.example.org</saml:Issuer>
+ <saml:Subject><saml:NameID>u@example.com</saml:NameID>{scs}</saml:Subject>
+ <saml:Conditions NotBefore="2011-06-17T14:50:00Z" NotOnOrAfter="2011-06-17T15:50:00Z"/></saml:Assertion>
+ </samlp:Response>""".encode()
+
+
+AT_ACS = build({"at": "2011-06-17T14:54:20Z", "acs_url": ACS}, None)
+GOOD = f'NotOnOrAfter="2011-06-17T14:59:14Z" Recipient="{ACS}"'
+EXPIRED = f'NotOnOrAfter="2010-06-17T14:53:44Z" Recipient="{ACS}"'
+
+
+def test_one_good_bearer_confirmation_is_enough():
+    res = analyze(_confirmations(EXPIRED, GOOD, 'NotOnOrAfter="2011-06-17T14:59:14Z" '
+                                 'Recipient="https://other.example.org/acs"'), AT_ACS)
+    assert not by_code(res, "subject-confirmation-expired")
+    assert not by_code(res, "recipient-mismatch")
+
+
+def test_no_usable_bearer_confirmation_says_why_each_fails():
+    res = analyze(_confirmations(f'Recipient="{ACS}"', 'NotOnOrAfter="2120-06-17T14:53:44Z"', EXPIRED),
+                  AT_ACS)
+    (f,) = by_code(res, "subject-confirmation-expired")
+    assert "none of the 3 bearer SubjectConfirmations is usable" in f.message_text
+    assert "#1 no NotOnOrAfter" in f.message_text and "#2 no Recipient" in f.message_text
+
+
+def test_single_expired_confirmation_keeps_its_text():
+    (f,) = by_code(analyze(_confirmations(EXPIRED), AT_ACS), "subject-confirmation-expired")
+    assert f.message_text.endswith("(--at)")

@@ -135,6 +135,9 @@ def check_recipient(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if not want or a is None:
         return
+    bearers = [sc for sc in a.subject_confirmations if sc.method == BEARER]
+    if len(bearers) > 1 and any(sc.recipient == want for sc in bearers):
+        return  # SAML profiles 4.1.4.3: one bearer confirmation for this ACS is enough
     for sc in a.subject_confirmations:
         if sc.method == BEARER and sc.recipient is not None and sc.recipient != want:
             yield finding(msg, "recipient-mismatch",

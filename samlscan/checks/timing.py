@@ -59,19 +59,40 @@ def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
                       expected=f"not before {fmt_time(a.not_before)}", actual=fmt_time(at))
 
 
+def _confirmation_problems(sc, at, skew, acs_url) -> list[str]:
+    """Why one bearer SubjectConfirmation cannot confirm the subject (SAML profiles 4.1.4.2: it
+    needs a Recipient and a NotOnOrAfter, both still good)."""
+    out = []
+    if sc.not_on_or_after is None:
+        out.append("no NotOnOrAfter")
+    elif at >= sc.not_on_or_after + skew:
+        out.append(f"expired {fmt_time(sc.not_on_or_after)}")
+    if sc.not_before is not None and at < sc.not_before - skew:
+        out.append(f"NotBefore {fmt_time(sc.not_before)} not reached")
+    if sc.recipient is None:
+        out.append("no Recipient")
+    elif acs_url and sc.recipient != acs_url:
+        out.append(f"Recipient {sc.recipient}")
+    return out
+
+
 def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if a is None or ctx.at is None:
         return
     skew = timedelta(seconds=ctx.expect.clock_skew)
-    for sc in a.subject_confirmations:
-        if sc.method != BEARER:
-            continue
+    bearers = [sc for sc in a.subject_confirmations if sc.method == BEARER]
+    problems = [_confirmation_problems(sc, ctx.at, skew, ctx.expect.acs_url) for sc in bearers]
+    if len(bearers) > 1 and not all(problems):
+        return  # SAML profiles 4.1.4.3: one usable bearer confirmation is enough (java-saml too)
+    why = ("; none of the " + str(len(bearers)) + " bearer SubjectConfirmations is usable: "
+           + "; ".join(f"#{i + 1} {', '.join(p)}" for i, p in enumerate(problems))) if len(bearers) > 1 else ""
+    for sc in bearers:
         if sc.not_on_or_after and ctx.at >= sc.not_on_or_after + skew:
             yield finding(msg, "subject-confirmation-expired",
                           f"bearer SubjectConfirmationData NotOnOrAfter {fmt_time(sc.not_on_or_after)} "
                           f"passed {_seconds(ctx.at - sc.not_on_or_after)} before {fmt_time(ctx.at)} "
-                          f"({ctx.at_source})",
+                          f"({ctx.at_source}){why}",
                           expected=f"before {fmt_time(sc.not_on_or_after)}", actual=fmt_time(ctx.at))
         if sc.not_before and ctx.at < sc.not_before - skew:
             yield finding(msg, "assertion-not-yet-valid",
