@@ -155,3 +155,31 @@ def test_renders_in_chromium_with_the_json_codes(fixtures_report, hostile_report
     assert Counter(parsed.codes) == Counter(expected)
     hostile_dom = _dump_dom(render(hostile_report, "html"), tmp_path)
     assert _tags(hostile_dom).tags["script"] == 0 and _tags(hostile_dom).tags["img"] == 0
+
+
+def test_a_huge_scan_gives_a_bounded_page_that_says_what_it_leaves_out(fixtures_report, monkeypatch):
+    from dataclasses import replace
+
+    from samlscan.report import htmlout
+
+    # the small report of the fixtures is listed whole (the test above compares it with the JSON)
+    assert "not listed here" not in render(fixtures_report, "html")
+    monkeypatch.setattr(htmlout, "MAX_MESSAGES_SHOWN", 10)
+    monkeypatch.setattr(htmlout, "MAX_ATTEMPTS_SHOWN", 20)
+    monkeypatch.setattr(htmlout, "FOLDED_PER_CODE", 5)
+    copies = htmlout.MAX_MESSAGES_SHOWN // max(1, len(fixtures_report.messages)) + 3
+    attempts = fixtures_report.attempts * (htmlout.MAX_ATTEMPTS_SHOWN // max(1, len(fixtures_report.attempts)) + 2)
+    big = replace(fixtures_report, messages=fixtures_report.messages * copies, attempts=attempts)
+    page = render(big, "html")
+    parsed = _tags(page)
+    codes = {f.code for r in big.messages for f in r.findings} | {f.code for f in big.input_findings}
+    assert set(parsed.codes) == codes  # every code still has its group
+    assert len(parsed.codes) < sum(len(r.findings) for r in big.messages)
+    shown = page.count('<details class="message"')
+    assert htmlout.MAX_MESSAGES_SHOWN <= shown <= htmlout.MAX_MESSAGES_SHOWN + len(codes) * htmlout.SHOWN_PER_CODE
+    assert page.count('<li class="attempt') <= htmlout.MAX_ATTEMPTS_SHOWN
+    assert f"{len(big.messages) - shown} more not listed here" in page
+    assert f"{len(attempts) - htmlout.MAX_ATTEMPTS_SHOWN} more not listed here" in page
+    # every link to a message's XML lands on a message that is in the page
+    targets = {a.split('"')[0] for a in page.split('href="#msg-')[1:]}
+    assert targets and all(f'id="msg-{t}"' in page for t in targets)

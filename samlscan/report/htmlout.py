@@ -16,6 +16,12 @@ from samlscan.report.document import iso, summary
 
 SHOWN_PER_CODE = 3
 """Occurrences listed before a "N more" fold, so one noisy code does not bury the others."""
+FOLDED_PER_CODE = 200
+MAX_ATTEMPTS_SHOWN = 500
+MAX_MESSAGES_SHOWN = 100
+"""Bounds for a scan of a month of logs (100,000s of findings and attempts): the page lists this
+many (and, of the messages, also every one a visible finding links to) and says how many more
+the JSON report holds; a page of 100 MB would help nobody."""
 MAX_XML_SHOWN = 1024 * 1024
 """Messages larger than this are not pretty-printed (a page of megabytes helps nobody)."""
 
@@ -290,8 +296,14 @@ def _timeline_section(report, red) -> str:
         return ('<section id="timeline"><h2>Login attempts</h2><p class="muted">No login attempt could be '
                 "reconstructed (pass captures and logs together to correlate them).</p></section>")
     ordered = sorted(report.attempts, key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0))
-    items = "".join(_attempt_item(a, red) for a in ordered)
-    return f'<section id="timeline"><h2>Login attempts</h2><ol class="timeline">{items}</ol></section>'
+    items = "".join(_attempt_item(a, red) for a in ordered[:MAX_ATTEMPTS_SHOWN])
+    more = (f'<p class="muted">{_not_listed(len(ordered) - MAX_ATTEMPTS_SHOWN)} (the first '
+            f"{MAX_ATTEMPTS_SHOWN} are shown)</p>" if len(ordered) > MAX_ATTEMPTS_SHOWN else "")
+    return f'<section id="timeline"><h2>Login attempts</h2><ol class="timeline">{items}</ol>{more}</section>'
+
+
+def _not_listed(n: int) -> str:
+    return f"{n} more not listed here: the JSON or CSV report (--format json / csv) has every one."
 
 
 def _finding_item(f: Finding, anchor: str | None, red) -> str:
@@ -325,7 +337,9 @@ def _group(code: str, items: list, red) -> str:
     lis = "".join(_finding_item(f, anchor, red) for f, anchor in items[:SHOWN_PER_CODE])
     rest = items[SHOWN_PER_CODE:]
     if rest:
-        more = "".join(_finding_item(f, anchor, red) for f, anchor in rest)
+        more = "".join(_finding_item(f, anchor, red) for f, anchor in rest[:FOLDED_PER_CODE])
+        if len(rest) > FOLDED_PER_CODE:
+            more += f'<li class="muted">{_not_listed(len(rest) - FOLDED_PER_CODE)}</li>'
         lis += (f'<li class="more"><details><summary>{len(rest)} more</summary><ul class="findings">{more}</ul>'
                 "</details></li>")
     opened = " open" if sev != "info" else ""
@@ -366,15 +380,29 @@ def _message_block(i: int, r, red, opened: bool = False) -> str:
             f'<table class="kv">{table}</table><div class="chips">{chips}</div>{xml}</details>')
 
 
-def _messages_section(report, red) -> str:
+def _messages_section(report, shown: list[int], red) -> str:
     if not report.messages:
         return ""
     # the first message with an error starts open, so its marked XML is in view
-    first = next((i for i, r in enumerate(report.messages)
-                  if r.message.xml and any(f.severity is Severity.ERROR for f in r.findings)), None)
-    blocks = "".join(_message_block(i, r, red, i == first) for i, r in enumerate(report.messages))
+    first = next((i for i in shown if report.messages[i].message.xml
+                  and any(f.severity is Severity.ERROR for f in report.messages[i].findings)), None)
+    blocks = "".join(_message_block(i, report.messages[i], red, i == first) for i in shown)
+    more = len(report.messages) - len(shown)
+    note = f'<p class="muted">{_not_listed(more)}</p>' if more else ""
     return (f'<section id="messages"><h2>Decoded messages</h2><p class="muted">Marked nodes are what a '
-            f"finding points at (hover for its code).</p>{blocks}</section>")
+            f"finding points at (hover for its code).</p>{blocks}{note}</section>")
+
+
+def _shown_messages(report) -> list[int]:
+    """The first MAX_MESSAGES_SHOWN messages and every one a visible finding of a code links to."""
+    shown = set(range(min(len(report.messages), MAX_MESSAGES_SHOWN)))
+    seen: dict[str, int] = defaultdict(int)
+    for i, r in enumerate(report.messages):
+        for f in r.findings:
+            seen[f.code] += 1
+            if seen[f.code] <= SHOWN_PER_CODE:
+                shown.add(i)
+    return sorted(shown)
 
 
 def _inputs_section(report, red) -> str:
@@ -389,10 +417,12 @@ def _inputs_section(report, red) -> str:
 
 def render(report, redactor=None) -> str:
     red = redactor.text if redactor else (lambda s: s)
-    anchors = {id(f): f"msg-{i}" for i, r in enumerate(report.messages) if r.message.xml for f in r.findings}
+    shown = _shown_messages(report)
+    anchors = {id(f): f"msg-{i}" for i in shown if report.messages[i].message.xml
+               for f in report.messages[i].findings}
     s = summary(report)
     parts = [_summary_section(report, s), _timeline_section(report, red),
-             _findings_section(report, anchors, red), _messages_section(report, red),
+             _findings_section(report, anchors, red), _messages_section(report, shown, red),
              _inputs_section(report, red)]
     nav = ('<nav><a href="#summary">Summary</a><a href="#timeline">Attempts</a><a href="#findings">Findings</a>'
            '<a href="#messages">Messages</a><a href="#inputs">Inputs</a></nav>')
