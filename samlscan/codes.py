@@ -76,6 +76,11 @@ _SPECS = (
     _s("recipient-mismatch", E, "protocol",
        "SubjectConfirmationData Recipient is not the SP's ACS URL.",
        "Make the IdP's ACS/Reply URL equal the SP's ACS URL (SAML profiles 4.1.4.2).", "idp"),
+    _s("subject-confirmation-missing", E, "protocol",
+       "The assertion has no bearer SubjectConfirmation with a Recipient and a NotOnOrAfter.",
+       "Configure the IdP to send a bearer SubjectConfirmation whose SubjectConfirmationData has "
+       "Recipient = the SP's ACS URL and NotOnOrAfter (SAML profiles 4.1.4.2; java-saml, "
+       "python3-saml and Spring reject the response without it).", "idp"),
     _s("audience-mismatch", E, "protocol", "No Audience equals the SP entity ID.",
        "Make the IdP's Audience / Identifier (Entity ID) equal the SP entity ID "
        "(SonarQube: sonar.auth.saml.applicationId).", "idp"),
@@ -292,7 +297,7 @@ CAUSE_PRIORITY = (
     "status-not-success", "decryption-failed", "assertion-encrypted-no-key", "signature-wrapping",
     "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
     "nameid-comment-injection", "assertion-missing", "assertion-multiple", "version-unsupported",
-    "issuer-mismatch", "audience-mismatch", "destination-mismatch", "recipient-mismatch",
+    "issuer-mismatch", "audience-mismatch", "destination-mismatch", "subject-confirmation-missing", "recipient-mismatch",
     "inresponseto-mismatch", "assertion-not-yet-valid", "assertion-expired", "subject-confirmation-expired",
     "session-expired", "login-attribute-missing", "name-attribute-missing", "email-missing",
     "email-under-other-name", "email-empty", "groups-overage-claim", "group-attribute-missing",

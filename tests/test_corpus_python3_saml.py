@@ -66,6 +66,8 @@ NAMED_DEFECTS = {
     "data/responses/invalids/invalid_subjectconfirmation_nb.xml.base64": "assertion-not-yet-valid",
     "data/responses/invalids/invalid_subjectconfirmation_noa.xml.base64": "subject-confirmation-expired",
     "data/responses/invalids/invalid_subjectconfirmation_inresponse.xml.base64": "inresponseto-mismatch",
+    "data/responses/invalids/no_subjectconfirmation_data.xml.base64": "subject-confirmation-missing",
+    "data/responses/invalids/no_subjectconfirmation_method.xml.base64": "subject-confirmation-missing",
     "data/responses/invalids/not_before_failed.xml.base64": "assertion-not-yet-valid",
     "data/responses/invalids/encrypted_attrs.xml.base64": "attribute-encrypted",
     "data/responses/invalids/bad_reference.xml.base64": "signature-invalid",

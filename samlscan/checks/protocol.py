@@ -146,6 +146,31 @@ def check_recipient(msg: SamlMessage, ctx: CheckContext):
                           expected=want, actual=sc.recipient)
 
 
+def check_bearer_confirmation(msg: SamlMessage, ctx: CheckContext):
+    """SAML profiles 4.1.4.2: the assertion of a Web Browser SSO response has at least one bearer
+    SubjectConfirmation whose SubjectConfirmationData carries Recipient and NotOnOrAfter (java-saml
+    'A valid SubjectConfirmation was not found', python3-saml likewise, OpenSAML's bearer validator)."""
+    a = consumed_assertion(msg)
+    if a is None or msg.kind != "Response":
+        return
+    bearers = [sc for sc in a.subject_confirmations if sc.method == BEARER]
+    if not bearers:
+        methods = sorted({(sc.method or "no Method").rsplit(":", 1)[-1] for sc in a.subject_confirmations})
+        yield finding(msg, "subject-confirmation-missing",
+                      "the assertion has no bearer SubjectConfirmation"
+                      + (f" (only {', '.join(methods)})" if methods else " (no SubjectConfirmation at all)"),
+                      expected=BEARER, actual=", ".join(methods) or None)
+        return
+    lacking = [[name for name, value in (("Recipient", sc.recipient), ("NotOnOrAfter", sc.not_on_or_after))
+                if value is None] for sc in bearers]
+    if all(lacking):
+        yield finding(msg, "subject-confirmation-missing",
+                      "the bearer SubjectConfirmationData lacks " + "; ".join(
+                          ", ".join(missing) + (f" (#{i + 1})" if len(bearers) > 1 else "")
+                          for i, missing in enumerate(lacking)),
+                      expected="Recipient and NotOnOrAfter")
+
+
 def check_audience(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if a is None:
@@ -212,4 +237,4 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
 
 
 CHECKS = (check_version, check_ids, check_status, check_issuer, check_destination, check_recipient,
-          check_audience, check_in_response_to, check_assertion_count)
+          check_bearer_confirmation, check_audience, check_in_response_to, check_assertion_count)
