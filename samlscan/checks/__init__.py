@@ -7,6 +7,9 @@ from samlscan.model import Finding, SamlMessage
 
 ALL_CHECKS = protocol.CHECKS + timing.CHECKS + signature.CHECKS + attributes.CHECKS
 RESPONSE_ONLY = {"Response", "Assertion"}
+OTHER_CHECKS = request.CHECKS + (protocol.check_status, signature.check_weak_crypto)
+"""AuthnRequest, LogoutRequest, LogoutResponse: what the SP asked for, a LogoutResponse's status,
+the algorithms of their signatures (whose keys depend on which side sent them: not judged here)."""
 
 
 def skipped_for_config(ctx: CheckContext) -> list[str]:
@@ -33,11 +36,7 @@ def skipped_for_config(ctx: CheckContext) -> list[str]:
 def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
     """Every finding for one message, in check order, without exact duplicates."""
     out: list[Finding] = []
-    if msg.kind not in RESPONSE_ONLY:
-        for check in request.CHECKS:
-            out.extend(check(msg, ctx))
-        return out
-    for check in ALL_CHECKS:
+    for check in ALL_CHECKS if msg.kind in RESPONSE_ONLY else OTHER_CHECKS:
         try:
             found = list(check(msg, ctx))
         except Exception as exc:  # a check bug must not hide the other findings or crash a batch
@@ -46,7 +45,7 @@ def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
         for f in found:
             if f not in out:
                 out.append(f)
-    missing = skipped_for_config(ctx)
+    missing = skipped_for_config(ctx) if msg.kind in RESPONSE_ONLY else []
     if missing:
         out.append(finding(msg, "checks-skipped", "not checked: " + "; ".join(missing)))
     return out

@@ -1,0 +1,54 @@
+"""LogoutRequest, LogoutResponse and AuthnRequest: their status and their signature algorithms."""
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from lxml import etree
+
+from samlscan.config import build
+from samlscan.engine import analyze_raw
+from samlscan.inputs.base import RawMessage
+from samlscan.model import Source
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import generate as GEN  # noqa: E402
+from samlgen import signer  # noqa: E402
+
+DEFAULT = build({}, FIXTURES / "config" / "default.toml")
+
+
+def codes(data: bytes) -> list[str]:
+    res = analyze_raw(RawMessage(Source("test"), "XML", data.decode(), "xml"), 0, DEFAULT)
+    return [f.code for f in res.findings]
+
+
+def logout_response(status: str) -> bytes:
+    return (b'<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+            b'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr1" Version="2.0" '
+            b'IssueInstant="2025-03-11T09:15:01Z" InResponseTo="_logout_2b7d9e4f1a3c5e60">'
+            b'<saml:Issuer>https://idp.example.org/saml2/idp</saml:Issuer><samlp:Status>'
+            b'<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:' + status.encode() +
+            b'"/></samlp:Status></samlp:LogoutResponse>')
+
+
+def test_a_failed_logout_response_says_so():
+    assert "status-not-success" in codes(logout_response("Responder"))
+    assert "status-not-success" not in codes(logout_response("Success"))
+
+
+def _signed_request(method: str, digest: str) -> bytes:
+    root = etree.fromstring((FIXTURES / "requests" / "authnrequest.xml").read_bytes())
+    style = replace(GEN.OKTA, signature_method=method, digest_method=digest)
+    signer.add_template(root, style)
+    signer.sign_all(root, GEN.IDP)
+    return etree.tostring(root)
+
+
+def test_a_request_signed_with_sha1_is_flagged_and_sha256_is_not():
+    assert "signature-weak-algorithm" in codes(_signed_request("rsa-sha1", "sha1"))
+    found = codes(_signed_request("rsa-sha256", "sha256"))
+    assert "signature-weak-algorithm" not in found and "request-issued" in found
+    assert "checks-skipped" not in found  # response settings say nothing about a request
