@@ -78,14 +78,20 @@ def _read_all(path: str) -> bytes:
 
 def _text(data: bytes) -> str:
     """Decode evidence text: UTF-16 by its BOM or, without one, by the '<' of an XML document
-    (XML 1.0 appendix F), else UTF-8."""
+    (XML 1.0 appendix F), else UTF-8, or the single-byte encoding an XML document declares when
+    its bytes are not UTF-8."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", "replace")
     if data[:2] == b"<\x00":
         return data.decode("utf-16-le", "replace")
     if data[:2] == b"\x00<":
         return data.decode("utf-16-be", "replace")
-    return data.decode("utf-8", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:  # an XML file in the single-byte encoding it declares (ISO-8859-2...)
+        from samlscan.xmlsafe import declared_single_byte_encoding
+
+        return data.decode(declared_single_byte_encoding(data) or "utf-8", "replace")
 
 
 def collect(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = None) -> _Collected:

@@ -73,6 +73,18 @@ def _ascii_superset(name: bytes) -> bool:
             and "".join(singles[:128]) == "".join(map(chr, range(128))))
 
 
+def declared_single_byte_encoding(data: bytes) -> str | None:
+    """The encoding an XML document declares when it is a single-byte ASCII superset
+    (ISO-8859-x, windows-125x, KOI8-R...), else None: the text of such a file is not UTF-8."""
+    declared = _ENCODING.match(data[:4096])
+    if declared is None:
+        return None
+    name = declared.group(1)
+    if name.lower() in (b"utf-8", b"utf8", b"utf-16", b"utf-16le", b"utf-16be"):
+        return None
+    return name.decode("ascii") if name.lower() in _ALLOWED_ENCODINGS or _ascii_superset(name) else None
+
+
 def refuse_doctype(data: bytes) -> None:
     """Raise input-dtd-forbidden when the document declares a DOCTYPE or entities.
 

@@ -85,3 +85,25 @@ def test_a_file_given_in_the_wrong_place_says_where_it_belongs(name, needle):
     report = analyze([str(FIXTURES / name)], Expectations())
     [finding] = report.all_findings()
     assert finding.code == "input-not-saml" and needle in finding.message_text
+
+
+def test_an_xml_file_in_the_single_byte_encoding_it_declares_keeps_its_characters(tmp_path):
+    from datetime import timezone
+
+    from samlscan.config import Expectations
+    from samlscan.engine import analyze_file
+
+    xml = ('<?xml version="1.0" encoding="ISO-8859-2"?><samlp:Response '
+           'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+           'ID="_r" Version="2.0" IssueInstant="2025-03-11T08:41:00Z"><saml:Assertion ID="_a" Version="2.0" '
+           'IssueInstant="2025-03-11T08:41:00Z"><saml:Issuer>idp</saml:Issuer><saml:Subject><saml:NameID>'
+           'Łukasz.Żółć@example.com</saml:NameID></saml:Subject></saml:Assertion></samlp:Response>')
+    latin2 = tmp_path / "latin2.xml"
+    latin2.write_bytes(xml.encode("iso-8859-2"))
+    (msg,) = analyze_file(str(latin2), Expectations(), timezone.utc).messages
+    assert msg.message.assertions[0].name_id.value == "Łukasz.Żółć@example.com"
+    # the same bytes declared as UTF-8 are not UTF-8: replacement characters, no crash
+    wrong = tmp_path / "wrong.xml"
+    wrong.write_bytes(xml.replace("ISO-8859-2", "UTF-8").encode("iso-8859-2"))
+    got = analyze_file(str(wrong), Expectations(), timezone.utc)
+    assert got.input.status in ("scanned", "failed")
