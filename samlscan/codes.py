@@ -223,6 +223,10 @@ _SPECS = (
        "Send plain attributes inside an encrypted assertion instead.", "idp"),
     _s("nameid-missing", W, "attributes", "The Subject has no NameID.",
        "Most SPs need a NameID; configure one in the IdP.", "idp"),
+    _s("nameid-encrypted", I, "attributes",
+       "The NameID is encrypted (EncryptedID): samlscan does not decrypt it, so it was not checked.",
+       "Nothing to fix if the SP holds its private key (SonarQube: sonar.auth.saml.sp.privateKey.secured); "
+       "otherwise ask the IdP to send the NameID in clear inside the (encrypted) assertion.", None),
     _s("checks-skipped", I, "config", "Some checks were skipped for lack of configuration.",
        "Pass the missing settings (flags, --config, --idp-metadata or --sonar-settings).", None),
     # --- Root causes only logs can tell ---------------------------------------------------------

@@ -400,3 +400,22 @@ def test_no_usable_bearer_confirmation_says_why_each_fails():
 def test_single_expired_confirmation_keeps_its_text():
     (f,) = by_code(analyze(_confirmations(EXPIRED), AT_ACS), "subject-confirmation-expired")
     assert f.message_text.endswith("(--at)")
+
+
+def _subject_response(subject_inner: str) -> bytes:
+    return (f'<samlp:Response xmlns:samlp="{S.NS_P}" xmlns:saml="{S.NS_A}" ID="_r9" Version="2.0" '
+            f'IssueInstant="2025-03-11T08:41:00Z"><saml:Issuer>{S.IDP_ENTITY_ID}</saml:Issuer>'
+            f'<saml:Assertion ID="_a9" Version="2.0" IssueInstant="2025-03-11T08:41:00Z">'
+            f'<saml:Issuer>{S.IDP_ENTITY_ID}</saml:Issuer><saml:Subject>{subject_inner}</saml:Subject>'
+            '</saml:Assertion></samlp:Response>').encode()
+
+
+def test_an_encrypted_nameid_is_said_to_be_unread_not_missing():
+    """Keycloak's EncryptedID sample: the NameID showed as empty with no word about why."""
+    encrypted = ('<saml:EncryptedID><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#">'
+                 '<xenc:CipherData><xenc:CipherValue>AAAA</xenc:CipherValue></xenc:CipherData>'
+                 '</xenc:EncryptedData></saml:EncryptedID>')
+    found = {f.code for f in analyze(_subject_response(encrypted)).findings}
+    assert "nameid-encrypted" in found and "nameid-missing" not in found
+    clear = {f.code for f in analyze(_subject_response("<saml:NameID>a@example.com</saml:NameID>")).findings}
+    assert "nameid-encrypted" not in clear and "nameid-missing" not in clear

@@ -160,6 +160,9 @@ def check_nameid(msg: SamlMessage, ctx: CheckContext):
     if a is not None and (a.name_id is None or (not a.name_id.value and not a.name_id.encrypted)):
         yield finding(msg, "nameid-missing", "the Subject has no NameID" if a.name_id is None
                       else "the NameID is empty")
+    elif a is not None and a.name_id.encrypted:
+        yield finding(msg, "nameid-encrypted", "the Subject carries an EncryptedID instead of a NameID: "
+                      "its value (and whether it matches the email) is not known here")
 
 
 def check_encryption(msg: SamlMessage, ctx: CheckContext):
