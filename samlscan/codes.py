@@ -224,9 +224,9 @@ _SPECS = (
     _s("nameid-missing", W, "attributes", "The Subject has no NameID.",
        "Most SPs need a NameID; configure one in the IdP.", "idp"),
     _s("nameid-encrypted", I, "attributes",
-       "The NameID is encrypted (EncryptedID): samlscan does not decrypt it, so it was not checked.",
-       "Nothing to fix if the SP holds its private key (SonarQube: sonar.auth.saml.sp.privateKey.secured); "
-       "otherwise ask the IdP to send the NameID in clear inside the (encrypted) assertion.", None),
+       "The NameID is encrypted (EncryptedID) and could not be read here, so it was not checked.",
+       "Pass the SP's private key (--sp-key) to read it. The SP needs the same key (SonarQube: "
+       "sonar.auth.saml.sp.privateKey.secured), or the IdP must send the NameID in clear.", None),
     _s("checks-skipped", I, "config", "Some checks were skipped for lack of configuration.",
        "Pass the missing settings (flags, --config, --idp-metadata or --sonar-settings).", None),
     # --- Root causes only logs can tell ---------------------------------------------------------

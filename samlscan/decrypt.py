@@ -48,34 +48,54 @@ def _inline_encrypted_key(enc_assertion, enc_data) -> None:
     key_info.append(copy.deepcopy(sibling))
 
 
+def decrypt_element(container, sp_keys: tuple[SpKey, ...], want: str):
+    """(decrypted element, None) or (None, error text) for one SAML EncryptedElementType
+    (EncryptedAssertion, EncryptedID: SAML core 2.2.4), decrypted in place; `want` is the
+    expected local name of the plaintext element."""
+    xmlsec = xmlsec_module()
+    enc_data = container.find(XENC + "EncryptedData")
+    if enc_data is None:
+        return None, f"{container.tag.rpartition('}')[2]} has no EncryptedData"
+    _inline_encrypted_key(container, enc_data)
+    error = None
+    for key in sp_keys:
+        manager = xmlsec.KeysManager()
+        manager.add_key(xmlsec.Key.from_memory(key.pem, xmlsec.KeyFormat.PEM, None))
+        ctx = xmlsec.EncryptionContext(manager)
+        try:
+            plain = ctx.decrypt(enc_data)
+        except xmlsec.Error as exc:
+            error = error or f"xmlsec could not decrypt with {key.origin}: {exc}"
+            continue
+        if plain.tag != SAML + want:
+            return None, f"decrypted content is {plain.tag}, not {want}"
+        return plain, None
+    return None, error
+
+
 def decrypt_assertions(encrypted, sp_keys: tuple[SpKey, ...]):
     """[(EncryptedAssertion element, decrypted Assertion element)], and the first error text."""
     if not sp_keys:
         return [], None
-    xmlsec = xmlsec_module()
     out, error = [], None
     for enc in encrypted:
-        enc_data = enc.find(XENC + "EncryptedData")
-        if enc_data is None:
-            error = error or "EncryptedAssertion has no EncryptedData"
-            continue
-        _inline_encrypted_key(enc, enc_data)
-        plain = None
-        for key in sp_keys:
-            manager = xmlsec.KeysManager()
-            manager.add_key(xmlsec.Key.from_memory(key.pem, xmlsec.KeyFormat.PEM, None))
-            ctx = xmlsec.EncryptionContext(manager)
-            try:
-                plain = ctx.decrypt(enc_data)
-                break
-            except xmlsec.Error as exc:
-                error = error or f"xmlsec could not decrypt with {key.origin}: {exc}"
+        plain, why = decrypt_element(enc, sp_keys, "Assertion")
         if plain is None:
-            continue
-        if plain.tag != SAML + "Assertion":
-            error = error or f"decrypted content is {plain.tag}, not an Assertion"
-            continue
-        out.append((enc, plain))
+            error = error or why
+        else:
+            out.append((enc, plain))
     if out:
         error = None if len(out) == len(encrypted) else error
     return out, error
+
+
+def reveal_name_id(subject, sp_keys: tuple[SpKey, ...]) -> None:
+    """Put the decrypted NameID in the place of the Subject's EncryptedID (SAML core 2.2.4), once
+    signatures are verified: what an SP with its key reads. Left as is when it cannot be read."""
+    encrypted = subject.find(SAML + "EncryptedID") if subject is not None and sp_keys else None
+    if encrypted is None:
+        return
+    plain, _ = decrypt_element(encrypted, sp_keys, "NameID")
+    if plain is not None:
+        plain.tail = encrypted.tail
+        subject.replace(encrypted, plain)

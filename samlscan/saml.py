@@ -118,8 +118,11 @@ def _coverage(el, verification: Verification) -> tuple[str, ...]:
     return names
 
 
-def _assertion(el, verification: Verification, was_encrypted: bool) -> Assertion:
+def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tuple = ()) -> Assertion:
+    from samlscan.decrypt import reveal_name_id
+
     subject = el.find(SAML + "Subject")
+    reveal_name_id(subject, sp_keys)
     conditions = el.find(SAML + "Conditions")
     authn = el.find(SAML + "AuthnStatement")
     issuers = el.findall(SAML + "Issuer")
@@ -212,7 +215,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     direct = [root] if root.tag == SAML + "Assertion" else [
         el for el in root if el.tag == SAML + "Assertion"]
     for el in direct:
-        assertions.append(_assertion(el, verification, False))
+        assertions.append(_assertion(el, verification, False, sp_keys))
     for enc_el, plain in decrypted:
         inner = verify_document(plain, trusted)
         signatures.extend(info for _, info in inner.signatures)
@@ -220,7 +223,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         merged = Verification(inner.signatures, dict(inner.covered), inner.duplicate_ids)
         if outer:  # the Response signature covered the EncryptedAssertion, hence its plaintext
             merged.covered[id(enc_el)] = (enc_el, outer)
-        assertions.append(_assertion(plain, merged, True))
+        assertions.append(_assertion(plain, merged, True, sp_keys))
     nested = [el for el in root.iter(SAML + "Assertion")
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
@@ -262,7 +265,7 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
     decrypted, decryption_error = decrypt_assertions([container], sp_keys)
     plain = decrypted[0][1] if decrypted else None
     verification = verify_document(plain, trusted) if plain is not None else Verification((), {}, ())
-    assertions = (_assertion(plain, verification, True),) if plain is not None else ()
+    assertions = (_assertion(plain, verification, True, sp_keys),) if plain is not None else ()
     issuers = plain.findall(SAML + "Issuer") if plain is not None else []
     return SamlMessage(
         source=raw.source, index=index, kind="Assertion",

@@ -419,3 +419,27 @@ def test_an_encrypted_nameid_is_said_to_be_unread_not_missing():
     assert "nameid-encrypted" in found and "nameid-missing" not in found
     clear = {f.code for f in analyze(_subject_response("<saml:NameID>a@example.com</saml:NameID>")).findings}
     assert "nameid-encrypted" not in clear and "nameid-missing" not in clear
+
+
+def _encrypted_name_id_response() -> bytes:
+    """An assertion whose NameID the IdP encrypted for the SP (EncryptedID), then signed."""
+    from samlgen import encryptor
+
+    style = GEN.OKTA_ASSERTION_ONLY
+    root = B.build_response(GEN.response("enc-nameid", style), style)
+    name_id = root.find(f"{A}Assertion/{A}Subject/{A}NameID")
+    encryptor.encrypt_assertion(name_id, K.load("sp"), encryptor.AES256_CBC, encryptor.RSA_OAEP,
+                                "enc-nameid", "saml2", container="EncryptedID")
+    signer.add_template(root.find(A + "Assertion"), style)
+    signer.sign_all(root, GEN.IDP)
+    return etree.tostring(root)
+
+
+def test_an_encrypted_nameid_is_decrypted_with_the_sp_key_after_the_signature_is_verified():
+    data = _encrypted_name_id_response()
+    with_key = analyze(data, WITH_SP_KEY)
+    (a,) = with_key.message.assertions
+    assert a.signed and a.name_id.value == S.USER_EMAIL and not a.name_id.encrypted
+    assert not by_code(with_key, "nameid-encrypted") and not by_code(with_key, "signature-invalid")
+    without = analyze(data, DEFAULT)
+    assert without.message.assertions[0].name_id.encrypted and by_code(without, "nameid-encrypted")

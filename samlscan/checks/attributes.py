@@ -161,8 +161,10 @@ def check_nameid(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "nameid-missing", "the Subject has no NameID" if a.name_id is None
                       else "the NameID is empty")
     elif a is not None and a.name_id.encrypted:
-        yield finding(msg, "nameid-encrypted", "the Subject carries an EncryptedID instead of a NameID: "
-                      "its value (and whether it matches the email) is not known here")
+        why = ("it does not decrypt with the configured SP key" if ctx.expect.sp_keys
+               else "no SP key (--sp-key) was given to decrypt it")
+        yield finding(msg, "nameid-encrypted", f"the Subject carries an EncryptedID and {why}: the NameID "
+                      "(and whether it matches the email) is not known here")
 
 
 def check_encryption(msg: SamlMessage, ctx: CheckContext):
