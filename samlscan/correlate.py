@@ -114,14 +114,18 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
     identity = ()
     if e.request_id:
         key = f"{e.product}:req:{e.request_id}"
-        key, identity = shared.setdefault(key, (key, ((e.product, key),)))
+        got = shared.get(key)
+        if got is None:
+            got = shared[key] = (key, ((e.product, key),))
+        key, identity = got
         keys.append(key)
     if e.correlation_id:
         key = f"corr:{e.correlation_id}"
         keys.append(shared.setdefault(key, (key, ()))[0])
     return _Piece(time=e.time - offset if e.time and offset else e.time, kind="log", input=e.source.input,
                   identity=identity,
-                  ref=e.source.ref, user=e.user, ip=e.ip, ids=tuple(e.saml_ids), flow_keys=tuple(sorted(keys)),
+                  ref=e.source.ref, user=e.user, ip=e.ip, ids=tuple(e.saml_ids),
+                  flow_keys=tuple(sorted(keys)) if len(keys) > 1 else tuple(keys),
                   outcome=e.outcome,
                   log_code=e.code, side=e.side, product=e.product, text=e.text,
                   idp=None, sp=e.app)
@@ -269,12 +273,12 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
     log) on the same side within MOMENT, when that group has no such evidence yet."""
     from bisect import bisect_left, bisect_right
 
-    members: dict[int, list[_Piece]] = {}
+    present: dict[int, set] = {}  # root -> the (kind, side) of its pieces
     for j, q in enumerate(pieces):
-        members.setdefault(groups.find(j), []).append(q)
+        present.setdefault(groups.find(j), set()).add((q.kind, q.side))
 
     def has(i, kind, side):
-        return any(q.kind == kind and q.side == side for q in members[groups.find(i)])
+        return (kind, side) in present[groups.find(i)]
 
     failures = sorted((i for i, p in enumerate(pieces) if p.outcome == "failure" and p.time and p.side),
                       key=lambda i: pieces[i].time)
@@ -292,7 +296,7 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
             if not _conflict(pieces, groups, i, j):
                 a, b = groups.find(i), groups.find(j)
                 groups.union(i, j)
-                members[groups.find(i)] = members.pop(a) + members.pop(b)
+                present[groups.find(i)] = present.pop(a) | present.pop(b)
 
 
 def _with_identity(p: _Piece) -> _Piece:
