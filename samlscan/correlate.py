@@ -123,12 +123,10 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
         key = f"corr:{e.correlation_id}"
         keys.append(shared.setdefault(key, (key, ()))[0])
     return _Piece(time=e.time - offset if e.time and offset else e.time, kind="log", input=e.source.input,
-                  identity=identity,
                   ref=e.source.ref, user=e.user, ip=e.ip, ids=tuple(e.saml_ids),
                   flow_keys=tuple(sorted(keys)) if len(keys) > 1 else tuple(keys),
-                  outcome=e.outcome,
-                  log_code=e.code, side=e.side, product=e.product, text=e.text,
-                  idp=None, sp=e.app)
+                  outcome=e.outcome, log_code=e.code, side=e.side, product=e.product, text=e.text,
+                  idp=None, sp=e.app, identity=identity)
 
 
 def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
