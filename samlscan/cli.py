@@ -183,13 +183,11 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     received and what to change where.
     """
     from samlscan.batch import run_scan
-    from samlscan.gcpause import no_cyclic_gc
 
-    with no_cyclic_gc():  # a short-lived process of acyclic objects: collections only cost
-        expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
-        # the batch path, in this process: compressed files and archives are read in place too
-        report = run_scan(list(inputs), expect, jobs=1, tz=_timezone(kw.get("tz_name")))
-        _finish(_correlated(report), fmt, output, fail_on, redact, quiet)
+    expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
+    # the batch path, in this process: compressed files and archives are read in place too
+    report = run_scan(list(inputs), expect, jobs=1, tz=_timezone(kw.get("tz_name")))
+    _finish(_correlated(report), fmt, output, fail_on, redact, quiet)
 
 
 def _correlated(report):
@@ -214,15 +212,12 @@ def _correlated(report):
 def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, quiet, **kw):
     """Batch: scan directories of captures and logs, correlate them into login attempts."""
     from samlscan.batch import run_scan
-    from samlscan.gcpause import no_cyclic_gc
 
-    with no_cyclic_gc():  # a short-lived process of acyclic objects: collections only cost
-        expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
-        report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
-                          tz=_timezone(kw.get("tz_name")),
-                          show_progress=not quiet and sys.stderr.isatty(),
-                          keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
-        _finish(_correlated(report), fmt, output, fail_on, redact, quiet, detail=details)
+    expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
+    report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
+                      tz=_timezone(kw.get("tz_name")), show_progress=not quiet and sys.stderr.isatty(),
+                      keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
+    _finish(_correlated(report), fmt, output, fail_on, redact, quiet, detail=details)
 
 
 @main.command()
