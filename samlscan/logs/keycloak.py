@@ -26,6 +26,12 @@ _LOOKS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|^\d{2}:\d{2}:\d{2}[
 # or bare up to the next ', '.
 _PAIR = re.compile(r"(\w+)=(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^,]*)(?:,\s*|$)")
 _DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# Categories of Keycloak's SAML code: SamlService (Keycloak as IdP: "request validation failed: ..."
+# when a client's AuthnRequest signature fails) and the SAML broker's SAMLEndpoint (Keycloak as SP:
+# "validation failed: ..."). Their WARN/ERROR lines name the cause the event line only codes
+# (keycloak issues 9229, 15011; Infisical issue 1690).
+_SAML_CATEGORY = ("org.keycloak.protocol.saml", "org.keycloak.broker.saml", "org.keycloak.saml")
+_FAIL_LEVELS = ("WARN", "WARNING", "ERROR", "FATAL")
 
 
 class KeycloakParser:
@@ -33,6 +39,8 @@ class KeycloakParser:
 
     def sniff(self, head: str) -> bool:
         if "[org.keycloak.events]" in head or '"loggerName":"org.keycloak.events"' in head:
+            return True
+        if any(f"[{c}." in head or f'"loggerName":"{c}.' in head for c in _SAML_CATEGORY):
             return True
         return '"realmId"' in head and '"type"' in head and '"clientId"' in head
 
@@ -69,9 +77,10 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
             if _LOOKS_LIKE.match(line):
                 yield malformed(path, no, "log line without level/category/thread")
             continue  # stack trace or continuation line
-        d, h, mi, s, ms, _level, category, _thread, body = m.groups()
+        d, h, mi, s, ms, level, category, _thread, body = m.groups()
         yield from embedded_records(path, no, body, None, "keycloak")
-        if category != "org.keycloak.events":
+        saml_error = _is_saml_error(category, level)
+        if category != "org.keycloak.events" and not saml_error:
             continue
         try:
             when = datetime.fromisoformat(d).date() if d else day
@@ -81,7 +90,21 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
         except ValueError:
             yield malformed(path, no, "invalid date")
             continue
-        yield from _body(body, no, path, time, local)
+        if saml_error:
+            yield _saml_error(body, no, path, time, local)
+        else:
+            yield from _body(body, no, path, time, local)
+
+
+def _is_saml_error(category: str, level: str) -> bool:
+    return level in _FAIL_LEVELS and category.startswith(_SAML_CATEGORY)
+
+
+def _saml_error(body: str, no: int, path: str, time, local: bool) -> LogEvent:
+    """A WARN/ERROR of Keycloak's SAML code: a failure whose text is the cause."""
+    return LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
+                    outcome="failure", text=body, code=classify(PRODUCT, None, body),
+                    local_time=local)
 
 
 def _body(body: str, no: int, path: str, time, local: bool) -> Iterator[Record]:
@@ -102,7 +125,12 @@ def _unquote(value: str) -> str:
 
 def _json(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     if "loggerName" in obj or "message" in obj:  # JSON console logging
-        if obj.get("loggerName") != "org.keycloak.events":
+        logger = str(obj.get("loggerName") or "")
+        if _is_saml_error(logger, str(obj.get("level") or "").upper()):
+            time, local = parse_iso(obj.get("timestamp"), tz)
+            yield _saml_error(str(obj.get("message") or ""), no, path, time, local)
+            return
+        if logger != "org.keycloak.events":
             yield from embedded_records(path, no, str(obj.get("message") or ""), None, "keycloak")
             return
         time, local = parse_iso(obj.get("timestamp"), tz)

@@ -1,6 +1,9 @@
 """SimpleSAMLphp log (file handler `%date{M j H:i:s} %process %level %stat[%trackid] %msg`, or the
 syslog handler: `<date> <host> simplesamlphp[pid]: <level-number> [trackid] msg`).
 
+PHP's `j` is the day without a leading zero: the file handler writes `Feb 2 11:37:03` (one space,
+src/SimpleSAML/Logger.php $format; seen in simplesamlphp issue 1936), syslog pads it (`Feb  2`).
+
 The date has no year: it is taken from `year`, else from the file's modification time (a line
 later than that moment belongs to the previous year, as syslog rotation implies).
 """
@@ -18,10 +21,10 @@ from samlscan.model import LogEvent
 
 PRODUCT = "simplesamlphp"
 _LINE = re.compile(
-    r"^(?P<date>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}) (?:(?P<host>\S+) )?"
+    r"^(?P<date>[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d{2}:\d{2}) (?:(?P<host>\S+) )?"
     r"(?P<proc>simplesamlphp|[\w.-]*saml[\w.-]*)(?:\[\d+\])?:? (?P<level>[A-Z]+|\d) "
     r"(?P<stat>STAT )?\[(?P<track>[^\]]*)\] (?P<msg>.*)$", re.IGNORECASE)
-_LOOKS_LIKE = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d")
+_LOOKS_LIKE = re.compile(r"^[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d")
 # Exception backtrace lines (SimpleSAML\Error\Exception::logBacktrace): part of the error above.
 _BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])")
 _LEVELS = {"0": "EMERG", "1": "ALERT", "2": "CRITICAL", "3": "ERROR", "4": "WARNING",
