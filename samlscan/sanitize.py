@@ -109,7 +109,8 @@ class SamlMasker:
         from samlscan.xmlsafe import parse_xml
 
         try:
-            root = parse_xml(decode_bytes(RawMessage(Source("sanitize"), "SAMLResponse", value, binding)))
+            root = parse_xml(decode_bytes(RawMessage(Source("sanitize"), "SAMLResponse", value, binding)),
+                             soap_payload=False)  # a SOAP-wrapped message keeps its envelope
         except InputError:  # undecodable or a placeholder: nothing personal can be found in it
             self.tally.saml_unmasked += 1
             return value

@@ -107,8 +107,10 @@ def refuse_doctype(data: bytes) -> None:
                          "the XML declares a DOCTYPE or entities; refused and not resolved")
 
 
-def parse_xml(data: bytes):
-    """Parse untrusted XML bytes into an lxml root element, or raise InputError."""
+def parse_xml(data: bytes, soap_payload: bool = True):
+    """Parse untrusted XML bytes into an lxml root element, or raise InputError. `soap_payload`:
+    the SAML message a SOAP envelope carries instead of the envelope (False: the document as is,
+    for a rewrite that must keep it)."""
     from lxml import etree
 
     if len(data) > MAX_XML_BYTES:
@@ -129,7 +131,7 @@ def parse_xml(data: bytes):
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise InputError("input-dtd-forbidden", "the XML declares a DOCTYPE; refused")
-    return _soap_payload(root)
+    return _soap_payload(root) if soap_payload else root
 
 
 _SOAP_ENVELOPES = ("{http://schemas.xmlsoap.org/soap/envelope/}",

@@ -129,3 +129,15 @@ def test_cli_prints_summary_on_stderr(tmp_path):
     assert "removed 2 Authorization/Proxy-Authorization header(s)" in res.stderr
     bad = CliRunner().invoke(main, ["sanitize", str(tmp_path / "nope.har"), "-o", str(tmp_path / "o2")])
     assert bad.exit_code == 2
+
+
+def test_redact_keeps_the_soap_envelope_of_a_wrapped_message():
+    from samlscan.sanitize import SamlMasker, Tally
+
+    soap = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+            '<samlp:ArtifactResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0" '
+            'IssueInstant="2025-03-11T08:41:00Z"><saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">'
+            'alice@example.com</saml:NameID></samlp:ArtifactResponse></s:Body></s:Envelope>')
+    masked = SamlMasker(Tally()).value(soap, "post")
+    assert masked.startswith("<s:Envelope") and "</s:Body>" in masked
+    assert "alice@example.com" not in masked and "ArtifactResponse" in masked
