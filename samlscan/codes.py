@@ -236,6 +236,16 @@ _SPECS = (
        "user"),
     _s("user-not-assigned", E, "cause", "The user is not assigned to the application in the IdP.",
        "Assign the user (or a group they belong to) to the application in the IdP.", "idp"),
+    _s("acs-path-wrong", E, "cause",
+       "The IdP posts the response to a URL of the SP that is not its SAML callback.",
+       "Set the IdP's ACS (Reply) URL to the SP's exact callback (SonarQube: "
+       "sonar.core.serverBaseURL + /oauth2/callback/saml, not /oauth2/callback or another "
+       "provider's key).", "idp"),
+    _s("request-signature-missing", E, "cause",
+       "The IdP requires signed AuthnRequests and the SP sent an unsigned one.",
+       "Sign the requests (SonarQube: sonar.auth.saml.signature.enabled=true with the SP "
+       "certificate and private key), or stop requiring client signatures in the IdP (Keycloak: "
+       "the client's 'Client signature required').", "sp"),
     _s("reply-url-mismatch", E, "cause",
        "The ACS URL in the AuthnRequest is not a Reply URL configured in the IdP.",
        "Add the SP's ACS URL exactly as sent to the IdP's Reply URLs (SonarQube: check "

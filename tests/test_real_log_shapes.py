@@ -35,10 +35,10 @@ SQ_BAD_KEY = ("2018.09.24 12:00:00 WARN  web[AWYMTZVq0onP1Ft3AAAD][o.s.s.a.Authe
 def test_sonarqube_callback_without_provider_key_is_a_wrong_acs_url(tmp_path):
     name, evs = _events(tmp_path, SQ_NO_KEY)
     assert name == "sonarqube"
-    assert [(e.outcome, e.code) for e in evs] == [("failure", "destination-mismatch")]
+    assert [(e.outcome, e.code) for e in evs] == [("failure", "acs-path-wrong")]
 
 
-@pytest.mark.parametrize("key,code", [("sonarqube", "destination-mismatch"),
+@pytest.mark.parametrize("key,code", [("sonarqube", "acs-path-wrong"),
                                       ("saml", "sp-configuration-error")])
 def test_sonarqube_provider_not_enabled(tmp_path, key, code):
     _, evs = _events(tmp_path, SQ_BAD_KEY.format(key=key))
@@ -115,7 +115,7 @@ KC_BROKER = ("2022-10-19 10:46:55,654 ERROR [org.keycloak.broker.saml.SAMLEndpoi
 def test_keycloak_samlservice_error_is_a_failure(tmp_path):
     name, evs = _events(tmp_path, KC_SAMLSERVICE)
     assert name == "keycloak"
-    assert [(e.outcome, e.code, e.time.hour) for e in evs] == [("failure", "request-invalid", 10)]
+    assert [(e.outcome, e.code, e.time.hour) for e in evs] == [("failure", "request-signature-missing", 10)]
 
 
 def test_keycloak_broker_error_names_the_key_problem(tmp_path):
@@ -139,7 +139,7 @@ def test_keycloak_json_console_saml_error(tmp_path):
             '"request validation failed: org.keycloak.common.VerificationException: Signature was null"}\n')
     name, evs = _events(tmp_path, line)
     assert name == "keycloak"
-    assert [(e.outcome, e.code, e.time.hour) for e in evs] == [("failure", "request-invalid", 8)]
+    assert [(e.outcome, e.code, e.time.hour) for e in evs] == [("failure", "request-signature-missing", 8)]
 
 
 # --- Shibboleth SP and Okta inbound federation texts ----------------------------------------
