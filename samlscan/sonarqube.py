@@ -6,6 +6,7 @@ Detection rules, each tied to a documented cause (logformats.md §1.3, §1.6; So
 | rule                                                         | cause                      |
 |--------------------------------------------------------------|----------------------------|
 | HTTP 403 answering the POST to SonarQube Cloud's ACS         | multiple-sign-on-urls      |
+| the POST went to /oauth2/callback without the 'saml' key     | acs-path-wrong             |
 | an IP allow list message (GitHub) on the way back            | ip-not-allowed             |
 | SP error page before any AuthnRequest left (404/400 at init) | wrong-login-url            |
 | AUTHENTICATION-ERROR / page text known to the catalog        | the catalog's code         |
@@ -39,6 +40,13 @@ def _state_cookie_lost(exchanges) -> str | None:
             f"(entry {post.entry}): {why}")
 
 
+def _callback_without_saml_key(url: str) -> bool:
+    """SonarQube routes /oauth2/callback/<provider key>; SAML's key is 'saml' (logformats.md 1.3:
+    'No provider key found in URI', 'Identity provider x does not exist or is not enabled')."""
+    _, found, key = urlsplit(url).path.rstrip("/").rpartition("/oauth2/callback")
+    return bool(found) and key != "/saml"
+
+
 def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str] | None:
     """(code, why) for a failed capture flow, or None when these rules do not decide it."""
     from samlscan import catalog
@@ -49,6 +57,9 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
     for ex in exchanges:
         if ex.leg == "acs-post" and ex.status == 403 and is_cloud(ex.url):
             return "multiple-sign-on-urls", f"HTTP 403 from {ex.url} (entry {ex.entry})"
+        if ex.leg == "acs-post" and _callback_without_saml_key(ex.url):
+            return "acs-path-wrong", (f"the IdP posted the response to {ex.url} (entry {ex.entry}); "
+                                      "SonarQube's SAML callback is .../oauth2/callback/saml")
     texts = [flow.reason or ""] + [ex.auth_error or "" for ex in exchanges] + [
         e for ex in exchanges for e in ex.page_errors]
     if any(_IP_ALLOW.search(t) for t in texts):

@@ -39,7 +39,7 @@ def _har(entries, cloud=False) -> str:
 
 
 def _flow(resp: bytes | None = None, *, result="/sessions/unauthorized", auth_error=None, cloud=False,
-          unsolicited=False, acs_status=302) -> str:
+          unsolicited=False, acs_status=302, acs_path=None) -> str:
     entries = G.attempt(REQUEST, resp or _response("valid/okta.xml"), "k3v9q2m0t7a1b2c3", 0,
                         result=result, auth_error=auth_error)
     if unsolicited:  # IdP-initiated: no init, no AuthnRequest, no OAUTHSTATE
@@ -51,6 +51,8 @@ def _flow(resp: bytes | None = None, *, result="/sessions/unauthorized", auth_er
     for e in entries:
         if e["request"]["method"] == "POST":
             e["response"]["status"] = acs_status
+            if acs_path:  # the IdP's ACS URL points elsewhere on the SP
+                e["request"]["url"] = e["request"]["url"].replace("/oauth2/callback/saml", acs_path)
     return _har(entries, cloud)
 
 
@@ -84,6 +86,10 @@ CASES = [
      None, "email-already-used", "sp", ["email"]),
     ("server-signup-disabled", {"web.log": _log(_auth_event("User signup disabled for provider 'saml'", "x"))},
      None, "signup-disabled", "sp", ["sign-up"]),
+    ("server-callback-without-saml-key", {"login.har": _flow(acs_path="/oauth2/callback")},
+     "config/default.toml", "acs-path-wrong", "idp", ["/oauth2/callback/saml"]),
+    ("server-callback-of-another-provider", {"login.har": _flow(acs_path="/oauth2/callback/github")},
+     "config/default.toml", "acs-path-wrong", "idp", ["/oauth2/callback/saml"]),
     # --- SonarQube Cloud ----------------------------------------------------------------------
     ("cloud-wrong-login-url", {"login.har": _wrong_login_url()}, None, "wrong-login-url", "user",
      ["login URL"]),
