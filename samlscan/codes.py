@@ -124,6 +124,11 @@ _SPECS = (
     _s("evaluation-time", I, "time", "How the evaluation time was chosen.",
        "Pass --at or a capture (HAR, log) to judge the response at the moment it was used.", None),
     # --- Signature and keys ---------------------------------------------------------------------
+    _s("response-signature-required", W, "signature",
+       "The assertion is encrypted and the Response is not signed: Spring Security 5.5+ (SonarQube "
+       "2025.1+) then finds no assertion at all ('No assertions found in response').",
+       "Make the IdP sign the Response as well (Entra: signing option 'Sign SAML response and "
+       "assertion'; Okta, Ping: sign the response). Older java-saml SPs accept it as is.", "idp"),
     _s("signature-missing", E, "signature",
        "Neither the Response nor the Assertion is signed (or the required one is not).",
        "Configure the IdP to sign the assertion (or the response, or both).", "idp",

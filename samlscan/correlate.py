@@ -32,6 +32,8 @@ MOMENT = timedelta(seconds=10)
 _MESSAGE_GROUPS = {"protocol", "time", "signature", "attributes", "encryption"}
 # Warnings that explain a refusal by an SP that requires groups (SonarQube Cloud group sync).
 _GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
+# A generic SP log text, and the warnings of the captured response that explain it.
+_EXPLAINED_BY = {"assertion-missing": ("response-signature-required",)}
 
 
 @dataclass(slots=True)
@@ -342,6 +344,9 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     specific_idp = [c for c in idp_codes if c not in _GENERIC]
     notes = []
     said = specific_sp[0] if specific_sp else None
+    explaining = [w for w in _EXPLAINED_BY.get(said, ()) if any(w in p.warnings for p in members)]
+    if explaining:  # e.g. Spring's 'No assertions found' about an encrypted assertion it dropped
+        return explaining[0], [f"the SP log says {said}: the captured response shows why ({explaining[0]})"]
     # Only what a check of the message itself could have seen can disagree with it (a replay or
     # a lost cookie cannot be read from one response).
     checkable = said is not None and said in SPECS and SPECS[said].group in _MESSAGE_GROUPS \

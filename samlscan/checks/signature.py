@@ -42,6 +42,22 @@ def check_signature_present(msg: SamlMessage, ctx: CheckContext):
                   expected="a signed Assertion or Response", actual="no ds:Signature")
 
 
+def check_encrypted_needs_signed_response(msg: SamlMessage, ctx: CheckContext):
+    """Spring Security 5.5+ verifies an EncryptedAssertion's signature only when the Response is
+    signed; otherwise it drops the assertion and reports 'No assertions found in response'
+    (spring-security issue 10162). SonarQube 2025.1+ runs on it and its docs require the Response
+    to be signed when assertions are encrypted."""
+    if msg.kind != "Response" or not msg.encrypted_assertion_count:
+        return
+    if any(s.parent == "Response" for s in msg.signatures):
+        return
+    yield finding(msg, "response-signature-required",
+                  f"{msg.encrypted_assertion_count} EncryptedAssertion(s) in a Response that carries no "
+                  "signature of its own: Spring-based SPs (SonarQube 2025.1+) will say 'No assertions found "
+                  "in response'; java-saml (SonarQube 10.x and older) accepts a signed inner assertion",
+                  expected="a signed Response around the encrypted assertion", actual="unsigned Response")
+
+
 def _wrapping_suspect(msg: SamlMessage) -> bool:
     a = consumed_assertion(msg)
     return any(f.startswith(("assertion-not-child-of-response", "duplicate-id")) for f in msg.structure) or (
@@ -206,5 +222,6 @@ def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
                               expected=", ".join(attr.values), actual=", ".join(attr.naive_values))
 
 
-CHECKS = (check_signature_present, check_signature_valid, check_weak_crypto, check_certificates,
+CHECKS = (check_signature_present, check_encrypted_needs_signed_response, check_signature_valid,
+          check_weak_crypto, check_certificates,
           check_keyinfo_matches, check_reference, check_wrapping, check_comment_injection)
