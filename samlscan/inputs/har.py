@@ -300,10 +300,28 @@ class _Found:
     resp_params: set  # ... that the response carried (Location, page form)
 
 
+def _query_from_params(qs) -> str:
+    """A query string rebuilt from a HAR `queryString` list, for producers that write the URL
+    without its query (HAR 1.2 says the URL is absolute, yet generated/edited HARs such as
+    grafana/har-to-k6 inputs keep the parameters only in the list). Values already percent-
+    encoded (Chrome) are kept; decoded ones (Firefox, Playwright) are encoded again."""
+    from urllib.parse import quote
+
+    parts = []
+    for p in qs if isinstance(qs, list) else []:
+        if isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("value"), str):
+            v = p["value"]
+            parts.append(f"{quote(p['name'], safe='')}={v if _PCT.search(v) else quote(v, safe='')}")
+    return "&".join(parts)
+
+
 def query_messages(url: str, src: Source, at: datetime | None, found: _Found,
-                   response: bool = False) -> None:
-    """Redirect-binding values in a URL's query string (SAML bindings 3.4.4)."""
+                   response: bool = False, qs=None) -> None:
+    """Redirect-binding values in a URL's query string (SAML bindings 3.4.4); `qs` is the HAR
+    queryString list, read only when the URL carries no query."""
     query = urlsplit(url).query if "?" in url else ""
+    if not query and qs:
+        query = _query_from_params(qs)
     if not any(p in query for p in SAML_FIELDS):
         return
     pairs = split_query(query)
@@ -387,7 +405,7 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str]) -> tuple[_F
     method = str(req.get("method") or "").upper()
     at = parse_time(entry.get("startedDateTime"))
     src = Source(path, f"entry {index}")
-    query_messages(url, src, at, found)
+    query_messages(url, src, at, found, qs=req.get("queryString"))
     has_body = post_messages(req, url, src, at, found)
     if method == "POST" and not has_body and _SAMLISH_URL.search(urlsplit(url).path):
         found.problems.append(InputProblem(src, "input-redacted",
@@ -444,13 +462,21 @@ class Collector:
     def __init__(self) -> None:
         self.messages: list[RawMessage | None] = []
         self.provisional: dict[str, list[int]] = {}
+        self.sent: dict[str, int] = {}
         self.problems: list[InputProblem] = []
 
     def add(self, found: _Found) -> None:
         self.problems += found.problems
         for key, msg, provisional in found.msgs:
+            if provisional and self.sent.get(key, 0) > 0:
+                # Entries not in time order (merged captures, some proxies): the browser's own
+                # request came first in the file; this page/Location copy is the same message.
+                self.sent[key] -= 1
+                continue
             if provisional:
                 self.provisional.setdefault(key, []).append(len(self.messages))
+            elif not self.provisional.get(key):
+                self.sent[key] = self.sent.get(key, 0) + 1
             elif self.provisional.get(key):
                 self.messages[self.provisional[key].pop(0)] = None
             self.messages.append(msg)
