@@ -12,6 +12,7 @@ Shape of a run:
 from __future__ import annotations
 
 import gc
+import math
 import os
 import tempfile
 from dataclasses import dataclass, replace
@@ -281,7 +282,33 @@ def _files_in(u: Unit) -> int:
 
 
 def _default_jobs() -> int:
-    return os.cpu_count() or 1
+    """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (a container run
+    with --cpus=2 on a 64-core host must not start 64 processes)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        n = os.cpu_count() or 1
+    quota = cgroup_cpu_quota()
+    return max(1, min(n, math.ceil(quota)) if quota else n)
+
+
+def cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> float | None:
+    """CPUs allowed by the cgroup (v2 cpu.max, else v1 cpu.cfs_quota_us / cpu.cfs_period_us);
+    None when there is no limit or no cgroup file to read."""
+    try:
+        with open(os.path.join(root, "cpu.max")) as fh:
+            parts = fh.read().split()  # "max 100000" or "200000 100000"
+        return None if parts[0] == "max" else int(parts[0]) / int(parts[1] if len(parts) > 1 else 100000)
+    except (OSError, ValueError, IndexError, ZeroDivisionError):
+        pass
+    try:
+        with open(os.path.join(root, "cpu", "cpu.cfs_quota_us")) as fh:
+            quota_us = int(fh.read())
+        with open(os.path.join(root, "cpu", "cpu.cfs_period_us")) as fh:
+            period_us = int(fh.read())
+    except (OSError, ValueError):
+        return None
+    return quota_us / period_us if quota_us > 0 and period_us > 0 else None
 
 
 def _preload(expect, big_logs: bool) -> None:

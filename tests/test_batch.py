@@ -294,3 +294,25 @@ def test_log_events_and_sources_survive_the_trip_from_a_worker():
     back = pickle.loads(pickle.dumps(event, pickle.HIGHEST_PROTOCOL))
     assert back == event and type(back) is LogEvent
     assert {f.name: getattr(back, f.name) for f in fields(LogEvent)} == values
+
+
+@pytest.mark.parametrize("files,quota", [
+    ({"cpu.max": "200000 100000\n"}, 2.0),
+    ({"cpu.max": "150000 100000\n"}, 1.5),
+    ({"cpu.max": "max 100000\n"}, None),
+    ({"cpu/cpu.cfs_quota_us": "300000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 3.0),
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({}, None),
+])
+def test_the_cgroup_cpu_quota_is_read_from_v2_or_v1_files(tmp_path, files, quota):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert batch.cgroup_cpu_quota(str(tmp_path)) == quota
+
+
+def test_default_jobs_is_capped_by_the_cgroup_quota(monkeypatch):
+    monkeypatch.setattr(batch, "cgroup_cpu_quota", lambda: 1.5)
+    assert batch._default_jobs() == min(2, len(os.sched_getaffinity(0)))
+    monkeypatch.setattr(batch, "cgroup_cpu_quota", lambda: None)
+    assert batch._default_jobs() == len(os.sched_getaffinity(0))
