@@ -202,7 +202,7 @@ def _correlated(report):
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip files matching this glob (repeatable).")
-@click.option("--jobs", "-j", type=int, default=0, help="Parallel workers (default: number of CPUs).")
+@click.option("--jobs", "-j", type=int, default=0, help="Parallel workers (default: the CPUs available to this process).")
 @click.option("--details", is_flag=True, help="Table format: every message with its findings and every "
                                                 "attempt (default: one row per finding code, and per "
                                                 "cause beyond 40 attempts).")
