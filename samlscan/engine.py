@@ -173,16 +173,12 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
 
 
 def _capture_reader(head: bytes):
-    """The HAR or SAML-tracer reader for a JSON capture; None for anything else."""
+    """The HAR, SAML-tracer or SAML Chrome Panel reader for a JSON capture; None for anything else."""
     if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
-        return None  # both formats are JSON documents: skip importing their readers
-    from samlscan.inputs import har, tracer
+        return None  # these formats are JSON documents: skip importing their readers
+    from samlscan.inputs import capture_readers
 
-    if har.sniff(head):
-        return "har", har
-    if tracer.sniff(head):
-        return "saml-tracer", tracer
-    return None
+    return next(((kind, reader) for kind, reader in capture_readers() if reader.sniff(head)), None)
 
 
 def _flows_of(cap) -> list:

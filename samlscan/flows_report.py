@@ -17,18 +17,18 @@ _BIG_PARAMS = ("SAMLRequest=", "SAMLResponse=", "Signature=")
 
 
 def _read_capture(path: str):
-    """(kind, Capture) for a HAR or SAML-tracer export; (None, reason) for anything else."""
-    from samlscan.inputs import har, tracer
+    """(kind, Capture) for a HAR, SAML-tracer or SAML Chrome Panel export; (None, reason) else."""
+    from samlscan.inputs import capture_readers
 
     try:
         with open(path, "rb") as fh:
             head = fh.read(64 * 1024)
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
-    for kind, reader in (("har", har), ("saml-tracer", tracer)):
+    for kind, reader in capture_readers():
         if reader.sniff(head):
             return kind, reader.read(path)
-    return None, "not a HAR or SAML-tracer capture (flows need the HTTP exchanges)"
+    return None, "not a HAR, SAML-tracer or SAML Chrome Panel capture (flows need the HTTP exchanges)"
 
 
 def _iso(t: datetime | None) -> str | None:

@@ -1,0 +1,9 @@
+"""Input readers: one module per evidence format."""
+
+
+def capture_readers():
+    """(kind, reader module) of the browser-capture formats, in sniffing order (imported on first
+    use: most inputs are not captures)."""
+    from samlscan.inputs import chromepanel, har, tracer
+
+    return (("har", har), ("saml-tracer", tracer), ("saml-chrome-panel", chromepanel))

@@ -510,31 +510,44 @@ def stream_problems(stream: "ArrayStream", path: str, what: str) -> list[InputPr
     return []
 
 
-def read(path: str) -> Capture:
-    """Stream a HAR file; never raises for bad content (problems are returned as data)."""
-    col = Collector()
+def read_entries(items, path: str, col: Collector) -> tuple[list[Exchange], bool]:
+    """Read (index, HAR entry) pairs in capture order into `col`: the SAML-relevant exchanges,
+    and whether any entry carried cookies."""
     exchanges: list[Exchange] = []
     follow: set[str] = set()
-    count = [0]
     cookies_seen = False
-    try:
-        with open(path, "rb") as f:
-            stream = ArrayStream(f, ("log", "entries"))
-            for index, entry in json_items(stream, path, "entry", col.problems, count):
-                found, ex, saw = read_entry(entry, index, path, follow)
-                cookies_seen |= saw
-                col.add(found)
-                if ex is not None:
-                    follow.discard(ex.url)
-                    exchanges.append(ex)
-                    if ex.location and ex.leg in ("acs-post", "sp-result"):
-                        follow.add(ex.location)
-    except OSError as exc:
-        return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
-    col.problems.extend(stream_problems(stream, path, "log.entries"))
+    for index, entry in items:
+        found, ex, saw = read_entry(entry, index, path, follow)
+        cookies_seen |= saw
+        col.add(found)
+        if ex is not None:
+            follow.discard(ex.url)
+            exchanges.append(ex)
+            if ex.location and ex.leg in ("acs-post", "sp-result"):
+                follow.add(ex.location)
+    return exchanges, cookies_seen
+
+
+def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, path: str,
+               entries: int) -> Capture:
     if exchanges and not cookies_seen:
         col.problems.append(InputProblem(
             Source(path), "input-redacted",
             "no cookies in the capture (sanitized HAR): OAUTHSTATE and AUTHENTICATION-ERROR "
             "cannot be checked"))
-    return Capture(col.result(), tuple(exchanges), tuple(col.problems), count[0])
+    return Capture(col.result(), tuple(exchanges), tuple(col.problems), entries)
+
+
+def read(path: str) -> Capture:
+    """Stream a HAR file; never raises for bad content (problems are returned as data)."""
+    col = Collector()
+    count = [0]
+    try:
+        with open(path, "rb") as f:
+            stream = ArrayStream(f, ("log", "entries"))
+            exchanges, cookies_seen = read_entries(json_items(stream, path, "entry", col.problems, count),
+                                                   path, col)
+    except OSError as exc:
+        return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
+    col.problems.extend(stream_problems(stream, path, "log.entries"))
+    return capture_of(col, exchanges, cookies_seen, path, count[0])
