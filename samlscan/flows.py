@@ -181,12 +181,15 @@ def _digest_key(msg: RawMessage) -> str:
     return msg.param + ":" + digest(msg.value)
 
 
-def _pair(responses, requests) -> dict[int, int]:
-    """Response position -> request position: InResponseTo first, then RelayState."""
+def _pair(responses, requests, order: dict[int, int]) -> dict[int, int]:
+    """Response position -> request position: InResponseTo first, then RelayState. `order`:
+    entry number -> position in the capture's time order (a request is answered after it)."""
+    def when(msg: RawMessage) -> int:
+        return order.get(_entry_of(msg), _entry_of(msg) or 0)
+
     pairs: dict[int, int] = {}
     for ri, (resp, (_, _, irt)) in enumerate(responses):
-        earlier = [(qi, q) for qi, q in enumerate(requests)
-                   if (_entry_of(q[0]) or 0) <= (_entry_of(resp) or 0)]
+        earlier = [(qi, q) for qi, q in enumerate(requests) if when(q[0]) <= when(resp)]
         by_id = [qi for qi, q in earlier if irt and q[1][1] == irt]
         by_rs = [qi for qi, q in earlier if resp.relay_state and q[0].relay_state == resp.relay_state]
         if by_id:
@@ -239,7 +242,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
                 if m.param == "SAMLRequest" and ids[0] in ("AuthnRequest", None)]
     responses = [(m, ids) for m, ids in decoded
                  if m.param == "SAMLResponse" and ids[0] in ("Response", None)]
-    pairs = _pair(responses, requests)
+    pairs = _pair(responses, requests, by_entry)
     flows: list[Flow] = []
     used_ex: set[int] = set()
     for ri, (resp, ids) in enumerate(responses):
@@ -248,9 +251,9 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         acs_i = by_entry.get(_entry_of(resp))
         if acs_i is not None and exchanges[acs_i].leg not in ("acs-post", "response-redirect"):
             acs_i = None
-        mine = _request_exchanges(exchanges, req[0]) if req else []
+        mine = _request_exchanges(exchanges, req[0], by_entry) if req else []
         mine += [i for i, ex in enumerate(exchanges) if key in ex.saml and ex.leg == "idp-page"
-                 and (acs_i is None or ex.entry < exchanges[acs_i].entry)][-1:]
+                 and (acs_i is None or i < acs_i)][-1:]
         test = (resp.relay_state or "").startswith("validation-query/")
         if acs_i is None:
             outcome, reason = "unknown", "the response was not posted to the SP in the capture"
@@ -265,7 +268,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     for qi, (req, ids) in enumerate(requests):
         if qi in paired:
             continue
-        mine = _request_exchanges(exchanges, req)
+        mine = _request_exchanges(exchanges, req, by_entry)
         err_i = _idp_error_after(exchanges, mine)
         if err_i is not None:
             mine.append(err_i)
@@ -285,17 +288,18 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         if i not in used_ex and ex.status >= 400 and "/sessions/init/" in urlsplit(ex.url).path:
             flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "
                                "AuthnRequest was sent", None, exchanges, [i], None, None, False))
-    flows.sort(key=lambda f: (f.exchanges[0].entry if f.exchanges else 1 << 30))
+    flows.sort(key=lambda f: by_entry.get(f.exchanges[0].entry, 1 << 30) if f.exchanges else 1 << 30)
     return tuple(flows)
 
 
-def _request_exchanges(exchanges: list[Exchange], req: RawMessage) -> list[int]:
+def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[int, int]) -> list[int]:
     """The exchange that carried the request and the SP redirect just before it (a value
     re-sent in a later attempt belongs to that attempt)."""
     key, entry = _digest_key(req), _entry_of(req)
+    at = order.get(entry, len(exchanges)) if entry is not None else None
     hits = [i for i, ex in enumerate(exchanges)
             if key in ex.saml and ex.leg in ("sp-init", "authn-request", "idp-error")
-            and (entry is None or ex.entry <= entry)]
+            and (at is None or i <= at)]
     own = [i for i in hits if exchanges[i].entry == entry]
     before = [i for i in hits if exchanges[i].entry != entry]
     return before[-1:] + own if own else hits[-1:]

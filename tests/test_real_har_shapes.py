@@ -296,3 +296,18 @@ def test_url_without_query_reads_the_querystring_list(tmp_path, baseline):
         for p in x["request"].get("queryString", []):
             p["value"] = har.unquote_plus(p["value"])
     assert summary(write(tmp_path, doc, "d.har"))[0] == baseline[0]
+
+
+@pytest.mark.parametrize("shuffle", ["reversed", "post-first"])
+def test_entries_out_of_time_order_are_read_in_time_order(tmp_path, baseline, shuffle):
+    """A merged capture, or a proxy that writes entries as they finish: read sorted by
+    startedDateTime, the login pairs and ends as in the ordered file (entry numbers stay the file's)."""
+    doc = base_doc()
+    e = entries(doc)
+    if shuffle == "reversed":
+        e.reverse()
+    else:
+        e.insert(0, e.pop(e.index(_acs(doc))))
+    msgs, flows = summary(write(tmp_path, doc))
+    assert [m[:4] for m in msgs] == [m[:4] for m in baseline[0]]
+    assert [f[:4] for f in flows] == [f[:4] for f in baseline[1]]

@@ -39,6 +39,7 @@ _TOK_OUT = re.compile(_STR + rb"|[{}\[\]:,]")
 _TOK_IN = re.compile(_STR + rb"|[{}\[\]]")
 _STR_TAIL = re.compile(rb'(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)')
 _REDACTED = re.compile(r"^\s*\[[^\]]*redacted\]\s*$", re.IGNORECASE)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
@@ -539,15 +540,54 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
 
 
 def read(path: str) -> Capture:
-    """Stream a HAR file; never raises for bad content (problems are returned as data)."""
+    """Stream a HAR file; never raises for bad content (problems are returned as data).
+
+    Entries are read in time order (HAR 1.2 says entries are sorted by startedDateTime, but
+    merged captures and some proxies are not): when the file is not in that order, the entries
+    that matter are read again from the file and replayed sorted (entry numbers stay those of
+    the file)."""
     col = Collector()
     count = [0]
+    times: list[tuple[datetime, int]] = []
+
+    def timed(items):
+        for index, entry in items:
+            at = parse_time(entry.get("startedDateTime"))
+            if at is not None:
+                times.append((at, index))
+            yield index, entry
+
     try:
         with open(path, "rb") as f:
             stream = ArrayStream(f, ("log", "entries"))
-            exchanges, cookies_seen = read_entries(json_items(stream, path, "entry", col.problems, count),
-                                                   path, col)
+            exchanges, cookies_seen = read_entries(
+                timed(json_items(stream, path, "entry", col.problems, count)), path, col)
+        if any(later < earlier for (earlier, _), (later, _) in zip(times, times[1:])):
+            return _read_in_time_order(path, exchanges, cookies_seen, count[0])
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
     col.problems.extend(stream_problems(stream, path, "log.entries"))
     return capture_of(col, exchanges, cookies_seen, path, count[0])
+
+
+def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool, entries: int) -> Capture:
+    """Second pass for a file whose entries are not in time order: keep only the entries that
+    carried SAML or an exchange in the first pass, or that a redirect of one leads to (the SP's
+    result page may come before its POST in the file), sort them by time and replay them."""
+    wanted = {ex.entry for ex in exchanges}  # every entry that carried SAML has an exchange
+    targets = {ex.location for ex in exchanges if ex.location}
+    kept: list[tuple[tuple, int, dict]] = []
+    problems: list[InputProblem] = []
+    with open(path, "rb") as f:
+        stream = ArrayStream(f, ("log", "entries"))
+        for index, entry in json_items(stream, path, "entry", problems, [0]):
+            req = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+            if index in wanted or str(req.get("url") or "") in targets:
+                at = parse_time(entry.get("startedDateTime"))
+                kept.append(((at is None, at or _EPOCH, index), index, entry))
+    kept.sort(key=lambda k: k[0])
+    col = Collector()
+    col.problems.extend(problems)
+    replayed, _ = read_entries(((index, entry) for _, index, entry in kept), path, col)
+    col.problems.extend(stream_problems(stream, path, "log.entries"))
+    return capture_of(col, replayed, cookies_seen, path, entries)
