@@ -542,27 +542,19 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
 def read(path: str) -> Capture:
     """Stream a HAR file; never raises for bad content (problems are returned as data).
 
-    Entries are read in time order (HAR 1.2 says entries are sorted by startedDateTime, but
-    merged captures and some proxies are not): when the file is not in that order, the entries
-    that matter are read again from the file and replayed sorted (entry numbers stay those of
-    the file)."""
+    The login's entries are read in time order (HAR 1.2 prefers entries sorted by
+    startedDateTime, but merged captures and some proxies are not): when the SAML exchanges of the
+    file are not in that order, the entries that matter are read again from the file and replayed
+    sorted (entry numbers stay those of the file). Unrelated entries out of order cost nothing."""
     col = Collector()
     count = [0]
-    times: list[tuple[datetime, int]] = []
-
-    def timed(items):
-        for index, entry in items:
-            at = parse_time(entry.get("startedDateTime"))
-            if at is not None:
-                times.append((at, index))
-            yield index, entry
-
     try:
         with open(path, "rb") as f:
             stream = ArrayStream(f, ("log", "entries"))
-            exchanges, cookies_seen = read_entries(
-                timed(json_items(stream, path, "entry", col.problems, count)), path, col)
-        if any(later < earlier for (earlier, _), (later, _) in zip(times, times[1:])):
+            exchanges, cookies_seen = read_entries(json_items(stream, path, "entry", col.problems, count),
+                                                   path, col)
+        times = [ex.time for ex in exchanges if ex.time is not None]
+        if any(later < earlier for earlier, later in zip(times, times[1:])):
             return _read_in_time_order(path, exchanges, cookies_seen, count[0])
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
