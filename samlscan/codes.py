@@ -76,6 +76,11 @@ _SPECS = (
     _s("recipient-mismatch", E, "protocol",
        "SubjectConfirmationData Recipient is not the SP's ACS URL.",
        "Make the IdP's ACS/Reply URL equal the SP's ACS URL (SAML profiles 4.1.4.2).", "idp"),
+    _s("schema-order-invalid", W, "protocol",
+       "Elements are not in the order the SAML schema requires (ds:Signature before saml:Issuer).",
+       "Have the IdP write Issuer first, then Signature (SAML core 5.4.1): SPs that validate against "
+       "the schema (java-saml, python3-saml in strict mode) refuse it with 'Not match the "
+       "saml-schema-protocol-2.0.xsd'.", "idp"),
     _s("subject-confirmation-missing", E, "protocol",
        "The assertion has no bearer SubjectConfirmation with a Recipient and a NotOnOrAfter.",
        "Configure the IdP to send a bearer SubjectConfirmation whose SubjectConfirmationData has "

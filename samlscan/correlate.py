@@ -33,7 +33,8 @@ _MESSAGE_GROUPS = {"protocol", "time", "signature", "attributes", "encryption"}
 # Warnings that explain a refusal by an SP that requires groups (SonarQube Cloud group sync).
 _GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
 # A generic SP log text, and the warnings of the captured response that explain it.
-_EXPLAINED_BY = {"assertion-missing": ("response-signature-required",)}
+_EXPLAINED_BY = {"assertion-missing": ("response-signature-required",),
+                 "idp-configuration-error": ("schema-order-invalid",)}
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from samlscan.certs import TrustedCert
 from samlscan.inputs.base import RawMessage
 from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, SubjectConfirmation)
 from samlscan.sigverify import Verification, verify_document
-from samlscan.xmlsafe import SAML, SAMLP, XENC, element_path, local
+from samlscan.xmlsafe import DS, SAML, SAMLP, XENC, element_path, local
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
 PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse", "ArtifactResolve",
@@ -197,6 +197,19 @@ def structure_facts(root, assertion_els) -> tuple[str, ...]:
     return tuple(facts)
 
 
+def order_facts(elements) -> tuple[str, ...]:
+    """'signature-before-issuer:<path>' for each element whose ds:Signature comes before its
+    saml:Issuer: the schema's sequence is Issuer, then Signature (SAML core 3.2.1, 2.3.3; 5.4.1),
+    and SPs that validate against the schema refuse the message."""
+    facts = []
+    for el in elements:
+        tags = [c.tag for c in el if isinstance(c.tag, str)]
+        if SAML + "Issuer" in tags and DS + "Signature" in tags and \
+                tags.index(DS + "Signature") < tags.index(SAML + "Issuer"):
+            facts.append(f"signature-before-issuer:{element_path(el)}")
+    return tuple(facts)
+
+
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
                  sp_keys: tuple = (), xml: bytes = b"") -> SamlMessage:
     """Build the SamlMessage of a parsed document (decrypting and verifying along the way)."""
@@ -227,6 +240,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     nested = [el for el in root.iter(SAML + "Assertion")
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
+    structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
     issuers = root.findall(SAML + "Issuer")
     all_assertions = sum(1 for _ in root.iter(SAML + "Assertion", SAML + "EncryptedAssertion"))
     if decrypted:

@@ -443,3 +443,24 @@ def test_an_encrypted_nameid_is_decrypted_with_the_sp_key_after_the_signature_is
     assert not by_code(with_key, "nameid-encrypted") and not by_code(with_key, "signature-invalid")
     without = analyze(data, DEFAULT)
     assert without.message.assertions[0].name_id.encrypted and by_code(without, "nameid-encrypted")
+
+
+def _signature_before_issuer() -> bytes:
+    """simplesamlphp/saml2's sample shape: the assertion's ds:Signature placed before its Issuer."""
+    style = GEN.OKTA_ASSERTION_ONLY
+    root = B.build_response(GEN.response("sig-first", style), style)
+    assertion = root.find(A + "Assertion")
+    sig = signer.add_template(assertion, style)
+    assertion.remove(sig)
+    assertion.insert(0, sig)  # before the Issuer; the enveloped transform does not care where
+    signer.sign_all(root, GEN.IDP)
+    return etree.tostring(root)
+
+
+def test_a_signature_before_the_issuer_is_out_of_schema_order_but_still_verifies():
+    res = analyze(_signature_before_issuer())
+    (f,) = by_code(res, "schema-order-invalid")
+    assert "/Response/Assertion" in f.message_text
+    assert res.message.assertions[0].signed and not by_code(res, "signature-invalid")
+    in_order = analyze(render(GEN.response("in-order", GEN.OKTA), GEN.OKTA, GEN.IDP))
+    assert not by_code(in_order, "schema-order-invalid")

@@ -146,6 +146,16 @@ def check_recipient(msg: SamlMessage, ctx: CheckContext):
                           expected=want, actual=sc.recipient)
 
 
+def check_schema_order(msg: SamlMessage, ctx: CheckContext):
+    for fact in msg.structure:
+        if fact.startswith("signature-before-issuer:"):
+            path = fact.split(":", 1)[1]
+            yield finding(msg, "schema-order-invalid",
+                          f"in {path} the ds:Signature comes before the saml:Issuer; the schema's order is "
+                          "Issuer, Signature (the signature itself may still verify)",
+                          expected="Issuer, then Signature", actual="Signature, then Issuer")
+
+
 def check_bearer_confirmation(msg: SamlMessage, ctx: CheckContext):
     """SAML profiles 4.1.4.2: the assertion of a Web Browser SSO response has at least one bearer
     SubjectConfirmation whose SubjectConfirmationData carries Recipient and NotOnOrAfter (java-saml
@@ -237,4 +247,5 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
 
 
 CHECKS = (check_version, check_ids, check_status, check_issuer, check_destination, check_recipient,
-          check_bearer_confirmation, check_audience, check_in_response_to, check_assertion_count)
+          check_bearer_confirmation, check_audience, check_in_response_to, check_assertion_count,
+          check_schema_order)
