@@ -25,7 +25,7 @@ def _expectation_options(fn):
         click.option("--idp-metadata", multiple=True, type=click.Path(dir_okay=False),
                      help="IdP metadata XML: entityID, every signing certificate, SSO URLs."),
         click.option("--sp-key", multiple=True, type=click.Path(dir_okay=False),
-                     help="SP private key (PEM) to decrypt EncryptedAssertion. Never printed."),
+                     help="SP private key (PEM) to decrypt EncryptedAssertion and EncryptedID. Never printed."),
         click.option("--sp-cert", multiple=True, type=click.Path(dir_okay=False),
                      help="SP certificate: verifies the SP's signed AuthnRequests (redirect binding)."),
         click.option("--email-attribute", help="Attribute Name that carries the email."),
@@ -202,7 +202,7 @@ def _correlated(report):
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip files matching this glob (repeatable).")
-@click.option("--jobs", "-j", type=int, default=0, help="Parallel workers (default: the CPUs available to this process).")
+@click.option("--jobs", "-j", type=int, default=0, help="Processes working in parallel (default: the CPUs available to this process).")
 @click.option("--details", is_flag=True, help="Table format: every message with its findings and every "
                                                 "attempt (default: one row per finding code, and per "
                                                 "cause beyond 40 attempts).")
