@@ -29,3 +29,18 @@ def test_file_and_syslog_layouts():
 
 def test_year_comes_from_parameter():
     assert events(_parse(2024))[0].time == utc(2024, 3, 11, 8, 41, 2)
+
+
+def test_the_error_report_line_is_not_a_second_failure(tmp_path):
+    from samlscan.logs.simplesamlphp import SimpleSamlPhpParser
+
+    lines = ["Feb 2 11:37:03 simplesamlphp ERROR [c1b0b3c5d9] SimpleSAML\\Error\\Error: UNHANDLEDEXCEPTION",
+             "Feb 2 11:37:03 simplesamlphp ERROR [c1b0b3c5d9] Backtrace:",
+             "Feb 2 11:37:03 simplesamlphp ERROR [c1b0b3c5d9] 0 [builtin] (N/A)",
+             "Feb 2 11:37:03 simplesamlphp ERROR [c1b0b3c5d9] Caused by: SimpleSAML\\Error\\Exception: "
+             "Invalid issuer",
+             "Feb 2 11:37:03 simplesamlphp ERROR [c1b0b3c5d9] Error report with id 3bc4a2e8 generated."]
+    recs = list(SimpleSamlPhpParser(year=2025).parse(enumerate(lines, 1), "x.log", PARIS))
+    failures = [e for e in events(recs) if e.outcome == "failure"]
+    assert [e.text.split(":")[0] for e in failures] == ["SimpleSAML\\Error\\Error", "Caused by"]
+    assert all(e.request_id == "c1b0b3c5d9" for e in failures)

@@ -26,7 +26,9 @@ _LINE = re.compile(
     r"(?P<stat>STAT )?\[(?P<track>[^\]]*)\] (?P<msg>.*)$", re.IGNORECASE)
 _LOOKS_LIKE = re.compile(r"^[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d")
 # Exception backtrace lines (SimpleSAML\Error\Exception::logBacktrace): part of the error above.
-_BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])")
+# The error report line only says a report was written (SimpleSAML\Error\Error::logReport): the
+# failure itself is the error line before it.
+_BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])|^Error report with id \S+ generated\.?$")
 _LEVELS = {"0": "EMERG", "1": "ALERT", "2": "CRITICAL", "3": "ERROR", "4": "WARNING",
            "5": "NOTICE", "6": "INFO", "7": "DEBUG"}
 _FAIL_LEVELS = {"EMERG", "ALERT", "CRITICAL", "CRIT", "ERR", "ERROR", "WARNING", "WARN"}
