@@ -15,6 +15,8 @@ PRODUCT = "auth0"
 # Login-relevant type codes (logTypes.js): s success, ssa silent auth ok, f failed login,
 # fp wrong password, fu unknown user, fsa silent auth failed, flo failed logout, slo logout.
 _SUCCESS = {"s", "ssa", "sepft"}
+_BY_DESCRIPTION = {"f"}
+"""Generic failed login: the reason is only in `description` (A0-LOG)."""
 _FAILURE = {"f", "fp", "fu", "fsa", "flo", "fcoa", "fepft", "fd", "fn", "fs", "fc", "fco"}
 
 
@@ -38,7 +40,14 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
     outcome = "success" if ltype in _SUCCESS else "failure" if ltype in _FAILURE else "info"
     desc = text_or_none(data.get("description")) or ltype
     time, _ = parse_iso(data.get("date"))
-    code = classify(PRODUCT, ltype, desc) if outcome == "failure" else None
+    if outcome != "failure":
+        code = None
+    elif ltype in _BY_DESCRIPTION:
+        # lookup_code('f') names the first entry with id 'f' (one specific SAML text), so every
+        # 'f' event got that cause: the description alone decides, else the cause is unknown
+        code = classify(PRODUCT, None, desc) or "unknown-failure"
+    else:
+        code = classify(PRODUCT, ltype, desc)
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=desc,
         code=code, user=text_or_none(data.get("user_name")) or text_or_none(data.get("user_id")),

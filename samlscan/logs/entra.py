@@ -159,8 +159,11 @@ def _csv_time(text: str | None) -> datetime | None:
 def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
     props = obj.get("properties") if isinstance(obj.get("properties"), dict) else None
     if props is not None:  # Azure Monitor: the signIn sits in properties
-        rec, time = props, parse_iso(obj.get("time"))[0] or parse_iso(
-            props.get("createdDateTime"))[0]
+        # properties.createdDateTime is the sign-in; the envelope's `time` can be written minutes
+        # later and comes in locale form ('11/14/2025 1:48:53 AM') from some exports (Elastic
+        # azure signinlogs test data: test-created-datetime-timestamp, test-alternative-time-*).
+        rec, time = props, parse_iso(props.get("createdDateTime"))[0] or \
+            _csv_time(text_or_none(obj.get("time")))
         error = dig(props, "status", "errorCode")
         if error is None:
             error = obj.get("resultType")
@@ -182,6 +185,14 @@ def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
                 app=text_or_none(rec.get("appDisplayName")) or text_or_none(rec.get("appId")))
 
 
+_INTERRUPTS = frozenset({"50072", "50074", "50125", "50140", "50168", "50199"})
+"""errorCodes whose AADSTS name ends in 'Interrupt' (UserStrongAuthEnrollmentRequiredInterrupt,
+UserStrongAuthClientAuthNRequiredInterrupt, PasswordResetRegistrationRequiredInterrupt,
+KmsiInterrupt, ChromeBrowserSsoInterruptRequired, CmsiInterrupt; MS-AADSTS): a prompt in the
+middle of a sign-in, shown as 'Interrupted' by the portal, not a failed login. JSON exports have
+no Status column, only the code."""
+
+
 def _make(no, path, time, error, reason, status, **fields) -> LogEvent:
     """One event; outcome from the CSV Status column when present, else from errorCode."""
     digits = re.sub(r"^AADSTS", "", error or "", flags=re.I)
@@ -190,7 +201,7 @@ def _make(no, path, time, error, reason, status, **fields) -> LogEvent:
         outcome = "success"
     elif status.startswith("fail"):
         outcome = "failure"
-    elif status.startswith("interrupt"):
+    elif status.startswith("interrupt") or (not status and digits in _INTERRUPTS):
         outcome = "info"  # e.g. MFA required (50074): the flow went on elsewhere
     else:
         outcome = "failure" if raw_code else "success"

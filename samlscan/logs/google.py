@@ -39,7 +39,10 @@ def _events(obj: dict, no: int, path: str) -> Iterator[Record]:
     if str(dig(obj, "id", "applicationName") or "saml").lower() != "saml":
         return  # another application's activity (login, admin, drive...)
     time, _ = parse_iso(dig(obj, "id", "time"))
-    for event in obj.get("events") or ():
+    events = obj.get("events")
+    if isinstance(events, dict):  # SIEM pipelines (Elastic google_workspace) split the list
+        events = [events]
+    for event in events if isinstance(events, list) else ():
         if not isinstance(event, dict):
             continue
         name = str(event.get("name") or "")
