@@ -137,8 +137,8 @@ def sniff(head: bytes) -> Sniffed:
         return Sniffed("capture", name=capture[0], reader=capture[1])
     text_head = _text(head)
     blob_kind = blob.sniff_kind(text_head)
-    one_blob = blob_kind in ("xml", "base64") or (blob_kind == "query" and len(head) < SNIFF_BYTES
-                                                  and text_head.strip().count("\n") < 3)
+    one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
+        blob_kind == "query" and len(head) < SNIFF_BYTES and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
     if parser is not None:
         return Sniffed("log", name=parser.name, parser=parser)

@@ -47,8 +47,8 @@ PREFILTERS = {"sonarqube": _SONAR}
 
 
 def _prefilter_for(parser) -> Prefilter | None:
-    own = getattr(parser, "prefilter", None)  # a parser may publish its own
-    if isinstance(own, Prefilter):
+    own = getattr(parser, "prefilter", False)  # a parser may publish its own, or None for none
+    if own is None or isinstance(own, Prefilter):
         return own
     return PREFILTERS.get(getattr(parser, "name", None))
 

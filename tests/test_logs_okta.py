@@ -48,3 +48,36 @@ def test_event_hook_envelope():
 def test_codes():
     evs = events(records(DIR / "system-log.json"))
     assert [e.code for e in evs] == [None, "user-not-assigned", "idp-authentication-failed"]
+
+
+@pytest.mark.parametrize("header", [
+    "<134>1 2025-03-11T08:41:06.000Z siem.example.com okta - - - ",          # RFC 5424
+    "<134>1 2025-03-11T08:41:06Z siem okta 4242 ID47 [meta sequenceId=\"1\"] ",  # with SD
+    "<134>Mar 11 08:41:06 siem okta: ",                                        # RFC 3164
+])
+def test_syslog_wrapped_json_lines_read_like_the_bare_export(tmp_path, header):
+    """A SIEM forwarder's export: each System Log record behind a syslog header. It starts with
+    '<' but is no XML document."""
+    from datetime import timezone
+
+    from samlscan.config import Expectations
+    from samlscan.engine import analyze_file
+
+    bare = [line for line in (DIR / "system-log.jsonl").read_text().splitlines() if line.strip()]
+    wrapped = tmp_path / "okta-syslog.log"
+    wrapped.write_text("".join(header + line + "\n" for line in bare))
+    plain = tmp_path / "okta.jsonl"
+    plain.write_text("".join(line + "\n" for line in bare))
+    got = analyze_file(str(wrapped), Expectations(), timezone.utc)
+    want = analyze_file(str(plain), Expectations(), timezone.utc)
+    assert got.input.kind == "log:okta" and got.events
+    assert [(e.time, e.user, e.outcome, e.code, e.source.ref) for e in got.events] == \
+        [(e.time, e.user, e.outcome, e.code, e.source.ref) for e in want.events]
+
+
+def test_an_xml_document_is_not_taken_for_syslog():
+    from samlscan.logs import looks_like_syslog
+
+    assert not looks_like_syslog('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>')
+    assert not looks_like_syslog("<?xml version='1.0'?><x/>")
+    assert looks_like_syslog("<13>Mar 11 08:41:06 host app: hello")

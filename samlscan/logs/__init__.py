@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import io
 import gzip
+import re
 from datetime import tzinfo
 from typing import IO, Iterator
 
@@ -38,8 +39,44 @@ CHUNK_CHARS = 1024 * 1024
 """Lines longer than this reach the parsers in chunks that share one line number."""
 
 
+# The header a syslog forwarder puts before each record (a SIEM export of IdP events): RFC 5424
+# `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD ` or RFC 3164 `<PRI>Mmm dd hh:mm:ss HOST TAG: `.
+_SYSLOG = re.compile(r"<\d{1,3}>(?:\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?|"
+                     r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^:\s]+: ?)")
+
+
+def looks_like_syslog(head: str) -> bool:
+    """The first line starts with a syslog header (not an XML tag: '<134>1 2025-...')."""
+    first = head.lstrip("\ufeff \t\r\n").split("\n", 1)[0]
+    return bool(_SYSLOG.match(first))
+
+
+class SyslogWrapped:
+    """A log whose every line carries a syslog header: the inner format's parser reads what
+    follows the header (line numbers are kept)."""
+
+    prefilter = None  # the byte-level prefilters know the bare formats only
+
+    def __init__(self, inner: LogParser) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def sniff(self, head: str) -> bool:
+        return looks_like_syslog(head) and self.inner.sniff(_unwrap_text(head))
+
+    def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
+        return self.inner.parse(((no, _SYSLOG.sub("", line, count=1)) for no, line in lines), path, tz)
+
+
+def _unwrap_text(text: str) -> str:
+    return "\n".join(_SYSLOG.sub("", line, count=1) for line in text.split("\n"))
+
+
 def detect(head: str) -> LogParser | None:
     """The first parser that recognises `head` (the start of a file), or None."""
+    if looks_like_syslog(head):
+        inner = detect(_unwrap_text(head))
+        return SyslogWrapped(inner) if inner is not None else None
     for parser in PARSERS:
         try:
             if parser.sniff(head):
