@@ -327,6 +327,9 @@ def lookup_code(product: str, raw_code: str) -> CatalogEntry | None:
     for name in names:
         hits = [c for c in idx.by_name.get(name.lower(), ()) if c.entry.product == product]
         if hits:
-            exact = [c for c in hits if name in _names(c.entry)]
-            return (exact or hits)[0].entry
+            exact = [c for c in hits if name in _names(c.entry)] or hits
+            # Several entries can share a code (Auth0 'f' for any failed login, and one of its
+            # descriptions): the code alone means the entry written for the code itself.
+            plain = [c for c in exact if c.entry.pattern.strip() == c.entry.id or c.generic]
+            return (plain or exact)[0].entry
     return None
