@@ -279,3 +279,13 @@ def test_lookup_is_fast_on_non_matching_lines():
     for i in range(3000):
         lookup(line + str(i))
     assert time.perf_counter() - start < 1.5
+
+
+def test_a_code_shared_by_several_entries_means_the_entry_for_the_code_itself():
+    from samlscan import catalog
+
+    shared = [e for e in ENTRIES if e.product == "auth0" and e.id == "f"]
+    assert len(shared) > 1  # the bare code, and descriptions filed under it
+    assert catalog.lookup_code("auth0", "f").pattern.strip() == "f"
+    specific = next(e for e in shared if e.pattern.strip() != "f")
+    assert catalog.lookup(specific.pattern, "auth0").code == specific.code
