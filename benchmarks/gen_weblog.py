@@ -51,7 +51,13 @@ DUMP = base64.b64encode(b'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2
                         b'ID="_9d41c2a7e0" Version="2.0" IssueInstant="2025-03-11T08:40:59Z"/>').decode()
 
 
-def lines(rng: random.Random, start: datetime):
+SAML_SHARE = 0.01
+"""Share of lines that start a SAML login (1%: far denser than a real server's web.log, where
+logins are a few per hour among thousands of requests; the benchmark's default stays this dense)."""
+
+
+def lines(rng: random.Random, start: datetime, saml_share: float = SAML_SHARE):
+    saml = 1 - saml_share  # bands below it: WARN traces 1%, DEBUG requests 2.5%, INFO noise
     t = start
     n = 0
     while True:
@@ -62,14 +68,14 @@ def lines(rng: random.Random, start: datetime):
         r = rng.random()
         if r < 0.005:  # rare startup/servlet lines that name auth/Response (prefilter hits, no event)
             yield f"{ts} INFO  web[{rid}][o.s.s.p.w.MasterServletFilter] Response header filter for {rng.choice(PATHS)}\n"
-        elif r < 0.955:
+        elif r < saml - 0.035:
             logger, tmpl = rng.choice(NOISE)
             msg = tmpl.format(path=rng.choice(PATHS), ms=rng.randint(1, 900), health=rng.choice(("GREEN", "YELLOW")),
                               task="AZ" + format(rng.getrandbits(40), "x"), proj=f"proj-{rng.randint(1, 400)}")
             yield f"{ts} INFO  web[{rid}][{logger}] {msg}\n"
-        elif r < 0.98:
+        elif r < saml - 0.01:
             yield f"{ts} DEBUG web[{rid}][o.s.s.w.WebServiceEngine] Request {rng.choice(PATHS)} took {rng.randint(1, 90)} ms\n"
-        elif r < 0.99:
+        elif r < saml:
             yield f"{ts} WARN  web[{rid}][o.s.s.w.WebServiceEngine] Fail to process request {rng.choice(PATHS)}\n"
             for tl in TRACE[:rng.randint(3, len(TRACE))]:
                 yield tl.format(f=f"src/main/java/F{rng.randint(1, 999)}.java") + "\n"
@@ -148,14 +154,14 @@ def write_every_kind(path: str, size_mb: float, seed: int = 7, odd: float = 0.05
     return written
 
 
-def write(path: str, size_mb: float, seed: int = 7) -> int:
+def write(path: str, size_mb: float, seed: int = 7, saml_share: float = SAML_SHARE) -> int:
     """Write about size_mb MiB; returns the byte count."""
     rng = random.Random(seed)
     target = int(size_mb * 1024 * 1024)
     written = 0
     buf: list[str] = []
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        for line in lines(rng, datetime(2025, 3, 11, 8, 0, 0)):
+        for line in lines(rng, datetime(2025, 3, 11, 8, 0, 0), saml_share):
             buf.append(line)
             written += len(line)
             if len(buf) >= 20000:
@@ -172,5 +178,6 @@ if __name__ == "__main__":
     ap.add_argument("out")
     ap.add_argument("size_mb", type=float)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--saml-share", type=float, default=SAML_SHARE, help="share of lines starting a login")
     a = ap.parse_args()
-    print(write(a.out, a.size_mb, a.seed))
+    print(write(a.out, a.size_mb, a.seed, a.saml_share))
