@@ -28,6 +28,8 @@ def _expectation_options(fn):
                      help="SP private key (PEM) to decrypt EncryptedAssertion and EncryptedID. Never printed."),
         click.option("--sp-cert", multiple=True, type=click.Path(dir_okay=False),
                      help="SP certificate: verifies the SP's signed AuthnRequests (redirect binding)."),
+        click.option("--app", multiple=True, help="The SP's name in IdP logs (Entra app, Okta app label); "
+                                                  "sign-ins to other apps are left out (repeatable)."),
         click.option("--email-attribute", help="Attribute Name that carries the email."),
         click.option("--login-attribute", help="Attribute Name that carries the login."),
         click.option("--name-attribute", help="Attribute Name that carries the display name."),
@@ -102,6 +104,7 @@ def _expectations(kw: dict, scan_dirs: list[Path]):
     flags["idp_metadata"] = list(kw.get("idp_metadata") or ())
     flags["sp_key"] = list(kw.get("sp_key") or ())
     flags["sp_cert"] = list(kw.get("sp_cert") or ())
+    flags["app"] = list(kw.get("app") or ())
     flags["sonar_settings"] = kw.get("sonar_settings")
     flags["at"] = kw.get("at_time")
     config = kw.get("config_path")
@@ -187,15 +190,13 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
     # the batch path, in this process: compressed files and archives are read in place too
     report = run_scan(list(inputs), expect, jobs=1, tz=_timezone(kw.get("tz_name")))
-    _finish(_correlated(report), fmt, output, fail_on, redact, quiet)
+    _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet)
 
 
-def _correlated(report):
-    try:
-        from samlscan.correlate import correlate
-    except ImportError:
-        return report
-    return correlate(report)
+def _correlated(report, expect):
+    from samlscan.correlate import correlate
+
+    return correlate(report, apps=expect.apps + ((expect.sp_entity_id,) if expect.sp_entity_id else ()))
 
 
 @main.command()
@@ -217,7 +218,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
                       tz=_timezone(kw.get("tz_name")), show_progress=not quiet and sys.stderr.isatty(),
                       keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
-    _finish(_correlated(report), fmt, output, fail_on, redact, quiet, detail=details)
+    _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet, detail=details)
 
 
 @main.command()

@@ -41,6 +41,9 @@ class Expectations:
     expiry_window_days: int = 30
     sources: tuple[str, ...] = ()
     """Where the settings came from, for the report header."""
+    apps: tuple[str, ...] = ()
+    """The SP's names in IdP logs (Entra appDisplayName, Okta app label...): IdP sign-ins to other
+    applications are left out of the attempts (the SP entity ID counts too)."""
     keep_xml: bool = True
     """Not a setting of the SP: whether each message keeps its decoded bytes (only the HTML report
     and `decode` show them; a scan to another format leaves them out of what workers send back)."""
@@ -262,6 +265,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
 
         keys.append(load_sp_key(_read(Path(p), "SP private key"), p))
     values["sp_keys"] = tuple(keys) + tuple(values.get("sp_keys", ()))
+    values["apps"] = tuple(_as_list(merged.get("app")))
     values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
                                        for c in load_certs(_read(Path(p), "SP certificate"), p)))
     if merged.get("clock_skew") is not None:

@@ -435,13 +435,14 @@ def _offset_note(src: str, off: timedelta) -> str:
     return note
 
 
-def correlate(report):
-    """The report with its attempts filled in (one per login try)."""
+def correlate(report, apps: tuple[str, ...] = ()):
+    """The report with its attempts filled in (one per login try). `apps`: the SP's names in IdP
+    logs (--app, its entity ID), beside those the evidence shows."""
     with no_cyclic_gc():
-        return _correlate(report)
+        return _correlate(report, apps)
 
 
-def _correlate(report):
+def _correlate(report, apps: tuple[str, ...] = ()):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant)
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
@@ -470,7 +471,7 @@ def _correlate(report):
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
     del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
-    foreign = _other_applications(members)
+    foreign = _other_applications(members, apps)
     for root in foreign:
         del members[root]
     attempts = [_attempt(members.pop(root)) for root in list(members)
@@ -485,14 +486,18 @@ def _correlate(report):
     return replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
 
 
-def _other_applications(members: dict[int, list[_Piece]]) -> dict[int, str]:
+def _other_applications(members: dict[int, list[_Piece]], apps: tuple[str, ...] = ()) -> dict[int, str]:
     """Groups made only of IdP log lines about another application ({root: app}). An Entra or Okta
     export lists the sign-ins to every application of the tenant (Teams, Outlook...); the SP's own
     names are those of the groups that hold SP-side evidence (a capture, an SP log line): the
-    IdP's name for the app (Entra appDisplayName, Okta AppInstance) and the response's Audience.
-    Without SP-side evidence nothing is left out: there is no way to tell which app is the SP."""
+    IdP's name for the app (Entra appDisplayName, Okta AppInstance) and the response's Audience;
+    and the names given (--app, the SP entity ID) that the IdP logs use. Without any, nothing is
+    left out: there is no way to tell which app is the SP."""
     sp_side = [g for g in members.values() if any(p.kind == "capture" or p.side == "sp" for p in g)]
-    ours = {p.sp.casefold() for g in sp_side for p in g if p.sp}
+    in_idp_logs = {p.sp.casefold() for g in members.values() for p in g
+                   if p.kind == "log" and p.side == "idp" and p.sp}
+    ours = {p.sp.casefold() for g in sp_side for p in g if p.sp} | (
+        {a.casefold() for a in apps if a} & in_idp_logs)
     if not ours:
         return {}
     foreign = {}

@@ -120,3 +120,14 @@ def test_without_sp_side_evidence_no_application_is_left_out(tmp_path):
     assert {a.user for a in report.attempts} == {"dev.user1@example.com", "contractor7@example.com",
                                                  "dev.user9@example.com"}
     assert not any("other applications" in n for n in report.notes)
+
+
+def test_the_app_given_filters_an_idp_export_without_sp_side_evidence(tmp_path):
+    (tmp_path / "okta.json").write_text(json.dumps(OKTA + [SLACK]))
+    report = analyze([str(tmp_path / "okta.json")], build({}, FIXTURES / "config/default.toml"))
+    kept = correlate(report, apps=("sonarqube",))  # Okta's app label, in any case
+    assert {a.user for a in kept.attempts} == {"dev.user1@example.com", "contractor7@example.com"}
+    assert any("other applications left out: Slack (1)" in n for n in kept.notes)
+    # a name the IdP logs never use (an entity ID where Okta writes labels) leaves nothing out
+    unknown = correlate(report, apps=("https://sonar.example.com/saml2",))
+    assert len(unknown.attempts) == 3 and not any("other applications" in n for n in unknown.notes)
