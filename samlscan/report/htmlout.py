@@ -77,6 +77,10 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "attribute-duplicate-name": ("Attribute@Name",),
     "attribute-encrypted": ("EncryptedAttribute",),
     "nameid-missing": ("Subject",),
+    "nameid-encrypted": ("EncryptedID",),
+    "subject-confirmation-missing": ("SubjectConfirmation", "Subject"),
+    "response-signature-required": ("/", "EncryptedAssertion"),
+    "schema-order-invalid": ("Signature", "Issuer"),
 }
 
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
