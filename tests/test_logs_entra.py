@@ -60,3 +60,26 @@ def test_codes():
     evs = events(records(DIR / "signins-graph.json"))
     assert [e.code for e in evs] == ["reply-url-mismatch", None, "user-not-assigned"]
     assert events(records(DIR / "signins-azmon.json"))[0].code == "app-not-found"
+
+
+def test_the_legacy_portal_export_without_ids_is_read(tmp_path):
+    """The older portal download (CreatedDateTime, UserPrincipalName, AppDisplayName, ..., Status):
+    no request or correlation ID, US-style dates."""
+    from samlscan.logs import detect
+    from samlscan.logs.entra import PARSER
+
+    text = ("CreatedDateTime,UserPrincipalName,UserDisplayName,AppDisplayName,IPAddress,City,Country,"
+            "Device,Browser,OS,Status,RiskState,RiskLevelDuringSignIn,RiskLevelAggregated,"
+            "ConditionalAccessStatus\n"
+            "3/13/2025 1:02:00 PM,grace.hopper@example.com,Grace Hopper,SonarQube,203.0.113.9,Paris,FR,,"
+            "Edge,Windows,Failure,none,none,none,notApplied\n"
+            "3/13/2025 1:03:20 PM,grace.hopper@example.com,Grace Hopper,SonarQube,203.0.113.9,Paris,FR,,"
+            "Edge,Windows,Success,none,none,none,notApplied\n")
+    assert detect(text) is PARSER
+    evs = [r for r in PARSER.parse(enumerate(text.splitlines(), 1), "SignInLogs.csv", None)
+           if hasattr(r, "outcome")]
+    assert [(e.time.isoformat(), e.user, e.app, e.outcome) for e in evs] == [
+        ("2025-03-13T13:02:00+00:00", "grace.hopper@example.com", "SonarQube", "failure"),
+        ("2025-03-13T13:03:20+00:00", "grace.hopper@example.com", "SonarQube", "success")]
+    # a CSV with the same dates and users but no application and status is no sign-in log
+    assert detect("CreatedDateTime,UserPrincipalName,Title\n3/13/2025 1:02:00 PM,a@b.c,x\n") is not PARSER

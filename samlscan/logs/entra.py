@@ -92,6 +92,8 @@ def _csv_header(line: str) -> dict[str, int] | None:
     if "time" in cols and ("request_id" in cols or "correlation_id" in cols) and \
             ("upn" in cols or "app" in cols):
         return cols
+    if {"time", "upn", "app", "status"} <= cols.keys():  # the legacy portal export: no IDs at all
+        return cols
     return None
 
 
