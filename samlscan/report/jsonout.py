@@ -19,10 +19,14 @@ def render_json(report, redactor=None) -> str:
     return json.dumps(doc, indent=2 if small else None, ensure_ascii=False) + "\n"
 
 
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode
+"""One encoder for every line (json.dumps with options builds a new one per call)."""
+
+
 def jsonl_lines(report, redactor=None):
     """One JSON object per finding, one line each, produced lazily."""
     for f in report.all_findings():
         d = finding_dict(f)
         if redactor:
             d = redactor.walk(d)
-        yield json.dumps(d, ensure_ascii=False) + "\n"
+        yield _ONE_LINE(d) + "\n"
