@@ -338,9 +338,16 @@ def _conflict(pieces, groups, i, j) -> bool:
 
 def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     """The root cause code and notes on disagreements between the SAML findings and the logs."""
-    saml = sorted({c for p in members for c in p.codes}, key=lambda c: cause_rank(c))
-    sp_codes = [p.log_code for p in members if p.log_code and p.side == "sp" and p.outcome == "failure"]
-    idp_codes = [p.log_code for p in members if p.log_code and p.side == "idp" and p.outcome == "failure"]
+    found: set = set()
+    sp_codes, idp_codes = [], []
+    for p in members:
+        found.update(p.codes)
+        if p.log_code and p.outcome == "failure":
+            if p.side == "sp":
+                sp_codes.append(p.log_code)
+            elif p.side == "idp":
+                idp_codes.append(p.log_code)
+    saml = sorted(found, key=cause_rank)
     specific_sp = [c for c in sp_codes if c not in _GENERIC]
     specific_idp = [c for c in idp_codes if c not in _GENERIC]
     notes = []
