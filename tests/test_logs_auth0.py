@@ -20,3 +20,18 @@ def test_tenant_logs():
     assert evs[0].app == "SonarQube" and evs[0].request_id == "sEsSiOn1234567890abcdef"
     assert "nameIdentifier" in evs[0].text
     assert malformed_lines(recs) == []
+
+
+def test_the_app_falls_back_on_the_client_id_of_the_login_request(tmp_path):
+    import json
+
+    from test_logs_common import records
+
+    entry = {"log_id": "90020250311", "data": {
+        "date": "2025-03-11T08:41:00.000Z", "type": "f", "description": "Wrong email or password.",
+        "ip": "203.0.113.5", "user_name": "dev.user1@example.com",
+        "details": {"qs": {"client_id": "AbCdEf0123456789"}}}}
+    path = tmp_path / "auth0.json"
+    path.write_text(json.dumps([entry]))
+    (event,) = [r for r in records(path) if hasattr(r, "outcome")]
+    assert event.app == "AbCdEf0123456789" and event.outcome == "failure"

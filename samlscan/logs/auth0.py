@@ -43,8 +43,7 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
     if outcome != "failure":
         code = None
     elif ltype in _BY_DESCRIPTION:
-        # lookup_code('f') names the first entry with id 'f' (one specific SAML text), so every
-        # 'f' event got that cause: the description alone decides, else the cause is unknown
+        # 'f' is any failed login: the description alone says why, else the cause is unknown
         code = classify(PRODUCT, None, desc) or "unknown-failure"
     else:
         code = classify(PRODUCT, ltype, desc)
@@ -54,7 +53,8 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
         ip=text_or_none(data.get("ip")),
         request_id=text_or_none(dig(data, "details", "session_id")),
         correlation_id=text_or_none(data.get("log_id") or obj.get("log_id")),
-        app=text_or_none(data.get("client_name")) or text_or_none(data.get("client_id")),
+        app=text_or_none(data.get("client_name")) or text_or_none(data.get("client_id"))
+        or text_or_none(dig(data, "details", "qs", "client_id")),
         raw_code=ltype)
 
 
