@@ -37,11 +37,17 @@ _AUTH = re.compile(
     r"(?:\[method\|(?P<method>[^\]]*)\])?"
     r"(?:\[provider\|(?P<ptype>[^|\]]*)\|(?P<pname>.*?)\](?=\[IP\|))?"
     r"\[IP\|(?P<remote>[^|\]]*)\|(?P<xff>[^\]]*)\]"
-    r"\[login\|(?P<login>.*)\]\s*$")
+    r"(?:\[login\|(?P<login>.*)\])?\s*$")  # 'logout failure [error|..][IP|..|..]' has no login
 # Spring Security SAML2 texts that name Response/Assertion IDs (Saml2ErrorCodes templates).
+# OpenSaml4AuthenticationProvider DEBUG 'Successfully processed SAML Response [<id>]' (capital R) and
+# SamlMessageIdChecker TRACE "Validating that response ID '<id>' was not already used" tie a
+# request ID to its Response ID on successful logins too.
 _SAML_IDS = re.compile(
-    r"(?:for SAML response|SAML response|Invalid assertion|for object|decrypt response|"
-    r"Assertion) \[([^\]\s]+)\]")
+    r"(?:(?:for SAML|SAML) [Rr]esponse|Invalid assertion|for object|decrypt response|"
+    r"Assertion) \[([^\]\s]+)\]|response ID '([^'\s]+)'")
+# SonarqubeSaml2ResponseValidator logs its (InResponseTo-filtered) Saml2Error list at DEBUG on
+# every callback: '[]' means SonarQube's part of the validation passed (not a failure).
+_NO_VALIDATION_ERRORS = re.compile(r"^Saml validation errors: \[\]\s*$")
 _EXC_LINE = re.compile(r"^(?:Caused by: )?[\w$.]+(?:Exception|Error|Throwable)\b(?::\s*(.*))?$")
 _GROUPS = re.compile(r"^List of groups returned by the identity provider|^Adding user '|"
                      r"^Removing group '")
@@ -208,25 +214,32 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
     outcome = "info"
     raw_code = None
     auth = _AUTH.match(p.message) if "auth.event" in p.logger else None
+    if auth is None and "auth.event" in p.logger and p.extra:
+        # AuthenticationEventImpl.loginFailure/logoutFailure log e.getMessage() unsanitised (only
+        # the success login goes through sanitizeLog): a cause with a line break continues the
+        # record on the next line(s).
+        auth = _AUTH.match(" ".join([p.message] + p.extra))
     if "auth.event" in p.logger and auth is None:
         yield malformed(path, p.no, "auth.event line not in the AuthenticationEventImpl format")
         return
     if auth is not None:
         outcome = "success" if auth["result"] == "success" else "failure"
         if auth["what"] == "logout":
-            outcome = "info" if outcome == "success" else "failure"
+            # logoutFailure (LogoutAction: reading the JWT session token failed) is no SAML login
+            # attempt; counting it as a failed login made an attempt without a cause.
+            outcome = "info"
         fields["user"] = text_or_none(auth["login"])
         fields["ip"] = first_ip(auth["xff"]) or text_or_none(auth["remote"])
         fields["app"] = text_or_none(auth["pname"])
         cause_text = auth["cause"] or ""
-        text = p.message
+        text = auth.string
         code_text = cause_text
     else:
         if p.level in ("WARN", "ERROR"):
             outcome = "failure"
         elif p.message.startswith("Saml validation errors") or \
                 p.message.startswith("Found ") and "validation errors" in p.message:
-            outcome = "failure"
+            outcome = "info" if _NO_VALIDATION_ERRORS.match(p.message) else "failure"
         code_text = text
         m = re.search(r"processResponse error\. (\w+)", text)
         if m:
@@ -236,7 +249,7 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
         u = _USER_IN_TEXT.search(p.message)
         if u:
             fields["user"] = u.group(1)
-    ids = tuple(dict.fromkeys(_SAML_IDS.findall(text)))
+    ids = tuple(dict.fromkeys(a or b for a, b in _SAML_IDS.findall(text)))
     text = _shared(text)
     for key in ("user", "ip", "app", "request_id"):
         if fields.get(key):
