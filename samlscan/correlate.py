@@ -409,6 +409,8 @@ def _attempt(members: list[_Piece]) -> Attempt:
             idp_product = idp_product or p.product
         elif p.side == "sp":
             sp_product = sp_product or p.product
+    if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
+        found -= _GENERIC
     has_failure = "failure" in outcomes
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes = _cause(members) if has_failure else (None, [])

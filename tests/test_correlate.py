@@ -131,3 +131,18 @@ def test_the_app_given_filters_an_idp_export_without_sp_side_evidence(tmp_path):
     # a name the IdP logs never use (an entity ID where Okta writes labels) leaves nothing out
     unknown = correlate(report, apps=("https://sonar.example.com/saml2",))
     assert len(unknown.attempts) == 3 and not any("other applications" in n for n in unknown.notes)
+
+
+def test_a_generic_log_text_beside_the_one_it_wraps_is_not_listed_as_a_finding(tmp_path):
+    """Spring's count-only 'Found 1 validation errors in SAML response [id]' (generic) and the
+    validator's list naming the error, for one request: the attempt lists the real code only."""
+    rid = "7c1e2a90-4b7d-4c11-9d0e-2f6a5b3c8e02"
+    (tmp_path / "web.log").write_text(
+        f"2025.03.11 09:41:07 DEBUG web[{rid}][o.s.s.s.p.s.a.OpenSaml4AuthenticationProvider] "
+        "Found 1 validation errors in SAML response [_r9]\n"
+        f"2025.03.11 09:41:07 DEBUG web[{rid}][o.s.a.s.SonarqubeSaml2ResponseValidator] Saml validation "
+        "errors: [[invalid_destination] Invalid destination [https://sq.example.test/oauth2/callback/saml] "
+        "for SAML response [_r9]]\n")
+    (attempt,) = correlate(analyze([str(tmp_path / "web.log")], build({}, None))).attempts
+    assert attempt.root_cause == "destination-mismatch"
+    assert list(attempt.findings) == ["destination-mismatch"]
