@@ -12,7 +12,10 @@ Export profiles (src/filters.js): '2' replaces every POST value by '{hash:<sha>}
 '{obf:alternative_<n>}', both overwrite `postData` with '{overwritten}' and mask cookie values.
 `get` values and `saml` are left alone, so a masked POST value is recovered from `saml` (as raw
 XML, binding 'xml'). Requests carry no capture time in the versions read; an optional per-request
-`timestamp` is honoured when present, and the export time is kept as `Capture.exported_at`.
+`timestamp` is honoured when present, and the export time is kept as `Capture.exported_at` (ISO in
+1.x/2.x, epoch milliseconds in the legacy add-on). 2.x `postData` is the webRequest formData object
+({name: [values]}), the legacy add-on's the raw form body; `post` is read in both. Firefox joins
+several Set-Cookie headers into one value with newlines.
 """
 from __future__ import annotations
 
@@ -63,13 +66,18 @@ def saml_text(saml: str) -> str:
     return fixed
 
 
+def _when(v):
+    """An ISO time, or epoch milliseconds: the legacy add-on wrote the export's `timestamp` as
+    Date.now() (chrome/samltrace/content/SAMLTraceIO.js), 2.x as toISOString()."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 1e11 < v < 1e14:
+        from datetime import datetime, timezone
+        return datetime.fromtimestamp(v / 1000, tz=timezone.utc)
+    return parse_time(v)
+
+
 def _time(req: dict):
     for k in ("timestamp", "time", "startedDateTime"):
-        v = req.get(k)
-        if isinstance(v, (int, float)) and v > 1e11:  # epoch milliseconds
-            from datetime import datetime, timezone
-            return datetime.fromtimestamp(v / 1000, tz=timezone.utc)
-        t = parse_time(v)
+        t = _when(req.get(k))
         if t:
             return t
     return None
@@ -93,9 +101,12 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
         if is_masked(value) or is_redacted(value):
             saml = req.get("saml")
             if isinstance(saml, str) and saml.strip().startswith("<"):
-                found.msgs.append((name + ":" + digest(value), RawMessage(
+                xml = saml_text(saml)
+                # keyed by the value the message carries (the XML), as flows match exchanges
+                # to messages by '<param>:<digest of the message value>'
+                found.msgs.append((name + ":" + digest(xml), RawMessage(
                     source=Source(path, f"request {index}/saml"), param=name,
-                    value=saml_text(saml), binding="xml", relay_state=relay, captured_at=at,
+                    value=xml, binding="xml", relay_state=relay, captured_at=at,
                     url=url), False))
             else:
                 found.problems.append(InputProblem(src, "input-redacted",
@@ -104,20 +115,20 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
         found.msgs.append((name + ":" + digest(value), RawMessage(
             source=src, param=name, value=value, binding="post", relay_state=relay,
             captured_at=at, url=url), False))
-    headers = req.get("responseHeaders") or []
-    hdrs = [(h[0], h[1]) if isinstance(h, (list, tuple)) else (h.get("name", ""), h.get("value", ""))
-            for h in headers if isinstance(h, (list, tuple, dict))]
+    hdrs = _pairs(req.get("responseHeaders"))  # {name, value} (1.x/2.x) or [name, value]
     location = next((str(v) for n, v in hdrs if str(n).lower() == "location"), None)
     if location:
         location = urljoin(url, location)
         before = len(found.msgs)
         query_messages(location, Source(path, f"request {index}/Location"), at, found, True)
         found.msgs[before:] = [(k, m, True) for k, m, _ in found.msgs[before:]]
-    set_cookies = tuple(str(v).split("=", 1)[0].strip() for n, v in hdrs
-                        if str(n).lower() == "set-cookie" and "=" in str(v))
-    auth = next((unquote_plus(str(v).split("=", 1)[1].split(";", 1)[0]) for n, v in hdrs
-                 if str(n).lower() == "set-cookie"
-                 and str(v).split("=", 1)[0].strip() == "AUTHENTICATION-ERROR"), None)
+    # Firefox's webRequest hands several Set-Cookie headers over as one value joined by '\n'
+    # (Chrome as separate headers); SAML-tracer stores what the browser gave
+    cookies = [c for n, v in hdrs if str(n).lower() == "set-cookie"
+               for c in str(v).split("\n") if "=" in c]
+    set_cookies = tuple(c.split("=", 1)[0].strip() for c in cookies)
+    auth = next((unquote_plus(c.split("=", 1)[1].split(";", 1)[0]) for c in cookies
+                 if c.split("=", 1)[0].strip() == "AUTHENTICATION-ERROR"), None)
     if auth is not None and is_masked(auth):
         auth = None
     rq = _pairs(req.get("requestHeaders"))
@@ -157,7 +168,23 @@ def read(path: str) -> Capture:
     col.problems.extend(stream_problems(stream, path, "requests"))
     keep = [ex for ex in exchanges if ex.saml or ex.leg != "other" or ex.auth_error]
     return Capture(col.result(), tuple(keep), tuple(col.problems), count[0],
-                   exported_at=parse_time(stream.top.get("timestamp")))
+                   exported_at=_when(stream.top.get("timestamp")) or _tail_epoch(path))
+
+
+_TAIL_EPOCH = re.compile(rb'"timestamp"\s*:\s*(\d{11,14})\s*\}\s*$')
+
+
+def _tail_epoch(path: str):
+    """The legacy add-on's numeric export `timestamp` (written last, after "requests"); the
+    streaming reader keeps only top-level strings, so it is read from the file's end."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 256))
+            m = _TAIL_EPOCH.search(f.read())
+    except OSError:
+        return None
+    return _when(int(m.group(1))) if m else None
 
 
 def _replace_leg(ex: Exchange, leg: str) -> Exchange:
