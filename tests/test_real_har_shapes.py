@@ -311,3 +311,11 @@ def test_entries_out_of_time_order_are_read_in_time_order(tmp_path, baseline, sh
     msgs, flows = summary(write(tmp_path, doc))
     assert [m[:4] for m in msgs] == [m[:4] for m in baseline[0]]
     assert [f[:4] for f in flows] == [f[:4] for f in baseline[1]]
+
+
+def test_set_cookie_values_joined_by_newlines_are_each_read():
+    """Firefox writes several Set-Cookie headers as one value joined by newlines."""
+    headers = [("Set-Cookie", "JWT-SESSION=abc; Path=/\nAUTHENTICATION-ERROR=Email%20already%20used; Path=/")]
+    assert har._cookie_names({}, headers, "Set-Cookie") == ("JWT-SESSION", "AUTHENTICATION-ERROR")
+    assert har._cookie_value({}, headers, "AUTHENTICATION-ERROR") == "Email already used"
+    assert har._cookie_names({}, [("Cookie", "a=1; OAUTHSTATE=x")], "Cookie") == ("a", "OAUTHSTATE")

@@ -249,13 +249,18 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return next((v for n, v in headers if n.lower() == name.lower()), None)
 
 
+def _set_cookies(headers: list[tuple[str, str]]) -> list[str]:
+    """Every Set-Cookie header value; Firefox joins several into one value with newlines."""
+    return [one for n, v in headers if n.lower() == "set-cookie" for one in v.split("\n") if one.strip()]
+
+
 def _cookie_names(obj, headers: list[tuple[str, str]], header: str) -> tuple[str, ...]:
     names = [str(c.get("name")) for c in (obj.get("cookies") or []) if isinstance(c, dict)]
-    for n, v in headers:
-        if n.lower() != header.lower():
-            continue
-        pieces = v.split(";") if header.lower() == "cookie" else [v.split(";", 1)[0]]
-        names += [p.split("=", 1)[0].strip() for p in pieces if "=" in p]
+    if header.lower() == "cookie":
+        pieces = [p for n, v in headers if n.lower() == "cookie" for p in v.split(";")]
+    else:
+        pieces = [v.split(";", 1)[0] for v in _set_cookies(headers)]
+    names += [p.split("=", 1)[0].strip() for p in pieces if "=" in p]
     return tuple(dict.fromkeys(n for n in names if n))
 
 
@@ -263,8 +268,8 @@ def _cookie_value(obj, headers, name: str) -> str | None:
     for c in obj.get("cookies") or []:
         if isinstance(c, dict) and c.get("name") == name:
             return unquote_plus(str(c.get("value", "")))
-    for n, v in headers:
-        if n.lower() == "set-cookie" and v.split("=", 1)[0].strip() == name:
+    for v in _set_cookies(headers):
+        if v.split("=", 1)[0].strip() == name and "=" in v:
             return unquote_plus(v.split("=", 1)[1].split(";", 1)[0])
     return None
 
