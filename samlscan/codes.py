@@ -76,6 +76,11 @@ _SPECS = (
     _s("recipient-mismatch", E, "protocol",
        "SubjectConfirmationData Recipient is not the SP's ACS URL.",
        "Make the IdP's ACS/Reply URL equal the SP's ACS URL (SAML profiles 4.1.4.2).", "idp"),
+    _s("artifact-binding", I, "protocol",
+       "The IdP answered with a SAML artifact (HTTP-Artifact binding): the Response goes from IdP to "
+       "SP over SOAP, not through the browser, so it is not in the capture.",
+       "Look for the Response in the SP's log (ArtifactResolve/ArtifactResponse), or have the IdP "
+       "use the HTTP-POST binding for its responses (SonarQube expects POST).", None),
     _s("schema-order-invalid", W, "protocol",
        "Elements are not in the order the SAML schema requires (ds:Signature before saml:Issuer).",
        "Have the IdP write Issuer first, then Signature (SAML core 5.4.1): SPs that validate against "

@@ -319,3 +319,25 @@ def test_set_cookie_values_joined_by_newlines_are_each_read():
     assert har._cookie_names({}, headers, "Set-Cookie") == ("JWT-SESSION", "AUTHENTICATION-ERROR")
     assert har._cookie_value({}, headers, "AUTHENTICATION-ERROR") == "Email already used"
     assert har._cookie_names({}, [("Cookie", "a=1; OAUTHSTATE=x")], "Cookie") == ("a", "OAUTHSTATE")
+
+
+@pytest.mark.parametrize("where", ["query", "post"])
+def test_an_artifact_instead_of_a_response_is_said_to_be_out_of_the_capture(tmp_path, where):
+    doc = base_doc()
+    post = _acs(doc)
+    art = "AAQAAMh48%2FAqd2v1a2eXgmw2L%2B0xE1zj3SmRSPm8EZ2xJWJWlgvqWRxVTvA%3D"
+    if where == "query":
+        post["request"]["method"] = "GET"
+        post["request"]["url"] = post["request"]["url"].split("?")[0] + f"?SAMLart={art}&RelayState=x"
+        post["request"].pop("postData", None)
+    else:
+        post["request"]["postData"] = {"mimeType": "application/x-www-form-urlencoded",
+                                       "text": f"SAMLart={art}&RelayState=x", "params": []}
+    cap = har.read(write(tmp_path, doc))
+    assert [p.code for p in cap.problems if p.code == "artifact-binding"] == ["artifact-binding"]
+    assert not any(m.param == "SAMLResponse" and m.source.ref == f"entry {entries(doc).index(post)}"
+                   for m in cap.messages)
+
+
+def test_no_artifact_no_artifact_finding(tmp_path):
+    assert not [p for p in har.read(write(tmp_path, base_doc())).problems if p.code == "artifact-binding"]

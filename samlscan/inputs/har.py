@@ -328,6 +328,8 @@ def query_messages(url: str, src: Source, at: datetime | None, found: _Found,
     query = urlsplit(url).query if "?" in url else ""
     if not query and qs:
         query = _query_from_params(qs)
+    if "SAMLart=" in query and not response:
+        found.problems.append(_artifact(src, url))
     if not any(p in query for p in SAML_FIELDS):
         return
     pairs = split_query(query)
@@ -365,6 +367,8 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found) -> bo
         if isinstance(p, dict) and isinstance(p.get("value"), str):
             values.append((str(p.get("name")), form_value(p["value"])))
     has_body = bool(values) or (isinstance(text, str) and bool(text.strip()))
+    if any(n == "SAMLart" for n, _ in values):
+        found.problems.append(_artifact(src, url))
     relay = next((v for n, v in values if n == "RelayState"), None)
     seen = set()
     for name, value in values:
@@ -380,6 +384,12 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found) -> bo
             source=src, param=name, value=value, binding="post", relay_state=relay,
             captured_at=at, url=url), False))
     return has_body
+
+
+def _artifact(src: Source, url: str) -> InputProblem:
+    """SAML bindings 3.6: the browser carries only an artifact; the SP resolves it over SOAP."""
+    return InputProblem(src, "artifact-binding", f"a SAMLart reached {url.split('?', 1)[0]}: the Response "
+                        "was exchanged server to server and cannot be checked from this capture")
 
 
 def body_messages(text: str, url: str, src: Source, at, found: _Found) -> None:
