@@ -493,7 +493,7 @@ class Collector:
                 self.provisional.setdefault(key, []).append(len(self.messages))
             elif not self.provisional.get(key):
                 self.sent[key] = self.sent.get(key, 0) + 1
-            elif self.provisional.get(key):
+            else:  # the browser's own send of a value a page or Location showed first
                 self.messages[self.provisional[key].pop(0)] = None
             self.messages.append(msg)
 
