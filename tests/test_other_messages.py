@@ -52,3 +52,13 @@ def test_a_request_signed_with_sha1_is_flagged_and_sha256_is_not():
     found = codes(_signed_request("rsa-sha256", "sha256"))
     assert "signature-weak-algorithm" not in found and "request-issued" in found
     assert "checks-skipped" not in found  # response settings say nothing about a request
+
+
+def test_a_bare_assertion_says_which_response_checks_could_not_run():
+    from samlgen.render import render_assertion
+
+    xml = render_assertion(GEN.response("bare", GEN.OKTA).assertions[0], GEN.OKTA)
+    res = analyze_raw(RawMessage(Source("test"), "XML", xml.decode(), "xml"), 0, DEFAULT)
+    (skipped,) = [f for f in res.findings if f.code == "checks-skipped"]
+    assert "bare Assertion" in skipped.message_text
+    assert not any(f.severity.value == "error" for f in res.findings)

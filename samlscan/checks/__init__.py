@@ -46,6 +46,9 @@ def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
             if f not in out:
                 out.append(f)
     missing = skipped_for_config(ctx) if msg.kind in RESPONSE_ONLY else []
+    if msg.kind == "Assertion":  # pasted or dumped alone: what wraps it is not in the evidence
+        missing.append("the Response around this bare Assertion (status, Destination, InResponseTo, "
+                       "a Response signature)")
     if missing:
         out.append(finding(msg, "checks-skipped", "not checked: " + "; ".join(missing)))
     return out
