@@ -483,16 +483,29 @@ def _correlate(report, apps: tuple[str, ...] = ()):
     foreign = _other_applications(members, apps)
     for root in foreign:
         del members[root]
+    mixed = _apps_in_idp_logs(members) if not foreign else Counter()
     attempts = [_attempt(members.pop(root)) for root in list(members)
                 if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     notes = [_offset_note(src, off) for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
     if foreign:
-        apps = Counter(foreign.values())
         notes.append(f"{len(foreign)} sign-in(s) in IdP logs to other applications left out: "
-                     + ", ".join(f"{app} ({n})" for app, n in apps.most_common(5))
-                     + (", ..." if len(apps) > 5 else ""))
+                     + _top_apps(Counter(foreign.values())))
+    elif len(mixed) > 1:  # nothing tells which one is the SP: say so, and how to choose
+        notes.append(f"the IdP logs hold sign-ins to {len(mixed)} applications: {_top_apps(mixed)}; "
+                     "pass --app with the SP's name to keep its own")
     return replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
+
+
+def _apps_in_idp_logs(members: dict[int, list[_Piece]]) -> Counter:
+    """Sign-in groups per application named by IdP log lines (before attempts are built)."""
+    return Counter(next(p.sp for p in g if p.kind == "log" and p.side == "idp" and p.sp)
+                   for g in members.values()
+                   if any(p.kind == "log" and p.side == "idp" and p.sp for p in g))
+
+
+def _top_apps(counts: Counter) -> str:
+    return ", ".join(f"{app} ({n})" for app, n in counts.most_common(5)) + (", ..." if len(counts) > 5 else "")
 
 
 def _other_applications(members: dict[int, list[_Piece]], apps: tuple[str, ...] = ()) -> dict[int, str]:

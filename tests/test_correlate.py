@@ -120,6 +120,7 @@ def test_without_sp_side_evidence_no_application_is_left_out(tmp_path):
     assert {a.user for a in report.attempts} == {"dev.user1@example.com", "contractor7@example.com",
                                                  "dev.user9@example.com"}
     assert not any("other applications" in n for n in report.notes)
+    assert any("sign-ins to 2 applications: SonarQube (2), Slack (1); pass --app" in n for n in report.notes)
 
 
 def test_the_app_given_filters_an_idp_export_without_sp_side_evidence(tmp_path):
