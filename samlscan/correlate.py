@@ -510,20 +510,27 @@ def _top_apps(counts: Counter) -> str:
 
 def _other_applications(members: dict[int, list[_Piece]], apps: tuple[str, ...] = ()) -> dict[int, str]:
     """Groups made only of IdP log lines about another application ({root: app}). An Entra or Okta
-    export lists the sign-ins to every application of the tenant (Teams, Outlook...); the SP's own
-    names are those of the groups that hold SP-side evidence (a capture, an SP log line): the
-    IdP's name for the app (Entra appDisplayName, Okta AppInstance) and the response's Audience;
-    and the names given (--app, the SP entity ID) that the IdP logs use. Without any, nothing is
-    left out: there is no way to tell which app is the SP."""
-    sp_side = [g for g in members.values() if any(p.kind == "capture" or p.side == "sp" for p in g)]
-    in_idp_logs = {p.sp.casefold() for g in members.values() for p in g
-                   if p.kind == "log" and p.side == "idp" and p.sp}
-    ours = {p.sp.casefold() for g in sp_side for p in g if p.sp} | (
-        {a.casefold() for a in apps if a} & in_idp_logs)
-    if not ours:
-        return {}
+    export lists the sign-ins to every application of the tenant (Teams, Outlook...). The SP's
+    names are the ones each IdP's logs use for it: those of IdP log lines joined to SP-side
+    evidence (a capture, an SP log line) in one attempt (Entra appDisplayName, Okta AppInstance,
+    Keycloak clientId), and the names given (--app, the SP entity ID) that the logs use. They are
+    kept per IdP product (Okta's label says nothing of Keycloak's clientId), and names only the SP
+    side uses (the Audience, SonarQube's provider name) are not IdP labels. An IdP whose name for
+    the SP is unknown keeps all its sign-ins: there is no way to tell which app is the SP."""
+    def idp_pieces(g):
+        return [p for p in g if p.kind == "log" and p.side == "idp" and p.sp]
+
+    given = {a.casefold() for a in apps if a}
+    ours: dict[str | None, set] = {}
+    for g in members.values():
+        sp_side = any(p.kind == "capture" or p.side == "sp" for p in g)
+        for p in idp_pieces(g):
+            if sp_side or p.sp.casefold() in given:
+                ours.setdefault(p.product, set()).add(p.sp.casefold())
     foreign = {}
     for root, g in members.items():
-        if all(p.kind == "log" and p.side == "idp" and p.sp and p.sp.casefold() not in ours for p in g):
+        pieces = idp_pieces(g)
+        if pieces and len(pieces) == len(g) and all(
+                p.product in ours and p.sp.casefold() not in ours[p.product] for p in pieces):
             foreign[root] = g[0].sp
     return foreign
