@@ -147,3 +147,17 @@ def test_a_generic_log_text_beside_the_one_it_wraps_is_not_listed_as_a_finding(t
     (attempt,) = correlate(analyze([str(tmp_path / "web.log")], build({}, None))).attempts
     assert attempt.root_cause == "destination-mismatch"
     assert list(attempt.findings) == ["destination-mismatch"]
+
+
+def test_sp_side_names_are_no_idp_labels(tmp_path):
+    """SonarQube's provider name ('Corp SSO') and Okta's label ('SonarQube') differ; the Okta
+    lines join no SP-side evidence, so nothing says they are about another application."""
+    (tmp_path / "web.log").write_text(
+        "2025.03.11 10:58:02 DEBUG web[5d5d8e6f-21aa-4f3c-8d2e-9a7c55e10b99][auth.event] login failure "
+        "[cause|Email 'dev.user2@example.com' is already used][method|OAUTH2][provider|EXTERNAL|Corp SSO]"
+        "[IP|10.20.0.5|203.0.113.80][login|devuser2]\n")
+    (tmp_path / "okta.json").write_text(json.dumps(OKTA))
+    files = sorted(str(p) for p in tmp_path.iterdir())
+    report = correlate(analyze(files, build({}, FIXTURES / "config/default.toml"), tz=ZoneInfo("Europe/Paris")))
+    assert {"dev.user1@example.com", "contractor7@example.com"} <= {a.user for a in report.attempts}
+    assert not any("other applications" in n for n in report.notes)
