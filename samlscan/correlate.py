@@ -430,7 +430,7 @@ def _attempt(members: list[_Piece]) -> Attempt:
                              f"({', '.join(sorted(lost_groups))})"]
     return Attempt(time=members[0].time, user=capture_user or user, outcome=outcome, root_cause=cause,
                    side=spec.side if spec else None, fix=fix, findings=tuple(sorted(found | warnings)),
-                   evidence=tuple(Evidence(p.input, p.kind, p.ref) for p in members),
+                   evidence=tuple(dict.fromkeys(Evidence(p.input, p.kind, p.ref) for p in members)),
                    idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes))
 
 

@@ -161,3 +161,15 @@ def test_sp_side_names_are_no_idp_labels(tmp_path):
     report = correlate(analyze(files, build({}, FIXTURES / "config/default.toml"), tz=ZoneInfo("Europe/Paris")))
     assert {"dev.user1@example.com", "contractor7@example.com"} <= {a.user for a in report.attempts}
     assert not any("other applications" in n for n in report.notes)
+
+
+def test_an_attempt_lists_each_piece_of_evidence_once():
+    """A captured POST is both a message and a step of its flow: one evidence line, not two."""
+    from samlscan.engine import analyze as run
+
+    cfg = FIXTURES / "scenarios" / "okta-spring" / "samlscan.toml"
+    report = correlate(run([str(FIXTURES / "scenarios" / "okta-spring" / "chrome-morning.har")],
+                           build({}, cfg)))
+    assert report.attempts
+    for a in report.attempts:
+        assert len(a.evidence) == len(set(a.evidence)), a.evidence
