@@ -192,7 +192,9 @@ _SPECS = (
        attack="The signature covers 'user@evil.com<!---->.example.com'; an SP that reads only the "
               "first text node logs in as 'user@evil.com'."),
     _s("assertion-replayed", W, "signature", "The same assertion or response ID was seen twice.",
-       "An SP must reject a reused ID. If it is a browser retry, ignore; otherwise investigate.", "sp",
+       "A second POST of a response already used (back button, reload, double submit) is refused, "
+       "as it must be: start a new login from the SP. If the user did not post it again, "
+       "investigate who replayed it.", "sp",
        attack="A captured assertion is posted again to open a session."),
     _s("redirect-signature-invalid", E, "signature",
        "The redirect-binding Signature does not verify over the query string.",

@@ -21,6 +21,7 @@ def render_attempts(report, red=lambda s: s, detail: bool = True) -> str:
         out += ["== login attempts", tabulate(
             [_attempt_row(a, red) for a in report.attempts],
             headers=("time (UTC)", "user", "outcome", "cause", "side", "fix", "evidence"), tablefmt="simple")]
+        out += render_notes(report.attempts, red)
     else:
         out += [f"== login attempts by outcome and cause ({len(report.attempts)} attempts; "
                 "`samlscan scan --details` lists each)",
@@ -39,9 +40,48 @@ def render_attempts(report, red=lambda s: s, detail: bool = True) -> str:
 
 def _attempt_row(a, red) -> tuple:
     return (iso(a.time) or "-", red(a.user or "-"), a.outcome, a.root_cause or "-", a.side or "-",
-            wrap(red(a.fix or "-"), 50),
-            "\n".join(red(f"{e.input}" + (f" [{e.ref}]" if e.ref else "")) for e in a.evidence[:4])
-            + (f"\n(+{len(a.evidence) - 4} more)" if len(a.evidence) > 4 else ""))
+            wrap(red(a.fix or "-"), 50), red(evidence_cell(a.evidence)))
+
+
+SHOWN_INPUTS = 4
+"""Inputs listed in an attempt's evidence cell; the others are counted."""
+
+
+def evidence_cell(evidence) -> str:
+    """One line per input, its refs in file order ('x.har [entry 5, 6, 7]'): an attempt's evidence
+    is several steps of one capture or log, and one line per step buried the other inputs."""
+    by_input: dict[str, list[str]] = {}
+    for e in evidence:
+        refs = by_input.setdefault(e.input, [])
+        if e.ref and e.ref not in refs:
+            refs.append(e.ref)
+    lines = [inp + (f" [{_refs(refs)}]" if refs else "") for inp, refs in list(by_input.items())[:SHOWN_INPUTS]]
+    if len(by_input) > SHOWN_INPUTS:
+        lines.append(f"(+{len(by_input) - SHOWN_INPUTS} more input(s))")
+    return "\n".join(lines)
+
+
+def _refs(refs: list[str]) -> str:
+    """'entry 5, 6, 7' for refs of one kind, sorted by number; other refs as they are."""
+    def key(r):
+        kind, _, num = r.partition(" ")
+        return (kind, int(num)) if num.isdigit() else (kind, 0)
+    kinds = {r.partition(" ")[0] for r in refs}
+    if len(kinds) == 1 and all(r.partition(" ")[2].isdigit() for r in refs):
+        ordered = sorted(refs, key=key)
+        return ordered[0] + "".join(", " + r.partition(" ")[2] for r in ordered[1:])
+    return ", ".join(refs)
+
+
+def render_notes(attempts, red) -> list[str]:
+    """What the evidence says about each attempt (the log line that names the cause, a
+    disagreement between the SP log and the capture): the cause column alone hides it."""
+    out = []
+    for a in attempts:
+        for n in a.notes:
+            head = f"{iso(a.time) or '-'}  {red(a.user or '-')}: "
+            out.append(wrap(head + red(n), 110).replace("\n", "\n    "))
+    return ["", "== what the evidence says", *out] if out else []
 
 
 def _cause_rows(attempts, red) -> list[tuple]:

@@ -8,6 +8,8 @@ from samlscan.model import Finding, Severity
 from samlscan.report.document import iso
 
 WIDTH = 72
+NAMED_SKIPS = 10
+"""Up to this many skipped inputs are named one by one under their count."""
 _BINDINGS = {"xml": "raw XML", "post": "HTTP-POST binding", "redirect": "HTTP-Redirect binding"}
 
 
@@ -146,6 +148,8 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         reasons = Counter(i.reason or "no reason given" for i in skipped)
         out.append(f"== skipped {len(skipped)} input(s): "
                    + "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common()))
+        if len(skipped) <= NAMED_SKIPS:  # a count alone does not say whether the file that mattered was read
+            out += [red(f"   {i.path}") for i in skipped]
         out.append("")
     if report.attempts:
         from samlscan.report.attempts_table import render_attempts
