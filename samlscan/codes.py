@@ -194,7 +194,7 @@ _SPECS = (
     _s("assertion-replayed", W, "signature", "The same assertion or response ID was seen twice.",
        "A second POST of a response already used (back button, reload, double submit) is refused, "
        "as it must be: start a new login from the SP. If the user did not post it again, "
-       "investigate who replayed it.", "sp",
+       "investigate who replayed it.", "user",
        attack="A captured assertion is posted again to open a session."),
     _s("redirect-signature-invalid", E, "signature",
        "The redirect-binding Signature does not verify over the query string.",
