@@ -498,10 +498,15 @@ def _correlate(report, apps: tuple[str, ...] = ()):
 
 
 def _apps_in_idp_logs(members: dict[int, list[_Piece]]) -> Counter:
-    """Sign-in groups per application named by IdP log lines (before attempts are built)."""
-    return Counter(next(p.sp for p in g if p.kind == "log" and p.side == "idp" and p.sp)
-                   for g in members.values()
-                   if any(p.kind == "log" and p.side == "idp" and p.sp for p in g))
+    """Sign-in groups per application named by IdP log lines (before attempts are built); names
+    that differ only in case are one application, under its first spelling."""
+    spelled: dict[str, str] = {}
+    counts: Counter = Counter()
+    for g in members.values():
+        name = next((p.sp for p in g if p.kind == "log" and p.side == "idp" and p.sp), None)
+        if name:
+            counts[spelled.setdefault(name.casefold(), name)] += 1
+    return counts
 
 
 def _top_apps(counts: Counter) -> str:

@@ -173,3 +173,16 @@ def test_an_attempt_lists_each_piece_of_evidence_once():
     assert report.attempts
     for a in report.attempts:
         assert len(a.evidence) == len(set(a.evidence)), a.evidence
+
+
+def test_application_names_differing_only_in_case_are_one_application(tmp_path):
+    lower = dict(SLACK, uuid="a4", published="2025-03-11T10:30:00.000Z",
+                 actor={"type": "User", "alternateId": "dev.user4@example.com"},
+                 transaction={"type": "WEB", "id": "TX4"},
+                 target=[{"type": "AppInstance", "displayName": "sonarqube"}])
+    (tmp_path / "okta.json").write_text(json.dumps(OKTA + [lower]))
+    report = correlate(analyze([str(tmp_path / "okta.json")], build({}, FIXTURES / "config/default.toml")))
+    assert not any("applications:" in n for n in report.notes)  # one app: SonarQube (3)
+    (tmp_path / "okta.json").write_text(json.dumps(OKTA + [lower, SLACK]))
+    report = correlate(analyze([str(tmp_path / "okta.json")], build({}, FIXTURES / "config/default.toml")))
+    assert any("sign-ins to 2 applications: SonarQube (3), Slack (1)" in n for n in report.notes)
