@@ -464,3 +464,10 @@ def test_a_signature_before_the_issuer_is_out_of_schema_order_but_still_verifies
     assert res.message.assertions[0].signed and not by_code(res, "signature-invalid")
     in_order = analyze(render(GEN.response("in-order", GEN.OKTA), GEN.OKTA, GEN.IDP))
     assert not by_code(in_order, "schema-order-invalid")
+
+
+def test_a_rotated_key_behind_both_signatures_is_one_finding_naming_both():
+    res = analyze((FIXTURES / "responses" / "defects" / "signature-cert-mismatch.xml").read_bytes())
+    (f,) = by_code(res, "signature-cert-mismatch")
+    assert "Response signature" in f.message_text and "Assertion signature" in f.message_text
+    assert " were made by a key" in f.message_text

@@ -66,6 +66,7 @@ def _wrapping_suspect(msg: SamlMessage) -> bool:
 
 def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     trusted = ctx.expect.idp_certs
+    rotated: dict[str, list[SignatureInfo]] = {}  # received certificates -> signatures made with them
     for sig in msg.signatures:
         if sig.verified or sig.failure in (None, "no-key"):
             continue
@@ -90,14 +91,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             continue
         if sig.failure in ("cert-mismatch", "cert-mismatch-and-signature-value"):
             received = "; ".join(_fingerprints(c) for c in sig.embedded_certs) or "none in KeyInfo"
-            configured = "; ".join(_fingerprints(c.info) for c in trusted)
-            yield finding(msg, "signature-cert-mismatch",
-                          f"the {_where(sig)} was made by a key that is not configured. The IdP most "
-                          "likely rotated its signing certificate.",
-                          expected=configured, actual=received,
-                          hint="download the IdP's current signing certificate (its metadata or admin "
-                               f"console) and set it in {ctx.expect.setting_name('idp_cert')}; during a "
-                               "rollover configure both")
+            rotated.setdefault(received, []).append(sig)
             if sig.failure == "cert-mismatch":
                 continue
         if _wrapping_suspect(msg):
@@ -109,6 +103,16 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
                       actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch")
+    configured = "; ".join(_fingerprints(c.info) for c in trusted)
+    for received, sigs in rotated.items():  # one finding per foreign key, naming every signature
+        where = " and ".join(_where(s) for s in sigs)
+        yield finding(msg, "signature-cert-mismatch",
+                      f"the {where} {'were' if len(sigs) > 1 else 'was'} made by a key that is not "
+                      "configured. The IdP most likely rotated its signing certificate.",
+                      expected=configured, actual=received,
+                      hint="download the IdP's current signing certificate (its metadata or admin "
+                           f"console) and set it in {ctx.expect.setting_name('idp_cert')}; during a "
+                           "rollover configure both")
 
 
 def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
