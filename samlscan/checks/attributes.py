@@ -53,7 +53,7 @@ def _alias_hit(a: Assertion, wanted: str, aliases) -> tuple[Attribute, str] | No
 
 
 def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str) -> str:
-    return (f"set {ctx.expect.setting_name(what)} to {actual_name}, or add a {idp_claim!r} claim in the "
+    return (f"set {ctx.expect.setting_name(what)} to {actual_name}, or add the claim {idp_claim!r} in the "
             "IdP")
 
 
@@ -115,7 +115,7 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
         hint = _setting_hint(ctx, what, x.name, want)
     else:
         text = f"no attribute named {want!r} (the {label})"
-        hint = (f"add a {want!r} claim in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
+        hint = (f"add the claim {want!r} in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
                 "attributes received")
     yield finding(msg, code, f"{text}. Received: {_received(a)}", expected=want,
                   actual=x.name if hit else "absent", hint=hint)
