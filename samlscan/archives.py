@@ -18,7 +18,7 @@ from dataclasses import replace
 from samlscan.engine import FileResult, failed_input
 from samlscan.model import InputResult
 from samlscan.rewrite import rewrite
-from samlscan.walkpaths import _skipped
+from samlscan.walkpaths import skipped
 
 
 def _analyze_any(*args, **kwargs):
@@ -82,7 +82,7 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         return
     try:
         if os.path.getsize(tmp) == 0:
-            out.append(_skipped(label, "empty file"))
+            out.append(skipped(label, "empty file"))
             return
         for r in _analyze_any(tmp, tmp, expect, tz, depth + 1, tmpdir):
             out.append(_relabel(r, tmp, label))
@@ -99,7 +99,7 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     labelled `archive!member`; the archive itself is listed too)."""
     out: list[FileResult] = []
     if depth > MAX_NESTING:
-        return [_skipped(label, f"{kind} nested more than {MAX_NESTING} levels deep: not opened")]
+        return [skipped(label, f"{kind} nested more than {MAX_NESTING} levels deep: not opened")]
     size = os.path.getsize(path)
     try:
         if kind == "zip":
@@ -178,7 +178,7 @@ def _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir) -> list[F
                 if ti.isdir():
                     continue
                 if not ti.isfile():
-                    out.append(_skipped(member, "link or special entry in archive"))
+                    out.append(skipped(member, "link or special entry in archive"))
                     continue
                 src = tf.extractfile(ti)
                 _analyze_member(member, src, max(ti.size // INFLATE_RATIO, 1), tmpdir, expect, tz,

@@ -385,6 +385,8 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
 
     tz = tz or timezone.utc
     files, other = walk(list(paths), include, exclude)
+    files, settings = _without_settings(files, expect)
+    other += settings
     units = plan(files)
     jobs = jobs if jobs and jobs > 0 else _default_jobs()
     jobs = max(1, min(jobs, len(units) or 1))
@@ -401,6 +403,19 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
         progress.close()
     named = {p for p in paths if os.path.isfile(p)}
     return assemble(files, other, results, named)
+
+
+def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileResult]]:
+    """The files to read as evidence, and the configuration files met in the walk (samlscan.toml,
+    IdP metadata, SonarQube settings), skipped with that reason: they were read as settings."""
+    from samlscan.walkpaths import skipped
+
+    settings = {os.path.realpath(s) for s in expect.sources if os.path.isfile(s)}
+    if not settings:
+        return files, []
+    evidence = [f for f in files if f == "-" or os.path.realpath(f) not in settings]
+    return evidence, [skipped(f, "read as settings (configuration, IdP metadata or SonarQube settings)")
+                      for f in files if f not in evidence]
 
 
 def _not_evidence(r: FileResult, named: set) -> FileResult:

@@ -14,7 +14,7 @@ def _matches(rel: str, globs) -> bool:
     return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in globs)
 
 
-def _skipped(path: str, reason: str) -> FileResult:
+def skipped(path: str, reason: str) -> FileResult:
     return FileResult(InputResult(path, "skipped", reason=reason), (), (), ())
 
 
@@ -36,14 +36,14 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
             if exc.errno == errno.ELOOP:
                 other.append(failed_input(p, "input-unreadable", "symbolic link loop"))
             elif os.path.islink(p):
-                other.append(_skipped(p, "broken symbolic link"))
+                other.append(skipped(p, "broken symbolic link"))
             else:
                 other.append(failed_input(p, "input-unreadable", f"cannot read: {exc.strerror or exc}"))
             return
         if stat.S_ISDIR(st.st_mode):
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
-                other.append(_skipped(p, "directory already visited (symbolic link loop)"))
+                other.append(skipped(p, "directory already visited (symbolic link loop)"))
                 return
             seen_dirs.add(key)
             try:
@@ -54,22 +54,22 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
             for e in entries:
                 child = os.path.join(p, e)
                 if e.startswith("."):
-                    other.append(_skipped(child, "hidden"))
+                    other.append(skipped(child, "hidden"))
                     continue
                 visit(child, root if root is not None else p)
             return
         if root is not None:  # found by the walk: the globs apply
             rel = os.path.relpath(p, root)
             if include and not _matches(rel, include):
-                other.append(_skipped(p, "not matched by --include"))
+                other.append(skipped(p, "not matched by --include"))
                 return
             if exclude and _matches(rel, exclude):
-                other.append(_skipped(p, "matched by --exclude"))
+                other.append(skipped(p, "matched by --exclude"))
                 return
         if not stat.S_ISREG(st.st_mode):
-            other.append(_skipped(p, "not a regular file"))  # never open a FIFO or a device
+            other.append(skipped(p, "not a regular file"))  # never open a FIFO or a device
         elif st.st_size == 0 and root is not None:  # a file named by the user gets a finding
-            other.append(_skipped(p, "empty file"))
+            other.append(skipped(p, "empty file"))
         else:
             files.append(p)
 

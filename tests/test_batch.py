@@ -316,3 +316,18 @@ def test_default_jobs_is_capped_by_the_cgroup_quota(monkeypatch):
     assert batch._default_jobs() == min(2, len(os.sched_getaffinity(0)))
     monkeypatch.setattr(batch, "cgroup_cpu_quota", lambda: None)
     assert batch._default_jobs() == len(os.sched_getaffinity(0))
+
+
+def test_configuration_files_met_in_the_walk_are_skipped_as_settings(tmp_path):
+    from samlscan.config import build
+
+    (tmp_path / "response.xml").write_bytes((VALID / "okta.xml").read_bytes())
+    (tmp_path / "samlscan.toml").write_text('sp_entity_id = "sonarqube"\n')
+    expect = build({}, tmp_path / "samlscan.toml")
+    report = batch.run_scan([str(tmp_path)], expect, jobs=1)
+    status = {Path(i.path).name: (i.status, i.reason) for i in report.inputs}
+    assert status["samlscan.toml"][0] == "skipped" and "read as settings" in status["samlscan.toml"][1]
+    assert status["response.xml"][0] == "scanned"
+    # without that configuration the same file is only a file with nothing SAML in it
+    plain = {Path(i.path).name: i.reason for i in batch.run_scan([str(tmp_path)], Expectations(), jobs=1).inputs}
+    assert "read as settings" not in (plain["samlscan.toml"] or "")
