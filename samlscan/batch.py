@@ -413,7 +413,8 @@ def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileRes
     settings = {os.path.realpath(s) for s in expect.sources if os.path.isfile(s)}
     if not settings:
         return files, []
-    evidence = [f for f in files if f == "-" or os.path.realpath(f) not in settings]
+    names = {os.path.basename(s) for s in settings}  # realpath only for a file of the same name
+    evidence = [f for f in files if os.path.basename(f) not in names or os.path.realpath(f) not in settings]
     return evidence, [skipped(f, "read as settings (configuration, IdP metadata or SonarQube settings)")
                       for f in files if f not in evidence]
 
