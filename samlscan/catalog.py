@@ -90,6 +90,10 @@ class _Index:
     """Lowercased distinctive id/alias -> entries."""
     by_name: dict[str, tuple[_Compiled, ...]]
     """Lowercased id/alias (any shape) -> entries, for whole-text and lookup_code matches."""
+    keyword_finder: object = None
+    """ahocorasick_rs automaton over every entry's keyword (None without the library): one pass
+    names the keywords a text holds, instead of testing ~300 keywords one by one."""
+    by_keyword: dict[str, tuple[_Compiled, ...]] | None = None
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -210,8 +214,24 @@ def _index() -> _Index:
     if by_token:
         token_re = re.compile(r"(?<![A-Za-z0-9_.])(?:" + _trie_regex(set(by_token)) + r")(?![A-Za-z0-9_])",
                               re.IGNORECASE)
+    by_keyword: dict[str, list[_Compiled]] = {}
+    for c in compiled:
+        if c.keyword:
+            by_keyword.setdefault(c.keyword, []).append(c)
     return _Index(tuple(compiled), prefilter, token_re,
-                  {k: tuple(v) for k, v in by_token.items()}, {k: tuple(v) for k, v in by_name.items()})
+                  {k: tuple(v) for k, v in by_token.items()}, {k: tuple(v) for k, v in by_name.items()},
+                  _keyword_finder(sorted(keywords)), {k: tuple(v) for k, v in by_keyword.items()})
+
+
+def _keyword_finder(keywords: list[str]):
+    if not keywords:
+        return None
+    try:
+        import ahocorasick_rs
+
+        return ahocorasick_rs.AhoCorasick(keywords)
+    except Exception:  # not installed or an odd build: the loop over keywords does the same job
+        return None
 
 
 def _names(entry: CatalogEntry) -> tuple[str, ...]:
@@ -264,8 +284,13 @@ def _pattern_matches(text: str, idx: _Index, product: str | None) -> list[tuple]
     norm = _norm(text)
     if not idx.prefilter.search(norm):
         return []
-    return [_rank(comp, 2, comp.weight, product) for comp in idx.compiled
-            if comp.keyword and comp.keyword in norm and comp.regex.search(text)]
+    if idx.keyword_finder is not None:
+        present = idx.keyword_finder.find_matches_as_strings(norm, overlapping=True)
+        found = {c.index: c for k in present for c in idx.by_keyword[k]}
+        candidates = [found[i] for i in sorted(found)]
+    else:
+        candidates = [c for c in idx.compiled if c.keyword and c.keyword in norm]
+    return [_rank(comp, 2, comp.weight, product) for comp in candidates if comp.regex.search(text)]
 
 
 def _token_matches(text: str, idx: _Index, product: str | None) -> list[tuple]:

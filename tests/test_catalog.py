@@ -289,3 +289,20 @@ def test_a_code_shared_by_several_entries_means_the_entry_for_the_code_itself():
     assert catalog.lookup_code("auth0", "f").pattern.strip() == "f"
     specific = next(e for e in shared if e.pattern.strip() != "f")
     assert catalog.lookup(specific.pattern, "auth0").code == specific.code
+
+
+def test_keyword_automaton_and_plain_loop_find_the_same_entries():
+    """The Aho-Corasick keyword pass is an optimisation: the loop over every keyword (used when
+    ahocorasick_rs is missing) must rank the same entries for every pattern and realistic text."""
+    idx = catalog._index()
+    assert idx.keyword_finder is not None
+    plain = catalog._Index(idx.compiled, idx.prefilter, idx.token_re, idx.by_token, idx.by_name)
+    texts = [fill(e.pattern) for e in ENTRIES if _free_text(e)] + [r[1] for r in REALISTIC]
+    texts += ["Reference URI did not point to parent ID and the audience is invalid", "nothing here"]
+    hits = 0
+    for text in texts:
+        for product in (None, "sonarqube", "entra"):
+            fast = catalog._pattern_matches(text, idx, product)
+            assert fast == catalog._pattern_matches(text, plain, product), text
+            hits += bool(fast)
+    assert hits > len(texts)  # the comparison covered real matches, not only misses

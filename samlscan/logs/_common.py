@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from functools import cache
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable, Iterator
 
@@ -86,14 +87,20 @@ def from_epoch_ms(value: Any) -> datetime | None:
 
 # --- catalog --------------------------------------------------------------------------------
 
+@cache
+def _catalog():
+    from samlscan import catalog
+
+    return catalog
+
+
 def classify(product: str, raw_code: str | None, text: str | None) -> str | None:
     """Our code for a product error: by the product's own code first, then by message text.
 
     samlscan.catalog is imported lazily: it is optional for parsing (events stay uncoded).
     """
     try:
-        from samlscan import catalog
-
+        catalog = _catalog()
         entry = catalog.lookup_code(product, raw_code) if raw_code else None
         if (entry is None or entry.code == "unknown-failure") and text:
             # a generic event type (Okta user.authentication.sso, Auth0 'f'): the reason text says more
