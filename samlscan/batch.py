@@ -414,9 +414,10 @@ def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileRes
     if not settings:
         return files, []
     names = {os.path.basename(s) for s in settings}  # realpath only for a file of the same name
-    evidence = [f for f in files if os.path.basename(f) not in names or os.path.realpath(f) not in settings]
-    return evidence, [skipped(f, "read as settings (configuration, IdP metadata or SonarQube settings)")
-                      for f in files if f not in evidence]
+    read = {f for f in files if os.path.basename(f) in names and os.path.realpath(f) in settings}
+    return [f for f in files if f not in read], [
+        skipped(f, "read as settings (configuration, IdP metadata or SonarQube settings)")
+        for f in files if f in read]
 
 
 def _not_evidence(r: FileResult, named: set) -> FileResult:
