@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -185,7 +186,15 @@ def plan(files: list[str]) -> list[Unit]:
             batch, bsize = [], 0
     if batch:
         units.append(Unit(tuple(batch), bsize))
-    return sorted(units, key=lambda u: -u.size)
+    return sorted(units, key=_order)
+
+
+def _order(u: Unit) -> tuple:
+    """Biggest first; a split log's ranges in file order (a range's line numbers wait for the
+    counts of those before it), its smaller last ranges after every full-size one."""
+    if u.parser_name is None:
+        return (-u.size, "", 0)
+    return (-(SPLIT_BYTES if u.size > SPLIT_BYTES // 2 else SPLIT_BYTES // 4), u.paths[0], u.part)
 
 
 def run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
@@ -226,24 +235,20 @@ def _count_lines(path: str, start: int, end: int) -> int:
     return n
 
 
-def _numbered(units: list[Unit]) -> Iterator[Unit]:
-    """Units with `first_line` set: whole inputs and first ranges at once, then the later ranges
-    of each split log in order, each as soon as the lines before it are counted (ranges start
-    at a record start, so after a newline: the count is exact)."""
-    later: dict[str, list[Unit]] = {}
+def _numbered(units: list[Unit], count) -> Iterator[Unit]:
+    """Units with `first_line` set. `count(path, part)`: newlines in that range of a split log
+    (ranges start at a record start, so after a newline: the sums are exact). Lazily: a range
+    waits only for the counts of the ranges before it."""
+    before: dict[str, list[int]] = {}  # path -> lines before each part counted so far
     for u in units:
-        if u.parser_name is not None:
-            later.setdefault(u.paths[0], []).append(u)
         if u.parser_name is None or u.part == 0:
             yield u
-    for path, parts in later.items():
-        parts.sort(key=lambda u: u.part)
-        lines = 0
-        for u in parts:
-            if u.part > 0:
-                yield replace(u, first_line=lines)
-            if u is not parts[-1]:
-                lines += _count_lines(path, u.start, u.end)
+            continue
+        path = u.paths[0]
+        lines = before.setdefault(path, [0])
+        while len(lines) <= u.part:
+            lines.append(lines[-1] + count(path, len(lines) - 1))
+        yield replace(u, first_line=lines[u.part])
 
 
 def _shift_index(m, offset: int):
@@ -334,7 +339,7 @@ def _worker_start() -> None:
     gc.enable()
 
 
-QUEUED_PER_WORKER = 2
+QUEUED_PER_WORKER = 3
 """Units waiting at each worker while the parent works on one of its own: enough that a worker
 never waits for the parent, few enough that the parent still gets a share of the work."""
 
@@ -347,24 +352,48 @@ def _run_parallel(units: list[Unit], jobs: int, expect, tz, results, progress) -
 
     _preload(expect, big_logs=any(u.parser_name for u in units))
     workers = jobs - 1
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
-        pending: dict = {}
+    switch = sys.getswitchinterval()
+    # The pool's thread takes the workers' results off the pipe: with the default 5 ms slices
+    # a worker waited on the parent's busy thread to send a big log range's events.
+    sys.setswitchinterval(0.0005)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
+            pending: dict = {}
 
-        def collect(done) -> None:
-            for fut in done:
-                u = pending.pop(fut)
-                results.extend(fut.result())
-                progress.advance(_files_in(u), u.size)
+            def collect(done) -> None:
+                for fut in done:
+                    u = pending.pop(fut)
+                    results.extend(fut.result())
+                    progress.advance(_files_in(u), u.size)
 
-        for u in _numbered(units):  # lazily: the line counts of later ranges come as needed
-            if len(pending) < QUEUED_PER_WORKER * workers:
-                pending[pool.submit(run_unit, u, expect, tz)] = u
-            else:
-                results.extend(run_unit(u, expect, tz))
-                progress.advance(_files_in(u), u.size)
-            collect([f for f in pending if f.done()])
-        while pending:
-            collect(wait(pending, return_when=FIRST_COMPLETED)[0])
+            for u in _numbered(units, _counted_by_all(units, pool, workers)):
+                if len(pending) < QUEUED_PER_WORKER * workers:
+                    pending[pool.submit(run_unit, u, expect, tz)] = u
+                else:
+                    results.extend(run_unit(u, expect, tz))
+                    progress.advance(_files_in(u), u.size)
+                collect([f for f in pending if f.done()])
+            while pending:
+                collect(wait(pending, return_when=FIRST_COMPLETED)[0])
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def _counted_by_all(units: list[Unit], pool, workers: int):
+    """count(path, part) for _numbered: the newlines of every range but a log's last, counted
+    before any range is parsed, by all the processes at once (0.5 s per GB for one process:
+    counted by the parent as ranges were handed out, they kept it from handing out work and
+    the workers waited)."""
+    last: dict[str, int] = {}
+    for u in units:
+        if u.parser_name is not None:
+            last[u.paths[0]] = max(last.get(u.paths[0], 0), u.part)
+    ranges = [u for u in units if u.parser_name is not None and u.part < last[u.paths[0]]]
+    mine = len(ranges) // (workers + 1)
+    futures = [pool.submit(_count_lines, u.paths[0], u.start, u.end) for u in ranges[mine:]]
+    counts = {(u.paths[0], u.part): _count_lines(u.paths[0], u.start, u.end) for u in ranges[:mine]}
+    counts.update(((u.paths[0], u.part), f.result()) for u, f in zip(ranges[mine:], futures))
+    return lambda path, part: counts[path, part]
 
 
 def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False,
@@ -394,7 +423,8 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
     results: list[tuple[str, int, FileResult, int]] = []
     try:
         if jobs == 1:
-            for u in _numbered(units):
+            bounds = {(u.paths[0], u.part): (u.start, u.end) for u in units if u.parser_name}
+            for u in _numbered(units, lambda path, part: _count_lines(path, *bounds[path, part])):
                 results.extend(run_unit(u, expect, tz))
                 progress.advance(_files_in(u), u.size)
         else:
