@@ -214,6 +214,8 @@ class _Groups:
         if ra != rb:
             low, high = min(ra, rb), max(ra, rb)
             self.parent[high] = low
+            if self.identity(low) is self.identity(high):  # a login's lines share one identity
+                return
             kept, joined = _as_sets(self.identity(low)), _as_sets(self.identity(high))
             self.merged.pop(high, None)
             if all(values.issubset(kept.get(category, ())) for category, values in joined.items()):
@@ -274,6 +276,18 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
     log) on the same side within MOMENT, when that group has no such evidence yet."""
     from bisect import bisect_left, bisect_right
 
+    failures = sorted((i for i, p in enumerate(pieces) if p.outcome == "failure" and p.time and p.side),
+                      key=lambda i: pieces[i].time)
+    # (kind, side) -> its failures in time order, and their times: a failure looks only among
+    # those of the other kind on its side (a scan of logs alone has none to look at)
+    by_kind: dict[tuple, tuple[list[int], list]] = {}
+    for i in failures:
+        idx, times = by_kind.setdefault((pieces[i].kind, pieces[i].side), ([], []))
+        idx.append(i)
+        times.append(pieces[i].time)
+    if not any((other, side) in by_kind for kind, side in by_kind
+               for other in ("log", "capture") if other != kind):
+        return
     present: dict[int, set] = {}  # root -> the (kind, side) of its pieces
     for j, q in enumerate(pieces):
         present.setdefault(groups.find(j), set()).add((q.kind, q.side))
@@ -281,17 +295,14 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
     def has(i, kind, side):
         return (kind, side) in present[groups.find(i)]
 
-    failures = sorted((i for i, p in enumerate(pieces) if p.outcome == "failure" and p.time and p.side),
-                      key=lambda i: pieces[i].time)
-    times = [pieces[i].time for i in failures]
     for i in failures:
         p = pieces[i]
         other_kind = "log" if p.kind == "capture" else "capture"
-        if p.user or has(i, other_kind, p.side):
+        candidates, times = by_kind.get((other_kind, p.side), ((), ()))
+        if not candidates or p.user or has(i, other_kind, p.side):
             continue
-        window = failures[bisect_left(times, p.time - MOMENT):bisect_right(times, p.time + MOMENT)]
-        near = [j for j in window if pieces[j].kind == other_kind and pieces[j].side == p.side
-                and not has(j, p.kind, p.side)]
+        window = candidates[bisect_left(times, p.time - MOMENT):bisect_right(times, p.time + MOMENT)]
+        near = [j for j in window if not has(j, p.kind, p.side)]
         if near:
             j = min(near, key=lambda j: abs(pieces[j].time - p.time))
             if not _conflict(pieces, groups, i, j):
@@ -430,7 +441,7 @@ def _attempt(members: list[_Piece]) -> Attempt:
                              f"({', '.join(sorted(lost_groups))})"]
     return Attempt(time=members[0].time, user=capture_user or user, outcome=outcome, root_cause=cause,
                    side=spec.side if spec else None, fix=fix, findings=tuple(sorted(found | warnings)),
-                   evidence=tuple(dict.fromkeys(Evidence(p.input, p.kind, p.ref) for p in members)),
+                   evidence=tuple(Evidence(*e) for e in dict.fromkeys((p.input, p.kind, p.ref) for p in members)),
                    idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes))
 
 
