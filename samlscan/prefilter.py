@@ -157,7 +157,10 @@ def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int,
         ls = rfind(b"\n", 0, hit[0]) + 1
         if start_at(data, ls):
             pos = record_end(ls)
-            spans.append((ls, pos))
+            if spans and spans[-1][1] == ls:  # kept records in a row: one span (fewer slices)
+                spans[-1] = (spans[-1][0], pos)
+            else:
+                spans.append((ls, pos))
         else:  # a hit on a continuation line: the record it belongs to was not kept
             nl = find(b"\n", hit[1])
             if nl < 0:
@@ -209,13 +212,17 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
         cnt_pos, cnt = 0, 0
         for s, e in spans:
             cnt += data.count(b"\n", cnt_pos, s)
-            parts = data[s:e].split(b"\n")
+            if e - s <= LONG_LINE:  # no line to cut: one decode per span (a UTF-8 sequence
+                # never holds a newline byte, so this equals decoding line by line)
+                parts = data[s:e].decode("utf-8", "replace").split("\n")
+            else:
+                parts = [raw[:LONG_LINE].decode("utf-8", "replace") for raw in data[s:e].split(b"\n")]
             newlines = len(parts) - 1
             if not parts[-1]:  # the span ends with its newline (all but a last unterminated line)
                 parts.pop()
             base = line_no + cnt + 1
-            for k, raw in enumerate(parts):
-                yield base + k, raw[:LONG_LINE].decode("utf-8", "replace").rstrip("\r")
+            for k, line in enumerate(parts):
+                yield base + k, line.rstrip("\r")
             cnt += newlines
             cnt_pos = e
         open_record = bool(spans) and spans[-1][1] == len(data)
