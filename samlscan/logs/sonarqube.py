@@ -203,61 +203,78 @@ def _shared(text: str) -> str:
     return got
 
 
+_MALFORMED_AUTH = "auth.event line not in the AuthenticationEventImpl format"
+_DERIVED: dict[tuple, tuple | str] = {}
+_DERIVED_MAX = 16384
+_PROCESS_RESPONSE = re.compile(r"processResponse error\. (\w+)")
+
+
 def _finish(p: _Pending, path: str) -> Iterator[Record]:
-    cause = p.caused_by or p.first_exc
-    text = p.message
+    key = (p.logger, p.level, p.message, p.caused_by, p.first_exc, tuple(p.extra))
+    got = _DERIVED.get(key)
+    if got is None:  # the same failure repeats for every login until it is fixed: derive it once
+        if len(_DERIVED) >= _DERIVED_MAX:
+            _DERIVED.clear()
+        _DERIVED[key] = got = _derive(*key)
+    if got is _MALFORMED_AUTH:
+        yield malformed(path, p.no, got)
+        return
+    outcome, text, code, ids, raw_code, user, ip, app = got
+    yield LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp", outcome=outcome,
+                   text=text, code=code, user=user, ip=ip, request_id=p.request_id and _shared(p.request_id),
+                   saml_ids=ids, app=app, raw_code=raw_code, local_time=p.local)
+
+
+def _derive(logger: str, level: str, message: str, caused_by: str | None, first_exc: str | None,
+            extra: tuple[str, ...]) -> tuple | str:
+    """(outcome, text, code, SAML ids, raw code, user, ip, app) of one record, from what its
+    lines say; _MALFORMED_AUTH for an auth.event line of another shape."""
+    cause = caused_by or first_exc
+    text = message
     if cause:
-        text = f"{p.message}: {cause}" if p.message else cause
-    elif p.extra and p.level in ("WARN", "ERROR"):
-        text = " ".join([p.message] + p.extra)
-    fields: dict = dict(request_id=p.request_id, local_time=p.local)
+        text = f"{message}: {cause}" if message else cause
+    elif extra and level in ("WARN", "ERROR"):
+        text = " ".join((message,) + extra)
+    user = ip = app = raw_code = None
     outcome = "info"
-    raw_code = None
-    auth = _AUTH.match(p.message) if "auth.event" in p.logger else None
-    if auth is None and "auth.event" in p.logger and p.extra:
+    auth = _AUTH.match(message) if "auth.event" in logger else None
+    if auth is None and "auth.event" in logger and extra:
         # AuthenticationEventImpl.loginFailure/logoutFailure log e.getMessage() unsanitised (only
         # the success login goes through sanitizeLog): a cause with a line break continues the
         # record on the next line(s).
-        auth = _AUTH.match(" ".join([p.message] + p.extra))
-    if "auth.event" in p.logger and auth is None:
-        yield malformed(path, p.no, "auth.event line not in the AuthenticationEventImpl format")
-        return
+        auth = _AUTH.match(" ".join((message,) + extra))
+    if "auth.event" in logger and auth is None:
+        return _MALFORMED_AUTH
     if auth is not None:
         outcome = "success" if auth["result"] == "success" else "failure"
         if auth["what"] == "logout":
             # logoutFailure (LogoutAction: reading the JWT session token failed) is no SAML login
             # attempt; counting it as a failed login made an attempt without a cause.
             outcome = "info"
-        fields["user"] = text_or_none(auth["login"])
-        fields["ip"] = first_ip(auth["xff"]) or text_or_none(auth["remote"])
-        fields["app"] = text_or_none(auth["pname"])
-        cause_text = auth["cause"] or ""
+        user = text_or_none(auth["login"])
+        ip = first_ip(auth["xff"]) or text_or_none(auth["remote"])
+        app = text_or_none(auth["pname"])
+        code_text = auth["cause"] or ""
         text = auth.string
-        code_text = cause_text
     else:
-        if p.level in ("WARN", "ERROR"):
+        if level in ("WARN", "ERROR"):
             outcome = "failure"
-        elif p.message.startswith("Saml validation errors") or \
-                p.message.startswith("Found ") and "validation errors" in p.message:
-            outcome = "info" if _NO_VALIDATION_ERRORS.match(p.message) else "failure"
+        elif message.startswith("Saml validation errors") or \
+                message.startswith("Found ") and "validation errors" in message:
+            outcome = "info" if _NO_VALIDATION_ERRORS.match(message) else "failure"
         code_text = text
-        m = re.search(r"processResponse error\. (\w+)", text)
+        m = _PROCESS_RESPONSE.search(text)
         if m:
             raw_code = m.group(1)
-        if _GROUPS.search(p.message):
+        if _GROUPS.search(message):
             outcome = "info"
-        u = _USER_IN_TEXT.search(p.message)
+        u = _USER_IN_TEXT.search(message)
         if u:
-            fields["user"] = u.group(1)
+            user = u.group(1)
     ids = tuple(dict.fromkeys(a or b for a, b in _SAML_IDS.findall(text)))
-    text = _shared(text)
-    for key in ("user", "ip", "app", "request_id"):
-        if fields.get(key):
-            fields[key] = _shared(fields[key])
     code = classify(PRODUCT, raw_code, code_text) if outcome == "failure" else None
-    yield LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp",
-                   outcome=outcome, text=text, code=code, saml_ids=ids, raw_code=raw_code,
-                   **fields)
+    return (outcome, _shared(text), code, ids, raw_code, user and _shared(user), ip and _shared(ip),
+            app and _shared(app))
 
 
 PARSER = SonarQubeParser()
