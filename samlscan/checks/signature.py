@@ -103,7 +103,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
                       actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch")
-    configured = "; ".join(_fingerprints(c.info) for c in trusted)
+    configured = "; ".join(_fingerprints(c.info) for c in trusted) if rotated else ""
     for received, sigs in rotated.items():  # one finding per foreign key, naming every signature
         where = " and ".join(_where(s) for s in sigs)
         yield finding(msg, "signature-cert-mismatch",
