@@ -205,7 +205,8 @@ def _shared(text: str) -> str:
 
 _MALFORMED_AUTH = "auth.event line not in the AuthenticationEventImpl format"
 _DERIVED: dict[tuple, tuple | str] = {}
-_DERIVED_MAX = 16384
+_DERIVED_MAX, _DERIVED_TEXT = 8192, 2048
+"""Records remembered, and the longest text of one remembered (the table stays a few tens of MB)."""
 _PROCESS_RESPONSE = re.compile(r"processResponse error\. (\w+)")
 
 
@@ -213,10 +214,12 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
     key = (p.logger, p.level, p.message, p.caused_by, p.first_exc, tuple(p.extra))
     got = _DERIVED.get(key)
     if got is None:  # the same failure repeats for every login until it is fixed: derive it once
-        if len(_DERIVED) >= _DERIVED_MAX:
-            _DERIVED.clear()
-        _DERIVED[key] = got = _derive(*key)
-    if got is _MALFORMED_AUTH:
+        got = _derive(*key)
+        if not p.extra and len(p.message) + len(p.caused_by or "") + len(p.first_exc or "") <= _DERIVED_TEXT:
+            if len(_DERIVED) >= _DERIVED_MAX:
+                _DERIVED.clear()
+            _DERIVED[key] = got
+    if isinstance(got, str):  # _MALFORMED_AUTH
         yield malformed(path, p.no, got)
         return
     outcome, text, code, ids, raw_code, user, ip, app = got
