@@ -200,8 +200,7 @@ class _Groups:
         """Identity ({category: values}) of the roots whose joins added to their own piece's."""
 
     def identity(self, root: int) -> dict | tuple:
-        got = self.merged.get(root)
-        return got if got is not None else self.pieces[root].identity
+        return self.merged.get(root) or self.pieces[root].identity  # a merged identity is never empty
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -212,7 +211,7 @@ class _Groups:
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            low, high = min(ra, rb), max(ra, rb)
+            low, high = (ra, rb) if ra < rb else (rb, ra)
             self.parent[high] = low
             if self.identity(low) is self.identity(high):  # a login's lines share one identity
                 return
@@ -243,8 +242,10 @@ def _link_by_keys(pieces, groups: _Groups) -> None:
                 owners[key] = [i]
                 continue
             fits = [j for j in seen[-KEY_FANOUT:] if not _conflict(pieces, groups, i, j)]
-            if fits:  # one response posted twice: its log lines belong to the nearer post
+            if len(fits) > 1:  # one response posted twice: its log lines belong to the nearer post
                 groups.union(min(fits, key=lambda j: _distance(pieces[i], pieces[j])), i)
+            elif fits:
+                groups.union(fits[0], i)
             seen.append(i)
 
 
@@ -490,11 +491,13 @@ def _correlate(report, apps: tuple[str, ...] = ()):
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
+    # only IdP log lines name applications (an SP's own logs alone: nothing to filter)
+    named = any(p.kind == "log" and p.side == "idp" and p.sp for p in pieces)
     del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
-    foreign = _other_applications(members, apps)
+    foreign = _other_applications(members, apps) if named else {}
     for root in foreign:
         del members[root]
-    mixed = _apps_in_idp_logs(members) if not foreign else Counter()
+    mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
     attempts = [_attempt(members.pop(root)) for root in list(members)
                 if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
