@@ -16,7 +16,7 @@ from samlscan.logs._common import (
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import embedded_records
+from samlscan.logs.embedded import _HINT, embedded_records
 from samlscan.model import LogEvent
 
 PRODUCT = "sonarqube"
@@ -55,7 +55,7 @@ _USER_IN_TEXT = re.compile(r"(?:Adding user|from user|Email) '([^']+)'")
 _JAVA_SAML_DUMP = re.compile(r"SAMLResponse invalid -->|SAMLRequest -->|SAMLResponse -->")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     """A header line waiting for its stack trace lines."""
 
@@ -123,7 +123,8 @@ class SonarQubeParser:
                     continue
                 stamp = line[:19]
             time, local = when
-            yield from embedded_records(path, no, msg, time, PRODUCT, reqid or None)
+            if _HINT.search(msg):  # the dump markers, checked here: most lines have none
+                yield from embedded_records(path, no, msg, time, PRODUCT, reqid or None)
             if not _relevant(logger, level, msg):
                 continue  # other loggers at INFO: skipped cheaply (their traces too)
             pending = _Pending(no, time, local, level, reqid or None, logger, msg)
