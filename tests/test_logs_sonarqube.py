@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from samlscan.logs import sonarqube
+
 from test_logs_common import (
     FIXTURES, PARIS, catalog_ready, embedded, events, malformed_lines,
     records, summary, utc,
@@ -84,3 +86,18 @@ def test_codes_from_catalog():
     js = {e.source.ref: e for e in events(records(DIR / "web-json.log", PARIS))}
     assert js["line 2"].code == "signature-invalid"
     assert js["line 4"].code == "signup-disabled"
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Unable to find assertion for SAML Response [_r1] here", ("_r1",)),
+    ("Invalid signature for SAML response [_r2]", ("_r2",)),
+    ("Invalid assertion [_a1] for SAML response [_r3]", ("_a1", "_r3")),
+    ("Invalid signature for object [_o1]: Signature cryptographic validation not successful", ("_o1",)),
+    ("Failed to decrypt response [_d1]", ("_d1",)),
+    ("Assertion [_a2] is expired", ("_a2",)),
+    ("Validating that response ID '_r4' was not already used", ("_r4",)),
+    ("Signature validation failed. SAML Response rejected", ()),
+])
+def test_saml_ids_named_in_a_record(text, want):
+    """The literal test before the _SAML_IDS regex lets through every shape the regex reads."""
+    assert sonarqube._derive("o.s.s.a.SamlAuthenticator", "ERROR", text, None, None, ())[3] == want

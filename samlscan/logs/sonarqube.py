@@ -47,6 +47,8 @@ _SAML_IDS = re.compile(
     r"Assertion) \[([^\]\s]+)\]|response ID '([^'\s]+)'")
 # SonarqubeSaml2ResponseValidator logs its (InResponseTo-filtered) Saml2Error list at DEBUG on
 # every callback: '[]' means SonarQube's part of the validation passed (not a failure).
+_SAML_ID_LITERALS = ("esponse [", "ssertion [", "object [", "response ID '")
+"""Every _SAML_IDS match holds one of these: a cheap test before the regex (most texts name no ID)."""
 _NO_VALIDATION_ERRORS = re.compile(r"^Saml validation errors: \[\]\s*$")
 _EXC_LINE = re.compile(r"^(?:Caused by: )?[\w$.]+(?:Exception|Error|Throwable)\b(?::\s*(.*))?$")
 _GROUPS = re.compile(r"^List of groups returned by the identity provider|^Adding user '|"
@@ -100,6 +102,7 @@ class SonarQubeParser:
     def _text(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         pending: _Pending | None = None
         stamp, when = None, None  # consecutive lines share their second: parse it once
+        last_reqid = None
         for no, line in lines:
             m = _LINE.match(line)
             if m is None:
@@ -115,6 +118,9 @@ class SonarQubeParser:
                 yield from _finish(pending, path)
                 pending = None
             y, mo, d, h, mi, s, level, _proc, reqid, logger, msg = m.groups()
+            if reqid == last_reqid:  # a request's lines follow each other: one string object
+                reqid = last_reqid
+            last_reqid = reqid
             if line[:19] != stamp:
                 try:
                     when = local_to_utc(datetime(int(y), int(mo), int(d), int(h), int(mi), int(s)), tz)
@@ -225,7 +231,7 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
         return
     outcome, text, code, ids, raw_code, user, ip, app = got
     yield LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp", outcome=outcome,
-                   text=text, code=code, user=user, ip=ip, request_id=p.request_id and _shared(p.request_id),
+                   text=text, code=code, user=user, ip=ip, request_id=p.request_id,
                    saml_ids=ids, app=app, raw_code=raw_code, local_time=p.local)
 
 
@@ -275,7 +281,8 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
         u = _USER_IN_TEXT.search(message)
         if u:
             user = u.group(1)
-    ids = tuple(dict.fromkeys(a or b for a, b in _SAML_IDS.findall(text)))
+    ids = tuple(dict.fromkeys(a or b for a, b in _SAML_IDS.findall(text))) if any(
+        lit in text for lit in _SAML_ID_LITERALS) else ()
     code = classify(PRODUCT, raw_code, code_text) if outcome == "failure" else None
     return (outcome, _shared(text), code, ids, raw_code, user and _shared(user), ip and _shared(ip),
             app and _shared(app))
