@@ -214,11 +214,17 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     """Batch: scan directories of captures and logs, correlate them into login attempts."""
     from samlscan.batch import run_scan
 
+    from samlscan.progress import stage
+
     expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
+    show = not quiet and sys.stderr.isatty()
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
-                      tz=_timezone(kw.get("tz_name")), show_progress=not quiet and sys.stderr.isatty(),
+                      tz=_timezone(kw.get("tz_name")), show_progress=show,
                       keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
-    _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet, detail=details)
+    with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
+               "event(s) into login attempts...", show):
+        correlated = _correlated(report, expect)
+    _finish(correlated, fmt, output, fail_on, redact, quiet, detail=details)
 
 
 @main.command()

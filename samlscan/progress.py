@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 
 REDRAW_SECONDS = 0.2
 
@@ -78,5 +79,29 @@ class Progress:
             try:
                 self.stream.write("\r\x1b[K")
                 self.stream.flush()
+            except (OSError, ValueError):
+                pass
+
+
+@contextmanager
+def stage(text: str, enabled: bool, stream=None):
+    """A one-line status for a step after the bar (correlating a big scan takes seconds): shown
+    while the step runs, erased after it; nothing when not enabled."""
+    stream = stream or sys.stderr
+    shown = False
+    if enabled:
+        try:
+            stream.write("\r" + text + "\x1b[K")
+            stream.flush()
+            shown = True
+        except (OSError, ValueError):
+            pass
+    try:
+        yield
+    finally:
+        if shown:
+            try:
+                stream.write("\r\x1b[K")
+                stream.flush()
             except (OSError, ValueError):
                 pass

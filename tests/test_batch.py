@@ -339,3 +339,15 @@ def test_configuration_files_met_in_the_walk_are_skipped_as_settings(tmp_path):
     # without that configuration the same file is only a file with nothing SAML in it
     plain = {Path(i.path).name: i.reason for i in batch.run_scan([str(tmp_path)], Expectations(), jobs=1).inputs}
     assert "read as settings" not in (plain["samlscan.toml"] or "")
+
+
+def test_stage_line_shown_then_erased_only_when_enabled():
+    from samlscan.progress import stage
+
+    buf = io.StringIO()
+    with stage("correlating 3 log event(s)...", enabled=False, stream=buf):
+        pass
+    assert buf.getvalue() == ""
+    with stage("correlating 3 log event(s)...", enabled=True, stream=buf):
+        assert buf.getvalue().endswith("correlating 3 log event(s)...\x1b[K")
+    assert buf.getvalue().endswith("\r\x1b[K")
