@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from samlscan.errors import ConfigError
 from samlscan.model import CertInfo
 
-_PEM = re.compile(rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
+# RFC 7468 'CERTIFICATE'; 'X509 CERTIFICATE' (old Netscape/OpenSSL label) and 'TRUSTED CERTIFICATE'
+# (`openssl x509 -trustout`: the DER certificate followed by trust settings, cut off by _der_trim).
+_PEM = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.+?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----",
+                  re.S)
+_KEY_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]*)(PRIVATE|PUBLIC) KEY-----")
+_NOT_BASE64 = re.compile(rb"\s+|\\[nrt]")
+"""Whitespace, and the literal escapes a certificate gets when pasted from JSON or a .properties
+file (`\n`): 'n' is a base64 letter, so leaving them would silently corrupt the DER."""
 
 
 @dataclass(frozen=True)
@@ -56,33 +63,103 @@ def cert_info_from_der(der: bytes, origin: str) -> CertInfo:
         key_type=kind, key_bits=bits, origin=origin)
 
 
+def _as_ascii_text(data: bytes) -> bytes:
+    """The bytes of a PEM/base64 text saved as UTF-16 (PowerShell's `Out-File`/`>` default before
+    PowerShell 6) or with a UTF-8 BOM, as plain ASCII; DER and other bytes are returned as they are."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16").encode("ascii", "ignore")
+        except UnicodeDecodeError:
+            return data
+    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+
+
+def _der_trim(der: bytes) -> bytes:
+    """The outer DER SEQUENCE alone: a .cer saved with a trailing newline, or the trust settings of
+    a TRUSTED CERTIFICATE, follow it and would make the certificate unreadable (X.690 8.1.3)."""
+    if len(der) < 2 or der[0] != 0x30:
+        return der
+    first = der[1]
+    if first < 0x80:
+        return der[:2 + first]
+    count = first & 0x7F
+    if not 1 <= count <= 4 or len(der) < 2 + count:
+        return der
+    length = int.from_bytes(der[2:2 + count], "big")
+    return der[:2 + count + length] if 2 + count + length <= len(der) else der
+
+
+def _b64(text: bytes) -> bytes | None:
+    body = _NOT_BASE64.sub(b"", text)
+    if not body or not re.fullmatch(rb"[A-Za-z0-9+/]+=*", body):
+        return None
+    try:
+        return base64.b64decode(body + b"=" * (-len(body) % 4))
+    except ValueError:  # binascii.Error: a length no padding can fix
+        return None
+
+
 def der_from_text(data: bytes) -> list[bytes]:
-    """DER certificates in PEM text, a bare base64 body (SonarQube's certificate.secured), or DER."""
+    """DER certificates in PEM text, a bare base64 body (SonarQube's certificate.secured), or DER.
+
+    Never raises: what is not a certificate is left out (load_certs says why)."""
+    if data[:1] == b"\x30":  # DER SEQUENCE
+        return [_der_trim(data)]
+    data = _as_ascii_text(data)
     blocks = _PEM.findall(data)
     if blocks:
-        return [base64.b64decode(re.sub(rb"\s+", b"", b)) for b in blocks]
-    if data[:1] == b"\x30":  # DER SEQUENCE
-        return [data]
-    text = re.sub(rb"\s+|\\n|\\r", b"", data)
-    if re.fullmatch(rb"[A-Za-z0-9+/=]+", text or b"-"):
-        return [base64.b64decode(text + b"=" * (-len(text) % 4))]
-    return []
+        return [_der_trim(der) for der in map(_b64, blocks) if der]
+    if _KEY_BLOCK.search(data) or b"-----BEGIN" in data:
+        return []
+    der = _b64(data)
+    return [_der_trim(der)] if der else []
+
+
+def _key_kind(der: bytes) -> str | None:
+    """'private' or 'public' when DER bytes are a key rather than a certificate."""
+    from cryptography.hazmat.primitives import serialization
+
+    for kind, loader in (("private", lambda d: serialization.load_der_private_key(d, None)),
+                         ("public", serialization.load_der_public_key)):
+        try:
+            loader(der)
+            return kind
+        except Exception:  # noqa: BLE001 - any failure of the loader means 'not this kind'
+            continue
+    return None
+
+
+_PRIVATE = ("{origin}: this is a private key, not a certificate: give the IdP's signing certificate "
+            "(its metadata or admin console shows it); never share the private key")
+_PUBLIC = ("{origin}: this is a bare public key, not an X.509 certificate: give the IdP's signing "
+           "certificate (its metadata or admin console shows it)")
 
 
 def load_certs(data: bytes, origin: str) -> list[TrustedCert]:
-    """All certificates in `data`; ConfigError when there is none or one is broken."""
-    if b"PRIVATE KEY" in data and b"CERTIFICATE" not in data:
-        raise ConfigError(f"{origin}: this is a private key, not a certificate "
-                          "(give the IdP's signing certificate)")
+    """All certificates in `data`; ConfigError when there is none or one is broken.
+
+    The error never quotes the data: a private key given by mistake must not reach a report."""
+    text = _as_ascii_text(data)
+    keys = {m.group(2) for m in _KEY_BLOCK.finditer(text)}
+    if keys and not _PEM.search(text):
+        raise ConfigError((_PRIVATE if b"PRIVATE" in keys else _PUBLIC).format(origin=origin))
     ders = der_from_text(data)
+    if not ders and b"CERTIFICATE REQUEST-----" in text:
+        raise ConfigError(f"{origin}: this is a certificate signing request (CSR), not a certificate: "
+                          "give the IdP's signing certificate")
     if not ders:
-        raise ConfigError(f"{origin}: no certificate found (expected PEM, DER or base64)")
+        raise ConfigError(f"{origin}: no certificate found (expected PEM '-----BEGIN CERTIFICATE-----', "
+                          "DER, or the base64 body of the certificate)")
     out = []
     for der in ders:
         try:
             out.append(TrustedCert(cert_info_from_der(der, origin), der))
-        except ValueError as exc:
-            raise ConfigError(f"{origin}: unreadable certificate: {exc}") from None
+        except ValueError:
+            kind = _key_kind(der)
+            if kind:
+                raise ConfigError((_PRIVATE if kind == "private" else _PUBLIC).format(origin=origin)) from None
+            raise ConfigError(f"{origin}: unreadable certificate (the base64 or DER is damaged or cut "
+                              "short: copy it again from the IdP)") from None
     return out
 
 

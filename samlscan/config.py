@@ -88,64 +88,192 @@ def _read(path: Path, what: str) -> bytes:
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
 
 
-def load_idp_metadata(path: Path) -> dict:
+NO_CERT = "no_cert_reason"
+"""Key of a layer that was meant to give the IdP certificate and did not: `build` turns it into a
+ConfigError when no other source gives one (a silent 'no certificate' skips every signature check)."""
+
+
+def _metadata_bytes(data: bytes) -> bytes:
+    """Metadata as saved from a browser or pasted: blank lines before the XML declaration (which
+    XML 1.0 2.8 forbids there) are dropped; the BOM stays (the parser reads it)."""
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    rest = data[len(bom):]
+    stripped = rest.lstrip()
+    return bom + stripped if stripped.startswith(b"<?xml") else data
+
+
+def _metadata_hint(data: bytes) -> str:
+    """What a file given as metadata is when it is not metadata (one clause, or '')."""
+    from samlscan.certs import der_from_text
+
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"PRIVATE KEY-----" in text[:4096]:
+        return "; this is a private key, not metadata"
+    if text.startswith(b"-----BEGIN") or (not text.startswith(b"<") and der_from_text(data)):
+        return "; this looks like a certificate: give it with --idp-cert"
+    if text[:1] in (b"{", b"["):
+        return "; this is JSON, not SAML metadata (SonarQube settings go to --sonar-settings)"
+    return ""
+
+
+def _idp_entities(root, md: str) -> list:
+    """(EntityDescriptor, its IDPSSODescriptors) for every IdP in a file: one EntityDescriptor, or an
+    EntitiesDescriptor aggregate at any depth (InCommon, eduGAIN, a python3-saml multi-entity file)."""
+    eds = [root] if root.tag == md + "EntityDescriptor" else list(root.iter(md + "EntityDescriptor"))
+    return [(ed, idps) for ed in eds if (idps := ed.findall(md + "IDPSSODescriptor"))]
+
+
+def _no_idp_reason(root, md: str) -> str:
+    from samlscan.xmlsafe import local
+
+    if root.tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor"):
+        return f"the root element is <{local(root.tag)}>, not a SAML md:EntityDescriptor"
+    roles = {local(el.tag) for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(md)
+             and el.tag.endswith("Descriptor") and el.tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor",
+                                                                  md + "KeyDescriptor")}
+    if "SPSSODescriptor" in roles:
+        return "it has an SPSSODescriptor only: this is a service provider's metadata, not the IdP's"
+    if "RoleDescriptor" in roles:
+        return "it has WS-Federation RoleDescriptors only: download the IdP's SAML 2.0 metadata"
+    return "it describes no IdP"
+
+
+def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     """entityID, signing certificates and SSO URLs of the IdP in a metadata file (SAML metadata 2.4.1).
 
-    A KeyDescriptor without `use` serves both signing and encryption; `use="encryption"` is skipped.
+    A KeyDescriptor without `use` serves both signing and encryption (metadata 2.4.1.1);
+    `use="encryption"` is skipped. Only IDPSSODescriptor keys count: the metadata's own ds:Signature,
+    WS-Fed RoleDescriptors and AttributeAuthorityDescriptor carry keys that sign other things.
+    In an aggregate, `entity_id` picks the IdP (a file with one IdP is used whatever its entityID:
+    a wrong configured entity ID is a finding, not a reason to drop the certificates).
     """
-    from samlscan.xmlsafe import DS, MD, parse_xml
+    from samlscan.xmlsafe import DS, MD, MAX_XML_BYTES, parse_xml
 
+    data = _read(path, "IdP metadata")
     try:
-        root = parse_xml(_read(path, "IdP metadata"))
+        root = parse_xml(_metadata_bytes(data))
     except InputError as exc:
-        raise ConfigError(f"{path}: unusable IdP metadata: {exc.detail}") from None
-    descriptors = [root] if root.tag == MD + "EntityDescriptor" else list(root.iter(MD + "EntityDescriptor"))
-    for ed in descriptors:
-        idp = ed.find(MD + "IDPSSODescriptor")
-        if idp is None:
-            continue
-        certs: list[TrustedCert] = []
-        for kd in idp.findall(MD + "KeyDescriptor"):
-            if kd.get("use") not in (None, "signing"):
+        hint = _metadata_hint(data)
+        if exc.code == "input-too-large" and len(data) > MAX_XML_BYTES:
+            hint = ("; a federation aggregate? save only the IdP's EntityDescriptor (from its own metadata "
+                    "URL, or the federation's MDQ service: <mdq>/entities/<url-encoded entityID>)")
+        raise ConfigError(f"{path}: unusable IdP metadata: {exc.detail}{hint}") from None
+    entities = _idp_entities(root, MD)
+    if not entities:
+        raise ConfigError(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root, MD)})")
+    if len(entities) > 1:
+        chosen = [e for e in entities if e[0].get("entityID") == entity_id]
+        if not chosen:
+            names = [e[0].get("entityID") or "?" for e in entities]
+            shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
+            what = (f"none of them is {entity_id!r}" if entity_id
+                    else "say which with --idp-entity-id (or idp_entity_id in samlscan.toml)")
+            raise ConfigError(f"{path}: {len(names)} IdPs in this metadata ({shown}); {what}")
+        entities = chosen[:1]
+    ed, idps = entities[0]
+    name = ed.get("entityID") or "?"
+    certs: list[TrustedCert] = []
+    kinds: set[str] = set()
+    for idp in idps:
+        for n, kd in enumerate(idp.findall(MD + "KeyDescriptor"), 1):
+            use = (kd.get("use") or "").strip()
+            kinds.add(use or "no use")
+            if use not in ("", "signing"):
                 continue
             for x in kd.iter(DS + "X509Certificate"):
-                certs.extend(load_certs((x.text or "").encode(), f"metadata:{path}"))
-        urls = tuple(s.get("Location") for s in idp.findall(MD + "SingleSignOnService") if s.get("Location"))
-        return {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls}
-    raise ConfigError(f"{path}: no IDPSSODescriptor in this metadata (is it the SP's metadata?)")
+                certs.extend(load_certs((x.text or "").encode(),
+                                        f"{path}: entity {name}: KeyDescriptor #{n} X509Certificate"))
+    urls = tuple(s.get("Location") for idp in idps for s in idp.findall(MD + "SingleSignOnService")
+                 if s.get("Location"))
+    out = {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls}
+    if not certs:
+        found = (f"its KeyDescriptors are {', '.join(sorted(kinds))} without a signing X509Certificate"
+                 if kinds else "it has no KeyDescriptor")
+        out[NO_CERT] = (f"{path}: no signing certificate for IdP {name} ({found}); give the IdP's signing "
+                        "certificate with --idp-cert")
+    return out
 
 
-def _sonar_pairs(path: Path) -> dict[str, str]:
+def _properties_unescape(text: str) -> str:
+    r"""java.util.Properties escapes: \t \n \r \f, \uXXXX, and \x for any other x."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c != "\\" or i + 1 == len(text):
+            out.append(c)
+            i += 1
+            continue
+        n = text[i + 1]
+        if n == "u" and len(text) >= i + 6:
+            try:
+                out.append(chr(int(text[i + 2:i + 6], 16)))
+                i += 6
+                continue
+            except ValueError:
+                pass
+        out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(n, n))
+        i += 2
+    return "".join(out)
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """A .properties file read as java.util.Properties.load reads it (what SonarQube does with
+    sonar.properties): `#`/`!` comments, a line ending in an odd number of backslashes continues on
+    the next (its leading blanks dropped), the key ends at the first unescaped `=`, `:` or blank."""
+    import re
+
+    pairs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        line = line.lstrip(" \t\f")
+        if not line or line[0] in "#!":
+            continue
+        while len(line) - len(line.rstrip("\\")) & 1:
+            line = line[:-1] + next(lines, "").lstrip(" \t\f")
+        m = re.match(r"((?:[^\\=: \t\f]|\\.)*)[ \t\f]*[=:]?[ \t\f]*", line)
+        key, value = m.group(1), line[m.end():]
+        pairs[_properties_unescape(key)] = _properties_unescape(value)
+    return pairs
+
+
+def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The settings, and the secured keys SonarQube says are set but does not return."""
     data = _read(path, "SonarQube settings")
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8-sig", "replace")
     if text.lstrip().startswith("{"):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}: not valid JSON ({exc}); expected the output of "
                               "api/settings/values") from None
+        doc = doc if isinstance(doc, dict) else {}
         pairs = {}
-        for item in doc.get("settings", []) if isinstance(doc, dict) else []:
-            if isinstance(item, dict) and "key" in item:
+        for item in doc.get("settings") or []:
+            if isinstance(item, dict) and isinstance(item.get("key"), str):
                 value = item.get("value", item.get("values"))
-                pairs[item["key"]] = ",".join(value) if isinstance(value, list) else str(value or "")
-        return pairs
-    pairs = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        while line.endswith("\\"):  # java .properties continuation lines
-            line = line[:-1] + next(lines, "").lstrip()
-        line = line.strip()
-        if not line or line[0] in "#!" or ("=" not in line and ":" not in line):
-            continue
-        sep = min(i for i in (line.find("="), line.find(":")) if i >= 0)
-        pairs[line[:sep].strip()] = line[sep + 1:].strip()
-    return pairs
+                pairs[item["key"]] = ",".join(map(str, value)) if isinstance(value, list) else str(value or "")
+        # SonarQube 9.1+: "secured settings values are no longer returned ... keys that have a value
+        # are now returned in setSecuredSettings" (ValuesAction changelog): 9.9 LTS and 2025 alike.
+        hidden = [k for k in doc.get("setSecuredSettings") or [] if isinstance(k, str) and not pairs.get(k)]
+        return pairs, hidden
+    return parse_properties(text), []
+
+
+SONAR_CERT = "sonar.auth.saml.certificate.secured"
+
+
+def _sonar_cert(value: str, path: Path) -> TrustedCert:
+    """The IdP certificate as SonarQube reads it: java-saml's Util.loadCert takes one certificate,
+    the first (a chain pasted there is not a list of trusted keys)."""
+    if "BEGIN CERTIFICATE" in value and "END CERTIFICATE" not in value:
+        raise ConfigError(f"{path}: {SONAR_CERT} stops after its first line (a .properties value is one "
+                          "line): put the certificate body on one line, or end each line with a backslash")
+    return load_certs(value.encode(), f"{path}: {SONAR_CERT}")[0]
 
 
 def load_sonar_settings(path: Path) -> dict:
     """Expectations from sonar.properties or api/settings/values JSON (logformats.md §1.2)."""
-    pairs = _sonar_pairs(path)
+    pairs, hidden = _sonar_pairs(path)
     out: dict = {"profile": "sonarqube"}
     mapping = {"sonar.auth.saml.applicationId": "sp_entity_id",
                "sonar.auth.saml.providerId": "idp_entity_id",
@@ -155,44 +283,71 @@ def load_sonar_settings(path: Path) -> dict:
                "sonar.auth.saml.group.name": "group_attribute"}
     for key, name in mapping.items():
         if pairs.get(key):
-            out[name] = pairs[key]
+            out[name] = pairs[key].strip()
     out.setdefault("sp_entity_id", "sonarqube")  # SonarQube's default applicationId
-    cert = pairs.get("sonar.auth.saml.certificate.secured")
+    cert = pairs.get(SONAR_CERT, "").strip()
     if cert:
-        out["idp_certs"] = tuple(load_certs(cert.encode(), f"{path}:sonar.auth.saml.certificate.secured"))
-    base = pairs.get("sonar.core.serverBaseURL")
+        out["idp_certs"] = (_sonar_cert(cert, path),)
+    elif SONAR_CERT in hidden:
+        out[NO_CERT] = (f"{path}: SonarQube does not return {SONAR_CERT} in api/settings/values (9.1+ only "
+                        "lists it in setSecuredSettings): give the same certificate with --idp-cert or "
+                        "--idp-metadata")
+    sp_cert = pairs.get("sonar.auth.saml.sp.certificate.secured", "").strip()
+    if sp_cert:
+        out["sp_certs"] = tuple(load_certs(sp_cert.encode(), f"{path}: sonar.auth.saml.sp.certificate.secured"))
+    sp_key = pairs.get("sonar.auth.saml.sp.privateKey.secured", "").strip()
+    if sp_key:
+        out["sp_keys"] = (_pem_private_key(sp_key, f"{path}: sonar.auth.saml.sp.privateKey.secured"),)
+    base = pairs.get("sonar.core.serverBaseURL", "").strip()
     if base:
         out["acs_url"] = base.rstrip("/") + SONAR_ACS_PATH
     if pairs.get("sonar.auth.saml.loginUrl"):
-        out["idp_sso_urls"] = (pairs["sonar.auth.saml.loginUrl"],)
+        out["idp_sso_urls"] = (pairs["sonar.auth.saml.loginUrl"].strip(),)
     return out
+
+
+def _pem_private_key(key: str, origin: str):
+    """An SP private key given as PEM or as a bare PKCS#8/PKCS#1 base64 body (SonarQube's
+    sp.privateKey.secured and python3-saml's sp.privateKey are usually stored without header)."""
+    from samlscan.decrypt import load_sp_key
+
+    if "-----BEGIN" in key:
+        return load_sp_key(key.encode(), origin)
+    body = "".join(key.split())
+    try:
+        return load_sp_key(f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n".encode(), origin)
+    except ConfigError:
+        return load_sp_key(f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n".encode(),
+                           origin)
 
 
 def load_python3_saml_settings(path: Path) -> dict:
     """Expectations from a python3-saml / php-saml settings.json ('sp' and 'idp' objects)."""
     try:
-        doc = json.loads(_read(path, "python3-saml settings"))
+        doc = json.loads(_read(path, "python3-saml settings").decode("utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(doc, dict) or not (isinstance(doc.get("sp"), dict) or isinstance(doc.get("idp"), dict)):
+        keys = ", ".join(sorted(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
+        hint = ("SonarQube's api/settings/values goes to --sonar-settings" if isinstance(doc, dict)
+                and "settings" in doc else "advanced_settings.json holds no IdP or SP: give settings.json")
+        raise ConfigError(f"{path}: no 'sp' or 'idp' object in this python3-saml settings file "
+                          f"(found: {keys}); {hint}")
     sp, idp = doc.get("sp") or {}, doc.get("idp") or {}
     out: dict = {"sp_entity_id": sp.get("entityId"), "idp_entity_id": idp.get("entityId"),
                  "acs_url": (sp.get("assertionConsumerService") or {}).get("url")}
     bodies = [idp.get("x509cert")] + list((idp.get("x509certMulti") or {}).get("signing") or [])
     certs: list[TrustedCert] = []
-    for body in filter(None, bodies):
-        certs.extend(load_certs(body.encode(), f"{path}:idp.x509cert"))
+    for body in bodies:
+        if isinstance(body, str) and body.strip():
+            certs.extend(load_certs(body.encode(), f"{path}: idp.x509cert"))
     out["idp_certs"] = tuple(certs)
+    if not certs and idp.get("certFingerprint"):
+        out[NO_CERT] = (f"{path}: idp.certFingerprint alone cannot verify a signature (it only names the "
+                        "certificate): give the IdP's certificate with --idp-cert or --idp-metadata")
     key = sp.get("privateKey")
-    if key:
-        from samlscan.decrypt import load_sp_key
-
-        pem = key if "-----BEGIN" in key else (
-            "-----BEGIN PRIVATE KEY-----\n" + key.strip() + "\n-----END PRIVATE KEY-----\n")
-        try:
-            out["sp_keys"] = (load_sp_key(pem.encode(), f"{path}:sp.privateKey"),)
-        except ConfigError:
-            pem = pem.replace("PRIVATE KEY", "RSA PRIVATE KEY")
-            out["sp_keys"] = (load_sp_key(pem.encode(), f"{path}:sp.privateKey"),)
+    if isinstance(key, str) and key.strip():
+        out["sp_keys"] = (_pem_private_key(key, f"{path}: sp.privateKey"),)
     return {k: v for k, v in out.items() if v}
 
 
@@ -237,16 +392,22 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     merged = {**file_values, **{k: v for k, v in flags.items() if v not in (None, (), [])}}
     sources = [str(config_path)] if config_path and not settings_json else []
     values: dict = {}
-    for meta in _as_list(merged.get("idp_metadata")):
-        layers.append((meta, load_idp_metadata(Path(meta))))
     for settings in _as_list(merged.get("sonar_settings")):
         layers.append((settings, load_sonar_settings(Path(settings))))
     if settings_json:
         layers.append((str(config_path), load_python3_saml_settings(config_path)))
+    # the IdP to pick in an aggregate: the configured one (flags, TOML, then the SP's own settings)
+    wanted = merged.get("idp_entity_id") or next(
+        (layer["idp_entity_id"] for _, layer in reversed(layers) if layer.get("idp_entity_id")), None)
+    layers[:0] = [(meta, load_idp_metadata(Path(meta), wanted and str(wanted)))
+                  for meta in _as_list(merged.get("idp_metadata"))]
+    missing = []
     for origin, layer in layers:
         sources.append(origin)
         for k, v in layer.items():
-            if k in ("idp_certs", "sp_keys"):
+            if k == NO_CERT:
+                missing.append(v)
+            elif k in ("idp_certs", "sp_keys", "sp_certs"):
                 values[k] = values.get(k, ()) + v
             elif v:
                 values[k] = v
@@ -259,6 +420,8 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     if certs:  # explicit certificates are added to those from metadata/settings (rollover)
         values["idp_certs"] = tuple(certs) + tuple(values.get("idp_certs", ()))
     values["idp_certs"] = _unique(values.get("idp_certs", ()))
+    if missing and not values["idp_certs"]:
+        raise ConfigError(missing[0])
     keys = []
     for p in _as_list(merged.get("sp_key")):
         from samlscan.decrypt import load_sp_key
@@ -267,7 +430,8 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     values["sp_keys"] = tuple(keys) + tuple(values.get("sp_keys", ()))
     values["apps"] = tuple(_as_list(merged.get("app")))
     values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
-                                       for c in load_certs(_read(Path(p), "SP certificate"), p)))
+                                       for c in load_certs(_read(Path(p), "SP certificate"), p))
+                                 + values.get("sp_certs", ()))
     if merged.get("clock_skew") is not None:
         try:
             values["clock_skew"] = int(merged["clock_skew"])
