@@ -147,14 +147,14 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     In an aggregate, `entity_id` picks the IdP (a file with one IdP is used whatever its entityID:
     a wrong configured entity ID is a finding, not a reason to drop the certificates).
     """
-    from samlscan.xmlsafe import DS, MD, MAX_XML_BYTES, parse_xml
+    from samlscan.xmlsafe import DS, MAX_METADATA_BYTES, MD, parse_xml
 
     data = _read(path, "IdP metadata")
     try:
-        root = parse_xml(_metadata_bytes(data))
+        root = parse_xml(_metadata_bytes(data), max_bytes=MAX_METADATA_BYTES)
     except InputError as exc:
         hint = _metadata_hint(data)
-        if exc.code == "input-too-large" and len(data) > MAX_XML_BYTES:
+        if exc.code == "input-too-large" and len(data) > MAX_METADATA_BYTES:
             hint = ("; a federation aggregate? save only the IdP's EntityDescriptor (from its own metadata "
                     "URL, or the federation's MDQ service: <mdq>/entities/<url-encoded entityID>)")
         raise ConfigError(f"{path}: unusable IdP metadata: {exc.detail}{hint}") from None

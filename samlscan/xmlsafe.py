@@ -11,6 +11,9 @@ import re
 from samlscan.errors import InputError
 
 MAX_XML_BYTES = 8 * 1024 * 1024
+MAX_METADATA_BYTES = 256 * 1024 * 1024
+"""IdP metadata is configuration the user chose, and federation aggregates (InCommon, eduGAIN:
+tens of MB, thousands of entities) are a normal way to hold it: a larger bound than a message's."""
 """No SAML message comes near this; a larger document is refused (input-too-large)."""
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -107,15 +110,15 @@ def refuse_doctype(data: bytes) -> None:
                          "the XML declares a DOCTYPE or entities; refused and not resolved")
 
 
-def parse_xml(data: bytes, soap_payload: bool = True):
+def parse_xml(data: bytes, soap_payload: bool = True, max_bytes: int = MAX_XML_BYTES):
     """Parse untrusted XML bytes into an lxml root element, or raise InputError. `soap_payload`:
     the SAML message a SOAP envelope carries instead of the envelope (False: the document as is,
     for a rewrite that must keep it)."""
     from lxml import etree
 
-    if len(data) > MAX_XML_BYTES:
+    if len(data) > max_bytes:
         raise InputError("input-too-large",
-                         f"XML document of {len(data)} bytes is over the {MAX_XML_BYTES} byte limit")
+                         f"XML document of {len(data)} bytes is over the {max_bytes} byte limit")
     refuse_doctype(data)
     try:
         root = etree.fromstring(data, _parser())

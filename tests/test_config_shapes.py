@@ -222,6 +222,18 @@ def test_aggregate_without_a_choice_lists_the_idps(tmp_path):
         meta(tmp_path, aggregate(), idp_entity_id="https://nope")
 
 
+def test_federation_aggregate_over_a_message_size_is_read(tmp_path):
+    """InCommon/eduGAIN aggregates are tens of MB: beyond a SAML message's 8 MiB bound."""
+    from samlscan.xmlsafe import MAX_XML_BYTES
+
+    sps = "".join(entity(f"https://sp{i}.example.net/shibboleth", kd(body("sp")), role="SPSSODescriptor")
+                  for i in range(MAX_XML_BYTES // 1500))
+    text = aggregate().replace('Name="fed">', 'Name="fed">' + sps, 1)
+    assert len(text.encode()) > MAX_XML_BYTES
+    e = meta(tmp_path, text, idp_entity_id=IDP_ID)
+    assert trusted(e) == ["idp"] and verified(e, "valid/okta.xml") == [True, True]
+
+
 def test_single_idp_is_used_even_when_the_configured_entity_id_differs(tmp_path):
     """A wrong providerId is a finding (issuer mismatch), not a reason to drop the certificate."""
     e = meta(tmp_path, entity("http://www.okta.com/exk1", kd(body("idp"))), idp_entity_id="https://wrong")
