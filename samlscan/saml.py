@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from samlscan.certs import TrustedCert
 from samlscan.inputs.base import RawMessage
@@ -22,7 +22,8 @@ PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse",
 
 
 def parse_time(text: str | None) -> datetime | None:
-    """xs:dateTime as SAML uses it (UTC, SAML core 1.3.3); None when absent or unreadable."""
+    """An ISO-8601 time, leniently (also --at: date only, no seconds, space separator); a time
+    without a zone is UTC. None when absent or unreadable; out of Python's range is clamped."""
     if not text:
         return None
     value = _FRACTION.sub(lambda m: m.group(1), text.strip())
@@ -32,7 +33,84 @@ def parse_time(text: str | None) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return _to_utc(parsed)
+
+
+def _to_utc(parsed: datetime) -> datetime:
+    """UTC; a time whose UTC form leaves Python's years 1-9999 (9999-12-31T23:59:59-01:00, a
+    'never expires' NotOnOrAfter) is clamped to the nearest representable instant."""
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        return _MAX_TIME if parsed.year > 1 else _MIN_TIME
+
+
+# xs:dateTime (XML Schema 2, 3.2.7): '-'? yyyy-mm-ddThh:mm:ss('.'s+)?(Z|(+|-)hh:mm)?
+_XS_DATETIME = re.compile(r"(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
+_MAX_TIME = datetime.max.replace(tzinfo=timezone.utc)
+_MIN_TIME = datetime.min.replace(tzinfo=timezone.utc)
+TIME_ATTRIBUTES = ("IssueInstant", "NotBefore", "NotOnOrAfter", "AuthnInstant", "SessionNotOnOrAfter")
+
+
+def parse_saml_time(text: str | None) -> datetime | None:
+    """A SAML time value: xs:dateTime only (SAML core 1.3.3), to aware UTC. An offset is applied;
+    a time without a zone is read as UTC (what 'UTC form' means; the zone facts say so). None when
+    absent or not an xs:dateTime: a date alone, a missing 'T' or seconds, a leap second (SAML core
+    1.3.3: implementations MUST NOT generate them; java-saml and python3-saml reject them too)."""
+    if not text:
+        return None
+    m = _XS_DATETIME.fullmatch(text.strip())
+    if m is None:
+        return None
+    y, mo, d, h, mi, s, frac, zone = m.groups()
+    if y.startswith("-") or len(y) > 4 and y.startswith("0"):
+        return None  # before year 1, or a non-canonical year: no SP reads it
+    try:
+        micro = int((frac or "0")[:6].ljust(6, "0"))  # beyond microseconds: truncated
+        end_of_day = (h, mi, s, micro) == ("24", "00", "00", 0)  # XML Schema 2 3.2.7: next day 00:00
+        if len(y) > 4:
+            return _MAX_TIME
+        parsed = datetime(int(y), int(mo), int(d), 0 if end_of_day else int(h), int(mi), int(s), micro,
+                          tzinfo=_zone(zone))
+        if end_of_day:
+            parsed = parsed + timedelta(days=1)
+    except OverflowError:
+        return _MAX_TIME if int(y) > 1 else _MIN_TIME
+    except ValueError:
+        return None
+    return _to_utc(parsed)
+
+
+def _zone(zone: str | None):
+    if zone is None or zone == "Z":
+        return timezone.utc
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    if hours > 14 or minutes > 59 or hours == 14 and minutes:
+        raise ValueError(zone)  # XML Schema 2 3.2.7.3: -14:00 to +14:00
+    off = timedelta(hours=hours, minutes=minutes)
+    return timezone(-off if zone[0] == "-" else off)
+
+
+def time_zone_facts(elements) -> tuple[str, ...]:
+    """'time-offset:<path>@<attr>=<raw>' for a SAML time written with an offset (read right, but
+    SAML core 1.3.3 wants UTC 'Z' and python3-saml rejects it), 'time-no-zone:...' for one without
+    any zone (read as UTC: java-saml and python3-saml reject it, OpenSAML reads it in the SP's
+    zone). Most times end in 'Z': only the others are looked at."""
+    facts = []
+    for root in elements:
+        for el in root.iter():
+            if not isinstance(el.tag, str):
+                continue
+            for name in TIME_ATTRIBUTES:
+                raw = el.get(name)
+                if raw is None or raw.rstrip().endswith("Z"):
+                    continue
+                m = _XS_DATETIME.fullmatch(raw.strip())
+                if m is None:
+                    continue  # not an xs:dateTime at all: reported as unparsed
+                kind = "time-no-zone" if m.group(8) is None else "time-offset"
+                facts.append(f"{kind}:{element_path(el)}@{name}={raw.strip()}")
+    return tuple(facts)
 
 
 def _text(el) -> str | None:
@@ -86,8 +164,8 @@ def _confirmations(subject) -> tuple[SubjectConfirmation, ...]:
         data = sc.find(SAML + "SubjectConfirmationData")
         get = (lambda k: data.get(k)) if data is not None else (lambda k: None)
         out.append(SubjectConfirmation(
-            method=sc.get("Method"), recipient=get("Recipient"), not_before=parse_time(get("NotBefore")),
-            not_on_or_after=parse_time(get("NotOnOrAfter")), in_response_to=get("InResponseTo"),
+            method=sc.get("Method"), recipient=get("Recipient"), not_before=parse_saml_time(get("NotBefore")),
+            not_on_or_after=parse_saml_time(get("NotOnOrAfter")), in_response_to=get("InResponseTo"),
             address=get("Address")))
     return tuple(out)
 
@@ -118,6 +196,22 @@ def _coverage(el, verification: Verification) -> tuple[str, ...]:
     return names
 
 
+def _unparsed_times(el, conditions, authn, subject) -> tuple[str, ...]:
+    """Names of the assertion's time values that are there but are no xs:dateTime: each one an SP
+    refuses to read, and one samlscan must not silently take as 'absent'."""
+    fields = [("IssueInstant", el.get("IssueInstant"))]
+    if conditions is not None:
+        fields += [("NotBefore", conditions.get("NotBefore")), ("NotOnOrAfter", conditions.get("NotOnOrAfter"))]
+    if authn is not None:
+        fields += [("AuthnInstant", authn.get("AuthnInstant")),
+                   ("SessionNotOnOrAfter", authn.get("SessionNotOnOrAfter"))]
+    if subject is not None:
+        for data in subject.iter(SAML + "SubjectConfirmationData"):
+            fields += [("SubjectConfirmationData NotBefore", data.get("NotBefore")),
+                       ("SubjectConfirmationData NotOnOrAfter", data.get("NotOnOrAfter"))]
+    return tuple(name for name, raw in fields if raw is not None and parse_saml_time(raw) is None)
+
+
 def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tuple = ()) -> Assertion:
     from samlscan.decrypt import reveal_name_id
 
@@ -129,24 +223,20 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
     attrs, encrypted_attrs = _attributes(el)
     ctx_ref = authn.find(f"{SAML}AuthnContext/{SAML}AuthnContextClassRef") if authn is not None else None
     signed_by = _coverage(el, verification)
-    bad_times = tuple(name for name, raw in (
-        ("IssueInstant", el.get("IssueInstant")),
-        ("NotBefore", conditions.get("NotBefore") if conditions is not None else None),
-        ("NotOnOrAfter", conditions.get("NotOnOrAfter") if conditions is not None else None),
-    ) if raw and parse_time(raw) is None)
+    bad_times = _unparsed_times(el, conditions, authn, subject)
     return Assertion(
         id=el.get("ID"), path=element_path(el), version=el.get("Version"),
-        issue_instant=parse_time(el.get("IssueInstant")),
+        issue_instant=parse_saml_time(el.get("IssueInstant")),
         issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
         name_id=_name_id(subject), subject_confirmations=_confirmations(subject),
         has_conditions=conditions is not None,
-        not_before=parse_time(conditions.get("NotBefore")) if conditions is not None else None,
-        not_on_or_after=parse_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
+        not_before=parse_saml_time(conditions.get("NotBefore")) if conditions is not None else None,
+        not_on_or_after=parse_saml_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
         audience_restrictions=tuple(
             tuple(_text(a) or "" for a in ar.findall(SAML + "Audience"))
             for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())),
-        authn_instant=parse_time(authn.get("AuthnInstant")) if authn is not None else None,
-        session_not_on_or_after=parse_time(authn.get("SessionNotOnOrAfter")) if authn is not None else None,
+        authn_instant=parse_saml_time(authn.get("AuthnInstant")) if authn is not None else None,
+        session_not_on_or_after=parse_saml_time(authn.get("SessionNotOnOrAfter")) if authn is not None else None,
         authn_context=_text(ctx_ref), attributes=attrs, encrypted_attribute_count=encrypted_attrs,
         signed=bool(signed_by), signed_by=signed_by, was_encrypted=was_encrypted,
         unparsed_time_fields=bad_times)
@@ -241,6 +331,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
+    structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
     issuers = root.findall(SAML + "Issuer")
     all_assertions = sum(1 for _ in root.iter(SAML + "Assertion", SAML + "EncryptedAssertion"))
     if decrypted:
@@ -249,7 +340,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     return SamlMessage(
         source=raw.source, index=index, kind=kind, id=root.get("ID"),
         in_response_to=root.get("InResponseTo"), version=root.get("Version"),
-        issue_instant=parse_time(root.get("IssueInstant")), destination=root.get("Destination"),
+        issue_instant=parse_saml_time(root.get("IssueInstant")), destination=root.get("Destination"),
         issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
         binding=raw.binding, relay_state=raw.relay_state, captured_at=raw.captured_at,
         status=_status(root), assertions=tuple(assertions),
@@ -286,13 +377,14 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
         id=plain.get("ID") if plain is not None else None, in_response_to=None,
         # The Version is inside the ciphertext; None until decrypted (check_version knows).
         version=plain.get("Version") if plain is not None else None,
-        issue_instant=parse_time(plain.get("IssueInstant")) if plain is not None else None,
+        issue_instant=parse_saml_time(plain.get("IssueInstant")) if plain is not None else None,
         destination=None, issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
         binding=raw.binding, relay_state=raw.relay_state, captured_at=raw.captured_at,
         status=None, assertions=assertions, encrypted_assertion_count=1,
         decryption_error=decryption_error,
         signatures=tuple(info for _, info in verification.signatures),
-        signed=bool(assertions and assertions[0].signed), structure=(), assertion_elements=1, xml=xml)
+        signed=bool(assertions and assertions[0].signed),
+        structure=time_zone_facts([plain]) if plain is not None else (), assertion_elements=1, xml=xml)
 
 
 def is_saml_root(root) -> bool:

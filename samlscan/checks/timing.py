@@ -12,12 +12,24 @@ STACK_SKEWS = (("java-saml/SonarQube<25.1", 180), ("python3-saml", 300),
                ("Spring/OpenSAML/SonarQube 25.1+", 300), ("pysaml2 default", 0))
 
 
+def _passed(at, not_on_or_after, skew: timedelta) -> bool:
+    """`at` is at or after NotOnOrAfter + skew: the time is exclusive (SAML core 2.5.1.2, 2.4.1.2).
+    Differences, never `time + skew`: a NotOnOrAfter of 9999-12-31 plus a skew leaves datetime's range."""
+    return at - not_on_or_after >= skew
+
+
+def _early(at, not_before, skew: timedelta) -> bool:
+    """`at` is before NotBefore - skew (NotBefore itself is inclusive: valid at that instant)."""
+    return not_before - at > skew
+
+
 def _window_verdicts(not_before, not_on_or_after, at) -> str:
     """Which stacks would accept the window at `at`, e.g. 'java-saml (180 s) rejects, ...'."""
     out = []
     for name, skew in STACK_SKEWS:
         d = timedelta(seconds=skew)
-        ok = (not_before is None or at >= not_before - d) and (not_on_or_after is None or at < not_on_or_after + d)
+        ok = (not_before is None or not _early(at, not_before, d)) and (
+            not_on_or_after is None or not _passed(at, not_on_or_after, d))
         out.append(f"{name} ({skew} s) {'accepts' if ok else 'rejects'}")
     return "; ".join(out)
 
@@ -41,8 +53,8 @@ def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
         return
     skew = timedelta(seconds=ctx.expect.clock_skew)
     at = ctx.at
-    expired = a.not_on_or_after is not None and at >= a.not_on_or_after + skew
-    early = a.not_before is not None and at < a.not_before - skew
+    expired = a.not_on_or_after is not None and _passed(at, a.not_on_or_after, skew)
+    early = a.not_before is not None and _early(at, a.not_before, skew)
     if not (expired or early):
         return
     when = f"at {fmt_time(at)} ({ctx.at_source}), allowing {ctx.expect.clock_skew} s of clock skew"
@@ -65,9 +77,9 @@ def _confirmation_problems(sc, at, skew, acs_url) -> list[str]:
     out = []
     if sc.not_on_or_after is None:
         out.append("no NotOnOrAfter")
-    elif at >= sc.not_on_or_after + skew:
+    elif _passed(at, sc.not_on_or_after, skew):
         out.append(f"expired {fmt_time(sc.not_on_or_after)}")
-    if sc.not_before is not None and at < sc.not_before - skew:
+    if sc.not_before is not None and _early(at, sc.not_before, skew):
         out.append(f"NotBefore {fmt_time(sc.not_before)} not reached")
     if sc.recipient is None:
         out.append("no Recipient")
@@ -88,13 +100,13 @@ def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
     why = ("; none of the " + str(len(bearers)) + " bearer SubjectConfirmations is usable: "
            + "; ".join(f"#{i + 1} {', '.join(p)}" for i, p in enumerate(problems))) if len(bearers) > 1 else ""
     for sc in bearers:
-        if sc.not_on_or_after and ctx.at >= sc.not_on_or_after + skew:
+        if sc.not_on_or_after and _passed(ctx.at, sc.not_on_or_after, skew):
             yield finding(msg, "subject-confirmation-expired",
                           f"bearer SubjectConfirmationData NotOnOrAfter {fmt_time(sc.not_on_or_after)} "
                           f"passed {_seconds(ctx.at - sc.not_on_or_after)} before {fmt_time(ctx.at)} "
                           f"({ctx.at_source}){why}",
                           expected=f"before {fmt_time(sc.not_on_or_after)}", actual=fmt_time(ctx.at))
-        if sc.not_before and ctx.at < sc.not_before - skew:
+        if sc.not_before and _early(ctx.at, sc.not_before, skew):
             yield finding(msg, "assertion-not-yet-valid",
                           f"bearer SubjectConfirmationData NotBefore {fmt_time(sc.not_before)} is after "
                           f"{fmt_time(ctx.at)} ({ctx.at_source})",
@@ -105,7 +117,7 @@ def check_session(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if a is None or ctx.at is None or a.session_not_on_or_after is None:
         return
-    if ctx.at >= a.session_not_on_or_after + timedelta(seconds=ctx.expect.clock_skew):
+    if _passed(ctx.at, a.session_not_on_or_after, timedelta(seconds=ctx.expect.clock_skew)):
         yield finding(msg, "session-expired",
                       f"AuthnStatement SessionNotOnOrAfter {fmt_time(a.session_not_on_or_after)} passed "
                       f"before {fmt_time(ctx.at)} ({ctx.at_source})",
@@ -136,7 +148,36 @@ def check_time_format(msg: SamlMessage, ctx: CheckContext):
     for a in msg.assertions:
         for name in a.unparsed_time_fields:
             yield finding(msg, "input-xml-malformed", f"Assertion {name} is not an xs:dateTime",
-                          hint="the IdP must write times as xs:dateTime in UTC (SAML core 1.3.3)")
+                          hint="the IdP must write times as xs:dateTime in UTC, e.g. 2025-03-11T08:41:02Z, "
+                               "without leap seconds (SAML core 1.3.3)")
+    yield from _zone_notes(msg)
+
+
+_ZONE_NOTES = {
+    "time-offset": ("written with a UTC offset, read as {utc} (SAML core 1.3.3 wants UTC with 'Z'; "
+                    "java-saml and OpenSAML read offsets, python3-saml rejects the response)"),
+    "time-no-zone": ("written without a zone, read as UTC (SAML core 1.3.3: UTC; java-saml and "
+                     "python3-saml reject a time without a zone, OpenSAML reads it in the SP's own zone)"),
+}
+
+
+def _zone_notes(msg: SamlMessage):
+    """One note per message on times not written as UTC 'Z' (saml.time_zone_facts): how samlscan
+    read them, since a wrong hour blames the IdP's clock for nothing."""
+    from samlscan.saml import parse_saml_time
+
+    parts = []
+    for fact in msg.structure:
+        kind, _, rest = fact.partition(":")
+        if kind not in _ZONE_NOTES:
+            continue
+        where, _, raw = rest.rpartition("=")
+        utc = parse_saml_time(raw)
+        parts.append(f"{where.rsplit('/', 1)[-1]} {raw} is "
+                     + _ZONE_NOTES[kind].format(utc=fmt_time(utc) if utc else "?"))
+    if parts:
+        yield finding(msg, "evaluation-time", "; ".join(parts),
+                      hint="make the IdP write SAML times in UTC with 'Z' (SAML core 1.3.3)")
 
 
 CHECKS = (check_conditions_window, check_subject_confirmation, check_session, check_clock_skew,

@@ -192,7 +192,10 @@ def parse_time(value) -> datetime | None:
         return None
     if t.tzinfo is None:  # HAR 1.2 requires an offset; a naive time cannot be placed
         return None
-    return t.astimezone(timezone.utc)
+    try:
+        return t.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 or 9999-12-31T23:59:59-01:00: no real capture
+        return None
 
 
 def form_value(raw: str) -> str:

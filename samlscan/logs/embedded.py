@@ -26,7 +26,7 @@ _XML_START = re.compile(
 _HINT = re.compile(r"PD94bWw|PHNhbWw|PFJlc3BvbnNl|PEF1dGhu|PExvZ291d|SAMLRe|<\?xml|Response|"
                    r"AuthnRequest|Logout|Assertion")
 _TIME_HEAD = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
-                        r"(?:Z|[+-]\d{2}:?\d{2}))")
+                        r"(?:Z|[+-]\d{2}:?\d{2})?)(?![\d:.,])")  # zone-less: read in --timezone
 
 
 def find_embedded(text: str) -> list[str]:
@@ -97,7 +97,8 @@ class EmbeddedParser:
             if not values:
                 continue
             m = _TIME_HEAD.match(line)
-            time = parse_iso(m.group(1))[0] if m else None
+            # A zone-less line time is read in --timezone like every other log's (it was UTC).
+            time = parse_iso(m.group(1), tz)[0] if m else None
             for value in values:
                 yield EmbeddedSaml(src(path, no), time, value)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import classify, local_to_utc, malformed, src, text_lines
@@ -93,15 +93,25 @@ def _reference(path: str, year: int | None) -> datetime:
 
 
 def _time(text: str, ref: datetime, tz: tzinfo) -> tuple[datetime | None, bool]:
+    """The line's date in the year that puts it less than two days after `ref` (syslog dates have no
+    year); 'Feb 29' goes back to the last leap year at or before that year."""
     try:
         mon, day, hms = text.split()
         h, mi, s = (int(x) for x in hms.split(":"))
-        naive = datetime(ref.year, _MONTHS[mon.lower()], int(day), h, mi, s)
+        month, day = _MONTHS[mon.lower()], int(day)
+        if not (0 <= h < 24 and 0 <= mi < 60 and 0 <= s < 60 and 1 <= day <= 31):
+            return None, False
     except (ValueError, KeyError):
         return None, False
-    if naive > ref.replace(tzinfo=None) and (naive - ref).days > 1:
-        naive = naive.replace(year=ref.year - 1)
-    return local_to_utc(naive, tz)
+    last = ref.replace(tzinfo=None) + timedelta(days=2)
+    for year in range(last.year, last.year - 9, -1):
+        try:
+            naive = datetime(year, month, day, h, mi, s)
+        except ValueError:  # Feb 29 in a common year, Apr 31: try the year before
+            continue
+        if naive <= last:
+            return local_to_utc(naive, tz)
+    return None, False
 
 
 PARSER = SimpleSamlPhpParser()
