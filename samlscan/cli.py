@@ -153,7 +153,7 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
                    f"{f['info']} info", err=True)
     if fail_on != "never":
         threshold = Severity(fail_on).rank
-        if any(x.severity.rank >= threshold for x in report.all_findings()):
+        if any(x.severity.rank >= threshold for x in report.reported_findings()):
             sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
 

@@ -404,7 +404,7 @@ def _attempt(members: list[_Piece]) -> Attempt:
     outcomes = set()
     warnings: set = set()
     found: set = set()
-    capture_user = user = idp = sp = idp_product = sp_product = None
+    capture_user = user = idp = sp = idp_product = sp_product = decisive = None
     for p in members:
         outcomes.add(p.outcome)
         warnings.update(p.warnings)
@@ -433,8 +433,8 @@ def _attempt(members: list[_Piece]) -> Attempt:
             spec.fix if spec else None)
         decisive = next((p for p in members if cause and p.log_code == cause and p.text), None)
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
-            where = decisive.input + (f" [{decisive.ref}]" if decisive.ref else "")
-            notes = [f"{where}: {decisive.text[:300]}"] + list(notes)
+            notes = [f"{_where(decisive)}: {decisive.text[:300]}"] + list(notes)
+            decisive = Evidence(decisive.input, decisive.kind, decisive.ref)
     else:
         lost_groups = warnings & _GROUP_LOSS
         if lost_groups:
@@ -443,7 +443,12 @@ def _attempt(members: list[_Piece]) -> Attempt:
     return Attempt(time=members[0].time, user=capture_user or user, outcome=outcome, root_cause=cause,
                    side=spec.side if spec else None, fix=fix, findings=tuple(sorted(found | warnings)),
                    evidence=tuple(Evidence(*e) for e in dict.fromkeys((p.input, p.kind, p.ref) for p in members)),
-                   idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes))
+                   idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes), decisive=decisive)
+
+
+def _where(e) -> str:
+    """'input [ref]' of a piece or an Evidence, as an attempt's notes quote it."""
+    return e.input + (f" [{e.ref}]" if e.ref else "")
 
 
 def _offset_note(src: str, off: timedelta) -> str:
@@ -508,7 +513,33 @@ def _correlate(report, apps: tuple[str, ...] = ()):
     elif len(mixed) > 1:  # nothing tells which one is the SP: say so, and how to choose
         notes.append(f"the IdP logs hold sign-ins to {len(mixed)} applications: {_top_apps(mixed)}; "
                      "pass --app with the SP's name to keep its own")
-    return replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
+    done = replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
+    return replace(done, cause_findings=tuple(cause_findings(done)))
+
+
+def cause_findings(report) -> list:
+    """A finding for each failed attempt whose root cause is named by one of its log lines or
+    capture steps and by no finding of its messages (a lost cookie, sign-up disabled, a wrong
+    password at the IdP): placed at that line, with the attempt's fix. The formats of one row per
+    finding and --fail-on would otherwise not see a failure that only a log explains."""
+    from samlscan.model import Finding, Source
+
+    # an attempt's evidence names a captured message by its place or, without one, by its ID
+    stated = {(f.source.input, ref, f.code) for f in report.all_findings() if f.source
+              for ref in (f.source.ref, f.message_ref) if ref}
+    out = []
+    for a in report.attempts:
+        d, code = a.decisive, a.root_cause
+        if a.outcome != "failure" or d is None or code not in SPECS:
+            continue
+        if any((e.input, e.ref, code) in stated for e in a.evidence):
+            continue
+        when = f" at {a.time:%Y-%m-%d %H:%M:%S} UTC" if a.time else ""
+        who = f" of {a.user}" if a.user else ""
+        said = a.notes[0][len(_where(d)) + 2:] if a.notes else SPECS[code].summary  # the quoted line
+        out.append(Finding(code=code, severity=SPECS[code].severity, source=Source(d.input, d.ref),
+                           message_text=f"a login{who} failed{when}: {said}", hint=a.fix))
+    return out
 
 
 def _apps_in_idp_logs(members: dict[int, list[_Piece]]) -> Counter:

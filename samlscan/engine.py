@@ -37,9 +37,16 @@ class Report:
     flows: tuple = field(default=(), compare=False)
     notes: tuple[str, ...] = ()
     """Run-wide observations (measured clock offsets between sources, ...)."""
+    cause_findings: tuple[Finding, ...] = ()
+    """One per failed attempt whose root cause only its evidence states (correlate.cause_findings)."""
 
     def all_findings(self) -> list[Finding]:
         return [f for m in self.messages for f in m.findings] + list(self.input_findings)
+
+    def reported_findings(self) -> list[Finding]:
+        """The findings, then the causes of failed logins that no finding states: what the formats
+        of one row per finding (JSONL, CSV, SARIF), the summary counts and --fail-on count."""
+        return self.all_findings() + list(self.cause_findings)
 
 
 @dataclass

@@ -299,3 +299,5 @@ class Attempt:
     idp: str | None = None
     sp: str | None = None
     notes: tuple[str, ...] = ()
+    decisive: Evidence | None = None
+    """The evidence that names the root cause (a log line, a capture step), when one does."""

@@ -229,3 +229,24 @@ def test_many_attempts_are_grouped_by_cause_and_listed_on_request():
     listed = render_attempts(report, detail=True)
     assert sum(line.startswith("2025-03-11T") for line in listed.splitlines()) == len(causes)
     assert "failures by user:  " in listed and "... (40 more)" in listed  # 50 users, top 10 shown
+
+
+def test_log_only_failures_reach_jsonl_csv_and_fail_on(tmp_path):
+    """Failed logins whose cause only a log states are findings in the formats of one row per
+    finding, and --fail-on counts them; a log of successful logins gives none."""
+    log = tmp_path / "web.log"
+    log.write_text("2025.03.11 09:50:40 DEBUG web[0b9d8e6f][auth.event] login failure [cause|Cookie "
+                   "'OAUTHSTATE' is missing][method|OAUTH2][provider|EXTERNAL|SAML][IP|10.20.0.5|203.0.113.77][login|]\n")
+    r = run("scan", str(log), "--format", "jsonl", "-q")
+    assert r.exit_code == 1
+    (rec,) = [json.loads(line) for line in r.output.splitlines()]
+    assert rec["code"] == "relaystate-cookie-missing" and rec["ref"] == "line 1" and rec["severity"] == "error"
+    assert rec["message"] is None and "OAUTHSTATE" in rec["message_text"] and rec["hint"]
+    csv_out = run("scan", str(log), "--format", "csv", "-q", "--fail-on", "never").output
+    assert "relaystate-cookie-missing" in csv_out and len(csv_out.splitlines()) == 2
+    ok = tmp_path / "ok" / "web.log"
+    ok.parent.mkdir()
+    ok.write_text("2025.03.11 09:50:40 DEBUG web[0b9d8e6f][auth.event] login success [method|OAUTH2]"
+                  "[provider|EXTERNAL|SAML][IP|10.20.0.5|203.0.113.77][login|dev1]\n")
+    r = run("scan", str(ok), "--format", "jsonl", "-q")
+    assert r.exit_code == 0 and r.output == ""

@@ -186,3 +186,23 @@ def test_application_names_differing_only_in_case_are_one_application(tmp_path):
     (tmp_path / "okta.json").write_text(json.dumps(OKTA + [lower, SLACK]))
     report = correlate(analyze([str(tmp_path / "okta.json")], build({}, FIXTURES / "config/default.toml")))
     assert any("sign-ins to 2 applications: SonarQube (3), Slack (1)" in n for n in report.notes)
+
+
+def test_causes_only_a_log_states_become_findings_at_their_line(case_dir):
+    expect = build({}, FIXTURES / "config/default.toml")
+    files = sorted(str(p) for p in case_dir.iterdir())
+    report = correlate(analyze(files, expect, tz=ZoneInfo("Europe/Paris")))
+    causes = {(f.code, Path(f.source.input).name, f.source.ref): f for f in report.cause_findings}
+    assert ("relaystate-cookie-missing", "web.log", "line 6") in causes
+    email = causes[("email-already-used", "web.log", "line 7")]
+    assert email.severity.value == "error" and "devuser2" in email.message_text
+    assert "Email 'dev.user2@example.com' is already used" in email.message_text and email.hint
+    # the audience failure is stated by the captured response's own finding: not said twice
+    assert "audience-mismatch" not in {code for code, _, _ in causes}
+    assert any(f.code == "audience-mismatch" for f in report.all_findings())
+    assert report.reported_findings() == report.all_findings() + list(report.cause_findings)
+    # without the capture, only the log states it: then it is a finding of the log line
+    (case_dir / "response.xml").unlink()
+    alone = correlate(analyze(sorted(str(p) for p in case_dir.iterdir()), expect, tz=ZoneInfo("Europe/Paris")))
+    assert ("audience-mismatch", "web.log", "line 3") in {
+        (f.code, Path(f.source.input).name, f.source.ref) for f in alone.cause_findings}

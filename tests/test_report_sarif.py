@@ -138,3 +138,19 @@ def test_redaction_holds_in_sarif():
     redacted = json.dumps(sarif_log(_one(f), Redactor({"dev.user@example.com"})))
     assert "dev.user@example.com" in plain
     assert "dev.user@example.com" not in redacted
+
+
+def test_a_cause_only_a_log_states_is_a_result_at_its_line():
+    """A log-only scan: the failed logins' causes are results located at the log line that says
+    them, and the log still validates against the schema."""
+    expect = build({}, FIXTURES / "config" / "default.toml")
+    logs = FIXTURES / "logs" / "sonarqube"
+    report = correlate(analyze(sorted(str(p) for p in logs.iterdir()), expect))
+    log = sarif_log(report)
+    _validator().validate(log)
+    run = log["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == [f.code for f in report.reported_findings()]
+    cookie = next(r for r in run["results"] if r["ruleId"] == "relaystate-cookie-missing")
+    where = cookie["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"].endswith("web-spring.log") and where["region"]["startLine"] == 14
+    assert cookie["level"] == "error" and "OAUTHSTATE" in cookie["message"]["text"]

@@ -27,7 +27,7 @@ def safe_cell(value) -> str:
 
 def rows(report, redactor=None) -> list[list[str]]:
     out = []
-    for f in report.all_findings():
+    for f in report.reported_findings():
         d = finding_dict(f)
         if redactor:
             d = redactor.walk(d)

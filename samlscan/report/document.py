@@ -84,7 +84,7 @@ def input_dict(i) -> dict:
 
 
 def summary(report) -> dict:
-    findings = report.all_findings()
+    findings = report.reported_findings()
     by_sev = Counter(f.severity.value for f in findings)
     status = Counter(i.status for i in report.inputs)
     failures = [a for a in report.attempts if a.outcome == "failure"]

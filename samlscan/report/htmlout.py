@@ -355,7 +355,7 @@ def _group(code: str, items: list, red) -> str:
 
 def _findings_section(report, anchors: dict, red) -> str:
     groups: dict[str, list] = defaultdict(list)
-    for f in report.all_findings():
+    for f in report.reported_findings():
         groups[f.code].append((f, anchors.get(id(f))))
     if not groups:
         return '<section id="findings"><h2>Findings</h2><p class="muted">No findings.</p></section>'

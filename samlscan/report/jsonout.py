@@ -25,7 +25,7 @@ _ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode
 
 def jsonl_lines(report, redactor=None):
     """One JSON object per finding, one line each, produced lazily."""
-    for f in report.all_findings():
+    for f in report.reported_findings():
         d = finding_dict(f)
         if redactor:
             d = redactor.walk(d)

@@ -165,11 +165,11 @@ def _notifications(report, red) -> list[dict]:
 def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
     """The SARIF log as a dict (one run)."""
     red = redactor.text if redactor else (lambda s: s)
-    paths = {i.path for i in report.inputs} | {f.source.input for f in report.all_findings() if f.source}
+    paths = {i.path for i in report.inputs} | {f.source.input for f in report.reported_findings() if f.source}
     uris = {p: artifact_uri(p, cwd) for p in sorted(paths) if p != "-"}
     artifacts, art_index = _artifacts(report, uris, red)
     index, seen = _rule_index(), {}
-    results = [_result(f, uris, art_index, index, seen, red) for f in report.all_findings()]
+    results = [_result(f, uris, art_index, index, seen, red) for f in report.reported_findings()]
     invocation = {"executionSuccessful": True}
     notes = _notifications(report, red)
     if notes:
