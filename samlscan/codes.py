@@ -131,6 +131,11 @@ _SPECS = (
     _s("clock-skew", W, "time",
        "The IdP clock and the capture time differ by more than common SPs tolerate.",
        "Sync the IdP and SP clocks with NTP.", "idp"),
+    _s("time-not-utc", W, "time",
+       "A SAML time is written with a UTC offset or without a zone, not in UTC with 'Z' (SAML core "
+       "1.3.3): SPs read it differently (python3-saml rejects offsets; java-saml and python3-saml "
+       "reject a time without a zone).",
+       "Make the IdP write SAML times in UTC with 'Z' (SAML core 1.3.3).", "idp"),
     _s("evaluation-time", I, "time", "How the evaluation time was chosen.",
        "Pass --at or a capture (HAR, log) to judge the response at the moment it was used.", None),
     # --- Signature and keys ---------------------------------------------------------------------

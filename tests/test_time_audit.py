@@ -141,16 +141,17 @@ def test_offset_times_read_right_and_said():
     x = response_xml(nooa="2025-03-11T09:46:00+01:00", scd="2025-03-11T09:46:00+01:00")
     codes, _ = judged(x, EDGE - timedelta(seconds=1))
     assert "assertion-expired" not in codes and "input-xml-malformed" not in codes
-    note = codes["evaluation-time"].message_text
+    note = codes["time-not-utc"].message_text
+    assert codes["time-not-utc"].severity.value == "warning"
     assert "UTC offset" in note and "2025-03-11T08:46:00Z" in note and "python3-saml" in note
     assert "assertion-expired" in judged(x, EDGE)[0]
-    assert "evaluation-time" not in judged(response_xml(), EDGE - timedelta(seconds=1))[0]
+    assert "time-not-utc" not in judged(response_xml(), EDGE - timedelta(seconds=1))[0]
 
 
 def test_zone_less_times_read_as_utc_and_said():
     codes, _ = judged(response_xml(nooa="2025-03-11T08:46:00"), EDGE)
     assert "assertion-expired" in codes
-    assert "without a zone, read as UTC" in codes["evaluation-time"].message_text
+    assert "without a zone, read as UTC" in codes["time-not-utc"].message_text
 
 
 @pytest.mark.parametrize("field,kw", [

@@ -162,8 +162,8 @@ _ZONE_NOTES = {
 
 
 def _zone_notes(msg: SamlMessage):
-    """One note per message on times not written as UTC 'Z' (saml.time_zone_facts): how samlscan
-    read them, since a wrong hour blames the IdP's clock for nothing."""
+    """One finding per message on times not written as UTC 'Z' (saml.time_zone_facts): how samlscan
+    read them (a wrong hour blames the IdP's clock for nothing) and which SPs reject them."""
     from samlscan.saml import parse_saml_time
 
     parts = []
@@ -176,8 +176,7 @@ def _zone_notes(msg: SamlMessage):
         parts.append(f"{where.rsplit('/', 1)[-1]} {raw} is "
                      + _ZONE_NOTES[kind].format(utc=fmt_time(utc) if utc else "?"))
     if parts:
-        yield finding(msg, "evaluation-time", "; ".join(parts),
-                      hint="make the IdP write SAML times in UTC with 'Z' (SAML core 1.3.3)")
+        yield finding(msg, "time-not-utc", "; ".join(parts))
 
 
 CHECKS = (check_conditions_window, check_subject_confirmation, check_session, check_clock_skew,
