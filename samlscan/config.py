@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
@@ -35,6 +36,8 @@ class Expectations:
     group_attribute: str | None = None
     clock_skew: int = DEFAULT_SKEW
     at: datetime | None = None
+    at_source: str = "--at"
+    """How the report names `at`: '--at', or that it was given without a zone and read as UTC."""
     request_id: str | None = None
     profile: str | None = None
     idp_sso_urls: tuple[str, ...] = ()
@@ -69,6 +72,10 @@ SONAR_SETTING_NAMES = {
 
 _SCALARS = ("sp_entity_id", "acs_url", "idp_entity_id", "email_attribute", "login_attribute",
             "name_attribute", "group_attribute", "request_id", "profile")
+
+
+_ZONE_AT_END = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)\s*$")
+"""A time of day followed by a zone ('08:41:02Z', '09:41+01:00'): else --at is read as UTC, and said."""
 
 
 def parse_at(text: str, origin: str = "--at") -> datetime:
@@ -443,6 +450,8 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         at = merged["at"]
         values["at"] = at.astimezone(timezone.utc) if isinstance(at, datetime) and at.tzinfo else (
             at.replace(tzinfo=timezone.utc) if isinstance(at, datetime) else parse_at(str(at)))
+        if not (at.tzinfo if isinstance(at, datetime) else _ZONE_AT_END.search(str(at))):
+            values["at_source"] = "--at, no zone given: read as UTC"
     if values.get("profile") not in (None, "sonarqube"):
         raise ConfigError(f"unknown profile {values['profile']!r}; known: sonarqube")
     values["sources"] = tuple(sources)

@@ -220,7 +220,7 @@ def _consume_records(records, out: _Collected) -> None:
 
 def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
     if expect.at is not None:
-        return expect.at, "--at"
+        return expect.at, expect.at_source
     if msg.captured_at is not None:
         return msg.captured_at, "capture"
     if msg.issue_instant is not None:

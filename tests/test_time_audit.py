@@ -300,20 +300,24 @@ def codes_of(doc: dict, kind: str = "Response") -> dict:
     return {f["code"]: f for m in doc["messages"] if m["type"] == kind for f in m["findings"]}
 
 
-@pytest.mark.parametrize("at,judged_at", [
-    ("2025-03-11T08:50:00Z", "2025-03-11T08:50:00Z"),
-    ("2025-03-11T09:50:00+01:00", "2025-03-11T08:50:00Z"),
-    ("2025-03-11T08:50:00", "2025-03-11T08:50:00Z"),  # no zone: UTC
-    ("2025-03-12", "2025-03-12T00:00:00Z"),  # date only: midnight UTC
+NO_ZONE = "--at, no zone given: read as UTC"
+
+
+@pytest.mark.parametrize("at,judged_at,source", [
+    ("2025-03-11T08:50:00Z", "2025-03-11T08:50:00Z", "--at"),
+    ("2025-03-11T09:50:00+01:00", "2025-03-11T08:50:00Z", "--at"),
+    ("2025-03-11T03:50:00-0500", "2025-03-11T08:50:00Z", "--at"),
+    ("2025-03-11T08:50:00", "2025-03-11T08:50:00Z", NO_ZONE),  # no zone: UTC, and said
+    ("2025-03-12", "2025-03-12T00:00:00Z", NO_ZONE),  # date only: midnight UTC (not a '-12' zone)
 ])
-def test_at_option(tmp_path, at, judged_at):
+def test_at_option(tmp_path, at, judged_at, source):
     resp = tmp_path / "r.xml"
     resp.write_bytes((FIX / "responses" / "valid" / "okta.xml").read_bytes())
     doc = check_json(resp, "--at", at, config=noat_config(tmp_path))
     (m,) = doc["messages"]
-    assert m["evaluation_time_source"] == "--at"
+    assert m["evaluation_time_source"] == source
     exp = codes_of(doc)["assertion-expired"]
-    assert exp["actual"] == judged_at and "(--at)" in exp["message_text"]
+    assert exp["actual"] == judged_at and f"({source})" in exp["message_text"]
 
 
 def har_of(resp: bytes, t: float, tz=UTC) -> dict:
