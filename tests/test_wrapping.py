@@ -310,3 +310,39 @@ def test_reformatted_and_tampered_is_not_called_reformatted():
     res = analyze_bytes(data)
     assert "xml-reformatted" not in codes(res)
     assert "signature-invalid" in codes(res)
+
+
+def _only_in_extensions(data: bytes) -> bytes:
+    """The signed Assertion moved into samlp:Extensions: nothing left where SAML puts it."""
+    root = parse(data)
+    orig = _assertion(root)
+    ext = etree.Element(P + "Extensions")
+    root.find(A + "Issuer").addnext(ext)
+    ext.append(orig)
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_assertion_only_in_extensions_is_missing_and_wrapping(tampered):
+    """java-saml ('must contain 1 assertion') and Spring ('No assertions found') reject it; it gave
+    no finding at all (the count took the misplaced one, and the wrapping check needed a consumed
+    assertion while it silenced signature-invalid)."""
+    data = signed("heldout-extensions")
+    if tampered:
+        data = tamper.replace_once(data, f">{S.USER_LOGIN}<", ">admin<")
+    res = analyze_bytes(_only_in_extensions(data))
+    assert {"assertion-missing", "signature-wrapping"} <= codes(res)
+    assert any("elsewhere in the document" in f.message_text for f in res.findings if f.code == "assertion-missing")
+    assert consumed_assertion(res.message) is None
+
+
+def test_bare_assertion_with_duplicate_id_and_broken_signature_is_reported():
+    """A pasted Assertion (no Response): duplicate IDs silenced signature-invalid, and the
+    wrapping check looked at Responses only."""
+    lone = etree.tostring(_assertion(parse(signed("heldout-bare"))))  # signed on its own (exc-c14n)
+    root = parse(tamper.replace_once(lone, f">{S.USER_LOGIN}<", ">admin<"))
+    twin = etree.SubElement(root, A + "Advice")
+    twin.set("ID", root.get("ID"))
+    res = analyze_bytes(etree.tostring(root))
+    assert "signature-wrapping" in codes(res) or "signature-invalid" in codes(res)
+    assert not any(a.signed for a in res.message.assertions)

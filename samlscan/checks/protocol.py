@@ -233,10 +233,13 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
     if msg.kind != "Response":
         return
     success = msg.status is None or msg.status.code == SUCCESS
-    total = max(msg.assertion_elements,
-                len(msg.assertions) + msg.encrypted_assertion_count - sum(a.was_encrypted for a in msg.assertions))
-    if total == 0 and success:
-        yield finding(msg, "assertion-missing", "the Response has Success status but no Assertion")
+    # what an SP consumes: the Response's own (possibly encrypted) assertions (SAML core 3.3.3)
+    consumable = len(msg.assertions) + msg.encrypted_assertion_count - sum(a.was_encrypted for a in msg.assertions)
+    total = max(msg.assertion_elements, consumable)  # java-saml/python3-saml count every one
+    if consumable == 0 and success:
+        elsewhere = (f" ({msg.assertion_elements} elsewhere in the document, where no SP takes it)"
+                     if msg.assertion_elements else "")
+        yield finding(msg, "assertion-missing", f"the Response has Success status but no Assertion{elsewhere}")
     elif total > 1:
         advice = sum(1 for f in msg.structure if f.startswith("advice-assertion:"))
         why = (f" ({advice} inside saml:Advice, which SAML allows: java-saml and python3-saml count "

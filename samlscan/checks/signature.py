@@ -58,15 +58,41 @@ def check_encrypted_needs_signed_response(msg: SamlMessage, ctx: CheckContext):
                   expected="a signed Response around the encrypted assertion", actual="unsigned Response")
 
 
-def _wrapping_suspect(msg: SamlMessage) -> bool:
+def _wrapping_findings(msg: SamlMessage) -> list:
+    """signature-wrapping findings: duplicate IDs, an Assertion outside the place SAML puts it, a
+    verified signature that does not cover the consumed assertion. One function for check_wrapping
+    and for the checks that leave a failed or misplaced signature to it, so that they cannot
+    disagree (a suppressed signature-invalid with no wrapping finding said nothing at all)."""
     a = consumed_assertion(msg)
-    return any(f.startswith(("assertion-not-child-of-response", "duplicate-id")) for f in msg.structure) or (
-        a is not None and not a.signed and any(s.verified for s in msg.signatures))
+    verified = [s for s in msg.signatures if s.verified]
+    signed_paths = ", ".join(sorted({s.signed_path or "?" for s in verified})) or "nothing"
+    out = []
+    for fact in msg.structure:
+        kind, _, where = fact.partition(":")
+        if kind == "duplicate-id":
+            out.append(finding(msg, "signature-wrapping",
+                               f"the ID {where!r} is used by several elements: which one a signature "
+                               f"covers and which one an SP uses may differ (signed: {signed_paths})",
+                               expected="unique IDs", actual=f"duplicate ID {where}"))
+        elif kind == "assertion-not-child-of-response" and msg.kind == "Response":
+            consumed = (f"the SP would consume {a.path} ({'signed' if a.signed else 'NOT signed'})"
+                        if a is not None else "an SP finds no assertion where SAML puts it")
+            out.append(finding(msg, "signature-wrapping",
+                               f"an Assertion sits at {where}, outside the place SAML puts it; "
+                               f"{consumed}; verified signatures cover {signed_paths}",
+                               expected=a.path if a is not None else "/Response/Assertion", actual=where))
+    if msg.kind == "Response" and a is not None and not a.signed and verified and not msg.signed:
+        out.append(finding(msg, "signature-wrapping",
+                           f"a signature verifies, but it covers {signed_paths}, not the assertion an "
+                           f"SP would consume ({a.path}, ID {a.id!r})",
+                           expected=f"signed {a.path}", actual=f"signed {signed_paths}"))
+    return out
 
 
 def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     trusted = ctx.expect.idp_certs
     rotated: dict[str, list[SignatureInfo]] = {}  # received certificates -> signatures made with them
+    wrapped = bool(_wrapping_findings(msg))
     for sig in msg.signatures:
         if sig.verified or sig.failure in (None, "no-key"):
             continue
@@ -94,7 +120,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             rotated.setdefault(received, []).append(sig)
             if sig.failure == "cert-mismatch":
                 continue
-        if _wrapping_suspect(msg):
+        if wrapped:
             continue  # reported as signature-wrapping, which says more
         detail = ("the digest of the signed content does not match: the content was changed after "
                   "signing" if sig.failure == "digest" else
@@ -170,11 +196,11 @@ def check_keyinfo_matches(msg: SamlMessage, ctx: CheckContext):
 
 def check_reference(msg: SamlMessage, ctx: CheckContext):
     """SAML core 5.4.2: one Reference, whose URI is '#' + the ID of the signed element."""
+    if _wrapping_findings(msg):
+        return  # check_wrapping says which element is signed and which is consumed
     for sig in msg.signatures:
         if sig.failure == "no-reference-target":
             continue
-        if _wrapping_suspect(msg):
-            continue  # check_wrapping says which element is signed and which is consumed
         if sig.reference_count != 1 or (sig.parent in ("Response", "Assertion") and not sig.covers_parent):
             yield finding(msg, "signature-reference-invalid" if not sig.verified else "signature-wrapping",
                           f"the {_where(sig)} covers {sig.signed_path or 'nothing'}, not its own "
@@ -184,29 +210,7 @@ def check_reference(msg: SamlMessage, ctx: CheckContext):
 
 def check_wrapping(msg: SamlMessage, ctx: CheckContext):
     """The assertion an SP consumes must be inside a verified signed element."""
-    a = consumed_assertion(msg)
-    if msg.kind != "Response":
-        return
-    verified = [s for s in msg.signatures if s.verified]
-    signed_paths = ", ".join(sorted({s.signed_path or "?" for s in verified})) or "nothing"
-    for fact in msg.structure:
-        kind, _, where = fact.partition(":")
-        if kind == "duplicate-id":
-            yield finding(msg, "signature-wrapping",
-                          f"the ID {where!r} is used by several elements: which one a signature covers "
-                          f"and which one an SP uses may differ (signed: {signed_paths})",
-                          expected="unique IDs", actual=f"duplicate ID {where}")
-        elif kind == "assertion-not-child-of-response" and a is not None:
-            yield finding(msg, "signature-wrapping",
-                          f"an Assertion sits at {where}, outside the place SAML puts it; the SP would "
-                          f"consume {a.path} ({'signed' if a.signed else 'NOT signed'}); verified "
-                          f"signatures cover {signed_paths}",
-                          expected=a.path, actual=where)
-    if a is not None and not a.signed and verified and not msg.signed:
-        yield finding(msg, "signature-wrapping",
-                      f"a signature verifies, but it covers {signed_paths}, not the assertion an SP "
-                      f"would consume ({a.path}, ID {a.id!r})",
-                      expected=f"signed {a.path}", actual=f"signed {signed_paths}")
+    yield from _wrapping_findings(msg)
 
 
 def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
