@@ -346,3 +346,33 @@ def test_bare_assertion_with_duplicate_id_and_broken_signature_is_reported():
     res = analyze_bytes(etree.tostring(root))
     assert "signature-wrapping" in codes(res) or "signature-invalid" in codes(res)
     assert not any(a.signed for a in res.message.assertions)
+
+
+def test_many_signatures_are_bounded_and_said():
+    """Each verification canonicalises what it covers: 800 copies of a signature took minutes.
+    Past sigverify's bounds signatures are not verified (one finding says how many) or not
+    diagnosed further; the first ones get the full diagnosis."""
+    from samlscan import sigverify
+
+    root = parse(tamper.replace_once(signed("heldout-many-sigs"), f">{S.USER_LOGIN}<", ">admin<"))
+    sig = next(root.iter(DS + "Signature"))
+    ext = etree.Element(P + "Extensions")
+    root.find(A + "Issuer").addnext(ext)
+    for _ in range(40):
+        ext.append(copy.deepcopy(sig))
+    res = analyze_bytes(etree.tostring(root))
+    failures = [s.failure for s in res.message.signatures]
+    assert len(failures) == 41
+    assert failures.count("not-checked") == 41 - sigverify.MAX_CHECKED
+    assert failures.count("undiagnosed") == sigverify.MAX_CHECKED - sigverify.MAX_DIAGNOSED
+    assert failures.count("digest") == sigverify.MAX_DIAGNOSED
+    said = [f.message_text for f in res.findings if f.code == "signature-invalid"]
+    assert any(f"{41 - sigverify.MAX_CHECKED} more signatures were not verified" in t for t in said)
+
+
+def test_duplicate_ids_found_in_one_pass():
+    from samlscan import sigverify
+
+    root = etree.fromstring(b'<r><a ID="x"/><b ID="y"/><c ID="x"/><d ID="x"/><!-- c --><e ID="z"/></r>')
+    ids, dups = sigverify._ids(root)
+    assert dups == ("x", "x") and ids["x"].tag == "a" and set(ids) == {"x", "y", "z"}

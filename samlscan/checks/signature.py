@@ -93,8 +93,14 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     trusted = ctx.expect.idp_certs
     rotated: dict[str, list[SignatureInfo]] = {}  # received certificates -> signatures made with them
     wrapped = bool(_wrapping_findings(msg))
+    unchecked = [s for s in msg.signatures if s.failure == "not-checked"]
+    if unchecked:
+        yield finding(msg, "signature-invalid",
+                      f"{len(unchecked)} more signatures were not verified: a SAML message carries one "
+                      f"per Response and Assertion, this one {len(msg.signatures)}",
+                      expected="a signature per signed element", actual=f"{len(msg.signatures)} signatures")
     for sig in msg.signatures:
-        if sig.verified or sig.failure in (None, "no-key"):
+        if sig.verified or sig.failure in (None, "no-key", "not-checked"):
             continue
         if sig.failure == "no-reference-target":
             yield finding(msg, "signature-reference-invalid",
@@ -122,6 +128,10 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                 continue
         if wrapped:
             continue  # reported as signature-wrapping, which says more
+        if sig.failure == "undiagnosed":
+            yield finding(msg, "signature-invalid", f"the {_where(sig)} does not verify (not diagnosed "
+                          "further: several signatures of this message failed)")
+            continue
         detail = ("the digest of the signed content does not match: the content was changed after "
                   "signing" if sig.failure == "digest" else
                   "the digest matches but the SignatureValue does not verify with the configured key"
