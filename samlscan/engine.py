@@ -144,6 +144,10 @@ def sniff(head: bytes) -> Sniffed:
         return Sniffed("capture", name=capture[0], reader=capture[1])
     text_head = _text(head)
     blob_kind = blob.sniff_kind(text_head)
+    if blob_kind == "xml":  # an XML log export (AD FS events) before an XML message
+        parser = next((p for p in logs.PARSERS if getattr(p, "reads_xml", False) and p.sniff(text_head)), None)
+        if parser is not None:
+            return Sniffed("log", name=parser.name, parser=parser)
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
         blob_kind == "query" and len(head) < SNIFF_BYTES and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)

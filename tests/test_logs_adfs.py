@@ -44,3 +44,15 @@ def test_event_viewer_csv_local_time():
 def test_codes():
     evs = events(records(DIR / "adfs-security-wevtutil.xml"))
     assert evs[2].code == "app-not-found"
+
+
+def test_event_xml_export_is_read_as_a_log_by_check_and_scan():
+    """An XML event export starts with '<' like a SAML message: the engine must ask the AD FS
+    reader first (it was taken for one message: input-xml-malformed)."""
+    from samlscan.config import Expectations
+    from samlscan.engine import analyze
+
+    rep = analyze([str(DIR / "adfs-security-wevtutil.xml")], Expectations())
+    (inp,) = rep.inputs
+    assert inp.status == "scanned" and inp.kind == "log:adfs" and rep.events
+    assert not [f for f in rep.all_findings() if f.code.startswith("input-")]

@@ -46,6 +46,8 @@ _LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):
 
 class AdfsParser:
     name = PRODUCT
+    reads_xml = True
+    """Its event exports are XML documents: the engine asks it before taking XML for a message."""
 
     def sniff(self, head: str) -> bool:
         adfs = "AD FS" in head or "ADFS" in head or "IdentityServer" in head
