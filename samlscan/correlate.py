@@ -241,12 +241,21 @@ def _link_by_keys(pieces, groups: _Groups) -> None:
             if seen is None:  # the first piece with this key (most keys): nothing to join yet
                 owners[key] = [i]
                 continue
-            fits = [j for j in seen[-KEY_FANOUT:] if not _conflict(pieces, groups, i, j)]
+            fits = [j for j in seen[-KEY_FANOUT:]
+                    if not _conflict(pieces, groups, i, j) and (key[:6] != "relay:" or _relay_fits(p, pieces[j]))]
             if len(fits) > 1:  # one response posted twice: its log lines belong to the nearer post
                 groups.union(min(fits, key=lambda j: _distance(pieces[i], pieces[j])), i)
             elif fits:
                 groups.union(fits[0], i)
             seen.append(i)
+
+
+def _relay_fits(a: _Piece, b: _Piece) -> bool:
+    """A RelayState joins two pieces only close in time and when their SAML IDs do not tell them
+    apart: many SPs send a constant RelayState (the return URL), shared by every login."""
+    if _distance(a, b) > WINDOW.total_seconds():
+        return False
+    return not (a.ids and b.ids and not set(a.ids) & set(b.ids))
 
 
 def _distance(a: _Piece, b: _Piece) -> float:
@@ -258,17 +267,30 @@ def _distance(a: _Piece, b: _Piece) -> float:
 def _link_by_user_time(pieces, groups: _Groups) -> None:
     """Attach pieces to a group of the same user (or IP when no user is known) close in time.
     Sorted by time, each piece looks back only within WINDOW: linear in the number of pieces for
-    realistic logs."""
+    realistic logs. A group that already holds a log line deciding the login (failure or success)
+    of one product and side takes no second one of them: without a shared ID that is the user's
+    next try (Keycloak's LOGIN_ERROR then LOGIN 46 s later), not the same attempt."""
     order = sorted((i for i, p in enumerate(pieces) if p.time), key=lambda i: pieces[i].time)
+    decided: dict[int, set] = {}  # root -> (product, side) of its deciding log lines
+    for i in order:
+        p = pieces[i]
+        if p.kind == "log" and p.outcome in ("failure", "success"):
+            decided.setdefault(groups.find(i), set()).add((p.product, p.side))
     last_by_key: dict[str, int] = {}
     for i in order:
         p = pieces[i]
         keys = [f"user:{p.user.lower()}"] if p.user else ([f"ip:{p.ip}"] if p.ip else [])
         for key in keys:
             j = last_by_key.get(key)
-            if j is not None and p.time - pieces[j].time <= WINDOW and not _conflict(pieces, groups, i, j):
-                groups.union(i, j)
             last_by_key[key] = i
+            if j is None or p.time - pieces[j].time > WINDOW:
+                continue
+            ri, rj = groups.find(i), groups.find(j)
+            mine, theirs = decided.get(ri, set()), decided.get(rj, set())
+            if ri == rj or mine & theirs or _conflict(pieces, groups, i, j):
+                continue
+            groups.union(i, j)
+            decided[groups.find(i)] = mine | theirs
 
 
 def _link_by_moment(pieces, groups: _Groups) -> None:

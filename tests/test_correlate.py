@@ -206,3 +206,59 @@ def test_causes_only_a_log_states_become_findings_at_their_line(case_dir):
     alone = correlate(analyze(sorted(str(p) for p in case_dir.iterdir()), expect, tz=ZoneInfo("Europe/Paris")))
     assert ("audience-mismatch", "web.log", "line 3") in {
         (f.code, Path(f.source.input).name, f.source.ref) for f in alone.cause_findings}
+
+
+def test_retries_in_one_idp_log_stay_separate_attempts(tmp_path):
+    """Keycloak lines carry no flow ID: a wrong password and the successful retry 46 s later were
+    chained by user into one failed attempt, and the success was lost."""
+    line = ('2025-03-11 09:{t} WARN  [org.keycloak.events] (executor-thread-9) type="{type}", realmId="3c", '
+            'realmName="corp", clientId="https://sonar.example.com/saml2", userId="9a8b", ipAddress="203.0.113.77", '
+            '{error}auth_method="saml", username="dev.user1"\n')
+    log = tmp_path / "server.log"
+    log.write_text(line.format(t="12:44,503", type="LOGIN_ERROR", error='error="invalid_user_credentials", ')
+                   + line.format(t="13:30,117", type="LOGIN", error=""))
+    (fail, ok) = correlate(analyze([str(log)], build({}, None))).attempts
+    assert (fail.outcome, fail.root_cause, ok.outcome) == ("failure", "idp-authentication-failed", "success")
+    assert [e.ref for e in fail.evidence] == ["line 1"] and [e.ref for e in ok.evidence] == ["line 2"]
+
+
+def _request_url(req_id: str, instant: str) -> str:
+    import base64
+    import urllib.parse
+    import zlib
+
+    xml = (f'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="{req_id}" Version="2.0" '
+           f'IssueInstant="{instant}" AssertionConsumerServiceURL="https://sonar.example.com/oauth2/callback/saml">'
+           '<saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">https://sonar.example.com/saml2</saml:Issuer>'
+           '</samlp:AuthnRequest>').encode()
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    value = base64.b64encode(raw.compress(xml) + raw.flush()).decode()
+    return f"https://idp.example.org/sso?SAMLRequest={urllib.parse.quote(value, safe='')}&RelayState=%2Fprojects"
+
+
+def _response_post(resp_id: str, req_id: str, instant: str, user: str) -> str:
+    import base64
+    import urllib.parse
+
+    xml = (f'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+           f'ID="{resp_id}" InResponseTo="{req_id}" IssueInstant="{instant}" Version="2.0">'
+           '<saml:Issuer>https://idp.example.org</saml:Issuer><samlp:Status><samlp:StatusCode '
+           'Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+           f'<saml:Assertion ID="{resp_id}a" IssueInstant="{instant}" Version="2.0"><saml:Issuer>https://idp.example.org'
+           f'</saml:Issuer><saml:Subject><saml:NameID>{user}</saml:NameID></saml:Subject></saml:Assertion>'
+           '</samlp:Response>').encode()
+    return f"SAMLResponse={urllib.parse.quote(base64.b64encode(xml).decode(), safe='')}&RelayState=%2Fprojects"
+
+
+def test_a_constant_relay_state_does_not_join_other_logins(tmp_path):
+    """Many SPs send the same RelayState (the return URL) on every login: bob's request six hours
+    later was attached to alice's attempt."""
+    files = {"1-req.txt": _request_url("_req1", "2025-03-11T08:40:00Z"),
+             "2-resp.txt": _response_post("_resp1", "_req1", "2025-03-11T08:41:00Z", "alice@example.com"),
+             "3-req.txt": _request_url("_req2", "2025-03-11T15:00:00Z"),
+             "4-resp.txt": _response_post("_resp2", "_req2", "2025-03-11T15:01:00Z", "bob@example.com")}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    report = correlate(analyze([str(tmp_path / n) for n in files], build({}, None)))
+    assert sorted(sorted(e.ref for e in a.evidence) for a in report.attempts) == [
+        ["_req1", "_resp1"], ["_req2", "_resp2"]]
