@@ -471,3 +471,23 @@ def test_a_rotated_key_behind_both_signatures_is_one_finding_naming_both():
     (f,) = by_code(res, "signature-cert-mismatch")
     assert "Response signature" in f.message_text and "Assertion signature" in f.message_text
     assert " were made by a key" in f.message_text
+
+
+@pytest.mark.parametrize("got,said", [
+    ("https://SONAR.example.com/oauth2/callback/saml", "only the letter case of the scheme or host differs"),
+    ("HTTPS://sonar.example.com/oauth2/callback/saml", "only the letter case of the scheme or host differs"),
+    ("https://sonar.example.com/oauth2/callback/saml?x=1", "the query differs"),
+    ("https://sonar.example.com/oauth2/callback/saml#f", "the fragment differs"),
+    ("https://sonar.example.com:443/oauth2/callback/saml", "only the way the port is written differs"),
+    ("https://sonar.example.com:8443/oauth2/callback/saml", "the port differs"),
+    ("https://sonar.example.com/oauth2/callback/saml/", "only a trailing slash differs"),
+    ("https://sonar.example.com/oauth2/callback/SAML", "only the letter case of the path differs"),
+    ("http://sonar.example.com/oauth2/callback/saml", "only the scheme differs"),
+    ("https://other.example.com/oauth2/callback/saml", "the host differs"),
+])
+def test_url_difference_names_the_part_that_differs(got, said):
+    """Every difference was 'only a trailing slash' once the hosts matched (review finding)."""
+    from samlscan.checks.protocol import _url_difference
+
+    text = _url_difference("https://sonar.example.com/oauth2/callback/saml", got)
+    assert text.startswith(said), text

@@ -95,23 +95,60 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
                                "response comes from another IdP or tenant")
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _port(u) -> int | None:
+    try:
+        return u.port or _DEFAULT_PORTS.get(u.scheme.lower())
+    except ValueError:  # a port that is not a number
+        return None
+
+
 def _url_difference(want: str, got: str) -> str:
+    """Which part of two URLs differs, in words (java-saml and Spring compare the strings
+    exactly; python3-saml lower-cases scheme and host first)."""
     if got != got.strip() and got.strip() == want.strip():
         # A line break or space inside the attribute (pretty-printed by the IdP, e.g. AD FS or
         # OpenAM): urlsplit strips it, so without this it read as 'only a trailing slash differs'.
         return (f"only whitespace around the URL differs ({got!r}): the IdP put a line break or "
                 "space inside the attribute; SPs that compare exactly (java-saml) reject it")
-    a, b = urlsplit(want), urlsplit(got)
-    if a.scheme != b.scheme and a.netloc == b.netloc:
-        return (f"only the scheme differs ({b.scheme} vs {a.scheme}): a TLS-terminating proxy; set "
-                "the SP's base URL to the public https URL")
-    if a.netloc.lower() != b.netloc.lower():
+    a, b = urlsplit(want.strip()), urlsplit(got.strip())
+    host_a, host_b = (a.hostname or "").lower(), (b.hostname or "").lower()
+    if a.scheme.lower() != b.scheme.lower():
+        if host_a == host_b:
+            return (f"only the scheme differs ({b.scheme} vs {a.scheme}): a TLS-terminating proxy; set "
+                    "the SP's base URL to the public https URL")
+        return f"the scheme and host differ ({b.scheme}://{b.netloc} vs {a.scheme}://{a.netloc})"
+    if host_a != host_b:
         return f"the host differs ({b.netloc} vs {a.netloc}): the IdP knows another SP address"
-    if a.path.rstrip("/") == b.path.rstrip("/"):
-        return "only a trailing slash differs"
-    if a.path.lower() == b.path.lower():
-        return "only the letter case differs"
-    return f"the path differs ({b.path} vs {a.path})"
+    if _port(a) != _port(b):
+        return f"the port differs ({b.netloc} vs {a.netloc})"
+    # urlsplit lower-cases the scheme: compare it as written
+    schemes = (want.strip().split(":", 1)[0], got.strip().split(":", 1)[0])
+    if (schemes[0], a.netloc) != (schemes[1], b.netloc) and (a.path, a.query, a.fragment) == (b.path, b.query, b.fragment):
+        if a.netloc.lower() == b.netloc.lower():
+            return ("only the letter case of the scheme or host differs (python3-saml accepts it; "
+                    "java-saml and Spring compare exactly)")
+        return (f"only the way the port is written differs ({b.netloc} vs {a.netloc}): the same address, "
+                "but java-saml and Spring compare the strings exactly")
+    if a.path.rstrip("/") == b.path.rstrip("/") and a.path != b.path:
+        return "only a trailing slash differs" + _and_rest(a, b)
+    if a.path != b.path:
+        if a.path.lower() == b.path.lower():
+            return "only the letter case of the path differs" + _and_rest(a, b)
+        return f"the path differs ({b.path} vs {a.path})"
+    return _and_rest(a, b).removeprefix("; ") or "they differ"
+
+
+def _and_rest(a, b) -> str:
+    """The query and fragment differences after the path's."""
+    out = []
+    if a.query != b.query:
+        out.append(f"the query differs ({b.query!r} vs {a.query!r})")
+    if a.fragment != b.fragment:
+        out.append(f"the fragment differs ({b.fragment!r} vs {a.fragment!r})")
+    return "".join("; " + x for x in out)
 
 
 def check_destination(msg: SamlMessage, ctx: CheckContext):
