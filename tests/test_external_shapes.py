@@ -13,6 +13,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import xmlsec
 from lxml import etree
 
