@@ -20,3 +20,10 @@ def test_addresses_are_masked(text):
                                   "took 12:34 min", "std::string and Foo::bar", "a :: b"])
 def test_times_and_code_are_not_taken_for_addresses(text):
     assert Redactor().text(text) == text
+
+
+def test_values_are_masked_as_the_xml_listing_escapes_them_too():
+    """`decode --redact` prints the decoded XML, where 'Anne & Bob <Smith>' is escaped."""
+    red = Redactor(["Anne & Bob <Smith>", "R&D"])
+    out = red.text('<AttributeValue>Anne &amp; Bob &lt;Smith&gt;</AttributeValue><v a="R&amp;D"/> R&D')
+    assert "Anne" not in out and "R&amp;D" not in out and "R&D" not in out and out.count("<pii:") == 3

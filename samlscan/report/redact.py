@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from xml.sax.saxutils import escape
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
@@ -25,6 +26,8 @@ class Redactor:
 
     def __init__(self, values=()):
         items = {v for v in values if v and len(v.strip()) >= 3}
+        # as the decoded XML shows them too ('R&D' is 'R&amp;D' in `decode`'s listing)
+        items |= {escape(v, {'"': "&quot;", "'": "&apos;"}) for v in items} | {escape(v) for v in items}
         self._known = sorted(items, key=len, reverse=True)
         alternatives = "|".join(re.escape(v) for v in self._known)
         # whole values only, so that a value such as 'dev' does not mask the word 'developer'
