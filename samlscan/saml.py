@@ -332,6 +332,8 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
+    if root.get("IssueInstant") is not None and parse_saml_time(root.get("IssueInstant")) is None:
+        structure += (f"time-unreadable:{local(root.tag)} IssueInstant",)  # not silently 'absent'
     issuers = root.findall(SAML + "Issuer")
     all_assertions = sum(1 for _ in root.iter(SAML + "Assertion", SAML + "EncryptedAssertion"))
     if decrypted:

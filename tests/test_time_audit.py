@@ -352,3 +352,14 @@ def test_sonarqube_local_time_log_with_and_without_timezone(tmp_path):
     assert [m["captured_at"] for m in paris["messages"]] == ["2025-03-11T08:41:02Z"]
     assert "(capture)" in codes_of(plain)["assertion-expired"]["message_text"]
     assert not {"assertion-expired", "subject-confirmation-expired", "clock-skew"} & set(codes_of(paris))
+
+
+def test_unreadable_response_issue_instant_is_reported_not_taken_as_absent():
+    """python3-saml's schema check and OpenSAML reject it; it also removes the fallback evaluation
+    time without saying so (review finding)."""
+    x = response_xml().replace('Version="2.0" IssueInstant="2025-03-11T08:41:00Z"\n',
+                               'Version="2.0" IssueInstant="2025-03-11 08:41:00"\n', 1)
+    codes, res = judged(x, EDGE - timedelta(seconds=1))
+    assert res.message.issue_instant is None
+    assert "Response IssueInstant is not an xs:dateTime" in codes["input-xml-malformed"].message_text
+    assert "input-xml-malformed" not in judged(response_xml(), EDGE - timedelta(seconds=1))[0]

@@ -145,11 +145,12 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
 
 
 def check_time_format(msg: SamlMessage, ctx: CheckContext):
-    for a in msg.assertions:
-        for name in a.unparsed_time_fields:
-            yield finding(msg, "input-xml-malformed", f"Assertion {name} is not an xs:dateTime",
-                          hint="the IdP must write times as xs:dateTime in UTC, e.g. 2025-03-11T08:41:02Z, "
-                               "without leap seconds (SAML core 1.3.3)")
+    names = [f"Assertion {name}" for a in msg.assertions for name in a.unparsed_time_fields]
+    names += [fact.partition(":")[2] for fact in msg.structure if fact.startswith("time-unreadable:")]
+    for name in names:
+        yield finding(msg, "input-xml-malformed", f"{name} is not an xs:dateTime",
+                      hint="the IdP must write times as xs:dateTime in UTC, e.g. 2025-03-11T08:41:02Z, "
+                           "without leap seconds (SAML core 1.3.3)")
     yield from _zone_notes(msg)
 
 
