@@ -194,8 +194,10 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
 
 
 def _correlated(report, expect):
-    from samlscan.correlate import correlate
+    from samlscan.correlate import correlate, zone_offsets
+    from samlscan.engine import rejudged
 
+    report = rejudged(report, expect, zone_offsets(report))
     return correlate(report, apps=expect.apps + ((expect.sp_entity_id,) if expect.sp_entity_id else ()))
 
 

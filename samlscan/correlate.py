@@ -473,13 +473,29 @@ def _where(e) -> str:
     return e.input + (f" [{e.ref}]" if e.ref else "")
 
 
+def zone_part(offset: timedelta) -> timedelta | None:
+    """The whole (or half) hours of a log's measured offset when they look like a time zone (the
+    log was written in local time and read as UTC); the rest, within 5 min, is the clock's own."""
+    seconds = offset.total_seconds()
+    half_hours = round(seconds / 1800)
+    if half_hours and abs(seconds - half_hours * 1800) <= 300:
+        return timedelta(seconds=half_hours * 1800)
+    return None
+
+
+def zone_offsets(report) -> dict[str, timedelta]:
+    """Per log file, the time-zone part of its measured clock offset (zone_part), where it has one."""
+    relevant = [e for e in report.events if e.outcome in ("failure", "success")]
+    zones = {src: zone_part(off) for src, off in clock_offsets(report.messages, relevant).items()}
+    return {src: zone for src, zone in zones.items() if zone is not None}
+
+
 def _offset_note(src: str, off: timedelta) -> str:
     seconds = off.total_seconds()
     note = f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected)"
-    half_hours = round(seconds / 1800)
-    if half_hours and abs(seconds - half_hours * 1800) <= 300:  # whole hours (or half): a zone
+    if zone_part(off) is not None:
         note += (f"; about {seconds / 3600:+.1f} h looks like a time zone: pass --timezone with the "
-                 "zone that log is written in")
+                 "zone that log is written in (its SAML copies were judged with that zone removed)")
     return note
 
 

@@ -298,10 +298,12 @@ def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageRes
     return msg if isinstance(msg, Finding) else _check(msg, raw, expect, [])
 
 
-def _check(msg: SamlMessage, raw: RawMessage, expect: Expectations, requests: list[tuple]) -> MessageResult:
-    """Every check on one read message, judged at its evaluation time."""
+def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, requests: list[tuple],
+           evaluation: tuple | None = None) -> MessageResult:
+    """Every check on one read message, judged at its evaluation time (or at `evaluation`:
+    (time, how it was chosen))."""
     expect = _awaited_request(expect, msg, requests)
-    at, at_source = _evaluation(expect, msg)
+    at, at_source = evaluation or _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
     findings = run_checks(msg, ctx)
     if msg.redirect_signature is not None and msg.redirect_signature.verified is False:
@@ -319,6 +321,27 @@ def _check(msg: SamlMessage, raw: RawMessage, expect: Expectations, requests: li
                                 "no capture time is known: time windows are judged at the response's "
                                 "own IssueInstant (pass --at to judge at another time)"))
     return MessageResult(msg, tuple(findings), at_source)
+
+
+def rejudged(report: Report, expect: Expectations, zones: dict) -> Report:
+    """The SAML copies in logs whose times read a time zone off (correlate.zone_offsets: the log
+    was written in local time and read as UTC) judged again at their line time moved by that zone:
+    judged an hour off, a response the SP accepted was called expired. --at wins over any of it."""
+    if not zones or expect.at is not None:
+        return report
+    requests: dict[str, list[tuple]] = {}
+    for r in report.messages:
+        if r.message.kind == "AuthnRequest" and r.message.id:
+            requests.setdefault(r.message.source.input, []).append((r.message.captured_at, r.message.id))
+    out = []
+    for r in report.messages:
+        m, zone = r.message, zones.get(r.message.source.input)
+        if zone is None or not m.logged_by or m.captured_at is None:
+            out.append(r)
+            continue
+        how = f"log time {zone.total_seconds() / 3600:+g} h: the log reads as another time zone (pass --timezone)"
+        out.append(_check(m, None, expect, requests.get(m.source.input, []), (m.captured_at - zone, how)))
+    return replace(report, messages=tuple(out))
 
 
 def _with_redirect_signature(msg: SamlMessage, raw: RawMessage, expect: Expectations) -> SamlMessage:

@@ -178,3 +178,18 @@ def test_generator_output_is_committed_and_deterministic():
     res = subprocess.run([sys.executable, str(FIXTURES / "gen_scenarios.py"), "--check"],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
+
+
+def test_without_timezone_the_verdicts_hold_and_the_zone_is_said():
+    """web.log written in Paris time but read as UTC: the SAML copies in it were judged an hour
+    off (accepted logins called expired). Its offset to the captures is whole hours: they are
+    judged with that zone removed, and the note says to pass --timezone (review finding)."""
+    res = CliRunner().invoke(main, ["scan", str(FIXTURES / "scenarios" / "entra-javasaml"), "--format", "json",
+                                    "--jobs", "1", "--fail-on", "never"])
+    doc = json.loads(res.stdout)
+    got = [(a["user"], a["outcome"], a["root_cause"]) for a in doc["attempts"]]
+    want = [(a["user"], a["outcome"], a["root_cause"]) for a in _expected("entra-javasaml")["attempts"]]
+    assert got == want
+    assert any("looks like a time zone: pass --timezone" in n for n in doc["summary"]["notes"])
+    logged = [m for m in doc["messages"] if m["input"].endswith("web.log")]
+    assert logged and all(m["evaluation_time_source"].startswith("log time +1 h") for m in logged)
