@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from statistics import median
 
+from samlscan.checks.base import consumed_assertion
 from samlscan.codes import SPECS, cause_rank
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent
@@ -68,7 +69,7 @@ class _Piece:
 
 def _message_piece(r, replayed: set) -> _Piece:
     m = r.message
-    a = m.assertions[0] if m.assertions else None
+    a = consumed_assertion(m)
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
     errors = tuple(sorted({f.code for f in r.findings if f.severity.value == "error"},
                           key=lambda c: cause_rank(c)))
@@ -105,7 +106,7 @@ def _predicted_outcome(m, errors) -> str:
     or an assertion still encrypted)."""
     if errors:
         return "failure"
-    consumed = m.assertions[0] if m.assertions else None
+    consumed = consumed_assertion(m)
     if m.kind == "Response" and consumed is not None and consumed.signed:
         return "success"
     return "unknown"
@@ -567,14 +568,19 @@ def cause_findings(report) -> list:
               for ref in (f.source.ref, f.message_ref) if ref}
     out = []
     for a in report.attempts:
-        d, code = a.decisive, a.root_cause
-        if a.outcome != "failure" or d is None or code not in SPECS:
+        code = a.root_cause
+        if a.outcome != "failure" or code not in SPECS:
             continue
         if any((e.input, e.ref, code) in stated for e in a.evidence):
             continue
+        # a cause inferred rather than quoted (group-sync-failed: a refusal and a response without
+        # its groups) is placed at the attempt's first log line
+        d = a.decisive or next((e for e in a.evidence if e.kind == "log"), None)
+        if d is None:
+            continue
         when = f" at {str(a.time)[:19]} UTC" if a.time else ""  # str(): isoformat, 5x strftime's speed
         who = f" of {a.user}" if a.user else ""
-        said = a.notes[0][len(_where(d)) + 2:] if a.notes else SPECS[code].summary  # the quoted line
+        said = a.notes[0][len(_where(d)) + 2:] if a.decisive and a.notes else SPECS[code].summary
         out.append(Finding(code=code, severity=SPECS[code].severity, source=Source(d.input, d.ref),
                            message_text=f"a login{who} failed{when}: {said}", hint=a.fix))
     return out

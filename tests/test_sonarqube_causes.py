@@ -134,6 +134,8 @@ def test_sonarqube_cause(case, tmp_path):
     fix = failures[0].fix or ""
     assert all(w.lower() in fix.lower() for w in words), fix
     assert failures[0].evidence
+    # the cause reaches the formats of one row per finding (JSONL, CSV, SARIF) and --fail-on
+    assert cause in {f.code for f in report.reported_findings()}
 
 
 def test_entra_group_overage_is_named_even_when_login_succeeds(tmp_path):
