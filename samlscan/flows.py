@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from samlscan.inputs.base import RawMessage
 
@@ -225,12 +225,26 @@ def _sp_outcome(chain: list[Exchange], test: bool) -> tuple[str, str, bool]:
         return "failure", "redirected to /sessions/unauthorized (no public reason captured)", False
     acs = chain[0]
     if 300 <= acs.status < 400 and acs.location:
-        target = urlsplit(acs.location).path or "/"
-        if not target.startswith("/sessions/"):
-            return "success", f"redirected to {target}", False
+        return _redirect_outcome(acs.url, acs.location)
     if acs.status >= 400:
         return "failure", f"HTTP {acs.status} from the ACS", False
     return "unknown", "the SP's answer is not in the capture", False
+
+
+def _redirect_outcome(acs_url: str, location: str) -> tuple[str, str, bool]:
+    """What the ACS's redirect says: into the SP's own pages is a session (success); a new login
+    request is a loop (failure); SonarQube's /sessions/ pages or another host say nothing sure."""
+    to, here = urlsplit(urljoin(acs_url, location)), urlsplit(acs_url)
+    target = to.path or "/"
+    if "SAMLRequest=" in to.query or "SAMLResponse=" in to.query:
+        return ("failure", f"the SP answered with a new SAML login request to {to.netloc or here.netloc}: "
+                "a login loop (the SP did not keep the login: a rejected response or a lost session cookie)",
+                False)
+    if "/sessions/" in target:  # /sessions/new, /sessions/logout (a context path may come first)
+        return "unknown", f"redirected to {target}: the SP asks to log in again, without a reason in the capture", False
+    if to.netloc and to.netloc.lower() != here.netloc.lower():
+        return "unknown", f"redirected to another host ({to.netloc}{target}): the outcome is not in the capture", False
+    return "success", f"redirected to {target}", False
 
 
 def build_flows(capture: "Capture") -> tuple[Flow, ...]:

@@ -1,6 +1,8 @@
 """Login flows: request/response pairing, retries, SP outcomes, IdP error pages."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import sys
 from pathlib import Path
@@ -107,3 +109,20 @@ def test_okta_error_page():
     assert err.product == "okta" and err.message.startswith("Sorry, you can't access SonarQube")
     assert find_idp_error(page, "https://sonar.example.com/") is None
     assert find_idp_error("<html>all fine</html>", "https://corp.okta.com/") is None
+
+
+@pytest.mark.parametrize("location,outcome,said", [
+    ("/projects", "success", "redirected to /projects"),
+    ("https://sonar.example.com/", "success", "redirected to /"),
+    ("https://idp.example.org/idp/profile/SAML2/Redirect/SSO?SAMLRequest=fZBBT8Mw", "failure", "login loop"),
+    ("/sonar/sessions/new?return_to=%2F", "unknown", "asks to log in again"),
+    ("/sessions/new", "unknown", "asks to log in again"),
+    ("https://login.example.net/error", "unknown", "another host"),
+])
+def test_the_acs_redirect_says_what_it_can(location, outcome, said):
+    """Every 3xx off /sessions/ was a success: a redirect back to the IdP (a login loop) and one
+    to another host's error page too (review finding)."""
+    from samlscan.flows import _redirect_outcome
+
+    got, reason, _ = _redirect_outcome("https://sonar.example.com/oauth2/callback/saml", location)
+    assert got == outcome and said in reason
