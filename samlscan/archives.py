@@ -35,6 +35,9 @@ INFLATE_RATIO = 200
 10-20x, very repetitive ones ~100x; deflate's maximum is ~1032x)."""
 INFLATE_MAX = 8 * 1024 * 1024 * 1024
 """Hard cap on what one compressed input may inflate to."""
+ARCHIVE_MIN = 4 * INFLATE_MIN
+"""What the members of one archive may inflate to in all, whatever the ratio (each member has its
+own bound too): 40 members of 60 MB of zeros passed one by one (2.4 MB in, 2.4 GB out)."""
 MAX_NESTING = 3
 """Archives inside archives: deeper levels are reported, not opened."""
 
@@ -47,13 +50,13 @@ def _bound(compressed: int) -> int:
     return min(INFLATE_MAX, max(INFLATE_MIN, INFLATE_RATIO * max(compressed, 1)))
 
 
-def _copy_bounded(src, dst, limit: int) -> None:
-    """Copy a decompressing stream, stopping at `limit` bytes out (a bomb)."""
+def _copy_bounded(src, dst, limit: int) -> int:
+    """Copy a decompressing stream, stopping at `limit` bytes out (a bomb); the bytes copied."""
     total = 0
     while True:
         chunk = src.read(1024 * 1024)
         if not chunk:
-            return
+            return total
         total += len(chunk)
         if total > limit:
             raise _TooLarge(f"inflates to more than {limit} bytes (limit: {INFLATE_RATIO}x the "
@@ -67,19 +70,21 @@ def _relabel(obj, old: str, new: str):
 
 
 def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, depth: int,
-                    out: list[FileResult]) -> None:
-    """Inflate one stream to a private temp file (bounded), analyze it under its label."""
+                    out: list[FileResult], limit: int | None = None) -> int:
+    """Inflate one stream to a private temp file (bounded by its own ratio, and by `limit`: what
+    is left of its archive's budget), analyze it under its label; the bytes it inflated to."""
     tmp = os.path.join(tmpdir, f"m{len(out)}-{depth}")
+    cap = min(_bound(compressed), limit if limit is not None else INFLATE_MAX)
     try:
         with open(tmp, "wb") as dst:
-            _copy_bounded(src, dst, _bound(compressed))
+            inflated = _copy_bounded(src, dst, cap)
     except _TooLarge as exc:
         out.append(failed_input(label, "input-too-large", str(exc)))
-        return
+        return cap  # inflated that far before it was stopped
     except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError, tarfile.TarError, RuntimeError,
             ValueError, zlib.error) as exc:
         out.append(failed_input(label, "input-unreadable", f"corrupt compressed data: {exc}"))
-        return
+        return 0
     try:
         if os.path.getsize(tmp) == 0:
             out.append(skipped(label, "empty file"))
@@ -91,6 +96,7 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
             os.unlink(tmp)
         except OSError:
             pass
+    return inflated
 
 
 def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
@@ -103,6 +109,8 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     size = os.path.getsize(path)
     try:
         if kind == "zip":
+            budget = min(INFLATE_MAX, max(ARCHIVE_MIN, INFLATE_RATIO * size))
+            left = budget
             with zipfile.ZipFile(path) as zf:
                 for info in zf.infolist():
                     if info.is_dir():
@@ -111,10 +119,15 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
                     if info.flag_bits & 0x1:
                         out.append(failed_input(member, "input-unreadable", "encrypted zip member"))
                         continue
+                    if left <= 0:
+                        out.append(failed_input(member, "input-too-large",
+                                                f"the archive inflates to more than {budget} bytes in "
+                                                "all; treated as a decompression bomb"))
+                        continue
                     try:
                         with zf.open(info) as src:
-                            _analyze_member(member, src, info.compress_size, tmpdir, expect, tz,
-                                            depth, out)
+                            left -= _analyze_member(member, src, info.compress_size, tmpdir, expect, tz,
+                                                    depth, out, left)
                     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError,
                             EOFError, zlib.error) as exc:
                         out.append(failed_input(member, "input-unreadable", f"corrupt zip member: {exc}"))

@@ -351,3 +351,18 @@ def test_stage_line_shown_then_erased_only_when_enabled():
     with stage("correlating 3 log event(s)...", enabled=True, stream=buf):
         assert buf.getvalue().endswith("correlating 3 log event(s)...\x1b[K")
     assert buf.getvalue().endswith("\r\x1b[K")
+
+
+def test_members_of_one_zip_share_one_inflation_budget(tmp_path, monkeypatch):
+    """Each member under its own bound, 40 of them passed one by one (2.4 MB in, 2.4 GB out):
+    the members of one archive share ARCHIVE_MIN (or the ratio) in all (review finding)."""
+    monkeypatch.setattr(archives, "INFLATE_MIN", 1024 * 1024)
+    monkeypatch.setattr(archives, "ARCHIVE_MIN", 4 * 1024 * 1024)
+    z = tmp_path / "many.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(8):
+            zf.writestr(f"zeros{i}.txt", b"\0" * (900 * 1024))
+    report = batch.run_scan([str(z)], Expectations(), jobs=1)
+    refused = [i for i in report.inputs if i.reason and "in all" in i.reason]
+    assert 3 <= len(refused) <= 4 and all(i.status == "failed" for i in refused)
+    assert len([i for i in report.inputs if "!" in i.path]) == 8  # every member accounted for

@@ -250,3 +250,23 @@ def test_log_only_failures_reach_jsonl_csv_and_fail_on(tmp_path):
                   "[provider|EXTERNAL|SAML][IP|10.20.0.5|203.0.113.77][login|dev1]\n")
     r = run("scan", str(ok), "--format", "jsonl", "-q")
     assert r.exit_code == 0 and r.output == ""
+
+
+@pytest.mark.parametrize("around", ["{url} (copied from the browser)", "GET /sso?{query} HTTP/1.1",
+                                    "{url}\n"], ids=["note-after", "access-log-line", "plain"])
+def test_a_pasted_url_ends_at_whitespace(around, tmp_path):
+    """The last parameter took the text after the URL: a valid signature became invalid and
+    RelayState grew (review finding)."""
+    url = (ROOT / "fixtures/requests/authnrequest-redirect-signed.txt").read_text().strip()
+    base, query = url.split("?", 1)
+    params = dict(p.split("=", 1) for p in query.split("&"))
+    # the swallowing parameter last: RelayState after a note, SAMLRequest in an access-log line
+    last = "SAMLRequest" if "HTTP" in around else "RelayState"
+    query = "&".join(f"{k}={v}" for k, v in params.items() if k != last) + f"&{last}={params[last]}"
+    pasted = tmp_path / "pasted.txt"
+    pasted.write_text(around.format(url=f"{base}?{query}", query=query))
+    r = run("check", str(pasted), "--sp-cert", "fixtures/keys/sp.crt", "--format", "json", "-q",
+            "--fail-on", "never")
+    (m,) = json.loads(r.output)["messages"]
+    assert m["redirect_signature"]["verified"] is True and m["relay_state"] == params["RelayState"]
+    assert not any(f["code"].startswith("input-") for f in m["findings"])

@@ -9,7 +9,11 @@ from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Source
 
 _PARAMS = ("SAMLResponse", "SAMLRequest")
-_QUERY_PARAM = re.compile(r"(?:^|[?&;\s])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)=([^&\r\n#\"'<>]*)")
+# A value ends at whitespace too: a raw query value holds none, and a pasted URL is often followed
+# by more text (' HTTP/1.1' in an access log, a note) that would change RelayState or the signature;
+# only a sanitizer's bracketed placeholder ('[SAMLResponse redacted]') keeps its spaces.
+_QUERY_PARAM = re.compile(r"(?:^|[?&;\s])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)="
+                          r"(\[[^\]\r\n&]*\]|[^&\s#\"'<>]*)")
 _B64ISH = re.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
 
@@ -25,7 +29,8 @@ def sniff_kind(text: str) -> str | None:
         return None  # a PEM certificate or key: read_text says which
     if token and len(token) >= 16 and _B64ISH.match(token):
         return "base64"
-    if len(token) >= 40 and " " not in token and sum(c.isalnum() or c in "+/=\n\r" for c in token) >= 0.9 * len(token):
+    sample = token[:65536]  # a bounded look: a 60 MB file of zeros took 6 s to count
+    if len(token) >= 40 and " " not in sample and sum(c.isalnum() or c in "+/=\n\r" for c in sample) >= 0.9 * len(sample):
         return "base64"  # one pasted blob with a few bad characters: say so, don't call it 'not SAML'
     return None
 
