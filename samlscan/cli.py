@@ -272,7 +272,12 @@ def flows(inputs, fmt, redact):
     """The ordered timeline of login flows in captures: time, leg, URL, message, outcome."""
     from samlscan.flows_report import render_flows
 
-    click.echo(render_flows(list(inputs), fmt, redact), nl=False)
+    text, readable = render_flows(list(inputs), fmt, redact)
+    click.echo(text, nl=False)
+    if not readable:  # nothing could be read as a capture: a usage/input error (design.md)
+        click.echo("samlscan: no input could be read as a capture (HAR, SAML-tracer or SAML Chrome Panel)",
+                   err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @main.command()

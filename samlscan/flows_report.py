@@ -160,11 +160,13 @@ def _table(docs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_flows(paths: list[str], fmt: str, redact: bool) -> str:
-    """The timeline of each capture as a table or one JSON document; never raises for bad input."""
+def render_flows(paths: list[str], fmt: str, redact: bool) -> tuple[str, bool]:
+    """The timeline of each capture as a table or one JSON document, and whether any input was
+    a capture (the CLI exits 2 otherwise); never raises for bad input."""
     docs, personal = collect(paths)
+    readable = any(d["kind"] is not None for d in docs)
     if redact:
         docs = Redactor(personal).walk(docs)
     if fmt == "json":
-        return json.dumps({"schema": SCHEMA, "inputs": docs}, indent=2, ensure_ascii=False) + "\n"
-    return _table(docs)
+        return json.dumps({"schema": SCHEMA, "inputs": docs}, indent=2, ensure_ascii=False) + "\n", readable
+    return _table(docs), readable

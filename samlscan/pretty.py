@@ -15,7 +15,18 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
     from samlscan.report.table import header_rows
     from samlscan.xmlsafe import pretty_xml
 
-    got = collect(path, timezone.utc)
+    import os
+
+    from samlscan.errors import ConfigError, InputError
+
+    if path != "-" and not os.path.isfile(path):
+        raise ConfigError(f"{path}: {'no such file' if not os.path.exists(path) else 'not a regular file'}")
+    try:
+        got = collect(path, timezone.utc)
+    except InputError as exc:
+        return f"== {path}: {exc.code}: {exc.detail}\n", False
+    except OSError as exc:
+        return f"== {path}: input-unreadable: cannot read: {exc.strerror or exc}\n", False
     out, ok = [], False
     for i, raw in enumerate(got.raws):
         where = raw.source.input + (f" [{raw.source.ref}]" if raw.source.ref else "")

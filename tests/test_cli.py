@@ -270,3 +270,12 @@ def test_a_pasted_url_ends_at_whitespace(around, tmp_path):
     (m,) = json.loads(r.output)["messages"]
     assert m["redirect_signature"]["verified"] is True and m["relay_state"] == params["RelayState"]
     assert not any(f["code"].startswith("input-") for f in m["findings"])
+
+
+@pytest.mark.parametrize("target", ["no-such-file.xml", "fixtures"])
+def test_decode_of_a_missing_file_or_a_directory_is_one_line_and_exit_2(target):
+    """It printed 'internal error ... a samlscan bug' (review finding)."""
+    r = run("decode", target)
+    assert r.exit_code == 2
+    assert "internal error" not in r.output and len(r.output.strip().splitlines()) == 1
+    assert ("no such file" if "no-such" in target else "not a regular file") in r.output

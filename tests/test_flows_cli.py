@@ -12,9 +12,9 @@ from samlscan.flows_report import short_url
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "captures"
 
 
-def flows(*args: str):
+def flows(*args: str, exit_code: int = 0):
     res = CliRunner().invoke(main, ["flows", *args])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == exit_code, res.output
     return res.stdout
 
 
@@ -68,9 +68,12 @@ def test_redact_masks_emails_in_reasons(tmp_path):
 
 def test_bad_inputs_are_reported_not_raised(tmp_path):
     (tmp_path / "x.txt").write_text("hello")
-    doc = json.loads(flows("--format", "json", str(tmp_path / "x.txt"), str(tmp_path / "missing")))
+    doc = json.loads(flows("--format", "json", str(tmp_path / "x.txt"), str(tmp_path / "missing"), exit_code=2))
     assert [d["flows"] for d in doc["inputs"]] == [[], []]
     assert all(d["error"] for d in doc["inputs"])
+    # one capture among them is enough for exit 0 (the others are still listed with their reason)
+    doc = json.loads(flows("--format", "json", str(tmp_path / "missing"), str(CAPTURES / "multi-flow-retry.har")))
+    assert doc["inputs"][0]["error"] and doc["inputs"][1]["flows"]
 
 
 def test_short_url_keeps_small_params():
