@@ -199,3 +199,12 @@ def test_htmlform_extract_unescapes_entities():
     assert (m.value, m.relay_state, m.url, m.source.ref) == (RESP_B64, "a&b",
                                                            "https://sp.example.com/acs", "form 0")
     assert extract("<html><form><input name='x' value='y'></form></html>", Source("p")) == ()
+
+
+def test_a_raw_plus_in_a_base64_query_value_stays_a_plus():
+    """A HAR redirect whose SAMLRequest carries '+' unescaped decoded to a space (then dropped by
+    base64: a corrupted message), where the same URL pasted decoded right (review finding)."""
+    from samlscan.inputs.har import split_query
+
+    got = {n: v for n, _, v in split_query("SAMLRequest=fZBB+T8M%3D&Signature=a+b%2Bc&RelayState=%2Fa+b")}
+    assert got == {"SAMLRequest": "fZBB+T8M=", "Signature": "a+b+c", "RelayState": "/a b"}

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import BinaryIO, Iterator
-from urllib.parse import unquote_plus, urljoin, urlsplit
+from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
 from samlscan.flows import Exchange, classify_leg, find_idp_error, validation_errors
 from samlscan.inputs.base import InputProblem, RawMessage
@@ -208,6 +208,12 @@ def form_value(raw: str) -> str:
     return unquote_plus(raw) if _PCT.search(raw) else raw
 
 
+_BASE64_PARAMS = {"SAMLRequest", "SAMLResponse", "Signature"}
+"""Query values in base64: a raw '+' in them is base64's '+' (base64 holds no space), as a pasted
+URL reads it; '+' as a space would corrupt the message (some SPs do read it so: the IdP should
+send %2B)."""
+
+
 def split_query(query: str) -> list[tuple[str, str, str]]:
     """(name, raw value, decoded value) for each '&'-separated pair, in order."""
     out = []
@@ -215,7 +221,8 @@ def split_query(query: str) -> list[tuple[str, str, str]]:
         if not part:
             continue
         name, _, raw = part.partition("=")
-        out.append((unquote_plus(name), raw, unquote_plus(raw)))
+        name = unquote_plus(name)
+        out.append((name, raw, unquote(raw) if name in _BASE64_PARAMS else unquote_plus(raw)))
     return out
 
 
