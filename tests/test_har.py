@@ -208,3 +208,17 @@ def test_a_raw_plus_in_a_base64_query_value_stays_a_plus():
 
     got = {n: v for n, _, v in split_query("SAMLRequest=fZBB+T8M%3D&Signature=a+b%2Bc&RelayState=%2Fa+b")}
     assert got == {"SAMLRequest": "fZBB+T8M=", "Signature": "a+b+c", "RelayState": "/a b"}
+
+
+def test_multipart_form_body_is_read():
+    """Chrome records no params for multipart/form-data: the SAMLResponse of such a POST was lost
+    without a word (review finding). RFC 7578 parts, CRLF line ends, boundary from the mimeType."""
+    from samlscan.inputs.har import multipart_fields
+
+    body = ('------WebKitFormBoundaryX7\r\nContent-Disposition: form-data; name="SAMLResponse"\r\n\r\n'
+            'PHNhbWxwOlJlc3BvbnNl+/=\r\n------WebKitFormBoundaryX7\r\nContent-Disposition: form-data; '
+            'name="RelayState"\r\n\r\n/projects?a=1&b=2\r\n------WebKitFormBoundaryX7--\r\n')
+    mime = "multipart/form-data; boundary=----WebKitFormBoundaryX7"
+    want = [("SAMLResponse", "PHNhbWxwOlJlc3BvbnNl+/="), ("RelayState", "/projects?a=1&b=2")]
+    assert multipart_fields(body, mime) == want
+    assert multipart_fields(body, "") == want  # the boundary read from the first line

@@ -371,7 +371,9 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found) -> bo
         found.problems.append(InputProblem(src, "input-too-large", "request body over 4 MiB skipped"))
         return True
     if isinstance(text, str) and text.strip():
-        if "=" in text and not text.lstrip().startswith(("{", "<", "--")):
+        if text.lstrip().startswith("--"):  # multipart/form-data: Chrome writes no params for it
+            values = multipart_fields(text, str(post.get("mimeType") or ""))
+        elif "=" in text and not text.lstrip().startswith(("{", "<")):
             values = [(n, form_value(r)) for n, r, _ in split_query(text.strip())]
     for p in post.get("params") or []:
         if isinstance(p, dict) and isinstance(p.get("value"), str):
@@ -394,6 +396,26 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found) -> bo
             source=src, param=name, value=value, binding="post", relay_state=relay,
             captured_at=at, url=url), False))
     return has_body
+
+
+_DISPOSITION_NAME = re.compile(r'content-disposition:[^\n]*?\bname="([^"]*)"', re.IGNORECASE)
+
+
+def multipart_fields(text: str, mime_type: str) -> list[tuple[str, str]]:
+    """(name, value) of each part of a multipart/form-data body (RFC 7578): the boundary from the
+    mimeType, else the body's first line; values are not percent-encoded."""
+    m = re.search(r'boundary="?([^";]+)"?', mime_type)
+    first = text.lstrip().split("\n", 1)[0].strip()
+    delimiter = "--" + m.group(1) if m else first
+    out = []
+    for part in text.split(delimiter)[1:]:
+        if part.startswith("--"):
+            break  # the closing delimiter
+        head, sep, body = part.replace("\r\n", "\n").partition("\n\n")
+        name = _DISPOSITION_NAME.search(head)
+        if sep and name:
+            out.append((name.group(1), body[:-1] if body.endswith("\n") else body))
+    return out
 
 
 def _artifact(src: Source, url: str) -> InputProblem:
