@@ -167,7 +167,13 @@ def clean_pairs(text: str, tally: Tally, masker: SamlMasker | None, binding: str
     return "&".join(out)
 
 
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@]*@)")
+
+
 def clean_url(url: str, tally: Tally, masker: SamlMasker | None) -> str:
+    if _USERINFO.match(url):  # https://user:password@host/ (RFC 3986 3.2.1): the password goes
+        url = _USERINFO.sub(r"\1", url, count=1)
+        tally.counts["url-credentials"] += 1
     if "?" not in url:
         return url
     base, _, rest = url.partition("?")
@@ -223,7 +229,7 @@ def clean_headers(headers, tally: Tally, masker: SamlMasker | None, base_url: st
             if not lines:
                 continue
             value = "\n".join(lines)
-        elif low == "location":
+        elif low in ("location", "referer"):
             value = clean_url(value, tally, masker)
         elif _CREDENTIAL_VALUE.match(value) or _SECRET_HEADER.search(name):
             tally.counts["token-headers"] += 1
@@ -390,6 +396,8 @@ def summary(tally: Tally, entries: int, out_path: str, redact: bool) -> list[str
                      f"depends on their presence still works; values replaced by {PLACEHOLDER} "
                      "except AUTHENTICATION-ERROR (SonarQube's public error text, the failure reason)")
     lines.append(f"removed {c['auth-headers']} Authorization/Proxy-Authorization header(s)")
+    if c["url-credentials"]:
+        lines.append(f"removed the user:password part of {c['url-credentials']} URL(s)")
     lines.append(f"replaced {c['token-headers']} token/credential header value(s)")
     lines.append(f"replaced {c['fields']} password/token field(s) in URLs and bodies"
                  + (f": {', '.join(sorted(tally.fields))}" if tally.fields else ""))

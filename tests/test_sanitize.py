@@ -141,3 +141,18 @@ def test_redact_keeps_the_soap_envelope_of_a_wrapped_message():
     masked = SamlMasker(Tally()).value(soap, "post")
     assert masked.startswith("<s:Envelope") and "</s:Body>" in masked
     assert "alice@example.com" not in masked and "ArtifactResponse" in masked
+
+
+def test_passwords_in_url_userinfo_are_removed():
+    """https://user:password@host/ in a URL, a Location or a Referer kept the password (review
+    finding); the rest of the URL, its SAML parameters included, stays as it was."""
+    from samlscan.sanitize import clean_headers, clean_url
+
+    tally = Tally()
+    assert clean_url("https://bob:S3cret@idp.example.org/login?SAMLRequest=abc%2B", tally, None) == \
+        "https://idp.example.org/login?SAMLRequest=abc%2B"
+    headers = clean_headers([{"name": "Referer", "value": "https://bob:S3cret@sp.example.com/"},
+                             {"name": "Location", "value": "http://u:p@idp.example.org/sso"}], tally, None, "")
+    assert [h["value"] for h in headers] == ["https://sp.example.com/", "http://idp.example.org/sso"]
+    assert tally.counts["url-credentials"] == 3
+    assert clean_url("https://idp.example.org/a@b", tally, None) == "https://idp.example.org/a@b"
