@@ -154,3 +154,27 @@ def test_a_cause_only_a_log_states_is_a_result_at_its_line():
     where = cookie["locations"][0]["physicalLocation"]
     assert where["artifactLocation"]["uri"].endswith("web-spring.log") and where["region"]["startLine"] == 14
     assert cookie["level"] == "error" and "OAUTHSTATE" in cookie["message"]["text"]
+
+
+def test_archive_members_point_at_the_archive_and_are_nested_in_it(tmp_path):
+    """'logs.zip!a b.xml' was a uri of a file that does not exist (review finding): results point
+    at the archive with the member as a logical location; the member's artifact has parentIndex."""
+    import zipfile
+
+    z = tmp_path / "logs.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(DEFECTS / "audience-mismatch.xml", "in dir/a b.xml")
+    expect = build({}, FIXTURES / "config" / "default.toml")
+    from samlscan.batch import run_scan
+
+    log = sarif_log(correlate(run_scan([str(z)], expect, jobs=1)), cwd=str(tmp_path))
+    _validator().validate(log)
+    run = log["runs"][0]
+    result = next(r for r in run["results"] if r["ruleId"] == "audience-mismatch")
+    where = result["locations"][0]
+    assert where["physicalLocation"]["artifactLocation"]["uri"] == "logs.zip"
+    assert {"name": "in dir/a b.xml", "fullyQualifiedName": f"{z}!in dir/a b.xml", "kind": "resource"} \
+        in where["logicalLocations"]
+    archive = next(i for i, a in enumerate(run["artifacts"]) if a["location"]["uri"] == "logs.zip")
+    member = next(a for a in run["artifacts"] if a.get("parentIndex") == archive)
+    assert member["location"]["uri"] == "in%20dir/a%20b.xml"

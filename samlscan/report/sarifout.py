@@ -97,6 +97,9 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red) -> d
     loc: dict = {}
     ref = f.source.ref
     line = _LINE_REF.match(ref) if ref else None
+    member = "!" in f.source.input  # inside an archive: the location is the archive file
+    if member:
+        line = None  # a line of the member, not of the archive
     if uri is not None:
         physical: dict = {"artifactLocation": {"uri": uri}}
         if artifact_index is not None:
@@ -105,6 +108,9 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red) -> d
             physical["region"] = {"startLine": int(line.group(1))}
         loc["physicalLocation"] = physical
     logical = []
+    if member:
+        logical.append({"name": red(f.source.input.split("!", 1)[1]), "fullyQualifiedName": red(f.source.input),
+                        "kind": "resource"})
     if ref and not line:
         # a HAR entry, a SAML-tracer request, a form or a parameter: no line to point at
         logical.append({"name": red(ref), "fullyQualifiedName": red(f"{f.source.input}#{ref}"),
@@ -127,7 +133,7 @@ def _result(f: Finding, uris: dict, artifacts: dict, index: dict, seen: dict, re
               "message": {"text": _message_text(f, red)}}
     if f.code in index:
         result["ruleIndex"] = index[f.code]
-    location = _location(f, uri, artifacts.get(path), red)
+    location = _location(f, uri, artifacts.get(path.split("!", 1)[0] if path else path), red)
     if location:
         result["locations"] = [location]
     result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, uri or path or "", occurrence)}
@@ -139,15 +145,21 @@ def _result(f: Finding, uris: dict, artifacts: dict, index: dict, seen: dict, re
 
 
 def _artifacts(report, uris: dict, red) -> tuple[list, dict]:
+    """One artifact per input; an archive member ('a.zip!dir/x.log') is nested in its archive
+    (SARIF 3.24.3 parentIndex, its uri the path inside the archive): no file of that name exists."""
     out, index = [], {}
-    for i in report.inputs:
+    for i in sorted(report.inputs, key=lambda i: i.path.count("!")):  # archives before members
         if i.path == "-" or i.path in index:
             continue
         props = {"status": i.status, "kind": i.kind, "reason": red(i.reason), "messages": i.messages,
                  "events": i.events}
+        entry = {"location": {"uri": uris[i.path]}, "roles": ["analysisTarget"]}
+        parent, sep, member = i.path.rpartition("!")
+        if sep and parent in index:
+            entry = {"location": {"uri": quote(member, safe="/")}, "parentIndex": index[parent],
+                     "roles": ["analysisTarget"]}
         index[i.path] = len(out)
-        out.append({"location": {"uri": uris[i.path]}, "roles": ["analysisTarget"],
-                    "properties": {k: v for k, v in props.items() if v is not None}})
+        out.append({**entry, "properties": {k: v for k, v in props.items() if v is not None}})
     return out, index
 
 
@@ -166,7 +178,7 @@ def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
     """The SARIF log as a dict (one run)."""
     red = redactor.text if redactor else (lambda s: s)
     paths = {i.path for i in report.inputs} | {f.source.input for f in report.reported_findings() if f.source}
-    uris = {p: artifact_uri(p, cwd) for p in sorted(paths) if p != "-"}
+    uris = {p: artifact_uri(p.split("!", 1)[0], cwd) for p in sorted(paths) if p != "-"}
     artifacts, art_index = _artifacts(report, uris, red)
     index, seen = _rule_index(), {}
     results = [_result(f, uris, art_index, index, seen, red) for f in report.reported_findings()]
