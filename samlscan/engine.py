@@ -144,7 +144,9 @@ def sniff(head: bytes) -> Sniffed:
         return Sniffed("capture", name=capture[0], reader=capture[1])
     text_head = _text(head)
     blob_kind = blob.sniff_kind(text_head)
-    if blob_kind == "xml":  # an XML log export (AD FS events) before an XML message
+    if blob_kind == "xml" and "urn:oasis:names:tc:SAML" not in text_head[:4096]:
+        # an XML log export (AD FS events) before an XML message (a SAML message names its
+        # namespace at once: the readers are not asked for one)
         parser = next((p for p in logs.PARSERS if getattr(p, "reads_xml", False) and p.sniff(text_head)), None)
         if parser is not None:
             return Sniffed("log", name=parser.name, parser=parser)

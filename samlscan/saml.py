@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from samlscan.certs import TrustedCert
@@ -53,6 +54,13 @@ TIME_ATTRIBUTES = ("IssueInstant", "NotBefore", "NotOnOrAfter", "AuthnInstant", 
 
 
 def parse_saml_time(text: str | None) -> datetime | None:
+    """A SAML time value to aware UTC, or None (see _parse_saml_time); memoised: a message
+    repeats its few instants in many attributes, and every time is read twice."""
+    return _parse_saml_time(text) if text else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_saml_time(text: str) -> datetime | None:
     """A SAML time value: xs:dateTime only (SAML core 1.3.3), to aware UTC. An offset is applied;
     a time without a zone is read as UTC (what 'UTC form' means; the zone facts say so). None when
     absent or not an xs:dateTime: a date alone, a missing 'T' or seconds, a leap second (SAML core
@@ -96,21 +104,26 @@ def time_zone_facts(elements) -> tuple[str, ...]:
     SAML core 1.3.3 wants UTC 'Z' and python3-saml rejects it), 'time-no-zone:...' for one without
     any zone (read as UTC: java-saml and python3-saml reject it, OpenSAML reads it in the SP's
     zone). Most times end in 'Z': only the others are looked at."""
+    global _NOT_Z
+    if _NOT_Z is None:  # the time attributes not ending in 'Z', found by libxml2 in one pass
+        from lxml import etree
+
+        names = " or ".join(f"local-name()='{n}'" for n in TIME_ATTRIBUTES)
+        _NOT_Z = etree.XPath(f"descendant-or-self::*/@*[namespace-uri()='' and ({names}) and "
+                             "substring(normalize-space(.), string-length(normalize-space(.))) != 'Z']")
     facts = []
     for root in elements:
-        for el in root.iter():
-            if not isinstance(el.tag, str):
-                continue
-            for name in TIME_ATTRIBUTES:
-                raw = el.get(name)
-                if raw is None or raw.rstrip().endswith("Z"):
-                    continue
-                m = _XS_DATETIME.fullmatch(raw.strip())
-                if m is None:
-                    continue  # not an xs:dateTime at all: reported as unparsed
-                kind = "time-no-zone" if m.group(8) is None else "time-offset"
-                facts.append(f"{kind}:{element_path(el)}@{name}={raw.strip()}")
+        for attr in _NOT_Z(root):
+            raw = str(attr).strip()
+            m = _XS_DATETIME.fullmatch(raw)
+            if m is None:
+                continue  # not an xs:dateTime at all: reported as unparsed
+            kind = "time-no-zone" if m.group(8) is None else "time-offset"
+            facts.append(f"{kind}:{element_path(attr.getparent())}@{attr.attrname}={raw}")
     return tuple(facts)
+
+
+_NOT_Z = None
 
 
 def _text(el) -> str | None:

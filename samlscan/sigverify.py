@@ -102,15 +102,21 @@ def _child(el, name):
     return None
 
 
+_WITH_ID = None
+
+
 def _ids(root) -> tuple[dict, tuple[str, ...]]:
     """(ID value -> first element carrying it, in document order, as an XPath '//*[@ID=...]'
-    lookup finds it; the values used more than once), in one pass over the document."""
+    lookup finds it; the values used more than once), in one pass over the elements with an ID."""
+    global _WITH_ID
+    if _WITH_ID is None:
+        from lxml import etree
+
+        _WITH_ID = etree.XPath("descendant-or-self::*[@ID]")
     first: dict[str, object] = {}
     dups = []
-    for el in root.iter():
-        v = el.get("ID") if isinstance(el.tag, str) else None
-        if v is None:
-            continue
+    for el in _WITH_ID(root):
+        v = el.get("ID")
         if v in first:
             dups.append(v)
         else:
