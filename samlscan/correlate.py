@@ -486,6 +486,8 @@ def zone_part(offset: timedelta) -> timedelta | None:
 
 def zone_offsets(report) -> dict[str, timedelta]:
     """Per log file, the time-zone part of its measured clock offset (zone_part), where it has one."""
+    if not any(r.message.logged_by for r in report.messages):
+        return {}  # no SAML copy in a log: nothing to judge again
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     zones = {src: zone_part(off) for src, off in clock_offsets(report.messages, relevant).items()}
     return {src: zone for src, zone in zones.items() if zone is not None}
