@@ -104,17 +104,17 @@ def time_zone_facts(elements) -> tuple[str, ...]:
     SAML core 1.3.3 wants UTC 'Z' and python3-saml rejects it), 'time-no-zone:...' for one without
     any zone (read as UTC: java-saml and python3-saml reject it, OpenSAML reads it in the SP's
     zone). Most times end in 'Z': only the others are looked at."""
-    global _NOT_Z
-    if _NOT_Z is None:  # the time attributes not ending in 'Z', found by libxml2 in one pass
+    global _TIMES
+    if _TIMES is None:  # the time attributes, found by name by libxml2 (a Python walk: 58 us/message)
         from lxml import etree
 
-        names = " or ".join(f"local-name()='{n}'" for n in TIME_ATTRIBUTES)
-        _NOT_Z = etree.XPath(f"descendant-or-self::*/@*[namespace-uri()='' and ({names}) and "
-                             "substring(normalize-space(.), string-length(normalize-space(.))) != 'Z']")
+        _TIMES = etree.XPath(" | ".join(f"descendant-or-self::*/@{n}" for n in TIME_ATTRIBUTES))
     facts = []
     for root in elements:
-        for attr in _NOT_Z(root):
+        for attr in _TIMES(root):
             raw = str(attr).strip()
+            if raw.endswith("Z"):
+                continue
             m = _XS_DATETIME.fullmatch(raw)
             if m is None:
                 continue  # not an xs:dateTime at all: reported as unparsed
@@ -123,7 +123,7 @@ def time_zone_facts(elements) -> tuple[str, ...]:
     return tuple(facts)
 
 
-_NOT_Z = None
+_TIMES = None
 
 
 def _text(el) -> str | None:
