@@ -242,6 +242,9 @@ def test_log_only_failures_reach_jsonl_csv_and_fail_on(tmp_path):
     (rec,) = [json.loads(line) for line in r.output.splitlines()]
     assert rec["code"] == "relaystate-cookie-missing" and rec["ref"] == "line 1" and rec["severity"] == "error"
     assert rec["message"] is None and "OAUTHSTATE" in rec["message_text"] and rec["hint"]
+    doc = json.loads(run("scan", str(log), "--format", "json", "-q", "--fail-on", "never").output)
+    assert [f["code"] for f in doc["cause_findings"]] == ["relaystate-cookie-missing"]
+    assert doc["summary"]["by_code"] == {"relaystate-cookie-missing": 1}  # counted where it is listed
     csv_out = run("scan", str(log), "--format", "csv", "-q", "--fail-on", "never").output
     assert "relaystate-cookie-missing" in csv_out and len(csv_out.splitlines()) == 2
     ok = tmp_path / "ok" / "web.log"

@@ -109,4 +109,6 @@ def document(report) -> dict:
             "messages": [message_dict(r) for r in report.messages],
             "input_findings": [finding_dict(f) for f in report.input_findings],
             "attempts": [attempt_dict(a) for a in report.attempts],
+            # failed logins whose cause only a log line states, as findings at that line
+            "cause_findings": [finding_dict(f) for f in report.cause_findings],
             "summary": summary(report)}
