@@ -432,7 +432,11 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
     finally:
         progress.close()
     named = {p for p in paths if os.path.isfile(p)}
-    return assemble(files, other, results, named)
+    report = assemble(files, other, results, named)
+    from samlscan.logs._common import dst_note
+
+    note = dst_note(report.events, tz)
+    return replace(report, notes=report.notes + (note,)) if note else report
 
 
 def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileResult]]:

@@ -363,3 +363,19 @@ def test_unreadable_response_issue_instant_is_reported_not_taken_as_absent():
     assert res.message.issue_instant is None
     assert "Response IssueInstant is not an xs:dateTime" in codes["input-xml-malformed"].message_text
     assert "input-xml-malformed" not in judged(response_xml(), EDGE - timedelta(seconds=1))[0]
+
+
+def test_local_times_in_the_hour_a_dst_change_repeats_are_said(tmp_path):
+    """2025-10-26 02:30 happens twice in Europe/Paris: read as the first (UTC+02:00), and said."""
+    from samlscan.batch import run_scan
+
+    line = ('2025-10-26 {t},004 WARN  [org.keycloak.events] (executor-thread-9) type="LOGIN_ERROR", realmId="3c", '
+            'clientId="https://sonar.example.com/saml2", userId="9a8b", ipAddress="203.0.113.77", '
+            'error="invalid_user_credentials", auth_method="saml", username="dev.user1"\n')
+    log = tmp_path / "server.log"
+    log.write_text(line.format(t="02:30:12") + line.format(t="04:30:12"))
+    notes = run_scan([str(log)], DEFAULT, jobs=1, tz=ZoneInfo("Europe/Paris")).notes
+    assert len(notes) == 1 and "1 log line(s)" in notes[0] and "2025-10-26 02:00-03:00" in notes[0]
+    assert "UTC+02:00" in notes[0]
+    log.write_text(line.format(t="04:30:12"))
+    assert run_scan([str(log)], DEFAULT, jobs=1, tz=ZoneInfo("Europe/Paris")).notes == ()

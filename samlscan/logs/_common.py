@@ -77,6 +77,31 @@ def local_to_utc(naive: datetime, tz: tzinfo | None) -> tuple[datetime, bool]:
     return naive.replace(tzinfo=tz).astimezone(timezone.utc), True
 
 
+def dst_note(events, tz: tzinfo | None) -> str | None:
+    """A note when zone-less log times fall in an hour that a DST change makes happen twice in
+    `tz`: local_to_utc reads them as its first occurrence, so a line of the second is an hour off.
+    (A time in the hour the change skips cannot be told apart once read: not said.)"""
+    if tz is None or tz is timezone.utc:
+        return None
+    hours: dict[datetime, int] = {}
+    for e in events:
+        if e.local_time and e.time is not None:
+            h = e.time.replace(minute=0, second=0, microsecond=0)
+            hours[h] = hours.get(h, 0) + 1
+    twice = []
+    for h in sorted(hours):
+        local = h.astimezone(tz)
+        if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+            twice.append((local, hours[h]))
+    if not twice:
+        return None
+    local, _ = twice[0]
+    count = sum(n for _, n in twice)
+    return (f"{count} log line(s) written in local time fall in {local:%Y-%m-%d %H}:00-{local.hour + 1:02d}:00 "
+            f"{tz}, an hour a DST change makes happen twice: read as its first occurrence (UTC"
+            f"{local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}); lines written in the second are an hour off")
+
+
 def from_epoch_ms(value: Any) -> datetime | None:
     """Epoch milliseconds (int or digit string) to UTC."""
     try:
