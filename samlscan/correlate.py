@@ -33,6 +33,9 @@ MOMENT = timedelta(seconds=10)
 _MESSAGE_GROUPS = {"protocol", "time", "signature", "attributes", "encryption"}
 # Warnings that explain a refusal by an SP that requires groups (SonarQube Cloud group sync).
 _GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
+# Email problems are warnings under the SonarQube profile (Server logs in without an email); a
+# refusal nothing else explains (SonarQube Cloud needs the email) is put down to them.
+_EMAIL_LOSS = {"email-missing", "email-under-other-name", "email-empty", "email-invalid-format"}
 # A generic SP log text, and the warnings of the captured response that explain it.
 _EXPLAINED_BY = {"assertion-missing": ("response-signature-required",),
                  "idp-configuration-error": ("schema-order-invalid",)}
@@ -412,6 +415,9 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     lost = sorted({c for p in members for c in p.warnings} & _GROUP_LOSS)
     if lost:  # a generic refusal, and the response carries no usable group claim
         return "group-sync-failed", notes + [f"the response lost its groups ({', '.join(lost)})"]
+    mapping = sorted({c for p in members for c in p.warnings} & _EMAIL_LOSS, key=cause_rank)
+    if mapping:  # a generic refusal by an SP for which the email was only a warning (SonarQube)
+        return mapping[0], notes
     generic = [c for c in sp_codes + idp_codes if c]
     return (generic[0] if generic else None), notes
 

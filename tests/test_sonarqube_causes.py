@@ -175,3 +175,19 @@ def test_inresponseto_from_the_capture_is_checked_except_for_sonarqube(tmp_path)
     sonar = build({}, FIXTURES / "config/default.toml")
     codes = {f.code for f in analyze([str(tmp_path / "login.har")], sonar).all_findings()}
     assert "inresponseto-mismatch" not in codes
+
+
+def test_sonarqube_server_logs_in_without_the_email_attribute(tmp_path):
+    """SonarQube reads the email attribute only when present (PrincipalToUserIdentityConverter;
+    only login and name are required): under its profile a missing or renamed email is a warning
+    and the login a success; for other SPs it stays an error (review finding)."""
+    response = str(FIXTURES / "responses/valid/okta.xml")
+    sonar = build({"email_attribute": "mailx"}, FIXTURES / "config/default.toml")
+    report = correlate(analyze([response], sonar))
+    (f,) = [f for f in report.all_findings() if f.code == "email-under-other-name"]
+    assert f.severity.value == "warning" and "without an email" in f.message_text
+    assert [a.outcome for a in report.attempts] == ["success"]
+    generic = build({"email_attribute": "mailx", "idp_cert": [str(FIXTURES / "keys/idp.crt")],
+                     "at": "2025-03-11T08:41:02Z"}, None)
+    (f,) = [f for f in analyze([response], generic).all_findings() if f.code == "email-under-other-name"]
+    assert f.severity.value == "error"

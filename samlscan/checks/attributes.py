@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding
-from samlscan.model import Assertion, Attribute, SamlMessage
+from samlscan.model import Assertion, Attribute, SamlMessage, Severity
 
 EMAIL_ALIASES = (
     "email", "mail", "emailaddress", "email_address", "emailAddress", "Email", "EmailAddress",
@@ -58,6 +59,22 @@ def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str
 
 
 def check_email(msg: SamlMessage, ctx: CheckContext):
+    found = list(_email_problems(msg, ctx))
+    if ctx.expect.profile != "sonarqube":
+        yield from found
+        return
+    for f in found:  # SonarQube takes the email only when it is there
+        if f.code in _SONAR_OPTIONAL_EMAIL:
+            f = replace(f, severity=Severity.WARNING, message_text=f.message_text + _SONAR_EMAIL_NOTE)
+        yield f
+
+
+_SONAR_OPTIONAL_EMAIL = {"email-missing", "email-under-other-name", "email-empty", "email-invalid-format"}
+_SONAR_EMAIL_NOTE = (". SonarQube Server creates or updates the user without an email then (it reads the "
+                     "email attribute only when present): the login works, the account has no email")
+
+
+def _email_problems(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     want = ctx.expect.email_attribute
     if a is None or not want:
