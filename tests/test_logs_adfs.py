@@ -56,3 +56,19 @@ def test_event_xml_export_is_read_as_a_log_by_check_and_scan():
     (inp,) = rep.inputs
     assert inp.status == "scanned" and inp.kind == "log:adfs" and rep.events
     assert not [f for f in rep.all_findings() if f.code.startswith("input-")]
+
+
+@pytest.mark.parametrize("event_id,result,outcome", [(1202, "Success", "success"), (1203, "Failure", "failure"),
+                                                     (1204, "Success", "info"), (1205, "Failure", "info"),
+                                                     (1206, "Success", "info"), (1207, "Failure", "info")])
+def test_password_changes_and_sign_outs_are_no_logins(tmp_path, event_id, result, outcome):
+    """1204/1205 are password changes, 1206/1207 sign-outs: a failed sign-out was a failed login
+    without a cause (review finding)."""
+    ev = ('<Events><Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider '
+          f'Name="AD FS Auditing"/><EventID>{event_id}</EventID><TimeCreated SystemTime="2025-03-11T08:41:02.551Z"/>'
+          '</System><EventData><Data>0d4f6a7e-5b2c-4e19-8f00-6c3b2a1d9e77</Data><Data>&lt;AuditBase&gt;&lt;'
+          f'AuditResult&gt;{result}&lt;/AuditResult&gt;&lt;/AuditBase&gt;</Data></EventData></Event></Events>\n')
+    path = tmp_path / "adfs.xml"
+    path.write_text(ev)
+    (e,) = events(records(path))
+    assert e.outcome == outcome

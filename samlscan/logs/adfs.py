@@ -29,8 +29,10 @@ from samlscan.model import LogEvent
 from samlscan.xmlsafe import parse_xml
 
 PRODUCT = "adfs"
-_SUCCESS_IDS = {1200, 1202, 1204, 1206}
-_FAILURE_IDS = {364, 1201, 1203, 1205, 1207}
+_SUCCESS_IDS = {1200, 1202}  # token issued, fresh credentials validated
+_FAILURE_IDS = {364, 1201, 1203}
+_OTHER_IDS = {1204, 1205, 1206, 1207}
+"""Password change and sign-out (success, failure): read, but no login's outcome."""
 MAX_EVENT = 1024 * 1024
 _EVENT_START = re.compile(r"<(?:\w+:)?Event[\s>]")
 _EVENT_END = re.compile(r"</(?:\w+:)?Event>")
@@ -198,12 +200,14 @@ def _csv_time(text: str | None, tz: tzinfo):
 # --- both -------------------------------------------------------------------------------------
 
 def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]:
-    if event_id not in _SUCCESS_IDS | _FAILURE_IDS:
+    if event_id not in _SUCCESS_IDS | _FAILURE_IDS | _OTHER_IDS:
         return
     outcome = "success" if event_id in _SUCCESS_IDS else "failure"
     audit = _audit(datas)
     if audit.get("AuditResult"):
         outcome = "success" if audit["AuditResult"].lower() == "success" else "failure"
+    if event_id in _OTHER_IDS:
+        outcome = "info"
     joined = "\n".join(datas)
     msis = _MSIS.findall(joined)
     raw_code = audit.get("ErrorCode") or audit.get("FailureType") or \
