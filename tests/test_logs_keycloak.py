@@ -53,3 +53,24 @@ def test_json_logging_and_admin_events():
 def test_codes():
     evs = events(records(DIR / "keycloak-quarkus.log", PARIS))
     assert [e.code for e in evs] == ["reply-url-mismatch", "idp-authentication-failed", None]
+
+
+@pytest.mark.parametrize("etype,error,outcome", [
+    ("LOGIN_ERROR", "invalid_user_credentials", "failure"),
+    ("IDENTITY_PROVIDER_LOGIN_ERROR", "identity_provider_login_failure", "failure"),
+    ("LOGIN", None, "success"),
+    ("REFRESH_TOKEN_ERROR", "invalid_token", "info"),
+    ("LOGOUT_ERROR", "invalid_token", "info"),
+    ("CODE_TO_TOKEN_ERROR", "invalid_code", "info"),
+    ("CODE_TO_TOKEN", None, "info"),
+])
+def test_only_browser_login_events_are_login_outcomes(tmp_path, etype, error, outcome):
+    """OIDC clients of the same realm log REFRESH_TOKEN_ERROR, LOGOUT_ERROR...: they were failed
+    logins without a cause (review finding)."""
+    err = f'error="{error}", ' if error else ""
+    path = tmp_path / "server.log"
+    path.write_text(f'2025-03-11 09:12:44,503 WARN  [org.keycloak.events] (executor-thread-9) type="{etype}", '
+                    f'realmId="3c", clientId="grafana", userId="9a8b", ipAddress="203.0.113.77", {err}'
+                    'username="dev.user1"\n')
+    (e,) = events(records(path))
+    assert e.outcome == outcome

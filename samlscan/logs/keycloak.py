@@ -146,12 +146,20 @@ def _json(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     yield _event(fields, no, path, from_epoch_ms(obj.get("time")), False, None)
 
 
+# Keycloak EventType values of a browser login (SAML or brokered); the other *_ERROR types
+# (REFRESH_TOKEN_ERROR, LOGOUT_ERROR, CODE_TO_TOKEN_ERROR of OIDC clients in the realm, ...) are
+# no SAML login's outcome.
+_LOGIN_ERRORS = {"LOGIN_ERROR", "IDENTITY_PROVIDER_LOGIN_ERROR", "IDENTITY_PROVIDER_FIRST_LOGIN_ERROR",
+                 "IDENTITY_PROVIDER_POST_LOGIN_ERROR"}
+_LOGINS = {"LOGIN", "IDENTITY_PROVIDER_LOGIN"}
+
+
 def _event(f: dict, no: int, path: str, time, local: bool, body: str | None) -> LogEvent:
     etype = f.get("type", "")
     error = text_or_none(f.get("error"))
-    if etype.endswith("_ERROR") or error:
+    if etype in _LOGIN_ERRORS or (error and not etype):
         outcome = "failure"
-    elif etype in ("LOGIN", "IDENTITY_PROVIDER_LOGIN", "CODE_TO_TOKEN"):
+    elif etype in _LOGINS and not error:
         outcome = "success"
     else:
         outcome = "info"
