@@ -1,6 +1,10 @@
 """Auth0 tenant log parser."""
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from test_logs_common import FIXTURES, events, malformed_lines, records, summary, utc
 
 DIR = FIXTURES / "auth0"
@@ -35,3 +39,17 @@ def test_the_app_falls_back_on_the_client_id_of_the_login_request(tmp_path):
     path.write_text(json.dumps([entry]))
     (event,) = [r for r in records(path) if hasattr(r, "outcome")]
     assert event.app == "AbCdEf0123456789" and event.outcome == "failure"
+
+
+@pytest.mark.parametrize("etype,outcome,code", [
+    ("fp", "failure", "idp-authentication-failed"),
+    ("limit_wc", "failure", "idp-authentication-failed"),  # blocked account: was info
+    ("fn", "info", None), ("fs", "info", None), ("flo", "info", None),  # no logins: were failures
+    ("s", "success", None), ("sepft", "info", None),
+])
+def test_which_auth0_log_types_are_login_outcomes(tmp_path, etype, outcome, code):
+    path = tmp_path / "logs.json"
+    path.write_text(json.dumps([{"log_id": "9001", "date": "2025-03-11T08:41:02.117Z", "type": etype,
+                                 "description": "x", "client_name": "SonarQube", "user_name": "u1@example.com"}]))
+    (e,) = events(records(path))
+    assert (e.outcome, e.code) == (outcome, code)

@@ -1,6 +1,8 @@
 """Okta System Log parser: JSON array, JSON lines, event-hook envelope."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from test_logs_common import (
@@ -81,3 +83,19 @@ def test_an_xml_document_is_not_taken_for_syslog():
     assert not looks_like_syslog('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>')
     assert not looks_like_syslog("<?xml version='1.0'?><x/>")
     assert looks_like_syslog("<13>Mar 11 08:41:06 host app: hello")
+
+
+@pytest.mark.parametrize("etype,result,outcome", [
+    ("user.account.lock", "SUCCESS", "failure"),  # the lock succeeded: the login did not
+    ("user.session.start", "SUCCESS", "info"),  # the Okta session, not the app's sign-on
+    ("user.session.start", "FAILURE", "failure"),  # a wrong password fails the login
+    ("policy.evaluate_sign_on", "SUCCESS", "info"),
+    ("user.authentication.sso", "SUCCESS", "success"),
+])
+def test_which_okta_events_decide_a_login(tmp_path, etype, result, outcome):
+    """A lockout was a successful login; the session's start decided the app's login (review)."""
+    path = tmp_path / "okta.json"
+    path.write_text(json.dumps([{"uuid": "a1", "published": "2025-03-11T08:40:59.000Z", "eventType": etype,
+                                 "actor": {"alternateId": "u1@example.com"}, "outcome": {"result": result}}]))
+    (e,) = events(records(path))
+    assert e.outcome == outcome

@@ -12,12 +12,15 @@ from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
 PRODUCT = "auth0"
-# Login-relevant type codes (logTypes.js): s success, ssa silent auth ok, f failed login,
-# fp wrong password, fu unknown user, fsa silent auth failed, flo failed logout, slo logout.
-_SUCCESS = {"s", "ssa", "sepft"}
+# Login-relevant type codes (Auth0 log event types): s success, ssa silent auth ok, f failed
+# login, fp wrong password, fu unknown user, fc connector login failed, fcoa cross-origin login
+# failed, fsa silent auth failed, limit_wc / limit_mu / limit_sul blocked account, IP or user.
+# Not logins (info): flo failed logout, fn failed notification, fs failed signup, fd failed
+# delegation, fco failed CORS check, sepft / fepft token exchanges of an API.
+_SUCCESS = {"s", "ssa"}
 _BY_DESCRIPTION = {"f"}
 """Generic failed login: the reason is only in `description` (A0-LOG)."""
-_FAILURE = {"f", "fp", "fu", "fsa", "flo", "fcoa", "fepft", "fd", "fn", "fs", "fc", "fco"}
+_FAILURE = {"f", "fp", "fu", "fc", "fcoa", "fsa", "limit_wc", "limit_mu", "limit_sul"}
 
 
 class Auth0Parser:

@@ -14,8 +14,12 @@ from samlscan.model import LogEvent
 
 PRODUCT = "okta"
 _OUTCOMES = {"SUCCESS": "success", "ALLOW": "success", "FAILURE": "failure", "DENY": "failure"}
-# Event types that are failures whatever outcome.result says (OK-TYPES).
-_FAILURE_TYPES = ("app.generic.unauth_app_access_attempt",)
+# Event types that are failures whatever outcome.result says (OK-TYPES): a lockout is logged
+# as the lock's own SUCCESS.
+_FAILURE_TYPES = ("app.generic.unauth_app_access_attempt", "user.account.lock")
+# The Okta session, not the app's SAML sign-on: their failure (a wrong password, a denied sign-on
+# policy) fails the login, their success says nothing of the app (user.authentication.sso does).
+_SESSION_TYPES = ("user.session.start", "policy.evaluate_sign_on")
 # Event types that are part of a sign-in; the rest (profile updates, rate limits, admin actions)
 # stay 'info' whatever their result, so they never pass for login attempts.
 _LOGIN_TYPES = ("user.authentication.", "user.session.start", "policy.evaluate_sign_on",
@@ -49,7 +53,7 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
     outcome = _OUTCOMES.get(result, "info")
     if etype in _FAILURE_TYPES:
         outcome = "failure"
-    elif not etype.startswith(_LOGIN_TYPES):
+    elif not etype.startswith(_LOGIN_TYPES) or (etype in _SESSION_TYPES and outcome == "success"):
         outcome = "info"
     reason = text_or_none(dig(obj, "outcome", "reason"))
     display = text_or_none(obj.get("displayMessage")) or etype
