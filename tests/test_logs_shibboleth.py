@@ -47,3 +47,25 @@ def test_process_log():
     ]
     assert all(e.local_time for e in evs)
     assert malformed_lines(recs) == ["line 8"]
+
+
+def test_process_log_housekeeping_warnings_are_no_failed_logins(tmp_path):
+    """Every WARN/ERROR of a Shibboleth logger was a failed login (metadata refresh, an expired
+    session) and real failures had no code (review finding)."""
+    head = "2025-03-11 09:42:{s},118 - 203.0.113.77 - {level} [{logger}:1] - "
+    lines = [
+        ("10", "WARN", "org.opensaml.saml.metadata.resolver.impl.FileBackedHTTPMetadataResolver",
+         "Metadata Resolver FileBackedHTTPMetadataResolver sp-metadata: error fetching metadata from URL"),
+        ("11", "WARN", "net.shibboleth.idp.session.impl.StorageBackedSessionManager", "Session expired"),
+        ("12", "INFO", "net.shibboleth.idp.authn.impl.ValidateUsernamePasswordAgainstLDAP",
+         "Profile Action ValidateUsernamePasswordAgainstLDAP: Login by 'alice' failed"),
+        ("13", "WARN", "org.opensaml.saml.common.binding.security.impl.MessageReplaySecurityHandler",
+         "Message Handler: Replay detected of message '_1c2d' in replay cache 'sp' from issuer 'https://sp'"),
+        ("14", "WARN", "org.opensaml.saml.common.binding.security.impl.MessageLifetimeSecurityHandler",
+         "Message Handler: Message was rejected due to issue instant expiration"),
+    ]
+    path = tmp_path / "idp-process.log"
+    path.write_text("".join(head.format(s=s, level=lv, logger=lg) + msg + "\n" for s, lv, lg, msg in lines))
+    got = [(e.outcome, e.code) for e in events(records(path, PARIS))]
+    assert got == [("info", None), ("info", None), ("failure", "idp-authentication-failed"),
+                   ("failure", "assertion-replayed"), ("failure", "sp-clock-skew")]

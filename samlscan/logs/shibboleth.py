@@ -123,12 +123,15 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     if not logger.startswith(("net.shibboleth", "org.opensaml", "Shibboleth", "edu.internet2")):
         return
     time, local = parse_iso(when, tz)
-    outcome = "failure" if level in ("WARN", "ERROR") else "success"
     user = None
     if login:
         user = login.group(1)
         outcome = "success" if login.group(2) == "succeeded" else "failure"
-    code = classify(PRODUCT, None, msg) if outcome == "failure" else None
+        code = classify(PRODUCT, None, msg) if outcome == "failure" else None
+    else:  # a WARN/ERROR is a login's failure only when it names a known one (metadata refreshes,
+        # expired sessions and other housekeeping are logged at WARN too)
+        code = classify(PRODUCT, None, msg)
+        outcome = "failure" if code else "info"
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=msg,
         code=code, user=user, ip=text_or_none(addr), local_time=local)
