@@ -144,7 +144,8 @@ def test_logout_success_is_info():
 def test_login_failure_causes(cause, code):
     ev = _one(_line("DEBUG", "auth.event", f"login failure [cause|{cause}][method|OAUTH2]"
                                            f"[provider|EXTERNAL|Corp SSO][IP|10.0.0.1|][login|bob]"))
-    assert (ev.outcome, ev.code, ev.user, ev.app, ev.ip) == ("failure", code, "bob", "Corp SSO", "10.0.0.1")
+    # the provider name is the login button's label, not the SP: no app
+    assert (ev.outcome, ev.code, ev.user, ev.app, ev.ip) == ("failure", code, "bob", None, "10.0.0.1")
 
 
 def test_login_failure_cause_with_a_line_break_continues_on_the_next_line():

@@ -263,7 +263,8 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
             outcome = "info"
         user = text_or_none(auth["login"])
         ip = first_ip(auth["xff"]) or text_or_none(auth["remote"])
-        app = text_or_none(auth["pname"])
+        # [provider|EXTERNAL|<name>] is sonar.auth.saml.providerName, the login button's label:
+        # not the SP's name (it stays in the text)
         code_text = auth["cause"] or ""
         text = auth.string
     else:
