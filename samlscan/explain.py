@@ -1,6 +1,7 @@
 """`samlscan explain`: a finding code, or a pasted error text matched against the catalog."""
 from __future__ import annotations
 
+import re
 import textwrap
 
 from samlscan.codes import SPECS, CodeSpec
@@ -18,8 +19,43 @@ def describe(s: CodeSpec) -> str:
     return "\n".join(lines)
 
 
+# SonarQube's /sessions/unauthorized page (sonar-web apps/sessions/components/Unauthorized.tsx,
+# core.properties unauthorized.message and unauthorized.reason): its fixed sentence, then
+# 'Reason:' and the failure's public message (the AUTHENTICATION-ERROR cookie) when there is one.
+_SONAR_UNAUTHORIZED = re.compile(
+    r"\s*you['\u2019]re\s+not\s+authorized\s+to\s+access\s+this\s+page\b\.?"
+    r"(?:\s*please\s+contact\s+(?:the|your)\s+administrator\b\.?)?"
+    r"(?:\s*reason\s*:)?", re.IGNORECASE)
+_UNAUTHORIZED_PAGE = ("SonarQube's unauthorized page (/sessions/unauthorized): the login reached SonarQube "
+                      "and failed there. The page adds the failure's public message after 'Reason:'.")
+_NO_REASON = ("This page shows no reason: SonarQube gives one only when the failure has a public "
+              "message (its AUTHENTICATION-ERROR cookie, kept 5 minutes). A frequent cause without one "
+              "is \"Cookie 'OAUTHSTATE' is missing\" (a login started at the IdP, or the state cookie "
+              "lost on the IdP's cross-site POST).")
+_WHERE = ("The cause is in SonarQube's web.log: the auth.event line 'login failure [cause|...]' "
+          "(logged at DEBUG: set sonar.log.level.web=DEBUG) and the WARN/ERROR lines just before it. "
+          "Run 'samlscan scan' on web.log with a HAR capture of the login to find it.")
+
+
 def explain_text(query: str) -> tuple[str, bool]:
     q = query.strip()
+    page = _SONAR_UNAUTHORIZED.match(q)
+    if page:
+        return _explain_unauthorized_page(q[page.end():].strip())
+    return _explain(q)
+
+
+def _explain_unauthorized_page(reason: str) -> tuple[str, bool]:
+    """The pasted page of SonarQube: explain what follows 'Reason:', or say where the cause is."""
+    head = textwrap.fill(_UNAUTHORIZED_PAGE, 90)
+    where = textwrap.fill(_WHERE, 90)
+    if not reason:
+        return "\n\n".join((head, textwrap.fill(_NO_REASON, 90), where)), True
+    text, found = _explain(reason)
+    return "\n\n".join((head, f"Reason: {reason}", text) + (() if found else (where,))), found
+
+
+def _explain(q: str) -> tuple[str, bool]:
     if q in SPECS:
         return describe(SPECS[q]), True
     try:
