@@ -434,6 +434,7 @@ def _attempt(members: list[_Piece]) -> Attempt:
     warnings: set = set()
     found: set = set()
     capture_user = user = idp = sp = idp_product = sp_product = decisive = None
+    sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
     for p in members:
         outcomes.add(p.outcome)
         warnings.update(p.warnings)
@@ -446,6 +447,8 @@ def _attempt(members: list[_Piece]) -> Attempt:
                 capture_user = capture_user or p.user
         idp = idp or p.idp
         sp = sp or p.sp
+        if p.sp:
+            sps[p.sp] = None
         if p.side == "idp":
             idp_product = idp_product or p.product
         elif p.side == "sp":
@@ -472,7 +475,9 @@ def _attempt(members: list[_Piece]) -> Attempt:
     return Attempt(time=members[0].time, user=capture_user or user, outcome=outcome, root_cause=cause,
                    side=spec.side if spec else None, fix=fix, findings=tuple(sorted(found | warnings)),
                    evidence=tuple(Evidence(*e) for e in dict.fromkeys((p.input, p.kind, p.ref) for p in members)),
-                   idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes), decisive=decisive)
+                   idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes), decisive=decisive,
+                   idp_aka=(idp_product,) if idp and idp_product else (),
+                   sp_aka=tuple(n for n in (*sps, sp_product) if n and n != (sp or sp_product)))
 
 
 def _where(e) -> str:

@@ -302,3 +302,8 @@ class Attempt:
     notes: tuple[str, ...] = ()
     decisive: Evidence | None = None
     """The evidence that names the root cause (a log line, a capture step), when one does."""
+    idp_aka: tuple[str, ...] = ()
+    """Other names the evidence gives this attempt's IdP beside `idp` (its product in logs, 'okta'):
+    the summary counts one IdP once by them (report.document.party_counts)."""
+    sp_aka: tuple[str, ...] = ()
+    """Other names of its SP beside `sp`: entity IDs, its name in IdP logs ('SonarQube'), its product."""

@@ -97,10 +97,67 @@ def summary(report) -> dict:
         "attempts": len(report.attempts),
         "failures_by_cause": dict(Counter(a.root_cause or "unknown" for a in failures).most_common()),
         "failures_by_user": dict(Counter(a.user or "unknown" for a in failures).most_common()),
-        "failures_by_idp": dict(Counter(a.idp or "unknown" for a in failures).most_common()),
-        "failures_by_sp": dict(Counter(a.sp or "unknown" for a in failures).most_common()),
+        "failures_by_idp": party_counts(report, "idp"),
+        "failures_by_sp": party_counts(report, "sp"),
         "notes": list(report.notes),
     }
+
+
+def party_counts(report, side: str) -> dict[str, int]:
+    """Failed attempts per IdP (`side` 'idp') or SP ('sp'), one row per party, most first: the
+    one tally the JSON summary, the text table and the HTML report show.
+
+    One party has several names across attempts: its entity ID, its product in logs ('okta'),
+    its name in an IdP log ('SonarQube'), in any letter case. Names are compared case-
+    insensitively, and a party is keyed by its entity ID (a name some SAML message of the run
+    gives it, as Issuer or Audience) whenever the attempt knows one: that ID is unique per party
+    and the same in every input, where a product name is shared by every tenant of the product
+    and a display name is a label an admin edits. A name alone (an attempt only an IdP log saw)
+    counts under the one key it appears beside in other attempts; beside several (two Okta
+    tenants), it keeps its own row rather than be guessed."""
+    ids = _entity_ids(report, side)
+    beside: dict[str, set] = {}  # a name -> the keys of the attempts it appears in
+    spelled: dict[str, str] = {}  # a key -> its spelling as first seen
+    keys = []
+    for a in report.attempts:
+        names = [n for n in (getattr(a, side), *getattr(a, side + "_aka")) if n]
+        key = next((n.casefold() for n in names if n.casefold() in ids), names[0].casefold() if names else None)
+        keys.append(key)
+        for n in names:
+            folded = n.casefold()
+            spelled.setdefault(folded, n)
+            if folded != key:
+                beside.setdefault(folded, set()).add(key)
+    counts: Counter = Counter()
+    resolved: dict[str | None, str] = {None: "unknown"}
+    for a, key in zip(report.attempts, keys):
+        if a.outcome != "failure":
+            continue
+        if key not in resolved:
+            seen, k = {key}, key
+            while k not in ids and len(beside.get(k, ())) == 1:
+                (k,) = beside[k]
+                if k in seen:
+                    break
+                seen.add(k)
+            resolved[key] = spelled[k]
+        counts[resolved[key]] += 1
+    return dict(counts.most_common())
+
+
+def _entity_ids(report, side: str) -> set[str]:
+    """The casefolded entity IDs the run's SAML messages give the IdP (Issuer of a response or
+    assertion) or the SP (Audience, Issuer of a request)."""
+    out = set()
+    for r in report.messages:
+        m = r.message
+        if side == "idp" and m.kind == "Response":
+            out.update(i.casefold() for i in (m.issuer, *(x.issuer for x in m.assertions)) if i)
+        elif side == "sp" and m.kind == "Response":
+            out.update(v.casefold() for x in m.assertions for aud in x.audience_restrictions for v in aud)
+        elif side == "sp" and m.kind == "AuthnRequest" and m.issuer:
+            out.add(m.issuer.casefold())
+    return out
 
 
 def document(report) -> dict:
