@@ -429,8 +429,11 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
     """assertion-replayed: one Assertion (or Response) ID used twice in this run: posted twice in
     the captures, or received under two SP requests according to one log. Copies that an SP
     dumped into its log while handling one request (java-saml writes each response twice at
-    DEBUG) are one use, and so is the captured POST they copy."""
-    uses: dict[tuple[str, str], dict] = {}
+    DEBUG) are one use, and so is the captured POST they copy: uses are counted per origin (the
+    captures, each log) and the ID was used as often as the origin that saw it most says.
+    One finding per ID, listing its places in every origin; its source is the last use of that
+    origin (the captures first on a tie), the replayed POST the attempts are told of."""
+    uses: dict[str, dict[str, dict]] = {}  # ID -> origin -> use -> its first message
     for r in messages:
         m = r.message
         if m.kind != "Response":
@@ -439,19 +442,20 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
         use = m.logged_by if m.logged_by and ":" in m.logged_by else (
             m.source.input if m.logged_by else (m.source.input, m.source.ref))
         for i in {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set()):
-            uses.setdefault((i, origin), {}).setdefault(use, m)
+            uses.setdefault(i, {}).setdefault(origin, {}).setdefault(use, m)
     out = []
     s = spec("assertion-replayed")
-    for (ident, _), by_use in uses.items():
-        if len(by_use) < 2:
+    for ident, by_origin in uses.items():
+        most = max(by_origin.items(), key=lambda kv: (len(kv[1]), kv[0] == "capture"))[1]
+        if len(most) < 2:
             continue
-        msgs = list(by_use.values())
-        places = sorted({(m.source.input, m.source.ref or "") for m in msgs}, key=_place_order)
+        places = sorted({(m.source.input, m.source.ref or "") for by_use in by_origin.values()
+                         for m in by_use.values()}, key=_place_order)
         where = "; ".join(f"{i} {r}".rstrip() for i, r in places[:REPLAY_PLACES])
         if len(places) > REPLAY_PLACES:
             where += f"; and {len(places) - REPLAY_PLACES} more"
-        out.append(Finding(code=s.code, severity=s.severity, hint=s.fix, source=msgs[-1].source,
-                           message_text=f"ID {ident!r} was used {len(by_use)} times",
+        out.append(Finding(code=s.code, severity=s.severity, hint=s.fix, source=list(most.values())[-1].source,
+                           message_text=f"ID {ident!r} was used {len(most)} times",
                            message_ref=ident, actual=where))
     return out
 

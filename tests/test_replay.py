@@ -62,3 +62,65 @@ def test_a_replay_storm_lists_its_first_places_in_line_order():
     places = finding.actual.split("; ")
     assert places[:4] == ["web.log line 9", "web.log line 10", "web.log line 100", "web.log line 1000"]
     assert len(places) == REPLAY_PLACES + 1 and places[-1] == f"and {len(lines) - REPLAY_PLACES} more"
+
+
+def _har_posting_twice(tmp_path) -> str:
+    """A Chrome HAR (fixtures/gen_captures.py) whose POST of the signed okta.xml is sent again
+    (double click, as tests/test_flows.py builds it)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(FIXTURES))
+    import gen_captures as gc
+
+    req = (b'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_req1" '
+           b'Version="2.0" IssueInstant="2025-03-11T08:40:57Z"/>')
+    doc = gc.chrome_har(req, (FIXTURES / "responses/valid/okta.xml").read_bytes())
+    entries = doc["log"]["entries"]
+    assert entries[4]["request"]["method"] == "POST"
+    again = json.loads(json.dumps(entries[4]))
+    again["response"]["headers"] = [{"name": "Location", "value": "/sessions/unauthorized"}]
+    again["response"]["redirectURL"] = "/sessions/unauthorized"
+    entries.insert(5, again)
+    har = tmp_path / "c.har"
+    har.write_text(json.dumps(doc))
+    return str(har)
+
+
+def test_a_replay_seen_in_a_capture_and_a_log_is_one_finding_naming_both(tmp_path):
+    """The HAR posts the response twice and web.log received it under two requests: one ID, one
+    finding (it was two, one per origin), its places in both inputs."""
+    har = _har_posting_twice(tmp_path)
+    _codes(tmp_path, [_line(2, "AZWEd1kLm9QzR2xP0wAB", "processResponse success"),  # line 2
+                      _line(2, "AZWEd1kLm9QzR2xP0wAB", ""),  # java-saml's second dump: same use
+                      _line(3, "AZWEd1kLm9QzR2xP0wAC", "processResponse success")])  # line 4
+    log = str(tmp_path / "web.log")
+    report = analyze([har, log], build({}, FIXTURES / "config/default.toml"))
+    (finding,) = [f for f in report.all_findings() if f.code == "assertion-replayed"]
+    assert finding.message_text.endswith("was used 2 times")
+    assert finding.actual == f"{har} entry 4; {har} entry 5; {log} line 2; {log} line 4"
+    assert (finding.source.input, finding.source.ref) == (har, "entry 5")  # the second POST
+    # whatever order the inputs come in
+    again = analyze([log, har], build({}, FIXTURES / "config/default.toml"))
+    assert [(f.source, f.actual) for f in again.all_findings() if f.code == "assertion-replayed"] == [
+        (finding.source, finding.actual)]
+
+
+def test_a_captured_post_and_its_logged_copy_are_one_use(tmp_path):
+    (tmp_path / "a.b64").write_text(B64)
+    codes, _ = _codes(tmp_path, [_line(2, "AZWEd1kLm9QzR2xP0wAB", "processResponse success"),
+                                 _line(2, "AZWEd1kLm9QzR2xP0wAB", "")])
+    report = analyze([str(tmp_path / "a.b64"), str(tmp_path / "web.log")], build({}, FIXTURES / "config/default.toml"))
+    assert codes == [] and [f for f in report.all_findings() if f.code == "assertion-replayed"] == []
+
+
+def test_a_replay_only_the_log_saw_is_one_finding_at_the_log(tmp_path):
+    """Captured once, logged under two requests: the second request's copy is the replay."""
+    (tmp_path / "a.b64").write_text(B64)
+    _codes(tmp_path, [_line(2, "AZWEd1kLm9QzR2xP0wAB", "processResponse success"),
+                      _line(9, "AZWEd1kLm9QzR2xP0wAC", "processResponse success")])
+    log = str(tmp_path / "web.log")
+    report = analyze([str(tmp_path / "a.b64"), log], build({}, FIXTURES / "config/default.toml"))
+    (finding,) = [f for f in report.all_findings() if f.code == "assertion-replayed"]
+    assert (finding.source.input, finding.source.ref) == (log, "line 3")
+    assert finding.actual == f"{tmp_path / 'a.b64'}; {log} line 2; {log} line 3"
