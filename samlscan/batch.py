@@ -15,7 +15,6 @@ import gc
 import math
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -92,6 +91,8 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
         from samlscan.archives import _analyze_container
 
         if tmpdir is None:
+            import tempfile
+
             with tempfile.TemporaryDirectory(prefix="samlscan-") as td:
                 return _analyze_container(label, path, kind, expect, tz, depth, td)
         return _analyze_container(label, path, kind, expect, tz, depth, tmpdir)

@@ -74,19 +74,51 @@ def _as_ascii_text(data: bytes) -> bytes:
     return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
 
 
+def _tlv(der: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, content start, content end) of the DER element at `pos` (X.690 8.1.2-8.1.3: one
+    length byte below 0x80, else 0x80 + the count of length bytes); ValueError when cut short."""
+    if pos + 2 > len(der):
+        raise ValueError("DER cut short")
+    tag, first = der[pos], der[pos + 1]
+    if first < 0x80:
+        start, length = pos + 2, first
+    else:
+        count = first & 0x7F
+        if not 1 <= count <= 4 or pos + 2 + count > len(der):
+            raise ValueError("DER length unreadable")
+        start, length = pos + 2 + count, int.from_bytes(der[pos + 2:pos + 2 + count], "big")
+    if start + length > len(der):
+        raise ValueError("DER cut short")
+    return tag, start, start + length
+
+
 def _der_trim(der: bytes) -> bytes:
     """The outer DER SEQUENCE alone: a .cer saved with a trailing newline, or the trust settings of
     a TRUSTED CERTIFICATE, follow it and would make the certificate unreadable (X.690 8.1.3)."""
-    if len(der) < 2 or der[0] != 0x30:
+    if der[:1] != b"\x30":
         return der
-    first = der[1]
-    if first < 0x80:
-        return der[:2 + first]
-    count = first & 0x7F
-    if not 1 <= count <= 4 or len(der) < 2 + count:
+    try:
+        return der[:_tlv(der, 0)[2]]
+    except ValueError:
         return der
-    length = int.from_bytes(der[2:2 + count], "big")
-    return der[:2 + count + length] if 2 + count + length <= len(der) else der
+
+
+def public_key_der(der: bytes) -> bytes:
+    """The SubjectPublicKeyInfo of a DER certificate: the sixth field of tbsCertificate after its
+    optional [0] version (RFC 5280 4.1). Read here, not with cryptography: its serialization
+    module costs 4 ms of every start-up. ValueError when the DER is not shaped so."""
+    _, start, _ = _tlv(der, 0)  # Certificate
+    _, pos, end = _tlv(der, start)  # tbsCertificate
+    fields = []
+    while pos < end and len(fields) < 7:
+        tag, _, next_pos = _tlv(der, pos)
+        fields.append((tag, pos, next_pos))
+        pos = next_pos
+    if fields and fields[0][0] == 0xA0:
+        fields = fields[1:]
+    if len(fields) < 6 or fields[5][0] != 0x30:
+        raise ValueError("no SubjectPublicKeyInfo")
+    return der[fields[5][1]:fields[5][2]]
 
 
 def _b64(text: bytes) -> bytes | None:

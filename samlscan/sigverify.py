@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from samlscan.certs import TrustedCert, cert_from_keyinfo
+from samlscan.certs import TrustedCert, cert_from_keyinfo, public_key_der
 from samlscan.errors import EnvironmentProblem
 from samlscan.model import SignatureInfo
 from samlscan.xmlsafe import DS, element_path, local
@@ -72,16 +72,8 @@ def _key(cert: TrustedCert):
 
 
 def _public_pem(der: bytes) -> bytes:
-    import warnings
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    with warnings.catch_warnings():  # old IdP certs with a negative serial
-        warnings.simplefilter("ignore")
-        cert = x509.load_der_x509_certificate(der)
-    return cert.public_key().public_bytes(serialization.Encoding.PEM,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    body = base64.encodebytes(public_key_der(der))
+    return b"-----BEGIN PUBLIC KEY-----\n" + body + b"-----END PUBLIC KEY-----\n"
 
 
 @dataclass(frozen=True)
