@@ -28,6 +28,8 @@ def b64decode_lenient(value: str) -> bytes:
         if "%" not in text:
             break
         text = unquote(text)
+    if not text:
+        raise InputError("input-bad-base64", "the value is empty: nothing was copied after the parameter name")
     if not _B64_CHARS.match(text):
         bad = next((c for c in text if not re.match(r"[A-Za-z0-9+/=_\-\s]", c)), "?")
         raise InputError("input-bad-base64", f"character {bad!r} is not base64")

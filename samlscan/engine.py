@@ -153,6 +153,9 @@ def sniff(head: bytes) -> Sniffed:
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
         blob_kind == "query" and len(head) < SNIFF_BYTES and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
+    if parser is not None and parser.name == "embedded" and blob_kind == "query" \
+            and len(head) < SNIFF_BYTES and blob.saml_params(text_head) == 1:
+        parser = None  # one request pasted on several lines (curl, PowerShell, fetch, raw HTTP)
     if parser is not None:
         return Sniffed("log", name=parser.name, parser=parser)
     return Sniffed("blob")
@@ -378,7 +381,12 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
     status = "scanned" if ok or got.events else "failed"
-    reason = None if status == "scanned" else (bad[0].message_text if bad else "nothing found")
+    if status == "failed" and not bad:  # a failed input always has a finding that says why
+        why = (f"read as {got.kind[4:]} log lines, but none of them is about a SAML login"
+               if got.kind and got.kind.startswith("log:") else
+               "no SAML message found (expected XML, base64, a form body or a URL)")
+        bad = [_problem_finding(InputProblem(Source(path), "input-not-saml", why))]
+    reason = None if status == "scanned" else bad[0].message_text
     res = InputResult(path, status, kind=got.kind, reason=reason, messages=len(ok),
                       events=len(got.events), malformed_lines=got.malformed)
     return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows))

@@ -11,8 +11,10 @@ from samlscan.model import Source
 _PARAMS = ("SAMLResponse", "SAMLRequest")
 # A value ends at whitespace too: a raw query value holds none, and a pasted URL is often followed
 # by more text (' HTTP/1.1' in an access log, a note) that would change RelayState or the signature;
-# only a sanitizer's bracketed placeholder ('[SAMLResponse redacted]') keeps its spaces.
-_QUERY_PARAM = re.compile(r"(?:^|[?&;\s])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)="
+# only a sanitizer's bracketed placeholder ('[SAMLResponse redacted]') keeps its spaces. A name
+# starts anywhere but inside a longer word: after '?', '&' or a space, and after the quote of a
+# pasted command (curl --data-raw 'SAMLResponse=...', PowerShell -Body "SAMLResponse=...").
+_QUERY_PARAM = re.compile(r"(?<![\w.-])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)="
                           r"(\[[^\]\r\n&]*\]|[^&\s#\"'<>]*)")
 _B64ISH = re.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
@@ -35,6 +37,11 @@ def sniff_kind(text: str) -> str | None:
     return None
 
 
+def saml_params(text: str) -> int:
+    """How many SAMLResponse/SAMLRequest parameters the text names."""
+    return sum(name in _PARAMS for name, _ in _QUERY_PARAM.findall(text))
+
+
 def _query_params(text: str) -> dict[str, str]:
     """Raw (still percent-encoded) values of the SAML parameters, first occurrence wins."""
     if "&amp;" in text:  # copied from an HTML page source or a log that escaped it
@@ -43,6 +50,17 @@ def _query_params(text: str) -> dict[str, str]:
     for name, value in _QUERY_PARAM.findall(text):
         found.setdefault(name, value.strip())
     return found
+
+
+def _in_url_query(text: str) -> bool:
+    """The SAML parameter is in a URL's query ('GET /sso?SAMLRequest=', '...?x=1&SAMLRequest='),
+    not in a request body that follows a URL with a query of its own (curl 'https://sp/acs?x=1'
+    --data-raw 'SAMLResponse=...')."""
+    m = next((m for m in _QUERY_PARAM.finditer(text) if m.group(1) in _PARAMS), None)
+    if m is None:
+        return False
+    token = re.split(r"[\s\"'`]", text[:m.start()])[-1]
+    return "?" in token
 
 
 def signed_octets(text: str) -> str | None:
@@ -69,7 +87,7 @@ def from_query(text: str, source: Source, captured_at: datetime | None = None,
     stripped = text.strip()
     redirect = binding == "redirect" or (
         binding is None and ("SigAlg" in params or stripped.lower().startswith(("http://", "https://"))
-                             or "?" in stripped.split("SAML", 1)[0]))
+                             or _in_url_query(text)))
     relay = params.get("RelayState")
     out = []
     for name in _PARAMS:
@@ -93,11 +111,15 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     kind = sniff_kind(text)
     if kind == "xml":
         return [RawMessage(source, "XML", text.lstrip("\ufeff \t\r\n"), "xml", captured_at=captured_at)], []
-    if kind == "query":
-        return from_query(text, source, captured_at), []
     if kind == "base64":
         return [RawMessage(source, "SAMLResponse", text, "post", captured_at=captured_at)], []
-    if "-----BEGIN CERTIFICATE-----" in text:
+    found = from_query(text, source, captured_at) if kind == "query" else []
+    if found:
+        return found, []
+    if kind == "query":
+        why = ("a SAMLResponse/SAMLRequest parameter is named but no value follows it: copy the "
+               "whole request body or URL again")
+    elif "-----BEGIN CERTIFICATE-----" in text:
         why = "this is a certificate, not a SAML message: give it with --idp-cert"
     elif "PRIVATE KEY-----" in text:
         why = "this is a private key, not a SAML message: give it with --sp-key (never share it)"
