@@ -155,4 +155,7 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         from samlscan.report.attempts_table import render_attempts
 
         out.append(render_attempts(report, red, detail))
+    if not out:  # an empty page would read as a crash
+        out.append(f"nothing to report: no SAML message and no login attempt ({len(report.events)} log "
+                   "event(s) read, none of them a login's success or failure)")
     return "\n".join(out).rstrip() + "\n"
