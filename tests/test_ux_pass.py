@@ -88,7 +88,8 @@ def test_assertion_replayed_fix_tells_what_to_do_not_to_ignore_it():
 
 def test_an_input_with_nothing_to_report_says_so(tmp_path):
     log = tmp_path / "web.log"
-    log.write_text("2025.03.11 08:41:02 INFO  web[][o.s.s.p.ProcessEntryPoint] Starting Web Server\n")
+    log.write_text("2025.03.11 08:41:02 INFO  web[][o.s.s.p.ProcessEntryPoint] Starting Web Server\n"
+                   "2025.03.11 08:41:03 INFO  web[][o.s.s.a.TomcatAccessLog] Tomcat is started\n")
     r = run("check", str(log))
     assert r.exit_code == 0
     assert r.stdout.startswith("nothing to report: no SAML message and no login attempt (1 log event(s)")
