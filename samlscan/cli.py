@@ -188,8 +188,10 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     from samlscan.batch import run_scan
 
     expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
-    # the batch path, in this process: compressed files and archives are read in place too
-    report = run_scan(list(inputs), expect, jobs=1, tz=_timezone(kw.get("tz_name")))
+    # the batch path, in this process: compressed files and archives are read in place too (a
+    # big log is read in ranges, so the bar moves on a terminal)
+    show = not quiet and sys.stderr.isatty()
+    report = run_scan(list(inputs), expect, jobs=1, tz=_timezone(kw.get("tz_name")), show_progress=show)
     _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet)
 
 

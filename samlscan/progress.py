@@ -11,6 +11,8 @@ import time
 from contextlib import contextmanager
 
 REDRAW_SECONDS = 0.2
+QUIET_SECONDS = 0.5
+"""Work done sooner draws nothing (a one-file check would only flash a bar)."""
 
 
 def _size(n: float) -> str:
@@ -59,6 +61,8 @@ class Progress:
         if not self.enabled:
             return
         now = time.monotonic()
+        if now - self.start < QUIET_SECONDS:
+            return
         if now - self._last >= REDRAW_SECONDS or self.files_done >= self.files_total:
             self._last = now
             self._draw(now)

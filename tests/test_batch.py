@@ -19,7 +19,7 @@ import pytest
 from samlscan import archives, batch, logs, prefilter
 from samlscan.config import Expectations
 from samlscan.logs.base import Malformed
-from samlscan.progress import Progress, render_line
+from samlscan.progress import QUIET_SECONDS, Progress, render_line
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 VALID = FIXTURES / "responses" / "valid"
@@ -223,7 +223,12 @@ def test_progress_draws_only_when_enabled():
     buf = io.StringIO()
     Progress(3, 300, enabled=False, stream=buf).advance(1, 100)
     assert buf.getvalue() == ""
+    quick = Progress(3, 300, enabled=True, stream=buf)
+    quick.advance(3, 300)  # done within QUIET_SECONDS: no bar at all
+    quick.close()
+    assert buf.getvalue() == ""
     p = Progress(3, 300, enabled=True, stream=buf)
+    p.start -= QUIET_SECONDS
     p.advance(3, 300)
     p.close()
     assert "3/3 files" in buf.getvalue() and "\r" in buf.getvalue()
