@@ -24,7 +24,10 @@ WINDOW = timedelta(minutes=5)
 # Log codes too generic to name a cause when something more specific is known.
 _GENERIC = {"unknown-failure", "sp-internal-error", None}
 # Which side writes the logs that dump SAML messages.
-_LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibboleth": "idp"}
+_LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibboleth": "idp",
+             # SP application logs (samlscan/logs/applog.py), by the library that wrote the dump
+             "spring": "sp", "opensaml": "sp", "java-saml": "sp", "python3-saml": "sp", "pysaml2": "sp",
+             "sp-app": "sp"}
 MOMENT = timedelta(seconds=10)
 """Failures without a shared ID or user are joined when they happen within this much of each other
 (after clock correction): the SP's log line and the browser's failed POST of one login."""

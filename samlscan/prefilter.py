@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from samlscan import engine
+from samlscan.logs import applog
 
 BLOCK = 8 * 1024 * 1024
 LONG_LINE = 1024 * 1024
@@ -37,13 +38,24 @@ class Prefilter:
 # names nothing of this (a failed web service request and its stack trace: most WARNs of a busy
 # server) is skipped here rather than read and dropped by the parser.
 _AML = tuple(bytes(c) for c in itertools.product(b"aA", b"mM", b"lL"))
+_DUMPS = (b"PD94bWw", b"PHNhbWw", b"PFJlc3BvbnNl", b"PEF1dGhu", b"PExvZ291d", b"<?xml",
+          b"<Response", b":Response", b"<Logout", b":Logout", b"<Assertion", b":Assertion")
+"""What a line carrying a SAML dump holds (samlscan/logs/embedded.py)."""
 _SONAR = Prefilter(
     record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{"),
-    keep=_AML + (b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar",
-                 b"PD94bWw", b"PHNhbWw", b"PFJlc3BvbnNl", b"PEF1dGhu", b"PExvZ291d", b"<?xml",
-                 b"<Response", b":Response", b"<Logout", b":Logout", b"<Assertion", b":Assertion"),
+    keep=_AML + (b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar") + _DUMPS,
 )
-PREFILTERS = {"sonarqube": _SONAR}
+# SP application logs (samlscan/logs/applog.py): a record starts with a time (or Django's level
+# then time); it matters when its logger or message names a SAML library (every library name,
+# logger and class holds saml/Saml/SAML: org.opensaml, com.onelogin.saml2, c.o.s.a.SamlResponse,
+# OneLogin_Saml2, OpenSaml4AuthenticationProvider, Saml2WebSsoAuthenticationFilter), when it is a
+# WARN/ERROR (its stack trace may name the library only on a later line), or when it carries a
+# SAML dump. Levels are the reader's level words.
+_APPLOG = Prefilter(
+    record_start=re.compile(applog.RECORD_START),
+    keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL") + _DUMPS,
+)
+PREFILTERS = {"sonarqube": _SONAR, applog.NAME: _APPLOG}
 
 
 def _prefilter_for(parser) -> Prefilter | None:

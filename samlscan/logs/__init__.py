@@ -13,8 +13,8 @@ from datetime import tzinfo
 from typing import IO, Iterator
 
 from samlscan.logs import (
-    adfs, auth0, authentik, embedded, entra, google, keycloak, okta, shibboleth, simplesamlphp,
-    sonarqube,
+    adfs, applog, auth0, authentik, embedded, entra, google, keycloak, okta, shibboleth,
+    simplesamlphp, sonarqube,
 )
 from samlscan.logs.base import LogParser, Malformed, Record
 from samlscan.model import Source
@@ -31,6 +31,9 @@ PARSERS: tuple[LogParser, ...] = (
     authentik.PARSER,
     shibboleth.PARSER,
     simplesamlphp.PARSER,
+    # last of the readers of one format: any app log of a SAML SP library (Spring/OpenSAML,
+    # java-saml, python3-saml); every product-specific reader above wins
+    applog.PARSER,
     embedded.PARSER,  # last: any text with a SAML message in it
 )
 

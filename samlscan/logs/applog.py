@@ -1,0 +1,398 @@
+"""SP application logs of apps built on a SAML library: Spring Security SAML2 / OpenSAML,
+OneLogin java-saml, python3-saml (and pysaml2), in the common logging layouts.
+
+Layouts (the first that matches a line; the time is a prefix in all but Django's):
+- Spring Boot 3 (`defaults.xml` FILE/CONSOLE_LOG_PATTERN): `%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %5p
+  <pid> --- [app] [%t] %-40.40logger{39} : %m` (the logger is cut to its last 40 characters:
+  `.s.p.s.a.OpenSaml4AuthenticationProvider`); Spring Boot 2: `yyyy-MM-dd HH:mm:ss.SSS`, local time;
+- logback / log4j2 patterns: `<time> [thread] LEVEL logger - msg`, `<time> LEVEL [thread] logger -
+  msg`, `<time> LEVEL logger [thread] msg`, ...;
+- Python logging: Flask's default handler `[%(asctime)s] %(levelname)s in %(module)s: %(message)s`,
+  Django's documented verbose `{levelname} {asctime} {module} {process:d} {thread:d} {message}`,
+  `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, gunicorn `[time +0000] [pid] [LEVEL] msg`;
+- any other line that starts with a time: time, level word, rest as the message.
+
+What the libraries themselves write (checked against their sources):
+- Spring Security (BaseOpenSamlAuthenticationProvider, OpenSaml4/5AuthenticationProvider): DEBUG
+  `Found <n> validation errors in SAML response [<id>]` (TRACE adds `: [[<code>] <text>, ...]`) and
+  DEBUG `Successfully processed SAML Response [<id>]`; the exception itself
+  (`Saml2AuthenticationException: <first error>`) reaches the log through
+  AbstractAuthenticationProcessingFilter's TRACE `Failed to process authentication request` (with its
+  stack trace) or through the app's own handler; DEBUG `Set SecurityContextHolder to
+  Saml2Authentication [..., Details=WebAuthenticationDetails [RemoteIpAddress=<ip>, ...]]` on success.
+- java-saml (SamlResponse, Auth): ERROR `<validation error text>`, ERROR `processResponse error.
+  invalid_response`, DEBUG dumps `SAMLResponse invalid --> <xml>`, ` --> <base64>`,
+  `processResponse success --> <base64>`, `SAMLResponse validated --> <xml>`, DEBUG `SAMLResponse has
+  NameID --> <value>`.
+- python3-saml logs nothing: the app logs `auth.get_errors()` / `auth.get_last_error_reason()`, or a
+  traceback ending in `onelogin.saml2.errors.OneLogin_Saml2_Error: <text>`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from functools import cache
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import first_ip, parse_iso, src, text_lines
+from samlscan.logs.base import Record
+from samlscan.logs.embedded import _HINT, embedded_records
+from samlscan.model import LogEvent
+
+NAME = "sp-app"
+
+_TS = (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?"
+       r"(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?")
+_LEVEL = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL"
+_LOGGER = r"[\w$\[\]/-]*\.[\w$.\[\]/-]*[\w$\]]"
+"""A logger name with at least one dot (full, shortened, or cut from the left by Spring Boot)."""
+
+# (layout, language, regex): each names ts, level, logger (optional) and msg.
+_LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("spring-boot", "java", re.compile(
+        rf"^(?P<ts>{_TS})\s+(?P<level>{_LEVEL})\s+(?:\d+\s+)?---\s+(?P<thread>(?:\[[^\]]*\]\s*)*)"
+        rf"(?P<logger>\S+)\s+:\s(?P<msg>.*)$")),
+    ("flask", "python", re.compile(
+        rf"^\[(?P<ts>{_TS})\] (?P<level>{_LEVEL}) in (?P<logger>[\w.]+): (?P<msg>.*)$")),
+    ("django", "python", re.compile(
+        rf"^(?P<level>{_LEVEL}) (?P<ts>{_TS}) (?P<logger>[\w.]+) (?:(?P<thread>\d+ \d+) )?(?P<msg>.*)$")),
+    ("gunicorn", "python", re.compile(
+        rf"^\[(?P<ts>{_TS})\] \[\d+\] \[(?P<level>{_LEVEL})\] (?P<msg>.*)$")),
+    ("python", "python", re.compile(
+        rf"^(?P<ts>{_TS}) - (?P<logger>[\w.]+) - (?P<level>{_LEVEL}) - (?P<msg>.*)$")),
+    # a dotted logger may stand without a separator ('%d %p %c{1.} [%t] %m'); a plain word is a
+    # logger only before ' - ' or ': ' (else it is the message's first word)
+    ("logback", "", re.compile(
+        rf"^\[?(?P<ts>{_TS})\]?\s+(?:\[(?P<thread>[^\]]*)\]\s+)?\[?(?P<level>{_LEVEL})\]?:?\s+"
+        rf"(?:\[(?P<thread2>[^\]]*)\]\s+)?"
+        rf"(?:(?P<logger>{_LOGGER})(?:\s+\[(?P<thread3>[^\]]*)\])?(?:\s+-|:)?\s+|(?P<word>\w+)(?:\s+-|:)\s+)?"
+        rf"(?P<msg>.*)$")),
+)
+_STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
+_LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
+RECORD_START = rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|(?:" + _LEVEL.encode() + rb") \d{4}-\d{2}-\d{2} "
+"""A line that begins a record, in any layout above (the prefilter splits records by it)."""
+_RECORD_START = re.compile(RECORD_START.decode())
+
+# Which library a logger, class or exception belongs to (full or logback-shortened names).
+_LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("spring", re.compile(
+        r"org\.springframework\.security\.saml2|\bo\.s\.s\.s\.p\.|(?:^|\.)s\.p\.s\.[aw]\.|"
+        r"OpenSaml[45]?AuthenticationProvider|BaseOpenSamlAuthenticationProvider|"
+        r"Saml2(?:WebSso\w*|AuthenticationException|Exception|LoginConfigurer)\b")),
+    ("java-saml", re.compile(
+        r"com\.onelogin\.saml2|\bc(?:om)?\.o(?:nelogin)?\.s(?:aml2)?\.(?:\w+\.)*"
+        r"(?:SamlResponse|Auth|AuthnRequest|LogoutRequest|LogoutResponse|Util|ValidationError|"
+        r"SettingsBuilder|Saml2Settings)\b|\bc\.o\.saml2\.")),
+    ("python3-saml", re.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2")),
+    ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w")),
+    ("pysaml2", re.compile(
+        r"^saml2(?:\.\w+)*$|\bsaml2\.(?:sigver|response|validate|s_utils|client_base|client|entity|"
+        r"assertion|saml|samlp)\.[A-Z]\w*")),
+)
+_IDP_LOG = re.compile(r"\bnet\.shibboleth\.idp\b|\[Shibboleth-Audit|\borg\.keycloak\.|\bedu\.internet2\.")
+"""Loggers of IdPs whose logs name OpenSAML classes as well: their readers read them."""
+_JAVA_LIBS = {"spring": "spring", "java-saml": "java-saml", "opensaml": "opensaml"}
+
+# Spring, OpenSAML and java-saml texts that name Response/Assertion/AuthnRequest IDs.
+_SAML_IDS = re.compile(
+    r"(?:SAML [Rr]esponse|Invalid assertion|for object|decrypt response|Assertion|InResponseTo "
+    r"attribute|authentication request) \[([^\]\s]+)\]|[Aa]ssertion(?: with ID)? '([^'\s]+)'|"
+    r"InResponseTo of the Response: ([^,\s]+),|sent by the SP: (\S+)|"
+    r"InResponseTo attribute: (\S+) while")
+_IP = re.compile(r"RemoteIpAddress=([0-9A-Fa-f.:]+)")
+_RAW_CODE = re.compile(r"processResponse error\. ?(\w+)|\[\[(\w+)\]|\['(\w+)'")
+# A record is a validation failure even when the catalog names no cause.
+_FAILURE_MARK = re.compile(
+    r"Saml2AuthenticationException|OneLogin_Saml2_(?:Validation)?Error|onelogin\.saml2\.exception\.|"
+    r"ValidationError|processResponse error|Found \d+ validation errors|SAML errors?\b|"
+    r"\binvalid_response\b|"  # java-saml's and python3-saml's get_errors() token for a refused response
+    r"saml2\.(?:sigver|response|validate)\.[A-Z]\w*(?:Error|Exceed|Response|Early)")
+_SUCCESS = re.compile(r"^Successfully processed SAML Response \[|^processResponse success\b")
+"""Spring's 'Set SecurityContextHolder to Saml2Authentication [...]' follows the first of one login
+(with the client's address): an info event, not a second successful login."""
+_USER = re.compile(r"SAMLResponse has NameID --> (\S+)")
+_DUMP = re.compile(r"\s*-->\s.*$")
+_EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
+_EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
+_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml")
+_MAX_EXTRA = 20
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    layout: str
+    language: str
+    time_text: str
+    level: str
+    logger: str
+    msg: str
+    thread: str | None = None
+    """The thread (with Spring Boot: every [..] group before the logger: app, thread, trace)."""
+
+
+def parse_header(line: str) -> _Header | None:
+    """The parts of a line that begins a record, or None for a continuation line."""
+    if not line or not (line[0].isdigit() or line[0] == "[" or line[0].isupper()):
+        return None
+    for layout, language, rx in _LAYOUTS:
+        m = rx.match(line)
+        if m:
+            d = m.groupdict()
+            thread = d.get("thread") or d.get("thread2") or d.get("thread3")
+            return _Header(layout, language, d["ts"], _norm_level(d["level"]),
+                           d.get("logger") or d.get("word") or "", d["msg"], thread or None)
+    m = _STAMPED.match(line)
+    if m:  # another layout: time first, then the first level word, the rest is the message
+        rest = m["rest"]
+        lv = _LEVEL_WORD.search(rest[:60])
+        return _Header("other", "", m["ts"], _norm_level(lv.group(1)) if lv else "INFO", "", rest)
+    return None
+
+
+def _norm_level(level: str) -> str:
+    level = level.upper()
+    if level == "WARNING":
+        return "WARN"
+    if level in ("SEVERE", "FATAL", "CRITICAL"):
+        return "ERROR"
+    return "INFO" if level == "NOTICE" else level
+
+
+def library(text: str) -> str | None:
+    """The SAML library a logger name, class name or exception line belongs to."""
+    if "aml" not in text and "AML" not in text:  # every pattern names saml/Saml/SAML
+        return None
+    for lib, rx in _LIBS:
+        if rx.search(text):
+            return lib
+    return None
+
+
+@cache
+def _catalog():
+    from samlscan import catalog
+
+    return catalog
+
+
+def _entry(text: str, product: str | None):
+    """The catalog entry of a SAML-library text, or None (other products' entries are ignored:
+    Spring's `invalid_response` status code must not explain python3-saml's `invalid_response`)."""
+    try:
+        catalog = _catalog()
+        entry = catalog.lookup(text, product)
+    except (ImportError, OSError):
+        return None
+    if entry is None or entry.product not in _SP_FAMILY:
+        return None
+    if product in _SP_FAMILY:
+        family = {product, *catalog._FAMILY.get(product, ())}
+        if entry.product not in family:
+            return None
+    return entry
+
+
+def _literal_match(text: str) -> bool:
+    """Sniffing: a catalog text of a SAML library occurs literally in `text` (a snake_case token
+    such as `invalid_signature` alone is not evidence: OAuth and JWT logs use it too)."""
+    entry = _entry(text, None)
+    if entry is None or entry.code == "unknown-failure":
+        return False
+    keyword = _catalog()._compile_pattern(entry.pattern)[1]
+    return len(keyword) >= 20 and keyword in _catalog()._norm(text)
+
+
+@dataclass(slots=True)
+class _Pending:
+    no: int
+    header: _Header
+    lib: str | None
+    when: tuple[datetime | None, bool]
+    flow: str | None
+    excs: list[str] = field(default_factory=list)
+    """Exception lines of the record's stack trace, in order ('Caused by: ' removed)."""
+    extra: list[str] = field(default_factory=list)
+    """Other continuation lines (a message that goes on, java-saml's '[1] ...' issue lines)."""
+
+
+class AppLogParser:
+    """Spring/OpenSAML, java-saml, python3-saml and pysaml2 SP application logs."""
+
+    name = NAME
+
+    def sniff(self, head: str) -> bool:
+        """Log lines in a known layout, and a SAML library in them: its logger or class names, or
+        one of its catalog texts. An app log that never names a SAML library is not claimed."""
+        if _IDP_LOG.search(head):
+            return False  # an IdP's own log (Shibboleth, Keycloak run on OpenSAML too)
+        stamped = evidence = False
+        for line in head.splitlines()[:400]:
+            h = parse_header(line)
+            stamped = stamped or h is not None
+            evidence = evidence or library(line) is not None or (
+                h is not None and h.level in ("WARN", "ERROR") and _literal_match(h.msg))
+            if stamped and evidence:
+                return True
+        return False
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        pending: _Pending | None = None
+        file_lib: str | None = None
+        stamp, when = None, (None, False)
+        flows: dict[str, tuple[datetime | None, str]] = {}
+        for no, line in text_lines(lines):
+            if not _RECORD_START.match(line):
+                if pending is not None and line.strip():
+                    _add_continuation(pending, line)
+                continue
+            if pending is not None:
+                yield from _finish(pending, path, file_lib)
+                pending = None
+            h = parse_header(line)
+            if h is None:
+                continue  # a time, then nothing this reader knows: no record (it is no SAML line)
+            if h.time_text != stamp:  # consecutive lines often share their time: parse it once
+                stamp, when = h.time_text, parse_iso(h.time_text, tz)
+            lib = library(h.logger)
+            if lib is None and h.level in ("WARN", "ERROR"):
+                lib = library(h.msg)
+            file_lib = _file_lib(file_lib, lib or library(h.msg))
+            dump = _HINT.search(h.msg) is not None
+            if lib is None and h.level not in ("WARN", "ERROR") and not dump:
+                continue  # INFO/DEBUG chatter of other loggers, and their stack traces
+            flow = _flow(flows, h.thread, when[0], no)
+            if dump:
+                yield from embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow)
+            if lib is None and h.level not in ("WARN", "ERROR"):
+                continue
+            pending = _Pending(no, h, lib, when, flow)
+        if pending is not None:
+            yield from _finish(pending, path, file_lib)
+
+
+def _finish(p: _Pending, path: str, file_lib: str | None) -> Iterator[Record]:
+    """The event of one record (header line and continuation lines), if it is about SAML."""
+    h = p.header
+    exc_lib = next((lib for lib in map(library, p.excs) if lib), None)
+    lib = p.lib or exc_lib
+    msg = _DUMP.sub("", h.msg) if "-->" in h.msg else h.msg
+    if msg != h.msg and not _SUCCESS.search(msg) and not _USER.search(h.msg) and not p.excs:
+        return  # a java-saml DEBUG dump ('SAMLResponse invalid --> <xml>', ' --> <base64>'): the
+        # message is read from it as EmbeddedSaml; the ERROR lines around it say what failed
+    causes = [_exc_text(e) for e in reversed(p.excs)]  # the root cause first
+    candidates = [c for c in causes if c] + [msg] + ([" ".join([msg, *p.extra])] if p.extra else [])
+    product = _product(lib, file_lib, h.language)
+    entry, used = None, None
+    for cand in candidates:
+        got = _entry(cand, product)
+        if got is not None and (entry is None or entry.code == "unknown-failure"):
+            entry, used = got, cand
+            if got.code != "unknown-failure":
+                break
+    if lib is None and entry is None:
+        return  # a WARN/ERROR of the app that names no SAML library or text
+    if lib is None:
+        product = _product(_JAVA_LIBS.get(entry.product) if h.language == "java" else
+                           ("python3-saml" if h.language == "python" and entry.product in
+                            ("java-saml", "python3-saml") else entry.product), file_lib, h.language)
+    whole = " ".join([msg, *p.excs, *p.extra])
+    raw = _RAW_CODE.search(whole)
+    raw_code = next((g for g in raw.groups() if g), None) if raw else None
+    if (entry is None or entry.code == "unknown-failure") and raw_code:
+        try:
+            coded = _catalog().lookup_code(product, raw_code)
+        except (ImportError, OSError):
+            coded = None
+        if coded is not None and coded.product in _SP_FAMILY:
+            entry = coded
+    failed_mark = bool(p.excs and exc_lib) or bool(_FAILURE_MARK.search(whole))
+    if _SUCCESS.search(msg):
+        outcome, code = "success", None
+    elif entry is not None and (h.level in ("WARN", "ERROR") or failed_mark):
+        outcome, code = "failure", entry.code
+    elif failed_mark and (h.level in ("WARN", "ERROR") or p.excs or msg.startswith("Found ")):
+        outcome, code = "failure", "unknown-failure"
+    else:
+        outcome, code = "info", None
+    text = msg
+    if used is not None and used != msg and used.startswith(msg):
+        text = used  # the message went on over the next lines (java-saml's SubjectConfirmation issues)
+    else:
+        cause = used if used is not None and used != msg else (
+            causes[0] if causes and outcome == "failure" else None)
+        if cause:
+            text = f"{msg}: {cause}" if msg else cause
+    ids = tuple(dict.fromkeys(next(g for g in m if g) for m in _SAML_IDS.findall(whole)))
+    user = _USER.search(h.msg)
+    ip = _IP.search(whole)
+    time, local = p.when
+    yield LogEvent(source=src(path, p.no), time=time, product=product, side="sp", outcome=outcome,
+                   text=text, code=code, user=user.group(1) if user else None,
+                   ip=first_ip(ip.group(1)) if ip else None, request_id=p.flow, saml_ids=ids,
+                   raw_code=raw_code, local_time=local)
+
+
+FLOW_GAP = timedelta(seconds=1)
+"""Records of one thread at most this far apart are one request's (java-saml's ERROR, its
+'processResponse error.' and the app's own line come within milliseconds)."""
+_MAX_THREADS = 4096
+
+
+def _flow(flows: dict, thread: str | None, time: datetime | None, no: int) -> str | None:
+    """A flow ID for the record: the thread's current one while its records follow each other
+    closely, else a new one (a thread serves many requests, one at a time)."""
+    if not thread or time is None:
+        return None
+    last = flows.get(thread)
+    flow = last[1] if last and last[0] is not None and abs(time - last[0]) <= FLOW_GAP else \
+        f"{thread.strip()}@{no}"
+    if len(flows) >= _MAX_THREADS:
+        flows.clear()
+    flows[thread] = (time, flow)
+    return flow
+
+
+def _file_lib(current: str | None, seen: str | None) -> str | None:
+    """The library the file is about: Spring wins over the OpenSAML it runs on."""
+    if seen is None or current == "spring":
+        return current
+    return seen
+
+
+def _product(lib: str | None, file_lib: str | None, language: str) -> str:
+    if lib == "opensaml" and file_lib == "spring":
+        return "spring"
+    if lib is not None:
+        return lib
+    if file_lib is not None:
+        return file_lib
+    return "python3-saml" if language == "python" else "java-saml"
+
+
+def _add_continuation(p: _Pending, line: str) -> None:
+    """Keep what the event needs from a stack trace: exception lines (Java's first line and its
+    'Caused by:'s, Python's 'module.Class: message' lines), and a few other unindented lines."""
+    text = line.rstrip()
+    if line[:1] in " \t":  # '\tat ...', '    ... 42 more', '  File "...", line 3', code lines
+        return
+    if text.startswith(("Traceback (most recent call last)", "During handling of the above",
+                        "The above exception was the direct cause")):
+        return
+    m = _EXC.match(text)
+    if m and (_EXC_SUFFIX.search(m["cls"]) or library(m["cls"])) and ("." in m["cls"] or m["msg"]):
+        if len(p.excs) < _MAX_EXTRA:
+            p.excs.append(text.removeprefix("Caused by: "))
+        return
+    if len(p.extra) < _MAX_EXTRA:
+        p.extra.append(text)
+
+
+def _exc_text(exc: str) -> str:
+    """The message of an exception line ('a.b.Saml2AuthenticationException: Invalid ...')."""
+    m = _EXC.match(exc)
+    return (m["msg"] or "").strip() if m else exc
+
+
+PARSER = AppLogParser()
