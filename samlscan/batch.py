@@ -434,6 +434,8 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
         progress.close()
     named = {p for p in paths if os.path.isfile(p)}
     report = assemble(files, other, results, named)
+    if not report.events:
+        return report
     from samlscan.logs._common import dst_note
 
     note = dst_note(report.events, tz)

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from functools import cache
+
 from samlscan import engine
-from samlscan.logs import applog
 
 BLOCK = 8 * 1024 * 1024
 LONG_LINE = 1024 * 1024
@@ -45,24 +46,30 @@ _SONAR = Prefilter(
     record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{"),
     keep=_AML + (b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar") + _DUMPS,
 )
-# SP application logs (samlscan/logs/applog.py): a record starts with a time (or Django's level
-# then time); it matters when its logger or message names a SAML library (every library name,
-# logger and class holds saml/Saml/SAML: org.opensaml, com.onelogin.saml2, c.o.s.a.SamlResponse,
-# OneLogin_Saml2, OpenSaml4AuthenticationProvider, Saml2WebSsoAuthenticationFilter), when it is a
-# WARN/ERROR (its stack trace may name the library only on a later line), or when it carries a
-# SAML dump. Levels are the reader's level words.
-_APPLOG = Prefilter(
-    record_start=re.compile(applog.RECORD_START),
-    keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL") + _DUMPS,
-)
-PREFILTERS = {"sonarqube": _SONAR, applog.NAME: _APPLOG}
+
+
+@cache
+def prefilters() -> dict[str, Prefilter]:
+    """The prefilter of each log format that has one, by reader name (built on first use: the
+    readers are imported only when a log is read)."""
+    from samlscan.logs import applog, sonarqube
+
+    # SP application logs (samlscan/logs/applog.py): a record starts with a time (or Django's
+    # level then time); it matters when its logger or message names a SAML library (every
+    # library name, logger and class holds saml/Saml/SAML: org.opensaml, com.onelogin.saml2,
+    # c.o.s.a.SamlResponse, OneLogin_Saml2, OpenSaml4AuthenticationProvider,
+    # Saml2WebSsoAuthenticationFilter), when it is a WARN/ERROR (its stack trace may name the
+    # library only on a later line), or when it carries a SAML dump. Levels are the reader's.
+    app = Prefilter(record_start=re.compile(applog.RECORD_START),
+                    keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL") + _DUMPS)
+    return {sonarqube.PARSER.name: _SONAR, applog.NAME: app}
 
 
 def _prefilter_for(parser) -> Prefilter | None:
     own = getattr(parser, "prefilter", False)  # a parser may publish its own, or None for none
     if own is None or isinstance(own, Prefilter):
         return own
-    return PREFILTERS.get(getattr(parser, "name", None))
+    return prefilters().get(getattr(parser, "name", None))
 
 
 def _log_with_prefilter(head: bytes, found=None):

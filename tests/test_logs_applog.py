@@ -160,7 +160,7 @@ def test_prefiltered_read_gives_the_same_events(tmp_path):
     """Big logs reach the reader through the byte-level prefilter (samlscan/prefilter.py): the
     records it keeps give the same events as the whole file."""
     parser, pf = prefilter._log_with_prefilter((DIR / "spring-boot3.log").read_bytes())
-    assert parser.name == "sp-app" and pf is prefilter.PREFILTERS["sp-app"]
+    assert parser.name == "sp-app" and pf is prefilter.prefilters()["sp-app"]
     noise = "".join(f"2025-03-11T09:4{i % 10}:00.000+01:00  INFO 4711 --- [demo] [nio-8080-exec-1] "
                     f"c.e.demo.web.HomeController            : GET /home {i}\n" for i in range(200))
     for sample in SAMPLES:
