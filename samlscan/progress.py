@@ -1,4 +1,4 @@
-"""A one-line progress bar on stderr for `samlscan scan`: files and bytes done, rate, ETA.
+"""A one-line progress bar on stderr for `samlscan scan` and `check`: files and bytes done, rate, ETA.
 
 Drawn only when enabled (the CLI enables it when stderr is a TTY and --quiet is not given);
 otherwise every method does nothing, so pipes and log files never see control characters.
