@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from functools import cache
@@ -405,3 +406,42 @@ def csv_rows(lines: Iterable[tuple[int, str]], path: str, skip_prefix: str | Non
             continue
         if any(c.strip() for c in row):
             yield start, row
+
+
+def csv_header_cells(line: str) -> list[str] | None:
+    """The cells of a file's first line when it may be a CSV header (not empty, JSON or XML)."""
+    line = line.lstrip("\ufeff").rstrip("\r")
+    if not line.strip() or line.lstrip()[:1] in ("{", "[", "<"):
+        return None
+    try:
+        return next(csv.reader([line]))
+    except (csv.Error, StopIteration):
+        return None
+
+
+def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, convert
+               ) -> Iterator[Any]:
+    """Run `convert(cells, cols, no)` over the data rows of a CSV whose header row
+    `columns(cells)` reads (cols: what it returns, None for not its header). A header it does not
+    read ends the file with one Malformed 'not {what} header'; broken rows are Malformed."""
+    cols = None
+    for got in csv_rows(lines, path):
+        if isinstance(got, Malformed):
+            yield got
+            continue
+        no, row = got
+        if cols is None:
+            cols = columns(row)
+            if cols is None:
+                yield malformed(path, no, f"not {what} header")
+                return
+            continue
+        yield from convert(row, cols, no)
+
+
+def peek(lines: Iterable[tuple[int, str]]
+         ) -> tuple[tuple[int, str] | None, Iterator[tuple[int, str]]]:
+    """The first numbered line, and an iterator over all of them again (that one included)."""
+    it = iter(lines)
+    first = next(it, None)
+    return first, (it if first is None else itertools.chain((first,), it))

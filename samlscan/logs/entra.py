@@ -13,15 +13,16 @@ from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
     classify,
-    csv_rows,
+    csv_events,
     dig,
     json_events,
     malformed,
     parse_iso,
+    peek,
     src,
     text_or_none,
 )
-from samlscan.logs.base import Malformed, Record
+from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
 PRODUCT = "entra"
@@ -58,20 +59,15 @@ class EntraParser:
         return _csv_header(first) is not None
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        lines = iter(lines)
-        first = next(lines, None)
+        first, lines = peek(lines)
         if first is None:
             return
-        rest = _chain(first, lines)
         if first[1].lstrip("\ufeff \t").startswith(("{", "[")):
-            yield from json_events(rest, path, lambda obj, no: _json_event(obj, no, path))
+            yield from json_events(lines, path, lambda obj, no: _json_event(obj, no, path))
         else:
-            yield from _csv(rest, path)
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
+            # CSV rows, with line numbers; quoted fields may span lines (bounded by text_lines)
+            yield from csv_events(lines, path, _csv_columns, "an Entra sign-in CSV",
+                                  lambda row, cols, no: _csv_row(row, cols, path, no))
 
 
 def _norm(header: str) -> str:
@@ -84,6 +80,11 @@ def _csv_header(line: str) -> dict[str, int] | None:
         cells = next(csv.reader([line]))
     except (csv.Error, StopIteration):
         return None
+    return _csv_columns(cells)
+
+
+def _csv_columns(cells: list[str]) -> dict[str, int] | None:
+    """Column positions by field when `cells` are an Entra sign-in CSV header."""
     cols: dict[str, int] = {}
     for i, cell in enumerate(cells):
         field = _HEADERS.get(_norm(cell))
@@ -95,27 +96,6 @@ def _csv_header(line: str) -> dict[str, int] | None:
     if {"time", "upn", "app", "status"} <= cols.keys():  # the legacy portal export: no IDs at all
         return cols
     return None
-
-
-def _csv(lines: Iterable[tuple[int, str]], path: str) -> Iterator[Record]:
-    """CSV rows, with line numbers; quoted fields may span lines (bounded by text_lines)."""
-    cols = None
-    for got in csv_rows(lines, path):
-        if isinstance(got, Malformed):
-            yield got
-            continue
-        no, row = got
-        if cols is None:
-            cols = _csv_header(",".join(_quote(c) for c in row))
-            if cols is None:
-                yield malformed(path, no, "not an Entra sign-in CSV header")
-                return
-            continue
-        yield from _csv_row(row, cols, path, no)
-
-
-def _quote(cell: str) -> str:
-    return '"' + cell.replace('"', '""') + '"'
 
 
 def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int) -> Iterator[Record]:

@@ -1,14 +1,29 @@
-"""Okta System Log: JSON array (/api/v1/logs, console export), JSON lines, event-hook envelope.
+"""Okta System Log: JSON array (/api/v1/logs, console export), JSON lines, event-hook envelope,
+and the Admin Console's System Log "Download CSV".
 
 Schema: okta-sdk LogEvent (published, eventType, actor, client, outcome, target[], transaction,
 debugContext.debugData). Event hooks wrap events in `data.events[]` (unwrapped by iter_json).
+The CSV is read back into that shape (one column per field, named by its dotted path) and goes
+through the same mapping as a JSON event.
 """
 from __future__ import annotations
 
+import json
+import re
 from datetime import tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import classify, dig, json_events, parse_iso, src, text_or_none
+from samlscan.logs._common import (
+    classify,
+    csv_events,
+    csv_header_cells,
+    dig,
+    json_events,
+    parse_iso,
+    peek,
+    src,
+    text_or_none,
+)
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
@@ -30,11 +45,18 @@ class OktaParser:
     name = PRODUCT
 
     def sniff(self, head: str) -> bool:
-        return '"eventType"' in head and '"published"' in head and (
-            '"actor"' in head or '"legacyEventType"' in head or '"displayMessage"' in head)
+        if '"eventType"' in head and '"published"' in head and (
+                '"actor"' in head or '"legacyEventType"' in head or '"displayMessage"' in head):
+            return True
+        return _is_csv(head.split("\n", 1)[0])
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        yield from json_events(lines, path, lambda obj, no: _event(obj, no, path))
+        first, lines = peek(lines)
+        if first is not None and _is_csv(first[1]):
+            yield from csv_events(lines, path, _csv_columns, "an Okta System Log CSV",
+                                  lambda row, cols, no: _event(_csv_record(row, cols), no, path))
+        else:
+            yield from json_events(lines, path, lambda obj, no: _event(obj, no, path))
 
 
 def _app(targets) -> str | None:
@@ -70,6 +92,85 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
         request_id=text_or_none(dig(obj, "debugContext", "debugData", "requestId")),
         correlation_id=text_or_none(dig(obj, "transaction", "id")),
         app=_app(obj.get("target")), raw_code=etype)
+
+
+# --- the Admin Console's System Log "Download CSV" ------------------------------------------
+# One column per LogEvent field, named by its dotted path (published, eventType, displayMessage,
+# actor.alternateId, client.ipAddress, outcome.result, outcome.reason, transaction.id, ...): the
+# layout SIEM and detection tooling read Okta CSVs with. Not checked against a real download (no
+# public copy of its header was found), so headers are matched loosely: case, spaces, dots, brackets
+# ('Actor Alternate ID', 'actor_alternateId'), and targets come either as a `target` column holding
+# the JSON list or as per-field columns (target.displayName, target0.type, target[1].id, ...).
+
+_CSV_PATHS = (
+    "uuid", "published", "eventType", "legacyEventType", "displayMessage", "severity",
+    "actor.id", "actor.type", "actor.alternateId", "actor.displayName", "client.ipAddress",
+    "outcome.result", "outcome.reason", "transaction.id", "transaction.type",
+    "debugContext.debugData.requestId", "debugContext.debugData.requestUri",
+)
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+_CSV_FIELDS = {_norm(p): tuple(p.split(".")) for p in _CSV_PATHS}
+_CSV_TARGET = re.compile(r"^targets?(\d*)(id|type|alternateid|displayname)$")
+_TARGET_KEYS = {"id": "id", "type": "type", "alternateid": "alternateId",
+                "displayname": "displayName"}
+# Besides published and eventType, a System Log CSV names at least two of these.
+_CSV_SIGNS = ("actoralternateid", "outcomeresult", "displaymessage", "clientipaddress",
+              "legacyeventtype", "transactionid")
+
+
+def _csv_columns(cells: list[str]) -> dict | None:
+    """Column positions of a System Log CSV header: {"fields": [(i, path)], "targets": [(i, n,
+    key)], "target_json": i}, or None when `cells` is no such header."""
+    fields, targets, target_json, seen = [], [], None, set()
+    for i, cell in enumerate(cells):
+        name = _norm(cell)
+        if name in _CSV_FIELDS and name not in seen:
+            seen.add(name)
+            fields.append((i, _CSV_FIELDS[name]))
+        elif name in ("target", "targets") and target_json is None:
+            target_json = i
+        elif m := _CSV_TARGET.match(name):
+            targets.append((i, int(m.group(1) or 0), _TARGET_KEYS[m.group(2)]))
+    if {"published", "eventtype"} <= seen and sum(s in seen for s in _CSV_SIGNS) >= 2:
+        return {"fields": fields, "targets": targets, "target_json": target_json}
+    return None
+
+
+def _is_csv(line: str) -> bool:
+    cells = csv_header_cells(line)
+    return cells is not None and _csv_columns(cells) is not None
+
+
+def _csv_record(row: list[str], cols: dict) -> dict:
+    """The nested LogEvent shape of one CSV row (empty cells left out)."""
+    def cell(i):
+        return row[i].strip() if i < len(row) else ""
+
+    obj: dict = {}
+    for i, keys in cols["fields"]:
+        if value := cell(i):
+            node = obj
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = value
+    targets: dict[int, dict] = {}
+    for i, n, key in cols["targets"]:
+        if value := cell(i):
+            targets.setdefault(n, {})[key] = value
+    if targets:
+        obj["target"] = [targets[n] for n in sorted(targets)]
+    elif cols["target_json"] is not None and cell(cols["target_json"]).startswith(("[", "{")):
+        try:
+            listed = json.loads(cell(cols["target_json"]))
+        except ValueError:
+            listed = None
+        obj["target"] = [listed] if isinstance(listed, dict) else listed
+    return obj
 
 
 PARSER = OktaParser()
