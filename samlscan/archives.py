@@ -112,6 +112,10 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
             budget = min(INFLATE_MAX, max(ARCHIVE_MIN, INFLATE_RATIO * size))
             left = budget
             with zipfile.ZipFile(path) as zf:
+                from samlscan.inputs import httpraw
+
+                if httpraw.is_saz(zf.namelist()):
+                    return _fiddler_archive(label, zf, budget, expect)
                 for info in zf.infolist():
                     if info.is_dir():
                         continue
@@ -144,6 +148,33 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, ValueError,
             zlib.error) as exc:
         return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}")]
+
+
+def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> list[FileResult]:
+    """A Fiddler .saz: one capture of its sessions (raw/NN_c.txt requests, NN_s.txt responses,
+    NN_m.xml times), read in session order like a HAR; its members are not inputs of their own
+    (read one by one, the IdP's auto-post page and the browser's POST of it were a replay)."""
+    from samlscan import engine
+    from samlscan.flows import build_flows
+    from samlscan.inputs import httpraw
+
+    sessions: dict[int, dict[str, str]] = {}
+    left = budget
+    for info in zf.infolist():
+        m = httpraw.SAZ_MEMBER.match(info.filename)
+        if m is None or info.flag_bits & 0x1:
+            continue
+        with zf.open(info) as src:
+            data = src.read(min(left, engine.MAX_PASTE_BYTES) + 1)
+        left -= len(data)
+        if left < 0 or len(data) > engine.MAX_PASTE_BYTES:
+            return [failed_input(label, "input-too-large", f"{info.filename}: the archive inflates to more "
+                                 f"than {budget} bytes; treated as a decompression bomb")]
+        sessions.setdefault(int(m.group(1)), {})[m.group(2).lower()] = data.decode("utf-8", "replace")
+    cap = httpraw.read_saz(sessions, label)
+    got = engine._Collected(list(cap.messages), list(cap.problems), flows=list(build_flows(cap)),
+                            kind="fiddler-saz")
+    return [engine.analyze_collected(label, got, expect)]
 
 
 def _archive_entry(label: str, kind: str, members: list[FileResult]) -> FileResult:

@@ -94,9 +94,11 @@ def decode_bytes(raw: RawMessage) -> bytes:
     stripped = value.strip()
     if stripped.startswith("<"):  # some tracers export the decoded XML
         return xml_text_bytes(stripped)
-    if raw.binding != "redirect" and "+" not in stripped and " " in stripped:
-        # a form value that went through unquote_plus: '+' became ' ' (base64 has no spaces)
-        stripped = stripped.replace(" ", "+")
+    unpadded = value.strip("\r\n\t\f\v")
+    if raw.binding != "redirect" and "+" not in unpadded and " " in unpadded:
+        # a form value that went through unquote_plus: '+' became ' ' (base64 has no spaces), a
+        # last '+' too ('...U+' lost its last character when the value was stripped first)
+        stripped = unpadded.replace(" ", "+")
     data = b64decode_lenient(stripped)
     if raw.binding == "redirect" or not _looks_like_xml(data):
         try:

@@ -93,6 +93,10 @@ def _text(data: bytes) -> str:
         return data.decode("utf-16-le", "replace")
     if data[:2] == b"\x00<":
         return data.decode("utf-16-be", "replace")
+    if len(data) >= 8 and data[:8:2].isascii() and data[:8:2].isalnum() and not data[1:8:2].strip(b"\x00"):
+        return data.decode("utf-16-le", "replace")  # ASCII text saved as UTF-16 without a BOM
+    if len(data) >= 8 and data[1:8:2].isascii() and data[1:8:2].isalnum() and not data[:8:2].strip(b"\x00"):
+        return data.decode("utf-16-be", "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:  # an XML file in the single-byte encoding it declares (ISO-8859-2...)
@@ -142,6 +146,11 @@ def sniff(head: bytes) -> Sniffed:
     capture = _capture_reader(head)
     if capture is not None:
         return Sniffed("capture", name=capture[0], reader=capture[1])
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml") and b"<!DOCTYPE items [" in head[:300]:
+        from samlscan.inputs import httpraw
+
+        if httpraw.sniff_burp(head):  # its DTD would be refused by the XML reader
+            return Sniffed("capture", name="burp", reader=_BurpReader)
     text_head = _text(head)
     blob_kind = blob.sniff_kind(text_head)
     if blob_kind == "xml" and "urn:oasis:names:tc:SAML" not in text_head[:4096]:
@@ -156,9 +165,24 @@ def sniff(head: bytes) -> Sniffed:
     if parser is not None and parser.name == "embedded" and blob_kind == "query" \
             and len(head) < SNIFF_BYTES and blob.saml_params(text_head) == 1:
         parser = None  # one request pasted on several lines (curl, PowerShell, fetch, raw HTTP)
+    if parser is not None and parser.name == "embedded" and len(head) < SNIFF_BYTES:
+        from samlscan.inputs import paste
+
+        if paste.claims(text_head):
+            parser = None  # a decorated or multi-message paste, not a log with SAML in its lines
     if parser is not None:
         return Sniffed("log", name=parser.name, parser=parser)
     return Sniffed("blob")
+
+
+class _BurpReader:
+    """Burp Suite's XML export, read as a capture (httpraw.read_burp)."""
+
+    @staticmethod
+    def read(path: str):
+        from samlscan.inputs import httpraw
+
+        return httpraw.read_burp(path)
 
 
 def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = None) -> _Collected:
@@ -179,6 +203,13 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         return out
     data = head if len(head) < SNIFF_BYTES else _read_all(path)  # small: read once
     text = _text(data)
+    from samlscan.inputs import paste
+
+    pasted = paste.read(text, path)
+    if pasted is not None:
+        out.raws, out.problems, _ = pasted
+        out.kind = "paste"
+        return out
     html = _html_messages(text, path)
     if html is not None:
         out.kind, out.raws = "html-form", html

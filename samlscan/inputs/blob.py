@@ -108,6 +108,7 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
               ) -> tuple[list[RawMessage], list[InputProblem]]:
     """All SAML messages in a pasted blob, and the problems that stopped decoding."""
     source = Source(path)
+    text = text.lstrip("\ufeff")  # a BOM the file's decoding left (UTF-8 with a BOM, UTF-16)
     kind = sniff_kind(text)
     if kind == "xml":
         return [RawMessage(source, "XML", text.lstrip("\ufeff \t\r\n"), "xml", captured_at=captured_at)], []

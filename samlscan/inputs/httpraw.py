@@ -1,0 +1,238 @@
+"""Raw HTTP messages, as proxies and debuggers save them: pasted request/response text (Burp
+'Copy to file', Fiddler 'Save > Entire request', ZAP 'Save raw' and its '==== N ====' export),
+Burp Suite's 'Save items' XML export (each request and response in base64 or as CDATA text),
+and Fiddler's .saz session archives (raw/NN_c.txt, NN_s.txt, NN_m.xml in a zip).
+
+Each request (with the response that follows it) becomes a HAR entry and is read by the HAR
+reader, so bindings, RelayState, redirect signatures, auto-submit pages and the dedup of a
+page's form against the browser's POST of the same value work as in a HAR.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime, timedelta, timezone
+
+from samlscan.inputs import har
+from samlscan.inputs.base import InputProblem
+from samlscan.model import Source
+
+MAX_MESSAGES = 10_000
+"""HTTP messages read from one paste or export at most."""
+
+_START = re.compile(r"^(?:([A-Z]{3,7}) (\S+) HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? (\d{3})\b[^\r\n]*)\r?$",
+                    re.MULTILINE)
+_BLANK = re.compile(r"\r?\n\r?\n")
+_ZAP_SEP = re.compile(r"(?:^|\n)={3,} \d+ =+\s*$")
+
+
+def _headers(block: str) -> list[dict]:
+    out = []
+    for line in block.splitlines()[:500]:
+        name, sep, value = line.partition(":")
+        if sep and name.strip() and " " not in name.strip():
+            out.append({"name": name.strip(), "value": value.strip()})
+    return out
+
+
+def _get(headers: list[dict], name: str) -> str | None:
+    return next((h["value"] for h in headers if h["name"].lower() == name), None)
+
+
+def entries_of(text: str, at: datetime | None = None) -> list[dict]:
+    """HAR entries for the raw HTTP messages in `text`: a request and the response after it make
+    one entry; a response with no request before it is an entry of its own."""
+    starts = list(_START.finditer(text))[:MAX_MESSAGES]
+    entries: list[dict] = []
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        chunk = text[m.end():end]
+        blank = _BLANK.search(chunk)
+        head, body = (chunk[:blank.start()], chunk[blank.end():]) if blank else (chunk, "")
+        body = body.rstrip("\r\n")
+        tail = _ZAP_SEP.search(body[-200:])  # ZAP's '==== 8 ==========' before the next message
+        body = body[:len(body) - len(body[-200:]) + tail.start()] if tail else body
+        headers = _headers(head)
+        ctype = _get(headers, "content-type") or ""
+        if m.group(1):  # a request
+            target = m.group(2)
+            url = target if re.match(r"https?://", target) else \
+                f"https://{_get(headers, 'host') or 'localhost'}{target if target.startswith('/') else '/' + target}"
+            req = {"method": m.group(1), "url": url, "headers": headers}
+            if body.strip():
+                req["postData"] = {"mimeType": ctype, "text": body}
+            entries.append({"request": req, "response": {}, "startedDateTime": at.isoformat() if at else None})
+        else:
+            resp = {"status": int(m.group(3)), "headers": headers,
+                    "content": {"mimeType": ctype, "text": body}}
+            if entries and not entries[-1]["response"]:
+                entries[-1]["response"] = resp
+            else:
+                entries.append({"request": {}, "response": resp, "startedDateTime": at.isoformat() if at else None})
+    return entries
+
+
+def capture(entries: list[dict], path: str, ref: str = "entry") -> har.Capture:
+    """The SAML values and exchanges of HAR-shaped entries (no 'sanitized HAR' note: a pasted
+    request need not carry its cookies)."""
+    col = har.Collector()
+    exchanges, _ = har.read_entries(enumerate(entries), path, col)
+    msgs = tuple(m if ref == "entry" else _ref(m, ref) for m in col.result())
+    probs = tuple(p if ref == "entry" else _ref(p, ref) for p in col.problems)
+    return har.Capture(msgs, tuple(exchanges), probs, len(entries))
+
+
+def _ref(obj, word: str):
+    from dataclasses import replace
+
+    r = obj.source.ref or ""
+    return replace(obj, source=Source(obj.source.input, r.replace("entry ", f"{word} ", 1)))
+
+
+def messages_of(text: str, path: str = "-") -> list:
+    """RawMessages and InputProblems of pasted raw HTTP text (paste.read)."""
+    cap = capture(entries_of(text), path, "message")
+    return list(cap.messages) + list(cap.problems)
+
+
+# --- Burp Suite 'Save items' XML ------------------------------------------------------------
+
+BURP_MAX_BYTES = 512 * 1024 * 1024
+
+
+def sniff_burp(head: bytes) -> bool:
+    return b"<items burpVersion=" in head[:8192] or (b"<!DOCTYPE items [" in head[:200] and b"<item>" in head)
+
+
+def _cdata(item: str, tag: str) -> tuple[str | None, dict]:
+    start = item.find(f"<{tag}")
+    if start < 0:
+        return None, {}
+    gt = item.find(">", start)
+    end = item.find(f"</{tag}>", gt)
+    if gt < 0 or end < 0:
+        return None, {}
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', item[start:gt]))
+    inner = item[gt + 1:end]
+    if inner.startswith("<![CDATA[") and inner.endswith("]]>"):
+        inner = inner[9:-3]
+    else:
+        from html import unescape
+
+        inner = unescape(inner)
+    return inner, attrs
+
+
+def _bytes_text(value: str | None, attrs: dict) -> str:
+    if not value:
+        return ""
+    if attrs.get("base64") == "true":
+        try:
+            return base64.b64decode(value, validate=False).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return ""
+    return value
+
+
+_ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1,
+          "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6,
+          "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "AEST": 10,
+          "AEDT": 11, "ACST": 9.5, "AWST": 8, "NZST": 12, "NZDT": 13, "SGT": 8, "HKT": 8}
+"""Abbreviations Java's Date.toString() writes, unambiguous ones only (CST and IST are not)."""
+
+
+def burp_time(value: str | None) -> datetime | None:
+    """'Tue Mar 11 09:41:02 CET 2025' (the JVM's local zone, by its abbreviation)."""
+    m = re.match(r"\s*\w{3} (\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) ([A-Z]{1,5}) (\d{4})\s*$", value or "")
+    if m is None or m.group(6) not in _ZONES:
+        return None
+    try:
+        local = datetime.strptime(f"{m.group(7)} {m.group(1)} {m.group(2)} {m.group(3)}:{m.group(4)}:{m.group(5)}",
+                                  "%Y %b %d %H:%M:%S")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=timezone(timedelta(hours=_ZONES[m.group(6)])))
+
+
+def read_burp(path: str) -> har.Capture:
+    """A Burp Suite XML export: its <!DOCTYPE items [...]> is never given to an XML parser (the
+    items are cut out as text), base64 or CDATA requests and responses read as raw HTTP."""
+    def failed(code: str, detail: str) -> har.Capture:
+        return har.Capture((), (), (InputProblem(Source(path), code, detail),), 0)
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(BURP_MAX_BYTES + 1)
+    except OSError as exc:
+        return failed("input-unreadable", f"cannot read: {exc.strerror or exc}")
+    if len(data) > BURP_MAX_BYTES:
+        return failed("input-too-large", f"over {BURP_MAX_BYTES} bytes: save fewer Burp items")
+    text = data.decode("utf-8", "replace")
+    entries: list[dict] = []
+    pos = 0
+    while len(entries) < MAX_MESSAGES:
+        start = text.find("<item>", pos)
+        end = text.find("</item>", start) if start >= 0 else -1
+        if end < 0:
+            break
+        item = text[start:end]
+        pos = end + 7
+        at = burp_time(_cdata(item, "time")[0])
+        got = entries_of(_bytes_text(*_cdata(item, "request")), at)
+        resp = entries_of(_bytes_text(*_cdata(item, "response")), at)
+        if not got:
+            url = (_cdata(item, "url")[0] or "").strip()
+            got = [{"request": {"method": (_cdata(item, "method")[0] or "GET").strip(), "url": url},
+                    "response": {}, "startedDateTime": at.isoformat() if at else None}]
+        if resp and not resp[0]["request"]:
+            got[-1]["response"] = resp[0]["response"]
+        entries.extend(got[:1])
+    if not entries:
+        return failed("input-not-saml", "a Burp Suite export with no <item> (save the requests of the "
+                      "login with 'Save items', base64-encoded or not)")
+    return capture(entries, path, "item")
+
+
+# --- Fiddler .saz -------------------------------------------------------------------------
+
+SAZ_MEMBER = re.compile(r"^raw[/\\](\d+)_([csm])\.(?:txt|xml)$", re.IGNORECASE)
+_SAZ_TIME = re.compile(r'ClientBeginRequest="([^"]+)"')
+
+
+def is_saz(names: list[str]) -> bool:
+    return any(SAZ_MEMBER.match(n) and n.lower().endswith("_c.txt") for n in names)
+
+
+def saz_time(meta: str) -> datetime | None:
+    m = _SAZ_TIME.search(meta)
+    if m is None:
+        return None
+    value = re.sub(r"(\.\d{6})\d+", r"\1", m.group(1))  # .NET writes 7 fractional digits
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else None
+
+
+def read_saz(sessions: dict[int, dict[str, str]], path: str) -> har.Capture:
+    """Sessions of a Fiddler archive ({number: {'c': request, 's': response, 'm': metadata}}) in
+    session order, as one capture."""
+    entries = []
+    for num in sorted(sessions)[:MAX_MESSAGES]:
+        s = sessions[num]
+        at = saz_time(s.get("m", ""))
+        got = entries_of(s.get("c", ""), at)[:1]
+        if not got:
+            continue
+        resp = entries_of(s.get("s", ""), at)
+        if resp and not resp[0]["request"]:
+            got[0]["response"] = resp[0]["response"]
+        got[0]["_session"] = num
+        entries.append(got[0])
+    col = har.Collector()
+    exchanges, _ = har.read_entries(((e["_session"], e) for e in entries), path, col)
+    msgs = tuple(_ref(m, "session") for m in col.result())
+    probs = tuple(_ref(p, "session") for p in col.problems)
+    return har.Capture(msgs, tuple(exchanges), probs, len(entries))

@@ -1,0 +1,542 @@
+"""SAML evidence pasted with decoration, or several messages in one paste.
+
+Support tickets carry the message the way it was copied: inside a Markdown code fence, quoted
+by an e-mail client ('> ' on each line), with line numbers, as quoted-printable, in angle
+brackets or smart quotes, inside a command copied from developer tools (Windows cmd caret
+escapes, bash $'...' quoting, a fetch() body as a JSON string, PowerShell's $([char]13)), as a
+JSON string ('<Response ID=\\"x\\">', '\\/'), HTML-escaped from a page's source ('&lt;samlp:...'),
+as the browser's form-data view ('SAMLResponse: PHNh...', or the name and its value on two
+lines), in a JSON document, as a multipart/form-data body, or a redirect URL an e-mail client
+broke over several lines. Several messages may share one paste (the AuthnRequest, then the
+Response).
+
+`read` takes the decoration off (only what a copy adds: the message bytes themselves are never
+changed, so signatures still verify) and reads each message; it returns None when the text has
+none of these shapes, so that plain evidence is read as before. Every step is one linear pass
+(regexes without nested repetition), and the number of messages read from one paste is bounded.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from urllib.parse import quote
+
+from samlscan.inputs import blob
+from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.model import Source
+
+MAX_PIECES = 64
+"""Messages read from one paste at most (a paste is a handful; the rest is reported)."""
+MAX_JSON_NODES = 200_000
+"""Values walked in a pasted JSON document at most."""
+
+_FIELDS = ("SAMLResponse", "SAMLRequest", "RelayState", "SigAlg", "Signature")
+_ROOTS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse", "ArtifactResponse",
+          "ArtifactResolve", "EncryptedAssertion", "Assertion")
+_ROOT = re.compile(r"<(?:[\w.-]+:)?(?:%s)(?=[\s>/])" % "|".join(_ROOTS))
+_ESCAPED_ROOT = re.compile(r"&lt;(?:[\w.-]+:)?(?:%s)(?=[\s&/])" % "|".join(_ROOTS))
+_JSON_ESCAPED_XML = re.compile(r"<(?:[\w.-]+:)?(?:%s)\s[^<>]*?=\\\"" % "|".join(_ROOTS))
+_B64_SAML = ("PD94bWw", "PHNhbWw", "PHNhbWxw", "PHNhbWwy", "PFJlc3BvbnNl", "PEF1dGhu", "PExvZ291d",
+             "PHNhbWwycD", "PEFzc2VydGlvb")
+
+_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*$", re.MULTILINE)
+_QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+_LINE_NO = re.compile(r"^[ \t]*(\d{1,7})(?:[ \t]*[:|.)\]][ \t]?|[ \t]+)")
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u201d": "\u201d", "\u201e": "\u201c",
+           "\u2018": "\u2019", "\u2019": "\u2019", "\u00ab": "\u00bb", "`": "`"}
+_SMART = "\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb"
+_CMD_CARET = re.compile(r"\^([\s\S])")
+_ANSI_C = re.compile(r"\$'((?:[^'\\]|\\[\s\S])*)'")
+_ANSI_ESC = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,2}|[\s\S])")
+_JSON_BODY = re.compile(r'"body"\s*:\s*("(?:[^"\\\n]|\\.)*")')
+_PS_CHAR = re.compile(r"\$\(\[char\](\d{1,3})\)", re.IGNORECASE)
+_LABEL = re.compile(r'^[ \t]*"?(%s)"?[ \t]*(?::[ \t]*|\t[ \t]*|=(?=[ \t]*$)|$)' % "|".join(_FIELDS))
+_HTTP_START = re.compile(r"^(?:[A-Z]{3,7} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}\b)", re.MULTILINE)
+_MULTIPART_NAME = re.compile(r'content-disposition:[ \t]*form-data;[^\n]*?\bname="(SAMLResponse|SAMLRequest)"',
+                             re.IGNORECASE)
+_URL_CHARS = re.compile(r"^[A-Za-z0-9%+/=_.~:?&;#@!$'()*,\-]+$")
+
+
+def read(text: str, path: str) -> tuple[list[RawMessage], list[InputProblem], str] | None:
+    """(messages, problems, what was unwrapped) of a decorated or multi-message paste; None when
+    the text is none of these (read it as plain XML, base64, form body or URL)."""
+    got = _pieces(text)
+    if got is None:
+        return None
+    pieces, how = got
+    raws: list[RawMessage] = []
+    problems: list[InputProblem] = []
+    many = len(pieces) > 1
+    for i, piece in enumerate(pieces[:MAX_PIECES]):
+        src = Source(path, f"part {i + 1}") if many else Source(path)
+        if isinstance(piece, (RawMessage, InputProblem)):  # read already (raw HTTP): keep its ref
+            moved = replace(piece, source=Source(path, piece.source.ref))
+            (raws if isinstance(piece, RawMessage) else problems).append(moved)
+            continue
+        found, bad = _read_piece(piece, path)
+        raws += [replace(r, source=src) for r in found]
+        problems += [replace(p, source=src, detail=f"{p.detail} (read as {how})") for p in bad]
+    if len(pieces) > MAX_PIECES:
+        problems.append(InputProblem(Source(path), "input-too-large",
+                                     f"{len(pieces)} messages in one paste: the first {MAX_PIECES} were "
+                                     "read; use 'samlscan scan' on a log or capture"))
+    return raws, problems, how
+
+
+def claims(text: str) -> bool:
+    """The text is a paste `read` unwraps (engine.sniff: not a log of the embedded reader)."""
+    try:
+        return _pieces(text) is not None
+    except (ValueError, RecursionError):
+        return False
+
+
+def _read_piece(piece: str, path: str) -> tuple[list[RawMessage], list[InputProblem]]:
+    if "<form" in piece[:200000].lower() and _ROOT.search(piece) is None:
+        from samlscan.inputs import htmlform
+
+        forms = htmlform.extract(piece, Source(path))
+        if forms:
+            return list(forms), []
+    return blob.read_text(piece, path)
+
+
+# --- the decoration -------------------------------------------------------------------------
+
+def _pieces(text: str) -> tuple[list, str] | None:
+    """The messages of a paste and a few words on what was taken off; None for plain text."""
+    text = text.lstrip("\ufeff")
+    done: list[str] = []
+    for name, step in _STEPS:
+        out = step(text)
+        if out is not None and out != text:
+            text = out
+            done.append(name)
+    split = _split(text)
+    if split is None:
+        if not done:
+            return None
+        split = ([text], None)
+    pieces, what = split
+    if what:
+        done.append(what)
+    if not pieces:
+        return None
+    return pieces, ", ".join(done)
+
+
+def _email_quoted(text: str) -> str | None:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    quoted = [ln for ln in lines if ln.lstrip().startswith(">")]
+    if len(quoted) < 2 or len(quoted) < 0.8 * len(lines):
+        return None
+    if text.lstrip().startswith("<") and not text.lstrip().startswith("> "):
+        return None  # XML whose lines end in '>' can start the next with it: not a quote
+    return _QUOTE_PREFIX.sub("", text)
+
+
+def _fenced(text: str) -> str | None:
+    """The contents of Markdown code fences (joined by blank lines), when they hold SAML."""
+    marks = list(_FENCE.finditer(text))
+    if len(marks) < 2:
+        return None
+    blocks = [text[a.end():b.start()].strip("\r\n") for a, b in zip(marks[::2], marks[1::2])]
+    blocks = [b for b in blocks if _has_saml(b)]
+    return "\n\n".join(blocks) if blocks else None
+
+
+def _numbered(text: str) -> str | None:
+    """Lines numbered 1, 2, 3... (an editor's or a ticket tool's copy)."""
+    lines = text.splitlines()
+    out, expected = [], None
+    for line in lines:
+        if not line.strip():
+            out.append("")
+            continue
+        m = _LINE_NO.match(line)
+        if m is None or (expected is not None and int(m.group(1)) != expected):
+            return None
+        expected = int(m.group(1)) + 1
+        out.append(line[m.end():])
+    return "\n".join(out) if expected is not None and len([x for x in out if x]) >= 2 else None
+
+
+def _quoted_printable(text: str) -> str | None:
+    """An e-mail's quoted-printable source: '=3D' for '=' and '=' ending a broken line. Neither
+    occurs in base64, a percent-encoded URL or XML text ('=3D' would be '%3D' or '="')."""
+    if "=3D" not in text or not re.search(r"=\r?\n", text):
+        return None
+    import quopri
+
+    return quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
+
+
+def _unquoted(text: str) -> str | None:
+    """One value or URL in quotes (smart quotes from a word processor) or angle brackets."""
+    s = text.strip()
+    if len(s) >= 3 and s[0] == "<" and s[-1] == ">" and s[1:5].lower() == "http" and "<" not in s[1:]:
+        return s[1:-1]
+    if len(s) >= 3 and s[0] in _QUOTES and s[-1] == _QUOTES[s[0]] and not any(q in s[1:-1] for q in _QUOTES):
+        return s[1:-1]
+    if any(q in s for q in _SMART):  # SAMLResponse=“PHNh...”: around a value
+        return re.sub("[%s]" % _SMART, "", s)
+    return None
+
+
+def _cmd_escapes(text: str) -> str | None:
+    """A command copied for Windows cmd.exe (Chrome/Firefox 'Copy as cURL (cmd)'): '^' escapes
+    the next character ('^"', '^&', '^%^2B', '^' and a line break), then MS CRT's '\\"' and '\\\\';
+    older versions closed the quote around each '%' ('"%"2B')."""
+    s = text.lstrip()
+    if not re.match(r"curl(?:\.exe)?\s", s):
+        return None
+    if re.search(r"\^[\"%&<>|^\\]", s):
+        s = re.sub(r"\^\r?\n\r?\n", "\n", s)  # a line break inside a value: '^' and two breaks
+        s = _CMD_CARET.sub(r"\1", s)
+        return s.replace('\\"', '"').replace("\\\\", "\\")
+    if '"%"' in s:
+        return s.replace('"%"', "%")
+    return None
+
+
+def _ansi_c(text: str) -> str | None:
+    """bash $'...' quoting (Chrome/Firefox 'Copy as cURL (bash)' of a body with line breaks or
+    quotes: a multipart/form-data body): its escapes decoded, the quotes kept."""
+    if "$'" not in text:
+        return None
+
+    def one(m: re.Match) -> str:
+        inner = _ANSI_ESC.sub(_ansi_char, m.group(1))
+        q = '"' if "'" in inner and '"' not in inner else "'"
+        return q + inner + q
+    return _ANSI_C.sub(one, text)
+
+
+def _ansi_char(m: re.Match) -> str:
+    e = m.group(1)
+    if e[0] in "ux" and len(e) > 1:
+        return chr(int(e[1:], 16))
+    return {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}.get(e, e)
+
+
+def _json_body(text: str) -> str | None:
+    """fetch(url, {"body": "..."}): the body is a JSON string (its CRLFs written '\\r\\n')."""
+    if "fetch(" not in text:
+        return None
+    m = _JSON_BODY.search(text)
+    if m is None or "\\" not in m.group(1):
+        return None
+    try:
+        body = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return text[:m.start(1)] + "'" + body + "'" + text[m.end(1):]
+
+
+def _powershell(text: str) -> str | None:
+    """PowerShell strings: `" for a quote, $([char]13)$([char]10) for a line break."""
+    if "Invoke-WebRequest" not in text and "Invoke-RestMethod" not in text:
+        return None
+    if "[char]" not in text.lower() and '`"' not in text:
+        return None
+    return _PS_CHAR.sub(lambda m: chr(int(m.group(1)) & 0xFF), text).replace('`"', '"')
+
+
+def _json_escaped_xml(text: str) -> str | None:
+    """XML copied out of a JSON string: '\\"' for quotes, '\\n', '\\/', '\\u003c'."""
+    s = text.strip()
+    if s.startswith(("{", "[")):
+        return None  # a JSON document: _split reads its values
+    if _JSON_ESCAPED_XML.search(s) is None and not s.startswith(("\\u003c", "\\u003C")):
+        return None
+    if s.startswith('"') and s.endswith('"') and len(s) > 1:
+        s = s[1:-1]
+    try:
+        return json.loads('"' + s.replace("\r", "").replace("\n", "\\n").replace("\t", "\\t") + '"')
+    except ValueError:
+        return None
+
+
+def _html_escaped(text: str) -> str | None:
+    """A SAML message HTML-escaped ('&lt;samlp:Response ...&gt;', a page's source or a web log
+    viewer), with no unescaped copy beside it."""
+    if _ESCAPED_ROOT.search(text) is None or _ROOT.search(text) is not None:
+        return None
+    import html
+
+    return html.unescape(text)
+
+
+def _joined_url(text: str) -> str | None:
+    """A URL or form body broken over lines (an e-mail client wraps long lines): the lines after
+    a long line that holds a SAML parameter are joined to it while they hold URL characters only."""
+    if "SAMLRequest=" not in text and "SAMLResponse=" not in text:
+        return None
+    lines = text.splitlines()
+    out: list[list[str]] = []
+    joining = False
+    changed = False
+    for line in lines:
+        s = line.strip()
+        if joining and s and _URL_CHARS.match(s) and "=" not in s[:1]:
+            out[-1].append(s)
+            changed = True
+            joining = len(s) >= 60
+            continue
+        out.append([line])
+        joining = (("SAMLRequest=" in s or "SAMLResponse=" in s) and len(s) >= 60
+                   and bool(_URL_CHARS.match(s)))
+    return "\n".join("".join(parts) for parts in out) if changed else None
+
+
+_STEPS = (
+    ("e-mail quoting", _email_quoted),
+    ("code fence", _fenced),
+    ("line numbers", _numbered),
+    ("quoted-printable", _quoted_printable),
+    ("quotes", _unquoted),
+    ("cmd escapes", _cmd_escapes),
+    ("bash $'...' quoting", _ansi_c),
+    ("fetch body", _json_body),
+    ("PowerShell escapes", _powershell),
+    ("JSON string escapes", _json_escaped_xml),
+    ("HTML entities", _html_escaped),
+    ("a URL broken over lines", _joined_url),
+)
+
+
+# --- several messages, and shapes the plain reader does not know -----------------------------
+
+def _split(text: str) -> tuple[list, str | None] | None:
+    """The messages of a paste that holds several, or holds one in a shape read_text does not
+    know; None when the text is one plain message."""
+    for split in (_json_document, _http_messages, _multipart, _labelled, _xml_documents,
+                  _base64_blocks, _query_lines, _base64_in_prose):
+        got = split(text)
+        if got is not None:
+            return got
+    return None
+
+
+def _has_saml(text: str) -> bool:
+    return bool(_ROOT.search(text) or _ESCAPED_ROOT.search(text) or "SAMLRe" in text
+                or any(p in text for p in _B64_SAML) or _JSON_ESCAPED_XML.search(text))
+
+
+def _json_document(text: str):
+    s = text.strip()
+    if not (s.startswith("{") and s.endswith("}")) and not (s.startswith("[") and s.endswith("]")):
+        return None
+    if not _has_saml(s):
+        return None
+    try:
+        doc = json.loads(s)
+    except (ValueError, RecursionError):
+        return None
+    found: list = []
+    stack, seen = [doc], 0
+    while stack and seen < MAX_JSON_NODES and len(found) <= MAX_PIECES:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            keys = {str(k).lower(): v for k, v in node.items()}
+            relay = keys.get("relaystate") if isinstance(keys.get("relaystate"), str) else None
+            for k, v in node.items():
+                name = next((f for f in ("SAMLResponse", "SAMLRequest") if str(k).lower() == f.lower()), None)
+                if name and isinstance(v, str) and v.strip():
+                    found.append(_form_piece(name, v, relay))
+                elif isinstance(v, str):
+                    if _value_is_saml(v):
+                        found.append(v)
+                else:
+                    stack.append(v)
+        elif isinstance(node, str) and _value_is_saml(node):
+            found.append(node)
+    return (found, "a JSON document") if found else None
+
+
+def _value_is_saml(v: str) -> bool:
+    s = v.strip()
+    return bool(s.startswith("<") and _ROOT.search(s[:4096])) or (
+        s.startswith(_B64_SAML) and len(s) > 40 and " " not in s)
+
+
+def _form_piece(name: str, value: str, relay: str | None) -> str:
+    value = value.strip()
+    if value.startswith("<"):
+        return value
+    body = f"{name}={quote(value, safe='')}"
+    return body + (f"&RelayState={quote(relay, safe='')}" if relay is not None else "")
+
+
+def _labelled(text: str):
+    """Field names each on their line with the value after ':' or a tab, or on the next lines
+    (the browser's form-data and payload views): 'SAMLResponse: PHNh...' / 'SAMLResponse\\nPHNh'."""
+    lines = text.splitlines()
+    if not any(_LABEL.match(ln) for ln in lines[:2000]):
+        return None
+    groups: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] = {}
+    name = None
+    for line in lines:
+        m = _LABEL.match(line)
+        if m:
+            name = m.group(1)
+            if name in ("SAMLResponse", "SAMLRequest") and any(k in current for k in ("SAMLResponse", "SAMLRequest")):
+                groups.append(current)
+                current = {}
+            current[name] = [line[m.end():].strip().strip('",')]
+            continue
+        s = line.strip()
+        if not s:
+            if name and any(current.get(name, ())):
+                name = None  # a blank line ends a value
+            continue
+        if name is None:
+            return None  # other text between the fields: not a form view
+        current.setdefault(name, []).append(s)
+    groups.append(current)
+    pieces = []
+    for g in ({k: "".join(v) for k, v in group.items()} for group in groups):
+        for param in ("SAMLResponse", "SAMLRequest"):
+            if param not in g:
+                continue
+            parts = [f"{param}={quote(g[param], safe='%')}"]
+            parts += [f"{k}={quote(g[k], safe='%')}" for k in ("RelayState", "SigAlg", "Signature") if k in g]
+            pieces.append("&".join(parts))
+    return (pieces, "form fields") if pieces else None
+
+
+def _multipart(text: str):
+    """A multipart/form-data body (an HTML form posted with enctype=multipart/form-data), alone
+    or inside a copied command: each part named SAMLResponse/SAMLRequest is one value."""
+    if _MULTIPART_NAME.search(text) is None:
+        return None
+    from samlscan.inputs.har import multipart_fields
+
+    m = re.search(r'boundary=(?:"([^"\r\n]+)"|([^\s;"\'^]+))', text)
+    boundary = (m.group(1) or m.group(2)) if m else None
+    start = text.find("--" + boundary) if boundary else -1
+    if start < 0:
+        first = re.search(r"^[ \t'\"]*(--\S+)", text, re.MULTILINE)
+        if first is None:
+            return None
+        boundary, start = first.group(1)[2:], first.start(1)
+    fields = multipart_fields(text[start:], f"multipart/form-data; boundary={boundary}")
+    relay = next((v.strip() for n, v in fields if n == "RelayState"), None)
+    pieces = [_form_piece(n, v.strip(), relay) for n, v in fields if n in ("SAMLResponse", "SAMLRequest")]
+    return (pieces, "a multipart/form-data body") if pieces else None
+
+
+def _http_messages(text: str):
+    """Raw HTTP requests and responses (Burp 'Copy to file', Fiddler, ZAP, a whole exchange):
+    read as a capture when there is more than one message or a response among them."""
+    starts = list(_HTTP_START.finditer(text))
+    if not starts or not (len(starts) > 1 or text.lstrip().startswith("HTTP/")):
+        return None
+    from samlscan.inputs import httpraw
+
+    found = httpraw.messages_of(text)
+    return (found, "raw HTTP messages") if found else None
+
+
+def _xml_documents(text: str):
+    """SAML elements with other text around them: several documents one after the other, or one
+    in the middle of prose. A single document (the whole text) is left to read_text."""
+    spans = xml_spans(text)
+    if not spans:
+        return None
+    before = re.sub(r"<\?xml[^>]{0,200}\?>", "", text[:spans[0][0]]).strip()
+    after = text[spans[-1][1]:].strip()
+    if len(spans) == 1 and not before and not after:
+        return None
+    if len(spans) == 1 and text.lstrip().startswith("<") and before and not _HTML_TAG.search(before):
+        return None  # a SAML element inside another XML document (SOAP): the XML reader's business
+    return [text[a:b] for a, b in spans], None
+
+
+_HTML_TAG = re.compile(r"<(?:html|body|pre|code|div|p|td|textarea|span)\b", re.IGNORECASE)
+
+
+def xml_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each top-level SAML element: from its start tag to its matching end tag
+    (elements of the same name inside it counted), in one pass per element."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while len(out) <= MAX_PIECES:
+        m = _ROOT.search(text, pos)
+        if m is None:
+            break
+        qname = m.group()[1:]
+        tags = re.compile(r"<(/?)%s(?=[\s>/])" % re.escape(qname))
+        depth, end = 0, None
+        for t in tags.finditer(text, m.start()):
+            close = text.find(">", t.end())
+            if close < 0:
+                break
+            if t.group(1):
+                depth -= 1
+            elif text[close - 1] != "/":
+                depth += 1
+            if depth == 0:
+                end = close + 1
+                break
+        if end is None:
+            break  # cut short: read_text reports it
+        out.append((m.start(), end))
+        pos = end
+    return out
+
+
+def _base64_blocks(text: str):
+    """Base64 values one after the other: separated by a blank line, or a padded value ('=' at
+    the end of a line) followed by another."""
+    if blob.sniff_kind(text) != "base64":
+        return None
+    blocks = [b for b in re.split(r"\n[ \t\r]*\n|(?<==)[ \t]*\r?\n", text.strip()) if b.strip()]
+    if len(blocks) < 2 or any(len(b.strip()) < 16 for b in blocks):
+        return None
+    return blocks, "several base64 values"
+
+
+_BARE_QUERY = re.compile(r"^[ \t]*(?:https?://|[/?]|SAMLRe)\S*[ \t]*$")
+
+
+def _query_lines(text: str):
+    """Several URLs or form bodies, one per line or paragraph."""
+    if blob.saml_params(text) < 2:
+        return None
+    lines = [ln for ln in text.splitlines() if "SAMLRequest=" in ln or "SAMLResponse=" in ln]
+    if len(lines) < 2 or any(blob.saml_params(ln) != 1 or not _BARE_QUERY.match(ln) for ln in lines):
+        return None  # log lines with a parameter each are the log readers' business
+    return lines, "several URLs or form bodies"
+
+
+_B64_LINE = re.compile(r"^[ \t]*([A-Za-z0-9+/_-]{16,}={0,2}|[A-Za-z0-9+/_-]{1,15}={0,2})[ \t]*$")
+
+
+def _base64_in_prose(text: str):
+    """Base64 lines between lines of prose ('Here is the response:', a signature): each run of
+    base64 lines that decodes to a SAML message start ('PHNhbWw' is '<saml') is one value."""
+    if blob.sniff_kind(text) is not None or not any(p in text for p in _B64_SAML):
+        return None
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        m = _B64_LINE.match(line)
+        if m and (current or len(m.group(1)) >= 16):
+            current.append(m.group(1))
+            if m.group(1).endswith("="):
+                runs.append(current)
+                current = []
+            continue
+        if current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    values = ["".join(r) for r in runs if "".join(r).startswith(_B64_SAML)]
+    return (values, "base64 between other text") if values else None
