@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
 from samlscan.cli import main
 from samlscan.inputs import paste
@@ -270,3 +271,26 @@ def test_hostile_pastes_are_bounded(junk):
     got = paste.read(junk, "x")
     assert time.perf_counter() - start < 5
     assert got is None or len(got[0]) <= paste.MAX_PIECES
+
+
+def test_typographic_quotes_inside_a_signed_xml_message_are_kept(tmp_path):
+    """A value with “smart quotes” is part of the signed bytes: the paste steps that strip them
+    around a pasted value must not touch an XML message (its signature broke)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    import generate as GEN
+    from samlgen import content as C
+
+    base = GEN.assertion("smart-quotes", GEN.OKTA)
+    attrs = base.attributes + (C.Attr("company", ("\u201cACME\u201d \u2018Corp\u2019",)),)
+    # serialized as UTF-8 by lxml, as an IdP does (our generator writes &#8220;): the same
+    # infoset, so the same canonical bytes and a valid signature
+    data = etree.tostring(etree.fromstring(GEN.okta("smart-quotes", attributes=attrs)), encoding="UTF-8")
+    assert "\u201cACME\u201d".encode() in data
+    for name, text in (("plain.xml", data.decode()), ("quoted.xml", "\u201c" + data.decode() + "\u201d")):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        (msg,) = _run(path)["messages"]
+        assert _verified(msg), name
+        assert paste.read(data.decode(), str(path)) is None  # one plain document: nothing taken off
