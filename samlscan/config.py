@@ -145,6 +145,19 @@ def _no_idp_reason(root, md: str) -> str:
     return "it describes no IdP"
 
 
+def _stray_certificates(idps, md: str, ds: str) -> str | None:
+    """The namespace of an X509Certificate written outside XML-DSig's in a signing KeyDescriptor."""
+    for idp in idps:
+        for kd in idp.findall(md + "KeyDescriptor"):
+            if (kd.get("use") or "").strip() not in ("", "signing"):
+                continue
+            for el in kd.iter():
+                if isinstance(el.tag, str) and el.tag.rpartition("}")[2] == "X509Certificate" \
+                        and not el.tag.startswith(ds):
+                    return el.tag[1:].partition("}")[0] if el.tag.startswith("{") else ""
+    return None
+
+
 def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     """entityID, signing certificates and SSO URLs of the IdP in a metadata file (SAML metadata 2.4.1).
 
@@ -196,6 +209,11 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     if not certs:
         found = (f"its KeyDescriptors are {', '.join(sorted(kinds))} without a signing X509Certificate"
                  if kinds else "it has no KeyDescriptor")
+        stray = _stray_certificates(idps, MD, DS)
+        if stray:  # samlify's test metadata: <KeyInfo> left in the metadata's default namespace
+            found = (f"its signing KeyDescriptor holds an X509Certificate in the namespace {stray!r}, not "
+                     f"XML-DSig's {DS[1:-1]!r}: the KeyInfo lacks its ds: prefix or xmlns, and SPs that read "
+                     "metadata by namespace (java-saml, python3-saml, OpenSAML) find no certificate either")
         out[NO_CERT] = (f"{path}: no signing certificate for IdP {name} ({found}); give the IdP's signing "
                         "certificate with --idp-cert")
     return out

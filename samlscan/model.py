@@ -144,6 +144,9 @@ class Assertion:
     """Which signatures cover it: 'Assertion', 'Response'."""
     was_encrypted: bool = False
     unparsed_time_fields: tuple[str, ...] = ()
+    untrimmed: tuple[tuple[str, str], ...] = ()
+    """(element name, text as written) of its Issuer and Audience values written with whitespace
+    around them: `issuer` and `audience_restrictions` hold them trimmed, as OpenSAML reads them."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,8 @@ class SamlMessage:
     count //saml:Assertion, so a wrapped copy makes them reject the response)."""
     structure: tuple[str, ...] = ()
     """Facts about the document's shape for the wrapping checks (see samlscan.saml)."""
+    issuer_untrimmed: str | None = None
+    """The message's Issuer as written, when whitespace surrounds it (`issuer` is trimmed)."""
     xml: bytes = field(default=b"", repr=False, compare=False)
     """The decoded document as received."""
     logged_by: str | None = None

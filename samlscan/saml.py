@@ -136,6 +136,16 @@ def _text(el) -> str | None:
     return "".join(el.itertext()).strip()
 
 
+def _untrimmed(el) -> str | None:
+    """The text of `el` as written when whitespace surrounds it (a pretty-printed Issuer or
+    Audience: SPID IdPs write '\n    https://idp\n'), else None. java-saml and python3-saml
+    compare the Issuer as written; python3-saml the Audience too; OpenSAML trims both."""
+    if el is None:
+        return None
+    raw = "".join(el.itertext()) if len(el) else (el.text or "")
+    return raw if raw != raw.strip() else None
+
+
 def _naive_text(el) -> str | None:
     """Only the first text node: what a vulnerable SP reads (CVE-2017-11427)."""
     if el is None:
@@ -237,6 +247,10 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
     ctx_ref = authn.find(f"{SAML}AuthnContext/{SAML}AuthnContextClassRef") if authn is not None else None
     signed_by = _coverage(el, verification)
     bad_times = _unparsed_times(el, conditions, authn, subject)
+    audience_els = [a for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())
+                    for a in ar.findall(SAML + "Audience")]
+    untrimmed = tuple((local(x.tag), raw) for x in issuers[:1] + audience_els
+                      if (raw := _untrimmed(x)) is not None)
     return Assertion(
         id=el.get("ID"), path=element_path(el), version=el.get("Version"),
         issue_instant=parse_saml_time(el.get("IssueInstant")),
@@ -252,7 +266,7 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
         session_not_on_or_after=parse_saml_time(authn.get("SessionNotOnOrAfter")) if authn is not None else None,
         authn_context=_text(ctx_ref), attributes=attrs, encrypted_attribute_count=encrypted_attrs,
         signed=bool(signed_by), signed_by=signed_by, was_encrypted=was_encrypted,
-        unparsed_time_fields=bad_times)
+        unparsed_time_fields=bad_times, untrimmed=untrimmed)
 
 
 def _status(root) -> Status | None:
@@ -365,7 +379,8 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         nameid_policy_format=policy.get("Format") if policy is not None else None,
         nameid_policy_allow_create=_bool(policy.get("AllowCreate")) if policy is not None else None,
         force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
-        structure=structure, assertion_elements=all_assertions, xml=xml)
+        structure=structure, assertion_elements=all_assertions, xml=xml,
+        issuer_untrimmed=_untrimmed(issuers[0]) if issuers else None)
 
 
 def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],

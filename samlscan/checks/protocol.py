@@ -1,10 +1,11 @@
 """Protocol checks: version, status, issuer, destination, recipient, audience, InResponseTo."""
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding
-from samlscan.model import SamlMessage
+from samlscan.model import SamlMessage, Severity
 
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
@@ -48,8 +49,8 @@ def check_version(msg: SamlMessage, ctx: CheckContext):
                  and not msg.assertions) else [(msg.kind, msg.version)]  # Version is in the ciphertext
     for what, version in top + [("Assertion", a.version) for a in msg.assertions]:
         if version != "2.0":
-            yield finding(msg, "version-unsupported", f"{what} Version is {version!r}, not '2.0'",
-                          expected="2.0", actual=version)
+            yield finding(msg, "version-unsupported", f"the {what} has no Version attribute" if version is None
+                          else f"{what} Version is {version!r}, not '2.0'", expected="2.0", actual=version)
 
 
 def check_ids(msg: SamlMessage, ctx: CheckContext):
@@ -86,9 +87,18 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
     if not want:
         return
     setting = ctx.expect.setting_name("idp_entity_id")
-    seen = [("Response", msg.issuer)] + [("Assertion", a.issuer) for a in msg.assertions]
-    for where, got in seen:
-        if got is not None and got != want:
+    seen = [("Response", msg.issuer, msg.issuer_untrimmed)] + [
+        ("Assertion", a.issuer, dict(a.untrimmed).get("Issuer")) for a in msg.assertions]
+    for where, got, raw in seen:
+        if got == want and raw is not None:
+            yield finding(msg, "issuer-mismatch",
+                          f"the {where} Issuer is {raw!r}: only whitespace around it differs from {want!r}. "
+                          "java-saml (SonarQube 10.x and older) and python3-saml compare the Issuer as "
+                          "written and reject it ('Invalid issuer'); Spring/OpenSAML trims it",
+                          expected=want, actual=raw,
+                          hint="make the IdP write its entity ID in the Issuer without line breaks or spaces "
+                               "around it (a pretty-printing IdP or proxy adds them)")
+        elif got is not None and got != want:
             yield finding(msg, "issuer-mismatch", f"the {where} Issuer is {got!r}, the SP expects {want!r}",
                           expected=want, actual=got,
                           hint=f"set {setting} to {got} if this IdP is the right one; otherwise the "
@@ -230,6 +240,16 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
     want = ctx.expect.sp_entity_id
     if not want:
         return
+    padded = [raw for name, raw in a.untrimmed if name == "Audience" and raw.strip() == want]
+    if padded and all(want in audiences for audiences in a.audience_restrictions):
+        yield replace(finding(
+            msg, "audience-mismatch",
+            f"Audience {padded[0]!r} equals the SP entity ID {want!r} only once the whitespace around it is "
+            "removed: python3-saml compares the Audience as written and rejects it ('is not a valid "
+            "audience'); java-saml and Spring/OpenSAML trim it",
+            expected=want, actual=padded[0],
+            hint="make the IdP write the Audience without line breaks or spaces around it"),
+            severity=Severity.WARNING)
     for audiences in a.audience_restrictions:
         if want not in audiences:
             near = [x for x in audiences if x.lower().rstrip("/") == want.lower().rstrip("/")]

@@ -104,6 +104,9 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             continue
         if sig.failure == "no-reference-target":
             yield finding(msg, "signature-reference-invalid",
+                          f"the {_where(sig)} has no Reference in its SignedInfo: it signs nothing (XML-DSig "
+                          "requires one; SAML core 5.4.2 one pointing at the signed element's ID)"
+                          if sig.reference_count == 0 else
                           f"the {_where(sig)} points at no element of this document",
                           expected=f"#{sig.parent_id}", actual=sig.reference_uri)
             continue
