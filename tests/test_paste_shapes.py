@@ -294,3 +294,13 @@ def test_typographic_quotes_inside_a_signed_xml_message_are_kept(tmp_path):
         (msg,) = _run(path)["messages"]
         assert _verified(msg), name
         assert paste.read(data.decode(), str(path)) is None  # one plain document: nothing taken off
+
+
+def test_plain_inputs_are_left_to_the_blob_reader():
+    """One XML document or one base64 value (one line, or wrapped at one width) takes no step:
+    nothing to take off, and a batch of plain files pays nothing for the paste shapes."""
+    wrapped = "\r\n".join(B64[i:i + 76] for i in range(0, len(B64), 76)) + "\r\n"
+    for text in (B64, wrapped, base64.b64decode(B64).decode()):
+        assert paste.read(text, "x") is None
+    # the field names of a payload view are base64 letters too: not one plain value
+    assert paste.read(f"SAMLResponse\n{B64}\nRelayState\nabc\n", "x") is not None

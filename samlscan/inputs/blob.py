@@ -24,7 +24,7 @@ def sniff_kind(text: str) -> str | None:
     body = text.lstrip("\ufeff \t\r\n")
     if body.startswith("<"):
         return "xml"
-    if _QUERY_PARAM.search(body[:65536]) and ("SAMLResponse=" in body or "SAMLRequest=" in body):
+    if ("SAMLResponse=" in body or "SAMLRequest=" in body) and _QUERY_PARAM.search(body[:65536]):
         return "query"
     token = body.strip()
     if token.startswith("-----BEGIN "):

@@ -107,7 +107,7 @@ def _read_piece(piece: str, path: str) -> tuple[list[RawMessage], list[InputProb
 def _pieces(text: str) -> tuple[list, str] | None:
     """The messages of a paste and a few words on what was taken off; None for plain text."""
     text = text.lstrip("\ufeff")
-    if _plain_xml(text):
+    if _plain_xml(text) or _plain_base64(text):
         return None
     done: list[str] = []
     for name, step in _STEPS:
@@ -129,6 +129,7 @@ def _pieces(text: str) -> tuple[list, str] | None:
 
 
 _PROLOG = re.compile(r"<\?xml[^>]{0,200}\?>")
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/_-]+")
 
 
 def _plain_xml(text: str) -> bool:
@@ -139,6 +140,18 @@ def _plain_xml(text: str) -> bool:
         return False  # JSON-escaped or quoted-printable XML: unwrapped by the steps
     spans = xml_spans(s)
     return len(spans) == 1 and spans[0][1] == len(s) and not _PROLOG.sub("", s[:spans[0][0]]).strip()
+
+
+def _plain_base64(text: str) -> bool:
+    """One base64 value, on one line or wrapped at one width: no blank line, padding only at its
+    end (two values one after the other, and a browser's payload view with the field names on
+    their own lines, are for the steps)."""
+    lines = [line.rstrip("\r") for line in text.strip().split("\n")]
+    widths = [len(line) for line in lines]
+    if widths[0] < 16 or any(w != widths[0] for w in widths[:-1]) or widths[-1] > widths[0]:
+        return False
+    lines[-1] = lines[-1].rstrip("=")
+    return len(text.strip()) - len(text.strip().rstrip("=")) <= 2 and all(map(_BASE64_LINE.fullmatch, lines))
 
 
 def _email_quoted(text: str) -> str | None:
