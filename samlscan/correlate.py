@@ -470,6 +470,8 @@ def _attempt(members: list[_Piece]) -> Attempt:
         fix = next((p.hints[cause] for p in members if p.hints and p.hints.get(cause)), None) or (
             spec.fix if spec else None)
         decisive = next((p for p in members if cause and p.log_code == cause and p.text), None)
+        if decisive is not None and fix == (spec.fix if spec else None):
+            fix = _catalog_fix(decisive, cause) or fix
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {decisive.text[:300]}"] + list(notes)
             decisive = Evidence(decisive.input, decisive.kind, decisive.ref)
@@ -484,6 +486,16 @@ def _attempt(members: list[_Piece]) -> Attempt:
                    idp=idp or idp_product, sp=sp or sp_product, notes=tuple(notes), decisive=decisive,
                    idp_aka=(idp_product,) if idp and idp_product else (),
                    sp_aka=tuple(n for n in (*sps, sp_product) if n and n != (sp or sp_product)))
+
+
+def _catalog_fix(p: _Piece, cause: str) -> str | None:
+    """The catalog's own fix for the text of the line that names the cause, where it has one (it
+    names the setting: 'sonar.auth.saml.sp.privateKey.secured' beats the code's 'fix the SP's
+    SAML settings as the log message says')."""
+    from samlscan import catalog
+
+    hit = catalog.lookup(p.text, p.product) if p.kind == "log" else None
+    return hit.fix if hit is not None and hit.code == cause and hit.fix else None
 
 
 def _where(e) -> str:

@@ -8,6 +8,7 @@ or the IdP error page shown instead of a response (Entra AADSTS page, Okta error
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ class IdpError:
     """An error page the IdP showed instead of sending a SAML response."""
 
     product: str
-    """'entra' or 'okta'."""
+    """'entra', 'okta', 'keycloak' or 'adfs'."""
     code: str | None
     """'AADSTS50011', an Okta 'E0000...' code, or None."""
     message: str | None
@@ -121,10 +122,20 @@ _OKTA_TEXT = re.compile(r"(You are not allowed to access this app[^<\"]{0,200}|"
                         r"Sorry, you can(?:'|&#39;|&#x27;|\u2019)t access [^<\"]{0,200}|"
                         r"not assigned (?:to )?this app[^<\"]{0,200})", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>([^<]{1,300})</title>", re.IGNORECASE)
+# Keycloak's login theme shows an error as a feedback text in an error alert (v1 'alert-error',
+# keycloak.v2 PatternFly 'pf-m-danger') or, on its error page, as kc-error-message.
+_KC_FEEDBACK = re.compile(r"class=\"[^\"]*\bkc-feedback-text\b[^\"]*\"[^>]*>\s*([^<]{1,300}?)\s*<")
+_KC_ERROR_PAGE = re.compile(r"id=\"kc-error-message\"[^>]*>(?:\s*<p[^>]*>)?\s*([^<]{1,300}?)\s*<")
+_KC_ERROR_ALERT = re.compile(r"\b(?:alert-error|pf-m-danger)\b")
+# AD FS's error page: 'An error occurred' and, for the admin, the Activity ID of its events
+# (event 364 and the audits carry it); the exception text only if the admin turned it on.
+_ADFS_ACTIVITY = re.compile(r"Activity\s*ID\s*:?(?:\s|&nbsp;|<[^>]{0,80}>){0,6}" + _GUID, re.IGNORECASE)
+_ADFS_MSIS = re.compile(r"\b(MSIS\d{4})\b:?\s*([^<\r\n]{0,300})")
+_ADFS_MESSAGE = re.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<")
 
 
 def find_idp_error(text: str | None, url: str) -> IdpError | None:
-    """An Entra AADSTS error or an Okta error page in a response body; None otherwise."""
+    """An Entra AADSTS error, an Okta, Keycloak or AD FS error page in a response body; None otherwise."""
     if not text:
         return None
     m = _AADSTS.search(text)
@@ -139,6 +150,19 @@ def find_idp_error(text: str | None, url: str) -> IdpError | None:
             title = _TITLE.search(text)
             msg = phrase.group(1) if phrase else (title.group(1) if title else None)
             return IdpError("okta", code.group(1) if code else None, msg and msg.strip())
+    if "kc-" in text:
+        m = _KC_ERROR_PAGE.search(text)
+        if m is None and _KC_ERROR_ALERT.search(text):
+            m = _KC_FEEDBACK.search(text)
+        if m:
+            return IdpError("keycloak", None, html.unescape(m.group(1)).strip())
+    if "/adfs/" in urlsplit(url).path.lower() + "/":
+        activity = _ADFS_ACTIVITY.search(text)
+        if activity:
+            msis, msg = _ADFS_MSIS.search(text), _ADFS_MESSAGE.search(text)
+            return IdpError("adfs", msis.group(1) if msis else None,
+                            html.unescape((msis.group(0) if msis else msg.group(1) if msg else
+                                           "AD FS error page")).strip(), None, activity.group(1))
     return None
 
 

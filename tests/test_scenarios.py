@@ -91,10 +91,13 @@ def _table(rows) -> str:
     return "\n".join(out)
 
 
-def _gaps_block(request, case: str, what: str) -> None:
+def _gaps_block(request, case: str, what: str, counts: bool = False) -> None:
     """Strict xfail while known gaps keep `what` from passing: the acceptance bar is not lowered,
-    and the test turns red (XPASS) once the lead's fixes make it pass."""
-    gaps = [e for e in _expected(case)["attempts"] if e.get("known_gap")]
+    and the test turns red (XPASS) once the lead's fixes make it pass. `counts`: only gaps that
+    change the failure counts (not those marked "gap_kind": "join", whose cause is found right but
+    not joined with the user's other evidence)."""
+    gaps = [e for e in _expected(case)["attempts"] if e.get("known_gap")
+            and not (counts and e.get("gap_kind") == "join")]
     if gaps:
         request.applymarker(pytest.mark.xfail(
             strict=True, reason=f"{case}: {len(gaps)} known gap(s) in expected.json break {what}"))
@@ -129,7 +132,7 @@ def test_known_gaps_still_differ(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_summary_failures_by_cause(case, request):
-    _gaps_block(request, case, "the failure counts")
+    _gaps_block(request, case, "the failure counts", counts=True)
     want = _expected(case)["summary"]["failures_by_cause"]
     got = _scan(case)["summary"]["failures_by_cause"]
     assert got == want, f"{case}: failures by cause differ\n expected {want}\n got      {got}"

@@ -210,15 +210,20 @@ def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]
         outcome = "info"
     joined = "\n".join(datas)
     msis = _MSIS.findall(joined)
-    raw_code = audit.get("ErrorCode") or audit.get("FailureType") or \
+    error_code = audit.get("ErrorCode") if (audit.get("ErrorCode") or "").upper() != "N/A" else None
+    raw_code = error_code or audit.get("FailureType") or \
         (msis[-1][0] if msis else None)  # the innermost MSIS exception names the cause
     rp = audit.get("RelyingParty") or (_RP.search(joined).group(1) if _RP.search(joined) else None)
+    if rp and audit.get("Server") and rp.rstrip("/") == audit["Server"].rstrip("/"):
+        rp = None  # a fresh-credential audit names the Federation Service itself, not the application
     if rp is None and event_id == 364:
         rp = next((d.strip() for d in datas if re.match(r"^(https?://|urn:)\S+$", d.strip())), None)
     if activity is None:
         activity = next((m.group(1) for d in datas for m in [_GUID.match(d.strip())] if m), None)
     text = _text(event_id, audit, msis, joined)
-    code = classify(PRODUCT, raw_code, text) if outcome == "failure" else None
+    code = None
+    if outcome == "failure":  # a FailureType the catalog lacks (PasswordError): the event's own entry
+        code = classify(PRODUCT, raw_code, text) or classify(PRODUCT, str(event_id), None)
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
         code=code, user=text_or_none(audit.get("UserId")),

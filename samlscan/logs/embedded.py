@@ -23,7 +23,7 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/])(?:%s)%s{40,}(?:=|%%3[Dd]){0,2}"
 _PARAM = re.compile(r"\b(?:SAMLResponse|SAMLRequest)=([^&\s\"'<>,;]{20,})")
 _XML_START = re.compile(
     r"<(?:\?xml\b|([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b)")
-_HINT = re.compile(r"PD94bWw|PHNhbWw|PFJlc3BvbnNl|PEF1dGhu|PExvZ291d|SAMLRe|<\?xml|Response|"
+_HINT = re.compile(r"PD94bWw|PHNhbW[wx]|PFJlc3BvbnNl|PEF1dGhu|PExvZ291d|SAMLRe|<\?xml|Response|"
                    r"AuthnRequest|Logout|Assertion")
 _TIME_HEAD = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                         r"(?:Z|[+-]\d{2}:?\d{2})?)(?![\d:.,])")  # zone-less: read in --timezone
