@@ -494,13 +494,16 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str]) -> tuple[_F
 # --- the file ----------------------------------------------------------------------------------
 
 _HAR_HEAD = re.compile(rb'"log"\s*:\s*\{')
+_HAR_VERSION = re.compile(rb'"log"\s*:\s*\{\s*"version"')
 
 
 def sniff(head: bytes) -> bool:
-    """A HAR: a JSON object with a "log" object (HAR 1.2 section 'log')."""
+    """A HAR: a JSON object with a "log" object (HAR 1.2 section 'log') listing entries,
+    naming its creator or starting with its version (a `"version"` elsewhere is no sign: a
+    Filebeat document has a `log` object and `agent.version`/`ecs.version`)."""
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and \
-        any(k in h for k in (b'"entries"', b'"creator"', b'"version"'))
+    return h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and (
+        any(k in h for k in (b'"entries"', b'"creator"')) or bool(_HAR_VERSION.search(h)))
 
 
 class Collector:

@@ -9,7 +9,6 @@ import codecs
 import gzip
 import importlib
 import io
-import re
 from datetime import tzinfo
 from typing import IO, Iterator
 
@@ -44,6 +43,10 @@ def __getattr__(name: str):
         return parsers()
     if name in READERS:
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "SyslogWrapped":
+        from samlscan.logs.wrapped import SyslogWrapped
+
+        return SyslogWrapped
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -52,51 +55,49 @@ CHUNK_CHARS = 1024 * 1024
 """Lines longer than this reach the parsers in chunks that share one line number."""
 
 
-# The header a syslog forwarder puts before each record (a SIEM export of IdP events): RFC 5424
-# `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD ` or RFC 3164 `<PRI>Mmm dd hh:mm:ss HOST TAG: `.
-_SYSLOG = re.compile(r"<\d{1,3}>(?:\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?|"
-                     r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^:\s]+: ?)")
-
-
 def looks_like_syslog(head: str) -> bool:
     """The first line starts with a syslog header (not an XML tag: '<134>1 2025-...')."""
-    first = head.lstrip("\ufeff \t\r\n").split("\n", 1)[0]
-    return bool(_SYSLOG.match(first))
+    from samlscan.logs.wrapped import looks_like_syslog as syslog
+
+    return syslog(head)
+
+_LAST = ("applog", "embedded")
+"""Readers of any text (an SP app log, a SAML dump anywhere): asked after a weakly wrapped
+export (records with a `message` and a time) has had its chance."""
 
 
-class SyslogWrapped:
-    """A log whose every line carries a syslog header: the inner format's parser reads what
-    follows the header (line numbers are kept)."""
+def detect(head: str, _depth: int = 0) -> LogParser | None:
+    """The first parser that recognises `head` (the start of a file), or None.
 
-    prefilter = None  # the byte-level prefilters know the bare formats only
+    A wrapped log (a SIEM export, a forwarder's syslog headers, container-tool prefixes: see
+    samlscan/logs/wrapped.py) is read by a wrapping parser around the reader of its inner text:
+    a clear wrapper (syslog header, `_raw`, `_source`, ...) before the product readers, a record
+    with just a `message` and a time after them (a product's own JSON log has those too)."""
+    from samlscan.logs import wrapped
 
-    def __init__(self, inner: LogParser) -> None:
-        self.inner = inner
-        self.name = inner.name
-
-    def sniff(self, head: str) -> bool:
-        return looks_like_syslog(head) and self.inner.sniff(_unwrap_text(head))
-
-    def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
-        return self.inner.parse(((no, _SYSLOG.sub("", line, count=1)) for no, line in lines), path, tz)
-
-
-def _unwrap_text(text: str) -> str:
-    return "\n".join(_SYSLOG.sub("", line, count=1) for line in text.split("\n"))
-
-
-def detect(head: str) -> LogParser | None:
-    """The first parser that recognises `head` (the start of a file), or None."""
-    if looks_like_syslog(head):
-        inner = detect(_unwrap_text(head))
-        return SyslogWrapped(inner) if inner is not None else None
+    if looks_like_syslog(head):  # a forwarded log: only its inner text decides
+        return wrapped.unwrap(head, detect, True, _depth)
+    parser = wrapped.unwrap(head, detect, True, _depth)
+    if parser is not None:
+        return parser
+    last = []
     for parser in parsers():
-        try:
-            if parser.sniff(head):
-                return parser
-        except (ValueError, TypeError):  # a sniff never decides on bad input by crashing
+        if parser.name in _LAST:
+            last.append(parser)
             continue
-    return None
+        if _sniffs(parser, head):
+            return parser
+    parser = wrapped.unwrap(head, detect, False, _depth)
+    if parser is not None:
+        return parser
+    return next((p for p in last if _sniffs(p, head)), None)
+
+
+def _sniffs(parser: LogParser, head: str) -> bool:
+    try:
+        return bool(parser.sniff(head))
+    except (ValueError, TypeError):  # a sniff never decides on bad input by crashing
+        return False
 
 
 def _open_text(path: str) -> IO[str]:

@@ -19,9 +19,10 @@ MAX_RECORD = 1024 * 1024
 MAX_ENVELOPE = 4 * 1024 * 1024
 """A top-level JSON object is buffered up to this size to tell a record from a wrapper."""
 
-WRAPPER_KEYS = ("value", "records", "items", "results", "events")
+WRAPPER_KEYS = ("value", "records", "items", "results", "events", "data", "messages")
 """Keys under which exports list their records: Graph `value`, Azure Monitor `records`,
-Google Reports `items`, authentik `results`, Okta event hooks `data.events`."""
+Google Reports `items`, authentik `results`, Okta event hooks `data.events`, Datadog logs API
+`data`, Sumo Logic search jobs and Graylog searches `messages`, Elasticsearch `hits.hits`."""
 
 
 def src(path: str, no: int) -> Source:
@@ -185,9 +186,10 @@ def unwrap(obj: Any) -> list[Any] | None:
     """Records listed by a known export wrapper, or None when `obj` is not a wrapper."""
     if not isinstance(obj, dict):
         return None
-    events = dig(obj, "data", "events")
-    if isinstance(events, list):
-        return events
+    for outer, inner in (("data", "events"), ("hits", "hits")):
+        events = dig(obj, outer, inner)
+        if isinstance(events, list):
+            return events
     for key in WRAPPER_KEYS:
         value = obj.get(key)
         if isinstance(value, list) and all(isinstance(v, dict) for v in value):

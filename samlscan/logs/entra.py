@@ -7,6 +7,7 @@ raw_code is `AADSTS<errorCode>` when errorCode != 0 (the code the Entra error pa
 from __future__ import annotations
 
 import csv
+import json
 import re
 from datetime import datetime, timezone, tzinfo
 from typing import Iterable, Iterator
@@ -40,9 +41,13 @@ _HEADERS = {
     "status": "status",
     "signinerrorcode": "error", "errorcode": "error", "statuserrorcode": "error",
     "failurereason": "reason", "statusfailurereason": "reason",
+    # Log Analytics / Microsoft Sentinel SigninLogs (KQL result exported as CSV: datetime
+    # columns named 'TimeGenerated [UTC]', dynamic ones such as Status as a JSON cell)
+    "timegenerated": "time_generated", "timegeneratedutc": "time_generated",
+    "resulttype": "error", "resultdescription": "reason",
 }
 _LOCALE_DATE = re.compile(
-    r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,7}))?)?"
     r"\s*([AaPp][Mm])?\s*$")
 
 
@@ -55,6 +60,8 @@ class EntraParser:
             return True
         if '"SignInLogs"' in head or ('"resultType"' in head and '"callerIpAddress"' in head):
             return True
+        if '"UserPrincipalName"' in head and ('"TimeGenerated"' in head or '"CreatedDateTime"' in head):
+            return True  # a SigninLogs KQL result as JSON (az monitor log-analytics query)
         first = head.lstrip("\ufeff").split("\n", 1)[0]
         return _csv_header(first) is not None
 
@@ -90,6 +97,8 @@ def _csv_columns(cells: list[str]) -> dict[str, int] | None:
         field = _HEADERS.get(_norm(cell))
         if field and field not in cols:
             cols[field] = i
+    if "time" not in cols and "time_generated" in cols:  # CreatedDateTime is the sign-in's own
+        cols["time"] = cols["time_generated"]
     if "time" in cols and ("request_id" in cols or "correlation_id" in cols) and \
             ("upn" in cols or "app" in cols):
         return cols
@@ -103,13 +112,19 @@ def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int) -> Iterat
         i = cols.get(field)
         return text_or_none(row[i]) if i is not None and i < len(row) else None
 
-    time = _csv_time(get("time"))
+    stamp = get("time") or get("time_generated")  # a Sentinel row without CreatedDateTime
+    time = _csv_time(stamp)
     if time is None:
-        yield malformed(path, no, f"unreadable sign-in date {get('time')!r}")
+        yield malformed(path, no, f"unreadable sign-in date {stamp!r}")
         return
     status = (get("status") or "").lower()
-    error = get("error")
-    yield _make(no, path, time, error, get("reason"), status,
+    error, reason = get("error"), get("reason")
+    if status.startswith("{"):  # Sentinel: the signIn's status object as JSON
+        obj = _json_cell(get("status"))
+        error = error or text_or_none(obj.get("errorCode"))
+        reason = text_or_none(obj.get("failureReason")) or reason
+        status = ""
+    yield _make(no, path, time, error, reason, status,
                 user=get("upn") or get("signin_id") or get("display"), ip=get("ip"),
                 request_id=get("request_id"), correlation_id=get("correlation_id"),
                 app=get("app"))
@@ -126,19 +141,54 @@ def _csv_time(text: str | None) -> datetime | None:
     m = _LOCALE_DATE.match(text)
     if not m:
         return None
-    a, sep, b, y, h, mi, s, ampm = m.groups()
+    a, sep, b, y, h, mi, s, frac, ampm = m.groups()
     day_first = sep == "." or int(a) > 12  # dotted dates (de, fr...) are always day first
     month, day = (int(b), int(a)) if day_first and int(b) <= 12 else (int(a), int(b))
     hour = int(h)
     if ampm:
         hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
     try:
-        return datetime(int(y), month, day, hour, int(mi), int(s or 0), tzinfo=timezone.utc)
+        return datetime(int(y), month, day, hour, int(mi), int(s or 0),
+                        int((frac or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
     except ValueError:
         return None
 
 
+def _json_cell(value) -> dict:
+    """A dynamic column exported as JSON text ('{"errorCode":0,...}'), or {}."""
+    if isinstance(value, dict):
+        return value
+    try:
+        got = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+_SENTINEL = {"CreatedDateTime": "createdDateTime", "UserPrincipalName": "userPrincipalName",
+             "UserDisplayName": "userDisplayName", "AppDisplayName": "appDisplayName",
+             "AppId": "appId", "IPAddress": "ipAddress", "CorrelationId": "correlationId",
+             "Id": "id"}
+"""SigninLogs columns (Log Analytics, Microsoft Sentinel) -> the Graph signIn's names."""
+
+
+def _from_sentinel(obj: dict) -> dict:
+    """A SigninLogs row as a Graph signIn: Status (JSON text) becomes status; ResultType /
+    ResultDescription fill a status without code; TimeGenerated stands in for CreatedDateTime."""
+    rec = {graph: obj[col] for col, graph in _SENTINEL.items() if obj.get(col) not in (None, "")}
+    rec.setdefault("createdDateTime", obj.get("TimeGenerated"))
+    status = dict(_json_cell(obj.get("Status")))
+    if status.get("errorCode") in (None, ""):
+        status["errorCode"] = obj.get("ResultType")
+    if not status.get("failureReason"):
+        status["failureReason"] = obj.get("ResultDescription")
+    rec["status"] = status
+    return rec
+
+
 def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
+    if "UserPrincipalName" in obj and ("TimeGenerated" in obj or "CreatedDateTime" in obj):
+        obj = _from_sentinel(obj)
     props = obj.get("properties") if isinstance(obj.get("properties"), dict) else None
     if props is not None:  # Azure Monitor: the signIn sits in properties
         # properties.createdDateTime is the sign-in; the envelope's `time` can be written minutes

@@ -1,0 +1,389 @@
+"""Logs as a SIEM, a log platform or a container tool hands them over: every original line or
+record re-wrapped, the original text unchanged inside.
+
+Two kinds of wrapping, each read by one class here for every product:
+
+* a prefix before each line (`LinePrefixed`): a syslog header (RFC 5424 / 3164, a forwarder),
+  `docker logs --timestamps` / `kubectl logs --timestamps` (RFC3339Nano), a CRI container log file
+  (`<time> stdout F `), `kubectl logs --prefix` (`[pod/name/container] `), `docker compose logs`
+  (`sonarqube-1  | `, colours included);
+* a record around each original line or event (`Enveloped`), in JSON (one object a line, an
+  array, or the platform's list wrapper) or CSV (one row each, quoted fields spanning lines):
+  Splunk (`{"preview":false,"result":{"_raw":..,"_time":..}}`, `_raw` / `_time` CSV columns),
+  Sumo Logic (`_raw`, `_messagetime`; search-job `{"map":{..}}`), Elasticsearch / Kibana
+  (`_source`, `event.original`, `message`, `@timestamp`), Datadog (`attributes.message`),
+  Graylog (`message.message`), CloudWatch Logs (`events[].message`, epoch-ms `timestamp`;
+  Logs Insights `@message`), Docker's json-file (`{"log":..,"stream":..,"time":..}`), and any
+  export of a `message` column next to a time column.
+
+The inner text goes to the reader that recognises it (sniffed on the unwrapped head, so a
+wrapper inside a wrapper unwraps too). Line references stay those of the file read: the line where
+the wrapper record starts. The wrapper's time is used only for an inner record that carries none
+(WildFly console lines without a date). Wrapped logs are not prefiltered (the byte-level
+prefilters know the bare layouts only): they are read in full.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime, timezone, tzinfo
+from typing import Any, Iterable, Iterator
+
+from samlscan.logs._common import (
+    csv_header_cells,
+    csv_rows,
+    from_epoch_ms,
+    iter_json,
+    local_to_utc,
+    parse_iso,
+)
+from samlscan.logs.base import LogParser, Malformed, Record
+from samlscan.model import Source
+
+MAX_DEPTH = 3
+"""Wrappers inside wrappers (a Splunk export of docker-prefixed lines) are unwrapped this deep."""
+HEAD_RECORDS = 400
+"""Records of the head whose inner text is sniffed."""
+
+# --- line prefixes ---------------------------------------------------------------------------
+
+SYSLOG = re.compile(r"<\d{1,3}>(?:\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?|"
+                    r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^:\s]+: ?)")
+"""The header a syslog forwarder puts before each record: RFC 5424
+`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD ` or RFC 3164 `<PRI>Mmm dd hh:mm:ss HOST TAG: `."""
+
+_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
+CONTAINER = re.compile(
+    # CRI log file (/var/log/containers): time, stream, partial/full tag
+    rf"{_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] ?|"
+    # docker logs -t (RFC3339Nano, zero-padded to 9 digits), kubectl logs --timestamps (4-9)
+    rf"{_STAMP}\.\d{{4,9}}Z |"
+    # kubectl logs --prefix
+    r"\[pod/[^\]\s]+/[^\]\s]+\] |"
+    # docker compose logs: service-1 / project_service_1, padded, then '| ' (colours optional)
+    r"(?:\x1b\[[\d;]*m)?[A-Za-z0-9][\w.-]*\s+\|(?:\x1b\[[\d;]*m)? ?")
+"""Prefixes a container tool writes before every line of a container's output. A docker
+timestamp has 9 fraction digits and `Z` (an app's own ISO time rarely has more than 6), and the
+prefix must start every line of the head (continuation lines included)."""
+
+_PREFIX_ANY = re.compile(rf"(?:{SYSLOG.pattern}|{CONTAINER.pattern})")
+
+
+def looks_like_syslog(head: str) -> bool:
+    """The first line starts with a syslog header (not an XML tag: '<134>1 2025-...')."""
+    first = head.lstrip("\ufeff \t\r\n").split("\n", 1)[0]
+    return bool(SYSLOG.match(first))
+
+
+def _container_prefixed(head: str) -> bool:
+    """Every line of the head (up to 50, the cut last one aside) starts with a container prefix."""
+    lines = [ln for ln in head.lstrip("\ufeff").split("\n")[:51] if ln.strip()]
+    if len(head) >= 1024 and len(lines) > 1:
+        lines = lines[:-1]  # may be cut by the head's size
+    return bool(lines) and all(CONTAINER.match(ln) for ln in lines[:50])
+
+
+def strip_prefixes(line: str) -> str:
+    """The line without the platform prefixes before it (compose before docker time: both)."""
+    for _ in range(MAX_DEPTH):
+        m = _PREFIX_ANY.match(line)
+        if m is None or not m.group():
+            break
+        line = line[m.end():]
+    return line
+
+
+def _unprefixed(text: str) -> str:
+    return "\n".join(strip_prefixes(line) for line in text.split("\n"))
+
+
+class LinePrefixed:
+    """A log whose every line carries a platform prefix: the inner reader reads what follows it
+    (line numbers are kept)."""
+
+    prefilter = None  # the byte-level prefilters know the bare formats only
+
+    def __init__(self, inner: LogParser, via: str = "syslog") -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.via = via
+
+    def sniff(self, head: str) -> bool:
+        return bool(_prefix_kind(head)) and self.inner.sniff(_unprefixed(head))
+
+    def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
+        return self.inner.parse(((no, strip_prefixes(line)) for no, line in lines), path, tz)
+
+
+SyslogWrapped = LinePrefixed
+"""The former name (a syslog header was the first prefix read)."""
+
+
+def _prefix_kind(head: str) -> str | None:
+    if looks_like_syslog(head):
+        return "syslog"
+    if _container_prefixed(head):
+        return "container"
+    return None
+
+
+# --- envelopes -------------------------------------------------------------------------------
+
+_TIME_KEYS = ("_time", "@timestamp", "timestamp", "time", "_messagetime", "date",
+              "TimeGenerated", "published")
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) and v.strip() else None
+
+
+def _time_of(obj: dict) -> Any:
+    for key in _TIME_KEYS:
+        v = obj.get(key)
+        if v is not None and v != "":
+            return v
+    return None
+
+
+def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
+    """(original text, wrapper time) of one JSON record, or None when it wraps nothing.
+
+    Strong shapes name a field no product log uses (Splunk `_raw`, Elasticsearch `_source`,
+    `event.original`, `@timestamp`, Datadog `attributes`, CloudWatch `ingestionTime`, Docker
+    `log`+`stream`);
+    the weak one is any record with a `message` string and a time."""
+    if not isinstance(obj, dict):
+        return None
+    for key in ("result", "map", "_source"):  # Splunk export, Sumo Logic job, Elasticsearch hit
+        inner = obj.get(key)
+        if isinstance(inner, dict):
+            got = _inner_of(inner, strong) or _inner_of(inner, False)
+            if got is not None:
+                return got[0], got[1] if got[1] is not None else _time_of(obj)
+    raw = _str(obj.get("_raw"))  # Splunk, Sumo Logic
+    if raw is not None:
+        return raw, _time_of(obj)
+    event = obj.get("event")
+    original = _str(event.get("original")) if isinstance(event, dict) else _str(obj.get("event.original"))
+    if original is not None:  # Elastic (ECS): the original, before any pipeline touched it
+        return original, _time_of(obj)
+    attrs = obj.get("attributes")
+    if isinstance(attrs, dict) and _str(attrs.get("message")) is not None and (
+            obj.get("type") == "log" or "timestamp" in attrs):  # Datadog logs API / export
+        return attrs["message"], _time_of(attrs)
+    msg = obj.get("message")
+    if isinstance(msg, dict) and _str(msg.get("message")) is not None:  # Graylog API
+        return _str(msg.get("full_message")) or msg["message"], _time_of(msg)
+    if _str(obj.get("@message")) is not None:  # CloudWatch Logs Insights
+        return obj["@message"], _time_of(obj)
+    if _str(msg) is not None and ("ingestionTime" in obj or "logStreamName" in obj or "eventId" in obj):
+        return msg, obj.get("timestamp")  # CloudWatch Logs filter-log-events / get-log-events
+    if _str(msg) is not None and "@timestamp" in obj:  # Elastic / Logstash document (ECS)
+        return msg, obj["@timestamp"]
+    if _str(obj.get("log")) is not None and obj.get("stream") in ("stdout", "stderr"):
+        return obj["log"].rstrip("\r\n"), obj.get("time")  # Docker json-file, Fluentd/Fluent Bit
+    if not strong and _str(msg) is not None and _time_of(obj) is not None:
+        return msg, _time_of(obj)
+    return None
+
+
+_CSV_STRONG = ("_raw", "@message", "event.original", "_source.message")
+_CSV_WEAK = ("message", "log", "raw")
+_CSV_TIME = ("_time", "@timestamp", "timestamp", "time", "_messagetime", "_messagetimems",
+             "date", "timegenerated", "timegeneratedutc", "datetime", "@timestamputc")
+
+
+def _norm(cell: str) -> str:
+    return re.sub(r"[\s\[\]\"']", "", cell.strip().lstrip("\ufeff")).lower()
+
+
+def _csv_cols(cells: list[str], strong: bool) -> tuple[int, int | None] | None:
+    """(raw column, time column) of an export header."""
+    names = [_norm(c) for c in cells]
+    # a `message` next to an Elastic/Logstash `@timestamp` column is as clear as `_raw`
+    clear = _CSV_STRONG + (("message",) if "@timestamp" in names else ())
+    for wanted in (clear if strong else clear + _CSV_WEAK):
+        if wanted in names:
+            raw = names.index(wanted)
+            time = next((names.index(t) for t in _CSV_TIME if t in names), None)
+            if strong or time is not None:
+                return raw, time
+    return None
+
+
+_KIBANA = re.compile(r"^\s*([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) @ (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?\s*$")
+_US = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4}),? (\d{1,2}):(\d\d)(?::(\d\d)(?:\.(\d{1,7}))?)?"
+                 r"\s*([AaPp][Mm])?\s*$")
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def wrapper_time(value: Any, tz: tzinfo | None) -> datetime | None:
+    """A platform's record time: ISO (also '... GMT'), epoch seconds or milliseconds, Kibana's
+    'Mar 11, 2025 @ 08:41:02.123' (browser zone: read in `tz`) or Log Analytics' CSV
+    '3/11/2025, 8:41:02.123 AM' (UTC)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(int(value * 1000 if value < 1e11 else value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if re.fullmatch(r"\d{10}(?:\.\d+)?", text):
+        return from_epoch_ms(int(float(text) * 1000))
+    if re.fullmatch(r"\d{13}", text):
+        return from_epoch_ms(text)
+    text = re.sub(r"\s*GMT$", "Z", text)
+    got, _ = parse_iso(text, tz)
+    if got is not None:
+        return got
+    m = _KIBANA.match(text)
+    if m and m[1].lower() in _MONTHS:
+        try:
+            naive = datetime(int(m[3]), _MONTHS[m[1].lower()], int(m[2]), int(m[4]), int(m[5]),
+                             int(m[6]), int((m[7] or "0").ljust(6, "0")))
+        except ValueError:
+            return None
+        return local_to_utc(naive, tz)[0]
+    m = _US.match(text)
+    if m:
+        mo, d, y, h, mi, s, frac, ampm = m.groups()
+        hour = int(h) % 12 + (12 if ampm and ampm.lower() == "pm" else 0) if ampm else int(h)
+        try:
+            return datetime(int(y), int(mo), int(d), hour, int(mi), int(s or 0),
+                            int((frac or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
+        except ValueError:
+            return None
+    return None
+
+
+class _Records:
+    """The wrapper records of one export: (line where the record starts, inner text, time)."""
+
+    def __init__(self, kind: str, strong: bool, cols: tuple[int, int | None] | None = None):
+        self.kind, self.strong, self.cols = kind, strong, cols
+
+    def read(self, lines: Iterable[tuple[int, str]], path: str) -> Iterator[tuple[int, str, Any] | Malformed]:
+        if self.kind == "json":
+            for no, obj, err in iter_json(lines):
+                if err is not None:
+                    yield Malformed(Source(path, f"line {no}"), err)
+                    continue
+                got = _inner_of(obj, self.strong)
+                if got is not None:  # else a platform message ({"lastrow":true}), not a record
+                    yield no, got[0], got[1]
+            return
+        header = True
+        raw_col, time_col = self.cols or (0, None)
+        for got in csv_rows(lines, path):
+            if isinstance(got, Malformed):
+                yield got
+                continue
+            no, row = got
+            if header:
+                header = False
+                continue
+            if raw_col < len(row) and row[raw_col].strip():
+                yield no, row[raw_col], row[time_col] if time_col is not None and time_col < len(row) else None
+
+
+def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
+    """How the head's records wrap their text, and the inner head; None when they do not."""
+    first = head.lstrip("\ufeff \t\r\n")
+    if first[:1] in ("{", "["):
+        texts = []
+        for _, obj, err in iter_json(enumerate(first.split("\n"), 1)):
+            if err is None:
+                got = _inner_of(obj, strong)
+                if got is not None:
+                    texts.append(got[0])
+            if len(texts) >= HEAD_RECORDS:
+                break
+        return (_Records("json", strong), "\n".join(texts)) if texts else None
+    cells = csv_header_cells(first.split("\n", 1)[0])
+    cols = _csv_cols(cells, strong) if cells and len(cells) > 1 else None
+    if cols is None:
+        return None
+    rec = _Records("csv", strong, cols)
+    texts = []
+    for got in rec.read(enumerate(first.split("\n"), 1), ""):
+        if not isinstance(got, Malformed):
+            texts.append(got[1])
+        if len(texts) >= HEAD_RECORDS:
+            break
+    return (rec, "\n".join(texts)) if texts else None
+
+
+class Enveloped:
+    """An export whose records each wrap one original line or event: the inner reader reads the
+    original text; references and missing times come from the wrapper."""
+
+    prefilter = None  # read in full: the prefilters know the bare layouts only
+
+    def __init__(self, inner: LogParser, records: _Records) -> None:
+        self.inner = inner
+        self.records = records
+        self.name = inner.name
+
+    def sniff(self, head: str) -> bool:
+        got = _envelope(head, self.records.strong)
+        return got is not None and self.inner.sniff(got[1])
+
+    def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
+        where: dict[int, tuple[int, Any]] = {}  # inner line -> (wrapper line, wrapper time)
+        bad: list[Malformed] = []
+
+        def inner_lines():
+            no = 0
+            for got in self.records.read(lines, path):
+                if isinstance(got, Malformed):
+                    bad.append(got)
+                    continue
+                outer, text, when = got
+                for line in text.replace("\r\n", "\n").split("\n"):
+                    no += 1
+                    where[no] = (outer, when)
+                    yield no, line
+                if len(where) > 200_000:  # bounded: the inner reader lags a few records at most
+                    for key in list(where)[:100_000]:
+                        del where[key]
+
+        for rec in self.inner.parse(inner_lines(), path, tz):
+            while bad:
+                yield bad.pop(0)
+            yield _rewrite(rec, where, tz)
+        yield from bad
+
+
+def _rewrite(rec: Record, where: dict[int, tuple[int, Any]], tz: tzinfo) -> Record:
+    ref = rec.source.ref or ""
+    m = re.fullmatch(r"line (\d+)", ref)
+    if m is None or int(m[1]) not in where:
+        return rec
+    outer, when = where[int(m[1])]
+    changes: dict[str, Any] = {"source": Source(rec.source.input, f"line {outer}")}
+    if getattr(rec, "time", 0) is None and when is not None:
+        got = wrapper_time(when, tz)
+        if got is not None:
+            changes["time"] = got
+            if hasattr(rec, "local_time"):
+                changes["local_time"] = False
+    return dataclasses.replace(rec, **changes)
+
+
+# --- detection -------------------------------------------------------------------------------
+
+def unwrap(head: str, detect, strong: bool, depth: int = 0) -> LogParser | None:
+    """A wrapping reader for `head` when it is a wrapped log whose inner text a reader
+    recognises (`detect`, called on the inner head); None otherwise."""
+    if depth >= MAX_DEPTH:
+        return None
+    if strong:
+        kind = _prefix_kind(head)
+        if kind is not None:
+            inner = detect(_unprefixed(head), depth + 1)
+            return LinePrefixed(inner, kind) if inner is not None else None
+    got = _envelope(head, strong)
+    if got is None:
+        return None
+    records, inner_head = got
+    inner = detect(inner_head, depth + 1)
+    return Enveloped(inner, records) if inner is not None else None
