@@ -344,6 +344,46 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
                 present[groups.find(i)] = present.pop(a) | present.pop(b)
 
 
+def _link_issue_to_receipt(pieces, groups: _Groups) -> None:
+    """An IdP's log line that it issued a token to a user, with nothing else (AD FS's 1200: no
+    SAML ID), and the SP-side evidence of a response that names no user (its NameID encrypted
+    without the SP key) are one login when each is the only one of its kind within MOMENT of the
+    other: the IdP issues, the browser posts a second later. In a busy log neither is alone, and
+    nothing is joined."""
+    from bisect import bisect_left, bisect_right
+
+    if not any(p.kind == "log" and p.side == "idp" and p.outcome == "success" and p.user for p in pieces):
+        return  # no IdP log of issued tokens (a scan of SP logs alone)
+    members: dict[int, list[_Piece]] = {}
+    for i, p in enumerate(pieces):
+        members.setdefault(groups.find(i), []).append(p)
+    issued, received = [], []  # (time, root), sorted by time
+    for root, g in members.items():
+        times = [q.time for q in g if q.time]
+        idp_lines = sum(q.kind == "log" and q.side == "idp" for q in g)
+        named = any(q.user for q in g)
+        if not times:
+            continue
+        if idp_lines == len(g) and named and any(q.outcome == "success" for q in g):
+            issued.append((min(times), root))
+        elif not idp_lines and not named and any(q.side == "sp" or q.kind == "capture" and q.side is None
+                                                 for q in g):
+            received.append((min(times), root))
+    issued.sort()
+    received.sort()
+    issued_at, received_at = [t for t, _ in issued], [t for t, _ in received]
+
+    def alone(times, t) -> int | None:
+        lo, hi = bisect_left(times, t - MOMENT), bisect_right(times, t + MOMENT)
+        return lo if hi - lo == 1 else None
+
+    for t, root in issued:
+        k = alone(received_at, t)
+        if k is not None and alone(issued_at, received_at[k]) is not None \
+                and not _conflict(pieces, groups, root, received[k][1]):
+            groups.union(root, received[k][1])
+
+
 def _with_identity(p: _Piece) -> _Piece:
     """What makes an attempt distinct: its captured response, or the SP's own request ID, as
     (category, value) pairs (a tuple: 100,000s of pieces, most with one pair or none)."""
@@ -563,6 +603,7 @@ def _correlate(report, apps: tuple[str, ...] = ()):
     _link_by_keys(pieces, groups)
     _link_by_user_time(pieces, groups)
     _link_by_moment(pieces, groups)
+    _link_issue_to_receipt(pieces, groups)
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)

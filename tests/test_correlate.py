@@ -262,3 +262,43 @@ def test_a_constant_relay_state_does_not_join_other_logins(tmp_path):
     report = correlate(analyze([str(tmp_path / n) for n in files], build({}, None)))
     assert sorted(sorted(e.ref for e in a.evidence) for a in report.attempts) == [
         ["_req1", "_resp1"], ["_req2", "_resp2"]]
+
+
+def _adfs_case(tmp_path, second_issue: bool):
+    """The adfs-javasaml support case; `second_issue`: AD FS also issued a token to another user
+    two seconds after samuel's (two candidates in one moment)."""
+    import csv
+    import re
+
+    case = tmp_path / "adfs"
+    shutil.copytree(FIXTURES / "scenarios" / "adfs-javasaml", case)
+    for name in ("expected.json", "samlscan.toml"):  # the settings are read where they lie
+        (case / name).unlink()
+    sec = case / "adfs-security.csv"
+    rows = list(csv.reader(sec.open(newline="")))
+    if second_issue:
+        (row,) = [r for r in rows if r[1] == "3/13/2025 9:09:00 AM"]
+        text = re.sub(r"Activity ID: [0-9a-f-]+", "Activity ID: 0b5e0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d", row[5])
+        other = [row[0], "3/13/2025 9:09:02 AM", *row[2:5], text.replace("samuel.ortiz", "zoe.adams")]
+        rows.insert(rows.index(row) + 1, other)
+        with sec.open("w", newline="") as fh:
+            csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    files = sorted(str(p) for p in case.iterdir())
+    cfg = FIXTURES / "scenarios" / "adfs-javasaml" / "samlscan.toml"
+    report = correlate(analyze(files, build({}, cfg), tz=ZoneInfo("Europe/Paris")))
+    (failed,) = [a for a in report.attempts if a.root_cause == "sp-configuration-error"]
+    return failed
+
+
+def test_an_issued_token_joins_the_one_userless_response_of_its_moment(tmp_path):
+    """AD FS's 1200 names the user but no SAML ID, the response's NameID is encrypted: alone in
+    the same moment, they are one login."""
+    failed = _adfs_case(tmp_path, second_issue=False)
+    assert failed.user == "samuel.ortiz@example.com"
+    assert any(Path(e.input).name == "adfs-security.csv" for e in failed.evidence)
+
+
+def test_two_issued_tokens_in_one_moment_join_nothing(tmp_path):
+    failed = _adfs_case(tmp_path, second_issue=True)
+    assert failed.user is None
+    assert not any(Path(e.input).name == "adfs-security.csv" for e in failed.evidence)
