@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
@@ -532,9 +533,15 @@ def _catalog_fix(p: _Piece, cause: str) -> str | None:
     """The catalog's own fix for the text of the line that names the cause, where it has one (it
     names the setting: 'sonar.auth.saml.sp.privateKey.secured' beats the code's 'fix the SP's
     SAML settings as the log message says')."""
+    return _text_fix(p.text, p.product, cause) if p.kind == "log" else None
+
+
+@lru_cache(maxsize=4096)
+def _text_fix(text: str, product: str | None, cause: str) -> str | None:
+    """(A failure repeats for every login until it is fixed: its text is looked up once.)"""
     from samlscan import catalog
 
-    hit = catalog.lookup(p.text, p.product) if p.kind == "log" else None
+    hit = catalog.lookup(text, product)
     return hit.fix if hit is not None and hit.code == cause and hit.fix else None
 
 

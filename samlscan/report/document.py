@@ -116,13 +116,17 @@ def party_counts(report, side: str) -> dict[str, int]:
     counts under the one key it appears beside in other attempts; beside several (two Okta
     tenants), it keeps its own row rather than be guessed."""
     ids = _entity_ids(report, side)
+    # attempts name a party in a handful of ways: each distinct set of names is resolved once
+    spellings = Counter((getattr(a, side), getattr(a, side + "_aka")) for a in report.attempts)
+    failed = Counter((getattr(a, side), getattr(a, side + "_aka")) for a in report.attempts
+                     if a.outcome == "failure")
     beside: dict[str, set] = {}  # a name -> the keys of the attempts it appears in
     spelled: dict[str, str] = {}  # a key -> its spelling as first seen
-    keys = []
-    for a in report.attempts:
-        names = [n for n in (getattr(a, side), *getattr(a, side + "_aka")) if n]
+    key_of: dict[tuple, str | None] = {}
+    for first, aka in spellings:
+        names = [n for n in (first, *aka) if n]
         key = next((n.casefold() for n in names if n.casefold() in ids), names[0].casefold() if names else None)
-        keys.append(key)
+        key_of[first, aka] = key
         for n in names:
             folded = n.casefold()
             spelled.setdefault(folded, n)
@@ -130,9 +134,8 @@ def party_counts(report, side: str) -> dict[str, int]:
                 beside.setdefault(folded, set()).add(key)
     counts: Counter = Counter()
     resolved: dict[str | None, str] = {None: "unknown"}
-    for a, key in zip(report.attempts, keys):
-        if a.outcome != "failure":
-            continue
+    for names, n in failed.items():
+        key = key_of[names]
         if key not in resolved:
             seen, k = {key}, key
             while k not in ids and len(beside.get(k, ())) == 1:
@@ -141,7 +144,7 @@ def party_counts(report, side: str) -> dict[str, int]:
                     break
                 seen.add(k)
             resolved[key] = spelled[k]
-        counts[resolved[key]] += 1
+        counts[resolved[key]] += n
     return dict(counts.most_common())
 
 
