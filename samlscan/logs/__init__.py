@@ -57,9 +57,13 @@ CHUNK_CHARS = 1024 * 1024
 
 def looks_like_syslog(head: str) -> bool:
     """The first line starts with a syslog header (not an XML tag: '<134>1 2025-...')."""
+    start = head.lstrip("\ufeff \t\r\n")[:2]
+    if start[:1] != "<" or not start[1:].isdigit():
+        return False  # every header starts with '<PRI>', an XML document never with '<' + digit
     from samlscan.logs.wrapped import looks_like_syslog as syslog
 
     return syslog(head)
+
 
 _LAST = ("applog", "embedded")
 """Readers of any text (an SP app log, a SAML dump anywhere): asked after a weakly wrapped
