@@ -7,13 +7,54 @@ from __future__ import annotations
 import hashlib
 import re
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL)
+# also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 # Eight groups, or fewer around one '::' (RFC 4291 2.2); a time of day (08:40:59) is neither.
 _IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
                    r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
                    r"|(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4}::(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4})"
                    r"(?![\w:])")
+# eight two-digit groups: a certificate fingerprint as the table cuts it ('D8:47:5B:00:09:04:BB:99...')
+_FINGERPRINT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){7}")
+# the user part of a URL ('https://alice:secret@host/'), masked whole before it is taken for an email
+# (also 'alice:secret@host/path' where a URL is shown without its scheme)
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s/?#@\[\]<>\"'\\]+)@"
+                       r"|(?<![\w.%+\-:/])()([\w.%+\-~]+:[^\s/?#@\[\]<>\"'\\]*)@(?=[\w\-]+\.)")
+# A value after a key that names a user or carries a secret, as logs, copied requests and URLs write
+# them: 'user=alice', 'username="alice"', '"login":"alice"', SonarQube's '[login|alice]',
+# 'login_hint=alice', 'JSESSIONID=...', 'sessionId: ...', 'Authorization: Bearer ...'.
+_USER_KEYS = (r"user|user_?name|login|login_?name|login_?hint|upn|user_?principal_?name|principal|"
+              r"principal_?name|account|account_?name|name_?id|uid|sam_?account_?name")
+# a cookie or header named for a session or a secret: 'JSESSIONID', 'PHPSESSID', 'KEYCLOAK_SESSION',
+# 'X-XSRF-TOKEN', 'access_token', 'sessionToken' (not 'SessionIndex' or 'SessionNotOnOrAfter')
+_SECRET_KEYS = (r"(?:[\w\-.]*[_\-.])?(?:session|session_?id|session_?token|sessid|jsessionid|phpsessid|"
+                r"token|access_?token|id_?token|refresh_?token|secret|client_?secret|password|passwd|pwd|"
+                r"cookie|set-cookie|authorization|proxy-authorization|jwt|jwt-session|sid|saml_?session)")
+_KEYED = re.compile(
+    r"(?i)(?<![\w\-<.])(?:(?P<user>" + _USER_KEYS + r")|(?P<secret>" + _SECRET_KEYS + r"))"
+    r"(?P<sep>\\?[\"']?(?:\s*=\s*|\||:\s*)(?:(?:Bearer|Basic|Negotiate|Digest)\s+)?\\?[\"']?)"
+    r"(?P<value>[^\s\"'\\,;&|()\[\]<>{}]{2,})")
+_PLACEHOLDERS = frozenset({"null", "none", "nil", "undefined", "unknown", "n/a", "na", "true", "false",
+                           "anonymous", "empty", "redacted", "protected", "masked", "omitted", "saml"})
+
+
+def keyed_users(text: str) -> set[str]:
+    """User names a log line writes after a key that names a user ('user=alice', '[login|alice]')."""
+    return {m["value"] for m in _KEYED.finditer(text)
+            if m["user"] and m["value"].lower() not in _PLACEHOLDERS and not m["value"].startswith("<")}
+
+
+def _keyed_sub(m: re.Match) -> str:
+    value = m["value"]
+    if value.lower() in _PLACEHOLDERS:
+        return m.group(0)
+    return m.group(0)[:m.start("value") - m.start()] + mask(value, "pii" if m["user"] else "secret")
+
+
+def _ipv6_sub(m: re.Match) -> str:
+    return m.group(0) if _FINGERPRINT.fullmatch(m.group(0)) else mask(m.group(0), "ip")
 
 
 def _xml_escaped(value: str, quotes: bool = False) -> str:
@@ -32,9 +73,18 @@ class Redactor:
 
     def __init__(self, values=()):
         items = {v for v in values if v and len(v.strip()) >= 3}
-        # as the decoded XML shows them too ('R&D' is 'R&amp;D' in `decode`'s listing)
-        items |= {_xml_escaped(v, quotes=True) for v in items} | {_xml_escaped(v) for v in items}
-        self._known = sorted(items, key=len, reverse=True)
+        # each value also as the decoded XML shows it ('R&D' is 'R&amp;D' in `decode`'s listing) and
+        # as a URL carries it ('dev.user1%40example.com', 'Dev+User+One'); every form is masked as
+        # the value itself, so one user stays one mask
+        canon = {v: v for v in items}
+        if items:
+            from urllib.parse import quote, quote_plus
+
+            for v in items:
+                for form in (_xml_escaped(v, quotes=True), _xml_escaped(v), quote(v, safe=""), quote_plus(v)):
+                    canon.setdefault(form, v)
+        self._canon = canon
+        self._known = sorted(canon, key=len, reverse=True)
         alternatives = "|".join(re.escape(v) for v in self._known)
         # whole values only, so that a value such as 'dev' does not mask the word 'developer'
         self._pattern = re.compile(rf"(?<![\w.@-])(?:{alternatives})(?![\w.@-])") if self._known else None
@@ -43,10 +93,12 @@ class Redactor:
         if not isinstance(s, str) or not s:
             return s
         if self._pattern is not None:
-            s = self._pattern.sub(lambda m: mask(m.group(0), "pii"), s)
-        s = _EMAIL.sub(lambda m: mask(m.group(0), "email"), s)
+            s = self._pattern.sub(lambda m: mask(self._canon.get(m.group(0), m.group(0)), "pii"), s)
+        s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
+        s = _EMAIL.sub(lambda m: mask(m.group(0).replace("%40", "@"), "email"), s)
+        s = _KEYED.sub(_keyed_sub, s)
         s = _IPV4.sub(lambda m: mask(m.group(0), "ip"), s)
-        return _IPV6.sub(lambda m: mask(m.group(0), "ip"), s)
+        return _IPV6.sub(_ipv6_sub, s)
 
     def walk(self, obj):
         """A copy of a JSON-able structure with every string redacted, keys included (summary
@@ -58,9 +110,17 @@ class Redactor:
         return self.text(obj)
 
 
+_NAMEID = re.compile(rb"<(?:[\w.-]+:)?NameID\b[^>]*>([^<]+)</")
+
+
 def personal_values_of(m) -> set[str]:
-    """NameIDs, attribute values and addresses in one SamlMessage."""
+    """NameIDs, attribute values and addresses in one SamlMessage (the NameID of a LogoutRequest,
+    or of an AuthnRequest's Subject, is read from its XML: the model keeps assertions' only)."""
     out: set[str] = set()
+    if m.kind != "Response" and m.xml:
+        from html import unescape
+
+        out.update(unescape(v.decode("utf-8", "replace")).strip() for v in _NAMEID.findall(m.xml[:1_000_000]))
     for a in m.assertions:
         if a.name_id and a.name_id.value:
             out.add(a.name_id.value)
@@ -81,6 +141,8 @@ def personal_values(report) -> set[str]:
         out |= personal_values_of(r.message)
     for e in report.events:
         out.update(v for v in (e.user, e.ip) if v)
+        if e.text:  # a user the reader did not take as the event's ('login failed for user=alice')
+            out |= keyed_users(e.text)
     for at in report.attempts:
         if at.user:
             out.add(at.user)
