@@ -190,7 +190,7 @@ def _pastes(d: Path) -> dict[str, Path]:
             + "\">sonar.example.com</host>\n    <method><![CDATA[{m}]]></method>\n"
             "    <request base64=\"true\"><![CDATA[{req}]]></request>\n    <status>200</status>\n"
             "    <response base64=\"true\"><![CDATA[{resp}]]></response>\n  </item>\n")
-    b = lambda s: base64.b64encode(s.encode()).decode()  # noqa: E731
+    b = lambda s: base64.b64encode(s.encode()).decode()
     (d / "burp.xml").write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE items [\n<!ELEMENT items (item*)>\n]>\n'
         '<items burpVersion="2024.1.1.4" exportTime="Tue Mar 11 09:45:00 CET 2025">\n'
