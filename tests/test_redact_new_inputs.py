@@ -101,7 +101,7 @@ def test_one_user_keeps_one_mask_in_every_spelling(tmp_path):
 
     red = Redactor(["Dev User One", "dev.user1@example.com"])
     out = red.text("name=Dev%20User%20One&n2=Dev+User+One&hint=dev.user1%40example.com, Dev User One")
-    assert out.count(mask("Dev User One", "pii")) == 3 and out.count(mask("dev.user1@example.com", "pii")) == 1
+    assert out.count(mask("Dev User One", "pii")) == 3 and out.count(mask("dev.user1@example.com", "email")) == 1
     path = tmp_path / "app.log"
     path.write_text(APP_LOG.replace("failed: sonarqube", "failed for alice.jones: sonarqube"))
     doc = _check(path, "json")
@@ -303,3 +303,15 @@ def test_refs_of_new_inputs_agree_across_formats(samples):
         assert set(finding_refs) <= names
         html = _check(path, "html")
         assert all(f"[{r}]" in html for r in refs) and html.count("Decoded messages") == 1
+
+
+def test_a_known_email_or_address_has_the_mask_its_pattern_gives():
+    """Known (a NameID) or found by its shape, one email or IP address gets one mask: reports of
+    different inputs still correlate on it."""
+    from samlscan.report.redact import Redactor
+
+    known = Redactor(["dev.user1@example.com", "203.0.113.77"])
+    unknown = Redactor([])
+    for value in ("dev.user1@example.com", "203.0.113.77"):
+        assert known.text(f"user {value} here") == unknown.text(f"user {value} here")
+        assert value not in known.text(f"user {value} here")

@@ -64,6 +64,16 @@ def _xml_escaped(value: str, quotes: bool = False) -> str:
     return value.replace('"', "&quot;").replace("'", "&apos;") if quotes else value
 
 
+def _kind(value: str) -> str:
+    """The mask's label of a known value by its shape: the same email or address gets the same
+    mask whether the report knew it (a NameID, an event's user) or its pattern found it."""
+    if _EMAIL.fullmatch(value):
+        return "email"
+    if _IPV4.fullmatch(value) or _IPV6.fullmatch(value):
+        return "ip"
+    return "pii"
+
+
 def mask(value: str, kind: str = "v") -> str:
     return f"<{kind}:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:10]}>"
 
@@ -89,11 +99,15 @@ class Redactor:
         # whole values only, so that a value such as 'dev' does not mask the word 'developer'
         self._pattern = re.compile(rf"(?<![\w.@-])(?:{alternatives})(?![\w.@-])") if self._known else None
 
+    def _known_sub(self, m: re.Match) -> str:
+        value = self._canon.get(m.group(0), m.group(0))
+        return mask(value, _kind(value))
+
     def text(self, s):
         if not isinstance(s, str) or not s:
             return s
         if self._pattern is not None:
-            s = self._pattern.sub(lambda m: mask(self._canon.get(m.group(0), m.group(0)), "pii"), s)
+            s = self._pattern.sub(self._known_sub, s)
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
         s = _EMAIL.sub(lambda m: mask(m.group(0).replace("%40", "@"), "email"), s)
         s = _KEYED.sub(_keyed_sub, s)
