@@ -193,7 +193,8 @@ def message_ids(raw: RawMessage) -> tuple[str | None, str | None, str | None]:
 
 
 def _entry_of(msg: RawMessage) -> int | None:
-    m = re.match(r"(?:entry|request) (\d+)", msg.source.ref or "")
+    # 'item'/'message': a Burp export's or a pasted conversation's entries (inputs/httpraw.py)
+    m = re.match(r"(?:entry|request|item|message) (\d+)", msg.source.ref or "")
     return int(m.group(1)) if m else None
 
 

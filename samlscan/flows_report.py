@@ -17,7 +17,8 @@ _BIG_PARAMS = ("SAMLRequest=", "SAMLResponse=", "Signature=")
 
 
 def _read_capture(path: str):
-    """(kind, Capture) for a HAR, SAML-tracer or SAML Chrome Panel export; (None, reason) else."""
+    """(kind, Capture) for a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite export; (None,
+    reason) else."""
     from samlscan.inputs import capture_readers
 
     try:
@@ -28,7 +29,12 @@ def _read_capture(path: str):
     for kind, reader in capture_readers():
         if reader.sniff(head):
             return kind, reader.read(path)
-    return None, "not a HAR, SAML-tracer or SAML Chrome Panel capture (flows need the HTTP exchanges)"
+    from samlscan.inputs import httpraw
+
+    if httpraw.sniff_burp(head):
+        return "burp", httpraw.read_burp(path)
+    return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture (flows need the "
+                  "HTTP exchanges)")
 
 
 def _iso(t: datetime | None) -> str | None:

@@ -219,6 +219,10 @@ def test_burp_save_items_export(tmp_path, encoded):
     (msg,) = doc["messages"]
     assert doc["inputs"][0]["kind"] == "burp" and _verified(msg) and msg["relay_state"] == "abc"
     assert msg["captured_at"] == "2025-03-11T08:41:02Z"  # CET read as +01:00
+    flows = CliRunner().invoke(main, ["flows", str(path), "--format", "json"])
+    assert flows.exit_code == 0, flows.output
+    (doc,) = json.loads(flows.stdout)["inputs"]
+    assert doc["kind"] == "burp" and [f["outcome"] for f in doc["flows"]] == ["success"]
 
 
 def test_fiddler_saz_is_one_capture(tmp_path):
