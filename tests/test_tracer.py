@@ -63,3 +63,16 @@ def test_sniff():
     assert tracer.sniff(json.dumps(gc.tracer_export(REQ, RESP), indent=2).encode()[:4096])
     assert not tracer.sniff(json.dumps(gc.chrome_har(REQ, RESP)).encode()[:4096])
     assert not tracer.sniff(b'{"requests": 3}')
+
+
+def test_an_attempts_evidence_names_tracer_requests_as_the_export_does():
+    """The SP's answer in a SAML-tracer export is 'request N' like its messages (was 'entry N',
+    a word the export does not use)."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "captures" / "saml-tracer.json"
+    r = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
+    refs = [e["ref"] for a in json.loads(r.stdout)["attempts"] for e in a["evidence"]]
+    assert refs and all(ref.startswith("request ") for ref in refs), refs
