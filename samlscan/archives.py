@@ -38,6 +38,9 @@ INFLATE_MAX = 8 * 1024 * 1024 * 1024
 ARCHIVE_MIN = 4 * INFLATE_MIN
 """What the members of one archive may inflate to in all, whatever the ratio (each member has its
 own bound too): 40 members of 60 MB of zeros passed one by one (2.4 MB in, 2.4 GB out)."""
+SAZ_MAX = ARCHIVE_MIN
+"""What the sessions of one Fiddler archive may inflate to in all: they are read in memory as one
+capture (a 2.4 MB archive of zeros held 600 MB before its ratio bound stopped it)."""
 MAX_NESTING = 3
 """Archives inside archives: deeper levels are reported, not opened."""
 
@@ -159,6 +162,7 @@ def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> li
     from samlscan.inputs import httpraw
 
     sessions: dict[int, dict[str, str]] = {}
+    budget = min(budget, SAZ_MAX)  # held in memory at once, unlike members inflated to a file
     left = budget
     for info in zf.infolist():
         m = httpraw.SAZ_MEMBER.match(info.filename)

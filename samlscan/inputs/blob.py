@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from urllib.parse import unquote, unquote_plus
 
+from samlscan.decode import unquote_bounded
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Source
 
@@ -93,7 +94,7 @@ def from_query(text: str, source: Source, captured_at: datetime | None = None,
     for name in _PARAMS:
         if name not in params:
             continue
-        value = unquote(params[name]) if redirect else unquote_plus(params[name])
+        value = unquote_bounded(params[name], plus=not redirect)  # (urllib's: 77x the value in memory)
         out.append(RawMessage(
             source=source, param=name, value=value, binding="redirect" if redirect else "post",
             relay_state=unquote_plus(relay) if relay is not None else None, captured_at=captured_at,

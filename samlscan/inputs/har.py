@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import BinaryIO, Iterator
 from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
+from samlscan.decode import unquote_bounded
 from samlscan.flows import Exchange, classify_leg, find_idp_error, validation_errors
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
@@ -205,7 +206,7 @@ def form_value(raw: str) -> str:
     any escape it is taken as already decoded (Firefox may write decoded text), so a base64 '+'
     survives: browsers always send '+' in base64 as %2B, so a bare '+' here is a decoded one.
     """
-    return unquote_plus(raw) if _PCT.search(raw) else raw
+    return unquote_bounded(raw, plus=True) if _PCT.search(raw) else raw
 
 
 _BASE64_PARAMS = {"SAMLRequest", "SAMLResponse", "Signature"}
@@ -222,7 +223,7 @@ def split_query(query: str) -> list[tuple[str, str, str]]:
             continue
         name, _, raw = part.partition("=")
         name = unquote_plus(name)
-        out.append((name, raw, unquote(raw) if name in _BASE64_PARAMS else unquote_plus(raw)))
+        out.append((name, raw, unquote_bounded(raw, plus=name not in _BASE64_PARAMS)))
     return out
 
 

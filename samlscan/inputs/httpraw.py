@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -43,9 +44,16 @@ def _get(headers: list[dict], name: str) -> str | None:
 def entries_of(text: str, at: datetime | None = None) -> list[dict]:
     """HAR entries for the raw HTTP messages in `text`: a request and the response after it make
     one entry; a response with no request before it is an entry of its own."""
-    starts = list(_START.finditer(text))[:MAX_MESSAGES]
+    return _entries(text, at)[0]
+
+
+def _entries(text: str, at: datetime | None = None) -> tuple[list[dict], bool]:
+    """entries_of, and whether messages beyond MAX_MESSAGES were left out (the last one read
+    ends where the next begins: it did not swallow the rest as its body)."""
+    starts = list(itertools.islice(_START.finditer(text), MAX_MESSAGES + 1))
+    cut = len(starts) > MAX_MESSAGES
     entries: list[dict] = []
-    for i, m in enumerate(starts):
+    for i, m in enumerate(starts[:MAX_MESSAGES]):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
         chunk = text[m.end():end]
         blank = _BLANK.search(chunk)
@@ -70,7 +78,7 @@ def entries_of(text: str, at: datetime | None = None) -> list[dict]:
                 entries[-1]["response"] = resp
             else:
                 entries.append({"request": {}, "response": resp, "startedDateTime": at.isoformat() if at else None})
-    return entries
+    return entries, cut
 
 
 def capture(entries: list[dict], path: str, ref: str = "entry") -> har.Capture:
@@ -92,8 +100,11 @@ def _ref(obj, word: str):
 
 def messages_of(text: str, path: str = "-") -> list:
     """RawMessages and InputProblems of pasted raw HTTP text (paste.read)."""
-    cap = capture(entries_of(text), path, "message")
-    return list(cap.messages) + list(cap.problems)
+    entries, cut = _entries(text)
+    cap = capture(entries, path, "message")
+    more = [InputProblem(Source(path), "input-too-large", f"more than {MAX_MESSAGES} HTTP messages in one "
+                         f"paste: the first {MAX_MESSAGES} were read")] if cut else []
+    return list(cap.messages) + list(cap.problems) + more
 
 
 # --- Burp Suite 'Save items' XML ------------------------------------------------------------
@@ -196,7 +207,9 @@ def read_burp(path: str) -> har.Capture:
 
 # --- Fiddler .saz -------------------------------------------------------------------------
 
-SAZ_MEMBER = re.compile(r"^raw[/\\](\d+)_([csm])\.(?:txt|xml)$", re.IGNORECASE)
+SAZ_MEMBER = re.compile(r"^raw[/\\](\d{1,9})_([csm])\.(?:txt|xml)$", re.IGNORECASE)
+"""(Fiddler numbers sessions with a few digits: a 5,000-digit number is no session, and int() of
+it failed the archive as 'corrupt zip data')."""
 _SAZ_TIME = re.compile(r'ClientBeginRequest="([^"]+)"')
 
 

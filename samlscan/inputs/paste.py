@@ -14,6 +14,9 @@ Response).
 changed, so signatures still verify) and reads each message; it returns None when the text has
 none of these shapes, so that plain evidence is read as before. Every step is one linear pass
 (regexes without nested repetition), and the number of messages read from one paste is bounded.
+Repetitions of alternatives are possessive ('*+': Python's re otherwise keeps one backtracking
+point per character: 680 MB for a 6 MB fetch body) and lazy runs bounded (a header searched for
+its name= from each of 20,000 starts on one line took minutes).
 """
 from __future__ import annotations
 
@@ -47,13 +50,13 @@ _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u201d": "\u201d", "\u201e":
            "\u2018": "\u2019", "\u2019": "\u2019", "\u00ab": "\u00bb", "`": "`"}
 _SMART = "\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb"
 _CMD_CARET = re.compile(r"\^([\s\S])")
-_ANSI_C = re.compile(r"\$'((?:[^'\\]|\\[\s\S])*)'")
+_ANSI_C = re.compile(r"\$'([^'\\]*+(?:\\[\s\S][^'\\]*+)*+)'")
 _ANSI_ESC = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,2}|[\s\S])")
-_JSON_BODY = re.compile(r'"body"\s*:\s*("(?:[^"\\\n]|\\.)*")')
+_JSON_BODY = re.compile(r'"body"\s*:\s*("[^"\\\n]*+(?:\\.[^"\\\n]*+)*+")')
 _PS_CHAR = re.compile(r"\$\(\[char\](\d{1,3})\)", re.IGNORECASE)
 _LABEL = re.compile(r'^[ \t]*"?(%s)"?[ \t]*(?::[ \t]*|\t[ \t]*|=(?=[ \t]*$)|$)' % "|".join(_FIELDS))
 _HTTP_START = re.compile(r"^(?:[A-Z]{3,7} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}\b)", re.MULTILINE)
-_MULTIPART_NAME = re.compile(r'content-disposition:[ \t]*form-data;[^\n]*?\bname="(SAMLResponse|SAMLRequest)"',
+_MULTIPART_NAME = re.compile(r'content-disposition:[ \t]*form-data;[^\n]{0,1000}?\bname="(SAMLResponse|SAMLRequest)"',
                              re.IGNORECASE)
 _URL_CHARS = re.compile(r"^[A-Za-z0-9%+/=_.~:?&;#@!$'()*,\-]+$")
 
@@ -365,6 +368,12 @@ def _json_document(text: str):
         return None
     if not _has_saml(s):
         return None
+    containers = s.count("{") + s.count("[")
+    if containers > MAX_JSON_NODES:  # json.loads would build them all (2M '{}': 450 MB)
+        return [InputProblem(Source("-"), "input-too-large",
+                             f"a JSON document of {containers} objects and arrays (over {MAX_JSON_NODES}): "
+                             "not read; paste the SAML value alone, or give the capture to 'samlscan scan'")], \
+            "a JSON document"
     try:
         doc = json.loads(s)
     except (ValueError, RecursionError):
@@ -507,9 +516,10 @@ def xml_spans(text: str) -> list[tuple[int, int]]:
             break
         qname = m.group()[1:]
         tags = re.compile(r"<(/?)%s(?=[\s>/])" % re.escape(qname))
-        depth, end = 0, None
+        depth, end, close = 0, None, -1
         for t in tags.finditer(text, m.start()):
-            close = text.find(">", t.end())
+            if close < t.end():  # the '>' found for an earlier tag may close this one too: one
+                close = text.find(">", t.end())  # search per '>' ('<Response ' x 300,000: 10 s)
             if close < 0:
                 break
             if t.group(1):

@@ -35,6 +35,10 @@ def malformed(path: str, no: int, reason: str) -> Malformed:
 
 # --- times ----------------------------------------------------------------------------------
 
+MAX_TIME_TEXT = 64
+"""A time cell or field longer than this (stripped) is no time: not given to the time patterns,
+whose optional parts between runs of spaces cost the square of a long cell's length."""
+
 _ISO = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
     r"\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?\s*$")
@@ -48,6 +52,10 @@ def parse_iso(text: Any, tz: tzinfo | None = None) -> tuple[datetime | None, boo
     """
     if not isinstance(text, str):
         return None, False
+    if len(text) > MAX_TIME_TEXT:
+        text = text.strip()  # (its spaces around the zone are matched by two \s*: quadratic)
+        if len(text) > MAX_TIME_TEXT:
+            return None, False
     m = _ISO.match(text)
     if not m:
         return None, False

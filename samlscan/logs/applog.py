@@ -52,7 +52,7 @@ _LOGGER = r"[\w$\[\]/-]*\.[\w$.\[\]/-]*[\w$\]]"
 _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("spring-boot", "java", re.compile(
         rf"^(?P<ts>{_TS})\s+(?P<level>{_LEVEL})\s+(?:\d+\s+)?---\s+(?P<thread>(?:\[[^\]]*\]\s*)*)"
-        rf"(?P<logger>\S+)\s+:\s(?P<msg>.*)$")),
+        rf"(?P<logger>[^\s\[]\S*+)\s+:\s(?P<msg>.*)$")),  # ('[a][a]...': linear)
     ("flask", "python", re.compile(
         rf"^\[(?P<ts>{_TS})\] (?P<level>{_LEVEL}) in (?P<logger>[\w.]+): (?P<msg>.*)$")),
     ("django", "python", re.compile(
@@ -113,7 +113,9 @@ _SUCCESS = re.compile(r"^Successfully processed SAML Response \[|^processRespons
 """Spring's 'Set SecurityContextHolder to Saml2Authentication [...]' follows the first of one login
 (with the client's address): an info event, not a second successful login."""
 _USER = re.compile(r"SAMLResponse has NameID --> (\S+)")
-_DUMP = re.compile(r"\s*-->\s.*$")
+_DUMP = re.compile(r"-->\s")
+"""java-saml's dump arrow: the message ends before it (the spaces before it stripped in Python:
+a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
 _SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml")
@@ -277,7 +279,8 @@ def _finish(p: _Pending, path: str, file_lib: str | None) -> Iterator[Record]:
     h = p.header
     exc_lib = next((lib for lib in map(library, p.excs) if lib), None)
     lib = p.lib or exc_lib
-    msg = _DUMP.sub("", h.msg) if "-->" in h.msg else h.msg
+    dump = _DUMP.search(h.msg) if "-->" in h.msg else None
+    msg = h.msg[:dump.start()].rstrip() if dump else h.msg
     if msg != h.msg and not _SUCCESS.search(msg) and not _USER.search(h.msg) and not p.excs:
         return  # a java-saml DEBUG dump ('SAMLResponse invalid --> <xml>', ' --> <base64>'): the
         # message is read from it as EmbeddedSaml; the ERROR lines around it say what failed

@@ -13,6 +13,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
+    MAX_TIME_TEXT,
     classify,
     csv_events,
     dig,
@@ -133,7 +134,7 @@ def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int) -> Iterat
 def _csv_time(text: str | None) -> datetime | None:
     """ISO, or a locale date (portal CSV is UTC). d/m vs m/d: dotted dates and a first part over
     12 are day first; otherwise the US order (m/d) of the English portal is assumed."""
-    if not text:
+    if not text or len(text.strip()) > MAX_TIME_TEXT:
         return None
     time, _ = parse_iso(text)
     if time is not None:

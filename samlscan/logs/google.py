@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
+    MAX_TIME_TEXT,
     classify,
     csv_events,
     csv_header_cells,
@@ -215,8 +216,8 @@ def console_time(text: str | None, tz: tzinfo | None) -> tuple[datetime | None, 
     or the console's English form ('Mar 11, 2025, 9:41:02 AM GMT+1'), with an offset or zone
     name or none. Returns (UTC time, local_time): without a usable zone (none, or an abbreviation
     such as CET that names no single offset) the time is read in `tz`."""
-    if not text:
-        return None, False
+    if not text or len(text.strip()) > MAX_TIME_TEXT:
+        return None, False  # (a padded cell of 16 KB took minutes in _ZONE's nested spaces)
     time, local = parse_iso(text, tz)
     if time is not None:
         return time, local

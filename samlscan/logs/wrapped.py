@@ -30,6 +30,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs._common import (
+    MAX_TIME_TEXT,
     csv_header_cells,
     csv_rows,
     from_epoch_ms,
@@ -59,7 +60,7 @@ CONTAINER = re.compile(
     # docker logs -t (RFC3339Nano, zero-padded to 9 digits), kubectl logs --timestamps (4-9)
     rf"{_STAMP}\.\d{{4,9}}Z |"
     # kubectl logs --prefix
-    r"\[pod/[^\]\s]+/[^\]\s]+\] |"
+    r"\[pod/[^\]\s/]+/[^\]\s]+\] |"  # (a pod name has no '/': '[pod/a/a/a/...' stays linear)
     # docker compose logs: service-1 / project_service_1, padded, then '| ' (colours optional)
     r"(?:\x1b\[[\d;]*m)?[A-Za-z0-9][\w.-]*\s+\|(?:\x1b\[[\d;]*m)? ?")
 """Prefixes a container tool writes before every line of a container's output. A docker
@@ -227,6 +228,8 @@ def wrapper_time(value: Any, tz: tzinfo | None) -> datetime | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
+    if len(text) > MAX_TIME_TEXT:
+        return None  # no time; ('\\s*GMT$' on a long run of spaces was quadratic)
     if re.fullmatch(r"\d{10}(?:\.\d+)?", text):
         return from_epoch_ms(int(float(text) * 1000))
     if re.fullmatch(r"\d{13}", text):
