@@ -61,6 +61,8 @@ class _Piece:
     hints: dict | None = None
     """Each finding code's own hint (it names the exact setting), for the attempt's fix."""
     log_code: str | None = None
+    raw_code: str | None = None
+    """The product's own error code of a log line (invalid_user_credentials, 50126...)."""
     side: str | None = None
     product: str | None = None
     text: str | None = None
@@ -135,7 +137,7 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
     return _Piece(time=e.time - offset if e.time and offset else e.time, kind="log", input=e.source.input,
                   ref=e.source.ref, user=e.user, ip=e.ip, ids=tuple(e.saml_ids),
                   flow_keys=tuple(sorted(keys)) if len(keys) > 1 else tuple(keys),
-                  outcome=e.outcome, log_code=e.code, side=e.side, product=e.product, text=e.text,
+                  outcome=e.outcome, log_code=e.code, raw_code=e.raw_code, side=e.side, product=e.product, text=e.text,
                   idp=None, sp=e.app, identity=identity)
 
 
@@ -356,11 +358,26 @@ def _link_issue_to_receipt(pieces, groups: _Groups) -> None:
     nothing is joined."""
     from bisect import bisect_left, bisect_right
 
-    if not any(p.kind == "log" and p.side == "idp" and p.outcome == "success" and p.user for p in pieces):
-        return  # no IdP log of issued tokens (a scan of SP logs alone)
+    def roots(test) -> set[int]:
+        return {groups.find(i) for i, p in enumerate(pieces) if test(p)}
+
+    # candidates first, by one piece each (a scan of SP logs alone, or of IdP logs alone, has none
+    # of one kind): SP-side evidence without a user, and IdP log lines of an issued token
+    def issues(p: _Piece) -> bool:
+        return p.kind == "log" and p.side == "idp" and p.outcome == "success" and bool(p.user)
+
+    if not any(map(issues, pieces)):
+        return
+    receiving = roots(lambda p: not p.user and (p.side == "sp" or p.kind == "capture" and p.side is None))
+    if not receiving:
+        return
+    issuing = roots(issues)
+    wanted = receiving | issuing
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
-        members.setdefault(groups.find(i), []).append(p)
+        r = groups.find(i)
+        if r in wanted:
+            members.setdefault(r, []).append(p)
     issued, received = [], []  # (time, root), sorted by time
     for root, g in members.items():
         times = [q.time for q in g if q.time]
@@ -533,18 +550,35 @@ def _attempt(members: list[_Piece]) -> Attempt:
 
 
 def _catalog_fix(p: _Piece, cause: str) -> str | None:
-    """The catalog's own fix for the text of the line that names the cause, where it has one (it
-    names the setting: 'sonar.auth.saml.sp.privateKey.secured' beats the code's 'fix the SP's
-    SAML settings as the log message says')."""
-    return _text_fix(p.text, p.product, cause) if p.kind == "log" else None
+    """The catalog's own fix for the line that names the cause, where it has one (it names the
+    setting: 'sonar.auth.saml.sp.privateKey.secured' beats the code's 'fix the SP's SAML settings
+    as the log message says'). The entry is found as the reader found it (logs._common.classify):
+    by the product's own code first, then by the text."""
+    if p.kind != "log":
+        return None
+    entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None
+    if entry is not None and entry.code != "unknown-failure":
+        return _fix_of(entry, cause)
+    return _text_fix(p.text, p.product, cause)
+
+
+@lru_cache(maxsize=4096)
+def _code_entry(product: str, raw_code: str):
+    from samlscan import catalog
+
+    return catalog.lookup_code(product, raw_code)
 
 
 @lru_cache(maxsize=4096)
 def _text_fix(text: str, product: str | None, cause: str) -> str | None:
-    """(A failure repeats for every login until it is fixed: its text is looked up once.)"""
+    """(A failure repeats for every login until it is fixed: its text is looked up once; a text
+    with a fresh ID in it costs a catalog pass, 50 us.)"""
     from samlscan import catalog
 
-    hit = catalog.lookup(text, product)
+    return _fix_of(catalog.lookup(text, product), cause)
+
+
+def _fix_of(hit, cause: str) -> str | None:
     return hit.fix if hit is not None and hit.code == cause and hit.fix else None
 
 
