@@ -277,3 +277,22 @@ def test_malformed_wrapper_records_are_reported_not_raised(tmp_path):
     recs = list(parse_file(str(path), PARIS))
     assert sum(isinstance(r, LogEvent) for r in recs) >= 1
     assert any(isinstance(r, Malformed) for r in recs)
+
+
+def test_container_time_dates_records_without_their_own(tmp_path):
+    """WildFly console lines carry no date (the bare file takes it from its rotated name): behind
+    `docker logs -t` the container's time of each line dates them."""
+    bare = FIXTURES / "keycloak" / "server.log.2025-03-11"
+    wrapped = tmp_path / "kc.log"  # no date in this name
+    wrapped.write_text("".join(f"2025-03-11T08:12:44.503000000Z {line}\n"
+                               for line in bare.read_text().splitlines()))
+    events = [r for r in parse_file(str(wrapped), timezone.utc) if isinstance(r, LogEvent)]
+    assert events and all(e.time == datetime(2025, 3, 11, 8, 12, 44, 503000, tzinfo=timezone.utc)
+                          for e in events)
+    assert not any(e.local_time for e in events)
+    # a record with its own time keeps it (a Quarkus line has its date)
+    quarkus = FIXTURES / "keycloak" / "keycloak-quarkus.log"
+    late = tmp_path / "late.log"
+    late.write_text("".join(f"2030-01-01T00:00:00.000000000Z {line}\n" for line in quarkus.read_text().splitlines()))
+    own = [e.time for e in parse_file(str(quarkus), timezone.utc) if isinstance(e, LogEvent)]
+    assert own and [e.time for e in parse_file(str(late), timezone.utc) if isinstance(e, LogEvent)] == own

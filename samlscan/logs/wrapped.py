@@ -113,10 +113,37 @@ class LinePrefixed:
         return bool(_prefix_kind(head)) and self.inner.sniff(_unprefixed(head))
 
     def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
-        return self.inner.parse(((no, strip_prefixes(line)) for no, line in lines), path, tz)
+        stamps: dict[int, str] = {}  # line -> the container's time of it, for the recent lines
+
+        def inner_lines():
+            for no, line in lines:
+                m = _CONTAINER_TIME.match(line)
+                if m is not None:
+                    stamps[no] = m.group(1)
+                    if len(stamps) > RECENT_STAMPS:
+                        del stamps[next(iter(stamps))]
+                yield no, strip_prefixes(line)
+
+        for rec in self.inner.parse(inner_lines(), path, tz):
+            yield _dated(rec, stamps, tz) if getattr(rec, "time", 0) is None and stamps else rec
 
 
 SyslogWrapped = LinePrefixed
+
+_CONTAINER_TIME = re.compile(rf"({_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d)) ")
+"""The time a container tool (docker -t, kubectl --timestamps, CRI files) put before a line."""
+RECENT_STAMPS = 4096
+"""Lines whose container time is kept: a reader yields a record a few lines after its start."""
+
+
+def _dated(rec: Record, stamps: dict[int, str], tz: tzinfo) -> Record:
+    """A record without a time of its own (WildFly's 'HH:MM:SS' lines without a date) dated by
+    the container's time of its line."""
+    m = re.fullmatch(r"line (\d+)", rec.source.ref or "")
+    when = wrapper_time(stamps.get(int(m[1])), tz) if m else None
+    if when is None:
+        return rec
+    return dataclasses.replace(rec, time=when, **({"local_time": False} if hasattr(rec, "local_time") else {}))
 """The former name (a syslog header was the first prefix read)."""
 
 
