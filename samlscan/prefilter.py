@@ -4,11 +4,11 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Iterator
 
-from functools import cache
-
 from samlscan import engine
+from samlscan.logs.base import DUMP_MARKERS
 
 BLOCK = 8 * 1024 * 1024
 LONG_LINE = 1024 * 1024
@@ -39,8 +39,8 @@ class Prefilter:
 # names nothing of this (a failed web service request and its stack trace: most WARNs of a busy
 # server) is skipped here rather than read and dropped by the parser.
 _AML = tuple(bytes(c) for c in itertools.product(b"aA", b"mM", b"lL"))
-_DUMPS = (b"PD94bWw", b"PHNhbWw", b"PFJlc3BvbnNl", b"PEF1dGhu", b"PExvZ291d", b"<?xml",
-          b"<Response", b":Response", b"<Logout", b":Logout", b"<Assertion", b":Assertion")
+_DUMPS = tuple(m.encode() for m in DUMP_MARKERS) + (
+    b"<Response", b":Response", b"<Logout", b":Logout", b"<Assertion", b":Assertion")
 """What a line carrying a SAML dump holds (samlscan/logs/embedded.py)."""
 _SONAR = Prefilter(
     record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{"),

@@ -81,3 +81,28 @@ def test_literals_the_automaton_cannot_take_fall_back_to_the_regex():
     data = b"2025.03.11 08:00:00 INFO  web[a][x] y\n"
     # an empty literal matches every line: the regex path keeps them all, as before
     assert prefilter._kept_spans(data, pf, False) == [(0, len(data))]
+
+
+def test_a_base64_samlp_dump_survives_the_app_log_prefilter(tmp_path):
+    """The prefilter keeps what the embedded reader looks for (one list: logs.base.DUMP_MARKERS):
+    a '<samlp:' dump ('PHNhbWxw...') written by an app's own logger was dropped."""
+    import base64
+    from datetime import timezone
+
+    from samlscan import logs
+    from samlscan.logs.base import EmbeddedSaml
+    from samlscan.prefilter import _log_with_prefilter, prefiltered_lines
+
+    xml = ('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r1x" Version="2.0" '
+           'IssueInstant="2025-03-11T08:41:02Z"><samlp:Status><samlp:StatusCode '
+           'Value="urn:oasis:names:tc:SAML:2.0:status:Responder"/></samlp:Status></samlp:Response>')
+    log = tmp_path / "acs.log"
+    log.write_text("2025-03-11 09:40:58.013 DEBUG [t1] com.onelogin.saml2.Auth - Settings validated\n"
+                   f"2025-03-11 09:41:02.611 DEBUG [t3] com.example.sso.AcsServlet - received "
+                   f"{base64.b64encode(xml.encode()).decode()}\n")
+    parser, pf = _log_with_prefilter(log.read_bytes())
+    with log.open("rb") as fh:
+        kept = list(parser.parse(prefiltered_lines(fh, 0, log.stat().st_size, pf, [0]), str(log), timezone.utc))
+    whole = list(logs.parse_file(str(log), timezone.utc))
+    assert [type(r) for r in kept if isinstance(r, EmbeddedSaml)] == [EmbeddedSaml]
+    assert [r for r in kept if isinstance(r, EmbeddedSaml)] == [r for r in whole if isinstance(r, EmbeddedSaml)]

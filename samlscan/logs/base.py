@@ -7,6 +7,11 @@ from typing import Iterable, Iterator, Protocol, Union
 
 from samlscan.model import LogEvent, Source
 
+DUMP_MARKERS = ("PD94bWw", "PHNhbWw", "PHNhbWx", "PFJlc3BvbnNl", "PEF1dGhu", "PExvZ291d", "<?xml")
+"""What a log line dumping a SAML message in base64 or XML holds: the base64 of '<?xml', '<saml:'
+/ '<saml2' ('PHNhbWw'), '<samlp' ('PHNhbWx'), '<Response', '<Authn', '<Logout', or the XML
+prolog. The embedded reader looks for them, and the byte prefilters keep their lines."""
+
 
 @dataclass(frozen=True)
 class EmbeddedSaml:
