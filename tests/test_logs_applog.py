@@ -222,3 +222,33 @@ def test_cli_plain_app_log_is_not_saml():
     assert doc["attempts"] == []
     r = _cli("check", "--format", "jsonl", str(NOT_SAML))
     assert [json.loads(line)["code"] for line in r.stdout.splitlines()] == ["input-not-saml"]
+
+
+def _attempts_of(tmp_path, text: str) -> list:
+    log = tmp_path / "app.log"
+    log.write_text(text)
+    r = CliRunner().invoke(main, ["check", str(log), "--format", "json"])
+    return [(a["outcome"], a["root_cause"], [e["ref"] for e in a["evidence"]])
+            for a in json.loads(r.stdout)["attempts"]]
+
+
+def test_two_logins_on_one_thread_within_a_second_stay_two(tmp_path):
+    """A worker thread serves the next login at once: a record naming another Response ID, or a
+    failure after the thread's success, starts a new flow (the success was lost in the failure)."""
+    spring = ("2025-03-11T09:41:05.402+01:00 DEBUG 4711 --- [demo] [nio-8080-exec-4] "
+              "o.s.s.s.p.s.a.OpenSaml4AuthenticationProvider : Successfully processed SAML Response "
+              "[_resp_alice_0001]\n"
+              "2025-03-11T09:41:05.950+01:00 DEBUG 4711 --- [demo] [nio-8080-exec-4] "
+              "o.s.s.s.p.s.a.OpenSaml4AuthenticationProvider : Found 1 validation errors in SAML response "
+              "[_resp_bob_0002]: [[invalid_signature] Invalid signature for object [_resp_bob_0002]]\n")
+    assert _attempts_of(tmp_path, spring) == [("success", None, ["line 1"]),
+                                             ("failure", "signature-invalid", ["line 2"])]
+    javasaml = ("2025-03-11 09:44:10.233 DEBUG [http-nio-8080-exec-6] com.onelogin.saml2.Auth - "
+                "processResponse success\n"
+                "2025-03-11 09:44:10.933 ERROR [http-nio-8080-exec-6] c.onelogin.saml2.authn.SamlResponse - "
+                "sonarqube is not a valid audience for this Response\n"
+                "2025-03-11 09:44:10.934 ERROR [http-nio-8080-exec-6] com.onelogin.saml2.Auth - "
+                "processResponse error. invalid_response\n")
+    got = _attempts_of(tmp_path, javasaml)
+    assert [(o, c) for o, c, _ in got] == [("success", None), ("failure", "audience-mismatch")]
+    assert got[1][2] == ["line 2", "line 3"]  # the failure's own lines stay one login

@@ -243,14 +243,14 @@ class AppLogParser:
         pending: _Pending | None = None
         file_lib: str | None = None
         stamp, when = None, (None, False)
-        flows: dict[str, tuple[datetime | None, str]] = {}
+        flows: dict[str, list] = {}  # thread -> [last time, flow ID, SAML IDs named, outcome]
         for no, line in text_lines(lines):
             if not _RECORD_START.match(line):
                 if pending is not None and line.strip():
                     _add_continuation(pending, line)
                 continue
             if pending is not None:
-                yield from _finish(pending, path, file_lib)
+                yield from _finish(pending, path, file_lib, flows)
                 pending = None
             h = parse_header(line)
             if h is None:
@@ -264,17 +264,17 @@ class AppLogParser:
             dump = _HINT.search(h.msg) is not None
             if lib is None and h.level not in ("WARN", "ERROR") and not dump:
                 continue  # INFO/DEBUG chatter of other loggers, and their stack traces
-            flow = _flow(flows, h.thread, when[0], no)
+            flow = _flow(flows, h.thread, when[0], no, h.msg)
             if dump:
                 yield from embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow)
             if lib is None and h.level not in ("WARN", "ERROR"):
                 continue
             pending = _Pending(no, h, lib, when, flow)
         if pending is not None:
-            yield from _finish(pending, path, file_lib)
+            yield from _finish(pending, path, file_lib, flows)
 
 
-def _finish(p: _Pending, path: str, file_lib: str | None) -> Iterator[Record]:
+def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterator[Record]:
     """The event of one record (header line and continuation lines), if it is about SAML."""
     h = p.header
     exc_lib = next((lib for lib in map(library, p.excs) if lib), None)
@@ -333,7 +333,8 @@ def _finish(p: _Pending, path: str, file_lib: str | None) -> Iterator[Record]:
     time, local = p.when
     yield LogEvent(source=src(path, p.no), time=time, product=product, side="sp", outcome=outcome,
                    text=text, code=code, user=user.group(1) if user else None,
-                   ip=first_ip(ip.group(1)) if ip else None, request_id=p.flow, saml_ids=ids,
+                   ip=first_ip(ip.group(1)) if ip else None,
+                   request_id=_closed(flows, h.thread, p.flow, outcome, p.no), saml_ids=ids,
                    raw_code=raw_code, local_time=local)
 
 
@@ -343,18 +344,38 @@ FLOW_GAP = timedelta(seconds=1)
 _MAX_THREADS = 4096
 
 
-def _flow(flows: dict, thread: str | None, time: datetime | None, no: int) -> str | None:
+def _flow(flows: dict, thread: str | None, time: datetime | None, no: int, msg: str) -> str | None:
     """A flow ID for the record: the thread's current one while its records follow each other
-    closely, else a new one (a thread serves many requests, one at a time)."""
+    closely and name no other SAML message, else a new one (a thread serves many requests, one at
+    a time; two logins on one worker thread within the gap name two Response IDs)."""
     if not thread or time is None:
         return None
+    ids = {next(g for g in m if g) for m in _SAML_IDS.findall(msg)}
     last = flows.get(thread)
-    flow = last[1] if last and last[0] is not None and abs(time - last[0]) <= FLOW_GAP else \
-        f"{thread.strip()}@{no}"
-    if len(flows) >= _MAX_THREADS:
-        flows.clear()
-    flows[thread] = (time, flow)
-    return flow
+    if last is not None and last[0] is not None and abs(time - last[0]) <= FLOW_GAP \
+            and not (ids and last[2] and ids.isdisjoint(last[2])):
+        last[0] = time
+        last[2] |= ids
+        return last[1]
+    if len(flows) >= _MAX_THREADS and thread not in flows:
+        del flows[next(iter(flows))]  # the thread seen longest ago
+    flows.pop(thread, None)
+    flows[thread] = [time, f"{thread.strip()}@{no}", ids, None]
+    return flows[thread][1]
+
+
+def _closed(flows: dict, thread: str | None, flow: str | None, outcome: str, no: int) -> str | None:
+    """The flow of a record that decides a login: a thread's flow that already succeeded (or
+    failed) and now says the other is the thread's next login (java-saml's 'processResponse
+    success' and, 0.7 s later, another user's audience error)."""
+    last = flows.get(thread) if thread else None
+    if last is None or last[1] != flow or outcome not in ("success", "failure"):
+        return flow
+    if last[3] is not None and last[3] != outcome:
+        last[1] = f"{thread.strip()}@{no}"
+        last[2] = set()
+    last[3] = outcome
+    return last[1]
 
 
 def _file_lib(current: str | None, seen: str | None) -> str | None:
