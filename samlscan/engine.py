@@ -159,20 +159,32 @@ def sniff(head: bytes) -> Sniffed:
         parser = next((p for p in logs.PARSERS if getattr(p, "reads_xml", False) and p.sniff(text_head)), None)
         if parser is not None:
             return Sniffed("log", name=parser.name, parser=parser)
+    small = len(head) < SNIFF_BYTES
+    logged = small and _timestamped(text_head)  # its lines start with times: a log, however small
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
-        blob_kind == "query" and len(head) < SNIFF_BYTES and text_head.strip().count("\n") < 3)
+        blob_kind == "query" and small and not logged and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
-    if parser is not None and parser.name == "embedded" and blob_kind == "query" \
-            and len(head) < SNIFF_BYTES and blob.saml_params(text_head) == 1:
-        parser = None  # one request pasted on several lines (curl, PowerShell, fetch, raw HTTP)
-    if parser is not None and parser.name == "embedded" and len(head) < SNIFF_BYTES:
+    if parser is not None and parser.name == "embedded" and small and not logged:
         from samlscan.inputs import paste
 
-        if paste.claims(text_head):
-            parser = None  # a decorated or multi-message paste, not a log with SAML in its lines
+        if (blob_kind == "query" and blob.saml_params(text_head) == 1) or paste.claims(text_head):
+            # one request pasted on several lines (curl, PowerShell, fetch, raw HTTP), or a
+            # decorated or multi-message paste: not a log with SAML in its lines
+            parser = None
     if parser is not None:
         return Sniffed("log", name=parser.name, parser=parser)
     return Sniffed("blob")
+
+
+_LOG_TIME = re.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|"
+                       r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )")
+
+
+def _timestamped(text: str) -> bool:
+    """Two of the first lines start with a time: a log (its lines' times date the messages in
+    them), not a paste, whatever else it holds."""
+    lines = [line for line in text.split("\n", 40)[:40] if line.strip()]
+    return sum(1 for line in lines if _LOG_TIME.match(line)) >= 2
 
 
 class _BurpReader:

@@ -193,8 +193,9 @@ def message_ids(raw: RawMessage) -> tuple[str | None, str | None, str | None]:
 
 
 def _entry_of(msg: RawMessage) -> int | None:
-    # 'item'/'message': a Burp export's or a pasted conversation's entries (inputs/httpraw.py)
-    m = re.match(r"(?:entry|request|item|message) (\d+)", msg.source.ref or "")
+    # 'item'/'message'/'session': a Burp export's, a pasted conversation's or a Fiddler archive's
+    # entries (inputs/httpraw.py)
+    m = re.match(r"(?:entry|request|item|message|session) (\d+)", msg.source.ref or "")
     return int(m.group(1)) if m else None
 
 

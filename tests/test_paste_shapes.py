@@ -308,3 +308,67 @@ def test_plain_inputs_are_left_to_the_blob_reader():
         assert paste.read(text, "x") is None
     # the field names of a payload view are base64 letters too: not one plain value
     assert paste.read(f"SAMLResponse\n{B64}\nRelayState\nabc\n", "x") is not None
+
+
+# --- review findings ------------------------------------------------------------------------
+
+def test_a_small_log_with_one_saml_line_stays_a_log(tmp_path):
+    """Its lines' times date the message (it was read as one pasted request, judged at its
+    IssueInstant, with no line reference)."""
+    body = (ROOT / "responses" / "encodings" / "okta-form-body.txt").read_text().strip()
+    path = tmp_path / "app.log"
+    path.write_text("2025-03-11T08:40:59Z INFO app start\n2025-03-11T08:41:00Z INFO app GET /login\n"
+                    f"2025-03-11T08:50:01Z INFO app received POST /acs {body}\n"
+                    "2025-03-11T08:50:02Z WARN app login failed for \u201cdev.user1\u201d\n")
+    r = CliRunner().invoke(main, ["check", str(path), "--config", CONFIG, "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert doc["inputs"][0]["kind"].startswith("log:")
+    (msg,) = doc["messages"]
+    assert msg["ref"] == "line 3" and msg["captured_at"] == "2025-03-11T08:50:01Z"
+
+
+def test_fiddler_saz_answer_of_the_acs_decides_the_flow(tmp_path):
+    """A 500 from the ACS in a .saz is a failed login (the session refs did not find their
+    exchange: the attempt said success)."""
+    path = tmp_path / "login.saz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("raw/01_c.txt", f"GET {REDIRECT} HTTP/1.1\r\nHost: idp.example.org\r\n\r\n")
+        z.writestr("raw/03_c.txt", RAW_POST.replace("POST /oauth2/callback/saml", f"POST {ACS}"))
+        z.writestr("raw/03_s.txt", "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
+    doc = _run(path)
+    assert [a["outcome"] for a in doc["attempts"]] == ["failure"]
+
+
+def test_line_numbers_keep_the_indentation_of_a_signed_pretty_message(tmp_path):
+    """`cat -n` puts a tab after each number: only it is taken off (the XML's own indentation,
+    inside the signed element, was eaten: signature-invalid)."""
+    xml = (ROOT / "responses" / "valid" / "okta-pretty-signed.xml").read_text()
+    path = tmp_path / "numbered.txt"
+    path.write_text("".join(f"{n:6d}\t{line}\n" for n, line in enumerate(xml.splitlines(), 1)))
+    (msg,) = _run(path)["messages"]
+    assert _verified(msg)
+
+
+def test_an_escaped_message_keeps_its_typographic_quotes(tmp_path):
+    """HTML-escaped XML with O’Brien in a signed value: the quote is part of the signed bytes."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    import generate as GEN
+    from samlgen import content as C
+
+    attrs = GEN.assertion("obrien", GEN.OKTA).attributes + (C.Attr("name", ("Se\u00e1n O\u2019Brien",)),)
+    data = etree.tostring(etree.fromstring(GEN.okta("obrien", attributes=attrs)), encoding="UTF-8").decode()
+    path = tmp_path / "escaped.txt"
+    path.write_text(html.escape(data), encoding="utf-8")
+    (msg,) = _run(path)["messages"]
+    assert _verified(msg)
+
+
+def test_a_url_and_a_form_body_on_consecutive_lines_are_two_messages(tmp_path):
+    """A line that starts another URL or form body is not the rest of a wrapped one."""
+    url = (ROOT / "requests" / "authnrequest-redirect-signed.txt").read_text().strip()
+    body = (ROOT / "responses" / "encodings" / "okta-form-body.txt").read_text().strip()
+    path = tmp_path / "two.txt"
+    path.write_text(f"{url}\n{body}\n")
+    assert sorted(m["type"] for m in _run(path)["messages"]) == ["AuthnRequest", "Response"]

@@ -45,10 +45,13 @@ _B64_SAML = ("PD94bWw", "PHNhbWw", "PHNhbWxw", "PHNhbWwy", "PFJlc3BvbnNl", "PEF1
 
 _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*$", re.MULTILINE)
 _QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
-_LINE_NO = re.compile(r"^[ \t]*(\d{1,7})(?:[ \t]*[:|.)\]][ \t]?|[ \t]+)")
+_LINE_NO = re.compile(r"^[ \t]*(\d{1,7})(?:[ \t]*[:|.)\]][ \t]?|[ \t])")
+"""A line number and one separator after it (cat -n and nl: a tab): the text's own indentation,
+signed in a pretty-printed message, is kept."""
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u201d": "\u201d", "\u201e": "\u201c",
            "\u2018": "\u2019", "\u2019": "\u2019", "\u00ab": "\u00bb", "`": "`"}
 _SMART = "\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb"
+_SMART_AROUND = re.compile("(?<=[=:\\s])[%s]([A-Za-z0-9+/=%%_.~-]{16,})[%s](?![\\w])" % (_SMART, _SMART))
 _CMD_CARET = re.compile(r"\^([\s\S])")
 _ANSI_C = re.compile(r"\$'([^'\\]*+(?:\\[\s\S][^'\\]*+)*+)'")
 _ANSI_ESC = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,2}|[\s\S])")
@@ -215,10 +218,10 @@ def _unquoted(text: str) -> str | None:
         inner = s[1:-1]
         if inner.lstrip().startswith("<") or not any(q in inner for q in _QUOTES):
             return inner  # XML keeps the quotes of its own attributes and text
-    if _ROOT.search(s):
-        return None  # XML: typographic quotes in its text are part of the signed bytes
-    if any(q in s for q in _SMART):  # SAMLResponse=“PHNh...”: around a value
-        return re.sub("[%s]" % _SMART, "", s)
+    if any(q in s for q in _SMART):  # SAMLResponse=“PHNh...”: only around a value (a name
+        # such as O’Brien inside a message, escaped or not, is part of its signed bytes)
+        out = _SMART_AROUND.sub(r"\1", s)
+        return out if out != s else None
     return None
 
 
@@ -306,6 +309,10 @@ def _html_escaped(text: str) -> str | None:
     return html.unescape(text)
 
 
+_NEW_VALUE = re.compile(r"(?:https?://|[/?]|(?:SAMLRequest|SAMLResponse|RelayState)=)", re.IGNORECASE)
+"""A line that starts another URL, path or form body, not the rest of a wrapped one."""
+
+
 def _joined_url(text: str) -> str | None:
     """A URL or form body broken over lines (an e-mail client wraps long lines): the lines after
     a long line that holds a SAML parameter are joined to it while they hold URL characters only."""
@@ -317,7 +324,7 @@ def _joined_url(text: str) -> str | None:
     changed = False
     for line in lines:
         s = line.strip()
-        if joining and s and _URL_CHARS.match(s) and "=" not in s[:1]:
+        if joining and s and _URL_CHARS.match(s) and "=" not in s[:1] and not _NEW_VALUE.match(s):
             out[-1].append(s)
             changed = True
             joining = len(s) >= 60
