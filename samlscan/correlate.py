@@ -350,7 +350,7 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
                 present[groups.find(i)] = present.pop(a) | present.pop(b)
 
 
-def _link_issue_to_receipt(pieces, groups: _Groups) -> None:
+def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) -> None:
     """An IdP's log line that it issued a token to a user, with nothing else (AD FS's 1200: no
     SAML ID), and the SP-side evidence of a response that names no user (its NameID encrypted
     without the SP key) are one login when each is the only one of its kind within MOMENT of the
@@ -372,12 +372,12 @@ def _link_issue_to_receipt(pieces, groups: _Groups) -> None:
     if not receiving:
         return
     issuing = roots(issues)
-    wanted = receiving | issuing
-    members: dict[int, list[_Piece]] = {}
+    everyone: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
-        r = groups.find(i)
-        if r in wanted:
-            members.setdefault(r, []).append(p)
+        everyone.setdefault(groups.find(i), []).append(p)
+    # a token issued to another application of the IdP (Jira beside SonarQube) is not ours
+    foreign = _other_applications(everyone, apps)
+    members = {r: everyone[r] for r in (receiving | issuing) if r not in foreign}
     issued, received = [], []  # (time, root), sorted by time
     for root, g in members.items():
         times = [q.time for q in g if q.time]
@@ -386,23 +386,29 @@ def _link_issue_to_receipt(pieces, groups: _Groups) -> None:
         if not times:
             continue
         if idp_lines == len(g) and named and any(q.outcome == "success" for q in g):
-            issued.append((min(times), root))
+            issued.append((min(times), root, {q.sp.casefold() for q in g if q.sp}))
         elif not idp_lines and not named and any(q.side == "sp" or q.kind == "capture" and q.side is None
                                                  for q in g):
-            received.append((min(times), root))
-    issued.sort()
-    received.sort()
-    issued_at, received_at = [t for t, _ in issued], [t for t, _ in received]
+            received.append((min(times), root, {q.sp.casefold() for q in g if q.sp}))
+    issued.sort(key=lambda x: x[0])
+    received.sort(key=lambda x: x[0])
+    issued_at, received_at = [x[0] for x in issued], [x[0] for x in received]
 
     def alone(times, t) -> int | None:
         lo, hi = bisect_left(times, t - MOMENT), bisect_right(times, t + MOMENT)
         return lo if hi - lo == 1 else None
 
-    for t, root in issued:
+    given = {a.casefold() for a in apps if a}
+    for t, root, app in issued:
         k = alone(received_at, t)
-        if k is not None and alone(issued_at, received_at[k]) is not None \
-                and not _conflict(pieces, groups, root, received[k][1]):
-            groups.union(root, received[k][1])
+        if k is None or alone(issued_at, received_at[k]) is None:
+            continue
+        _, other, sp_names = received[k]
+        # both name the SP, differently (and not as --app says): two applications
+        if app and sp_names and not app & (sp_names | given):
+            continue
+        if not _conflict(pieces, groups, root, other):
+            groups.union(root, other)
 
 
 def _with_identity(p: _Piece) -> _Piece:
@@ -647,7 +653,7 @@ def _correlate(report, apps: tuple[str, ...] = ()):
     _link_by_keys(pieces, groups)
     _link_by_user_time(pieces, groups)
     _link_by_moment(pieces, groups)
-    _link_issue_to_receipt(pieces, groups)
+    _link_issue_to_receipt(pieces, groups, apps)
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)

@@ -264,7 +264,7 @@ def test_a_constant_relay_state_does_not_join_other_logins(tmp_path):
         ["_req1", "_resp1"], ["_req2", "_resp2"]]
 
 
-def _adfs_case(tmp_path, second_issue: bool):
+def _adfs_case(tmp_path, second_issue: bool, other_app: bool = False):
     """The adfs-javasaml support case; `second_issue`: AD FS also issued a token to another user
     two seconds after samuel's (two candidates in one moment)."""
     import csv
@@ -276,6 +276,12 @@ def _adfs_case(tmp_path, second_issue: bool):
         (case / name).unlink()
     sec = case / "adfs-security.csv"
     rows = list(csv.reader(sec.open(newline="")))
+    if other_app:  # samuel's token was issued for Jira, not SonarQube
+        (row,) = [r for r in rows if r[1] == "3/13/2025 9:09:00 AM"]
+        row[5] = re.sub(r"<RelyingParty>[^<]*</RelyingParty>",
+                        "<RelyingParty>https://jira.example.com/plugins/servlet/samlconsumer</RelyingParty>", row[5])
+        with sec.open("w", newline="") as fh:
+            csv.writer(fh, lineterminator="\r\n").writerows(rows)
     if second_issue:
         (row,) = [r for r in rows if r[1] == "3/13/2025 9:09:00 AM"]
         text = re.sub(r"Activity ID: [0-9a-f-]+", "Activity ID: 0b5e0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d", row[5])
@@ -300,5 +306,11 @@ def test_an_issued_token_joins_the_one_userless_response_of_its_moment(tmp_path)
 
 def test_two_issued_tokens_in_one_moment_join_nothing(tmp_path):
     failed = _adfs_case(tmp_path, second_issue=True)
+    assert failed.user is None
+    assert not any(Path(e.input).name == "adfs-security.csv" for e in failed.evidence)
+
+
+def test_a_token_issued_for_another_application_joins_nothing(tmp_path):
+    failed = _adfs_case(tmp_path, second_issue=False, other_app=True)
     assert failed.user is None
     assert not any(Path(e.input).name == "adfs-security.csv" for e in failed.evidence)
