@@ -73,6 +73,8 @@ class _Piece:
     responses, or one response posted twice (a replay), are two attempts."""
     identity: tuple = ()
     """What makes its attempt distinct: (category, value) pairs, see _with_identity."""
+    predicted: bool = False
+    """The outcome is samlscan's verdict on a message, not what a log or the browser saw."""
 
 
 def _message_piece(r, replayed: set) -> _Piece:
@@ -97,7 +99,7 @@ def _message_piece(r, replayed: set) -> _Piece:
     return _with_identity(_Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
                   flow_keys=tuple(sorted(keys)),
-                  outcome=_predicted_outcome(m, errors),
+                  outcome=_predicted_outcome(m, errors), predicted=True,
                   codes=errors, warnings=warnings, hints=hints,
                   # an AuthnRequest is issued by the SP; a Response by the IdP, for its Audience
                   idp=m.issuer if m.kind == "Response" else None,
@@ -479,6 +481,14 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     only_logs = [c for c in specific_sp + specific_idp if SPECS.get(c) and SPECS[c].group == "cause"]
     if only_logs:
         return only_logs[0], notes
+    if said in saml:  # the SP's own reason, which the message confirms
+        return said, notes
+    if said and saml and not any(p.kind == "capture" for p in members) \
+            and all(SPECS[c].group == "time" for c in saml if c in SPECS):
+        # only the SP's log copy of the response was checked, at the log line's time (a log in
+        # local time read as UTC is hours off): the SP's stated reason is what happened
+        return said, notes + [f"samlscan's checks of the logged response also find {', '.join(saml[:3])} "
+                              "(judged at the log line's time: pass --timezone if the log is in local time)"]
     if saml:
         return saml[0], notes
     for c in specific_sp + specific_idp:
@@ -529,8 +539,16 @@ def _attempt(members: list[_Piece]) -> Attempt:
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC
     has_failure = "failure" in outcomes
+    disputed = has_failure and _accepted_by_sp(members)
+    if disputed:  # the SP's word on what it did wins over samlscan's prediction from a copy
+        has_failure = False
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes = _cause(members) if has_failure else (None, [])
+    if disputed:
+        notes = [f"the SP accepted this login (its log or the capture says so) although samlscan's "
+                 f"checks of the response find {', '.join(sorted(found - _GENERIC, key=cause_rank)[:3])}: "
+                 "the SP runs with other settings or another clock than samlscan was given (a log in "
+                 "local time: pass --timezone)"]
     spec = SPECS.get(cause) if cause else None
     fix = None
     if has_failure:
@@ -586,6 +604,13 @@ def _text_fix(text: str, product: str | None, cause: str) -> str | None:
 
 def _fix_of(hit, cause: str) -> str | None:
     return hit.fix if hit is not None and hit.code == cause and hit.fix else None
+
+
+def _accepted_by_sp(members: list[_Piece]) -> bool:
+    """The SP logged the login's success, or the browser was let in, and nothing seen (a log line,
+    a capture step) says it failed: only samlscan's checks of the message do."""
+    return not any(p.outcome == "failure" and not p.predicted for p in members) and any(
+        p.outcome == "success" and not p.predicted and p.side == "sp" for p in members)
 
 
 def _where(e) -> str:

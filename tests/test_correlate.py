@@ -314,3 +314,36 @@ def test_a_token_issued_for_another_application_joins_nothing(tmp_path):
     failed = _adfs_case(tmp_path, second_issue=False, other_app=True)
     assert failed.user is None
     assert not any(Path(e.input).name == "adfs-security.csv" for e in failed.evidence)
+
+
+def test_the_sp_accepting_a_login_beats_samlscans_prediction():
+    """The browser was let in (a 302 into the SP's pages) although, with the certificate samlscan
+    was given, the response's signature does not verify: the login succeeded, and the attempt
+    says why samlscan disagrees (other settings than the SP's)."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    har = FIXTURES / "captures" / "chrome-success.har"
+    r = CliRunner().invoke(main, ["check", str(har), "--idp-cert", str(FIXTURES / "keys" / "attacker.crt"),
+                                  "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert any(f["code"] == "signature-cert-mismatch" for m in doc["messages"] for f in m["findings"])
+    (attempt,) = doc["attempts"]
+    assert attempt["outcome"] == "success" and attempt["root_cause"] is None
+    assert "the SP accepted this login" in attempt["notes"][0] and "signature-cert-mismatch" in attempt["notes"][0]
+
+
+def test_a_log_in_local_time_keeps_the_sps_own_verdicts():
+    """java-saml's log in Paris time, read without --timezone: its dumped responses look expired
+    when judged at the log's times read as UTC. The SP's success stays a success, and its own
+    reason for the failure (audience) is the cause, the time findings noted."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    log = FIXTURES / "logs" / "sp-app" / "java-saml-logback.log"
+    doc = json.loads(CliRunner().invoke(main, ["check", str(log), "--format", "json"]).stdout)
+    got = [(a["outcome"], a["root_cause"]) for a in doc["attempts"]]
+    assert got == [("failure", "audience-mismatch"), ("success", None)]
+    assert "--timezone" in doc["attempts"][0]["notes"][-1] and "--timezone" in doc["attempts"][1]["notes"][0]
