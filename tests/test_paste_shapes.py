@@ -372,3 +372,12 @@ def test_a_url_and_a_form_body_on_consecutive_lines_are_two_messages(tmp_path):
     path = tmp_path / "two.txt"
     path.write_text(f"{url}\n{body}\n")
     assert sorted(m["type"] for m in _run(path)["messages"]) == ["AuthnRequest", "Response"]
+
+
+def test_the_same_value_pasted_twice_is_one_message(tmp_path):
+    """(Two copies were two uses of one response: a false assertion-replayed.)"""
+    path = tmp_path / "twice.txt"
+    path.write_text(f"first try:\n\n{B64}\n\nsecond try:\n\n{B64}\n")
+    doc = _run(path)
+    assert len(doc["messages"]) == 1
+    assert not any(f["code"] == "assertion-replayed" for f in doc["input_findings"])

@@ -73,6 +73,7 @@ def read(text: str, path: str) -> tuple[list[RawMessage], list[InputProblem], st
     pieces, how = got
     raws: list[RawMessage] = []
     problems: list[InputProblem] = []
+    seen: set[str] = set()  # a value pasted twice (a JSON document's two fields) is one message
     many = len(pieces) > 1
     for i, piece in enumerate(pieces[:MAX_PIECES]):
         src = Source(path, f"part {i + 1}") if many else Source(path)
@@ -81,13 +82,21 @@ def read(text: str, path: str) -> tuple[list[RawMessage], list[InputProblem], st
             (raws if isinstance(piece, RawMessage) else problems).append(moved)
             continue
         found, bad = _read_piece(piece, path)
-        raws += [replace(r, source=src) for r in found]
+        raws += [replace(r, source=src) for r in found if _first_copy(r, seen)]
         problems += [replace(p, source=src, detail=f"{p.detail} (read as {how})") for p in bad]
     if len(pieces) > MAX_PIECES:
         problems.append(InputProblem(Source(path), "input-too-large",
                                      f"{len(pieces)} messages in one paste: the first {MAX_PIECES} were "
                                      "read; use 'samlscan scan' on a log or capture"))
     return raws, problems, how
+
+
+def _first_copy(raw: RawMessage, seen: set[str]) -> bool:
+    key = "".join(raw.value.split())
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def claims(text: str) -> bool:
