@@ -152,6 +152,11 @@ def sniff(head: bytes) -> Sniffed:
         if httpraw.sniff_burp(head):  # its DTD would be refused by the XML reader
             return Sniffed("capture", name="burp", reader=_BurpReader)
     text_head = _text(head)
+    if text_head.lstrip()[:1].isupper():
+        from samlscan.inputs import httpraw
+
+        if httpraw.is_conversation(text_head):
+            return Sniffed("capture", name="http", reader=_HttpReader)
     blob_kind = blob.sniff_kind(text_head)
     if blob_kind == "xml" and "urn:oasis:names:tc:SAML" not in text_head[:4096]:
         # an XML log export (AD FS events) before an XML message (a SAML message names its
@@ -185,6 +190,16 @@ def _timestamped(text: str) -> bool:
     them), not a paste, whatever else it holds."""
     lines = [line for line in text.split("\n", 40)[:40] if line.strip()]
     return sum(1 for line in lines if _LOG_TIME.match(line)) >= 2
+
+
+class _HttpReader:
+    """Raw HTTP messages, one after the other, read as a capture (httpraw.read_conversation)."""
+
+    @staticmethod
+    def read(path: str):
+        from samlscan.inputs import httpraw
+
+        return httpraw.read_conversation(path)
 
 
 class _BurpReader:

@@ -381,3 +381,21 @@ def test_the_same_value_pasted_twice_is_one_message(tmp_path):
     doc = _run(path)
     assert len(doc["messages"]) == 1
     assert not any(f["code"] == "assertion-replayed" for f in doc["input_findings"])
+
+
+@pytest.mark.parametrize("padding", [0, 100_000], ids=["small", "over-64KB"])
+def test_a_raw_http_conversation_is_a_capture_at_any_size(tmp_path, padding):
+    """GET of the redirect, the IdP's page, the POST to the ACS and its 500: a capture whose
+    flow fails on the 500, the redirect binding and RelayState kept (over 64 KB it was read as a
+    log: the request as POST binding, RelayState lost, the response twice; under it, the 500 was
+    not seen and the login was a success)."""
+    page = RAW_PAGE.replace("</form>", "<script>" + "x" * padding + "</script></form>")
+    path = tmp_path / "conversation.txt"
+    path.write_text(f"GET {REDIRECT} HTTP/1.1\r\nHost: idp.example.org\r\n\r\n{page}\r\n\r\n"
+                    + RAW_POST.replace("POST /oauth2/callback/saml", f"POST {ACS}")
+                    + "\r\n\r\nHTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
+    doc = _run(path)
+    assert doc["inputs"][0]["kind"] == "http"
+    assert [(m["type"], m["binding"]) for m in doc["messages"]] == [("AuthnRequest", "redirect"), ("Response", "post")]
+    assert doc["messages"][1]["relay_state"] == "abc"
+    assert [a["outcome"] for a in doc["attempts"]] == ["failure"]

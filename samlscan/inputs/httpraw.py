@@ -98,13 +98,42 @@ def _ref(obj, word: str):
     return replace(obj, source=Source(obj.source.input, r.replace("entry ", f"{word} ", 1)))
 
 
-def messages_of(text: str, path: str = "-") -> list:
-    """RawMessages and InputProblems of pasted raw HTTP text (paste.read)."""
+def conversation(text: str, path: str = "-") -> har.Capture:
+    """The capture of pasted raw HTTP text: its messages, exchanges (for flows) and problems."""
     entries, cut = _entries(text)
     cap = capture(entries, path, "message")
-    more = [InputProblem(Source(path), "input-too-large", f"more than {MAX_MESSAGES} HTTP messages in one "
-                         f"paste: the first {MAX_MESSAGES} were read")] if cut else []
-    return list(cap.messages) + list(cap.problems) + more
+    if not cut:
+        return cap
+    more = InputProblem(Source(path), "input-too-large", f"more than {MAX_MESSAGES} HTTP messages in one "
+                        f"paste: the first {MAX_MESSAGES} were read")
+    return har.Capture(cap.messages, cap.exchanges, cap.problems + (more,), cap.entries)
+
+
+def messages_of(text: str, path: str = "-") -> list:
+    """RawMessages and InputProblems of pasted raw HTTP text (paste.read)."""
+    cap = conversation(text, path)
+    return list(cap.messages) + list(cap.problems)
+
+
+def is_conversation(text: str) -> bool:
+    """Raw HTTP from its first line on, more than one message (a request and its answer, a
+    whole login): a capture at any size, its exchanges read as flows."""
+    first = text.lstrip("\ufeff \t\r\n")
+    return bool(_START.match(first)) and len(list(itertools.islice(_START.finditer(first), 2))) > 1
+
+
+def read_conversation(path: str) -> har.Capture:
+    """A file of raw HTTP (a pasted conversation, Burp's 'Copy to file' of several items)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(BURP_MAX_BYTES + 1)
+    except OSError as exc:
+        return har.Capture((), (), (InputProblem(Source(path), "input-unreadable",
+                                                 f"cannot read: {exc.strerror or exc}"),), 0)
+    if len(data) > BURP_MAX_BYTES:
+        return har.Capture((), (), (InputProblem(Source(path), "input-too-large",
+                                                 f"over {BURP_MAX_BYTES} bytes of raw HTTP"),), 0)
+    return conversation(data.decode("utf-8", "replace"), path)
 
 
 # --- Burp Suite 'Save items' XML ------------------------------------------------------------
