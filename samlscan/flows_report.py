@@ -33,8 +33,10 @@ def _read_capture(path: str):
 
     if httpraw.sniff_burp(head):
         return "burp", httpraw.read_burp(path)
-    return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture (flows need the "
-                  "HTTP exchanges)")
+    if httpraw.is_conversation(head.decode("utf-8", "replace")):
+        return "http", httpraw.read_conversation(path)
+    return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture, nor raw HTTP "
+                  "messages (flows need the HTTP exchanges)")
 
 
 def _iso(t: datetime | None) -> str | None:

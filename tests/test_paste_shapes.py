@@ -399,3 +399,6 @@ def test_a_raw_http_conversation_is_a_capture_at_any_size(tmp_path, padding):
     assert [(m["type"], m["binding"]) for m in doc["messages"]] == [("AuthnRequest", "redirect"), ("Response", "post")]
     assert doc["messages"][1]["relay_state"] == "abc"
     assert [a["outcome"] for a in doc["attempts"]] == ["failure"]
+    flows = CliRunner().invoke(main, ["flows", str(path), "--format", "json"])
+    (got,) = json.loads(flows.stdout)["inputs"]
+    assert got["kind"] == "http" and [f["outcome"] for f in got["flows"]] == ["failure"]
