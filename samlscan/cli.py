@@ -277,8 +277,8 @@ def flows(inputs, fmt, redact):
     text, readable = render_flows(list(inputs), fmt, redact)
     click.echo(text, nl=False)
     if not readable:  # nothing could be read as a capture: a usage/input error (design.md)
-        click.echo("samlscan: no input could be read as a capture (HAR, SAML-tracer, SAML Chrome Panel or "
-                   "Burp Suite export)", err=True)
+        click.echo("samlscan: no input could be read as a capture (HAR, SAML-tracer, SAML Chrome Panel, "
+                   "Burp Suite export or raw HTTP messages)", err=True)
         sys.exit(EXIT_USAGE)
 
 
