@@ -207,18 +207,31 @@ def run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
 
 def _run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
     if unit.parser_name is not None:
-        from samlscan import logs
-
-        parser = next(p for p in logs.PARSERS if p.name == unit.parser_name)
         path = unit.paths[0]
-        r, lines = _analyze_log(path, path, parser, _prefilter_for(parser), unit.start, unit.end,
-                                expect, tz, unit.first_line)
+        parser, pf = _range_reader(path, unit.parser_name)
+        r, lines = _analyze_log(path, path, parser, pf, unit.start, unit.end, expect, tz, unit.first_line)
         return [(path, unit.part, r, lines)]
     out = []
     for p in unit.paths:
         for r in _analyze_any(p, p, expect, tz):
             out.append((p, None, r, 0))
     return out
+
+
+def _range_reader(path: str, name: str):
+    """(parser, prefilter) for a range of a split log: as plan() chose them from the file's head
+    (a wrapping reader, such as a container-prefixed log's, is found again the same way)."""
+    from samlscan import logs
+
+    try:
+        with open(path, "rb") as fh:
+            log = _log_with_prefilter(fh.read(engine.SNIFF_BYTES))
+    except OSError:
+        log = None
+    if log is not None and log[0].name == name:
+        return log
+    parser = next(p for p in logs.PARSERS if p.name == name)
+    return parser, _prefilter_for(parser)
 
 
 def _count_lines(path: str, start: int, end: int) -> int:

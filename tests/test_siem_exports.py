@@ -215,11 +215,13 @@ def test_scan_of_a_folder_of_exports_reads_every_one(tmp_path):
 
 
 def test_wrapped_logs_are_not_prefiltered():
-    """The byte-level prefilters know the bare layouts: a wrapped SonarQube log is read in full
-    (the bare one is prefiltered)."""
+    """The byte-level prefilters know the bare layouts: a SonarQube log in an envelope or behind
+    compose names is read in full (the bare one is prefiltered); behind a container's timestamp
+    (docker -t) the bare prefilter applies with the prefix allowed (tests/test_batch.py)."""
     head = (FIXTURES / "sonarqube/web-spring.log").read_bytes()
     assert _log_with_prefilter(head) is not None
-    for rel in ("sonarqube/wrapped/docker-logs-timestamps.log", "sonarqube/wrapped/splunk-export.json"):
+    assert _log_with_prefilter((FIXTURES / "sonarqube/wrapped/docker-logs-timestamps.log").read_bytes()) is not None
+    for rel in ("sonarqube/wrapped/splunk-export.json", "sonarqube/wrapped/docker-compose-logs-timestamps.log"):
         assert _log_with_prefilter((FIXTURES / rel).read_bytes()) is None
 
 

@@ -25,6 +25,7 @@ prefilters know the bare layouts only): they are read in full.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable, Iterator
@@ -102,7 +103,18 @@ class LinePrefixed:
     """A log whose every line carries a platform prefix: the inner reader reads what follows it
     (line numbers are kept)."""
 
-    prefilter = None  # the byte-level prefilters know the bare formats only
+    @property
+    def prefilter(self):
+        """Lines that start with a container's timestamp (docker -t, kubectl --timestamps, CRI
+        files): the inner format's prefilter with that prefix before a record's start (its keep
+        words are in each line as written), so a big prefixed log is prefiltered and read in
+        ranges too. Other prefixes (syslog headers, compose names) vary: none."""
+        if self.via != "timestamps":
+            return None
+        from samlscan.prefilter import _prefilter_for
+
+        inner = _prefilter_for(self.inner)
+        return _time_prefixed(inner) if inner is not None else None
 
     def __init__(self, inner: LogParser, via: str = "syslog") -> None:
         self.inner = inner
@@ -151,8 +163,19 @@ def _prefix_kind(head: str) -> str | None:
     if looks_like_syslog(head):
         return "syslog"
     if _container_prefixed(head):
-        return "container"
+        lines = [ln for ln in head.lstrip("\ufeff").split("\n")[:50] if ln.strip()]
+        return "timestamps" if all(_CONTAINER_TIME.match(ln) for ln in lines) else "container"
     return None
+
+
+_TIME_PREFIX = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d) (?:(?:stdout|stderr) [FP] ?)?"
+
+
+@functools.lru_cache(maxsize=16)
+def _time_prefixed(inner):
+    from samlscan.prefilter import Prefilter
+
+    return Prefilter(re.compile(_TIME_PREFIX + b"(?:" + inner.record_start.pattern + b")"), inner.keep)
 
 
 # --- envelopes -------------------------------------------------------------------------------
