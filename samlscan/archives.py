@@ -164,9 +164,13 @@ def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> li
     sessions: dict[int, dict[str, str]] = {}
     budget = min(budget, SAZ_MAX)  # held in memory at once, unlike members inflated to a file
     left = budget
+    locked = 0
     for info in zf.infolist():
         m = httpraw.SAZ_MEMBER.match(info.filename)
-        if m is None or info.flag_bits & 0x1:
+        if m is None:
+            continue
+        if info.flag_bits & 0x1:  # Fiddler's "Save as password-protected" archive
+            locked += 1
             continue
         with zf.open(info) as src:
             data = src.read(min(left, engine.MAX_PASTE_BYTES) + 1)
@@ -175,6 +179,9 @@ def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> li
             return [failed_input(label, "input-too-large", f"{info.filename}: the archive inflates to more "
                                  f"than {budget} bytes; treated as a decompression bomb")]
         sessions.setdefault(int(m.group(1)), {})[m.group(2).lower()] = data.decode("utf-8", "replace")
+    if locked and not sessions:
+        return [failed_input(label, "input-unreadable", f"a password-protected Fiddler archive ({locked} "
+                             "encrypted sessions): save the sessions again without a password")]
     cap = httpraw.read_saz(sessions, label)
     got = engine._Collected(list(cap.messages), list(cap.problems), flows=list(build_flows(cap)),
                             kind="fiddler-saz")

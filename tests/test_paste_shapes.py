@@ -402,3 +402,22 @@ def test_a_raw_http_conversation_is_a_capture_at_any_size(tmp_path, padding):
     flows = CliRunner().invoke(main, ["flows", str(path), "--format", "json"])
     (got,) = json.loads(flows.stdout)["inputs"]
     assert got["kind"] == "http" and [f["outcome"] for f in got["flows"]] == ["failure"]
+
+
+def test_a_password_protected_saz_says_so(tmp_path):
+    """(It said 'no SAML message found', as if the archive were empty.) The members are marked
+    encrypted (general purpose flag bit 0, APPNOTE 4.4.4); they are never read."""
+    path = tmp_path / "locked.saz"
+    with zipfile.ZipFile(path, "w") as z:
+        for name in ("raw/01_c.txt", "raw/01_s.txt"):
+            z.writestr(name, b"\x00" * 64)
+    data = bytearray(path.read_bytes())  # zipfile writes no encrypted member: set the flag bit
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local and central headers
+        pos = data.find(sig)
+        while pos >= 0:
+            data[pos + at] |= 0x1
+            pos = data.find(sig, pos + 4)
+    path.write_bytes(bytes(data))
+    doc = _run(path)
+    (f,) = doc["input_findings"]
+    assert f["code"] == "input-unreadable" and "password-protected" in f["message_text"]
