@@ -360,37 +360,32 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
     nothing is joined."""
     from bisect import bisect_left, bisect_right
 
-    def roots(test) -> set[int]:
-        return {groups.find(i) for i, p in enumerate(pieces) if test(p)}
-
-    # candidates first, by one piece each (a scan of SP logs alone, or of IdP logs alone, has none
-    # of one kind): SP-side evidence without a user, and IdP log lines of an issued token
-    def issues(p: _Piece) -> bool:
+    def issues(p: _Piece) -> bool:  # an IdP log line of an issued token
         return p.kind == "log" and p.side == "idp" and p.outcome == "success" and bool(p.user)
 
-    if not any(map(issues, pieces)):
+    def receives(p: _Piece) -> bool:  # SP-side evidence (a capture, an SP log line)
+        return p.side == "sp" or p.kind == "capture" and p.side is None
+
+    # a scan of SP logs alone, or of IdP logs alone, has no candidate of one kind
+    if not any(map(issues, pieces)) or not any(not p.user and receives(p) for p in pieces):
         return
-    receiving = roots(lambda p: not p.user and (p.side == "sp" or p.kind == "capture" and p.side is None))
-    if not receiving:
-        return
-    issuing = roots(issues)
     everyone: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         everyone.setdefault(groups.find(i), []).append(p)
     # a token issued to another application of the IdP (Jira beside SonarQube) is not ours
     foreign = _other_applications(everyone, apps)
-    members = {r: everyone[r] for r in (receiving | issuing) if r not in foreign}
-    issued, received = [], []  # (time, root), sorted by time
-    for root, g in members.items():
+    issued, received = [], []  # (time, root, names of the SP), sorted by time
+    for root, g in everyone.items():
+        if root in foreign:
+            continue
         times = [q.time for q in g if q.time]
         idp_lines = sum(q.kind == "log" and q.side == "idp" for q in g)
         named = any(q.user for q in g)
         if not times:
             continue
-        if idp_lines == len(g) and named and any(q.outcome == "success" for q in g):
+        if idp_lines == len(g) and any(map(issues, g)):
             issued.append((min(times), root, {q.sp.casefold() for q in g if q.sp}))
-        elif not idp_lines and not named and any(q.side == "sp" or q.kind == "capture" and q.side is None
-                                                 for q in g):
+        elif not idp_lines and not named and any(map(receives, g)):
             received.append((min(times), root, {q.sp.casefold() for q in g if q.sp}))
     issued.sort(key=lambda x: x[0])
     received.sort(key=lambda x: x[0])

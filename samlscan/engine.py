@@ -237,7 +237,7 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         out.raws, out.problems, _ = pasted
         out.kind = "paste"
         return out
-    html = _html_messages(text, path)
+    html = paste.page_messages(text, path)
     if html is not None:
         out.kind, out.raws = "html-form", html
         return out
@@ -259,15 +259,6 @@ def _flows_of(cap) -> list:
     from samlscan.flows import build_flows
 
     return list(build_flows(cap))
-
-
-def _html_messages(text: str, path: str):
-    if "<form" not in text[:200000].lower():  # (one lowered copy beats 2-3 case-wise searches)
-        return None
-    from samlscan.inputs import htmlform
-
-    found = htmlform.extract(text, Source(path))
-    return list(found) if found else None
 
 
 def _consume_records(records, out: _Collected) -> None:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import itertools
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from samlscan.inputs import har
@@ -81,19 +82,18 @@ def _entries(text: str, at: datetime | None = None) -> tuple[list[dict], bool]:
     return entries, cut
 
 
-def capture(entries: list[dict], path: str, ref: str = "entry") -> har.Capture:
+def capture(entries: list[dict], path: str, ref: str = "entry", numbers: list[int] | None = None) -> har.Capture:
     """The SAML values and exchanges of HAR-shaped entries (no 'sanitized HAR' note: a pasted
-    request need not carry its cookies)."""
+    request need not carry its cookies), each named '<ref> <number>' (its index by default)."""
     col = har.Collector()
-    exchanges, _ = har.read_entries(enumerate(entries), path, col)
+    exchanges, _ = har.read_entries(zip(numbers, entries) if numbers is not None else enumerate(entries),
+                                    path, col)
     msgs = tuple(m if ref == "entry" else _ref(m, ref) for m in col.result())
     probs = tuple(p if ref == "entry" else _ref(p, ref) for p in col.problems)
     return har.Capture(msgs, tuple(exchanges), probs, len(entries))
 
 
 def _ref(obj, word: str):
-    from dataclasses import replace
-
     r = obj.source.ref or ""
     return replace(obj, source=Source(obj.source.input, r.replace("entry ", f"{word} ", 1)))
 
@@ -124,16 +124,25 @@ def is_conversation(text: str) -> bool:
 
 def read_conversation(path: str) -> har.Capture:
     """A file of raw HTTP (a pasted conversation, Burp's 'Copy to file' of several items)."""
+    text = _read_text(path, "of raw HTTP")
+    return text if isinstance(text, har.Capture) else conversation(text, path)
+
+
+def _failed(path: str, code: str, detail: str) -> har.Capture:
+    return har.Capture((), (), (InputProblem(Source(path), code, detail),), 0)
+
+
+def _read_text(path: str, what: str) -> str | har.Capture:
+    """The file's text, or the failed capture that says why it cannot be read (at most
+    BURP_MAX_BYTES are read)."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(BURP_MAX_BYTES + 1)
     except OSError as exc:
-        return har.Capture((), (), (InputProblem(Source(path), "input-unreadable",
-                                                 f"cannot read: {exc.strerror or exc}"),), 0)
+        return _failed(path, "input-unreadable", f"cannot read: {exc.strerror or exc}")
     if len(data) > BURP_MAX_BYTES:
-        return har.Capture((), (), (InputProblem(Source(path), "input-too-large",
-                                                 f"over {BURP_MAX_BYTES} bytes of raw HTTP"),), 0)
-    return conversation(data.decode("utf-8", "replace"), path)
+        return _failed(path, "input-too-large", f"over {BURP_MAX_BYTES} bytes {what}")
+    return data.decode("utf-8", "replace")
 
 
 # --- Burp Suite 'Save items' XML ------------------------------------------------------------
@@ -198,17 +207,9 @@ def burp_time(value: str | None) -> datetime | None:
 def read_burp(path: str) -> har.Capture:
     """A Burp Suite XML export: its <!DOCTYPE items [...]> is never given to an XML parser (the
     items are cut out as text), base64 or CDATA requests and responses read as raw HTTP."""
-    def failed(code: str, detail: str) -> har.Capture:
-        return har.Capture((), (), (InputProblem(Source(path), code, detail),), 0)
-
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(BURP_MAX_BYTES + 1)
-    except OSError as exc:
-        return failed("input-unreadable", f"cannot read: {exc.strerror or exc}")
-    if len(data) > BURP_MAX_BYTES:
-        return failed("input-too-large", f"over {BURP_MAX_BYTES} bytes: save fewer Burp items")
-    text = data.decode("utf-8", "replace")
+    text = _read_text(path, "of Burp items: save fewer")
+    if isinstance(text, har.Capture):
+        return text
     entries: list[dict] = []
     pos = 0
     while len(entries) < MAX_MESSAGES:
@@ -229,8 +230,8 @@ def read_burp(path: str) -> har.Capture:
             got[-1]["response"] = resp[0]["response"]
         entries.extend(got[:1])
     if not entries:
-        return failed("input-not-saml", "a Burp Suite export with no <item> (save the requests of the "
-                      "login with 'Save items', base64-encoded or not)")
+        return _failed(path, "input-not-saml", "a Burp Suite export with no <item> (save the requests of the "
+                       "login with 'Save items', base64-encoded or not)")
     return capture(entries, path, "item")
 
 
@@ -261,7 +262,7 @@ def saz_time(meta: str) -> datetime | None:
 def read_saz(sessions: dict[int, dict[str, str]], path: str) -> har.Capture:
     """Sessions of a Fiddler archive ({number: {'c': request, 's': response, 'm': metadata}}) in
     session order, as one capture."""
-    entries = []
+    entries, numbers = [], []
     for num in sorted(sessions)[:MAX_MESSAGES]:
         s = sessions[num]
         at = saz_time(s.get("m", ""))
@@ -271,10 +272,6 @@ def read_saz(sessions: dict[int, dict[str, str]], path: str) -> har.Capture:
         resp = entries_of(s.get("s", ""), at)
         if resp and not resp[0]["request"]:
             got[0]["response"] = resp[0]["response"]
-        got[0]["_session"] = num
         entries.append(got[0])
-    col = har.Collector()
-    exchanges, _ = har.read_entries(((e["_session"], e) for e in entries), path, col)
-    msgs = tuple(_ref(m, "session") for m in col.result())
-    probs = tuple(_ref(p, "session") for p in col.problems)
-    return har.Capture(msgs, tuple(exchanges), probs, len(entries))
+        numbers.append(num)
+    return capture(entries, path, "session", numbers)

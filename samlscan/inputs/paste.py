@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from samlscan.inputs import blob
 from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.logs.base import DUMP_MARKERS
 from samlscan.model import Source
 
 MAX_PIECES = 64
@@ -40,8 +41,8 @@ _ROOTS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse", "Artifa
 _ROOT = re.compile(r"<(?:[\w.-]+:)?(?:%s)(?=[\s>/])" % "|".join(_ROOTS))
 _ESCAPED_ROOT = re.compile(r"&lt;(?:[\w.-]+:)?(?:%s)(?=[\s&/])" % "|".join(_ROOTS))
 _JSON_ESCAPED_XML = re.compile(r"<(?:[\w.-]+:)?(?:%s)\s[^<>]*?=\\\"" % "|".join(_ROOTS))
-_B64_SAML = ("PD94bWw", "PHNhbWw", "PHNhbWxw", "PHNhbWwy", "PFJlc3BvbnNl", "PEF1dGhu", "PExvZ291d",
-             "PHNhbWwycD", "PEFzc2VydGlvb")
+_B64_SAML = tuple(m for m in DUMP_MARKERS if not m.startswith("<")) + ("PEFzc2VydGlvb",)
+"""How a base64 SAML message starts (logs.base.DUMP_MARKERS), and a bare '<Assertion' pasted alone."""
 
 _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*$", re.MULTILINE)
 _QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
@@ -108,13 +109,18 @@ def claims(text: str) -> bool:
 
 
 def _read_piece(piece: str, path: str) -> tuple[list[RawMessage], list[InputProblem]]:
-    if "<form" in piece[:200000].lower() and _ROOT.search(piece) is None:
-        from samlscan.inputs import htmlform
+    forms = page_messages(piece, path) if _ROOT.search(piece) is None else None
+    return (forms, []) if forms else blob.read_text(piece, path)
 
-        forms = htmlform.extract(piece, Source(path))
-        if forms:
-            return list(forms), []
-    return blob.read_text(piece, path)
+
+def page_messages(text: str, path: str) -> list[RawMessage] | None:
+    """The SAML values of a page's auto-post forms (an IdP's page saved or pasted); None when
+    the text holds no form."""
+    if "<form" not in text[:200000].lower():  # (one lowered copy beats 2-3 case-wise searches)
+        return None
+    from samlscan.inputs import htmlform
+
+    return list(htmlform.extract(text, Source(path))) or None
 
 
 # --- the decoration -------------------------------------------------------------------------
