@@ -483,27 +483,28 @@ def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> R
 
 
 def replay_findings(messages: list[MessageResult]) -> list[Finding]:
-    """assertion-replayed: one Assertion (or Response) ID used twice in this run: posted twice in
-    the captures, or received under two SP requests according to one log. Copies that an SP
-    dumped into its log while handling one request (java-saml writes each response twice at
-    DEBUG) are one use, and so is the captured POST they copy: uses are counted per origin (the
-    captures, each log) and the ID was used as often as the origin that saw it most says.
-    One finding per ID, listing its places in every origin; its source is the last use of that
-    origin (the captures first on a tie), the replayed POST the attempts are told of."""
+    """assertion-replayed: one Assertion (or Response) ID used twice in this run: posted in two
+    exchanges of one capture, or received under two SP requests according to one log. Copies are
+    one use: the dumps an SP wrote while handling one request (java-saml writes each response
+    twice at DEBUG), the captured POST they copy, and the same message saved in several files
+    (a HAR, a tracer export, the decoded XML) or pasted as several parts of one file. Uses are
+    counted per origin (each capture, each log) and the ID was used as often as the origin that
+    saw it most says. One finding per ID, listing its places in every origin; its source is the
+    last use of that origin (a capture first on a tie), the replayed POST the attempts are told of."""
     uses: dict[str, dict[str, dict]] = {}  # ID -> origin -> use -> its first message
     for r in messages:
         m = r.message
         if m.kind != "Response":
             continue
-        origin = f"log:{m.source.input}" if m.logged_by else "capture"
+        origin = f"{'log' if m.logged_by else 'capture'}:{m.source.input}"
         use = m.logged_by if m.logged_by and ":" in m.logged_by else (
-            m.source.input if m.logged_by else (m.source.input, m.source.ref))
+            None if m.logged_by else _exchange(m.source.ref))
         for i in {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set()):
             uses.setdefault(i, {}).setdefault(origin, {}).setdefault(use, m)
     out = []
     s = spec("assertion-replayed")
     for ident, by_origin in uses.items():
-        most = max(by_origin.items(), key=lambda kv: (len(kv[1]), kv[0] == "capture"))[1]
+        most = max(by_origin.items(), key=lambda kv: (len(kv[1]), kv[0].startswith("capture:")))[1]
         if len(most) < 2:
             continue
         places = sorted({(m.source.input, m.source.ref or "") for by_use in by_origin.values()
@@ -515,6 +516,14 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
                            message_text=f"ID {ident!r} was used {len(most)} times",
                            message_ref=ident, actual=where))
     return out
+
+
+def _exchange(ref: str | None) -> str | None:
+    """The exchange of a capture a message came in ('entry 4' of 'entry 4/Location'); None for a
+    saved or pasted message (its parts are copies, not exchanges)."""
+    if ref is None or ref.startswith("part "):
+        return None
+    return ref.split("/", 1)[0]
 
 
 REPLAY_PLACES = 10

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 from samlscan.config import build
@@ -37,11 +38,24 @@ def test_the_same_response_under_two_requests_is_a_replay(tmp_path):
     assert codes == ["assertion-replayed"]
 
 
-def test_posted_twice_in_captures_is_a_replay(tmp_path):
-    for name in ("a.b64", "b.b64"):
-        (tmp_path / name).write_text(B64)
-    report = analyze(sorted(str(p) for p in tmp_path.iterdir()), build({}, FIXTURES / "config/default.toml"))
+def test_posted_twice_in_a_capture_is_a_replay(tmp_path):
+    report = analyze([_har_posting_twice(tmp_path)], build({}, FIXTURES / "config/default.toml"))
     assert [f.code for f in report.all_findings()].count("assertion-replayed") == 1
+
+
+def test_one_message_saved_in_several_files_is_not_a_replay(tmp_path):
+    """A support case's attachments: the HAR, the value copied out of it, the decoded XML, and a
+    paste holding both the value and its XML: four copies of one POST (each was a use: a false
+    assertion-replayed)."""
+    xml = (FIXTURES / "responses/valid/okta.xml").read_text()
+    (tmp_path / "value.b64").write_text(B64)
+    (tmp_path / "decoded.xml").write_text(xml)
+    (tmp_path / "both.txt").write_text(f"SAMLResponse:\n{B64}\n\ndecoded:\n{xml}\n")
+    har = tmp_path / "once.har"
+    har.write_text(json.dumps(_chrome_har()))
+    report = analyze(sorted(str(p) for p in tmp_path.iterdir()), build({}, FIXTURES / "config/default.toml"))
+    assert len(report.messages) >= 4
+    assert [f for f in report.all_findings() if f.code == "assertion-replayed"] == []
 
 
 def test_a_replay_storm_lists_its_first_places_in_line_order():
@@ -64,10 +78,8 @@ def test_a_replay_storm_lists_its_first_places_in_line_order():
     assert len(places) == REPLAY_PLACES + 1 and places[-1] == f"and {len(lines) - REPLAY_PLACES} more"
 
 
-def _har_posting_twice(tmp_path) -> str:
-    """A Chrome HAR (fixtures/gen_captures.py) whose POST of the signed okta.xml is sent again
-    (double click, as tests/test_flows.py builds it)."""
-    import json
+def _chrome_har() -> dict:
+    """A Chrome HAR (fixtures/gen_captures.py) of one login posting the signed okta.xml."""
     import sys
 
     sys.path.insert(0, str(FIXTURES))
@@ -75,7 +87,12 @@ def _har_posting_twice(tmp_path) -> str:
 
     req = (b'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_req1" '
            b'Version="2.0" IssueInstant="2025-03-11T08:40:57Z"/>')
-    doc = gc.chrome_har(req, (FIXTURES / "responses/valid/okta.xml").read_bytes())
+    return gc.chrome_har(req, (FIXTURES / "responses/valid/okta.xml").read_bytes())
+
+
+def _har_posting_twice(tmp_path) -> str:
+    """The HAR's POST sent again (double click, as tests/test_flows.py builds it)."""
+    doc = _chrome_har()
     entries = doc["log"]["entries"]
     assert entries[4]["request"]["method"] == "POST"
     again = json.loads(json.dumps(entries[4]))
