@@ -196,6 +196,8 @@ class SamlMessage:
     # AuthnRequest fields (SAML core 3.4.1)
     acs_url: str | None = None
     protocol_binding: str | None = None
+    acs_index: str | None = None
+    """AuthnRequest AssertionConsumerServiceIndex, as written."""
     nameid_policy_format: str | None = None
     nameid_policy_allow_create: bool | None = None
     force_authn: bool | None = None

@@ -62,3 +62,38 @@ def test_a_bare_assertion_says_which_response_checks_could_not_run():
     (skipped,) = [f for f in res.findings if f.code == "checks-skipped"]
     assert "bare Assertion" in skipped.message_text
     assert not any(f.severity.value == "error" for f in res.findings)
+
+
+def _request_text(**attrs: str) -> str:
+    """The fixture AuthnRequest (unsigned) with its ACS attributes replaced by `attrs`."""
+    root = etree.fromstring((FIXTURES / "requests" / "authnrequest.xml").read_bytes())
+    for name in ("AssertionConsumerServiceURL", "ProtocolBinding"):
+        del root.attrib[name]
+    for name, value in attrs.items():
+        root.set(name, value)
+    res = analyze_raw(RawMessage(Source("test"), "XML", etree.tostring(root).decode(), "xml"), 0, DEFAULT)
+    (issued,) = [f for f in res.findings if f.code == "request-issued"]
+    return issued.message_text
+
+
+POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+ACS = "https://sonar.example.com/oauth2/callback/saml"
+
+
+def test_a_request_giving_both_the_acs_url_and_its_index_is_flagged():
+    """SAML core 3.4.1: AssertionConsumerServiceIndex is mutually exclusive with the URL and binding."""
+    both = _request_text(AssertionConsumerServiceURL=ACS, AssertionConsumerServiceIndex="0")
+    assert "3.4.1" in both and "AssertionConsumerServiceURL" in both
+    assert "3.4.1" in _request_text(ProtocolBinding=POST, AssertionConsumerServiceIndex="1")
+    index_only = _request_text(AssertionConsumerServiceIndex="1")
+    assert "ACS index 1" in index_only and "Note:" not in index_only
+    assert "Note:" not in _request_text(AssertionConsumerServiceURL=ACS, ProtocolBinding=POST)
+
+
+def test_a_request_asking_for_the_response_by_redirect_is_flagged():
+    """SAML profiles 4.1.2: the Response of Web Browser SSO is never sent by HTTP-Redirect."""
+    text = _request_text(AssertionConsumerServiceURL=ACS,
+                         ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect")
+    assert "binding HTTP-Redirect" in text and "4.1.2" in text
+    assert "4.1.2" not in _request_text(AssertionConsumerServiceURL=ACS,
+                                        ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact")

@@ -8,7 +8,10 @@ from samlscan.model import SamlMessage
 def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     if msg.kind != "AuthnRequest":
         return
-    parts = [f"ID {msg.id!r}", f"Issuer {msg.issuer!r}", f"ACS {msg.acs_url or '(IdP default)'}"]
+    acs = msg.acs_url or (f"index {msg.acs_index}" if msg.acs_index is not None else "(IdP default)")
+    parts = [f"ID {msg.id!r}", f"Issuer {msg.issuer!r}", f"ACS {acs}"]
+    if msg.protocol_binding:
+        parts.append(f"binding {msg.protocol_binding.rsplit(':', 1)[-1]}")
     if msg.destination:
         parts.append(f"Destination {msg.destination}")
     if msg.nameid_policy_format:
@@ -23,8 +26,32 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     if e.acs_url and msg.acs_url and msg.acs_url != e.acs_url:
         notes.append(f"it asks for ACS {msg.acs_url}, not the configured {e.acs_url}: the IdP may refuse "
                      "it (Entra: AADSTS50011) or post to the wrong place")
+    notes += _acs_notes(msg)
     text = "AuthnRequest: " + ", ".join(parts) + (". Note: " + "; ".join(notes) if notes else "")
     yield finding(msg, "request-issued", text, hint="; ".join(notes) or "nothing to fix")
+
+
+RESPONSE_BINDINGS = ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+                     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact",
+                     "urn:oasis:names:tc:SAML:2.0:bindings:PAOS")
+
+
+def _acs_notes(msg: SamlMessage) -> list[str]:
+    """Where the request asks the IdP to send its response, when the IdP may refuse it."""
+    notes = []
+    if msg.acs_index is not None and (msg.acs_url or msg.protocol_binding):
+        # SAML core 3.4.1: the index is "mutually exclusive with" the URL and ProtocolBinding
+        given = " and ".join(n for n, v in (("AssertionConsumerServiceURL", msg.acs_url),
+                                             ("ProtocolBinding", msg.protocol_binding)) if v)
+        notes.append(f"it gives AssertionConsumerServiceIndex {msg.acs_index!r} together with {given}, "
+                     "which SAML core 3.4.1 forbids: the IdP may refuse the request or use either one; "
+                     "send the URL (and binding) or the index, not both")
+    if msg.protocol_binding and msg.protocol_binding not in RESPONSE_BINDINGS:
+        # SAML profiles 4.1.2: the Response of Web Browser SSO travels by POST or Artifact (PAOS for ECP)
+        notes.append(f"it asks for the response by {msg.protocol_binding.rsplit(':', 1)[-1]}, which Web "
+                     "Browser SSO does not allow (SAML profiles 4.1.2: HTTP-POST or HTTP-Artifact): the "
+                     "IdP will refuse it; SonarQube's ACS takes HTTP-POST")
+    return notes
 
 
 CHECKS = (check_authn_request,)

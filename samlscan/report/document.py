@@ -60,7 +60,7 @@ def message_dict(r) -> dict:
                                "verified": m.redirect_signature.verified} if m.redirect_signature else None,
         "assertions": [_assertion(a) for a in m.assertions],
         "encrypted_assertions": m.encrypted_assertion_count,
-        "authn_request": {"acs_url": m.acs_url, "protocol_binding": m.protocol_binding,
+        "authn_request": {"acs_url": m.acs_url, "acs_index": m.acs_index, "protocol_binding": m.protocol_binding,
                           "nameid_policy": m.nameid_policy_format, "force_authn": m.force_authn,
                           "is_passive": m.is_passive} if m.kind == "AuthnRequest" else None,
         "findings": [finding_dict(f) for f in r.findings],

@@ -44,7 +44,8 @@ def header_rows(r) -> list[tuple[str, str]]:
     if m.issuer:
         rows.append(("Issuer", m.issuer))
     if m.kind == "AuthnRequest":
-        rows += [("ACS URL", m.acs_url or "-"), ("Destination", m.destination or "-"),
+        rows += [("ACS URL", m.acs_url or (f"index {m.acs_index}" if m.acs_index is not None else "-")),
+                 ("Destination", m.destination or "-"),
                  ("NameIDPolicy", m.nameid_policy_format or "-"),
                  ("ForceAuthn/IsPassive", f"{m.force_authn}/{m.is_passive}"),
                  ("IssueInstant", iso(m.issue_instant) or "-")]
