@@ -31,6 +31,7 @@ from samlscan.prefilter import (
     prefiltered_lines,
 )
 from samlscan.walkpaths import walk
+from samlscan.zones import LogZones, zone_of
 
 # --- limits ---------------------------------------------------------------------------------------
 
@@ -79,6 +80,7 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
 def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
                  tmpdir: str | None = None) -> list[FileResult]:
     """Every FileResult of one input (several for an archive)."""
+    tz = zone_of(tz, label)
     if path == "-":
         return [engine.analyze_file(path, expect, tz)]
     try:
@@ -209,7 +211,8 @@ def _run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
     if unit.parser_name is not None:
         path = unit.paths[0]
         parser, pf = _range_reader(path, unit.parser_name)
-        r, lines = _analyze_log(path, path, parser, pf, unit.start, unit.end, expect, tz, unit.first_line)
+        r, lines = _analyze_log(path, path, parser, pf, unit.start, unit.end, expect, zone_of(tz, path),
+                                unit.first_line)
         return [(path, unit.part, r, lines)]
     out = []
     for p in unit.paths:
@@ -422,11 +425,9 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
 
 
 def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Report:
-    from datetime import timezone
-
     from samlscan.progress import Progress
 
-    tz = tz or timezone.utc
+    tz = tz if isinstance(tz, LogZones) else LogZones(zone_of(tz, ""))
     files, other = walk(list(paths), include, exclude)
     files, settings = _without_settings(files, expect)
     other += settings
@@ -451,8 +452,12 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
         return report
     from samlscan.logs._common import dst_note
 
-    note = dst_note(report.events, tz)
-    return replace(report, notes=report.notes + (note,)) if note else report
+    by_zone: dict = {}
+    for e in report.events:
+        if e.local_time:
+            by_zone.setdefault(tz.of(e.source.input), []).append(e)
+    notes = tuple(n for zone, events in by_zone.items() if (n := dst_note(events, zone)))
+    return replace(report, notes=report.notes + notes) if notes else report
 
 
 def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileResult]]:

@@ -44,8 +44,9 @@ def _expectation_options(fn):
                                                                           "hints, SonarQube defaults."),
         click.option("--sonar-settings", type=click.Path(dir_okay=False),
                      help="sonar.properties or the JSON of api/settings/values (implies --profile sonarqube)."),
-        click.option("--timezone", "tz_name", help="Zone of log times written without one "
-                                                   "(e.g. Europe/Paris; default UTC)."),
+        click.option("--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
+                     help="Zone of log times written without one (e.g. Europe/Paris, +02:00; default "
+                          "UTC); 'web.log=Europe/Paris' for the logs matching a glob only (repeatable)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -114,21 +115,6 @@ def _expectations(kw: dict, scan_dirs: list[Path]):
     return build(flags, path)
 
 
-def _timezone(name: str | None):
-    from datetime import timezone
-
-    if not name:
-        return timezone.utc
-    from samlscan.errors import ConfigError
-
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
-    except Exception:  # zoneinfo raises several types for bad keys
-        raise ConfigError(f"--timezone {name!r} is not a known time zone (example: Europe/Paris)") from None
-
-
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
     from samlscan.model import Severity
     from samlscan.report import render_chunks
@@ -186,12 +172,13 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     received and what to change where.
     """
     from samlscan.batch import run_scan
+    from samlscan.zones import parse_zones
 
     expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
     # the batch path, in this process: compressed files and archives are read in place too (a
     # big log is read in ranges, so the bar moves on a terminal)
     show = not quiet and sys.stderr.isatty()
-    report = run_scan(list(inputs), expect, jobs=1, tz=_timezone(kw.get("tz_name")), show_progress=show)
+    report = run_scan(list(inputs), expect, jobs=1, tz=parse_zones(kw.get("tz_name")), show_progress=show)
     _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet)
 
 
@@ -217,13 +204,13 @@ def _correlated(report, expect):
 def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, quiet, **kw):
     """Batch: scan directories of captures and logs, correlate them into login attempts."""
     from samlscan.batch import run_scan
-
     from samlscan.progress import stage
+    from samlscan.zones import parse_zones
 
     expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
     show = not quiet and sys.stderr.isatty()
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
-                      tz=_timezone(kw.get("tz_name")), show_progress=show,
+                      tz=parse_zones(kw.get("tz_name")), show_progress=show,
                       keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "event(s) into login attempts...", show):

@@ -8,6 +8,7 @@ offset measured on the pairs that share a SAML ID.
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -635,9 +636,13 @@ def zone_offsets(report) -> dict[str, timedelta]:
 def _offset_note(src: str, off: timedelta) -> str:
     seconds = off.total_seconds()
     note = f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected)"
-    if zone_part(off) is not None:
+    zone = zone_part(off)
+    if zone is not None:
+        hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)
+        given = f"{os.path.basename(src.split('!', 1)[0])}={'-' if zone < timedelta(0) else '+'}{hours:02d}:{minutes:02d}"
         note += (f"; about {seconds / 3600:+.1f} h looks like a time zone: pass --timezone with the "
-                 "zone that log is written in (its SAML copies were judged with that zone removed)")
+                 f"zone that log is written in (--timezone '{given}', or its name such as Europe/Paris "
+                 "for the right DST; its SAML copies were judged with that zone removed)")
     return note
 
 

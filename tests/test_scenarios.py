@@ -10,6 +10,7 @@ the rate, and the gap tests fail once they are fixed (then drop the mark).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -196,3 +197,12 @@ def test_without_timezone_the_verdicts_hold_and_the_zone_is_said():
     assert any("looks like a time zone: pass --timezone" in n for n in doc["summary"]["notes"])
     logged = [m for m in doc["messages"] if m["input"].endswith("web.log")]
     assert logged and all(m["evaluation_time_source"].startswith("log time +1 h") for m in logged)
+    # the note names the value to pass; passed, web.log is read in its zone and nothing is left to say
+    (given,) = re.findall(r"--timezone '([^']+)'", " ".join(doc["summary"]["notes"]))
+    assert given == "web.log=+01:00"
+    res = CliRunner().invoke(main, ["scan", str(FIXTURES / "scenarios" / "entra-javasaml"), "--format", "json",
+                                    "--jobs", "1", "--fail-on", "never", "--timezone", given])
+    again = json.loads(res.stdout)
+    assert [(a["user"], a["outcome"], a["root_cause"]) for a in again["attempts"]] == want
+    assert not any("time zone" in n for n in again["summary"]["notes"])
+    assert not any(m["evaluation_time_source"].startswith("log time +") for m in again["messages"])

@@ -1,0 +1,86 @@
+"""The time zone of log times written without one, per input (`--timezone`).
+
+A support case often mixes servers: the IdP's log in UTC, SonarQube's web.log in the server's
+local time, an AD FS export in a third zone. `--timezone Europe/Paris` reads every zone-less log
+in Paris time; `--timezone 'web.log=Europe/Paris'` only the inputs matching that glob (matched
+against the path and its file name, as --include is), and both can be repeated and combined.
+An archive's members take the zone given for the archive.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta, timezone, tzinfo
+
+from samlscan.errors import ConfigError
+
+_OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?")
+
+
+@dataclass(frozen=True)
+class LogZones:
+    default: tzinfo = timezone.utc
+    by_glob: tuple[tuple[str, tzinfo], ...] = ()
+    """(glob, zone) in the order given: the first match wins."""
+
+    def of(self, path: str) -> tzinfo:
+        """The zone of one input ('a.zip!web.log': the archive's)."""
+        if not self.by_glob:
+            return self.default
+        path = path.split("!", 1)[0]
+        name = os.path.basename(path)
+        for glob, zone in self.by_glob:
+            if fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(path, glob):
+                return zone
+        return self.default
+
+    def zones(self) -> set[tzinfo]:
+        return {self.default, *(z for _, z in self.by_glob)}
+
+
+def zone_of(tz: tzinfo | LogZones | None, path: str) -> tzinfo:
+    """The zone to read `path` in, whether the caller holds one zone or a LogZones."""
+    if isinstance(tz, LogZones):
+        return tz.of(path)
+    return tz or timezone.utc
+
+
+def parse_zone(name: str) -> tzinfo:
+    """An IANA name (Europe/Paris), UTC, or a fixed offset (+02:00, UTC-5)."""
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    m = _OFFSET.fullmatch(name.strip())
+    if m:
+        sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        if hours <= 14 and minutes < 60:
+            delta = timedelta(hours=hours, minutes=minutes)
+            return timezone(-delta if sign == "-" else delta)
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except Exception:  # zoneinfo raises several types for bad keys
+        raise ConfigError(f"--timezone {name!r} is not a known time zone (examples: Europe/Paris, "
+                          "+02:00, 'web.log=America/New_York' for one log)") from None
+
+
+def parse_zones(values: tuple[str, ...] | list[str] | str | None) -> LogZones:
+    """--timezone values: at most one plain ZONE (every other log), any number of GLOB=ZONE."""
+    if isinstance(values, str):
+        values = (values,)
+    default, by_glob = None, []
+    for value in values or ():
+        glob, eq, name = value.rpartition("=")
+        if eq and not glob.strip():
+            raise ConfigError(f"--timezone {value!r}: give the log before '=' (example: 'web.log=Europe/Paris')")
+        zone = parse_zone(name.strip())
+        if eq:
+            by_glob.append((glob.strip(), zone))
+        elif default is not None:
+            raise ConfigError(f"--timezone given twice without a log ({value!r}): use GLOB=ZONE for "
+                              "the logs in another zone (example: 'web.log=Europe/Paris')")
+        else:
+            default = zone
+    return LogZones(default or timezone.utc, tuple(by_glob))

@@ -1,0 +1,70 @@
+"""--timezone per input: one log in the SP's local time, another in UTC, an archive's members."""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.batch import run_scan
+from samlscan.cli import main
+from samlscan.config import Expectations
+from samlscan.errors import ConfigError
+from samlscan.zones import LogZones, parse_zones, zone_of
+
+WEBLOG = Path(__file__).resolve().parents[1] / "fixtures" / "logs" / "sonarqube" / "web-javasaml.log"
+FIRST = datetime(2025, 3, 11, 9, 41, 2, tzinfo=timezone.utc)
+"""The first event of web-javasaml.log (2025.03.11 09:41:02) read as UTC; Paris is UTC+1 then."""
+
+
+def test_zone_names_offsets_and_globs():
+    z = parse_zones(("Europe/Paris", "idp-*.log=UTC", "*/adfs/*=-05:00"))
+    assert str(z.default) == "Europe/Paris"
+    assert z.of("/case/idp-keycloak.log") == timezone.utc
+    assert z.of("/case/adfs/security.csv") == timezone(timedelta(hours=-5))
+    assert z.of("/case/web.log") == z.default
+    assert parse_zones(()).of("x") == timezone.utc
+    assert parse_zones("UTC+5:30").default == timezone(timedelta(hours=5, minutes=30))
+    assert zone_of(None, "x") == timezone.utc and zone_of(z, "/case/idp-a.log") == timezone.utc
+
+
+@pytest.mark.parametrize("values, says", [
+    (("Mars/Olympus",), "not a known time zone"),
+    (("Europe/Paris", "UTC"), "given twice"),
+    (("=Europe/Paris",), "give the log before"),
+    (("web.log=+25:00",), "not a known time zone"),
+])
+def test_bad_values_say_what_to_give(values, says):
+    with pytest.raises(ConfigError, match=says):
+        parse_zones(values)
+
+
+def test_a_bad_zone_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(main, ["check", str(WEBLOG), "--timezone", "web.log=Nowhere/Else"])
+    assert res.exit_code == 2 and "Nowhere/Else" in res.output and "Traceback" not in res.output
+
+
+def _first_times(report) -> dict[str, datetime]:
+    out: dict[str, datetime] = {}
+    for e in report.events:
+        out.setdefault(e.source.input.rsplit("/", 1)[-1], e.time)
+    return out
+
+
+def test_each_log_is_read_in_its_own_zone(tmp_path):
+    shutil.copy(WEBLOG, tmp_path / "sonar-web.log")
+    shutil.copy(WEBLOG, tmp_path / "other-web.log")
+    with zipfile.ZipFile(tmp_path / "logs.zip", "w") as z:
+        z.write(WEBLOG, "web.log")
+    zones = parse_zones(("sonar-*=Europe/Paris", "logs.zip=+02:00"))
+    report = run_scan([str(tmp_path)], Expectations(), jobs=1, tz=zones)
+    got = _first_times(report)
+    assert got["sonar-web.log"] == FIRST - timedelta(hours=1)
+    assert got["other-web.log"] == FIRST  # the default: UTC
+    assert got["logs.zip!web.log"] == FIRST - timedelta(hours=2)
+    # a plain zone still applies to all, as before
+    everywhere = run_scan([str(tmp_path)], Expectations(), jobs=1, tz=LogZones(timezone(timedelta(hours=3))))
+    assert set(_first_times(everywhere).values()) == {FIRST - timedelta(hours=3)}
