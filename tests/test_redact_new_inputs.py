@@ -149,7 +149,7 @@ def test_what_is_not_personal_stays_readable():
     """A certificate fingerprint as the table cuts it is not an IPv6 address (it was masked as
     one), and SAML attributes named Session*, a 'Login by' or 'Cookie ... missing' text, a
     placeholder ('sessionId="null"') and the key names themselves are left as they are."""
-    from samlscan.report.redact import Redactor
+    from samlscan.report.redact import Redactor, mask
 
     red = Redactor(["dev.user1"])
     for text in ("verified with CN=idp.example.org (SHA-256 D8:47:5B:00:09:04:BB:99...)",
@@ -162,6 +162,9 @@ def test_what_is_not_personal_stays_readable():
     out = red.text("Cookie: JSESSIONID=abc123; X-XSRF-TOKEN: t0k3n, Authorization: Basic YWxpY2U6aHVudGVy, "
                    "[login|dev.user1] {\"userName\":\"carol\"}")
     assert not any(v in out for v in ("abc123", "t0k3n", "YWxpY2U6aHVudGVy", "dev.user1", "carol"))
+    uuid = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"  # a user's ID is personal data too
+    out = red.text(f'type="LOGIN", userId="{uuid}", {{"userId": "{uuid}"}} user_id={uuid}')
+    assert uuid not in out and out.count(mask(uuid, "pii")) == 3
 
 
 # --- every format over one sample of each new input path ---------------------------------------

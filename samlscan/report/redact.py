@@ -8,7 +8,6 @@ import hashlib
 import re
 
 # also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL)
-# also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 # Eight groups, or fewer around one '::' (RFC 4291 2.2); a time of day (08:40:59) is neither.
@@ -25,7 +24,9 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s/?#@\[\]<>\"'\\]+)@"
 # A value after a key that names a user or carries a secret, as logs, copied requests and URLs write
 # them: 'user=alice', 'username="alice"', '"login":"alice"', SonarQube's '[login|alice]',
 # 'login_hint=alice', 'JSESSIONID=...', 'sessionId: ...', 'Authorization: Bearer ...'.
-_USER_KEYS = (r"user|user_?name|login|login_?name|login_?hint|upn|user_?principal_?name|principal|"
+# A user's ID is personal data too (GDPR: it singles one person out): Keycloak's 'userId=<UUID>',
+# Entra's "userId", Auth0's "user_id".
+_USER_KEYS = (r"user|user_?name|user_?id|login|login_?name|login_?hint|upn|user_?principal_?name|principal|"
               r"principal_?name|account|account_?name|name_?id|uid|sam_?account_?name")
 # a cookie or header named for a session or a secret: 'JSESSIONID', 'PHPSESSID', 'KEYCLOAK_SESSION',
 # 'X-XSRF-TOKEN', 'access_token', 'sessionToken' (not 'SessionIndex' or 'SessionNotOnOrAfter')
