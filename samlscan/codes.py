@@ -136,6 +136,10 @@ _SPECS = (
        "1.3.3): SPs read it differently (python3-saml rejects offsets; java-saml and python3-saml "
        "reject a time without a zone).",
        "Make the IdP write SAML times in UTC with 'Z' (SAML core 1.3.3).", "idp"),
+    _s("request-expired", E, "time",
+       "The LogoutRequest's NotOnOrAfter has passed: its recipient must not act on it (SAML core 3.7.1).",
+       "Sync the clocks of the IdP and SP; if the capture is recent and the request already expired, "
+       "its sender sets too short a NotOnOrAfter.", None),
     _s("evaluation-time", I, "time", "How the evaluation time was chosen.",
        "Pass --at or a capture (HAR, log) to judge the response at the moment it was used.", None),
     # --- Signature and keys ---------------------------------------------------------------------

@@ -135,6 +135,14 @@ def decode_bytes(raw: RawMessage) -> bytes:
         try:
             return inflate_bounded(data)
         except InputError as exc:
+            if raw.binding == "redirect" and exc.code == "input-bad-deflate" and _looks_like_xml(data):
+                # base64 of the bare XML, as some hand-made SPs send it: the receiver inflates first
+                # (SAML bindings 3.4.4.1) and fails; zlib's 'incorrect header check' said nothing
+                raise InputError("input-bad-deflate", "the redirect-binding value is base64 of plain XML, "
+                                 "not DEFLATE-compressed: SAML bindings 3.4.4.1 requires DEFLATE before "
+                                 "base64 on HTTP-Redirect, and receivers that follow it fail to inflate "
+                                 "it; the sender must compress it (or post it with HTTP-POST, which "
+                                 "takes plain base64)") from None
             if raw.binding == "redirect" or not data or exc.code == "input-too-large":
                 raise
             raise InputError("input-not-saml", "decoded value is neither XML nor DEFLATE data") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
@@ -335,6 +336,9 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     kind = local(root.tag)
     if root.tag in (SAML + "EncryptedAssertion", XENC + "EncryptedData"):
         return _read_bare_encrypted(root, raw, index, trusted, sp_keys, xml)
+    carried = _artifact_payload(root)
+    if carried is not None:
+        return _read_artifact_payload(root, carried, raw, index, trusted, sp_keys, xml)
     verification = verify_document(root, trusted)
     encrypted = root.findall(SAML + "EncryptedAssertion")
     decrypted, decryption_error = decrypt_assertions(encrypted, sp_keys) if encrypted else ([], None)
@@ -359,6 +363,9 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
+    if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
+        # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)
+        structure += (f"request-not-on-or-after:{root.get('NotOnOrAfter')}",)
     if root.get("IssueInstant") is not None and parse_saml_time(root.get("IssueInstant")) is None:
         structure += (f"time-unreadable:{local(root.tag)} IssueInstant",)  # not silently 'absent'
     issuers = root.findall(SAML + "Issuer")
@@ -382,6 +389,30 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
         structure=structure, assertion_elements=all_assertions, xml=xml,
         issuer_untrimmed=_untrimmed(issuers[0]) if issuers else None)
+
+
+def _artifact_payload(root):
+    """The protocol message an ArtifactResponse carries (SAML core 3.5.2: after its Status, "any"
+    one element; the HTTP-Artifact binding resolves a Response this way), or None."""
+    if root.tag != SAMLP + "ArtifactResponse":
+        return None
+    inner = [c for c in root if isinstance(c.tag, str) and c.tag not in (
+        SAML + "Issuer", DS + "Signature", SAMLP + "Extensions", SAMLP + "Status")]
+    return inner[0] if len(inner) == 1 and is_saml_root(inner[0]) else None
+
+
+def _read_artifact_payload(root, carried, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
+                           sp_keys: tuple, xml: bytes) -> SamlMessage:
+    """The message inside an ArtifactResponse, read as the SP consumes it (the ArtifactResponse
+    is only its envelope on the back channel). A copy stands alone: exclusive C14N, what SAML
+    signs with, ignores the ancestors, so its signatures verify the same. The envelope is kept as
+    a structure fact, its own signatures as SignatureInfo records (parent 'ArtifactResponse').
+    An ArtifactResponse that failed (a non-Success Status) carries no message and is read as is."""
+    outer = verify_document(root, trusted)
+    own = [info for sig, info in outer.signatures if sig.getparent() is root]
+    inner = read_message(copy.deepcopy(carried), raw, index, trusted, sp_keys, xml)
+    facts = (f"artifact-response:{root.get('ID') or '?'}",)
+    return replace(inner, signatures=tuple(own) + inner.signatures, structure=inner.structure + facts)
 
 
 def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],

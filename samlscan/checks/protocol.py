@@ -62,7 +62,8 @@ def check_ids(msg: SamlMessage, ctx: CheckContext):
 
 
 def check_status(msg: SamlMessage, ctx: CheckContext):
-    if msg.kind not in ("Response", "LogoutResponse") or msg.status is None:
+    # every StatusResponseType (SAML core 3.2.2); an ArtifactResponse that failed carries no Response
+    if msg.kind not in ("Response", "LogoutResponse", "ArtifactResponse") or msg.status is None:
         return
     st = msg.status
     if st.code == SUCCESS:
@@ -124,6 +125,12 @@ def _url_difference(want: str, got: str) -> str:
         return (f"only whitespace around the URL differs ({got!r}): the IdP put a line break or "
                 "space inside the attribute; SPs that compare exactly (java-saml) reject it")
     a, b = urlsplit(want.strip()), urlsplit(got.strip())
+    if a.scheme and a.netloc and not (b.scheme and b.netloc):
+        # '{recipient}' (an unfilled template: ruby-saml's test responses), a bare path: not a URL
+        # at all, so 'the scheme and host differ (:// vs https://...)' said nothing
+        return (f"{got.strip()!r} is not an absolute URL (SAML core 3.2.2 and 2.4.1.2 want a URI "
+                "reference the SP can match): the IdP's setting is empty, relative or an unfilled "
+                "template")
     host_a, host_b = (a.hostname or "").lower(), (b.hostname or "").lower()
     if a.scheme.lower() != b.scheme.lower():
         if host_a == host_b:

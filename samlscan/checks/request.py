@@ -1,7 +1,9 @@
 """AuthnRequest: what the SP asked for, compared with what it is configured to expect."""
 from __future__ import annotations
 
-from samlscan.checks.base import CheckContext, finding
+from datetime import timedelta
+
+from samlscan.checks.base import CheckContext, finding, fmt_time
 from samlscan.model import SamlMessage
 
 
@@ -54,4 +56,24 @@ def _acs_notes(msg: SamlMessage) -> list[str]:
     return notes
 
 
-CHECKS = (check_authn_request,)
+def check_logout_expiry(msg: SamlMessage, ctx: CheckContext):
+    """A LogoutRequest's NotOnOrAfter (SAML core 3.7.1), judged as the Conditions of an assertion:
+    at the evaluation time, with the SP's clock skew (node-saml: 'LogoutRequest is expired')."""
+    from samlscan.checks.timing import _seconds
+    from samlscan.saml import parse_saml_time
+
+    raw = next((f.partition(":")[2] for f in msg.structure if f.startswith("request-not-on-or-after:")), None)
+    expires = parse_saml_time(raw)
+    if msg.kind != "LogoutRequest" or expires is None or ctx.at is None:
+        return
+    late = ctx.at - expires
+    if late < timedelta(seconds=ctx.expect.clock_skew):
+        return
+    yield finding(msg, "request-expired",
+                  f"the LogoutRequest's NotOnOrAfter {fmt_time(expires)} passed {_seconds(late)} before "
+                  f"{fmt_time(ctx.at)} ({ctx.at_source}), allowing {ctx.expect.clock_skew} s of clock "
+                  "skew: its recipient must not act on it, the session is not ended",
+                  expected=f"before {fmt_time(expires)}", actual=fmt_time(ctx.at))
+
+
+CHECKS = (check_authn_request, check_logout_expiry)

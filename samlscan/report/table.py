@@ -19,6 +19,10 @@ def wrap(text: str, width: int = WIDTH) -> str:
                      for p in str(text).splitlines() or [""])
 
 
+_IDP_SIGNED = ("Response", "Assertion", "ArtifactResponse")
+_KEY_FAILURES = ("signature-value", "cert-mismatch", "cert-mismatch-and-signature-value")
+
+
 def _signed_line(m) -> str:
     if not m.signatures:
         return "nothing is signed"
@@ -30,6 +34,12 @@ def _signed_line(m) -> str:
             state = ("intact (verifies with its own KeyInfo certificate); trust not checked: no IdP "
                      "certificate configured" if s.failure is None else
                      "not verified: no IdP certificate configured and none in KeyInfo")
+        elif m.kind not in _IDP_SIGNED and s.failure in _KEY_FAILURES:
+            # requests and LogoutResponses are signed by whichever side sends them (SAML core 3.2,
+            # 3.7): an SP's key fails against the IdP certificate without anything being wrong
+            state = (f"not verified: it does not verify with the configured IdP certificate; a {m.kind} "
+                     f"is signed by its sender (Issuer {m.issuer or '-'}), whose certificate may not be "
+                     "configured here")
         else:
             state = f"INVALID ({s.failure})"
         alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
@@ -40,7 +50,9 @@ def _signed_line(m) -> str:
 def header_rows(r) -> list[tuple[str, str]]:
     """The summary of one message: who sent it, about whom, for whom, when, what is signed."""
     m = r.message
-    rows = [("Type", f"{m.kind} {m.id or ''} ({_BINDINGS.get(m.binding, m.binding)})".strip())]
+    via = "".join(f", in ArtifactResponse {f.partition(':')[2]}" for f in m.structure
+                  if f.startswith("artifact-response:"))
+    rows = [("Type", f"{m.kind} {m.id or ''} ({_BINDINGS.get(m.binding, m.binding)}{via})".strip())]
     if m.issuer:
         rows.append(("Issuer", m.issuer))
     if m.kind == "AuthnRequest":
