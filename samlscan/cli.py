@@ -106,6 +106,7 @@ def _expectations(kw: dict, scan_dirs: list[Path]):
     flags["sp_key"] = list(kw.get("sp_key") or ())
     flags["sp_cert"] = list(kw.get("sp_cert") or ())
     flags["app"] = list(kw.get("app") or ())
+    flags["timezone"] = list(kw.get("tz_name") or ())
     flags["sonar_settings"] = kw.get("sonar_settings")
     flags["at"] = kw.get("at_time")
     config = kw.get("config_path")
@@ -178,7 +179,7 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     # the batch path, in this process: compressed files and archives are read in place too (a
     # big log is read in ranges, so the bar moves on a terminal)
     show = not quiet and sys.stderr.isatty()
-    report = run_scan(list(inputs), expect, jobs=1, tz=parse_zones(kw.get("tz_name")), show_progress=show)
+    report = run_scan(list(inputs), expect, jobs=1, tz=parse_zones(expect.timezones), show_progress=show)
     _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet)
 
 
@@ -210,7 +211,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
     show = not quiet and sys.stderr.isatty()
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
-                      tz=parse_zones(kw.get("tz_name")), show_progress=show,
+                      tz=parse_zones(expect.timezones), show_progress=show,
                       keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "event(s) into login attempts...", show):

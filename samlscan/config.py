@@ -47,6 +47,9 @@ class Expectations:
     apps: tuple[str, ...] = ()
     """The SP's names in IdP logs (Entra appDisplayName, Okta app label...): IdP sign-ins to other
     applications are left out of the attempts (the SP entity ID counts too)."""
+    timezones: tuple[str, ...] = ()
+    """--timezone values ('Europe/Paris', 'web.log=+01:00'): the zone of zone-less log times
+    (samlscan.zones); the workers read them, the checks do not."""
     keep_xml: bool = True
     """Not a setting of the SP: whether each message keeps its decoded bytes (only the HTML report
     and `decode` show them; a scan to another format leaves them out of what workers send back)."""
@@ -388,7 +391,7 @@ def _toml_values(path: Path) -> dict:
         else:
             flat[key.replace("-", "_")] = value
     known = set(_SCALARS) | {"idp_cert", "idp_metadata", "sp_key", "sp_cert", "clock_skew", "at", "sonar_settings",
-                             "expiry_window_days"}
+                             "expiry_window_days", "timezone"}
     unknown = sorted(set(flat) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -454,6 +457,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         keys.append(load_sp_key(_read(Path(p), "SP private key"), p))
     values["sp_keys"] = tuple(keys) + tuple(values.get("sp_keys", ()))
     values["apps"] = tuple(_as_list(merged.get("app")))
+    values["timezones"] = tuple(_as_list(merged.get("timezone")))
     values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
                                        for c in load_certs(_read(Path(p), "SP certificate"), p))
                                  + values.get("sp_certs", ()))

@@ -68,3 +68,20 @@ def test_each_log_is_read_in_its_own_zone(tmp_path):
     # a plain zone still applies to all, as before
     everywhere = run_scan([str(tmp_path)], Expectations(), jobs=1, tz=LogZones(timezone(timedelta(hours=3))))
     assert set(_first_times(everywhere).values()) == {FIRST - timedelta(hours=3)}
+
+
+def _attempt_times(args) -> list[str]:
+    import json
+
+    res = CliRunner().invoke(main, ["scan", *args, "--format", "json", "--jobs", "1", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output
+    return [a["time"] for a in json.loads(res.stdout)["attempts"]]
+
+
+def test_the_zones_can_be_set_in_samlscan_toml_and_the_flag_wins(tmp_path):
+    shutil.copy(WEBLOG, tmp_path / "web.log")
+    utc = _attempt_times([str(tmp_path)])
+    assert utc[0] == "2025-03-11T09:41:02Z"
+    (tmp_path / "samlscan.toml").write_text('timezone = ["web.log=Europe/Paris"]\n')
+    assert _attempt_times([str(tmp_path)])[0] == "2025-03-11T08:41:02Z"
+    assert _attempt_times([str(tmp_path), "--timezone", "+03:00"])[0] == "2025-03-11T06:41:02Z"
