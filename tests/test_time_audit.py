@@ -379,3 +379,14 @@ def test_local_times_in_the_hour_a_dst_change_repeats_are_said(tmp_path):
     assert "UTC+02:00" in notes[0]
     log.write_text(line.format(t="04:30:12"))
     assert run_scan([str(log)], DEFAULT, jobs=1, tz=ZoneInfo("Europe/Paris")).notes == ()
+
+
+def test_a_message_days_older_than_its_capture_is_old_not_a_slow_clock():
+    """A HAR posting a response issued months before (browser history, a re-posted sample): the
+    clock-skew warning said to sync the IdP's clock with NTP, and quoted the offset in seconds."""
+    codes, _ = judged(response_xml(), None, captured_at=utc(2025, 9, 1, 12, 0))
+    skew = codes["clock-skew"]
+    assert "a message this old" in skew.message_text and "NTP" not in skew.hint
+    assert "assertion-expired" in codes  # what the SP refuses it for
+    codes, _ = judged(response_xml(), None, captured_at=utc(2025, 3, 11, 8, 51))  # 10 min: a clock
+    assert "NTP" in codes["clock-skew"].hint and "this old" not in codes["clock-skew"].message_text

@@ -8,6 +8,8 @@ from samlscan.checks.protocol import BEARER
 from samlscan.model import SamlMessage
 
 # Allowed clock drift of the common SP stacks (seconds).
+STALE_SECONDS = 86400
+"""An IssueInstant more than a day before the capture time is an old message, not a slow clock."""
 STACK_SKEWS = (("java-saml/SonarQube<25.1", 180), ("python3-saml", 300),
                ("Spring/OpenSAML/SonarQube 25.1+", 300), ("pysaml2 default", 0))
 
@@ -135,6 +137,16 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
     limit = ctx.expect.clock_skew
     if offset > limit or offset < -max(limit, 300):
         direction = "ahead of" if offset > 0 else "behind"
+        if offset < -STALE_SECONDS:  # no clock is that far off: the message is old
+            yield finding(msg, "clock-skew",
+                          f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
+                          f"before the capture time {fmt_time(ctx.at)} ({ctx.at_source}): a message this old "
+                          "was kept and posted again (browser history, a saved sample), or the evaluation "
+                          "time is wrong; clocks are not that far apart",
+                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s",
+                          hint="Start a new login from the SP; to judge a saved message as it was received, "
+                               "pass --at with that time.")
+            return
         verdicts = "; ".join(f"{name} ({skew} s) {'accepts' if abs(offset) <= skew else 'rejects'}"
                              for name, skew in STACK_SKEWS)
         yield finding(msg, "clock-skew",
