@@ -111,7 +111,10 @@ _SPECS = (
     _s("assertion-multiple", E, "protocol", "The Response carries more than one Assertion.",
        "SPs such as java-saml and python3-saml accept exactly one; configure the IdP to send one.",
        "idp", attack="Several assertions are a classic signature-wrapping layout."),
-    _s("version-unsupported", E, "protocol", "The message is not SAML 2.0.", "Use SAML 2.0.", "idp"),
+    _s("version-unsupported", E, "protocol", "The message is not SAML 2.0.",
+       "SonarQube, java-saml, python3-saml and Spring Security read SAML 2.0 only: configure the "
+       "IdP's application for SAML 2.0 (AD FS: a relying party trust with a SAML 2.0 assertion "
+       "consumer endpoint, not WS-Federation or SAML 1.1; Shibboleth: the SAML2.SSO profile).", "idp"),
     _s("id-missing", E, "protocol", "The message or assertion has no ID attribute.",
        "IDs are required (SAML core 1.3.4).", "idp"),
     _s("request-issued", I, "protocol", "AuthnRequest decoded.", "Nothing to fix.", None),
