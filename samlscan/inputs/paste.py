@@ -170,15 +170,26 @@ def _plain_base64(text: str) -> bool:
     """One base64 value, on one line or wrapped at one width: no blank line, padding only at its
     end (two values one after the other, and a browser's payload view with the field names on
     their own lines, are for the steps)."""
-    lines = [line.rstrip("\r") for line in text.strip().split("\n")]
+    s = text.strip()
+    if 0 <= s.find("\n") < 16:
+        return False  # a short first line: no need to split a long paste to say so
+    lines = [line.rstrip("\r") for line in s.split("\n")]
     widths = [len(line) for line in lines]
     if widths[0] < 16 or any(w != widths[0] for w in widths[:-1]) or widths[-1] > widths[0]:
         return False
     lines[-1] = lines[-1].rstrip("=")
-    return len(text.strip()) - len(text.strip().rstrip("=")) <= 2 and all(map(_BASE64_LINE.fullmatch, lines))
+    return len(s) - len(s.rstrip("=")) <= 2 and all(map(_BASE64_LINE.fullmatch, lines))
+
+
+_QUOTED_LINE = re.compile(r"\n[ \t]*>")
+"""A quoted line, after its line break (a search led by a literal: sre skips to each '\n' in C)."""
 
 
 def _email_quoted(text: str) -> str | None:
+    probe = "\n" + (text if "\n" in text else text.replace("\r", "\n"))
+    first = _QUOTED_LINE.search(probe)
+    if first is None or _QUOTED_LINE.search(probe, first.end()) is None:
+        return None  # not two quoted lines: no need to split a long paste into lines to say so
     lines = [ln for ln in text.splitlines() if ln.strip()]
     quoted = [ln for ln in lines if ln.lstrip().startswith(">")]
     if len(quoted) < 2 or len(quoted) < 0.8 * len(lines):
@@ -190,6 +201,8 @@ def _email_quoted(text: str) -> str | None:
 
 def _fenced(text: str) -> str | None:
     """The contents of Markdown code fences (joined by blank lines), when they hold SAML."""
+    if "```" not in text and "~~~" not in text:
+        return None
     marks = list(_FENCE.finditer(text))
     if len(marks) < 2:
         return None
@@ -200,6 +213,8 @@ def _fenced(text: str) -> str | None:
 
 def _numbered(text: str) -> str | None:
     """Lines numbered 1, 2, 3... (an editor's or a ticket tool's copy)."""
+    if _LINE_NO.match(text.lstrip()) is None:
+        return None  # the first line is not numbered: no need to split the paste
     lines = text.splitlines()
     out, expected = [], None
     for line in lines:
@@ -328,11 +343,16 @@ _NEW_VALUE = re.compile(r"(?:https?://|[/?]|(?:SAMLRequest|SAMLResponse|RelaySta
 """A line that starts another URL, path or form body, not the rest of a wrapped one."""
 
 
+_URL_LINE = re.compile(r"\n[^\S\n]*(?=[A-Za-z0-9%+/=_.~:?&;#@!$'()*,\-]{60})(?=[^\n]*?SAMLRe(?:quest|sponse)=)")
+"""A line that a URL broken over lines starts on (the condition of _joined_url, in one search of
+'\n' + the text: led by a literal, and a short line fails at once)."""
+
+
 def _joined_url(text: str) -> str | None:
     """A URL or form body broken over lines (an e-mail client wraps long lines): the lines after
     a long line that holds a SAML parameter are joined to it while they hold URL characters only."""
-    if "SAMLRequest=" not in text and "SAMLResponse=" not in text:
-        return None
+    if _URL_LINE.search("\n" + text) is None:
+        return None  # no line a wrapped URL could start on: no need to walk every line
     lines = text.splitlines()
     out: list[list[str]] = []
     joining = False
@@ -441,6 +461,8 @@ def _form_piece(name: str, value: str, relay: str | None) -> str:
 def _labelled(text: str):
     """Field names each on their line with the value after ':' or a tab, or on the next lines
     (the browser's form-data and payload views): 'SAMLResponse: PHNh...' / 'SAMLResponse\\nPHNh'."""
+    if not any(f in text for f in _FIELDS):
+        return None
     lines = text.splitlines()
     if not any(_LABEL.match(ln) for ln in lines[:2000]):
         return None
@@ -500,6 +522,8 @@ def _multipart(text: str):
 def _http_messages(text: str):
     """Raw HTTP requests and responses (Burp 'Copy to file', Fiddler, ZAP, a whole exchange):
     read as a capture when there is more than one message or a response among them."""
+    if "HTTP/" not in text:
+        return None
     starts = list(_HTTP_START.finditer(text))
     if not starts or not (len(starts) > 1 or text.lstrip().startswith("HTTP/")):
         return None
