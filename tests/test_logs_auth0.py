@@ -21,7 +21,8 @@ def test_tenant_logs():
         (5, utc(2025, 3, 11, 8, 47), "info", None, None),
     ]
     assert [e.raw_code for e in evs] == ["f", "s", "fp", "seacft"]
-    assert evs[0].app == "SonarQube" and evs[0].request_id == "sEsSiOn1234567890abcdef"
+    assert evs[0].app == "SonarQube"
+    assert evs[0].request_id is None  # details.session_id is an SSO session, not a login
     assert "nameIdentifier" in evs[0].text
     assert malformed_lines(recs) == []
 
@@ -53,3 +54,22 @@ def test_which_auth0_log_types_are_login_outcomes(tmp_path, etype, outcome, code
                                  "description": "x", "client_name": "SonarQube", "user_name": "u1@example.com"}]))
     (e,) = events(records(path))
     assert (e.outcome, e.code) == (outcome, code)
+
+
+def test_logins_of_one_auth0_session_are_separate_attempts(tmp_path):
+    """details.session_id is the browser's SSO session: a user's Grafana login at 13:58 and her
+    SonarQube failure at 14:09 were one attempt through it (auth0-javasaml case)."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    def entry(n, date, ltype, client, description=""):
+        return {"log_id": f"9002025031800000000000{n}", "date": date, "type": ltype,
+                "description": description, "client_name": client, "ip": "203.0.113.63",
+                "user_name": "hana.sato@example.com", "details": {"session_id": "hSx6tNqP3T1R0mvRwhyKuCGfd3QeOvaZ"}}
+    (tmp_path / "auth0.json").write_text(json.dumps([
+        entry(1, "2025-03-18T13:58:10.000Z", "s", "SonarQube"),
+        entry(2, "2025-03-18T14:09:00.000Z", "f", "SonarQube", "user is blocked")]))
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--fail-on", "never"])
+    got = [(a["time"][:19], a["outcome"]) for a in json.loads(res.stdout)["attempts"]]
+    assert got == [("2025-03-18T13:58:10", "success"), ("2025-03-18T14:09:00", "failure")]

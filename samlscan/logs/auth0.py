@@ -54,7 +54,9 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=desc,
         code=code, user=text_or_none(data.get("user_name")) or text_or_none(data.get("user_id")),
         ip=text_or_none(data.get("ip")),
-        request_id=text_or_none(dig(data, "details", "session_id")),
+        # no request_id: details.session_id is the browser's Auth0 SSO session, shared by every
+        # login of that user to any application for days (Grafana at 13:58, SonarQube at 14:09),
+        # not one login's flow: as a join key it made them one attempt
         correlation_id=text_or_none(data.get("log_id") or obj.get("log_id")),
         app=text_or_none(data.get("client_name")) or text_or_none(data.get("client_id"))
         or text_or_none(dig(data, "details", "qs", "client_id")),
