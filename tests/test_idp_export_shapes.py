@@ -137,3 +137,9 @@ def test_auth0_nameid_text_keeps_its_cause(tmp_path):
     ev, = _events(tmp_path, _auth0("invalid_request: No attribute was found to generate the "
                                    "nameIdentifier."))
     assert ev.code == "idp-configuration-error"
+
+
+def test_auth0_blocked_user_is_an_idp_refusal(tmp_path):
+    """Auth0 logs an administrator's block as 'f' + 'user is blocked' (it was unknown-failure)."""
+    ev, = _events(tmp_path, _auth0("user is blocked"))
+    assert ev.code == "idp-authentication-failed"
