@@ -299,10 +299,15 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
     for i in order:
         p = pieces[i]
         keys = [f"user:{p.user.lower()}"] if p.user else ([f"ip:{p.ip}"] if p.ip else [])
+        if p.user and p.ip:
+            # found by its IP only by a later piece that names no user (SonarQube's auth.event of
+            # a refused login, [login|] but the client's address; Spring's RemoteIpAddress),
+            # within MOMENT: the IdP line of the same login comes a second before
+            last_by_key[f"ip:{p.ip}"] = i
         for key in keys:
             j = last_by_key.get(key)
             last_by_key[key] = i
-            if j is None or p.time - pieces[j].time > WINDOW:
+            if j is None or p.time - pieces[j].time > (MOMENT if pieces[j].user and not p.user else WINDOW):
                 continue
             ri, rj = groups.find(i), groups.find(j)
             mine, theirs = decided.get(ri, set()), decided.get(rj, set())
@@ -359,8 +364,6 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
     without the SP key) are one login when each is the only one of its kind within MOMENT of the
     other: the IdP issues, the browser posts a second later. In a busy log neither is alone, and
     nothing is joined."""
-    from bisect import bisect_left, bisect_right
-
     def issues(p: _Piece) -> bool:  # an IdP log line of an issued token
         return p.kind == "log" and p.side == "idp" and p.outcome == "success" and bool(p.user)
 
@@ -373,21 +376,37 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
     everyone: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         everyone.setdefault(groups.find(i), []).append(p)
-    # a token issued to another application of the IdP (Jira beside SonarQube) is not ours
+    # a token issued to another application of the IdP (Jira beside SonarQube) is not ours, unless
+    # the scan holds the log of an SP whose name in the IdP logs nothing tells yet (a Spring Boot
+    # app beside SonarQube): its lines pair with those other applications' tokens (second pass)
     foreign = _other_applications(everyone, apps)
-    issued, received = [], []  # (time, root, names of the SP), sorted by time
+    named_sps = {q.product for g in everyone.values()
+                 if any(p.kind == "log" and p.side == "idp" and p.sp for p in g)
+                 for q in g if q.kind == "log" and q.side == "sp"}
+    issued, received, other_issued, unnamed = [], [], [], []  # (time, root, names of the SP)
     for root, g in everyone.items():
-        if root in foreign:
-            continue
         times = [q.time for q in g if q.time]
         idp_lines = sum(q.kind == "log" and q.side == "idp" for q in g)
         named = any(q.user for q in g)
         if not times:
             continue
         if idp_lines == len(g) and any(map(issues, g)):
-            issued.append((min(times), root, {q.sp.casefold() for q in g if q.sp}))
-        elif not idp_lines and not named and any(map(receives, g)):
+            (other_issued if root in foreign else issued).append(
+                (min(times), root, {q.sp.casefold() for q in g if q.sp}))
+        elif root not in foreign and not idp_lines and not named and any(map(receives, g)):
             received.append((min(times), root, {q.sp.casefold() for q in g if q.sp}))
+            if all(q.kind == "log" and q.product not in named_sps for q in g):
+                unnamed.append(received[-1])
+    joined = _join_alone(pieces, groups, issued, received, apps)
+    if other_issued and unnamed:
+        _join_alone(pieces, groups, other_issued, [r for r in unnamed if r[1] not in joined], apps)
+
+
+def _join_alone(pieces, groups: _Groups, issued: list, received: list, apps: tuple[str, ...]) -> set:
+    """Join each issued group with the received group when each is the only one of its kind
+    within MOMENT of the other; the received roots joined."""
+    from bisect import bisect_left, bisect_right
+
     issued.sort(key=lambda x: x[0])
     received.sort(key=lambda x: x[0])
     issued_at, received_at = [x[0] for x in issued], [x[0] for x in received]
@@ -397,6 +416,7 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
         return lo if hi - lo == 1 else None
 
     given = {a.casefold() for a in apps if a}
+    joined = set()
     for t, root, app in issued:
         k = alone(received_at, t)
         if k is None or alone(issued_at, received_at[k]) is None:
@@ -407,6 +427,8 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
             continue
         if not _conflict(pieces, groups, root, other):
             groups.union(root, other)
+            joined.add(other)
+    return joined
 
 
 def _with_identity(p: _Piece) -> _Piece:
@@ -473,9 +495,16 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     elif checkable and not saml:
         notes.append(f"the SP log reports {said} but the captured response passes that check here "
                      "(does the SP run with other settings than those given to samlscan?)")
-    # Causes only a log can tell win over SAML details (e.g. a lost OAUTHSTATE cookie).
-    only_logs = [c for c in specific_sp + specific_idp if SPECS.get(c) and SPECS[c].group == "cause"]
+    # Causes only a log can tell win over SAML details (e.g. a lost OAUTHSTATE cookie). So does
+    # the SP's own replay refusal: it checks the ID once the message passed its checks (java-saml's
+    # processResponse, Spring's validation), so what samlscan finds in the message with the
+    # settings it was given (an old certificate) is not why this POST was refused.
+    only_logs = [c for c in specific_sp + specific_idp if SPECS.get(c) and SPECS[c].group == "cause"
+                 or c == "assertion-replayed" and c == said]
     if only_logs:
+        if only_logs[0] == "assertion-replayed" and saml:
+            notes.append(f"samlscan's checks of the response also find {', '.join(saml[:3])}, which the "
+                         "SP did not report: it validates with other settings than samlscan was given")
         return only_logs[0], notes
     if said in saml:  # the SP's own reason, which the message confirms
         return said, notes
