@@ -112,7 +112,7 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     size = os.path.getsize(path)
     try:
         if kind == "zip":
-            budget = min(INFLATE_MAX, max(ARCHIVE_MIN, INFLATE_RATIO * size))
+            budget = inflate_budget(size)
             left = budget
             with zipfile.ZipFile(path) as zf:
                 from samlscan.inputs import httpraw
@@ -154,11 +154,24 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
 
 
 def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> list[FileResult]:
-    """A Fiddler .saz: one capture of its sessions (raw/NN_c.txt requests, NN_s.txt responses,
-    NN_m.xml times), read in session order like a HAR; its members are not inputs of their own
-    (read one by one, the IdP's auto-post page and the browser's POST of it were a replay)."""
+    """A Fiddler .saz: one capture of its sessions, read in session order like a HAR; its members
+    are not inputs of their own (read one by one, the IdP's auto-post page and the browser's POST
+    of it were a replay)."""
     from samlscan import engine
     from samlscan.flows import build_flows
+
+    cap = fiddler_capture(label, zf, budget)
+    if isinstance(cap, tuple):
+        return [failed_input(label, *cap)]
+    got = engine._Collected(list(cap.messages), list(cap.problems), flows=list(build_flows(cap)),
+                            kind="fiddler-saz")
+    return [engine.analyze_collected(label, got, expect)]
+
+
+def fiddler_capture(label: str, zf: zipfile.ZipFile, budget: int):
+    """The Capture of a Fiddler .saz (raw/NN_c.txt requests, NN_s.txt responses, NN_m.xml times),
+    or (finding code, reason) when it cannot be read."""
+    from samlscan import engine
     from samlscan.inputs import httpraw
 
     sessions: dict[int, dict[str, str]] = {}
@@ -176,16 +189,18 @@ def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> li
             data = src.read(min(left, engine.MAX_PASTE_BYTES) + 1)
         left -= len(data)
         if left < 0 or len(data) > engine.MAX_PASTE_BYTES:
-            return [failed_input(label, "input-too-large", f"{info.filename}: the archive inflates to more "
-                                 f"than {budget} bytes; treated as a decompression bomb")]
+            return ("input-too-large", f"{info.filename}: the archive inflates to more than {budget} "
+                    "bytes; treated as a decompression bomb")
         sessions.setdefault(int(m.group(1)), {})[m.group(2).lower()] = data.decode("utf-8", "replace")
     if locked and not sessions:
-        return [failed_input(label, "input-unreadable", f"a password-protected Fiddler archive ({locked} "
-                             "encrypted sessions): save the sessions again without a password")]
-    cap = httpraw.read_saz(sessions, label)
-    got = engine._Collected(list(cap.messages), list(cap.problems), flows=list(build_flows(cap)),
-                            kind="fiddler-saz")
-    return [engine.analyze_collected(label, got, expect)]
+        return ("input-unreadable", f"a password-protected Fiddler archive ({locked} encrypted "
+                "sessions): save the sessions again without a password")
+    return httpraw.read_saz(sessions, label)
+
+
+def inflate_budget(size: int) -> int:
+    """Bytes a zip of `size` bytes may inflate to, in all."""
+    return min(INFLATE_MAX, max(ARCHIVE_MIN, INFLATE_RATIO * size))
 
 
 def _archive_entry(label: str, kind: str, members: list[FileResult]) -> FileResult:

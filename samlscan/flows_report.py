@@ -7,6 +7,7 @@ told (status, Location, AUTHENTICATION-ERROR, IdP error page), then the flow's o
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from samlscan.flows import Exchange, Flow, build_flows, message_ids
 from samlscan.inputs.base import RawMessage
@@ -17,8 +18,8 @@ _BIG_PARAMS = ("SAMLRequest=", "SAMLResponse=", "Signature=")
 
 
 def _read_capture(path: str):
-    """(kind, Capture) for a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite export; (None,
-    reason) else."""
+    """(kind, Capture) for a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite export, raw HTTP
+    messages or a Fiddler .saz; (None, reason) else."""
     from samlscan.inputs import capture_readers
 
     try:
@@ -35,8 +36,20 @@ def _read_capture(path: str):
         return "burp", httpraw.read_burp(path)
     if httpraw.is_conversation(head.decode("utf-8", "replace")):
         return "http", httpraw.read_conversation(path)
-    return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture, nor raw HTTP "
-                  "messages (flows need the HTTP exchanges)")
+    if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        from samlscan.archives import fiddler_capture, inflate_budget
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                if httpraw.is_saz(zf.namelist()):
+                    cap = fiddler_capture(path, zf, inflate_budget(os.path.getsize(path)))
+                    return ("fiddler-saz", cap) if not isinstance(cap, tuple) else (None, cap[1])
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+            return None, f"corrupt zip: {exc}"
+    return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture, a Fiddler .saz, "
+                  "nor raw HTTP messages (flows need the HTTP exchanges)")
 
 
 def _iso(t: datetime | None) -> str | None:

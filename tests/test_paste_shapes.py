@@ -337,6 +337,11 @@ def test_fiddler_saz_answer_of_the_acs_decides_the_flow(tmp_path):
         z.writestr("raw/03_s.txt", "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
     doc = _run(path)
     assert [a["outcome"] for a in doc["attempts"]] == ["failure"]
+    # `flows` reads the archive too (it said: not a capture)
+    res = CliRunner().invoke(main, ["flows", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    (flow,) = json.loads(res.stdout)["inputs"][0]["flows"]
+    assert flow["outcome"] == "failure" and "500" in flow["reason"]
 
 
 def test_line_numbers_keep_the_indentation_of_a_signed_pretty_message(tmp_path):
