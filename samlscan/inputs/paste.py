@@ -206,9 +206,20 @@ def _fenced(text: str) -> str | None:
     marks = list(_FENCE.finditer(text))
     if len(marks) < 2:
         return None
-    blocks = [text[a.end():b.start()].strip("\r\n") for a, b in zip(marks[::2], marks[1::2])]
-    blocks = [b for b in blocks if _has_saml(b)]
-    return "\n\n".join(blocks) if blocks else None
+    pairs = list(zip(marks[::2], marks[1::2]))
+    blocks = [text[a.end():b.start()].strip("\r\n") for a, b in pairs]
+    if not any(_has_saml(b) for b in blocks):
+        return None
+    # the text around the fences keeps its URLs and values ('Request: https://...?SAMLRequest='
+    # above a fenced response), not its prose (a '<Response>' named there is no document)
+    around = [text[e:s] for e, s in zip([0] + [b.end() for _, b in pairs], [a.start() for a, _ in pairs] + [len(text)])]
+    kept = []
+    for out, block in zip(around, blocks + [""]):
+        if _has_value(out) and _ROOT.search(out) is None:
+            kept.append(out.strip("\r\n"))
+        if _has_saml(block):
+            kept.append(block)
+    return "\n\n".join(kept)
 
 
 def _numbered(text: str) -> str | None:
@@ -392,7 +403,7 @@ def _split(text: str) -> tuple[list, str | None] | None:
     """The messages of a paste that holds several, or holds one in a shape read_text does not
     know; None when the text is one plain message."""
     for split in (_json_document, _http_messages, _multipart, _labelled, _xml_documents,
-                  _base64_blocks, _query_lines, _base64_in_prose):
+                  _base64_blocks, _query_lines, _values_in_prose):
         got = split(text)
         if got is not None:
             return got
@@ -535,7 +546,9 @@ def _http_messages(text: str):
 
 def _xml_documents(text: str):
     """SAML elements with other text around them: several documents one after the other, or one
-    in the middle of prose. A single document (the whole text) is left to read_text."""
+    in the middle of prose, with the URLs, form bodies and base64 values in that prose (the
+    AuthnRequest's URL, then the decoded Response). A single document (the whole text) is left
+    to read_text."""
     spans = xml_spans(text)
     if not spans:
         return None
@@ -545,7 +558,19 @@ def _xml_documents(text: str):
         return None
     if len(spans) == 1 and text.lstrip().startswith("<") and before and not _HTML_TAG.search(before):
         return None  # a SAML element inside another XML document (SOAP): the XML reader's business
-    return [text[a:b] for a, b in spans], None
+    found = [(a, text[a:b]) for a, b in spans]
+    if len(spans) <= MAX_PIECES:  # (more were not all found: the paste is cut at MAX_PIECES anyway)
+        for lo, hi in zip([0] + [b for _, b in spans], [a for a, _ in spans] + [len(text)]):
+            if _has_value(text[lo:hi]):
+                found += [(lo + at, value) for at, value, _ in _loose_values(text[lo:hi])]
+    if len(found) == len(spans):
+        return [v for _, v in found], None
+    return [v for _, v in sorted(found, key=lambda f: f[0])], "XML with values between other text"
+
+
+def _has_value(text: str) -> bool:
+    """A SAML parameter or a base64 SAML value may be in the text (a cheap look before a scan)."""
+    return "SAMLRe" in text or any(p in text for p in _B64_SAML)
 
 
 _HTML_TAG = re.compile(r"<(?:html|body|pre|code|div|p|td|textarea|span)\b", re.IGNORECASE)
@@ -606,28 +631,84 @@ def _query_lines(text: str):
     return lines, "several URLs or form bodies"
 
 
-_B64_LINE = re.compile(r"^[ \t]*([A-Za-z0-9+/_-]{16,}={0,2}|[A-Za-z0-9+/_-]{1,15}={0,2})[ \t]*$")
+_B64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/_-]{16,}={0,2}|[A-Za-z0-9+/_-]{1,15}={0,2})[ \t\r]*$")
+_RUN_START = re.compile("(?:" + "|".join(
+    # each marker led by itself (sre skips to a literal in C) and then looked behind, not after
+    # a base64 letter: a message starts there, not in the middle of another value
+    rf"{m}(?<![^\s:(\"'\[]{m})(?=[A-Za-z0-9+/_-]{{{max(0, 16 - len(m))}}})" for m in _B64_SAML)
+    + r")[A-Za-z0-9+/_-]*={0,2}[ \t\"')\],;.]*\r?$", re.MULTILINE)
+"""A base64 SAML value starting a line, or ending one after a label ('Response (base64): PHNh...',
+'SAMLResponse: PHNh...'): it runs on over the base64 lines that follow."""
+_SAML_PARAM = re.compile(r"SAMLRe(?:sponse|quest)=(?<![\w.-]SAMLResponse=)(?<![\w.-]SAMLRequest=)[^&\s#\"'<>]{16}")
+"""A SAML parameter with a value (a name alone is prose: 'the SAMLResponse= field')."""
+_SPACE = re.compile(r"\s")
+_URL_START = re.compile(r"https?://", re.IGNORECASE)
+_TOKEN_STRIP = "<>()[]\"'`\u201c\u201d\u2018\u2019"
 
 
-def _base64_in_prose(text: str):
-    """Base64 lines between lines of prose ('Here is the response:', a signature): each run of
-    base64 lines that decodes to a SAML message start ('PHNhbWw' is '<saml') is one value."""
-    if blob.sniff_kind(text) is not None or not any(p in text for p in _B64_SAML):
+def _values_in_prose(text: str):
+    """Values between lines of prose ('Here is the response:', 'AuthnRequest URL: https://...'):
+    base64 SAML values ('PHNhbWw' is '<saml'), each run of base64 lines one value, and beside one
+    the URLs and form bodies. One URL or form body alone is read_text's (a copied command)."""
+    if blob.sniff_kind(text) not in (None, "query") or not any(p in text for p in _B64_SAML):
         return None
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        m = _B64_LINE.match(line)
-        if m and (current or len(m.group(1)) >= 16):
-            current.append(m.group(1))
-            if m.group(1).endswith("="):
-                runs.append(current)
-                current = []
+    found = _loose_values(text)
+    if all(is_query for _, _, is_query in found):
+        return None  # URLs and form bodies without a base64 value: read_text's, or _query_lines'
+    return [v for _, v, _ in found], "values between other text"
+
+
+def _loose_values(text: str) -> list[tuple[int, str, bool]]:
+    """(position, value, is a URL or form body) of each SAML value in prose, in paste order: the
+    whitespace-delimited token around a SAMLRequest=/SAMLResponse= with a value, and each run of
+    base64 lines that starts as a SAML message does (16 characters at least, as a line of one).
+    One pass of each search; at most MAX_PIECES + 1."""
+    out: list[tuple[int, str, bool]] = []
+    if "SAMLRe" in text:
+        end = 0
+        for m in _SAML_PARAM.finditer(text):
+            if m.start() < end:
+                continue  # another parameter of the same URL
+            start = max(end, *(text.rfind(c, end, m.start()) + 1 for c in " \t\r\n"))
+            space = _SPACE.search(text, m.end())
+            end = space.start() if space else len(text)
+            token = text[start:end]
+            url = _URL_START.search(token, 0, m.start() - start)
+            if url:  # 'URL:https://...': from the scheme
+                token = token[url.start():]
+            elif not any(c in token[:m.start() - start] for c in "?/"):
+                token = token[m.start() - start:]  # 'body:SAMLResponse=...': from the name
+            out.append((start, token.strip(_TOKEN_STRIP).rstrip(".,;:"), True))
+            if len(out) > MAX_PIECES:
+                return out
+    urls = [(p, p + len(v)) for p, v, _ in out]
+    pos = 0
+    while len(out) <= MAX_PIECES:
+        m = _RUN_START.search(text, pos)
+        if m is None:
+            break
+        line_end = m.end() - (text[m.end() - 1:m.end()] == "\r")
+        pos = m.end()
+        if any(a <= m.start() < b for a, b in urls) or _continues(text, m):
             continue
-        if current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    values = ["".join(r) for r in runs if "".join(r).startswith(_B64_SAML)]
-    return (values, "base64 between other text") if values else None
+        value = [text[m.start():line_end].strip(_TOKEN_STRIP + " \t,;.")]
+        while not value[-1].endswith("=") and pos < len(text):  # the lines it was wrapped to
+            nxt = text.find("\n", pos + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            line = _B64_LINE.match(text[pos + 1:nxt])
+            if line is None or _LABEL.match(line.string):
+                break
+            value.append(line.group(1))
+            pos = nxt
+        out.append((m.start(), "".join(value), False))
+    return sorted(out)
+
+
+def _continues(text: str, start: re.Match) -> bool:
+    """The run's first line continues a base64 value of the line before it (a wrapped value
+    whose later line happens to start like a message: it is not a value of its own)."""
+    line = text.rfind("\n", 0, start.start())
+    if line < 0 or text[line + 1:start.start()].strip():
+        return False
+    prev = _B64_LINE.match(text[text.rfind("\n", 0, line) + 1:line])
+    return prev is not None and len(prev.group(1)) >= 16 and not prev.group(1).endswith("=")
