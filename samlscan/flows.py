@@ -26,7 +26,7 @@ class IdpError:
     """An error page the IdP showed instead of sending a SAML response."""
 
     product: str
-    """'entra', 'okta', 'keycloak' or 'adfs'."""
+    """'entra', 'okta', 'keycloak', 'adfs' or 'auth0'."""
     code: str | None
     """'AADSTS50011', an Okta 'E0000...' code, or None."""
     message: str | None
@@ -135,9 +135,11 @@ _ADFS_MESSAGE = re.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<")
 
 
 def find_idp_error(text: str | None, url: str) -> IdpError | None:
-    """An Entra AADSTS error, an Okta, Keycloak or AD FS error page in a response body; None otherwise."""
-    if not text:
-        return None
+    """An Entra AADSTS error, an Okta, Keycloak or AD FS error page in a response body, or Auth0's
+    error page by its URL; None otherwise."""
+    auth0 = _auth0_error(url)
+    if auth0 is not None or not text:
+        return auth0
     m = _AADSTS.search(text)
     if m:
         req, corr = _REQ_ID.search(text), _CORR_ID.search(text)
@@ -164,6 +166,25 @@ def find_idp_error(text: str | None, url: str) -> IdpError | None:
                             html.unescape((msis.group(0) if msis else msg.group(1) if msg else
                                            "AD FS error page")).strip(), None, activity.group(1))
     return None
+
+
+_AUTH0_HOST = re.compile(r"(^|\.)auth0\.com$", re.IGNORECASE)
+
+
+def _auth0_error(url: str) -> IdpError | None:
+    """Auth0's generic error page carries the error in its URL: error, error_description and
+    tracking (Auth0 docs, 'Error Pages'); a custom domain is known by the tracking parameter."""
+    if "error" not in url:
+        return None
+    from urllib.parse import parse_qs
+
+    parts = urlsplit(url)
+    q = parse_qs(parts.query)
+    if not q.get("error") or not (_AUTH0_HOST.search(parts.hostname or "") or q.get("tracking")):
+        return None
+    description = (q.get("error_description") or [None])[0]
+    return IdpError("auth0", q["error"][0], description and description.strip(),
+                    (q.get("tracking") or [None])[0])
 
 
 _VALIDATION_ERR = re.compile(r"(Mapping not found for the property [^<\n]{1,300}|"

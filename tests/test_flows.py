@@ -111,6 +111,24 @@ def test_okta_error_page():
     assert find_idp_error("<html>all fine</html>", "https://corp.okta.com/") is None
 
 
+def test_auth0_error_page_by_its_url():
+    """Auth0's generic error page: the error travels in its URL (error, error_description,
+    tracking; Auth0 docs 'Error Pages'), whatever the page body (a HAR often has none)."""
+    url = ("https://corp.eu.auth0.com/error?client_id=AbC123&error=invalid_request&error_description="
+           "Callback%20URL%20mismatch.%20http%3A%2F%2Fsonar.example.com%2Foauth2%2Fcallback%2Fsaml%20is%20"
+           "not%20in%20the%20list%20of%20allowed%20callback%20URLs&tracking=9f3e2a1b0c")
+    err = find_idp_error(None, url)
+    assert (err.product, err.code, err.request_id) == ("auth0", "invalid_request", "9f3e2a1b0c")
+    assert err.message.startswith("Callback URL mismatch. http://sonar.example.com/")
+    from samlscan import catalog
+
+    assert catalog.lookup(err.message, "auth0").code == "reply-url-mismatch"
+    custom = url.replace("corp.eu.auth0.com", "login.corp.example")  # a custom domain: by 'tracking'
+    assert find_idp_error("", custom).product == "auth0"
+    assert find_idp_error("", custom.replace("&tracking=9f3e2a1b0c", "")) is None
+    assert find_idp_error("", "https://sonar.example.com/sessions/unauthorized?error=x") is None
+
+
 @pytest.mark.parametrize("location,outcome,said", [
     ("/projects", "success", "redirected to /projects"),
     ("https://sonar.example.com/", "success", "redirected to /"),

@@ -469,7 +469,7 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str]) -> tuple[_F
     text = body_text(resp.get("content"))
     if text:
         body_messages(text, url, Source(path, f"entry {index}/body"), at, found)
-    idp_error = find_idp_error(text, url) if text else None
+    idp_error = find_idp_error(text, url)
     set_cookies = _cookie_names(resp, rh, "Set-Cookie")
     req_cookies = _cookie_names(req, qh, "Cookie")
     auth_err = _cookie_value(resp, rh, "AUTHENTICATION-ERROR")
