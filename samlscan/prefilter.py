@@ -8,7 +8,7 @@ from functools import cache
 from typing import Iterator
 
 from samlscan import engine
-from samlscan.logs.base import DUMP_MARKERS
+from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS
 
 BLOCK = 8 * 1024 * 1024
 LONG_LINE = 1024 * 1024
@@ -62,7 +62,37 @@ def prefilters() -> dict[str, Prefilter]:
     # library only on a later line), or when it carries a SAML dump. Levels are the reader's.
     app = Prefilter(record_start=re.compile(applog.RECORD_START),
                     keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL") + _DUMPS)
-    return {sonarqube.PARSER.name: _SONAR, applog.NAME: app}
+    return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters()}
+
+
+_EMBEDDED = tuple(h.encode() for h in EMBED_HINTS)
+"""What a line must hold for logs.embedded to find a SAML message in it: the IdP readers below
+look for one in every line they read."""
+_ANY_LINE = re.compile(b"")
+"""For readers that read each line on its own (a line they skip is never part of a record
+they keep): any line starts a record, a range may start at any line."""
+
+
+def _idp_prefilters() -> dict[str, Prefilter]:
+    from samlscan.logs import keycloak, shibboleth, simplesamlphp
+
+    # Keycloak (samlscan/logs/keycloak.py) reads each line (or JSON line) on its own: the lines of
+    # category org.keycloak.events (every event, whatever its type: the reports count them), the
+    # WARN/ERRORs of its SAML categories, admin-API events (JSON with "realmId"), and dumps. Its
+    # stack traces and other categories (access log, Hibernate, Infinispan) are skipped here.
+    kc = Prefilter(record_start=re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|\{"),
+                   keep=(b"org.keycloak.events", b'"realmId"') +
+                   tuple(c.encode() for c in keycloak._SAML_CATEGORY) + _EMBEDDED)
+    # Shibboleth (samlscan/logs/shibboleth.py): every idp-audit.log line is a record ('|'
+    # separated); idp-process.log lines matter at WARN/ERROR or when they say 'Login by'.
+    shib = Prefilter(record_start=_ANY_LINE, keep=(b"|", b"WARN", b"ERROR", b"Login by '") + _EMBEDDED)
+    # SimpleSAMLphp (samlscan/logs/simplesamlphp.py): statistics lines ('STAT [') and failure
+    # levels, by name (matched in any case) or by syslog number (0-4).
+    levels = tuple(w.encode() for name in ("ERR", "WARN", "CRIT", "EMERG", "ALERT", "STAT [")
+                   for w in {name, name.lower(), name.title()})
+    ssp = Prefilter(record_start=_ANY_LINE,
+                    keep=levels + tuple(f" {n} [".encode() for n in range(5)) + _EMBEDDED)
+    return {keycloak.PRODUCT: kc, shibboleth.PRODUCT: shib, simplesamlphp.PRODUCT: ssp}
 
 
 def _prefilter_for(parser) -> Prefilter | None:
@@ -79,7 +109,16 @@ def _log_with_prefilter(head: bytes, found=None):
         return None  # the byte-level prefilter reads ASCII-compatible logs only
     found = found or engine.sniff(head)
     pf = _prefilter_for(found.parser) if found.kind == "log" else None
-    return (found.parser, pf) if pf is not None else None
+    return (found.parser, pf) if pf is not None and not _json_document(head) else None
+
+
+def _json_document(head: bytes) -> bool:
+    """A JSON array, or an object over several lines (an export, an admin-API dump): its records
+    cannot be told apart at line starts, unlike JSON lines (one object a line)."""
+    s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if s[:1] == b"[":
+        return True
+    return s[:1] == b"{" and not s.split(b"\n", 1)[0].rstrip().endswith(b"}")
 
 
 USE_AC = True

@@ -9,7 +9,7 @@ from datetime import tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import parse_iso, src, text_lines
-from samlscan.logs.base import DUMP_MARKERS, EmbeddedSaml, Record
+from samlscan.logs.base import EMBED_HINTS, EmbeddedSaml, Record
 
 # base64 of '<?xml', '<samlp:', '<saml2p:', '<saml2:', '<saml:', '<Response', '<AuthnRequest',
 # '<LogoutRequest', '<LogoutResponse' ('PD94bWw' = '<?xml', 'PHNhbWxw' = '<samlp', ...).
@@ -23,8 +23,7 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/])(?:%s)%s{40,}(?:=|%%3[Dd]){0,2}"
 _PARAM = re.compile(r"\b(?:SAMLResponse|SAMLRequest)=([^&\s\"'<>,;]{20,})")
 _XML_START = re.compile(
     r"<(?:\?xml\b|([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b)")
-_HINT = re.compile("|".join(map(re.escape, DUMP_MARKERS + ("SAMLRe", "Response", "AuthnRequest", "Logout",
-                                                          "Assertion"))))
+_HINT = re.compile("|".join(map(re.escape, EMBED_HINTS)))
 _TIME_HEAD = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                         r"(?:Z|[+-]\d{2}:?\d{2})?)(?![\d:.,])")  # zone-less: read in --timezone
 
