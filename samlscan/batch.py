@@ -296,6 +296,8 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
     first = parts[0][1].input
     n_ok = sum(p[1].input.messages for p in parts)
     status = "scanned" if n_ok or evs else "failed"
+    if status == "scanned":  # a range with nothing in it says nothing of the log
+        finds = [f for f in finds if not (f.code == "input-not-saml" and f.source and f.source.ref is None)]
     reason = None if status == "scanned" else (finds[0].message_text if finds else "nothing found")
     inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=len(evs),
                       malformed_lines=sum(p[1].input.malformed_lines for p in parts))
