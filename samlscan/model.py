@@ -198,6 +198,10 @@ class SamlMessage:
     protocol_binding: str | None = None
     acs_index: str | None = None
     """AuthnRequest AssertionConsumerServiceIndex, as written."""
+    logout_name_id: str | None = None
+    """A LogoutRequest's NameID: whose session ends (None when it is an EncryptedID)."""
+    session_indexes: tuple[str, ...] = ()
+    """A LogoutRequest's SessionIndex values (none: every session of that NameID, core 3.7.1)."""
     nameid_policy_format: str | None = None
     nameid_policy_allow_create: bool | None = None
     force_authn: bool | None = None

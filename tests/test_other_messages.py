@@ -97,3 +97,33 @@ def test_a_request_asking_for_the_response_by_redirect_is_flagged():
     assert "binding HTTP-Redirect" in text and "4.1.2" in text
     assert "4.1.2" not in _request_text(AssertionConsumerServiceURL=ACS,
                                         ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact")
+
+
+LOGOUT_REQUEST = (
+    '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+    'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lq1" Version="2.0" '
+    'IssueInstant="2025-03-11T09:15:00Z" Destination="https://sonar.example.com/saml/slo">'
+    '<saml:Issuer>https://idp.example.org/saml2/idp</saml:Issuer>'
+    '<saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">jdoe.persistent.7781</saml:NameID>'
+    '<samlp:SessionIndex>_sess_1</samlp:SessionIndex><samlp:SessionIndex>_sess_2</samlp:SessionIndex>'
+    '</samlp:LogoutRequest>')
+
+
+def test_a_logout_request_says_whose_sessions_end_and_redact_masks_it(tmp_path):
+    """Its NameID and SessionIndex values were shown nowhere (only its XML held them)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    path = tmp_path / "logout.xml"
+    path.write_text(LOGOUT_REQUEST)
+    table = CliRunner().invoke(main, ["check", str(path), "--fail-on", "never"]).stdout
+    assert "jdoe.persistent.7781" in table and "_sess_1, _sess_2" in table
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--fail-on", "never"])
+    (msg,) = json.loads(res.stdout)["messages"]
+    assert msg["logout_request"] == {"name_id": "jdoe.persistent.7781", "session_indexes": ["_sess_1", "_sess_2"]}
+    for fmt in ("json", "table", "csv"):  # a scan keeps no decoded XML: the NameID is known from the model
+        out = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", fmt, "--redact", "--fail-on", "never"]).stdout
+        assert "jdoe.persistent.7781" not in out, fmt

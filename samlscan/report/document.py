@@ -63,6 +63,8 @@ def message_dict(r) -> dict:
         "authn_request": {"acs_url": m.acs_url, "acs_index": m.acs_index, "protocol_binding": m.protocol_binding,
                           "nameid_policy": m.nameid_policy_format, "force_authn": m.force_authn,
                           "is_passive": m.is_passive} if m.kind == "AuthnRequest" else None,
+        "logout_request": {"name_id": m.logout_name_id, "session_indexes": list(m.session_indexes)}
+        if m.kind == "LogoutRequest" else None,
         "findings": [finding_dict(f) for f in r.findings],
     }
 

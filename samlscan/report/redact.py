@@ -131,7 +131,7 @@ _NAMEID = re.compile(rb"<(?:[\w.-]+:)?NameID\b[^>]*>([^<]+)</")
 def personal_values_of(m) -> set[str]:
     """NameIDs, attribute values and addresses in one SamlMessage (the NameID of a LogoutRequest,
     or of an AuthnRequest's Subject, is read from its XML: the model keeps assertions' only)."""
-    out: set[str] = set()
+    out: set[str] = {m.logout_name_id} if m.logout_name_id else set()
     if m.kind != "Response" and m.xml:
         from html import unescape
 

@@ -69,6 +69,9 @@ def header_rows(r) -> list[tuple[str, str]]:
         rows.append(("Destination", m.destination))
     if m.in_response_to:
         rows.append(("InResponseTo", m.in_response_to))
+    if m.kind == "LogoutRequest":
+        rows += [("Subject", m.logout_name_id or "- (EncryptedID or none)"),
+                 ("SessionIndex", ", ".join(m.session_indexes) or "- (every session of the subject)")]
     for a in m.assertions:
         rows.append(("Subject", (a.name_id.value if a.name_id else "-") +
                      (f"  [{a.name_id.format.rsplit(':', 1)[-1]}]" if a.name_id and a.name_id.format else "")))
