@@ -44,3 +44,23 @@ def test_the_error_report_line_is_not_a_second_failure(tmp_path):
     failures = [e for e in events(recs) if e.outcome == "failure"]
     assert [e.text.split(":")[0] for e in failures] == ["SimpleSAML\\Error\\Error", "Caused by"]
     assert all(e.request_id == "c1b0b3c5d9" for e in failures)
+
+
+def test_metadata_not_found_has_a_root_cause():
+    """SimpleSAML\\Error\\MetadataNotFound got no cause (gap): its message is the error code then
+    the var_export-ed entity ID, quoted twice by older releases, HTML-escaped by some."""
+    from samlscan.logs.simplesamlphp import SimpleSamlPhpParser
+
+    lines = [
+        "Jun 14 01:24:56 idp simplesamlphp[11176]: 3 [879d1c0fa8] SimpleSAML_Error_MetadataNotFound: "
+        "METADATANOTFOUND('%ENTITYID%' => '\\'https://sp.example.org/metadata/\\'')",
+        "Jun 14 01:24:56 idp simplesamlphp[11176]: 3 [879d1c0fa8] Backtrace:",
+        "Feb 2 11:37:03 simplesamlphp ERR [c1b0b3c5d9] SimpleSAML\\Error\\MetadataNotFound: "
+        "METADATANOTFOUND('%ENTITYID%' => 'https://sp.example.org/sp')",
+        "Feb 2 11:38:03 simplesamlphp ERR [d2c1c4d6e0] Caused by: SimpleSAML\\Error\\Exception: "
+        "Could not find the metadata of an IdP with entity ID 'https://idp.example.org/'",
+    ]
+    recs = list(SimpleSamlPhpParser(year=2025).parse(enumerate(lines, 1), "x.log", PARIS))
+    assert [(e.outcome, e.code) for e in events(recs)] == [
+        ("failure", "app-not-found"), ("failure", "app-not-found"),
+        ("failure", "sp-configuration-error")]
