@@ -275,6 +275,13 @@ _SPECS = (
        "Sign the requests (SonarQube: sonar.auth.saml.signature.enabled=true with the SP "
        "certificate and private key), or stop requiring client signatures in the IdP (Keycloak: "
        "the client's 'Client signature required').", "sp"),
+    _s("request-signature-invalid", E, "signature",
+       "The signature of the SP's AuthnRequest or Logout message does not verify with the SP certificate.",
+       "The IdP checks it with the SP certificate it was given (the SP's metadata): when the SP's key "
+       "changed, give the IdP the new certificate (re-import the SP metadata) and samlscan too "
+       "(--sp-cert); a failed digest means the message was changed after signing.", "sp",
+       attack="A forged or altered request (another ACS URL, a LogoutRequest ending someone's "
+              "session): the IdP must refuse what does not verify."),
     _s("reply-url-mismatch", E, "cause",
        "The ACS URL in the AuthnRequest is not a Reply URL configured in the IdP.",
        "Add the SP's ACS URL exactly as sent to the IdP's Reply URLs (SonarQube: check "

@@ -335,8 +335,8 @@ def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tupl
 def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Finding:
     """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
-    from samlscan.saml import is_saml_root, read_message
-    from samlscan.xmlsafe import parse_xml
+    from samlscan.saml import is_saml_root, read_message, trusted_for
+    from samlscan.xmlsafe import local, parse_xml
 
     try:
         data = decode_bytes(raw)
@@ -352,8 +352,8 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                 if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{root.tag}>, not a SAML protocol message{hint}"))
-    msg = _with_redirect_signature(read_message(root, raw, index, expect.idp_certs, expect.sp_keys,
-                                                data if expect.keep_xml else b""), raw, expect)
+    msg = _with_redirect_signature(read_message(root, raw, index, trusted_for(local(root.tag), expect),
+                                                expect.sp_keys, data if expect.keep_xml else b""), raw, expect)
     return replace(msg, logged_by=raw.logged_by) if raw.logged_by else msg
 
 

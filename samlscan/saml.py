@@ -328,6 +328,17 @@ def order_facts(elements) -> tuple[str, ...]:
     return tuple(facts)
 
 
+IDP_SENT = ("Response", "Assertion", "ArtifactResponse", "EncryptedAssertion", "EncryptedData")
+"""Messages only the IdP sends; requests and Logout messages are signed by whichever side sends
+them (SAML core 3.2, 3.7), the SP's AuthnRequest by the SP."""
+
+
+def trusted_for(kind: str, expect) -> tuple[TrustedCert, ...]:
+    """The certificates a message of this kind may be signed with: the IdP's for what only the IdP
+    sends, the SP's and the IdP's for the others."""
+    return expect.idp_certs if kind in IDP_SENT else expect.sp_certs + expect.idp_certs
+
+
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
                  sp_keys: tuple = (), xml: bytes = b"") -> SamlMessage:
     """Build the SamlMessage of a parsed document (decrypting and verifying along the way)."""

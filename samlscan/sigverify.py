@@ -18,6 +18,8 @@ from samlscan.xmlsafe import DS, element_path, local
 _XMLSEC = None
 _KEYS: dict[bytes, object] = {}
 
+KEY_FAILURES = ("signature-value", "cert-mismatch", "cert-mismatch-and-signature-value")
+"""SignatureInfo.failure values that say the key is not the one given (not that the content changed)."""
 WEAK_ALGORITHMS = (
     "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
     "http://www.w3.org/2000/09/xmldsig#dsa-sha1",

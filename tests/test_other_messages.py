@@ -127,3 +127,42 @@ def test_a_logout_request_says_whose_sessions_end_and_redact_masks_it(tmp_path):
     for fmt in ("json", "table", "csv"):  # a scan keeps no decoded XML: the NameID is known from the model
         out = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", fmt, "--redact", "--fail-on", "never"]).stdout
         assert "jdoe.persistent.7781" not in out, fmt
+
+
+def _sp_signed_request(key: str = "sp", tamper: bool = False) -> str:
+    """The fixture AuthnRequest signed by the SP's key (as an SP sends it by POST binding)."""
+    from samlgen import keys as K
+
+    root = etree.fromstring((FIXTURES / "requests" / "authnrequest.xml").read_bytes())
+    style = replace(GEN.OKTA, signature_method="rsa-sha256", digest_method="sha256")
+    signer.add_template(root, style)
+    signer.sign_all(root, K.load(key))
+    data = etree.tostring(root).decode()
+    return data.replace("ForceAuthn=\"true\"", "ForceAuthn=\"false\"") if tamper else data
+
+
+def _request_result(data: str, sp_cert: bool):
+    expect = replace(DEFAULT, sp_certs=build({"sp_cert": [str(FIXTURES / "keys" / "sp.crt")]}, None).sp_certs
+                     if sp_cert else ())
+    return analyze_raw(RawMessage(Source("test"), "XML", data, "xml"), 0, expect)
+
+
+def test_a_request_signed_by_the_sp_is_verified_with_the_sp_certificate():
+    """Requests were verified against the IdP certificates only: an SP-signed AuthnRequest could
+    never verify, and a wrong or changed one said nothing."""
+    from samlscan.report.table import header_rows
+
+    good = _request_result(_sp_signed_request(), sp_cert=True)
+    assert [s.verified for s in good.message.signatures] == [True]
+    assert "request-signature-invalid" not in {f.code for f in good.findings}
+    assert "verified with" in dict(header_rows(good))["Signed"]
+    other_key = _request_result(_sp_signed_request("sp-other"), sp_cert=True)
+    (bad,) = [f for f in other_key.findings if f.code == "request-signature-invalid"]
+    assert "another key" in bad.message_text
+    changed = _request_result(_sp_signed_request(tamper=True), sp_cert=True)
+    assert any(f.code == "request-signature-invalid" and "changed after signing" in f.message_text
+               for f in changed.findings)
+    # without the SP's certificate nothing can be said of its key, and the table says what to give
+    unknown = _request_result(_sp_signed_request(), sp_cert=False)
+    assert "request-signature-invalid" not in {f.code for f in unknown.findings}
+    assert "--sp-cert" in dict(header_rows(unknown))["Signed"]

@@ -7,9 +7,10 @@ from samlscan.model import Finding, SamlMessage
 
 ALL_CHECKS = protocol.CHECKS + timing.CHECKS + signature.CHECKS + attributes.CHECKS
 RESPONSE_ONLY = {"Response", "Assertion"}
-OTHER_CHECKS = request.CHECKS + (protocol.check_status, signature.check_weak_crypto)
+OTHER_CHECKS = request.CHECKS + (protocol.check_status, signature.check_sender_signature,
+                                  signature.check_weak_crypto)
 """AuthnRequest, LogoutRequest, LogoutResponse: what the SP asked for, a LogoutResponse's status,
-the algorithms of their signatures (whose keys depend on which side sent them: not judged here)."""
+their signatures (checked with the SP's certificate when the SP sent them) and algorithms."""
 
 
 def skipped_for_config(ctx: CheckContext) -> list[str]:

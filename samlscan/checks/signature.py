@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
-from samlscan.sigverify import WEAK_ALGORITHMS
+from samlscan.saml import IDP_SENT
+from samlscan.sigverify import KEY_FAILURES, WEAK_ALGORITHMS
 
 
 def _fingerprints(c: CertInfo) -> str:
@@ -159,6 +160,29 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                       hint="download the IdP's current signing certificate (its metadata or admin "
                            f"console) and set it in {ctx.expect.setting_name('idp_cert')}; during a "
                            "rollover configure both")
+
+
+def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
+    """An AuthnRequest or Logout message the SP sent, checked with the SP's certificate (--sp-cert):
+    an IdP that requires signed requests refuses one that does not verify (Keycloak 'Invalid
+    requester', AD FS, Entra). A failed digest means the message was changed, whoever sent it."""
+    if msg.kind in IDP_SENT:
+        return
+    from_sp = msg.kind == "AuthnRequest" or (msg.issuer is not None and msg.issuer == ctx.expect.sp_entity_id)
+    for sig in msg.signatures:
+        if sig.verified is not False:
+            continue
+        code = "request-signature-invalid" if from_sp else "signature-invalid"
+        if sig.failure == "digest":
+            yield finding(msg, code, f"the {_where(sig)} is invalid: the digest of the signed content does "
+                          f"not match: the {msg.kind} was changed after signing",
+                          expected="valid digest", actual="digest mismatch")
+        elif from_sp and ctx.expect.sp_certs and sig.failure in KEY_FAILURES:
+            received = "; ".join(_fingerprints(c) for c in sig.embedded_certs) or "none in KeyInfo"
+            yield finding(msg, code, f"the {_where(sig)} does not verify with the SP certificate given: "
+                          "the SP signs with another key (an IdP holding that certificate refuses the "
+                          "request)", expected="; ".join(_fingerprints(c.info) for c in ctx.expect.sp_certs),
+                          actual=received)
 
 
 def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):

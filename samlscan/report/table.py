@@ -6,6 +6,8 @@ import textwrap
 from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
 from samlscan.report.document import iso
+from samlscan.saml import IDP_SENT
+from samlscan.sigverify import KEY_FAILURES
 
 WIDTH = 72
 NAMED_SKIPS = 10
@@ -19,8 +21,6 @@ def wrap(text: str, width: int = WIDTH) -> str:
                      for p in str(text).splitlines() or [""])
 
 
-_IDP_SIGNED = ("Response", "Assertion", "ArtifactResponse")
-_KEY_FAILURES = ("signature-value", "cert-mismatch", "cert-mismatch-and-signature-value")
 
 
 def _signed_line(m) -> str:
@@ -31,15 +31,16 @@ def _signed_line(m) -> str:
         if s.verified:
             state = f"verified with {s.matched_cert.subject} (SHA-256 {s.matched_cert.sha256[:23]}...)"
         elif s.verified is None:
-            state = ("intact (verifies with its own KeyInfo certificate); trust not checked: no IdP "
-                     "certificate configured" if s.failure is None else
-                     "not verified: no IdP certificate configured and none in KeyInfo")
-        elif m.kind not in _IDP_SIGNED and s.failure in _KEY_FAILURES:
+            whose = "IdP certificate" if m.kind in IDP_SENT else "certificate of its sender (--sp-cert, --idp-cert)"
+            state = (f"intact (verifies with its own KeyInfo certificate); trust not checked: no {whose} "
+                     "configured" if s.failure is None else
+                     f"not verified: no {whose} configured and none in KeyInfo")
+        elif m.kind not in IDP_SENT and s.failure in KEY_FAILURES:
             # requests and LogoutResponses are signed by whichever side sends them (SAML core 3.2,
             # 3.7): an SP's key fails against the IdP certificate without anything being wrong
-            state = (f"not verified: it does not verify with the configured IdP certificate; a {m.kind} "
-                     f"is signed by its sender (Issuer {m.issuer or '-'}), whose certificate may not be "
-                     "configured here")
+            state = (f"not verified: it does not verify with the configured certificates; this {m.kind} "
+                     f"is signed by its sender (Issuer {m.issuer or '-'}): give the SP's with --sp-cert, "
+                     "the IdP's with --idp-cert")
         else:
             state = f"INVALID ({s.failure})"
         alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
@@ -61,6 +62,8 @@ def header_rows(r) -> list[tuple[str, str]]:
                  ("NameIDPolicy", m.nameid_policy_format or "-"),
                  ("ForceAuthn/IsPassive", f"{m.force_authn}/{m.is_passive}"),
                  ("IssueInstant", iso(m.issue_instant) or "-")]
+        if m.signatures:
+            rows.append(("Signed", _signed_line(m)))
         return rows
     if m.status:
         rows.append(("Status", " / ".join([m.status.code or "-", *m.status.sub_codes]).replace(
