@@ -397,7 +397,8 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
     if msg.redirect_signature is not None and msg.redirect_signature.verified is False:
         from samlscan.checks.base import finding
 
-        findings.append(finding(msg, "redirect-signature-invalid",
+        from_sp = msg.kind == "AuthnRequest" or (msg.issuer is not None and msg.issuer == expect.sp_entity_id)
+        findings.append(finding(msg, "request-signature-invalid" if from_sp else "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
                                 "not verify over the query string with the configured "
                                 + ("SP certificate or key" if raw.param == "SAMLRequest"

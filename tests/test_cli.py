@@ -179,7 +179,12 @@ def test_signed_authnrequest_is_verified_with_the_sp_certificate(cert, expect_in
     r = run("check", "fixtures/requests/authnrequest-redirect-signed.txt", "--sp-cert", cert,
             "--format", "jsonl", "-q")
     codes = [json.loads(line)["code"] for line in r.output.splitlines()]
-    assert ("redirect-signature-invalid" in codes) == expect_invalid, codes
+    # the SP signed it: a failure is the SP's to fix (redirect-signature-invalid blamed the IdP)
+    assert ("request-signature-invalid" in codes) == expect_invalid, codes
+    assert "redirect-signature-invalid" not in codes
+    table = run("check", "fixtures/requests/authnrequest-redirect-signed.txt", "--sp-cert", cert).output
+    signed = next(line for line in table.splitlines() if line.startswith("Signed"))
+    assert ("INVALID" in signed) == expect_invalid and ("verified with" in signed) != expect_invalid
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "sarif", "csv", "html", "table"])

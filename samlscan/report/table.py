@@ -24,9 +24,9 @@ def wrap(text: str, width: int = WIDTH) -> str:
 
 
 def _signed_line(m) -> str:
+    parts = [_redirect_signed(m.redirect_signature)] if m.redirect_signature else []
     if not m.signatures:
-        return "nothing is signed"
-    parts = []
+        return "\n".join(parts) or "nothing is signed"
     for s in m.signatures:
         if s.verified:
             state = f"verified with {s.matched_cert.subject} (SHA-256 {s.matched_cert.sha256[:23]}...)"
@@ -48,6 +48,18 @@ def _signed_line(m) -> str:
     return "\n".join(parts)
 
 
+def _redirect_signed(r) -> str:
+    """The query string's signature (SAML bindings 3.4.4.1)."""
+    alg = r.sig_alg.rsplit("#", 1)[-1]
+    if r.verified:
+        state = f"verified with {r.matched_cert.subject}" if r.matched_cert else "verified"
+    elif r.verified is None:
+        state = "not verified: no certificate of its sender configured (--sp-cert, --idp-cert)"
+    else:
+        state = "INVALID (does not verify over the query string)"
+    return f"query string [{alg}]: {state}"
+
+
 def header_rows(r) -> list[tuple[str, str]]:
     """The summary of one message: who sent it, about whom, for whom, when, what is signed."""
     m = r.message
@@ -62,7 +74,7 @@ def header_rows(r) -> list[tuple[str, str]]:
                  ("NameIDPolicy", m.nameid_policy_format or "-"),
                  ("ForceAuthn/IsPassive", f"{m.force_authn}/{m.is_passive}"),
                  ("IssueInstant", iso(m.issue_instant) or "-")]
-        if m.signatures:
+        if m.signatures or m.redirect_signature:
             rows.append(("Signed", _signed_line(m)))
         return rows
     if m.status:
