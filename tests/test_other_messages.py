@@ -166,3 +166,24 @@ def test_a_request_signed_by_the_sp_is_verified_with_the_sp_certificate():
     unknown = _request_result(_sp_signed_request(), sp_cert=False)
     assert "request-signature-invalid" not in {f.code for f in unknown.findings}
     assert "--sp-cert" in dict(header_rows(unknown))["Signed"]
+
+
+def test_the_idps_logout_request_is_verified_with_the_idp_certificate():
+    """An IdP-initiated LogoutRequest signed by a rotated IdP key said nothing (requests' keys were
+    not judged); one signed by the configured key verifies."""
+    from samlgen import keys as K
+
+    def signed(key: str) -> str:
+        root = etree.fromstring(LOGOUT_REQUEST.encode())
+        signer.add_template(root, replace(GEN.OKTA, signature_method="rsa-sha256", digest_method="sha256"))
+        signer.sign_all(root, K.load(key))
+        return etree.tostring(root).decode()
+
+    def result(key: str):
+        return analyze_raw(RawMessage(Source("test"), "XML", signed(key), "xml"), 0, DEFAULT)
+
+    good = result("idp")
+    assert [s.verified for s in good.message.signatures] == [True]
+    assert not {"signature-cert-mismatch", "request-signature-invalid"} & {f.code for f in good.findings}
+    rotated = result("idp-new")
+    assert "signature-cert-mismatch" in {f.code for f in rotated.findings}

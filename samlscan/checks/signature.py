@@ -177,12 +177,22 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, code, f"the {_where(sig)} is invalid: the digest of the signed content does "
                           f"not match: the {msg.kind} was changed after signing",
                           expected="valid digest", actual="digest mismatch")
-        elif from_sp and ctx.expect.sp_certs and sig.failure in KEY_FAILURES:
+        elif sig.failure in KEY_FAILURES:
             received = "; ".join(_fingerprints(c) for c in sig.embedded_certs) or "none in KeyInfo"
-            yield finding(msg, code, f"the {_where(sig)} does not verify with the SP certificate given: "
-                          "the SP signs with another key (an IdP holding that certificate refuses the "
-                          "request)", expected="; ".join(_fingerprints(c.info) for c in ctx.expect.sp_certs),
-                          actual=received)
+            if from_sp and ctx.expect.sp_certs:
+                yield finding(msg, code, f"the {_where(sig)} does not verify with the SP certificate given: "
+                              "the SP signs with another key (an IdP holding that certificate refuses the "
+                              "request)", expected="; ".join(_fingerprints(c.info) for c in ctx.expect.sp_certs),
+                              actual=received)
+            elif msg.issuer is not None and msg.issuer == ctx.expect.idp_entity_id and ctx.expect.idp_certs:
+                # the IdP's Logout message: the SP verifies it with the IdP certificate it has
+                yield finding(msg, "signature-cert-mismatch",
+                              f"the {_where(sig)} of the IdP's {msg.kind} does not verify with the configured "
+                              "IdP certificates: the IdP most likely rotated its signing certificate",
+                              expected="; ".join(_fingerprints(c.info) for c in ctx.expect.idp_certs),
+                              actual=received,
+                              hint="download the IdP's current signing certificate (its metadata or admin "
+                                   f"console) and set it in {ctx.expect.setting_name('idp_cert')}")
 
 
 def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
