@@ -384,9 +384,10 @@ def shibboleth_process(rng, share):
                 yield (f"{stamp} - {ip} - WARN [org.opensaml.saml.common.binding.security.impl.ReceivedEndpointSecurityHandler:188]"
                        " - Message Handler:  SAML message intended destination endpoint 'https://idp.example.org/idp/profile/SAML2/"
                        "Redirect/SSO' did not match the recipient endpoint 'https://idp-old.example.org/idp/profile/SAML2/Redirect/SSO'\n")
-                yield (f"{stamp} - {ip} - ERROR [net.shibboleth.idp.profile.impl.LogEvent:69] - A non-proceed event occurred "
+                yield "org.opensaml.messaging.handler.MessageHandlerException: destination mismatch\n"
+                # OpenSAML's LogEvent action ends the failed request (WARN, as it logs it)
+                yield (f"{stamp} - {ip} - WARN [org.opensaml.profile.action.impl.LogEvent:101] - A non-proceed event occurred "
                        "while processing the request: MessageAuthenticationError\n")
-                yield " - org.opensaml.messaging.handler.MessageHandlerException: destination mismatch\n"
         elif rng.random() < DUMP_SHARE:
             yield f"{stamp} - {ip} - DEBUG [PROTOCOL_MESSAGE:96] - SAML message: {DUMP}\n"
         else:

@@ -27,6 +27,11 @@ class Prefilter:
 
     record_start: re.Pattern
     keep: tuple[bytes, ...]
+    orphans: bool = False
+    """A keep literal on a line that continues a record not kept keeps that line and the rest of
+    its record: for a reader whose record starts exist to hold lines together, not to tell a record
+    from its trace (a range never starts at a Shibboleth non-proceed line, yet one may follow a
+    skipped line)."""
 
 
 # SonarQube web.log (samlscan/logs/sonarqube.py): a record is relevant when its logger matches
@@ -84,8 +89,13 @@ def _idp_prefilters() -> dict[str, Prefilter]:
                    keep=(b"org.keycloak.events", b'"realmId"') +
                    tuple(c.encode() for c in keycloak._SAML_CATEGORY) + _EMBEDDED)
     # Shibboleth (samlscan/logs/shibboleth.py): every idp-audit.log line is a record ('|'
-    # separated); idp-process.log lines matter at WARN/ERROR or when they say 'Login by'.
-    shib = Prefilter(record_start=_ANY_LINE, keep=(b"|", b"WARN", b"ERROR", b"Login by '") + _EMBEDDED)
+    # separated); idp-process.log lines matter at WARN/ERROR or when they say 'Login by'. The
+    # reader takes a non-proceed line for the echo of the failure its request logged just before,
+    # so a range starts at neither that line nor the stack trace between them: only at a line that
+    # starts with a time, an address or '|' (an audit record without %a).
+    shib = Prefilter(record_start=re.compile(rb"(?=[\d|])(?![^\n]*" + re.escape(shibboleth.NON_PROCEED_TEXT)
+                                             + rb")"),
+                     keep=(b"|", b"WARN", b"ERROR", b"Login by '") + _EMBEDDED, orphans=True)
     # SimpleSAMLphp (samlscan/logs/simplesamlphp.py): statistics lines ('STAT [') and failure
     # levels, by name (matched in any case) or by syslog number (0-4).
     levels = tuple(w.encode() for name in ("ERR", "WARN", "CRIT", "EMERG", "ALERT", "STAT [")
@@ -219,6 +229,9 @@ def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int,
                 spans[-1] = (spans[-1][0], pos)
             else:
                 spans.append((ls, pos))
+        elif pf.orphans:  # kept from this line on: the line before it was not
+            pos = record_end(ls)
+            spans.append((ls, pos))
         else:  # a hit on a continuation line: the record it belongs to was not kept
             nl = find(b"\n", hit[1])
             if nl < 0:

@@ -7,7 +7,7 @@ audit.xml. The v3 default writes %T as yyyyMMdd'T'HHmmss'Z'.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
@@ -21,13 +21,24 @@ PRODUCT = "shibboleth"
 V4_FORMAT = ("%a|%ST|%T|%u|%SP|%i|%ac|%t|%attr|%n|%f|%SSO|%XX|%XA|%b|%bb|%e|%S|%SS|%s|%UA")
 V3_FORMAT = "%T|%b|%I|%SP|%P|%IDP|%bb|%III|%u|%ac|%attr|%n|%i|"
 
+# v3's stock pattern has no address: `%date{ISO8601} - %level [%logger:%line] - %msg`
 _PROCESS = re.compile(
-    r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d{1,3})?)\s+-\s+(\S*)\s+-\s+"
+    r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d{1,3})?)\s+-\s+(?:(\S*)\s+-\s+)?"
     r"(TRACE|DEBUG|INFO|WARN|ERROR)\s+\[([^\]:]+)(?::(\d+))?\]\s+-\s+(.*)$")
 _PROCESS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 _LOGIN_BY = re.compile(r"Login by '([^']+)' (succeeded|failed)")
 _COMPACT_T = re.compile(r"^(\d{8})T(\d{6})Z$")
 _ISO_FIELD = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|\d{8}T\d{6}Z")
+# OpenSAML's LogEvent action (org.opensaml.profile.action.impl.LogEvent), run as a failed flow
+# ends, logs log.warn("A non-proceed event occurred while processing the request: {}", event): the
+# WebFlow event ID of a failure that the request's earlier lines (a WARN naming the cause, a
+# 'Login by ... failed') already logged. Seen as WARN [org.opensaml.profile.action.impl.LogEvent:101]
+# in v3/v4 logs; matched at any level and logger.
+NON_PROCEED_TEXT = b"non-proceed event occurred"
+_NON_PROCEED = re.compile(re.escape(NON_PROCEED_TEXT.decode()) + r" while processing the request\b:?\s*(\w*)")
+ECHO_WINDOW = timedelta(seconds=5)
+"""A non-proceed line this soon after a failure of the same client address is that failure's echo
+(the same request ends: milliseconds apart in practice)."""
 
 
 class ShibbolethParser:
@@ -49,12 +60,13 @@ class ShibbolethParser:
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         fields: list[str] | None = _fields(self.audit_format) if self.audit_format else None
+        failures = _LastFailures()
         for no, line in text_lines(lines):
             if not line.strip():
                 continue
             m = _PROCESS.match(line)
             if m:
-                yield from _process(m, no, path, tz)
+                yield from _process(m, no, path, tz, failures)
             elif line.count("|") >= 3:
                 if fields is None:
                     fields = _fields(_guess_format(line))
@@ -114,7 +126,33 @@ def _audit(line: str, names: list[str], no: int, path: str) -> Iterator[Record]:
         saml_ids=ids, app=f.get("SP"), raw_code=raw_code)
 
 
-def _process(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
+class _LastFailures:
+    """The time and user of the last failure logged for each client address, for telling a
+    non-proceed line that echoes it from one that is the only word on a failed request."""
+
+    MAX = 4096
+
+    def __init__(self) -> None:
+        self.last: dict[str | None, tuple[datetime, str | None]] = {}
+
+    def note(self, addr: str | None, time: datetime | None, user: str | None) -> None:
+        if time is None:
+            return
+        if len(self.last) >= self.MAX:  # bounded: keep the recent ones (amortised: it halves)
+            recent = sorted(self.last.items(), key=lambda kv: kv[1][0])[self.MAX // 2:]
+            self.last = dict(recent)
+        self.last[addr] = (time, user)
+
+    def echoed(self, addr: str | None, time: datetime | None) -> tuple[bool, str | None]:
+        """(True, its user) when `addr` had a failure within ECHO_WINDOW before `time` (used up)."""
+        got = self.last.get(addr)
+        if got is None or time is None or not timedelta(0) <= time - got[0] <= ECHO_WINDOW:
+            return False, None
+        del self.last[addr]
+        return True, got[1]
+
+
+def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailures) -> Iterator[Record]:
     when, addr, level, logger, _line, msg = m.groups()
     yield from embedded_records(path, no, msg, None, "shibboleth")
     login = _LOGIN_BY.search(msg)
@@ -123,18 +161,29 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     if not logger.startswith(("net.shibboleth", "org.opensaml", "Shibboleth", "edu.internet2")):
         return
     time, local = parse_iso(when, tz)
-    user = None
+    ip = text_or_none(addr)
+    user, raw_code = None, None
+    non_proceed = _NON_PROCEED.search(msg)
     if login:
         user = login.group(1)
         outcome = "success" if login.group(2) == "succeeded" else "failure"
         code = classify(PRODUCT, None, msg) if outcome == "failure" else None
+    elif non_proceed:
+        raw_code = non_proceed.group(1) or None
+        echo, user = failures.echoed(ip, time)
+        # the echo of a failure already read: counted, not a second attempt; alone, the event
+        # ID is the cause (MessageExpired, RelyingPartyNotRegistered, InvalidCredentials, ...)
+        code = None if echo else classify(PRODUCT, raw_code, msg)
+        outcome = "info" if echo else "failure"
     else:  # a WARN/ERROR is a login's failure only when it names a known one (metadata refreshes,
         # expired sessions and other housekeeping are logged at WARN too)
         code = classify(PRODUCT, None, msg)
         outcome = "failure" if code else "info"
+    if outcome == "failure":
+        failures.note(ip, time, user)
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=msg,
-        code=code, user=user, ip=text_or_none(addr), local_time=local)
+        code=code, user=user, ip=ip, raw_code=raw_code, local_time=local)
 
 
 PARSER = ShibbolethParser()

@@ -175,7 +175,8 @@ _TIME_PREFIX = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d
 def _time_prefixed(inner):
     from samlscan.prefilter import Prefilter
 
-    return Prefilter(re.compile(_TIME_PREFIX + b"(?:" + inner.record_start.pattern + b")"), inner.keep)
+    return Prefilter(re.compile(_TIME_PREFIX + b"(?:" + inner.record_start.pattern + b")"), inner.keep,
+                     inner.orphans)
 
 
 # --- envelopes -------------------------------------------------------------------------------
