@@ -239,7 +239,7 @@ def _range_reader(path: str, name: str):
 
 def _count_lines(path: str, start: int, end: int) -> int:
     """Newlines in [start, end) of a file, read in blocks (C speed, bounded memory) into one
-    buffer (a new bytes object per block cost a third of the time: 0.66 -> 0.45 CPU-s per GB)."""
+    buffer (a new bytes object per block cost a quarter of the time: 0.66 -> 0.51 CPU-s per GB)."""
     n = 0
     buf = bytearray(min(BLOCK, max(end - start, 0)))
     view = memoryview(buf)

@@ -396,9 +396,10 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
     findings = run_checks(msg, ctx)
     if msg.redirect_signature is not None and msg.redirect_signature.verified is False:
         from samlscan.checks.base import finding
+        from samlscan.saml import sent_by_sp
 
-        from_sp = msg.kind == "AuthnRequest" or (msg.issuer is not None and msg.issuer == expect.sp_entity_id)
-        findings.append(finding(msg, "request-signature-invalid" if from_sp else "redirect-signature-invalid",
+        findings.append(finding(msg, "request-signature-invalid" if sent_by_sp(msg, expect)
+                                else "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
                                 "not verify over the query string with the configured "
                                 + ("SP certificate or key" if raw.param == "SAMLRequest"

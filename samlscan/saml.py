@@ -339,6 +339,11 @@ def trusted_for(kind: str, expect) -> tuple[TrustedCert, ...]:
     return expect.idp_certs if kind in IDP_SENT else expect.sp_certs + expect.idp_certs
 
 
+def sent_by_sp(msg: SamlMessage, expect) -> bool:
+    """An AuthnRequest, or a Logout message whose Issuer is the configured SP."""
+    return msg.kind == "AuthnRequest" or (msg.issuer is not None and msg.issuer == expect.sp_entity_id)
+
+
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
                  sp_keys: tuple = (), xml: bytes = b"") -> SamlMessage:
     """Build the SamlMessage of a parsed document (decrypting and verifying along the way)."""

@@ -36,9 +36,6 @@ class LogZones:
                 return zone
         return self.default
 
-    def zones(self) -> set[tzinfo]:
-        return {self.default, *(z for _, z in self.by_glob)}
-
 
 def zone_of(tz: tzinfo | LogZones | None, path: str) -> tzinfo:
     """The zone to read `path` in, whether the caller holds one zone or a LogZones."""

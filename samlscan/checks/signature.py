@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
-from samlscan.saml import IDP_SENT
+from samlscan.saml import IDP_SENT, sent_by_sp
 from samlscan.sigverify import KEY_FAILURES, WEAK_ALGORITHMS
 
 
@@ -168,7 +168,7 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
     requester', AD FS, Entra). A failed digest means the message was changed, whoever sent it."""
     if msg.kind in IDP_SENT:
         return
-    from_sp = msg.kind == "AuthnRequest" or (msg.issuer is not None and msg.issuer == ctx.expect.sp_entity_id)
+    from_sp = sent_by_sp(msg, ctx.expect)
     for sig in msg.signatures:
         if sig.verified is not False:
             continue
