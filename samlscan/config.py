@@ -73,6 +73,38 @@ SONAR_SETTING_NAMES = {
     "sp_key": "sonar.auth.saml.sp.privateKey.secured",
 }
 
+_SPRING = "spring.security.saml2.relyingparty.registration.<id>."
+OTHER_SP_SETTING_NAMES = {
+    # Spring Boot's Saml2RelyingPartyProperties ('assertingparty' since Boot 2.7, 'identityprovider' before)
+    "spring": ("Spring Security", {
+        "sp_entity_id": _SPRING + "entity-id", "acs_url": _SPRING + "acs.location",
+        "idp_entity_id": _SPRING + "assertingparty.entity-id",
+        "idp_cert": _SPRING + "assertingparty.verification.credentials[0].certificate-location"}),
+    # onelogin.saml.properties
+    "java-saml": ("java-saml", {
+        "sp_entity_id": "onelogin.saml2.sp.entityid", "acs_url": "onelogin.saml2.sp.assertion_consumer_service.url",
+        "idp_entity_id": "onelogin.saml2.idp.entityid", "idp_cert": "onelogin.saml2.idp.x509cert"}),
+    # settings.json
+    "python3-saml": ("python3-saml settings.json", {
+        "sp_entity_id": "sp.entityId", "acs_url": "sp.assertionConsumerService.url",
+        "idp_entity_id": "idp.entityId", "idp_cert": "idp.x509cert"}),
+}
+"""The same settings as SONAR_SETTING_NAMES in another SP's own words, by the product its log is
+read as (samlscan/logs/applog.py): an attempt of that SP is told to change these, not SonarQube's."""
+GENERIC_SETTING_NAMES = {"sp_entity_id": "the SP's entity ID", "acs_url": "the SP's ACS URL",
+                         "idp_entity_id": "the SP's IdP entity ID setting",
+                         "idp_cert": "the SP's IdP signing certificate setting"}
+"""The settings of an SP whose product samlscan does not know."""
+
+
+def other_sp_setting(product: str | None, what: str) -> str:
+    """'Spring Security: spring.security...entity-id': the setting `what` of an SP that is not
+    SonarQube, in its product's words when samlscan knows them, else generic words."""
+    label, names = OTHER_SP_SETTING_NAMES.get(product or "", (None, {}))
+    if what in names:
+        return f"{label}: {names[what]}"
+    return GENERIC_SETTING_NAMES.get(what, what)
+
 _SCALARS = ("sp_entity_id", "acs_url", "idp_entity_id", "email_attribute", "login_attribute",
             "name_attribute", "group_attribute", "request_id", "profile")
 

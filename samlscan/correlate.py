@@ -76,6 +76,44 @@ class _Piece:
     """What makes its attempt distinct: (category, value) pairs, see _with_identity."""
     predicted: bool = False
     """The outcome is samlscan's verdict on a message, not what a log or the browser saw."""
+    sp_rank: int = 2  # _SP_LABEL
+    """How surely `sp` names the SP (_SP_ENTITY...; 2: its name in a log, _SP_LABEL)."""
+    elsewhere: str | None = None
+    """The ACS a captured response was sent to when that is another SP than the one samlscan
+    was given (_sent_elsewhere): its checks against that SP's settings say nothing of this login."""
+    unjudged: tuple = ()
+    """The codes of such a response left out of its attempt (_unjudged)."""
+
+
+_SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
+"""_Piece.sp_rank, surest first: the SP's entity ID (an AuthnRequest's Issuer, the Audience it
+accepts); the ACS a response with a wrong Audience was sent to (that SP is the one it failed at);
+its name in a log (an IdP's app label); a Destination otherwise (a response without assertion)."""
+# Findings that compare a message with the configured SP's own settings (its entity ID, ACS URL,
+# the request it waits for, the attribute names it maps): about a response sent to another SP
+# they say nothing.
+_SP_JUDGED = frozenset({"audience-mismatch", "destination-mismatch", "recipient-mismatch", "acs-path-wrong",
+                        "inresponseto-mismatch"} | {c for c, s in SPECS.items() if s.group == "attributes"})
+
+
+def _sent_elsewhere(m, findings) -> str | None:
+    """The Destination (or Recipient) of a response that names neither the configured SP's
+    entity ID nor a URL on its host: the IdP answered another SP of the tenant (a Spring Boot app
+    beside SonarQube), and the browser posted it there. A wrong path or scheme on the SP's own
+    host is the SP's misconfigured ACS (serverBaseURL), judged as usual."""
+    if m.kind != "Response" or not any(f.code == "audience-mismatch" for f in findings):
+        return None
+    from urllib.parse import urlsplit
+
+    for f in findings:
+        if f.code in ("destination-mismatch", "recipient-mismatch") and f.expected and f.actual:
+            try:
+                other = urlsplit(f.actual).hostname != urlsplit(f.expected).hostname
+            except ValueError:
+                continue
+            if other and urlsplit(f.actual).hostname:
+                return f.actual
+    return None
 
 
 def _message_piece(r, replayed: set) -> _Piece:
@@ -95,6 +133,19 @@ def _message_piece(r, replayed: set) -> _Piece:
     audience = a.audience_restrictions[0][0] if a and a.audience_restrictions and a.audience_restrictions[0] else None
     keys = {f"relay:{m.relay_state}"} if m.relay_state else set()
     product = (m.logged_by or "").split(":", 1)[0] or None
+    # (a copy in SonarQube's own log was received by SonarQube, wherever it was addressed)
+    elsewhere = _sent_elsewhere(m, r.findings) if "audience-mismatch" in errors and product != "sonarqube" else None
+    if m.kind != "Response":  # an AuthnRequest's Issuer is its SP's own entity ID
+        sp, sp_rank = m.issuer, _SP_ENTITY
+    elif "audience-mismatch" in errors:
+        # the wrong Audience names no SP: the one it was sent to does (the configured SP, whose
+        # entity ID the finding expected, unless the response went to another SP's ACS)
+        wanted = next((f.expected for f in r.findings if f.code == "audience-mismatch" and f.expected), None)
+        sp, sp_rank = (elsewhere, _SP_ACS) if elsewhere or not wanted else (wanted, _SP_ENTITY)
+        if sp is None:
+            sp, sp_rank = m.destination, _SP_ACS
+    else:
+        sp, sp_rank = (audience, _SP_ENTITY) if audience else (m.destination, _SP_DESTINATION)
     if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
         keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
     return _with_identity(_Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
@@ -102,13 +153,66 @@ def _message_piece(r, replayed: set) -> _Piece:
                   flow_keys=tuple(sorted(keys)),
                   outcome=_predicted_outcome(m, errors), predicted=True,
                   codes=errors, warnings=warnings, hints=hints,
-                  # an AuthnRequest is issued by the SP; a Response by the IdP, for its Audience
-                  idp=m.issuer if m.kind == "Response" else None,
-                  sp=audience if m.kind == "Response" else m.issuer,
+                  idp=m.issuer if m.kind == "Response" else None, sp=sp, sp_rank=sp_rank, elsewhere=elsewhere,
                   side=_LOG_SIDE.get(product) if m.logged_by else None, product=product,
                   # a copy in a log is the same use of the response as the captured one
                   response=(m.id, m.source.input, m.source.ref)
                   if m.kind == "Response" and not m.logged_by else None))
+
+
+def _unjudged(p: _Piece) -> _Piece:
+    """A response sent to another SP, without its findings against the configured SP's settings."""
+    left = tuple(c for c in p.codes if c in _SP_JUDGED)
+    codes = tuple(c for c in p.codes if c not in _SP_JUDGED)
+    return replace(p, codes=codes, warnings=tuple(c for c in p.warnings if c not in _SP_JUDGED),
+                   outcome=p.outcome if codes or p.outcome != "failure" else "unknown", unjudged=left)
+
+
+_CAUSE_SETTING = {"audience-mismatch": "sp_entity_id", "app-not-found": "sp_entity_id",
+                  "destination-mismatch": "acs_url", "recipient-mismatch": "acs_url",
+                  "acs-path-wrong": "acs_url", "reply-url-mismatch": "acs_url",
+                  "issuer-mismatch": "idp_entity_id", "signature-cert-mismatch": "idp_cert",
+                  "signature-invalid": "idp_cert"}
+"""The SP setting a cause's fix is about (config.SONAR_SETTING_NAMES' keys)."""
+
+
+@lru_cache(maxsize=1024)
+def _other_sp_fix(fix: str, cause: str | None, product: str | None) -> str:
+    """`fix` for an SP that is not SonarQube: the fix texts (codes, the catalog, the checks' hints)
+    name SonarQube's settings, the first SP profile; those clauses are dropped and the setting is
+    named as `product` calls it (config.other_sp_setting)."""
+    from samlscan.config import other_sp_setting
+
+    text = _without_sonarqube(fix)
+    if text is None and cause in SPECS:
+        text = _without_sonarqube(SPECS[cause].fix)
+    if text is None:
+        text = "Fix the SP's SAML settings as its log says."
+    what = _CAUSE_SETTING.get(cause)
+    return f"{text.rstrip('.')} ({other_sp_setting(product, what)})." if what else text
+
+
+def _without_sonarqube(text: str) -> str | None:
+    """`text` without its SonarQube clauses ('(SonarQube: sonar.auth.saml.applicationId; ...)',
+    'SonarQube: the ACS URL is ...'), None when SonarQube's settings are all it says."""
+    import re
+
+    def aside(m):
+        kept = [part.strip() for part in m.group(1).split(";") if "sonar" not in part.lower()]
+        return f" ({'; '.join(kept)})" if kept else ""
+
+    text = re.sub(r"\s*\(([^()]*)\)", aside, text)
+    sentences = []
+    for sentence in re.split(r"(?<=\.)\s+", text):
+        if sentence.startswith("SonarQube:"):  # 'SonarQube: X; behind a proxy ...' keeps what follows
+            _, sep, rest = sentence.partition(";")
+            sentence = rest.strip()[:1].upper() + rest.strip()[1:] if sep else ""
+        elif sentence.startswith("SonarQube ") and "sonar." in sentence:  # 'SonarQube builds the ACS from ...'
+            sentence = ""
+        if sentence:
+            sentences.append(sentence)
+    text = re.sub(r"\b(from|in|to) SonarQube\b", r"\1 the SP", " ".join(sentences))
+    return text if text and "sonar." not in text.lower() and "<sonarqube>" not in text.lower() else None
 
 
 def _predicted_outcome(m, errors) -> str:
@@ -534,14 +638,17 @@ def _order(p: _Piece) -> tuple:
     return (p.time is None, p.time.timestamp() if p.time else 0, p.input, p.ref or "")
 
 
-def _attempt(members: list[_Piece]) -> Attempt:
-    """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s)."""
+def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
+    """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s).
+    `judged`: the findings of responses sent to another SP are already left out."""
     if len(members) > 1:
         members.sort(key=_order)
     outcomes = set()
     warnings: set = set()
     found: set = set()
-    capture_user = user = idp = sp = idp_product = sp_product = decisive = None
+    capture_user = user = idp = sp = idp_product = sp_product = decisive = other_sp = None
+    sp_rank = _SP_DESTINATION + 1
+    sonar = elsewhere = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
     for p in members:
         outcomes.add(p.outcome)
@@ -554,13 +661,22 @@ def _attempt(members: list[_Piece]) -> Attempt:
             if p.kind == "capture":
                 capture_user = capture_user or p.user
         idp = idp or p.idp
-        sp = sp or p.sp
         if p.sp:
             sps[p.sp] = None
+            if p.sp_rank < sp_rank:  # its entity ID, else where a response went, else a label
+                sp, sp_rank = p.sp, p.sp_rank
+        if p.elsewhere:
+            elsewhere = True
         if p.side == "idp":
             idp_product = idp_product or p.product
         elif p.side == "sp":
             sp_product = sp_product or p.product
+            if p.product == "sonarqube":
+                sonar = True
+            elif p.kind == "log" and p.product:
+                other_sp = other_sp or p.product
+    if elsewhere and not sonar and not judged:
+        return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True)
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC
     has_failure = "failure" in outcomes
@@ -585,11 +701,18 @@ def _attempt(members: list[_Piece]) -> Attempt:
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {decisive.text[:300]}"] + list(notes)
             decisive = Evidence(decisive.input, decisive.kind, decisive.ref)
+        if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
+            fix = _other_sp_fix(fix, cause, other_sp)
     else:
         lost_groups = warnings & _GROUP_LOSS
         if lost_groups:
             notes = notes + [f"the login works but groups are not synchronised "
                              f"({', '.join(sorted(lost_groups))})"]
+    if judged:
+        notes = list(notes) + [
+            f"{_where(p)}: the response was sent to {p.sp}, another SP than the one samlscan was given "
+            f"(its Audience and Destination name neither): its {', '.join(p.unjudged)} "
+            "compare it with that SP's settings and are left out" for p in members if p.unjudged]
     return Attempt(time=members[0].time, user=capture_user or user, outcome=outcome, root_cause=cause,
                    side=spec.side if spec else None, fix=fix, findings=tuple(sorted(found | warnings)),
                    evidence=tuple(Evidence(*e) for e in dict.fromkeys((p.input, p.kind, p.ref) for p in members)),
