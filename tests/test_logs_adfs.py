@@ -72,3 +72,23 @@ def test_password_changes_and_sign_outs_are_no_logins(tmp_path, event_id, result
     path.write_text(ev)
     (e,) = events(records(path))
     assert e.outcome == outcome
+
+
+def test_an_export_without_newlines_is_read_to_its_last_event(tmp_path):
+    """wevtutil writes events with no newline between them: one line of MBs. Only its first MB was
+    read (text_lines keeps a long line's first chunk), and the events of a chunk were cut out by
+    copying the rest of the buffer each time (quadratic)."""
+    import time
+
+    from samlscan.config import Expectations
+    from samlscan.engine import analyze
+
+    first = (DIR / "adfs-security-wevtutil.xml").read_text().splitlines()[0]
+    n = 4 * 1024 * 1024 // len(first) + 1  # 4 MB: events cut across the 1 MB chunks of the line
+    path = tmp_path / "security.xml"
+    path.write_text("<Events>" + first * n + "</Events>")
+    started = time.perf_counter()
+    rep = analyze([str(path)], Expectations())
+    assert time.perf_counter() - started < 20
+    assert rep.inputs[0].kind == "log:adfs" and rep.inputs[0].malformed_lines == 0
+    assert len(rep.events) == n and {e.outcome for e in rep.events} == {"failure"}

@@ -62,7 +62,7 @@ class AdfsParser:
             ('"TimeCreated"' in lines[0] and '"Id"' in lines[0]))
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        lines = iter(text_lines(lines))
+        lines = iter(lines)
         first = next(lines, None)
         while first is not None and not first[1].strip():
             first = next(lines, None)
@@ -70,9 +70,10 @@ class AdfsParser:
             return
         rest = _chain(first, lines)
         if first[1].lstrip("\ufeff ").startswith("<"):
+            # every chunk: an export written without newlines is one line of many events
             yield from _xml_stream(rest, path)
         else:
-            yield from _csv(rest, path, tz)
+            yield from _csv(text_lines(rest), path, tz)
 
 
 def _chain(first, rest):
@@ -82,28 +83,39 @@ def _chain(first, rest):
 
 # --- XML --------------------------------------------------------------------------------------
 
+_TAG_TAIL = 64
+"""Longer than any <Event / </Event> tag (with a prefix): a tag cut between two chunks is found
+by searching again from this far before a chunk's end."""
+
+
 def _xml_stream(lines, path: str) -> Iterator[Record]:
-    """Cut <Event>...</Event> elements out of the stream (one per line or many per line)."""
-    buf, start = "", 0
-    for no, line in lines:
-        if not buf:
-            m = _EVENT_START.search(line)
-            if not m:
-                continue  # <Events> wrapper, prolog, blank lines
-            buf, start, line = "", no, line[m.start():]
-        buf += line + "\n"
+    """Cut <Event>...</Event> elements out of the stream: one per line, many per line, or all of
+    them on one line of any length (its chunks, sharing a line number, are joined without a
+    newline). Each character is searched once (plus a tag's length at chunk ends); the buffer
+    holds at most one event (MAX_EVENT) and one chunk."""
+    buf, pos, ev, start, last = "", 0, -1, 0, None  # ev: offset of the open <Event, or -1
+    for no, chunk in lines:
+        buf += ("\n" if buf and no != last else "") + chunk
+        last = no
         while True:
-            end = _EVENT_END.search(buf)
+            if ev < 0:
+                m = _EVENT_START.search(buf, pos)
+                if not m:
+                    break  # <Events> wrapper, prolog, blank lines
+                ev, start, pos = m.start(), no, m.end()
+            end = _EVENT_END.search(buf, pos)
             if not end:
                 break
-            yield from _xml_event(buf[:end.end()], start, path)
-            rest = buf[end.end():]
-            m = _EVENT_START.search(rest)
-            buf, start = (rest[m.start():], no) if m else ("", 0)
-        if len(buf) > MAX_EVENT:
+            yield from _xml_event(buf[ev:end.end()], start, path)
+            pos, ev = end.end(), -1
+        if ev < 0:  # keep what may begin a tag
+            buf, pos = buf[max(pos, len(buf) - _TAG_TAIL):], 0
+        elif len(buf) - ev > MAX_EVENT:
             yield malformed(path, start, f"event larger than {MAX_EVENT} characters")
-            buf = ""
-    if buf.strip():
+            buf, pos, ev = "", 0, -1
+        else:
+            buf, pos, ev = buf[ev:], max(pos - ev, len(buf) - ev - _TAG_TAIL), 0
+    if ev >= 0:
         yield malformed(path, start, "unterminated <Event> at end of file")
 
 
