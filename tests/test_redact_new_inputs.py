@@ -289,8 +289,9 @@ def test_a_scanned_directory_of_every_new_input_is_redacted(samples, tmp_path):
 
 def test_refs_of_new_inputs_agree_across_formats(samples):
     """The same messages, refs and attempts in json, jsonl, csv and sarif for a two-part paste, a
-    Burp export and a Fiddler archive."""
-    for name, refs in (("paste-two-parts.txt", ["part 1", "part 2"]), ("burp.xml", ["item 0", "item 1"]),
+    Burp export and a Fiddler archive; each counts as its user finds the exchange (a paste's parts
+    and a Burp export's items from 1, as Fiddler numbers its sessions: item 0 was the first)."""
+    for name, refs in (("paste-two-parts.txt", ["part 1", "part 2"]), ("burp.xml", ["item 1", "item 2"]),
                        ("login.saz", ["session 1", "session 2"])):
         path = samples[name]
         doc = json.loads(_check(path, "json"))

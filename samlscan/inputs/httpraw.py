@@ -84,7 +84,15 @@ def _entries(text: str, at: datetime | None = None) -> tuple[list[dict], bool]:
 
 def capture(entries: list[dict], path: str, ref: str = "entry", numbers: list[int] | None = None) -> har.Capture:
     """The SAML values and exchanges of HAR-shaped entries (no 'sanitized HAR' note: a pasted
-    request need not carry its cookies), each named '<ref> <number>' (its index by default)."""
+    request need not carry its cookies), each named '<ref> <number>'.
+
+    The number is the one a user finds the exchange by in what they captured with: the tool's own
+    (`numbers`: Fiddler's session numbers); else its place in the file counted from 1 ('item 1', the
+    first <item> of a Burp export, which keeps no number of Burp's history; 'message 1', like a
+    paste's 'part 1'). Only a HAR's 'entry N' is its 0-based index in log.entries (jq's
+    .log.entries[N]), as reports have always cited it."""
+    if numbers is None and ref != "entry":
+        numbers = list(range(1, len(entries) + 1))
     col = har.Collector()
     exchanges, _ = har.read_entries(zip(numbers, entries) if numbers is not None else enumerate(entries),
                                     path, col)
