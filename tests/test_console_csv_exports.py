@@ -102,6 +102,27 @@ def test_okta_csv_headers_matched_loosely_with_per_field_target_columns(tmp_path
         "SonarQube")
 
 
+def test_okta_csv_rows_that_are_no_events_are_malformed_lines(tmp_path):
+    """Under an Okta header, rows without an event type and time (another table pasted below,
+    cells shifted by a broken quote, junk) became events with no time or were dropped unseen."""
+    text = ("published,eventType,displayMessage,actor.alternateId,client.ipAddress,outcome.result\n"
+            "2025-03-11T08:43:51.006Z,user.authentication.sso,User single sign on to app,"
+            "dev.user1@example.com,203.0.113.77,FAILURE\n"
+            "name,size,owner,modified,type,path\n"
+            "hello world\n"
+            ",,,,,\n"
+            "2025-03-11T08:45:00.000Z,user.session.start,x,y,z,FAILURE\n"
+            "2025-03-11T08:46:00.000Z,user.authentication.sso,\"User single sign on,"
+            "dev.user1@example.com,203.0.113.77,SUCCESS\n")
+    path = tmp_path / "okta.csv"
+    path.write_text(text, encoding="utf-8")
+    recs = list(parse_file(str(path), timezone.utc))
+    assert [summary(e) for e in events(recs)] == [
+        (2, utc(2025, 3, 11, 8, 43, 51, 6000), "failure", "dev.user1@example.com", "203.0.113.77"),
+        (6, utc(2025, 3, 11, 8, 45), "failure", "y", "z")]
+    assert malformed_lines(recs) == ["line 3", "line 4", "line 7"]
+
+
 # --- Google Admin console: SAML log events export -------------------------------------------
 
 def test_google_csv_is_sniffed_as_google():

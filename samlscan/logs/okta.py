@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
     classify,
+    malformed,
     csv_events,
     csv_header_cells,
     dig,
@@ -54,7 +55,7 @@ class OktaParser:
         first, lines = peek(lines)
         if first is not None and _is_csv(first[1]):
             yield from csv_events(lines, path, _csv_columns, "an Okta System Log CSV",
-                                  lambda row, cols, no: _event(_csv_record(row, cols), no, path))
+                                  lambda row, cols, no: _csv_event(row, cols, no, path))
         else:
             yield from json_events(lines, path, lambda obj, no: _event(obj, no, path))
 
@@ -137,8 +138,26 @@ def _csv_columns(cells: list[str]) -> dict | None:
         elif m := _CSV_TARGET.match(name):
             targets.append((i, int(m.group(1) or 0), _TARGET_KEYS[m.group(2)]))
     if {"published", "eventtype"} <= seen and sum(s in seen for s in _CSV_SIGNS) >= 2:
-        return {"fields": fields, "targets": targets, "target_json": target_json}
+        return {"fields": fields, "targets": targets, "target_json": target_json, "width": len(cells)}
     return None
+
+
+_EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$")
+"""An Okta event type: dotted lower-case words (user.authentication.sso, app.generic.unauth_app_access_attempt;
+OK-TYPES)."""
+
+
+def _csv_event(row: list[str], cols: dict, no: int, path: str) -> Iterator[Record]:
+    """The event of one data row; a row that is none (cells shifted by a broken quote, another
+    CSV under an Okta header, garbage) is a malformed line, not an event or nothing."""
+    if len(row) != cols["width"]:
+        yield malformed(path, no, f"{len(row)} cells, the Okta System Log CSV header has {cols['width']}")
+        return
+    obj = _csv_record(row, cols)
+    if not _EVENT_TYPE.match(obj.get("eventType", "")) or parse_iso(obj.get("published"))[0] is None:
+        yield malformed(path, no, "not an Okta System Log event: no event type and time in its columns")
+        return
+    yield from _event(obj, no, path)
 
 
 def _is_csv(line: str) -> bool:
