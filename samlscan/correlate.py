@@ -160,6 +160,21 @@ def _message_piece(r, replayed: set) -> _Piece:
                   if m.kind == "Response" and not m.logged_by else None))
 
 
+def _asked_by_that_sp(members: list[_Piece]) -> bool:
+    """An AuthnRequest in the attempt whose Issuer is a URL on the host a response was sent to."""
+    from urllib.parse import urlsplit
+
+    hosts = {urlsplit(p.elsewhere).hostname for p in members if p.elsewhere}
+    for p in members:
+        if p.kind == "capture" and p.response is None and p.sp_rank == _SP_ENTITY and p.sp and "://" in p.sp:
+            try:
+                if urlsplit(p.sp).hostname in hosts:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
 def _unjudged(p: _Piece) -> _Piece:
     """A response sent to another SP, without its findings against the configured SP's settings."""
     left = tuple(c for c in p.codes if c in _SP_JUDGED)
@@ -675,7 +690,10 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
                 sonar = True
             elif p.kind == "log" and p.product:
                 other_sp = other_sp or p.product
-    if elsewhere and not sonar and not judged:
+    if elsewhere and not sonar and not judged and (other_sp or _asked_by_that_sp(members)):
+        # only with evidence of another SP (its log, its AuthnRequest): a response sent to a host
+        # other than the configured ACS is as often the configured SP's own misconfiguration (an
+        # internal host name or an old URL at the IdP), which its findings say
         return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True)
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC

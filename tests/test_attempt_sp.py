@@ -55,15 +55,37 @@ def test_another_sps_failure_is_fixed_in_its_own_words_and_sonarqubes_in_sonarqu
     assert "SonarQube" in replay["fix"]
 
 
+def _request_from(issuer: str) -> str:
+    """The AuthnRequest audience-mismatch.xml answers (unsigned), issued by `issuer`."""
+    return ('<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+            'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_req_7f3a9c1e5b2d4f60" Version="2.0" '
+            'IssueInstant="2025-03-11T08:40:50Z" Destination="https://idp.example.org/sso">'
+            f'<saml:Issuer>{issuer}</saml:Issuer></samlp:AuthnRequest>')
+
+
 def test_a_response_sent_to_another_sp_is_not_judged_against_the_configured_one(tmp_path):
     """The configured SP's ACS is on other.example.com: a response whose Audience and Destination
-    name another host (sonar.example.com) went to another SP of the IdP; 'audience-mismatch against
-    the configured SP' is not what happened to it."""
+    name another host (sonar.example.com), answering that host's own AuthnRequest, went to another
+    SP of the IdP; 'audience-mismatch against the configured SP' is not what happened to it."""
     shutil.copy(FIXTURES / "responses/defects/audience-mismatch.xml", tmp_path / "response.xml")
-    (a,) = _attempts([tmp_path / "response.xml"], acs_url=PORTAL_ACS.replace("portal.", "other."))
+    (tmp_path / "request.xml").write_text(_request_from("https://sonar.example.com/saml2"))
+    (a,) = _attempts([tmp_path / "request.xml", tmp_path / "response.xml"],
+                     acs_url=PORTAL_ACS.replace("portal.", "other."))
     assert (a.outcome, a.root_cause) == ("unknown", None)
-    assert a.sp == "https://sonar.example.com/oauth2/callback/saml"  # where it went, not its Audience
     assert any("another SP than the one samlscan was given" in n and "audience-mismatch" in n for n in a.notes)
+
+
+def test_without_evidence_of_another_sp_a_response_to_another_host_is_the_configured_sps(tmp_path):
+    """An IdP that posts to an internal host name or an old URL of the SP, with a wrong entity ID:
+    the configured SP's misconfiguration, judged as such (alone, or answering the SP's own
+    request), not 'another SP' with its findings left out."""
+    shutil.copy(FIXTURES / "responses/defects/audience-mismatch.xml", tmp_path / "response.xml")
+    other = PORTAL_ACS.replace("portal.", "other.")
+    (alone,) = _attempts([tmp_path / "response.xml"], acs_url=other)
+    assert (alone.outcome, alone.root_cause) == ("failure", "audience-mismatch")
+    (tmp_path / "request.xml").write_text(_request_from("sonarqube"))
+    (asked,) = _attempts([tmp_path / "request.xml", tmp_path / "response.xml"], acs_url=other)
+    assert asked.outcome == "failure" and asked.sp == "sonarqube"
 
 
 def test_that_sps_own_log_names_the_cause_and_the_fix_speaks_spring(tmp_path):
