@@ -41,7 +41,9 @@ class Exchange:
     time: datetime | None
     """startedDateTime in UTC."""
     entry: int
-    """0-based index in log.entries (or in a SAML-tracer export's requests)."""
+    """The exchange's number as the capture's own reader cites it (see `word`): a HAR's 0-based
+    index in log.entries; a SAML-tracer request's, a Burp item's or a raw HTTP message's place
+    counted from 1; a Fiddler session's own number."""
     method: str
     url: str
     status: int
@@ -62,6 +64,14 @@ class Exchange:
     """'<param>:<digest>' of the SAML values this exchange carried (request or response side)."""
     page_errors: tuple[str, ...] = ()
     """Errors shown on SonarQube's Test Configuration page (/saml/validation)."""
+    word: str = "entry"
+    """What the capture calls an exchange: 'entry' (HAR), 'request' (SAML-tracer), 'item' (Burp),
+    'message' (raw HTTP), 'session' (Fiddler), as its messages' refs say it."""
+
+    @property
+    def ref(self) -> str:
+        """'entry 3', 'request 2', 'session 14': how a report points the user at this exchange."""
+        return f"{self.word} {self.entry}"
 
 
 @dataclass(frozen=True)

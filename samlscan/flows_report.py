@@ -96,7 +96,7 @@ def _step(ex: Exchange, ids: dict[str, tuple]) -> dict:
         e = ex.idp_error
         notes.append(f"{e.product} error {e.code or ''}: {e.message or ''}".strip())
     notes += list(ex.page_errors)
-    return {"time": _iso(ex.time), "entry": ex.entry, "leg": ex.leg, "method": ex.method,
+    return {"time": _iso(ex.time), "entry": ex.entry, "ref": ex.ref, "leg": ex.leg, "method": ex.method,
             "url": short_url(ex.url), "status": ex.status,
             "messages": [{"type": t, "id": i, "in_response_to": r} for t, i, r in msgs],
             "cookies_set": list(ex.set_cookies), "cookies_sent": list(ex.request_cookies),

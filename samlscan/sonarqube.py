@@ -36,8 +36,8 @@ def _state_cookie_lost(exchanges) -> str | None:
     scheme = urlsplit(set_at.url).scheme, urlsplit(post.url).scheme
     why = (f"the cookie was set over {scheme[0]} and the POST went to {scheme[1]}"
            if scheme[0] != scheme[1] else "a SameSite policy kept it off the cross-site POST")
-    return (f"OAUTHSTATE was set at entry {set_at.entry} but not sent with the POST to the ACS "
-            f"(entry {post.entry}): {why}")
+    return (f"OAUTHSTATE was set at {set_at.ref} but not sent with the POST to the ACS "
+            f"({post.ref}): {why}")
 
 
 def _callback_without_saml_key(url: str) -> bool:
@@ -56,9 +56,9 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
     exchanges = list(flow.exchanges)
     for ex in exchanges:
         if ex.leg == "acs-post" and ex.status == 403 and is_cloud(ex.url):
-            return "multiple-sign-on-urls", f"HTTP 403 from {ex.url} (entry {ex.entry})"
+            return "multiple-sign-on-urls", f"HTTP 403 from {ex.url} ({ex.ref})"
         if ex.leg == "acs-post" and _callback_without_saml_key(ex.url):
-            return "acs-path-wrong", (f"the IdP posted the response to {ex.url} (entry {ex.entry}); "
+            return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}); "
                                       "SonarQube's SAML callback is .../oauth2/callback/saml")
     texts = [flow.reason or ""] + [ex.auth_error or "" for ex in exchanges] + [
         e for ex in exchanges for e in ex.page_errors]

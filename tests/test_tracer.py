@@ -23,7 +23,7 @@ def test_plain_export(tmp_path):
     cap = tracer.read(write(tmp_path, gc.tracer_export(REQ, RESP)))
     assert cap.entries == 4
     assert [(m.param, m.binding, m.source.ref) for m in cap.messages] == [
-        ("SAMLRequest", "redirect", "request 1"), ("SAMLResponse", "post", "request 2")]
+        ("SAMLRequest", "redirect", "request 2"), ("SAMLResponse", "post", "request 3")]
     assert cap.messages[1].value == RESP_B64
     assert {m.relay_state for m in cap.messages} == {"77aa88bb99cc00dd"}
     assert cap.exported_at == datetime(2025, 3, 11, 8, 45, 12, 345000, tzinfo=timezone.utc)
@@ -34,7 +34,7 @@ def test_plain_export(tmp_path):
 def test_masked_export_recovers_xml(tmp_path):
     cap = tracer.read(write(tmp_path, gc.tracer_export(REQ, RESP, masked=True)))
     resp = cap.messages[-1]
-    assert (resp.param, resp.binding, resp.source.ref) == ("SAMLResponse", "xml", "request 2/saml")
+    assert (resp.param, resp.binding, resp.source.ref) == ("SAMLResponse", "xml", "request 3/saml")
     assert resp.value.encode() == RESP and resp.relay_state is None
 
 
@@ -43,7 +43,7 @@ def test_masked_without_saml_is_redacted(tmp_path):
     del doc["requests"][2]["saml"]
     cap = tracer.read(write(tmp_path, doc))
     assert [m.param for m in cap.messages] == ["SAMLRequest"]
-    assert [(p.code, p.source.ref) for p in cap.problems] == [("input-redacted", "request 2")]
+    assert [(p.code, p.source.ref) for p in cap.problems] == [("input-redacted", "request 3")]
 
 
 def test_latin1_decoded_saml_is_repaired():

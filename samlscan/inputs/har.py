@@ -537,11 +537,12 @@ class Collector:
         return tuple(m for m in self.messages if m is not None)
 
 
-def json_items(stream: "ArrayStream", path: str, word: str, problems: list, count: list):
-    """(index, object) for each item of a streamed JSON array; an item that is not JSON becomes
-    a problem, one that is not an object is skipped. count[0] ends as the number of items."""
+def json_items(stream: "ArrayStream", path: str, word: str, problems: list, count: list, first: int = 0):
+    """(number, object) for each item of a streamed JSON array, numbered from `first`; an item
+    that is not JSON becomes a problem, one that is not an object is skipped. count[0] ends as
+    the number of items."""
     for raw in stream:
-        index = count[0]
+        index = count[0] + first
         count[0] += 1
         try:
             item = json.loads(raw)

@@ -11,7 +11,11 @@ SAMLTrace.Request: `method`, `url`, `requestId`, `requestHeaders` [{name, value}
 Export profiles (src/filters.js): '2' replaces every POST value by '{hash:<sha>}', '3' by
 '{obf:alternative_<n>}', both overwrite `postData` with '{overwritten}' and mask cookie values.
 `get` values and `saml` are left alone, so a masked POST value is recovered from `saml` (as raw
-XML, binding 'xml'). Requests carry no capture time in the versions read; an optional per-request
+XML, binding 'xml').
+
+Requests are cited as 'request N', N counted from 1 in the export's order: SAML-tracer's window
+lists them top to bottom without numbers (nor does the export keep one), so the user counts from
+the first line, as for a Burp export's items (inputs/httpraw.py). Requests carry no capture time in the versions read; an optional per-request
 `timestamp` is honoured when present, and the export time is kept as `Capture.exported_at` (ISO in
 1.x/2.x, epoch milliseconds in the legacy add-on). 2.x `postData` is the webRequest formData object
 ({name: [values]}), the legacy add-on's the raw form body; `post` is read in both. Firefox joins
@@ -141,7 +145,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location,
                   leg=classify_leg(method, url, found.req_params, found.resp_params, None, False),
                   set_cookies=set_cookies, auth_error=auth, request_cookies=req_cookies,
-                  saml=tuple(dict.fromkeys(k for k, _, _ in found.msgs)))
+                  saml=tuple(dict.fromkeys(k for k, _, _ in found.msgs)), word="request")
     return found, ex
 
 
@@ -154,7 +158,7 @@ def read(path: str) -> Capture:
     try:
         with open(path, "rb") as f:
             stream = ArrayStream(f, ("requests",))
-            for index, req in json_items(stream, path, "request", col.problems, count):
+            for index, req in json_items(stream, path, "request", col.problems, count, first=1):
                 found, ex = read_request(req, index, path)
                 col.add(found)
                 if ex.url in follow and ex.leg == "other":
