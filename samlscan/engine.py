@@ -396,14 +396,14 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
     findings = run_checks(msg, ctx)
     if msg.redirect_signature is not None and msg.redirect_signature.verified is False:
         from samlscan.checks.base import finding
-        from samlscan.saml import sent_by_sp
+        from samlscan.saml import IDP_SENT, sent_by_sp
 
-        findings.append(finding(msg, "request-signature-invalid" if sent_by_sp(msg, expect)
-                                else "redirect-signature-invalid",
+        by_sp = sent_by_sp(msg, expect)
+        findings.append(finding(msg, "request-signature-invalid" if by_sp else "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
                                 "not verify over the query string with the configured "
-                                + ("SP certificate or key" if raw.param == "SAMLRequest"
-                                   else "IdP certificates")))
+                                + ("SP certificate or key" if by_sp else "IdP certificates"
+                                   if msg.kind in IDP_SENT else "SP and IdP certificates")))
     if at_source == "issue-instant" and msg.kind in ("Response", "Assertion"):
         from samlscan.checks.base import finding
 
@@ -439,7 +439,10 @@ def _with_redirect_signature(msg: SamlMessage, raw: RawMessage, expect: Expectat
         return msg
     from samlscan.redirectsig import verify_redirect
 
-    signature = verify_redirect(raw, expect.idp_certs, expect.sp_keys, expect.sp_certs)
+    from samlscan.saml import IDP_SENT, trusted_for
+
+    signature = verify_redirect(raw, trusted_for(msg.kind, expect),
+                                () if msg.kind in IDP_SENT else expect.sp_keys)
     return replace(msg, redirect_signature=signature)
 
 

@@ -18,18 +18,15 @@ _TRANSFORMS = {
 }
 
 
-def verify_redirect(raw: RawMessage, trusted: tuple[TrustedCert, ...], sp_keys=(),
-                    sp_certs: tuple[TrustedCert, ...] = ()) -> RedirectSignature:
-    """Requests are signed by the SP (checked with the public half of --sp-key), responses by the
-    IdP (checked with its certificates). verified is None when there is no key to try."""
+def verify_redirect(raw: RawMessage, trusted: tuple[TrustedCert, ...], sp_keys=()) -> RedirectSignature:
+    """Verified with `trusted` (the certificates of whoever may send the message:
+    saml.trusted_for) and the public half of the SP's --sp-key when the SP may have sent it.
+    verified is None when there is no key to try."""
     alg = raw.sig_alg or ""
     name = _TRANSFORMS.get(alg)
     xmlsec = xmlsec_module()
-    if raw.param == "SAMLRequest":  # signed by the SP: its certificates, or its key's public half
-        keys = [(c.info, _key(c)) for c in sp_certs] + [
-            (None, xmlsec.Key.from_memory(k.pem, xmlsec.KeyFormat.PEM, None)) for k in sp_keys]
-    else:
-        keys = [(c.info, _key(c)) for c in trusted]
+    keys = [(c.info, _key(c)) for c in trusted] + [
+        (None, xmlsec.Key.from_memory(k.pem, xmlsec.KeyFormat.PEM, None)) for k in sp_keys]
     if not keys or name is None or not raw.signature or not raw.signed_query:
         return RedirectSignature(alg, None)
     try:

@@ -187,3 +187,31 @@ def test_the_idps_logout_request_is_verified_with_the_idp_certificate():
     assert not {"signature-cert-mismatch", "request-signature-invalid"} & {f.code for f in good.findings}
     rotated = result("idp-new")
     assert "signature-cert-mismatch" in {f.code for f in rotated.findings}
+
+
+def test_redirect_logout_messages_are_verified_with_their_senders_certificate(tmp_path):
+    """The IdP's LogoutRequest comes as SAMLRequest and the SP's LogoutResponse as SAMLResponse:
+    the redirect signature was checked by parameter name (a SAMLRequest only with the SP's keys),
+    so both correct signatures were called invalid, and the SP was blamed for the IdP's."""
+    from samlgen import keys as K
+    from samlgen.encoding import signed_redirect_url
+
+    from samlscan.engine import analyze
+
+    sp_logout_response = LOGOUT_REQUEST.replace("LogoutRequest", "LogoutResponse").replace(
+        "https://idp.example.org/saml2/idp</saml:Issuer>", "sonarqube</saml:Issuer>")
+    cases = {"idp-logout.txt": ("SAMLRequest", LOGOUT_REQUEST, "idp"),
+             "sp-logout.txt": ("SAMLResponse", sp_logout_response, "sp")}
+    expect = replace(DEFAULT, sp_certs=build({"sp_cert": [str(FIXTURES / "keys" / "sp.crt")]}, None).sp_certs)
+    for name, (param, xml, key) in cases.items():
+        (tmp_path / name).write_text(signed_redirect_url("https://x.example/slo", param, xml.encode(), None,
+                                                         K.load(key)))
+        report = analyze([str(tmp_path / name)], expect)
+        (m,) = report.messages
+        assert m.message.redirect_signature.verified is True, name
+        assert not {"request-signature-invalid", "redirect-signature-invalid"} & {f.code for f in m.findings}
+    (tmp_path / "forged.txt").write_text(signed_redirect_url("https://x.example/slo", "SAMLRequest",
+                                                             LOGOUT_REQUEST.encode(), None, K.load("attacker")))
+    (m,) = analyze([str(tmp_path / "forged.txt")], expect).messages
+    (bad,) = [f for f in m.findings if f.code == "redirect-signature-invalid"]  # the IdP's: not the SP's fault
+    assert "SP and IdP certificates" in bad.message_text
