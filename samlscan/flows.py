@@ -64,6 +64,11 @@ class Exchange:
     """'<param>:<digest>' of the SAML values this exchange carried (request or response side)."""
     page_errors: tuple[str, ...] = ()
     """Errors shown on SonarQube's Test Configuration page (/saml/validation)."""
+    folded: bool = False
+    """The capture wrote a redirect chain as this one exchange: the first request's method and
+    body with the last URL and response (Safari's Web Inspector: WebKit's Resource keeps one
+    record per chain, updateForRedirectResponse moves its URL, and HARBuilder.js writes no entry
+    for the redirects). `url` and `status` are then where the chain ended."""
     word: str = "entry"
     """What the capture calls an exchange: 'entry' (HAR), 'request' (SAML-tracer), 'item' (Burp),
     'message' (raw HTTP), 'session' (Fiddler), as its messages' refs say it."""
@@ -211,13 +216,19 @@ def validation_errors(text: str | None) -> tuple[str, ...]:
 
 # --- message identifiers -----------------------------------------------------------------------
 
-def message_ids(raw: RawMessage) -> tuple[str | None, str | None, str | None]:
-    """(element local name, ID, InResponseTo) of a raw message; Nones when it does not decode."""
+def _root(raw: RawMessage):
     try:
         from samlscan.decode import decode_raw
 
-        root = decode_raw(raw)
+        return decode_raw(raw)
     except Exception:  # undecodable evidence is reported by the decoder; here it just won't pair
+        return None
+
+
+def message_ids(raw: RawMessage) -> tuple[str | None, str | None, str | None]:
+    """(element local name, ID, InResponseTo) of a raw message; Nones when it does not decode."""
+    root = _root(raw)
+    if root is None:
         return None, None, None
     tag = root.tag if isinstance(root.tag, str) else ""
     return tag.rsplit("}", 1)[-1], root.get("ID"), root.get("InResponseTo")
@@ -267,11 +278,14 @@ def _chain(exchanges: list[Exchange], start: int) -> list[Exchange]:
     return out
 
 
-def _sp_outcome(chain: list[Exchange], test: bool) -> tuple[str, str, bool]:
-    """(outcome, reason, test configuration) from the ACS exchange and its redirects."""
+def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None) -> tuple[str, str, bool]:
+    """(outcome, reason, test configuration) from the ACS exchange and its redirects.
+    `posted_to`: the response's Destination, read only when the ACS exchange is folded."""
     errors = next((ex.auth_error for ex in chain if ex.auth_error), None)
     paths = [urlsplit(u).path.rstrip("/") for ex in chain for u in (ex.url, ex.location or "")]
-    if any(p.endswith("/saml/validation") for p in paths[1:]) or test:
+    acs = chain[0]
+    moved = bool(acs.folded and posted_to and _elsewhere(posted_to, acs.url))
+    if any(p.endswith("/saml/validation") for p in paths[0 if moved else 1:]) or test:
         page = [e for ex in chain for e in ex.page_errors]
         if page:
             return "failure", "; ".join(page), True
@@ -280,12 +294,23 @@ def _sp_outcome(chain: list[Exchange], test: bool) -> tuple[str, str, bool]:
         return "failure", errors, False
     if any(p.endswith("/sessions/unauthorized") for p in paths):
         return "failure", "redirected to /sessions/unauthorized (no public reason captured)", False
-    acs = chain[0]
+    if moved:  # the ACS redirected; the chain ended at acs.url with acs.status
+        how = f"Safari wrote the SP's redirects after the POST to {posted_to} as one entry"
+        if acs.status >= 400:
+            return "failure", f"HTTP {acs.status} at {acs.url}, where the redirects ended ({how})", False
+        outcome, reason, _ = _redirect_outcome(posted_to, acs.url)
+        return outcome, f"{reason} ({how})", False
     if 300 <= acs.status < 400 and acs.location:
         return _redirect_outcome(acs.url, acs.location)
     if acs.status >= 400:
         return "failure", f"HTTP {acs.status} from the ACS", False
     return "unknown", "the SP's answer is not in the capture", False
+
+
+def _elsewhere(a: str, b: str) -> bool:
+    """Another host or path (a query or a trailing slash aside)."""
+    x, y = urlsplit(a), urlsplit(b)
+    return (x.netloc.lower(), x.path.rstrip("/")) != (y.netloc.lower(), y.path.rstrip("/"))
 
 
 def _redirect_outcome(acs_url: str, location: str) -> tuple[str, str, bool]:
@@ -331,7 +356,8 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         else:
             chain = _chain(exchanges, acs_i)
             mine += [exchanges.index(ex) for ex in chain]
-            outcome, reason, test = _sp_outcome(chain, test)
+            root = _root(resp) if chain[0].folded else None
+            outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None)
         used_ex.update(mine)
         flows.append(_flow(req[0] if req else None, resp, outcome, reason, None, exchanges, mine,
                            req[1][1] if req else None, ids[2], test))

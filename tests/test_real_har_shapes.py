@@ -18,7 +18,7 @@ import json
 import sys
 from datetime import timedelta, timezone
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urljoin
 
 import pytest
 
@@ -341,3 +341,58 @@ def test_an_artifact_instead_of_a_response_is_said_to_be_out_of_the_capture(tmp_
 
 def test_no_artifact_no_artifact_finding(tmp_path):
     assert not [p for p in har.read(write(tmp_path, base_doc())).problems if p.code == "artifact-binding"]
+
+
+# --- Safari Web Inspector ----------------------------------------------------------------------
+
+def safari_export(doc):
+    """WebKit Web Inspector (HARBuilder.js before 2026): one entry per redirect chain with the
+    first request's method, body and start time and the last request's URL, headers and response
+    (Resource.updateForRedirectResponse); `_fetchType`, `pageref` 'page_0', unknown timings -1,
+    `params` beside the text, empty `redirectURL` at the end of a chain."""
+    out = []
+    for e in entries(doc):
+        if out and 300 <= out[-1]["response"]["status"] < 400 and \
+                out[-1]["response"]["redirectURL"].split("#")[0] == e["request"]["url"]:
+            first = out[-1]
+            first["request"].update(url=e["request"]["url"], headers=e["request"]["headers"],
+                                    cookies=e["request"]["cookies"])
+            first["response"] = e["response"]
+            continue
+        e.update(pageref="page_0", _fetchType="Network Load",
+                 timings={"blocked": -1, "dns": -1, "connect": -1, "ssl": -1, "send": 0, "wait": 0,
+                          "receive": 0})
+        e["response"]["redirectURL"] = e["response"]["redirectURL"] and \
+            urljoin(e["request"]["url"], e["response"]["redirectURL"])
+        out.append(e)
+    doc["log"].update(entries=out, creator={"name": "WebKit Web Inspector", "version": "19621.1.15.11.14"})
+    return doc
+
+
+def test_safari_folds_the_sp_redirect_after_the_post(tmp_path, baseline):
+    """Safari's entry for the POST to the ACS has the URL and answer of the page the SP redirected
+    to: the login succeeded (it was 'unknown': no redirect seen)."""
+    doc = safari_export(base_doc())
+    post = _acs(doc)
+    assert post["request"]["url"] == gc.SP + "/projects" and post["response"]["status"] == 200
+    msgs, flows = summary(write(tmp_path, doc))
+    assert [m[:3] for m in msgs] == [m[:3] for m in baseline[0]]
+    ((outcome, reason, *_),) = flows
+    assert outcome == "success" and reason.startswith("redirected to /projects (Safari")
+
+
+def test_safari_folded_post_ends_where_the_sp_sent_the_browser(tmp_path):
+    """An error status at the end of the chain is the page the SP redirected to, not the ACS's
+    answer; a chain ending at /sessions/unauthorized fails, and a 200 at the ACS itself (no
+    redirect at all) says no more than before."""
+    def flow(url: str, status: int):
+        doc = safari_export(base_doc())
+        post = _acs(doc)
+        post["request"]["url"], post["response"]["status"] = gc.SP + url, status
+        (f,) = build_flows(har.read(write(tmp_path, doc)))
+        return f.outcome, f.reason
+
+    outcome, reason = flow("/oops", 500)
+    assert outcome == "failure" and reason.startswith(f"HTTP 500 at {gc.SP}/oops, where the redirects ended")
+    assert flow("/sessions/unauthorized", 200)[0] == "failure"
+    assert flow("/oauth2/callback/saml", 200) == ("unknown", "the SP's answer is not in the capture")

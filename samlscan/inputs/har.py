@@ -483,7 +483,12 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str]) -> tuple[_F
     except (TypeError, ValueError):
         status = 0
     carried = tuple(dict.fromkeys(k for k, _, _ in found.msgs))
-    ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location,
+    # Safari's Web Inspector marks its entries with `_fetchType` (WebKit HARBuilder.js, "CFNetwork
+    # Custom Field") and writes a redirect chain as one entry (see Exchange.folded): a POST that
+    # carried a response and ends in no redirect may have been redirected by the SP
+    folded = "_fetchType" in entry and method == "POST" and "SAMLResponse" in found.req_params \
+        and not 300 <= status < 400
+    ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location, folded=folded,
                   leg=classify_leg(method, url, found.req_params, found.resp_params, idp_error,
                                    url in follow),
                   set_cookies=set_cookies, auth_error=auth_err, idp_error=idp_error,
