@@ -336,7 +336,7 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
     from samlscan.saml import is_saml_root, read_message, trusted_for
-    from samlscan.xmlsafe import local, parse_xml
+    from samlscan.xmlsafe import SAML, local, parse_xml
 
     try:
         data = decode_bytes(raw)
@@ -352,8 +352,10 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                 if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{root.tag}>, not a SAML protocol message{hint}"))
-    msg = _with_redirect_signature(read_message(root, raw, index, trusted_for(local(root.tag), expect),
-                                                expect.sp_keys, data if expect.keep_xml else b""), raw, expect)
+    issuer = root.findtext(SAML + "Issuer")
+    trusted = trusted_for(local(root.tag), issuer and issuer.strip(), expect)
+    msg = _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
+                                                data if expect.keep_xml else b""), raw, expect)
     return replace(msg, logged_by=raw.logged_by) if raw.logged_by else msg
 
 
@@ -396,14 +398,14 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
     findings = run_checks(msg, ctx)
     if msg.redirect_signature is not None and msg.redirect_signature.verified is False:
         from samlscan.checks.base import finding
-        from samlscan.saml import IDP_SENT, sent_by_sp
+        from samlscan.saml import sender
 
-        by_sp = sent_by_sp(msg, expect)
-        findings.append(finding(msg, "request-signature-invalid" if by_sp else "redirect-signature-invalid",
+        who = sender(msg.kind, msg.issuer, expect)
+        findings.append(finding(msg, "request-signature-invalid" if who == "sp" else "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
                                 "not verify over the query string with the configured "
-                                + ("SP certificate or key" if by_sp else "IdP certificates"
-                                   if msg.kind in IDP_SENT else "SP and IdP certificates")))
+                                + {"sp": "SP certificate or key", "idp": "IdP certificates"}.get(
+                                    who, "SP and IdP certificates")))
     if at_source == "issue-instant" and msg.kind in ("Response", "Assertion"):
         from samlscan.checks.base import finding
 
@@ -438,11 +440,10 @@ def _with_redirect_signature(msg: SamlMessage, raw: RawMessage, expect: Expectat
     if raw.binding != "redirect" or not raw.signature or not raw.signed_query:
         return msg
     from samlscan.redirectsig import verify_redirect
+    from samlscan.saml import sender, trusted_for
 
-    from samlscan.saml import IDP_SENT, trusted_for
-
-    signature = verify_redirect(raw, trusted_for(msg.kind, expect),
-                                () if msg.kind in IDP_SENT else expect.sp_keys)
+    signature = verify_redirect(raw, trusted_for(msg.kind, msg.issuer, expect),
+                                () if sender(msg.kind, msg.issuer, expect) == "idp" else expect.sp_keys)
     return replace(msg, redirect_signature=signature)
 
 

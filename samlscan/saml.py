@@ -333,15 +333,23 @@ IDP_SENT = ("Response", "Assertion", "ArtifactResponse", "EncryptedAssertion", "
 them (SAML core 3.2, 3.7), the SP's AuthnRequest by the SP."""
 
 
-def trusted_for(kind: str, expect) -> tuple[TrustedCert, ...]:
-    """The certificates a message of this kind may be signed with: the IdP's for what only the IdP
-    sends, the SP's and the IdP's for the others."""
-    return expect.idp_certs if kind in IDP_SENT else expect.sp_certs + expect.idp_certs
+def sender(kind: str, issuer: str | None, expect) -> str:
+    """'idp', 'sp' or 'either': who sent a message, as far as its kind and Issuer tell."""
+    if kind in IDP_SENT or (issuer is not None and issuer == expect.idp_entity_id):
+        return "idp"
+    if kind == "AuthnRequest" or (issuer is not None and issuer == expect.sp_entity_id):
+        return "sp"
+    return "either"
+
+
+def trusted_for(kind: str, issuer: str | None, expect) -> tuple[TrustedCert, ...]:
+    """The certificates a message may be signed with: its sender's (both sides' when unknown)."""
+    who = sender(kind, issuer, expect)
+    return {"idp": expect.idp_certs, "sp": expect.sp_certs}.get(who, expect.sp_certs + expect.idp_certs)
 
 
 def sent_by_sp(msg: SamlMessage, expect) -> bool:
-    """An AuthnRequest, or a Logout message whose Issuer is the configured SP."""
-    return msg.kind == "AuthnRequest" or (msg.issuer is not None and msg.issuer == expect.sp_entity_id)
+    return sender(msg.kind, msg.issuer, expect) == "sp"
 
 
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
