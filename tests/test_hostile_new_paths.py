@@ -213,3 +213,55 @@ def test_saz_member_with_a_huge_session_number(tmp_path):
     doc = json.loads(result.stdout)
     assert [i["status"] for i in doc["inputs"]] == ["scanned"] and len(doc["messages"]) == 1
     assert "corrupt" not in result.output
+
+
+# --- columnar JSON exports (Log Analytics query API, Splunk json_rows) ------------------------------
+
+_RAW_LINE = KC_LINE
+
+
+def _columnar(rows_text: str) -> str:
+    return '{"preview":false,"fields":["_time","_raw"],"rows":[' + rows_text + "]}"
+
+
+def _read(path):
+    from samlscan.logs import parse_file
+    from samlscan.logs.base import Malformed
+    from samlscan.model import LogEvent
+
+    recs, seconds = timed(lambda: list(parse_file(str(path), timezone.utc)))
+    return ([r for r in recs if isinstance(r, LogEvent)], [r.reason for r in recs if isinstance(r, Malformed)],
+            seconds)
+
+
+GOOD_ROW = json.dumps(["2025-03-11T08:40:58Z", _RAW_LINE])
+
+
+@pytest.mark.parametrize("bad,reason", [
+    ('["x", "' + "a" * 3_000_000 + '"]', "larger than"),  # skipped, never buffered whole
+    ("[" * 400_000 + "]" * 400_000, "invalid JSON"),  # within the size bound: json's recursion limit
+    ('["x", ' + "1" * 2_000_000 + "]", "larger than"),
+])
+def test_a_hostile_row_is_reported_and_the_next_row_read(tmp_path, bad, reason):
+    path = tmp_path / "results.json"
+    path.write_text(_columnar(",".join([GOOD_ROW, bad, GOOD_ROW])))
+    events, bad_reasons, seconds = _read(path)
+    assert len(events) == 2 and len(bad_reasons) == 1 and reason in bad_reasons[0] and seconds < 3
+
+
+@pytest.mark.parametrize("tail", [
+    '{"' + "k" * 5_000_000 + '":1}',  # a member name of 5 MB
+    '{"preview":' + "1" * 5_000_000 + "}",  # a number of 5 MB
+    '{"messages":"' + "\\\\" * 3_000_000 + '"}',  # an escaped string of 6 MB
+    _columnar(GOOD_ROW + "," + " " * 5_000_000 + GOOD_ROW),  # 5 MB of spaces between rows
+    _columnar(GOOD_ROW + "," + "\n" * 1_000_000 + GOOD_ROW),  # a million lines between rows
+    _columnar(GOOD_ROW + ',["x","' + "y" * 3_000_000),  # unterminated
+])
+def test_hostile_columnar_exports_end_fast(tmp_path, tail):
+    """After a first result, a member name, a number or an escaped string of MBs, MBs of spaces
+    or newlines, a cut file: read in linear time, every row around them found."""
+    path = tmp_path / "results.json"
+    path.write_text(_columnar(GOOD_ROW) + "\n" + tail)
+    events, bad_reasons, seconds = _read(path)
+    assert seconds < 5, seconds
+    assert len(events) == 1 + tail.count(GOOD_ROW)

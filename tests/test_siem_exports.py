@@ -18,6 +18,11 @@ Shapes, as confirmed (search of public docs and code):
   Docker json-file `{"log","stream","time"}`;
 * Log Analytics / Sentinel SigninLogs: PascalCase columns (Azure Monitor table reference),
   CSV `TimeGenerated [UTC]` with '2/25/2025, 9:19:25.391 AM', dynamic Status as JSON text.
+* columnar JSON: Log Analytics query API `{"tables":[{"name","columns":[{"name","type"}],"rows"}]}`
+  (learn.microsoft.com azure-monitor/logs/api/response-format); `az monitor log-analytics query`
+  prints rows as objects of str(value) with `TableName` (azure-cli-extensions src/log-analytics
+  custom.py); Splunk `output_mode=json_rows` `{"fields":[..],"rows":[[..]]}` (splunk-sdk-javascript
+  examples read `results.fields.indexOf("_raw")`), fields as `{"name":..}` in newer JSON output.
 """
 from __future__ import annotations
 
@@ -298,3 +303,103 @@ def test_container_time_dates_records_without_their_own(tmp_path):
     late.write_text("".join(f"2030-01-01T00:00:00.000000000Z {line}\n" for line in quarkus.read_text().splitlines()))
     own = [e.time for e in parse_file(str(quarkus), timezone.utc) if isinstance(e, LogEvent)]
     assert own and [e.time for e in parse_file(str(late), timezone.utc) if isinstance(e, LogEvent)] == own
+
+
+# --- columnar JSON: Log Analytics / Sentinel query API, Splunk json_rows / json_cols ---------------
+
+def _sentinel_rows() -> tuple[list[str], list[list]]:
+    rows = json.loads((FIXTURES / "entra/sentinel-signinlogs.json").read_text(encoding="utf-8"))
+    columns = list(rows[0])
+    return columns, [[r.get(c) for c in columns] for r in rows]
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty"])
+def test_log_analytics_query_api_tables_read_row_by_row(tmp_path, indent):
+    """`{"tables":[{"name","columns":[{"name","type"}],"rows":[[..]]}]}` (Log Analytics query API
+    response format) gave no event: the Entra reader took the table for one record."""
+    columns, rows = _sentinel_rows()
+    doc = {"tables": [{"name": "PrimaryResult", "columns": [{"name": c, "type": "string"} for c in columns],
+                       "rows": rows}]}
+    path = tmp_path / "query.json"
+    path.write_text(json.dumps(doc, indent=indent), encoding="utf-8")
+    want = [_key(r, ms=True) for r in _records("entra/sentinel-signinlogs.json")]
+    assert [_key(r, ms=True) for r in parse_file(str(path), PARIS)] == want and want
+    assert detect(read_head(str(path))).name == "entra"
+    refs = [r.source.ref for r in parse_file(str(path), PARIS)]
+    assert refs == (["line 1"] * len(rows) if indent is None else sorted(set(refs), key=lambda r: int(r[5:])))
+
+
+def test_az_cli_query_output_with_empty_cells(tmp_path):
+    """`az monitor log-analytics query` prints rows as objects of str(value) with a `TableName`:
+    an empty CreatedDateTime is 'None', which left the sign-in without a time."""
+    columns, rows = _sentinel_rows()
+    out = [{"TableName": "PrimaryResult", **{c: str(v) for c, v in zip(columns, row)}} for row in rows]
+    out[0]["CreatedDateTime"] = "None"
+    path = tmp_path / "az.json"
+    path.write_text(json.dumps(out, indent=2), encoding="utf-8")
+    got = [r for r in parse_file(str(path), PARIS) if isinstance(r, LogEvent)]
+    assert got[0].time == datetime(2025, 3, 11, 8, 41, 3, 123456, tzinfo=timezone.utc)
+    assert [_key(r, ms=True) for r in got] == [_key(r, ms=True) for r in _records("entra/sentinel-signinlogs.json")]
+
+
+_SPLUNK_FIELDS = ["_bkt", "_cd", "_raw", "_serial", "_si", "_time", "host", "source", "sourcetype"]
+
+
+def _splunk_rows(rel: str) -> list[list]:
+    lines = (FIXTURES / rel).read_text(encoding="utf-8").split("\n")[:-1]
+    return [["main~1~X", f"1:{i}", line, str(i), ["splunk1", "main"], "2025-03-11T10:55:00.000+01:00",
+             "sonar", "/opt/sonarqube/logs/web.log", "sonarqube"] for i, line in enumerate(lines)]
+
+
+@pytest.mark.parametrize("shape", ["json_rows", "json_rows-named-fields", "json_cols", "export-chunks"])
+def test_splunk_columnar_results_read_as_the_original(tmp_path, shape):
+    """Splunk search results in output_mode=json_rows (fields as names or {"name":..}), json_cols
+    (column-major) and the export endpoint's one object per chunk: each `_raw` goes to its reader."""
+    rows = _splunk_rows("sonarqube/web-spring.log")
+    head = {"preview": False, "init_offset": 0, "messages": []}
+    if shape == "json_cols":
+        docs = [{**head, "fields": _SPLUNK_FIELDS, "columns": [list(c) for c in zip(*rows)]}]
+    elif shape == "export-chunks":
+        docs = [{**head, "fields": _SPLUNK_FIELDS, "rows": rows[:3]},
+                {**head, "init_offset": 3, "fields": _SPLUNK_FIELDS, "rows": rows[3:]}]
+    else:
+        fields = [{"name": f} for f in _SPLUNK_FIELDS] if shape.endswith("named-fields") else _SPLUNK_FIELDS
+        docs = [{**head, "fields": fields, "rows": rows, "highlighted": {}}]
+    path = tmp_path / "results.json"
+    path.write_text("\n".join(json.dumps(d) for d in docs), encoding="utf-8")
+    want = [_key(r) for r in _records("sonarqube/web-spring.log")]
+    assert [_key(r) for r in parse_file(str(path), PARIS)] == want
+    assert detect(read_head(str(path))).name == "sonarqube"
+
+
+def test_splunk_json_rows_in_the_cli(tmp_path):
+    rows = _splunk_rows("okta/system-log.jsonl")
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"preview": False, "fields": _SPLUNK_FIELDS, "rows": rows}), encoding="utf-8")
+    got, inp = _attempts(path)
+    want, orig = _attempts(FIXTURES / "okta/system-log.jsonl")
+    assert got == want and got and inp["kind"] == "log:okta" and inp["events"] == orig["events"]
+
+
+def test_big_one_line_query_result_is_streamed(tmp_path):
+    """A query API response is one line: 40,000 rows (30 MB) read row by row, in a few seconds
+    and a bounded memory, every sign-in found."""
+    import tracemalloc
+
+    columns, rows = _sentinel_rows()
+    filler = [None if c != "TimeGenerated" else "2025-03-11T08:00:00Z" for c in columns]
+    filler[columns.index("ResultDescription")] = "x" * 600
+    body = [rows[0] if i % 1000 == 0 else filler for i in range(40_000)]
+    doc = {"tables": [{"name": "PrimaryResult", "columns": [{"name": c, "type": "string"} for c in columns],
+                       "rows": body}]}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    start = clock.perf_counter()
+    tracemalloc.start()
+    try:
+        n = sum(isinstance(r, LogEvent) and r.user == "dev.user1@example.com" for r in parse_file(str(path), PARIS))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert n == 40 and clock.perf_counter() - start < 30
+    assert peak < 25e6, f"{peak / 1e6:.0f} MB for a {path.stat().st_size / 1e6:.0f} MB file"

@@ -175,8 +175,10 @@ _SENTINEL = {"CreatedDateTime": "createdDateTime", "UserPrincipalName": "userPri
 
 def _from_sentinel(obj: dict) -> dict:
     """A SigninLogs row as a Graph signIn: Status (JSON text) becomes status; ResultType /
-    ResultDescription fill a status without code; TimeGenerated stands in for CreatedDateTime."""
-    rec = {graph: obj[col] for col, graph in _SENTINEL.items() if obj.get(col) not in (None, "")}
+    ResultDescription fill a status without code; TimeGenerated stands in for CreatedDateTime.
+    An empty cell is no value: `az monitor log-analytics query` prints every cell as Python's
+    str(value), an empty one as 'None' (azure-cli-extensions src/log-analytics custom.py)."""
+    rec = {graph: obj[col] for col, graph in _SENTINEL.items() if text_or_none(obj.get(col)) is not None}
     rec.setdefault("createdDateTime", obj.get("TimeGenerated"))
     status = dict(_json_cell(obj.get("Status")))
     if status.get("errorCode") in (None, ""):

@@ -14,7 +14,10 @@ Two kinds of wrapping, each read by one class here for every product:
   (`_source`, `event.original`, `message`, `@timestamp`), Datadog (`attributes.message`),
   Graylog (`message.message`), CloudWatch Logs (`events[].message`, epoch-ms `timestamp`;
   Logs Insights `@message`), Docker's json-file (`{"log":..,"stream":..,"time":..}`), and any
-  export of a `message` column next to a time column.
+  export of a `message` column next to a time column;
+* a columnar JSON query result (`columnar_rows`): Log Analytics / Microsoft Sentinel `tables`,
+  Splunk `json_rows` / `json_cols`: each row is its `_raw` text, or one JSON record of its columns
+  (a SigninLogs row for the Entra reader).
 
 The inner text goes to the reader that recognises it (sniffed on the unwrapped head, so a
 wrapper inside a wrapper unwraps too). Line references stay those of the file read: the line where
@@ -24,13 +27,19 @@ prefilters know the bare layouts only): they are read in full.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
+import json
 import re
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs._common import (
+    _JSON_TOKEN,
+    _load,
+    MAX_ENVELOPE,
+    MAX_RECORD,
     MAX_TIME_TEXT,
     csv_header_cells,
     csv_rows,
@@ -309,6 +318,240 @@ def wrapper_time(value: Any, tz: tzinfo | None) -> datetime | None:
     return None
 
 
+# --- columnar JSON ---------------------------------------------------------------------------
+# Query results that list column names once and then the values row by row (or column by column):
+# * Log Analytics / Microsoft Sentinel query API: `{"tables":[{"name":"PrimaryResult","columns":
+#   [{"name":..,"type":..}],"rows":[[..],..]}]}` (learn.microsoft.com/azure/azure-monitor/logs/api/
+#   response-format), dynamic columns as JSON text;
+# * Splunk search results `output_mode=json_rows`: `{"preview":..,"init_offset":..,"messages":[..],
+#   "fields":["_time",..] or [{"name":..}],"rows":[[..],..]}` (the JavaScript SDK's default: it
+#   reads `results.fields.indexOf("_raw")`, `results.rows[i]`); the export endpoint sends one
+#   such object per chunk; `json_cols` lists `"columns":[[values of field 0],..]` instead.
+# (`az monitor log-analytics query` prints rows as objects, `{"TableName":..,"<column>":str(value)}`
+# (azure-cli-extensions src/log-analytics custom.py): the readers of JSON records read those.)
+
+_COLUMNAR = re.compile(r'"(?:rows|columns)"\s*:\s*\[')
+MAX_NAME = 4096
+"""A member name (`"rows"`, a column's name) longer than this ends the read: no export has one."""
+
+
+class _Bad(Exception):
+    """The JSON text of a columnar export is broken here: the rest of the file is not read."""
+
+
+class _Text:
+    """A JSON text read from numbered lines (chunks of a long line share a number), buffered from
+    the value being read on: a multi-GB one-line query result is read in bounded memory."""
+
+    def __init__(self, lines: Iterable[tuple[int, str]]) -> None:
+        self.lines = iter(lines)
+        self.buf = ""
+        self.pos = 0
+        self.marks: list[tuple[int, int]] = []  # (offset in buf, line number) where each line starts
+        self.last_no: int | None = None
+
+    def more(self) -> bool:
+        """Read on (64 KB or more at a time: the buffer is copied once per read)."""
+        parts: list[str] = []
+        size = len(self.buf)
+        for no, chunk in self.lines:
+            if no != self.last_no:  # a new line (the newline between was dropped)
+                if size:
+                    parts.append("\n")
+                    size += 1
+                self.marks.append((size, no))
+                self.last_no = no
+            parts.append(chunk)
+            size += len(chunk)
+            if size - len(self.buf) >= READ_CHARS:
+                break
+        if not parts:
+            return False
+        self.buf += "".join(parts)
+        return True
+
+    def drop(self, upto: int) -> int:
+        """Forget the text before offset `upto`; returns how much was dropped."""
+        if upto <= 0:
+            return 0
+        self.buf = self.buf[upto:]
+        self.pos -= upto
+        keep = bisect.bisect_right(self.marks, (upto, float("inf"))) - 1
+        self.marks = [(off - upto, no) for off, no in self.marks[max(keep, 0):]]
+        if self.marks and self.marks[0][0] < 0:
+            self.marks[0] = (0, self.marks[0][1])
+        return upto
+
+    def line(self, offset: int) -> int:
+        i = bisect.bisect_right(self.marks, (offset, float("inf"))) - 1
+        return self.marks[i][1] if i >= 0 else (self.last_no or 0)
+
+    def peek(self, skip: str = "") -> str:
+        """The next character that is not whitespace (nor a ',' when `skip`), '' at the end."""
+        gap = _GAP_COMMA if skip else _GAP
+        while True:
+            self.pos = gap.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                if self.pos > READ_CHARS * 4:
+                    self.drop(self.pos)
+                return self.buf[self.pos]
+            if not self.more():
+                return ""
+
+    def expect(self, ch: str) -> None:
+        if self.peek() != ch:
+            raise _Bad(f"expected {ch!r}")
+        self.pos += 1
+
+    def value(self, limit: int, bad_ok: bool = False) -> tuple[int, Any] | None:
+        """(line, value) of the JSON value at the current position, or None when it is larger
+        than `limit` characters (skipped: scanned to its end, never buffered whole). Invalid JSON
+        within its brackets is (line, _Bad) with `bad_ok` (the next value can be read)."""
+        self.peek()
+        start, line = self.pos, self.line(self.pos)
+        end, over = self._end(limit)
+        if over:
+            self.pos = end
+            return None
+        text, self.pos = self.buf[start:end], end
+        _, got, err = _load(line, text)
+        if err is not None:
+            if bad_ok:
+                return line, _Bad(err)
+            raise _Bad(err)
+        return line, got
+
+    def _end(self, limit: int) -> tuple[int, bool]:
+        """Offset just after the value starting at pos, and whether it was longer than `limit`
+        (then the text before that offset is gone)."""
+        start = self.pos
+        if start >= len(self.buf):
+            raise _Bad("unexpected end")
+        if self.buf[start] not in '[{"':
+            m = _SCALAR.match(self.buf, start)
+            while m and m.end() == len(self.buf) and m.end() - start < MAX_NAME and self.more():
+                m = _SCALAR.match(self.buf, start)
+            if not m or not m.group():
+                raise _Bad("not JSON: " + self.buf[start:start + 40])
+            return m.end(), False
+        depth, in_string, escaped, i, over = 0, False, -1, start, False
+        while True:
+            for m in _JSON_TOKEN.finditer(self.buf, i):
+                ch, p = m.group(), m.start()
+                if in_string:
+                    if p == escaped:
+                        escaped = -1
+                    elif ch == "\\":
+                        escaped = p + 1
+                    elif ch == '"':
+                        in_string = False
+                        if depth == 0:
+                            return p + 1, over or p + 1 - start > limit
+                    continue
+                if ch == '"':
+                    in_string = True
+                elif ch in "[{":
+                    depth += 1
+                else:
+                    depth -= 1
+                    if depth == 0:
+                        return p + 1, over or p + 1 - start > limit
+            i = len(self.buf)
+            if i - start > limit:  # too large: keep scanning to its end, buffering nothing of it
+                over = True
+                cut = self.drop(i)
+                start, i, escaped = start - cut, i - cut, escaped - cut if escaped >= 0 else -1
+                self.pos = 0
+            if not self.more():
+                raise _Bad("unterminated JSON at end of file")
+
+
+_SCALAR = re.compile(r"-?[0-9][0-9.eE+-]{0,%d}|true|false|null" % MAX_NAME)
+_GAP = re.compile(r"\s*")
+_GAP_COMMA = re.compile(r"[\s,]*")
+READ_CHARS = 64 * 1024
+
+
+def _names(value: Any) -> list[str] | None:
+    """Column names: strings (Splunk json_rows) or objects with a `name` (Log Analytics, Splunk)."""
+    if not isinstance(value, list):
+        return None
+    names = [v if isinstance(v, str) else v.get("name") if isinstance(v, dict) else None for v in value]
+    return names if all(isinstance(n, str) for n in names) else None
+
+
+def columnar_rows(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str | None]]:
+    """(line where a row starts, {column: value}, None), or (line, None, error): the rows of a
+    columnar export (one or more objects), one row buffered at a time."""
+    text = _Text(lines)
+    try:
+        while text.peek(","):
+            if text.peek() != "{":
+                raise _Bad("not a columnar export")
+            yield from _object(text, top=True)
+    except _Bad as exc:
+        yield text.line(text.pos), None, str(exc)
+
+
+def _object(text: _Text, top: bool) -> Iterator[tuple[int, Any, str | None]]:
+    """One result object (a Splunk result, a Log Analytics table or the response around them)."""
+    text.expect("{")
+    names: list[str] | None = None
+    while text.peek(",") != "}":
+        got = text.value(MAX_NAME)
+        if got is None or not isinstance(got[1], str):
+            raise _Bad("not a member name")
+        key = got[1]
+        text.expect(":")
+        if key == "tables" and top and text.peek() == "[":  # Log Analytics: each table in turn
+            text.pos += 1
+            while text.peek(",") != "]":
+                if text.peek() != "{":
+                    raise _Bad("not a table")
+                yield from _object(text, top=False)
+            text.pos += 1
+        elif key == "rows" and text.peek() == "[":
+            if names is None:
+                raise _Bad("rows before their column names")
+            text.pos += 1
+            while text.peek(",") != "]":
+                line = text.line(text.pos)  # (before a row too large is skipped, and dropped)
+                got = text.value(MAX_RECORD, bad_ok=True)
+                if got is None:
+                    yield line, None, f"JSON record larger than {MAX_RECORD} characters"
+                elif isinstance(got[1], list):
+                    yield got[0], dict(zip(names, got[1])), None
+                else:
+                    yield got[0], None, str(got[1]) if isinstance(got[1], _Bad) else "a row that is not an array"
+            text.pos += 1
+        elif key in ("columns", "fields"):
+            got = text.value(MAX_ENVELOPE)
+            if got is None:
+                raise _Bad(f"{key} larger than {MAX_ENVELOPE} characters")
+            line, value = got
+            if _names(value) is not None:
+                names = _names(value)
+            elif key == "columns" and names is not None and all(isinstance(c, list) for c in value):
+                # Splunk json_cols: column-major, read whole (bounded: an export of many rows is
+                # one a row in json_rows or csv)
+                for row in zip(*value):
+                    yield line, dict(zip(names, row)), None
+            else:
+                raise _Bad(f"{key} that are not column names")
+        else:
+            text.value(0)  # any other member (messages, highlighted, statistics): skipped
+    text.pos += 1
+
+
+def _row_record(row: dict, strong: bool) -> tuple[str, Any]:
+    """(text, wrapper time) of a row: the original line it holds (Splunk `_raw`), else the row as
+    one JSON record (a SigninLogs row, read by the reader of such records)."""
+    got = _inner_of(row, strong)
+    if got is not None:
+        return got
+    return json.dumps(row, ensure_ascii=False), None
+
+
 class _Records:
     """The wrapper records of one export: (line where the record starts, inner text, time)."""
 
@@ -316,6 +559,13 @@ class _Records:
         self.kind, self.strong, self.cols = kind, strong, cols
 
     def read(self, lines: Iterable[tuple[int, str]], path: str) -> Iterator[tuple[int, str, Any] | Malformed]:
+        if self.kind == "columnar":
+            for no, row, err in columnar_rows(lines):
+                if err is not None:
+                    yield Malformed(Source(path, f"line {no}"), err)
+                else:
+                    yield (no, *_row_record(row, self.strong))
+            return
         if self.kind == "json":
             for no, obj, err in iter_json(lines):
                 if err is not None:
@@ -342,6 +592,15 @@ class _Records:
 def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
     """How the head's records wrap their text, and the inner head; None when they do not."""
     first = head.lstrip("\ufeff \t\r\n")
+    if first[:1] == "{" and _COLUMNAR.search(first):
+        texts = []
+        for _, row, err in columnar_rows(enumerate(first.split("\n"), 1)):
+            if err is None:
+                texts.append(_row_record(row, strong)[0])
+            if len(texts) >= HEAD_RECORDS:
+                break
+        if texts:
+            return _Records("columnar", strong), "\n".join(texts)
     if first[:1] in ("{", "["):
         texts = []
         for _, obj, err in iter_json(enumerate(first.split("\n"), 1)):
