@@ -185,8 +185,11 @@ def fiddler_capture(label: str, zf: zipfile.ZipFile, budget: int):
         if info.flag_bits & 0x1:  # Fiddler's "Save as password-protected" archive
             locked += 1
             continue
-        with zf.open(info) as src:
-            data = src.read(min(left, engine.MAX_PASTE_BYTES) + 1)
+        try:
+            with zf.open(info) as src:
+                data = src.read(min(left, engine.MAX_PASTE_BYTES) + 1)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error) as exc:
+            return ("input-unreadable", f"{info.filename}: corrupt zip member: {exc}")
         left -= len(data)
         if left < 0 or len(data) > engine.MAX_PASTE_BYTES:
             return ("input-too-large", f"{info.filename}: the archive inflates to more than {budget} "

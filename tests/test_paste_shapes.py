@@ -426,3 +426,19 @@ def test_a_password_protected_saz_says_so(tmp_path):
     doc = _run(path)
     (f,) = doc["input_findings"]
     assert f["code"] == "input-unreadable" and "password-protected" in f["message_text"]
+
+
+def test_a_saz_with_a_corrupt_member_says_so_in_check_and_flows(tmp_path):
+    """A deflate stream with an invalid block type: `flows` stopped with 'internal error' (zlib's
+    error was not caught), `check` said the member is corrupt: both say it now, one way."""
+    path = tmp_path / "broken.saz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("raw/01_c.txt", "GET https://idp.example.org/sso HTTP/1.1\r\n\r\n" + "x" * 4000)
+    data = bytearray(path.read_bytes())
+    start = data.find(b"PK\x03\x04") + 30 + len("raw/01_c.txt")
+    data[start] = 0xFF  # BTYPE 11: reserved (RFC 1951 3.2.3)
+    path.write_bytes(bytes(data))
+    doc = _run(path)
+    assert [f["code"] for f in doc["input_findings"]] == ["input-unreadable"]
+    res = CliRunner().invoke(main, ["flows", str(path)])
+    assert res.exit_code != 0 and "internal error" not in res.output and "corrupt zip member" in res.output
