@@ -396,3 +396,49 @@ def test_safari_folded_post_ends_where_the_sp_sent_the_browser(tmp_path):
     assert outcome == "failure" and reason.startswith(f"HTTP 500 at {gc.SP}/oops, where the redirects ended")
     assert flow("/sessions/unauthorized", 200)[0] == "failure"
     assert flow("/oauth2/callback/saml", 200) == ("unknown", "the SP's answer is not in the capture")
+
+
+# --- a POST whose body was not recorded ----------------------------------------------------------
+
+def _without_body(doc, how: str):
+    post = _acs(doc)
+    if how == "missing":  # HAR 1.2: postData is optional; Firefox writes none without text
+        post["request"].pop("postData")
+    elif how == "firefox-discarded":  # har-builder.js with postDataDiscarded
+        post["request"]["postData"] = {"mimeType": "application/x-www-form-urlencoded", "params": [],
+                                       "text": "", "comment": "Request bodies are not included."}
+    else:  # Playwright 'attach'/'omit' of a multipart body: text '' and no params
+        post["request"]["postData"] = {"mimeType": "multipart/form-data; boundary=----x", "text": "",
+                                       "params": []}
+    return doc
+
+
+@pytest.mark.parametrize("how", ["missing", "firefox-discarded", "playwright-multipart"])
+@pytest.mark.parametrize("acs", [gc.ACS, gc.SP + "/login/callback/x", gc.SP + "/j_security_check"])
+def test_a_post_without_its_body_sends_what_the_page_s_form_posts_there(tmp_path, baseline, how, acs):
+    """The response was posted: its time is the POST's and the SP's answer decides the outcome
+    (it was 'the response was not posted to the SP in the capture', or nothing said at all when
+    the ACS path did not look like SAML); the problem says the body was missing."""
+    doc = _without_body(base_doc(), how)
+    for e in entries(doc):
+        e["request"]["url"] = e["request"]["url"].replace(gc.ACS, acs)
+        c = e["response"]["content"]
+        c["text"] = c["text"].replace(gc.ACS, acs) if "text" in c else None
+    path = write(tmp_path, doc)
+    msgs, flows = summary(path)
+    assert msgs == baseline[0]
+    assert [f[0] for f in flows] == ["success"]
+    (problem,) = har.read(path).problems
+    assert problem.code == "input-redacted" and problem.source.ref == f"entry {entries(doc).index(_acs(doc))}"
+    assert "the request body is not in the capture" in problem.detail and "auto-submit form" in problem.detail
+    assert ("Request bodies are not included." in problem.detail) == (how == "firefox-discarded")
+
+
+def test_a_bodiless_post_without_a_page_is_said_to_be_unreadable(tmp_path):
+    """No page's form posted there: nothing is invented, the problem says what is lost; one form's
+    value is read for one POST only (a second bodiless POST is not a replay of it)."""
+    doc = _without_body(base_doc(), "missing")
+    doc["log"]["entries"].append(copy.deepcopy(_acs(doc)))
+    cap = har.read(write(tmp_path, doc))
+    assert [m.param for m in cap.messages] == ["SAMLRequest", "SAMLResponse"]
+    assert [p.detail.endswith("cannot be read from it") for p in cap.problems] == [False, True]

@@ -16,7 +16,7 @@ import binascii
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import BinaryIO, Iterator
 from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
@@ -445,8 +445,32 @@ def body_messages(text: str, url: str, src: Source, at, found: _Found) -> None:
 _SAMLISH_URL = re.compile(r"saml|/acs\b|/sso\b|callback", re.IGNORECASE)
 
 
-def read_entry(entry: dict, index: int, path: str, follow: set[str]) -> tuple[_Found, Exchange | None, bool]:
-    """SAML values, the exchange (when SAML-relevant) and whether cookies were present."""
+def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict) -> None:
+    """A POST whose body the capture does not hold (Firefox and Playwright leave it out when
+    bodies are not saved, HAR 'postData' is optional): said so, and when an earlier page's
+    auto-submit form targeted this URL, its SAML values are read as what this POST sent."""
+    said = post.get("comment") if isinstance(post, dict) and isinstance(post.get("comment"), str) else None
+    why = f"the request body is not in the capture{f' ({said!r})' if said else ''}"
+    sent = forms.pop(url, None)  # one form, one send: a later bodiless POST re-sends nothing
+    if not sent:
+        if _SAMLISH_URL.search(urlsplit(url).path):
+            found.problems.append(InputProblem(src, "input-redacted", f"POST {url}: {why}, so what "
+                                               "the browser sent there cannot be read from it"))
+        return
+    names = " and ".join(dict.fromkeys(m.param for m in sent))
+    found.problems.append(InputProblem(src, "input-redacted", f"POST {url}: {why}; the {names} that "
+                                       "an earlier page's auto-submit form posts to this URL is read as "
+                                       "what it sent"))
+    for m in sent:
+        found.req_params.add(m.param)
+        found.msgs.append((m.param + ":" + digest(m.value),
+                           replace(m, source=src, captured_at=at, url=url), False))
+
+
+def read_entry(entry: dict, index: int, path: str, follow: set[str],
+               forms: dict | None = None) -> tuple[_Found, Exchange | None, bool]:
+    """SAML values, the exchange (when SAML-relevant) and whether cookies were present.
+    `forms`: action URL -> the SAML values of the last auto-submit form posting there."""
     found = _Found([], [], set(), set())
     req = entry.get("request") if isinstance(entry.get("request"), dict) else {}
     resp = entry.get("response") if isinstance(entry.get("response"), dict) else {}
@@ -456,9 +480,8 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str]) -> tuple[_F
     src = Source(path, f"entry {index}")
     query_messages(url, src, at, found, qs=req.get("queryString"))
     has_body = post_messages(req, url, src, at, found)
-    if method == "POST" and not has_body and _SAMLISH_URL.search(urlsplit(url).path):
-        found.problems.append(InputProblem(src, "input-redacted",
-                                           f"POST {url}: the request body is not in the capture"))
+    if method == "POST" and not has_body:
+        _unrecorded_body(req.get("postData"), url, src, at, found, forms or {})
     rh, qh = _headers(resp), _headers(req)
     location = _header(rh, "Location") or resp.get("redirectURL") or None
     if location:
@@ -573,11 +596,15 @@ def read_entries(items, path: str, col: Collector) -> tuple[list[Exchange], bool
     and whether any entry carried cookies."""
     exchanges: list[Exchange] = []
     follow: set[str] = set()
+    forms: dict[str, list[RawMessage]] = {}
     cookies_seen = False
     for index, entry in items:
-        found, ex, saw = read_entry(entry, index, path, follow)
+        found, ex, saw = read_entry(entry, index, path, follow, forms)
         cookies_seen |= saw
         col.add(found)
+        page = [m for _, m, provisional in found.msgs if provisional and m.source.ref.endswith("/body")]
+        for action in dict.fromkeys(m.url for m in page):
+            forms[action] = [m for m in page if m.url == action]
         if ex is not None:
             follow.discard(ex.url)
             exchanges.append(ex)
