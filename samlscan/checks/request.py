@@ -28,17 +28,20 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     if e.acs_url and msg.acs_url and msg.acs_url != e.acs_url:
         notes.append(f"it asks for ACS {msg.acs_url}, not the configured {e.acs_url}: the IdP may refuse "
                      "it (Entra: AADSTS50011) or post to the wrong place")
-    notes += _acs_notes(msg)
+    notes += _acs_notes(msg, e.profile)
     text = "AuthnRequest: " + ", ".join(parts) + (". Note: " + "; ".join(notes) if notes else "")
     yield finding(msg, "request-issued", text, hint="; ".join(notes) or "nothing to fix")
 
 
 RESPONSE_BINDINGS = ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+                     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST-SimpleSign",
                      "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact",
                      "urn:oasis:names:tc:SAML:2.0:bindings:PAOS")
+"""How a Web Browser SSO Response may travel (profiles 4.1.2; POST-SimpleSign: the SimpleSign
+binding's errata profile, which the Shibboleth SP's default metadata offers)."""
 
 
-def _acs_notes(msg: SamlMessage) -> list[str]:
+def _acs_notes(msg: SamlMessage, profile: str | None = None) -> list[str]:
     """Where the request asks the IdP to send its response, when the IdP may refuse it."""
     notes = []
     if msg.acs_index is not None and (msg.acs_url or msg.protocol_binding):
@@ -52,7 +55,7 @@ def _acs_notes(msg: SamlMessage) -> list[str]:
         # SAML profiles 4.1.2: the Response of Web Browser SSO travels by POST or Artifact (PAOS for ECP)
         notes.append(f"it asks for the response by {msg.protocol_binding.rsplit(':', 1)[-1]}, which Web "
                      "Browser SSO does not allow (SAML profiles 4.1.2: HTTP-POST or HTTP-Artifact): the "
-                     "IdP will refuse it; SonarQube's ACS takes HTTP-POST")
+                     "IdP will refuse it" + ("; SonarQube's ACS takes HTTP-POST" if profile == "sonarqube" else ""))
     return notes
 
 
