@@ -442,3 +442,17 @@ def test_a_bodiless_post_without_a_page_is_said_to_be_unreadable(tmp_path):
     cap = har.read(write(tmp_path, doc))
     assert [m.param for m in cap.messages] == ["SAMLRequest", "SAMLResponse"]
     assert [p.detail.endswith("cannot be read from it") for p in cap.problems] == [False, True]
+
+
+def test_playwright_attach_reads_the_page_beside_the_har(tmp_path):
+    """recordHar content 'attach' writes bodies beside the HAR (`content._file`): the IdP's error
+    page there is read (the flow was 'unknown': no SAML response), a name leaving the folder is not."""
+    doc = gc.entra_error_har(PAIR[0])
+    page = entries(doc)[1]["response"]["content"]
+    (tmp_path / "5b2c.html").write_text(page.pop("text"))
+    page["_file"] = "5b2c.html"
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert (flow.outcome, flow.idp_error.code) == ("failure", "AADSTS50011")
+    page["_file"] = "../" + tmp_path.name + "/5b2c.html"
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert flow.outcome == "unknown"

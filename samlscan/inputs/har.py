@@ -285,11 +285,40 @@ def _cookie_value(obj, headers, name: str) -> str | None:
     return None
 
 
-def body_text(content) -> str | None:
-    """Response body as text: base64 bodies decoded; None when absent or dropped."""
+def _side_file(content: dict, har_path: str) -> str | None:
+    """An HTML body Playwright's recordHar content 'attach' wrote beside the HAR, named by
+    `content._file` (harTracer: '<sha1>.<ext>' next to the .har); only a plain name in the HAR's
+    folder, only HTML (auto-submit forms, IdP error pages), at most MAX_STRING bytes."""
+    import os
+
+    name = content.get("_file")
+    if not isinstance(name, str) or not name or os.path.basename(name) != name or name.startswith(".") \
+            or "html" not in str(content.get("mimeType", "")).lower():
+        return None
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(har_path)), name), "rb") as f:
+            data = f.read(MAX_STRING + 1)
+    except OSError:
+        return None
+    return None if len(data) > MAX_STRING else _decoded(data, content)
+
+
+def _decoded(data: bytes, content: dict) -> str:
+    charset = re.search(r"charset=([\w-]+)", str(content.get("mimeType", "")), re.I)
+    try:
+        return data.decode(charset.group(1) if charset else "utf-8", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def body_text(content, har_path: str | None = None) -> str | None:
+    """Response body as text: base64 bodies decoded, an attached side file read (`har_path`);
+    None when absent or dropped."""
     if not isinstance(content, dict):
         return None
     text = content.get("text")
+    if not text and har_path is not None and "_file" in content:
+        return _side_file(content, har_path)
     if not isinstance(text, str) or text == DROPPED:
         return None
     if content.get("encoding") == "base64":
@@ -297,11 +326,7 @@ def body_text(content) -> str | None:
             data = base64.b64decode(text, validate=False)
         except (binascii.Error, ValueError):
             return None
-        charset = re.search(r"charset=([\w-]+)", str(content.get("mimeType", "")), re.I)
-        try:
-            return data.decode(charset.group(1) if charset else "utf-8", errors="replace")
-        except LookupError:
-            return data.decode("utf-8", errors="replace")
+        return _decoded(data, content)
     return text
 
 
@@ -489,7 +514,7 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
         before = len(found.msgs)
         query_messages(location, Source(path, f"entry {index}/Location"), at, found, True)
         found.msgs[before:] = [(k, m, True) for k, m, _ in found.msgs[before:]]
-    text = body_text(resp.get("content"))
+    text = body_text(resp.get("content"), path)
     if text:
         body_messages(text, url, Source(path, f"entry {index}/body"), at, found)
     idp_error = find_idp_error(text, url)
