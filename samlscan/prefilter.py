@@ -73,9 +73,6 @@ def prefilters() -> dict[str, Prefilter]:
 _EMBEDDED = tuple(h.encode() for h in EMBED_HINTS)
 """What a line must hold for logs.embedded to find a SAML message in it: the IdP readers below
 look for one in every line they read."""
-_ANY_LINE = re.compile(b"")
-"""For readers that read each line on its own (a line they skip is never part of a record
-they keep): any line starts a record, a range may start at any line."""
 
 
 def _idp_prefilters() -> dict[str, Prefilter]:
@@ -97,10 +94,13 @@ def _idp_prefilters() -> dict[str, Prefilter]:
                                              + rb")"),
                      keep=(b"|", b"WARN", b"ERROR", b"Login by '") + _EMBEDDED, orphans=True)
     # SimpleSAMLphp (samlscan/logs/simplesamlphp.py): statistics lines ('STAT [') and failure
-    # levels, by name (matched in any case) or by syslog number (0-4).
+    # levels, by name (matched in any case) or by syslog number (0-4). The reader takes an
+    # exception logged above a 'Caused by:' for that cause's echo, so a range starts at neither
+    # the cause nor the backtrace between them.
     levels = tuple(w.encode() for name in ("ERR", "WARN", "CRIT", "EMERG", "ALERT", "STAT [")
                    for w in {name, name.lower(), name.title()})
-    ssp = Prefilter(record_start=_ANY_LINE,
+    ssp = Prefilter(record_start=re.compile(rb"(?![^\n]*\] (?:" + re.escape(simplesamlphp.CAUSED_BY.encode())
+                                            + rb"|Backtrace:|\d+ (?:\S+:\d+ |\[builtin\])))"),
                     keep=levels + tuple(f" {n} [".encode() for n in range(5)) + _EMBEDDED)
     return {keycloak.PRODUCT: kc, shibboleth.PRODUCT: shib, simplesamlphp.PRODUCT: ssp}
 

@@ -41,9 +41,9 @@ def test_the_error_report_line_is_not_a_second_failure(tmp_path):
              "Invalid issuer",
              "Feb 2 11:37:03 simplesamlphp ERROR [c1b0b3c5d9] Error report with id 3bc4a2e8 generated."]
     recs = list(SimpleSamlPhpParser(year=2025).parse(enumerate(lines, 1), "x.log", PARIS))
-    failures = [e for e in events(recs) if e.outcome == "failure"]
-    assert [e.text.split(":")[0] for e in failures] == ["SimpleSAML\\Error\\Error", "Caused by"]
-    assert all(e.request_id == "c1b0b3c5d9" for e in failures)
+    assert [(e.outcome, e.text.split(":")[0]) for e in events(recs)] == [
+        ("info", "SimpleSAML\\Error\\Error"), ("failure", "Caused by")]  # the wrapper: its cause's echo
+    assert all(e.request_id == "c1b0b3c5d9" for e in events(recs))
 
 
 def test_metadata_not_found_has_a_root_cause():
@@ -64,3 +64,65 @@ def test_metadata_not_found_has_a_root_cause():
     assert [(e.outcome, e.code) for e in events(recs)] == [
         ("failure", "app-not-found"), ("failure", "app-not-found"),
         ("failure", "sp-configuration-error")]
+
+
+_UNHANDLED = "SimpleSAML\\Error\\Error: UNHANDLEDEXCEPTION"
+_NO_METADATA = ("SimpleSAML\\Error\\Exception: Could not find the metadata of an IdP with entity ID "
+                "'https://idp.example.org/'")
+
+
+def test_an_unhandled_exception_is_the_echo_of_its_cause(tmp_path):
+    """SimpleSAML\\Error\\Exception::formatBacktrace logs the exception, its backtrace, then
+    'Caused by: <class>: <message>' for each cause: UNHANDLEDEXCEPTION and its cause were two failed
+    attempts when the track ID names no session ('_NOTRACKIDYET_', Logger::NO_TRACKID), and two
+    failures of one attempt otherwise. The innermost cause is the failure; it keeps the code of an
+    outer line when its own text has none."""
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+    from samlscan.logs.simplesamlphp import SimpleSamlPhpParser
+
+    lines = [
+        f"Mar 11 09:41:02 simplesamlphp ERROR [_NOTRACKIDYET_] {_UNHANDLED}",
+        "Mar 11 09:41:02 simplesamlphp ERROR [_NOTRACKIDYET_] Backtrace:",
+        "Mar 11 09:41:02 simplesamlphp ERROR [_NOTRACKIDYET_] 1 www/module.php:201 (N/A)",
+        "Mar 11 09:41:02 simplesamlphp ERROR [_NOTRACKIDYET_] 0 [builtin] (N/A)",
+        f"Mar 11 09:41:02 simplesamlphp ERROR [_NOTRACKIDYET_] Caused by: {_NO_METADATA}",
+        "Mar 11 09:41:02 simplesamlphp ERROR [_NOTRACKIDYET_] Backtrace:",
+        "Mar 11 09:41:02 simplesamlphp ERROR [_NOTRACKIDYET_] Error report with id 3bc4a2e8 generated.",
+        # syslog handler, a session's track ID, two causes: the second (no code of its own) is the root
+        f"Mar 11 09:45:02 idp simplesamlphp[4711]: 3 [c1b0b3c5d9] {_UNHANDLED}",
+        f"Mar 11 09:45:02 idp simplesamlphp[4711]: 3 [c1b0b3c5d9] Caused by: {_NO_METADATA}",
+        "Mar 11 09:45:02 idp simplesamlphp[4711]: 3 [c1b0b3c5d9] Caused by: Exception: fopen failed",
+        # another request's exception without a cause stays a failure of its own
+        f"Mar 11 09:47:00 idp simplesamlphp[4712]: 3 [d2c1c4d6e0] {_UNHANDLED}",
+        "Mar 11 09:47:00 idp simplesamlphp[4713]: 3 [e3d2d5e7f1] Caused by: Exception: other process",
+    ]
+    recs = list(SimpleSamlPhpParser(year=2025).parse(enumerate(lines, 1), "x.log", PARIS))
+    assert [(e.source.ref, e.outcome, e.code) for e in events(recs)] == [
+        ("line 1", "info", None), ("line 5", "failure", "sp-configuration-error"),
+        ("line 8", "info", None), ("line 9", "info", None), ("line 10", "failure", "sp-configuration-error"),
+        ("line 11", "failure", None), ("line 12", "failure", None)]
+    path = tmp_path / "simplesamlphp.log"
+    path.write_text("\n".join(lines) + "\n")
+    out = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json",
+                                               "--timezone", "Europe/Paris"]).stdout)
+    assert [(a["outcome"], a["root_cause"]) for a in out["attempts"]] == [
+        ("failure", "sp-configuration-error"), ("failure", "sp-configuration-error"),
+        ("failure", None), ("failure", None)]
+
+
+def test_the_prefilter_never_starts_a_range_inside_an_exception():
+    """A range starting at a 'Caused by:' line (or the backtrace before it) would read the cause
+    without the exception it follows."""
+    from samlscan import prefilter
+
+    start = prefilter.prefilters()["simplesamlphp"].record_start
+    lines = [f"Mar 11 09:41:02 simplesamlphp ERROR [c1] {_UNHANDLED}", "Mar 11 09:41:02 simplesamlphp ERROR [c1] Backtrace:",
+             "Mar 11 09:41:02 simplesamlphp ERROR [c1] 0 [builtin] (N/A)",
+             "Feb 2 11:37:03 idp simplesamlphp[1]: 3 [c1] 1 www/module.php:201 (N/A)",
+             f"Mar 11 09:41:02 simplesamlphp ERROR [c1] Caused by: {_NO_METADATA}",
+             "Mar 11 09:41:02 simplesamlphp NOTICE STAT [c1] saml20-idp-SSO https://sp https://idp NA"]
+    assert [bool(start.match(line.encode())) for line in lines] == [True, False, False, False, False, True]

@@ -9,6 +9,7 @@ later than that moment belongs to the previous year, as syslog rotation implies)
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from datetime import datetime, timedelta, tzinfo
@@ -22,13 +23,21 @@ from samlscan.model import LogEvent
 PRODUCT = "simplesamlphp"
 _LINE = re.compile(
     r"^(?P<date>[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d{2}:\d{2}) (?:(?P<host>\S+) )?"
-    r"(?P<proc>simplesamlphp|[\w.-]*saml[\w.-]*)(?:\[\d+\])?:? (?P<level>[A-Z]+|\d) "
+    r"(?P<proc>simplesamlphp|[\w.-]*saml[\w.-]*)(?:\[(?P<pid>\d+)\])?:? (?P<level>[A-Z]+|\d) "
     r"(?P<stat>STAT )?\[(?P<track>[^\]]*)\] (?P<msg>.*)$", re.IGNORECASE)
 _LOOKS_LIKE = re.compile(r"^[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d")
 # Exception backtrace lines (SimpleSAML\Error\Exception::logBacktrace): part of the error above.
 # The error report line only says a report was written (SimpleSAML\Error\Error::logReport): the
 # failure itself is the error line before it.
 _BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])|^Error report with id \S+ generated\.?$")
+# An exception is logged as its class and message, then (SimpleSAML\Error\Exception::
+# formatBacktrace) 'Backtrace:' and its frames, then for each cause 'Caused by: <class>: <message>'
+# and the cause's frames: UNHANDLEDEXCEPTION, a wrapper's code, is the echo of the cause below it.
+CAUSED_BY = "Caused by: "
+NO_TRACK = ("", "N/A", "_NOTRACKIDYET_")
+"""Track IDs that name no session: Logger::NO_TRACKID ('_NOTRACKIDYET_') while the session is
+being read, none at all."""
+ECHO_WINDOW = timedelta(seconds=5)
 _LEVELS = {"0": "EMERG", "1": "ALERT", "2": "CRITICAL", "3": "ERROR", "4": "WARNING",
            "5": "NOTICE", "6": "INFO", "7": "DEBUG"}
 _FAIL_LEVELS = {"EMERG", "ALERT", "CRITICAL", "CRIT", "ERR", "ERROR", "WARNING", "WARN"}
@@ -46,16 +55,41 @@ class SimpleSamlPhpParser:
         return any(_LINE.match(line) for line in head.splitlines()[:50])
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        """Events in line order; a failure is held back until the next line of an event says
+        whether it was the wrapper of a cause ('Caused by:' of the same request, moments later):
+        then it is that cause's echo (counted, not a failure) and the cause the failure, with the
+        wrapper's code when its own text has none."""
+        held: tuple[LogEvent, tuple] | None = None
+        for rec, key in self._records(lines, path, tz):
+            if held is not None and isinstance(rec, LogEvent) and rec.text.startswith(CAUSED_BY) \
+                    and key == held[1] and _soon(held[0].time, rec.time):
+                outer = held[0]
+                yield dataclasses.replace(outer, outcome="info", code=None)
+                rec = dataclasses.replace(rec, code=rec.code or outer.code)
+                held = None
+            if held is not None:
+                yield held[0]
+                held = None
+            if isinstance(rec, LogEvent) and rec.outcome == "failure":
+                held = rec, key
+            else:
+                yield rec
+        if held is not None:
+            yield held[0]
+
+    def _records(self, lines, path: str, tz: tzinfo) -> Iterator[tuple[Record, tuple | None]]:
+        """(record, (track ID, process ID)) for each record, in line order."""
         ref = _reference(path, self.year)
         for no, line in text_lines(lines):
             m = _LINE.match(line)
             if m is None:
                 if _LOOKS_LIKE.match(line) and "saml" in line.lower():
-                    yield malformed(path, no, "SimpleSAMLphp line without level/[trackid]")
+                    yield malformed(path, no, "SimpleSAMLphp line without level/[trackid]"), None
                 continue
             time, local = _time(m["date"], ref, tz)
             msg = m["msg"]
-            yield from embedded_records(path, no, msg, time, "simplesamlphp")
+            for rec in embedded_records(path, no, msg, time, "simplesamlphp"):
+                yield rec, None
             level = _LEVELS.get(m["level"], m["level"].upper())
             if m["stat"]:
                 outcome = "success" if re.match(r"saml20-(idp|sp)-SSO\b", msg) else "info"
@@ -67,11 +101,15 @@ class SimpleSamlPhpParser:
                 continue  # NOTICE/INFO/DEBUG chatter
             app, user = _stat_sp(msg) if m["stat"] else (None, None)
             code = classify(PRODUCT, None, msg) if outcome == "failure" else None
-            track = m["track"] if m["track"] not in ("", "N/A") else None
+            track = m["track"] if m["track"] not in NO_TRACK else None
             yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
                            outcome=outcome, text=msg, code=code, request_id=track, app=app,
                            user=user,
-                           local_time=local)
+                           local_time=local), (m["track"], m["pid"])
+
+
+def _soon(before: datetime | None, after: datetime | None) -> bool:
+    return before is None or after is None or timedelta(0) <= after - before <= ECHO_WINDOW
 
 
 def _stat_sp(msg: str) -> tuple[str | None, str | None]:
