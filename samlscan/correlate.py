@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
 from samlscan.codes import SPECS, cause_rank
+from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent
 
@@ -81,6 +82,9 @@ class _Piece:
     elsewhere: str | None = None
     """The ACS a captured response was sent to when that is another SP than the one samlscan
     was given (_sent_elsewhere): its checks against that SP's settings say nothing of this login."""
+    copy: bool = False
+    """A response saved or pasted outside any exchange (a .b64 file, the decoded XML, a paste's
+    part): a copy of a POST, joined to its attempt by its IDs, never an attempt of its own."""
     unjudged: tuple = ()
     """The codes of such a response left out of its attempt (_unjudged)."""
 
@@ -157,7 +161,8 @@ def _message_piece(r, replayed: set) -> _Piece:
                   side=_LOG_SIDE.get(product) if m.logged_by else None, product=product,
                   # a copy in a log is the same use of the response as the captured one
                   response=(m.id, m.source.input, m.source.ref)
-                  if m.kind == "Response" and not m.logged_by else None))
+                  if m.kind == "Response" and not m.logged_by else None,
+                  copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None))
 
 
 def _asked_by_that_sp(members: list[_Piece]) -> bool:
@@ -553,7 +558,7 @@ def _join_alone(pieces, groups: _Groups, issued: list, received: list, apps: tup
 def _with_identity(p: _Piece) -> _Piece:
     """What makes an attempt distinct: its captured response, or the SP's own request ID, as
     (category, value) pairs (a tuple: 100,000s of pieces, most with one pair or none)."""
-    pairs = [("response", p.response)] if p.response is not None else []
+    pairs = [("response", p.response)] if p.response is not None and not p.copy else []
     pairs += [(key.split(":req:")[0], key) for key in p.flow_keys if ":req:" in key]
     p.identity = tuple(pairs)
     return p
@@ -572,7 +577,8 @@ def _conflict(pieces, groups, i, j) -> bool:
     """Groups with different responses, or different SP request IDs, are different attempts
     (retries, double clicks, two users behind one proxy)."""
     ri, rj = pieces[i].response, pieces[j].response
-    if ri is not None and rj is not None and ri != rj:  # a group never holds two responses
+    if ri is not None and rj is not None and ri != rj and not (  # a group never holds two responses,
+            (pieces[i].copy or pieces[j].copy) and ri[0] == rj[0]):  # but a POST and its copies
         return True
     a = groups.identity(groups.find(i))
     if not a:  # most pieces name no response and no request ID: nothing to compare

@@ -523,28 +523,34 @@ def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> R
 
 
 def replay_findings(messages: list[MessageResult]) -> list[Finding]:
-    """assertion-replayed: one Assertion (or Response) ID used twice in this run: posted in two
-    exchanges of one capture, or received under two SP requests according to one log. Copies are
-    one use: the dumps an SP wrote while handling one request (java-saml writes each response
-    twice at DEBUG), the captured POST they copy, and the same message saved in several files
-    (a HAR, a tracer export, the decoded XML) or pasted as several parts of one file. Uses are
-    counted per origin (each capture, each log) and the ID was used as often as the origin that
-    saw it most says. One finding per ID, listing its places in every origin; its source is the
-    last use of that origin (a capture first on a tie), the replayed POST the attempts are told of."""
+    """assertion-replayed: one Assertion (or Response) ID used twice in this run: posted twice in
+    the captures, or received under two SP requests according to one log. Copies are one use:
+    the dumps an SP wrote while handling one request (java-saml writes each response twice at
+    DEBUG), the captured POST they copy, and the same message saved in several files or pasted
+    as several parts of one file (see _capture_uses). Uses are counted per origin (the captures,
+    each log) and the ID was used as often as the origin that saw it most says. One finding per
+    ID, listing its places in every origin; its source is the last use of that origin (the
+    captures first on a tie), the replayed POST the attempts are told of."""
     uses: dict[str, dict[str, dict]] = {}  # ID -> origin -> use -> its first message
+    captured: dict[str, list] = {}  # ID -> its captured messages
     for r in messages:
         m = r.message
         if m.kind != "Response":
             continue
-        origin = f"{'log' if m.logged_by else 'capture'}:{m.source.input}"
-        use = m.logged_by if m.logged_by and ":" in m.logged_by else (
-            None if m.logged_by else _exchange(m.source.ref))
         for i in {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set()):
-            uses.setdefault(i, {}).setdefault(origin, {}).setdefault(use, m)
+            if m.logged_by:
+                use = m.logged_by if ":" in m.logged_by else None
+                uses.setdefault(i, {}).setdefault(f"log:{m.source.input}", {}).setdefault(use, m)
+            else:
+                captured.setdefault(i, []).append(m)
+    for i, ms in captured.items():
+        by_use = uses.setdefault(i, {}).setdefault("capture", {})
+        for use, m in _capture_uses(ms):
+            by_use.setdefault(use, m)
     out = []
     s = spec("assertion-replayed")
     for ident, by_origin in uses.items():
-        most = max(by_origin.items(), key=lambda kv: (len(kv[1]), kv[0].startswith("capture:")))[1]
+        most = max(by_origin.items(), key=lambda kv: (len(kv[1]), kv[0] == "capture"))[1]
         if len(most) < 2:
             continue
         places = sorted({(m.source.input, m.source.ref or "") for by_use in by_origin.values()
@@ -558,12 +564,39 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
     return out
 
 
-def _exchange(ref: str | None) -> str | None:
+def exchange_of(ref: str | None) -> str | None:
     """The exchange of a capture a message came in ('entry 4' of 'entry 4/Location'); None for a
     saved or pasted message (its parts are copies, not exchanges)."""
     if ref is None or ref.startswith("part "):
         return None
     return ref.split("/", 1)[0]
+
+
+SAME_POST_SECONDS = 2
+"""Exchanges of two captures this close in time are one POST captured twice (a HAR and a
+SAML-tracer export of one login: their clocks are the same browser's, a few ms apart)."""
+
+
+def _capture_uses(ms: list) -> list[tuple]:
+    """(use, message) for the captured copies of one ID. Within a capture, each exchange is a use
+    (the browser posted it again: Back, reload, a double click); across captures, exchanges at the
+    same moment are one POST captured twice and exchanges apart in time are two posts (one HAR
+    per try). Copies without an exchange or a time (a pasted value, the decoded XML) are none."""
+    timed = sorted((m for m in ms if exchange_of(m.source.ref) and m.captured_at),
+                   key=lambda m: (m.captured_at, m.source.input, m.source.ref))
+    out: list[tuple] = []
+    current = None  # (time, {capture: exchange}) of the current use, use n
+    n = 0
+    for m in timed:
+        exchange = exchange_of(m.source.ref)
+        if current is None or (m.captured_at - current[0]).total_seconds() > SAME_POST_SECONDS or \
+                current[1].setdefault(m.source.input, exchange) != exchange:
+            current, n = (m.captured_at, {m.source.input: exchange}), n + 1
+        out.append((n, m))
+    # an exchange without a time (raw HTTP): a use of its own
+    out += [((m.source.input, exchange_of(m.source.ref)), m) for m in ms if exchange_of(m.source.ref) and not m.captured_at]
+    first = out[0][0] if out else None
+    return out + [(first, m) for m in ms if not exchange_of(m.source.ref)]  # copies: no use of their own
 
 
 REPLAY_PLACES = 10

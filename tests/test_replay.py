@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from samlscan.config import build
+from samlscan.correlate import correlate
 from samlscan.engine import analyze
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -43,6 +44,28 @@ def test_posted_twice_in_a_capture_is_a_replay(tmp_path):
     assert [f.code for f in report.all_findings()].count("assertion-replayed") == 1
 
 
+def test_a_post_sent_again_in_another_capture_is_a_replay_and_the_same_post_saved_twice_is_not(tmp_path):
+    """Back and reload with each try captured in its own HAR: two posts (the replay was lost when
+    uses were counted per capture); the same HAR saved twice, or a HAR and a SAML-tracer export
+    of one login, are one post captured twice (the same moment)."""
+    import datetime
+
+    first = _chrome_har()
+    again = json.loads(json.dumps(first))
+    for e in again["log"]["entries"]:  # the same exchanges, 40 s later
+        t = datetime.datetime.fromisoformat(e["startedDateTime"].replace("Z", "+00:00"))
+        e["startedDateTime"] = (t + datetime.timedelta(seconds=40)).isoformat().replace("+00:00", "Z")
+    config = build({}, FIXTURES / "config/default.toml")
+    (tmp_path / "first.har").write_text(json.dumps(first))
+    (tmp_path / "copy.har").write_text(json.dumps(first))
+    assert not [f for f in analyze([str(tmp_path / "first.har"), str(tmp_path / "copy.har")], config).all_findings()
+                if f.code == "assertion-replayed"]
+    (tmp_path / "second.har").write_text(json.dumps(again))
+    report = analyze([str(tmp_path / "first.har"), str(tmp_path / "copy.har"), str(tmp_path / "second.har")], config)
+    (finding,) = [f for f in report.all_findings() if f.code == "assertion-replayed"]
+    assert finding.message_text.endswith("was used 2 times") and finding.source.input.endswith("second.har")
+
+
 def test_one_message_saved_in_several_files_is_not_a_replay(tmp_path):
     """A support case's attachments: the HAR, the value copied out of it, the decoded XML, and a
     paste holding both the value and its XML: four copies of one POST (each was a use: a false
@@ -56,6 +79,10 @@ def test_one_message_saved_in_several_files_is_not_a_replay(tmp_path):
     report = analyze(sorted(str(p) for p in tmp_path.iterdir()), build({}, FIXTURES / "config/default.toml"))
     assert len(report.messages) >= 4
     assert [f for f in report.all_findings() if f.code == "assertion-replayed"] == []
+    # and one login: the copies join the HAR's attempt (each copy was an attempt of its own)
+    (attempt,) = correlate(report).attempts
+    assert {e.input.rsplit("/", 1)[-1] for e in attempt.evidence} == {"once.har", "value.b64", "decoded.xml",
+                                                                     "both.txt"}
 
 
 def test_a_replay_storm_lists_its_first_places_in_line_order():
