@@ -49,7 +49,7 @@ def test_process_log():
     ]
     assert evs[3].raw_code == "MessageAuthenticationError"
     assert all(e.local_time for e in evs)
-    assert malformed_lines(recs) == ["line 8"]
+    assert malformed_lines(recs) == ["line 7"]
 
 
 def test_process_log_housekeeping_warnings_are_no_failed_logins(tmp_path):
