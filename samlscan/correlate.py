@@ -276,10 +276,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     if flow.outcome not in ("failure", "success"):
         return None
     raw = flow.response or flow.request
-    # the capture's own word for an exchange, as its messages' refs say it ('request 3' in a
-    # SAML-tracer export, 'item 1' in a Burp export; 'entry 3' in a HAR)
-    word = raw.source.ref.split(" ", 1)[0] if raw and raw.source.ref and " " in raw.source.ref else "entry"
-    entry = next((f"{word} {x.entry}" for x in reversed(flow.exchanges)), raw.source.ref if raw else None)
+    # the capture's own word for an exchange ('request 3' of a SAML-tracer export, 'entry 3' of a HAR)
+    entry = next((x.ref for x in reversed(flow.exchanges)), raw.source.ref if raw else None)
     err = flow.idp_error
     code, why, hints = None, flow.reason, None
     if err is not None:
