@@ -144,10 +144,9 @@ def _message_piece(r, replayed: set) -> _Piece:
     elif "audience-mismatch" in errors:
         # the wrong Audience names no SP: the one it was sent to does (the configured SP, whose
         # entity ID the finding expected, unless the response went to another SP's ACS)
+        # (_unjudged names the other SP's ACS instead, once its attempt shows it was another SP)
         wanted = next((f.expected for f in r.findings if f.code == "audience-mismatch" and f.expected), None)
-        sp, sp_rank = (elsewhere, _SP_ACS) if elsewhere or not wanted else (wanted, _SP_ENTITY)
-        if sp is None:
-            sp, sp_rank = m.destination, _SP_ACS
+        sp, sp_rank = (wanted, _SP_ENTITY) if wanted else (elsewhere or m.destination, _SP_ACS)
     else:
         sp, sp_rank = (audience, _SP_ENTITY) if audience else (m.destination, _SP_DESTINATION)
     if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
@@ -185,6 +184,7 @@ def _unjudged(p: _Piece) -> _Piece:
     left = tuple(c for c in p.codes if c in _SP_JUDGED)
     codes = tuple(c for c in p.codes if c not in _SP_JUDGED)
     return replace(p, codes=codes, warnings=tuple(c for c in p.warnings if c not in _SP_JUDGED),
+                   sp=p.elsewhere, sp_rank=_SP_ACS,
                    outcome=p.outcome if codes or p.outcome != "failure" else "unknown", unjudged=left)
 
 

@@ -72,6 +72,7 @@ def test_a_response_sent_to_another_sp_is_not_judged_against_the_configured_one(
     (a,) = _attempts([tmp_path / "request.xml", tmp_path / "response.xml"],
                      acs_url=PORTAL_ACS.replace("portal.", "other."))
     assert (a.outcome, a.root_cause) == ("unknown", None)
+    assert a.sp == "https://sonar.example.com/saml2"  # the other SP, by its AuthnRequest's Issuer
     assert any("another SP than the one samlscan was given" in n and "audience-mismatch" in n for n in a.notes)
 
 
@@ -83,6 +84,7 @@ def test_without_evidence_of_another_sp_a_response_to_another_host_is_the_config
     other = PORTAL_ACS.replace("portal.", "other.")
     (alone,) = _attempts([tmp_path / "response.xml"], acs_url=other)
     assert (alone.outcome, alone.root_cause) == ("failure", "audience-mismatch")
+    assert alone.sp == "sonarqube"  # the SP it failed at, not the host it was wrongly sent to
     (tmp_path / "request.xml").write_text(_request_from("sonarqube"))
     (asked,) = _attempts([tmp_path / "request.xml", tmp_path / "response.xml"], acs_url=other)
     assert asked.outcome == "failure" and asked.sp == "sonarqube"
