@@ -19,6 +19,7 @@ from samlscan.engine import FileResult, failed_input
 from samlscan.model import InputResult
 from samlscan.rewrite import rewrite
 from samlscan.walkpaths import skipped
+from samlscan.zones import zone_of
 
 
 def _analyze_any(*args, **kwargs):
@@ -89,10 +90,11 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         out.append(failed_input(label, "input-unreadable", f"corrupt compressed data: {exc}"))
         return 0
     try:
-        if os.path.getsize(tmp) == 0:
+        if inflated == 0:
             out.append(skipped(label, "empty file"))
-            return
-        for r in _analyze_any(tmp, tmp, expect, tz, depth + 1, tmpdir):
+            return 0
+        # a member is read in the zone --timezone gives its name (or, failing that, its archive's)
+        for r in _analyze_any(tmp, tmp, expect, zone_of(tz, label), depth + 1, tmpdir):
             out.append(_relabel(r, tmp, label))
     finally:
         try:

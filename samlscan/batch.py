@@ -79,10 +79,9 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
 
 def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
                  tmpdir: str | None = None) -> list[FileResult]:
-    """Every FileResult of one input (several for an archive)."""
-    tz = zone_of(tz, label)
+    """Every FileResult of one input (several for an archive: each member in its own zone)."""
     if path == "-":
-        return [engine.analyze_file(path, expect, tz)]
+        return [engine.analyze_file(path, expect, zone_of(tz, label))]
     try:
         with open(path, "rb") as fh:
             head = fh.read(engine.SNIFF_BYTES)
@@ -98,6 +97,7 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
             with tempfile.TemporaryDirectory(prefix="samlscan-") as td:
                 return _analyze_container(label, path, kind, expect, tz, depth, td)
         return _analyze_container(label, path, kind, expect, tz, depth, tmpdir)
+    tz = zone_of(tz, label)
     found = engine.sniff(head)
     log = _log_with_prefilter(head, found)
     if log is not None:
@@ -453,6 +453,10 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
         progress.close()
     named = {p for p in paths if os.path.isfile(p)}
     report = assemble(files, other, results, named)
+    unmatched = tz.unmatched([i.path for i in report.inputs])
+    if unmatched:
+        report = replace(report, notes=report.notes + tuple(
+            f"--timezone '{glob}=...' names no input: its logs were read in the default zone" for glob in unmatched))
     if not report.events:
         return report
     from samlscan.logs._common import dst_note

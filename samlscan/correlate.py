@@ -813,7 +813,7 @@ def _offset_note(src: str, off: timedelta) -> str:
     zone = zone_part(off)
     if zone is not None:
         hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)
-        given = f"{os.path.basename(src.split('!', 1)[0])}={'-' if zone < timedelta(0) else '+'}{hours:02d}:{minutes:02d}"
+        given = f"{os.path.basename(src.split('!')[-1])}={'-' if zone < timedelta(0) else '+'}{hours:02d}:{minutes:02d}"
         note += (f"; about {seconds / 3600:+.1f} h looks like a time zone: pass --timezone with the "
                  f"zone that log is written in (--timezone '{given}', or its name such as Europe/Paris "
                  "for the right DST; its SAML copies were judged with that zone removed)")

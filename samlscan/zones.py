@@ -4,7 +4,7 @@ A support case often mixes servers: the IdP's log in UTC, SonarQube's web.log in
 local time, an AD FS export in a third zone. `--timezone Europe/Paris` reads every zone-less log
 in Paris time; `--timezone 'web.log=Europe/Paris'` only the inputs matching that glob (matched
 against the path and its file name, as --include is), and both can be repeated and combined.
-An archive's members take the zone given for the archive.
+An archive's member takes the zone given for its own name, else the one given for the archive.
 """
 from __future__ import annotations
 
@@ -26,15 +26,22 @@ class LogZones:
     """(glob, zone) in the order given: the first match wins."""
 
     def of(self, path: str) -> tzinfo:
-        """The zone of one input ('a.zip!web.log': the archive's)."""
+        """The zone of one input; an archive's member ('case.zip!logs/web.log') by its own name
+        first, then by its archive's."""
         if not self.by_glob:
             return self.default
-        path = path.split("!", 1)[0]
-        name = os.path.basename(path)
-        for glob, zone in self.by_glob:
-            if fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(path, glob):
-                return zone
+        for part in reversed(path.split("!")):
+            name = os.path.basename(part)
+            for glob, zone in self.by_glob:
+                if fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(part, glob):
+                    return zone
         return self.default
+
+    def unmatched(self, inputs) -> list[str]:
+        """The globs that name none of `inputs` (a typo would otherwise go unnoticed)."""
+        parts = [part for i in inputs for part in i.split("!")]
+        return [glob for glob, _ in self.by_glob
+                if not any(fnmatch.fnmatch(os.path.basename(p), glob) or fnmatch.fnmatch(p, glob) for p in parts)]
 
 
 def zone_of(tz: tzinfo | LogZones | None, path: str) -> tzinfo:

@@ -47,10 +47,10 @@ def test_a_bad_zone_is_a_usage_error(tmp_path):
     assert res.exit_code == 2 and "Nowhere/Else" in res.output and "Traceback" not in res.output
 
 
-def _first_times(report) -> dict[str, datetime]:
+def _first_times(report, root) -> dict[str, datetime]:
     out: dict[str, datetime] = {}
     for e in report.events:
-        out.setdefault(e.source.input.rsplit("/", 1)[-1], e.time)
+        out.setdefault(e.source.input[len(str(root)) + 1:], e.time)
     return out
 
 
@@ -59,15 +59,23 @@ def test_each_log_is_read_in_its_own_zone(tmp_path):
     shutil.copy(WEBLOG, tmp_path / "other-web.log")
     with zipfile.ZipFile(tmp_path / "logs.zip", "w") as z:
         z.write(WEBLOG, "web.log")
-    zones = parse_zones(("sonar-*=Europe/Paris", "logs.zip=+02:00"))
+    with zipfile.ZipFile(tmp_path / "case.zip", "w") as z:  # a support bundle: one log per server
+        z.write(WEBLOG, "sonar/web.log")
+        z.write(WEBLOG, "idp/server.log")
+        z.writestr("empty.log", "")  # (an empty member stopped the scan with an internal error)
+    zones = parse_zones(("sonar-*=Europe/Paris", "logs.zip=+02:00", "web.log=-03:00", "nothing-*=+05:00"))
     report = run_scan([str(tmp_path)], Expectations(), jobs=1, tz=zones)
-    got = _first_times(report)
+    got = _first_times(report, tmp_path)
     assert got["sonar-web.log"] == FIRST - timedelta(hours=1)
     assert got["other-web.log"] == FIRST  # the default: UTC
-    assert got["logs.zip!web.log"] == FIRST - timedelta(hours=2)
+    assert got["logs.zip!web.log"] == FIRST + timedelta(hours=3)  # its own name first, then the archive's
+    assert got["case.zip!sonar/web.log"] == FIRST + timedelta(hours=3)
+    assert got["case.zip!idp/server.log"] == FIRST
+    assert any("--timezone 'nothing-*=...' names no input" in n for n in report.notes)
+    assert not any("'web.log=" in n for n in report.notes)
     # a plain zone still applies to all, as before
     everywhere = run_scan([str(tmp_path)], Expectations(), jobs=1, tz=LogZones(timezone(timedelta(hours=3))))
-    assert set(_first_times(everywhere).values()) == {FIRST - timedelta(hours=3)}
+    assert set(_first_times(everywhere, tmp_path).values()) == {FIRST - timedelta(hours=3)}
 
 
 def _attempt_times(args) -> list[str]:
