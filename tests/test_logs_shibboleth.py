@@ -151,3 +151,22 @@ def test_the_prefilter_keeps_a_non_proceed_line_after_a_skipped_one_and_never_st
         assert list(prefilter.prefiltered_lines(fh, 0, path.stat().st_size, pf, [0])) == [
             (2, echo), (3, "\tat org.opensaml.Y(Y.java:1)")]
     assert [bool(pf.record_start.match(line)) for line in path.read_bytes().splitlines()] == [True, False, False]
+
+
+def test_interleaved_failures_without_addresses_each_take_their_own_echo(tmp_path):
+    """v3 (no address) or one NAT: two failures, then their two echoes. Only the last failure
+    was remembered: the first echo took bob's failure (and his name), the second became an
+    attempt of its own."""
+    path = tmp_path / "idp-process.log"
+    path.write_text(
+        "2016-12-13 19:28:02,318 - WARN [org.opensaml.saml.common.binding.security.impl."
+        "MessageLifetimeSecurityHandler:155] - Message Handler: Message was rejected due to issue instant expiration\n"
+        "2016-12-13 19:28:02,320 - INFO [net.shibboleth.idp.authn.impl.ValidateUsernamePasswordAgainstLDAP:152] - "
+        "Profile Action ValidateUsernamePasswordAgainstLDAP: Login by 'bob' failed\n"
+        "2016-12-13 19:28:02,322 - WARN [org.opensaml.profile.action.impl.LogEvent:105] - "
+        "A non-proceed event occurred while processing the request: MessageExpired\n"
+        "2016-12-13 19:28:02,324 - WARN [org.opensaml.profile.action.impl.LogEvent:105] - "
+        "A non-proceed event occurred while processing the request: InvalidCredentials\n")
+    got = [(e.outcome, e.code, e.user, e.raw_code) for e in events(records(path, PARIS))]
+    assert got == [("failure", "sp-clock-skew", None, None), ("failure", "idp-authentication-failed", "bob", None),
+                   ("info", None, None, "MessageExpired"), ("info", None, "bob", "InvalidCredentials")]

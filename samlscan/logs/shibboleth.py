@@ -127,28 +127,38 @@ def _audit(line: str, names: list[str], no: int, path: str) -> Iterator[Record]:
 
 
 class _LastFailures:
-    """The time and user of the last failure logged for each client address, for telling a
-    non-proceed line that echoes it from one that is the only word on a failed request."""
+    """The recent failures logged for each client address (time, user, code), for telling a
+    non-proceed line that echoes one from one that is the only word on a failed request. Several
+    per address: a log without addresses (v3's stock pattern), or users behind one NAT, interleave
+    failures, and each echo must take the failure it repeats (by its cause), not just the last."""
 
     MAX = 4096
+    PER_ADDRESS = 16
 
     def __init__(self) -> None:
-        self.last: dict[str | None, tuple[datetime, str | None]] = {}
+        self.last: dict[str | None, list[tuple[datetime, str | None, str | None]]] = {}
 
-    def note(self, addr: str | None, time: datetime | None, user: str | None) -> None:
+    def note(self, addr: str | None, time: datetime | None, user: str | None, code: str | None) -> None:
         if time is None:
             return
         if len(self.last) >= self.MAX:  # bounded: keep the recent ones (amortised: it halves)
-            recent = sorted(self.last.items(), key=lambda kv: kv[1][0])[self.MAX // 2:]
+            recent = sorted(self.last.items(), key=lambda kv: kv[1][-1][0])[self.MAX // 2:]
             self.last = dict(recent)
-        self.last[addr] = (time, user)
+        kept = self.last.setdefault(addr, [])
+        kept.append((time, user, code))
+        del kept[:-self.PER_ADDRESS]
 
-    def echoed(self, addr: str | None, time: datetime | None) -> tuple[bool, str | None]:
-        """(True, its user) when `addr` had a failure within ECHO_WINDOW before `time` (used up)."""
-        got = self.last.get(addr)
-        if got is None or time is None or not timedelta(0) <= time - got[0] <= ECHO_WINDOW:
+    def echoed(self, addr: str | None, time: datetime | None, code: str | None) -> tuple[bool, str | None]:
+        """(True, its user) when `addr` had a failure within ECHO_WINDOW before `time`: the one of
+        the same cause, else the oldest (used up)."""
+        kept = self.last.get(addr)
+        if not kept or time is None:
             return False, None
-        del self.last[addr]
+        near = [f for f in kept if timedelta(0) <= time - f[0] <= ECHO_WINDOW]
+        if not near:
+            return False, None
+        got = next((f for f in near if code is not None and f[2] == code), near[0])
+        kept.remove(got)
         return True, got[1]
 
 
@@ -170,17 +180,19 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailure
         code = classify(PRODUCT, None, msg) if outcome == "failure" else None
     elif non_proceed:
         raw_code = non_proceed.group(1) or None
-        echo, user = failures.echoed(ip, time)
         # the echo of a failure already read: counted, not a second attempt; alone, the event
         # ID is the cause (MessageExpired, RelyingPartyNotRegistered, InvalidCredentials, ...)
-        code = None if echo else classify(PRODUCT, raw_code, msg)
+        code = classify(PRODUCT, raw_code, msg)
+        echo, user = failures.echoed(ip, time, code)
         outcome = "info" if echo else "failure"
+        if echo:
+            code = None
     else:  # a WARN/ERROR is a login's failure only when it names a known one (metadata refreshes,
         # expired sessions and other housekeeping are logged at WARN too)
         code = classify(PRODUCT, None, msg)
         outcome = "failure" if code else "info"
     if outcome == "failure":
-        failures.note(ip, time, user)
+        failures.note(ip, time, user, code)
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=msg,
         code=code, user=user, ip=ip, raw_code=raw_code, local_time=local)
