@@ -418,18 +418,27 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
         if p.kind == "log" and p.outcome in ("failure", "success"):
             decided.setdefault(groups.find(i), set()).add((p.product, p.side))
     last_by_key: dict[str, int] = {}
+    shared_ip: dict[str, datetime] = {}  # IP -> until when two users were seen behind it
     for i in order:
         p = pieces[i]
         keys = [f"user:{p.user.lower()}"] if p.user else ([f"ip:{p.ip}"] if p.ip else [])
         if p.user and p.ip:
             # found by its IP only by a later piece that names no user (SonarQube's auth.event of
             # a refused login, [login|] but the client's address; Spring's RemoteIpAddress),
-            # within MOMENT: the IdP line of the same login comes a second before
-            last_by_key[f"ip:{p.ip}"] = i
+            # within MOMENT: the IdP line of the same login comes a second before; not when
+            # another user was seen behind that IP within MOMENT (an office's NAT: whose is it?)
+            key = f"ip:{p.ip}"
+            j = last_by_key.get(key)
+            if j is not None and pieces[j].user and pieces[j].user.lower() != p.user.lower() \
+                    and p.time - pieces[j].time <= MOMENT:
+                shared_ip[key] = p.time + MOMENT
+            last_by_key[key] = i
         for key in keys:
             j = last_by_key.get(key)
             last_by_key[key] = i
             if j is None or p.time - pieces[j].time > (MOMENT if pieces[j].user and not p.user else WINDOW):
+                continue
+            if pieces[j].user and not p.user and key in shared_ip and p.time <= shared_ip[key]:
                 continue
             ri, rj = groups.find(i), groups.find(j)
             mine, theirs = decided.get(ri, set()), decided.get(rj, set())

@@ -69,3 +69,16 @@ def test_a_second_sp_log_pairs_with_the_idp_line_of_its_application(tmp_path):
     got = [(a["user"], a["outcome"], sorted(Path(e["input"]).name for e in a["evidence"]))
            for a in _attempts(tmp_path)]
     assert ("eli.cohen@example.com", "failure", ["auth0.json", "portal.log"]) in got
+
+
+def test_an_sp_failure_naming_only_an_ip_two_users_share_joins_neither(tmp_path):
+    """Behind an office NAT two users sign in at the IdP within a second; SonarQube's refusal
+    naming only that IP is not put down to either of them (it went to the last one)."""
+    _auth0(tmp_path / "auth0.json",
+           ("2025-03-18T14:31:00.000Z", "s", "", "SonarQube", "203.0.113.63", "hana.sato@example.com"),
+           ("2025-03-18T14:31:00.500Z", "s", "", "SonarQube", "203.0.113.63", "ivan.petrov@example.com"))
+    (tmp_path / "web.log").write_text(
+        "2025.03.18 14:31:01 DEBUG web[AZWq1][auth.event] login failure [cause|Access denied by policy]"
+        "[method|OAUTH2][provider|EXTERNAL|Corp SSO][IP|10.20.0.5|203.0.113.63][login|]\n")
+    got = sorted((a["user"] or "", len(a["evidence"])) for a in _attempts(tmp_path))
+    assert got == [("", 1), ("hana.sato@example.com", 1), ("ivan.petrov@example.com", 1)]
