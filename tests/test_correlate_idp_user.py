@@ -26,17 +26,19 @@ def _auth0(path: Path, *entries: tuple) -> None:
         for n, (date, ltype, desc, client, ip, user) in enumerate(entries)]))
 
 
+def _refusal(time: str, request: str) -> str:
+    """SonarQube's auth.event of a refused login: no user ([login|]), the client's address."""
+    return (f"2025.03.18 {time} DEBUG web[{request}][auth.event] login failure [cause|Access denied by policy]"
+            "[method|OAUTH2][provider|EXTERNAL|Corp SSO][IP|10.20.0.5|203.0.113.63][login|]\n")
+
+
 def test_an_sp_failure_naming_only_the_ip_joins_the_idp_line_of_that_ip(tmp_path):
     """SonarQube's auth.event of a refused login has [login|] but the client's IP; Auth0's 'f' a
     second before names the user and that IP: one attempt (they were two, one without a user)."""
     _auth0(tmp_path / "auth0.json",
            ("2025-03-18T14:31:00.000Z", "f", "Access denied by policy", "SonarQube", "203.0.113.63",
             "hana.sato@example.com"))
-    (tmp_path / "web.log").write_text(
-        "2025.03.18 14:31:01 DEBUG web[AZWq1][auth.event] login failure [cause|Access denied by policy]"
-        "[method|OAUTH2][provider|EXTERNAL|Corp SSO][IP|10.20.0.5|203.0.113.63][login|]\n"
-        "2025.03.18 14:33:40 DEBUG web[AZWq2][auth.event] login failure [cause|Access denied by policy]"
-        "[method|OAUTH2][provider|EXTERNAL|Corp SSO][IP|10.20.0.5|203.0.113.63][login|]\n")
+    (tmp_path / "web.log").write_text(_refusal("14:31:01", "AZWq1") + _refusal("14:33:40", "AZWq2"))
     got = [(a["time"][:19], a["user"], len(a["evidence"])) for a in _attempts(tmp_path)]
     # the second refusal, 160 s later, is not put down to her: an IP is shared behind NAT
     assert got == [("2025-03-18T14:31:00", "hana.sato@example.com", 2), ("2025-03-18T14:33:40", None, 1)]
@@ -77,8 +79,6 @@ def test_an_sp_failure_naming_only_an_ip_two_users_share_joins_neither(tmp_path)
     _auth0(tmp_path / "auth0.json",
            ("2025-03-18T14:31:00.000Z", "s", "", "SonarQube", "203.0.113.63", "hana.sato@example.com"),
            ("2025-03-18T14:31:00.500Z", "s", "", "SonarQube", "203.0.113.63", "ivan.petrov@example.com"))
-    (tmp_path / "web.log").write_text(
-        "2025.03.18 14:31:01 DEBUG web[AZWq1][auth.event] login failure [cause|Access denied by policy]"
-        "[method|OAUTH2][provider|EXTERNAL|Corp SSO][IP|10.20.0.5|203.0.113.63][login|]\n")
+    (tmp_path / "web.log").write_text(_refusal("14:31:01", "AZWq1"))
     got = sorted((a["user"] or "", len(a["evidence"])) for a in _attempts(tmp_path))
     assert got == [("", 1), ("hana.sato@example.com", 1), ("ivan.petrov@example.com", 1)]
