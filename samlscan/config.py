@@ -489,7 +489,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         keys.append(load_sp_key(_read(Path(p), "SP private key"), p))
     values["sp_keys"] = tuple(keys) + tuple(values.get("sp_keys", ()))
     values["apps"] = tuple(_as_list(merged.get("app")))
-    values["timezones"] = tuple(_as_list(merged.get("timezone")))
+    values["timezones"] = _merged_zones(flags.get("timezone"), file_values.get("timezone"))
     values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
                                        for c in load_certs(_read(Path(p), "SP certificate"), p))
                                  + values.get("sp_certs", ()))
@@ -511,6 +511,17 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     values["sources"] = tuple(sources)
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
+
+
+def _merged_zones(given, from_file) -> tuple[str, ...]:
+    """--timezone values, then samlscan.toml's for the logs (and the default zone) they do not
+    name (the first matching glob wins): a flag for one log keeps the file's others; a plain
+    --timezone ZONE is for every log, and replaces the file's."""
+    given, from_file = _as_list(given), _as_list(from_file)
+    named = {v.rpartition("=")[0].strip() for v in given}
+    if "" in named:
+        return tuple(given)
+    return tuple(given + [v for v in from_file if v.rpartition("=")[0].strip() not in named])
 
 
 def _as_list(value) -> list[str]:

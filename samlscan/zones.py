@@ -66,7 +66,8 @@ def parse_zone(name: str) -> tzinfo:
 
         return ZoneInfo(name)
     except Exception:  # zoneinfo raises several types for bad keys
-        raise ConfigError(f"--timezone {name!r} is not a known time zone (examples: Europe/Paris, "
+        raise ConfigError(f"time zone {name!r} (--timezone, or timezone in samlscan.toml) is not a known "
+                          "time zone (examples: Europe/Paris, "
                           "+02:00, 'web.log=America/New_York' for one log)") from None
 
 

@@ -33,7 +33,7 @@ def _when(text: str) -> datetime:
 
 def _scan(case: str) -> dict:
     if case not in _cache:
-        zone = _expected(case)["timezone"]  # the servers' zone: samlscan.toml has no key for it
+        zone = _expected(case)["timezone"]  # the servers' zone, as the case's note gives it
         res = CliRunner().invoke(main, ["scan", str(FIXTURES / "scenarios" / case), "--format", "json",
                                         "--timezone", zone, "--jobs", "1", "--fail-on", "never"])
         assert res.exit_code == 0, res.output[-2000:]

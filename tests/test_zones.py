@@ -93,3 +93,5 @@ def test_the_zones_can_be_set_in_samlscan_toml_and_the_flag_wins(tmp_path):
     (tmp_path / "samlscan.toml").write_text('timezone = ["web.log=Europe/Paris"]\n')
     assert _attempt_times([str(tmp_path)])[0] == "2025-03-11T08:41:02Z"
     assert _attempt_times([str(tmp_path), "--timezone", "+03:00"])[0] == "2025-03-11T06:41:02Z"
+    # a flag for another log keeps the file's zone for this one (it replaced the file's whole list)
+    assert _attempt_times([str(tmp_path), "--timezone", "idp.log=+05:00"])[0] == "2025-03-11T08:41:02Z"
