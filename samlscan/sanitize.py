@@ -425,7 +425,8 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
             raise InputError("input-unreadable", "the output must not overwrite the input")
         with open(src, "rb") as fh:
             if not sniff(fh.read(64 * 1024)):
-                raise InputError("input-not-saml", f"{in_path} is not a HAR (no log object)")
+                raise InputError("input-not-saml", f"{in_path} is not a HAR (no log.entries): "
+                                 "sanitize takes a browser's HAR export")
         meta, pages = _head_members(in_path), _pages(in_path)
     except OSError as exc:
         raise InputError("input-unreadable", f"{in_path}: {exc.strerror or exc}") from None
