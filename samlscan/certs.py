@@ -36,25 +36,29 @@ def colon_hex(digest: bytes) -> str:
     return ":".join(f"{b:02X}" for b in digest)
 
 
+def _kind_and_bits(key) -> tuple[str, int | None]:
+    """('RSA', 2048), ('EC secp256r1', 256), ('DSA', 1024), ('Ed25519', None) of a public key."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}", key.key_size
+    if isinstance(key, dsa.DSAPublicKey):
+        return "DSA", key.key_size
+    return type(key).__name__.replace("PublicKey", ""), None
+
+
 def cert_info_from_der(der: bytes, origin: str) -> CertInfo:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
     import warnings
 
     with warnings.catch_warnings():  # old IdP certs with a negative serial still verify signatures
         warnings.simplefilter("ignore")
         cert = x509.load_der_x509_certificate(der)
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        kind, bits = "RSA", key.key_size
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        kind, bits = f"EC {key.curve.name}", key.key_size
-    elif isinstance(key, dsa.DSAPublicKey):
-        kind, bits = "DSA", key.key_size
-    else:
-        kind, bits = type(key).__name__.replace("PublicKey", ""), None
+    kind, bits = _kind_and_bits(cert.public_key())
     return CertInfo(
         subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
@@ -214,3 +218,103 @@ def cert_from_keyinfo(b64text: str) -> TrustedCert | None:
     if len(_KEYINFO_CACHE) < 1024:
         _KEYINFO_CACHE[b64text] = found
     return found
+
+
+DSIG11 = "{http://www.w3.org/2009/xmldsig11#}"
+_EC_CURVES = {"1.2.840.10045.3.1.7": "SECP256R1", "1.3.132.0.34": "SECP384R1", "1.3.132.0.35": "SECP521R1"}
+"""The curves XML-DSig 1.1 names for ECKeyValue (4.5.2.3.1: P-256 MUST, P-384 and P-521 SHOULD)."""
+
+
+@dataclass(frozen=True)
+class KeyValueKey:
+    """A public key written in KeyInfo itself, without a certificate: ds:KeyValue's RSAKeyValue or
+    DSAKeyValue (XML-DSig 4.5.2), dsig11:ECKeyValue (XML-DSig 1.1 4.5.2.3) or dsig11:DEREncodedKeyValue
+    (4.5.5, a SubjectPublicKeyInfo). `spki` is its SubjectPublicKeyInfo DER, b"" when unreadable."""
+
+    kind: str
+    spki: bytes = field(repr=False)
+    key_type: str | None = None
+    key_bits: int | None = None
+    problem: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        import hashlib
+
+        return colon_hex(hashlib.sha256(self.spki).digest())
+
+    def describe(self) -> str:
+        """'RSAKeyValue (RSA 2048-bit public key, SHA-256 of the key AB:CD:...; no certificate)'."""
+        if not self.spki:
+            return f"{self.kind} that cannot be read ({self.problem})"
+        size = f" {self.key_bits}-bit" if self.key_bits else ""
+        return f"{self.kind} ({self.key_type}{size} public key, SHA-256 of the key {self.sha256}; no certificate)"
+
+
+_KEYVALUE_CACHE: dict[tuple, KeyValueKey] = {}
+
+
+def _crypto_binary(el, name: str, ns: str) -> int:
+    """An XML-DSig CryptoBinary child (base64 of a big-endian unsigned integer, XML-DSig 4.0.1)."""
+    child = el.find(ns + name)
+    data = _b64((child.text or "").encode()) if child is not None and child.text else None
+    if not data:
+        raise ValueError(f"no readable {name}")
+    return int.from_bytes(data, "big")
+
+
+def key_from_keyvalue(el) -> KeyValueKey:
+    """The public key of an RSAKeyValue, DSAKeyValue, ECKeyValue or DEREncodedKeyValue element.
+
+    Cached: an IdP writes the same key into every response. Never raises: a key that cannot be
+    read says why in `problem`."""
+    from samlscan.xmlsafe import DS
+
+    kind = el.tag.rpartition("}")[2]
+    cache_key = (el.tag, tuple((c.tag, c.get("URI"), (c.text or "").strip()) for c in el.iter()))
+    found = _KEYVALUE_CACHE.get(cache_key)
+    if found is not None:
+        return found
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+
+    try:
+        if kind == "RSAKeyValue":
+            key = rsa.RSAPublicNumbers(_crypto_binary(el, "Exponent", DS), _crypto_binary(el, "Modulus", DS)).public_key()
+        elif kind == "DSAKeyValue":
+            params = dsa.DSAParameterNumbers(*(_crypto_binary(el, n, DS) for n in ("P", "Q", "G")))
+            key = dsa.DSAPublicNumbers(_crypto_binary(el, "Y", DS), params).public_key()
+        elif kind == "ECKeyValue":
+            curve_el = el.find(DSIG11 + "NamedCurve")
+            oid = (curve_el.get("URI") or "").removeprefix("urn:oid:") if curve_el is not None else ""
+            if oid not in _EC_CURVES:
+                raise ValueError("no NamedCurve of P-256, P-384 or P-521" if curve_el is None
+                                 else f"curve {curve_el.get('URI')!r} not supported")
+            point = _b64((el.findtext(DSIG11 + "PublicKey") or "").encode())
+            key = ec.EllipticCurvePublicKey.from_encoded_point(getattr(ec, _EC_CURVES[oid])(), point or b"")
+        else:  # DEREncodedKeyValue
+            key = serialization.load_der_public_key(_b64((el.text or "").encode()) or b"")
+        spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    except (ValueError, TypeError) as exc:
+        found = KeyValueKey(kind, b"", problem=str(exc) or type(exc).__name__)
+    else:
+        found = KeyValueKey(kind, spki, *_kind_and_bits(key))
+    if len(_KEYVALUE_CACHE) < 1024:
+        _KEYVALUE_CACHE[cache_key] = found
+    return found
+
+
+def same_public_key(cert_der: bytes, spki: bytes) -> bool:
+    """Whether a certificate holds the public key `spki` (both read back through cryptography, so
+    that two DER spellings of one key compare equal)."""
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        mine = public_key_der(cert_der)
+        if mine == spki:
+            return True
+        canon = serialization.load_der_public_key(mine).public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    except ValueError:
+        return False
+    return canon == spki

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from samlscan.certs import TrustedCert
 from samlscan.inputs.base import RawMessage
 from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, SubjectConfirmation)
-from samlscan.sigverify import Verification, verify_document
+from samlscan.sigverify import Verification, keyinfo_fact, verify_document
 from samlscan.xmlsafe import DS, SAML, SAMLP, XENC, element_path, local
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
@@ -374,9 +374,11 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         el for el in root if el.tag == SAML + "Assertion"]
     for el in direct:
         assertions.append(_assertion(el, verification, False, sp_keys))
+    keyinfo = verification.facts
     for enc_el, plain in decrypted:
         inner = verify_document(plain, trusted)
         signatures.extend(info for _, info in inner.signatures)
+        keyinfo += inner.facts
         outer = _coverage(enc_el, verification)
         merged = Verification(inner.signatures, dict(inner.covered), inner.duplicate_ids)
         if outer:  # the Response signature covered the EncryptedAssertion, hence its plaintext
@@ -386,7 +388,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
-    structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
+    structure += time_zone_facts([root, *(plain for _, plain in decrypted)]) + keyinfo
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)
         structure += (f"request-not-on-or-after:{root.get('NotOnOrAfter')}",)
@@ -438,7 +440,9 @@ def _read_artifact_payload(root, carried, raw: RawMessage, index: int, trusted: 
     outer = verify_document(root, trusted)
     own = [info for sig, info in outer.signatures if sig.getparent() is root]
     inner = read_message(copy.deepcopy(carried), raw, index, trusted, sp_keys, xml)
-    facts = (f"artifact-response:{root.get('ID') or '?'}",)
+    mine = tuple(keyinfo_fact(info, "").partition("=")[0] + "=" for info in own)
+    facts = (f"artifact-response:{root.get('ID') or '?'}",) + tuple(
+        f for f in outer.facts if f.startswith(mine))  # the inner Response's are its own
     return replace(inner, signatures=tuple(own) + inner.signatures, structure=inner.structure + facts)
 
 
@@ -473,7 +477,8 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
         decryption_error=decryption_error,
         signatures=tuple(info for _, info in verification.signatures),
         signed=bool(assertions and assertions[0].signed),
-        structure=time_zone_facts([plain]) if plain is not None else (), assertion_elements=1, xml=xml)
+        structure=time_zone_facts([plain]) + verification.facts if plain is not None else (),
+        assertion_elements=1, xml=xml)
 
 
 def is_saml_root(root) -> bool:

@@ -8,9 +8,10 @@ import base64
 import copy
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from samlscan.certs import TrustedCert, cert_from_keyinfo, public_key_der
+from samlscan.certs import (DSIG11, KeyValueKey, TrustedCert, cert_from_keyinfo, key_from_keyvalue,
+                           public_key_der, same_public_key)
 from samlscan.errors import EnvironmentProblem
 from samlscan.model import SignatureInfo
 from samlscan.xmlsafe import DS, element_path, local
@@ -74,8 +75,25 @@ def _key(cert: TrustedCert):
 
 
 def _public_pem(der: bytes) -> bytes:
-    body = base64.encodebytes(public_key_der(der))
-    return b"-----BEGIN PUBLIC KEY-----\n" + body + b"-----END PUBLIC KEY-----\n"
+    return _spki_pem(public_key_der(der))
+
+
+def _spki_pem(spki: bytes) -> bytes:
+    return b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(spki) + b"-----END PUBLIC KEY-----\n"
+
+
+_VALUE_KEYS: dict[bytes, object] = {}
+
+
+def _value_key(value: KeyValueKey):
+    """The xmlsec key of a KeyInfo key value (made once per key), or None when xmlsec refuses it."""
+    xmlsec = xmlsec_module()
+    if value.spki not in _VALUE_KEYS and len(_VALUE_KEYS) < 1024:
+        try:
+            _VALUE_KEYS[value.spki] = xmlsec.Key.from_memory(_spki_pem(value.spki), xmlsec.KeyFormat.PEM, None)
+        except (xmlsec.Error, ValueError):
+            _VALUE_KEYS[value.spki] = None
+    return _VALUE_KEYS.get(value.spki)
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,8 @@ class Verification:
     """id(element) -> (element, parent names of the verified signatures whose Reference points at it).
     The element is kept in the value: lxml proxies (and so their id()) live only while referenced."""
     duplicate_ids: tuple[str, ...]
+    facts: tuple[str, ...] = ()
+    """'keyinfo:...' structure facts (keyinfo_fact) of signatures whose KeyInfo holds no certificate."""
 
 
 def _child(el, name):
@@ -226,10 +246,89 @@ def _try_keys(sig, certs, xmlsec) -> TrustedCert | None:
     return None
 
 
-def _ordered(trusted: tuple[TrustedCert, ...], embedded: list[TrustedCert]) -> list[TrustedCert]:
-    """Try first the configured cert that equals the one in KeyInfo (one verify in the common case)."""
+def _ordered(trusted: tuple[TrustedCert, ...], embedded: list[TrustedCert],
+             values: list[KeyValueKey]) -> list[TrustedCert]:
+    """Try first the configured cert that equals the one in KeyInfo, or holds its key value (one
+    verify in the common case)."""
     wanted = {c.der for c in embedded}
-    return sorted(trusted, key=lambda c: c.der not in wanted)
+    return sorted(trusted, key=lambda c: c.der not in wanted and not _holds_any(c, values))
+
+
+def _holds_any(cert: TrustedCert, values: list[KeyValueKey]) -> bool:
+    return any(same_public_key(cert.der, v.spki) for v in values)
+
+
+_KEYINFO_TAGS = (DS + "X509Certificate", DS + "RSAKeyValue", DS + "DSAKeyValue", DSIG11 + "ECKeyValue",
+                 DSIG11 + "DEREncodedKeyValue")
+
+
+def _keyinfo(sig) -> tuple[list[TrustedCert], list[KeyValueKey], int]:
+    """The certificates and the key values (XML-DSig 4.5.2, XML-DSig 1.1 4.5.2.3 and 4.5.5) a
+    signature carries, and how many X509Certificate values could not be read."""
+    certs, values, unreadable = [], [], 0
+    for el in sig.iter(*_KEYINFO_TAGS):
+        if el.tag == DS + "X509Certificate":
+            cert = cert_from_keyinfo(el.text)
+            if cert is None:
+                unreadable += 1
+            else:
+                certs.append(cert)
+        else:
+            values.append(key_from_keyvalue(el))
+    return certs, values, unreadable
+
+
+def keyinfo_fact(info: SignatureInfo | dict, holds: str, relation: str = "") -> str:
+    """'keyinfo:<parent>#<parent ID>=<what KeyInfo holds>\t<how it relates to the configured
+    certificates>': the model has no field for a key written without a certificate."""
+    get = info.get if isinstance(info, dict) else lambda k: getattr(info, k)
+    return f"keyinfo:{get('parent')}#{get('parent_id') or ''}={holds}\t{relation}"
+
+
+def keyinfo_note(structure: tuple[str, ...], sig: SignatureInfo) -> tuple[str, str] | None:
+    """(what KeyInfo holds, relation to the configured certificates) of `sig`, when its KeyInfo
+    holds no certificate (keyinfo_fact); None otherwise."""
+    prefix = keyinfo_fact(sig, "").partition("=")[0] + "="
+    for fact in structure:
+        if fact.startswith(prefix):
+            holds, _, relation = fact[len(prefix):].partition("\t")
+            return holds, relation
+    return None
+
+
+def _keyinfo_contents(sig, unreadable: int) -> str:
+    """What a KeyInfo without a usable certificate or key holds, in words (XML-DSig 4.5)."""
+    key_info = _child(sig, "KeyInfo")
+    if key_info is None:
+        return "none (the signature carries no KeyInfo)"
+    parts = []
+    for child in key_info:
+        if not isinstance(child.tag, str):
+            continue
+        name = local(child.tag)
+        if name == "KeyName":
+            parts.append(f"KeyName {(child.text or '').strip()!r}")
+        elif name == "X509Data" and unreadable:
+            parts.append(f"X509Data with {unreadable} X509Certificate value(s) that cannot be read")
+        elif len(child):
+            inner = sorted({local(c.tag) for c in child if isinstance(c.tag, str)})
+            parts.append(f"{name} ({', '.join(inner)})")
+        else:
+            parts.append(name)
+    return ("only " + "; ".join(parts) + " (no certificate or key)") if parts else "empty"
+
+
+def _relation(values: list[KeyValueKey], trusted: tuple[TrustedCert, ...]) -> str:
+    """Whether the configured certificates hold the key value(s) KeyInfo carries."""
+    if not trusted:
+        return ""
+    holders = [c for c in trusted if _holds_any(c, values)]
+    if holders:
+        return "the same key as the configured certificate " + ", ".join(c.info.subject for c in holders)
+    return NO_CONFIGURED_KEY
+
+
+NO_CONFIGURED_KEY = "the key of no configured certificate"
 
 
 def _index_path(root, el) -> list[int]:
@@ -241,7 +340,7 @@ def _index_path(root, el) -> list[int]:
     return path[::-1]
 
 
-def _reformatted(root, sig, certs, xmlsec) -> bool:
+def _reformatted(root, sig, keys, xmlsec) -> bool:
     """Does the signature verify once whitespace is normalised? (the 'valid in the online tool,
     invalid in my app' case: pretty-printed or re-wrapped XML). xmlsec wraps SignatureValue at
     64 columns itself, so unwrapping base64 is tried only as a second variant."""
@@ -255,7 +354,7 @@ def _reformatted(root, sig, certs, xmlsec) -> bool:
             xmlsec.tree.add_ids(doc, ["ID"])
         except xmlsec.Error:
             return False
-        if any(_verify_with(node, _key(c), xmlsec) for c in certs):
+        if any(_verify_with(node, k, xmlsec) for k in keys):
             return True
     return False
 
@@ -267,17 +366,19 @@ def verify_document(root, trusted: tuple[TrustedCert, ...]) -> Verification:
     if not sigs:
         return Verification((), {}, ())
     ids, dups = _register_ids(root, xmlsec)
-    results, covered = [], {}
+    results, covered, facts = [], {}, []
     diagnosed = 0
     for n, sig in enumerate(sigs):
-        info, target = _inspect(root, ids, sig, trusted, xmlsec, checked=n < MAX_CHECKED,
-                                diagnose=diagnosed < MAX_DIAGNOSED)
+        info, target, fact = _inspect(root, ids, sig, trusted, xmlsec, checked=n < MAX_CHECKED,
+                                      diagnose=diagnosed < MAX_DIAGNOSED)
         diagnosed += info.verified is False and info.failure != "undiagnosed"
         results.append((sig, info))
+        if fact is not None:
+            facts.append(fact)
         if info.verified and target is not None:
             _, names = covered.get(id(target), (target, ()))
             covered[id(target)] = (target, names + (info.parent,))
-    return Verification(tuple(results), covered, dups)
+    return Verification(tuple(results), covered, dups, tuple(facts))
 
 
 MAX_CHECKED, MAX_DIAGNOSED = 16, 4
@@ -288,7 +389,7 @@ signatures over one document took minutes."""
 
 
 def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True):
-    """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
+    """(SignatureInfo, the element the Reference points at, a keyinfo_fact or None) for one ds:Signature."""
     parent = sig.getparent()
     signed_info = _child(sig, "SignedInfo")
     refs = [c for c in signed_info if c.tag == DS + "Reference"] if signed_info is not None else []
@@ -297,7 +398,7 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
     target = _ref_target(ids, root, uri)
     sig_method = _child(signed_info, "SignatureMethod") if signed_info is not None else None
     dig_method = _child(ref, "DigestMethod") if ref is not None else None
-    embedded = [c for c in (cert_from_keyinfo(x.text) for x in sig.iter(DS + "X509Certificate")) if c]
+    embedded, values, unreadable = _keyinfo(sig)
     base = dict(
         parent=local(parent.tag) if parent is not None else "",
         parent_id=parent.get("ID") if parent is not None else None, reference_uri=uri,
@@ -306,41 +407,71 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
         signature_algorithm=sig_method.get("Algorithm") if sig_method is not None else None,
         digest_algorithm=dig_method.get("Algorithm") if dig_method is not None else None,
         embedded_certs=tuple(c.info for c in embedded), reference_count=len(refs))
+    # A key written without a certificate (crewjam/saml's 'RealWorld' shape, some AD FS and
+    # PingFederate configurations): XML-DSig 4.5.2 KeyValue, XML-DSig 1.1 4.5.5 DEREncodedKeyValue.
+    fact = None
+    if values:
+        usable = [v for v in values if v.spki and _value_key(v) is not None]
+        broken = [replace(v, spki=b"", problem="xmlsec cannot use this key") if v.spki else v
+                  for v in values if v not in usable]
+        values = usable
+        if values:
+            fact = keyinfo_fact(base, " and ".join(v.describe() for v in values), _relation(values, trusted))
+        elif not embedded:
+            fact = keyinfo_fact(base, " and ".join(v.describe() for v in broken))
+    elif not embedded and not trusted:
+        fact = keyinfo_fact(base, _keyinfo_contents(sig, unreadable))
     if ref is None or target is None:
-        return SignatureInfo(**base, verified=False, failure="no-reference-target"), None
+        return SignatureInfo(**base, verified=False, failure="no-reference-target"), None, fact
     if not checked:
-        return SignatureInfo(**base, verified=False, failure="not-checked"), target
-    candidates = _ordered(trusted, embedded)
+        return SignatureInfo(**base, verified=False, failure="not-checked"), target, fact
+    candidates = _ordered(trusted, embedded, values)
     matched = _try_keys(sig, candidates, xmlsec)
     if matched is not None:
         return SignatureInfo(**base, verified=True, matched_cert=matched.info,
-                             key_bits=matched.info.key_bits), target
-    if not trusted and not embedded:
-        return SignatureInfo(**base, verified=None, failure="no-key"), target
+                             key_bits=matched.info.key_bits), target, fact
+    if not trusted and not embedded and not values:
+        return SignatureInfo(**base, verified=None, failure="no-key"), target, fact
     if not diagnose:
-        return SignatureInfo(**base, verified=False, failure="undiagnosed"), target
-    return _diagnose(root, sig, ref, target, trusted, embedded, base, xmlsec), target
+        return SignatureInfo(**base, verified=False, failure="undiagnosed"), target, fact
+    return _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec), target, fact
 
 
-def _diagnose(root, sig, ref, target, trusted, embedded, base, xmlsec) -> SignatureInfo:
+def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec) -> SignatureInfo:
     """Why a signature did not verify, so that the user is not sent after the wrong cause: a
-    rotated certificate (it verifies with its own KeyInfo cert), changed content (the digest),
-    reformatting (it verifies once whitespace is normalised), or a wrong key / changed SignedInfo."""
-    key_bits = embedded[0].info.key_bits if embedded else None
+    rotated certificate (it verifies with its own KeyInfo cert or key value), changed content (the
+    digest), reformatting (it verifies once whitespace is normalised), or a wrong key / changed
+    SignedInfo."""
+    # key_bits feeds the weak-key check, which reads an RSA key unless a certificate says otherwise
+    key_bits = embedded[0].info.key_bits if embedded else next(
+        (v.key_bits for v in values if v.key_type == "RSA"), None)
     if _placeholder_value(sig, ref):
         # '[omitted]' where the DigestValue or SignatureValue was: redacted before it was shared
         # (Keycloak's KEYCLOAK-6412 sample); 'the content was changed' would send the user astray.
         return SignatureInfo(**base, verified=False, failure="placeholder", key_bits=key_bits)
-    if embedded and _try_keys(sig, embedded, xmlsec) is not None:
+    own = [_key(c) for c in embedded] + [_value_key(v) for v in values]
+    if any(_verify_with(sig, k, xmlsec) for k in own):
         # intact; trusted only if configured (without configuration: integrity only, no verdict)
         return SignatureInfo(**base, verified=False if trusted else None,
                              failure="cert-mismatch" if trusted else None, key_bits=key_bits)
-    reformatted = _reformatted(root, sig, list(trusted) or embedded, xmlsec)
+    reformatted = _reformatted(root, sig, [_key(c) for c in trusted] or own, xmlsec)
     if _digest_matches(target, sig, ref) is False:
         failure = "digest"
-    elif embedded and trusted and not {c.der for c in embedded} & {c.der for c in trusted}:
+    elif own and trusted and not _shares_key(trusted, embedded, values):
         failure = "cert-mismatch-and-signature-value"
     else:
         failure = "signature-value"
     return SignatureInfo(**base, verified=False, failure=failure, key_bits=key_bits,
                          reformatted=reformatted)
+
+
+def _shares_key(trusted, embedded, values) -> bool:
+    """Whether KeyInfo carries the key of a configured certificate (compared as public keys: a
+    re-issued certificate with the same key is the same signer)."""
+    def spki(cert):
+        try:
+            return public_key_der(cert.der)
+        except ValueError:
+            return cert.der
+    mine = {spki(c) for c in trusted}
+    return bool(mine & {spki(c) for c in embedded}) or any(_holds_any(c, values) for c in trusted)

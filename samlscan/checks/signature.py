@@ -6,12 +6,20 @@ from datetime import timedelta
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sent_by_sp
-from samlscan.sigverify import KEY_FAILURES, WEAK_ALGORITHMS
+from samlscan.sigverify import KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS, keyinfo_note
 
 
 def _fingerprints(c: CertInfo) -> str:
     return (f"{c.subject} (SHA-1 {c.sha1}; SHA-256 {c.sha256}; valid {fmt_time(c.not_before)} to "
             f"{fmt_time(c.not_after)}; from {c.origin})")
+
+
+def _received(msg: SamlMessage, sig: SignatureInfo) -> str:
+    """The key a signature carries: its KeyInfo certificates, else its bare key value (RSAKeyValue...)."""
+    if sig.embedded_certs:
+        return "; ".join(_fingerprints(c) for c in sig.embedded_certs)
+    note = keyinfo_note(msg.structure, sig)
+    return f"KeyInfo holds {note[0]}" if note else "none in KeyInfo"
 
 
 def _where(sig: SignatureInfo) -> str:
@@ -133,8 +141,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                           "after signing, not signed by a wrong key")
             continue
         if sig.failure in ("cert-mismatch", "cert-mismatch-and-signature-value"):
-            received = "; ".join(_fingerprints(c) for c in sig.embedded_certs) or "none in KeyInfo"
-            rotated.setdefault(received, []).append(sig)
+            rotated.setdefault(_received(msg, sig), []).append(sig)
             if sig.failure == "cert-mismatch":
                 continue
         if wrapped:
@@ -143,10 +150,12 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "signature-invalid", f"the {_where(sig)} does not verify (not diagnosed "
                           "further: several signatures of this message failed)")
             continue
+        keys = ("the configured key" + ("s" if len(trusted) > 1 else "") if trusted else
+                "the key in its own KeyInfo (no IdP certificate configured)")
         detail = ("the digest of the signed content does not match: the content was changed after "
                   "signing" if sig.failure == "digest" else
-                  "the digest matches but the SignatureValue does not verify with the configured key"
-                  + ("s" if len(trusted) > 1 else "") + ": wrong key, or SignedInfo/SignatureValue changed")
+                  f"the digest matches but the SignatureValue does not verify with {keys}: wrong key, or "
+                  "SignedInfo/SignatureValue changed")
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
                       actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch")
@@ -178,7 +187,7 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
                           f"not match: the {msg.kind} was changed after signing",
                           expected="valid digest", actual="digest mismatch")
         elif sig.failure in KEY_FAILURES:
-            received = "; ".join(_fingerprints(c) for c in sig.embedded_certs) or "none in KeyInfo"
+            received = _received(msg, sig)
             if from_sp and ctx.expect.sp_certs:
                 yield finding(msg, code, f"the {_where(sig)} does not verify with the SP certificate given: "
                               "the SP signs with another key (an IdP holding that certificate refuses the "
@@ -246,6 +255,13 @@ def check_keyinfo_matches(msg: SamlMessage, ctx: CheckContext):
                           f"the {_where(sig)} verified with the configured certificate, but KeyInfo "
                           "carries another one",
                           expected=sig.matched_cert.sha256, actual=sig.embedded_certs[0].sha256)
+        elif sig.verified and sig.matched_cert and not sig.embedded_certs:
+            holds, relation = keyinfo_note(msg.structure, sig) or (None, "")
+            if relation == NO_CONFIGURED_KEY:  # a bare key value (XML-DSig 4.5.2) of another key
+                yield finding(msg, "cert-keyinfo-differs",
+                              f"the {_where(sig)} verified with the configured certificate, but its KeyInfo "
+                              f"carries another key: {holds}",
+                              expected=f"the public key of {sig.matched_cert.subject}", actual=holds)
 
 
 def check_reference(msg: SamlMessage, ctx: CheckContext):

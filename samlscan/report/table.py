@@ -7,7 +7,7 @@ from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
 from samlscan.report.document import iso
 from samlscan.saml import IDP_SENT
-from samlscan.sigverify import KEY_FAILURES
+from samlscan.sigverify import KEY_FAILURES, keyinfo_note
 
 WIDTH = 72
 NAMED_SKIPS = 10
@@ -28,13 +28,22 @@ def _signed_line(m) -> str:
     if not m.signatures:
         return "\n".join(parts) or "nothing is signed"
     for s in m.signatures:
+        # a KeyInfo without a certificate: a bare key value, or nothing usable (sigverify.keyinfo_fact)
+        holds, relation = keyinfo_note(m.structure, s) or (None, "")
         if s.verified:
             state = f"verified with {s.matched_cert.subject} (SHA-256 {s.matched_cert.sha256[:23]}...)"
+            if holds:
+                state += f"; KeyInfo holds {holds}: {relation}"
         elif s.verified is None:
             whose = "IdP certificate" if m.kind in IDP_SENT else "certificate of its sender (--sp-cert, --idp-cert)"
-            state = (f"intact (verifies with its own KeyInfo certificate); trust not checked: no {whose} "
-                     "configured" if s.failure is None else
-                     f"not verified: no {whose} configured and none in KeyInfo")
+            if s.failure is None and holds and not s.embedded_certs:
+                state = (f"intact (verifies with the key in its own KeyInfo); trust not checked: no {whose} "
+                         f"configured; KeyInfo holds {holds}")
+            elif s.failure is None:
+                state = f"intact (verifies with its own KeyInfo certificate); trust not checked: no {whose} configured"
+            else:
+                state = (f"not verified: no {whose} configured; KeyInfo: {holds}" if holds else
+                         f"not verified: no {whose} configured and none in KeyInfo")
         elif m.kind not in IDP_SENT and s.failure in KEY_FAILURES:
             # requests and LogoutResponses are signed by whichever side sends them (SAML core 3.2,
             # 3.7): an SP's key fails against the IdP certificate without anything being wrong
@@ -42,7 +51,7 @@ def _signed_line(m) -> str:
                      f"is signed by its sender (Issuer {m.issuer or '-'}): give the SP's with --sp-cert, "
                      "the IdP's with --idp-cert")
         else:
-            state = f"INVALID ({s.failure})"
+            state = f"INVALID ({s.failure})" + (f"; KeyInfo holds {holds}: {relation}" if holds and relation else "")
         alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
         parts.append(f"{s.parent} [{alg}]: {state}")
     return "\n".join(parts)
