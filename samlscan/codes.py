@@ -226,8 +226,9 @@ _SPECS = (
        "The email address is sent under another attribute name than the SP expects.",
        "Point the SP's email attribute at the name that carries it, or rename the claim in the IdP.",
        "sp"),
-    _s("email-empty", E, "attributes", "The email attribute is present but empty.",
-       "Fill the user's email in the IdP directory.", "idp"),
+    _s("email-empty", E, "attributes", "The email attribute is present but empty (or xsi:nil).",
+       "Fill the user's email in the IdP directory, or map the email claim to a source attribute "
+       "that is set for this user.", "idp"),
     _s("email-multivalued", W, "attributes", "The email attribute has several values.",
        "SPs use the first value only (SonarQube too); send one.", "idp"),
     _s("email-invalid-format", W, "attributes", "The email attribute is not an email address.",

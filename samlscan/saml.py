@@ -194,13 +194,45 @@ def _confirmations(subject) -> tuple[SubjectConfirmation, ...]:
     return tuple(out)
 
 
-def _attributes(assertion) -> tuple[tuple[Attribute, ...], int]:
+XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+
+def nil_fact(assertion_path: str, name: str, count: int) -> str:
+    """'attribute-nil:<assertion path>=<Name>\t<count>': an Attribute with `count` AttributeValue
+    elements marked xsi:nil="true" (SAML core 2.7.3.1.1: explicitly no value). The model holds
+    their values as '', like empty text."""
+    return f"attribute-nil:{assertion_path}={name}\t{count}"
+
+
+def nil_values(structure: tuple[str, ...], assertion_path: str, name: str) -> int:
+    """How many values of attribute `name` of the assertion at `assertion_path` are xsi:nil."""
+    prefix = nil_fact(assertion_path, name, 0).rpartition("\t")[0] + "\t"
+    return next((int(f[len(prefix):]) for f in structure if f.startswith(prefix)), 0)
+
+
+NIL_SHOWN = "(xsi:nil)"
+
+
+def shown_values(structure: tuple[str, ...], assertion_path: str, attr: Attribute) -> tuple[str, ...]:
+    """The values of `attr` as a report shows them: an xsi:nil value as '(xsi:nil)', not ''."""
+    empty = attr.values.count("")
+    if not empty or nil_values(structure, assertion_path, attr.name) != empty:
+        return attr.values
+    return tuple(v or NIL_SHOWN for v in attr.values)
+
+
+def _attributes(assertion, facts: list | None = None) -> tuple[tuple[Attribute, ...], int]:
+    """The attributes and the count of EncryptedAttribute; nil_fact facts are added to `facts`."""
     attrs, encrypted = [], 0
     for stmt in assertion.findall(SAML + "AttributeStatement"):
         for el in stmt:
             if el.tag == SAML + "Attribute":
                 value_els = el.findall(SAML + "AttributeValue")
                 values = tuple(_text(v) or "" for v in value_els)
+                if facts is not None and "" in values:  # only an empty value can be nil
+                    nil = sum(1 for v, text in zip(value_els, values) if not text and _bool(v.get(XSI_NIL)))
+                    if nil:
+                        facts.append(nil_fact(element_path(assertion), el.get("Name", ""), nil))
                 naive = tuple(_naive_text(v) or "" for v in value_els) if any(
                     _split_by_markup(v) for v in value_els) else None
                 attrs.append(Attribute(el.get("Name", ""), el.get("FriendlyName"), el.get("NameFormat"),
@@ -236,7 +268,9 @@ def _unparsed_times(el, conditions, authn, subject) -> tuple[str, ...]:
     return tuple(name for name, raw in fields if raw is not None and parse_saml_time(raw) is None)
 
 
-def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tuple = ()) -> Assertion:
+def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tuple = (),
+               facts: list | None = None) -> Assertion:
+    """The Assertion of `el`; facts about it the model has no field for are added to `facts`."""
     from samlscan.decrypt import reveal_name_id
 
     subject = el.find(SAML + "Subject")
@@ -244,7 +278,7 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
     conditions = el.find(SAML + "Conditions")
     authn = el.find(SAML + "AuthnStatement")
     issuers = el.findall(SAML + "Issuer")
-    attrs, encrypted_attrs = _attributes(el)
+    attrs, encrypted_attrs = _attributes(el, facts)
     ctx_ref = authn.find(f"{SAML}AuthnContext/{SAML}AuthnContextClassRef") if authn is not None else None
     signed_by = _coverage(el, verification)
     bad_times = _unparsed_times(el, conditions, authn, subject)
@@ -372,8 +406,9 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     # the wrapping checks through `structure`.
     direct = [root] if root.tag == SAML + "Assertion" else [
         el for el in root if el.tag == SAML + "Assertion"]
+    facts: list[str] = []
     for el in direct:
-        assertions.append(_assertion(el, verification, False, sp_keys))
+        assertions.append(_assertion(el, verification, False, sp_keys, facts))
     keyinfo = verification.facts
     for enc_el, plain in decrypted:
         inner = verify_document(plain, trusted)
@@ -383,12 +418,12 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         merged = Verification(inner.signatures, dict(inner.covered), inner.duplicate_ids)
         if outer:  # the Response signature covered the EncryptedAssertion, hence its plaintext
             merged.covered[id(enc_el)] = (enc_el, outer)
-        assertions.append(_assertion(plain, merged, True, sp_keys))
+        assertions.append(_assertion(plain, merged, True, sp_keys, facts))
     nested = [el for el in root.iter(SAML + "Assertion")
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
-    structure += time_zone_facts([root, *(plain for _, plain in decrypted)]) + keyinfo
+    structure += time_zone_facts([root, *(plain for _, plain in decrypted)]) + keyinfo + tuple(facts)
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)
         structure += (f"request-not-on-or-after:{root.get('NotOnOrAfter')}",)
@@ -463,7 +498,8 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
     decrypted, decryption_error = decrypt_assertions([container], sp_keys)
     plain = decrypted[0][1] if decrypted else None
     verification = verify_document(plain, trusted) if plain is not None else Verification((), {}, ())
-    assertions = (_assertion(plain, verification, True, sp_keys),) if plain is not None else ()
+    facts: list[str] = []
+    assertions = (_assertion(plain, verification, True, sp_keys, facts),) if plain is not None else ()
     issuers = plain.findall(SAML + "Issuer") if plain is not None else []
     return SamlMessage(
         source=raw.source, index=index, kind="Assertion",
@@ -477,7 +513,7 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
         decryption_error=decryption_error,
         signatures=tuple(info for _, info in verification.signatures),
         signed=bool(assertions and assertions[0].signed),
-        structure=time_zone_facts([plain]) + verification.facts if plain is not None else (),
+        structure=time_zone_facts([plain]) + verification.facts + tuple(facts) if plain is not None else (),
         assertion_elements=1, xml=xml)
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding
 from samlscan.model import Assertion, Attribute, SamlMessage, Severity
+from samlscan.saml import NIL_SHOWN, shown_values
 
 EMAIL_ALIASES = (
     "email", "mail", "emailaddress", "email_address", "emailAddress", "Email", "EmailAddress",
@@ -26,11 +27,24 @@ GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
-def _received(a: Assertion) -> str:
+def _received(msg: SamlMessage, a: Assertion) -> str:
     if not a.attributes:
         return "no attributes at all"
     return "; ".join(f"{x.name}" + (f" (FriendlyName {x.friendly_name})" if x.friendly_name else "")
-                     + f" = {list(x.values)[:3]!r}" for x in a.attributes)
+                     + f" = {list(shown_values(msg.structure, a.path, x))[:3]!r}" for x in a.attributes)
+
+
+def _no_value(msg: SamlMessage, a: Assertion, attr: Attribute) -> tuple[str, str] | None:
+    """(what is wrong, as 'actual') when an attribute is there but carries no usable value."""
+    if any(v.strip() for v in attr.values):
+        return None
+    if not attr.values:
+        return "has no AttributeValue element", "no AttributeValue"
+    if NIL_SHOWN in shown_values(msg.structure, a.path, attr):
+        # SAML core 2.7.3.1.1: xsi:nil="true" says the value is explicitly absent, not ''
+        return ('has no value: its AttributeValue is xsi:nil="true", which says explicitly that the IdP '
+                "holds none for this user (SAML core 2.7.3.1.1)"), 'xsi:nil="true"'
+    return "empty", "''"
 
 
 def _by_name(a: Assertion, name: str) -> Attribute | None:
@@ -90,20 +104,21 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
             x, why = hit
             yield finding(msg, "email-under-other-name",
                           f"no attribute named {want!r}; the email address is sent as {x.name!r} ({why}). "
-                          f"Received: {_received(a)}",
+                          f"Received: {_received(msg, a)}",
                           expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want))
         else:
             yield finding(msg, "email-missing",
                           f"no attribute named {want!r} and no email address under another name. "
-                          f"Received: {_received(a)}", expected=want, actual="absent",
+                          f"Received: {_received(msg, a)}", expected=want, actual="absent",
                           hint=f"add an email claim named {want!r} in the IdP (or point "
                                f"{ctx.expect.setting_name('email_attribute')} at the attribute that "
                                "carries the address)")
         return
     values = [v for v in attr.values]
-    if not values or not any(v.strip() for v in values):
-        yield finding(msg, "email-empty", f"attribute {want!r} is present but empty",
-                      expected="an email address", actual="''")
+    empty = _no_value(msg, a, attr)
+    if empty is not None:
+        yield finding(msg, "email-empty", f"attribute {want!r} is present but {empty[0]}",
+                      expected="an email address", actual=empty[1])
         return
     if len(values) > 1:
         yield finding(msg, "email-multivalued", f"attribute {want!r} has {len(values)} values; SPs use the "
@@ -123,7 +138,19 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
 def _required(msg, ctx, what: str, code: str, aliases, label: str):
     a = consumed_assertion(msg)
     want = getattr(ctx.expect, what)
-    if a is None or not want or _by_name(a, want) is not None:
+    if a is None or not want:
+        return
+    attr = _by_name(a, want)
+    if attr is not None:
+        empty = _no_value(msg, a, attr)
+        if empty is not None:  # there, but the SP reads no value from it
+            yield finding(msg, code, f"attribute {want!r} (the {label}) is present but {empty[0]}",
+                          expected=f"the user's {label}", actual=empty[1],
+                          hint=(f"the SP synchronises no group for this user: add the user to the groups the "
+                                f"IdP sends as {want!r}, or map that claim to a source that is set"
+                                if label == "groups" else
+                                f"fill the user's {label} in the IdP directory, or map the claim {want!r} "
+                                "to a source attribute that is set for this user"))
         return
     hit = _alias_hit(a, want, aliases)
     if hit:
@@ -134,7 +161,7 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
         text = f"no attribute named {want!r} (the {label})"
         hint = (f"add the claim {want!r} in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
                 "attributes received")
-    yield finding(msg, code, f"{text}. Received: {_received(a)}", expected=want,
+    yield finding(msg, code, f"{text}. Received: {_received(msg, a)}", expected=want,
                   actual=x.name if hit else "absent", hint=hint)
 
 

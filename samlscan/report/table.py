@@ -6,7 +6,7 @@ import textwrap
 from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
 from samlscan.report.document import iso
-from samlscan.saml import IDP_SENT
+from samlscan.saml import IDP_SENT, shown_values
 from samlscan.sigverify import KEY_FAILURES, keyinfo_note
 
 WIDTH = 72
@@ -102,7 +102,8 @@ def header_rows(r) -> list[tuple[str, str]]:
         rows.append(("Audience", ", ".join(x for r_ in a.audience_restrictions for x in r_) or "-"))
         rows.append(("Valid", f"{iso(a.not_before) or '-'} .. {iso(a.not_on_or_after) or '-'}"))
         if a.attributes:
-            rows.append(("Attributes", "\n".join(f"{x.name} = {', '.join(x.values)[:80]}" for x in a.attributes)))
+            rows.append(("Attributes", "\n".join(
+                f"{x.name} = {', '.join(shown_values(m.structure, a.path, x))[:80]}" for x in a.attributes)))
         if a.was_encrypted:
             rows.append(("Encrypted", "yes (decrypted with the SP key)"))
     if m.encrypted_assertion_count and not any(a.was_encrypted for a in m.assertions):

@@ -1,0 +1,86 @@
+"""What samlscan says about one message, read as an SSO admin reads it: texts that misled on real
+IdP output. Responses are built with samlgen and signed for real (the test IdP key).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+import generate as GEN  # noqa: E402
+from samlgen import build as B  # noqa: E402
+from samlgen import scenario as S  # noqa: E402
+from samlgen import signer  # noqa: E402
+from test_external_shapes import DEFAULT, A, analyze, by_code  # noqa: E402
+
+from samlscan.report.table import header_rows  # noqa: E402
+
+XSI_NIL = f"{{{S.NS_XSI}}}nil"
+
+
+def _with_values(changes: dict[str, str], style=GEN.OKTA) -> bytes:
+    """A signed response whose attributes named in `changes` get: 'nil' (one AttributeValue
+    xsi:nil="true", SAML core 2.7.3.1.1), 'empty' (one empty AttributeValue) or 'none' (no
+    AttributeValue at all)."""
+    root = B.build_response(GEN.response("values-" + "-".join(sorted(changes)), style), style)
+    for attr in root.iter(A + "Attribute"):
+        how = changes.get(attr.get("Name"))
+        if how is None:
+            continue
+        values = attr.findall(A + "AttributeValue")
+        for extra in values[1:]:
+            attr.remove(extra)
+        if how == "none":
+            attr.remove(values[0])
+            continue
+        values[0].text = None
+        if how == "nil":
+            values[0].attrib.pop(f"{{{S.NS_XSI}}}type", None)
+            values[0].set(XSI_NIL, "true")
+    signer.template_for(root, style)
+    signer.sign_all(root, GEN.IDP)
+    return etree.tostring(root)
+
+
+def _plain():
+    """The default expectations without the SonarQube profile (its email findings are warnings)."""
+    from dataclasses import replace
+
+    return replace(DEFAULT, profile=None)
+
+
+# --- xsi:nil attribute values (item: 'present but empty') -------------------------------------------
+
+def test_a_nil_email_is_said_nil_not_empty():
+    res = analyze(_with_values({"email": "nil"}), _plain())
+    assert all(s.verified for s in res.message.signatures)
+    (f,) = by_code(res, "email-empty")
+    assert 'xsi:nil="true"' in f.message_text and "2.7.3.1.1" in f.message_text
+    assert f.actual == 'xsi:nil="true"'
+    assert "email = (xsi:nil)" in dict(header_rows(res))["Attributes"]
+
+
+def test_an_empty_email_keeps_empty_and_a_valueless_one_says_so():
+    (f,) = by_code(analyze(_with_values({"email": "empty"}), _plain()), "email-empty")
+    assert f.message_text == "attribute 'email' is present but empty" and f.actual == "''"
+    (g,) = by_code(analyze(_with_values({"email": "none"}), _plain()), "email-empty")
+    assert "has no AttributeValue element" in g.message_text
+
+
+def test_a_nil_login_or_group_is_a_finding_naming_xsi_nil():
+    """A login or group attribute present with no value passed silently: the SP reads nothing."""
+    res = analyze(_with_values({"login": "nil", "groups": "nil"}), _plain())
+    (login,) = by_code(res, "login-attribute-missing")
+    assert "'login' (the login) is present but has no value" in login.message_text
+    assert login.actual == 'xsi:nil="true"'
+    (groups,) = by_code(res, "group-attribute-missing")
+    assert 'xsi:nil="true"' in groups.message_text
+    rows = dict(header_rows(res))["Attributes"]
+    assert "login = (xsi:nil)" in rows and "groups = (xsi:nil)" in rows
+
+
+def test_present_login_and_groups_have_no_finding():
+    res = analyze(GEN.okta("values-ok"), _plain())
+    assert not by_code(res, "login-attribute-missing") and not by_code(res, "group-attribute-missing")
