@@ -84,3 +84,40 @@ def test_a_nil_login_or_group_is_a_finding_naming_xsi_nil():
 def test_present_login_and_groups_have_no_finding():
     res = analyze(GEN.okta("values-ok"), _plain())
     assert not by_code(res, "login-attribute-missing") and not by_code(res, "group-attribute-missing")
+
+
+# --- a message issued days after the evaluation time, or days before it ---------------------------
+
+def test_an_issue_instant_days_after_the_evaluation_time_is_not_ntp_drift():
+    """A wrong --at (or a capture clock far behind): clock-skew said 'Sync the IdP and SP clocks
+    with NTP', and assertion-not-yet-valid 'the IdP clock is ahead'."""
+    from test_time_audit import judged, response_xml, utc
+
+    codes, _ = judged(response_xml(), utc(2025, 1, 1))  # --at 69 days before the IssueInstant
+    skew = codes["clock-skew"]
+    assert " after the capture time 2025-01-01T00:00:00Z (--at)" in skew.message_text
+    assert "evaluation time is wrong" in skew.message_text
+    assert "NTP" not in skew.message_text and skew.hint.startswith("Check the --at given first")
+    early = codes["assertion-not-yet-valid"]
+    assert "the IdP clock is ahead" not in early.message_text and early.hint == skew.hint
+
+
+def test_minutes_ahead_still_blame_the_idp_clock():
+    from test_time_audit import judged, response_xml, utc
+
+    codes, _ = judged(response_xml(), utc(2025, 3, 11, 8, 30))
+    assert "NTP" in codes["clock-skew"].hint
+    assert "the IdP clock is ahead" in codes["assertion-not-yet-valid"].message_text
+
+
+def test_expiry_findings_of_an_old_message_agree_with_clock_skew():
+    """A response posted months after it was issued: clock-skew said 'kept and posted again',
+    assertion-expired and subject-confirmation-expired told to sync the clocks."""
+    from test_time_audit import judged, response_xml, utc
+
+    codes, _ = judged(response_xml(), None, captured_at=utc(2025, 9, 1, 12, 0))
+    for code in ("clock-skew", "assertion-expired", "subject-confirmation-expired"):
+        assert "posted again" in codes[code].message_text, code
+        assert "Sync" not in codes[code].hint and "NTP" not in codes[code].hint, code
+    codes, _ = judged(response_xml(), None, captured_at=utc(2025, 3, 11, 9, 0))  # 14 min late: a clock
+    assert "posted again" not in codes["assertion-expired"].message_text

@@ -9,7 +9,8 @@ from samlscan.model import SamlMessage
 
 # Allowed clock drift of the common SP stacks (seconds).
 STALE_SECONDS = 86400
-"""An IssueInstant more than a day before the capture time is an old message, not a slow clock."""
+"""An IssueInstant more than a day before the capture time is an old message, not a slow clock;
+one more than a day after it is a wrong evaluation time (or a clock days off), not NTP drift."""
 STACK_SKEWS = (("java-saml/SonarQube<25.1", 180), ("python3-saml", 300),
                ("Spring/OpenSAML/SonarQube 25.1+", 300), ("pysaml2 default", 0))
 
@@ -49,6 +50,33 @@ def _seconds(delta: timedelta) -> str:
     return f"{s // 86400} d {s % 86400 // 3600} h"
 
 
+def _days_ahead(ctx: CheckContext) -> tuple[str, str]:
+    """(why, hint) for a time more than a day after the evaluation time: IdP clocks drift by
+    seconds or minutes, so days mean the evaluation time is wrong or a clock was set days off."""
+    source = {"--at": "the --at given", "capture": "the capture time (the clock of the machine that "
+              "recorded it)"}.get(ctx.at_source, f"the evaluation time ({ctx.at_source})")
+    return ("no clock drifts that far: the evaluation time is wrong (a wrong --at, a capture machine whose "
+            "clock is days behind) or one clock was set days off",
+            f"Check {source} first; if it is right, check the IdP server's date and time (then sync "
+            "it with NTP).")
+
+
+OLD_MESSAGE = ("a message this old was kept and posted again (browser history, a saved sample), or the "
+               "evaluation time is wrong; clocks are not that far apart")
+OLD_MESSAGE_HINT = ("Start a new login from the SP; to judge a saved message as it was received, pass --at "
+                    "with that time.")
+
+
+def _days_off(msg: SamlMessage, ctx: CheckContext) -> int:
+    """-1 when the message was issued more than a day before a real evaluation time (an old message),
+    +1 more than a day after it (a wrong evaluation time), else 0: what check_clock_skew measures,
+    so that the window findings say the same about the same message."""
+    if ctx.at is None or ctx.at_source == "issue-instant" or msg.issue_instant is None:
+        return 0
+    offset = (msg.issue_instant - ctx.at).total_seconds()
+    return -1 if offset < -STALE_SECONDS else 1 if offset > STALE_SECONDS else 0
+
+
 def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if a is None or ctx.at is None:
@@ -62,15 +90,19 @@ def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
     when = f"at {fmt_time(at)} ({ctx.at_source}), allowing {ctx.expect.clock_skew} s of clock skew"
     verdicts = _window_verdicts(a.not_before, a.not_on_or_after, at)
     if expired:
+        old = _days_off(msg, ctx) < 0
         yield finding(msg, "assertion-expired",
                       f"Conditions NotOnOrAfter {fmt_time(a.not_on_or_after)} passed "
-                      f"{_seconds(at - a.not_on_or_after)} before {when}. {verdicts}",
-                      expected=f"before {fmt_time(a.not_on_or_after)}", actual=fmt_time(at))
+                      f"{_seconds(at - a.not_on_or_after)} before {when}"
+                      + (f": {OLD_MESSAGE}. " if old else ". ") + verdicts,
+                      expected=f"before {fmt_time(a.not_on_or_after)}", actual=fmt_time(at),
+                      hint=OLD_MESSAGE_HINT if old else None)
     if early:
+        why, hint = _days_ahead(ctx) if _days_off(msg, ctx) > 0 else ("the IdP clock is ahead", None)
         yield finding(msg, "assertion-not-yet-valid",
                       f"Conditions NotBefore {fmt_time(a.not_before)} is {_seconds(a.not_before - at)} "
-                      f"after {when}: the IdP clock is ahead. {verdicts}",
-                      expected=f"not before {fmt_time(a.not_before)}", actual=fmt_time(at))
+                      f"after {when}: {why}. {verdicts}",
+                      expected=f"not before {fmt_time(a.not_before)}", actual=fmt_time(at), hint=hint)
 
 
 def _confirmation_problems(sc, at, skew, acs_url) -> list[str]:
@@ -103,16 +135,19 @@ def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
            + "; ".join(f"#{i + 1} {', '.join(p)}" for i, p in enumerate(problems))) if len(bearers) > 1 else ""
     for sc in bearers:
         if sc.not_on_or_after and _passed(ctx.at, sc.not_on_or_after, skew):
+            old = _days_off(msg, ctx) < 0
             yield finding(msg, "subject-confirmation-expired",
                           f"bearer SubjectConfirmationData NotOnOrAfter {fmt_time(sc.not_on_or_after)} "
                           f"passed {_seconds(ctx.at - sc.not_on_or_after)} before {fmt_time(ctx.at)} "
-                          f"({ctx.at_source}){why}",
-                          expected=f"before {fmt_time(sc.not_on_or_after)}", actual=fmt_time(ctx.at))
+                          f"({ctx.at_source}){why}" + (f": {OLD_MESSAGE}" if old else ""),
+                          expected=f"before {fmt_time(sc.not_on_or_after)}", actual=fmt_time(ctx.at),
+                          hint=OLD_MESSAGE_HINT if old else None)
         if sc.not_before and _early(ctx.at, sc.not_before, skew):
+            ahead, hint = _days_ahead(ctx) if _days_off(msg, ctx) > 0 else (None, None)
             yield finding(msg, "assertion-not-yet-valid",
                           f"bearer SubjectConfirmationData NotBefore {fmt_time(sc.not_before)} is after "
-                          f"{fmt_time(ctx.at)} ({ctx.at_source})",
-                          expected=f"not before {fmt_time(sc.not_before)}", actual=fmt_time(ctx.at))
+                          f"{fmt_time(ctx.at)} ({ctx.at_source})" + (f": {ahead}" if ahead else ""),
+                          expected=f"not before {fmt_time(sc.not_before)}", actual=fmt_time(ctx.at), hint=hint)
 
 
 def check_session(msg: SamlMessage, ctx: CheckContext):
@@ -140,12 +175,15 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
         if offset < -STALE_SECONDS:  # no clock is that far off: the message is old
             yield finding(msg, "clock-skew",
                           f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
-                          f"before the capture time {fmt_time(ctx.at)} ({ctx.at_source}): a message this old "
-                          "was kept and posted again (browser history, a saved sample), or the evaluation "
-                          "time is wrong; clocks are not that far apart",
-                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s",
-                          hint="Start a new login from the SP; to judge a saved message as it was received, "
-                               "pass --at with that time.")
+                          f"before the capture time {fmt_time(ctx.at)} ({ctx.at_source}): {OLD_MESSAGE}",
+                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s", hint=OLD_MESSAGE_HINT)
+            return
+        if offset > STALE_SECONDS:  # nor does one run days ahead: the evaluation time is wrong
+            why, hint = _days_ahead(ctx)
+            yield finding(msg, "clock-skew",
+                          f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
+                          f"after the capture time {fmt_time(ctx.at)} ({ctx.at_source}): {why}",
+                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s", hint=hint)
             return
         verdicts = "; ".join(f"{name} ({skew} s) {'accepts' if abs(offset) <= skew else 'rejects'}"
                              for name, skew in STACK_SKEWS)
