@@ -121,3 +121,52 @@ def test_expiry_findings_of_an_old_message_agree_with_clock_skew():
         assert "Sync" not in codes[code].hint and "NTP" not in codes[code].hint, code
     codes, _ = judged(response_xml(), None, captured_at=utc(2025, 3, 11, 9, 0))  # 14 min late: a clock
     assert "posted again" not in codes["assertion-expired"].message_text
+
+
+# --- findings of one message that blamed different sides for one cause ---------------------------------
+
+DEFECTS = Path(__file__).resolve().parents[1] / "fixtures" / "responses" / "defects"
+FIXTURES_KEYS = DEFECTS.parents[1] / "keys"
+
+
+def test_a_signature_by_an_expired_unconfigured_certificate_is_the_idp_still_on_its_old_one():
+    """cert-expired.xml: the IdP signs with its expired certificate, the SP has the valid new one.
+    'The IdP most likely rotated: download its current certificate into the SP' would pin the old one."""
+    res = analyze((DEFECTS / "cert-expired.xml").read_bytes())
+    (f,) = by_code(res, "signature-cert-mismatch")
+    assert "expired 2025-01-01T00:00:00Z" in f.message_text and "still signs with its old" in f.message_text
+    assert "rotated" not in f.message_text and "download" not in f.hint
+    assert "is already right" in f.hint
+    (g,) = by_code(analyze((DEFECTS / "signature-cert-mismatch.xml").read_bytes()), "signature-cert-mismatch")
+    assert "rotated its signing certificate" in g.message_text  # a newer key: the IdP rotated
+
+
+def test_a_signature_by_an_older_unconfigured_certificate_says_the_sp_switched_first():
+    from dataclasses import replace
+
+    from samlgen import keys as K
+    from samlgen.render import render
+
+    from samlscan.certs import load_certs
+
+    new = FIXTURES_KEYS / "idp-new.crt"
+    only_new = replace(DEFAULT, idp_certs=tuple(load_certs(new.read_bytes(), str(new))))
+    res = analyze(render(GEN.response("older-key", GEN.OKTA), GEN.OKTA, K.load("idp")), only_new)
+    (f,) = by_code(res, "signature-cert-mismatch")
+    assert "older than the configured one" in f.message_text and "activate the new certificate" in f.hint
+
+
+def test_assertion_multiple_of_a_wrapped_response_does_not_send_the_admin_to_the_idp():
+    res = analyze((DEFECTS / "signature-wrapping-sibling.xml").read_bytes())
+    assert by_code(res, "signature-wrapping")
+    (f,) = by_code(res, "assertion-multiple")
+    assert "forged" in f.message_text and "configure the IdP" not in f.hint
+    (plain,) = by_code(analyze((DEFECTS / "assertion-multiple.xml").read_bytes()), "assertion-multiple")
+    assert "forged" not in plain.message_text
+
+
+def test_an_email_that_is_no_address_is_not_also_a_nameid_mismatch():
+    res = analyze((DEFECTS / "email-invalid-format.xml").read_bytes())
+    assert by_code(res, "email-invalid-format") and not by_code(res, "email-nameid-mismatch")
+    (f,) = by_code(analyze((DEFECTS / "email-nameid-mismatch.xml").read_bytes()), "email-nameid-mismatch")
+    assert "only in letter case" in f.message_text and f.hint.startswith("Case-only")

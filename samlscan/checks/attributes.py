@@ -126,13 +126,18 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
     if not _EMAIL.match(values[0].strip()):
         yield finding(msg, "email-invalid-format", f"attribute {want!r} is {values[0]!r}, not an email address",
                       expected="user@domain", actual=values[0])
+        return  # comparing it with the NameID would say the same thing again
     nid = a.name_id
     if nid and nid.value and "@" in nid.value and nid.value != values[0]:
         case_only = nid.value.lower() == values[0].lower()
         yield finding(msg, "email-nameid-mismatch",
                       f"NameID {nid.value!r} and email {values[0]!r} differ"
                       + (" only in letter case" if case_only else ""),
-                      expected=nid.value, actual=values[0])
+                      expected=nid.value, actual=values[0],
+                      hint=None if case_only else
+                      "they name different addresses (an alias, a former address, a UPN that is not the "
+                      "mail): SPs that match accounts by NameID and by email then disagree; send both from "
+                      "the same user attribute in the IdP")
 
 
 def _required(msg, ctx, what: str, code: str, aliases, label: str):

@@ -309,8 +309,16 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
         why = (f" ({advice} inside saml:Advice, which SAML allows: java-saml and python3-saml count "
                "every Assertion in the document and reject it; Spring/OpenSAML consider only the "
                "Response's own assertions)") if advice else ""
-        yield finding(msg, "assertion-multiple", f"the Response carries {total} assertions{why}",
-                      expected="1", actual=str(total))
+        from samlscan.checks.signature import _wrapping_findings
+
+        # an Assertion where no IdP puts one, or a signed one beside the consumed one: a forgery's
+        # layout, not an IdP setting (signature-wrapping says so; the two must not disagree)
+        forged = not advice and bool(_wrapping_findings(msg))
+        yield finding(msg, "assertion-multiple", f"the Response carries {total} assertions{why}"
+                      + ("; their layout is that of a forged response (see signature-wrapping)" if forged else ""),
+                      expected="1", actual=str(total),
+                      hint="reject the response and find who altered it; no IdP setting produces this "
+                           "layout (java-saml and python3-saml refuse it for the count alone)" if forged else None)
 
 
 CHECKS = (check_version, check_ids, check_status, check_issuer, check_destination, check_recipient,
