@@ -170,3 +170,19 @@ def test_an_email_that_is_no_address_is_not_also_a_nameid_mismatch():
     assert by_code(res, "email-invalid-format") and not by_code(res, "email-nameid-mismatch")
     (f,) = by_code(analyze((DEFECTS / "email-nameid-mismatch.xml").read_bytes()), "email-nameid-mismatch")
     assert "only in letter case" in f.message_text and f.hint.startswith("Case-only")
+
+
+def test_a_years_old_message_is_not_said_signed_by_an_expired_certificate():
+    """python3-saml's 2014 samples judged at --at 2025 were 'signed by an expired certificate, the
+    IdP still uses its old one': their certificate expired in 2015, after they were issued."""
+    from dataclasses import replace
+
+    from samlgen import keys as K
+    from samlgen.render import render
+    from test_time_audit import judged, response_xml, utc
+
+    data = render(GEN.response("expiring-later", GEN.OKTA), GEN.OKTA, K.load("idp-expiring"))  # to 2025-03-25
+    (f,) = by_code(analyze(data, replace(DEFAULT, at=utc(2031, 1, 1))), "signature-cert-mismatch")
+    assert "expired" not in f.message_text and "rotated" in f.message_text
+    codes, _ = judged(response_xml(), None, captured_at=utc(2025, 9, 1, 12, 0))
+    assert "posted again" in codes["session-expired"].message_text

@@ -162,13 +162,14 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     configured = "; ".join(_fingerprints(c.info) for c in trusted) if rotated else ""
     for received, sigs in rotated.items():  # one finding per foreign key, naming every signature
         where = " and ".join(_where(s) for s in sigs)
-        why, hint = _which_side_rotated(sigs[0].embedded_certs, [c.info for c in trusted], ctx)
+        why, hint = _which_side_rotated(sigs[0].embedded_certs, [c.info for c in trusted], msg, ctx)
         yield finding(msg, "signature-cert-mismatch",
                       f"the {where} {'were' if len(sigs) > 1 else 'was'} made by a key that is not "
                       f"configured. {why}", expected=configured, actual=received, hint=hint)
 
 
-def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInfo], ctx: CheckContext):
+def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInfo], msg: SamlMessage,
+                        ctx: CheckContext):
     """(why, hint) of a signature by an unconfigured certificate. Usually the IdP rotated to a new
     one; but when the certificate it signs with is older than the configured one, or expired, the
     SP was switched first and the IdP still signs with its old certificate: downloading 'the
@@ -177,13 +178,17 @@ def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInf
     rotated = ("The IdP most likely rotated its signing certificate.",
                "download the IdP's current signing certificate (its metadata or admin console) and set it "
                f"in {setting}; during a rollover configure both")
+    # judged when the IdP signed (a saved message years old is not signed by an expired certificate)
+    when = msg.issue_instant or ctx.at
+    configured = [c for c in configured if when is None or c.not_before <= when]  # it could have used
     if not received or not configured:
         return rotated
-    valid = [c for c in configured if ctx.at is None or c.not_before <= ctx.at < c.not_after]
+    valid = [c for c in configured if when is None or when < c.not_after]
     newest = max(c.not_before for c in configured)
-    if ctx.at is not None and valid and all(c.not_after <= ctx.at for c in received):
-        return (f"That certificate expired {fmt_time(max(c.not_after for c in received))}, while the "
-                f"configured one is valid: the IdP still signs with its old certificate.",
+    if when is not None and valid and all(c.not_after <= when for c in received):
+        return (f"That certificate expired {fmt_time(max(c.not_after for c in received))}, before the "
+                f"message was issued, while the configured one is valid: the IdP still signs with its old "
+                "certificate.",
                 "make the configured certificate the IdP's active signing certificate (AD FS: Set as "
                 "Primary; Entra ID: Make certificate active; Okta: activate it on the application); "
                 f"{setting} is already right")

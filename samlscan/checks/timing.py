@@ -155,10 +155,12 @@ def check_session(msg: SamlMessage, ctx: CheckContext):
     if a is None or ctx.at is None or a.session_not_on_or_after is None:
         return
     if _passed(ctx.at, a.session_not_on_or_after, timedelta(seconds=ctx.expect.clock_skew)):
+        old = _days_off(msg, ctx) < 0
         yield finding(msg, "session-expired",
                       f"AuthnStatement SessionNotOnOrAfter {fmt_time(a.session_not_on_or_after)} passed "
-                      f"before {fmt_time(ctx.at)} ({ctx.at_source})",
-                      expected=f"before {fmt_time(a.session_not_on_or_after)}", actual=fmt_time(ctx.at))
+                      f"before {fmt_time(ctx.at)} ({ctx.at_source})" + (f": {OLD_MESSAGE}" if old else ""),
+                      expected=f"before {fmt_time(a.session_not_on_or_after)}", actual=fmt_time(ctx.at),
+                      hint=OLD_MESSAGE_HINT if old else None)
 
 
 def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
