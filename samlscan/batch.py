@@ -216,8 +216,12 @@ def _run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
         return [(path, unit.part, r, lines)]
     out = []
     for p in unit.paths:
-        for r in _analyze_any(p, p, expect, tz):
-            out.append((p, None, r, 0))
+        try:
+            results = _analyze_any(p, p, expect, tz)
+        except Exception as exc:  # a samlscan bug on one input must not end the scan of the others
+            results = [failed_input(p, "internal-error", f"samlscan failed on this input ({type(exc).__name__}: "
+                                    f"{exc}): a bug in samlscan, please report it; the other inputs were read")]
+        out.extend((p, None, r, 0) for r in results)
     return out
 
 

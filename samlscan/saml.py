@@ -204,10 +204,17 @@ def nil_fact(assertion_path: str, name: str, count: int) -> str:
     return f"attribute-nil:{assertion_path}={name}\t{count}"
 
 
+_NILS: list = [None, {}]
+"""(structure, {fact without its count: count}) of the last message asked about: a message with
+thousands of attributes asks once per attribute (a scan of its facts each time was quadratic)."""
+
+
 def nil_values(structure: tuple[str, ...], assertion_path: str, name: str) -> int:
     """How many values of attribute `name` of the assertion at `assertion_path` are xsi:nil."""
-    prefix = nil_fact(assertion_path, name, 0).rpartition("\t")[0] + "\t"
-    return next((int(f[len(prefix):]) for f in structure if f.startswith(prefix)), 0)
+    if _NILS[0] is not structure:
+        _NILS[:] = [structure, {f.rpartition("\t")[0]: int(f.rpartition("\t")[2])
+                                for f in structure if f.startswith("attribute-nil:")}]
+    return _NILS[1].get(nil_fact(assertion_path, name, 0).rpartition("\t")[0], 0)
 
 
 NIL_SHOWN = "(xsi:nil)"

@@ -403,3 +403,24 @@ def test_a_docker_timestamped_log_is_prefiltered_and_split_like_the_bare_one(tmp
     want = summary(batch.run_scan([str(bare)], Expectations(), jobs=1))
     assert want[0] and summary(batch.run_scan([str(prefixed)], Expectations(), jobs=1)) == want
     assert summary(batch.run_scan([str(prefixed)], Expectations(), jobs=2)) == want
+
+
+def test_a_bug_on_one_input_does_not_end_the_scan_of_the_others(tmp_path, monkeypatch):
+    """Every input is accounted for: one that samlscan itself fails on is a failed input with an
+    internal-error finding, and the others are read (an exception ended the whole scan)."""
+    from samlscan import engine
+
+    for name in ("a.xml", "b.xml"):
+        (tmp_path / name).write_bytes((FIXTURES / "responses" / "valid" / "okta.xml").read_bytes())
+    real = engine.analyze_file
+
+    def buggy(path, *args, **kwargs):
+        if path.endswith("a.xml"):
+            raise TypeError("a bug")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "analyze_file", buggy)
+    report = batch.run_scan([str(tmp_path)], Expectations(), jobs=1)
+    assert [(i.path.rsplit("/", 1)[-1], i.status) for i in report.inputs] == [("a.xml", "failed"), ("b.xml", "scanned")]
+    (f,) = report.input_findings
+    assert f.code == "internal-error" and "TypeError: a bug" in f.message_text

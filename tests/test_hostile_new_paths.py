@@ -265,3 +265,29 @@ def test_hostile_columnar_exports_end_fast(tmp_path, tail):
     events, bad_reasons, seconds = _read(path)
     assert seconds < 5, seconds
     assert len(events) == 1 + tail.count(GOOD_ROW)
+
+
+@pytest.mark.parametrize("columns", ["null", "1", '"x"', "{}"])
+def test_columns_that_are_no_list_do_not_stop_a_scan(tmp_path, columns):
+    """`"columns": null` beside Splunk's fields raised TypeError in the sniffer: an internal error
+    that ended the whole scan with no report."""
+    (tmp_path / "splunk.json").write_text('{"fields":["_raw"],"rows":[["x"]],"columns":' + columns + '}\n')
+    (tmp_path / "okta.xml").write_bytes((FIXTURES / "responses" / "valid" / "okta.xml").read_bytes())
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--fail-on", "never", "--jobs", "1"])
+    assert res.exit_code == 0, res.output[-500:]
+    assert len(json.loads(res.stdout)["inputs"]) == 2
+
+
+def test_thousands_of_nil_attribute_values_are_read_in_linear_time(tmp_path):
+    """Each attribute looked its xsi:nil count up among all the message's facts: 10,000 nil
+    attributes took 13 s (20,000: 50 s)."""
+    xml = (FIXTURES / "responses" / "valid" / "okta.xml").read_text()
+    nil = ('<saml2:Attribute Name="a{}"><saml2:AttributeValue xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           'xsi:nil="true"/></saml2:Attribute>')
+    at = xml.index("</saml2:AttributeStatement>")
+    path = tmp_path / "nil.xml"
+    path.write_text(xml[:at] + "".join(nil.format(i) for i in range(10_000)) + xml[at:])
+    t = time.perf_counter()
+    res = CliRunner().invoke(main, ["check", str(path), "--config", str(FIXTURES / "config/default.toml"),
+                                    "--fail-on", "never", "-q"])
+    assert res.exit_code == 0 and time.perf_counter() - t < 8

@@ -170,3 +170,19 @@ def test_interleaved_failures_without_addresses_each_take_their_own_echo(tmp_pat
     got = [(e.outcome, e.code, e.user, e.raw_code) for e in events(records(path, PARIS))]
     assert got == [("failure", "sp-clock-skew", None, None), ("failure", "idp-authentication-failed", "bob", None),
                    ("info", None, None, "MessageExpired"), ("info", None, "bob", "InvalidCredentials")]
+
+
+def test_many_addresses_each_with_a_failure_and_its_echo(tmp_path):
+    """Past 4,096 addresses the memory of failures is halved; an address whose failure was used
+    up by its echo broke that sort (IndexError: an internal error on a big process log)."""
+    path = tmp_path / "idp-process.log"
+    with open(path, "w") as fh:
+        for n in range(4200):
+            addr = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+            fh.write(f"2025-03-11 09:42:10,{n % 1000:03d} - {addr} - INFO [net.shibboleth.idp.authn.impl."
+                     f"ValidateUsernamePasswordAgainstLDAP:152] - Profile Action ValidateUsernamePasswordAgainstLDAP: "
+                     f"Login by 'u{n}' failed\n"
+                     f"2025-03-11 09:42:10,{n % 1000:03d} - {addr} - WARN [org.opensaml.profile.action.impl."
+                     "LogEvent:101] - A non-proceed event occurred while processing the request: InvalidCredentials\n")
+    evs = events(records(path, PARIS))
+    assert [e.outcome for e in evs].count("failure") == 4200 and [e.outcome for e in evs].count("info") == 4200

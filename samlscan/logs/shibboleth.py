@@ -159,6 +159,8 @@ class _LastFailures:
             return False, None
         got = next((f for f in near if code is not None and f[2] == code), near[0])
         kept.remove(got)
+        if not kept:  # (an empty list would break the bound's sort by last time)
+            del self.last[addr]
         return True, got[1]
 
 

@@ -531,7 +531,8 @@ def _object(text: _Text, top: bool) -> Iterator[tuple[int, Any, str | None]]:
             line, value = got
             if _names(value) is not None:
                 names = _names(value)
-            elif key == "columns" and names is not None and all(isinstance(c, list) for c in value):
+            elif key == "columns" and names is not None and isinstance(value, list) \
+                    and all(isinstance(c, list) for c in value):
                 # Splunk json_cols: column-major, read whole (bounded: an export of many rows is
                 # one a row in json_rows or csv)
                 for row in zip(*value):
