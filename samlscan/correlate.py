@@ -567,7 +567,11 @@ def _join_alone(pieces, groups: _Groups, issued: list, received: list, apps: tup
 def _with_identity(p: _Piece) -> _Piece:
     """What makes an attempt distinct: its captured response, or the SP's own request ID, as
     (category, value) pairs (a tuple: 100,000s of pieces, most with one pair or none)."""
-    pairs = [("response", p.response)] if p.response is not None and not p.copy else []
+    # a copy (a saved value, the decoded XML) is no post of its own, but a copy of one response:
+    # it joins its post's attempt and no other response's (by the ID both carry)
+    pairs = [("response-id", p.response[0])] if p.response is not None else []
+    if p.response is not None and not p.copy:
+        pairs.append(("response", p.response))
     pairs += [(key.split(":req:")[0], key) for key in p.flow_keys if ":req:" in key]
     p.identity = tuple(pairs)
     return p

@@ -593,10 +593,16 @@ def _capture_uses(ms: list) -> list[tuple]:
                 current[1].setdefault(m.source.input, exchange) != exchange:
             current, n = (m.captured_at, {m.source.input: exchange}), n + 1
         out.append((n, m))
-    # an exchange without a time (raw HTTP): a use of its own
-    out += [((m.source.input, exchange_of(m.source.ref)), m) for m in ms if exchange_of(m.source.ref) and not m.captured_at]
-    first = out[0][0] if out else None
-    return out + [(first, m) for m in ms if not exchange_of(m.source.ref)]  # copies: no use of their own
+    # exchanges without a time (a SAML-tracer export, raw HTTP) tell uses apart only within their
+    # capture: its n-th exchange is the n-th use (the same post saved in a timed capture too is
+    # one use, two exchanges of that capture two)
+    untimed: dict[str, dict] = {}
+    for m in ms:
+        exchange = exchange_of(m.source.ref)
+        if exchange and not m.captured_at:
+            seen = untimed.setdefault(m.source.input, {})
+            out.append((seen.setdefault(exchange, len(seen) + 1), m))
+    return out + [(1, m) for m in ms if not exchange_of(m.source.ref)]  # copies: no use of their own
 
 
 REPLAY_PLACES = 10

@@ -82,3 +82,24 @@ def test_an_sp_failure_naming_only_an_ip_two_users_share_joins_neither(tmp_path)
     (tmp_path / "web.log").write_text(_refusal("14:31:01", "AZWq1"))
     got = sorted((a["user"] or "", len(a["evidence"])) for a in _attempts(tmp_path))
     assert got == [("", 1), ("hana.sato@example.com", 1), ("ivan.petrov@example.com", 1)]
+
+
+def test_a_saved_copy_of_another_response_stays_its_own_attempt(tmp_path):
+    """A HAR's successful login, the IdP's line for it, and a saved response of a later try (other
+    IDs): the copy joined the success through the IdP line, and its failure vanished under 'the SP
+    accepted this login'."""
+    import base64
+
+    from test_replay import FIXTURES as FIX
+    from test_replay import _chrome_har
+
+    (tmp_path / "login.har").write_text(json.dumps(_chrome_har()))
+    _auth0(tmp_path / "auth0.json",
+           ("2025-03-11T08:41:03.000Z", "s", "", "SonarQube", "203.0.113.77", "dev.user1@example.com"))
+    retry = (FIX / "responses/valid/okta.xml").read_text().replace('ID="', 'ID="retry').replace(
+        'IssueInstant="2025-03-11T08:41:00Z"', 'IssueInstant="2025-03-11T08:41:10Z"')
+    (tmp_path / "retry.b64").write_text(base64.b64encode(retry.encode()).decode())
+    got = _attempts(tmp_path, "--config", FIX / "config/default.toml")
+    assert len(got) == 2
+    (copy,) = [a for a in got if any(e["input"].endswith("retry.b64") for e in a["evidence"])]
+    assert copy["outcome"] == "failure" and not any(e["input"].endswith("login.har") for e in copy["evidence"])

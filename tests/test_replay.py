@@ -66,6 +66,31 @@ def test_a_post_sent_again_in_another_capture_is_a_replay_and_the_same_post_save
     assert finding.message_text.endswith("was used 2 times") and finding.source.input.endswith("second.har")
 
 
+def test_a_har_and_a_saml_tracer_export_of_one_login_are_one_post(tmp_path):
+    """SAML-tracer writes no time per request: its POST was a use of its own beside the HAR's (a
+    false replay); a tracer export posting the response twice is still a replay."""
+    import sys
+
+    sys.path.insert(0, str(FIXTURES))
+    import gen_captures as gc
+
+    req = (b'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_req1" '
+           b'Version="2.0" IssueInstant="2025-03-11T08:40:57Z"/>')
+    okta = (FIXTURES / "responses/valid/okta.xml").read_bytes()
+    (tmp_path / "login.har").write_text(json.dumps(_chrome_har()))
+    tracer = gc.tracer_export(req, okta)
+    (tmp_path / "tracer.json").write_text(json.dumps(tracer))
+    config = build({}, FIXTURES / "config/default.toml")
+    report = analyze([str(tmp_path / "login.har"), str(tmp_path / "tracer.json")], config)
+    assert len(report.messages) >= 4
+    assert [f for f in report.all_findings() if f.code == "assertion-replayed"] == []
+    posts = [r for r in tracer["requests"] if r.get("post")]
+    tracer["requests"].append(json.loads(json.dumps(posts[-1])))  # posted again
+    (tmp_path / "twice.json").write_text(json.dumps(tracer))
+    report = analyze([str(tmp_path / "login.har"), str(tmp_path / "twice.json")], config)
+    assert [f.code for f in report.all_findings()].count("assertion-replayed") == 1
+
+
 def test_one_message_saved_in_several_files_is_not_a_replay(tmp_path):
     """A support case's attachments: the HAR, the value copied out of it, the decoded XML, and a
     paste holding both the value and its XML: four copies of one POST (each was a use: a false
