@@ -432,8 +432,8 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
             key = f"ip:{p.ip}"
             j = last_by_key.get(key)
             if j is not None and pieces[j].user and pieces[j].user.lower() != p.user.lower() \
-                    and p.time - pieces[j].time <= MOMENT:
-                shared_ip[key] = p.time + MOMENT
+                    and p.time - pieces[j].time <= MOMENT and groups.find(i) != groups.find(j):
+                shared_ip[key] = p.time + MOMENT  # (one login naming its user two ways is one user)
             last_by_key[key] = i
         for key in keys:
             j = last_by_key.get(key)

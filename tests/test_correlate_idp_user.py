@@ -103,3 +103,20 @@ def test_a_saved_copy_of_another_response_stays_its_own_attempt(tmp_path):
     assert len(got) == 2
     (copy,) = [a for a in got if any(e["input"].endswith("retry.b64") for e in a["evidence"])]
     assert copy["outcome"] == "failure" and not any(e["input"].endswith("login.har") for e in copy["evidence"])
+
+
+def test_one_login_naming_its_user_two_ways_is_one_user_behind_its_ip(tmp_path):
+    """AD FS names a user by UPN in one event and as DOMAIN\\\\user in the next of the same
+    ActivityID: that is one login, not two users behind one NAT (the IP guard kept SonarQube's
+    refusal, naming only the IP, out of it)."""
+    first = (Path(__file__).resolve().parents[1] / "fixtures/logs/adfs/adfs-security-wevtutil.xml"
+             ).read_text().split("\n", 1)[0]
+    upn = (first.replace(">1201<", ">1202<").replace("CORP\\devuser1", "dev.user1@example.com")
+           .replace("08:41:02.551234500Z", "08:41:01.551234500Z"))
+    (tmp_path / "adfs.xml").write_text(upn + "\n" + first + "\n")
+    (tmp_path / "web.log").write_text(
+        "2025.03.11 08:41:04 DEBUG web[AZWq9][auth.event] login failure [cause|Login failed]"
+        "[method|OAUTH2][provider|EXTERNAL|Corp SSO][IP|10.20.0.5|198.51.100.23][login|]\n")
+    got = _attempts(tmp_path)
+    (refusal,) = [a for a in got if any(e["input"].endswith("web.log") for e in a["evidence"])]
+    assert refusal["user"] is not None and len(refusal["evidence"]) == 3
