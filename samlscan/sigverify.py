@@ -451,6 +451,10 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec) -
         return SignatureInfo(**base, verified=False, failure="placeholder", key_bits=key_bits)
     own = [_key(c) for c in embedded] + [_value_key(v) for v in values]
     if any(_verify_with(sig, k, xmlsec) for k in own):
+        if trusted and _shares_key(trusted, embedded, values):
+            # signed by one key of its KeyInfo while it also shows a configured certificate (or
+            # key) that does not verify: a forgery dressed as the IdP, not the IdP's rotation
+            return SignatureInfo(**base, verified=False, failure="signature-value", key_bits=key_bits)
         # intact; trusted only if configured (without configuration: integrity only, no verdict)
         return SignatureInfo(**base, verified=False if trusted else None,
                              failure="cert-mismatch" if trusted else None, key_bits=key_bits)

@@ -131,3 +131,19 @@ def test_json_names_the_key_value():
     assert sig["keyinfo_certificates"] == []
     assert sig["keyinfo_key"]["holds"].startswith("RSAKeyValue (RSA 2048-bit")
     assert sig["keyinfo_key"]["configured"].startswith("the same key as the configured certificate")
+
+
+def test_a_foreign_key_beside_the_configured_certificate_is_a_forgery_not_a_rotation():
+    """Signed by an attacker's key that KeyInfo carries as an RSAKeyValue, next to the configured
+    IdP certificate: it verified with its own key, so it was called 'the IdP rotated its signing
+    certificate' (naming the configured certificate as the one received)."""
+    attacker = K.load("attacker")
+    root = B.build_response(GEN.response("keyvalue-forged", STYLE), STYLE)
+    sig = signer.add_template(root.find(A + "Assertion"), STYLE)
+    signer.key_value_only(sig, attacker, "rsa")
+    key_info = next(c for c in sig if c.tag == DS + "KeyInfo")
+    der = GEN.IDP.cert_pem.decode().split("-----")[2].replace("\n", "")
+    etree.SubElement(etree.SubElement(key_info, DS + "X509Data"), DS + "X509Certificate").text = der
+    signer.sign_all(root, attacker)
+    res = analyze(etree.tostring(root))
+    assert by_code(res, "signature-invalid") and not by_code(res, "signature-cert-mismatch")

@@ -154,6 +154,14 @@ def test_a_signature_by_an_older_unconfigured_certificate_says_the_sp_switched_f
     res = analyze(render(GEN.response("older-key", GEN.OKTA), GEN.OKTA, K.load("idp")), only_new)
     (f,) = by_code(res, "signature-cert-mismatch")
     assert "older than the configured one" in f.message_text and "activate the new certificate" in f.hint
+    # with a rollover pair configured (old and new), a foreign older key is no 'switched first':
+    # the old certificate is configured too (second review: the IdP signed with its encryption key)
+    enc = FIXTURES_KEYS / "idp-enc.crt"
+    pair = replace(DEFAULT, idp_certs=tuple(load_certs((FIXTURES_KEYS / "idp.crt").read_bytes(), "idp.crt"))
+                   + only_new.idp_certs)
+    (g,) = by_code(analyze(render(GEN.response("enc-key", GEN.OKTA), GEN.OKTA, K.load("idp-enc")), pair),
+                   "signature-cert-mismatch")
+    assert enc.exists() and "switched" not in g.message_text
 
 
 def test_assertion_multiple_of_a_wrapped_response_does_not_send_the_admin_to_the_idp():

@@ -184,7 +184,9 @@ def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInf
     if not received or not configured:
         return rotated
     valid = [c for c in configured if when is None or when < c.not_after]
-    newest = max(c.not_before for c in configured)
+    # older than every configured certificate: with a rollover pair configured, older than the
+    # newer one says nothing (the old one is configured too)
+    oldest = min(c.not_before for c in configured)
     if when is not None and valid and all(c.not_after <= when for c in received):
         return (f"That certificate expired {fmt_time(max(c.not_after for c in received))}, before the "
                 f"message was issued, while the configured one is valid: the IdP still signs with its old "
@@ -192,9 +194,9 @@ def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInf
                 "make the configured certificate the IdP's active signing certificate (AD FS: Set as "
                 "Primary; Entra ID: Make certificate active; Okta: activate it on the application); "
                 f"{setting} is already right")
-    if all(c.not_before < newest for c in received):
+    if all(c.not_before < oldest for c in received):
         return (f"That certificate (issued {fmt_time(max(c.not_before for c in received))}) is older than "
-                f"the configured one (issued {fmt_time(newest)}): the SP was switched to the new "
+                f"the configured one (issued {fmt_time(oldest)}): the SP was switched to the new "
                 "certificate before the IdP was.",
                 "activate the new certificate in the IdP (AD FS: Set as Primary; Entra ID: Make certificate "
                 f"active; Okta: activate it), or keep both in {setting} until the IdP switches")
