@@ -19,7 +19,6 @@ from samlscan.engine import FileResult, failed_input
 from samlscan.model import InputResult
 from samlscan.rewrite import rewrite
 from samlscan.walkpaths import skipped
-from samlscan.zones import zone_of
 
 
 def _analyze_any(*args, **kwargs):
@@ -93,8 +92,10 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         if inflated == 0:
             out.append(skipped(label, "empty file"))
             return 0
-        # a member is read in the zone --timezone gives its name (or, failing that, its archive's)
-        for r in _analyze_any(tmp, tmp, expect, zone_of(tz, label), depth + 1, tmpdir):
+        # a member is read in the zone --timezone gives its name (or, failing that, its archive's),
+        # members of a nested archive too
+        inner = tz.member(tmp, label) if hasattr(tz, "member") else tz
+        for r in _analyze_any(tmp, tmp, expect, inner, depth + 1, tmpdir):
             out.append(_relabel(r, tmp, label))
     finally:
         try:

@@ -44,9 +44,29 @@ class LogZones:
                 if not any(fnmatch.fnmatch(os.path.basename(p), glob) or fnmatch.fnmatch(p, glob) for p in parts)]
 
 
-def zone_of(tz: tzinfo | LogZones | None, path: str) -> tzinfo:
+    def member(self, tmp: str, label: str) -> "_Member":
+        return _Member(self, tmp, label)
+
+
+@dataclass(frozen=True)
+class _Member:
+    """The zones of an archive member inflated to `tmp`: paths under it are looked up under its
+    label ('case.zip!logs.tar.gz'), so a nested archive's logs are found by their own names."""
+
+    zones: LogZones | _Member
+    tmp: str
+    label: str
+
+    def of(self, path: str) -> tzinfo:
+        return self.zones.of(path.replace(self.tmp, self.label, 1))
+
+    def member(self, tmp: str, label: str) -> _Member:
+        return _Member(self, tmp, label)
+
+
+def zone_of(tz: tzinfo | LogZones | _Member | None, path: str) -> tzinfo:
     """The zone to read `path` in, whether the caller holds one zone or a LogZones."""
-    if isinstance(tz, LogZones):
+    if isinstance(tz, (LogZones, _Member)):
         return tz.of(path)
     return tz or timezone.utc
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import sys
 from datetime import timedelta, timezone
 from pathlib import Path
@@ -454,5 +455,9 @@ def test_playwright_attach_reads_the_page_beside_the_har(tmp_path):
     (flow,) = build_flows(har.read(write(tmp_path, doc)))
     assert (flow.outcome, flow.idp_error.code) == ("failure", "AADSTS50011")
     page["_file"] = "../" + tmp_path.name + "/5b2c.html"
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert flow.outcome == "unknown"
+    os.mkfifo(tmp_path / "fifo.html")  # named like a page, but reading it would block forever
+    page["_file"] = "fifo.html"
     (flow,) = build_flows(har.read(write(tmp_path, doc)))
     assert flow.outcome == "unknown"

@@ -59,10 +59,17 @@ def test_each_log_is_read_in_its_own_zone(tmp_path):
     shutil.copy(WEBLOG, tmp_path / "other-web.log")
     with zipfile.ZipFile(tmp_path / "logs.zip", "w") as z:
         z.write(WEBLOG, "web.log")
+    import io
+    import tarfile
+
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w:gz") as t:
+        t.add(WEBLOG, "sonar/web.log")
     with zipfile.ZipFile(tmp_path / "case.zip", "w") as z:  # a support bundle: one log per server
         z.write(WEBLOG, "sonar/web.log")
         z.write(WEBLOG, "idp/server.log")
         z.writestr("empty.log", "")  # (an empty member stopped the scan with an internal error)
+        z.writestr("older.tar.gz", inner.getvalue())  # nested: its logs by their own names too
     zones = parse_zones(("sonar-*=Europe/Paris", "logs.zip=+02:00", "web.log=-03:00", "nothing-*=+05:00"))
     report = run_scan([str(tmp_path)], Expectations(), jobs=1, tz=zones)
     got = _first_times(report, tmp_path)
@@ -71,6 +78,7 @@ def test_each_log_is_read_in_its_own_zone(tmp_path):
     assert got["logs.zip!web.log"] == FIRST + timedelta(hours=3)  # its own name first, then the archive's
     assert got["case.zip!sonar/web.log"] == FIRST + timedelta(hours=3)
     assert got["case.zip!idp/server.log"] == FIRST
+    assert got["case.zip!older.tar.gz!sonar/web.log"] == FIRST + timedelta(hours=3)
     assert any("--timezone 'nothing-*=...' names no input" in n for n in report.notes)
     assert not any("'web.log=" in n for n in report.notes)
     # a plain zone still applies to all, as before

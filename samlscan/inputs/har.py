@@ -295,8 +295,11 @@ def _side_file(content: dict, har_path: str) -> str | None:
     if not isinstance(name, str) or not name or os.path.basename(name) != name or name.startswith(".") \
             or "html" not in str(content.get("mimeType", "")).lower():
         return None
+    side = os.path.join(os.path.dirname(os.path.abspath(har_path)), name)
+    if not os.path.isfile(side):  # a FIFO or device named like a page would block the read
+        return None
     try:
-        with open(os.path.join(os.path.dirname(os.path.abspath(har_path)), name), "rb") as f:
+        with open(side, "rb") as f:
             data = f.read(MAX_STRING + 1)
     except OSError:
         return None
