@@ -308,9 +308,17 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None)
 
 
 def _elsewhere(a: str, b: str) -> bool:
-    """Another host or path (a query or a trailing slash aside)."""
-    x, y = urlsplit(a), urlsplit(b)
-    return (x.netloc.lower(), x.path.rstrip("/")) != (y.netloc.lower(), y.path.rstrip("/"))
+    """Another host or path (a query, a trailing slash and a scheme's default port aside: the
+    browser drops ':443' that a Destination may spell out)."""
+    def place(url: str) -> tuple:
+        u = urlsplit(url)
+        try:
+            port = u.port
+        except ValueError:
+            port = None
+        default = {"https": 443, "http": 80}.get(u.scheme.lower())
+        return (u.hostname or "").lower(), None if port == default else port, u.path.rstrip("/")
+    return place(a) != place(b)
 
 
 def _redirect_outcome(acs_url: str, location: str) -> tuple[str, str, bool]:

@@ -397,6 +397,11 @@ def test_safari_folded_post_ends_where_the_sp_sent_the_browser(tmp_path):
     assert outcome == "failure" and reason.startswith(f"HTTP 500 at {gc.SP}/oops, where the redirects ended")
     assert flow("/sessions/unauthorized", 200)[0] == "failure"
     assert flow("/oauth2/callback/saml", 200) == ("unknown", "the SP's answer is not in the capture")
+    # a Destination with the scheme's default port names the same ACS (the browser drops ':443')
+    from samlscan.flows import _elsewhere
+
+    assert not _elsewhere("https://sonar.example.com:443/oauth2/callback/saml/", "https://sonar.example.com/oauth2/callback/saml")
+    assert _elsewhere("https://sonar.example.com:8443/oauth2/callback/saml", "https://sonar.example.com/oauth2/callback/saml")
 
 
 # --- a POST whose body was not recorded ----------------------------------------------------------
