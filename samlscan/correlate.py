@@ -87,6 +87,8 @@ class _Piece:
     part): a copy of a POST, joined to its attempt by its IDs, never an attempt of its own."""
     unjudged: tuple = ()
     """The codes of such a response left out of its attempt (_unjudged)."""
+    sides: dict | None = None
+    """Who must act for a code, where a finding knows better than its code (Finding.side)."""
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -161,7 +163,8 @@ def _message_piece(r, replayed: set) -> _Piece:
                   # a copy in a log is the same use of the response as the captured one
                   response=(m.id, m.source.input, m.source.ref)
                   if m.kind == "Response" and not m.logged_by else None,
-                  copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None))
+                  copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
+                  sides={f.code: f.side for f in r.findings if f.side} or None))
 
 
 def _asked_by_that_sp(members: list[_Piece]) -> bool:
@@ -778,7 +781,8 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
     if decisive is not None:
         decisive = places[(decisive.input, decisive.kind, decisive.ref)]
     the_sp = sp or sp_product
-    return Attempt(members[0].time, capture_user or user, outcome, cause, spec.side if spec else None, fix,
+    side = next((p.sides[cause] for p in members if p.sides and cause in p.sides), None) if has_failure else None
+    return Attempt(members[0].time, capture_user or user, outcome, cause, side or (spec.side if spec else None), fix,
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())

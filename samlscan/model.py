@@ -231,6 +231,9 @@ class Finding:
     source: Source | None = None
     message_ref: str | None = None
     """The message's ID, or its index in the input when it has no ID."""
+    side: str | None = None
+    """Who must act, when this finding knows better than its code's usual side (an old response
+    posted again: the user, not the IdP the window findings usually point at)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,3 +194,25 @@ def test_a_years_old_message_is_not_said_signed_by_an_expired_certificate():
     assert "expired" not in f.message_text and "rotated" in f.message_text
     codes, _ = judged(response_xml(), None, captured_at=utc(2025, 9, 1, 12, 0))
     assert "posted again" in codes["session-expired"].message_text
+
+
+def test_an_old_response_posted_again_is_the_users_to_fix_not_the_idps():
+    """okta.xml judged nine days after it was issued: its attempt's fix said 'start a new login'
+    while its side said idp (the window findings' usual side)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    def attempt_at(at: str) -> dict:
+        res = CliRunner().invoke(main, ["check", str(DEFECTS.parent / "valid" / "okta.xml"), "--config",
+                                        str(DEFECTS.parents[1] / "config" / "default.toml"), "--at", at,
+                                        "--format", "json", "--fail-on", "never"])
+        (attempt,) = json.loads(res.stdout)["attempts"]
+        return attempt
+
+    old = attempt_at("2025-03-20T08:00:00Z")
+    assert old["outcome"] == "failure" and old["side"] == "user" and "new login" in old["fix"]
+    late = attempt_at("2025-03-11T08:50:00Z")  # minutes late: the usual side
+    assert late["outcome"] == "failure" and late["side"] != "user"

@@ -18,14 +18,15 @@ class CheckContext:
     """'--at', 'capture' or 'issue-instant' (or 'none' when nothing is known)."""
 
 
-def finding(msg: SamlMessage, code: str, text: str, expected=None, actual=None, hint=None) -> Finding:
+def finding(msg: SamlMessage, code: str, text: str, expected=None, actual=None, hint=None,
+            side: str | None = None) -> Finding:
     """A finding for `msg`; severity comes from the code's spec, the hint defaults to its fix."""
     s = spec(code)
     return Finding(code=s.code, severity=s.severity, message_text=text,
                    expected=None if expected is None else str(expected),
                    actual=None if actual is None else str(actual),
                    hint=hint if hint is not None else s.fix, source=msg.source,
-                   message_ref=msg.id or f"#{msg.index}")
+                   message_ref=msg.id or f"#{msg.index}", side=side)
 
 
 def consumed_assertion(msg: SamlMessage) -> Assertion | None:

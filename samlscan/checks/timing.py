@@ -63,6 +63,8 @@ def _days_ahead(ctx: CheckContext) -> tuple[str, str]:
 
 OLD_MESSAGE = ("a message this old was kept and posted again (browser history, a saved sample), or the "
                "evaluation time is wrong; clocks are not that far apart")
+OLD_MESSAGE_SIDE = "user"
+"""Who acts on an old response posted again: the user starts a new login (the IdP did nothing wrong)."""
 OLD_MESSAGE_HINT = ("Start a new login from the SP; to judge a saved message as it was received, pass --at "
                     "with that time.")
 
@@ -96,7 +98,7 @@ def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
                       f"{_seconds(at - a.not_on_or_after)} before {when}"
                       + (f": {OLD_MESSAGE}. " if old else ". ") + verdicts,
                       expected=f"before {fmt_time(a.not_on_or_after)}", actual=fmt_time(at),
-                      hint=OLD_MESSAGE_HINT if old else None)
+                      hint=OLD_MESSAGE_HINT if old else None, side=OLD_MESSAGE_SIDE if old else None)
     if early:
         why, hint = _days_ahead(ctx) if _days_off(msg, ctx) > 0 else ("the IdP clock is ahead", None)
         yield finding(msg, "assertion-not-yet-valid",
@@ -141,7 +143,7 @@ def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
                           f"passed {_seconds(ctx.at - sc.not_on_or_after)} before {fmt_time(ctx.at)} "
                           f"({ctx.at_source}){why}" + (f": {OLD_MESSAGE}" if old else ""),
                           expected=f"before {fmt_time(sc.not_on_or_after)}", actual=fmt_time(ctx.at),
-                          hint=OLD_MESSAGE_HINT if old else None)
+                          hint=OLD_MESSAGE_HINT if old else None, side=OLD_MESSAGE_SIDE if old else None)
         if sc.not_before and _early(ctx.at, sc.not_before, skew):
             ahead, hint = _days_ahead(ctx) if _days_off(msg, ctx) > 0 else (None, None)
             yield finding(msg, "assertion-not-yet-valid",
@@ -160,7 +162,7 @@ def check_session(msg: SamlMessage, ctx: CheckContext):
                       f"AuthnStatement SessionNotOnOrAfter {fmt_time(a.session_not_on_or_after)} passed "
                       f"before {fmt_time(ctx.at)} ({ctx.at_source})" + (f": {OLD_MESSAGE}" if old else ""),
                       expected=f"before {fmt_time(a.session_not_on_or_after)}", actual=fmt_time(ctx.at),
-                      hint=OLD_MESSAGE_HINT if old else None)
+                      hint=OLD_MESSAGE_HINT if old else None, side=OLD_MESSAGE_SIDE if old else None)
 
 
 def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
@@ -178,7 +180,8 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "clock-skew",
                           f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
                           f"before the capture time {fmt_time(ctx.at)} ({ctx.at_source}): {OLD_MESSAGE}",
-                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s", hint=OLD_MESSAGE_HINT)
+                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s", hint=OLD_MESSAGE_HINT,
+                          side=OLD_MESSAGE_SIDE)
             return
         if offset > STALE_SECONDS:  # nor does one run days ahead: the evaluation time is wrong
             why, hint = _days_ahead(ctx)
