@@ -136,9 +136,9 @@ def test_a_signature_by_an_expired_unconfigured_certificate_is_the_idp_still_on_
     (f,) = by_code(res, "signature-cert-mismatch")
     assert "expired 2025-01-01T00:00:00Z" in f.message_text and "still signs with its old" in f.message_text
     assert "rotated" not in f.message_text and "download" not in f.hint
-    assert "is already right" in f.hint
+    assert "is already right" in f.hint and f.side == "idp"  # the IdP's to switch (the code says sp)
     (g,) = by_code(analyze((DEFECTS / "signature-cert-mismatch.xml").read_bytes()), "signature-cert-mismatch")
-    assert "rotated its signing certificate" in g.message_text  # a newer key: the IdP rotated
+    assert "rotated its signing certificate" in g.message_text and g.side is None  # a newer key: the SP updates
 
 
 def test_a_signature_by_an_older_unconfigured_certificate_says_the_sp_switched_first():

@@ -165,7 +165,14 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         why, hint = _which_side_rotated(sigs[0].embedded_certs, [c.info for c in trusted], msg, ctx)
         yield finding(msg, "signature-cert-mismatch",
                       f"the {where} {'were' if len(sigs) > 1 else 'was'} made by a key that is not "
-                      f"configured. {why}", expected=configured, actual=received, hint=hint)
+                      f"configured. {why}", expected=configured, actual=received, hint=hint,
+                      # the IdP still signing with its old certificate is the IdP's to switch
+                      side=None if why == _ROTATED[0] else "idp")
+
+
+_ROTATED = ("The IdP most likely rotated its signing certificate.",
+            "download the IdP's current signing certificate (its metadata or admin console) and set it "
+            "in {setting}; during a rollover configure both")
 
 
 def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInfo], msg: SamlMessage,
@@ -175,9 +182,7 @@ def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInf
     SP was switched first and the IdP still signs with its old certificate: downloading 'the
     current' certificate into the SP would pin the old, dying one."""
     setting = ctx.expect.setting_name("idp_cert")
-    rotated = ("The IdP most likely rotated its signing certificate.",
-               "download the IdP's current signing certificate (its metadata or admin console) and set it "
-               f"in {setting}; during a rollover configure both")
+    rotated = (_ROTATED[0], _ROTATED[1].format(setting=setting))
     # judged when the IdP signed (a saved message years old is not signed by an expired certificate)
     when = msg.issue_instant or ctx.at
     configured = [c for c in configured if when is None or c.not_before <= when]  # it could have used
