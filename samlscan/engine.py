@@ -335,7 +335,7 @@ def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tupl
 def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Finding:
     """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
-    from samlscan.saml import is_saml_root, read_message, trusted_for
+    from samlscan.saml import IDP_SENT, is_saml_root, read_message, trusted_for
     from samlscan.xmlsafe import SAML, local, parse_xml
 
     try:
@@ -352,8 +352,9 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                 if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{root.tag}>, not a SAML protocol message{hint}"))
-    issuer = root.findtext(SAML + "Issuer")
-    trusted = trusted_for(local(root.tag), issuer and issuer.strip(), expect)
+    kind = local(root.tag)
+    issuer = None if kind in IDP_SENT else root.findtext(SAML + "Issuer")  # (only others' sender varies)
+    trusted = trusted_for(kind, issuer and issuer.strip(), expect)
     msg = _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
                                                 data if expect.keep_xml else b""), raw, expect)
     return replace(msg, logged_by=raw.logged_by) if raw.logged_by else msg
