@@ -95,7 +95,13 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         # a member is read in the zone --timezone gives its name (or, failing that, its archive's),
         # members of a nested archive too
         inner = tz.member(tmp, label) if hasattr(tz, "member") else tz
-        for r in _analyze_any(tmp, tmp, expect, inner, depth + 1, tmpdir):
+        try:
+            results = _analyze_any(tmp, tmp, expect, inner, depth + 1, tmpdir)
+        except Exception as exc:  # a samlscan bug on one member: the archive's others are read on
+            from samlscan.batch import crashed
+
+            results = [crashed(label, exc, "this archive member")]
+        for r in results:
             out.append(_relabel(r, tmp, label))
     finally:
         try:

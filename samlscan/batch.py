@@ -210,19 +210,33 @@ def run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
 def _run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
     if unit.parser_name is not None:
         path = unit.paths[0]
-        parser, pf = _range_reader(path, unit.parser_name)
-        r, lines = _analyze_log(path, path, parser, pf, unit.start, unit.end, expect, zone_of(tz, path),
-                                unit.first_line)
+        try:
+            parser, pf = _range_reader(path, unit.parser_name)
+            r, lines = _analyze_log(path, path, parser, pf, unit.start, unit.end, expect, zone_of(tz, path),
+                                    unit.first_line)
+        except Exception as exc:  # the log's other ranges are still read and reported
+            r, lines = crashed(path, exc, f"bytes {unit.start}-{unit.end} of this log"), 0
         return [(path, unit.part, r, lines)]
     out = []
     for p in unit.paths:
         try:
             results = _analyze_any(p, p, expect, tz)
         except Exception as exc:  # a samlscan bug on one input must not end the scan of the others
-            results = [failed_input(p, "internal-error", f"samlscan failed on this input ({type(exc).__name__}: "
-                                    f"{exc}): a bug in samlscan, please report it; the other inputs were read")]
+            results = [crashed(p, exc, "this input")]
         out.extend((p, None, r, 0) for r in results)
     return out
+
+
+def crashed(label: str, exc: Exception, what: str) -> FileResult:
+    """The failed input of a samlscan bug on `what` (its other inputs are read on): the error's
+    type and text, and with SAMLSCAN_DEBUG=1 its traceback on stderr."""
+    if os.environ.get("SAMLSCAN_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    return failed_input(label, "internal-error", f"samlscan failed on {what} ({type(exc).__name__}: {exc}): a "
+                        "bug in samlscan, please report it (SAMLSCAN_DEBUG=1 shows the traceback); the rest "
+                        "was read")
 
 
 def _range_reader(path: str, name: str):

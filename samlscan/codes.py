@@ -58,7 +58,7 @@ _SPECS = (
     _s("input-redacted", W, "input", "A sanitizer replaced the value; nothing can be checked.",
        "Export the capture again without redacting SAML values (or use samlscan sanitize, which keeps them).",
        None),
-    _s("internal-error", W, "input", "samlscan failed on this message or input (a bug in samlscan).",
+    _s("internal-error", E, "input", "samlscan failed on this message or input (a bug in samlscan).",
        "The other findings and inputs still hold; please report the message or input shape (redacted) "
        "to samlscan.", None),
     _s("input-skipped", I, "input", "The input was skipped.", "See the reason given.", None),

@@ -19,7 +19,8 @@ from samlscan.xmlsafe import DS, element_path, local
 _XMLSEC = None
 _KEYS: dict[bytes, object] = {}
 
-KEY_FAILURES = ("signature-value", "cert-mismatch", "cert-mismatch-and-signature-value")
+KEY_FAILURES = ("signature-value", "cert-mismatch", "cert-mismatch-and-signature-value",
+                "foreign-key-beside-configured")
 """SignatureInfo.failure values that say the key is not the one given (not that the content changed)."""
 WEAK_ALGORITHMS = (
     "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
@@ -458,7 +459,8 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec) -
         if trusted and _shares_key(trusted, embedded, values):
             # signed by one key of its KeyInfo while it also shows a configured certificate (or
             # key) that does not verify: a forgery dressed as the IdP, not the IdP's rotation
-            return SignatureInfo(**base, verified=False, failure="signature-value", key_bits=key_bits)
+            return SignatureInfo(**base, verified=False, failure="foreign-key-beside-configured",
+                                 key_bits=key_bits)
         # intact; trusted only if configured (without configuration: integrity only, no verdict)
         return SignatureInfo(**base, verified=False if trusted else None,
                              failure="cert-mismatch" if trusted else None, key_bits=key_bits)

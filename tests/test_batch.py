@@ -424,3 +424,53 @@ def test_a_bug_on_one_input_does_not_end_the_scan_of_the_others(tmp_path, monkey
     assert [(i.path.rsplit("/", 1)[-1], i.status) for i in report.inputs] == [("a.xml", "failed"), ("b.xml", "scanned")]
     (f,) = report.input_findings
     assert f.code == "internal-error" and "TypeError: a bug" in f.message_text
+
+
+def test_a_bug_in_one_range_or_one_archive_member_leaves_the_rest_reported(tmp_path, monkeypatch):
+    """The guard covered whole files only: a bug in one range of a split log, or in one member of
+    an archive, still ended the scan or dropped the archive's other members; and a crashed input
+    let the scan pass --fail-on error."""
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from samlscan import engine
+    from samlscan.cli import main
+
+    okta = (FIXTURES / "responses" / "valid" / "okta.xml").read_bytes()
+    (tmp_path / "b.xml").write_bytes(okta)
+    with zipfile.ZipFile(tmp_path / "case.zip", "w") as z:
+        for name in ("bad.xml", "good.xml", "zgood.xml"):
+            z.writestr(name, okta)
+    real = engine.analyze_file
+
+    def buggy(path, *args, **kwargs):
+        if open(path, "rb").read() == okta and buggy.calls == 0:  # the archive's first member
+            buggy.calls += 1
+            raise IndexError("a bug")
+        return real(path, *args, **kwargs)
+
+    buggy.calls = 0
+    monkeypatch.setattr(engine, "analyze_file", buggy)
+    report = batch.run_scan([str(tmp_path / "case.zip")], Expectations(), jobs=1)
+    got = {i.path.rsplit("!", 1)[-1]: i.status for i in report.inputs if "!" in i.path}
+    assert got == {"bad.xml": "failed", "good.xml": "scanned", "zgood.xml": "scanned"}
+    buggy.calls = 0
+    res = CliRunner().invoke(main, ["scan", str(tmp_path / "case.zip"), "--format", "json"])
+    assert res.exit_code == 1  # an input samlscan could not read fails --fail-on error
+
+    log = tmp_path / "web.log"  # a split log whose second range hits a bug
+    log.write_text("".join(f"2025.03.11 09:41:{i % 60:02d} INFO  web[AZ{i:06d}][o.s.s.a.SamlAuthenticator] "
+                           f"login {'x' * 40}\n" for i in range(400)))
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 8192)
+    real_log = batch._analyze_log
+
+    def buggy_range(label, path, parser, pf, start, end, *args):
+        if start > 0 and start < 20000:
+            raise TypeError("a range bug")
+        return real_log(label, path, parser, pf, start, end, *args)
+
+    monkeypatch.setattr(batch, "_analyze_log", buggy_range)
+    report = batch.run_scan([str(log), str(tmp_path / "b.xml")], Expectations(), jobs=1)
+    assert [i.status for i in report.inputs] == ["scanned", "scanned"]
+    assert any(f.code == "internal-error" and "TypeError: a range bug" in f.message_text for f in report.input_findings)

@@ -150,6 +150,14 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "signature-invalid", f"the {_where(sig)} does not verify (not diagnosed "
                           "further: several signatures of this message failed)")
             continue
+        if sig.failure == "foreign-key-beside-configured":
+            yield finding(msg, "signature-invalid",
+                          f"the {_where(sig)} verifies only with an unconfigured key its KeyInfo carries, while "
+                          "that KeyInfo also shows the configured certificate: a forged message dressed as the "
+                          "IdP's, or an IdP sending a stale certificate beside its new key",
+                          expected="a signature by the configured certificate's key",
+                          actual="a signature by another key in KeyInfo")
+            continue
         keys = ("the configured key" + ("s" if len(trusted) > 1 else "") if trusted else
                 "the key in its own KeyInfo (no IdP certificate configured)")
         detail = ("the digest of the signed content does not match: the content was changed after "
