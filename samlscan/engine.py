@@ -582,7 +582,10 @@ def _capture_uses(ms: list) -> list[tuple]:
     """(use, message) for the captured copies of one ID. Within a capture, each exchange is a use
     (the browser posted it again: Back, reload, a double click); across captures, exchanges at the
     same moment are one POST captured twice and exchanges apart in time are two posts (one HAR
-    per try). Copies without an exchange or a time (a pasted value, the decoded XML) are none."""
+    per try). Copies without an exchange or a time (a pasted value, the decoded XML) are none.
+    An untimed capture (SAML-tracer, raw HTTP) is matched by order: its n-th exchange is the n-th
+    use, so a tracer export of a second post beside a HAR of the first is not told from a copy
+    (the trade-off for the far commoner HAR and tracer export of one login)."""
     timed = sorted((m for m in ms if exchange_of(m.source.ref) and m.captured_at),
                    key=lambda m: (m.captured_at, m.source.input, m.source.ref))
     out: list[tuple] = []
