@@ -389,10 +389,6 @@ def trusted_for(kind: str, issuer: str | None, expect) -> tuple[TrustedCert, ...
     return {"idp": expect.idp_certs, "sp": expect.sp_certs}.get(who, expect.sp_certs + expect.idp_certs)
 
 
-def sent_by_sp(msg: SamlMessage, expect) -> bool:
-    return sender(msg.kind, msg.issuer, expect) == "sp"
-
-
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
                  sp_keys: tuple = (), xml: bytes = b"") -> SamlMessage:
     """Build the SamlMessage of a parsed document (decrypting and verifying along the way)."""

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
-from samlscan.saml import IDP_SENT, sent_by_sp
+from samlscan.saml import IDP_SENT, sender
 from samlscan.sigverify import KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS, keyinfo_note
 
 
@@ -170,27 +170,23 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     configured = "; ".join(_fingerprints(c.info) for c in trusted) if rotated else ""
     for received, sigs in rotated.items():  # one finding per foreign key, naming every signature
         where = " and ".join(_where(s) for s in sigs)
-        why, hint = _which_side_rotated(sigs[0].embedded_certs, [c.info for c in trusted], msg, ctx)
+        why, hint, side = _which_side_rotated(sigs[0].embedded_certs, [c.info for c in trusted], msg, ctx)
         yield finding(msg, "signature-cert-mismatch",
                       f"the {where} {'were' if len(sigs) > 1 else 'was'} made by a key that is not "
-                      f"configured. {why}", expected=configured, actual=received, hint=hint,
-                      # the IdP still signing with its old certificate is the IdP's to switch
-                      side=None if why == _ROTATED[0] else "idp")
-
-
-_ROTATED = ("The IdP most likely rotated its signing certificate.",
-            "download the IdP's current signing certificate (its metadata or admin console) and set it "
-            "in {setting}; during a rollover configure both")
+                      f"configured. {why}", expected=configured, actual=received, hint=hint, side=side)
 
 
 def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInfo], msg: SamlMessage,
                         ctx: CheckContext):
-    """(why, hint) of a signature by an unconfigured certificate. Usually the IdP rotated to a new
-    one; but when the certificate it signs with is older than the configured one, or expired, the
-    SP was switched first and the IdP still signs with its old certificate: downloading 'the
-    current' certificate into the SP would pin the old, dying one."""
+    """(why, hint, side) of a signature by an unconfigured certificate. Usually the IdP rotated to a
+    new one (the SP updates: the code's side); but when the certificate it signs with is older than
+    the configured one, or expired, the SP was switched first and the IdP still signs with its old
+    certificate (the IdP's to switch): downloading 'the current' certificate into the SP would pin
+    the old, dying one."""
     setting = ctx.expect.setting_name("idp_cert")
-    rotated = (_ROTATED[0], _ROTATED[1].format(setting=setting))
+    rotated = ("The IdP most likely rotated its signing certificate.",
+               "download the IdP's current signing certificate (its metadata or admin console) and set it "
+               f"in {setting}; during a rollover configure both", None)
     # judged when the IdP signed (a saved message years old is not signed by an expired certificate)
     when = msg.issue_instant or ctx.at
     configured = [c for c in configured if when is None or c.not_before <= when]  # it could have used
@@ -206,13 +202,13 @@ def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInf
                 "certificate.",
                 "make the configured certificate the IdP's active signing certificate (AD FS: Set as "
                 "Primary; Entra ID: Make certificate active; Okta: activate it on the application); "
-                f"{setting} is already right")
+                f"{setting} is already right", "idp")
     if all(c.not_before < oldest for c in received):
         return (f"That certificate (issued {fmt_time(max(c.not_before for c in received))}) is older than "
                 f"the configured one (issued {fmt_time(oldest)}): the SP was switched to the new "
                 "certificate before the IdP was.",
                 "activate the new certificate in the IdP (AD FS: Set as Primary; Entra ID: Make certificate "
-                f"active; Okta: activate it), or keep both in {setting} until the IdP switches")
+                f"active; Okta: activate it), or keep both in {setting} until the IdP switches", "idp")
     return rotated
 
 
@@ -222,7 +218,7 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
     requester', AD FS, Entra). A failed digest means the message was changed, whoever sent it."""
     if msg.kind in IDP_SENT:
         return
-    from_sp = sent_by_sp(msg, ctx.expect)
+    from_sp = sender(msg.kind, msg.issuer, ctx.expect) == "sp"
     for sig in msg.signatures:
         if sig.verified is not False:
             continue
