@@ -165,7 +165,10 @@ _SPECS = (
        "The message was signed by a key that is not among the configured IdP certificates.",
        "The IdP most likely rotated its signing certificate: download the current one from the IdP "
        "(or its metadata) and configure it in the SP (SonarQube: "
-       "sonar.auth.saml.certificate.secured).", "sp",
+       "sonar.auth.saml.certificate.secured). No rotation when the SP holds the IdP's encryption "
+       "certificate (its metadata's KeyDescriptor use=\"encryption\"): paste the use=\"signing\" one "
+       "there instead; or when the IdP signs with its encryption certificate: make it sign with its "
+       "signing certificate.", "sp",
        attack='An attacker re-signs a forged response with a key of their own and puts its certificate in KeyInfo; an SP that trusts KeyInfo instead of the configured certificate accepts it. The SP must verify only with the configured IdP keys.'),
     _s("signature-wrapping", E, "signature",
        "The element an SP would consume is not the one covered by the verified signature.",

@@ -27,6 +27,10 @@ class Expectations:
     acs_url: str | None = None
     idp_entity_id: str | None = None
     idp_certs: tuple[TrustedCert, ...] = ()
+    idp_metadata_certs: tuple[tuple[str, TrustedCert], ...] = ()
+    """Every certificate of the IdP metadata with its KeyDescriptor use: 'signing', 'encryption', or
+    '' (both, metadata 2.4.1.1). Only the signing ones can be in `idp_certs`; all of them let the
+    checks tell a configured encryption certificate, or an IdP signing with it, from a rotation."""
     sp_keys: tuple = field(default=(), repr=False)
     sp_certs: tuple[TrustedCert, ...] = ()
     """The SP's own certificates: they verify the SP's signed AuthnRequests."""
@@ -59,6 +63,15 @@ class Expectations:
         if self.profile == "sonarqube":
             return SONAR_SETTING_NAMES.get(what, what)
         return "--" + what.replace("_", "-")
+
+    def metadata_certs(self, use: str) -> tuple[TrustedCert, ...]:
+        """The IdP metadata's certificates for signing (use 'signing' or none), or for encryption
+        only ('encryption': those it never lists for signing as well)."""
+        signing = tuple(c for u, c in self.idp_metadata_certs if u != "encryption")
+        if use == "signing":
+            return signing
+        return tuple(c for u, c in self.idp_metadata_certs
+                     if u == "encryption" and all(c.der != s.der for s in signing))
 
 
 SONAR_SETTING_NAMES = {
@@ -229,18 +242,25 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     name = ed.get("entityID") or "?"
     certs: list[TrustedCert] = []
     kinds: set[str] = set()
+    listed: list[tuple[str, TrustedCert]] = []  # with their use: an encryption one is no signer
     for idp in idps:
         for n, kd in enumerate(idp.findall(MD + "KeyDescriptor"), 1):
             use = (kd.get("use") or "").strip()
             kinds.add(use or "no use")
+            if use == "encryption":
+                listed += [(use, c) for x in kd.iter(DS + "X509Certificate") for c in _readable_certs(
+                    x.text, f"{path}: entity {name}: KeyDescriptor #{n} (use=encryption) X509Certificate")]
             if use not in ("", "signing"):
                 continue
             for x in kd.iter(DS + "X509Certificate"):
-                certs.extend(load_certs((x.text or "").encode(),
-                                        f"{path}: entity {name}: KeyDescriptor #{n} X509Certificate"))
+                found = load_certs((x.text or "").encode(),
+                                   f"{path}: entity {name}: KeyDescriptor #{n} X509Certificate")
+                certs.extend(found)
+                listed += [(use, c) for c in found]
     urls = tuple(s.get("Location") for idp in idps for s in idp.findall(MD + "SingleSignOnService")
                  if s.get("Location"))
-    out = {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls}
+    out = {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls,
+           "idp_metadata_certs": tuple(listed)}
     if not certs:
         found = (f"its KeyDescriptors are {', '.join(sorted(kinds))} without a signing X509Certificate"
                  if kinds else "it has no KeyDescriptor")
@@ -252,6 +272,15 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
         out[NO_CERT] = (f"{path}: no signing certificate for IdP {name} ({found}); give the IdP's signing "
                         "certificate with --idp-cert")
     return out
+
+
+def _readable_certs(text: str | None, origin: str) -> list[TrustedCert]:
+    """The certificates of a KeyDescriptor samlscan only compares with (an encryption one): one
+    that cannot be read is left out, not a reason to refuse metadata whose signing keys are fine."""
+    try:
+        return load_certs((text or "").encode(), origin)
+    except ConfigError:
+        return []
 
 
 def _properties_unescape(text: str) -> str:
@@ -459,15 +488,17 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     # the IdP to pick in an aggregate: the configured one (flags, TOML, then the SP's own settings)
     wanted = merged.get("idp_entity_id") or next(
         (layer["idp_entity_id"] for _, layer in reversed(layers) if layer.get("idp_entity_id")), None)
-    layers[:0] = [(meta, load_idp_metadata(Path(meta), wanted and str(wanted)))
-                  for meta in _as_list(merged.get("idp_metadata"))]
+    metadata = [(meta, load_idp_metadata(Path(meta), wanted and str(wanted)))
+                for meta in _as_list(merged.get("idp_metadata"))]
+    held = [c for _, layer in layers for c in layer.get("idp_certs", ())]  # the SP's own settings
+    layers[:0] = metadata
     missing = []
     for origin, layer in layers:
         sources.append(origin)
         for k, v in layer.items():
             if k == NO_CERT:
                 missing.append(v)
-            elif k in ("idp_certs", "sp_keys", "sp_certs"):
+            elif k in ("idp_certs", "sp_keys", "sp_certs", "idp_metadata_certs"):
                 values[k] = values.get(k, ()) + v
             elif v:
                 values[k] = v
@@ -479,7 +510,8 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         certs.extend(load_certs(_read(Path(p), "IdP certificate"), p))
     if certs:  # explicit certificates are added to those from metadata/settings (rollover)
         values["idp_certs"] = tuple(certs) + tuple(values.get("idp_certs", ()))
-    values["idp_certs"] = _unique(values.get("idp_certs", ()))
+    values["idp_certs"] = _as_the_sp_holds(_unique(values.get("idp_certs", ())), certs + held,
+                                           values.get("idp_metadata_certs", ()))
     if missing and not values["idp_certs"]:
         raise ConfigError(missing[0])
     keys = []
@@ -511,6 +543,20 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     values["sources"] = tuple(sources)
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
+
+
+def _as_the_sp_holds(trusted: tuple[TrustedCert, ...], held: list[TrustedCert],
+                     listed: tuple[tuple[str, TrustedCert], ...]) -> tuple[TrustedCert, ...]:
+    """The certificates to verify with. The metadata's signing certificates are trusted beside the
+    ones the SP holds (--idp-cert, its own settings: a rollover), except when one it holds is a
+    certificate the metadata publishes for encryption only: the SP then holds it where the signing
+    certificate belongs and rejects every response, and trusting the metadata's signing
+    certificate would hide exactly that. It only names the right one then (checks.signature)."""
+    encryption = {c.der for c in Expectations(idp_metadata_certs=listed).metadata_certs("encryption")}
+    mine = {c.der for c in held}
+    if not mine & encryption:
+        return trusted
+    return tuple(c for c in trusted if c.der in mine)
 
 
 def _merged_zones(given, from_file) -> tuple[str, ...]:

@@ -170,23 +170,29 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     configured = "; ".join(_fingerprints(c.info) for c in trusted) if rotated else ""
     for received, sigs in rotated.items():  # one finding per foreign key, naming every signature
         where = " and ".join(_where(s) for s in sigs)
-        why, hint, side = _which_side_rotated(sigs[0].embedded_certs, [c.info for c in trusted], msg, ctx)
+        why, hint, side = _which_side_rotated(sigs, [c.info for c in trusted], msg, ctx)
         yield finding(msg, "signature-cert-mismatch",
                       f"the {where} {'were' if len(sigs) > 1 else 'was'} made by a key that is not "
                       f"configured. {why}", expected=configured, actual=received, hint=hint, side=side)
 
 
-def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInfo], msg: SamlMessage,
+def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], msg: SamlMessage,
                         ctx: CheckContext):
-    """(why, hint, side) of a signature by an unconfigured certificate. Usually the IdP rotated to a
+    """(why, hint, side) of signatures by an unconfigured certificate. Usually the IdP rotated to a
     new one (the SP updates: the code's side); but when the certificate it signs with is older than
     the configured one, or expired, the SP was switched first and the IdP still signs with its old
     certificate (the IdP's to switch): downloading 'the current' certificate into the SP would pin
-    the old, dying one."""
+    the old, dying one. With the IdP metadata, an encryption certificate on either side is said."""
+    received = sigs[0].embedded_certs
     setting = ctx.expect.setting_name("idp_cert")
     rotated = ("The IdP most likely rotated its signing certificate.",
                "download the IdP's current signing certificate (its metadata or admin console) and set it "
                f"in {setting}; during a rollover configure both", None)
+    # only a signature that verifies with its KeyInfo certificate tells which key made it
+    if all(s.failure == "cert-mismatch" for s in sigs):
+        encryption = _encryption_certificate(received, configured, ctx, setting)
+        if encryption is not None:
+            return encryption
     # judged when the IdP signed (a saved message years old is not signed by an expired certificate)
     when = msg.issue_instant or ctx.at
     configured = [c for c in configured if when is None or c.not_before <= when]  # it could have used
@@ -210,6 +216,40 @@ def _which_side_rotated(received: tuple[CertInfo, ...], configured: list[CertInf
                 "activate the new certificate in the IdP (AD FS: Set as Primary; Entra ID: Make certificate "
                 f"active; Okta: activate it), or keep both in {setting} until the IdP switches", "idp")
     return rotated
+
+
+def _named(certs) -> str:
+    return " and ".join(f"{c.subject} (SHA-1 {c.sha1})" for c in certs)
+
+
+def _encryption_certificate(received: tuple[CertInfo, ...], configured: list[CertInfo],
+                            ctx: CheckContext, setting: str):
+    """(why, hint, side) when the IdP metadata (KeyDescriptor use, metadata 2.4.1.1) shows an
+    encryption certificate where the signing one belongs: the SP holds the IdP's encryption
+    certificate while the message verifies with the metadata's signing one (an admin copied the
+    wrong KeyDescriptor), or the IdP signs with its encryption certificate. None otherwise."""
+    encryption = {c.info.sha256 for c in ctx.expect.metadata_certs("encryption")}
+    if not encryption or not received:
+        return None
+    signing = {c.info.sha256 for c in ctx.expect.metadata_certs("signing")}
+    held = [c for c in configured if c.sha256 in encryption]
+    signer = [c for c in received if c.sha256 in signing]
+    if held and signer:
+        return (f"The configured certificate {_named(held)} is the one the IdP metadata publishes for "
+                "encryption (KeyDescriptor use=\"encryption\"), not for signing; the message verifies with "
+                f"the metadata's signing certificate {_named(signer)}: the SP was given the wrong certificate.",
+                f"paste the IdP's signing certificate (the metadata's KeyDescriptor use=\"signing\": "
+                f"{_named(signer)}) into {setting}, in place of the encryption certificate", None)
+    if any(c.sha256 in encryption for c in received):
+        expected = ctx.expect.metadata_certs("signing")
+        instead = (f" instead of its signing certificate{'s' if len(expected) > 1 else ''} "
+                   f"{_named(c.info for c in expected)}") if expected else ""
+        return ("That certificate is the one the IdP metadata publishes for encryption (KeyDescriptor "
+                f"use=\"encryption\"): the IdP signs with its encryption certificate{instead}.",
+                "make the IdP sign with the certificate its metadata publishes for signing (AD FS: the "
+                "token-signing certificate, not the token-decrypting one; Keycloak: an active key of use SIG); "
+                f"do not put the encryption certificate into {setting}", "idp")
+    return None
 
 
 def check_sender_signature(msg: SamlMessage, ctx: CheckContext):

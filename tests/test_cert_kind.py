@@ -1,0 +1,155 @@
+"""An encryption certificate where the signing one belongs, told apart from a rotation.
+
+The IdP metadata lists a KeyDescriptor use="signing" and one use="encryption" (SAML metadata
+2.4.1.1). Two support cases were both called 'the IdP most likely rotated its signing certificate':
+- the SP holds the IdP's ENCRYPTION certificate (the admin copied the wrong KeyDescriptor into
+  SonarQube's sonar.auth.saml.certificate.secured) while the message verifies with the signing one;
+  and with --idp-metadata beside it the message even passed: the metadata's signing certificate was
+  trusted beside the configured one, so the SP's mistake never showed;
+- the IdP signs with the certificate its metadata lists for encryption (the IdP's to fix).
+Responses are signed for real by samlgen with the committed test keys (fixtures/keys: idp.key
+signs, idp-enc.key is the IdP's encryption key); metadata and SonarQube settings are written by
+samlgen into tmp_path.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import generate as GEN  # noqa: E402
+from samlgen import configs, messages  # noqa: E402
+from samlgen import keys as K  # noqa: E402
+from samlgen.render import render  # noqa: E402
+
+from samlscan.config import build  # noqa: E402
+from samlscan.correlate import correlate  # noqa: E402
+from samlscan.engine import analyze as analyze_files  # noqa: E402
+
+AT = "2025-03-11T08:41:02Z"
+IDP, ENC, NEW = K.load("idp"), K.load("idp-enc"), K.load("idp-new")
+SONAR = "sonar.auth.saml.certificate.secured"
+
+
+def _sha1(pair: K.KeyPair) -> str:
+    from cryptography.hazmat.primitives import hashes
+
+    return ":".join(f"{b:02X}" for b in pair.cert.fingerprint(hashes.SHA1()))
+
+
+def _expect(tmp_path, signing=(IDP,), encryption=(ENC,), sonar_cert=None, idp_cert=None):
+    """Expectations from IdP metadata (signing and encryption KeyDescriptors), plus SonarQube
+    settings holding `sonar_cert` or an --idp-cert file of `idp_cert`."""
+    flags: dict = {"at": AT}
+    if signing or encryption:
+        md = tmp_path / "idp-metadata.xml"
+        md.write_bytes(messages.idp_metadata(signing, encryption))
+        flags["idp_metadata"] = [str(md)]
+    if sonar_cert is not None:
+        props = tmp_path / "sonar.properties"
+        props.write_bytes(configs.sonar_properties(configs.sonar_settings(sonar_cert)))
+        flags["sonar_settings"] = [str(props)]
+    if idp_cert is not None:
+        crt = tmp_path / f"{idp_cert.name}.crt"
+        crt.write_bytes(idp_cert.cert_pem)
+        flags["idp_cert"] = [str(crt)]
+    return build(flags, None)
+
+
+def _run(tmp_path, expect, signer: K.KeyPair = IDP, seed: str = "cert-kind"):
+    path = tmp_path / f"{seed}.xml"
+    path.write_bytes(render(GEN.response(seed, GEN.OKTA), GEN.OKTA, signer))
+    rep = correlate(analyze_files([str(path)], expect))
+    (res,) = rep.messages
+    return res, rep.attempts
+
+
+def _mismatch(res):
+    found = [f for f in res.findings if f.code == "signature-cert-mismatch"]
+    assert len(found) == 1, [(f.code, f.message_text) for f in res.findings]
+    return found[0]
+
+
+# --- the SP holds the IdP's encryption certificate ----------------------------------------------
+
+def test_sonarqube_holding_the_encryption_certificate_is_said_with_its_fix(tmp_path):
+    res, attempts = _run(tmp_path, _expect(tmp_path, sonar_cert=ENC))
+    assert not any(s.verified for s in res.message.signatures)  # as SonarQube judges it
+    f = _mismatch(res)
+    assert "rotated" not in f.message_text
+    assert 'publishes for encryption (KeyDescriptor use="encryption")' in f.message_text
+    assert f"(SHA-1 {_sha1(ENC)}) is the one" in f.message_text
+    assert f"verifies with the metadata's signing certificate" in f.message_text and _sha1(IDP) in f.message_text
+    assert f.hint.startswith("paste the IdP's signing certificate") and SONAR in f.hint and _sha1(IDP) in f.hint
+    assert f.side is None  # the SP's to fix: the code's own side
+    (attempt,) = attempts
+    assert attempt.root_cause == "signature-cert-mismatch" and attempt.side == "sp"
+    assert SONAR in attempt.fix
+
+
+def test_idp_cert_flag_holding_the_encryption_certificate_is_said_too(tmp_path):
+    f = _mismatch(_run(tmp_path, _expect(tmp_path, idp_cert=ENC))[0])
+    assert "publishes for encryption" in f.message_text and "--idp-cert" in f.hint
+
+
+def test_the_right_certificate_beside_the_same_metadata_verifies(tmp_path):
+    """Control: SonarQube holding the signing certificate; the metadata changes nothing."""
+    res, _ = _run(tmp_path, _expect(tmp_path, sonar_cert=IDP))
+    assert all(s.verified for s in res.message.signatures)
+    assert not [f for f in res.findings if f.code.startswith("signature-")]
+
+
+def test_metadata_signing_certificates_are_still_trusted_beside_another_configured_one(tmp_path):
+    """Control: the rollover case (an older certificate configured, the metadata's new one trusted
+    beside it) is unchanged: only a configured ENCRYPTION certificate stops that."""
+    expect = _expect(tmp_path, signing=(IDP, NEW), idp_cert=IDP)
+    res, _ = _run(tmp_path, expect, signer=NEW)
+    assert all(s.verified for s in res.message.signatures)
+
+
+def test_without_metadata_an_encryption_certificate_cannot_be_told(tmp_path):
+    """Control: nothing says the configured certificate is an encryption one: a rotation, as before."""
+    f = _mismatch(_run(tmp_path, _expect(tmp_path, signing=(), encryption=(), idp_cert=ENC))[0])
+    assert "rotated its signing certificate" in f.message_text and "encryption" not in f.message_text
+
+
+# --- the IdP signs with its encryption certificate ----------------------------------------------
+
+def test_idp_signing_with_its_encryption_certificate_is_the_idps_to_fix(tmp_path):
+    res, attempts = _run(tmp_path, _expect(tmp_path, sonar_cert=IDP), signer=ENC)
+    f = _mismatch(res)
+    assert "rotated" not in f.message_text
+    assert "the IdP signs with its encryption certificate instead of its signing certificate" in f.message_text
+    assert _sha1(IDP) in f.message_text
+    assert "make the IdP sign with the certificate its metadata publishes for signing" in f.hint
+    assert SONAR in f.hint  # ... and not to 'fix' it by configuring the encryption one
+    assert f.side == "idp"
+    (attempt,) = attempts
+    assert attempt.side == "idp"
+
+
+def test_the_rollover_fixture_signed_by_the_encryption_key_says_so():
+    """fixtures/responses/defects/signature-cert-mismatch-encryption-key.xml, judged as its
+    manifest entry says (config/rollover.toml)."""
+    expect = build({}, FIXTURES / "config" / "rollover.toml")
+    rep = analyze_files([str(FIXTURES / "responses" / "defects" / "signature-cert-mismatch-encryption-key.xml")],
+                        expect)
+    f = _mismatch(rep.messages[0])
+    assert "signs with its encryption certificate instead of its signing certificates" in f.message_text
+    assert f.side == "idp"
+
+
+def test_a_key_the_metadata_does_not_list_for_encryption_is_a_rotation(tmp_path):
+    """Control: signed by the new key, which this metadata does not list at all."""
+    f = _mismatch(_run(tmp_path, _expect(tmp_path, sonar_cert=IDP), signer=NEW)[0])
+    assert "rotated its signing certificate" in f.message_text and "encryption" not in f.message_text
+    assert f.side is None
+
+
+def test_an_unreadable_encryption_certificate_does_not_refuse_the_metadata(tmp_path):
+    md = tmp_path / "idp-metadata.xml"
+    md.write_bytes(messages.idp_metadata((IDP,), (ENC,)).replace(ENC.cert_b64[:60].encode(), b"!!!!"))
+    expect = build({"idp_metadata": [str(md)], "at": AT}, None)
+    assert [c.info.sha1 for c in expect.idp_certs] == [_sha1(IDP)]
+    assert expect.metadata_certs("encryption") == ()
