@@ -119,7 +119,7 @@ def _expectations(kw: dict, scan_dirs: list[Path]):
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
     from samlscan.model import Severity
     from samlscan.report import render_chunks
-    from samlscan.report.document import summary
+    from samlscan.report.document import counts
 
     chunks = render_chunks(report, fmt, redact, detail)
     if output:
@@ -131,8 +131,8 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
     else:
         for chunk in chunks:
             click.echo(chunk, nl=False)
-    s = summary(report)
     if not quiet:
+        s = counts(report)
         f = s["findings"]
         click.echo(f"samlscan: {s['inputs']} input(s): {s['scanned']} scanned, {s['skipped']} skipped, "
                    f"{s['failed']} failed; {s['messages']} message(s), {s['events']} log event(s), "

@@ -323,6 +323,8 @@ def clock_offsets(messages, events) -> dict[str, timedelta]:
                 logged.append((m.source.input, m.captured_at, ids))
         elif t:
             times.update((i, t) for i in ids)
+    if not times:  # nothing captured outside the logs (a scan of logs alone): nothing to measure
+        return {}
     deltas: dict[str, list[float]] = {}
     observed = ((e.source.input, e.time, e.saml_ids) for e in events if e.time and e.saml_ids)
     for src, t, ids in itertools.chain(observed, logged):

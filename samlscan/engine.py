@@ -165,11 +165,11 @@ def sniff(head: bytes) -> Sniffed:
         if parser is not None:
             return Sniffed("log", name=parser.name, parser=parser)
     small = len(head) < SNIFF_BYTES
-    logged = small and _timestamped(text_head)  # its lines start with times: a log, however small
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
-        blob_kind == "query" and small and not logged and text_head.strip().count("\n") < 3)
+        blob_kind == "query" and small and not _timestamped(text_head) and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
-    if parser is not None and parser.name == "embedded" and small and not logged:
+    # (_timestamped, asked only here: lines that start with times are a log, however small)
+    if parser is not None and parser.name == "embedded" and small and not _timestamped(text_head):
         from samlscan.inputs import paste
 
         if (blob_kind == "query" and blob.saml_params(text_head) == 1) or paste.claims(text_head):

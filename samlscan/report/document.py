@@ -89,18 +89,29 @@ def input_dict(i) -> dict:
     return d
 
 
-def summary(report) -> dict:
-    findings = report.reported_findings()
-    by_sev = Counter(f.severity.value for f in findings)
+def counts(report, findings=None) -> dict:
+    """The summary's counts (the CLI's closing line on stderr): inputs by status, messages, events,
+    attempts and findings by severity."""
+    findings = report.reported_findings() if findings is None else findings
+    by_sev = Counter(f.severity for f in findings)
     status = Counter(i.status for i in report.inputs)
-    failures = [a for a in report.attempts if a.outcome == "failure"]
     return {
         "inputs": len(report.inputs), "scanned": status.get("scanned", 0),
         "skipped": status.get("skipped", 0), "failed": status.get("failed", 0),
         "messages": len(report.messages), "events": len(report.events),
-        "findings": {s.value: by_sev.get(s.value, 0) for s in Severity},
-        "by_code": dict(sorted(Counter(f.code for f in findings).items())),
+        "findings": {s.value: by_sev.get(s, 0) for s in Severity},
         "attempts": len(report.attempts),
+    }
+
+
+def summary(report) -> dict:
+    findings = report.reported_findings()
+    failures = [a for a in report.attempts if a.outcome == "failure"]
+    tally = counts(report, findings)
+    return {
+        **{k: v for k, v in tally.items() if k != "attempts"},  # (the schema's order)
+        "by_code": dict(sorted(Counter(f.code for f in findings).items())),
+        "attempts": tally["attempts"],
         "failures_by_cause": dict(Counter(a.root_cause or "unknown" for a in failures).most_common()),
         "failures_by_user": dict(Counter(a.user or "unknown" for a in failures).most_common()),
         "failures_by_idp": party_counts(report, "idp"),

