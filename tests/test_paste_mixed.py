@@ -1,7 +1,7 @@
 """One paste holding messages of different encodings: a support engineer's notes with the redirect
 URL, the decoded XML, the base64 value and a form body, with prose between them. Every message is
 read (the XML used to hide the others), in the order of the paste ('part N'), each signature still
-verifying; a message pasted both as base64 and as its decoded XML is one use, not a replay. The
+verifying; a message pasted both as base64 and as its decoded XML is one message, not a replay. The
 signed messages are fixtures/ files used byte for byte (an assertion is cut out whole, as a copy
 from a decoded response is)."""
 from __future__ import annotations
@@ -97,14 +97,16 @@ def test_a_form_body_in_prose_keeps_its_relay_state(tmp_path):
 
 @pytest.mark.parametrize("encode", [lambda x: wrapped(b64(x)), lambda x: f"SAMLResponse={quote(b64(x), safe='')}"],
                          ids=["base64", "form-body"])
-def test_one_message_pasted_as_value_and_as_xml_is_one_use(tmp_path, encode):
-    """The value the browser posted and the XML a decoder showed: two copies of one POST (read
-    both, each verified; counting them as two uses was a false assertion-replayed)."""
+def test_one_message_pasted_as_value_and_as_xml_is_one_message(tmp_path, encode):
+    """The value the browser posted and the XML a decoder showed: two copies of one POST that
+    decode to the same document, so one message (design.md: each decoded message appears once),
+    the first part, verified, its ref naming the copy; not two uses (a false assertion-replayed)."""
     path = tmp_path / "paste.txt"
     path.write_text(f"posted:\n{encode(XML)}\n\ndecoded:\n{XML}\n")
     doc = _run(path, SP_KEY_CONFIG)
-    assert [(m["type"], m["id"]) for m in doc["messages"]] == [("Response", "id551454664850124839908035267")] * 2
-    assert all(_verified(m) for m in doc["messages"])
+    assert [(m["type"], m["id"], m["binding"], m["ref"]) for m in doc["messages"]] == [
+        ("Response", "id551454664850124839908035267", "post", "part 1 (also pasted as part 2)")]
+    assert _verified(doc["messages"][0])
     assert not any(f["code"] == "assertion-replayed" for f in doc["input_findings"])
     assert not any("assertion-replayed" in a["findings"] for a in doc["attempts"])
 

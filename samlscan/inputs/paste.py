@@ -8,7 +8,7 @@ JSON string ('<Response ID=\\"x\\">', '\\/'), HTML-escaped from a page's source 
 as the browser's form-data view ('SAMLResponse: PHNh...', or the name and its value on two
 lines), in a JSON document, as a multipart/form-data body, or a redirect URL an e-mail client
 broke over several lines. Several messages may share one paste (the AuthnRequest, then the
-Response).
+Response); one message pasted twice (its base64 value and the XML a decoder showed) is read once.
 
 `read` takes the decoration off (only what a copy adds: the message bytes themselves are never
 changed, so signatures still verify) and reads each message; it returns None when the text has
@@ -20,11 +20,14 @@ its name= from each of 20,000 starts on one line took minutes).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 from urllib.parse import quote
 
+from samlscan.decode import decode_bytes
+from samlscan.errors import InputError
 from samlscan.inputs import blob
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.logs.base import DUMP_MARKERS
@@ -72,32 +75,85 @@ def read(text: str, path: str) -> tuple[list[RawMessage], list[InputProblem], st
     if got is None:
         return None
     pieces, how = got
-    raws: list[RawMessage] = []
+    raws: list[RawMessage] = []  # read already (raw HTTP: each exchange a post, not a copy)
+    pasted: list[RawMessage] = []
     problems: list[InputProblem] = []
-    seen: set[str] = set()  # a value pasted twice (a JSON document's two fields) is one message
     many = len(pieces) > 1
     for i, piece in enumerate(pieces[:MAX_PIECES]):
         src = Source(path, f"part {i + 1}") if many else Source(path)
-        if isinstance(piece, (RawMessage, InputProblem)):  # read already (raw HTTP): keep its ref
+        if isinstance(piece, (RawMessage, InputProblem)):  # keep its ref
             moved = replace(piece, source=Source(path, piece.source.ref))
             (raws if isinstance(piece, RawMessage) else problems).append(moved)
             continue
         found, bad = _read_piece(piece, path)
-        raws += [replace(r, source=src) for r in found if _first_copy(r, seen)]
+        pasted += [replace(r, source=src) for r in found]
         problems += [replace(p, source=src, detail=f"{p.detail} (read as {how})") for p in bad]
     if len(pieces) > MAX_PIECES:
         problems.append(InputProblem(Source(path), "input-too-large",
                                      f"{len(pieces)} messages in one paste: the first {MAX_PIECES} were "
                                      "read; use 'samlscan scan' on a log or capture"))
-    return raws, problems, how
+    return raws + _first_copies(pasted), problems, how
 
 
-def _first_copy(raw: RawMessage, seen: set[str]) -> bool:
-    key = "".join(raw.value.split())
-    if key in seen:
-        return False
-    seen.add(key)
-    return True
+def _first_copies(raws: list[RawMessage]) -> list[RawMessage]:
+    """Each message once: a later part that decodes to the same document as an earlier one (the
+    base64 value the browser posted and the XML a decoder showed of it, a URL pasted twice, a JSON
+    document's two fields) and carries nothing that part does not (a RelayState, a redirect
+    signature) is left out, and the first part's ref names it ('part 1 (also pasted as part 3)').
+    A copy that differs (re-indented, so that its signature no longer verifies; another
+    RelayState) stays a message of its own, for the user to see."""
+    if len(raws) < 2:
+        return raws
+    out: list[RawMessage] = []
+    firsts: dict[bytes, list[int]] = {}  # document -> the places in `out` of its first copies
+    also: dict[int, list[str]] = {}
+    for raw in raws:
+        doc = _document(raw)
+        at = next((j for j in firsts.get(doc, ()) if _adds_nothing(raw, out[j])), None)
+        if at is None:
+            firsts.setdefault(doc, []).append(len(out))
+            out.append(raw)
+        elif raw.source.ref not in (None, out[at].source.ref, *also.get(at, ())):
+            also.setdefault(at, []).append(raw.source.ref)
+    for j, refs in also.items():
+        first = out[j].source
+        out[j] = replace(out[j], source=Source(first.input, f"{first.ref} (also pasted as {', '.join(refs)})"))
+    return out
+
+
+_DECLARATION = re.compile(rb"<\?xml\b[^>]{0,200}?\?>")
+_DECLARED = re.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_CARRIED = tuple(f.name for f in fields(RawMessage) if f.name not in ("source", "param", "value", "binding"))
+"""What a copy carries beside its document (RelayState, the redirect signature, its URL...)."""
+
+
+def _document(raw: RawMessage) -> bytes:
+    """A digest of the document a raw message decodes to as the XML parser reads it: its text
+    after the XML declaration (in the encoding that declares: a decoder shows Latin-1 bytes as
+    text), line ends as XML 1.0 2.11 normalizes them, without the whitespace around it. A value
+    that does not decode is its text without whitespace (pasted twice, its problem is reported
+    once). (A digest: 64 parts may each inflate to 8 MB.)"""
+    try:
+        data = decode_bytes(raw)
+    except (InputError, ValueError):
+        return b"value:" + _digest("".join(raw.value.split()).encode("utf-8", "replace"))
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    declaration = _DECLARATION.match(data)
+    encoding = _DECLARED.search(declaration.group()) if declaration else None
+    try:
+        text = data[declaration.end() if declaration else 0:].decode(
+            encoding.group(1).decode() if encoding else "utf-8")
+    except (LookupError, ValueError):
+        return b"bytes:" + _digest(data)  # (UTF-16, an unknown encoding: the same bytes are the same)
+    return b"xml:" + _digest(text.replace("\r\n", "\n").replace("\r", "\n").strip(" \t\n").encode())
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def _adds_nothing(copy: RawMessage, first: RawMessage) -> bool:
+    return all(getattr(copy, name) in (None, getattr(first, name)) for name in _CARRIED)
 
 
 def claims(text: str) -> bool:
