@@ -33,6 +33,15 @@ class IdpError:
     request_id: str | None = None
     correlation_id: str | None = None
 
+    @property
+    def said(self) -> str:
+        """'AADSTS50011: The redirect URI ...': the code, then the message (once, when the page
+        writes the code in its own text, as Auth0's 'invalid_request: ...' does)."""
+        head = self.code or self.product
+        if not self.message:
+            return f"{head}: IdP error page"
+        return self.message if self.code and self.message.startswith(self.code) else f"{head}: {self.message}"
+
 
 @dataclass(frozen=True)
 class Exchange:
@@ -149,9 +158,9 @@ _ADFS_MSIS = re.compile(r"\b(MSIS\d{4})\b:?\s*([^<\r\n]{0,300})")
 _ADFS_MESSAGE = re.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<")
 
 
-def find_idp_error(text: str | None, url: str) -> IdpError | None:
-    """An Entra AADSTS error, an Okta, Keycloak or AD FS error page in a response body, or Auth0's
-    error page by its URL; None otherwise."""
+def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | None:
+    """An Entra AADSTS error, an Okta, Keycloak, AD FS or Auth0 error page in a response body
+    (`status`: the HTTP status it came with), or Auth0's error page by its URL; None otherwise."""
     auth0 = _auth0_error(url)
     if auth0 is not None or not text:
         return auth0
@@ -180,6 +189,8 @@ def find_idp_error(text: str | None, url: str) -> IdpError | None:
             return IdpError("adfs", msis.group(1) if msis else None,
                             html.unescape((msis.group(0) if msis else msg.group(1) if msg else
                                            "AD FS error page")).strip(), None, activity.group(1))
+    if _AUTH0_PAGE_PATH.search(urlsplit(url).path):
+        return _auth0_page(text, url, status)
     return None
 
 
@@ -200,6 +211,86 @@ def _auth0_error(url: str) -> IdpError | None:
     description = (q.get("error_description") or [None])[0]
     return IdpError("auth0", q["error"][0], description and description.strip(),
                     (q.get("tracking") or [None])[0])
+
+
+# Auth0 renders its error page in place, at the URL that failed, when a SAML login breaks at
+# Auth0: /samlp/<client_id> (Auth0 the IdP: the SP's AuthnRequest, or the addon's answer after the
+# login) and /login/callback (Auth0 the SP of an upstream IdP's response). Its stable texts: the
+# heading and sentence of Auth0's generic error page ("Oops!, something went wrong", "There could be
+# a misconfiguration in the system or a service outage", quoted on community.auth0.com and in
+# third-party troubleshooting tables; Universal Login writes "Oops! Something went wrong" and a
+# TECHNICAL DETAILS block), the error as '<error>: <description>' (community.auth0.com 129294:
+# "invalid_request: No attribute was found to generate the nameIdentifier. We tried with: ...") or as
+# the JSON of Auth0's 'Troubleshoot SAML errors' page ({"error": "invalid_request",
+# "error_description": "the connection was disabled"}, {"invalid_request": "Default App for
+# IdP-Initiated is not configured. ..."}), a "See details" link carrying error/error_description/
+# tracking (the generic error page's parameters), and a tracking ID.
+_AUTH0_PAGE_PATH = re.compile(r"^/(?:samlp/[^/]+(?:/[^/]*)?|login/callback)/?$", re.IGNORECASE)
+_AUTH0_PAGE_TEXT = re.compile(r"Oops!?,?\s+something went wrong|There could be a misconfiguration in the "
+                              r"system or a service outage", re.IGNORECASE)
+_AUTH0_CODE = r"([a-z]+(?:_[a-z]+)+)"
+_AUTH0_LINE = re.compile(r"^(?i:technical details\s*:?\s*)?" + _AUTH0_CODE + r"\s*(?:[:.]\s*(.{0,400}))?$")
+_AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0-9A-Za-z-]{5,79})\b", re.IGNORECASE)
+_AUTH0_BOILERPLATE = re.compile(r"misconfiguration in the system|track these errors|try again|technical details|"
+                                r"tracking|see details|^\w{3} \w{3} \d|^(?:back|go back|error)$", re.IGNORECASE)
+_AUTH0_LINK = re.compile(r"\?([^\s\"'<>?]{0,4000}?\berror_description=[^\s\"'<>]{0,4000})", re.IGNORECASE)
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
+    """Auth0's error page at /samlp/<client_id> or /login/callback: known by its own text, or on
+    an auth0.com host by an error status and an error the page states; None for any other page
+    there (the login form, the auto-post form of a response)."""
+    generic = bool(_AUTH0_PAGE_TEXT.search(text))
+    if not generic and not (status >= 400 and _AUTH0_HOST.search(urlsplit(url).hostname or "")):
+        return None
+    code = said = tracking = None
+    body = text.strip()
+    if body.startswith("{"):
+        code, said = _auth0_json(body)
+    else:
+        link = _AUTH0_LINK.search(text)
+        if link is not None:  # "See details for this error": the generic page's own parameters
+            from urllib.parse import parse_qs
+
+            q = parse_qs(html.unescape(link.group(1)))
+            code = (q.get("error") or [None])[0]
+            tracking = (q.get("tracking") or [None])[0]
+            description = (q.get("error_description") or [None])[0]
+            said = f"{code}: {description}" if code and description else None
+        lines = [ln for ln in (" ".join(html.unescape(p).split()) for p in _TAG.split(_SCRIPT.sub(" ", text))) if ln]
+        m = next((m for m in map(_AUTH0_LINE.match, lines) if m), None) if code is None else None
+        if m:
+            code, said = m.group(1), m.string[m.start(1):] if m.group(2) else None
+        elif code is None and generic:  # the description alone, in the lines after the heading
+            after = next((i for i, ln in enumerate(lines) if _AUTH0_PAGE_TEXT.search(ln)), len(lines))
+            said = next((ln for ln in lines[after + 1:after + 8] if len(ln) >= 12
+                         and not _AUTH0_BOILERPLATE.search(ln)), None)
+        t = _AUTH0_TRACKING.search("\n".join(lines)) if tracking is None else None
+        tracking = t.group(1) if t else tracking
+    if code is None and not generic:
+        return None
+    return IdpError("auth0", code, said.strip()[:400] if said else None, tracking)
+
+
+def _auth0_json(body: str) -> tuple[str | None, str | None]:
+    """(error, 'error: description') of the JSON answers quoted by Auth0's SAML error docs."""
+    import json
+
+    try:
+        doc = json.loads(body[:1 << 16])
+    except ValueError:
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    if isinstance(doc.get("error"), str):
+        code, description = doc["error"], doc.get("error_description")
+    elif len(doc) == 1 and re.fullmatch(_AUTH0_CODE, next(iter(doc))):
+        ((code, description),) = doc.items()
+    else:
+        return None, None
+    return code, f"{code}: {description}" if isinstance(description, str) and description else None
 
 
 _VALIDATION_ERR = re.compile(r"(Mapping not found for the property [^<\n]{1,300}|"
@@ -359,6 +450,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         mine += [i for i, ex in enumerate(exchanges) if key in ex.saml and ex.leg == "idp-page"
                  and (acs_i is None or i < acs_i)][-1:]
         test = (resp.relay_state or "").startswith("validation-query/")
+        err = None
         if acs_i is None:
             outcome, reason = "unknown", "the response was not posted to the SP in the capture"
         else:
@@ -366,8 +458,11 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             mine += [exchanges.index(ex) for ex in chain]
             root = _root(resp) if chain[0].folded else None
             outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None)
+            err = chain[0].idp_error  # the receiver is an IdP broker (Auth0 at /login/callback) that
+            if err is not None:       # refused the upstream IdP's response on its error page
+                outcome, reason = "failure", err.said
         used_ex.update(mine)
-        flows.append(_flow(req[0] if req else None, resp, outcome, reason, None, exchanges, mine,
+        flows.append(_flow(req[0] if req else None, resp, outcome, reason, err, exchanges, mine,
                            req[1][1] if req else None, ids[2], test))
     paired = set(pairs.values())
     for qi, (req, ids) in enumerate(requests):
@@ -378,7 +473,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         if err_i is not None:
             mine.append(err_i)
             err = exchanges[err_i].idp_error
-            outcome, reason = "failure", f"{err.code or err.product}: {err.message or 'IdP error page'}"
+            outcome, reason = "failure", err.said
         else:
             err, outcome, reason = None, "unknown", "no SAML response in the capture"
         used_ex.update(mine)
@@ -386,9 +481,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
         if ex.leg == "idp-error" and i not in used_ex:
             err = ex.idp_error
-            flows.append(_flow(None, None, "failure",
-                               f"{err.code or err.product}: {err.message or 'IdP error page'}",
-                               err, exchanges, [i], None, None, False))
+            flows.append(_flow(None, None, "failure", err.said, err, exchanges, [i], None, None, False))
     for i, ex in enumerate(exchanges):  # the SP refused to start a login (wrong login URL or key)
         if i not in used_ex and ex.status >= 400 and "/sessions/init/" in urlsplit(ex.url).path:
             flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "

@@ -94,7 +94,7 @@ def _step(ex: Exchange, ids: dict[str, tuple]) -> dict:
         notes.append(f"AUTHENTICATION-ERROR: {ex.auth_error}")
     if ex.idp_error:
         e = ex.idp_error
-        notes.append(f"{e.product} error {e.code or ''}: {e.message or ''}".strip())
+        notes.append(f"{e.product} error {e.said if e.code else e.message or 'page'}")
     notes += list(ex.page_errors)
     return {"time": _iso(ex.time), "entry": ex.entry, "ref": ex.ref, "leg": ex.leg, "method": ex.method,
             "url": short_url(ex.url), "status": ex.status,

@@ -520,7 +520,11 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
     text = body_text(resp.get("content"), path)
     if text:
         body_messages(text, url, Source(path, f"entry {index}/body"), at, found)
-    idp_error = find_idp_error(text, url)
+    try:
+        status = int(resp.get("status") or 0)
+    except (TypeError, ValueError):
+        status = 0
+    idp_error = find_idp_error(text, url, status)
     set_cookies = _cookie_names(resp, rh, "Set-Cookie")
     req_cookies = _cookie_names(req, qh, "Cookie")
     auth_err = _cookie_value(resp, rh, "AUTHENTICATION-ERROR")
@@ -529,10 +533,6 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
         bool(_SAMLISH_URL.search(urlsplit(url).path)) or bool(found.problems)
     if not relevant:
         return found, None, cookies_seen
-    try:
-        status = int(resp.get("status") or 0)
-    except (TypeError, ValueError):
-        status = 0
     carried = tuple(dict.fromkeys(k for k, _, _ in found.msgs))
     # Safari's Web Inspector marks its entries with `_fetchType` (WebKit HARBuilder.js, "CFNetwork
     # Custom Field") and writes a redirect chain as one entry (see Exchange.folded): a POST that

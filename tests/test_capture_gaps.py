@@ -1,0 +1,131 @@
+"""Capture gaps closed: Auth0's error page at the tenant's SAML URLs, Playwright HAR zips with
+their bodies kept as side files, and Safari captures that cannot tell a lost OAUTHSTATE cookie."""
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIX))
+import gen_captures as gc  # noqa: E402
+
+from samlscan.config import build  # noqa: E402
+from samlscan.correlate import correlate  # noqa: E402
+from samlscan.engine import analyze  # noqa: E402
+from samlscan.flows import build_flows, find_idp_error  # noqa: E402
+from samlscan.inputs import har  # noqa: E402
+
+PAIR = gc._pick_pair(FIX)  # a signed valid Response and the AuthnRequest it answers
+TENANT = "https://corp.eu.auth0.com"
+CLIENT = "Xq3v9ZkT2mB7nR4wL8pD1sF6hJ0cA5eG"
+
+
+def _attempts(*paths):
+    expect = build({}, FIX / "config/default.toml")
+    return correlate(analyze([str(p) for p in paths], expect, tz=ZoneInfo("UTC"))).attempts
+
+
+# --- 1. Auth0's error page at /samlp/<client_id> and /login/callback ---------------------------
+
+def auth0_page(detail: str, tracking: str = "4e2f9a81c0b3d7e61a2b") -> str:
+    """Auth0's generic error page as a browser receives it (the heading and sentence of the page,
+    the error line and the tracking ID; the markup around them is ours)."""
+    return ("<!DOCTYPE html><html><head><title>Error</title><style>.error_box { margin: 0 }</style>"
+            "<script>var page_config = {\"a_b\": 1};</script></head><body><div class=\"error_box\">"
+            "<h2>Oops!, something went wrong</h2><p>There could be a misconfiguration in the system or a "
+            "service outage. We track these errors automatically, but if the problem persists feel free to "
+            f"contact us.</p><p class=\"details\">{detail}</p><p>TRACKING ID: <b>{tracking}</b></p>"
+            "<p>Please try again.</p></div></body></html>")
+
+
+def auth0_error_har(req: bytes, page: str, status: int = 400, sp_initiated: bool = True) -> dict:
+    """SonarQube sends its AuthnRequest to Auth0's SAML addon (/samlp/<client_id>), which answers
+    with its error page instead of a SAMLResponse."""
+    url = f"{TENANT}/samlp/{CLIENT}?SAMLRequest={quote(gc.deflate_b64(req), safe='')}&RelayState=a0a1a2a3"
+    init = gc._entry(gc._t(0), "GET", f"{gc.SP}/sessions/init/saml", 302, resp_headers=[
+        ("Location", url), ("Set-Cookie", "OAUTHSTATE=a0a1a2a3; Path=/")], location=url)
+    err = gc._entry(gc._t(0.4), "GET", url if sp_initiated else f"{TENANT}/samlp/{CLIENT}", status,
+                    content={"size": len(page), "mimeType": "text/html; charset=utf-8", "text": page})
+    return gc.har([init, err] if sp_initiated else [err])
+
+
+def test_auth0_samlp_error_page_is_the_idps_error_page():
+    url = f"{TENANT}/samlp/{CLIENT}?SAMLRequest=fZJN"
+    page = auth0_page("invalid_request: No attribute was found to generate the nameIdentifier. "
+                      "We tried with: [&quot;http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier&quot;]")
+    err = find_idp_error(page, url, 400)
+    assert (err.product, err.code, err.request_id) == ("auth0", "invalid_request", "4e2f9a81c0b3d7e61a2b")
+    assert err.message.startswith("invalid_request: No attribute was found to generate the nameIdentifier")
+    assert err.said == err.message  # the code is not said twice
+    # a custom domain, and Auth0 the SP of an upstream IdP: the same page at /login/callback
+    assert find_idp_error(page, "https://login.corp.example/login/callback?connection=adfs", 400).product == "auth0"
+    # the page's text is what tells it: the login form or an auto-post page at the same URL is not
+    assert find_idp_error(gc.idp_page("UEhOaGJXeA==", "a0"), url, 200) is None
+    assert find_idp_error("<html><form id=login></form></html>", url, 200) is None
+    assert find_idp_error(page, f"{TENANT}/u/login?state=x", 400) is None  # not a SAML URL
+    # the JSON answers quoted by Auth0's 'Troubleshoot SAML errors' page
+    err = find_idp_error('{"error":"invalid_request","error_description":"the connection was disabled"}',
+                         f"{TENANT}/login/callback?connection=corp", 400)
+    assert (err.code, err.message) == ("invalid_request", "invalid_request: the connection was disabled")
+    assert find_idp_error('{"error":"x_y"}', "https://api.example.com/login/callback", 400) is None
+    # Universal Login's page: a TECHNICAL DETAILS block, or a 'See details' link with the parameters
+    err = find_idp_error("<h1>Oops! Something went wrong</h1><p>TECHNICAL DETAILS: invalid_request. You may "
+                         "have pressed the back button</p>", url, 400)
+    assert err.code == "invalid_request"
+    err = find_idp_error('<h1>Oops! Something went wrong</h1><a href="https://corp.eu.auth0.com/error?client_id=x'
+                         '&amp;error=access_denied&amp;error_description=user%20is%20blocked&amp;tracking=9f3e2a1b">'
+                         'See details for this error</a>', url, 400)
+    assert (err.code, err.message, err.request_id) == ("access_denied", "access_denied: user is blocked", "9f3e2a1b")
+    bare = find_idp_error("<h1>Oops!, something went wrong</h1>", url, 500)
+    assert (bare.product, bare.code, bare.said) == ("auth0", None, "auth0: IdP error page")
+
+
+@pytest.mark.parametrize("detail,code", [
+    ("invalid_request: No attribute was found to generate the nameIdentifier. We tried with: []",
+     "idp-configuration-error"),  # the catalog's entry for Auth0's own text
+    ("invalid_request: Callback URL mismatch. https://sonar.example.com/oauth2/callback/saml is not in "
+     "the list of allowed callback URLs", "reply-url-mismatch"),
+    ("invalid_request: the connection was disabled", "unknown-failure"),  # no catalog entry: said as is
+    ("Callback URL mismatch. http://sonar.example.com/oauth2/callback/saml is not in the list of allowed "
+     "callback URLs", "reply-url-mismatch"),  # the description alone, under the page's heading
+])
+def test_auth0_error_page_in_a_har_is_the_attempts_cause(tmp_path, detail, code):
+    """The login has a cause from the page (it had none: 'no SAML response in the capture'), the
+    IdP's side, Auth0's words; an unknown text stays the IdP's error page, said as the page says it."""
+    path = tmp_path / "auth0.har"
+    path.write_text(json.dumps(auth0_error_har(PAIR[0], auth0_page(detail))))
+    (flow,) = build_flows(har.read(str(path)))
+    assert (flow.outcome, flow.idp_error.product) == ("failure", "auth0")
+    assert flow.reason in (detail, "auth0: " + detail)
+    (att,) = _attempts(path)
+    assert (att.outcome, att.root_cause, att.idp) == ("failure", code, "auth0")
+    assert att.side == (None if code == "unknown-failure" else "idp")
+    assert any(n.endswith(f"[entry 1]: {flow.reason}") for n in att.notes)
+    idp_initiated = tmp_path / "idp.har"  # the page alone (no AuthnRequest in the capture)
+    idp_initiated.write_text(json.dumps(auth0_error_har(PAIR[0], auth0_page(detail), sp_initiated=False)))
+    (flow,) = build_flows(har.read(str(idp_initiated)))
+    assert (flow.outcome, flow.reason.endswith(detail)) == ("failure", True)
+
+
+def test_auth0_broker_refusing_the_upstream_response_at_login_callback(tmp_path):
+    """Auth0 the SP of an upstream IdP: the response POSTed to /login/callback is refused on Auth0's
+    page; the flow's reason is Auth0's (it was 'HTTP 400 from the ACS')."""
+    doc = gc.chrome_har(*PAIR)
+    post = next(e for e in doc["log"]["entries"] if e["request"]["method"] == "POST")
+    post["request"]["url"] = f"{TENANT}/login/callback?connection=upstream"
+    page = auth0_page("invalid_request: the connection was disabled")
+    post["response"].update(status=400, content={"size": len(page), "mimeType": "text/html", "text": page},
+                            headers=[], redirectURL="")
+    path = tmp_path / "broker.har"
+    path.write_text(json.dumps(doc))
+    flows = build_flows(har.read(str(path)))
+    (flow,) = [f for f in flows if f.response is not None]
+    assert (flow.outcome, flow.reason) == ("failure", "invalid_request: the connection was disabled")
+    assert flow.idp_error.product == "auth0"
