@@ -9,7 +9,10 @@ Layouts (the first that matches a line; the time is a prefix in all but Django's
   msg`, `<time> LEVEL logger [thread] msg`, ...;
 - Python logging: Flask's default handler `[%(asctime)s] %(levelname)s in %(module)s: %(message)s`,
   Django's documented verbose `{levelname} {asctime} {module} {process:d} {thread:d} {message}`,
-  `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, gunicorn `[time +0000] [pid] [LEVEL] msg`;
+  `%(asctime)s - %(name)s - %(levelname)s - %(message)s`, gunicorn `[time +0000] [pid] [LEVEL] msg`,
+  `[%(asctime)s] [%(levelname)s] [%(name)s.%(funcName)s] %(message)s` (django-saml2-auth setups),
+  pysaml2's examples `%(asctime)s %(name)s:%(levelname)s %(message)s`, and logging.basicConfig's
+  default `%(levelname)s:%(name)s:%(message)s` (no time at all: such records have none);
 - any other line that starts with a time: time, level word, rest as the message.
 
 What the libraries themselves write (checked against their sources):
@@ -26,11 +29,15 @@ What the libraries themselves write (checked against their sources):
   NameID --> <value>`.
 - python3-saml logs nothing: the app logs `auth.get_errors()` / `auth.get_last_error_reason()`, or a
   traceback ending in `onelogin.saml2.errors.OneLogin_Saml2_Error: <text>`.
+- pysaml2 logs under its module names (`saml2.entity`, `saml2.response`, `saml2.sigver`, ...):
+  ERROR `Signature Error: <cause>` (entity), `XML parse error: <cause>` (client_base), `check_sig:
+  ...` for each certificate xmlsec1 could not verify with (not yet a failure: another may verify);
+  its exceptions are `saml2.sigver.SignatureError: Signature missing for response`, ...
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import Iterable, Iterator
@@ -59,6 +66,12 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         rf"^(?P<level>{_LEVEL}) (?P<ts>{_TS}) (?P<logger>[\w.]+) (?:(?P<thread>\d+ \d+) )?(?P<msg>.*)$")),
     ("gunicorn", "python", re.compile(
         rf"^\[(?P<ts>{_TS})\] \[\d+\] \[(?P<level>{_LEVEL})\] (?P<msg>.*)$")),
+    # '[time] [LEVEL] [logger.function] msg': a dotted name in the third brackets is the logger
+    ("bracketed", "", re.compile(
+        rf"^\[(?P<ts>{_TS})\]\s+\[(?P<level>{_LEVEL})\]\s+\[(?P<logger>{_LOGGER})\]\s+(?P<msg>.*)$")),
+    ("python-colon", "python", re.compile(
+        rf"^(?P<ts>{_TS}) (?P<logger>[\w.]+):(?P<level>{_LEVEL}) (?P<msg>.*)$")),
+    ("python-basic", "python", re.compile(rf"^(?P<level>{_LEVEL}):(?P<logger>[\w.]+):(?P<msg>.*)$")),
     ("python", "python", re.compile(
         rf"^(?P<ts>{_TS}) - (?P<logger>[\w.]+) - (?P<level>{_LEVEL}) - (?P<msg>.*)$")),
     # a dotted logger may stand without a separator ('%d %p %c{1.} [%t] %m'); a plain word is a
@@ -71,7 +84,7 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 )
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
-RECORD_START = rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|(?:" + _LEVEL.encode() + rb") \d{4}-\d{2}-\d{2} "
+RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:)")
 """A line that begins a record, in any layout above (the prefilter splits records by it)."""
 _RECORD_START = re.compile(RECORD_START.decode())
 
@@ -86,10 +99,14 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:SamlResponse|Auth|AuthnRequest|LogoutRequest|LogoutResponse|Util|ValidationError|"
         r"SettingsBuilder|Saml2Settings)\b|\bc\.o\.saml2\.")),
     ("python3-saml", re.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2")),
-    ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w")),
+    # (OpenSAML 2's decoder also under shortened loggers: 'decoding.BaseSAMLMessageDecoder', used by
+    # Spring Security SAML 1.x and other OpenSAML 2 SPs)
+    ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
+    # pysaml2's package is the top-level 'saml2' (not org.springframework.security.saml2, nor
+    # python3-saml's onelogin.saml2): its module loggers, '.function' suffixes, exception classes
     ("pysaml2", re.compile(
-        r"^saml2(?:\.\w+)*$|\bsaml2\.(?:sigver|response|validate|s_utils|client_base|client|entity|"
-        r"assertion|saml|samlp)\.[A-Z]\w*")),
+        r"^saml2(?:\.\w+)*$|(?<![\w.])saml2\.(?:sigver|response|validate|s_utils|client_base|client|"
+        r"entity|assertion|saml|samlp|mdstore|request|cert)\b")),
 )
 _IDP_LOG = re.compile(r"\bnet\.shibboleth\.idp\b|\[Shibboleth-Audit|\borg\.keycloak\.|\bedu\.internet2\.")
 """Loggers of IdPs whose logs name OpenSAML classes as well: their readers read them."""
@@ -118,7 +135,7 @@ _DUMP = re.compile(r"-->\s")
 a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
-_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml")
+_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2")
 _MAX_EXTRA = 20
 
 
@@ -126,7 +143,8 @@ _MAX_EXTRA = 20
 class _Header:
     layout: str
     language: str
-    time_text: str
+    time_text: str | None
+    """None in a layout without a time (logging.basicConfig's default)."""
     level: str
     logger: str
     msg: str
@@ -143,7 +161,7 @@ def parse_header(line: str) -> _Header | None:
         if m:
             d = m.groupdict()
             thread = d.get("thread") or d.get("thread2") or d.get("thread3")
-            return _Header(layout, language, d["ts"], _norm_level(d["level"]),
+            return _Header(layout, language, d.get("ts"), _norm_level(d["level"]),
                            d.get("logger") or d.get("word") or "", d["msg"], thread or None)
     m = _STAMPED.match(line)
     if m:  # another layout: time first, then the first level word, the rest is the message
@@ -240,6 +258,9 @@ class AppLogParser:
         return False
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        return _echoes(self._parse(lines, path, tz))
+
+    def _parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         pending: _Pending | None = None
         file_lib: str | None = None
         stamp, when = None, (None, False)
@@ -272,6 +293,43 @@ class AppLogParser:
             pending = _Pending(no, h, lib, when, flow)
         if pending is not None:
             yield from _finish(pending, path, file_lib, flows)
+
+
+ECHO_LINES = 3
+"""Untimed records (logging.basicConfig's layout) this few lines apart may be one failure's."""
+
+
+def _echoes(records: Iterator[Record]) -> Iterator[Record]:
+    """A failure logged again by the caller that re-raised it, in a layout with no thread to join
+    the two (pysaml2: entity's 'Signature Error: <cause>', then client_base's 'XML parse error:
+    <cause>' a millisecond later) is one failure: the second becomes info, kept as evidence."""
+    last: LogEvent | None = None
+    for rec in records:
+        if isinstance(rec, LogEvent) and rec.outcome == "failure" and rec.request_id is None:
+            if last is not None and _same_failure(last, rec):
+                rec = replace(rec, outcome="info", code=None)
+            else:
+                last = rec
+        yield rec
+
+
+def _same_failure(a: LogEvent, b: LogEvent) -> bool:
+    if a.product != b.product or a.code != b.code or _cause(a.text) != _cause(b.text):
+        return False
+    if a.time is not None and b.time is not None:
+        return abs(b.time - a.time) <= FLOW_GAP
+    lines = [_line_no(e) for e in (a, b)]
+    return a.time is None and b.time is None and None not in lines and 0 < lines[1] - lines[0] <= ECHO_LINES
+
+
+def _cause(text: str) -> str:
+    """The cause a wrapper line names after its own words ('XML parse error: <cause>')."""
+    return text.split(": ", 1)[-1].strip()
+
+
+def _line_no(event: LogEvent) -> int | None:
+    ref = event.source.ref or ""
+    return int(ref[5:]) if ref.startswith("line ") and ref[5:].isdigit() else None
 
 
 def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterator[Record]:

@@ -148,9 +148,14 @@ def _json(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
 
 # Keycloak EventType values of a browser login (SAML or brokered); the other *_ERROR types
 # (REFRESH_TOKEN_ERROR, LOGOUT_ERROR, CODE_TO_TOKEN_ERROR of OIDC clients in the realm, ...) are
-# no SAML login's outcome.
+# no SAML login's outcome. IDENTITY_PROVIDER_RESPONSE_ERROR is the SAML broker (SAMLEndpoint)
+# refusing the external IdP's response: signature, destination, status (keycloak issue 43123).
 _LOGIN_ERRORS = {"LOGIN_ERROR", "IDENTITY_PROVIDER_LOGIN_ERROR", "IDENTITY_PROVIDER_FIRST_LOGIN_ERROR",
-                 "IDENTITY_PROVIDER_POST_LOGIN_ERROR"}
+                 "IDENTITY_PROVIDER_POST_LOGIN_ERROR", "IDENTITY_PROVIDER_RESPONSE_ERROR"}
+_BROKER_TEXTS = {"invalid_signature": "Invalid signature on document"}
+"""A broker event's error means the external IdP's response, not a client's request (the same
+code on a LOGIN_ERROR is the SP's AuthnRequest signature): classified by the text SAMLEndpoint
+logs for it (SamlProtocolUtils' VerificationException)."""
 _LOGINS = {"LOGIN", "IDENTITY_PROVIDER_LOGIN"}
 
 
@@ -165,7 +170,10 @@ def _event(f: dict, no: int, path: str, time, local: bool, body: str | None) -> 
         outcome = "info"
     text = body if body is not None else ", ".join(f"{k}={v}" for k, v in f.items())
     user = text_or_none(f.get("username")) or text_or_none(f.get("userId"))
-    code = classify(PRODUCT, error, text) if outcome == "failure" else None
+    code = None
+    if outcome == "failure":
+        broker = etype.startswith("IDENTITY_PROVIDER") and error in _BROKER_TEXTS
+        code = classify(PRODUCT, None, _BROKER_TEXTS[error]) if broker else classify(PRODUCT, error, text)
     return LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
         code=code, user=user, ip=text_or_none(f.get("ipAddress")),

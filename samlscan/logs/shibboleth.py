@@ -36,6 +36,10 @@ _ISO_FIELD = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|\d{8}T\d{6}Z")
 # in v3/v4 logs; matched at any level and logger.
 NON_PROCEED_TEXT = b"non-proceed event occurred"
 _NON_PROCEED = re.compile(re.escape(NON_PROCEED_TEXT.decode()) + r" while processing the request\b:?\s*(\w*)")
+# SAMLMetadataLookupHandler logs an SP the IdP has no metadata for at INFO (v3:
+# 'Message Handler:  No metadata returned for <sp> in role {...}SPSSODescriptor with protocol ...';
+# idem-tutorials' IdP HOWTO quotes it): the login then fails, and its non-proceed line is the echo.
+_INFO_FAILURE = re.compile(r"\bNo metadata returned for \S+ in role \S*SPSSODescriptor\b")
 ECHO_WINDOW = timedelta(seconds=5)
 """A non-proceed line this soon after a failure of the same client address is that failure's echo
 (the same request ends: milliseconds apart in practice)."""
@@ -168,7 +172,7 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailure
     when, addr, level, logger, _line, msg = m.groups()
     yield from embedded_records(path, no, msg, None, "shibboleth")
     login = _LOGIN_BY.search(msg)
-    if level not in ("WARN", "ERROR") and not login:
+    if level not in ("WARN", "ERROR") and not login and not (level == "INFO" and _INFO_FAILURE.search(msg)):
         return  # INFO/DEBUG chatter
     if not logger.startswith(("net.shibboleth", "org.opensaml", "Shibboleth", "edu.internet2")):
         return
