@@ -13,7 +13,7 @@ from samlscan.xmlsafe import MAX_XML_BYTES, parse_xml
 
 _REDACTED = re.compile(r"^\s*(\[[^\]]*redact[^\]]*\]|<?redacted>?|\*{3,}|x{6,}|REDACTED.*)\s*$",
                        re.IGNORECASE)
-_B64_CHARS = re.compile(r"^[A-Za-z0-9+/=_\-\s]+$")
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
 _NOT_B64 = re.compile(r"[^A-Za-z0-9+/=_\-\s]")
 _UNQUOTE_CHUNK = 64 * 1024
 
@@ -60,11 +60,14 @@ def b64decode_lenient(value: str) -> bytes:
         text = unquote_bounded(text)
     if not text:
         raise InputError("input-bad-base64", "the value is empty: nothing was copied after the parameter name")
-    if not _B64_CHARS.match(text):
-        found = _NOT_B64.search(text)  # (a per-character match took 5 s on 8 MB)
+    # whitespace as re's \s finds it, then C-speed checks (a 10 KB value: 250 -> 30 us; a
+    # per-character match took 5 s on 8 MB)
+    text = "".join(text.split())
+    if not text.isascii() or text.encode("ascii").translate(None, _B64_ALPHABET):
+        found = _NOT_B64.search(text)
         bad = found.group() if found else "?"
         raise InputError("input-bad-base64", f"character {bad!r} is not base64")
-    text = re.sub(r"\s+", "", text).rstrip("=")
+    text = text.rstrip("=")
     text = text.replace("-", "+").replace("_", "/")
     if len(text) % 4 == 1:
         raise InputError("input-bad-base64", "base64 value has an impossible length (truncated?)")

@@ -136,6 +136,8 @@ class Sniffed:
     name: str | None = None
     reader: object = None
     parser: object = None
+    text: str | None = None
+    """A blob's first bytes as text (the whole input when it is shorter than SNIFF_BYTES)."""
 
 
 def sniff(head: bytes) -> Sniffed:
@@ -178,7 +180,7 @@ def sniff(head: bytes) -> Sniffed:
             parser = None
     if parser is not None:
         return Sniffed("log", name=parser.name, parser=parser)
-    return Sniffed("blob")
+    return Sniffed("blob", text=text_head)
 
 
 _LOG_TIME = re.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|"
@@ -228,19 +230,20 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         out.kind = f"log:{found.name}"
         _consume_records(logs.parse_file(path, tz, parser=found.parser), out)
         return out
-    data = head if len(head) < SNIFF_BYTES else _read_all(path)  # small: read once
-    text = _text(data)
+    small = len(head) < SNIFF_BYTES  # read once
+    text = found.text if small and found.text is not None else _text(head if small else _read_all(path))
     from samlscan.inputs import paste
 
-    pasted = paste.read(text, path)
-    if pasted is not None:
-        out.raws, out.problems, _ = pasted
-        out.kind = "paste"
-        return out
-    html = paste.page_messages(text, path)
-    if html is not None:
-        out.kind, out.raws = "html-form", html
-        return out
+    if not paste.plain(text):  # (one XML document or base64 value, the common file: no other reader)
+        pasted = paste.read(text, path)
+        if pasted is not None:
+            out.raws, out.problems, _ = pasted
+            out.kind = "paste"
+            return out
+        html = paste.page_messages(text, path)
+        if html is not None:
+            out.kind, out.raws = "html-form", html
+            return out
     out.raws, out.problems = blob.read_text(text, path)
     out.kind = blob.sniff_kind(text)
     return out

@@ -107,3 +107,25 @@ def test_an_xml_file_in_the_single_byte_encoding_it_declares_keeps_its_character
     wrong.write_bytes(xml.replace("ISO-8859-2", "UTF-8").encode("iso-8859-2"))
     got = analyze_file(str(wrong), Expectations(), timezone.utc)
     assert got.input.status in ("scanned", "failed")
+
+
+@pytest.mark.parametrize("sep", [" ", "\n", "\r\n", "\t", "\u00a0", "\u2003", "\u3000", "\x0b\x0c"])
+def test_base64_with_any_whitespace_decodes(sep):
+    """Whitespace of every kind (non-breaking and ideographic spaces from a mail client or a
+    chat) is dropped, as re's \\s dropped it."""
+    from samlscan.decode import b64decode_lenient
+
+    wrapped = sep.join(B64[i:i + 64] for i in range(0, len(B64), 64))
+    assert b64decode_lenient(f"{sep}{wrapped}{sep}") == XML
+    urlsafe = B64.replace("+", "-").replace("/", "_").rstrip("=")
+    assert b64decode_lenient(sep.join(urlsafe[i:i + 50] for i in range(0, len(urlsafe), 50))) == XML
+
+
+@pytest.mark.parametrize("bad, named", [("PHNh$bWxw", "$"), ("PHNh\u00e9bWxw", "\u00e9"), ("PHNh.bWxw", "."),
+                                        ("PHNh\u200bbWxw", "\u200b")])  # (a zero-width space is no whitespace)
+def test_base64_names_the_first_character_that_is_not(bad, named):
+    from samlscan.decode import b64decode_lenient
+
+    with pytest.raises(InputError) as exc:
+        b64decode_lenient(bad)
+    assert exc.value.code == "input-bad-base64" and repr(named) in exc.value.detail

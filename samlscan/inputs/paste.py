@@ -181,11 +181,17 @@ def page_messages(text: str, path: str) -> list[RawMessage] | None:
 
 # --- the decoration -------------------------------------------------------------------------
 
+def plain(text: str) -> bool:
+    """One SAML document or one base64 value and nothing around it: no paste to unwrap, no page."""
+    text = text.lstrip("\ufeff")
+    return _plain_xml(text) or _plain_base64(text)
+
+
 def _pieces(text: str) -> tuple[list, str] | None:
     """The messages of a paste and a few words on what was taken off; None for plain text."""
-    text = text.lstrip("\ufeff")
-    if _plain_xml(text) or _plain_base64(text):
+    if plain(text):
         return None
+    text = text.lstrip("\ufeff")
     done: list[str] = []
     for name, step in _STEPS:
         out = step(text)
