@@ -86,13 +86,15 @@ def _idp_prefilters() -> dict[str, Prefilter]:
                    keep=(b"org.keycloak.events", b'"realmId"') +
                    tuple(c.encode() for c in keycloak._SAML_CATEGORY) + _EMBEDDED)
     # Shibboleth (samlscan/logs/shibboleth.py): every idp-audit.log line is a record ('|'
-    # separated); idp-process.log lines matter at WARN/ERROR or when they say 'Login by'. The
+    # separated); idp-process.log lines matter at WARN/ERROR, when they say 'Login by', or at INFO
+    # when they say that the SP has no metadata (v3's SAMLMetadataLookupHandler). The
     # reader takes a non-proceed line for the echo of the failure its request logged just before,
     # so a range starts at neither that line nor the stack trace between them: only at a line that
     # starts with a time, an address or '|' (an audit record without %a).
     shib = Prefilter(record_start=re.compile(rb"(?=[\d|])(?![^\n]*" + re.escape(shibboleth.NON_PROCEED_TEXT)
                                              + rb")"),
-                     keep=(b"|", b"WARN", b"ERROR", b"Login by '") + _EMBEDDED, orphans=True)
+                     keep=(b"|", b"WARN", b"ERROR", b"Login by '", b"No metadata returned for ") + _EMBEDDED,
+                     orphans=True)
     # SimpleSAMLphp (samlscan/logs/simplesamlphp.py): statistics lines ('STAT [') and failure
     # levels, by name (matched in any case) or by syslog number (0-4). The reader takes an
     # exception logged above a 'Caused by:' for that cause's echo, so a range starts at neither

@@ -217,6 +217,12 @@ def test_shibboleth_info_no_metadata_is_an_unknown_sp(tmp_path):
     assert [(e.outcome, e.code) for e in evs] == [("failure", "app-not-found")]
 
 
+def test_shibboleth_no_metadata_reaches_the_reader_through_the_prefilter(tmp_path):
+    """As a user runs it: the INFO line passes the byte prefilter (which keeps WARN/ERROR)."""
+    noise = "2018-03-05 13:38:12,100 - INFO [net.shibboleth.idp.Foo:1] - Started\n" * 3
+    assert _attempts(_check(tmp_path, noise + SHIB_NO_METADATA)) == [("failure", "app-not-found", "idp")]
+
+
 def test_shibboleth_other_info_lines_stay_chatter(tmp_path):
     text = SHIB_NO_METADATA.replace("SPSSODescriptor", "IDPSSODescriptor")
     name, evs = _events(tmp_path, text)
