@@ -60,6 +60,19 @@ class CertInfo:
 
 
 @dataclass(frozen=True)
+class KeyInfoKey:
+    """What a signature's KeyInfo holds when it carries no usable certificate."""
+
+    holds: str
+    """The bare public key written there (XML-DSig 4.5.2 KeyValue, XML-DSig 1.1 4.5.2.3 ECKeyValue
+    and 4.5.5 DEREncodedKeyValue), described: 'RSAKeyValue (RSA 2048-bit public key, SHA-256 of the
+    key ...; no certificate)'; or, with no configured certificate either, what it holds instead."""
+    configured: str = ""
+    """How that key relates to the configured certificates: 'the same key as the configured
+    certificate <subject>', sigverify.NO_CONFIGURED_KEY, or '' (none configured, or not told)."""
+
+
+@dataclass(frozen=True)
 class SignatureInfo:
     """One ds:Signature, as the signature module understood and verified it."""
 
@@ -84,6 +97,8 @@ class SignatureInfo:
     reformatted: bool = False
     """The digest fails on the bytes as received but matches once whitespace is normalised."""
     reference_count: int = 1
+    keyinfo_key: KeyInfoKey | None = None
+    """Set when KeyInfo holds a key without a certificate, or nothing usable (see KeyInfoKey)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,9 @@ class Attribute:
     values: tuple[str, ...]
     naive_values: tuple[str, ...] | None = None
     """First text node of each value, when a comment or PI splits one (CVE-2017-11427)."""
+    nil_count: int = 0
+    """How many of its AttributeValue elements are xsi:nil="true" (SAML core 2.7.3.1.1: explicitly
+    no value); `values` holds them as '', like empty text."""
 
 
 @dataclass(frozen=True)

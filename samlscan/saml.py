@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from samlscan.certs import TrustedCert
 from samlscan.inputs.base import RawMessage
 from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, SubjectConfirmation)
-from samlscan.sigverify import Verification, keyinfo_fact, verify_document
+from samlscan.sigverify import Verification, verify_document
 from samlscan.xmlsafe import DS, SAML, SAMLP, XENC, element_path, local
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
@@ -197,53 +197,37 @@ def _confirmations(subject) -> tuple[SubjectConfirmation, ...]:
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
-def nil_fact(assertion_path: str, name: str, count: int) -> str:
-    """'attribute-nil:<assertion path>=<Name>\t<count>': an Attribute with `count` AttributeValue
-    elements marked xsi:nil="true" (SAML core 2.7.3.1.1: explicitly no value). The model holds
-    their values as '', like empty text."""
-    return f"attribute-nil:{assertion_path}={name}\t{count}"
-
-
-_NILS: list = [None, {}]
-"""(structure, {fact without its count: count}) of the last message asked about: a message with
-thousands of attributes asks once per attribute (a scan of its facts each time was quadratic)."""
-
-
-def nil_values(structure: tuple[str, ...], assertion_path: str, name: str) -> int:
-    """How many values of attribute `name` of the assertion at `assertion_path` are xsi:nil."""
-    if _NILS[0] is not structure:
-        _NILS[:] = [structure, {f.rpartition("\t")[0]: int(f.rpartition("\t")[2])
-                                for f in structure if f.startswith("attribute-nil:")}]
-    return _NILS[1].get(nil_fact(assertion_path, name, 0).rpartition("\t")[0], 0)
-
-
 NIL_SHOWN = "(xsi:nil)"
 
 
-def shown_values(structure: tuple[str, ...], assertion_path: str, attr: Attribute) -> tuple[str, ...]:
-    """The values of `attr` as a report shows them: an xsi:nil value as '(xsi:nil)', not ''."""
-    empty = attr.values.count("")
-    if not empty or nil_values(structure, assertion_path, attr.name) != empty:
+def displayed_values(attr: Attribute) -> tuple[str, ...]:
+    """The values of `attr` as a report shows them: xsi:nil values as '(xsi:nil)', not '' (when
+    every empty value is one: which of several '' is nil is not kept)."""
+    if not attr.nil_count or attr.nil_count != attr.values.count(""):
         return attr.values
     return tuple(v or NIL_SHOWN for v in attr.values)
 
 
-def _attributes(assertion, facts: list | None = None) -> tuple[tuple[Attribute, ...], int]:
-    """The attributes and the count of EncryptedAttribute; nil_fact facts are added to `facts`."""
+def shown_values(structure: tuple[str, ...], assertion_path: str, attr: Attribute) -> tuple[str, ...]:
+    """displayed_values(attr), called the old way by report/table.py: `structure` and
+    `assertion_path` are unused (the nil count is Attribute.nil_count now). Drop once it changes."""
+    return displayed_values(attr)
+
+
+def _attributes(assertion) -> tuple[tuple[Attribute, ...], int]:
+    """The attributes and the count of EncryptedAttribute."""
     attrs, encrypted = [], 0
     for stmt in assertion.findall(SAML + "AttributeStatement"):
         for el in stmt:
             if el.tag == SAML + "Attribute":
                 value_els = el.findall(SAML + "AttributeValue")
                 values = tuple(_text(v) or "" for v in value_els)
-                if facts is not None and "" in values:  # only an empty value can be nil
-                    nil = sum(1 for v, text in zip(value_els, values) if not text and _bool(v.get(XSI_NIL)))
-                    if nil:
-                        facts.append(nil_fact(element_path(assertion), el.get("Name", ""), nil))
+                nil = sum(1 for v, text in zip(value_els, values) if not text and _bool(v.get(XSI_NIL))
+                          ) if "" in values else 0  # only an empty value can be nil
                 naive = tuple(_naive_text(v) or "" for v in value_els) if any(
                     _split_by_markup(v) for v in value_els) else None
                 attrs.append(Attribute(el.get("Name", ""), el.get("FriendlyName"), el.get("NameFormat"),
-                                       values, naive))
+                                       values, naive, nil))
             elif el.tag == SAML + "EncryptedAttribute":
                 encrypted += 1
     return tuple(attrs), encrypted
@@ -275,9 +259,8 @@ def _unparsed_times(el, conditions, authn, subject) -> tuple[str, ...]:
     return tuple(name for name, raw in fields if raw is not None and parse_saml_time(raw) is None)
 
 
-def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tuple = (),
-               facts: list | None = None) -> Assertion:
-    """The Assertion of `el`; facts about it the model has no field for are added to `facts`."""
+def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tuple = ()) -> Assertion:
+    """The Assertion of `el`."""
     from samlscan.decrypt import reveal_name_id
 
     subject = el.find(SAML + "Subject")
@@ -285,7 +268,7 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
     conditions = el.find(SAML + "Conditions")
     authn = el.find(SAML + "AuthnStatement")
     issuers = el.findall(SAML + "Issuer")
-    attrs, encrypted_attrs = _attributes(el, facts)
+    attrs, encrypted_attrs = _attributes(el)
     ctx_ref = authn.find(f"{SAML}AuthnContext/{SAML}AuthnContextClassRef") if authn is not None else None
     signed_by = _coverage(el, verification)
     bad_times = _unparsed_times(el, conditions, authn, subject)
@@ -409,24 +392,21 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     # the wrapping checks through `structure`.
     direct = [root] if root.tag == SAML + "Assertion" else [
         el for el in root if el.tag == SAML + "Assertion"]
-    facts: list[str] = []
     for el in direct:
-        assertions.append(_assertion(el, verification, False, sp_keys, facts))
-    keyinfo = verification.facts
+        assertions.append(_assertion(el, verification, False, sp_keys))
     for enc_el, plain in decrypted:
         inner = verify_document(plain, trusted)
         signatures.extend(info for _, info in inner.signatures)
-        keyinfo += inner.facts
         outer = _coverage(enc_el, verification)
         merged = Verification(inner.signatures, dict(inner.covered), inner.duplicate_ids)
         if outer:  # the Response signature covered the EncryptedAssertion, hence its plaintext
             merged.covered[id(enc_el)] = (enc_el, outer)
-        assertions.append(_assertion(plain, merged, True, sp_keys, facts))
+        assertions.append(_assertion(plain, merged, True, sp_keys))
     nested = [el for el in root.iter(SAML + "Assertion")
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
-    structure += time_zone_facts([root, *(plain for _, plain in decrypted)]) + keyinfo + tuple(facts)
+    structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)
         structure += (f"request-not-on-or-after:{root.get('NotOnOrAfter')}",)
@@ -478,10 +458,8 @@ def _read_artifact_payload(root, carried, raw: RawMessage, index: int, trusted: 
     outer = verify_document(root, trusted)
     own = [info for sig, info in outer.signatures if sig.getparent() is root]
     inner = read_message(copy.deepcopy(carried), raw, index, trusted, sp_keys, xml)
-    mine = tuple(keyinfo_fact(info, "").partition("=")[0] + "=" for info in own)
-    facts = (f"artifact-response:{root.get('ID') or '?'}",) + tuple(
-        f for f in outer.facts if f.startswith(mine))  # the inner Response's are its own
-    return replace(inner, signatures=tuple(own) + inner.signatures, structure=inner.structure + facts)
+    return replace(inner, signatures=tuple(own) + inner.signatures,
+                   structure=inner.structure + (f"artifact-response:{root.get('ID') or '?'}",))
 
 
 def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
@@ -501,8 +479,7 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
     decrypted, decryption_error = decrypt_assertions([container], sp_keys)
     plain = decrypted[0][1] if decrypted else None
     verification = verify_document(plain, trusted) if plain is not None else Verification((), {}, ())
-    facts: list[str] = []
-    assertions = (_assertion(plain, verification, True, sp_keys, facts),) if plain is not None else ()
+    assertions = (_assertion(plain, verification, True, sp_keys),) if plain is not None else ()
     issuers = plain.findall(SAML + "Issuer") if plain is not None else []
     return SamlMessage(
         source=raw.source, index=index, kind="Assertion",
@@ -516,7 +493,7 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
         decryption_error=decryption_error,
         signatures=tuple(info for _, info in verification.signatures),
         signed=bool(assertions and assertions[0].signed),
-        structure=time_zone_facts([plain]) + verification.facts + tuple(facts) if plain is not None else (),
+        structure=time_zone_facts([plain]) if plain is not None else (),
         assertion_elements=1, xml=xml)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from samlscan.certs import (DSIG11, KeyValueKey, TrustedCert, cert_from_keyinfo, key_from_keyvalue,
                            public_key_der, same_public_key)
 from samlscan.errors import EnvironmentProblem
-from samlscan.model import SignatureInfo
+from samlscan.model import KeyInfoKey, SignatureInfo
 from samlscan.xmlsafe import DS, element_path, local
 
 _XMLSEC = None
@@ -106,8 +106,6 @@ class Verification:
     """id(element) -> (element, parent names of the verified signatures whose Reference points at it).
     The element is kept in the value: lxml proxies (and so their id()) live only while referenced."""
     duplicate_ids: tuple[str, ...]
-    facts: tuple[str, ...] = ()
-    """'keyinfo:...' structure facts (keyinfo_fact) of signatures whose KeyInfo holds no certificate."""
 
 
 def _child(el, name):
@@ -283,22 +281,12 @@ def _keyinfo(sig) -> tuple[list[TrustedCert], list[KeyValueKey], int]:
     return certs, values, unreadable
 
 
-def keyinfo_fact(info: SignatureInfo | dict, holds: str, relation: str = "") -> str:
-    """'keyinfo:<parent>#<parent ID>=<what KeyInfo holds>\t<how it relates to the configured
-    certificates>': the model has no field for a key written without a certificate."""
-    get = info.get if isinstance(info, dict) else lambda k: getattr(info, k)
-    return f"keyinfo:{get('parent')}#{get('parent_id') or ''}={holds}\t{relation}"
-
-
 def keyinfo_note(structure: tuple[str, ...], sig: SignatureInfo) -> tuple[str, str] | None:
-    """(what KeyInfo holds, relation to the configured certificates) of `sig`, when its KeyInfo
-    holds no certificate (keyinfo_fact); None otherwise."""
-    prefix = keyinfo_fact(sig, "").partition("=")[0] + "="
-    for fact in structure:
-        if fact.startswith(prefix):
-            holds, _, relation = fact[len(prefix):].partition("\t")
-            return holds, relation
-    return None
+    """(sig.keyinfo_key.holds, .configured), or None. Only for report/document.py and
+    report/table.py, which still call it so: `structure` is unused (the fact it was read from is
+    the SignatureInfo field now); read sig.keyinfo_key instead, and drop this once they do."""
+    key = sig.keyinfo_key
+    return (key.holds, key.configured) if key is not None else None
 
 
 def _keyinfo_contents(sig, unreadable: int) -> str:
@@ -371,19 +359,17 @@ def verify_document(root, trusted: tuple[TrustedCert, ...]) -> Verification:
     if not sigs:
         return Verification((), {}, ())
     ids, dups = _register_ids(root, xmlsec)
-    results, covered, facts = [], {}, []
+    results, covered = [], {}
     diagnosed = 0
     for n, sig in enumerate(sigs):
-        info, target, fact = _inspect(root, ids, sig, trusted, xmlsec, checked=n < MAX_CHECKED,
-                                      diagnose=diagnosed < MAX_DIAGNOSED)
+        info, target = _inspect(root, ids, sig, trusted, xmlsec, checked=n < MAX_CHECKED,
+                                diagnose=diagnosed < MAX_DIAGNOSED)
         diagnosed += info.verified is False and info.failure != "undiagnosed"
         results.append((sig, info))
-        if fact is not None:
-            facts.append(fact)
         if info.verified and target is not None:
             _, names = covered.get(id(target), (target, ()))
             covered[id(target)] = (target, names + (info.parent,))
-    return Verification(tuple(results), covered, dups, tuple(facts))
+    return Verification(tuple(results), covered, dups)
 
 
 MAX_CHECKED, MAX_DIAGNOSED = 16, 4
@@ -394,7 +380,7 @@ signatures over one document took minutes."""
 
 
 def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True):
-    """(SignatureInfo, the element the Reference points at, a keyinfo_fact or None) for one ds:Signature."""
+    """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
     parent = sig.getparent()
     signed_info = _child(sig, "SignedInfo")
     refs = [c for c in signed_info if c.tag == DS + "Reference"] if signed_info is not None else []
@@ -414,32 +400,32 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
         embedded_certs=tuple(c.info for c in embedded), reference_count=len(refs))
     # A key written without a certificate (crewjam/saml's 'RealWorld' shape, some AD FS and
     # PingFederate configurations): XML-DSig 4.5.2 KeyValue, XML-DSig 1.1 4.5.5 DEREncodedKeyValue.
-    fact = None
     if values:
         usable = [v for v in values if v.spki and _value_key(v) is not None]
         broken = [replace(v, spki=b"", problem="xmlsec cannot use this key") if v.spki else v
                   for v in values if v not in usable]
         values = usable
         if values:
-            fact = keyinfo_fact(base, " and ".join(v.describe() for v in values), _relation(values, trusted))
+            base["keyinfo_key"] = KeyInfoKey(" and ".join(v.describe() for v in values),
+                                             _relation(values, trusted))
         elif not embedded:
-            fact = keyinfo_fact(base, " and ".join(v.describe() for v in broken))
+            base["keyinfo_key"] = KeyInfoKey(" and ".join(v.describe() for v in broken))
     elif not embedded and not trusted:
-        fact = keyinfo_fact(base, _keyinfo_contents(sig, unreadable))
+        base["keyinfo_key"] = KeyInfoKey(_keyinfo_contents(sig, unreadable))
     if ref is None or target is None:
-        return SignatureInfo(**base, verified=False, failure="no-reference-target"), None, fact
+        return SignatureInfo(**base, verified=False, failure="no-reference-target"), None
     if not checked:
-        return SignatureInfo(**base, verified=False, failure="not-checked"), target, fact
+        return SignatureInfo(**base, verified=False, failure="not-checked"), target
     candidates = _ordered(trusted, embedded, values)
     matched = _try_keys(sig, candidates, xmlsec)
     if matched is not None:
         return SignatureInfo(**base, verified=True, matched_cert=matched.info,
-                             key_bits=matched.info.key_bits), target, fact
+                             key_bits=matched.info.key_bits), target
     if not trusted and not embedded and not values:
-        return SignatureInfo(**base, verified=None, failure="no-key"), target, fact
+        return SignatureInfo(**base, verified=None, failure="no-key"), target
     if not diagnose:
-        return SignatureInfo(**base, verified=False, failure="undiagnosed"), target, fact
-    return _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec), target, fact
+        return SignatureInfo(**base, verified=False, failure="undiagnosed"), target
+    return _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec), target
 
 
 def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec) -> SignatureInfo:

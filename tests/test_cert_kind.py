@@ -80,7 +80,7 @@ def test_sonarqube_holding_the_encryption_certificate_is_said_with_its_fix(tmp_p
     assert "rotated" not in f.message_text
     assert 'publishes for encryption (KeyDescriptor use="encryption")' in f.message_text
     assert f"(SHA-1 {_sha1(ENC)}) is the one" in f.message_text
-    assert f"verifies with the metadata's signing certificate" in f.message_text and _sha1(IDP) in f.message_text
+    assert "verifies with the metadata's signing certificate" in f.message_text and _sha1(IDP) in f.message_text
     assert f.hint.startswith("paste the IdP's signing certificate") and SONAR in f.hint and _sha1(IDP) in f.hint
     assert f.side is None  # the SP's to fix: the code's own side
     (attempt,) = attempts

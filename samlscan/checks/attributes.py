@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding
 from samlscan.model import Assertion, Attribute, SamlMessage, Severity
-from samlscan.saml import NIL_SHOWN, shown_values
+from samlscan.saml import NIL_SHOWN, displayed_values
 
 EMAIL_ALIASES = (
     "email", "mail", "emailaddress", "email_address", "emailAddress", "Email", "EmailAddress",
@@ -27,20 +27,20 @@ GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
-def _received(msg: SamlMessage, a: Assertion) -> str:
+def _received(a: Assertion) -> str:
     if not a.attributes:
         return "no attributes at all"
     return "; ".join(f"{x.name}" + (f" (FriendlyName {x.friendly_name})" if x.friendly_name else "")
-                     + f" = {list(shown_values(msg.structure, a.path, x))[:3]!r}" for x in a.attributes)
+                     + f" = {list(displayed_values(x))[:3]!r}" for x in a.attributes)
 
 
-def _no_value(msg: SamlMessage, a: Assertion, attr: Attribute) -> tuple[str, str] | None:
+def _no_value(attr: Attribute) -> tuple[str, str] | None:
     """(what is wrong, as 'actual') when an attribute is there but carries no usable value."""
     if any(v.strip() for v in attr.values):
         return None
     if not attr.values:
         return "has no AttributeValue element", "no AttributeValue"
-    if NIL_SHOWN in shown_values(msg.structure, a.path, attr):
+    if NIL_SHOWN in displayed_values(attr):
         # SAML core 2.7.3.1.1: xsi:nil="true" says the value is explicitly absent, not ''
         return ('has no value: its AttributeValue is xsi:nil="true", which says explicitly that the IdP '
                 "holds none for this user (SAML core 2.7.3.1.1)"), 'xsi:nil="true"'
@@ -104,18 +104,18 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
             x, why = hit
             yield finding(msg, "email-under-other-name",
                           f"no attribute named {want!r}; the email address is sent as {x.name!r} ({why}). "
-                          f"Received: {_received(msg, a)}",
+                          f"Received: {_received(a)}",
                           expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want))
         else:
             yield finding(msg, "email-missing",
                           f"no attribute named {want!r} and no email address under another name. "
-                          f"Received: {_received(msg, a)}", expected=want, actual="absent",
+                          f"Received: {_received(a)}", expected=want, actual="absent",
                           hint=f"add an email claim named {want!r} in the IdP (or point "
                                f"{ctx.expect.setting_name('email_attribute')} at the attribute that "
                                "carries the address)")
         return
     values = [v for v in attr.values]
-    empty = _no_value(msg, a, attr)
+    empty = _no_value(attr)
     if empty is not None:
         yield finding(msg, "email-empty", f"attribute {want!r} is present but {empty[0]}",
                       expected="an email address", actual=empty[1])
@@ -147,7 +147,7 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
         return
     attr = _by_name(a, want)
     if attr is not None:
-        empty = _no_value(msg, a, attr)
+        empty = _no_value(attr)
         if empty is not None:  # there, but the SP reads no value from it
             yield finding(msg, code, f"attribute {want!r} (the {label}) is present but {empty[0]}",
                           expected=f"the user's {label}", actual=empty[1],
@@ -166,7 +166,7 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
         text = f"no attribute named {want!r} (the {label})"
         hint = (f"add the claim {want!r} in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
                 "attributes received")
-    yield finding(msg, code, f"{text}. Received: {_received(msg, a)}", expected=want,
+    yield finding(msg, code, f"{text}. Received: {_received(a)}", expected=want,
                   actual=x.name if hit else "absent", hint=hint)
 
 

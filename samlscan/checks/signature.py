@@ -6,7 +6,7 @@ from datetime import timedelta
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
-from samlscan.sigverify import KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS, keyinfo_note
+from samlscan.sigverify import KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS
 
 
 def _fingerprints(c: CertInfo) -> str:
@@ -18,8 +18,7 @@ def _received(msg: SamlMessage, sig: SignatureInfo) -> str:
     """The key a signature carries: its KeyInfo certificates, else its bare key value (RSAKeyValue...)."""
     if sig.embedded_certs:
         return "; ".join(_fingerprints(c) for c in sig.embedded_certs)
-    note = keyinfo_note(msg.structure, sig)
-    return f"KeyInfo holds {note[0]}" if note else "none in KeyInfo"
+    return f"KeyInfo holds {sig.keyinfo_key.holds}" if sig.keyinfo_key else "none in KeyInfo"
 
 
 def _where(sig: SignatureInfo) -> str:
@@ -336,13 +335,13 @@ def check_keyinfo_matches(msg: SamlMessage, ctx: CheckContext):
                           f"the {_where(sig)} verified with the configured certificate, but KeyInfo "
                           "carries another one",
                           expected=sig.matched_cert.sha256, actual=sig.embedded_certs[0].sha256)
-        elif sig.verified and sig.matched_cert and not sig.embedded_certs:
-            holds, relation = keyinfo_note(msg.structure, sig) or (None, "")
-            if relation == NO_CONFIGURED_KEY:  # a bare key value (XML-DSig 4.5.2) of another key
-                yield finding(msg, "cert-keyinfo-differs",
-                              f"the {_where(sig)} verified with the configured certificate, but its KeyInfo "
-                              f"carries another key: {holds}",
-                              expected=f"the public key of {sig.matched_cert.subject}", actual=holds)
+        elif sig.verified and sig.matched_cert and not sig.embedded_certs and sig.keyinfo_key is not None \
+                and sig.keyinfo_key.configured == NO_CONFIGURED_KEY:  # a bare key value (XML-DSig 4.5.2)
+            yield finding(msg, "cert-keyinfo-differs",
+                          f"the {_where(sig)} verified with the configured certificate, but its KeyInfo "
+                          f"carries another key: {sig.keyinfo_key.holds}",
+                          expected=f"the public key of {sig.matched_cert.subject}",
+                          actual=sig.keyinfo_key.holds)
 
 
 def check_reference(msg: SamlMessage, ctx: CheckContext):
