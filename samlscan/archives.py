@@ -73,9 +73,10 @@ def _relabel(obj, old: str, new: str):
 
 
 def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, depth: int,
-                    out: list[FileResult], limit: int | None = None) -> int:
+                    out: list[FileResult], limit: int | None = None, side=None) -> int:
     """Inflate one stream to a private temp file (bounded by its own ratio, and by `limit`: what
-    is left of its archive's budget), analyze it under its label; the bytes it inflated to."""
+    is left of its archive's budget), analyze it under its label; the bytes it inflated to.
+    `side`: the reader of a HAR member's side files (ZipSideFiles)."""
     tmp = os.path.join(tmpdir, f"m{len(out)}-{depth}")
     cap = min(_bound(compressed), limit if limit is not None else INFLATE_MAX)
     try:
@@ -96,6 +97,10 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         # members of a nested archive too
         inner = tz.member(tmp, label) if hasattr(tz, "member") else tz
         try:
+            if side is not None:
+                from samlscan.inputs import har
+
+                har.ARCHIVED[os.path.abspath(tmp)] = side
             results = _analyze_any(tmp, tmp, expect, inner, depth + 1, tmpdir)
         except Exception as exc:  # a samlscan bug on one member: the archive's others are read on
             from samlscan.batch import crashed
@@ -104,11 +109,54 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         for r in results:
             out.append(_relabel(r, tmp, label))
     finally:
+        if side is not None:
+            from samlscan.inputs import har
+
+            har.ARCHIVED.pop(os.path.abspath(tmp), None)
         try:
             os.unlink(tmp)
         except OSError:
             pass
     return inflated
+
+
+class ZipSideFiles:
+    """The side files of a HAR inside a zip (Playwright's recordHar to a path ending in .zip keeps
+    every body as a '<sha1>.<ext>' member beside 'har.har', named by `_file`): read from the
+    zip's members, each at most har.MAX_STRING bytes, all within what is left of the archive's
+    budget (`left`, shared). `names`: the members the HAR refers to (they belong to it)."""
+
+    def __init__(self, zf: zipfile.ZipFile, har_member: str, left: list[int]):
+        import posixpath
+
+        self.zf, self.folder, self.left = zf, posixpath.dirname(har_member), left
+        self.names: set[str] = set()
+
+    def _member(self, name: str) -> str:
+        import posixpath
+
+        return posixpath.join(self.folder, name) if self.folder else name
+
+    def note(self, name: str) -> None:
+        self.names.add(self._member(name))
+
+    def read(self, name: str) -> bytes | None:
+        from samlscan.inputs.har import MAX_STRING
+
+        try:
+            info = self.zf.getinfo(self._member(name))
+        except KeyError:
+            return None
+        if info.is_dir() or info.flag_bits & 0x1 or self.left[0] <= 0:
+            return None
+        cap = min(MAX_STRING, self.left[0])
+        try:
+            with self.zf.open(info) as src:
+                data = src.read(cap + 1)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error):
+            return None
+        self.left[0] -= len(data)
+        return data if len(data) <= cap else None  # over MAX_STRING, or over what the archive has left
 
 
 def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
@@ -122,31 +170,31 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     try:
         if kind == "zip":
             budget = inflate_budget(size)
-            left = budget
             with zipfile.ZipFile(path) as zf:
                 from samlscan.inputs import httpraw
 
                 if httpraw.is_saz(zf.namelist()):
                     return _fiddler_archive(label, zf, budget, expect)
-                for info in zf.infolist():
-                    if info.is_dir():
-                        continue
+                infos = [info for info in zf.infolist() if not info.is_dir()]
+                # HAR captures first: the members they name as side files belong to them
+                hars = [info for info in infos if info.filename.lower().endswith(".har")]
+                left = [budget]
+                per: dict[int, list[FileResult]] = {}
+                owner: dict[str, str] = {}
+                for info in hars + [i for i in infos if i not in hars]:
                     member = f"{label}!{info.filename}"
-                    if info.flag_bits & 0x1:
-                        out.append(failed_input(member, "input-unreadable", "encrypted zip member"))
+                    if info.filename in owner:
+                        per[id(info)] = [skipped(member, f"a side file of {label}!{owner[info.filename]} "
+                                                              "(a body the capture keeps apart): read with it")]
                         continue
-                    if left <= 0:
-                        out.append(failed_input(member, "input-too-large",
-                                                f"the archive inflates to more than {budget} bytes in "
-                                                "all; treated as a decompression bomb"))
-                        continue
-                    try:
-                        with zf.open(info) as src:
-                            left -= _analyze_member(member, src, info.compress_size, tmpdir, expect, tz,
-                                                    depth, out, left)
-                    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError,
-                            EOFError, zlib.error) as exc:
-                        out.append(failed_input(member, "input-unreadable", f"corrupt zip member: {exc}"))
+                    side = ZipSideFiles(zf, info.filename, left) if info in hars else None
+                    start = len(out)
+                    _zip_member(zf, info, member, budget, left, tmpdir, expect, tz, depth, out, side)
+                    per[id(info)] = out[start:]
+                    if side is not None:
+                        owner.update((n, info.filename) for n in side.names
+                                     if n != info.filename and n not in owner)
+                out[:] = [r for info in infos for r in per.get(id(info), ())]
             return [_archive_entry(label, "zip", out)] + out
         opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(kind)
         if kind == "tar" or (opener and _inner_is_tar(path, opener)):
@@ -160,6 +208,25 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, ValueError,
             zlib.error) as exc:
         return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}")]
+
+
+def _zip_member(zf, info, member: str, budget: int, left: list[int], tmpdir: str, expect, tz, depth: int,
+                out: list[FileResult], side=None) -> None:
+    """One zip member analyzed as an input of its own, within what is left of the archive's budget."""
+    if info.flag_bits & 0x1:
+        out.append(failed_input(member, "input-unreadable", "encrypted zip member"))
+        return
+    if left[0] <= 0:
+        out.append(failed_input(member, "input-too-large", f"the archive inflates to more than {budget} "
+                                "bytes in all; treated as a decompression bomb"))
+        return
+    try:
+        with zf.open(info) as src:
+            used = _analyze_member(member, src, info.compress_size, tmpdir, expect, tz, depth, out,
+                                   left[0], side)
+        left[0] -= used  # after the call: the side files it read were taken from left[0] meanwhile
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error) as exc:
+        out.append(failed_input(member, "input-unreadable", f"corrupt zip member: {exc}"))
 
 
 def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> list[FileResult]:

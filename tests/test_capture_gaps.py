@@ -129,3 +129,96 @@ def test_auth0_broker_refusing_the_upstream_response_at_login_callback(tmp_path)
     (flow,) = [f for f in flows if f.response is not None]
     assert (flow.outcome, flow.reason) == ("failure", "invalid_request: the connection was disabled")
     assert flow.idp_error.product == "auth0"
+
+
+# --- 2. a Playwright HAR saved as a .zip: bodies kept as side files inside it ------------------
+
+def playwright_zip(path: Path, doc: dict, extra: dict | None = None) -> dict:
+    """What recordHar({path: 'x.zip'}) writes (harRecorder.ts: content 'attach' by default; every
+    body a '<sha1>.<ext>' member added as it is seen, 'har.har' last; harTracer: `_file` in
+    response.content and request.postData, text not embedded, params only for urlencoded bodies).
+    The login's POST is sent as multipart/form-data, so its value is in the side file alone."""
+    import hashlib
+    import zipfile
+
+    doc = copy.deepcopy(doc)
+    blobs: dict[str, bytes] = {}
+
+    def attach(obj: dict, data: bytes, ext: str) -> None:
+        name = f"{hashlib.sha1(data).hexdigest()}.{ext}"
+        blobs[name] = data
+        obj["_file"] = name
+
+    for e in doc["log"]["entries"]:
+        content, post = e["response"]["content"], e["request"].get("postData")
+        if content.get("text"):
+            text = content.pop("text")
+            attach(content, text.encode(), "html" if "html" in content["mimeType"] else "js")
+        if post:
+            fields = [p.split("=", 1) for p in post["text"].split("&")]
+            boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+            body = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{n}\"\r\n\r\n"
+                           f"{har.unquote_plus(v)}\r\n" for n, v in fields) + f"--{boundary}--\r\n"
+            e["request"]["postData"] = {"mimeType": f"multipart/form-data; boundary={boundary}",
+                                        "text": "", "params": []}
+            attach(e["request"]["postData"], body.encode(), "dat")
+    blobs.update(extra or {})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in blobs.items():
+            zf.writestr(name, data)
+        zf.writestr("har.har", json.dumps(doc, indent=2))
+    return blobs
+
+
+def test_playwright_har_zip_reads_its_side_files(tmp_path):
+    """The IdP's auto-post page and the POST's body, kept as side files, are read with the HAR
+    (the POST's value was lost: 'the request body is not in the capture'), and the side files are
+    not inputs of their own (the page was read again as a paste, the scripts were 'not SAML')."""
+    from samlscan import batch
+    from samlscan.config import Expectations
+
+    z = tmp_path / "login.zip"
+    blobs = playwright_zip(z, gc.chrome_har(*PAIR), {"notes.txt": b"not a body of the capture"})
+    report = batch.run_scan([str(z)], Expectations(), jobs=1)
+    by = {i.path: i for i in report.inputs}
+    assert by[f"{z}!har.har"].status == "scanned" and by[f"{z}!har.har"].messages == 2
+    for name in blobs:
+        if name != "notes.txt":
+            assert by[f"{z}!{name}"].status == "skipped"
+            assert by[f"{z}!{name}"].reason.startswith(f"a side file of {z}!har.har")
+    assert by[f"{z}!notes.txt"].status != "skipped"  # a member the HAR does not name is read as before
+    said = [(f.source.input, f.code) for f in report.input_findings if f.source and f.source.input != f"{z}!notes.txt"]
+    assert not said
+    msgs = [m for m in report.messages if m.message.source.input == f"{z}!har.har"]
+    assert sorted(m.message.kind for m in msgs) == ["AuthnRequest", "Response"]
+    assert [m.message.source.ref for m in msgs if m.message.kind == "Response"] == ["entry 4"]  # the POST's own
+
+
+def test_side_file_reads_are_bounded_and_stay_in_the_zip(tmp_path, monkeypatch):
+    """A side file over MAX_STRING is not read; a name leaving the HAR's folder is not looked up;
+    what side files inflate to counts against the archive's budget."""
+    import zipfile
+
+    from samlscan import archives
+
+    z = tmp_path / "x.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("cap/page.html", b"<html>" + b" " * 100 + b"</html>")
+        zf.writestr("cap/big.html", b" " * (har.MAX_STRING + 1))
+        zf.writestr("outside.html", b"<html></html>")
+    with zipfile.ZipFile(z) as zf:
+        left = [10_000]
+        side = archives.ZipSideFiles(zf, "cap/c.har", left)
+        assert side.read("page.html").startswith(b"<html>") and left == [10_000 - 113]
+        assert side.read("big.html") is None and side.read("missing.html") is None
+        left[0] = har.MAX_STRING + 10
+        assert side.read("big.html") is None and left[0] == 9  # over MAX_STRING: not read
+        left[0] = 10_000
+        har.ARCHIVED["/tmp/c.har"] = side
+        try:
+            assert har._side_bytes("../outside.html", "/tmp/c.har") is None
+            assert har._side_bytes("page.html", "/tmp/c.har").endswith(b"</html>")
+        finally:
+            del har.ARCHIVED["/tmp/c.har"]
+        left[0] = 0
+        assert side.read("page.html") is None  # the archive's budget is spent

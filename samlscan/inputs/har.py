@@ -285,25 +285,43 @@ def _cookie_value(obj, headers, name: str) -> str | None:
     return None
 
 
-def _side_file(content: dict, har_path: str) -> str | None:
-    """An HTML body Playwright's recordHar content 'attach' wrote beside the HAR, named by
-    `content._file` (harTracer: '<sha1>.<ext>' next to the .har); only a plain name in the HAR's
-    folder, only HTML (auto-submit forms, IdP error pages), at most MAX_STRING bytes."""
+ARCHIVED: dict = {}
+"""Absolute path of a HAR read out of an archive (its member inflated to a temporary file) -> the
+reader of its side files among the archive's members (archives.ZipSideFiles): `read(name)` gives
+a member's bytes (bounded) or None, `note(name)` is told every name the HAR refers to."""
+
+
+def _side_bytes(name, har_path: str, read: bool = True) -> bytes | None:
+    """The bytes of a side file the HAR names (`_file`: Playwright's recordHar content 'attach',
+    '<sha1>.<ext>' beside the .har, or inside the .zip it saved): a relative name that stays in
+    the HAR's folder, a regular file, at most MAX_STRING bytes; None otherwise. `read=False`: only
+    tell an archive's reader that the HAR names it (a body not read is still the HAR's own)."""
     import os
 
-    name = content.get("_file")
-    if not isinstance(name, str) or not name or os.path.basename(name) != name or name.startswith(".") \
-            or "html" not in str(content.get("mimeType", "")).lower():
+    if not isinstance(name, str) or not name or "\\" in name or ":" in name or any(
+            not part or part.startswith(".") for part in name.split("/")):
         return None
-    side = os.path.join(os.path.dirname(os.path.abspath(har_path)), name)
-    if not os.path.isfile(side):  # a FIFO or device named like a page would block the read
+    archived = ARCHIVED.get(os.path.abspath(har_path)) if ARCHIVED else None
+    if archived is not None:
+        archived.note(name)
+        return archived.read(name) if read else None
+    side = os.path.join(os.path.dirname(os.path.abspath(har_path)), *name.split("/"))
+    if not read or not os.path.isfile(side):  # a FIFO or device named like a page would block the read
         return None
     try:
         with open(side, "rb") as f:
             data = f.read(MAX_STRING + 1)
     except OSError:
         return None
-    return None if len(data) > MAX_STRING else _decoded(data, content)
+    return None if len(data) > MAX_STRING else data
+
+
+def _side_file(content: dict, har_path: str) -> str | None:
+    """An HTML body kept as a side file (`content._file`): only HTML is read (auto-submit forms,
+    IdP error pages); scripts, images and the like are not."""
+    html = "html" in str(content.get("mimeType", "")).lower()
+    data = _side_bytes(content.get("_file"), har_path, read=html)
+    return None if data is None else _decoded(data, content)
 
 
 def _decoded(data: bytes, content: dict) -> str:
@@ -389,12 +407,16 @@ def query_messages(url: str, src: Source, at: datetime | None, found: _Found,
             signature=dec.get("Signature"), url=url), False))
 
 
-def post_messages(request: dict, url: str, src: Source, at, found: _Found) -> bool:
-    """POST-binding values in postData (text re-parsed; params as fallback). True if a body."""
+def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_path: str | None = None) -> bool:
+    """POST-binding values in postData (text re-parsed, or read from its side file `_file` with
+    `har_path`; params as fallback). True if a body."""
     post = request.get("postData")
     if not isinstance(post, dict):
         return False
     text = post.get("text")
+    if not text and har_path is not None and "_file" in post:
+        data = _side_bytes(post.get("_file"), har_path)
+        text = text if data is None else _decoded(data, post)
     values: list[tuple[str, str]] = []
     if isinstance(text, str) and text == DROPPED:
         found.problems.append(InputProblem(src, "input-too-large", "request body over 4 MiB skipped"))
@@ -507,7 +529,7 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
     at = parse_time(entry.get("startedDateTime"))
     src = Source(path, f"entry {index}")
     query_messages(url, src, at, found, qs=req.get("queryString"))
-    has_body = post_messages(req, url, src, at, found)
+    has_body = post_messages(req, url, src, at, found, path)
     if method == "POST" and not has_body:
         _unrecorded_body(req.get("postData"), url, src, at, found, forms or {})
     rh, qh = _headers(resp), _headers(req)
