@@ -321,13 +321,14 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
         index += len(r.messages) + len(r.findings)  # each raw message gave one or the other
     first = parts[0][1].input
     n_ok = sum(p[1].input.messages for p in parts)
-    status = "scanned" if n_ok or evs else "failed"
+    n_events = sum(p[1].input.events for p in parts)  # (with the 'info' events not kept)
+    status = "scanned" if n_ok or n_events else "failed"
     if status == "scanned":  # a range with nothing in it says nothing of the log
         finds = [f for f in finds if not (f.code == "input-not-saml" and f.source and f.source.ref is None)]
     reason = None if status == "scanned" else (finds[0].message_text if finds else "nothing found")
-    inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=len(evs),
+    inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=n_events,
                       malformed_lines=sum(p[1].input.malformed_lines for p in parts))
-    return FileResult(inp, tuple(msgs), tuple(finds), tuple(evs))
+    return FileResult(inp, tuple(msgs), tuple(finds), tuple(evs), people=frozenset().union(*(p[1].people for p in parts)))
 
 
 def _files_in(u: Unit) -> int:
@@ -513,7 +514,7 @@ def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileRes
 def _not_evidence(r: FileResult, named: set) -> FileResult:
     """A walked file in which nothing is SAML evidence (a README, a script) is skipped with its
     reason; a file the user named keeps its input-not-saml finding."""
-    if (r.input.path in named or r.input.status != "failed" or r.messages or r.events
+    if (r.input.path in named or r.input.status != "failed" or r.messages or r.input.events
             or not r.findings or any(f.code != "input-not-saml" for f in r.findings)):
         return r
     return FileResult(replace(r.input, status="skipped",
@@ -538,7 +539,8 @@ def assemble(files: list[str], other: list[FileResult], results, named: set = fr
     findings.extend(engine.replay_findings(messages))
     return Report(inputs=tuple(r.input for r in ordered), messages=tuple(messages),
                   input_findings=tuple(findings), events=tuple(e for r in ordered for e in r.events),
-                  flows=tuple(f for r in ordered for f in r.flows))
+                  flows=tuple(f for r in ordered for f in r.flows),
+                  people=frozenset().union(*(r.people for r in ordered)))
 
 
 def _path_key(path: str) -> tuple:

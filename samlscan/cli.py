@@ -214,7 +214,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
                       tz=parse_zones(expect.timezones), show_progress=show,
                       keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
-               "event(s) into login attempts...", show):
+               "success(es) and failure(s) into login attempts...", show):
         correlated = _correlated(report, expect)
     _finish(correlated, fmt, output, fail_on, redact, quiet, detail=details)
 

@@ -33,12 +33,15 @@ class Report:
     input_findings: tuple[Finding, ...]
     """Findings about inputs that yielded no message (input-* codes) and run-wide ones (replays)."""
     events: tuple[LogEvent, ...] = ()
+    """The logs' successes and failures (their 'info' events are counted in `inputs`, not kept)."""
     attempts: tuple[Attempt, ...] = ()
     flows: tuple = field(default=(), compare=False)
     notes: tuple[str, ...] = ()
     """Run-wide observations (measured clock offsets between sources, ...)."""
     cause_findings: tuple[Finding, ...] = ()
     """One per failed attempt whose root cause only its evidence states (correlate.cause_findings)."""
+    people: frozenset = frozenset()
+    """Users and addresses named by the 'info' events not kept (--redact masks them too)."""
 
     def all_findings(self) -> list[Finding]:
         return [f for m in self.messages for f in m.findings] + list(self.input_findings)
@@ -57,6 +60,8 @@ class _Collected:
     flows: list = field(default_factory=list)
     kind: str | None = None
     malformed: int = 0
+    info_events: int = 0
+    people: set = field(default_factory=set)
 
 
 def _problem_finding(p: InputProblem) -> Finding:
@@ -124,7 +129,7 @@ def collect(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = 
         got = _collect_file(spooled, tz)
     as_stdin = lambda x: Source("-", x.ref) if isinstance(x, Source) and x.input == spooled else x  # noqa: E731
     return _Collected(*(rewrite(getattr(got, f), as_stdin) for f in ("raws", "problems", "events", "flows")),
-                      kind=got.kind, malformed=got.malformed)
+                      kind=got.kind, malformed=got.malformed, info_events=got.info_events, people=got.people)
 
 
 @dataclass(frozen=True)
@@ -270,22 +275,15 @@ every line (beyond this many, new ones are kept as they come)."""
 
 
 def _compact(e: LogEvent, shared: dict) -> LogEvent:
-    """The event as later steps use it, in less memory (a big log keeps 100,000s of events).
+    """A success or failure as later steps use it, in less memory (a big log keeps 100,000s).
 
-    Correlation reads only successes and failures (correlate.relevant), and quotes the text of a
-    failure only (the line naming its cause); the reports count every event and the redaction
-    masks their users and addresses. So: repeated values (users, addresses, applications, codes)
-    are one shared string; a success keeps no text, and an 'info' event (a token refresh, another
-    client's logout) keeps only its source, time, user and address. The record is fresh from its
-    reader and not yet seen by anyone: it is slimmed in place (a frozen dataclass rebuilt costs
-    2 us an event)."""
+    Correlation quotes the text of a failure only (the line naming its cause), so a success keeps
+    no text, and repeated values (users, addresses, applications, codes) are one shared string.
+    The record is fresh from its reader and not yet seen by anyone: it is slimmed in place (a
+    frozen dataclass rebuilt costs 2 us an event)."""
     put = object.__setattr__
     if e.outcome != "failure":
         put(e, "text", "")
-    if e.outcome == "info":
-        for name in ("request_id", "correlation_id", "app", "raw_code", "code"):
-            put(e, name, None)
-        put(e, "saml_ids", ())
     for name in ("user", "ip", "app", "raw_code", "code", "text"):
         v = getattr(e, name)
         if v is not None:
@@ -303,7 +301,16 @@ def _consume_records(records, out: _Collected) -> None:
     shared: dict = {}
     for rec in records:
         if isinstance(rec, LogEvent):
-            out.events.append(_compact(rec, shared))
+            if rec.outcome != "info":
+                out.events.append(_compact(rec, shared))
+                continue
+            # an 'info' event (a token refresh, another client's logout) is counted and its user
+            # and address remembered for --redact; correlation reads only successes and failures
+            # (72% of a Keycloak log is info: 100 bytes or more each, kept, and sent between
+            # processes)
+            out.info_events += 1
+            if len(out.people) < SHARED_VALUES:
+                out.people.update(v for v in (rec.user, rec.ip) if v)
         elif isinstance(rec, EmbeddedSaml):
             logged_by = f"{rec.product}:{rec.request_id}" if rec.request_id else (rec.product or "log")
             out.raws.append(RawMessage(rec.source, "SAMLResponse", rec.value,
@@ -459,7 +466,10 @@ class FileResult:
     messages: tuple[MessageResult, ...]
     findings: tuple[Finding, ...]
     events: tuple[LogEvent, ...]
+    """Successes and failures; `input.events` counts the 'info' events too (Report.events)."""
     flows: tuple = ()
+    people: frozenset = frozenset()
+    """Report.people of this input."""
 
 
 def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileResult:
@@ -473,7 +483,7 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
                for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
-    status = "scanned" if ok or got.events else "failed"
+    status = "scanned" if ok or got.events or got.info_events else "failed"
     if status == "failed" and not bad:  # a failed input always has a finding that says why
         why = (f"read as {got.kind[4:]} log lines, but none of them is about a SAML login"
                if got.kind and got.kind.startswith("log:") else
@@ -481,8 +491,8 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
         bad = [_problem_finding(InputProblem(Source(path), "input-not-saml", why))]
     reason = None if status == "scanned" else bad[0].message_text
     res = InputResult(path, status, kind=got.kind, reason=reason, messages=len(ok),
-                      events=len(got.events), malformed_lines=got.malformed)
-    return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows))
+                      events=len(got.events) + got.info_events, malformed_lines=got.malformed)
+    return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows), frozenset(got.people))
 
 
 def failed_input(path: str, code: str, detail: str) -> FileResult:
@@ -512,7 +522,7 @@ def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> R
     from datetime import timezone
 
     tz = tz or timezone.utc
-    inputs, messages, input_findings, events, flows = [], [], [], [], []
+    inputs, messages, input_findings, events, flows, people = [], [], [], [], [], set()
     for path in paths:
         r = analyze_file(path, expect, tz)
         inputs.append(r.input)
@@ -520,10 +530,12 @@ def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> R
         input_findings.extend(r.findings)
         events.extend(r.events)
         flows.extend(r.flows)
+        people |= r.people
         if progress:
             progress(path)
     input_findings.extend(replay_findings(messages))
-    return Report(tuple(inputs), tuple(messages), tuple(input_findings), tuple(events), flows=tuple(flows))
+    return Report(tuple(inputs), tuple(messages), tuple(input_findings), tuple(events), flows=tuple(flows),
+                  people=frozenset(people))
 
 
 def replay_findings(messages: list[MessageResult]) -> list[Finding]:

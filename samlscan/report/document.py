@@ -98,10 +98,15 @@ def counts(report, findings=None) -> dict:
     return {
         "inputs": len(report.inputs), "scanned": status.get("scanned", 0),
         "skipped": status.get("skipped", 0), "failed": status.get("failed", 0),
-        "messages": len(report.messages), "events": len(report.events),
+        "messages": len(report.messages), "events": event_count(report),
         "findings": {s.value: by_sev.get(s, 0) for s in Severity},
         "attempts": len(report.attempts),
     }
+
+
+def event_count(report) -> int:
+    """Log events read, the 'info' events (counted, not kept) with the successes and failures."""
+    return sum(i.events for i in report.inputs)
 
 
 def summary(report) -> dict:

@@ -161,6 +161,7 @@ def personal_values(report) -> set[str]:
     for at in report.attempts:
         if at.user:
             out.add(at.user)
+    out |= report.people
     return out
 
 

@@ -5,7 +5,7 @@ import textwrap
 
 from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
-from samlscan.report.document import iso
+from samlscan.report.document import event_count, iso
 from samlscan.saml import IDP_SENT, shown_values
 from samlscan.sigverify import KEY_FAILURES, keyinfo_note
 
@@ -197,6 +197,6 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
 
         out.append(render_attempts(report, red, detail))
     if not out:  # an empty page would read as a crash
-        out.append(f"nothing to report: no SAML message and no login attempt ({len(report.events)} log "
+        out.append(f"nothing to report: no SAML message and no login attempt ({event_count(report)} log "
                    "event(s) read, none of them a login's success or failure)")
     return "\n".join(out).rstrip() + "\n"
