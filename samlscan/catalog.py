@@ -46,8 +46,9 @@ _VAR = r"[\s\S]{0,400}?"
 _NEVER = re.compile(r"(?!)")
 
 _TOKEN_ID = re.compile(
-    r"^(?:AADSTS\d{4,9}|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,})$")
-"""Ids distinctive enough to be recognised inside free text: AADSTS codes, snake_case or
+    r"^(?:AADSTS\d{4,9}|MSIS\d{4}|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,})$")
+"""Ids distinctive enough to be recognised inside free text: AADSTS codes, AD FS MSIS codes
+(the same in every language of AD FS's pages and events), snake_case or
 UPPER_SNAKE names, dotted Okta event types. Plain words and numbers only match when alone."""
 
 

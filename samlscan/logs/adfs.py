@@ -38,7 +38,10 @@ _EVENT_START = re.compile(r"<(?:\w+:)?Event[\s>]")
 _EVENT_END = re.compile(r"</(?:\w+:)?Event>")
 _AUDIT = re.compile(r"<AuditBase\b.*?</AuditBase>", re.S)
 _DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_MSIS = re.compile(r"\b(MSIS\d{4})\b:?\s*(.*?)(?=\s*--->|\bMSIS\d{4}\b|[\r\n]|$)")
+_MSIS = re.compile(r"(?:\b(\w+Exception):\s*)?\b(MSIS\d{4})\b:?\s*(.*?)"
+                   r"(?=\s*--->|(?:\b\w+Exception:\s*)?\bMSIS\d{4}\b|[\r\n]|$)")
+"""An MSIS exception: its class (NoAuthenticationContextException: the cause MSIS7012's generic
+text does not say), code and text."""
 _RP = re.compile(r"Relying Party:\s*(\S+)")
 _ACTIVITY = re.compile(r"Activity ID:\s*([0-9a-fA-F-]{36})")
 _GUID = re.compile(r"^\{?([0-9a-fA-F-]{36})\}?$")
@@ -55,6 +58,8 @@ class AdfsParser:
         adfs = "AD FS" in head or "ADFS" in head or "IdentityServer" in head
         if "<Event" in head and adfs and "schemas.microsoft.com/win/2004/08/events" in head:
             return True
+        if _is_text_copy(head):
+            return True
         first = head.lstrip("\ufeff").split("\n", 2)
         lines = [ln for ln in first[:2] if not ln.startswith("#TYPE")]
         return bool(lines) and adfs and (
@@ -69,7 +74,9 @@ class AdfsParser:
         if first is None:
             return
         rest = _chain(first, lines)
-        if first[1].lstrip("\ufeff ").startswith("<"):
+        if _TEXT_FIELD.match(first[1].lstrip("\ufeff ")) and first[1].lstrip("\ufeff ").startswith("Log Name:"):
+            yield from _text_copy(text_lines(rest), path, tz)
+        elif first[1].lstrip("\ufeff ").startswith("<"):
             # every chunk: an export written without newlines is one line of many events
             yield from _xml_stream(rest, path)
         else:
@@ -153,6 +160,69 @@ def _xml_event(text: str, no: int, path: str) -> Iterator[Record]:
     yield from _event(event_id, time, False, info.get("activity"), datas, no, path)
 
 
+# --- Event Viewer's "Copy Details as Text" ---------------------------------------------------
+# What admins paste into tickets and forums: a 'Log Name:' header block, then the message, for
+# one event or several in a row (ADFS-364 quotes; TechNet wiki 3362; MicrosoftDocs AD FS
+# troubleshooting articles). AD FS 2.0 logs under 'AD FS 2.0/Admin', later versions 'AD FS/Admin';
+# the values are aligned with spaces or not, 'Description:' may be missing (AD FS 2.0 quotes),
+# and an 'Event Xml:' section may follow (its <Correlation ActivityID> is the Activity ID).
+
+_TEXT_FIELD = re.compile(r"^(Log Name|Source|Date|Event ID|Task Category|Level|Keywords|User|Computer|"
+                         r"OpCode|Description):[ \t]*(.*?)\s*$")
+_TEXT_ACTIVITY = re.compile(r"ActivityID=['\"]\{?([0-9a-fA-F-]{36})\}?['\"]")
+
+
+def _is_text_copy(head: str) -> bool:
+    lines = head.lstrip("\ufeff \r\n").split("\n", 12)
+    if not lines or not lines[0].startswith("Log Name:"):
+        return False
+    fields = dict(m.groups() for m in map(_TEXT_FIELD.match, lines[:12]) if m)
+    return ("Event ID" in fields and "AD FS" in fields.get("Source", "") + fields.get("Log Name", "")
+            or "Event ID" in fields and "ADFS" in fields.get("Source", ""))
+
+
+def _text_copy(lines, path: str, tz: tzinfo) -> Iterator[Record]:
+    block: list[str] = []
+    start = None
+    for no, line in lines:
+        if line.lstrip("\ufeff ").startswith("Log Name:") and block:
+            yield from _text_event(block, start, path, tz)
+            block = []
+        if not block:
+            start = no
+        block.append(line.lstrip("\ufeff"))
+    if block:
+        yield from _text_event(block, start, path, tz)
+
+
+def _text_event(block: list[str], no: int, path: str, tz: tzinfo) -> Iterator[Record]:
+    fields: dict[str, str] = {}
+    body = 0
+    for i, line in enumerate(block):
+        m = _TEXT_FIELD.match(line)
+        if m is None or m.group(1) in fields:
+            break
+        fields[m.group(1)] = m.group(2)
+        body = i + 1
+        if m.group(1) == "Description":
+            break
+    message = "\n".join(block[body:])
+    xml_at = message.find("Event Xml:")
+    xml, message = (message[xml_at:], message[:xml_at]) if xml_at >= 0 else ("", message)
+    try:
+        event_id = int(fields.get("Event ID", ""))
+    except ValueError:
+        yield malformed(path, no, "event text without a numeric Event ID")
+        return
+    time, local = _csv_time(fields.get("Date"), tz)
+    if time is None:
+        yield malformed(path, no, "event text without a readable Date")
+        return
+    activity = _ACTIVITY.search(message) or _TEXT_ACTIVITY.search(xml)
+    yield from _event(event_id, time, local, activity.group(1) if activity else None,
+                      [message], no, path)
+
+
 # --- CSV --------------------------------------------------------------------------------------
 
 def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
@@ -224,7 +294,7 @@ def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]
     msis = _MSIS.findall(joined)
     error_code = audit.get("ErrorCode") if (audit.get("ErrorCode") or "").upper() != "N/A" else None
     raw_code = error_code or audit.get("FailureType") or \
-        (msis[-1][0] if msis else None)  # the innermost MSIS exception names the cause
+        (msis[-1][1] if msis else None)  # the innermost MSIS exception names the cause
     rp = audit.get("RelyingParty") or (_RP.search(joined).group(1) if _RP.search(joined) else None)
     if rp and audit.get("Server") and rp.rstrip("/") == audit["Server"].rstrip("/"):
         rp = None  # a fresh-credential audit names the Federation Service itself, not the application
@@ -246,7 +316,8 @@ def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]
 
 def _text(event_id: int, audit: dict, msis: list, joined: str) -> str:
     if msis:
-        return f"Event {event_id}: " + " / ".join(f"{c}: {t.strip()}" for c, t in msis)
+        return f"Event {event_id}: " + " / ".join(
+            f"{x + ': ' if x else ''}{c}: {t.strip()}" for x, c, t in msis)
     if audit:
         parts = [audit.get(k) for k in ("AuditType", "AuditResult", "FailureType", "ErrorCode")]
         return f"Event {event_id}: " + " ".join(p for p in parts if p)

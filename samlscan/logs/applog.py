@@ -88,6 +88,9 @@ RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|(?:" + _LEVEL.encode() + rb")(
 """A line that begins a record, in any layout above (the prefilter splits records by it)."""
 _RECORD_START = re.compile(RECORD_START.decode())
 
+_ERRORS_LIST = r"\[['\"]invalid_(?:response|logout_response|logout_request)['\"]"
+"""python3-saml's get_errors() as Python prints the list: ['invalid_response']."""
+_ERRORS_LIST_RE = re.compile(_ERRORS_LIST)
 # Which library a logger, class or exception belongs to (full or logback-shortened names).
 _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("spring", re.compile(
@@ -98,7 +101,10 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"com\.onelogin\.saml2|\bc(?:om)?\.o(?:nelogin)?\.s(?:aml2)?\.(?:\w+\.)*"
         r"(?:SamlResponse|Auth|AuthnRequest|LogoutRequest|LogoutResponse|Util|ValidationError|"
         r"SettingsBuilder|Saml2Settings)\b|\bc\.o\.saml2\.")),
-    ("python3-saml", re.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2")),
+    # (or its get_errors() list as apps print it: python-social-auth's 'SAML login failed:
+    # ['invalid_response'] (<get_last_error_reason()>)', Zulip issue python3-saml 83)
+    ("python3-saml", re.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2|"
+                                r"\bSAML\b.{0,80}" + _ERRORS_LIST)),
     # (OpenSAML 2's decoder also under shortened loggers: 'decoding.BaseSAMLMessageDecoder', used by
     # Spring Security SAML 1.x and other OpenSAML 2 SPs)
     ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
@@ -279,8 +285,9 @@ class AppLogParser:
             if h.time_text != stamp:  # consecutive lines often share their time: parse it once
                 stamp, when = h.time_text, parse_iso(h.time_text, tz)
             lib = library(h.logger)
-            if lib is None and h.level in ("WARN", "ERROR"):
-                lib = library(h.msg)
+            if lib is None and (h.level in ("WARN", "ERROR") or _ERRORS_LIST_RE.search(h.msg)):
+                lib = library(h.msg)  # (python3-saml's errors list is a failure at any level:
+                # python-social-auth apps such as Zulip log 'SAML login failed: [...]' at INFO)
             file_lib = _file_lib(file_lib, lib or library(h.msg))
             dump = _HINT.search(h.msg) is not None
             if lib is None and h.level not in ("WARN", "ERROR") and not dump:

@@ -4,6 +4,7 @@ with realmName), Quarkus and WildFly prefixes, JSON console logging, and admin-A
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from typing import Iterable, Iterator
 
@@ -25,6 +26,7 @@ _LOOKS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|^\d{2}:\d{2}:\d{2}[
 # key=value pairs: "double-quoted" (new, \" escaped), 'single-quoted' (old, values with spaces)
 # or bare up to the next ', '.
 _PAIR = re.compile(r"(\w+)=(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^,]*)(?:,\s*|$)")
+_TYPE = re.compile(r"(?:^|[\s,])type=[\"']?([A-Z_]+)")
 _DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Categories of Keycloak's SAML code: SamlService (Keycloak as IdP: "request validation failed: ..."
 # when a client's AuthnRequest signature fails) and the SAML broker's SAMLEndpoint (Keycloak as SP:
@@ -71,14 +73,18 @@ def _date_from_path(path: str) -> date | None:
 
 
 def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
+    join = _ThreadJoin(path)
     for no, line in lines:
         m = _PREFIX.match(line)
         if m is None:
             if _LOOKS_LIKE.match(line):
-                yield malformed(path, no, "log line without level/category/thread")
+                yield from join.add(malformed(path, no, "log line without level/category/thread"))
             continue  # stack trace or continuation line
-        d, h, mi, s, ms, level, category, _thread, body = m.groups()
-        yield from embedded_records(path, no, body, None, "keycloak")
+        d, h, mi, s, ms, level, category, thread, body = m.groups()
+        clock = ((int(h) * 60 + int(mi)) * 60 + int(s)) * 1000 + int(ms)
+        join.line(thread, clock, category == "org.keycloak.events")
+        for rec in embedded_records(path, no, body, None, "keycloak"):
+            yield from join.add(rec)
         saml_error = _is_saml_error(category, level)
         if category != "org.keycloak.events" and not saml_error:
             continue
@@ -88,12 +94,112 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
                                                  int(s), int(ms) * 1000), tz)
                            if when else (None, False))
         except ValueError:
-            yield malformed(path, no, "invalid date")
+            yield from join.add(malformed(path, no, "invalid date"))
             continue
         if saml_error:
-            yield _saml_error(body, no, path, time, local)
+            yield from join.saml_error(_saml_error(body, no, path, time, local), category, thread, clock)
         else:
-            yield from _body(body, no, path, time, local)
+            etype = _TYPE.search(body)
+            for rec in _body(body, no, path, time, local):
+                yield from join.event(rec, etype[1] if etype else "", thread, clock)
+    yield from join.flush()
+
+
+_JOIN_MS = 1000
+"""A SAML error line and the event line it causes are written by one request on one worker thread
+in well under a millisecond (SamlService and the broker's SAMLEndpoint log the exception, then
+call event.error()): at most this far apart, they are one request."""
+_JOIN_LINES = 200
+"""Other threads' lines between the two (a busy server interleaves them): beyond this many, the
+event line is not waited for any longer."""
+_JOIN_TYPES = {
+    "org.keycloak.protocol.saml": ("LOGIN_ERROR",),  # Keycloak as IdP: a client's request
+    "org.keycloak.saml": ("LOGIN_ERROR",),
+    "org.keycloak.broker.saml": ("IDENTITY_PROVIDER_LOGIN_ERROR", "IDENTITY_PROVIDER_RESPONSE_ERROR",
+                                 "IDENTITY_PROVIDER_FIRST_LOGIN_ERROR", "IDENTITY_PROVIDER_POST_LOGIN_ERROR"),
+}
+"""Which event types a SAML category's error line causes: SamlService's refusal of a request is
+the LOGIN_ERROR of the same request, the broker's refusal of an IdP response an
+IDENTITY_PROVIDER_*_ERROR."""
+
+
+class _ThreadJoin:
+    """Gives a SAML error line (SamlService, SAMLEndpoint) and the events line of the same request
+    one correlation ID, so that correlation makes them one attempt instead of two.
+
+    Worker threads are reused from request to request ('default task-74', 'executor-thread-1'),
+    so the rule is strict: the events line is the very next line of the same thread, of an event
+    type that category's failure produces, with the error of a refused message (_REFUSALS), at most _JOIN_MS later and within _JOIN_LINES lines. A wrong password, or any other line
+    of that thread, in between ends the wait without a join. Records keep their order: while an
+    error waits, what follows is held (at most _JOIN_LINES lines)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.held: list[Record] = []
+        self.waiting: dict[str, tuple[int, str, int, int]] = {}  # thread -> (index, category, clock, lines)
+
+    def line(self, thread: str, clock: int, is_event: bool) -> None:
+        """Every prefixed line: ages the waiting errors; a line of a waiting thread other than an
+        events line ends that thread's wait."""
+        if not is_event:
+            self.waiting.pop(thread, None)
+        for t, (i, cat, at, seen) in list(self.waiting.items()):
+            if seen + 1 > _JOIN_LINES or not 0 <= clock - at <= _JOIN_MS:
+                del self.waiting[t]
+            else:
+                self.waiting[t] = (i, cat, at, seen + 1)
+
+    def add(self, rec: Record) -> Iterator[Record]:
+        if self.held:
+            self.held.append(rec)
+            if not self.waiting:
+                yield from self.flush()
+        else:
+            yield rec
+
+    def saml_error(self, ev: LogEvent, category: str, thread: str, clock: int) -> Iterator[Record]:
+        self.waiting.pop(thread, None)
+        family = next((c for c in _JOIN_TYPES if category.startswith(c)), None)
+        if family is None:
+            yield from self.add(ev)
+            return
+        self.held.append(ev)
+        self.waiting[thread] = (len(self.held) - 1, family, clock, 0)
+
+    def event(self, rec: Record, etype: str, thread: str, clock: int) -> Iterator[Record]:
+        wait = self.waiting.pop(thread, None)
+        if wait is not None and isinstance(rec, LogEvent) and _causes(wait[1], etype, rec):
+            i = wait[0]
+            err = self.held[i]
+            corr = rec.correlation_id or f"keycloak:{thread}:{self.path}:{err.source.ref}"
+            self.held[i] = replace(err, correlation_id=corr, user=err.user or rec.user,
+                                   ip=err.ip or rec.ip, app=err.app or rec.app)
+            # the error line names the cause the event's error= only codes (invalid_signature:
+            # 'SigAlg was null' is an unsigned request, 'Signature length not correct' a wrong key)
+            rec = replace(rec, correlation_id=corr,
+                          code=err.code if err.code not in (None, "unknown-failure") else rec.code)
+        yield from self.add(rec)
+        if not self.waiting:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Record]:
+        held, self.held = self.held, []
+        self.waiting.clear()
+        yield from held
+
+
+def _causes(family: str, etype: str, ev: LogEvent) -> bool:
+    """The event line is what a refused message of that SAML category logs."""
+    return ev.outcome == "failure" and etype in _JOIN_TYPES[family] and ev.raw_code in _REFUSALS
+
+
+_REFUSALS = frozenset({
+    "invalid_signature", "invalid_request", "invalid_authn_request", "invalid_saml_authn_request",
+    "invalid_saml_response", "invalid_saml_document", "invalid_destination", "missing_required_destination",
+    "invalid_issuer", "invalid_saml_logout_request", "invalid_saml_logout_response"})
+"""Keycloak Errors values of a refused SAML message (server-spi-private Errors.java): what
+SamlService and SAMLEndpoint pass to event.error() after logging why. Not invalid_user_credentials
+and the like: a wrong password on that thread is another request."""
 
 
 def _is_saml_error(category: str, level: str) -> bool:
