@@ -153,3 +153,32 @@ def test_an_unreadable_encryption_certificate_does_not_refuse_the_metadata(tmp_p
     expect = build({"idp_metadata": [str(md)], "at": AT}, None)
     assert [c.info.sha1 for c in expect.idp_certs] == [_sha1(IDP)]
     assert expect.metadata_certs("encryption") == ()
+
+
+def test_the_idps_logout_request_signed_by_its_encryption_key_says_so_too(tmp_path):
+    """An IdP-initiated LogoutRequest is judged by the same rule as a Response (it had its own
+    'the IdP most likely rotated' text)."""
+    from dataclasses import replace
+
+    from lxml import etree
+    from samlgen import signer as sign
+
+    def logout(pair: K.KeyPair):
+        path = tmp_path / f"logout-{pair.name}.xml"
+        root = etree.fromstring(
+            '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+            'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lq1" Version="2.0" '
+            'IssueInstant="2025-03-11T09:15:00Z" Destination="https://sonar.example.com/saml/slo">'
+            '<saml:Issuer>https://idp.example.org/saml2/idp</saml:Issuer>'
+            '<saml:NameID>jdoe</saml:NameID></samlp:LogoutRequest>')
+        sign.add_template(root, replace(GEN.OKTA, signature_method="rsa-sha256", digest_method="sha256"))
+        sign.sign_all(root, pair)
+        path.write_bytes(etree.tostring(root))
+        (res,) = analyze_files([str(path)], _expect(tmp_path, sonar_cert=IDP)).messages
+        return res
+
+    f = _mismatch(logout(ENC))
+    assert "of the IdP's LogoutRequest does not verify" in f.message_text
+    assert "the IdP signs with its encryption certificate" in f.message_text and f.side == "idp"
+    g = _mismatch(logout(NEW))  # control: a key the metadata does not list
+    assert "rotated its signing certificate" in g.message_text and g.side is None

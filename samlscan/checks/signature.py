@@ -275,13 +275,12 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
                               actual=received)
             elif msg.issuer is not None and msg.issuer == ctx.expect.idp_entity_id and ctx.expect.idp_certs:
                 # the IdP's Logout message: the SP verifies it with the IdP certificate it has
+                configured = [c.info for c in ctx.expect.idp_certs]
+                why, hint, side = _which_side_rotated([sig], configured, msg, ctx)
                 yield finding(msg, "signature-cert-mismatch",
                               f"the {_where(sig)} of the IdP's {msg.kind} does not verify with the configured "
-                              "IdP certificates: the IdP most likely rotated its signing certificate",
-                              expected="; ".join(_fingerprints(c.info) for c in ctx.expect.idp_certs),
-                              actual=received,
-                              hint="download the IdP's current signing certificate (its metadata or admin "
-                                   f"console) and set it in {ctx.expect.setting_name('idp_cert')}")
+                              f"IdP certificates. {why}", expected="; ".join(_fingerprints(c) for c in configured),
+                              actual=received, hint=hint, side=side)
 
 
 def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
