@@ -210,8 +210,10 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     """entityID, signing certificates and SSO URLs of the IdP in a metadata file (SAML metadata 2.4.1).
 
     A KeyDescriptor without `use` serves both signing and encryption (metadata 2.4.1.1);
-    `use="encryption"` is skipped. Only IDPSSODescriptor keys count: the metadata's own ds:Signature,
-    WS-Fed RoleDescriptors and AttributeAuthorityDescriptor carry keys that sign other things.
+    `use="encryption"` certificates never verify: they only come back in `idp_metadata_certs` (every
+    certificate with its use), for the checks to compare with. Only IDPSSODescriptor keys count: the
+    metadata's own ds:Signature, WS-Fed RoleDescriptors and AttributeAuthorityDescriptor carry keys
+    that sign other things.
     In an aggregate, `entity_id` picks the IdP (a file with one IdP is used whatever its entityID:
     a wrong configured entity ID is a finding, not a reason to drop the certificates).
     """
