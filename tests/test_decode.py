@@ -129,3 +129,17 @@ def test_base64_names_the_first_character_that_is_not(bad, named):
     with pytest.raises(InputError) as exc:
         b64decode_lenient(bad)
     assert exc.value.code == "input-bad-base64" and repr(named) in exc.value.detail
+
+
+def test_a_pasted_error_text_is_explained_where_a_message_was_expected():
+    """People paste the error they saw (an AADSTS page) where a SAML message was expected: the
+    input is still not SAML, and says what the error means and how to fix it."""
+    aad = ("AADSTS50011: The redirect URI 'https://sonar.example.com/oauth2/callback/saml' specified in the "
+           "request does not match the redirect URIs configured for the application '0000'.")
+    _, problems = read_text(aad, "pasted.txt")
+    (p,) = problems
+    assert p.code == "input-not-saml"
+    assert "AADSTS50011" in p.detail and "reply-url-mismatch" in p.detail and "Fix:" in p.detail
+    for text in ("hello, nothing to see here", "some words " * 2000 + aad):  # no error, or too long to be one
+        (p,) = read_text(text, "pasted.txt")[1]
+        assert p.detail.startswith("no SAML message found")

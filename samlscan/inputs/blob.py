@@ -126,5 +126,27 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     elif "PRIVATE KEY-----" in text:
         why = "this is a private key, not a SAML message: give it with --sp-key (never share it)"
     else:
-        why = "no SAML message found (expected XML, base64, a form body or a URL)"
+        why = _error_text(text) or "no SAML message found (expected XML, base64, a form body or a URL)"
     return [], [InputProblem(source, "input-not-saml", why)]
+
+
+ERROR_TEXT_MAX = 16384
+"""A pasted error message or page is short; a longer text without SAML is no error to explain."""
+
+
+def _error_text(text: str) -> str | None:
+    """What a pasted error of an IdP or SP (an AADSTS page, a java-saml exception) means, when
+    the catalog knows it: people paste the error they saw where a SAML message was expected."""
+    if len(text) > ERROR_TEXT_MAX:
+        return None
+    from samlscan.catalog import lookup
+    from samlscan.codes import SPECS
+
+    entry = lookup(text)
+    if entry is None:
+        return None
+    name = f"{entry.product} error {entry.id}" if entry.id else f"an error text of {entry.product}"
+    fix = entry.fix or (SPECS[entry.code].fix if entry.code in SPECS else None)
+    fix = f" Fix: {fix}" if fix else ""
+    return (f"no SAML message here, but this is {name} ({entry.code}): {entry.explanation}{fix} "
+            "('samlscan explain' with the text says more)")

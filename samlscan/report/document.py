@@ -5,7 +5,6 @@ from collections import Counter
 from datetime import datetime
 
 from samlscan.model import Attempt, Finding, SamlMessage, Severity
-from samlscan.sigverify import keyinfo_note
 
 SCHEMA = "samlscan/1"
 
@@ -21,8 +20,8 @@ def finding_dict(f: Finding) -> dict:
             "message_text": f.message_text, "expected": f.expected, "actual": f.actual, "hint": f.hint}
 
 
-def _signature(s, structure: tuple[str, ...] = ()) -> dict:
-    holds, relation = keyinfo_note(structure, s) or (None, None)
+def _signature(s) -> dict:
+    key = s.keyinfo_key
     return {"element": s.parent, "element_id": s.parent_id, "reference": s.reference_uri,
             "covers_element": s.covers_parent, "signed_path": s.signed_path,
             "verified": s.verified, "failure": s.failure,
@@ -33,7 +32,7 @@ def _signature(s, structure: tuple[str, ...] = ()) -> dict:
             "keyinfo_certificates": [{"subject": c.subject, "sha1": c.sha1, "sha256": c.sha256,
                                       "not_after": iso(c.not_after)} for c in s.embedded_certs],
             # a KeyInfo without a certificate: its bare key (RSAKeyValue...) or what it holds instead
-            "keyinfo_key": {"holds": holds, "configured": relation or None} if holds else None}
+            "keyinfo_key": {"holds": key.holds, "configured": key.configured or None} if key else None}
 
 
 def _assertion(a) -> dict:
@@ -59,7 +58,7 @@ def message_dict(r) -> dict:
         "status": {"code": m.status.code, "sub_codes": list(m.status.sub_codes), "message": m.status.message}
         if m.status else None,
         "signed": m.signed,
-        "signatures": [_signature(s, m.structure) for s in m.signatures],
+        "signatures": [_signature(s) for s in m.signatures],
         "redirect_signature": {"sig_alg": m.redirect_signature.sig_alg,
                                "verified": m.redirect_signature.verified} if m.redirect_signature else None,
         "assertions": [_assertion(a) for a in m.assertions],

@@ -6,8 +6,8 @@ import textwrap
 from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
 from samlscan.report.document import event_count, iso
-from samlscan.saml import IDP_SENT, shown_values
-from samlscan.sigverify import KEY_FAILURES, keyinfo_note
+from samlscan.saml import IDP_SENT, displayed_values
+from samlscan.sigverify import KEY_FAILURES
 
 WIDTH = 72
 NAMED_SKIPS = 10
@@ -28,8 +28,8 @@ def _signed_line(m) -> str:
     if not m.signatures:
         return "\n".join(parts) or "nothing is signed"
     for s in m.signatures:
-        # a KeyInfo without a certificate: a bare key value, or nothing usable (sigverify.keyinfo_fact)
-        holds, relation = keyinfo_note(m.structure, s) or (None, "")
+        # a KeyInfo without a certificate: a bare key value, or nothing usable
+        holds, relation = (s.keyinfo_key.holds, s.keyinfo_key.configured) if s.keyinfo_key else (None, "")
         if s.verified:
             state = f"verified with {s.matched_cert.subject} (SHA-256 {s.matched_cert.sha256[:23]}...)"
             if holds:
@@ -103,7 +103,7 @@ def header_rows(r) -> list[tuple[str, str]]:
         rows.append(("Valid", f"{iso(a.not_before) or '-'} .. {iso(a.not_on_or_after) or '-'}"))
         if a.attributes:
             rows.append(("Attributes", "\n".join(
-                f"{x.name} = {', '.join(shown_values(m.structure, a.path, x))[:80]}" for x in a.attributes)))
+                f"{x.name} = {', '.join(displayed_values(x))[:80]}" for x in a.attributes)))
         if a.was_encrypted:
             rows.append(("Encrypted", "yes (decrypted with the SP key)"))
     if m.encrypted_assertion_count and not any(a.was_encrypted for a in m.assertions):
