@@ -306,3 +306,15 @@ def test_keyword_automaton_and_plain_loop_find_the_same_entries():
             assert fast == catalog._pattern_matches(text, plain, product), text
             hits += bool(fast)
     assert hits > len(texts)  # the comparison covered real matches, not only misses
+
+
+@pytest.mark.parametrize("text", [
+    # auth0.com/docs/troubleshoot/authentication-issues/saml-errors, as Auth0 shows them
+    '{"error": "invalid_request", "error_description": "the connection was disabled"}',
+    '{"invalid_request": "Default App for IdP-Initiated is not configured. Make sure to configure that '
+    'from connection settings or include client_id in RelayState parameter."}',
+])
+def test_auth0_saml_connection_errors(text):
+    hit = lookup(text)
+    assert hit is not None and (hit.product, hit.code) == ("auth0", "idp-configuration-error") and hit.fix
+    assert lookup("invalid_request") is None  # OAuth's generic error names no one cause
