@@ -208,12 +208,6 @@ def displayed_values(attr: Attribute) -> tuple[str, ...]:
     return tuple(v or NIL_SHOWN for v in attr.values)
 
 
-def shown_values(structure: tuple[str, ...], assertion_path: str, attr: Attribute) -> tuple[str, ...]:
-    """displayed_values(attr), called the old way by report/table.py: `structure` and
-    `assertion_path` are unused (the nil count is Attribute.nil_count now). Drop once it changes."""
-    return displayed_values(attr)
-
-
 def _attributes(assertion) -> tuple[tuple[Attribute, ...], int]:
     """The attributes and the count of EncryptedAttribute."""
     attrs, encrypted = [], 0

@@ -281,14 +281,6 @@ def _keyinfo(sig) -> tuple[list[TrustedCert], list[KeyValueKey], int]:
     return certs, values, unreadable
 
 
-def keyinfo_note(structure: tuple[str, ...], sig: SignatureInfo) -> tuple[str, str] | None:
-    """(sig.keyinfo_key.holds, .configured), or None. Only for report/document.py and
-    report/table.py, which still call it so: `structure` is unused (the fact it was read from is
-    the SignatureInfo field now); read sig.keyinfo_key instead, and drop this once they do."""
-    key = sig.keyinfo_key
-    return (key.holds, key.configured) if key is not None else None
-
-
 def _keyinfo_contents(sig, unreadable: int) -> str:
     """What a KeyInfo without a usable certificate or key holds, in words (XML-DSig 4.5)."""
     key_info = _child(sig, "KeyInfo")

@@ -84,7 +84,7 @@ def test_a_certificate_in_keyinfo_leaves_the_field_empty():
 
 
 def test_the_json_report_shows_the_field_as_before(tmp_path):
-    """report/document.py still reads it through sigverify.keyinfo_note: the JSON is unchanged."""
+    """The JSON report's keyinfo_key is the field, as the structure fact showed it before."""
     from click.testing import CliRunner
 
     from samlscan.cli import main
