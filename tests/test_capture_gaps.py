@@ -92,7 +92,8 @@ def test_auth0_samlp_error_page_is_the_idps_error_page():
      "idp-configuration-error"),  # the catalog's entry for Auth0's own text
     ("invalid_request: Callback URL mismatch. https://sonar.example.com/oauth2/callback/saml is not in "
      "the list of allowed callback URLs", "reply-url-mismatch"),
-    ("invalid_request: the connection was disabled", "unknown-failure"),  # no catalog entry: said as is
+    ("invalid_request: the connection was disabled", "idp-configuration-error"),  # Auth0's troubleshooting page
+    ("invalid_request: the tenant is on fire", "unknown-failure"),  # no catalog entry: said as is
     ("Callback URL mismatch. http://sonar.example.com/oauth2/callback/saml is not in the list of allowed "
      "callback URLs", "reply-url-mismatch"),  # the description alone, under the page's heading
 ])
