@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import BinaryIO, Iterator
-from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit
 
 from samlscan.decode import unquote_bounded
 from samlscan.flows import Exchange, classify_leg, find_idp_error, validation_errors
