@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo

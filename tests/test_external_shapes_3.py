@@ -14,7 +14,7 @@ import generate as GEN
 from samlgen import build as B
 from samlgen import scenario as S
 from samlgen import signer
-from test_external_shapes import DEFAULT, NO_KEY, P, analyze, by_code
+from test_external_shapes import NO_KEY, P, analyze, by_code
 
 from samlscan.report.table import header_rows
 

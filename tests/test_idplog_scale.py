@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 import tracemalloc
-from dataclasses import replace
 from datetime import timezone
 from pathlib import Path
 

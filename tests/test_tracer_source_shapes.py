@@ -10,7 +10,6 @@ as Latin-1 characters).
 """
 from __future__ import annotations
 
-import copy
 import json
 import sys
 from datetime import datetime, timezone
