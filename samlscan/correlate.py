@@ -18,7 +18,7 @@ from samlscan.checks.base import consumed_assertion
 from samlscan.codes import SPECS, cause_rank
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
-from samlscan.model import Attempt, Evidence, LogEvent
+from samlscan.model import Attempt, Evidence, LogEvent, Severity
 
 WINDOW = timedelta(minutes=5)
 """How far apart two pieces of one attempt may be once clocks are corrected (SP stacks allow
@@ -126,10 +126,9 @@ def _message_piece(r, replayed: set) -> _Piece:
     m = r.message
     a = consumed_assertion(m)
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
-    errors = tuple(sorted({f.code for f in r.findings if f.severity.value == "error"},
-                          key=lambda c: cause_rank(c)))
-    warnings = {f.code for f in r.findings if f.severity.value == "warning"}
-    if (m.source.input, m.source.ref) in replayed:
+    errors = tuple(sorted({f.code for f in r.findings if f.severity is Severity.ERROR}, key=cause_rank))
+    warnings = {f.code for f in r.findings if f.severity is Severity.WARNING}
+    if replayed and (m.source.input, m.source.ref) in replayed:
         warnings.add("assertion-replayed")
     warnings = tuple(sorted(warnings))
     hints = {}
@@ -312,6 +311,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
 def clock_offsets(messages, events) -> dict[str, timedelta]:
     """Per log file: median (log time - capture time) over log lines that name a SAML ID of a
     captured message, or dump a copy of it."""
+    if not events and not any(r.message.logged_by for r in messages):
+        return {}  # no log in the run: nothing to measure against
     times: dict[str, datetime] = {}
     logged: list[tuple[str, datetime, set]] = []
     for r in messages:
@@ -887,12 +888,13 @@ def _correlate(report, apps: tuple[str, ...] = ()):
     shared: dict[str, str] = {}
     pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared) for e in relevant]
     del shared
-    unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
-                   if r.message.kind == "Response" and r.message.in_response_to is None}
-    responses = {(r.message.source.input, r.message.source.ref):
-                 (r.message.id, r.message.source.input, r.message.source.ref)
-                 for r in report.messages if r.message.kind == "Response"}
-    pieces += [p for p in (_flow_piece(f, unsolicited, responses) for f in report.flows) if p is not None]
+    if report.flows:  # (the captures' steps around their messages)
+        unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
+                       if r.message.kind == "Response" and r.message.in_response_to is None}
+        responses = {(r.message.source.input, r.message.source.ref):
+                     (r.message.id, r.message.source.input, r.message.source.ref)
+                     for r in report.messages if r.message.kind == "Response"}
+        pieces += [p for p in (_flow_piece(f, unsolicited, responses) for f in report.flows) if p is not None]
     if not pieces:
         return report
     groups = _Groups(pieces)

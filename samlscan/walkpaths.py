@@ -58,7 +58,7 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
                     continue
                 visit(child, root if root is not None else p)
             return
-        if root is not None:  # found by the walk: the globs apply
+        if root is not None and (include or exclude):  # found by the walk: the globs apply
             rel = os.path.relpath(p, root)
             if include and not _matches(rel, include):
                 other.append(skipped(p, "not matched by --include"))
