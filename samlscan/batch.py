@@ -83,8 +83,7 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
     if path == "-":
         return [engine.analyze_file(path, expect, zone_of(tz, label))]
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(engine.SNIFF_BYTES)
+        head = engine.read_head(path)
     except OSError as exc:
         return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}")]
     kind = _kind_of(head)
@@ -165,8 +164,7 @@ def plan(files: list[str]) -> list[Unit]:
         if size > SPLIT_BYTES:
             log = None
             try:
-                with open(p, "rb") as fh:
-                    head = fh.read(engine.SNIFF_BYTES)
+                head = engine.read_head(p)
                 if _kind_of(head) is None:
                     log = _log_with_prefilter(head)
             except OSError:
@@ -245,8 +243,7 @@ def _range_reader(path: str, name: str):
     from samlscan import logs
 
     try:
-        with open(path, "rb") as fh:
-            log = _log_with_prefilter(fh.read(engine.SNIFF_BYTES))
+        log = _log_with_prefilter(engine.read_head(path))
     except OSError:
         log = None
     if log is not None and log[0].name == name:

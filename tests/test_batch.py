@@ -474,3 +474,38 @@ def test_a_bug_in_one_range_or_one_archive_member_leaves_the_rest_reported(tmp_p
     report = batch.run_scan([str(log), str(tmp_path / "b.xml")], Expectations(), jobs=1)
     assert [i.status for i in report.inputs] == ["scanned", "scanned"]
     assert any(f.code == "internal-error" and "TypeError: a range bug" in f.message_text for f in report.input_findings)
+
+
+def test_read_head_reads_a_pipe_that_hands_over_pieces(tmp_path):
+    """A FIFO (process substitution, `samlscan check <(pbpaste)`) hands over what its writer
+    wrote so far: the head is read until SNIFF_BYTES or the end, as a buffered read does."""
+    import threading
+    import time as _time
+
+    from samlscan import engine
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    data = b"<samlp:Response/>" * 5000  # more than SNIFF_BYTES, written in pieces
+
+    def write():
+        try:
+            with open(fifo, "wb", buffering=0) as fh:
+                for i in range(0, len(data), 1000):
+                    fh.write(data[i:i + 1000])
+                    _time.sleep(0.0005)
+        except BrokenPipeError:  # the reader stops at SNIFF_BYTES
+            pass
+
+    t = threading.Thread(target=write)
+    t.start()
+    try:
+        head = engine.read_head(str(fifo))
+    finally:
+        t.join(10)
+    assert head == data[:engine.SNIFF_BYTES]
+    small = tmp_path / "small.xml"
+    small.write_bytes(b"<x/>")
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    assert engine.read_head(str(small)) == b"<x/>" and engine.read_head(str(empty)) == b""
