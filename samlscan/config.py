@@ -512,7 +512,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         certs.extend(load_certs(_read(Path(p), "IdP certificate"), p))
     if certs:  # explicit certificates are added to those from metadata/settings (rollover)
         values["idp_certs"] = tuple(certs) + tuple(values.get("idp_certs", ()))
-    values["idp_certs"] = _as_the_sp_holds(_unique(values.get("idp_certs", ())), certs + held,
+    values["idp_certs"] = _as_the_sp_holds(_unique(values.get("idp_certs", ())), certs, held,
                                            values.get("idp_metadata_certs", ()))
     if missing and not values["idp_certs"]:
         raise ConfigError(missing[0])
@@ -547,16 +547,19 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
 
 
-def _as_the_sp_holds(trusted: tuple[TrustedCert, ...], held: list[TrustedCert],
+def _as_the_sp_holds(trusted: tuple[TrustedCert, ...], given: list[TrustedCert], settings: list[TrustedCert],
                      listed: tuple[tuple[str, TrustedCert], ...]) -> tuple[TrustedCert, ...]:
-    """The certificates to verify with. The metadata's signing certificates are trusted beside the
-    ones the SP holds (--idp-cert, its own settings: a rollover), except when one it holds is a
-    certificate the metadata publishes for encryption only: the SP then holds it where the signing
-    certificate belongs and rejects every response, and trusting the metadata's signing
-    certificate would hide exactly that. It only names the right one then (checks.signature)."""
+    """The certificates to verify with: those the SP holds. Its own settings (SonarQube's
+    certificate.secured, python3-saml's x509cert) are exactly what it trusts: beside them the IdP
+    metadata only names the right certificate (checks.signature), since trusting the metadata's
+    signing certificate would hide the most common failure of all, an IdP that rotated and
+    published its new certificate while the SP still holds the old one. Without the SP's settings,
+    the metadata's signing certificates are trusted beside --idp-cert (a rollover), except when a
+    certificate given is one the metadata publishes for encryption only: the SP then holds it where
+    the signing certificate belongs and rejects every response."""
     encryption = {c.der for c in Expectations(idp_metadata_certs=listed).metadata_certs("encryption")}
-    mine = {c.der for c in held}
-    if not mine & encryption:
+    mine = {c.der for c in given + settings}
+    if not settings and not mine & encryption:
         return trusted
     return tuple(c for c in trusted if c.der in mine)
 

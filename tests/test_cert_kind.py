@@ -108,6 +108,27 @@ def test_metadata_signing_certificates_are_still_trusted_beside_another_configur
     assert all(s.verified for s in res.message.signatures)
 
 
+def test_sonarqube_holding_the_old_certificate_beside_the_current_metadata_fails_as_sonarqube_does(tmp_path):
+    """The most common failure: the IdP rotated and published its new certificate, SonarQube still
+    holds the old one. SonarQube trusts only its setting, so the message fails as it does there
+    (given the metadata beside the settings, it passed); the metadata names the certificate."""
+    for signing in ((NEW,), (IDP, NEW)):  # the metadata after the rotation, or during its rollover
+        res, attempts = _run(tmp_path, _expect(tmp_path, signing=signing, encryption=(), sonar_cert=IDP), signer=NEW)
+        assert not any(s.verified for s in res.message.signatures)
+        f = _mismatch(res)
+        assert "The IdP metadata publishes that certificate for signing" in f.message_text
+        assert _sha1(NEW) in f.message_text and _sha1(NEW) in f.hint and SONAR in f.hint
+        assert f.side is None
+        (attempt,) = attempts
+        assert (attempt.outcome, attempt.root_cause, attempt.side) == ("failure", "signature-cert-mismatch", "sp")
+
+
+def test_sonarqube_holding_the_current_certificate_beside_the_metadata_verifies(tmp_path):
+    """Control: the setting is right; the metadata changes nothing."""
+    res, _ = _run(tmp_path, _expect(tmp_path, signing=(IDP, NEW), encryption=(), sonar_cert=NEW), signer=NEW)
+    assert all(s.verified for s in res.message.signatures)
+
+
 def test_without_metadata_an_encryption_certificate_cannot_be_told(tmp_path):
     """Control: nothing says the configured certificate is an encryption one: a rotation, as before."""
     f = _mismatch(_run(tmp_path, _expect(tmp_path, signing=(), encryption=(), idp_cert=ENC))[0])

@@ -214,7 +214,23 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
                 "certificate before the IdP was.",
                 "activate the new certificate in the IdP (AD FS: Set as Primary; Entra ID: Make certificate "
                 f"active; Okta: activate it), or keep both in {setting} until the IdP switches", "idp")
+    published = _published_for_signing(sigs, received, ctx)
+    if published:
+        return (f"The IdP metadata publishes that certificate for signing ({_named(published)}): the IdP "
+                "rotated to it, and the SP still holds the old one.",
+                f"paste the metadata's signing certificate ({_named(published)}) into {setting}", None)
     return rotated
+
+
+def _published_for_signing(sigs: list[SignatureInfo], received: tuple[CertInfo, ...],
+                           ctx: CheckContext) -> list[CertInfo]:
+    """The certificates, among those the signatures verify with (their KeyInfo's), that the IdP
+    metadata publishes for signing: the SP's own settings are what it trusts (config), so the
+    metadata names the certificate to configure."""
+    if not all(s.failure == "cert-mismatch" for s in sigs):
+        return []
+    signing = {c.info.sha256 for c in ctx.expect.metadata_certs("signing")}
+    return [c for c in received if c.sha256 in signing]
 
 
 def _named(certs) -> str:
