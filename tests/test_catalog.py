@@ -318,3 +318,26 @@ def test_auth0_saml_connection_errors(text):
     hit = lookup(text)
     assert hit is not None and (hit.product, hit.code) == ("auth0", "idp-configuration-error") and hit.fix
     assert lookup("invalid_request") is None  # OAuth's generic error names no one cause
+
+
+GOOGLE_ACS = ("Invalid request, ACS Url in request https://sonar.example.com/oauth2/callback/saml doesn't match "
+              "configured ACS Url https://sonar.example.com/saml.")
+
+
+@pytest.mark.parametrize("text", [
+    GOOGLE_ACS,  # Google's StatusMessage (asasmoyo/yii2-saml issue 4 quotes it through php-saml)
+    "The status code of the Response was not Success, was Requester->" + GOOGLE_ACS,  # java-saml, php-saml
+    "The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Requester -> "
+    + GOOGLE_ACS,
+])
+def test_a_status_message_inside_a_status_line_names_the_cause(text):
+    """The SP's status line wraps the IdP's StatusMessage: what the message says wins."""
+    for product in (None, "sonarqube", "java-saml", "python3-saml"):
+        hit = lookup(text, product)
+        assert (hit.product, hit.code) == ("google", "reply-url-mismatch"), product
+
+
+def test_a_status_line_without_a_known_message_stays_status_not_success():
+    for text in ("The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Responder",
+                 "The status code of the Response was not Success, was Responder -> Contact your administrator"):
+        assert lookup(text, "sonarqube").code == "status-not-success"

@@ -191,3 +191,26 @@ def test_sonarqube_server_logs_in_without_the_email_attribute(tmp_path):
                      "at": "2025-03-11T08:41:02Z"}, None)
     (f,) = [f for f in analyze([response], generic).all_findings() if f.code == "email-under-other-name"]
     assert f.severity.value == "error"
+
+
+def test_google_refusing_the_acs_url_is_the_cause_of_a_sonarqube_status_line(tmp_path):
+    """java-saml's status line in web.log quotes Google's StatusMessage: the attempt's cause is
+    the ACS URL configured at Google (was status-not-success), fixed in Google's admin console."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    msg = ("The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Requester "
+           "-> Invalid request, ACS Url in request https://sonar.example.com/oauth2/callback/saml doesn't match "
+           "configured ACS Url https://sonar.example.com/saml.")
+    log = tmp_path / "web.log"
+    log.write_text("2025.03.11 08:03:13 INFO  web[][o.s.s.p.Platform] SonarQube is operational\n"
+                   f"2025.03.11 08:05:13 ERROR web[AZWEd1kLm9Qz000001AC][c.o.s.a.SamlResponse] {msg}\n"
+                   f"2025.03.11 08:05:13 DEBUG web[AZWEd1kLm9Qz000001AC][auth.event] login failure [cause|{msg}]"
+                   "[method|OAUTH2][provider|EXTERNAL|Corp SSO][IP|10.20.0.5|198.51.100.188][login|]\n")
+    out = CliRunner().invoke(main, ["check", str(log), "--format", "json"]).stdout
+    (a,) = _json.loads(out)["attempts"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "reply-url-mismatch", "idp")
+    assert "Google Admin console" in a["fix"]
