@@ -25,7 +25,7 @@ _DATA = "catalog.json"
 
 PRODUCTS = (
     "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "sonarqube-cloud", "entra",
-    "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2",
+    "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile)."""
 

@@ -99,3 +99,20 @@ def test_export_is_still_read_with_its_zone(tmp_path):
     export = FIXTURES / "authentik" / "events.json"
     assert [e.time for e in events(records(export, PARIS))] == [
         e.time for e in events(records(export, timezone.utc))]
+
+
+def test_acs_url_refusal_is_the_sp_url_configured_at_authentik(tmp_path):
+    """authentik's AuthnRequest parser refuses another ACS URL than its provider's (issue 3423:
+    an SP behind a proxy sending its internal port): the view saves a configuration_error event
+    with that text. The attempt names the cause and where to fix it (it had no fix)."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    acs = ("ACS URL of http://sonar.example.com:9000/oauth2/callback/saml doesn't match Provider ACS URL of "
+           "https://sonar.example.com/oauth2/callback/saml.")
+    line = {**_FAILED, "action": "configuration_error", "context": {"message": acs}}
+    out = CliRunner().invoke(main, ["check", str(_write(tmp_path, line)), "--format", "json"]).stdout
+    (a,) = json.loads(out)["attempts"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "reply-url-mismatch", "idp")
+    assert "ACS URL in authentik" in a["fix"]
