@@ -100,6 +100,7 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
             if side is not None:
                 from samlscan.inputs import har
 
+                side.har_bytes = inflated
                 har.ARCHIVED[os.path.abspath(tmp)] = side
             results = _analyze_any(tmp, tmp, expect, inner, depth + 1, tmpdir)
         except Exception as exc:  # a samlscan bug on one member: the archive's others are read on
@@ -131,6 +132,9 @@ class ZipSideFiles:
 
         self.zf, self.folder, self.left = zf, posixpath.dirname(har_member), left
         self.names: set[str] = set()
+        self.har_bytes = 0
+        """What the HAR itself inflated to: taken from `left` only once it is read, it is no
+        budget for its side files meanwhile."""
 
     def _member(self, name: str) -> str:
         import posixpath
@@ -147,9 +151,10 @@ class ZipSideFiles:
             info = self.zf.getinfo(self._member(name))
         except KeyError:
             return None
-        if info.is_dir() or info.flag_bits & 0x1 or self.left[0] <= 0:
+        available = self.left[0] - self.har_bytes
+        if info.is_dir() or info.flag_bits & 0x1 or available <= 0:
             return None
-        cap = min(MAX_STRING, self.left[0])
+        cap = min(MAX_STRING, available)
         try:
             with self.zf.open(info) as src:
                 data = src.read(cap + 1)
@@ -185,7 +190,8 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
                     member = f"{label}!{info.filename}"
                     if info.filename in owner:
                         per[id(info)] = [skipped(member, f"a side file of {label}!{owner[info.filename]} "
-                                                              "(a body the capture keeps apart): read with it")]
+                                                              "(a body the capture keeps apart: read with it when it is a "
+                                                              "page, JSON, XML or text)")]
                         continue
                     side = ZipSideFiles(zf, info.filename, left) if info in hars else None
                     start = len(out)

@@ -288,6 +288,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
         hit = (catalog.lookup_code(err.product, err.code) if err.code else None) or catalog.lookup(
             err.message or "", err.product)
         code = hit.code if hit else "unknown-failure"
+        if hit is not None and hit.fix:  # the page's own error, fixed where the catalog says
+            hints = {code: hit.fix}
     elif flow.outcome == "failure":
         source = (raw.source.input, raw.source.ref) if flow.response is not None else None
         decided = flow_cause(flow, source in unsolicited if source else None)

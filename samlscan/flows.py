@@ -228,6 +228,8 @@ def _auth0_error(url: str) -> IdpError | None:
 _AUTH0_PAGE_PATH = re.compile(r"^/(?:samlp/[^/]+(?:/[^/]*)?|login/callback)/?$", re.IGNORECASE)
 _AUTH0_PAGE_TEXT = re.compile(r"Oops!?,?\s+something went wrong|There could be a misconfiguration in the "
                               r"system or a service outage", re.IGNORECASE)
+_AUTH0_SENTENCE = re.compile(r"There could be a misconfiguration in the system or a service outage", re.IGNORECASE)
+"""Auth0's own sentence; its heading ('Oops! Something went wrong') is any site's."""
 _AUTH0_CODE = r"([a-z]+(?:_[a-z]+)+)"
 _AUTH0_LINE = re.compile(r"^(?i:technical details\s*:?\s*)?" + _AUTH0_CODE + r"\s*(?:[:.]\s*(.{0,400}))?$")
 _AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0-9A-Za-z-]{5,79})\b", re.IGNORECASE)
@@ -242,8 +244,15 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
     """Auth0's error page at /samlp/<client_id> or /login/callback: known by its own text, or on
     an auth0.com host by an error status and an error the page states; None for any other page
     there (the login form, the auto-post form of a response)."""
-    generic = bool(_AUTH0_PAGE_TEXT.search(text))
-    if not generic and not (status >= 400 and _AUTH0_HOST.search(urlsplit(url).hostname or "")):
+    parts = urlsplit(url)
+    auth0_host = bool(_AUTH0_HOST.search(parts.hostname or ""))
+    # the generic heading is Auth0's only with something of Auth0 beside it (its host, its /samlp/
+    # path, its sentence, a tracking ID): /login/callback is also any SP's ACS (passport-saml's
+    # example), whose own error page may say 'Oops! Something went wrong'
+    generic = bool(_AUTH0_PAGE_TEXT.search(text)) and (
+        auth0_host or parts.path.lower().startswith("/samlp/") or bool(_AUTH0_SENTENCE.search(text))
+        or bool(_AUTH0_TRACKING.search(text)))
+    if not generic and not (status >= 400 and auth0_host):
         return None
     code = said = tracking = None
     body = text.strip()

@@ -86,6 +86,18 @@ def test_auth0_samlp_error_page_is_the_idps_error_page():
     assert (bare.product, bare.code, bare.said) == ("auth0", None, "auth0: IdP error page")
 
 
+def test_any_sps_oops_page_at_login_callback_is_not_auth0s():
+    """/login/callback is also any SP's ACS (passport-saml's example): its own error page with the
+    common heading is the SP's answer, not Auth0's (a review found it taken for Auth0's page)."""
+    page = ("<html><body><h1>Oops! Something went wrong.</h1>"
+            "<p>invalid_signature: the SAML response signature is invalid</p></body></html>")
+    assert find_idp_error(page, "https://wiki.example.com/login/callback", 500) is None
+    # beside something of Auth0 (its host, its sentence, a tracking ID) it is Auth0's
+    assert find_idp_error(page, f"{TENANT}/login/callback", 500).product == "auth0"
+    assert find_idp_error(page + "<p>TRACKING ID: 4e2f9a81c0b3d7e61a2b</p>",
+                          "https://login.corp.example/login/callback", 500).product == "auth0"
+
+
 @pytest.mark.parametrize("detail,code", [
     ("invalid_request: No attribute was found to generate the nameIdentifier. We tried with: []",
      "idp-configuration-error"),  # the catalog's entry for Auth0's own text
@@ -222,3 +234,62 @@ def test_side_file_reads_are_bounded_and_stay_in_the_zip(tmp_path, monkeypatch):
             del har.ARCHIVED["/tmp/c.har"]
         left[0] = 0
         assert side.read("page.html") is None  # the archive's budget is spent
+
+
+def test_a_json_error_body_kept_as_a_side_file_is_read(tmp_path):
+    """Auth0 answering the POST with its JSON error, the body kept as a side file of a Playwright
+    zip: read as it is from a plain HAR (only HTML side files were read: 'skipped, read with it'
+    but never read), and the catalog's own fix for that error is the attempt's."""
+    doc = gc.chrome_har(*PAIR)
+    post = next(e for e in doc["log"]["entries"] if e["request"]["method"] == "POST")
+    post["request"]["url"] = f"{TENANT}/login/callback?connection=upstream"
+    body = '{"error":"invalid_request","error_description":"the connection was disabled"}'
+    post["response"].update(status=400, content={"size": len(body), "mimeType": "application/json", "text": body},
+                            headers=[], redirectURL="")
+    plain = tmp_path / "plain.har"
+    plain.write_text(json.dumps(doc))
+    z = tmp_path / "pw.zip"
+    playwright_zip(z, doc)
+    from samlscan import batch
+
+    expect = build({}, FIX / "config/default.toml")
+    for path in (plain, z):
+        (a,) = correlate(batch.run_scan([str(path)], expect, jobs=1)).attempts
+        assert (a.outcome, a.root_cause, a.side) == ("failure", "idp-configuration-error", "idp"), path
+        assert "enable the application" in a.fix
+
+
+def test_side_files_draw_on_what_the_har_left_of_the_budget(tmp_path, monkeypatch):
+    """The HAR's own inflated bytes count before its side files are read (they were taken from the
+    budget only after the HAR was analyzed: HAR + side files reached twice the budget)."""
+    import zipfile
+
+    from samlscan import archives, batch
+    from samlscan.config import Expectations
+
+    monkeypatch.setattr(archives, "ARCHIVE_MIN", 1 << 20)
+    monkeypatch.setattr(archives, "INFLATE_MIN", 1 << 20)
+    got = []
+    read = archives.ZipSideFiles.read
+    monkeypatch.setattr(archives.ZipSideFiles, "read", lambda self, name: got.append(read(self, name)) or got[-1])
+    entries, blobs = [], {}
+    for i in range(6):  # six 170 KB pages kept as side files, beside a 0.9 MB HAR: 1.9 MB in all
+        data = (f"<html><body>{i}" + "x" * 170_000 + "</body></html>").encode()
+        name = f"{i:040x}.html"
+        blobs[name] = data
+        entries.append({"startedDateTime": "2025-03-11T08:40:00.000Z", "time": 1,
+                        "request": {"method": "GET", "url": f"https://idp.example.org/sso{i}", "headers": [],
+                                    "queryString": [], "cookies": [], "httpVersion": "HTTP/1.1"},
+                        "response": {"status": 200, "headers": [], "cookies": [], "redirectURL": "",
+                                     "content": {"size": len(data), "mimeType": "text/html", "_file": name}}})
+    doc = {"log": {"version": "1.2", "creator": {"name": "Playwright", "version": "1.44"}, "entries": entries,
+                   "comment": "p" * 900_000}}
+    z = tmp_path / "budget.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, d in blobs.items():
+            zf.writestr(n, d)
+        zf.writestr("har.har", json.dumps(doc))
+    budget = archives.inflate_budget(z.stat().st_size)
+    batch.run_scan([str(z)], Expectations(), jobs=1)
+    assert got  # the side files were asked for
+    assert len(json.dumps(doc)) + sum(len(d) for d in got if d) <= budget

@@ -48,6 +48,24 @@ def test_pysaml2_example_layout_is_one_unsigned_response_failure(tmp_path):
     assert [(e.outcome, e.code) for e in evs] == [("failure", "signature-missing"), ("info", None)]
 
 
+@pytest.mark.parametrize("text", [
+    # one logger, two users a second apart (Flask's default layout)
+    "[2024-05-02 10:11:12,345] ERROR in views: SAML login failed for alice@example.com: ['invalid_response'] "
+    "(Signature validation failed. SAML Response rejected)\n"
+    "[2024-05-02 10:11:12,845] ERROR in views: SAML login failed for bob@example.com: ['invalid_response'] "
+    "(Signature validation failed. SAML Response rejected)\n",
+    # pysaml2's entity logger, two responses 0.4 s apart
+    "2018-02-11 19:41:02,530 saml2.entity:ERROR Signature Error: Signature missing for response\n"
+    "2018-02-11 19:41:02,930 saml2.entity:ERROR Signature Error: Signature missing for response\n",
+])
+def test_two_failures_of_one_logger_are_two_logins(tmp_path, text):
+    """Only another logger echoes a failure (client_base re-raising entity's): two lines of one
+    logger within a second are two failed logins (a review found them merged into one)."""
+    doc = _check(tmp_path, text)
+    assert [a["outcome"] for a in doc["attempts"]] == ["failure", "failure"]
+    assert doc["inputs"][0]["events"] == 2
+
+
 # logging.basicConfig's default layout (no time) with the same pysaml2 lines (djangosaml2 issue 324)
 PYSAML2_BASIC = (
     "ERROR:saml2.entity:Signature Error: Signature missing for response\n"

@@ -316,11 +316,15 @@ def _side_bytes(name, har_path: str, read: bool = True) -> bytes | None:
     return None if len(data) > MAX_STRING else data
 
 
+_TEXT_BODY = re.compile(r"html|json|xml|text/plain", re.IGNORECASE)
+"""Bodies worth reading from a side file: pages (auto-submit forms, IdP error pages), JSON and
+XML (an error answered as JSON, a SAML message), plain text; not scripts, styles or images."""
+
+
 def _side_file(content: dict, har_path: str) -> str | None:
-    """An HTML body kept as a side file (`content._file`): only HTML is read (auto-submit forms,
-    IdP error pages); scripts, images and the like are not."""
-    html = "html" in str(content.get("mimeType", "")).lower()
-    data = _side_bytes(content.get("_file"), har_path, read=html)
+    """A body kept as a side file (`content._file`), when it is text that can matter (_TEXT_BODY)."""
+    wanted = _TEXT_BODY.search(str(content.get("mimeType", ""))) is not None
+    data = _side_bytes(content.get("_file"), har_path, read=wanted)
     return None if data is None else _decoded(data, content)
 
 

@@ -277,7 +277,7 @@ class AppLogParser:
                     _add_continuation(pending, line)
                 continue
             if pending is not None:
-                yield from _finish(pending, path, file_lib, flows)
+                yield from _logged_by(pending, _finish(pending, path, file_lib, flows))
                 pending = None
             h = parse_header(line)
             if h is None:
@@ -294,34 +294,43 @@ class AppLogParser:
                 continue  # INFO/DEBUG chatter of other loggers, and their stack traces
             flow = _flow(flows, h.thread, when[0], no, h.msg)
             if dump:
-                yield from embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow)
+                yield from _logged_by(None, embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow))
             if lib is None and h.level not in ("WARN", "ERROR"):
                 continue
             pending = _Pending(no, h, lib, when, flow)
         if pending is not None:
-            yield from _finish(pending, path, file_lib, flows)
+            yield from _logged_by(pending, _finish(pending, path, file_lib, flows))
+
+
+def _logged_by(pending: _Pending | None, records: Iterator[Record]) -> Iterator[tuple[Record, str | None]]:
+    logger = pending.header.logger if pending is not None else None
+    return ((rec, logger) for rec in records)
 
 
 ECHO_LINES = 3
 """Untimed records (logging.basicConfig's layout) this few lines apart may be one failure's."""
 
 
-def _echoes(records: Iterator[Record]) -> Iterator[Record]:
+def _echoes(records: Iterator[tuple[Record, str | None]]) -> Iterator[Record]:
     """A failure logged again by the caller that re-raised it, in a layout with no thread to join
     the two (pysaml2: entity's 'Signature Error: <cause>', then client_base's 'XML parse error:
-    <cause>' a millisecond later) is one failure: the second becomes info, kept as evidence."""
+    <cause>' a millisecond later) is one failure: the second becomes info (counted). Only another
+    logger echoes: two lines of one logger are two failures (two users a second apart)."""
     last: LogEvent | None = None
-    for rec in records:
+    last_logger = None
+    for rec, logger in records:
         if isinstance(rec, LogEvent) and rec.outcome == "failure" and rec.request_id is None:
-            if last is not None and _same_failure(last, rec):
+            if last is not None and logger != last_logger and _same_failure(last, rec):
                 rec = replace(rec, outcome="info", code=None)
             else:
-                last = rec
+                last, last_logger = rec, logger
         yield rec
 
 
 def _same_failure(a: LogEvent, b: LogEvent) -> bool:
     if a.product != b.product or a.code != b.code or _cause(a.text) != _cause(b.text):
+        return False
+    if a.user and b.user and a.user != b.user:
         return False
     if a.time is not None and b.time is not None:
         return abs(b.time - a.time) <= FLOW_GAP
