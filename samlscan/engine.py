@@ -74,7 +74,7 @@ def read_head(path: str) -> bytes:
     object: half the cost of open().read() for the small file of a message (4 us of 8)."""
     if path == "-":
         return b""
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # (Windows: no newline translation)
     try:
         parts, size = [], 0
         while size < SNIFF_BYTES:  # (a pipe or FIFO may hand over less than asked)

@@ -106,3 +106,12 @@ def test_a_latin1_response_and_the_text_a_decoder_showed_are_one_message(tmp_pat
     assert msg["ref"] == "part 1 (also pasted as part 2)" and _verified(msg)
     values = [v for a in msg["assertions"] for x in a["attributes"] if x["name"] == "company" for v in x["values"]]
     assert values == ["Se\u00e1n M\u00fcller"]
+
+
+def test_the_xml_before_its_form_body_with_a_relay_state_is_one_message(tmp_path):
+    """Order does not matter: a bare copy first, then the form body that carries the RelayState,
+    is one message with that RelayState (it was two: the later part carried more)."""
+    body = f"SAMLResponse={quote(b64(XML), safe='')}&RelayState=abc"
+    got = _messages(tmp_path, f"decoded:\n{XML}\n\nposted:\n{body}\n")
+    assert [(m["ref"], m["relay_state"]) for m in got] == [("part 2 (also pasted as part 1)", "abc")]
+    assert _verified(got[0])

@@ -288,3 +288,33 @@ def test_a_plain_info_line_stays_unread(tmp_path):
             "2022-04-04 18:42:45.001 INFO [zulip.auth] AuthFailed: ['invalid_response']\n")
     name, evs = _events(tmp_path, text)
     assert name != "sp-app" or not [e for e in evs if e.outcome == "failure"]
+
+
+def test_a_refused_request_without_its_event_line_is_handed_out_soon(tmp_path):
+    """Errors of SamlService with no events line after them (events logged elsewhere) wait at most
+    _JOIN_LINES lines each: the reader does not hold every record to the end of the log."""
+    from datetime import timezone
+
+    from samlscan.logs import keycloak
+
+    consumed = [0]
+
+    def lines(n):
+        no = 0
+        for i in range(n):
+            for j in range(150):
+                no += 1
+                consumed[0] = no
+                t = (i * 150 + j) // 10
+                ts = f"2025-03-11 {8 + t // 3600 % 10:02d}:{t // 60 % 60:02d}:{t % 60:02d},{j * 6 % 1000:03d}"
+                if j == 0:
+                    yield no, (f"{ts} WARN  [org.keycloak.protocol.saml.SamlService] (executor-thread-{i % 7}) "
+                               "request validation failed: org.keycloak.common.VerificationException: "
+                               "Invalid signature on document")
+                else:
+                    yield no, f"{ts} INFO  [org.keycloak.services] (executor-thread-{i % 7 + 10}) other {j}"
+
+    records = keycloak.KeycloakParser().parse(lines(100), "server.log", timezone.utc)
+    next(records)
+    assert consumed[0] <= 2 * 150 + keycloak._JOIN_LINES
+    assert 1 + sum(1 for _ in records) == 100

@@ -99,8 +99,9 @@ def _first_copies(raws: list[RawMessage]) -> list[RawMessage]:
     """Each message once: a later part that decodes to the same document as an earlier one (the
     base64 value the browser posted and the XML a decoder showed of it, a URL pasted twice, a JSON
     document's two fields) and carries nothing that part does not (a RelayState, a redirect
-    signature) is left out, and the first part's ref names it ('part 1 (also pasted as part 3)').
-    A copy that differs (re-indented, so that its signature no longer verifies; another
+    signature) is left out, and the first part's ref names it ('part 1 (also pasted as part 3)');
+    a later part that carries more than an earlier bare copy (its RelayState) replaces it. A copy
+    that differs (re-indented, so that its signature no longer verifies; another
     RelayState) stays a message of its own, for the user to see."""
     if len(raws) < 2:
         return raws
@@ -109,8 +110,16 @@ def _first_copies(raws: list[RawMessage]) -> list[RawMessage]:
     also: dict[int, list[str]] = {}
     for raw in raws:
         doc = _document(raw)
-        at = next((j for j in firsts.get(doc, ()) if _adds_nothing(raw, out[j])), None)
+        places = firsts.get(doc, ())
+        at = next((j for j in places if _adds_nothing(raw, out[j])), None)
         if at is None:
+            fuller = next((j for j in places if _adds_nothing(out[j], raw)), None)
+            if fuller is not None:  # the earlier part is the bare copy (the XML before its form body
+                # with a RelayState): this one is the message, in the earlier one's place
+                if out[fuller].source.ref not in (None, raw.source.ref):
+                    also.setdefault(fuller, []).insert(0, out[fuller].source.ref)
+                out[fuller] = raw
+                continue
             firsts.setdefault(doc, []).append(len(out))
             out.append(raw)
         elif raw.source.ref not in (None, out[at].source.ref, *also.get(at, ())):

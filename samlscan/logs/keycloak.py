@@ -159,6 +159,8 @@ class _ThreadJoin:
 
     def saml_error(self, ev: LogEvent, category: str, thread: str, clock: int) -> Iterator[Record]:
         self.waiting.pop(thread, None)
+        if self.held and not self.waiting:  # the earlier errors waited long enough (line()): out
+            yield from self.flush()
         family = next((c for c in _JOIN_TYPES if category.startswith(c)), None)
         if family is None:
             yield from self.add(ev)
