@@ -1,12 +1,15 @@
 """Decrypt EncryptedAssertion elements with the SP's private key(s), through xmlsec."""
 from __future__ import annotations
 
+import base64
 import copy
 from dataclasses import dataclass, field
 
 from samlscan.errors import ConfigError
 from samlscan.sigverify import xmlsec_module
 from samlscan.xmlsafe import DS, SAML, XENC
+
+XENC11 = "{http://www.w3.org/2009/xmlenc11#}"
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,72 @@ def decrypt_element(container, sp_keys: tuple[SpKey, ...], want: str):
         try:
             plain = ctx.decrypt(enc_data)
         except xmlsec.Error as exc:
-            error = error or f"xmlsec could not decrypt with {key.origin}: {exc}"
+            error = error or _why_not(enc_data, key) or f"xmlsec could not decrypt with {key.origin}: {exc}"
             continue
         if plain.tag != SAML + want:
             return None, f"decrypted content is {plain.tag}, not {want}"
         return plain, None
     return None, error
+
+
+_RSA_OAEP = ("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", "http://www.w3.org/2009/xmlenc11#rsa-oaep")
+_RSA_1_5 = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
+_MGF = {"http://www.w3.org/2009/xmlenc11#mgf1sha256": "SHA256", "http://www.w3.org/2009/xmlenc11#mgf1sha384": "SHA384",
+        "http://www.w3.org/2009/xmlenc11#mgf1sha512": "SHA512", "http://www.w3.org/2009/xmlenc11#mgf1sha224": "SHA224"}
+_OAEP_DIGEST = {"http://www.w3.org/2001/04/xmlenc#sha256": "SHA256", "http://www.w3.org/2001/04/xmlenc#sha512": "SHA512",
+                "http://www.w3.org/2001/04/xmldsig-more#sha384": "SHA384"}
+
+
+def _why_not(enc_data, key: SpKey) -> str | None:
+    """Why xmlsec could not decrypt, when it can be told (only on failure): the SP key cannot open
+    the EncryptedKey (the IdP encrypted for another SP key: its copy of the SP certificate is an old
+    or another one), or it opens it and the content itself does not decrypt. None when unknown
+    (not RSA key transport, no EncryptedKey, a key cryptography cannot read)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key_info = enc_data.find(DS + "KeyInfo")
+    enc_key = key_info.find(XENC + "EncryptedKey") if key_info is not None else None
+    method = enc_key.find(XENC + "EncryptionMethod") if enc_key is not None else None
+    value = enc_key.find(f"{XENC}CipherData/{XENC}CipherValue") if enc_key is not None else None
+    algorithm = method.get("Algorithm", "") if method is not None else ""
+    if value is None or algorithm not in _RSA_OAEP + (_RSA_1_5,):
+        return None
+    try:
+        private = serialization.load_pem_private_key(key.pem, None)
+        wrapped = base64.b64decode("".join((value.text or "").split()))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(private, rsa.RSAPrivateKey):
+        return None
+    if algorithm == _RSA_1_5:
+        scheme = padding.PKCS1v15()
+    else:
+        digest = method.find(DS + "DigestMethod")
+        mgf = method.find(XENC11 + "MGF")
+        md = getattr(hashes, _OAEP_DIGEST.get(digest.get("Algorithm") if digest is not None else "", "SHA1"))()
+        mgf_md = getattr(hashes, _MGF.get(mgf.get("Algorithm") if mgf is not None else "", "SHA1"))()
+        scheme = padding.OAEP(mgf=padding.MGF1(mgf_md), algorithm=md, label=None)
+    holder = _holder(enc_key)
+    try:
+        private.decrypt(wrapped, scheme)
+    except ValueError:
+        return (f"{key.origin} cannot open the EncryptedKey: the IdP encrypted the assertion for another "
+                f"SP key{holder} (the SP certificate the IdP holds is not the one of this key: a rotated "
+                "SP certificate, or the wrong key given)")
+    return (f"{key.origin} opens the EncryptedKey, but the EncryptedData does not decrypt with it "
+            "(the encrypted content was changed or cut)")
+
+
+def _holder(enc_key) -> str:
+    """', certificate <subject>' when the EncryptedKey names the certificate it was made for."""
+    from samlscan.certs import cert_from_keyinfo
+
+    for el in enc_key.iter(DS + "X509Certificate"):
+        cert = cert_from_keyinfo(el.text or "")
+        if cert is not None:
+            return f" (certificate {cert.info.subject})"
+    return ""
 
 
 def decrypt_assertions(encrypted, sp_keys: tuple[SpKey, ...]):
