@@ -328,13 +328,56 @@ def _lookup_cached(text: str, product: str | None) -> CatalogEntry | None:
     misconfiguration fails every login the same way), and a miss costs a pass over every
     pattern. Keyed on the text as given, not a normalised form, so results cannot change."""
     idx = _index()
-    ranked = _whole_text_matches(text, idx, product)
-    ranked += _pattern_matches(text, idx, product)
-    ranked += _token_matches(text, idx, product)
+    ranked = _ranked(text, idx, product)
     if not ranked:
         return None
-    best = max(ranked)
-    return idx.compiled[-best[-1]].entry  # the rank tuple ends with -index
+    entry = idx.compiled[-max(ranked)[-1]].entry  # the rank tuple ends with -index
+    said = _status_message(text) if entry.code == "status-not-success" else None
+    if said:  # the SP's status line quotes the IdP's StatusMessage: the IdP's own words may say why
+        inner = [r for r in _ranked(said, idx, None) if idx.compiled[-r[-1]].entry.product in IDP_PRODUCTS]
+        if inner:
+            found = idx.compiled[-max(inner)[-1]].entry
+            if found.code not in ("unknown-failure", "status-not-success"):
+                return found
+    return entry
+
+
+ERROR_TEXT_LITERAL = 20
+"""Literal characters a pattern needs to name a pasted error inside other text: a code alone
+('user_disabled') is a word of a CSV header as often; pasted alone, it matches whole (tier 3).
+A numbered code (AADSTS50011, MSIS7012) names its error wherever it stands."""
+
+
+def lookup_error(text: str) -> CatalogEntry | None:
+    """The entry of an error message pasted on its own (an AADSTS page, an exception): only what
+    names one error outright, a code or a whole pattern (a word of it, such as a snake_case code
+    in a CSV header, is not enough), no generic wrapper and no 'unknown-failure'."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    idx = _index()
+    whole = [r for r in _ranked(text, idx, None) if not idx.compiled[-r[-1]].generic and (
+        r[0] >= 3 or r[0] == 2 and idx.compiled[-r[-1]].weight >= ERROR_TEXT_LITERAL
+        or r[0] == 1 and r[3] >= 6 and any(ch.isdigit() for ch in idx.compiled[-r[-1]].entry.id or ""))]
+    entry = idx.compiled[-max(whole)[-1]].entry if whole else None
+    return entry if entry is not None and entry.code != "unknown-failure" else None
+
+
+def _ranked(text: str, idx: _Index, product: str | None) -> list[tuple]:
+    return _whole_text_matches(text, idx, product) + _pattern_matches(text, idx, product) + _token_matches(
+        text, idx, product)
+
+
+IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak", "shibboleth", "authentik"})
+"""Products whose texts an IdP writes into a StatusMessage (SP libraries' own validation texts
+inside a status line are the IdP quoting the SP's request, not the SP's refusal)."""
+_STATUS_MESSAGE = re.compile(r"->\s*(\S.*)", re.DOTALL)
+
+
+def _status_message(text: str) -> str | None:
+    """The StatusMessage an SP library prints after '->' in its status line (java-saml, php-saml:
+    'was <code> -> <message>'; python3-saml: 'was Requester -> <message>')."""
+    m = _STATUS_MESSAGE.search(text)
+    return m.group(1).strip() if m else None
 
 
 def lookup_code(product: str, raw_code: str) -> CatalogEntry | None:

@@ -146,6 +146,9 @@ def _read(path: Path, what: str) -> bytes:
 NO_CERT = "no_cert_reason"
 """Key of a layer that was meant to give the IdP certificate and did not: `build` turns it into a
 ConfigError when no other source gives one (a silent 'no certificate' skips every signature check)."""
+PINNED = "pinned_fingerprint"
+"""Key of a layer whose SP holds the IdP certificate by fingerprint only (python3-saml's
+certFingerprint): (algorithm, lowercase hex); the certificate itself comes from another source."""
 
 
 def _metadata_bytes(data: bytes) -> bytes:
@@ -427,15 +430,22 @@ def load_python3_saml_settings(path: Path) -> dict:
     sp, idp = doc.get("sp") or {}, doc.get("idp") or {}
     out: dict = {"sp_entity_id": sp.get("entityId"), "idp_entity_id": idp.get("entityId"),
                  "acs_url": (sp.get("assertionConsumerService") or {}).get("url")}
-    bodies = [idp.get("x509cert")] + list((idp.get("x509certMulti") or {}).get("signing") or [])
+    # python3-saml verifies with x509certMulti's signing certificates when there are any, and
+    # then ignores x509cert (OneLogin_Saml2_Response.is_valid passes them as multicerts)
+    multi = [b for b in (idp.get("x509certMulti") or {}).get("signing") or [] if isinstance(b, str) and b.strip()]
     certs: list[TrustedCert] = []
-    for body in bodies:
+    for body in multi or [idp.get("x509cert")]:
         if isinstance(body, str) and body.strip():
-            certs.extend(load_certs(body.encode(), f"{path}: idp.x509cert"))
+            certs.extend(load_certs(body.encode(), f"{path}: idp.x509cert" + ("Multi.signing" if multi else "")))
     out["idp_certs"] = tuple(certs)
-    if not certs and idp.get("certFingerprint"):
-        out[NO_CERT] = (f"{path}: idp.certFingerprint alone cannot verify a signature (it only names the "
-                        "certificate): give the IdP's certificate with --idp-cert or --idp-metadata")
+    fingerprint = idp.get("certFingerprint")
+    if not certs and isinstance(fingerprint, str) and fingerprint.strip():
+        # it trusts the certificate of that fingerprint: the one --idp-cert or the metadata gives
+        alg = str(idp.get("certFingerprintAlgorithm") or "sha1").lower()
+        out[PINNED] = (alg, fingerprint.replace(":", "").strip().lower())
+        out[NO_CERT] = (f"{path}: idp.certFingerprint names a certificate ({alg} {fingerprint.strip()}) that "
+                        "neither --idp-cert nor --idp-metadata gives: a fingerprint alone cannot verify a "
+                        "signature, give the IdP's certificate")
     key = sp.get("privateKey")
     if isinstance(key, str) and key.strip():
         out["sp_keys"] = (_pem_private_key(key, f"{path}: sp.privateKey"),)
@@ -493,6 +503,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     metadata = [(meta, load_idp_metadata(Path(meta), wanted and str(wanted)))
                 for meta in _as_list(merged.get("idp_metadata"))]
     held = [c for _, layer in layers for c in layer.get("idp_certs", ())]  # the SP's own settings
+    pinned = [layer[PINNED] for _, layer in layers if PINNED in layer]
     layers[:0] = metadata
     missing = []
     for origin, layer in layers:
@@ -500,6 +511,8 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         for k, v in layer.items():
             if k == NO_CERT:
                 missing.append(v)
+            elif k == PINNED:
+                continue
             elif k in ("idp_certs", "sp_keys", "sp_certs", "idp_metadata_certs"):
                 values[k] = values.get(k, ()) + v
             elif v:
@@ -512,6 +525,15 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         certs.extend(load_certs(_read(Path(p), "IdP certificate"), p))
     if certs:  # explicit certificates are added to those from metadata/settings (rollover)
         values["idp_certs"] = tuple(certs) + tuple(values.get("idp_certs", ()))
+    if pinned:  # the SP holds the certificate of that fingerprint, whoever gives it
+        given = values.get("idp_certs", ())
+        values["idp_certs"] = tuple(c for c in given if _fingerprint_of(c, pinned))
+        held += list(values["idp_certs"])
+        if given and not values["idp_certs"]:
+            alg, hexdigest = pinned[0]
+            raise ConfigError(f"idp.certFingerprint ({alg} {hexdigest}) matches none of the IdP certificates "
+                              f"given ({_listed(given)}): python3-saml rejects every response they sign; put "
+                              "the IdP's current certificate (or its fingerprint) in settings.json")
     values["idp_certs"] = _as_the_sp_holds(_unique(values.get("idp_certs", ())), certs, held,
                                            values.get("idp_metadata_certs", ()))
     if missing and not values["idp_certs"]:
@@ -545,6 +567,22 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     values["sources"] = tuple(sources)
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
+
+
+def _listed(certs) -> str:
+    return ", ".join(f"{c.info.subject} SHA-1 {c.info.sha1}" for c in certs[:3]) + (" ..." if len(certs) > 3 else "")
+
+
+def _fingerprint_of(cert: TrustedCert, pinned: list[tuple[str, str]]) -> bool:
+    import hashlib
+
+    for alg, hexdigest in pinned:
+        try:
+            if hashlib.new(alg, cert.der).hexdigest() == hexdigest:
+                return True
+        except ValueError:  # an algorithm hashlib does not know: python3-saml knows sha1..sha512
+            continue
+    return False
 
 
 def _as_the_sp_holds(trusted: tuple[TrustedCert, ...], given: list[TrustedCert], settings: list[TrustedCert],

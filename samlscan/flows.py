@@ -251,7 +251,7 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
     # example), whose own error page may say 'Oops! Something went wrong'
     generic = bool(_AUTH0_PAGE_TEXT.search(text)) and (
         auth0_host or parts.path.lower().startswith("/samlp/") or bool(_AUTH0_SENTENCE.search(text))
-        or bool(_AUTH0_TRACKING.search(text)))
+        or _tracking_id(_TAG.sub(" ", text)) is not None)
     if not generic and not (status >= 400 and auth0_host):
         return None
     code = said = tracking = None
@@ -276,11 +276,18 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
             after = next((i for i, ln in enumerate(lines) if _AUTH0_PAGE_TEXT.search(ln)), len(lines))
             said = next((ln for ln in lines[after + 1:after + 8] if len(ln) >= 12
                          and not _AUTH0_BOILERPLATE.search(ln)), None)
-        t = _AUTH0_TRACKING.search("\n".join(lines)) if tracking is None else None
-        tracking = t.group(1) if t else tracking
+        tracking = tracking or _tracking_id("\n".join(lines))
     if code is None and not generic:
         return None
     return IdpError("auth0", code, said.strip()[:400] if said else None, tracking)
+
+
+def _tracking_id(text: str) -> str | None:
+    """Auth0's tracking ID on a page: an identifier (8 characters or more, digits among them), not
+    a word after 'tracking' ('tracking cookies', an order-tracking page)."""
+    m = _AUTH0_TRACKING.search(text)
+    value = m.group(1) if m else None
+    return value if value and len(value) >= 8 and any(c.isdigit() for c in value) else None
 
 
 def _auth0_json(body: str) -> tuple[str | None, str | None]:

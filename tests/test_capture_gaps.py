@@ -96,6 +96,9 @@ def test_any_sps_oops_page_at_login_callback_is_not_auth0s():
     assert find_idp_error(page, f"{TENANT}/login/callback", 500).product == "auth0"
     assert find_idp_error(page + "<p>TRACKING ID: 4e2f9a81c0b3d7e61a2b</p>",
                           "https://login.corp.example/login/callback", 500).product == "auth0"
+    # 'tracking' before a word is no tracking ID (a cookie banner, an order-tracking link)
+    for other in ("<p>We use tracking cookies</p>", '<a href="/orders">Order Tracking</a>'):
+        assert find_idp_error(page + other, "https://app.example.com/login/callback", 500) is None
 
 
 @pytest.mark.parametrize("detail,code", [

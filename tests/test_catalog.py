@@ -110,7 +110,9 @@ REALISTIC = [
     ("js-signature", SQ_OLD + "Signature validation failed. SAML Response rejected", None, "java-saml", "INVALID_SIGNATURE"),
     ("js-expired", SQ_OLD + "Could not validate timestamp: expired. Check system clock.", None, "java-saml", "ASSERTION_EXPIRED"),
     ("js-early", SQ_OLD + "Could not validate timestamp: not yet valid. Check system clock.", None, "java-saml", "ASSERTION_TOO_EARLY"),
-    ("js-status", SQ_OLD + "The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Responder -> AADSTS50105: not assigned", None, "java-saml", "STATUS_CODE_IS_NOT_SUCCESS"),
+    # the IdP's StatusMessage quoted in the status line names the cause (the user is not assigned)
+    ("js-status", SQ_OLD + "The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Responder -> AADSTS50105: not assigned", None, "entra", "AADSTS50105"),
+    ("js-status-plain", SQ_OLD + "The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Responder", None, "java-saml", "STATUS_CODE_IS_NOT_SUCCESS"),
     ("js-sc-recipient", SQ_OLD + "A valid SubjectConfirmation was not found on this Response: SubjectConfirmationData doesn't match a valid Recipient", None, "java-saml", "WRONG_SUBJECTCONFIRMATION"),
     ("js-sc-multi", "A valid SubjectConfirmation was not found on this Response: \n[0] SubjectConfirmationData is no longer valid, \n[1] SubjectConfirmationData doesn't contain a Recipient", "java-saml", "java-saml", "WRONG_SUBJECTCONFIRMATION"),
     ("js-auth-error", "2023.06.02 14:05:19 ERROR web[AYh3kLm9QzR2xP0wAAAx][c.o.saml2.Auth] processResponse error. invalid_response", None, "java-saml", "invalid_response"),
@@ -339,5 +341,23 @@ def test_a_status_message_inside_a_status_line_names_the_cause(text):
 
 def test_a_status_line_without_a_known_message_stays_status_not_success():
     for text in ("The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Responder",
-                 "The status code of the Response was not Success, was Responder -> Contact your administrator"):
-        assert lookup(text, "sonarqube").code == "status-not-success"
+                 "The status code of the Response was not Success, was Responder -> Contact your administrator",
+                 # an SP library's own words quoted back by the IdP are no refusal of the SP's
+                 "The status code of the Response was not Success, was Requester -> Failed to verify signature "
+                 "on the AuthnRequest",
+                 "The status code of the Response was not Success, was Requester -> Invalid issuer in the "
+                 "Assertion/Response"):
+        assert lookup(text, "sonarqube").code == "status-not-success", text
+
+
+@pytest.mark.parametrize("message, code", [
+    ("AADSTS75011: Authentication method 'X509, MultiFactor' by which the user authenticated with the service "
+     "doesn't match requested authentication method 'Password, ProtectedTransport'.", "request-invalid"),
+    ("AADSTS50105: The signed in user 'u@example.com' is not assigned to a role for the application.",
+     "user-not-assigned"),
+])
+def test_an_entra_status_message_inside_a_status_line_names_the_cause(message, code):
+    for wrapped in (f"The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:"
+                    f"Requester -> {message}", f"The status code of the Response was not Success, was Requester->{message}"):
+        hit = lookup(wrapped, "sonarqube")
+        assert (hit.product, hit.code) == ("entra", code)

@@ -203,3 +203,54 @@ def test_the_idps_logout_request_signed_by_its_encryption_key_says_so_too(tmp_pa
     assert "the IdP signs with its encryption certificate" in f.message_text and f.side == "idp"
     g = _mismatch(logout(NEW))  # control: a key the metadata does not list
     assert "rotated its signing certificate" in g.message_text and g.side is None
+
+
+# --- python3-saml's settings.json: what it trusts is what its settings say ---------------------
+
+def _p3_body(pair: K.KeyPair) -> str:
+    return "".join(pair.cert_pem.decode().split("-----")[2].split())
+
+
+def _p3_run(tmp_path, idp: dict, metadata=(), signer=NEW):
+    import json
+
+    from samlgen import scenario as S
+
+    s = tmp_path / "settings.json"
+    s.write_text(json.dumps({"sp": {"entityId": S.SP_ENTITY_ID,
+                                    "assertionConsumerService": {"url": S.SP_BASE_URL + "/oauth2/callback/saml"}},
+                             "idp": {"entityId": S.IDP_ENTITY_ID, **idp}}))
+    flags: dict = {"at": AT}
+    if metadata:
+        md = tmp_path / "md.xml"
+        md.write_bytes(messages.idp_metadata(metadata, ()))
+        flags["idp_metadata"] = [str(md)]
+    res, _ = _run(tmp_path, build(flags, s), signer=signer)
+    return [s.verified for s in res.message.signatures]
+
+
+def test_python3_saml_multicerts_replace_x509cert(tmp_path):
+    """x509certMulti's signing certificates are the ones it verifies with; x509cert is then ignored
+    (OneLogin_Saml2_Response.is_valid passes them as multicerts): samlscan trusted both."""
+    assert not any(_p3_run(tmp_path, {"x509cert": _p3_body(NEW), "x509certMulti": {"signing": [_p3_body(IDP)]}}))
+    assert all(_p3_run(tmp_path, {"x509cert": _p3_body(IDP), "x509certMulti": {"signing": [_p3_body(NEW)]}}))
+
+
+def test_python3_saml_cert_fingerprint_trusts_only_that_certificate(tmp_path):
+    import hashlib
+
+    import pytest
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from samlscan.errors import ConfigError
+
+    def fp(pair):
+        return ":".join(f"{b:02X}" for b in hashlib.sha1(pair.cert.public_bytes(Encoding.DER)).digest())
+
+    assert all(_p3_run(tmp_path, {"certFingerprint": fp(NEW)}, metadata=(IDP, NEW)))
+    # the metadata's other signing certificate is not trusted beside the pinned one
+    assert not any(_p3_run(tmp_path, {"certFingerprint": fp(IDP)}, metadata=(IDP, NEW)))
+    with pytest.raises(ConfigError, match="matches none of the IdP certificates"):  # it pins the old one
+        _p3_run(tmp_path, {"certFingerprint": fp(IDP)}, metadata=(NEW,))
+    with pytest.raises(ConfigError, match="fingerprint alone cannot verify"):  # nothing gives a certificate
+        _p3_run(tmp_path, {"certFingerprint": fp(NEW)})

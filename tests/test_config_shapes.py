@@ -421,7 +421,7 @@ def test_python3_saml_settings_with_multi_certs(tmp_path):
 
 def test_python3_saml_fingerprint_only_is_explained(tmp_path):
     doc = {"sp": {"entityId": "sonarqube"}, "idp": {"entityId": IDP_ID, "certFingerprint": "AA:35:18"}}
-    with pytest.raises(ConfigError, match="idp.certFingerprint alone cannot verify"):
+    with pytest.raises(ConfigError, match="idp.certFingerprint names a certificate .* a fingerprint alone cannot verify"):
         build({}, write(tmp_path, "settings.json", json.dumps(doc)))
 
 

@@ -140,6 +140,12 @@ def test_a_pasted_error_text_is_explained_where_a_message_was_expected():
     (p,) = problems
     assert p.code == "input-not-saml"
     assert "AADSTS50011" in p.detail and "reply-url-mismatch" in p.detail and "Fix:" in p.detail
-    for text in ("hello, nothing to see here", "some words " * 2000 + aad):  # no error, or too long to be one
+    for text in ("hello, nothing to see here", "some words " * 2000 + aad,  # no error, or too long to be one
+                 # what a review found explained: a success event, a CSV header naming a code (a word of
+                 # a catalog entry is not enough)
+                 '{"eventType": "user.authentication.sso", "outcome": {"result": "SUCCESS"}}',
+                 "username,email,first_name,last_name,user_disabled\njdoe,jdoe@example.com,John,Doe,false\n"):
         (p,) = read_text(text, "pasted.txt")[1]
-        assert p.detail.startswith("no SAML message found")
+        assert p.detail.startswith("no SAML message found"), text
+    (p,) = read_text("user_disabled\n", "pasted.txt")[1]  # a code pasted alone is one
+    assert "keycloak error user_disabled" in p.detail

@@ -139,10 +139,10 @@ def _error_text(text: str) -> str | None:
     the catalog knows it: people paste the error they saw where a SAML message was expected."""
     if len(text) > ERROR_TEXT_MAX:
         return None
-    from samlscan.catalog import lookup
+    from samlscan.catalog import lookup_error
     from samlscan.codes import SPECS
 
-    entry = lookup(text)
+    entry = lookup_error(text)
     if entry is None:
         return None
     name = f"{entry.product} error {entry.id}" if entry.id else f"an error text of {entry.product}"
