@@ -99,6 +99,9 @@ class SignatureInfo:
     reference_count: int = 1
     keyinfo_key: KeyInfoKey | None = None
     """Set when KeyInfo holds a key without a certificate, or nothing usable (see KeyInfoKey)."""
+    published_signer: CertInfo | None = None
+    """The IdP metadata's signing certificate that verifies the signature when no configured one
+    does and KeyInfo shows none (named for the fix, never trusted: the SP holds what it holds)."""
 
 
 @dataclass(frozen=True)

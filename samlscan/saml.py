@@ -367,17 +367,19 @@ def trusted_for(kind: str, issuer: str | None, expect) -> tuple[TrustedCert, ...
 
 
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
-                 sp_keys: tuple = (), xml: bytes = b"") -> SamlMessage:
-    """Build the SamlMessage of a parsed document (decrypting and verifying along the way)."""
+                 sp_keys: tuple = (), xml: bytes = b"", published: tuple[TrustedCert, ...] = ()) -> SamlMessage:
+    """Build the SamlMessage of a parsed document (decrypting and verifying along the way).
+    `published`: the IdP metadata's signing certificates, never trusted, only named as a signer
+    (sigverify.verify_document)."""
     from samlscan.decrypt import decrypt_assertions
 
     kind = local(root.tag)
     if root.tag in (SAML + "EncryptedAssertion", XENC + "EncryptedData"):
-        return _read_bare_encrypted(root, raw, index, trusted, sp_keys, xml)
+        return _read_bare_encrypted(root, raw, index, trusted, sp_keys, xml, published)
     carried = _artifact_payload(root)
     if carried is not None:
-        return _read_artifact_payload(root, carried, raw, index, trusted, sp_keys, xml)
-    verification = verify_document(root, trusted)
+        return _read_artifact_payload(root, carried, raw, index, trusted, sp_keys, xml, published)
+    verification = verify_document(root, trusted, published)
     encrypted = root.findall(SAML + "EncryptedAssertion")
     decrypted, decryption_error = decrypt_assertions(encrypted, sp_keys) if encrypted else ([], None)
     signatures = [info for _, info in verification.signatures]
@@ -389,7 +391,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     for el in direct:
         assertions.append(_assertion(el, verification, False, sp_keys))
     for enc_el, plain in decrypted:
-        inner = verify_document(plain, trusted)
+        inner = verify_document(plain, trusted, published)
         signatures.extend(info for _, info in inner.signatures)
         outer = _coverage(enc_el, verification)
         merged = Verification(inner.signatures, dict(inner.covered), inner.duplicate_ids)
@@ -443,21 +445,21 @@ def _artifact_payload(root):
 
 
 def _read_artifact_payload(root, carried, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
-                           sp_keys: tuple, xml: bytes) -> SamlMessage:
+                           sp_keys: tuple, xml: bytes, published: tuple = ()) -> SamlMessage:
     """The message inside an ArtifactResponse, read as the SP consumes it (the ArtifactResponse
     is only its envelope on the back channel). A copy stands alone: exclusive C14N, what SAML
     signs with, ignores the ancestors, so its signatures verify the same. The envelope is kept as
     a structure fact, its own signatures as SignatureInfo records (parent 'ArtifactResponse').
     An ArtifactResponse that failed (a non-Success Status) carries no message and is read as is."""
-    outer = verify_document(root, trusted)
+    outer = verify_document(root, trusted, published)
     own = [info for sig, info in outer.signatures if sig.getparent() is root]
-    inner = read_message(copy.deepcopy(carried), raw, index, trusted, sp_keys, xml)
+    inner = read_message(copy.deepcopy(carried), raw, index, trusted, sp_keys, xml, published)
     return replace(inner, signatures=tuple(own) + inner.signatures,
                    structure=inner.structure + (f"artifact-response:{root.get('ID') or '?'}",))
 
 
 def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
-                         sp_keys: tuple, xml: bytes) -> SamlMessage:
+                         sp_keys: tuple, xml: bytes, published: tuple = ()) -> SamlMessage:
     """An EncryptedAssertion (or its bare xenc:EncryptedData) given alone, as SP logs and tests
     dump it (pysaml2's okta_response.xml): read as a bare Assertion, the plaintext once decrypted.
     Without the SP key it still says 'encrypted, no key' instead of failing as 'not SAML'."""
@@ -472,7 +474,7 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
         container.append(copy.deepcopy(root))
     decrypted, decryption_error = decrypt_assertions([container], sp_keys)
     plain = decrypted[0][1] if decrypted else None
-    verification = verify_document(plain, trusted) if plain is not None else Verification((), {}, ())
+    verification = verify_document(plain, trusted, published) if plain is not None else Verification((), {}, ())
     assertions = (_assertion(plain, verification, True, sp_keys),) if plain is not None else ()
     issuers = plain.findall(SAML + "Issuer") if plain is not None else []
     return SamlMessage(

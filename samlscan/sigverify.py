@@ -344,8 +344,9 @@ def _reformatted(root, sig, keys, xmlsec) -> bool:
     return False
 
 
-def verify_document(root, trusted: tuple[TrustedCert, ...]) -> Verification:
-    """Verify every ds:Signature under `root` against the trusted certificates."""
+def verify_document(root, trusted: tuple[TrustedCert, ...], published: tuple[TrustedCert, ...] = ()) -> Verification:
+    """Verify every ds:Signature under `root` against the trusted certificates. `published`: the
+    IdP metadata's signing certificates, to name the signer of a signature none of them verifies."""
     xmlsec = xmlsec_module()
     sigs = [el for el in root.iter(DS + "Signature")]
     if not sigs:
@@ -355,7 +356,7 @@ def verify_document(root, trusted: tuple[TrustedCert, ...]) -> Verification:
     diagnosed = 0
     for n, sig in enumerate(sigs):
         info, target = _inspect(root, ids, sig, trusted, xmlsec, checked=n < MAX_CHECKED,
-                                diagnose=diagnosed < MAX_DIAGNOSED)
+                                diagnose=diagnosed < MAX_DIAGNOSED, published=published)
         diagnosed += info.verified is False and info.failure != "undiagnosed"
         results.append((sig, info))
         if info.verified and target is not None:
@@ -371,7 +372,7 @@ further ('undiagnosed'): each verification and diagnosis canonicalises what it c
 signatures over one document took minutes."""
 
 
-def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True):
+def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True, published=()):
     """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
     parent = sig.getparent()
     signed_info = _child(sig, "SignedInfo")
@@ -417,10 +418,10 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
         return SignatureInfo(**base, verified=None, failure="no-key"), target
     if not diagnose:
         return SignatureInfo(**base, verified=False, failure="undiagnosed"), target
-    return _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec), target
+    return _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, published), target
 
 
-def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec) -> SignatureInfo:
+def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, published=()) -> SignatureInfo:
     """Why a signature did not verify, so that the user is not sent after the wrong cause: a
     rotated certificate (it verifies with its own KeyInfo cert or key value), changed content (the
     digest), reformatting (it verifies once whitespace is normalised), or a wrong key / changed
@@ -440,8 +441,14 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec) -
             return SignatureInfo(**base, verified=False, failure="foreign-key-beside-configured",
                                  key_bits=key_bits)
         # intact; trusted only if configured (without configuration: integrity only, no verdict)
+        signer = _published_signer(sig, trusted, embedded, published, xmlsec)
         return SignatureInfo(**base, verified=False if trusted else None,
-                             failure="cert-mismatch" if trusted else None, key_bits=key_bits)
+                             failure="cert-mismatch" if trusted else None, key_bits=key_bits,
+                             published_signer=signer.info if signer else None)
+    signer = _published_signer(sig, trusted, embedded, published, xmlsec)
+    if signer is not None:  # a key KeyInfo does not show: the metadata's certificate that verifies
+        return SignatureInfo(**base, verified=False, failure="cert-mismatch", key_bits=signer.info.key_bits,
+                             published_signer=signer.info)
     reformatted = _reformatted(root, sig, [_key(c) for c in trusted] or own, xmlsec)
     if _digest_matches(target, sig, ref) is False:
         failure = "digest"
@@ -451,6 +458,15 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec) -
         failure = "signature-value"
     return SignatureInfo(**base, verified=False, failure=failure, key_bits=key_bits,
                          reformatted=reformatted)
+
+
+def _published_signer(sig, trusted, embedded, published, xmlsec) -> TrustedCert | None:
+    """The IdP metadata's signing certificate that verifies a signature the configured ones do not,
+    when KeyInfo shows no certificate to name the signer by (a KeyName, a bare key value, none)."""
+    if not trusted or embedded or not published:
+        return None
+    held = {c.der for c in trusted}
+    return _try_keys(sig, [c for c in published if c.der not in held], xmlsec)
 
 
 def _shares_key(trusted, embedded, values) -> bool:

@@ -13,6 +13,8 @@ samlgen into tmp_path.
 """
 from __future__ import annotations
 
+import pytest
+
 import sys
 from pathlib import Path
 
@@ -254,3 +256,36 @@ def test_python3_saml_cert_fingerprint_trusts_only_that_certificate(tmp_path):
         _p3_run(tmp_path, {"certFingerprint": fp(IDP)}, metadata=(NEW,))
     with pytest.raises(ConfigError, match="fingerprint alone cannot verify"):  # nothing gives a certificate
         _p3_run(tmp_path, {"certFingerprint": fp(NEW)})
+
+
+def _signed_without_keyinfo_certificate(pair: K.KeyPair, kind: str) -> bytes:
+    """An Okta-style response whose Assertion signature's KeyInfo holds a KeyName or a bare RSA
+    key value, no certificate (Keycloak's KeyName-only KeyInfo, some AD FS configurations)."""
+    from lxml import etree
+    from samlgen import build as B
+    from samlgen import signer
+
+    root = B.build_response(GEN.response(f"kv-{kind}", GEN.OKTA), GEN.OKTA)
+    sig = signer.add_template(root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion"), GEN.OKTA)
+    signer.key_value_only(sig, pair, kind)
+    signer.sign_all(root, pair)
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize("kind", ["keyname", "rsa"])
+def test_the_metadata_names_a_signer_that_keyinfo_does_not_show(tmp_path, kind):
+    """SonarQube holds the old certificate, the IdP signs with the new one its metadata publishes,
+    and KeyInfo shows no certificate: the finding names the metadata's certificate to paste (a
+    KeyName-only signature was 'the SignatureValue does not verify', blamed on the IdP)."""
+    path = tmp_path / "m.xml"
+    path.write_bytes(_signed_without_keyinfo_certificate(NEW, kind))
+    rep = correlate(analyze_files([str(path)], _expect(tmp_path, signing=(NEW,), encryption=(), sonar_cert=IDP)))
+    (res,) = rep.messages
+    f = _mismatch(res)
+    assert _sha1(NEW) in f.message_text and _sha1(NEW) in f.hint and SONAR in f.hint
+    (attempt,) = rep.attempts
+    assert (attempt.root_cause, attempt.side) == ("signature-cert-mismatch", "sp")
+    # without the metadata nothing names it (a KeyName alone cannot tell a wrong key from a changed
+    # SignedInfo)
+    rep = correlate(analyze_files([str(path)], _expect(tmp_path, signing=(), encryption=(), sonar_cert=IDP)))
+    assert not any(_sha1(NEW) in f.message_text + (f.hint or "") for f in rep.messages[0].findings)

@@ -182,7 +182,8 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
     the configured one, or expired, the SP was switched first and the IdP still signs with its old
     certificate (the IdP's to switch): downloading 'the current' certificate into the SP would pin
     the old, dying one. With the IdP metadata, an encryption certificate on either side is said."""
-    received = sigs[0].embedded_certs
+    # the certificate that made it: its KeyInfo's, else the metadata's that verifies it
+    received = sigs[0].embedded_certs or tuple(s.published_signer for s in sigs[:1] if s.published_signer)
     setting = ctx.expect.setting_name("idp_cert")
     rotated = ("The IdP most likely rotated its signing certificate.",
                "download the IdP's current signing certificate (its metadata or admin console) and set it "
