@@ -125,15 +125,16 @@ def _ids(root) -> tuple[dict, tuple[str, ...]]:
     if _WITH_ID is None:
         from lxml import etree
 
-        _WITH_ID = etree.XPath("descendant-or-self::*[@ID]")
+        # the attributes, each with its element (a predicate on the element axis costs twice as much)
+        _WITH_ID = etree.XPath("descendant-or-self::*/@ID")
     first: dict[str, object] = {}
     dups = []
-    for el in _WITH_ID(root):
-        v = el.get("ID")
+    for attr in _WITH_ID(root):
+        v = str(attr)
         if v in first:
             dups.append(v)
         else:
-            first[v] = el
+            first[v] = attr.getparent()
     return first, tuple(dups)
 
 
