@@ -475,7 +475,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
             _run_parallel(units, jobs, expect, tz, results, progress)
     finally:
         progress.close()
-    named = {p for p in paths if os.path.isfile(p)}
+    named = {p for p in paths if p == "-" or os.path.isfile(p)}  # (standard input is named too)
     report = assemble(files, other, results, named)
     unmatched = tz.unmatched([i.path for i in report.inputs])
     if unmatched:

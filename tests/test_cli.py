@@ -287,3 +287,13 @@ def test_decode_of_a_missing_file_or_a_directory_is_one_line_and_exit_2(target):
     assert r.exit_code == 2
     assert "internal error" not in r.output and len(r.output.strip().splitlines()) == 1
     assert ("no such file" if "no-such" in target else "not a regular file") in r.output
+
+
+def test_stdin_without_saml_keeps_its_finding():
+    """Standard input is an input the user named: what is not SAML there is said, as for a named
+    file (it was listed as a skipped input, and --fail-on warning passed)."""
+    r = run("check", "-", "--format", "json", "--fail-on", "warning", input="hello, nothing here\n")
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert [(i["path"], i["status"]) for i in doc["inputs"]] == [("-", "failed")]
+    assert [f["code"] for f in doc["input_findings"]] == ["input-not-saml"]
