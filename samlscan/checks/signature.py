@@ -185,6 +185,15 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
     # the certificate that made it: its KeyInfo's, else the metadata's that verifies it
     received = sigs[0].embedded_certs or tuple(s.published_signer for s in sigs[:1] if s.published_signer)
     setting = ctx.expect.setting_name("idp_cert")
+    foreign = _foreign_issuer(msg, ctx)
+    if foreign is not None:
+        # another IdP's key is no rotation of the configured one: dates compared across two IdPs
+        # made the OneLogin response checked with Google's metadata 'the SP was switched first'
+        return (f"The message's Issuer {foreign!r} is not the configured IdP "
+                f"{ctx.expect.idp_entity_id!r}: another IdP (or another tenant or application of it) "
+                "signed it with its own certificate, not a rotated certificate of the configured IdP.",
+                "if that IdP is the right one, configure its entity ID and its signing certificate "
+                f"({setting}) together; otherwise the login went to the wrong IdP", None)
     rotated = ("The IdP most likely rotated its signing certificate.",
                "download the IdP's current signing certificate (its metadata or admin console) and set it "
                f"in {setting}; during a rollover configure both", None)
@@ -221,6 +230,19 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
                 "rotated to it, and the SP still holds the old one.",
                 f"paste the metadata's signing certificate ({_named(published)}) into {setting}", None)
     return rotated
+
+
+def _foreign_issuer(msg: SamlMessage, ctx: CheckContext) -> str | None:
+    """The message's Issuer when no Issuer it carries names the configured IdP (letter case,
+    whitespace and a trailing slash aside: those are the same IdP, told by issuer-mismatch)."""
+    want = ctx.expect.idp_entity_id
+    issuers = [i for i in [msg.issuer, *(a.issuer for a in msg.assertions)] if i]
+    if not want or not issuers:
+        return None
+    key = want.strip().rstrip("/").lower()
+    if any(i.strip().rstrip("/").lower() == key for i in issuers):
+        return None
+    return issuers[0]
 
 
 def _published_for_signing(sigs: list[SignatureInfo], received: tuple[CertInfo, ...],
