@@ -334,14 +334,26 @@ def _lookup_cached(text: str, product: str | None) -> CatalogEntry | None:
     entry = idx.compiled[-max(ranked)[-1]].entry  # the rank tuple ends with -index
     said = _status_message(text) if entry.code == "status-not-success" else None
     if said:  # the SP's status line quotes the IdP's StatusMessage: the IdP's own words may say why
-        inner = [r for r in _ranked(said, idx, None) if idx.compiled[-r[-1]].entry.product in IDP_PRODUCTS]
+        inner = [r for r in _ranked(said, idx, None) if _an_idps_refusal(idx.compiled[-r[-1]].entry)]
         if inner:
-            found = idx.compiled[-max(inner)[-1]].entry
-            if found.code not in ("unknown-failure", "status-not-success"):
-                return found
+            return idx.compiled[-max(inner)[-1]].entry
     return entry
 
 
+def _an_idps_refusal(entry: CatalogEntry) -> bool:
+    """An entry an IdP's StatusMessage can be: a text of a product that acts as IdP, naming why it
+    refused to answer (the request, the user, the application), not an SP's check of a response
+    (quoted back, 'Invalid issuer in the Assertion/Response' is no refusal of the IdP's own)."""
+    from samlscan.codes import SPECS
+
+    spec = SPECS.get(entry.code)
+    return entry.product in IDP_PRODUCTS and spec is not None and entry.code not in (
+        "unknown-failure", "status-not-success") and (spec.group == "cause" or entry.code.startswith("request-"))
+
+
+SHORT_ERROR = 120
+"""A one-line text this short is the error itself ('Invalid requester.', 'Error: LOCKED_OUT'):
+any whole pattern or code in it names it."""
 ERROR_TEXT_LITERAL = 20
 """Literal characters a pattern needs to name a pasted error inside other text: a code alone
 ('user_disabled') is a word of a CSV header as often; pasted alone, it matches whole (tier 3).
@@ -355,9 +367,10 @@ def lookup_error(text: str) -> CatalogEntry | None:
     if not isinstance(text, str) or not text.strip():
         return None
     idx = _index()
+    short = len(text.strip()) <= SHORT_ERROR and "\n" not in text.strip()
     whole = [r for r in _ranked(text, idx, None) if not idx.compiled[-r[-1]].generic and (
-        r[0] >= 3 or r[0] == 2 and idx.compiled[-r[-1]].weight >= ERROR_TEXT_LITERAL
-        or r[0] == 1 and r[3] >= 6 and any(ch.isdigit() for ch in idx.compiled[-r[-1]].entry.id or ""))]
+        r[0] >= 3 or r[0] == 2 and (short or idx.compiled[-r[-1]].weight >= ERROR_TEXT_LITERAL)
+        or r[0] == 1 and r[3] >= 6 and (short or any(ch.isdigit() for ch in idx.compiled[-r[-1]].entry.id or "")))]
     entry = idx.compiled[-max(whole)[-1]].entry if whole else None
     return entry if entry is not None and entry.code != "unknown-failure" else None
 
@@ -367,9 +380,10 @@ def _ranked(text: str, idx: _Index, product: str | None) -> list[tuple]:
         text, idx, product)
 
 
-IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak", "shibboleth", "authentik"})
-"""Products whose texts an IdP writes into a StatusMessage (SP libraries' own validation texts
-inside a status line are the IdP quoting the SP's request, not the SP's refusal)."""
+IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak", "shibboleth", "authentik",
+                          "simplesamlphp", "pysaml2"})
+"""Products that act as IdPs and write StatusMessages (SimpleSAMLphp and pysaml2 are SPs too:
+_an_idps_refusal keeps only the refusals an IdP states)."""
 _STATUS_MESSAGE = re.compile(r"->\s*(\S.*)", re.DOTALL)
 
 

@@ -441,7 +441,10 @@ def load_python3_saml_settings(path: Path) -> dict:
     fingerprint = idp.get("certFingerprint")
     if not certs and isinstance(fingerprint, str) and fingerprint.strip():
         # it trusts the certificate of that fingerprint: the one --idp-cert or the metadata gives
-        alg = str(idp.get("certFingerprintAlgorithm") or "sha1").lower()
+        # as python3-saml reads it (utils.calculate_x509_fingerprint): exactly sha256, sha384 or
+        # sha512, anything else is sha1
+        alg = idp.get("certFingerprintAlgorithm") if idp.get("certFingerprintAlgorithm") in (
+            "sha256", "sha384", "sha512") else "sha1"
         out[PINNED] = (alg, fingerprint.replace(":", "").strip().lower())
         out[NO_CERT] = (f"{path}: idp.certFingerprint names a certificate ({alg} {fingerprint.strip()}) that "
                         "neither --idp-cert nor --idp-metadata gives: a fingerprint alone cannot verify a "
@@ -525,8 +528,9 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
         certs.extend(load_certs(_read(Path(p), "IdP certificate"), p))
     if certs:  # explicit certificates are added to those from metadata/settings (rollover)
         values["idp_certs"] = tuple(certs) + tuple(values.get("idp_certs", ()))
-    if pinned:  # the SP holds the certificate of that fingerprint, whoever gives it
-        given = values.get("idp_certs", ())
+    if pinned:  # the SP holds the certificate of that fingerprint, whoever gives it (the
+        # metadata's encryption certificate too: python3-saml trusts what the fingerprint names)
+        given = _unique(values.get("idp_certs", ()) + tuple(c for _, c in values.get("idp_metadata_certs", ())))
         values["idp_certs"] = tuple(c for c in given if _fingerprint_of(c, pinned))
         held += list(values["idp_certs"])
         if given and not values["idp_certs"]:

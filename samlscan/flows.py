@@ -285,9 +285,8 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
 def _tracking_id(text: str) -> str | None:
     """Auth0's tracking ID on a page: an identifier (8 characters or more, digits among them), not
     a word after 'tracking' ('tracking cookies', an order-tracking page)."""
-    m = _AUTH0_TRACKING.search(text)
-    value = m.group(1) if m else None
-    return value if value and len(value) >= 8 and any(c.isdigit() for c in value) else None
+    return next((v for v in (m.group(1) for m in _AUTH0_TRACKING.finditer(text))
+                 if len(v) >= 8 and any(c.isdigit() for c in v)), None)
 
 
 def _auth0_json(body: str) -> tuple[str | None, str | None]:

@@ -467,7 +467,10 @@ def _published_signer(sig, trusted, embedded, published, xmlsec) -> TrustedCert 
     if not trusted or embedded or not published:
         return None
     held = {c.der for c in trusted}
-    return _try_keys(sig, [c for c in published if c.der not in held], xmlsec)
+    # the newest first: a renewal with the same key verifies too, and the expired one is not the
+    # certificate to configure
+    newest = sorted((c for c in published if c.der not in held), key=lambda c: c.info.not_after, reverse=True)
+    return _try_keys(sig, newest, xmlsec)
 
 
 def _shares_key(trusted, embedded, values) -> bool:

@@ -296,3 +296,10 @@ def test_side_files_draw_on_what_the_har_left_of_the_budget(tmp_path, monkeypatc
     batch.run_scan([str(z)], Expectations(), jobs=1)
     assert got  # the side files were asked for
     assert len(json.dumps(doc)) + sum(len(d) for d in got if d) <= budget
+
+
+def test_a_tracking_id_after_a_cookie_banner_is_found():
+    page = ("<html><body><footer>We use tracking technologies</footer><h1>Oops! Something went wrong</h1>"
+            "<p>invalid_request: the connection was disabled</p><p>TRACKING ID: 3f9a1c2b7d8e4f60a1b2</p></body></html>")
+    err = find_idp_error(page, "https://login.corp.example/login/callback", 400)
+    assert err is not None and (err.product, err.request_id) == ("auth0", "3f9a1c2b7d8e4f60a1b2")

@@ -361,3 +361,23 @@ def test_an_entra_status_message_inside_a_status_line_names_the_cause(message, c
                     f"Requester -> {message}", f"The status code of the Response was not Success, was Requester->{message}"):
         hit = lookup(wrapped, "sonarqube")
         assert (hit.product, hit.code) == ("entra", code)
+
+
+@pytest.mark.parametrize("message, product, code", [
+    ("Passive authentication not supported.", "simplesamlphp", "idp-authentication-failed"),  # SimpleSAMLphp as IdP
+    ("Request was not signed correctly", "pysaml2", "request-signature-invalid"),  # pysaml2 as IdP
+])
+def test_a_status_message_of_an_idp_that_is_also_an_sp_library_names_its_cause(message, product, code):
+    hit = lookup(f"The status code of the Response was not Success, was Responder -> {message}", "sonarqube")
+    assert (hit.product, hit.code) == (product, code)
+
+
+@pytest.mark.parametrize("text, product", [
+    ("Invalid requester.", "keycloak"), ("Error: LOCKED_OUT", "okta"), ("user is blocked", "auth0"),
+    ("Okta: INVALID_CREDENTIALS for user x", "okta"), ("AADSTS50011", "entra"),
+])
+def test_a_short_error_pasted_alone_is_explained(text, product):
+    """A one-line error is the error itself: a short pattern or a code in it names it (a word of
+    a longer text, such as a CSV header, does not)."""
+    hit = catalog.lookup_error(text)
+    assert hit is not None and hit.product == product, text

@@ -289,3 +289,65 @@ def test_the_metadata_names_a_signer_that_keyinfo_does_not_show(tmp_path, kind):
     # SignedInfo)
     rep = correlate(analyze_files([str(path)], _expect(tmp_path, signing=(), encryption=(), sonar_cert=IDP)))
     assert not any(_sha1(NEW) in f.message_text + (f.hint or "") for f in rep.messages[0].findings)
+
+
+def test_the_newest_published_certificate_is_named_when_two_share_the_key(tmp_path):
+    """A renewal keeps the key: both the expired certificate and its successor verify the
+    signature; the one to configure is the valid one, whatever the metadata's order (the first
+    listed was named: an expired one made the IdP 'still sign with its old certificate')."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    cert = (x509.CertificateBuilder().subject_name(NEW.cert.subject).issuer_name(NEW.cert.subject)
+            .public_key(NEW.private_key.public_key()).serial_number(4242)
+            .not_valid_before(datetime.datetime(2023, 1, 1)).not_valid_after(datetime.datetime(2024, 1, 1))
+            .sign(NEW.private_key, hashes.SHA256()))
+    expired = K.KeyPair("new-expired", NEW.key_pem, cert.public_bytes(serialization.Encoding.PEM))
+    path = tmp_path / "m.xml"
+    path.write_bytes(_signed_without_keyinfo_certificate(NEW, "keyname"))
+    for order in ((expired, NEW), (NEW, expired)):
+        (res,) = analyze_files([str(path)], _expect(tmp_path, signing=order, encryption=(), sonar_cert=IDP)).messages
+        f = _mismatch(res)
+        assert f"paste the metadata's signing certificate" in f.hint and _sha1(NEW) in f.hint and f.side is None
+
+
+def test_python3_saml_fingerprint_algorithm_is_read_as_python3_saml_reads_it(tmp_path):
+    """Exactly sha256, sha384 or sha512 (python3-saml's calculate_x509_fingerprint), anything else
+    is sha1: 'SHA256' with a SHA-256 pin matches nothing there."""
+    import hashlib
+
+    import pytest
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from samlscan.errors import ConfigError
+
+    der = NEW.cert.public_bytes(Encoding.DER)
+    assert all(_p3_run(tmp_path, {"certFingerprint": hashlib.sha256(der).hexdigest(),
+                                  "certFingerprintAlgorithm": "sha256"}, metadata=(NEW,)))
+    with pytest.raises(ConfigError, match="matches none"):
+        _p3_run(tmp_path, {"certFingerprint": hashlib.sha256(der).hexdigest(), "certFingerprintAlgorithm": "SHA256"},
+                metadata=(NEW,))
+    assert all(_p3_run(tmp_path, {"certFingerprint": hashlib.sha1(der).hexdigest(), "certFingerprintAlgorithm": "sha-256"},
+                       metadata=(NEW,)))
+
+
+def test_python3_saml_fingerprint_of_the_metadata_encryption_certificate_is_trusted(tmp_path):
+    """python3-saml trusts the certificate its fingerprint names, whatever the metadata lists it for."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    import json
+
+    from samlgen import scenario as S
+
+    s = tmp_path / "settings.json"
+    s.write_text(json.dumps({"sp": {"entityId": S.SP_ENTITY_ID},
+                             "idp": {"entityId": S.IDP_ENTITY_ID,
+                                     "certFingerprint": hashlib.sha1(ENC.cert.public_bytes(Encoding.DER)).hexdigest()}}))
+    md = tmp_path / "md.xml"
+    md.write_bytes(messages.idp_metadata((IDP,), (ENC,)))
+    res, _ = _run(tmp_path, build({"at": AT, "idp_metadata": [str(md)]}, s), signer=ENC)
+    assert all(s.verified for s in res.message.signatures)
