@@ -348,7 +348,10 @@ def _an_idps_refusal(entry: CatalogEntry) -> bool:
 
     spec = SPECS.get(entry.code)
     return entry.product in IDP_PRODUCTS and spec is not None and entry.code not in (
-        "unknown-failure", "status-not-success") and (spec.group == "cause" or entry.code.startswith("request-"))
+        "unknown-failure", "status-not-success") and (spec.group == "cause" or entry.code.startswith("request-")
+                                                      ) and not entry.code.startswith("sp-")
+    # (an SP's configuration error quoted by an IdP, SimpleSAMLphp proxying 'Could not find the
+    # metadata of an IdP', is the IdP's own: the status line's side, not the SP's)
 
 
 SHORT_ERROR = 120
@@ -367,12 +370,47 @@ def lookup_error(text: str) -> CatalogEntry | None:
     if not isinstance(text, str) or not text.strip():
         return None
     idx = _index()
-    short = len(text.strip()) <= SHORT_ERROR and "\n" not in text.strip()
-    whole = [r for r in _ranked(text, idx, None) if not idx.compiled[-r[-1]].generic and (
-        r[0] >= 3 or r[0] == 2 and (short or idx.compiled[-r[-1]].weight >= ERROR_TEXT_LITERAL)
-        or r[0] == 1 and r[3] >= 6 and (short or any(ch.isdigit() for ch in idx.compiled[-r[-1]].entry.id or "")))]
+    said = text.strip()
+    whole = [r for r in _ranked(text, idx, None) if not idx.compiled[-r[-1]].generic
+             and _names_the_error(said, r, idx.compiled[-r[-1]])]
     entry = idx.compiled[-max(whole)[-1]].entry if whole else None
     return entry if entry is not None and entry.code != "unknown-failure" else None
+
+
+def _names_the_error(said: str, rank: tuple, comp: _Compiled) -> bool:
+    """A whole-text id; a numbered code (AADSTS50011, MSIS7012) anywhere; a pattern long enough
+    to be an error's own sentence (ERROR_TEXT_LITERAL); or, in a short one-line text, a pattern or
+    code that stands alone and is most of it ('Invalid requester.', 'Error: LOCKED_OUT'; not 'Login
+    is missing in the navbar', a CSV header, a file name such as user_disabled.png)."""
+    tier = rank[0]
+    if tier >= 3 or tier == 2 and comp.weight >= ERROR_TEXT_LITERAL:
+        return True
+    if tier == 1 and any(ch.isdigit() for ch in comp.entry.id or "") and rank[3] >= 6:
+        return True
+    if len(said) > SHORT_ERROR or "\n" in said:
+        return False
+    rest = _LABEL.sub("", said, count=1)  # 'Error: ', 'Okta: ' before the error
+    spans = [m.span() for m in [comp.regex.search(rest)] if m] if tier == 2 else [
+        m.span() for name in _names(comp.entry)
+        for m in re.finditer(re.escape(name), rest, re.IGNORECASE)]
+    size = len(rest.rstrip(".!"))
+    return any(_alone(rest, a, b) and b - a >= ERROR_SHARE * size for a, b in spans)
+
+
+_LABEL = re.compile(r"^[A-Za-z][\w.-]{0,20}:\s+")
+"""One word and a colon before a pasted error: 'Error:', 'Okta:' (not a sentence's first clause)."""
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Not part of a path, a file name or a longer word."""
+    before = text[start - 1] if start else " "
+    after = text[end:end + 2] or " "
+    return not (before.isalnum() or before in "_/.-") and not (
+        after[0].isalnum() or after[0] in "_/-" or after[0] == "." and after[1:2].isalnum())
+
+
+ERROR_SHARE = 0.6
+"""How much of a short pasted text a pattern must cover to be the error it names."""
 
 
 def _ranked(text: str, idx: _Index, product: str | None) -> list[tuple]:

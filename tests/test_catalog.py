@@ -381,3 +381,23 @@ def test_a_short_error_pasted_alone_is_explained(text, product):
     a longer text, such as a CSV header, does not)."""
     hit = catalog.lookup_error(text)
     assert hit is not None and hit.product == product, text
+
+
+@pytest.mark.parametrize("text", [
+    "id,email,user_disabled,created_at", "Login is missing in the navbar after the redesign",
+    "The user is blocked by the corporate firewall", "Mail delivery failed: No valid recipient",
+    "user_disabled.png", "expired_code.txt", "RESPONSE_EXPIRED.log", "docs/invalid_signature.md",
+])
+def test_ordinary_short_text_is_no_pasted_error(text):
+    """A short line that merely contains an error's words or code (a sentence, a CSV header, a
+    file name) is not that error (a review found each of these explained)."""
+    assert catalog.lookup_error(text) is None
+
+
+def test_an_sp_configuration_error_quoted_in_a_status_line_stays_the_idps():
+    """SimpleSAMLphp proxying sends its own exception as the StatusMessage: an SP-configuration
+    entry inside it is the IdP's problem (status-not-success), not the SonarQube admin's."""
+    text = ("The status code of the Response was not Success, was urn:oasis:names:tc:SAML:2.0:status:Responder -> "
+            "SimpleSAML\\Error\\Exception: Could not find the metadata of an IdP with entity ID "
+            "'https://upstream.example.org/idp'")
+    assert lookup(text, "sonarqube").code == "status-not-success"

@@ -351,3 +351,32 @@ def test_python3_saml_fingerprint_of_the_metadata_encryption_certificate_is_trus
     md.write_bytes(messages.idp_metadata((IDP,), (ENC,)))
     res, _ = _run(tmp_path, build({"at": AT, "idp_metadata": [str(md)]}, s), signer=ENC)
     assert all(s.verified for s in res.message.signatures)
+
+
+@pytest.mark.parametrize("style, configured", [
+    ("ENTRA", "https://login.microsoftonline.com/9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d/v2.0"),  # one tenant
+    ("OKTA", "http://idp.example.org/saml2/idp"),  # the scheme differs (AD FS's http/https mix-up)
+])
+def test_a_rotation_is_not_another_idp_for_another_spelling_of_its_issuer(tmp_path, style, configured):
+    """Entra's two issuer forms of one tenant, or another scheme, are the same IdP: a new key is
+    its rotation, not 'another IdP signed it' (a review found these told as another IdP)."""
+    crt = tmp_path / "old.crt"
+    crt.write_bytes(IDP.cert_pem)
+    path = tmp_path / "m.xml"
+    path.write_bytes(render(GEN.response("spelling", getattr(GEN, style)), getattr(GEN, style), NEW))
+    expect = build({"at": AT, "idp_cert": [str(crt)], "idp_entity_id": configured}, None)
+    (res,) = analyze_files([str(path)], expect).messages
+    f = _mismatch(res)
+    assert "another IdP" not in f.message_text and "rotated" in f.message_text
+
+
+def test_a_signer_the_configured_metadata_lists_is_the_idps_own_whatever_the_issuer(tmp_path):
+    """The metadata given publishes the certificate: the configured IdP rotated, even when the
+    SonarQube providerId spells its entity ID otherwise."""
+
+    expect = _expect(tmp_path, signing=(NEW,), encryption=(), sonar_cert=IDP)
+    expect = type(expect)(**{**expect.__dict__, "idp_entity_id": "https://idp.example.org/other"})
+    res, _ = _run(tmp_path, expect, signer=NEW)
+    f = _mismatch(res)
+    assert "The IdP metadata publishes that certificate for signing" in f.message_text
+    assert "another IdP" not in f.message_text

@@ -1,6 +1,8 @@
 """Signature and key checks. They read SignatureInfo (samlscan.sigverify); they never call xmlsec."""
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
@@ -185,15 +187,6 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
     # the certificate that made it: its KeyInfo's, else the metadata's that verifies it
     received = sigs[0].embedded_certs or tuple(s.published_signer for s in sigs[:1] if s.published_signer)
     setting = ctx.expect.setting_name("idp_cert")
-    foreign = _foreign_issuer(msg, ctx)
-    if foreign is not None:
-        # another IdP's key is no rotation of the configured one: dates compared across two IdPs
-        # made the OneLogin response checked with Google's metadata 'the SP was switched first'
-        return (f"The message's Issuer {foreign!r} is not the configured IdP "
-                f"{ctx.expect.idp_entity_id!r}: another IdP (or another tenant or application of it) "
-                "signed it with its own certificate, not a rotated certificate of the configured IdP.",
-                "if that IdP is the right one, configure its entity ID and its signing certificate "
-                f"({setting}) together; otherwise the login went to the wrong IdP", None)
     rotated = ("The IdP most likely rotated its signing certificate.",
                "download the IdP's current signing certificate (its metadata or admin console) and set it "
                f"in {setting}; during a rollover configure both", None)
@@ -202,6 +195,17 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
         encryption = _encryption_certificate(received, configured, ctx, setting)
         if encryption is not None:
             return encryption
+    listed = {c.info.sha256 for _, c in ctx.expect.idp_metadata_certs}
+    foreign = _foreign_issuer(msg, ctx) if not any(c.sha256 in listed for c in received) else None
+    if foreign is not None:
+        # another IdP's key is no rotation of the configured one: dates compared across two IdPs
+        # made the OneLogin response checked with Google's metadata 'the SP was switched first'
+        # (a certificate the configured IdP's metadata lists is its own, whatever the Issuer says)
+        return (f"The message's Issuer {foreign!r} is not the configured IdP "
+                f"{ctx.expect.idp_entity_id!r}: another IdP (or another tenant or application of it) "
+                "signed it with its own certificate, not a rotated certificate of the configured IdP.",
+                "if that IdP is the right one, configure its entity ID and its signing certificate "
+                f"({setting}) together; otherwise the login went to the wrong IdP", None)
     # judged when the IdP signed (a saved message years old is not signed by an expired certificate)
     when = msg.issue_instant or ctx.at
     configured = [c for c in configured if when is None or c.not_before <= when]  # it could have used
@@ -234,15 +238,26 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
 
 def _foreign_issuer(msg: SamlMessage, ctx: CheckContext) -> str | None:
     """The message's Issuer when no Issuer it carries names the configured IdP (letter case,
-    whitespace and a trailing slash aside: those are the same IdP, told by issuer-mismatch)."""
+    whitespace, the scheme, a trailing slash and Entra's two issuer forms of one tenant aside:
+    those are the same IdP, told by issuer-mismatch)."""
     want = ctx.expect.idp_entity_id
     issuers = [i for i in [msg.issuer, *(a.issuer for a in msg.assertions)] if i]
     if not want or not issuers:
         return None
-    key = want.strip().rstrip("/").lower()
-    if any(i.strip().rstrip("/").lower() == key for i in issuers):
+    if _idp_key(want) in {_idp_key(i) for i in issuers}:
         return None
     return issuers[0]
+
+
+_ENTRA_TENANT = re.compile(r"^(?:sts\.windows\.net|login\.microsoftonline\.com)/([0-9a-f-]{36})(?:/v2\.0)?$")
+
+
+def _idp_key(entity_id: str) -> str:
+    """An IdP entity ID as compared for 'same IdP': https://sts.windows.net/<tenant>/ (SAML 2.0
+    tokens) and https://login.microsoftonline.com/<tenant>/v2.0 name one Entra tenant."""
+    key = re.sub(r"^https?://", "", entity_id.strip().lower()).rstrip("/")
+    m = _ENTRA_TENANT.match(key)
+    return f"entra:{m.group(1)}" if m else key
 
 
 def _published_for_signing(sigs: list[SignatureInfo], received: tuple[CertInfo, ...],
