@@ -16,28 +16,17 @@ tests judge them with a fixed clock. Each test pins samlscan's verdict on one sa
 """
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
+from external_util import analyze_sample
 
-from samlscan.config import build
-from samlscan.engine import analyze_raw
-from samlscan.inputs.base import RawMessage
-from samlscan.model import Source
 
 DATA = Path(__file__).resolve().parent / "data" / "external6"
-_FILES = ("idp_cert", "idp_metadata", "sp_key")
 
 
 def _analyze(name: str, **flags):
-    raw = (DATA / name).read_text(encoding="utf-8")
-    if name.endswith(".b64"):
-        raw = base64.b64decode(raw).decode("utf-8")
-    expect = build({k: (str(DATA / v) if k in _FILES else v) for k, v in flags.items()}, None)
-    res = analyze_raw(RawMessage(Source(name), "XML", raw, "xml"), 0, expect)
-    assert not hasattr(res, "code"), f"refused as input: {res}"
-    return res
+    return analyze_sample(DATA, name, **flags)
 
 
 def _codes(res) -> set[str]:
