@@ -349,7 +349,7 @@ def _an_idps_refusal(entry: CatalogEntry) -> bool:
     spec = SPECS.get(entry.code)
     return entry.product in IDP_PRODUCTS and spec is not None and entry.code not in (
         "unknown-failure", "status-not-success") and (spec.group == "cause" or entry.code.startswith("request-")
-                                                      ) and not entry.code.startswith("sp-")
+                                                      ) and entry.code != "sp-configuration-error"
     # (an SP's configuration error quoted by an IdP, SimpleSAMLphp proxying 'Could not find the
     # metadata of an IdP', is the IdP's own: the status line's side, not the SP's)
 
@@ -379,34 +379,48 @@ def lookup_error(text: str) -> CatalogEntry | None:
 
 def _names_the_error(said: str, rank: tuple, comp: _Compiled) -> bool:
     """A whole-text id; a numbered code (AADSTS50011, MSIS7012) anywhere; a pattern long enough
-    to be an error's own sentence (ERROR_TEXT_LITERAL); or, in a short one-line text, a pattern or
-    code that stands alone and is most of it ('Invalid requester.', 'Error: LOCKED_OUT'; not 'Login
-    is missing in the navbar', a CSV header, a file name such as user_disabled.png)."""
-    tier = rank[0]
-    if tier >= 3 or tier == 2 and comp.weight >= ERROR_TEXT_LITERAL:
+    to be an error's own sentence (ERROR_TEXT_LITERAL; a bare code is no sentence); a code given as
+    an error's value (error=..., "error": "..."); or, in a short one-line text, a pattern or code
+    that stands alone and is most of what follows a short label ('Invalid requester.', 'Error:
+    LOCKED_OUT'; not 'Login is missing in the navbar', a CSV header, a file name)."""
+    tier, entry = rank[0], comp.entry
+    bare_code = entry.id is not None and entry.pattern.strip() == entry.id
+    if tier >= 3 or tier == 2 and comp.weight >= ERROR_TEXT_LITERAL and not bare_code:
         return True
-    if tier == 1 and any(ch.isdigit() for ch in comp.entry.id or "") and rank[3] >= 6:
+    if tier == 1 and any(ch.isdigit() for ch in entry.id or "") and rank[3] >= 6:
         return True
-    if len(said) > SHORT_ERROR or "\n" in said:
+    names = _names(entry) if tier == 1 or bare_code else ()
+    if any(re.search(_VALUE_OF_ERROR + re.escape(n) + r"\b", said, re.IGNORECASE)
+           or re.match(re.escape(n) + r"\s*:\s", said) for n in names):  # (or 'CODE: what it means')
+        return True
+    if len(said) > SHORT_ERROR or "\n" in said or "\r" in said:
         return False
-    rest = _LABEL.sub("", said, count=1)  # 'Error: ', 'Okta: ' before the error
-    spans = [m.span() for m in [comp.regex.search(rest)] if m] if tier == 2 else [
-        m.span() for name in _names(comp.entry)
-        for m in re.finditer(re.escape(name), rest, re.IGNORECASE)]
-    size = len(rest.rstrip(".!"))
-    return any(_alone(rest, a, b) and b - a >= ERROR_SHARE * size for a, b in spans)
+    label = _LABEL.match(said)
+    # a pattern ending in a placeholder ('... was <statusCode>') is followed by its variable part
+    open_end = tier == 2 and not bare_code and entry.pattern.rstrip().endswith(">")
+    for text in {said, said[label.end():] if label else said}:
+        spans = [m.span() for m in [comp.regex.search(text)] if m] if tier == 2 and not bare_code else [
+            m.span() for n in names for m in re.finditer(re.escape(n), text, re.IGNORECASE)]
+        size = len(text.rstrip(".!"))
+        if any(_alone(text, a, b, open_end) and (b - a >= ERROR_SHARE * size or a == 0 and open_end)
+               for a, b in spans):
+            return True
+    return False
 
 
-_LABEL = re.compile(r"^[A-Za-z][\w.-]{0,20}:\s+")
-"""One word and a colon before a pasted error: 'Error:', 'Okta:' (not a sentence's first clause)."""
+_LABEL = re.compile(r"^(?:[A-Za-z][\w.-]*\s){0,2}[A-Za-z][\w.-]*:\s+")
+"""A label of up to three words before a pasted error: 'Error:', 'Okta error:', 'Failure reason:'."""
+_VALUE_OF_ERROR = r"""(?:\berror(?:_?code)?|\breason)["']?\s*[=:]\s*["']?"""
+"""An error given as a value: error=..., "error": "...", reason=... (Keycloak events, Auth0's JSON)."""
 
 
-def _alone(text: str, start: int, end: int) -> bool:
-    """Not part of a path, a file name or a longer word."""
+def _alone(text: str, start: int, end: int, open_end: bool = False) -> bool:
+    """Not part of a path, a file name or a longer word (at its end only when the pattern ends
+    there: a placeholder's text follows it)."""
     before = text[start - 1] if start else " "
     after = text[end:end + 2] or " "
-    return not (before.isalnum() or before in "_/.-") and not (
-        after[0].isalnum() or after[0] in "_/-" or after[0] == "." and after[1:2].isalnum())
+    return not (before.isalnum() or before in "_/.-") and (open_end or not (
+        after[0].isalnum() or after[0] in "_/-" or after[0] == "." and after[1:2].isalnum()))
 
 
 ERROR_SHARE = 0.6

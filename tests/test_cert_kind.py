@@ -355,7 +355,9 @@ def test_python3_saml_fingerprint_of_the_metadata_encryption_certificate_is_trus
 
 @pytest.mark.parametrize("style, configured", [
     ("ENTRA", "https://login.microsoftonline.com/9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d/v2.0"),  # one tenant
+    ("ENTRA", "https://login.windows.net/9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d/"),
     ("OKTA", "http://idp.example.org/saml2/idp"),  # the scheme differs (AD FS's http/https mix-up)
+    ("OKTA", "https://idp.example.org:443/saml2/idp"),  # a default port
 ])
 def test_a_rotation_is_not_another_idp_for_another_spelling_of_its_issuer(tmp_path, style, configured):
     """Entra's two issuer forms of one tenant, or another scheme, are the same IdP: a new key is

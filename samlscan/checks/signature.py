@@ -249,13 +249,18 @@ def _foreign_issuer(msg: SamlMessage, ctx: CheckContext) -> str | None:
     return issuers[0]
 
 
-_ENTRA_TENANT = re.compile(r"^(?:sts\.windows\.net|login\.microsoftonline\.com)/([0-9a-f-]{36})(?:/v2\.0)?$")
+_ENTRA_TENANT = re.compile(r"^(?:sts\.windows\.net|sts\.chinacloudapi\.cn|login\.windows\.net|login\."
+                           r"microsoftonline\.(?:com|us)|login\.chinacloudapi\.cn|login\.partner\.microsoftonline\.cn)"
+                           r"/([0-9a-f-]{36})(?:/v2\.0)?$")
 
 
 def _idp_key(entity_id: str) -> str:
-    """An IdP entity ID as compared for 'same IdP': https://sts.windows.net/<tenant>/ (SAML 2.0
-    tokens) and https://login.microsoftonline.com/<tenant>/v2.0 name one Entra tenant."""
+    """An IdP entity ID as compared for 'same IdP': the scheme, a default port and a trailing
+    slash aside; Entra's authorities (sts.windows.net/<tenant>/ in SAML tokens,
+    login.microsoftonline.com/<tenant>/v2.0, the US and China clouds) name one tenant; Keycloak
+    before 17 served its realms under /auth."""
     key = re.sub(r"^https?://", "", entity_id.strip().lower()).rstrip("/")
+    key = re.sub(r"^([^/]+):(?:443|80)(?=/|$)", r"\1", key).replace("/auth/realms/", "/realms/")
     m = _ENTRA_TENANT.match(key)
     return f"entra:{m.group(1)}" if m else key
 
