@@ -343,24 +343,25 @@ def _lookup_cached(text: str, product: str | None) -> CatalogEntry | None:
 def _an_idps_refusal(entry: CatalogEntry) -> bool:
     """An entry an IdP's StatusMessage can be: a text of a product that acts as IdP, naming why it
     refused to answer (the request, the user, the application), not an SP's check of a response
-    (quoted back, 'Invalid issuer in the Assertion/Response' is no refusal of the IdP's own)."""
+    (quoted back, 'Invalid issuer in the Assertion/Response' is no refusal of the IdP's own). An SP
+    configuration error quoted by an IdP (SimpleSAMLphp proxying 'Could not find the metadata of an
+    IdP') is the IdP's own trouble: the status line's side stays."""
     from samlscan.codes import SPECS
 
     spec = SPECS.get(entry.code)
-    return entry.product in IDP_PRODUCTS and spec is not None and entry.code not in (
-        "unknown-failure", "status-not-success") and (spec.group == "cause" or entry.code.startswith("request-")
-                                                      ) and entry.code != "sp-configuration-error"
-    # (an SP's configuration error quoted by an IdP, SimpleSAMLphp proxying 'Could not find the
-    # metadata of an IdP', is the IdP's own: the status line's side, not the SP's)
+    return (entry.product in IDP_PRODUCTS and spec is not None
+            and (spec.group == "cause" or entry.code.startswith("request-"))
+            and entry.code not in ("unknown-failure", "status-not-success", "sp-configuration-error"))
 
 
 SHORT_ERROR = 120
-"""A one-line text this short is the error itself ('Invalid requester.', 'Error: LOCKED_OUT'):
-any whole pattern or code in it names it."""
+"""A one-line text this short may be the error itself ('Invalid requester.', 'Error: LOCKED_OUT'):
+a pattern or code that stands alone and covers ERROR_SHARE of it names it."""
+ERROR_SHARE = 0.6
 ERROR_TEXT_LITERAL = 20
-"""Literal characters a pattern needs to name a pasted error inside other text: a code alone
-('user_disabled') is a word of a CSV header as often; pasted alone, it matches whole (tier 3).
-A numbered code (AADSTS50011, MSIS7012) names its error wherever it stands."""
+"""Literal characters a pattern (not a bare code) needs to name a pasted error inside any text: a
+code alone ('user_disabled') is a word of a CSV header or a file name as often. A numbered code
+(AADSTS50011, MSIS7012) names its error wherever it stands."""
 
 
 def lookup_error(text: str) -> CatalogEntry | None:
@@ -421,10 +422,6 @@ def _alone(text: str, start: int, end: int, open_end: bool = False) -> bool:
     after = text[end:end + 2] or " "
     return not (before.isalnum() or before in "_/.-") and (open_end or not (
         after[0].isalnum() or after[0] in "_/-" or after[0] == "." and after[1:2].isalnum()))
-
-
-ERROR_SHARE = 0.6
-"""How much of a short pasted text a pattern must cover to be the error it names."""
 
 
 def _ranked(text: str, idx: _Index, product: str | None) -> list[tuple]:

@@ -184,11 +184,13 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
 
 
 def _correlated(report, expect):
-    from samlscan.correlate import correlate, zone_offsets
+    from samlscan.correlate import correlate, measured_offsets, zone_offsets
     from samlscan.engine import rejudged
 
-    report = rejudged(report, expect, zone_offsets(report))
-    return correlate(report, apps=expect.apps + ((expect.sp_entity_id,) if expect.sp_entity_id else ()))
+    offsets = measured_offsets(report)  # (rejudging keeps every message's IDs and times)
+    report = rejudged(report, expect, zone_offsets(offsets))
+    return correlate(report, apps=expect.apps + ((expect.sp_entity_id,) if expect.sp_entity_id else ()),
+                     offsets=offsets)
 
 
 @main.command()

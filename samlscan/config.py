@@ -440,9 +440,9 @@ def load_python3_saml_settings(path: Path) -> dict:
     out["idp_certs"] = tuple(certs)
     fingerprint = idp.get("certFingerprint")
     if not certs and isinstance(fingerprint, str) and fingerprint.strip():
-        # it trusts the certificate of that fingerprint: the one --idp-cert or the metadata gives
-        # as python3-saml reads it (utils.calculate_x509_fingerprint): exactly sha256, sha384 or
-        # sha512, anything else is sha1
+        # it trusts the certificate of that fingerprint (the one --idp-cert or the metadata gives),
+        # the algorithm read as python3-saml reads it (utils.calculate_x509_fingerprint): exactly
+        # sha256, sha384 or sha512, anything else is sha1
         alg = idp.get("certFingerprintAlgorithm") if idp.get("certFingerprintAlgorithm") in (
             "sha256", "sha384", "sha512") else "sha1"
         out[PINNED] = (alg, fingerprint.replace(":", "").strip().lower())

@@ -848,12 +848,15 @@ def zone_part(offset: timedelta) -> timedelta | None:
     return None
 
 
-def zone_offsets(report) -> dict[str, timedelta]:
+def measured_offsets(report) -> dict[str, timedelta]:
+    """Per log file, its clock offset to the captures (clock_offsets over the report's successes
+    and failures): measured once, for rejudging a log's SAML copies and for correlating."""
+    return clock_offsets(report.messages, [e for e in report.events if e.outcome in ("failure", "success")])
+
+
+def zone_offsets(offsets: dict[str, timedelta]) -> dict[str, timedelta]:
     """Per log file, the time-zone part of its measured clock offset (zone_part), where it has one."""
-    if not any(r.message.logged_by for r in report.messages):
-        return {}  # no SAML copy in a log: nothing to judge again
-    relevant = [e for e in report.events if e.outcome in ("failure", "success")]
-    zones = {src: zone_part(off) for src, off in clock_offsets(report.messages, relevant).items()}
+    zones = {src: zone_part(off) for src, off in offsets.items()}
     return {src: zone for src, zone in zones.items() if zone is not None}
 
 
@@ -870,16 +873,17 @@ def _offset_note(src: str, off: timedelta) -> str:
     return note
 
 
-def correlate(report, apps: tuple[str, ...] = ()):
+def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None):
     """The report with its attempts filled in (one per login try). `apps`: the SP's names in IdP
-    logs (--app, its entity ID), beside those the evidence shows."""
+    logs (--app, its entity ID), beside those the evidence shows; `offsets`: measured_offsets of
+    the report, when the caller has them."""
     with no_cyclic_gc():
-        return _correlate(report, apps)
+        return _correlate(report, apps, offsets)
 
 
-def _correlate(report, apps: tuple[str, ...] = ()):
+def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
-    offsets = clock_offsets(report.messages, relevant)
+    offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
                 if f.code == "assertion-replayed" and f.source}
     pieces = [_message_piece(r, replayed) for r in report.messages

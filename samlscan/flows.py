@@ -226,10 +226,9 @@ def _auth0_error(url: str) -> IdpError | None:
 # IdP-Initiated is not configured. ..."}), a "See details" link carrying error/error_description/
 # tracking (the generic error page's parameters), and a tracking ID.
 _AUTH0_PAGE_PATH = re.compile(r"^/(?:samlp/[^/]+(?:/[^/]*)?|login/callback)/?$", re.IGNORECASE)
-_AUTH0_PAGE_TEXT = re.compile(r"Oops!?,?\s+something went wrong|There could be a misconfiguration in the "
-                              r"system or a service outage", re.IGNORECASE)
 _AUTH0_SENTENCE = re.compile(r"There could be a misconfiguration in the system or a service outage", re.IGNORECASE)
 """Auth0's own sentence; its heading ('Oops! Something went wrong') is any site's."""
+_AUTH0_PAGE_TEXT = re.compile(r"Oops!?,?\s+something went wrong|" + _AUTH0_SENTENCE.pattern, re.IGNORECASE)
 _AUTH0_CODE = r"([a-z]+(?:_[a-z]+)+)"
 _AUTH0_LINE = re.compile(r"^(?i:technical details\s*:?\s*)?" + _AUTH0_CODE + r"\s*(?:[:.]\s*(.{0,400}))?$")
 _AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0-9A-Za-z-]{5,79})\b", re.IGNORECASE)
