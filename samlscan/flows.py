@@ -111,6 +111,13 @@ class Flow:
 
 # --- leg and page classification (used by the capture readers) ---------------------------------
 
+REPLAY_STATUSES = (307, 308)
+"""Redirects after which the browser repeats the request with its method and body (RFC 9110
+15.4.8/15.4.9): an SP sending http to https, a trailing slash added, and Chrome's own '307 Internal
+Redirect' for an HSTS host, which DevTools lists as an entry with the POST's body
+(Non-Authoritative-Reason: HSTS)."""
+
+
 _SP_RESULT_PATHS = ("/sessions/unauthorized", "/saml/validation")
 
 
@@ -383,9 +390,11 @@ def _chain(exchanges: list[Exchange], start: int) -> list[Exchange]:
     return out
 
 
-def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None) -> tuple[str, str, bool]:
+def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
+                then: Exchange | None = None) -> tuple[str, str, bool]:
     """(outcome, reason, test configuration) from the ACS exchange and its redirects.
-    `posted_to`: the response's Destination, read only when the ACS exchange is folded."""
+    `posted_to`: the response's Destination, read only when the ACS exchange is folded; `then`:
+    the SAML exchange that follows the chain in the capture, if any."""
     errors = next((ex.auth_error for ex in chain if ex.auth_error), None)
     paths = [urlsplit(u).path.rstrip("/") for ex in chain for u in (ex.url, ex.location or "")]
     acs = chain[0]
@@ -405,11 +414,36 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None)
             return "failure", f"HTTP {acs.status} at {acs.url}, where the redirects ended ({how})", False
         outcome, reason, _ = _redirect_outcome(posted_to, acs.url)
         return outcome, f"{reason} ({how})", False
+    if acs.status in REPLAY_STATUSES and acs.location:  # the POST itself goes on
+        return ("unknown", f"the POST was sent on to {acs.location} (HTTP {acs.status}): the answer there "
+                "is not in the capture", False)
     if 300 <= acs.status < 400 and acs.location:
-        return _redirect_outcome(acs.url, acs.location)
+        return _after_redirects(chain, then)
     if acs.status >= 400:
         return "failure", f"HTTP {acs.status} from the ACS", False
     return "unknown", "the SP's answer is not in the capture", False
+
+
+def _after_redirects(chain: list[Exchange], then: Exchange | None) -> tuple[str, str, bool]:
+    """What the ACS's redirect and the SP's redirects after it say. The first redirect into the
+    SP's own pages is not yet a session: when the pages it leads to send the browser back to log in
+    (a login page; a new AuthnRequest, `then` starting a login where the redirects ended), the SP
+    did not keep the login (a session cookie not set, refused or not sent back: SameSite, Secure on
+    http, a cookie too large) and every try loops."""
+    first = _redirect_outcome(chain[0].url, chain[0].location)
+    if first[0] != "success":
+        return first
+    hops = [ex for ex in chain[1:] if 300 <= ex.status < 400 and ex.location]
+    end = hops[-1].location if hops else chain[0].location
+    if then is not None and then.leg in ("sp-init", "authn-request") and not _elsewhere(end, then.url):
+        where = f"{first[1]}, then to {urlsplit(then.url).path}" if hops else first[1]
+        return ("failure", f"{where}, which starts a new SAML login: a login loop (the SP did not keep the "
+                "login: a rejected response or a lost session cookie)", False)
+    for ex in hops:
+        outcome, reason, _ = _redirect_outcome(ex.url, ex.location)
+        if outcome != "success":
+            return outcome, f"{first[1]}, then {reason}", False
+    return first
 
 
 def _elsewhere(a: str, b: str) -> bool:
@@ -469,9 +503,12 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             outcome, reason = "unknown", "the response was not posted to the SP in the capture"
         else:
             chain = _chain(exchanges, acs_i)
-            mine += [exchanges.index(ex) for ex in chain]
+            after = acs_i + len(chain)
+            then = next((ex for ex in exchanges[after:] if ex.leg != "other"), None)
+            mine += [exchanges.index(ex) for ex in chain] + _replayed(exchanges, acs_i, key)
             root = _root(resp) if chain[0].folded else None
-            outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None)
+            outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None,
+                                                then)
             err = chain[0].idp_error  # the receiver is an IdP broker (Auth0 at /login/callback) that
             if err is not None:       # refused the upstream IdP's response on its error page
                 outcome, reason = "failure", err.said
@@ -502,6 +539,20 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
                                "AuthnRequest was sent", None, exchanges, [i], None, None, False))
     flows.sort(key=lambda f: by_entry.get(f.exchanges[0].entry, 1 << 30) if f.exchanges else 1 << 30)
     return tuple(flows)
+
+
+def _replayed(exchanges: list[Exchange], acs_i: int, key: str) -> list[int]:
+    """The POSTs of the same response just before the ACS exchange that a 307/308 sent on to it
+    (the browser's repeat of the body is the message's send; inputs/har.resends_body)."""
+    out = []
+    for i in range(acs_i - 1, -1, -1):
+        ex = exchanges[i]
+        if ex.leg == "other":
+            continue
+        if key not in ex.saml or ex.leg != "acs-post" or ex.status not in REPLAY_STATUSES:
+            break
+        out.append(i)
+    return out
 
 
 def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[int, int]) -> list[int]:

@@ -22,7 +22,7 @@ from typing import BinaryIO, Iterator
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 from samlscan.decode import unquote_bounded
-from samlscan.flows import Exchange, classify_leg, find_idp_error, validation_errors
+from samlscan.flows import REPLAY_STATUSES, Exchange, classify_leg, find_idp_error, validation_errors
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.model import Source
@@ -285,6 +285,14 @@ def _cookie_value(obj, headers, name: str) -> str | None:
     return None
 
 
+def _status(value) -> int:
+    """An HTTP status; 0 when there is none (blocked, aborted) or it is not a number."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 ARCHIVED: dict = {}
 """Absolute path of a HAR read out of an archive (its member inflated to a temporary file) -> the
 reader of its side files among the archive's members (archives.ZipSideFiles): `read(name)` gives
@@ -365,6 +373,7 @@ class _Found:
     problems: list[InputProblem]
     req_params: set  # SAML parameter names the request carried (redacted ones included)
     resp_params: set  # ... that the response carried (Location, page form)
+    resent: bool = False  # the browser sends the request's body again (a 307/308 answer)
 
 
 def _query_from_params(qs) -> str:
@@ -428,6 +437,8 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
     if isinstance(text, str) and text.strip():
         if text.lstrip().startswith("--"):  # multipart/form-data: Chrome writes no params for it
             values = multipart_fields(text, str(post.get("mimeType") or ""))
+        elif text.lstrip().startswith("{"):  # fetch/XHR with a JSON body (Kibana's SAML callback)
+            values = json_fields(text)
         elif "=" in text and not text.lstrip().startswith(("{", "<")):
             values = [(n, form_value(r)) for n, r, _ in split_query(text.strip())]
     for p in post.get("params") or []:
@@ -451,6 +462,34 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
             source=src, param=name, value=value, binding="post", relay_state=relay,
             captured_at=at, url=url), False))
     return has_body
+
+
+_JSON_NAMES = {n.lower(): n for n in SAML_FIELDS + ("RelayState",)}
+
+
+def json_fields(text: str, depth: int = 3) -> list[tuple[str, str]]:
+    """(name, value) of the SAML members of a JSON body, any case or '_' ('SAMLResponse',
+    'samlResponse', 'saml_response'), in objects up to `depth` levels down; values are not
+    percent-encoded. A page's script may post the response so (Kibana's SAML callback takes it:
+    @kbn/mock-idp-utils documents fetch('/api/security/saml/callback', {body: JSON.stringify({SAMLResponse})}))."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return []
+    out: list[tuple[str, str]] = []
+
+    def walk(node, level: int) -> None:
+        if level > depth:
+            return
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for k, v in items:
+            name = _JSON_NAMES.get(str(k).replace("_", "").lower()) if isinstance(k, str) else None
+            if name and isinstance(v, str):
+                out.append((name, v))
+            elif isinstance(v, (dict, list)):
+                walk(v, level + 1)
+    walk(doc, 0)
+    return out
 
 
 _DISPOSITION_NAME = re.compile(r'content-disposition:[^\n]*?\bname="([^"]*)"', re.IGNORECASE)
@@ -521,6 +560,12 @@ def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict
                            replace(m, source=src, captured_at=at, url=url), False))
 
 
+def resends_body(method: str, status: int, location: str | None) -> bool:
+    """A POST answered by a 307/308 with a Location: its body is sent again there, so a SAML value
+    it carried is one message, sent by the repeated request."""
+    return method == "POST" and status in REPLAY_STATUSES and bool(location)
+
+
 def read_entry(entry: dict, index: int, path: str, follow: set[str],
                forms: dict | None = None) -> tuple[_Found, Exchange | None, bool]:
     """SAML values, the exchange (when SAML-relevant) and whether cookies were present.
@@ -546,10 +591,8 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
     text = body_text(resp.get("content"), path)
     if text:
         body_messages(text, url, Source(path, f"entry {index}/body"), at, found)
-    try:
-        status = int(resp.get("status") or 0)
-    except (TypeError, ValueError):
-        status = 0
+    status = _status(resp.get("status"))
+    found.resent = resends_body(method, status, location)
     idp_error = find_idp_error(text, url, status)
     set_cookies = _cookie_names(resp, rh, "Set-Cookie")
     req_cookies = _cookie_names(req, qh, "Cookie")
@@ -597,6 +640,7 @@ class Collector:
         self.messages: list[RawMessage | None] = []
         self.provisional: dict[str, list[int]] = {}
         self.sent: dict[str, int] = {}
+        self.resent: dict[str, int] = {}  # key -> position of a value a 307/308 sends again
         self.problems: list[InputProblem] = []
 
     def add(self, found: _Found) -> None:
@@ -609,10 +653,14 @@ class Collector:
                 continue
             if provisional:
                 self.provisional.setdefault(key, []).append(len(self.messages))
+            elif key in self.resent:  # the browser's repeat of the POST: one message, this send
+                self.messages[self.resent.pop(key)] = None
             elif not self.provisional.get(key):
                 self.sent[key] = self.sent.get(key, 0) + 1
             else:  # the browser's own send of a value a page or Location showed first
                 self.messages[self.provisional[key].pop(0)] = None
+            if found.resent and not provisional:
+                self.resent[key] = len(self.messages)
             self.messages.append(msg)
 
     def result(self) -> tuple[RawMessage, ...]:
@@ -659,6 +707,10 @@ def read_entries(items, path: str, col: Collector) -> tuple[list[Exchange], bool
         page = [m for _, m, provisional in found.msgs if provisional and m.source.ref.endswith("/body")]
         for action in dict.fromkeys(m.url for m in page):
             forms[action] = [m for m in page if m.url == action]
+        if ex is not None and resends_body(ex.method, ex.status, ex.location):
+            sent = [m for _, m, _ in found.msgs if m.source.ref == f"entry {index}"]
+            if sent:  # the repeated POST may be listed without its body
+                forms[ex.location] = sent
         if ex is not None:
             follow.discard(ex.url)
             exchanges.append(ex)

@@ -1,0 +1,162 @@
+"""Captures in the shapes of real browsers and SPs (tests/data/captures2, SOURCES.md): a POST
+the browser repeats after a 307/308 (Chrome's HSTS 'Internal Redirect', an SP adding a trailing
+slash), a response posted as JSON by a page's script, and an SP that sends the browser back to
+log in right after accepting the response (a login loop)."""
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIX))
+import gen_captures as gc  # noqa: E402
+
+from samlscan.flows import build_flows  # noqa: E402
+from samlscan.inputs import har, tracer  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "data" / "captures2"
+PAIR = gc._pick_pair(FIX)
+
+
+def read(name: str):
+    cap = har.read(str(DATA / name))
+    return cap, build_flows(cap)
+
+
+def write(tmp_path, doc, name="c.har") -> str:
+    p = tmp_path / name
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+def responses(cap):
+    return [m for m in cap.messages if m.param == "SAMLResponse"]
+
+
+# --- a POST repeated after a 307/308 -------------------------------------------------------------
+
+@pytest.mark.parametrize("name,sent_at", [
+    ("chrome-hsts-307-internal-redirect.har", "entry 5"),
+    ("acs-308-trailing-slash.har", "entry 5"),
+])
+def test_a_post_repeated_after_307_or_308_is_one_message_sent_by_the_repeat(name, sent_at):
+    """The browser sends the body again to the Location (RFC 9110 15.4.8/15.4.9): one message,
+    at the repeat's time and URL, and the login ends where the repeat's answer says (it was two
+    responses, the first 'success, redirected to /oauth2/callback/saml', from the 307 itself)."""
+    cap, flows = read(name)
+    (resp,) = responses(cap)
+    assert (resp.source.ref, resp.binding, resp.url.rstrip("/")) == (sent_at, "post", gc.ACS)
+    entry = json.loads((DATA / name).read_text())["log"]["entries"][int(sent_at.split()[1])]
+    assert resp.captured_at == har.parse_time(entry["startedDateTime"])
+    (flow,) = flows
+    assert (flow.outcome, flow.reason) == ("success", "redirected to /projects")
+    assert "entry 4" in [ex.ref for ex in flow.exchanges]  # the 307/308 stays the flow's evidence
+
+
+def test_a_repeat_listed_without_its_body_reads_the_body_the_redirect_sent_on():
+    cap, flows = read("acs-308-replay-without-body.har")
+    (resp,) = responses(cap)
+    assert resp.source.ref == "entry 5"
+    assert [f.outcome for f in flows] == ["success"]
+    (problem,) = cap.problems
+    assert "not in the capture" in problem.detail
+
+
+def test_a_307_whose_repeat_is_not_captured_is_not_a_success(tmp_path):
+    """The capture stops at the 307: where the POST went is not its answer."""
+    doc = json.loads((DATA / "chrome-hsts-307-internal-redirect.har").read_text())
+    doc["log"]["entries"] = doc["log"]["entries"][:5]
+    cap = har.read(write(tmp_path, doc))
+    (resp,) = responses(cap)
+    assert resp.source.ref == "entry 4"
+    (flow,) = build_flows(cap)
+    assert flow.outcome == "unknown" and flow.reason.startswith(f"the POST was sent on to {gc.ACS} (HTTP 307)")
+
+
+def test_saml_tracer_lists_the_repeat_as_its_own_request(tmp_path):
+    export = gc.tracer_export(*PAIR)
+    post = export["requests"][2]
+    first = copy.deepcopy(post)
+    first.update(url=gc.ACS.replace("https:", "http:"), responseStatus=307,
+                 responseStatusText="HTTP/1.1 307 Internal Redirect",
+                 responseHeaders=[{"name": "Location", "value": gc.ACS},
+                                  {"name": "Non-Authoritative-Reason", "value": "HSTS"}])
+    export["requests"].insert(2, first)
+    cap = tracer.read(write(tmp_path, export, "t.json"))
+    assert [m.source.ref for m in responses(cap)] == ["request 4"]
+    assert [f.outcome for f in build_flows(cap)] == ["success"]
+
+
+# --- a response posted as JSON -------------------------------------------------------------------
+
+def test_a_response_posted_as_json_by_a_script_is_read():
+    """It was missed: no response, 'the response was not posted to the SP in the capture'."""
+    cap, flows = read("fetch-json-callback.har")
+    (resp,) = responses(cap)
+    assert (resp.source.ref, resp.binding, resp.relay_state) == ("entry 4", "post", "k3v9q2m0t7a1b2c3")
+    assert [(f.outcome, f.reason) for f in flows] == [("success", "redirected to /projects")]
+
+
+def test_json_members_are_found_in_any_spelling_and_depth():
+    body = json.dumps({"data": {"samlResponse": "PHNhbWw+", "relay_state": "r1"}, "SAMLRequest": 3})
+    assert har.json_fields(body) == [("SAMLResponse", "PHNhbWw+"), ("RelayState", "r1")]
+    assert har.json_fields("{not json") == []
+    assert har.json_fields(json.dumps({"a": {"b": {"c": {"d": {"SAMLResponse": "x"}}}}})) == []
+
+
+# --- the SP's answer after the ACS's redirect ------------------------------------------------------
+
+def test_an_sp_that_starts_a_new_login_after_the_acs_loops():
+    """The ACS redirected to /projects, which sent the browser to /sessions/init/saml and on to the
+    IdP: the login was not kept (it was 'success, redirected to /projects')."""
+    _, flows = read("session-loop.har")
+    first, second = flows
+    assert first.outcome == "failure"
+    assert first.reason.startswith("redirected to /projects, then to /sessions/init/saml, which starts a new "
+                                   "SAML login: a login loop")
+    assert second.outcome == "success"
+
+
+def _ending(doc, *hops):
+    """Replace the SP's answer after the ACS by `hops` [(url, status, location)]."""
+    e = doc["log"]["entries"]
+    i = next(k for k, x in enumerate(e) if x["request"]["method"] == "POST")
+    del e[i + 1:]
+    e[i]["response"]["headers"] = [{"name": "Location", "value": hops[0][0]}]
+    e[i]["response"]["redirectURL"] = hops[0][0]
+    for n, (url, status, location) in enumerate(hops):
+        e.append(gc._entry(gc._t(3 + n / 10), "GET", gc.SP + url, status, location=location or "",
+                           resp_headers=[("Location", location)] if location else ()))
+    return doc
+
+
+def test_a_page_that_sends_the_browser_to_the_login_page_is_not_a_success(tmp_path):
+    doc = _ending(gc.chrome_har(*PAIR), ("/projects", 302, "/sessions/new?return_to=%2Fprojects"),
+                  ("/sessions/new?return_to=%2Fprojects", 200, None))
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert flow.outcome == "unknown"
+    assert flow.reason == ("redirected to /projects, then redirected to /sessions/new: the SP asks to log in "
+                           "again, without a reason in the capture")
+
+
+def test_an_acs_redirect_to_the_sps_own_login_start_is_a_loop(tmp_path):
+    """Any SP: the ACS redirects to its login URL (/saml/login), which sends a new AuthnRequest."""
+    again = f"{gc.IDP}?SAMLRequest={quote(gc.deflate_b64(PAIR[0]), safe='')}&RelayState=z"
+    doc = _ending(gc.chrome_har(*PAIR), ("/saml/login", 302, again))
+    first, retry = build_flows(har.read(write(tmp_path, doc)))
+    assert first.outcome == "failure" and first.reason.startswith("redirected to /saml/login, which starts a new SAML login")
+    assert (retry.outcome, retry.relay_state) == ("unknown", "z")
+
+
+def test_a_later_login_started_elsewhere_is_not_a_loop(tmp_path):
+    """The browser stayed on /projects; a new login the user starts at the init URL later is not
+    the SP refusing the first one."""
+    doc = gc.chrome_har(*PAIR)
+    doc["log"]["entries"] += gc.attempt(PAIR[0], PAIR[1], "zzzz9999yyyy8888", 60, result="/projects")
+    flows = build_flows(har.read(write(tmp_path, doc)))
+    assert [f.outcome for f in flows] == ["success", "success"]
