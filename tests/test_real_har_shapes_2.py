@@ -1,9 +1,10 @@
 """Captures in the shapes of real browsers and SPs (tests/data/captures2, SOURCES.md): a POST
 the browser repeats after a 307/308 (Chrome's HSTS 'Internal Redirect', an SP adding a trailing
-slash), a response posted as JSON by a page's script, and an SP that sends the browser back to
-log in right after accepting the response (a login loop)."""
+slash), a response posted as JSON by a page's script, an SP that sends the browser back to log in
+right after accepting the response (a login loop), and an IdP page posting from <textarea>s."""
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import sys
@@ -18,6 +19,7 @@ import gen_captures as gc  # noqa: E402
 
 from samlscan.flows import build_flows  # noqa: E402
 from samlscan.inputs import har, tracer  # noqa: E402
+from samlscan.inputs.htmlform import find_saml_forms  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "captures2"
 PAIR = gc._pick_pair(FIX)
@@ -160,3 +162,30 @@ def test_a_later_login_started_elsewhere_is_not_a_loop(tmp_path):
     doc["log"]["entries"] += gc.attempt(PAIR[0], PAIR[1], "zzzz9999yyyy8888", 60, result="/projects")
     flows = build_flows(har.read(write(tmp_path, doc)))
     assert [f.outcome for f in flows] == ["success", "success"]
+
+
+# --- an IdP page posting from <textarea>s ---------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["firefox-textarea-page.har", "firefox-textarea-page-post-without-body.har"])
+def test_a_page_posting_the_response_from_a_textarea_is_one_message(name):
+    """A textarea's value is its text: it was read as '' (an empty second SAMLResponse and a flow
+    'not posted to the SP'; with the POST's body missing, no response at all)."""
+    cap, flows = read(name)
+    (resp,) = responses(cap)
+    assert (resp.source.ref, resp.binding, resp.relay_state) == ("entry 2", "post", "t3xt4r3a00112233")
+    assert resp.value.strip() == base64.b64encode(PAIR[1]).decode()
+    assert [(f.outcome, f.reason) for f in flows] == [("success", "redirected to /projects")]
+
+
+def test_textarea_values_follow_html():
+    """The newline after <textarea> is not in the value; entities are decoded; an empty field
+    of a page carries no message."""
+    page = ('<form action="/acs" method="post"><textarea name="SAMLResponse">\r\nPHNhbWw+</textarea>'
+            '<textarea name="RelayState">a&amp;b</textarea></form>')
+    (form,) = find_saml_forms(page, "https://idp.example.org/sso")
+    assert form.fields == (("SAMLResponse", "PHNhbWw+"), ("RelayState", "a&b"))
+    assert form.action == "https://idp.example.org/acs"
+    found = har._Found([], [], set(), set())
+    har.body_messages('<form action="/debug"><textarea name="SAMLResponse"></textarea></form>',
+                      "https://sp.example/debug", None, None, found)
+    assert found.msgs == [] and found.resp_params == set()

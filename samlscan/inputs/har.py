@@ -523,8 +523,8 @@ def body_messages(text: str, url: str, src: Source, at, found: _Found) -> None:
     for form in find_saml_forms(text, url):
         relay = form.get("RelayState")
         for name, value in form.fields:
-            if name not in SAML_FIELDS:
-                continue
+            if name not in SAML_FIELDS or not value.strip():
+                continue  # an empty field (a debugger's paste-here form) carries no message
             found.resp_params.add(name)
             if is_redacted(value):
                 found.problems.append(InputProblem(

@@ -37,22 +37,40 @@ class _FormParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[list] = []  # [action, method, fields]
         self._current: list | None = None
+        self._text: tuple[str, list[str]] | None = None  # an open <textarea>: its name, its text
 
     def handle_starttag(self, tag, attrs):
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "form":
             self._current = [a.get("action"), (a.get("method") or "get").upper(), []]
             self.forms.append(self._current)
-        elif tag in ("input", "textarea") and a.get("name") in _FIELDS:
-            # Inputs outside any <form> are still evidence; keep them in an anonymous form.
-            if self._current is None:
-                self._current = [None, "POST", []]
-                self.forms.append(self._current)
-            self._current[2].append((a["name"], a.get("value", "")))
+        elif tag == "input" and a.get("name") in _FIELDS:
+            self._field(a["name"], a.get("value", ""))
+        elif tag == "textarea" and a.get("name") in _FIELDS:
+            # a textarea's value is its text, not an attribute (Google's SAML SSO reference IdP and
+            # others post the response from a hidden <textarea name="SAMLResponse">)
+            self._text = (a["name"], [])
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text[1].append(data)
 
     def handle_endtag(self, tag):
-        if tag == "form":
+        if tag == "textarea" and self._text is not None:
+            name, parts = self._text
+            self._text = None
+            text = "".join(parts)
+            # HTML: a newline right after the start tag is not part of the value
+            self._field(name, text[2:] if text.startswith("\r\n") else text[1:] if text.startswith("\n") else text)
+        elif tag == "form":
             self._current = None
+
+    def _field(self, name: str, value: str) -> None:
+        # Inputs outside any <form> are still evidence; keep them in an anonymous form.
+        if self._current is None:
+            self._current = [None, "POST", []]
+            self.forms.append(self._current)
+        self._current[2].append((name, value))
 
 
 def find_saml_forms(html: str, page_url: str | None = None) -> tuple[HtmlForm, ...]:

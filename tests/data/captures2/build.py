@@ -92,10 +92,34 @@ def session_loop():
     second[0]["request"]["url"] = gc.SP + "/sessions/init/saml?return_to=%2Fprojects"
     return chrome116(gc.har(first + second))
 
+def textarea_page(bodiless=False):
+    """The IdP's page posts the response from hidden <textarea>s (Google's SAML SSO reference IdP,
+    Net::SAML2-style IdPs); Firefox: base64 page body, local time, the POST's body left out."""
+    import base64
+    import html
+    doc = gc.har(gc.attempt(PAIR[0], PAIR[1], "t3xt4r3a00112233", 0, tz=gc.CET, chrome=False, result="/projects"),
+                 "Firefox", "128.0")
+    b64 = base64.b64encode(PAIR[1]).decode()
+    page = ('<html><head></head><body onload=\'javascript:document.acsForm.submit()\'>\n'
+            f'<div style="display: none;">\n<form name="acsForm" action="{gc.ACS}" method="post">\n'
+            f'<textarea name="SAMLResponse">\n{b64}</textarea>\n'
+            f'<textarea name="RelayState">{html.escape("t3xt4r3a00112233")}</textarea>\n'
+            '<input type="submit" value="Submit SAML Response" />\n</form>\n</div>\n</body></html>\n')
+    for e in doc["log"]["entries"]:
+        c = e["response"]["content"]
+        if c.get("encoding") == "base64" and "SAMLResponse" in base64.b64decode(c["text"]).decode():
+            c["text"] = base64.b64encode(page.encode()).decode()
+            c["size"] = len(page)
+    if bodiless:
+        acs(doc)["request"].pop("postData")
+    return doc
+
 for name, doc in {"chrome-hsts-307-internal-redirect.har": hsts(),
                   "acs-308-trailing-slash.har": trailing_slash_308(),
                   "acs-308-replay-without-body.har": trailing_slash_308(True),
                   "fetch-json-callback.har": json_callback(),
-                  "session-loop.har": session_loop()}.items():
+                  "session-loop.har": session_loop(),
+                  "firefox-textarea-page.har": textarea_page(),
+                  "firefox-textarea-page-post-without-body.har": textarea_page(True)}.items():
     (OUT / name).write_text(json.dumps(doc, indent=1) + "\n")
     print(name)
