@@ -298,6 +298,16 @@ _SPECS = (
        "The SP lost its login state (OAUTHSTATE cookie missing or CSRF state invalid).",
        "Start the login from the SP (not an IdP tile), serve the SP over https with a consistent "
        "serverBaseURL, and let SameSite=None cookies through.", "sp"),
+    # read from a capture's flow, not a log: the findings of the response it followed, when it
+    # has any, say better why the SP refused it (group 'flow': not a log-only cause that beats them)
+    _s("login-loop", E, "flow",
+       "Right after its ACS took the response, the SP sent the browser back to log in: a login loop.",
+       "The SP did not keep the login: its session cookie was not set or not sent back. Serve the SP "
+       "over https at the URL users open (behind a proxy, forward X-Forwarded-Proto; SonarQube: "
+       "sonar.core.serverBaseURL), let its cookies through (SameSite=None; Secure for the cross-site "
+       "POST, no Secure cookie over http, not too large, not dropped by a proxy or WAF), and with "
+       "several SP nodes use sticky sessions or a shared session store. If the SP's log shows the "
+       "response refused, fix that first.", "sp"),
     _s("email-already-used", E, "cause", "The email is already used by another SP account.",
        "Fix the email mapping or merge the accounts in the SP.", "sp"),
     _s("signup-disabled", E, "cause", "The user is unknown and sign-up is disabled in the SP.",

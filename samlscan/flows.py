@@ -119,6 +119,9 @@ Redirect' for an HSTS host, which DevTools lists as an entry with the POST's bod
 
 
 _SP_RESULT_PATHS = ("/sessions/unauthorized", "/saml/validation")
+LOGIN_LOOP = "a login loop (the SP did not keep the login: a rejected response or a lost session cookie)"
+"""How a flow's reason says the SP sent the browser back to log in right after its ACS
+(sonarqube.flow_cause names the cause 'login-loop' by it)."""
 
 
 def classify_leg(method: str, url: str, req_params, resp_params, idp_error, followed: bool) -> str:
@@ -437,8 +440,7 @@ def _after_redirects(chain: list[Exchange], then: Exchange | None) -> tuple[str,
     end = hops[-1].location if hops else chain[0].location
     if then is not None and then.leg in ("sp-init", "authn-request") and not _elsewhere(end, then.url):
         where = f"{first[1]}, then to {urlsplit(then.url).path}" if hops else first[1]
-        return ("failure", f"{where}, which starts a new SAML login: a login loop (the SP did not keep the "
-                "login: a rejected response or a lost session cookie)", False)
+        return "failure", f"{where}, which starts a new SAML login: {LOGIN_LOOP}", False
     for ex in hops:
         outcome, reason, _ = _redirect_outcome(ex.url, ex.location)
         if outcome != "success":
@@ -467,8 +469,7 @@ def _redirect_outcome(acs_url: str, location: str) -> tuple[str, str, bool]:
     target = to.path or "/"
     if "SAMLRequest=" in to.query or "SAMLResponse=" in to.query:
         return ("failure", f"the SP answered with a new SAML login request to {to.netloc or here.netloc}: "
-                "a login loop (the SP did not keep the login: a rejected response or a lost session cookie)",
-                False)
+                f"{LOGIN_LOOP}", False)
     if "/sessions/" in target:  # /sessions/new, /sessions/logout (a context path may come first)
         return "unknown", f"redirected to {target}: the SP asks to log in again, without a reason in the capture", False
     if to.netloc and to.netloc.lower() != here.netloc.lower():

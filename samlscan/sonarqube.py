@@ -11,12 +11,15 @@ Detection rules, each tied to a documented cause (logformats.md §1.3, §1.6; So
 | SP error page before any AuthnRequest left (404/400 at init) | wrong-login-url            |
 | AUTHENTICATION-ERROR / page text known to the catalog        | the catalog's code         |
 | OAUTHSTATE set at login start, missing on the POST to the ACS | relaystate-cookie-missing  |
+| the ACS's redirects lead straight to a new login (any SP)    | login-loop                 |
 | failure after an IdP-initiated response (no InResponseTo)    | relaystate-cookie-missing  |
 """
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from samlscan.flows import LOGIN_LOOP
 
 _CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
 _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
@@ -71,6 +74,8 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
     lost = _state_cookie_lost(exchanges)
     if lost:
         return "relaystate-cookie-missing", lost
+    if LOGIN_LOOP in (flow.reason or ""):  # (a rejected response says why in its findings: they win)
+        return "login-loop", flow.reason
     for text in texts:
         hit = catalog.lookup(text, "sonarqube") if text else None
         if hit is not None and hit.code not in ("unknown-failure", "sp-internal-error"):

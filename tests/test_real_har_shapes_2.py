@@ -189,3 +189,33 @@ def test_textarea_values_follow_html():
     har.body_messages('<form action="/debug"><textarea name="SAMLResponse"></textarea></form>',
                       "https://sp.example/debug", None, None, found)
     assert found.msgs == [] and found.resp_params == set()
+
+
+# --- the cause of a login loop -------------------------------------------------------------------
+
+def _attempts(path: str, **settings):
+    from dataclasses import replace
+
+    from samlscan import batch
+    from samlscan.config import build
+    from samlscan.correlate import correlate
+
+    expect = replace(build({}, FIX / "config/default.toml"), **settings)
+    return correlate(batch.run_scan([path], expect, jobs=1)).attempts
+
+
+def test_a_loop_after_a_response_that_passes_is_the_sps_lost_session():
+    """The response passes every check and the SP sends the browser straight back to log in: the
+    SP did not keep the login (its session cookie), which the fix says (it was unknown-failure,
+    with the generic 'read the SP's log' hint)."""
+    loop, retry = _attempts(str(DATA / "session-loop.har"))
+    assert (loop.outcome, loop.root_cause, loop.side) == ("failure", "login-loop", "sp")
+    assert "session cookie" in loop.fix and "SameSite" in loop.fix
+    assert retry.outcome == "success"
+
+
+def test_a_loop_after_a_refused_response_is_put_down_to_the_response():
+    """The SP restarts the login because it refused the response: the response's own finding is
+    the cause (the loop is only how the refusal showed)."""
+    loop, _ = _attempts(str(DATA / "session-loop.har"), sp_entity_id="https://other-sp.example.com")
+    assert (loop.outcome, loop.root_cause) == ("failure", "audience-mismatch")
