@@ -170,6 +170,37 @@ def _placeholder_value(sig, reference) -> bool:
     return False
 
 
+def _rsa_signed_by(sig, spkis) -> bool:
+    """Whether one of these RSA public keys made the SignatureValue, over whatever bytes: its public
+    operation yields a well-formed EMSA-PKCS1-v1_5 block (RFC 8017 9.2: 00 01 FF.. 00 DigestInfo).
+    xmlsec only says 'does not verify'; a block that decodes means the key is right and the
+    SignedInfo hashed now is not the one signed (Salesforce's 2011 AuthnRequest in
+    django-saml2-idp's tests), not that another key signed."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    el = _child(sig, "SignatureValue")
+    try:
+        value = int.from_bytes(base64.b64decode(re.sub(r"\s+", "", el.text or "")), "big") if el is not None else 0
+    except ValueError:
+        return False
+    for spki in spkis:
+        try:
+            key = load_der_public_key(spki)
+        except ValueError:
+            continue
+        if not isinstance(key, rsa.RSAPublicKey) or not 0 < value < key.public_numbers().n:
+            continue
+        n, e = key.public_numbers().n, key.public_numbers().e
+        block = pow(value, e, n).to_bytes((n.bit_length() + 7) // 8, "big")
+        end = block.find(b"\x00", 2)
+        info = block[end + 1:] if end > 0 else b""
+        if (block[:2] == b"\x00\x01" and end >= 10 and set(block[2:end]) == {0xFF}
+                and len(info) > 2 and info[0] == 0x30 and info[1] == len(info) - 2):
+            return True
+    return False
+
+
 def _digest_matches(target, sig, reference) -> bool | None:
     """Recompute the Reference digest of `target` (enveloped + c14n transforms) and compare.
 
@@ -453,6 +484,9 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
     reformatted = _reformatted(root, sig, [_key(c) for c in trusted] or own, xmlsec)
     if _digest_matches(target, sig, ref) is False:
         failure = "digest"
+    elif _rsa_signed_by(sig, [public_key_der(c.der) for c in trusted] or
+                        [public_key_der(c.der) for c in embedded] + [v.spki for v in values]):
+        failure = "signed-info-changed"
     elif own and trusted and not _shares_key(trusted, embedded, values):
         failure = "cert-mismatch-and-signature-value"
     else:

@@ -9,7 +9,7 @@ from samlscan.engine import analyze_raw
 from samlscan.inputs.base import RawMessage
 from samlscan.model import Source
 
-FILES = ("idp_cert", "idp_metadata", "sp_key")
+FILES = ("idp_cert", "idp_metadata", "sp_key", "sp_cert")
 """Flags whose values are file names in the sample's folder."""
 
 

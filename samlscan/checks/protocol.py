@@ -1,6 +1,7 @@
 """Protocol checks: version, status, issuer, destination, recipient, audience, InResponseTo."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -9,6 +10,18 @@ from samlscan.model import SamlMessage, Severity
 
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+
+# A value that is only a template variable: '{audience}', '{{ sp_entity_id }}', '${audience}',
+# '%AUDIENCE%' (a name, not a braced GUID). OneLogin wrote '{audience}' and '{recipient}' into a real
+# response (app 371755, node-saml/passport-saml's captured responses) when its application's fields
+# were left empty.
+_TEMPLATE_VARIABLE = re.compile(
+    r"\s*(?:\$?\{\{?\s*(?![0-9a-fA-F]{8}-)[A-Za-z_][\w.\- ]*\}?\}|%[A-Za-z_][\w.\-]*%)\s*")
+
+
+def is_template_variable(value: str) -> bool:
+    """True when `value` is an unfilled template variable rather than a setting's value."""
+    return _TEMPLATE_VARIABLE.fullmatch(value) is not None
 
 # SAML core 3.2.2.2, in plain words.
 STATUS_TEXT = {
@@ -261,13 +274,18 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
         if want not in audiences:
             near = [x for x in audiences if x.lower().rstrip("/") == want.lower().rstrip("/")]
             why = " (they differ only in case or a trailing slash: the comparison is exact)" if near else ""
+            real = [x for x in audiences if not is_template_variable(x)]
+            if audiences and not real:
+                # the SP must not adopt '{audience}' as its entity ID: the IdP's field is empty
+                why = (": an unfilled template variable, not an entity ID (the IdP application's "
+                       "Audience / SP Entity ID field is empty)")
             yield finding(msg, "audience-mismatch",
                           f"Audience {', '.join(repr(x) for x in audiences)} does not include the SP "
                           f"entity ID {want!r}{why}",
                           expected=want, actual=", ".join(audiences),
                           hint=f"set the IdP application's Identifier (Entity ID) to {want}"
-                               + (f", or set {ctx.expect.setting_name('sp_entity_id')} to {audiences[0]}"
-                                  if audiences else ""))
+                               + (f", or set {ctx.expect.setting_name('sp_entity_id')} to {real[0]}"
+                                  if real else ""))
             return
 
 

@@ -10,6 +10,15 @@ from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
 from samlscan.sigverify import KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS
 
+SIGNED_INFO_CHANGED = ("the digest of the signed content matches and the SignatureValue was made with this "
+                       "very key (its RSA block decodes), but over another SignedInfo: the SignedInfo was "
+                       "edited after signing (or the signer canonicalized it its own way), not signed by a "
+                       "wrong key")
+"""sigverify's 'signed-info-changed': the key is right, the SignedInfo is not the one signed."""
+SIGNED_INFO_CHANGED_HINT = ("take the message as its sender sent it (a HAR or SAML-tracer capture, not a copy "
+                            "someone edited); if the sender's own output fails this way, its signer "
+                            "canonicalizes the SignedInfo unlike XML-DSig: no certificate change helps")
+
 
 def _fingerprints(c: CertInfo) -> str:
     return (f"{c.subject} (SHA-1 {c.sha1}; SHA-256 {c.sha256}; valid {fmt_time(c.not_before)} to "
@@ -162,12 +171,14 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         keys = ("the configured key" + ("s" if len(trusted) > 1 else "") if trusted else
                 "the key in its own KeyInfo (no IdP certificate configured)")
         detail = ("the digest of the signed content does not match: the content was changed after "
-                  "signing" if sig.failure == "digest" else
+                  "signing" if sig.failure == "digest" else SIGNED_INFO_CHANGED
+                  if sig.failure == "signed-info-changed" else
                   f"the digest matches but the SignatureValue does not verify with {keys}: wrong key, or "
                   "SignedInfo/SignatureValue changed")
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
-                      actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch")
+                      actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch",
+                      hint=SIGNED_INFO_CHANGED_HINT if sig.failure == "signed-info-changed" else None)
     configured = "; ".join(_fingerprints(c.info) for c in trusted) if rotated else ""
     for received, sigs in rotated.items():  # one finding per foreign key, naming every signature
         where = " and ".join(_where(s) for s in sigs)
@@ -325,6 +336,10 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, code, f"the {_where(sig)} is invalid: the digest of the signed content does "
                           f"not match: the {msg.kind} was changed after signing",
                           expected="valid digest", actual="digest mismatch")
+        elif sig.failure == "signed-info-changed":
+            yield finding(msg, code, f"the {_where(sig)} is invalid: {SIGNED_INFO_CHANGED}",
+                          expected="valid signature value", actual="signature value mismatch",
+                          hint=SIGNED_INFO_CHANGED_HINT)
         elif sig.failure in KEY_FAILURES:
             received = _received(msg, sig)
             if from_sp and ctx.expect.sp_certs:
@@ -342,7 +357,22 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
                               actual=received, hint=hint, side=side)
 
 
+def _weak_crypto_fixes(msg: SamlMessage, ctx: CheckContext) -> tuple[str | None, str | None, str | None]:
+    """The algorithm fix, the key fix and the side for a weakly signed message: the codes' own (the
+    IdP's) unless the SP or an unknown side signed it (an SP's AuthnRequest, Salesforce's RSA-SHA1
+    one with a 1024-bit key: 'issue a key in the IdP' sent the admin to the wrong product)."""
+    who = sender(msg.kind, msg.issuer, ctx.expect)
+    if who == "idp":
+        return None, None, None
+    signer = "the SP" if who == "sp" else f"the sender of this {msg.kind} (Issuer {msg.issuer or '-'})"
+    return (f"Configure {signer} to sign its {msg.kind} with RSA-SHA256 and digest with SHA-256 (its SAML "
+            "library's signature algorithm setting).",
+            f"Give {signer} a 2048-bit (or larger) signing key and its new certificate to the other side "
+            "(metadata).", "sp" if who == "sp" else None)
+
+
 def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
+    alg_fix, key_fix, side = _weak_crypto_fixes(msg, ctx)
     for sig in msg.signatures:
         weak = [a for a in (sig.signature_algorithm, sig.digest_algorithm) if a in WEAK_ALGORITHMS]
         if weak:
@@ -350,13 +380,13 @@ def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
                           f"the {_where(sig)} uses {', '.join(weak)}",
                           expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and "
                                    "http://www.w3.org/2001/04/xmlenc#sha256",
-                          actual=", ".join(weak))
+                          actual=", ".join(weak), hint=alg_fix, side=side)
         bits = sig.key_bits
         key_type = sig.matched_cert.key_type if sig.matched_cert else (
             sig.embedded_certs[0].key_type if sig.embedded_certs else "RSA")
         if bits is not None and key_type == "RSA" and bits < 2048:
             yield finding(msg, "signature-weak-key", f"the {_where(sig)} uses a {bits}-bit RSA key",
-                          expected=">= 2048 bits", actual=f"{bits} bits")
+                          expected=">= 2048 bits", actual=f"{bits} bits", hint=key_fix, side=side)
 
 
 def check_certificates(msg: SamlMessage, ctx: CheckContext):

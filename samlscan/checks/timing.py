@@ -89,7 +89,7 @@ def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
     early = a.not_before is not None and _early(at, a.not_before, skew)
     if not (expired or early):
         return
-    when = f"at {fmt_time(at)} ({ctx.at_source}), allowing {ctx.expect.clock_skew} s of clock skew"
+    when = f"{fmt_time(at)} ({ctx.at_source}), allowing {ctx.expect.clock_skew} s of clock skew"
     verdicts = _window_verdicts(a.not_before, a.not_on_or_after, at)
     if expired:
         old = _days_off(msg, ctx) < 0
