@@ -15,6 +15,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
+from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import SPECS, cause_rank
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
@@ -135,7 +136,11 @@ def _message_piece(r, replayed: set) -> _Piece:
     for f in r.findings:  # the finding's own hint names the exact setting; keep the first per code
         hints.setdefault(f.code, f.hint)
     ids = {i for i in (m.id, m.in_response_to, *(x.id for x in m.assertions)) if i}
-    audience = a.audience_restrictions[0][0] if a and a.audience_restrictions and a.audience_restrictions[0] else None
+    # the SP's name: its first Audience, else where the response went, unless they are unfilled
+    # templates ('{audience}', '{recipient}': OneLogin's empty application fields)
+    audience = next((x for x in (a.audience_restrictions[0] if a and a.audience_restrictions else ())
+                     if not is_template_variable(x)), None)
+    destination = m.destination if m.destination and not is_template_variable(m.destination) else None
     keys = {f"relay:{m.relay_state}"} if m.relay_state else set()
     product = (m.logged_by or "").split(":", 1)[0] or None
     # (a copy in SonarQube's own log was received by SonarQube, wherever it was addressed)
@@ -147,9 +152,9 @@ def _message_piece(r, replayed: set) -> _Piece:
         # entity ID the finding expected, unless the response went to another SP's ACS)
         # (_unjudged names the other SP's ACS instead, once its attempt shows it was another SP)
         wanted = next((f.expected for f in r.findings if f.code == "audience-mismatch" and f.expected), None)
-        sp, sp_rank = (wanted, _SP_ENTITY) if wanted else (elsewhere or m.destination, _SP_ACS)
+        sp, sp_rank = (wanted, _SP_ENTITY) if wanted else (elsewhere or destination, _SP_ACS)
     else:
-        sp, sp_rank = (audience, _SP_ENTITY) if audience else (m.destination, _SP_DESTINATION)
+        sp, sp_rank = (audience, _SP_ENTITY) if audience else (destination, _SP_DESTINATION)
     if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
         keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
     return _with_identity(_Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",

@@ -134,6 +134,24 @@ def test_an_audience_that_is_a_template_variable_is_not_offered_as_the_sp_entity
         assert "unfilled template" in _finding(res, code).message_text
 
 
+def test_unfilled_templates_are_refused_without_the_sps_own_values():
+    """No SP accepts '{audience}' or '{recipient}': they are errors also when samlscan was not told
+    the SP's entity ID or ACS URL (the login was a success), and the attempt's SP is not named
+    after them ('failures by SP: {recipient}')."""
+    from samlscan.correlate import correlate
+
+    res = _analyze("onelogin-371755-placeholders-response.b64", **ONELOGIN)
+    for code, value in (("audience-mismatch", "{audience}"), ("destination-mismatch", "{recipient}"),
+                        ("recipient-mismatch", "{recipient}")):
+        f = _finding(res, code)
+        assert (f.actual, f.expected) == (value, None) and "unfilled template variable" in f.message_text
+        assert f.hint.startswith("fill in the IdP application's")
+    report = analyze([str(DATA / "onelogin-371755-placeholders-response.b64")],
+                     build({"idp_cert": [str(DATA / ONELOGIN["idp_cert"])], "at": ONELOGIN["at"]}, None))
+    (attempt,) = correlate(report).attempts
+    assert (attempt.outcome, attempt.root_cause, attempt.sp) == ("failure", "audience-mismatch", None)
+
+
 def test_a_real_audience_beside_the_mismatch_is_still_offered():
     # the Entra response's own Audience is an entity ID: adopting it stays a fix
     res = _analyze("entra-tercen-response.xml", idp_cert="entra-tercen-idp.crt", sp_entity_id="dummy",

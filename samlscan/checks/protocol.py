@@ -23,6 +23,14 @@ def is_template_variable(value: str) -> bool:
     """True when `value` is an unfilled template variable rather than a setting's value."""
     return _TEMPLATE_VARIABLE.fullmatch(value) is not None
 
+
+def _unfilled(msg: SamlMessage, code: str, what: str, value: str, field: str, want: str | None):
+    """A finding for a value that is an unfilled template variable, which no SP accepts, also
+    when samlscan was not told the SP's own value to compare with."""
+    return finding(msg, code, f"{what} is {value!r}, an unfilled template variable: the IdP "
+                   f"application's {field} field is empty", expected=want, actual=value,
+                   hint=f"fill in the IdP application's {field}" + (f" with {want}" if want else ""))
+
 # SAML core 3.2.2.2, in plain words.
 STATUS_TEXT = {
     "Success": "the request succeeded",
@@ -189,7 +197,9 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "destination-mismatch", "the Response has an empty Destination",
                       expected=want, actual="")
         return
-    if want and msg.destination and msg.destination != want:
+    if not want and msg.destination and is_template_variable(msg.destination):
+        yield _unfilled(msg, "destination-mismatch", "Destination", msg.destination, "ACS URL", want)
+    elif want and msg.destination and msg.destination != want:
         yield finding(msg, "destination-mismatch",
                       f"Destination is {msg.destination!r}, the SP's ACS URL is {want!r}: "
                       + _url_difference(want, msg.destination),
@@ -200,7 +210,13 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
 def check_recipient(msg: SamlMessage, ctx: CheckContext):
     want = ctx.expect.acs_url
     a = consumed_assertion(msg)
-    if not want or a is None:
+    if a is None:
+        return
+    if not want:
+        for sc in a.subject_confirmations:
+            if sc.method == BEARER and sc.recipient and is_template_variable(sc.recipient):
+                yield _unfilled(msg, "recipient-mismatch", "SubjectConfirmationData Recipient", sc.recipient,
+                                "Recipient (ACS URL)", want)
         return
     bearers = [sc for sc in a.subject_confirmations if sc.method == BEARER]
     if len(bearers) > 1 and any(sc.recipient == want for sc in bearers):
@@ -259,6 +275,8 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
         return
     want = ctx.expect.sp_entity_id
     if not want:
+        for value in {x for audiences in a.audience_restrictions for x in audiences if is_template_variable(x)}:
+            yield _unfilled(msg, "audience-mismatch", "Audience", value, "Audience (SP Entity ID)", want)
         return
     padded = [raw for name, raw in a.untrimmed if name == "Audience" and raw.strip() == want]
     if padded and all(want in audiences for audiences in a.audience_restrictions):
