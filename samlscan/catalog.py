@@ -26,6 +26,7 @@ _DATA = "catalog.json"
 PRODUCTS = (
     "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "sonarqube-cloud", "entra",
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
+    "ruby-saml",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile)."""
 
@@ -36,6 +37,8 @@ _FAMILY = {
     "opensaml": ("spring",),
     "java-saml": ("python3-saml",),
     "python3-saml": ("java-saml",),
+    # ruby-saml (GitLab, omniauth-saml) shares most of its texts with its python3-saml sibling.
+    "ruby-saml": ("python3-saml", "java-saml"),
 }
 
 _PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>")

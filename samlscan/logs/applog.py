@@ -74,6 +74,16 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("python-basic", "python", re.compile(rf"^(?P<level>{_LEVEL}):(?P<logger>[\w.]+):(?P<msg>.*)$")),
     ("python", "python", re.compile(
         rf"^(?P<ts>{_TS}) - (?P<logger>[\w.]+) - (?P<level>{_LEVEL}) - (?P<msg>.*)$")),
+    # Ruby's Logger, as omniauth logs by default: 'E, [2017-02-09T12:00:03.720242 #2693] ERROR --
+    # omniauth: (saml) Authentication failure! ...'
+    ("ruby", "ruby", re.compile(
+        rf"^[DIWEFAU], \[(?P<ts>{_TS}) #\d+\]\s+(?P<level>{_LEVEL}|ANY) -- (?P<logger>[^:]*): (?P<msg>.*)$")),
+    # GitLab's application.log (Gitlab::AppLogger, where OmniAuth logs): '<UTC time>: message', no
+    # level (casdoor/casdoor PR 797 quotes one)
+    ("gitlab", "ruby", re.compile(rf"^(?P<ts>{_TS}): (?P<msg>.*)$")),
+    # OmniAuth's message alone, '(<provider>) <text>': GitLab's application_json.log 'message'
+    # (samlscan/logs/wrapped.py hands it over, with the record's time)
+    ("omniauth", "ruby", re.compile(r"^\((?P<logger>[\w.-]{1,40})\) (?P<msg>.*)$")),
     # a dotted logger may stand without a separator ('%d %p %c{1.} [%t] %m'); a plain word is a
     # logger only before ' - ' or ': ' (else it is the message's first word)
     ("logback", "", re.compile(
@@ -84,7 +94,7 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 )
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
-RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:)")
+RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) |(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:)")
 """A line that begins a record, in any layout above (the prefilter splits records by it)."""
 _RECORD_START = re.compile(RECORD_START.decode())
 
@@ -105,6 +115,9 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # ['invalid_response'] (<get_last_error_reason()>)', Zulip issue python3-saml 83)
     ("python3-saml", re.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2|"
                                 r"\bSAML\b.{0,80}" + _ERRORS_LIST)),
+    # ruby-saml (GitLab, Rails apps) through omniauth-saml: OmniAuth logs '(<provider>)
+    # Authentication failure! invalid_ticket: OneLogin::RubySaml::ValidationError, <ruby-saml's text>'
+    ("ruby-saml", re.compile(r"\bOneLogin::RubySaml::|\bOmniAuth::Strategies::SAML\b|\bOnelogin::Saml::")),
     # (OpenSAML 2's decoder also under shortened loggers: 'decoding.BaseSAMLMessageDecoder', used by
     # Spring Security SAML 1.x and other OpenSAML 2 SPs)
     ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
@@ -141,7 +154,9 @@ _DUMP = re.compile(r"-->\s")
 a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
-_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2")
+_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml")
+_MAYBE_FAILED = ("WARN", "ERROR", "")
+"""Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
 
 
@@ -152,6 +167,7 @@ class _Header:
     time_text: str | None
     """None in a layout without a time (logging.basicConfig's default)."""
     level: str
+    """'' in a layout without a level (GitLab's application.log): any level."""
     logger: str
     msg: str
     thread: str | None = None
@@ -160,14 +176,14 @@ class _Header:
 
 def parse_header(line: str) -> _Header | None:
     """The parts of a line that begins a record, or None for a continuation line."""
-    if not line or not (line[0].isdigit() or line[0] == "[" or line[0].isupper()):
+    if not line or not (line[0].isdigit() or line[0] in "[(" or line[0].isupper()):
         return None
     for layout, language, rx in _LAYOUTS:
         m = rx.match(line)
         if m:
             d = m.groupdict()
             thread = d.get("thread") or d.get("thread2") or d.get("thread3")
-            return _Header(layout, language, d.get("ts"), _norm_level(d["level"]),
+            return _Header(layout, language, d.get("ts"), _norm_level(d.get("level") or ""),
                            d.get("logger") or d.get("word") or "", d["msg"], thread or None)
     m = _STAMPED.match(line)
     if m:  # another layout: time first, then the first level word, the rest is the message
@@ -285,7 +301,7 @@ class AppLogParser:
             if h.time_text != stamp:  # consecutive lines often share their time: parse it once
                 stamp, when = h.time_text, parse_iso(h.time_text, tz)
             lib = library(h.logger)
-            if lib is None and (h.level in ("WARN", "ERROR") or _ERRORS_LIST_RE.search(h.msg)):
+            if lib is None and (h.level in _MAYBE_FAILED or _ERRORS_LIST_RE.search(h.msg)):
                 lib = library(h.msg)  # (python3-saml's errors list is a failure at any level:
                 # python-social-auth apps such as Zulip log 'SAML login failed: [...]' at INFO)
             file_lib = _file_lib(file_lib, lib or library(h.msg))
@@ -389,7 +405,7 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
         outcome, code = "success", None
     elif entry is not None and (h.level in ("WARN", "ERROR") or failed_mark):
         outcome, code = "failure", entry.code
-    elif failed_mark and (h.level in ("WARN", "ERROR") or p.excs or msg.startswith("Found ")):
+    elif failed_mark and (h.level in _MAYBE_FAILED or p.excs or msg.startswith("Found ")):
         outcome, code = "failure", "unknown-failure"
     else:
         outcome, code = "info", None
