@@ -121,3 +121,122 @@ def test_ruby_saml_names_the_destination_first():
                    "instead of https://gitlab.internal:8080/users/auth/saml/callback", "ruby-saml")
     assert entry.product == "ruby-saml" and entry.code == "destination-mismatch"
     assert "Destination (first URL" in entry.explanation and "/users/auth/saml/callback" in entry.fix
+
+
+# --- the Spring Security SAML extension 1.x (spring-security-saml2-core; ShinyProxy, structurizr) --
+
+# oktadev/okta-spring-boot-saml-example issue 3 (the lines, wrapped by the reporter's terminal,
+# joined): SAMLDefaultLogger's INFO line for a refused AuthNResponse; the thread asks how to raise
+# responseSkew (spring-attic/spring-security-saml issue 206: the same trace).
+SPRING_SAML_SKEW = (
+    "2017-08-22 18:49:39.666  INFO 9936 --- [nio-8443-exec-3] o.s.security.saml.log.SAMLDefaultLogger  : "
+    "AuthNRequest;SUCCESS;0:0:0:0:0:0:0:1;https://localhost:8443/saml/metadata;http://www.okta.com/exkbqngx2bcuIN4MK0h7;;;\n"
+    "2017-08-22 18:53:55.516  INFO 9936 --- [nio-8443-exec-6] colMessageXMLSignatureSecurityPolicyRule : Validation of "
+    "protocol message signature succeeded, message type: {urn:oasis:names:tc:SAML:2.0:protocol}Response\n"
+    "2017-08-22 18:53:55.518  INFO 9936 --- [nio-8443-exec-6] o.s.security.saml.log.SAMLDefaultLogger  : "
+    "AuthNResponse;FAILURE;0:0:0:0:0:0:0:1;https://localhost:8443/saml/metadata;http://www.okta.com/exkbqngx2bcuIN4MK0h7;;;"
+    "org.opensaml.common.SAMLException: Response issue time is either too old or with date in the future, skew 60, "
+    "time 2017-08-22T13:52:03.636Z\n"
+    "        at org.springframework.security.saml.websso.WebSSOProfileConsumerImpl.processAuthenticationResponse("
+    "WebSSOProfileConsumerImpl.java:126)\n"
+    "        at org.springframework.security.saml.SAMLAuthenticationProvider.authenticate(SAMLAuthenticationProvider.java:82)\n"
+)
+
+# openanalytics/shinyproxy issue 192 (the line's prefix as Spring Boot 2 writes it; the reporter's
+# own redactions kept): an outer proxy with another host name lost the session between the
+# AuthnRequest and the Response.
+SPRING_SAML_INRESPONSETO = (
+    "2020-02-21 09:15:44.120  INFO 7 --- [  XNIO-1 task-9] o.s.security.saml.log.SAMLDefaultLogger  : "
+    "AuthNResponse;FAILURE;****;https://app_identifier;https://saml_idp_server/idp/shibboleth;{cryptic_string_goes_here};;"
+    "org.opensaml.common.SAMLException: InResponseToField of the Response doesn't correspond to sent message "
+    "a4eed0g849d0b7030e89bfh89g0j7d\n"
+)
+
+
+def test_spring_saml_default_logger_failure_is_a_failed_login(tmp_path):
+    doc = _read_as(tmp_path, SPRING_SAML_SKEW)
+    assert _attempts(doc) == [("failure", "sp-clock-skew", "sp")]  # was no attempt at all
+    assert "responseSkew" in doc["attempts"][0]["fix"]
+    _, evs = _events(tmp_path, SPRING_SAML_SKEW)
+    assert [(e.outcome, e.product, e.app) for e in evs] == [
+        ("info", "spring", "https://localhost:8443/saml/metadata"),  # the AuthnRequest sent
+        ("failure", "spring", "https://localhost:8443/saml/metadata")]
+
+
+def test_spring_saml_lost_session_names_the_session(tmp_path):
+    doc = _read_as(tmp_path, SPRING_SAML_INRESPONSETO)
+    assert _attempts(doc) == [("failure", "inresponseto-mismatch", "sp")]
+    assert "host name" in doc["attempts"][0]["fix"] and "SameSite" in doc["attempts"][0]["fix"]
+
+
+def test_spring_saml_default_logger_success_names_the_user(tmp_path):
+    """SAMLDefaultLogger's fields (spring-attic/spring-security-saml log/SAMLDefaultLogger.java):
+    operation;result;client address;SP entity ID;IdP entity ID;NameID (or principal);message;error."""
+    line = ("2017-08-22 18:55:01.002  INFO 9936 --- [nio-8443-exec-2] o.s.security.saml.log.SAMLDefaultLogger  : "
+            "AuthNResponse;SUCCESS;198.51.100.7;https://localhost:8443/saml/metadata;"
+            "http://www.okta.com/exkbqngx2bcuIN4MK0h7;jdoe@example.org;;\n")
+    _, evs = _events(tmp_path, line + line.replace("jdoe@example.org", "anonymousUser").replace("SUCCESS", "FAILURE"))
+    assert [(e.outcome, e.user, e.ip) for e in evs] == [
+        ("success", "jdoe@example.org", "198.51.100.7"), ("failure", None, "198.51.100.7")]
+
+
+# ulisesbocchio/spring-boot-security-saml issue 15: SAMLProcessingFilter logs at DEBUG and throws.
+SPRING_SAML_DEBUG = (
+    "2016-12-31 12:05:00.740 DEBUG 3290 --- [nio-8080-exec-1] o.o.c.b.decoding.BaseSAMLMessageDecoder  : "
+    "SAML message intended destination endpoint matched recipient endpoint\n"
+    "2016-12-31 12:05:00.741 DEBUG 3290 --- [nio-8080-exec-1] o.s.security.saml.SAMLProcessingFilter   : "
+    "Incoming SAML message is invalid\n"
+    "org.springframework.security.authentication.AuthenticationServiceException: Incoming SAML message is invalid\n"
+    "\tat org.springframework.security.saml.SAMLProcessingFilter.attemptAuthentication(SAMLProcessingFilter.java:91) "
+    "~[spring-security-saml2-core-1.0.2.RELEASE.jar!/:1.0.2.RELEASE]\n"
+)
+
+
+def test_a_saml_failure_thrown_at_debug_is_a_failure(tmp_path):
+    _, evs = _events(tmp_path, SPRING_SAML_DEBUG)
+    assert [(e.outcome, e.code) for e in evs if e.outcome != "info"] == [("failure", "unknown-failure")]
+
+
+# structurizr/onpremises issue 8: log4j2's '[%-5level] %d [%t] %c{1} - %m' (the level first)
+STRUCTURIZR = (
+    "[DEBUG] 2022-11-14 12:57:52.184 [http-nio-8080-exec-1] FilterChainProxy - Securing POST /saml/SSO\n"
+    "[DEBUG] 2022-11-14 12:57:52.184 [http-nio-8080-exec-1] SAMLProcessingFilter - Attempting SAML2 authentication "
+    "using profile urn:oasis:names:tc:SAML:2.0:profiles:SSO:browser\n"
+    "[INFO ] 2022-11-14 12:57:52.196 [http-nio-8080-exec-1] SAMLProtocolMessageXMLSignatureSecurityPolicyRule - SAML "
+    "protocol message was not signed, skipping XML signature processing\n"
+)
+
+
+def test_the_level_first_layout_is_read(tmp_path):
+    name, evs = _events(tmp_path, STRUCTURIZR)
+    assert name == "sp-app"  # was not read at all
+    assert [(e.outcome, e.product, e.time.minute) for e in evs] == [("info", "spring", 57)]
+    failed = STRUCTURIZR + ("[ERROR] 2022-11-14 12:57:52.201 [http-nio-8080-exec-1] SAMLProcessingFilter - "
+                            "Incoming SAML message is invalid\n"
+                            "org.opensaml.common.SAMLException: Authentication statement is too old to be used "
+                            "with value 2022-11-14T09:32:00.759Z\n")
+    doc = _read_as(tmp_path, failed)
+    assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "session-expired")]
+    assert "maxAuthenticationAge" in doc["attempts"][0]["fix"]
+
+
+# the extension's texts (spring-attic/spring-security-saml websso/WebSSOProfileConsumerImpl.java,
+# AbstractProfileBase.java); quoted in vdenotaris/spring-boot-security-saml-sample issue 84,
+# cBioPortal/cbioportal issue 9529 (both: Entra sessions older than maxAuthenticationAge),
+# openanalytics/shinyproxy issues 247 and 342
+@pytest.mark.parametrize("text,code", [
+    ("Caused by: org.springframework.security.authentication.CredentialsExpiredException: Authentication statement is "
+     "too old to be used with value 2020-08-31T09:32:00.759Z", "session-expired"),
+    ("Caused by: org.opensaml.xml.security.SecurityException: SAML message intended destination endpoint did not "
+     "match recipient endpoint", "destination-mismatch"),
+    ("org.opensaml.common.SAMLException: Intended destination https://app.example.com/saml/SSO doesn't match any of "
+     "the endpoint URLs on endpoint http://app.example.com:8080/saml/SSO", "destination-mismatch"),
+    ("org.opensaml.common.SAMLException: Response has invalid status code urn:oasis:names:tc:SAML:2.0:status:Responder, "
+     "status message is null", "status-not-success"),
+    ("org.opensaml.xml.validation.ValidationException: Signature is not trusted or invalid", "signature-cert-mismatch"),
+    ("org.opensaml.common.SAMLException: Local entity is not the intended audience of the assertion in at least one "
+     "AudienceRestriction", "audience-mismatch"),
+])
+def test_spring_saml_extension_texts(text, code):
+    entry = lookup(text, "spring")
+    assert entry is not None and entry.code == code

@@ -74,6 +74,10 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("python-basic", "python", re.compile(rf"^(?P<level>{_LEVEL}):(?P<logger>[\w.]+):(?P<msg>.*)$")),
     ("python", "python", re.compile(
         rf"^(?P<ts>{_TS}) - (?P<logger>[\w.]+) - (?P<level>{_LEVEL}) - (?P<msg>.*)$")),
+    # the level first, log4j2's '[%-5level] %d [%t] %c{1} - %m' (structurizr/onpremises issues 8, 138)
+    ("level-first", "", re.compile(
+        rf"^\[(?P<level>{_LEVEL})\s*\]\s+(?P<ts>{_TS})\s+(?:\[(?P<thread>[^\]]*)\]\s+)?"
+        rf"(?P<logger>[\w$.]+)\s+-\s(?P<msg>.*)$")),
     # Ruby's Logger, as omniauth logs by default: 'E, [2017-02-09T12:00:03.720242 #2693] ERROR --
     # omniauth: (saml) Authentication failure! ...'
     ("ruby", "ruby", re.compile(
@@ -94,7 +98,8 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 )
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
-RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) |(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:)")
+RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) |\[?(?:" + _LEVEL.encode()
+                + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
 """A line that begins a record, in any layout above (the prefilter splits records by it)."""
 _RECORD_START = re.compile(RECORD_START.decode())
 
@@ -103,8 +108,12 @@ _ERRORS_LIST = r"\[['\"]invalid_(?:response|logout_response|logout_request)['\"]
 _ERRORS_LIST_RE = re.compile(_ERRORS_LIST)
 # Which library a logger, class or exception belongs to (full or logback-shortened names).
 _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # (and the Spring Security SAML extension 1.x, org.springframework.security.saml: its
+    # SAMLDefaultLogger, SAMLProcessingFilter, WebSSOProfileConsumerImpl)
     ("spring", re.compile(
         r"org\.springframework\.security\.saml2|\bo\.s\.s\.s\.p\.|(?:^|\.)s\.p\.s\.[aw]\.|"
+        r"\borg\.springframework\.security\.saml\.|\bo\.s\.(?:security|s)\.saml\.|"
+        r"\b(?:SAMLProcessingFilter|SAMLAuthenticationProvider|WebSSOProfileConsumerImpl|SAMLDefaultLogger)\b|"
         r"OpenSaml[45]?AuthenticationProvider|BaseOpenSamlAuthenticationProvider|"
         r"Saml2(?:WebSso\w*|AuthenticationException|Exception|LoginConfigurer)\b")),
     ("java-saml", re.compile(
@@ -149,6 +158,12 @@ _SUCCESS = re.compile(r"^Successfully processed SAML Response \[|^processRespons
 """Spring's 'Set SecurityContextHolder to Saml2Authentication [...]' follows the first of one login
 (with the client's address): an info event, not a second successful login."""
 _USER = re.compile(r"SAMLResponse has NameID --> (\S+)")
+_SAML_LOGGER = re.compile(
+    r"^(?P<op>[A-Za-z]+);(?P<result>SUCCESS|FAILURE);(?P<ip>[^;]*);(?P<sp>[^;]*);[^;]*;(?P<user>[^;]*);")
+"""The Spring Security SAML extension's SAMLDefaultLogger (INFO, one line a message it handled):
+'<operation>;<SUCCESS|FAILURE>;<client address>;<SP entity ID>;<IdP entity ID>;<NameID>;[message];
+[stack trace]' (spring-attic/spring-security-saml log/SAMLDefaultLogger.java): a failed
+'AuthNResponse' is a failed login, its stack trace's first line the cause."""
 _DUMP = re.compile(r"-->\s")
 """java-saml's dump arrow: the message ends before it (the spaces before it stripped in Python:
 a leading \\s* searched from every space of a long run was quadratic)."""
@@ -400,8 +415,13 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
             coded = None
         if coded is not None and coded.product in _SP_FAMILY:
             entry = coded
-    failed_mark = bool(p.excs and exc_lib) or bool(_FAILURE_MARK.search(whole))
-    if _SUCCESS.search(msg):
+    # (a stack trace whose exception states a SAML library's failure text is that failure, at
+    # any level: the Spring SAML extension logs 'Incoming SAML message is invalid' at DEBUG)
+    failed_mark = bool(p.excs and (exc_lib or used in causes)) or bool(_FAILURE_MARK.search(whole))
+    logged = _SAML_LOGGER.match(msg)
+    if logged:
+        outcome, code = _logged_outcome(logged, entry)
+    elif _SUCCESS.search(msg):
         outcome, code = "success", None
     elif entry is not None and (h.level in ("WARN", "ERROR") or failed_mark):
         outcome, code = "failure", entry.code
@@ -418,14 +438,29 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
         if cause:
             text = f"{msg}: {cause}" if msg else cause
     ids = tuple(dict.fromkeys(next(g for g in m if g) for m in _SAML_IDS.findall(whole)))
-    user = _USER.search(h.msg)
-    ip = _IP.search(whole)
+    if logged:
+        user = logged["user"] if logged["user"] not in _NO_USER else None
+        ip, app = first_ip(logged["ip"]), logged["sp"] or None
+    else:
+        named, address = _USER.search(h.msg), _IP.search(whole)
+        user, ip, app = named.group(1) if named else None, first_ip(address.group(1)) if address else None, None
     time, local = p.when
     yield LogEvent(source=src(path, p.no), time=time, product=product, side="sp", outcome=outcome,
-                   text=text, code=code, user=user.group(1) if user else None,
-                   ip=first_ip(ip.group(1)) if ip else None,
+                   text=text, code=code, user=user, ip=ip,
                    request_id=_closed(flows, h.thread, p.flow, outcome, p.no), saml_ids=ids,
-                   raw_code=raw_code, local_time=local)
+                   app=app, raw_code=raw_code, local_time=local)
+
+
+_NO_USER = ("", "anonymousUser")
+"""SAMLDefaultLogger's principal field when no user is logged in (Spring's anonymous principal)."""
+
+
+def _logged_outcome(logged: re.Match, entry) -> tuple[str, str | None]:
+    """(outcome, code) of a SAMLDefaultLogger line: a FAILURE is one whatever its level (INFO), a
+    successful AuthNResponse a login; the rest (an AuthNRequest sent) is info."""
+    if logged["result"] == "FAILURE":
+        return "failure", entry.code if entry is not None else "unknown-failure"
+    return ("success" if logged["op"] == "AuthNResponse" else "info"), None
 
 
 FLOW_GAP = timedelta(seconds=1)
