@@ -31,6 +31,7 @@ _GENERIC = {"unknown-failure", "sp-internal-error", None}
 _LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibboleth": "idp",
              # SP application logs (samlscan/logs/applog.py), by the library that wrote the dump
              "spring": "sp", "opensaml": "sp", "java-saml": "sp", "python3-saml": "sp", "pysaml2": "sp",
+             "ruby-saml": "sp",
              "sp-app": "sp"}
 MOMENT = timedelta(seconds=10)
 """Failures without a shared ID or user are joined when they happen within this much of each other
@@ -753,9 +754,8 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
                  "the SP runs with other settings or another clock than samlscan was given (a log in "
                  "local time: pass --timezone)"]
     spec = SPECS.get(cause) if cause else None
-    fix = None
+    fix = entry = None
     if has_failure:
-        fix = None
         for p in members:
             if p.hints and p.hints.get(cause):
                 fix = p.hints[cause]
@@ -766,8 +766,9 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
                 if p.log_code == cause and p.text:
                     decisive = p
                     break
-        if decisive is not None and fix == (spec.fix if spec else None):
-            fix = _catalog_fix(decisive, cause) or fix
+        entry = _catalog_entry(decisive, cause) if decisive is not None else None
+        if entry is not None and entry.fix and fix == (spec.fix if spec else None):
+            fix = entry.fix
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {decisive.text[:300]}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
@@ -791,24 +792,28 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
     if decisive is not None:
         decisive = places[(decisive.input, decisive.kind, decisive.ref)]
     the_sp = sp or sp_product
+    # who must act: a finding's own word, else the catalog's for the line that names the cause (an
+    # empty Destination in SonarQube's log is the IdP's to fix, not the SP's as destination-mismatch
+    # usually is), else the code's
     side = next((p.sides[cause] for p in members if p.sides and cause in p.sides), None) if has_failure else None
+    side = side or (entry.side if entry is not None else None)
     return Attempt(members[0].time, capture_user or user, outcome, cause, side or (spec.side if spec else None), fix,
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
 
 
-def _catalog_fix(p: _Piece, cause: str) -> str | None:
-    """The catalog's own fix for the line that names the cause, where it has one (it names the
-    setting: 'sonar.auth.saml.sp.privateKey.secured' beats the code's 'fix the SP's SAML settings
-    as the log message says'). The entry is found as the reader found it (logs._common.classify):
-    by the product's own code first, then by the text."""
+def _catalog_entry(p: _Piece, cause: str):
+    """The catalog's entry for the line that names the cause, when it is that cause's: its fix
+    names the setting ('sonar.auth.saml.sp.privateKey.secured' beats the code's 'fix the SP's SAML
+    settings as the log message says') and its side who must act. Found as the reader found it
+    (logs._common.classify): by the product's own code first, then by the text."""
     if p.kind != "log":
         return None
     entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None
-    if entry is not None and entry.code != "unknown-failure":
-        return _fix_of(entry, cause)
-    return _text_fix(p.text, p.product, cause)
+    if entry is None or entry.code == "unknown-failure":
+        entry = _text_entry(p.text, p.product)
+    return entry if entry is not None and entry.code == cause else None
 
 
 @lru_cache(maxsize=4096)
@@ -819,16 +824,12 @@ def _code_entry(product: str, raw_code: str):
 
 
 @lru_cache(maxsize=4096)
-def _text_fix(text: str, product: str | None, cause: str) -> str | None:
+def _text_entry(text: str, product: str | None):
     """(A failure repeats for every login until it is fixed: its text is looked up once; a text
     with a fresh ID in it costs a catalog pass, 50 us.)"""
     from samlscan import catalog
 
-    return _fix_of(catalog.lookup(text, product), cause)
-
-
-def _fix_of(hit, cause: str) -> str | None:
-    return hit.fix if hit is not None and hit.code == cause and hit.fix else None
+    return catalog.lookup(text, product)
 
 
 def _accepted_by_sp(members: list[_Piece]) -> bool:

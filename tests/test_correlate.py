@@ -149,6 +149,20 @@ def test_a_generic_log_text_beside_the_one_it_wraps_is_not_listed_as_a_finding(t
     assert list(attempt.findings) == ["destination-mismatch"]
 
 
+def test_the_line_naming_the_cause_says_who_must_act(tmp_path):
+    """java-saml's 'The response has an empty Destination value' is the IdP's to fix (its catalog
+    entry says so), though a destination-mismatch is usually the SP's base URL: the attempt's side
+    was the code's ('sp'); a line whose entry agrees with the code keeps it."""
+    (tmp_path / "web.log").write_text(
+        "2024.05.02 10:15:01 ERROR web[AY1][c.o.s.a.SamlResponse] The response has an empty Destination value\n"
+        "2024.05.02 10:15:01 ERROR web[AY1][o.s.s.a.AuthenticationError] processResponse error. invalid_response\n"
+        "2024.05.02 10:16:01 ERROR web[AY2][c.o.s.a.SamlResponse] The response was received at "
+        "https://sq.example.test/oauth2/callback/saml instead of https://old.example.test/oauth2/callback/saml\n")
+    empty, moved = correlate(analyze([str(tmp_path / "web.log")], build({}, None))).attempts
+    assert (empty.root_cause, empty.side) == ("destination-mismatch", "idp")
+    assert (moved.root_cause, moved.side) == ("destination-mismatch", "sp")
+
+
 def test_sp_side_names_are_no_idp_labels(tmp_path):
     """SonarQube's provider name ('Corp SSO') and Okta's label ('SonarQube') differ; the Okta
     lines join no SP-side evidence, so nothing says they are about another application."""
