@@ -9,13 +9,16 @@ from samlscan.errors import ConfigError
 from samlscan.model import CertInfo
 
 # RFC 7468 'CERTIFICATE'; 'X509 CERTIFICATE' (old Netscape/OpenSSL label) and 'TRUSTED CERTIFICATE'
-# (`openssl x509 -trustout`: the DER certificate followed by trust settings, cut off by _der_trim).
-_PEM = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.+?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----",
-                  re.S)
+# (`openssl x509 -trustout`: the DER certificate followed by trust settings, cut off by _der_trim);
+# 'PKCS7' and 'CMS' (RFC 7468 8: a .p7b, Windows' "Base-64 encoded" PKCS #7 export, read by _pkcs7_certs).
+_LABEL = rb"(?:(?:X509 |TRUSTED )?CERTIFICATE|PKCS7|CMS)"
+_PEM = re.compile(rb"-----BEGIN " + _LABEL + rb"-----(.+?)-----END " + _LABEL + rb"-----", re.S)
 _KEY_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]*)(PRIVATE|PUBLIC) KEY-----")
-_NOT_BASE64 = re.compile(rb"\s+|\\[nrt]")
-"""Whitespace, and the literal escapes a certificate gets when pasted from JSON or a .properties
-file (`\n`): 'n' is a base64 letter, so leaving them would silently corrupt the DER."""
+_NOT_BASE64 = re.compile(rb"\s+|\\[nrt]|[\x80-\xff]+")
+"""Whitespace, the literal escapes a certificate gets when pasted from JSON or a .properties file
+(`\n`: 'n' is a base64 letter, so leaving them would silently corrupt the DER), and any non-ASCII
+byte: the no-break spaces, zero-width spaces and curly quotes a certificate copied from a web page,
+a mail or a Word document carries (in UTF-8 or Windows-1252), which are never part of base64."""
 
 
 @dataclass(frozen=True)
@@ -135,20 +138,48 @@ def _b64(text: bytes) -> bytes | None:
         return None
 
 
+_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
+"""The DER of OID 1.2.840.113549.1.7.2, pkcs7-signedData (RFC 2315 14): a .p7b's ContentInfo type."""
+
+
+def _pkcs7_certs(der: bytes) -> list[bytes] | None:
+    """The certificates of a PKCS #7 / CMS SignedData (a .p7b: Windows' certificate export, `openssl
+    crl2pkcs7`), in the order it stores them; None when `der` is not one."""
+    try:
+        _, start, _ = _tlv(der, 0)
+    except ValueError:
+        return None
+    if der[start:start + len(_SIGNED_DATA)] != _SIGNED_DATA:
+        return None
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+
+    try:
+        return [c.public_bytes(Encoding.DER) for c in pkcs7.load_der_pkcs7_certificates(der)]
+    except ValueError:
+        return []
+
+
+def _certificates(der: bytes) -> list[bytes]:
+    """A DER certificate (trimmed), or each certificate of a PKCS #7 bundle."""
+    bundle = _pkcs7_certs(der)
+    return [_der_trim(der)] if bundle is None else bundle
+
+
 def der_from_text(data: bytes) -> list[bytes]:
-    """DER certificates in PEM text, a bare base64 body (SonarQube's certificate.secured), or DER.
+    """DER certificates in PEM text, a bare base64 body (SonarQube's certificate.secured), DER, or
+    a PKCS #7 .p7b (DER or PEM).
 
     Never raises: what is not a certificate is left out (load_certs says why)."""
     if data[:1] == b"\x30":  # DER SEQUENCE
-        return [_der_trim(data)]
+        return _certificates(data)
     data = _as_ascii_text(data)
     blocks = _PEM.findall(data)
     if blocks:
-        return [_der_trim(der) for der in map(_b64, blocks) if der]
+        return [c for der in map(_b64, blocks) if der for c in _certificates(der)]
     if _KEY_BLOCK.search(data) or b"-----BEGIN" in data:
         return []
     der = _b64(data)
-    return [_der_trim(der)] if der else []
+    return _certificates(der) if der else []
 
 
 def _key_kind(der: bytes) -> str | None:
@@ -185,7 +216,7 @@ def load_certs(data: bytes, origin: str) -> list[TrustedCert]:
                           "give the IdP's signing certificate")
     if not ders:
         raise ConfigError(f"{origin}: no certificate found (expected PEM '-----BEGIN CERTIFICATE-----', "
-                          "DER, or the base64 body of the certificate)")
+                          "DER, a PKCS #7 .p7b, or the base64 body of the certificate)")
     out = []
     for der in ders:
         try:

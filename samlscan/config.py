@@ -354,6 +354,19 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
 
 
 SONAR_CERT = "sonar.auth.saml.certificate.secured"
+_SONAR_UI_NAMES = ("Application ID", "Provider ID", "SAML login url", "Identity provider certificate")
+"""Labels of SonarQube's SAML settings page (the 'UI Name' column of its SAML overview docs)."""
+
+
+def _not_settings_hint(path: Path) -> str:
+    """Why a file given as SonarQube settings holds none, and what to give instead: read as
+    'all defaults' it would silently skip the certificate and entity checks."""
+    text = _read(path, "SonarQube settings").decode("utf-8", "replace")
+    page = "sonar.auth.saml." in text or sum(n.lower() in text.lower() for n in _SONAR_UI_NAMES) >= 2
+    what = ("; this looks like SonarQube's SAML settings page copied as text, whose values cannot be told "
+            "from its labels" if page else "")
+    return (f"{what}: give sonar.properties ('sonar.auth.saml.providerId=...' lines), the JSON of "
+            "api/settings/values, or the values with --idp-cert, --idp-entity-id and --sp-entity-id")
 
 
 def _sonar_cert(value: str, path: Path) -> TrustedCert:
@@ -368,6 +381,8 @@ def _sonar_cert(value: str, path: Path) -> TrustedCert:
 def load_sonar_settings(path: Path) -> dict:
     """Expectations from sonar.properties or api/settings/values JSON (logformats.md §1.2)."""
     pairs, hidden = _sonar_pairs(path)
+    if not hidden and not any(k.startswith("sonar.") for k in pairs):
+        raise ConfigError(f"{path}: no SonarQube setting in this file (no 'sonar.' key){_not_settings_hint(path)}")
     out: dict = {"profile": "sonarqube"}
     mapping = {"sonar.auth.saml.applicationId": "sp_entity_id",
                "sonar.auth.saml.providerId": "idp_entity_id",

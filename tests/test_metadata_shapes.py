@@ -1,0 +1,200 @@
+"""IdP metadata, SonarQube settings and certificates as people hand them to samlscan, checked with
+real signed responses (tests/data/external5: Google Workspace and OneLogin responses with their own
+IdP metadata, crewjam/saml) and real federation entities (tests/data/metadata, SOURCES.md):
+- a federation aggregate made of real entity shapes: the configured IdP is picked, and only its
+  signing keys are trusted, not those of every IdP of the federation;
+- certificates as exported or pasted: a PKCS #7 .p7b (DER and PEM, Windows' certificate export
+  and `openssl crl2pkcs7`), and base64 with the no-break spaces, zero-width spaces and curly quotes
+  a web page, a mail or Word leaves in it (UTF-8 or Windows-1252);
+- a file given as SonarQube settings that holds no setting (the settings page copied as text).
+"""
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from external_util import analyze_sample
+
+from samlscan.certs import load_certs
+from samlscan.config import build, load_idp_metadata
+from samlscan.errors import ConfigError
+
+DATA = Path(__file__).resolve().parent / "data"
+EXT5 = DATA / "external5"
+META = DATA / "metadata"
+
+GOOGLE_ID = "https://accounts.google.com/o/saml2?idpid=C02dfl1r1"
+ONELOGIN_ID = "https://app.onelogin.com/saml/metadata/503983"
+GOOGLE = {"at": "2016-01-05T16:55:39Z", "sp_entity_id": "https://29ee6d2e.ngrok.io/saml/metadata",
+          "acs_url": "https://29ee6d2e.ngrok.io/saml/acs", "request_id": "id-fd419a5ab0472645427f8e07d87a3a5dd0b2e9a6"}
+ONELOGIN = {"at": "2016-01-05T17:53:12Z", "sp_entity_id": "https://29ee6d2e.ngrok.io/saml/metadata",
+            "acs_url": "https://29ee6d2e.ngrok.io/saml/acs", "request_id": "id-d40c15c104b52691eccf0a2a5c8a15595be75423"}
+
+
+def _entity(path: Path) -> str:
+    """A stored EntityDescriptor without its XML declaration, to go inside an aggregate."""
+    return re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", path.read_text(encoding="utf-8"))
+
+
+def _aggregate(tmp_path: Path) -> Path:
+    """An InCommon/eduGAIN-style EntitiesDescriptor of real entities: a Shibboleth IdP of the CAFe
+    federation, a UK federation SP, and the Google and OneLogin IdPs of the stored responses, in a
+    nested EntitiesDescriptor as some federations group them."""
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+            'Name="urn:mace:example:federation">\n' + _entity(META / "cafe-ifrr-idp-entity.xml")
+            + _entity(EXT5 / "onelogin-503983-idp-metadata.xml") + '<md:EntitiesDescriptor Name="sub">'
+            + _entity(META / "ukfed-rm-sp-entity.xml") + _entity(EXT5 / "google-workspace-idp-metadata.xml")
+            + "</md:EntitiesDescriptor></md:EntitiesDescriptor>\n")
+    path = tmp_path / "aggregate.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _signers(path: Path) -> list[str]:
+    return [c.info.sha1 for c in load_certs(path.read_bytes(), path.name)]
+
+
+def _verified(name: str, flags: dict, **config) -> list:
+    res = analyze_sample(EXT5, name, **flags, **config)
+    return [s.verified for s in res.message.signatures]
+
+
+# --- federation aggregates ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chosen, trusted_sample, other_sample", [
+    (GOOGLE_ID, ("google-workspace-response.b64", GOOGLE), ("onelogin-503983-response.b64", ONELOGIN)),
+    (ONELOGIN_ID, ("onelogin-503983-response.b64", ONELOGIN), ("google-workspace-response.b64", GOOGLE)),
+])
+def test_aggregate_trusts_the_configured_idps_keys_only(tmp_path, chosen, trusted_sample, other_sample):
+    agg = str(_aggregate(tmp_path))
+    meta = load_idp_metadata(Path(agg), chosen)
+    assert meta["idp_entity_id"] == chosen
+    own = EXT5 / ("google-workspace-idp-metadata.xml" if chosen == GOOGLE_ID else "onelogin-503983-idp-metadata.xml")
+    assert [c.info.sha1 for c in meta["idp_certs"]] == [c.info.sha1 for c in load_idp_metadata(own)["idp_certs"]]
+    name, flags = trusted_sample
+    assert _verified(name, flags, idp_metadata=agg, idp_entity_id=chosen) == [True]
+    name, flags = other_sample  # another IdP of the same federation: its key is not trusted
+    assert _verified(name, flags, idp_metadata=agg, idp_entity_id=chosen) == [False]
+
+
+def test_aggregate_without_a_configured_idp_names_them(tmp_path):
+    with pytest.raises(ConfigError, match=r"3 IdPs in this metadata \(https://idp-cafe.ifrr.edu.br/idp/shibboleth, "
+                                          r".*say which with --idp-entity-id"):
+        build({"idp_metadata": [str(_aggregate(tmp_path))]}, None)
+
+
+def test_aggregate_over_the_metadata_bound_says_how_to_get_one_entity(tmp_path, monkeypatch):
+    import samlscan.xmlsafe
+
+    agg = _aggregate(tmp_path)
+    monkeypatch.setattr(samlscan.xmlsafe, "MAX_METADATA_BYTES", agg.stat().st_size - 1)
+    with pytest.raises(ConfigError, match=r"aggregate.xml: unusable IdP metadata: XML document of \d+ bytes is over "
+                                          r"the \d+ byte limit; a federation aggregate\? save only the IdP's "
+                                          r"EntityDescriptor .*MDQ"):
+        load_idp_metadata(agg, GOOGLE_ID)
+
+
+# --- certificates as exported and pasted ----------------------------------------------------------
+
+def _google_pem() -> bytes:
+    (cert,) = load_idp_metadata(EXT5 / "google-workspace-idp-metadata.xml")["idp_certs"]
+    return cert.pem()
+
+
+def _p7b(*pems: bytes, pem: bool) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+
+    certs = [x509.load_pem_x509_certificate(p) for p in pems]
+    return pkcs7.serialize_certificates(certs, Encoding.PEM if pem else Encoding.DER)
+
+
+@pytest.mark.parametrize("pem", [False, True], ids=["p7b-der", "p7b-pem"])
+def test_pkcs7_export_of_the_idp_certificate_verifies(tmp_path, pem):
+    """Windows' certificate export offers 'Cryptographic Message Syntax Standard - PKCS #7
+    Certificates (.P7B)'; it was refused as 'damaged' (DER) or 'no certificate found' (PEM)."""
+    path = tmp_path / "google.p7b"
+    path.write_bytes(_p7b(_google_pem(), pem=pem))
+    assert _verified("google-workspace-response.b64", GOOGLE, idp_cert=str(path)) == [True]
+
+
+def test_pkcs7_bundle_trusts_each_certificate_it_holds(tmp_path):
+    onelogin = load_idp_metadata(EXT5 / "onelogin-503983-idp-metadata.xml")["idp_certs"][0].pem()
+    path = tmp_path / "chain.p7b"
+    path.write_bytes(_p7b(onelogin, _google_pem(), pem=False))
+    assert len(_signers(path)) == 2
+    assert _verified("google-workspace-response.b64", GOOGLE, idp_cert=str(path)) == [True]
+    assert _verified("onelogin-503983-response.b64", ONELOGIN, idp_cert=str(path)) == [True]
+
+
+def _body(pem: bytes) -> str:
+    return "".join(pem.decode().split("-----")[2].split())
+
+
+@pytest.mark.parametrize("text, encoding", [
+    # curly quotes around the base64, as a mail client or Word writes a quoted value
+    (lambda b: f"\u201c{b}\u201d\r\n", "cp1252"),
+    (lambda b: f"\u201c{b}\u201d\r\n", "utf-8"),
+    # a PEM copied from a web page: no-break spaces where its line breaks were
+    (lambda b: "-----BEGIN CERTIFICATE-----\u00a0" + "\u00a0".join(b[i:i + 64] for i in range(0, len(b), 64))
+     + "\u00a0-----END CERTIFICATE-----", "utf-8"),
+    (lambda b: "-----BEGIN CERTIFICATE-----\u00a0" + b + "\u00a0-----END CERTIFICATE-----", "cp1252"),
+    # zero-width spaces a rich-text editor put inside the long base64 line
+    (lambda b: b[:100] + "\u200b" + b[100:700] + "\u200b" + b[700:], "utf-8"),
+], ids=["cp1252-quotes", "utf8-quotes", "nbsp-lines", "cp1252-nbsp", "zero-width-spaces"])
+def test_certificate_pasted_with_non_ascii_around_it_verifies(tmp_path, text, encoding):
+    path = tmp_path / "idp.cer"
+    path.write_bytes(text(_body(_google_pem())).encode(encoding))
+    assert _verified("google-workspace-response.b64", GOOGLE, idp_cert=str(path)) == [True]
+
+
+def test_sonar_certificate_pasted_with_no_break_spaces_verifies(tmp_path):
+    body = _body(_google_pem())
+    value = "-----BEGIN CERTIFICATE-----\u00a0" + body + "\u00a0-----END CERTIFICATE-----"
+    path = tmp_path / "sonar.properties"
+    path.write_text(f"sonar.auth.saml.providerId={GOOGLE_ID}\nsonar.auth.saml.certificate.secured={value}\n",
+                    encoding="utf-8")
+    assert _verified("google-workspace-response.b64", GOOGLE, sonar_settings=str(path)) == [True]
+
+
+# --- SonarQube settings that are not settings -----------------------------------------------------
+
+PAGE_10 = """SAML
+Application ID
+sonarqube
+Provider ID
+https://accounts.google.com/o/saml2?idpid=C02dfl1r1
+SAML login url
+https://accounts.google.com/o/saml2/idp?idpid=C02dfl1r1
+Identity provider certificate
+SAML user login attribute
+login
+"""
+"""The fields of SonarQube 10.x/2025's SAML configuration form (the 'UI Name' column of the SAML
+overview page of its docs), as a copy of the page gives them."""
+
+PAGE_9 = """Enabled
+Enable SAML users to login. Value is ignored if provider ID, login url, certificate are not defined.
+Key: sonar.auth.saml.enabled
+Application ID
+The identifier used on the Identity Provider for registering SonarQube.
+Key: sonar.auth.saml.applicationId
+"""
+"""SonarQube 9.9's General Settings page shows 'Key: sonar.auth.saml...' under each setting."""
+
+
+@pytest.mark.parametrize("text, page", [(PAGE_10, True), (PAGE_9, True), ("hello\nworld\n", False)],
+                         ids=["page-10", "page-9", "other-text"])
+def test_settings_file_without_a_setting_is_refused_not_read_as_defaults(tmp_path, text, page):
+    """It was read as 'SonarQube with every default': no certificate, so every trust check was
+    skipped with 'no IdP certificate: ... --sonar-settings' although the file was given."""
+    path = tmp_path / "settings.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        build({"sonar_settings": [str(path)]}, None)
+    message = str(err.value)
+    assert message.startswith(f"{path}: no SonarQube setting in this file")
+    assert ("settings page copied as text" in message) is page
+    assert "api/settings/values" in message and "--idp-cert" in message
