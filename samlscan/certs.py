@@ -159,6 +159,18 @@ def _pkcs7_certs(der: bytes) -> list[bytes] | None:
         return []
 
 
+def _is_pkcs12(der: bytes) -> bool:
+    """Whether DER bytes are a PKCS #12 PFX (.pfx/.p12): a SEQUENCE of version 3 and a ContentInfo of
+    type pkcs7-data (RFC 7292 4)."""
+    try:
+        _, start, _ = _tlv(der, 0)
+        tag, v_start, v_end = _tlv(der, start)
+        _, info, _ = _tlv(der, v_end)
+    except ValueError:
+        return False
+    return (tag, der[v_start:v_end]) == (0x02, b"\x03") and der[info:info + 11] == bytes.fromhex("06092a864886f70d010701")
+
+
 def _certificates(der: bytes) -> list[bytes]:
     """A DER certificate (trimmed), or each certificate of a PKCS #7 bundle."""
     bundle = _pkcs7_certs(der)
@@ -198,6 +210,9 @@ def _key_kind(der: bytes) -> str | None:
 
 _PRIVATE = ("{origin}: this is a private key, not a certificate: give the IdP's signing certificate "
             "(its metadata or admin console shows it); never share the private key")
+_PKCS12 = ("{origin}: this is a PKCS #12 keystore (.pfx/.p12), which usually holds the private key too: give "
+           "the IdP's signing certificate alone (.cer/.pem: `openssl pkcs12 -in FILE -nokeys`), and never "
+           "share the keystore")
 _PUBLIC = ("{origin}: this is a bare public key, not an X.509 certificate: give the IdP's signing "
            "certificate (its metadata or admin console shows it)")
 
@@ -222,6 +237,8 @@ def load_certs(data: bytes, origin: str) -> list[TrustedCert]:
         try:
             out.append(TrustedCert(cert_info_from_der(der, origin), der))
         except ValueError:
+            if _is_pkcs12(der):
+                raise ConfigError(_PKCS12.format(origin=origin)) from None
             kind = _key_kind(der)
             if kind:
                 raise ConfigError((_PRIVATE if kind == "private" else _PUBLIC).format(origin=origin)) from None

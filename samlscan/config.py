@@ -143,6 +143,15 @@ def _read(path: Path, what: str) -> bytes:
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
 
 
+def _settings_text(data: bytes, errors: str = "strict") -> str:
+    """A settings file's text: UTF-16 with its BOM as Windows PowerShell 5.1 writes `>` and Out-File
+    by default (an `Invoke-RestMethod ... | ConvertTo-Json > values.json`), else UTF-8 with or without
+    a BOM."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors)
+    return data.decode("utf-8-sig", errors)
+
+
 NO_CERT = "no_cert_reason"
 """Key of a layer that was meant to give the IdP certificate and did not: `build` turns it into a
 ConfigError when no other source gives one (a silent 'no certificate' skips every signature check)."""
@@ -333,7 +342,7 @@ def parse_properties(text: str) -> dict[str, str]:
 def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
     """The settings, and the secured keys SonarQube says are set but does not return."""
     data = _read(path, "SonarQube settings")
-    text = data.decode("utf-8-sig", "replace")
+    text = _settings_text(data, "replace")
     if text.lstrip().startswith("{"):
         try:
             doc = json.loads(text)
@@ -361,7 +370,7 @@ _SONAR_UI_NAMES = ("Application ID", "Provider ID", "SAML login url", "Identity 
 def _not_settings_hint(path: Path) -> str:
     """Why a file given as SonarQube settings holds none, and what to give instead: read as
     'all defaults' it would silently skip the certificate and entity checks."""
-    text = _read(path, "SonarQube settings").decode("utf-8", "replace")
+    text = _settings_text(_read(path, "SonarQube settings"), "replace")
     page = "sonar.auth.saml." in text or sum(n.lower() in text.lower() for n in _SONAR_UI_NAMES) >= 2
     what = ("; this looks like SonarQube's SAML settings page copied as text, whose values cannot be told "
             "from its labels" if page else "")
@@ -433,7 +442,7 @@ def _pem_private_key(key: str, origin: str):
 def load_python3_saml_settings(path: Path) -> dict:
     """Expectations from a python3-saml / php-saml settings.json ('sp' and 'idp' objects)."""
     try:
-        doc = json.loads(_read(path, "python3-saml settings").decode("utf-8-sig"))
+        doc = json.loads(_settings_text(_read(path, "python3-saml settings")))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not (isinstance(doc.get("sp"), dict) or isinstance(doc.get("idp"), dict)):

@@ -6,7 +6,9 @@ IdP metadata, crewjam/saml) and real federation entities (tests/data/metadata, S
 - certificates as exported or pasted: a PKCS #7 .p7b (DER and PEM, Windows' certificate export
   and `openssl crl2pkcs7`), and base64 with the no-break spaces, zero-width spaces and curly quotes
   a web page, a mail or Word leaves in it (UTF-8 or Windows-1252);
-- a file given as SonarQube settings that holds no setting (the settings page copied as text).
+- a PKCS #12 keystore given as the certificate, refused as what it is;
+- a file given as SonarQube settings that holds no setting (the settings page copied as text);
+- SonarQube and python3-saml settings saved as UTF-16 by Windows PowerShell.
 """
 from __future__ import annotations
 
@@ -198,3 +200,58 @@ def test_settings_file_without_a_setting_is_refused_not_read_as_defaults(tmp_pat
     assert message.startswith(f"{path}: no SonarQube setting in this file")
     assert ("settings page copied as text" in message) is page
     assert "api/settings/values" in message and "--idp-cert" in message
+
+
+def test_pkcs12_keystore_is_refused_as_one_not_as_a_damaged_certificate(tmp_path):
+    """A .pfx/.p12 (a Windows 'Personal Information Exchange' export, a Keycloak or Shibboleth
+    keystore) was 'unreadable certificate (the base64 or DER is damaged...)'."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    keys = Path(__file__).resolve().parents[1] / "fixtures" / "keys"
+    key = serialization.load_pem_private_key((keys / "idp.key").read_bytes(), None)
+    cert = x509.load_pem_x509_certificate((keys / "idp.crt").read_bytes())
+    path = tmp_path / "idp.pfx"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"idp", key, cert, None, serialization.BestAvailableEncryption(b"secret")))
+    with pytest.raises(ConfigError, match=r"idp.pfx: this is a PKCS #12 keystore \(.pfx/.p12\), which usually "
+                                          r"holds the private key too: .*-nokeys"):
+        build({"idp_cert": [str(path)]}, None)
+
+
+# --- settings saved by Windows PowerShell ---------------------------------------------------------
+
+def _values_json() -> str:
+    """api/settings/values as SonarQube returns it (before 9.1 the secured value came back too)."""
+    import json
+
+    return json.dumps({"settings": [
+        {"key": "sonar.core.serverBaseURL", "value": "https://29ee6d2e.ngrok.io", "inherited": False},
+        {"key": "sonar.auth.saml.providerId", "value": GOOGLE_ID, "inherited": False},
+        {"key": "sonar.auth.saml.certificate.secured", "value": _body(_google_pem()), "inherited": False}]},
+        indent=2)
+
+
+@pytest.mark.parametrize("name, text", [
+    ("values.json", _values_json),
+    ("sonar.properties", lambda: f"sonar.auth.saml.providerId={GOOGLE_ID}\nsonar.auth.saml.certificate.secured="
+                                 f"{_body(_google_pem())}\n"),
+], ids=["values-json", "sonar-properties"])
+def test_sonar_settings_saved_as_utf16_by_powershell_are_read(tmp_path, name, text):
+    """Windows PowerShell 5.1 writes `>` and Out-File as UTF-16LE with a BOM: such a file was read as
+    mojibake, hence 'every default' (no certificate, every trust check skipped)."""
+    path = tmp_path / name
+    path.write_bytes(text().replace("\n", "\r\n").encode("utf-16"))
+    assert _verified("google-workspace-response.b64", GOOGLE, sonar_settings=str(path)) == [True]
+
+
+def test_python3_saml_settings_saved_as_utf16_are_read(tmp_path):
+    import json
+
+    path = tmp_path / "settings.json"
+    doc = {"sp": {"entityId": GOOGLE["sp_entity_id"]}, "idp": {"entityId": GOOGLE_ID, "x509cert": _body(_google_pem())}}
+    path.write_bytes(json.dumps(doc, indent=2).encode("utf-16"))
+    e = build({}, path)
+    assert e.idp_entity_id == GOOGLE_ID
+    assert [c.pem() for c in e.idp_certs] == [_google_pem()]
