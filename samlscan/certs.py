@@ -177,21 +177,32 @@ def _certificates(der: bytes) -> list[bytes]:
     return [_der_trim(der)] if bundle is None else bundle
 
 
+def _blobs(data: bytes) -> list[bytes]:
+    """The DER blobs in PEM text, a bare base64 body or DER bytes, not yet read."""
+    if data[:1] == b"\x30":  # DER SEQUENCE
+        return [data]
+    data = _as_ascii_text(data)
+    blocks = _PEM.findall(data)
+    if blocks:
+        return [der for der in map(_b64, blocks) if der]
+    if _KEY_BLOCK.search(data) or b"-----BEGIN" in data:
+        return []
+    der = _b64(data)
+    return [der] if der else []
+
+
 def der_from_text(data: bytes) -> list[bytes]:
     """DER certificates in PEM text, a bare base64 body (SonarQube's certificate.secured), DER, or
     a PKCS #7 .p7b (DER or PEM).
 
     Never raises: what is not a certificate is left out (load_certs says why)."""
-    if data[:1] == b"\x30":  # DER SEQUENCE
-        return _certificates(data)
-    data = _as_ascii_text(data)
-    blocks = _PEM.findall(data)
-    if blocks:
-        return [c for der in map(_b64, blocks) if der for c in _certificates(der)]
-    if _KEY_BLOCK.search(data) or b"-----BEGIN" in data:
-        return []
-    der = _b64(data)
-    return _certificates(der) if der else []
+    return [c for der in _blobs(data) for c in _certificates(der)]
+
+
+def is_pkcs7(data: bytes) -> bool:
+    """Whether `data` is a PKCS #7 bundle rather than certificates: an SP that holds one certificate
+    as text (java-saml's Util.loadCert, python3-saml's x509cert) cannot read one."""
+    return any(_pkcs7_certs(der) is not None for der in _blobs(data))
 
 
 def _key_kind(der: bytes) -> str | None:

@@ -384,7 +384,18 @@ def _sonar_cert(value: str, path: Path) -> TrustedCert:
     if "BEGIN CERTIFICATE" in value and "END CERTIFICATE" not in value:
         raise ConfigError(f"{path}: {SONAR_CERT} stops after its first line (a .properties value is one "
                           "line): put the certificate body on one line, or end each line with a backslash")
-    return load_certs(value.encode(), f"{path}: {SONAR_CERT}")[0]
+    return _sp_setting_certs(value, f"{path}: {SONAR_CERT}")[0]
+
+
+def _sp_setting_certs(value: str, origin: str) -> list[TrustedCert]:
+    """The certificates of an SP setting that holds certificate text: a PKCS #7 bundle pasted there
+    is refused, as the SP refuses it, instead of trusting what it holds."""
+    from samlscan.certs import is_pkcs7
+
+    if is_pkcs7(value.encode()):
+        raise ConfigError(f"{origin}: this is a PKCS #7 bundle (.p7b), which the SP cannot read from this "
+                          "setting: paste the IdP's signing certificate itself (PEM, or its base64 body)")
+    return load_certs(value.encode(), origin)
 
 
 def load_sonar_settings(path: Path) -> dict:
@@ -460,7 +471,7 @@ def load_python3_saml_settings(path: Path) -> dict:
     certs: list[TrustedCert] = []
     for body in multi or [idp.get("x509cert")]:
         if isinstance(body, str) and body.strip():
-            certs.extend(load_certs(body.encode(), f"{path}: idp.x509cert" + ("Multi.signing" if multi else "")))
+            certs.extend(_sp_setting_certs(body, f"{path}: idp.x509cert" + ("Multi.signing" if multi else "")))
     out["idp_certs"] = tuple(certs)
     fingerprint = idp.get("certFingerprint")
     if not certs and isinstance(fingerprint, str) and fingerprint.strip():

@@ -255,3 +255,22 @@ def test_python3_saml_settings_saved_as_utf16_are_read(tmp_path):
     e = build({}, path)
     assert e.idp_entity_id == GOOGLE_ID
     assert [c.pem() for c in e.idp_certs] == [_google_pem()]
+
+
+def _p7b_body() -> str:
+    return "".join(_p7b(_google_pem(), pem=True).decode().split("-----")[2].split())
+
+
+@pytest.mark.parametrize("setting", [
+    lambda b: ("sonar.properties", f"sonar.auth.saml.providerId={GOOGLE_ID}\nsonar.auth.saml.certificate.secured={b}\n",
+               "sonar_settings", "sonar.auth.saml.certificate.secured"),
+    lambda b: ("settings.json", '{"idp": {"entityId": "%s", "x509cert": "%s"}}' % (GOOGLE_ID, b), None, "idp.x509cert"),
+], ids=["sonarqube", "python3-saml"])
+def test_pkcs7_pasted_into_an_sp_certificate_setting_is_refused_as_the_sp_refuses_it(tmp_path, setting):
+    """java-saml's Util.loadCert and python3-saml read one X.509 certificate from the setting: a
+    .p7b's base64 there fails in the SP, so its certificate must not verify here."""
+    name, text, flag, key = setting(_p7b_body())
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"{name}: {re.escape(key)}: this is a PKCS #7 bundle \(.p7b\)"):
+        build({flag: [str(path)]} if flag else {}, None if flag else path)
