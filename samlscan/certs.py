@@ -188,7 +188,15 @@ def _blobs(data: bytes) -> list[bytes]:
     if _KEY_BLOCK.search(data) or b"-----BEGIN" in data:
         return []
     der = _b64(data)
+    if der is None:  # a label before the body ('Certificate: MIIC...', 'X.509 Certificate MIIC...')
+        body = _LABELLED_BODY.search(data)
+        der = _b64(body.group()) if body else None
     return [der] if der else []
+
+
+_LABELLED_BODY = re.compile(rb"(?<![A-Za-z0-9+/])MII[A-Za-z0-9+/\s\\]{200,}={0,2}")
+"""A certificate's base64 body inside other text: the DER of an X.509 certificate starts with a
+SEQUENCE of a two-byte length (30 82 ..), which base64 writes 'MII'."""
 
 
 def der_from_text(data: bytes) -> list[bytes]:

@@ -11,10 +11,10 @@ import re
 from samlscan.errors import InputError
 
 MAX_XML_BYTES = 8 * 1024 * 1024
+"""No SAML message comes near this; a larger document is refused (input-too-large)."""
 MAX_METADATA_BYTES = 256 * 1024 * 1024
 """IdP metadata is configuration the user chose, and federation aggregates (InCommon, eduGAIN:
 tens of MB, thousands of entities) are a normal way to hold it: a larger bound than a message's."""
-"""No SAML message comes near this; a larger document is refused (input-too-large)."""
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _PARSER = None

@@ -152,6 +152,18 @@ def test_certificate_pasted_with_non_ascii_around_it_verifies(tmp_path, text, en
     assert _verified("google-workspace-response.b64", GOOGLE, idp_cert=str(path)) == [True]
 
 
+@pytest.mark.parametrize("text", [
+    lambda b: f"Certificate: {b}\n",                                   # a label before the body
+    lambda b: "X.509 Certificate\n" + "\n".join(b[i:i + 64] for i in range(0, len(b), 64)),
+    lambda b: f"SHA-1 fingerprint: AB:CD\nCertificate:\n{b}\n",       # more lines of a console page
+], ids=["label", "heading-and-lines", "console-page"])
+def test_certificate_body_after_a_label_verifies(tmp_path, text):
+    """A body copied with its label from an IdP's console was 'no certificate found'."""
+    path = tmp_path / "idp.txt"
+    path.write_text(text(_body(_google_pem())))
+    assert _verified("google-workspace-response.b64", GOOGLE, idp_cert=str(path)) == [True]
+
+
 def test_sonar_certificate_pasted_with_no_break_spaces_verifies(tmp_path):
     body = _body(_google_pem())
     value = "-----BEGIN CERTIFICATE-----\u00a0" + body + "\u00a0-----END CERTIFICATE-----"
