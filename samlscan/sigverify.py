@@ -201,6 +201,27 @@ def _rsa_signed_by(sig, spkis) -> bool:
     return False
 
 
+def _signature_bits(sig) -> int | None:
+    """The bits of an RSA SignatureValue (its key's modulus size), None when unreadable or the
+    SignatureMethod is not RSA."""
+    info = _child(sig, "SignedInfo")
+    method = _child(info, "SignatureMethod") if info is not None else None
+    el = _child(sig, "SignatureValue")
+    if el is None or method is None or "rsa" not in (method.get("Algorithm") or "").lower():
+        return None  # (PKCS #1 v1.5 and PSS signatures alike are as long as the modulus)
+    try:
+        value = base64.b64decode(re.sub(r"\s+", "", el.text or ""), validate=True)
+    except ValueError:
+        return None
+    return len(value) * 8 if value else None
+
+
+def _other_size(cert, bits: int) -> bool:
+    """An RSA certificate whose modulus is not `bits` long (a byte of slack: a signer that drops a
+    leading zero octet writes one octet less)."""
+    return cert.info.key_type == "RSA" and bool(cert.info.key_bits) and abs((cert.info.key_bits + 7) // 8 * 8 - bits) > 8
+
+
 def _digest_matches(target, sig, reference) -> bool | None:
     """Recompute the Reference digest of `target` (enveloped + c14n transforms) and compare.
 
@@ -481,8 +502,14 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
     if signer is not None:  # a key KeyInfo does not show: the metadata's certificate that verifies
         return SignatureInfo(**base, verified=False, failure="cert-mismatch", key_bits=signer.info.key_bits,
                              published_signer=signer.info)
+    digest = _digest_matches(target, sig, ref)
+    bits = _signature_bits(sig)
+    if digest is not False and not own and trusted and bits and all(_other_size(c, bits) for c in trusted):
+        # no key in KeyInfo to name, but the SignatureValue's length is its key's (RFC 8017 8.2.1:
+        # k octets, k the modulus's): no configured key is that size, another key made it
+        return SignatureInfo(**base, verified=False, failure="cert-mismatch", key_bits=bits)
     reformatted = _reformatted(root, sig, [_key(c) for c in trusted] or own, xmlsec)
-    if _digest_matches(target, sig, ref) is False:
+    if digest is False:
         failure = "digest"
     elif _rsa_signed_by(sig, [public_key_der(c.der) for c in trusted] or
                         [public_key_der(c.der) for c in embedded] + [v.spki for v in values]):

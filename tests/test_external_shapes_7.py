@@ -249,11 +249,24 @@ def test_salesforce_authnrequest_signed_info_changed_is_not_called_another_key()
 
 
 def test_a_wrong_key_is_still_a_wrong_key():
-    # OAM's 1024-bit signature against samltest.id's 2048-bit certificate: nothing decodes
-    res = _analyze("oam-jpl-response-no-keyinfo.xml", idp_cert="samltest-id-idp.crt", at="2016-12-12T16:54:35Z")
+    # OAM's 1024-bit signature against another 1024-bit certificate (Salesforce's): nothing decodes,
+    # and without KeyInfo nothing tells a wrong key from a changed SignedInfo
+    res = _analyze("oam-jpl-response-no-keyinfo.xml", idp_cert="salesforce-sp.crt", at="2016-12-12T16:54:35Z")
     (sig,) = res.message.signatures
     assert sig.failure == "signature-value"
     assert "wrong key" in _finding(res, "signature-invalid").message_text
+
+
+def test_a_signature_value_of_another_length_than_the_configured_key_is_another_key():
+    """OAM sends no KeyInfo; its 1024-bit SignatureValue cannot come from samltest.id's 2048-bit key
+    (RFC 8017 8.2.1: the signature is as long as the modulus): another key made it, the certificate
+    to replace (it was 'wrong key, or SignedInfo/SignatureValue changed')."""
+    res = _analyze("oam-jpl-response-no-keyinfo.xml", idp_cert="samltest-id-idp.crt", at="2016-12-12T16:54:35Z")
+    (sig,) = res.message.signatures
+    assert (sig.failure, sig.key_bits) == ("cert-mismatch", 1024)
+    f = _finding(res, "signature-cert-mismatch")
+    assert f.actual.startswith("a 1024-bit key") and "signature-invalid" not in _codes(res)
+    assert "signature-weak-key" in _codes(res)
 
 
 def test_weak_crypto_of_an_sp_signed_request_is_the_sps_to_fix():

@@ -29,7 +29,11 @@ def _received(msg: SamlMessage, sig: SignatureInfo) -> str:
     """The key a signature carries: its KeyInfo certificates, else its bare key value (RSAKeyValue...)."""
     if sig.embedded_certs:
         return "; ".join(_fingerprints(c) for c in sig.embedded_certs)
-    return f"KeyInfo holds {sig.keyinfo_key.holds}" if sig.keyinfo_key else "none in KeyInfo"
+    if sig.keyinfo_key:
+        return f"KeyInfo holds {sig.keyinfo_key.holds}"
+    if sig.failure == "cert-mismatch" and sig.key_bits and not sig.published_signer:
+        return f"a {sig.key_bits}-bit key (by its SignatureValue's length; none in KeyInfo)"
+    return "none in KeyInfo"
 
 
 def _where(sig: SignatureInfo) -> str:
