@@ -89,9 +89,9 @@ class SignatureInfo:
     verified: bool | None
     """True: xmlsec verified it with a configured key; False: failed; None: no key to try."""
     failure: str | None = None
-    """'digest', 'signature-value', 'signed-info-changed' (the key made the SignatureValue, over another
-    SignedInfo), 'cert-mismatch', 'no-reference-target', 'placeholder', or 'undiagnosed' /
-    'not-checked' for signatures beyond sigverify's bounds."""
+    """'digest', 'signature-value' ('-unchecked': the digest could not be recomputed), 'signed-info-changed'
+    (the key made the SignatureValue, over another SignedInfo), 'cert-mismatch', 'no-reference-target',
+    'placeholder', or 'undiagnosed' / 'not-checked' for signatures beyond sigverify's bounds."""
     matched_cert: CertInfo | None = None
     embedded_certs: tuple[CertInfo, ...] = ()
     key_bits: int | None = None

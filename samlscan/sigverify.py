@@ -19,7 +19,7 @@ from samlscan.xmlsafe import DS, element_path, local
 _XMLSEC = None
 _KEYS: dict[bytes, object] = {}
 
-KEY_FAILURES = ("signature-value", "cert-mismatch", "cert-mismatch-and-signature-value",
+KEY_FAILURES = ("signature-value", "signature-value-unchecked", "cert-mismatch", "cert-mismatch-and-signature-value",
                 "foreign-key-beside-configured")
 """SignatureInfo.failure values that say the key is not the one given (not that the content changed)."""
 WEAK_ALGORITHMS = (
@@ -170,6 +170,10 @@ def _placeholder_value(sig, reference) -> bool:
     return False
 
 
+MAX_KEYS_TRIED = 8
+"""Keys _rsa_signed_by tries per signature (a KeyInfo may list any number of them)."""
+
+
 def _rsa_signed_by(sig, spkis) -> bool:
     """Whether one of these RSA public keys made the SignatureValue, over whatever bytes: its public
     operation yields a well-formed EMSA-PKCS1-v1_5 block (RFC 8017 9.2: 00 01 FF.. 00 DigestInfo).
@@ -184,14 +188,17 @@ def _rsa_signed_by(sig, spkis) -> bool:
         value = int.from_bytes(base64.b64decode(re.sub(r"\s+", "", el.text or "")), "big") if el is not None else 0
     except ValueError:
         return False
-    for spki in spkis:
+    for spki in list(dict.fromkeys(spkis))[:MAX_KEYS_TRIED]:
         try:
             key = load_der_public_key(spki)
         except ValueError:
             continue
-        if not isinstance(key, rsa.RSAPublicKey) or not 0 < value < key.public_numbers().n:
+        if not isinstance(key, rsa.RSAPublicKey):
             continue
         n, e = key.public_numbers().n, key.public_numbers().e
+        if not 0 < value < n or n.bit_length() > 16384 or e.bit_length() > 64:
+            continue  # (a key from the message itself may be built to make pow() run for minutes;
+            # OpenSSL refuses such exponents too)
         block = pow(value, e, n).to_bytes((n.bit_length() + 7) // 8, "big")
         end = block.find(b"\x00", 2)
         info = block[end + 1:] if end > 0 else b""
@@ -199,6 +206,17 @@ def _rsa_signed_by(sig, spkis) -> bool:
                 and len(info) > 2 and info[0] == 0x30 and info[1] == len(info) - 2):
             return True
     return False
+
+
+def _spkis(certs) -> list[bytes]:
+    """The SubjectPublicKeyInfo of each certificate whose DER this reader understands."""
+    out = []
+    for c in certs:
+        try:
+            out.append(public_key_der(c.der))
+        except ValueError:
+            continue
+    return out
 
 
 def _signature_bits(sig) -> int | None:
@@ -511,13 +529,15 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
     reformatted = _reformatted(root, sig, [_key(c) for c in trusted] or own, xmlsec)
     if digest is False:
         failure = "digest"
-    elif _rsa_signed_by(sig, [public_key_der(c.der) for c in trusted] or
-                        [public_key_der(c.der) for c in embedded] + [v.spki for v in values]):
+    elif digest is True and _rsa_signed_by(sig, _spkis(trusted) or _spkis(embedded) + [v.spki for v in values]):
+        # (only when the content is known intact: an unchecked transform (XPath) or content changed
+        # under it would be blamed on the SignedInfo)
         failure = "signed-info-changed"
     elif own and trusted and not _shares_key(trusted, embedded, values):
         failure = "cert-mismatch-and-signature-value"
-    else:
-        failure = "signature-value"
+    else:  # (-unchecked: the Reference's digest could not be recomputed here, so 'the digest
+        # matches' cannot be said)
+        failure = "signature-value" if digest else "signature-value-unchecked"
     return SignatureInfo(**base, verified=False, failure=failure, key_bits=key_bits,
                          reformatted=reformatted)
 

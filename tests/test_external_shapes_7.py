@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from external_util import analyze_sample
 
 from samlscan.config import build
@@ -145,7 +147,7 @@ def test_unfilled_templates_are_refused_without_the_sps_own_values():
                         ("recipient-mismatch", "{recipient}")):
         f = _finding(res, code)
         assert (f.actual, f.expected) == (value, None) and "unfilled template variable" in f.message_text
-        assert f.hint.startswith("fill in the IdP application's")
+        assert f.hint.startswith("fill in the IdP application's") and f.side == "idp"
     report = analyze([str(DATA / "onelogin-371755-placeholders-response.b64")],
                      build({"idp_cert": [str(DATA / ONELOGIN["idp_cert"])], "at": ONELOGIN["at"]}, None))
     (attempt,) = correlate(report).attempts
@@ -296,3 +298,97 @@ def test_oam_response_without_keyinfo_is_not_verified_without_a_certificate():
     assert (sig.parent, sig.verified, sig.failure, sig.embedded_certs) == ("Assertion", None, "no-key", ())
     assert res.message.assertions[0].name_id.value == "pkieu"
     assert _codes(res) == {"signature-weak-algorithm"}
+
+
+# --- the RSA diagnosis on hostile or unchecked signatures (review of the seventh audit) ------------
+
+def _pkcs1_block(n: int, digest: bytes) -> int:
+    """EMSA-PKCS1-v1_5 (RFC 8017 9.2) of a SHA-256 digest, as an integer below n."""
+    info = bytes.fromhex("3031300d060960864801650304020105000420") + digest
+    k = (n.bit_length() + 7) // 8
+    return int.from_bytes(b"\x00\x01" + b"\xff" * (k - len(info) - 3) + b"\x00" + info, "big")
+
+
+def test_the_rsa_diagnosis_skips_keys_no_signer_uses():
+    """A message's own KeyInfo may carry an RSA key with a huge public exponent: the diagnosis's
+    pow() then ran for minutes (a 21 KB response took 40 s). Such keys are skipped, as OpenSSL
+    refuses them; an ordinary key over the same modulus still decodes its own signature."""
+    import base64
+    import hashlib
+    import math
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from lxml import etree
+
+    from samlscan.sigverify import _rsa_signed_by
+
+    priv = rsa.generate_private_key(65537, 1024).private_numbers()
+    n, phi = priv.p * priv.q, (priv.p - 1) * (priv.q - 1)
+
+    def signature_and_key(e: int):
+        d = pow(e, -1, phi)
+        value = pow(_pkcs1_block(n, hashlib.sha256(b"SignedInfo").digest()), d, n)
+        sig = etree.fromstring(f'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignatureValue>'
+                               f'{base64.b64encode(value.to_bytes(128, "big")).decode()}</ds:SignatureValue>'
+                               '</ds:Signature>')
+        spki = rsa.RSAPublicNumbers(e, n).public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return sig, spki
+
+    sig, spki = signature_and_key(65537)
+    assert _rsa_signed_by(sig, [spki]) is True
+    huge = (1 << 100) + 1
+    while math.gcd(huge, phi) != 1:
+        huge += 2
+    sig, spki = signature_and_key(huge)
+    assert _rsa_signed_by(sig, [spki]) is False
+
+
+def test_an_unchecked_digest_is_not_said_to_match(tmp_path):
+    """A Reference with an XPath transform samlscan does not recompute, and its content changed
+    after signing: it was 'the digest of the signed content matches ... the SignedInfo was edited'
+    (signed-info-changed, 'no certificate change helps'); the digest is unknown, so is which part."""
+    import xmlsec
+    from lxml import etree
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    root = etree.parse(str(fixtures / "responses" / "valid" / "okta.xml")).getroot()
+    ds = "{http://www.w3.org/2000/09/xmldsig#}"
+    for old in list(root.iter(ds + "Signature")):
+        old.getparent().remove(old)
+    sig = xmlsec.template.create(root, xmlsec.Transform.EXCL_C14N, xmlsec.Transform.RSA_SHA256, ns="ds")
+    root.insert(1, sig)
+    ref = xmlsec.template.add_reference(sig, xmlsec.Transform.SHA256, uri="#" + root.get("ID"))
+    xmlsec.template.add_transform(ref, xmlsec.Transform.ENVELOPED)
+    xpath = xmlsec.template.add_transform(ref, xmlsec.Transform.XPATH)
+    etree.SubElement(xpath, ds + "XPath").text = "not(self::text()[normalize-space()=''])"
+    xmlsec.template.add_transform(ref, xmlsec.Transform.EXCL_C14N)
+    xmlsec.template.add_x509_data(xmlsec.template.ensure_key_info(sig))
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_file(str(fixtures / "keys" / "idp.key"), xmlsec.KeyFormat.PEM)
+    ctx.key.load_cert_from_file(str(fixtures / "keys" / "idp.crt"), xmlsec.KeyFormat.PEM)
+    ctx.register_id(root, "ID")
+    ctx.sign(sig)
+    name_id = next(root.iter("{urn:oasis:names:tc:SAML:2.0:assertion}NameID"))
+    name_id.text = "attacker@example.com"
+    path = tmp_path / "tampered.xml"
+    path.write_bytes(etree.tostring(root))
+    res = analyze_sample(tmp_path, "tampered.xml", idp_cert=str(fixtures / "keys" / "idp.crt"),
+                         at="2025-03-11T08:41:02Z")
+    (sig_info,) = res.message.signatures
+    assert sig_info.failure == "signature-value-unchecked"
+    text = _finding(res, "signature-invalid").message_text
+    assert "cannot recompute" in text and "digest matches" not in text
+
+
+@pytest.mark.parametrize("value, template", [
+    ("{audience}", True), ("{{ sp_entity_id }}", True), ("${audience}", True), ("%AUDIENCE%", True),
+    ("{{.Audience}}", True), ("#{audience}", True),
+    ("{12345678-1234-1234-1234-123456789abc}", False), ("https://sp.example.com/saml%2Fmetadata", False),
+    ("urn:amazon:webservices", False), ("spn:00000000-0000-0000-0000-000000000000", False),
+])
+def test_template_variables_are_told_from_entity_ids(value, template):
+    from samlscan.checks.protocol import is_template_variable
+
+    assert is_template_variable(value) is template

@@ -177,6 +177,9 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         detail = ("the digest of the signed content does not match: the content was changed after "
                   "signing" if sig.failure == "digest" else SIGNED_INFO_CHANGED
                   if sig.failure == "signed-info-changed" else
+                  f"the SignatureValue does not verify with {keys} and samlscan cannot recompute the "
+                  "Reference's digest (a transform it does not implement): wrong key, or the signed content, "
+                  "SignedInfo or SignatureValue changed" if sig.failure == "signature-value-unchecked" else
                   f"the digest matches but the SignatureValue does not verify with {keys}: wrong key, or "
                   "SignedInfo/SignatureValue changed")
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
