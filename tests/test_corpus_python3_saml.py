@@ -94,3 +94,12 @@ def test_every_corpus_file_is_accounted_for_without_traceback():
     report = analyze([str(p) for p in files], Expectations())
     assert len(report.inputs) == len(files)
     assert all(i.status in ("scanned", "failed", "skipped") for i in report.inputs)
+
+
+@pytest.mark.skipif(not VERDICTS, reason="python3-saml corpus not found beside the repository")
+def test_an_empty_destination_is_the_idps_to_fix():
+    """Destination="" is an IdP application without its ACS (Reply) URL: the finding was the SP's
+    (destination-mismatch's usual side) with the code's 'make the URLs agree'."""
+    rel = "data/responses/invalids/empty_destination.xml.base64"
+    (f,) = [f for f in judge(rel, VERDICTS.get(rel, {})).all_findings() if f.code == "destination-mismatch"]
+    assert f.side == "idp" and "ACS (Reply) URL" in f.hint

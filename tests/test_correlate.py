@@ -160,6 +160,7 @@ def test_the_line_naming_the_cause_says_who_must_act(tmp_path):
         "https://sq.example.test/oauth2/callback/saml instead of https://old.example.test/oauth2/callback/saml\n")
     empty, moved = correlate(analyze([str(tmp_path / "web.log")], build({}, None))).attempts
     assert (empty.root_cause, empty.side) == ("destination-mismatch", "idp")
+    assert "ACS (Reply) URL" in empty.fix  # the entry's own fix, not the code's 'make the URLs agree'
     assert (moved.root_cause, moved.side) == ("destination-mismatch", "sp")
 
 

@@ -15,8 +15,8 @@ BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 # '%AUDIENCE%' (a name, not a braced GUID). OneLogin wrote '{audience}' and '{recipient}' into a real
 # response (app 371755, node-saml/passport-saml's captured responses) when its application's fields
 # were left empty.
-_TEMPLATE_VARIABLE = re.compile(
-    r"\s*(?:\$?\{\{?\s*(?![0-9a-fA-F]{8}-)[A-Za-z_][\w.\- ]*\}?\}|%[A-Za-z_][\w.\-]*%)\s*")
+_TEMPLATE_VARIABLE = re.compile(  # also Go's '{{.Audience}}' and Ruby/Spring EL's '#{audience}'
+    r"\s*(?:[$#]?\{\{?\s*\.?(?![0-9a-fA-F]{8}-)[A-Za-z_][\w.\- ]*\}?\}|%[A-Za-z_][\w.\-]*%)\s*")
 
 
 def is_template_variable(value: str) -> bool:
@@ -24,12 +24,16 @@ def is_template_variable(value: str) -> bool:
     return _TEMPLATE_VARIABLE.fullmatch(value) is not None
 
 
+EMPTY_DESTINATION_FIX = ("configure the IdP application's ACS (Reply) URL, which the IdP writes as the "
+                         "Response's Destination (an IdP writing Destination=\"\" has that field empty)")
+
+
 def _unfilled(msg: SamlMessage, code: str, what: str, value: str, field: str, want: str | None):
     """A finding for a value that is an unfilled template variable, which no SP accepts, also
     when samlscan was not told the SP's own value to compare with."""
     return finding(msg, code, f"{what} is {value!r}, an unfilled template variable: the IdP "
                    f"application's {field} field is empty", expected=want, actual=value,
-                   hint=f"fill in the IdP application's {field}" + (f" with {want}" if want else ""))
+                   hint=f"fill in the IdP application's {field}" + (f" with {want}" if want else ""), side="idp")
 
 # SAML core 3.2.2.2, in plain words.
 STATUS_TEXT = {
@@ -195,7 +199,7 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
         return
     if msg.destination is not None and not msg.destination.strip():
         yield finding(msg, "destination-mismatch", "the Response has an empty Destination",
-                      expected=want, actual="")
+                      expected=want, actual="", hint=EMPTY_DESTINATION_FIX, side="idp")
         return
     if not want and msg.destination and is_template_variable(msg.destination):
         yield _unfilled(msg, "destination-mismatch", "Destination", msg.destination, "ACS URL", want)
