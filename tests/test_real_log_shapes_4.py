@@ -240,3 +240,49 @@ def test_the_level_first_layout_is_read(tmp_path):
 def test_spring_saml_extension_texts(text, code):
     entry = lookup(text, "spring")
     assert entry is not None and entry.code == code
+
+
+# --- what the new layouts must not claim (a review of this audit) ---------------------------------
+
+def test_a_note_with_numbered_lines_is_no_omniauth_log(tmp_path):
+    """'(1) ...' lines in a ticket's notes started records of OmniAuth's '(<provider>) ' layout: the
+    note was read as an app log, its pasted SAMLResponse lost and the note made a failed login.
+    Only OmniAuth's own texts after '(<provider>) ' are its records."""
+    import base64
+
+    from pathlib import Path
+
+    xml = (Path(__file__).resolve().parents[1] / "fixtures" / "responses" / "valid" / "okta.xml").read_bytes()
+    note = ("Ticket 4711 - SAML login fails for all users\n"
+            "(1) user opens https://sonar.example.com and is sent to the IdP\n"
+            "(2) after the IdP, SonarQube shows 'You are not authorized'; web.log has "
+            "com.onelogin.saml2.exception.ValidationError\n"
+            f"SAMLResponse={base64.b64encode(xml).decode()}\n")
+    doc = _check(tmp_path, note, "ticket.txt")
+    assert doc["inputs"][0]["kind"] != "log:sp-app" and len(doc["messages"]) == 1
+    assert "failure" not in [a["outcome"] for a in doc["attempts"]]
+
+
+def test_pythons_colon_layout_keeps_its_level(tmp_path):
+    """'%(asctime)s: %(levelname)s: %(name)s: %(message)s' was taken for GitLab's '<time>: message'
+    (no level, so 'may have failed'): a DEBUG line naming ValidationError became a failed login and
+    the INFO success that followed was not one."""
+    _, evs = _events(tmp_path,
+                     "2025-03-11 09:41:02,612: DEBUG: onelogin.saml2.response: retrying after ValidationError "
+                     "in strict mode check, login continues\n"
+                     "2025-03-11 09:41:03,100: INFO: onelogin.saml2.auth: processResponse success for "
+                     "dev.user1@example.com\n")
+    assert [e.outcome for e in evs if e.outcome != "info"] == ["success"]
+
+
+def test_a_logout_failure_of_spring_saml_is_no_failed_login(tmp_path):
+    """SAMLDefaultLogger logs every SAML operation; a LogoutRequest the IdP cannot take (no SLO
+    endpoint) made a second, failed 'login'."""
+    logger = "2017-08-22 {t}  INFO 9936 --- [nio-8443-exec-2] o.s.security.saml.log.SAMLDefaultLogger  : "
+    doc = _read_as(tmp_path,
+                   logger.format(t="18:55:01.002") + "AuthNResponse;SUCCESS;198.51.100.7;https://localhost:8443/saml/"
+                   "metadata;http://www.okta.com/exk1;alice@example.com;;\n"
+                   + logger.format(t="19:30:11.402") + "LogoutRequest;FAILURE;198.51.100.7;https://localhost:8443/"
+                   "saml/metadata;http://www.okta.com/exk1;alice@example.com;;org.opensaml.saml2.metadata.provider."
+                   "MetadataProviderException: IDP doesn't contain any SingleLogout endpoints\n")
+    assert _attempts(doc) == [("success", None, None)]

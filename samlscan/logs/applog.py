@@ -56,6 +56,8 @@ _LOGGER = r"[\w$\[\]/-]*\.[\w$.\[\]/-]*[\w$\]]"
 """A logger name with at least one dot (full, shortened, or cut from the left by Spring Boot)."""
 
 # (layout, language, regex): each names ts, level, logger (optional) and msg.
+_OMNIAUTH = r"Authentication failure!|Request phase initiated|Callback phase initiated|Setup endpoint detected"
+"""What OmniAuth itself logs after '(<provider>) ' (omniauth/strategy.rb)."""
 _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("spring-boot", "java", re.compile(
         rf"^(?P<ts>{_TS})\s+(?P<level>{_LEVEL})\s+(?:\d+\s+)?---\s+(?P<thread>(?:\[[^\]]*\]\s*)*)"
@@ -84,10 +86,14 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         rf"^[DIWEFAU], \[(?P<ts>{_TS}) #\d+\]\s+(?P<level>{_LEVEL}|ANY) -- (?P<logger>[^:]*): (?P<msg>.*)$")),
     # GitLab's application.log (Gitlab::AppLogger, where OmniAuth logs): '<UTC time>: message', no
     # level (casdoor/casdoor PR 797 quotes one)
+    # Python's '%(asctime)s: %(levelname)s: %(name)s: %(message)s' first: GitLab's lines have no level
+    ("python-colons", "python", re.compile(
+        rf"^(?P<ts>{_TS}): (?P<level>{_LEVEL}): (?:(?P<logger>[\w.]+): )?(?P<msg>.*)$")),
     ("gitlab", "ruby", re.compile(rf"^(?P<ts>{_TS}): (?P<msg>.*)$")),
     # OmniAuth's message alone, '(<provider>) <text>': GitLab's application_json.log 'message'
-    # (samlscan/logs/wrapped.py hands it over, with the record's time)
-    ("omniauth", "ruby", re.compile(r"^\((?P<logger>[\w.-]{1,40})\) (?P<msg>.*)$")),
+    # (samlscan/logs/wrapped.py hands it over, with the record's time); only OmniAuth's own texts
+    # (omniauth/strategy.rb), or any note's '(1) ...' line would start a record
+    ("omniauth", "ruby", re.compile(rf"^\((?P<logger>[\w.-]{{1,40}})\) (?P<msg>(?:{_OMNIAUTH}).*)$")),
     # a dotted logger may stand without a separator ('%d %p %c{1.} [%t] %m'); a plain word is a
     # logger only before ' - ' or ': ' (else it is the message's first word)
     ("logback", "", re.compile(
@@ -98,8 +104,8 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 )
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
-RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) |\[?(?:" + _LEVEL.encode()
-                + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
+RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
+                + rb")|\[?(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
 """A line that begins a record, in any layout above (the prefilter splits records by it)."""
 _RECORD_START = re.compile(RECORD_START.decode())
 
@@ -458,6 +464,8 @@ _NO_USER = ("", "anonymousUser")
 def _logged_outcome(logged: re.Match, entry) -> tuple[str, str | None]:
     """(outcome, code) of a SAMLDefaultLogger line: a FAILURE is one whatever its level (INFO), a
     successful AuthNResponse a login; the rest (an AuthNRequest sent) is info."""
+    if logged["op"] not in ("AuthNRequest", "AuthNResponse"):
+        return "info", None  # a logout (LogoutRequest;FAILURE: the IdP has no SLO endpoint) is no login
     if logged["result"] == "FAILURE":
         return "failure", entry.code if entry is not None else "unknown-failure"
     return ("success" if logged["op"] == "AuthNResponse" else "info"), None
