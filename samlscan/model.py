@@ -186,6 +186,9 @@ class RedirectSignature:
     sig_alg: str
     verified: bool | None
     matched_cert: CertInfo | None = None
+    unverifiable: str | None = None
+    """Why no receiver can verify it whatever its key (a SigAlg it does not implement, no SigAlg at
+    all); verified is then None."""
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from samlscan.model import Finding, SamlMessage
 ALL_CHECKS = protocol.CHECKS + timing.CHECKS + signature.CHECKS + attributes.CHECKS
 RESPONSE_ONLY = {"Response", "Assertion"}
 OTHER_CHECKS = request.CHECKS + (protocol.check_status, signature.check_sender_signature,
-                                  signature.check_weak_crypto)
+                                  signature.check_redirect_unverifiable, signature.check_weak_crypto)
 """AuthnRequest, LogoutRequest, LogoutResponse: what the SP asked for, a LogoutResponse's status,
-their signatures (checked with the SP's certificate when the SP sent them) and algorithms."""
+their signatures (checked with the SP's certificate when the SP sent them; a query string's that
+no one can verify) and algorithms."""
 
 
 def skipped_for_config(ctx: CheckContext) -> list[str]:

@@ -119,6 +119,13 @@ def _wrapping_findings(msg: SamlMessage) -> list:
     return out
 
 
+def _reformatted(msg: SamlMessage, sig: SignatureInfo):
+    return finding(msg, "xml-reformatted",
+                   f"the {_where(sig)} fails on the bytes as given but verifies once whitespace "
+                   "and line breaks are normalised: the XML was pretty-printed or re-wrapped "
+                   "after signing, not signed by a wrong key")
+
+
 def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     trusted = ctx.expect.idp_certs
     rotated: dict[str, list[SignatureInfo]] = {}  # received certificates -> signatures made with them
@@ -149,10 +156,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                           hint="ask for the unmodified SAMLResponse (a HAR or SAML-tracer capture)")
             continue
         if sig.reformatted:
-            yield finding(msg, "xml-reformatted",
-                          f"the {_where(sig)} fails on the bytes as given but verifies once whitespace "
-                          "and line breaks are normalised: the XML was pretty-printed or re-wrapped "
-                          "after signing, not signed by a wrong key")
+            yield _reformatted(msg, sig)
             continue
         if sig.failure in ("cert-mismatch", "cert-mismatch-and-signature-value"):
             rotated.setdefault(_received(msg, sig), []).append(sig)
@@ -339,7 +343,9 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
         if sig.verified is not False:
             continue
         code = "request-signature-invalid" if from_sp else "signature-invalid"
-        if sig.failure == "digest":
+        if sig.reformatted:  # whoever sent it: whitespace changed after signing, not the content
+            yield _reformatted(msg, sig)
+        elif sig.failure == "digest":
             yield finding(msg, code, f"the {_where(sig)} is invalid: the digest of the signed content does "
                           f"not match: the {msg.kind} was changed after signing",
                           expected="valid digest", actual="digest mismatch")
@@ -378,8 +384,44 @@ def _weak_crypto_fixes(msg: SamlMessage, ctx: CheckContext) -> tuple[str | None,
             "(metadata).", "sp" if who == "sp" else None)
 
 
+def check_redirect_unverifiable(msg: SamlMessage, ctx: CheckContext):
+    """A redirect-binding Signature no receiver can verify (redirectsig.unverifiable): the receiver
+    refuses the message as if the signature were wrong, whatever key it holds. The sender's to fix."""
+    r = msg.redirect_signature
+    if r is None or not r.unverifiable:
+        return
+    who = sender(msg.kind, msg.issuer, ctx.expect)
+    signer = {"sp": "the SP", "idp": "the IdP"}.get(who, f"the sender of this {msg.kind} (Issuer {msg.issuer or '-'})")
+    yield finding(msg, "request-signature-invalid" if who == "sp" else "redirect-signature-invalid",
+                  f"the redirect-binding Signature cannot be verified: {r.unverifiable}",
+                  expected="SigAlg http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 (or another XML "
+                           "Signature algorithm URI) beside the Signature",
+                  actual=f"SigAlg {r.sig_alg!r}" if r.sig_alg else "no SigAlg",
+                  hint=f"Configure {signer} to send SigAlg with the URI of the algorithm it signs with "
+                       "(its SAML library's signature algorithm setting).",
+                  side="sp" if who == "sp" else None)
+
+
+def _redirect_weak_crypto(msg: SamlMessage, alg_fix, key_fix, side):
+    """The query string's signature (SAML bindings 3.4.4.1) is as weak as an XML one with its
+    SigAlg or its key."""
+    r = msg.redirect_signature
+    if r is None:
+        return
+    where = "the redirect-binding Signature (over the query string)"
+    if r.sig_alg in WEAK_ALGORITHMS:
+        yield finding(msg, "signature-weak-algorithm", f"{where} uses {r.sig_alg}",
+                      expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", actual=r.sig_alg,
+                      hint=alg_fix, side=side)
+    cert = r.matched_cert
+    if r.verified and cert is not None and cert.key_type == "RSA" and cert.key_bits and cert.key_bits < 2048:
+        yield finding(msg, "signature-weak-key", f"{where} was made with a {cert.key_bits}-bit RSA key",
+                      expected=">= 2048 bits", actual=f"{cert.key_bits} bits", hint=key_fix, side=side)
+
+
 def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
     alg_fix, key_fix, side = _weak_crypto_fixes(msg, ctx)
+    yield from _redirect_weak_crypto(msg, alg_fix, key_fix, side)
     for sig in msg.signatures:
         weak = [a for a in (sig.signature_algorithm, sig.digest_algorithm) if a in WEAK_ALGORITHMS]
         if weak:
@@ -476,5 +518,5 @@ def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
 
 
 CHECKS = (check_signature_present, check_encrypted_needs_signed_response, check_signature_valid,
-          check_weak_crypto, check_certificates,
+          check_redirect_unverifiable, check_weak_crypto, check_certificates,
           check_keyinfo_matches, check_reference, check_wrapping, check_comment_injection)

@@ -7,6 +7,7 @@ from urllib.parse import unquote, unquote_plus
 
 from samlscan.decode import unquote_bounded
 from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.inputs.har import BINDING_PARAMS, PARAM_AHEAD, signed_octets as har_signed_octets
 from samlscan.model import Source
 
 _PARAMS = ("SAMLResponse", "SAMLRequest")
@@ -15,8 +16,8 @@ _PARAMS = ("SAMLResponse", "SAMLRequest")
 # only a sanitizer's bracketed placeholder ('[SAMLResponse redacted]') keeps its spaces. A name
 # starts anywhere but inside a longer word: after '?', '&' or a space, and after the quote of a
 # pasted command (curl --data-raw 'SAMLResponse=...', PowerShell -Body "SAMLResponse=...").
-_QUERY_PARAM = re.compile(r"(?<![\w.-])(SAMLResponse|SAMLRequest|RelayState|SigAlg|Signature)="
-                          r"(\[[^\]\r\n&]*\]|[^&\s#\"'<>]*)")
+_QUERY_PARAM = re.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + ")="
+                          r"(\[[^\]\r\n&]*\]|(?:[^&;\s#\"'<>]|;(?!" + PARAM_AHEAD + r"))*)")
 _B64ISH = re.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
 
@@ -66,28 +67,23 @@ def _in_url_query(text: str) -> bool:
 
 def signed_octets(text: str) -> str | None:
     """SAML bindings 3.4.4.1: 'SAMLRequest=value&RelayState=value&SigAlg=value', raw encoded values
-    exactly as they appear in the URL, in that order, RelayState only when present."""
+    exactly as they appear in the URL, in that order, RelayState only when present (har.signed_octets)."""
     params = _query_params(text)
-    if "SigAlg" not in params:
-        return None
     kind = "SAMLRequest" if "SAMLRequest" in params else "SAMLResponse"
-    parts = [f"{kind}={params[kind]}"]
-    if "RelayState" in params:
-        parts.append(f"RelayState={params['RelayState']}")
-    parts.append(f"SigAlg={params['SigAlg']}")
-    return "&".join(parts)
+    return har_signed_octets(params, kind)
 
 
 def from_query(text: str, source: Source, captured_at: datetime | None = None,
                binding: str | None = None) -> list[RawMessage]:
     """SAML messages in a form body, URL or query string.
 
-    A URL (or text with SigAlg) is the redirect binding; a bare `SAMLResponse=...` body is POST.
+    A URL (or text with SigAlg or Signature: the POST binding signs inside the XML, never beside
+    it) is the redirect binding; a bare `SAMLResponse=...` body is POST.
     """
     params = _query_params(text)
     stripped = text.strip()
     redirect = binding == "redirect" or (
-        binding is None and ("SigAlg" in params or stripped.lower().startswith(("http://", "https://"))
+        binding is None and ("SigAlg" in params or "Signature" in params or stripped.lower().startswith(("http://", "https://"))
                              or _in_url_query(text)))
     relay = params.get("RelayState")
     out = []

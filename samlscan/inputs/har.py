@@ -42,6 +42,12 @@ _STR_TAIL = re.compile(rb'(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)')
 _REDACTED = re.compile(r"^\s*\[[^\]]*redacted\]\s*$", re.IGNORECASE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+BINDING_PARAMS = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
+"""The redirect binding's query parameters (SAML bindings 3.4.4)."""
+PARAM_AHEAD = "(?:" + "|".join(BINDING_PARAMS) + ")="
+"""A binding parameter's name starts here: a ';' before it separates parameters, as '&' does
+(HTML 4.01 B.2.2; Lasso verifies such a query); any other ';' stays in its value (RelayState
+'/app;jsessionid=1')."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +224,7 @@ send %2B)."""
 def split_query(query: str) -> list[tuple[str, str, str]]:
     """(name, raw value, decoded value) for each '&'-separated pair, in order."""
     out = []
-    for part in query.split("&"):
+    for part in re.split(f"&|;(?={PARAM_AHEAD})", query):
         if not part:
             continue
         name, _, raw = part.partition("=")
@@ -230,13 +236,20 @@ def split_query(query: str) -> list[tuple[str, str, str]]:
 def signed_query(pairs: list[tuple[str, str, str]], param: str) -> str | None:
     """The octets a redirect-binding signature covers (SAML bindings 3.4.4.1): the raw, still
     encoded SAMLRequest|SAMLResponse, RelayState (if present) and SigAlg, in that order."""
-    raw = {n: r for n, r, _ in reversed(pairs)}  # first occurrence wins
-    if param not in raw or "SigAlg" not in raw:
+    return signed_octets({n: r for n, r, _ in reversed(pairs)}, param)  # first occurrence wins
+
+
+def signed_octets(raw: dict[str, str], param: str) -> str | None:
+    """'param=value[&RelayState=value]&SigAlg=value' from the raw values by name; None when
+    unsigned. A Signature without SigAlg (which SAML requires with it) still gets the parameters
+    there are, so that it is reported as unverifiable instead of being taken for no signature."""
+    if param not in raw or ("SigAlg" not in raw and "Signature" not in raw):
         return None
     parts = [f"{param}={raw[param]}"]
     if "RelayState" in raw:
         parts.append(f"RelayState={raw['RelayState']}")
-    parts.append(f"SigAlg={raw['SigAlg']}")
+    if "SigAlg" in raw:
+        parts.append(f"SigAlg={raw['SigAlg']}")
     return "&".join(parts)
 
 

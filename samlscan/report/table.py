@@ -59,9 +59,11 @@ def _signed_line(m) -> str:
 
 def _redirect_signed(r) -> str:
     """The query string's signature (SAML bindings 3.4.4.1)."""
-    alg = r.sig_alg.rsplit("#", 1)[-1]
+    alg = r.sig_alg.rsplit("#", 1)[-1] or "no SigAlg"
     if r.verified:
         state = f"verified with {r.matched_cert.subject}" if r.matched_cert else "verified"
+    elif r.unverifiable:
+        state = f"UNVERIFIABLE: {r.unverifiable}"
     elif r.verified is None:
         state = "not verified: no certificate of its sender configured (--sp-cert, --idp-cert)"
     else:
