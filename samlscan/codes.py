@@ -71,6 +71,12 @@ _SPECS = (
        "sonar.auth.saml.providerId).", "sp"),
     _s("issuer-missing", E, "protocol", "The Assertion carries no Issuer (required, SAML core 2.3.3).",
        "Configure the IdP to include its Issuer.", "idp"),
+    _s("request-issuer-missing", E, "protocol",
+       "An AuthnRequest, LogoutRequest or LogoutResponse carries no Issuer (required: SAML profiles "
+       "4.1.4.1, 4.4.4.1, 4.4.4.2).",
+       "Configure its sender to put its entity ID in <saml:Issuer>: the receiver looks the sender up by "
+       "it (its endpoints, the certificate that verifies its signature) and refuses the message "
+       "without it (Okta answers a LogoutRequest without Issuer with status AuthnFailed).", None),
     _s("destination-mismatch", E, "protocol", "The Response Destination is not the SP's ACS URL.",
        "Make the IdP's ACS/Reply URL and the SP's ACS URL identical (scheme, host, port, path). "
        "SonarQube: ACS is sonar.core.serverBaseURL + /oauth2/callback/saml.", "sp"),

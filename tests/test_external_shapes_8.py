@@ -11,7 +11,9 @@ URL holds its exact bytes, and judged as its source's own test judges it:
   one Signature character changed: invalid;
 - crewjam/saml: its SP's AuthnRequest signed by redirect and by POST (1024-bit key, RSA-SHA1);
 - pysaml2: an SP's LogoutRequest in a SOAP envelope (back channel); login.gov's documented
-  LogoutRequest (signed, pretty-printed, KeyInfo certificate cut short by the page).
+  LogoutRequest (signed, pretty-printed, KeyInfo certificate cut short by the page);
+- zitadel's redirect tests of crewjam's requests: valid; SigAlg changed to rsa-sha256: invalid;
+- saml2-js's LogoutRequest without Issuer, which Okta answered with AuthnFailed.
 """
 from __future__ import annotations
 
@@ -277,3 +279,36 @@ def test_logingov_documented_logout_request_with_a_cut_certificate():
                   sp_entity_id="urn:gov:gsa:SAML:2.0.profiles:sp:sso:rails-int")
     (f,) = [f for f in other.findings if f.code == "request-signature-invalid"]
     assert "changed after signing" in f.message_text
+
+
+# --- zitadel's redirect tests with crewjam's requests; saml2-js's LogoutRequest to Okta ----------------
+
+def _zitadel_url() -> str:
+    """zitadel's `element` (the signed octets) with its `sig` as the Signature parameter."""
+    case = json.loads((DATA / "zitadel-crewjam-redirect.json").read_text(encoding="utf-8"))
+    return "http://localhost:50002/saml/SSO?" + case["element"] + "&Signature=" + quote_plus(case["sig"])
+
+
+def test_zitadel_crewjam_redirect_request_verifies_and_a_changed_sigalg_does_not(tmp_path):
+    sp = {"sp_cert": "zitadel-crewjam-sp.crt"}
+    res = _text(tmp_path / "z.url", _zitadel_url(), **sp)
+    m = res.message
+    assert (m.kind, m.issuer, m.redirect_signature.verified) == (
+        "AuthnRequest", "http://localhost:8000/saml/metadata", True)
+    # zitadel's 'crewjam wrong sigalg': SigAlg rsa-sha256 over a signature made with rsa-sha1
+    wrong = _text(tmp_path / "w.url", _zitadel_url().replace("xmldsig%23rsa-sha1", "xmldsig-more%23rsa-sha256")
+                  .replace("2000%2F09", "2001%2F04"), **sp)
+    assert wrong.message.redirect_signature.verified is False
+    assert "request-signature-invalid" in _codes(wrong)
+
+
+def test_a_logout_request_without_issuer_is_said_so():
+    """saml2-js (Clever/saml2 #138) sent Okta a LogoutRequest without Issuer; Okta answered
+    AuthnFailed. SAML profiles 4.4.4.1 require the Issuer; samlscan said 'no findings'."""
+    res = _read(DATA / "saml2js-okta-logout-request-no-issuer.xml")
+    assert res.message.issuer is None
+    (f,) = [f for f in res.findings if f.code == "request-issuer-missing"]
+    assert "LogoutRequest has no Issuer" in f.message_text
+    # the same SP-side messages with their Issuer have none of it
+    assert "request-issuer-missing" not in _codes(_read(DATA / "pysaml2-soap-logout-request.xml"))
+    assert "request-issuer-missing" not in _codes(_read(DATA / "crewjam-signed-authnrequest-post.xml"))

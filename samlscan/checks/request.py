@@ -79,4 +79,21 @@ def check_logout_expiry(msg: SamlMessage, ctx: CheckContext):
                   expected=f"before {fmt_time(expires)}", actual=fmt_time(ctx.at))
 
 
-CHECKS = (check_authn_request, check_logout_expiry)
+SENDER_NAMED = ("AuthnRequest", "LogoutRequest", "LogoutResponse")
+"""Messages whose Issuer SAML profiles require (4.1.4.1 the AuthnRequest, 4.4.4.1-2 the Logout
+messages): the receiver looks their sender up by it."""
+
+
+def check_request_issuer(msg: SamlMessage, ctx: CheckContext):
+    """A message of SENDER_NAMED without Issuer: its receiver cannot tell who sent it, nor which
+    key verifies it (Clever/saml2's LogoutRequest without one: Okta answered AuthnFailed)."""
+    if msg.kind not in SENDER_NAMED or msg.issuer_count:
+        return
+    yield finding(msg, "request-issuer-missing",
+                  f"the {msg.kind} has no Issuer: its receiver cannot tell who sent it and refuses it "
+                  "(SAML profiles " + {"AuthnRequest": "4.1.4.1"}.get(msg.kind, "4.4.4") + " require it)",
+                  expected="<saml:Issuer> with the sender's entity ID", actual="no Issuer",
+                  side="sp" if msg.kind == "AuthnRequest" else None)
+
+
+CHECKS = (check_authn_request, check_request_issuer, check_logout_expiry)
