@@ -42,3 +42,25 @@ class InputProblem:
     source: Source
     code: str
     detail: str
+
+
+BINDING_PARAMS = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
+"""The redirect binding's query parameters (SAML bindings 3.4.4)."""
+PARAM_AHEAD = "(?:" + "|".join(BINDING_PARAMS) + ")="
+"""A binding parameter's name starts here: a ';' before it separates parameters, as '&' does
+(HTML 4.01 B.2.2; Lasso verifies such a query); any other ';' stays in its value (RelayState
+'/app;jsessionid=1')."""
+
+
+def signed_octets(raw: dict[str, str], param: str) -> str | None:
+    """'param=value[&RelayState=value]&SigAlg=value' from the raw values by name; None when
+    unsigned. A Signature without SigAlg (which SAML requires with it) still gets the parameters
+    there are, so that it is reported as unverifiable instead of being taken for no signature."""
+    if param not in raw or ("SigAlg" not in raw and "Signature" not in raw):
+        return None
+    parts = [f"{param}={raw[param]}"]
+    if "RelayState" in raw:
+        parts.append(f"RelayState={raw['RelayState']}")
+    if "SigAlg" in raw:
+        parts.append(f"SigAlg={raw['SigAlg']}")
+    return "&".join(parts)

@@ -6,8 +6,8 @@ from datetime import datetime
 from urllib.parse import unquote, unquote_plus
 
 from samlscan.decode import unquote_bounded
-from samlscan.inputs.base import InputProblem, RawMessage
-from samlscan.inputs.har import BINDING_PARAMS, PARAM_AHEAD, signed_octets as har_signed_octets
+from samlscan.inputs import base
+from samlscan.inputs.base import BINDING_PARAMS, PARAM_AHEAD, InputProblem, RawMessage
 from samlscan.model import Source
 
 _PARAMS = ("SAMLResponse", "SAMLRequest")
@@ -67,10 +67,10 @@ def _in_url_query(text: str) -> bool:
 
 def signed_octets(text: str) -> str | None:
     """SAML bindings 3.4.4.1: 'SAMLRequest=value&RelayState=value&SigAlg=value', raw encoded values
-    exactly as they appear in the URL, in that order, RelayState only when present (har.signed_octets)."""
+    exactly as they appear in the URL, in that order, RelayState only when present (base.signed_octets)."""
     params = _query_params(text)
     kind = "SAMLRequest" if "SAMLRequest" in params else "SAMLResponse"
-    return har_signed_octets(params, kind)
+    return base.signed_octets(params, kind)
 
 
 def from_query(text: str, source: Source, captured_at: datetime | None = None,

@@ -23,7 +23,7 @@ from urllib.parse import unquote_plus, urljoin, urlsplit
 
 from samlscan.decode import unquote_bounded
 from samlscan.flows import REPLAY_STATUSES, Exchange, classify_leg, find_idp_error, validation_errors
-from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.model import Source
 
@@ -42,12 +42,6 @@ _STR_TAIL = re.compile(rb'(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)')
 _REDACTED = re.compile(r"^\s*\[[^\]]*redacted\]\s*$", re.IGNORECASE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
-BINDING_PARAMS = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
-"""The redirect binding's query parameters (SAML bindings 3.4.4)."""
-PARAM_AHEAD = "(?:" + "|".join(BINDING_PARAMS) + ")="
-"""A binding parameter's name starts here: a ';' before it separates parameters, as '&' does
-(HTML 4.01 B.2.2; Lasso verifies such a query); any other ';' stays in its value (RelayState
-'/app;jsessionid=1')."""
 
 
 @dataclass(frozen=True)
@@ -237,20 +231,6 @@ def signed_query(pairs: list[tuple[str, str, str]], param: str) -> str | None:
     """The octets a redirect-binding signature covers (SAML bindings 3.4.4.1): the raw, still
     encoded SAMLRequest|SAMLResponse, RelayState (if present) and SigAlg, in that order."""
     return signed_octets({n: r for n, r, _ in reversed(pairs)}, param)  # first occurrence wins
-
-
-def signed_octets(raw: dict[str, str], param: str) -> str | None:
-    """'param=value[&RelayState=value]&SigAlg=value' from the raw values by name; None when
-    unsigned. A Signature without SigAlg (which SAML requires with it) still gets the parameters
-    there are, so that it is reported as unverifiable instead of being taken for no signature."""
-    if param not in raw or ("SigAlg" not in raw and "Signature" not in raw):
-        return None
-    parts = [f"{param}={raw[param]}"]
-    if "RelayState" in raw:
-        parts.append(f"RelayState={raw['RelayState']}")
-    if "SigAlg" in raw:
-        parts.append(f"SigAlg={raw['SigAlg']}")
-    return "&".join(parts)
 
 
 def is_redacted(value: str) -> bool:
