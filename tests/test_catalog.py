@@ -277,10 +277,10 @@ def test_lookup_code_unknown(product, raw):
 
 def test_lookup_is_fast_on_non_matching_lines():
     line = "2025.03.11 09:41:07 INFO  web[7c1e2a90][o.s.s.p.ProcessEntryPoint] request /api/issues/search took 12ms"
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(3000):
         lookup(line + str(i))
-    assert time.perf_counter() - start < 1.5
+    assert time.process_time() - start < 1.5
 
 
 def test_a_code_shared_by_several_entries_means_the_entry_for_the_code_itself():

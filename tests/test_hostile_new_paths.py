@@ -33,9 +33,9 @@ KC_LINE = ('2025-03-11 09:40:58,117 WARN  [org.keycloak.events] (executor-thread
 
 
 def timed(fn, *args):
-    start = time.perf_counter()
+    start = time.process_time()
     out = fn(*args)
-    return out, time.perf_counter() - start
+    return out, time.process_time() - start
 
 
 def analyzed(path: Path):
@@ -102,10 +102,10 @@ def test_json_document_with_millions_of_records_is_refused_before_parsing(tmp_pa
 
 def test_bad_base64_character_found_in_one_search():
     value = "A" * 4_000_000 + "!"  # a re.match per character: 2.5 s
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(InputError, match="'!' is not base64"):
         b64decode_lenient(value)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     assert seconds < 0.5
 
 
@@ -289,11 +289,11 @@ def test_thousands_of_nil_attribute_values_are_read_in_linear_time(tmp_path):
     def seconds(n: int) -> float:
         path = tmp_path / f"nil{n}.xml"
         path.write_text(xml[:at] + "".join(nil.format(i) for i in range(n)) + xml[at:])
-        t = time.perf_counter()
+        t = time.process_time()
         res = CliRunner().invoke(main, ["check", str(path), "--config", str(FIXTURES / "config/default.toml"),
                                         "--fail-on", "never", "-q"])
         assert res.exit_code == 0
-        return time.perf_counter() - t
+        return time.process_time() - t
 
     small, big = seconds(2_000), seconds(8_000)
     assert big < 7 * small, (small, big)  # 4x the attributes: ~4x the time (quadratic: ~16x)

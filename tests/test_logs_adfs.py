@@ -87,8 +87,8 @@ def test_an_export_without_newlines_is_read_to_its_last_event(tmp_path):
     n = 4 * 1024 * 1024 // len(first) + 1  # 4 MB: events cut across the 1 MB chunks of the line
     path = tmp_path / "security.xml"
     path.write_text("<Events>" + first * n + "</Events>")
-    started = time.perf_counter()
+    started = time.process_time()
     rep = analyze([str(path)], Expectations())
-    assert time.perf_counter() - started < 20
+    assert time.process_time() - started < 20
     assert rep.inputs[0].kind == "log:adfs" and rep.inputs[0].malformed_lines == 0
     assert len(rep.events) == n and {e.outcome for e in rep.events} == {"failure"}

@@ -120,9 +120,9 @@ def test_the_fast_paths_still_take_a_plain_message():
 # --- hostile mixes: linear, bounded -----------------------------------------------------------
 
 def _timed(text: str):
-    start = time.perf_counter()
+    start = time.process_time()
     got = paste.read(text, "x")
-    return got, time.perf_counter() - start
+    return got, time.process_time() - start
 
 
 def test_a_5mb_paste_of_short_lines_around_a_document_is_linear():

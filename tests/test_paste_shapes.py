@@ -271,9 +271,9 @@ def test_a_log_with_saml_lines_is_still_a_log(tmp_path):
     '{"a": [' + ",".join(['"PHNhbWw6' + "A" * 50 + '"'] * 80_000) + "]}",
 ], ids=["quotes", "newlines", "open-roots", "ansi-c", "labels", "escaped-roots", "http", "cmd", "json"])
 def test_hostile_pastes_are_bounded(junk):
-    start = time.perf_counter()
+    start = time.process_time()
     got = paste.read(junk, "x")
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert got is None or len(got[0]) <= paste.MAX_PIECES
 
 

@@ -241,9 +241,9 @@ def test_big_export_is_streamed_in_bounded_time(tmp_path):
         rows.append(json.dumps({"preview": False, "offset": i, "result": {"_raw": raw, "_time": when}}))
     path = tmp_path / "big.json"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    start = clock.perf_counter()
+    start = clock.process_time()
     recs = list(parse_file(str(path), PARIS))
-    assert clock.perf_counter() - start < 20
+    assert clock.process_time() - start < 20
     assert sum(isinstance(r, LogEvent) for r in recs) == 40
     assert [r.source.ref for r in recs if isinstance(r, LogEvent)][:2] == ["line 1", "line 1001"]
 
@@ -394,12 +394,12 @@ def test_big_one_line_query_result_is_streamed(tmp_path):
                        "rows": body}]}
     path = tmp_path / "big.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    start = clock.perf_counter()
+    start = clock.process_time()
     tracemalloc.start()
     try:
         n = sum(isinstance(r, LogEvent) and r.user == "dev.user1@example.com" for r in parse_file(str(path), PARIS))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert n == 40 and clock.perf_counter() - start < 30
+    assert n == 40 and clock.process_time() - start < 30
     assert peak < 25e6, f"{peak / 1e6:.0f} MB for a {path.stat().st_size / 1e6:.0f} MB file"
