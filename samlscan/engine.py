@@ -425,11 +425,12 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
         from samlscan.saml import sender
 
         who = sender(msg.kind, msg.issuer, expect)
+        tried = {"sp": "SP certificate or key", "idp": "IdP certificates"}.get(who) or " and ".join(
+            name for name, certs in (("SP", expect.sp_certs or expect.sp_keys), ("IdP", expect.idp_certs)) if certs
+        ) + " certificates"  # (a sender it cannot tell: what was given of each side)
         findings.append(finding(msg, "request-signature-invalid" if who == "sp" else "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
-                                "not verify over the query string with the configured "
-                                + {"sp": "SP certificate or key", "idp": "IdP certificates"}.get(
-                                    who, "SP and IdP certificates")))
+                                f"not verify over the query string with the configured {tried}"))
     if at_source == "issue-instant" and msg.kind in ("Response", "Assertion"):
         from samlscan.checks.base import finding
 

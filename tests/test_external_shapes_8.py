@@ -154,6 +154,9 @@ def test_adfs_logout_response_with_lower_case_escapes_and_signature_in_the_middl
     # ruby-saml2 'raises on invalid signature' with another certificate
     other = _read(path, idp_cert="onelogin-python3-saml-idp.crt")
     assert other.message.redirect_signature.verified is False and "redirect-signature-invalid" in _codes(other)
+    # its Issuer is no configured party: the text names the certificates given, not 'SP and IdP'
+    (f,) = [f for f in other.findings if f.code == "redirect-signature-invalid"]
+    assert f.message_text.endswith("with the configured IdP certificates")
 
 
 def test_an_unsupported_sigalg_is_said_unverifiable_not_unconfigured(tmp_path):
