@@ -304,7 +304,7 @@ def _auth0_json(body: str) -> tuple[str | None, str | None]:
 
     try:
         doc = json.loads(body[:1 << 16])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a body nested past the parser's limit
         return None, None
     if not isinstance(doc, dict):
         return None, None

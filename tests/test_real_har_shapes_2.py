@@ -219,3 +219,39 @@ def test_a_loop_after_a_refused_response_is_put_down_to_the_response():
     the cause (the loop is only how the refusal showed)."""
     loop, _ = _attempts(str(DATA / "session-loop.har"), sp_entity_id="https://other-sp.example.com")
     assert (loop.outcome, loop.root_cause) == ("failure", "audience-mismatch")
+
+
+# --- JSON bodies the parser cannot take ---------------------------------------------------------------
+
+def test_a_deeply_nested_json_body_does_not_lose_the_capture(tmp_path):
+    """An app's XHR with a JSON body nested past the parser's limit raised RecursionError and the
+    whole HAR was an internal error; the body has no SAML value and the login is read."""
+    doc = gc.chrome_har(*PAIR)
+    deep = '{"a":' * 200_000 + "1" + "}" * 200_000
+    xhr = gc._entry(gc._t(-0.5), "POST", gc.SP + "/api/telemetry", 204,
+                    post={"mimeType": "application/json", "text": deep})
+    doc["log"]["entries"].insert(0, xhr)
+    cap = har.read(write(tmp_path, doc))
+    assert [f.outcome for f in build_flows(cap)] == ["success"]
+    assert har.json_fields(deep) == []
+
+
+def test_a_deeply_nested_entry_is_one_unreadable_entry(tmp_path):
+    doc = gc.chrome_har(*PAIR)
+    doc["log"]["entries"][0]["_initiator"] = json.loads("[" * 500 + "]" * 500)
+    text = json.dumps(doc).replace("[" * 500 + "]" * 500, "[" * 100_000 + "]" * 100_000)
+    (tmp_path / "deep.har").write_text(text)
+    cap = har.read(str(tmp_path / "deep.har"))
+    assert [(p.source.ref, p.code) for p in cap.problems] == [("entry 0", "input-unreadable")]
+    assert [f.outcome for f in build_flows(cap)] == ["success"]
+
+
+def test_json_bodies_over_the_bound_are_not_parsed():
+    value = "A" * (har.MAX_JSON_BODY + 1)
+    assert har.json_fields(json.dumps({"SAMLResponse": value})) == []
+
+
+def test_an_auth0_error_answered_with_deeply_nested_json_is_no_crash():
+    from samlscan.flows import find_idp_error
+
+    assert find_idp_error('{"a":' * 20_000, "https://tenant.auth0.com/login/callback", 400) is None

@@ -458,16 +458,23 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
 
 
 _JSON_NAMES = {n.lower(): n for n in SAML_FIELDS + ("RelayState",)}
+MAX_JSON_BODY = 2 << 20
+"""A JSON request body longer is not parsed: above what SPs take by default (Kibana's
+server.maxPayload 1 MiB, Tomcat's maxPostSize 2 MiB), far above a SAMLResponse posted so."""
 
 
 def json_fields(text: str, depth: int = 3) -> list[tuple[str, str]]:
     """(name, value) of the SAML members of a JSON body, any case or '_' ('SAMLResponse',
     'samlResponse', 'saml_response'), in objects up to `depth` levels down; values are not
     percent-encoded. A page's script may post the response so (Kibana's SAML callback takes it:
-    @kbn/mock-idp-utils documents fetch('/api/security/saml/callback', {body: JSON.stringify({SAMLResponse})}))."""
+    @kbn/mock-idp-utils documents fetch('/api/security/saml/callback', {body: JSON.stringify({SAMLResponse})})).
+    A body that is not JSON, over MAX_JSON_BODY or nested past the parser's recursion limit (an
+    app's own XHR, a hostile page) has none."""
+    if len(text) > MAX_JSON_BODY:
+        return []
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     out: list[tuple[str, str]] = []
 
@@ -669,7 +676,7 @@ def json_items(stream: "ArrayStream", path: str, word: str, problems: list, coun
         count[0] += 1
         try:
             item = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested past the parser's limit
             problems.append(InputProblem(Source(path, f"{word} {index}"), "input-unreadable",
                                          f"{word} is not JSON: {exc}"))
             continue
