@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -394,10 +394,11 @@ def _chain(exchanges: list[Exchange], start: int) -> list[Exchange]:
 
 
 def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
-                then: Exchange | None = None) -> tuple[str, str, bool]:
+                then: Exchange | None = None, kinds: dict | None = None) -> tuple[str, str, bool]:
     """(outcome, reason, test configuration) from the ACS exchange and its redirects.
     `posted_to`: the response's Destination, read only when the ACS exchange is folded; `then`:
-    the SAML exchange that follows the chain in the capture, if any."""
+    the SAML exchange that follows the chain in the capture, if any; `kinds`: SAMLRequest key ->
+    its element's name ('AuthnRequest', 'LogoutRequest')."""
     errors = next((ex.auth_error for ex in chain if ex.auth_error), None)
     paths = [urlsplit(u).path.rstrip("/") for ex in chain for u in (ex.url, ex.location or "")]
     acs = chain[0]
@@ -421,26 +422,37 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
         return ("unknown", f"the POST was sent on to {acs.location} (HTTP {acs.status}): the answer there "
                 "is not in the capture", False)
     if 300 <= acs.status < 400 and acs.location:
-        return _after_redirects(chain, then)
+        return _after_redirects(chain, then, kinds or {})
     if acs.status >= 400:
         return "failure", f"HTTP {acs.status} from the ACS", False
     return "unknown", "the SP's answer is not in the capture", False
 
 
-def _after_redirects(chain: list[Exchange], then: Exchange | None) -> tuple[str, str, bool]:
+LOOP_WINDOW = timedelta(seconds=10)
+"""A new login is the SP's redirects' doing only when it starts this soon after the last of them (a
+browser follows a redirect at once); one started later is the user's (a new visit, a lapsed session)."""
+
+
+def _after_redirects(chain: list[Exchange], then: Exchange | None, kinds: dict) -> tuple[str, str, bool]:
     """What the ACS's redirect and the SP's redirects after it say. The first redirect into the
     SP's own pages is not yet a session: when the pages it leads to send the browser back to log in
     (a login page; a new AuthnRequest, `then` starting a login where the redirects ended), the SP
     did not keep the login (a session cookie not set, refused or not sent back: SameSite, Secure on
-    http, a cookie too large) and every try loops."""
+    http, a cookie too large) and every try loops. A LogoutRequest there is no loop."""
+    ended = _sends(chain[0], kinds) - {"AuthnRequest"}
+    if ended:
+        return ("unknown", f"the SP answered with a {' and '.join(sorted(ended))} to "
+                f"{urlsplit(chain[0].location).netloc}: {_ENDED}", False)
     first = _redirect_outcome(chain[0].url, chain[0].location)
     if first[0] != "success":
         return first
     hops = [ex for ex in chain[1:] if 300 <= ex.status < 400 and ex.location]
-    end = hops[-1].location if hops else chain[0].location
-    if then is not None and then.leg in ("sp-init", "authn-request") and not _elsewhere(end, then.url):
-        where = f"{first[1]}, then to {urlsplit(then.url).path}" if hops else first[1]
+    sent = _sends(then, kinds) if _leads_into(chain, then) else set()
+    where = f"{first[1]}, then to {urlsplit(then.url).path}" if hops and sent else first[1]
+    if "AuthnRequest" in sent:
         return "failure", f"{where}, which starts a new SAML login: {LOGIN_LOOP}", False
+    if sent:
+        return "unknown", f"{where}, which sends a {' and '.join(sorted(sent))}: {_ENDED}", False
     for ex in hops:
         outcome, reason, _ = _redirect_outcome(ex.url, ex.location)
         if outcome != "success":
@@ -448,17 +460,56 @@ def _after_redirects(chain: list[Exchange], then: Exchange | None) -> tuple[str,
     return first
 
 
+_ENDED = "the SP ended the login at once, without a reason in the capture"
+
+
+def _sends(ex: Exchange, kinds: dict) -> set[str]:
+    """The kinds of SAML request ('AuthnRequest', 'LogoutRequest') an exchange sent or redirected
+    to (its Location, its page's form)."""
+    return {kinds[k] for k in ex.saml if kinds.get(k)}
+
+
+def _leads_into(chain: list[Exchange], then: Exchange | None) -> bool:
+    """The SP's redirects after its ACS lead straight to `then`, a SAML request's exchange: every
+    exchange after the ACS is a redirect (no page shown in between), the last one's Location is
+    `then`'s URL (query included) and `then` starts within LOOP_WINDOW of it (unknown times aside:
+    the URL alone then says it). A login started later or from another URL is the user's."""
+    if then is None or then.leg not in ("sp-init", "authn-request"):
+        return False
+    if any(not (300 <= ex.status < 400 and ex.location) for ex in chain[1:]):
+        return False
+    last = chain[-1]
+    if not same_url(last.location, then.url):
+        return False
+    return last.time is None or then.time is None or then.time - last.time <= LOOP_WINDOW
+
+
+def same_url(a: str, b: str) -> bool:
+    """The same URL as a browser asks for it: scheme and host in any case, a scheme's default port
+    and a fragment aside, an empty path '/'; the query as it is."""
+    def key(url: str) -> tuple:
+        u = urlsplit(url)
+        return u.scheme.lower(), _host_port(u), u.path or "/", u.query
+    return key(a) == key(b)
+
+
+def _host_port(u) -> tuple:
+    """(host, port), the port None when it is the scheme's default (the browser drops ':443' that a
+    Destination may spell out)."""
+    try:
+        port = u.port
+    except ValueError:
+        port = None
+    default = {"https": 443, "http": 80}.get(u.scheme.lower())
+    return (u.hostname or "").lower(), None if port == default else port
+
+
 def _elsewhere(a: str, b: str) -> bool:
     """Another host or path (a query, a trailing slash and a scheme's default port aside: the
     browser drops ':443' that a Destination may spell out)."""
     def place(url: str) -> tuple:
         u = urlsplit(url)
-        try:
-            port = u.port
-        except ValueError:
-            port = None
-        default = {"https": 443, "http": 80}.get(u.scheme.lower())
-        return (u.hostname or "").lower(), None if port == default else port, u.path.rstrip("/")
+        return _host_port(u), u.path.rstrip("/")
     return place(a) != place(b)
 
 
@@ -487,6 +538,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     responses = [(m, ids) for m, ids in decoded
                  if m.param == "SAMLResponse" and ids[0] in ("Response", None)]
     pairs = _pair(responses, requests, by_entry)
+    kinds = {_digest_key(m): ids[0] for m, ids in decoded if m.param == "SAMLRequest" and ids[0]}
     flows: list[Flow] = []
     used_ex: set[int] = set()
     for ri, (resp, ids) in enumerate(responses):
@@ -504,12 +556,12 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             outcome, reason = "unknown", "the response was not posted to the SP in the capture"
         else:
             chain = _chain(exchanges, acs_i)
-            after = acs_i + len(chain)
+            after = exchanges.index(chain[-1], acs_i) + 1
             then = next((ex for ex in exchanges[after:] if ex.leg != "other"), None)
             mine += [exchanges.index(ex) for ex in chain] + _replayed(exchanges, acs_i, key)
             root = _root(resp) if chain[0].folded else None
             outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None,
-                                                then)
+                                                then, kinds)
             err = chain[0].idp_error  # the receiver is an IdP broker (Auth0 at /login/callback) that
             if err is not None:       # refused the upstream IdP's response on its error page
                 outcome, reason = "failure", err.said

@@ -164,6 +164,61 @@ def test_a_later_login_started_elsewhere_is_not_a_loop(tmp_path):
     assert [f.outcome for f in flows] == ["success", "success"]
 
 
+def _logout_request() -> bytes:
+    return (b'<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+            b'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr1" Version="2.0" '
+            b'IssueInstant="2025-03-11T09:00:00Z" Destination="https://idp.example.org/slo">'
+            b'<saml:Issuer>sonarqube</saml:Issuer><saml:NameID>dev.user1@example.com</saml:NameID>'
+            b'</samlp:LogoutRequest>')
+
+
+def test_a_login_the_user_starts_later_at_the_page_the_acs_named_is_not_a_loop(tmp_path):
+    """The ACS sent the browser to '/', which showed the app; half an hour later '/' (the session
+    gone) started a new login: two successes (the first was 'a login loop')."""
+    first = gc.attempt(PAIR[0], PAIR[1], "aaaa1111bbbb2222", 0, result="/")
+    later = gc.attempt(PAIR[0], PAIR[1], "cccc3333dddd4444", 1800, result="/")
+    later[0]["request"]["url"] = gc.SP + "/"
+    flows = build_flows(har.read(write(tmp_path, gc.har(first + gc.noise(10, 3) + later))))
+    assert [(f.outcome, f.reason) for f in flows] == [("success", "redirected to /")] * 2
+
+
+@pytest.mark.parametrize("gap,query", [(60, "return_to=%2Fprojects"), (3, "return_to=%2Fother")])
+def test_a_new_login_not_straight_after_the_redirects_is_not_a_loop(tmp_path, gap, query):
+    """The SP's redirects ended at /sessions/init/saml?return_to=%2Fprojects: a new login a minute
+    later, or at another URL (its query differs), is not where they led the browser."""
+    first = gc.attempt(PAIR[0], PAIR[1], "loop0000aaaa1111", 0, result="/projects")
+    start = "/sessions/init/saml?return_to=%2Fprojects"
+    first[-1]["response"].update(status=302, headers=[{"name": "Location", "value": start}], redirectURL=start)
+    second = gc.attempt(PAIR[0], PAIR[1], "loop2222bbbb3333", gap, result="/projects")
+    second[0]["request"]["url"] = gc.SP + "/sessions/init/saml?" + query
+    first_flow, second_flow = build_flows(har.read(write(tmp_path, gc.har(first + second))))
+    assert first_flow.outcome != "failure" and "login loop" not in first_flow.reason
+    assert second_flow.outcome == "success"
+
+
+def test_a_logout_is_not_a_new_login(tmp_path):
+    """A LogoutRequest twenty minutes later is no loop (the login was 'a login loop'); one the SP's
+    redirects lead to at once ended the login, which is not a loop either."""
+    slo = "https://idp.example.org/slo?SAMLRequest=" + quote(gc.deflate_b64(_logout_request()), safe="")
+    later = gc._entry(gc._t(1200), "GET", gc.SP + "/app/home?action=logout", 302,
+                      resp_headers=[("Location", slo)], location=slo)
+    doc = gc.har(gc.attempt(PAIR[0], PAIR[1], "aaaa1111bbbb2222", 0, result="/app/home") + [later])
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert (flow.outcome, flow.reason) == ("success", "redirected to /app/home")
+    doc = _ending(gc.chrome_har(*PAIR), ("/app/home", 302, "/logout"), ("/logout", 302, slo))
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert (flow.outcome, flow.reason) == (
+        "unknown", "redirected to /app/home, then to /logout, which sends a LogoutRequest: the SP ended the "
+        "login at once, without a reason in the capture")
+    doc = gc.chrome_har(*PAIR)
+    acs = next(e for e in doc["log"]["entries"] if e["request"]["method"] == "POST")
+    acs["response"].update(headers=[{"name": "Location", "value": slo}], redirectURL=slo)
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert (flow.outcome, flow.reason) == (
+        "unknown", "the SP answered with a LogoutRequest to idp.example.org: the SP ended the login at once, "
+        "without a reason in the capture")
+
+
 # --- an IdP page posting from <textarea>s ---------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["firefox-textarea-page.har", "firefox-textarea-page-post-without-body.har"])
