@@ -314,6 +314,13 @@ _SPECS = (
        "POST, no Secure cookie over http, not too large, not dropped by a proxy or WAF), and with "
        "several SP nodes use sticky sessions or a shared session store. If the SP's log shows the "
        "response refused, fix that first.", "sp"),
+    _s("acs-repost", E, "flow",
+       "The SP's ACS answered 307/308 to another page, so the browser posted the SAMLResponse there "
+       "again, and that page refused the POST.",
+       "Make the ACS answer with 302 or 303 (See Other): a 307 or 308 makes the browser repeat the POST "
+       "with its body (RFC 9110 15.4.8/15.4.9). Starlette/FastAPI: RedirectResponse(url, "
+       "status_code=303) (its default is 307); ASP.NET Core: Redirect or LocalRedirect, not "
+       "RedirectPreserveMethod.", "sp"),
     _s("email-already-used", E, "cause", "The email is already used by another SP account.",
        "Fix the email mapping or merge the accounts in the SP.", "sp"),
     _s("signup-disabled", E, "cause", "The user is unknown and sign-up is disabled in the SP.",

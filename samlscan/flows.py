@@ -118,10 +118,31 @@ Redirect' for an HSTS host, which DevTools lists as an entry with the POST's bod
 (Non-Authoritative-Reason: HSTS)."""
 
 
+def same_endpoint(url: str, location: str) -> bool:
+    """A 307/308's Location is the endpoint the POST went to: its path, a trailing slash aside (the
+    scheme or host may change: Chrome's HSTS upgrade, a canonical host name). The browser's repeat
+    is then the same POST sent again; to another path it is the SP sending the POST on to a page."""
+    return urlsplit(url).path.rstrip("/") == urlsplit(location).path.rstrip("/")
+
+
+def sends_on(method: str, status: int, location: str | None) -> bool:
+    """A POST answered by a 307/308 with a Location: the browser sends its body again there."""
+    return method == "POST" and status in REPLAY_STATUSES and bool(location)
+
+
+def reposted_to(method: str, url: str, status: int, location: str | None) -> str | None:
+    """The page a 307/308 from another endpoint sends the POST on to (an SP's ACS answering 307:
+    Starlette's RedirectResponse default, ASP.NET's RedirectPreserveMethod): the browser posts the
+    body there by itself, which is no new send of its SAML value; None otherwise."""
+    return location if sends_on(method, status, location) and not same_endpoint(url, location) else None
+
+
 _SP_RESULT_PATHS = ("/sessions/unauthorized", "/saml/validation")
 LOGIN_LOOP = "a login loop (the SP did not keep the login: a rejected response or a lost session cookie)"
 """How a flow's reason says the SP sent the browser back to log in right after its ACS
 (sonarqube.flow_cause names the cause 'login-loop' by it)."""
+REPOSTED = "so the browser posted the SAMLResponse there again"
+"""How a flow's reason says the ACS's 307/308 sent the POST on to another page (flow_cause: 'acs-repost')."""
 
 
 def classify_leg(method: str, url: str, req_params, resp_params, idp_error, followed: bool) -> str:
@@ -383,14 +404,21 @@ def _pair(responses, requests, order: dict[int, int]) -> dict[int, int]:
 
 
 def _chain(exchanges: list[Exchange], start: int) -> list[Exchange]:
-    """The exchange at `start` and the SP result redirects that follow it."""
+    """The exchange at `start` and the SP result redirects that follow it (with the browser's
+    re-POST of the body to the page a 307/308 names)."""
     out = [exchanges[start]]
     for ex in exchanges[start + 1:]:
-        if ex.leg == "sp-result":
+        if ex.leg == "sp-result" or _reposts(out[-1], ex):
             out.append(ex)
         elif ex.leg != "other":
             break
     return out
+
+
+def _reposts(before: Exchange, ex: Exchange) -> bool:
+    """`ex` is the browser's own POST of `before`'s body to the page its 307/308 named."""
+    page = reposted_to(before.method, before.url, before.status, before.location)
+    return page is not None and ex.method == "POST" and same_url(ex.url, page)
 
 
 def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
@@ -418,14 +446,40 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
             return "failure", f"HTTP {acs.status} at {acs.url}, where the redirects ended ({how})", False
         outcome, reason, _ = _redirect_outcome(posted_to, acs.url)
         return outcome, f"{reason} ({how})", False
-    if acs.status in REPLAY_STATUSES and acs.location:  # the POST itself goes on
+    if sends_on(acs.method, acs.status, acs.location) and same_endpoint(acs.url, acs.location):
         return ("unknown", f"the POST was sent on to {acs.location} (HTTP {acs.status}): the answer there "
-                "is not in the capture", False)
+                "is not in the capture", False)  # (its repeat, when captured, is the message's send)
+    if sends_on(acs.method, acs.status, acs.location):
+        return _reposted(chain, then, kinds or {})
     if 300 <= acs.status < 400 and acs.location:
         return _after_redirects(chain, then, kinds or {})
     if acs.status >= 400:
         return "failure", f"HTTP {acs.status} from the ACS", False
     return "unknown", "the SP's answer is not in the capture", False
+
+
+def _reposted(chain: list[Exchange], then: Exchange | None, kinds: dict) -> tuple[str, str, bool]:
+    """The ACS answered 307/308 to another page: the browser posted the SAMLResponse there again by
+    itself (RFC 9110 15.4.8/15.4.9 keep the method and body), and that page's answer is what the
+    user saw (a page routed for GET only answers 405). A cookie the ACS set says it took the login."""
+    acs = chain[0]
+    cookies = [c for c in acs.set_cookies if c != "AUTHENTICATION-ERROR"]
+    took = f"the ACS took the response (it set {', '.join(cookies)}) and" if cookies else "the ACS"
+    page = urlsplit(acs.location).path or "/"
+    said = f"{took} answered HTTP {acs.status} to {page}, {REPOSTED}"
+    fix = f"(the SP should answer its ACS with 302 or 303: a {acs.status} repeats the POST)"
+    answer = chain[1] if len(chain) > 1 and _reposts(acs, chain[1]) else None
+    if answer is None or not answer.status:
+        return "unknown", f"{said}; its answer is not in the capture {fix}", False
+    if 300 <= answer.status < 400 and answer.location:
+        outcome, reason, _ = _after_redirects(chain[1:], then, kinds)
+        return outcome, f"{said}, which {reason} {fix}", False
+    if answer.status >= 400:
+        return "failure", f"{said}, which answered HTTP {answer.status} {fix}", False
+    if cookies or answer.set_cookies:
+        return "success", f"{said}, which answered HTTP {answer.status} {fix}", False
+    return ("unknown", f"{said}, which answered HTTP {answer.status} without setting a cookie: whether the "
+            f"SP kept the login is not in the capture {fix}", False)
 
 
 LOOP_WINDOW = timedelta(seconds=10)

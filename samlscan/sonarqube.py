@@ -12,6 +12,7 @@ Detection rules, each tied to a documented cause (logformats.md §1.3, §1.6; So
 | AUTHENTICATION-ERROR / page text known to the catalog        | the catalog's code         |
 | OAUTHSTATE set at login start, missing on the POST to the ACS | relaystate-cookie-missing  |
 | the ACS's redirects lead straight to a new login (any SP)    | login-loop                 |
+| the ACS's 307/308 sent the POST on to a page that refused it | acs-repost                 |
 | failure after an IdP-initiated response (no InResponseTo)    | relaystate-cookie-missing  |
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from samlscan.flows import LOGIN_LOOP
+from samlscan.flows import LOGIN_LOOP, REPOSTED
 
 _CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
 _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
@@ -76,6 +77,8 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
         return "relaystate-cookie-missing", lost
     if LOGIN_LOOP in (flow.reason or ""):  # (a rejected response says why in its findings: they win)
         return "login-loop", flow.reason
+    if REPOSTED in (flow.reason or ""):  # the page the ACS's 307/308 named refused the repeated POST
+        return "acs-repost", flow.reason
     for text in texts:
         hit = catalog.lookup(text, "sonarqube") if text else None
         if hit is not None and hit.code not in ("unknown-failure", "sp-internal-error"):

@@ -1,7 +1,9 @@
 """Captures in the shapes of real browsers and SPs (tests/data/captures2, SOURCES.md): a POST
 the browser repeats after a 307/308 (Chrome's HSTS 'Internal Redirect', an SP adding a trailing
-slash), a response posted as JSON by a page's script, an SP that sends the browser back to log in
-right after accepting the response (a login loop), and an IdP page posting from <textarea>s."""
+slash) or that an ACS's 307 sends on to another page (Starlette's RedirectResponse default), a
+response posted as JSON by a page's script, an SP that sends the browser back to log in right after
+accepting the response (a login loop) and logins that only look like one, an IdP page posting from
+<textarea>s, and JSON nested past the parser's limit."""
 from __future__ import annotations
 
 import base64
@@ -274,6 +276,98 @@ def test_a_loop_after_a_refused_response_is_put_down_to_the_response():
     the cause (the loop is only how the refusal showed)."""
     loop, _ = _attempts(str(DATA / "session-loop.har"), sp_entity_id="https://other-sp.example.com")
     assert (loop.outcome, loop.root_cause) == ("failure", "audience-mismatch")
+
+
+# --- a 307/308 from the ACS to another page --------------------------------------------------------
+
+def _acs_307(answer: int, status: int = 307, bodiless: bool = False, cookie: bool = True, page: str = "/"):
+    """The ACS takes the response and answers 307 to `page` (Starlette's RedirectResponse default,
+    ASP.NET's RedirectPreserveMethod): the browser posts the body again there, which answers `answer`."""
+    entries = gc.attempt(PAIR[0], PAIR[1], "st4rl3tt3aaaa000", 0, result=page)
+    acs = entries[2]
+    headers = [("Location", page)] + ([("Set-Cookie", "session=abc; Path=/; HttpOnly")] if cookie else [])
+    acs["response"].update(status=status, headers=[{"name": n, "value": v} for n, v in headers], redirectURL=page)
+    again = copy.deepcopy(acs)
+    again["request"]["url"] = gc.SP + page
+    again["startedDateTime"] = gc._t(2.9)
+    again["response"] = {"status": answer, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [],
+                         "cookies": [], "content": {"size": 31, "mimeType": "application/json",
+                                                    "text": '{"detail":"Method Not Allowed"}'},
+                         "redirectURL": "", "headersSize": -1, "bodySize": -1}
+    if bodiless:
+        again["request"].pop("postData")
+    return gc.har(entries[:3] + [again])
+
+
+@pytest.mark.parametrize("bodiless", [False, True])
+def test_an_acs_307_to_another_page_keeps_the_acs_post_as_the_send(tmp_path, bodiless):
+    """The page's 405 was 'HTTP 405 from the ACS', with the response sent by the re-POST to '/':
+    the ACS's POST is the send and the flow says what the 307 did."""
+    cap = har.read(write(tmp_path, _acs_307(405, bodiless=bodiless)))
+    (resp,) = responses(cap)
+    assert (resp.source.ref, resp.url) == ("entry 2", gc.ACS)
+    (flow,) = build_flows(cap)
+    assert flow.outcome == "failure"
+    assert flow.reason == ("the ACS took the response (it set session) and answered HTTP 307 to /, so the browser "
+                           "posted the SAMLResponse there again, which answered HTTP 405 (the SP should answer "
+                           "its ACS with 302 or 303: a 307 repeats the POST)")
+    assert [ex.ref for ex in flow.exchanges][-2:] == ["entry 2", "entry 3"]
+
+
+@pytest.mark.parametrize("answer,cookie,outcome", [(200, True, "success"), (200, False, "unknown"),
+                                                   (308, True, "unknown")])
+def test_what_the_page_answered_decides(tmp_path, answer, cookie, outcome):
+    """A page that takes the POST shows the app when the ACS set a cookie; without one the capture
+    does not say the login was kept; with no answer captured nothing is sure."""
+    doc = _acs_307(answer, cookie=cookie)
+    if answer == 308:
+        del doc["log"]["entries"][-1]
+        doc["log"]["entries"][-1]["response"]["status"] = 308
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert flow.outcome == outcome
+    assert "so the browser posted the SAMLResponse there again" in flow.reason
+
+
+def test_a_page_that_redirects_after_the_repost_is_read_on(tmp_path):
+    doc = _acs_307(302)
+    again = doc["log"]["entries"][-1]
+    again["response"].update(headers=[{"name": "Location", "value": "/home"}], redirectURL="/home")
+    doc["log"]["entries"].append(gc._entry(gc._t(3.0), "GET", gc.SP + "/home", 200))
+    (flow,) = build_flows(har.read(write(tmp_path, doc)))
+    assert (flow.outcome, flow.reason.rsplit(" (the SP should", 1)[0]) == (
+        "success", "the ACS took the response (it set session) and answered HTTP 307 to /, so the browser posted "
+        "the SAMLResponse there again, which redirected to /home")
+
+
+def test_saml_tracer_reposts_to_another_page_too(tmp_path):
+    export = gc.tracer_export(*PAIR)
+    post = export["requests"][2]
+    post.update(responseStatus=307, responseHeaders=[{"name": "Location", "value": gc.SP + "/"}])
+    again = copy.deepcopy(post)
+    again.update(url=gc.SP + "/", responseStatus=405, responseHeaders=[])
+    export["requests"][3] = again
+    cap = tracer.read(write(tmp_path, export, "t.json"))
+    assert [m.source.ref for m in responses(cap)] == ["request 3"]
+    (flow,) = build_flows(cap)
+    assert flow.outcome == "failure" and "which answered HTTP 405" in flow.reason
+
+
+def test_a_307_to_the_same_path_on_another_host_is_the_same_post(tmp_path):
+    """A canonical host name (sonar.example.com -> www.sonar.example.com): the repeat is the send."""
+    doc = json.loads((DATA / "chrome-hsts-307-internal-redirect.har").read_text())
+    first, repeat = doc["log"]["entries"][4:6]
+    first["request"]["url"] = gc.ACS
+    repeat["request"]["url"] = gc.ACS.replace("://", "://www.")
+    first["response"]["headers"] = [{"name": "Location", "value": repeat["request"]["url"]}]
+    first["response"]["redirectURL"] = repeat["request"]["url"]
+    cap = har.read(write(tmp_path, doc))
+    assert [m.source.ref for m in responses(cap)] == ["entry 5"]
+
+
+def test_the_page_refusing_the_reposted_response_is_the_cause(tmp_path):
+    (attempt,) = _attempts(write(tmp_path, _acs_307(405)))
+    assert (attempt.outcome, attempt.root_cause, attempt.side) == ("failure", "acs-repost", "sp")
+    assert "303" in attempt.fix
 
 
 # --- JSON bodies the parser cannot take ---------------------------------------------------------------

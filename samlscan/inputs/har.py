@@ -22,7 +22,8 @@ from typing import BinaryIO, Iterator
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 from samlscan.decode import unquote_bounded
-from samlscan.flows import REPLAY_STATUSES, Exchange, classify_leg, find_idp_error, validation_errors
+from samlscan.flows import (Exchange, classify_leg, find_idp_error, reposted_to, same_endpoint, same_url,
+                            sends_on, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.model import Source
@@ -366,7 +367,8 @@ class _Found:
     problems: list[InputProblem]
     req_params: set  # SAML parameter names the request carried (redacted ones included)
     resp_params: set  # ... that the response carried (Location, page form)
-    resent: bool = False  # the browser sends the request's body again (a 307/308 answer)
+    resent: bool = False  # the browser sends the request's body again to the same endpoint (307/308)
+    reposted_to: str | None = None  # ... to another page, by itself: not a send (flows.reposted_to)
 
 
 def _query_from_params(qs) -> str:
@@ -560,10 +562,17 @@ def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict
                            replace(m, source=src, captured_at=at, url=url), False))
 
 
-def resends_body(method: str, status: int, location: str | None) -> bool:
-    """A POST answered by a 307/308 with a Location: its body is sent again there, so a SAML value
-    it carried is one message, sent by the repeated request."""
-    return method == "POST" and status in REPLAY_STATUSES and bool(location)
+def resends_body(method: str, url: str, status: int, location: str | None) -> bool:
+    """The POST sent again to its own endpoint (http to https, a trailing slash, another host
+    name: flows.same_endpoint): a SAML value it carried is one message, sent by the repeat."""
+    return sends_on(method, status, location) and same_endpoint(url, location)
+
+
+def note_sent_on(found: _Found, method: str, url: str, status: int, location: str | None) -> None:
+    """Where a 307/308 sends the POST's body on: its own endpoint (the repeat is the send) or
+    another page (flows.reposted_to: the browser's re-POST there is no send)."""
+    found.resent = resends_body(method, url, status, location)
+    found.reposted_to = reposted_to(method, url, status, location)
 
 
 def read_entry(entry: dict, index: int, path: str, follow: set[str],
@@ -592,7 +601,7 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
     if text:
         body_messages(text, url, Source(path, f"entry {index}/body"), at, found)
     status = _status(resp.get("status"))
-    found.resent = resends_body(method, status, location)
+    note_sent_on(found, method, url, status, location)
     idp_error = find_idp_error(text, url, status)
     set_cookies = _cookie_names(resp, rh, "Set-Cookie")
     req_cookies = _cookie_names(req, qh, "Cookie")
@@ -641,6 +650,7 @@ class Collector:
         self.provisional: dict[str, list[int]] = {}
         self.sent: dict[str, int] = {}
         self.resent: dict[str, int] = {}  # key -> position of a value a 307/308 sends again
+        self.reposted: dict[str, str] = {}  # key -> the page a 307/308 posts a sent value on to
         self.problems: list[InputProblem] = []
 
     def add(self, found: _Found) -> None:
@@ -653,6 +663,9 @@ class Collector:
                 continue
             if provisional:
                 self.provisional.setdefault(key, []).append(len(self.messages))
+            elif key in self.reposted and same_url(self.reposted[key], msg.url):  # the browser's re-POST
+                del self.reposted[key]
+                continue
             elif key in self.resent:  # the browser's repeat of the POST: one message, this send
                 self.messages[self.resent.pop(key)] = None
             elif not self.provisional.get(key):
@@ -661,6 +674,8 @@ class Collector:
                 self.messages[self.provisional[key].pop(0)] = None
             if found.resent and not provisional:
                 self.resent[key] = len(self.messages)
+            if found.reposted_to and not provisional:
+                self.reposted[key] = found.reposted_to
             self.messages.append(msg)
 
     def result(self) -> tuple[RawMessage, ...]:
@@ -707,7 +722,7 @@ def read_entries(items, path: str, col: Collector) -> tuple[list[Exchange], bool
         page = [m for _, m, provisional in found.msgs if provisional and m.source.ref.endswith("/body")]
         for action in dict.fromkeys(m.url for m in page):
             forms[action] = [m for m in page if m.url == action]
-        if ex is not None and resends_body(ex.method, ex.status, ex.location):
+        if ex is not None and resends_body(ex.method, ex.url, ex.status, ex.location):
             sent = [m for _, m, _ in found.msgs if m.source.ref == f"entry {index}"]
             if sent:  # the repeated POST may be listed without its body
                 forms[ex.location] = sent

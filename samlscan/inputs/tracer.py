@@ -29,7 +29,7 @@ from urllib.parse import unquote_plus, urljoin
 from samlscan.flows import Exchange, classify_leg
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, _Found, digest, is_redacted,
-                                 json_items, parse_time, query_messages, resends_body, stream_problems)
+                                 json_items, note_sent_on, parse_time, query_messages, stream_problems)
 from samlscan.inputs.htmlform import SAML_FIELDS
 from samlscan.model import Source
 
@@ -142,7 +142,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
         status = int(req.get("responseStatus") or 0)
     except (TypeError, ValueError):
         status = 0
-    found.resent = resends_body(method, status, location)
+    note_sent_on(found, method, url, status, location)
     ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location,
                   leg=classify_leg(method, url, found.req_params, found.resp_params, None, False),
                   set_cookies=set_cookies, auth_error=auth, request_cookies=req_cookies,
