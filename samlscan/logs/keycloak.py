@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    classify, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
+    classify, from_epoch_ms, iter_json, local_to_utc, malformed, parse_iso, src,
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
@@ -53,7 +53,7 @@ class KeycloakParser:
             return
         rest = _chain(first, lines)
         if first[1].lstrip().startswith(("{", "[")):
-            yield from json_events(rest, path, lambda obj, no: _json(obj, no, path, tz))
+            yield from _json_lines(rest, path, tz)
         else:
             yield from _text(rest, path, tz, _date_from_path(path))
 
@@ -231,18 +231,48 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _json(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
+def _json_lines(lines, path: str, tz: tzinfo) -> Iterator[Record]:
+    """JSON console logging (Quarkus JsonFormatter: `loggerName`, `level`, `message`,
+    `threadName`, `exception`) and admin-API events. A SAML error record and the events record
+    of the same request are joined by `threadName` as the text layout's lines are by `(thread)`."""
+    join = _ThreadJoin(path)
+    for no, obj, err in iter_json(lines):
+        if err is not None or not isinstance(obj, dict):
+            yield from join.add(malformed(path, no, err or "JSON value is not an object"))
+            continue
+        try:
+            yield from _json(obj, no, path, tz, join)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            yield from join.add(malformed(path, no, f"unreadable record: {exc}"))
+    yield from join.flush()
+
+
+def _json(obj: dict, no: int, path: str, tz: tzinfo, join: _ThreadJoin) -> Iterator[Record]:
     if "loggerName" in obj or "message" in obj:  # JSON console logging
         logger = str(obj.get("loggerName") or "")
+        message = str(obj.get("message") or "")
+        time, local = parse_iso(obj.get("timestamp"), tz)
+        thread = text_or_none(obj.get("threadName"))
+        clock = int(time.timestamp() * 1000) if time is not None else None
+        if thread is not None and clock is not None:
+            join.line(thread, clock, logger == "org.keycloak.events")
         if _is_saml_error(logger, str(obj.get("level") or "").upper()):
-            time, local = parse_iso(obj.get("timestamp"), tz)
-            yield _saml_error(str(obj.get("message") or ""), no, path, time, local)
+            ev = _saml_error(_with_exception(message, obj), no, path, time, local)
+            if thread is None or clock is None:
+                yield from join.add(ev)
+            else:
+                yield from join.saml_error(ev, logger, thread, clock)
             return
         if logger != "org.keycloak.events":
-            yield from embedded_records(path, no, str(obj.get("message") or ""), None, "keycloak")
+            for rec in embedded_records(path, no, message, None, "keycloak"):
+                yield from join.add(rec)
             return
-        time, local = parse_iso(obj.get("timestamp"), tz)
-        yield from _body(str(obj.get("message") or ""), no, path, time, local)
+        etype = _TYPE.search(message)
+        for rec in _body(message, no, path, time, local):
+            if thread is None or clock is None:
+                yield from join.add(rec)
+            else:
+                yield from join.event(rec, etype[1] if etype else "", thread, clock)
         return
     if "type" not in obj:  # admin API event
         return
@@ -251,7 +281,31 @@ def _json(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     details = obj.get("details")
     if isinstance(details, dict):
         fields.update({k: str(v) for k, v in details.items() if v is not None})
-    yield _event(fields, no, path, from_epoch_ms(obj.get("time")), False, None)
+    yield from join.add(_event(fields, no, path, from_epoch_ms(obj.get("time")), False, None))
+
+
+_MAX_CAUSES = 8
+
+
+def _with_exception(message: str, obj: dict) -> str:
+    """The message as the text layout's `%s%e` prints it: `<message>: <exception>`. SamlService
+    and SAMLEndpoint log `logger.error("request validation failed", e)`: in the JSON layout the
+    message is those words alone, the VerificationException that names the cause is in
+    `exception` (jboss-logmanager StructuredFormatter: exceptionType, message, causedBy) or, with
+    exception-output-type=formatted, in `stackTrace`."""
+    parts = []
+    exc = obj.get("exception")
+    while isinstance(exc, dict) and len(parts) < _MAX_CAUSES:
+        etype, emsg = text_or_none(exc.get("exceptionType")), text_or_none(exc.get("message"))
+        if etype or emsg:
+            parts.append(f"{etype}: {emsg}" if etype and emsg else etype or emsg)
+        caused = exc.get("causedBy")
+        exc = caused.get("exception") if isinstance(caused, dict) else None
+    if not parts:
+        trace = text_or_none(obj.get("stackTrace"))
+        if trace:
+            parts.append(trace.strip().split("\n", 1)[0].strip())
+    return ": ".join([message, *parts]) if parts else message
 
 
 # Keycloak EventType values of a browser login (SAML or brokered); the other *_ERROR types
