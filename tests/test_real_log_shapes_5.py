@@ -60,3 +60,90 @@ def test_keycloak_json_formatted_stack_trace_names_the_cause(tmp_path):
             'org.keycloak.protocol.saml.SamlProtocolUtils.verifyDocumentSignature(SamlProtocolUtils.java:80)\\n"}\n')
     _, evs = _events(tmp_path, line)
     assert [(e.outcome, e.code) for e in evs] == [("failure", "signature-cert-mismatch")]  # the IdP signs with another key
+
+
+# --- node-saml / passport-saml in Node apps' JSON logs -----------------------------------------
+
+# OpenCTI-Platform/opencti issue 11809 ('solved'): `docker compose logs` of OpenCTI (winston JSON)
+# with the failure and its cause beside it; node-saml 4+ wants the Response signed
+# (wantAuthnResponseSigned, true by default), the IdP signed only the Assertion. (Our copy of the
+# issue is cut after '"version":"': the record is closed here.)
+OPENCTI_COMPOSE = (
+    'opencti_1                     | {"category":"APP","cause":{"code":"UNKNOWN_ERROR","message":"Invalid document '
+    'signature","name":"Error","stack":"Error: Invalid document signature\\n    at SAML.validatePostResponseAsync '
+    '(/opt/opencti/build/back.js:1164:1735)\\n    at process.processTicksAndRejections (node:internal/process/'
+    'task_queues:105:5)"},"level":"error","message":"Error auth provider callback","provider":"saml","source":'
+    '"backend","timestamp":"2025-07-28T06:32:06.403Z","version":""}\n'
+)
+# OpenCTI-Platform/opencti PR 6504 (OpenCTI 6.0.8 after moving to @node-saml/passport-saml 4):
+# the error list of the same failure, the library's frame named by its package path
+OPENCTI_ERRORS = (
+    '{"category":"APP","errors":[{"attributes":{"genre":"TECHNICAL","http_status":500},"message":"Invalid document '
+    'signature","name":"UNKNOWN_ERROR","stack":"UNKNOWN_ERROR: Invalid document signature\\n    at error (/opt/'
+    'opencti/build/src/config/errors.js:8:10)\\n    at UnknownError (/opt/opencti/build/src/config/errors.js:76:47)'
+    '\\n    at Object._logWithError (/opt/opencti/build/src/config/conf.js:331:23)\\n    at Object.error (/opt/'
+    'opencti/build/src/config/conf.js:341:48)\\n    at /opt/opencti/build/src/http/httpPlatform.js:401:14\\n    at '
+    'processTicksAndRejections (node:internal/process/task_queues:95:5)"},{"message":"Invalid document signature",'
+    '"name":"Error","stack":"Error: Invalid document signature\\n    at EIn.validatePostResponseAsync (/opt/opencti/'
+    'build/node_modules/@node-saml/node-saml/src/saml.ts:696:15)\\n    at processTicksAndRejections (node:internal/'
+    'process/task_queues:95:5)"}],"level":"error","message":"Platform unmanaged direct error","provider":"saml",'
+    '"timestamp":"2024-03-28T08:17:54.340Z","version":"6.0.8"}\n'
+)
+# yu-i-i/overleaf-cep issue 14 (authentik as IdP): Overleaf's bunyan record (numeric level 50,
+# serialized `err`, the request with the client's address). Our copy is cut after the `msg`: the
+# record is closed with bunyan's `time` and `v`.
+OVERLEAF = (
+    '{"name":"web","hostname":"13a749ed710f","pid":209,"level":50,"err":{"message":"Invalid document signature",'
+    '"name":"Error","stack":"Error: Invalid document signature\\n    at SAML.validatePostResponseAsync (/overleaf/'
+    'node_modules/@node-saml/node-saml/lib/saml.js:511:23)\\n    at process.processTicksAndRejections (node:internal/'
+    'process/task_queues:95:5)","info":{}},"responseTimeMs":18,"req":{"method":"POST","url":"/saml/login/callback",'
+    '"remoteAddress":"192.168.7.2","headers":{"user-agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) '
+    'Gecko/20100101 Firefox/133.0","content-length":"8043"}},"res":{"statusCode":500,"headers":{"content-length":'
+    '"680"}},"msg":"POST /saml/login/callback","time":"2024-12-23T10:15:00.000Z","v":0}\n'
+)
+
+
+@pytest.mark.parametrize("text", [OPENCTI_COMPOSE, OPENCTI_ERRORS, OVERLEAF], ids=["compose", "errors", "bunyan"])
+def test_node_saml_json_failure_is_read(tmp_path, text):
+    doc = _check(tmp_path, text)  # was input-not-saml
+    assert doc["inputs"][0]["kind"] == "log:sp-app"
+    assert _attempts(doc) == [("failure", "signature-missing", "sp")]
+    assert "wantAuthnResponseSigned: false" in doc["attempts"][0]["fix"]
+
+
+def test_node_saml_json_event_fields(tmp_path):
+    got = []
+    for text in (OPENCTI_COMPOSE, OPENCTI_ERRORS, OVERLEAF):
+        name, evs = _events(tmp_path, text)
+        assert name == "sp-app"
+        got += [(e.product, e.outcome, e.time.isoformat()[:19], e.ip, e.text) for e in evs]
+    assert got == [
+        ("node-saml", "failure", "2025-07-28T06:32:06", None, "Error auth provider callback: Invalid document signature"),
+        ("node-saml", "failure", "2024-03-28T08:17:54", None, "Platform unmanaged direct error: Invalid document signature"),
+        ("node-saml", "failure", "2024-12-23T10:15:00", "192.168.7.2", "POST /saml/login/callback: Invalid document signature")]
+
+
+def test_a_json_log_without_saml_is_not_claimed(tmp_path):
+    text = OVERLEAF.replace("@node-saml/node-saml/lib/saml.js", "express/lib/router.js").replace(
+        "SAML.validatePostResponseAsync", "Router.handle").replace("/saml/login/callback", "/login")
+    name, _ = _events(tmp_path, text)
+    assert name != "sp-app"
+
+
+# node-saml's texts (node-saml/node-saml src/saml.ts; the clock ones also in passport-saml 1.x-3.x)
+@pytest.mark.parametrize("text,code,side", [
+    ("Invalid document signature", "signature-missing", "sp"),
+    ("Invalid signature", "signature-invalid", "sp"),
+    ("Invalid signature: multiple assertions", "assertion-multiple", "idp"),
+    ("SAML assertion not yet valid", "assertion-not-yet-valid", None),
+    ("SAML assertion expired: clocks skewed too much", "assertion-expired", None),
+    ("SAML assertion expired: assertion too old", "assertion-expired", "sp"),
+    ("SAML assertion audience mismatch", "audience-mismatch", None),
+    ("Missing SAML assertion", "assertion-missing", None),
+    ("SAML provider returned Responder error: unspecified", "status-not-success", "idp"),
+    ("InResponseTo is not valid", "inresponseto-mismatch", "sp"),
+    ("No decryption key for encrypted SAML response", "assertion-encrypted-no-key", "sp"),
+])
+def test_node_saml_texts(text, code, side):
+    entry = lookup(f"Error: {text}", "node-saml")
+    assert (entry.product, entry.code, entry.side) == ("node-saml", code, side)

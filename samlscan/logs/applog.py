@@ -36,13 +36,14 @@ What the libraries themselves write (checked against their sources):
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import first_ip, parse_iso, src, text_lines
+from samlscan.logs._common import first_ip, from_epoch_ms, iter_json, parse_iso, src, text_lines
 from samlscan.logs.base import Record
 from samlscan.logs.embedded import _HINT, embedded_records
 from samlscan.model import LogEvent
@@ -104,10 +105,12 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 )
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
-RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
-                + rb")|\[?(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
-"""A line that begins a record, in any layout above (the prefilter splits records by it)."""
-_RECORD_START = re.compile(RECORD_START.decode())
+_TEXT_RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
+                      + rb")|\[?(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
+RECORD_START = _TEXT_RECORD_START + rb"|\{"
+"""A line that begins a record, in any layout above or a JSON log's line (the prefilter splits
+records by it)."""
+_RECORD_START = re.compile(_TEXT_RECORD_START.decode())
 
 _ERRORS_LIST = r"\[['\"]invalid_(?:response|logout_response|logout_request)['\"]"
 """python3-saml's get_errors() as Python prints the list: ['invalid_response']."""
@@ -133,6 +136,12 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # ruby-saml (GitLab, Rails apps) through omniauth-saml: OmniAuth logs '(<provider>)
     # Authentication failure! invalid_ticket: OneLogin::RubySaml::ValidationError, <ruby-saml's text>'
     ("ruby-saml", re.compile(r"\bOneLogin::RubySaml::|\bOmniAuth::Strategies::SAML\b|\bOnelogin::Saml::")),
+    # node-saml / passport-saml (Node apps: OpenCTI, Overleaf, ...): its package path in a stack
+    # frame, or its SAML class's methods (a bundled app keeps the class name: OpenCTI's
+    # 'at SAML.validatePostResponseAsync (/opt/opencti/build/back.js:..)')
+    ("node-saml", re.compile(r"@node-saml/|\bnode-saml\b|\bpassport-saml\b|"
+                             r"\bSAML\.(?:validatePostResponseAsync|validateRedirectAsync|validatePostRequestAsync|"
+                             r"processValidlySignedAssertionAsync|checkTimestampsValidityError)\b")),
     # (OpenSAML 2's decoder also under shortened loggers: 'decoding.BaseSAMLMessageDecoder', used by
     # Spring Security SAML 1.x and other OpenSAML 2 SPs)
     ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
@@ -175,7 +184,7 @@ _DUMP = re.compile(r"-->\s")
 a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
-_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml")
+_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml")
 _MAYBE_FAILED = ("WARN", "ERROR", "")
 """Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
@@ -290,6 +299,8 @@ class AppLogParser:
         one of its catalog texts. An app log that never names a SAML library is not claimed."""
         if _IDP_LOG.search(head):
             return False  # an IdP's own log (Shibboleth, Keycloak run on OpenSAML too)
+        if head.lstrip("\ufeff \t\r\n").startswith("{"):
+            return any(_json_failure(line) for line in head.splitlines()[:400])
         stamped = evidence = False
         for line in head.splitlines()[:400]:
             h = parse_header(line)
@@ -301,6 +312,13 @@ class AppLogParser:
         return False
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        lines = iter(text_lines(lines))
+        first = next(lines, None)
+        if first is None:
+            return iter(())
+        lines = _chain(first, lines)
+        if first[1].lstrip("\ufeff \t").startswith("{"):
+            return _echoes(_json_records(lines, path, tz))
         return _echoes(self._parse(lines, path, tz))
 
     def _parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
@@ -550,6 +568,112 @@ def _exc_text(exc: str) -> str:
     """The message of an exception line ('a.b.Saml2AuthenticationException: Invalid ...')."""
     m = _EXC.match(exc)
     return (m["msg"] or "").strip() if m else exc
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+# --- JSON app logs (Node: winston, pino, bunyan; any logger writing one object a line) ----------
+
+_JSON_MESSAGE = ("message", "msg")
+_JSON_TIME = ("timestamp", "time", "@timestamp", "date")
+_JSON_ERRORS = ("err", "error", "cause", "exception", "errors")
+"""Where Node loggers put the error beside the message: pino/bunyan's `err` (serialized:
+message, name, stack), winston's `error`/`cause` (OpenCTI: `cause`, older `errors[]`)."""
+_NUMERIC_LEVEL = {10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "ERROR"}
+"""pino's and bunyan's numeric levels."""
+_JSON_IP = ("remoteAddress", "remote_addr", "ip", "clientIp", "client_ip")
+
+
+def _json_failure(line: str) -> bool:
+    """Sniffing: a JSON log line with a message, an error object beside it (Node loggers' `err`,
+    `error`, `cause`) and a SAML library named in it. (Products' own JSON logs name their errors
+    otherwise: SonarQube's `stacktrace`, Keycloak's `exception` is read by the Keycloak reader.)"""
+    if not line.startswith("{") or library(line) is None:
+        return False
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and any(isinstance(obj.get(k), str) for k in _JSON_MESSAGE) and any(
+        isinstance(obj.get(k), (dict, list)) for k in _JSON_ERRORS)
+
+
+def _json_records(lines: Iterable[tuple[int, str]], path: str, tz: tzinfo
+                  ) -> Iterator[tuple[Record, str | None]]:
+    """The events of a JSON app log: each record's message, its error objects' messages as the
+    exception lines of a stack trace, the library named anywhere in the record."""
+    for no, obj, err in iter_json(lines):
+        if err is not None or not isinstance(obj, dict):
+            continue  # a line of other output between the records (a container's banner)
+        message = next((obj[k] for k in _JSON_MESSAGE if isinstance(obj.get(k), str)), None)
+        if message is None:
+            continue
+        when = _json_time(obj, tz)
+        text = json.dumps(obj, ensure_ascii=False) if "aml" in str(obj) or "AML" in str(obj) else ""
+        lib = library(text) if text else None
+        if _HINT.search(message):
+            yield from _logged_by(None, embedded_records(path, no, message, when[0], lib or NAME, None))
+        level = _json_level(obj)
+        if lib is None and level not in ("WARN", "ERROR"):
+            continue
+        header = _Header("json", "node", None, level, str(obj.get("name") or obj.get("category") or ""), message)
+        pending = _Pending(no, header, lib, when, None, excs=_json_errors(obj))
+        ip = _json_ip(obj)
+        for rec, logger in _logged_by(pending, _finish(pending, path, lib, {})):
+            if ip and isinstance(rec, LogEvent) and rec.ip is None:
+                rec = replace(rec, ip=ip)
+            yield rec, logger
+
+
+def _json_time(obj: dict, tz: tzinfo) -> tuple[datetime | None, bool]:
+    for key in _JSON_TIME:
+        value = obj.get(key)
+        if isinstance(value, str):
+            return parse_iso(value, tz)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return from_epoch_ms(value), False  # pino: epoch milliseconds
+    return None, False
+
+
+def _json_level(obj: dict) -> str:
+    value = obj.get("level", obj.get("severity"))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _NUMERIC_LEVEL.get(int(value) // 10 * 10, "ERROR" if value >= 50 else "INFO")
+    return _norm_level(str(value or "INFO"))
+
+
+def _json_errors(obj: dict) -> list[str]:
+    """The exception lines of the record's errors, outermost first: a stack's first line
+    ('Error: Invalid document signature'), else '<name>: <message>'."""
+    found: list[str] = []
+    todo = [obj.get(k) for k in _JSON_ERRORS]
+    while todo and len(found) < _MAX_EXTRA:
+        err = todo.pop(0)
+        if isinstance(err, list):
+            todo[:0] = err
+            continue
+        if not isinstance(err, dict):
+            continue
+        stack, message = err.get("stack"), err.get("message")
+        if isinstance(stack, str) and stack.strip():
+            found.append(stack.strip().split("\n", 1)[0].strip())
+        elif isinstance(message, str) and message.strip():
+            found.append(f"{err.get('name') or 'Error'}: {message.strip()}")
+        todo.extend(err.get(k) for k in ("cause", "err", "error"))
+    return found
+
+
+def _json_ip(obj: dict) -> str | None:
+    """The client address a request logger puts beside the error (pino-http/bunyan `req`)."""
+    for holder in (obj, obj.get("req") if isinstance(obj.get("req"), dict) else {}):
+        for key in _JSON_IP:
+            value = holder.get(key)
+            if isinstance(value, str) and first_ip(value):
+                return first_ip(value)
+    return None
 
 
 PARSER = AppLogParser()
