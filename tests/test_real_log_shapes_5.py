@@ -147,3 +147,61 @@ def test_a_json_log_without_saml_is_not_claimed(tmp_path):
 def test_node_saml_texts(text, code, side):
     entry = lookup(f"Error: {text}", "node-saml")
     assert (entry.product, entry.code, entry.side) == ("node-saml", code, side)
+
+
+# --- Shibboleth SP (shibd.log) and IdP (idp-process.log) -------------------------------------------
+
+# FusionAuth/fusionauth-issues issue 240 (samltest.id's SP refusing FusionAuth's response): shibd.log
+# lines in shibd.logger's layout ('%d %p %c %x: %m', NDC '[thread] [application]'); the refusal's
+# text as samltest.id's FAQ quotes it ('WARN Shibboleth.SSO.SAML2: error processing incoming
+# assertion: Message was signed, but signature could not be verified'), in that layout.
+SHIBD = (
+    "2019-08-07 23:27:10 DEBUG Shibboleth.SSO.SAML2 [2527] [default]: processing message against SAML 2.0 SSO profile\n"
+    "2019-08-07 23:27:10 DEBUG Shibboleth.SSO.SAML2 [2527] [default]: extracting issuer from SAML 2.0 assertion\n"
+    "2019-08-07 23:27:10 WARN Shibboleth.SSO.SAML2 [2527] [default]: error processing incoming assertion: "
+    "Message was signed, but signature could not be verified.\n"
+)
+
+
+def test_shibd_log_refusal_is_the_sps_failure(tmp_path):
+    doc = _check(tmp_path, SHIBD)  # was input-not-saml (only a pasted text of shibboleth)
+    assert doc["inputs"][0]["kind"] == "log:shibboleth"
+    assert _attempts(doc) == [("failure", "signature-cert-mismatch", "sp")]
+    _, evs = _events(tmp_path, SHIBD)
+    assert [(e.outcome, e.side, e.time.hour, e.source.ref) for e in evs] == [("failure", "sp", 23, "line 3")]
+
+
+def test_shibd_log_unknown_refusal_is_still_a_failure(tmp_path):
+    text = SHIBD.replace("Message was signed, but signature could not be verified.", "something new")
+    _, evs = _events(tmp_path, text)
+    assert [(e.outcome, e.code) for e in evs] == [("failure", "unknown-failure")]
+
+
+# GluuFederation/oxTrust issue 477 (Shibboleth IdP 3 in Gluu): the three lines of one refused
+# AuthnRequest of an SP the IdP has no metadata for; v3.0-3.2's LogEvent says 'An error event'.
+GLUU = (
+    "2017-02-03 15:16:00,425 - INFO [org.opensaml.saml.common.binding.impl.SAMLMetadataLookupHandler:128] - "
+    "Message Handler:  No metadata returned for https://sp.example.org/shibboleth in role "
+    "{urn:oasis:names:tc:SAML:2.0:metadata}SPSSODescriptor with protocol urn:oasis:names:tc:SAML:2.0:protocol\n"
+    "2017-02-03 15:16:00,433 - WARN [net.shibboleth.idp.profile.impl.SelectProfileConfiguration:111] - Profile "
+    "Action SelectProfileConfiguration: Profile http://shibboleth.net/ns/profiles/saml2/sso/browser is not "
+    "available for relying party configuration shibboleth.UnverifiedRelyingParty\n"
+    "2017-02-03 15:16:00,442 - WARN [org.opensaml.profile.action.impl.LogEvent:76] - An error event occurred "
+    "while processing the request: InvalidProfileConfiguration\n"
+)
+
+
+def test_shibboleth_idp_unknown_sp_fix_is_the_idps_metadata(tmp_path):
+    doc = _check(tmp_path, GLUU)
+    assert _attempts(doc) == [("failure", "app-not-found", "idp")]
+    assert "metadata-providers.xml" in doc["attempts"][0]["fix"]  # was Entra's 'Identifier ... tenant'
+
+
+@pytest.mark.parametrize("start,want", [
+    (1, [("failure", "app-not-found"), ("info", None)]),  # (the IdP logs at WARN: no INFO line)
+    (2, [("failure", "idp-configuration-error")]),
+])
+def test_shibboleth_idp_refusal_without_the_info_line_is_a_failure(tmp_path, start, want):
+    text = "".join(GLUU.splitlines(True)[start:])
+    _, evs = _events(tmp_path, text)
+    assert [(e.outcome, e.code) for e in evs] == want  # were all info: no failure at all

@@ -1,5 +1,7 @@
 """Shibboleth IdP: idp-audit.log (pipe-separated, site-configurable field order) and
-idp-process.log (`%date{ISO8601} - %mdc{idp.remote_addr} - %level [%logger:%line] - %msg`).
+idp-process.log (`%date{ISO8601} - %mdc{idp.remote_addr} - %level [%logger:%line] - %msg`);
+Shibboleth SP: shibd.log (shibd.logger's `%d{%Y-%m-%d %H:%M:%S} %p %c %x: %m`, the NDC `[thread]
+[application]`), whose refused assertions are the SP's failures.
 
 Audit field letters: AuditLoggingConfiguration (IDP5 wiki); default orders from the v4/v5 and v3
 audit.xml. The v3 default writes %T as yyyyMMdd'T'HHmmss'Z'.
@@ -25,6 +27,14 @@ V3_FORMAT = "%T|%b|%I|%SP|%P|%IDP|%bb|%III|%u|%ac|%attr|%n|%i|"
 _PROCESS = re.compile(
     r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d{1,3})?)\s+-\s+(?:(\S*)\s+-\s+)?"
     r"(TRACE|DEBUG|INFO|WARN|ERROR)\s+\[([^\]:]+)(?::(\d+))?\]\s+-\s+(.*)$")
+# shibd.log: '2019-08-07 23:27:10 DEBUG OpenSAML.MessageDecoder.SAML2 [2527] [default]: ...'
+# (FusionAuth/fusionauth-issues 240); samltest.id's FAQ quotes its lines without the NDC.
+_SP_LINE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (DEBUG|INFO|NOTICE|WARN|ERROR|CRIT|FATAL) "
+    r"((?:Shibboleth|OpenSAML|XMLTooling)[\w.-]*)(?: ((?:\[[^\]]*\] ?)+))?: (.*)$")
+# The SP's AssertionConsumerService logs every refused SSO response as
+# 'error processing incoming assertion: <what opensaml threw>' (WARN, Shibboleth.SSO.SAML2/SAML1).
+_SP_REFUSAL = re.compile(r"\berror processing incoming assertion\b")
 _PROCESS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 _LOGIN_BY = re.compile(r"Login by '([^']+)' (succeeded|failed)")
 _COMPACT_T = re.compile(r"^(\d{8})T(\d{6})Z$")
@@ -35,7 +45,9 @@ _ISO_FIELD = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|\d{8}T\d{6}Z")
 # 'Login by ... failed') already logged. Seen as WARN [org.opensaml.profile.action.impl.LogEvent:101]
 # in v3/v4 logs; matched at any level and logger.
 NON_PROCEED_TEXT = b"non-proceed event occurred"
-_NON_PROCEED = re.compile(re.escape(NON_PROCEED_TEXT.decode()) + r" while processing the request\b:?\s*(\w*)")
+# (IdP 3.0-3.2's LogEvent said 'An error event occurred while processing the request: <event>':
+# GluuFederation/oxTrust issue 477)
+_NON_PROCEED = re.compile(r"(?:non-proceed|An error) event occurred while processing the request\b:?\s*(\w*)")
 # SAMLMetadataLookupHandler logs an SP the IdP has no metadata for at INFO (v3:
 # 'Message Handler:  No metadata returned for <sp> in role {...}SPSSODescriptor with protocol ...';
 # idem-tutorials' IdP HOWTO quotes it): the login then fails, and its non-proceed line is the echo.
@@ -57,6 +69,8 @@ class ShibbolethParser:
             m = _PROCESS.match(line)
             if m and (m.group(4).startswith(("net.shibboleth", "org.opensaml", "Shibboleth-"))):
                 return True
+            if _SP_LINE.match(line):
+                return True
             if line.count("|") >= 10 and _ISO_FIELD.search(line) and (
                     "urn:oasis:names:tc:SAML" in line or "|http" in line):
                 return True
@@ -71,6 +85,8 @@ class ShibbolethParser:
             m = _PROCESS.match(line)
             if m:
                 yield from _process(m, no, path, tz, failures)
+            elif (sp := _SP_LINE.match(line)) is not None:
+                yield from _sp_line(sp, no, path, tz)
             elif line.count("|") >= 3:
                 if fields is None:
                     fields = _fields(_guess_format(line))
@@ -152,6 +168,12 @@ class _LastFailures:
         kept.append((time, user, code))
         del kept[:-self.PER_ADDRESS]
 
+    def repeats(self, addr: str | None, time: datetime | None, code: str | None) -> bool:
+        """`addr` had a failure of this cause within ECHO_WINDOW before `time` (not used up: the
+        request's non-proceed line still echoes it)."""
+        return time is not None and code is not None and any(
+            f[2] == code and timedelta(0) <= time - f[0] <= ECHO_WINDOW for f in self.last.get(addr, ()))
+
     def echoed(self, addr: str | None, time: datetime | None, code: str | None) -> tuple[bool, str | None]:
         """(True, its user) when `addr` had a failure within ECHO_WINDOW before `time`: the one of
         the same cause, else the oldest (used up)."""
@@ -197,11 +219,34 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailure
         # expired sessions and other housekeeping are logged at WARN too)
         code = classify(PRODUCT, None, msg)
         outcome = "failure" if code else "info"
+        if code and failures.repeats(ip, time, code):
+            # the same request's next action says it again (v3: SAMLMetadataLookupHandler's 'No
+            # metadata returned', then SelectProfileConfiguration's 'not available for ...
+            # shibboleth.UnverifiedRelyingParty'): counted, not a second attempt
+            outcome, code = "info", None
     if outcome == "failure":
         failures.note(ip, time, user, code)
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=msg,
         code=code, user=user, ip=ip, raw_code=raw_code, local_time=local)
+
+
+def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
+    """A shibd.log line: a refused assertion is a failed login of the SP (its cause in the text);
+    another WARN/ERROR is one only when it names a known failure (metadata refreshes and
+    attribute filtering are logged at WARN too)."""
+    when, level, _category, _ndc, msg = m.groups()
+    yield from embedded_records(path, no, msg, None, "shibboleth")
+    if level not in ("WARN", "ERROR", "CRIT", "FATAL"):
+        return
+    code = classify(PRODUCT, None, msg)
+    if _SP_REFUSAL.search(msg):
+        code = code or "unknown-failure"
+    if code is None:
+        return
+    time, local = parse_iso(when, tz)
+    yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="sp", outcome="failure",
+                   text=msg, code=code, local_time=local)
 
 
 PARSER = ShibbolethParser()
