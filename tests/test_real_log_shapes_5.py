@@ -205,3 +205,40 @@ def test_shibboleth_idp_refusal_without_the_info_line_is_a_failure(tmp_path, sta
     text = "".join(GLUU.splitlines(True)[start:])
     _, evs = _events(tmp_path, text)
     assert [(e.outcome, e.code) for e in evs] == want  # were all info: no failure at all
+
+
+# --- Keycloak as SAML broker: the event's reason names the external IdP's response ------------
+
+# keycloak/keycloak issue 11178 (Keycloak 17): the broker refused an external IdP's signed Response
+# without a Destination; the event as logged (its error= was invalid_logout_response by a bug, the
+# issue's expected one invalid_saml_response), then the same event in 24's quoted layout.
+KC_BROKER_NO_DEST = (
+    "2022-04-07 10:00:00,000 TRACE [org.keycloak.events] (default task-539) type=IDENTITY_PROVIDER_RESPONSE_ERROR, "
+    "realmId=myrealm, clientId=null, userId=null, ipAddress=192.0.2.10, error={error}, "
+    "reason=missing_required_destination, requestUri=https://kc.example.org/realms/myrealm/broker/idp/endpoint\n"
+)
+KC_BROKER_QUOTED = (
+    '2024-04-16 10:00:00,002 WARN  [org.keycloak.events] (executor-thread-6) type="IDENTITY_PROVIDER_RESPONSE_ERROR", '
+    'realmId="3c1f9e2a-0000-4000-8000-000000000001", realmName="corp", clientId="null", userId="null", '
+    'ipAddress="192.0.2.1", error="invalid_saml_response", reason="{reason}"\n'
+)
+
+
+@pytest.mark.parametrize("text,cause,side,words", [
+    (KC_BROKER_NO_DEST.format(error="invalid_logout_response"), "destination-mismatch", "idp", "put a Destination"),
+    (KC_BROKER_NO_DEST.format(error="invalid_saml_response"), "destination-mismatch", "idp", "put a Destination"),
+    (KC_BROKER_QUOTED.format(reason="invalid_destination"), "destination-mismatch", None, "/broker/<alias>/endpoint"),
+])
+def test_keycloak_broker_reason_is_the_external_idps_response(tmp_path, text, cause, side, words):
+    doc = _check(tmp_path, text)
+    # was request-invalid, 'Check the AuthnRequest: ...' (the codes' meaning for a client's request)
+    assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", cause)]
+    assert side is None or doc["attempts"][0]["side"] == side
+    assert words in doc["attempts"][0]["fix"]
+
+
+def test_keycloak_reason_of_a_client_request_stays_the_request(tmp_path):
+    text = KC_BROKER_QUOTED.format(reason="invalid_destination").replace(
+        "IDENTITY_PROVIDER_RESPONSE_ERROR", "LOGIN_ERROR").replace("invalid_saml_response", "invalid_saml_authn_request")
+    _, evs = _events(tmp_path, text)
+    assert [(e.outcome, e.code) for e in evs] == [("failure", "request-invalid")]

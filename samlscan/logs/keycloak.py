@@ -192,7 +192,8 @@ class _ThreadJoin:
 
 def _causes(family: str, etype: str, ev: LogEvent) -> bool:
     """The event line is what a refused message of that SAML category logs."""
-    return ev.outcome == "failure" and etype in _JOIN_TYPES[family] and ev.raw_code in _REFUSALS
+    return ev.outcome == "failure" and etype in _JOIN_TYPES[family] and (
+        (ev.raw_code or "").removeprefix(BROKER) in _REFUSALS)
 
 
 _REFUSALS = frozenset({
@@ -321,6 +322,28 @@ logs for it (SamlProtocolUtils' VerificationException)."""
 _LOGINS = {"LOGIN", "IDENTITY_PROVIDER_LOGIN"}
 
 
+def _broker_code(etype: str, error: str | None, reason: str | None) -> tuple[str | None, str | None]:
+    """The cause of a SAML broker event (IDENTITY_PROVIDER_*): the external IdP's response was
+    refused, so its error and `reason` detail (SAMLEndpoint: reason=missing_required_destination
+    or invalid_destination with error=invalid_saml_response) mean that response, not a client's
+    AuthnRequest, which the same codes mean on a LOGIN_ERROR (keycloak issue 11178). Returns
+    (code, raw code): the raw code names the broker's catalog entry ('broker:<reason>'), whose
+    fix is the external IdP's or the identity provider's settings."""
+    if not etype.startswith("IDENTITY_PROVIDER"):
+        return None, None
+    if error in _BROKER_TEXTS:
+        return classify(PRODUCT, None, _BROKER_TEXTS[error]), error
+    for raw in (f"{BROKER}{name}" for name in (reason, error) if name):
+        code = classify(PRODUCT, raw, None)
+        if code is not None:
+            return code, raw
+    return None, None
+
+
+BROKER = "broker:"
+"""The prefix of the catalog ids of the SAML broker's event reasons."""
+
+
 def _event(f: dict, no: int, path: str, time, local: bool, body: str | None) -> LogEvent:
     etype = f.get("type", "")
     error = text_or_none(f.get("error"))
@@ -334,8 +357,10 @@ def _event(f: dict, no: int, path: str, time, local: bool, body: str | None) -> 
     user = text_or_none(f.get("username")) or text_or_none(f.get("userId"))
     code = None
     if outcome == "failure":
-        broker = etype.startswith("IDENTITY_PROVIDER") and error in _BROKER_TEXTS
-        code = classify(PRODUCT, None, _BROKER_TEXTS[error]) if broker else classify(PRODUCT, error, text)
+        code, raw = _broker_code(etype, error, text_or_none(f.get("reason")))
+        if code is None:
+            code, raw = classify(PRODUCT, error, text), error
+        error = raw
     return LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
         code=code, user=user, ip=text_or_none(f.get("ipAddress")),
