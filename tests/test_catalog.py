@@ -259,7 +259,7 @@ def test_bad_input_never_raises(value):
     ("entra", "AADSTS50011", "AADSTS50011", "reply-url-mismatch"),
     ("entra", "InvalidReplyTo", "AADSTS50011", "reply-url-mismatch"),
     ("keycloak", "invalid_redirect_uri", "invalid_redirect_uri", "reply-url-mismatch"),
-    ("google", "failure_app_not_configured_for_user", "failure_app_not_configured_for_user", "user-not-assigned"),
+    ("google", "failure_app_not_configured_for_user", "failure_app_not_configured_for_user", "app-not-found"),
     ("okta", "app.generic.unauth_app_access_attempt", "app.generic.unauth_app_access_attempt", "user-not-assigned"),
     ("auth0", "fp", "fp", "idp-authentication-failed"),
     ("adfs", "1203", "1203", "idp-authentication-failed"),

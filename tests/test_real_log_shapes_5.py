@@ -242,3 +242,37 @@ def test_keycloak_reason_of_a_client_request_stays_the_request(tmp_path):
         "IDENTITY_PROVIDER_RESPONSE_ERROR", "LOGIN_ERROR").replace("invalid_saml_response", "invalid_saml_authn_request")
     _, evs = _events(tmp_path, text)
     assert [(e.outcome, e.code) for e in evs] == [("failure", "request-invalid")]
+
+
+# --- Entra's error pages: fixes that help the person in the thread ------------------------------
+
+@pytest.mark.parametrize("text,words", [
+    # scaler-tech/laravel-saml2 issue 114: resolved by setting the app's login URL to its own URL
+    ("AADSTS750054: SAMLRequest or SAMLResponse must be present as query string parameters in HTTP request "
+     "for SAML Redirect binding.", "login URL"),
+    # kasmtech/workspaces-issues issue 131: resolved by not sending RequestedAuthnContext
+    ("AADSTS75011: Authentication method 'X509, MultiFactor' by which the user authenticated with the service "
+     "doesn't match requested authentication method 'Password, ProtectedTransport'. Contact the KASM SSO "
+     "application owner.", "RequestedAuthnContext"),
+])
+def test_entra_request_errors_say_what_to_change(text, words):
+    entry = lookup(text)
+    assert entry.product == "entra" and entry.side == "sp"
+    assert words in (entry.fix or "")  # was no fix: 'Check the AuthnRequest: ...'
+
+
+# --- Google Workspace's SAML runtime errors (support.google.com/a/answer/6301076) ----------------
+
+@pytest.mark.parametrize("text,code,words", [
+    # the article: 'Verify that the value in the saml:Issuer tag in the SAMLRequest matches the Entity ID
+    # value configured in the SAML Service Provider Details section ... This value is case-sensitive.'
+    ("403 app_not_configured_for_user", "app-not-found", "Entity ID"),
+    # community.genesys.com 'Google Workspace SSO': the error as the user reported it
+    ("This error \"app_not_configured_for_user\" is coming from Google", "app-not-found", "Entity ID"),
+    ("403 app_not_enabled_for_user", "user-not-assigned", "User access"),
+    ("403 app_not_configured", "app-not-found", "Entity ID"),
+])
+def test_google_runtime_errors(text, code, words):
+    entry = lookup(text)  # the page's codes were unknown (only the Reports API's failure_* names)
+    assert (entry.product, entry.code, entry.side) == ("google", code, "idp")
+    assert words in entry.fix
