@@ -276,3 +276,36 @@ def test_google_runtime_errors(text, code, words):
     entry = lookup(text)  # the page's codes were unknown (only the Reports API's failure_* names)
     assert (entry.product, entry.code, entry.side) == ("google", code, "idp")
     assert words in entry.fix
+
+
+# --- SimpleSAMLphp (1.x and 2.x) ------------------------------------------------------------------
+
+# simplesamlphp/simplesamlphp issue 2001 (2.x error page; resolved by trusted.url.domains) as the
+# log writes the cause, and catalyst/moodle-auth_saml2 issue 307 (the SP behind a proxy computes
+# ':80' in its own URL)
+SSP_URL_NOT_ALLOWED = (
+    "Mar 12 10:01:02 simplesamlphp ERROR [7eea171dfa] SimpleSAML\\Error\\Error: UNHANDLEDEXCEPTION\n"
+    "Mar 12 10:01:02 simplesamlphp ERROR [7eea171dfa] Backtrace:\n"
+    "Mar 12 10:01:02 simplesamlphp ERROR [7eea171dfa] 2 public/_include.php:28 (SimpleSAML_exception_handler)\n"
+    "Mar 12 10:01:02 simplesamlphp ERROR [7eea171dfa] 0 [builtin] (N/A)\n"
+    "Mar 12 10:01:02 simplesamlphp ERROR [7eea171dfa] Caused by: SimpleSAML\\Error\\Exception: URL not allowed: "
+    "https://2023.aulaweb.example.it/login/index.php\n"
+    "Mar 12 10:01:02 simplesamlphp ERROR [7eea171dfa] Backtrace:\n"
+    "Mar 12 10:01:02 simplesamlphp ERROR [7eea171dfa] 6 src/SimpleSAML/Utils/HTTP.php:431 "
+    "(SimpleSAML\\Utils\\HTTP::checkURLAllowed)\n"
+)
+
+
+def test_simplesamlphp_url_not_allowed_names_trusted_domains(tmp_path):
+    doc = _check(tmp_path, SSP_URL_NOT_ALLOWED)
+    assert doc["inputs"][0]["kind"] == "log:simplesamlphp"
+    assert _attempts(doc) == [("failure", "sp-configuration-error", "sp")]  # was unknown-failure
+    assert "trusted.url.domains" in doc["attempts"][0]["fix"]
+
+
+def test_simplesamlphp_destination_behind_a_proxy():
+    entry = lookup('SAML2 exception: Destination in response doesn\'t match the current URL. Destination is '
+                   '"https://moodle.example.net/auth/saml2/sp/saml2-acs.php/moodle.example.net", current URL is '
+                   '"https://moodle.example.net:80/auth/saml2/sp/saml2-acs.php/moodle.example.net".')
+    assert (entry.product, entry.code, entry.side) == ("simplesamlphp", "destination-mismatch", "sp")
+    assert "baseurlpath" in entry.fix
