@@ -3,13 +3,12 @@ from a public source named above it (users, hosts, IDs and addresses replaced), 
 what samlscan must report for it: read at all, the product, the cause and the side."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from samlscan.catalog import lookup
 from test_real_log_shapes import _events  # (parser name, events) of a text read by its reader alone
 from test_real_log_shapes_2 import _attempts, _check  # `samlscan check --format json`, its attempts
+from test_real_log_shapes_3 import ADFS_364_RP  # an AD FS event as Event Viewer's 'Copy as text' gives it
 
 
 # --- Keycloak's JSON console layout (KC_LOG_CONSOLE_OUTPUT=json) --------------------------------
@@ -309,3 +308,49 @@ def test_simplesamlphp_destination_behind_a_proxy():
                    '"https://moodle.example.net:80/auth/saml2/sp/saml2-acs.php/moodle.example.net".')
     assert (entry.product, entry.code, entry.side) == ("simplesamlphp", "destination-mismatch", "sp")
     assert "baseurlpath" in entry.fix
+
+
+# --- AD FS: events whose text was unknown --------------------------------------------------------
+
+# x500.co.uk 'ADFS: The SAML authentication request had a NameID Policy that could not be satisfied'
+# (event 321 of AD FS 2012 R2, a Drupal/SimpleSAMLphp SP asking for a transient NameID), under
+# Event Viewer's header block as earlier audits quote it; resolved by a claim rule issuing Name ID.
+ADFS_321 = (
+    ADFS_364_RP.split("Description:\n")[0].replace("9/23/2020 10:15:42 AM", "3/6/2018 11:02:13 AM")
+    .replace("Event ID:      364", "Event ID:      321") + "Description:\n"
+    "The SAML authentication request had a NameID Policy that could not be satisfied. Requestor: \n"
+    "Name identifier format: urn:oasis:names:tc:SAML:2.0:nameid-format:transient SPNameQualifier: \n"
+    "Exception details: \n"
+    "MSIS7070: The SAML request contained a NameIDPolicy that was not satisfied by the issued token. Requested "
+    "NameIDPolicy: AllowCreate: True Format: urn:oasis:names:tc:SAML:2.0:nameid-format:transient SPNameQualifier: . "
+    "Actual NameID properties: null.\n"
+    "This request failed.\n"
+    "User Action\n"
+    "Use the AD FS Management snap-in to configure the configuration that emits the required name identifier.\n"
+)
+
+
+def test_adfs_321_names_the_claim_rule(tmp_path):
+    doc = _check(tmp_path, ADFS_321)
+    assert doc["inputs"][0]["kind"] == "log:adfs"
+    assert _attempts(doc) == [("failure", "request-invalid", "idp")]
+    assert "claim rule" in doc["attempts"][0]["fix"]  # was 'Check the AuthnRequest: ...'
+
+
+@pytest.mark.parametrize("text,code,words", [
+    # SAML-Toolkits/java-saml issue 152, MicrosoftDocs/azure-docs issue 15732
+    ("SAML request is not signed with expected signature algorithm. SAML request is signed with signature algorithm "
+     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 . Expected signature algorithm is "
+     "http://www.w3.org/2000/09/xmldsig#rsa-sha1", "request-signature-invalid", "Secure hash algorithm"),
+    # SAML-Toolkits/python-saml issue 180
+    ("MSIS1016: Relying party trust 'https://sp.example.com/api/saml/metadata/' indicates that authentication "
+     "requests sent by this relying party will be signed but no signature present.", "request-signature-missing",
+     "SignedSamlRequestsRequired"),
+    # catalyst/moodle-auth_saml2 issue 33 (resolved by 'redirect.sign' => true)
+    ("Error message: MSIS1014: SAML LogoutRequest and LogoutResponse messages must be signed when using SAML HTTP "
+     "Redirect or HTTP POST binding.", "request-signature-missing", "redirect.sign"),
+])
+def test_adfs_request_signature_texts(text, code, words):
+    entry = lookup(text)
+    assert (entry.product, entry.code) == ("adfs", code)
+    assert words in entry.fix

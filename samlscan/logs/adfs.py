@@ -30,7 +30,9 @@ from samlscan.xmlsafe import parse_xml
 
 PRODUCT = "adfs"
 _SUCCESS_IDS = {1200, 1202}  # token issued, fresh credentials validated
-_FAILURE_IDS = {364, 1201, 1203}
+_FAILURE_IDS = {364, 1201, 1203, 321}
+"""(321: 'The SAML authentication request had a NameID Policy that could not be satisfied', its
+MSIS7070 naming the requested format: the login fails with status InvalidNameIDPolicy.)"""
 _OTHER_IDS = {1204, 1205, 1206, 1207}
 """Password change and sign-out (success, failure): read, but no login's outcome."""
 MAX_EVENT = 1024 * 1024
