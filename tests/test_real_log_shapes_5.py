@@ -354,3 +354,31 @@ def test_adfs_request_signature_texts(text, code, words):
     entry = lookup(text)
     assert (entry.product, entry.code) == ("adfs", code)
     assert words in entry.fix
+
+
+# --- Auth0 as SP: a SAML connection's failed login ------------------------------------------------
+
+# auth0/docs (articles/applications): a tenant log 'f' event of a samlp connection, as the
+# dashboard's raw view shows it; community.auth0.com 'SAML SSO invalid thumbprint error' (91165):
+# upload the IdP's current certificate to the connection.
+AUTH0_THUMBPRINT = """{
+  "date": "2016-10-04T15:27:38.509Z",
+  "type": "f",
+  "description": "Invalid thumbprint (configured: 634AB4651FCA2F623563BE32EDA32DE565219118. calculated: BDEBFBFBA786C2D97F2125274793E32643358E81)",
+  "connection": "SSOCircle",
+  "connection_id": "con_T60D5poVozRmw77h",
+  "client_id": "UEsQCe4RVHYDSQ2zlLWIAHSqDhpsYyTG",
+  "client_name": "N/A",
+  "ip": "198.51.100.158",
+  "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2785.143 Safari/537.36",
+  "strategy": "samlp",
+  "strategy_type": "enterprise"
+}
+"""
+
+
+def test_auth0_invalid_thumbprint_is_the_connections_certificate(tmp_path):
+    doc = _check(tmp_path, AUTH0_THUMBPRINT, "log.json")
+    assert doc["inputs"][0]["kind"] == "log:auth0"
+    assert _attempts(doc) == [("failure", "signature-cert-mismatch", "sp")]  # was unknown-failure
+    assert "X.509 Signing Certificate" in doc["attempts"][0]["fix"]
