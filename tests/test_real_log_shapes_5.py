@@ -382,3 +382,24 @@ def test_auth0_invalid_thumbprint_is_the_connections_certificate(tmp_path):
     assert doc["inputs"][0]["kind"] == "log:auth0"
     assert _attempts(doc) == [("failure", "signature-cert-mismatch", "sp")]  # was unknown-failure
     assert "X.509 Signing Certificate" in doc["attempts"][0]["fix"]
+
+
+# a SUNET setup script (sunet-cdn-manager, Keycloak brokering a SATOSA IdP) quoting the broker's
+# line when SATOSA filtered out the configured principal attribute (subject-id)
+KC_NO_PRINCIPAL = ("2025-08-29 21:23:16,670 ERROR [org.keycloak.broker.saml.SAMLEndpoint] (executor-thread-5) no "
+                   "principal in assertion; expected: ATTRIBUTE(urn:oasis:names:tc:SAML:attribute:subject-id)\n")
+
+
+def test_keycloak_broker_missing_principal_names_the_attribute(tmp_path):
+    doc = _check(tmp_path, KC_NO_PRINCIPAL)
+    assert _attempts(doc) == [("failure", "login-attribute-missing", "idp")]  # was no cause, no fix
+    assert "Principal type" in doc["attempts"][0]["fix"]
+
+
+def test_keycloak_broker_refusal_event_alone_points_at_the_endpoint_line(tmp_path):
+    doc = _check(tmp_path, KC_BROKER_QUOTED.replace(', reason="{reason}"', ""))
+    # was request-invalid, 'Check the AuthnRequest' (no AuthnRequest was involved); the broker entry's
+    # fix (read SAMLEndpoint's line) is not shown yet: correlate._catalog_entry passes over entries
+    # whose code is unknown-failure
+    assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "unknown-failure")]
+    assert "AuthnRequest" not in doc["attempts"][0]["fix"]
