@@ -31,7 +31,7 @@ _GENERIC = {"unknown-failure", "sp-internal-error", None}
 _LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibboleth": "idp",
              # SP application logs (samlscan/logs/applog.py), by the library that wrote the dump
              "spring": "sp", "opensaml": "sp", "java-saml": "sp", "python3-saml": "sp", "pysaml2": "sp",
-             "ruby-saml": "sp",
+             "ruby-saml": "sp", "node-saml": "sp",
              "sp-app": "sp"}
 MOMENT = timedelta(seconds=10)
 """Failures without a shared ID or user are joined when they happen within this much of each other
@@ -810,8 +810,10 @@ def _catalog_entry(p: _Piece, cause: str):
     (logs._common.classify): by the product's own code first, then by the text."""
     if p.kind != "log":
         return None
+    # (the code's entry even when it is unknown-failure: a reader may keep it although a word of
+    # the line would name another code, as Keycloak's broker event with error=invalid_saml_response)
     entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None
-    if entry is None or entry.code == "unknown-failure":
+    if entry is None or entry.code != cause:
         entry = _text_entry(p.text, p.product)
     return entry if entry is not None and entry.code == cause else None
 

@@ -403,3 +403,15 @@ def test_keycloak_broker_refusal_event_alone_points_at_the_endpoint_line(tmp_pat
     # whose code is unknown-failure
     assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "unknown-failure")]
     assert "AuthnRequest" not in doc["attempts"][0]["fix"]
+
+
+def test_the_broker_events_own_entry_gives_its_fix_when_its_code_is_unknown_failure(tmp_path):
+    """Keycloak's IDENTITY_PROVIDER_RESPONSE_ERROR with error=invalid_saml_response alone: the
+    reader keeps its own entry (unknown-failure: the SAMLEndpoint line says why), but the attempt's
+    fix and side were looked up by the text ('invalid_saml_response' names request-invalid), which
+    is not the cause: 'Read the evidence lines.' and no side."""
+    doc = _check(tmp_path, '2025-03-11 09:40:58,117 WARN  [org.keycloak.events] (executor-thread-6) '
+                           'type="IDENTITY_PROVIDER_RESPONSE_ERROR", realmId="r", clientId="null", userId="null", '
+                           'ipAddress="203.0.113.77", error="invalid_saml_response"\n')
+    assert _attempts(doc) == [("failure", "unknown-failure", "idp")]
+    assert "SAMLEndpoint" in doc["attempts"][0]["fix"]
