@@ -151,10 +151,14 @@ def _pkcs7_certs(der: bytes) -> list[bytes] | None:
         return None
     if der[start:start + len(_SIGNED_DATA)] != _SIGNED_DATA:
         return None
+    import warnings
+
     from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
     try:
-        return [c.public_bytes(Encoding.DER) for c in pkcs7.load_der_pkcs7_certificates(der)]
+        with warnings.catch_warnings():  # `openssl crl2pkcs7` writes its SET unsorted (BER, not DER):
+            warnings.simplefilter("ignore")  # cryptography reads it and warns on stderr
+            return [c.public_bytes(Encoding.DER) for c in pkcs7.load_der_pkcs7_certificates(der)]
     except ValueError:
         return []
 
@@ -171,14 +175,17 @@ def _is_pkcs12(der: bytes) -> bool:
     return (tag, der[v_start:v_end]) == (0x02, b"\x03") and der[info:info + 11] == bytes.fromhex("06092a864886f70d010701")
 
 
-def _certificates(der: bytes) -> list[bytes]:
-    """A DER certificate (trimmed), or each certificate of a PKCS #7 bundle."""
-    bundle = _pkcs7_certs(der)
+def _certificates(der: bytes, from_file: bool) -> list[bytes]:
+    """A DER certificate (trimmed), or each certificate of a PKCS #7 bundle in a file given as
+    certificates (a value an SP or metadata holds is one X.509 certificate: a bundle there is read
+    as one, and refused as unreadable)."""
+    bundle = _pkcs7_certs(der) if from_file else None
     return [_der_trim(der)] if bundle is None else bundle
 
 
-def _blobs(data: bytes) -> list[bytes]:
-    """The DER blobs in PEM text, a bare base64 body or DER bytes, not yet read."""
+def _blobs(data: bytes, from_file: bool = False) -> list[bytes]:
+    """The DER blobs in PEM text, a bare base64 body or DER bytes, not yet read; in a file given as
+    certificates, also a body after a label (_labelled_body)."""
     if data[:1] == b"\x30":  # DER SEQUENCE
         return [data]
     data = _as_ascii_text(data)
@@ -188,29 +195,40 @@ def _blobs(data: bytes) -> list[bytes]:
     if _KEY_BLOCK.search(data) or b"-----BEGIN" in data:
         return []
     der = _b64(data)
-    if der is None:  # a label before the body ('Certificate: MIIC...', 'X.509 Certificate MIIC...')
-        body = _LABELLED_BODY.search(data)
-        der = _b64(body.group()) if body else None
+    if der is None and from_file:
+        der = _labelled_body(data)
     return [der] if der else []
 
 
-_LABELLED_BODY = re.compile(rb"(?<![A-Za-z0-9+/])MII[A-Za-z0-9+/\s\\]{200,}={0,2}")
-"""A certificate's base64 body inside other text: the DER of an X.509 certificate starts with a
-SEQUENCE of a two-byte length (30 82 ..), which base64 writes 'MII'."""
+_CERT_BODY = re.compile(rb"(?<![A-Za-z0-9+/])MII[A-Za-z0-9+/\s\\]{200,}={0,2}")
+"""A certificate's base64 body: the DER of an X.509 certificate starts with a SEQUENCE of a
+two-byte length (30 82 ..), which base64 writes 'MII'."""
 
 
-def der_from_text(data: bytes) -> list[bytes]:
+def _labelled_body(data: bytes) -> bytes | None:
+    """The one certificate body of a short text that labels it ('Certificate: MIIC...', a console's
+    heading and fingerprint lines), copied from an IdP console. Not a document (XML, JSON: a
+    response or metadata holds certificates of other parties) and not two bodies (which one?)."""
+    if b"<" in data or b"{" in data:
+        return None
+    bodies = _CERT_BODY.findall(data)
+    if len(bodies) != 1 or len(data) - len(bodies[0]) > 300:
+        return None
+    return _b64(bodies[0])
+
+
+def der_from_text(data: bytes, from_file: bool = False) -> list[bytes]:
     """DER certificates in PEM text, a bare base64 body (SonarQube's certificate.secured), DER, or
     a PKCS #7 .p7b (DER or PEM).
 
     Never raises: what is not a certificate is left out (load_certs says why)."""
-    return [c for der in _blobs(data) for c in _certificates(der)]
+    return [c for der in _blobs(data, from_file) for c in _certificates(der, from_file)]
 
 
 def is_pkcs7(data: bytes) -> bool:
     """Whether `data` is a PKCS #7 bundle rather than certificates: an SP that holds one certificate
     as text (java-saml's Util.loadCert, python3-saml's x509cert) cannot read one."""
-    return any(_pkcs7_certs(der) is not None for der in _blobs(data))
+    return any(_pkcs7_certs(der) is not None for der in _blobs(data, True))
 
 
 def _key_kind(der: bytes) -> str | None:
@@ -236,18 +254,23 @@ _PUBLIC = ("{origin}: this is a bare public key, not an X.509 certificate: give 
            "certificate (its metadata or admin console shows it)")
 
 
-def load_certs(data: bytes, origin: str) -> list[TrustedCert]:
-    """All certificates in `data`; ConfigError when there is none or one is broken.
+def load_certs(data: bytes, origin: str, from_file: bool = False) -> list[TrustedCert]:
+    """All certificates in `data`; ConfigError when there is none or one is broken. `from_file`: a
+    file given as certificates (--idp-cert, --sp-cert), read leniently: a PKCS #7 .p7b's
+    certificates, a body after a label.
 
     The error never quotes the data: a private key given by mistake must not reach a report."""
     text = _as_ascii_text(data)
     keys = {m.group(2) for m in _KEY_BLOCK.finditer(text)}
     if keys and not _PEM.search(text):
         raise ConfigError((_PRIVATE if b"PRIVATE" in keys else _PUBLIC).format(origin=origin))
-    ders = der_from_text(data)
+    ders = der_from_text(data, from_file)
     if not ders and b"CERTIFICATE REQUEST-----" in text:
         raise ConfigError(f"{origin}: this is a certificate signing request (CSR), not a certificate: "
                           "give the IdP's signing certificate")
+    if not ders and text.lstrip().startswith(b"<"):
+        raise ConfigError(f"{origin}: this is an XML document, not a certificate (IdP metadata goes to "
+                          "--idp-metadata; a SAML message's certificate is not one to trust)")
     if not ders:
         raise ConfigError(f"{origin}: no certificate found (expected PEM '-----BEGIN CERTIFICATE-----', "
                           "DER, a PKCS #7 .p7b, or the base64 body of the certificate)")

@@ -346,7 +346,7 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
     if text.lstrip().startswith("{"):
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:  # (nested past the parser's limit)
             raise ConfigError(f"{path}: not valid JSON ({exc}); expected the output of "
                               "api/settings/values") from None
         doc = doc if isinstance(doc, dict) else {}
@@ -371,8 +371,12 @@ def _not_settings_hint(path: Path) -> str:
     """Why a file given as SonarQube settings holds none, and what to give instead: read as
     'all defaults' it would silently skip the certificate and entity checks."""
     text = _settings_text(_read(path, "SonarQube settings"), "replace")
+    lines = [line.strip() for line in text.splitlines()]
+    commented = any(line.lstrip("#! \t").startswith("sonar.") for line in lines if line[:1] in "#!")
     page = "sonar.auth.saml." in text or sum(n.lower() in text.lower() for n in _SONAR_UI_NAMES) >= 2
-    what = ("; this looks like SonarQube's SAML settings page copied as text, whose values cannot be told "
+    what = ("; every sonar. line in it is commented out (SonarQube keeps the SAML settings made in its "
+            "UI in its database, not in this file)" if commented else
+            "; this looks like SonarQube's SAML settings page copied as text, whose values cannot be told "
             "from its labels" if page else "")
     return (f"{what}: give sonar.properties ('sonar.auth.saml.providerId=...' lines), the JSON of "
             "api/settings/values, or the values with --idp-cert, --idp-entity-id and --sp-entity-id")
@@ -423,7 +427,7 @@ def load_sonar_settings(path: Path) -> dict:
                         "--idp-metadata")
     sp_cert = pairs.get("sonar.auth.saml.sp.certificate.secured", "").strip()
     if sp_cert:
-        out["sp_certs"] = tuple(load_certs(sp_cert.encode(), f"{path}: sonar.auth.saml.sp.certificate.secured"))
+        out["sp_certs"] = tuple(_sp_setting_certs(sp_cert, f"{path}: sonar.auth.saml.sp.certificate.secured"))
     sp_key = pairs.get("sonar.auth.saml.sp.privateKey.secured", "").strip()
     if sp_key:
         out["sp_keys"] = (_pem_private_key(sp_key, f"{path}: sonar.auth.saml.sp.privateKey.secured"),)
@@ -454,7 +458,7 @@ def load_python3_saml_settings(path: Path) -> dict:
     """Expectations from a python3-saml / php-saml settings.json ('sp' and 'idp' objects)."""
     try:
         doc = json.loads(_settings_text(_read(path, "python3-saml settings")))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not (isinstance(doc.get("sp"), dict) or isinstance(doc.get("idp"), dict)):
         keys = ", ".join(sorted(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
@@ -471,7 +475,13 @@ def load_python3_saml_settings(path: Path) -> dict:
     certs: list[TrustedCert] = []
     for body in multi or [idp.get("x509cert")]:
         if isinstance(body, str) and body.strip():
-            certs.extend(_sp_setting_certs(body, f"{path}: idp.x509cert" + ("Multi.signing" if multi else "")))
+            origin = f"{path}: idp.x509cert" + ("Multi.signing" if multi else "")
+            if not body.isascii():  # (format_cert removes only line breaks and spaces: OpenSSL then
+                raise ConfigError(  # refuses the PEM; java-saml's MIME decoder would skip them)
+                    f"{origin}: the certificate holds characters that are not base64 (no-break or zero-width "
+                    "spaces, curly quotes: copied from a web page or a mail), which python3-saml cannot "
+                    "read: paste the certificate's base64 alone")
+            certs.extend(_sp_setting_certs(body, origin))
     out["idp_certs"] = tuple(certs)
     fingerprint = idp.get("certFingerprint")
     if not certs and isinstance(fingerprint, str) and fingerprint.strip():
@@ -493,8 +503,8 @@ def load_python3_saml_settings(path: Path) -> dict:
 def _toml_values(path: Path) -> dict:
     try:
         doc = tomllib.loads(_read(path, "config").decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None  # (RecursionError: nested too deep)
     flat: dict = {}
     for key, value in doc.items():  # accept [sp]/[idp] tables as well as flat keys
         if isinstance(value, dict):
@@ -560,7 +570,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
             values[k] = str(merged[k])
     certs = []
     for p in _as_list(merged.get("idp_cert")):
-        certs.extend(load_certs(_read(Path(p), "IdP certificate"), p))
+        certs.extend(load_certs(_read(Path(p), "IdP certificate"), p, from_file=True))
     if certs:  # explicit certificates are added to those from metadata/settings (rollover)
         values["idp_certs"] = tuple(certs) + tuple(values.get("idp_certs", ()))
     if pinned:  # the SP holds the certificate of that fingerprint, whoever gives it (the
@@ -586,7 +596,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     values["apps"] = tuple(_as_list(merged.get("app")))
     values["timezones"] = _merged_zones(flags.get("timezone"), file_values.get("timezone"))
     values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
-                                       for c in load_certs(_read(Path(p), "SP certificate"), p))
+                                       for c in load_certs(_read(Path(p), "SP certificate"), p, from_file=True))
                                  + values.get("sp_certs", ()))
     if merged.get("clock_skew") is not None:
         try:

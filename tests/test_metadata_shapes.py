@@ -55,7 +55,7 @@ def _aggregate(tmp_path: Path) -> Path:
 
 
 def _signers(path: Path) -> list[str]:
-    return [c.info.sha1 for c in load_certs(path.read_bytes(), path.name)]
+    return [c.info.sha1 for c in load_certs(path.read_bytes(), path.name, from_file=True)]
 
 
 def _verified(name: str, flags: dict, **config) -> list:
@@ -286,3 +286,72 @@ def test_pkcs7_pasted_into_an_sp_certificate_setting_is_refused_as_the_sp_refuse
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=rf"{name}: {re.escape(key)}: this is a PKCS #7 bundle \(.p7b\)"):
         build({flag: [str(path)]} if flag else {}, None if flag else path)
+
+
+# --- what the lenient readings must not trust (a review of the above) -----------------------------
+
+def test_a_document_given_as_the_certificate_is_refused_not_mined_for_one(tmp_path):
+    """The body search took the first 'MII' out of any text: a response given as --idp-cert made
+    its own signer trusted ('verified'), and a rollover metadata file its first certificate only."""
+    response = base64.b64decode(re.sub(rb"\s+", b"", (EXT5 / "google-workspace-response.b64").read_bytes()))
+    path = tmp_path / "response.xml"
+    path.write_bytes(response)
+    with pytest.raises(ConfigError, match="XML document, not a certificate"):
+        load_certs(path.read_bytes(), str(path), from_file=True)
+    two = tmp_path / "two.txt"
+    body = _body(_google_pem())
+    two.write_text(f"Certificate: {body}\nOld certificate: {body}\n")
+    with pytest.raises(ConfigError, match="no certificate found"):
+        load_certs(two.read_bytes(), str(two), from_file=True)
+
+
+def test_sp_settings_hold_one_certificate_as_the_sp_reads_it(tmp_path):
+    """A value an SP or metadata holds is read as that SP reads it: a label before the body or a
+    PKCS #7 bundle in a metadata X509Certificate are refused (they were trusted), and python3-saml,
+    which cannot load a certificate with no-break spaces in it, is said to."""
+    import json
+
+    body = _body(_google_pem())
+    for value in (f"Certificate: {body}", f"{body[:100]}\u00a0{body[100:]}"):
+        path = tmp_path / "settings.json"
+        path.write_text(json.dumps({"idp": {"entityId": GOOGLE_ID, "x509cert": value}}), encoding="utf-8")
+        with pytest.raises(ConfigError, match="no certificate found|python3-saml cannot read"):
+            build({}, path)
+    bundle = base64.b64encode(_p7b(_google_pem(), pem=False)).decode()
+    metadata = (EXT5 / "google-workspace-idp-metadata.xml").read_text(encoding="utf-8")
+    metadata = re.sub(r"(<(?:ds:)?X509Certificate>)[^<]+", lambda m: m.group(1) + bundle, metadata, count=1)
+    path = tmp_path / "md.xml"
+    path.write_text(metadata, encoding="utf-8")
+    with pytest.raises(ConfigError, match="unreadable certificate"):
+        load_idp_metadata(path)
+
+
+def test_a_chain_p7b_is_read_without_warnings(tmp_path, recwarn):
+    """`openssl crl2pkcs7` writes the certificates' SET unsorted (BER): cryptography warned on stderr."""
+    onelogin = load_idp_metadata(EXT5 / "onelogin-503983-idp-metadata.xml")["idp_certs"][0].pem()
+    # the larger certificate first: a DER SET OF sorts its elements, this order is BER only
+    pems = sorted((_google_pem(), onelogin), key=lambda p: -len(p))
+    path = tmp_path / "chain.p7b"
+    path.write_bytes(_p7b(*pems, pem=False))
+    assert len(load_certs(path.read_bytes(), str(path), from_file=True)) == 2
+    assert not [w for w in recwarn if "BER" in str(w.message)]
+
+
+def test_a_commented_sonar_properties_says_so(tmp_path):
+    path = tmp_path / "sonar.properties"
+    path.write_text("# sonar.auth.saml.enabled=true\n#sonar.auth.saml.providerId=https://idp\n")
+    with pytest.raises(ConfigError, match="every sonar. line in it is commented out"):
+        build({"sonar_settings": str(path)}, None)
+
+
+@pytest.mark.parametrize("name, text", [
+    ("values.json", '{"settings": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ("settings.json", '{"idp": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ("samlscan.toml", "a = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+])
+def test_settings_nested_past_the_parsers_limit_are_a_config_error(tmp_path, name, text):
+    """A RecursionError was an internal error."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError):
+        build({"sonar_settings": str(path)} if name == "values.json" else {}, None if name == "values.json" else path)
