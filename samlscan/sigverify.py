@@ -231,7 +231,12 @@ def _signature_bits(sig) -> int | None:
         value = base64.b64decode(re.sub(r"\s+", "", el.text or ""), validate=True)
     except ValueError:
         return None
-    return len(value) * 8 if value else None
+    # only a modulus size keys are made with (a signer may drop one leading zero octet): any other
+    # length is a damaged or cut SignatureValue, not another key
+    return next((bits for bits in _MODULUS_SIZES if len(value) in (bits // 8, bits // 8 - 1)), None)
+
+
+_MODULUS_SIZES = (1024, 1536, 2048, 3072, 4096, 8192)
 
 
 def _other_size(cert, bits: int) -> bool:

@@ -392,3 +392,23 @@ def test_template_variables_are_told_from_entity_ids(value, template):
     from samlscan.checks.protocol import is_template_variable
 
     assert is_template_variable(value) is template
+
+
+def test_a_cut_signature_value_is_not_another_keys(tmp_path):
+    """A SignatureValue of 200 bytes is no modulus size: the value is damaged, not made by 'a
+    1600-bit key' (and no weak-key warning follows from its length)."""
+    import base64
+    import re
+
+    text = (DATA / "oam-jpl-response-no-keyinfo.xml").read_text(encoding="utf-8")
+    value = re.search(r"<(\w+:)?SignatureValue>([^<]+)</", text)
+    raw = base64.b64decode(re.sub(r"\s+", "", value.group(2)))
+    for cut in (raw[:100], raw[:-1]):  # 800 bits; 1016 bits, a leading zero octet dropped, stays 1024
+        path = tmp_path / "cut.xml"
+        path.write_text(text.replace(value.group(2), base64.b64encode(cut).decode()), encoding="utf-8")
+        res = analyze_sample(tmp_path, "cut.xml", idp_cert=str(DATA / "samltest-id-idp.crt"), at="2016-12-12T16:54:35Z")
+        (sig,) = res.message.signatures
+        if len(cut) == 100:
+            assert sig.failure != "cert-mismatch" and "signature-weak-key" not in _codes(res)
+        else:
+            assert (sig.failure, sig.key_bits) == ("cert-mismatch", 1024)
