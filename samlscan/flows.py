@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from samlscan.inputs.base import RawMessage
 
@@ -540,10 +540,11 @@ def _leads_into(chain: list[Exchange], then: Exchange | None) -> bool:
 
 def same_url(a: str, b: str) -> bool:
     """The same URL as a browser asks for it: scheme and host in any case, a scheme's default port
-    and a fragment aside, an empty path '/'; the query as it is."""
+    and a fragment aside, an empty path '/', path and query percent-decoded (a browser encodes
+    what a Location left raw: a space in return_to)."""
     def key(url: str) -> tuple:
         u = urlsplit(url)
-        return u.scheme.lower(), _host_port(u), u.path or "/", u.query
+        return u.scheme.lower(), _host_port(u), unquote(u.path) or "/", unquote(u.query)
     return key(a) == key(b)
 
 

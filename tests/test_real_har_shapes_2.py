@@ -404,3 +404,18 @@ def test_an_auth0_error_answered_with_deeply_nested_json_is_no_crash():
     from samlscan.flows import find_idp_error
 
     assert find_idp_error('{"a":' * 20_000, "https://tenant.auth0.com/login/callback", 400) is None
+
+
+def test_a_loop_through_a_location_the_browser_re_encodes_is_still_a_loop(tmp_path):
+    """The SP's Location leaves a space raw ('return_to=/projects/my project'); the browser asks
+    for '...my%20project': the same URL, a loop (compared as raw text, it was 'unknown')."""
+    doc = json.loads((DATA / "session-loop.har").read_text())
+    entries = doc["log"]["entries"]
+    raw = "/sessions/init/saml?return_to=/projects/my project"
+    for h in entries[3]["response"]["headers"]:
+        if h["name"].lower() == "location":
+            h["value"] = raw
+    entries[3]["response"]["redirectURL"] = raw
+    entries[4]["request"]["url"] = "https://sonar.example.com/sessions/init/saml?return_to=/projects/my%20project"
+    first, _ = build_flows(har.read(write(tmp_path, doc)))
+    assert first.outcome == "failure" and "a login loop" in first.reason
