@@ -315,3 +315,17 @@ def test_a_logout_request_without_issuer_is_said_so():
     # the same SP-side messages with their Issuer have none of it
     assert "request-issuer-missing" not in _codes(_read(DATA / "pysaml2-soap-logout-request.xml"))
     assert "request-issuer-missing" not in _codes(_read(DATA / "crewjam-signed-authnrequest-post.xml"))
+
+
+def test_a_semicolon_separates_parameters_only_in_a_query_without_ampersands():
+    """Lasso's query has no '&': its ';' separate. In a query with '&' every ';' is part of a value,
+    as SPs splitting on '&' read it: a raw RelayState '/a;RelayState=b' stays one value (it was cut,
+    and the signature over the query no longer verified)."""
+    from samlscan.inputs import blob, har
+
+    assert [(n, r) for n, r, _ in har.split_query("SAMLRequest=x&RelayState=/a;RelayState=b&SigAlg=y")] == [
+        ("SAMLRequest", "x"), ("RelayState", "/a;RelayState=b"), ("SigAlg", "y")]
+    assert [n for n, _, _ in har.split_query("SAMLRequest=x;RelayState=r;SigAlg=y")] == [
+        "SAMLRequest", "RelayState", "SigAlg"]
+    assert blob.signed_octets("https://sp/slo?SAMLRequest=x&RelayState=/a;RelayState=b&SigAlg=y&Signature=s") == \
+        "SAMLRequest=x&RelayState=/a;RelayState=b&SigAlg=y"

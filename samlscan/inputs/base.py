@@ -47,9 +47,10 @@ class InputProblem:
 BINDING_PARAMS = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
 """The redirect binding's query parameters (SAML bindings 3.4.4)."""
 PARAM_AHEAD = "(?:" + "|".join(BINDING_PARAMS) + ")="
-"""A binding parameter's name starts here: a ';' before it separates parameters, as '&' does
-(HTML 4.01 B.2.2; Lasso verifies such a query); any other ';' stays in its value (RelayState
-'/app;jsessionid=1')."""
+"""A binding parameter's name starts here: in a query without '&', a ';' before it separates
+parameters (HTML 4.01 B.2.2; Lasso verifies such a query); any other ';' stays in its value
+(RelayState '/app;jsessionid=1'), and so does every ';' of a query with '&' (SPs split on '&'
+only: a raw RelayState '/a;RelayState=b' is one value)."""
 
 
 def signed_octets(raw: dict[str, str], param: str) -> str | None:

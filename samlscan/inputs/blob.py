@@ -18,6 +18,8 @@ _PARAMS = ("SAMLResponse", "SAMLRequest")
 # pasted command (curl --data-raw 'SAMLResponse=...', PowerShell -Body "SAMLResponse=...").
 _QUERY_PARAM = re.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + ")="
                           r"(\[[^\]\r\n&]*\]|(?:[^&;\s#\"'<>]|;(?!" + PARAM_AHEAD + r"))*)")
+_AMP_QUERY_PARAM = re.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + r")=(\[[^\]\r\n&]*\]|[^&\s#\"'<>]*)")
+"""The same, in a query with '&': its ';' are part of the values (base.PARAM_AHEAD)."""
 _B64ISH = re.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
 
@@ -49,7 +51,7 @@ def _query_params(text: str) -> dict[str, str]:
     if "&amp;" in text:  # copied from an HTML page source or a log that escaped it
         text = text.replace("&amp;", "&")
     found: dict[str, str] = {}
-    for name, value in _QUERY_PARAM.findall(text):
+    for name, value in (_AMP_QUERY_PARAM if "&" in text else _QUERY_PARAM).findall(text):
         found.setdefault(name, value.strip())
     return found
 

@@ -217,9 +217,10 @@ send %2B)."""
 
 
 def split_query(query: str) -> list[tuple[str, str, str]]:
-    """(name, raw value, decoded value) for each '&'-separated pair, in order."""
+    """(name, raw value, decoded value) for each '&'-separated pair (';' in a query without '&':
+    base.PARAM_AHEAD), in order."""
     out = []
-    for part in re.split(f"&|;(?={PARAM_AHEAD})", query):
+    for part in query.split("&") if "&" in query else re.split(f";(?={PARAM_AHEAD})", query):
         if not part:
             continue
         name, _, raw = part.partition("=")
