@@ -425,9 +425,10 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
         from samlscan.saml import sender
 
         who = sender(msg.kind, msg.issuer, expect)
-        tried = {"sp": "SP certificate or key", "idp": "IdP certificates"}.get(who) or " and ".join(
-            name for name, certs in (("SP", expect.sp_certs or expect.sp_keys), ("IdP", expect.idp_certs)) if certs
-        ) + " certificates"  # (a sender it cannot tell: what was given of each side)
+        given = [name for name, have in (("SP certificate", expect.sp_certs), ("SP key", expect.sp_keys and
+                 not expect.sp_certs), ("IdP certificates", expect.idp_certs)) if have]
+        tried = {"sp": "SP certificate or key", "idp": "IdP certificates"}.get(who) or " and ".join(given)
+        # (a sender it cannot tell: what was given of each side)
         findings.append(finding(msg, "request-signature-invalid" if who == "sp" else "redirect-signature-invalid",
                                 f"the redirect-binding Signature ({msg.redirect_signature.sig_alg}) does "
                                 f"not verify over the query string with the configured {tried}"))

@@ -381,7 +381,7 @@ def _pages(path: str) -> list:
         for raw in ArrayStream(fh, ("log", "pages")):
             try:
                 pages.append(json.loads(raw))
-            except ValueError:
+            except (ValueError, RecursionError):  # (RecursionError: nested past the parser's limit)
                 continue
         return pages
 
@@ -453,7 +453,7 @@ def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker):
             for raw in stream:
                 try:
                     entry = json.loads(raw)
-                except ValueError:
+                except (ValueError, RecursionError):  # (an entry nested past the parser's limit)
                     bad += 1
                     continue
                 if not isinstance(entry, dict):
