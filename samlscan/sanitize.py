@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote_plus
 from samlscan.errors import InputError
 from samlscan.inputs.har import DROPPED, MAX_STRING, ArrayStream, form_value, sniff
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
-from samlscan.report.redact import mask
+from samlscan.report.redact import mask, sub_emails
 
 PLACEHOLDER = "[redacted]"
 KEEP_COOKIES = re.compile(r"^(OAUTHSTATE|AUTHENTICATION-ERROR|_shibstate_\w*|_opensaml_req_\w*)$",
@@ -50,6 +50,7 @@ _SECRET_HEADER = re.compile(r"token|secret|api-?key|auth|csrf|xsrf|session|crede
 _DROP_HEADERS = {"authorization", "proxy-authorization"}
 _CREDENTIAL_VALUE = re.compile(r"^\s*(Bearer|Basic|Digest|Negotiate|NTLM|token)\s+\S", re.I)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_EMAIL_AT_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
 _JSON_PAIR = re.compile(r'"([^"\\]{1,100})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -62,7 +63,7 @@ def mask_email(value: str) -> str:
 
 
 def _mask_emails(text: str) -> str:
-    return _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    return sub_emails(text, lambda m: mask_email(m.group(0)), _EMAIL, _EMAIL_AT_RUN)
 
 
 def is_secret_name(name: str) -> bool:

@@ -8,7 +8,29 @@ import hashlib
 import re
 
 # also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL)
+_LOCAL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# _EMAIL starting only where a run of local-part characters starts: tried from every position of a
+# long run without an '@' (a base64 message in a logged line), _EMAIL takes time quadratic in its length
+_EMAIL_AT_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
+
+
+def sub_emails(text: str, repl, email: re.Pattern = _EMAIL, at_run: re.Pattern = _EMAIL_AT_RUN) -> str:
+    """email.sub(repl, text) in linear time. An address that starts inside a run of local-part
+    characters also matches from the run's start (a longer local part), which a left-to-right search
+    tries first; so a match is sought only at runs' starts, and where the previous match ended
+    inside a run ('a@b.com.x@c.org')."""
+    out, pos = [], 0
+    while True:
+        m = None
+        if 0 < pos < len(text) and text[pos - 1] in _LOCAL_CHARS and text[pos] in _LOCAL_CHARS:
+            m = email.match(text, pos)
+        m = m or at_run.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out)
+        out += (text[pos:m.start()], repl(m))
+        pos = m.end()
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 # Eight groups, or fewer around one '::' (RFC 4291 2.2); a time of day (08:40:59) is neither.
 _IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
@@ -19,7 +41,9 @@ _IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
 _FINGERPRINT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){7}")
 # the user part of a URL ('https://alice:secret@host/'), masked whole before it is taken for an email
 # (also 'alice:secret@host/path' where a URL is shown without its scheme)
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s/?#@\[\]<>\"'\\]+)@"
+# (a scheme of at most 64 characters: tried at every '-' or '.' of a long token, an unbounded one
+# took time quadratic in the token's length)
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://)([^\s/?#@\[\]<>\"'\\]+)@"
                        r"|(?<![\w.%+\-:/])()([\w.%+\-~]+:[^\s/?#@\[\]<>\"'\\]*)@(?=[\w\-]+\.)")
 # A value after a key that names a user or carries a secret, as logs, copied requests and URLs write
 # them: 'user=alice', 'username="alice"', '"login":"alice"', SonarQube's '[login|alice]',
@@ -110,7 +134,7 @@ class Redactor:
         if self._pattern is not None:
             s = self._pattern.sub(self._known_sub, s)
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
-        s = _EMAIL.sub(lambda m: mask(m.group(0).replace("%40", "@"), "email"), s)
+        s = sub_emails(s, lambda m: mask(m.group(0).replace("%40", "@"), "email"))
         s = _KEYED.sub(_keyed_sub, s)
         s = _IPV4.sub(lambda m: mask(m.group(0), "ip"), s)
         return _IPV6.sub(_ipv6_sub, s)
