@@ -466,12 +466,16 @@ def load_python3_saml_settings(path: Path) -> dict:
                 and "settings" in doc else "advanced_settings.json holds no IdP or SP: give settings.json")
         raise ConfigError(f"{path}: no 'sp' or 'idp' object in this python3-saml settings file "
                           f"(found: {keys}); {hint}")
-    sp, idp = doc.get("sp") or {}, doc.get("idp") or {}
-    out: dict = {"sp_entity_id": sp.get("entityId"), "idp_entity_id": idp.get("entityId"),
-                 "acs_url": (sp.get("assertionConsumerService") or {}).get("url")}
+    sp, idp = _json_member(doc, "sp", dict, path), _json_member(doc, "idp", dict, path)
+    acs = _json_member(sp, "assertionConsumerService", dict, path, "sp.")
+    out: dict = {"sp_entity_id": _json_member(sp, "entityId", str, path, "sp."),
+                 "idp_entity_id": _json_member(idp, "entityId", str, path, "idp."),
+                 "acs_url": _json_member(acs, "url", str, path, "sp.assertionConsumerService.")}
     # python3-saml verifies with x509certMulti's signing certificates when there are any, and
     # then ignores x509cert (OneLogin_Saml2_Response.is_valid passes them as multicerts)
-    multi = [b for b in (idp.get("x509certMulti") or {}).get("signing") or [] if isinstance(b, str) and b.strip()]
+    signing = _json_member(_json_member(idp, "x509certMulti", dict, path, "idp."), "signing", list, path,
+                           "idp.x509certMulti.")
+    multi = [b for b in signing or [] if isinstance(b, str) and b.strip()]
     certs: list[TrustedCert] = []
     for body in multi or [idp.get("x509cert")]:
         if isinstance(body, str) and body.strip():
@@ -498,6 +502,20 @@ def load_python3_saml_settings(path: Path) -> dict:
     if isinstance(key, str) and key.strip():
         out["sp_keys"] = (_pem_private_key(key, f"{path}: sp.privateKey"),)
     return {k: v for k, v in out.items() if v}
+
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string"}
+
+
+def _json_member(obj: dict, key: str, kind: type, path: Path, where: str = ""):
+    """obj[key] when it is of the JSON type python3-saml reads there (None when absent or null);
+    a ConfigError naming the member otherwise (python3-saml itself fails on it at login)."""
+    value = obj.get(key)
+    if value is None or isinstance(value, kind):
+        return value if value is not None or kind is str else kind()
+    found = next((name for t, name in _JSON_TYPES.items() if isinstance(value, t)), type(value).__name__)
+    raise ConfigError(f"{path}: {where}{key} must be {_JSON_TYPES[kind]}, not {found} ({str(value)[:40]!r}); "
+                      "fix it in settings.json as python3-saml's settings documentation shows")
 
 
 def _toml_values(path: Path) -> dict:

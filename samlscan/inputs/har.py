@@ -245,9 +245,15 @@ def digest(value: str) -> str:
     return hashlib.sha256(re.sub(r"\s+", "", value).encode()).hexdigest()[:16]
 
 
+def _items(obj, key: str) -> list:
+    """A HAR array ('headers', 'cookies'); none where a tool wrote something else (a number, null,
+    an object) in its place."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, list) else []
+
+
 def _headers(obj) -> list[tuple[str, str]]:
-    items = obj.get("headers") if isinstance(obj, dict) else None
-    return [(str(h.get("name", "")), str(h.get("value", ""))) for h in items or []
+    return [(str(h.get("name", "")), str(h.get("value", ""))) for h in _items(obj, "headers")
             if isinstance(h, dict)]
 
 
@@ -261,7 +267,7 @@ def _set_cookies(headers: list[tuple[str, str]]) -> list[str]:
 
 
 def _cookie_names(obj, headers: list[tuple[str, str]], header: str) -> tuple[str, ...]:
-    names = [str(c.get("name")) for c in (obj.get("cookies") or []) if isinstance(c, dict)]
+    names = [str(c.get("name")) for c in _items(obj, "cookies") if isinstance(c, dict)]
     if header.lower() == "cookie":
         pieces = [p for n, v in headers if n.lower() == "cookie" for p in v.split(";")]
     else:
@@ -271,7 +277,7 @@ def _cookie_names(obj, headers: list[tuple[str, str]], header: str) -> tuple[str
 
 
 def _cookie_value(obj, headers, name: str) -> str | None:
-    for c in obj.get("cookies") or []:
+    for c in _items(obj, "cookies"):
         if isinstance(c, dict) and c.get("name") == name:
             return unquote_plus(str(c.get("value", "")))
     for v in _set_cookies(headers):

@@ -68,23 +68,35 @@ def parse_iso(text: Any, tz: tzinfo | None = None) -> tuple[datetime | None, boo
     return attach_zone(naive, zone, tz)
 
 
-def attach_zone(naive: datetime, zone: str | None, tz: tzinfo | None) -> tuple[datetime, bool]:
-    """Turn a naive time plus an optional zone suffix into UTC."""
+def attach_zone(naive: datetime, zone: str | None, tz: tzinfo | None) -> tuple[datetime | None, bool]:
+    """Turn a naive time plus an optional zone suffix into UTC; (None, False) for an offset beyond
+    +-14:00 (XML Schema 2 3.2.7.3; '+25:00' is no zone, and Python's timezone refuses a day's)."""
     if zone and zone.upper() not in ("Z", "UTC"):
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
-        off = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        return naive.replace(tzinfo=timezone(sign * off)).astimezone(timezone.utc), False
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        if hours > 14 or minutes > 59 or hours == 14 and minutes:
+            return None, False
+        return to_utc(naive.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))), False
     if zone:
         return naive.replace(tzinfo=timezone.utc), False
     return local_to_utc(naive, tz)
+
+
+def to_utc(aware: datetime) -> datetime:
+    """In UTC; a time its zone moves out of Python's years 1-9999 (0001-01-01T00:00:00+01:00) is
+    kept as written: no log line of a real login is that old or far."""
+    try:
+        return aware.astimezone(timezone.utc)
+    except OverflowError:
+        return aware.replace(tzinfo=timezone.utc)
 
 
 def local_to_utc(naive: datetime, tz: tzinfo | None) -> tuple[datetime, bool]:
     """A zone-less time: interpret it in `tz` (UTC when none is given)."""
     if tz is None:
         return naive.replace(tzinfo=timezone.utc), False
-    return naive.replace(tzinfo=tz).astimezone(timezone.utc), True
+    return to_utc(naive.replace(tzinfo=tz)), True
 
 
 def dst_note(events, tz: tzinfo | None) -> str | None:

@@ -20,6 +20,7 @@ from samlscan.logs._common import (
     dig,
     json_events,
     local_to_utc,
+    to_utc,
     malformed,
     parse_iso,
     peek,
@@ -229,7 +230,7 @@ def console_time(text: str | None, tz: tzinfo | None) -> tuple[datetime | None, 
     if naive is None:
         return None, False
     if zone is not None:
-        return naive.replace(tzinfo=zone).astimezone(timezone.utc), False
+        return to_utc(naive.replace(tzinfo=zone)), False
     return local_to_utc(naive, tz)
 
 

@@ -1,0 +1,134 @@
+"""Inputs a deterministic mutation fuzzer (fixtures and the python3-saml corpus, truncated, flipped,
+re-encoded, inflated) made samlscan misbehave with; each is minimised here and must now end fast,
+without a traceback, with every input accounted for."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corpus_util import corpus_dir
+from samlscan.cli import main
+from samlscan.report.redact import Redactor
+from samlscan.sanitize import _mask_emails
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+# --- --redact's email pattern was quadratic in a run without an '@' -------------------------------
+
+@pytest.mark.parametrize("run", ["A" * 60_000, "%41" * 20_000, "a-" * 30_000])
+def test_redacting_a_long_run_without_an_email_is_linear(run):
+    """A base64 message in a logged line, a URL-encoded blob: 60,000 characters took ~6 s per
+    string redacted (every finding's text, every format's copy of it)."""
+    text = f"user dev.user1@example.com sent {run} to x%40y.org"
+    out, seconds = timed(Redactor().text, text)
+    assert seconds < 0.5
+    assert "dev.user1@example.com" not in out and "x%40y.org" not in out and run in out
+    _, seconds = timed(_mask_emails, text)
+    assert seconds < 0.5
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("a@b.com.x@c.org", ["a@b.com", "x@c.org"]),  # the second starts inside the first's run
+    ("a%40b%40example.com", ["a%40b%40example.com"]),
+    ("first.last+tag@corp.example.com,other@corp.example.com", ["first.last+tag@corp.example.com",
+                                                                  "other@corp.example.com"]),
+])
+def test_redacted_emails_are_the_ones_found_before(text, masked):
+    out = Redactor().text(text)
+    assert out.count("<email:") == len(masked) and not any(m in out for m in masked)
+
+
+def test_check_redact_of_a_huge_namespace_ends(tmp_path):
+    """A Response whose namespace URI is 50,000 characters: the input-not-saml finding quotes it,
+    and every --redact format took minutes."""
+    path = tmp_path / "ns.xml"
+    path.write_text('<saml2p:Response xmlns:saml2p="' + "A" * 50_000 + '" ID="x"/>')
+    for fmt in ("csv", "json", "sarif"):
+        r, seconds = timed(CliRunner().invoke, main, ["check", str(path), "--redact", "--format", fmt, "-q"])
+        assert r.exit_code in (0, 1) and seconds < 5, (fmt, seconds, r.output[-300:])
+        if fmt != "csv":
+            json.loads(r.stdout)
+
+
+# --- wrong JSON types in a HAR, impossible zones in a log, wrong types in settings.json ---------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CONFIG = FIXTURES / "config" / "default.toml"
+
+
+def _check(*args):
+    r = CliRunner().invoke(main, ["check", *map(str, args), "--format", "json", "-q"])
+    return r, (json.loads(r.stdout) if r.stdout.strip() else None)
+
+
+@pytest.mark.parametrize("value", [1e308, 7, "JSESSIONID=1", {"name": "x"}, True])
+@pytest.mark.parametrize("member", ["cookies", "headers"])
+def test_a_har_array_of_another_type_is_read_as_empty(tmp_path, member, value):
+    """HAR 1.2 says 'cookies' and 'headers' are arrays; a number there was a TypeError
+    (an internal-error finding): the entry is read without them."""
+    har = json.loads((FIXTURES / "captures" / "firefox-unauthorized.har").read_text())
+    for entry in har["log"]["entries"]:
+        entry["response"][member] = value
+        entry["request"][member] = value
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(har))
+    r, doc = _check("--config", CONFIG, path)
+    assert r.exit_code in (0, 1), r.output
+    assert "internal-error" not in r.stdout and doc["inputs"][0]["status"] == "scanned"
+    assert doc["messages"]
+
+
+@pytest.mark.parametrize("stamp", ["2025-03-11T08:40:59.102-99:99", "2025-03-11T08:40:59.102+25:00",
+                                   "0001-01-01T00:00:00.000+01:00", "9999-12-31T23:59:59.000-01:00"])
+def test_a_log_time_with_an_impossible_offset_is_no_internal_error(tmp_path, stamp):
+    """An offset beyond +-14:00 was a ValueError of Python's timezone, a year-1 time with an offset
+    an OverflowError: both made the whole log an internal-error finding."""
+    doc = json.loads((FIXTURES / "logs" / "shibboleth" / "wrapped" / "sumo-search-job.json").read_text())
+    first = doc["messages"][0]["map"]
+    first["_raw"] = first["_raw"].replace("2025-03-11T08:41:01.377Z", stamp)
+    path = tmp_path / "sumo-search-job.json"
+    path.write_text(json.dumps(doc))
+    r, doc = _check("--config", CONFIG, path)
+    assert r.exit_code in (0, 1), r.output
+    assert "internal-error" not in r.stdout and doc["inputs"][0]["status"] == "scanned"
+    assert doc["summary"]["events"] >= 1  # the others still read
+
+
+def test_a_zone_less_year_one_time_in_a_zone_is_kept(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from samlscan.logs._common import parse_iso
+
+    assert parse_iso("2025-03-11T08:00:00+25:00") == (None, False)
+    assert parse_iso("0001-01-01T00:10:00", ZoneInfo("Asia/Tokyo"))[0].year == 1
+
+
+@pytest.mark.parametrize("edit, named", [
+    (lambda d: d.update(idp=[d["idp"]]), "idp must be an object, not an array"),
+    (lambda d: d.update(sp=7), "sp must be an object"),
+    (lambda d: d["sp"].update(assertionConsumerService=1), "sp.assertionConsumerService must be an object"),
+    (lambda d: d["sp"]["assertionConsumerService"].update(url=-1), "sp.assertionConsumerService.url must be a string"),
+    (lambda d: d["idp"].update(entityId=["x"]), "idp.entityId must be a string, not an array"),
+    (lambda d: d["idp"].update(x509certMulti={"signing": 5}), "idp.x509certMulti.signing must be an array"),
+])
+def test_python3_saml_settings_of_the_wrong_type_are_one_config_error(tmp_path, edit, named):
+    """A settings.json member of another JSON type was an AttributeError (exit 2 'internal error')
+    or, for a number as the ACS URL, an internal-error finding of check_destination."""
+    doc = json.loads((corpus_dir() / "settings" / "settings1.json").read_text())
+    edit(doc)
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(doc))
+    r = CliRunner().invoke(main, ["check", "--config", str(path), str(FIXTURES / "responses" / "valid" / "okta.xml")])
+    assert r.exit_code == 2 and "internal" not in r.output
+    (line,) = r.stderr.strip().splitlines()
+    assert str(path) in line and named in line, line
+
