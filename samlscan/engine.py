@@ -14,6 +14,7 @@ from samlscan.config import Expectations
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source
+from samlscan.secrets import without_private_keys
 
 MAX_PASTE_BYTES = 64 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
@@ -296,6 +297,8 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
     put = object.__setattr__
     if e.outcome != "failure":
         put(e, "text", "")
+    elif "PRIVATE KEY-----" in e.text:  # quoted in attempts and findings: never a key
+        put(e, "text", without_private_keys(e.text))
     for name in ("user", "ip", "app", "raw_code", "code", "text"):
         v = getattr(e, name)
         if v is not None:
@@ -365,15 +368,16 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
         root = parse_xml(data)
     except InputError as exc:
         return _problem_finding(InputProblem(raw.source, exc.code, exc.detail))
+    tag = root.tag if len(root.tag) <= 200 else root.tag[:200] + "..."  # (a namespace of any length)
     if root.tag.startswith("{urn:oasis:names:tc:SAML:1."):
         return _problem_finding(InputProblem(raw.source, "version-unsupported",
-                                             f"this is a SAML 1.x message (<{root.tag}>); samlscan and "
+                                             f"this is a SAML 1.x message (<{tag}>); samlscan and "
                                              "SAML 2.0 SPs read SAML 2.0 only"))
     if not is_saml_root(root):
         hint = (": this is SAML metadata, give it with --idp-metadata"
                 if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
-                                             f"the XML root is <{root.tag}>, not a SAML protocol message{hint}"))
+                                             f"the XML root is <{tag}>, not a SAML protocol message{hint}"))
     kind = local(root.tag)
     issuer = None if kind in IDP_SENT else root.findtext(SAML + "Issuer")  # (only others' sender varies)
     trusted = trusted_for(kind, issuer and issuer.strip(), expect)
