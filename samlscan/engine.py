@@ -14,7 +14,7 @@ from samlscan.config import Expectations
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source
-from samlscan.secrets import without_private_keys
+from samlscan.privatekeys import without_private_keys
 
 MAX_PASTE_BYTES = 64 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
