@@ -573,9 +573,12 @@ def _redirect_outcome(acs_url: str, location: str) -> tuple[str, str, bool]:
     request is a loop (failure); SonarQube's /sessions/ pages or another host say nothing sure."""
     to, here = urlsplit(urljoin(acs_url, location)), urlsplit(acs_url)
     target = to.path or "/"
-    if "SAMLRequest=" in to.query or "SAMLResponse=" in to.query:
+    if "SAMLRequest=" in to.query:
         return ("failure", f"the SP answered with a new SAML login request to {to.netloc or here.netloc}: "
                 f"{LOGIN_LOOP}", False)
+    if "SAMLResponse=" in to.query:  # an SP sends a SAMLResponse only to answer a LogoutRequest
+        return ("unknown", f"the SP answered with a SAML response to {to.netloc or here.netloc} (a "
+                "LogoutResponse: it answered a logout): whether it kept this login is not in the capture", False)
     if "/sessions/" in target:  # /sessions/new, /sessions/logout (a context path may come first)
         return "unknown", f"redirected to {target}: the SP asks to log in again, without a reason in the capture", False
     if to.netloc and to.netloc.lower() != here.netloc.lower():

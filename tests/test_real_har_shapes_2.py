@@ -419,3 +419,22 @@ def test_a_loop_through_a_location_the_browser_re_encodes_is_still_a_loop(tmp_pa
     entries[4]["request"]["url"] = "https://sonar.example.com/sessions/init/saml?return_to=/projects/my%20project"
     first, _ = build_flows(har.read(write(tmp_path, doc)))
     assert first.outcome == "failure" and "a login loop" in first.reason
+
+
+def test_an_acs_answering_with_a_logout_response_is_no_login_loop(tmp_path):
+    """A SAMLResponse in the ACS's Location is a LogoutResponse (an SP sends no other): it was 'a
+    new SAML login request ... a login loop'."""
+    logout = ('<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_lr1" '
+              'Version="2.0" IssueInstant="2025-03-11T08:41:03Z" InResponseTo="_x"><samlp:Status>'
+              '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+              '</samlp:LogoutResponse>').encode()
+    doc = gc.chrome_har(*PAIR)
+    e = doc["log"]["entries"]
+    i = next(k for k, x in enumerate(e) if x["request"]["method"] == "POST")
+    del e[i + 1:]
+    where = f"{gc.IDP}?SAMLResponse={quote(gc.deflate_b64(logout), safe='')}"
+    e[i]["response"]["headers"] = [{"name": "Location", "value": where}]
+    e[i]["response"]["redirectURL"] = where
+    flows = build_flows(har.read(write(tmp_path, doc)))
+    assert flows[0].outcome == "unknown" and "LogoutResponse" in flows[0].reason
+    assert "login loop" not in flows[0].reason
