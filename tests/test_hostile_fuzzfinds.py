@@ -3,6 +3,7 @@ re-encoded, inflated) made samlscan misbehave with; each is minimised here and m
 without a traceback, with every input accounted for."""
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -171,3 +172,32 @@ def test_sanitize_drops_an_entry_nested_past_the_parsers_limit(tmp_path):
     result = CliRunner().invoke(main, ["sanitize", str(src), "-o", str(tmp_path / "out.har")])
     assert result.exit_code == 0 and "dropped 1 entry" in result.output
     assert json.loads((tmp_path / "out.har").read_text())["log"]["entries"] == []
+
+
+@pytest.mark.parametrize("shape", ["bare", "pgp", "putty"])
+def test_private_keys_of_other_shapes_reach_no_output(tmp_path, shape):
+    """A python3-saml 'privateKey' (base64 without PEM lines), an OpenPGP key block and a PuTTY key's
+    private lines were printed whole (the remover knew only '... PRIVATE KEY-----' blocks)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    der = rsa.generate_private_key(65537, 1024).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    body = base64.b64encode(der).decode()
+    key = {"bare": f'"privateKey": "{body}"',
+           "pgp": "-----BEGIN PGP PRIVATE KEY BLOCK-----\\n\\n" + body[:300] + "\\n=AbCd\\n-----END PGP PRIVATE KEY BLOCK-----",
+           "putty": "PuTTY-User-Key-File-2: ssh-rsa\\nPrivate-Lines: 4\\n" + body[:256] + "\\nPrivate-MAC: 00ff"}[shape]
+    log = tmp_path / "web.log"
+    log.write_text("2025.03.11 09:41:07 ERROR web[7c1e2a91][c.o.s.a.SamlResponse] Signature validation failed. "
+                   f"SAML Response rejected (settings: {key})\n")
+    out = CliRunner().invoke(main, ["check", str(log), "--format", "json"]).stdout
+    assert "Signature validation failed" in out and body[40:80] not in out
+
+
+def test_a_text_that_names_the_pem_format_keeps_its_words():
+    """'expected -----BEGIN PRIVATE KEY----- header' names a format, holds no key: the remover cut
+    the line there, the cause after it lost."""
+    from samlscan.privatekeys import without_private_keys
+
+    text = "sp key is not PEM: expected -----BEGIN PRIVATE KEY----- header) ; cause: Signature validation failed"
+    assert without_private_keys(text) == text
