@@ -329,3 +329,13 @@ def test_a_semicolon_separates_parameters_only_in_a_query_without_ampersands():
         "SAMLRequest", "RelayState", "SigAlg"]
     assert blob.signed_octets("https://sp/slo?SAMLRequest=x&RelayState=/a;RelayState=b&SigAlg=y&Signature=s") == \
         "SAMLRequest=x&RelayState=/a;RelayState=b&SigAlg=y"
+
+
+def test_each_query_of_a_paste_decides_its_own_separator(tmp_path):
+    """Lasso's ';' query pasted with a Referer line holding '&': the '&' elsewhere made the whole
+    paste split on '&' only (input-not-saml); each query string decides for itself."""
+    from samlscan.inputs import blob
+
+    text = ("GET https://idp.example/sso?SAMLRequest=abc;RelayState=r;SigAlg=s;Signature=t HTTP/1.1\n"
+            "Referer: https://sp5/login?a=1&b=2\n")
+    assert blob.signed_octets(text) == "SAMLRequest=abc&RelayState=r&SigAlg=s"

@@ -51,9 +51,16 @@ def _query_params(text: str) -> dict[str, str]:
     if "&amp;" in text:  # copied from an HTML page source or a log that escaped it
         text = text.replace("&amp;", "&")
     found: dict[str, str] = {}
-    for name, value in (_AMP_QUERY_PARAM if "&" in text else _QUERY_PARAM).findall(text):
-        found.setdefault(name, value.strip())
+    for query in _QUERY_TOKEN.findall(text):  # each query decides on its own (a Referer with '&' beside it)
+        for name, value in (_AMP_QUERY_PARAM if "&" in query else _QUERY_PARAM).findall(query):
+            found.setdefault(name, value.strip())
     return found
+
+
+_TOKEN_PART = r"(?:\[[^\]\r\n]*\]|[^\s\"'<>])*"
+_QUERY_TOKEN = re.compile(_TOKEN_PART + "(?:" + PARAM_AHEAD + ")" + _TOKEN_PART)
+"""A run without spaces or quotes (a sanitizer's '[SAMLResponse redacted]' kept whole) that names a
+binding parameter: one query string, a form body."""
 
 
 def _in_url_query(text: str) -> bool:
