@@ -415,3 +415,14 @@ def test_the_broker_events_own_entry_gives_its_fix_when_its_code_is_unknown_fail
                            'ipAddress="203.0.113.77", error="invalid_saml_response"\n')
     assert _attempts(doc) == [("failure", "unknown-failure", "idp")]
     assert "SAMLEndpoint" in doc["attempts"][0]["fix"]
+
+
+def test_two_refusals_for_two_sps_from_one_address_are_two(tmp_path):
+    """One address (a NAT, a user trying two applications) refused for sp-a, then sp-b two seconds
+    later: the second was taken for the first's echo and sp-b never reported."""
+    line = ("2024-05-02 10:00:0{s},100 - 198.51.100.7 - INFO [org.opensaml.saml.common.binding.impl."
+            "SAMLMetadataLookupHandler:128] - Message Handler:  No metadata returned for https://{sp}.example.com "
+            "in role {{urn:oasis:names:tc:SAML:2.0:metadata}}SPSSODescriptor with protocol "
+            "urn:oasis:names:tc:SAML:2.0:protocol\n")
+    _, evs = _events(tmp_path, line.format(s=1, sp="sp-a") + line.format(s=3, sp="sp-b"))
+    assert [(e.outcome, e.code) for e in evs] == [("failure", "app-not-found")] * 2

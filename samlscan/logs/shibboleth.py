@@ -156,23 +156,26 @@ class _LastFailures:
     PER_ADDRESS = 16
 
     def __init__(self) -> None:
-        self.last: dict[str | None, list[tuple[datetime, str | None, str | None]]] = {}
+        self.last: dict[str | None, list[tuple]] = {}  # addr -> [(time, user, code, relying party)]
 
-    def note(self, addr: str | None, time: datetime | None, user: str | None, code: str | None) -> None:
+    def note(self, addr: str | None, time: datetime | None, user: str | None, code: str | None,
+             party: str | None = None) -> None:
         if time is None:
             return
         if len(self.last) >= self.MAX:  # bounded: keep the recent ones (amortised: it halves)
             recent = sorted(self.last.items(), key=lambda kv: kv[1][-1][0])[self.MAX // 2:]
             self.last = dict(recent)
         kept = self.last.setdefault(addr, [])
-        kept.append((time, user, code))
+        kept.append((time, user, code, party))
         del kept[:-self.PER_ADDRESS]
 
-    def repeats(self, addr: str | None, time: datetime | None, code: str | None) -> bool:
+    def repeats(self, addr: str | None, time: datetime | None, code: str | None, party: str | None) -> bool:
         """`addr` had a failure of this cause within ECHO_WINDOW before `time` (not used up: the
-        request's non-proceed line still echoes it)."""
+        request's non-proceed line still echoes it), about the same relying party when both lines
+        name one (a user trying two SPs, or two users behind one address, fail twice)."""
         return time is not None and code is not None and any(
-            f[2] == code and timedelta(0) <= time - f[0] <= ECHO_WINDOW for f in self.last.get(addr, ()))
+            f[2] == code and timedelta(0) <= time - f[0] <= ECHO_WINDOW and (party is None or f[3] in (None, party))
+            for f in self.last.get(addr, ()))
 
     def echoed(self, addr: str | None, time: datetime | None, code: str | None) -> tuple[bool, str | None]:
         """(True, its user) when `addr` had a failure within ECHO_WINDOW before `time`: the one of
@@ -219,13 +222,14 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailure
         # expired sessions and other housekeeping are logged at WARN too)
         code = classify(PRODUCT, None, msg)
         outcome = "failure" if code else "info"
-        if code and failures.repeats(ip, time, code):
+        party = _relying_party(msg)
+        if code and failures.repeats(ip, time, code, party):
             # the same request's next action says it again (v3: SAMLMetadataLookupHandler's 'No
             # metadata returned', then SelectProfileConfiguration's 'not available for ...
             # shibboleth.UnverifiedRelyingParty'): counted, not a second attempt
             outcome, code = "info", None
     if outcome == "failure":
-        failures.note(ip, time, user, code)
+        failures.note(ip, time, user, code, _relying_party(msg))
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=msg,
         code=code, user=user, ip=ip, raw_code=raw_code, local_time=local)
@@ -250,3 +254,13 @@ def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
 
 
 PARSER = ShibbolethParser()
+
+
+_PARTY = re.compile(r"\b(?:for|party|requester|issuer)\s+'?((?:https?://|urn:)[^\s'\"\]\[,]+)", re.I)
+"""The relying party a line names ('No metadata returned for <entityID>', 'relying party '<id>''),
+not a profile or protocol URI it mentions."""
+
+
+def _relying_party(msg: str) -> str | None:
+    m = _PARTY.search(msg)
+    return m.group(1).rstrip(".:;") if m else None
