@@ -6,7 +6,10 @@ remote load even if something slipped through.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import re
 from collections import defaultdict
 
 from samlscan import __version__
@@ -25,8 +28,14 @@ the JSON report holds; a page of 100 MB would help nobody."""
 MAX_XML_SHOWN = 1024 * 1024
 """Messages larger than this are not pretty-printed (a page of megabytes helps nobody)."""
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-       "form-action 'none'")
+
+def csp(style: str) -> str:
+    """default-src 'none' (no script, no remote load, no image) and only the page's own <style>
+    by its hash (CSP3 'hash-source'): a style attribute or element that slipped into the page would
+    be refused, so it cannot lay a forged text over the report either."""
+    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+    return f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+
 
 # Where each code points in the XML, by local name (any prefix): 'El' an element, '@A' attribute A
 # on any element, 'El@A' attribute A on El, '/' the root element's start tag.
@@ -86,8 +95,24 @@ TARGETS: dict[str, tuple[str, ...]] = {
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 
+# Characters a reader cannot see, or that reorder or hide what follows: C0/C1 controls (a NUL, a
+# terminal escape), bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069, the 'Trojan
+# Source' trick: 'photo\u202egnp.exe' shows as 'photoexe.png'), zero-width and other format characters
+# (a NameID 'alice\u200b@corp' looks like 'alice@corp' and is not), line/paragraph separators,
+# Unicode tag characters, and lone surrogates (an undecodable byte of a file name, which UTF-8
+# cannot encode: the page could not be written). Each is shown as its escape, '\u202e'.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u17b4\u17b5"
+                        "\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff"
+                        "\uffa0\ufff0-\ufffb\ud800-\udfff\U000e0000-\U000e0fff]")
+
+
+def _visible(m: re.Match) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def esc(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    return _INVISIBLE.sub(_visible, html.escape("" if value is None else str(value), quote=True))
 
 
 # --- highlighting ---------------------------------------------------------------------------------
@@ -227,7 +252,7 @@ def xml_html(data: bytes, findings, red) -> str:
         lines: list[str] = []
         _node_lines(root, 0, highlights(root, findings), red, lines)
     except InputError as exc:
-        return f'<p class="muted">The XML cannot be shown: {esc(exc.code)}: {esc(exc.detail)}</p>'
+        return f'<p class="muted">The XML cannot be shown: {esc(exc.code)}: {esc(red(exc.detail))}</p>'
     except (RecursionError, ValueError) as exc:  # hostile nesting or an lxml oddity: no page crash
         return f'<p class="muted">The XML cannot be shown: {esc(type(exc).__name__)}</p>'
     return '<pre class="xml">' + "\n".join(lines) + "</pre>"
@@ -245,7 +270,7 @@ def _where(f: Finding, red) -> str:
     return red(f.source.input) + (f" [{red(f.source.ref)}]" if f.source.ref else "")
 
 
-def _summary_section(report, s) -> str:
+def _summary_section(report, s, red) -> str:
     f = s["findings"]
     failures = sum(1 for a in report.attempts if a.outcome == "failure")
     cards = [("Errors", f["error"], "sev-error"), ("Warnings", f["warning"], "sev-warning"),
@@ -255,7 +280,7 @@ def _summary_section(report, s) -> str:
     body = "".join(f'<div class="card {cls}"><div class="num">{esc(n)}</div><div class="lbl">{esc(label)}'
                    "</div></div>" for label, n, cls in cards)
     verdict = _verdict(report, s)
-    notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
+    notes = "".join(f"<li>{esc(red(n))}</li>" for n in report.notes)
     notes = f'<ul class="notes">{notes}</ul>' if notes else ""
     return (f'<section id="summary"><h2>Summary</h2>{verdict}<div class="cards">{body}</div>{notes}'
             "</section>")
@@ -425,13 +450,13 @@ def render(report, redactor=None) -> str:
     anchors = {id(f): f"msg-{i}" for i in shown if report.messages[i].message.xml
                for f in report.messages[i].findings}
     s = summary(report)
-    parts = [_summary_section(report, s), _timeline_section(report, red),
+    parts = [_summary_section(report, s, red), _timeline_section(report, red),
              _findings_section(report, anchors, red), _messages_section(report, shown, red),
              _inputs_section(report, red)]
     nav = ('<nav><a href="#summary">Summary</a><a href="#timeline">Attempts</a><a href="#findings">Findings</a>'
            '<a href="#messages">Messages</a><a href="#inputs">Inputs</a></nav>')
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp(STYLE)}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>samlscan report</title><style>{STYLE}</style></head><body>"
             f'<header class="top"><div class="brand">samlscan <span>SAML login report</span></div>'
