@@ -122,15 +122,17 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
     from samlscan.report.document import counts
 
     chunks = render_chunks(report, fmt, redact, detail)
+    # a file name with a byte that is not UTF-8 (a Latin-1 name out of a Windows zip) reaches the
+    # report as a lone surrogate, which UTF-8 cannot encode: written as its escape ('caf\udce9.xml')
     if output:
         try:
-            with open(output, "w", encoding="utf-8") as fh:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
                 fh.writelines(chunks)
         except OSError as exc:
             _fail(f"--output {output}: cannot write: {exc.strerror}")
     else:
         for chunk in chunks:
-            click.echo(chunk, nl=False)
+            click.echo(chunk.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
     if not quiet:
         s = counts(report)
         f = s["findings"]

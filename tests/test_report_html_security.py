@@ -201,3 +201,23 @@ def test_chromium_runs_nothing_and_shows_the_whole_page(hostile, tmp_path):
     assert found.foreign == [] and "CONSOLE" not in log
     assert "<title>samlscan report</title>" in dom and "</footer>" in dom
     assert dom.count('<details class="message"') == page.count('<details class="message"') >= 4
+
+
+@pytest.mark.parametrize("fmt, to_file", [("json", True), ("csv", False), ("table", False), ("html", False)])
+def test_every_format_writes_a_file_name_that_is_not_utf8(tmp_path, fmt, to_file):
+    """The same name broke every format at the write (json, csv, sarif, table: 'internal error:
+    UnicodeEncodeError ... surrogates not allowed'): the CLI writes it as its escape."""
+    import os
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "caf\xe9.xml".encode("latin-1").decode("utf-8", "surrogateescape")).write_bytes(XML)
+    out = tmp_path / f"report.{fmt}"
+    cmd = [sys.executable, "-m", "samlscan", "scan", str(folder), "--format", fmt, "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(cmd + (["-o", str(out)] if to_file else []), capture_output=True, env=env, timeout=60)
+    assert done.returncode == 1, done.stderr.decode("utf-8", "replace")[-500:]  # errors found, no crash
+    written = out.read_bytes() if to_file else done.stdout
+    assert "caf\\udce9".encode() in written.replace(b"\\\\", b"\\")
+    written.decode("utf-8")
