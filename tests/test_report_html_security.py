@@ -221,3 +221,22 @@ def test_every_format_writes_a_file_name_that_is_not_utf8(tmp_path, fmt, to_file
     written = out.read_bytes() if to_file else done.stdout
     assert "caf\\udce9".encode() in written.replace(b"\\\\", b"\\")
     written.decode("utf-8")
+
+
+def test_a_split_name_id_is_quoted_as_written_so_redact_masks_it(tmp_path):
+    """The nameid-comment-injection text quoted the values with repr(): a NameID holding U+2028
+    came out as '\\u2028...', which --redact no longer recognised as the value it masks."""
+    import re
+
+    from samlscan.config import Expectations
+    from samlscan.engine import analyze
+
+    xml = (Path(__file__).resolve().parents[1] / "fixtures" / "responses" / "defects" /
+           "nameid-comment-injection.xml").read_text(encoding="utf-8")
+    xml = re.sub(r"(<(?:\w+:)?NameID[^>]*>)", "\\1x\u2028", xml, count=1)  # (the signature breaks: no matter)
+    path = tmp_path / "split.xml"
+    path.write_text(xml, encoding="utf-8")
+    (m,) = analyze([str(path)], Expectations()).messages
+    (f,) = [f for f in m.findings if f.code == "nameid-comment-injection"]
+    nid = m.message.assertions[0].name_id
+    assert "\u2028" in nid.value and f"'{nid.value}'" in f.message_text

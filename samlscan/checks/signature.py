@@ -506,14 +506,14 @@ def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
         if nid is not None and nid.naive_value is not None and nid.naive_value != nid.value:
             yield finding(msg, "nameid-comment-injection",
                           f"a comment or processing instruction splits the NameID: a careful SP reads "
-                          f"{nid.value!r}, a naive one {nid.naive_value!r}",
+                          f"'{nid.value}', a naive one '{nid.naive_value}'",  # (as written: --redact finds them)
                           expected=nid.value, actual=nid.naive_value)
         for attr in a.attributes:
             if attr.naive_values is not None and attr.naive_values != attr.values:
                 yield finding(msg, "nameid-comment-injection",
                               f"a comment or processing instruction splits the value of attribute "
-                              f"{attr.name!r}: a careful SP reads {list(attr.values)!r}, a naive one "
-                              f"{list(attr.naive_values)!r}",
+                              f"'{attr.name}': a careful SP reads '{', '.join(attr.values)}', a naive one "
+                              f"'{', '.join(attr.naive_values)}'",
                               expected=", ".join(attr.values), actual=", ".join(attr.naive_values))
 
 
