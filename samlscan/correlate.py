@@ -91,6 +91,9 @@ class _Piece:
     """The codes of such a response left out of its attempt (_unjudged)."""
     sides: dict | None = None
     """Who must act for a code, where a finding knows better than its code (Finding.side)."""
+    earlier_use: _Piece | None = None
+    """The captured POST of the response this log line names, when it came more than WINDOW
+    before: not this line's login but an earlier use of the response (_link_by_keys)."""
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -399,12 +402,26 @@ def _link_by_keys(pieces, groups: _Groups) -> None:
                 owners[key] = [i]
                 continue
             fits = [j for j in seen[-KEY_FANOUT:]
-                    if not _conflict(pieces, groups, i, j) and (key[:6] != "relay:" or _relay_fits(p, pieces[j]))]
+                    if not _conflict(pieces, groups, i, j) and (key[:6] != "relay:" or _relay_fits(p, pieces[j]))
+                    and not _later_use(p, pieces[j])]
             if len(fits) > 1:  # one response posted twice: its log lines belong to the nearer post
                 groups.union(min(fits, key=lambda j: _distance(pieces[i], pieces[j])), i)
             elif fits:
                 groups.union(fits[0], i)
             seen.append(i)
+
+
+def _later_use(a: _Piece, b: _Piece) -> bool:
+    """A log line naming the ID of a response captured more than WINDOW away (clocks corrected):
+    an SP handles a POST within seconds, so this is another use of the response (a replay of a
+    captured one an hour later), not the captured login; the log line keeps the capture to say so."""
+    log, post = (a, b) if b.kind == "capture" else (b, a)
+    if log.kind != "log" or post.kind != "capture" or post.response is None or post.copy \
+            or log.time is None or post.time is None or _distance(a, b) <= WINDOW.total_seconds():
+        return False
+    if post.time < log.time and log.earlier_use is None:
+        log.earlier_use = post
+    return True
 
 
 def _relay_fits(a: _Piece, b: _Piece) -> bool:
@@ -704,7 +721,7 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
     outcomes = set()
     warnings: set = set()
     found: set = set()
-    capture_user = user = idp = sp = idp_product = sp_product = decisive = other_sp = None
+    capture_user = user = idp = sp = idp_product = sp_product = decisive = other_sp = earlier = None
     sp_rank = _SP_DESTINATION + 1
     sonar = elsewhere = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
@@ -727,6 +744,8 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
                 sp, sp_rank = p.sp, p.sp_rank
         if p.elsewhere:
             elsewhere = True
+        if p.earlier_use is not None:
+            earlier = earlier or p.earlier_use
         if p.side == "idp":
             idp_product = idp_product or p.product
         elif p.side == "sp":
@@ -740,6 +759,10 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
         # other than the configured ACS is as often the configured SP's own misconfiguration (an
         # internal host name or an old URL at the IdP), which its findings say
         return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True)
+    if sonar and found & _EMAIL_LOSS:
+        # SonarQube Server's own log is part of it: the SP is Server, which logs in without an email
+        # (the checks make them warnings only under --profile sonarqube, which a scan may lack)
+        return _attempt([_email_optional(p) for p in members], judged)
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC
     has_failure = "failure" in outcomes
@@ -778,6 +801,13 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
         if lost_groups:
             notes = notes + [f"the login works but groups are not synchronised "
                              f"({', '.join(sorted(lost_groups))})"]
+    if earlier is not None:  # whose response it was, and where it was captured in its own login
+        user, idp = user or earlier.user, idp or earlier.idp
+        gap = round((members[0].time - earlier.time).total_seconds() / 60) if members[0].time else None
+        notes = list(notes) + [
+            f"the SP log names response {earlier.response[0]}, captured at {_where(earlier)}"
+            + (f" {gap} min earlier" if gap else "") + " in its own login: this is another use of it"
+            + (" (a replay: if the user did not post it again, someone else did)" if cause == "assertion-replayed" else "")]
     if judged:
         notes = list(notes) + [
             f"{_where(p)}: the response was sent to {p.sp}, another SP than the one samlscan was given "
@@ -785,7 +815,7 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
             "compare it with that SP's settings and are left out" for p in members if p.unjudged]
     # one Evidence per place; the decisive piece's is the same object (an attempt's notes name it)
     places: dict = {}
-    for p in members:
+    for p in (*members, earlier) if earlier is not None else members:
         key = (p.input, p.kind, p.ref)
         if key not in places:
             places[key] = Evidence(p.input, p.kind, p.ref)
@@ -801,6 +831,17 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
+
+
+def _email_optional(p: _Piece) -> _Piece:
+    """The piece with its email errors as warnings (_EMAIL_LOSS); a response they alone failed
+    is no longer predicted to fail (the SP's log says what happened)."""
+    lost = set(p.codes) & _EMAIL_LOSS
+    if not lost:
+        return p
+    codes = tuple(c for c in p.codes if c not in lost)
+    outcome = "unknown" if p.predicted and p.outcome == "failure" and not codes else p.outcome
+    return replace(p, codes=codes, warnings=tuple(sorted({*p.warnings, *lost})), outcome=outcome)
 
 
 def _catalog_entry(p: _Piece, cause: str):

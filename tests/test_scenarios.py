@@ -207,3 +207,67 @@ def test_without_timezone_the_verdicts_hold_and_the_zone_is_said():
     assert [(a["user"], a["outcome"], a["root_cause"]) for a in again["attempts"]] == want
     assert not any("time zone" in n for n in again["summary"]["notes"])
     assert not any(m["evaluation_time_source"].startswith("log time +") for m in again["messages"])
+
+
+# --- okta-proxy-spring: SonarQube 2025 behind a TLS proxy, Okta sending the email as 'user.email' ---
+
+PROXY = "okta-proxy-spring"
+
+
+def _proxy_attempt(user: str, outcome: str | None = None, after: str = "") -> dict:
+    return next(a for a in _scan(PROXY)["attempts"] if a["user"] == user and a["time"] >= after
+                and (outcome is None or a["outcome"] == outcome))
+
+
+def test_sonarqube_log_makes_the_email_mapping_a_warning_not_the_cause():
+    """SonarQube Server logs in without an email (it reads the attribute only when present): with
+    its web.log in the attempt, Okta's 'user.email' is no refusal cause even when samlscan was not
+    given --profile sonarqube. It was: lena's login, refused for its Destination, was put down to
+    the email, and the summary counted an email failure nobody had."""
+    lena = _proxy_attempt("lena.vogel@example.com")
+    assert (lena["outcome"], lena["root_cause"], lena["side"]) == ("failure", "destination-mismatch", "sp")
+    assert "serverBaseURL" in lena["fix"]
+    assert "email-under-other-name" in lena["findings"]  # still reported, as a warning
+    assert "email-under-other-name" not in _scan(PROXY)["summary"]["failures_by_cause"]
+
+
+def test_sonarqube_accepted_login_is_not_disputed_by_its_email_mapping():
+    """paul and nora got in: no note that 'the SP runs with other settings' because of the email."""
+    for user in ("paul.richter@example.com", "nora.keller@example.com"):
+        ok = _proxy_attempt(user, "success")
+        assert not any("accepted this login" in n for n in ok["notes"]), ok["notes"]
+
+
+def test_signup_disabled_is_named_over_the_email_mapping():
+    """greta: no account, sign-up off. SonarQube skips its email check without an email and logs
+    the sign-up refusal; a right email mapping alone would not let her in."""
+    greta = _proxy_attempt("greta.weiss@example.com")
+    assert (greta["root_cause"], greta["side"]) == ("signup-disabled", "sp")
+
+
+def test_replay_an_hour_later_is_its_own_attempt_naming_the_captured_response():
+    """The SP log names the Response ID of paul's captured login an hour later (another request,
+    another IP): it was joined to paul's login by that ID, which turned his success into a replay
+    failure and left the replay out. Now: paul's login succeeds, and the replay is its own attempt
+    with paul's name, citing where the response was captured."""
+    login = _proxy_attempt("paul.richter@example.com", "success")
+    assert not any(e["input"].endswith("web.log") and e["ref"] == "line 50" for e in login["evidence"])
+    replay = _proxy_attempt("paul.richter@example.com", "failure")
+    assert replay["time"].startswith("2025-06-17T08:51")
+    assert replay["root_cause"] == "assertion-replayed"
+    assert replay["idp"] == "http://www.okta.com/exk9proxyEXAMPLE"
+    assert any(e["input"].endswith("chrome-paul.har") for e in replay["evidence"])
+    assert any("captured at" in n and "chrome-paul.har" in n and "63 min earlier" in n for n in replay["notes"])
+
+
+def test_double_post_within_a_second_stays_two_attempts():
+    nora = [a for a in _scan(PROXY)["attempts"] if a["user"] == "nora.keller@example.com"]
+    assert sorted((a["outcome"], a["root_cause"]) for a in nora) == [("failure", "assertion-replayed"),
+                                                                     ("success", None)]
+    assert not any("captured at" in n for a in nora for n in a["notes"])
+
+
+def test_cookie_set_over_http_is_named_for_the_login_started_on_http():
+    tom = _proxy_attempt("tom.berger@example.com")
+    assert tom["root_cause"] == "relaystate-cookie-missing"
+    assert any("set over http" in n for n in tom["notes"])
