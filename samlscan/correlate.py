@@ -91,6 +91,9 @@ class _Piece:
     """The codes of such a response left out of its attempt (_unjudged)."""
     sides: dict | None = None
     """Who must act for a code, where a finding knows better than its code (Finding.side)."""
+    acs: str | None = None
+    """The ACS a captured message names: an AuthnRequest's AssertionConsumerServiceURL, a
+    Response's Destination (the SP's own ACS at the time, against the one samlscan was given)."""
     earlier_use: _Piece | None = None
     """The captured POST of the response this log line names, when it came more than WINDOW
     before: not this line's login but an earlier use of the response (_link_by_keys)."""
@@ -172,7 +175,8 @@ def _message_piece(r, replayed: set) -> _Piece:
                   response=(m.id, m.source.input, m.source.ref)
                   if m.kind == "Response" and not m.logged_by else None,
                   copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
-                  sides={f.code: f.side for f in r.findings if f.side} or None))
+                  sides={f.code: f.side for f in r.findings if f.side} or None,
+                  acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None))
 
 
 def _asked_by_that_sp(members: list[_Piece]) -> bool:
@@ -673,7 +677,8 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     if checkable and saml and said not in saml:
         notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
     elif checkable and not saml:
-        notes.append(f"the SP log reports {said} but the captured response passes that check here "
+        notes.append(_asked_acs_note(members, said) or
+                     f"the SP log reports {said} but the captured response passes that check here "
                      "(does the SP run with other settings than those given to samlscan?)")
     # Causes only a log can tell win over SAML details (e.g. a lost OAUTHSTATE cookie). So does
     # the SP's own replay refusal: it checks the ID once the message passed its checks (java-saml's
@@ -707,6 +712,21 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
         return mapping[0], notes
     generic = [c for c in sp_codes + idp_codes if c]
     return (generic[0] if generic else None), notes
+
+
+def _asked_acs_note(members: list[_Piece], said: str) -> str | None:
+    """Why the SP refused a Destination samlscan finds right: its own AuthnRequest asked for
+    another ACS, the one it compares with (SonarQube builds it from sonar.core.serverBaseURL, so an
+    http:// base URL behind a TLS proxy refuses the IdP's https Destination)."""
+    if said not in ("destination-mismatch", "recipient-mismatch"):
+        return None
+    asked = next((p for p in members if p.acs and p.kind == "capture" and p.response is None), None)
+    sent = next((p.acs for p in members if p.acs and p.response is not None), None)
+    if asked is None or sent is None or asked.acs == sent:
+        return None
+    return (f"the SP log reports {said}: the SP's own AuthnRequest ({_where(asked)}) asks for ACS {asked.acs}, "
+            f"the IdP sent the response to {sent}: the SP compares with its own ACS, not the one samlscan "
+            "was given (SonarQube: sonar.core.serverBaseURL + /oauth2/callback/saml)")
 
 
 def _order(p: _Piece) -> tuple:

@@ -271,3 +271,13 @@ def test_cookie_set_over_http_is_named_for_the_login_started_on_http():
     tom = _proxy_attempt("tom.berger@example.com")
     assert tom["root_cause"] == "relaystate-cookie-missing"
     assert any("set over http" in n for n in tom["notes"])
+
+
+def test_destination_refusal_names_the_acs_the_sp_asked_for():
+    """samlscan's settings are the admin's after the fix (https): the response passes its check, and
+    the note asked whether the SP runs with other settings. The capture says which: SonarQube's own
+    AuthnRequest asked for the http:// ACS (its serverBaseURL then)."""
+    lena = _proxy_attempt("lena.vogel@example.com")
+    (note,) = [n for n in lena["notes"] if "the SP log reports destination-mismatch" in n]
+    assert "asks for ACS http://sonar.example.com/oauth2/callback/saml" in note
+    assert "chrome-lena.har [entry 4]" in note and "sonar.core.serverBaseURL" in note
