@@ -426,3 +426,123 @@ def test_two_refusals_for_two_sps_from_one_address_are_two(tmp_path):
             "urn:oasis:names:tc:SAML:2.0:protocol\n")
     _, evs = _events(tmp_path, line.format(s=1, sp="sp-a") + line.format(s=3, sp="sp-b"))
     assert [(e.outcome, e.code) for e in evs] == [("failure", "app-not-found")] * 2
+
+
+# --- a review of the JSON record path (node-saml apps' winston/pino/bunyan logs) ----------------
+
+def _records(tmp_path, text: str, name: str = "x.log", parser=None):
+    """(parser name, every record) of `text` read as a log file by its reader alone (`parser`, or
+    the one sniffing picks)."""
+    from datetime import timezone
+
+    from samlscan import logs
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    parser = parser or logs.detect(logs.read_head(str(path)))
+    return (parser.name if parser else None), list(logs.parse_file(str(path), timezone.utc, parser))
+
+
+_EXPIRED = OVERLEAF.replace("Invalid document signature", "SAML assertion expired: clocks skewed too much").replace(
+    "2024-12-23T10:15:00", "2024-12-23T10:20:00")
+
+
+@pytest.mark.parametrize("size", [1_100_000, 5_000_000], ids=["read", "too-long"])
+def test_a_json_record_over_a_mib_hides_no_record_after_it(tmp_path, size):
+    """parse_file hands a line over 1 MiB in chunks: the reader kept the first (cut inside a
+    string) and the JSON scanner swallowed every line after it, silently. A long record is read
+    (up to MAX_ENVELOPE, as the scanner reads one) or reported, and the next lines are read."""
+    from samlscan.logs.base import Malformed
+
+    long = OVERLEAF.replace('"info":{}', '"info":{"body":"' + "A" * size + '"}')
+    name, recs = _records(tmp_path, OVERLEAF + long + _EXPIRED)
+    assert name == "sp-app"
+    got = [(r.source.ref, r.code if hasattr(r, "code") else type(r).__name__) for r in recs]
+    second = "signature-missing" if size < 4 * 1024 * 1024 else "Malformed"
+    assert got == [("line 1", "signature-missing"), ("line 2", second), ("line 3", "assertion-expired")]
+    assert all(not isinstance(r, Malformed) or "larger than" in r.reason for r in recs)
+
+
+def test_a_keycloak_json_record_over_a_mib_hides_no_record_after_it(tmp_path):
+    event = KC_JSON_PAIR.splitlines()[1] + "\n"
+    long = event.replace('error=\\"invalid_signature\\"', 'error=\\"invalid_signature\\", detail=\\"'
+                         + "A" * 1_200_000 + '\\"')
+    last = event.replace("192.0.2.1", "192.0.2.2")
+    name, recs = _records(tmp_path, event + long + last)
+    assert name == "keycloak"
+    assert [(r.source.ref, type(r).__name__, getattr(r, "ip", None)) for r in recs] == [
+        ("line 1", "LogEvent", "192.0.2.1"), ("line 2", "LogEvent", "192.0.2.1"), ("line 3", "LogEvent", "192.0.2.2")]
+
+
+@pytest.mark.parametrize("level", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_a_json_level_not_a_finite_number_is_unknown(tmp_path, level):
+    """Python's JSON parser takes NaN, Infinity and 1e400 (inf): int() of them raised, and the
+    whole log was an internal error. Such a level is unknown (INFO): the record's failure, named
+    by node-saml's frame, is still read."""
+    doc = _check(tmp_path, OVERLEAF.replace('"level":50', f'"level":{level}'))
+    assert doc["inputs"][0]["kind"] == "log:sp-app" and doc["inputs"][0]["status"] == "scanned"
+    assert _attempts(doc) == [("failure", "signature-missing", "sp")]
+
+
+def test_a_saml_message_in_any_field_of_a_json_record_is_read(tmp_path):
+    """pino-http logs the request beside the message (`req.body.SAMLResponse`): only `msg` was
+    searched, and the message the embedded-log reader found in the line was lost once the line was
+    read as a JSON record."""
+    import base64
+    from pathlib import Path
+
+    from samlscan.logs.base import EmbeddedSaml
+
+    xml = (Path(__file__).resolve().parents[1] / "fixtures" / "responses" / "valid" / "okta.xml").read_bytes()
+    pino = ('{"level":30,"time":1734948900000,"msg":"request completed","req":{"method":"POST","url":'
+            '"/saml/login/callback","body":{"SAMLResponse":"' + base64.b64encode(xml).decode() + '"}}}\n')
+    name, recs = _records(tmp_path, OVERLEAF + pino)
+    assert name == "sp-app"
+    assert [(r.source.ref, type(r).__name__) for r in recs] == [("line 1", "LogEvent"), ("line 2", "EmbeddedSaml")]
+    assert isinstance(recs[1], EmbeddedSaml) and recs[1].time is not None
+    doc = _check(tmp_path, OVERLEAF + pino)
+    assert len(doc["messages"]) == 1 and doc["inputs"][0]["events"] == 1
+
+
+NPM_BANNER = "\n> overleaf-web@0.1.4 start\n> node app.mjs\n\n"
+"""What `docker logs` of a Node app started by `npm start` begins with (npm's lifecycle banner)."""
+
+
+@pytest.mark.parametrize("before", [NPM_BANNER, "Listening on port 3000\n" + OVERLEAF.replace(
+    "@node-saml/node-saml/lib/saml.js", "express/lib/router.js").replace("SAML.validatePostResponseAsync", "x")],
+    ids=["npm-banner", "other-record-first"])
+def test_a_json_log_after_other_lines_is_read(tmp_path, before):
+    """The reader took a log for JSON only when its first line was: after npm's banner it read the
+    records as text lines (none), and sniffing looked at them only when the head began with '{'.
+    Each line is taken for what it is."""
+    doc = _check(tmp_path, before + OVERLEAF + _EXPIRED)
+    assert doc["inputs"][0]["kind"] == "log:sp-app"
+    assert sorted(a[:2] for a in _attempts(doc)) == [("failure", "assertion-expired"), ("failure", "signature-missing")]
+
+
+def test_text_and_json_records_of_one_log_are_both_read(tmp_path):
+    text = ("2024-12-23T10:14:00.000Z ERROR 1 --- [main] o.s.s.s.p.s.OpenSaml4AuthenticationProvider : "
+            "Invalid signature for object [id123]\n")
+    name, recs = _records(tmp_path, text + OVERLEAF)
+    assert name == "sp-app"
+    assert [(r.source.ref, r.product, r.outcome) for r in recs] == [
+        ("line 1", "spring", "failure"), ("line 2", "node-saml", "failure")]
+
+
+def test_a_long_errors_array_is_read_in_bounded_time(tmp_path):
+    """`todo[:0] = err` with `todo.pop(0)` was quadratic: 200,000 items in `errors` took seconds a
+    record. The items visited are capped (the errors worth reading come first)."""
+    import json
+    import time
+
+    from samlscan.logs import applog
+
+    junk = ",".join(['{"code":1}'] * 200_000)
+    record = OPENCTI_ERRORS.replace('}],"level"', "}," + junk + '],"level"', 1)
+    assert record != OPENCTI_ERRORS
+    obj = json.loads(record)
+    start = time.process_time()
+    assert applog._json_errors(obj) == ["UNKNOWN_ERROR: Invalid document signature", "Error: Invalid document signature"]
+    assert time.process_time() - start < 0.5  # (was 7 s)
+    _, recs = _records(tmp_path, record * 2, parser=applog.PARSER)  # (a line past the sniffed head)
+    assert [(r.outcome, r.code) for r in recs] == [("failure", "signature-missing")] * 2

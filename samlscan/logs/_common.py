@@ -197,6 +197,26 @@ def text_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
         yield no, line[:MAX_TEXT_LINE]
 
 
+def whole_lines(lines: Iterable[tuple[int, str]], limit: int = MAX_ENVELOPE
+                ) -> Iterator[tuple[int, str, bool]]:
+    """(number, line, cut) with parse_file's chunks of a line joined up to `limit` characters: a
+    JSON record over MAX_TEXT_LINE is read whole, a longer line is its first chunks, flagged cut
+    (the rest is skipped, not buffered)."""
+    no, parts, size, cut = None, [], 0, False
+    for n, chunk in lines:
+        if n != no:
+            if no is not None:
+                yield no, "".join(parts), cut
+            no, parts, size, cut = n, [chunk], len(chunk), False
+        elif not cut:
+            size += len(chunk)
+            cut = size > limit
+            if not cut:
+                parts.append(chunk)
+    if no is not None:
+        yield no, "".join(parts), cut
+
+
 # --- JSON streaming -------------------------------------------------------------------------
 
 _JSON_TOKEN = re.compile(r'[\[\]{}"\\]')

@@ -37,13 +37,18 @@ What the libraries themselves write (checked against their sources):
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from functools import cache
+from itertools import islice
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import first_ip, from_epoch_ms, iter_json, parse_iso, src, text_lines
+from samlscan.logs._common import (
+    MAX_ENVELOPE, MAX_TEXT_LINE, first_ip, from_epoch_ms, malformed, parse_iso, src, unwrap, whole_lines,
+)
 from samlscan.logs.base import Record
 from samlscan.logs.embedded import _HINT, embedded_records
 from samlscan.model import LogEvent
@@ -299,10 +304,11 @@ class AppLogParser:
         one of its catalog texts. An app log that never names a SAML library is not claimed."""
         if _IDP_LOG.search(head):
             return False  # an IdP's own log (Shibboleth, Keycloak run on OpenSAML too)
-        if head.lstrip("\ufeff \t\r\n").startswith("{"):
-            return any(_json_failure(line) for line in head.splitlines()[:400])
+        lines = head.splitlines()[:400]
+        if any(_json_failure(line) for line in lines):
+            return True  # (a Node app's `docker logs` begin with npm's '> app@1.0 start' banner)
         stamped = evidence = False
-        for line in head.splitlines()[:400]:
+        for line in lines:
             h = parse_header(line)
             stamped = stamped or h is not None
             evidence = evidence or library(line) is not None or (
@@ -312,21 +318,27 @@ class AppLogParser:
         return False
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        lines = iter(text_lines(lines))
-        first = next(lines, None)
-        if first is None:
-            return iter(())
-        lines = _chain(first, lines)
-        if first[1].lstrip("\ufeff \t").startswith("{"):
-            return _echoes(_json_records(lines, path, tz))
         return _echoes(self._parse(lines, path, tz))
 
     def _parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        """Each line on its own: a JSON log record (Node loggers), else a text layout's line (a
+        Node app's log may hold both: npm's banner, a crash's stack trace between its records)."""
         pending: _Pending | None = None
         file_lib: str | None = None
         stamp, when = None, (None, False)
         flows: dict[str, list] = {}  # thread -> [last time, flow ID, SAML IDs named, outcome]
-        for no, line in text_lines(lines):
+        for no, whole, cut in whole_lines(lines):
+            objs = _json_line(whole, cut)
+            if objs is not None:
+                if pending is not None:
+                    yield from _logged_by(pending, _finish(pending, path, file_lib, flows))
+                    pending = None
+                if isinstance(objs, str):
+                    yield malformed(path, no, objs), None
+                for obj in objs if isinstance(objs, list) else ():
+                    yield from _json_records(obj, no, path, tz)
+                continue
+            line = whole[:MAX_TEXT_LINE]
             if not _RECORD_START.match(line):
                 if pending is not None and line.strip():
                     _add_continuation(pending, line)
@@ -570,11 +582,6 @@ def _exc_text(exc: str) -> str:
     return (m["msg"] or "").strip() if m else exc
 
 
-def _chain(first, rest):
-    yield first
-    yield from rest
-
-
 # --- JSON app logs (Node: winston, pino, bunyan; any logger writing one object a line) ----------
 
 _JSON_MESSAGE = ("message", "msg")
@@ -591,41 +598,95 @@ def _json_failure(line: str) -> bool:
     """Sniffing: a JSON log line with a message, an error object beside it (Node loggers' `err`,
     `error`, `cause`) and a SAML library named in it. (Products' own JSON logs name their errors
     otherwise: SonarQube's `stacktrace`, Keycloak's `exception` is read by the Keycloak reader.)"""
+    line = line.lstrip("\ufeff \t")
     if not line.startswith("{") or library(line) is None:
         return False
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(obj, dict) and any(isinstance(obj.get(k), str) for k in _JSON_MESSAGE) and any(
         isinstance(obj.get(k), (dict, list)) for k in _JSON_ERRORS)
 
 
-def _json_records(lines: Iterable[tuple[int, str]], path: str, tz: tzinfo
-                  ) -> Iterator[tuple[Record, str | None]]:
-    """The events of a JSON app log: each record's message, its error objects' messages as the
-    exception lines of a stack trace, the library named anywhere in the record."""
-    for no, obj, err in iter_json(lines):
-        if err is not None or not isinstance(obj, dict):
-            continue  # a line of other output between the records (a container's banner)
-        message = next((obj[k] for k in _JSON_MESSAGE if isinstance(obj.get(k), str)), None)
-        if message is None:
+def _json_line(line: str, cut: bool) -> list[dict] | str | None:
+    """The records of a JSON log line (an export wrapper's too) that have a message; an error text
+    for a JSON line too long to read; None for a line of text (npm's banner, a stack trace, a text
+    record's continuation)."""
+    line = line.lstrip("\ufeff \t")
+    if not line.startswith("{"):
+        return None
+    if cut:
+        return f"JSON record larger than {MAX_ENVELOPE} characters"
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    listed = unwrap(obj)
+    records = [rec for rec in (listed if listed is not None else [obj])
+               if isinstance(rec, dict) and _json_message(rec) is not None]
+    return records or None
+
+
+def _json_message(obj: dict) -> str | None:
+    return next((obj[k] for k in _JSON_MESSAGE if isinstance(obj.get(k), str)), None)
+
+
+def _json_records(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[tuple[Record, str | None]]:
+    """The events of a JSON log record: its message, its error objects' messages as the exception
+    lines of a stack trace, the library named anywhere in the record; the SAML messages in any of
+    its fields (pino-http's `req.body.SAMLResponse`)."""
+    message = _json_message(obj)
+    when = _json_time(obj, tz)
+    text = json.dumps(obj, ensure_ascii=False)
+    lib = library(text)
+    if _HINT.search(text):
+        yield from _logged_by(None, _json_embedded(obj, path, no, when[0], lib or NAME))
+    level = _json_level(obj)
+    if lib is None and level not in ("WARN", "ERROR"):
+        return
+    header = _Header("json", "node", None, level, str(obj.get("name") or obj.get("category") or ""), message)
+    pending = _Pending(no, header, lib, when, None, excs=_json_errors(obj))
+    ip = _json_ip(obj)
+    for rec, logger in _logged_by(pending, _finish(pending, path, lib, {})):
+        if ip and isinstance(rec, LogEvent) and rec.ip is None:
+            rec = replace(rec, ip=ip)
+        yield rec, logger
+
+
+_MAX_JSON_NODES = 1000
+"""Values of one record visited for its errors or SAML messages: a record's `errors` array may
+hold hundreds of thousands of items (each visited once: walking all was seconds a record)."""
+
+
+def _json_values(roots: Iterable, descend) -> Iterator:
+    """The values under `roots`, breadth first, lists opened (at most _MAX_JSON_NODES visited);
+    `descend(dict)` names a dict's values to visit next."""
+    todo = deque(roots)
+    for left in range(_MAX_JSON_NODES, 0, -1):
+        if not todo:
+            return
+        value = todo.popleft()
+        if isinstance(value, (list, dict)):
+            todo.extend(islice(value if isinstance(value, list) else descend(value), left))
+            while len(todo) > left:  # (never visited)
+                todo.pop()
+        if not isinstance(value, list):
+            yield value
+
+
+def _json_embedded(obj: dict, path: str, no: int, time, product: str) -> Iterator[Record]:
+    """The SAML messages in the record's string fields (its message first), each once."""
+    seen: set[str] = set()
+    message = _json_message(obj)
+    strings = (v for v in _json_values([message, obj], dict.values) if isinstance(v, str))
+    for value in strings:
+        if not _HINT.search(value):
             continue
-        when = _json_time(obj, tz)
-        text = json.dumps(obj, ensure_ascii=False) if "aml" in str(obj) or "AML" in str(obj) else ""
-        lib = library(text) if text else None
-        if _HINT.search(message):
-            yield from _logged_by(None, embedded_records(path, no, message, when[0], lib or NAME, None))
-        level = _json_level(obj)
-        if lib is None and level not in ("WARN", "ERROR"):
-            continue
-        header = _Header("json", "node", None, level, str(obj.get("name") or obj.get("category") or ""), message)
-        pending = _Pending(no, header, lib, when, None, excs=_json_errors(obj))
-        ip = _json_ip(obj)
-        for rec, logger in _logged_by(pending, _finish(pending, path, lib, {})):
-            if ip and isinstance(rec, LogEvent) and rec.ip is None:
-                rec = replace(rec, ip=ip)
-            yield rec, logger
+        for rec in embedded_records(path, no, value, time, product, None):
+            if rec.value not in seen:
+                seen.add(rec.value)
+                yield rec
 
 
 def _json_time(obj: dict, tz: tzinfo) -> tuple[datetime | None, bool]:
@@ -639,7 +700,11 @@ def _json_time(obj: dict, tz: tzinfo) -> tuple[datetime | None, bool]:
 
 
 def _json_level(obj: dict) -> str:
+    """The record's level word; pino's and bunyan's numbers; a level not a finite number or
+    word (JSON parsers take NaN, Infinity and 1e400) is unknown: INFO."""
     value = obj.get("level", obj.get("severity"))
+    if isinstance(value, float) and not math.isfinite(value):
+        return "INFO"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _NUMERIC_LEVEL.get(int(value) // 10 * 10, "ERROR" if value >= 50 else "INFO")
     return _norm_level(str(value or "INFO"))
@@ -649,12 +714,9 @@ def _json_errors(obj: dict) -> list[str]:
     """The exception lines of the record's errors, outermost first: a stack's first line
     ('Error: Invalid document signature'), else '<name>: <message>'."""
     found: list[str] = []
-    todo = [obj.get(k) for k in _JSON_ERRORS]
-    while todo and len(found) < _MAX_EXTRA:
-        err = todo.pop(0)
-        if isinstance(err, list):
-            todo[:0] = err
-            continue
+    for err in _json_values([obj.get(k) for k in _JSON_ERRORS], _nested_errors):
+        if len(found) >= _MAX_EXTRA:
+            break
         if not isinstance(err, dict):
             continue
         stack, message = err.get("stack"), err.get("message")
@@ -662,8 +724,11 @@ def _json_errors(obj: dict) -> list[str]:
             found.append(stack.strip().split("\n", 1)[0].strip())
         elif isinstance(message, str) and message.strip():
             found.append(f"{err.get('name') or 'Error'}: {message.strip()}")
-        todo.extend(err.get(k) for k in ("cause", "err", "error"))
     return found
+
+
+def _nested_errors(err: dict) -> Iterator:
+    return (err.get(k) for k in ("cause", "err", "error"))
 
 
 def _json_ip(obj: dict) -> str | None:

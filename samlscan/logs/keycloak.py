@@ -47,15 +47,15 @@ class KeycloakParser:
         return '"realmId"' in head and '"type"' in head and '"clientId"' in head
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        lines = iter(text_lines(lines))
+        lines = iter(lines)
         first = next(lines, None)
         if first is None:
             return
         rest = _chain(first, lines)
         if first[1].lstrip().startswith(("{", "[")):
-            yield from _json_lines(rest, path, tz)
+            yield from _json_lines(rest, path, tz)  # (whole: the JSON scanner joins a long line's chunks)
         else:
-            yield from _text(rest, path, tz, _date_from_path(path))
+            yield from _text(text_lines(rest), path, tz, _date_from_path(path))
 
 
 def _chain(first, rest):
