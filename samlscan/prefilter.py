@@ -279,7 +279,7 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
             else:
                 data, carry = data[:cut], data[cut:]
         if first and start == 0 and data.startswith(b"\xef\xbb\xbf"):
-            data = b"   " + data[3:]  # UTF-8 BOM: blanked, offsets kept
+            data = data[3:]  # a UTF-8 BOM (a log written on Windows): the first record starts after it
         first = False
         spans = _kept_spans(data, pf, open_record)
         cnt_pos, cnt = 0, 0

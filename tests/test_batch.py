@@ -196,6 +196,17 @@ def test_prefilter_keeps_every_record_the_parser_yields(tmp_path):
     assert len([r for r in fewer if not isinstance(r, Malformed)]) < len(full)
 
 
+def test_a_log_that_starts_with_a_bom_keeps_its_first_record(tmp_path):
+    """A log written on Windows starts with a UTF-8 BOM: the prefilter blanked it to three spaces,
+    so the first line no longer began a record and its failure was lost (the parser alone kept it)."""
+    line = ("2024-12-23T10:1{m}:00.000Z ERROR 1 --- [main] o.s.s.s.p.s.OpenSaml4AuthenticationProvider : "
+            "Invalid signature for object [id12{m}]\n")
+    log = tmp_path / "app.log"
+    log.write_bytes(b"\xef\xbb\xbf" + (line.format(m=4) + line.format(m=5)).encode())
+    report = batch.run_scan([str(log)], Expectations(), jobs=1)
+    assert [e.source.ref for e in report.events] == ["line 1", "line 2"]
+
+
 def test_split_ranges_give_the_same_report(tmp_path, monkeypatch):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from gen_weblog import write
