@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from samlscan.certs import TrustedCert, load_certs
 from samlscan.errors import ConfigError, InputError
@@ -323,20 +324,35 @@ def parse_properties(text: str) -> dict[str, str]:
     """A .properties file read as java.util.Properties.load reads it (what SonarQube does with
     sonar.properties): `#`/`!` comments, a line ending in an odd number of backslashes continues on
     the next (its leading blanks dropped), the key ends at the first unescaped `=`, `:` or blank."""
-    import re
-
     pairs: dict[str, str] = {}
     lines = iter(text.splitlines())
     for line in lines:
         line = line.lstrip(" \t\f")
         if not line or line[0] in "#!":
             continue
-        while len(line) - len(line.rstrip("\\")) & 1:
-            line = line[:-1] + next(lines, "").lstrip(" \t\f")
-        m = re.match(r"((?:[^\\=: \t\f]|\\.)*)[ \t\f]*[=:]?[ \t\f]*", line)
+        m = _PROPERTIES_KEY.match(line := _logical_line(line, lines))
         key, value = m.group(1), line[m.end():]
         pairs[_properties_unescape(key)] = _properties_unescape(value)
     return pairs
+
+
+_PROPERTIES_KEY = re.compile(r"((?:[^\\=: \t\f]|\\.)*+)[ \t\f]*[=:]?[ \t\f]*")
+"""A key and its separator. The repeat is possessive (nothing after it needs it to give back): a
+plain one kept a backtracking entry per character, 400 MB for a 3,000,000-character key."""
+
+
+def _logical_line(line: str, lines: Iterator[str]) -> str:
+    """`line` and the lines it continues on (each ending in an odd number of backslashes, one
+    dropped; the next one's leading blanks dropped), joined once: adding each to the text so far
+    took time quadratic in their number."""
+    parts: list[str] = []
+    tail = len(line) - len(line.rstrip("\\"))  # the backslashes ending the logical line so far
+    while tail & 1:
+        parts.append(line[:-1])
+        line = next(lines, "").lstrip(" \t\f")
+        own = len(line) - len(line.rstrip("\\"))
+        tail = own + tail - 1 if own == len(line) else own
+    return "".join(parts) + line
 
 
 def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:

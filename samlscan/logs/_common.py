@@ -376,6 +376,12 @@ def _load(line: int, text: str) -> tuple[int, Any, str | None]:
         return line, None, f"invalid JSON: {exc}"
 
 
+def json_or_none(text: str) -> Any:
+    """The JSON value of a text, or None when it is not JSON or nested past the parser's limit
+    (json.loads raises RecursionError there, not ValueError)."""
+    return _load(0, text)[1]
+
+
 def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str | None]]:
     """Records of a JSON-lines file, a JSON array or an export wrapper, streamed.
 

@@ -47,7 +47,8 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    MAX_ENVELOPE, MAX_TEXT_LINE, first_ip, from_epoch_ms, malformed, parse_iso, src, unwrap, whole_lines,
+    MAX_ENVELOPE, MAX_TEXT_LINE, first_ip, from_epoch_ms, json_or_none, malformed, parse_iso, src, unwrap,
+    whole_lines,
 )
 from samlscan.logs.base import Record
 from samlscan.logs.embedded import _HINT, embedded_records
@@ -601,10 +602,7 @@ def _json_failure(line: str) -> bool:
     line = line.lstrip("\ufeff \t")
     if not line.startswith("{") or library(line) is None:
         return False
-    try:
-        obj = json.loads(line)
-    except (ValueError, RecursionError):
-        return False
+    obj = json_or_none(line)
     return isinstance(obj, dict) and any(isinstance(obj.get(k), str) for k in _JSON_MESSAGE) and any(
         isinstance(obj.get(k), (dict, list)) for k in _JSON_ERRORS)
 
@@ -618,9 +616,8 @@ def _json_line(line: str, cut: bool) -> list[dict] | str | None:
         return None
     if cut:
         return f"JSON record larger than {MAX_ENVELOPE} characters"
-    try:
-        obj = json.loads(line)
-    except (ValueError, RecursionError):
+    obj = json_or_none(line)
+    if obj is None:
         return None
     listed = unwrap(obj)
     records = [rec for rec in (listed if listed is not None else [obj])

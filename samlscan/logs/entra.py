@@ -7,7 +7,6 @@ raw_code is `AADSTS<errorCode>` when errorCode != 0 (the code the Entra error pa
 from __future__ import annotations
 
 import csv
-import json
 import re
 from datetime import datetime, timezone, tzinfo
 from typing import Iterable, Iterator
@@ -18,6 +17,7 @@ from samlscan.logs._common import (
     csv_events,
     dig,
     json_events,
+    json_or_none,
     malformed,
     parse_iso,
     peek,
@@ -159,10 +159,7 @@ def _json_cell(value) -> dict:
     """A dynamic column exported as JSON text ('{"errorCode":0,...}'), or {}."""
     if isinstance(value, dict):
         return value
-    try:
-        got = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        return {}
+    got = json_or_none(value) if isinstance(value, str) else None
     return got if isinstance(got, dict) else {}
 
 

@@ -8,7 +8,6 @@ through the same mapping as a JSON event.
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import tzinfo
 from typing import Iterable, Iterator
@@ -20,6 +19,7 @@ from samlscan.logs._common import (
     csv_header_cells,
     dig,
     json_events,
+    json_or_none,
     parse_iso,
     peek,
     src,
@@ -184,10 +184,7 @@ def _csv_record(row: list[str], cols: dict) -> dict:
     if targets:
         obj["target"] = [targets[n] for n in sorted(targets)]
     elif cols["target_json"] is not None and cell(cols["target_json"]).startswith(("[", "{")):
-        try:
-            listed = json.loads(cell(cols["target_json"]))
-        except ValueError:
-            listed = None
+        listed = json_or_none(cell(cols["target_json"]))
         obj["target"] = [listed] if isinstance(listed, dict) else listed
     return obj
 
