@@ -100,3 +100,36 @@ def test_a_huge_properties_key_is_read_in_little_memory(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, check=True)
     assert int(out.stdout) < 200_000  # KB, this process's peak (the interpreter and the text: ~60 MB)
 
+
+# --- what the HTML and table reports printed unredacted ------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_a_private_key_inside_a_message_is_not_shown_by_the_html_report(tmp_path):
+    """The HTML report shows the decoded message: a PEM private key pasted into its certificate's
+    text (a wrong file given to the IdP) was printed whole, --redact too."""
+    key = (FIXTURES / "keys" / "attacker.key").read_text()
+    xml = (FIXTURES / "responses" / "valid" / "okta.xml").read_text()
+    xml = xml.replace("<ds:X509Certificate>", "<ds:X509Certificate>" + key, 1)
+    assert key in xml
+    path = tmp_path / "response.xml"
+    path.write_text(xml)
+    for extra in ([], ["--redact"]):
+        r = CliRunner().invoke(main, ["check", str(path), "--config", CONFIG, "--format", "html", *extra])
+        assert "PRIVATE KEY" not in r.stdout and key.splitlines()[1] not in r.stdout
+        assert "private key removed by samlscan" in r.stdout
+
+
+def test_the_reports_notes_are_redacted(tmp_path):
+    """The note naming the applications an IdP log holds sign-ins to was printed as it was in the
+    table and HTML reports, --redact or not: an entity ID holding an email address leaked."""
+    text = (FIXTURES / "logs" / "shibboleth" / "idp-audit.log").read_text()
+    text = text.replace("https://sonar.example.com/saml2", "https://dev.user1@example.org/saml2", 1)
+    path = tmp_path / "idp-audit.log"
+    path.write_text(text)
+    plain = CliRunner().invoke(main, ["check", str(path), "--format", "table"])
+    assert "2 applications" in plain.stdout and "dev.user1@example.org" in plain.stdout
+    for fmt in ("table", "html"):
+        r = CliRunner().invoke(main, ["check", str(path), "--format", fmt, "--redact"])
+        assert "2 applications" in r.stdout and "dev.user1@example.org" not in r.stdout

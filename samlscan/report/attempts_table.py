@@ -16,7 +16,7 @@ TOP = 10
 def render_attempts(report, red=lambda s: s, detail: bool = True) -> str:
     from tabulate import tabulate
 
-    out = [f"note: {n}" for n in report.notes]
+    out = [f"note: {red(n)}" for n in report.notes]
     if detail or len(report.attempts) <= LISTED_ATTEMPTS:
         out += ["== login attempts", tabulate(
             [_attempt_row(a, red) for a in report.attempts],

@@ -16,6 +16,7 @@ from samlscan import __version__
 from samlscan.codes import SPECS
 from samlscan.model import Finding, Severity
 from samlscan.report.document import iso, summary
+from samlscan.privatekeys import without_private_keys
 
 SHOWN_PER_CODE = 3
 """Occurrences listed before a "N more" fold, so one noisy code does not bury the others."""
@@ -247,10 +248,13 @@ def xml_html(data: bytes, findings, red) -> str:
     from samlscan.errors import InputError
     from samlscan.xmlsafe import parse_xml
 
+    def shown(value: str) -> str:  # a private key pasted into a certificate's text is not shown
+        return red(without_private_keys(value))
+
     try:
         root = parse_xml(data)
         lines: list[str] = []
-        _node_lines(root, 0, highlights(root, findings), red, lines)
+        _node_lines(root, 0, highlights(root, findings), shown, lines)
     except InputError as exc:
         return f'<p class="muted">The XML cannot be shown: {esc(exc.code)}: {esc(red(exc.detail))}</p>'
     except (RecursionError, ValueError) as exc:  # hostile nesting or an lxml oddity: no page crash
