@@ -299,24 +299,23 @@ def _readable_certs(text: str | None, origin: str) -> list[TrustedCert]:
 
 
 def _properties_unescape(text: str) -> str:
-    r"""java.util.Properties escapes: \t \n \r \f, \uXXXX, and \x for any other x."""
+    r"""java.util.Properties escapes: \t \n \r \f, \uXXXX, and \x for any other x. The text between
+    two escapes is kept as one slice (a list of its characters took 80 bytes each: 500 MB for a
+    6,000,000-character line)."""
     out, i = [], 0
-    while i < len(text):
-        c = text[i]
-        if c != "\\" or i + 1 == len(text):
-            out.append(c)
-            i += 1
-            continue
-        n = text[i + 1]
-        if n == "u" and len(text) >= i + 6:
+    while (j := text.find("\\", i)) >= 0 and j + 1 < len(text):
+        out.append(text[i:j])
+        n = text[j + 1]
+        if n == "u" and len(text) >= j + 6:
             try:
-                out.append(chr(int(text[i + 2:i + 6], 16)))
-                i += 6
+                out.append(chr(int(text[j + 2:j + 6], 16)))
+                i = j + 6
                 continue
             except ValueError:
                 pass
         out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(n, n))
-        i += 2
+        i = j + 2
+    out.append(text[i:])
     return "".join(out)
 
 

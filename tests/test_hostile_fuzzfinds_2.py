@@ -88,13 +88,16 @@ def test_a_properties_line_continued_many_times_is_read_in_linear_time():
 
 
 def test_a_huge_properties_key_is_read_in_little_memory(tmp_path):
-    """The key pattern's repeat kept a backtracking entry per character: a settings file with one
-    3,000,000-character line (a UTF-32 file read as UTF-16) took 400 MB, and 600 MB in `check`."""
+    """The key pattern's repeat kept a backtracking entry per character, and unescaping a value a
+    list entry per character: a settings file with one 6,000,000-character line (a UTF-32 file
+    read as UTF-16) took 600 MB in `check`; 3,000,000 each in a key and a value 400 and 250 MB."""
     path = tmp_path / "sonar.properties"
-    path.write_text("sonar.auth.saml.applicationId=sonarqube\n" + "k" * 3_000_000 + "=v\n", encoding="utf-8")
+    path.write_text("sonar.auth.saml.applicationId=sonarqube\n" + "k" * 3_000_000 + "=v\nx=" + "\u5c5c" * 3_000_000,
+                    encoding="utf-8")
     code = ("import re, sys; from pathlib import Path; from samlscan.config import parse_properties; "
-            "pairs = parse_properties(Path(sys.argv[1]).read_text()); "
+            "pairs = parse_properties(Path(sys.argv[1]).read_text(encoding='utf-8')); "
             "assert pairs['k' * 3_000_000] == 'v' and pairs['sonar.auth.saml.applicationId'] == 'sonarqube'; "
+            "assert pairs['x'] == '\\u5c5c' * 3_000_000; "
             "print(re.search(r'VmHWM:\\s*(\\d+)', Path('/proc/self/status').read_text())[1])")
     env = dict(os.environ, PYTHONPATH=str(Path(samlscan.__file__).parents[1]))
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, check=True)
