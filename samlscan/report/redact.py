@@ -31,7 +31,8 @@ def sub_emails(text: str, repl, email: re.Pattern = _EMAIL, at_run: re.Pattern =
             return "".join(out)
         out += (text[pos:m.start()], repl(m))
         pos = m.end()
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+# (not an attribute type of an X.509 subject: '2.5.4.42=Jane' is RFC 4514's givenName)
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b(?!=)")
 # Eight groups, or fewer around one '::' (RFC 4291 2.2); a time of day (08:40:59) is neither.
 _IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
                    r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
@@ -50,8 +51,12 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://)([^\s/?#@\[\]<>\"'\\]
 # 'login_hint=alice', 'JSESSIONID=...', 'sessionId: ...', 'Authorization: Bearer ...'.
 # A user's ID is personal data too (GDPR: it singles one person out): Keycloak's 'userId=<UUID>',
 # Entra's "userId", Auth0's "user_id".
+# Keycloak's broker and registration events name the user at the IdP and the person
+# ('identity_provider_identity="jdoe", first_name="Jane", last_name="Doe"': keycloak
+# services/.../IdentityBrokerService, events/Details.java).
 _USER_KEYS = (r"user|user_?name|user_?id|login|login_?name|login_?hint|upn|user_?principal_?name|principal|"
-              r"principal_?name|account|account_?name|name_?id|uid|sam_?account_?name")
+              r"principal_?name|account|account_?name|name_?id|uid|sam_?account_?name|identity_provider_identity|"
+              r"first_?name|last_?name|given_?name|family_?name|sur_?name|full_?name|display_?name")
 # a cookie or header named for a session or a secret: 'JSESSIONID', 'PHPSESSID', 'KEYCLOAK_SESSION',
 # 'X-XSRF-TOKEN', 'access_token', 'sessionToken' (not 'SessionIndex' or 'SessionNotOnOrAfter')
 _SECRET_KEYS = (r"(?:[\w\-.]*[_\-.])?(?:session|session_?id|session_?token|sessid|jsessionid|phpsessid|"
@@ -69,6 +74,48 @@ def keyed_users(text: str) -> set[str]:
     """User names a log line writes after a key that names a user ('user=alice', '[login|alice]')."""
     return {m["value"] for m in _KEYED.finditer(text)
             if m["user"] and m["value"].lower() not in _PLACEHOLDERS and not m["value"].startswith("<")}
+
+
+# A name in an X.509 subject, as RFC 4514 writes it ('O=Corp,1.2.840.113549.1.9.1=...,CN=Jane Roe':
+# cryptography's rfc4514_string, the OID where the attribute has no short name) or OpenSSL's one-line
+# form ('/CN=Jane Roe/emailAddress=...'): an SP's self-signed certificate made by an admin, or a
+# user's, names its owner (X.520 givenName 2.5.4.42, surname 2.5.4.4, commonName).
+_DN_NAME = re.compile(r"(?<![\w.])(?:(?P<cn>CN)|GN|SN|givenName|surname|2\.5\.4\.42|2\.5\.4\.4)="
+                      r"(?P<value>(?:\\.|'(?=[^\W\d_])|[^,+/\\\n()<>\"';=])+)")
+# words of a common name that name a service, a product or an organisation, not a person
+_NOT_NAME_WORDS = frozenset("""certificate cert signing signer signature encryption encrypting sso saml saml2 idp sp
+    federation federated service services server token test testing key keys root ca authority issuing intermediate
+    realm identity provider login portal application app metadata default demo example production staging development
+    dev prod self signed trust secure security authentication auth access management directory cloud azure microsoft
+    google okta keycloak adfs shibboleth onelogin auth0 ping global corporate corp inc ltd llc gmbh university college
+    school institute company group department team system systems platform web online network public private internal
+    external enterprise connect gateway proxy client user users sonarqube sonar fixtures tenant""".split())
+_NAME_PARTICLES = frozenset("van von de der den da di du la le del dos bin al".split())
+
+
+def _name_word(word: str) -> bool:
+    """'Roe', 'O'Brien', 'Smith-Jones', 'J.', 'van': a word as a person's name writes it (not an
+    acronym such as 'SSO', not a word in lower case)."""
+    if word in _NAME_PARTICLES:
+        return True
+    core = word.rstrip(".")
+    letters = core.replace("-", "").replace("'", "").replace("\u2019", "")
+    return (letters.isalpha() and core[0].isupper() and (len(core) == 1 or not core.isupper())
+            and word.lower() not in _NOT_NAME_WORDS)
+
+
+def names_a_person(common_name: str) -> bool:
+    """A certificate's CN written as a person's name ('Jane Roe', 'Jérôme van Dijk'); a host name,
+    a URL or a product's name ('Microsoft Azure Federated SSO Certificate') is not one."""
+    words = common_name.split()
+    return 2 <= len(words) <= 5 and all(_name_word(w) for w in words) and not all(w in _NAME_PARTICLES for w in words)
+
+
+def _dn_name_sub(m: re.Match) -> str:
+    value = m["value"].strip()
+    if not value or (m["cn"] and not names_a_person(value)):
+        return m.group(0)
+    return m.group(0)[:m.start("value") - m.start()] + m["value"].replace(value, mask(value, "pii"), 1)
 
 
 def _keyed_sub(m: re.Match) -> str:
@@ -116,7 +163,9 @@ class Redactor:
             from urllib.parse import quote, quote_plus
 
             for v in items:
-                for form in (_xml_escaped(v, quotes=True), _xml_escaped(v), quote(v, safe=""), quote_plus(v)):
+                # and as a finding quotes it in a Python list ("postal_address = ['Street 1\\r\\nLine 2']")
+                for form in (_xml_escaped(v, quotes=True), _xml_escaped(v), quote(v, safe=""), quote_plus(v),
+                             repr(v)[1:-1]):
                     canon.setdefault(form, v)
         self._canon = canon
         self._known = sorted(canon, key=len, reverse=True)
@@ -133,6 +182,7 @@ class Redactor:
             return s
         if self._pattern is not None:
             s = self._pattern.sub(self._known_sub, s)
+        s = _DN_NAME.sub(_dn_name_sub, s)
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
         s = sub_emails(s, lambda m: mask(m.group(0).replace("%40", "@"), "email"))
         s = _KEYED.sub(_keyed_sub, s)
@@ -156,6 +206,7 @@ def personal_values_of(m) -> set[str]:
     """NameIDs, attribute values and addresses in one SamlMessage (the NameID of a LogoutRequest,
     or of an AuthnRequest's Subject, is read from its XML: the model keeps assertions' only)."""
     out: set[str] = {m.logout_name_id} if m.logout_name_id else set()
+    out.update(m.session_indexes)  # the user's session at the IdP, as a LogoutRequest names it
     if m.kind != "Response" and m.xml:
         from html import unescape
 

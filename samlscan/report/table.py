@@ -71,8 +71,14 @@ def _redirect_signed(r) -> str:
     return f"query string [{alg}]: {state}"
 
 
-def header_rows(r) -> list[tuple[str, str]]:
-    """The summary of one message: who sent it, about whom, for whom, when, what is signed."""
+def _same(text: str) -> str:
+    return text
+
+
+def header_rows(r, red=_same) -> list[tuple[str, str]]:
+    """The summary of one message: who sent it, about whom, for whom, when, what is signed.
+    `red` (--redact) masks attribute values before they are cut to the column: a cut value
+    ('dev.user1@exam') is no longer the value or an email, and would be printed as it is."""
     m = r.message
     via = "".join(f", in ArtifactResponse {f.partition(':')[2]}" for f in m.structure
                   if f.startswith("artifact-response:"))
@@ -105,7 +111,7 @@ def header_rows(r) -> list[tuple[str, str]]:
         rows.append(("Valid", f"{iso(a.not_before) or '-'} .. {iso(a.not_on_or_after) or '-'}"))
         if a.attributes:
             rows.append(("Attributes", "\n".join(
-                f"{x.name} = {', '.join(displayed_values(x))[:80]}" for x in a.attributes)))
+                f"{x.name} = {red(', '.join(displayed_values(x)))[:80]}" for x in a.attributes)))
         if a.was_encrypted:
             rows.append(("Encrypted", "yes (decrypted with the SP key)"))
     if m.encrypted_assertion_count and not any(a.was_encrypted for a in m.assertions):
@@ -118,20 +124,22 @@ def header_rows(r) -> list[tuple[str, str]]:
     return rows
 
 
-def _finding_cell(f: Finding) -> str:
-    lines = [wrap(f.message_text)]
+def _finding_cell(f: Finding, red=_same) -> str:
+    """The finding's texts, each masked (--redact) before it is wrapped: a value of several words
+    ('Jane Roe', "['Street 1\\r\\nLine 2']") wrapped onto two lines no longer matches its mask."""
+    lines = [wrap(red(f.message_text))]
     if f.expected is not None:
-        lines.append(wrap(f"expected: {f.expected}"))
+        lines.append(wrap(red(f"expected: {f.expected}")))
     if f.actual is not None:
-        lines.append(wrap(f"actual:   {f.actual}"))
+        lines.append(wrap(red(f"actual:   {f.actual}")))
     if f.hint:
-        lines.append(wrap(f"fix:      {f.hint}"))
+        lines.append(wrap(red(f"fix:      {f.hint}")))
     return "\n".join(lines)
 
 
-def findings_table(findings, tabulate) -> str:
+def findings_table(findings, tabulate, red=_same) -> str:
     order = sorted(findings, key=lambda f: (-f.severity.rank, cause_rank(f.code)))  # the cause first
-    rows = [(f.severity.value.upper(), f.code, _finding_cell(f)) for f in order]
+    rows = [(f.severity.value.upper(), f.code, _finding_cell(f, red)) for f in order]
     return tabulate(rows, headers=("severity", "code", "finding"), tablefmt="simple")
 
 
@@ -150,8 +158,8 @@ def findings_by_code(report, tabulate, red) -> str:
     for code in sorted(counts, key=lambda c: (-first[c].severity.rank, cause_rank(c), c)):
         f = first[code]
         where = f.source.input + (f" [{f.source.ref}]" if f.source and f.source.ref else "")
-        rows.append((f.severity.value.upper(), code, counts[code], red(wrap(where, 40)),
-                     red(wrap(f.hint or "-", 60))))
+        rows.append((f.severity.value.upper(), code, counts[code], wrap(red(where), 40),
+                     wrap(red(f.hint or "-"), 60)))
     return tabulate(rows, headers=("severity", "code", "count", "first seen in", "fix"), tablefmt="simple")
 
 
@@ -169,19 +177,19 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         m = r.message
         where = m.source.input + (f" [{m.source.ref}]" if m.source.ref else "")
         out.append(f"== {where}: {m.kind} #{m.index}")
-        out.append(tabulate([(k, red(v)) for k, v in header_rows(r)], tablefmt="plain"))
+        out.append(tabulate([(k, red(v)) for k, v in header_rows(r, red)], tablefmt="plain"))
         shown = [f for f in r.findings if f.severity.rank >= min_severity.rank]
         if shown:
             out.append("")
-            out.append(red(findings_table(shown, tabulate)))
+            out.append(findings_table(shown, tabulate, red))
         else:
             out.append("\nno findings")
         out.append("")
     if report.input_findings:
         out.append("== inputs")
         rows = [(f.severity.value.upper(), f.code,
-                 red(f"{f.source.input if f.source else '-'}" + (f" [{f.source.ref}]" if f.source and f.source.ref else "")
-                     + "\n" + _finding_cell(f))) for f in report.input_findings]
+                 red(f"{f.source.input if f.source else '-'}" + (f" [{f.source.ref}]" if f.source and f.source.ref else ""))
+                 + "\n" + _finding_cell(f, red)) for f in report.input_findings]
         out.append(tabulate(rows, headers=("severity", "code", "input / finding"), tablefmt="simple"))
         out.append("")
     skipped = [i for i in report.inputs if i.status == "skipped"]
