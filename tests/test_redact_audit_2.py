@@ -174,3 +174,49 @@ def test_the_table_masks_before_it_wraps_and_cuts():
     assert "Eschenbach" in findings_table([f], tabulate)  # the value is wrapped over two lines
     out = findings_table([f], tabulate, red.text)
     assert "Eschenbach" not in out and "Anna" not in out and mask(value, "pii") in out
+
+
+# --- a log line quoted cut short -----------------------------------------------------------------
+
+SPRING_LINE = ("2025-03-11T09:47:33.118+01:00 ERROR 4711 --- [demo] [nio-8080-exec-7] "
+               "p.s.a.BaseOpenSamlAuthenticationProvider : Found 1 validation errors in SAML response "
+               "[_5c0ffee1d2]: [[invalid_signature] Invalid signature for object [_a7c1e0f9b2d34e5f]] ")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("pad, cut", [(144, "rachel.yeats@corp"), (120, "198.51.100")])
+def test_a_value_cut_where_a_note_quotes_the_line_short_is_masked(tmp_path, fmt, pad, cut):
+    """Before: an attempt's note quotes the first 300 characters of the deciding log line; an email
+    or an address that the cut splits ('for user rachel.yeats@corp', 'from 198.51.100') was no
+    longer shaped like one, and came through --redact."""
+    path = tmp_path / "app.log"
+    path.write_text(SPRING_LINE + "x" * pad + " for user rachel.yeats@corp.example from 198.51.100.123 and more\n")
+    assert cut + '"' in _check(str(path), "--format", "json", redact=False)  # the note ends in the cut value
+    out = _check(str(path), "--format", fmt)
+    _no_leak(out, ("rachel", "198.51.10"), fmt)
+
+
+def test_a_cut_tail_is_masked_only_as_a_known_values_start():
+    red = Redactor(["rachel.yeats@corp.example", "198.51.100.123"])
+    assert red.text("for user rachel.yeats@co") == "for user " + mask("rachel.yeats@corp.example", "email")
+    assert red.text("from 198.51.100") == "from " + mask("198.51.100.123", "ip")
+    for text in ("from 198", "Signature is not valid", "for user bob"):
+        assert red.text(text) == text
+
+
+# --- what a reader needs ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_idps_entity_id_stays_readable_when_an_attribute_repeats_its_tenant(fmt):
+    """Before: Entra's tenantid claim is the GUID in its Issuer; as an attribute value it was
+    masked inside the entity ID too ('set sonar.auth.saml.providerId to
+    https://sts.windows.net/<pii:...>/', useless as a fix), except in the table's 'failures by
+    IdP' line, which printed it whole. The people in the response are still masked."""
+    entra = str(ROOT / "fixtures" / "responses" / "valid" / "entra.xml")
+    issuer = "https://sts.windows.net/9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d/"
+    assert issuer in _check(entra, "--format", fmt, redact=False)
+    out = _check(entra, "--format", fmt)
+    assert issuer in out
+    plain = _check(entra, "--format", "json", redact=False)
+    assert "dev.user1@example.com" in plain
+    _no_leak(out, ("dev.user1@example.com", "Dev User One"), fmt)

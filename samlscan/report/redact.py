@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 
 # also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL)
 _LOCAL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
@@ -39,6 +40,8 @@ _IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
                    r"|(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4}::(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4})"
                    r"(?![\w:])")
 # eight two-digit groups: a certificate fingerprint as the table cuts it ('D8:47:5B:00:09:04:BB:99...')
+# the last word of a text, as far as an email or an address could reach
+_TAIL = re.compile(r"[\w.@%+\-:]+\Z")
 _FINGERPRINT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){7}")
 # the user part of a URL ('https://alice:secret@host/'), masked whole before it is taken for an email
 # (also 'alice:secret@host/path' where a URL is shown without its scheme)
@@ -56,7 +59,7 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://)([^\s/?#@\[\]<>\"'\\]
 # services/.../IdentityBrokerService, events/Details.java).
 _USER_KEYS = (r"user|user_?name|user_?id|login|login_?name|login_?hint|upn|user_?principal_?name|principal|"
               r"principal_?name|account|account_?name|name_?id|uid|sam_?account_?name|identity_provider_identity|"
-              r"first_?name|last_?name|given_?name|family_?name|sur_?name|full_?name|display_?name")
+              r"first_?name|last_?name|given_?name|family_?name|sur_?name")
 # a cookie or header named for a session or a secret: 'JSESSIONID', 'PHPSESSID', 'KEYCLOAK_SESSION',
 # 'X-XSRF-TOKEN', 'access_token', 'sessionToken' (not 'SessionIndex' or 'SessionNotOnOrAfter')
 _SECRET_KEYS = (r"(?:[\w\-.]*[_\-.])?(?:session|session_?id|session_?token|sessid|jsessionid|phpsessid|"
@@ -168,6 +171,7 @@ class Redactor:
                              repr(v)[1:-1]):
                     canon.setdefault(form, v)
         self._canon = canon
+        self._values = sorted(items)
         self._known = sorted(canon, key=len, reverse=True)
         alternatives = "|".join(re.escape(v) for v in self._known)
         # whole values only, so that a value such as 'dev' does not mask the word 'developer'
@@ -177,11 +181,24 @@ class Redactor:
         value = self._canon.get(m.group(0), m.group(0))
         return mask(value, _kind(value))
 
+    def _cut_tail(self, s: str) -> str:
+        """A text cut short (a note quotes the first 300 characters of a log line) may end in the
+        first part of a known value ('for user rachel.yeats@corp', 'from 198.51.100'): neither
+        the value nor shaped like an email or address, it is masked as the value it starts."""
+        m = _TAIL.search(s)
+        if m is None or len(m.group(0)) < 4:
+            return s
+        run = m.group(0)
+        i = bisect_left(self._values, run)
+        if i < len(self._values) and self._values[i].startswith(run) and self._values[i] != run:
+            return s[:m.start()] + mask(self._values[i], _kind(self._values[i]))
+        return s
+
     def text(self, s):
         if not isinstance(s, str) or not s:
             return s
         if self._pattern is not None:
-            s = self._pattern.sub(self._known_sub, s)
+            s = self._cut_tail(self._pattern.sub(self._known_sub, s))
         s = _DN_NAME.sub(_dn_name_sub, s)
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
         s = sub_emails(s, lambda m: mask(m.group(0).replace("%40", "@"), "email"))
@@ -224,20 +241,48 @@ def personal_values_of(m) -> set[str]:
     return out
 
 
+def addresses_in(text: str) -> set[str]:
+    """The emails and IP addresses a text holds, by their shape (known, they are masked also where
+    a quote of the text cuts them)."""
+    out = {m.group(0) for m in _IPV4.finditer(text)}
+    out.update(m.group(0) for m in _IPV6.finditer(text) if not _FINGERPRINT.fullmatch(m.group(0)))
+    sub_emails(text, lambda m: out.add(m.group(0).replace("%40", "@")) or "")
+    return out
+
+
+_SEGMENTS = re.compile(r"[/:?#=&]+")
+
+
+def entity_parts(report) -> set[str]:
+    """The entity IDs the messages name (Issuer, Audience) and their segments: configuration, not
+    personal data, even where an attribute carries one (Entra's tenantid claim is the GUID in
+    its Issuer 'https://sts.windows.net/<tenant>/': masked, the issuer-mismatch fix printed
+    'set sonar.auth.saml.providerId to https://sts.windows.net/<pii:...>/')."""
+    out: set[str] = set()
+    for r in report.messages:
+        m = r.message
+        names = [m.issuer, *(a.issuer for a in m.assertions),
+                 *(x for a in m.assertions for group in a.audience_restrictions for x in group)]
+        for name in filter(None, names):
+            out.add(name)
+            out.update(_SEGMENTS.split(name))
+    return out
+
+
 def personal_values(report) -> set[str]:
-    """NameIDs, attribute values, users and IPs found anywhere in the report."""
+    """NameIDs, attribute values, users and IPs found anywhere in the report (not its entity IDs)."""
     out: set[str] = set()
     for r in report.messages:
         out |= personal_values_of(r.message)
     for e in report.events:
         out.update(v for v in (e.user, e.ip) if v)
         if e.text:  # a user the reader did not take as the event's ('login failed for user=alice')
-            out |= keyed_users(e.text)
+            out |= keyed_users(e.text) | addresses_in(e.text)
     for at in report.attempts:
         if at.user:
             out.add(at.user)
     out |= report.people
-    return out
+    return out - entity_parts(report)
 
 
 def redactor_for(report, enabled: bool):
