@@ -220,3 +220,41 @@ def test_the_idps_entity_id_stays_readable_when_an_attribute_repeats_its_tenant(
     plain = _check(entra, "--format", "json", redact=False)
     assert "dev.user1@example.com" in plain
     _no_leak(out, ("dev.user1@example.com", "Dev User One"), fmt)
+
+
+# --- a URL that is a parameter of another -------------------------------------------------------
+
+RETURN_TO = "%2Fprojects%3Fowner%3Dwbaker%2540corp.example%26login%3Djroe.smith%26token%3Dtok998877"
+
+
+def test_a_query_encoded_inside_another_is_masked_with_the_plain_values_masks():
+    """Before: in 'return_to=%2Fprojects%3Fowner%3Dwbaker%2540corp.example%26login%3Djroe.smith'
+    (a login loop's URL, the SP sending the browser back to where it was) the twice-encoded email
+    and the encoded 'login=' and 'token=' came through, or the whole parameter was taken for one
+    email's local part and masked under a hash of its own."""
+    out = Redactor().text(f"https://sonar.example.com/sessions/init/saml?return_to={RETURN_TO}&x=1")
+    assert out == ("https://sonar.example.com/sessions/init/saml?return_to=%2Fprojects%3Fowner%3D"
+                   + mask("wbaker@corp.example", "email") + "%26login%3D" + mask("jroe.smith", "pii")
+                   + "%26token%3D" + mask("tok998877", "secret") + "&x=1")
+    assert Redactor().text("hint=wbaker%40corp.example") == "hint=" + mask("wbaker@corp.example", "email")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_flows_mask_a_login_loops_return_to(tmp_path, fmt):
+    import json
+
+    har = json.loads((ROOT / "tests" / "data" / "captures2" / "session-loop.har").read_text())
+    for e in har["log"]["entries"]:
+        e["request"]["url"] = e["request"]["url"].replace("return_to=%2Fprojects", "return_to=" + RETURN_TO)
+        for h in e["response"]["headers"]:
+            if h["name"].lower() == "location":
+                h["value"] = h["value"].replace("return_to=%2Fprojects", "return_to=" + RETURN_TO)
+    path = tmp_path / "loop.har"
+    path.write_text(json.dumps(har))
+
+    def flows(*extra):
+        r = CliRunner().invoke(main, ["flows", str(path), "--format", fmt, *extra], catch_exceptions=False)
+        return r.stdout
+
+    assert "wbaker%2540corp.example" in flows() and "jroe.smith" in flows()
+    _no_leak(flows("--redact"), ("wbaker", "jroe.smith", "tok998877"), f"flows {fmt}")

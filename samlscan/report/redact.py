@@ -8,9 +8,24 @@ import hashlib
 import re
 from bisect import bisect_left
 
-# also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL)
+# also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL), and twice
+# where a URL is a parameter of another ('return_to=%2Fprojects%3Fowner%3Dann%2540corp.example')
 _LOCAL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40|%2540)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# a URL-encoded '/', '?', '=', '&', ':', ',' or ';': the end of a parameter or path, no part of an
+# email's local part ('%3Dann%2540corp.example' is '=ann@corp.example')
+_ENCODED_DELIM = re.compile(r"(?i)(%(?:2[6CF]|3[ABDF]))")
+
+
+def email_parts(match: str) -> list[tuple[str, str | None]]:
+    """An _EMAIL match split at URL-encoded delimiters (a whole encoded query looks like one local
+    part): each piece with the address it is, written unencoded, or None. One address gets one mask
+    however often it was URL-encoded."""
+    out = []
+    for piece in _ENCODED_DELIM.split(match):
+        is_email = piece and not _ENCODED_DELIM.fullmatch(piece) and _EMAIL.fullmatch(piece)
+        out.append((piece, piece.replace("%2540", "@").replace("%40", "@") if is_email else None))
+    return out
 # _EMAIL starting only where a run of local-part characters starts: tried from every position of a
 # long run without an '@' (a base64 message in a logged line), _EMAIL takes time quadratic in its length
 _EMAIL_AT_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
@@ -69,6 +84,11 @@ _KEYED = re.compile(
     r"(?i)(?<![\w\-<.])(?:(?P<user>" + _USER_KEYS + r")|(?P<secret>" + _SECRET_KEYS + r"))"
     r"(?P<sep>\\?[\"']?(?:\s*=\s*|\||:\s*)(?:(?:Bearer|Basic|Negotiate|Digest)\s+)?\\?[\"']?)"
     r"(?P<value>[^\s\"'\\,;&|()\[\]<>{}]{2,})")
+# the same keys in a query that is itself URL-encoded, a parameter of another URL
+# ('return_to=%2Fprojects%3Fid%3Dx%26login%3Djdoe'): the value runs to the next encoded '&'
+_KEYED_ENCODED = re.compile(
+    r"(?i)(?:%26|%3F)(?:(?P<user>" + _USER_KEYS + r")|(?P<secret>" + _SECRET_KEYS + r"))"
+    r"(?P<sep>%3D)(?P<value>(?:(?!%26)[^&\s\"'\\<>#])+)")
 _PLACEHOLDERS = frozenset({"null", "none", "nil", "undefined", "unknown", "n/a", "na", "true", "false",
                            "anonymous", "empty", "redacted", "protected", "masked", "omitted", "saml"})
 
@@ -119,6 +139,10 @@ def _dn_name_sub(m: re.Match) -> str:
     if not value or (m["cn"] and not names_a_person(value)):
         return m.group(0)
     return m.group(0)[:m.start("value") - m.start()] + m["value"].replace(value, mask(value, "pii"), 1)
+
+
+def _email_sub(m: re.Match) -> str:
+    return "".join(mask(address, "email") if address else piece for piece, address in email_parts(m.group(0)))
 
 
 def _keyed_sub(m: re.Match) -> str:
@@ -201,8 +225,8 @@ class Redactor:
             s = self._cut_tail(self._pattern.sub(self._known_sub, s))
         s = _DN_NAME.sub(_dn_name_sub, s)
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
-        s = sub_emails(s, lambda m: mask(m.group(0).replace("%40", "@"), "email"))
-        s = _KEYED.sub(_keyed_sub, s)
+        s = sub_emails(s, _email_sub)
+        s = _KEYED_ENCODED.sub(_keyed_sub, _KEYED.sub(_keyed_sub, s))
         s = _IPV4.sub(lambda m: mask(m.group(0), "ip"), s)
         return _IPV6.sub(_ipv6_sub, s)
 
@@ -246,7 +270,7 @@ def addresses_in(text: str) -> set[str]:
     a quote of the text cuts them)."""
     out = {m.group(0) for m in _IPV4.finditer(text)}
     out.update(m.group(0) for m in _IPV6.finditer(text) if not _FINGERPRINT.fullmatch(m.group(0)))
-    sub_emails(text, lambda m: out.add(m.group(0).replace("%40", "@")) or "")
+    sub_emails(text, lambda m: out.update(a for _, a in email_parts(m.group(0)) if a) or "")
     return out
 
 
