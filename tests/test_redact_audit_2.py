@@ -258,3 +258,12 @@ def test_flows_mask_a_login_loops_return_to(tmp_path, fmt):
 
     assert "wbaker%2540corp.example" in flows() and "jroe.smith" in flows()
     _no_leak(flows("--redact"), ("wbaker", "jroe.smith", "tok998877"), f"flows {fmt}")
+
+
+def test_a_whole_field_or_word_is_no_cut_value():
+    """A first version of the cut-tail rule masked a whole field ('sp': 'SonarQube') as the group
+    'SonarQube-admins' it starts."""
+    red = Redactor(["SonarQube-admins", "sonar.dev@corp.example", "10.0.0.5"])
+    for text in ("SonarQube", "failed login to SonarQube", "use version 10.0 or later", "sonar"):
+        assert red.text(text) == text
+    assert red.text("for user sonar.de") == "for user " + mask("sonar.dev@corp.example", "email")

@@ -210,12 +210,15 @@ class Redactor:
         first part of a known value ('for user rachel.yeats@corp', 'from 198.51.100'): neither
         the value nor shaped like an email or address, it is masked as the value it starts."""
         m = _TAIL.search(s)
-        if m is None or len(m.group(0)) < 4:
+        # (only an email's or an address's start, past its first '.' or '@', after other words:
+        # a whole field 'SonarQube', or a note ending in a word, is no cut 'SonarQube-admins')
+        if m is None or m.start() == 0 or len(m.group(0)) < 4 or not {".", "@"} & set(m.group(0)):
             return s
         run = m.group(0)
         i = bisect_left(self._values, run)
-        if i < len(self._values) and self._values[i].startswith(run) and self._values[i] != run:
-            return s[:m.start()] + mask(self._values[i], _kind(self._values[i]))
+        value = self._values[i] if i < len(self._values) else ""
+        if value.startswith(run) and value != run and _kind(value) in ("email", "ip"):
+            return s[:m.start()] + mask(value, _kind(value))
         return s
 
     def text(self, s):
