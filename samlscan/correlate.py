@@ -813,7 +813,7 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):
             fix = entry.fix
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
-            notes = [f"{_where(decisive)}: {decisive.text[:300]}", *notes]
+            notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
             fix = _other_sp_fix(fix, cause, other_sp)
     else:
@@ -862,6 +862,19 @@ def _email_optional(p: _Piece) -> _Piece:
     codes = tuple(c for c in p.codes if c not in lost)
     outcome = "unknown" if p.predicted and p.outcome == "failure" and not codes else p.outcome
     return replace(p, codes=codes, warnings=tuple(sorted({*p.warnings, *lost})), outcome=outcome)
+
+
+QUOTED = 300
+"""Characters of the deciding line an attempt's note quotes."""
+
+
+def _quoted(text: str) -> str:
+    """The first QUOTED characters of a line, cut between words and marked (a value cut in its
+    middle, 'for user rachel.ye', is neither shown whole nor recognisable to --redact)."""
+    if len(text) <= QUOTED:
+        return text
+    cut = text.rfind(" ", 0, QUOTED)
+    return text[:cut if cut > QUOTED // 2 else QUOTED].rstrip() + " ..."
 
 
 def _catalog_entry(p: _Piece, cause: str):

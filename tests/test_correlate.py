@@ -362,3 +362,14 @@ def test_a_log_in_local_time_keeps_the_sps_own_verdicts():
     got = [(a["outcome"], a["root_cause"]) for a in doc["attempts"]]
     assert got == [("failure", "audience-mismatch"), ("success", None)]
     assert "--timezone" in doc["attempts"][0]["notes"][-1] and "--timezone" in doc["attempts"][1]["notes"][0]
+
+
+def test_a_long_deciding_line_is_quoted_cut_between_words(tmp_path):
+    """The note quoted the first 300 characters whatever they cut ('for user rachel.ye'): it cuts
+    between words now and says it cut."""
+    line = ("2025-03-11T09:41:07.000Z ERROR 1 --- [main] o.s.s.s.p.s.OpenSaml4AuthenticationProvider : "
+            "Invalid signature for object [_a7c1e0f9b2d34e5f] " + "x " * 120 + "for user rachel.yeats@corp.example\n")
+    (tmp_path / "app.log").write_text(line)
+    (attempt,) = correlate(analyze([str(tmp_path / "app.log")], build({}, None))).attempts
+    note = attempt.notes[0]
+    assert note.endswith(" ...") and "rachel" not in note

@@ -63,7 +63,8 @@ _FINGERPRINT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){7}")
 # (a scheme of at most 64 characters: tried at every '-' or '.' of a long token, an unbounded one
 # took time quadratic in the token's length)
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://)([^\s/?#@\[\]<>\"'\\]+)@"
-                       r"|(?<![\w.%+\-:/])()([\w.%+\-~]+:[^\s/?#@\[\]<>\"'\\]*)@(?=[\w\-]+\.)")
+                       r"|(?<![\w.%+\-:/])()([\w.%+\-~]{1,128}:[^\s/?#@\[\]<>\"'\\]*)@(?=[\w\-]+\.)")
+"""(The second user part is bounded: tried from each '~' of a long run, unbounded it was quadratic.)"""
 # A value after a key that names a user or carries a secret, as logs, copied requests and URLs write
 # them: 'user=alice', 'username="alice"', '"login":"alice"', SonarQube's '[login|alice]',
 # 'login_hint=alice', 'JSESSIONID=...', 'sessionId: ...', 'Authorization: Bearer ...'.
