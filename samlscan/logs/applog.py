@@ -91,11 +91,11 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     # omniauth: (saml) Authentication failure! ...'
     ("ruby", "ruby", re.compile(
         rf"^[DIWEFAU], \[(?P<ts>{_TS}) #\d+\]\s+(?P<level>{_LEVEL}|ANY) -- (?P<logger>[^:]*): (?P<msg>.*)$")),
-    # GitLab's application.log (Gitlab::AppLogger, where OmniAuth logs): '<UTC time>: message', no
-    # level (casdoor/casdoor PR 797 quotes one)
     # Python's '%(asctime)s: %(levelname)s: %(name)s: %(message)s' first: GitLab's lines have no level
     ("python-colons", "python", re.compile(
         rf"^(?P<ts>{_TS}): (?P<level>{_LEVEL}): (?:(?P<logger>[\w.]+): )?(?P<msg>.*)$")),
+    # GitLab's application.log (Gitlab::AppLogger, where OmniAuth logs): '<UTC time>: message', no
+    # level (casdoor/casdoor PR 797 quotes one)
     ("gitlab", "ruby", re.compile(rf"^(?P<ts>{_TS}): (?P<msg>.*)$")),
     # OmniAuth's message alone, '(<provider>) <text>': GitLab's application_json.log 'message'
     # (samlscan/logs/wrapped.py hands it over, with the record's time); only OmniAuth's own texts
