@@ -63,11 +63,30 @@ def verify_redirect(raw: RawMessage, trusted: tuple[TrustedCert, ...], sp_keys=(
         return RedirectSignature(alg, False)
     data = raw.signed_query.encode("ascii", "replace")
     for info, key in keys:
-        ctx = xmlsec.SignatureContext()
-        ctx.key = key
-        try:
-            ctx.verify_binary(data, getattr(xmlsec.Transform, _TRANSFORMS[alg]), signature)
-            return RedirectSignature(alg, True, info)
-        except xmlsec.Error:
-            continue
+        for value in (signature, *_ecdsa_raw(alg, signature, info)):
+            ctx = xmlsec.SignatureContext()
+            ctx.key = key
+            try:
+                ctx.verify_binary(data, getattr(xmlsec.Transform, _TRANSFORMS[alg]), value)
+                return RedirectSignature(alg, True, info)
+            except xmlsec.Error:
+                continue
     return RedirectSignature(alg, False)
+
+
+def _ecdsa_raw(alg: str, signature: bytes, info) -> tuple[bytes, ...]:
+    """An ECDSA signature in DER (a SEQUENCE of r and s, as Java's and OpenSSL's signing APIs write
+    it) as the r||s octets XML Signature defines (RFC 4050 3.3; xmlsec verifies only those), sized
+    for the certificate's curve; nothing for another algorithm or a value that is no DER pair."""
+    if "ecdsa" not in alg or not signature.startswith(b"\x30") or info is None or not info.key_bits:
+        return ()
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    try:
+        r, s = decode_dss_signature(signature)
+    except ValueError:
+        return ()
+    size = (info.key_bits + 7) // 8
+    if r.bit_length() > size * 8 or s.bit_length() > size * 8:
+        return ()
+    return (r.to_bytes(size, "big") + s.to_bytes(size, "big"),)

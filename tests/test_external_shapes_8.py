@@ -339,3 +339,39 @@ def test_each_query_of_a_paste_decides_its_own_separator(tmp_path):
     text = ("GET https://idp.example/sso?SAMLRequest=abc;RelayState=r;SigAlg=s;Signature=t HTTP/1.1\n"
             "Referer: https://sp5/login?a=1&b=2\n")
     assert blob.signed_octets(text) == "SAMLRequest=abc&RelayState=r&SigAlg=s"
+
+
+def test_an_ecdsa_query_signature_in_der_verifies():
+    """Java's and OpenSSL's ECDSA signing APIs write the signature as DER (a SEQUENCE of r and s);
+    XML Signature, and xmlsec, take r||s: a DER one 'did not verify' with the right key."""
+    import base64
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from samlscan.certs import load_certs
+    from samlscan.inputs.base import RawMessage
+    from samlscan.model import Source
+    from samlscan.redirectsig import verify_redirect
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp.example.org")])
+    start = datetime.datetime(2025, 1, 1)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
+            .sign(key, hashes.SHA256()))
+    trusted = tuple(load_certs(cert.public_bytes(serialization.Encoding.PEM), "ec.crt"))
+    alg = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+    query = "SAMLRequest=abc&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23ecdsa-sha256"
+
+    def verified(signature: bytes):
+        raw = RawMessage(Source("x"), "SAMLRequest", "abc", "redirect", signed_query=query, sig_alg=alg,
+                         signature=base64.b64encode(signature).decode())
+        return verify_redirect(raw, trusted).verified
+
+    der = key.sign(query.encode(), ec.ECDSA(hashes.SHA256()))
+    assert verified(der) is True
+    assert verified(key.sign(b"another query", ec.ECDSA(hashes.SHA256()))) is False
