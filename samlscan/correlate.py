@@ -342,7 +342,9 @@ def clock_offsets(messages, events) -> dict[str, timedelta]:
     if not times:  # nothing captured outside the logs (a scan of logs alone): nothing to measure
         return {}
     deltas: dict[str, list[float]] = {}
-    observed = ((e.source.input, e.time, e.saml_ids) for e in events if e.time and e.saml_ids)
+    # (not a replay refusal: it names the captured response's ID at the time of its later use)
+    observed = ((e.source.input, e.time, e.saml_ids) for e in events
+                if e.time and e.saml_ids and e.code != "assertion-replayed")
     for src, t, ids in itertools.chain(observed, logged):
         shared = next((i for i in ids if i in times), None)
         if shared is not None:

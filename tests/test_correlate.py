@@ -373,3 +373,22 @@ def test_a_long_deciding_line_is_quoted_cut_between_words(tmp_path):
     (attempt,) = correlate(analyze([str(tmp_path / "app.log")], build({}, None))).attempts
     note = attempt.notes[0]
     assert note.endswith(" ...") and "rachel" not in note
+
+
+def test_replay_lines_do_not_set_a_logs_clock_offset():
+    """A log's clock offset is the median over its lines that name a captured message's ID; the SP's
+    replay refusals an hour later name it too, and two of them moved the whole log by an hour."""
+    from datetime import timedelta
+
+    from samlscan.correlate import clock_offsets
+    from samlscan.model import LogEvent, Source
+
+    report = analyze([str(FIXTURES / "responses" / "valid" / "okta.xml")], build({}, None))
+    m = report.messages[0].message
+
+    def line(seconds: int, code: str) -> LogEvent:
+        return LogEvent(Source("web.log", f"line {seconds}"), m.issue_instant + timedelta(seconds=seconds),
+                        "sonarqube", "sp", "failure", "x", code=code, saml_ids=(m.id,))
+
+    events = [line(30, "signature-invalid"), line(3600, "assertion-replayed"), line(3605, "assertion-replayed")]
+    assert clock_offsets(report.messages, events) == {"web.log": timedelta(seconds=30)}
