@@ -781,9 +781,10 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
         # other than the configured ACS is as often the configured SP's own misconfiguration (an
         # internal host name or an old URL at the IdP), which its findings say
         return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True)
-    if sonar and found & _EMAIL_LOSS:
+    if sonar and any(_EMAIL_LOSS.intersection(p.codes) for p in members):
         # SonarQube Server's own log is part of it: the SP is Server, which logs in without an email
-        # (the checks make them warnings only under --profile sonarqube, which a scan may lack)
+        # (the checks make them warnings only under --profile sonarqube, which a scan may lack); a
+        # log line's own code stays (SonarQube said it: it was the cause)
         return _attempt([_email_optional(p) for p in members], judged)
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC

@@ -392,3 +392,14 @@ def test_replay_lines_do_not_set_a_logs_clock_offset():
 
     events = [line(30, "signature-invalid"), line(3600, "assertion-replayed"), line(3605, "assertion-replayed")]
     assert clock_offsets(report.messages, events) == {"web.log": timedelta(seconds=30)}
+
+
+def test_a_sonarqube_line_with_an_email_code_is_its_own_cause(tmp_path):
+    """SonarQube's 'Mapping found for the property email, but the field mail is empty' is coded
+    email-empty: the rule that makes a capture's email problems warnings beside SonarQube's log
+    took the line's own code for one and called itself forever (RecursionError: no report at all)."""
+    (tmp_path / "web.log").write_text(
+        "2025.06.17 09:12:06 ERROR web[AZe2][o.s.a.s.SamlStatusChecker] Mapping found for the property email, "
+        "but the field mail is empty in the SAML response.\n")
+    (attempt,) = correlate(analyze([str(tmp_path / "web.log")], build({}, None))).attempts
+    assert (attempt.outcome, attempt.root_cause) == ("failure", "email-empty")

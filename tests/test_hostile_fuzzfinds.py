@@ -201,3 +201,13 @@ def test_a_text_that_names_the_pem_format_keeps_its_words():
 
     text = "sp key is not PEM: expected -----BEGIN PRIVATE KEY----- header) ; cause: Signature validation failed"
     assert without_private_keys(text) == text
+
+
+def test_a_long_word_before_a_pasted_query_is_read_in_linear_time():
+    """A query run was found by a pattern tried from every character of a long word before it: a
+    30 KB token in a paste (an Authorization header) took 46 s."""
+    from samlscan.inputs import blob
+
+    start = time.process_time()
+    params = blob._query_params("x" * 200_000 + " https://sp.example.com/acs?SAMLResponse=abc&RelayState=r")
+    assert params == {"SAMLResponse": "abc", "RelayState": "r"} and time.process_time() - start < 0.5

@@ -51,16 +51,29 @@ def _query_params(text: str) -> dict[str, str]:
     if "&amp;" in text:  # copied from an HTML page source or a log that escaped it
         text = text.replace("&amp;", "&")
     found: dict[str, str] = {}
-    for query in _QUERY_TOKEN.findall(text):  # each query decides on its own (a Referer with '&' beside it)
+    for query in _query_runs(text):  # each query decides on its own (a Referer with '&' beside it)
         for name, value in (_AMP_QUERY_PARAM if "&" in query else _QUERY_PARAM).findall(query):
             found.setdefault(name, value.strip())
     return found
 
 
-_TOKEN_PART = r"(?:\[[^\]\r\n]*\]|[^\s\"'<>])*"
-_QUERY_TOKEN = re.compile(_TOKEN_PART + "(?:" + PARAM_AHEAD + ")" + _TOKEN_PART)
-"""A run without spaces or quotes (a sanitizer's '[SAMLResponse redacted]' kept whole) that names a
-binding parameter: one query string, a form body."""
+_PARAM_NAME = re.compile(PARAM_AHEAD)
+_RUN = re.compile(r"(?:\[[^\]\r\n]{0,200}\]|[^\s\"'<>])*")
+"""The rest of a run without spaces or quotes (a sanitizer's '[SAMLResponse redacted]' kept whole)."""
+_DELIMITERS = " \t\r\n\"'<>"
+
+
+def _query_runs(text: str):
+    """Each run without spaces or quotes that names a binding parameter: one query string or form
+    body. Found from the names (a run found by a pattern tried from every character of a long word
+    before it was quadratic: a 30 KB token in a paste took 46 s)."""
+    end = -1
+    for m in _PARAM_NAME.finditer(text):
+        if m.start() < end:
+            continue  # (a later parameter of the run already taken)
+        start = max(text.rfind(c, 0, m.start()) for c in _DELIMITERS) + 1
+        end = _RUN.match(text, m.start()).end()
+        yield text[start:end]
 
 
 def _in_url_query(text: str) -> bool:
