@@ -431,7 +431,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         nameid_policy_allow_create=_bool(policy.get("AllowCreate")) if policy is not None else None,
         force_authn=_bool(root.get("ForceAuthn")), is_passive=_bool(root.get("IsPassive")),
         structure=structure, assertion_elements=all_assertions, xml=xml,
-        issuer_untrimmed=_untrimmed(issuers[0]) if issuers else None)
+        issuer_untrimmed=_untrimmed(issuers[0]) if issuers else None, url=raw.url)
 
 
 def _artifact_payload(root):

@@ -141,29 +141,31 @@ def _port(u) -> int | None:
         return None
 
 
-def _url_difference(want: str, got: str) -> str:
+def _url_difference(want: str, got: str, sender: str = "the IdP", receiver: str = "SP",
+                    scheme_note: str | None = None) -> str:
     """Which part of two URLs differs, in words (java-saml and Spring compare the strings
-    exactly; python3-saml lower-cases scheme and host first)."""
+    exactly; python3-saml lower-cases scheme and host first): `got` is what `sender` wrote, `want`
+    the URL of the `receiver` ('SP', 'IdP'); `scheme_note` says why only the scheme differs."""
     if got != got.strip() and got.strip() == want.strip():
         # A line break or space inside the attribute (pretty-printed by the IdP, e.g. AD FS or
         # OpenAM): urlsplit strips it, so without this it read as 'only a trailing slash differs'.
-        return (f"only whitespace around the URL differs ({got!r}): the IdP put a line break or "
-                "space inside the attribute; SPs that compare exactly (java-saml) reject it")
+        return (f"only whitespace around the URL differs ({got!r}): {sender} put a line break or "
+                f"space inside the attribute; {receiver}s that compare exactly (java-saml) reject it")
     a, b = urlsplit(want.strip()), urlsplit(got.strip())
     if a.scheme and a.netloc and not (b.scheme and b.netloc):
         # '{recipient}' (an unfilled template: ruby-saml's test responses), a bare path: not a URL
         # at all, so 'the scheme and host differ (:// vs https://...)' said nothing
         return (f"{got.strip()!r} is not an absolute URL (SAML core 3.2.2 and 2.4.1.2 want a URI "
-                "reference the SP can match): the IdP's setting is empty, relative or an unfilled "
+                f"reference the {receiver} can match): {sender}'s setting is empty, relative or an unfilled "
                 "template")
     host_a, host_b = (a.hostname or "").lower(), (b.hostname or "").lower()
     if a.scheme.lower() != b.scheme.lower():
         if host_a == host_b:
-            return (f"only the scheme differs ({b.scheme} vs {a.scheme}): a TLS-terminating proxy; set "
-                    "the SP's base URL to the public https URL")
+            return f"only the scheme differs ({b.scheme} vs {a.scheme}): " + (
+                scheme_note or f"a TLS-terminating proxy; set the {receiver}'s base URL to the public https URL")
         return f"the scheme and host differ ({b.scheme}://{b.netloc} vs {a.scheme}://{a.netloc})"
     if host_a != host_b:
-        return f"the host differs ({b.netloc} vs {a.netloc}): the IdP knows another SP address"
+        return f"the host differs ({b.netloc} vs {a.netloc}): {sender} knows another {receiver} address"
     if _port(a) != _port(b):
         return f"the port differs ({b.netloc} vs {a.netloc})"
     # urlsplit lower-cases the scheme: compare it as written

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, finding, fmt_time
 from samlscan.model import SamlMessage
@@ -96,4 +97,60 @@ def check_request_issuer(msg: SamlMessage, ctx: CheckContext):
                   side="sp" if msg.kind == "AuthnRequest" else None)
 
 
-CHECKS = (check_authn_request, check_request_issuer, check_logout_expiry)
+def _endpoint(url: str) -> str:
+    """A URL without its query and fragment, as the receiver compares it (python3-saml
+    get_self_url_no_query, java-saml's request URL)."""
+    return url.partition("#")[0].partition("?")[0]
+
+
+def _sides(msg: SamlMessage, sent_to: str, expect) -> tuple[str, str, str | None]:
+    """(sender, receiver, side) of a Logout message: by its Issuer; else a message sent to the
+    SP's ACS host is the IdP's."""
+    from samlscan.saml import sender
+
+    who = sender(msg.kind, msg.issuer, expect)
+    acs = urlsplit(expect.acs_url or "")
+    if who == "either" and acs.netloc and acs.netloc.lower() == urlsplit(sent_to).netloc.lower():
+        who = "idp"
+    if who == "either":
+        return f"the sender (Issuer {msg.issuer or '-'})", "receiver", None
+    return ("the IdP", "SP", who) if who == "idp" else ("the SP", "IdP", who)
+
+
+_SCHEME_NOTE = "the browser was sent to an address of another scheme than the one written as Destination"
+
+
+def _refusal(msg: SamlMessage, sent_to: str, receiver: str) -> str:
+    """How its receiver says no: the SP libraries' words, or the binding's rule for an IdP."""
+    if receiver == "IdP":
+        return ("SAML bindings 3.4.5.2/3.5.5.2: the receiver of a signed message verifies that its "
+                "Destination is where it was received")
+    return f"python3-saml and java-saml: 'The {msg.kind} was received at {sent_to} instead of {msg.destination}'"
+
+
+def check_logout_destination(msg: SamlMessage, ctx: CheckContext):
+    """A Logout message's Destination against the URL the capture shows it was sent to: its
+    receiver verifies it (SAML bindings 3.4.5.2, 3.5.5.2), python3-saml and java-saml in strict mode
+    without the query ('The LogoutRequest was received at <url> instead of <Destination>');
+    an empty Destination is not checked (neither checks it)."""
+    if msg.kind not in ("LogoutRequest", "LogoutResponse") or not msg.url or not (msg.destination or "").strip():
+        return
+    sent_to = _endpoint(msg.url)
+    if urlsplit(sent_to).scheme.lower() not in ("http", "https") or not urlsplit(sent_to).netloc:
+        return  # a relative form action: where it went is not known
+    if _endpoint(msg.destination) == sent_to:
+        return
+    from samlscan.checks.protocol import _url_difference
+
+    who, receiver, side = _sides(msg, sent_to, ctx.expect)
+    differs = _url_difference(sent_to, _endpoint(msg.destination), who, receiver, _SCHEME_NOTE)
+    yield finding(msg, "logout-destination-mismatch",
+                  f"the {msg.kind} from {who} has Destination {msg.destination!r} but was sent to {sent_to}: "
+                  f"{differs}; the {receiver} refuses it ({_refusal(msg, sent_to, receiver)})",
+                  expected=sent_to, actual=msg.destination,
+                  hint=f"make {who} send the {msg.kind} to the URL it writes as Destination: both come from its "
+                       f"setting of the {receiver}'s Single Logout URL, which must be the one the {receiver} "
+                       "serves (scheme, host, port, path)", side=side)
+
+
+CHECKS = (check_authn_request, check_request_issuer, check_logout_expiry, check_logout_destination)
