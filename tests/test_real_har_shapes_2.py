@@ -1,6 +1,7 @@
 """Captures in the shapes of real browsers and SPs (tests/data/captures2, SOURCES.md): a POST
 the browser repeats after a 307/308 (Chrome's HSTS 'Internal Redirect', an SP adding a trailing
-slash) or that an ACS's 307 sends on to another page (Starlette's RedirectResponse default), a
+slash; also as Burp, saving newest first, Fiddler and the SAML Chrome Panel keep it) or that an
+ACS's 307 sends on to another page (Starlette's RedirectResponse default), a
 response posted as JSON by a page's script, an SP that sends the browser back to log in right after
 accepting the response (a login loop) and logins that only look like one, an IdP page posting from
 <textarea>s, and JSON nested past the parser's limit."""
@@ -94,6 +95,88 @@ def test_saml_tracer_lists_the_repeat_as_its_own_request(tmp_path):
     cap = tracer.read(write(tmp_path, export, "t.json"))
     assert [m.source.ref for m in responses(cap)] == ["request 4"]
     assert [f.outcome for f in build_flows(cap)] == ["success"]
+
+
+def _raw(message: dict, start: str) -> str:
+    """A HAR request or response as the raw HTTP text a proxy keeps of it."""
+    head = [start] + [f"{h['name']}: {h['value']}" for h in message.get("headers", [])]
+    body = (message.get("postData") or message.get("content") or {}).get("text") or ""
+    if message.get("postData"):
+        head.append(f"Content-Type: {message['postData']['mimeType']}")
+    return "\r\n".join(head) + "\r\n\r\n" + body
+
+
+def _proxy_sessions(name: str) -> list[tuple[str, str, str]]:
+    """(request, response, start time) of each entry of a capture, as Burp or Fiddler saw them."""
+    from urllib.parse import urlsplit
+
+    out = []
+    for e in json.loads((DATA / name).read_text())["log"]["entries"]:
+        u = urlsplit(e["request"]["url"])
+        target = u.path + (f"?{u.query}" if u.query else "")
+        req = _raw(e["request"], f"{e['request']['method']} {target} HTTP/1.1\r\nHost: {u.netloc}")
+        out.append((req, _raw(e["response"], f"HTTP/1.1 {e['response']['status']} X"), e["startedDateTime"]))
+    return out
+
+
+def _burp(tmp_path, sessions) -> str:
+    """Burp's 'Save items' XML: <time> in whole seconds, the JVM's zone (Date.toString())."""
+    from test_paste_shapes import _BURP_HEAD
+
+    b64 = lambda t: base64.b64encode(t.encode()).decode()  # noqa: E731
+    items = "".join(f"""  <item>
+    <time>{har.parse_time(at).strftime("%a %b %d %H:%M:%S UTC %Y")}</time>
+    <request base64="true"><![CDATA[{b64(req)}]]></request>
+    <response base64="true"><![CDATA[{b64(resp)}]]></response>
+  </item>
+""" for req, resp, at in sessions)
+    path = tmp_path / "burp.xml"
+    path.write_text(_BURP_HEAD + '<items burpVersion="2025.1.1">\n' + items + "</items>\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_burp_export_of_a_repeated_post_is_one_message(tmp_path, newest_first):
+    """Burp saves items in its table's order, which may be newest first, with whole seconds only:
+    the 308 and its repeat (90 ms apart) were read backwards, two sends of one response, a false
+    assertion-replayed and a second, unknown attempt."""
+    from samlscan.inputs import httpraw
+
+    sessions = _proxy_sessions("acs-308-trailing-slash.har")
+    cap = httpraw.read_burp(_burp(tmp_path, sessions[::-1] if newest_first else sessions))
+    (resp,) = responses(cap)
+    assert resp.source.ref == ("item 2" if newest_first else "item 6")  # the repeat, numbered as in the file
+    assert resp.url == gc.ACS + "/"
+    assert [(f.outcome, f.reason) for f in build_flows(cap)] == [("success", "redirected to /projects")]
+
+
+def test_burp_items_are_put_in_capture_order_only_when_their_times_say_it():
+    from datetime import datetime, timedelta, timezone
+
+    from samlscan.inputs.httpraw import capture_order
+
+    t = [datetime(2025, 3, 11, 8, 41, tzinfo=timezone.utc) + timedelta(seconds=i) for i in range(3)]
+    assert capture_order([t[2], t[1], t[1], t[0]]) == [3, 2, 1, 0]  # newest first: read backwards
+    assert capture_order([t[1], t[0], t[2], t[1]]) == [1, 0, 3, 2]  # no order: by time, ties as listed
+    assert capture_order([t[0], t[1], t[1]]) == [0, 1, 2]
+    assert capture_order([t[0], t[0]]) == [0, 1]  # one second: nothing to tell
+    assert capture_order([t[1], None, t[0]]) == [0, 1, 2]  # an item without time: as listed
+
+
+def test_a_fiddler_archive_and_a_saml_chrome_panel_export_of_a_repeated_post_are_one_message(tmp_path):
+    from test_chromepanel import panel_export
+
+    from samlscan.inputs import chromepanel, httpraw
+
+    sessions = {i: {"c": req, "s": resp, "m": f'<Session SID="{i}"><SessionTimers ClientBeginRequest="{at}"/></Session>'}
+                for i, (req, resp, at) in enumerate(_proxy_sessions("acs-308-trailing-slash.har"), 1)}
+    saz = httpraw.read_saz(sessions, str(tmp_path / "c.saz"))
+    export = tmp_path / "SAMLChromeExport.json"
+    export.write_text(panel_export(DATA / "acs-308-trailing-slash.har"))
+    panel = chromepanel.read(str(export))
+    for cap, sent_by in ((saz, "session 6"), (panel, "entry 5")):
+        assert [m.source.ref for m in responses(cap)] == [sent_by]
+        assert [f.outcome for f in build_flows(cap)] == ["success"]
 
 
 # --- a response posted as JSON -------------------------------------------------------------------

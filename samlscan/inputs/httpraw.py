@@ -245,7 +245,22 @@ def read_burp(path: str) -> har.Capture:
     if not entries:
         return _failed(path, "input-not-saml", "a Burp Suite export with no <item> (save the requests of the "
                        "login with 'Save items', base64-encoded or not)")
-    return capture(entries, path, "item")
+    order = capture_order([har.parse_time(e["startedDateTime"]) for e in entries])
+    return capture([entries[i] for i in order], path, "item", [i + 1 for i in order])
+
+
+def capture_order(times: list[datetime | None]) -> list[int]:
+    """Positions of a Burp export's items in the order they were captured. Burp saves the selected
+    items in the order its table shows them, which a user may have sorted newest first; its <time>
+    has whole seconds only, so a list that never goes forward in time is read backwards (a 307 and
+    the browser's repeat of the POST, in the same second, then come in the order they were sent),
+    and one in no order is sorted by time, items of the same second kept in their order."""
+    known = [t for t in times if t is not None]
+    if len(known) < len(times) or len(set(known)) < 2:
+        return list(range(len(times)))  # nothing to order by
+    if all(a >= b for a, b in zip(known, known[1:])):
+        return list(range(len(times)))[::-1]
+    return sorted(range(len(times)), key=lambda i: known[i])
 
 
 # --- Fiddler .saz -------------------------------------------------------------------------
