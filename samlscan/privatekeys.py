@@ -7,11 +7,12 @@ import binascii
 import re
 
 REMOVED = "[private key removed by samlscan]"
-_BODY = r"(?:[A-Za-z0-9+/=:,\s-]|\\[nrt])"
+_BODY = r"(?:[A-Za-z0-9+/=:,\s-]|\\[nrt/])"
 """What a PEM body holds: base64, its headers (Proc-Type: 4,ENCRYPTED) and line breaks, also
-JSON-escaped ('\\n')."""
+JSON-escaped ('\\n', and PHP's '\\/')."""
 _PEM = re.compile(
-    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?=(?:\s|\\[nrt])*[A-Za-z0-9+/]{16})"  # a body follows
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+    r"(?=(?:\s|\\[nrt])*(?:[A-Za-z-]+: [^\n\\]*(?:\n|\\n)(?:\s|\\[nrt])*)*(?:[A-Za-z0-9+/]|\\/){16})"  # a body follows
     rf"{_BODY}*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|(?!{_BODY})|\Z)")
 """A PEM or PGP private key block (RFC 7468; OpenPGP's armor), to its END line or, cut short, to
 where its body ends; a header that only names the format ('expected -----BEGIN PRIVATE KEY-----

@@ -211,3 +211,21 @@ def test_a_long_word_before_a_pasted_query_is_read_in_linear_time():
     start = time.process_time()
     params = blob._query_params("x" * 200_000 + " https://sp.example.com/acs?SAMLResponse=abc&RelayState=r")
     assert params == {"SAMLResponse": "abc", "RelayState": "r"} and time.process_time() - start < 0.5
+
+
+@pytest.mark.parametrize("escape", [lambda k: k, lambda k: json.dumps(k)[1:-1],
+                                    lambda k: json.dumps(k)[1:-1].replace("/", "\\/")],
+                         ids=["raw", "json", "php-json"])
+def test_an_encrypted_pem_key_with_headers_is_removed(escape):
+    """An encrypted traditional key ('Proc-Type: 4,ENCRYPTED', 'DEK-Info: ...' before its body) was
+    not seen as a key, and PHP's json_encode ('\\/') stopped the removal at its first slash."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from samlscan.privatekeys import without_private_keys
+
+    key = rsa.generate_private_key(65537, 1024).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.BestAvailableEncryption(b"pw")).decode()
+    out = without_private_keys("settings: " + escape(key) + " ; cause: x")
+    assert "PRIVATE KEY" not in out and key.splitlines()[-2][:20] not in out and out.endswith(" ; cause: x")
