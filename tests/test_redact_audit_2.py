@@ -280,3 +280,20 @@ def test_redacting_a_long_run_of_tildes_is_linear():
     Redactor().text("~" * 40_000)
     assert time.process_time() - start < 0.5
     assert "alice" not in Redactor().text("https://host/~alice:pw@corp.example.com/x")
+
+
+def test_a_cut_value_before_the_cut_mark_is_masked():
+    """Notes now end a cut line with ' ...': the cut-tail rule looked only at the text's last word."""
+    assert "rachel" not in Redactor(["rachel.yeats@corp.example"]).text("a|b|for rachel.yeats@co ...")
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("CN=Apple Inc.,O=Apple Inc.", False), ("CN=Red Hat,O=Red Hat\\, Inc.", False),
+    ("CN=Mozilla Corporation", False), ("certificate SN=4D3F0A12 expired", False),
+    ("attribute mapping: GN=firstName, SN=lastName", False),
+    ("CN=Jane Roe,SN=Roe,GN=Jane", True),
+])
+def test_companies_serial_numbers_and_attribute_names_are_no_persons(text, masked):
+    """Company certificates ('Inc.' with its dot), a serial number after 'SN=' and attribute names
+    after 'GN='/'SN=' were masked as persons' names."""
+    assert ("<pii:" in Redactor().text(text)) is masked

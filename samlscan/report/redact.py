@@ -104,7 +104,7 @@ def keyed_users(text: str) -> set[str]:
 # cryptography's rfc4514_string, the OID where the attribute has no short name) or OpenSSL's one-line
 # form ('/CN=Jane Roe/emailAddress=...'): an SP's self-signed certificate made by an admin, or a
 # user's, names its owner (X.520 givenName 2.5.4.42, surname 2.5.4.4, commonName).
-_DN_NAME = re.compile(r"(?<![\w.])(?:(?P<cn>CN)|GN|SN|givenName|surname|2\.5\.4\.42|2\.5\.4\.4)="
+_DN_NAME = re.compile(r"(?<![\w.])(?:(?P<cn>CN)|(?P<short>GN|SN)|givenName|surname|2\.5\.4\.42|2\.5\.4\.4)="
                       r"(?P<value>(?:\\.|'(?=[^\W\d_])|[^,+/\\\n()<>\"';=])+)")
 # words of a common name that name a service, a product or an organisation, not a person
 _NOT_NAME_WORDS = frozenset("""certificate cert signing signer signature encryption encrypting sso saml saml2 idp sp
@@ -113,7 +113,8 @@ _NOT_NAME_WORDS = frozenset("""certificate cert signing signer signature encrypt
     dev prod self signed trust secure security authentication auth access management directory cloud azure microsoft
     google okta keycloak adfs shibboleth onelogin auth0 ping global corporate corp inc ltd llc gmbh university college
     school institute company group department team system systems platform web online network public private internal
-    external enterprise connect gateway proxy client user users sonarqube sonar fixtures tenant""".split())
+    external enterprise connect gateway proxy client user users sonarqube sonar fixtures tenant corporation
+    controller foundation software solutions technologies labs""".split())
 _NAME_PARTICLES = frozenset("van von de der den da di du la le del dos bin al".split())
 
 
@@ -125,7 +126,7 @@ def _name_word(word: str) -> bool:
     core = word.rstrip(".")
     letters = core.replace("-", "").replace("'", "").replace("\u2019", "")
     return (letters.isalpha() and core[0].isupper() and (len(core) == 1 or not core.isupper())
-            and word.lower() not in _NOT_NAME_WORDS)
+            and core.lower() not in _NOT_NAME_WORDS)
 
 
 def names_a_person(common_name: str) -> bool:
@@ -137,8 +138,16 @@ def names_a_person(common_name: str) -> bool:
 
 def _dn_name_sub(m: re.Match) -> str:
     value = m["value"].strip()
-    if not value or (m["cn"] and not names_a_person(value)):
+    if not value or (m["cn"] and not names_a_person(value)) or (m["cn"] and _organisation(m.string, value)):
         return m.group(0)
+    if m["short"] and not (m.start() and m.string[m.start() - 1] in ",/+ " and _name_word(value.split()[0])):
+        return m.group(0)  # 'SN=4D3F0A12' (a serial number), 'SN=lastName' (an attribute name): no subject's
+    return m.group(0)[:m.start("value") - m.start()] + m["value"].replace(value, mask(value, "pii"), 1)
+
+
+def _organisation(text: str, common_name: str) -> bool:
+    """The subject's O= starts with its CN ('CN=Red Hat,O=Red Hat\\, Inc.'): a company's certificate."""
+    return re.search(r"(?<![\w.])O=" + re.escape(common_name), text) is not None
     return m.group(0)[:m.start("value") - m.start()] + m["value"].replace(value, mask(value, "pii"), 1)
 
 
@@ -207,9 +216,12 @@ class Redactor:
         return mask(value, _kind(value))
 
     def _cut_tail(self, s: str) -> str:
-        """A text cut short (a note quotes the first 300 characters of a log line) may end in the
-        first part of a known value ('for user rachel.yeats@corp', 'from 198.51.100'): neither
-        the value nor shaped like an email or address, it is masked as the value it starts."""
+        """A text cut short (a note quotes the first 300 characters of a log line, marked ' ...')
+        may end in the first part of a known value ('for user rachel.yeats@corp', 'from
+        198.51.100'): neither the value nor shaped like an email or address, it is masked as the
+        value it starts."""
+        if s.endswith(" ..."):
+            return self._cut_tail(s[:-4]) + " ..."
         m = _TAIL.search(s)
         # (only an email's or an address's start, past its first '.' or '@', after other words:
         # a whole field 'SonarQube', or a note ending in a word, is no cut 'SonarQube-admins')
