@@ -229,3 +229,21 @@ def test_an_encrypted_pem_key_with_headers_is_removed(escape):
         serialization.BestAvailableEncryption(b"pw")).decode()
     out = without_private_keys("settings: " + escape(key) + " ; cause: x")
     assert "PRIVATE KEY" not in out and key.splitlines()[-2][:20] not in out and out.endswith(" ; cause: x")
+
+
+@pytest.mark.parametrize("kind", ["rsa-pkcs8", "rsa-pkcs1", "ec-pkcs8", "ec-sec1"])
+def test_a_bare_key_is_removed_exactly_with_or_without_padding(kind):
+    """A bare base64 key is taken as long as its DER says: a key without '=' padding ran on into
+    the words after it and was kept whole (they did not decode as a key), a padded one took the
+    cause after it away; EC keys ('MH...', 'MG...') were not looked at."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from samlscan.privatekeys import without_private_keys
+
+    key = rsa.generate_private_key(65537, 2048) if kind.startswith("rsa") else ec.generate_private_key(ec.SECP256R1())
+    fmt = serialization.PrivateFormat.PKCS8 if kind.endswith("pkcs8") else serialization.PrivateFormat.TraditionalOpenSSL
+    body = base64.b64encode(key.private_bytes(serialization.Encoding.DER, fmt, serialization.NoEncryption())).decode()
+    for text in (f"privateKey {body} is not valid for sp sonar", f"privateKey {body.rstrip('=')} is not valid for sp sonar"):
+        out = without_private_keys(text)
+        assert body[20:60] not in out and out.endswith(" is not valid for sp sonar")
