@@ -67,11 +67,13 @@ def _query_runs(text: str):
     """Each run without spaces or quotes that names a binding parameter: one query string or form
     body. Found from the names (a run found by a pattern tried from every character of a long word
     before it was quadratic: a 30 KB token in a paste took 46 s)."""
-    end = -1
+    end = 0
     for m in _PARAM_NAME.finditer(text):
         if m.start() < end:
             continue  # (a later parameter of the run already taken)
-        start = max(text.rfind(c, 0, m.start()) for c in _DELIMITERS) + 1
+        # the run's start: the last delimiter since the previous run (which ended at one), so that
+        # every character is looked at once however many parameters the text names
+        start = max(max(text.rfind(c, end, m.start()) for c in _DELIMITERS) + 1, end)
         end = _RUN.match(text, m.start()).end()
         yield text[start:end]
 
