@@ -19,11 +19,14 @@ where its body ends; a header that only names the format ('expected -----BEGIN P
 header') is no key."""
 _PUTTY = re.compile(r"Private-Lines:\s*\d+(?:\s|\\[nrt])+[A-Za-z0-9+/=\s]+?(?=Private-MAC|\\[nrt]Private-MAC|\Z)")
 """A PuTTY key file's private part."""
-_BARE = re.compile(r"(?<![A-Za-z0-9+/])M[GHI][A-Za-z0-9+/](?:[A-Za-z0-9+/=]|\s|\\[nrt/]){150,}")
-"""A base64 DER SEQUENCE long enough to be a key (python3-saml settings hold 'privateKey' without
-its PEM lines; an EC key's starts 'MH' or 'MG'); only as many characters as its DER length says are
-taken, and only a body that decodes to a private key is removed (a certificate is no secret)."""
-_B64_CHAR = re.compile(r"\s|\\[nrt]|(\\/|[A-Za-z0-9+/=])")
+_START = re.compile(r"(?<![A-Za-z0-9+/])M[GHI][A-Za-z0-9+/]{10}")
+"""Where a base64 DER SEQUENCE of a key's size may start (python3-saml settings hold 'privateKey'
+without its PEM lines; an EC key's starts 'MH' or 'MG'): each is tried, taken only as long as its
+DER length says, and removed only when it decodes to a private key (a certificate is no secret)."""
+_B64_AT = re.compile(r"(?:\s|\\[nrt])*(\\/|[A-Za-z0-9+/=])")
+"""The next base64 character, past line breaks (also JSON-escaped) and PHP's escaped '/'."""
+_MIN_KEY = 150
+"""Base64 characters of the smallest key looked for (a P-256 key in SEC1 has 162)."""
 
 
 def without_private_keys(text: str) -> str:
@@ -33,45 +36,72 @@ def without_private_keys(text: str) -> str:
         text = _PEM.sub(REMOVED, text)
     if "Private-Lines:" in text:
         text = _PUTTY.sub(REMOVED, text)
-    if len(text) > 150 and "M" in text:
-        text = _BARE.sub(_bare_sub, text)
+    if len(text) > _MIN_KEY and "M" in text:
+        text = _without_bare_keys(text)
     return text
 
 
-def _bare_sub(m: re.Match) -> str:
-    """The key's own characters removed, the text after them kept (a cause written after it)."""
-    run = m.group()
-    chars, ends = [], []  # base64 characters of the run, and where each ends in it
-    for c in _B64_CHAR.finditer(run):
-        if c.group(1):
-            chars.append(c.group(1)[-1])
-            ends.append(c.end())
-    b64 = "".join(chars)
-    size = _der_size(b64)
-    if size is None:
-        return run
-    need = -(-size * 4 // 3)  # its base64 characters, without padding
-    body = b64[:need]
-    if len(body) < need or "=" in body or not _is_private_key(body):
-        return run
-    return REMOVED + run[ends[min(len(body), len(ends)) - 1]:].lstrip("=")
+_MAX_TRIED = 64
+"""Key-shaped starts decoded per text, at most (a text made of key headers would cost seconds)."""
 
 
-def _der_size(b64: str) -> int | None:
-    """The length of the DER SEQUENCE a base64 text starts with (X.690 8.1.3)."""
+def _without_bare_keys(text: str) -> str:
+    out, pos, tried = [], 0, 0
+    for m in _START.finditer(text):
+        if m.start() < pos:
+            continue  # (inside a key already removed)
+        if _key_size(m.group()[:12]) is None:
+            continue
+        tried += 1
+        if tried > _MAX_TRIED:
+            break
+        end = _key_end(text, m.start())
+        if end is not None:
+            out += [text[pos:m.start()], REMOVED]
+            pos = end
+    return "".join(out) + text[pos:] if out else text
+
+
+def _key_end(text: str, start: int) -> int | None:
+    """Where the base64 private key starting at `start` ends (its padding included), or None."""
+    size = _key_size(text[start:start + 12])
+    need = -(-size * 4 // 3) if size else 0  # its base64 characters, without padding
+    if need < _MIN_KEY:
+        return None
+    chars, i = [], start
+    while len(chars) < need:
+        m = _B64_AT.match(text, i)
+        if m is None:
+            return None
+        chars.append(m.group(1)[-1])
+        i = m.end()
+    body = "".join(chars)
+    if "=" in body or not _is_private_key(body):
+        return None
+    while (m := _B64_AT.match(text, i)) is not None and m.group(1) == "=":
+        i = m.end()
+    return i
+
+
+def _key_size(b64: str) -> int | None:
+    """The length of the DER SEQUENCE a base64 text starts with (X.690 8.1.3), when its first
+    element is a private key's version, INTEGER 0 or 1 (RFC 5208 5, RFC 8017 A.1.2, RFC 5915 3):
+    a certificate or a word of prose ('MIGRATION') is turned down before any decoding of it."""
     try:
-        head = base64.b64decode(b64[:8])
+        head = base64.b64decode(b64[:12])
     except (binascii.Error, ValueError):
         return None
-    if len(head) < 4 or head[0] != 0x30:
+    if len(head) < 9 or head[0] != 0x30:
         return None
     if head[1] < 0x80:
-        return 2 + head[1]
-    if head[1] == 0x81:
-        return 3 + head[2]
-    if head[1] == 0x82:
-        return 4 + (head[2] << 8 | head[3])
-    return None
+        size, at = 2 + head[1], 2
+    elif head[1] == 0x81:
+        size, at = 3 + head[2], 3
+    elif head[1] == 0x82:
+        size, at = 4 + (head[2] << 8 | head[3]), 4
+    else:
+        return None
+    return size if head[at:at + 2] == b"\x02\x01" and head[at + 2] in (0, 1) else None
 
 
 def _is_private_key(body: str) -> bool:

@@ -252,3 +252,24 @@ def test_a_bare_key_is_removed_exactly_with_or_without_padding(kind):
     for text in (f"privateKey {body} is not valid for sp sonar", f"privateKey {body.rstrip('=')} is not valid for sp sonar"):
         out = without_private_keys(text)
         assert body[20:60] not in out and out.endswith(" is not valid for sp sonar")
+
+
+def test_every_bare_key_of_a_text_is_removed_whatever_comes_before_it():
+    """A run of base64 and spaces was judged by its first object only: a word such as 'MHz' or
+    'MIGRATION', a certificate or a first key before a key hid it (and a second key after a first)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from samlscan.privatekeys import without_private_keys
+
+    def body(key, fmt=serialization.PrivateFormat.PKCS8):
+        return base64.b64encode(key.private_bytes(serialization.Encoding.DER, fmt, serialization.NoEncryption())).decode()
+
+    rsa_key, ec_key = body(rsa.generate_private_key(65537, 2048)), body(ec.generate_private_key(ec.SECP256R1()),
+                                                                        serialization.PrivateFormat.TraditionalOpenSSL)
+    cert = "".join((Path(__file__).resolve().parents[1] / "fixtures" / "keys" / "idp.crt").read_text().splitlines()[1:-1])
+    for text in ("Set to 5 MHz and key " + rsa_key, "MIGRATION done with privateKey " + rsa_key,
+                 cert + "\n" + rsa_key, rsa_key + " " + ec_key, "ID " + "MIab" * 100 + " " + rsa_key):
+        out = without_private_keys(text)
+        assert rsa_key[30:70] not in out and ec_key[30:70] not in out
+    assert cert in without_private_keys(cert + "\n" + rsa_key)
