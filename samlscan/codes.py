@@ -80,9 +80,9 @@ _SPECS = (
     _s("destination-mismatch", E, "protocol", "The Response Destination is not the SP's ACS URL.",
        "Make the IdP's ACS/Reply URL and the SP's ACS URL identical (scheme, host, port, path). "
        "SonarQube: ACS is sonar.core.serverBaseURL + /oauth2/callback/saml.", "sp"),
-    _s("logout-destination-mismatch", E, "protocol",
-       "A LogoutRequest or LogoutResponse reached another URL than its Destination: its receiver "
-       "refuses it (SAML bindings 3.4.5.2/3.5.5.2; python3-saml and java-saml in strict mode: 'The "
+    _s("logout-destination-mismatch", W, "protocol",
+       "A LogoutRequest or LogoutResponse was sent to another URL than its Destination: its receiver "
+       "may refuse it (SAML bindings 3.4.5.2/3.5.5.2; python3-saml and java-saml in strict mode: 'The "
        "LogoutRequest was received at <url> instead of <Destination>').",
        "Make the sender's setting of the receiver's Single Logout URL (the SingleLogoutService "
        "Location in the receiver's metadata) the URL the receiver serves it at (scheme, host, port, "
