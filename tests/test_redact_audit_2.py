@@ -292,6 +292,10 @@ def test_a_cut_value_before_the_cut_mark_is_masked():
     ("CN=Mozilla Corporation", False), ("certificate SN=4D3F0A12 expired", False),
     ("attribute mapping: GN=firstName, SN=lastName", False),
     ("CN=Jane Roe,SN=Roe,GN=Jane", True),
+    # (a fifth review: the names in their other usual forms stay masked)
+    ("subject=SN=Roe,GN=Jane", True), ("Subject:\n\tSN=Roe", True), ("(SN=Roe)", True), ("SN=DUPONT", True),
+    ("subject CN=Jane Roe,O=Example; other cert O=Jane Roe Holdings", True),
+    ("issuer CN=Jane Roe,OU=IT,O=Jane Roe", True),
 ])
 def test_companies_serial_numbers_and_attribute_names_are_no_persons(text, masked):
     """Company certificates ('Inc.' with its dot), a serial number after 'SN=' and attribute names

@@ -138,17 +138,36 @@ def names_a_person(common_name: str) -> bool:
 
 def _dn_name_sub(m: re.Match) -> str:
     value = m["value"].strip()
-    if not value or (m["cn"] and not names_a_person(value)) or (m["cn"] and _organisation(m.string, value)):
+    if not value or (m["cn"] and not names_a_person(value)) or (m["cn"] and _organisation(m.string, m.start(), value)):
         return m.group(0)
-    if m["short"] and not (m.start() and m.string[m.start() - 1] in ",/+ " and _name_word(value.split()[0])):
-        return m.group(0)  # 'SN=4D3F0A12' (a serial number), 'SN=lastName' (an attribute name): no subject's
+    if m["short"] and not _surname_like(value.split()[0]):
+        return m.group(0)  # 'SN=4D3F0A12' (a serial number), 'SN=lastName' (an attribute name): no name
     return m.group(0)[:m.start("value") - m.start()] + m["value"].replace(value, mask(value, "pii"), 1)
 
 
-def _organisation(text: str, common_name: str) -> bool:
-    """The subject's O= starts with its CN ('CN=Red Hat,O=Red Hat\\, Inc.'): a company's certificate."""
-    return re.search(r"(?<![\w.])O=" + re.escape(common_name), text) is not None
-    return m.group(0)[:m.start("value") - m.start()] + m["value"].replace(value, mask(value, "pii"), 1)
+def _surname_like(word: str) -> bool:
+    """'Roe', 'DUPONT' (LDAP writes surnames in capitals), "O'Brien": a name after 'SN='/'GN='."""
+    letters = word.replace("-", "").replace("'", "").replace("\u2019", "").rstrip(".")
+    return bool(letters) and letters.isalpha() and word[0].isupper()
+
+
+_COMPANY_WORDS = frozenset("inc ltd llc gmbh corp corporation co ag sa sas bv plc limited srl spa oy ab kk pty "
+                           "nv se".split())
+_O_VALUE = re.compile(r"(?<![\w.])O=((?:\\.|[^,+/;\n])+)")
+
+
+def _organisation(text: str, start: int, common_name: str) -> bool:
+    """The same subject's O= is a company named after its CN ('CN=Red Hat,O=Red Hat\\, Inc.'): a
+    company's certificate, not a person's (an O= equal to the CN, a person's own, is no company)."""
+    line_start = max(text.rfind(c, 0, start) for c in "\n;|") + 1
+    ends = [e for e in (text.find(c, start) for c in "\n;|") if e >= 0]
+    subject = text[line_start:min(ends) if ends else len(text)]
+    for m in _O_VALUE.finditer(subject):
+        org = m.group(1).replace("\\", "").strip()
+        words = {w.strip(".,").lower() for w in org[len(common_name):].split()}
+        if org.startswith(common_name) and org != common_name and words & _COMPANY_WORDS:
+            return True
+    return False
 
 
 def _email_sub(m: re.Match) -> str:
