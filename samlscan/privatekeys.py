@@ -19,14 +19,23 @@ where its body ends; a header that only names the format ('expected -----BEGIN P
 header') is no key."""
 _PUTTY = re.compile(r"Private-Lines:\s*\d+(?:\s|\\[nrt])+[A-Za-z0-9+/=\s]+?(?=Private-MAC|\\[nrt]Private-MAC|\Z)")
 """A PuTTY key file's private part."""
-_START = re.compile(r"(?<![A-Za-z0-9+/])M[GHI][A-Za-z0-9+/]{10}")
+_CANDIDATE = re.compile(r"M[GHI]")
 """Where a base64 DER SEQUENCE of a key's size may start (python3-saml settings hold 'privateKey'
-without its PEM lines; an EC key's starts 'MH' or 'MG'): each is tried, taken only as long as its
-DER length says, and removed only when it decodes to a private key (a certificate is no secret)."""
-_B64_AT = re.compile(r"(?:\s|\\[nrt])*(\\/|[A-Za-z0-9+/=])")
-"""The next base64 character, past line breaks (also JSON-escaped) and PHP's escaped '/'."""
+without its PEM lines; an EC key's starts 'MH' or 'MG'), anywhere (after a letter, a JSON '\\n'):
+each is decoded only as far as needed to turn it down (_key_size: a private key's version must
+follow its length), taken as long as its DER length says, and removed when it decodes to a
+private key, or when its base64 ends first (a key cut short still holds its secrets); a
+certificate is no secret and stays."""
+_SEP = re.compile(r"\s+|\\[nrt]|\\(?=/)")
+"""Line breaks (also JSON-escaped) and the backslash of PHP's escaped '/' inside a key's base64."""
+_RUN_AT = re.compile(r"(?:[A-Za-z0-9+/=]|\\[nrt/]|\s)+")
+_WINDOW = 16384
+"""Characters looked at from a start: the base64 of an 8192-bit RSA key, its line breaks and more."""
 _MIN_KEY = 150
 """Base64 characters of the smallest key looked for (a P-256 key in SEC1 has 162)."""
+_MAX_FAILED = 256
+"""Key-shaped starts fully decoded in vain per text before the rest are removed unread (a text
+made of key headers would otherwise cost seconds)."""
 
 
 def without_private_keys(text: str) -> str:
@@ -41,46 +50,51 @@ def without_private_keys(text: str) -> str:
     return text
 
 
-_MAX_TRIED = 64
-"""Key-shaped starts decoded per text, at most (a text made of key headers would cost seconds)."""
-
-
 def _without_bare_keys(text: str) -> str:
-    out, pos, tried = [], 0, 0
-    for m in _START.finditer(text):
-        if m.start() < pos:
+    out, pos, failed = [], 0, 0
+    for m in _CANDIDATE.finditer(text):
+        start = m.start()
+        if start < pos:
             continue  # (inside a key already removed)
-        if _key_size(m.group()[:12]) is None:
+        if _key_size(_SEP.sub("", text[start:start + 40])[:12]) is None:
             continue
-        tried += 1
-        if tried > _MAX_TRIED:
-            break
-        end = _key_end(text, m.start())
-        if end is not None:
-            out += [text[pos:m.start()], REMOVED]
-            pos = end
+        end, decoded = _key_end(text, start, failed >= _MAX_FAILED)
+        if end is None:
+            failed += decoded
+            continue
+        out += [text[pos:start], REMOVED]
+        pos = end
     return "".join(out) + text[pos:] if out else text
 
 
-def _key_end(text: str, start: int) -> int | None:
-    """Where the base64 private key starting at `start` ends (its padding included), or None."""
-    size = _key_size(text[start:start + 12])
+def _key_end(text: str, start: int, unread: bool) -> tuple[int | None, bool]:
+    """(where the base64 private key starting at `start` ends, its padding included, or None;
+    whether a full decode was tried). `unread`: past the budget of decodes, a key-shaped start is
+    removed without decoding."""
+    run = _RUN_AT.match(text, start, min(len(text), start + _WINDOW)).group()
+    clean = _SEP.sub("", run)
+    size = _key_size(clean[:12])
     need = -(-size * 4 // 3) if size else 0  # its base64 characters, without padding
     if need < _MIN_KEY:
-        return None
-    chars, i = [], start
-    while len(chars) < need:
-        m = _B64_AT.match(text, i)
-        if m is None:
-            return None
-        chars.append(m.group(1)[-1])
-        i = m.end()
-    body = "".join(chars)
-    if "=" in body or not _is_private_key(body):
-        return None
-    while (m := _B64_AT.match(text, i)) is not None and m.group(1) == "=":
-        i = m.end()
-    return i
+        return None, False
+    body = clean[:need].split("=", 1)[0]
+    if len(body) < need:  # cut short (the text or the base64 ends first): what is there goes
+        return (start + len(run.rstrip()) if len(body) >= _MIN_KEY else None), False
+    if not unread and not _is_private_key(body):
+        return None, True
+    return start + _raw_length(run, need + len(clean[need:]) - len(clean[need:].lstrip("="))), False
+
+
+def _raw_length(run: str, count: int) -> int:
+    """Characters of `run` that hold its first `count` base64 characters (separators included)."""
+    raw = clean = 0
+    for sep in _SEP.finditer(run):
+        chars = sep.start() - raw
+        if clean + chars >= count:
+            break
+        clean += chars
+        raw = sep.end()
+    return raw + (count - clean)
 
 
 def _key_size(b64: str) -> int | None:

@@ -273,3 +273,29 @@ def test_every_bare_key_of_a_text_is_removed_whatever_comes_before_it():
         out = without_private_keys(text)
         assert rsa_key[30:70] not in out and ec_key[30:70] not in out
     assert cert in without_private_keys(cert + "\n" + rsa_key)
+
+
+def test_bare_keys_in_their_remaining_shapes_are_removed():
+    """A sixth review: a 3072-bit key JSON-escaped by PHP ('MIIG\\/...': the start needed ten plain
+    characters), the 65th key of a text (removed keys counted against the budget), a key cut short
+    (it still holds its secrets), and a key right after a JSON '\\n' or a letter leaked."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from samlscan.privatekeys import without_private_keys
+
+    def body(key):
+        return base64.b64encode(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption())).decode()
+
+    big = body(rsa.generate_private_key(65537, 3072))
+    small = body(ec.generate_private_key(ec.SECP256R1()))
+    cases = {
+        "php": ("error: settings " + json.dumps({"sp": {"privateKey": big}}).replace("/", "\\/"), big),
+        "many": ("error: tenants " + json.dumps({f"t{i}": {"privateKey": small} for i in range(70)}), small),
+        "cut": ('error: settings {"privateKey": "' + big[: len(big) * 9 // 10], big),
+        "newline": (json.dumps({"sp": {"privateKey": "\n" + small + "\n"}}), small),
+        "letter": ("privateKey" + small + " end", small),
+    }
+    for name, (text, key) in cases.items():
+        assert key[40:80] not in without_private_keys(text), name
