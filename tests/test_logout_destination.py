@@ -115,3 +115,11 @@ def test_saml_tracer_shows_where_each_logout_message_went(tmp_path, masked):
     found = {(f["expected"], f["actual"]) for m in json.loads(r.stdout)["messages"] for f in m["findings"]
              if f["code"] == "logout-destination-mismatch"}
     assert found == {(gc.IDP, IDP_SLO), (gc.ACS, SP_SLO)}
+
+
+def test_a_destination_with_an_unreadable_port_is_another_endpoint(tmp_path):
+    """':abc' is no port: it was read as none, the same endpoint (java-saml compares the strings)."""
+    xml = LOGOUT_REQUEST.replace(b'Destination="https://idp.example.org/slo"',
+                                 b'Destination="https://idp.example.org:abc/slo"')
+    (f,) = _findings(tmp_path, _redirect(IDP_SLO, xml))
+    assert f["actual"] == "https://idp.example.org:abc/slo"

@@ -301,3 +301,17 @@ def test_companies_serial_numbers_and_attribute_names_are_no_persons(text, maske
     """Company certificates ('Inc.' with its dot), a serial number after 'SN=' and attribute names
     after 'GN='/'SN=' were masked as persons' names."""
     assert ("<pii:" in Redactor().text(text)) is masked
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("O=Acme,SN=van Dijk,GN=Jan", "Dijk"), ("O=Acme,SN=de la Cruz", "Cruz"), ("SN=d'Alembert", "Alembert"),
+    ("SN=Roe GN=Jane", "Jane"), ("CN=Ann Lee,O=Ann Leeds Ltd", "CN=Ann Lee"),
+])
+def test_names_in_their_other_forms_are_masked(text, kept):
+    """A sixth review: surnames with particles, a subject written with spaces (the GN was eaten by
+    the SN's value and shown) and a CN that only begins the O= of another company stayed visible."""
+    assert kept not in Redactor().text(text)
+
+
+def test_a_company_in_openssls_one_line_form_is_no_person():
+    assert Redactor().text("/CN=Red Hat/O=Red Hat, Inc.") == "/CN=Red Hat/O=Red Hat, Inc."

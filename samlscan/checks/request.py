@@ -109,8 +109,8 @@ def _place(url: str) -> tuple:
     u = urlsplit(url.strip())
     try:
         port = u.port
-    except ValueError:
-        port = None
+    except ValueError:  # ':abc', ':99999': compared as written (java-saml compares the strings)
+        return u.scheme.lower(), u.netloc.lower(), "?", u.path
     default = {"https": 443, "http": 80}.get(u.scheme.lower())
     return u.scheme.lower(), (u.hostname or "").lower(), None if port == default else port, u.path
 

@@ -105,7 +105,8 @@ def keyed_users(text: str) -> set[str]:
 # form ('/CN=Jane Roe/emailAddress=...'): an SP's self-signed certificate made by an admin, or a
 # user's, names its owner (X.520 givenName 2.5.4.42, surname 2.5.4.4, commonName).
 _DN_NAME = re.compile(r"(?<![\w.])(?:(?P<cn>CN)|(?P<short>GN|SN)|givenName|surname|2\.5\.4\.42|2\.5\.4\.4)="
-                      r"(?P<value>(?:\\.|'(?=[^\W\d_])|[^,+/\\\n()<>\"';=])+)")
+                      r"(?P<value>(?:(?!\s+[A-Za-z][\w.]*=)(?:\\.|'(?=[^\W\d_])|[^,+/\\\n()<>\"';=]))+)")
+# (a value ends before the next 'TYPE=' of a subject written with spaces: 'SN=Roe GN=Jane')
 # words of a common name that name a service, a product or an organisation, not a person
 _NOT_NAME_WORDS = frozenset("""certificate cert signing signer signature encryption encrypting sso saml saml2 idp sp
     federation federated service services server token test testing key keys root ca authority issuing intermediate
@@ -140,20 +141,28 @@ def _dn_name_sub(m: re.Match) -> str:
     value = m["value"].strip()
     if not value or (m["cn"] and not names_a_person(value)) or (m["cn"] and _organisation(m.string, m.start(), value)):
         return m.group(0)
-    if m["short"] and not _surname_like(value.split()[0]):
+    if m["short"] and not _surname_like(value):
         return m.group(0)  # 'SN=4D3F0A12' (a serial number), 'SN=lastName' (an attribute name): no name
     return m.group(0)[:m.start("value") - m.start()] + m["value"].replace(value, mask(value, "pii"), 1)
 
 
-def _surname_like(word: str) -> bool:
-    """'Roe', 'DUPONT' (LDAP writes surnames in capitals), "O'Brien": a name after 'SN='/'GN='."""
-    letters = word.replace("-", "").replace("'", "").replace("\u2019", "").rstrip(".")
-    return bool(letters) and letters.isalpha() and word[0].isupper()
+def _surname_like(value: str) -> bool:
+    """'Roe', 'DUPONT' (LDAP writes surnames in capitals), "O'Brien", 'van Dijk', 'de la Cruz',
+    "d'Alembert", 'al-Hassan': a name after 'SN='/'GN=' (not '4D3F0A12', not 'lastName')."""
+    words = value.split()
+    return bool(words) and any(_name_token(w) for w in words) and all(
+        w in _NAME_PARTICLES or _name_token(w) for w in words)
+
+
+def _name_token(word: str) -> bool:
+    core = re.sub(r"^[a-z]{1,3}['\u2019-](?=[^\W\d_])", "", word.rstrip("."))  # d'Alembert, al-Hassan
+    letters = core.replace("-", "").replace("'", "").replace("\u2019", "")
+    return bool(letters) and letters.isalpha() and core[0].isupper()
 
 
 _COMPANY_WORDS = frozenset("inc ltd llc gmbh corp corporation co ag sa sas bv plc limited srl spa oy ab kk pty "
                            "nv se".split())
-_O_VALUE = re.compile(r"(?<![\w.])O=((?:\\.|[^,+/;\n])+)")
+_O_VALUE = re.compile(r"(?<![\w.])O=((?:\\.|,\s*(?=(?:Inc|Ltd|LLC|GmbH|Corp|Co)\b)|[^,+/;\n])+)")
 
 
 def _organisation(text: str, start: int, common_name: str) -> bool:
@@ -165,7 +174,8 @@ def _organisation(text: str, start: int, common_name: str) -> bool:
     for m in _O_VALUE.finditer(subject):
         org = m.group(1).replace("\\", "").strip()
         words = {w.strip(".,").lower() for w in org[len(common_name):].split()}
-        if org.startswith(common_name) and org != common_name and words & _COMPANY_WORDS:
+        if org.startswith(common_name) and org[len(common_name):len(common_name) + 1] in (" ", ",") \
+                and words & _COMPANY_WORDS:
             return True
     return False
 
