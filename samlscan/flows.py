@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
+from samlscan.checks.protocol import host_port
 from samlscan.inputs.base import RawMessage
 
 if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
@@ -544,19 +545,8 @@ def same_url(a: str, b: str) -> bool:
     what a Location left raw: a space in return_to)."""
     def key(url: str) -> tuple:
         u = urlsplit(url)
-        return u.scheme.lower(), _host_port(u), unquote(u.path) or "/", unquote(u.query)
+        return u.scheme.lower(), host_port(u), unquote(u.path) or "/", unquote(u.query)
     return key(a) == key(b)
-
-
-def _host_port(u) -> tuple:
-    """(host, port), the port None when it is the scheme's default (the browser drops ':443' that a
-    Destination may spell out)."""
-    try:
-        port = u.port
-    except ValueError:
-        port = None
-    default = {"https": 443, "http": 80}.get(u.scheme.lower())
-    return (u.hostname or "").lower(), None if port == default else port
 
 
 def _elsewhere(a: str, b: str) -> bool:
@@ -564,7 +554,7 @@ def _elsewhere(a: str, b: str) -> bool:
     browser drops ':443' that a Destination may spell out)."""
     def place(url: str) -> tuple:
         u = urlsplit(url)
-        return _host_port(u), u.path.rstrip("/")
+        return host_port(u), u.path.rstrip("/")
     return place(a) != place(b)
 
 

@@ -328,11 +328,14 @@ def test_sp_settings_hold_one_certificate_as_the_sp_reads_it(tmp_path):
 
 def test_a_chain_p7b_is_read_without_warnings(tmp_path, recwarn):
     """`openssl crl2pkcs7` writes the certificates' SET unsorted (BER): cryptography warned on stderr."""
-    onelogin = load_idp_metadata(EXT5 / "onelogin-503983-idp-metadata.xml")["idp_certs"][0].pem()
-    # the larger certificate first: a DER SET OF sorts its elements, this order is BER only
-    pems = sorted((_google_pem(), onelogin), key=lambda p: -len(p))
+    onelogin = load_idp_metadata(EXT5 / "onelogin-503983-idp-metadata.xml")["idp_certs"][0]
+    google = load_idp_metadata(EXT5 / "google-workspace-idp-metadata.xml")["idp_certs"][0]
+    der = _p7b(google.pem(), onelogin.pem(), pem=False)  # cryptography writes the SET OF sorted (DER)
+    pair = next(a + b for a, b in ((google.der, onelogin.der), (onelogin.der, google.der)) if a + b in der)
+    half = len(google.der) if pair.startswith(google.der) else len(onelogin.der)
+    unsorted = der.replace(pair, pair[half:] + pair[:half])  # the same SET the other way round: BER only
     path = tmp_path / "chain.p7b"
-    path.write_bytes(_p7b(*pems, pem=False))
+    path.write_bytes(unsorted)
     assert len(load_certs(path.read_bytes(), str(path), from_file=True)) == 2
     assert not [w for w in recwarn if "BER" in str(w.message)]
 

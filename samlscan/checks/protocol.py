@@ -134,6 +134,16 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def host_port(u) -> tuple:
+    """(host, port) of a split URL as a browser writes them: the host in lower case, a scheme's
+    default port None (a HAR never shows ':443'); an unreadable port (':abc') as written."""
+    try:
+        port = u.port
+    except ValueError:
+        return u.netloc.lower(), "?"
+    return (u.hostname or "").lower(), None if port == _DEFAULT_PORTS.get(u.scheme.lower()) else port
+
+
 def _port(u) -> int | None:
     try:
         return u.port or _DEFAULT_PORTS.get(u.scheme.lower())

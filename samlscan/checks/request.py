@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, finding, fmt_time
+from samlscan.checks.protocol import _url_difference, host_port
 from samlscan.model import SamlMessage
 
 
@@ -104,15 +105,10 @@ def _endpoint(url: str) -> str:
 
 
 def _place(url: str) -> tuple:
-    """Scheme, host and port as a browser writes them (lower case, a scheme's default port
-    dropped: a HAR never shows ':443'), and the path: two spellings of one endpoint are equal."""
+    """Scheme, host and port as a browser writes them (checks.protocol.host_port) and the path:
+    two spellings of one endpoint are equal."""
     u = urlsplit(url.strip())
-    try:
-        port = u.port
-    except ValueError:  # ':abc', ':99999': compared as written (java-saml compares the strings)
-        return u.scheme.lower(), u.netloc.lower(), "?", u.path
-    default = {"https": 443, "http": 80}.get(u.scheme.lower())
-    return u.scheme.lower(), (u.hostname or "").lower(), None if port == default else port, u.path
+    return (u.scheme.lower(), *host_port(u), u.path)
 
 
 def _sides(msg: SamlMessage, sent_to: str, expect) -> tuple[str, str, str | None]:
@@ -151,7 +147,6 @@ def check_logout_destination(msg: SamlMessage, ctx: CheckContext):
         return  # a relative form action: where it went is not known
     if _place(_endpoint(msg.destination)) == _place(sent_to):
         return
-    from samlscan.checks.protocol import _url_difference
 
     who, receiver, side = _sides(msg, sent_to, ctx.expect)
     differs = _url_difference(sent_to, _endpoint(msg.destination), who, receiver, _SCHEME_NOTE)
