@@ -75,6 +75,11 @@ class Expectations:
                      if u == "encryption" and all(c.der != s.der for s in signing))
 
 
+PROFILES = ("sonarqube", "generic")
+"""--profile values. Without one, a message SonarQube took (its log holds it, or it went to its
+ACS path) is judged by SonarQube's rules (engine._as_receiver); 'generic' judges every message as
+any SP would."""
+
 SONAR_SETTING_NAMES = {
     "sp_entity_id": "sonar.auth.saml.applicationId",
     "idp_entity_id": "sonar.auth.saml.providerId",
@@ -644,8 +649,8 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
             at.replace(tzinfo=timezone.utc) if isinstance(at, datetime) else parse_at(str(at)))
         if not (at.tzinfo if isinstance(at, datetime) else _ZONE_AT_END.search(str(at))):
             values["at_source"] = "--at, no zone given: read as UTC"
-    if values.get("profile") not in (None, "sonarqube"):
-        raise ConfigError(f"unknown profile {values['profile']!r}; known: sonarqube")
+    if values.get("profile") not in (None, *PROFILES):
+        raise ConfigError(f"unknown profile {values['profile']!r}; known: {', '.join(PROFILES)}")
     values["sources"] = tuple(sources)
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})

@@ -10,7 +10,7 @@ from pathlib import Path
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
-from samlscan.config import Expectations
+from samlscan.config import SONAR_ACS_PATH, Expectations
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source
@@ -345,6 +345,41 @@ def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
     return None, "none"
 
 
+def _as_receiver(expect: Expectations, msg: SamlMessage) -> Expectations:
+    """The expectations with SonarQube's profile when, without --profile, the evidence shows
+    SonarQube took the message: its own log holds it, or it went to (or asks for) SonarQube's
+    ACS path. Its rules then apply (an email is optional, InResponseTo is not checked, settings
+    are named as SonarQube names them), as they do to the attempts its log is part of."""
+    if expect.profile is not None:
+        return expect
+    if not (msg.logged_by or "").startswith("sonarqube") and not any(
+            _path_of(url).endswith(SONAR_ACS_PATH) for url in _receivers(msg) if url):
+        return expect
+    global _SONARQUBE_EXPECT
+    given, sonar = _SONARQUBE_EXPECT
+    if given is not expect:  # (one copy per run's expectations: a big log holds thousands of copies)
+        sonar = replace(expect, profile="sonarqube")
+        _SONARQUBE_EXPECT = (expect, sonar)
+    return sonar
+
+
+_SONARQUBE_EXPECT: tuple = (None, None)
+
+
+def _receivers(msg: SamlMessage):
+    """The URLs that say where a message went or is to go: the capture's, its Destination, an
+    AuthnRequest's ACS, the Recipients of its assertions (a Response without Destination)."""
+    yield from (msg.url, msg.destination, msg.acs_url)
+    for a in msg.assertions:
+        for c in a.subject_confirmations:
+            yield c.recipient
+
+
+def _path_of(url: str) -> str:
+    """A URL's path without a trailing slash (a query or fragment left out)."""
+    return url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+
+
 def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tuple]) -> Expectations:
     """Without --request-id, the capture's own AuthnRequest says what the SP was waiting for: the
     one the response names, else the last one sent before the response."""
@@ -420,7 +455,7 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
            evaluation: tuple | None = None) -> MessageResult:
     """Every check on one read message, judged at its evaluation time (or at `evaluation`:
     (time, how it was chosen))."""
-    expect = _awaited_request(expect, msg, requests)
+    expect = _awaited_request(_as_receiver(expect, msg), msg, requests)
     at, at_source = evaluation or _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)
     findings = run_checks(msg, ctx)

@@ -13,10 +13,11 @@ samlgen into tmp_path.
 """
 from __future__ import annotations
 
-import pytest
-
 import sys
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -91,7 +92,12 @@ def test_sonarqube_holding_the_encryption_certificate_is_said_with_its_fix(tmp_p
 
 
 def test_idp_cert_flag_holding_the_encryption_certificate_is_said_too(tmp_path):
+    """The hint names where the certificate goes: SonarQube's setting for a response sent to its
+    ACS (engine._as_receiver), the flag under --profile generic."""
     f = _mismatch(_run(tmp_path, _expect(tmp_path, idp_cert=ENC))[0])
+    assert "publishes for encryption" in f.message_text and "sonar.auth.saml.certificate.secured" in f.hint
+    generic = replace(_expect(tmp_path, idp_cert=ENC), profile="generic")
+    f = _mismatch(_run(tmp_path, generic)[0])
     assert "publishes for encryption" in f.message_text and "--idp-cert" in f.hint
 
 
@@ -181,7 +187,6 @@ def test_an_unreadable_encryption_certificate_does_not_refuse_the_metadata(tmp_p
 def test_the_idps_logout_request_signed_by_its_encryption_key_says_so_too(tmp_path):
     """An IdP-initiated LogoutRequest is judged by the same rule as a Response (it had its own
     'the IdP most likely rotated' text)."""
-    from dataclasses import replace
 
     from lxml import etree
     from samlgen import signer as sign

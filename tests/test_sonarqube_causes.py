@@ -169,7 +169,7 @@ def test_inresponseto_from_the_capture_is_checked_except_for_sonarqube(tmp_path)
     """The capture's own AuthnRequest enables the InResponseTo check (here it answers another
     request); SonarQube ignores InResponseTo (logformats.md 1.3), so its profile does too."""
     (tmp_path / "login.har").write_text(_flow(result="/"))
-    generic = build({"sp_entity_id": "sonarqube", "at": "2025-03-11T08:41:02Z"}, None)
+    generic = build({"sp_entity_id": "sonarqube", "at": "2025-03-11T08:41:02Z", "profile": "generic"}, None)
     codes = {f.code for f in analyze([str(tmp_path / "login.har")], generic).all_findings()}
     assert "inresponseto-mismatch" in codes
     sonar = build({}, FIXTURES / "config/default.toml")
@@ -188,7 +188,7 @@ def test_sonarqube_server_logs_in_without_the_email_attribute(tmp_path):
     assert f.severity.value == "warning" and "without an email" in f.message_text
     assert [a.outcome for a in report.attempts] == ["success"]
     generic = build({"email_attribute": "mailx", "idp_cert": [str(FIXTURES / "keys/idp.crt")],
-                     "at": "2025-03-11T08:41:02Z"}, None)
+                     "at": "2025-03-11T08:41:02Z", "profile": "generic"}, None)
     (f,) = [f for f in analyze([response], generic).all_findings() if f.code == "email-under-other-name"]
     assert f.severity.value == "error"
 
