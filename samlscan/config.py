@@ -32,6 +32,9 @@ class Expectations:
     """Every certificate of the IdP metadata with its KeyDescriptor use: 'signing', 'encryption', or
     '' (both, metadata 2.4.1.1). Only the signing ones can be in `idp_certs`; all of them let the
     checks tell a configured encryption certificate, or an IdP signing with it, from a rotation."""
+    idp_aggregates: tuple[str, ...] = ()
+    """Metadata files of several IdPs (a federation's aggregate) when no IdP entity ID chose one:
+    each message is judged against the IdP its Issuer names (for_issuer)."""
     sp_keys: tuple = field(default=(), repr=False)
     sp_certs: tuple[TrustedCert, ...] = ()
     """The SP's own certificates: they verify the SP's signed AuthnRequests."""
@@ -233,9 +236,10 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     metadata's own ds:Signature, WS-Fed RoleDescriptors and AttributeAuthorityDescriptor carry keys
     that sign other things.
     In an aggregate, `entity_id` picks the IdP (a file with one IdP is used whatever its entityID:
-    a wrong configured entity ID is a finding, not a reason to drop the certificates).
+    a wrong configured entity ID is a finding, not a reason to drop the certificates); with none
+    configured, each message's Issuer picks it (`idp_aggregates`, for_issuer).
     """
-    from samlscan.xmlsafe import DS, MAX_METADATA_BYTES, MD, parse_xml
+    from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
 
     data = _read(path, "IdP metadata")
     try:
@@ -251,14 +255,47 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
         raise ConfigError(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root, MD)})")
     if len(entities) > 1:
         chosen = [e for e in entities if e[0].get("entityID") == entity_id]
-        if not chosen:
+        if not chosen and entity_id:
             names = [e[0].get("entityID") or "?" for e in entities]
             shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
-            what = (f"none of them is {entity_id!r}" if entity_id
-                    else "say which with --idp-entity-id (or idp_entity_id in samlscan.toml)")
-            raise ConfigError(f"{path}: {len(names)} IdPs in this metadata ({shown}); {what}")
+            raise ConfigError(f"{path}: {len(names)} IdPs in this metadata ({shown}); none of them is {entity_id!r}")
+        if not chosen:  # each message's Issuer picks its IdP (aggregate_idp)
+            from lxml import etree
+
+            _AGGREGATES[str(path)] = {ed.get("entityID"): etree.tostring(ed) for ed, _ in entities
+                                      if ed.get("entityID")}
+            return {"idp_aggregates": (str(path),)}
         entities = chosen[:1]
-    ed, idps = entities[0]
+    return _entity_values(path, *entities[0])
+
+
+_AGGREGATES: dict[str, dict[str, bytes]] = {}
+"""Metadata aggregates read with no IdP chosen: path -> {entityID: its EntityDescriptor's bytes}.
+Per process (a forked worker inherits it; Expectations carry the path only, as they travel to the
+workers with every unit): an IdP's certificates are read when a message names it."""
+
+
+def aggregate_idp(path: str, entity_id: str) -> dict | None:
+    """load_idp_metadata's values for one IdP of an aggregate, None when the aggregate lacks it."""
+    from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
+
+    if path not in _AGGREGATES:  # (a spawned worker: the file is read again, once)
+        load_idp_metadata(Path(path))
+    data = _AGGREGATES[path].get(entity_id)
+    if data is None:
+        return None
+    ed = parse_xml(data, max_bytes=MAX_METADATA_BYTES)
+    return _entity_values(Path(path), ed, ed.findall(MD + "IDPSSODescriptor"))
+
+
+def aggregate_size(path: str) -> int:
+    return len(_AGGREGATES.get(path, ()))
+
+
+def _entity_values(path: Path, ed, idps) -> dict:
+    """entityID, certificates (each with its use) and SSO URLs of one IdP's EntityDescriptor."""
+    from samlscan.xmlsafe import DS, MD
+
     name = ed.get("entityID") or "?"
     certs: list[TrustedCert] = []
     kinds: set[str] = set()
@@ -599,7 +636,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
                 missing.append(v)
             elif k == PINNED:
                 continue
-            elif k in ("idp_certs", "sp_keys", "sp_certs", "idp_metadata_certs"):
+            elif k in ("idp_certs", "sp_keys", "sp_certs", "idp_metadata_certs", "idp_aggregates"):
                 values[k] = values.get(k, ()) + v
             elif v:
                 values[k] = v
@@ -670,6 +707,22 @@ def _fingerprint_of(cert: TrustedCert, pinned: list[tuple[str, str]]) -> bool:
         except ValueError:  # an algorithm hashlib does not know: python3-saml knows sha1..sha512
             continue
     return False
+
+
+def for_issuer(expect: Expectations, issuer: str | None) -> Expectations | None:
+    """`expect` with the IdP of a metadata aggregate whose entityID is `issuer`, as if it had been
+    chosen by its entity ID; None when no aggregate given lists it. (The SP's own settings always
+    name their IdP, SonarQube's providerId and python3-saml's idp.entityId: an aggregate is left
+    unchosen only beside flags, so --idp-cert is all the SP-side trust there is to keep.)"""
+    for path in expect.idp_aggregates:
+        found = aggregate_idp(path, issuer) if issuer else None
+        if found is not None:
+            given = list(expect.idp_certs)
+            listed = expect.idp_metadata_certs + found["idp_metadata_certs"]
+            trusted = _as_the_sp_holds(_unique(tuple(given) + found["idp_certs"]), given, [], listed)
+            return replace(expect, idp_entity_id=issuer, idp_certs=trusted, idp_metadata_certs=listed,
+                           idp_sso_urls=found["idp_sso_urls"])
+    return None
 
 
 def _as_the_sp_holds(trusted: tuple[TrustedCert, ...], given: list[TrustedCert], settings: list[TrustedCert],

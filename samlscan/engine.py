@@ -355,15 +355,32 @@ def _as_receiver(expect: Expectations, msg: SamlMessage) -> Expectations:
     if not (msg.logged_by or "").startswith("sonarqube") and not any(
             _path_of(url).endswith(SONAR_ACS_PATH) for url in _receivers(msg) if url):
         return expect
-    global _SONARQUBE_EXPECT
-    given, sonar = _SONARQUBE_EXPECT
-    if given is not expect:  # (one copy per run's expectations: a big log holds thousands of copies)
-        sonar = replace(expect, profile="sonarqube")
-        _SONARQUBE_EXPECT = (expect, sonar)
-    return sonar
+    return _derived(expect, "profile:sonarqube", lambda e: replace(e, profile="sonarqube"))
 
 
-_SONARQUBE_EXPECT: tuple = (None, None)
+def _with_issuers_idp(expect: Expectations, issuer: str | None) -> Expectations:
+    """The expectations of the IdP a metadata aggregate lists under the message's Issuer, when no
+    IdP was chosen by its entity ID (config.for_issuer); unchanged when none is listed (the issuer
+    and signature checks then say so)."""
+    if not expect.idp_aggregates or not issuer:
+        return expect
+    from samlscan.config import for_issuer
+
+    return _derived(expect, "issuer:" + issuer, lambda e: for_issuer(e, issuer) or e)
+
+
+_DERIVED: dict = {}
+
+
+def _derived(expect: Expectations, key: str, make) -> Expectations:
+    """make(expect), made once per run's expectations and key (a big log holds thousands of
+    messages; a replace() of the expectations costs more than a check)."""
+    hit = _DERIVED.get((id(expect), key))
+    if hit is None or hit[0] is not expect:  # (the value holds `expect`: its id is not reused)
+        if len(_DERIVED) >= 1024:
+            _DERIVED.clear()
+        hit = _DERIVED[id(expect), key] = (expect, make(expect))
+    return hit[1]
 
 
 def _receivers(msg: SamlMessage):
@@ -373,6 +390,11 @@ def _receivers(msg: SamlMessage):
     for a in msg.assertions:
         for c in a.subject_confirmations:
             yield c.recipient
+
+
+def _issuer_of(msg: SamlMessage) -> str | None:
+    """Who sent a message: its own Issuer, else its first assertion's (a Response may omit its own)."""
+    return msg.issuer or next((a.issuer for a in msg.assertions if a.issuer), None)
 
 
 def _path_of(url: str) -> str:
@@ -414,6 +436,9 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{tag}>, not a SAML protocol message{hint}"))
     kind = local(root.tag)
+    if expect.idp_aggregates and kind in IDP_SENT:
+        found = root.findtext(SAML + "Issuer") or root.findtext(f"{SAML}Assertion/{SAML}Issuer")
+        expect = _with_issuers_idp(expect, found and found.strip())
     issuer = None if kind in IDP_SENT else root.findtext(SAML + "Issuer")  # (only others' sender varies)
     trusted = trusted_for(kind, issuer and issuer.strip(), expect)
     published = expect.metadata_certs("signing") if kind in IDP_SENT and expect.idp_metadata_certs else ()
@@ -455,6 +480,7 @@ def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, reque
            evaluation: tuple | None = None) -> MessageResult:
     """Every check on one read message, judged at its evaluation time (or at `evaluation`:
     (time, how it was chosen))."""
+    expect = _with_issuers_idp(expect, _issuer_of(msg))
     expect = _awaited_request(_as_receiver(expect, msg), msg, requests)
     at, at_source = evaluation or _evaluation(expect, msg)
     ctx = CheckContext(expect=expect, at=at, at_source=at_source)

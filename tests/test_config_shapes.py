@@ -214,11 +214,12 @@ def test_aggregate_picks_the_idp_named_by_sonarqube_provider_id(tmp_path):
     assert trusted(e) == ["idp"]
 
 
-def test_aggregate_without_a_choice_lists_the_idps(tmp_path):
+def test_aggregate_without_a_choice_serves_each_message_its_issuers_idp(tmp_path):
+    e = meta(tmp_path, aggregate())
+    assert trusted(e) == [] and len(e.idp_aggregates) == 1
+    assert verified(e, "valid/okta.xml") == [True, True]  # its Issuer is the aggregate's idp.example.org
     with pytest.raises(ConfigError, match=r"2 IdPs in this metadata \(https://idp.other.edu/idp, "
-                                          r"https://idp.example.org/saml2/idp\); say which with --idp-entity-id"):
-        meta(tmp_path, aggregate())
-    with pytest.raises(ConfigError, match="none of them is 'https://nope'"):
+                                          r"https://idp.example.org/saml2/idp\); none of them is 'https://nope'"):
         meta(tmp_path, aggregate(), idp_entity_id="https://nope")
 
 

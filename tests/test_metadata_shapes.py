@@ -1,8 +1,9 @@
 """IdP metadata, SonarQube settings and certificates as people hand them to samlscan, checked with
 real signed responses (tests/data/external5: Google Workspace and OneLogin responses with their own
 IdP metadata, crewjam/saml) and real federation entities (tests/data/metadata, SOURCES.md):
-- a federation aggregate made of real entity shapes: the configured IdP is picked, and only its
-  signing keys are trusted, not those of every IdP of the federation;
+- a federation aggregate made of real entity shapes: the configured IdP is picked (without one,
+  each response's Issuer picks its own), and only its signing keys are trusted, not those of every
+  IdP of the federation;
 - certificates as exported or pasted: a PKCS #7 .p7b (DER and PEM, Windows' certificate export
   and `openssl crl2pkcs7`), and base64 with the no-break spaces, zero-width spaces and curly quotes
   a web page, a mail or Word leaves in it (UTF-8 or Windows-1252);
@@ -81,10 +82,59 @@ def test_aggregate_trusts_the_configured_idps_keys_only(tmp_path, chosen, truste
     assert _verified(name, flags, idp_metadata=agg, idp_entity_id=chosen) == [False]
 
 
-def test_aggregate_without_a_configured_idp_names_them(tmp_path):
+def test_aggregate_with_a_configured_idp_it_lacks_names_them(tmp_path):
     with pytest.raises(ConfigError, match=r"3 IdPs in this metadata \(https://idp-cafe.ifrr.edu.br/idp/shibboleth, "
-                                          r".*say which with --idp-entity-id"):
-        build({"idp_metadata": [str(_aggregate(tmp_path))]}, None)
+                                          r".*none of them is 'https://idp.example.org'"):
+        build({"idp_metadata": [str(_aggregate(tmp_path))], "idp_entity_id": "https://idp.example.org"}, None)
+
+
+@pytest.mark.parametrize("sample, flags", [("google-workspace-response.b64", GOOGLE),
+                                           ("onelogin-503983-response.b64", ONELOGIN)])
+def test_aggregate_without_a_configured_idp_judges_each_response_by_its_issuers_keys(tmp_path, sample, flags):
+    """It was refused ('say which with --idp-entity-id'): a support engineer with a federation's
+    aggregate and responses of several IdPs had to cut the file. Each Issuer picks its IdP now,
+    whose keys alone are trusted; the issuer check passes, nothing says trust was not checked."""
+    import samlscan.config
+
+    agg = str(_aggregate(tmp_path))
+    res = analyze_sample(EXT5, sample, **flags, idp_metadata=agg)
+    assert [s.verified for s in res.message.signatures] == [True]
+    assert not [f for f in res.findings if f.code == "issuer-mismatch" or "signature trust" in f.message_text]
+    samlscan.config._AGGREGATES.clear()  # a spawned worker reads the file again
+    assert samlscan.config.aggregate_idp(agg, res.message.issuer)["idp_entity_id"] == res.message.issuer
+
+
+def test_a_response_from_an_idp_the_aggregate_lacks_is_said_so(tmp_path):
+    agg = tmp_path / "without-onelogin.xml"
+    agg.write_text('<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+                   + _entity(META / "cafe-ifrr-idp-entity.xml") + _entity(EXT5 / "google-workspace-idp-metadata.xml")
+                   + "</md:EntitiesDescriptor>", encoding="utf-8")
+    res = analyze_sample(EXT5, "onelogin-503983-response.b64", **ONELOGIN, idp_metadata=str(agg))
+    assert [s.verified for s in res.message.signatures] != [True]
+    (f,) = [f for f in res.findings if f.code == "issuer-mismatch"]
+    assert f.actual == ONELOGIN_ID and "without-onelogin.xml (2 IdPs)" in f.message_text
+    assert any("the Issuer is no IdP of the metadata given" in f.message_text for f in res.findings)
+
+
+def test_scan_workers_pick_each_responses_idp_from_the_aggregate(tmp_path):
+    """The aggregate's IdPs live in the process that read the settings; forked workers inherit
+    them (Expectations carry the path only: they travel with every unit)."""
+    import json
+    import subprocess
+    import sys
+
+    agg = _aggregate(tmp_path)
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    for i in range(4):  # 8 files: two units, two processes
+        for name in ("google-workspace-response.b64", "onelogin-503983-response.b64"):
+            (evidence / f"{i}-{name}").write_bytes((EXT5 / name).read_bytes())
+    out = subprocess.run([sys.executable, "-m", "samlscan", "scan", str(evidence), "--idp-metadata", str(agg),
+                          "--jobs", "2", "--format", "json", "--fail-on", "never"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    messages = json.loads(out.stdout)["messages"]
+    assert len(messages) == 8
+    assert all(s["verified"] is True for m in messages for s in m["signatures"])
 
 
 def test_aggregate_over_the_metadata_bound_says_how_to_get_one_entity(tmp_path, monkeypatch):

@@ -18,7 +18,9 @@ def skipped_for_config(ctx: CheckContext) -> list[str]:
     """Which checks could not run for lack of configuration (said once per message)."""
     e = ctx.expect
     missing = []
-    if not e.idp_certs:
+    if not e.idp_certs and e.idp_aggregates and not e.idp_entity_id:
+        missing.append("signature trust (the Issuer is no IdP of the metadata given)")
+    elif not e.idp_certs:
         missing.append("signature trust (no IdP certificate: --idp-cert, --idp-metadata or --sonar-settings)")
     if not e.sp_entity_id:
         missing.append("audience (no --sp-entity-id)")

@@ -111,6 +111,7 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
         if a.issuer is None:
             yield finding(msg, "issuer-missing", f"the Assertion {a.id or a.path} has no Issuer")
     if not want:
+        yield from _issuer_outside_aggregates(msg, ctx)
         return
     setting = ctx.expect.setting_name("idp_entity_id")
     seen = [("Response", msg.issuer, msg.issuer_untrimmed)] + [
@@ -129,6 +130,21 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
                           expected=want, actual=got,
                           hint=f"set {setting} to {got} if this IdP is the right one; otherwise the "
                                "response comes from another IdP or tenant")
+
+
+def _issuer_outside_aggregates(msg: SamlMessage, ctx: CheckContext):
+    """An Issuer none of the given metadata aggregates lists (with one listing it, that IdP was
+    chosen: config.for_issuer). The SP trusts no key of it."""
+    got = msg.issuer or next((a.issuer for a in msg.assertions if a.issuer), None)
+    if not ctx.expect.idp_aggregates or got is None:
+        return
+    from samlscan.config import aggregate_size
+
+    files = ", ".join(f"{p} ({aggregate_size(p)} IdPs)" for p in ctx.expect.idp_aggregates)
+    yield finding(msg, "issuer-mismatch", f"the Issuer is {got!r}, which is no IdP of the metadata given: {files}",
+                  expected="an IdP entityID of the metadata given", actual=got,
+                  hint="give this IdP's own metadata (or the federation aggregate that lists it), or "
+                       "check that the response comes from the IdP you meant")
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
