@@ -24,7 +24,6 @@ from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import InputResult
 from samlscan.prefilter import (
     BLOCK,
-    LONG_LINE,
     Prefilter,
     _log_with_prefilter,
     _prefilter_for,
@@ -39,6 +38,9 @@ SPLIT_BYTES = 32 * 1024 * 1024
 """Logs bigger than this are cut into line-aligned ranges of about this size for the workers;
 their last 2 * SPLIT_BYTES into ranges a quarter that size (they are handed out last, so the
 processes finish together instead of one waiting for another's last two big ranges)."""
+CUT_WINDOW = 4 * 1024 * 1024
+"""How far past each SPLIT_BYTES a range's end is looked for (a record start); a log whose lines
+are all longer is read as one range from there."""
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_FILES = 32
 """Small files travel to the workers in batches (fewer round trips)..."""
@@ -134,7 +136,7 @@ def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
         pos = SPLIT_BYTES
         while pos < size:
             fh.seek(pos)
-            window = fh.read(LONG_LINE * 4)
+            window = fh.read(CUT_WINDOW)
             off, found = 0, None
             while True:
                 nl = window.find(b"\n", off)

@@ -8,11 +8,10 @@ from functools import cache
 from typing import Iterator
 
 from samlscan import engine
+from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
 from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS
 
 BLOCK = 8 * 1024 * 1024
-LONG_LINE = 1024 * 1024
-"""Over-long lines are cut here (as samlscan.logs.iter_lines does)."""
 
 
 @dataclass(frozen=True)

@@ -447,18 +447,19 @@ _EXPIRED = OVERLEAF.replace("Invalid document signature", "SAML assertion expire
     "2024-12-23T10:15:00", "2024-12-23T10:20:00")
 
 
-@pytest.mark.parametrize("size", [1_100_000, 5_000_000], ids=["read", "too-long"])
+@pytest.mark.parametrize("size", [1_100_000, 17_000_000], ids=["read", "too-long"])
 def test_a_json_record_over_a_mib_hides_no_record_after_it(tmp_path, size):
     """parse_file hands a line over 1 MiB in chunks: the reader kept the first (cut inside a
     string) and the JSON scanner swallowed every line after it, silently. A long record is read
-    (up to MAX_ENVELOPE, as the scanner reads one) or reported, and the next lines are read."""
+    (up to MAX_TEXT_LINE, 16 MiB) or reported, and the next lines are read."""
+    from samlscan.logs._common import MAX_TEXT_LINE
     from samlscan.logs.base import Malformed
 
     long = OVERLEAF.replace('"info":{}', '"info":{"body":"' + "A" * size + '"}')
     name, recs = _records(tmp_path, OVERLEAF + long + _EXPIRED)
     assert name == "sp-app"
     got = [(r.source.ref, r.code if hasattr(r, "code") else type(r).__name__) for r in recs]
-    second = "signature-missing" if size < 4 * 1024 * 1024 else "Malformed"
+    second = "signature-missing" if size < MAX_TEXT_LINE else "Malformed"
     assert got == [("line 1", "signature-missing"), ("line 2", second), ("line 3", "assertion-expired")]
     assert all(not isinstance(r, Malformed) or "larger than" in r.reason for r in recs)
 

@@ -12,8 +12,11 @@ from typing import Any, Iterable, Iterator
 from samlscan.logs.base import Malformed
 from samlscan.model import Source
 
-MAX_TEXT_LINE = 1024 * 1024
-"""A text log line longer than this is cut (parse_file hands over-long lines in chunks)."""
+MAX_TEXT_LINE = 16 * 1024 * 1024
+"""A text log line longer than this is cut (parse_file hands over-long lines in chunks). A SAML
+message samlscan reads (xmlsafe.MAX_XML_BYTES, 8 MiB) fits whatever its encoding (base64: 10.7 MiB):
+a 1 MiB cut turned a big response dumped by java-saml (thousands of groups) into 'not well-formed
+XML ... it was truncated', as if the log were at fault."""
 MAX_RECORD = 1024 * 1024
 """A JSON log record larger than this is reported as Malformed, not buffered further."""
 MAX_ENVELOPE = 4 * 1024 * 1024
@@ -188,13 +191,9 @@ def first_ip(value: str | None) -> str | None:
 
 def text_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     """Whole text lines: parse_file splits over-long lines into chunks sharing a number; text
-    formats keep only the first chunk (MAX_TEXT_LINE) instead of buffering gigabytes."""
-    last = None
-    for no, line in lines:
-        if no == last:
-            continue
-        last = no
-        yield no, line[:MAX_TEXT_LINE]
+    formats keep their first MAX_TEXT_LINE characters instead of buffering gigabytes."""
+    for no, line, _ in whole_lines(lines, MAX_TEXT_LINE):
+        yield no, line
 
 
 def whole_lines(lines: Iterable[tuple[int, str]], limit: int = MAX_ENVELOPE

@@ -47,7 +47,7 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    MAX_ENVELOPE, MAX_TEXT_LINE, first_ip, from_epoch_ms, json_or_none, malformed, parse_iso, src, unwrap,
+    MAX_TEXT_LINE, first_ip, from_epoch_ms, json_or_none, malformed, parse_iso, src, unwrap,
     whole_lines,
 )
 from samlscan.logs.base import Record
@@ -328,7 +328,7 @@ class AppLogParser:
         file_lib: str | None = None
         stamp, when = None, (None, False)
         flows: dict[str, list] = {}  # thread -> [last time, flow ID, SAML IDs named, outcome]
-        for no, whole, cut in whole_lines(lines):
+        for no, whole, cut in whole_lines(lines, MAX_TEXT_LINE):
             objs = _json_line(whole, cut)
             if objs is not None:
                 if pending is not None:
@@ -339,7 +339,7 @@ class AppLogParser:
                 for obj in objs if isinstance(objs, list) else ():
                     yield from _json_records(obj, no, path, tz)
                 continue
-            line = whole[:MAX_TEXT_LINE]
+            line = whole
             if not _RECORD_START.match(line):
                 if pending is not None and line.strip():
                     _add_continuation(pending, line)
@@ -615,7 +615,7 @@ def _json_line(line: str, cut: bool) -> list[dict] | str | None:
     if not line.startswith("{"):
         return None
     if cut:
-        return f"JSON record larger than {MAX_ENVELOPE} characters"
+        return f"JSON record larger than {MAX_TEXT_LINE} characters"
     obj = json_or_none(line)
     if obj is None:
         return None
