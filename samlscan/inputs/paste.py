@@ -629,6 +629,10 @@ def _xml_documents(text: str):
         return None
     if len(spans) == 1 and text.lstrip().startswith("<") and before and not _HTML_TAG.search(before):
         return None  # a SAML element inside another XML document (SOAP): the XML reader's business
+    envelope = _SOAP_ENVELOPE.match(before)
+    if envelope and after.endswith(f"</{envelope.group()[1:]}>"):
+        return None  # one SOAP message: its header blocks are no messages (ECP's <ecp:Response> header,
+        # SAML ECP profile 4.2.4.5, beside the <samlp:Response> in the Body); the XML reader takes the Body's
     found = [(a, text[a:b]) for a, b in spans]
     if len(spans) <= MAX_PIECES:  # (more were not all found: the paste is cut at MAX_PIECES anyway)
         for lo, hi in zip([0] + [b for _, b in spans], [a for a, _ in spans] + [len(text)]):
@@ -644,6 +648,8 @@ def _has_value(text: str) -> bool:
     return "SAMLRe" in text or any(p in text for p in _B64_SAML)
 
 
+_SOAP_ENVELOPE = re.compile(r"<(?:[\w.-]+:)?Envelope(?=[\s>])")
+"""A SOAP envelope's start tag (SOAP 1.1 or 1.2, any prefix) opening the text."""
 _HTML_TAG = re.compile(r"<(?:html|body|pre|code|div|p|td|textarea|span)\b", re.IGNORECASE)
 
 
