@@ -51,14 +51,23 @@ def _inline_encrypted_key(enc_assertion, enc_data) -> None:
     key_info.append(copy.deepcopy(sibling))
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why an encrypted element could not be decrypted, and what to do when that is not what
+    decryption-failed usually asks (None: give the IdP the SP's current certificate)."""
+
+    text: str
+    fix: str | None = None
+
+
 def decrypt_element(container, sp_keys: tuple[SpKey, ...], want: str):
-    """(decrypted element, None) or (None, error text) for one SAML EncryptedElementType
+    """(decrypted element, None) or (None, Failure) for one SAML EncryptedElementType
     (EncryptedAssertion, EncryptedID: SAML core 2.2.4), decrypted in place; `want` is the
     expected local name of the plaintext element."""
     xmlsec = xmlsec_module()
     enc_data = container.find(XENC + "EncryptedData")
     if enc_data is None:
-        return None, f"{container.tag.rpartition('}')[2]} has no EncryptedData"
+        return None, Failure(f"{container.tag.rpartition('}')[2]} has no EncryptedData")
     _inline_encrypted_key(container, enc_data)
     error = None
     for key in sp_keys:
@@ -68,12 +77,50 @@ def decrypt_element(container, sp_keys: tuple[SpKey, ...], want: str):
         try:
             plain = ctx.decrypt(enc_data)
         except xmlsec.Error as exc:
-            error = error or _why_not(enc_data, key) or f"xmlsec could not decrypt with {key.origin}: {exc}"
+            error = error or _unknown_algorithm(enc_data) or _failure(enc_data, key, exc)
             continue
         if plain.tag != SAML + want:
-            return None, f"decrypted content is {plain.tag}, not {want}"
+            return None, Failure(f"decrypted content is {plain.tag}, not {want}")
         return plain, None
     return None, error
+
+
+_DATA_ALGORITHMS = tuple(f"http://www.w3.org/2001/04/xmlenc#{a}" for a in (
+    "tripledes-cbc", "aes128-cbc", "aes192-cbc", "aes256-cbc")) + tuple(
+    f"http://www.w3.org/2009/xmlenc11#{a}" for a in ("aes128-gcm", "aes192-gcm", "aes256-gcm"))
+"""The block encryption algorithms of XML Encryption (xmlenc-core 5.2, xmlenc-core1 5.2.4) that SPs
+decrypt (xmlsec, Apache Santuario, .NET)."""
+_WRITTEN_BY = {"http://www.w3.org/2009xmlenc11#aes256-gcm":
+               "SimpleSAMLphp's xml-security library writes AES-256-GCM so (its Constants::BLOCK_ENC_AES256_GCM)"}
+"""Misspelled algorithm identifiers known to come from a product, and which."""
+_KEY_OPENS = "opens the EncryptedKey, but the EncryptedData does not decrypt with it"
+
+
+def _unknown_algorithm(enc_data) -> Failure | None:
+    """The EncryptedData names a block cipher no SP knows (a misspelled identifier): nobody but
+    its own library decrypts it, whatever the key. The known algorithm of the same name is said."""
+    method = enc_data.find(XENC + "EncryptionMethod")
+    algorithm = (method.get("Algorithm") or "") if method is not None else ""
+    if method is None or algorithm in _DATA_ALGORITHMS:
+        return None
+    meant = next((a for a in _DATA_ALGORITHMS if algorithm and a.rpartition("#")[2] == algorithm.rpartition("#")[2]),
+                 None)
+    who = _WRITTEN_BY.get(algorithm)
+    return Failure(
+        f"the EncryptedData's EncryptionMethod is {algorithm!r}, not an XML Encryption algorithm"
+        + (f" (the identifier of this cipher is {meant!r})" if meant else "")
+        + (f"; {who}" if who else "") + ": SPs on xmlsec, Apache Santuario or .NET cannot decrypt it",
+        f"Make the IdP encrypt with a standard algorithm ({meant or 'aes256-gcm or aes128-cbc'}"
+        + (", e.g. by another sharedkey_algorithm in its SP metadata settings" if who else "")
+        + "), or have it not encrypt the assertion.")
+
+
+def _failure(enc_data, key: SpKey, exc: Exception) -> Failure:
+    why = _why_not(enc_data, key)
+    if why is None:
+        return Failure(f"xmlsec could not decrypt with {key.origin}: {exc}")
+    return Failure(why, "The SP key is the right one: the encrypted content was changed or cut on its way; "
+                        "capture the SAMLResponse again as posted." if _KEY_OPENS in why else None)
 
 
 _RSA_OAEP = ("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", "http://www.w3.org/2009/xmlenc11#rsa-oaep")
@@ -121,8 +168,7 @@ def _why_not(enc_data, key: SpKey) -> str | None:
         return (f"{key.origin} cannot open the EncryptedKey: the IdP encrypted the assertion for another "
                 f"SP key{holder} (the SP certificate the IdP holds is not the one of this key: a rotated "
                 "SP certificate, or the wrong key given)")
-    return (f"{key.origin} opens the EncryptedKey, but the EncryptedData does not decrypt with it "
-            "(the encrypted content was changed or cut)")
+    return f"{key.origin} {_KEY_OPENS} (the encrypted content was changed or cut)"
 
 
 def _holder(enc_key) -> str:
@@ -137,7 +183,7 @@ def _holder(enc_key) -> str:
 
 
 def decrypt_assertions(encrypted, sp_keys: tuple[SpKey, ...]):
-    """[(EncryptedAssertion element, decrypted Assertion element)], and the first error text."""
+    """[(EncryptedAssertion element, decrypted Assertion element)], and the first Failure."""
     if not sp_keys:
         return [], None
     out, error = [], None

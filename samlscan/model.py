@@ -214,6 +214,8 @@ class SamlMessage:
     assertions: tuple[Assertion, ...] = ()
     encrypted_assertion_count: int = 0
     decryption_error: str | None = None
+    decryption_fix: str | None = None
+    """What to do about decryption_error when it is not decryption-failed's usual fix."""
     signatures: tuple[SignatureInfo, ...] = ()
     redirect_signature: RedirectSignature | None = None
     signed: bool = False

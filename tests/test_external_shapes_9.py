@@ -2,11 +2,16 @@
 its SOURCES.md), judged as the sources' own tests judge each sample:
 - saml2aws's Shibboleth ECP response (a SOAP envelope whose Header holds the ECP profile's
   <ecp:Response> block beside the <saml2p:Response> in its Body, signature values redacted by the
-  repository): one Response, the header block no message of its own.
+  repository): one Response, the header block no message of its own;
+- simplesamlphp/saml2's signed Response with an EncryptedAssertion made by SimpleSAMLphp's
+  xml-security library, whose EncryptionMethod is that library's spelling of AES-256-GCM
+  ('http://www.w3.org/2009xmlenc11#aes256-gcm', a '/' missing): SimpleSAMLphp decrypts it, SPs on
+  xmlsec or Santuario do not know the algorithm, and samlscan says so instead of blaming the key.
 """
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -14,6 +19,12 @@ from click.testing import CliRunner
 from samlscan.cli import main
 from samlscan.config import build
 from samlscan.engine import analyze
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import generate as GEN  # noqa: E402
+from samlgen import keys as K  # noqa: E402
+from samlgen.render import Encryption, render  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "external9"
 FILES = ("idp_cert", "idp_metadata", "sp_key")
@@ -69,3 +80,71 @@ def test_ecp_redacted_signatures_are_said_to_be_redacted():
     (msg,) = report.messages
     sigs = [f for f in msg.findings if f.code == "signature-invalid"]
     assert len(sigs) == 2 and all("redacted" in f.message_text for f in sigs)
+
+
+# --- SimpleSAMLphp's xml-security writes AES-256-GCM as 'http://www.w3.org/2009xmlenc11#aes256-gcm' ---
+
+SSP_GCM = "http://www.w3.org/2009xmlenc11#aes256-gcm"
+SSP_SAMPLE = DATA / "simplesamlphp-saml2-encrypted-aes256gcm-misspelled.xml"
+SP_KEY = str(FIXTURES / "keys" / "sp.key")
+
+
+def _decryption_failed(path: Path, sp_key: str):
+    report = analyze([str(path)], build({"sp_key": [sp_key], "at": "2025-03-11T08:41:00Z"}, None))
+    (msg,) = report.messages
+    (found,) = [f for f in msg.findings if f.code == "decryption-failed"]
+    return found
+
+
+def test_simplesamlphp_misspelled_gcm_is_named_not_blamed_on_the_key():
+    """simplesamlphp/saml2's own sample (its test decrypts it with its key, not published in the
+    index): whatever key the SP holds, no xmlsec-based SP knows this algorithm. samlscan said
+    'sp.key cannot open the EncryptedKey: the IdP encrypted the assertion for another SP key' and
+    asked for the SP's current certificate: the wrong cause and the wrong fix."""
+    found = _decryption_failed(SSP_SAMPLE, SP_KEY)
+    assert SSP_GCM in found.message_text and "SimpleSAMLphp" in found.message_text
+    assert "'http://www.w3.org/2009/xmlenc11#aes256-gcm'" in found.message_text
+    assert "another SP key" not in found.message_text
+    assert "standard algorithm" in found.hint and "certificate" not in found.hint
+
+
+def _gcm256_response(tmp_path: Path, algorithm: str) -> Path:
+    """A response encrypted for the fixtures' SP key with AES-256-GCM, its EncryptionMethod
+    written `algorithm` (signed after encryption, as SimpleSAMLphp signs)."""
+    style = GEN.KEYCLOAK
+    data = render(GEN.response("ssp-gcm", style), style, GEN.IDP,
+                  encryption=Encryption(K.load("sp"), data_method=algorithm))
+    path = tmp_path / "gcm.xml"
+    path.write_bytes(data)
+    return path
+
+
+def test_misspelled_gcm_with_the_right_key_is_not_called_damaged(tmp_path):
+    """With the very key the assertion was encrypted for, xmlsec still fails (unknown algorithm):
+    samlscan said the key 'opens the EncryptedKey, but ... the encrypted content was changed or
+    cut', with the fix 'give the IdP the SP's current certificate'."""
+    found = _decryption_failed(_gcm256_response(tmp_path, SSP_GCM), SP_KEY)
+    assert SSP_GCM in found.message_text and "changed or cut" not in found.message_text
+    assert "standard algorithm" in found.hint
+
+
+def test_standard_gcm_256_decrypts(tmp_path):
+    """The same response with the standard identifier decrypts with the same key."""
+    report = analyze([str(_gcm256_response(tmp_path, "http://www.w3.org/2009/xmlenc11#aes256-gcm"))],
+                     build({"sp_key": [SP_KEY]}, None))
+    (msg,) = report.messages
+    assert [a.was_encrypted for a in msg.message.assertions] == [True]
+    assert "decryption-failed" not in {f.code for f in msg.findings}
+
+
+def test_damaged_ciphertext_with_the_right_key_is_not_blamed_on_the_certificate(tmp_path):
+    """When the SP key opens the EncryptedKey and the content does not decrypt, the key is right:
+    the fix was still 'give the IdP the SP's current certificate'. (The damage is made by code,
+    on a response of our own keys.)"""
+    path = _gcm256_response(tmp_path, "http://www.w3.org/2009/xmlenc11#aes256-gcm")
+    text = path.read_text(encoding="utf-8")
+    value = text.rindex("</xenc:CipherValue>") - 8
+    path.write_text(text[:value] + ("A" if text[value] != "A" else "B") + text[value + 1:], encoding="utf-8")
+    found = _decryption_failed(path, SP_KEY)
+    assert "opens the EncryptedKey" in found.message_text
+    assert "right one" in found.hint and "current certificate" not in found.hint

@@ -227,7 +227,9 @@ def check_encryption(msg: SamlMessage, ctx: CheckContext):
                       "could not run", hint="pass --sp-key with the SP's private key (PEM)")
     else:
         yield finding(msg, "decryption-failed", f"could not decrypt: {msg.decryption_error}",
-                      expected="encrypted for the configured SP key", actual=msg.decryption_error)
+                      expected=None if msg.decryption_fix else "encrypted for the configured SP key",
+                      actual=msg.decryption_error,
+                      hint=msg.decryption_fix)
 
 
 CHECKS = (check_email, check_login, check_name, check_groups, check_duplicates, check_nameid,
