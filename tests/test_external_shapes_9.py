@@ -6,7 +6,10 @@ its SOURCES.md), judged as the sources' own tests judge each sample:
 - simplesamlphp/saml2's signed Response with an EncryptedAssertion made by SimpleSAMLphp's
   xml-security library, whose EncryptionMethod is that library's spelling of AES-256-GCM
   ('http://www.w3.org/2009xmlenc11#aes256-gcm', a '/' missing): SimpleSAMLphp decrypts it, SPs on
-  xmlsec or Santuario do not know the algorithm, and samlscan says so instead of blaming the key.
+  xmlsec or Santuario do not know the algorithm, and samlscan says so instead of blaming the key;
+- Keycloak's Response declared and written in ISO-8859-2 (agreement: the NameID reads the same);
+- simplesamlphp/saml2's signed Assertion with a comment inside its NameID (an explained
+  disagreement: the library accepts it, samlscan reports the comment as an attack shape).
 """
 from __future__ import annotations
 
@@ -148,3 +151,35 @@ def test_damaged_ciphertext_with_the_right_key_is_not_blamed_on_the_certificate(
     found = _decryption_failed(path, SP_KEY)
     assert "opens the EncryptedKey" in found.message_text
     assert "right one" in found.hint and "current certificate" not in found.hint
+
+
+# --- agreements and explained disagreements ------------------------------------------------------
+
+def test_keycloak_latin2_declared_response_reads_its_name():
+    """Keycloak's KEYCLOAK-3971 test data: a Response whose XML declaration says ISO-8859-2, its
+    bytes Latin-2; Keycloak's parser reads the NameID 'ročéíöüßäöü', and so does samlscan, as a
+    file and as the base64 form value a browser would post."""
+    import base64
+
+    path = DATA / "keycloak-latin2-declared-response.xml"
+    expect = build({"at": "2016-12-15T12:43:00Z"}, None)
+    (msg,) = analyze([str(path)], expect).messages
+    assert msg.message.assertions[0].name_id.value == "ročéíöüßäöü"
+    report = _stdin(base64.b64encode(path.read_bytes()).decode(), "--at", "2016-12-15T12:43:00Z")
+    assert report["messages"][0]["assertions"][0]["name_id"] == "ročéíöüßäöü"
+
+
+def test_simplesamlphp_comment_in_signed_name_id_is_explained():
+    """simplesamlphp/saml2 `testCommentsInSignedAssertion` (Duo PSA-2017-003): the assertion
+    verifies with its test key (exclusive C14N drops the comment, so this file's DigestValue is the
+    one of signedassertion.xml) and the library reads 'SomeNameIDValue'. samlscan reads the same
+    value, and still reports nameid-comment-injection as an ERROR: that disagreement is on purpose.
+    No IdP writes a comment inside a NameID; a careful SP reads the whole text, as SimpleSAMLphp
+    does, but a naive one reads 'SomeNameID' (CVE-2017-11427 and its kin), so the message is the
+    shape of an attack on the SPs that read it naively. (The signing certificate is not in the
+    index: the signature is not verified here.)"""
+    expect = build({"at": "2011-08-31T08:51:05Z"}, None)
+    (msg,) = analyze([str(DATA / "simplesamlphp-saml2-signedassertion-with-comments.xml")], expect).messages
+    assert msg.message.assertions[0].name_id.value == "SomeNameIDValue"
+    (found,) = [f for f in msg.findings if f.code == "nameid-comment-injection"]
+    assert found.actual == "SomeNameID"
