@@ -417,7 +417,7 @@ def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tupl
 def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Finding:
     """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
-    from samlscan.saml import IDP_SENT, is_saml_root, read_message, trusted_for
+    from samlscan.saml import IDP_SENT, PROTOCOL_KINDS, is_saml_root, read_message, trusted_for
     from samlscan.xmlsafe import SAML, local, parse_xml
 
     try:
@@ -433,6 +433,12 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     if not is_saml_root(root):
         hint = (": this is SAML metadata, give it with --idp-metadata"
                 if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
+        if "}" not in root.tag and root.tag in (*PROTOCOL_KINDS, "Assertion") and root.get("Version") == "2.0" \
+                and root.get("ID") and root.get("IssueInstant"):  # (SAML core 3.2.1, 2.3.3; not TwiML's <Response>)
+            return _problem_finding(InputProblem(raw.source, "input-xml-malformed", (
+                f"the XML root <{tag}> is in no namespace: its SAML namespace declaration (xmlns=\"urn:oasis:"
+                "names:tc:SAML:2.0:protocol\" or a prefix's) was lost when the message was copied or "
+                "redacted, and an SP refuses it too")))
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{tag}>, not a SAML protocol message{hint}"))
     kind = local(root.tag)
