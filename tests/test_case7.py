@@ -1,0 +1,98 @@
+"""Case 7: SonarQube Server 2025.1 (Spring engine) behind a TLS proxy, Entra ID as IdP, on the
+morning of the upgrade (fixtures/gen_scenarios.py, case_entra_proxy). The customer's evidence:
+one sanitized Chrome HAR with Entra's own login pages, web.log at DEBUG (the VM's clock 250 s
+fast), the Entra sign-in log downloaded as CSV and as JSON, the app's Federation Metadata XML
+(two signing certificates during the rollover) and the SAML settings typed into the ticket.
+
+Judged as a support engineer reads the first screen: per attempt the cause, the side that acts
+and the exact fix; the attempts joined across the HAR, web.log and both Entra exports.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+CASE = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "entra-proxy-spring"
+HAR = CASE / "chrome-emil.har"
+SETTINGS = ["--profile", "sonarqube", "--sonar-settings", str(CASE / "sonar-saml-settings.properties"),
+            "--idp-metadata", str(CASE / "SonarQube.xml")]
+CLAIM_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+
+
+def _run(*args: str) -> dict:
+    jobs = ["--jobs", "1"] if args[0] == "scan" else []
+    res = CliRunner().invoke(main, [*args, "--format", "json", "--timezone", "Europe/Amsterdam", *jobs,
+                                    "--fail-on", "never"])
+    assert res.exit_code == 0, res.output[-2000:]
+    return json.loads(res.stdout)
+
+
+@pytest.fixture(scope="module")
+def scan_with_ticket() -> dict:
+    return _run("scan", str(CASE), *SETTINGS)
+
+
+def _attempt(doc: dict, user: str) -> dict:
+    (a,) = [a for a in doc["attempts"] if (a["user"] or "").startswith(user)]
+    return a
+
+
+def _findings(doc: dict, code: str) -> list[dict]:
+    return [f for m in doc["messages"] for f in m["findings"] if f["code"] == code]
+
+
+
+
+
+
+
+
+
+
+# --- what it gets right (kept right) ----------------------------------------------------------------
+
+def test_the_har_user_fails_on_the_old_certificate_with_the_exact_fix(scan_with_ticket):
+    """emil's response carries three problems (the new signing certificate, the email under the
+    claim URI, the groups.link overage): the cause is the certificate, SonarQube's to fix, with the
+    metadata's new certificate named by its SHA-1; the other two stay warnings of the attempt."""
+    emil = _attempt(scan_with_ticket, "emil.")
+    assert (emil["outcome"], emil["root_cause"], emil["side"]) == ("failure", "signature-cert-mismatch", "sp")
+    assert "sonar.auth.saml.certificate.secured" in emil["fix"]
+    assert "78:B3:6F:DA:0A:D8:0D:F2:6A:5A:A5:08:28:1B:0C:52:8B:2C:1D:8F" in emil["fix"]
+    assert {"email-under-other-name", "groups-overage-claim"} <= set(emil["findings"])
+    files = {Path(e["input"]).name for e in emil["evidence"]}
+    assert files == {"chrome-emil.har", "web.log", "InteractiveSignIns_2025-10-07_2025-10-07.csv",
+                     "InteractiveSignIns_2025-10-07_2025-10-07.json"}
+
+
+def test_both_entra_exports_make_one_attempt_per_sign_in(scan_with_ticket):
+    """The CSV and the JSON download hold the same sign-ins: one attempt each, both rows in it;
+    sign-ins to Teams and Exchange Online are left out and counted."""
+    users = [a["user"] for a in scan_with_ticket["attempts"]]
+    assert len(users) == len(set(users)) == 7
+    notes = " ".join(scan_with_ticket["summary"]["notes"])
+    assert "Office 365 Exchange Online (1), Microsoft Teams (1)" in notes
+    causes = scan_with_ticket["summary"]["failures_by_cause"]
+    assert causes == {"reply-url-mismatch": 2, "signature-cert-mismatch": 1, "signature-invalid": 1,
+                      "idp-authentication-failed": 1}
+
+
+def test_the_fast_sonarqube_clock_is_measured_and_blamed_for_nothing(scan_with_ticket):
+    """web.log runs 250 s ahead (past java-saml's 180 s, within Spring's 300 s): measured on the
+    shared IDs, corrected for the joins, and no attempt is put down to the clock."""
+    notes = " ".join(scan_with_ticket["summary"]["notes"])
+    assert "web.log: +249 s" in notes
+    assert not any(a["root_cause"] in ("sp-clock-skew", "clock-skew") for a in scan_with_ticket["attempts"])
+
+
+def test_redact_masks_the_users_in_every_attempt():
+    doc = _run("scan", str(CASE), *SETTINGS, "--redact")
+    text = json.dumps(doc["attempts"]) + json.dumps(doc["messages"])
+    for secret in ("emil.dekker@example.com", "Dekker", "192.0.2.75", "Autumn2025"):
+        assert secret not in text
+
