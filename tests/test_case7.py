@@ -46,6 +46,18 @@ def _findings(doc: dict, code: str) -> list[dict]:
     return [f for m in doc["messages"] for f in m["findings"] if f["code"] == code]
 
 
+# --- what samlscan got wrong ------------------------------------------------------------------------
+
+def test_a_logged_spring_signature_refusal_is_the_sp_admins_to_fix(scan_with_ticket):
+    """fay's login is known only from web.log ('Invalid signature for object [..]') and Entra's
+    success: the fix samlscan gives is SonarQube's setting (configure the IdP's current
+    certificate in sonar.auth.saml.certificate.secured), yet the side said 'idp' (the Entra
+    admin), who has nothing to change. Every catalog entry whose fix is to configure the IdP's
+    certificate in the SP now says the SP's side."""
+    fay = _attempt(scan_with_ticket, "fay.")
+    assert (fay["outcome"], fay["root_cause"]) == ("failure", "signature-invalid")
+    assert "sonar.auth.saml.certificate.secured" in fay["fix"]
+    assert fay["side"] == "sp"
 
 
 

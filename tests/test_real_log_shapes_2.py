@@ -100,7 +100,8 @@ def test_bracketed_layout_names_pysaml2(tmp_path):
     assert all(e.outcome == "info" for e in evs)
     then = DJANGO_SAML2_AUTH + ("[2025-07-10 10:05:01,896] [ERROR] [saml2.entity._parse_response] "
                                 "Signature Error: Failed to verify signature\n")
-    assert _attempts(_check(tmp_path, then)) == [("failure", "signature-invalid", "idp")]
+    # the SP's to fix: the catalog's fix loads the IdP's current certificate into the SP (case 7)
+    assert _attempts(_check(tmp_path, then)) == [("failure", "signature-invalid", "sp")]
 
 
 # A Django traceback ending in pysaml2's exception (class and text from pysaml2's response.py)
