@@ -56,7 +56,9 @@ _SPECS = (
        "Check the input; a legitimate SAML message is far below these limits.", None,
        attack="Compression or entity bombs aim to exhaust the memory of whoever parses them."),
     _s("input-redacted", W, "input", "A sanitizer replaced the value; nothing can be checked.",
-       "Export the capture again without redacting SAML values (or use samlscan sanitize, which keeps them).",
+       "Export the capture again without redacting SAML values (or use samlscan sanitize, which keeps "
+       "them). Chrome 130+ leaves cookies out of a HAR unless DevTools Settings > Preferences > Network > "
+       "'Allow to generate HAR with sensitive data' is on when exporting.",
        None),
     _s("internal-error", E, "input", "samlscan failed on this message or input (a bug in samlscan).",
        "The other findings and inputs still hold; please report the message or input shape (redacted) "

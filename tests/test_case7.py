@@ -60,10 +60,35 @@ def test_a_logged_spring_signature_refusal_is_the_sp_admins_to_fix(scan_with_tic
     assert fay["side"] == "sp"
 
 
+def test_the_email_claim_finding_names_the_claim_without_repeating_every_attribute(scan_with_ticket):
+    """Entra sends the email as the emailaddress claim URI while SonarQube reads 'email': the
+    finding named the claim, then repeated all ten attributes of the assertion ('Received: ...'),
+    twenty lines of every report row saying again what the message header lists."""
+    (f,) = _findings(scan_with_ticket, "email-under-other-name")
+    assert f["expected"] == "email" and f["actual"] == CLAIM_EMAIL
+    assert f["hint"].startswith(f"set sonar.auth.saml.user.email to {CLAIM_EMAIL}")
+    assert "Received" not in f["message_text"]
+    assert "objectidentifier" not in f["message_text"]
 
 
+def test_a_missing_email_still_lists_what_was_received():
+    """Without a candidate under another name the received attributes are the only lead."""
+    res = CliRunner().invoke(main, ["check", str(CASE.parents[1] / "responses" / "defects" / "email-missing.xml"),
+                                    "--config", str(CASE.parents[1] / "config" / "default.toml"),
+                                    "--format", "json", "--fail-on", "never"])
+    doc = json.loads(res.stdout)
+    (f,) = _findings(doc, "email-missing")
+    assert "Received: " in f["message_text"]
 
 
+def test_a_har_without_cookies_says_how_to_export_them():
+    """Chrome 130+ exports HARs sanitized by default: no Cookie or Set-Cookie, so OAUTHSTATE cannot
+    be checked. The fix said to export 'without redacting SAML values', which the customer did
+    already (the SAMLResponse is there): it now says which Chrome setting keeps the cookies."""
+    doc = _run("check", str(HAR))
+    (f,) = [f for f in doc["input_findings"] if f["code"] == "input-redacted"]
+    assert f["message_text"].startswith("no cookies in the capture")
+    assert "'Allow to generate HAR with sensitive data'" in f["hint"]
 
 
 # --- what it gets right (kept right) ----------------------------------------------------------------
@@ -108,3 +133,14 @@ def test_redact_masks_the_users_in_every_attempt():
     for secret in ("emil.dekker@example.com", "Dekker", "192.0.2.75", "Autumn2025"):
         assert secret not in text
 
+
+def test_sonarqube_is_not_told_to_configure_both_certificates():
+    """Given only the ticket's settings, the fix for the rotated certificate said 'during a
+    rollover configure both': sonar.auth.saml.certificate.secured holds one certificate
+    (SamlCertificateConverter decodes a single one), so the admin cannot; the new one replaces it."""
+    doc = _run("check", str(HAR), "--profile", "sonarqube",
+               "--sonar-settings", str(CASE / "sonar-saml-settings.properties"))
+    (f,) = _findings(doc, "signature-cert-mismatch")
+    assert "sonar.auth.saml.certificate.secured" in f["hint"]
+    assert "configure both" not in f["hint"]
+    assert "replace the old one" in f["hint"]

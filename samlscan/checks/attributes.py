@@ -102,9 +102,10 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
             hit = hit_value
         if hit is not None:
             x, why = hit
+            # the attribute it names is the one that matters: the whole list would only repeat
+            # every attribute of the message (listed above it) in each finding and report row
             yield finding(msg, "email-under-other-name",
-                          f"no attribute named {want!r}; the email address is sent as {x.name!r} ({why}). "
-                          f"Received: {_received(a)}",
+                          f"no attribute named {want!r}; the email address is sent as {x.name!r} ({why})",
                           expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want))
         else:
             yield finding(msg, "email-missing",
@@ -166,7 +167,8 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
         text = f"no attribute named {want!r} (the {label})"
         hint = (f"add the claim {want!r} in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
                 "attributes received")
-    yield finding(msg, code, f"{text}. Received: {_received(a)}", expected=want,
+    received = "" if hit else f". Received: {_received(a)}"  # a named candidate says enough
+    yield finding(msg, code, f"{text}{received}", expected=want,
                   actual=x.name if hit else "absent", hint=hint)
 
 

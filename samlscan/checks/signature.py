@@ -199,6 +199,15 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                       f"configured. {why}", expected=configured, actual=received, hint=hint, side=side)
 
 
+def _rollover_pair(ctx: CheckContext) -> str:
+    """How to bridge a rollover in the SP's setting. SonarQube holds a single IdP certificate
+    (SamlCertificateConverter.toX509Certificate decodes the setting as one certificate; java-saml's
+    idp.x509cert before it): there is no pair to configure, the new one replaces the old."""
+    if ctx.expect.profile == "sonarqube":
+        return " (it holds one certificate: replace the old one)"
+    return "; during a rollover configure both"
+
+
 def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], msg: SamlMessage,
                         ctx: CheckContext):
     """(why, hint, side) of signatures by an unconfigured certificate. Usually the IdP rotated to a
@@ -211,7 +220,7 @@ def _which_side_rotated(sigs: list[SignatureInfo], configured: list[CertInfo], m
     setting = ctx.expect.setting_name("idp_cert")
     rotated = ("The IdP most likely rotated its signing certificate.",
                "download the IdP's current signing certificate (its metadata or admin console) and set it "
-               f"in {setting}; during a rollover configure both", None)
+               f"in {setting}{_rollover_pair(ctx)}", None)
     # only a signature that verifies with its KeyInfo certificate tells which key made it
     if all(s.failure == "cert-mismatch" for s in sigs):
         encryption = _encryption_certificate(received, configured, ctx, setting)
