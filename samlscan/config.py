@@ -17,6 +17,13 @@ from samlscan.certs import TrustedCert, load_certs
 from samlscan.errors import ConfigError, InputError
 
 SONAR_ACS_PATH = "/oauth2/callback/saml"
+
+
+def is_sonarqube_acs(url: str | None) -> bool:
+    """The URL is SonarQube's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH; a query, a fragment
+    or a trailing slash aside)."""
+    return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH)
+
 DEFAULT_SKEW = 180  # SonarQube's java-saml (Constants.ALOWED_CLOCK_DRIFT)
 
 
@@ -736,10 +743,13 @@ def _as_the_sp_holds(trusted: tuple[TrustedCert, ...], given: list[TrustedCert],
     certificate given is one the metadata publishes for encryption only: the SP then holds it where
     the signing certificate belongs and rejects every response."""
     encryption = {c.der for c in Expectations(idp_metadata_certs=listed).metadata_certs("encryption")}
-    mine = {c.der for c in given + settings}
-    if not settings and not mine & encryption:
+    mine: dict = {}
+    for c in given + settings:  # (a certificate given twice: under the first of its origins)
+        mine.setdefault(c.der, c)
+    if not settings and not mine.keys() & encryption:
         return trusted
-    return tuple(c for c in trusted if c.der in mine)
+    # (each under its own origin: the metadata listing the same certificate is not where the SP holds it)
+    return tuple(mine[c.der] for c in trusted if c.der in mine)
 
 
 def _merged_zones(given, from_file) -> tuple[str, ...]:

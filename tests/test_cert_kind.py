@@ -108,6 +108,13 @@ def test_the_right_certificate_beside_the_same_metadata_verifies(tmp_path):
     assert not [f for f in res.findings if f.code.startswith("signature-")]
 
 
+def test_the_certificate_the_sp_holds_is_named_where_the_sp_holds_it(tmp_path):
+    """The metadata lists the certificate SonarQube holds too: it was named 'from <metadata>
+    KeyDescriptor #1', not from sonar.auth.saml.certificate.secured (noticed with case 7)."""
+    (held,) = _expect(tmp_path, sonar_cert=IDP).idp_certs
+    assert "sonar.properties" in held.info.origin and SONAR in held.info.origin
+
+
 def test_metadata_signing_certificates_are_still_trusted_beside_another_configured_one(tmp_path):
     """Control: the rollover case (an older certificate configured, the metadata's new one trusted
     beside it) is unchanged: only a configured ENCRYPTION certificate stops that."""
