@@ -512,12 +512,15 @@ def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileRes
 
 def _not_evidence(r: FileResult, named: set) -> FileResult:
     """A walked file in which nothing is SAML evidence (a README, a script) is skipped with its
-    reason; a file the user named keeps its input-not-saml finding."""
+    reason, or with what it is when the reader knew (IdP metadata, SonarQube settings: how to give
+    them); a file the user named keeps its input-not-saml finding."""
     if (r.input.path in named or r.input.status != "failed" or r.messages or r.input.events
             or not r.findings or any(f.code != "input-not-saml" for f in r.findings)):
         return r
-    return FileResult(replace(r.input, status="skipped",
-                              reason="no SAML message or known log format in it"), (), (), ())
+    said = r.findings[0].message_text  # (the readers' words for configuration: 'give it with --idp-cert')
+    reason = said if " with --" in said and (" give it " in said or " give them " in said) else \
+        "no SAML message or known log format in it"
+    return FileResult(replace(r.input, status="skipped", reason=reason), (), (), ())
 
 
 def assemble(files: list[str], other: list[FileResult], results, named: set = frozenset()) -> Report:

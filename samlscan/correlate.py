@@ -97,6 +97,8 @@ class _Piece:
     earlier_use: _Piece | None = None
     """The captured POST of the response this log line names, when it came more than WINDOW
     before: not this line's login but an earlier use of the response (_link_by_keys)."""
+    trust_unchecked: bool = False
+    """A signed message no configured certificate could judge (none was given)."""
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -176,7 +178,8 @@ def _message_piece(r, replayed: set) -> _Piece:
                   if m.kind == "Response" and not m.logged_by else None,
                   copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
                   sides={f.code: f.side for f in r.findings if f.side} or None,
-                  acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None))
+                  acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None,
+                  trust_unchecked=bool(m.signatures) and all(x.verified is None for x in m.signatures)))
 
 
 def _asked_by_that_sp(members: list[_Piece]) -> bool:
@@ -676,8 +679,11 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     # a lost cookie cannot be read from one response).
     checkable = captured and said is not None and said in SPECS and SPECS[said].group in _MESSAGE_GROUPS \
         and said != "assertion-replayed" and any(p.kind == "capture" and p.response for p in members)
-    if checkable and saml and said not in saml:
+    if checkable and saml and said not in saml and not _CONFIRMED_BY.get(said, frozenset()).intersection(saml):
         notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
+    elif checkable and not saml and SPECS[said].group == "signature" and any(p.trust_unchecked for p in members):
+        notes.append(f"the SP log reports {said}: samlscan could not judge the signature, no IdP certificate "
+                     "was given (--idp-cert, --idp-metadata or the SP's settings)")
     elif checkable and not saml:
         notes.append(_asked_acs_note(members, said) or
                      f"the SP log reports {said} but the captured response passes that check here "
@@ -707,13 +713,31 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     if any("assertion-replayed" in p.warnings for p in members):
         return "assertion-replayed", notes
     lost = sorted({c for p in members for c in p.warnings} & _GROUP_LOSS)
-    if lost:  # a generic refusal, and the response carries no usable group claim
+    if lost and _sonarqube_server(members):  # it logs in without groups (its group setting is optional)
+        notes = notes + [f"the response lost its groups ({', '.join(lost)}), which SonarQube Server does not "
+                         "refuse a login for: its web.log says why it refused"]
+    elif lost:  # a generic refusal, and the response carries no usable group claim
         return "group-sync-failed", notes + [f"the response lost its groups ({', '.join(lost)})"]
     mapping = sorted({c for p in members for c in p.warnings} & _EMAIL_LOSS, key=cause_rank)
     if mapping:  # a generic refusal by an SP for which the email was only a warning (SonarQube)
         return mapping[0], notes
     generic = [c for c in sp_codes + idp_codes if c]
     return (generic[0] if generic else None), notes
+
+
+_CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "signature-reference-invalid",
+                                                 "signature-wrapping", "xml-reformatted"})}
+"""An SP's generic refusal and the specific reasons a check of the captured message gives for it
+(Spring's and java-saml's 'signature validation failed' is what a key the SP does not hold makes)."""
+
+
+def _sonarqube_server(members: list[_Piece]) -> bool:
+    """SonarQube Server took the login: its web.log is part of it, or a response went to its ACS on
+    a host of its own (SonarQube Cloud's hosts aside)."""
+    from samlscan.config import is_sonarqube_acs
+    from samlscan.sonarqube import is_cloud
+
+    return any(p.product == "sonarqube" or is_sonarqube_acs(p.acs) and not is_cloud(p.acs) for p in members)
 
 
 def _asked_acs_note(members: list[_Piece], said: str) -> str | None:

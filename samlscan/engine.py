@@ -10,7 +10,7 @@ from pathlib import Path
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
-from samlscan.config import SONAR_ACS_PATH, Expectations
+from samlscan.config import Expectations, is_sonarqube_acs
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source
@@ -352,8 +352,7 @@ def _as_receiver(expect: Expectations, msg: SamlMessage) -> Expectations:
     are named as SonarQube names them), as they do to the attempts its log is part of."""
     if expect.profile is not None:
         return expect
-    if not (msg.logged_by or "").startswith("sonarqube") and not any(
-            _path_of(url).endswith(SONAR_ACS_PATH) for url in _receivers(msg) if url):
+    if not (msg.logged_by or "").startswith("sonarqube") and not any(map(is_sonarqube_acs, _receivers(msg))):
         return expect
     return _derived(expect, "profile:sonarqube", lambda e: replace(e, profile="sonarqube"))
 
@@ -395,11 +394,6 @@ def _receivers(msg: SamlMessage):
 def _issuer_of(msg: SamlMessage) -> str | None:
     """Who sent a message: its own Issuer, else its first assertion's (a Response may omit its own)."""
     return msg.issuer or next((a.issuer for a in msg.assertions if a.issuer), None)
-
-
-def _path_of(url: str) -> str:
-    """A URL's path without a trailing slash (a query or fragment left out)."""
-    return url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
 
 
 def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tuple]) -> Expectations:

@@ -144,3 +144,38 @@ def test_sonarqube_is_not_told_to_configure_both_certificates():
     assert "sonar.auth.saml.certificate.secured" in f["hint"]
     assert "configure both" not in f["hint"]
     assert "replace the old one" in f["hint"]
+
+
+# --- what the case's report found in the correlation and the walk (fixed after it) -------------
+
+def test_lost_groups_are_no_cause_sonarqube_server_refuses_a_login_for():
+    """emil's HAR alone: SonarQube refused the POST without a public reason and the response carries
+    Entra's groups overage claim. The attempt was 'group-sync-failed' (the IdP's, 'make group names
+    match'): SonarQube Server logs in without groups, so that is no cause; the note says where to
+    look instead."""
+    (a,) = _run("check", str(HAR))["attempts"]
+    assert a["outcome"] == "failure" and a["root_cause"] != "group-sync-failed"
+    assert any("which SonarQube Server does not refuse a login for" in n for n in a["notes"])
+
+
+def test_a_certificate_the_sp_does_not_hold_confirms_its_logged_signature_refusal():
+    """web.log says signature-invalid, the capture shows signature-cert-mismatch: the same refusal,
+    not a disagreement ('the SP log says ... but the captured response shows ...')."""
+    emil = _attempt(_run("check", str(HAR), str(CASE / "web.log"), *SETTINGS), "emil")
+    assert emil["root_cause"] == "signature-cert-mismatch"
+    assert not [n for n in emil["notes"] if "but the captured response shows" in n]
+
+
+def test_a_logged_signature_refusal_without_certificates_is_not_said_to_pass():
+    """Without any IdP certificate the signature's trust was never judged: 'the captured response
+    passes that check here' was false."""
+    emil = _attempt(_run("scan", str(CASE)), "emil")
+    assert not [n for n in emil["notes"] if "passes that check" in n]
+    assert any("could not judge the signature, no IdP certificate was given" in n for n in emil["notes"])
+
+
+def test_the_metadata_and_settings_in_the_case_folder_say_how_to_give_them():
+    inputs = {Path(i["path"]).name: i for i in _run("scan", str(CASE))["inputs"]}
+    assert inputs["SonarQube.xml"]["status"] == "skipped"
+    assert "give it with --idp-metadata" in inputs["SonarQube.xml"]["reason"]
+    assert "give them with --sonar-settings" in inputs["sonar-saml-settings.properties"]["reason"]

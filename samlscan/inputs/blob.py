@@ -145,6 +145,8 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         why = "this is a certificate, not a SAML message: give it with --idp-cert"
     elif "PRIVATE KEY-----" in text:
         why = "this is a private key, not a SAML message: give it with --sp-key (never share it)"
+    elif re.search(r"^\s*sonar\.auth\.saml\.", text, re.MULTILINE):
+        why = "these are SonarQube's SAML settings, not a SAML message: give them with --sonar-settings"
     else:
         why = _error_text(text) or "no SAML message found (expected XML, base64, a form body or a URL)"
     return [], [InputProblem(source, "input-not-saml", why)]
