@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_logs_common import PARIS, events, records
 
 from samlscan.cli import main
 
@@ -41,3 +42,45 @@ def test_generator_is_current():
     done = subprocess.run([sys.executable, str(ROOT / "fixtures" / "gen_case8.py"), "--check"],
                           check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# --- the AD FS/Admin log exported three ways ---------------------------------------------------
+
+def test_one_attempt_per_adfs_event_across_the_three_exports(scan):
+    """Event Viewer's XML writes the ActivityID in capitals, Get-WinEvent's CSV (its ActivityId
+    column) in small letters: the same event was three attempts (two before the CSV's column was
+    read at all)."""
+    by_time = {}
+    for a in scan["attempts"]:
+        by_time.setdefault(a["time"], []).append(a)
+    assert len(by_time["2025-03-18T08:05:10Z"]) == 1
+    assert _refs(by_time["2025-03-18T08:05:10Z"][0]) == {
+        ("adfs-admin-copied.txt", "line 1"), ("adfs-admin-saved.xml", "line 5"),
+        ("adfs-admin-winevent.csv", "line 28")}
+    assert len(by_time["2025-03-18T08:20:44Z"]) == 1
+    assert len(by_time["2025-03-18T10:05:40Z"]) == 1
+
+
+def test_winevent_csv_reads_the_activityid_column():
+    evs = events(records(CASE / "adfs-admin-winevent.csv", PARIS))
+    by_code = {e.raw_code: e for e in evs}
+    assert by_code["MSIS7007"].correlation_id == by_code["MSIS7007"].correlation_id.lower()
+    xml = {e.raw_code: e for e in events(records(CASE / "adfs-admin-saved.xml"))}
+    assert {c: e.correlation_id for c, e in by_code.items()} == {c: e.correlation_id for c, e in xml.items()}
+
+
+def test_rendering_info_does_not_repeat_the_exception():
+    """'Save As' XML carries the message twice (EventData and RenderingInfo): the text listed the
+    MSIS7065 exception twice."""
+    ev = next(e for e in events(records(CASE / "adfs-admin-saved.xml")) if e.raw_code == "MSIS7065")
+    assert ev.text.count("MSIS7065") == 1
+
+
+def test_relying_party_of_each_event(scan):
+    """An empty 'Relying Party:' took the next word ('Exception' of 'Exception details:') as the SP;
+    a 321 names it after 'Requestor:'; MSIS7007 names the identifier the SP asked for."""
+    apps = {e.raw_code: e.app for e in events(records(CASE / "adfs-admin-copied.txt", PARIS))}
+    assert apps == {"MSIS7007": "https://sonar.example.com", "MSIS7070": "https://app.example.com/saml/metadata/"}
+    csv = {e.raw_code: e.app for e in events(records(CASE / "adfs-admin-winevent.csv", PARIS))}
+    assert csv["MSIS7065"] is None  # a bookmark of /adfs/ls/: no relying party
+    assert "Exception" not in {a["sp"] for a in scan["attempts"]}

@@ -44,7 +44,12 @@ _MSIS = re.compile(r"(?:\b(\w+Exception):\s*)?\b(MSIS\d{4})\b:?\s*(.*?)"
                    r"(?=\s*--->|(?:\b\w+Exception:\s*)?\bMSIS\d{4}\b|[\r\n]|$)")
 """An MSIS exception: its class (NoAuthenticationContextException: the cause MSIS7012's generic
 text does not say), code and text."""
-_RP = re.compile(r"Relying Party:\s*(\S+)")
+_RP = re.compile(r"(?:Relying Party|Requestor):[ \t]*(?:\r?\n[ \t]*)?(\S+)")
+"""The relying party of a 364 ('Relying Party:' then the identifier on the next line, or nothing: an
+empty line, not the 'Exception details:' that follows) and of a 321 ('Requestor: <identifier>')."""
+_REQUESTED_RP = re.compile(r"MSIS7007: The requested relying party trust '([^'\s]+)'")
+"""MSIS7007 names the identifier the SP asked for (its AuthnRequest Issuer): the SP of the attempt,
+though no trust has that identifier."""
 _ACTIVITY = re.compile(r"Activity ID:\s*([0-9a-fA-F-]{36})")
 _GUID = re.compile(r"^\{?([0-9a-fA-F-]{36})\}?$")
 _LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})"
@@ -256,9 +261,9 @@ def _csv_row(header: list[str], row: list[str], no: int, path: str, tz: tzinfo):
     if time is None:
         yield malformed(path, no, "row without a readable date")
         return
-    activity = _ACTIVITY.search(message)
-    yield from _event(event_id, time, local, activity.group(1) if activity else None,
-                      [message], no, path)
+    # Get-WinEvent | Export-Csv has the record's ActivityId column; Event Viewer's CSV only the text
+    activity = col("activityid") or next((m.group(1) for m in [_ACTIVITY.search(message)] if m), None)
+    yield from _event(event_id, time, local, activity or None, [message], no, path)
 
 
 def _csv_time(text: str | None, tz: tzinfo):
@@ -293,11 +298,13 @@ def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]
     if event_id in _OTHER_IDS:
         outcome = "info"
     joined = "\n".join(datas)
-    msis = _MSIS.findall(joined)
+    # Event Viewer's 'Save As' XML repeats the Data in RenderingInfo's Message: each exception once
+    msis = list(dict.fromkeys(_MSIS.findall(joined)))
     error_code = audit.get("ErrorCode") if (audit.get("ErrorCode") or "").upper() != "N/A" else None
     raw_code = error_code or audit.get("FailureType") or \
         (msis[-1][1] if msis else None)  # the innermost MSIS exception names the cause
-    rp = audit.get("RelyingParty") or (_RP.search(joined).group(1) if _RP.search(joined) else None)
+    rp = audit.get("RelyingParty") or next((m.group(1) for r in (_RP, _REQUESTED_RP) for m in [r.search(joined)]
+                                            if m), None)
     if rp and audit.get("Server") and rp.rstrip("/") == audit["Server"].rstrip("/"):
         rp = None  # a fresh-credential audit names the Federation Service itself, not the application
     if rp is None and event_id == 364:
@@ -312,7 +319,9 @@ def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
         code=code, user=text_or_none(audit.get("UserId")),
         ip=text_or_none(audit.get("IpAddress")) or first_ip(audit.get("ForwardedIpAddress")),
-        correlation_id=text_or_none(activity.strip("{}") if activity else None), app=rp,
+        # a GUID in any case: Windows writes the XML's ActivityID in capitals, PowerShell (the CSV's
+        # ActivityId column) and AD FS's error page in small letters
+        correlation_id=text_or_none(activity.strip("{}").lower() if activity else None), app=rp,
         raw_code=raw_code, local_time=local)
 
 
