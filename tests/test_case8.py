@@ -84,3 +84,32 @@ def test_relying_party_of_each_event(scan):
     csv = {e.raw_code: e.app for e in events(records(CASE / "adfs-admin-winevent.csv", PARIS))}
     assert csv["MSIS7065"] is None  # a bookmark of /adfs/ls/: no relying party
     assert "Exception" not in {a["sp"] for a in scan["attempts"]}
+
+
+# --- causes and fixes ------------------------------------------------------------------------------
+
+def _by_time(doc: dict) -> dict[str, dict]:
+    return {a["time"]: a for a in doc["attempts"]}
+
+
+def test_msis7007_fix_is_about_the_relying_party_trust(scan):
+    """The generic fix spoke of 'the IdP application ... in the right tenant' (Entra's words)."""
+    a = _by_time(scan)["2025-03-18T08:05:10Z"]
+    assert (a["root_cause"], a["side"], a["sp"]) == ("app-not-found", "idp", "https://sonar.example.com")
+    assert "relying party trust" in a["fix"] and "tenant" not in a["fix"]
+
+
+def test_msis7065_is_not_an_authnrequest_problem(scan):
+    """No SAML message reached /adfs/ls/ (a bookmark): it was 'request-invalid, check the
+    AuthnRequest: its Issuer, ACS URL, NameIDPolicy and signature', blamed on the SP."""
+    a = _by_time(scan)["2025-03-18T08:20:44Z"]
+    assert (a["root_cause"], a["side"], a["sp"]) == ("wrong-login-url", "user", None)
+    assert "AuthnRequest" not in a["fix"]
+
+
+def test_sonarqube_99_missing_login_attribute(scan):
+    """SonarQube 9.9's requireNonNull('<claim> is missing') after java-saml accepted the response:
+    it was 'sp-internal-error, read the stack trace'."""
+    a = _by_time(scan)["2025-03-18T10:05:39Z"]
+    assert (a["user"], a["root_cause"]) == ("carol.martin@example.com", "login-attribute-missing")
+    assert "sonar.auth.saml.user.login" in a["fix"]
