@@ -113,3 +113,37 @@ def test_sonarqube_99_missing_login_attribute(scan):
     a = _by_time(scan)["2025-03-18T10:05:39Z"]
     assert (a["user"], a["root_cause"]) == ("carol.martin@example.com", "login-attribute-missing")
     assert "sonar.auth.saml.user.login" in a["fix"]
+
+
+# --- java-saml's dumps in web.log ----------------------------------------------------------------
+
+def test_multiline_xml_dumps_are_read_whole(scan):
+    """java-saml's 'SAMLResponse invalid --> <xml>' goes on over the lines of the IdP's wrapped
+    base64: only the first line was read, three input-xml-malformed errors ('copy the message
+    again') and the dumps lost."""
+    assert not [f for f in scan["input_findings"] if f["code"] == "input-xml-malformed"]
+    dave = next(a for a in scan["attempts"] if a["user"] == "dave.leroy@example.com")
+    assert ("web.log", "line 17") in _refs(dave)  # the XML dump, 23 lines long
+
+
+def test_continuation_of_a_dump_is_not_a_stack_trace(tmp_path):
+    """A dump's continuation lines belong to the dump; the next record is read as before."""
+    xml = (CASE / "web.log").read_text().split("\n")
+    start = next(i for i, ln in enumerate(xml) if "SAMLResponse invalid -->" in ln)
+    end = next(i for i in range(start + 1, len(xml)) if xml[i].startswith("2025."))
+    text = "\n".join(xml[start:end + 3]) + "\n"
+    (tmp_path / "web.log").write_text(text)
+    doc = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--jobs", "1",
+                                               "--fail-on", "never"]).stdout)
+    assert [m["ref"] for m in doc["messages"]] == ["line 1"] and not doc["input_findings"]
+    assert [a["root_cause"] for a in doc["attempts"]] == ["signature-invalid"]
+
+
+def test_java_saml_dumps_each_response_once(scan):
+    """SamlResponse's XML dump and Auth's ' --> <base64>' are one response: every finding of the
+    three responses was counted twice ('signature-cert-mismatch 6')."""
+    assert len(scan["messages"]) == 3
+    assert len({m["id"] for m in scan["messages"]}) == 3
+    full = _scan("--sonar-settings", str(CASE / "sonar-settings.json"),
+                 "--idp-metadata", str(CASE / "FederationMetadata.xml"))
+    assert full["summary"]["by_code"]["signature-cert-mismatch"] == 3

@@ -6,13 +6,15 @@ one object per line with `date` (offset), `logger`, `message`, `stacktrace[]`.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    classify, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
+    MAX_RECORD, classify, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
@@ -54,7 +56,11 @@ _EXC_LINE = re.compile(r"^(?:Caused by: )?[\w$.]+(?:Exception|Error|Throwable)\b
 _GROUPS = re.compile(r"^List of groups returned by the identity provider|^Adding user '|"
                      r"^Removing group '")
 _USER_IN_TEXT = re.compile(r"(?:Adding user|from user|Email) '([^']+)'")
-_JAVA_SAML_DUMP = re.compile(r"SAMLResponse invalid -->|SAMLRequest -->|SAMLResponse -->")
+_JAVA_SAML_DUMP = re.compile(r"SAMLResponse (?:invalid|validated) -->|SAMLRequest -->|SAMLResponse -->")
+_OPEN_XML_DUMP = re.compile(r"--> *<")
+"""java-saml's SamlResponse dumps the XML as it came ('SAMLResponse invalid --> <samlp:Response...'):
+the record goes on over the next lines when the IdP's XML has line breaks (base64 of a
+SignatureValue or a certificate wrapped at 64 or 76 characters, an indented document)."""
 
 
 @dataclass(slots=True)
@@ -72,6 +78,57 @@ class _Pending:
     caused_by: str | None = None
     trace_lines: int = 0
     extra: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Dump:
+    """A record with an XML dump, and the lines that continue it (up to MAX_RECORD characters)."""
+
+    no: int
+    time: datetime | None
+    request_id: str | None
+    parts: list[str]
+    size: int = 0
+
+    def add(self, line: str) -> None:
+        self.size += len(line) + 1
+        if self.size <= MAX_RECORD:
+            self.parts.append(line)
+
+    def records(self, path: str) -> Iterator[Record]:
+        return embedded_records(path, self.no, "\n".join(self.parts), self.time, PRODUCT, self.request_id)
+
+
+@dataclass(slots=True)
+class _Dumped:
+    """The messages already dumped in the current request: java-saml dumps one response twice
+    (SamlResponse's 'SAMLResponse invalid --> <xml>', then Auth's ' --> <base64>' of the same bytes);
+    the second copy is the same message, not a second one (nor a replay)."""
+
+    request_id: str | None = None
+    seen: set = field(default_factory=set)
+
+    def once(self, records: Iterable[Record]) -> Iterator[Record]:
+        for rec in records:
+            if rec.request_id != self.request_id:
+                self.request_id, self.seen = rec.request_id, set()
+            key = _dump_key(rec.value)
+            if rec.request_id is not None and key is not None:
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+            yield rec
+
+
+def _dump_key(value: str) -> bytes | None:
+    """The message's bytes, whether dumped as XML or as base64 (None: neither)."""
+    text = value.strip()
+    if text.startswith("<"):
+        return text.encode("utf-8")
+    try:
+        return base64.b64decode(text, validate=False).strip()
+    except (binascii.Error, ValueError):
+        return None
 
 
 class SonarQubeParser:
@@ -101,6 +158,8 @@ class SonarQubeParser:
 
     def _text(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         pending: _Pending | None = None
+        dump: _Dump | None = None  # an XML dump whose record may go on over the next lines
+        dumped = _Dumped()
         stamp, when = None, None  # consecutive lines share their second: parse it once
         last_reqid = None
         for no, line in lines:
@@ -110,13 +169,21 @@ class SonarQubeParser:
                     if pending is not None:
                         yield from _finish(pending, path)
                         pending = None
+                    if dump is not None:
+                        yield from dumped.once(dump.records(path))
+                        dump = None
                     yield malformed(path, no, "web.log line without level/process/logger")
+                elif dump is not None:
+                    dump.add(line)
                 elif pending is not None and line.strip():
                     _add_trace(pending, line)
                 continue
             if pending is not None:
                 yield from _finish(pending, path)
                 pending = None
+            if dump is not None:
+                yield from dumped.once(dump.records(path))
+                dump = None
             y, mo, d, h, mi, s, level, _proc, reqid, logger, msg = m.groups()
             if reqid == last_reqid:  # a request's lines follow each other: one string object
                 reqid = last_reqid
@@ -130,12 +197,17 @@ class SonarQubeParser:
                 stamp = line[:19]
             time, local = when
             if _HINT.search(msg):  # the dump markers, checked here: most lines have none
-                yield from embedded_records(path, no, msg, time, PRODUCT, reqid or None)
+                if _OPEN_XML_DUMP.search(msg):
+                    dump = _Dump(no, time, reqid or None, [msg])
+                else:
+                    yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid or None))
             if not _relevant(logger, level, msg):
                 continue  # other loggers at INFO: skipped cheaply (their traces too)
             pending = _Pending(no, time, local, level, reqid or None, logger, msg)
         if pending is not None:
             yield from _finish(pending, path)
+        if dump is not None:
+            yield from dumped.once(dump.records(path))
 
     # --- JSON layout ------------------------------------------------------------------------
 
