@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    MAX_RECORD, classify, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
+    MAX_TEXT_LINE, classify, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
@@ -82,7 +82,8 @@ class _Pending:
 
 @dataclass(slots=True)
 class _Dump:
-    """A record with an XML dump, and the lines that continue it (up to MAX_RECORD characters)."""
+    """A record with an XML dump, and the lines that continue it (up to MAX_TEXT_LINE characters:
+    any message samlscan reads fits)."""
 
     no: int
     time: datetime | None
@@ -92,7 +93,7 @@ class _Dump:
 
     def add(self, line: str) -> None:
         self.size += len(line) + 1
-        if self.size <= MAX_RECORD:
+        if self.size <= MAX_TEXT_LINE:
             self.parts.append(line)
 
     def records(self, path: str) -> Iterator[Record]:
