@@ -19,6 +19,10 @@ from samlscan.errors import ConfigError, InputError
 SONAR_ACS_PATH = "/oauth2/callback/saml"
 
 
+METADATA_KEY = ": KeyDescriptor #"
+"""In a certificate's origin: it comes from IdP metadata ('<file>: entity <id>: KeyDescriptor #2 ...')."""
+
+
 def is_sonarqube_acs(url: str | None) -> bool:
     """The URL is SonarQube's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH; a query, a fragment
     or a trailing slash aside)."""
@@ -313,12 +317,12 @@ def _entity_values(path: Path, ed, idps) -> dict:
             kinds.add(use or "no use")
             if use == "encryption":
                 listed += [(use, c) for x in kd.iter(DS + "X509Certificate") for c in _readable_certs(
-                    x.text, f"{path}: entity {name}: KeyDescriptor #{n} (use=encryption) X509Certificate")]
+                    x.text, f"{path}: entity {name}{METADATA_KEY}{n} (use=encryption) X509Certificate")]
             if use not in ("", "signing"):
                 continue
             for x in kd.iter(DS + "X509Certificate"):
                 found = load_certs((x.text or "").encode(),
-                                   f"{path}: entity {name}: KeyDescriptor #{n} X509Certificate")
+                                   f"{path}: entity {name}{METADATA_KEY}{n} X509Certificate")
                 certs.extend(found)
                 listed += [(use, c) for c in found]
     urls = tuple(s.get("Location") for idp in idps for s in idp.findall(MD + "SingleSignOnService")

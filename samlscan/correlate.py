@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from samlscan.checks.base import consumed_assertion
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import SPECS, cause_rank
+from samlscan.config import METADATA_KEY
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
@@ -99,6 +100,9 @@ class _Piece:
     before: not this line's login but an earlier use of the response (_link_by_keys)."""
     trust_unchecked: bool = False
     """A signed message no configured certificate could judge (none was given)."""
+    metadata_signer: str | None = None
+    """The IdP metadata's certificate a message verifies with (trusted for want of the SP's own
+    settings): when the SP refused its signature, the one the SP lacks."""
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -179,7 +183,10 @@ def _message_piece(r, replayed: set) -> _Piece:
                   copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
                   sides={f.code: f.side for f in r.findings if f.side} or None,
                   acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None,
-                  trust_unchecked=bool(m.signatures) and all(x.verified is None for x in m.signatures)))
+                  trust_unchecked=bool(m.signatures) and all(x.verified is None for x in m.signatures),
+                  metadata_signer=next((f"{x.matched_cert.subject} (SHA-1 {x.matched_cert.sha1})" for x in m.signatures
+                                        if x.verified and x.matched_cert and METADATA_KEY in x.matched_cert.origin),
+                                       None)))
 
 
 def _asked_by_that_sp(members: list[_Piece]) -> bool:
@@ -684,6 +691,9 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     elif checkable and not saml and SPECS[said].group == "signature" and any(p.trust_unchecked for p in members):
         notes.append(f"the SP log reports {said}: samlscan could not judge the signature, no IdP certificate "
                      "was given (--idp-cert, --idp-metadata or the SP's settings)")
+    elif checkable and not saml and said == "signature-invalid" and _metadata_signer(members):
+        notes.append(f"the SP log reports {said} but the captured response verifies with the IdP metadata's "
+                     f"signing certificate {_metadata_signer(members)}: the SP holds another one")
     elif checkable and not saml:
         notes.append(_asked_acs_note(members, said) or
                      f"the SP log reports {said} but the captured response passes that check here "
@@ -729,6 +739,14 @@ _CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "sig
                                                  "signature-wrapping", "xml-reformatted"})}
 """An SP's generic refusal and the specific reasons a check of the captured message gives for it
 (Spring's and java-saml's 'signature validation failed' is what a key the SP does not hold makes)."""
+
+
+def _metadata_signer(members: list[_Piece]) -> str | None:
+    """The IdP metadata's certificate a response of the attempt verifies with, when no check of a
+    response found fault with a signature (the SP's refusal then says it lacks that certificate)."""
+    if any(SPECS[c].group == "signature" for p in members for c in p.codes if c in SPECS):
+        return None
+    return next((p.metadata_signer for p in members if p.metadata_signer), None)
 
 
 def _sonarqube_server(members: list[_Piece]) -> bool:
@@ -843,6 +861,9 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
             fix = _other_sp_fix(fix, cause, other_sp)
+        if fix and cause == "signature-invalid" and _metadata_signer(members):  # (the IdP rotated)
+            fix = f"{fix.rstrip('.')}: the response verifies with the IdP metadata's signing certificate " \
+                  f"{_metadata_signer(members)}, the one to configure."
     else:
         lost_groups = warnings & _GROUP_LOSS
         if lost_groups:

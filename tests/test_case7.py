@@ -179,3 +179,15 @@ def test_the_metadata_and_settings_in_the_case_folder_say_how_to_give_them():
     assert inputs["SonarQube.xml"]["status"] == "skipped"
     assert "give it with --idp-metadata" in inputs["SonarQube.xml"]["reason"]
     assert "give them with --sonar-settings" in inputs["sonar-saml-settings.properties"]["reason"]
+
+
+def test_with_the_metadata_alone_the_refused_signature_names_the_certificate_to_configure():
+    """Without the ticket's settings, emil's response verifies with the metadata's new certificate
+    while Spring refused its signature: SonarQube holds another one; the note said 'does the SP run
+    with other settings?' and the fix named no certificate."""
+    emil = _attempt(_run("check", str(HAR), str(CASE / "web.log"), "--idp-metadata", str(CASE / "SonarQube.xml")),
+                    "emil")
+    assert emil["root_cause"] == "signature-invalid"
+    assert any("verifies with the IdP metadata's signing certificate" in n and "the SP holds another one" in n
+               for n in emil["notes"])
+    assert "SHA-1 78:B3:6F:DA" in emil["fix"]

@@ -147,3 +147,21 @@ def test_java_saml_dumps_each_response_once(scan):
     full = _scan("--sonar-settings", str(CASE / "sonar-settings.json"),
                  "--idp-metadata", str(CASE / "FederationMetadata.xml"))
     assert full["summary"]["by_code"]["signature-cert-mismatch"] == 3
+
+
+# --- follow-ups in the correlation (after the case's report) -----------------------------------
+
+def test_a_logged_signature_refusal_names_the_metadata_certificate_the_dump_verifies_with():
+    """dave's response, dumped by java-saml beside its 'Signature validation failed', verifies with
+    the token-signing certificate AD FS's metadata lists after its rollover: that is the certificate
+    SonarQube lacks, and the fix names it (it said 'download the IdP's current certificate')."""
+    doc = _scan("--idp-metadata", str(CASE / "FederationMetadata.xml"))
+    (dave,) = [a for a in doc["attempts"] if (a["user"] or "").startswith("dave") and a["outcome"] == "failure"]
+    assert dave["root_cause"] == "signature-invalid"
+    assert "verifies with the IdP metadata's signing certificate" in dave["fix"]
+    assert "SHA-1 78:B3:6F:DA:0A:D8:0D:F2:6A:5A:A5:08:28:1B:0C:52:8B:2C:1D:8F" in dave["fix"]
+
+
+def test_without_metadata_the_fix_names_no_certificate(scan):
+    (dave,) = [a for a in scan["attempts"] if (a["user"] or "").startswith("dave") and a["outcome"] == "failure"]
+    assert dave["root_cause"] == "signature-invalid" and "verifies with" not in dave["fix"]
