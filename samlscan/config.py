@@ -17,8 +17,7 @@ from samlscan.certs import TrustedCert, load_certs
 from samlscan.errors import ConfigError, InputError
 
 SONAR_ACS_PATH = "/oauth2/callback/saml"
-
-
+DEFAULT_SKEW = 180  # SonarQube's java-saml (Constants.ALOWED_CLOCK_DRIFT)
 METADATA_KEY = ": KeyDescriptor #"
 """In a certificate's origin: it comes from IdP metadata ('<file>: entity <id>: KeyDescriptor #2 ...')."""
 
@@ -27,8 +26,6 @@ def is_sonarqube_acs(url: str | None) -> bool:
     """The URL is SonarQube's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH; a query, a fragment
     or a trailing slash aside)."""
     return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH)
-
-DEFAULT_SKEW = 180  # SonarQube's java-saml (Constants.ALOWED_CLOCK_DRIFT)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from samlscan.checks.base import consumed_assertion
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import SPECS, cause_rank
-from samlscan.config import METADATA_KEY
+from samlscan.config import METADATA_KEY, is_sonarqube_acs
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
@@ -752,7 +752,6 @@ def _metadata_signer(members: list[_Piece]) -> str | None:
 def _sonarqube_server(members: list[_Piece]) -> bool:
     """SonarQube Server took the login: its web.log is part of it, or a response went to its ACS on
     a host of its own (SonarQube Cloud's hosts aside)."""
-    from samlscan.config import is_sonarqube_acs
     from samlscan.sonarqube import is_cloud
 
     return any(p.product == "sonarqube" or is_sonarqube_acs(p.acs) and not is_cloud(p.acs) for p in members)
