@@ -276,7 +276,8 @@ def fiddler_capture(label: str, zf: zipfile.ZipFile, budget: int):
         if left < 0 or len(data) > engine.MAX_PASTE_BYTES:
             return ("input-too-large", f"{info.filename}: the archive inflates to more than {budget} "
                     "bytes; treated as a decompression bomb")
-        sessions.setdefault(int(m.group(1)), {})[m.group(2).lower()] = data.decode("utf-8", "replace")
+        sessions.setdefault(int(m.group(1)), {})[m.group(2).lower()] = (
+            httpraw.message_text(data) if m.group(2).lower() in "cs" else data.decode("utf-8", "replace"))
     if locked and not sessions:
         return ("input-unreadable", f"a password-protected Fiddler archive ({locked} encrypted "
                 "sessions): save the sessions again without a password")

@@ -13,6 +13,7 @@ import base64
 import binascii
 import itertools
 import re
+import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -42,6 +43,93 @@ def _get(headers: list[dict], name: str) -> str | None:
     return next((h["value"] for h in headers if h["name"].lower() == name), None)
 
 
+# --- bodies as the proxy saved them ----------------------------------------------------------
+# Burp and Fiddler save a message as it crossed the wire: a body sent with 'Transfer-Encoding:
+# chunked' (RFC 9112 7.1) keeps its chunk-size lines, which fall anywhere in a page (inside an
+# auto-submit form's SAMLResponse value), and a 'Content-Encoding: gzip' body stays compressed
+# (Fiddler's "Response body is encoded. Click to decode."). Both are undone before the body is read.
+
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?(?:\r?\n|\Z)")
+_LINE_END = re.compile(rb"\r?\n")
+MAX_BODY = har.MAX_STRING
+"""A body de-chunked or inflated to more than this is cut there (the HAR reader drops longer strings)."""
+
+
+def _dechunked(data: bytes) -> bytes | None:
+    """The data of a chunked body; None when `data` is not one (then it is read as it is). A copy
+    whose CRLFs became LFs (a paste) still de-chunks: a chunk's data then ends where its LFs,
+    counted as the CRLFs they were, make up its size."""
+    out: list[bytes] = []
+    pos, size = 0, 0
+    while True:
+        m = _CHUNK_SIZE.match(data, pos)
+        if m is None:
+            return None if not out else (b"".join(out) if pos >= len(data.rstrip(b"\r\n")) else None)
+        n = int(m.group(1), 16)
+        if n == 0:
+            return b"".join(out)
+        start = m.end()
+        for end in (start + n, _lf_end(data, start, n)):
+            after = _LINE_END.match(data, end)
+            if after is not None or end >= len(data):
+                break
+        else:
+            return None
+        out.append(data[start:end])
+        size += end - start
+        if size > MAX_BODY:
+            return b"".join(out)[:MAX_BODY]
+        pos = after.end() if after is not None else len(data)
+
+
+def _lf_end(data: bytes, start: int, n: int) -> int:
+    """Where a chunk of `n` bytes ends when each LF in it was a CRLF."""
+    pos, left = start, n
+    while True:
+        nl = data.find(b"\n", pos, pos + left)
+        if nl < 0:
+            return pos + left
+        left -= nl - pos + 2
+        pos = nl + 1
+        if left <= 0:
+            return pos
+
+
+def _dechunked_text(body: str) -> str:
+    data = _dechunked(body.encode("utf-8"))
+    return body if data is None else data.decode("utf-8", "replace")
+
+
+def _inflated(data: bytes, coding: str) -> bytes | None:
+    """A gzip or deflate body inflated (at most MAX_BODY bytes); None for another coding (br) or
+    data that does not inflate."""
+    for wbits in {"gzip": (31,), "x-gzip": (31,), "deflate": (15, -15)}.get(coding, ()):
+        try:
+            return zlib.decompressobj(wbits).decompress(data, MAX_BODY)
+        except zlib.error:
+            continue
+    return None
+
+
+def message_text(data: bytes) -> str:
+    """One HTTP message saved as bytes (a Fiddler session's raw/NN_s.txt, a Burp item in base64)
+    as text: its body de-chunked and inflated, the headers that named those encodings dropped."""
+    blank = re.search(rb"\r?\n\r?\n", data)
+    if blank is None:
+        return data.decode("utf-8", "replace")
+    head, body = data[:blank.start()].decode("utf-8", "replace"), data[blank.end():]
+    headers = _headers(head)
+    if "chunked" in (_get(headers, "transfer-encoding") or "").lower():
+        body = _dechunked(body.rstrip(b"\r\n")) or body
+    coding = (_get(headers, "content-encoding") or "").strip().lower()
+    inflated = _inflated(body, coding) if coding else None
+    drop = ("transfer-encoding", "content-length") + (("content-encoding",) if inflated is not None else ())
+    if inflated is not None:
+        body = inflated
+    lines = [ln for ln in head.splitlines() if ln.partition(":")[0].strip().lower() not in drop]
+    return "\r\n".join(lines) + "\r\n\r\n" + body.decode("utf-8", "replace")
+
+
 def entries_of(text: str, at: datetime | None = None) -> list[dict]:
     """HAR entries for the raw HTTP messages in `text`: a request and the response after it make
     one entry; a response with no request before it is an entry of its own."""
@@ -64,6 +152,8 @@ def _entries(text: str, at: datetime | None = None) -> tuple[list[dict], bool]:
         body = body[:len(body) - len(body[-200:]) + tail.start()] if tail else body
         headers = _headers(head)
         ctype = _get(headers, "content-type") or ""
+        if "chunked" in (_get(headers, "transfer-encoding") or "").lower():
+            body = _dechunked_text(body)
         if m.group(1):  # a request
             target = m.group(2)
             url = target if re.match(r"https?://", target) else \
@@ -191,7 +281,7 @@ def _bytes_text(value: str | None, attrs: dict) -> str:
         return ""
     if attrs.get("base64") == "true":
         try:
-            return base64.b64decode(value, validate=False).decode("utf-8", "replace")
+            return message_text(base64.b64decode(value, validate=False))
         except (binascii.Error, ValueError):
             return ""
     return value
