@@ -92,3 +92,107 @@ def test_a_burp_item_with_a_gzip_response_is_read(tmp_path):
     doc = _run(path)
     assert [(m["type"], m["ref"]) for m in doc["messages"]] == [("Response", "item 1/body")]
     assert _verified(doc["messages"][0])
+
+
+# --- container logs: one line written in parts ----------------------------------------------
+
+_APP = [
+    "2025-03-11 08:41:02,611 INFO c.e.s.AcsServlet [http-nio-8080-exec-3] SAML response received",
+    "2025-03-11 08:41:02,612 DEBUG c.o.s.a.SamlResponse [http-nio-8080-exec-3] SAMLResponse invalid --> " + B64,
+    "2025-03-11 08:41:02,613 ERROR c.o.s.a.SamlResponse [http-nio-8080-exec-3] sonarqube is not a valid audience for this Response",
+]
+PART = 4096
+
+
+def _parts(line: str) -> list[str]:
+    return [line[i:i + PART] for i in range(0, len(line), PART)]
+
+
+def _dump_read(path: Path) -> None:
+    doc = _run(path)
+    assert [(m["type"], m["ref"]) for m in doc["messages"]] == [("Response", "line 2")]
+    assert _verified(doc["messages"][0])
+    assert not [f for f in doc["input_findings"] if f["code"].startswith("input-")]
+
+
+def test_a_cri_log_line_cut_into_partial_parts_is_one_line(tmp_path):
+    """containerd and CRI-O cut a line over 16 KiB into 'P' parts and an 'F' last part (here at 4
+    KiB); each part was read as a line of its own: the dump's base64 did not decode."""
+    out = []
+    for n, line in enumerate(_APP):
+        parts = _parts(line)
+        for i, part in enumerate(parts):
+            tag = "F" if i == len(parts) - 1 else "P"
+            out.append(f"2025-03-11T08:41:02.61{n}000000Z stdout {tag} {part}")
+    out.insert(2, "2025-03-11T08:41:02.612500000Z stderr F a line of the other stream between the parts")
+    path = tmp_path / "sp_default_sp-7d9f_0123.log"
+    path.write_text("\n".join(out) + "\n")
+    _dump_read(path)
+
+
+def test_a_docker_json_file_line_cut_into_records_is_one_line(tmp_path):
+    """Docker's json-file driver cuts a line over 16 KiB into records whose `log` does not end in
+    '\\n'; they were read as lines of their own."""
+    out = []
+    for n, line in enumerate(_APP):
+        parts = _parts(line)
+        for i, part in enumerate(parts):
+            end = "\n" if i == len(parts) - 1 else ""
+            out.append(json.dumps({"log": part + end, "stream": "stdout",
+                                   "time": f"2025-03-11T08:41:02.61{n}{i:06d}Z"}))
+    path = tmp_path / "0123abcd-json.log"
+    path.write_text("\n".join(out) + "\n")
+    _dump_read(path)
+
+
+# --- syslog files and the journal -----------------------------------------------------------
+
+_JAVA = [
+    "2025-03-11 09:41:02,611 INFO [http-nio-8080-exec-3] c.e.s.AcsController - SAML response received",
+    "2025-03-11 09:41:02,613 ERROR [http-nio-8080-exec-3] c.e.s.AcsController - SAML login failed",
+    "com.onelogin.saml2.exception.ValidationError: sonarqube is not a valid audience for this Response",
+    "\tat com.onelogin.saml2.authn.SamlResponse.isValid(SamlResponse.java:310)",
+    "\tat com.onelogin.saml2.Auth.processResponse(Auth.java:1071)",
+]
+
+
+def _events(path: Path) -> list[tuple]:
+    r = CliRunner().invoke(main, ["check", str(path), "--config", CONFIG, "--format", "json"],
+                           catch_exceptions=False)
+    doc = json.loads(r.stdout)
+    return [(a["outcome"], a["root_cause"], [e["ref"] for e in a["evidence"]]) for a in doc["attempts"]]
+
+
+def test_a_syslog_file_without_pri_is_unwrapped(tmp_path):
+    """rsyslog's and syslog-ng's files and journalctl's default output have no '<PRI>' before
+    the header: the app log inside was not recognised (no event at all), and journalctl's
+    further lines of a message (indented under the first: the exception) were read with their
+    padding (an indented line is a stack frame: the cause was lost)."""
+    header = "Mar 11 09:41:02 web01 java[2231]: "
+    lines = [header + _JAVA[0], header + _JAVA[1]] + [" " * len(header) + ln for ln in _JAVA[2:]]
+    path = tmp_path / "journal.txt"
+    path.write_text("\n".join(lines) + "\n")
+    assert _events(path) == [("failure", "audience-mismatch", ["line 2"])]
+
+
+def test_an_rfc3339_syslog_file_is_unwrapped(tmp_path):
+    """RSYSLOG_FileFormat and journalctl -o short-iso: the app log reader took the syslog time for
+    the record's ('web01 java[2231]: 2025-...' its message) and joined no stack trace."""
+    for n, stamp in enumerate(("2025-03-11T09:41:02.613427+01:00", "2025-03-11T09:41:02+0100")):
+        path = tmp_path / f"messages{n}"
+        path.write_text("".join(f"{stamp} web01 java[2231]: {ln}\n" for ln in _JAVA))
+        assert _events(path) == [("failure", "audience-mismatch", ["line 2"])], stamp
+
+
+def test_journalctl_json_is_unwrapped(tmp_path):
+    """journalctl -o json: MESSAGE (an array of bytes when not printable UTF-8) and
+    __REALTIME_TIMESTAMP (epoch microseconds) were not known."""
+    out = []
+    for n, line in enumerate(_JAVA[:2] + ["\n".join(_JAVA[2:])]):
+        message = list(line.encode()) if "\t" in line else line
+        out.append(json.dumps({"__CURSOR": f"s=1;i={n}", "__REALTIME_TIMESTAMP": f"17416824626{n}0000",
+                               "_HOSTNAME": "web01", "SYSLOG_IDENTIFIER": "java", "_PID": "2231",
+                               "PRIORITY": "6", "MESSAGE": message}))
+    path = tmp_path / "journal.json"
+    path.write_text("\n".join(out) + "\n")
+    assert _events(path) == [("failure", "audience-mismatch", ["line 2"])]

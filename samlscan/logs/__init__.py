@@ -85,8 +85,8 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
     if parser is not None:
         return parser
     last = []
-    for parser in parsers():
-        if parser.name in _LAST:
+    for module, parser in zip(READERS, parsers()):
+        if module in _LAST:  # (by module: the app log reader's name is 'sp-app')
             last.append(parser)
             continue
         if _sniffs(parser, head):

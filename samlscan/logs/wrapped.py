@@ -3,9 +3,10 @@ record re-wrapped, the original text unchanged inside.
 
 Two kinds of wrapping, each read by one class here for every product:
 
-* a prefix before each line (`LinePrefixed`): a syslog header (RFC 5424 / 3164, a forwarder),
-  `docker logs --timestamps` / `kubectl logs --timestamps` (RFC3339Nano), a CRI container log file
-  (`<time> stdout F `), `kubectl logs --prefix` (`[pod/name/container] `), `docker compose logs`
+* a prefix before each line (`LinePrefixed`): a syslog header (RFC 5424 / 3164, a forwarder; a
+  syslog file's or journalctl's, without `<PRI>`), `docker logs --timestamps` / `kubectl logs
+  --timestamps` (RFC3339Nano), a CRI container log file (`<time> stdout F `, a long line's 'P'
+  parts joined), `kubectl logs --prefix` (`[pod/name/container] `), `docker compose logs`
   (`sonarqube-1  | `, colours included);
 * a record around each original line or event (`Enveloped`), in JSON (one object a line, an
   array, or the platform's list wrapper) or CSV (one row each, quoted fields spanning lines):
@@ -13,7 +14,8 @@ Two kinds of wrapping, each read by one class here for every product:
   Sumo Logic (`_raw`, `_messagetime`; search-job `{"map":{..}}`), Elasticsearch / Kibana
   (`_source`, `event.original`, `message`, `@timestamp`), Datadog (`attributes.message`),
   Graylog (`message.message`), CloudWatch Logs (`events[].message`, epoch-ms `timestamp`;
-  Logs Insights `@message`), Docker's json-file (`{"log":..,"stream":..,"time":..}`), and any
+  Logs Insights `@message`), Docker's json-file (`{"log":..,"stream":..,"time":..}`, a long line's
+  records joined), journalctl's JSON (`MESSAGE`, `__REALTIME_TIMESTAMP`), and any
   export of a `message` column next to a time column;
 * a columnar JSON query result (`columnar_rows`): Log Analytics / Microsoft Sentinel `tables`,
   Splunk `json_rows` / `json_cols`: each row is its `_raw` text, or one JSON record of its columns
@@ -79,6 +81,17 @@ prefix must start every line of the head (continuation lines included)."""
 
 _PREFIX_ANY = re.compile(rf"(?:{SYSLOG.pattern}|{CONTAINER.pattern})")
 
+SYSLOG_FILE = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?|"
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)) "
+    rf"(?!(?:{'|'.join(('TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'WARNING', 'ERROR', 'SEVERE', 'FATAL'))})\b)"
+    r"[\w.-]{1,255} [\w./@-]{1,64}(?:\[\d{1,10}\])?: ?")
+"""The header of a line in a syslog file, without the `<PRI>` a forwarder sends: rsyslog's and
+syslog-ng's traditional file format (`Mar 11 09:41:02 web01 java[2231]: `, /var/log/syslog,
+/var/log/messages) and its RSYSLOG_FileFormat (RFC 3339 time), journalctl's default output and its
+`-o short-iso`, `short-iso-precise`, `short-precise` (systemd's output-mode.c / logs-show.c). The host
+is not a level word (an app's own '<time> INFO logger: msg' line is no syslog line)."""
+
 
 def looks_like_syslog(head: str) -> bool:
     """The first line starts with a syslog header (not an XML tag: '<134>1 2025-...')."""
@@ -94,8 +107,28 @@ def _container_prefixed(head: str) -> bool:
     return bool(lines) and all(CONTAINER.match(ln) for ln in lines[:50])
 
 
-def strip_prefixes(line: str) -> str:
+def _syslog_file(head: str) -> bool:
+    """The head is a syslog file's (SYSLOG_FILE): its first line starts with the header, and each
+    line does or is journalctl's next line of a message, indented under the header before it
+    (systemd's logs-show.c pads it so: a Java stack trace)."""
+    lines = [ln for ln in head.lstrip("\ufeff").split("\n")[:401] if ln.strip()]
+    if len(head) >= 1024 and len(lines) > 1:
+        lines = lines[:-1]  # may be cut by the head's size
+    indent = 0
+    for line in lines:
+        m = SYSLOG_FILE.match(line)
+        if m is not None:
+            indent = m.end()
+        elif not indent or line[:indent].strip():
+            return False
+    return bool(lines)
+
+
+def strip_prefixes(line: str, via: str = "") -> str:
     """The line without the platform prefixes before it (compose before docker time: both)."""
+    if via == "syslog-file":
+        m = SYSLOG_FILE.match(line)
+        line = line[m.end():] if m else line
     for _ in range(MAX_DEPTH):
         m = _PREFIX_ANY.match(line)
         if m is None or not m.group():
@@ -104,8 +137,8 @@ def strip_prefixes(line: str) -> str:
     return line
 
 
-def _unprefixed(text: str) -> str:
-    return "\n".join(strip_prefixes(line) for line in text.split("\n"))
+def _unprefixed(text: str, via: str = "") -> str:
+    return "\n".join(strip_prefixes(line, via) for line in text.split("\n"))
 
 
 class LinePrefixed:
@@ -131,19 +164,51 @@ class LinePrefixed:
         self.via = via
 
     def sniff(self, head: str) -> bool:
-        return bool(_prefix_kind(head)) and self.inner.sniff(_unprefixed(head))
+        kind = _prefix_kind(head) or ("syslog-file" if _syslog_file(head) else None)
+        return bool(kind) and self.inner.sniff(_unprefixed(head, kind))
 
     def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
         stamps: dict[int, str] = {}  # line -> the container's time of it, for the recent lines
 
         def inner_lines():
+            last, at, held = None, None, None  # the file's line, the inner line it is of, its stream
+            parts: dict[str, tuple[int, list[str], list[int]]] = {}  # stream -> an unfinished line
+            indent = 0  # the width of the last syslog header
             for no, line in lines:
+                if no == last:  # a later chunk of a long line: no prefix in it
+                    if held is not None:
+                        parts[held][1].append(line)
+                    else:
+                        yield at, line
+                    continue
+                last, at, held = no, no, None
                 m = _CONTAINER_TIME.match(line)
                 if m is not None:
                     stamps[no] = m.group(1)
                     if len(stamps) > RECENT_STAMPS:
                         del stamps[next(iter(stamps))]
-                yield no, strip_prefixes(line)
+                text = strip_prefixes(line, self.via)
+                if self.via == "syslog-file":
+                    text, indent = _under_header(line, text, indent)
+                cri = _CRI_TAG.match(line)
+                if cri is not None and (cri[2] == "P" or cri[1] in parts):
+                    # one line of the container's written in parts: one line, numbered by its first
+                    # (a line of the other stream between them goes before it)
+                    first, got, size = parts.setdefault(cri[1], (no, [], [0]))
+                    got.append(text)
+                    size[0] += len(text)
+                    if cri[2] == "P" and size[0] <= MAX_ENVELOPE:
+                        held = cri[1]
+                        continue
+                    del parts[cri[1]]
+                    at = first
+                    for piece in got:
+                        yield first, piece
+                    continue
+                yield at, text
+            for first, got, _ in parts.values():  # the file ends inside a line
+                for piece in got:
+                    yield first, piece
 
         for rec in self.inner.parse(inner_lines(), path, tz):
             yield _dated(rec, stamps, tz) if getattr(rec, "time", 0) is None and stamps else rec
@@ -151,7 +216,22 @@ class LinePrefixed:
 
 SyslogWrapped = LinePrefixed
 
+
+def _under_header(line: str, text: str, indent: int) -> tuple[str, int]:
+    """(inner text, header width) of a syslog file's line: a line without a header that starts
+    with as many spaces as the last header was wide is journalctl's next line of that message
+    (logs-show.c pads it so), and its own text follows them ('\tat ...', 'Caused by: ...')."""
+    if text is not line:
+        return text, len(line) - len(text)
+    if indent and line[:indent].strip() == "" and len(line) > indent:
+        return line[indent:], indent
+    return text, indent
+
 _CONTAINER_TIME = re.compile(rf"({_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d)) ")
+_CRI_TAG = re.compile(rf"{_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d) (stdout|stderr) ([FP])\b")
+"""A CRI log file's stream and tag: the runtime cuts a line longer than its buffer (16 KiB in
+containerd and CRI-O) into 'P' (partial) parts ended by an 'F' (full) one (Kubernetes' CRI logging
+format, kubelet's pkg/kubelet/kuberuntime/logs): a SAMLResponse logged in full often is longer."""
 """The time a container tool (docker -t, kubectl --timestamps, CRI files) put before a line."""
 RECENT_STAMPS = 4096
 """Lines whose container time is kept: a reader yields a record a few lines after its start."""
@@ -210,8 +290,8 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
     """(original text, wrapper time) of one JSON record, or None when it wraps nothing.
 
     Strong shapes name a field no product log uses (Splunk `_raw`, Elasticsearch `_source`,
-    `event.original`, `@timestamp`, Datadog `attributes`, CloudWatch `ingestionTime`, Docker
-    `log`+`stream`);
+    `event.original`, `@timestamp`, Datadog `attributes`, CloudWatch `ingestionTime`, journald
+    `__REALTIME_TIMESTAMP`, Docker `log`+`stream`);
     the weak one is any record with a `message` string and a time."""
     if not isinstance(obj, dict):
         return None
@@ -241,11 +321,22 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
         return msg, obj.get("timestamp")  # CloudWatch Logs filter-log-events / get-log-events
     if _str(msg) is not None and "@timestamp" in obj:  # Elastic / Logstash document (ECS)
         return msg, obj["@timestamp"]
+    message = _journal_message(obj.get("MESSAGE")) if "__REALTIME_TIMESTAMP" in obj else None
+    if message is not None:  # journalctl -o json / json-seq / export's fields (systemd.journal-fields)
+        return message, obj["__REALTIME_TIMESTAMP"]
     if _str(obj.get("log")) is not None and obj.get("stream") in ("stdout", "stderr"):
         return obj["log"].rstrip("\r\n"), obj.get("time")  # Docker json-file, Fluentd/Fluent Bit
     if not strong and _str(msg) is not None and _time_of(obj) is not None:
         return msg, _time_of(obj)
     return None
+
+
+def _journal_message(value: Any) -> str | None:
+    """A journal entry's MESSAGE: a string, or an array of its bytes when it is not printable UTF-8
+    (journalctl's JSON output, systemd's JOURNAL_EXPORT_FORMATS)."""
+    if isinstance(value, list) and value and all(isinstance(b, int) and 0 <= b < 256 for b in value):
+        value = bytes(value).decode("utf-8", "replace")
+    return _str(value)
 
 
 _CSV_STRONG = ("_raw", "@message", "event.original", "_source.message")
@@ -294,6 +385,8 @@ def wrapper_time(value: Any, tz: tzinfo | None) -> datetime | None:
         return from_epoch_ms(int(float(text) * 1000))
     if re.fullmatch(r"\d{13}", text):
         return from_epoch_ms(text)
+    if re.fullmatch(r"\d{16}", text):  # epoch microseconds (journald's __REALTIME_TIMESTAMP)
+        return from_epoch_ms(int(text) // 1000)
     text = re.sub(r"\s*GMT$", "Z", text)
     got, _ = parse_iso(text, tz)
     if got is not None:
@@ -565,7 +658,7 @@ class _Records:
                 if err is not None:
                     yield Malformed(Source(path, f"line {no}"), err)
                 else:
-                    yield (no, *_row_record(row, self.strong))
+                    yield (no, *_row_record(row, self.strong), False)
             return
         if self.kind == "json":
             for no, obj, err in iter_json(lines):
@@ -574,7 +667,7 @@ class _Records:
                     continue
                 got = _inner_of(obj, self.strong)
                 if got is not None:  # else a platform message ({"lastrow":true}), not a record
-                    yield no, got[0], got[1]
+                    yield no, got[0], got[1], _partial(obj)
             return
         header = True
         raw_col, time_col = self.cols or (0, None)
@@ -587,7 +680,18 @@ class _Records:
                 header = False
                 continue
             if raw_col < len(row) and row[raw_col].strip():
-                yield no, row[raw_col], row[time_col] if time_col is not None and time_col < len(row) else None
+                yield no, row[raw_col], row[time_col] if time_col is not None and time_col < len(row) else None, False
+
+
+def _partial(obj: dict) -> bool:
+    """A record that holds part of a line, continued by the next: Docker's json-file log cuts a line
+    longer than 16 KiB into records whose `log` does not end in a newline (moby
+    daemon/logger/jsonfilelog; Fluent Bit's 'docker' multiline parser joins them), a CRI line
+    collected by Fluent Bit's 'cri' parser keeps the runtime's 'P' tag in `logtag`."""
+    log = obj.get("log")
+    if isinstance(log, str) and obj.get("stream") in ("stdout", "stderr"):
+        return not log.endswith("\n")
+    return obj.get("logtag") == "P"
 
 
 def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
@@ -647,15 +751,18 @@ class Enveloped:
 
         def inner_lines():
             no = 0
+            joined = False  # the last record's line goes on in the next record (a partial one)
             for got in self.records.read(lines, path):
                 if isinstance(got, Malformed):
                     bad.append(got)
                     continue
-                outer, text, when = got
-                for line in text.replace("\r\n", "\n").split("\n"):
-                    no += 1
-                    where[no] = (outer, when)
+                outer, text, when, partial = got
+                for i, line in enumerate(text.replace("\r\n", "\n").split("\n")):
+                    if not (i == 0 and joined):  # (a part is a chunk of that line: its number)
+                        no += 1
+                        where[no] = (outer, when)
                     yield no, line
+                joined = partial
                 if len(where) > 200_000:  # bounded: the inner reader lags a few records at most
                     for key in list(where)[:100_000]:
                         del where[key]
@@ -695,6 +802,10 @@ def unwrap(head: str, detect, strong: bool, depth: int = 0) -> LogParser | None:
         if kind is not None:
             inner = detect(_unprefixed(head), depth + 1)
             return LinePrefixed(inner, kind) if inner is not None else None
+    elif _syslog_file(head):  # after the products' readers: SimpleSAMLphp reads its syslog lines
+        inner = detect(_unprefixed(head, "syslog-file"), depth + 1)
+        if inner is not None:
+            return LinePrefixed(inner, "syslog-file")
     got = _envelope(head, strong)
     if got is None:
         return None
