@@ -196,3 +196,20 @@ def test_journalctl_json_is_unwrapped(tmp_path):
     path = tmp_path / "journal.json"
     path.write_text("\n".join(out) + "\n")
     assert _events(path) == [("failure", "audience-mismatch", ["line 2"])]
+
+
+# --- a value at the end of a sentence ------------------------------------------------------
+
+def test_a_form_body_in_prose_does_not_take_the_sentences_punctuation(tmp_path):
+    """'... posted SAMLResponse=PHNh...%3D.' (or ',' or ')'): the punctuation was read as part
+    of the base64 value, which then did not decode (input-bad-base64)."""
+    from urllib.parse import quote
+
+    body = f"SAMLResponse={quote(B64, safe='')}"
+    for n, text in enumerate((f"The browser posted {body}.\n", f"The browser posted {body}, then got a 500.\n",
+                              f"(the body was {body})\n", f"The value was SAMLResponse={B64}.\n")):
+        path = tmp_path / f"ticket{n}.txt"
+        path.write_text(text)
+        doc = _run(path)
+        assert [m["type"] for m in doc["messages"]] == ["Response"], text[:30]
+        assert _verified(doc["messages"][0]), text[:30]

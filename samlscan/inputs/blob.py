@@ -53,8 +53,20 @@ def _query_params(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for query in _query_runs(text):  # each query decides on its own (a Referer with '&' beside it)
         for name, value in (_AMP_QUERY_PARAM if "&" in query else _QUERY_PARAM).findall(query):
-            found.setdefault(name, value.strip())
+            found.setdefault(name, _value_end(name, value.strip()))
     return found
+
+
+_BASE64_VALUES = ("SAMLResponse", "SAMLRequest", "Signature")
+_PROSE_END = ".,;:!?)]}\u2019\u201d"
+"""What prose puts after a value ('... posted SAMLResponse=PHNh...%3D.', '(body: SAMLResponse=...)'):
+never the end of a base64 value, percent-encoded or not (RFC 4648 4)."""
+
+
+def _value_end(name: str, value: str) -> str:
+    """A base64 value without the punctuation of the sentence it ends (a RelayState, which may end
+    so, is kept as written; a sanitizer's '[...]' too)."""
+    return value.rstrip(_PROSE_END) if name in _BASE64_VALUES and not value.startswith("[") else value
 
 
 _PARAM_NAME = re.compile(PARAM_AHEAD)
