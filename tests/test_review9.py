@@ -213,3 +213,20 @@ def test_a_form_body_in_prose_does_not_take_the_sentences_punctuation(tmp_path):
         doc = _run(path)
         assert [m["type"] for m in doc["messages"]] == ["Response"], text[:30]
         assert _verified(doc["messages"][0]), text[:30]
+
+
+# --- JSON app logs: the time a logger writes -------------------------------------------------
+
+def test_a_pino_time_in_epoch_seconds_is_not_read_as_milliseconds(tmp_path):
+    """pino's stdTimeFunctions.unixTime writes `time` in epoch seconds: it was read as
+    milliseconds (1970-01-21)."""
+    err = {"type": "Error", "message": "Invalid signature",
+           "stack": "Error: Invalid signature\n    at SAML.validatePostResponseAsync "
+                    "(/app/node_modules/@node-saml/node-saml/lib/saml.js:700:13)"}
+    path = tmp_path / "app.log"
+    path.write_text(json.dumps({"level": 50, "time": 1741686062, "pid": 1, "hostname": "sp", "err": err,
+                                "msg": "SAML login failed"}) + "\n")
+    r = CliRunner().invoke(main, ["check", str(path), "--config", CONFIG, "--format", "json"],
+                           catch_exceptions=False)
+    (attempt,) = json.loads(r.stdout)["attempts"]
+    assert (attempt["outcome"], attempt["time"]) == ("failure", "2025-03-11T09:41:02Z")

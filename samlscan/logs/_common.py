@@ -127,6 +127,13 @@ def dst_note(events, tz: tzinfo | None) -> str | None:
             f"{local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}); lines written in the second are an hour off")
 
 
+def from_epoch(value: int | float) -> datetime | None:
+    """Epoch seconds or milliseconds, told apart by size: seconds stay below 1e11 until the year
+    5138, milliseconds pass it in 1973 (pino writes either: stdTimeFunctions.epochTime ms, the
+    default, unixTime s)."""
+    return from_epoch_ms(value * 1000 if abs(value) < 1e11 else value)
+
+
 def from_epoch_ms(value: Any) -> datetime | None:
     """Epoch milliseconds (int or digit string) to UTC."""
     try:

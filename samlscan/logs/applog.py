@@ -47,7 +47,7 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    MAX_TEXT_LINE, first_ip, from_epoch_ms, json_or_none, malformed, parse_iso, src, unwrap,
+    MAX_TEXT_LINE, first_ip, from_epoch, json_or_none, malformed, parse_iso, src, unwrap,
     whole_lines,
 )
 from samlscan.logs.base import Record
@@ -692,7 +692,7 @@ def _json_time(obj: dict, tz: tzinfo) -> tuple[datetime | None, bool]:
         if isinstance(value, str):
             return parse_iso(value, tz)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return from_epoch_ms(value), False  # pino: epoch milliseconds
+            return from_epoch(value), False  # pino: epoch milliseconds, or seconds (unixTime)
     return None, False
 
 

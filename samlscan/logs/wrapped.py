@@ -45,6 +45,7 @@ from samlscan.logs._common import (
     MAX_TIME_TEXT,
     csv_header_cells,
     csv_rows,
+    from_epoch,
     from_epoch_ms,
     iter_json,
     local_to_utc,
@@ -375,7 +376,7 @@ def wrapper_time(value: Any, tz: tzinfo | None) -> datetime | None:
     'Mar 11, 2025 @ 08:41:02.123' (browser zone: read in `tz`) or Log Analytics' CSV
     '3/11/2025, 8:41:02.123 AM' (UTC)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(int(value * 1000 if value < 1e11 else value))
+        return from_epoch(value)
     if not isinstance(value, str):
         return None
     text = value.strip()
