@@ -230,3 +230,18 @@ def test_a_pino_time_in_epoch_seconds_is_not_read_as_milliseconds(tmp_path):
                            catch_exceptions=False)
     (attempt,) = json.loads(r.stdout)["attempts"]
     assert (attempt["outcome"], attempt["time"]) == ("failure", "2025-03-11T09:41:02Z")
+
+
+# --- a log platform's envelope ---------------------------------------------------------------
+
+def test_a_datadog_v1_logs_list_is_unwrapped(tmp_path):
+    """Datadog's logs API v1 (POST /api/v1/logs-queries/list, its pagination guide's loop) answers
+    {"logs": [{"id", "content": {"timestamp", "host", "service", "message", "attributes"}}],
+    "nextLogId", "status"}: it was not recognised (no event)."""
+    logs = [{"id": f"AQAAAZWx{n}", "content": {"timestamp": f"2025-03-11T08:41:02.61{n}Z", "tags": ["env:prod"],
+                                               "host": "sp01", "service": "sp", "message": line,
+                                               "attributes": {"status": "info"}}}
+            for n, line in enumerate(_JAVA[:2] + ["\n".join(_JAVA[2:])])]
+    path = tmp_path / "datadog.json"
+    path.write_text(json.dumps({"logs": logs, "nextLogId": None, "status": "done", "requestId": "cDdW"}, indent=2))
+    assert [a[:2] for a in _events(path)] == [("failure", "audience-mismatch")]

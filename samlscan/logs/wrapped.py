@@ -291,7 +291,7 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
     """(original text, wrapper time) of one JSON record, or None when it wraps nothing.
 
     Strong shapes name a field no product log uses (Splunk `_raw`, Elasticsearch `_source`,
-    `event.original`, `@timestamp`, Datadog `attributes`, CloudWatch `ingestionTime`, journald
+    `event.original`, `@timestamp`, Datadog `attributes` (v2) or `content` (v1), CloudWatch `ingestionTime`, journald
     `__REALTIME_TIMESTAMP`, Docker `log`+`stream`);
     the weak one is any record with a `message` string and a time."""
     if not isinstance(obj, dict):
@@ -313,6 +313,9 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
     if isinstance(attrs, dict) and _str(attrs.get("message")) is not None and (
             obj.get("type") == "log" or "timestamp" in attrs):  # Datadog logs API / export
         return attrs["message"], _time_of(attrs)
+    content = obj.get("content")
+    if isinstance(content, dict) and _str(content.get("message")) is not None and "timestamp" in content:
+        return content["message"], content["timestamp"]  # Datadog logs API v1 (logs-queries/list)
     msg = obj.get("message")
     if isinstance(msg, dict) and _str(msg.get("message")) is not None:  # Graylog API
         return _str(msg.get("full_message")) or msg["message"], _time_of(msg)
