@@ -245,3 +245,34 @@ def test_a_datadog_v1_logs_list_is_unwrapped(tmp_path):
     path = tmp_path / "datadog.json"
     path.write_text(json.dumps({"logs": logs, "nextLogId": None, "status": "done", "requestId": "cDdW"}, indent=2))
     assert [a[:2] for a in _events(path)] == [("failure", "audience-mismatch")]
+
+
+# --- the browser's form-data view with a line of prose around it -----------------------------
+
+def test_form_fields_with_prose_around_them_keep_their_relay_state(tmp_path):
+    """The payload view copied with its title ('Form Data'), or with the ticket's words before or
+    after it: the title made the whole paste one bad base64 value; prose after the fields was
+    swallowed into the last value ('abcThanks, Bob', or the SAMLResponse's base64); prose before
+    them lost the RelayState."""
+    texts = {
+        "title": f"Form Data\nSAMLResponse\t{B64}\nRelayState\tabc\n",
+        "after-blank": f"SAMLResponse: {B64}\nRelayState: abc\n\nThanks,\nBob\n",
+        "after": f"SAMLResponse: {B64}\nRelayState: abc\nThanks, Bob\n",
+        "before": f"Hi,\nhere is the payload:\n\nSAMLResponse: {B64}\nRelayState: abc\n",
+        "after-value": f"RelayState: abc\nSAMLResponse: {B64}\nThat is all I have.\n",
+    }
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.txt"
+        path.write_text(text)
+        doc = _run(path)
+        assert [(m["type"], m["relay_state"]) for m in doc["messages"]] == [("Response", "abc")], name
+        assert _verified(doc["messages"][0]), name
+
+
+def test_form_fields_beside_another_message_are_not_one_form_view(tmp_path):
+    """Prose around the fields is left out only when it carries no message of its own."""
+    url = (ROOT / "requests" / "authnrequest-redirect-signed.txt").read_text().strip()
+    path = tmp_path / "two.txt"
+    path.write_text(f"Request:\n{url}\n\nSAMLResponse: {B64}\nRelayState: abc\n")
+    doc = _run(path)
+    assert sorted(m["type"] for m in doc["messages"]) == ["AuthnRequest", "Response"]

@@ -542,16 +542,20 @@ def _form_piece(name: str, value: str, relay: str | None) -> str:
 
 def _labelled(text: str):
     """Field names each on their line with the value after ':' or a tab, or on the next lines
-    (the browser's form-data and payload views): 'SAMLResponse: PHNh...' / 'SAMLResponse\\nPHNh'."""
+    (the browser's form-data and payload views): 'SAMLResponse: PHNh...' / 'SAMLResponse\\nPHNh'; a
+    line of prose before them ('Form Data', as the view is titled) or after a blank line that ends
+    them is not theirs."""
     if not any(f in text for f in _FIELDS):
         return None
     lines = text.splitlines()
-    if not any(_LABEL.match(ln) for ln in lines[:2000]):
+    first = next((i for i, ln in enumerate(lines[:2000]) if _LABEL.match(ln)), None)
+    if first is None:
         return None
     groups: list[dict[str, list[str]]] = []
     current: dict[str, list[str]] = {}
     name = None
-    for line in lines:
+    outside = lines[:first]  # the prose around the fields ('Form Data', 'Thanks, Bob')
+    for at, line in enumerate(lines[first:], first):
         m = _LABEL.match(line)
         if m:
             name = m.group(1)
@@ -565,9 +569,12 @@ def _labelled(text: str):
             if name and any(current.get(name, ())):
                 name = None  # a blank line ends a value
             continue
-        if name is None:
-            return None  # other text between the fields: not a form view
+        if name is None or not _goes_on(name, s):  # the fields end: what follows is prose
+            outside += lines[at:]
+            break
         current.setdefault(name, []).append(s)
+    if _carries_message("\n".join(outside)):
+        return None  # other messages around the fields: not one form view
     groups.append(current)
     pieces = []
     for g in ({k: "".join(v) for k, v in group.items()} for group in groups):
@@ -578,6 +585,23 @@ def _labelled(text: str):
             parts += [f"{k}={quote(g[k], safe='%')}" for k in ("RelayState", "SigAlg", "Signature") if k in g]
             pieces.append("&".join(parts))
     return (pieces, "form fields") if pieces else None
+
+
+_VALUE_LINE = re.compile(r"[^\s]+")
+_BASE64_VALUE_LINE = re.compile(r"[A-Za-z0-9+/_%-]+=*(?:%3D)*", re.IGNORECASE)
+
+
+def _goes_on(name: str, line: str) -> bool:
+    """The line is more of the field's value (a wrapped one, or the value under its name): no
+    spaces, and base64 (raw or percent-encoded) in a SAML value; 'Thanks, Bob' is not."""
+    return bool((_BASE64_VALUE_LINE if name in ("SAMLResponse", "SAMLRequest", "Signature")
+                 else _VALUE_LINE).fullmatch(line))
+
+
+def _carries_message(text: str) -> bool:
+    """A SAML message or parameter value in the text (a name in prose, 'the SAMLResponse', is none)."""
+    return bool(_ROOT.search(text) or _ESCAPED_ROOT.search(text) or _SAML_PARAM.search(text)
+                or any(p in text for p in _B64_SAML))
 
 
 def _multipart(text: str):
