@@ -276,3 +276,25 @@ def test_form_fields_beside_another_message_are_not_one_form_view(tmp_path):
     path.write_text(f"Request:\n{url}\n\nSAMLResponse: {B64}\nRelayState: abc\n")
     doc = _run(path)
     assert sorted(m["type"] for m in doc["messages"]) == ["AuthnRequest", "Response"]
+
+
+# --- a link an e-mail security gateway rewrote ---------------------------------------------
+
+def test_a_redirect_url_wrapped_by_outlook_safe_links_is_read_and_verifies(tmp_path):
+    """Microsoft 365 Safe Links rewrites a mailed link as
+    'https://<region>.safelinks.protection.outlook.com/?url=<the URL, percent-encoded>&data=..&sdata=..&reserved=0':
+    the paste was read as base64 ('character ':' is not base64')."""
+    from urllib.parse import quote
+
+    url = (ROOT / "requests" / "authnrequest-redirect-signed.txt").read_text().strip()
+    wrapped = ("https://eur01.safelinks.protection.outlook.com/?url=" + quote(url, safe="")
+               + "&data=05%7C02%7Cbob%40example.com%7C1a2b3c%7C0%7C0%7C638772%7CUnknown%7CTWFpbGZsb3d8%3D%7C0%7C%7C%7C"
+               "&sdata=oQY%2BD%2FHdElO%2BsWIKPxSh%2FCZhqVnOlqnemz9ocQlkDGY%3D&reserved=0")
+    for n, text in enumerate((wrapped + "\n", f"The login link <{wrapped}> fails for me.\n")):
+        path = tmp_path / f"mail{n}.txt"
+        path.write_text(text)
+        r = CliRunner().invoke(main, ["check", str(path), "--sp-cert", str(ROOT / "keys" / "sp.crt"),
+                                      "--format", "json"], catch_exceptions=False)
+        doc = json.loads(r.stdout)
+        assert [(m["type"], m["binding"]) for m in doc["messages"]] == [("AuthnRequest", "redirect")], text[:20]
+        assert doc["messages"][0]["redirect_signature"]["verified"] is True

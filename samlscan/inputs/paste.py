@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import fields, replace
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from samlscan.decode import decode_bytes
 from samlscan.errors import InputError
@@ -452,6 +452,26 @@ def _joined_url(text: str) -> str | None:
     return "\n".join("".join(parts) for parts in out) if changed else None
 
 
+_SAFE_LINK = re.compile(r"https?://(?:[\w-]{1,63}\.)?safelinks\.protection\.outlook\.com/?\?url=([^\s&]+)"
+                        r"[^\s\"'<>]*", re.IGNORECASE)
+"""A link Microsoft Defender for Office 365 Safe Links rewrote in an e-mail: the original URL is its
+`url` parameter, percent-encoded once (learn.microsoft.com, 'Safe Links in Microsoft Defender for
+Office 365'); `data`, `sdata` and `reserved` are the service's own."""
+
+
+def _safe_links(text: str) -> str | None:
+    """The original URL of each Safe Links link that carries a SAML parameter, decoded once: its
+    own percent-encoding (the redirect signature covers it) is as the browser sent it."""
+    if "safelinks.protection.outlook.com" not in text.lower():
+        return None
+
+    def one(m: re.Match) -> str:
+        url = unquote(m.group(1))
+        return url if "SAMLRequest=" in url or "SAMLResponse=" in url else m.group()
+    out = _SAFE_LINK.sub(one, text)
+    return out if out != text else None
+
+
 _STEPS = (
     ("e-mail quoting", _email_quoted),
     ("code fence", _fenced),
@@ -465,6 +485,7 @@ _STEPS = (
     ("JSON string escapes", _json_escaped_xml),
     ("HTML entities", _html_escaped),
     ("a URL broken over lines", _joined_url),
+    ("Outlook Safe Links", _safe_links),
 )
 
 
