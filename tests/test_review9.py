@@ -298,3 +298,46 @@ def test_a_redirect_url_wrapped_by_outlook_safe_links_is_read_and_verifies(tmp_p
         doc = json.loads(r.stdout)
         assert [(m["type"], m["binding"]) for m in doc["messages"]] == [("AuthnRequest", "redirect")], text[:20]
         assert doc["messages"][0]["redirect_signature"]["verified"] is True
+
+
+def test_google_cloud_logging_entries_are_unwrapped(tmp_path):
+    """`gcloud logging read --format=json` (LogEntry: textPayload for a text line, jsonPayload for a
+    JSON one) was not recognised."""
+    text = [{"insertId": f"1x{n}", "logName": "projects/p/logs/stdout", "receiveTimestamp": "2025-03-11T08:41:03Z",
+             "resource": {"type": "k8s_container", "labels": {"pod_name": "sp-0"}}, "severity": "INFO",
+             "textPayload": line, "timestamp": f"2025-03-11T08:41:02.61{n}Z"}
+            for n, line in enumerate(_JAVA[:2] + ["\n".join(_JAVA[2:])])]
+    path = tmp_path / "gcloud.json"
+    path.write_text(json.dumps(text, indent=2))
+    assert [a[:2] for a in _events(path)] == [("failure", "audience-mismatch")]
+    err = {"type": "Error", "message": "Invalid signature",
+           "stack": "Error: Invalid signature\n    at SAML.validatePostResponseAsync "
+                    "(/app/node_modules/@node-saml/node-saml/lib/saml.js:700:13)"}
+    entry = {"insertId": "2y", "logName": "projects/p/logs/stdout", "timestamp": "2025-03-11T08:41:02.613Z",
+             "jsonPayload": {"level": 50, "time": 1741682462613, "err": err, "msg": "SAML login failed"}}
+    path = tmp_path / "gcloud-json.json"
+    path.write_text(json.dumps([entry]))
+    assert [a[:2] for a in _events(path)] == [("failure", "signature-invalid")]
+
+
+def test_aks_container_insights_exports_are_unwrapped(tmp_path):
+    """ContainerLogV2 (`LogMessage`, `TimeGenerated`), as the Log Analytics query API answers it and
+    as the portal's CSV export writes it, was not recognised (no event)."""
+    rows = [[f"2025-03-11T08:41:02.61{n}Z", "sp-0", line, "stdout"]
+            for n, line in enumerate(_JAVA[:2] + ["\n".join(_JAVA[2:])])]
+    api = {"tables": [{"name": "PrimaryResult", "columns": [
+        {"name": "TimeGenerated", "type": "datetime"}, {"name": "PodName", "type": "string"},
+        {"name": "LogMessage", "type": "dynamic"}, {"name": "LogSource", "type": "string"}], "rows": rows}]}
+    path = tmp_path / "query.json"
+    path.write_text(json.dumps(api))
+    assert [a[:2] for a in _events(path)] == [("failure", "audience-mismatch")]
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["TimeGenerated [UTC]", "PodName", "LogMessage", "LogSource"])
+    writer.writerows([[f"3/11/2025, 8:41:02.61{n} AM", *row[1:]] for n, row in enumerate(rows)])
+    path = tmp_path / "query_data.csv"
+    path.write_text(out.getvalue())
+    assert [a[:2] for a in _events(path)] == [("failure", "audience-mismatch")]

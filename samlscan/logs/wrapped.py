@@ -14,9 +14,10 @@ Two kinds of wrapping, each read by one class here for every product:
   Sumo Logic (`_raw`, `_messagetime`; search-job `{"map":{..}}`), Elasticsearch / Kibana
   (`_source`, `event.original`, `message`, `@timestamp`), Datadog (`attributes.message`),
   Graylog (`message.message`), CloudWatch Logs (`events[].message`, epoch-ms `timestamp`;
-  Logs Insights `@message`), Docker's json-file (`{"log":..,"stream":..,"time":..}`, a long line's
-  records joined), journalctl's JSON (`MESSAGE`, `__REALTIME_TIMESTAMP`), and any
-  export of a `message` column next to a time column;
+  Logs Insights `@message`), Google Cloud Logging (`textPayload`, `jsonPayload`), AKS Container
+  insights / Container Apps in Log Analytics (`LogMessage`, `LogEntry`, `Log`), Docker's
+  json-file (`{"log":..,"stream":..,"time":..}`, a long line's records joined), journalctl's JSON
+  (`MESSAGE`, `__REALTIME_TIMESTAMP`), and any export of a `message` column next to a time column;
 * a columnar JSON query result (`columnar_rows`): Log Analytics / Microsoft Sentinel `tables`,
   Splunk `json_rows` / `json_cols`: each row is its `_raw` text, or one JSON record of its columns
   (a SigninLogs row for the Entra reader).
@@ -287,11 +288,18 @@ def _time_of(obj: dict) -> Any:
     return None
 
 
+_LOG_ANALYTICS_TEXT = ("LogMessage", "LogEntry", "Log", "Log_s")
+"""The container's line in a Log Analytics table beside `TimeGenerated`: ContainerLogV2's `LogMessage`
+(dynamic: a JSON line arrives parsed), ContainerLog's `LogEntry` (AKS Container insights), Container
+Apps' ContainerAppConsoleLogs `Log` (`Log_s` in its older custom table)."""
+
+
 def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
     """(original text, wrapper time) of one JSON record, or None when it wraps nothing.
 
     Strong shapes name a field no product log uses (Splunk `_raw`, Elasticsearch `_source`,
-    `event.original`, `@timestamp`, Datadog `attributes` (v2) or `content` (v1), CloudWatch `ingestionTime`, journald
+    `event.original`, `@timestamp`, Datadog `attributes` (v2) or `content` (v1), Google Cloud
+    Logging `textPayload`/`jsonPayload`, Log Analytics `LogMessage`.. beside `TimeGenerated`, CloudWatch `ingestionTime`, journald
     `__REALTIME_TIMESTAMP`, Docker `log`+`stream`);
     the weak one is any record with a `message` string and a time."""
     if not isinstance(obj, dict):
@@ -313,6 +321,18 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
     if isinstance(attrs, dict) and _str(attrs.get("message")) is not None and (
             obj.get("type") == "log" or "timestamp" in attrs):  # Datadog logs API / export
         return attrs["message"], _time_of(attrs)
+    text = _str(obj.get("textPayload"))
+    if text is not None:  # Google Cloud Logging LogEntry (gcloud logging read --format=json)
+        return text, obj.get("timestamp") or obj.get("receiveTimestamp")
+    if isinstance(obj.get("jsonPayload"), dict) and ("logName" in obj or "insertId" in obj):
+        return json.dumps(obj["jsonPayload"], ensure_ascii=False), obj.get("timestamp")  # the app's JSON record
+    for key in _LOG_ANALYTICS_TEXT:
+        if key in obj and "TimeGenerated" in obj:
+            value = obj[key]
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) \
+                if isinstance(value, (dict, list)) else None
+            if _str(text) is not None:
+                return text, obj["TimeGenerated"]
     content = obj.get("content")
     if isinstance(content, dict) and _str(content.get("message")) is not None and "timestamp" in content:
         return content["message"], content["timestamp"]  # Datadog logs API v1 (logs-queries/list)
@@ -343,7 +363,7 @@ def _journal_message(value: Any) -> str | None:
     return _str(value)
 
 
-_CSV_STRONG = ("_raw", "@message", "event.original", "_source.message")
+_CSV_STRONG = ("_raw", "@message", "event.original", "_source.message", "logmessage", "logentry")
 _CSV_WEAK = ("message", "log", "raw")
 _CSV_TIME = ("_time", "@timestamp", "timestamp", "time", "_messagetime", "_messagetimems",
              "date", "timegenerated", "timegeneratedutc", "datetime", "@timestamputc")
