@@ -341,3 +341,29 @@ def test_aks_container_insights_exports_are_unwrapped(tmp_path):
     path = tmp_path / "query_data.csv"
     path.write_text(out.getvalue())
     assert [a[:2] for a in _events(path)] == [("failure", "audience-mismatch")]
+
+
+def test_a_burp_item_keeps_the_scheme_and_port_it_was_sent_to(tmp_path):
+    """A Burp item's request line and Host name no scheme: the URL was always 'https://<Host>',
+    though the item's <url> (and <protocol>, <port>) say http on port 8080 (an SP reached over
+    plain http, as behind a TLS-terminating proxy: what its Destination check compares)."""
+    from urllib.parse import quote
+
+    req = ("POST /oauth2/callback/saml HTTP/1.1\r\nHost: sonar.example.com:8080\r\n"
+           "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+           f"SAMLResponse={quote(B64, safe='')}&RelayState=abc")
+    resp = b"HTTP/1.1 302 Found\r\nLocation: /projects\r\n\r\n"
+    item = ("<item><time>Tue Mar 11 08:41:02 UTC 2025</time>"
+            "<url><![CDATA[http://sonar.example.com:8080/oauth2/callback/saml]]></url>"
+            '<host ip="192.0.2.10">sonar.example.com</host><port>8080</port><protocol>http</protocol>'
+            "<method><![CDATA[POST]]></method><path><![CDATA[/oauth2/callback/saml]]></path>"
+            f"<request base64=\"true\"><![CDATA[{base64.b64encode(req.encode()).decode()}]]></request>"
+            f"<status>302</status><response base64=\"true\"><![CDATA[{base64.b64encode(resp).decode()}]]></response>"
+            "</item>")
+    path = tmp_path / "burp.xml"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE items [\n<!ELEMENT items (item*)>\n]>\n'
+                    f'<items burpVersion="2024.1.1" exportTime="Tue Mar 11 08:45:00 UTC 2025">\n{item}\n</items>\n')
+    r = CliRunner().invoke(main, ["flows", str(path), "--format", "json"], catch_exceptions=False)
+    (flow,) = json.loads(r.stdout)["inputs"][0]["flows"]
+    assert [(s["method"], s["url"]) for s in flow["steps"]] == [
+        ("POST", "http://sonar.example.com:8080/oauth2/callback/saml")]

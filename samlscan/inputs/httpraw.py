@@ -325,10 +325,14 @@ def read_burp(path: str) -> har.Capture:
         at = burp_time(_cdata(item, "time")[0])
         got = entries_of(_bytes_text(*_cdata(item, "request")), at)
         resp = entries_of(_bytes_text(*_cdata(item, "response")), at)
+        url = (_cdata(item, "url")[0] or "").strip()
         if not got:
-            url = (_cdata(item, "url")[0] or "").strip()
             got = [{"request": {"method": (_cdata(item, "method")[0] or "GET").strip(), "url": url},
                     "response": {}, "startedDateTime": at.isoformat() if at else None}]
+        elif re.match(r"https?://", url, re.IGNORECASE):
+            # the item's URL says the scheme and port the request line and Host do not (an SP
+            # reached over plain http behind a TLS-terminating proxy: its Destination check fails)
+            got[0]["request"]["url"] = url
         if resp and not resp[0]["request"]:
             got[-1]["response"] = resp[0]["response"]
         entries.extend(got[:1])
