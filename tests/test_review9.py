@@ -367,3 +367,21 @@ def test_a_burp_item_keeps_the_scheme_and_port_it_was_sent_to(tmp_path):
     (flow,) = json.loads(r.stdout)["inputs"][0]["flows"]
     assert [(s["method"], s["url"]) for s in flow["steps"]] == [
         ("POST", "http://sonar.example.com:8080/oauth2/callback/saml")]
+
+
+def test_a_logstash_encoder_record_with_its_stack_trace_is_read(tmp_path):
+    """logstash-logback-encoder (LogstashEncoder: @timestamp, message, logger_name, thread_name,
+    level, stack_trace as one string) was not recognised: the SAML library is named only in the
+    stack trace, which was never read."""
+    exc = "org.springframework.security.saml2.provider.service.authentication.Saml2AuthenticationException"
+    text = ("Invalid assertion [a1b2] for SAML response [r1]: None of the audiences within Assertion 'a1b2' "
+            "matched the list of valid audiances")
+    stack = (f"java.lang.IllegalStateException: login failed\n\tat com.example.sp.Acs.post(Acs.java:42)\n"
+             f"Caused by: {exc}: {text}\n\tat org.springframework.security.saml2.provider.service."
+             "authentication.OpenSaml4AuthenticationProvider.authenticate(OpenSaml4AuthenticationProvider.java:500)")
+    record = {"@timestamp": "2025-03-11T09:41:02.613+01:00", "@version": "1", "message": "SAML login failed",
+              "logger_name": "com.example.sp.SamlFailureHandler", "thread_name": "http-nio-8080-exec-3",
+              "level": "ERROR", "level_value": 40000, "stack_trace": stack}
+    path = tmp_path / "sp.json.log"
+    path.write_text(json.dumps(record) + "\n")
+    assert _events(path) == [("failure", "audience-mismatch", ["line 1"])]

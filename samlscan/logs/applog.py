@@ -603,8 +603,8 @@ def _json_failure(line: str) -> bool:
     if not line.startswith("{") or library(line) is None:
         return False
     obj = json_or_none(line)
-    return isinstance(obj, dict) and any(isinstance(obj.get(k), str) for k in _JSON_MESSAGE) and any(
-        isinstance(obj.get(k), (dict, list)) for k in _JSON_ERRORS)
+    return isinstance(obj, dict) and any(isinstance(obj.get(k), str) for k in _JSON_MESSAGE) and (
+        any(isinstance(obj.get(k), (dict, list)) for k in _JSON_ERRORS) or bool(_stack_text(obj)))
 
 
 def _json_line(line: str, cut: bool) -> list[dict] | str | None:
@@ -642,7 +642,8 @@ def _json_records(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[tuple[R
     level = _json_level(obj)
     if lib is None and level not in ("WARN", "ERROR"):
         return
-    header = _Header("json", "node", None, level, str(obj.get("name") or obj.get("category") or ""), message)
+    logger = obj.get("name") or obj.get("category") or obj.get("logger_name") or obj.get("logger")
+    header = _Header("json", "node", None, level, logger if isinstance(logger, str) else "", message)
     pending = _Pending(no, header, lib, when, None, excs=_json_errors(obj))
     ip = _json_ip(obj)
     for rec, logger in _logged_by(pending, _finish(pending, path, lib, {})):
@@ -707,9 +708,25 @@ def _json_level(obj: dict) -> str:
     return _norm_level(str(value or "INFO"))
 
 
+_JSON_STACK = ("stack_trace", "exception")
+"""A Java logger's stack trace as one string beside the message: logstash-logback-encoder's
+`stack_trace` (LogstashEncoder, the JSON layout of most Spring apps shipped to ELK), log4j2
+JsonLayout's and Python json loggers' `exception`."""
+
+
+def _stack_text(obj: dict) -> str | None:
+    return next((v for k in _JSON_STACK if isinstance(v := obj.get(k), str) and "\n" in v.strip()), None)
+
+
 def _json_errors(obj: dict) -> list[str]:
     """The exception lines of the record's errors, outermost first: a stack's first line
-    ('Error: Invalid document signature'), else '<name>: <message>'."""
+    ('Error: Invalid document signature'), else '<name>: <message>'; a Java stack trace written as
+    one string, its first line and each 'Caused by:' one, as in a text log."""
+    stack = _stack_text(obj)
+    if stack is not None:
+        lines = stack.strip().split("\n")
+        return [lines[0].strip()] + [ln.strip().removeprefix("Caused by: ") for ln in lines[1:]
+                                     if ln.startswith("Caused by:")][:_MAX_EXTRA - 1]
     found: list[str] = []
     for err in _json_values([obj.get(k) for k in _JSON_ERRORS], _nested_errors):
         if len(found) >= _MAX_EXTRA:
