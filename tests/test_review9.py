@@ -385,3 +385,22 @@ def test_a_logstash_encoder_record_with_its_stack_trace_is_read(tmp_path):
     path = tmp_path / "sp.json.log"
     path.write_text(json.dumps(record) + "\n")
     assert _events(path) == [("failure", "audience-mismatch", ["line 1"])]
+
+
+def test_a_python_json_logger_record_is_read(tmp_path):
+    """python-json-logger ('%(asctime)s %(levelname)s %(name)s %(message)s': asctime, levelname, name,
+    message; a traceback in exc_info, its exception on its last line) was not recognised."""
+    trace = ("Traceback (most recent call last):\n  File \"/app/views.py\", line 40, in acs\n"
+             "    auth.process_response()\nonelogin.saml2.errors.OneLogin_Saml2_ValidationError: "
+             "sonarqube is not a valid audience for this Response")
+    records = [{"asctime": "2025-03-11 08:41:02,611", "levelname": "INFO", "name": "app.views",
+                "message": "SAML ACS called"},
+               {"asctime": "2025-03-11 08:41:02,613", "levelname": "ERROR", "name": "app.views",
+                "message": "SAML login failed", "exc_info": trace}]
+    path = tmp_path / "app.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    r = CliRunner().invoke(main, ["check", str(path), "--config", CONFIG, "--format", "json"],
+                           catch_exceptions=False)
+    (attempt,) = json.loads(r.stdout)["attempts"]
+    assert (attempt["outcome"], attempt["root_cause"], attempt["time"]) == (
+        "failure", "audience-mismatch", "2025-03-11T08:41:02Z")

@@ -586,7 +586,8 @@ def _exc_text(exc: str) -> str:
 # --- JSON app logs (Node: winston, pino, bunyan; any logger writing one object a line) ----------
 
 _JSON_MESSAGE = ("message", "msg")
-_JSON_TIME = ("timestamp", "time", "@timestamp", "date")
+_JSON_TIME = ("timestamp", "time", "@timestamp", "date", "asctime")
+"""(`asctime`: python-json-logger's name for logging's time, local and without a zone.)"""
 _JSON_ERRORS = ("err", "error", "cause", "exception", "errors")
 """Where Node loggers put the error beside the message: pino/bunyan's `err` (serialized:
 message, name, stack), winston's `error`/`cause` (OpenCTI: `cause`, older `errors[]`)."""
@@ -645,6 +646,8 @@ def _json_records(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[tuple[R
     logger = obj.get("name") or obj.get("category") or obj.get("logger_name") or obj.get("logger")
     header = _Header("json", "node", None, level, logger if isinstance(logger, str) else "", message)
     pending = _Pending(no, header, lib, when, None, excs=_json_errors(obj))
+    for line in (_stack_text(obj) or "").strip().split("\n"):  # read as a text log's stack trace
+        _add_continuation(pending, line)
     ip = _json_ip(obj)
     for rec, logger in _logged_by(pending, _finish(pending, path, lib, {})):
         if ip and isinstance(rec, LogEvent) and rec.ip is None:
@@ -700,7 +703,7 @@ def _json_time(obj: dict, tz: tzinfo) -> tuple[datetime | None, bool]:
 def _json_level(obj: dict) -> str:
     """The record's level word; pino's and bunyan's numbers; a level not a finite number or
     word (JSON parsers take NaN, Infinity and 1e400) is unknown: INFO."""
-    value = obj.get("level", obj.get("severity"))
+    value = obj.get("level", obj.get("severity", obj.get("levelname")))  # (levelname: python-json-logger)
     if isinstance(value, float) and not math.isfinite(value):
         return "INFO"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -708,10 +711,10 @@ def _json_level(obj: dict) -> str:
     return _norm_level(str(value or "INFO"))
 
 
-_JSON_STACK = ("stack_trace", "exception")
-"""A Java logger's stack trace as one string beside the message: logstash-logback-encoder's
-`stack_trace` (LogstashEncoder, the JSON layout of most Spring apps shipped to ELK), log4j2
-JsonLayout's and Python json loggers' `exception`."""
+_JSON_STACK = ("stack_trace", "exception", "exc_info")
+"""A stack trace as one string beside the message: logstash-logback-encoder's `stack_trace`
+(LogstashEncoder, the JSON layout of most Spring apps shipped to ELK), log4j2 JsonLayout's
+`exception`, python-json-logger's `exc_info` (a Python traceback)."""
 
 
 def _stack_text(obj: dict) -> str | None:
@@ -720,13 +723,7 @@ def _stack_text(obj: dict) -> str | None:
 
 def _json_errors(obj: dict) -> list[str]:
     """The exception lines of the record's errors, outermost first: a stack's first line
-    ('Error: Invalid document signature'), else '<name>: <message>'; a Java stack trace written as
-    one string, its first line and each 'Caused by:' one, as in a text log."""
-    stack = _stack_text(obj)
-    if stack is not None:
-        lines = stack.strip().split("\n")
-        return [lines[0].strip()] + [ln.strip().removeprefix("Caused by: ") for ln in lines[1:]
-                                     if ln.startswith("Caused by:")][:_MAX_EXTRA - 1]
+    ('Error: Invalid document signature'), else '<name>: <message>'."""
     found: list[str] = []
     for err in _json_values([obj.get(k) for k in _JSON_ERRORS], _nested_errors):
         if len(found) >= _MAX_EXTRA:
