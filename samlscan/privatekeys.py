@@ -28,9 +28,13 @@ private key, or when its base64 ends first (a key cut short still holds its secr
 certificate is no secret and stays."""
 _SEP = re.compile(r"\s+|\\[nrt]|\\(?=/)")
 """Line breaks (also JSON-escaped) and the backslash of PHP's escaped '/' inside a key's base64."""
-_RUN_AT = re.compile(r"(?:[A-Za-z0-9+/=]|\\[nrt/]|\s)+")
+_RUN_AT = re.compile(r"(?:[A-Za-z0-9+/]|\\[nrt/]|\s)+=*")
+"""A start's base64 to its padding ('=' ends base64: read past it, every start in a run of keys cut
+short by it scanned the whole window)."""
 _WINDOW = 16384
-"""Characters looked at from a start: the base64 of an 8192-bit RSA key, its line breaks and more."""
+"""Characters looked at from a start at most: the base64 of an 8192-bit RSA key, its line breaks and
+more. A start is read only as far as twice what its DER length needs (line breaks, indentation):
+read to the window, each of 10,000 key-shaped starts of a 120 kB text took seconds in all."""
 _MIN_KEY = 150
 """Base64 characters of the smallest key looked for (a P-256 key in SEC1 has 162)."""
 _MAX_FAILED = 256
@@ -56,9 +60,11 @@ def _without_bare_keys(text: str) -> str:
         start = m.start()
         if start < pos:
             continue  # (inside a key already removed)
-        if _key_size(_SEP.sub("", text[start:start + 40])[:12]) is None:
+        size = _key_size(_SEP.sub("", text[start:start + 40])[:12])
+        need = -(-size * 4 // 3) if size else 0  # its base64 characters, without padding
+        if need < _MIN_KEY:
             continue
-        end, decoded = _key_end(text, start, failed >= _MAX_FAILED)
+        end, decoded = _key_end(text, start, need, failed >= _MAX_FAILED)
         if end is None:
             failed += decoded
             continue
@@ -67,16 +73,12 @@ def _without_bare_keys(text: str) -> str:
     return "".join(out) + text[pos:] if out else text
 
 
-def _key_end(text: str, start: int, unread: bool) -> tuple[int | None, bool]:
-    """(where the base64 private key starting at `start` ends, its padding included, or None;
-    whether a full decode was tried). `unread`: past the budget of decodes, a key-shaped start is
-    removed without decoding."""
-    run = _RUN_AT.match(text, start, min(len(text), start + _WINDOW)).group()
+def _key_end(text: str, start: int, need: int, unread: bool) -> tuple[int | None, bool]:
+    """(where the base64 private key starting at `start`, `need` base64 characters long, ends, its
+    padding included, or None; whether a full decode was tried). `unread`: past the budget of
+    decodes, a key-shaped start is removed without decoding."""
+    run = _RUN_AT.match(text, start, min(len(text), start + min(_WINDOW, 2 * need + 256))).group()
     clean = _SEP.sub("", run)
-    size = _key_size(clean[:12])
-    need = -(-size * 4 // 3) if size else 0  # its base64 characters, without padding
-    if need < _MIN_KEY:
-        return None, False
     body = clean[:need].split("=", 1)[0]
     if len(body) < need:  # cut short (the text or the base64 ends first): what is there goes
         return (start + len(run.rstrip()) if len(body) >= _MIN_KEY else None), False
