@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left
+from functools import partial
 
 # also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL), and twice
 # where a URL is a parameter of another ('return_to=%2Fprojects%3Fowner%3Dann%2540corp.example')
@@ -55,16 +56,18 @@ _IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
                    r"|(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4}::(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4})"
                    r"(?![\w:])")
 # eight two-digit groups: a certificate fingerprint as the table cuts it ('D8:47:5B:00:09:04:BB:99...')
-# the last word of a text, as far as an email or an address could reach
-_TAIL = re.compile(r"[\w.@%+\-:]+\Z")
+# the last word of a text, as far as an email or an address could reach, matched on the text reversed
+# (searched for with '\Z', it was tried from every character of a long last word: quadratic)
+_TAIL_REVERSED = re.compile(r"[\w.@%+\-:]+")
 _FINGERPRINT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){7}")
 # the user part of a URL ('https://alice:secret@host/'), masked whole before it is taken for an email
 # (also 'alice:secret@host/path' where a URL is shown without its scheme)
 # (a scheme of at most 64 characters: tried at every '-' or '.' of a long token, an unbounded one
 # took time quadratic in the token's length)
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://)([^\s/?#@\[\]<>\"'\\]+)@"
-                       r"|(?<![\w.%+\-:/])()([\w.%+\-~]{1,128}:[^\s/?#@\[\]<>\"'\\]*)@(?=[\w\-]+\.)")
-"""(The second user part is bounded: tried from each '~' of a long run, unbounded it was quadratic.)"""
+                       r"|(?<![\w.%+\-:/])()([\w.%+\-~]{1,128}:[^\s/?#@\[\]<>\"'\\]{0,256})@(?=[\w\-]+\.)")
+"""(The second user part is bounded, its password too: tried from each '~' of a long run ('~a:~a:...'),
+unbounded either was quadratic.)"""
 # A value after a key that names a user or carries a secret, as logs, copied requests and URLs write
 # them: 'user=alice', 'username="alice"', '"login":"alice"', SonarQube's '[login|alice]',
 # 'login_hint=alice', 'JSESSIONID=...', 'sessionId: ...', 'Authorization: Bearer ...'.
@@ -105,8 +108,9 @@ def keyed_users(text: str) -> set[str]:
 # form ('/CN=Jane Roe/emailAddress=...'): an SP's self-signed certificate made by an admin, or a
 # user's, names its owner (X.520 givenName 2.5.4.42, surname 2.5.4.4, commonName).
 _DN_NAME = re.compile(r"(?<![\w.])(?:(?P<cn>CN)|(?P<short>GN|SN)|givenName|surname|2\.5\.4\.42|2\.5\.4\.4)="
-                      r"(?P<value>(?:(?!\s+[A-Za-z][\w.]*=)(?:\\.|'(?=[^\W\d_])|[^,+/\\\n()<>\"';=]))+)")
-# (a value ends before the next 'TYPE=' of a subject written with spaces: 'SN=Roe GN=Jane')
+                      r"(?P<value>(?:(?!(?<!\s)\s+[A-Za-z][\w.]*=)(?:\\.|'(?=[^\W\d_])|[^,+/\\\n()<>\"';=]))+)")
+# (a value ends before the next 'TYPE=' of a subject written with spaces: 'SN=Roe GN=Jane'; that is
+# looked for at a run of spaces' first one only: from each of a long run's, it was quadratic)
 # words of a common name that name a service, a product or an organisation, not a person
 _NOT_NAME_WORDS = frozenset("""certificate cert signing signer signature encryption encrypting sso saml saml2 idp sp
     federation federated service services server token test testing key keys root ca authority issuing intermediate
@@ -137,9 +141,9 @@ def names_a_person(common_name: str) -> bool:
     return 2 <= len(words) <= 5 and all(_name_word(w) for w in words) and not all(w in _NAME_PARTICLES for w in words)
 
 
-def _dn_name_sub(m: re.Match) -> str:
+def _dn_name_sub(subjects: _Subjects, m: re.Match) -> str:
     value = m["value"].strip()
-    if not value or (m["cn"] and not names_a_person(value)) or (m["cn"] and _organisation(m.string, m.start(), value)):
+    if not value or (m["cn"] and not names_a_person(value)) or (m["cn"] and subjects.company(m.start(), value)):
         return m.group(0)
     if m["short"] and not _surname_like(value):
         return m.group(0)  # 'SN=4D3F0A12' (a serial number), 'SN=lastName' (an attribute name): no name
@@ -165,19 +169,68 @@ _COMPANY_WORDS = frozenset("inc ltd llc gmbh corp corporation co ag sa sas bv pl
 _O_VALUE = re.compile(r"(?<![\w.])O=((?:\\.|,\s*(?=(?:Inc|Ltd|LLC|GmbH|Corp|Co)\b)|[^,+/;\n])+)")
 
 
-def _organisation(text: str, start: int, common_name: str) -> bool:
-    """The same subject's O= is a company named after its CN ('CN=Red Hat,O=Red Hat\\, Inc.'): a
-    company's certificate, not a person's (an O= equal to the CN, a person's own, is no company)."""
-    line_start = max(text.rfind(c, 0, start) for c in "\n;|") + 1
-    ends = [e for e in (text.find(c, start) for c in "\n;|") if e >= 0]
-    subject = text[line_start:min(ends) if ends else len(text)]
+_SUBJECT_END = re.compile(r"[\n;|]")
+
+
+class _Subjects:
+    """The subjects of one text (its pieces between line breaks, ';' and '|'), each read once for
+    its O= values: asked at every CN=, each read of the subject (to the text's ends when it has no
+    such separator) made 20,000 'CN=Jane Roe,' take minutes."""
+
+    def __init__(self, text: str):
+        self._text, self._ends, self._orgs, self._answers = text, None, {}, {}
+
+    def company(self, start: int, common_name: str) -> bool:
+        """The subject around `start` has an O= that is a company named after its CN ('CN=Red
+        Hat,O=Red Hat\\, Inc.'): a company's certificate, not a person's (an O= equal to the CN, a
+        person's own, is no company)."""
+        if self._ends is None:
+            self._ends = [m.start() for m in _SUBJECT_END.finditer(self._text)]
+        k = bisect_left(self._ends, start)
+        if (k, common_name) not in self._answers:
+            if k not in self._orgs:
+                first = self._ends[k - 1] + 1 if k else 0
+                self._orgs[k] = _company_orgs(self._text[first:self._ends[k] if k < len(self._ends) else None])
+            orgs, cuts = self._orgs[k]
+            i, found = bisect_left(orgs, common_name), False
+            while not found and i < len(orgs) and orgs[i].startswith(common_name):  # (sorted: those
+                found, i = len(common_name) in cuts[orgs[i]], i + 1               # that start with it)
+            self._answers[k, common_name] = found
+        return self._answers[k, common_name]
+
+
+def _company_orgs(subject: str) -> tuple[list[str], dict[str, set[int]]]:
+    """The O= values of a subject that name a company, sorted, and for each where it may be cut to
+    leave a common name it continues as a company ('Red Hat' of 'Red Hat, Inc.': a cut at a ' ' or
+    ',' with a company word among the words after it)."""
+    cuts = {}
     for m in _O_VALUE.finditer(subject):
         org = m.group(1).replace("\\", "").strip()
-        words = {w.strip(".,").lower() for w in org[len(common_name):].split()}
-        if org.startswith(common_name) and org[len(common_name):len(common_name) + 1] in (" ", ",") \
-                and words & _COMPANY_WORDS:
-            return True
-    return False
+        if org not in cuts:
+            cuts[org] = _company_cuts(org)
+    named = {org: at for org, at in cuts.items() if at}
+    return sorted(named), named
+
+
+def _company_cuts(org: str) -> set[int]:
+    """The ends of the common names `org` is a company's name after: the words after the cut (split
+    at spaces, '.' and ',' stripped) hold a company word. Read right to left, once."""
+    out: set[int] = set()
+    tokens = [(t.start(), t.end()) for t in re.finditer(r"\S+", org)]
+    after = False  # a company word among the tokens right of the one read
+    for n in range(len(tokens) - 1, -1, -1):
+        start, end = tokens[n]
+        word = org[start:end]
+        kept = len(word.rstrip(".,"))
+        for run in re.finditer(r"[.,]+", word):  # a cut at a ',' inside the token: its rest is a word
+            rest = word[run.end():kept] if kept - run.end() <= 12 else ""
+            if after or rest.lower() in _COMPANY_WORDS:
+                out.update(start + j for j in range(run.start(), run.end()) if word[j] == ",")
+        stripped = word.strip(".,").lower()
+        if n and org[tokens[n - 1][1]] == " " and (after or stripped in _COMPANY_WORDS):
+            out.add(tokens[n - 1][1])
+        after = after or stripped in _COMPANY_WORDS
+    return out
 
 
 def _email_sub(m: re.Match) -> str:
@@ -251,16 +304,16 @@ class Redactor:
         value it starts."""
         if s.endswith(" ..."):
             return self._cut_tail(s[:-4]) + " ..."
-        m = _TAIL.search(s)
+        m = _TAIL_REVERSED.match(s[::-1])
         # (only an email's or an address's start, past its first '.' or '@', after other words:
         # a whole field 'SonarQube', or a note ending in a word, is no cut 'SonarQube-admins')
-        if m is None or m.start() == 0 or len(m.group(0)) < 4 or not {".", "@"} & set(m.group(0)):
+        if m is None or m.end() == len(s) or m.end() < 4 or not {".", "@"} & set(m.group(0)):
             return s
-        run = m.group(0)
+        run = m.group(0)[::-1]
         i = bisect_left(self._values, run)
         value = self._values[i] if i < len(self._values) else ""
         if value.startswith(run) and value != run and _kind(value) in ("email", "ip"):
-            return s[:m.start()] + mask(value, _kind(value))
+            return s[:len(s) - m.end()] + mask(value, _kind(value))
         return s
 
     def text(self, s):
@@ -268,7 +321,7 @@ class Redactor:
             return s
         if self._pattern is not None:
             s = self._cut_tail(self._pattern.sub(self._known_sub, s))
-        s = _DN_NAME.sub(_dn_name_sub, s)
+        s = _DN_NAME.sub(partial(_dn_name_sub, _Subjects(s)), s)
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
         s = sub_emails(s, _email_sub)
         s = _KEYED_ENCODED.sub(_keyed_sub, _KEYED.sub(_keyed_sub, s))
