@@ -9,7 +9,9 @@ or the IdP error page shown instead of a response (Entra AADSTS page, Okta error
 from __future__ import annotations
 
 import html
+import itertools
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -387,30 +389,54 @@ def _digest_key(msg: RawMessage) -> str:
 
 
 def _pair(responses, requests, order: dict[int, int]) -> dict[int, int]:
-    """Response position -> request position: InResponseTo first, then RelayState. `order`:
-    entry number -> position in the capture's time order (a request is answered after it)."""
+    """Response position -> request position: InResponseTo first, then RelayState, the last request
+    so named that is not later than the response. `order`: entry number -> position in the
+    capture's time order (a request is answered after it)."""
     def when(msg: RawMessage) -> int:
-        return order.get(_entry_of(msg), _entry_of(msg) or 0)
+        entry = _entry_of(msg)
+        return order.get(entry, entry or 0)
 
+    by_id = _Latest((ids[1], when(q)) for q, ids in requests)
+    by_rs = _Latest((q.relay_state, when(q)) for q, _ in requests)
     pairs: dict[int, int] = {}
     for ri, (resp, (_, _, irt)) in enumerate(responses):
-        earlier = [(qi, q) for qi, q in enumerate(requests) if when(q[0]) <= when(resp)]
-        by_id = [qi for qi, q in earlier if irt and q[1][1] == irt]
-        by_rs = [qi for qi, q in earlier if resp.relay_state and q[0].relay_state == resp.relay_state]
-        if by_id:
-            pairs[ri] = by_id[-1]
-        elif by_rs:
-            pairs[ri] = by_rs[-1]
+        at = when(resp)
+        qi = (by_id.last(irt, at) if irt else None)
+        qi = qi if qi is not None else (by_rs.last(resp.relay_state, at) if resp.relay_state else None)
+        if qi is not None:
+            pairs[ri] = qi
     return pairs
 
 
-def _chain(exchanges: list[Exchange], start: int) -> list[Exchange]:
-    """The exchange at `start` and the SP result redirects that follow it (with the browser's
-    re-POST of the body to the page a 307/308 names)."""
-    out = [exchanges[start]]
-    for ex in exchanges[start + 1:]:
-        if ex.leg == "sp-result" or _reposts(out[-1], ex):
-            out.append(ex)
+class _Latest:
+    """Positions of values in a list, each with its time: the last position of a value not later
+    than a time, in log time (each response compared with every request made a capture of 2,000
+    logins take 20 s)."""
+
+    def __init__(self, items):
+        groups: dict = {}
+        for i, (value, at) in enumerate(items):
+            if value is not None:
+                groups.setdefault(value, []).append((at, i))
+        self._times, self._last = {}, {}
+        for value, group in groups.items():
+            group.sort()
+            self._times[value] = [at for at, _ in group]
+            self._last[value] = list(itertools.accumulate((i for _, i in group), max))
+
+    def last(self, value, at: int) -> int | None:
+        n = bisect_right(self._times.get(value, ()), at)
+        return self._last[value][n - 1] if n else None
+
+
+def _chain(exchanges: list[Exchange], start: int) -> list[int]:
+    """The positions of the exchange at `start` and of the SP result redirects that follow it (with
+    the browser's re-POST of the body to the page a 307/308 names)."""
+    out = [start]
+    for i in range(start + 1, len(exchanges)):
+        ex = exchanges[i]
+        if ex.leg == "sp-result" or _reposts(exchanges[out[-1]], ex):
+            out.append(i)
         elif ex.leg != "other":
             break
     return out
@@ -589,24 +615,24 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     kinds = {_digest_key(m): ids[0] for m, ids in decoded if m.param == "SAMLRequest" and ids[0]}
     flows: list[Flow] = []
     used_ex: set[int] = set()
+    carried = _Carried(exchanges)
     for ri, (resp, ids) in enumerate(responses):
         req = requests[pairs[ri]] if ri in pairs else None
         key = _digest_key(resp)
         acs_i = by_entry.get(_entry_of(resp))
         if acs_i is not None and exchanges[acs_i].leg not in ("acs-post", "response-redirect"):
             acs_i = None
-        mine = _request_exchanges(exchanges, req[0], by_entry) if req else []
-        mine += [i for i, ex in enumerate(exchanges) if key in ex.saml and ex.leg == "idp-page"
-                 and (acs_i is None or i < acs_i)][-1:]
+        mine = _request_exchanges(exchanges, req[0], by_entry, carried) if req else []
+        mine += carried.of(key, ("idp-page",), len(exchanges) if acs_i is None else acs_i)[-1:]
         test = (resp.relay_state or "").startswith("validation-query/")
         err = None
         if acs_i is None:
             outcome, reason = "unknown", "the response was not posted to the SP in the capture"
         else:
-            chain = _chain(exchanges, acs_i)
-            after = exchanges.index(chain[-1], acs_i) + 1
-            then = next((ex for ex in exchanges[after:] if ex.leg != "other"), None)
-            mine += [exchanges.index(ex) for ex in chain] + _replayed(exchanges, acs_i, key)
+            at = _chain(exchanges, acs_i)
+            chain = [exchanges[i] for i in at]
+            then = next((exchanges[i] for i in range(at[-1] + 1, len(exchanges)) if exchanges[i].leg != "other"), None)
+            mine += at + _replayed(exchanges, acs_i, key)
             root = _root(resp) if chain[0].folded else None
             outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None,
                                                 then, kinds)
@@ -620,7 +646,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     for qi, (req, ids) in enumerate(requests):
         if qi in paired:
             continue
-        mine = _request_exchanges(exchanges, req, by_entry)
+        mine = _request_exchanges(exchanges, req, by_entry, carried)
         err_i = _idp_error_after(exchanges, mine)
         if err_i is not None:
             mine.append(err_i)
@@ -656,14 +682,30 @@ def _replayed(exchanges: list[Exchange], acs_i: int, key: str) -> list[int]:
     return out
 
 
-def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[int, int]) -> list[int]:
+class _Carried:
+    """The positions of the exchanges that carried each SAML value, by value (each flow searched
+    every exchange: quadratic in a capture's logins)."""
+
+    def __init__(self, exchanges: list[Exchange]):
+        self._at: dict[str, list[int]] = {}
+        for i, ex in enumerate(exchanges):
+            for key in dict.fromkeys(ex.saml):
+                self._at.setdefault(key, []).append(i)
+        self._legs = [ex.leg for ex in exchanges]
+
+    def of(self, key: str, legs: tuple[str, ...], before: int) -> list[int]:
+        """Positions below `before` of the exchanges of these legs that carried `key`, in order."""
+        at = self._at.get(key, [])
+        return [i for i in at[:bisect_left(at, before)] if self._legs[i] in legs]
+
+
+def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[int, int],
+                       carried: _Carried) -> list[int]:
     """The exchange that carried the request and the SP redirect just before it (a value
     re-sent in a later attempt belongs to that attempt)."""
     key, entry = _digest_key(req), _entry_of(req)
     at = order.get(entry, len(exchanges)) if entry is not None else None
-    hits = [i for i, ex in enumerate(exchanges)
-            if key in ex.saml and ex.leg in ("sp-init", "authn-request", "idp-error")
-            and (at is None or i <= at)]
+    hits = carried.of(key, ("sp-init", "authn-request", "idp-error"), len(exchanges) if at is None else at + 1)
     own = [i for i in hits if exchanges[i].entry == entry]
     before = [i for i in hits if exchanges[i].entry != entry]
     return before[-1:] + own if own else hits[-1:]
