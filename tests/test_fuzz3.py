@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,9 @@ from click.testing import CliRunner
 from samlscan.cli import main
 from samlscan.privatekeys import REMOVED, without_private_keys
 from samlscan.report.redact import Redactor
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def timed(fn, *args):
@@ -162,3 +166,26 @@ def test_the_flows_of_a_capture_of_many_logins_are_built_in_linear_time(tmp_path
     assert len(flows) == 1500 and all(f.request_id == f.in_response_to == f"_q{i}" for i, f in enumerate(flows))
     assert {(f.outcome, f.reason) for f in flows} == {
         ("failure", "redirected to /sessions/unauthorized (no public reason captured)")}
+
+
+# --- certificates: PEM blocks sought with a lazy BEGIN(.+?)END ------------------------------------
+
+def test_a_certificate_file_of_begin_lines_without_end_is_refused_in_linear_time(tmp_path):
+    """Each '-----BEGIN CERTIFICATE-----' was scanned to the file's end for its END line: a
+    170 kB --idp-cert file of BEGIN lines took 6 s of CPU before saying it holds no certificate."""
+    path = tmp_path / "idp.pem"
+    path.write_bytes(b"-----BEGIN CERTIFICATE-----x" * 6000)
+    response = tmp_path / "response.xml"
+    response.write_text(_response("no"))
+    r, seconds = timed(CliRunner().invoke, main, ["check", str(response), "--idp-cert", str(path), "-q"])
+    assert r.exit_code == 2 and "no certificate found" in r.output and seconds < 1, (seconds, r.output[-300:])
+
+
+def test_pem_blocks_are_the_ones_found_before():
+    from samlscan.certs import der_from_text
+
+    pem = (FIXTURES / "keys" / "idp.crt").read_bytes()
+    other = pem.replace(b"CERTIFICATE", b"X509 CERTIFICATE")
+    assert der_from_text(b"log " + pem + b" and " + other) == der_from_text(pem) * 2
+    # a BEGIN before them runs to the first END: that block is unreadable, the second is read
+    assert der_from_text(b"-----BEGIN CERTIFICATE----- " + pem + other) == der_from_text(pem)
