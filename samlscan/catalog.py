@@ -289,7 +289,10 @@ def _pattern_matches(text: str, idx: _Index, product: str | None) -> list[tuple]
     if not idx.prefilter.search(norm):
         return []
     if idx.keyword_finder is not None:
-        present = idx.keyword_finder.find_matches_as_strings(norm, overlapping=True)
+        # (a JSON log may hold a lone surrogate, '\\udcff', which the automaton cannot take as UTF-8;
+        # no keyword holds one)
+        present = idx.keyword_finder.find_matches_as_strings(
+            norm.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), overlapping=True)
         found = {c.index: c for k in present for c in idx.by_keyword[k]}
         candidates = [found[i] for i in sorted(found)]
     else:

@@ -111,11 +111,13 @@ def xml_text_bytes(text: str) -> bytes:
     Encoding the text to UTF-8 while it still declares encoding="ISO-8859-2" (Keycloak,
     KEYCLOAK-3971) made libxml2 read the UTF-8 bytes as Latin-2: every non-ASCII character of the
     NameID and attributes came out garbled. The declaration is not part of what a signature covers
-    (C14N drops it), so rewriting it changes no digest."""
+    (C14N drops it), so rewriting it changes no digest. A lone surrogate (a JSON log's '\\udcff')
+    is kept as the bytes Python holds for it, which no XML parser takes: the message is reported
+    as not well-formed, not as a failure of samlscan."""
     m = _DECLARED_ENCODING.match(text)
     if m and m.group(3).lower().replace("_", "-") not in ("utf-8", "utf8"):
         text = text[:m.start(3)] + "UTF-8" + text[m.end(3):]
-    return text.encode("utf-8")
+    return text.encode("utf-8", "surrogatepass")
 
 
 def decode_bytes(raw: RawMessage) -> bytes:

@@ -189,3 +189,48 @@ def test_pem_blocks_are_the_ones_found_before():
     assert der_from_text(b"log " + pem + b" and " + other) == der_from_text(pem) * 2
     # a BEGIN before them runs to the first END: that block is unreadable, the second is read
     assert der_from_text(b"-----BEGIN CERTIFICATE----- " + pem + other) == der_from_text(pem)
+
+
+# --- a lone surrogate ('\udcff', valid JSON) in a capture, a JSON log or a pasted JSON document ---
+
+def _no_internal_error(path, *more):
+    for fmt in ("json", "table", "html"):
+        r = CliRunner().invoke(main, ["check", str(path), "--format", fmt, "-q", *more])
+        assert r.exit_code in (0, 1) and r.exception is None or isinstance(r.exception, SystemExit), r.output[-500:]
+        assert "UnicodeEncodeError" not in r.output, (fmt, r.output[-500:])
+    return json.loads(CliRunner().invoke(main, ["check", str(path), "--format", "json", "-q", *more]).stdout)
+
+
+def test_a_har_value_with_a_lone_surrogate_is_read(tmp_path):
+    """JSON may escape a lone surrogate (JSON.stringify writes one a page's script made): the HAR
+    reader's fingerprint of the value encoded it as UTF-8, and the whole capture was an internal
+    error; now its other values are read and the broken one is reported as undecodable."""
+    har = json.loads((FIXTURES / "captures" / "multi-flow-retry.har").read_text())
+    entry = har["log"]["entries"][1]
+    entry["request"]["url"] = entry["request"]["url"].replace("SAMLRequest=", "SAMLRequest=\udcff", 1)
+    path = tmp_path / "surrogate.har"
+    path.write_text(json.dumps(har))  # (ensure_ascii: written as the escape '\udcff')
+    doc = _no_internal_error(path, "--redact")
+    assert doc["inputs"][0]["status"] == "scanned" and len(doc["messages"]) >= 3
+
+
+@pytest.mark.parametrize("text", ["Invalid signature on SAML Response \udcff",
+                                  "Signature validation failed. SAML Response rejected \udcff"])
+def test_a_log_text_with_a_lone_surrogate_is_looked_up(text):
+    """The catalog's keyword automaton takes UTF-8: a JSON log line's '\\udcff' (CloudWatch's
+    filter-log-events export of a line) made every such event an internal error."""
+    from samlscan import catalog
+
+    assert catalog.lookup(text).code == "signature-invalid"
+
+
+@pytest.mark.parametrize("member", ['"SAMLResponse": "PHNhbWxw\\udcffOlJlc3BvbnNl"',
+                                    '"saml": "<samlp:Response xmlns:samlp=\\"urn:oasis:names:tc:SAML:2.0:protocol\\" '
+                                    'ID=\\"_r1\\" Version=\\"2.0\\">\\udcff</samlp:Response>"'])
+def test_a_pasted_json_document_with_a_lone_surrogate_is_reported(tmp_path, member):
+    """A pasted JSON document's SAMLResponse was URL-encoded, and its XML encoded, as UTF-8: an
+    internal error; now the message is reported as unreadable."""
+    path = tmp_path / "pasted.txt"
+    path.write_text('{"level": "DEBUG", ' + member + "}")
+    doc = _no_internal_error(path)
+    assert "internal-error" not in json.dumps(doc)

@@ -241,8 +241,9 @@ def is_redacted(value: str) -> bool:
 
 
 def digest(value: str) -> str:
-    """Short stable fingerprint of a SAML value, to match exchanges and messages."""
-    return hashlib.sha256(re.sub(r"\s+", "", value).encode()).hexdigest()[:16]
+    """Short stable fingerprint of a SAML value, to match exchanges and messages. (A JSON capture
+    may hold a lone surrogate, '\\udcff', which UTF-8 cannot encode: a page's script wrote it.)"""
+    return hashlib.sha256(re.sub(r"\s+", "", value).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _items(obj, key: str) -> list:

@@ -557,8 +557,14 @@ def _form_piece(name: str, value: str, relay: str | None) -> str:
     value = value.strip()
     if value.startswith("<"):
         return value
-    body = f"{name}={quote(value, safe='')}"
-    return body + (f"&RelayState={quote(relay, safe='')}" if relay is not None else "")
+    body = f"{name}={_quote(value, '')}"
+    return body + (f"&RelayState={_quote(relay, '')}" if relay is not None else "")
+
+
+def _quote(value: str, safe: str) -> str:
+    """URL-encoded; a lone surrogate (a JSON document's '\\udcff') as the bytes Python keeps for it,
+    not a UnicodeEncodeError: the value is then read as the undecodable message it is."""
+    return quote(value, safe=safe, errors="surrogatepass")
 
 
 def _labelled(text: str):
@@ -602,8 +608,8 @@ def _labelled(text: str):
         for param in ("SAMLResponse", "SAMLRequest"):
             if param not in g:
                 continue
-            parts = [f"{param}={quote(g[param], safe='%')}"]
-            parts += [f"{k}={quote(g[k], safe='%')}" for k in ("RelayState", "SigAlg", "Signature") if k in g]
+            parts = [f"{param}={_quote(g[param], '%')}"]
+            parts += [f"{k}={_quote(g[k], '%')}" for k in ("RelayState", "SigAlg", "Signature") if k in g]
             pieces.append("&".join(parts))
     return (pieces, "form fields") if pieces else None
 
