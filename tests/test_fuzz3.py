@@ -234,3 +234,25 @@ def test_a_pasted_json_document_with_a_lone_surrogate_is_reported(tmp_path, memb
     path.write_text('{"level": "DEBUG", ' + member + "}")
     doc = _no_internal_error(path)
     assert "internal-error" not in json.dumps(doc)
+
+
+# --- raw HTTP whose lines end in a bare CR --------------------------------------------------------
+
+def test_a_raw_http_conversation_with_cr_line_ends_is_a_capture(tmp_path):
+    """Saved with CR line ends only, the conversation was one line: no HTTP message was seen, its
+    IdP page was read as a form, the POST to the ACS and its 500 were lost (one message, outcome
+    unknown); it is read as with CRLF."""
+    from test_paste_shapes import ACS, RAW_PAGE, RAW_POST, REDIRECT
+
+    text = (f"GET {REDIRECT} HTTP/1.1\r\nHost: idp.example.org\r\n\r\n{RAW_PAGE}\r\n\r\n"
+            + RAW_POST.replace("POST /oauth2/callback/saml", f"POST {ACS}")
+            + "\r\n\r\nHTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
+    docs = []
+    for name, ends in (("crlf.txt", "\r\n"), ("cr.txt", "\r")):
+        path = tmp_path / name
+        path.write_bytes(text.replace("\r\n", ends).encode())
+        docs.append(json.loads(CliRunner().invoke(main, ["check", str(path), "--format", "json", "-q"]).stdout))
+    for doc in docs:
+        assert doc["inputs"][0]["kind"] == "http"
+        assert [(m["type"], m["binding"]) for m in doc["messages"]] == [("AuthnRequest", "redirect"), ("Response", "post")]
+        assert [a["outcome"] for a in doc["attempts"]] == ["failure"]

@@ -136,9 +136,16 @@ def entries_of(text: str, at: datetime | None = None) -> list[dict]:
     return _entries(text, at)[0]
 
 
+def _lf(text: str) -> str:
+    """Text whose lines end in a bare CR (a classic Mac OS editor's, some tools' saved messages),
+    with LF line ends: read as one line, its requests were no HTTP messages at all."""
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+
+
 def _entries(text: str, at: datetime | None = None) -> tuple[list[dict], bool]:
     """entries_of, and whether messages beyond MAX_MESSAGES were left out (the last one read
     ends where the next begins: it did not swallow the rest as its body)."""
+    text = _lf(text)
     starts = list(itertools.islice(_START.finditer(text), MAX_MESSAGES + 1))
     cut = len(starts) > MAX_MESSAGES
     entries: list[dict] = []
@@ -216,7 +223,7 @@ def messages_of(text: str, path: str = "-") -> list:
 def is_conversation(text: str) -> bool:
     """Raw HTTP from its first line on, more than one message (a request and its answer, a
     whole login): a capture at any size, its exchanges read as flows."""
-    first = text.lstrip("\ufeff \t\r\n")
+    first = _lf(text).lstrip("\ufeff \t\r\n")
     return bool(_START.match(first)) and len(list(itertools.islice(_START.finditer(first), 2))) > 1
 
 
