@@ -8,25 +8,20 @@ for AD FS and SonarQube 9.9, and the second SP's (python3-saml) traffic kept apa
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from case_util import ROOT, generator_check, refs as _refs, scan_case
 from click.testing import CliRunner
 from test_logs_common import PARIS, events, records
 
 from samlscan.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "tests" / "data" / "case8"
 
 
 def _scan(*extra: str) -> dict:
-    res = CliRunner().invoke(main, ["scan", str(CASE), "--format", "json", "--timezone", "Europe/Paris",
-                                    "--jobs", "1", "--fail-on", "never", *extra])
-    assert res.exit_code == 0, res.output[-2000:]
-    return json.loads(res.stdout)
+    return scan_case(CASE, "Europe/Paris", *extra)
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +29,8 @@ def scan() -> dict:
     return _scan()
 
 
-def _refs(attempt: dict) -> set[tuple[str, str]]:
-    return {(Path(e["input"]).name, e["ref"]) for e in attempt["evidence"]}
-
-
 def test_generator_is_current():
-    done = subprocess.run([sys.executable, str(ROOT / "fixtures" / "gen_case8.py"), "--check"],
-                          check=False, capture_output=True, text=True)
+    done = generator_check("gen_case8.py")
     assert done.returncode == 0, done.stderr
 
 
