@@ -29,7 +29,7 @@ class IdpError:
     """An error page the IdP showed instead of sending a SAML response."""
 
     product: str
-    """'entra', 'okta', 'keycloak', 'adfs' or 'auth0'."""
+    """'entra', 'okta', 'keycloak', 'adfs', 'auth0' or 'google'."""
     code: str | None
     """'AADSTS50011', an Okta 'E0000...' code, or None."""
     message: str | None
@@ -193,7 +193,7 @@ _ADFS_MESSAGE = re.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<")
 
 
 def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | None:
-    """An Entra AADSTS error, an Okta, Keycloak, AD FS or Auth0 error page in a response body
+    """An Entra AADSTS error, an Okta, Keycloak, AD FS, Auth0 or Google error page in a response body
     (`status`: the HTTP status it came with), or Auth0's error page by its URL; None otherwise."""
     auth0 = _auth0_error(url)
     if auth0 is not None or not text:
@@ -225,7 +225,27 @@ def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | No
                                            "AD FS error page")).strip(), None, activity.group(1))
     if _AUTH0_PAGE_PATH.search(urlsplit(url).path):
         return _auth0_page(text, url, status)
+    if status >= 400 and _GOOGLE_HOST.search(host):
+        return _google_page(text)
     return None
+
+
+_GOOGLE_HOST = re.compile(r"(^|\.)google\.com$", re.IGNORECASE)
+# Google's SAML runtime errors (support.google.com/a/answer/6301076): its error page at the SSO URL
+# ('403. That's an error. Error: app_not_configured_for_user ...'), the error's name in snake case.
+_GOOGLE_ERROR = re.compile(r"\bError:\s*(?:<[^>]{0,80}>\s*)*([a-z]+(?:_[a-z]+)+)\b")
+_GOOGLE_SENTENCE = re.compile(r"\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<")
+
+
+def _google_page(text: str) -> IdpError | None:
+    """Google's error page: the error's name ('app_not_configured_for_user') and the sentence after
+    it ('Service is not configured for this user.'); None for any other page of an error status."""
+    m = _GOOGLE_ERROR.search(text)
+    if m is None:
+        return None
+    after = _GOOGLE_SENTENCE.match(text, m.end())
+    said = html.unescape(after.group(1)).strip() if after else None
+    return IdpError("google", m.group(1), f"{m.group(1)}: {said}" if said else m.group(1))
 
 
 _AUTH0_HOST = re.compile(r"(^|\.)auth0\.com$", re.IGNORECASE)

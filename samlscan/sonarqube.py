@@ -7,13 +7,15 @@ Detection rules, each tied to a documented cause (logformats.md §1.3, §1.6; So
 |--------------------------------------------------------------|----------------------------|
 | HTTP 403 answering the POST to SonarQube Cloud's ACS         | multiple-sign-on-urls      |
 | the POST went to /oauth2/callback without the 'saml' key     | acs-path-wrong             |
+| the POST went to another path of the SP, which answered 404  | acs-path-wrong             |
 | an IP allow list message (GitHub) on the way back            | ip-not-allowed             |
 | SP error page before any AuthnRequest left (404/400 at init) | wrong-login-url            |
 | AUTHENTICATION-ERROR / page text known to the catalog        | the catalog's code         |
 | OAUTHSTATE set at login start, missing on the POST to the ACS | relaystate-cookie-missing  |
 | the ACS's redirects lead straight to a new login (any SP)    | login-loop                 |
 | the ACS's 307/308 sent the POST on to a page that refused it | acs-repost                 |
-| failure after an IdP-initiated response (no InResponseTo)    | relaystate-cookie-missing  |
+| failure after an IdP-initiated response (no InResponseTo; the | relaystate-cookie-missing  |
+| capture shows no login started at the SP)                    |                            |
 """
 from __future__ import annotations
 
@@ -51,6 +53,20 @@ def _callback_without_saml_key(url: str) -> bool:
     return bool(found) and key != "/saml"
 
 
+def _not_the_callback(status: int, url: str) -> bool:
+    """A POST the SP answered 404 at a path other than its SAML callback (an ACS URL typed with a
+    typo in the IdP: '/oauth2/calback/saml'); a context path (sonar.web.context) may precede it."""
+    return status == 404 and not urlsplit(url).path.rstrip("/").endswith("/oauth2/callback/saml")
+
+
+def _started_at_sp(flow) -> bool:
+    """The capture shows the login start at the SP: its AuthnRequest, or the SP's redirect to the IdP.
+    A response without InResponseTo is then the IdP's error answer to that request (SAML core
+    3.2.2: InResponseTo is left out when the IdP could not or would not read the request), not an
+    IdP-initiated login."""
+    return flow.request is not None or any(ex.leg == "sp-init" for ex in flow.exchanges)
+
+
 def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str] | None:
     """(code, why) for a failed capture flow, or None when these rules do not decide it."""
     from samlscan import catalog
@@ -64,6 +80,9 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
         if ex.leg == "acs-post" and _callback_without_saml_key(ex.url):
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}); "
                                       "SonarQube's SAML callback is .../oauth2/callback/saml")
+        if ex.leg == "acs-post" and _not_the_callback(ex.status, ex.url):
+            return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), which answered "
+                                      "404: SonarQube's SAML callback is .../oauth2/callback/saml")
     texts = [flow.reason or ""] + [ex.auth_error or "" for ex in exchanges] + [
         e for ex in exchanges for e in ex.page_errors]
     if any(_IP_ALLOW.search(t) for t in texts):
@@ -83,7 +102,7 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
         hit = catalog.lookup(text, "sonarqube") if text else None
         if hit is not None and hit.code not in ("unknown-failure", "sp-internal-error"):
             return hit.code, text
-    if response_unsolicited:
+    if response_unsolicited and not _started_at_sp(flow):
         return ("relaystate-cookie-missing",
                 "the response is IdP-initiated (no InResponseTo) and SonarQube refused it: SonarQube "
                 "needs the OAUTHSTATE cookie set when the login starts at /sessions/init/saml")

@@ -100,7 +100,18 @@ def check_status(msg: SamlMessage, ctx: CheckContext):
     if st.message:
         text += f". StatusMessage: {st.message!r}"
     actual = " / ".join([st.code or "-"] + list(st.sub_codes))
-    yield finding(msg, "status-not-success", text, expected=SUCCESS, actual=actual)
+    yield finding(msg, "status-not-success", text, expected=SUCCESS, actual=actual,
+                  hint=_status_fix(st.message))
+
+
+def _status_fix(message: str | None) -> str | None:
+    """The catalog's fix for an IdP's StatusMessage it knows (Google's 'ACS Url in request <url>
+    doesn't match configured ACS Url <url>'): that message names the cause better than the
+    status code's general advice. None (the code's own fix) for any other message."""
+    from samlscan import catalog
+
+    hit = catalog.lookup(message) if message else None
+    return hit.fix if hit is not None and hit.fix and hit.code not in ("unknown-failure", "sp-internal-error") else None
 
 
 def check_issuer(msg: SamlMessage, ctx: CheckContext):
@@ -344,6 +355,10 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
         return
     want = ctx.expect.request_id
     got = msg.in_response_to
+    if got is None and msg.status is not None and msg.status.code != SUCCESS:
+        # an IdP's refusal leaves InResponseTo out when it would not take the request (SAML core
+        # 3.2.2; Google's 'ACS Url in request ... doesn't match' answer): no sign of an IdP-initiated login
+        return
     if got is None:
         yield finding(msg, "unsolicited-response",
                       "the Response has no InResponseTo: the login was started at the IdP "

@@ -83,7 +83,11 @@ def _event(name: str, params: dict, no: int, path: str, time: datetime | None,
     failure = text_or_none(params.get("failure_type"))
     status = text_or_none(params.get("saml_second_level_status_code")) or \
         text_or_none(params.get("saml_status_code"))
-    text = " ".join(x for x in (name, failure, status) if x)
+    ou = text_or_none(params.get("orgunit_path"))
+    # the user's organizational unit: the app is turned ON or OFF per OU (User access), so a
+    # failure of one OU's users while others get through is told by it
+    text = " ".join(x for x in (name, failure, status, f"(OU {ou})" if ou and outcome == "failure" else None)
+                    if x)
     code = classify(PRODUCT, failure, text) if outcome == "failure" else None
     return LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome,
