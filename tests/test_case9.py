@@ -142,3 +142,32 @@ def test_every_input_is_accounted_for(scan):
     assert kinds == {"firefox-ana.har": "scanned", "saml-tracer-carl.json": "scanned", "web.log": "scanned",
                      "saml-log-events.csv": "scanned", "GoogleIDPMetadata.xml": "skipped",
                      "sonar.properties": "skipped"}
+
+
+# --- SonarQube's JSON log layout ------------------------------------------------------------------
+
+def test_java_saml_dumps_one_response_twice_in_the_json_layout_too():
+    """The JSON layout writes the XML dump's line feeds as carriage returns (LogbackJsonLayout): the
+    'SAMLResponse invalid --> <xml>' copy and Auth's ' --> <base64>' copy were two messages (each
+    finding counted twice), as they are not in the text layout."""
+    res = CliRunner().invoke(main, ["check", str(CASE / "web.log"), "--format", "json", "--fail-on", "never"])
+    got = json.loads(res.stdout)
+    ids = [m["id"] for m in got["messages"]]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert got["inputs"][0]["kind"] == "log:sonarqube"
+
+
+def test_the_login_attribute_that_is_also_the_email_is_reported_once_as_the_login(scan):
+    """sonar.auth.saml.user.login=email and .user.email=email: the absent 'email' is the login's error;
+    an email-missing warning beside it ('SonarQube creates the user without an email: the login
+    works') said the opposite."""
+    doc = scan_case(CASE, "Europe/Berlin", "--sonar-settings", str(CASE / "sonar.properties"),
+                    "--idp-metadata", str(CASE / "GoogleIDPMetadata.xml"))
+    codes = {f["code"] for m in doc["messages"] for f in m["findings"]}
+    assert "login-attribute-missing" in codes and "email-missing" not in codes
+
+
+def test_googles_entity_id_fixes_name_sonarqubes_setting():
+    for entry in (catalog.lookup_code("google", "failure_app_not_configured_for_user"),
+                  catalog.lookup_code("google", "app_not_configured")):
+        assert "sonar.auth.saml.applicationId" in entry.fix

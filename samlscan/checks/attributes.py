@@ -74,6 +74,11 @@ def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str
 
 def check_email(msg: SamlMessage, ctx: CheckContext):
     found = list(_email_problems(msg, ctx))
+    if ctx.expect.email_attribute == ctx.expect.login_attribute:
+        # one attribute is both the login and the email (SonarQube's user.login=email): its absence
+        # is the login's, which check_login reports as an error; an email warning beside it would say
+        # the same again, and SonarQube's 'the login works' would be false
+        found = [f for f in found if f.code not in _ALSO_THE_LOGIN]
     if ctx.expect.profile != "sonarqube":
         yield from found
         return
@@ -84,6 +89,8 @@ def check_email(msg: SamlMessage, ctx: CheckContext):
 
 
 _SONAR_OPTIONAL_EMAIL = {"email-missing", "email-under-other-name", "email-empty", "email-invalid-format"}
+_ALSO_THE_LOGIN = {"email-missing", "email-under-other-name", "email-empty"}
+"""What check_login says of the same attribute (absent, sent under another name, empty)."""
 _SONAR_EMAIL_NOTE = (". SonarQube Server creates or updates the user without an email then (it reads the "
                      "email attribute only when present): the login works, the account has no email")
 

@@ -122,14 +122,21 @@ class _Dumped:
 
 
 def _dump_key(value: str) -> bytes | None:
-    """The message's bytes, whether dumped as XML or as base64 (None: neither)."""
+    """The message's bytes, whether dumped as XML or as base64 (None: neither), line ends made
+    one: the JSON layout writes a message's line feeds as carriage returns (LogbackJsonLayout),
+    which XML reads as line feeds (XML 1.0 2.11), so the XML dump is the same document as the
+    base64 one."""
     text = value.strip()
     if text.startswith("<"):
-        return text.encode("utf-8")
+        return _one_line_end(text.encode("utf-8"))
     try:
-        return base64.b64decode(text, validate=False).strip()
+        return _one_line_end(base64.b64decode(text, validate=False).strip())
     except (binascii.Error, ValueError):
         return None
+
+
+def _one_line_end(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 class SonarQubeParser:
@@ -151,7 +158,8 @@ class SonarQubeParser:
             return
         rest = _chain(first, lines)
         if first[1].lstrip().startswith("{"):
-            yield from json_events(rest, path, lambda obj, no: self._json_record(obj, no, path))
+            dumped = _Dumped()  # (java-saml's two dumps of one response, as in the text layout)
+            yield from json_events(rest, path, lambda obj, no: self._json_record(obj, no, path, dumped))
         else:
             yield from self._text(rest, path, tz)
 
@@ -212,7 +220,7 @@ class SonarQubeParser:
 
     # --- JSON layout ------------------------------------------------------------------------
 
-    def _json_record(self, obj: dict, no: int, path: str) -> Iterator[Record]:
+    def _json_record(self, obj: dict, no: int, path: str, dumped: _Dumped) -> Iterator[Record]:
         msg = str(obj.get("message") or "")
         time, local = parse_iso(obj.get("date"))
         if time is None:
@@ -220,7 +228,7 @@ class SonarQubeParser:
         level = str(obj.get("severity") or obj.get("level") or "INFO").upper()
         logger = str(obj.get("logger") or "")
         reqid = text_or_none(obj.get("HTTP_REQUEST_ID"))
-        yield from embedded_records(path, no, msg, time, PRODUCT, reqid)
+        yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid))
         if not _relevant(logger, level, msg):
             return
         lines = re.split(r"[\r\n]+", msg)
