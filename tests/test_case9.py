@@ -171,3 +171,11 @@ def test_googles_entity_id_fixes_name_sonarqubes_setting():
     for entry in (catalog.lookup_code("google", "failure_app_not_configured_for_user"),
                   catalog.lookup_code("google", "app_not_configured")):
         assert "sonar.auth.saml.applicationId" in entry.fix
+
+
+def test_sonarqubes_missing_login_attribute_is_fixed_in_googles_attribute_mapping_too(scan):
+    """SonarQube's 'email is missing' named only AD FS's claim rules and UPN claim as the way to
+    send the attribute; the IdP here is Google, whose field is the app's Attribute mapping."""
+    (a,) = _at(scan, "2025-09-16T09:12:02Z")
+    assert a["root_cause"] == "login-attribute-missing"
+    assert "Google Workspace: the SAML app's Attribute mapping" in a["fix"] and "sonar.auth.saml.user.login" in a["fix"]
