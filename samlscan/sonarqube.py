@@ -56,7 +56,9 @@ def _callback_without_saml_key(url: str) -> bool:
 def _not_the_callback(status: int, url: str) -> bool:
     """A POST the SP answered 404 at a path other than its SAML callback (an ACS URL typed with a
     typo in the IdP: '/oauth2/calback/saml'); a context path (sonar.web.context) may precede it."""
-    return status == 404 and not urlsplit(url).path.rstrip("/").endswith("/oauth2/callback/saml")
+    from samlscan.config import is_sonarqube_acs
+
+    return status == 404 and not is_sonarqube_acs(url)
 
 
 def _started_at_sp(flow) -> bool:
