@@ -1,13 +1,16 @@
-"""AD FS events 364 (AD FS/Admin) and 1200-1207 (Security, source 'AD FS Auditing') exported as
-XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer 'Save as XML') or CSV (Event Viewer
-'Save as CSV', Get-WinEvent | Export-Csv).
+"""AD FS events 321, 342, 364 (AD FS/Admin) and 411, 516, 1200-1207, 1210 (Security, source 'AD FS
+Auditing') exported as XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer 'Save as XML'), CSV
+(Event Viewer 'Save as CSV', Get-WinEvent | Export-Csv) or Event Viewer's 'Copy Details as Text'.
 
-1200-1207 carry an AuditBase XML document (AuditResult, FailureType, ErrorCode,
+1200-1207 and 1210 carry an AuditBase XML document (AuditResult, FailureType, ErrorCode,
 ResourceAuditComponent, RequestAuditComponent) in their data (ADFS-AUD, ADFS-XML); 364 names the
-relying party and an MSIS exception in its text (ADFS-364).
+relying party and an MSIS exception in its text (ADFS-364); 342/411 (a user name/password that did not
+validate) and 516 (extranet lockout) name the user and the client IP in labelled lines
+(tests/data/adfsevents/SOURCES.md).
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
@@ -30,9 +33,12 @@ from samlscan.xmlsafe import parse_xml
 
 PRODUCT = "adfs"
 _SUCCESS_IDS = {1200, 1202}  # token issued, fresh credentials validated
-_FAILURE_IDS = {364, 1201, 1203, 321}
+_FAILURE_IDS = {364, 1201, 1203, 321, 342, 411, 516, 1210}
 """(321: 'The SAML authentication request had a NameID Policy that could not be satisfied', its
-MSIS7070 naming the requested format: the login fails with status InvalidNameIDPolicy.)"""
+MSIS7070 naming the requested format: the login fails with status InvalidNameIDPolicy. 342 (AD FS/Admin)
+and 411 (Security) 'Token validation failed': the user's name/password did not validate, the reason in
+'Error message: <user>-<Windows logon error>'. 516 and 1210: the account is locked out by AD FS
+extranet lockout (Configure-AD-FS-Extranet-Smart-Lockout-Protection.md).)"""
 _OTHER_IDS = {1204, 1205, 1206, 1207}
 """Password change and sign-out (success, failure): read, but no login's outcome."""
 MAX_EVENT = 1024 * 1024
@@ -52,6 +58,18 @@ _REQUESTED_RP = re.compile(r"MSIS7007: The requested relying party trust '([^'\s
 though no trust has that identifier."""
 _ACTIVITY = re.compile(r"Activity ID:\s*([0-9a-fA-F-]{36})")
 _GUID = re.compile(r"^\{?([0-9a-fA-F-]{36})\}?$")
+_NIL_GUID = "00000000-0000-0000-0000-000000000000"
+"""The Activity ID of a request without one (legacy, e.g. Exchange Online basic authentication:
+Microsoft's extranet smart lockout FAQ): no correlation key."""
+_LABEL = re.compile(r"^%?(User|Client IP|Error message):[ \t]*(?:\r?\n[ \t]*)?([^\r\n]*?)[ \t]*\r?$", re.M)
+"""A labelled value of 342/411/516: on the label's line or the next ('User: \\ncarol@...'); AD FS
+2016's 342 renders '%Error message:'."""
+_USER_ERROR = re.compile(r"^[\"\u201c]?(\S+?)[\"\u201d]?\s*-\s*([A-Z][a-z']*(?: [A-Za-z']+){2,}[^\r\n]*)$")
+"""'Error message: <user>-<Windows logon error>' ('alice@corp.example.com-The user name or password
+is incorrect'): split before the reason, a sentence, so that a '-' inside the user name stays."""
+_IP_LIST = re.compile(r"^[0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*(?:\s*,\s*[0-9A-Fa-f.:]+)*$")
+_DATA_USER = {516: 1}
+"""Data index of the user where the message does not label it: 516's User is %2 (ESL doc)."""
 _LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})"
                           r"\s*([AaPp][Mm])?\s*$")
 
@@ -146,6 +164,7 @@ def _xml_event(text: str, no: int, path: str) -> Iterator[Record]:
         return
     info: dict[str, str] = {}
     datas: list[str] = []
+    messages: list[str] = []
     for el in root.iter():
         name = _local(el)
         if name == "EventID":
@@ -156,15 +175,18 @@ def _xml_event(text: str, no: int, path: str) -> Iterator[Record]:
             info["activity"] = el.get("ActivityID", "")
         elif name == "Provider":
             info["provider"] = el.get("Name", "")
-        elif name in ("Data", "Message") and el.text:
+        elif name == "Data" and el.text:
             datas.append(el.text)
+        elif name == "Message" and el.text:
+            messages.append(el.text)
     try:
         event_id = int(info.get("id", ""))
     except ValueError:
         yield malformed(path, no, "event without a numeric EventID")
         return
     time, _ = parse_iso(info.get("time"))
-    yield from _event(event_id, time, False, info.get("activity"), datas, no, path)
+    # the rendered message first: its first line names the event, the Data may start with a GUID
+    yield from _event(event_id, time, False, info.get("activity"), messages + datas, no, path)
 
 
 # --- Event Viewer's "Copy Details as Text" ---------------------------------------------------
@@ -225,7 +247,7 @@ def _text_event(block: list[str], no: int, path: str, tz: tzinfo) -> Iterator[Re
     if time is None:
         yield malformed(path, no, "event text without a readable Date")
         return
-    activity = _ACTIVITY.search(message) or _TEXT_ACTIVITY.search(xml)
+    activity = _TEXT_ACTIVITY.search(xml)
     yield from _event(event_id, time, local, activity.group(1) if activity else None,
                       [message], no, path)
 
@@ -262,8 +284,7 @@ def _csv_row(header: list[str], row: list[str], no: int, path: str, tz: tzinfo):
         yield malformed(path, no, "row without a readable date")
         return
     # Get-WinEvent | Export-Csv has the record's ActivityId column; Event Viewer's CSV only the text
-    activity = col("activityid") or next((m.group(1) for m in [_ACTIVITY.search(message)] if m), None)
-    yield from _event(event_id, time, local, activity or None, [message], no, path)
+    yield from _event(event_id, time, local, col("activityid") or None, [message], no, path)
 
 
 def _csv_time(text: str | None, tz: tzinfo):
@@ -309,31 +330,90 @@ def _event(event_id, time, local, activity, datas, no, path) -> Iterator[Record]
         rp = None  # a fresh-credential audit names the Federation Service itself, not the application
     if rp is None and event_id == 364:
         rp = next((d.strip() for d in datas if re.match(r"^(https?://|urn:)\S+$", d.strip())), None)
-    if activity is None:
-        activity = next((m.group(1) for d in datas for m in [_GUID.match(d.strip())] if m), None)
-    text = _text(event_id, audit, msis, joined)
+    activity = _own_activity(datas) or activity
+    labels = _labels(joined)
+    user_error = _user_error(labels.get("Error message"), datas)
+    text = _text(event_id, audit, msis, joined, user_error)
     code = None
     if outcome == "failure":  # a FailureType the catalog lacks (PasswordError): the event's own entry
         code = classify(PRODUCT, raw_code, text) or classify(PRODUCT, str(event_id), None)
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
-        code=code, user=text_or_none(audit.get("UserId")),
-        ip=text_or_none(audit.get("IpAddress")) or first_ip(audit.get("ForwardedIpAddress")),
-        # a GUID in any case: Windows writes the XML's ActivityID in capitals, PowerShell (the CSV's
-        # ActivityId column) and AD FS's error page in small letters
-        correlation_id=text_or_none(activity.strip("{}").lower() if activity else None), app=rp,
+        code=code, user=_user(event_id, audit, labels, user_error, datas),
+        ip=text_or_none(audit.get("IpAddress")) or first_ip(audit.get("ForwardedIpAddress"))
+        or first_ip(labels.get("Client IP")) or _data_ip(datas),
+        correlation_id=_correlation(activity), app=rp,
         raw_code=raw_code, local_time=local)
 
 
-def _text(event_id: int, audit: dict, msis: list, joined: str) -> str:
+def _own_activity(datas: list[str]) -> str | None:
+    """AD FS's Activity ID as the event states it: 'Activity ID: <guid>' in the message, or a Data
+    that is only a GUID (the audits' %1). On Security-log audits the record's <Correlation
+    ActivityID> (and Get-WinEvent's ActivityId) is the Security log's own, another GUID (a real 1203,
+    tests/data/adfsevents/SOURCES.md): Microsoft's adfsToolbox finds audits by their Data and
+    AD FS/Admin events by the Correlation, which stays the fallback."""
+    for d in datas:
+        m = _ACTIVITY.search(d)
+        if m:
+            return m.group(1)
+    return next((m.group(1) for d in datas for m in [_GUID.match(d.strip())] if m), None)
+
+
+def _correlation(activity: str | None) -> str | None:
+    """A GUID in any case: Windows writes the XML's ActivityID in capitals, PowerShell (the CSV's
+    ActivityId column) and AD FS's error page in small letters; the nil GUID is no key."""
+    guid = text_or_none(activity.strip("{}").lower() if activity else None)
+    return None if guid == _NIL_GUID else guid
+
+
+def _labels(text: str) -> dict[str, str]:
+    """'User:', 'Client IP:', 'Error message:' of 342/411/516 (first occurrence, empty ones skipped)."""
+    out: dict[str, str] = {}
+    for m in _LABEL.finditer(text):
+        if m.group(2).strip():
+            out.setdefault(m.group(1), m.group(2).strip())
+    return out
+
+
+def _user_error(labelled: str | None, datas: list[str]) -> tuple[str, str] | None:
+    """(user, reason) of 342/411's '<user>-<reason>', from the message or, in a Data-only export
+    (wevtutil qe /f:xml), from the Data that has that shape."""
+    for value in [labelled] if labelled else [d.strip() for d in datas]:
+        m = _USER_ERROR.match(value or "")
+        if m:
+            return m.group(1), m.group(2).strip()
+    return None
+
+
+def _data_ip(datas: list[str]) -> str | None:
+    """The client IP of a Data-only 411/516 export: the Data that is an address list (411's %5 is
+    '<forwarded client>,<proxy>')."""
+    for head in (first_ip(d.strip()) for d in datas if _IP_LIST.match(d.strip())):
+        try:
+            return str(ipaddress.ip_address(head))
+        except ValueError:
+            continue
+    return None
+
+
+def _user(event_id: int, audit: dict, labels: dict, user_error, datas: list[str]) -> str | None:
+    at = _DATA_USER.get(event_id)
+    positional = datas[at] if at is not None and not labels and at < len(datas) else None
+    return (text_or_none(audit.get("UserId")) or labels.get("User") or (user_error[0] if user_error else None)
+            or text_or_none(positional))
+
+
+def _text(event_id: int, audit: dict, msis: list, joined: str, user_error=None) -> str:
     if msis:
         return f"Event {event_id}: " + " / ".join(
             f"{x + ': ' if x else ''}{c}: {t.strip()}" for x, c, t in msis)
     if audit:
         parts = [audit.get(k) for k in ("AuditType", "AuditResult", "FailureType", "ErrorCode")]
         return f"Event {event_id}: " + " ".join(p for p in parts if p)
-    return f"Event {event_id}: " + joined.strip().splitlines()[0][:300] if joined.strip() \
-        else f"Event {event_id}"
+    head = joined.strip().splitlines()[0][:300].strip() if joined.strip() else ""
+    if user_error and user_error[1] not in head:  # 342/411: the Windows logon error says why
+        head = f"{head} ({user_error[1]})" if head else user_error[1]
+    return f"Event {event_id}: {head}" if head else f"Event {event_id}"
 
 
 def _audit(datas: list[str]) -> dict[str, str]:
