@@ -245,3 +245,28 @@ def test_admin_events_keep_their_correlation_activity_id(tmp_path):
                f"Saml \n\nRelying Party: \n \n\nException details: \n{exc}\n")
     ev = one(saved(tmp_path / "a.xml", event_xml(ADMIN, 364, ["Saml", "", exc], message, activity)))
     assert ev.correlation_id == activity and ev.outcome == "failure"
+
+
+# --- 364 with MSIS5007: the relying party's authorization rules refuse the user ----------------
+
+@pytest.mark.skipif(not catalog_ready(), reason="catalog not available")
+@pytest.mark.parametrize("shape", ["saved", "copied", "csv"])
+def test_364_msis5007_is_the_user_not_permitted_for_the_relying_party(tmp_path, shape):
+    """A real 364 (Microsoft Q&A 366211, SAML protocol handler): CallerAuthorizationException
+    MSIS5007 names the user and the relying party trust. samlscan had no entry (unknown-failure) and
+    did not read the user."""
+    exc = ("Microsoft.IdentityServer.Service.IssuancePipeline.CallerAuthorizationException: MSIS5007: The caller "
+           "authorization failed for caller identity CORP\\dfernandez for relying party trust "
+           "https://sonar.example.com.\n"
+           "   at Microsoft.IdentityModel.Threading.AsyncResult.End(IAsyncResult result)\n"
+           "   at Microsoft.IdentityServer.Web.Protocols.Saml.SamlProtocolHandler.Process(ProtocolContext context)\n")
+    message = ("Encountered error during federation passive request. \n\nAdditional Data \n\nProtocol Name: \nSaml \n\n"
+               f"Relying Party: \nhttps://sonar.example.com \n\nException details: \n{exc}")
+    activity = "dd906b9d-8047-70ae-72b8-5bcde59e4639"
+    path = {"saved": lambda: saved(tmp_path / "a.xml", event_xml(ADMIN, 364, ["Saml", "https://sonar.example.com",
+                                                                              exc], message, activity)),
+            "copied": lambda: copied(tmp_path / "a.txt", ADMIN, 364, message),
+            "csv": lambda: winevent_csv(tmp_path / "a.csv", ADMIN, [(364, message, activity)])}[shape]()
+    ev = one(path, PARIS)
+    assert (ev.outcome, ev.code, ev.raw_code) == ("failure", "user-not-assigned", "MSIS5007")
+    assert (ev.user, ev.app) == ("CORP\\dfernandez", "https://sonar.example.com")

@@ -67,6 +67,8 @@ _LABEL = re.compile(r"^%?(User|Client IP|Error message):[ \t]*(?:\r?\n[ \t]*)?([
 _USER_ERROR = re.compile(r"^[\"\u201c]?(\S+?)[\"\u201d]?\s*-\s*([A-Z][a-z']*(?: [A-Za-z']+){2,}[^\r\n]*)$")
 """'Error message: <user>-<Windows logon error>' ('alice@corp.example.com-The user name or password
 is incorrect'): split before the reason, a sentence, so that a '-' inside the user name stays."""
+_CALLER = re.compile(r"\bcaller identity (\S+) for relying party trust\b")
+"""MSIS5007 names the user the relying party's authorization rules refused."""
 _IP_LIST = re.compile(r"^[0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*(?:\s*,\s*[0-9A-Fa-f.:]+)*$")
 _DATA_USER = {516: 1}
 """Data index of the user where the message does not label it: 516's User is %2 (ESL doc)."""
@@ -399,8 +401,9 @@ def _data_ip(datas: list[str]) -> str | None:
 def _user(event_id: int, audit: dict, labels: dict, user_error, datas: list[str]) -> str | None:
     at = _DATA_USER.get(event_id)
     positional = datas[at] if at is not None and not labels and at < len(datas) else None
+    caller = next((m.group(1) for d in datas for m in [_CALLER.search(d)] if m), None)
     return (text_or_none(audit.get("UserId")) or labels.get("User") or (user_error[0] if user_error else None)
-            or text_or_none(positional))
+            or caller or text_or_none(positional))
 
 
 def _text(event_id: int, audit: dict, msis: list, joined: str, user_error=None) -> str:
