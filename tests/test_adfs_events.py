@@ -270,3 +270,17 @@ def test_364_msis5007_is_the_user_not_permitted_for_the_relying_party(tmp_path, 
     ev = one(path, PARIS)
     assert (ev.outcome, ev.code, ev.raw_code) == ("failure", "user-not-assigned", "MSIS5007")
     assert (ev.user, ev.app) == ("CORP\\dfernandez", "https://sonar.example.com")
+
+
+@pytest.mark.skipif(not catalog_ready(), reason="catalog not available")
+def test_364_msis5015_token_binding_is_an_idp_configuration_error(tmp_path):
+    """Microsoft's AD FS FAQ: 'Event ID 364: Microsoft.IdentityServer.AuthenticationFailedException:
+    MSIS5015: ...Token Binding...' is fixed on the farm (Set-AdfsProperties -IgnoreTokenBinding
+    $true); samlscan left it unknown-failure."""
+    exc = ("Microsoft.IdentityServer.AuthenticationFailedException: MSIS5015: Authentication of the presented token "
+           "failed. Token Binding claim in token must match the binding provided by the channel.\n")
+    message = ("Encountered error during federation passive request. \n\nAdditional Data \n\nProtocol Name: \nSaml \n\n"
+               f"Relying Party: \nhttps://sonar.example.com \n\nException details: \n{exc}")
+    ev = one(copied(tmp_path / "a.txt", ADMIN, 364, message))
+    assert (ev.outcome, ev.code, ev.raw_code, ev.app) == ("failure", "idp-configuration-error", "MSIS5015",
+                                                          "https://sonar.example.com")
