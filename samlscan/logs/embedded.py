@@ -34,46 +34,70 @@ def find_embedded(text: str) -> list[str]:
     """SAML message values found in one line, as they appear (base64, %-encoded or XML)."""
     if not _HINT.search(text):  # cheap pre-filter: most log lines carry nothing
         return []
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int]] = []
     for m in _PARAM.finditer(text):
-        found.append((m.start(1), m.end(1), m.group(1)))
+        found.append(m.span(1))
     for m in _B64.finditer(text):
-        found.append((m.start(), m.end(), m.group()))
+        found.append(m.span())
+    found.extend(_xml_spans(text))
+    return [text[start:end] for start, end in _without_overlaps(text, found)]
+
+
+_PROLOG_CLOSE = re.compile(r"</([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|"
+                           r"Assertion)>")
+
+
+def _xml_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each XML start not inside the span before it: to its closing tag, or to the
+    end of the line when cut. Spans only, each closing tag searched once: a 16 MiB line of opening
+    tags (MAX_TEXT_LINE) took a copy of the rest of the line per tag, gigabytes before the overlaps
+    were dropped. (No base64 or parameter value holds a '<': only an XML span covers a start.)"""
+    taken_end = -1
+    for start, end in _xml_starts(text):
+        if start >= taken_end:
+            taken_end = end
+            yield start, end
+
+
+def _xml_starts(text: str) -> Iterator[tuple[int, int]]:
+    last_close: dict[str, int] = {}
+    prolog_close: re.Match | None = None
+    prolog_none_after = len(text) + 1  # no closing tag at or after this position
     for m in _XML_START.finditer(text):
-        found.append(_xml_span(text, m))
-    return [value for value in _without_overlaps(found)]
+        start, prefix, name = m.start(), m.group(1) or "", m.group(2)
+        if name is None:  # '<?xml ...?>' prolog: the document after it, to the first closing tag
+            if start >= prolog_none_after:
+                yield start, len(text)
+                continue
+            if prolog_close is None or prolog_close.start() < start:
+                prolog_close = _PROLOG_CLOSE.search(text, start)
+                if prolog_close is None:
+                    prolog_none_after = start
+                    yield start, len(text)
+                    continue
+            yield start, prolog_close.end()
+            continue
+        close_tag = f"</{prefix}{name}>"
+        idx = last_close.get(close_tag)
+        if idx is None:
+            idx = last_close[close_tag] = text.rfind(close_tag)
+        yield start, (idx + len(close_tag) if idx > start else len(text))
 
 
-def _xml_span(text: str, m: re.Match) -> tuple[int, int, str]:
-    """From an opening tag to its closing tag, or to the end of the line when cut."""
-    prefix, name = m.group(1) or "", m.group(2)
-    if name is None:  # '<?xml ...?>' prolog: take the document after it
-        end = len(text)
-        close = re.search(r"</([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|"
-                          r"Assertion)>", text[m.start():])
-        if close:
-            end = m.start() + close.end()
-        return m.start(), end, text[m.start():end]
-    close_tag = f"</{prefix}{name}>"
-    idx = text.rfind(close_tag)
-    end = idx + len(close_tag) if idx > m.start() else len(text)
-    return m.start(), end, text[m.start():end]
-
-
-def _without_overlaps(found: list[tuple[int, int, str]]) -> Iterator[str]:
+def _without_overlaps(text: str, found: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """Earliest-starting, longest match wins; values nested in an earlier one are dropped."""
     last_end = -1
-    for start, end, value in sorted(found, key=lambda f: (f[0], -f[1])):
+    for start, end in sorted(found, key=lambda f: (f[0], -f[1])):
         if start >= last_end:
             last_end = end
-            if _looks_like_message(value):
-                yield value
+            if _looks_like_message(text, start, end):
+                yield start, end
 
 
-def _looks_like_message(value: str) -> bool:
+def _looks_like_message(text: str, start: int, end: int) -> bool:
     """An XML value must be a real element, not a class name like 'SamlResponse'."""
-    if value.startswith("<"):
-        return len(value) > 20 and (">" in value)
+    if text.startswith("<", start):
+        return end - start > 20 and text.find(">", start, end) >= 0
     return True
 
 

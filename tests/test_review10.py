@@ -1,0 +1,70 @@
+"""Review of the commits bb35477..main (review10): each test failed on the code as it landed."""
+from __future__ import annotations
+
+import json
+import re
+import tracemalloc
+from datetime import timezone
+from pathlib import Path
+
+from samlscan.logs.embedded import find_embedded
+from samlscan.logs.sonarqube import SonarQubeParser
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE8_WEB = (ROOT / "tests" / "data" / "case8" / "web.log").read_text().split("\n")
+_LINE = re.compile(r"^(\S+) (\S+) (\S+)\s+web\[([^\]]*)\]\[([^\]]*)\] ?(.*)$")
+
+
+def _request(first_line: str) -> tuple[list[str], str]:
+    """The XML dump (its first line and the lines it goes on over) and the base64 dump of the
+    request whose XML dump starts at `first_line` in case 8's web.log."""
+    start = CASE8_WEB.index(next(line for line in CASE8_WEB if line.startswith(first_line)))
+    end = next(i for i in range(start + 1, len(CASE8_WEB)) if _LINE.match(CASE8_WEB[i]))
+    assert "processResponse success -->" in CASE8_WEB[end]
+    return CASE8_WEB[start:end], CASE8_WEB[end]
+
+
+A = _request("2025.03.18 11:05:39 DEBUG web[AZWunQP4de91NWYBumdc][c.o.s.a.SamlResponse]")
+B = _request("2025.03.18 11:10:30 DEBUG web[AZWUBXyw82YfDxDauNxy][c.o.s.a.SamlResponse]")
+
+
+def _messages(lines: list[str]) -> list[tuple[str | None, str]]:
+    got = SonarQubeParser().parse(list(enumerate(lines, 1)), "web.log", timezone.utc)
+    return [(r.request_id, r.value[:30]) for r in got if type(r).__name__ == "EmbeddedSaml"]
+
+
+def test_interleaved_callbacks_dump_one_message_each():
+    """Two callbacks at once: their lines interleave (A's XML dump, B's, then A's base64 and B's).
+    Each request's second copy was a second message, because only the last request's dumps were
+    remembered."""
+    got = _messages([*A[0], *B[0], A[1], B[1]])
+    assert [rid for rid, _ in got] == ["AZWunQP4de91NWYBumdc", "AZWUBXyw82YfDxDauNxy"]
+
+
+def _json_record(first: str, more: list[str]) -> str:
+    d, t, level, rid, logger, msg = _LINE.match(first).groups()
+    return json.dumps({"process": "web", "HTTP_REQUEST_ID": rid, "severity": level, "logger": logger,
+                       "date": d.replace(".", "-") + "T" + t + ".000+01:00",
+                       "message": "\n".join([msg, *more])})
+
+
+def test_json_layout_dumps_one_message_per_request():
+    """sonar.log.jsonOutput=true: the same two dumps per callback (the XML one with its line breaks
+    inside 'message'); the text layout kept one, the JSON layout two."""
+    lines = [_json_record(A[0][0], A[0][1:]), _json_record(A[1], [])]
+    assert [rid for rid, _ in _messages(lines)] == ["AZWunQP4de91NWYBumdc"]
+
+
+def test_a_line_of_opening_tags_takes_no_copy_per_tag():
+    """A log line of opening tags without their closing tag (MAX_TEXT_LINE is 16 MiB): each tag's
+    value ran to the end of the line and was copied before the overlaps were dropped; a 16 MiB
+    web.log line of '<samlp:Response ' took over 23 GB and was killed."""
+    for text in ("SAMLResponse invalid --> " + "<samlp:Response " * 8192,
+                 "SAMLResponse invalid --> " + "<?xml " * 16384 + "</Response>"):
+        tracemalloc.start()
+        try:
+            got = find_embedded(text)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert len(got) <= 1 and peak < 20 * len(text), f"{peak / 1e6:.0f} MB for {len(text) / 1e6:.2f} MB"
