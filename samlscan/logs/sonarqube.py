@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -100,43 +101,48 @@ class _Dump:
         return embedded_records(path, self.no, "\n".join(self.parts), self.time, PRODUCT, self.request_id)
 
 
+_DUMPED_REQUESTS = 64
+"""Requests whose dumps are remembered: the lines of concurrent callbacks interleave (request A's
+XML dump, B's, then A's base64), so the last request alone was not enough."""
+
+
 @dataclass(slots=True)
 class _Dumped:
-    """The messages already dumped in the current request: java-saml dumps one response twice
+    """The messages already dumped by recent requests: java-saml dumps one response twice
     (SamlResponse's 'SAMLResponse invalid --> <xml>', then Auth's ' --> <base64>' of the same bytes);
     the second copy is the same message, not a second one (nor a replay)."""
 
-    request_id: str | None = None
-    seen: set = field(default_factory=set)
+    seen: dict = field(default_factory=dict)  # request ID -> digests of its messages, oldest first
 
     def once(self, records: Iterable[Record]) -> Iterator[Record]:
         for rec in records:
-            if rec.request_id != self.request_id:
-                self.request_id, self.seen = rec.request_id, set()
-            key = _dump_key(rec.value)
-            if rec.request_id is not None and key is not None:
-                if key in self.seen:
-                    continue
-                self.seen.add(key)
-            yield rec
+            key = _dump_key(rec.value) if rec.request_id is not None else None
+            if key is None:
+                yield rec
+                continue
+            digests = self.seen.pop(rec.request_id, None) or set()
+            self.seen[rec.request_id] = digests
+            if len(self.seen) > _DUMPED_REQUESTS:
+                del self.seen[next(iter(self.seen))]
+            if key not in digests:
+                digests.add(key)
+                yield rec
 
 
 def _dump_key(value: str) -> bytes | None:
-    """The message's bytes, whether dumped as XML or as base64 (None: neither), line ends made
-    one: the JSON layout writes a message's line feeds as carriage returns (LogbackJsonLayout),
-    which XML reads as line feeds (XML 1.0 2.11), so the XML dump is the same document as the
-    base64 one."""
+    """A digest of the message's bytes, whether dumped as XML or as base64 (None: neither), line
+    ends made one: the JSON layout writes a message's line feeds as carriage returns
+    (LogbackJsonLayout), which XML reads as line feeds (XML 1.0 2.11), so the XML dump is the same
+    document as the base64 one."""
     text = value.strip()
     if text.startswith("<"):
-        return _one_line_end(text.encode("utf-8"))
-    try:
-        return _one_line_end(base64.b64decode(text, validate=False).strip())
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _one_line_end(data: bytes) -> bytes:
-    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        raw = text.encode("utf-8")
+    else:
+        try:
+            raw = base64.b64decode(text, validate=False).strip()
+        except (binascii.Error, ValueError):
+            return None
+    return hashlib.sha256(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")).digest()
 
 
 class SonarQubeParser:
