@@ -23,9 +23,13 @@ METADATA_KEY = ": KeyDescriptor #"
 
 
 def is_sonarqube_acs(url: str | None) -> bool:
-    """The URL is SonarQube's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH; a query, a fragment
-    or a trailing slash aside)."""
-    return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH)
+    """The URL is SonarQube Server's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH; a query, a
+    fragment or a trailing slash aside). SonarQube Cloud's (sonarcloud.io, sonarqube.us) is not: it
+    needs the email and has none of Server's sonar.auth.saml settings (logformats.md 1.6)."""
+    from samlscan.sonarqube import is_cloud
+
+    return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH) \
+        and not is_cloud(url)
 
 
 @dataclass(frozen=True)

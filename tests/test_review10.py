@@ -7,6 +7,8 @@ import tracemalloc
 from datetime import timezone
 from pathlib import Path
 
+import pytest
+
 from samlscan.logs.embedded import find_embedded
 from samlscan.logs.sonarqube import SonarQubeParser
 
@@ -81,3 +83,94 @@ def test_a_run_of_percent_encoded_base64_keeps_no_backtracking_state():
     finally:
         tracemalloc.stop()
     assert got == text[len("SAMLResponse --> "):] and peak < 20 * len(text), f"{peak / 1e6:.0f} MB"
+
+
+
+@pytest.mark.parametrize("host", ["sonarcloud.io", "sonarqube.us"])
+def test_a_response_to_sonarqube_clouds_acs_is_not_judged_as_sonarqube_server(host):
+    """Without --profile, a response sent to /oauth2/callback/saml was judged by SonarQube Server's
+    rules whatever the host: on SonarQube Cloud a missing email became a warning ('SonarQube Server
+    creates or updates the user without an email') with a hint naming sonar.auth.saml.user.email, a
+    setting Cloud does not have; Cloud needs the email (logformats.md 1.6)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_profile_inference import _email_finding, _without_email
+
+    acs = f"https://{host}/oauth2/callback/saml"
+    f = _email_finding(_without_email(acs, recipient=acs))
+    assert f.severity.value == "error" and "SonarQube Server" not in f.message_text
+    assert "sonar.auth.saml" not in f.hint
+
+
+# --- found, not fixed here (the fix belongs in files another engineer is changing) --------------
+
+def _aggregate_of_two(tmp_path: Path) -> tuple[Path, str]:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "fixtures"))
+    from samlgen import keys as K
+    from samlgen import messages
+
+    def entity(xml: bytes, entity_id: str) -> str:
+        text = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", xml.decode())
+        return re.sub(r'entityID="[^"]*"', f'entityID="{entity_id}"', text, count=1)
+
+    a = "https://idp-a.example.org"
+    path = tmp_path / "aggregate.xml"
+    path.write_text('<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+                    + entity(messages.idp_metadata((K.load("idp"),)), a)
+                    + entity(messages.idp_metadata((K.load("idp-new"),)), "https://idp-b.example.org")
+                    + "</md:EntitiesDescriptor>", encoding="utf-8")
+    return path, a
+
+
+@pytest.mark.xfail(strict=True, reason="engine._read picks the aggregate's IdP before decryption: "
+                                       "see the review10 report")
+def test_an_encrypted_assertion_without_a_response_issuer_is_verified_with_its_idps_keys(tmp_path):
+    """An aggregate without --idp-entity-id, a Response without its own Issuer (optional in SAML
+    core 3.2.2) whose assertion is encrypted: the IdP was picked from the plaintext only, so no key
+    verified the signature, and an attacker's signature passed without a word (with one IdP's
+    metadata it is signature-cert-mismatch)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "fixtures"))
+    import generate as GEN
+    from samlgen import keys as K
+    from samlgen.render import Encryption, render
+    from test_external_shapes import analyze
+
+    from samlscan.config import build
+
+    agg, a = _aggregate_of_two(tmp_path)
+    expect = build({"idp_metadata": [str(agg)], "at": "2025-03-11T08:41:02Z",
+                    "sp_key": str(ROOT / "fixtures" / "keys" / "sp.key")}, None)
+    style = GEN.OKTA_ASSERTION_ONLY
+    assertion = GEN.assertion("review10-enc", style, issuer=a)
+    data = render(GEN.response("review10-enc", style, (assertion,), issuer=None), style, K.load("attacker"),
+                  encryption=Encryption(K.load("sp")), seed="review10-enc")
+    res = analyze(data, expect)
+    assert [s.verified for s in res.message.signatures] == [False]
+    assert "signature-cert-mismatch" in [f.code for f in res.findings]
+
+
+@pytest.mark.xfail(strict=True, reason="paste._xml_documents' SOAP rule: see the review10 report")
+def test_two_soap_envelopes_pasted_are_two_messages():
+    """paste._xml_documents takes a text that opens with a SOAP Envelope and ends with its end tag
+    for one SOAP message; two envelopes pasted one after the other (an artifact resolution, two
+    ECP responses) went to the XML reader whole: 'not well-formed XML: Extra content' (2 messages
+    before the ECP change)."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    def body(name: str) -> str:
+        return re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", (ROOT / "fixtures/responses/valid" / name).read_text())
+
+    def envelope(xml: str) -> str:
+        return ('<soap11:Envelope xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/"><soap11:Body>'
+                + xml + "</soap11:Body></soap11:Envelope>")
+
+    text = envelope(body("okta.xml")) + "\n\n" + envelope(body("adfs.xml")) + "\n"
+    res = CliRunner().invoke(main, ["check", "-", "--format", "json", "--fail-on", "never"], input=text)
+    assert len(json.loads(res.stdout)["messages"]) == 2
