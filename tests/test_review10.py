@@ -125,8 +125,6 @@ def _aggregate_of_two(tmp_path: Path) -> tuple[Path, str]:
     return path, a
 
 
-@pytest.mark.xfail(strict=True, reason="engine._read picks the aggregate's IdP before decryption: "
-                                       "see the review10 report")
 def test_an_encrypted_assertion_without_a_response_issuer_is_verified_with_its_idps_keys(tmp_path):
     """An aggregate without --idp-entity-id, a Response without its own Issuer (optional in SAML
     core 3.2.2) whose assertion is encrypted: the IdP was picked from the plaintext only, so no key
@@ -154,7 +152,6 @@ def test_an_encrypted_assertion_without_a_response_issuer_is_verified_with_its_i
     assert "signature-cert-mismatch" in [f.code for f in res.findings]
 
 
-@pytest.mark.xfail(strict=True, reason="paste._xml_documents' SOAP rule: see the review10 report")
 def test_two_soap_envelopes_pasted_are_two_messages():
     """paste._xml_documents takes a text that opens with a SOAP Envelope and ends with its end tag
     for one SOAP message; two envelopes pasted one after the other (an artifact resolution, two
@@ -176,9 +173,8 @@ def test_two_soap_envelopes_pasted_are_two_messages():
     assert len(json.loads(res.stdout)["messages"]) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="engine._receivers: see the review10 report")
 def test_a_response_sent_to_another_sp_is_not_placed_by_its_recipient():
-    """engine._receivers says a Recipient places 'a Response without Destination', but it is read
+    """engine._receivers said a Recipient places 'a Response without Destination', but read it
     whatever the Destination: a response whose Destination is another SP's ACS and whose Recipient
     is SonarQube's was judged by SonarQube's rules (missing email a warning, the hint naming
     sonar.auth.saml.user.email)."""

@@ -681,7 +681,8 @@ def _xml_documents(text: str):
     if len(spans) == 1 and text.lstrip().startswith("<") and before and not _HTML_TAG.search(before):
         return None  # a SAML element inside another XML document (SOAP): the XML reader's business
     envelope = _SOAP_ENVELOPE.match(before)
-    if envelope and after.endswith(f"</{envelope.group()[1:]}>"):
+    close = f"</{envelope.group()[1:]}>" if envelope else ""
+    if envelope and after.endswith(close) and text.count(close) == 1:
         return None  # one SOAP message: its header blocks are no messages (ECP's <ecp:Response> header,
         # SAML ECP profile 4.2.4.5, beside the <samlp:Response> in the Body); the XML reader takes the Body's
     found = [(a, text[a:b]) for a, b in spans]
