@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from samlscan.certs import TrustedCert
 from samlscan.inputs.base import RawMessage
 from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, SubjectConfirmation)
+from samlscan.privatekeys import without_private_keys
 from samlscan.sigverify import Verification, verify_document
 from samlscan.xmlsafe import DS, SAML, SAMLP, XENC, element_path, local
 
@@ -137,6 +138,13 @@ def _text(el) -> str | None:
     return "".join(el.itertext()).strip()
 
 
+def _shown_text(el) -> str | None:
+    """_text of a value a report shows as it is (a StatusMessage, a NameID, an attribute value,
+    StatusDetail), without the private keys it may hold: samlscan never prints one."""
+    text = _text(el)
+    return without_private_keys(text) if text and len(text) > 100 else text
+
+
 def _untrimmed(el) -> str | None:
     """The text of `el` as written when whitespace surrounds it (a pretty-printed Issuer or
     Audience: SPID IdPs write '\n    https://idp\n'), else None. java-saml and python3-saml
@@ -177,7 +185,7 @@ def _name_id(subject) -> NameID | None:
             return NameID(value="", encrypted=True)
         return None
     naive = _naive_text(el) if _split_by_markup(el) else None
-    return NameID(value=_text(el) or "", format=el.get("Format"),
+    return NameID(value=_shown_text(el) or "", format=el.get("Format"),
                   sp_name_qualifier=el.get("SPNameQualifier"), name_qualifier=el.get("NameQualifier"),
                   naive_value=naive)
 
@@ -215,7 +223,7 @@ def _attributes(assertion) -> tuple[tuple[Attribute, ...], int]:
         for el in stmt:
             if el.tag == SAML + "Attribute":
                 value_els = el.findall(SAML + "AttributeValue")
-                values = tuple(_text(v) or "" for v in value_els)
+                values = tuple(_shown_text(v) or "" for v in value_els)
                 nil = sum(1 for v, text in zip(value_els, values) if not text and _bool(v.get(XSI_NIL))
                           ) if "" in values else 0  # only an empty value can be nil
                 naive = tuple(_naive_text(v) or "" for v in value_els) if any(
@@ -301,8 +309,8 @@ def _status(root) -> Status | None:
             subs.append(node.get("Value", ""))
     detail = st.find(SAMLP + "StatusDetail")
     return Status(code=code_el.get("Value") if code_el is not None else None, sub_codes=tuple(subs),
-                  message=_text(st.find(SAMLP + "StatusMessage")),
-                  detail=(" ".join(detail.itertext()).strip() or None) if detail is not None else None)
+                  message=_shown_text(st.find(SAMLP + "StatusMessage")),
+                  detail=without_private_keys(" ".join(detail.itertext()).strip()) or None if detail is not None else None)
 
 
 def _placed(el, root) -> bool:
