@@ -398,16 +398,44 @@ def _issuer_of(msg: SamlMessage) -> str | None:
     return msg.issuer or next((a.issuer for a in msg.assertions if a.issuer), None)
 
 
-def _awaited_request(expect: Expectations, msg: SamlMessage, requests: list[tuple]) -> Expectations:
+def _awaited_request(expect: Expectations, msg: SamlMessage, requests) -> Expectations:
     """Without --request-id, the capture's own AuthnRequest says what the SP was waiting for: the
     one the response names, else the last one sent before the response."""
     if expect.request_id or not requests or msg.kind != "Response" or expect.profile == "sonarqube":
         return expect  # SonarQube does not check InResponseTo (logformats.md 1.3): neither do we
-    ids = [i for _, i in requests]
-    if msg.in_response_to in ids:
+    if msg.in_response_to in requests.ids:
         return replace(expect, request_id=msg.in_response_to)
-    before = [i for t, i in requests if t is None or msg.captured_at is None or t <= msg.captured_at]
-    return replace(expect, request_id=(before or ids)[-1])
+    return replace(expect, request_id=requests.last_before(msg.captured_at))
+
+
+class SentRequests:
+    """The AuthnRequests of one input, (capture time, ID) in input order, asked for by every
+    response of the input: each answer in log time (a HAR of 4,000 logins rebuilt the lists for
+    each response: 1 s, growing with the square)."""
+
+    def __init__(self, requests: list[tuple]):
+        self.requests = requests
+        self.ids = {i for _, i in requests}
+        timed = sorted((t, n) for n, (t, _) in enumerate(requests) if t is not None)
+        self.times = [t for t, _ in timed]
+        self.latest: list[int] = []  # latest input position among the first k timed requests
+        for _, n in timed:
+            self.latest.append(max(n, self.latest[-1]) if self.latest else n)
+        self.untimed = max((n for n, (t, _) in enumerate(requests) if t is None), default=-1)
+
+    def __len__(self) -> int:
+        return len(self.requests)
+
+    def last_before(self, at) -> str:
+        """The ID of the last request (in input order) sent at or before `at`, or without a time;
+        the last of all when none is (or `at` is unknown)."""
+        from bisect import bisect_right
+
+        if at is None:
+            return self.requests[-1][1]
+        k = bisect_right(self.times, at)
+        n = max(self.untimed, self.latest[k - 1] if k else -1)
+        return self.requests[n if n >= 0 else -1][1]
 
 
 def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Finding:
@@ -478,10 +506,10 @@ def _read_cached(raw: RawMessage, index: int, expect: Expectations, cache: dict 
 def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageResult | Finding:
     """Decode, decrypt, verify and check one raw message; an input-* Finding when it can't be read."""
     msg = _read(raw, index, expect)
-    return msg if isinstance(msg, Finding) else _check(msg, raw, expect, [])
+    return msg if isinstance(msg, Finding) else _check(msg, raw, expect, ())
 
 
-def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, requests: list[tuple],
+def _check(msg: SamlMessage, raw: RawMessage | None, expect: Expectations, requests: SentRequests | tuple,
            evaluation: tuple | None = None) -> MessageResult:
     """Every check on one read message, judged at its evaluation time (or at `evaluation`:
     (time, how it was chosen))."""
@@ -517,10 +545,11 @@ def rejudged(report: Report, expect: Expectations, zones: dict) -> Report:
     judged an hour off, a response the SP accepted was called expired. --at wins over any of it."""
     if not zones or expect.at is not None:
         return report
-    requests: dict[str, list[tuple]] = {}
+    sent: dict[str, list[tuple]] = {}
     for r in report.messages:
         if r.message.kind == "AuthnRequest" and r.message.id:
-            requests.setdefault(r.message.source.input, []).append((r.message.captured_at, r.message.id))
+            sent.setdefault(r.message.source.input, []).append((r.message.captured_at, r.message.id))
+    requests = {path: SentRequests(items) for path, items in sent.items()}
     out = []
     for r in report.messages:
         m, zone = r.message, zones.get(r.message.source.input)
@@ -528,7 +557,7 @@ def rejudged(report: Report, expect: Expectations, zones: dict) -> Report:
             out.append(r)
             continue
         how = f"log time {zone.total_seconds() / 3600:+g} h: the log reads as another time zone (pass --timezone)"
-        out.append(_check(m, None, expect, requests.get(m.source.input, []), (m.captured_at - zone, how)))
+        out.append(_check(m, None, expect, requests.get(m.source.input, ()), (m.captured_at - zone, how)))
     return replace(report, messages=tuple(out))
 
 
@@ -562,8 +591,8 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     cache: dict = {}
     read = [_read_cached(raw, i, expect, cache) for i, raw in enumerate(got.raws)]
     # the input's own AuthnRequests tell what the SP was waiting for (InResponseTo check)
-    requests = [(m.captured_at, m.id) for m in read
-                if isinstance(m, SamlMessage) and m.kind == "AuthnRequest" and m.id]
+    requests = SentRequests([(m.captured_at, m.id) for m in read
+                             if isinstance(m, SamlMessage) and m.kind == "AuthnRequest" and m.id])
     results = [m if isinstance(m, Finding) else _check(m, raw, expect, requests)
                for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
