@@ -100,6 +100,8 @@ class _Piece:
     before: not this line's login but an earlier use of the response (_link_by_keys)."""
     trust_unchecked: bool = False
     """A signed message no configured certificate could judge (none was given)."""
+    verified: bool = False
+    """A signed message whose every signature a configured certificate verified."""
     metadata_signer: str | None = None
     """The IdP metadata's certificate a message verifies with (trusted for want of the SP's own
     settings): when the SP refused its signature, the one the SP lacks."""
@@ -184,6 +186,7 @@ def _message_piece(r, replayed: set) -> _Piece:
                   sides={f.code: f.side for f in r.findings if f.side} or None,
                   acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None,
                   trust_unchecked=bool(m.signatures) and all(x.verified is None for x in m.signatures),
+                  verified=bool(m.signatures) and all(x.verified for x in m.signatures),
                   metadata_signer=next((f"{x.matched_cert.subject} (SHA-1 {x.matched_cert.sha1})" for x in m.signatures
                                         if x.verified and x.matched_cert and METADATA_KEY in x.matched_cert.origin),
                                        None)))
@@ -686,6 +689,14 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     # a lost cookie cannot be read from one response).
     checkable = captured and said is not None and said in SPECS and SPECS[said].group in _MESSAGE_GROUPS \
         and said != "assertion-replayed" and any(p.kind == "capture" and p.response for p in members)
+    # the SP refused the signature, and with the settings given samlscan finds another fault only:
+    # the SP held another certificate then (the one given was fixed since); its refusal is the cause
+    refused_signature = said is not None and said in SPECS and SPECS[said].group == "signature" and bool(saml) \
+        and not any(SPECS[c].group == "signature" for c in saml if c in SPECS) and any(p.verified for p in members)
+    if refused_signature:
+        return said, notes + [f"the SP log says {said}; with the settings given the signature passes and "
+                              f"samlscan's checks find {', '.join(saml[:3])}, which the SP meets next (it held "
+                              "another IdP certificate then)"]
     if checkable and saml and said not in saml and not _CONFIRMED_BY.get(said, frozenset()).intersection(saml):
         notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
     elif checkable and not saml and SPECS[said].group == "signature" and any(p.trust_unchecked for p in members):
@@ -848,12 +859,11 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
                 fix = p.hints[cause]
                 break
         fix = fix or (spec.fix if spec else None)
-        if cause:
-            for p in members:
-                if p.log_code == cause and p.text:
-                    decisive = p
-                    break
-        entry = _catalog_entry(decisive, cause) if decisive is not None else None
+        named = [p for p in members if p.log_code == cause and p.text] if cause else []
+        decisive = named[0] if named else None
+        # who acts and how: the catalog's entry of a log line that names the cause (a capture step
+        # naming it first has none: SonarQube's AUTHENTICATION-ERROR text beside its web.log line)
+        entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):
             fix = entry.fix
         if decisive is not None:  # the line (or capture step) that names the cause, quoted

@@ -179,3 +179,32 @@ def test_sonarqubes_missing_login_attribute_is_fixed_in_googles_attribute_mappin
     (a,) = _at(scan, "2025-09-16T09:12:02Z")
     assert a["root_cause"] == "login-attribute-missing"
     assert "Google Workspace: the SAML app's Attribute mapping" in a["fix"] and "sonar.auth.saml.user.login" in a["fix"]
+
+
+# --- follow-ups in the correlation (after the case's report) -----------------------------------
+
+@pytest.fixture(scope="module")
+def scan_with_settings() -> dict:
+    return scan_case(CASE, "Europe/Berlin", "--sonar-settings", str(CASE / "sonar.properties"),
+                     "--idp-metadata", str(CASE / "GoogleIDPMetadata.xml"))
+
+
+def test_the_signature_the_sp_refused_is_the_cause_though_todays_settings_pass_it(scan_with_settings):
+    """SonarQube refused ana's and dora's signatures at 08:34 and 08:47; sonar.properties holds the
+    new certificate since, so samlscan's checks pass the signature and find the missing login
+    attribute. The cause was login-attribute-missing ('the SP log says signature-invalid but the
+    captured response shows ...'): what happened was the refusal, the attribute comes next."""
+    for time, user in (("2025-09-16T08:34:05Z", "ana."), ("2025-09-16T08:47:31Z", "dora.")):
+        (a,) = [a for a in _at(scan_with_settings, time) if a["user"].startswith(user)]
+        assert (a["root_cause"], a["side"]) == ("signature-invalid", "sp")
+        assert "sonar.auth.saml.certificate.secured" in a["fix"]
+        assert any("which the SP meets next" in n and "login-attribute-missing" in n for n in a["notes"])
+
+
+def test_a_capture_step_naming_the_cause_first_takes_the_logs_catalog_fix(scan):
+    """ana's attempt names its cause first in the HAR (SonarQube's AUTHENTICATION-ERROR text), then
+    in web.log: the side and fix came from the code alone ('idp', 'If the digest failed ...'), while
+    dora's, named by web.log only, said the SP's setting. Both take the log line's catalog entry."""
+    (ana,) = [a for a in _at(scan, "2025-09-16T08:34:05Z") if a["user"].startswith("ana.")]
+    assert (ana["root_cause"], ana["side"]) == ("signature-invalid", "sp")
+    assert "sonar.auth.saml.certificate.secured" in ana["fix"]
