@@ -870,6 +870,8 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
             fix = _other_sp_fix(fix, cause, other_sp)
+        if fix and cause == "app-not-found" and sp and sp_rank == _SP_ENTITY:  # the value the IdP lacks
+            fix = f"{fix.rstrip('.')}. The SP entity ID this login sent: {sp!r}."
         if fix and cause == "signature-invalid" and _metadata_signer(members):  # (the IdP rotated)
             fix = f"{fix.rstrip('.')}: the response verifies with the IdP metadata's signing certificate " \
                   f"{_metadata_signer(members)}, the one to configure."

@@ -208,3 +208,12 @@ def test_a_capture_step_naming_the_cause_first_takes_the_logs_catalog_fix(scan):
     (ana,) = [a for a in _at(scan, "2025-09-16T08:34:05Z") if a["user"].startswith("ana.")]
     assert (ana["root_cause"], ana["side"]) == ("signature-invalid", "sp")
     assert "sonar.auth.saml.certificate.secured" in ana["fix"]
+
+
+def test_the_entity_id_fix_quotes_the_value_the_sp_sent():
+    """Google refused ana's first login (app_not_configured_for_user): the fix said to make the
+    Entity ID 'exactly the Issuer the SP sends' without the value, which the capture's AuthnRequest
+    holds."""
+    res = CliRunner().invoke(main, ["check", str(CASE / "firefox-ana.har"), "--format", "json", "--fail-on", "never"])
+    first = json.loads(res.stdout)["attempts"][0]
+    assert first["root_cause"] == "app-not-found" and first["fix"].endswith("The SP entity ID this login sent: 'sonarqube'.")
