@@ -1003,7 +1003,9 @@ def zone_offsets(offsets: dict[str, timedelta]) -> dict[str, timedelta]:
 
 def _offset_note(src: str, off: timedelta) -> str:
     seconds = off.total_seconds()
-    note = f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected)"
+    way = "ahead of" if seconds > 0 else "behind"
+    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected): the clock "
+            f"that wrote it runs {abs(seconds):.0f} s {way} the capture's")
     zone = zone_part(off)
     if zone is not None:
         hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)

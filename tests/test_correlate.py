@@ -75,6 +75,7 @@ def test_clock_offset_is_measured_on_shared_ids_and_reported(case_dir):
     files = sorted(str(p) for p in case_dir.iterdir())
     notes = correlate(analyze(files, expect, tz=ZoneInfo("Europe/Paris"))).notes
     assert any("clock offset" in n and "web.log" in n and "-95 s" in n for n in notes), notes
+    assert any("runs 95 s behind the capture's" in n for n in notes)  # whose clock, which way
     assert not any("time zone" in n for n in notes)  # 95 s is a slow clock, not a zone
 
 
