@@ -260,6 +260,7 @@ def fiddler_capture(label: str, zf: zipfile.ZipFile, budget: int):
     budget = min(budget, SAZ_MAX)  # held in memory at once, unlike members inflated to a file
     left = budget
     locked = 0
+    inflating = httpraw.Inflating()  # (the sessions' gzip bodies: held in memory with them)
     for info in zf.infolist():
         m = httpraw.SAZ_MEMBER.match(info.filename)
         if m is None:
@@ -277,7 +278,7 @@ def fiddler_capture(label: str, zf: zipfile.ZipFile, budget: int):
             return ("input-too-large", f"{info.filename}: the archive inflates to more than {budget} "
                     "bytes; treated as a decompression bomb")
         sessions.setdefault(int(m.group(1)), {})[m.group(2).lower()] = (
-            httpraw.message_text(data) if m.group(2).lower() in "cs" else data.decode("utf-8", "replace"))
+            httpraw.message_text(data, inflating) if m.group(2).lower() in "cs" else data.decode("utf-8", "replace"))
     if locked and not sessions:
         return ("input-unreadable", f"a password-protected Fiddler archive ({locked} encrypted "
                 "sessions): save the sessions again without a password")

@@ -53,6 +53,24 @@ _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?(?:\r?\n|\Z)")
 _LINE_END = re.compile(rb"\r?\n")
 MAX_BODY = har.MAX_STRING
 """A body de-chunked or inflated to more than this is cut there (the HAR reader drops longer strings)."""
+MAX_INFLATED = 256 * 1024 * 1024
+"""What the compressed bodies of one capture may inflate to in all: its messages are held in memory
+together (a 1.2 MB Burp export of 200 gzip bodies, each 4 MiB of one letter, took 860 MB)."""
+
+
+class Inflating:
+    """The bytes the compressed bodies of one capture may still inflate to (MAX_INFLATED); past
+    them a body is read as it was saved."""
+
+    def __init__(self, left: int | None = None):
+        self.left = MAX_INFLATED if left is None else left
+
+    def inflate(self, data: bytes, coding: str) -> bytes | None:
+        if self.left <= 0:
+            return None
+        got = _inflated(data, coding, min(MAX_BODY, self.left))
+        self.left -= len(got or b"")
+        return got
 
 
 def _dechunked(data: bytes) -> bytes | None:
@@ -100,20 +118,21 @@ def _dechunked_text(body: str) -> str:
     return body if data is None else data.decode("utf-8", "replace")
 
 
-def _inflated(data: bytes, coding: str) -> bytes | None:
-    """A gzip or deflate body inflated (at most MAX_BODY bytes); None for another coding (br) or
-    data that does not inflate."""
+def _inflated(data: bytes, coding: str, limit: int) -> bytes | None:
+    """A gzip or deflate body inflated (at most `limit` bytes, more than 0); None for another coding
+    (br) or data that does not inflate."""
     for wbits in {"gzip": (31,), "x-gzip": (31,), "deflate": (15, -15)}.get(coding, ()):
         try:
-            return zlib.decompressobj(wbits).decompress(data, MAX_BODY)
+            return zlib.decompressobj(wbits).decompress(data, limit)
         except zlib.error:
             continue
     return None
 
 
-def message_text(data: bytes) -> str:
+def message_text(data: bytes, inflating: Inflating | None = None) -> str:
     """One HTTP message saved as bytes (a Fiddler session's raw/NN_s.txt, a Burp item in base64)
-    as text: its body de-chunked and inflated, the headers that named those encodings dropped."""
+    as text: its body de-chunked and inflated (within the capture's `inflating` budget), the headers
+    that named those encodings dropped."""
     blank = re.search(rb"\r?\n\r?\n", data)
     if blank is None:
         return data.decode("utf-8", "replace")
@@ -122,7 +141,7 @@ def message_text(data: bytes) -> str:
     if "chunked" in (_get(headers, "transfer-encoding") or "").lower():
         body = _dechunked(body.rstrip(b"\r\n")) or body
     coding = (_get(headers, "content-encoding") or "").strip().lower()
-    inflated = _inflated(body, coding) if coding else None
+    inflated = (inflating or Inflating()).inflate(body, coding) if coding else None
     drop = ("transfer-encoding", "content-length") + (("content-encoding",) if inflated is not None else ())
     if inflated is not None:
         body = inflated
@@ -283,12 +302,12 @@ def _cdata(item: str, tag: str) -> tuple[str | None, dict]:
     return inner, attrs
 
 
-def _bytes_text(value: str | None, attrs: dict) -> str:
+def _bytes_text(value: str | None, attrs: dict, inflating: Inflating) -> str:
     if not value:
         return ""
     if attrs.get("base64") == "true":
         try:
-            return message_text(base64.b64decode(value, validate=False))
+            return message_text(base64.b64decode(value, validate=False), inflating)
         except (binascii.Error, ValueError):
             return ""
     return value
@@ -322,6 +341,7 @@ def read_burp(path: str) -> har.Capture:
         return text
     entries: list[dict] = []
     pos = 0
+    inflating = Inflating()
     while len(entries) < MAX_MESSAGES:
         start = text.find("<item>", pos)
         end = text.find("</item>", start) if start >= 0 else -1
@@ -330,8 +350,8 @@ def read_burp(path: str) -> har.Capture:
         item = text[start:end]
         pos = end + 7
         at = burp_time(_cdata(item, "time")[0])
-        got = entries_of(_bytes_text(*_cdata(item, "request")), at)
-        resp = entries_of(_bytes_text(*_cdata(item, "response")), at)
+        got = entries_of(_bytes_text(*_cdata(item, "request"), inflating), at)
+        resp = entries_of(_bytes_text(*_cdata(item, "response"), inflating), at)
         url = (_cdata(item, "url")[0] or "").strip()
         if not got:
             got = [{"request": {"method": (_cdata(item, "method")[0] or "GET").strip(), "url": url},
