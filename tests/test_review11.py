@@ -7,10 +7,12 @@ import gzip
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from samlscan.inputs import httpraw
 
+from test_adfs_events import AUDIT, UPN_DATA, copied, event_xml, one, saved
 from test_review9 import PAGE, _REQUEST, _run
 
 # --- raw HTTP: the compressed bodies of one capture inflate within one budget ------------------
@@ -58,3 +60,48 @@ def test_one_budget_bounds_every_message_of_a_capture():
     texts = [httpraw.message_text(_GZIP_HEAD + _BIG, inflating) for _ in range(3)]
     assert texts[0].endswith("A" * (4 << 20))  # the first one inflated whole, the rest within 2 MiB
     assert sum(map(len, texts)) < 7 << 20
+
+
+# --- AD FS 342/411/516: their new patterns in linear time ----------------------------------------
+# (each took seconds for 40,000 characters and grew with their square: a 1 MiB event, MAX_EVENT,
+# an hour of CPU)
+
+_N = 40_000
+
+
+def _timed(path) -> tuple:
+    start = time.process_time()
+    ev = one(path)
+    return ev, time.process_time() - start
+
+
+def test_411_data_with_a_reason_of_many_words_then_a_line_break_is_read_at_once(tmp_path):
+    """_USER_ERROR ('<user>-<reason>' in a Data of a wevtutil export) tried every split of the
+    reason's words when a line break followed them: a Data of 40,000 words took 184 s,
+    13,333 here some 20 s."""
+    datas = ["0d23868f-2ad0-4ff2-a774-511ef7b36a04", UPN_DATA,
+             "bob@corp.example.com-The user" + " name" * (_N // 3) + "\n   at x", "203.0.113.9"]
+    ev, spent = _timed(saved(tmp_path / "a.xml", event_xml(AUDIT, 411, datas, None)))
+    assert spent < 3, spent
+    assert (ev.outcome, ev.ip) == ("failure", "203.0.113.9")
+
+
+def test_516_data_of_dots_is_no_address_list_at_once(tmp_path):
+    """_IP_LIST tried each '.' of a long run as the one its first address needs: a Data of 40,000
+    dots took 30 s."""
+    datas = ["0d23868f-2ad0-4ff2-a774-511ef7b36a04", "carol@corp.example.com", "." * _N + "x", "15"]
+    ev, spent = _timed(saved(tmp_path / "a.xml", event_xml(AUDIT, 516, datas, None)))
+    assert spent < 3, spent
+    assert (ev.outcome, ev.user, ev.ip) == ("failure", "carol@corp.example.com", None)
+
+
+def test_516_copied_with_a_run_of_spaces_in_a_label_is_read_at_once(tmp_path):
+    """_LABEL's lazy value before '[ \\t]*$' tried the rest of a run of spaces from each of them:
+    'User: carol' and 40,000 spaces before more text took 13 s."""
+    message = ("The following user account has been locked out due to too many bad password attempts. \n\n"
+               "Additional Data \n\nActivity ID: 0d23868f-2ad0-4ff2-a774-511ef7b36a04 \n\nUser: \ncarol"
+               + " " * _N + "@corp.example.com \n\nClient IP: \n198.51.100.7 \n")
+    ev, spent = _timed(copied(tmp_path / "a.txt", AUDIT, 516, message))
+    assert spent < 3, spent
+    assert (ev.outcome, ev.ip) == ("failure", "198.51.100.7")
+    assert ev.user.startswith("carol") and ev.user.endswith("@corp.example.com")

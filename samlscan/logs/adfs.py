@@ -61,15 +61,20 @@ _GUID = re.compile(r"^\{?([0-9a-fA-F-]{36})\}?$")
 _NIL_GUID = "00000000-0000-0000-0000-000000000000"
 """The Activity ID of a request without one (legacy, e.g. Exchange Online basic authentication:
 Microsoft's extranet smart lockout FAQ): no correlation key."""
-_LABEL = re.compile(r"^%?(User|Client IP|Error message):[ \t]*(?:\r?\n[ \t]*)?([^\r\n]*?)[ \t]*\r?$", re.M)
+_LABEL = re.compile(r"^%?(User|Client IP|Error message):[ \t]*(?:\r?\n[ \t]*)?([^\r\n]*)\r?$", re.M)
 """A labelled value of 342/411/516: on the label's line or the next ('User: \\ncarol@...'); AD FS
-2016's 342 renders '%Error message:'."""
-_USER_ERROR = re.compile(r"^[\"\u201c]?(\S+?)[\"\u201d]?\s*-\s*([A-Z][a-z']*(?: [A-Za-z']+){2,}[^\r\n]*)$")
+2016's 342 renders '%Error message:'. (Its spaces are stripped after the match: a lazy value before
+'[ \\t]*$' tried the rest of a run of spaces from each of them, quadratic in the run.)"""
+_USER_ERROR = re.compile(r"^[\"\u201c]?(\S+?)[\"\u201d]?\s*-\s*([A-Z][a-z']*+(?: [A-Za-z']++){2}[^\r\n]*+)$")
 """'Error message: <user>-<Windows logon error>' ('alice@corp.example.com-The user name or password
-is incorrect'): split before the reason, a sentence, so that a '-' inside the user name stays."""
+is incorrect'): split before the reason, a sentence, so that a '-' inside the user name stays. (Its
+words are matched possessively, two and the rest of the line: a line break after '{2,}' words tried
+every split of them, quadratic in their number.)"""
 _CALLER = re.compile(r"\bcaller identity (\S+) for relying party trust\b")
 """MSIS5007 names the user the relying party's authorization rules refused."""
-_IP_LIST = re.compile(r"^[0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*(?:\s*,\s*[0-9A-Fa-f.:]+)*$")
+_IP_LIST = re.compile(r"^(?=[0-9A-Fa-f]*[.:])[0-9A-Fa-f.:]+(?:\s*,\s*[0-9A-Fa-f.:]+)*$")
+"""A Data that is an address list, its first address with a '.' or ':' (the lookahead finds that once:
+'[..]*[.:][..]*' tried each '.' of a long run as the one, quadratic in the run)."""
 _DATA_USER = {516: 1}
 """Data index of the user where the message does not label it: 516's User is %2 (ESL doc)."""
 _LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})"
