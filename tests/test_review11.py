@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 from samlscan.inputs import httpraw
 
 from test_adfs_events import AUDIT, UPN_DATA, copied, event_xml, one, saved
-from test_review9 import PAGE, _REQUEST, _run
+from test_review9 import PAGE, _REQUEST, _dump_read, _run, docker_records
 
 # --- raw HTTP: the compressed bodies of one capture inflate within one budget ------------------
 
@@ -60,6 +61,31 @@ def test_one_budget_bounds_every_message_of_a_capture():
     texts = [httpraw.message_text(_GZIP_HEAD + _BIG, inflating) for _ in range(3)]
     assert texts[0].endswith("A" * (4 << 20))  # the first one inflated whole, the rest within 2 MiB
     assert sum(map(len, texts)) < 7 << 20
+
+
+# --- container logs: a line cut into parts, the other stream's lines between them -------------
+
+def test_a_docker_json_file_line_cut_into_records_keeps_its_stream(tmp_path):
+    """Docker copies stdout and stderr apart (moby's copier, one per stream): a stderr record came
+    between the parts of a stdout line cut at 16 KiB, and was joined into it (fuzz3/review9 joined any
+    next record): the dump's XML was 'not well-formed'. A line's parts are joined per stream now,
+    as the CRI reader does."""
+    out = docker_records()
+    out.insert(2, json.dumps({"log": "a line of the other stream between the parts\n", "stream": "stderr",
+                              "time": "2025-03-11T08:41:02.611500000Z"}))
+    path = tmp_path / "0123abcd-json.log"
+    path.write_text("\n".join(out) + "\n")
+    _dump_read(path)
+
+
+def test_endless_partial_records_are_read_in_linear_time(tmp_path):
+    """Records of one character that never end their line are held to MAX_ENVELOPE, then read."""
+    rec = json.dumps({"log": "A", "stream": "stdout", "time": "2025-03-11T08:41:02Z"})
+    path = tmp_path / "0123abcd-json.log"
+    path.write_text("\n".join([rec] * 300_000) + "\n")
+    start = time.process_time()
+    _run(path)
+    assert time.process_time() - start < 20
 
 
 # --- AD FS 342/411/516: their new patterns in linear time ----------------------------------------

@@ -133,6 +133,13 @@ def test_a_cri_log_line_cut_into_partial_parts_is_one_line(tmp_path):
 def test_a_docker_json_file_line_cut_into_records_is_one_line(tmp_path):
     """Docker's json-file driver cuts a line over 16 KiB into records whose `log` does not end in
     '\\n'; they were read as lines of their own."""
+    path = tmp_path / "0123abcd-json.log"
+    path.write_text("\n".join(docker_records()) + "\n")
+    _dump_read(path)
+
+
+def docker_records() -> list[str]:
+    """_APP's lines as json-file records of 4 KiB parts."""
     out = []
     for n, line in enumerate(_APP):
         parts = _parts(line)
@@ -140,9 +147,7 @@ def test_a_docker_json_file_line_cut_into_records_is_one_line(tmp_path):
             end = "\n" if i == len(parts) - 1 else ""
             out.append(json.dumps({"log": part + end, "stream": "stdout",
                                    "time": f"2025-03-11T08:41:02.61{n}{i:06d}Z"}))
-    path = tmp_path / "0123abcd-json.log"
-    path.write_text("\n".join(out) + "\n")
-    _dump_read(path)
+    return out
 
 
 # --- syslog files and the journal -----------------------------------------------------------

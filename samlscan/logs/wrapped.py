@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import itertools
 import json
 import re
 from datetime import datetime, timezone, tzinfo
@@ -682,7 +683,7 @@ class _Records:
                 if err is not None:
                     yield Malformed(Source(path, f"line {no}"), err)
                 else:
-                    yield (no, *_row_record(row, self.strong), False)
+                    yield (no, *_row_record(row, self.strong), None)
             return
         if self.kind == "json":
             for no, obj, err in iter_json(lines):
@@ -691,7 +692,7 @@ class _Records:
                     continue
                 got = _inner_of(obj, self.strong)
                 if got is not None:  # else a platform message ({"lastrow":true}), not a record
-                    yield no, got[0], got[1], _partial(obj)
+                    yield no, got[0], got[1], _part(obj)
             return
         header = True
         raw_col, time_col = self.cols or (0, None)
@@ -704,18 +705,21 @@ class _Records:
                 header = False
                 continue
             if raw_col < len(row) and row[raw_col].strip():
-                yield no, row[raw_col], row[time_col] if time_col is not None and time_col < len(row) else None, False
+                yield no, row[raw_col], row[time_col] if time_col is not None and time_col < len(row) else None, None
 
 
-def _partial(obj: dict) -> bool:
-    """A record that holds part of a line, continued by the next: Docker's json-file log cuts a line
-    longer than 16 KiB into records whose `log` does not end in a newline (moby
-    daemon/logger/jsonfilelog; Fluent Bit's 'docker' multiline parser joins them), a CRI line
-    collected by Fluent Bit's 'cri' parser keeps the runtime's 'P' tag in `logtag`."""
+def _part(obj: dict) -> tuple[str, bool] | None:
+    """(its stream, whether its line goes on in the stream's next record) of a container's record;
+    None for a record of no stream. Docker's json-file log cuts a line longer than 16 KiB into
+    records whose `log` does not end in a newline (moby daemon/logger/jsonfilelog; Fluent Bit's
+    'docker' multiline parser joins them), a CRI line collected by Fluent Bit's 'cri' parser keeps
+    the runtime's 'P' tag in `logtag`. stdout and stderr are copied apart: a record of one may come
+    between the parts of the other's line."""
+    stream = obj.get("stream") if obj.get("stream") in ("stdout", "stderr") else ""
     log = obj.get("log")
-    if isinstance(log, str) and obj.get("stream") in ("stdout", "stderr"):
-        return not log.endswith("\n")
-    return obj.get("logtag") == "P"
+    if isinstance(log, str) and stream:
+        return stream, not log.endswith("\n")
+    return (stream, obj["logtag"] == "P") if obj.get("logtag") in ("P", "F") else None
 
 
 def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
@@ -773,23 +777,38 @@ class Enveloped:
         where: dict[int, tuple[int, Any]] = {}  # inner line -> (wrapper line, wrapper time)
         bad: list[Malformed] = []
 
+        numbers = itertools.count(1)
+
+        def numbered(outer: int, text: str, when: Any) -> Iterator[tuple[int, str]]:
+            for line in text.replace("\r\n", "\n").split("\n"):
+                no = next(numbers)
+                where[no] = (outer, when)
+                yield no, line
+            if len(where) > 200_000:  # bounded: the inner reader lags a few records at most
+                for key in list(where)[:100_000]:
+                    del where[key]
+
         def inner_lines():
-            no = 0
-            joined = False  # the last record's line goes on in the next record (a partial one)
+            held: dict[str, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
             for got in self.records.read(lines, path):
                 if isinstance(got, Malformed):
                     bad.append(got)
                     continue
-                outer, text, when, partial = got
-                for i, line in enumerate(text.replace("\r\n", "\n").split("\n")):
-                    if not (i == 0 and joined):  # (a part is a chunk of that line: its number)
-                        no += 1
-                        where[no] = (outer, when)
-                    yield no, line
-                joined = partial
-                if len(where) > 200_000:  # bounded: the inner reader lags a few records at most
-                    for key in list(where)[:100_000]:
-                        del where[key]
+                outer, text, when, part = got
+                stream, goes_on = part or (None, False)
+                if stream not in held:
+                    if not goes_on:
+                        yield from numbered(outer, text, when)
+                        continue
+                    held[stream] = (outer, when, [], [0])
+                first, at, texts, size = held[stream]  # the line is its first record's
+                texts.append(text)
+                size[0] += len(text)
+                if not goes_on or size[0] > MAX_ENVELOPE:
+                    del held[stream]
+                    yield from numbered(first, "".join(texts), at)
+            for first, at, texts, _ in held.values():  # the export ends inside a line
+                yield from numbered(first, "".join(texts), at)
 
         for rec in self.inner.parse(inner_lines(), path, tz):
             while bad:
