@@ -77,7 +77,13 @@ def _key_end(text: str, start: int, need: int, unread: bool) -> tuple[int | None
     """(where the base64 private key starting at `start`, `need` base64 characters long, ends, its
     padding included, or None; whether a full decode was tried). `unread`: past the budget of
     decodes, a key-shaped start is removed without decoding."""
-    run = _RUN_AT.match(text, start, min(len(text), start + min(_WINDOW, 2 * need + 256))).group()
+    window = min(len(text), start + _WINDOW)
+    cut = min(window, start + 2 * need + 256)
+    run = _RUN_AT.match(text, start, cut).group()
+    if start + len(run) == cut < window and len(_SEP.sub("", run)) < need:
+        # separators are more than half of it (a key's lines indented deeper than they are long):
+        # read on to the window, or the rest of the key stayed in the text
+        run = _RUN_AT.match(text, start, window).group()
     clean = _SEP.sub("", run)
     body = clean[:need].split("=", 1)[0]
     if len(body) < need:  # cut short (the text or the base64 ends first): what is there goes

@@ -131,3 +131,24 @@ def test_516_copied_with_a_run_of_spaces_in_a_label_is_read_at_once(tmp_path):
     assert spent < 3, spent
     assert (ev.outcome, ev.ip) == ("failure", "198.51.100.7")
     assert ev.user.startswith("carol") and ev.user.endswith("@corp.example.com")
+
+
+# --- private keys: a key whose lines are indented deeper than they are long --------------------
+
+def test_a_private_key_indented_deeper_than_its_lines_is_removed_whole():
+    """fuzz3 read a bare key's base64 only to twice what its DER length needs: a key pasted into an
+    XML value with its 64-character lines indented by 120 spaces (a deeply nested element) kept
+    its last 7 lines in every report."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from samlscan.privatekeys import without_private_keys
+
+    der = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    b64 = base64.b64encode(der).decode()
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    text = "<samlp:StatusMessage>\n" + "".join(" " * 120 + ln + "\n" for ln in lines) + "</samlp:StatusMessage>"
+    out = without_private_keys(text)
+    assert [ln for ln in lines if ln in out] == []
+    assert out.endswith("</samlp:StatusMessage>")
