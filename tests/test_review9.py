@@ -409,3 +409,46 @@ def test_a_python_json_logger_record_is_read(tmp_path):
     (attempt,) = json.loads(r.stdout)["attempts"]
     assert (attempt["outcome"], attempt["root_cause"], attempt["time"]) == (
         "failure", "audience-mismatch", "2025-03-11T08:41:02Z")
+
+
+def _v2(url: str) -> str:
+    """Proofpoint URL Defense v2's 'u' value: '/' as '_', other specials as '-XX'."""
+    return "".join("_" if c == "/" else c if c.isalnum() or c in "._" else f"-{ord(c):02X}" for c in url)
+
+
+def _v3(url: str) -> tuple[str, str]:
+    """v3's URL with '%' and '&' moved out as '*', and the token holding them (urlsafe base64)."""
+    import base64
+
+    moved = "".join(c for c in url if c in "%&")
+    kept = "".join("*" if c in "%&" else c for c in url)
+    return kept, base64.urlsafe_b64encode(moved.encode()).decode().rstrip("=")
+
+
+def test_a_redirect_url_wrapped_by_proofpoint_url_defense_is_read_and_verifies(tmp_path):
+    """Proofpoint URL Defense rewrites a mailed link (v2 'urldefense.proofpoint.com/v2/url?u=...',
+    v3 'urldefense.com/v3/__<url>__;<token>!!...$'): the paste was read as bad base64."""
+    url = (ROOT / "requests" / "authnrequest-redirect-signed.txt").read_text().strip()
+    kept, token = _v3(url)
+    links = ("https://urldefense.proofpoint.com/v2/url?u=" + _v2(url)
+             + "&d=DwMFaQ&c=euGZstcaTDllvimEN8b7jXrwqOf-v5A_CdpgnVfiiMM&r=abc&m=def&s=ghi&e=",
+             f"https://urldefense.com/v3/__{kept}__;{token}!!ACWV5N9M2RV99hQ!Jkl$")
+    for n, link in enumerate(links):
+        path = tmp_path / f"mail{n}.txt"
+        path.write_text(f"The login link {link} fails for me.\n")
+        r = CliRunner().invoke(main, ["check", str(path), "--sp-cert", str(ROOT / "keys" / "sp.crt"),
+                                      "--format", "json"], catch_exceptions=False)
+        doc = json.loads(r.stdout)
+        assert [(m["type"], m["binding"]) for m in doc["messages"]] == [("AuthnRequest", "redirect")], link[:40]
+        assert doc["messages"][0]["redirect_signature"]["verified"] is True
+
+
+def test_url_defense_v3_puts_runs_of_moved_characters_back():
+    import base64
+
+    from samlscan.inputs.paste import _url_defense_target
+
+    # '**C' is a run of 4 moved characters (length code 'C': 2 + 2), '*' one
+    token = base64.urlsafe_b64encode(b"%3D%&").decode().rstrip("=")
+    link = f"https://urldefense.com/v3/__https://sp.example/acs?SAMLResponse=abc**Cxy*z__;{token}!!x$"
+    assert _url_defense_target("v3", link) == "https://sp.example/acs?SAMLResponse=abc%3D%xy&z"

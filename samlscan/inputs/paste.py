@@ -20,6 +20,7 @@ its name= from each of 20,000 starts on one line took minutes).
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -472,6 +473,49 @@ def _safe_links(text: str) -> str | None:
     return out if out != text else None
 
 
+_URL_DEFENSE = re.compile(r"https?://urldefense(?:\.proofpoint)?\.com/(v[123])/[^\s\"'<>]+", re.IGNORECASE)
+"""A link Proofpoint URL Defense rewrote in an e-mail (v1 and v2: the URL in its `u` parameter; v3:
+between '__' and '__;', its special characters moved into the token after it). The decoding is
+Proofpoint's own URLDefenseDecode.py's, as open-source clients repeat it."""
+_V3_LENGTHS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _url_defense(text: str) -> str | None:
+    """The original URL of each URL Defense link that carries a SAML parameter."""
+    if "urldefense" not in text.lower():
+        return None
+
+    def one(m: re.Match) -> str:
+        url = _url_defense_target(m.group(1).lower(), m.group())
+        return url if url and ("SAMLRequest=" in url or "SAMLResponse=" in url) else m.group()
+    out = _URL_DEFENSE.sub(one, text)
+    return out if out != text else None
+
+
+def _url_defense_target(version: str, link: str) -> str | None:
+    if version in ("v1", "v2"):
+        m = re.search(r"[?&]u=([^&]*)&(?:amp;)?[kdc]=" if version == "v2" else r"[?&]u=([^&]*)&(?:amp;)?k=", link)
+        if m is None:
+            return None
+        return unquote(m.group(1) if version == "v1" else m.group(1).replace("-", "%").replace("_", "/"))
+    m = re.search(r"/v3/__(.+?)__;([^!]*)", link)
+    if m is None:
+        return None
+    try:
+        token = m.group(2)
+        moved = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    at = 0
+
+    def back(star: re.Match) -> str:  # '*' is one moved character, '**X' a run of X's length code
+        nonlocal at
+        n = _V3_LENGTHS.find(star.group()[2]) + 2 if len(star.group()) > 1 else 1
+        at += n
+        return moved[at - n:at]
+    return re.sub(r"\*(?:\*.)?", back, m.group(1))
+
+
 _STEPS = (
     ("e-mail quoting", _email_quoted),
     ("code fence", _fenced),
@@ -486,6 +530,7 @@ _STEPS = (
     ("HTML entities", _html_escaped),
     ("a URL broken over lines", _joined_url),
     ("Outlook Safe Links", _safe_links),
+    ("Proofpoint URL Defense", _url_defense),
 )
 
 
