@@ -350,6 +350,15 @@ def test_redacted_signature_value_is_said_too():
     assert any("placeholder" in f.message_text for f in by_code(res, "signature-invalid"))
 
 
+def test_an_emptied_signature_value_is_a_redaction_for_whoever_shared_it():
+    """An empty SignatureValue (the ECP sample of the ninth audit) was 'not base64', and its attempt
+    the IdP's to fix: whoever shared the message redacted it."""
+    root = tamper.parse(GEN.okta("emptied-sigvalue"))
+    next(root.iter(DS + "SignatureValue")).text = ""
+    (f, *_) = by_code(analyze(tamper.serialize(root)), "signature-invalid")
+    assert "empty, or not base64" in f.message_text and f.side == "user"
+
+
 def test_changed_content_still_says_digest():
     root = tamper.parse(GEN.okta("changed"))
     next(root.iter(A + "NameID")).text = "someone.else@example.com"

@@ -149,11 +149,12 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             continue
         if sig.failure == "placeholder":
             yield finding(msg, "signature-invalid",
-                          f"the {_where(sig)} has no real DigestValue or SignatureValue (not base64: a "
-                          "placeholder such as '[omitted]'): the signature was redacted before the "
-                          "message was shared, so it cannot be checked",
+                          f"the {_where(sig)} has no real DigestValue or SignatureValue (empty, or not "
+                          "base64: a placeholder such as '[omitted]'): the signature was redacted before "
+                          "the message was shared, so it cannot be checked",
                           expected="the message as the IdP sent it", actual="redacted signature values",
-                          hint="ask for the unmodified SAMLResponse (a HAR or SAML-tracer capture)")
+                          hint="ask for the unmodified SAMLResponse (a HAR or SAML-tracer capture)",
+                          side="user")  # (whoever shared it redacted it: not the IdP's to fix)
             continue
         if sig.reformatted:
             yield _reformatted(msg, sig)
