@@ -152,3 +152,18 @@ def test_a_private_key_indented_deeper_than_its_lines_is_removed_whole():
     out = without_private_keys(text)
     assert [ln for ln in lines if ln in out] == []
     assert out.endswith("</samlp:StatusMessage>")
+
+
+def test_a_request_of_many_dumps_keeps_a_bounded_memory_of_them():
+    """One request's digests grew with its dumps (review11: 64 requests were the only bound); each
+    different dump is still a message of its own."""
+    import base64
+    from types import SimpleNamespace
+
+    from samlscan.logs.sonarqube import _DUMPED_REQUESTS, _Dumped
+
+    dumped = _Dumped()
+    recs = [SimpleNamespace(value=base64.b64encode(f"<x id='{i}'/>".encode()).decode(), request_id="A")
+            for i in range(5000)]
+    assert sum(1 for _ in dumped.once(recs)) == 5000
+    assert len(dumped.seen["A"]) <= _DUMPED_REQUESTS

@@ -102,8 +102,9 @@ class _Dump:
 
 
 _DUMPED_REQUESTS = 64
-"""Requests whose dumps are remembered: the lines of concurrent callbacks interleave (request A's
-XML dump, B's, then A's base64), so the last request alone was not enough."""
+"""Requests whose dumps are remembered, and digests per request: the lines of concurrent callbacks
+interleave (request A's XML dump, B's, then A's base64), so the last request alone was not enough;
+a callback dumps one or two messages."""
 
 
 @dataclass(slots=True)
@@ -125,7 +126,8 @@ class _Dumped:
             if len(self.seen) > _DUMPED_REQUESTS:
                 del self.seen[next(iter(self.seen))]
             if key not in digests:
-                digests.add(key)
+                if len(digests) < _DUMPED_REQUESTS:  # (a request of thousands of dumps: bounded memory)
+                    digests.add(key)
                 yield rec
 
 
