@@ -42,8 +42,9 @@ def _expectation_options(fn):
                                           "InResponseTo check)."),
         # (config.PROFILES: config is imported only when a command needs it, for start-up time)
         click.option("--profile", type=click.Choice(["sonarqube", "generic"]),
-                     help="SP profile: setting names in hints, the SP's own rules. Default: 'sonarqube' for the messages SonarQube took (its web.log "
-                     "holds them, or they went to its ACS .../oauth2/callback/saml), else 'generic'."),
+                     help="SP profile: setting names in hints, the SP's own rules. Default: 'sonarqube' for "
+                     "the messages SonarQube Server took (its web.log holds them, or they went to its ACS "
+                     ".../oauth2/callback/saml), else 'generic'."),
         click.option("--sonar-settings", type=click.Path(dir_okay=False),
                      help="sonar.properties or the JSON of api/settings/values (implies --profile sonarqube)."),
         click.option("--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
