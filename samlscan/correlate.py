@@ -1001,6 +1001,36 @@ def zone_offsets(offsets: dict[str, timedelta]) -> dict[str, timedelta]:
     return {src: zone for src, zone in zones.items() if zone is not None}
 
 
+def _zone_apart_notes(events) -> list[str]:
+    """Two logs that name the same activities (AD FS's Activity ID in its XML export and in a CSV or
+    text copy) whole hours apart: one was written in local time and read as UTC (Windows' XML holds
+    UTC; Get-WinEvent's CSV and Event Viewer's text, local time without a zone)."""
+    first: dict[str, LogEvent] = {}
+    apart: dict[tuple[str, str], Counter] = {}
+    local: dict[str, bool] = {}
+    for e in events:
+        if not e.correlation_id or e.time is None:
+            continue
+        local[e.source.input] = local.get(e.source.input, False) or bool(e.local_time)
+        q = first.setdefault(e.correlation_id, e)
+        zone = zone_part(e.time - q.time) if q.source.input != e.source.input else None
+        if zone is not None:
+            apart.setdefault((q.source.input, e.source.input), Counter())[zone] += 1
+    notes = []
+    for (a, b), zones in sorted(apart.items()):
+        zone, n = zones.most_common(1)[0]
+        hours = f"{abs(zone.total_seconds()) / 3600:g} h"
+        which = [x for x in (a, b) if local.get(x)]
+        if len(which) == 1:  # the one whose times carry no zone
+            notes.append(f"{which[0]} names {n} activit{'y' if n == 1 else 'ies'} of {b if which[0] == a else a} "
+                         f"{hours} apart: its times are local, read as UTC (pass --timezone "
+                         f"'{os.path.basename(which[0].split('!')[-1])}=<its zone>', such as Europe/Paris)")
+        else:
+            notes.append(f"{a} and {b} name {n} activit{'y' if n == 1 else 'ies'} {hours} apart: one of them "
+                         "is written in local time and read as UTC (pass --timezone for it)")
+    return notes
+
+
 def _offset_note(src: str, off: timedelta) -> str:
     seconds = off.total_seconds()
     way = "ahead of" if seconds > 0 else "behind"
@@ -1046,6 +1076,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         pieces += [p for p in (_flow_piece(f, unsolicited, responses) for f in report.flows) if p is not None]
     if not pieces:
         return report
+    exports = _zone_apart_notes(relevant)
     groups = _Groups(pieces)
     _link_by_keys(pieces, groups)
     _link_by_user_time(pieces, groups)
@@ -1065,6 +1096,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                 if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     notes = [_offset_note(src, off) for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
+    notes += exports
     if foreign:
         notes.append(f"{len(foreign)} sign-in(s) in IdP logs to other applications left out: "
                      + _top_apps(Counter(foreign.values())))

@@ -155,3 +155,13 @@ def test_a_logged_signature_refusal_names_the_metadata_certificate_the_dump_veri
 def test_without_metadata_the_fix_names_no_certificate(scan):
     (dave,) = [a for a in scan["attempts"] if (a["user"] or "").startswith("dave") and a["outcome"] == "failure"]
     assert dave["root_cause"] == "signature-invalid" and "verifies with" not in dave["fix"]
+
+
+def test_exports_in_local_time_beside_the_utc_one_are_named_with_the_option(scan):
+    """Without --timezone the CSV and the text copy (local time, no zone) were read as UTC, an hour
+    off the XML export (UTC) for the same Activity IDs, and nothing said so."""
+    res = CliRunner().invoke(main, ["scan", str(CASE), "--format", "json", "--jobs", "1", "--fail-on", "never"])
+    apart = [n for n in json.loads(res.stdout)["summary"]["notes"] if "apart: its times are local" in n]
+    assert len(apart) == 2 and all("adfs-admin-saved.xml 1 h apart" in n for n in apart)
+    assert any("--timezone 'adfs-admin-winevent.csv=<its zone>'" in n for n in apart)
+    assert not [n for n in scan["summary"]["notes"] if "apart" in n]  # read with --timezone Europe/Paris
