@@ -138,10 +138,11 @@ def _text(el) -> str | None:
     return "".join(el.itertext()).strip()
 
 
-def _shown_text(el) -> str | None:
-    """_text of a value a report shows as it is (a StatusMessage, a NameID, an attribute value,
-    StatusDetail), without the private keys it may hold: samlscan never prints one."""
-    text = _text(el)
+def _shown_text(el, read=_text) -> str | None:
+    """The text of a value a report shows as it is (a StatusMessage, a NameID, also a
+    LogoutRequest's, an attribute value, StatusDetail; `read`: as a careful SP or, _naive_text, a
+    naive one reads it), without the private keys it may hold: samlscan never prints one."""
+    text = read(el)
     return without_private_keys(text) if text and len(text) > 100 else text
 
 
@@ -184,7 +185,7 @@ def _name_id(subject) -> NameID | None:
         if subject.find(SAML + "EncryptedID") is not None:
             return NameID(value="", encrypted=True)
         return None
-    naive = _naive_text(el) if _split_by_markup(el) else None
+    naive = _shown_text(el, _naive_text) if _split_by_markup(el) else None
     return NameID(value=_shown_text(el) or "", format=el.get("Format"),
                   sp_name_qualifier=el.get("SPNameQualifier"), name_qualifier=el.get("NameQualifier"),
                   naive_value=naive)
@@ -226,7 +227,7 @@ def _attributes(assertion) -> tuple[tuple[Attribute, ...], int]:
                 values = tuple(_shown_text(v) or "" for v in value_els)
                 nil = sum(1 for v, text in zip(value_els, values) if not text and _bool(v.get(XSI_NIL))
                           ) if "" in values else 0  # only an empty value can be nil
-                naive = tuple(_naive_text(v) or "" for v in value_els) if any(
+                naive = tuple(_shown_text(v, _naive_text) or "" for v in value_els) if any(
                     _split_by_markup(v) for v in value_els) else None
                 attrs.append(Attribute(el.get("Name", ""), el.get("FriendlyName"), el.get("NameFormat"),
                                        values, naive, nil))
@@ -433,7 +434,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         signatures=tuple(signatures), signed=bool(_coverage(root, verification)),
         acs_url=root.get("AssertionConsumerServiceURL"), protocol_binding=root.get("ProtocolBinding"),
         acs_index=root.get("AssertionConsumerServiceIndex"),
-        logout_name_id=_text(root.find(SAML + "NameID")) if kind == "LogoutRequest" else None,
+        logout_name_id=_shown_text(root.find(SAML + "NameID")) if kind == "LogoutRequest" else None,
         session_indexes=tuple(_text(x) or "" for x in root.findall(SAMLP + "SessionIndex"))
         if kind == "LogoutRequest" else (),
         nameid_policy_format=policy.get("Format") if policy is not None else None,

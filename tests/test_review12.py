@@ -1,0 +1,52 @@
+"""Review of the lead's commits since 850a088 (review12): what each still got wrong."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+KEY = (Path(__file__).resolve().parents[1] / "fixtures" / "keys" / "sp.key").read_text()
+BODY = "".join(line for line in KEY.splitlines() if not line.startswith("-----"))
+NS = ('xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+      'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"')
+
+
+def _check(path: Path, fmt: str) -> str:
+    out = CliRunner().invoke(main, ["check", str(path), "--format", fmt, "--fail-on", "never"])
+    assert out.exit_code == 0, out.output[-500:]
+    return out.output
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "html"])
+def test_a_key_split_by_a_comment_is_not_printed_as_a_naive_sp_reads_it(tmp_path, fmt):
+    """c2580e6 removed a key from a NameID's and an attribute value's text, not from the first text
+    node a naive SP reads (CVE-2017-11427's finding prints both): a comment after the key printed it."""
+    path = tmp_path / "naive.xml"
+    path.write_text(
+        f'<samlp:Response {NS} ID="_r1" Version="2.0" IssueInstant="2025-03-11T08:41:00Z">'
+        '<saml:Issuer>https://idp.example.org</saml:Issuer><samlp:Status><samlp:StatusCode '
+        'Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+        '<saml:Assertion ID="_a1" Version="2.0" IssueInstant="2025-03-11T08:41:00Z">'
+        f'<saml:Issuer>https://idp.example.org</saml:Issuer><saml:Subject><saml:NameID>{BODY}<!---->'
+        '@example.org</saml:NameID></saml:Subject><saml:AttributeStatement><saml:Attribute Name="note">'
+        f'<saml:AttributeValue>settings: {KEY}<!---->tail</saml:AttributeValue></saml:Attribute>'
+        '</saml:AttributeStatement></saml:Assertion></samlp:Response>')
+    output = _check(path, fmt)
+    assert BODY[100:140] not in output and BODY[-60:-20] not in output
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_key_in_a_logout_requests_name_id_is_not_printed(tmp_path, fmt):
+    """c2580e6 covered the NameID of an assertion, not the one of a LogoutRequest (its Subject row)."""
+    path = tmp_path / "logout.xml"
+    path.write_text(
+        f'<samlp:LogoutRequest {NS} ID="_l1" Version="2.0" IssueInstant="2025-03-11T08:41:00Z" '
+        'Destination="https://sp.example.org/slo"><saml:Issuer>https://idp.example.org</saml:Issuer>'
+        f'<saml:NameID>{BODY}</saml:NameID><samlp:SessionIndex>_s1</samlp:SessionIndex>'
+        '</samlp:LogoutRequest>')
+    output = _check(path, fmt)
+    assert BODY[100:140] not in output
+    assert "[private key removed by samlscan]" in output
