@@ -1,6 +1,8 @@
 """Review of the lead's commits since 850a088 (review12): what each still got wrong."""
 from __future__ import annotations
 
+
+import time
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,33 @@ def test_a_key_in_a_logout_requests_name_id_is_not_printed(tmp_path, fmt):
     output = _check(path, fmt)
     assert BODY[100:140] not in output
     assert "[private key removed by samlscan]" in output
+
+
+@pytest.mark.parametrize("link", [
+    "https://urldefense.com/v3/__" + "/v3/__x" * 20000,
+    "https://urldefense.proofpoint.com/v2/url" + "?u=x" * 20000,
+])
+def test_a_hostile_url_defense_link_is_read_in_linear_time(link):
+    """a697ef6 searched a link for its '/v3/__...__;' or '?u=...&d=' from each place it could start:
+    a 140 kB link made of such starts took 18 s (80 s at twice the length); a paste may be 64 MiB."""
+    from samlscan.inputs.paste import _url_defense
+
+    started = time.perf_counter()
+    assert _url_defense(f"the link: {link}\n") is None
+    assert time.perf_counter() - started < 2
+
+
+def test_url_defense_links_of_each_version_are_still_read():
+    """Proofpoint's own examples' shapes: v3 with a moved '+', v2 in an HTML mail's '&amp;'."""
+    from samlscan.inputs.paste import _url_defense_target
+
+    assert _url_defense_target("v3", "https://urldefense.com/v3/__https://google.com:443/search?q=a*test&gs=ps"
+                               "__;Kw!-612Flbf0JvQ3kNJkRi5Jg!Ue6tQudNKaShHg93trcdjqDP8$") == \
+        "https://google.com:443/search?q=a+test&gs=ps"
+    assert _url_defense_target("v2", "https://urldefense.proofpoint.com/v2/url?u=http-3A__www.example.com_"
+                               "path-3Fq-3D1&amp;d=DwMFaQ&amp;c=x&amp;r=y&amp;m=z&amp;s=w&amp;e=") == \
+        "http://www.example.com/path?q=1"
+    assert _url_defense_target("v1", "https://urldefense.proofpoint.com/v1/url?u=http://www.example.com/"
+                               "a%3Fb%3D1&k=abc&r=x") == "http://www.example.com/a?b=1"
+    assert _url_defense_target("v2", "https://urldefense.proofpoint.com/v2/url?u=http-3A__x&r=y") is None
+

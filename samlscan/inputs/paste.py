@@ -493,12 +493,18 @@ def _url_defense(text: str) -> str | None:
 
 
 def _url_defense_target(version: str, link: str) -> str | None:
+    """The URL a link `_URL_DEFENSE` matched wraps. Its parts are read from where the link's own
+    start puts them, never searched for: a search from each '?u=' or '/v3/__' of a link made of
+    them read it to its end from each (a 280 kB line took 80 s)."""
     if version in ("v1", "v2"):
-        m = re.search(r"[?&]u=([^&]*)&(?:amp;)?[kdc]=" if version == "v2" else r"[?&]u=([^&]*)&(?:amp;)?k=", link)
-        if m is None:
+        params = re.split(r"&(?:amp;)?", link.partition("?")[2])
+        at = next((i for i, p in enumerate(params) if p.startswith("u=")), None)
+        if at is None or not any(p[:2] in (("k=", "d=", "c=") if version == "v2" else ("k=",))
+                                 for p in params[at + 1:]):
             return None
-        return unquote(m.group(1) if version == "v1" else m.group(1).replace("-", "%").replace("_", "/"))
-    m = re.search(r"/v3/__(.+?)__;([^!]*)", link)
+        u = params[at][2:]
+        return unquote(u if version == "v1" else u.replace("-", "%").replace("_", "/"))
+    m = re.match(r"[^/]*//[^/]*/v3/__(.+?)__;([^!]*)", link)
     if m is None:
         return None
     try:
