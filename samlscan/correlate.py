@@ -1001,24 +1001,39 @@ def zone_offsets(offsets: dict[str, timedelta]) -> dict[str, timedelta]:
     return {src: zone for src, zone in zones.items() if zone is not None}
 
 
+_SAME_RECORD = timedelta(seconds=2)
+"""How far the times of two copies of one record may be apart besides a zone: one copy keeps the
+fractions of a second the other cuts (AD FS's XML export holds 7 digits, its CSV and text none)."""
+
+
 def _zone_apart_notes(events) -> list[str]:
     """Two logs that name the same activities (AD FS's Activity ID in its XML export and in a CSV or
     text copy) whole hours apart: one was written in local time and read as UTC (Windows' XML holds
-    UTC; Get-WinEvent's CSV and Event Viewer's text, local time without a zone)."""
-    first: dict[str, LogEvent] = {}
-    apart: dict[tuple[str, str], Counter] = {}
+    UTC; Get-WinEvent's CSV and Event Viewer's text, local time without a zone). Copies of one
+    record are apart by the zone to the second, for most of the IDs the two logs share; an ID one
+    log names again later (a Keycloak session ID in rotated files, an SSO login hours on) is not."""
+    firsts: dict[str, dict[str, LogEvent]] = {}
     local: dict[str, bool] = {}
     for e in events:
         if not e.correlation_id or e.time is None:
             continue
         local[e.source.input] = local.get(e.source.input, False) or bool(e.local_time)
-        q = first.setdefault(e.correlation_id, e)
-        zone = zone_part(e.time - q.time) if q.source.input != e.source.input else None
-        if zone is not None:
-            apart.setdefault((q.source.input, e.source.input), Counter())[zone] += 1
+        firsts.setdefault(e.correlation_id, {}).setdefault(e.source.input, e)
+    shared: Counter = Counter()
+    apart: dict[tuple[str, str], Counter] = {}
+    for by_input in firsts.values():
+        (a, q), *rest = sorted(by_input.items())
+        for b, e in rest:
+            shared[a, b] += 1
+            off = e.time - q.time
+            zone = zone_part(off)
+            if zone is not None and abs(off - zone) <= _SAME_RECORD:
+                apart.setdefault((a, b), Counter())[zone] += 1
     notes = []
     for (a, b), zones in sorted(apart.items()):
         zone, n = zones.most_common(1)[0]
+        if 2 * n < shared[a, b]:
+            continue  # (a few of many IDs hours apart by chance)
         hours = f"{abs(zone.total_seconds()) / 3600:g} h"
         which = [x for x in (a, b) if local.get(x)]
         if len(which) == 1:  # the one whose times carry no zone
