@@ -1048,10 +1048,13 @@ def _zone_apart_notes(events) -> list[str]:
 
 def _offset_note(src: str, off: timedelta) -> str:
     seconds = off.total_seconds()
-    way = "ahead of" if seconds > 0 else "behind"
-    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected): the clock "
-            f"that wrote it runs {abs(seconds):.0f} s {way} the capture's")
     zone = zone_part(off)
+    # a time zone is no clock running ahead: web.log in Paris time, 80 s slow, is off by +3520 s
+    own = seconds - zone.total_seconds() if zone is not None else seconds
+    clock = (f"the clock that wrote it runs {abs(own):.0f} s {'ahead of' if own > 0 else 'behind'} the capture's"
+             if round(own) else "the clock that wrote it keeps the capture's time")
+    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected): "
+            f"{'its time zone aside, ' if zone is not None else ''}{clock}")
     if zone is not None:
         hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)
         given = f"{os.path.basename(src.split('!')[-1])}={'-' if zone < timedelta(0) else '+'}{hours:02d}:{minutes:02d}"

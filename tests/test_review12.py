@@ -113,3 +113,14 @@ def test_one_of_many_shared_sessions_whole_hours_apart_is_no_zone_mixup(tmp_path
             ("2025-03-11 11:40:35,000", "2025-03-11 10:17:09,000", "2025-03-11 12:58:51,000"), sessions)))
     assert not [n for n in _notes(tmp_path) if "apart" in n]
 
+
+def test_a_logs_time_zone_is_not_said_to_be_its_clock_running_ahead():
+    """d56b3b4 said of web.log, written in Paris time and 80 s slow, 'the clock that wrote it runs
+    3520 s ahead of the capture's' before calling the hour a time zone: its clock runs 80 s behind."""
+    out = CliRunner().invoke(main, ["scan", str(Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
+                                                 / "entra-javasaml"), "--format", "json", "--jobs", "1",
+                                    "--fail-on", "never"])
+    (note,) = [n for n in json.loads(out.stdout)["summary"]["notes"] if n.startswith("clock offset")]
+    assert "+3520 s" in note and "its time zone aside, the clock that wrote it runs 80 s behind the capture's" in note
+    assert "3520 s ahead" not in note
+
