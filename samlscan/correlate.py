@@ -661,6 +661,11 @@ _CAUSE_CODES = frozenset(c for c, s in SPECS.items() if s.group == "cause")
 """Codes only a log can tell (SPECS is fixed at import: looked up once, not per attempt)."""
 
 
+_KEY_REFUSALS = frozenset({"signature-invalid", "signature-cert-mismatch"})
+"""What an SP's log says when the key it holds does not verify the signature (not a signature it
+requires elsewhere, a weak algorithm it refuses, or a replay)."""
+
+
 def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     """The root cause code and notes on disagreements between the SAML findings and the logs."""
     found: set = set()
@@ -690,13 +695,16 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
     checkable = captured and said is not None and said in SPECS and SPECS[said].group in _MESSAGE_GROUPS \
         and said != "assertion-replayed" and any(p.kind == "capture" and p.response for p in members)
     # the SP refused the signature, and with the settings given samlscan finds another fault only:
-    # the SP held another certificate then (the one given was fixed since); its refusal is the cause
+    # the SP held another certificate or setting then (fixed since); its refusal is the cause. (A
+    # replay, in the signature group, is no judgement of the signature: a reuse of the response.)
     refused_signature = said is not None and said in SPECS and SPECS[said].group == "signature" and bool(saml) \
-        and not any(SPECS[c].group == "signature" for c in saml if c in SPECS) and any(p.verified for p in members)
+        and said != "assertion-replayed" and not any(SPECS[c].group == "signature" for c in saml if c in SPECS) \
+        and any(p.verified for p in members)
     if refused_signature:
+        then = "it held another IdP certificate then" if said in _KEY_REFUSALS else \
+            "it judged the signature with other settings then"
         return said, notes + [f"the SP log says {said}; with the settings given the signature passes and "
-                              f"samlscan's checks find {', '.join(saml[:3])}, which the SP meets next (it held "
-                              "another IdP certificate then)"]
+                              f"samlscan's checks find {', '.join(saml[:3])}, which the SP meets next ({then})"]
     if checkable and saml and said not in saml and not _CONFIRMED_BY.get(said, frozenset()).intersection(saml):
         notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
     elif checkable and not saml and SPECS[said].group == "signature" and any(p.trust_unchecked for p in members):

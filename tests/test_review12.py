@@ -124,3 +124,17 @@ def test_a_logs_time_zone_is_not_said_to_be_its_clock_running_ahead():
     assert "+3520 s" in note and "its time zone aside, the clock that wrote it runs 80 s behind the capture's" in note
     assert "3520 s ahead" not in note
 
+
+def test_a_replay_the_sp_refused_is_not_said_to_be_another_certificate():
+    """08a4ab6 kept any SP refusal of the signature group as the cause when the response verifies
+    and samlscan finds another fault, noting 'it held another IdP certificate then': a replay is in
+    that group, so ivan's second use of his response ('This message has already been processed'),
+    checked with an SP entity ID the response does not name, was said to be a certificate change."""
+    scenario = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "entra-javasaml"
+    out = CliRunner().invoke(main, ["scan", str(scenario), "--config", str(scenario / "samlscan.toml"),
+                                    "--sp-entity-id", "another-sp", "--format", "json", "--jobs", "1",
+                                    "--fail-on", "never"])
+    (ivan,) = [a for a in json.loads(out.stdout)["attempts"]
+               if a["user"].startswith("ivan.") and a["outcome"] == "failure"]
+    assert ivan["root_cause"] == "assertion-replayed"
+    assert not [n for n in ivan["notes"] if "certificate" in n or "signature passes" in n]
