@@ -138,3 +138,25 @@ def test_a_replay_the_sp_refused_is_not_said_to_be_another_certificate():
                if a["user"].startswith("ivan.") and a["outcome"] == "failure"]
     assert ivan["root_cause"] == "assertion-replayed"
     assert not [n for n in ivan["notes"] if "certificate" in n or "signature passes" in n]
+
+
+def test_an_html_fragment_with_a_saml_link_is_read_as_its_link(tmp_path):
+    """'<p>The login link <a href="...?SAMLRequest=...&amp;RelayState=...">' (a mail's or a page's
+    source) was read as XML whose root is <p> ('not a SAML protocol message'); the link is read, its
+    '&amp;' as '&', and its redirect signature verifies. Hostile markup stays linear."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+    from samlscan.inputs.paste import _html_links
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    url = (fixtures / "requests" / "authnrequest-redirect-signed.txt").read_text().strip()
+    path = tmp_path / "mail.html"
+    path.write_text(f'<p>The login link <a class="x" href="{url.replace("&", "&amp;")}">Sign in</a> fails.</p>\n')
+    out = CliRunner().invoke(main, ["check", str(path), "--sp-cert", str(fixtures / "keys" / "sp.crt"),
+                                    "--format", "json"])
+    doc = json.loads(out.stdout)
+    assert [(m["type"], m["redirect_signature"]["verified"]) for m in doc["messages"]] == [("AuthnRequest", True)]
+    start = time.process_time()
+    _html_links("<p>SAMLRequest= href " + '<a href="x" ' * 100000)
+    assert time.process_time() - start < 2

@@ -453,6 +453,25 @@ def _joined_url(text: str) -> str | None:
     return "\n".join("".join(parts) for parts in out) if changed else None
 
 
+_HTML_LINK = re.compile(r"<a\b[^<>]{0,200}?\bhref\s*=\s*([\"'])([^\"'<>]{1,4194304}+)\1[^<>]{0,2000}+>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>")
+
+
+def _html_links(text: str) -> str | None:
+    """An HTML fragment with a link that carries a SAML parameter (a mail's or a page's source
+    pasted: '<p>The link <a href="...?SAMLRequest=...&amp;RelayState=...">'): each such link as its
+    URL, '&amp;' read as '&', the markup dropped (it was read as XML whose root is <p>)."""
+    if "SAMLRe" not in text or "href" not in text.lower():
+        return None
+    import html
+
+    def one(m: re.Match) -> str:
+        url = html.unescape(m.group(2))
+        return f" {url} " if "SAMLRequest=" in url or "SAMLResponse=" in url else m.group()
+    out = _HTML_LINK.sub(one, text)
+    return _TAG.sub(" ", out) if out != text else None
+
+
 _SAFE_LINK = re.compile(r"https?://(?:[\w-]{1,63}\.)?safelinks\.protection\.outlook\.com/?\?url=([^\s&]+)"
                         r"[^\s\"'<>]*", re.IGNORECASE)
 """A link Microsoft Defender for Office 365 Safe Links rewrote in an e-mail: the original URL is its
@@ -535,6 +554,7 @@ _STEPS = (
     ("JSON string escapes", _json_escaped_xml),
     ("HTML entities", _html_escaped),
     ("a URL broken over lines", _joined_url),
+    ("HTML links", _html_links),
     ("Outlook Safe Links", _safe_links),
     ("Proofpoint URL Defense", _url_defense),
 )
