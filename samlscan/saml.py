@@ -140,9 +140,13 @@ def _text(el) -> str | None:
 
 def _shown_text(el, read=_text) -> str | None:
     """The text of a value a report shows as it is (a StatusMessage, a NameID, also a
-    LogoutRequest's, an attribute value, StatusDetail; `read`: as a careful SP or, _naive_text, a
-    naive one reads it), without the private keys it may hold: samlscan never prints one."""
-    text = read(el)
+    LogoutRequest's, an attribute value, StatusDetail, an Issuer, an Audience, an
+    AuthnContextClassRef; `read`: as a careful SP or, _naive_text, a naive one reads it)."""
+    return _keyless(read(el))
+
+
+def _keyless(text: str | None) -> str | None:
+    """`text` without the private keys it may hold: samlscan never prints one."""
     return without_private_keys(text) if text and len(text) > 100 else text
 
 
@@ -153,7 +157,7 @@ def _untrimmed(el) -> str | None:
     if el is None:
         return None
     raw = "".join(el.itertext()) if len(el) else (el.text or "")
-    return raw if raw != raw.strip() else None
+    return _keyless(raw) if raw != raw.strip() else None
 
 
 def _naive_text(el) -> str | None:
@@ -282,17 +286,17 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
     return Assertion(
         id=el.get("ID"), path=element_path(el), version=el.get("Version"),
         issue_instant=parse_saml_time(el.get("IssueInstant")),
-        issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
+        issuer=_shown_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
         name_id=_name_id(subject), subject_confirmations=_confirmations(subject),
         has_conditions=conditions is not None,
         not_before=parse_saml_time(conditions.get("NotBefore")) if conditions is not None else None,
         not_on_or_after=parse_saml_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
         audience_restrictions=tuple(
-            tuple(_text(a) or "" for a in ar.findall(SAML + "Audience"))
+            tuple(_shown_text(a) or "" for a in ar.findall(SAML + "Audience"))
             for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())),
         authn_instant=parse_saml_time(authn.get("AuthnInstant")) if authn is not None else None,
         session_not_on_or_after=parse_saml_time(authn.get("SessionNotOnOrAfter")) if authn is not None else None,
-        authn_context=_text(ctx_ref), attributes=attrs, encrypted_attribute_count=encrypted_attrs,
+        authn_context=_shown_text(ctx_ref), attributes=attrs, encrypted_attribute_count=encrypted_attrs,
         signed=bool(signed_by), signed_by=signed_by, was_encrypted=was_encrypted,
         unparsed_time_fields=bad_times, untrimmed=untrimmed)
 
@@ -426,7 +430,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         source=raw.source, index=index, kind=kind, id=root.get("ID"),
         in_response_to=root.get("InResponseTo"), version=root.get("Version"),
         issue_instant=parse_saml_time(root.get("IssueInstant")), destination=root.get("Destination"),
-        issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
+        issuer=_shown_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
         binding=raw.binding, relay_state=raw.relay_state, captured_at=raw.captured_at,
         status=_status(root), assertions=tuple(assertions),
         encrypted_assertion_count=len(encrypted), decryption_error=decryption_error and decryption_error.text,
@@ -493,7 +497,7 @@ def _read_bare_encrypted(root, raw: RawMessage, index: int, trusted: tuple[Trust
         # The Version is inside the ciphertext; None until decrypted (check_version knows).
         version=plain.get("Version") if plain is not None else None,
         issue_instant=parse_saml_time(plain.get("IssueInstant")) if plain is not None else None,
-        destination=None, issuer=_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
+        destination=None, issuer=_shown_text(issuers[0]) if issuers else None, issuer_count=len(issuers),
         binding=raw.binding, relay_state=raw.relay_state, captured_at=raw.captured_at,
         status=None, assertions=assertions, encrypted_assertion_count=1,
         decryption_error=decryption_error and decryption_error.text,
