@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit
 
 from samlscan.certs import TrustedCert, load_certs
 from samlscan.errors import ConfigError, InputError
@@ -22,14 +23,25 @@ METADATA_KEY = ": KeyDescriptor #"
 """In a certificate's origin: it comes from IdP metadata ('<file>: entity <id>: KeyDescriptor #2 ...')."""
 
 
-def is_sonarqube_acs(url: str | None) -> bool:
-    """The URL is SonarQube Server's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH; a query, a
-    fragment or a trailing slash aside). SonarQube Cloud's (sonarcloud.io, sonarqube.us) is not: it
-    needs the email and has none of Server's sonar.auth.saml settings (logformats.md 1.6)."""
-    from samlscan.sonarqube import is_cloud
+_CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
 
-    return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH) \
-        and not is_cloud(url)
+
+def is_cloud(url: str | None) -> bool:
+    """The URL is on SonarQube Cloud (sonarcloud.io, sonarqube.us)."""
+    return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
+
+
+def on_sonarqube_acs_path(url: str | None) -> bool:
+    """The URL's path is SonarQube's ACS path (SONAR_ACS_PATH after any context path; a query, a
+    fragment or a trailing slash aside), on Server or Cloud."""
+    return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH)
+
+
+def is_sonarqube_acs(url: str | None) -> bool:
+    """The URL is SonarQube Server's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH). SonarQube
+    Cloud's is not: it needs the email and has none of Server's sonar.auth.saml settings
+    (logformats.md 1.6)."""
+    return on_sonarqube_acs_path(url) and not is_cloud(url)
 
 
 @dataclass(frozen=True)

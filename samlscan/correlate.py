@@ -771,9 +771,7 @@ def _metadata_signer(members: list[_Piece]) -> str | None:
 def _sonarqube_server(members: list[_Piece]) -> bool:
     """SonarQube Server took the login: its web.log is part of it, or a response went to its ACS on
     a host of its own (SonarQube Cloud's hosts aside)."""
-    from samlscan.sonarqube import is_cloud
-
-    return any(p.product == "sonarqube" or is_sonarqube_acs(p.acs) and not is_cloud(p.acs) for p in members)
+    return any(p.product == "sonarqube" or is_sonarqube_acs(p.acs) for p in members)
 
 
 def _asked_acs_note(members: list[_Piece], said: str) -> str | None:
@@ -1043,14 +1041,15 @@ def _zone_apart_notes(events) -> list[str]:
         if 2 * n < shared[a, b]:
             continue  # (a few of many IDs hours apart by chance)
         hours = f"{abs(zone.total_seconds()) / 3600:g} h"
+        activities = f"{n} activit{'y' if n == 1 else 'ies'}"
         which = [x for x in (a, b) if local.get(x)]
         if len(which) == 1:  # the one whose times carry no zone
-            notes.append(f"{which[0]} names {n} activit{'y' if n == 1 else 'ies'} of {b if which[0] == a else a} "
-                         f"{hours} apart: its times are local, read as UTC (pass --timezone "
+            notes.append(f"{which[0]} names {activities} of {b if which[0] == a else a} {hours} apart: its "
+                         f"times are local, read as UTC (pass --timezone "
                          f"'{os.path.basename(which[0].split('!')[-1])}=<its zone>', such as Europe/Paris)")
         else:
-            notes.append(f"{a} and {b} name {n} activit{'y' if n == 1 else 'ies'} {hours} apart: one of them "
-                         "is written in local time and read as UTC (pass --timezone for it)")
+            notes.append(f"{a} and {b} name {activities} {hours} apart: one of them is written in local time "
+                         "and read as UTC (pass --timezone for it)")
     return notes
 
 

@@ -315,7 +315,7 @@ def _status(root) -> Status | None:
     detail = st.find(SAMLP + "StatusDetail")
     return Status(code=code_el.get("Value") if code_el is not None else None, sub_codes=tuple(subs),
                   message=_shown_text(st.find(SAMLP + "StatusMessage")),
-                  detail=without_private_keys(" ".join(detail.itertext()).strip()) or None if detail is not None else None)
+                  detail=_keyless(" ".join(detail.itertext()).strip()) or None if detail is not None else None)
 
 
 def _placed(el, root) -> bool:

@@ -22,14 +22,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from samlscan.config import is_cloud, on_sonarqube_acs_path
 from samlscan.flows import LOGIN_LOOP, REPOSTED
 
-_CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
 _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
-
-
-def is_cloud(url: str | None) -> bool:
-    return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
 
 
 def _state_cookie_lost(exchanges) -> str | None:
@@ -56,9 +52,7 @@ def _callback_without_saml_key(url: str) -> bool:
 def _not_the_callback(status: int, url: str) -> bool:
     """A POST the SP answered 404 at a path other than its SAML callback (an ACS URL typed with a
     typo in the IdP: '/oauth2/calback/saml'); a context path (sonar.web.context) may precede it."""
-    from samlscan.config import is_sonarqube_acs
-
-    return status == 404 and not is_sonarqube_acs(url)
+    return status == 404 and not on_sonarqube_acs_path(url)
 
 
 def _started_at_sp(flow) -> bool:

@@ -106,6 +106,9 @@ def test_a_404_at_the_callback_under_a_context_path_is_not_a_wrong_path():
     assert flow_cause(_flow(ok)) is None
     typo = _exchange(1, "POST", "https://sq.example.com/sonarqube/oauth2/calback/saml", 404, "acs-post")
     assert flow_cause(_flow(typo))[0] == "acs-path-wrong"
+    # SonarQube Cloud's callback is the callback path too (it answered 404 for another reason)
+    cloud = _exchange(1, "POST", "https://sonarcloud.io/oauth2/callback/saml", 404, "acs-post")
+    assert flow_cause(_flow(cloud)) is None or flow_cause(_flow(cloud))[0] != "acs-path-wrong"
 
 
 def test_an_unsolicited_response_after_the_sps_own_start_is_no_lost_cookie_but_without_one_is():
