@@ -15,6 +15,7 @@ import gc
 import math
 import os
 import sys
+from datetime import timezone
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -428,20 +429,18 @@ def _run_parallel(units: list[Unit], jobs: int, expect, tz, results, progress) -
 
 
 def _counted_by_all(units: list[Unit], pool, workers: int):
-    """count(path, part) for _numbered: the newlines of every range but a log's last, counted
-    before any range is parsed, by all the processes at once (0.5 s per GB for one process:
-    counted by the parent as ranges were handed out, they kept it from handing out work and
-    the workers waited)."""
+    """count(path, part) for _numbered: the newlines of every range but a log's last, counted by
+    the pool workers first while this process parses the log's first ranges (it waits only for the
+    counts of the ranges before the one it hands out next). Counted by the parent as it handed
+    ranges out, they kept it from handing out work and the workers waited; counted by all before
+    any parsing, the processes waited for each other (0.25 s of 0.7)."""
     last: dict[str, int] = {}
     for u in units:
         if u.parser_name is not None:
             last[u.paths[0]] = max(last.get(u.paths[0], 0), u.part)
-    ranges = [u for u in units if u.parser_name is not None and u.part < last[u.paths[0]]]
-    mine = len(ranges) // (workers + 1)
-    futures = [pool.submit(_count_lines, u.paths[0], u.start, u.end) for u in ranges[mine:]]
-    counts = {(u.paths[0], u.part): _count_lines(u.paths[0], u.start, u.end) for u in ranges[:mine]}
-    counts.update(((u.paths[0], u.part), f.result()) for u, f in zip(ranges[mine:], futures))
-    return lambda path, part: counts[path, part]
+    futures = {(u.paths[0], u.part): pool.submit(_count_lines, u.paths[0], u.start, u.end)
+               for u in units if u.parser_name is not None and u.part < last[u.paths[0]]}
+    return lambda path, part: futures[path, part].result()
 
 
 def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False,
@@ -487,10 +486,13 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
         return report
     from samlscan.logs._common import dst_note
 
+    # only zones with a DST change can say anything: UTC, the default, takes no event (grouping a
+    # big log's 100,000s of events for nothing took 0.2 s)
+    zoned = {i.path: z for i in report.inputs if (z := tz.of(i.path)) is not None and z is not timezone.utc}
     by_zone: dict = {}
-    for e in report.events:
-        if e.local_time:
-            by_zone.setdefault(tz.of(e.source.input), []).append(e)
+    for e in report.events if zoned else ():
+        if e.local_time and e.source.input in zoned:
+            by_zone.setdefault(zoned[e.source.input], []).append(e)
     notes = tuple(n for zone, events in by_zone.items() if (n := dst_note(events, zone)))
     return replace(report, notes=report.notes + notes) if notes else report
 
