@@ -444,21 +444,23 @@ def _counted_by_all(units: list[Unit], pool, workers: int):
 
 
 def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False,
-             keep_xml: bool = True) -> Report:
+             keep_xml: bool = True, walked=None) -> Report:
     """Scan files and directories; the Report does not depend on `jobs`.
 
-    keep_xml=False: messages without their decoded bytes (only the HTML report renders them)."""
+    keep_xml=False: messages without their decoded bytes (only the HTML report renders them).
+    walked: what walk(paths, include, exclude) gave, when the caller walked them already."""
     if not keep_xml:
         expect = replace(expect, keep_xml=False)
     with no_cyclic_gc():
-        return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress)
+        return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked)
 
 
-def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Report:
+def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=None) -> Report:
     from samlscan.progress import Progress
 
     tz = tz if isinstance(tz, LogZones) else LogZones(zone_of(tz, ""))
-    files, other = walk(list(paths), include, exclude)
+    files, other = walked or walk(list(paths), include, exclude)
+    other = list(other)
     files, settings = _without_settings(files, expect)
     other += settings
     units = plan(files)
@@ -499,7 +501,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress) -> Repor
 
 def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileResult]]:
     """The files to read as evidence, and the configuration files met in the walk (samlscan.toml,
-    IdP metadata, SonarQube settings), skipped with that reason: they were read as settings."""
+    IdP metadata, the SP's settings), skipped with that reason: they were read as settings."""
     from samlscan.walkpaths import skipped
 
     settings = {os.path.realpath(s) for s in expect.sources if os.path.isfile(s)}
@@ -508,7 +510,7 @@ def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileRes
     names = {os.path.basename(s) for s in settings}  # realpath only for a file of the same name
     read = {f for f in files if os.path.basename(f) in names and os.path.realpath(f) in settings}
     return [f for f in files if f not in read], [
-        skipped(f, "read as settings (configuration, IdP metadata or SonarQube settings)")
+        skipped(f, "read as settings (configuration, IdP metadata or SP settings)")
         for f in files if f in read]
 
 

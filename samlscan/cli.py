@@ -99,7 +99,39 @@ def _guarded(fn):
 
 
 def _expectations(kw: dict, scan_dirs: list[Path]):
-    from samlscan.config import build, env_config_path, find_config
+    from samlscan.config import build
+
+    return build(*_flags(kw, scan_dirs))
+
+
+TRUST_FLAGS = ("idp_cert", "idp_metadata", "sonar_settings")
+"""With one of these, or a config file, the user chose the trust: no file found in a folder is read."""
+
+
+def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
+    """The expectations of a scan, and the notes on the settings files found among the walked
+    files: without a trust option, the IdP metadata and SP settings the folder holds (a ticket's
+    attachments) are read as if given with their option; the options given still win."""
+    from samlscan.config import build
+    from samlscan.errors import ConfigError
+    from samlscan.found import WHERE, found_settings
+
+    flags, path = _flags(kw, scan_dirs)
+    if path is not None or any(flags[k] for k in TRUST_FLAGS):
+        return build(flags, path), ()
+    found = found_settings(walked)
+    if not found.used:
+        return build(flags, path), found.notes()
+    try:  # (no trust option given: the found files fill no option the user gave)
+        return build({**flags, **found.flags()}, path), found.notes()
+    except ConfigError as exc:  # (SonarQube's api/settings/values without its certificate, alone)
+        paths = ", ".join(p for _, p in found.used)
+        return build(flags, path), found.unsure + (f"{paths} ({WHERE}) not read: {exc}",)
+
+
+def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
+    """The options as config.build takes them, and the config file given or found."""
+    from samlscan.config import env_config_path, find_config
 
     flags = {k: kw.get(k) for k in ("sp_entity_id", "acs_url", "idp_entity_id", "email_attribute",
                                     "login_attribute", "name_attribute", "group_attribute", "clock_skew",
@@ -116,7 +148,7 @@ def _expectations(kw: dict, scan_dirs: list[Path]):
     path = Path(config) if config else (env_config_path() or find_config(scan_dirs))
     if config and not Path(config).is_file():
         _fail(f"--config {config}: no such file")
-    return build(flags, path)
+    return flags, path
 
 
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
@@ -211,15 +243,21 @@ def _correlated(report, expect):
 @_guarded
 def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, quiet, **kw):
     """Batch: scan directories of captures and logs, correlate them into login attempts."""
+    from dataclasses import replace
+
     from samlscan.batch import run_scan
     from samlscan.progress import stage
+    from samlscan.walkpaths import walk
     from samlscan.zones import parse_zones
 
-    expect = _expectations(kw, [Path(p) for p in paths if Path(p).is_dir()])
+    walked = walk(list(paths), include, exclude)  # (once: the settings files are found among these)
+    expect, notes = _scan_expectations(kw, [Path(p) for p in paths if Path(p).is_dir()], walked[0])
     show = not quiet and sys.stderr.isatty()
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
                       tz=parse_zones(expect.timezones), show_progress=show,
-                      keep_xml=fmt == "html")  # only the HTML report shows the decoded XML
+                      keep_xml=fmt == "html", walked=walked)  # only the HTML report shows the decoded XML
+    if notes:
+        report = replace(report, notes=notes + report.notes)
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "success(es) and failure(s) into login attempts...", show):
         correlated = _correlated(report, expect)

@@ -443,6 +443,37 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
     return parse_properties(text), []
 
 
+SONAR_SAML_LINE = re.compile(r"^[ \t\f]*sonar\.auth\.saml\.", re.MULTILINE)
+"""A sonar.properties line that sets a SAML setting (a '#' line does not: SonarQube ignores it)."""
+
+_METADATA_ROOT = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*"
+                            r"<(?:[A-Za-z_][\w.-]*:)?Entit(?:y|ies)Descriptor[\s/>]", re.DOTALL)
+"""SAML metadata's root (metadata 2.3.1, 2.3.2) under any prefix, after the XML prolog."""
+_SONAR_JSON_KEY = re.compile(r'(?<!\\)"key"\s*:\s*"sonar\.auth\.saml\.')
+"""api/settings/values: {"settings": [{"key": "sonar.auth.saml.applicationId", ...}] (not an escaped copy
+inside a HAR's response text)."""
+_PYTHON3_SAML_KEY = re.compile(r'(?<!\\)"(?:sp|idp)"\s*:\s*\{')
+"""python3-saml / php-saml settings.json: its "sp" and "idp" objects."""
+
+SETTINGS_KINDS = {"idp_metadata": ("the IdP metadata", "--idp-metadata"),
+                  "sonar_settings": ("the SonarQube settings", "--sonar-settings"),
+                  "python3_saml_settings": ("the python3-saml settings", "--config")}
+"""The kinds of settings file settings_kind tells, with what they are and the option that gives one."""
+
+
+def settings_kind(head: bytes) -> str | None:
+    """Which settings file a file's first bytes begin (a key of SETTINGS_KINDS), by content as the
+    readers tell them; None for anything else. A guess: its loader has the last word."""
+    text = _settings_text(head, "replace").lstrip("\ufeff")
+    start = text.lstrip()[:1]
+    if start == "<":
+        return "idp_metadata" if _METADATA_ROOT.match(text) else None
+    if start == "{":
+        return ("sonar_settings" if _SONAR_JSON_KEY.search(text) else
+                "python3_saml_settings" if _PYTHON3_SAML_KEY.search(text) else None)
+    return "sonar_settings" if SONAR_SAML_LINE.search(text) else None
+
+
 SONAR_CERT = "sonar.auth.saml.certificate.secured"
 _SONAR_UI_NAMES = ("Application ID", "Provider ID", "SAML login url", "Identity provider certificate")
 """Labels of SonarQube's SAML settings page (the 'UI Name' column of its SAML overview docs)."""
@@ -642,8 +673,9 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
     values: dict = {}
     for settings in _as_list(merged.get("sonar_settings")):
         layers.append((settings, load_sonar_settings(Path(settings))))
-    if settings_json:
-        layers.append((str(config_path), load_python3_saml_settings(config_path)))
+    # python3-saml's settings.json: given with --config (a .json), or found in a scanned folder (found.py)
+    for settings in _as_list(merged.get("python3_saml_settings")) + ([str(config_path)] if settings_json else []):
+        layers.append((settings, load_python3_saml_settings(Path(settings))))
     # the IdP to pick in an aggregate: the configured one (flags, TOML, then the SP's own settings)
     wanted = merged.get("idp_entity_id") or next(
         (layer["idp_entity_id"] for _, layer in reversed(layers) if layer.get("idp_entity_id")), None)

@@ -8,6 +8,7 @@ from urllib.parse import unquote, unquote_plus
 from samlscan.decode import unquote_bounded
 from samlscan.inputs import base
 from samlscan.inputs.base import BINDING_PARAMS, PARAM_AHEAD, InputProblem, RawMessage
+from samlscan.config import SONAR_SAML_LINE
 from samlscan.model import Source
 
 _PARAMS = ("SAMLResponse", "SAMLRequest")
@@ -157,7 +158,7 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         why = "this is a certificate, not a SAML message: give it with --idp-cert"
     elif "PRIVATE KEY-----" in text:
         why = "this is a private key, not a SAML message: give it with --sp-key (never share it)"
-    elif re.search(r"^\s*sonar\.auth\.saml\.", text, re.MULTILINE):
+    elif SONAR_SAML_LINE.search(text):
         why = "these are SonarQube's SAML settings, not a SAML message: give them with --sonar-settings"
     else:
         why = _error_text(text) or "no SAML message found (expected XML, base64, a form body or a URL)"
