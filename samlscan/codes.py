@@ -205,6 +205,12 @@ _SPECS = (
        "Renew the IdP signing certificate and configure the new one in the SP. (Many SPs, "
        "SonarQube among them, do not enforce it, but IdPs stop using expired certificates.)", "idp",
        attack='A certificate past its end of life may have had its key retired without care (or compromised); an SP pinning it keeps trusting that key.'),
+    _s("cert-not-yet-valid", W, "signature",
+       "The certificate that verified the signature was not yet valid at evaluation time.",
+       "Its notBefore is later than the message: the IdP signed with a certificate issued with a "
+       "future start, or a clock (the IdP's, the issuing CA's) is wrong. SPs that check the "
+       "validity period refuse it (gosaml2: 'Cert is not valid at this time'); wait for its "
+       "notBefore or reissue it dated from now. When --at is a guess, give the message's time.", "idp"),
     _s("cert-expiring-soon", I, "signature", "A certificate expires soon after evaluation time.",
        "Plan the rollover: configure the new certificate in the SP before the IdP switches.", "idp"),
     _s("cert-keyinfo-differs", W, "signature",

@@ -449,9 +449,11 @@ def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
 
 
 def check_certificates(msg: SamlMessage, ctx: CheckContext):
-    """Expiry of the configured certificates and of those that signed, at evaluation time."""
+    """Expiry of the configured certificates and of those that signed, at evaluation time; the
+    start of those that signed (a configured one not yet valid is a rollover prepared ahead)."""
     if ctx.at is None:
         return
+    yield from _signed_too_early(msg, ctx.at, ctx.at_source)
     window = timedelta(days=ctx.expect.expiry_window_days)
     seen = set()
     certs = [c.info for c in ctx.expect.idp_certs] + [s.matched_cert for s in msg.signatures if s.matched_cert]
@@ -472,6 +474,20 @@ def check_certificates(msg: SamlMessage, ctx: CheckContext):
                           f"{days} days after {fmt_time(ctx.at)}",
                           expected=f"valid beyond {ctx.expect.expiry_window_days} days",
                           actual=f"notAfter {fmt_time(c.not_after)}")
+
+
+def _signed_too_early(msg: SamlMessage, at, at_source):
+    """The verifying certificates whose notBefore is after `at` (RFC 5280 4.1.2.5: the period
+    is notBefore..notAfter; gosaml2 checks both ends against the message's time)."""
+    seen = set()
+    for sig in msg.signatures:
+        c = sig.matched_cert
+        if sig.verified and c is not None and c.not_before > at and c.sha256 not in seen:
+            seen.add(c.sha256)
+            yield finding(msg, "cert-not-yet-valid",
+                          f"the {_where(sig)} verified with {c.subject} ({c.origin}), valid only from "
+                          f"{fmt_time(c.not_before)}, after {fmt_time(at)} ({at_source})",
+                          expected=f"valid at {fmt_time(at)}", actual=f"notBefore {fmt_time(c.not_before)}")
 
 
 def check_keyinfo_matches(msg: SamlMessage, ctx: CheckContext):

@@ -68,6 +68,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "signature-reference-invalid": ("Reference",),
     "cert-expired": ("X509Certificate",),
     "cert-expiring-soon": ("X509Certificate",),
+    "cert-not-yet-valid": ("X509Certificate",),
     "cert-keyinfo-differs": ("X509Certificate",),
     "xml-reformatted": ("DigestValue",),
     "nameid-comment-injection": ("NameID",),
