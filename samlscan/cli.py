@@ -114,7 +114,7 @@ def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
     attachments) are read as if given with their option; the options given still win."""
     from samlscan.config import build
     from samlscan.errors import ConfigError
-    from samlscan.found import WHERE, found_settings
+    from samlscan.found import found_settings
 
     flags, path = _flags(kw, scan_dirs)
     if path is not None or any(flags[k] for k in TRUST_FLAGS):
@@ -125,8 +125,7 @@ def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
     try:  # (no trust option given: the found files fill no option the user gave)
         return build({**flags, **found.flags()}, path), found.notes()
     except ConfigError as exc:  # (SonarQube's api/settings/values without its certificate, alone)
-        paths = ", ".join(p for _, p in found.used)
-        return build(flags, path), found.unsure + (f"{paths} ({WHERE}) not read: {exc}",)
+        return build(flags, path), found.refused(str(exc))
 
 
 def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
@@ -153,7 +152,7 @@ def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
 
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
     from samlscan.model import Severity
-    from samlscan.report import render_chunks
+    from samlscan.report import NOTELESS_FORMATS, render_chunks
     from samlscan.report.document import counts
 
     chunks = render_chunks(report, fmt, redact, detail)
@@ -168,6 +167,8 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
     else:
         for chunk in chunks:
             click.echo(chunk.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
+    if not quiet and fmt in NOTELESS_FORMATS and report.notes:
+        _echo_notes(report, redact)
     if not quiet:
         s = counts(report)
         f = s["findings"]
@@ -180,6 +181,15 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
         if any(x.severity.rank >= threshold for x in report.reported_findings()):
             sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _echo_notes(report, redact: bool) -> None:
+    """The report's notes on stderr, masked as the report is, for a format that has no place for them."""
+    from samlscan.report.redact import redactor_for
+
+    red = redactor_for(report, redact)
+    for note in report.notes:
+        click.echo(f"samlscan: note: {red.text(note) if red else note}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

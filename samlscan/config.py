@@ -312,6 +312,11 @@ def aggregate_idp(path: str, entity_id: str) -> dict | None:
     return _entity_values(Path(path), ed, ed.findall(MD + "IDPSSODescriptor"))
 
 
+def aggregate_entities(path: str) -> dict[str, bytes]:
+    """The IdPs of an aggregate load_idp_metadata read with no IdP chosen: entityID -> its bytes."""
+    return _AGGREGATES.get(path, {})
+
+
 def aggregate_size(path: str) -> int:
     return len(_AGGREGATES.get(path, ()))
 

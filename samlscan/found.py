@@ -30,6 +30,14 @@ class Found:
             out.setdefault(kind, []).append(path)
         return out
 
+    def refused(self, reason: str) -> tuple[str, ...]:
+        """The notes when config.build refused the files to read together (`reason`, its error): its
+        advice names trust options, and a trust option given turns this reading off, so the note says
+        to give these files with their own options too."""
+        given = " ".join(f"{SETTINGS_KINDS[kind][1]} {path}" for kind, path in self.used)
+        return self.unsure + (f"{', '.join(p for _, p in self.used)} ({WHERE}) not read: {reason} (with a trust "
+                              f"option no file found in the folder is read: give {given} beside it)",)
+
     def notes(self) -> tuple[str, ...]:
         return tuple(f"read {path} as {SETTINGS_KINDS[kind][0]} ({WHERE}; {SETTINGS_KINDS[kind][1]} chooses "
                      "another)" for kind, path in self.used) + self.unsure
@@ -38,15 +46,17 @@ class Found:
 def found_settings(files: list[str]) -> Found:
     """The settings files among `files`, each recognised by content and read by its loader (SP
     metadata, a sonar-project.properties are no such file); of a group, only a file alone in it
-    (copies of the same bytes count once)."""
+    (files that give the same settings count once)."""
     met: dict[str, list[tuple[str, str]]] = {}
+    values: dict[tuple[str, str], tuple] = {}
     for path in files:
         kind = _kind_of(path)
-        if kind is not None and _readable(kind, path):
+        if kind is not None and (read := _read_as(kind, path)) is not None:
             met.setdefault(kind, []).append((kind, path))
+            values[kind, path] = read
     used, unsure = [], []
     for kinds, what in GROUPS:
-        group = _distinct([item for k in kinds for item in met.get(k, ())])
+        group = _distinct([item for k in kinds for item in met.get(k, ())], values)
         if len(group) == 1:
             used.append(group[0])
         elif group:
@@ -68,22 +78,40 @@ def _kind_of(path: str) -> str | None:
         return None
 
 
-def _readable(kind: str, path: str) -> bool:
+def _read_as(kind: str, path: str) -> tuple | None:
+    """What the file gives as settings (_settings_key), None when its loader refuses it."""
     try:
-        _LOADERS[kind](Path(path))
+        return _settings_key(_LOADERS[kind](Path(path)), path)
     except ConfigError:  # not that file after all (the scan says what it is)
-        return False
-    return True
+        return None
 
 
-def _distinct(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """One of each content: the same metadata saved twice is one IdP, not a choice to make."""
-    import hashlib
+def _settings_key(value, path: str):
+    """The settings a loader read, comparable across files: a certificate by its DER, a key by its
+    PEM, the file's own name left out of the texts that quote it, an aggregate by its IdPs."""
+    from samlscan.certs import TrustedCert
+    from samlscan.config import aggregate_entities
+    from samlscan.decrypt import SpKey
 
-    seen: dict[bytes, tuple[str, str]] = {}
-    for kind, path in items:
-        try:
-            seen.setdefault(hashlib.sha256(Path(path).read_bytes()).digest(), (kind, path))
-        except OSError:
-            continue
+    if isinstance(value, dict):
+        return tuple(sorted((k, tuple(sorted(aggregate_entities(path).items())) if k == "idp_aggregates"
+                             else _settings_key(v, path)) for k, v in value.items()))
+    if isinstance(value, (tuple, list)):
+        return tuple(_settings_key(v, path) for v in value)
+    if isinstance(value, TrustedCert):
+        return value.der
+    if isinstance(value, str):
+        return value.replace(path, "")
+    if isinstance(value, SpKey):
+        return value.pem
+    return value
+
+
+def _distinct(items: list[tuple[str, str]], values: dict) -> list[tuple[str, str]]:
+    """One of each setting: the same metadata saved twice (Entra signs each download anew: another
+    ID, another signature), a sonar.properties and a copy with other non-SAML lines, are one
+    choice, not two to make."""
+    seen: dict[tuple, tuple[str, str]] = {}
+    for item in items:
+        seen.setdefault((item[0], values[item]), item)
     return list(seen.values())

@@ -8,6 +8,11 @@ def render(report, fmt: str, redact: bool = False, detail: bool = True) -> str:
     return "".join(render_chunks(report, fmt, redact, detail))
 
 
+NOTELESS_FORMATS = ("csv", "jsonl")
+"""Formats of one row or line per finding, with no place for the report's notes (the settings read
+from a scanned folder, a clock offset): the CLI writes those notes on stderr."""
+
+
 def render_chunks(report, fmt: str, redact: bool = False, detail: bool = True):
     """The report as pieces of text, to be written one after the other: JSON lines come one
     finding at a time, so a scan of a large log never holds its whole output twice."""

@@ -164,8 +164,9 @@ def _artifacts(report, uris: dict, red) -> tuple[list, dict]:
 
 
 def _notifications(report, red) -> list[dict]:
-    """Inputs that were skipped or failed, as tool notifications (their findings are results too)."""
-    out = []
+    """The report's notes (the settings read from a scanned folder...), then the inputs that were
+    skipped or failed, as tool notifications (their findings are results too)."""
+    out = [{"level": "note", "message": {"text": red(n)}} for n in report.notes]
     for i in report.inputs:
         if i.status == "scanned":
             continue
