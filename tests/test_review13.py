@@ -89,3 +89,21 @@ def test_a_format_without_notes_has_them_on_stderr(ticket, fmt):
     quiet = CliRunner().invoke(main, ["scan", str(ticket), "--jobs", "1", "--fail-on", "never", "--format", fmt,
                                       "--quiet"])
     assert quiet.stderr == ""
+
+
+STOCK_PROPERTIES = ("# DATABASE\n#sonar.jdbc.username=\n#sonar.jdbc.password=\n"
+                    "#sonar.jdbc.url=jdbc:postgresql://localhost/sonarqube\n# WEB SERVER\n"
+                    "#sonar.web.host=0.0.0.0\n#sonar.web.port=9000\n")
+
+
+def test_a_stock_sonar_properties_says_where_sonarqube_keeps_its_saml_settings(tmp_path):
+    # the sonar.properties a ticket attaches is usually SonarQube's stock file, every line a comment:
+    # the SAML settings made in the UI live in SonarQube's database, which its api/settings/values gives
+    (tmp_path / "sonar.properties").write_text(STOCK_PROPERTIES)
+    doc = _doc(tmp_path)
+    (inp,) = doc["inputs"]
+    assert inp["status"] == "skipped"
+    assert "commented out" in inp["reason"] and "api/settings/values" in inp["reason"]
+    res = CliRunner().invoke(main, ["check", str(tmp_path / "sonar.properties"), "--format", "json"])
+    (f,) = json.loads(res.stdout)["input_findings"]
+    assert f["code"] == "input-not-saml" and "--sonar-settings" in f["message_text"]
