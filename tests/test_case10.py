@@ -62,3 +62,16 @@ def test_java_saml_scheme_downgrade_names_the_proxy_header(text):
         entry = catalog.lookup(text, product)
         assert entry.code == "destination-mismatch" and entry.id == "WRONG_DESTINATION", product
         assert "fix the proxy, not the IdP" in entry.fix and "X-Forwarded-Proto: https" in entry.fix, product
+
+
+def test_okta_user_email_as_attribute_name_is_named_with_oktas_screen(scan):
+    """SonarQube's login attribute is 'email' (user.login=email): the old check looked for login
+    names only and said 'add the claim email in the IdP, or set sonar.auth.saml.user.login to one of
+    the attributes received', though Okta sent the address as 'user.email'."""
+    (a,) = _by_user(scan)["bob.tanaka@corp.example"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "login-attribute-missing", "idp")
+    assert "Attribute Statements" in a["fix"] and "'email' with Value user.email" in a["fix"]
+    assert "sonar.auth.saml.user.login to user.email" in a["fix"]
+    found = [f for m in scan["messages"] for f in m["findings"] if f["code"] == "login-attribute-missing"]
+    assert found and all("'user.email'" in f["message_text"] and "Okta's expression" in f["message_text"]
+                         for f in found)

@@ -24,6 +24,12 @@ GROUP_ALIASES = ("groups", "group", "memberof", "roles", "role", "urn:oid:1.3.6.
                  "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
                  "http://schemas.microsoft.com/ws/2008/06/identity/claims/role")
 GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
+OKTA_STATEMENTS = ("Admin Console > Applications > Applications > the app > General > SAML Settings > "
+                   "Edit > Attribute Statements")
+_OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
+"""An Okta Expression Language reference to the user's profile (user.email, user.login): what an
+attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
+mixed up (Okta's attribute statements: Name is what the SP reads, Value the expression)."""
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
@@ -62,14 +68,28 @@ def _alias_hit(a: Assertion, wanted: str, aliases) -> tuple[Attribute, str] | No
             return x, f"{wanted!r} is its FriendlyName; SPs look attributes up by Name"
     names = {n.lower() for n in aliases}
     for x in a.attributes:
+        if _OKTA_EXPRESSION.match(x.name) and x.name.lower() in names:
+            return x, (f"{x.name!r} is Okta's expression for the value: it was written as the attribute "
+                       "statement's Name")
         if x.name.lower() in names or (x.friendly_name or "").lower() in names:
             return x, "a well-known name for the same information"
     return None
 
 
 def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str) -> str:
+    if _OKTA_EXPRESSION.match(actual_name):  # the IdP's statement is wrong: fix it there first
+        return (f"in Okta ({OKTA_STATEMENTS}) name the statement {idp_claim!r} with Value {actual_name}, or "
+                f"set {ctx.expect.setting_name(what)} to {actual_name}")
     return (f"set {ctx.expect.setting_name(what)} to {actual_name}, or add the claim {idp_claim!r} in the "
             "IdP")
+
+
+def _login_aliases(want: str) -> tuple[str, ...]:
+    """Names that may carry the login: an SP whose login attribute is an email name (SonarQube's
+    sonar.auth.saml.user.login=email) takes the email aliases too."""
+    if want.lower() in {n.lower() for n in EMAIL_ALIASES}:
+        return LOGIN_ALIASES + EMAIL_ALIASES
+    return LOGIN_ALIASES
 
 
 def check_email(msg: SamlMessage, ctx: CheckContext):
@@ -180,7 +200,8 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
 
 
 def check_login(msg, ctx):
-    yield from _required(msg, ctx, "login_attribute", "login-attribute-missing", LOGIN_ALIASES, "login")
+    aliases = _login_aliases(ctx.expect.login_attribute or "")
+    yield from _required(msg, ctx, "login_attribute", "login-attribute-missing", aliases, "login")
 
 
 def check_name(msg, ctx):
