@@ -439,6 +439,19 @@ IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak"
                           "simplesamlphp", "pysaml2"})
 """Products that act as IdPs and write StatusMessages (SimpleSAMLphp and pysaml2 are SPs too:
 _an_idps_refusal keeps only the refusals an IdP states)."""
+IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", "adfs": "AD FS",
+             "keycloak": "Keycloak", "auth0": "Auth0", "shibboleth": "Shibboleth", "authentik": "authentik"}
+"""How the catalog's fixes name each IdP product in a clause of its own ('Okta: the app's ...')."""
+
+
+def idp_part(fix: str, product: str | None) -> str | None:
+    """The clause of a fix naming several IdPs that says where in `product`'s console to act
+    ('Google Workspace: the SAML app's Attribute mapping, ...'), None when it has none for it."""
+    name = IDP_NAMES.get(product or "")
+    found = re.search(rf"(?:^|[(;]\s*){re.escape(name)}:\s*([^;()]+)", fix) if name else None
+    return f"{name}: {found.group(1).strip()}" if found else None
+
+
 _STATUS_MESSAGE = re.compile(r"->\s*(\S.*)", re.DOTALL)
 
 

@@ -872,6 +872,14 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):
             fix = entry.fix
+        elif entry is not None and entry.fix and fix != entry.fix:
+            # a check's hint names the exact value and setting; the catalog's fix for the log line,
+            # where in the attempt's IdP's console to act: the fix says both
+            from samlscan.catalog import idp_part
+
+            where = idp_part(entry.fix, idp_product)
+            if where and where not in fix:
+                fix = f"{fix.rstrip('.')}; {where}."
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
