@@ -666,8 +666,9 @@ _KEY_REFUSALS = frozenset({"signature-invalid", "signature-cert-mismatch"})
 requires elsewhere, a weak algorithm it refuses, or a replay)."""
 
 
-def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
-    """The root cause code and notes on disagreements between the SAML findings and the logs."""
+def _cause(members: list[_Piece], unheld: str | None = None) -> tuple[str | None, list[str]]:
+    """The root cause code and notes on disagreements between the SAML findings and the logs.
+    `unheld`: the IdP metadata's signing certificates the SP's settings lack (unheld_signers)."""
     found: set = set()
     sp_codes, idp_codes = [], []
     captured = False  # a capture among the pieces
@@ -737,6 +738,12 @@ def _cause(members: list[_Piece]) -> tuple[str | None, list[str]]:
                               "(judged at the log line's time: pass --timezone if the log is in local time)"]
     if saml:
         return saml[0], notes
+    if said in _KEY_REFUSALS and unheld and not any(p.predicted for p in members):
+        # no message to judge, but the settings do: the SP verifies with a key of its own settings
+        # and the IdP metadata publishes a signing certificate it lacks (a rollover the SP missed)
+        return "signature-cert-mismatch", notes + [
+            f"the SP log says {said}; the IdP metadata given publishes the signing certificate {unheld}, "
+            "which the SP's settings do not hold"]
     for c in specific_sp + specific_idp:
         return c, notes
     if any("assertion-replayed" in p.warnings for p in members):
@@ -793,9 +800,10 @@ def _order(p: _Piece) -> tuple:
     return (p.time is None, p.time.timestamp() if p.time else 0, p.input, p.ref or "")
 
 
-def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
+def _attempt(members: list[_Piece], judged: bool = False, unheld: str | None = None) -> Attempt:
     """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s).
-    `judged`: the findings of responses sent to another SP are already left out."""
+    `judged`: the findings of responses sent to another SP are already left out; `unheld`:
+    unheld_signers."""
     if len(members) > 1:
         members.sort(key=_order)
     outcomes = set()
@@ -838,12 +846,12 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
         # only with evidence of another SP (its log, its AuthnRequest): a response sent to a host
         # other than the configured ACS is as often the configured SP's own misconfiguration (an
         # internal host name or an old URL at the IdP), which its findings say
-        return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True)
+        return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True, unheld)
     if sonar and any(_EMAIL_LOSS.intersection(p.codes) for p in members):
         # SonarQube Server's own log is part of it: the SP is Server, which logs in without an email
         # (the checks make them warnings only under --profile sonarqube, which a scan may lack); a
         # log line's own code stays (SonarQube said it: it was the cause)
-        return _attempt([_email_optional(p) for p in members], judged)
+        return _attempt([_email_optional(p) for p in members], judged, unheld)
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC
     has_failure = "failure" in outcomes
@@ -851,7 +859,7 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
     if disputed:  # the SP's word on what it did wins over samlscan's prediction from a copy
         has_failure = False
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
-    cause, notes = _cause(members) if has_failure else (None, [])
+    cause, notes = _cause(members, unheld) if has_failure else (None, [])
     if disputed:
         notes = [f"the SP accepted this login (its log or the capture says so) although samlscan's "
                  f"checks of the response find {', '.join(sorted(found - _GENERIC, key=cause_rank)[:3])}: "
@@ -889,6 +897,8 @@ def _attempt(members: list[_Piece], judged: bool = False) -> Attempt:
         if fix and cause == "signature-invalid" and _metadata_signer(members):  # (the IdP rotated)
             fix = f"{fix.rstrip('.')}: the response verifies with the IdP metadata's signing certificate " \
                   f"{_metadata_signer(members)}, the one to configure."
+        elif fix and cause == "signature-cert-mismatch" and unheld and not any(p.predicted for p in members):
+            fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld}."
     else:
         lost_groups = warnings & _GROUP_LOSS
         if lost_groups:
@@ -1079,15 +1089,32 @@ def _offset_note(src: str, off: timedelta) -> str:
     return note
 
 
-def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None):
+def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None, expect=None):
     """The report with its attempts filled in (one per login try). `apps`: the SP's names in IdP
     logs (--app, its entity ID), beside those the evidence shows; `offsets`: measured_offsets of
-    the report, when the caller has them."""
+    the report, when the caller has them; `expect`: the settings the messages were judged with
+    (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
     with no_cyclic_gc():
-        return _correlate(report, apps, offsets)
+        return _correlate(report, apps, offsets, unheld_signers(expect))
 
 
-def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None):
+def unheld_signers(expect) -> str | None:
+    """The IdP metadata's signing certificates that the SP's own settings do not hold, as fixes
+    name them. Only when the certificates samlscan verifies with are the SP's own: beside its
+    settings config._as_the_sp_holds keeps just those; without them the metadata's are trusted and
+    nothing tells what the SP holds. When the metadata lists a held one too (a rollover publishes
+    both), only those newer than it: an IdP rolls forward, and an SP holding the newest is fine."""
+    if expect is None or not expect.idp_certs or any(METADATA_KEY in c.info.origin for c in expect.idp_certs):
+        return None
+    held = {c.der for c in expect.idp_certs}
+    signing = expect.metadata_certs("signing")
+    listed = [c.info.not_before for c in signing if c.der in held]
+    lacking = [c.info for c in signing if c.der not in held and (not listed or c.info.not_before > max(listed))]
+    return ", ".join(f"{i.subject} (SHA-1 {i.sha1})" for i in lacking) or None
+
+
+def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
+               unheld: str | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
@@ -1125,7 +1152,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     for root in foreign:
         del members[root]
     mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
-    attempts = [_attempt(members.pop(root)) for root in list(members)
+    attempts = [_attempt(members.pop(root), unheld=unheld) for root in list(members)
                 if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     notes = [_offset_note(src, off) for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]

@@ -1,5 +1,63 @@
-"""Correlation causes and fixes that depend on the settings samlscan was given (branch corrfix)."""
+"""Correlation causes and fixes that depend on the settings samlscan was given (branch corrfix).
+
+A login known only from the SP's log ("Invalid signature for object [...]": Spring Security's
+invalid_signature in SonarQube 2025's web.log) says the SP's key did not verify the signature; with
+the SP's own settings (certificate A) and the IdP metadata publishing a newer signing certificate B,
+the cause is that the SP lacks B (signature-cert-mismatch), and the fix names B.
+"""
 from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from samlscan.batch import run_scan
+from samlscan.config import build
+from samlscan.correlate import correlate, measured_offsets
+from samlscan.zones import parse_zones
+
+CASE = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "entra-proxy-spring"
+METADATA = str(CASE / "SonarQube.xml")
+SETTINGS = str(CASE / "sonar-saml-settings.properties")
+NEW_SHA1 = "78:B3:6F:DA:0A:D8:0D:F2:6A:5A:A5:08:28:1B:0C:52:8B:2C:1D:8F"
+"""The metadata's KeyDescriptor #1: the certificate Entra signs with since 06:15 (the SP holds #2)."""
+
+
+def _fay(flags: dict):
+    expect = build({**flags, "profile": "sonarqube", "timezone": ("Europe/Paris",)}, None)
+    # (run_scan reads no settings of its own: only those given, as the CLI finds or is given them)
+    report = run_scan([str(CASE)], expect, jobs=1, tz=parse_zones(expect.timezones))
+    done = correlate(report, offsets=measured_offsets(report), expect=expect)
+    (a,) = [a for a in done.attempts if (a.user or "").startswith("fay.")]
+    return a
+
+
+def test_a_logged_signature_refusal_is_the_certificate_the_sp_lacks_when_the_metadata_shows_it():
+    fay = _fay({"sonar_settings": SETTINGS, "idp_metadata": METADATA})
+    assert (fay.outcome, fay.root_cause, fay.side) == ("failure", "signature-cert-mismatch", "sp")
+    assert NEW_SHA1 in fay.fix and "sonar.auth.saml.certificate.secured" in fay.fix
+    assert any("signature-invalid" in n and NEW_SHA1 in n for n in fay.notes)
+
+
+def test_without_the_metadata_or_the_sp_settings_the_refusal_stays_signature_invalid():
+    assert _fay({"sonar_settings": SETTINGS}).root_cause == "signature-invalid"
+    # the metadata alone: its certificates are trusted, nothing says what the SP holds
+    assert _fay({"idp_metadata": METADATA}).root_cause == "signature-invalid"
+
+
+def test_an_sp_holding_the_newest_certificate_the_metadata_lists_stays_signature_invalid(tmp_path):
+    """The metadata lists the old certificate beside the new one (a rollover): an SP holding the new
+    one lacks only the old, which the IdP no longer signs with."""
+    expect = build({"idp_metadata": METADATA}, None)
+    (new,) = [c for c in expect.metadata_certs("signing") if c.info.sha1 == NEW_SHA1]
+    text = Path(SETTINGS).read_text()
+    line = next(x for x in text.splitlines() if x.startswith("sonar.auth.saml.certificate.secured="))
+    settings = tmp_path / "sonar.properties"
+    settings.write_text(text.replace(line, "sonar.auth.saml.certificate.secured="
+                                     + base64.b64encode(new.der).decode()))
+    assert _fay({"sonar_settings": str(settings), "idp_metadata": METADATA}).root_cause == "signature-invalid"
+
 
 # --- a check's hint beside the catalog's IdP console path ------------------------------------------
 
