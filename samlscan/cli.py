@@ -237,7 +237,7 @@ def _correlated(report, expect):
     offsets = measured_offsets(report)  # (rejudging keeps every message's IDs and times)
     report = rejudged(report, expect, zone_offsets(offsets))
     return correlate(report, apps=expect.apps + ((expect.sp_entity_id,) if expect.sp_entity_id else ()),
-                     offsets=offsets)
+                     offsets=offsets, expect=expect)
 
 
 @main.command()

@@ -666,7 +666,7 @@ _KEY_REFUSALS = frozenset({"signature-invalid", "signature-cert-mismatch"})
 requires elsewhere, a weak algorithm it refuses, or a replay)."""
 
 
-def _cause(members: list[_Piece], unheld: str | None = None) -> tuple[str | None, list[str]]:
+def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | None, list[str]]:
     """The root cause code and notes on disagreements between the SAML findings and the logs.
     `unheld`: the IdP metadata's signing certificates the SP's settings lack (unheld_signers)."""
     found: set = set()
@@ -738,11 +738,11 @@ def _cause(members: list[_Piece], unheld: str | None = None) -> tuple[str | None
                               "(judged at the log line's time: pass --timezone if the log is in local time)"]
     if saml:
         return saml[0], notes
-    if said in _KEY_REFUSALS and unheld and not any(p.predicted for p in members):
+    if said in _KEY_REFUSALS and _unheld_judges(members, unheld):
         # no message to judge, but the settings do: the SP verifies with a key of its own settings
         # and the IdP metadata publishes a signing certificate it lacks (a rollover the SP missed)
         return "signature-cert-mismatch", notes + [
-            f"the SP log says {said}; the IdP metadata given publishes the signing certificate {unheld}, "
+            f"the SP log says {said}; the IdP metadata given publishes the signing certificate {unheld.names}, "
             "which the SP's settings do not hold"]
     for c in specific_sp + specific_idp:
         return c, notes
@@ -800,7 +800,7 @@ def _order(p: _Piece) -> tuple:
     return (p.time is None, p.time.timestamp() if p.time else 0, p.input, p.ref or "")
 
 
-def _attempt(members: list[_Piece], judged: bool = False, unheld: str | None = None) -> Attempt:
+def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None) -> Attempt:
     """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s).
     `judged`: the findings of responses sent to another SP are already left out; `unheld`:
     unheld_signers."""
@@ -897,8 +897,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: str | None = N
         if fix and cause == "signature-invalid" and _metadata_signer(members):  # (the IdP rotated)
             fix = f"{fix.rstrip('.')}: the response verifies with the IdP metadata's signing certificate " \
                   f"{_metadata_signer(members)}, the one to configure."
-        elif fix and cause == "signature-cert-mismatch" and unheld and not any(p.predicted for p in members):
-            fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld}."
+        elif fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld):
+            fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
     else:
         lost_groups = warnings & _GROUP_LOSS
         if lost_groups:
@@ -1098,9 +1098,27 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
         return _correlate(report, apps, offsets, unheld_signers(expect))
 
 
-def unheld_signers(expect) -> str | None:
-    """The IdP metadata's signing certificates that the SP's own settings do not hold, as fixes
-    name them. Only when the certificates samlscan verifies with are the SP's own: beside its
+@dataclass(frozen=True)
+class Unheld:
+    """The IdP metadata's signing certificates an SP's settings lack (unheld_signers)."""
+
+    names: str
+    """As fixes name them: 'CN=... (SHA-1 ...)', comma-separated."""
+    sonarqube: bool
+    """The settings are SonarQube's: its log's refusals are judged by them, another app's are not."""
+
+
+def _unheld_judges(members: list[_Piece], unheld: Unheld | None) -> bool:
+    """The SP settings' unheld signers tell this attempt's logged key refusal: no message of it was
+    judged, and every SP line refusing a key is of the SP those settings are of (SonarQube's, not
+    another app's logged beside it)."""
+    return unheld is not None and not any(p.predicted for p in members) and all(
+        (p.product == "sonarqube") == unheld.sonarqube for p in members
+        if p.side == "sp" and p.log_code in _KEY_REFUSALS)
+
+
+def unheld_signers(expect) -> Unheld | None:
+    """The IdP metadata's signing certificates that the SP's own settings do not hold. Only when the certificates samlscan verifies with are the SP's own: beside its
     settings config._as_the_sp_holds keeps just those; without them the metadata's are trusted and
     nothing tells what the SP holds. When the metadata lists a held one too (a rollover publishes
     both), only those newer than it: an IdP rolls forward, and an SP holding the newest is fine."""
@@ -1110,11 +1128,12 @@ def unheld_signers(expect) -> str | None:
     signing = expect.metadata_certs("signing")
     listed = [c.info.not_before for c in signing if c.der in held]
     lacking = [c.info for c in signing if c.der not in held and (not listed or c.info.not_before > max(listed))]
-    return ", ".join(f"{i.subject} (SHA-1 {i.sha1})" for i in lacking) or None
+    names = ", ".join(f"{i.subject} (SHA-1 {i.sha1})" for i in lacking)
+    return Unheld(names, expect.profile == "sonarqube") if names else None
 
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
-               unheld: str | None = None):
+               unheld: Unheld | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings

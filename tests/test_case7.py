@@ -57,7 +57,7 @@ def test_a_logged_spring_signature_refusal_is_the_sp_admins_to_fix(scan_with_tic
     admin), who has nothing to change. Every catalog entry whose fix is to configure the IdP's
     certificate in the SP now says the SP's side."""
     fay = _attempt(scan_with_ticket, "fay.")
-    assert (fay["outcome"], fay["root_cause"]) == ("failure", "signature-invalid")
+    assert (fay["outcome"], fay["root_cause"]) == ("failure", "signature-cert-mismatch")
     assert "sonar.auth.saml.certificate.secured" in fay["fix"]
     assert fay["side"] == "sp"
 
@@ -117,8 +117,7 @@ def test_both_entra_exports_make_one_attempt_per_sign_in(scan_with_ticket):
     notes = " ".join(scan_with_ticket["summary"]["notes"])
     assert "Office 365 Exchange Online (1), Microsoft Teams (1)" in notes
     causes = scan_with_ticket["summary"]["failures_by_cause"]
-    assert causes == {"reply-url-mismatch": 2, "signature-cert-mismatch": 1, "signature-invalid": 1,
-                      "idp-authentication-failed": 1}
+    assert causes == {"reply-url-mismatch": 2, "signature-cert-mismatch": 2, "idp-authentication-failed": 1}
 
 
 def test_the_fast_sonarqube_clock_is_measured_and_blamed_for_nothing(scan_with_ticket):

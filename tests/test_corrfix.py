@@ -83,3 +83,17 @@ def test_a_fix_naming_several_idps_gives_each_its_own_clause():
     assert idp_part(fix, "google") == "Google Workspace: the app's Attribute mapping"
     assert idp_part(fix, "okta") == "Okta: attribute statements"
     assert idp_part(fix, "entra") is None and idp_part(fix, None) is None
+
+
+def test_another_apps_logged_refusal_is_not_judged_by_sonarqubes_settings(tmp_path):
+    # a Spring Boot app's log beside SonarQube's settings: its 'Invalid signature for object [..]'
+    # says nothing of which certificate SonarQube holds, so it stays the app's own signature-invalid
+    log = tmp_path / "app.log"
+    log.write_bytes((Path(__file__).resolve().parents[1] / "fixtures/logs/sp-app/spring-boot3.log").read_bytes())
+    expect = build({"sonar_settings": SETTINGS, "idp_metadata": METADATA, "profile": "sonarqube"}, None)
+    report = run_scan([str(log)], expect, jobs=1)
+    done = correlate(report, offsets=measured_offsets(report), expect=expect)
+    refused = [a for a in done.attempts if "invalid_signature" in " ".join(a.notes) or
+               a.root_cause in ("signature-invalid", "signature-cert-mismatch")]
+    assert refused and all(a.root_cause == "signature-invalid" for a in refused)
+    assert not any(NEW_SHA1 in (a.fix or "") for a in refused)
