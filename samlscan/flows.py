@@ -72,6 +72,8 @@ class Exchange:
     idp_error: IdpError | None = None
     request_cookies: tuple[str, ...] = ()
     """Names of cookies the browser sent (OAUTHSTATE, ...)."""
+    refused_cookies: tuple[str, ...] = ()
+    """Names of cookies the response set that browsers refuse (refused_cookie)."""
     saml: tuple[str, ...] = ()
     """'<param>:<digest>' of the SAML values this exchange carried (request or response side)."""
     page_errors: tuple[str, ...] = ()
@@ -551,7 +553,7 @@ def _after_redirects(chain: list[Exchange], then: Exchange | None, kinds: dict) 
     sent = _sends(then, kinds) if _leads_into(chain, then) else set()
     where = f"{first[1]}, then to {urlsplit(then.url).path}" if hops and sent else first[1]
     if "AuthnRequest" in sent:
-        return "failure", f"{where}, which starts a new SAML login: {LOGIN_LOOP}", False
+        return "failure", f"{where}, which starts a new SAML login: {LOGIN_LOOP}{_refused(chain[0])}", False
     if sent:
         return "unknown", f"{where}, which sends a {' and '.join(sorted(sent))}: {_ENDED}", False
     for ex in hops:
@@ -562,6 +564,26 @@ def _after_redirects(chain: list[Exchange], then: Exchange | None, kinds: dict) 
 
 
 _ENDED = "the SP ended the login at once, without a reason in the capture"
+
+
+def _refused(acs: Exchange) -> str:
+    """Why the loop's session cookie was lost, when the ACS's own Set-Cookie says it."""
+    if not acs.refused_cookies:
+        return ""
+    return (f"; {acs.ref} set {', '.join(acs.refused_cookies)} with SameSite=None but without Secure, which "
+            "browsers refuse (a proxy that strips Secure, or an SP that believes it is served over http: "
+            "forward X-Forwarded-Proto: https)")
+
+
+def refused_cookie(set_cookie: str) -> str | None:
+    """The name of a Set-Cookie value a browser refuses: SameSite=None without Secure
+    (draft-ietf-httpbis-rfc6265bis 5.7 step 16; Chrome 80+, Firefox, Safari alike); else None."""
+    name, _, rest = set_cookie.partition("=")
+    attrs = {a.strip().split("=", 1)[0].lower(): a.strip().partition("=")[2].strip().lower()
+             for a in rest.split(";")[1:]}
+    if attrs.get("samesite") == "none" and "secure" not in attrs:
+        return name.strip() or None
+    return None
 
 
 def _sends(ex: Exchange, kinds: dict) -> set[str]:

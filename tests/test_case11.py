@@ -59,3 +59,29 @@ def test_client_not_found_is_fixed_in_keycloaks_clients_screen(scan):
     for a in found:
         assert a["side"] == "idp" and "Keycloak's admin console (Clients)" in a["fix"]
         assert "tenant" not in a["fix"]
+
+
+# --- the login loop --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header,name", [
+    ("JWT-SESSION=abc; Path=/; HttpOnly; SameSite=None", "JWT-SESSION"),
+    ("XSRF-TOKEN=x; samesite=none ; path=/", "XSRF-TOKEN"),
+    ("JWT-SESSION=abc; Path=/; Secure; SameSite=None", None),
+    ("JWT-SESSION=abc; Path=/; HttpOnly; SameSite=Lax", None),
+    ("JWT-SESSION=abc; Path=/", None),
+    ("a=SameSite=None", None),
+])
+def test_a_samesite_none_cookie_without_secure_is_refused(header, name):
+    from samlscan.flows import refused_cookie
+
+    assert refused_cookie(header) == name
+
+
+def test_the_loop_names_the_session_cookie_the_browser_refused():
+    """Each round's ACS answer set JWT-SESSION with SameSite=None and no Secure (the proxy stripped
+    it): the loop said only 'its session cookie was not set or not sent back'."""
+    loops = [a for a in _check("chrome-sonar.har")["attempts"] if a["root_cause"] == "login-loop"]
+    assert len(loops) == 4
+    for a in loops:
+        assert a["side"] == "sp"
+        assert any("set JWT-SESSION, XSRF-TOKEN with SameSite=None but without Secure" in n for n in a["notes"])
