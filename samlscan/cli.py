@@ -252,7 +252,12 @@ def _correlated(report, expect):
 @_output_options
 @_guarded
 def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, quiet, **kw):
-    """Batch: scan directories of captures and logs, correlate them into login attempts."""
+    """Batch: scan directories of captures and logs, correlate them into login attempts.
+
+    Given no --idp-cert, --idp-metadata, --sonar-settings or --config, the IdP metadata and the SP's
+    settings lying among the scanned files (a ticket's attachments) are read as if given with
+    their option, one file of each kind at most; a note says which.
+    """
     from dataclasses import replace
 
     from samlscan.batch import run_scan
