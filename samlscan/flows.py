@@ -556,6 +556,10 @@ def _after_redirects(chain: list[Exchange], then: Exchange | None, kinds: dict) 
         return "failure", f"{where}, which starts a new SAML login: {LOGIN_LOOP}{_refused(chain[0])}", False
     if sent:
         return "unknown", f"{where}, which sends a {' and '.join(sorted(sent))}: {_ENDED}", False
+    start = _login_start_reached(chain)
+    if start:  # the browser follows a redirect at once: its next request is a new AuthnRequest
+        return ("failure", f"{first[1]}, then to {start}, the SP's login start: {LOGIN_LOOP}{_refused(chain[0])}",
+                False)
     for ex in hops:
         outcome, reason, _ = _redirect_outcome(ex.url, ex.location)
         if outcome != "success":
@@ -564,6 +568,20 @@ def _after_redirects(chain: list[Exchange], then: Exchange | None, kinds: dict) 
 
 
 _ENDED = "the SP ended the login at once, without a reason in the capture"
+_LOGIN_STARTS = ("/sessions/init/", "/saml2/authenticate/")
+"""Paths whose request an SP answers with a new AuthnRequest: SonarQube's /sessions/init/saml
+(/sessions/new sends an anonymous visitor there only when the login form is off) and Spring
+Security's Saml2WebSsoAuthenticationRequestFilter, /saml2/authenticate/{registrationId}."""
+
+
+def _login_start_reached(chain: list[Exchange]) -> str | None:
+    """The path of the SP's login start where the SP's redirects after its ACS ended (every
+    exchange after the ACS a redirect, so no page was shown in between), else None."""
+    after = chain[1:]
+    if not after or any(not (300 <= ex.status < 400 and ex.location) for ex in after):
+        return None
+    path = urlsplit(after[-1].location).path
+    return path if any(s in path for s in _LOGIN_STARTS) else None
 
 
 def _refused(acs: Exchange) -> str:

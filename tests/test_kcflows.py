@@ -1,0 +1,71 @@
+"""Two readers' gaps of support case 11 (tests/data/case11): the loop's last round, whose capture
+ends at the SP's login start, and Keycloak's admin events export."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from case_util import ROOT
+from samlscan.cli import main
+from samlscan.flows import LOGIN_LOOP, Exchange, _sp_outcome
+
+CASE = ROOT / "tests" / "data" / "case11"
+T0 = datetime(2025, 11, 18, 9, 0, 18, tzinfo=timezone.utc)
+
+
+def _check(*args: str) -> dict:
+    res = CliRunner().invoke(main, ["check", *args, "--format", "json", "--fail-on", "never"])
+    return json.loads(res.stdout)
+
+
+# --- flows: a loop whose capture ends at the SP's login start ----------------------------------------
+
+def test_the_loops_last_round_ending_at_the_login_start_is_the_loop():
+    """Entries 22-24: ACS -> '/' -> /sessions/new -> Location /sessions/init/saml, and no new
+    AuthnRequest after it (the next login is marc's, 21 minutes later): it was 'unknown'."""
+    (a,) = [a for a in _check(str(CASE / "chrome-sonar.har"))["attempts"]
+            if a["evidence"] and any("entry 22" in (e.get("ref") or "") for e in a["evidence"])]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "login-loop", "sp")
+    assert any("/sessions/init/saml, the SP's login start" in n and
+               "entry 22 set JWT-SESSION, XSRF-TOKEN with SameSite=None but without Secure" in n
+               for n in a["notes"])
+
+
+def _ex(n: int, method: str, url: str, status: int, location: str | None, leg: str,
+        set_cookies: tuple[str, ...] = ()) -> Exchange:
+    return Exchange(time=T0 + timedelta(milliseconds=300 * n), entry=n, method=method, url=url,
+                    status=status, location=location, leg=leg, set_cookies=set_cookies)
+
+
+APP = "https://app.example.com"
+ACS = _ex(1, "POST", f"{APP}/login/saml2/sso/corp", 302, f"{APP}/", "acs-post")
+
+
+@pytest.mark.parametrize("start", [f"{APP}/saml2/authenticate/corp",
+                                   f"{APP}/sonarqube/sessions/init/saml?return_to=%2Fsonarqube%2F"])
+def test_redirects_back_to_an_sps_login_start_are_the_loop(start):
+    """Spring Security's /saml2/authenticate/{registrationId} or SonarQube's init under a context
+    path: the SP sent the browser straight back to log in, with no cookie set by the ACS."""
+    home = _ex(2, "GET", f"{APP}/", 302, start, "sp-result")
+    outcome, reason, _ = _sp_outcome([ACS, home], False, then=None, kinds={})
+    assert outcome == "failure" and LOGIN_LOOP in reason and "the SP's login start" in reason
+
+
+def test_a_post_login_redirect_to_the_home_page_followed_by_nothing_stays_a_success():
+    home = _ex(2, "GET", f"{APP}/", 200, None, "sp-result")
+    assert _sp_outcome([ACS], False, then=None, kinds={})[0] == "success"
+    assert _sp_outcome([ACS, home], False, then=None, kinds={})[0] == "success"
+
+
+def test_a_chain_ending_at_a_login_page_is_not_the_loop():
+    """/sessions/new shows SonarQube's login form unless the SP sends it on to its init: alone, the
+    capture does not say the browser logs in again; nor does a page shown before the start."""
+    home = _ex(2, "GET", f"{APP}/", 302, f"{APP}/sessions/new?return_to=%2F", "sp-result")
+    assert _sp_outcome([ACS, home], False, then=None, kinds={})[0] == "unknown"
+    page = _ex(2, "GET", f"{APP}/", 200, None, "sp-result")
+    init = _ex(3, "GET", f"{APP}/x", 302, f"{APP}/saml2/authenticate/corp", "sp-result")
+    assert _sp_outcome([ACS, page, init], False, then=None, kinds={})[0] != "failure"
+
