@@ -69,3 +69,61 @@ def test_a_chain_ending_at_a_login_page_is_not_the_loop():
     init = _ex(3, "GET", f"{APP}/x", 302, f"{APP}/saml2/authenticate/corp", "sp-result")
     assert _sp_outcome([ACS, page, init], False, then=None, kinds={})[0] != "failure"
 
+
+
+# --- Keycloak: the admin REST API's admin events -----------------------------------------------------
+
+def _admin(**fields) -> dict:
+    event = {"time": 1763458000000, "realmId": "r1", "operationType": "UPDATE", "resourceType": "CLIENT",
+             "resourcePath": "clients/6f1d", "authDetails": {"realmId": "m", "clientId": "security-admin-console",
+                                                            "userId": "u-42", "ipAddress": "10.20.0.9"}}
+    return {**event, **fields}
+
+
+def _read(events: list) -> list:
+    from samlscan.logs.keycloak import PARSER
+
+    text = json.dumps(events, indent=2).split("\n")
+    return list(PARSER.parse(iter(enumerate(text, 1)), "admin-events.json", timezone.utc))
+
+
+def test_an_admin_events_export_is_read_not_refused():
+    """GET /admin/realms/{realm}/admin-events has no 'type': it was 'no SAML message or known log
+    format' (KeycloakParser.sniff wanted "type", _json dropped the objects)."""
+    got = _check(str(CASE / "keycloak-admin-events.json"))
+    (inp,) = got["inputs"]
+    assert (inp["status"], inp["kind"], inp["events"]) == ("scanned", "log:keycloak", 1)
+    assert not any(f["code"] == "input-not-saml" for f in got.get("findings", []))
+
+
+def test_an_admin_change_to_a_client_is_a_timeline_note():
+    from samlscan.logs.base import TIMELINE_NOTE
+
+    rep = json.dumps({"clientId": "sonarqube", "protocol": "saml"})
+    (ev,) = _read([_admin(representation=rep)])
+    assert (ev.outcome, ev.raw_code, ev.app, ev.user, ev.ip) == ("info", TIMELINE_NOTE, "sonarqube", "u-42", "10.20.0.9")
+    assert ev.text == ("Keycloak admin 'u-42' updated client sonarqube (clients/6f1d) at 2025-11-18 09:26 UTC "
+                       "(from the admin events)")
+
+
+@pytest.mark.parametrize("fields,says", [
+    ({"resourceType": "COMPONENT", "resourcePath": "components/k1", "operationType": "CREATE",
+      "representation": json.dumps({"name": "rsa-2025", "providerType": "org.keycloak.keys.KeyProvider"})},
+     "created the realm's key provider rsa-2025"),
+    ({"resourceType": "REALM", "resourcePath": "", "operationType": "UPDATE"}, "updated the realm's settings"),
+    ({"resourceType": "CLIENT", "operationType": "DELETE"}, "deleted client clients/6f1d at"),
+    ({"error": "unknown_error"}, "failed (unknown_error) to update client clients/6f1d"),
+])
+def test_changes_that_matter_to_a_saml_login_are_notes(fields, says):
+    (ev,) = _read([_admin(**fields)])
+    assert says in ev.text and ev.raw_code is not None
+
+
+@pytest.mark.parametrize("fields", [
+    {"resourceType": "USER", "resourcePath": "users/u-7", "operationType": "CREATE"},
+    {"resourceType": "COMPONENT", "resourcePath": "components/l1",
+     "representation": json.dumps({"name": "ldap", "providerType": "org.keycloak.storage.UserStorageProvider"})},
+])
+def test_other_admin_events_are_plain_info(fields):
+    (ev,) = _read([_admin(**fields)])
+    assert (ev.outcome, ev.raw_code) == ("info", None) and "operationType=" in ev.text

@@ -39,6 +39,10 @@ class Malformed:
     reason: str
 
 
+TIMELINE_NOTE = "timeline-note"
+"""The raw_code of an 'info' event worth a line in the report's notes (an admin's change to the
+SP's client or to the IdP's keys): its text is that line."""
+
 Record = Union[LogEvent, EmbeddedSaml, Malformed]
 
 

@@ -3,6 +3,7 @@ with realmName), Quarkus and WildFly prefixes, JSON console logging, and admin-A
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import date, datetime, tzinfo
@@ -12,7 +13,7 @@ from samlscan.logs._common import (
     classify, from_epoch_ms, iter_json, local_to_utc, malformed, parse_iso, src,
     text_lines, text_or_none,
 )
-from samlscan.logs.base import Record
+from samlscan.logs.base import TIMELINE_NOTE, Record
 from samlscan.logs.embedded import embedded_records
 from samlscan.model import LogEvent
 
@@ -44,6 +45,8 @@ class KeycloakParser:
         if "[org.keycloak.events]" in head or '"loggerName":"org.keycloak.events"' in head:
             return True
         if any(f"[{c}." in head or f'"loggerName":"{c}.' in head for c in _SAML_CATEGORY):
+            return True
+        if '"operationType"' in head and '"resourceType"' in head:  # AdminEventRepresentation
             return True
         return '"realmId"' in head and '"type"' in head and '"clientId"' in head
 
@@ -276,7 +279,10 @@ def _json(obj: dict, no: int, path: str, tz: tzinfo, join: _ThreadJoin) -> Itera
             else:
                 yield from join.event(rec, etype[1] if etype else "", thread, clock)
         return
-    if "type" not in obj:  # admin API event
+    if "operationType" in obj:  # GET /admin/realms/{realm}/admin-events
+        yield from join.add(_admin_event(obj, no, path))
+        return
+    if "type" not in obj:
         return
     fields = {k: str(v) for k, v in obj.items()
               if not isinstance(v, (dict, list)) and v is not None}
@@ -368,6 +374,82 @@ def _event(f: dict, no: int, path: str, time, local: bool, body: str | None) -> 
         request_id=text_or_none(f.get("authSessionParentId")) or text_or_none(f.get("code_id")),
         correlation_id=text_or_none(f.get("sessionId")),
         app=text_or_none(f.get("clientId")), raw_code=error, local_time=local)
+
+
+_VERBS = {"CREATE": "created", "UPDATE": "updated", "DELETE": "deleted", "ACTION": "acted on"}
+_KEY_PROVIDER = "org.keycloak.keys.KeyProvider"
+"""providerType of a realm key provider component (server-spi KeyProvider; the Keys tab of Realm
+settings creates, updates and deletes such components)."""
+
+
+def _admin_event(obj: dict, no: int, path: str) -> LogEvent:
+    """An admin event (core AdminEventRepresentation: time, realmId, authDetails{realmId, clientId,
+    userId, ipAddress}, operationType, resourceType, resourcePath, representation, error): 'info';
+    a change to a client or to the realm and its keys is a timeline note (TIMELINE_NOTE)."""
+    auth = obj.get("authDetails") if isinstance(obj.get("authDetails"), dict) else {}
+    rep = _representation(obj.get("representation"))
+    note = admin_note(obj)
+    text = note or ", ".join(f"{k}={obj[k]}" for k in ("operationType", "resourceType", "resourcePath", "error")
+                             if obj.get(k) is not None)
+    return LogEvent(source=src(path, no), time=from_epoch_ms(obj.get("time")), product=PRODUCT, side="idp",
+                    outcome="info", text=text, user=_admin_name(auth), ip=text_or_none(auth.get("ipAddress")),
+                    app=text_or_none(rep.get("clientId")), raw_code=TIMELINE_NOTE if note else None)
+
+
+def admin_note(obj: dict) -> str | None:
+    """'Keycloak admin '<user>' updated client sonarqube at 09:26 UTC (from the admin events)' for
+    a change to a client (its protocol mappers included), the realm, or a key provider; else None."""
+    what = _admin_target(obj)
+    time = from_epoch_ms(obj.get("time"))
+    if what is None or time is None:
+        return None
+    auth = obj.get("authDetails") if isinstance(obj.get("authDetails"), dict) else {}
+    op = str(obj.get("operationType") or "")
+    did = _VERBS.get(op, f"did {op or 'something'} to")
+    who = _admin_name(auth)
+    error = text_or_none(obj.get("error"))
+    done = f"failed ({error}) to {op.lower()}" if error else did
+    return (f"Keycloak admin {repr(who) if who else '(unknown)'} {done} {what} at "
+            f"{time:%Y-%m-%d %H:%M} UTC (from the admin events)")
+
+
+def _admin_target(obj: dict) -> str | None:
+    """What an admin event changed, when it can matter to a SAML login: a client, the realm, a
+    key provider (a component whose providerType is KeyProvider; without the representation, any
+    component, named by its path)."""
+    rtype, where = str(obj.get("resourceType") or ""), str(obj.get("resourcePath") or "")
+    rep = _representation(obj.get("representation"))
+    if rtype in ("CLIENT", "PROTOCOL_MAPPER") and where.startswith("clients/"):
+        name = text_or_none(rep.get("clientId")) if rtype == "CLIENT" else None
+        mapper = f"a protocol mapper of client {where.split('/')[1]}" if rtype == "PROTOCOL_MAPPER" else None
+        return mapper or (f"client {name} ({where})" if name else f"client {where}")
+    if rtype == "REALM":
+        return "the realm's settings"
+    if rtype == "COMPONENT":
+        if rep.get("providerType") == _KEY_PROVIDER:
+            return f"the realm's key provider {rep.get('name') or where}"
+        if not rep:
+            return f"component {where} (the realm's keys if it is a key provider)"
+    return None
+
+
+def _admin_name(auth: dict) -> str | None:
+    """The admin: a username when the export carries one (some event listeners add it), else
+    authDetails.userId (the REST API gives only the ID)."""
+    return text_or_none(auth.get("username")) or text_or_none(auth.get("userId"))
+
+
+def _representation(value) -> dict:
+    """The changed resource as the event holds it: a JSON string ('include representation' on)."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return {}
+    try:
+        got = json.loads(value)
+    except ValueError:
+        return {}
+    return got if isinstance(got, dict) else {}
 
 
 PARSER = KeycloakParser()
