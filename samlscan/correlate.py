@@ -1071,6 +1071,23 @@ def _zone_apart_notes(events) -> list[str]:
     return notes
 
 
+TIMELINE_NOTES = 20
+"""Timeline notes listed (an admin's changes to the SP's client or the IdP's keys); more are counted."""
+
+
+def _timeline_notes(events) -> tuple[str, ...]:
+    """The IdP admins' changes the logs record (logs.base.TIMELINE_NOTE events: Keycloak's admin
+    events), in time order: a client or key changed minutes before the failures began says why."""
+    from samlscan.logs.base import TIMELINE_NOTE
+
+    said = sorted((e for e in events if e.raw_code == TIMELINE_NOTE),
+                  key=lambda e: (e.time is None, e.time.timestamp() if e.time else 0))
+    notes = tuple(dict.fromkeys(e.text for e in said))  # (one change in two exports: said once)
+    if len(notes) <= TIMELINE_NOTES:
+        return notes
+    return notes[:TIMELINE_NOTES] + (f"... and {len(notes) - TIMELINE_NOTES} more admin change(s) in the logs",)
+
+
 def _offset_note(src: str, off: timedelta) -> str:
     seconds = off.total_seconds()
     zone = zone_part(off)
@@ -1153,8 +1170,9 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                      (r.message.id, r.message.source.input, r.message.source.ref)
                      for r in report.messages if r.message.kind == "Response"}
         pieces += [p for p in (_flow_piece(f, unsolicited, responses) for f in report.flows) if p is not None]
+    timeline = _timeline_notes(report.events)
     if not pieces:
-        return report
+        return replace(report, notes=report.notes + timeline) if timeline else report
     exports = _zone_apart_notes(relevant)
     groups = _Groups(pieces)
     _link_by_keys(pieces, groups)
@@ -1176,6 +1194,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     notes = [_offset_note(src, off) for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
     notes += exports
+    notes += timeline
     if foreign:
         notes.append(f"{len(foreign)} sign-in(s) in IdP logs to other applications left out: "
                      + _top_apps(Counter(foreign.values())))

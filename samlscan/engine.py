@@ -288,16 +288,17 @@ every line (beyond this many, new ones are kept as they come)."""
 
 
 def _compact(e: LogEvent, shared: dict) -> LogEvent:
-    """A success or failure as later steps use it, in less memory (a big log keeps 100,000s).
+    """A success or failure (or a note) as later steps use it, in less memory (a big log keeps
+    100,000s).
 
     Correlation quotes the text of a failure only (the line naming its cause), so a success keeps
     no text, and repeated values (users, addresses, applications, codes) are one shared string.
     The record is fresh from its reader and not yet seen by anyone: it is slimmed in place (a
     frozen dataclass rebuilt costs 2 us an event)."""
     put = object.__setattr__
-    if e.outcome != "failure":
+    if e.outcome == "success":
         put(e, "text", "")
-    else:  # quoted in attempts and findings: never a key
+    else:  # quoted in attempts and findings (an info event kept is a note): never a key
         put(e, "text", without_private_keys(e.text))
     for name in ("user", "ip", "app", "raw_code", "code", "text"):
         v = getattr(e, name)
@@ -311,12 +312,12 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
 
 
 def _consume_records(records, out: _Collected) -> None:
-    from samlscan.logs.base import EmbeddedSaml, Malformed
+    from samlscan.logs.base import TIMELINE_NOTE, EmbeddedSaml, Malformed
 
     shared: dict = {}
     for rec in records:
         if isinstance(rec, LogEvent):
-            if rec.outcome != "info":
+            if rec.outcome != "info" or rec.raw_code == TIMELINE_NOTE:  # (a note: kept, for the report)
                 out.events.append(_compact(rec, shared))
                 continue
             # an 'info' event (a token refresh, another client's logout) is counted and its user

@@ -127,3 +127,27 @@ def test_changes_that_matter_to_a_saml_login_are_notes(fields, says):
 def test_other_admin_events_are_plain_info(fields):
     (ev,) = _read([_admin(**fields)])
     assert (ev.outcome, ev.raw_code) == ("info", None) and "operationType=" in ev.text
+
+
+# --- the notes reach the report ----------------------------------------------------------------------
+
+ADMIN_NOTE = "updated client sonarqube"
+
+
+def test_an_admin_change_reaches_the_reports_notes_in_every_format():
+    # the reader marked it (TIMELINE_NOTE), but the engine kept only successes and failures: no
+    # report said that an admin changed the SP's client minutes before the loop began
+    doc = _check(str(CASE / "keycloak-admin-events.json"), str(CASE / "chrome-sonar.har"))
+    assert [n for n in doc["summary"]["notes"] if ADMIN_NOTE in n and "09:26 UTC" in n]
+    alone = CliRunner().invoke(main, ["check", str(CASE / "keycloak-admin-events.json"), "--fail-on", "never"])
+    assert ADMIN_NOTE in alone.stdout  # (the table had no place for notes without attempts)
+    redacted = _check(str(CASE / "keycloak-admin-events.json"), "--redact")
+    (note,) = [n for n in redacted["summary"]["notes"] if ADMIN_NOTE in n]
+    assert "9a7c1e52" not in note  # the admin's user ID is personal data
+
+
+def test_the_same_admin_change_in_two_exports_is_one_note(tmp_path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_bytes((CASE / "keycloak-admin-events.json").read_bytes())
+    doc = _check(str(tmp_path / "a.json"), str(tmp_path / "b.json"))
+    assert len([n for n in doc["summary"]["notes"] if ADMIN_NOTE in n]) == 1

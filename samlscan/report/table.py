@@ -206,6 +206,8 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         from samlscan.report.attempts_table import render_attempts
 
         out.append(render_attempts(report, red, detail))
+    elif report.notes:  # (with attempts, their table begins with these notes)
+        out += [f"note: {red(n)}" for n in report.notes] + [""]
     if not out:  # an empty page would read as a crash
         out.append(f"nothing to report: no SAML message and no login attempt ({event_count(report)} log "
                    "event(s) read, none of them a login's success or failure)")
