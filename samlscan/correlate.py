@@ -338,7 +338,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
 
 def clock_offsets(messages, events) -> dict[str, timedelta]:
     """Per log file: median (log time - capture time) over log lines that name a SAML ID of a
-    captured message, or dump a copy of it."""
+    captured message, or dump a copy of it; for an SP log naming none, over the logins it names
+    by user (_offsets_by_user)."""
     if not events and not any(r.message.logged_by for r in messages):
         return {}  # no log in the run: nothing to measure against
     times: dict[str, datetime] = {}
@@ -362,11 +363,67 @@ def clock_offsets(messages, events) -> dict[str, timedelta]:
         shared = next((i for i in ids if i in times), None)
         if shared is not None:
             deltas.setdefault(src, []).append((t - times[shared]).total_seconds())
-    if not deltas:
-        return {}
-    from statistics import median  # 2.5 ms of imports: only when logs and captures share IDs
+    # (2.5 ms of imports: only when logs and captures are both given)
+    from statistics import median
 
-    return {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
+    offsets = {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
+    return offsets | _offsets_by_user(messages, events, offsets)
+
+
+PAIR_WINDOW = timedelta(minutes=10)
+"""How far apart an SP log line and a capture of the same user's login may be for the clock
+offset to be measured on them (twice WINDOW: a clock off by more is rare, and the pair must be the
+only one of its user in this window on both sides)."""
+PAIRS_AGREE = 5.0
+"""Seconds within which two pairs must agree to be trusted (fewer than three could be unrelated
+logins; one login seen by the capture and by the IdP's log agrees to the second)."""
+
+
+def _offsets_by_user(messages, events, measured: dict[str, timedelta]) -> dict[str, timedelta]:
+    """Per SP log with no SAML ID in common with the captures (SonarQube's auth.event 'login success'
+    names none), its offset measured on logins it names by user: each of its successes and failures
+    with a login name paired with the same user's captured ACS POST (the response's NameID or an
+    attribute value) or the IdP's success event for that user (corrected by that log's own offset),
+    when each is the only one of its user within PAIR_WINDOW of the other. The median of >= 3 pairs,
+    or of 2 agreeing within PAIRS_AGREE s. Sorted lists and bisection: linear in the events."""
+    from bisect import bisect_left, bisect_right
+    from statistics import median
+
+    refs: dict[tuple[str, str], list[datetime]] = {}  # (reference input, user) -> times
+    for r in messages:
+        m = r.message
+        a = consumed_assertion(m) if m.kind == "Response" and not m.logged_by and m.captured_at else None
+        if a is not None:
+            names = {a.name_id.value} if a.name_id and a.name_id.value else set()
+            names.update(v for x in a.attributes for v in x.values if v)
+            for name in names:
+                refs.setdefault((m.source.input, name.casefold()), []).append(m.captured_at)
+    logged: dict[tuple[str, str], list[datetime]] = {}  # (SP log, user) -> times
+    for e in events:
+        if not e.user or e.time is None:
+            continue
+        if e.side == "idp" and e.outcome == "success":
+            refs.setdefault((e.source.input, e.user.casefold()), []).append(
+                e.time - measured.get(e.source.input, timedelta(0)))
+        elif e.side == "sp" and e.source.input not in measured:
+            logged.setdefault((e.source.input, e.user.casefold()), []).append(e.time)
+    by_user: dict[str, list[list[datetime]]] = {}
+    for (_, user), times in refs.items():
+        times.sort()
+        by_user.setdefault(user, []).append(times)
+    deltas: dict[str, list[float]] = {}
+    for (src, user), times in logged.items():
+        times.sort()
+        for ref_times in by_user.get(user, ()):
+            for t in times:
+                lo, hi = bisect_left(ref_times, t - PAIR_WINDOW), bisect_right(ref_times, t + PAIR_WINDOW)
+                if hi - lo != 1:
+                    continue
+                r = ref_times[lo]
+                if bisect_right(times, r + PAIR_WINDOW) - bisect_left(times, r - PAIR_WINDOW) == 1:
+                    deltas.setdefault(src, []).append((t - r).total_seconds())
+    return {src: timedelta(seconds=median(v)) for src, v in deltas.items()
+            if len(v) >= 3 or len(v) == 2 and max(v) - min(v) <= PAIRS_AGREE}
 
 
 class _Groups:
@@ -428,6 +485,25 @@ def _link_by_keys(pieces, groups: _Groups) -> None:
             elif fits:
                 groups.union(fits[0], i)
             seen.append(i)
+
+
+def _link_copies(pieces, groups: _Groups) -> None:
+    """Join the copies of one IdP event in two of its exports (Keycloak's server log and its admin
+    API's events JSON; an Okta System Log as CSV and as JSON): same product, outcome, codes,
+    application, IP and user, at the same second (one export may cut the milliseconds the other
+    keeps). Each is one login with both places as evidence; an export's own repeats of a key (two
+    refusals in one second) are left to the other links, and each export's first copy pairs once."""
+    firsts: dict[tuple, dict[str, int]] = {}
+    for i, p in enumerate(pieces):
+        if p.kind != "log" or p.side != "idp" or p.time is None or p.outcome not in ("failure", "success"):
+            continue
+        key = (p.product, p.outcome, p.raw_code, p.log_code, p.sp, p.ip, p.user.casefold() if p.user else None,
+               p.time.replace(microsecond=0))
+        by_input = firsts.setdefault(key, {})
+        if p.input not in by_input:
+            by_input[p.input] = i
+            if len(by_input) > 1 and not _conflict(pieces, groups, next(iter(by_input.values())), i):
+                groups.union(next(iter(by_input.values())), i)
 
 
 def _later_use(a: _Piece, b: _Piece) -> bool:
@@ -1095,7 +1171,8 @@ def _offset_note(src: str, off: timedelta) -> str:
     own = seconds - zone.total_seconds() if zone is not None else seconds
     clock = (f"the clock that wrote it runs {abs(own):.0f} s {'ahead of' if own > 0 else 'behind'} the capture's"
              if round(own) else "the clock that wrote it keeps the capture's time")
-    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on shared SAML IDs, corrected): "
+    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on the logins it shares with the captures, "
+            "by SAML ID or else by user and time; corrected): "
             f"{'its time zone aside, ' if zone is not None else ''}{clock}")
     if zone is not None:
         hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)
@@ -1175,6 +1252,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         return replace(report, notes=report.notes + timeline) if timeline else report
     exports = _zone_apart_notes(relevant)
     groups = _Groups(pieces)
+    _link_copies(pieces, groups)
     _link_by_keys(pieces, groups)
     _link_by_user_time(pieces, groups)
     _link_by_moment(pieces, groups)
@@ -1183,7 +1261,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
     # only IdP log lines name applications (an SP's own logs alone: nothing to filter)
-    named = any(p.kind == "log" and p.side == "idp" and p.sp for p in pieces)
+    named = any(map(_names_app, pieces))
     del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
     foreign = _other_applications(members, apps) if named else {}
     for root in foreign:
@@ -1241,10 +1319,18 @@ def _apps_in_idp_logs(members: dict[int, list[_Piece]]) -> Counter:
     spelled: dict[str, str] = {}
     counts: Counter = Counter()
     for g in members.values():
-        name = next((p.sp for p in g if p.kind == "log" and p.side == "idp" and p.sp), None)
+        name = next((p.sp for p in g if _names_app(p)), None)
         if name:
             counts[spelled.setdefault(name.casefold(), name)] += 1
     return counts
+
+
+def _names_app(p: _Piece) -> bool:
+    """An IdP log line naming the application signed in to. Not an app-not-found refusal: its
+    'application' is the name the SP asked with, which no application of the IdP has (Keycloak's
+    client_not_found with the wrong Issuer as clientId), so neither another application nor the SP's
+    own name at the IdP."""
+    return p.kind == "log" and p.side == "idp" and bool(p.sp) and p.log_code != "app-not-found"
 
 
 def _top_apps(counts: Counter) -> str:
@@ -1261,7 +1347,7 @@ def _other_applications(members: dict[int, list[_Piece]], apps: tuple[str, ...] 
     side uses (the Audience, SonarQube's provider name) are not IdP labels. An IdP whose name for
     the SP is unknown keeps all its sign-ins: there is no way to tell which app is the SP."""
     def idp_pieces(g):
-        return [p for p in g if p.kind == "log" and p.side == "idp" and p.sp]
+        return [p for p in g if _names_app(p)]
 
     given = {a.casefold() for a in apps if a}
     ours: dict[str | None, set] = {}
