@@ -41,6 +41,13 @@ _FAMILY = {
     "ruby-saml": ("python3-saml", "java-saml"),
 }
 
+@cache
+def own_texts(product: str) -> frozenset[str]:
+    """The products whose texts `product` shows as its own: itself and its engines (SonarQube's
+    AUTHENTICATION-ERROR cookie quotes java-saml's or Spring's error)."""
+    return frozenset({product, *_FAMILY.get(product, ())})
+
+
 _PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>")
 _VAR = r"[\s\S]{0,400}?"
 """A placeholder: any text, newlines included (java-saml joins SubjectConfirmation issues with

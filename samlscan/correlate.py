@@ -867,9 +867,16 @@ def _asked_acs_note(members: list[_Piece], said: str) -> str | None:
     sent = next((p.acs for p in members if p.acs and p.response is not None), None)
     if asked is None or sent is None or asked.acs == sent:
         return None
-    return (f"the SP log reports {said}: the SP's own AuthnRequest ({_where(asked)}) asks for ACS {asked.acs}, "
-            f"the IdP sent the response to {sent}: the SP compares with its own ACS, not the one samlscan "
-            "was given (SonarQube: sonar.core.serverBaseURL + /oauth2/callback/saml)")
+    said_by = (f"the SP log reports {said}: the SP's own AuthnRequest ({_where(asked)}) asks for ACS {asked.acs}, "
+               f"the IdP sent the response to {sent}: ")
+    engine = next((e.product for p in members if p.log_code == said and p.text
+                   and (e := _catalog_entry(p, said)) is not None), None)
+    if engine == "java-saml":  # SamlIdentityProvider.callback (catalog.json, java-saml WRONG_DESTINATION)
+        return said_by + ("java-saml (SonarQube 10.x and earlier) compares the Destination with the URL the "
+                          "request arrived on, rebuilt from X-Forwarded-Proto and Host (an http:// one: a TLS "
+                          "proxy that does not send X-Forwarded-Proto: https), not with the ACS samlscan was given")
+    return said_by + ("the SP compares with its own ACS, not the one samlscan was given (SonarQube 2025.1+, "
+                      "Spring: sonar.core.serverBaseURL + /oauth2/callback/saml)")
 
 
 def _order(p: _Piece) -> tuple:
@@ -951,8 +958,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         fix = fix or (spec.fix if spec else None)
         named = [p for p in members if p.log_code == cause and p.text] if cause else []
         decisive = named[0] if named else None
-        # who acts and how: the catalog's entry of a log line that names the cause (a capture step
-        # naming it first has none: SonarQube's AUTHENTICATION-ERROR text beside its web.log line)
+        # who acts and how: the catalog's entry of a log line or capture step that names the cause
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):
             fix = entry.fix
@@ -1042,7 +1048,12 @@ def _catalog_entry(p: _Piece, cause: str):
     settings as the log message says') and its side who must act. Found as the reader found it
     (logs._common.classify): by the product's own code first, then by the text."""
     if p.kind != "log":
-        return None
+        # a capture step quoting SonarQube's own error (its AUTHENTICATION-ERROR cookie, flow_cause):
+        # the text of SonarQube or of its engine, as its web.log line would say it
+        from samlscan.catalog import own_texts
+
+        entry = _text_entry(p.text, "sonarqube") if p.side == "sp" and p.product is None and p.text else None
+        return entry if entry is not None and entry.code == cause and entry.product in own_texts("sonarqube") else None
     # (the code's entry even when it is unknown-failure: a reader may keep it although a word of
     # the line would name another code, as Keycloak's broker event with error=invalid_saml_response)
     entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None

@@ -2,17 +2,27 @@
 (Keycloak + SonarQube 2025 Spring, JSON web.log 4 minutes slow, Chrome HAR with a login loop)."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 from case_util import ROOT, refs, scan_case
+from click.testing import CliRunner
 
+from samlscan.cli import main
+
+CASE10 = ROOT / "tests" / "data" / "case10"
 CASE11 = ROOT / "tests" / "data" / "case11"
 
 
 @pytest.fixture(scope="module")
 def case11() -> dict:
     return scan_case(CASE11, "Europe/Berlin")
+
+
+@pytest.fixture(scope="module")
+def case10() -> dict:
+    return scan_case(CASE10, "UTC")
 
 
 def _at(scan: dict, time: str) -> dict:
@@ -76,3 +86,26 @@ def test_an_app_not_found_event_is_kept_in_a_scan_of_logs(tmp_path):
     scan = scan_case(tmp_path, "Europe/Berlin")
     assert [a["root_cause"] for a in scan["attempts"] if a["outcome"] == "failure"] == ["app-not-found"]
     assert not any("other applications" in n or "applications:" in n for n in scan["summary"]["notes"])
+
+
+# --- 4./5. java-saml's destination check ------------------------------------------------------------
+
+def test_java_saml_destination_refusal_is_explained_by_the_url_it_arrived_on(case10):
+    """The note said java-saml's SonarQube (10.x) compares with sonar.core.serverBaseURL +
+    /oauth2/callback/saml: that is Spring's (2025.1+); java-saml compares with the URL the request
+    arrived on, rebuilt from X-Forwarded-Proto and Host."""
+    (a,) = [a for a in case10["attempts"] if a["root_cause"] == "destination-mismatch"]
+    (note,) = [n for n in a["notes"] if "compares" in n]
+    assert "java-saml" in note and "X-Forwarded-Proto" in note and "arrived on" in note
+    assert "sonar.core.serverBaseURL + /oauth2/callback/saml" not in note
+
+
+def test_a_har_alone_gets_the_catalogs_fix_for_sonarqubes_error_text():
+    """With the HAR alone, SonarQube's AUTHENTICATION-ERROR text ('The response was received at
+    http://... instead of https://...') got the code's generic fix, not the catalog's proxy fix."""
+    res = CliRunner().invoke(main, ["check", str(CASE10 / "firefox-carol.har"), "--format", "json",
+                                    "--fail-on", "never"])
+    (a,) = [a for a in json.loads(res.stdout)["attempts"] if a["outcome"] == "failure"]
+    assert a["root_cause"] == "destination-mismatch"
+    assert "X-Forwarded-Proto: https" in a["fix"] and "fix the proxy" in a["fix"]
+    assert any("java-saml" in n for n in a["notes"])
