@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
+from samlscan.retrie import alternation
+
 _DATA = "catalog.json"
 
 PRODUCTS = (
@@ -178,28 +180,6 @@ def _compile_pattern(pattern: str) -> tuple[re.Pattern[str], str, int]:
     return re.compile(body, re.IGNORECASE), keyword, weight
 
 
-def _trie_regex(words: set[str]) -> str:
-    """One alternation regex for many literal words, factored as a trie (fast to search)."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        alt = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return "(?:" + alt + ")?"
-        return alt
-
-    return emit(trie)
-
-
 @cache
 def _index() -> _Index:
     raw_entries, generic = _entries_and_flags()
@@ -220,10 +200,10 @@ def _index() -> _Index:
             if _TOKEN_ID.match(name):
                 by_token.setdefault(name.lower(), []).append(comp)
     keywords = {c.keyword for c in compiled if c.keyword}
-    prefilter = re.compile(_trie_regex(keywords)) if keywords else None
+    prefilter = re.compile(alternation(keywords)) if keywords else None
     token_re = None
     if by_token:
-        token_re = re.compile(r"(?<![A-Za-z0-9_.])(?:" + _trie_regex(set(by_token)) + r")(?![A-Za-z0-9_])",
+        token_re = re.compile(r"(?<![A-Za-z0-9_.])(?:" + alternation(set(by_token)) + r")(?![A-Za-z0-9_])",
                               re.IGNORECASE)
     by_keyword: dict[str, list[_Compiled]] = {}
     for c in compiled:

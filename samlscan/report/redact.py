@@ -9,6 +9,8 @@ import re
 from bisect import bisect_left
 from functools import partial
 
+from samlscan.retrie import alternation
+
 # also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL), and twice
 # where a URL is a parameter of another ('return_to=%2Fprojects%3Fowner%3Dann%2540corp.example')
 _LOCAL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
@@ -289,9 +291,9 @@ class Redactor:
         self._canon = canon
         self._values = sorted(items)
         self._known = sorted(canon, key=len, reverse=True)
-        alternatives = "|".join(re.escape(v) for v in self._known)
         # whole values only, so that a value such as 'dev' does not mask the word 'developer'
-        self._pattern = re.compile(rf"(?<![\w.@-])(?:{alternatives})(?![\w.@-])") if self._known else None
+        self._pattern = re.compile(rf"(?<![\w.@-])(?:{alternation(self._known)})(?![\w.@-])") \
+            if self._known else None
 
     def _known_sub(self, m: re.Match) -> str:
         value = self._canon.get(m.group(0), m.group(0))
