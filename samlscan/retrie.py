@@ -12,6 +12,7 @@ def alternation(values) -> str:
     alternation sorted by length): their prefix tree, so that re reads each character once per tree
     level and not once per value (a flat alternation of 20,000 'groups' values cost 40 s of
     --redact)."""
+    values = list(values)
     tree: dict = {}
     for v in values:
         node = tree
@@ -19,7 +20,8 @@ def alternation(values) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
     out = _tree_pattern(tree, 0)
-    return out if out is not None else "|".join(re.escape(v) for v in values)
+    # (too deep for re's parser: the flat alternation, longest first to match the same spans)
+    return out if out is not None else "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
 
 
 def _tree_pattern(node: dict, depth: int) -> str | None:

@@ -70,3 +70,15 @@ def test_the_prefix_tree_matches_as_the_flat_alternation(values):
     for text in ["developer dev, dev.user1@example.com; Dev User One a.b a.bc. abcd abc-x R&D",
                  "ababab abababa " + "ab" * 150 + " " + "ab" * 199 + "a", "a.b.c a.b@ a.bcd a.bc"]:
         assert [m.span() for m in tree.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+def test_the_flat_fallback_matches_the_longest_value_first():
+    # past the tree's depth the flat alternation is used: sorted longest first, as the tree matches
+    import re
+
+    from samlscan.retrie import alternation
+
+    values = {"x" * i + "y" for i in range(200)} | {"x" * 50}
+    pattern = re.compile(alternation(values))
+    assert pattern.match("x" * 150 + "y").end() == 151
+    assert pattern.match("x" * 60).end() == 50
