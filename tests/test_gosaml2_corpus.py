@@ -71,10 +71,14 @@ def test_verdict_agrees_or_the_disagreement_is_explained(name):
         assert not errors, f"gosaml2 accepts {name}; we report {sorted(errors)}"
 
 
-@pytest.mark.parametrize("name", [n for n in RUN if not _expected(SCENARIOS[n])])
-def test_accepted_scenarios_verify_every_signature(name):
-    """A scenario gosaml2 accepts is signed and every signature verifies with the test's certificate
-    (for PingFederate the same saml.test.nope certificate: pingfed/idp.signing.cert is not stored)."""
+BROKEN = {"signature-missing", "signature-invalid", "signature-cert-mismatch"}
+
+
+@pytest.mark.parametrize("name", [n for n in RUN if not BROKEN & set(_expected(SCENARIOS[n]))])
+def test_signatures_verify_where_the_verdict_is_not_about_them(name):
+    """Every signature of a scenario whose verdict is not about its signature verifies with the test's
+    certificate (for PingFederate the same saml.test.nope certificate: pingfed/idp.signing.cert is
+    not stored): the transcribed copy is byte-exact, and signed content is what gosaml2 judged."""
     sigs = _judge(name).message.signatures
     assert sigs and all(s.verified for s in sigs)
 
