@@ -166,7 +166,8 @@ _SPECS = (
        "The assertion is encrypted and the Response is not signed: Spring Security 5.5+ (SonarQube "
        "2025.1+) then finds no assertion at all ('No assertions found in response').",
        "Make the IdP sign the Response as well (Entra: signing option 'Sign SAML response and "
-       "assertion'; Okta, Ping: sign the response). Older java-saml SPs accept it as is.", "idp"),
+       "assertion'; Okta, Ping: sign the response; Auth0: Applications > the app > Addons > SAML2 "
+       "Web App > Settings, \"signResponse\": true). Older java-saml SPs accept it as is.", "idp"),
     _s("signature-missing", E, "signature",
        "Neither the Response nor the Assertion is signed (or the required one is not).",
        "Configure the IdP to sign the assertion (or the response, or both).", "idp",
