@@ -375,6 +375,16 @@ for _spec in _SPECS:
         SPECS[_name] = _spec
 
 
+IDP_WHERE = {
+    # Auth0's SAML2 Web App addon encrypts to the certificate pasted in its Settings JSON
+    # (node-samlp's encryptionCert and encryptionPublicKey options)
+    "decryption-failed": 'Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "encryptionCert" '
+                         '= the SP certificate and "encryptionPublicKey" = its public key, both PEM',
+}
+"""Where each IdP product takes what a cause's fix changes, as 'Product: where' clauses without
+parentheses or ';' (catalog.idp_part picks the attempt's IdP's): added to its fix for that IdP only."""
+
+
 def spec(code: str) -> CodeSpec:
     """The spec of a code or alias; KeyError for an unknown code."""
     return SPECS[code]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
 from samlscan.checks.protocol import is_template_variable
-from samlscan.codes import SPECS, cause_rank
+from samlscan.codes import IDP_WHERE, SPECS, cause_rank
 from samlscan.config import METADATA_KEY, is_sonarqube_acs
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
@@ -47,6 +48,10 @@ _EMAIL_LOSS = {"email-missing", "email-under-other-name", "email-empty", "email-
 # A generic SP log text, and the warnings of the captured response that explain it.
 _EXPLAINED_BY = {"assertion-missing": ("response-signature-required",),
                  "idp-configuration-error": ("schema-order-invalid",)}
+# A cause samlscan's checks find, and the warnings at which an SP stops before meeting it: Spring
+# Security decrypts only inside a signed Response (OpenSaml4AuthenticationProvider.process), so
+# samlscan's decryption failure (perhaps with a key the SP no longer holds) is not what it meets.
+_STOPPED_BEFORE = {"decryption-failed": ("response-signature-required",)}
 
 
 @dataclass(slots=True)
@@ -661,6 +666,34 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
         _join_alone(pieces, groups, other_issued, [r for r in unnamed if r[1] not in joined], apps)
 
 
+def _link_unread_response(pieces, groups: _Groups) -> None:
+    """A captured response that names no user (its assertion encrypted to a key samlscan was not
+    given) and the SP log's decision on a login (a success or refusal line) are one login when
+    each is the only one of its kind within MOMENT of the other: the SP decides within a second of
+    the POST, and its log names neither the response's IDs nor, when it refuses, the user
+    (SonarQube's auth.event: its own request ID, an empty [login|])."""
+    def posted(p: _Piece) -> bool:  # the browser's POST of a response
+        return p.kind == "capture" and p.response is not None and not p.copy and p.time is not None
+
+    def decides(p: _Piece) -> bool:  # the SP's log line of a login's outcome
+        return p.kind == "log" and p.side == "sp" and p.outcome in ("failure", "success") and p.time is not None
+
+    if not any(map(posted, pieces)) or not any(map(decides, pieces)):
+        return
+    everyone: dict[int, list[_Piece]] = {}
+    for i, p in enumerate(pieces):
+        everyone.setdefault(groups.find(i), []).append(p)
+    decided, received = [], []  # (time, root, names of the SP): names unused, an SP log names none
+    for root, g in everyone.items():
+        if any(q.kind == "capture" for q in g):
+            posts = [q.time for q in g if posted(q)]
+            if posts and not any(q.user for q in g if q.kind == "capture") and not any(map(decides, g)):
+                received.append((min(posts), root, set()))
+        elif any(map(decides, g)):
+            decided.append((min(q.time for q in g if decides(q)), root, set()))
+    _join_alone(pieces, groups, decided, received, ())
+
+
 def _join_alone(pieces, groups: _Groups, issued: list, received: list, apps: tuple[str, ...]) -> set:
     """Join each issued group with the received group when each is the only one of its kind
     within MOMENT of the other; the received roots joined."""
@@ -812,6 +845,10 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
         # local time read as UTC is hours off): the SP's stated reason is what happened
         return said, notes + [f"samlscan's checks of the logged response also find {', '.join(saml[:3])} "
                               "(judged at the log line's time: pass --timezone if the log is in local time)"]
+    before = [w for w in _STOPPED_BEFORE.get(saml[0], ()) if any(w in p.warnings for p in members)] if saml else []
+    if before:  # the SP stops at that warning before it meets samlscan's finding
+        return before[0], notes + [f"samlscan's checks also find {saml[0]}, which an SP that stops at "
+                                   f"{before[0]} never meets (fix {before[0]} first)"]
     if saml:
         return saml[0], notes
     if said in _KEY_REFUSALS and _unheld_judges(members, unheld):
@@ -944,10 +981,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes = _cause(members, unheld) if has_failure else (None, [])
     if disputed:
-        notes = [f"the SP accepted this login (its log or the capture says so) although samlscan's "
-                 f"checks of the response find {', '.join(sorted(found - _GENERIC, key=cause_rank)[:3])}: "
-                 "the SP runs with other settings or another clock than samlscan was given (a log in "
-                 "local time: pass --timezone)"]
+        notes = [_disputed_note(found - _GENERIC)]
     spec = SPECS.get(cause) if cause else None
     fix = entry = None
     if has_failure:
@@ -965,11 +999,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         elif entry is not None and entry.fix and fix != entry.fix:
             # a check's hint names the exact value and setting; the catalog's fix for the log line,
             # where in the attempt's IdP's console to act: the fix says both
-            from samlscan.catalog import idp_part
-
-            where = idp_part(entry.fix, idp_product)
-            if where and where not in fix:
-                fix = f"{fix.rstrip('.')}; {where}."
+            fix = _with_idp_part(fix, entry.fix, idp_product)
+        if fix and cause in IDP_WHERE:  # where the attempt's IdP takes it (Auth0's addon settings)
+            fix = _with_idp_part(fix, IDP_WHERE[cause], idp_product or _issuer_product(idp))
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
@@ -1016,6 +1048,34 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
+
+
+def _with_idp_part(fix: str, clauses: str, product: str | None) -> str:
+    """`fix` and the clause of `clauses` that says where in `product`'s console to act."""
+    from samlscan.catalog import idp_part
+
+    where = idp_part(clauses, product)
+    return f"{fix.rstrip('.')}; {where}." if where and where not in fix else fix
+
+
+_ISSUERS = (("auth0", re.compile(r"urn:[\w.-]+\.auth0\.com")),)
+"""IdP products by their default Issuer (Auth0's addon: urn:<tenant>.<region>.auth0.com)."""
+
+
+def _issuer_product(issuer: str | None) -> str | None:
+    """The IdP product an Issuer names, when no log line of the attempt says it."""
+    return next((name for name, form in _ISSUERS if issuer and form.fullmatch(issuer)), None)
+
+
+def _disputed_note(found: set) -> str:
+    """Why the SP accepted a login that samlscan's checks of its response fail."""
+    said = f"the SP accepted this login (its log or the capture says so) although samlscan's checks of " \
+           f"the response find {', '.join(sorted(found, key=cause_rank)[:3])}: "
+    if "decryption-failed" in found:  # the SP read the assertion: it held the key it was encrypted to
+        return said + ("the SP key samlscan was given is not the one the SP held then (rotated since?), so "
+                       "that failure is samlscan's own, not the login's: pass the key of that time to check it")
+    return said + "the SP runs with other settings or another clock than samlscan was given (a log in local " \
+                  "time: pass --timezone)"
 
 
 def _email_optional(p: _Piece) -> _Piece:
@@ -1268,6 +1328,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_by_user_time(pieces, groups)
     _link_by_moment(pieces, groups)
     _link_issue_to_receipt(pieces, groups, apps)
+    _link_unread_response(pieces, groups)
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
