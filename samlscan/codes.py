@@ -32,6 +32,13 @@ def _s(code, sev, group, summary, fix, side, attack=None, aliases=()):
     return CodeSpec(code, sev, group, summary, fix, side, attack, tuple(aliases))
 
 
+_SAFARI_BODY = ("Web Inspector shows no more than it exports, so the body cannot be copied from it either: copy "
+                "the SAMLResponse field from the IdP's auto-submit page (Web Inspector > Network > that page > "
+                "Response), or capture the login again with another browser (Chrome or Edge DevTools > Network "
+                "> Export HAR keeps request bodies).")
+"""Where the body of a POST is when Safari's HAR export has left it out."""
+
+
 _SPECS = (
     # --- Input --------------------------------------------------------------------------------
     _s("input-unreadable", E, "input", "The input could not be read (missing, unreadable, not a file).",
@@ -60,6 +67,17 @@ _SPECS = (
        "them). Chrome 130+ leaves cookies out of a HAR unless DevTools Settings > Preferences > Network > "
        "'Allow to generate HAR with sensitive data' is on when exporting.",
        None),
+    # Safari's Web Inspector writes `postData` only when WebKit kept the request's data (WebKit
+    # Source/WebInspectorUI/UserInterface/Controllers/HARBuilder.js, request(): `if (resource.requestData)`),
+    # so its export may hold a form POST without its body; the Request view of the same Web Inspector
+    # reads the same `requestData`, and no export setting brings the body back.
+    _s("input-body-not-exported", W, "input",
+       "Safari's HAR export left this POST's request body out; what it sent cannot be read.",
+       _SAFARI_BODY, None),
+    _s("input-body-from-page", I, "input",
+       "Safari's HAR export left this POST's request body out; its SAML value was read from the "
+       "auto-submit page that posted it.",
+       "Nothing to fix: the value is the one the IdP's page posted. " + _SAFARI_BODY, None),
     _s("internal-error", E, "input", "samlscan failed on this message or input (a bug in samlscan).",
        "The other findings and inputs still hold; please report the message or input shape (redacted) "
        "to samlscan.", None),
@@ -398,6 +416,7 @@ def all_specs() -> tuple[CodeSpec, ...]:
 # response makes every later check moot; time and mapping problems come after identity problems).
 CAUSE_PRIORITY = (
     "input-dtd-forbidden", "input-xml-malformed", "input-bad-base64", "input-bad-deflate", "input-redacted",
+    "input-body-not-exported",
     "status-not-success", "decryption-failed", "assertion-encrypted-no-key", "signature-wrapping",
     "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
     "nameid-comment-injection", "assertion-missing", "assertion-multiple", "version-unsupported",

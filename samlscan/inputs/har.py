@@ -548,22 +548,26 @@ def body_messages(text: str, url: str, src: Source, at, found: _Found) -> None:
 _SAMLISH_URL = re.compile(r"saml|/acs\b|/sso\b|callback", re.IGNORECASE)
 
 
-def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict) -> None:
+def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict, safari: bool = False) -> None:
     """A POST whose body the capture does not hold (Firefox and Playwright leave it out when
-    bodies are not saved, HAR 'postData' is optional): said so, and when an earlier page's
-    auto-submit form targeted this URL, its SAML values are read as what this POST sent."""
+    bodies are not saved, HAR 'postData' is optional; Safari whenever WebKit kept no request data,
+    codes._SAFARI_BODY): said so, and when an earlier page's auto-submit form targeted this URL,
+    its SAML values are read as what this POST sent (for Safari, an info: nothing is lost)."""
     said = post.get("comment") if isinstance(post, dict) and isinstance(post.get("comment"), str) else None
     why = f"the request body is not in the capture{f' ({said!r})' if said else ''}"
+    if safari:
+        why = "Safari's Web Inspector left the request body out of its HAR export"
     sent = forms.pop(url, None)  # one form, one send: a later bodiless POST re-sends nothing
     if not sent:
         if _SAMLISH_URL.search(urlsplit(url).path):
-            found.problems.append(InputProblem(src, "input-redacted", f"POST {url}: {why}, so what "
-                                               "the browser sent there cannot be read from it"))
+            found.problems.append(InputProblem(src, "input-body-not-exported" if safari else "input-redacted",
+                                               f"POST {url}: {why}, so what the browser sent there cannot "
+                                               "be read from it"))
         return
     names = " and ".join(dict.fromkeys(m.param for m in sent))
-    found.problems.append(InputProblem(src, "input-redacted", f"POST {url}: {why}; the {names} that "
-                                       "an earlier page's auto-submit form posts to this URL is read as "
-                                       "what it sent"))
+    found.problems.append(InputProblem(src, "input-body-from-page" if safari else "input-redacted",
+                                       f"POST {url}: {why}; the {names} that an earlier page's auto-submit "
+                                       "form posts to this URL is read as what it sent"))
     for m in sent:
         found.req_params.add(m.param)
         found.msgs.append((m.param + ":" + digest(m.value),
@@ -597,7 +601,7 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
     query_messages(url, src, at, found, qs=req.get("queryString"))
     has_body = post_messages(req, url, src, at, found, path)
     if method == "POST" and not has_body:
-        _unrecorded_body(req.get("postData"), url, src, at, found, forms or {})
+        _unrecorded_body(req.get("postData"), url, src, at, found, forms or {}, safari="_fetchType" in entry)
     rh, qh = _headers(resp), _headers(req)
     location = _header(rh, "Location") or resp.get("redirectURL") or None
     if location:

@@ -1,0 +1,73 @@
+"""Support case 12's smaller defects (tests/data/case12, made by fixtures/gen_case12.py).
+
+- Safari's HAR export leaves a form POST's body out (WebKit HARBuilder.js writes `postData` only
+  when the resource kept request data); samlscan called it redaction and advised exporting again
+  without redacting, with a Chrome setting.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from case_util import ROOT
+
+from samlscan.codes import SPECS
+from samlscan.inputs import har
+from samlscan.model import Severity
+
+CASE = ROOT / "tests" / "data" / "case12"
+POSTS_TO_ACS = ("POST", "https://sonar.example.com/oauth2/callback/saml")
+
+
+def _problems(doc: dict, tmp_path) -> list:
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return list(har.read(str(path)).problems)
+
+
+def _safari() -> dict:
+    return json.loads((CASE / "safari-sonar.har").read_text(encoding="utf-8"))
+
+
+def _is_acs_post(entry: dict) -> bool:
+    return (entry["request"]["method"], entry["request"]["url"]) == POSTS_TO_ACS
+
+
+@pytest.mark.parametrize("post_data", ["mime type only", "absent"])
+def test_a_safari_post_read_from_the_idps_page_is_an_info_that_names_safaris_export(tmp_path, post_data):
+    """Each bodiless POST of the Safari capture: its SAMLResponse is read from Auth0's auto-post
+    page, so nothing is lost; it was a warning telling to export without redacting (Chrome 130+).
+    HARBuilder.js writes no `postData` at all when it has no request data ('absent')."""
+    doc = _safari()
+    for e in doc["log"]["entries"]:
+        if post_data == "absent":
+            e["request"].pop("postData", None)
+    problems = _problems(doc, tmp_path)
+    assert len(problems) == 4
+    for p in problems:
+        spec = SPECS[p.code]
+        assert (p.code, spec.severity) == ("input-body-from-page", Severity.INFO)
+        assert "Safari" in p.detail and "auto-submit form" in p.detail
+        assert "Chrome 130" not in spec.fix and "redact" not in spec.fix
+        assert "another browser" in spec.fix and "auto-submit page" in spec.fix
+
+
+def test_a_safari_post_with_no_page_to_read_from_is_a_warning_that_names_safaris_export(tmp_path):
+    """The IdP's pages not in the capture: what was posted is lost, and it is Safari's export that
+    lost it (no export setting brings it back; another browser does)."""
+    doc = _safari()
+    doc["log"]["entries"] = [e for e in doc["log"]["entries"] if _is_acs_post(e)]
+    problems = _problems(doc, tmp_path)
+    assert [p.code for p in problems] == ["input-body-not-exported"] * 4
+    spec = SPECS["input-body-not-exported"]
+    assert spec.severity == Severity.WARNING and "Safari" in spec.summary
+    assert "Chrome 130" not in spec.fix and "another browser" in spec.fix
+
+
+def test_a_bodiless_post_of_another_browser_is_still_said_to_be_redacted(tmp_path):
+    """Without Safari's `_fetchType` the POST is not Safari's: unchanged."""
+    doc = _safari()
+    for e in doc["log"]["entries"]:
+        e.pop("_fetchType", None)
+    assert {p.code for p in _problems(doc, tmp_path)} == {"input-redacted"}
+
