@@ -182,7 +182,8 @@ _SPECS = (
     # --- Signature and keys ---------------------------------------------------------------------
     _s("response-signature-required", W, "signature",
        "The assertion is encrypted and the Response is not signed: Spring Security 5.5+ (SonarQube "
-       "2025.1+) then finds no assertion at all ('No assertions found in response').",
+       "2025.1+) does not decrypt it ('Did not decrypt response [<id>] since it is not signed'; Spring "
+       "Security 5.5.x said 'No assertions found in response').",
        "Make the IdP sign the Response as well (Entra: signing option 'Sign SAML response and "
        "assertion'; Okta, Ping: sign the response; Auth0: Applications > the app > Addons > SAML2 "
        "Web App > Settings, \"signResponse\": true). Older java-saml SPs accept it as is.", "idp"),

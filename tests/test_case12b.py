@@ -3,6 +3,8 @@
 - Safari's HAR export leaves a form POST's body out (WebKit HARBuilder.js writes `postData` only
   when the resource kept request data); samlscan called it redaction and advised exporting again
   without redacting, with a Chrome setting.
+- Spring Security's text for an encrypted assertion in an unsigned Response: 'Did not decrypt
+  response [..] since it is not signed' (5.8.x, 6.x), not only 5.5.x's 'No assertions found'.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import json
 import pytest
 from case_util import ROOT
 
+from samlscan.catalog import lookup
 from samlscan.codes import SPECS
 from samlscan.inputs import har
 from samlscan.model import Severity
@@ -71,3 +74,12 @@ def test_a_bodiless_post_of_another_browser_is_still_said_to_be_redacted(tmp_pat
         e.pop("_fetchType", None)
     assert {p.code for p in _problems(doc, tmp_path)} == {"input-redacted"}
 
+
+def test_springs_did_not_decrypt_text_is_response_signature_required():
+    """Spring Security 5.8.x/6.x (SonarQube 2025.1+) reports 'Did not decrypt response [..] since it
+    is not signed' first; it was mapped to signature-missing (neither element signed), whose fix
+    is not the one: the Response must be signed around the encrypted assertion."""
+    hit = lookup("Saml2AuthenticationException: Did not decrypt response [_9af3fe43] since it is not signed")
+    assert hit is not None and hit.code == "response-signature-required" and hit.fix is None
+    summary = SPECS["response-signature-required"].summary
+    assert "Did not decrypt response" in summary and "No assertions found in response" in summary

@@ -72,18 +72,20 @@ def check_signature_present(msg: SamlMessage, ctx: CheckContext):
 
 
 def check_encrypted_needs_signed_response(msg: SamlMessage, ctx: CheckContext):
-    """Spring Security 5.5+ verifies an EncryptedAssertion's signature only when the Response is
-    signed; otherwise it drops the assertion and reports 'No assertions found in response'
-    (spring-security issue 10162). SonarQube 2025.1+ runs on it and its docs require the Response
-    to be signed when assertions are encrypted."""
+    """Spring Security 5.5+ decrypts an EncryptedAssertion only when the Response is signed
+    (spring-security issue 10162). 5.5.x then said 'No assertions found in response'; since issue
+    10220 (5.8.x, 6.x: OpenSaml4AuthenticationProvider, BaseOpenSamlAuthenticationProvider
+    process()) it says 'Did not decrypt response [<id>] since it is not signed' first. SonarQube
+    2025.1+ runs on it and its docs require the Response to be signed when assertions are encrypted."""
     if msg.kind != "Response" or not msg.encrypted_assertion_count:
         return
     if any(s.parent == "Response" for s in msg.signatures):
         return
     yield finding(msg, "response-signature-required",
                   f"{msg.encrypted_assertion_count} EncryptedAssertion(s) in a Response that carries no "
-                  "signature of its own: Spring-based SPs (SonarQube 2025.1+) will say 'No assertions found "
-                  "in response'; java-saml (SonarQube 10.x and older) accepts a signed inner assertion",
+                  f"signature of its own: Spring-based SPs (SonarQube 2025.1+) will say 'Did not decrypt "
+                  f"response [{msg.id}] since it is not signed' (Spring Security 5.5.x: 'No assertions found "
+                  "in response'); java-saml (SonarQube 10.x and older) accepts a signed inner assertion",
                   expected="a signed Response around the encrypted assertion", actual="unsigned Response")
 
 
