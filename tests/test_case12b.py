@@ -9,11 +9,15 @@
 from __future__ import annotations
 
 import json
+import sys
+from datetime import datetime, timezone
 
 import pytest
 from case_util import ROOT
+from click.testing import CliRunner
 
 from samlscan.catalog import lookup
+from samlscan.cli import main
 from samlscan.codes import SPECS
 from samlscan.inputs import har
 from samlscan.model import Severity
@@ -83,3 +87,25 @@ def test_springs_did_not_decrypt_text_is_response_signature_required():
     assert hit is not None and hit.code == "response-signature-required" and hit.fix is None
     summary = SPECS["response-signature-required"].summary
     assert "Did not decrypt response" in summary and "No assertions found in response" in summary
+
+
+def test_the_scenario_generators_auth0_response_serves_case_12(tmp_path):
+    """gen_case12 wrote Auth0's response again (the same shape as gen_scenarios.auth0_response)
+    only to set the tenant's Issuer and encrypt the assertion; auth0_response takes both now."""
+    sys.path.insert(0, str(ROOT / "fixtures"))
+    import gen_scenarios as G
+    from samlgen import keys as K
+    from samlgen.encryptor import AES256_CBC, RSA_OAEP
+    from samlgen.render import Encryption
+
+    t = datetime(2025, 12, 9, 8, 5, 11, tzinfo=timezone.utc)
+    enc = Encryption(K.load("sp"), data_method=AES256_CBC, key_method=RSA_OAEP)
+    xml, rid, _ = G.auth0_response("t|olga", G.User("olga.berg@example.com", "Olga Berg", "203.0.113.71"), t,
+                                   "_req", K.load("idp"), issuer="urn:sonar-corp.eu.auth0.com", encryption=enc)
+    path = tmp_path / "response.xml"
+    path.write_bytes(xml)
+    res = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--fail-on", "never"])
+    (msg,) = json.loads(res.stdout)["messages"]
+    codes = {f["code"] for f in msg["findings"]}
+    assert msg["issuer"] == "urn:sonar-corp.eu.auth0.com" and msg["id"] == rid
+    assert "assertion-encrypted-no-key" in codes
