@@ -75,9 +75,11 @@ _SPECS = (
        "Safari's HAR export left this POST's request body out; what it sent cannot be read.",
        _SAFARI_BODY, None),
     _s("input-body-from-page", I, "input",
-       "Safari's HAR export left this POST's request body out; its SAML value was read from the "
-       "auto-submit page that posted it.",
-       "Nothing to fix: the value is the one the IdP's page posted. " + _SAFARI_BODY, None),
+       "The capture left this POST's request body out (Safari's HAR export, Firefox's or Playwright's "
+       "without bodies); its SAML value was read from the auto-submit page that posted it.",
+       "Nothing to fix: the value is the one the IdP's page posted. To keep request bodies in a capture: "
+       "Chrome or Edge DevTools > Network > Export HAR, Firefox with bodies saved, Playwright's "
+       "recordHar without content 'omit'.", None),
     _s("internal-error", E, "input", "samlscan failed on this message or input (a bug in samlscan).",
        "The other findings and inputs still hold; please report the message or input shape (redacted) "
        "to samlscan.", None),

@@ -552,7 +552,7 @@ def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict
     """A POST whose body the capture does not hold (Firefox and Playwright leave it out when
     bodies are not saved, HAR 'postData' is optional; Safari whenever WebKit kept no request data,
     codes._SAFARI_BODY): said so, and when an earlier page's auto-submit form targeted this URL,
-    its SAML values are read as what this POST sent (for Safari, an info: nothing is lost)."""
+    its SAML values are read as what this POST sent (an info, whatever the browser: nothing is lost)."""
     said = post.get("comment") if isinstance(post, dict) and isinstance(post.get("comment"), str) else None
     why = f"the request body is not in the capture{f' ({said!r})' if said else ''}"
     if safari:
@@ -565,7 +565,7 @@ def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict
                                                "be read from it"))
         return
     names = " and ".join(dict.fromkeys(m.param for m in sent))
-    found.problems.append(InputProblem(src, "input-body-from-page" if safari else "input-redacted",
+    found.problems.append(InputProblem(src, "input-body-from-page",  # (nothing lost: any browser)
                                        f"POST {url}: {why}; the {names} that an earlier page's auto-submit "
                                        "form posts to this URL is read as what it sent"))
     for m in sent:
