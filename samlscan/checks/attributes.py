@@ -66,14 +66,20 @@ def _alias_hit(a: Assertion, wanted: str, aliases) -> tuple[Attribute, str] | No
     for x in a.attributes:
         if x.friendly_name and x.friendly_name.lower() == wanted.lower():
             return x, f"{wanted!r} is its FriendlyName; SPs look attributes up by Name"
-    names = {n.lower() for n in aliases}
+    # the first alias the assertion has, not its first attribute that is one: aliases come most
+    # specific first (an email login setting: mail before uid), whatever order the IdP lists them in
+    by_name: dict[str, Attribute] = {}
     for x in a.attributes:
-        if _OKTA_EXPRESSION.match(x.name) and x.name.lower() in names:
-            return x, (f"{x.name!r} is Okta's expression for the value: it was written as the attribute "
-                       "statement's Name")
-        if x.name.lower() in names or (x.friendly_name or "").lower() in names:
-            return x, "a well-known name for the same information"
-    return None
+        for n in (x.name, x.friendly_name):
+            if n:
+                by_name.setdefault(n.lower(), x)
+    x = next((by_name[n.lower()] for n in aliases if n.lower() in by_name), None)
+    if x is None:
+        return None
+    if _OKTA_EXPRESSION.match(x.name):
+        return x, (f"{x.name!r} is Okta's expression for the value: it was written as the attribute "
+                   "statement's Name")
+    return x, "a well-known name for the same information"
 
 
 def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str) -> str:
@@ -86,9 +92,9 @@ def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str
 
 def _login_aliases(want: str) -> tuple[str, ...]:
     """Names that may carry the login: an SP whose login attribute is an email name (SonarQube's
-    sonar.auth.saml.user.login=email) takes the email aliases too."""
+    sonar.auth.saml.user.login=email) takes the email aliases too, before the others."""
     if want.lower() in {n.lower() for n in EMAIL_ALIASES}:
-        return LOGIN_ALIASES + EMAIL_ALIASES
+        return EMAIL_ALIASES + LOGIN_ALIASES
     return LOGIN_ALIASES
 
 
