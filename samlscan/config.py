@@ -483,6 +483,17 @@ def settings_kind(head: bytes) -> str | None:
     return "sonar_settings" if SONAR_SAML_LINE.search(text) else None
 
 
+SERVER_SONAR_LINE = re.compile(r"^[ \t]*(?:[#!][ \t]*)?sonar\.(?:jdbc|web|ce|search|path|log|auth)\.[\w.-]+[ \t]*[=:]",
+                               re.MULTILINE)
+"""A line of the server's sonar.properties, set or commented out ('#sonar.web.port=9000', the stock
+file; 'sonar.jdbc.url=...', one in use): its sections (conf/sonar.properties: DATABASE, WEB SERVER,
+COMPUTE ENGINE, ELASTICSEARCH, PATHS, LOGGING; a SAML line commented out). A scanner's sonar-project.properties has none
+(sonar.projectKey, sonar.sources)."""
+SONAR_IN_DATABASE = "SonarQube keeps the SAML settings made in its UI in its database"
+"""Why a sonar.properties without SAML lines is no sign that SAML is off (Administration >
+Authentication > SAML writes them to the database; api/settings/values gives them)."""
+
+
 SONAR_CERT = "sonar.auth.saml.certificate.secured"
 _SONAR_UI_NAMES = ("Application ID", "Provider ID", "SAML login url", "Identity provider certificate")
 """Labels of SonarQube's SAML settings page (the 'UI Name' column of its SAML overview docs)."""
@@ -492,11 +503,9 @@ def _not_settings_hint(path: Path) -> str:
     """Why a file given as SonarQube settings holds none, and what to give instead: read as
     'all defaults' it would silently skip the certificate and entity checks."""
     text = _settings_text(_read(path, "SonarQube settings"), "replace")
-    lines = [line.strip() for line in text.splitlines()]
-    commented = any(line.lstrip("#! \t").startswith("sonar.") for line in lines if line[:1] in "#!")
+    server = SERVER_SONAR_LINE.search(text)
     page = "sonar.auth.saml." in text or sum(n.lower() in text.lower() for n in _SONAR_UI_NAMES) >= 2
-    what = ("; every sonar. line in it is commented out (SonarQube keeps the SAML settings made in its "
-            "UI in its database, not in this file)" if commented else
+    what = (f"; no sonar.auth.saml. setting is set in it ({SONAR_IN_DATABASE}, not in this file)" if server else
             "; this looks like SonarQube's SAML settings page copied as text, whose values cannot be told "
             "from its labels" if page else "")
     return (f"{what}: give sonar.properties ('sonar.auth.saml.providerId=...' lines), the JSON of "
@@ -523,11 +532,18 @@ def _sp_setting_certs(value: str, origin: str) -> list[TrustedCert]:
     return load_certs(value.encode(), origin)
 
 
+_SONAR_READ = ("sonar.auth.saml.", "sonar.core.serverBaseURL")
+"""The keys load_sonar_settings reads: a file with none of them gives no setting."""
+
+
 def load_sonar_settings(path: Path) -> dict:
     """Expectations from sonar.properties or api/settings/values JSON (logformats.md §1.2)."""
     pairs, hidden = _sonar_pairs(path)
-    if not hidden and not any(k.startswith("sonar.") for k in pairs):
-        raise ConfigError(f"{path}: no SonarQube setting in this file (no 'sonar.' key){_not_settings_hint(path)}")
+    if not hidden and not any(k.startswith(_SONAR_READ) for k in pairs):
+        # (an install's sonar.properties sets its database only: read as all defaults, the SP's
+        # entity ID would be 'sonarqube' and no certificate would be checked)
+        raise ConfigError(f"{path}: no SonarQube setting in this file that samlscan reads (no "
+                          f"'sonar.auth.saml.' key){_not_settings_hint(path)}")
     out: dict = {"profile": "sonarqube"}
     mapping = {"sonar.auth.saml.applicationId": "sp_entity_id",
                "sonar.auth.saml.providerId": "idp_entity_id",

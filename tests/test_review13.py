@@ -103,7 +103,7 @@ def test_a_stock_sonar_properties_says_where_sonarqube_keeps_its_saml_settings(t
     doc = _doc(tmp_path)
     (inp,) = doc["inputs"]
     assert inp["status"] == "skipped"
-    assert "commented out" in inp["reason"] and "api/settings/values" in inp["reason"]
+    assert "without a sonar.auth.saml. setting" in inp["reason"] and "api/settings/values" in inp["reason"]
     res = CliRunner().invoke(main, ["check", str(tmp_path / "sonar.properties"), "--format", "json"])
     (f,) = json.loads(res.stdout)["input_findings"]
     assert f["code"] == "input-not-saml" and "--sonar-settings" in f["message_text"]

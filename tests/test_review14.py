@@ -2,10 +2,13 @@
 Responses are built with samlgen and signed for real (the test IdP key)."""
 from __future__ import annotations
 
+import json
+
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
@@ -43,3 +46,79 @@ def test_an_email_login_setting_points_at_the_mail_attribute_not_the_uid_before_
     assert all(s.verified for s in res.message.signatures)
     (f,) = by_code(res, "login-attribute-missing")
     assert f.actual == "urn:oid:0.9.2342.19200300.100.1.3", f.message_text
+
+
+# --- a properties file without SAML lines: which file it is -----------------------------------------
+
+# the sample sonar-project.properties of SonarQube's SonarScanner docs
+# (docs.sonarqube.org/latest/analysis/scan/sonarscanner/, copied into many READMEs): a scanner's file
+SCANNER_PROPERTIES = """# must be unique in a given SonarQube instance
+sonar.projectKey=my:project
+
+# --- optional properties ---
+
+# defaults to project key
+#sonar.projectName=My project
+# defaults to 'not provided'
+#sonar.projectVersion=1.0
+
+# Path is relative to the sonar-project.properties file. Defaults to .
+#sonar.sources=.
+
+# Encoding of the source code. Default is default system encoding
+#sonar.sourceEncoding=UTF-8
+"""
+# a server's conf/sonar.properties in use: the stock file's commented lines and the database set
+# (SonarQube's install docs: sonar.jdbc.username/password/url are the lines every install sets)
+SERVER_PROPERTIES = """# DATABASE
+sonar.jdbc.username=sonarqube
+sonar.jdbc.password=changeit
+sonar.jdbc.url=jdbc:postgresql://db.corp.example/sonarqube
+#sonar.jdbc.maxActive=60
+# WEB SERVER
+#sonar.web.host=0.0.0.0
+#sonar.web.context=
+#sonar.web.port=9000
+"""
+
+
+def _skip_reason(tmp_path: Path, name: str, text: str) -> str:
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    (tmp_path / name).write_text(text)
+    res = CliRunner().invoke(main, ["check", str(tmp_path / name), "--format", "json"])
+    (f,) = json.loads(res.stdout)["input_findings"]
+    return f["message_text"]
+
+
+def test_a_scanners_sonar_project_properties_is_not_called_the_servers_settings(tmp_path):
+    """Its four commented sonar. lines made it 'SonarQube's sonar.properties with every sonar. line
+    commented out', though its sonar.projectKey is set and a scanner's file holds no server setting."""
+    why = _skip_reason(tmp_path, "sonar-project.properties", SCANNER_PROPERTIES)
+    assert "sonar.properties" not in why.replace("sonar-project.properties", "")
+    assert "commented out" not in why
+
+
+def test_a_sonar_properties_in_use_is_not_said_all_commented_out(tmp_path):
+    """An install's sonar.properties sets its database: 'every sonar. line commented out' was false;
+    the point (SAML is set in the UI, kept in the database) stays."""
+    why = _skip_reason(tmp_path, "sonar.properties", SERVER_PROPERTIES)
+    assert "commented out" not in why
+    assert "without a sonar.auth.saml. setting" in why and "api/settings/values" in why
+
+
+def test_a_sonar_properties_in_use_given_as_settings_says_where_saml_is_kept(tmp_path):
+    """Given with --sonar-settings, its database lines made it SonarQube's settings with every SAML
+    default (the SP entity ID 'sonarqube', no certificate: every trust check skipped, an Audience
+    set in the UI a mismatch); with no line set, it said 'every sonar. line commented out'."""
+    from samlscan.config import build
+    from samlscan.errors import ConfigError
+
+    path = tmp_path / "sonar.properties"
+    for text in (SERVER_PROPERTIES, "sonar.jdbc.username=sonarqube\nsonar.jdbc.url=jdbc:h2:tcp://localhost\n"):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as err:
+            build({"sonar_settings": str(path)}, None)
+        assert "commented out" not in str(err.value) and "in its database" in str(err.value)

@@ -8,7 +8,7 @@ from urllib.parse import unquote, unquote_plus
 from samlscan.decode import unquote_bounded
 from samlscan.inputs import base
 from samlscan.inputs.base import BINDING_PARAMS, PARAM_AHEAD, InputProblem, RawMessage
-from samlscan.config import SONAR_SAML_LINE
+from samlscan.config import SERVER_SONAR_LINE, SONAR_IN_DATABASE, SONAR_SAML_LINE
 from samlscan.model import Source
 
 _PARAMS = ("SAMLResponse", "SAMLRequest")
@@ -160,18 +160,14 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         why = "this is a private key, not a SAML message: give it with --sp-key (never share it)"
     elif SONAR_SAML_LINE.search(text):
         why = "these are SonarQube's SAML settings, not a SAML message: give them with --sonar-settings"
-    elif len(_COMMENTED_SONAR_LINE.findall(text, 0, ERROR_TEXT_MAX * 4)) >= 3:
-        why = ("this is SonarQube's sonar.properties with every sonar. line commented out, not a SAML "
-               "message: SonarQube keeps the SAML settings made in its UI in its database, give them "
-               "with --sonar-settings as the JSON of api/settings/values (or --idp-cert, --idp-entity-id "
-               "and --sp-entity-id)")
+    elif len(SERVER_SONAR_LINE.findall(text, 0, ERROR_TEXT_MAX * 4)) >= 3:
+        why = ("this is SonarQube's sonar.properties without a sonar.auth.saml. setting, not a SAML "
+               f"message: {SONAR_IN_DATABASE}, give them with --sonar-settings as the JSON of "
+               "api/settings/values (or --idp-cert, --idp-entity-id and --sp-entity-id)")
     else:
         why = _error_text(text) or "no SAML message found (expected XML, base64, a form body or a URL)"
     return [], [InputProblem(source, "input-not-saml", why)]
 
-
-_COMMENTED_SONAR_LINE = re.compile(r"^[ \t]*[#!][ \t]*sonar\.[\w.-]+[ \t]*=", re.MULTILINE)
-"""A sonar.properties line commented out ('#sonar.web.port=9000'): the stock file is all of them."""
 
 ERROR_TEXT_MAX = 16384
 """A pasted error message or page is short; a longer text without SAML is no error to explain."""
