@@ -122,3 +122,26 @@ def test_a_sonar_properties_in_use_given_as_settings_says_where_saml_is_kept(tmp
         with pytest.raises(ConfigError) as err:
             build({"sonar_settings": str(path)}, None)
         assert "commented out" not in str(err.value) and "in its database" in str(err.value)
+
+
+# --- Keycloak's admin events: a client scope's SAML mapper changes every client's assertion ---------
+
+def test_a_change_to_a_client_scopes_saml_mapper_is_a_timeline_note():
+    """Keycloak's SAML clients take role_list's 'role list' mapper from the client scope (realm >
+    Client scopes > role_list > Mappers); turning its 'Single Role Attribute' on or off changes every
+    SAML client's Role attributes. Its admin event (resourceType PROTOCOL_MAPPER, resourcePath
+    client-scopes/{id}/protocol-mappers/models/{id}: keycloak's AdminEventPaths
+    .clientScopeProtocolMapperPath, as its ClientScopeProtocolMapperTest asserts) was plain info,
+    as a client's own mapper was a note; an OIDC scope's mapper stays info."""
+    from test_kcflows import _admin, _read
+
+    from samlscan.logs.base import TIMELINE_NOTE
+
+    where = "client-scopes/1c0f/protocol-mappers/models/9a2e"
+    saml = json.dumps({"name": "role list", "protocol": "saml", "protocolMapper": "saml-role-list-mapper",
+                       "config": {"single": "true", "attribute.name": "Role"}})
+    (ev,) = _read([_admin(resourceType="PROTOCOL_MAPPER", resourcePath=where, representation=saml)])
+    assert ev.raw_code == TIMELINE_NOTE and "client scope 1c0f" in ev.text
+    oidc = json.dumps({"name": "full name", "protocol": "openid-connect", "protocolMapper": "oidc-full-name-mapper"})
+    (other,) = _read([_admin(resourceType="PROTOCOL_MAPPER", resourcePath=where, representation=oidc)])
+    assert other.raw_code is None

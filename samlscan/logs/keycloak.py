@@ -414,8 +414,8 @@ def admin_note(obj: dict) -> str | None:
 
 
 def _admin_target(obj: dict) -> str | None:
-    """What an admin event changed, when it can matter to a SAML login: a client, the realm, a
-    key provider (a component whose providerType is KeyProvider; without the representation, any
+    """What an admin event changed, when it can matter to a SAML login: a client, a client scope's
+    SAML mapper, the realm, a key provider (a component whose providerType is KeyProvider; without the representation, any
     component, named by its path)."""
     rtype, where = str(obj.get("resourceType") or ""), str(obj.get("resourcePath") or "")
     rep = _representation(obj.get("representation"))
@@ -423,6 +423,10 @@ def _admin_target(obj: dict) -> str | None:
         name = text_or_none(rep.get("clientId")) if rtype == "CLIENT" else None
         mapper = f"a protocol mapper of client {where.split('/')[1]}" if rtype == "PROTOCOL_MAPPER" else None
         return mapper or (f"client {name} ({where})" if name else f"client {where}")
+    if rtype == "PROTOCOL_MAPPER" and where.startswith("client-scopes/") and rep.get("protocol") in (None, "saml"):
+        # a client scope's mapper (AdminEventPaths.clientScopeProtocolMapperPath) acts in every client
+        # given that scope: SAML's role_list ('Single Role Attribute') is one; an OIDC one is not SAML's
+        return f"a SAML protocol mapper of client scope {where.split('/')[1]}"
     if rtype == "REALM":
         return "the realm's settings"
     if rtype == "COMPONENT":
