@@ -192,7 +192,7 @@ def _message_piece(r, replayed: set) -> _Piece:
                   acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None,
                   trust_unchecked=bool(m.signatures) and all(x.verified is None for x in m.signatures),
                   verified=bool(m.signatures) and all(x.verified for x in m.signatures),
-                  metadata_signer=next((f"{x.matched_cert.subject} (SHA-1 {x.matched_cert.sha1})" for x in m.signatures
+                  metadata_signer=next((_cert_name(x.matched_cert) for x in m.signatures
                                         if x.verified and x.matched_cert and METADATA_KEY in x.matched_cert.origin),
                                        None)))
 
@@ -851,12 +851,15 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
                                    f"{before[0]} never meets (fix {before[0]} first)"]
     if saml:
         return saml[0], notes
-    if said in _KEY_REFUSALS and _unheld_judges(members, unheld):
+    if said in _KEY_REFUSALS and _unheld_judges(members, unheld) and unheld.signing:
         # no message to judge, but the settings do: the SP verifies with a key of its own settings
         # and the IdP metadata publishes a signing certificate it lacks (a rollover the SP missed)
         return "signature-cert-mismatch", notes + [
             f"the SP log says {said}; the IdP metadata given publishes the signing certificate {unheld.names}, "
             "which the SP's settings do not hold"]
+    if said in _KEY_REFUSALS and _unheld_judges(members, unheld):
+        notes = notes + [f"the IdP metadata given also publishes the signing certificate {unheld.names}, which "
+                         "the SP's settings lack: if the IdP signs with it already (a rollover), that is why"]
     for c in specific_sp + specific_idp:
         return c, notes
     if any("assertion-replayed" in p.warnings for p in members):
@@ -1011,7 +1014,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         if fix and cause == "signature-invalid" and _metadata_signer(members):  # (the IdP rotated)
             fix = f"{fix.rstrip('.')}: the response verifies with the IdP metadata's signing certificate " \
                   f"{_metadata_signer(members)}, the one to configure."
-        elif fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld):
+        elif fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
             fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
     else:
         lost_groups = warnings & _GROUP_LOSS
@@ -1267,10 +1270,19 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
 class Unheld:
     """The IdP metadata's signing certificates an SP's settings lack (unheld_signers)."""
 
-    names: str
-    """As fixes name them: 'CN=... (SHA-1 ...)', comma-separated."""
+    certs: tuple[str, ...]
+    """As fixes name them: 'CN=... (SHA-1 ...)' (_cert_name)."""
     sonarqube: bool
     """The settings are SonarQube's: its log's refusals are judged by them, another app's are not."""
+    signing: bool = True
+    """The IdP signs with them: the metadata no longer lists the one the SP holds, or a message of
+    the scan verifies with one of them. A rollover publishes the next certificate beside the
+    current one before the IdP signs with it (Shibboleth's IdPKeyRollover, AD FS's secondary
+    certificate): listed alone, it is no cause, only a note (_signing_seen)."""
+
+    @property
+    def names(self) -> str:
+        return ", ".join(self.certs)
 
 
 def _unheld_judges(members: list[_Piece], unheld: Unheld | None) -> bool:
@@ -1283,8 +1295,9 @@ def _unheld_judges(members: list[_Piece], unheld: Unheld | None) -> bool:
 
 
 def unheld_signers(expect) -> Unheld | None:
-    """The IdP metadata's signing certificates that the SP's own settings do not hold. Only when the certificates samlscan verifies with are the SP's own: beside its
-    settings config._as_the_sp_holds keeps just those; without them the metadata's are trusted and
+    """The IdP metadata's signing certificates that the SP's own settings do not hold. Only when
+    the certificates samlscan verifies with are the SP's own: beside its settings
+    config._as_the_sp_holds keeps just those; without them the metadata's are trusted and
     nothing tells what the SP holds. When the metadata lists a held one too (a rollover publishes
     both), only those newer than it: an IdP rolls forward, and an SP holding the newest is fine."""
     if expect is None or not expect.idp_certs or any(METADATA_KEY in c.info.origin for c in expect.idp_certs):
@@ -1293,8 +1306,23 @@ def unheld_signers(expect) -> Unheld | None:
     signing = expect.metadata_certs("signing")
     listed = [c.info.not_before for c in signing if c.der in held]
     lacking = [c.info for c in signing if c.der not in held and (not listed or c.info.not_before > max(listed))]
-    names = ", ".join(f"{i.subject} (SHA-1 {i.sha1})" for i in lacking)
-    return Unheld(names, expect.profile == "sonarqube") if names else None
+    certs = tuple(_cert_name(i) for i in lacking)
+    return Unheld(certs, expect.profile == "sonarqube", signing=not listed) if certs else None
+
+
+def _cert_name(info) -> str:
+    """A certificate as fixes and notes name it (the form of _Piece.metadata_signer)."""
+    return f"{info.subject} (SHA-1 {info.sha1})"
+
+
+def _signing_seen(unheld: Unheld | None, pieces) -> Unheld | None:
+    """`unheld`, signing when a message of the scan verifies with one of its certificates (trusted
+    from the metadata, or named by its signature-cert-mismatch finding as the one to configure)."""
+    if unheld is None or unheld.signing:
+        return unheld
+    seen = any(p.metadata_signer in unheld.certs or p.hints and any(
+        c in hint for hint in p.hints.values() if hint for c in unheld.certs) for p in pieces)
+    return replace(unheld, signing=True) if seen else unheld
 
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
@@ -1305,6 +1333,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                 if f.code == "assertion-replayed" and f.source}
     pieces = [_message_piece(r, replayed) for r in report.messages
               if r.message.kind in ("Response", "AuthnRequest")]
+    unheld = _signing_seen(unheld, pieces)
     for p in pieces:
         if p.kind == "log" and p.time and p.input in offsets:
             p.time -= offsets[p.input]

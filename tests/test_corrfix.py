@@ -97,3 +97,18 @@ def test_another_apps_logged_refusal_is_not_judged_by_sonarqubes_settings(tmp_pa
                a.root_cause in ("signature-invalid", "signature-cert-mismatch")]
     assert refused and all(a.root_cause == "signature-invalid" for a in refused)
     assert not any(NEW_SHA1 in (a.fix or "") for a in refused)
+
+
+def test_a_rollovers_next_certificate_alone_is_a_note_not_the_cause():
+    # the metadata lists the certificate the SP holds and a newer one: a rollover publishes the next
+    # certificate before the IdP signs with it (Shibboleth's IdPKeyRollover, AD FS's secondary), so
+    # without a message that verifies with the newer one, a logged refusal is not blamed on it
+    expect = build({"sonar_settings": SETTINGS, "idp_metadata": METADATA, "profile": "sonarqube",
+                    "timezone": ("Europe/Paris",)}, None)
+    report = run_scan([str(CASE)], expect, exclude=("*.har",), jobs=1, tz=parse_zones(expect.timezones))
+    done = correlate(report, offsets=measured_offsets(report), expect=expect)
+    # (without the capture web.log's clock is not measured: its refusals are attempts of their own)
+    refused = [a for a in done.attempts if any(e.input.endswith("web.log") for e in a.evidence)
+               and a.outcome == "failure"]
+    assert refused and all(a.root_cause == "signature-invalid" and NEW_SHA1 not in (a.fix or "") for a in refused)
+    assert all(any(NEW_SHA1 in n and "if the IdP signs with it already" in n for n in a.notes) for a in refused)
