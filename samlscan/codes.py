@@ -39,6 +39,16 @@ _SAFARI_BODY = ("Web Inspector shows no more than it exports, so the body cannot
 """Where the body of a POST is when Safari's HAR export has left it out."""
 
 
+# Which SPs refuse a signing certificate outside its validity period (cert-expired,
+# cert-not-yet-valid), from their source: java-saml, SonarQube's SAML, verifies with the configured
+# certificate's key alone (Util.validateSignNode -> XMLSignature.checkSignatureValue(cert); no
+# X509Certificate.checkValidity anywhere in SamlResponse.isValid), gosaml2 checks NotBefore/NotAfter
+# at the assertion's time (providertests scenarios 21, 22, 93, 94).
+_CERT_PERIOD_SPS = ("SonarQube (java-saml) verifies with the certificate's key and ignores its "
+                    "validity period, so the login still works there; SPs that check the period "
+                    "refuse it (gosaml2: 'Cert is not valid at this time').")
+
+
 _SPECS = (
     # --- Input --------------------------------------------------------------------------------
     _s("input-unreadable", E, "input", "The input could not be read (missing, unreadable, not a file).",
@@ -224,15 +234,15 @@ _SPECS = (
        "SAML core 5.4.2: the Reference URI must be '#' + the ID of the signed element.", "idp",
        attack='A Reference that points elsewhere lets a valid signature over one element vouch for another (a signature-wrapping building block). The SP must check that the Reference URI names the element it consumes.'),
     _s("cert-expired", W, "signature", "A certificate had expired at evaluation time.",
-       "Renew the IdP signing certificate and configure the new one in the SP. (Many SPs, "
-       "SonarQube among them, do not enforce it, but IdPs stop using expired certificates.)", "idp",
+       "Renew the IdP signing certificate and configure the new one in the SP. " + _CERT_PERIOD_SPS,
+       "idp",
        attack='A certificate past its end of life may have had its key retired without care (or compromised); an SP pinning it keeps trusting that key.'),
     _s("cert-not-yet-valid", W, "signature",
        "The certificate that verified the signature was not yet valid at evaluation time.",
        "Its notBefore is later than the message: the IdP signed with a certificate issued with a "
-       "future start, or a clock (the IdP's, the issuing CA's) is wrong. SPs that check the "
-       "validity period refuse it (gosaml2: 'Cert is not valid at this time'); wait for its "
-       "notBefore or reissue it dated from now. When --at is a guess, give the message's time.", "idp"),
+       "future start, or a clock (the IdP's, the issuing CA's) is wrong. " + _CERT_PERIOD_SPS +
+       " Wait for its notBefore or reissue it dated from now. When --at is a guess, give the "
+       "message's time.", "idp"),
     _s("cert-expiring-soon", I, "signature", "A certificate expires soon after evaluation time.",
        "Plan the rollover: configure the new certificate in the SP before the IdP switches.", "idp"),
     _s("cert-keyinfo-differs", W, "signature",

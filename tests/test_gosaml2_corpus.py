@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from external_util import analyze_sample
+from samlscan.codes import spec
 
 DATA = Path(__file__).resolve().parent / "data" / "gosaml2"
 TABLE = json.loads((DATA / "verdicts.json").read_text())
@@ -108,3 +109,11 @@ def test_every_warning_we_refuse_states_the_disagreement():
         if SCENARIOS[name]["gosaml2_warning"] and _codes(_judge(name), "error"):
             assert SCENARIOS[name].get("disagreement"), name
 
+
+def test_cert_period_hints_name_who_refuses_and_who_does_not():
+    """The cert-period disagreements (21, 22, 93, 94) say the finding's hint names gosaml2, which
+    refuses ('Cert is not valid at this time'), and rest on SonarQube's java-saml not checking the
+    period (it verifies with the certificate's key alone): both hints must say both."""
+    for code in GOSAML2_ERRORS["Cert is not valid at this time"]:
+        assert "'Cert is not valid at this time'" in spec(code).fix, code
+        assert "SonarQube" in spec(code).fix and "ignores its validity period" in spec(code).fix, code
