@@ -1011,9 +1011,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             fix = _other_sp_fix(fix, cause, other_sp)
         if fix and cause == "app-not-found" and sp and sp_rank == _SP_ENTITY:  # the value the IdP lacks
             fix = f"{fix.rstrip('.')}. The SP entity ID this login sent: {sp!r}."
-        if fix and cause == "signature-invalid" and _metadata_signer(members):  # (the IdP rotated)
+        if fix and cause == "signature-invalid" and (signer := _metadata_signer(members)):  # (the IdP rotated)
             fix = f"{fix.rstrip('.')}: the response verifies with the IdP metadata's signing certificate " \
-                  f"{_metadata_signer(members)}, the one to configure."
+                  f"{signer}, the one to configure."
         elif fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
             fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
     else:

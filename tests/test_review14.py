@@ -145,3 +145,14 @@ def test_a_change_to_a_client_scopes_saml_mapper_is_a_timeline_note():
     oidc = json.dumps({"name": "full name", "protocol": "openid-connect", "protocolMapper": "oidc-full-name-mapper"})
     (other,) = _read([_admin(resourceType="PROTOCOL_MAPPER", resourcePath=where, representation=oidc)])
     assert other.raw_code is None
+
+
+def test_an_attribute_named_user_email_by_another_idp_gets_no_okta_advice():
+    # 'user.email' is Okta's expression typed as a Name only in an Okta assertion (its Issuer
+    # http://www.okta.com/...): another IdP may name an attribute so, and has no Attribute Statements
+    data = _renamed({"email": "user.email"})
+    expect = replace(DEFAULT, profile="generic", login_attribute="email", email_attribute="email")
+    res = analyze(data, expect)
+    assert res.message.issuer and "okta" not in res.message.issuer
+    (f,) = by_code(res, "login-attribute-missing")
+    assert f.actual == "user.email" and "Okta" not in f.message_text and "Okta" not in (f.hint or "")

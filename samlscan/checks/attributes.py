@@ -27,6 +27,8 @@ GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
 OKTA_STATEMENTS = ("Admin Console > Applications > Applications > the app > General > SAML Settings > "
                    "Edit > Attribute Statements")
 _OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
+_OKTA_ISSUER = re.compile(r"^https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea)?\.com/)")
+"""Okta's Issuer: http://www.okta.com/<app key> by default, the org's URL for a custom one."""
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
 attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
 mixed up (Okta's attribute statements: Name is what the SP reads, Value the expression)."""
@@ -76,14 +78,20 @@ def _alias_hit(a: Assertion, wanted: str, aliases) -> tuple[Attribute, str] | No
     x = next((by_name[n.lower()] for n in aliases if n.lower() in by_name), None)
     if x is None:
         return None
-    if _OKTA_EXPRESSION.match(x.name):
+    if _okta_expression(a, x.name):
         return x, (f"{x.name!r} is Okta's expression for the value: it was written as the attribute "
                    "statement's Name")
     return x, "a well-known name for the same information"
 
 
-def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str) -> str:
-    if _OKTA_EXPRESSION.match(actual_name):  # the IdP's statement is wrong: fix it there first
+def _okta_expression(a: Assertion, name: str) -> bool:
+    """An attribute Name that is Okta's expression for a value (user.email), in an Okta assertion:
+    another IdP may name an attribute so on purpose, and its console has no such screen."""
+    return bool(_OKTA_EXPRESSION.match(name) and a.issuer and _OKTA_ISSUER.match(a.issuer))
+
+
+def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str, a: Assertion) -> str:
+    if _okta_expression(a, actual_name):  # the IdP's statement is wrong: fix it there first
         return (f"in Okta ({OKTA_STATEMENTS}) name the statement {idp_claim!r} with Value {actual_name}, or "
                 f"set {ctx.expect.setting_name(what)} to {actual_name}")
     return (f"set {ctx.expect.setting_name(what)} to {actual_name}, or add the claim {idp_claim!r} in the "
@@ -139,7 +147,7 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
             # every attribute of the message (listed above it) in each finding and report row
             yield finding(msg, "email-under-other-name",
                           f"no attribute named {want!r}; the email address is sent as {x.name!r} ({why})",
-                          expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want))
+                          expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want, a))
         else:
             yield finding(msg, "email-missing",
                           f"no attribute named {want!r} and no email address under another name. "
@@ -195,7 +203,7 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
     if hit:
         x, why = hit
         text = f"no attribute named {want!r}; {x.name!r} probably carries the {label} ({why})"
-        hint = _setting_hint(ctx, what, x.name, want)
+        hint = _setting_hint(ctx, what, x.name, want, a)
     else:
         text = f"no attribute named {want!r} (the {label})"
         hint = (f"add the claim {want!r} in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
