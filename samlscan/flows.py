@@ -3,8 +3,9 @@
 A flow pairs an AuthnRequest with the Response that answers it (ID <-> InResponseTo, then
 RelayState), keeps retries and double clicks apart (one flow per POST to the ACS), and records
 what the SP did next (SonarQube: 302 to '/' or the requested page = success;
-/sessions/unauthorized and the AUTHENTICATION-ERROR cookie = failure, docs/logformats.md 1.3)
-or the IdP error page shown instead of a response (Entra AADSTS page, Okta error page).
+/sessions/unauthorized and the AUTHENTICATION-ERROR cookie = failure, docs/logformats.md 1.3; a page
+answered at the ACS itself: its refusal text or a session cookie, _answered) or the IdP error page
+shown instead of a response (Entra AADSTS page, Okta error page).
 """
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ class Exchange:
     """'<param>:<digest>' of the SAML values this exchange carried (request or response side)."""
     page_errors: tuple[str, ...] = ()
     """Errors shown on SonarQube's Test Configuration page (/saml/validation)."""
+    page: "Page | None" = None
+    """What the response's page showed (answer_page); None when the reader kept no page text."""
     folded: bool = False
     """The capture wrote a redirect chain as this one exchange: the first request's method and
     body with the last URL and response (Safari's Web Inspector: WebKit's Resource keeps one
@@ -112,6 +115,17 @@ class Flow:
     """The Response's InResponseTo."""
     test_configuration: bool = False
     """SonarQube 'Test Configuration' (RelayState validation-query/..., /saml/validation)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """What an SP's page says about a login (answer_page)."""
+
+    kind: str
+    """'refused' (the SP's 'not authorized' page), 'auto-post' (a form the page submits by itself),
+    'login' (a password form), 'error' (a page titled as an error) or 'page' (none of these)."""
+    said: str | None = None
+    """The reason a refusal page gives, or an error page's title."""
 
 
 # --- leg and page classification (used by the capture readers) ---------------------------------
@@ -375,6 +389,38 @@ def validation_errors(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1).strip() for m in _VALIDATION_ERR.finditer(text)))
 
 
+# SonarQube's refusal page (sonar-web apps/sessions/components/Unauthorized.tsx): <p id="unauthorized">
+# 'unauthorized.message' ("You're not authorized to access this page. Please contact the
+# administrator.") and, when SonarQube gave one, 'unauthorized.reason' ("Reason:") and the reason;
+# other SPs write the same sentence on theirs.
+_REFUSED = re.compile(r"\bid=[\"']unauthorized[\"']|\bnot authori[sz]ed to access this (?:page|application)",
+                      re.IGNORECASE)
+_REASON = re.compile(r"\bReason\s*:\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<", re.IGNORECASE)
+_SUBMITS = re.compile(r"\.submit\s*\(\s*\)")
+_PASSWORD = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password\b", re.IGNORECASE)
+_ERROR_TITLE = re.compile(r"\b(?:error|fail(?:ed|ure)|denied|forbidden|unauthori[sz]ed)\b", re.IGNORECASE)
+
+
+def answer_page(text: str | None) -> Page | None:
+    """What a response's page says about a login: a refusal (with its reason), a form it submits by
+    itself (an auto-post: the login goes on elsewhere), a login form, an error page (by its title) or
+    a plain page; None without a page text."""
+    if not text or not text.strip():
+        return None
+    shown = _SCRIPT.sub(" ", text)
+    if _REFUSED.search(shown):
+        reason = _REASON.search(shown)
+        return Page("refused", html.unescape(reason.group(1)).strip() if reason else None)
+    if "<form" in text.lower() and _SUBMITS.search(text):
+        return Page("auto-post")
+    if _PASSWORD.search(shown):
+        return Page("login")
+    title = _TITLE.search(shown)
+    if title and _ERROR_TITLE.search(title.group(1)):
+        return Page("error", html.unescape(title.group(1)).strip())
+    return Page("page")
+
+
 # --- message identifiers -----------------------------------------------------------------------
 
 def _root(raw: RawMessage):
@@ -487,12 +533,17 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
         return "unknown", "Test Configuration page (/saml/validation)", True
     if errors:
         return "failure", errors, False
+    if not moved and 200 <= acs.status < 300:
+        return _answered(chain)
     if any(p.endswith("/sessions/unauthorized") for p in paths):
         return "failure", "redirected to /sessions/unauthorized (no public reason captured)", False
     if moved:  # the ACS redirected; the chain ended at acs.url with acs.status
         how = f"Safari wrote the SP's redirects after the POST to {posted_to} as one entry"
         if acs.status >= 400:
             return "failure", f"HTTP {acs.status} at {acs.url}, where the redirects ended ({how})", False
+        says = _page_says(acs.page)
+        if says:
+            return says[0], f"the SP's redirects ended at {acs.url} with a page {says[1]} ({how})", False
         outcome, reason, _ = _redirect_outcome(posted_to, acs.url)
         return outcome, f"{reason} ({how})", False
     if sends_on(acs.method, acs.status, acs.location) and same_endpoint(acs.url, acs.location):
@@ -507,12 +558,82 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
     return "unknown", "the SP's answer is not in the capture", False
 
 
+_NOT_SESSION = ("AUTHENTICATION-ERROR", "OAUTHSTATE")
+"""Cookies an SP's answer sets that are no session: SonarQube's failure reason (AuthenticationError)
+and its state cookie, which its callback deletes whether the login succeeds or not
+(OAuthCsrfVerifier.verifyState removes it before comparing)."""
+SESSION_COOKIES = ("JWT-SESSION",)
+"""Cookies an SP sets only for a signed-in user: SonarQube's session token (JwtHttpHandler)."""
+
+
+def _sessions(ex: Exchange) -> list[str]:
+    """The cookies an answer set that may hold a session (_NOT_SESSION aside)."""
+    return [c for c in ex.set_cookies if c not in _NOT_SESSION]
+
+
+_NOT_SIGNED_IN = {"auto-post": "with a form it submits by itself: where that leads is not in the capture",
+                  "login": "with a login form: the SP asks to log in again, without a reason in the capture",
+                  "error": "titled {!r}: an error page, without a reason samlscan can read"}
+
+
+def _page_says(page: Page | None) -> tuple[str, str] | None:
+    """(outcome, what the page shows) when the SP's page says the login did not happen: its refusal
+    (failure), an auto-post or login form or an error page (unknown: no success); else None."""
+    if page is None or page.kind == "page":
+        return None
+    if page.kind == "refused":
+        return "failure", "saying the user is not authorized" + (f": {page.said}" if page.said else
+                                                                 " (no reason on the page)")
+    return "unknown", _NOT_SIGNED_IN[page.kind].format(page.said)
+
+
+def _answered(chain: list[Exchange]) -> tuple[str, str, bool]:
+    """The ACS answered the POST with a page (2xx, no redirect): an SP or a proxy that shows the final
+    page in place, or a capture that wrote the SP's redirects into the POST's entry at the ACS URL.
+    (Safari's Web Inspector, WebKit HARBuilder.js: one entry per Resource, whose URL and response
+    Resource.updateForRedirectResponse moves to each redirect's target, so the entry holds the
+    first request and the last answer; WebKit pull request 56297, January 2026, makes later
+    versions write each redirect as its own entry.) The page, the SP's refusal page loaded right
+    after it, or a session cookie with a page that is no login or error page says what the SP did."""
+    acs = chain[0]
+    said = f"the SP answered the POST with a page (HTTP {acs.status})"
+    says = _page_says(acs.page)
+    if says and says[0] == "failure":
+        return says[0], f"{said} {says[1]}", False
+    refusal = _refusal_loaded(chain)
+    if refusal:
+        return ("failure", f"{said}, then the browser loaded {refusal}, the SP's refusal page (no public reason "
+                "captured)", False)
+    if says:
+        return says[0], f"{said} {says[1]}", False
+    cookies = _sessions(acs)
+    if any(c in SESSION_COOKIES for c in cookies) or (cookies and acs.page is not None):
+        return "success", f"{said} and set {', '.join(cookies)}: the SP kept the login", False
+    if cookies:
+        return ("unknown", f"{said} and set {', '.join(cookies)}; the page is not in the capture, so whether it is "
+                "the SP's own or an error page is not known", False)
+    return ("unknown", f"{said} without setting a session cookie: whether the SP kept the login is not in the "
+            "capture", False)
+
+
+def _refusal_loaded(chain: list[Exchange]) -> str | None:
+    """The path of SonarQube's refusal page (/sessions/unauthorized) when the browser loaded it from
+    the ACS's host right after the ACS's answer (within LOOP_WINDOW; unknown times aside), else None."""
+    if len(chain) < 2:
+        return None
+    acs, ex = chain[0], chain[1]
+    path = urlsplit(ex.url).path.rstrip("/")
+    soon = ex.time is None or acs.time is None or ex.time - acs.time <= LOOP_WINDOW
+    here = host_port(urlsplit(ex.url)) == host_port(urlsplit(acs.url))
+    return path if ex.method == "GET" and path.endswith("/sessions/unauthorized") and here and soon else None
+
+
 def _reposted(chain: list[Exchange], then: Exchange | None, kinds: dict) -> tuple[str, str, bool]:
     """The ACS answered 307/308 to another page: the browser posted the SAMLResponse there again by
     itself (RFC 9110 15.4.8/15.4.9 keep the method and body), and that page's answer is what the
     user saw (a page routed for GET only answers 405). A cookie the ACS set says it took the login."""
     acs = chain[0]
-    cookies = [c for c in acs.set_cookies if c != "AUTHENTICATION-ERROR"]
+    cookies = _sessions(acs)
     took = f"the ACS took the response (it set {', '.join(cookies)}) and" if cookies else "the ACS"
     page = urlsplit(acs.location).path or "/"
     said = f"{took} answered HTTP {acs.status} to {page}, {REPOSTED}"
