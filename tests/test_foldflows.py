@@ -34,6 +34,11 @@ def _with_pages(capture):
     return replace(capture, exchanges=tuple(replace(ex, page=answer_page(_text(ex.entry))) for ex in capture.exchanges))
 
 
+def _without_pages(capture):
+    """The capture as a reader that keeps no page text gives it (so these tests hold either way)."""
+    return replace(capture, exchanges=tuple(replace(ex, page=None) for ex in capture.exchanges))
+
+
 def test_a_session_cookie_on_the_acs_page_is_a_success():
     """olga: the POST entry at the ACS answers 200 and sets JWT-SESSION (SonarQube's session token,
     set only for a signed-in user)."""
@@ -45,7 +50,7 @@ def test_a_session_cookie_on_the_acs_page_is_a_success():
 def test_the_refused_logins_are_no_longer_a_missing_answer():
     """paul, rosa, sven without the page: still unknown (no cookie, no page), but the reason says
     what the capture holds (a 200 page without a session cookie), not that the answer is missing."""
-    for f in build_flows(har.read(str(HAR)))[1:]:
+    for f in build_flows(_without_pages(har.read(str(HAR))))[1:]:
         assert f.outcome == "unknown"
         assert f.reason.startswith("the SP answered the POST with a page (HTTP 200) without setting a session cookie")
 
@@ -74,9 +79,10 @@ def test_the_acs_page_that_refuses_is_a_failure():
 def test_the_unauthorized_page_loaded_right_after_is_a_failure():
     """Without the page text, the GET /sessions/unauthorized right after the POST (entries 7, 11,
     15, read as the reader reads a page it follows) is SonarQube's refusal."""
-    capture = har.read(str(HAR))
+    capture = _without_pages(har.read(str(HAR)))
     entries = _entries()
-    extra = [har.read_entry(entries[i], i, str(HAR), {entries[i]["request"]["url"]})[1] for i in (7, 11, 15)]
+    extra = [replace(har.read_entry(entries[i], i, str(HAR), {entries[i]["request"]["url"]})[1], page=None)
+             for i in (7, 11, 15)]
     exchanges = sorted(capture.exchanges + tuple(extra), key=lambda ex: ex.entry)
     flows = build_flows(replace(capture, exchanges=tuple(exchanges)))
     assert [f.outcome for f in flows] == ["success", "failure", "failure", "failure"]
@@ -129,5 +135,7 @@ def test_a_folded_chain_ending_on_a_refusal_or_login_page_is_no_success():
 
 @pytest.mark.xfail(strict=True, reason="samlscan/inputs/har.py read_entry does not set Exchange.page yet")
 def test_the_har_reader_passes_the_page():
-    """Once read_entry sets page=answer_page(text), the HAR alone says paul, rosa and sven failed."""
+    """Once read_entry sets page=answer_page(text), the HAR alone says paul, rosa and sven failed.
+    (With that line, sonarqube._state_cookie_lost also needs the change named in the branch's report:
+    this HAR records no request cookies, so their cause would read relaystate-cookie-missing.)"""
     assert [f.outcome for f in build_flows(har.read(str(HAR)))] == ["success", "failure", "failure", "failure"]
