@@ -73,6 +73,9 @@ class Exchange:
     idp_error: IdpError | None = None
     request_cookies: tuple[str, ...] = ()
     """Names of cookies the browser sent (OAUTHSTATE, ...)."""
+    cookies_recorded: bool = True
+    """The capture records what cookies this request sent (a HAR request's cookies array or Cookie
+    header; a raw HTTP request's headers always): without it, a cookie not listed may have been sent."""
     refused_cookies: tuple[str, ...] = ()
     """Names of cookies the response set that browsers refuse (refused_cookie)."""
     saml: tuple[str, ...] = ()

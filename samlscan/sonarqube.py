@@ -33,7 +33,7 @@ def _state_cookie_lost(exchanges) -> str | None:
     the POST to the ACS: a SameSite policy on a cross-site POST, or an http/https mismatch."""
     set_at = next((ex for ex in exchanges if "OAUTHSTATE" in ex.set_cookies), None)
     post = next((ex for ex in exchanges if ex.leg == "acs-post"), None)
-    if set_at is None or post is None or "OAUTHSTATE" in post.request_cookies:
+    if set_at is None or post is None or "OAUTHSTATE" in post.request_cookies or not post.cookies_recorded:
         return None
     scheme = urlsplit(set_at.url).scheme, urlsplit(post.url).scheme
     why = (f"the cookie was set over {scheme[0]} and the POST went to {scheme[1]}"

@@ -2,8 +2,7 @@
 fixtures/gen_case12.py: Auth0 + SonarQube 2025.1, a Safari HAR whose POST entries at the ACS URL hold
 SonarQube's final page). Every flow said "the SP's answer is not in the capture".
 
-The page text reaches flows through Exchange.page (flows.answer_page); the HAR reader does not set
-it yet (samlscan/inputs/har.py is another engineer's: see test_the_har_reader_passes_the_page). The
+The page text reaches flows through Exchange.page (flows.answer_page), set by the HAR reader. The
 tests that need it give each exchange answer_page of its own entry's body, the one line the reader
 lacks, and read /sessions/unauthorized with the reader's own read_entry.
 """
@@ -133,9 +132,23 @@ def test_a_folded_chain_ending_on_a_refusal_or_login_page_is_no_success():
     assert olga(Page("login")).outcome == "unknown"
 
 
-@pytest.mark.xfail(strict=True, reason="samlscan/inputs/har.py read_entry does not set Exchange.page yet")
 def test_the_har_reader_passes_the_page():
-    """Once read_entry sets page=answer_page(text), the HAR alone says paul, rosa and sven failed.
-    (With that line, sonarqube._state_cookie_lost also needs the change named in the branch's report:
-    this HAR records no request cookies, so their cause would read relaystate-cookie-missing.)"""
+    """read_entry sets page=answer_page(text): the HAR alone says paul, rosa and sven failed."""
     assert [f.outcome for f in build_flows(har.read(str(HAR)))] == ["success", "failure", "failure", "failure"]
+
+
+def test_a_cookie_the_capture_does_not_record_is_not_said_lost(tmp_path):
+    # this HAR has no cookies arrays and no Cookie headers on its requests (it records no request
+    # cookies at all): OAUTHSTATE set at the login's start and not listed with the POST says nothing,
+    # so the refused logins keep their own causes instead of relaystate-cookie-missing
+    from samlscan.sonarqube import flow_cause
+
+    def causes(path) -> list:
+        return [(flow_cause(f) or ("",))[0] for f in build_flows(har.read(str(path)))]
+
+    assert "relaystate-cookie-missing" not in causes(HAR)
+    doc = json.loads(HAR.read_text())
+    for e in doc["log"]["entries"]:  # the same capture, recording that the POST sent no cookie
+        e["request"].setdefault("cookies", [])
+    (tmp_path / "cookies.har").write_text(json.dumps(doc))
+    assert "relaystate-cookie-missing" in causes(tmp_path / "cookies.har")

@@ -22,8 +22,8 @@ from typing import BinaryIO, Iterator
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 from samlscan.decode import unquote_bounded
-from samlscan.flows import (Exchange, classify_leg, find_idp_error, refused_cookie, reposted_to, same_endpoint,
-                            same_url, sends_on, validation_errors)
+from samlscan.flows import (Exchange, answer_page, classify_leg, find_idp_error, refused_cookie, reposted_to,
+                            same_endpoint, same_url, sends_on, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.model import Source
@@ -633,7 +633,9 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
                   leg=classify_leg(method, url, found.req_params, found.resp_params, idp_error,
                                    url in follow),
                   set_cookies=set_cookies, auth_error=auth_err, idp_error=idp_error,
-                  request_cookies=req_cookies, saml=carried,
+                  request_cookies=req_cookies, saml=carried, page=answer_page(text),
+                  # (a HAR request without a cookies array or a Cookie header says nothing of them)
+                  cookies_recorded=isinstance(req.get("cookies"), list) or any(n.lower() == "cookie" for n, _ in qh),
                   refused_cookies=tuple(n for n in map(refused_cookie, _set_cookies(rh)) if n),
                   page_errors=validation_errors(text) if "/saml/validation" in url else ())
     return found, ex, cookies_seen

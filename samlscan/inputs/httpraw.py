@@ -184,7 +184,9 @@ def _entries(text: str, at: datetime | None = None) -> tuple[list[dict], bool]:
             target = m.group(2)
             url = target if re.match(r"https?://", target) else \
                 f"https://{_get(headers, 'host') or 'localhost'}{target if target.startswith('/') else '/' + target}"
-            req = {"method": m.group(1), "url": url, "headers": headers}
+            # (its headers are all it sent: its cookies are its Cookie header's, the empty list says
+            # so as a HAR's does, Exchange.cookies_recorded)
+            req = {"method": m.group(1), "url": url, "headers": headers, "cookies": []}
             if body.strip():
                 req["postData"] = {"mimeType": ctype, "text": body}
             entries.append({"request": req, "response": {}, "startedDateTime": at.isoformat() if at else None})
