@@ -25,6 +25,12 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 _LINE_REF = re.compile(r"^line (\d+)$")
 
 
+def _quoted(path: str) -> str:
+    """A path as a URI's percent-encoded path: a byte of a file name that is not UTF-8 (a lone
+    surrogate, as os.listdir and tarfile decode it) is encoded as that byte, as Path.as_uri does."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
+
+
 def artifact_uri(path: str, cwd: str | None = None) -> str:
     """The input as a URI reference: relative to `cwd` when the file is under it, else file:// absolute."""
     cwd = os.path.abspath(cwd or os.getcwd())
@@ -34,7 +40,7 @@ def artifact_uri(path: str, cwd: str | None = None) -> str:
     except ValueError:  # another drive (Windows)
         rel = None
     if rel is not None and not rel.startswith(os.pardir):
-        return quote(Path(rel).as_posix(), safe="/")
+        return _quoted(Path(rel).as_posix())
     return Path(absolute).as_uri()
 
 
@@ -156,7 +162,7 @@ def _artifacts(report, uris: dict, red) -> tuple[list, dict]:
         entry = {"location": {"uri": uris[i.path]}, "roles": ["analysisTarget"]}
         parent, sep, member = i.path.rpartition("!")
         if sep and parent in index:
-            entry = {"location": {"uri": quote(member, safe="/")}, "parentIndex": index[parent],
+            entry = {"location": {"uri": _quoted(member)}, "parentIndex": index[parent],
                      "roles": ["analysisTarget"]}
         index[i.path] = len(out)
         out.append({**entry, "properties": {k: v for k, v in props.items() if v is not None}})

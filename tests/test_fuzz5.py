@@ -1,0 +1,54 @@
+"""Inputs the fifth fuzzing round (`scan DIR` over folders of mutated evidence, settings files and
+archives, in every format, with and without --redact; inputs grown n -> 4n) made samlscan
+misbehave with; each minimised here."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RESPONSE = FIXTURES / "responses" / "defects" / "assertion-expired.xml"
+
+
+# --- SARIF: a file name that is not UTF-8 ---------------------------------------------------------
+
+def _tar_with(name: str) -> bytes:
+    buf = io.BytesIO()
+    data = RESPONSE.read_bytes()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _sarif_uris(args: list[str]) -> list[str]:
+    result = CliRunner().invoke(main, [*args, "--format", "sarif", "-q"])
+    assert result.exit_code in (0, 1), result.output
+    run = json.loads(result.stdout)["runs"][0]
+    return [a["location"]["uri"] for a in run["artifacts"]]
+
+
+def test_sarif_percent_encodes_a_non_utf8_file_name(tmp_path, monkeypatch):
+    """A Latin-1 file name saved on Linux ('caf\\xe9.xml') reaches the report as a lone surrogate:
+    SARIF's relative artifact URI quoted it as text and failed (internal error, exit 2); it is the
+    byte percent-encoded, as Path.as_uri writes an absolute one (RFC 3986 2.1)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / os.fsdecode(b"caf\xe9.xml")).write_bytes(RESPONSE.read_bytes())
+    assert "caf%E9.xml" in _sarif_uris(["scan", ".", "-j", "1"])
+    assert "caf%E9.xml" in _sarif_uris(["check", os.fsdecode(b"caf\xe9.xml")])
+
+
+def test_sarif_percent_encodes_a_non_utf8_tar_member_name(tmp_path):
+    """tarfile decodes a member name that is not UTF-8 with surrogateescape: the member's artifact
+    URI (nested in its archive, SARIF 3.24.3) failed the same way."""
+    (tmp_path / "logs.tar").write_bytes(_tar_with(os.fsdecode(b"caf\xe9.xml")))
+    assert "caf%E9.xml" in _sarif_uris(["scan", str(tmp_path / "logs.tar"), "-j", "1"])
