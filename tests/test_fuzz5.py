@@ -52,3 +52,28 @@ def test_sarif_percent_encodes_a_non_utf8_tar_member_name(tmp_path):
     URI (nested in its archive, SARIF 3.24.3) failed the same way."""
     (tmp_path / "logs.tar").write_bytes(_tar_with(os.fsdecode(b"caf\xe9.xml")))
     assert "caf%E9.xml" in _sarif_uris(["scan", str(tmp_path / "logs.tar"), "-j", "1"])
+
+
+# --- SARIF --redact: the file name ------------------------------------------------------------------
+
+def test_sarif_redact_hides_the_email_and_ip_a_file_name_holds(tmp_path, monkeypatch):
+    """A ticket's attachment named after its user and client ('jane.doe@corp.com-10.20.30.40.xml'):
+    every format's --redact hid them but SARIF's artifact and location URIs, which were built from
+    the path before redaction (the email percent-encoded as jane.doe%40corp.com, still readable).
+    The fingerprints stay those of the input's own URI."""
+    name = "jane.doe@corp.com-10.20.30.40.xml"
+    (tmp_path / name).write_bytes(RESPONSE.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    outs = {}
+    for redact in ((), ("--redact",)):
+        for target in ([str(tmp_path)], [name]):
+            result = CliRunner().invoke(main, ["scan", *target, "-j", "1", "--format", "sarif", "-q", *redact])
+            assert result.exit_code in (0, 1), result.output
+            outs[redact, target[0] == name] = result.stdout
+    for relative in (False, True):
+        redacted = outs[("--redact",), relative]
+        assert "jane.doe" not in redacted and "10.20.30.40" not in redacted
+        assert "jane.doe" in outs[(), relative]
+        prints = [[r["partialFingerprints"] for r in json.loads(o)["runs"][0]["results"]]
+                  for o in (redacted, outs[(), relative])]
+        assert prints[0] and prints[0] == prints[1]

@@ -130,7 +130,8 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red) -> d
     return loc or None
 
 
-def _result(f: Finding, uris: dict, artifacts: dict, index: dict, seen: dict, red) -> dict:
+def _result(f: Finding, uris: dict, shown: dict, artifacts: dict, index: dict, seen: dict, red) -> dict:
+    """`uris`: each input's URI, the finding's identity; `shown`: the URI written (redacted)."""
     path = f.source.input if f.source else None
     uri = uris.get(path)
     occurrence = seen.setdefault((f.code, uri, f.message_ref), 0)
@@ -139,7 +140,7 @@ def _result(f: Finding, uris: dict, artifacts: dict, index: dict, seen: dict, re
               "message": {"text": _message_text(f, red)}}
     if f.code in index:
         result["ruleIndex"] = index[f.code]
-    location = _location(f, uri, artifacts.get(path.split("!", 1)[0] if path else path), red)
+    location = _location(f, shown.get(path), artifacts.get(path.split("!", 1)[0] if path else path), red)
     if location:
         result["locations"] = [location]
     result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, uri or path or "", occurrence)}
@@ -150,7 +151,7 @@ def _result(f: Finding, uris: dict, artifacts: dict, index: dict, seen: dict, re
     return result
 
 
-def _artifacts(report, uris: dict, red) -> tuple[list, dict]:
+def _artifacts(report, shown: dict, red) -> tuple[list, dict]:
     """One artifact per input; an archive member ('a.zip!dir/x.log') is nested in its archive
     (SARIF 3.24.3 parentIndex, its uri the path inside the archive): no file of that name exists."""
     out, index = [], {}
@@ -159,10 +160,10 @@ def _artifacts(report, uris: dict, red) -> tuple[list, dict]:
             continue
         props = {"status": i.status, "kind": i.kind, "reason": red(i.reason), "messages": i.messages,
                  "events": i.events}
-        entry = {"location": {"uri": uris[i.path]}, "roles": ["analysisTarget"]}
+        entry = {"location": {"uri": shown[i.path]}, "roles": ["analysisTarget"]}
         parent, sep, member = i.path.rpartition("!")
         if sep and parent in index:
-            entry = {"location": {"uri": _quoted(member)}, "parentIndex": index[parent],
+            entry = {"location": {"uri": _quoted(red(member))}, "parentIndex": index[parent],
                      "roles": ["analysisTarget"]}
         index[i.path] = len(out)
         out.append({**entry, "properties": {k: v for k, v in props.items() if v is not None}})
@@ -186,9 +187,12 @@ def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
     red = redactor.text if redactor else (lambda s: s)
     paths = {i.path for i in report.inputs} | {f.source.input for f in report.reported_findings() if f.source}
     uris = {p: artifact_uri(p.split("!", 1)[0], cwd) for p in sorted(paths) if p != "-"}
-    artifacts, art_index = _artifacts(report, uris, red)
+    # --redact: a file name holds what the files do (a ticket's 'jane.doe@corp.com-10.1.2.3.har');
+    # the fingerprints keep the input's own URI, stable with and without --redact
+    shown = {p: artifact_uri(red(p.split("!", 1)[0]), cwd) for p in uris}
+    artifacts, art_index = _artifacts(report, shown, red)
     index, seen = _rule_index(), {}
-    results = [_result(f, uris, art_index, index, seen, red) for f in report.reported_findings()]
+    results = [_result(f, uris, shown, art_index, index, seen, red) for f in report.reported_findings()]
     invocation = {"executionSuccessful": True}
     notes = _notifications(report, red)
     if notes:
