@@ -77,3 +77,20 @@ def test_sarif_redact_hides_the_email_and_ip_a_file_name_holds(tmp_path, monkeyp
         prints = [[r["partialFingerprints"] for r in json.loads(o)["runs"][0]["results"]]
                   for o in (redacted, outs[(), relative])]
         assert prints[0] and prints[0] == prints[1]
+
+
+# --- the table on a terminal: control characters of a file name -----------------------------------
+
+@pytest.mark.parametrize("hidden, shown", [("\x1b]0;pwned\x07", "\\x1b]0;pwned\\x07"),  # retitles a terminal
+                                           ("\u202e", "\\u202e"),  # Trojan Source, CVE-2021-42574
+                                           ("\r", "\\x0d")])  # returns the cursor over its own row
+def test_table_shows_a_file_names_control_characters_as_escapes(tmp_path, hidden, shown):
+    """The table (the default format, for a terminal) wrote a file name's terminal escapes, bidi
+    overrides and CR raw: the terminal obeyed them (an attachment 'a<ESC>]0;...<BEL>b.xml' retitled
+    it, 'x<RLO>lmx.exe' showed as 'xexe.xml'). Shown as escapes, as the HTML report does."""
+    (tmp_path / f"a{hidden}b.xml").write_bytes(RESPONSE.read_bytes())
+    for args in (["scan", str(tmp_path), "-j", "1"], ["check", str(tmp_path / f"a{hidden}b.xml")]):
+        result = CliRunner().invoke(main, [*args, "--format", "table", "-q"])
+        assert result.exit_code in (0, 1), result.output
+        assert hidden not in result.stdout
+        assert f"a{shown}b.xml" in result.stdout

@@ -16,6 +16,7 @@ from samlscan import __version__
 from samlscan.codes import SPECS
 from samlscan.model import Finding, Severity
 from samlscan.report.document import iso, summary
+from samlscan.report.visible import visible
 from samlscan.privatekeys import without_private_keys
 
 SHOWN_PER_CODE = 3
@@ -97,24 +98,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 
-# Characters a reader cannot see, or that reorder or hide what follows: C0/C1 controls (a NUL, a
-# terminal escape), bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069, the 'Trojan
-# Source' trick: 'photo\u202egnp.exe' shows as 'photoexe.png'), zero-width and other format characters
-# (a NameID 'alice\u200b@corp' looks like 'alice@corp' and is not), line/paragraph separators,
-# Unicode tag characters, and lone surrogates (an undecodable byte of a file name, which UTF-8
-# cannot encode: the page could not be written). Each is shown as its escape, '\u202e'.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u17b4\u17b5"
-                        "\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff"
-                        "\uffa0\ufff0-\ufffb\ud800-\udfff\U000e0000-\U000e0fff]")
-
-
-def _visible(m: re.Match) -> str:
-    code = ord(m.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
 def esc(value) -> str:
-    return _INVISIBLE.sub(_visible, html.escape("" if value is None else str(value), quote=True))
+    return visible(html.escape("" if value is None else str(value), quote=True))
 
 
 # --- highlighting ---------------------------------------------------------------------------------

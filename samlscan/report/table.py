@@ -6,6 +6,7 @@ import textwrap
 from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
 from samlscan.report.document import event_count, iso
+from samlscan.report.visible import ON_TERMINAL, visible
 from samlscan.saml import IDP_SENT, displayed_values
 from samlscan.sigverify import KEY_FAILURES
 
@@ -163,12 +164,18 @@ def findings_by_code(report, tabulate, red) -> str:
     return tabulate(rows, headers=("severity", "code", "count", "first seen in", "fix"), tablefmt="simple")
 
 
+def _on_terminal(red):
+    """`red`, then a control character shown as its escape: before the cells are wrapped and laid
+    out (tabulate splits a cell's lines at a CR, a VT, U+2028, which would cut a file name)."""
+    return lambda s: s if s is None else visible(red(s), ON_TERMINAL)
+
+
 def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, detail: bool = True) -> str:
     """`detail`: every message with its findings (check); otherwise one row per finding code
     (scan: a directory's worth of messages would bury the attempts)."""
     from tabulate import tabulate
 
-    red = redactor.text if redactor else (lambda s: s)
+    red = _on_terminal(redactor.text if redactor else _same)
     out = []
     if not detail and report.messages:
         out += [f"== findings by code ({len(report.messages)} message(s); "
@@ -211,4 +218,6 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
     if not out:  # an empty page would read as a crash
         out.append(f"nothing to report: no SAML message and no login attempt ({event_count(report)} log "
                    "event(s) read, none of them a login's success or failure)")
-    return "\n".join(out).rstrip() + "\n"
+    # the table goes to a terminal: a control character of a file name or a log's value is shown,
+    # never obeyed (samlscan.report.visible)
+    return visible("\n".join(out).rstrip(), ON_TERMINAL) + "\n"
