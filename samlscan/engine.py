@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from datetime import datetime, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -282,6 +283,10 @@ def _flows_of(cap) -> list:
     return list(build_flows(cap))
 
 
+LOG_TIMES = (datetime(1000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
+"""A log time outside these is no usable time (a '0001-01-01' or '9999-12-31' placeholder): kept,
+correlation's windows around it (a minute, a clock offset) would overflow datetime's range."""
+
 SHARED_VALUES = 65536
 """Distinct users, addresses, applications and codes shared per input: a log repeats them on
 every line (beyond this many, new ones are kept as they come)."""
@@ -296,6 +301,8 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
     The record is fresh from its reader and not yet seen by anyone: it is slimmed in place (a
     frozen dataclass rebuilt costs 2 us an event)."""
     put = object.__setattr__
+    if e.time is not None and not LOG_TIMES[0] <= e.time <= LOG_TIMES[1]:
+        put(e, "time", None)
     if e.outcome == "success":
         put(e, "text", "")
     else:  # quoted in attempts and findings (an info event kept is a note): never a key
@@ -634,8 +641,6 @@ def analyze_file(path: str, expect: Expectations, tz, head: bytes | None = None,
 
 def analyze(paths: list[str], expect: Expectations, tz=None, progress=None) -> Report:
     """Run every input; every input ends up in `inputs`, whatever happens to it."""
-    from datetime import timezone
-
     tz = tz or timezone.utc
     inputs, messages, input_findings, events, flows, people = [], [], [], [], [], set()
     for path in paths:

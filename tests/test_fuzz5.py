@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import tarfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from case_util import ROOT
 from samlscan.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -94,3 +96,19 @@ def test_table_shows_a_file_names_control_characters_as_escapes(tmp_path, hidden
         assert result.exit_code in (0, 1), result.output
         assert hidden not in result.stdout
         assert f"a{shown}b.xml" in result.stdout
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"])
+def test_a_log_line_dated_at_the_edge_of_time_ends_in_no_internal_error(tmp_path, date):
+    # a placeholder date in a log line beside a capture: correlation's minute around it overflowed
+    # datetime's range (OverflowError, exit 2 in every format); such a time is no usable time
+    shutil.copy(ROOT / "fixtures/scenarios/keycloak-spring/chrome-nina.har", tmp_path)
+    (tmp_path / "web.log").write_text(json.dumps(
+        {"process": "web", "HTTP_REQUEST_ID": "AZWS19rR3qXB8TjB4lIC", "instant": 1758012453200, "date": date,
+         "severity": "ERROR", "logger": "com.onelogin.saml2.Auth",
+         "message": "processResponse error. invalid_response"}) + "\n")
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--fail-on", "never", "-j", "1"])
+    assert res.exit_code == 0, res.output[-1500:]
+    doc = json.loads(res.stdout)
+    assert not [f for f in doc["input_findings"] if f["code"] == "internal-error"]
+    assert {i["status"] for i in doc["inputs"]} == {"scanned"}
