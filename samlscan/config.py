@@ -532,16 +532,17 @@ def _sp_setting_certs(value: str, origin: str) -> list[TrustedCert]:
     return load_certs(value.encode(), origin)
 
 
-_SONAR_READ = ("sonar.auth.saml.", "sonar.core.serverBaseURL")
-"""The keys load_sonar_settings reads: a file with none of them gives no setting."""
+_SONAR_SAML = "sonar.auth.saml."
+"""What a file of SonarQube's SAML settings sets: sonar.core.serverBaseURL alone is no such file (a
+server's sonar.properties may set it beside its database, the SAML settings in that database)."""
 
 
 def load_sonar_settings(path: Path) -> dict:
     """Expectations from sonar.properties or api/settings/values JSON (logformats.md §1.2)."""
     pairs, hidden = _sonar_pairs(path)
-    if not hidden and not any(k.startswith(_SONAR_READ) for k in pairs):
-        # (an install's sonar.properties sets its database only: read as all defaults, the SP's
-        # entity ID would be 'sonarqube' and no certificate would be checked)
+    if not hidden and not any(k.startswith(_SONAR_SAML) for k in pairs):
+        # (an install's sonar.properties sets its database and perhaps its base URL: read as all
+        # defaults, the SP's entity ID would be 'sonarqube' and no certificate would be checked)
         raise ConfigError(f"{path}: no SonarQube setting in this file that samlscan reads (no "
                           f"'sonar.auth.saml.' key){_not_settings_hint(path)}")
     out: dict = {"profile": "sonarqube"}
