@@ -27,11 +27,11 @@ GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
 OKTA_STATEMENTS = ("Admin Console > Applications > Applications > the app > General > SAML Settings > "
                    "Edit > Attribute Statements")
 _OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
-_OKTA_ISSUER = re.compile(r"^https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea)?\.com/)")
-"""Okta's Issuer: http://www.okta.com/<app key> by default, the org's URL for a custom one."""
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
 attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
 mixed up (Okta's attribute statements: Name is what the SP reads, Value the expression)."""
+_OKTA_ISSUER = re.compile(r"^https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea)?\.com/)")
+"""Okta's Issuer: http://www.okta.com/<app key> by default, the org's URL for a custom one."""
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
