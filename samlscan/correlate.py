@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from samlscan.checks.base import consumed_assertion
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import IDP_WHERE, SPECS, cause_rank
-from samlscan.config import METADATA_KEY, is_sonarqube_acs
+from samlscan.config import METADATA_KEY, is_sonarqube_acs, on_sonarqube_acs_path
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
@@ -51,7 +51,9 @@ _EXPLAINED_BY = {"assertion-missing": ("response-signature-required",),
 # A cause samlscan's checks find, and the warnings at which an SP stops before meeting it: Spring
 # Security decrypts only inside a signed Response (OpenSaml4AuthenticationProvider.process), so
 # samlscan's decryption failure (perhaps with a key the SP no longer holds) is not what it meets.
+# Only Spring's: java-saml, python3-saml, pysaml2, ruby-saml, node-saml decrypt an unsigned Response.
 _STOPPED_BEFORE = {"decryption-failed": ("response-signature-required",)}
+_SPRING = frozenset({"spring", "opensaml"})
 
 
 @dataclass(slots=True)
@@ -107,6 +109,8 @@ class _Piece:
     """A signed message no configured certificate could judge (none was given)."""
     verified: bool = False
     """A signed message whose every signature a configured certificate verified."""
+    posted_to: str | None = None
+    """The URL a capture step's POST of the response went to (the SP it is of: _sp_family)."""
     metadata_signer: str | None = None
     """The IdP metadata's certificate a message verifies with (trusted for want of the SP's own
     settings): when the SP refused its signature, the one the SP lacks."""
@@ -338,7 +342,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
-                  response=response))
+                  response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None)))
 
 
 def clock_offsets(messages, events) -> dict[str, timedelta]:
@@ -613,7 +617,7 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
         if not candidates or p.user or has(i, other_kind, p.side):
             continue
         window = candidates[bisect_left(times, p.time - MOMENT):bisect_right(times, p.time + MOMENT)]
-        near = [j for j in window if not has(j, p.kind, p.side)]
+        near = [j for j in window if not has(j, p.kind, p.side) and _same_sp(p, pieces[j])]
         if near:
             j = min(near, key=lambda j: abs(pieces[j].time - p.time))
             if not _conflict(pieces, groups, i, j):
@@ -683,15 +687,34 @@ def _link_unread_response(pieces, groups: _Groups) -> None:
     everyone: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         everyone.setdefault(groups.find(i), []).append(p)
-    decided, received = [], []  # (time, root, names of the SP): names unused, an SP log names none
+    decided, received = [], []  # (time, root, which SP each is of: _sp_family)
     for root, g in everyone.items():
         if any(q.kind == "capture" for q in g):
-            posts = [q.time for q in g if posted(q)]
+            posts = [q for q in g if posted(q)]
             if posts and not any(q.user for q in g if q.kind == "capture") and not any(map(decides, g)):
-                received.append((min(posts), root, set()))
+                received.append((min(q.time for q in posts), root, {_sp_family(q) for q in posts} - {None}))
         elif any(map(decides, g)):
-            decided.append((min(q.time for q in g if decides(q)), root, set()))
+            said = [q for q in g if decides(q)]
+            decided.append((min(q.time for q in said), root, {_sp_family(q) for q in said} - {None}))
     _join_alone(pieces, groups, decided, received, ())
+
+
+def _sp_family(p: _Piece) -> str | None:
+    """Which SP a piece is of, as far as it says: 'sonarqube' (SonarQube's log, a POST to its ACS
+    path) or 'other' (another SP's log or ACS); None when it does not say (an IdP's line, a capture
+    step without its ACS). A POST to app X is not SonarQube's refusal a second later, nor the
+    reverse."""
+    if p.kind == "capture":
+        url = p.acs or p.posted_to
+        return ("sonarqube" if on_sonarqube_acs_path(url) else "other") if url else None
+    if p.side != "sp" or not p.product:
+        return None
+    return "sonarqube" if p.product == "sonarqube" else "other"
+
+
+def _same_sp(a: _Piece, b: _Piece) -> bool:
+    fa, fb = _sp_family(a), _sp_family(b)
+    return fa is None or fb is None or fa == fb
 
 
 def _join_alone(pieces, groups: _Groups, issued: list, received: list, apps: tuple[str, ...]) -> set:
@@ -845,7 +868,8 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
         # local time read as UTC is hours off): the SP's stated reason is what happened
         return said, notes + [f"samlscan's checks of the logged response also find {', '.join(saml[:3])} "
                               "(judged at the log line's time: pass --timezone if the log is in local time)"]
-    before = [w for w in _STOPPED_BEFORE.get(saml[0], ()) if any(w in p.warnings for p in members)] if saml else []
+    before = [w for w in _STOPPED_BEFORE.get(saml[0], ()) if any(w in p.warnings for p in members)] \
+        if saml and not _engines(members) - _SPRING else []  # (an SP log of another engine: it decrypts)
     if before:  # the SP stops at that warning before it meets samlscan's finding
         return before[0], notes + [f"samlscan's checks also find {saml[0]}, which an SP that stops at "
                                    f"{before[0]} never meets (fix {before[0]} first)"]
@@ -881,6 +905,17 @@ _CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "sig
                                                  "signature-wrapping", "xml-reformatted"})}
 """An SP's generic refusal and the specific reasons a check of the captured message gives for it
 (Spring's and java-saml's 'signature validation failed' is what a key the SP does not hold makes)."""
+
+
+def _engines(members: list[_Piece]) -> set[str]:
+    """The SAML engines of the attempt's SP log lines (SonarQube's by its line's catalog entry:
+    java-saml up to 10.x, Spring/OpenSAML from 2025.1); empty without an SP log or a known engine."""
+    out = set()
+    for p in members:
+        if p.kind == "log" and p.side == "sp" and p.product:
+            entry = _text_entry(p.text, p.product) if p.product == "sonarqube" and p.text else None
+            out.add(entry.product if entry is not None else p.product)
+    return out - {"sonarqube"}
 
 
 def _metadata_signer(members: list[_Piece]) -> str | None:

@@ -301,7 +301,7 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
     The record is fresh from its reader and not yet seen by anyone: it is slimmed in place (a
     frozen dataclass rebuilt costs 2 us an event)."""
     put = object.__setattr__
-    if e.time is not None and not LOG_TIMES[0] <= e.time <= LOG_TIMES[1]:
+    if e.time is not None and e.time.tzinfo is not None and not LOG_TIMES[0] <= e.time <= LOG_TIMES[1]:
         put(e, "time", None)
     if e.outcome == "success":
         put(e, "text", "")

@@ -30,7 +30,7 @@ _OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
 attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
 mixed up (Okta's attribute statements: Name is what the SP reads, Value the expression)."""
-_OKTA_ISSUER = re.compile(r"^https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea)?\.com/)")
+_OKTA_ISSUER = re.compile(r"^https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea|-gov)?\.(?:com|mil)(?:/|$))")
 """Okta's Issuer: http://www.okta.com/<app key> by default, the org's URL for a custom one."""
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
