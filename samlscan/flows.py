@@ -14,7 +14,7 @@ import itertools
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -67,7 +67,7 @@ class Exchange:
     """'sp-init', 'authn-request', 'idp-page', 'idp-error', 'acs-post', 'response-redirect',
     'sp-result' or 'other'."""
     set_cookies: tuple[str, ...] = ()
-    """Names of cookies the response set."""
+    """Names of cookies the response set; not those it deleted (Max-Age=0, an Expires passed: set_names)."""
     auth_error: str | None = None
     """SonarQube's AUTHENTICATION-ERROR cookie value, URL-decoded (its public failure reason)."""
     idp_error: IdpError | None = None
@@ -76,8 +76,8 @@ class Exchange:
     cookies_recorded: bool = True
     """The capture records what cookies this request sent (a HAR request's cookies array or Cookie
     header; a raw HTTP request's headers always): without it, a cookie not listed may have been sent."""
-    refused_cookies: tuple[str, ...] = ()
-    """Names of cookies the response set that browsers refuse (refused_cookie)."""
+    refused_cookies: tuple[tuple[str, str], ...] = ()
+    """(name, reason) of cookies the response set that browsers refuse (refusal)."""
     saml: tuple[str, ...] = ()
     """'<param>:<digest>' of the SAML values this exchange carried (request or response side)."""
     page_errors: tuple[str, ...] = ()
@@ -89,6 +89,9 @@ class Exchange:
     body with the last URL and response (Safari's Web Inspector: WebKit's Resource keeps one
     record per chain, updateForRedirectResponse moves its URL, and HARBuilder.js writes no entry
     for the redirects). `url` and `status` are then where the chain ended."""
+    client: str | None = None
+    """The browser that wrote the capture, as it names itself (a HAR's log.creator.name and version:
+    'WebInspector 537.36', 'Firefox 131.0'); None when unknown."""
     word: str = "entry"
     """What the capture calls an exchange: 'entry' (HAR), 'request' (SAML-tracer), 'item' (Burp),
     'message' (raw HTTP), 'session' (Fiddler), as its messages' refs say it."""
@@ -709,23 +712,140 @@ def _login_start_reached(chain: list[Exchange]) -> str | None:
 
 
 def _refused(acs: Exchange) -> str:
-    """Why the loop's session cookie was lost, when the ACS's own Set-Cookie says it."""
-    if not acs.refused_cookies:
-        return ""
-    return (f"; {acs.ref} set {', '.join(acs.refused_cookies)} with SameSite=None but without Secure, which "
-            "browsers refuse (a proxy that strips Secure, or an SP that believes it is served over http: "
-            "forward X-Forwarded-Proto: https)")
+    """Why the loop's session cookie was lost, when the ACS's own Set-Cookie says it: the session
+    cookies among those refused (all refused ones when none is known as a session cookie), by reason."""
+    named = [r for r in acs.refused_cookies if is_session_cookie(r[0])] or list(acs.refused_cookies)
+    parts = []
+    for why, text in _REFUSAL_TEXT.items():
+        names = list(dict.fromkeys(n for n, w in named if w == why))
+        if names:
+            parts.append(f"; {acs.ref} set {', '.join(names)} {text(acs.client)}")
+    return "".join(parts)
 
 
-def refused_cookie(set_cookie: str) -> str | None:
-    """The name of a Set-Cookie value a browser refuses: SameSite=None without Secure
-    (draft-ietf-httpbis-rfc6265bis 5.7 step 16; Chrome 80+, Firefox, Safari alike); else None."""
-    name, _, rest = set_cookie.partition("=")
-    attrs = {a.strip().split("=", 1)[0].lower(): a.strip().partition("=")[2].strip().lower()
-             for a in rest.split(";")[1:]}
-    if attrs.get("samesite") == "none" and "secure" not in attrs:
-        return name.strip() or None
+SP_SESSION_COOKIES = ("JWT-SESSION", "XSRF-TOKEN", "JSESSIONID", "SESSION", "PHPSESSID", "ASP.NET_SessionId",
+                      ".AspNetCore.Cookies", "connect.sid", "sessionid", "laravel_session", "mellon-cookie",
+                      "SimpleSAMLSessionID", "_shibsession_")
+"""Cookies that carry an SP's login: SonarQube's JWT-SESSION and XSRF-TOKEN (JwtHttpHandler,
+JwtCsrfVerifier, set together at login), the servlet container's JSESSIONID, Spring Session's
+SESSION, PHP's, ASP.NET's and express-session's defaults, Django's, Laravel's, mod_auth_mellon's,
+SimpleSAMLphp's and Shibboleth SP's (_shibsession_<hash>: a prefix)."""
+
+
+def is_session_cookie(name: str) -> bool:
+    """A cookie name of SP_SESSION_COOKIES (Shibboleth's by its prefix)."""
+    return name in SP_SESSION_COOKIES or name.startswith("_shibsession_")
+
+
+def _samesite_text(client: str | None) -> str:
+    """Who refuses a SameSite=None cookie without Secure, by the capture's browser (a HAR's
+    log.creator.name: Chromium's DevTools write 'WebInspector', Safari's 'WebKit Web Inspector')."""
+    head = "with SameSite=None but without Secure, which "
+    fix = ("(a proxy that strips Secure, or an SP that believes it is served over http: forward "
+           "X-Forwarded-Proto: https)")
+    name, _, version = (client or "").partition(" ")
+    if name == "WebInspector" or re.search(r"chrom|edge|opera|brave", name, re.IGNORECASE):
+        return f"{head}Chromium-based browsers refuse since Chrome 80 {fix}"
+    if name == "Firefox":
+        major = re.match(r"\d+", version)
+        if major and int(major.group()) < 131:
+            return (f"{head}Firefox {major.group()} still accepts (its network.cookie.sameSite.noneRequiresSecure "
+                    f"is on by default from Firefox 131), but Chromium-based browsers refuse since Chrome 80 {fix}")
+        return f"{head}Firefox refuses since version 131 (network.cookie.sameSite.noneRequiresSecure) {fix}"
+    if client and "WebKit" in client:
+        return (f"{head}Safari is not known to refuse (WebKit has not adopted the rule), but Chromium-based "
+                f"browsers refuse since Chrome 80 and Firefox since version 131 {fix}")
+    return f"{head}Chromium-based browsers refuse since Chrome 80, Firefox since version 131 {fix}"
+
+
+def _secure_on_http_text(client: str | None) -> str:
+    return ("with Secure on an http:// URL, which browsers refuse (only a secure origin may set a Secure cookie: "
+            "draft-ietf-httpbis-rfc6265bis 5.7; Chrome and Firefox since version 52) (a proxy that terminates "
+            "TLS while the browser is on http, or an SP that marks its cookies Secure: serve the SP over https)")
+
+
+_REFUSAL_TEXT = {"samesite-none": _samesite_text, "secure-on-http": _secure_on_http_text}
+"""What each refusal reason (refusal) says, in the order a loop's reason names them."""
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One Set-Cookie header value (RFC 6265 5.2): its name and attributes (names lower-cased)."""
+
+    name: str
+    attrs: tuple[tuple[str, str], ...]
+
+    def attr(self, key: str) -> str | None:
+        """The attribute's value ('' for a flag), the last one when repeated (RFC 6265 5.3); None
+        when absent."""
+        return next((v for k, v in reversed(self.attrs) if k == key), None)
+
+
+def parse_set_cookie(header: str) -> SetCookie | None:
+    """A Set-Cookie value's name and attributes; None without a 'name=' pair (RFC 6265 5.2 step 2)."""
+    pair, *rest = header.split(";")
+    name, eq, _ = pair.partition("=")
+    if not eq or not name.strip():
+        return None
+    attrs = tuple((k.strip().lower(), v.strip()) for k, _, v in (a.partition("=") for a in rest) if k.strip())
+    return SetCookie(name.strip(), attrs)
+
+
+_PAST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+"""Without the response's time, an Expires before this is a deletion (servers clear a cookie with a
+1970 date: Tomcat's and Jetty's 'Thu, 01-Jan-1970 00:00:10 GMT')."""
+
+
+def deletes(header: str, at: datetime | None = None) -> bool:
+    """The Set-Cookie value deletes its cookie: a Max-Age of 0 or less, or, without Max-Age (which
+    wins, RFC 6265 5.3 step 3), an Expires not later than the response (`at`; RFC 6265 5.2.1/5.2.2)."""
+    from email.utils import parsedate_to_datetime
+
+    cookie = parse_set_cookie(header)
+    if cookie is None:
+        return False
+    max_age = cookie.attr("max-age")
+    if max_age is not None and re.fullmatch(r"-?\d+", max_age):
+        return int(max_age) <= 0
+    expires = cookie.attr("expires")
+    if not expires:
+        return False
+    try:
+        when = parsedate_to_datetime(expires.replace("-", " "))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when <= (at if at is not None and at.tzinfo else _PAST)
+
+
+def refusal(header: str, url: str = "", at: datetime | None = None) -> tuple[str, str] | None:
+    """(name, reason) of a cookie a browser refuses to set from a response of `url`: 'samesite-none'
+    (SameSite=None without Secure, draft-ietf-httpbis-rfc6265bis 5.7 step 16) or 'secure-on-http'
+    (Secure from an http:// URL, step 8; localhost aside, which browsers may count as secure). A
+    deletion is no refusal that matters (the cookie was on its way out); None otherwise."""
+    cookie = parse_set_cookie(header)
+    if cookie is None or deletes(header, at):
+        return None
+    secure = cookie.attr("secure") is not None
+    parts = urlsplit(url)
+    if secure and parts.scheme.lower() == "http" and (parts.hostname or "") not in ("localhost", "127.0.0.1", "::1"):
+        return cookie.name, "secure-on-http"
+    if (cookie.attr("samesite") or "").lower() == "none" and not secure:
+        return cookie.name, "samesite-none"
     return None
+
+
+def refused_cookie(set_cookie: str, url: str = "") -> str | None:
+    """The name of a Set-Cookie value a browser refuses (refusal); else None."""
+    found = refusal(set_cookie, url)
+    return found[0] if found else None
+
+
+def set_names(headers, at: datetime | None = None) -> tuple[str, ...]:
+    """The names of the cookies Set-Cookie values set, deletions aside (a cookie 'set' by its
+    deletion is no session); a name both set and deleted counts as set."""
+    return tuple(dict.fromkeys(c.name for h in headers if not deletes(h, at)
+                               for c in [parse_set_cookie(h)] if c is not None))
 
 
 def _sends(ex: Exchange, kinds: dict) -> set[str]:

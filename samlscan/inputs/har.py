@@ -22,7 +22,7 @@ from typing import BinaryIO, Iterator
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 from samlscan.decode import unquote_bounded
-from samlscan.flows import (Exchange, answer_page, classify_leg, find_idp_error, refused_cookie, reposted_to,
+from samlscan.flows import (Exchange, answer_page, classify_leg, find_idp_error, refusal, reposted_to, set_names,
                             same_endpoint, same_url, sends_on, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
@@ -267,14 +267,29 @@ def _set_cookies(headers: list[tuple[str, str]]) -> list[str]:
     return [one for n, v in headers if n.lower() == "set-cookie" for one in v.split("\n") if one.strip()]
 
 
-def _cookie_names(obj, headers: list[tuple[str, str]], header: str) -> tuple[str, ...]:
+def _cookie_names(obj, headers: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The names of the cookies a request sent (its cookies array and Cookie header)."""
     names = [str(c.get("name")) for c in _items(obj, "cookies") if isinstance(c, dict)]
-    if header.lower() == "cookie":
-        pieces = [p for n, v in headers if n.lower() == "cookie" for p in v.split(";")]
-    else:
-        pieces = [v.split(";", 1)[0] for v in _set_cookies(headers)]
+    pieces = [p for n, v in headers if n.lower() == "cookie" for p in v.split(";")]
     names += [p.split("=", 1)[0].strip() for p in pieces if "=" in p]
     return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _set_cookie_names(resp, headers: list[tuple[str, str]], at: datetime | None) -> tuple[str, ...]:
+    """The names of the cookies a response set, deletions aside (flows.set_names): its Set-Cookie
+    headers, and its cookies array for a cookie no header names (a HAR without headers), deleted
+    when its `expires` is not later than the response."""
+    values = _set_cookies(headers)
+    named = {v.split("=", 1)[0].strip() for v in values}
+    extra = [c for c in _items(resp, "cookies") if isinstance(c, dict) and str(c.get("name") or "") not in named]
+    kept = [str(c.get("name") or "") for c in extra if not _expired(c.get("expires"), at)]
+    return tuple(dict.fromkeys(list(set_names(values, at)) + [n for n in kept if n]))
+
+
+def _expired(expires, at: datetime | None) -> bool:
+    """A HAR cookie's `expires` (ISO 8601, HAR 1.2) not later than the response's time."""
+    when = parse_time(expires) if isinstance(expires, str) and expires else None
+    return when is not None and at is not None and when <= at
 
 
 def _cookie_value(obj, headers, name: str) -> str | None:
@@ -588,9 +603,10 @@ def note_sent_on(found: _Found, method: str, url: str, status: int, location: st
 
 
 def read_entry(entry: dict, index: int, path: str, follow: set[str],
-               forms: dict | None = None) -> tuple[_Found, Exchange | None, bool]:
+               forms: dict | None = None, client: str | None = None) -> tuple[_Found, Exchange | None, bool]:
     """SAML values, the exchange (when SAML-relevant) and whether cookies were present.
-    `forms`: action URL -> the SAML values of the last auto-submit form posting there."""
+    `forms`: action URL -> the SAML values of the last auto-submit form posting there; `client`:
+    the browser that wrote the capture (creator)."""
     found = _Found([], [], set(), set())
     req = entry.get("request") if isinstance(entry.get("request"), dict) else {}
     resp = entry.get("response") if isinstance(entry.get("response"), dict) else {}
@@ -615,8 +631,8 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
     status = _status(resp.get("status"))
     note_sent_on(found, method, url, status, location)
     idp_error = find_idp_error(text, url, status)
-    set_cookies = _cookie_names(resp, rh, "Set-Cookie")
-    req_cookies = _cookie_names(req, qh, "Cookie")
+    set_cookies = _set_cookie_names(resp, rh, at)
+    req_cookies = _cookie_names(req, qh)
     auth_err = _cookie_value(resp, rh, "AUTHENTICATION-ERROR")
     cookies_seen = bool(set_cookies or req_cookies)
     relevant = bool(found.msgs or idp_error or auth_err) or url in follow or \
@@ -636,7 +652,8 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
                   request_cookies=req_cookies, saml=carried, page=answer_page(text),
                   # (a HAR request without a cookies array or a Cookie header says nothing of them)
                   cookies_recorded=isinstance(req.get("cookies"), list) or any(n.lower() == "cookie" for n, _ in qh),
-                  refused_cookies=tuple(n for n in map(refused_cookie, _set_cookies(rh)) if n),
+                  refused_cookies=tuple(r for r in (refusal(v, url, at) for v in _set_cookies(rh)) if r),
+                  client=client,
                   page_errors=validation_errors(text) if "/saml/validation" in url else ())
     return found, ex, cookies_seen
 
@@ -654,6 +671,23 @@ def sniff(head: bytes) -> bool:
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and (
         any(k in h for k in (b'"entries"', b'"creator"')) or bool(_HAR_VERSION.search(h)))
+
+
+_CREATOR = re.compile(rb'"creator"\s*:\s*(\{[^{}]{0,2000}\})')
+
+
+def creator(head: bytes) -> str | None:
+    """'<name> <version>' of a HAR's log.creator (HAR 1.2), from the file's head ('WebInspector
+    537.36' is Chromium's DevTools, 'WebKit Web Inspector ...' Safari's, 'Firefox 131.0'); None
+    when the head does not name it."""
+    m = _CREATOR.search(head)
+    try:
+        doc = json.loads(m.group(1)) if m else None
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        return None
+    return f"{doc['name']} {doc.get('version') or ''}".strip()
 
 
 class Collector:
@@ -723,15 +757,15 @@ def stream_problems(stream: "ArrayStream", path: str, what: str) -> list[InputPr
     return []
 
 
-def read_entries(items, path: str, col: Collector) -> tuple[list[Exchange], bool]:
+def read_entries(items, path: str, col: Collector, client: str | None = None) -> tuple[list[Exchange], bool]:
     """Read (index, HAR entry) pairs in capture order into `col`: the SAML-relevant exchanges,
-    and whether any entry carried cookies."""
+    and whether any entry carried cookies. `client`: the browser that wrote them (creator)."""
     exchanges: list[Exchange] = []
     follow: set[str] = set()
     forms: dict[str, list[RawMessage]] = {}
     cookies_seen = False
     for index, entry in items:
-        found, ex, saw = read_entry(entry, index, path, follow, forms)
+        found, ex, saw = read_entry(entry, index, path, follow, forms, client)
         cookies_seen |= saw
         col.add(found)
         page = [m for _, m, provisional in found.msgs if provisional and m.source.ref.endswith("/body")]
@@ -770,19 +804,22 @@ def read(path: str) -> Capture:
     count = [0]
     try:
         with open(path, "rb") as f:
+            client = creator(f.read(1 << 16))
+            f.seek(0)
             stream = ArrayStream(f, ("log", "entries"))
             exchanges, cookies_seen = read_entries(json_items(stream, path, "entry", col.problems, count),
-                                                   path, col)
+                                                   path, col, client)
         times = [ex.time for ex in exchanges if ex.time is not None]
         if any(later < earlier for earlier, later in zip(times, times[1:])):
-            return _read_in_time_order(path, exchanges, cookies_seen, count[0])
+            return _read_in_time_order(path, exchanges, cookies_seen, count[0], client)
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
     col.problems.extend(stream_problems(stream, path, "log.entries"))
     return capture_of(col, exchanges, cookies_seen, path, count[0])
 
 
-def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool, entries: int) -> Capture:
+def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool, entries: int,
+                        client: str | None = None) -> Capture:
     """Second pass for a file whose entries are not in time order: keep only the entries that
     carried SAML or an exchange in the first pass, or that a redirect of one leads to (the SP's
     result page may come before its POST in the file), sort them by time and replay them."""
@@ -800,6 +837,6 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     kept.sort(key=lambda k: k[0])
     col = Collector()
     col.problems.extend(problems)
-    replayed, _ = read_entries(((index, entry) for _, index, entry in kept), path, col)
+    replayed, _ = read_entries(((index, entry) for _, index, entry in kept), path, col, client)
     col.problems.extend(stream_problems(stream, path, "log.entries"))
     return capture_of(col, replayed, cookies_seen, path, entries)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus, urljoin
 
-from samlscan.flows import Exchange, classify_leg
+from samlscan.flows import Exchange, classify_leg, refusal, set_names
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, _Found, digest, is_redacted,
                                  json_items, note_sent_on, parse_time, query_messages, stream_problems)
@@ -130,7 +130,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     # (Chrome as separate headers); SAML-tracer stores what the browser gave
     cookies = [c for n, v in hdrs if str(n).lower() == "set-cookie"
                for c in str(v).split("\n") if "=" in c]
-    set_cookies = tuple(c.split("=", 1)[0].strip() for c in cookies)
+    set_cookies = set_names(cookies, at)  # (a deletion sets nothing)
     auth = next((unquote_plus(c.split("=", 1)[1].split(";", 1)[0]) for c in cookies
                  if c.split("=", 1)[0].strip() == "AUTHENTICATION-ERROR"), None)
     if auth is not None and is_masked(auth):
@@ -146,6 +146,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location,
                   leg=classify_leg(method, url, found.req_params, found.resp_params, None, False),
                   set_cookies=set_cookies, auth_error=auth, request_cookies=req_cookies,
+                  refused_cookies=tuple(r for r in (refusal(c, url, at) for c in cookies) if r),
                   saml=tuple(dict.fromkeys(k for k, _, _ in found.msgs)), word="request")
     return found, ex
 
