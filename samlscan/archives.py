@@ -18,7 +18,7 @@ from dataclasses import replace
 from samlscan.engine import FileResult, failed_input
 from samlscan.model import InputResult
 from samlscan.rewrite import rewrite
-from samlscan.walkpaths import skipped
+from samlscan.walkpaths import READ_AS_SETTINGS, skipped
 
 
 def _analyze_any(*args, **kwargs):
@@ -77,6 +77,9 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
     """Inflate one stream to a private temp file (bounded by its own ratio, and by `limit`: what
     is left of its archive's budget), analyze it under its label; the bytes it inflated to.
     `side`: the reader of a HAR member's side files (ZipSideFiles)."""
+    if label in getattr(expect, "sources", ()):  # (found.py read it as settings: not inflated again)
+        out.append(skipped(label, READ_AS_SETTINGS))
+        return 0
     tmp = os.path.join(tmpdir, f"m{len(out)}-{depth}")
     cap = min(_bound(compressed), limit if limit is not None else INFLATE_MAX)
     try:
@@ -347,3 +350,68 @@ def _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir) -> list[F
     return [_archive_entry(label, "tar", out)] + out
 
 
+
+
+def settings_members(label: str, path: str, kind: str, tmpdir: str) -> list[tuple[str, str]]:
+    """The members of the archive (or compressed file) at `path` whose first bytes say settings
+    (config.settings_kind), each inflated to a file of `tmpdir`: (its label, that file).
+
+    Only the archive's top level: a nested archive would have to be inflated whole to look inside,
+    and the settings of a ticket are its attachments, not files of a support bundle within it (its
+    members stay inputs, their skip reason says how to give one). Within the bounds of the reading
+    (the archive's budget; a compressed tar is streamed once more, as far as its own bound) and at
+    most MAX_METADATA_BYTES each, the largest file a loader reads."""
+    from samlscan.xmlsafe import MAX_METADATA_BYTES
+
+    size = os.path.getsize(path)
+    out: list[tuple[str, str]] = []
+
+    def keep(member: str, src, compressed: int, left: int) -> int:
+        from samlscan.config import settings_kind
+        from samlscan.engine import SNIFF_BYTES
+
+        head = src.read(SNIFF_BYTES)
+        if settings_kind(head) is None:
+            return len(head)
+        tmp = os.path.join(tmpdir, f"s{len(out)}")
+        cap = min(_bound(compressed), left, MAX_METADATA_BYTES)
+        with open(tmp, "wb") as dst:
+            dst.write(head)
+            try:
+                total = len(head) + _copy_bounded(src, dst, cap - len(head))
+            except _TooLarge:  # (no settings file: the member is read as an input, and says so)
+                return cap
+        out.append((member, tmp))
+        return total
+
+    try:
+        if kind == "zip":
+            with zipfile.ZipFile(path) as zf:
+                from samlscan.inputs import httpraw
+
+                if httpraw.is_saz(zf.namelist()):
+                    return []
+                left = inflate_budget(size)
+                for info in zf.infolist():
+                    if left <= 0:
+                        break
+                    if not info.is_dir() and not info.flag_bits & 0x1:
+                        with zf.open(info) as src:
+                            left -= keep(f"{label}!{info.filename}", src, info.compress_size, left)
+            return out
+        opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(kind)
+        if kind == "tar" or (opener and _inner_is_tar(path, opener)):
+            raw = opener(path, "rb") if opener else open(path, "rb")
+            with raw, tarfile.open(fileobj=io.BufferedReader(_BoundedReader(raw, _bound(size) if opener
+                                                                          else INFLATE_MAX)), mode="r|") as tf:
+                for ti in tf:
+                    if ti.isfile():
+                        keep(f"{label}!{ti.name}", tf.extractfile(ti), max(ti.size // INFLATE_RATIO, 1),
+                             INFLATE_MAX)
+            return out
+        with opener(path, "rb") as src:
+            keep(label, src, size, INFLATE_MAX)
+        return out
+    except (_TooLarge, OSError, EOFError, NotImplementedError, RuntimeError, zipfile.BadZipFile,
+            tarfile.TarError, lzma.LZMAError, ValueError, zlib.error):  # (the scan reports what it is)
+        return out

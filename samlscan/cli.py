@@ -112,6 +112,8 @@ def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
     """The expectations of a scan, and the notes on the settings files found among the walked
     files: without a trust option, the IdP metadata and SP settings the folder holds (a ticket's
     attachments) are read as if given with their option; the options given still win."""
+    import tempfile
+
     from samlscan.config import build
     from samlscan.errors import ConfigError
     from samlscan.found import found_settings
@@ -119,13 +121,16 @@ def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
     flags, path = _flags(kw, scan_dirs)
     if path is not None or any(flags[k] for k in TRUST_FLAGS):
         return build(flags, path), ()
-    found = found_settings(walked)
-    if not found.used:
-        return build(flags, path), found.notes()
-    try:  # (no trust option given: the found files fill no option the user gave)
-        return build({**flags, **found.flags()}, path), found.notes()
-    except ConfigError as exc:  # (SonarQube's api/settings/values without its certificate, alone)
-        return build(flags, path), found.refused(str(exc))
+    # (an archive's settings members are inflated there for the loaders: once built, the
+    # expectations name them by their labels, nothing reads the files again)
+    with tempfile.TemporaryDirectory(prefix="samlscan-settings-") as tmpdir:
+        found = found_settings(walked, tmpdir)
+        if not found.used:
+            return build(flags, path), found.notes()
+        try:  # (no trust option given: the found files fill no option the user gave)
+            return found.relabel(build({**flags, **found.flags()}, path)), found.notes()
+        except ConfigError as exc:  # (SonarQube's api/settings/values without its certificate, alone)
+            return build(flags, path), found.refused(str(exc))
 
 
 def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:

@@ -312,6 +312,13 @@ def aggregate_idp(path: str, entity_id: str) -> dict | None:
     return _entity_values(Path(path), ed, ed.findall(MD + "IDPSSODescriptor"))
 
 
+def rename_aggregate(old: str, new: str) -> None:
+    """An aggregate read from `old` known as `new` from now on (an archive member inflated to a
+    temporary file, known by its label: found.py). Forked workers inherit the name."""
+    if old in _AGGREGATES:
+        _AGGREGATES[new] = _AGGREGATES.pop(old)
+
+
 def aggregate_entities(path: str) -> dict[str, bytes]:
     """The IdPs of an aggregate load_idp_metadata read with no IdP chosen: entityID -> its bytes."""
     return _AGGREGATES.get(path, {})

@@ -18,42 +18,64 @@ WHERE = "found in the scanned folder"
 
 @dataclass(frozen=True)
 class Found:
-    """The settings files to read, as (SETTINGS_KINDS key, path), and the notes on those left unread."""
+    """The settings files to read, as (SETTINGS_KINDS key, label), and the notes on those left
+    unread. `members`: the archive members among them, as (label 'ticket.zip!idp.xml', the file
+    it was inflated to for the loaders)."""
 
     used: tuple[tuple[str, str], ...] = ()
     unsure: tuple[str, ...] = ()
+    members: tuple[tuple[str, str], ...] = ()
 
     def flags(self) -> dict[str, list[str]]:
         """The files as the options that give them (config.build's keys)."""
+        files = dict(self.members)
         out: dict[str, list[str]] = {}
-        for kind, path in self.used:
-            out.setdefault(kind, []).append(path)
+        for kind, label in self.used:
+            out.setdefault(kind, []).append(files.get(label, label))
         return out
+
+    def relabel(self, value):
+        """`value` (the Expectations built from flags(), an error's text) with each member's file
+        named by its label: the report never names a temporary file."""
+        from samlscan.config import rename_aggregate
+        from samlscan.rewrite import rewrite
+
+        for label, file in self.members:
+            rename_aggregate(file, label)
+            value = rewrite(value, lambda x, f=file, lab=label: x.replace(f, lab) if isinstance(x, str) and f in x
+                            else x)
+        return value
 
     def refused(self, reason: str) -> tuple[str, ...]:
         """The notes when config.build refused the files to read together (`reason`, its error): its
         advice names trust options, and a trust option given turns this reading off, so the note says
         to give these files with their own options too."""
         given = " ".join(f"{SETTINGS_KINDS[kind][1]} {path}" for kind, path in self.used)
-        return self.unsure + (f"{', '.join(p for _, p in self.used)} ({WHERE}) not read: {reason} (with a trust "
-                              f"option no file found in the folder is read: give {given} beside it)",)
+        unpack = " (extracted from its archive)" if self.members else ""
+        return self.unsure + (f"{', '.join(p for _, p in self.used)} ({WHERE}) not read: {self.relabel(reason)} "
+                              f"(with a trust option no file found in the folder is read: give {given}{unpack} "
+                              "beside it)",)
 
     def notes(self) -> tuple[str, ...]:
         return tuple(f"read {path} as {SETTINGS_KINDS[kind][0]} ({WHERE}; {SETTINGS_KINDS[kind][1]} chooses "
                      "another)" for kind, path in self.used) + self.unsure
 
 
-def found_settings(files: list[str]) -> Found:
+def found_settings(files: list[str], tmpdir: str | None = None) -> Found:
     """The settings files among `files`, each recognised by content and read by its loader (SP
     metadata, a sonar-project.properties are no such file); of a group, only a file alone in it
-    (files that give the same settings count once)."""
+    (files that give the same settings count once). With `tmpdir`, the settings members of the
+    archives among `files` too (archives.settings_members), inflated there."""
     met: dict[str, list[tuple[str, str]]] = {}
     values: dict[tuple[str, str], tuple] = {}
+    inflated: dict[str, str] = {}
     for path in files:
-        kind = _kind_of(path)
-        if kind is not None and (read := _read_as(kind, path)) is not None:
-            met.setdefault(kind, []).append((kind, path))
-            values[kind, path] = read
+        for kind, label, file in _candidates(path, tmpdir):
+            if (read := _read_as(kind, file)) is not None:
+                met.setdefault(kind, []).append((kind, label))
+                values[kind, label] = read
+                if file != label:
+                    inflated[label] = file
     used, unsure = [], []
     for kinds, what in GROUPS:
         group = _distinct([item for k in kinds for item in met.get(k, ())], values)
@@ -64,18 +86,29 @@ def found_settings(files: list[str]) -> Found:
             listed = ", ".join(f"{p} ({SETTINGS_KINDS[k][0]})" for k, p in group)
             unsure.append(f"{len(group)} files {WHERE} are {what}: {listed}; none of them was read: choose "
                           f"one with {options}")
-    return Found(tuple(used), tuple(unsure))
+    return Found(tuple(used), tuple(unsure), tuple((label, inflated[label]) for _, label in used
+                                                   if label in inflated))
 
 
-def _kind_of(path: str) -> str | None:
+def _candidates(path: str, tmpdir: str | None):
+    """(kind, label, file to load) of the settings `path` is, or (with `tmpdir`) its archive holds."""
+    from samlscan.batch import _kind_of as container_kind
     from samlscan.engine import read_head
 
     if path == "-":
-        return None
+        return
     try:
-        return settings_kind(read_head(path))
+        head = read_head(path)
     except OSError:  # (the scan reports it)
-        return None
+        return
+    kind = settings_kind(head)
+    if kind is not None:
+        yield kind, path, path
+    elif tmpdir is not None and (container := container_kind(head)) is not None:
+        from samlscan.archives import settings_members
+
+        for label, file in settings_members(path, path, container, tmpdir):
+            yield settings_kind(read_head(file)), label, file
 
 
 def _read_as(kind: str, path: str) -> tuple | None:

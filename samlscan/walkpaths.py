@@ -14,6 +14,10 @@ def _matches(rel: str, globs) -> bool:
     return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in globs)
 
 
+READ_AS_SETTINGS = "read as settings (configuration, IdP metadata or SP settings)"
+"""Why a configuration file met in the scan (a file walked, an archive's member) is no evidence."""
+
+
 def skipped(path: str, reason: str) -> FileResult:
     return FileResult(InputResult(path, "skipped", reason=reason), (), (), ())
 
