@@ -502,7 +502,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
 def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileResult]]:
     """The files to read as evidence, and the configuration files met in the walk (samlscan.toml,
     IdP metadata, the SP's settings), skipped with that reason: they were read as settings."""
-    from samlscan.walkpaths import skipped
+    from samlscan.walkpaths import READ_AS_SETTINGS, skipped
 
     settings = {os.path.realpath(s) for s in expect.sources if os.path.isfile(s)}
     if not settings:
@@ -510,7 +510,7 @@ def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileRes
     names = {os.path.basename(s) for s in settings}  # realpath only for a file of the same name
     read = {f for f in files if os.path.basename(f) in names and os.path.realpath(f) in settings}
     return [f for f in files if f not in read], [
-        skipped(f, "read as settings (configuration, IdP metadata or SP settings)")
+        skipped(f, READ_AS_SETTINGS)
         for f in files if f in read]
 
 
