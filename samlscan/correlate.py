@@ -345,12 +345,24 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
                   response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None)))
 
 
-def clock_offsets(messages, events) -> dict[str, timedelta]:
+class Offsets(dict):
+    """{log input: its clock offset}; `against`: {log input: the log it was measured against},
+    for those measured without a capture (an SP log against an IdP log, _offsets_by_user)."""
+
+    __slots__ = ("against",)
+
+    def __init__(self, offsets=(), against=None):
+        super().__init__(offsets)
+        self.against: dict[str, str] = dict(against or {})
+
+
+def clock_offsets(messages, events) -> Offsets:
     """Per log file: median (log time - capture time) over log lines that name a SAML ID of a
     captured message, or dump a copy of it; for an SP log naming none, over the logins it names
-    by user (_offsets_by_user)."""
+    by user (_offsets_by_user). Without a capture, an SP log's offset to an IdP log's (the IdP's
+    clock is the reference then: the logs alone cannot tell which one is wrong)."""
     if not events and not any(r.message.logged_by for r in messages):
-        return {}  # no log in the run: nothing to measure against
+        return Offsets()  # no log in the run: nothing to measure against
     times: dict[str, datetime] = {}
     logged: list[tuple[str, datetime, set]] = []
     for r in messages:
@@ -362,8 +374,8 @@ def clock_offsets(messages, events) -> dict[str, timedelta]:
                 logged.append((m.source.input, m.captured_at, ids))
         elif t:
             times.update((i, t) for i in ids)
-    if not times:  # nothing captured outside the logs (a scan of logs alone): nothing to measure
-        return {}
+    if not times:  # nothing captured outside the logs (a scan of logs alone): an IdP log is the reference
+        return _offsets_by_user(messages, events, {}, captured=False)
     deltas: dict[str, list[float]] = {}
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((e.source.input, e.time, e.saml_ids) for e in events
@@ -376,7 +388,7 @@ def clock_offsets(messages, events) -> dict[str, timedelta]:
     from statistics import median
 
     offsets = {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
-    return offsets | _offsets_by_user(messages, events, offsets)
+    return Offsets(offsets | _offsets_by_user(messages, events, offsets))
 
 
 PAIR_WINDOW = timedelta(minutes=10)
@@ -388,17 +400,32 @@ PAIRS_AGREE = 5.0
 logins; one login seen by the capture and by the IdP's log agrees to the second)."""
 
 
-def _offsets_by_user(messages, events, measured: dict[str, timedelta]) -> dict[str, timedelta]:
+def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured: bool = True) -> Offsets:
     """Per SP log with no SAML ID in common with the captures (SonarQube's auth.event 'login success'
-    names none), its offset measured on logins it names by user: each of its successes and failures
-    with a login name paired with the same user's captured ACS POST (the response's NameID or an
-    attribute value) or the IdP's success event for that user (corrected by that log's own offset),
-    when each is the only one of its user within PAIR_WINDOW of the other. The median of >= 3 pairs,
-    or of 2 agreeing within PAIRS_AGREE s. Sorted lists and bisection: linear in the events."""
-    from bisect import bisect_left, bisect_right
+    names none), its offset measured on logins it names by user: its successes and failures with a
+    login name paired with the same user's captured ACS POSTs (the response's NameID or an attribute
+    value) or the IdP's success events for that user (corrected by that log's own offset), run by
+    run (_run_deltas: one login, or a burst such as a login loop, alone within PAIR_WINDOW on both
+    sides). The median of >= 3 pairs, or of 2 agreeing within PAIRS_AGREE s. Without a capture
+    (`captured` false) the IdP logs are on their own clocks: each SP log is measured against the
+    one IdP log it shares most pairs with (Offsets.against). Sorted lists and bisection: linear."""
     from statistics import median
 
+    logged: dict[tuple[str, str], list[datetime]] = {}  # (SP log, user) -> times
+    issued = []  # the IdP's successes with a user
+    for e in events:
+        if not e.user or e.time is None:
+            continue
+        if e.side == "idp" and e.outcome == "success":
+            issued.append(e)
+        elif e.side == "sp" and e.source.input not in measured:
+            logged.setdefault((e.source.input, e.user.casefold()), []).append(e.time)
+    if not logged:  # (an IdP's log alone, hundreds of thousands of events: nothing to measure)
+        return Offsets()
     refs: dict[tuple[str, str], list[datetime]] = {}  # (reference input, user) -> times
+    for e in issued:
+        refs.setdefault((e.source.input, e.user.casefold()), []).append(
+            e.time - measured.get(e.source.input, timedelta(0)))
     for r in messages:
         m = r.message
         a = consumed_assertion(m) if m.kind == "Response" and not m.logged_by and m.captured_at else None
@@ -407,32 +434,66 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta]) -> dict[s
             names.update(v for x in a.attributes for v in x.values if v)
             for name in names:
                 refs.setdefault((m.source.input, name.casefold()), []).append(m.captured_at)
-    logged: dict[tuple[str, str], list[datetime]] = {}  # (SP log, user) -> times
-    for e in events:
-        if not e.user or e.time is None:
-            continue
-        if e.side == "idp" and e.outcome == "success":
-            refs.setdefault((e.source.input, e.user.casefold()), []).append(
-                e.time - measured.get(e.source.input, timedelta(0)))
-        elif e.side == "sp" and e.source.input not in measured:
-            logged.setdefault((e.source.input, e.user.casefold()), []).append(e.time)
-    by_user: dict[str, list[list[datetime]]] = {}
-    for (_, user), times in refs.items():
+    by_user: dict[str, list[tuple[str, list[datetime]]]] = {}
+    for (ref, user), times in refs.items():
         times.sort()
-        by_user.setdefault(user, []).append(times)
-    deltas: dict[str, list[float]] = {}
+        by_user.setdefault(user, []).append((ref, times))
+    deltas: dict[str, dict[str, list[float]]] = {}  # SP log -> reference input -> deltas
     for (src, user), times in logged.items():
         times.sort()
-        for ref_times in by_user.get(user, ()):
-            for t in times:
-                lo, hi = bisect_left(ref_times, t - PAIR_WINDOW), bisect_right(ref_times, t + PAIR_WINDOW)
-                if hi - lo != 1:
-                    continue
-                r = ref_times[lo]
-                if bisect_right(times, r + PAIR_WINDOW) - bisect_left(times, r - PAIR_WINDOW) == 1:
-                    deltas.setdefault(src, []).append((t - r).total_seconds())
-    return {src: timedelta(seconds=median(v)) for src, v in deltas.items()
-            if len(v) >= 3 or len(v) == 2 and max(v) - min(v) <= PAIRS_AGREE}
+        for ref, ref_times in by_user.get(user, ()):
+            deltas.setdefault(src, {}).setdefault(ref, []).extend(_run_deltas(times, ref_times))
+
+    def trusted(v: list[float]) -> bool:
+        return len(v) >= 3 or len(v) == 2 and max(v) - min(v) <= PAIRS_AGREE
+
+    out = Offsets()
+    for src, per_ref in deltas.items():
+        if captured:  # (the captures' and the corrected IdP logs' times are all the captures')
+            v = [d for ds in per_ref.values() for d in ds]
+            if trusted(v):
+                out[src] = timedelta(seconds=median(v))
+            continue
+        best = min(((-len(v), ref) for ref, v in per_ref.items() if trusted(v)), default=None)
+        if best is not None:  # (most pairs; of equals, the first by name)
+            out[src] = timedelta(seconds=median(per_ref[best[1]]))
+            out.against[src] = best[1]
+    return out
+
+
+def _runs(times: list[datetime]) -> list[list[datetime]]:
+    """Sorted times cut where two are more than PAIR_WINDOW apart: one login, or one burst."""
+    runs: list[list[datetime]] = []
+    for t in times:
+        if runs and t - runs[-1][-1] <= PAIR_WINDOW:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return runs
+
+
+def _run_deltas(times: list[datetime], ref_times: list[datetime]) -> list[float]:
+    """(log time - reference time) of one user's logins in a log and in a reference (both sorted),
+    paired run by run (_runs): a run of the log and one of the reference, each the only run of
+    its side within PAIR_WINDOW of the other, of as many logins, whose k-th logins are paired and
+    keep one rhythm (their deltas within PAIRS_AGREE s: a login loop's five rounds, seen by the SP
+    and by the IdP). A lone login is a run of one."""
+    from bisect import bisect_left, bisect_right
+
+    runs, ref_runs = _runs(times), _runs(ref_times)
+    starts, ends = [r[0] for r in runs], [r[-1] for r in runs]
+    ref_starts, ref_ends = [r[0] for r in ref_runs], [r[-1] for r in ref_runs]
+    out: list[float] = []
+    for run in runs:
+        lo, hi = bisect_left(ref_ends, run[0] - PAIR_WINDOW), bisect_right(ref_starts, run[-1] + PAIR_WINDOW)
+        if hi - lo != 1 or len(ref := ref_runs[lo]) != len(run):
+            continue
+        if bisect_right(starts, ref[-1] + PAIR_WINDOW) - bisect_left(ends, ref[0] - PAIR_WINDOW) != 1:
+            continue
+        d = [(t - r).total_seconds() for t, r in zip(run, ref)]
+        if max(d) - min(d) <= PAIRS_AGREE:
+            out += d
+    return out
 
 
 class _Groups:
@@ -1198,9 +1259,10 @@ def zone_part(offset: timedelta) -> timedelta | None:
     return None
 
 
-def measured_offsets(report) -> dict[str, timedelta]:
-    """Per log file, its clock offset to the captures (clock_offsets over the report's successes
-    and failures): measured once, for rejudging a log's SAML copies and for correlating."""
+def measured_offsets(report) -> Offsets:
+    """Per log file, its clock offset to the captures, or to an IdP log without them (clock_offsets
+    over the report's successes and failures): measured once, for rejudging a log's SAML copies
+    and for correlating."""
     return clock_offsets(report.messages, [e for e in report.events if e.outcome in ("failure", "success")])
 
 
@@ -1273,15 +1335,21 @@ def _timeline_notes(events) -> tuple[str, ...]:
     return notes[:TIMELINE_NOTES] + (f"... and {len(notes) - TIMELINE_NOTES} more admin change(s) in the logs",)
 
 
-def _offset_note(src: str, off: timedelta) -> str:
+def _offset_note(src: str, off: timedelta, against: str | None = None) -> str:
+    """`against`: the log `src` was measured against when no capture was given (Offsets.against):
+    its clock, not the capture's, is the reference, and which of the two is wrong is not known."""
     seconds = off.total_seconds()
     zone = zone_part(off)
     # a time zone is no clock running ahead: web.log in Paris time, 80 s slow, is off by +3520 s
     own = seconds - zone.total_seconds() if zone is not None else seconds
-    clock = (f"the clock that wrote it runs {abs(own):.0f} s {'ahead of' if own > 0 else 'behind'} the capture's"
-             if round(own) else "the clock that wrote it keeps the capture's time")
-    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on the logins it shares with the captures, "
-            "by SAML ID or else by user and time; corrected): "
+    ref = f"{against}'s" if against else "the capture's"
+    clock = (f"the clock that wrote it runs {abs(own):.0f} s {'ahead of' if own > 0 else 'behind'} {ref}"
+             if round(own) else f"the clock that wrote it keeps {ref} time")
+    if against and round(own):
+        clock += f" (or {against}'s clock is the wrong one: the logs alone cannot tell; attempts are dated by it)"
+    how = (f"the logins it shares with {against}, by user and time, as no capture was given" if against
+           else "the logins it shares with the captures, by SAML ID or else by user and time")
+    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on {how}; corrected): "
             f"{'its time zone aside, ' if zone is not None else ''}{clock}")
     if zone is not None:
         hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)
@@ -1406,7 +1474,9 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     attempts = [_attempt(members.pop(root), unheld=unheld) for root in list(members)
                 if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
-    notes = [_offset_note(src, off) for src, off in sorted(offsets.items()) if abs(off.total_seconds()) >= 1]
+    against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
+    notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
+             if abs(off.total_seconds()) >= 1]
     notes += exports
     notes += timeline
     if foreign:
