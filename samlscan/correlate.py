@@ -412,20 +412,16 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     from statistics import median
 
     logged: dict[tuple[str, str], list[datetime]] = {}  # (SP log, user) -> times
-    issued = []  # the IdP's successes with a user
     for e in events:
-        if not e.user or e.time is None:
-            continue
-        if e.side == "idp" and e.outcome == "success":
-            issued.append(e)
-        elif e.side == "sp" and e.source.input not in measured:
+        if e.side == "sp" and e.user and e.time is not None and e.source.input not in measured:
             logged.setdefault((e.source.input, e.user.casefold()), []).append(e.time)
-    if not logged:  # (an IdP's log alone, hundreds of thousands of events: nothing to measure)
+    if not logged:  # (an IdP's log alone, hundreds of thousands of events: one look at each)
         return Offsets()
     refs: dict[tuple[str, str], list[datetime]] = {}  # (reference input, user) -> times
-    for e in issued:
-        refs.setdefault((e.source.input, e.user.casefold()), []).append(
-            e.time - measured.get(e.source.input, timedelta(0)))
+    for e in events:
+        if e.side == "idp" and e.outcome == "success" and e.user and e.time is not None:
+            refs.setdefault((e.source.input, e.user.casefold()), []).append(
+                e.time - measured.get(e.source.input, timedelta(0)))
     for r in messages:
         m = r.message
         a = consumed_assertion(m) if m.kind == "Response" and not m.logged_by and m.captured_at else None
