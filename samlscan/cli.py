@@ -109,8 +109,8 @@ TRUST_FLAGS = ("idp_cert", "idp_metadata", "sonar_settings")
 
 
 def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
-    """The expectations of a scan, and the notes on the settings files found among the walked
-    files: without a trust option, the IdP metadata and SP settings the folder holds (a ticket's
+    """The expectations of a scan, the notes on the settings files found among the walked files and
+    a finding at each one read: without a trust option, the IdP metadata and SP settings the folder holds (a ticket's
     attachments) are read as if given with their option; the options given still win."""
     import tempfile
 
@@ -120,17 +120,19 @@ def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
 
     flags, path = _flags(kw, scan_dirs)
     if path is not None or any(flags[k] for k in TRUST_FLAGS):
-        return build(flags, path), ()
+        return build(flags, path), (), ()
     # (an archive's settings members are inflated there for the loaders: once built, the
     # expectations name them by their labels, nothing reads the files again)
     with tempfile.TemporaryDirectory(prefix="samlscan-settings-") as tmpdir:
         found = found_settings(walked, tmpdir)
         if not found.used:
-            return build(flags, path), found.notes()
-        try:  # (no trust option given: the found files fill no option the user gave)
-            return found.relabel(build({**flags, **found.flags()}, path)), found.notes()
-        except ConfigError as exc:  # (SonarQube's api/settings/values without its certificate, alone)
-            return build(flags, path), found.refused(str(exc))
+            return build(flags, path), found.notes(), ()
+        try:  # (no trust option given: the found files fill no option the user gave; one giving no
+            # certificate, SonarQube's api/settings/values, still gives the SP's and a note says so)
+            expect = found.relabel(build({**flags, **found.flags()}, path, certless=True))
+        except ConfigError as exc:
+            return build(flags, path), found.refused(str(exc)), ()
+        return expect, found.notes(expect), found.findings()
 
 
 def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
@@ -271,13 +273,12 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     from samlscan.zones import parse_zones
 
     walked = walk(list(paths), include, exclude)  # (once: the settings files are found among these)
-    expect, notes = _scan_expectations(kw, [Path(p) for p in paths if Path(p).is_dir()], walked[0])
+    expect, notes, found = _scan_expectations(kw, [Path(p) for p in paths if Path(p).is_dir()], walked[0])
     show = not quiet and sys.stderr.isatty()
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
                       tz=parse_zones(expect.timezones), show_progress=show,
                       keep_xml=fmt == "html", walked=walked)  # only the HTML report shows the decoded XML
-    if notes:
-        report = replace(report, notes=notes + report.notes)
+    report = replace(report, notes=notes + report.notes, input_findings=report.input_findings + found)
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "success(es) and failure(s) into login attempts...", show):
         correlated = _correlated(report, expect)

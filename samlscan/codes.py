@@ -316,6 +316,11 @@ _SPECS = (
        "sonar.auth.saml.sp.privateKey.secured), or the IdP must send the NameID in clear.", None),
     _s("checks-skipped", I, "config", "Some checks were skipped for lack of configuration.",
        "Pass the missing settings (flags, --config, --idp-metadata or --sonar-settings).", None),
+    _s("settings-found", I, "config",
+       "A settings file found in the scanned folder (IdP metadata, the SP's settings) was read as if given "
+       "with its option: no --idp-cert, --idp-metadata, --sonar-settings or --config was given.",
+       "Check that it is the IdP's and the SP's current settings; to choose others, give them with their "
+       "options (any trust option turns the folder's reading off).", None),
     # --- Root causes only logs can tell ---------------------------------------------------------
     _s("idp-authentication-failed", E, "cause",
        "The user failed to authenticate at the IdP (password, MFA, locked account).",

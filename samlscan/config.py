@@ -15,7 +15,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from samlscan.certs import TrustedCert, load_certs
-from samlscan.errors import ConfigError, InputError
+from samlscan.errors import ConfigError, InputError, OtherKind
 
 SONAR_ACS_PATH = "/oauth2/callback/saml"
 DEFAULT_SKEW = 180  # SonarQube's java-saml (Constants.ALOWED_CLOCK_DRIFT)
@@ -265,6 +265,8 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     """
     from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
 
+    if (held := _held_aggregate(str(path))) is not None:  # (read by the scan's found settings: not again)
+        return _aggregate_choice(str(path), held, entity_id)
     data = _read(path, "IdP metadata")
     try:
         root = parse_xml(_metadata_bytes(data), max_bytes=MAX_METADATA_BYTES)
@@ -276,18 +278,17 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
         raise ConfigError(f"{path}: unusable IdP metadata: {exc.detail}{hint}") from None
     entities = _idp_entities(root, MD)
     if not entities:
-        raise ConfigError(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root, MD)})")
+        raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root, MD)})")
     if len(entities) > 1:
         chosen = [e for e in entities if e[0].get("entityID") == entity_id]
         if not chosen and entity_id:
-            names = [e[0].get("entityID") or "?" for e in entities]
-            shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
-            raise ConfigError(f"{path}: {len(names)} IdPs in this metadata ({shown}); none of them is {entity_id!r}")
+            raise _not_listed(path, [e[0].get("entityID") or "?" for e in entities], entity_id)
         if not chosen:  # each message's Issuer picks its IdP (aggregate_idp)
             from lxml import etree
 
             _AGGREGATES[str(path)] = {ed.get("entityID"): etree.tostring(ed) for ed, _ in entities
                                       if ed.get("entityID")}
+            _AGGREGATE_STAT[str(path)] = _stat_key(str(path))
             return {"idp_aggregates": (str(path),)}
         entities = chosen[:1]
     return _entity_values(path, *entities[0])
@@ -297,6 +298,44 @@ _AGGREGATES: dict[str, dict[str, bytes]] = {}
 """Metadata aggregates read with no IdP chosen: path -> {entityID: its EntityDescriptor's bytes}.
 Per process (a forked worker inherits it; Expectations carry the path only, as they travel to the
 workers with every unit): an IdP's certificates are read when a message names it."""
+
+
+_AGGREGATE_STAT: dict[str, tuple | None] = {}
+"""The size and modification time of each file of _AGGREGATES when it was read: a file changed since
+is read again."""
+
+
+def _stat_key(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _held_aggregate(path: str) -> dict[str, bytes] | None:
+    """The IdPs of the aggregate at `path` when it was read already and has not changed since (a scan
+    reads an aggregate found in its folder to know what it is, then builds the expectations from it:
+    a federation's 60 MB are parsed once)."""
+    if path in _AGGREGATES and _AGGREGATE_STAT.get(path) is not None and _AGGREGATE_STAT[path] == _stat_key(path):
+        return _AGGREGATES[path]
+    return None
+
+
+def _aggregate_choice(path: str, held: dict[str, bytes], entity_id: str | None) -> dict:
+    """load_idp_metadata's values for an aggregate already read: the IdP `entity_id` names, or each
+    message's Issuer picks it (no `entity_id`)."""
+    if not entity_id:
+        return {"idp_aggregates": (path,)}
+    found = aggregate_idp(path, entity_id)
+    if found is None:
+        raise _not_listed(path, list(held), entity_id)
+    return found
+
+
+def _not_listed(path, names: list[str], entity_id: str) -> ConfigError:
+    shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
+    return ConfigError(f"{path}: {len(names)} IdPs in this metadata ({shown}); none of them is {entity_id!r}")
 
 
 def aggregate_idp(path: str, entity_id: str) -> dict | None:
@@ -550,7 +589,7 @@ def load_sonar_settings(path: Path) -> dict:
     if not hidden and not any(k.startswith(_SONAR_SAML) for k in pairs):
         # (an install's sonar.properties sets its database and perhaps its base URL: read as all
         # defaults, the SP's entity ID would be 'sonarqube' and no certificate would be checked)
-        raise ConfigError(f"{path}: no SonarQube setting in this file that samlscan reads (no "
+        raise OtherKind(f"{path}: no SonarQube setting in this file that samlscan reads (no "
                           f"'sonar.auth.saml.' key){_not_settings_hint(path)}")
     out: dict = {"profile": "sonarqube"}
     mapping = {"sonar.auth.saml.applicationId": "sp_entity_id",
@@ -609,7 +648,7 @@ def load_python3_saml_settings(path: Path) -> dict:
         keys = ", ".join(sorted(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
         hint = ("SonarQube's api/settings/values goes to --sonar-settings" if isinstance(doc, dict)
                 and "settings" in doc else "advanced_settings.json holds no IdP or SP: give settings.json")
-        raise ConfigError(f"{path}: no 'sp' or 'idp' object in this python3-saml settings file "
+        raise OtherKind(f"{path}: no 'sp' or 'idp' object in this python3-saml settings file "
                           f"(found: {keys}); {hint}")
     sp, idp = _json_member(doc, "sp", dict, path), _json_member(doc, "idp", dict, path)
     acs = _json_member(sp, "assertionConsumerService", dict, path, "sp.")
@@ -696,8 +735,10 @@ def find_config(start_dirs: list[Path]) -> Path | None:
     return None
 
 
-def build(flags: dict, config_path: Path | None) -> Expectations:
-    """Merge flags over the TOML file over SonarQube settings over metadata."""
+def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expectations:
+    """Merge flags over the TOML file over SonarQube settings over metadata. A settings file meant to
+    give the IdP certificate and giving none is an error, unless `certless` (the files a scan found:
+    a note says so, found.py)."""
     layers: list[tuple[str, dict]] = []
     settings_json = config_path is not None and config_path.suffix.lower() == ".json"
     file_values = _toml_values(config_path) if config_path and not settings_json else {}
@@ -749,7 +790,7 @@ def build(flags: dict, config_path: Path | None) -> Expectations:
                               "the IdP's current certificate (or its fingerprint) in settings.json")
     values["idp_certs"] = _as_the_sp_holds(_unique(values.get("idp_certs", ())), certs, held,
                                            values.get("idp_metadata_certs", ()))
-    if missing and not values["idp_certs"]:
+    if missing and not values["idp_certs"] and not certless:
         raise ConfigError(missing[0])
     keys = []
     for p in _as_list(merged.get("sp_key")):

@@ -21,3 +21,8 @@ class ConfigError(SamlscanError):
 
 class EnvironmentProblem(SamlscanError):
     """The installation is broken (for example lxml and xmlsec built on different libxml2)."""
+
+
+class OtherKind(ConfigError):
+    """The file is another kind of file than its option takes (SP metadata given as the IdP's): a
+    file a scan found and guessed to be settings (found.py) is then simply not such a file."""

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from samlscan.config import (SETTINGS_KINDS, load_idp_metadata, load_python3_saml_settings, load_sonar_settings,
-                             settings_kind)
-from samlscan.errors import ConfigError
+from samlscan.config import (NO_CERT, PINNED, SETTINGS_KINDS, load_idp_metadata, load_python3_saml_settings,
+                             load_sonar_settings, settings_kind)
+from samlscan.codes import spec
+from samlscan.errors import ConfigError, OtherKind
+from samlscan.model import Finding, Source
 
 GROUPS = ((("idp_metadata",), "IdP metadata"), (("sonar_settings", "python3_saml_settings"), "SP settings"))
 """Files of one group answer the same question (which IdP, which SP): two of them leave it open."""
 _LOADERS = {"idp_metadata": load_idp_metadata, "sonar_settings": load_sonar_settings,
             "python3_saml_settings": load_python3_saml_settings}
 WHERE = "found in the scanned folder"
+UNPACK = " (extracted from its archive)"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Found:
     used: tuple[tuple[str, str], ...] = ()
     unsure: tuple[str, ...] = ()
     members: tuple[tuple[str, str], ...] = ()
+    certless: tuple[tuple[str, str, str, bool], ...] = ()
+    """The files to read that hold no IdP certificate: (kind, label, why, whether it pins one by
+    fingerprint, which a certificate given elsewhere may then match)."""
 
     def flags(self) -> dict[str, list[str]]:
         """The files as the options that give them (config.build's keys)."""
@@ -51,14 +57,31 @@ class Found:
         advice names trust options, and a trust option given turns this reading off, so the note says
         to give these files with their own options too."""
         given = " ".join(f"{SETTINGS_KINDS[kind][1]} {path}" for kind, path in self.used)
-        unpack = " (extracted from its archive)" if self.members else ""
+        unpack = UNPACK if self.members else ""
         return self.unsure + (f"{', '.join(p for _, p in self.used)} ({WHERE}) not read: {self.relabel(reason)} "
                               f"(with a trust option no file found in the folder is read: give {given}{unpack} "
                               "beside it)",)
 
-    def notes(self) -> tuple[str, ...]:
-        return tuple(f"read {path} as {SETTINGS_KINDS[kind][0]} ({WHERE}; {SETTINGS_KINDS[kind][1]} chooses "
-                     "another)" for kind, path in self.used) + self.unsure
+    def notes(self, expect=None) -> tuple[str, ...]:
+        """What was read and what was not; with the `expect` built from them, the files that give no
+        certificate the SP holds (SonarQube's api/settings/values hides it)."""
+        return tuple(_read_note(kind, path) for kind, path in self.used) + self.unsure + self._unchecked(expect)
+
+    def findings(self) -> tuple[Finding, ...]:
+        """A settings-found finding at each file read: CSV and JSON lines have no notes, --quiet
+        silences stderr, and --fail-on counts findings only."""
+        s = spec("settings-found")
+        return tuple(Finding(s.code, s.severity, _read_note(kind, path), hint=s.fix, source=Source(path))
+                     for kind, path in self.used)
+
+    def _unchecked(self, expect) -> tuple[str, ...]:
+        if expect is None:
+            return ()
+        members = dict(self.members)
+        return tuple(f"{label} ({WHERE}) does not give the IdP certificate the SP holds, so no signature is "
+                     f"checked against it: {why} (beside {SETTINGS_KINDS[kind][1]} {label}"
+                     f"{UNPACK if label in members else ''}: with a trust option no file found in the folder "
+                     "is read)" for kind, label, why, pinned in self.certless if not (pinned and expect.idp_certs))
 
 
 def found_settings(files: list[str], tmpdir: str | None = None) -> Found:
@@ -69,14 +92,24 @@ def found_settings(files: list[str], tmpdir: str | None = None) -> Found:
     met: dict[str, list[tuple[str, str]]] = {}
     values: dict[tuple[str, str], tuple] = {}
     inflated: dict[str, str] = {}
+    certless: dict[tuple[str, str], tuple[str, bool]] = {}
+    unread: list[str] = []
     for path in files:
         for kind, label, file in _candidates(path, tmpdir):
-            if (read := _read_as(kind, file)) is not None:
-                met.setdefault(kind, []).append((kind, label))
-                values[kind, label] = read
-                if file != label:
-                    inflated[label] = file
-    used, unsure = [], []
+            try:
+                loaded = _LOADERS[kind](Path(file))
+            except OtherKind:  # not that file after all (SP metadata: the scan says what it is)
+                continue
+            except ConfigError as exc:  # (a DOCTYPE, a truncated file: the user would only see the XML error)
+                unread.append(f"{label} looks like {_group(kind)} but was not read: {_reason(exc, file, label)}")
+                continue
+            met.setdefault(kind, []).append((kind, label))
+            values[kind, label] = _settings_key(loaded, file)
+            if NO_CERT in loaded:
+                certless[kind, label] = (_reason(loaded[NO_CERT], file, label), PINNED in loaded)
+            if file != label:
+                inflated[label] = file
+    used, unsure = [], unread
     for kinds, what in GROUPS:
         group = _distinct([item for k in kinds for item in met.get(k, ())], values)
         if len(group) == 1:
@@ -87,7 +120,22 @@ def found_settings(files: list[str], tmpdir: str | None = None) -> Found:
             unsure.append(f"{len(group)} files {WHERE} are {what}: {listed}; none of them was read: choose "
                           f"one with {options}")
     return Found(tuple(used), tuple(unsure), tuple((label, inflated[label]) for _, label in used
-                                                   if label in inflated))
+                                                   if label in inflated),
+                 tuple((*item, *certless[item]) for item in used if item in certless))
+
+
+def _read_note(kind: str, path: str) -> str:
+    return f"read {path} as {SETTINGS_KINDS[kind][0]} ({WHERE}; {SETTINGS_KINDS[kind][1]} chooses another)"
+
+
+def _group(kind: str) -> str:
+    return next(what for kinds, what in GROUPS if kind in kinds)
+
+
+def _reason(error, file: str, label: str) -> str:
+    """A loader's error on `file` said of `label`, without the path it starts with."""
+    text = str(error).replace(file, label)
+    return text.removeprefix(f"{label}: ")
 
 
 def _candidates(path: str, tmpdir: str | None):
@@ -109,14 +157,6 @@ def _candidates(path: str, tmpdir: str | None):
 
         for label, file in settings_members(path, path, container, tmpdir):
             yield settings_kind(read_head(file)), label, file
-
-
-def _read_as(kind: str, path: str) -> tuple | None:
-    """What the file gives as settings (_settings_key), None when its loader refuses it."""
-    try:
-        return _settings_key(_LOADERS[kind](Path(path)), path)
-    except ConfigError:  # not that file after all (the scan says what it is)
-        return None
 
 
 def _settings_key(value, path: str):

@@ -105,14 +105,17 @@ def test_an_archive_inside_the_archive_is_not_looked_into_for_settings(tmp_path)
 
 
 def test_a_refused_member_is_named_by_its_label(tmp_path):
-    """SonarQube's api/settings/values hides the certificate: the loader's refusal quotes the file
-    it read, the inflated member, which the note names by its label."""
+    """SonarQube's api/settings/values hides the certificate: the loader's reason quotes the file
+    it read, the inflated member, which the note names by its label. (It is read now for the SP's
+    other settings, test_found2: the note says its certificate is hidden.)"""
     values = tmp_path / "values.json"
     values.write_text(json.dumps({"settings": [{"key": "sonar.auth.saml.applicationId", "value": "sonarqube"}],
                                   "setSecuredSettings": ["sonar.auth.saml.certificate.secured"]}))
     archive = _zip(tmp_path / "ticket.zip", [CASE / "chrome-emil.har", values])
     doc, text = _scan(archive)
-    (note,) = [n for n in doc["summary"]["notes"] if "not read" in n]
-    assert note.startswith(f"{archive}!values.json (found in the scanned folder) not read: {archive}!values.json: "
-                           "SonarQube does not return sonar.auth.saml.certificate.secured")
+    (note,) = [n for n in doc["summary"]["notes"] if "does not give the IdP certificate" in n]
+    assert note.startswith(f"{archive}!values.json (found in the scanned folder) does not give the IdP certificate "
+                           "the SP holds, so no signature is checked against it: SonarQube does not return "
+                           "sonar.auth.saml.certificate.secured")
+    assert f"beside --sonar-settings {archive}!values.json (extracted from its archive)" in note
     assert "samlscan-settings" not in text
