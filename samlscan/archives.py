@@ -11,6 +11,7 @@ import io
 import lzma
 import os
 import tarfile
+import tempfile
 import zipfile
 import zlib
 from dataclasses import replace
@@ -373,9 +374,11 @@ def settings_members(label: str, path: str, kind: str, tmpdir: str) -> list[tupl
         head = src.read(SNIFF_BYTES)
         if settings_kind(head) is None:
             return len(head)
-        tmp = os.path.join(tmpdir, f"s{len(out)}")
+        # (a name of its own: every archive of the scan inflates to the same `tmpdir`, and no name
+        # may begin another's, Found.relabel replaces each in the texts that quote it)
+        fd, tmp = tempfile.mkstemp(prefix="member-", dir=tmpdir)
         cap = min(_bound(compressed), left, MAX_METADATA_BYTES)
-        with open(tmp, "wb") as dst:
+        with os.fdopen(fd, "wb") as dst:
             dst.write(head)
             try:
                 total = len(head) + _copy_bounded(src, dst, cap - len(head))

@@ -149,10 +149,11 @@ def _candidates(path: str, tmpdir: str | None):
         head = read_head(path)
     except OSError:  # (the scan reports it)
         return
-    kind = settings_kind(head)
-    if kind is not None:
-        yield kind, path, path
-    elif tmpdir is not None and (container := container_kind(head)) is not None:
+    container = container_kind(head)  # (first: a zip that stores a settings file begins with its text)
+    if container is None:
+        if (kind := settings_kind(head)) is not None:
+            yield kind, path, path
+    elif tmpdir is not None:
         from samlscan.archives import settings_members
 
         for label, file in settings_members(path, path, container, tmpdir):

@@ -1,0 +1,71 @@
+"""Review of the sixteenth round: settings members of ticket archives (found.py,
+archives.settings_members), cookies read precisely (flows), SP families and clock offsets on logs
+alone (correlate)."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE = ROOT / "fixtures" / "scenarios" / "entra-proxy-spring"
+METADATA, SETTINGS = "SonarQube.xml", "sonar-saml-settings.properties"
+
+
+def _zip(path: Path, files: list[Path], method=zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", method) as zf:
+        for f in files:
+            zf.write(f, f.name)
+    return path
+
+
+def _ticket(folder: Path, method=zipfile.ZIP_DEFLATED) -> tuple[Path, Path]:
+    """The case's attachments in `folder`, its IdP metadata and SP settings each zipped alone."""
+    folder.mkdir()
+    for f in CASE.iterdir():
+        if f.name not in (METADATA, SETTINGS, "expected.json"):
+            (folder / f.name).write_bytes(f.read_bytes())
+    return (_zip(folder / "metadata.zip", [CASE / METADATA], method),
+            _zip(folder / "settings.zip", [CASE / SETTINGS], method))
+
+
+def _scan(target: Path) -> dict:
+    res = CliRunner().invoke(main, ["scan", str(target), "--format", "json", "--timezone", "Europe/Amsterdam",
+                                    "--jobs", "1", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output[-2000:]
+    return json.loads(res.stdout)
+
+
+def _emil(doc: dict) -> dict:
+    (a,) = [a for a in doc["attempts"] if (a["user"] or "").startswith("emil") and a["outcome"] == "failure"]
+    return a
+
+
+def test_settings_members_of_two_archives_are_each_read_from_their_own_file(tmp_path):
+    """Each archive inflated its settings members to 's0', 's1'... of the one temporary folder: the
+    second archive's SP settings overwrote the first's IdP metadata, which was then refused as
+    'not well-formed XML' under the metadata's label, and emil's failure was signature-invalid."""
+    metadata, settings = _ticket(tmp_path / "ticket")
+    doc = _scan(tmp_path / "ticket")
+    notes = doc["summary"]["notes"]
+    assert f"read {metadata}!{METADATA} as the IdP metadata (found in the scanned folder; --idp-metadata " \
+           "chooses another)" in notes
+    assert any(n.startswith(f"read {settings}!{SETTINGS} as the SonarQube settings") for n in notes)
+    assert _emil(doc)["root_cause"] == "signature-cert-mismatch"
+
+
+def test_a_zip_that_stores_a_settings_file_is_an_archive_not_that_file(tmp_path):
+    """A zip stored without compression begins with its first member's text: its head named
+    sonar.auth.saml. lines, so the zip itself was read as the settings ('read settings.zip as the
+    SonarQube settings') and skipped as evidence, its members never listed."""
+    _, settings = _ticket(tmp_path / "ticket", zipfile.ZIP_STORED)
+    doc = _scan(tmp_path / "ticket")
+    notes = doc["summary"]["notes"]
+    assert not any(n.startswith(f"read {settings} as") for n in notes)
+    assert any(n.startswith(f"read {settings}!{SETTINGS} as the SonarQube settings") for n in notes)
+    kinds = {i["path"]: i.get("kind") for i in doc["inputs"]}
+    assert kinds[str(settings)] == "archive:zip"
