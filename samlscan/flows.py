@@ -572,9 +572,20 @@ SESSION_COOKIES = ("JWT-SESSION",)
 """Cookies an SP sets only for a signed-in user: SonarQube's session token (JwtHttpHandler)."""
 
 
+BALANCER_COOKIES = ("AWSALB", "AWSALBCORS", "AWSALBTG", "AWSALBTGCORS", "AWSELB", "ARRAffinity",
+                    "ARRAffinitySameSite", "ApplicationGatewayAffinity", "ApplicationGatewayAffinityCORS", "GCLB",
+                    "__cf_bm", "__cflb", "SERVERID", "ROUTEID", "BIGipServer", "AWSALBAPP-", "incap_ses_",
+                    "visid_incap_", "nlbi_")
+"""Cookies a load balancer, proxy or CDN in front of the SP sets on any answer, whatever the SP did
+(names, or prefixes of names): AWS ALB/ELB stickiness (AWSALB*, AWSELB), Azure App Service's and
+Application Gateway's affinity, Google Cloud's GCLB, Cloudflare's __cf_bm and __cflb, HAProxy's and
+Apache mod_proxy_balancer's documented SERVERID and ROUTEID, F5 BIG-IP's BIGipServer<pool>, Imperva's
+incap_ses_/visid_incap_/nlbi_. They hold no login."""
+
+
 def _sessions(ex: Exchange) -> list[str]:
-    """The cookies an answer set that may hold a session (_NOT_SESSION aside)."""
-    return [c for c in ex.set_cookies if c not in _NOT_SESSION]
+    """The cookies an answer set that may hold a session (_NOT_SESSION and BALANCER_COOKIES aside)."""
+    return [c for c in ex.set_cookies if c not in _NOT_SESSION and not c.startswith(BALANCER_COOKIES)]
 
 
 _NOT_SIGNED_IN = {"auto-post": "with a form it submits by itself: where that leads is not in the capture",

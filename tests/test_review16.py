@@ -69,3 +69,28 @@ def test_a_zip_that_stores_a_settings_file_is_an_archive_not_that_file(tmp_path)
     assert any(n.startswith(f"read {settings}!{SETTINGS} as the SonarQube settings") for n in notes)
     kinds = {i["path"]: i.get("kind") for i in doc["inputs"]}
     assert kinds[str(settings)] == "archive:zip"
+
+
+SONAR_HAR = ROOT / "tests" / "data" / "case11" / "chrome-sonar.har"
+
+
+def test_a_load_balancer_cookie_at_the_acs_is_no_kept_login(tmp_path):
+    """An AWS load balancer with stickiness sets AWSALB and AWSALBCORS on every answer: the ACS
+    answering the POST with a page of its own and only those cookies was 'success: the SP kept the
+    login' (set AWSALB, AWSALBCORS), whatever the SP did."""
+    from samlscan.flows import build_flows
+    from samlscan.inputs import har
+
+    doc = json.loads(SONAR_HAR.read_text(encoding="utf-8"))
+    entry = doc["log"]["entries"][2]
+    resp = entry["response"]
+    resp["status"], resp["redirectURL"] = 200, ""
+    resp["headers"] = [h for h in resp["headers"] if h["name"].lower() not in ("location", "set-cookie")] + [
+        {"name": "Set-Cookie", "value": "AWSALB=3nXq; Expires=Tue, 25 Nov 2025 09:00:18 GMT; Path=/"},
+        {"name": "Set-Cookie", "value": "AWSALBCORS=3nXq; Expires=Tue, 25 Nov 2025 09:00:18 GMT; Path=/; "
+                                        "SameSite=None; Secure"}]
+    resp["content"] = {"mimeType": "text/html", "text": "<html><title>Dashboard</title><p>hi</p></html>"}
+    path = tmp_path / "derived.har"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    (flow,) = [f for f in build_flows(har.read(str(path))) if any(ex.entry == 2 for ex in f.exchanges)]
+    assert flow.outcome == "unknown" and "without setting a session cookie" in flow.reason
