@@ -599,6 +599,28 @@ def _distance(a: _Piece, b: _Piece) -> float:
     return abs((a.time - b.time).total_seconds())
 
 
+def _decisions(pieces, groups: _Groups, indices) -> dict[int, set]:
+    """Root -> (product, side) of the log lines among `indices` that decide a login (failure or
+    success), for _join_undecided."""
+    decided: dict[int, set] = {}
+    for i in indices:
+        p = pieces[i]
+        if p.kind == "log" and p.outcome in ("failure", "success"):
+            decided.setdefault(groups.find(i), set()).add((p.product, p.side))
+    return decided
+
+
+def _join_undecided(pieces, groups: _Groups, decided: dict[int, set], i: int, j: int) -> None:
+    """Join the groups of i and j, unless both hold a decision of one product and side (without a
+    shared ID that is the user's next try, not the same attempt) or they conflict."""
+    ri, rj = groups.find(i), groups.find(j)
+    mine, theirs = decided.get(ri, set()), decided.get(rj, set())
+    if ri == rj or mine & theirs or _conflict(pieces, groups, i, j):
+        return
+    groups.union(i, j)
+    decided[groups.find(i)] = mine | theirs
+
+
 def _link_by_user_time(pieces, groups: _Groups) -> None:
     """Attach pieces to a group of the same user (or IP when no user is known) close in time.
     Sorted by time, each piece looks back only within WINDOW: linear in the number of pieces for
@@ -606,11 +628,7 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
     of one product and side takes no second one of them: without a shared ID that is the user's
     next try (Keycloak's LOGIN_ERROR then LOGIN 46 s later), not the same attempt."""
     order = sorted((i for i, p in enumerate(pieces) if p.time), key=lambda i: pieces[i].time)
-    decided: dict[int, set] = {}  # root -> (product, side) of its deciding log lines
-    for i in order:
-        p = pieces[i]
-        if p.kind == "log" and p.outcome in ("failure", "success"):
-            decided.setdefault(groups.find(i), set()).add((p.product, p.side))
+    decided = _decisions(pieces, groups, order)
     last_by_key: dict[str, int] = {}
     shared_ip: dict[str, datetime] = {}  # IP -> until when two users were seen behind it
     for i in order:
@@ -634,12 +652,61 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
                 continue
             if pieces[j].user and not p.user and key in shared_ip and p.time <= shared_ip[key]:
                 continue
-            ri, rj = groups.find(i), groups.find(j)
-            mine, theirs = decided.get(ri, set()), decided.get(rj, set())
-            if ri == rj or mine & theirs or _conflict(pieces, groups, i, j):
-                continue
-            groups.union(i, j)
-            decided[groups.find(i)] = mine | theirs
+            _join_undecided(pieces, groups, decided, i, j)
+
+
+def _local_part(user: str) -> str | None:
+    """The local part of an email address or UPN, case-folded ('olga.berg' of
+    'Olga.Berg@example.com'); None for a login name that is no address."""
+    local, at, domain = user.partition("@")
+    return local.casefold() if at and local and domain else None
+
+
+def _link_name_to_email(pieces, groups: _Groups) -> None:
+    """Join a login name of one product to the email of another whose local part it is, within
+    WINDOW: SonarQube's auth.event names its login, the email's local part or the email itself by
+    sonar.auth.saml.user.login; Keycloak names the username; Auth0, Okta and Entra name the email
+    or UPN. Only when one email with that local part is seen within WINDOW of the name (two
+    domains' 'olga.berg' are two people), and with the rules of _link_by_user_time: a group that
+    decided a login for a product and side takes no second decision of them."""
+    emails: dict[str, list[int]] = {}  # local part -> pieces naming an address with it
+    names: dict[str, list[int]] = {}  # login name -> pieces naming it
+    for i, p in enumerate(pieces):
+        if p.user and p.time and p.product:
+            local = _local_part(p.user)
+            (emails if local else names).setdefault(local or p.user.casefold(), []).append(i)
+    shared = emails.keys() & names.keys()
+    if not shared:  # most scans: one product's log, or every product names users alike
+        return
+    decided = _decisions(pieces, groups, range(len(pieces)))
+    for local in sorted(shared):
+        for i, j in _name_email_pairs(pieces, sorted(names[local], key=lambda i: pieces[i].time),
+                                      sorted(emails[local], key=lambda j: pieces[j].time)):
+            _join_undecided(pieces, groups, decided, i, j)
+
+
+def _name_email_pairs(pieces, names: list[int], emails: list[int]):
+    """(name piece, nearest email piece of another product) for each name piece (both lists in
+    time order, one local part) whose WINDOW holds one distinct email. Linear: a run of one
+    email is found by where the next different one starts, not by counting the window."""
+    from bisect import bisect_left, bisect_right
+
+    times = [pieces[j].time for j in emails]
+    folded = [pieces[j].user.casefold() for j in emails]
+    change = [len(emails)] * len(emails)  # k -> index of the next email unlike the k-th
+    for k in range(len(emails) - 2, -1, -1):
+        change[k] = k + 1 if folded[k + 1] != folded[k] else change[k + 1]
+    for i in names:
+        p = pieces[i]
+        lo, hi = bisect_left(times, p.time - WINDOW), bisect_right(times, p.time + WINDOW)
+        if lo == hi or change[lo] < hi:  # no email near, or two addresses: whose name is it?
+            continue
+        at = bisect_left(times, p.time, lo, hi)
+        near = sorted(range(max(lo, at - KEY_FANOUT), min(hi, at + KEY_FANOUT)),
+                      key=lambda k: abs(times[k] - p.time))  # (a busy user's window: its nearest only)
+        other = [emails[k] for k in near if pieces[emails[k]].product != p.product]
+        if other:
+            yield i, other[0]
 
 
 def _link_by_moment(pieces, groups: _Groups) -> None:
@@ -1454,6 +1521,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_copies(pieces, groups)
     _link_by_keys(pieces, groups)
     _link_by_user_time(pieces, groups)
+    _link_name_to_email(pieces, groups)
     _link_by_moment(pieces, groups)
     _link_issue_to_receipt(pieces, groups, apps)
     _link_unread_response(pieces, groups)
