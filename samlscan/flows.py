@@ -68,6 +68,9 @@ class Exchange:
     'sp-result' or 'other'."""
     set_cookies: tuple[str, ...] = ()
     """Names of cookies the response set; not those it deleted (Max-Age=0, an Expires passed: set_names)."""
+    samesite: tuple[tuple[str, str], ...] = ()
+    """(name, SameSite value as the response wrote it, '' for none) of the cookies it set, where the
+    capture says (same_site_of); a cookie not listed is one whose attributes are not known."""
     auth_error: str | None = None
     """SonarQube's AUTHENTICATION-ERROR cookie value, URL-decoded (its public failure reason)."""
     idp_error: IdpError | None = None
@@ -857,6 +860,14 @@ def set_names(headers, at: datetime | None = None) -> tuple[str, ...]:
     deletion is no session); a name both set and deleted counts as set."""
     return tuple(dict.fromkeys(c.name for h in headers if not deletes(h, at)
                                for c in [parse_set_cookie(h)] if c is not None))
+
+
+def same_site_of(headers, at: datetime | None = None) -> tuple[tuple[str, str], ...]:
+    """(name, SameSite attribute, '' when absent) of the cookies Set-Cookie values set, deletions
+    aside (set_names); the last value of a name wins, as the browser keeps the last one set."""
+    found = {c.name: c.attr("samesite") or "" for h in headers if not deletes(h, at)
+             for c in [parse_set_cookie(h)] if c is not None}
+    return tuple(found.items())
 
 
 def _sends(ex: Exchange, kinds: dict) -> set[str]:

@@ -30,16 +30,47 @@ _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
 
 def _state_cookie_lost(exchanges) -> str | None:
     """SonarQube set OAUTHSTATE when the login started, but the browser did not send it back with
-    the POST to the ACS: a SameSite policy on a cross-site POST, or an http/https mismatch."""
+    the POST to the ACS: an http/https mismatch, or the SameSite the cookie was set with."""
     set_at = next((ex for ex in exchanges if "OAUTHSTATE" in ex.set_cookies), None)
     post = next((ex for ex in exchanges if ex.leg == "acs-post"), None)
     if set_at is None or post is None or "OAUTHSTATE" in post.request_cookies or not post.cookies_recorded:
         return None
     scheme = urlsplit(set_at.url).scheme, urlsplit(post.url).scheme
-    why = (f"the cookie was set over {scheme[0]} and the POST went to {scheme[1]}"
-           if scheme[0] != scheme[1] else "a SameSite policy kept it off the cross-site POST")
-    return (f"OAUTHSTATE was set at {set_at.ref} but not sent with the POST to the ACS "
-            f"({post.ref}): {why}")
+    if scheme[0] != scheme[1]:
+        return (f"OAUTHSTATE was set at {set_at.ref} but not sent with the POST to the ACS ({post.ref}): the "
+                f"cookie was set over {scheme[0]} and the POST went to {scheme[1]}")
+    same_site = dict(set_at.samesite).get("OAUTHSTATE")
+    idp = next((ex.url for ex in exchanges if ex.leg in ("authn-request", "idp-page")), None)
+    if same_site is not None and same_site.lower() in ("lax", "strict") and _cross_site(idp, post.url):
+        return (f"OAUTHSTATE was set with SameSite={same_site} ({set_at.ref}), which browsers do not send on "
+                f"the IdP's cross-site POST to the ACS ({post.ref}): SonarQube sets it without SameSite, so "
+                "something on the way added the attribute (a proxy rewriting cookies?)")
+    # (SonarSource/sonarqube OAuthCsrfVerifier.generateState builds it with Cookies.CookieBuilder:
+    # path, HttpOnly, Secure behind X-Forwarded-Proto: https, no SameSite)
+    said = " without SameSite" if same_site == "" else f" with SameSite={same_site}" if same_site else ""
+    why = _UNSET if same_site == "" else "a SameSite policy kept it off the cross-site POST"
+    if same_site is not None and not _cross_site(idp, post.url):
+        why = ("the IdP is on SonarQube's own site, where SameSite does not keep it off (a cookie Path that does "
+               "not cover the ACS, or the cookie cleared in between?)")
+    return f"OAUTHSTATE was set at {set_at.ref}{said} but not sent with the POST to the ACS ({post.ref}): {why}"
+
+
+_UNSET = ("Chromium-based browsers take a cookie without SameSite as Lax and send it on a cross-site POST only "
+          "within 2 minutes of setting it (a login that took longer loses it)")
+
+
+def _cross_site(idp_url: str | None, sp_url: str) -> bool:
+    """The IdP's page is on another site than the SP (another scheme, or another registrable domain,
+    approximated by the host's last two labels; an IP address is its own site): only then does
+    SameSite keep a cookie off its POST (RFC 6265bis 5.2). Unknown IdP: taken as cross-site, the
+    usual case."""
+    if not idp_url:
+        return True
+    a, b = urlsplit(idp_url), urlsplit(sp_url)
+
+    def site(host: str) -> str:
+        return host if re.fullmatch(r"[\d.]+|.*:.*", host) else ".".join(host.split(".")[-2:])
+    return a.scheme != b.scheme or site(a.hostname or "") != site(b.hostname or "")
 
 
 def _callback_without_saml_key(url: str) -> bool:

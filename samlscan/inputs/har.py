@@ -17,13 +17,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import BinaryIO, Iterator
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
+from samlscan.config import SONAR_ACS_PATH, on_sonarqube_acs_path
 from samlscan.decode import unquote_bounded
-from samlscan.flows import (Exchange, answer_page, classify_leg, find_idp_error, refusal, reposted_to, set_names,
-                            same_endpoint, same_url, sends_on, validation_errors)
+from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, find_idp_error, refusal, reposted_to,
+                            same_endpoint, same_site_of, same_url, sends_on, set_names, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.model import Source
@@ -284,6 +285,18 @@ def _set_cookie_names(resp, headers: list[tuple[str, str]], at: datetime | None)
     extra = [c for c in _items(resp, "cookies") if isinstance(c, dict) and str(c.get("name") or "") not in named]
     kept = [str(c.get("name") or "") for c in extra if not _expired(c.get("expires"), at)]
     return tuple(dict.fromkeys(list(set_names(values, at)) + [n for n in kept if n]))
+
+
+def _same_site(resp, headers: list[tuple[str, str]], at: datetime | None) -> tuple[tuple[str, str], ...]:
+    """(name, SameSite) of the cookies a response set (flows.same_site_of): its Set-Cookie headers,
+    and its cookies array's `sameSite` (Chrome's and Safari's HAR writers add it when the cookie has
+    one; WebKit HARBuilder.js cookies()) for a cookie no header names."""
+    found = dict(same_site_of(_set_cookies(headers), at))
+    for c in _items(resp, "cookies"):
+        name = str(c.get("name") or "") if isinstance(c, dict) else ""
+        if name and name not in found and isinstance(c.get("sameSite"), str) and not _expired(c.get("expires"), at):
+            found[name] = c["sameSite"]
+    return tuple(found.items())
 
 
 def _expired(expires, at: datetime | None) -> bool:
@@ -573,6 +586,11 @@ def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict
     if safari:
         why = "Safari's Web Inspector left the request body out of its HAR export"
     sent = forms.pop(url, None)  # one form, one send: a later bodiless POST re-sends nothing
+    action = _latest_form(forms, at) if not sent and safari else None
+    if action is not None:  # the entry's URL is where the POST's redirects ended (Exchange.folded)
+        sent = forms.pop(action)
+        why += (f", and Safari writes a redirected request under the URL its redirects ended at "
+                f"(WebKit Resource.updateForRedirectResponse), not {action}")
     if not sent:
         if _SAMLISH_URL.search(urlsplit(url).path):
             found.problems.append(InputProblem(src, "input-body-not-exported" if safari else "input-redacted",
@@ -580,13 +598,29 @@ def _unrecorded_body(post, url: str, src: Source, at, found: _Found, forms: dict
                                                "be read from it"))
         return
     names = " and ".join(dict.fromkeys(m.param for m in sent))
+    whose = ("the latest page's auto-submit form posted" if action else
+             "an earlier page's auto-submit form posts to this URL")
     found.problems.append(InputProblem(src, "input-body-from-page",  # (nothing lost: any browser)
-                                       f"POST {url}: {why}; the {names} that an earlier page's auto-submit "
-                                       "form posts to this URL is read as what it sent"))
-    for m in sent:
+                                       f"POST {url}: {why}; the {names} that {whose} is read as what it sent"))
+    for m in sent:  # (sent to the form's action: a folded entry's URL is the redirects' end)
         found.req_params.add(m.param)
         found.msgs.append((m.param + ":" + digest(m.value),
-                           replace(m, source=src, captured_at=at, url=url), False))
+                           replace(m, source=src, captured_at=at, url=action or url), False))
+
+
+FORM_WINDOW = timedelta(minutes=2)
+"""An auto-submit form posts as its page loads (a noscript page's button, when the user clicks it):
+a bodiless POST later than this after the page is not taken as that form's send."""
+
+
+def _latest_form(forms: dict, at: datetime | None) -> str | None:
+    """The action of the latest auto-submit form not yet sent (`forms` is kept in the order the
+    pages came), when its page came at most FORM_WINDOW before `at` (unknown times aside)."""
+    action = next(reversed(forms), None)
+    if action is None:
+        return None
+    shown = forms[action][0].captured_at
+    return action if at is None or shown is None or timedelta(0) <= at - shown <= FORM_WINDOW else None
 
 
 def resends_body(method: str, url: str, status: int, location: str | None) -> bool:
@@ -602,11 +636,12 @@ def note_sent_on(found: _Found, method: str, url: str, status: int, location: st
     found.reposted_to = reposted_to(method, url, status, location)
 
 
-def read_entry(entry: dict, index: int, path: str, follow: set[str],
+def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | None],
                forms: dict | None = None, client: str | None = None) -> tuple[_Found, Exchange | None, bool]:
     """SAML values, the exchange (when SAML-relevant) and whether cookies were present.
-    `forms`: action URL -> the SAML values of the last auto-submit form posting there; `client`:
-    the browser that wrote the capture (creator)."""
+    `follow`: the URLs of pages that belong to a flow (next_pages); `forms`: action URL -> the SAML
+    values of the last auto-submit form posting there; `client`: the browser that wrote the
+    capture (creator)."""
     found = _Found([], [], set(), set())
     req = entry.get("request") if isinstance(entry.get("request"), dict) else {}
     resp = entry.get("response") if isinstance(entry.get("response"), dict) else {}
@@ -635,7 +670,8 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
     req_cookies = _cookie_names(req, qh)
     auth_err = _cookie_value(resp, rh, "AUTHENTICATION-ERROR")
     cookies_seen = bool(set_cookies or req_cookies)
-    relevant = bool(found.msgs or idp_error or auth_err) or url in follow or \
+    followed = url in follow and (follow[url] is None or at is None or at <= follow[url])
+    relevant = bool(found.msgs or idp_error or auth_err) or followed or \
         bool(_SAMLISH_URL.search(urlsplit(url).path)) or bool(found.problems)
     if not relevant:
         return found, None, cookies_seen
@@ -647,8 +683,9 @@ def read_entry(entry: dict, index: int, path: str, follow: set[str],
         and not 300 <= status < 400
     ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location, folded=folded,
                   leg=classify_leg(method, url, found.req_params, found.resp_params, idp_error,
-                                   url in follow),
-                  set_cookies=set_cookies, auth_error=auth_err, idp_error=idp_error,
+                                   followed),
+                  set_cookies=set_cookies, samesite=_same_site(resp, rh, at), auth_error=auth_err,
+                  idp_error=idp_error,
                   request_cookies=req_cookies, saml=carried, page=answer_page(text),
                   # (a HAR request without a cookies array or a Cookie header says nothing of them)
                   cookies_recorded=isinstance(req.get("cookies"), list) or any(n.lower() == "cookie" for n, _ in qh),
@@ -761,7 +798,7 @@ def read_entries(items, path: str, col: Collector, client: str | None = None) ->
     """Read (index, HAR entry) pairs in capture order into `col`: the SAML-relevant exchanges,
     and whether any entry carried cookies. `client`: the browser that wrote them (creator)."""
     exchanges: list[Exchange] = []
-    follow: set[str] = set()
+    follow: dict[str, datetime | None] = {}
     forms: dict[str, list[RawMessage]] = {}
     cookies_seen = False
     for index, entry in items:
@@ -769,18 +806,41 @@ def read_entries(items, path: str, col: Collector, client: str | None = None) ->
         cookies_seen |= saw
         col.add(found)
         page = [m for _, m, provisional in found.msgs if provisional and m.source.ref.endswith("/body")]
+        _forget_sent(forms, {key for key, _, provisional in found.msgs if not provisional})
         for action in dict.fromkeys(m.url for m in page):
+            forms.pop(action, None)  # (re-inserted: the dict's order is the pages' order, _latest_form)
             forms[action] = [m for m in page if m.url == action]
         if ex is not None and resends_body(ex.method, ex.url, ex.status, ex.location):
             sent = [m for _, m, _ in found.msgs if m.source.ref == f"entry {index}"]
             if sent:  # the repeated POST may be listed without its body
                 forms[ex.location] = sent
         if ex is not None:
-            follow.discard(ex.url)
+            follow.pop(ex.url, None)
             exchanges.append(ex)
-            if ex.location and ex.leg in ("acs-post", "sp-result"):
-                follow.add(ex.location)
+            follow.update(next_pages(ex))
     return exchanges, cookies_seen
+
+
+def next_pages(ex: Exchange) -> dict[str, datetime | None]:
+    """The pages the browser loads next that belong to `ex`'s flow, each with the latest time it may
+    be asked for (None: any): where the ACS or the SP's result redirects to; after a POST to
+    SonarQube's ACS answered in place (2xx, no Location: a page, or Safari's folded redirects,
+    Exchange.folded), its refusal page at the same context path, loaded within LOOP_WINDOW (the
+    page's script goes there at once: flows._refusal_loaded; a later visit is the user's)."""
+    if ex.location:
+        return {ex.location: None} if ex.leg in ("acs-post", "sp-result") else {}
+    if ex.leg != "acs-post" or not 200 <= ex.status < 300 or not on_sonarqube_acs_path(ex.url):
+        return {}
+    parts = urlsplit(ex.url)
+    context = parts.path.rstrip("/")[:-len(SONAR_ACS_PATH)]
+    page = f"{parts.scheme}://{parts.netloc}{context}/sessions/unauthorized"
+    return {page: ex.time + LOOP_WINDOW if ex.time is not None else None}
+
+
+def _forget_sent(forms: dict, keys: set[str]) -> None:
+    """Drop the pending forms whose values a request of the capture sent (one form, one send)."""
+    for action in [a for a, msgs in forms.items() if any(m.param + ":" + digest(m.value) in keys for m in msgs)]:
+        del forms[action]
 
 
 def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, path: str,
@@ -824,7 +884,7 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     carried SAML or an exchange in the first pass, or that a redirect of one leads to (the SP's
     result page may come before its POST in the file), sort them by time and replay them."""
     wanted = {ex.entry for ex in exchanges}  # every entry that carried SAML has an exchange
-    targets = {ex.location for ex in exchanges if ex.location}
+    targets = {url for ex in exchanges for url in next_pages(ex)}
     kept: list[tuple[tuple, int, dict]] = []
     problems: list[InputProblem] = []
     with open(path, "rb") as f:
