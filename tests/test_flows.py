@@ -144,3 +144,25 @@ def test_the_acs_redirect_says_what_it_can(location, outcome, said):
 
     got, reason, _ = _redirect_outcome("https://sonar.example.com/oauth2/callback/saml", location)
     assert got == outcome and said in reason
+
+
+def test_a_tracer_capture_names_the_samesite_of_the_lost_state_cookie(tmp_path):
+    # SAML-tracer stores the Set-Cookie headers as the browser gave them: OAUTHSTATE set with
+    # SameSite=Lax and not sent on the IdP's cross-site POST is said with its attribute, as a HAR's
+    # is (the tracer reader kept no SameSite: the cause said only 'a SameSite policy')
+    from samlscan.sonarqube import flow_cause
+
+    doc = gc.tracer_export(REQ, RESP)
+    for r in doc["requests"]:
+        for h in r["responseHeaders"]:
+            if h["value"].startswith("OAUTHSTATE="):
+                h["value"] += "; SameSite=Lax"
+        r["requestHeaders"] = [h for h in r["requestHeaders"] if h["name"] != "Cookie"]
+    post = doc["requests"][2]  # SonarQube refuses the POST without its state cookie
+    post["responseHeaders"] = [{"name": "Location", "value": gc.SP + "/sessions/unauthorized"},
+                               {"name": "Set-Cookie",
+                                "value": "AUTHENTICATION-ERROR=Cookie%20%27OAUTHSTATE%27%20is%20missing; Path=/"}]
+    del doc["requests"][3:]
+    (f,) = flows_of(tmp_path, doc, tracer)
+    code, why = flow_cause(f)
+    assert code == "relaystate-cookie-missing" and "SameSite=Lax" in why, why

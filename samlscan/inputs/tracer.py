@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus, urljoin
 
-from samlscan.flows import Exchange, classify_leg, refusal, set_names
+from samlscan.flows import Exchange, classify_leg, refusal, same_site_of, set_names
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, _Found, digest, is_redacted,
                                  json_items, note_sent_on, parse_time, query_messages, stream_problems)
@@ -146,6 +146,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     ex = Exchange(time=at, entry=index, method=method, url=url, status=status, location=location,
                   leg=classify_leg(method, url, found.req_params, found.resp_params, None, False),
                   set_cookies=set_cookies, auth_error=auth, request_cookies=req_cookies,
+                  samesite=same_site_of(cookies, at),
                   refused_cookies=tuple(r for r in (refusal(c, url, at) for c in cookies) if r),
                   saml=tuple(dict.fromkeys(k for k, _, _ in found.msgs)), word="request")
     return found, ex
