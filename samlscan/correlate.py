@@ -114,6 +114,8 @@ class _Piece:
     metadata_signer: str | None = None
     """The IdP metadata's certificate a message verifies with (trusted for want of the SP's own
     settings): when the SP refused its signature, the one the SP lacks."""
+    guessed: bool = False
+    """`product` is a guess, not the SP's engine (LogEvent.guessed)."""
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -301,10 +303,13 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
     # positional (the fields' order: time, kind, input, ref, user, ip, ids, flow_keys, outcome, codes,
     # warnings, hints, log_code, raw_code, side, product, text, idp, sp, response, identity): a big
     # scan builds one piece per event, and keywords cost 0.6 us of its 1 us
-    return _Piece(e.time - offset if e.time and offset else e.time, "log", e.source.input, e.source.ref,
-                  e.user, e.ip, tuple(e.saml_ids), tuple(sorted(keys)) if len(keys) > 1 else tuple(keys),
-                  e.outcome, (), (), None, e.code, e.raw_code, e.side, e.product, e.text, None, e.app, None,
-                  identity)
+    piece = _Piece(e.time - offset if e.time and offset else e.time, "log", e.source.input, e.source.ref,
+                   e.user, e.ip, tuple(e.saml_ids), tuple(sorted(keys)) if len(keys) > 1 else tuple(keys),
+                   e.outcome, (), (), None, e.code, e.raw_code, e.side, e.product, e.text, None, e.app, None,
+                   identity)
+    if e.guessed:
+        piece.guessed = True
+    return piece
 
 
 def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
@@ -1033,10 +1038,11 @@ _CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "sig
 
 def _engines(members: list[_Piece]) -> set[str]:
     """The SAML engines of the attempt's SP log lines (SonarQube's by its line's catalog entry:
-    java-saml up to 10.x, Spring/OpenSAML from 2025.1); empty without an SP log or a known engine."""
+    java-saml up to 10.x, Spring/OpenSAML from 2025.1); empty without an SP log or a known engine
+    (a line naming no library is read as java-saml, a guess: LogEvent.guessed)."""
     out = set()
     for p in members:
-        if p.kind == "log" and p.side == "sp" and p.product:
+        if p.kind == "log" and p.side == "sp" and p.product and not p.guessed:
             entry = _text_entry(p.text, p.product) if p.product == "sonarqube" and p.text else None
             out.add(entry.product if entry is not None else p.product)
     return out - {"sonarqube"}

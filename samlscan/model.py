@@ -296,13 +296,16 @@ class LogEvent:
     """The product's own error code (AADSTS50011, invalid_destination, ...)."""
     local_time: bool = False
     """The time was written without a zone and was interpreted with --timezone."""
+    guessed: bool = False
+    """`product` is a guess: an SP app log line naming no SAML library is read as its language's
+    usual one (java-saml, python3-saml), which says nothing of the SP's engine."""
 
     def __reduce__(self):
         """Pickled as its constructor's arguments: workers send 100,000s of events to the parent,
         and dataclass(slots=True)'s own __getstate__/__setstate__ call fields() for each one."""
         return LogEvent, (self.source, self.time, self.product, self.side, self.outcome, self.text,
                           self.code, self.user, self.ip, self.request_id, self.correlation_id,
-                          self.saml_ids, self.app, self.raw_code, self.local_time)
+                          self.saml_ids, self.app, self.raw_code, self.local_time, self.guessed)
 
 
 @dataclass(frozen=True)

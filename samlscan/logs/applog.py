@@ -485,7 +485,8 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
     yield LogEvent(source=src(path, p.no), time=time, product=product, side="sp", outcome=outcome,
                    text=text, code=code, user=user, ip=ip,
                    request_id=_closed(flows, h.thread, p.flow, outcome, p.no), saml_ids=ids,
-                   app=app, raw_code=raw_code, local_time=local)
+                   app=app, raw_code=raw_code, local_time=local,
+                   guessed=_named_engine(lib, file_lib) is None)
 
 
 _NO_USER = ("", "anonymousUser")
@@ -549,14 +550,17 @@ def _file_lib(current: str | None, seen: str | None) -> str | None:
     return seen
 
 
-def _product(lib: str | None, file_lib: str | None, language: str) -> str:
+def _named_engine(lib: str | None, file_lib: str | None) -> str | None:
+    """The SAML library the record or its file names (its logger, class or catalog text)."""
     if lib == "opensaml" and file_lib == "spring":
         return "spring"
-    if lib is not None:
-        return lib
-    if file_lib is not None:
-        return file_lib
-    return "python3-saml" if language == "python" else "java-saml"
+    return lib if lib is not None else file_lib
+
+
+def _product(lib: str | None, file_lib: str | None, language: str) -> str:
+    """The named library, else the language's usual one: a guess, whose texts are looked up (a
+    text found so names no engine: the lookup preferred the guess's texts)."""
+    return _named_engine(lib, file_lib) or ("python3-saml" if language == "python" else "java-saml")
 
 
 def _add_continuation(p: _Pending, line: str) -> None:
