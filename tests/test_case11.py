@@ -78,8 +78,8 @@ def test_a_samesite_none_cookie_without_secure_is_refused(header, name):
 
 
 def test_the_loop_names_the_session_cookie_the_browser_refused():
-    """Each round's ACS answer set JWT-SESSION with SameSite=None and no Secure (the proxy stripped
-    it): the loop said only 'its session cookie was not set or not sent back'."""
+    """Each round's ACS answer set JWT-SESSION with SameSite=None and no Secure (the proxy rewrote
+    SonarQube's SameSite=Lax and sent no X-Forwarded-Proto): the loop said only 'its session cookie was not set or not sent back'."""
     loops = [a for a in _check("chrome-sonar.har")["attempts"] if a["root_cause"] == "login-loop"]
     assert len(loops) == 5  # (the fifth round's capture ends at /sessions/init/saml: tests/test_kcflows.py)
     for a in loops:
