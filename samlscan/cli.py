@@ -109,8 +109,8 @@ TRUST_FLAGS = ("idp_cert", "idp_metadata", "sonar_settings")
 
 
 def _scan_expectations(kw: dict, scan_dirs: list[Path], walked: list[str]):
-    """The expectations of a scan, the notes on the settings files found among the walked files and
-    a finding at each one read: without a trust option, the IdP metadata and SP settings the folder holds (a ticket's
+    """The expectations of a scan, the notes on the settings files found among the walked files but
+    not read (or read without a certificate) and a finding at each one read: without a trust option, the IdP metadata and SP settings the folder holds (a ticket's
     attachments) are read as if given with their option; the options given still win."""
     import tempfile
 

@@ -63,13 +63,15 @@ class Found:
                               "beside it)",)
 
     def notes(self, expect=None) -> tuple[str, ...]:
-        """What was read and what was not; with the `expect` built from them, the files that give no
-        certificate the SP holds (SonarQube's api/settings/values hides it)."""
-        return tuple(_read_note(kind, path) for kind, path in self.used) + self.unsure + self._unchecked(expect)
+        """What was not read; with the `expect` built from the files read, those that give no
+        certificate the SP holds (SonarQube's api/settings/values hides it). What was read is no
+        note: its settings-found finding says it, in every format."""
+        return self.unsure + self._unchecked(expect)
 
     def findings(self) -> tuple[Finding, ...]:
-        """A settings-found finding at each file read: CSV and JSON lines have no notes, --quiet
-        silences stderr, and --fail-on counts findings only."""
+        """A settings-found finding at each file read, the one place it is said: CSV and JSON lines
+        have no notes, --quiet silences stderr, and --fail-on counts findings only (as a note too,
+        the table, JSON, SARIF and HTML said it twice)."""
         s = spec("settings-found")
         return tuple(Finding(s.code, s.severity, _read_note(kind, path), hint=s.fix, source=Source(path))
                      for kind, path in self.used)

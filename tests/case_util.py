@@ -31,3 +31,11 @@ def generator_check(script: str) -> subprocess.CompletedProcess:
     """fixtures/<script> --check: exit status 0 when its committed files are current."""
     return subprocess.run([sys.executable, str(ROOT / "fixtures" / script), "--check"],
                           check=False, capture_output=True, text=True)
+
+
+def folder_said(doc: dict) -> list[str]:
+    """What a scan's JSON report says of the settings files found in the scanned folder: its notes
+    (the files not read, or read without a certificate) and its settings-found findings (each file
+    read, said there only)."""
+    return doc["summary"]["notes"] + [f["message_text"] for f in doc["input_findings"]
+                                      if f["code"] == "settings-found"]

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 from samlscan.cli import main
 
+from case_util import folder_said
+
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "fixtures" / "scenarios" / "entra-proxy-spring"
 GOOGLE = ROOT / "tests" / "data" / "case9" / "GoogleIDPMetadata.xml"
@@ -63,7 +65,7 @@ def test_the_settings_members_of_a_ticket_archive_are_read(tmp_path, pack, name,
     archive = pack(folder / name, _attachments())
     doc, text = _scan(folder if in_folder else archive)
     assert _emil(doc)["root_cause"] == "signature-cert-mismatch"
-    notes = doc["summary"]["notes"]
+    notes = folder_said(doc)
     assert f"read {archive}!SonarQube.xml as the IdP metadata (found in the scanned folder; " \
            "--idp-metadata chooses another)" in notes
     assert any(n.startswith(f"read {archive}!sonar-saml-settings.properties as the SonarQube settings")
@@ -78,7 +80,7 @@ def test_the_settings_members_of_a_ticket_archive_are_read(tmp_path, pack, name,
 def test_two_metadata_members_leave_the_choice_to_the_user(tmp_path):
     archive = _zip(tmp_path / "ticket.zip", _attachments() + [GOOGLE])
     doc, _ = _scan(archive)
-    (note,) = [n for n in doc["summary"]["notes"] if "none of them was read" in n]
+    (note,) = [n for n in folder_said(doc) if "none of them was read" in n]
     assert "2 files found in the scanned folder are IdP metadata" in note and "--idp-metadata" in note
     assert f"{archive}!SonarQube.xml" in note and f"{archive}!GoogleIDPMetadata.xml" in note
     reasons = _reasons(doc)
@@ -89,7 +91,7 @@ def test_two_metadata_members_leave_the_choice_to_the_user(tmp_path):
 def test_a_trust_option_given_turns_the_archives_settings_off(tmp_path):
     archive = _zip(tmp_path / "ticket.zip", _attachments())
     doc, _ = _scan(archive, "--sonar-settings", str(CASE / "sonar-saml-settings.properties"))
-    assert not [n for n in doc["summary"]["notes"] if "found in the scanned folder" in n]
+    assert not [n for n in folder_said(doc) if "found in the scanned folder" in n]
     reasons = _reasons(doc)
     assert "give it with --idp-metadata" in reasons[f"{archive}!SonarQube.xml"][1]
     assert "give them with --sonar-settings" in reasons[f"{archive}!sonar-saml-settings.properties"][1]
@@ -100,7 +102,7 @@ def test_an_archive_inside_the_archive_is_not_looked_into_for_settings(tmp_path)
     inner = _zip(tmp_path / "settings.zip", [CASE / name for name in SETTINGS])
     archive = _zip(tmp_path / "ticket.zip", [f for f in _attachments() if f.name not in SETTINGS] + [inner])
     doc, _ = _scan(archive)
-    assert not [n for n in doc["summary"]["notes"] if "found in the scanned folder" in n]
+    assert not [n for n in folder_said(doc) if "found in the scanned folder" in n]
     assert "give it with --idp-metadata" in _reasons(doc)[f"{archive}!settings.zip!SonarQube.xml"][1]
 
 
@@ -113,7 +115,7 @@ def test_a_refused_member_is_named_by_its_label(tmp_path):
                                   "setSecuredSettings": ["sonar.auth.saml.certificate.secured"]}))
     archive = _zip(tmp_path / "ticket.zip", [CASE / "chrome-emil.har", values])
     doc, text = _scan(archive)
-    (note,) = [n for n in doc["summary"]["notes"] if "does not give the IdP certificate" in n]
+    (note,) = [n for n in folder_said(doc) if "does not give the IdP certificate" in n]
     assert note.startswith(f"{archive}!values.json (found in the scanned folder) does not give the IdP certificate "
                            "the SP holds, so no signature is checked against it: SonarQube does not return "
                            "sonar.auth.saml.certificate.secured")

@@ -33,3 +33,34 @@ def test_the_session_cookies_have_sonarqubes_layout(har):
     for c in jwt:
         attrs = [a.split("=")[0] for a in c.split("; ")[1:]]
         assert attrs[:3] == ["Path", "SameSite", "Max-Age"], c
+
+
+# --- a setting found in a scanned folder, said once -------------------------------------------------
+
+READ = "read {} as the SonarQube settings"
+
+
+def _scan(fmt: str, *extra: str):
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    return CliRunner().invoke(main, ["scan", str(DATA / "case12"), "--format", fmt, "--fail-on", "never",
+                                     *extra])
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "sarif", "html"])
+def test_a_setting_found_in_the_folder_is_said_once(fmt):
+    # the table printed it as a report note and as its settings-found row; JSON, SARIF and HTML too
+    # had it in their notes and their findings: now it is the finding alone, which every format
+    # shows and --fail-on counts
+    res = _scan(fmt)
+    said = READ.format(DATA / "case12" / "sonar.properties")
+    out = " ".join((res.stdout + res.stderr).split())  # (the table wraps its rows)
+    assert out.count(said) == 1, fmt
+
+
+def test_the_settings_found_finding_stays_and_counts():
+    doc = json.loads(_scan("json").stdout)
+    assert "settings-found" in json.dumps(doc)
+    assert _scan("table", "--fail-on", "info").exit_code != 0

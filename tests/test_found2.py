@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from samlscan.cli import main
 
+from case_util import folder_said
+
 from test_found_settings import GOOGLE, SP_METADATA, ticket  # noqa: F401 (the fixture: entra-proxy-spring's files)
 
 PROPERTIES = "sonar-saml-settings.properties"
@@ -28,7 +30,7 @@ def _doc(folder: Path, *extra: str) -> dict:
 
 
 def _notes(folder: Path, marker: str) -> list[str]:
-    return [n for n in _doc(folder)["summary"]["notes"] if marker in n]
+    return [n for n in folder_said(_doc(folder)) if marker in n]
 
 
 def test_idp_metadata_its_loader_refuses_gets_a_note(ticket):
@@ -76,7 +78,7 @@ def test_a_settings_export_without_its_certificate_is_read_for_the_rest(ticket):
     settings were lost with the certificate SonarQube's API hides."""
     values = _values_json(ticket, **{"sonar.auth.saml.applicationId": "sonarqube-other"})
     doc = _doc(ticket)
-    notes = doc["summary"]["notes"]
+    notes = folder_said(doc)
     assert f"read {values} as the SonarQube settings (found in the scanned folder; --sonar-settings chooses " \
            "another)" in notes
     (note,) = [n for n in notes if "does not give the IdP certificate" in n]
@@ -123,7 +125,7 @@ def test_an_aggregate_found_in_the_folder_is_parsed_once(ticket, monkeypatch):
     monkeypatch.setattr(xmlsafe, "parse_xml", counted)
     doc = _doc(ticket)
     assert f"read {aggregate} as the IdP metadata (found in the scanned folder; --idp-metadata chooses " \
-           "another)" in doc["summary"]["notes"]
+           "another)" in folder_said(doc)
     (emil,) = [a for a in doc["attempts"] if (a["user"] or "").startswith("emil") and a["outcome"] == "failure"]
     assert emil["root_cause"] == "signature-cert-mismatch"  # the providerId picked Entra in the aggregate
     assert len(whole) == 1

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from samlscan.cli import main
+
+from case_util import folder_said
 from samlscan.config import settings_kind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,9 +54,9 @@ def test_the_tickets_metadata_and_settings_judge_the_signature(ticket):
     doc = _scan(ticket)
     assert _emil(doc)["root_cause"] == "signature-cert-mismatch"
     assert f"read {ticket / 'SonarQube.xml'} as the IdP metadata (found in the scanned folder; " \
-           "--idp-metadata chooses another)" in doc["summary"]["notes"]
+           "--idp-metadata chooses another)" in folder_said(doc)
     assert any(n.startswith(f"read {ticket / 'sonar-saml-settings.properties'} as the SonarQube settings")
-               for n in doc["summary"]["notes"])
+               for n in folder_said(doc))
     reasons = _reasons(doc)
     for name in ("SonarQube.xml", "sonar-saml-settings.properties"):
         assert reasons[name][0] == "skipped" and reasons[name][1].startswith("read as settings")
@@ -63,7 +65,7 @@ def test_the_tickets_metadata_and_settings_judge_the_signature(ticket):
 def test_two_idp_metadata_files_leave_the_choice_to_the_user(ticket):
     shutil.copy(GOOGLE, ticket / "GoogleIDPMetadata.xml")
     doc = _scan(ticket)
-    (note,) = [n for n in doc["summary"]["notes"] if "none of them was read" in n]
+    (note,) = [n for n in folder_said(doc) if "none of them was read" in n]
     assert "2 files found in the scanned folder are IdP metadata" in note and "--idp-metadata" in note
     assert str(ticket / "SonarQube.xml") in note and str(ticket / "GoogleIDPMetadata.xml") in note
     reasons = _reasons(doc)
@@ -76,7 +78,7 @@ def test_the_same_metadata_saved_twice_is_one_idp_and_sp_metadata_is_no_idp(tick
     shutil.copy(SP_METADATA, ticket / "sp-metadata.xml")
     doc = _scan(ticket)
     assert _emil(doc)["root_cause"] == "signature-cert-mismatch"
-    assert not [n for n in doc["summary"]["notes"] if "none of them was read" in n]
+    assert not [n for n in folder_said(doc) if "none of them was read" in n]
 
 
 @pytest.mark.parametrize("option", [["--idp-metadata", str(GOOGLE)], ["--idp-cert", str(GOOGLE)]])
@@ -86,7 +88,7 @@ def test_a_trust_option_given_wins_over_every_file_found(ticket, option):
         cert.write_text(_certificate_of(GOOGLE))
         option = ["--idp-cert", str(cert)]
     doc = _scan(ticket, *option)
-    assert not [n for n in doc["summary"]["notes"] if "found in the scanned folder" in n]
+    assert not [n for n in folder_said(doc) if "found in the scanned folder" in n]
     reasons = _reasons(doc)
     assert "give it with --idp-metadata" in reasons["SonarQube.xml"][1]
     assert "give them with --sonar-settings" in reasons["sonar-saml-settings.properties"][1]
@@ -95,13 +97,13 @@ def test_a_trust_option_given_wins_over_every_file_found(ticket, option):
 def test_a_samlscan_toml_in_the_folder_is_the_users_choice(ticket):
     (ticket / "samlscan.toml").write_text('sp_entity_id = "sonarqube"\n')
     doc = _scan(ticket)
-    assert not [n for n in doc["summary"]["notes"] if "found in the scanned folder" in n]
+    assert not [n for n in folder_said(doc) if "found in the scanned folder" in n]
     assert "give it with --idp-metadata" in _reasons(doc)["SonarQube.xml"][1]
 
 
 def test_a_flag_given_beside_found_settings_wins(ticket):
     doc = _scan(ticket, "--sp-entity-id", "https://other.example.com/sp")
-    assert any("read" in n and "as the SonarQube settings" in n for n in doc["summary"]["notes"])
+    assert any("read" in n and "as the SonarQube settings" in n for n in folder_said(doc))
     assert any("audience" in f["code"] for m in doc["messages"] for f in m["findings"])
 
 
@@ -117,7 +119,7 @@ def test_python3_saml_settings_are_found_by_content(tmp_path):
                 "x509cert": _certificate_of(CASE / "SonarQube.xml", -1)}}))
     doc = _scan(folder)
     assert f"read {folder / 'saml-settings'} as the python3-saml settings (found in the scanned folder; " \
-           "--config chooses another)" in doc["summary"]["notes"]
+           "--config chooses another)" in folder_said(doc)
     assert _reasons(doc)["saml-settings"][1].startswith("read as settings")
 
 

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from samlscan.cli import main
 
+from case_util import folder_said
+
 from test_found_settings import ticket  # noqa: F401 (the fixture: the entra-proxy-spring ticket's files)
 
 PROPERTIES = "sonar-saml-settings.properties"
@@ -39,9 +41,9 @@ def test_a_sonar_properties_beside_its_saml_lines_is_one_sp(ticket):
     whole = "sonar.web.port=9000\nsonar.jdbc.url=jdbc:postgresql://db/sonar\n" + (ticket / PROPERTIES).read_text()
     (ticket / "sonar.properties").write_text(whole)
     doc = _doc(ticket)
-    assert not [n for n in doc["summary"]["notes"] if "none of them was read" in n]
+    assert not [n for n in folder_said(doc) if "none of them was read" in n]
     assert _emil_cause(doc) == "signature-cert-mismatch"
-    read = [n for n in doc["summary"]["notes"] if "as the SonarQube settings" in n]
+    read = [n for n in folder_said(doc) if "as the SonarQube settings" in n]
     assert len(read) == 1
 
 
@@ -49,7 +51,7 @@ def test_two_sonar_properties_with_other_saml_settings_are_still_a_choice(ticket
     other = (ticket / PROPERTIES).read_text().replace("applicationId=sonarqube", "applicationId=sonar-test")
     (ticket / "sonar-test.properties").write_text(other)
     doc = _doc(ticket)
-    (note,) = [n for n in doc["summary"]["notes"] if "none of them was read" in n]
+    (note,) = [n for n in folder_said(doc) if "none of them was read" in n]
     assert "2 files found in the scanned folder are SP settings" in note
 
 
@@ -65,29 +67,32 @@ def test_a_settings_export_without_its_certificate_says_how_to_give_it_with_the_
         "setSecuredSettings": ["sonar.auth.saml.certificate.secured"]}))
     for name in (PROPERTIES, "SonarQube.xml"):
         (ticket / name).unlink()
-    (note,) = [n for n in _doc(ticket)["summary"]["notes"] if "does not give the IdP certificate" in n]
+    (note,) = [n for n in folder_said(_doc(ticket)) if "does not give the IdP certificate" in n]
     assert f"beside --sonar-settings {ticket / 'values.json'}" in note and "--idp-cert" in note
 
 
-def _sarif_notes(folder: Path) -> list[str]:
+def _sarif_results(folder: Path) -> list[str]:
     (run,) = json.loads(_scan(folder, "--format", "sarif"))["runs"]
-    return [n["message"]["text"] for n in run["invocations"][0].get("toolExecutionNotifications", ())]
+    return [r["message"]["text"] for r in run["results"] if r["ruleId"] == "settings-found"]
 
 
 def test_sarif_tells_the_settings_read_from_the_folder_where_its_viewers_look(ticket):
-    """A SARIF viewer shows an invocation's notifications; the run's properties it does not."""
-    assert f"read {ticket / 'SonarQube.xml'} as the IdP metadata (found in the scanned folder; " \
-           "--idp-metadata chooses another)" in _sarif_notes(ticket)
+    """A SARIF viewer shows a run's results (and an invocation's notifications); the run's
+    properties it does not. The file read is its settings-found result, said once (final2)."""
+    said = (f"read {ticket / 'SonarQube.xml'} as the IdP metadata (found in the scanned folder; "
+            "--idp-metadata chooses another)")
+    assert said in _sarif_results(ticket)
+    assert _scan(ticket, "--format", "sarif").count(said) == 1
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_a_format_without_notes_has_them_on_stderr(ticket, fmt):
-    """CSV and JSON lines are one finding per row: the settings read from the folder changed the
-    findings and nothing in the output said so; stderr does (not with --quiet)."""
+def test_a_format_without_notes_says_the_settings_read_in_its_rows(ticket, fmt):
+    """CSV and JSON lines are one finding per row: the settings read from the folder are their
+    settings-found rows, and stderr does not say them again (it did, as a note: final2)."""
     res = CliRunner().invoke(main, ["scan", str(ticket), "--jobs", "1", "--fail-on", "never", "--format", fmt])
-    assert f"samlscan: note: read {ticket / 'SonarQube.xml'} as the IdP metadata" in res.stderr
-    # (in the rows only as the settings-found findings at the files read: test_found2)
-    assert all("settings-found" in line for line in res.stdout.splitlines() if "found in the scanned folder" in line)
+    assert f"read {ticket / 'SonarQube.xml'} as the IdP metadata" not in res.stderr
+    rows = [line for line in res.stdout.splitlines() if "found in the scanned folder" in line]
+    assert rows and all("settings-found" in line for line in rows)
     quiet = CliRunner().invoke(main, ["scan", str(ticket), "--jobs", "1", "--fail-on", "never", "--format", fmt,
                                       "--quiet"])
     assert quiet.stderr == ""

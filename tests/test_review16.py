@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from samlscan.cli import main
 
+from case_util import folder_said
+
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "fixtures" / "scenarios" / "entra-proxy-spring"
 METADATA, SETTINGS = "SonarQube.xml", "sonar-saml-settings.properties"
@@ -51,7 +53,7 @@ def test_settings_members_of_two_archives_are_each_read_from_their_own_file(tmp_
     'not well-formed XML' under the metadata's label, and emil's failure was signature-invalid."""
     metadata, settings = _ticket(tmp_path / "ticket")
     doc = _scan(tmp_path / "ticket")
-    notes = doc["summary"]["notes"]
+    notes = folder_said(doc)
     assert f"read {metadata}!{METADATA} as the IdP metadata (found in the scanned folder; --idp-metadata " \
            "chooses another)" in notes
     assert any(n.startswith(f"read {settings}!{SETTINGS} as the SonarQube settings") for n in notes)
@@ -64,7 +66,7 @@ def test_a_zip_that_stores_a_settings_file_is_an_archive_not_that_file(tmp_path)
     SonarQube settings') and skipped as evidence, its members never listed."""
     _, settings = _ticket(tmp_path / "ticket", zipfile.ZIP_STORED)
     doc = _scan(tmp_path / "ticket")
-    notes = doc["summary"]["notes"]
+    notes = folder_said(doc)
     assert not any(n.startswith(f"read {settings} as") for n in notes)
     assert any(n.startswith(f"read {settings}!{SETTINGS} as the SonarQube settings") for n in notes)
     kinds = {i["path"]: i.get("kind") for i in doc["inputs"]}
