@@ -54,7 +54,8 @@ _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
 
 
 
-def _kind_of(head: bytes) -> str | None:
+def container_kind(head: bytes) -> str | None:
+    """'gzip', 'bzip2', 'xz', 'zip' or 'tar' by a file's first bytes, else None (not a container)."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
@@ -89,7 +90,7 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
         head = engine.read_head(path)
     except OSError as exc:
         return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}")]
-    kind = _kind_of(head)
+    kind = container_kind(head)
     if kind is not None:
         from samlscan.archives import _analyze_container
 
@@ -168,7 +169,7 @@ def plan(files: list[str]) -> list[Unit]:
             log = None
             try:
                 head = engine.read_head(p)
-                if _kind_of(head) is None:
+                if container_kind(head) is None:
                     log = _log_with_prefilter(head)
             except OSError:
                 pass

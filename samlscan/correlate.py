@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import datetime, timedelta
 
-from samlscan.checks.base import consumed_assertion
+from samlscan.checks.base import consumed_assertion, issuer_product
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import IDP_WHERE, SPECS, cause_rank
 from samlscan.config import METADATA_KEY, is_sonarqube_acs, on_sonarqube_acs_path
@@ -1169,7 +1169,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             # where in the attempt's IdP's console to act: the fix says both
             fix = _with_idp_part(fix, entry.fix, idp_product)
         if fix and cause in IDP_WHERE:  # where the attempt's IdP takes it (Auth0's addon settings)
-            fix = _with_idp_part(fix, IDP_WHERE[cause], idp_product or _issuer_product(idp))
+            fix = _with_idp_part(fix, IDP_WHERE[cause], idp_product or issuer_product(idp))
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
@@ -1224,15 +1224,6 @@ def _with_idp_part(fix: str, clauses: str, product: str | None) -> str:
 
     where = idp_part(clauses, product)
     return f"{fix.rstrip('.')}; {where}." if where and where not in fix else fix
-
-
-_ISSUERS = (("auth0", re.compile(r"urn:[\w.-]+\.auth0\.com")),)
-"""IdP products by their default Issuer (Auth0's addon: urn:<tenant>.<region>.auth0.com)."""
-
-
-def _issuer_product(issuer: str | None) -> str | None:
-    """The IdP product an Issuer names, when no log line of the attempt says it."""
-    return next((name for name, form in _ISSUERS if issuer and form.fullmatch(issuer)), None)
 
 
 def _disputed_note(found: set) -> str:

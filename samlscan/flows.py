@@ -849,12 +849,6 @@ def refusal(header: str, url: str = "", at: datetime | None = None) -> tuple[str
     return None
 
 
-def refused_cookie(set_cookie: str, url: str = "") -> str | None:
-    """The name of a Set-Cookie value a browser refuses (refusal); else None."""
-    found = refusal(set_cookie, url)
-    return found[0] if found else None
-
-
 def set_names(headers, at: datetime | None = None) -> tuple[str, ...]:
     """The names of the cookies Set-Cookie values set, deletions aside (a cookie 'set' by its
     deletion is no session); a name both set and deleted counts as set."""

@@ -142,7 +142,7 @@ def _reason(error, file: str, label: str) -> str:
 
 def _candidates(path: str, tmpdir: str | None):
     """(kind, label, file to load) of the settings `path` is, or (with `tmpdir`) its archive holds."""
-    from samlscan.batch import _kind_of as container_kind
+    from samlscan.batch import container_kind
     from samlscan.engine import read_head
 
     if path == "-":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from samlscan.checks.base import CheckContext, consumed_assertion, finding
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, issuer_product
 from samlscan.model import Assertion, Attribute, SamlMessage, Severity
 from samlscan.saml import NIL_SHOWN, displayed_values
 
@@ -30,8 +30,6 @@ _OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
 attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
 mixed up (Okta's attribute statements: Name is what the SP reads, Value the expression)."""
-_OKTA_ISSUER = re.compile(r"^https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea|-gov)?\.(?:com|mil)(?:/|$))")
-"""Okta's Issuer: http://www.okta.com/<app key> by default, the org's URL for a custom one."""
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
@@ -87,7 +85,7 @@ def _alias_hit(a: Assertion, wanted: str, aliases) -> tuple[Attribute, str] | No
 def _okta_expression(a: Assertion, name: str) -> bool:
     """An attribute Name that is Okta's expression for a value (user.email), in an Okta assertion:
     another IdP may name an attribute so on purpose, and its console has no such screen."""
-    return bool(_OKTA_EXPRESSION.match(name) and a.issuer and _OKTA_ISSUER.match(a.issuer))
+    return bool(_OKTA_EXPRESSION.match(name) and issuer_product(a.issuer) == "okta")
 
 
 def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str, a: Assertion) -> str:

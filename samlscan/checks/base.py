@@ -1,6 +1,7 @@
 """What every check receives, and the one way to build a Finding."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,3 +37,17 @@ def consumed_assertion(msg: SamlMessage) -> Assertion | None:
 
 def fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
+
+
+_IDP_ISSUERS = (
+    # Okta: http://www.okta.com/<app key> by default, the org's URL for a custom Issuer
+    ("okta", re.compile(r"https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea|-gov)?\.(?:com|mil)(?:/|\Z))")),
+    # Auth0's SAML2 Web App addon: urn:<tenant>.<region>.auth0.com
+    ("auth0", re.compile(r"urn:[\w.-]+\.auth0\.com\Z")),
+)
+
+
+def issuer_product(issuer: str | None) -> str | None:
+    """The IdP product a default Issuer names ('okta', 'auth0'), else None (one place for both
+    the checks' IdP-specific advice and correlation's, when no log line names the IdP)."""
+    return next((name for name, form in _IDP_ISSUERS if issuer and form.match(issuer)), None)
