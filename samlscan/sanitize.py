@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote_plus
 
 from samlscan.errors import InputError
-from samlscan.inputs.har import DROPPED, MAX_STRING, ArrayStream, form_value, sniff
+from samlscan.inputs.har import DROPPED, HEAD_OBJECT, MAX_STRING, ArrayStream, form_value, head_objects, sniff
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.report.redact import mask, sub_emails
 
@@ -355,7 +355,6 @@ def clean_entry(entry: dict, tally: Tally, masker: SamlMasker | None) -> dict:
 
 # --- the file ----------------------------------------------------------------------------------
 
-_CREATOR = re.compile(r'"(creator|browser)"\s*:\s*(\{[^{}]*\})')
 _VERSION = re.compile(r'"version"\s*:\s*("[^"]{0,20}")')
 
 
@@ -363,13 +362,8 @@ def _head_members(path: str) -> dict:
     """log.version, log.creator and log.browser (flat objects, HAR 1.2), from the file head."""
     with open(path, "rb") as fh:
         head = fh.read(64 * 1024).decode("utf-8", "replace")
-    out: dict = {"version": "1.2"}
-    for m in _CREATOR.finditer(head):
-        try:
-            out.setdefault(m.group(1), json.loads(m.group(2)))
-        except ValueError:
-            continue
-    m = _VERSION.search(_CREATOR.sub("", head))
+    out: dict = {"version": "1.2", **head_objects(head)}
+    m = _VERSION.search(HEAD_OBJECT.sub("", head))
     if m:
         out["version"] = json.loads(m.group(1))
     out.setdefault("creator", {"name": "unknown", "version": ""})

@@ -39,19 +39,21 @@ def _state_cookie_lost(exchanges) -> str | None:
     if scheme[0] != scheme[1]:
         return (f"OAUTHSTATE was set at {set_at.ref} but not sent with the POST to the ACS ({post.ref}): the "
                 f"cookie was set over {scheme[0]} and the POST went to {scheme[1]}")
-    same_site = dict(set_at.samesite).get("OAUTHSTATE")
+    same_site = dict(set_at.samesite).get("OAUTHSTATE")  # (None: not recorded; '': set without one)
     idp = next((ex.url for ex in exchanges if ex.leg in ("authn-request", "idp-page")), None)
-    if same_site is not None and same_site.lower() in ("lax", "strict") and _cross_site(idp, post.url):
+    cross = _cross_site(idp, post.url)
+    if same_site and same_site.lower() in ("lax", "strict") and cross:
         return (f"OAUTHSTATE was set with SameSite={same_site} ({set_at.ref}), which browsers do not send on "
                 f"the IdP's cross-site POST to the ACS ({post.ref}): SonarQube sets it without SameSite, so "
                 "something on the way added the attribute (a proxy rewriting cookies?)")
     # (SonarSource/sonarqube OAuthCsrfVerifier.generateState builds it with Cookies.CookieBuilder:
     # path, HttpOnly, Secure behind X-Forwarded-Proto: https, no SameSite)
     said = " without SameSite" if same_site == "" else f" with SameSite={same_site}" if same_site else ""
-    why = _UNSET if same_site == "" else "a SameSite policy kept it off the cross-site POST"
-    if same_site is not None and not _cross_site(idp, post.url):
+    if same_site is not None and not cross:
         why = ("the IdP is on SonarQube's own site, where SameSite does not keep it off (a cookie Path that does "
                "not cover the ACS, or the cookie cleared in between?)")
+    else:
+        why = _UNSET if same_site == "" else "a SameSite policy kept it off the cross-site POST"
     return f"OAUTHSTATE was set at {set_at.ref}{said} but not sent with the POST to the ACS ({post.ref}): {why}"
 
 
