@@ -24,11 +24,11 @@ from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import InputResult
 from samlscan.prefilter import (
-    BLOCK,
     Prefilter,
     _log_with_prefilter,
     _prefilter_for,
     prefiltered_lines,
+    read_buffer,
 )
 from samlscan.walkpaths import walk
 from samlscan.zones import LogZones, zone_of
@@ -258,11 +258,10 @@ def _range_reader(path: str, name: str):
 
 def _count_lines(path: str, start: int, end: int) -> int:
     """Newlines in [start, end) of a file, read in blocks (C speed, bounded memory) into one
-    buffer (a new bytes object per block cost a quarter of the time: 0.66 -> 0.51 CPU-s per GB)."""
+    reused buffer (a new bytes object per block cost a quarter of the time: 0.66 -> 0.51 CPU-s
+    per GB, and a page fault per 4 KiB)."""
     n = 0
-    buf = bytearray(min(BLOCK, max(end - start, 0)))
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as fh:
+    with read_buffer() as buf, memoryview(buf) as view, open(path, "rb", buffering=0) as fh:
         fh.seek(start)
         left = end - start
         while left > 0:

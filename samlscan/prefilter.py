@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Iterator
@@ -169,62 +170,67 @@ def _compiled(pf: Prefilter) -> tuple[re.Pattern, re.Pattern, object]:
     return got
 
 
-def _hit_finder(data: bytes, keep: re.Pattern, ac):
-    """next_hit(pos) -> (start, end) of the first keep literal starting at or after pos, or None.
+def _hit_finder(data, keep: re.Pattern, ac, lo: int = 0, hi: int | None = None):
+    """next_hit(pos) -> (start, end) of the first keep literal starting at or after pos in
+    data[lo:hi], or None.
 
     With the automaton, every non-overlapping leftmost hit of the block is found in one C pass
     and walked in order. The first of them starting at or after a line start `pos` lies on the
     same line as the regex's first hit from `pos`: literals hold no newline, so a hit before
     `pos` ends before it, and a line holding a literal holds a reported hit."""
+    hi = len(data) if hi is None else hi
     if ac is None:
         search = keep.search
 
         def next_hit(pos: int):
-            m = search(data, pos)
+            m = search(data, pos, hi)
             return m.span() if m else None
 
         return next_hit
-    hits = ac.find_matches_as_indexes(data)
+    with memoryview(data) as view:
+        hits = ac.find_matches_as_indexes(view[lo:hi])
     n = len(hits)
     at = 0
 
     def next_hit_ac(pos: int):
         nonlocal at
-        while at < n and hits[at][1] < pos:
+        while at < n and hits[at][1] + lo < pos:
             at += 1
-        return hits[at][1:] if at < n else None
+        return (hits[at][1] + lo, hits[at][2] + lo) if at < n else None
 
     return next_hit_ac
 
 
-def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int, int]]:
-    """Byte spans of `data` (whole lines) holding the records to parse.
+def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
+                hi: int | None = None) -> list[tuple[int, int]]:
+    """Byte spans of data[lo:hi] (whole lines) holding the records to parse.
 
     The keep literals are found at C speed (one Aho-Corasick pass, or one regex alternation);
     each hit costs a little Python work, then the walk resumes after the kept record (or after
     the hit's line when that line only continues a record). `carry_open`: the last record of the
     previous block was kept and goes on here.
     """
+    hi = len(data) if hi is None else hi
     nxt, keep, ac = _compiled(pf)
     start_at = pf.record_start.match
 
     def record_end(line_start: int) -> int:
-        m = nxt.search(data, line_start)
-        return m.start() + 1 if m else len(data)
+        m = nxt.search(data, line_start, hi)
+        return m.start() + 1 if m else hi
 
     spans = []
-    pos = 0
-    if carry_open and data and not start_at(data, 0):
-        pos = record_end(0)
-        spans.append((0, pos))
-    next_hit = _hit_finder(data, keep, ac)
+    pos = lo
+    if carry_open and hi > lo and not start_at(data, lo, hi):
+        pos = record_end(lo)
+        spans.append((lo, pos))
+    next_hit = _hit_finder(data, keep, ac, lo, hi)
     rfind, find = data.rfind, data.find
     while True:
         hit = next_hit(pos)
         if hit is None:
             break
-        ls = rfind(b"\n", 0, hit[0]) + 1
-        if start_at(data, ls):
+        ls = rfind(b"\n", lo, hit[0]) + 1 or lo
+        if start_at(data, ls, hi):
             pos = record_end(ls)
             if spans and spans[-1][1] == ls:  # kept records in a row: one span (fewer slices)
                 spans[-1] = (spans[-1][0], pos)
@@ -234,11 +240,29 @@ def _kept_spans(data: bytes, pf: Prefilter, carry_open: bool) -> list[tuple[int,
             pos = record_end(ls)
             spans.append((ls, pos))
         else:  # a hit on a continuation line: the record it belongs to was not kept
-            nl = find(b"\n", hit[1])
+            nl = find(b"\n", hit[1], hi)
             if nl < 0:
                 break
             pos = nl + 1
     return spans
+
+
+_FREE_BUFFERS: list[bytearray] = []
+"""Read buffers of BLOCK bytes free for the next range: a new 8 MiB bytes object for every block
+(and its copies: the carried line prepended, the cut at the last newline) cost a page fault per
+4 KiB, the kernel zeroing each new page: 1.2 s of system time per GB, more than the Aho-Corasick
+pass."""
+
+
+@contextmanager
+def read_buffer() -> Iterator[bytearray]:
+    """A BLOCK-sized buffer to read into, taken from and given back to this process's free ones."""
+    buf = _FREE_BUFFERS.pop() if _FREE_BUFFERS else bytearray(BLOCK)
+    try:
+        yield buf
+    finally:
+        if len(buf) == BLOCK:  # (one grown for a long line is not kept)
+            _FREE_BUFFERS.append(buf)
 
 
 def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
@@ -248,40 +272,55 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
 
     Memory stays bounded by BLOCK + LONG_LINE; counter[0] ends as the number of lines in range.
     """
+    with read_buffer() as buf:
+        yield from _lines_in(fh, start, end, pf, counter, first_line, buf)
+
+
+def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line: int,
+              buf: bytearray) -> Iterator[tuple[int, str]]:
+    """prefiltered_lines, reading into `buf`: an unfinished last line is moved to its front and the
+    next block read in after it."""
     fh.seek(start)
     pos = start
     line_no = first_line  # lines wholly before the current block
-    carry = b""
+    have = 0  # bytes of an unfinished line at buf[:have]
     open_record = skipping = False
     first = True
     while True:
-        chunk = fh.read(min(BLOCK, end - pos)) if pos < end else b""
-        pos += len(chunk)
+        want = min(BLOCK, end - pos) if pos < end else 0
+        if have + want > len(buf):  # a line longer than a block: room for it (LONG_LINE at most)
+            buf.extend(bytes(have + want - len(buf)))
+        got = 0
+        if want:
+            with memoryview(buf) as view:
+                got = fh.readinto(view[have:have + want]) or 0
+        pos += got
+        lo, hi = 0, have + got
         if skipping:  # the tail of an over-long line: dropped up to its newline
-            nl = chunk.find(b"\n")
-            if nl < 0 and chunk:
+            nl = buf.find(b"\n", 0, hi)
+            if nl < 0 and got:
                 continue
-            chunk = chunk[nl + 1:] if nl >= 0 else chunk
+            lo = nl + 1 if nl >= 0 else lo
             skipping = False
-        data = carry + chunk
-        if not data:
+        if hi <= lo:
             break
-        at_end = pos >= end or not chunk
-        carry = b""
+        at_end = pos >= end or not got
+        have = 0
+        data, cut = buf, hi  # the lines to read: data[lo:cut]; buf[cut:hi] is carried on
         if not at_end:
-            cut = data.rfind(b"\n") + 1
+            cut = buf.rfind(b"\n", lo, hi) + 1
             if cut == 0:
-                if len(data) <= LONG_LINE:
-                    carry = data
+                if hi - lo <= LONG_LINE:
+                    buf[:hi - lo] = buf[lo:hi]
+                    have = hi - lo
                     continue
-                data, skipping = data[:LONG_LINE] + b"\n", True
-            else:
-                data, carry = data[:cut], data[cut:]
-        if first and start == 0 and data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]  # a UTF-8 BOM (a log written on Windows): the first record starts after it
+                data = bytes(buf[lo:lo + LONG_LINE]) + b"\n"  # its start; the rest is skipped
+                lo, cut, skipping = 0, LONG_LINE + 1, True
+        if first and start == 0 and data[lo:lo + 3] == b"\xef\xbb\xbf":
+            lo += 3  # a UTF-8 BOM (a log written on Windows): the first record starts after it
         first = False
-        spans = _kept_spans(data, pf, open_record)
-        cnt_pos, cnt = 0, 0
+        spans = _kept_spans(data, pf, open_record, lo, cut)
+        cnt_pos, cnt = lo, 0
         for s, e in spans:
             cnt += data.count(b"\n", cnt_pos, s)
             if e - s <= LONG_LINE:  # no line to cut: one decode per span (a UTF-8 sequence
@@ -297,11 +336,13 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
                 yield base + k, line.rstrip("\r")
             cnt += newlines
             cnt_pos = e
-        open_record = bool(spans) and spans[-1][1] == len(data)
+        open_record = bool(spans) and spans[-1][1] == cut
         # newlines after the last span; those before it are counted already (one pass in all)
-        line_no += cnt + data.count(b"\n", cnt_pos) + (0 if data.endswith(b"\n") else 1)
+        unterminated = cut == lo or data[cut - 1] != 10  # ("\n")
+        line_no += cnt + data.count(b"\n", cnt_pos, cut) + unterminated
         if at_end:
             break
+        if data is buf and cut < hi:
+            buf[:hi - cut] = buf[cut:hi]
+            have = hi - cut
     counter[0] = line_no - first_line
-
-

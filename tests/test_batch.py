@@ -262,7 +262,6 @@ def test_prefiltered_equals_unfiltered_on_every_kind_of_line(tmp_path, monkeypat
     log = tmp_path / "web.log"
     write_every_kind(str(log), 1.5, seed=11, odd=0.2)
     monkeypatch.setattr(prefilter, "BLOCK", block)
-    monkeypatch.setattr(batch, "BLOCK", block)
     full = _records(log)
     size = log.stat().st_size
     with open(log, "rb") as fh:

@@ -106,3 +106,36 @@ def test_a_base64_samlp_dump_survives_the_app_log_prefilter(tmp_path):
     whole = list(logs.parse_file(str(log), timezone.utc))
     assert [type(r) for r in kept if isinstance(r, EmbeddedSaml)] == [EmbeddedSaml]
     assert [r for r in kept if isinstance(r, EmbeddedSaml)] == [r for r in whole if isinstance(r, EmbeddedSaml)]
+
+
+def _long_lines(path: Path, seed: int, limit: int) -> None:
+    """Lines around the cut limit (kept, skipped, continuing a kept record), a BOM, CRLF and a
+    last line without its newline: what a block boundary can fall inside of."""
+    rng = random.Random(seed)
+    out = [b"\xef\xbb\xbf"]
+    for n in range(300):
+        size = rng.choice([10, 200, limit - 60, limit - 59, limit, limit + 1, 3 * limit, 9 * limit])
+        kept = rng.random() < 0.5
+        head = b"2025.03.11 08:00:%02d %s web[r%d][%s] " % (n % 60, b"ERROR" if kept else b"INFO ", n,
+                                                            b"c.o.saml2.Auth" if kept else b"o.s.s.p.X")
+        out.append(head + bytes(rng.choice(b"abcxyz") for _ in range(max(size - len(head), 0)))
+                   + rng.choice([b"\n", b"\r\n"]))
+        if rng.random() < 0.2:
+            out.append(b"\tat " + b"q" * rng.choice([5, limit]) + b"\n")
+    out.append(b"2025.03.11 09:00:00 ERROR web[z][c.o.saml2.Auth] no newline at the end")
+    path.write_bytes(b"".join(out))
+
+
+@pytest.mark.parametrize("block", [4096, 1000, 333])
+def test_lines_longer_than_a_block_read_the_same_whatever_the_block(tmp_path, monkeypatch, block):
+    """The block read into one reused buffer carries an unfinished line to the next read and cuts
+    a line over LONG_LINE: the lines, their numbers and the count do not depend on where blocks end
+    (the whole file in one block is the reference)."""
+    limit = 2500
+    monkeypatch.setattr(prefilter, "LONG_LINE", limit)
+    log = tmp_path / "web.log"
+    _long_lines(log, 7, limit)
+    whole = _lines(log, prefilter._SONAR, True, monkeypatch, 1 << 24)
+    assert any(len(text) == limit for _, text in whole) and len(whole) > 100
+    assert _lines(log, prefilter._SONAR, True, monkeypatch, block) == whole
+    assert _lines(log, prefilter._SONAR, False, monkeypatch, block) == whole
