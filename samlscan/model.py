@@ -77,7 +77,8 @@ class SignatureInfo:
     """One ds:Signature, as the signature module understood and verified it."""
 
     parent: str
-    """Local name of the element that holds the Signature (Response, Assertion, ...)."""
+    """Local name of the element that holds the Signature (Response, Assertion, ...); '{namespace}local'
+    for a signed SAML element's name in a foreign namespace (sigverify.holder_name)."""
     parent_id: str | None
     reference_uri: str | None
     covers_parent: bool

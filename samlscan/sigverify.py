@@ -14,7 +14,7 @@ from samlscan.certs import (DSIG11, KeyValueKey, TrustedCert, cert_from_keyinfo,
                            public_key_der, same_public_key)
 from samlscan.errors import EnvironmentProblem
 from samlscan.model import KeyInfoKey, SignatureInfo
-from samlscan.xmlsafe import DS, element_path, local
+from samlscan.xmlsafe import DS, NS, element_path, local
 
 _XMLSEC = None
 _KEYS: dict[bytes, object] = {}
@@ -448,6 +448,27 @@ further ('undiagnosed'): each verification and diagnosis canonicalises what it c
 signatures over one document took minutes."""
 
 
+SIGNED_ELEMENTS = {
+    **dict.fromkeys(("Response", "ArtifactResponse", "AuthnRequest", "LogoutRequest", "LogoutResponse",
+                     "ArtifactResolve", "AttributeQuery", "AuthnQuery", "ManageNameIDRequest",
+                     "ManageNameIDResponse", "NameIDMappingRequest", "NameIDMappingResponse"), NS["samlp"]),
+    "Assertion": NS["saml"], "EntityDescriptor": NS["md"], "EntitiesDescriptor": NS["md"],
+}
+"""The elements SAML signs, each in the namespace that defines it (SAML core 5.1, metadata 3)."""
+
+
+def holder_name(el) -> str:
+    """How a signature's holder is named: its local name, or '{namespace}local' when that local name is
+    a signed SAML element's but the namespace is not (a <saml:Response> in samlp:Extensions is no
+    Response). Toolkits compare the qualified name (java-saml SamlResponse.processSignedElements:
+    'Invalid Signature Element {urn:oasis:names:tc:SAML:2.0:assertion}Response')."""
+    name = local(el.tag)
+    home = SIGNED_ELEMENTS.get(name)
+    if home is None or el.tag == "{%s}%s" % (home, name):
+        return name
+    return el.tag
+
+
 def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True, published=()):
     """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
     parent = sig.getparent()
@@ -460,7 +481,7 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
     dig_method = _child(ref, "DigestMethod") if ref is not None else None
     embedded, values, unreadable = _keyinfo(sig)
     base = dict(
-        parent=local(parent.tag) if parent is not None else "",
+        parent=holder_name(parent) if parent is not None else "",
         parent_id=parent.get("ID") if parent is not None else None, reference_uri=uri,
         covers_parent=target is parent or (uri == "" and parent is root),
         signed_path=element_path(target) if target is not None else None,

@@ -1,0 +1,127 @@
+"""Differential test over java-saml's own test responses (tests/data/javasaml; sources in SOURCES.md).
+
+java-saml is what SonarQube up to 10.x runs, so its verdict is SonarQube's. verdicts.json transcribes,
+per sample, the test of AuthnResponseTest.java that judges it: its settings (config.*.properties),
+java-saml's verdict and error text, the time. Every sample is run through `samlscan check` with those
+settings: no traceback, exit code 1 (java-saml refuses them all), and samlscan's errors are what the
+table says: the cause java-saml's text names (through the catalog, as `samlscan explain` maps it), or
+a disagreement the table states and explains.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from external_util import analyze_sample
+from samlscan.catalog import lookup
+from samlscan.cli import main
+
+DATA = Path(__file__).resolve().parent / "data" / "javasaml"
+TABLE = json.loads((DATA / "verdicts.json").read_text())
+SAMPLES = TABLE["samples"]
+
+
+def _flags(name: str) -> dict:
+    verdict = SAMPLES[name]
+    settings = {k: v for k, v in TABLE["settings"][verdict["settings"]].items() if k != "config"}
+    return dict(settings, at=verdict["at"])
+
+
+def _check(name: str, fmt: str = "json"):
+    args = ["check", str(DATA / name), "--format", fmt]
+    for key, value in _flags(name).items():
+        args += ["--" + key.replace("_", "-"), str(DATA / value) if key == "idp_cert" else value]
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def _errors(name: str) -> set[str]:
+    res = analyze_sample(DATA, name, **_flags(name))
+    return {f.code for f in res.findings if f.severity.value == "error"}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_check_runs_and_refuses_as_java_saml_does(name):
+    result = _check(name)
+    assert "Traceback" not in result.output and "internal-error" not in result.output
+    assert result.exit_code == (0 if SAMPLES[name]["java_saml_valid"] else 1), result.output
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_verdict_agrees_or_the_disagreement_is_explained(name):
+    verdict = SAMPLES[name]
+    errors = _errors(name)
+    assert errors == set(verdict["samlscan_errors"]), sorted(errors)
+    cause = lookup(verdict["java_saml_error"], "java-saml")
+    assert cause is not None and cause.product == "java-saml", verdict["java_saml_error"]
+    other = verdict.get("disagreement")
+    if other:
+        assert cause.code not in errors and other["finding"] in errors and other["why"]
+    else:
+        assert cause.code in errors
+        assert set(verdict.get("also", {})) == errors - {cause.code}
+        assert all(verdict["also"].values())
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in SAMPLES.items() if v.get("attack")))
+def test_attacks_never_verify_as_a_valid_login(name):
+    """A wrapping, concealed, doubled or spoofed signature never yields a verified login."""
+    res = analyze_sample(DATA, name, **_flags(name))
+    assert {f.code for f in res.findings if f.severity.value == "error"}
+    assert not any(s.parent == "Response" and s.verified for s in res.message.signatures)
+
+
+def test_copies_are_exact_where_a_signature_is_genuine():
+    """The Assertion signatures of the attack samples were made by the IdP: they verify, which proves
+    the transcription byte-exact (the attacks move or wrap them, never re-sign)."""
+    for name in ("response_with_doubled_signed_assertion.xml", "response_with_concealed_signed_assertion.xml",
+                 "response_with_spoofed_response_signature.xml"):
+        sigs = analyze_sample(DATA, name, **_flags(name)).message.signatures
+        assert any(s.parent == "Assertion" and s.verified for s in sigs), name
+
+
+def test_the_spoofed_holder_is_named_by_its_namespace():
+    """java-saml, php-saml and python3-saml compare a signature's holder as '{namespace}local'
+    (SamlResponse.processSignedElements): the <saml:Response> in samlp:Extensions is no Response."""
+    name = "response_with_spoofed_response_signature.xml"
+    sigs = analyze_sample(DATA, name, **_flags(name)).message.signatures
+    assert sorted(s.parent for s in sigs) == ["Assertion", "{urn:oasis:names:tc:SAML:2.0:assertion}Response"]
+
+
+UNSIGNED_WITH_FOREIGN_RESPONSE = """<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
+ xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
+ ID="_r1" Version="2.0" IssueInstant="2014-02-19T01:37:01Z" Destination="https://sp.example/acs">
+ <saml:Issuer>https://idp.example</saml:Issuer>
+ <samlp:Extensions><{prefix}:Response ID="fake"><ds:Signature><ds:SignedInfo>
+  <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+  <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>
+  <ds:Reference URI="#fake"><ds:Transforms>
+   <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms>
+   <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+   <ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></ds:Reference>
+ </ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature></{prefix}:Response>
+ </samlp:Extensions>
+ <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+ <saml:Assertion ID="_a1" Version="2.0" IssueInstant="2014-02-19T01:37:01Z">
+  <saml:Issuer>https://idp.example</saml:Issuer>
+  <saml:Subject><saml:NameID>someone@example.org</saml:NameID></saml:Subject>
+ </saml:Assertion>
+</samlp:Response>"""
+
+
+@pytest.mark.parametrize("prefix", ["saml", "samlp"])
+def test_a_signature_on_a_foreign_response_does_not_sign_the_message(tmp_path, prefix):
+    """A ds:Signature on a <saml:Response> (assertion namespace) is no Response signature: the message
+    is unsigned (signature-missing), as java-saml says ('Invalid Signature Element
+    {urn:oasis:names:tc:SAML:2.0:assertion}Response'). A <samlp:Response> nested in Extensions is a
+    real Response element, so that one stays named 'Response' (its placement is another matter)."""
+    (tmp_path / "m.xml").write_text(UNSIGNED_WITH_FOREIGN_RESPONSE.replace("{prefix}", prefix))
+    res = analyze_sample(tmp_path, "m.xml", at="2014-02-19T01:37:30Z")
+    codes = {f.code for f in res.findings if f.severity.value == "error"}
+    if prefix == "saml":
+        assert "signature-missing" in codes, sorted(codes)
+        assert [s.parent for s in res.message.signatures] == ["{urn:oasis:names:tc:SAML:2.0:assertion}Response"]
+    else:
+        assert [s.parent for s in res.message.signatures] == ["Response"]
