@@ -34,6 +34,14 @@ _BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])|^Error repo
 # formatBacktrace) 'Backtrace:' and its frames, then for each cause 'Caused by: <class>: <message>'
 # and the cause's frames: UNHANDLEDEXCEPTION, a wrapper's code, is the echo of the cause below it.
 CAUSED_BY = "Caused by: "
+# Warnings after which SimpleSAMLphp goes on: an AuthnRequest whose ACS is not in the SP's
+# saml20-sp-remote entry is answered at that entry's default AssertionConsumerService
+# (modules/saml/src/IdP/SAML2.php getAssertionConsumerService: 'Authentication request specifies
+# invalid AssertionConsumerService:' and the requested URL, binding, index, then "our last resort
+# is to just use the default endpoint"). They explain a Destination the SP refuses; they are no
+# failure of their own.
+_CARRIED_ON = re.compile(r"^(?:Authentication request specifies invalid AssertionConsumerService:"
+                         r"|AssertionConsumerService(?:URL|Index): |ProtocolBinding: )")
 NO_TRACK = ("", "N/A", "_NOTRACKIDYET_")
 """Track IDs that name no session: Logger::NO_TRACKID ('_NOTRACKIDYET_') while the session is
 being read, none at all."""
@@ -95,6 +103,8 @@ class SimpleSamlPhpParser:
                 outcome = "success" if re.match(r"saml20-(idp|sp)-SSO\b", msg) else "info"
             elif _BACKTRACE.match(msg):
                 continue
+            elif _CARRIED_ON.match(msg):
+                outcome = "info"
             elif level in _FAIL_LEVELS:
                 outcome = "failure"
             else:
