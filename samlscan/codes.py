@@ -411,11 +411,20 @@ for _spec in _SPECS:
         SPECS[_name] = _spec
 
 
+_RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy whose PolicyRequirementRule is "
+            "Requester = the SP's entityID must release the attribute by its id in an AttributeRule with "
+            "PermitValueRule ANY, and conf/attribute-resolver.xml must resolve it for the user, then reload "
+            "the attribute filter service: idp-audit.log's released attributes field shows what went out")
+"""Where Shibboleth IdP releases an attribute to one SP (IdP 4/5 AttributeFilterConfiguration: a
+policy per Requester; the audit field %attr lists the IDs released)."""
+
 IDP_WHERE = {
     # Auth0's SAML2 Web App addon encrypts to the certificate pasted in its Settings JSON
     # (node-samlp's encryptionCert and encryptionPublicKey options)
     "decryption-failed": 'Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "encryptionCert" '
                          '= the SP certificate and "encryptionPublicKey" = its public key, both PEM',
+    **{code: _RELEASE for code in ("login-attribute-missing", "email-missing", "name-attribute-missing",
+                                   "group-attribute-missing")},
 }
 """Where each IdP product takes what a cause's fix changes, as 'Product: where' clauses without
 parentheses or ';' (catalog.idp_part picks the attempt's IdP's): added to its fix for that IdP only."""

@@ -44,6 +44,8 @@ _IDP_ISSUERS = (
     ("okta", re.compile(r"https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea|-gov)?\.(?:com|mil)(?:/|\Z))")),
     # Auth0's SAML2 Web App addon: urn:<tenant>.<region>.auth0.com
     ("auth0", re.compile(r"urn:[\w.-]+\.auth0\.com\Z")),
+    # Shibboleth IdP: its installer's idp.entityID, https://<host>/idp/shibboleth (idp.properties)
+    ("shibboleth", re.compile(r"https://[^/\s]+/idp/shibboleth\Z")),
 )
 
 
