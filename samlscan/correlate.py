@@ -1395,6 +1395,16 @@ def _timeline_notes(events) -> tuple[str, ...]:
     return notes[:TIMELINE_NOTES] + (f"... and {len(notes) - TIMELINE_NOTES} more admin change(s) in the logs",)
 
 
+def _untimed_pages(events) -> list[str]:
+    """A note for each error page that shows no time (errorpages.read_page): its failure is judged
+    at no time, never at 'now'; only the log lines it joins by its IDs date it."""
+    from samlscan.errorpages import PAGE_REF
+
+    return [f"{e.source.input}: the {e.product} error page shows no time: its failure is judged at no time "
+            "(not at 'now')" for e in events
+            if e.time is None and e.source.ref and e.source.ref.endswith(PAGE_REF)]
+
+
 def _offset_note(src: str, off: timedelta, against: str | None = None) -> str:
     """`against`: the log `src` was measured against when no capture was given (Offsets.against):
     its clock, not the capture's, is the reference, and which of the two is wrong is not known."""
@@ -1540,6 +1550,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
              if abs(off.total_seconds()) >= 1]
     notes += exports
     notes += timeline
+    notes += _untimed_pages(relevant)
     if foreign:
         notes.append(f"{len(foreign)} sign-in(s) in IdP logs to other applications left out: "
                      + _top_apps(Counter(foreign.values())))

@@ -5,6 +5,7 @@ import re
 import textwrap
 
 from samlscan.codes import SPECS, CodeSpec
+from samlscan.errorpages import SONAR_UNAUTHORIZED
 
 
 def describe(s: CodeSpec) -> str:
@@ -19,13 +20,6 @@ def describe(s: CodeSpec) -> str:
     return "\n".join(lines)
 
 
-# SonarQube's /sessions/unauthorized page (sonar-web apps/sessions/components/Unauthorized.tsx,
-# core.properties unauthorized.message and unauthorized.reason): its fixed sentence, then
-# 'Reason:' and the failure's public message (the AUTHENTICATION-ERROR cookie) when there is one.
-_SONAR_UNAUTHORIZED = re.compile(
-    r"\s*you['\u2019]re\s+not\s+authorized\s+to\s+access\s+this\s+page\b\.?"
-    r"(?:\s*please\s+contact\s+(?:the|your)\s+administrator\b\.?)?"
-    r"(?:\s*reason\s*:)?", re.IGNORECASE)
 _UNAUTHORIZED_PAGE = ("SonarQube's unauthorized page (/sessions/unauthorized): the login reached SonarQube "
                       "and failed there. The page adds the failure's public message after 'Reason:'.")
 _NO_REASON = ("This page shows no reason: SonarQube gives one only when the failure has a public "
@@ -39,7 +33,7 @@ _WHERE = ("The cause is in SonarQube's web.log: the auth.event line 'login failu
 
 def explain_text(query: str) -> tuple[str, bool]:
     q = query.strip()
-    page = _SONAR_UNAUTHORIZED.match(q)
+    page = SONAR_UNAUTHORIZED.match(q)
     if page:
         return _explain_unauthorized_page(q[page.end():].strip())
     return _explain(q)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
 from samlscan.checks.protocol import host_port
+from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CORR_ID, GOOGLE_ERROR, OKTA_CODE, OKTA_TEXT, REQ_ID,
+                                 SCRIPT, TAG)
 from samlscan.inputs.base import RawMessage
 
 if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
@@ -192,28 +194,13 @@ def classify_leg(method: str, url: str, req_params, resp_params, idp_error, foll
     return "other"
 
 
-_GUID = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
-_AADSTS = re.compile(r"AADSTS(\d{4,})(?::\s*([^\"<\r\n\\]{0,400}))?")
-# The Entra error page shows 'Request Id: <guid>' and 'Correlation Id: <guid>' (its $Config
-# JSON carries them too; key names there are not verified, so several spellings are accepted).
-_REQ_ID = re.compile(r"(?:Request\s*Id|requestId|Trace\s*ID|trace_id|\"sessionId\")\W{1,6}" + _GUID,
-                     re.IGNORECASE)
-_CORR_ID = re.compile(r"(?:Correlation\s*Id|correlation_?Id)\W{1,6}" + _GUID, re.IGNORECASE)
 _OKTA_HOST = re.compile(r"(^|\.)(okta|oktapreview|okta-emea|okta-gov)\.com$", re.IGNORECASE)
-_OKTA_CODE = re.compile(r"\b(E\d{7})\b")
-_OKTA_TEXT = re.compile(r"(You are not allowed to access this app[^<\"]{0,200}|"
-                        r"Sorry, you can(?:'|&#39;|&#x27;|\u2019)t access [^<\"]{0,200}|"
-                        r"not assigned (?:to )?this app[^<\"]{0,200})", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>([^<]{1,300})</title>", re.IGNORECASE)
 # Keycloak's login theme shows an error as a feedback text in an error alert (v1 'alert-error',
 # keycloak.v2 PatternFly 'pf-m-danger') or, on its error page, as kc-error-message.
 _KC_FEEDBACK = re.compile(r"class=\"[^\"]*\bkc-feedback-text\b[^\"]*\"[^>]*>\s*([^<]{1,300}?)\s*<")
 _KC_ERROR_PAGE = re.compile(r"id=\"kc-error-message\"[^>]*>(?:\s*<p[^>]*>)?\s*([^<]{1,300}?)\s*<")
 _KC_ERROR_ALERT = re.compile(r"\b(?:alert-error|pf-m-danger)\b")
-# AD FS's error page: 'An error occurred' and, for the admin, the Activity ID of its events
-# (event 364 and the audits carry it); the exception text only if the admin turned it on.
-_ADFS_ACTIVITY = re.compile(r"Activity\s*ID\s*:?(?:\s|&nbsp;|<[^>]{0,80}>){0,6}" + _GUID, re.IGNORECASE)
-_ADFS_MSIS = re.compile(r"\b(MSIS\d{4})\b:?\s*([^<\r\n]{0,300})")
 _ADFS_MESSAGE = re.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<")
 
 
@@ -223,14 +210,14 @@ def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | No
     auth0 = _auth0_error(url)
     if auth0 is not None or not text:
         return auth0
-    m = _AADSTS.search(text)
+    m = AADSTS.search(text)
     if m:
-        req, corr = _REQ_ID.search(text), _CORR_ID.search(text)
+        req, corr = REQ_ID.search(text), CORR_ID.search(text)
         return IdpError("entra", "AADSTS" + m.group(1), (m.group(2) or "").strip() or None,
                         req.group(1) if req else None, corr.group(1) if corr else None)
     host = urlsplit(url).hostname or ""
     if _OKTA_HOST.search(host):
-        code, phrase = _OKTA_CODE.search(text), _OKTA_TEXT.search(text)
+        code, phrase = OKTA_CODE.search(text), OKTA_TEXT.search(text)
         if code or phrase:
             title = _TITLE.search(text)
             msg = phrase.group(1) if phrase else (title.group(1) if title else None)
@@ -242,9 +229,9 @@ def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | No
         if m:
             return IdpError("keycloak", None, html.unescape(m.group(1)).strip())
     if "/adfs/" in urlsplit(url).path.lower() + "/":
-        activity = _ADFS_ACTIVITY.search(text)
+        activity = ADFS_ACTIVITY.search(text)
         if activity:
-            msis, msg = _ADFS_MSIS.search(text), _ADFS_MESSAGE.search(text)
+            msis, msg = ADFS_MSIS.search(text), _ADFS_MESSAGE.search(text)
             return IdpError("adfs", msis.group(1) if msis else None,
                             html.unescape((msis.group(0) if msis else msg.group(1) if msg else
                                            "AD FS error page")).strip(), None, activity.group(1))
@@ -256,16 +243,13 @@ def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | No
 
 
 _GOOGLE_HOST = re.compile(r"(^|\.)google\.com$", re.IGNORECASE)
-# Google's SAML runtime errors (support.google.com/a/answer/6301076): its error page at the SSO URL
-# ('403. That's an error. Error: app_not_configured_for_user ...'), the error's name in snake case.
-_GOOGLE_ERROR = re.compile(r"\bError:\s*(?:<[^>]{0,80}>\s*)*([a-z]+(?:_[a-z]+)+)\b")
 _GOOGLE_SENTENCE = re.compile(r"\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<")
 
 
 def _google_page(text: str) -> IdpError | None:
     """Google's error page: the error's name ('app_not_configured_for_user') and the sentence after
     it ('Service is not configured for this user.'); None for any other page of an error status."""
-    m = _GOOGLE_ERROR.search(text)
+    m = GOOGLE_ERROR.search(text)
     if m is None:
         return None
     after = _GOOGLE_SENTENCE.match(text, m.end())
@@ -314,8 +298,6 @@ _AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][
 _AUTH0_BOILERPLATE = re.compile(r"misconfiguration in the system|track these errors|try again|technical details|"
                                 r"tracking|see details|^\w{3} \w{3} \d|^(?:back|go back|error)$", re.IGNORECASE)
 _AUTH0_LINK = re.compile(r"\?([^\s\"'<>?]{0,4000}?\berror_description=[^\s\"'<>]{0,4000})", re.IGNORECASE)
-_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]{0,2000}>")
 
 
 def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
@@ -329,7 +311,7 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
     # example), whose own error page may say 'Oops! Something went wrong'
     generic = bool(_AUTH0_PAGE_TEXT.search(text)) and (
         auth0_host or parts.path.lower().startswith("/samlp/") or bool(_AUTH0_SENTENCE.search(text))
-        or _tracking_id(_TAG.sub(" ", text)) is not None)
+        or _tracking_id(TAG.sub(" ", text)) is not None)
     if not generic and not (status >= 400 and auth0_host):
         return None
     code = said = tracking = None
@@ -346,7 +328,7 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
             tracking = (q.get("tracking") or [None])[0]
             description = (q.get("error_description") or [None])[0]
             said = f"{code}: {description}" if code and description else None
-        lines = [ln for ln in (" ".join(html.unescape(p).split()) for p in _TAG.split(_SCRIPT.sub(" ", text))) if ln]
+        lines = [ln for ln in (" ".join(html.unescape(p).split()) for p in TAG.split(SCRIPT.sub(" ", text))) if ln]
         m = next((m for m in map(_AUTH0_LINE.match, lines) if m), None) if code is None else None
         if m:
             code, said = m.group(1), m.string[m.start(1):] if m.group(2) else None
@@ -416,7 +398,7 @@ def answer_page(text: str | None) -> Page | None:
     a plain page; None without a page text."""
     if not text or not text.strip():
         return None
-    shown = _SCRIPT.sub(" ", text)
+    shown = SCRIPT.sub(" ", text)
     if _REFUSED.search(shown):
         reason = _REASON.search(shown)
         return Page("refused", html.unescape(reason.group(1)).strip() if reason else None)

@@ -19,6 +19,8 @@ READERS = (
     # Most specific first: each sniff looks for fields or prefixes only its format has.
     "sonarqube", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "shibboleth",
     "simplesamlphp",
+    # an error page as a browser showed it (its layout, never a code alone: errorpages.read_page)
+    "errorpage",
     # last of the readers of one format: any app log of a SAML SP library (Spring/OpenSAML,
     # java-saml, python3-saml); every product-specific reader above wins
     "applog",

@@ -1,0 +1,242 @@
+"""Error pages of IdPs and SPs, as a browser showed them: their patterns (shared with the capture
+readers, flows.find_idp_error) and a pasted or saved page read as one event (read_page).
+
+A page is known by its layout, never by a code alone: a ticket or a chat that mentions
+'AADSTS50105' or quotes a sentence of a page is no page (no attempt with a made-up time).
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+GUID = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+AADSTS = re.compile(r"AADSTS(\d{4,})(?::\s*([^\"<\r\n\\]{0,400}))?")
+# The Entra error page shows 'Request Id: <guid>' and 'Correlation Id: <guid>' (its $Config
+# JSON carries them too; key names there are not verified, so several spellings are accepted;
+# an OAuth error_description writes 'Trace ID:', learn.microsoft.com 'reference-error-codes').
+REQ_ID = re.compile(r"(?:Request\s*Id|requestId|Trace\s*ID|trace_id|\"sessionId\")\W{1,6}" + GUID, re.IGNORECASE)
+CORR_ID = re.compile(r"(?:Correlation\s*Id|correlation_?Id)\W{1,6}" + GUID, re.IGNORECASE)
+OKTA_CODE = re.compile(r"\b(E\d{7})\b")
+OKTA_TEXT = re.compile(r"(You are not allowed to access this app[^<\"]{0,200}|"
+                       r"Sorry, you can(?:'|&#39;|&#x27;|\u2019)t access [^<\"]{0,200}|"
+                       r"not assigned (?:to )?this app[^<\"]{0,200})", re.IGNORECASE)
+# AD FS's error page: 'An error occurred' and, for the admin, the Activity ID of its events
+# (event 364 and the audits carry it); the exception text only if the admin turned it on.
+ADFS_ACTIVITY = re.compile(r"Activity\s*ID\s*:?(?:\s|&nbsp;|<[^>]{0,80}>){0,6}" + GUID, re.IGNORECASE)
+ADFS_MSIS = re.compile(r"\b(MSIS\d{4})\b:?\s*([^<\r\n]{0,300})")
+# Google's SAML runtime errors (support.google.com/a/answer/6301076): its error page at the SSO URL
+# ('403. That's an error. Error: app_not_configured_for_user ...'), the error's name in snake case.
+GOOGLE_ERROR = re.compile(r"\bError:\s*(?:<[^>]{0,80}>\s*)*([a-z]+(?:_[a-z]+)+)\b")
+SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+TAG = re.compile(r"<[^>]{0,2000}>")
+# SonarQube's /sessions/unauthorized page (sonar-web apps/sessions/components/Unauthorized.tsx,
+# core.properties unauthorized.message and unauthorized.reason): its fixed sentence, then
+# 'Reason:' and the failure's public message (the AUTHENTICATION-ERROR cookie) when there is one.
+SONAR_UNAUTHORIZED = re.compile(
+    r"\s*you['\u2019]re\s+not\s+authorized\s+to\s+access\s+this\s+page\b\.?"
+    r"(?:\s*please\s+contact\s+(?:the|your)\s+administrator\b\.?)?"
+    r"(?:\s*reason\s*:)?", re.IGNORECASE)
+
+PAGE_MAX = 256 * 1024
+"""A saved error page is small; a longer text is a log or a document, not a page."""
+
+
+PAGE_REF = " error page"
+"""How an event read off a page cites its place ('entra error page'): an event, not a line."""
+
+
+def page_ref(product: str) -> str:
+    return product + PAGE_REF
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    """What an error page shows: as a log line would say it (LogEvent's fields)."""
+
+    product: str
+    side: str
+    """'idp' or 'sp': whose page it is."""
+    raw_code: str | None
+    text: str
+    time: datetime | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
+    user: str | None = None
+
+
+def page_lines(text: str) -> list[str]:
+    """The lines a browser shows of a page (HTML: tags and scripts dropped, entities decoded;
+    plain text as it is), each with its spaces collapsed, empty ones dropped."""
+    if "<" in text and TAG.search(text):
+        text = TAG.sub("\n", SCRIPT.sub(" ", text))
+    return [line for line in (" ".join(html.unescape(raw).split()) for raw in text.splitlines()) if line]
+
+
+def _labelled(lines: list[str], label: str) -> str | None:
+    """The value after 'label:' on a line of its own ('Activity ID: <guid>'); on the next line when
+    the page put it in a cell of its own."""
+    pattern = re.compile(rf"^{label}\s*:\s*(.*)$", re.IGNORECASE)
+    for i, line in enumerate(lines):
+        m = pattern.match(line)
+        if m:
+            return m.group(1).strip() or (lines[i + 1] if i + 1 < len(lines) else None)
+    return None
+
+
+def _guid(value: str | None) -> str | None:
+    m = re.fullmatch(GUID, value or "")
+    return m.group(1).lower() if m else None
+
+
+def _time(value: str | None) -> datetime | None:
+    """A page's own time: ISO 8601 ('2026-11-20T10:15:32Z', '2016-01-09 02:02:12Z', Entra) or an
+    HTTP date ('Fri, 20 Nov 2026 10:15:32 GMT', AD FS); None without a zone (no guessing)."""
+    if not value:
+        return None
+    iso = re.match(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.\d+)?\s*(Z|[+-]\d\d:?\d\d)\b", value)
+    if iso:
+        zone = "+00:00" if iso.group(3) == "Z" else iso.group(3)
+        return datetime.fromisoformat(f"{iso.group(1)}T{iso.group(2)}{zone}").astimezone(timezone.utc)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        at = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return at.astimezone(timezone.utc) if at.tzinfo else None
+
+
+_ENTRA_USER = re.compile(r"\buser (?:account )?'([^'\s]+@[^'\s]+)'")
+"""The user some AADSTS messages name ('The signed in user 'x@y' is blocked', AADSTS50105)."""
+
+
+def _entra(lines: list[str]) -> ErrorPage | None:
+    """Entra's sign-in error page: the AADSTS message and its 'Troubleshooting details' (Request Id,
+    Correlation Id, Timestamp, Message, each on its own line)."""
+    request, correlation = _guid(_labelled(lines, r"Request\s*Id")), _guid(_labelled(lines, r"Correlation\s*Id"))
+    if request is None and correlation is None:
+        return None
+    said = _labelled(lines, "Message") or next((ln for ln in lines if AADSTS.match(ln)), None)
+    m = AADSTS.match(said or "")
+    if m is None:
+        return None
+    user = next((m for m in map(_ENTRA_USER.search, lines) if m), None)
+    return ErrorPage("entra", "idp", "AADSTS" + m.group(1), said, _time(_labelled(lines, "Timestamp")),
+                     request, correlation, user.group(1) if user else None)
+
+
+def _adfs(lines: list[str]) -> ErrorPage | None:
+    """AD FS's error page: 'An error occurred' and its error details (Activity ID, Relying party,
+    Error time; the MSIS text only when the admin shows it: Set-AdfsProperties -CustomErrorPages)."""
+    activity = _guid(_labelled(lines, r"Activity\s*ID"))
+    if activity is None or not any(ln.lower().startswith("an error occurred") for ln in lines) \
+            and _labelled(lines, "Error time") is None:
+        return None
+    msis = next((m for m in map(ADFS_MSIS.search, lines) if m), None)
+    said = msis.string[msis.start():] if msis else "An error occurred"
+    rp = _labelled(lines, "Relying party")
+    return ErrorPage("adfs", "idp", msis.group(1) if msis else None,
+                     said + (f" (relying party: {rp})" if rp else ""), _time(_labelled(lines, "Error time")),
+                     None, activity)
+
+
+def _okta(lines: list[str]) -> ErrorPage | None:
+    """Okta's 403 page: 'Sorry, you can't access <app> because you are not assigned this app in
+    Okta.' as a line of its own (not quoted in a sentence)."""
+    line = next((ln for ln in lines if OKTA_TEXT.match(ln)), None)
+    if line is None:
+        return None
+    code = next((m.group(1) for m in map(OKTA_CODE.search, lines) if m), None)
+    return ErrorPage("okta", "idp", code, line)
+
+
+def _keycloak(lines: list[str]) -> ErrorPage | None:
+    """Keycloak's error page (theme error.ftl): 'We are sorry...', the message, and '« Back to
+    Application' when the client is known; another site's 'We are sorry...' has neither that link
+    nor a message of Keycloak's own (messages_en: 'Unknown login requester.')."""
+    at = next((i for i, ln in enumerate(lines) if ln.lower().startswith("we are sorry")), None)
+    if at is None or at + 1 >= len(lines):
+        return None
+    said = lines[at + 1]
+    if not any("back to application" in ln.lower() for ln in lines[at:]) and not _keycloak_message(said):
+        return None
+    return ErrorPage("keycloak", "idp", None, said)
+
+
+def _keycloak_message(said: str) -> bool:
+    from samlscan.catalog import lookup_error
+
+    entry = lookup_error(said)
+    return entry is not None and entry.product == "keycloak"
+
+
+def _google(lines: list[str]) -> ErrorPage | None:
+    """Google's error page: '403. That's an error.' then 'Error: <name>' and its sentence."""
+    if not any(re.match(r"\d{3}\.\s*That(?:'|\u2019)s an error", ln) for ln in lines):
+        return None
+    at = next((i for i, ln in enumerate(lines) if GOOGLE_ERROR.match(ln)), None)
+    if at is None:
+        return None
+    name = GOOGLE_ERROR.match(lines[at]).group(1)
+    rest = lines[at][GOOGLE_ERROR.match(lines[at]).end():].strip() or (lines[at + 1] if at + 1 < len(lines) else "")
+    return ErrorPage("google", "idp", name, f"{name}: {rest}" if rest else name)
+
+
+def _shibboleth(lines: list[str]) -> ErrorPage | None:
+    """Shibboleth IdP's error views: the title 'Web Login Service - <title>' (idp.title, the
+    event's <key>.title of messages.properties) and its message; IdP v2's 'Error Message: ...'."""
+    at = next((i for i, ln in enumerate(lines) if re.match(r"Web Login Service - \S", ln)), None)
+    if at is not None:
+        title = lines[at]
+        said = next((ln for ln in lines[at + 1:at + 4] if ln != title and len(ln) > 20), None)
+        return ErrorPage("shibboleth", "idp", None, f"{title}: {said}" if said else title)
+    v2 = _labelled(lines, "Error Message")
+    if v2 and any("shibboleth" in ln.lower() or "an error occurred while processing your request" in ln.lower()
+                  for ln in lines):
+        return ErrorPage("shibboleth", "idp", None, v2)
+    return None
+
+
+_SSP_TRACK = re.compile(r"tracking number\b.*?:\s*([0-9a-f]{10})?\s*$", re.IGNORECASE)
+
+
+def _simplesamlphp(lines: list[str]) -> ErrorPage | None:
+    """SimpleSAMLphp's error page (templates/error.twig): its title, its description, then
+    '{errors:report_trackid}' ('... please also report this tracking number ...:') and the track ID
+    (a session's 10 hex digits, the [trackid] of its log lines)."""
+    for i, line in enumerate(lines):
+        m = _SSP_TRACK.search(line)
+        if m is None:
+            continue
+        track = m.group(1) or (lines[i + 1] if i + 1 < len(lines) and re.fullmatch(r"[0-9a-f]{10}", lines[i + 1])
+                               else None)
+        if track is None:
+            return None
+        said = [ln for ln in lines[:i] if not re.match(r"(?:SimpleSAMLphp|Enter your|Language|Help)\b", ln)][-2:]
+        return ErrorPage("simplesamlphp", "idp", None, ": ".join(said) or "SimpleSAMLphp error page",
+                         None, track)
+    return None
+
+
+def _sonarqube(lines: list[str]) -> ErrorPage | None:
+    """SonarQube's /sessions/unauthorized page, from its line on (what follows 'Reason:')."""
+    at = next((i for i, ln in enumerate(lines) if SONAR_UNAUTHORIZED.match(ln) and SONAR_UNAUTHORIZED.match(ln).end()),
+              None)
+    if at is None:
+        return None
+    rest = " ".join(lines[at:at + 3])
+    reason = rest[SONAR_UNAUTHORIZED.match(rest).end():].strip() if "reason" in rest.lower() else ""
+    return ErrorPage("sonarqube", "sp", None, reason or "You're not authorized to access this page (no reason shown)")
+
+
+_READERS = (_entra, _adfs, _okta, _keycloak, _google, _shibboleth, _simplesamlphp, _sonarqube)
+
+
+def read_page(text: str) -> ErrorPage | None:
+    """The error page `text` is (its text copied from the browser, or its HTML saved), or None."""
+    if not text or len(text) > PAGE_MAX:
+        return None
+    lines = page_lines(text)
+    return next((page for page in map(lambda read: read(lines), _READERS) if page is not None), None)

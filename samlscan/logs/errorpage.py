@@ -1,0 +1,47 @@
+"""An IdP's or SP's error page, its text copied from the browser or the page saved as HTML: one
+failure event, as a log line of that product would give it (samlscan.errorpages.read_page).
+
+The page's own time (Entra's Timestamp, AD FS's Error time) dates it; a page without one is an
+event at no time, never 'now'. Its IDs (Entra Request Id and Correlation Id, AD FS Activity ID,
+SimpleSAMLphp track ID) are the fields the product's log reader fills with them, so that a scan
+holding that log joins the page to the log's event.
+"""
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.errorpages import PAGE_MAX, page_ref, read_page
+from samlscan.logs._common import classify
+from samlscan.logs.base import Record
+from samlscan.model import LogEvent, Source
+
+PRODUCT = "error-page"
+
+
+class ErrorPageParser:
+    name = PRODUCT
+    reads_xml = True
+    """A saved page is HTML: asked before the reader of one XML message (engine.sniff)."""
+
+    def sniff(self, head: str) -> bool:
+        return len(head) < PAGE_MAX and read_page(head) is not None
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        text, size = [], 0
+        for _, line in lines:
+            size += len(line) + 1
+            if size > PAGE_MAX:
+                return
+            text.append(line)
+        page = read_page("\n".join(text))
+        if page is None:
+            return
+        yield LogEvent(source=Source(path, page_ref(page.product)), time=page.time, product=page.product,
+                       side=page.side, outcome="failure", text=page.text,
+                       # a page is a failure the user saw, whatever its text: one of unknown cause still counts
+                       code=classify(page.product, page.raw_code, page.text) or "unknown-failure", user=page.user,
+                       request_id=page.request_id, correlation_id=page.correlation_id, raw_code=page.raw_code)
+
+
+PARSER = ErrorPageParser()
