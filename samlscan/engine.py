@@ -187,10 +187,10 @@ def sniff(head: bytes) -> Sniffed:
             return Sniffed("log", name=parser.name, parser=parser)
     small = len(head) < SNIFF_BYTES
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
-        blob_kind == "query" and small and not _timestamped(text_head) and text_head.strip().count("\n") < 3)
+        blob_kind == "query" and small and not timestamped(text_head) and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
-    # (_timestamped, asked only here: lines that start with times are a log, however small)
-    if parser is not None and parser.name == "embedded" and small and not _timestamped(text_head):
+    # (timestamped, asked only here: lines that start with times are a log, however small)
+    if parser is not None and parser.name == "embedded" and small and not timestamped(text_head):
         from samlscan.inputs import paste
 
         if (blob_kind == "query" and blob.saml_params(text_head) == 1) or paste.claims(text_head):
@@ -206,7 +206,7 @@ _LOG_TIME = re.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\
                        r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )")
 
 
-def _timestamped(text: str) -> bool:
+def timestamped(text: str) -> bool:
     """Two of the first lines start with a time: a log (its lines' times date the messages in
     them), not a paste, whatever else it holds."""
     lines = [line for line in text.split("\n", 40)[:40] if line.strip()]

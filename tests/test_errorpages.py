@@ -161,3 +161,22 @@ def test_page_joins_the_idp_log_by_its_request_id(tmp_path):
     (attempt,) = json.loads(res.stdout)["attempts"]
     assert {Path(e["input"]).name for e in attempt["evidence"]} == {"page.txt", "signins.json"}
     assert attempt["root_cause"] == "user-not-assigned"
+
+
+def test_an_app_log_quoting_entras_error_description_stays_a_log(tmp_path):
+    """An app's log of Entra's error_description puts 'Correlation ID:' and 'Timestamp:' on lines of
+    their own, like the page: its timed lines make it a log (every line read, the java-saml refusal
+    among them), not one page that drops the rest."""
+    log = _write(tmp_path, "app.log", (
+        "2026-11-20 10:15:30,120 INFO  [main] app.Login - starting login\n"
+        "2026-11-20 10:15:32,431 ERROR [main] app.Login - token request failed: invalid_grant\n"
+        "AADSTS50105: Your administrator has configured the application SonarQube to block users unless they "
+        "are specifically granted ('assigned') access to the application.\n"
+        f"Trace ID: {REQUEST_ID}\nCorrelation ID: {CORRELATION_ID}\nTimestamp: 2026-11-20 10:15:32Z\n"
+        "2026-11-20 10:16:02,431 ERROR [main] c.o.saml2.Auth - processResponse error. invalid_response\n"
+        "2026-11-20 10:16:02,432 ERROR [main] c.o.s.a.SamlResponse - Signature validation failed. "
+        "SAML Response rejected\n"))
+    result = CliRunner().invoke(main, ["scan", str(log), "--format", "jsonl"])
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert "signature-invalid" in {r["code"] for r in rows}
+    assert not any(r["ref"].endswith("error page") for r in rows)

@@ -25,7 +25,11 @@ class ErrorPageParser:
     """A saved page is HTML: asked before the reader of one XML message (engine.sniff)."""
 
     def sniff(self, head: str) -> bool:
-        return len(head) < PAGE_MAX and read_page(head) is not None
+        # lines that start with times are a log, whatever they quote (an app's log of Entra's
+        # error_description: AADSTS..., Trace ID, Correlation ID, Timestamp on lines of their own)
+        from samlscan.engine import timestamped
+
+        return len(head) < PAGE_MAX and not timestamped(head) and read_page(head) is not None
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         text, size = [], 0
