@@ -263,12 +263,20 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     a wrong configured entity ID is a finding, not a reason to drop the certificates); with none
     configured, each message's Issuer picks it (`idp_aggregates`, for_issuer).
     """
-    from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
+    from lxml import etree
+
+    from samlscan.xmlsafe import MAX_METADATA_BYTES, MAX_XML_BYTES, MD, iter_complete, parse_xml
 
     if (held := _held_aggregate(str(path))) is not None:  # (read by the scan's found settings: not again)
         return _aggregate_choice(str(path), held, entity_id)
     data = _read(path, "IdP metadata")
     try:
+        if len(data) > MAX_XML_BYTES:  # an aggregate: read entity by entity, not as one tree
+            idps = [(ed.get("entityID"), etree.tostring(ed, with_tail=False))
+                    for ed in iter_complete(_metadata_bytes(data), MD + "EntityDescriptor")
+                    if ed.find(MD + "IDPSSODescriptor") is not None]
+            if idps:
+                return _chosen_idp(path, idps, entity_id)
         root = parse_xml(_metadata_bytes(data), max_bytes=MAX_METADATA_BYTES)
     except InputError as exc:
         hint = _metadata_hint(data)
@@ -279,19 +287,31 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     entities = _idp_entities(root, MD)
     if not entities:
         raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root, MD)})")
-    if len(entities) > 1:
-        chosen = [e for e in entities if e[0].get("entityID") == entity_id]
-        if not chosen and entity_id:
-            raise _not_listed(path, [e[0].get("entityID") or "?" for e in entities], entity_id)
-        if not chosen:  # each message's Issuer picks its IdP (aggregate_idp)
-            from lxml import etree
+    return _chosen_idp(path, [(ed.get("entityID"), ed) for ed, _ in entities], entity_id)
 
-            _AGGREGATES[str(path)] = {ed.get("entityID"): etree.tostring(ed) for ed, _ in entities
-                                      if ed.get("entityID")}
+
+def _chosen_idp(path: Path, idps: list, entity_id: str | None) -> dict:
+    """load_idp_metadata's values from the IdPs of a file, each (entityID, its EntityDescriptor as an
+    element or as bytes): the one IdP, the one `entity_id` names, or all of them held for each
+    message's Issuer to pick (aggregate_idp)."""
+    from lxml import etree
+
+    from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
+
+    if len(idps) > 1:
+        chosen = [idp for idp in idps if idp[0] == entity_id]
+        if not chosen and entity_id:
+            raise _not_listed(path, [name or "?" for name, _ in idps], entity_id)
+        if not chosen:
+            _AGGREGATES[str(path)] = {name: ed if isinstance(ed, bytes) else etree.tostring(ed, with_tail=False)
+                                      for name, ed in idps if name}
             _AGGREGATE_STAT[str(path)] = _stat_key(str(path))
             return {"idp_aggregates": (str(path),)}
-        entities = chosen[:1]
-    return _entity_values(path, *entities[0])
+        idps = chosen[:1]
+    ed = idps[0][1]
+    if isinstance(ed, bytes):
+        ed = parse_xml(ed, max_bytes=MAX_METADATA_BYTES)
+    return _entity_values(path, ed, ed.findall(MD + "IDPSSODescriptor"))
 
 
 _AGGREGATES: dict[str, dict[str, bytes]] = {}
@@ -340,15 +360,10 @@ def _not_listed(path, names: list[str], entity_id: str) -> ConfigError:
 
 def aggregate_idp(path: str, entity_id: str) -> dict | None:
     """load_idp_metadata's values for one IdP of an aggregate, None when the aggregate lacks it."""
-    from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
-
     if path not in _AGGREGATES:  # (a spawned worker: the file is read again, once)
         load_idp_metadata(Path(path))
     data = _AGGREGATES[path].get(entity_id)
-    if data is None:
-        return None
-    ed = parse_xml(data, max_bytes=MAX_METADATA_BYTES)
-    return _entity_values(Path(path), ed, ed.findall(MD + "IDPSSODescriptor"))
+    return None if data is None else _chosen_idp(Path(path), [(entity_id, data)], entity_id)
 
 
 def rename_aggregate(old: str, new: str) -> None:

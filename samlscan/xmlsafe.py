@@ -110,23 +110,24 @@ def refuse_doctype(data: bytes) -> None:
                          "the XML declares a DOCTYPE or entities; refused and not resolved")
 
 
+def _refuse_unsafe(data: bytes, max_bytes: int) -> None:
+    if len(data) > max_bytes:
+        raise InputError("input-too-large",
+                         f"XML document of {len(data)} bytes is over the {max_bytes} byte limit")
+    refuse_doctype(data)
+
+
 def parse_xml(data: bytes, soap_payload: bool = True, max_bytes: int = MAX_XML_BYTES):
     """Parse untrusted XML bytes into an lxml root element, or raise InputError. `soap_payload`:
     the SAML message a SOAP envelope carries instead of the envelope (False: the document as is,
     for a rewrite that must keep it)."""
     from lxml import etree
 
-    if len(data) > max_bytes:
-        raise InputError("input-too-large",
-                         f"XML document of {len(data)} bytes is over the {max_bytes} byte limit")
-    refuse_doctype(data)
+    _refuse_unsafe(data, max_bytes)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        msg = str(exc)
-        if "Excessive depth" in msg or "huge" in msg.lower():
-            raise InputError("input-too-large", f"XML nesting or text too large: {msg}") from None
-        raise InputError("input-xml-malformed", f"not well-formed XML: {msg}") from None
+        raise _syntax_error(exc) from None
     except ValueError as exc:  # e.g. unicode string with encoding declaration
         raise InputError("input-xml-malformed", f"not well-formed XML: {exc}") from None
     if root is None:
@@ -135,6 +136,37 @@ def parse_xml(data: bytes, soap_payload: bool = True, max_bytes: int = MAX_XML_B
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise InputError("input-dtd-forbidden", "the XML declares a DOCTYPE; refused")
     return _soap_payload(root) if soap_payload else root
+
+
+def iter_complete(data: bytes, tag: str, max_bytes: int = MAX_METADATA_BYTES):
+    """Each `tag` element of untrusted XML bytes as soon as it is complete, dropped from the tree
+    once the caller has it: a federation's aggregate (InCommon, eduGAIN: 100 MB, thousands of
+    entities) read in bounded memory instead of as one tree five times its size. Same hardening
+    and errors as parse_xml (the DOCTYPE refused before libxml2 sees the bytes)."""
+    import io
+
+    from lxml import etree
+
+    _refuse_unsafe(data, max_bytes)
+    events = etree.iterparse(io.BytesIO(data), events=("end",), tag=tag, resolve_entities=False,
+                             no_network=True, load_dtd=False, huge_tree=False, remove_comments=False,
+                             remove_pis=False)
+    try:
+        for _, el in events:
+            yield el
+            el.clear(keep_tail=True)
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]  # the elements before it, cleared already
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc) from None
+
+
+def _syntax_error(exc) -> InputError:
+    msg = str(exc)
+    if "Excessive depth" in msg or "huge" in msg.lower():
+        return InputError("input-too-large", f"XML nesting or text too large: {msg}")
+    return InputError("input-xml-malformed", f"not well-formed XML: {msg}")
 
 
 _SOAP_ENVELOPES = ("{http://schemas.xmlsoap.org/soap/envelope/}",
