@@ -1398,11 +1398,13 @@ def _timeline_notes(events) -> tuple[str, ...]:
 def _untimed_pages(events) -> list[str]:
     """A note for each error page that shows no time (errorpages.read_page): its failure is judged
     at no time, never at 'now'; only the log lines it joins by its IDs date it."""
-    from samlscan.errorpages import PAGE_REF
+    untimed = [e for e in events if e.time is None and e.source.ref]
+    if not untimed:
+        return []
+    from samlscan.errorpages import PAGE_REF  # (its patterns, for a constant: only when needed)
 
     return [f"{e.source.input}: the {e.product} error page shows no time: its failure is judged at no time "
-            "(not at 'now')" for e in events
-            if e.time is None and e.source.ref and e.source.ref.endswith(PAGE_REF)]
+            "(not at 'now')" for e in untimed if e.source.ref.endswith(PAGE_REF)]
 
 
 def _offset_note(src: str, off: timedelta, against: str | None = None) -> str:
