@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from samlscan.codes import spec
 from samlscan.config import Expectations, is_sonarqube_acs
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
-from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source
+from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source, usable_time
 from samlscan.privatekeys import without_private_keys
 
 MAX_PASTE_BYTES = 64 * 1024 * 1024
@@ -283,10 +283,6 @@ def _flows_of(cap) -> list:
     return list(build_flows(cap))
 
 
-LOG_TIMES = (datetime(1000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
-"""A log time outside these is no usable time (a '0001-01-01' or '9999-12-31' placeholder): kept,
-correlation's windows around it (a minute, a clock offset) would overflow datetime's range."""
-
 SHARED_VALUES = 65536
 """Distinct users, addresses, applications and codes shared per input: a log repeats them on
 every line (beyond this many, new ones are kept as they come)."""
@@ -301,7 +297,7 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
     The record is fresh from its reader and not yet seen by anyone: it is slimmed in place (a
     frozen dataclass rebuilt costs 2 us an event)."""
     put = object.__setattr__
-    if e.time is not None and e.time.tzinfo is not None and not LOG_TIMES[0] <= e.time <= LOG_TIMES[1]:
+    if usable_time(e.time) is None:
         put(e, "time", None)
     if e.outcome == "success":
         put(e, "text", "")

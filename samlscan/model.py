@@ -5,8 +5,21 @@ This module imports nothing else from the package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
+
+
+USABLE_TIMES = (datetime(1000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
+"""A log or capture time outside these is no usable time (a '0001-01-01' or '9999-12-31' placeholder):
+kept, the windows around it (correlation's minute and clock offsets, a capture's loop window) would
+overflow datetime's range."""
+
+
+def usable_time(t: datetime | None) -> datetime | None:
+    """`t`, or None when it is an aware time outside USABLE_TIMES (a naive one is placed later)."""
+    if t is None or t.tzinfo is None or USABLE_TIMES[0] <= t <= USABLE_TIMES[1]:
+        return t
+    return None
 
 
 class Severity(str, Enum):

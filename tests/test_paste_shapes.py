@@ -198,22 +198,27 @@ _BURP_HEAD = """<?xml version="1.0"?>
 """
 
 
+def burp_export(when: str, request: str, encoded: bool, status: int, response: str) -> str:
+    """Burp's export of one POST to the ACS at `when` (its <time>), the response base64."""
+    return _BURP_HEAD + f"""  <item>
+    <time>{when}</time>
+    <url><![CDATA[{ACS}]]></url>
+    <method><![CDATA[POST]]></method>
+    <request base64="{str(encoded).lower()}"><![CDATA[{request}]]></request>
+    <status>{status}</status>
+    <response base64="true"><![CDATA[{response}]]></response>
+  </item>
+</items>
+"""
+
+
 @pytest.mark.parametrize("encoded", [True, False])
 def test_burp_save_items_export(tmp_path, encoded):
     """Burp's XML export declares a DTD: it is read as a capture, never given to the XML parser."""
     request = base64.b64encode(RAW_POST.encode()).decode() if encoded else RAW_POST
     response = base64.b64encode(b"HTTP/1.1 302 Found\r\nLocation: /projects\r\n\r\n").decode()
     path = tmp_path / "burp.xml"
-    path.write_text(_BURP_HEAD + f"""  <item>
-    <time>Tue Mar 11 09:41:02 CET 2025</time>
-    <url><![CDATA[{ACS}]]></url>
-    <method><![CDATA[POST]]></method>
-    <request base64="{str(encoded).lower()}"><![CDATA[{request}]]></request>
-    <status>302</status>
-    <response base64="true"><![CDATA[{response}]]></response>
-  </item>
-</items>
-""")
+    path.write_text(burp_export("Tue Mar 11 09:41:02 CET 2025", request, encoded, 302, response))
     r = CliRunner().invoke(main, ["check", str(path), "--config", CONFIG, "--format", "json"])
     doc = json.loads(r.stdout)
     (msg,) = doc["messages"]

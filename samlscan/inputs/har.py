@@ -27,7 +27,7 @@ from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, fi
                             same_endpoint, same_site_of, same_url, sends_on, set_names, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
-from samlscan.model import Source
+from samlscan.model import Source, usable_time
 
 MAX_STRING = 4 << 20
 """Longer JSON strings are dropped while streaming; a SAML message is far below this."""
@@ -186,7 +186,8 @@ def _jstr(tok: bytes) -> str | None:
 # --- small parsers -----------------------------------------------------------------------------
 
 def parse_time(value) -> datetime | None:
-    """ISO-8601 with Z or an offset (Firefox writes local time + offset) -> aware UTC."""
+    """ISO-8601 with Z or an offset (Firefox writes local time + offset) -> aware UTC; None outside
+    model.USABLE_TIMES (a '9999-12-31' placeholder: no real capture)."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -196,7 +197,7 @@ def parse_time(value) -> datetime | None:
     if t.tzinfo is None:  # HAR 1.2 requires an offset; a naive time cannot be placed
         return None
     try:
-        return t.astimezone(timezone.utc)
+        return usable_time(t.astimezone(timezone.utc))
     except OverflowError:  # 0001-01-01T00:00:00+01:00 or 9999-12-31T23:59:59-01:00: no real capture
         return None
 

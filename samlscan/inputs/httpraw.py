@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from samlscan.inputs import har
 from samlscan.inputs.base import InputProblem
-from samlscan.model import Source
+from samlscan.model import Source, usable_time
 
 MAX_MESSAGES = 10_000
 """HTTP messages read from one paste or export at most."""
@@ -332,7 +332,7 @@ def burp_time(value: str | None) -> datetime | None:
                                   "%Y %b %d %H:%M:%S")
     except ValueError:
         return None
-    return local.replace(tzinfo=timezone(timedelta(hours=_ZONES[m.group(6)])))
+    return usable_time(local.replace(tzinfo=timezone(timedelta(hours=_ZONES[m.group(6)]))))
 
 
 def read_burp(path: str) -> har.Capture:
@@ -407,7 +407,7 @@ def saz_time(meta: str) -> datetime | None:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return t if t.tzinfo else None
+    return usable_time(t) if t.tzinfo else None
 
 
 def read_saz(sessions: dict[int, dict[str, str]], path: str) -> har.Capture:
