@@ -71,3 +71,173 @@ def test_a_burp_item_dated_at_the_end_of_time_ends_in_no_internal_error(tmp_path
     assert result.exit_code == 0, result.output[-1500:]
     doc = json.loads(result.stdout)
     assert doc["inputs"][0]["kind"] == "burp" and not _internal_errors(result, "json")
+
+
+# --- the fuzzer ------------------------------------------------------------------------------------
+
+CASES = sorted(p for p in DATA.iterdir() if p.is_dir() and p.name.startswith("case"))
+_EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_IPV4 = re.compile(rb"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_EDGE_TIMES = [b"0001-01-01T00:00:00", b"9999-12-31T23:59:59", b"2016-12-31T23:59:60", b"2025-03-30T02:30:00",
+               b"1970-01-01T00:00:00"]
+_ODD_VALUES = [None, True, -1, 1e308, 10 ** 30, "", "x" * 100_000, [], {}, "\u0000", "\udcff", "9999-12-31T23:59:59Z",
+               "0001-01-01T00:00:00Z", "2016-12-31T23:59:60Z", "2025-03-30T02:30:00+14:00", "2025-03-30T02:30:00-12:00",
+               253402300800000, -62135596800000, "OAUTHSTATE=x; SameSite=None; Expires=Thu, 01-Jan-69 00:00:00 GMT",
+               "JSESSIONID=; Max-Age=-1; Secure; SameSite=Strict\n OAUTHSTATE=; SameSite=None"]
+
+
+def _mutate_json(value, rng: random.Random, depth: int = 0) -> None:
+    """One value somewhere in `value` made odd, a record duplicated, or a list reversed, in place."""
+    if isinstance(value, dict) and value:
+        key = rng.choice(sorted(value))
+        if rng.random() < 0.3 or depth > 6:
+            value[key] = rng.choice(_ODD_VALUES)
+        else:
+            _mutate_json(value[key], rng, depth + 1)
+    elif isinstance(value, list) and value:
+        i, roll = rng.randrange(len(value)), rng.random()
+        if roll < 0.15:
+            value.insert(i, value[i])
+        elif roll < 0.25:
+            value.reverse()
+        elif roll < 0.3:
+            value[i] = rng.choice(_ODD_VALUES)
+        else:
+            _mutate_json(value[i], rng, depth + 1)
+
+
+def _mutate(data: bytes, rng: random.Random) -> bytes:
+    if data.lstrip()[:1] in (b"{", b"[") and rng.random() < 0.5:
+        try:
+            value = json.loads(data)
+        except ValueError:
+            pass
+        else:
+            for _ in range(rng.randint(1, 4)):
+                _mutate_json(value, rng)
+            return json.dumps(value).encode()
+    if not data:
+        return data
+    at, lines = rng.randrange(len(data)), data.split(b"\n")
+    edge = rng.choice(_EDGE_TIMES)
+    zone = rng.choice([b"+14:00", b"-12:00", b"+23:59"])
+    return rng.choice([
+        lambda: data[:at],
+        lambda: data + data,
+        lambda: b"\xef\xbb\xbf" + data,
+        lambda: data.decode("utf-8", "replace").encode("utf-16"),
+        lambda: data.replace(b"e", b"\xe9", 3),
+        lambda: data[:at] + rng.choice([b"\x00", b"\x01", b"\x1b", b"\x7f", b"\r"]) + data[at:],
+        lambda: data[:at] + b"A" * 200_000 + data[at:],
+        lambda: b"\n".join(rng.sample(lines, len(lines))),
+        lambda: b"\n".join(lines[:at % len(lines)] + [lines[at % len(lines)]] * 3 + lines[at % len(lines):]),
+        lambda: data.replace(b"\n", b"\r\n"),
+        lambda: re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", lambda m: edge if rng.random() < 0.5 else m[0], data),
+        lambda: re.sub(rb"(T\d\d:\d\d:\d\d(?:\.\d+)?)Z", rb"\1" + zone, data),
+        lambda: (b"[" * 3000 + data + b"]" * 3000) if data.lstrip()[:1] in (b"{", b"[")
+        else b"<a>" * 3000 + data + b"</a>" * 3000,
+    ])()
+
+
+def _mutant(seed: int, tmp_path: Path) -> tuple[Path, set[bytes]]:
+    """A support case's folder, copied and mutated by `seed`, with the emails and IPv4 addresses its
+    evidence held (SOURCES.md aside): --redact must hide them."""
+    rng = random.Random(seed)
+    case = tmp_path / "case"
+    shutil.copytree(rng.choice(CASES), case)
+    files = sorted(p for p in case.iterdir() if p.is_file())
+    known = {v for p in files if p.name != "SOURCES.md" for v in (*_EMAIL.findall(p.read_bytes()),
+                                                                  *_IPV4.findall(p.read_bytes()))}
+    for _ in range(rng.randint(1, 3)):
+        victim = rng.choice(files)
+        victim.write_bytes(_mutate(victim.read_bytes(), rng))
+    if rng.random() < 0.3:  # (a second settings file or capture: two candidates, or the same one twice)
+        twin = rng.choice(files)
+        (case / f"copy-{twin.name}").write_bytes(_mutate(twin.read_bytes(), rng) if rng.random() < 0.5
+                                                 else twin.read_bytes())
+    return case, {v for v in known if not v.startswith((b"0.", b"127."))}
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_a_mutated_case_folder_is_scanned_without_internal_error(tmp_path, seed):
+    """Every input accounted for (scanned, skipped or failed with a reason; none an internal error),
+    and --redact hides every email and address the folder held, in JSON and another format."""
+    case, known = _mutant(seed, tmp_path)
+    fmt = ["jsonl", "csv", "sarif", "html", "table"][seed % 5]
+    result = _scan(case, "json", "--redact")
+    assert not _internal_errors(result, "json")
+    doc = json.loads(result.stdout)
+    summary = doc["summary"]
+    walked = sum(1 for p in case.iterdir() if p.is_file())
+    assert summary["inputs"] == len(doc["inputs"]) == walked
+    assert summary["scanned"] + summary["skipped"] + summary["failed"] == walked
+    assert all(i["status"] == "scanned" or i.get("reason") for i in doc["inputs"])
+    other = _scan(case, fmt, "--redact")
+    assert not _internal_errors(other, fmt)
+    for out in (json.dumps(doc, ensure_ascii=False), other.stdout):
+        leaked = [v for v in known if v.decode() in out]
+        assert not leaked, (fmt, leaked)
+
+
+# --- growth: n inputs against 4n ------------------------------------------------------------------
+
+def _settings_files(folder: Path, n: int) -> None:
+    """n SonarQube settings and n IdP metadata files, each another (the folder's candidates)."""
+    shutil.copytree(DATA / "case10", folder)
+    props = (folder / "sonar.properties").read_text()
+    metadata = (DATA / "case9" / "GoogleIDPMetadata.xml").read_text()
+    for i in range(n):
+        (folder / f"sonar-{i}.properties").write_text(props.replace("=sonarqube", f"=sonarqube-{i}"))
+        (folder / f"idp-{i}.xml").write_text(metadata.replace("idpid=", f"idpid={i}"))
+
+
+def _admin_events(folder: Path, n: int) -> None:
+    """n Keycloak admin events (timeline notes), each by another admin on another client."""
+    shutil.copytree(DATA / "case11", folder)
+    (event,) = json.loads((folder / "keycloak-admin-events.json").read_text())
+    events = []
+    for i in range(n):
+        e = json.loads(json.dumps(event))
+        e.update(id=f"e{i}", time=event["time"] + 1000 * i, resourcePath=f"clients/{i}")
+        e["authDetails"]["userId"] = f"admin-{i}"
+        events.append(e)
+    (folder / "keycloak-admin-events.json").write_text(json.dumps(events))
+
+
+def _cookies(folder: Path, n: int) -> None:
+    """n cookies set (deleted, SameSite=None without Secure) and sent on every exchange."""
+    shutil.copytree(DATA / "case12", folder)
+    har = json.loads((folder / "safari-sonar.har").read_text())
+    for entry in har["log"]["entries"]:
+        entry["response"]["headers"] += [{"name": "Set-Cookie", "value": f"c{i}=v; SameSite=None; Path=/; "
+                                          f"Expires=Thu, 01 Jan 1970 00:00:{i % 60:02d} GMT"} for i in range(n)]
+        entry["request"]["headers"].append({"name": "Cookie", "value": "; ".join(f"c{i}=v" for i in range(n))})
+    (folder / "safari-sonar.har").write_text(json.dumps(har))
+
+
+def _users(folder: Path, n: int) -> None:
+    """The case's Auth0 log and SP log, each user's logins repeated for n users (clock offsets by user)."""
+    shutil.copytree(DATA / "case12", folder)
+    for name in ("auth0-logs.json", "web.log"):
+        text = (folder / name).read_text()
+        if name.endswith(".json"):
+            records = json.loads(text)
+            copies = [json.loads(json.dumps(r).replace("@example.com", f"{i}@example.com")
+                                 .replace(r["_id"], f"{r['_id']}-{i}")) for i in range(n) for r in records]
+            text = json.dumps(copies)
+        else:
+            text = "".join(text.replace("@example.com", f"{i}@example.com") for i in range(n))
+        (folder / name).write_text(text)
+
+
+@pytest.mark.parametrize("build, n", [(_settings_files, 30), (_admin_events, 600), (_cookies, 150), (_users, 20)],
+                         ids=["settings-files", "admin-events", "cookies", "users"])
+def test_a_scan_grows_no_worse_than_linearly(tmp_path, build, n):
+    seconds = []
+    for size in (n, 4 * n):
+        build(tmp_path / str(size), size)
+        start = time.process_time()  # (this process's CPU: a shared machine's load does not count)
+        for fmt in ("json", "html"):
+            _scan(tmp_path / str(size), fmt, "--redact")
+        seconds.append(time.process_time() - start)
+    assert seconds[1] < 8 * seconds[0] + 0.5, seconds  # (quadratic: 16 times)
