@@ -509,7 +509,10 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
     return parse_properties(text), []
 
 
-SONAR_SAML_LINE = re.compile(r"^[ \t\f]*sonar\.auth\.saml\.", re.MULTILINE)
+LINE_START = r"(?:^|(?<=\r))"
+"""Where a .properties line starts (with re.MULTILINE): java.util.Properties.load ends a line at LF,
+CR LF or a lone CR (a file saved with classic Mac line ends), as the loader's splitlines does."""
+SONAR_SAML_LINE = re.compile(LINE_START + r"[ \t\f]*sonar\.auth\.saml\.", re.MULTILINE)
 """A sonar.properties line that sets a SAML setting (a '#' line does not: SonarQube ignores it)."""
 
 _METADATA_ROOT = re.compile(r"(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->|"
@@ -544,8 +547,8 @@ def settings_kind(head: bytes) -> str | None:
     return "sonar_settings" if SONAR_SAML_LINE.search(text) else None
 
 
-SERVER_SONAR_LINE = re.compile(r"^[ \t]*(?:[#!][ \t]*)?sonar\.(?:jdbc|web|ce|search|path|log|auth)\.[\w.-]+[ \t]*[=:]",
-                               re.MULTILINE)
+SERVER_SONAR_LINE = re.compile(
+    LINE_START + r"[ \t]*(?:[#!][ \t]*)?sonar\.(?:jdbc|web|ce|search|path|log|auth)\.[\w.-]+[ \t]*[=:]", re.MULTILINE)
 """A line of the server's sonar.properties, set or commented out ('#sonar.web.port=9000', the stock
 file; 'sonar.jdbc.url=...', one in use): its sections (conf/sonar.properties: DATABASE, WEB SERVER,
 COMPUTE ENGINE, ELASTICSEARCH, PATHS, LOGGING; a SAML line commented out). A scanner's sonar-project.properties has none

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from case_util import ROOT
+from case_util import ROOT, folder_said
 from samlscan.cli import main
 
 DATA = ROOT / "tests" / "data"
@@ -241,3 +241,20 @@ def test_a_scan_grows_no_worse_than_linearly(tmp_path, build, n):
             _scan(tmp_path / str(size), fmt, "--redact")
         seconds.append(time.process_time() - start)
     assert seconds[1] < 8 * seconds[0] + 0.5, seconds  # (quadratic: 16 times)
+
+
+# --- a sonar.properties saved with classic Mac line ends -------------------------------------------
+
+def test_a_sonar_properties_with_lone_cr_line_ends_is_found_as_settings(tmp_path):
+    """java.util.Properties.load ends a line at a lone CR too, and --sonar-settings read such a file,
+    but the scan's recogniser sought 'sonar.auth.saml.' at a line start after LF only: the folder's
+    settings went unread (skipped as 'no SAML message or known log format'), and `check` of the file
+    said it is no SAML message instead of what it is."""
+    case = tmp_path / "case10"
+    shutil.copytree(DATA / "case10", case)
+    props = case / "sonar.properties"
+    props.write_bytes(props.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    doc = json.loads(_scan(case).stdout)
+    assert any(s.startswith(f"read {props} as the SonarQube settings") for s in folder_said(doc))
+    checked = CliRunner().invoke(main, ["check", str(props), "--format", "json"])
+    assert "these are SonarQube's SAML settings" in checked.stdout, checked.output[-800:]
