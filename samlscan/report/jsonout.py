@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from samlscan.report.document import document, finding_dict
 
@@ -34,7 +35,7 @@ def jsonl_lines(report, redactor=None):
     tails: dict = {}
     for f in report.reported_findings():
         if redactor:
-            yield _ONE_LINE(redactor.walk(finding_dict(f))) + "\n"
+            yield _one_line(_ONE_LINE(redactor.walk(finding_dict(f)))) + "\n"
             continue
         texts = (f.code, f.severity.value, f.message_text, f.expected, f.actual, f.hint)
         tail = tails.get(texts)
@@ -43,8 +44,19 @@ def jsonl_lines(report, redactor=None):
             if len(tails) < TAILS_KEPT:
                 tails[texts] = tail
         src = f.source
-        yield (f'{{"input": {_text(src.input if src else None)}, "ref": {_text(src.ref if src else None)}, '
-               f'"message": {_text(f.message_ref)}, {tail}')
+        yield _one_line(f'{{"input": {_text(src.input if src else None)}, "ref": {_text(src.ref if src else None)}, '
+                        f'"message": {_text(f.message_ref)}, {tail}')
+
+
+_BREAKS = re.compile("[\x85\u2028\u2029]")
+_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
+
+
+def _one_line(line: str) -> str:
+    """`line` with the line breaks json leaves raw (NEL, LINE and PARAGRAPH SEPARATOR: a file name's)
+    escaped: JSON allows them in strings, but readers that split lines as Python's str.splitlines or
+    JavaScript's line terminators do would cut the record in two."""
+    return line if line.isascii() or not _BREAKS.search(line) else line.translate(_ESCAPED)
 
 
 TAIL_KEYS = ("code", "severity", "message_text", "expected", "actual", "hint")
