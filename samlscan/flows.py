@@ -811,6 +811,8 @@ def deletes(header: str, at: datetime | None = None) -> bool:
     except (TypeError, ValueError, IndexError, OverflowError):
         return False
     when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    if when.year == 1969 and "1969" not in expires:  # two digits: 0-69 are 20xx (RFC 6265 5.1.1), not
+        when = when.replace(year=2069)  # 19xx from 69 on as email.utils reads them (RFC 2822 4.3)
     return when <= (at if at is not None and at.tzinfo else _PAST)
 
 

@@ -24,6 +24,9 @@ AT = datetime(2025, 11, 18, 9, 0, 18, tzinfo=timezone.utc)
     ("a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT", True),  # before the response
     ("a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT", False),
     ("a=1; Path=/", False),
+    ("a=1; Expires=Thu, 01-Jan-69 00:00:00 GMT", False),  # two digits: 2069 (RFC 6265 5.1.1), not 1969
+    ("a=1; Expires=Wed, 01-Jan-70 00:00:00 GMT", True),  # 70-99: 19xx
+    ("a=1; Expires=Wed, 01 Jan 1969 00:00:00 GMT", True),
 ])
 def test_a_deletion_is_known(header, gone):
     assert deletes(header, AT) is gone
