@@ -231,12 +231,15 @@ def _sonarqube(lines: list[str]) -> ErrorPage | None:
     return ErrorPage("sonarqube", "sp", None, reason or "You're not authorized to access this page (no reason shown)")
 
 
-_READERS = (_entra, _adfs, _okta, _keycloak, _google, _shibboleth, _simplesamlphp, _sonarqube)
+_READERS = {"entra": _entra, "adfs": _adfs, "okta": _okta, "keycloak": _keycloak, "google": _google,
+            "shibboleth": _shibboleth, "simplesamlphp": _simplesamlphp, "sonarqube": _sonarqube}
 
 
-def read_page(text: str) -> ErrorPage | None:
-    """The error page `text` is (its text copied from the browser, or its HTML saved), or None."""
+def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage | None:
+    """The error page `text` is (its text copied from the browser, or its HTML saved), or None;
+    `products`: read only those products' pages (a capture's reader knows the others its own way)."""
     if not text or len(text) > PAGE_MAX:
         return None
     lines = page_lines(text)
-    return next((page for page in map(lambda read: read(lines), _READERS) if page is not None), None)
+    readers = _READERS.values() if products is None else (_READERS[p] for p in products)
+    return next((page for page in map(lambda read: read(lines), readers) if page is not None), None)

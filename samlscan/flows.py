@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from samlscan.checks.protocol import host_port
 from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CORR_ID, GOOGLE_ERROR, OKTA_CODE, OKTA_TEXT, REQ_ID,
-                                 SCRIPT, TAG)
+                                 SCRIPT, TAG, read_page)
 from samlscan.inputs.base import RawMessage
 
 if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
@@ -32,7 +32,7 @@ class IdpError:
     """An error page the IdP showed instead of sending a SAML response."""
 
     product: str
-    """'entra', 'okta', 'keycloak', 'adfs', 'auth0' or 'google'."""
+    """'entra', 'okta', 'keycloak', 'adfs', 'auth0', 'google', 'shibboleth' or 'simplesamlphp'."""
     code: str | None
     """'AADSTS50011', an Okta 'E0000...' code, or None."""
     message: str | None
@@ -239,7 +239,13 @@ def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | No
         return _auth0_page(text, url, status)
     if status >= 400 and _GOOGLE_HOST.search(host):
         return _google_page(text)
-    return None
+    page = read_page(text, PAGE_ONLY_IDPS)
+    return IdpError(page.product, page.raw_code, page.text, page.request_id, page.correlation_id) if page is not None else None
+
+
+PAGE_ONLY_IDPS = ("shibboleth", "simplesamlphp")
+"""IdPs known in a capture by their error page's layout alone (errorpages.read_page): no host or
+URL of theirs is fixed, and their pages carry no code of their own."""
 
 
 _GOOGLE_HOST = re.compile(r"(^|\.)google\.com$", re.IGNORECASE)
