@@ -427,7 +427,8 @@ IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak"
 """Products that act as IdPs and write StatusMessages (SimpleSAMLphp and pysaml2 are SPs too:
 _an_idps_refusal keeps only the refusals an IdP states)."""
 IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", "adfs": "AD FS",
-             "keycloak": "Keycloak", "auth0": "Auth0", "shibboleth": "Shibboleth", "authentik": "authentik"}
+             "keycloak": "Keycloak", "auth0": "Auth0", "shibboleth": "Shibboleth", "authentik": "authentik",
+             "simplesamlphp": "SimpleSAMLphp"}
 """How the catalog's fixes name each IdP product in a clause of its own ('Okta: the app's ...')."""
 
 

@@ -418,7 +418,45 @@ _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy wh
 """Where Shibboleth IdP releases an attribute to one SP (IdP 4/5 AttributeFilterConfiguration: a
 policy per Requester; the audit field %attr lists the IDs released)."""
 
+_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+_SIGN_SHA256 = (
+    # SimpleSAMLphp docs/simplesamlphp-reference-sp-remote.md: signature.algorithm, default RSA-SHA256
+    f"SimpleSAMLphp: signature.algorithm of the SP's entry in metadata/saml20-sp-remote.php, or of "
+    f"metadata/saml20-idp-hosted.php, set to {_SHA256} or removed, RSA-SHA256 being the default; "
+    # AD FS: RelyingPartyTrust.SignatureAlgorithm, the trust's Advanced tab
+    f"AD FS: the relying party trust's Properties > Advanced > Secure hash algorithm SHA-256, or "
+    f"Set-AdfsRelyingPartyTrust -TargetName <trust> -SignatureAlgorithm {_SHA256}; "
+    # Shibboleth IdP 3+ signs with SHA-256 unless the SP's metadata (alg:SigningMethod) or an
+    # override asks for SHA-1 (IdP4 SecurityConfiguration)
+    "Shibboleth: SHA-256 is the default since IdP 3, so remove what asks for SHA-1 for this SP: "
+    "shibboleth.SecurityConfiguration.SHA1 as its profile's securityConfiguration in conf/relying-party.xml "
+    "or in its metadata's EntityAttributes, or SHA-1 alg:SigningMethod and alg:DigestMethod in its metadata; "
+    "Keycloak: Clients > the SAML client > Signature and Encryption > Signature algorithm RSA_SHA256; "
+    # Okta's SAML app settings: signatureAlgorithm and digestAlgorithm (Apps API SamlApplicationSettingsSignOn)
+    "Okta: the app's SAML Settings > Show Advanced Settings > Signature Algorithm RSA-SHA256 and Digest "
+    "Algorithm SHA256")
+"""Where each IdP product sets the algorithm it signs a response with."""
+
+_ACS_AT_IDP = (
+    # SimpleSAMLphp docs/simplesamlphp-reference-sp-remote.md: AssertionConsumerService, required
+    "SimpleSAMLphp: the AssertionConsumerService of the SP's entry in metadata/saml20-sp-remote.php must be the "
+    "SP's ACS URL, or the SP's current metadata converted into it; "
+    "Shibboleth: the AssertionConsumerService Location in the SP's metadata that conf/metadata-providers.xml "
+    "loads must be the SP's ACS URL, then reload the metadata service; "
+    # Keycloak's client settings: the request's ACS URL when Valid Redirect URIs admit it, else the
+    # client's Assertion Consumer Service POST Binding URL, else its Master SAML Processing URL
+    "Keycloak: Clients > the SAML client > Advanced > Assertion Consumer Service POST Binding URL, or "
+    "Settings > Master SAML Processing URL, must be the SP's ACS URL and Valid Redirect URIs must admit it; "
+    "AD FS: the relying party trust's Properties > Endpoints, its SAML Assertion Consumer endpoint with "
+    "POST binding, must be the SP's ACS URL; "
+    # Okta's SAML app settings: ssoAcsUrl, recipient and destination (Apps API)
+    "Okta: the app's SAML Settings > Single sign-on URL, and Recipient URL and Destination URL when set apart, "
+    "must be the SP's ACS URL")
+"""Where each IdP product takes the URL it sends a response to (Destination, Recipient)."""
+
 IDP_WHERE = {
+    "signature-weak-algorithm": _SIGN_SHA256,
+    **{code: _ACS_AT_IDP for code in ("destination-mismatch", "recipient-mismatch", "acs-path-wrong")},
     # Auth0's SAML2 Web App addon encrypts to the certificate pasted in its Settings JSON
     # (node-samlp's encryptionCert and encryptionPublicKey options)
     "decryption-failed": 'Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "encryptionCert" '

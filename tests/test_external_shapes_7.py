@@ -132,8 +132,10 @@ def test_an_audience_that_is_a_template_variable_is_not_offered_as_the_sp_entity
     assert "unfilled template variable" in aud.message_text
     assert "{audience}" not in aud.hint and "sp-entity-id" not in aud.hint
     assert "onelogin_saml" in aud.hint
-    for code in ("destination-mismatch", "recipient-mismatch"):
-        assert "unfilled template" in _finding(res, code).message_text
+    # '{recipient}' in both the Destination and the Recipient: one IdP field, said once
+    dest = _finding(res, "destination-mismatch").message_text
+    assert "unfilled template" in dest and "Recipient names the same URL" in dest
+    assert "recipient-mismatch" not in _codes(res)
 
 
 def test_unfilled_templates_are_refused_without_the_sps_own_values():
@@ -143,8 +145,8 @@ def test_unfilled_templates_are_refused_without_the_sps_own_values():
     from samlscan.correlate import correlate
 
     res = _analyze("onelogin-371755-placeholders-response.b64", **ONELOGIN)
-    for code, value in (("audience-mismatch", "{audience}"), ("destination-mismatch", "{recipient}"),
-                        ("recipient-mismatch", "{recipient}")):
+    assert "recipient-mismatch" not in _codes(res)  # the same '{recipient}' as the Destination: said in it
+    for code, value in (("audience-mismatch", "{audience}"), ("destination-mismatch", "{recipient}")):
         f = _finding(res, code)
         assert (f.actual, f.expected) == (value, None) and "unfilled template variable" in f.message_text
         assert f.hint.startswith("fill in the IdP application's") and f.side == "idp"

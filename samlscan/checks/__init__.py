@@ -38,7 +38,8 @@ def skipped_for_config(ctx: CheckContext) -> list[str]:
 
 
 def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
-    """Every finding for one message, in check order, without exact duplicates."""
+    """Every finding for one message, in check order, without exact duplicates (nor a Recipient
+    that repeats the Destination's wrong URL: protocol.fold_recipient)."""
     out: list[Finding] = []
     for check in ALL_CHECKS if msg.kind in RESPONSE_ONLY else OTHER_CHECKS:
         try:
@@ -49,6 +50,7 @@ def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
         for f in found:
             if f not in out:
                 out.append(f)
+    out = protocol.fold_recipient(out)
     missing = skipped_for_config(ctx) if msg.kind in RESPONSE_ONLY else []
     if msg.kind == "Assertion":  # pasted or dumped alone: what wraps it is not in the evidence
         missing.append("the Response around this bare Assertion (status, Destination, InResponseTo, "

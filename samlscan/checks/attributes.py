@@ -4,9 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from samlscan.catalog import idp_part
-from samlscan.checks.base import CheckContext, consumed_assertion, finding, issuer_product
-from samlscan.codes import IDP_WHERE
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp, issuer_product
 from samlscan.model import Assertion, Attribute, SamlMessage, Severity
 from samlscan.saml import NIL_SHOWN, displayed_values
 
@@ -152,9 +150,9 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "email-missing",
                           f"no attribute named {want!r} and no email address under another name. "
                           f"Received: {_received(a)}", expected=want, actual="absent",
-                          hint=_in_idp(f"add an email claim named {want!r} in the IdP (or point "
+                          hint=in_idp(f"add an email claim named {want!r} in the IdP (or point "
                                        f"{ctx.expect.setting_name('email_attribute')} at the attribute that "
-                                       "carries the address)", "email-missing", a))
+                                       "carries the address)", "email-missing", a.issuer))
         return
     values = [v for v in attr.values]
     empty = _no_value(attr)
@@ -210,14 +208,7 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
                 "attributes received")
     received = "" if hit else f". Received: {_received(a)}"  # a named candidate says enough
     yield finding(msg, code, f"{text}{received}", expected=want,
-                  actual=x.name if hit else "absent", hint=_in_idp(hint, code, a))
-
-
-def _in_idp(hint: str, code: str, a: Assertion) -> str:
-    """`hint` and, when the Issuer names the IdP product, where in it the attribute is released
-    (codes.IDP_WHERE: Shibboleth's attribute filter), the way a scan's attempt says it."""
-    where = idp_part(IDP_WHERE.get(code, ""), issuer_product(a.issuer))
-    return f"{hint}; {where}" if where else hint
+                  actual=x.name if hit else "absent", hint=in_idp(hint, code, a.issuer))
 
 
 def check_login(msg, ctx):

@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from samlscan.codes import spec
+from samlscan.catalog import idp_part
+from samlscan.codes import IDP_WHERE, spec
 from samlscan.config import Expectations
 from samlscan.model import Assertion, Finding, SamlMessage
 
@@ -46,6 +47,14 @@ _IDP_ISSUERS = (
     ("auth0", re.compile(r"urn:[\w.-]+\.auth0\.com\Z")),
     # Shibboleth IdP: its installer's idp.entityID, https://<host>/idp/shibboleth (idp.properties)
     ("shibboleth", re.compile(r"https://[^/\s]+/idp/shibboleth\Z")),
+    # SimpleSAMLphp IdP: its metadata URL under the install's baseurlpath (1.x
+    # saml2/idp/metadata.php, 2.x module.php/saml/idp/metadata)
+    ("simplesamlphp", re.compile(r"https?://[^/\s]+/(?:\S*/)?(?:saml2/idp/metadata\.php|"
+                                 r"module\.php/saml/idp/metadata(?:\.php)?)\Z")),
+    # Keycloak: the realm's URL, https://<host>/realms/<realm> (before Keycloak 17: /auth/realms/)
+    ("keycloak", re.compile(r"https?://[^/\s]+/(?:\S*/)?realms/[^/\s]+/?\Z")),
+    # AD FS: its Federation Service Identifier, http://<federation service name>/adfs/services/trust
+    ("adfs", re.compile(r"https?://[^/\s]+/adfs/services/trust/?\Z", re.IGNORECASE)),
 )
 
 
@@ -53,3 +62,10 @@ def issuer_product(issuer: str | None) -> str | None:
     """The IdP product a default Issuer names ('okta', 'auth0'), else None (one place for both
     the checks' IdP-specific advice and correlation's, when no log line names the IdP)."""
     return next((name for name, form in _IDP_ISSUERS if issuer and form.match(issuer)), None)
+
+
+def in_idp(hint: str, code: str, issuer: str | None) -> str:
+    """`hint` and, when the Issuer names the IdP product, where in it to act (codes.IDP_WHERE: the
+    clause for that product), the way a scan's attempt says it."""
+    where = idp_part(IDP_WHERE.get(code, ""), issuer_product(issuer))
+    return f"{hint.rstrip('.')}; {where}" if where else hint

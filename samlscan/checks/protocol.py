@@ -5,8 +5,9 @@ import re
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from samlscan.checks.base import CheckContext, consumed_assertion, finding
-from samlscan.model import SamlMessage, Severity
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp
+from samlscan.codes import spec
+from samlscan.model import Finding, SamlMessage, Severity
 
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
@@ -247,7 +248,8 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
                       f"Destination is {msg.destination!r}, the SP's ACS URL is {want!r}: "
                       + _url_difference(want, msg.destination),
                       expected=want, actual=msg.destination,
-                      hint=f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} agree")
+                      hint=in_idp(f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} "
+                                  "agree", "destination-mismatch", msg.issuer))
 
 
 def check_recipient(msg: SamlMessage, ctx: CheckContext):
@@ -269,7 +271,22 @@ def check_recipient(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "recipient-mismatch",
                           f"SubjectConfirmationData Recipient is {sc.recipient!r}, the ACS URL is "
                           f"{want!r}: " + _url_difference(want, sc.recipient),
-                          expected=want, actual=sc.recipient)
+                          expected=want, actual=sc.recipient,
+                          hint=in_idp(spec("recipient-mismatch").fix, "recipient-mismatch", msg.issuer))
+
+
+def fold_recipient(findings: list[Finding]) -> list[Finding]:
+    """One wrong ACS URL at the IdP makes both the Response's Destination and the assertion's
+    Recipient wrong (the IdP writes both from the SP's ACS endpoint): a recipient-mismatch that
+    names the URL of the message's destination-mismatch is said in it, one error for one cause."""
+    dest = next((f for f in findings if f.code == "destination-mismatch" and f.actual), None)
+    same = [f for f in findings if f.code == "recipient-mismatch" and dest is not None
+            and (f.actual, f.expected, f.message_ref) == (dest.actual, dest.expected, dest.message_ref)]
+    if not same:
+        return findings
+    said = replace(dest, message_text=dest.message_text + " (the assertion's SubjectConfirmationData Recipient "
+                   "names the same URL: one ACS setting at the IdP)")
+    return [said if f is dest else f for f in findings if f not in same]
 
 
 def check_schema_order(msg: SamlMessage, ctx: CheckContext):

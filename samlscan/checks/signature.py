@@ -5,7 +5,8 @@ import re
 
 from datetime import timedelta
 
-from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp
+from samlscan.codes import spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
 from samlscan.sigverify import KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS
@@ -387,8 +388,8 @@ def _weak_crypto_fixes(msg: SamlMessage, ctx: CheckContext) -> tuple[str | None,
     IdP's) unless the SP or an unknown side signed it (an SP's AuthnRequest, Salesforce's RSA-SHA1
     one with a 1024-bit key: 'issue a key in the IdP' sent the admin to the wrong product)."""
     who = sender(msg.kind, msg.issuer, ctx.expect)
-    if who == "idp":
-        return None, None, None
+    if who == "idp":  # and where the IdP product the Issuer names sets its algorithm
+        return in_idp(spec("signature-weak-algorithm").fix, "signature-weak-algorithm", msg.issuer), None, None
     signer = "the SP" if who == "sp" else f"the sender of this {msg.kind} (Issuer {msg.issuer or '-'})"
     return (f"Configure {signer} to sign its {msg.kind} with RSA-SHA256 and digest with SHA-256 (its SAML "
             "library's signature algorithm setting).",
