@@ -235,10 +235,17 @@ _READERS = {"entra": _entra, "adfs": _adfs, "okta": _okta, "keycloak": _keycloak
             "shibboleth": _shibboleth, "simplesamlphp": _simplesamlphp, "sonarqube": _sonarqube}
 
 
+_ANCHORS = re.compile(r"AADSTS|Activity\s*ID|Sorry,\s+you\s+can|not\s+allowed\s+to\s+access|not\s+assigned|"
+                      r"We\s+are\s+sorry|s\s+an\s+error|Web\s+Login\s+Service|Error\s+Message|tracking\s+number|"
+                      r"not\s+authorized", re.IGNORECASE)
+"""What one of the readers needs to find (at C speed, before any line is made: a capture asks of
+every page it holds)."""
+
+
 def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage | None:
     """The error page `text` is (its text copied from the browser, or its HTML saved), or None;
     `products`: read only those products' pages (a capture's reader knows the others its own way)."""
-    if not text or len(text) > PAGE_MAX:
+    if not text or len(text) > PAGE_MAX or not _ANCHORS.search(text):
         return None
     lines = page_lines(text)
     readers = _READERS.values() if products is None else (_READERS[p] for p in products)
