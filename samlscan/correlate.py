@@ -380,7 +380,9 @@ def clock_offsets(messages, events) -> Offsets:
         elif t:
             times.update((i, t) for i in ids)
     if not times:  # nothing captured outside the logs (a scan of logs alone): an IdP log is the reference
-        return _offsets_by_user(messages, events, {}, captured=False)
+        idp = _idp_offsets(_offsets_by_user(messages, events, {}, captured=False, side="idp"))
+        sp = _offsets_by_user(messages, events, idp, captured=False)
+        return Offsets(idp | sp, idp.against | sp.against)
     deltas: dict[str, list[float]] = {}
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((e.source.input, e.time, e.saml_ids) for e in events
@@ -393,6 +395,9 @@ def clock_offsets(messages, events) -> Offsets:
     from statistics import median
 
     offsets = {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
+    # an IdP log naming no captured ID (Shibboleth's idp-process.log names the user only) first: the
+    # SP logs' pairs with it are then on the capture's time
+    offsets |= _idp_offsets(_offsets_by_user(messages, events, offsets, side="idp"))
     return Offsets(offsets | _offsets_by_user(messages, events, offsets))
 
 
@@ -405,7 +410,8 @@ PAIRS_AGREE = 5.0
 logins; one login seen by the capture and by the IdP's log agrees to the second)."""
 
 
-def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured: bool = True) -> Offsets:
+def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured: bool = True,
+                     side: str = "sp") -> Offsets:
     """Per SP log with no SAML ID in common with the captures (SonarQube's auth.event 'login success'
     names none), its offset measured on logins it names by user: its successes and failures with a
     login name paired with the same user's captured ACS POSTs (the response's NameID or an attribute
@@ -413,18 +419,24 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     run (_run_deltas: one login, or a burst such as a login loop, alone within PAIR_WINDOW on both
     sides). The median of >= 3 pairs, or of 2 agreeing within PAIRS_AGREE s. Without a capture
     (`captured` false) the IdP logs are on their own clocks: each SP log is measured against the
-    one IdP log it shares most pairs with (Offsets.against). Sorted lists and bisection: linear."""
+    one IdP log it shares most pairs with (Offsets.against). Sorted lists and bisection: linear.
+    `side` "idp": the IdP logs' logins measured so instead (_measures), against the captures and the
+    logs already measured, or without a capture a log in local time against the logs whose times
+    carry a zone (_refers)."""
     from statistics import median
 
-    logged: dict[tuple[str, str], list[datetime]] = {}  # (SP log, user) -> times
+    logged: dict[tuple[str, str], list[datetime]] = {}  # (log, user) -> times
+    local: set[str] = set()  # the logs written without a zone, read as UTC or --timezone
     for e in events:
-        if e.side == "sp" and e.user and e.time is not None and e.source.input not in measured:
+        if _measures(e, side, measured, captured):
             logged.setdefault((e.source.input, e.user.casefold()), []).append(e.time)
+            if e.local_time:
+                local.add(e.source.input)
     if not logged:  # (an IdP's log alone, hundreds of thousands of events: one look at each)
         return Offsets()
     refs: dict[tuple[str, str], list[datetime]] = {}  # (reference input, user) -> times
     for e in events:
-        if e.side == "idp" and e.outcome == "success" and e.user and e.time is not None:
+        if e.outcome == "success" and e.user and e.time is not None and _refers(e, side, measured, captured):
             refs.setdefault((e.source.input, e.user.casefold()), []).append(
                 e.time - measured.get(e.source.input, timedelta(0)))
     for r in messages:
@@ -439,11 +451,15 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     for (ref, user), times in refs.items():
         times.sort()
         by_user.setdefault(user, []).append((ref, times))
-    deltas: dict[str, dict[str, list[float]]] = {}  # SP log -> reference input -> deltas
+    per_src: dict[str, dict[str, list[datetime]]] = {}  # log -> user -> its sorted times
     for (src, user), times in logged.items():
         times.sort()
-        for ref, ref_times in by_user.get(user, ()):
-            deltas.setdefault(src, {}).setdefault(ref, []).extend(_run_deltas(times, ref_times))
+        per_src.setdefault(src, {})[user] = times
+    deltas: dict[str, dict[str, list[float]]] = {}  # log -> reference input -> deltas
+    for src, users in per_src.items():
+        shifts = _zone_shifts(src, users, by_user) if src in local else (timedelta(0),)
+        deltas[src] = max((_user_deltas(src, users, by_user, shift) for shift in shifts),
+                          key=lambda per_ref: sum(map(len, per_ref.values())))
 
     def trusted(v: list[float]) -> bool:
         return len(v) >= 3 or len(v) == 2 and max(v) - min(v) <= PAIRS_AGREE
@@ -459,6 +475,73 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
         if best is not None:  # (most pairs; of equals, the first by name)
             out[src] = timedelta(seconds=median(per_ref[best[1]]))
             out.against[src] = best[1]
+    return out
+
+
+IDP_LAG = timedelta(minutes=1)
+"""An IdP log's login line comes before the response by the user's own time at the IdP (password,
+MFA; Entra's sign-in log dates the sign-in's start): an IdP log's offset measured by user within
+it is that lag, no clock's."""
+
+
+def _idp_offsets(offsets: Offsets) -> Offsets:
+    """The IdP logs' offsets measured by user (_offsets_by_user) that say something: a time zone
+    (zone_part) or a clock a minute or more off (IDP_LAG)."""
+    kept = {src: off for src, off in offsets.items() if zone_part(off) is not None or abs(off) >= IDP_LAG}
+    return Offsets(kept, {src: ref for src, ref in offsets.against.items() if src in kept})
+
+
+def _measures(e: LogEvent, side: str, measured: dict[str, timedelta], captured: bool) -> bool:
+    """An event _offsets_by_user measures its log's offset on: an SP log's success or failure that
+    names its user; an IdP log's login of a user (its failures may never reach the SP), without a
+    capture only in a log written in local time (the one whose hours are in doubt)."""
+    if e.side != side or not e.user or e.time is None or e.source.input in measured:
+        return False
+    return side == "sp" or e.outcome == "success" and (captured or e.local_time)
+
+
+def _refers(e: LogEvent, side: str, measured: dict[str, timedelta], captured: bool) -> bool:
+    """A success _offsets_by_user measures `side`'s logs against: for an SP log, an IdP log's (on
+    the capture's time, corrected when measured); for an IdP log, one of a log already measured
+    (corrected), or without a capture another IdP log's whose times carry their zone (UTC 'Z':
+    idp-audit.log; the IdP's clock stays the reference of the SP logs then)."""
+    if side == "sp":
+        return e.side == "idp"
+    return e.source.input in measured if captured else e.side == "idp" and not e.local_time
+
+
+ZONE_REACH = timedelta(hours=14)
+"""The farthest a log's local time is from UTC (UTC+14, Kiribati; UTC-12 the other way)."""
+
+
+def _zone_shifts(src: str, users: dict[str, list[datetime]], by_user) -> list[timedelta]:
+    """The time zones a log written in local time may be in, nearest first: no shift, then the whole
+    (or half) hours (zone_part) its users' first logins are from the same users' logins in a
+    reference, for two users or more (a login paired with another of its user by chance rarely
+    agrees with another user's). Runs are paired within PAIR_WINDOW: a zone must be removed first."""
+    from bisect import bisect_left, bisect_right
+
+    votes: Counter = Counter()
+    for user, times in users.items():
+        zones = set()
+        for ref, ref_times in by_user.get(user, ()):
+            if ref != src:
+                lo, hi = bisect_left(ref_times, times[0] - ZONE_REACH), bisect_right(ref_times, times[0] + ZONE_REACH)
+                zones.update(zone_part(times[0] - r) for r in ref_times[lo:hi])
+        votes.update(zones - {None})
+    return [timedelta(0), *sorted((z for z, n in votes.items() if n >= 2), key=abs)]
+
+
+def _user_deltas(src: str, users: dict[str, list[datetime]], by_user, shift: timedelta) -> dict[str, list[float]]:
+    """Per reference input, the (log time - reference time) of the logins paired run by run
+    (_run_deltas) once the log's times are moved back by `shift` (a zone, _zone_shifts)."""
+    out: dict[str, list[float]] = {}
+    seconds = shift.total_seconds()
+    for user, times in users.items():
+        moved = [t - shift for t in times] if shift else times
+        for ref, ref_times in by_user.get(user, ()):
+            if ref != src:
+                out.setdefault(ref, []).extend(d + seconds for d in _run_deltas(moved, ref_times))
     return out
 
 
