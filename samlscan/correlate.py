@@ -1461,6 +1461,62 @@ def _zone_apart_notes(events) -> list[str]:
     return notes
 
 
+def _issued_apart_notes(messages, events, offsets: dict[str, timedelta]) -> list[str]:
+    """A captured response whose IssueInstant (the IdP's clock) is a minute or more (IDP_LAG) from
+    the capture's time, and the IdP log's one line of an issued login at that IssueInstant (the
+    same clock; its zone, if the log has a measured one, removed): that line is the response's,
+    the IdP's log runs as far from the capture at that login. Said per login: an IdP clock off for a
+    while (a broken NTP) gives no offset of the whole log (_offsets_by_user's pairs disagree), and
+    a line naming neither the user nor an ID (SimpleSAMLphp's STAT line) joins no attempt."""
+    skewed = [r.message for r in messages if r.message.kind == "Response" and not r.message.logged_by
+              and r.message.captured_at and r.message.issue_instant
+              and abs(r.message.issue_instant - r.message.captured_at) >= IDP_LAG]
+    if not skewed:
+        return []
+    issued: dict[str, list[LogEvent]] = {}
+    for e in events:
+        if e.side == "idp" and e.outcome == "success" and e.time is not None:
+            issued.setdefault(e.source.input, []).append(e)
+    notes = []
+    for src, lines in issued.items():
+        off = offsets.get(src, timedelta(0))
+        lines.sort(key=lambda e: e.time)
+        zone = zone_part(off) or timedelta(0)
+        times = [e.time - zone for e in lines]
+        for m in skewed:
+            e = _issuing_line(m, lines, times)
+            if e is None or abs(e.time - off - m.captured_at) < IDP_LAG:
+                continue  # (none, or the log's measured offset already says it)
+            gap = (m.issue_instant - m.captured_at).total_seconds()
+            notes.append(f"{_where(e.source)} logs at {e.time:%H:%M:%S} the response {_where(m.source)} "
+                         f"received at {m.captured_at:%H:%M:%S} (its IssueInstant "
+                         f"{m.issue_instant:%H:%M:%S}, the IdP's clock): that IdP log ran {abs(gap):.0f} s "
+                         f"{'ahead of' if gap > 0 else 'behind'} the capture at that login (look for "
+                         f"its lines {abs(gap) / 60:.0f} min {'later' if gap > 0 else 'earlier'})")
+    return notes
+
+
+def _issuing_line(m, lines: list[LogEvent], times: list[datetime]) -> LogEvent | None:
+    """The one line of `lines` (an IdP log's issued logins, at `times` with its zone removed,
+    sorted) at response `m`'s IssueInstant, within _SAME_RECORD; None if none, several, or it
+    names another response or user."""
+    from bisect import bisect_left, bisect_right
+
+    found = lines[bisect_left(times, m.issue_instant - _SAME_RECORD):bisect_right(times, m.issue_instant + _SAME_RECORD)]
+    if len(found) != 1:
+        return None
+    (e,) = found
+    if e.saml_ids and m.id not in e.saml_ids:
+        return None
+    a = consumed_assertion(m) if e.user else None
+    if a is None:
+        return e
+    names = {v.casefold() for x in a.attributes for v in x.values if v}
+    if a.name_id and a.name_id.value:
+        names.add(a.name_id.value.casefold())
+    return None if names and e.user.casefold() not in names else e
+
+
 TIMELINE_NOTES = 20
 """Timeline notes listed (an admin's changes to the SP's client or the IdP's keys); more are counted."""
 
@@ -1633,6 +1689,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
              if abs(off.total_seconds()) >= 1]
+    notes += _issued_apart_notes(report.messages, relevant, offsets)
     notes += exports
     notes += timeline
     notes += _untimed_pages(relevant)

@@ -12,6 +12,7 @@ from samlscan.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE13 = ROOT / "tests" / "data" / "case13"
+CASE14 = ROOT / "tests" / "data" / "case14"
 
 _PROCESS = ("{t},000 - 10.0.0.{n} - INFO [net.shibboleth.idp.authn.impl.LDAPCredentialValidator:200] - "
             "Credential Validator ldap: Login by '{user}' succeeded")
@@ -68,3 +69,15 @@ def test_an_idp_log_seconds_from_the_capture_is_no_clock_offset():
     is 2 s 'behind', the user's own time at the IdP, which no note calls a clock."""
     doc = _scan(str(ROOT / "fixtures" / "scenarios" / "entra-javasaml"))
     assert not _notes(doc, "InteractiveSignIns.json")
+
+
+def test_an_idp_clock_ahead_for_one_login_is_said_at_that_login():
+    """case 14: the IdP's NTP broke for half an hour; lena's second response (IssueInstant 09:58:20)
+    reached the browser at 09:48:21 and SimpleSAMLphp's line of it is at 09:58:20. The line names
+    no user and no ID, and the log's other login seen by the capture agrees with it to the second,
+    so no offset of the whole log exists: nothing said where the IdP's line of that login was."""
+    doc = _scan(str(CASE14), "--sonar-settings", str(CASE14 / "sonar.properties"))
+    (note,) = _notes(doc, "simplesamlphp.log")
+    assert note.startswith(f"{CASE14 / 'simplesamlphp.log'} [line 14] logs at 09:58:20 the response "
+                           f"{CASE14 / 'firefox-lena.har'} [entry 6] received at 09:48:21")
+    assert "ran 599 s ahead of the capture" in note
