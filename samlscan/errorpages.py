@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterator
 
 GUID = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
 AADSTS = re.compile(r"AADSTS(\d{4,})(?::\s*([^\"<\r\n\\]{0,400}))?")
@@ -38,6 +39,40 @@ SONAR_UNAUTHORIZED = re.compile(
     r"\s*you['\u2019]re\s+not\s+authorized\s+to\s+access\s+this\s+page\b\.?"
     r"(?:\s*please\s+contact\s+(?:the|your)\s+administrator\b\.?)?"
     r"(?:\s*reason\s*:)?", re.IGNORECASE)
+
+# Auth0 renders its generic error page in place, at the URL that failed, when a SAML login breaks at
+# Auth0: /samlp/<client_id> (Auth0 the IdP: the SP's AuthnRequest, or the addon's answer after the
+# login) and /login/callback (Auth0 the SP of an upstream IdP's response). Its stable texts: the
+# heading and sentence of Auth0's generic error page ("Oops!, something went wrong", "There could be
+# a misconfiguration in the system or a service outage", quoted on community.auth0.com and in
+# third-party troubleshooting tables; Universal Login writes "Oops! Something went wrong" and a
+# TECHNICAL DETAILS block), the error as '<error>: <description>' (community.auth0.com 129294:
+# "invalid_request: No attribute was found to generate the nameIdentifier. We tried with: ...") or as
+# the JSON of Auth0's 'Troubleshoot SAML errors' page ({"error": "invalid_request",
+# "error_description": "the connection was disabled"}, {"invalid_request": "Default App for
+# IdP-Initiated is not configured. ..."}), a "See details" link carrying error/error_description/
+# tracking (the generic error page's parameters), and a tracking ID.
+AUTH0_SENTENCE = re.compile(r"There could be a misconfiguration in the system or a service outage", re.IGNORECASE)
+"""Auth0's own sentence; its heading ('Oops! Something went wrong') is any site's."""
+AUTH0_HEADING = re.compile(r"Oops!?,?\s+something went wrong", re.IGNORECASE)
+AUTH0_PAGE_TEXT = re.compile(AUTH0_HEADING.pattern + "|" + AUTH0_SENTENCE.pattern, re.IGNORECASE)
+AUTH0_CODE = r"([a-z]+(?:_[a-z]+)+)"
+AUTH0_LINE = re.compile(r"^(?i:technical details\s*:?\s*)?" + AUTH0_CODE + r"\s*(?:[:.]\s*(.{0,400}))?$")
+AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0-9A-Za-z-]{5,79})\b", re.IGNORECASE)
+AUTH0_BOILERPLATE = re.compile(r"misconfiguration in the system|track these errors|try again|technical details|"
+                               r"tracking|see details|^\w{3} \w{3} \d|^(?:back|go back|error)$", re.IGNORECASE)
+AUTH0_LINK = re.compile(r"\?([^\s\"'<>?]{0,4000}?\berror_description=[^\s\"'<>]{0,4000})", re.IGNORECASE)
+_AUTH0_DETAILS = re.compile(r"\b(?i:technical details)\s*:?\s*" + AUTH0_CODE + r"\b\s*(?:[:.]\s*(.{0,400}))?$")
+"""The error after TECHNICAL DETAILS inside a longer line: a page pasted as one line ('... There could
+be a misconfiguration ... TECHNICAL DETAILS: invalid_request. You may have pressed the back button...')."""
+
+
+def tracking_id(text: str) -> str | None:
+    """Auth0's tracking ID on a page: an identifier (8 characters or more, digits among them), not
+    a word after 'tracking' ('tracking cookies', an order-tracking page)."""
+    return next((v for v in (m.group(1) for m in AUTH0_TRACKING.finditer(text))
+                 if len(v) >= 8 and any(c.isdigit() for c in v)), None)
+
 
 PAGE_MAX = 256 * 1024
 """A saved error page is small; a longer text is a log or a document, not a page."""
@@ -135,11 +170,21 @@ def _adfs(lines: list[str]) -> ErrorPage | None:
             and _labelled(lines, "Error time") is None:
         return None
     msis = next((m for m in map(ADFS_MSIS.search, lines) if m), None)
-    said = msis.string[msis.start():] if msis else "An error occurred"
     rp = _labelled(lines, "Relying party")
-    return ErrorPage("adfs", "idp", msis.group(1) if msis else None,
-                     said + (f" (relying party: {rp})" if rp else ""), _time(_labelled(lines, "Error time")),
-                     None, activity)
+    said = (msis.string[msis.start():] if msis else "An error occurred") + (f" (relying party: {rp})" if rp else "")
+    return ErrorPage("adfs", "idp", msis.group(1) if msis else None, said if msis else said + _adfs_where(activity),
+                     _time(_labelled(lines, "Error time")), None, activity)
+
+
+def _adfs_where(activity: str) -> str:
+    """What AD FS's page without an MSIS code should say. Its cause stays unknown (no code is made
+    up from 'An error occurred': unknown-failure), but it is a failure the user saw, and AD FS wrote
+    its cause where the admin finds it: event 364 ('Encountered error during federation passive
+    request', its exception's MSIS code) in the AD FS/Admin log, under the Activity ID the page shows
+    (the page hides the exception from users unless the farm shows error details)."""
+    return (f": the page shows no cause; AD FS wrote it in event 364 of its AD FS/Admin log under Activity ID "
+            f"{activity} (Event Viewer: Applications and Services Logs > AD FS > Admin; scan that export "
+            "with this page)")
 
 
 def _okta(lines: list[str]) -> ErrorPage | None:
@@ -231,22 +276,155 @@ def _sonarqube(lines: list[str]) -> ErrorPage | None:
     return ErrorPage("sonarqube", "sp", None, reason or "You're not authorized to access this page (no reason shown)")
 
 
+def _auth0(lines: list[str]) -> ErrorPage | None:
+    """Auth0's generic error page pasted or saved (in a capture, flows._auth0_page reads it with its
+    URL): known by Auth0's own sentence at the start of a line, or right after the heading when the
+    page was pasted as one line; the error under TECHNICAL DETAILS ('invalid_request: ...'), or the
+    description the page shows alone; its tracking ID."""
+    at = next((i for i, ln in enumerate(lines) for m in [AUTH0_SENTENCE.search(ln)]
+               if m and _after_heading(ln[:m.start()], lines[max(0, i - 3):i])), None)
+    if at is None:
+        return None
+    rest = lines[at:]
+    m = next((m for ln in rest for m in [AUTH0_LINE.match(ln) or _AUTH0_DETAILS.search(ln)] if m), None)
+    code, description = (m.group(1), m.group(2)) if m else (None, None)
+    if code is None:  # the description alone, in the lines after the sentence
+        description = next((ln for ln in rest[1:8] if len(ln) >= 12 and not AUTH0_BOILERPLATE.search(ln)), None)
+    said = f"{code}: {description}" if code and description else code or description or \
+        "Oops!, something went wrong (the page names no error)"
+    return ErrorPage("auth0", "idp", code, said.strip()[:400], None, tracking_id("\n".join(rest)))
+
+
+def _after_heading(before: str, previous: list[str]) -> bool:
+    """Auth0's sentence is the page's when it starts its line or follows the heading on it ('Oops!
+    Something went wrong. There could be ...'), and the heading is there: a table or a ticket that
+    quotes the sentence ('| There could be a misconfiguration ... |') is no page."""
+    before = before.strip()
+    if before:
+        return bool(AUTH0_HEADING.search(before)) and not re.search(r"[|'\"\u201c]\s*$", before)
+    return any(AUTH0_HEADING.search(ln) for ln in previous)
+
+
 _READERS = {"entra": _entra, "adfs": _adfs, "okta": _okta, "keycloak": _keycloak, "google": _google,
-            "shibboleth": _shibboleth, "simplesamlphp": _simplesamlphp, "sonarqube": _sonarqube}
+            "shibboleth": _shibboleth, "simplesamlphp": _simplesamlphp, "sonarqube": _sonarqube, "auth0": _auth0}
 
 
 _ANCHORS = re.compile(r"AADSTS|Activity\s*ID|Sorry,\s+you\s+can|not\s+allowed\s+to\s+access|not\s+assigned|"
                       r"We\s+are\s+sorry|s\s+an\s+error|Web\s+Login\s+Service|Error\s+Message|tracking\s+number|"
-                      r"not\s+authorized", re.IGNORECASE)
+                      r"not\s+authorized|misconfiguration\s+in\s+the\s+system", re.IGNORECASE)
 """What one of the readers needs to find (at C speed, before any line is made: a capture asks of
 every page it holds)."""
 
 
 def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage | None:
-    """The error page `text` is (its text copied from the browser, or its HTML saved), or None;
-    `products`: read only those products' pages (a capture's reader knows the others its own way)."""
-    if not text or len(text) > PAGE_MAX or not _ANCHORS.search(text):
+    """The error page `text` is (its text copied from the browser, its HTML saved, or either in a
+    MIME document: the page saved as .mhtml, an .eml), or None; `products`: read only those
+    products' pages (a capture's reader knows the others its own way)."""
+    if not text:
+        return None
+    if is_mime(text):
+        return next((page for page in (read_page(part, products) for part in _mime_texts(text[:MIME_MAX]))
+                     if page is not None), None)
+    if len(text) > PAGE_MAX or not _ANCHORS.search(text):
         return None
     lines = page_lines(text)
     readers = _READERS.values() if products is None else (_READERS[p] for p in products)
     return next((page for page in map(lambda read: read(lines), readers) if page is not None), None)
+
+
+# --- a page in a MIME document ------------------------------------------------------------------
+# Chrome's 'Save page as... > Webpage, Single File' (.mhtml; Blink MHTMLArchive::GenerateMHTMLHeader)
+# writes 'From: <Saved by Blink>', Subject, Date, MIME-Version and 'Content-Type: multipart/related;
+# type="text/html"; boundary="----MultipartBoundary--<id>----"', then the page as its first part
+# (Content-Type: text/html, Content-Transfer-Encoding: quoted-printable, Content-Location: its URL),
+# then its styles and images (base64). An .eml (an error page mailed, or forwarded) is the same
+# MIME: its text/html or text/plain part, quoted-printable or base64, in a multipart of any kind.
+
+MIME_MAX = 16 * 1024 * 1024
+"""A saved page's archive carries its images after the page: this much of it is read, at most."""
+_MIME_PARTS = 32
+_MIME_DEPTH = 3
+_HEADER = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,75}:")
+_MIME_TYPE = re.compile(r"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
+
+
+def is_mime(text: str) -> bool:
+    """A MIME document: header lines first, a multipart Content-Type among them; or, pasted without
+    its headers, a '--boundary' line followed by a part's headers."""
+    head = _head(text[:16400].lstrip("\ufeff\r\n")[:16384])
+    if head is None:
+        return False
+    first, headers, _ = head
+    return bool(_MIME_TYPE.search(headers)) or (first.startswith("--") and len(first) > 2)
+
+
+def _head(text: str) -> tuple[str, str, str] | None:
+    """(first line, header block, body) of a MIME entity or of a part pasted from its boundary on;
+    None when its lines are not headers (a page's own text: 'Request Id: ...' lines need a
+    multipart Content-Type among them to be taken for one)."""
+    text = text.replace("\r\n", "\n")
+    first, _, rest = text.partition("\n")
+    start = 0
+    if first.startswith("--") and _HEADER.match(rest):  # pasted from its first boundary on
+        start = len(first) + 1
+    elif not _HEADER.match(first):
+        return None
+    end = text.find("\n\n", start)
+    block = text[start:] if end < 0 else text[start:end]
+    if not all(_HEADER.match(ln) or ln[:1] in " \t" for ln in block.split("\n")):
+        return None
+    return first, block, "" if end < 0 else text[end + 2:]
+
+
+def _mime_texts(text: str, depth: int = 0) -> Iterator[str]:
+    """The decoded text/html and text/plain parts of a MIME document, in their order."""
+    from email.parser import HeaderParser
+
+    head = _head(text.lstrip("\ufeff\r\n"))
+    if head is None or depth > _MIME_DEPTH:
+        return
+    first, block, body = head
+    entity = HeaderParser().parsestr(block + "\n\n")
+    boundary = entity.get_param("boundary") if entity.get_content_maintype() == "multipart" else None
+    if boundary is None and depth == 0 and first.startswith("--") and not block.startswith("--"):
+        # a paste that begins at the first boundary: the part's headers are the block
+        boundary, body = first[2:].strip(), text.lstrip("\ufeff\r\n").replace("\r\n", "\n")
+        yield from _parts(body, str(boundary), depth)
+        return
+    if boundary:
+        yield from _parts(body, str(boundary), depth)
+    elif entity.get_content_type() in ("text/html", "text/plain") and depth:
+        decoded = _decoded(body, entity)
+        if decoded:
+            yield decoded
+
+
+def _parts(body: str, boundary: str, depth: int) -> Iterator[str]:
+    delimiter = "--" + boundary
+    parts = [p for p in re.split(r"(?m)^" + re.escape(delimiter) + r"(?:--)?[ \t]*$", body)[1:_MIME_PARTS + 1]]
+    for part in parts:
+        yield from _mime_texts(part.lstrip("\n") if part.startswith("\n") else part, depth + 1)
+
+
+def _decoded(body: str, entity) -> str | None:
+    """A part's text: quoted-printable or base64 undone, in its charset (UTF-8 when it names none
+    or one Python does not know: Chrome saves the page's DOM as UTF-8)."""
+    import base64
+    import binascii
+    import quopri
+
+    encoding = (entity.get("Content-Transfer-Encoding") or "").strip().lower()
+    try:
+        if encoding == "quoted-printable":
+            data = quopri.decodestring(body.encode("utf-8", "replace"))
+        elif encoding == "base64":
+            data = base64.b64decode("".join(body.split()), validate=False)
+        else:
+            return body
+    except (binascii.Error, ValueError):
+        return None
+    charset = entity.get_content_charset() or "utf-8"
+    try:
+        return data.decode(charset, "replace")
+    except LookupError:
+        return data.decode("utf-8", "replace")

@@ -21,6 +21,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 from samlscan.checks.protocol import host_port
 from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CORR_ID, GOOGLE_ERROR, OKTA_CODE, OKTA_TEXT, REQ_ID,
                                  SCRIPT, TAG, read_page)
+from samlscan.errorpages import AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_CODE as _AUTH0_CODE, \
+    AUTH0_LINE as _AUTH0_LINE, AUTH0_LINK as _AUTH0_LINK, AUTH0_PAGE_TEXT as _AUTH0_PAGE_TEXT, \
+    AUTH0_SENTENCE as _AUTH0_SENTENCE, tracking_id as _tracking_id
 from samlscan.inputs.base import RawMessage
 
 if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
@@ -282,28 +285,9 @@ def _auth0_error(url: str) -> IdpError | None:
                     (q.get("tracking") or [None])[0])
 
 
-# Auth0 renders its error page in place, at the URL that failed, when a SAML login breaks at
-# Auth0: /samlp/<client_id> (Auth0 the IdP: the SP's AuthnRequest, or the addon's answer after the
-# login) and /login/callback (Auth0 the SP of an upstream IdP's response). Its stable texts: the
-# heading and sentence of Auth0's generic error page ("Oops!, something went wrong", "There could be
-# a misconfiguration in the system or a service outage", quoted on community.auth0.com and in
-# third-party troubleshooting tables; Universal Login writes "Oops! Something went wrong" and a
-# TECHNICAL DETAILS block), the error as '<error>: <description>' (community.auth0.com 129294:
-# "invalid_request: No attribute was found to generate the nameIdentifier. We tried with: ...") or as
-# the JSON of Auth0's 'Troubleshoot SAML errors' page ({"error": "invalid_request",
-# "error_description": "the connection was disabled"}, {"invalid_request": "Default App for
-# IdP-Initiated is not configured. ..."}), a "See details" link carrying error/error_description/
-# tracking (the generic error page's parameters), and a tracking ID.
+# Auth0's error page at the URL that failed: its texts (errorpages, where a pasted or saved page
+# is read too)
 _AUTH0_PAGE_PATH = re.compile(r"^/(?:samlp/[^/]+(?:/[^/]*)?|login/callback)/?$", re.IGNORECASE)
-_AUTH0_SENTENCE = re.compile(r"There could be a misconfiguration in the system or a service outage", re.IGNORECASE)
-"""Auth0's own sentence; its heading ('Oops! Something went wrong') is any site's."""
-_AUTH0_PAGE_TEXT = re.compile(r"Oops!?,?\s+something went wrong|" + _AUTH0_SENTENCE.pattern, re.IGNORECASE)
-_AUTH0_CODE = r"([a-z]+(?:_[a-z]+)+)"
-_AUTH0_LINE = re.compile(r"^(?i:technical details\s*:?\s*)?" + _AUTH0_CODE + r"\s*(?:[:.]\s*(.{0,400}))?$")
-_AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0-9A-Za-z-]{5,79})\b", re.IGNORECASE)
-_AUTH0_BOILERPLATE = re.compile(r"misconfiguration in the system|track these errors|try again|technical details|"
-                                r"tracking|see details|^\w{3} \w{3} \d|^(?:back|go back|error)$", re.IGNORECASE)
-_AUTH0_LINK = re.compile(r"\?([^\s\"'<>?]{0,4000}?\berror_description=[^\s\"'<>]{0,4000})", re.IGNORECASE)
 
 
 def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
@@ -346,13 +330,6 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
     if code is None and not generic:
         return None
     return IdpError("auth0", code, said.strip()[:400] if said else None, tracking)
-
-
-def _tracking_id(text: str) -> str | None:
-    """Auth0's tracking ID on a page: an identifier (8 characters or more, digits among them), not
-    a word after 'tracking' ('tracking cookies', an order-tracking page)."""
-    return next((v for v in (m.group(1) for m in _AUTH0_TRACKING.finditer(text))
-                 if len(v) >= 8 and any(c.isdigit() for c in v)), None)
 
 
 def _auth0_json(body: str) -> tuple[str | None, str | None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.errorpages import PAGE_MAX, page_ref, read_page
+from samlscan.errorpages import MIME_MAX, PAGE_MAX, is_mime, page_ref, read_page
 from samlscan.logs._common import classify
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent, Source
@@ -32,11 +32,15 @@ class ErrorPageParser:
         return len(head) < PAGE_MAX and not timestamped(head) and read_page(head) is not None
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        text, size = [], 0
+        text, size, limit = [], 0, PAGE_MAX
         for _, line in lines:
             size += len(line) + 1
-            if size > PAGE_MAX:
-                return
+            if size > limit:
+                if limit == MIME_MAX:
+                    break  # (a page saved as .mhtml: the images after the page are not needed)
+                if not is_mime("\n".join(text)):
+                    return  # a longer text is a log or a document, not a page
+                limit = MIME_MAX
             text.append(line)
         page = read_page("\n".join(text))
         if page is None:
