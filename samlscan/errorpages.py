@@ -87,7 +87,7 @@ AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0
 AUTH0_BOILERPLATE = re.compile(r"misconfiguration in the system|track these errors|try again|technical details|"
                                r"tracking|see details|^\w{3} \w{3} \d|^(?:back|go back|error)$", re.IGNORECASE)
 AUTH0_LINK = re.compile(r"\?([^\s\"'<>?]{0,4000}?\berror_description=[^\s\"'<>]{0,4000})", re.IGNORECASE)
-_AUTH0_DETAILS = re.compile(r"\b(?i:technical details)\s*:?\s*" + AUTH0_CODE + r"\b\s*(?:[:.]\s*(.{0,400}))?$")
+_AUTH0_DETAILS = re.compile(r"\b(?i:technical details)\s*:?\s*" + AUTH0_CODE + r"\b\s*(?:[:.]\s*(.{0,400}))?")
 """The error after TECHNICAL DETAILS inside a longer line: a page pasted as one line ('... There could
 be a misconfiguration ... TECHNICAL DETAILS: invalid_request. You may have pressed the back button...')."""
 

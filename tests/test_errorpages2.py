@@ -80,6 +80,9 @@ def test_auth0_page_pasted_as_one_line():
     page = read_page((PAGES / "auth0-one-line.txt").read_text(encoding="utf-8"))
     assert page is not None and (page.product, page.raw_code) == ("auth0", "invalid_request")
     assert page.text.startswith("invalid_request: You may have pressed the back button")
+    # with more of the page after it on the same line (its support links, the tracking ID)
+    longer = read_page((PAGES / "auth0-one-line.txt").read_text(encoding="utf-8").strip() + " Support " * 80)
+    assert longer is not None and longer.raw_code == "invalid_request"
 
 
 def test_a_table_or_a_heading_alone_is_no_auth0_page():
