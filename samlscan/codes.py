@@ -223,6 +223,16 @@ _SPECS = (
        "points at.", "sp",
        attack="XML Signature Wrapping: a validly signed element is moved aside and an unsigned, "
               "forged assertion is placed where the SP looks for it."),
+    _s("signature-misplaced", E, "signature",
+       "A ds:Signature sits on an element other than the Response or an Assertion, beside their own.",
+       "SAML core 5.4.1 puts a signature only as the child of the element it signs, and java-saml, "
+       "python3-saml and php-saml (SonarQube up to 10.x) refuse a Response with any other ('Invalid "
+       "Signature Element <holder> SAML Response rejected'). If the IdP signs an element of its own there "
+       "(an extension, an attribute value), make it stop; otherwise the message was changed after it left "
+       "the IdP.", "idp",
+       attack="A signed element hidden in Extensions, the Subject or an attribute value is the part a "
+              "signature-wrapping attack moves aside; an SP must look for signatures only where SAML "
+              "puts them and refuse the rest."),
     _s("signature-weak-algorithm", W, "signature", "The signature or digest uses SHA-1.",
        "Configure the IdP to sign with RSA-SHA256 and digest with SHA-256.", "idp",
        attack='SHA-1 collisions are practical: a chosen-prefix collision lets an attacker get one document signed and present another. The SP should refuse SHA-1 signatures and digests.'),
@@ -483,7 +493,7 @@ CAUSE_PRIORITY = (
     "input-dtd-forbidden", "input-xml-malformed", "input-bad-base64", "input-bad-deflate", "input-redacted",
     "input-body-not-exported",
     "status-not-success", "decryption-failed", "assertion-encrypted-no-key", "signature-wrapping",
-    "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
+    "signature-misplaced", "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
     "nameid-comment-injection", "assertion-missing", "assertion-multiple", "version-unsupported",
     "issuer-mismatch", "audience-mismatch", "destination-mismatch", "subject-confirmation-missing", "recipient-mismatch",
     "inresponseto-mismatch", "assertion-not-yet-valid", "assertion-expired", "subject-confirmation-expired",

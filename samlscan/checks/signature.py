@@ -72,6 +72,35 @@ def check_signature_present(msg: SamlMessage, ctx: CheckContext):
                   expected="a signed Assertion or Response", actual="no ds:Signature")
 
 
+HOLDERS = ("Response", "Assertion")
+"""Where a Response's signatures belong (SAML core 5.4.1: the child of the element it signs)."""
+
+
+def check_signature_placement(msg: SamlMessage, ctx: CheckContext):
+    """A ds:Signature beside the Response's or Assertion's own, held by another element (in
+    samlp:Extensions, the Subject, an AttributeValue). It may verify (an enveloped signature over its
+    own holder, or over the Response), yet no SP uses it, and java-saml, python3-saml and php-saml
+    (SonarQube up to 10.x) refuse the whole Response for it: SamlResponse.processSignedElements walks
+    every //ds:Signature and throws 'Invalid Signature Element {ns}local SAML Response rejected'. A
+    signed element hidden there is the part a wrapping attack moves aside. Without a signature of
+    its own the message is unsigned, which check_signature_present says; a stray that fails to
+    verify is check_signature_valid's."""
+    if msg.kind != "Response" or not any(s.parent in HOLDERS for s in msg.signatures):
+        return
+    for sig in msg.signatures:
+        if sig.parent in HOLDERS or not (sig.verified or sig.failure in (None, "no-key")):
+            continue
+        state = "verifies" if sig.verified else "was not verified (no key to check it)"
+        yield finding(msg, "signature-misplaced",
+                      f"a ds:Signature held by <{sig.parent}> (ID {sig.parent_id!r}, covering "
+                      f"{sig.signed_path or 'nothing'}) {state}, beside the message's own signature: "
+                      "SAML puts a signature only as the child of the Response or Assertion it signs; "
+                      "java-saml (SonarQube up to 10.x) refuses the Response for it ('Invalid Signature "
+                      "Element <holder> SAML Response rejected')",
+                      expected="ds:Signature only as a child of the Response or an Assertion",
+                      actual=f"ds:Signature in <{sig.parent}>")
+
+
 def check_encrypted_needs_signed_response(msg: SamlMessage, ctx: CheckContext):
     """Spring Security 5.5+ decrypts an EncryptedAssertion only when the Response is signed
     (spring-security issue 10162). 5.5.x then said 'No assertions found in response'; since issue
@@ -546,6 +575,6 @@ def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
                               expected=", ".join(attr.values), actual=", ".join(attr.naive_values))
 
 
-CHECKS = (check_signature_present, check_encrypted_needs_signed_response, check_signature_valid,
-          check_redirect_unverifiable, check_weak_crypto, check_certificates,
+CHECKS = (check_signature_present, check_signature_placement, check_encrypted_needs_signed_response,
+          check_signature_valid, check_redirect_unverifiable, check_weak_crypto, check_certificates,
           check_keyinfo_matches, check_reference, check_wrapping, check_comment_injection)
