@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from external_util import analyze_sample
+from external_util import FILES, analyze_sample
 from samlscan.catalog import lookup
 from samlscan.cli import main
 
@@ -33,7 +33,7 @@ def _flags(name: str) -> dict:
 def _check(name: str, fmt: str = "json"):
     args = ["check", str(DATA / name), "--format", fmt]
     for key, value in _flags(name).items():
-        args += ["--" + key.replace("_", "-"), str(DATA / value) if key == "idp_cert" else value]
+        args += ["--" + key.replace("_", "-"), str(DATA / value) if key in FILES else value]
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
 
@@ -67,10 +67,12 @@ def test_verdict_agrees_or_the_disagreement_is_explained(name):
 
 @pytest.mark.parametrize("name", sorted(n for n, v in SAMPLES.items() if v.get("attack")))
 def test_attacks_never_verify_as_a_valid_login(name):
-    """A wrapping, concealed, doubled or spoofed signature never yields a verified login."""
+    """A wrapping, concealed, doubled or spoofed signature never yields a verified Response: none covers
+    the Response element (one may verify over another element: encrypted_new_attack's Response signature
+    covers a LogoutResponse in StatusDetail)."""
     res = analyze_sample(DATA, name, **_flags(name))
     assert {f.code for f in res.findings if f.severity.value == "error"}
-    assert not any(s.parent == "Response" and s.verified for s in res.message.signatures)
+    assert not res.message.signed
 
 
 def test_copies_are_exact_where_a_signature_is_genuine():
@@ -125,3 +127,13 @@ def test_a_signature_on_a_foreign_response_does_not_sign_the_message(tmp_path, p
         assert [s.parent for s in res.message.signatures] == ["{urn:oasis:names:tc:SAML:2.0:assertion}Response"]
     else:
         assert [s.parent for s in res.message.signatures] == ["Response"]
+
+
+def test_the_encrypted_attack_is_copied_exactly_and_decrypts():
+    """encrypted_new_attack.xml: its Response signature verifies with the certificate java-saml pins by
+    fingerprint and its EncryptedAssertion decrypts with the published SP key (config.newattack)."""
+    name = "encrypted_new_attack.xml"
+    msg = analyze_sample(DATA, name, **_flags(name)).message
+    assert [(s.parent, s.verified, s.signed_path) for s in msg.signatures] == [
+        ("Response", True, "/Response/Status/StatusDetail/LogoutResponse")]
+    assert [a.was_encrypted for a in msg.assertions] == [True]
