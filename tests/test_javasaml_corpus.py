@@ -137,3 +137,23 @@ def test_the_encrypted_attack_is_copied_exactly_and_decrypts():
     assert [(s.parent, s.verified, s.signed_path) for s in msg.signatures] == [
         ("Response", True, "/Response/Status/StatusDetail/LogoutResponse")]
     assert [a.was_encrypted for a in msg.assertions] == [True]
+
+
+def test_an_unpaired_in_response_to_is_refused_as_java_saml_does(tmp_path):
+    """invalid_unpaired_inresponsesto.xml (testIsValidSubjectConfirmation_unmatchedInResponseTo, which
+    signs it at run time): the Response answers 'unpaired', its bearer SubjectConfirmationData carries
+    no InResponseTo. java-saml: 'A valid SubjectConfirmation was not found on this Response:
+    SubjectConfirmationData has an invalid InResponseTo value'; samlscan said nothing. The control
+    pairs them."""
+    name = "invalid_unpaired_inresponsesto.xml"
+    flags = dict(sp_entity_id=TABLE["settings"]["my"]["sp_entity_id"], acs_url=TABLE["settings"]["my"]["acs_url"],
+                 at="2011-06-17T14:54:30Z")
+    found = [f for f in analyze_sample(DATA, name, **flags).findings if f.code == "inresponseto-mismatch"]
+    assert len(found) == 1 and "no InResponseTo" in found[0].message_text
+    paired = (DATA / name).read_text().replace('<saml:SubjectConfirmationData ',
+                                               '<saml:SubjectConfirmationData InResponseTo="unpaired" ')
+    (tmp_path / name).write_text(paired)
+    assert not [f for f in analyze_sample(tmp_path, name, **flags).findings if f.code == "inresponseto-mismatch"]
+    cause = lookup("A valid SubjectConfirmation was not found on this Response: SubjectConfirmationData has an "
+                   "invalid InResponseTo value", "java-saml")
+    assert cause is not None and cause.code == "inresponseto-mismatch"

@@ -391,6 +391,15 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "inresponseto-mismatch",
                           f"SubjectConfirmationData InResponseTo {sc.in_response_to!r} differs from the "
                           f"Response's {got!r}", expected=got, actual=sc.in_response_to)
+        elif sc.in_response_to is None and sc.method == BEARER:
+            # SAML profiles 4.1.4.2: in answer to an AuthnRequest the bearer SubjectConfirmationData's
+            # InResponseTo MUST match the request's ID; java-saml (SamlResponse.validateSubjectConfirmation:
+            # 'inResponseTo == null && responseInResponseTo != null') refuses it without one
+            yield finding(msg, "inresponseto-mismatch",
+                          f"the Response answers request {got!r} but its bearer SubjectConfirmationData has "
+                          "no InResponseTo (SAML profiles 4.1.4.2 asks for the request's ID there): java-saml "
+                          "(SonarQube up to 10.x) refuses it ('SubjectConfirmationData has an invalid "
+                          "InResponseTo value')", expected=got, actual="no InResponseTo")
 
 
 def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
