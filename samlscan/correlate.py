@@ -116,6 +116,12 @@ class _Piece:
     settings): when the SP refused its signature, the one the SP lacks."""
     guessed: bool = False
     """`product` is a guess, not the SP's engine (LogEvent.guessed)."""
+    opaque: bool = False
+    """`user` is a transient or persistent NameID: an opaque handle, no name a person knows the
+    user by (SAML core 8.3.7, 8.3.8); any other name the attempt holds is shown instead."""
+    login: str | None = None
+    """The value of the SP's login attribute in the response (sonar.auth.saml.user.login): the
+    name the SP logs the user in by, which its log names."""
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -149,7 +155,25 @@ def _sent_elsewhere(m, findings) -> str | None:
     return None
 
 
-def _message_piece(r, replayed: set) -> _Piece:
+_OPAQUE_FORMATS = frozenset({"urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+                             "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"})
+
+
+def _login_of(a, login_attribute: str | None) -> str | None:
+    """The value of the SP's login attribute (by its Name, as the SP reads it) in an assertion."""
+    if a is None or not login_attribute:
+        return None
+    return next((v.strip() for x in a.attributes if x.name == login_attribute for v in x.values if v and v.strip()),
+                None)
+
+
+def _shown_user(p: _Piece) -> tuple[str | None, bool]:
+    """The name an attempt shows for a piece, and whether it is opaque: its NameID, unless that is
+    an opaque one and the response carries the SP's login attribute."""
+    return (p.login, False) if p.opaque and p.login else (p.user, p.opaque)
+
+
+def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Piece:
     m = r.message
     a = consumed_assertion(m)
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
@@ -185,6 +209,7 @@ def _message_piece(r, replayed: set) -> _Piece:
         keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
     return _with_identity(_Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
+                  opaque=bool(user) and a.name_id.format in _OPAQUE_FORMATS, login=_login_of(a, login_attribute),
                   flow_keys=tuple(sorted(keys)),
                   outcome=_predicted_outcome(m, errors), predicted=True,
                   codes=errors, warnings=warnings, hints=hints,
@@ -722,6 +747,8 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
     for i in order:
         p = pieces[i]
         keys = [f"user:{p.user.lower()}"] if p.user else ([f"ip:{p.ip}"] if p.ip else [])
+        if p.login and p.login != p.user:  # the SP's log names its login attribute's value
+            keys.append(f"user:{p.login.lower()}")
         if p.user and p.ip:
             # found by its IP only by a later piece that names no user (SonarQube's auth.event of
             # a refused login, [login|] but the client's address; Spring's RemoteIpAddress),
@@ -1180,7 +1207,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     outcomes = set()
     warnings: set = set()
     found: set = set()
-    capture_user = user = idp = sp = idp_product = sp_product = decisive = other_sp = earlier = None
+    user = idp = sp = idp_product = sp_product = decisive = other_sp = earlier = None
+    user_rank = (True, True)  # (opaque, not captured) of `user`: a name over a NameID, a capture's first
     sp_rank = _SP_DESTINATION + 1
     sonar = elsewhere = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
@@ -1192,10 +1220,10 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             found.update(p.codes)
         if p.log_code:
             found.add(p.log_code)
-        if p.user:
-            user = user or p.user
-            if p.kind == "capture":
-                capture_user = capture_user or p.user
+        if p.user or p.login:
+            name, opaque = _shown_user(p)
+            if name and (user is None or (opaque, p.kind != "capture") < user_rank):
+                user, user_rank = name, (opaque, p.kind != "capture")
         idp = idp or p.idp
         if p.sp:
             sps[p.sp] = None
@@ -1295,7 +1323,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     # usually is), else the code's
     side = next((p.sides[cause] for p in members if p.sides and cause in p.sides), None) if has_failure else None
     side = side or (entry.side if entry is not None else None)
-    return Attempt(members[0].time, capture_user or user, outcome, cause, side or (spec.side if spec else None), fix,
+    return Attempt(members[0].time, user, outcome, cause, side or (spec.side if spec else None), fix,
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
@@ -1577,7 +1605,7 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     the report, when the caller has them; `expect`: the settings the messages were judged with
     (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
     with no_cyclic_gc():
-        return _correlate(report, apps, offsets, unheld_signers(expect))
+        return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None))
 
 
 @dataclass(frozen=True)
@@ -1640,12 +1668,12 @@ def _signing_seen(unheld: Unheld | None, pieces) -> Unheld | None:
 
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
-               unheld: Unheld | None = None):
+               unheld: Unheld | None = None, login_attribute: str | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
                 if f.code == "assertion-replayed" and f.source}
-    pieces = [_message_piece(r, replayed) for r in report.messages
+    pieces = [_message_piece(r, replayed, login_attribute) for r in report.messages
               if r.message.kind in ("Response", "AuthnRequest")]
     unheld = _signing_seen(unheld, pieces)
     for p in pieces:
