@@ -725,13 +725,40 @@ def _decisions(pieces, groups: _Groups, indices) -> dict[int, set]:
 
 def _join_undecided(pieces, groups: _Groups, decided: dict[int, set], i: int, j: int) -> None:
     """Join the groups of i and j, unless both hold a decision of one product and side (without a
-    shared ID that is the user's next try, not the same attempt) or they conflict."""
+    shared ID that is the user's next try, not the same attempt: unless the two lines are one
+    request's, _one_request) or they conflict."""
     ri, rj = groups.find(i), groups.find(j)
     mine, theirs = decided.get(ri, set()), decided.get(rj, set())
-    if ri == rj or mine & theirs or _conflict(pieces, groups, i, j):
+    if ri == rj or mine & theirs and not _one_request(pieces[i], pieces[j]) or _conflict(pieces, groups, i, j):
         return
     groups.union(i, j)
     decided[groups.find(i)] = mine | theirs
+
+
+def _authenticated(p: _Piece) -> bool:
+    """An IdP's line that a user authenticated, and nothing of a response (no SAML ID, request ID
+    or SP): Shibboleth's process log 'Login by 'X' succeeded' (LDAPCredentialValidator). The IdP
+    then issues the response, or refuses to, in the same request: a step of the login, not its end."""
+    return p.kind == "log" and p.side == "idp" and p.outcome == "success" and bool(p.user) \
+        and not p.ids and not p.flow_keys and not p.sp
+
+
+def _one_request(a: _Piece, b: _Piece) -> bool:
+    """Two decisions of one IdP about one request, within MOMENT, same client (IP, user): its
+    authentication line and the issue or refusal that follows it; or one refusal that two of its
+    logs record (Shibboleth's process log, without the user, and its audit log a moment apart)."""
+    if a.kind != "log" or b.kind != "log" or a.side != "idp" or b.side != "idp" or a.product != b.product \
+            or a.time is None or b.time is None or abs(a.time - b.time) > MOMENT:
+        return False
+    if a.ip and b.ip and a.ip != b.ip or a.user and b.user and a.user.casefold() != b.user.casefold():
+        return False
+    if not (a.ip and a.ip == b.ip or a.user and b.user):
+        return False
+    first, then = (a, b) if a.time <= b.time else (b, a)
+    if _authenticated(first) and not _authenticated(then):
+        return True
+    return a.outcome == b.outcome == "failure" and a.log_code == b.log_code and a.input != b.input \
+        and not (a.user and b.user)
 
 
 def _link_by_user_time(pieces, groups: _Groups) -> None:
@@ -870,15 +897,16 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
     SAML ID), and the SP-side evidence of a response that names no user (its NameID encrypted
     without the SP key) are one login when each is the only one of its kind within MOMENT of the
     other: the IdP issues, the browser posts a second later. In a busy log neither is alone, and
-    nothing is joined."""
+    nothing is joined. An IdP line that names no user (SimpleSAMLphp's STAT saml20-idp-SSO) joins
+    such evidence that names one too: nothing else could join them."""
     def issues(p: _Piece) -> bool:  # an IdP log line of an issued token
-        return p.kind == "log" and p.side == "idp" and p.outcome == "success" and bool(p.user)
+        return p.kind == "log" and p.side == "idp" and p.outcome == "success"
 
     def receives(p: _Piece) -> bool:  # SP-side evidence (a capture, an SP log line)
         return p.side == "sp" or p.kind == "capture" and p.side is None
 
     # a scan of SP logs alone, or of IdP logs alone, has no candidate of one kind
-    if not any(map(issues, pieces)) or not any(not p.user and receives(p) for p in pieces):
+    if not any(map(issues, pieces)) or not any(map(receives, pieces)):
         return
     everyone: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
@@ -891,22 +919,29 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
                  if any(p.kind == "log" and p.side == "idp" and p.sp for p in g)
                  for q in g if q.kind == "log" and q.side == "sp"}
     issued, received, other_issued, unnamed = [], [], [], []  # (time, root, names of the SP)
+    anonymous, any_received = [], []  # the IdP lines that name no user; what they may join
     for root, g in everyone.items():
         times = [q.time for q in g if q.time]
         idp_lines = sum(q.kind == "log" and q.side == "idp" for q in g)
         named = any(q.user for q in g)
         if not times:
             continue
+        sp_names = {q.sp.casefold() for q in g if q.sp}
         if idp_lines == len(g) and any(map(issues, g)):
-            (other_issued if root in foreign else issued).append(
-                (min(times), root, {q.sp.casefold() for q in g if q.sp}))
-        elif root not in foreign and not idp_lines and not named and any(map(receives, g)):
-            received.append((min(times), root, {q.sp.casefold() for q in g if q.sp}))
+            (anonymous if not named and root not in foreign else other_issued if root in foreign else issued).append(
+                (min(times), root, sp_names))
+        elif root not in foreign and not idp_lines and any(map(receives, g)):
+            any_received.append((min(times), root, sp_names))
+            if named:
+                continue
+            received.append(any_received[-1])
             if all(q.kind == "log" and q.product not in named_sps for q in g):
                 unnamed.append(received[-1])
     joined = _join_alone(pieces, groups, issued, received, apps)
     if other_issued and unnamed:
-        _join_alone(pieces, groups, other_issued, [r for r in unnamed if r[1] not in joined], apps)
+        joined |= _join_alone(pieces, groups, other_issued, [r for r in unnamed if r[1] not in joined], apps)
+    if anonymous and any_received:
+        _join_alone(pieces, groups, anonymous, [r for r in any_received if r[1] not in joined], apps)
 
 
 def _link_unread_response(pieces, groups: _Groups) -> None:

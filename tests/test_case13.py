@@ -45,7 +45,7 @@ def test_a_filtered_out_login_attribute_is_fixed_in_shibboleths_attribute_filter
     """ben: mail not released to SonarQube; the fix said 'add the claim ... in the IdP' (an AD FS
     word) and nothing of Shibboleth's attribute-filter.xml."""
     doc = scan_case(CASE, ZONE)
-    ben = _attempt(doc, "2026-01-20T08:31:40Z", "chrome-sonar.har")
+    ben = _attempt(doc, "2026-01-20T08:31:37Z", "chrome-sonar.har")
     assert ben["root_cause"] == "login-attribute-missing" and ben["side"] == "idp"
     assert "attribute-filter.xml" in ben["fix"] and "AttributeFilterPolicy" in ben["fix"]
 
@@ -68,7 +68,7 @@ def test_an_unsupportable_nameid_format_is_the_failure_and_its_fix_names_shibbol
         "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
     assert [(e.outcome, e.code) for e in events] == [("failure", "request-invalid")]
     doc = scan_case(CASE, ZONE)
-    dave = _attempt(doc, "2026-01-20T09:41:23Z", "idp-audit.log")
+    dave = _attempt(doc, "2026-01-20T09:41:19Z", "idp-audit.log")
     assert dave["root_cause"] == "request-invalid" and dave["side"] == "idp"
     assert "nameIDFormatPrecedence" in dave["fix"] and "saml-nameid.xml" in dave["fix"]
 

@@ -70,3 +70,66 @@ def test_redact_masks_the_name_shown_instead():
     out = CliRunner().invoke(main, ["scan", str(CASE14), "--sonar-settings", str(CASE14 / "sonar.properties"),
                                     "--redact", "--jobs", "1", "--fail-on", "never"]).output
     assert "paulkent" not in out and "olgaberg" not in out and "<pii:" in out
+
+
+# 2. IdP lines joined to their login
+
+
+def test_an_idp_authentication_success_joins_the_login_the_sp_refused():
+    """'Login by 'bjansen' succeeded' 3 s before SonarQube's refusal of his response was a success
+    attempt of its own; the IdP authenticated him, the SP refused: one failed login."""
+    doc = scan_case(CASE13, ZONE13)
+    ben = [a for a in doc["attempts"] if a["user"] == "bjansen"]
+    assert len(ben) == 1 and ben[0]["outcome"] == "failure"
+    assert {"idp-process.log", "idp-audit.log", "chrome-sonar.har", "web.log"} <= _inputs(ben[0])
+    # no IdP authentication line stands alone: each is the start of its login
+    assert not [a for a in doc["attempts"] if _inputs(a) == {"idp-process.log"} and a["outcome"] == "success"]
+
+
+def test_a_process_log_refusal_and_its_audit_line_are_one_attempt():
+    """dave: the process log's InvalidNameIDPolicy (no user), the audit line a moment later (his
+    name), and his authentication 3 s before were three attempts."""
+    doc = scan_case(CASE13, ZONE13)
+    (dave,) = [a for a in doc["attempts"] if a["user"] == "dbakker"]
+    assert dave["outcome"] == "failure" and dave["root_cause"] == "request-invalid"
+    lines = {(Path(e["input"]).name, e["ref"]) for e in dave["evidence"]}
+    assert {("idp-process.log", "line 6"), ("idp-process.log", "line 7"), ("idp-audit.log", "line 3")} <= lines
+
+
+def _process_log(path: Path, *lines: tuple[str, str, str]) -> None:
+    path.write_text("".join(f"2026-01-20 {t} - {ip} - INFO [net.shibboleth.idp.authn.impl.LDAPCredentialValidator:200]"
+                            f" - Credential Validator ldap: Login by '{user}' succeeded\n" for t, ip, user in lines))
+
+
+def _audit(ip: str, t: str, user: str) -> str:
+    """An IdP 5 audit line of a refused request (the default format's fields, as in case 13)."""
+    return (f"{ip}|2026-01-20T{t}Z|2026-01-20T{t}Z|{user}|sonarqube|||||||false|false||"
+            "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect|urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST|"
+            "InvalidNameIDPolicy|urn:oasis:names:tc:SAML:2.0:status:Requester|"
+            f"urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy|_{user}{t[:2]}{t[3:5]}|Mozilla/5.0\n")
+
+
+def test_an_authentication_joins_only_the_same_clients_next_decision(tmp_path):
+    """Not for one fixture's shape: another user behind the same IP, a refusal before the
+    authentication (the user's next try), or one a minute later are attempts of their own."""
+    _process_log(tmp_path / "idp-process.log", ("09:00:00,000", "192.0.2.7", "kim"),
+                 ("09:10:05,000", "192.0.2.8", "lou"), ("09:20:00,000", "192.0.2.9", "max"))
+    (tmp_path / "idp-audit.log").write_text(
+        _audit("192.0.2.7", "09:00:02.000", "kim")  # kim, 2 s after her authentication: hers
+        + _audit("192.0.2.8", "09:10:03.000", "lou")  # before lou's authentication: his earlier try
+        + _audit("192.0.2.9", "09:21:00.000", "max")  # a minute after: not the same request
+        + _audit("192.0.2.7", "09:30:00.000", "ned"))
+    got = sorted((a["time"][11:19], a["user"], a["outcome"], len(a["evidence"])) for a in _scan(tmp_path)["attempts"])
+    assert got == [("09:00:00", "kim", "failure", 2), ("09:10:03", "lou", "failure", 1),
+                   ("09:10:05", "lou", "success", 1), ("09:20:00", "max", "success", 1),
+                   ("09:21:00", "max", "failure", 1), ("09:30:00", "ned", "failure", 1)]
+
+
+def test_simplesamlphps_stat_line_joins_the_sp_refusal_of_that_moment():
+    """STAT saml20-idp-SSO names no user: it stood as a 'success' with user '-' beside lena's
+    refused login; the IdP issuing is no success when the SP refused."""
+    doc = _case14()
+    lena = _at(doc, "2025-12-09T08:52:03Z")
+    assert lena["outcome"] == "failure" and "simplesamlphp.log" in _inputs(lena)
+    alone = [a["time"] for a in doc["attempts"] if _inputs(a) == {"simplesamlphp.log"}]
+    assert alone == ["2025-12-09T09:58:20Z"]  # no SP evidence at that moment: the IdP's word alone
