@@ -1112,6 +1112,10 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
             "it judged the signature with other settings then"
         return said, notes + [f"the SP log says {said}; with the settings given the signature passes and "
                               f"samlscan's checks find {', '.join(saml[:3])}, which the SP meets next ({then})"]
+    if checkable and said == "signature-invalid" and _sha1_refused(members, saml):
+        return "signature-weak-algorithm", notes + [
+            f"the SP log says {said}, and the captured response verifies here: it is signed with SHA-1, which "
+            "OpenSAML 4 (Spring Security SAML, SonarQube 2025.1+, on Java 17+) refuses by default"]
     if checkable and saml and said not in saml and not _CONFIRMED_BY.get(said, frozenset()).intersection(saml):
         notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
     elif checkable and not saml and SPECS[said].group == "signature" and any(p.trust_unchecked for p in members):
@@ -1179,6 +1183,16 @@ _CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "sig
                                                  "signature-wrapping", "xml-reformatted"})}
 """An SP's generic refusal and the specific reasons a check of the captured message gives for it
 (Spring's and java-saml's 'signature validation failed' is what a key the SP does not hold makes)."""
+
+
+def _sha1_refused(members: list[_Piece], saml: list[str]) -> bool:
+    """A Spring/OpenSAML SP's signature refusal of a response that verifies here and uses SHA-1:
+    OpenSAML 4 deprecates SHA-1 and Java 17+ refuses it in XML signatures (Keycloak's docs,
+    keycloak-documentation#1739: 'verifying signatures will not work ... on Java 17 or later'), so
+    the SP reports the signature invalid although the key it holds is right."""
+    return not any(SPECS[c].group == "signature" for c in saml if c in SPECS) \
+        and any(p.verified and "signature-weak-algorithm" in p.warnings for p in members) \
+        and bool(_engines(members) & _SPRING)
 
 
 def _engines(members: list[_Piece]) -> set[str]:

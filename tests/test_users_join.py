@@ -133,3 +133,16 @@ def test_simplesamlphps_stat_line_joins_the_sp_refusal_of_that_moment():
     assert lena["outcome"] == "failure" and "simplesamlphp.log" in _inputs(lena)
     alone = [a["time"] for a in doc["attempts"] if _inputs(a) == {"simplesamlphp.log"}]
     assert alone == ["2025-12-09T09:58:20Z"]  # no SP evidence at that moment: the IdP's word alone
+
+
+# 3. Spring's signature refusal of a SHA-1 response
+
+
+def test_springs_refusal_of_a_sha1_signature_that_verifies_is_the_weak_algorithm():
+    """paul, 09:14: SonarQube 2025 (Spring, OpenSAML 4) said 'Invalid signature for object' of a
+    response that verifies with the configured certificate and is signed with RSA-SHA1. The cause
+    was signature-invalid with 'Configure the IdP's current signing certificate'."""
+    paul = _at(_case14(), "2025-12-09T09:14:40Z")
+    assert paul["root_cause"] == "signature-weak-algorithm" and paul["side"] == "idp"
+    assert "SHA-256" in paul["fix"] and "certificate.secured" not in paul["fix"]
+    assert any("OpenSAML 4" in n for n in paul["notes"])
