@@ -41,7 +41,9 @@ def test_an_idp_log_in_local_time_is_measured_against_the_capture_and_the_audit_
     assert "+1.0 h looks like a time zone" in note and "--timezone 'idp-process.log=+01:00'" in note
     # corrected: avdberg's login at the IdP is dated by the capture's clock, not an hour later
     assert not [a for a in doc["attempts"] if a["time"].startswith("2026-01-20T09:02")]
-    assert [a for a in doc["attempts"] if a["time"].startswith("2026-01-20T08:02") and a["user"] == "avdberg"]
+    process = str(CASE13 / "idp-process.log")
+    assert [a for a in doc["attempts"] if a["time"].startswith("2026-01-20T08:02")
+            and {"input": process, "kind": "log", "ref": "line 1"} in a["evidence"]]  # avdberg's login
 
 
 def test_without_a_capture_a_local_idp_log_is_measured_against_a_zoned_one():
