@@ -29,6 +29,7 @@ from samlscan.prefilter import (
     _prefilter_for,
     prefiltered_lines,
     read_buffer,
+    release_buffers,
 )
 from samlscan.walkpaths import walk
 from samlscan.zones import LogZones, zone_of
@@ -478,6 +479,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
             _run_parallel(units, jobs, expect, tz, results, progress)
     finally:
         progress.close()
+        release_buffers()  # (the report is built and correlated next: its peak memory, not theirs)
     named = {p for p in paths if p == "-" or os.path.isfile(p)}  # (standard input is named too)
     report = assemble(files, other, results, named)
     unmatched = tz.unmatched([i.path for i in report.inputs])

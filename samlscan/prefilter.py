@@ -265,6 +265,11 @@ def read_buffer() -> Iterator[bytearray]:
             _FREE_BUFFERS.append(buf)
 
 
+def release_buffers() -> None:
+    """Give the free read buffers back (the reading is over)."""
+    _FREE_BUFFERS.clear()
+
+
 def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
                       first_line: int = 0) -> Iterator[tuple[int, str]]:
     """Numbered lines of the kept records in [start, end) of a binary file: the line at `start`
