@@ -221,7 +221,8 @@ def main():
 @_output_options
 @_guarded
 def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
-    """Diagnose SAML messages: files (XML, base64, form body, redirect URL, HAR, logs) or '-' for stdin.
+    """Diagnose SAML messages: files (XML, base64, form body, redirect URL, HAR, logs, an IdP's or SP's
+    error page as the browser showed it) or '-' for stdin.
 
     Every check runs (not just the first failure); each finding says what was expected, what was
     received and what to change where.
