@@ -464,7 +464,21 @@ _ACS_AT_IDP = (
     "must be the SP's ACS URL")
 """Where each IdP product takes the URL it sends a response to (Destination, Recipient)."""
 
+_ASSIGN = (
+    # Entra: an enterprise app's "Assignment required?" property lets in only assigned users and groups
+    "Entra ID: Microsoft Entra admin center > Enterprise applications > the app > Users and groups > Add "
+    "user/group, or its Properties > Assignment required? = No to let every user of the tenant in; "
+    "Okta: Applications > the app > Assignments > Assign to People or Assign to Groups; "
+    # Google's 'Turn on your SAML app' (support.google.com/a/answer/6087519): User access per OU or group
+    "Google Workspace: Admin console > Apps > Web and mobile apps > the app > User access, ON for the "
+    "user's organizational unit or group; "
+    "AD FS: the relying party trust's access control policy (Edit Access Control Policy) or issuance "
+    "authorization rules must permit the user or a group of theirs")
+"""Where each IdP product lets a user use an application (MSIS5007, AADSTS50105, Okta's 'not
+assigned', Google's app_not_enabled_for_user)."""
+
 IDP_WHERE = {
+    "user-not-assigned": _ASSIGN,
     "signature-weak-algorithm": _SIGN_SHA256,
     **{code: _ACS_AT_IDP for code in ("destination-mismatch", "recipient-mismatch", "acs-path-wrong")},
     # Auth0's SAML2 Web App addon encrypts to the certificate pasted in its Settings JSON
