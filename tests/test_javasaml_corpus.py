@@ -54,6 +54,8 @@ def test_verdict_agrees_or_the_disagreement_is_explained(name):
     verdict = SAMPLES[name]
     errors = _errors(name)
     assert errors == set(verdict["samlscan_errors"]), sorted(errors)
+    if verdict["java_saml_valid"]:
+        return
     cause = lookup(verdict["java_saml_error"], "java-saml")
     assert cause is not None and cause.product == "java-saml", verdict["java_saml_error"]
     other = verdict.get("disagreement")
@@ -62,7 +64,7 @@ def test_verdict_agrees_or_the_disagreement_is_explained(name):
     else:
         assert cause.code in errors
         assert set(verdict.get("also", {})) == errors - {cause.code}
-        assert all(verdict["also"].values())
+        assert all(verdict.get("also", {}).values())
 
 
 @pytest.mark.parametrize("name", sorted(n for n, v in SAMPLES.items() if v.get("attack")))
@@ -79,7 +81,9 @@ def test_copies_are_exact_where_a_signature_is_genuine():
     """The Assertion signatures of the attack samples were made by the IdP: they verify, which proves
     the transcription byte-exact (the attacks move or wrap them, never re-sign)."""
     for name in ("response_with_doubled_signed_assertion.xml", "response_with_concealed_signed_assertion.xml",
-                 "response_with_spoofed_response_signature.xml"):
+                 "response_with_spoofed_response_signature.xml", "triple_signed_response.xml.base64",
+                 "signed_assertion_response_with_2_assertions.xml.base64", "response_namespaces.xml.base64",
+                 "response_adfs1.xml.base64"):
         sigs = analyze_sample(DATA, name, **_flags(name)).message.signatures
         assert any(s.parent == "Assertion" and s.verified for s in sigs), name
 
@@ -157,3 +161,40 @@ def test_an_unpaired_in_response_to_is_refused_as_java_saml_does(tmp_path):
     cause = lookup("A valid SubjectConfirmation was not found on this Response: SubjectConfirmationData has an "
                    "invalid InResponseTo value", "java-saml")
     assert cause is not None and cause.code == "inresponseto-mismatch"
+
+
+def test_a_java_saml_multiple_issue_list_names_each_incomplete_confirmation():
+    """invalid_subjectconfirmation_multiple_issues.xml: three bearer SubjectConfirmations, #1 without
+    NotOnOrAfter, #2 without Recipient, #3 complete but expired. java-saml lists the three ('[0]
+    SubjectConfirmationData doesn't contain a NotOnOrAfter attribute, [1] ... Recipient, [2] ... no
+    longer valid'), and `explain` maps that text to subject-confirmation-missing; samlscan said only
+    subject-confirmation-expired (one complete bearer kept check_bearer_confirmation quiet)."""
+    name = "invalid_subjectconfirmation_multiple_issues.xml"
+    res = analyze_sample(DATA, name, **_flags(name))
+    missing = [f for f in res.findings if f.code == "subject-confirmation-missing"]
+    assert len(missing) == 1 and "NotOnOrAfter (#1); Recipient (#2)" in missing[0].message_text
+    assert lookup(SAMPLES[name]["java_saml_error"], "java-saml").code == "subject-confirmation-missing"
+
+
+def test_one_usable_confirmation_beside_incomplete_ones_is_enough(tmp_path):
+    """SAML profiles 4.1.4.3: one usable bearer confirmation confirms the subject; the incomplete ones
+    beside it are no error (java-saml accepts it). The control of the test above, same file with #3's
+    NotOnOrAfter in the future and the elements' prefix changed."""
+    text = (DATA / "invalid_subjectconfirmation_multiple_issues.xml").read_text()
+    text = text.replace('NotOnOrAfter="2010-06-17T14:53:44Z"', 'NotOnOrAfter="2120-06-17T14:53:44Z"')
+    text = text.replace("saml:", "s2:").replace("xmlns:saml=", "xmlns:s2=")
+    (tmp_path / "m.xml").write_text(text)
+    flags = {k: v for k, v in _flags("invalid_subjectconfirmation_multiple_issues.xml").items() if k not in FILES}
+    res = analyze_sample(tmp_path, "m.xml", **flags)
+    codes = {f.code for f in res.findings if f.severity.value == "error"}
+    assert codes == {"signature-missing"}, sorted(codes)
+
+
+def test_the_login_of_two_assertions_is_the_signed_ones_user():
+    """signed_assertion_response_with_2_assertions (and java-saml's getNameId): the user is the signed
+    Assertion's NameID, never the unsigned 'wrong_value' beside it."""
+    name = "signed_assertion_response_with_2_assertions.xml.base64"
+    result = _check(name, "json")
+    assert "492882615acf31c8096b627245d76ae53036c090" in result.output
+    users = {a["user"] for a in json.loads(result.output[:result.output.rindex("}") + 1]).get("attempts", [])}
+    assert users == {"492882615acf31c8096b627245d76ae53036c090"}, users

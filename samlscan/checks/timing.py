@@ -150,6 +150,22 @@ def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
                           f"bearer SubjectConfirmationData NotBefore {fmt_time(sc.not_before)} is after "
                           f"{fmt_time(ctx.at)} ({ctx.at_source})" + (f": {ahead}" if ahead else ""),
                           expected=f"not before {fmt_time(sc.not_before)}", actual=fmt_time(ctx.at), hint=hint)
+    yield from _incomplete_bearers(msg, bearers, why)
+
+
+def _incomplete_bearers(msg: SamlMessage, bearers, why: str):
+    """When no bearer confirmation is usable, those lacking Recipient or NotOnOrAfter are a cause
+    too (SAML profiles 4.1.4.2), not only the complete one that expired: java-saml lists each
+    ('[0] SubjectConfirmationData doesn't contain a NotOnOrAfter attribute, ...'). All of them
+    lacking is check_bearer_confirmation's finding, whatever the time."""
+    lacking = [(i, [name for name, value in (("Recipient", sc.recipient), ("NotOnOrAfter", sc.not_on_or_after))
+                    if value is None]) for i, sc in enumerate(bearers)]
+    lacking = [(i, names) for i, names in lacking if names]
+    if why and lacking and len(lacking) < len(bearers):
+        yield finding(msg, "subject-confirmation-missing",
+                      "the bearer SubjectConfirmationData lacks "
+                      + "; ".join(f"{', '.join(names)} (#{i + 1})" for i, names in lacking) + why,
+                      expected="Recipient and NotOnOrAfter")
 
 
 def check_session(msg: SamlMessage, ctx: CheckContext):
