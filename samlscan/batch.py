@@ -518,14 +518,17 @@ def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileRes
 
 def _not_evidence(r: FileResult, named: set) -> FileResult:
     """A walked file in which nothing is SAML evidence (a README, a script) is skipped with its
-    reason, or with what it is when the reader knew (IdP metadata, SonarQube settings: how to give
-    them); a file the user named keeps its input-not-saml finding."""
+    reason, or with what it is when the reader knew (IdP metadata, a certificate: how to give it) or
+    the SP's settings are (found.unread_reason, whatever their reader made of them); a file the user
+    named keeps its input-not-saml finding."""
     if (r.input.path in named or r.input.status != "failed" or r.messages or r.input.events
             or not r.findings or any(f.code != "input-not-saml" for f in r.findings)):
         return r
+    from samlscan.found import unread_reason
+
     said = r.findings[0].message_text  # (the readers' words for configuration: 'give it with --idp-cert')
-    reason = said if " with --" in said and (" give it " in said or " give them " in said) else \
-        "no SAML message or known log format in it"
+    told = " with --" in said and (" give it " in said or " give them " in said)
+    reason = unread_reason(r.input.path) or (said if told else "no SAML message or known log format in it")
     return FileResult(replace(r.input, status="skipped", reason=reason), (), (), ())
 
 

@@ -176,13 +176,34 @@ def _read(path: Path, what: str) -> bytes:
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
 
 
-def _settings_text(data: bytes, errors: str = "strict") -> str:
-    """A settings file's text: UTF-16 with its BOM as Windows PowerShell 5.1 writes `>` and Out-File
-    by default (an `Invoke-RestMethod ... | ConvertTo-Json > values.json`), else UTF-8 with or without
-    a BOM."""
+_UTF16_PROBE = 64
+"""How many bytes of a file tell UTF-16 without a BOM: 32 characters of ASCII text."""
+
+
+def utf16_codec(data: bytes) -> str | None:
+    """The codec of a text saved as UTF-16: by its BOM (Windows PowerShell 5.1's `>` and Out-File),
+    or without one by the NUL of each ASCII character's other byte (XML 1.0 appendix F's
+    '3C 00 3F 00', and any text: .NET's Encoding.Unicode bytes written as they are, iconv -t
+    UTF-16LE, Java's UnicodeLittleUnmarked); None for any other text."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors)
-    return data.decode("utf-8-sig", errors)
+        return "utf-16"
+    if data[:2] in (b"<\x00", b"\x00<"):  # (an XML document whose first lines are not ASCII)
+        return "utf-16-le" if data[0] else "utf-16-be"
+    probe = data[:min(len(data), _UTF16_PROBE) & ~1]
+    if len(probe) < 4:
+        return None
+    for codec, chars, nuls in (("utf-16-le", probe[::2], probe[1::2]), ("utf-16-be", probe[1::2], probe[::2])):
+        if not nuls.strip(b"\x00") and all(c in _ASCII_TEXT for c in chars):
+            return codec
+    return None
+
+
+_ASCII_TEXT = frozenset(range(0x20, 0x7F)) | frozenset(b"\t\n\r\f")
+
+
+def _settings_text(data: bytes, errors: str = "strict") -> str:
+    """A settings file's text: UTF-16 (utf16_codec), else UTF-8 with or without a BOM."""
+    return data.decode(utf16_codec(data) or "utf-8-sig", errors)
 
 
 NO_CERT = "no_cert_reason"
@@ -804,7 +825,7 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
         if given and not values["idp_certs"]:
             alg, hexdigest = pinned[0]
             raise ConfigError(f"idp.certFingerprint ({alg} {hexdigest}) matches none of the IdP certificates "
-                              f"given ({_listed(given)}): python3-saml rejects every response they sign; put "
+                              f"given ({listed_certs(given)}): python3-saml rejects every response they sign; put "
                               "the IdP's current certificate (or its fingerprint) in settings.json")
     values["idp_certs"] = _as_the_sp_holds(_unique(values.get("idp_certs", ())), certs, held,
                                            values.get("idp_metadata_certs", ()))
@@ -841,7 +862,8 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
 
 
-def _listed(certs) -> str:
+def listed_certs(certs) -> str:
+    """Certificates named for a message: subject and SHA-1 of the first three."""
     return ", ".join(f"{c.info.subject} SHA-1 {c.info.sha1}" for c in certs[:3]) + (" ..." if len(certs) > 3 else "")
 
 

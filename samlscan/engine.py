@@ -11,7 +11,7 @@ from pathlib import Path
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
-from samlscan.config import Expectations, is_sonarqube_acs
+from samlscan.config import Expectations, is_sonarqube_acs, utf16_codec
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source, usable_time
@@ -103,19 +103,10 @@ def _read_all(path: str) -> bytes:
 
 
 def _text(data: bytes) -> str:
-    """Decode evidence text: UTF-16 by its BOM or, without one, by the '<' of an XML document
-    (XML 1.0 appendix F), else UTF-8, or the single-byte encoding an XML document declares when
-    its bytes are not UTF-8."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", "replace")
-    if data[:2] == b"<\x00":
-        return data.decode("utf-16-le", "replace")
-    if data[:2] == b"\x00<":
-        return data.decode("utf-16-be", "replace")
-    if len(data) >= 8 and data[:8:2].isascii() and data[:8:2].isalnum() and not data[1:8:2].strip(b"\x00"):
-        return data.decode("utf-16-le", "replace")  # ASCII text saved as UTF-16 without a BOM
-    if len(data) >= 8 and data[1:8:2].isascii() and data[1:8:2].isalnum() and not data[:8:2].strip(b"\x00"):
-        return data.decode("utf-16-be", "replace")
+    """Decode evidence text: UTF-16 (config.utf16_codec), else UTF-8, or the single-byte encoding an
+    XML document declares when its bytes are not UTF-8."""
+    if codec := utf16_codec(data):
+        return data.decode(codec, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:  # an XML file in the single-byte encoding it declares (ISO-8859-2...)
@@ -446,7 +437,7 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
     from samlscan.saml import IDP_SENT, PROTOCOL_KINDS, is_saml_root, read_message, trusted_for
-    from samlscan.xmlsafe import SAML, local, parse_xml
+    from samlscan.xmlsafe import MD, SAML, local, parse_xml
 
     try:
         data = decode_bytes(raw)
@@ -460,7 +451,7 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                                              "SAML 2.0 SPs read SAML 2.0 only"))
     if not is_saml_root(root):
         hint = (": this is SAML metadata, give it with --idp-metadata"
-                if root.tag.endswith(("}EntityDescriptor", "}EntitiesDescriptor")) else "")
+                if root.tag in (MD + "EntityDescriptor", MD + "EntitiesDescriptor") else "")
         if "}" not in root.tag and root.tag in (*PROTOCOL_KINDS, "Assertion") and root.get("Version") == "2.0" \
                 and root.get("ID") and root.get("IssueInstant"):  # (SAML core 3.2.1, 2.3.3; not TwiML's <Response>)
             return _problem_finding(InputProblem(raw.source, "input-xml-malformed", (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from samlscan.config import (NO_CERT, PINNED, SETTINGS_KINDS, load_idp_metadata, load_python3_saml_settings,
-                             load_sonar_settings, settings_kind)
+from samlscan.config import (NO_CERT, OTHER_SP_SETTING_NAMES, PINNED, SETTINGS_KINDS, SONAR_SETTING_NAMES,
+                             listed_certs, load_idp_metadata, load_python3_saml_settings, load_sonar_settings,
+                             settings_kind)
 from samlscan.codes import spec
 from samlscan.errors import ConfigError, OtherKind
 from samlscan.model import Finding, Source
@@ -31,6 +32,8 @@ class Found:
     certless: tuple[tuple[str, str, str, bool], ...] = ()
     """The files to read that hold no IdP certificate: (kind, label, why, whether it pins one by
     fingerprint, which a certificate given elsewhere may then match)."""
+    disagree: tuple[tuple[str, str], ...] = ()
+    """(label of the IdP metadata read, how it contradicts the SP's settings read beside it)."""
 
     def flags(self) -> dict[str, list[str]]:
         """The files as the options that give them (config.build's keys)."""
@@ -73,8 +76,9 @@ class Found:
         have no notes, --quiet silences stderr, and --fail-on counts findings only (as a note too,
         the table, JSON, SARIF and HTML said it twice)."""
         s = spec("settings-found")
-        return tuple(Finding(s.code, s.severity, _read_note(kind, path), hint=s.fix, source=Source(path))
-                     for kind, path in self.used)
+        said = dict(self.disagree)
+        return tuple(Finding(s.code, s.severity, _read_note(kind, path) + (f"; {said[path]}" if path in said else ""),
+                             hint=s.fix, source=Source(path)) for kind, path in self.used)
 
     def _unchecked(self, expect) -> tuple[str, ...]:
         if expect is None:
@@ -95,6 +99,7 @@ def found_settings(files: list[str], tmpdir: str | None = None) -> Found:
     values: dict[tuple[str, str], tuple] = {}
     inflated: dict[str, str] = {}
     certless: dict[tuple[str, str], tuple[str, bool]] = {}
+    loaded_by: dict[tuple[str, str], dict] = {}
     unread: list[str] = []
     for path in files:
         for kind, label, file in _candidates(path, tmpdir):
@@ -106,6 +111,7 @@ def found_settings(files: list[str], tmpdir: str | None = None) -> Found:
                 unread.append(f"{label} looks like {_group(kind)} but was not read: {_reason(exc, file, label)}")
                 continue
             met.setdefault(kind, []).append((kind, label))
+            loaded_by[kind, label] = loaded
             values[kind, label] = _settings_key(loaded, file)
             if NO_CERT in loaded:
                 certless[kind, label] = (_reason(loaded[NO_CERT], file, label), PINNED in loaded)
@@ -123,7 +129,64 @@ def found_settings(files: list[str], tmpdir: str | None = None) -> Found:
                           f"one with {options}")
     return Found(tuple(used), tuple(unsure), tuple((label, inflated[label]) for _, label in used
                                                    if label in inflated),
-                 tuple((*item, *certless[item]) for item in used if item in certless))
+                 tuple((*item, *certless[item]) for item in used if item in certless),
+                 _disagreement(used, loaded_by, inflated))
+
+
+def _disagreement(used: list[tuple[str, str]], loaded: dict, inflated: dict) -> tuple[tuple[str, str], ...]:
+    """How the IdP metadata read contradicts the SP's settings read beside it, whose values win
+    (config.build): the IdP the SP names (its entity ID, the certificate it holds) is then not the
+    metadata's, and nothing else would say so."""
+    meta = next((item for item in used if item[0] == "idp_metadata"), None)
+    sp = next((item for item in used if item[0] != "idp_metadata"), None)
+    if meta is None or sp is None:
+        return ()
+    idp, mine = loaded[meta], loaded[sp]
+    named = mine.get("idp_entity_id")
+    if "idp_aggregates" in idp:  # (an aggregate without the SP's IdP: config.build refuses it)
+        from samlscan.config import aggregate_idp
+
+        idp = (named and aggregate_idp(inflated.get(meta[1], meta[1]), named)) or {}
+    said = []
+    if named and idp.get("idp_entity_id") and idp["idp_entity_id"] != named:
+        said.append(f"its entityID {idp['idp_entity_id']!r} is not the IdP the SP names "
+                    f"({_sp_setting(sp[0], 'idp_entity_id')} {named!r})")
+    held, signing = mine.get("idp_certs", ()), idp.get("idp_certs", ())
+    if held and signing and not {c.der for c in held} & {c.der for c in signing}:
+        said.append(f"the certificate the SP holds ({_sp_setting(sp[0], 'idp_cert')}: {listed_certs(held)}) is not "
+                    f"one it publishes for signing ({listed_certs(signing)})")
+    if not said:
+        return ()
+    return ((meta[1], f"it contradicts {sp[1]} ({SETTINGS_KINDS[sp[0]][0]}, whose values win): "
+                      f"{'; '.join(said)}: the metadata is another IdP's or outdated, or the SP's settings are"),)
+
+
+def _sp_setting(kind: str, what: str) -> str:
+    """The name of an SP setting in the settings file's own words."""
+    return SONAR_SETTING_NAMES[what] if kind == "sonar_settings" else OTHER_SP_SETTING_NAMES["python3-saml"][1][what]
+
+
+
+FOLDER_RULE = ("a file found in the scanned folder is read as settings only when it is the one file of its "
+               "kind there and no trust option or --config is given")
+"""Why a settings file met in a scan was not read (two SP settings, a trust option given): one
+reason for every file so left, whatever its reader made of it."""
+
+
+def unread_reason(path: str) -> str | None:
+    """The skip reason of a file of the SP's settings that the scan met and did not read as settings
+    (None for any other file): what it is, and why it was not read. (IdP metadata keeps the
+    engine's words: SP metadata starts the same way.)"""
+    from samlscan.engine import read_head
+
+    try:
+        kind = settings_kind(read_head(path))
+    except OSError:  # (an archive's member: its reader's words stay)
+        return None
+    if kind is None or kind == "idp_metadata":
+        return None
+    return (f"these are {SETTINGS_KINDS[kind][0]}, not a SAML message, not read: {FOLDER_RULE}; give them "
+            f"with {SETTINGS_KINDS[kind][1]}")
 
 
 def _read_note(kind: str, path: str) -> str:
