@@ -433,6 +433,20 @@ class SentRequests:
         return self.requests[n if n >= 0 else -1][1]
 
 
+def _metadata_hint(root) -> str:
+    """What to do with SAML metadata given as evidence: an IdP's goes to --idp-metadata; an SP's
+    (SPSSODescriptor only) names what the IdP must hold of the SP."""
+    from samlscan.xmlsafe import MD
+
+    if root.find(f".//{MD}IDPSSODescriptor") is not None:
+        return ": this is SAML metadata, give it with --idp-metadata"
+    if root.find(f".//{MD}SPSSODescriptor") is not None:
+        return (": this is a service provider's SAML metadata, not the IdP's: its entityID and "
+                "AssertionConsumerService are what the IdP must hold for the SP: give them with --sp-entity-id "
+                "and --acs-url")
+    return ": this is SAML metadata that describes no IdP"
+
+
 def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Finding:
     """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
@@ -450,8 +464,7 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                                              f"this is a SAML 1.x message (<{tag}>); samlscan and "
                                              "SAML 2.0 SPs read SAML 2.0 only"))
     if not is_saml_root(root):
-        hint = (": this is SAML metadata, give it with --idp-metadata"
-                if root.tag in (MD + "EntityDescriptor", MD + "EntitiesDescriptor") else "")
+        hint = _metadata_hint(root) if root.tag in (MD + "EntityDescriptor", MD + "EntitiesDescriptor") else ""
         if "}" not in root.tag and root.tag in (*PROTOCOL_KINDS, "Assertion") and root.get("Version") == "2.0" \
                 and root.get("ID") and root.get("IssueInstant"):  # (SAML core 3.2.1, 2.3.3; not TwiML's <Response>)
             return _problem_finding(InputProblem(raw.source, "input-xml-malformed", (

@@ -166,7 +166,6 @@ def _sp_setting(kind: str, what: str) -> str:
     return SONAR_SETTING_NAMES[what] if kind == "sonar_settings" else OTHER_SP_SETTING_NAMES["python3-saml"][1][what]
 
 
-
 FOLDER_RULE = ("a file found in the scanned folder is read as settings only when it is the one file of its "
                "kind there and no trust option or --config is given")
 """Why a settings file met in a scan was not read (two SP settings, a trust option given): one

@@ -114,7 +114,9 @@ def test_an_entity_descriptor_outside_the_metadata_namespace_is_not_called_metad
     bogus = tmp_path / "bogus.xml"
     bogus.write_text('<EntityDescriptor xmlns="urn:bogus" entityID="x"/>')
     real = tmp_path / "real.xml"
-    real.write_text('<m:EntityDescriptor xmlns:m="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>')
+    real.write_text('<m:EntityDescriptor xmlns:m="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x">'
+                    '<m:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/>'
+                    '</m:EntityDescriptor>')
     said = {}
     for path in (bogus, real):
         res = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--fail-on", "never"])
@@ -122,3 +124,16 @@ def test_an_entity_descriptor_outside_the_metadata_namespace_is_not_called_metad
     assert "this is SAML metadata" not in said["bogus.xml"]
     assert "the XML root is <{urn:bogus}EntityDescriptor>, not a SAML protocol message" in said["bogus.xml"]
     assert "this is SAML metadata, give it with --idp-metadata" in said["real.xml"]
+
+
+def test_an_sp_metadata_file_is_not_called_the_idps(tmp_path):
+    """A service provider's metadata (SPSSODescriptor only, the UK federation's sample) was told to go
+    to --idp-metadata, which refuses it; it is the SP's: what the IdP must hold of the SP."""
+    sp = Path(__file__).parent / "data" / "metadata" / "ukfed-rm-sp-entity.xml"
+    out = CliRunner().invoke(main, ["check", str(sp), "--format", "jsonl"]).stdout
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert "service provider's SAML metadata" in row["message_text"] and "--idp-metadata" not in row["message_text"]
+    shutil.copy(sp, tmp_path / "sp.xml")
+    doc = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"]).stdout)
+    (entry,) = doc["inputs"]
+    assert entry["status"] == "skipped" and "--sp-entity-id" in entry["reason"]
