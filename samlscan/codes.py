@@ -442,6 +442,13 @@ _SIGN_SHA256 = (
     "shibboleth.SecurityConfiguration.SHA1 as its profile's securityConfiguration in conf/relying-party.xml "
     "or in its metadata's EntityAttributes, or SHA-1 alg:SigningMethod and alg:DigestMethod in its metadata; "
     "Keycloak: Clients > the SAML client > Signature and Encryption > Signature algorithm RSA_SHA256; "
+    # Entra ID: the enterprise app's SAML signing certificate options (learn.microsoft.com 'Advanced
+    # certificate signing options in a SAML token': Signing Algorithm SHA-256 or SHA-1)
+    "Entra ID: Enterprise applications > the app > Single sign-on > SAML Certificates > Edit > Signing "
+    "Algorithm SHA-256; "
+    # Auth0's SAML2 Web App addon settings signatureAlgorithm and digestAlgorithm (ClientAddonSaml)
+    'Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "signatureAlgorithm" = "rsa-sha256" '
+    'and "digestAlgorithm" = "sha256"; '
     # Okta's SAML app settings: signatureAlgorithm and digestAlgorithm (Apps API SamlApplicationSettingsSignOn)
     "Okta: the app's SAML Settings > Show Advanced Settings > Signature Algorithm RSA-SHA256 and Digest "
     "Algorithm SHA256")
@@ -457,6 +464,15 @@ _ACS_AT_IDP = (
     # client's Assertion Consumer Service POST Binding URL, else its Master SAML Processing URL
     "Keycloak: Clients > the SAML client > Advanced > Assertion Consumer Service POST Binding URL, or "
     "Settings > Master SAML Processing URL, must be the SP's ACS URL and Valid Redirect URIs must admit it; "
+    # Entra ID's Basic SAML Configuration: Reply URL, 'Assertion Consumer Service URL' (AADSTS50011)
+    "Entra ID: Enterprise applications > the app > Single sign-on > Basic SAML Configuration > Reply URL, "
+    "the Assertion Consumer Service URL, must be the SP's ACS URL and the default one when several are listed; "
+    # Google Workspace's custom SAML app: Service provider details > ACS URL
+    "Google Workspace: Admin console > Apps > Web and mobile apps > the SAML app > Service provider details > "
+    "ACS URL must be the SP's ACS URL; "
+    # Auth0's SAML2 Web App addon: the Application Callback URL, or the recipient and destination settings
+    'Auth0: Applications > the app > Addons > SAML2 Web App > Application Callback URL, and "recipient" and '
+    '"destination" in its Settings when set, must be the SP\'s ACS URL; '
     "AD FS: the relying party trust's Properties > Endpoints, its SAML Assertion Consumer endpoint with "
     "POST binding, must be the SP's ACS URL; "
     # Okta's SAML app settings: ssoAcsUrl, recipient and destination (Apps API)

@@ -96,3 +96,73 @@ def test_a_load_balancer_cookie_at_the_acs_is_no_kept_login(tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     (flow,) = [f for f in build_flows(har.read(str(path))) if any(ex.entry == 2 for ex in f.exchanges)]
     assert flow.outcome == "unknown" and "without setting a session cookie" in flow.reason
+
+
+# --- review 16 (second pass): the morning's IdP advice, joins and pages -----------------------------
+
+import sys  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "fixtures"))
+import generate as GEN  # noqa: E402
+from samlgen import scenario as S  # noqa: E402
+from samlgen.render import render  # noqa: E402
+
+from samlscan.checks.base import issuer_product  # noqa: E402
+from samlscan.config import build  # noqa: E402
+from samlscan.correlate import correlate  # noqa: E402
+from samlscan.engine import analyze as analyze_files  # noqa: E402
+
+ENTRA_CFG = ROOT / "fixtures" / "config" / "entra.toml"
+WRONG_ACS = "https://sonar.example.com/oauth2/callback"  # the SP's callback, not its SAML ACS
+
+
+# --- IDP_WHERE: the two most common IdPs of SonarQube tickets had no clause -------------------------
+
+def _hints(tmp_path, style, issuer: str, config: str | None = None) -> tuple[dict, list]:
+    """The hints by code of a response signed with RSA-SHA1 by `issuer` and sent to WRONG_ACS, and
+    its attempts' fixes."""
+    sha1 = replace(style, signature_method="rsa-sha1", digest_method="sha1")
+    a = GEN.assertion("review16-" + style.name, sha1, issuer=issuer)
+    r = GEN.response("review16-" + style.name, sha1, (a,), issuer=issuer, destination=WRONG_ACS)
+    path = tmp_path / "response.xml"
+    path.write_bytes(render(r, sha1, GEN.IDP))
+    flags = {"at": "2025-03-11T08:41:02Z"}
+    if config is None:
+        flags.update(idp_entity_id=issuer, sp_entity_id="sonarqube",
+                     acs_url="https://sonar.example.com/oauth2/callback/saml")
+    rep = correlate(analyze_files([str(path)], build(flags, config)))
+    (res,) = rep.messages
+    return {f.code: f.hint for f in res.findings}, [a.fix for a in rep.attempts]
+
+
+def test_entra_issuer_names_its_product():
+    """Entra ID's SAML Issuer, https://sts.windows.net/<tenant>/, and Google Workspace's,
+    https://accounts.google.com/o/saml2?idpid=<id>, are default Issuers as Okta's is."""
+    assert issuer_product(S.ENTRA_ISSUER) == "entra"
+    assert issuer_product("https://accounts.google.com/o/saml2?idpid=C01abcd2e") == "google"
+    assert issuer_product("https://sts.windows.net.evil.example/x/") is None
+    assert issuer_product("https://accounts.google.com/o/oauth2/auth") is None
+
+
+def test_entra_sha1_and_wrong_reply_url_say_where_in_entra(tmp_path):
+    """Entra lets an enterprise app sign with SHA-1 (SAML Certificates > Signing Algorithm) and
+    posts to its default Reply URL: the hints named SimpleSAMLphp's, AD FS's... settings for other
+    IdPs but nothing for Entra, the check said only 'the IdP'."""
+    hints, fixes = _hints(tmp_path, GEN.ENTRA, S.ENTRA_ISSUER, ENTRA_CFG)
+    assert "Entra ID: Enterprise applications > the app > Single sign-on > SAML Certificates" \
+        in hints["signature-weak-algorithm"]
+    assert "Basic SAML Configuration > Reply URL" in hints["destination-mismatch"]
+    assert not any("SimpleSAMLphp" in h or "Okta" in h for h in hints.values() if h)
+    assert any("Entra ID: Enterprise applications" in (f or "") for f in fixes)
+
+
+def test_google_wrong_acs_says_where_in_google(tmp_path):
+    hints, _ = _hints(tmp_path, GEN.OKTA, "https://accounts.google.com/o/saml2?idpid=C01abcd2e")
+    assert "Google Workspace: Admin console > Apps > Web and mobile apps" in hints["destination-mismatch"]
+
+
+def test_auth0_sha1_and_wrong_acs_say_where_in_its_addon(tmp_path):
+    hints, _ = _hints(tmp_path, GEN.OKTA, "urn:dev-abc123.eu.auth0.com")
+    assert '"signatureAlgorithm" = "rsa-sha256"' in hints["signature-weak-algorithm"]
+    assert "SAML2 Web App > Application Callback URL" in hints["destination-mismatch"]

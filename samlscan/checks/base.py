@@ -41,6 +41,11 @@ def fmt_time(value: datetime | None) -> str:
 
 
 _IDP_ISSUERS = (
+    # Entra ID: its SAML tokens' Issuer is https://sts.windows.net/<tenant ID>/ (learn.microsoft.com
+    # 'Single sign-on SAML protocol', the Response's and the Assertion's Issuer)
+    ("entra", re.compile(r"https://sts\.windows\.net/[0-9a-fA-F-]{36}/?\Z")),
+    # Google Workspace's SAML apps: https://accounts.google.com/o/saml2?idpid=<customer ID>
+    ("google", re.compile(r"https://accounts\.google\.com/o/saml2(?:\?idpid=[\w-]+)?\Z")),
     # Okta: http://www.okta.com/<app key> by default, the org's URL for a custom Issuer
     ("okta", re.compile(r"https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea|-gov)?\.(?:com|mil)(?:/|\Z))")),
     # Auth0's SAML2 Web App addon: urn:<tenant>.<region>.auth0.com
