@@ -242,9 +242,13 @@ def _keycloak_message(said: str) -> bool:
     return entry is not None and entry.product == "keycloak"
 
 
+_GOOGLE_STATUS = re.compile(r"\d{3}\.\s*That(?:'|\u2019)s an error")
+
+
 def _google(lines: list[str]) -> ErrorPage | None:
-    """Google's error page: '403. That's an error.' then 'Error: <name>' and its sentence."""
-    if not any(re.match(r"\d{3}\.\s*That(?:'|\u2019)s an error", ln) for ln in lines):
+    """Google's error page: '403. That's an error.' then 'Error: <name>' and its sentence. Its HTML
+    writes the status as '<b>403.</b> <ins>That's an error.</ins>', two lines once tags are dropped."""
+    if not any(_GOOGLE_STATUS.match(" ".join(lines[i:i + 2])) for i in range(len(lines))):
         return None
     at = next((i for i, ln in enumerate(lines) if GOOGLE_ERROR.match(ln)), None)
     if at is None:

@@ -166,3 +166,32 @@ def test_auth0_sha1_and_wrong_acs_say_where_in_its_addon(tmp_path):
     hints, _ = _hints(tmp_path, GEN.OKTA, "urn:dev-abc123.eu.auth0.com")
     assert '"signatureAlgorithm" = "rsa-sha256"' in hints["signature-weak-algorithm"]
     assert "SAML2 Web App > Application Callback URL" in hints["destination-mismatch"]
+
+
+# --- Google's error page saved as HTML ---------------------------------------------------------------
+
+GOOGLE_HTML = ("<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error 403 (Forbidden)!!1</title>"
+               "<a href=//www.google.com/><span id=logo aria-label=Google></span></a>"
+               "<p><b>403.</b> <ins>That&#8217;s an error.</ins><p>Error: app_not_configured_for_user<ins></ins>"
+               "<p>Service is not configured for this user.<ins>That&#8217;s all we know.</ins></html>")
+"""Google's error page as it serves it (the layout fixtures/gen_case9.py and test_case9 use): the
+status split over <b> and <ins>, which became two lines once the tags were dropped."""
+
+
+def test_google_page_saved_as_html_is_read(tmp_path):
+    from samlscan.errorpages import read_page
+
+    page = read_page(GOOGLE_HTML)
+    assert page is not None and (page.product, page.raw_code) == ("google", "app_not_configured_for_user")
+    path = tmp_path / "google-error.html"
+    path.write_text(GOOGLE_HTML, encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
+    assert res.exit_code == 1, res.output  # before: input-not-saml, exit 0
+    (attempt,) = json.loads(res.stdout)["attempts"]
+    assert attempt["outcome"] == "failure" and attempt["side"] == "idp"
+
+
+def test_google_status_in_prose_is_no_page():
+    from samlscan.errorpages import read_page
+
+    assert read_page("We saw 403.\nThen: Error: app_not_configured_for_user in a chat") is None
