@@ -195,3 +195,29 @@ def test_google_status_in_prose_is_no_page():
     from samlscan.errorpages import read_page
 
     assert read_page("We saw 403.\nThen: Error: app_not_configured_for_user in a chat") is None
+
+
+# --- SimpleSAMLphp's tracking-number line read in one pass -------------------------------------------
+
+def test_tracking_number_lines_are_read_in_linear_time():
+    """Every input no reader claimed is tried as an error page; a 128 KB line of 'tracking
+    number:' took 40 s (the lazy '.*?:' tried each colon from each occurrence): now one pass."""
+    import time
+
+    from samlscan.errorpages import read_page
+
+    text = "tracking number:" * 8000 + "x"
+    start = time.perf_counter()
+    assert read_page(text) is None
+    assert time.perf_counter() - start < 2
+
+
+def test_simplesamlphp_track_id_on_its_line_or_the_next():
+    from samlscan.errorpages import read_page
+
+    head = "SimpleSAMLphp\nState information lost\nState information lost, and no way to restart the request\n"
+    said = ("If you report this error, please also report this tracking number which makes it possible "
+            "to locate your session in the logs available to the system administrator:")
+    assert read_page(head + said + " 3a5f0c9e1b\n").request_id == "3a5f0c9e1b"
+    assert read_page(head + said + "\n3a5f0c9e1b\n").request_id == "3a5f0c9e1b"
+    assert read_page(head + said + " see: the log\n3a5f0c9e1b\n") is None
