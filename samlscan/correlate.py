@@ -1072,9 +1072,12 @@ _KEY_REFUSALS = frozenset({"signature-invalid", "signature-cert-mismatch"})
 requires elsewhere, a weak algorithm it refuses, or a replay)."""
 
 
-def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | None, list[str]]:
-    """The root cause code and notes on disagreements between the SAML findings and the logs.
-    `unheld`: the IdP metadata's signing certificates the SP's settings lack (unheld_signers)."""
+def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | None, list[str], str | None]:
+    """The root cause code, notes on disagreements between the SAML findings and the logs, and the
+    log code of the line the cause was read from when that line names another code (Spring's
+    signature-invalid of a SHA-1 response is signature-weak-algorithm): that line is the attempt's
+    decisive one. `unheld`: the IdP metadata's signing certificates the SP's settings lack
+    (unheld_signers)."""
     found: set = set()
     sp_codes, idp_codes = [], []
     captured = False  # a capture among the pieces
@@ -1096,7 +1099,7 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
     if said in _EXPLAINED_BY:
         explaining = [w for w in _EXPLAINED_BY[said] if any(w in p.warnings for p in members)]
         if explaining:  # e.g. Spring's 'No assertions found' about an encrypted assertion it dropped
-            return explaining[0], [f"the SP log says {said}: the captured response shows why ({explaining[0]})"]
+            return explaining[0], [f"the SP log says {said}: the captured response shows why ({explaining[0]})"], said
     # Only what a check of the message itself could have seen can disagree with it (a replay or
     # a lost cookie cannot be read from one response).
     checkable = captured and said is not None and said in SPECS and SPECS[said].group in _MESSAGE_GROUPS \
@@ -1111,11 +1114,11 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
         then = "it held another IdP certificate then" if said in _KEY_REFUSALS else \
             "it judged the signature with other settings then"
         return said, notes + [f"the SP log says {said}; with the settings given the signature passes and "
-                              f"samlscan's checks find {', '.join(saml[:3])}, which the SP meets next ({then})"]
+                              f"samlscan's checks find {', '.join(saml[:3])}, which the SP meets next ({then})"], None
     if checkable and said == "signature-invalid" and _sha1_refused(members, saml):
         return "signature-weak-algorithm", notes + [
             f"the SP log says {said}, and the captured response verifies here: it is signed with SHA-1, which "
-            "OpenSAML 4 (Spring Security SAML, SonarQube 2025.1+, on Java 17+) refuses by default"]
+            "OpenSAML 4 (Spring Security SAML, SonarQube 2025.1+, on Java 17+) refuses by default"], said
     if checkable and saml and said not in saml and not _CONFIRMED_BY.get(said, frozenset()).intersection(saml):
         notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
     elif checkable and not saml and SPECS[said].group == "signature" and any(p.trust_unchecked for p in members):
@@ -1137,50 +1140,56 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
         if only_logs[0] == "assertion-replayed" and saml:
             notes.append(f"samlscan's checks of the response also find {', '.join(saml[:3])}, which the "
                          "SP did not report: it validates with other settings than samlscan was given")
-        return only_logs[0], notes
+        return only_logs[0], notes, None
     if said in saml:  # the SP's own reason, which the message confirms
-        return said, notes
+        return said, notes, None
     if said and saml and not captured \
             and all(SPECS[c].group == "time" for c in saml if c in SPECS):
         # only the SP's log copy of the response was checked, at the log line's time (a log in
         # local time read as UTC is hours off): the SP's stated reason is what happened
         return said, notes + [f"samlscan's checks of the logged response also find {', '.join(saml[:3])} "
-                              "(judged at the log line's time: pass --timezone if the log is in local time)"]
+                              "(judged at the log line's time: pass --timezone if the log is in local time)"], None
     before = [w for w in _STOPPED_BEFORE.get(saml[0], ()) if any(w in p.warnings for p in members)] \
         if saml and not _engines(members) - _SPRING else []  # (an SP log of another engine: it decrypts)
     if before:  # the SP stops at that warning before it meets samlscan's finding
         return before[0], notes + [f"samlscan's checks also find {saml[0]}, which an SP that stops at "
-                                   f"{before[0]} never meets (fix {before[0]} first)"]
+                                   f"{before[0]} never meets (fix {before[0]} first)"], None
     if saml:
-        return saml[0], notes
+        return saml[0], notes, None
     if said in _KEY_REFUSALS and _unheld_judges(members, unheld) and unheld.signing:
         # no message to judge, but the settings do: the SP verifies with a key of its own settings
         # and the IdP metadata publishes a signing certificate it lacks (a rollover the SP missed)
         return "signature-cert-mismatch", notes + [
             f"the SP log says {said}; the IdP metadata given publishes the signing certificate {unheld.names}, "
-            "which the SP's settings do not hold"]
+            "which the SP's settings do not hold"], said
     if said in _KEY_REFUSALS and _unheld_judges(members, unheld):
         notes = notes + [f"the IdP metadata given also publishes the signing certificate {unheld.names}, which "
                          "the SP's settings lack: if the IdP signs with it already (a rollover), that is why"]
     for c in specific_sp + specific_idp:
-        return c, notes
+        return c, notes, None
     if any("assertion-replayed" in p.warnings for p in members):
-        return "assertion-replayed", notes
+        return "assertion-replayed", notes, None
     lost = sorted({c for p in members for c in p.warnings} & _GROUP_LOSS)
     if lost and _sonarqube_server(members):  # it logs in without groups (its group setting is optional)
         notes = notes + [f"the response lost its groups ({', '.join(lost)}), which SonarQube Server does not "
                          "refuse a login for: its web.log says why it refused"]
     elif lost:  # a generic refusal, and the response carries no usable group claim
-        return "group-sync-failed", notes + [f"the response lost its groups ({', '.join(lost)})"]
+        return "group-sync-failed", notes + [f"the response lost its groups ({', '.join(lost)})"], None
     mapping = sorted({c for p in members for c in p.warnings} & _EMAIL_LOSS, key=cause_rank)
     if mapping:  # a generic refusal by an SP for which the email was only a warning (SonarQube)
-        return mapping[0], notes
+        return mapping[0], notes, None
     generic = [c for c in sp_codes + idp_codes if c]
-    return (generic[0] if generic else None), notes
+    return (generic[0] if generic else None), notes, None
 
 
 _CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "signature-reference-invalid",
-                                                 "signature-wrapping", "xml-reformatted"})}
+                                                 "signature-wrapping", "xml-reformatted"}),
+                 # one wrong ACS at the IdP writes both: the Recipient is said in the Destination's
+                 # finding (checks/protocol.py fold_recipient)
+                 "recipient-mismatch": frozenset({"destination-mismatch"}),
+                 # java-saml's 'Invalid Signature Element <el> SAML Response rejected' (WRONG_SIGNED_ELEMENT,
+                 # catalog: signature-wrapping) is what samlscan names by the layout it finds
+                 "signature-wrapping": frozenset({"signature-misplaced", "signature-missing"})}
 """An SP's generic refusal and the specific reasons a check of the captured message gives for it
 (Spring's and java-saml's 'signature validation failed' is what a key the SP does not hold makes)."""
 
@@ -1307,7 +1316,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     if disputed:  # the SP's word on what it did wins over samlscan's prediction from a copy
         has_failure = False
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
-    cause, notes = _cause(members, unheld) if has_failure else (None, [])
+    cause, notes, read_from = _cause(members, unheld) if has_failure else (None, [], None)
     if disputed:
         notes = [_disputed_note(found - _GENERIC)]
     spec = SPECS.get(cause) if cause else None
@@ -1319,7 +1328,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                 break
         fix = fix or (spec.fix if spec else None)
         named = [p for p in members if p.log_code == cause and p.text] if cause else []
-        decisive = named[0] if named else None
+        # else the line the cause was read from (its catalog entry is of its own code: not looked up)
+        decisive = named[0] if named else next((p for p in members if read_from and p.log_code == read_from
+                                                 and p.outcome == "failure" and p.text), None)
         # who acts and how: the catalog's entry of a log line or capture step that names the cause
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):

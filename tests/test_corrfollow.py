@@ -1,0 +1,127 @@
+"""Correlation follow-ups (corrfollow): an SP log's code that samlscan's own finding confirms under
+another name, the line a derived cause was read from, a response's login attribute joined to a
+login name, and an IdP's anonymous issue that the SP never saw.
+
+Responses are made by fixtures/samlgen and signed with the TEST-ONLY IdP key; HARs by
+fixtures/gen_captures.py's builders; the SP log lines are the catalog's texts (java-saml
+SamlResponse.java, Keycloak's event logger)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from click.testing import CliRunner
+from lxml import etree
+
+from samlscan.cli import main
+from samlscan.config import build
+from samlscan.correlate import correlate
+from samlscan.engine import analyze
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import gen_captures as G  # noqa: E402
+import generate as GEN  # noqa: E402
+from samlgen.render import render  # noqa: E402
+
+import test_stray_signature as STRAY  # noqa: E402  (its signing of stray signatures, reused)
+
+CASE14 = Path(__file__).resolve().parent / "data" / "case14"
+REQUEST = (FIXTURES / "requests/authnrequest.xml").read_bytes()
+WRONG_ACS = "https://sonar.example.com:9000/oauth2/callback/saml"
+
+
+def _attempts(tmp_path: Path, response: bytes, log_name: str, log: str, result="/sessions/unauthorized"):
+    """The attempts of one HAR login posting `response` (08:41:02Z) and one log line, judged with
+    the standard scenario's settings; the log's times are Paris local time."""
+    tmp_path.mkdir(exist_ok=True)
+    entries = G.attempt(REQUEST, response, "k3v9q2m0t7a1b2c3", 0, result=result)
+    (tmp_path / "login.har").write_text(json.dumps(G.har(entries)))
+    (tmp_path / log_name).write_text(log + "\n")
+    expect = build({}, FIXTURES / "config/default.toml")
+    report = analyze(sorted(str(p) for p in tmp_path.iterdir()), expect, tz=ZoneInfo("Europe/Paris"))
+    return correlate(report, expect=expect).attempts
+
+
+def _java_saml(text: str) -> str:
+    """SonarQube 10.x's web.log line of java-saml's refusal."""
+    return f"2025.03.11 09:41:02 ERROR web[AYh3kLm9QzR2xP0wAAAx][c.o.s.a.SamlResponse] {text}"
+
+
+def _scan(*args) -> dict:
+    res = CliRunner().invoke(main, ["scan", *map(str, args), "--format", "json", "--jobs", "1", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output[-2000:]
+    return json.loads(res.stdout)
+
+
+# 1. the SP's code, confirmed by samlscan's finding under another name
+
+
+def test_a_recipient_refusal_is_confirmed_by_the_destination_finding_that_folds_it(tmp_path):
+    """One wrong ACS at the IdP: Destination and Recipient name the same URL, and samlscan says it
+    once, as destination-mismatch (fold_recipient). java-saml's 'doesn't match a valid Recipient'
+    added 'the SP log says recipient-mismatch but the captured response shows destination-mismatch'."""
+    seed = "corrfollow-acs"
+    response = render(GEN.response(seed, GEN.OKTA, (GEN.assertion(seed, GEN.OKTA, recipient=WRONG_ACS),),
+                                   destination=WRONG_ACS), GEN.OKTA, GEN.IDP)
+    (a,) = _attempts(tmp_path, response, "web.log", _java_saml("SubjectConfirmationData doesn't match a valid Recipient"))
+    assert (a.outcome, a.root_cause) == ("failure", "destination-mismatch")
+    assert "recipient-mismatch" in a.findings
+    assert not any("but the captured response shows" in n for n in a.notes), a.notes
+
+
+def _stray_over_response() -> bytes:
+    """The Response's own enveloped signature moved into samlp:Extensions, the only signature:
+    samlscan's signature-missing; java-saml's 'Invalid Signature Element ...Extensions'."""
+    root = STRAY.B.build_response(STRAY.GEN.response("corrfollow-stray-only", STRAY.STYLE), STRAY.STYLE)
+    sig = STRAY.signer.add_template(root, STRAY.STYLE)
+    STRAY._extensions(root).append(sig)
+    STRAY._sign(root, [sig])
+    return etree.tostring(root)
+
+
+def test_java_samls_wrong_signed_element_is_confirmed_by_the_layout_samlscan_names(tmp_path):
+    """java-saml's WRONG_SIGNED_ELEMENT maps to signature-wrapping (the catalog); samlscan names the
+    layout signature-misplaced (a stray signature beside the Assertion's) or signature-missing (the
+    stray one alone). Both added a note that the SP and the response disagree."""
+    said = "Invalid Signature Element {urn:example:ext}Token SAML Response rejected"
+    (a,) = _attempts(tmp_path / "beside", STRAY._message("extensions-element"), "web.log", _java_saml(said))
+    assert (a.root_cause, "signature-wrapping" in a.findings) == ("signature-misplaced", True)
+    assert not any("but the captured response shows" in n for n in a.notes), a.notes
+
+    said = "Invalid Signature Element {urn:oasis:names:tc:SAML:2.0:protocol}Extensions SAML Response rejected"
+    (a,) = _attempts(tmp_path / "alone", _stray_over_response(), "web.log", _java_saml(said))
+    assert (a.root_cause, "signature-wrapping" in a.findings) == ("signature-missing", True)
+    assert not any("but the captured response shows" in n for n in a.notes), a.notes
+
+
+# 2. the line a cause was read from is the attempt's decisive one
+
+
+def test_springs_signature_line_is_the_decisive_one_of_the_sha1_cause():
+    """paul, 09:14 (case 14): the cause signature-weak-algorithm is read from Spring's 'Invalid
+    signature for object' (signature-invalid): no line was quoted, and nothing was decisive."""
+    paul = next(a for a in _scan(CASE14, "--sonar-settings", CASE14 / "sonar.properties")["attempts"]
+                if a["time"] == "2025-12-09T09:14:40Z")
+    assert paul["root_cause"] == "signature-weak-algorithm"
+    assert paul["notes"][0].startswith(str(CASE14 / "web.log")) and "Invalid signature for object" in paul["notes"][0]
+    assert any("SHA-1" in n for n in paul["notes"][1:])  # the rule's own note stays
+
+
+def test_a_generic_line_explained_by_the_response_is_the_decisive_one(tmp_path):
+    """SonarQube 2025's 'No assertions found in response.' (assertion-missing) of an encrypted
+    assertion in an unsigned Response: the cause response-signature-required is read from it."""
+    line = ("2025.03.11 09:41:03 DEBUG web[AZWEd1kLm9QzR2xP0wAB][auth.event] login failure [cause|No assertions "
+            "found in response.][method|OAUTH2][provider|EXTERNAL|SAML][IP|10.20.0.5|198.51.100.23][login|]")
+    entries = G.attempt(REQUEST, (FIXTURES / "responses/defects/response-signature-required.xml").read_bytes(),
+                        "k3v9q2m0t7a1b2c3", 0, result="/sessions/unauthorized")
+    (tmp_path / "login.har").write_text(json.dumps(G.har(entries)))
+    (tmp_path / "web.log").write_text(line + "\n")
+    expect = build({}, FIXTURES / "config/with-sp-key.toml")
+    (a,) = correlate(analyze(sorted(str(p) for p in tmp_path.iterdir()), expect,
+                             tz=ZoneInfo("Europe/Paris")), expect=expect).attempts
+    assert a.root_cause == "response-signature-required"
+    assert a.decisive is not None and a.decisive.input.endswith("web.log")
+    assert "No assertions found" in a.notes[0] and any("shows why" in n for n in a.notes[1:])
