@@ -810,31 +810,46 @@ def _link_name_to_email(pieces, groups: _Groups) -> None:
     sonar.auth.saml.user.login; Keycloak names the username; Auth0, Okta and Entra name the email
     or UPN. Only when one email with that local part is seen within WINDOW of the name (two
     domains' 'olga.berg' are two people), and with the rules of _link_by_user_time: a group that
-    decided a login for a product and side takes no second decision of them."""
-    emails: dict[str, list[int]] = {}  # local part -> pieces naming an address with it
+    decided a login for a product and side takes no second decision of them. A response names the
+    user twice: its NameID and the SP's login attribute (_Piece.login, an email when the SP logs in
+    by it while the NameID is an opaque handle); both are its names, and a captured one is the
+    browser's word, another source than any product's log (_source)."""
+    emails: dict[str, list[tuple[int, str]]] = {}  # local part -> (piece, the address it names)
     names: dict[str, list[int]] = {}  # login name -> pieces naming it
     for i, p in enumerate(pieces):
-        if p.user and p.time and p.product:
-            local = _local_part(p.user)
-            (emails if local else names).setdefault(local or p.user.casefold(), []).append(i)
+        if not p.time or not (p.user or p.login) or not (p.product or p.kind == "capture"):
+            continue
+        for user in {n.casefold() for n in (p.user, p.login) if n}:
+            local = _local_part(user)
+            if local:
+                emails.setdefault(local, []).append((i, user))
+            else:
+                names.setdefault(user, []).append(i)
     shared = emails.keys() & names.keys()
     if not shared:  # most scans: one product's log, or every product names users alike
         return
     decided = _decisions(pieces, groups, range(len(pieces)))
     for local in sorted(shared):
         for i, j in _name_email_pairs(pieces, sorted(names[local], key=lambda i: pieces[i].time),
-                                      sorted(emails[local], key=lambda j: pieces[j].time)):
+                                      sorted(emails[local], key=lambda e: pieces[e[0]].time)):
             _join_undecided(pieces, groups, decided, i, j)
 
 
-def _name_email_pairs(pieces, names: list[int], emails: list[int]):
-    """(name piece, nearest email piece of another product) for each name piece (both lists in
-    time order, one local part) whose WINDOW holds one distinct email. Linear: a run of one
-    email is found by where the next different one starts, not by counting the window."""
+def _source(p: _Piece) -> str:
+    """Whose word a piece is: its product's log, or the browser's capture."""
+    return p.product or p.kind
+
+
+def _name_email_pairs(pieces, names: list[int], emails: list[tuple[int, str]]):
+    """(name piece, nearest email piece of another source) for each name piece (both lists in
+    time order, one local part) whose WINDOW holds one distinct email ((piece, address) pairs).
+    Linear: a run of one email is found by where the next different one starts, not by counting
+    the window."""
     from bisect import bisect_left, bisect_right
 
+    folded = [address for _, address in emails]
+    emails = [j for j, _ in emails]
     times = [pieces[j].time for j in emails]
-    folded = [pieces[j].user.casefold() for j in emails]
     change = [len(emails)] * len(emails)  # k -> index of the next email unlike the k-th
     for k in range(len(emails) - 2, -1, -1):
         change[k] = k + 1 if folded[k + 1] != folded[k] else change[k + 1]
@@ -846,7 +861,7 @@ def _name_email_pairs(pieces, names: list[int], emails: list[int]):
         at = bisect_left(times, p.time, lo, hi)
         near = sorted(range(max(lo, at - KEY_FANOUT), min(hi, at + KEY_FANOUT)),
                       key=lambda k: abs(times[k] - p.time))  # (a busy user's window: its nearest only)
-        other = [emails[k] for k in near if pieces[emails[k]].product != p.product]
+        other = [emails[k] for k in near if _source(pieces[emails[k]]) != _source(p)]
         if other:
             yield i, other[0]
 

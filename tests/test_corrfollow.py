@@ -24,6 +24,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import gen_captures as G  # noqa: E402
 import generate as GEN  # noqa: E402
+from samlgen import scenario as S  # noqa: E402
+from samlgen.content import NameId  # noqa: E402
 from samlgen.render import render  # noqa: E402
 
 import test_stray_signature as STRAY  # noqa: E402  (its signing of stray signatures, reused)
@@ -125,3 +127,22 @@ def test_a_generic_line_explained_by_the_response_is_the_decisive_one(tmp_path):
     assert a.root_cause == "response-signature-required"
     assert a.decisive is not None and a.decisive.input.endswith("web.log")
     assert "No assertions found" in a.notes[0] and any("shows why" in n for n in a.notes[1:])
+
+
+# 3. the login attribute joins a login name
+
+
+def test_a_responses_login_attribute_email_joins_the_idps_login_name(tmp_path):
+    """The NameID is a persistent handle; the SP logs in by the email attribute; Keycloak names the
+    username, the email's local part, a second before the POST. They were two attempts."""
+    seed = "corrfollow-login-email"
+    attrs = GEN.with_attrs(GEN.okta_attributes(), login=(S.USER_EMAIL,))
+    assertion = GEN.assertion(seed, GEN.OKTA, attributes=attrs, name_id=NameId(S.ENTRA_NAMEID, S.NAMEID_PERSISTENT))
+    response = render(GEN.response(seed, GEN.OKTA, (assertion,)), GEN.OKTA, GEN.IDP)
+    login = ('2025-03-11 09:41:01,201 DEBUG [org.keycloak.events] (executor-thread-9) type="LOGIN", '
+             'realmId="3c1f9e2a-7b6d-4e5f-9a8b-1c2d3e4f5a6b", realmName="corp", clientId="sonarqube", '
+             'userId="9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", sessionId="7e6d5c4b-3a29-4180-b7a6-958473625140", '
+             f'ipAddress="203.0.113.77", auth_method="saml", username="{S.USER_EMAIL.split("@")[0]}"')
+    (a,) = _attempts(tmp_path, response, "keycloak.log", login, result="/projects")
+    assert a.user == S.USER_EMAIL and a.outcome == "success"
+    assert {Path(e.input).name for e in a.evidence} == {"login.har", "keycloak.log"}
