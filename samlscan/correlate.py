@@ -1132,8 +1132,10 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
                               f"samlscan's checks find {', '.join(saml[:3])}, which the SP meets next ({then})"], None
     if checkable and said == "signature-invalid" and _sha1_refused(members, saml):
         return "signature-weak-algorithm", notes + [
-            f"the SP log says {said}, and the captured response verifies here: it is signed with SHA-1, which "
-            "OpenSAML 4 (Spring Security SAML, SonarQube 2025.1+, on Java 17+) refuses by default"], said
+            f"the SP log says {said}, and the captured response verifies here: it is signed with SHA-1, the one "
+            "thing in it an SP may refuse (Java 17+ forbids rsa-sha1 in the JDK's own XML signature "
+            "validation; OpenSAML 4's defaults exclude only MD5, so a Spring SP refuses SHA-1 when its security "
+            "configuration or JVM policy says so: if the SP holds this certificate, that is why)"], said
     if checkable and saml and said not in saml and not _CONFIRMED_BY.get(said, frozenset()).intersection(saml):
         notes.append(f"the SP log says {said} but the captured response shows {', '.join(saml[:3])}")
     elif checkable and not saml and SPECS[said].group == "signature" and any(p.trust_unchecked for p in members):
@@ -1211,9 +1213,12 @@ _CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "sig
 
 def _sha1_refused(members: list[_Piece], saml: list[str]) -> bool:
     """A Spring/OpenSAML SP's signature refusal of a response that verifies here and uses SHA-1:
-    OpenSAML 4 deprecates SHA-1 and Java 17+ refuses it in XML signatures (Keycloak's docs,
-    keycloak-documentation#1739: 'verifying signatures will not work ... on Java 17 or later'), so
-    the SP reports the signature invalid although the key it holds is right."""
+    SHA-1 is the one thing left to refuse. Java 17+ forbids rsa-sha1 in the JDK's own XMLDSig
+    (jdk.xml.dsig.secureValidationPolicy; keycloak/keycloak#16273, keycloak-documentation#1739:
+    'verifying signatures will not work ... on Java 17 or later'). OpenSAML validates with Apache
+    Santuario, not the JDK's XMLDSig, and its default SignatureValidationConfiguration excludes only
+    MD5 (DefaultSecurityConfigurationBootstrap, OpenSAML 4): a Spring SP refuses SHA-1 by its own
+    configuration, not by default, so the note says so rather than asserting it."""
     return not any(SPECS[c].group == "signature" for c in saml if c in SPECS) \
         and any(p.verified and "signature-weak-algorithm" in p.warnings for p in members) \
         and bool(_engines(members) & _SPRING)
@@ -1781,13 +1786,15 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         members.setdefault(groups.find(i), []).append(p)
     # only IdP log lines name applications (an SP's own logs alone: nothing to filter)
     named = any(map(_names_app, pieces))
+    sp_seen = any(map(_at_sp, pieces))
     del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
     foreign = _other_applications(members, apps) if named else {}
     for root in foreign:
         del members[root]
     mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
-    attempts = [_attempt(members.pop(root), unheld=unheld) for root in list(members)
-                if any(p.outcome in ("failure", "success") or p.response for p in members[root])]
+    attempts = [_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
+                _attempt(g, unheld=unheld) for g in (members.pop(root) for root in list(members))
+                if any(p.outcome in ("failure", "success") or p.response for p in g)]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
@@ -1804,6 +1811,29 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                      "pass --app with the SP's name to keep its own")
     done = replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
     return replace(done, cause_findings=tuple(cause_findings(done)))
+
+
+def _at_sp(p: _Piece) -> bool:
+    """SP-side evidence: an SP's log line, or a capture of the browser."""
+    return p.side == "sp" or p.kind == "capture"
+
+
+def _anonymous_issue(members: list[_Piece]) -> bool:
+    """An attempt made of an IdP's success lines alone that name no user (SimpleSAMLphp's STAT
+    saml20-idp-SSO): the IdP issued a response to someone; nothing says anyone logged in."""
+    return all(p.kind == "log" and p.side == "idp" and not p.user for p in members) \
+        and any(p.outcome == "success" for p in members) and not any(p.outcome == "failure" for p in members)
+
+
+def _unseen_issue(a: Attempt) -> Attempt:
+    """Such an attempt in a scan that holds the SP's evidence, which nothing of it joined: its
+    outcome is unknown, not a success. The IdP's 'success' says it issued a response; only the SP
+    (its log, the browser's redirect) says a login worked, and here it says nothing of this one.
+    (An IdP-only scan keeps its sign-ins as successes: Entra's and Okta's exports name the user,
+    and there the IdP's word is all there is.)"""
+    return replace(a, outcome="unknown", notes=(*a.notes, "issued, not seen at the SP: the IdP's log says it "
+                                                "issued a response, naming no user, and no SP evidence of the "
+                                                "scan (log line, capture) is of that login"))
 
 
 def cause_findings(report) -> list:

@@ -146,3 +146,37 @@ def test_a_responses_login_attribute_email_joins_the_idps_login_name(tmp_path):
     (a,) = _attempts(tmp_path, response, "keycloak.log", login, result="/projects")
     assert a.user == S.USER_EMAIL and a.outcome == "success"
     assert {Path(e.input).name for e in a.evidence} == {"login.har", "keycloak.log"}
+
+
+# 4. an IdP's anonymous issue the SP never saw
+
+
+def test_an_anonymous_idp_issue_the_sp_never_saw_is_no_success():
+    """case 14, simplesamlphp.log line 14: a STAT saml20-idp-SSO line, no user, nothing of
+    SonarQube's log or the HAR joined to it, stood as a 'success' with user '-'."""
+    doc = _scan(CASE14, "--sonar-settings", CASE14 / "sonar.properties")
+    alone = next(a for a in doc["attempts"] if a["time"] == "2025-12-09T09:58:20Z")
+    assert (alone["outcome"], alone["user"]) == ("unknown", None)
+    assert any(n.startswith("issued, not seen at the SP") for n in alone["notes"])
+    assert [a["outcome"] for a in doc["attempts"]].count("success") == 2  # olga's two logins
+
+
+def test_an_idp_log_alone_keeps_its_sign_ins(tmp_path):
+    """Without SP evidence the IdP's word is all there is: its issues stay successes."""
+    (tmp_path / "simplesamlphp.log").write_text((CASE14 / "simplesamlphp.log").read_text())
+    assert [a["outcome"] for a in _scan(tmp_path)["attempts"]] == ["success"] * 5
+
+
+# 5. SHA-1 at a Spring SP: the note says what is known
+
+
+def test_the_sha1_note_does_not_claim_opensaml_refuses_it_by_default():
+    """OpenSAML 4's default SignatureValidationConfiguration excludes only MD5; Java 17+'s
+    rsa-sha1 ban is the JDK's own XMLDSig's (Keycloak), which OpenSAML (Santuario) does not use.
+    The note said OpenSAML 4 'refuses by default'; the check stays a warning."""
+    doc = _scan(CASE14, "--sonar-settings", CASE14 / "sonar.properties")
+    paul = next(a for a in doc["attempts"] if a["time"] == "2025-12-09T09:14:40Z")
+    note = next(n for n in paul["notes"] if "SHA-1" in n)
+    assert "refuses by default" not in note and "only MD5" in note and "Java 17" in note
+    levels = {f["severity"] for m in doc["messages"] for f in m["findings"] if f["code"] == "signature-weak-algorithm"}
+    assert levels == {"warning"}
