@@ -1273,7 +1273,9 @@ def _asked_acs_note(members: list[_Piece], said: str) -> str | None:
 
 
 def _order(p: _Piece) -> tuple:
-    return (p.time is None, p.time.timestamp() if p.time else 0, p.input, p.ref or "")
+    """Time, then place: 'line 3' before 'line 12' (a shorter ref of one input is an earlier line)."""
+    ref = p.ref or ""
+    return (p.time is None, p.time.timestamp() if p.time else 0, p.input, len(ref), ref)
 
 
 def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None) -> Attempt:
@@ -1585,7 +1587,7 @@ def _issued_apart_notes(messages, events, offsets: dict[str, timedelta]) -> list
     for e in events:
         if e.side == "idp" and e.outcome == "success" and e.time is not None:
             issued.setdefault(e.source.input, []).append(e)
-    notes = []
+    notes, said = [], set()
     for src, lines in issued.items():
         off = offsets.get(src, timedelta(0))
         lines.sort(key=lambda e: e.time)
@@ -1593,8 +1595,9 @@ def _issued_apart_notes(messages, events, offsets: dict[str, timedelta]) -> list
         times = [e.time - zone for e in lines]
         for m in skewed:
             e = _issuing_line(m, lines, times)
-            if e is None or abs(e.time - off - m.captured_at) < IDP_LAG:
-                continue  # (none, or the log's measured offset already says it)
+            if e is None or abs(e.time - off - m.captured_at) < IDP_LAG or (id(e), m.id) in said:
+                continue  # (none, the log's measured offset says it, or a copy of a response said)
+            said.add((id(e), m.id))
             gap = (m.issue_instant - m.captured_at).total_seconds()
             notes.append(f"{_where(e.source)} logs at {e.time:%H:%M:%S} the response {_where(m.source)} "
                          f"received at {m.captured_at:%H:%M:%S} (its IssueInstant "
@@ -1616,9 +1619,11 @@ def _issuing_line(m, lines: list[LogEvent], times: list[datetime]) -> LogEvent |
     (e,) = found
     if e.saml_ids and m.id not in e.saml_ids:
         return None
-    a = consumed_assertion(m) if e.user else None
-    if a is None:
+    if not e.user:
         return e
+    a = consumed_assertion(m)
+    if a is None:  # (encrypted without the SP key: whose it is cannot be told, the line names someone)
+        return None
     names = {v.casefold() for x in a.attributes for v in x.values if v}
     if a.name_id and a.name_id.value:
         names.add(a.name_id.value.casefold())

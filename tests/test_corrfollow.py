@@ -180,3 +180,56 @@ def test_the_sha1_note_does_not_claim_opensaml_refuses_it_by_default():
     assert "refuses by default" not in note and "only MD5" in note and "Java 17" in note
     levels = {f["severity"] for m in doc["messages"] for f in m["findings"] if f["code"] == "signature-weak-algorithm"}
     assert levels == {"warning"}
+
+
+def test_lines_of_one_second_are_ordered_by_number_not_as_text():
+    """Lena's 08:52 refusal (case 14): SonarQube's lines 3 and 12 in one second; 'line 12' sorted
+    before 'line 3' as text, and the attempt quoted the later line as the decisive one."""
+    from case_util import ROOT
+
+    case = ROOT / "tests" / "data" / "case14"
+    res = CliRunner().invoke(main, ["scan", str(case), "--sonar-settings", str(case / "sonar.properties"),
+                                    "--format", "json"])
+    (lena,) = [a for a in json.loads(res.stdout)["attempts"] if a["time"].startswith("2025-12-09T08:52")]
+    assert lena["notes"][0].startswith(f"{case / 'web.log'} [line 3]: ")
+
+
+def _case14_scan():
+    from case_util import ROOT
+    from samlscan.batch import run_scan
+
+    case = ROOT / "tests" / "data" / "case14"
+    expect = build({"sonar_settings": str(case / "sonar.properties")}, None)
+    return case, run_scan([str(case)], expect)
+
+
+def test_an_unreadable_response_is_no_named_users_issuing_line():
+    """A response whose assertion cannot be read (encrypted without the SP key) was matched to an IdP
+    line naming any user at its IssueInstant: whose response it is cannot be told then."""
+    from dataclasses import replace
+
+    from samlscan.correlate import _issuing_line
+
+    _, report = _case14_scan()
+    m = next(r.message for r in report.messages if r.message.kind == "Response" and r.message.captured_at
+             and abs(r.message.issue_instant - r.message.captured_at).total_seconds() > 500)
+    line = next(e for e in report.events if e.side == "idp" and e.time == m.issue_instant)
+    named = replace(line, user="someone")
+    assert _issuing_line(m, [line], [line.time]) is line  # a line naming no user: the response's
+    assert _issuing_line(replace(m, assertions=()), [named], [named.time]) is None
+
+
+def test_a_response_held_twice_is_said_once_at_its_issuing_line():
+    """The HAR's response and a saved copy of it (same ID) gave the same IdP-clock note twice."""
+    from dataclasses import replace
+
+    from samlscan.correlate import _issued_apart_notes
+
+    _, report = _case14_scan()
+    skewed = [r for r in report.messages if r.message.kind == "Response" and r.message.captured_at
+              and abs(r.message.issue_instant - r.message.captured_at).total_seconds() > 500]
+    copy = replace(skewed[0], message=replace(skewed[0].message, source=replace(skewed[0].message.source,
+                                                                                 input="saved-copy.xml")))
+    events = [e for e in report.events if e.outcome in ("failure", "success")]
+    assert len(_issued_apart_notes(skewed, events, {})) == 1
+    assert len(_issued_apart_notes([*skewed, copy], events, {})) == 1
