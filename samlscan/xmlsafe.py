@@ -163,7 +163,9 @@ def iter_complete(data: bytes, tag: str, max_bytes: int = MAX_METADATA_BYTES):
 
 
 def _syntax_error(exc) -> InputError:
-    msg = str(exc)
+    # one line: libxml2 ends some of its messages with a newline ('Buffer size limit exceeded, try
+    # XML_PARSE_HUGE\n'), and lxml appends ', line L, column C' after it: an exit-2 error in two lines
+    msg = " ".join(str(exc).split())
     if "Excessive depth" in msg or "huge" in msg.lower():
         return InputError("input-too-large", f"XML nesting or text too large: {msg}")
     return InputError("input-xml-malformed", f"not well-formed XML: {msg}")
