@@ -462,8 +462,9 @@ def _parts(body: str, boundary: str, depth: int) -> Iterator[str]:
 
 
 def _decoded(body: str, entity) -> str | None:
-    """A part's text: quoted-printable or base64 undone, in its charset (UTF-8 when it names none
-    or one Python does not know: Chrome saves the page's DOM as UTF-8)."""
+    """A part's text: quoted-printable or base64 undone, in its charset (UTF-8 when it names none,
+    one Python does not know, or a codec that is no charset: 'idna' and 'punycode' refuse the
+    'replace' handler or non-ASCII bytes; Chrome saves the page's DOM as UTF-8)."""
     import base64
     import binascii
     import quopri
@@ -481,5 +482,5 @@ def _decoded(body: str, entity) -> str | None:
     charset = entity.get_content_charset() or "utf-8"
     try:
         return data.decode(charset, "replace")
-    except LookupError:
+    except (LookupError, UnicodeError):
         return data.decode("utf-8", "replace")
