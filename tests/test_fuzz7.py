@@ -310,7 +310,7 @@ def test_a_doctype_after_4_kb_of_a_utf16_aggregate_is_refused(tmp_path, encoding
 
 def _zoned_logs(folder: Path, users: int, zone_hours: int) -> Path:
     """case13's two Shibboleth IdP logs for `users` users: the audit log in UTC (its own line, the
-    time and user changed), the process log in local time `zone_hours` ahead, each login 2 s before."""
+    time, user and IDs changed), the process log in local time `zone_hours` ahead, each login 2 s before."""
     from datetime import datetime, timedelta
 
     template = (DATA / "case13" / "idp-audit.log").read_text(encoding="utf-8").splitlines()[0].split("|")
@@ -318,8 +318,10 @@ def _zoned_logs(folder: Path, users: int, zone_hours: int) -> Path:
     for i in range(users):
         at = datetime(2026, 1, 20, 6) + timedelta(seconds=37 * i + rng.randrange(30))
         user = f"user{i:05d}"
-        audit.append("|".join([template[0], f"{at:%Y-%m-%dT%H:%M:%S}.200Z",
-                               f"{at + timedelta(seconds=6):%Y-%m-%dT%H:%M:%S}.200Z", user, *template[4:]]))
+        fields = list(template)  # (its times, user and both IDs: one login each)
+        fields[1:4] = f"{at:%Y-%m-%dT%H:%M:%S}.200Z", f"{at + timedelta(seconds=6):%Y-%m-%dT%H:%M:%S}.200Z", user
+        fields[5], fields[17] = f"_{i:032x}", f"_a{i:031x}"
+        audit.append("|".join(fields))
         local = at + timedelta(hours=zone_hours, seconds=-2)
         process.append(f"{local:%Y-%m-%d %H:%M:%S},200 - 145.100.12.21 - INFO [net.shibboleth.idp.authn.impl."
                        f"LDAPCredentialValidator:200] - Credential Validator ldap: Login by '{user}' succeeded")
