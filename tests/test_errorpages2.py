@@ -221,3 +221,16 @@ def test_unclosed_script_tags_are_read_in_one_pass():
                  "<style</style ></Script><style<SCRIPT>><SCRIPT><scripty>x</script<style> <script></Script> <style",
                  "<script>never closed <style>p{}</style> after"):
         assert SCRIPT.sub(" ", text) == regex.sub(" ", text)
+
+
+def test_a_page_saved_with_more_than_256_kb_after_it_is_read(tmp_path):
+    """The sniff found the page in the file's head, then the reader dropped the whole file for being
+    longer than a page (a page saved with its scripts): skipped as 'no SAML message or known log
+    format'. What the head holds is read (left by the seventh fuzzing round)."""
+    from test_errorpages import ENTRA_PAGE
+
+    path = tmp_path / "page.html"
+    path.write_text(ENTRA_PAGE + "<script>var x = 1;</script>\n" * 12000, encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
+    (attempt,) = json.loads(res.stdout)["attempts"]
+    assert res.exit_code == 1 and attempt["root_cause"] == "user-not-assigned"

@@ -36,10 +36,10 @@ class ErrorPageParser:
         for _, line in lines:
             size += len(line) + 1
             if size > limit:
-                if limit == MIME_MAX:
-                    break  # (a page saved as .mhtml: the images after the page are not needed)
-                if not is_mime("\n".join(text)):
-                    return  # a longer text is a log or a document, not a page
+                if limit == MIME_MAX or not is_mime("\n".join(text)):
+                    # what the sniff found a page in is kept: a page saved whole (its scripts and
+                    # styles past PAGE_MAX), a .mhtml's images after the page, are not needed
+                    break
                 limit = MIME_MAX
             text.append(line)
         page = read_page("\n".join(text))
