@@ -9,11 +9,16 @@ a disagreement the table states and explains.
 """
 from __future__ import annotations
 
+import base64
 import json
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
+import xmlsec
 from click.testing import CliRunner
+from lxml import etree
 
 from external_util import FILES, analyze_sample
 from samlscan.catalog import lookup
@@ -83,7 +88,7 @@ def test_copies_are_exact_where_a_signature_is_genuine():
     for name in ("response_with_doubled_signed_assertion.xml", "response_with_concealed_signed_assertion.xml",
                  "response_with_spoofed_response_signature.xml", "triple_signed_response.xml.base64",
                  "signed_assertion_response_with_2_assertions.xml.base64", "response_namespaces.xml.base64",
-                 "response_adfs1.xml.base64"):
+                 "response_adfs1.xml.base64", "signed_assertion_response_with_2_assertions_differrent_order.xml.base64"):
         sigs = analyze_sample(DATA, name, **_flags(name)).message.signatures
         assert any(s.parent == "Assertion" and s.verified for s in sigs), name
 
@@ -198,3 +203,60 @@ def test_the_login_of_two_assertions_is_the_signed_ones_user():
     assert "492882615acf31c8096b627245d76ae53036c090" in result.output
     users = {a["user"] for a in json.loads(result.output[:result.output.rindex("}") + 1]).get("attempts", [])}
     assert users == {"492882615acf31c8096b627245d76ae53036c090"}, users
+
+
+def test_the_doubled_assertion_signature_is_a_genuine_one_twice():
+    """signed_assertion_response_with_2signatures: the Assertion holds the same ds:Signature twice, so
+    neither verifies (each covers the other); with the second removed in memory the first verifies with
+    config.my's IdP certificate, which proves the copy exact and the failure the doubling's alone."""
+    name = "signed_assertion_response_with_2signatures.xml.base64"
+    raw = base64.b64decode((DATA / name).read_text()).decode()
+    first, second = re.finditer(r"<ds:Signature .*?</ds:Signature>", raw, re.S)
+    assert first.group() == second.group()
+    assert [s.verified for s in analyze_sample(DATA, name, **_flags(name)).message.signatures] == [False, False]
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "one.xml").write_text(raw[:second.start()] + raw[second.end():])
+        sigs = analyze_sample(Path(tmp), "one.xml", idp_cert=str(DATA / "my.idp.crt"), at=_flags(name)["at"])
+    assert [(s.parent, s.verified) for s in sigs.message.signatures] == [("Assertion", True)]
+
+
+def test_the_signed_message_with_encrypted_assertion_is_java_saml_s_copy_and_decrypts():
+    """java-saml's signed_message_encrypted_assertion (not python3-saml's file of the same name): its
+    Response signature verifies with config.my's IdP certificate and the Assertion decrypts with
+    config.my's SP key (testIsValid_signedResponseEncryptedAssertion accepts it)."""
+    name = "signed_message_encrypted_assertion.xml.base64"
+    msg = analyze_sample(DATA, name, **_flags(name)).message
+    assert [(s.parent, s.verified) for s in msg.signatures] == [("Response", True)]
+    assert [a.was_encrypted for a in msg.assertions] == [True]
+
+
+def _signed_as_java_saml_does(xml: bytes) -> bytes:
+    """The message signed over its Response, RSA-SHA1, as java-saml's loadSignMessageAndEncode signs
+    it (Util.addSign) with config.my's SP key, whose certificate is config.my's IdP certificate."""
+    root = etree.fromstring(xml)
+    sig = xmlsec.template.create(root, xmlsec.Transform.EXCL_C14N, xmlsec.Transform.RSA_SHA1, ns="ds")
+    root.insert(1, sig)  # after the Issuer (SAML core 5.4.1)
+    ref = xmlsec.template.add_reference(sig, xmlsec.Transform.SHA1, uri="#" + root.get("ID"))
+    xmlsec.template.add_transform(ref, xmlsec.Transform.ENVELOPED)
+    xmlsec.template.add_transform(ref, xmlsec.Transform.EXCL_C14N)
+    xmlsec.template.x509_data_add_certificate(xmlsec.template.add_x509_data(xmlsec.template.ensure_key_info(sig)))
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_file(str(DATA / "my.sp.key"), xmlsec.KeyFormat.PEM)
+    ctx.key.load_cert_from_file(str(DATA / "my.idp.crt"), xmlsec.KeyFormat.PEM)
+    ctx.register_id(root, "ID")
+    ctx.sign(sig)
+    return etree.tostring(root)
+
+
+def test_the_idp_initiated_response_signed_as_java_saml_does_is_accepted(tmp_path):
+    """valid_idp_initiated_response.xml (testIsValid_multipleThreads: config.my, wantMessagesSigned,
+    no request ID): no InResponseTo, a NameID whose SPNameQualifier ('hello.com') is not the SP's
+    entity ID. java-saml accepts it; samlscan must raise no error (SAML core 2.2.3: SPNameQualifier
+    only qualifies the name; profiles 4.1.5: an unsolicited response carries no InResponseTo)."""
+    (tmp_path / "m.xml").write_bytes(_signed_as_java_saml_does((DATA / "valid_idp_initiated_response.xml").read_bytes()))
+    flags = {k: v for k, v in TABLE["settings"]["my"].items() if k != "config"}
+    flags["idp_cert"] = str(DATA / flags["idp_cert"])
+    res = analyze_sample(tmp_path, "m.xml", at="2011-06-17T14:54:30Z", **flags)
+    assert [(s.parent, s.verified) for s in res.message.signatures] == [("Response", True)]
+    assert not [f.code for f in res.findings if f.severity.value == "error"]
+    assert "unsolicited-response" in {f.code for f in res.findings}
