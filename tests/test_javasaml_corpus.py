@@ -220,13 +220,15 @@ def test_the_doubled_assertion_signature_is_a_genuine_one_twice():
     assert [(s.parent, s.verified) for s in sigs.message.signatures] == [("Assertion", True)]
 
 
-def test_the_signed_message_with_encrypted_assertion_is_java_saml_s_copy_and_decrypts():
-    """java-saml's signed_message_encrypted_assertion (not python3-saml's file of the same name): its
-    Response signature verifies with config.my's IdP certificate and the Assertion decrypts with
-    config.my's SP key (testIsValid_signedResponseEncryptedAssertion accepts it)."""
-    name = "signed_message_encrypted_assertion.xml.base64"
+@pytest.mark.parametrize("name, signed", [("signed_message_encrypted_assertion.xml.base64", ["Response"]),
+                                          ("double_signed_encrypted_assertion.xml.base64", ["Response", "Assertion"])])
+def test_the_encrypted_valid_samples_are_java_saml_s_copies_and_decrypt(name, signed):
+    """java-saml's signed_message_encrypted_assertion and double_signed_encrypted_assertion (not
+    python3-saml's files of the same names): their signatures verify with config.my's IdP certificate
+    (the Assertion's once decrypted) and the Assertion decrypts with config.my's SP key
+    (testIsValid_signedResponseEncryptedAssertion and testIsValid_doubleSignedEncrypted accept them)."""
     msg = analyze_sample(DATA, name, **_flags(name)).message
-    assert [(s.parent, s.verified) for s in msg.signatures] == [("Response", True)]
+    assert [(s.parent, s.verified) for s in msg.signatures] == [(p, True) for p in signed]
     assert [a.was_encrypted for a in msg.assertions] == [True]
 
 
