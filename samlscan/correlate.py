@@ -176,6 +176,8 @@ def _shown_user(p: _Piece) -> tuple[str | None, bool]:
 def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Piece:
     m = r.message
     a = consumed_assertion(m)
+    if a is not None and not a.signed:  # whose login it is: the Assertion the IdP signed (java-saml's
+        a = next((x for x in m.assertions if x.signed), a)  # getNameId reads it, queryAssertion)
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
     errors = tuple(sorted({f.code for f in r.findings if f.severity is Severity.ERROR}, key=cause_rank))
     warnings = {f.code for f in r.findings if f.severity is Severity.WARNING}

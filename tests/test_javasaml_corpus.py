@@ -262,3 +262,12 @@ def test_the_idp_initiated_response_signed_as_java_saml_does_is_accepted(tmp_pat
     assert [(s.parent, s.verified) for s in res.message.signatures] == [("Response", True)]
     assert not [f.code for f in res.findings if f.severity.value == "error"]
     assert "unsolicited-response" in {f.code for f in res.findings}
+
+
+def test_the_login_of_two_assertions_is_the_signed_ones_user_in_either_order():
+    """..._differrent_order: the unsigned Assertion ('wrong_value') first, the signed one second; the
+    attempt showed the first's user (java-saml's testOnlyRetrieveAssertionWithIDThatMatchesSignatureReference
+    expects the signed one's NameID)."""
+    result = _check("signed_assertion_response_with_2_assertions_differrent_order.xml.base64", "json")
+    users = {a["user"] for a in json.loads(result.output[:result.output.rindex("}") + 1]).get("attempts", [])}
+    assert users == {"492882615acf31c8096b627245d76ae53036c090"}, users
