@@ -311,7 +311,10 @@ _SPECS = (
        "Add a group claim in the IdP, or the SP will not synchronise groups.", "idp"),
     _s("groups-overage-claim", W, "attributes",
        "Entra ID sent a groups.link overage claim instead of the groups.",
-       "The user is in more than 150 groups: in Entra, emit only groups assigned to the application.",
+       "The user is in more than 150 groups, the most Entra puts in a SAML token: Microsoft Entra admin "
+       "center > Enterprise applications > the app > Single sign-on > Attributes & Claims > the groups "
+       "claim > Groups assigned to the application, and assign the groups the SP maps to the app (Users "
+       "and groups); the SP cannot follow groups.link.",
        "idp"),
     _s("attribute-duplicate-name", W, "attributes", "Two Attribute elements share a Name.",
        "java-saml and python3-saml reject it; merge the values into one attribute in the IdP.", "idp"),
@@ -493,8 +496,24 @@ _ASSIGN = (
 """Where each IdP product lets a user use an application (MSIS5007, AADSTS50105, Okta's 'not
 assigned', Google's app_not_enabled_for_user)."""
 
+_SIGNING_CERT = (
+    # Entra: an app's SAML Certificates section lists its certificates; one is Active (signs), a new
+    # one is made active by hand ('Manage certificates for federated single sign-on', learn.microsoft.com)
+    "Entra ID: Microsoft Entra admin center > Enterprise applications > the app > Single sign-on > SAML "
+    "Certificates > the Active certificate's Certificate Base64 download, or make the previous certificate "
+    "Active again until the SP holds the new one")
+"""Where each IdP product gives the certificate it signs with."""
+
+_APP_IDENTIFIER = (
+    # AADSTS700016 'Application with identifier .. was not found in the directory' (reference-error-codes)
+    "Entra ID: Microsoft Entra admin center > Enterprise applications > the app > Single sign-on > Basic "
+    "SAML Configuration > Identifier, its Entity ID, must list the Issuer the SP sends")
+"""Where each IdP product looks up an application by the SP's entity ID."""
+
 IDP_WHERE = {
     "user-not-assigned": _ASSIGN,
+    "signature-cert-mismatch": _SIGNING_CERT,
+    "app-not-found": _APP_IDENTIFIER,
     "signature-weak-algorithm": _SIGN_SHA256,
     **{code: _ACS_AT_IDP for code in ("destination-mismatch", "recipient-mismatch", "acs-path-wrong")},
     # Auth0's SAML2 Web App addon encrypts to the certificate pasted in its Settings JSON

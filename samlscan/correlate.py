@@ -1333,6 +1333,11 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         # (the checks make them warnings only under --profile sonarqube, which a scan may lack); a
         # log line's own code stays (SonarQube said it: it was the cause)
         return _attempt([_email_optional(p) for p in members], judged, unheld)
+    if any("app-not-found" in p.codes for p in members) and any(p.idp for p in members
+                                                                  if "app-not-found" not in p.codes):
+        # a response came back (only a Response piece names the IdP): the IdP found the application
+        # the AuthnRequest's Issuer named, whatever the configured SP entity ID (checks/request.py)
+        return _attempt([_app_found(p) for p in members], judged, unheld)
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC
     has_failure = "failure" in outcomes
@@ -1441,6 +1446,15 @@ def _email_optional(p: _Piece) -> _Piece:
     codes = tuple(c for c in p.codes if c not in lost)
     outcome = "unknown" if p.predicted and p.outcome == "failure" and not codes else p.outcome
     return replace(p, codes=codes, warnings=tuple(sorted({*p.warnings, *lost})), outcome=outcome)
+
+
+def _app_found(p: _Piece) -> _Piece:
+    """The piece without app-not-found; an AuthnRequest it alone failed is no longer predicted to fail."""
+    if "app-not-found" not in p.codes:
+        return p
+    codes = tuple(c for c in p.codes if c != "app-not-found")
+    outcome = "unknown" if p.predicted and p.outcome == "failure" and not codes else p.outcome
+    return replace(p, codes=codes, outcome=outcome)
 
 
 QUOTED = 300

@@ -58,6 +58,9 @@ _IDP_ISSUERS = (
                                  r"module\.php/saml/idp/metadata(?:\.php)?)\Z")),
     # Keycloak: the realm's URL, https://<host>/realms/<realm> (before Keycloak 17: /auth/realms/)
     ("keycloak", re.compile(r"https?://[^/\s]+/(?:\S*/)?realms/[^/\s]+/?\Z")),
+    # Entra ID: https://sts.windows.net/<tenant id>/ in every SAML token (the US Government cloud
+    # too; 21Vianet: sts.chinacloudapi.cn), learn.microsoft.com 'Single sign-on SAML protocol'
+    ("entra", re.compile(r"https://sts\.(?:windows\.net|chinacloudapi\.cn)/[0-9a-fA-F-]{36}/\Z")),
     # AD FS: its Federation Service Identifier, http://<federation service name>/adfs/services/trust
     ("adfs", re.compile(r"https?://[^/\s]+/adfs/services/trust/?\Z", re.IGNORECASE)),
 )

@@ -1,11 +1,14 @@
 """AuthnRequest: what the SP asked for, compared with what it is configured to expect."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, finding, fmt_time
+from samlscan.catalog import idp_part
 from samlscan.checks.protocol import _url_difference, host_port
+from samlscan.codes import IDP_WHERE
 from samlscan.model import SamlMessage
 
 
@@ -33,6 +36,37 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     notes += _acs_notes(msg, e.profile)
     text = "AuthnRequest: " + ", ".join(parts) + (". Note: " + "; ".join(notes) if notes else "")
     yield finding(msg, "request-issued", text, hint="; ".join(notes) or "nothing to fix")
+    product = issuer_lookup_idp(msg.destination)
+    if e.sp_entity_id and msg.issuer and msg.issuer != e.sp_entity_id and product:
+        where = idp_part(IDP_WHERE["app-not-found"], product)
+        yield finding(msg, "app-not-found",
+                      f"the AuthnRequest's Issuer {msg.issuer!r} is not the SP entity ID {e.sp_entity_id!r}: "
+                      f"the IdP at {msg.destination} finds the application by that Issuer, so it refuses the "
+                      "request unless an application of its has that Identifier (Entra: AADSTS700016)",
+                      expected=e.sp_entity_id, actual=msg.issuer,
+                      hint=f"Send the SP entity ID the IdP knows: SonarQube's sonar.auth.saml.applicationId must "
+                           f"equal the IdP application's Identifier{'; ' + where if where else ''}")
+
+
+_ISSUER_LOOKUP = (
+    # Entra's tenant endpoint (all clouds): one URL for every application of the tenant
+    ("entra", r"https://login\.(?:microsoftonline\.(?:com|us)|partner\.microsoftonline\.cn|chinacloudapi\.cn)"
+              r"/[^/]+/saml2/?$"),
+    ("adfs", r"/adfs/ls/?$"),
+    ("keycloak", r"/realms/[^/]+/protocol/saml/?$"),
+    ("shibboleth", r"/idp/profile/SAML2/(?:Redirect|POST|POST-SimpleSign)/SSO$"),
+    ("simplesamlphp", r"/saml2/idp/SSOService\.php$|/module\.php/saml/idp/singleSignOnService$"),
+)
+"""SSO endpoints shared by all the IdP's applications: the IdP knows which one a request is for only
+by its Issuer (SAML core 3.2.1; unlike Okta's, Auth0's or Google's per-application URLs)."""
+
+
+def issuer_lookup_idp(destination: str | None) -> str | None:
+    """The IdP product whose shared SSO endpoint `destination` is (query aside): it chooses the
+    application by the request's Issuer; None for another URL."""
+    path = (destination or "").split("?", 1)[0]
+    return next((name for name, form in _ISSUER_LOOKUP if re.search(form, path, re.IGNORECASE)), None) \
+        if path else None
 
 
 RESPONSE_BINDINGS = ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
