@@ -41,9 +41,10 @@ def fmt_time(value: datetime | None) -> str:
 
 
 _IDP_ISSUERS = (
-    # Entra ID: its SAML tokens' Issuer is https://sts.windows.net/<tenant ID>/ (learn.microsoft.com
-    # 'Single sign-on SAML protocol', the Response's and the Assertion's Issuer)
-    ("entra", re.compile(r"https://sts\.windows\.net/[0-9a-fA-F-]{36}/?\Z")),
+    # Entra ID: https://sts.windows.net/<tenant id>/ in every SAML token, the Response's and the
+    # Assertion's (the US Government cloud too; 21Vianet: sts.chinacloudapi.cn), learn.microsoft.com
+    # 'Single sign-on SAML protocol'
+    ("entra", re.compile(r"https://sts\.(?:windows\.net|chinacloudapi\.cn)/[0-9a-fA-F-]{36}/?\Z")),
     # Google Workspace's SAML apps: https://accounts.google.com/o/saml2?idpid=<customer ID>
     ("google", re.compile(r"https://accounts\.google\.com/o/saml2(?:\?idpid=[\w-]+)?\Z")),
     # Okta: http://www.okta.com/<app key> by default, the org's URL for a custom Issuer
@@ -58,9 +59,6 @@ _IDP_ISSUERS = (
                                  r"module\.php/saml/idp/metadata(?:\.php)?)\Z")),
     # Keycloak: the realm's URL, https://<host>/realms/<realm> (before Keycloak 17: /auth/realms/)
     ("keycloak", re.compile(r"https?://[^/\s]+/(?:\S*/)?realms/[^/\s]+/?\Z")),
-    # Entra ID: https://sts.windows.net/<tenant id>/ in every SAML token (the US Government cloud
-    # too; 21Vianet: sts.chinacloudapi.cn), learn.microsoft.com 'Single sign-on SAML protocol'
-    ("entra", re.compile(r"https://sts\.(?:windows\.net|chinacloudapi\.cn)/[0-9a-fA-F-]{36}/\Z")),
     # AD FS: its Federation Service Identifier, http://<federation service name>/adfs/services/trust
     ("adfs", re.compile(r"https?://[^/\s]+/adfs/services/trust/?\Z", re.IGNORECASE)),
 )
