@@ -27,9 +27,11 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
         parts.append(f"ForceAuthn={msg.force_authn} IsPassive={msg.is_passive}")
     notes = []
     e = ctx.expect
+    other = another_sp(msg, e)
     if e.sp_entity_id and msg.issuer and msg.issuer != e.sp_entity_id:
-        notes.append(f"its Issuer differs from the SP entity ID {e.sp_entity_id!r}: the IdP will look up "
-                     "another application (Entra: AADSTS700016)")
+        notes.append(f"its Issuer differs from the SP entity ID {e.sp_entity_id!r}: " + (
+            f"another SP's request ({other}), not judged against these settings" if other else
+            "the IdP will look up another application (Entra: AADSTS700016)"))
     if e.acs_url and msg.acs_url and msg.acs_url != e.acs_url:
         notes.append(f"it asks for ACS {msg.acs_url}, not the configured {e.acs_url}: the IdP may refuse "
                      "it (Entra: AADSTS50011) or post to the wrong place")
@@ -37,15 +39,29 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     text = "AuthnRequest: " + ", ".join(parts) + (". Note: " + "; ".join(notes) if notes else "")
     yield finding(msg, "request-issued", text, hint="; ".join(notes) or "nothing to fix")
     product = issuer_lookup_idp(msg.destination)
-    if e.sp_entity_id and msg.issuer and msg.issuer != e.sp_entity_id and product:
+    if e.sp_entity_id and msg.issuer and msg.issuer != e.sp_entity_id and product and not other:
         where = idp_part(IDP_WHERE["app-not-found"], product)
         yield finding(msg, "app-not-found",
                       f"the AuthnRequest's Issuer {msg.issuer!r} is not the SP entity ID {e.sp_entity_id!r}: "
                       f"the IdP at {msg.destination} finds the application by that Issuer, so it refuses the "
                       "request unless an application of its has that Identifier (Entra: AADSTS700016)",
                       expected=e.sp_entity_id, actual=msg.issuer,
-                      hint=f"Send the SP entity ID the IdP knows: SonarQube's sonar.auth.saml.applicationId must "
+                      hint=f"Send the SP entity ID the IdP knows: {e.setting_name('sp_entity_id')} must "
                            f"equal the IdP application's Identifier{'; ' + where if where else ''}")
+
+
+def another_sp(msg: SamlMessage, e) -> str | None:
+    """Why `msg` is evidently not a request of the configured SP, or None: it asks for an ACS on
+    another host than the SP's, or goes to another host than the SP's IdP login URL. A browser
+    capture or a scanned folder holds every application the user signed in to (Jenkins' request to
+    Keycloak beside SonarQube's settings), and the SP sends its requests to its own login URL."""
+    mine = [host_port(urlsplit(u)) for u in (e.acs_url,) if u]
+    if msg.acs_url and mine and host_port(urlsplit(msg.acs_url)) not in mine:
+        return f"ACS on {urlsplit(msg.acs_url).netloc}, the SP's is on {urlsplit(e.acs_url).netloc}"
+    idps = [host_port(urlsplit(u)) for u in e.idp_sso_urls]
+    if msg.destination and idps and host_port(urlsplit(msg.destination)) not in idps:
+        return f"sent to {urlsplit(msg.destination).netloc}, the SP's IdP is {urlsplit(e.idp_sso_urls[0]).netloc}"
+    return None
 
 
 _ISSUER_LOOKUP = (
