@@ -271,3 +271,24 @@ def test_the_login_of_two_assertions_is_the_signed_ones_user_in_either_order():
     result = _check("signed_assertion_response_with_2_assertions_differrent_order.xml.base64", "json")
     users = {a["user"] for a in json.loads(result.output[:result.output.rindex("}") + 1]).get("attempts", [])}
     assert users == {"492882615acf31c8096b627245d76ae53036c090"}, users
+
+
+@pytest.mark.parametrize("name, signed", [("valid_response.xml.base64", ["Response", "Assertion"]),
+                                          ("valid_response_with_namequalifier.xml.base64", ["Response", "Assertion"]),
+                                          ("double_signed_response.xml.base64", ["Response", "Assertion"]),
+                                          ("response_encrypted_nameid.xml.base64", ["Response"])])
+def test_java_saml_s_own_valid_responses_are_exact_copies(name, signed):
+    """Part 5: java-saml's valid_response*, double_signed_response and response_encrypted_nameid (not
+    python3-saml's files of the same names): every signature verifies with config.my's IdP certificate,
+    which proves the copy exact, and none raises an error (the table says so too)."""
+    res = analyze_sample(DATA, name, **_flags(name))
+    assert [(s.parent, s.verified) for s in res.message.signatures] == [(p, True) for p in signed]
+
+
+def test_java_saml_s_valid_encrypted_assertion_decrypts_and_is_unsigned():
+    """valid_encrypted_assertion (java-saml's, 6040 characters): it decrypts with config.my's SP key, and
+    nothing in it is signed; java-saml's AuthTest refuses it ('Invalid issuer in the Assertion/Response')."""
+    name = "valid_encrypted_assertion.xml.base64"
+    msg = analyze_sample(DATA, name, **_flags(name)).message
+    assert [a.was_encrypted for a in msg.assertions] == [True] and not msg.signatures
+
