@@ -128,8 +128,10 @@ _SPECS = (
        "Look for the Response in the SP's log (ArtifactResolve/ArtifactResponse), or have the IdP "
        "use the HTTP-POST binding for its responses (SonarQube expects POST).", None),
     _s("schema-order-invalid", W, "protocol",
-       "Elements are not in the order the SAML schema requires (ds:Signature before saml:Issuer).",
-       "Have the IdP write Issuer first, then Signature (SAML core 5.4.1): SPs that validate against "
+       "Elements are not in the order the SAML schema requires (e.g. ds:Signature before saml:Issuer, "
+       "a SubjectConfirmation before the NameID).",
+       "Have the IdP write Issuer first, then Signature (SAML core 5.4.1), and in a Subject the NameID "
+       "before its SubjectConfirmations (SAML core 2.4.1): SPs that validate against "
        "the schema (java-saml, python3-saml in strict mode) refuse it with 'Not match the "
        "saml-schema-protocol-2.0.xsd'.", "idp"),
     _s("subject-confirmation-missing", E, "protocol",

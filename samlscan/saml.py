@@ -346,16 +346,50 @@ def structure_facts(root, assertion_els) -> tuple[str, ...]:
     return tuple(facts)
 
 
+_IDENTIFIERS = (SAML + "BaseID", SAML + "NameID", SAML + "EncryptedID")
+_SEQUENCES = {
+    # SAML core 3.2.2, 3.3.3: StatusResponseType's Issuer, Signature, Extensions, Status, then assertions
+    SAMLP + "Response": ((SAML + "Issuer",), (DS + "Signature",), (SAMLP + "Extensions",), (SAMLP + "Status",),
+                         (SAML + "Assertion", SAML + "EncryptedAssertion")),
+    # SAML core 2.3.3: Issuer, Signature, Subject, Conditions, Advice, then the statements
+    SAML + "Assertion": ((SAML + "Issuer",), (DS + "Signature",), (SAML + "Subject",), (SAML + "Conditions",),
+                         (SAML + "Advice",), (SAML + "Statement", SAML + "AuthnStatement",
+                                              SAML + "AuthzDecisionStatement", SAML + "AttributeStatement")),
+    # SAML core 2.4.1.1, 2.4.1.2: the identifier first, then the confirmations (or their data)
+    SAML + "Subject": (_IDENTIFIERS, (SAML + "SubjectConfirmation",)),
+    SAML + "SubjectConfirmation": (_IDENTIFIERS, (SAML + "SubjectConfirmationData",)),
+}
+_ABSTRACT = ((SAML + "Issuer",), (DS + "Signature",), (SAMLP + "Extensions",))
+"""RequestAbstractType and StatusResponseType both begin so (SAML core 3.2.1, 3.2.2): every other message."""
+
+
+def _misplaced(el) -> tuple[str, str] | None:
+    """(the child that came too early, the one the schema puts before it), or None: the first pair
+    of `el`'s children out of its schema sequence (children the sequence does not name are left out)."""
+    rank = {tag: i for i, group in enumerate(_SEQUENCES.get(el.tag, _ABSTRACT)) for tag in group}
+    ahead = None
+    for child in el:
+        if not isinstance(child.tag, str) or child.tag not in rank:
+            continue
+        if ahead is not None and rank[child.tag] < rank[ahead.tag]:
+            return local(ahead.tag), local(child.tag)
+        if ahead is None or rank[child.tag] > rank[ahead.tag]:
+            ahead = child
+    return None
+
+
 def order_facts(elements) -> tuple[str, ...]:
-    """'signature-before-issuer:<path>' for each element whose ds:Signature comes before its
-    saml:Issuer: the schema's sequence is Issuer, then Signature (SAML core 3.2.1, 2.3.3; 5.4.1),
-    and SPs that validate against the schema refuse the message."""
+    """'schema-order:<path>:<ahead>:<behind>' for each element (and the Subject and SubjectConfirmations
+    of each) whose children break the schema's sequence, e.g. a ds:Signature before the saml:Issuer
+    (SAML core 5.4.1) or a SubjectConfirmation before the NameID: SPs that validate against the schema
+    (java-saml strict, as SonarQube runs it) refuse the message."""
     facts = []
-    for el in elements:
-        tags = [c.tag for c in el if isinstance(c.tag, str)]
-        if SAML + "Issuer" in tags and DS + "Signature" in tags and \
-                tags.index(DS + "Signature") < tags.index(SAML + "Issuer"):
-            facts.append(f"signature-before-issuer:{element_path(el)}")
+    for top in elements:
+        subjects = top.findall(SAML + "Subject")
+        for el in [top, *subjects, *(c for s in subjects for c in s.findall(SAML + "SubjectConfirmation"))]:
+            pair = _misplaced(el)
+            if pair:
+                facts.append(f"schema-order:{element_path(el)}:{pair[0]}:{pair[1]}")
     return tuple(facts)
 
 
@@ -401,6 +435,8 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     # the wrapping checks through `structure`.
     direct = [root] if root.tag == SAML + "Assertion" else [
         el for el in root if el.tag == SAML + "Assertion"]
+    # Before _assertion decrypts an EncryptedID in place: the order is that of the elements as sent.
+    order = order_facts([root, *direct, *(plain for _, plain in decrypted)])
     for el in direct:
         assertions.append(_assertion(el, verification, False, sp_keys))
     for enc_el, plain in decrypted:
@@ -414,7 +450,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     nested = [el for el in root.iter(SAML + "Assertion")
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
-    structure += order_facts([root, *direct, *(plain for _, plain in decrypted)])
+    structure += order
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)

@@ -292,3 +292,43 @@ def test_java_saml_s_valid_encrypted_assertion_decrypts_and_is_unsigned():
     msg = analyze_sample(DATA, name, **_flags(name)).message
     assert [a.was_encrypted for a in msg.assertions] == [True] and not msg.signatures
 
+
+def test_a_subject_whose_confirmation_comes_before_its_identifier_is_out_of_schema_order():
+    """response_encrypted_nameid: <saml:Subject> holds its SubjectConfirmation before the EncryptedID.
+    SAML core 2.4.1.1: the identifier comes first, then the confirmations; the schema validation of
+    java-saml in strict mode (SonarQube's) refuses it ('Not match the saml-schema-protocol-2.0.xsd'),
+    and only AuthTest's setStrict(false) lets it through. samlscan said nothing."""
+    name = "response_encrypted_nameid.xml.base64"
+    (f,) = [f for f in analyze_sample(DATA, name, **_flags(name)).findings if f.code == "schema-order-invalid"]
+    assert "/Response/Assertion/Subject" in f.message_text
+    assert (f.expected, f.actual) == ("EncryptedID, then SubjectConfirmation", "SubjectConfirmation, then EncryptedID")
+
+
+def _moved(text: str, prefix: str, parent: str, child: str, before: str) -> str:
+    """The message with `child` of `parent` moved before its sibling `before`, every element under
+    `prefix` instead of saml:."""
+    root = etree.fromstring(text.replace("saml:", prefix + ":").replace("xmlns:saml=", f"xmlns:{prefix}="))
+    ns = "{urn:oasis:names:tc:SAML:2.0:assertion}"
+    holder = root.find(f".//{ns}{parent}")
+    holder.find(ns + before).addprevious(holder.find(ns + child))
+    return etree.tostring(root).decode()
+
+
+@pytest.mark.parametrize("prefix, parent, child, before", [
+    ("s2", "Subject", "SubjectConfirmation", "NameID"),
+    ("a", "Assertion", "Conditions", "Subject"),
+    ("saml2", "Assertion", "AttributeStatement", "AuthnStatement"),
+])
+def test_schema_order_holds_for_any_prefix_and_sequence(tmp_path, prefix, parent, child, before):
+    """The general case of the test above: any namespace prefix, any of the sequences an SP validates
+    (SAML core 2.3.3, 2.4.1.1). AuthnStatement and AttributeStatement are one choice, in any order."""
+    text = (DATA / "invalid_subjectconfirmation_no_notonorafter.xml").read_text()
+    flags = {k: v for k, v in _flags("invalid_subjectconfirmation_no_notonorafter.xml").items() if k not in FILES}
+    (tmp_path / "m.xml").write_text(_moved(text, prefix, parent, child, before))
+    found = [f for f in analyze_sample(tmp_path, "m.xml", **flags).findings if f.code == "schema-order-invalid"]
+    if child == "AttributeStatement":
+        assert not found
+    else:
+        assert [(f.expected, f.actual) for f in found] == [(f"{before}, then {child}", f"{child}, then {before}")]
+    (tmp_path / "m.xml").write_text(text)
+    assert not [f for f in analyze_sample(tmp_path, "m.xml", **flags).findings if f.code == "schema-order-invalid"]

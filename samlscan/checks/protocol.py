@@ -291,12 +291,13 @@ def fold_recipient(findings: list[Finding]) -> list[Finding]:
 
 def check_schema_order(msg: SamlMessage, ctx: CheckContext):
     for fact in msg.structure:
-        if fact.startswith("signature-before-issuer:"):
-            path = fact.split(":", 1)[1]
+        if fact.startswith("schema-order:"):
+            path, ahead, behind = fact.split(":", 1)[1].rsplit(":", 2)
+            still = " (the signature itself may still verify)" if "Signature" in (ahead, behind) else ""
             yield finding(msg, "schema-order-invalid",
-                          f"in {path} the ds:Signature comes before the saml:Issuer; the schema's order is "
-                          "Issuer, Signature (the signature itself may still verify)",
-                          expected="Issuer, then Signature", actual="Signature, then Issuer")
+                          f"in {path} the {ahead} comes before the {behind}; the schema's order is "
+                          f"{behind}, {ahead}{still}",
+                          expected=f"{behind}, then {ahead}", actual=f"{ahead}, then {behind}")
 
 
 def check_bearer_confirmation(msg: SamlMessage, ctx: CheckContext):
