@@ -55,6 +55,28 @@ class _Blocks:
         return "".join(out) + text[pos:]
 
 
+_PAGE_PARTS = {
+    "entra": "its message (AADSTS code) and Troubleshooting details (Request Id, Correlation Id, Timestamp)",
+    "adfs": "'An error occurred' and its Activity ID and Error time (AD FS's event 364 carries that Activity ID)",
+    "okta": "its message ('Sorry, you can't access ...') and any error code (E0000...)",
+    "keycloak": "its 'We are sorry...' message",
+    "google": "its 'Error:' name (app_not_configured_for_user, ...) and sentence",
+    "auth0": "its TECHNICAL DETAILS ('invalid_request: ...') and tracking ID",
+    "shibboleth": "its 'Web Login Service - ...' title and message",
+    "simplesamlphp": "its message and tracking number",
+}
+"""What each IdP's error page shows that read_page reads (the readers below)."""
+
+
+def ask_for(product: str | None) -> str:
+    """What to ask a user whose login stopped at `product`'s pages (None: an IdP not known) when the
+    capture keeps no page: the error page's text, which samlscan reads as that failure (read_page)."""
+    parts = _PAGE_PARTS.get(product or "")
+    page = f"the error page's text, with {parts}" if parts else "the text of the page the IdP showed"
+    return (f"{page}, copied from the browser (or the page saved as HTML); samlscan check or scan reads it "
+            "with the capture")
+
+
 SCRIPT = _Blocks()
 TAG = re.compile(r"<[^>]{0,2000}>")
 # SonarQube's /sessions/unauthorized page (sonar-web apps/sessions/components/Unauthorized.tsx,

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from samlscan.checks.protocol import host_port
 from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CORR_ID, GOOGLE_ERROR, OKTA_CODE, OKTA_TEXT, REQ_ID,
-                                 SCRIPT, TAG, read_page)
+                                 SCRIPT, TAG, ask_for, read_page)
 from samlscan.errorpages import AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_CODE as _AUTH0_CODE, \
     AUTH0_LINE as _AUTH0_LINE, AUTH0_LINK as _AUTH0_LINK, AUTH0_PAGE_TEXT as _AUTH0_PAGE_TEXT, \
     AUTH0_SENTENCE as _AUTH0_SENTENCE, tracking_id as _tracking_id
@@ -129,6 +129,9 @@ class Flow:
     """The Response's InResponseTo."""
     test_configuration: bool = False
     """SonarQube 'Test Configuration' (RelayState validation-query/..., /saml/validation)."""
+    ask: str | None = None
+    """What to ask the user for when the capture does not say why the login stopped (the IdP's error
+    page text and its IDs: unanswered)."""
 
 
 @dataclass(frozen=True)
@@ -939,10 +942,12 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             mine.append(err_i)
             err = exchanges[err_i].idp_error
             outcome, reason = "failure", err.said
+            ask = None
         else:
-            err, outcome, reason = None, "unknown", "no SAML response in the capture"
+            err, outcome = None, "unknown"
+            reason, ask = unanswered(exchanges, mine)
         used_ex.update(mine)
-        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, False))
+        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, False, ask))
     for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
         if ex.leg == "idp-error" and i not in used_ex:
             err = ex.idp_error
@@ -998,6 +1003,77 @@ def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[i
     return before[-1:] + own if own else hits[-1:]
 
 
+NO_RESPONSE = "no SAML response in the capture"
+
+
+def unanswered(exchanges: list[Exchange], mine: list[int]) -> tuple[str, str | None]:
+    """(reason, what to ask the user for) of a request no response and no readable error page
+    answered: where the flow stopped (the IdP's answer to the request: its status, its page when
+    the capture keeps it), what came after it, and the page to ask for, as the IdP writes it."""
+    sent = [i for i in mine if exchanges[i].leg == "authn-request"]
+    if not sent:
+        to = next((exchanges[i].location for i in mine if exchanges[i].location), None)
+        where = urlsplit(to).netloc if to else "the IdP"
+        return (f"{NO_RESPONSE}: the SP sent the browser to {where}, but the browser's request there is not "
+                "in the capture", None)
+    ex = exchanges[sent[-1]]
+    said = f"{NO_RESPONSE}: the IdP's SSO URL ({urlsplit(ex.url).netloc}, {ex.ref}) " + _idp_answer(ex)
+    return said + _after(exchanges, sent[-1]), ask_for(idp_at(ex.url))
+
+
+def _idp_answer(ex: Exchange) -> str:
+    """What the IdP answered the AuthnRequest with (no SAML response, no error page samlscan reads)."""
+    if not ex.status:
+        return "got no answer in the capture (blocked, cancelled, or still loading when it was saved)"
+    if 300 <= ex.status < 400 and ex.location:
+        parts = urlsplit(ex.location)
+        return f"redirected to {parts.netloc}{parts.path} (its sign-in or error page) and the login stopped there"
+    head = f"answered HTTP {ex.status}"
+    if ex.page is None:  # the exchange keeps no body: what the page said is not known
+        likely = "an error page" if ex.status >= 400 else "likely an error page"
+        return f"{head} with a page ({likely}) that the capture does not keep: {_no_body(ex)}"
+    if ex.page.kind == "login":
+        return f"{head} with its sign-in form: the user did not finish signing in (or the capture was stopped first)"
+    if ex.page.kind == "auto-post":
+        return f"{head} with a form its page submits by itself; where it went is not in the capture"
+    if ex.page.kind == "error":
+        return f"{head} with a page titled {ex.page.said!r}: an error page samlscan cannot read"
+    return f"{head} with a page samlscan does not know as an error page"
+
+
+def _no_body(ex: Exchange) -> str:
+    """Why the capture has no page for `ex`, by the kind of capture (Exchange.word)."""
+    if ex.word == "request":  # SAML-tracer records headers and SAML values, never a body (SAMLTrace.js)
+        return "SAML-tracer exports keep no page"
+    if ex.client and "WebKit" in ex.client:
+        return f"Safari's Web Inspector kept no body for {ex.ref}"
+    return f"{ex.ref} holds no response body (a HAR saved without content keeps none)"
+
+
+def _after(exchanges: list[Exchange], at: int) -> str:
+    """What the capture holds after the IdP's answer: nothing of SAML, or the next login."""
+    then = next((ex for ex in exchanges[at + 1:] if ex.leg != "other"), None)
+    if then is None:
+        return "; nothing of the login followed in the capture"
+    if then.leg in ("sp-init", "authn-request"):
+        return f"; the next SAML exchange starts a new login ({then.ref}): the user tried again"
+    return ""
+
+
+_ENTRA_HOST = re.compile(r"^login\.(?:microsoftonline\.(?:com|us)|partner\.microsoftonline\.cn|chinacloudapi\.cn|"
+                         r"windows\.net)$", re.IGNORECASE)
+
+
+def idp_at(url: str) -> str | None:
+    """The IdP product an SSO URL belongs to, by its host or its endpoint path; None when unknown
+    (a custom domain of Okta or Auth0, another product)."""
+    from samlscan.checks.request import issuer_lookup_idp
+
+    host = urlsplit(url).hostname or ""
+    hosts = (("entra", _ENTRA_HOST), ("okta", _OKTA_HOST), ("auth0", _AUTH0_HOST), ("google", _GOOGLE_HOST))
+    return next((name for name, form in hosts if form.search(host)), None) or issuer_lookup_idp(url)
+
+
 def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
     """The first IdP error page after a request's exchanges, before the next login starts."""
     if not mine:
@@ -1014,10 +1090,10 @@ def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
     return None
 
 
-def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test) -> Flow:
+def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test, ask=None) -> Flow:
     mine = tuple(exchanges[i] for i in sorted(set(idx)))
     times = [ex.time for ex in mine if ex.time] + [m.captured_at for m in (req, resp)
                                                    if m is not None and m.captured_at]
     relay = (resp.relay_state if resp is not None else None) or (req.relay_state if req else None)
     return Flow(req, resp, relay, outcome, reason, err, mine, min(times) if times else None,
-                req_id, irt, test)
+                req_id, irt, test, ask)

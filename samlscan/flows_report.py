@@ -103,9 +103,11 @@ def _step(ex: Exchange, ids: dict[str, tuple]) -> dict:
             "notes": notes}
 
 
-def _flow_dict(n: int, f: Flow, ids: dict[str, tuple]) -> dict:
+def _flow_dict(n: int, f: Flow, ids: dict[str, tuple], findings: dict[tuple, list[dict]]) -> dict:
     err = f.idp_error
-    return {"flow": n, "time": _iso(f.time), "outcome": f.outcome, "reason": f.reason,
+    return {"flow": n, "time": _iso(f.time), "outcome": f.outcome, "reason": f.reason, "ask": f.ask,
+            "findings": [x for m in (f.request, f.response) if m is not None
+                         for x in findings.get((m.source.input, m.source.ref), ())],
             "relay_state": f.relay_state, "request_id": f.request_id,
             "in_response_to": f.in_response_to, "test_configuration": f.test_configuration,
             "idp_error": None if err is None else {
@@ -114,22 +116,34 @@ def _flow_dict(n: int, f: Flow, ids: dict[str, tuple]) -> dict:
             "steps": [_step(ex, ids) for ex in f.exchanges]}
 
 
-def _personal_values(messages: tuple[RawMessage, ...]) -> set[str]:
-    """What --redact must hide in the captured messages: the same values as in every report."""
-    from samlscan.config import Expectations
+_SHOWN = ("warning", "error")
+"""The findings a flow lists: those that say something is wrong (the checks' info lines are `check`'s)."""
+
+
+def _analyzed(messages: tuple[RawMessage, ...], expect) -> tuple[set[str], dict[tuple, list[dict]]]:
+    """The personal values --redact must hide in the captured messages (the same values as in every
+    report) and, by (input, ref), each message's warnings and errors against `expect` (the SP's
+    settings given to `flows`: a request's Issuer against --sp-entity-id, checks/request.py)."""
     from samlscan.engine import MessageResult, analyze_raw
     from samlscan.report.redact import personal_values_of
 
-    out: set[str] = set()
+    personal: set[str] = set()
+    found: dict[tuple, list[dict]] = {}
     for i, m in enumerate(messages):
-        result = analyze_raw(m, i, Expectations())
+        result = analyze_raw(m, i, expect)
         if isinstance(result, MessageResult):  # undecodable evidence has nothing to redact
-            out |= personal_values_of(result.message)
-    return out
+            personal |= personal_values_of(result.message)
+            found.setdefault((m.source.input, m.source.ref), []).extend(
+                {"code": f.code, "severity": f.severity.value, "message": f.message_text}
+                for f in result.findings if f.severity.value in _SHOWN)
+    return personal, found
 
 
-def collect(paths: list[str]) -> tuple[list[dict], set[str]]:
-    """One dict per input (its flows or why it has none) and the personal values seen."""
+def collect(paths: list[str], expect=None) -> tuple[list[dict], set[str]]:
+    """One dict per input (its flows or why it has none) and the personal values seen; `expect`:
+    the SP's settings the messages are checked against (none by default)."""
+    from samlscan.config import Expectations
+
     docs, personal = [], set()
     for path in paths:
         kind, cap = _read_capture(path)
@@ -137,11 +151,12 @@ def collect(paths: list[str]) -> tuple[list[dict], set[str]]:
             docs.append({"path": path, "kind": None, "error": cap, "flows": [], "problems": []})
             continue
         ids = _messages_by_key(cap.messages)
-        personal |= _personal_values(cap.messages)
+        seen, findings = _analyzed(cap.messages, expect or Expectations())
+        personal |= seen
         docs.append({"path": path, "kind": kind, "entries": cap.entries, "error": None,
                      "problems": [{"code": p.code, "ref": p.source.ref, "detail": p.detail}
                                   for p in cap.problems],
-                     "flows": [_flow_dict(n, f, ids) for n, f in enumerate(build_flows(cap), 1)]})
+                     "flows": [_flow_dict(n, f, ids, findings) for n, f in enumerate(build_flows(cap), 1)]})
     return docs, personal
 
 
@@ -172,6 +187,9 @@ def _table(docs: list[dict]) -> str:
             if f["test_configuration"]:
                 extra.append("SonarQube Test Configuration")
             lines += ["", head + (f" ({', '.join(extra)})" if extra else "")]
+            lines += [f"  ! {x['code']} ({x['severity']}): {x['message']}" for x in f["findings"]]
+            if f["ask"]:
+                lines.append(f"  Ask the user for {f['ask']}.")
             rows = [[s["time"] or "-", s["leg"], f"{s['method']} {s['url']}", s["status"] or "-",
                      _message_cell(s), "\n".join(s["notes"])] for s in f["steps"]]
             lines.append(tabulate(rows, headers=["time (UTC)", "leg", "request", "status",
@@ -181,10 +199,11 @@ def _table(docs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_flows(paths: list[str], fmt: str, redact: bool) -> tuple[str, bool]:
+def render_flows(paths: list[str], fmt: str, redact: bool, expect=None) -> tuple[str, bool]:
     """The timeline of each capture as a table or one JSON document, and whether any input was
-    a capture (the CLI exits 2 otherwise); never raises for bad input."""
-    docs, personal = collect(paths)
+    a capture (the CLI exits 2 otherwise); never raises for bad input. `expect`: the SP's settings
+    the flows' messages are checked against (collect)."""
+    docs, personal = collect(paths, expect)
     readable = any(d["kind"] is not None for d in docs)
     if redact:
         docs = Redactor(personal).walk(docs)
