@@ -12,13 +12,23 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("table", "json", "jsonl", "sarif", "csv", "html")
 
 
+_CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                       help="TOML file with the settings below (default: samlscan.toml in the scanned "
+                            "directory or the working directory).")
+_SP_ENTITY_ID = click.option("--sp-entity-id", help="SP entity ID = expected Audience and AuthnRequest Issuer "
+                                                    "(SonarQube: applicationId).")
+_ACS_URL = click.option("--acs-url", help="SP Assertion Consumer Service URL = expected Destination/Recipient.")
+_SONAR_SETTINGS = click.option(
+    "--sonar-settings", type=click.Path(dir_okay=False),
+    help="sonar.properties or the JSON of api/settings/values (implies --profile sonarqube).")
+"""The SP's own settings, shared by check, scan and flows (which compares a flow's messages with them)."""
+
+
 def _expectation_options(fn):
     opts = [
-        click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                     help="TOML file with the settings below (default: samlscan.toml in the scanned "
-                          "directory or the working directory)."),
-        click.option("--sp-entity-id", help="SP entity ID = expected Audience (SonarQube: applicationId)."),
-        click.option("--acs-url", help="SP Assertion Consumer Service URL = expected Destination/Recipient."),
+        _CONFIG,
+        _SP_ENTITY_ID,
+        _ACS_URL,
         click.option("--idp-entity-id", help="IdP entity ID = expected Issuer (SonarQube: providerId)."),
         click.option("--idp-cert", multiple=True, type=click.Path(dir_okay=False),
                      help="IdP signing certificate (PEM/DER/base64); repeat for a rollover."),
@@ -45,8 +55,7 @@ def _expectation_options(fn):
                      help="SP profile: setting names in hints, the SP's own rules. Default: 'sonarqube' for "
                      "the messages SonarQube Server took (its web.log holds them, or they went to its ACS "
                      ".../oauth2/callback/saml), else 'generic'."),
-        click.option("--sonar-settings", type=click.Path(dir_okay=False),
-                     help="sonar.properties or the JSON of api/settings/values (implies --profile sonarqube)."),
+        _SONAR_SETTINGS,
         click.option("--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
                      help="Zone of log times written without one (e.g. Europe/Paris, +02:00; default "
                           "UTC); 'web.log=Europe/Paris' for the logs matching a glob only (repeatable)."),
@@ -324,12 +333,18 @@ def list_codes():
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--redact", is_flag=True, help="Mask personal data in the output.")
+@_CONFIG
+@_SP_ENTITY_ID
+@_ACS_URL
+@_SONAR_SETTINGS
 @_guarded
-def flows(inputs, fmt, redact):
-    """The ordered timeline of login flows in captures: time, leg, URL, message, outcome."""
+def flows(inputs, fmt, redact, **kw):
+    """The ordered timeline of login flows in captures: time, leg, URL, message, outcome. With the
+    SP's settings (--sp-entity-id, --acs-url, --sonar-settings, --config), each flow also lists
+    what in its messages differs from them (an AuthnRequest's Issuer that is not the SP entity ID)."""
     from samlscan.flows_report import render_flows
 
-    text, readable = render_flows(list(inputs), fmt, redact)
+    text, readable = render_flows(list(inputs), fmt, redact, _expectations(kw, []))
     click.echo(text, nl=False)
     if not readable:  # nothing could be read as a capture: a usage/input error (design.md)
         click.echo("samlscan: no input could be read as a capture (HAR, SAML-tracer, SAML Chrome Panel, "

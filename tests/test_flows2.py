@@ -4,6 +4,9 @@ compares the messages with the SP's settings (--sp-entity-id)."""
 import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from samlscan.cli import main
 from samlscan.flows import build_flows
 from samlscan.flows_report import _read_capture
 
@@ -77,3 +80,12 @@ def test_saml_chrome_panel_export_without_bodies(tmp_path):
     flow = _unanswered(path)
     assert "answered HTTP 200 with a page (likely an error page)" in flow.reason and "Request Id" in flow.ask
 
+
+def test_flows_compares_the_request_issuer_with_sp_entity_id():
+    out = CliRunner().invoke(main, ["flows", "--format", "json", "--sp-entity-id", "sonarqube", str(CASE15)])
+    assert out.exit_code == 0, out.output
+    flows = json.loads(out.output)["inputs"][0]["flows"]
+    assert [x["code"] for x in flows[0]["findings"]] == ["app-not-found"]
+    assert flows[0]["ask"] and flows[1]["ask"] is None
+    table = CliRunner().invoke(main, ["flows", "--sp-entity-id", "sonarqube", str(CASE15)]).output
+    assert "! app-not-found (error)" in table and "Ask the user for the error page's text" in table
