@@ -363,10 +363,18 @@ _ABSTRACT = ((SAML + "Issuer",), (DS + "Signature",), (SAMLP + "Extensions",))
 """RequestAbstractType and StatusResponseType both begin so (SAML core 3.2.1, 3.2.2): every other message."""
 
 
+def _ranks(sequence) -> dict[str, int]:
+    return {tag: i for i, group in enumerate(sequence) for tag in group}
+
+
+_RANKS = {tag: _ranks(sequence) for tag, sequence in _SEQUENCES.items()}
+_ABSTRACT_RANKS = _ranks(_ABSTRACT)
+
+
 def _misplaced(el) -> tuple[str, str] | None:
     """(the child that came too early, the one the schema puts before it), or None: the first pair
     of `el`'s children out of its schema sequence (children the sequence does not name are left out)."""
-    rank = {tag: i for i, group in enumerate(_SEQUENCES.get(el.tag, _ABSTRACT)) for tag in group}
+    rank = _RANKS.get(el.tag, _ABSTRACT_RANKS)
     ahead = None
     for child in el:
         if not isinstance(child.tag, str) or child.tag not in rank:
