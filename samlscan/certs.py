@@ -89,10 +89,14 @@ def cert_info_from_der(der: bytes, origin: str) -> CertInfo:
 
 def _as_ascii_text(data: bytes) -> bytes:
     """The bytes of a PEM/base64 text saved as UTF-16 (PowerShell's `Out-File`/`>` default before
-    PowerShell 6) or with a UTF-8 BOM, as plain ASCII; DER and other bytes are returned as they are."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    PowerShell 6; with or without its BOM: textcodec.utf16_codec) or with a UTF-8 BOM, as plain
+    ASCII; DER and other bytes are returned as they are."""
+    from samlscan.textcodec import utf16_codec
+
+    codec = utf16_codec(data)
+    if codec is not None:
         try:
-            return data.decode("utf-16").encode("ascii", "ignore")
+            return data.decode(codec).lstrip("\ufeff").encode("ascii", "ignore")
         except UnicodeDecodeError:
             return data
     return data[3:] if data[:3] == b"\xef\xbb\xbf" else data

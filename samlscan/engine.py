@@ -11,7 +11,8 @@ from pathlib import Path
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
-from samlscan.config import Expectations, is_sonarqube_acs, utf16_codec
+from samlscan.config import Expectations, is_sonarqube_acs
+from samlscan.textcodec import utf16_codec
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source, usable_time
@@ -103,7 +104,7 @@ def _read_all(path: str) -> bytes:
 
 
 def _text(data: bytes) -> str:
-    """Decode evidence text: UTF-16 (config.utf16_codec), else UTF-8, or the single-byte encoding an
+    """Decode evidence text: UTF-16 (textcodec.utf16_codec), else UTF-8, or the single-byte encoding an
     XML document declares when its bytes are not UTF-8."""
     if codec := utf16_codec(data):
         return data.decode(codec, "replace")

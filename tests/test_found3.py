@@ -137,3 +137,16 @@ def test_an_sp_metadata_file_is_not_called_the_idps(tmp_path):
     doc = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"]).stdout)
     (entry,) = doc["inputs"]
     assert entry["status"] == "skipped" and "--sp-entity-id" in entry["reason"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_an_idp_certificate_saved_as_utf16_is_read_with_or_without_a_bom(tmp_path, codec):
+    """`--idp-cert` read a PEM saved as UTF-16 only with its BOM (PowerShell 5.1's `>`); .NET's
+    Encoding.Unicode bytes, iconv -t UTF-16LE and Java's UnicodeLittleUnmarked write none."""
+    from samlscan.certs import load_certs
+
+    pem = (Path(__file__).resolve().parent.parent / "fixtures" / "keys" / "idp.crt").read_text()
+    path = tmp_path / "idp.crt"
+    path.write_bytes(pem.encode(codec))
+    (cert,) = load_certs(path.read_bytes(), str(path), from_file=True)
+    assert cert.der == load_certs(pem.encode(), "pem", from_file=True)[0].der

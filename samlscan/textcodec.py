@@ -1,0 +1,27 @@
+"""Which codec a text file was saved in, when it is not UTF-8: one place for every reader of
+settings, certificates and evidence."""
+from __future__ import annotations
+
+_UTF16_PROBE = 64
+"""How many bytes of a file tell UTF-16 without a BOM: 32 characters of ASCII text."""
+
+
+def utf16_codec(data: bytes) -> str | None:
+    """The codec of a text saved as UTF-16: by its BOM (Windows PowerShell 5.1's `>` and Out-File),
+    or without one by the NUL of each ASCII character's other byte (XML 1.0 appendix F's
+    '3C 00 3F 00', and any text: .NET's Encoding.Unicode bytes written as they are, iconv -t
+    UTF-16LE, Java's UnicodeLittleUnmarked); None for any other text."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    if data[:2] in (b"<\x00", b"\x00<"):  # (an XML document whose first lines are not ASCII)
+        return "utf-16-le" if data[0] else "utf-16-be"
+    probe = data[:min(len(data), _UTF16_PROBE) & ~1]
+    if len(probe) < 4:
+        return None
+    for codec, chars, nuls in (("utf-16-le", probe[::2], probe[1::2]), ("utf-16-be", probe[1::2], probe[::2])):
+        if not nuls.strip(b"\x00") and all(c in _ASCII_TEXT for c in chars):
+            return codec
+    return None
+
+
+_ASCII_TEXT = frozenset(range(0x20, 0x7F)) | frozenset(b"\t\n\r\f")
