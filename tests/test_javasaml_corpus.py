@@ -332,3 +332,15 @@ def test_schema_order_holds_for_any_prefix_and_sequence(tmp_path, prefix, parent
         assert [(f.expected, f.actual) for f in found] == [(f"{before}, then {child}", f"{child}, then {before}")]
     (tmp_path / "m.xml").write_text(text)
     assert not [f for f in analyze_sample(tmp_path, "m.xml", **flags).findings if f.code == "schema-order-invalid"]
+
+
+def test_the_html_report_marks_the_two_elements_out_of_order():
+    """The HTML report marked every Signature and Issuer for any schema-order finding; the Subject's
+    is about its EncryptedID and SubjectConfirmation."""
+    from samlscan.report.htmlout import highlights
+
+    name = "response_encrypted_nameid.xml.base64"
+    (f,) = [f for f in analyze_sample(DATA, name, **_flags(name)).findings if f.code == "schema-order-invalid"]
+    root = etree.fromstring(base64.b64decode((DATA / name).read_text()))
+    marked = {el.tag.rpartition("}")[2] for el, codes in highlights(root, [f])[0].items()}
+    assert marked == {"EncryptedID", "SubjectConfirmation"}

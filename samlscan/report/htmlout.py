@@ -112,12 +112,20 @@ def _rules_for(findings) -> list[tuple[str, str | None, str | None, bool]]:
     """(code, element local name or None, attribute or None, root only) for each target."""
     out = []
     for f in findings:
-        for t in TARGETS.get(f.code, ()):
+        for t in _targets(f):
             root_only = t.startswith("/")
             t = t.lstrip("/")
             el, _, attr = t.partition("@")
             out.append((f.code, el or None, attr or None, root_only))
     return out
+
+
+def _targets(f) -> tuple[str, ...]:
+    """TARGETS of the finding's code; a schema-order finding names its own two elements in its
+    `expected` ('Issuer, then Signature'; 'EncryptedID, then SubjectConfirmation')."""
+    if f.code == "schema-order-invalid" and f.expected and ", then " in f.expected:
+        return tuple(name.strip() for name in f.expected.split(", then "))
+    return TARGETS.get(f.code, ())
 
 
 def highlights(root, findings) -> tuple[dict, dict]:
