@@ -1824,6 +1824,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     notes += exports
     notes += timeline
     notes += _untimed_pages(relevant)
+    if not sp_seen and any(a.outcome == "success" for a in attempts):
+        notes.append(IDP_ONLY)
     if foreign:
         notes.append(f"{len(foreign)} sign-in(s) in IdP logs to other applications left out: "
                      + _top_apps(Counter(foreign.values())))
@@ -1832,6 +1834,13 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                      "pass --app with the SP's name to keep its own")
     done = replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
     return replace(done, cause_findings=tuple(cause_findings(done)))
+
+
+IDP_ONLY = ("every login here is known from IdP logs alone: a success is the IdP's word (it authenticated "
+            "the user and issued a response); whether the SP accepted it is not in the evidence (add the "
+            "SP's log or a browser capture of the login)")
+"""Said when no SP-side evidence (an SP log line, a capture) is in the scan: an Entra sign-in with
+errorCode 0 the SP then refused is a 'success' in the IdP's log."""
 
 
 def _at_sp(p: _Piece) -> bool:

@@ -86,3 +86,22 @@ def test_answered_request_is_no_app_not_found():
     assert "2026-02-03T09:34:02Z" not in a
     assert "app-not-found" not in a["2026-02-03T10:11:18Z"]["findings"]
     assert a["2026-02-03T10:11:18Z"]["root_cause"] == "signature-cert-mismatch"
+
+
+def test_a_sign_in_log_alone_says_its_successes_are_the_idps_word():
+    """Entra's sign-in log alone called carla's 10:11 login a success (errorCode 0: Entra issued the
+    token; SonarQube refused it, which only its log or a capture says): the report now says that its
+    successes are the IdP's word; with the SP's log beside it, it does not."""
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+    from samlscan.correlate import IDP_ONLY
+
+    def notes(*paths):
+        res = CliRunner().invoke(main, ["scan", *map(str, paths), "--format", "json", "--fail-on", "never"])
+        return json.loads(res.stdout)["summary"].get("notes", [])
+
+    assert IDP_ONLY in notes(CASE / "SignIns_2026-02-03.json")
+    assert IDP_ONLY not in notes(CASE / "SignIns_2026-02-03.json", CASE / "web.log")
