@@ -440,6 +440,13 @@ def idp_part(fix: str, product: str | None) -> str | None:
     return f"{name}: {found.group(1).strip()}" if found else None
 
 
+def with_idp_part(fix: str, clauses: str, product: str | None) -> str:
+    """`fix` and the clause of `clauses` that says where in `product`'s console to act (codes.IDP_WHERE
+    or a catalog entry's fix naming several IdPs), when it has one and `fix` does not say it yet."""
+    where = idp_part(clauses, product)
+    return f"{fix.rstrip('.')}; {where}." if where and where not in fix else fix
+
+
 _STATUS_MESSAGE = re.compile(r"->\s*(\S.*)", re.DOTALL)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import datetime, timedelta
 
+from samlscan.catalog import with_idp_part
 from samlscan.checks.base import consumed_assertion, issuer_product
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import IDP_WHERE, SPECS, cause_rank
@@ -1367,9 +1368,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         elif entry is not None and entry.fix and fix != entry.fix:
             # a check's hint names the exact value and setting; the catalog's fix for the log line,
             # where in the attempt's IdP's console to act: the fix says both
-            fix = _with_idp_part(fix, entry.fix, idp_product)
+            fix = with_idp_part(fix, entry.fix, idp_product)
         if fix and cause in IDP_WHERE:  # where the attempt's IdP takes it (Auth0's addon settings)
-            fix = _with_idp_part(fix, IDP_WHERE[cause], idp_product or issuer_product(idp))
+            fix = with_idp_part(fix, IDP_WHERE[cause], idp_product or issuer_product(idp))
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
@@ -1416,14 +1417,6 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
-
-
-def _with_idp_part(fix: str, clauses: str, product: str | None) -> str:
-    """`fix` and the clause of `clauses` that says where in `product`'s console to act."""
-    from samlscan.catalog import idp_part
-
-    where = idp_part(clauses, product)
-    return f"{fix.rstrip('.')}; {where}." if where and where not in fix else fix
 
 
 def _disputed_note(found: set) -> str:

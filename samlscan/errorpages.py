@@ -35,24 +35,21 @@ _BLOCK_OPEN = re.compile(r"<(script|style)\b[^>]{0,2000}>", re.IGNORECASE)
 _BLOCK_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 
 
-class _Blocks:
-    """A page's <script> and <style> elements, replaced as re.sub would replace
+def without_blocks(text: str) -> str:
+    """`text` with a page's <script> and <style> elements replaced by a space, as re.sub would replace
     '<(script|style)\\b[^>]*>.*?</\\1\\s*>' but in one pass: that pattern looks for the closing tag
     from every opening one, minutes on a 256 KB text of unclosed '<script>' (a hostile 'page')."""
-
-    @staticmethod
-    def sub(repl: str, text: str) -> str:
-        out, pos, scan, unclosed = [], 0, 0, set()
-        while (m := _BLOCK_OPEN.search(text, scan)) is not None:
-            name = m.group(1).lower()
-            end = None if name in unclosed else _BLOCK_CLOSE[name].search(text, m.end())
-            if end is None:  # none after this one: none after any later one either
-                unclosed.add(name)
-                scan = m.start() + 1
-                continue
-            out.append(text[pos:m.start()] + repl)
-            pos = scan = end.end()
-        return "".join(out) + text[pos:]
+    out, pos, scan, unclosed = [], 0, 0, set()
+    while (m := _BLOCK_OPEN.search(text, scan)) is not None:
+        name = m.group(1).lower()
+        end = None if name in unclosed else _BLOCK_CLOSE[name].search(text, m.end())
+        if end is None:  # none after this one: none after any later one either
+            unclosed.add(name)
+            scan = m.start() + 1
+            continue
+        out.append(text[pos:m.start()] + " ")
+        pos = scan = end.end()
+    return "".join(out) + text[pos:]
 
 
 _PAGE_PARTS = {
@@ -77,7 +74,6 @@ def ask_for(product: str | None) -> str:
             "with the capture")
 
 
-SCRIPT = _Blocks()
 TAG = re.compile(r"<[^>]{0,2000}>")
 # SonarQube's /sessions/unauthorized page (sonar-web apps/sessions/components/Unauthorized.tsx,
 # core.properties unauthorized.message and unauthorized.reason): its fixed sentence, then
@@ -152,7 +148,7 @@ def page_lines(text: str) -> list[str]:
     """The lines a browser shows of a page (HTML: tags and scripts dropped, entities decoded;
     plain text as it is), each with its spaces collapsed, empty ones dropped."""
     if "<" in text and TAG.search(text):
-        text = TAG.sub("\n", SCRIPT.sub(" ", text))
+        text = TAG.sub("\n", without_blocks(text))
     return [line for line in (" ".join(html.unescape(raw).split()) for raw in text.splitlines()) if line]
 
 

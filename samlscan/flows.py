@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from samlscan.checks.protocol import host_port
 from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CORR_ID, GOOGLE_ERROR, OKTA_CODE, OKTA_TEXT, REQ_ID,
-                                 SCRIPT, TAG, ask_for, read_page)
+                                 TAG, ask_for, read_page, without_blocks)
 from samlscan.errorpages import AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_CODE as _AUTH0_CODE, \
     AUTH0_LINE as _AUTH0_LINE, AUTH0_LINK as _AUTH0_LINK, AUTH0_PAGE_TEXT as _AUTH0_PAGE_TEXT, \
     AUTH0_SENTENCE as _AUTH0_SENTENCE, tracking_id as _tracking_id
@@ -321,7 +321,7 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
             tracking = (q.get("tracking") or [None])[0]
             description = (q.get("error_description") or [None])[0]
             said = f"{code}: {description}" if code and description else None
-        lines = [ln for ln in (" ".join(html.unescape(p).split()) for p in TAG.split(SCRIPT.sub(" ", text))) if ln]
+        lines = [ln for ln in (" ".join(html.unescape(p).split()) for p in TAG.split(without_blocks(text))) if ln]
         m = next((m for m in map(_AUTH0_LINE.match, lines) if m), None) if code is None else None
         if m:
             code, said = m.group(1), m.string[m.start(1):] if m.group(2) else None
@@ -384,7 +384,7 @@ def answer_page(text: str | None) -> Page | None:
     a plain page; None without a page text."""
     if not text or not text.strip():
         return None
-    shown = SCRIPT.sub(" ", text)
+    shown = without_blocks(text)
     if _REFUSED.search(shown):
         reason = _REASON.search(shown)
         return Page("refused", html.unescape(reason.group(1)).strip() if reason else None)

@@ -210,7 +210,7 @@ def test_unclosed_script_tags_are_read_in_one_pass():
     import re
     import time
 
-    from samlscan.errorpages import SCRIPT
+    from samlscan.errorpages import without_blocks
 
     hostile = "<html>" + "<script>" * 8000 + "x" * (64 * 1024)
     started = time.monotonic()
@@ -220,7 +220,7 @@ def test_unclosed_script_tags_are_read_in_one_pass():
     for text in ("<p>a</p><script>var x = '<style>';</script><STYLE>p{}</Style ><script src=x></script>b",
                  "<style</style ></Script><style<SCRIPT>><SCRIPT><scripty>x</script<style> <script></Script> <style",
                  "<script>never closed <style>p{}</style> after"):
-        assert SCRIPT.sub(" ", text) == regex.sub(" ", text)
+        assert without_blocks(text) == regex.sub(" ", text)
 
 
 def test_a_page_saved_with_more_than_256_kb_after_it_is_read(tmp_path):

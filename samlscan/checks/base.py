@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from samlscan.catalog import idp_part
+from samlscan.catalog import with_idp_part
 from samlscan.codes import IDP_WHERE, spec
 from samlscan.config import Expectations
 from samlscan.model import Assertion, Finding, SamlMessage
@@ -73,5 +73,4 @@ def issuer_product(issuer: str | None) -> str | None:
 def in_idp(hint: str, code: str, issuer: str | None) -> str:
     """`hint` and, when the Issuer names the IdP product, where in it to act (codes.IDP_WHERE: the
     clause for that product), the way a scan's attempt says it."""
-    where = idp_part(IDP_WHERE.get(code, ""), issuer_product(issuer))
-    return f"{hint.rstrip('.')}; {where}" if where else hint
+    return with_idp_part(hint, IDP_WHERE.get(code, ""), issuer_product(issuer))

@@ -6,7 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, finding, fmt_time
-from samlscan.catalog import idp_part
+from samlscan.catalog import with_idp_part
 from samlscan.checks.protocol import _url_difference, host_port
 from samlscan.codes import IDP_WHERE
 from samlscan.model import SamlMessage
@@ -40,14 +40,14 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     yield finding(msg, "request-issued", text, hint="; ".join(notes) or "nothing to fix")
     product = issuer_lookup_idp(msg.destination)
     if e.sp_entity_id and msg.issuer and msg.issuer != e.sp_entity_id and product and not other:
-        where = idp_part(IDP_WHERE["app-not-found"], product)
         yield finding(msg, "app-not-found",
                       f"the AuthnRequest's Issuer {msg.issuer!r} is not the SP entity ID {e.sp_entity_id!r}: "
                       f"the IdP at {msg.destination} finds the application by that Issuer, so it refuses the "
                       "request unless an application of its has that Identifier (Entra: AADSTS700016)",
                       expected=e.sp_entity_id, actual=msg.issuer,
-                      hint=f"Send the SP entity ID the IdP knows: {e.setting_name('sp_entity_id')} must "
-                           f"equal the IdP application's Identifier{'; ' + where if where else ''}")
+                      hint=with_idp_part(f"Send the SP entity ID the IdP knows: {e.setting_name('sp_entity_id')} "
+                                         "must equal the IdP application's Identifier", IDP_WHERE["app-not-found"],
+                                         product))
 
 
 def another_sp(msg: SamlMessage, e) -> str | None:
