@@ -317,8 +317,7 @@ def _simplesamlphp(lines: list[str]) -> ErrorPage | None:
         tail = _ssp_tail(line)
         if tail is None or tail and not _SSP_ID.fullmatch(tail):
             continue
-        track = tail or (lines[i + 1] if i + 1 < len(lines) and re.fullmatch(r"[0-9a-f]{10}", lines[i + 1])
-                               else None)
+        track = tail or (lines[i + 1] if i + 1 < len(lines) and _SSP_ID.fullmatch(lines[i + 1]) else None)
         if track is None:
             return None
         said = [ln for ln in lines[:i] if not re.match(r"(?:SimpleSAMLphp|Enter your|Language|Help)\b", ln)][-2:]
