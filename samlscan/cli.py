@@ -201,9 +201,9 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
 
 def _echo_notes(report, redact: bool) -> None:
     """The report's notes on stderr, masked as the report is, for a format that has no place for them."""
-    from samlscan.report.redact import redactor_for
+    from samlscan.report import redactor
 
-    red = redactor_for(report, redact)
+    red = redactor(report) if redact else None
     for note in report.notes:
         click.echo(f"samlscan: note: {red.text(note) if red else note}", err=True)
 

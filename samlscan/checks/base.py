@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from samlscan.catalog import with_idp_part
 from samlscan.codes import IDP_WHERE, spec
@@ -64,9 +65,11 @@ _IDP_ISSUERS = (
 )
 
 
+@lru_cache(maxsize=256)
 def issuer_product(issuer: str | None) -> str | None:
     """The IdP product a default Issuer names ('okta', 'auth0'), else None (one place for both
-    the checks' IdP-specific advice and correlation's, when no log line names the IdP)."""
+    the checks' IdP-specific advice and correlation's, when no log line names the IdP). Memoised:
+    a batch asks it of every message, of the few Issuers of its IdPs (16 us each: a dozen patterns)."""
     return next((name for name, form in _IDP_ISSUERS if issuer and form.match(issuer)), None)
 
 

@@ -407,7 +407,3 @@ def personal_values(report) -> set[str]:
             out.add(at.user)
     out |= report.people
     return out - entity_parts(report)
-
-
-def redactor_for(report, enabled: bool):
-    return Redactor(personal_values(report)) if enabled else None
