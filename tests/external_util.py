@@ -4,6 +4,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from samlscan.cli import main
 from samlscan.config import build
 from samlscan.engine import analyze_raw
 from samlscan.inputs.base import RawMessage
@@ -23,3 +26,31 @@ def analyze_sample(data: Path, name: str, **flags):
     res = analyze_raw(RawMessage(Source(name), "XML", raw, "xml"), 0, expect)
     assert not hasattr(res, "code"), f"refused as input: {res}"
     return res
+
+
+def table_flags(table: dict, verdict: dict) -> dict:
+    """The flags of one row of a third-party verdict table (tests/data/*/verdicts.json): its named
+    settings, their 'config' note dropped, and the time the row judges it at."""
+    settings = {k: v for k, v in table["settings"][verdict["settings"]].items() if k != "config"}
+    return dict(settings, at=verdict["at"])
+
+
+def check_args(data: Path, name: str, flags: dict, fmt: str = "json") -> list[str]:
+    """`samlscan check` arguments for sample `name` with `flags`, file flags resolved in `data`."""
+    args = ["check", str(data / name), "--format", fmt]
+    for key, value in flags.items():
+        args += ["--" + key.replace("_", "-"), str(data / value) if key in FILES else value]
+    return args
+
+
+def run_check(data: Path, name: str, flags: dict, fmt: str = "json"):
+    """`samlscan check` run in-process through the CLI entry on sample `name`; a traceback or an
+    internal error fails the test."""
+    result = CliRunner().invoke(main, check_args(data, name, flags, fmt), catch_exceptions=False)
+    assert "Traceback" not in result.output and "internal-error" not in result.output
+    return result
+
+
+def error_codes(data: Path, name: str, **flags) -> set[str]:
+    """The codes of the errors samlscan finds in sample `name` with `flags`."""
+    return {f.code for f in analyze_sample(data, name, **flags).findings if f.severity.value == "error"}
