@@ -117,6 +117,10 @@ class _Piece:
     settings): when the SP refused its signature, the one the SP lacks."""
     guessed: bool = False
     """`product` is a guess, not the SP's engine (LogEvent.guessed)."""
+    stopped: bool = False
+    """A capture's login that stopped before any response (Flow: no response, no error page read):
+    `text` says where, `ask` what to ask the user for. Alone it is an attempt of unknown outcome."""
+    ask: str | None = None
     opaque: bool = False
     """`user` is a transient or persistent NameID: an opaque handle, no name a person knows the
     user by (SAML core 8.3.7, 8.3.8); any other name the attempt holds is shown instead."""
@@ -345,7 +349,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     from samlscan import catalog
     from samlscan.sonarqube import flow_cause
 
-    if flow.outcome not in ("failure", "success"):
+    stopped = flow.outcome == "unknown" and flow.response is None and flow.request is not None
+    if flow.outcome not in ("failure", "success") and not stopped:
         return None
     raw = flow.response or flow.request
     # the capture's own word for an exchange ('request 3' of a SAML-tracer export, 'entry 3' of a HAR)
@@ -375,7 +380,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
-                  response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None)))
+                  response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None),
+                  stopped=stopped, ask=flow.ask))
 
 
 class Offsets(dict):
@@ -1382,6 +1388,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                   f"{signer}, the one to configure."
         elif fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
             fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
+    elif outcome == "unknown":  # where a capture's login stopped, and what to ask the user for
+        notes = [f"{_where(p)}: {p.text}" + (f"; ask the user for {p.ask}" if p.ask else "")
+                 for p in members if p.stopped and p.text]
     else:
         lost_groups = warnings & _GROUP_LOSS
         if lost_groups:
@@ -1808,7 +1817,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
     attempts = [_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
                 _attempt(g, unheld=unheld) for g in (members.pop(root) for root in list(members))
-                if any(p.outcome in ("failure", "success") or p.response for p in g)]
+                if any(p.outcome in ("failure", "success") or p.response or p.stopped for p in g)]
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())

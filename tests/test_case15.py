@@ -83,7 +83,11 @@ def test_answered_request_is_no_app_not_found():
     response from Entra: the IdP found the application, so app-not-found is no finding of it."""
     doc = scan_case(CASE, "UTC", "--sp-entity-id", "https://sonar.contoso.example")
     a = {x["time"]: x for x in doc["attempts"]}
-    assert "2026-02-03T09:34:02Z" not in a
+    # carla's first try stopped at Entra (the tracer keeps no page): nothing says why, no prediction
+    # of app-not-found; what to ask her for
+    first = a["2026-02-03T09:34:02Z"]
+    assert (first["outcome"], first["root_cause"], first["findings"]) == ("unknown", None, [])
+    assert "AADSTS code" in first["notes"][0] and "request 2" in first["notes"][0]
     assert "app-not-found" not in a["2026-02-03T10:11:18Z"]["findings"]
     assert a["2026-02-03T10:11:18Z"]["root_cause"] == "signature-cert-mismatch"
 
