@@ -100,6 +100,10 @@ class Exchange:
     client: str | None = None
     """The browser that wrote the capture, as it names itself (a HAR's log.creator.name and version:
     'WebInspector 537.36', 'Firefox 131.0'); None when unknown."""
+    net_error: str | None = None
+    """Why the browser got no answer at all (status 0), as it says it: Chrome's response._error,
+    its net error name ('net::ERR_NAME_NOT_RESOLVED'; devtools-frontend models/har/Log.ts writes
+    request.localizedFailDescription there); None when the capture says nothing."""
     word: str = "entry"
     """What the capture calls an exchange: 'entry' (HAR), 'request' (SAML-tracer), 'item' (Burp),
     'message' (raw HTTP), 'session' (Fiddler), as its messages' refs say it."""
@@ -532,7 +536,19 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
         return _after_redirects(chain, then, kinds or {})
     if acs.status >= 400:
         return "failure", f"HTTP {acs.status} from the ACS", False
+    if acs.status == 0 and unreached(acs):
+        return "failure", f"{UNREACHED} {acs.url} ({acs.net_error})", False
     return "unknown", "the SP's answer is not in the capture", False
+
+
+UNREACHED = "the browser got no answer from"
+"""How a flow's reason says the POST to the ACS reached no server (sonarqube.flow_cause reads it)."""
+
+
+def unreached(ex: Exchange) -> bool:
+    """The browser could not deliver the request: a net error other than ERR_ABORTED, which Chrome
+    also records when the page navigated away or the user stopped it (not the server's doing)."""
+    return bool(ex.net_error) and ex.net_error != "net::ERR_ABORTED"
 
 
 _NOT_SESSION = ("AUTHENTICATION-ERROR", "OAUTHSTATE")

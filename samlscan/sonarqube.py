@@ -8,6 +8,7 @@ Detection rules, each tied to a documented cause (logformats.md §1.3, §1.6; So
 | HTTP 403 answering the POST to SonarQube Cloud's ACS         | multiple-sign-on-urls      |
 | the POST went to /oauth2/callback without the 'saml' key     | acs-path-wrong             |
 | the POST went to another path of the SP, which answered 404  | acs-path-wrong             |
+| the POST to the ACS reached no server (Chrome's net error)   | acs-path-wrong             |
 | an IP allow list message (GitHub) on the way back            | ip-not-allowed             |
 | SP error page before any AuthnRequest left (404/400 at init) | wrong-login-url            |
 | AUTHENTICATION-ERROR / page text known to the catalog        | the catalog's code         |
@@ -23,7 +24,7 @@ import re
 from urllib.parse import urlsplit
 
 from samlscan.config import is_cloud, on_sonarqube_acs_path
-from samlscan.flows import LOGIN_LOOP, REPOSTED
+from samlscan.flows import LOGIN_LOOP, REPOSTED, unreached
 
 _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
 
@@ -109,6 +110,10 @@ def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str
         if ex.leg == "acs-post" and _callback_without_saml_key(ex.url):
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}); "
                                       "SonarQube's SAML callback is .../oauth2/callback/saml")
+        if ex.leg == "acs-post" and unreached(ex):  # (an old ACS URL at the IdP: a retired host)
+            return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), where the browser "
+                                      f"reached no server ({ex.net_error}): the IdP sends it to an ACS URL "
+                                      "that is not the SP's")
         if ex.leg == "acs-post" and _not_the_callback(ex.status, ex.url):
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), which answered "
                                       "404: SonarQube's SAML callback is .../oauth2/callback/saml")

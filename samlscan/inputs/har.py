@@ -691,9 +691,15 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
                   # (a HAR request without a cookies array or a Cookie header says nothing of them)
                   cookies_recorded=isinstance(req.get("cookies"), list) or any(n.lower() == "cookie" for n, _ in qh),
                   refused_cookies=tuple(r for r in (refusal(v, url, at) for v in _set_cookies(rh)) if r),
-                  client=client,
+                  client=client, net_error=_net_error(resp, status),
                   page_errors=validation_errors(text) if "/saml/validation" in url else ())
     return found, ex, cookies_seen
+
+
+def _net_error(resp: dict, status: int) -> str | None:
+    """Chrome's response._error of a request that got no answer (status 0): 'net::ERR_...'."""
+    err = resp.get("_error")
+    return err.strip() if status == 0 and isinstance(err, str) and err.strip() else None
 
 
 # --- the file ----------------------------------------------------------------------------------

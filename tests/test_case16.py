@@ -1,0 +1,64 @@
+"""Support case 16: PingFederate + SonarQube Cloud, a Chrome HAR and the IdP's audit.log
+(tests/data/case16, made by fixtures/gen_case16.py; sources in tests/data/case16/SOURCES.md)."""
+from __future__ import annotations
+
+import json
+
+from case_util import ROOT, generator_check, refs, scan_case
+
+from samlscan.config import Expectations
+from samlscan.inputs.har import read_entry
+
+CASE = ROOT / "tests" / "data" / "case16"
+HAR = CASE / "chrome-sonarcloud.har"
+CLOUD_ACS = "https://sonarcloud.io/oauth2/callback/saml"
+
+
+def _attempts(*args) -> dict[str, dict]:
+    return {a["time"]: a for a in scan_case(CASE, "UTC", *args)["attempts"]}
+
+
+def test_generator_is_current():
+    done = generator_check("gen_case16.py")
+    assert done.returncode == 0, done.stderr
+
+
+def test_chrome_net_error_on_the_acs_post_is_a_failed_attempt():
+    """dave (IdP-initiated): PingFederate posted to its connection's old default ACS, a retired host;
+    Chrome recorded status 0 and response._error net::ERR_NAME_NOT_RESOLVED. The attempt was
+    'unknown' with no cause (the ACS's answer 'not in the capture')."""
+    a = _attempts()["2026-02-10T10:21:30Z"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "acs-path-wrong", "idp")
+    assert any("net::ERR_NAME_NOT_RESOLVED" in n for n in a["notes"])
+    assert ("chrome-sonarcloud.har", "entry 13") in refs(a)
+
+
+def test_chrome_net_error_is_read_and_aborted_is_no_failure():
+    entry = json.loads(HAR.read_text())["log"]["entries"][13]
+    _, ex, _ = read_entry(entry, 13, str(HAR), {})
+    assert (ex.status, ex.net_error) == (0, "net::ERR_NAME_NOT_RESOLVED")
+    from samlscan.flows import unreached
+
+    assert unreached(ex)
+    entry["response"]["_error"] = "net::ERR_ABORTED"  # the user navigated away: not the server's doing
+    _, ex, _ = read_entry(entry, 13, str(HAR), {})
+    assert not unreached(ex)
+
+
+def test_cloud_settings_are_named_as_sonarqube_cloud_names_them():
+    """With --acs-url on sonarcloud.io, fixes named samlscan's flags ('set it in --idp-cert') or
+    SonarQube Server's sonar.core.serverBaseURL / sonar.auth.saml.certificate.secured, which a Cloud
+    customer does not have."""
+    e = Expectations(acs_url=CLOUD_ACS, profile="sonarqube")
+    for what in ("acs_url", "idp_cert", "sp_entity_id", "login_attribute"):
+        assert "SSO & Provisioning" in e.setting_name(what) and "sonar." not in e.setting_name(what)
+    assert Expectations(acs_url="https://sonar.example.com/oauth2/callback/saml",
+                        profile="sonarqube").setting_name("idp_cert") == "sonar.auth.saml.certificate.secured"
+
+
+def test_rotated_pingfederate_certificate_fix_names_the_cloud_setting():
+    """carla: signed with PingFederate's new key; the Cloud enterprise holds the old certificate."""
+    a = _attempts("--acs-url", CLOUD_ACS, "--idp-cert", str(CASE / "pingfederate-old.crt"))["2026-02-10T10:04:05Z"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "signature-cert-mismatch", "sp")
+    assert "IdP certificate in SonarQube Cloud's SSO configuration" in a["fix"]
+    assert "--idp-cert" not in a["fix"]
