@@ -88,7 +88,10 @@ class Expectations:
     and `decode` show them; a scan to another format leaves them out of what workers send back)."""
 
     def setting_name(self, what: str) -> str:
-        """The name of the setting to change, in the profile's own words."""
+        """The name of the setting to change, in the profile's own words; SonarQube Cloud's (its ACS
+        is on sonarcloud.io) has none of Server's sonar.* settings nor samlscan's flags."""
+        if is_cloud(self.acs_url) and what in CLOUD_SETTING_NAMES:
+            return CLOUD_SETTING_NAMES[what]
         if self.profile == "sonarqube":
             return SONAR_SETTING_NAMES.get(what, what)
         return "--" + what.replace("_", "-")
@@ -119,6 +122,20 @@ SONAR_SETTING_NAMES = {
     "acs_url": "sonar.core.serverBaseURL (ACS = serverBaseURL + /oauth2/callback/saml)",
     "sp_key": "sonar.auth.saml.sp.privateKey.secured",
 }
+
+_CLOUD_SSO = "SonarQube Cloud's SSO configuration (the enterprise's Administration > SSO & Provisioning > Edit configuration)"
+CLOUD_SETTING_NAMES = {
+    # docs.sonarsource.com/sonarqube-cloud, 'Set up SSO': the Custom SAML setup assistant gives the
+    # Service Provider Identity ID and Single Sign-On URL to paste into the IdP, takes the IdP's
+    # metadata (or its login URL and certificate) and maps the name, login, email and groups attributes
+    "sp_entity_id": "the Service Provider Identity ID of " + _CLOUD_SSO,
+    "acs_url": "the Single Sign-On URL of " + _CLOUD_SSO,
+    "idp_entity_id": "the IdP entity ID in " + _CLOUD_SSO,
+    "idp_cert": "the IdP certificate in " + _CLOUD_SSO,
+    **{f"{what}_attribute": f"the {what} attribute in the attribute mapping of {_CLOUD_SSO}"
+       for what in ("login", "name", "email", "group")},
+}
+"""The settings of SonarQube Cloud's SSO that samlscan's expectations stand for."""
 
 _SPRING = "spring.security.saml2.relyingparty.registration.<id>."
 OTHER_SP_SETTING_NAMES = {
