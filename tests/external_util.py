@@ -54,3 +54,16 @@ def run_check(data: Path, name: str, flags: dict, fmt: str = "json"):
 def error_codes(data: Path, name: str, **flags) -> set[str]:
     """The codes of the errors samlscan finds in sample `name` with `flags`."""
     return {f.code for f in analyze_sample(data, name, **flags).findings if f.severity.value == "error"}
+
+
+def assert_cause_or_explained(cause_code: str, errors: set[str], verdict: dict) -> None:
+    """samlscan's errors hold the cause the library's text names, and every other error is listed under
+    'also' with a reason; or the verdict's 'disagreement' names the finding samlscan raises instead, and
+    why (the shape of verdicts.json in tests/data/javasaml and tests/data/pysaml2)."""
+    other = verdict.get("disagreement")
+    if other:
+        assert cause_code not in errors and other["finding"] in errors and other["why"]
+    else:
+        assert cause_code in errors
+        assert set(verdict.get("also", {})) == errors - {cause_code}
+        assert all(verdict.get("also", {}).values())
