@@ -256,7 +256,8 @@ def _whole_text_matches(text: str, idx: _Index, product: str | None) -> list[tup
     AD FS 26...), very short ids (Auth0's 'f') too."""
     alone = text.strip().strip("'\"`[]()")
     found = []
-    for comp in idx.by_name.get(alone.lower(), ()):
+    named = idx.by_name.get(alone.lower(), ())
+    for comp in named:
         entry = comp.entry
         if product is None and (alone.isdigit() or len(alone) < 4):
             continue
@@ -264,8 +265,13 @@ def _whole_text_matches(text: str, idx: _Index, product: str | None) -> list[tup
             continue
         exact = any(n == alone for n in _names(entry))
         # A bare id names its entry outright: the requested product decides first, the generic
-        # flag (for wrapper lines) only breaks ties between products.
-        found.append((3, _level(entry, product), not comp.generic, 2 if exact else 1, _prio(entry), -comp.index))
+        # flag (for wrapper lines) only breaks ties between products. Where one product writes
+        # several texts under the id, the id alone is the entry written for it, as lookup_code has
+        # it (pysaml2 raises SignatureError for a missing and for a failing signature: the bare
+        # class name says neither).
+        plain = entry.pattern.strip() == entry.id and sum(c.entry.product == entry.product for c in named) > 1
+        found.append((3, _level(entry, product), plain, not comp.generic, 2 if exact else 1, _prio(entry),
+                      -comp.index))
     return found
 
 

@@ -1,0 +1,95 @@
+"""Differential test over pysaml2's own test responses (tests/data/pysaml2; sources in SOURCES.md).
+
+pysaml2 is the SAML engine of SATOSA and djangosaml2. verdicts.json transcribes, per sample, the
+pysaml2 test that judges it: its settings (tests/server_conf.py...), pysaml2's verdict and error, the
+time. Every sample is run through `samlscan check` with those settings: no traceback, the exit code
+of samlscan's own verdict, and samlscan's errors are what the table says: the cause pysaml2's text
+names (through the catalog, as `samlscan explain` maps it), or a disagreement the table explains.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from external_util import analyze_sample, assert_cause_or_explained, check_args, verdict_flags
+from samlscan.catalog import lookup
+from samlscan.cli import main
+
+DATA = Path(__file__).resolve().parent / "data" / "pysaml2"
+TABLE = json.loads((DATA / "verdicts.json").read_text())
+SAMPLES = TABLE["samples"]
+
+
+def _flags(name: str) -> dict:
+    return verdict_flags(TABLE, name)
+
+
+def _errors(name: str) -> set[str]:
+    res = analyze_sample(DATA, name, **_flags(name))
+    return {f.code for f in res.findings if f.severity.value == "error"}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_check_runs_and_exits_with_its_verdict(name):
+    result = CliRunner().invoke(main, check_args(DATA, name, _flags(name)), catch_exceptions=False)
+    assert "Traceback" not in result.output and "internal-error" not in result.output
+    assert result.exit_code == (1 if SAMPLES[name]["samlscan_errors"] else 0), result.output
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_verdict_agrees_or_the_disagreement_is_explained(name):
+    verdict = SAMPLES[name]
+    errors = _errors(name)
+    assert errors == set(verdict["samlscan_errors"]), sorted(errors)
+    if verdict["pysaml2_valid"] is None:
+        assert verdict["unjudged"]
+        return
+    if verdict["pysaml2_valid"]:
+        other = verdict.get("disagreement")
+        assert not errors or other and other["finding"] in errors and other["why"]
+        return
+    cause = lookup(verdict["pysaml2_error"], "pysaml2")
+    assert cause is not None and cause.product == "pysaml2", verdict["pysaml2_error"]
+    assert_cause_or_explained(cause.code, errors, verdict)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in SAMPLES.items() if v.get("attack")))
+def test_attacks_never_verify_as_a_valid_login(name):
+    res = analyze_sample(DATA, name, **_flags(name))
+    assert {f.code for f in res.findings if f.severity.value == "error"}
+    assert not res.message.signed
+
+
+def test_the_wrapped_signature_is_genuine():
+    """saml2_response_xsw.xml: the signature in the spoofed Assertion verifies with the IdP's metadata
+    certificate (idp.xml), over the Assertion hidden in <XSW_ATTACK>: the copy is byte-exact, and the
+    attack moves a real signature, never re-signs."""
+    name = "saml2_response_xsw.xml"
+    sigs = analyze_sample(DATA, name, **_flags(name)).message.signatures
+    assert [(s.parent, s.verified, s.signed_path) for s in sigs] == [
+        ("Assertion", True, "/Response/XSW_ATTACK/Assertion")]
+
+
+@pytest.mark.parametrize("text, code", [
+    ("SignatureError", "unknown-failure"),
+    ("saml2.sigver.SignatureError: Failed to verify signature", "signature-invalid"),
+    ("saml2.sigver.SignatureError: Signature missing for assertion", "signature-missing"),
+    ("saml2.sigver.SignatureError: Signature missing for response", "signature-missing"),
+])
+def test_pysaml2_s_signature_error_alone_names_no_cause(text, code):
+    """pysaml2 raises SignatureError for a missing signature and for one that fails (test_41's
+    test_false_sign and test_xsw raise it for an invalid and a wrapped one): the bare class name
+    mapped to 'Signature missing for response' (signature-missing), the first entry of the id. It now
+    maps to the entry written for the class itself, which says the text after it tells which."""
+    found = lookup(text)
+    assert found is not None and found.product == "pysaml2" and found.code == code, found
+
+
+def test_a_bare_id_of_one_product_still_prefers_that_product_s_specific_text():
+    """The entry written for an id wins only among its own product's entries of that id: Spring's
+    'invalid_signature' alone is still Spring's first text, not Keycloak's plain 'invalid_signature'."""
+    found = lookup("invalid_signature")
+    assert found.product == "spring" and found.code == "signature-invalid"
