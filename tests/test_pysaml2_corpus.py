@@ -12,11 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from external_util import analyze_sample, assert_cause_or_explained, check_args, verdict_flags
+from external_util import analyze_sample, assert_cause_or_explained, error_codes, run_check, table_flags
 from samlscan.catalog import lookup
-from samlscan.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "pysaml2"
 TABLE = json.loads((DATA / "verdicts.json").read_text())
@@ -24,18 +22,16 @@ SAMPLES = TABLE["samples"]
 
 
 def _flags(name: str) -> dict:
-    return verdict_flags(TABLE, name)
+    return table_flags(TABLE, SAMPLES[name])
 
 
 def _errors(name: str) -> set[str]:
-    res = analyze_sample(DATA, name, **_flags(name))
-    return {f.code for f in res.findings if f.severity.value == "error"}
+    return error_codes(DATA, name, **_flags(name))
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_check_runs_and_exits_with_its_verdict(name):
-    result = CliRunner().invoke(main, check_args(DATA, name, _flags(name)), catch_exceptions=False)
-    assert "Traceback" not in result.output and "internal-error" not in result.output
+    result = run_check(DATA, name, _flags(name))
     assert result.exit_code == (1 if SAMPLES[name]["samlscan_errors"] else 0), result.output
 
 
