@@ -25,6 +25,9 @@ KEY_FAILURES = ("signature-value", "signature-value-unchecked", "cert-mismatch",
 WEAK_ALGORITHMS = (
     "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
     "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
+    # SHA-1 under other keys (RFC 4051 2.3.6 ECDSA, RFC 6931 2.3.10 RSASSA-PSS): as weak as rsa-sha1
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
+    "http://www.w3.org/2007/05/xmldsig-more#sha1-rsa-MGF1",
     "http://www.w3.org/2000/09/xmldsig#sha1",
     "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-md5",
@@ -526,6 +529,12 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
     # key_bits feeds the weak-key check, which reads an RSA key unless a certificate says otherwise
     key_bits = embedded[0].info.key_bits if embedded else next(
         (v.key_bits for v in values if v.key_type == "RSA"), None)
+    if _child(sig, "SignatureValue") is None or _child(ref, "DigestValue") is None:
+        # XML-DSig 4.1/4.4.3: both are required children in the ds namespace. Missing (or in another
+        # namespace: signxml 5 with namespaces={None: ds} and a placeholder writes SignatureValue and
+        # KeyInfo in the enclosing default namespace) the signer wrote a broken signature: no value
+        # was redacted, and every verifier refuses it
+        return SignatureInfo(**base, verified=False, failure="malformed", key_bits=key_bits)
     if _placeholder_value(sig, ref):
         # '[omitted]' where the DigestValue or SignatureValue was: redacted before it was shared
         # (Keycloak's KEYCLOAK-6412 sample); 'the content was changed' would send the user astray.

@@ -20,6 +20,13 @@ SIGNED_INFO_CHANGED_HINT = ("take the message as its sender sent it (a HAR or SA
                             "someone edited); if the sender's own output fails this way, its signer "
                             "canonicalizes the SignedInfo unlike XML-DSig: no certificate change helps")
 
+MALFORMED = ("its ds:SignatureValue or ds:DigestValue element is missing or not in the XML-DSig namespace "
+             "(XML-DSig 4.1, 4.4.3 require both): the signer wrote a broken signature, which every SP refuses; "
+             "no value was redacted and no key is to blame")
+"""sigverify's 'malformed'."""
+MALFORMED_HINT = ("fix the signer's output (signxml with a default-namespace ds, namespaces={None: ds}, writes "
+                  "SignatureValue and KeyInfo in the enclosing namespace: sign with the ds prefix)")
+
 
 def _fingerprints(c: CertInfo) -> str:
     return (f"{c.subject} (SHA-1 {c.sha1}; SHA-256 {c.sha256}; valid {fmt_time(c.not_before)} to "
@@ -187,6 +194,11 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                           expected="the message as the IdP sent it", actual="redacted signature values",
                           hint="ask for the unmodified SAMLResponse (a HAR or SAML-tracer capture)",
                           side="user")  # (whoever shared it redacted it: not the IdP's to fix)
+            continue
+        if sig.failure == "malformed":
+            yield finding(msg, "signature-invalid", f"the {_where(sig)} is malformed: {MALFORMED}",
+                          expected="ds:SignatureValue and ds:DigestValue in the ds namespace",
+                          actual="missing", hint=MALFORMED_HINT)
             continue
         if sig.reformatted:
             yield _reformatted(msg, sig)
