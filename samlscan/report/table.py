@@ -28,6 +28,7 @@ def _signed_line(m) -> str:
     parts = [_redirect_signed(m.redirect_signature)] if m.redirect_signature else []
     if not m.signatures:
         return "\n".join(parts) or "nothing is signed"
+    consumed = {f"/{m.kind}", *(a.path for a in m.assertions)}  # the elements the block above shows
     for s in m.signatures:
         # a KeyInfo without a certificate: a bare key value, or nothing usable
         holds, relation = (s.keyinfo_key.holds, s.keyinfo_key.configured) if s.keyinfo_key else (None, "")
@@ -54,6 +55,8 @@ def _signed_line(m) -> str:
         else:
             state = f"INVALID ({s.failure})" + (f"; KeyInfo holds {holds}: {relation}" if holds and relation else "")
         alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
+        if s.verified and s.signed_path and s.signed_path not in consumed:  # (a wrapped response)
+            state += f"; it covers {s.signed_path}, not what an SP reads above (see signature-wrapping)"
         parts.append(f"{s.parent} [{alg}]: {state}")
     return "\n".join(parts)
 
