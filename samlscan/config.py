@@ -237,14 +237,20 @@ def _idp_entities(root, md: str) -> list:
     return [(ed, idps) for ed in eds if (idps := ed.findall(md + "IDPSSODescriptor"))]
 
 
-def _no_idp_reason(root, md: str) -> str:
+def _roles(el, md: str) -> set[str]:
+    """The local names of the role descriptors (SPSSODescriptor, RoleDescriptor...) in `el`."""
     from samlscan.xmlsafe import local
 
-    if root.tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor"):
-        return f"the root element is <{local(root.tag)}>, not a SAML md:EntityDescriptor"
-    roles = {local(el.tag) for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(md)
-             and el.tag.endswith("Descriptor") and el.tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor",
-                                                                  md + "KeyDescriptor")}
+    return {local(e.tag) for e in el.iter() if isinstance(e.tag, str) and e.tag.startswith(md)
+            and e.tag.endswith("Descriptor") and e.tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor",
+                                                               md + "KeyDescriptor")}
+
+
+def _no_idp_reason(root_tag: str, roles: set[str], md: str) -> str:
+    from samlscan.xmlsafe import local
+
+    if root_tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor"):
+        return f"the root element is <{local(root_tag)}>, not a SAML md:EntityDescriptor"
     if "SPSSODescriptor" in roles:
         return "it has an SPSSODescriptor only: this is a service provider's metadata, not the IdP's"
     if "RoleDescriptor" in roles:
@@ -280,17 +286,25 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     from lxml import etree
 
     from samlscan.xmlsafe import MAX_METADATA_BYTES, MAX_XML_BYTES, MD, iter_complete, parse_xml
+    from samlscan.xmlsafe import root_tag as xml_root_tag
 
     if (held := _held_aggregate(str(path))) is not None:  # (read by the scan's found settings: not again)
         return _aggregate_choice(str(path), held, entity_id)
     data = _read(path, "IdP metadata")
     try:
         if len(data) > MAX_XML_BYTES:  # an aggregate: read entity by entity, not as one tree
-            idps = [(ed.get("entityID"), etree.tostring(ed, with_tail=False))
-                    for ed in iter_complete(_metadata_bytes(data), MD + "EntityDescriptor")
-                    if ed.find(MD + "IDPSSODescriptor") is not None]
+            idps, roles, root_tag = [], set(), None
+            for ed in iter_complete(_metadata_bytes(data), MD + "EntityDescriptor"):
+                root_tag = ed.getroottree().getroot().tag
+                if ed.find(MD + "IDPSSODescriptor") is not None:
+                    idps.append((ed.get("entityID"), etree.tostring(ed, with_tail=False)))
+                else:
+                    roles |= _roles(ed, MD)
             if idps:
                 return _chosen_idp(path, idps, entity_id)
+            # (said from the stream: the whole tree of a large file without an IdP took 70 times its size)
+            raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata "
+                            f"({_no_idp_reason(root_tag or xml_root_tag(_metadata_bytes(data)), roles, MD)})")
         root = parse_xml(_metadata_bytes(data), max_bytes=MAX_METADATA_BYTES)
     except InputError as exc:
         hint = _metadata_hint(data)
@@ -300,7 +314,7 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
         raise ConfigError(f"{path}: unusable IdP metadata: {exc.detail}{hint}") from None
     entities = _idp_entities(root, MD)
     if not entities:
-        raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root, MD)})")
+        raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root.tag, _roles(root, MD), MD)})")
     return _chosen_idp(path, [(ed.get("entityID"), ed) for ed, _ in entities], entity_id)
 
 
