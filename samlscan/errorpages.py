@@ -149,7 +149,9 @@ def page_lines(text: str) -> list[str]:
     plain text as it is), each with its spaces collapsed, empty ones dropped."""
     if "<" in text and TAG.search(text):
         text = TAG.sub("\n", without_blocks(text))
-    return [line for line in (" ".join(html.unescape(raw).split()) for raw in text.splitlines()) if line]
+    # (a BOM is no space to str.split: a page saved with one, Notepad's UTF-8, began '\ufeffWe are sorry')
+    return [line for line in (" ".join(html.unescape(raw).replace("\ufeff", " ").split()) for raw in text.splitlines())
+            if line]
 
 
 def _labelled(lines: list[str], label: str) -> str | None:

@@ -18,8 +18,11 @@ def utf16_codec(data: bytes) -> str | None:
     probe = data[:min(len(data), _UTF16_PROBE) & ~1]
     if len(probe) < 4:
         return None
-    for codec, chars, nuls in (("utf-16-le", probe[::2], probe[1::2]), ("utf-16-be", probe[1::2], probe[::2])):
-        if not nuls.strip(b"\x00") and all(c in _ASCII_TEXT for c in chars):
+    for codec, chars, others in (("utf-16-le", probe[::2], probe[1::2]), ("utf-16-be", probe[1::2], probe[::2])):
+        # (mostly ASCII, not all: a page's title 'Authentication Error \u2014 Oops!' has its dash's 0x20
+        # where the NULs are; no NUL character, which UTF-32 and binary data have)
+        ascii_ = [c for c, o in zip(chars, others) if o == 0]
+        if 4 * len(ascii_) >= 3 * len(chars) and all(c in _ASCII_TEXT for c in ascii_):
             return codec
     return None
 

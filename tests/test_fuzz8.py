@@ -149,3 +149,36 @@ def test_a_mutated_large_aggregate_ends_in_values_or_one_config_error(tmp_path, 
     except ConfigError as exc:
         assert "\n" not in str(exc) and str(path) in str(exc)
     assert time.perf_counter() - start < 10
+
+
+# --- error pages saved in another encoding -------------------------------------------------------
+
+_PAGES = sorted(p for p in (ROOT / "tests" / "data" / "errorpages").glob("*.txt") if not p.name.startswith("ticket"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16-le", "utf-16-be", "utf-16"])
+def test_a_page_saved_in_utf16_or_with_a_bom_is_read_as_the_same_page(tmp_path, encoding):
+    """A page saved with a UTF-8 BOM (Notepad) kept '\\ufeff' before its first line, which str.split
+    takes for no space: Keycloak's 'We are sorry...' was not seen at the start of a line and the page was
+    skipped. A page in UTF-16 without a BOM (.NET's Encoding.Unicode, iconv -t UTF-16LE) was claimed
+    by the error-page reader (the sniff decodes by textcodec.utf16_codec) but opened by its BOM alone,
+    read as UTF-8 full of NULs, and skipped. Every page is now read as in UTF-8."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    rng = random.Random(encoding)
+    saved, plain = tmp_path / "saved", tmp_path / "plain"
+    saved.mkdir(), plain.mkdir()
+    for page in rng.sample(_PAGES, min(6, len(_PAGES))):
+        (saved / page.name).write_bytes(page.read_text(encoding="utf-8").encode(encoding))
+        (plain / page.name).write_bytes(page.read_bytes())
+
+    def events(folder) -> list:
+        import json
+
+        out = CliRunner().invoke(main, ["scan", str(folder), "--format", "jsonl"]).output
+        rows = [json.loads(ln) for ln in out.splitlines() if ln.startswith("{")]
+        return sorted((Path(r["input"]).name, r["ref"], r["code"]) for r in rows)
+
+    assert events(saved) == events(plain) and len(events(plain)) >= 3

@@ -5,7 +5,6 @@ streams a (possibly gzip-compressed, possibly multi-GB) file through it line by 
 """
 from __future__ import annotations
 
-import codecs
 import gzip
 import importlib
 import io
@@ -13,6 +12,7 @@ from datetime import tzinfo
 from typing import IO, Iterator
 
 from samlscan.logs.base import LogParser, Malformed, Record
+from samlscan.textcodec import utf16_codec
 from samlscan.model import Source
 
 READERS = (
@@ -112,11 +112,10 @@ def _open_text(path: str) -> IO[str]:
     with open(path, "rb") as raw:
         magic = raw.read(2)
     binary = gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
-    bom = binary.peek(4)[:4] if hasattr(binary, "peek") else b""
-    if bom.startswith(codecs.BOM_UTF16_LE) or bom.startswith(codecs.BOM_UTF16_BE):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
+    # the sniff's decoding (engine._text: utf16_codec, a BOM or none): by the BOM alone, a log or a
+    # page in UTF-16 without one was claimed by its reader, then read as UTF-8 and found empty
+    head = binary.peek(64)[:64] if hasattr(binary, "peek") else b""
+    encoding = utf16_codec(head) or "utf-8-sig"
 
     return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline=None)
 
