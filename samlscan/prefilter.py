@@ -291,6 +291,7 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
     have = 0  # bytes of an unfinished line at buf[:have]
     open_record = skipping = False
     first = True
+    cr_only = None  # lines ended by a lone CR (classic Mac OS): decided on the first block read
     while True:
         want = min(BLOCK, end - pos) if pos < end else 0
         if have + want > len(buf):  # a line longer than a block: room for it (LONG_LINE at most)
@@ -299,6 +300,10 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
         if want:
             with memoryview(buf) as view:
                 got = fh.readinto(view[have:have + want]) or 0
+            if cr_only is None:
+                cr_only = buf.find(b"\n", have, have + got) < 0 and buf.find(b"\r", have, have + got) >= 0
+            if cr_only:  # (same length: the text readers' universal newlines read such a file so)
+                buf[have:have + got] = buf[have:have + got].replace(b"\r", b"\n")
         pos += got
         lo, hi = 0, have + got
         if skipping:  # the tail of an over-long line: dropped up to its newline
