@@ -243,6 +243,12 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         return out
     small = len(head) < SNIFF_BYTES  # read once
     text = found.text if small and found.text is not None else _text(head if small else _read_all(path))
+    if not small and _late_page(text):  # (its text past the sniff's 64 KB: scripts and styles first)
+        from samlscan.logs.errorpage import PARSER as PAGE
+
+        out.kind = f"log:{PAGE.name}"
+        _consume_records(logs.parse_file(path, tz, parser=PAGE), out)
+        return out
     from samlscan.inputs import paste
 
     if not paste.plain(text):  # (one XML document or base64 value, the common file: no other reader)
@@ -258,6 +264,17 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
     out.raws, out.problems = blob.read_text(text, path)
     out.kind = blob.sniff_kind(text)
     return out
+
+
+def _late_page(text: str) -> bool:
+    """A saved error page (HTML, .mhtml) whose words come after the first SNIFF_BYTES (160 KB of
+    inline scripts before Entra's Request Id): no SAML message, and the page reader finds a page."""
+    if "urn:oasis:names:tc:SAML" in text[:4096]:
+        return False
+    from samlscan.errorpages import PAGE_MAX, is_mime
+    from samlscan.logs.errorpage import PARSER as PAGE
+
+    return (text.lstrip()[:1] == "<" or is_mime(text)) and PAGE.sniff(text[:PAGE_MAX - 1])
 
 
 def _capture_reader(head: bytes):

@@ -101,6 +101,18 @@ def test_entra_page_saved_as_html(tmp_path):
     assert attempt["root_cause"] == "user-not-assigned" and attempt["time"].startswith("2026-11-20T10:15:32")
 
 
+def test_entra_page_saved_whole_with_its_scripts_first(tmp_path):
+    """A page saved whole holds Entra's inline scripts ($Config: 100s of KB) before its words: past
+    the first 64 KB samlscan sniffs, it was read as one XML message and failed (fuzz round 8)."""
+    script = "<script>var $Config=" + json.dumps({"k%d" % i: "v" * 60 for i in range(2500)}) + ";</script>"
+    page = ENTRA_HTML.replace("</head>", script + "</head>")
+    assert page.index("AADSTS50105") > 64 * 1024
+    res = _check(_write(tmp_path, "page.html", page))
+    assert res.exit_code == 1, res.output
+    (attempt,) = json.loads(res.stdout)["attempts"]
+    assert attempt["root_cause"] == "user-not-assigned" and attempt["time"].startswith("2026-11-20T10:15:32")
+
+
 def test_adfs_page_keeps_activity_id_and_error_time():
     page = read_page(ADFS_PAGE)
     assert page.product == "adfs" and page.side == "idp"
