@@ -19,7 +19,7 @@ from samlscan.catalog import with_idp_part
 from samlscan.checks.base import consumed_assertion, issuer_product
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import IDP_WHERE, SPECS, cause_rank
-from samlscan.config import METADATA_KEY, is_sonarqube_acs, on_sonarqube_acs_path
+from samlscan.config import METADATA_KEY, is_cloud, is_sonarqube_acs, on_sonarqube_acs_path
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
@@ -367,7 +367,9 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
         source = (raw.source.input, raw.source.ref) if flow.response is not None else None
         decided = flow_cause(flow, source in unsolicited if source else None)
         code, why = decided if decided else ("unknown-failure", flow.reason)
-        if code == "unknown-failure":
+        if code == "unknown-failure" and any(is_cloud(ex.url) for ex in flow.exchanges if ex.leg == "acs-post"):
+            hints = {code: CLOUD_UNKNOWN}
+        elif code == "unknown-failure":
             hints = {code: "the SP refused the login without saying why in the capture: read its log "
                            f"at {flow.time:%Y-%m-%d %H:%M:%S} UTC (SonarQube: web.log, auth.event lines "
                            "need DEBUG) and pass it to samlscan with the capture; common causes are "
@@ -382,6 +384,15 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
                   response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None),
                   stopped=stopped, ask=flow.ask))
+
+
+CLOUD_UNKNOWN = ("SonarQube Cloud refused the login without saying why in the capture, and keeps no log its "
+                 "customers read: compare the response with its SSO configuration (give samlscan the IdP "
+                 "certificate it holds, --idp-cert, and its attribute mapping, --login-attribute, "
+                 "--name-attribute, --email-attribute), read the IdP's log at that time, and give SonarSource "
+                 "support the time of the attempt if neither explains it")
+"""The fix of a login SonarQube Cloud refused without a reason the capture shows (its ACS is on
+sonarcloud.io: there is no web.log to read)."""
 
 
 class Offsets(dict):
@@ -1204,6 +1215,10 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
     mapping = sorted({c for p in members for c in p.warnings} & _EMAIL_LOSS, key=cause_rank)
     if mapping:  # a generic refusal by an SP for which the email was only a warning (SonarQube)
         return mapping[0], notes, None
+    if any("clock-skew" in p.warnings for p in members):  # the one thing in the response the SP may refuse
+        return "clock-skew", notes + ["the SP refused the login without saying why, and the response was issued "
+                                      "at a time far from the capture's: an SP whose clock tolerance is smaller "
+                                      "than the gap refuses it (the likely cause; its own log would say)"], None
     generic = [c for c in sp_codes + idp_codes if c]
     return (generic[0] if generic else None), notes, None
 

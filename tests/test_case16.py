@@ -62,3 +62,18 @@ def test_rotated_pingfederate_certificate_fix_names_the_cloud_setting():
     assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "signature-cert-mismatch", "sp")
     assert "IdP certificate in SonarQube Cloud's SSO configuration" in a["fix"]
     assert "--idp-cert" not in a["fix"]
+
+
+def test_an_unexplained_refusal_of_a_response_issued_off_the_capture_time_is_put_down_to_clock_skew():
+    """emma: SonarQube Cloud refused the login with no public reason; the response was issued 6 min
+    after the capture's time (PingFederate's clock ahead): the attempt was unknown-failure beside a
+    clock-skew warning."""
+    a = _attempts()["2026-02-10T10:40:02Z"]
+    assert (a["outcome"], a["root_cause"]) == ("failure", "clock-skew")
+    assert any("the likely cause" in n for n in a["notes"])
+
+
+def test_an_unexplained_refusal_by_sonarqube_cloud_does_not_send_the_user_to_web_log():
+    """ben: Cloud's customers have no web.log: the fix named it ('auth.event lines need DEBUG')."""
+    fix = _attempts()["2026-02-10T09:24:40Z"]["fix"]
+    assert "web.log" not in fix and "SonarQube Cloud" in fix and "--email-attribute" in fix
