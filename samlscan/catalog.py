@@ -28,7 +28,7 @@ _DATA = "catalog.json"
 PRODUCTS = (
     "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "sonarqube-cloud", "entra",
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
-    "ruby-saml", "node-saml",
+    "ruby-saml", "node-saml", "pingfederate",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile)."""
 
@@ -429,12 +429,12 @@ def _ranked(text: str, idx: _Index, product: str | None) -> list[tuple]:
 
 
 IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak", "shibboleth", "authentik",
-                          "simplesamlphp", "pysaml2"})
+                          "simplesamlphp", "pysaml2", "pingfederate"})
 """Products that act as IdPs and write StatusMessages (SimpleSAMLphp and pysaml2 are SPs too:
 _an_idps_refusal keeps only the refusals an IdP states)."""
 IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", "adfs": "AD FS",
              "keycloak": "Keycloak", "auth0": "Auth0", "shibboleth": "Shibboleth", "authentik": "authentik",
-             "simplesamlphp": "SimpleSAMLphp"}
+             "simplesamlphp": "SimpleSAMLphp", "pingfederate": "PingFederate"}
 """How the catalog's fixes name each IdP product in a clause of its own ('Okta: the app's ...')."""
 
 

@@ -429,7 +429,11 @@ for _spec in _SPECS:
 _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy whose PolicyRequirementRule is "
             "Requester = the SP's entityID must release the attribute by its id in an AttributeRule with "
             "PermitValueRule ANY, and conf/attribute-resolver.xml must resolve it for the user, then reload "
-            "the attribute filter service: idp-audit.log's released attributes field shows what went out")
+            "the attribute filter service: idp-audit.log's released attributes field shows what went out"
+            # PingFederate: the SP connection's attribute contract ('Setting up an attribute contract')
+            "; PingFederate: Applications > Integration > SP Connections > the connection > Browser SSO > "
+            "Assertion Creation > Attribute Contract must name the attribute as the SP expects it, fulfilled "
+            "under the IdP adapter mapping's Attribute Contract Fulfillment")
 """Where Shibboleth IdP releases an attribute to one SP (IdP 4/5 AttributeFilterConfiguration: a
 policy per Requester; the audit field %attr lists the IDs released)."""
 
@@ -482,7 +486,12 @@ _ACS_AT_IDP = (
     "POST binding, must be the SP's ACS URL; "
     # Okta's SAML app settings: ssoAcsUrl, recipient and destination (Apps API)
     "Okta: the app's SAML Settings > Single sign-on URL, and Recipient URL and Destination URL when set apart, "
-    "must be the SP's ACS URL")
+    "must be the SP's ACS URL"
+    # PingFederate's SP connection: Browser SSO > Protocol Settings > Assertion Consumer Service URL (the
+    # default one answers IdP-initiated SSO, startSSO.ping)
+    "; PingFederate: Applications > Integration > SP Connections > the connection > Browser SSO > Protocol "
+    "Settings > Assertion Consumer Service URL must list the SP's ACS URL, as the default one for IdP-initiated "
+    "SSO")
 """Where each IdP product takes the URL it sends a response to (Destination, Recipient)."""
 
 _ASSIGN = (
@@ -503,13 +512,21 @@ _SIGNING_CERT = (
     # one is made active by hand ('Manage certificates for federated single sign-on', learn.microsoft.com)
     "Entra ID: Microsoft Entra admin center > Enterprise applications > the app > Single sign-on > SAML "
     "Certificates > the Active certificate's Certificate Base64 download, or make the previous certificate "
-    "Active again until the SP holds the new one")
+    "Active again until the SP holds the new one"
+    # PingFederate: SP connection > Credentials > Digital Signature Settings > Signing Certificate
+    # (docs.pingidentity.com 'Configuring digital signatures for service provider connections')
+    "; PingFederate: Applications > Integration > SP Connections > the connection > Credentials > Digital "
+    "Signature Settings > Signing Certificate is the certificate the SP must hold: export it from Security > "
+    "Signing & Decryption Keys & Certificates")
 """Where each IdP product gives the certificate it signs with."""
 
 _APP_IDENTIFIER = (
     # AADSTS700016 'Application with identifier .. was not found in the directory' (reference-error-codes)
     "Entra ID: Microsoft Entra admin center > Enterprise applications > the app > Single sign-on > Basic "
-    "SAML Configuration > Identifier, its Entity ID, must list the Issuer the SP sends")
+    "SAML Configuration > Identifier, its Entity ID, must list the Issuer the SP sends"
+    # PingFederate finds the SP connection by its Partner's Entity ID (Connection ID), General Info tab
+    "; PingFederate: Applications > Integration > SP Connections > the connection > General Info > Partner's "
+    "Entity ID, its Connection ID, must be the Issuer the SP sends")
 """Where each IdP product looks up an application by the SP's entity ID."""
 
 IDP_WHERE = {

@@ -72,6 +72,10 @@ _ISSUER_LOOKUP = (
     ("keycloak", r"/realms/[^/]+/protocol/saml/?$"),
     ("shibboleth", r"/idp/profile/SAML2/(?:Redirect|POST|POST-SimpleSign)/SSO$"),
     ("simplesamlphp", r"/saml2/idp/SSOService\.php$|/module\.php/saml/idp/singleSignOnService$"),
+    # PingFederate: /idp/SSO.saml2 for every SP connection (the AuthnRequest's Issuer picks it),
+    # /idp/startSSO.ping?PartnerSpId=<connection> for IdP-initiated SSO (PingFederate Server 'IdP
+    # endpoints'; Shibboleth's wiki 'Ping': use /idp/SSO.saml2 for SP-initiated SSO)
+    ("pingfederate", r"/idp/(?:SSO\.saml2|startSSO\.ping)$"),
 )
 """SSO endpoints shared by all the IdP's applications: the IdP knows which one a request is for only
 by its Issuer (SAML core 3.2.1; unlike Okta's, Auth0's or Google's per-application URLs)."""

@@ -17,7 +17,7 @@ from samlscan.model import Source
 
 READERS = (
     # Most specific first: each sniff looks for fields or prefixes only its format has.
-    "sonarqube", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "shibboleth",
+    "sonarqube", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "pingfederate", "shibboleth",
     "simplesamlphp",
     # an error page as a browser showed it (its layout, never a code alone: errorpages.read_page)
     "errorpage",

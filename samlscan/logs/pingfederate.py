@@ -1,0 +1,119 @@
+"""PingFederate: the security audit log (audit.log, pipe-separated) and server.log.
+
+audit.log: log4j2.xml's default pattern `%d| %X{trackingid}| %X{event}| %X{subject}| %X{ip} |
+%X{app}| %X{connectionid}| %X{protocol}| %X{host}| %X{role}| %X{status}| %X{adapterid}|
+%X{description}| %X{responsetime}`; PingFederate 11.3 and later add %X{transactionid} after the
+tracking ID (docs.pingidentity.com, PingFederate Server "Security audit logging"). `%d` is the
+server's local time without a zone. status is success, failure or inprogress.
+server.log: `%d %X{trackingid} %-5p [%c] %m` (the tracking ID joins it to audit.log; PingFederate
+Server "Troubleshooting": 'tid:<id> ERROR [org.sourceid.servlet.ErrorServlet] Top level error ...').
+"""
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from typing import Iterable, Iterator
+
+from samlscan.logs._common import classify, malformed, parse_iso, src, text_lines, text_or_none
+from samlscan.logs.base import Record
+from samlscan.model import LogEvent
+
+PRODUCT = "pingfederate"
+FIELDS = ("event", "subject", "ip", "app", "connectionid", "protocol", "host", "role", "status",
+          "adapterid", "description", "responsetime")
+"""The default fields after %d and the tracking (and transaction) ID, in their order."""
+EVENTS = frozenset({"SSO", "SLO", "OAuth", "AUTHN_ATTEMPT", "AUTHN_REQUEST", "AUTHN_SESSION_CREATED",
+                    "AUTHN_SESSION_USED", "AUTHN_SESSION_DELETED", "SRI_REVOKED",
+                    "USER_KEY_AND_SRI_ASSOCIATED"})
+"""The event field's values the documentation lists."""
+LOGIN_EVENTS = frozenset({"SSO", "AUTHN_ATTEMPT", "AUTHN_REQUEST"})
+"""A browser login's events: the assertion for an SP (SSO), the user's authentication by an IdP
+adapter (AUTHN_ATTEMPT) or through an IdP connection (AUTHN_REQUEST). A success of the latter two
+says nothing of the SP's login ('info'); their failure fails it."""
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d{3}$")
+_SERVER = re.compile(
+    r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d{3})\s+(?:(tid:\S*)\s+)?(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\s+"
+    r"\[((?:org\.sourceid|com\.pingidentity)[^\]]*)\]\s?(.*)$")
+
+
+class PingFederateParser:
+    name = PRODUCT
+
+    def sniff(self, head: str) -> bool:
+        return any(_audit_fields(line) is not None or _SERVER.match(line) for line in head.splitlines()[:50])
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        for no, line in text_lines(lines):
+            if not line.strip():
+                continue
+            fields = _audit_fields(line)
+            if fields is not None:
+                yield _audit(fields, line, no, path, tz)
+            elif (m := _SERVER.match(line)) is not None:
+                yield from _server(m, no, path, tz)
+            elif _TIME.match(line[:23]):
+                yield malformed(path, no, "a PingFederate line in neither audit.log's nor server.log's layout")
+            # else: a stack trace line of server.log
+
+
+def _audit_fields(line: str) -> dict | None:
+    """The named fields of an audit.log line, or None when it is none: a local time, the tracking
+    ID, the transaction ID when the layout has it (then the event comes one field later), the
+    default fields; fields the admin appended are kept by position as extra."""
+    cells = [c.strip() for c in line.split("|")]
+    if len(cells) < 2 + len(FIELDS) or not _TIME.match(cells[0]):
+        return None
+    at = 2 if cells[2] in EVENTS else 3 if cells[3] in EVENTS else None
+    if at is None or cells[at + FIELDS.index("role")] not in ("IdP", "SP", ""):
+        return None
+    named = dict(zip(FIELDS, cells[at:]))
+    named.update(time=cells[0], trackingid=cells[1], transactionid=cells[2] if at == 3 else "")
+    return named
+
+
+def _flow_id(value: str | None) -> str | None:
+    """The tracking ID as both logs print it ('tid:' and the ID), without the prefix."""
+    value = text_or_none(value)
+    return value.removeprefix("tid:") or None if value else None
+
+
+def _audit(f: dict, line: str, no: int, path: str, tz: tzinfo) -> Record:
+    time, local = parse_iso(f["time"], tz)
+    if time is None:
+        return malformed(path, no, "audit.log line without a readable time")
+    event, status = f["event"], f["status"].lower()
+    description = text_or_none(f["description"])
+    outcome = "info"
+    if event in LOGIN_EVENTS and status == "failure":
+        outcome = "failure"
+    elif event == "SSO" and status == "success":
+        outcome = "success"
+    code = None
+    if outcome == "failure":
+        # the description says why when PingFederate wrote one; else the event (AUTHN_ATTEMPT: the
+        # adapter refused the user's credentials)
+        code = classify(PRODUCT, None, description) if description else None
+        code = code or classify(PRODUCT, event, None) or "unknown-failure"
+    text = f"{event} {status}" + (f": {description}" if description else "")
+    return LogEvent(
+        source=src(path, no), time=time, product=PRODUCT, side="idp" if f["role"] != "SP" else "sp",
+        outcome=outcome, text=text, code=code, user=text_or_none(f["subject"]), ip=text_or_none(f["ip"]),
+        request_id=_flow_id(f["trackingid"]), correlation_id=text_or_none(f["transactionid"]),
+        app=text_or_none(f["connectionid"]) or text_or_none(f["app"]), raw_code=event, local_time=local)
+
+
+def _server(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
+    """A server.log WARN/ERROR that names a known failure (or the ErrorServlet's 'Top level error',
+    the error page a user saw) is a failure of the request its tracking ID names."""
+    when, tid, level, logger, msg = m.groups()
+    if level not in ("WARN", "ERROR", "FATAL"):
+        return
+    code = classify(PRODUCT, None, msg)
+    if code is None:
+        return
+    time, local = parse_iso(when, tz)
+    yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp", outcome="failure",
+                   text=msg, code=code, request_id=_flow_id(tid), local_time=local)
+
+
+PARSER = PingFederateParser()
