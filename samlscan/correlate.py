@@ -117,6 +117,9 @@ class _Piece:
     settings): when the SP refused its signature, the one the SP lacks."""
     guessed: bool = False
     """`product` is a guess, not the SP's engine (LogEvent.guessed)."""
+    sso_product: str | None = None
+    """The IdP product an AuthnRequest's Destination, its SSO URL, belongs to (flows.idp_at): the
+    attempt's IdP when its Issuer is free text (PingFederate's) and no IdP log names it."""
     stopped: bool = False
     """A capture's login that stopped before any response (Flow: no response, no error page read):
     `text` says where, `ask` what to ask the user for. Alone it is an attempt of unknown outcome."""
@@ -178,6 +181,12 @@ def _shown_user(p: _Piece) -> tuple[str | None, bool]:
     return (p.login, False) if p.opaque and p.login else (p.user, p.opaque)
 
 
+def _sso_product(url: str) -> str | None:
+    from samlscan.flows import idp_at
+
+    return idp_at(url)
+
+
 def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Piece:
     m = r.message
     a = consumed_assertion(m)
@@ -227,6 +236,7 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Pie
                   if m.kind == "Response" and not m.logged_by else None,
                   copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
                   sides={f.code: f.side for f in r.findings if f.side} or None,
+                  sso_product=_sso_product(m.destination) if m.kind == "AuthnRequest" and destination else None,
                   acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None,
                   trust_unchecked=bool(m.signatures) and all(x.verified is None for x in m.signatures),
                   verified=bool(m.signatures) and all(x.verified for x in m.signatures),
@@ -1373,6 +1383,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     spec = SPECS.get(cause) if cause else None
     fix = entry = None
     if has_failure:
+        # the IdP product whose screens a fix names: an IdP log's, else its default Issuer's, else its SSO URL's
+        named_idp = idp_product or issuer_product(idp) or next((p.sso_product for p in members if p.sso_product), None)
         for p in members:
             if p.hints and p.hints.get(cause):
                 fix = p.hints[cause]
@@ -1389,9 +1401,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         elif entry is not None and entry.fix and fix != entry.fix:
             # a check's hint names the exact value and setting; the catalog's fix for the log line,
             # where in the attempt's IdP's console to act: the fix says both
-            fix = with_idp_part(fix, entry.fix, idp_product)
+            fix = with_idp_part(fix, entry.fix, named_idp)
         if fix and cause in IDP_WHERE:  # where the attempt's IdP takes it (Auth0's addon settings)
-            fix = with_idp_part(fix, IDP_WHERE[cause], idp_product or issuer_product(idp))
+            fix = with_idp_part(fix, IDP_WHERE[cause], named_idp)
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
@@ -1604,13 +1616,14 @@ def _zone_apart_notes(events) -> list[str]:
     return notes
 
 
-def _issued_apart_notes(messages, events, offsets: dict[str, timedelta]) -> list[str]:
-    """A captured response whose IssueInstant (the IdP's clock) is a minute or more (IDP_LAG) from
-    the capture's time, and the IdP log's one line of an issued login at that IssueInstant (the
-    same clock; its zone, if the log has a measured one, removed): that line is the response's,
-    the IdP's log runs as far from the capture at that login. Said per login: an IdP clock off for a
-    while (a broken NTP) gives no offset of the whole log (_offsets_by_user's pairs disagree), and
-    a line naming neither the user nor an ID (SimpleSAMLphp's STAT line) joins no attempt."""
+def _issued_apart(messages, events, offsets: dict[str, timedelta]) -> list[tuple]:
+    """(response, the IdP log line that issued it) of each captured response whose IssueInstant (the
+    IdP's clock) is a minute or more (IDP_LAG) from the capture's time, and the IdP log's one line of
+    an issued login at that IssueInstant (the same clock; its zone, if the log has a measured one,
+    removed): that line is the response's, the IdP's log runs as far from the capture at that
+    login. Found per login: an IdP clock off for a while (a broken NTP) gives no offset of the whole
+    log (_offsets_by_user's pairs disagree), and a line naming neither the user nor an ID
+    (SimpleSAMLphp's STAT line) joins no attempt."""
     skewed = [r.message for r in messages if r.message.kind == "Response" and not r.message.logged_by
               and r.message.captured_at and r.message.issue_instant
               and abs(r.message.issue_instant - r.message.captured_at) >= IDP_LAG]
@@ -1620,7 +1633,7 @@ def _issued_apart_notes(messages, events, offsets: dict[str, timedelta]) -> list
     for e in events:
         if e.side == "idp" and e.outcome == "success" and e.time is not None:
             issued.setdefault(e.source.input, []).append(e)
-    notes, said = [], set()
+    pairs, said = [], set()
     for src, lines in issued.items():
         off = offsets.get(src, timedelta(0))
         lines.sort(key=lambda e: e.time)
@@ -1631,13 +1644,25 @@ def _issued_apart_notes(messages, events, offsets: dict[str, timedelta]) -> list
             if e is None or abs(e.time - off - m.captured_at) < IDP_LAG or (id(e), m.id) in said:
                 continue  # (none, the log's measured offset says it, or a copy of a response said)
             said.add((id(e), m.id))
-            gap = (m.issue_instant - m.captured_at).total_seconds()
-            notes.append(f"{_where(e.source)} logs at {e.time:%H:%M:%S} the response {_where(m.source)} "
-                         f"received at {m.captured_at:%H:%M:%S} (its IssueInstant "
-                         f"{m.issue_instant:%H:%M:%S}, the IdP's clock): that IdP log ran {abs(gap):.0f} s "
-                         f"{'ahead of' if gap > 0 else 'behind'} the capture at that login (look for "
-                         f"its lines {abs(gap) / 60:.0f} min {'later' if gap > 0 else 'earlier'})")
-    return notes
+            pairs.append((m, e))
+    return pairs
+
+
+def _issued_apart_note(m, e: LogEvent) -> str:
+    gap = (m.issue_instant - m.captured_at).total_seconds()
+    return (f"{_where(e.source)} logs at {e.time:%H:%M:%S} the response {_where(m.source)} "
+            f"received at {m.captured_at:%H:%M:%S} (its IssueInstant "
+            f"{m.issue_instant:%H:%M:%S}, the IdP's clock): that IdP log ran {abs(gap):.0f} s "
+            f"{'ahead of' if gap > 0 else 'behind'} the capture at that login (look for "
+            f"its lines {abs(gap) / 60:.0f} min {'later' if gap > 0 else 'earlier'})")
+
+
+def _link_issued_apart(pairs: list[tuple], at: dict[int, int], groups: _Groups) -> None:
+    """Each such response and its issuing line are one login: minutes apart in the evidence's
+    times, the line was an attempt of its own, a success beside the refused one (case 16)."""
+    for m, e in pairs:
+        if id(m) in at and id(e) in at:
+            groups.union(at[id(m)], at[id(e)])
 
 
 def _issuing_line(m, lines: list[LogEvent], times: list[datetime]) -> LogEvent | None:
@@ -1791,8 +1816,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
                 if f.code == "assertion-replayed" and f.source}
-    pieces = [_message_piece(r, replayed, login_attribute) for r in report.messages
-              if r.message.kind in ("Response", "AuthnRequest")]
+    read = [r for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
+    pieces = [_message_piece(r, replayed, login_attribute) for r in read]
     unheld = _signing_seen(unheld, pieces)
     for p in pieces:
         if p.kind == "log" and p.time and p.input in offsets:
@@ -1800,6 +1825,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     shared: dict[str, str] = {}
     pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared) for e in relevant]
     del shared
+    apart = _issued_apart(report.messages, relevant, offsets)
+    at = {id(x): i for i, x in enumerate([r.message for r in read] + relevant)} if apart else {}  # (piece order)
     if report.flows:  # (the captures' steps around their messages)
         unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
                        if r.message.kind == "Response" and r.message.in_response_to is None}
@@ -1813,6 +1840,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     exports = _zone_apart_notes(relevant)
     groups = _Groups(pieces)
     _link_copies(pieces, groups)
+    _link_issued_apart(apart, at, groups)
     _link_by_keys(pieces, groups)
     _link_by_user_time(pieces, groups)
     _link_name_to_email(pieces, groups)
@@ -1837,7 +1865,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
              if abs(off.total_seconds()) >= 1]
-    notes += _issued_apart_notes(report.messages, relevant, offsets)
+    notes += [_issued_apart_note(m, e) for m, e in apart]
     notes += exports
     notes += timeline
     notes += _untimed_pages(relevant)

@@ -77,3 +77,24 @@ def test_an_unexplained_refusal_by_sonarqube_cloud_does_not_send_the_user_to_web
     """ben: Cloud's customers have no web.log: the fix named it ('auth.event lines need DEBUG')."""
     fix = _attempts()["2026-02-10T09:24:40Z"]["fix"]
     assert "web.log" not in fix and "SonarQube Cloud" in fix and "--email-attribute" in fix
+
+
+def test_an_idp_known_by_its_sso_url_alone_is_named_in_the_fix(tmp_path):
+    """The HAR alone (no audit.log): PingFederate's Issuer is free text, but its SSO URL
+    (/idp/SSO.saml2) names the product: the rollover's fix names its console path."""
+    import shutil
+
+    shutil.copy(HAR, tmp_path / HAR.name)
+    doc = scan_case(tmp_path, "UTC", "--acs-url", CLOUD_ACS, "--idp-cert", str(CASE / "pingfederate-old.crt"))
+    carla = next(a for a in doc["attempts"] if a["time"] == "2026-02-10T10:04:05Z")
+    assert carla["root_cause"] == "signature-cert-mismatch"
+    assert "PingFederate: Applications > Integration > SP Connections" in carla["fix"]
+
+
+def test_the_idp_log_line_of_a_response_issued_minutes_off_joins_its_attempt():
+    """emma: PingFederate's clock ran 6 min ahead: its audit.log SSO line (10:46:04, the response's
+    IssueInstant) was an attempt of its own, a success beside her refused login."""
+    attempts = _attempts()
+    assert [t for t, a in attempts.items() if a["user"] == "emma.visser"] == ["2026-02-10T10:40:02Z"]
+    emma = attempts["2026-02-10T10:40:02Z"]
+    assert emma["outcome"] == "failure" and ("audit.log", "line 15") in refs(emma)

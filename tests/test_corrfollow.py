@@ -151,13 +151,27 @@ def test_a_responses_login_attribute_email_joins_the_idps_login_name(tmp_path):
 # 4. an IdP's anonymous issue the SP never saw
 
 
-def test_an_anonymous_idp_issue_the_sp_never_saw_is_no_success():
-    """case 14, simplesamlphp.log line 14: a STAT saml20-idp-SSO line, no user, nothing of
-    SonarQube's log or the HAR joined to it, stood as a 'success' with user '-'."""
-    doc = _scan(CASE14, "--sonar-settings", CASE14 / "sonar.properties")
+def test_an_anonymous_idp_issue_the_sp_never_saw_is_no_success(tmp_path):
+    """case 14's simplesamlphp.log line 14 (a STAT saml20-idp-SSO line, no user) without the HAR
+    whose response it issued: nothing of SonarQube's log joined to it, it stood as a 'success' with
+    user '-'."""
+    for name in ("simplesamlphp.log", "web.log", "sonar.properties"):
+        (tmp_path / name).write_bytes((CASE14 / name).read_bytes())
+    doc = _scan(tmp_path, "--sonar-settings", tmp_path / "sonar.properties")
     alone = next(a for a in doc["attempts"] if a["time"] == "2025-12-09T09:58:20Z")
     assert (alone["outcome"], alone["user"]) == ("unknown", None)
     assert any(n.startswith("issued, not seen at the SP") for n in alone["notes"])
+
+
+def test_the_idp_line_of_a_response_issued_minutes_off_joins_the_login_it_issued():
+    """With the HAR, line 14 is the issue of lena's second response (its IssueInstant 09:58:20, the
+    IdP's clock 10 min ahead): part of her refused login, no attempt of its own (it was one, and
+    the note said where its line was)."""
+    doc = _scan(CASE14, "--sonar-settings", CASE14 / "sonar.properties")
+    assert "2025-12-09T09:58:20Z" not in {a["time"] for a in doc["attempts"]}
+    lena = next(a for a in doc["attempts"] if a["time"] == "2025-12-09T09:48:20Z")
+    assert lena["outcome"] == "failure" and ("simplesamlphp.log", "line 14") in {
+        (e["input"].rsplit("/", 1)[-1], e["ref"]) for e in lena["evidence"]}
     assert [a["outcome"] for a in doc["attempts"]].count("success") == 2  # olga's two logins
 
 
@@ -223,7 +237,7 @@ def test_a_response_held_twice_is_said_once_at_its_issuing_line():
     """The HAR's response and a saved copy of it (same ID) gave the same IdP-clock note twice."""
     from dataclasses import replace
 
-    from samlscan.correlate import _issued_apart_notes
+    from samlscan.correlate import _issued_apart
 
     _, report = _case14_scan()
     skewed = [r for r in report.messages if r.message.kind == "Response" and r.message.captured_at
@@ -231,5 +245,5 @@ def test_a_response_held_twice_is_said_once_at_its_issuing_line():
     copy = replace(skewed[0], message=replace(skewed[0].message, source=replace(skewed[0].message.source,
                                                                                  input="saved-copy.xml")))
     events = [e for e in report.events if e.outcome in ("failure", "success")]
-    assert len(_issued_apart_notes(skewed, events, {})) == 1
-    assert len(_issued_apart_notes([*skewed, copy], events, {})) == 1
+    assert len(_issued_apart(skewed, events, {})) == 1
+    assert len(_issued_apart([*skewed, copy], events, {})) == 1

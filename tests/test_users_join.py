@@ -131,8 +131,9 @@ def test_simplesamlphps_stat_line_joins_the_sp_refusal_of_that_moment():
     doc = _case14()
     lena = _at(doc, "2025-12-09T08:52:03Z")
     assert lena["outcome"] == "failure" and "simplesamlphp.log" in _inputs(lena)
-    alone = [a["time"] for a in doc["attempts"] if _inputs(a) == {"simplesamlphp.log"}]
-    assert alone == ["2025-12-09T09:58:20Z"]  # no SP evidence at that moment: the IdP's word alone
+    # (its 09:58:20 line is the issue of lena's second response, the IdP's clock 10 min ahead: joined
+    # to that login by the response's IssueInstant, test_corrfollow)
+    assert not [a["time"] for a in doc["attempts"] if _inputs(a) == {"simplesamlphp.log"}]
 
 
 # 3. Spring's signature refusal of a SHA-1 response
