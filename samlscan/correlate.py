@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import datetime, timedelta
 
-from samlscan.catalog import with_idp_part
+from samlscan.catalog import IDP_NAMES, with_idp_part
 from samlscan.checks.base import consumed_assertion, issuer_product
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import IDP_WHERE, SPECS, cause_rank
@@ -937,6 +937,27 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
                 present[groups.find(i)] = present.pop(a) | present.pop(b)
 
 
+def _link_untimed_pages(pieces, groups: _Groups) -> None:
+    """An error page that shows neither time nor user (Google's 403 app_not_configured_for_user)
+    joins the one attempt whose dated evidence states the same failure of the same product (the
+    IdP's log line, the capture's step at that page); with none or several it stays apart."""
+    pages = [i for i, p in enumerate(pieces) if p.time is None and not p.user and p.outcome == "failure"
+             and p.log_code and p.ref]
+    if not pages:
+        return
+    from samlscan.errorpages import PAGE_REF
+
+    pages = [i for i in pages if pieces[i].ref.endswith(PAGE_REF)]
+    said: dict[tuple, set] = {}
+    for j, q in enumerate(pieces):
+        if q.time is not None and q.outcome == "failure" and q.log_code:
+            said.setdefault((q.product, q.log_code), set()).add(groups.find(j))
+    for i in pages:
+        roots = said.get((pieces[i].product, pieces[i].log_code), set())
+        if len(roots) == 1:
+            groups.union(i, next(iter(roots)))
+
+
 def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) -> None:
     """An IdP's log line that it issued a token to a user, with nothing else (AD FS's 1200: no
     SAML ID), and the SP-side evidence of a response that names no user (its NameID encrypted
@@ -1423,6 +1444,10 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         if lost_groups:
             notes = notes + [f"the login works but groups are not synchronised "
                              f"({', '.join(sorted(lost_groups))})"]
+        lost_email = warnings & _EMAIL_LOSS
+        if lost_email and outcome == "success":  # (SonarQube Server logs in without one)
+            notes = notes + [f"the login works but the account gets no email from it "
+                             f"({', '.join(sorted(lost_email))}): notifications do not reach the user"]
     if earlier is not None:  # whose response it was, and where it was captured in its own login
         user, idp = user or earlier.user, idp or earlier.idp
         gap = round((members[0].time - earlier.time).total_seconds() / 60) if members[0].time else None
@@ -1847,6 +1872,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_by_moment(pieces, groups)
     _link_issue_to_receipt(pieces, groups, apps)
     _link_unread_response(pieces, groups)
+    _link_untimed_pages(pieces, groups)
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
@@ -1861,6 +1887,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     attempts = [_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
                 _attempt(g, unheld=unheld) for g in (members.pop(root) for root in list(members))
                 if any(p.outcome in ("failure", "success") or p.response or p.stopped for p in g)]
+    attempts = _found_for_others(attempts)
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
@@ -1879,6 +1906,40 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                      "pass --app with the SP's name to keep its own")
     done = replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
     return replace(done, cause_findings=tuple(cause_findings(done)))
+
+
+def _found_for_others(attempts: list[Attempt]) -> list[Attempt]:
+    """An IdP's 'no such application' (app-not-found) for a user, where the same IdP issued responses
+    to the same SP entity ID for others before and after it in the scan: the application exists and
+    its identifier matched all along, it is not enabled for this user (Google's
+    app_not_configured_for_user, which its documentation puts down to the Entity ID, comes as often
+    of the app being off for the user's organizational unit). Said so, with the IdP's assignment
+    screen. (Successes only after it are those of a fixed identifier: case 8's MSIS7007.)"""
+    def product(idp: str | None) -> str | None:  # (an attempt names its IdP by its Issuer or its product)
+        return idp if idp in IDP_NAMES else issuer_product(idp) or idp
+
+    answered: dict[tuple, list[Attempt]] = {}
+    for a in attempts:
+        if a.outcome == "success" and a.sp and a.time:
+            answered.setdefault((a.sp, product(a.idp)), []).append(a)
+    if not answered:
+        return attempts
+    out = []
+    for a in attempts:
+        others = answered.get((a.sp, product(a.idp)), []) if a.root_cause == "app-not-found" and a.sp and a.time else []
+        before = [o for o in others if o.time < a.time]
+        if not before or not any(o.time > a.time for o in others):
+            out.append(a)
+            continue
+        other = max(before, key=lambda o: o.time)
+        out.append(replace(a, root_cause="user-not-assigned", side="idp",
+                           fix=with_idp_part(SPECS["user-not-assigned"].fix, IDP_WHERE["user-not-assigned"],
+                                             product(a.idp)),
+                           notes=(*a.notes, f"the IdP found no application for this user, but issued responses to "
+                                            f"the same SP entity ID {a.sp!r} before and after it ({other.user or 'another user'} "
+                                            f"at {other.time:%Y-%m-%d %H:%M:%S} UTC): the application and its "
+                                            "identifier are right; it is not enabled for this user")))
+    return out
 
 
 IDP_ONLY = ("every login here is known from IdP logs alone: a success is the IdP's word (it authenticated "
