@@ -169,6 +169,17 @@ def test_a_request_signed_by_the_sp_is_verified_with_the_sp_certificate():
     assert "--sp-cert" in dict(header_rows(unknown))["Signed"]
 
 
+def test_a_request_whose_signer_wrote_a_broken_signature_is_said_so():
+    """A SignatureValue outside the ds namespace (signxml's default-namespace output): the request
+    got no finding at all (only Responses' signatures knew 'malformed')."""
+    root = etree.fromstring(_sp_signed_request().encode())
+    value = root.find(".//{http://www.w3.org/2000/09/xmldsig#}SignatureValue")
+    value.tag = "{urn:oasis:names:tc:SAML:2.0:protocol}SignatureValue"
+    res = _request_result(etree.tostring(root).decode(), sp_cert=True)
+    (bad,) = [f for f in res.findings if f.code == "request-signature-invalid"]
+    assert "malformed" in bad.message_text and bad.side == "sp"
+
+
 def test_the_idps_logout_request_is_verified_with_the_idp_certificate():
     """An IdP-initiated LogoutRequest signed by a rotated IdP key said nothing (requests' keys were
     not judged); one signed by the configured key verifies."""

@@ -407,6 +407,10 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, code, f"the {_where(sig)} is invalid: {SIGNED_INFO_CHANGED}",
                           expected="valid signature value", actual="signature value mismatch",
                           hint=SIGNED_INFO_CHANGED_HINT)
+        elif sig.failure == "malformed":  # (its sender's signer wrote it so: every receiver refuses it)
+            yield finding(msg, code, f"the {_where(sig)} is malformed: {MALFORMED}",
+                          expected="ds:SignatureValue and ds:DigestValue in the ds namespace",
+                          actual="missing", hint=MALFORMED_HINT, side="sp" if from_sp else None)
         elif sig.failure in KEY_FAILURES:
             received = _received(msg, sig)
             if from_sp and ctx.expect.sp_certs:
