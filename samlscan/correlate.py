@@ -1927,6 +1927,9 @@ def _found_for_others(attempts: list[Attempt]) -> list[Attempt]:
     out = []
     for a in attempts:
         others = answered.get((a.sp, product(a.idp)), []) if a.root_cause == "app-not-found" and a.sp and a.time else []
+        # (the user's own logins say the app is on for them: Google's page comes too of a browser
+        # signed in to another Google account)
+        others = [o for o in others if not a.user or o.user != a.user]
         before = [o for o in others if o.time < a.time]
         if not before or not any(o.time > a.time for o in others):
             out.append(a)
