@@ -87,6 +87,10 @@ class Expectations:
     """Not a setting of the SP: whether each message keeps its decoded bytes (only the HTML report
     and `decode` show them; a scan to another format leaves them out of what workers send back)."""
 
+    def settable(self, what: str) -> bool:
+        """Whether the SP's side may change `what` (SonarQube Cloud gives its SP entity ID and ACS URL)."""
+        return not (is_cloud(self.acs_url) and what in CLOUD_GIVEN)
+
     def setting_name(self, what: str) -> str:
         """The name of the setting to change, in the profile's own words; SonarQube Cloud's (its ACS
         is on sonarcloud.io) has none of Server's sonar.* settings nor samlscan's flags."""
@@ -136,6 +140,9 @@ CLOUD_SETTING_NAMES = {
        for what in ("login", "name", "email", "group")},
 }
 """The settings of SonarQube Cloud's SSO that samlscan's expectations stand for."""
+CLOUD_GIVEN = frozenset({"sp_entity_id", "acs_url"})
+"""Cloud's values its setup assistant gives to paste into the IdP ('Using the setup assistant',
+step 1: copy the Service Provider Identity ID and Single Sign-On URL): no customer sets them."""
 
 _SPRING = "spring.security.saml2.relyingparty.registration.<id>."
 OTHER_SP_SETTING_NAMES = {

@@ -364,7 +364,7 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
                           expected=want, actual=", ".join(audiences),
                           hint=f"set the IdP application's Identifier (Entity ID) to {want}"
                                + (f", or set {ctx.expect.setting_name('sp_entity_id')} to {real[0]}"
-                                  if real else ""))
+                                  if real and ctx.expect.settable("sp_entity_id") else ""))
             return
 
 
