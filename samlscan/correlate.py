@@ -952,9 +952,11 @@ def _link_untimed_pages(pieces, groups: _Groups) -> None:
     for j, q in enumerate(pieces):
         if q.time is not None and q.outcome == "failure" and q.log_code:
             said.setdefault((q.product, q.log_code), set()).add(groups.find(j))
+    alike = Counter((pieces[i].product, pieces[i].log_code) for i in pages)
     for i in pages:
-        roots = said.get((pieces[i].product, pieces[i].log_code), set())
-        if len(roots) == 1:
+        key = (pieces[i].product, pieces[i].log_code)
+        roots = said.get(key, set())
+        if len(roots) == 1 and alike[key] == 1:  # (two such pages: whose is which is not known)
             groups.union(i, next(iter(roots)))
 
 
@@ -1249,7 +1251,8 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
     if any("clock-skew" in p.warnings for p in members):  # the one thing in the response the SP may refuse
         return "clock-skew", notes + ["the SP refused the login without saying why, and the response was issued "
                                       "at a time far from the capture's: an SP whose clock tolerance is smaller "
-                                      "than the gap refuses it (the likely cause; its own log would say)"], None
+                                      "than the gap refuses it (the likely cause; its own log would say; the "
+                                      "capture's times are the browser's clock, which may be the one off)"], None
     generic = [c for c in sp_codes + idp_codes if c]
     return (generic[0] if generic else None), notes, None
 

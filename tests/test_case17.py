@@ -54,3 +54,16 @@ def test_a_working_login_that_loses_the_email_says_so():
     account gets no email; only the findings table said it."""
     jan = _attempts()["2024-12-31T10:02:30Z"]
     assert jan["outcome"] == "success" and any("gets no email" in n for n in jan["notes"])
+
+
+def test_two_untimed_pages_of_the_same_failure_join_no_attempt(tmp_path):
+    """Two pasted 403 pages alike (no time, no user): which one is tom's is not known, so neither
+    joins his attempt (the one dated failure of that code)."""
+    import shutil
+    import zipfile
+
+    with zipfile.ZipFile(CASE / "ticket-attachments.zip") as z:
+        z.extractall(tmp_path)
+    shutil.copy(tmp_path / "google-error.txt", tmp_path / "google-error-2.txt")
+    tom = {a["time"]: a for a in scan_case(tmp_path, "Europe/Berlin")["attempts"]}["2024-12-31T09:20:44Z"]
+    assert not any("google-error" in n for n, _ in refs(tom))
