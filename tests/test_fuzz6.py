@@ -34,7 +34,8 @@ def _internal_errors(result, fmt: str) -> list[str]:
     if fmt == "sarif":
         return [r["message"]["text"] for r in json.loads(result.stdout)["runs"][0]["results"]
                 if r["ruleId"] == "internal-error"]
-    return re.findall(r"[^\n]*internal-error[^\n]*", result.stdout)
+    # (not the finding sp-internal-error: the SP's own failure, a log line samlscan read)
+    return re.findall(r"[^\n]*(?<![\w-])internal-error[^\n]*", result.stdout)
 
 
 # --- a capture dated at the end of time ------------------------------------------------------------
