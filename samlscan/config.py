@@ -159,6 +159,14 @@ OTHER_SP_SETTING_NAMES = {
     "python3-saml": ("python3-saml settings.json", {
         "sp_entity_id": "sp.entityId", "acs_url": "sp.assertionConsumerService.url",
         "idp_entity_id": "idp.entityId", "idp_cert": "idp.x509cert"}),
+    # Keycloak brokering a SAML IdP: the identity provider's settings (SAMLIdentityProviderConfig)
+    # in the admin console's words; the ACS is the broker endpoint Keycloak computes, no setting
+    "keycloak-broker": ("Keycloak's admin console, Identity Providers > the SAML provider > Settings", {
+        "sp_entity_id": "Service provider entity ID (what the IdP's application must name as its Identifier)",
+        "acs_url": "Redirect URI, https://<keycloak>/realms/<realm>/broker/<alias>/endpoint (set Keycloak's "
+                   "public hostname if the IdP is given another)",
+        "idp_entity_id": "Identity provider entity ID",
+        "idp_cert": "Validating X509 certificates (or re-import the IdP's metadata)"}),
 }
 """The same settings as SONAR_SETTING_NAMES in another SP's own words, by the product its log is
 read as (samlscan/logs/applog.py): an attempt of that SP is told to change these, not SonarQube's."""
@@ -170,11 +178,25 @@ GENERIC_SETTING_NAMES = {"sp_entity_id": "the SP's entity ID", "acs_url": "the S
 
 def other_sp_setting(product: str | None, what: str) -> str:
     """'Spring Security: spring.security...entity-id': the setting `what` of an SP that is not
-    SonarQube, in its product's words when samlscan knows them, else generic words."""
-    label, names = OTHER_SP_SETTING_NAMES.get(product or "", (None, {}))
+    SonarQube, in its product's words when samlscan knows them, else generic words. A Keycloak
+    broker's product names its provider's alias ('keycloak-broker:entra')."""
+    base, _, alias = (product or "").partition(":")
+    label, names = OTHER_SP_SETTING_NAMES.get(base, (None, {}))
     if what in names:
-        return f"{label}: {names[what]}"
+        return f"{label.replace('the SAML provider', alias) if alias else label}: {names[what]}"
     return GENERIC_SETTING_NAMES.get(what, what)
+
+
+_KEYCLOAK_BROKER = re.compile(r"/realms/[^/?#]+/broker/([^/?#]+)/endpoint(?:/clients/[^/?#]+)?/?(?:[?#]|$)")
+"""Keycloak's SAML broker endpoint, the ACS of Keycloak as an SP of another IdP (SAMLIdentityProvider:
+/realms/{realm}/broker/{alias}/endpoint; /endpoint/clients/{id} for IdP-initiated logins)."""
+
+
+def keycloak_broker(url: str | None) -> str | None:
+    """'keycloak-broker:<alias>' when `url` is a Keycloak broker endpoint (the SP of that SAML hop is
+    Keycloak, not the application that asked Keycloak to log the user in), else None."""
+    m = _KEYCLOAK_BROKER.search(url or "")
+    return f"keycloak-broker:{m.group(1)}" if m else None
 
 _SCALARS = ("sp_entity_id", "acs_url", "idp_entity_id", "email_attribute", "login_attribute",
             "name_attribute", "group_attribute", "request_id", "profile")

@@ -19,7 +19,7 @@ from samlscan.catalog import IDP_NAMES, with_idp_part
 from samlscan.checks.base import consumed_assertion, issuer_product
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import IDP_WHERE, SPECS, cause_rank
-from samlscan.config import METADATA_KEY, is_cloud, is_sonarqube_acs, on_sonarqube_acs_path
+from samlscan.config import METADATA_KEY, is_cloud, is_sonarqube_acs, keycloak_broker, on_sonarqube_acs_path
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
@@ -388,7 +388,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
-    return _with_identity(_Piece(time=flow.time, kind="capture", input=raw.source.input if raw else "?", ref=entry,
+    return _with_identity(_Piece(time=flow.time, kind="capture", input=raw.source.input if raw else (flow.capture.input if flow.capture else "?"), ref=entry,
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
@@ -1379,6 +1379,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                 sonar = True
             elif p.kind == "log" and p.product:
                 other_sp = other_sp or p.product
+    if not sonar and other_sp is None:  # a hop of Keycloak brokering another IdP: Keycloak is its SP
+        other_sp = next((b for p in members if p.kind == "capture" and (b := keycloak_broker(p.acs or p.posted_to))),
+                        None)
     if elsewhere and not sonar and not judged and (other_sp or _asked_by_that_sp(members)):
         # only with evidence of another SP (its log, its AuthnRequest): a response sent to a host
         # other than the configured ACS is as often the configured SP's own misconfiguration (an

@@ -13,7 +13,7 @@ import html
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
@@ -25,6 +25,7 @@ from samlscan.errorpages import AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_C
     AUTH0_LINE as _AUTH0_LINE, AUTH0_LINK as _AUTH0_LINK, AUTH0_PAGE_TEXT as _AUTH0_PAGE_TEXT, \
     AUTH0_SENTENCE as _AUTH0_SENTENCE, tracking_id as _tracking_id
 from samlscan.inputs.base import RawMessage
+from samlscan.model import Source
 
 if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
     from samlscan.inputs.har import Capture
@@ -136,6 +137,9 @@ class Flow:
     ask: str | None = None
     """What to ask the user for when the capture does not say why the login stopped (the IdP's error
     page text and its IDs: unanswered)."""
+    capture: Source | None = None
+    """The capture file it was read from: a flow of an error page alone has no SAML message to name it
+    (Keycloak's first broker login page after the external IdP's response was taken)."""
 
 
 @dataclass(frozen=True)
@@ -973,7 +977,8 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "
                                "AuthnRequest was sent", None, exchanges, [i], None, None, False))
     flows.sort(key=lambda f: by_entry.get(f.exchanges[0].entry, 1 << 30) if f.exchanges else 1 << 30)
-    return tuple(flows)
+    where = next((m.source for m in capture.messages), None)
+    return tuple(replace(f, capture=Source(where.input, "")) for f in flows) if where else tuple(flows)
 
 
 def _replayed(exchanges: list[Exchange], acs_i: int, key: str) -> list[int]:

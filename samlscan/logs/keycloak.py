@@ -361,7 +361,10 @@ def _event(f: dict, no: int, path: str, time, local: bool, body: str | None) -> 
     else:
         outcome = "info"
     text = body if body is not None else ", ".join(f"{k}={v}" for k, v in f.items())
-    user = text_or_none(f.get("username")) or text_or_none(f.get("userId"))
+    # a broker event before the local user is known names the user at the external IdP
+    # (Details.IDENTITY_PROVIDER_USERNAME); its userId, if any, is the local user it clashed with
+    user = (text_or_none(f.get("username")) or text_or_none(f.get("identity_provider_identity"))
+            or text_or_none(f.get("userId")))
     code = None
     if outcome == "failure":
         code, raw = _broker_code(etype, error, text_or_none(f.get("reason")))
