@@ -1382,7 +1382,10 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     if not sonar and other_sp is None:  # a hop of Keycloak brokering another IdP: Keycloak is its SP
         other_sp = next((b for p in members if p.kind == "capture" and (b := keycloak_broker(p.acs or p.posted_to))),
                         None)
-    if elsewhere and not sonar and not judged and (other_sp or _asked_by_that_sp(members)):
+    broker_hop = elsewhere and any(keycloak_broker(p.elsewhere) for p in members if p.elsewhere)
+    # a response posted to Keycloak's broker endpoint is the IdP's answer to Keycloak, never to the
+    # configured SP, even where that SP's log lines joined its attempt (the same user, a second on)
+    if broker_hop and not judged or (elsewhere and not sonar and not judged and (other_sp or _asked_by_that_sp(members))):
         # only with evidence of another SP (its log, its AuthnRequest): a response sent to a host
         # other than the configured ACS is as often the configured SP's own misconfiguration (an
         # internal host name or an old URL at the IdP), which its findings say

@@ -73,3 +73,15 @@ def test_first_broker_login_finding_a_local_user_is_email_already_used(scan):
     assert all(e["input"] != "?" for e in a["evidence"])
     assert "Create User If Unique" in a["fix"] and "Identity provider links" in a["fix"]
     assert not any(x["root_cause"] == "unknown-failure" for x in scan["attempts"] if x["time"].startswith("2026-03-10T09:25"))
+
+
+def test_entras_responses_to_keycloak_are_not_judged_against_sonarqubes_settings():
+    """With SonarQube's entity ID and ACS given, Entra's responses to Keycloak's broker endpoint
+    (Audience: Keycloak's broker entity ID) were audience-mismatch and destination-mismatch, and dan's
+    login, refused by SonarQube for its missing login attribute, was put down to audience-mismatch:
+    SonarQube's web.log lines had joined the Entra hop's attempt, so it counted as SonarQube's."""
+    found = scan_case(CASE, "UTC", "--sp-entity-id", "sonarqube",
+                      "--acs-url", "https://sonar.example.com/oauth2/callback/saml")
+    for a in found["attempts"]:
+        assert not {"audience-mismatch", "destination-mismatch"} & set(a["findings"]), a
+    assert _at(found, "2026-03-10T09:40:2", "login-attribute-missing")["outcome"] == "failure"
