@@ -120,10 +120,10 @@ class _Piece:
     sso_product: str | None = None
     """The IdP product an AuthnRequest's Destination, its SSO URL, belongs to (flows.idp_at): the
     attempt's IdP when its Issuer is free text (PingFederate's) and no IdP log names it."""
-    stopped: bool = False
-    """A capture's login that stopped before any response (Flow: no response, no error page read):
-    `text` says where, `ask` what to ask the user for. Alone it is an attempt of unknown outcome."""
-    ask: str | None = None
+    stop: str | None = None
+    """Of a capture's login that stopped before any response (Flow: no response, no error page read):
+    what to ask the user for ('' when nothing: `text` says where it stopped); None for any other piece.
+    Alone it is an attempt of unknown outcome."""
     opaque: bool = False
     """`user` is a transient or persistent NameID: an opaque handle, no name a person knows the
     user by (SAML core 8.3.7, 8.3.8); any other name the attempt holds is shown instead."""
@@ -393,7 +393,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
                   response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None),
-                  stopped=stopped, ask=flow.ask))
+                  stop=(flow.ask or "") if stopped else None))
 
 
 CLOUD_UNKNOWN = ("SonarQube Cloud refused the login without saying why in the capture, and keeps no log its "
@@ -1348,10 +1348,12 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     user = idp = sp = idp_product = sp_product = decisive = other_sp = earlier = None
     user_rank = (True, True)  # (opaque, not captured) of `user`: a name over a NameID, a capture's first
     sp_rank = _SP_DESTINATION + 1
-    sonar = elsewhere = False  # SonarQube's log is part of it; a response went to another SP
+    sonar = elsewhere = captured = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
     for p in members:
         outcomes.add(p.outcome)
+        if p.kind == "capture":
+            captured = True
         if p.warnings:
             warnings.update(p.warnings)
         if p.codes:
@@ -1379,7 +1381,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                 sonar = True
             elif p.kind == "log" and p.product:
                 other_sp = other_sp or p.product
-    if not sonar and other_sp is None:  # a hop of Keycloak brokering another IdP: Keycloak is its SP
+    if captured and not sonar and other_sp is None:  # a hop of Keycloak brokering another IdP: Keycloak is its SP
         other_sp = next((b for p in members if p.kind == "capture" and (b := keycloak_broker(p.acs or p.posted_to))),
                         None)
     broker_hop = elsewhere and any(keycloak_broker(p.elsewhere) for p in members if p.elsewhere)
@@ -1446,8 +1448,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         elif fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
             fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
     elif outcome == "unknown":  # where a capture's login stopped, and what to ask the user for
-        notes = [f"{_where(p)}: {p.text}" + (f"; ask the user for {p.ask}" if p.ask else "")
-                 for p in members if p.stopped and p.text]
+        notes = [f"{_where(p)}: {p.text}" + (f"; ask the user for {p.stop}" if p.stop else "")
+                 for p in members if p.stop is not None and p.text]
     else:
         lost_groups = warnings & _GROUP_LOSS
         if lost_groups:
@@ -1895,7 +1897,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
     attempts = [_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
                 _attempt(g, unheld=unheld) for g in (members.pop(root) for root in list(members))
-                if any(p.outcome in ("failure", "success") or p.response or p.stopped for p in g)]
+                if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g)]
     attempts = _found_for_others(attempts)
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
@@ -1927,44 +1929,47 @@ def _found_for_others(attempts: list[Attempt]) -> list[Attempt]:
     def product(idp: str | None) -> str | None:  # (an attempt names its IdP by its Issuer or its product)
         return idp if idp in IDP_NAMES else issuer_product(idp) or idp
 
-    from bisect import bisect_left
-
+    refused = {i: (a.sp, product(a.idp)) for i, a in enumerate(attempts)
+               if a.root_cause == "app-not-found" and a.sp and a.time}
+    if not refused:  # (an IdP export's 100,000s of sign-ins: most scans have none)
+        return attempts
+    keys, sps = set(refused.values()), {sp for sp, _ in refused.values()}
     answered: dict[tuple, list[Attempt]] = {}
     for a in attempts:
-        if a.outcome == "success" and a.sp and a.time:
-            answered.setdefault((a.sp, product(a.idp)), []).append(a)
-    if not answered:
-        return attempts
-    # each key's successes in time order, bisected per failure (a scan of 10k users' failures beside
-    # 10k successes compared every pair: 44 s for 32k log rows)
-    for found in answered.values():
+        if a.sp in sps and a.outcome == "success" and a.time and (key := (a.sp, product(a.idp))) in keys:
+            answered.setdefault(key, []).append(a)
+    for found in answered.values():  # (in time order, bisected per refusal: not every pair compared)
         found.sort(key=lambda o: o.time)
     times = {key: [o.time for o in found] for key, found in answered.items()}
-    out = []
-    for a in attempts:
-        key = (a.sp, product(a.idp)) if a.root_cause == "app-not-found" and a.sp and a.time else None
-        found = answered.get(key, [])
-        k = bisect_left(times[key], a.time) if found else 0
-        # others' logins only (the user's own say the app is on for them: Google's page comes too of
-        # a browser signed in to another Google account)
-        def someone_else(j: int) -> bool:
-            return not a.user or found[j].user != a.user
-
-        last = next((j for j in range(k - 1, -1, -1) if someone_else(j)), None)
-        if last is None or next((j for j in range(k, len(found)) if found[j].time > a.time and someone_else(j)),
-                                None) is None:
-            out.append(a)
-            continue
-        # (of several at that time, the first, as the scan lists them)
-        other = next(found[j] for j in range(bisect_left(times[key], found[last].time), last + 1) if someone_else(j))
-        out.append(replace(a, root_cause="user-not-assigned", side="idp",
-                           fix=with_idp_part(SPECS["user-not-assigned"].fix, IDP_WHERE["user-not-assigned"],
-                                             product(a.idp)),
-                           notes=(*a.notes, f"the IdP found no application for this user, but issued responses to "
-                                            f"the same SP entity ID {a.sp!r} before and after it ({other.user or 'another user'} "
-                                            f"at {other.time:%Y-%m-%d %H:%M:%S} UTC): the application and its "
-                                            "identifier are right; it is not enabled for this user")))
+    out = list(attempts)
+    for i, key in refused.items():
+        a = out[i]
+        other = _other_around(answered.get(key, []), times.get(key, []), a)
+        if other is not None:
+            out[i] = replace(a, root_cause="user-not-assigned", side="idp", fix=with_idp_part(
+                SPECS["user-not-assigned"].fix, IDP_WHERE["user-not-assigned"], key[1]), notes=(
+                *a.notes, f"the IdP found no application for this user, but issued responses to the same SP "
+                          f"entity ID {a.sp!r} before and after it ({other.user or 'another user'} at "
+                          f"{other.time:%Y-%m-%d %H:%M:%S} UTC): the application and its identifier are right; "
+                          "it is not enabled for this user"))
     return out
+
+
+def _other_around(found: list[Attempt], times: list, a: Attempt) -> Attempt | None:
+    """The latest of `found` (successes in time order, their `times`) before `a` that is another
+    user's, when another user's also comes after it; else None. Others' logins only: the user's own
+    say the app is on for them (Google's page comes too of a browser signed in to another account)."""
+    from bisect import bisect_left, bisect_right
+
+    def someone_else(o: Attempt) -> bool:
+        return not a.user or o.user != a.user
+
+    k = bisect_left(times, a.time)
+    last = next((j for j in range(k - 1, -1, -1) if someone_else(found[j])), None)
+    if last is None or not any(someone_else(found[j]) for j in range(bisect_right(times, a.time), len(found))):
+        return None
+    # (of several at that time, the first, as the scan lists them)
+    return next(found[j] for j in range(bisect_left(times, found[last].time), last + 1) if someone_else(found[j]))
 
 
 IDP_ONLY = ("every login here is known from IdP logs alone: a success is the IdP's word (it authenticated "
