@@ -388,7 +388,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
-    return _with_identity(_Piece(time=flow.time, kind="capture", input=raw.source.input if raw else (flow.capture.input if flow.capture else "?"), ref=entry,
+    where = raw.source.input if raw else flow.capture.input if flow.capture else "?"
+    return _with_identity(_Piece(time=flow.time, kind="capture", input=where, ref=entry,
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
@@ -1659,7 +1660,7 @@ def _issued_apart(messages, events, offsets: dict[str, timedelta]) -> list[tuple
     removed): that line is the response's, the IdP's log runs as far from the capture at that
     login. Found per login: an IdP clock off for a while (a broken NTP) gives no offset of the whole
     log (_offsets_by_user's pairs disagree), and a line naming neither the user nor an ID
-    (SimpleSAMLphp's STAT line) joins no attempt."""
+    (SimpleSAMLphp's STAT line) is joined by nothing else."""
     skewed = [r.message for r in messages if r.message.kind == "Response" and not r.message.logged_by
               and r.message.captured_at and r.message.issue_instant
               and abs(r.message.issue_instant - r.message.captured_at) >= IDP_LAG]
@@ -1707,10 +1708,10 @@ def _issuing_line(m, lines: list[LogEvent], times: list[datetime]) -> LogEvent |
     names another response or user."""
     from bisect import bisect_left, bisect_right
 
-    found = lines[bisect_left(times, m.issue_instant - _SAME_RECORD):bisect_right(times, m.issue_instant + _SAME_RECORD)]
-    if len(found) != 1:
+    lo = bisect_left(times, m.issue_instant - _SAME_RECORD)
+    if bisect_right(times, m.issue_instant + _SAME_RECORD) - lo != 1:  # (none or several: no slice of a busy second)
         return None
-    (e,) = found
+    e = lines[lo]
     if e.saml_ids and m.id not in e.saml_ids:
         return None
     if not e.user:
