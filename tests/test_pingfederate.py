@@ -83,3 +83,45 @@ def test_case16_attempts_join_the_audit_log_and_fixes_name_pingfederate():
 def test_audit_time_is_read_in_the_given_zone():
     ev = _events("audit-pf12.log", timezone(timedelta(hours=-5)))
     assert ev[0].time == datetime(2025, 3, 11, 14, 40, 58, 117000, tzinfo=timezone.utc)
+
+
+def _audit_line(text: str, tmp_path) -> list[LogEvent]:
+    path = tmp_path / "audit.log"
+    path.write_text(text + "\n", encoding="utf-8")
+    return [e for e in parse_file(str(path), timezone.utc) if isinstance(e, LogEvent)]
+
+
+def test_a_pipe_in_the_description_is_kept_and_appended_fields_shift_nothing(tmp_path):
+    """The description was cut at its first '|' (every pipe split a field); responsetime (all
+    digits) ends it, and what an admin appended after it is extra, not part of it."""
+    (ev,) = _audit_line(
+        "2025-03-11 09:40:58,117| tid:KrQZICn7532ys.iGyO5gE2Sq0GS| SSO| dev.user1| 203.0.113.77 | App| "
+        "https://sp.example/saml2| SAML20| sso.example.org| IdP| failure| HTMLFormAdapter| "
+        "Request denied | policy a|b | 87| HTMLFormAdapter| dev.user1@example.org", tmp_path)
+    assert ev.text == "SSO failure: Request denied | policy a|b"
+    assert (ev.user, ev.app, ev.outcome, ev.saml_ids) == ("dev.user1", "https://sp.example/saml2", "failure", ())
+
+
+def test_server_log_line_with_an_impossible_date_is_malformed_as_in_audit_log(tmp_path):
+    """It became a failure event without a time; audit.log counts such a line malformed."""
+    path = tmp_path / "server.log"
+    path.write_text((DATA / "server.log").read_text(encoding="utf-8").replace("2025-03-11 09:43:52,940",
+                                                                             "2025-13-45 09:43:52,940"))
+    got = list(parse_file(str(path), timezone.utc))
+    assert [type(e).__name__ for e in got] == ["Malformed", "LogEvent"]
+    assert all(e.time for e in got if isinstance(e, LogEvent))
+
+
+def test_appended_saml_ids_join_the_captured_response_by_id(tmp_path):
+    """%X{requestid}, %X{responseid} appended after responsetime (no header names them): the SSO
+    line, logged an hour off by a server clock set wrong and with no subject, is part of anna's
+    attempt by the response's ID and InResponseTo (case 16's HAR), not by time or user."""
+    line = ("2026-02-10 10:02:13,500| tid:KrQZICn7532ys.iGyO5gE2Sq0GS| XRXqXS5lNAt-a._Xx6pS7kF0V6l| SSO| | "
+            "192.0.2.31 | SonarQube Cloud| https://sonarcloud.io/saml2/metadata/contoso| SAML20| "
+            "sso.contoso.example| IdP| success| HTMLFormAdapter| | 41| _475f2835-6f94-cf1e-6200-dee4a12974b5| "
+            "o0I2mbadzdNIr.uBLQdmOHKNCNp| HTMLFormAdapter")
+    (ev,) = _audit_line(line, tmp_path)
+    assert ev.saml_ids == ("_475f2835-6f94-cf1e-6200-dee4a12974b5", "o0I2mbadzdNIr.uBLQdmOHKNCNp")
+    (tmp_path / "chrome.har").write_bytes((CASE16 / "chrome-sonarcloud.har").read_bytes())
+    attempts = {a["time"]: a for a in scan_case(tmp_path, "UTC")["attempts"]}
+    assert ("audit.log", "line 1") in refs(attempts["2026-02-10T09:02:11Z"])

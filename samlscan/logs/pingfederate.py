@@ -5,6 +5,12 @@ audit.log: log4j2.xml's default pattern `%d| %X{trackingid}| %X{event}| %X{subje
 %X{description}| %X{responsetime}`; PingFederate 11.3 and later add %X{transactionid} after the
 tracking ID (docs.pingidentity.com, PingFederate Server "Security audit logging"). `%d` is the
 server's local time without a zone. status is success, failure or inprogress.
+The same page lists fields an admin may append to the pattern (%X{requestid}, %X{inresponseto},
+%X{responseid}, %X{authenticationsourceid}, ...). Without a header their names cannot be read, so
+the fields after responsetime (a number of milliseconds: the first all-digit field after the
+description) are extras, and those shaped like a SAML ID (an xs:ID of at least 128 bits as SAML
+core 1.3.4 requires) are the line's SAML IDs. Pipes inside the description are kept; a description
+that holds a bare '| 42 |' is cut there (limit). Fields added before responsetime are not read.
 server.log: `%d %X{trackingid} %-5p [%c] %m` (the tracking ID joins it to audit.log; PingFederate
 Server "Troubleshooting": 'tid:<id> ERROR [org.sourceid.servlet.ErrorServlet] Top level error ...').
 """
@@ -30,6 +36,8 @@ LOGIN_EVENTS = frozenset({"SSO", "AUTHN_ATTEMPT", "AUTHN_REQUEST"})
 """A browser login's events: the assertion for an SP (SSO), the user's authentication by an IdP
 adapter (AUTHN_ATTEMPT) or through an IdP connection (AUTHN_REQUEST). A success of the latter two
 says nothing of the SP's login ('info'); their failure fails it."""
+_SAML_ID = re.compile(r"^[A-Za-z_][\w.-]{21,}$", re.ASCII)
+"""An xs:ID (NCName) long enough for 128 random bits (22 base64 characters, SAML core 1.3.4)."""
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d{3}$")
 _SERVER = re.compile(
     r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d{3})\s+(?:(tid:\S*)\s+)?(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\s+"
@@ -59,16 +67,27 @@ class PingFederateParser:
 def _audit_fields(line: str) -> dict | None:
     """The named fields of an audit.log line, or None when it is none: a local time, the tracking
     ID, the transaction ID when the layout has it (then the event comes one field later), the
-    default fields; fields the admin appended are kept by position as extra."""
-    cells = [c.strip() for c in line.split("|")]
+    default fields, and those the admin appended after responsetime as extra (a tuple)."""
+    raw = line.split("|")
+    cells = [c.strip() for c in raw]
     if len(cells) < 2 + len(FIELDS) or not _TIME.match(cells[0]):
         return None
     at = 2 if cells[2] in EVENTS else 3 if cells[3] in EVENTS else None
     if at is None or cells[at + FIELDS.index("role")] not in ("IdP", "SP", ""):
         return None
-    named = dict(zip(FIELDS, cells[at:]))
-    named.update(time=cells[0], trackingid=cells[1], transactionid=cells[2] if at == 3 else "")
+    desc = at + FIELDS.index("description")
+    end = _responsetime_at(cells, desc + 1)
+    named = dict(zip(FIELDS, cells[at:desc]))
+    named.update(time=cells[0], trackingid=cells[1], transactionid=cells[2] if at == 3 else "",
+                 description="|".join(raw[desc:end]).strip(), responsetime=cells[end],
+                 extra=tuple(cells[end + 1:]))
     return named
+
+
+def _responsetime_at(cells: list[str], start: int) -> int:
+    """Where responsetime is: the first all-digit field from `start` (a '|' in the description
+    moves it right), else right after the description."""
+    return next((i for i in range(start, len(cells)) if cells[i].isdigit()), start)
 
 
 def _flow_id(value: str | None) -> str | None:
@@ -99,6 +118,7 @@ def _audit(f: dict, line: str, no: int, path: str, tz: tzinfo) -> Record:
         source=src(path, no), time=time, product=PRODUCT, side="idp" if f["role"] != "SP" else "sp",
         outcome=outcome, text=text, code=code, user=text_or_none(f["subject"]), ip=text_or_none(f["ip"]),
         request_id=_flow_id(f["trackingid"]), correlation_id=text_or_none(f["transactionid"]),
+        saml_ids=tuple(dict.fromkeys(x for x in f["extra"] if _SAML_ID.match(x))),
         app=text_or_none(f["connectionid"]) or text_or_none(f["app"]), raw_code=event, local_time=local)
 
 
@@ -112,6 +132,9 @@ def _server(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     if code is None:
         return
     time, local = parse_iso(when, tz)
+    if time is None:  # (a date no calendar has, as audit.log's)
+        yield malformed(path, no, "server.log line without a readable time")
+        return
     yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp", outcome="failure",
                    text=msg, code=code, request_id=_flow_id(tid), local_time=local)
 
