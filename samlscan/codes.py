@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from samlscan.config import CLOUD_SETTING_NAMES
 from samlscan.model import Severity
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -545,6 +546,14 @@ IDP_WHERE = {
 """Where each IdP product takes what a cause's fix changes, as 'Product: where' clauses without
 parentheses or ';' (catalog.idp_part picks the attempt's IdP's): added to its fix for that IdP only."""
 
+
+CLOUD_FIXES = {
+    # SonarQube Cloud gives its ACS (the setup assistant's Single Sign-On URL, config.CLOUD_GIVEN):
+    # its customers have no sonar.core.serverBaseURL, so only the IdP's copy of the URL can be wrong
+    "acs-path-wrong": f"Set the IdP's ACS (Reply) URL to {CLOUD_SETTING_NAMES['acs_url']}, exactly as "
+                      "it gives it: the IdP must hold that URL (not an older SonarQube Server's callback).",
+}
+"""The fix of a cause when the SP is SonarQube Cloud, where its SPECS fix names SonarQube Server's settings."""
 
 def spec(code: str) -> CodeSpec:
     """The spec of a code or alias; KeyError for an unknown code."""

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from samlscan.catalog import IDP_NAMES, with_idp_part
 from samlscan.checks.base import consumed_assertion, issuer_product
 from samlscan.checks.protocol import is_template_variable
-from samlscan.codes import IDP_WHERE, SPECS, cause_rank
+from samlscan.codes import CLOUD_FIXES, IDP_WHERE, SPECS, cause_rank
 from samlscan.config import METADATA_KEY, is_cloud, is_sonarqube_acs, keycloak_broker, on_sonarqube_acs_path
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
@@ -354,8 +354,20 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
     return piece
 
 
-def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
-    """What the browser saw after the POST (SP outcome) or instead of a response (IdP error page)."""
+def _response_key(flow) -> tuple | None:
+    return (flow.response.source.input, flow.response.source.ref) if flow.response is not None else None
+
+
+def _for_cloud(m) -> bool:
+    """A Response made for SonarQube Cloud: its Audience or Destination is on Cloud's hosts (it may
+    still have gone elsewhere: the IdP's stale ACS URL)."""
+    return m.kind == "Response" and any(is_cloud(u) for u in (
+        m.destination, *(x for a in m.assertions for r in a.audience_restrictions for x in r)))
+
+
+def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) -> _Piece | None:
+    """What the browser saw after the POST (SP outcome) or instead of a response (IdP error page).
+    `cloud`: the SP is SonarQube Cloud (--acs-url, or the response's Audience or Destination)."""
     from samlscan import catalog
     from samlscan.sonarqube import flow_cause
 
@@ -375,9 +387,12 @@ def _flow_piece(flow, unsolicited: set, responses: dict) -> _Piece | None:
             hints = {code: hit.fix}
     elif flow.outcome == "failure":
         source = (raw.source.input, raw.source.ref) if flow.response is not None else None
-        decided = flow_cause(flow, source in unsolicited if source else None)
+        cloud = cloud or any(is_cloud(ex.url) for ex in flow.exchanges if ex.leg == "acs-post")
+        decided = flow_cause(flow, source in unsolicited if source else None, cloud)
         code, why = decided if decided else ("unknown-failure", flow.reason)
-        if code == "unknown-failure" and any(is_cloud(ex.url) for ex in flow.exchanges if ex.leg == "acs-post"):
+        if cloud and code in CLOUD_FIXES:
+            hints = {code: CLOUD_FIXES[code]}
+        elif code == "unknown-failure" and cloud:
             hints = {code: CLOUD_UNKNOWN}
         elif code == "unknown-failure":
             hints = {code: "the SP refused the login without saying why in the capture: read its log "
@@ -1785,7 +1800,8 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     the report, when the caller has them; `expect`: the settings the messages were judged with
     (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
     with no_cyclic_gc():
-        return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None))
+        return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
+                          is_cloud(getattr(expect, "acs_url", None)))
 
 
 @dataclass(frozen=True)
@@ -1848,7 +1864,7 @@ def _signing_seen(unheld: Unheld | None, pieces) -> Unheld | None:
 
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
-               unheld: Unheld | None = None, login_attribute: str | None = None):
+               unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
@@ -1870,7 +1886,9 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         responses = {(r.message.source.input, r.message.source.ref):
                      (r.message.id, r.message.source.input, r.message.source.ref)
                      for r in report.messages if r.message.kind == "Response"}
-        pieces += [p for p in (_flow_piece(f, unsolicited, responses) for f in report.flows) if p is not None]
+        to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if _for_cloud(r.message)}
+        pieces += [p for p in (_flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud)
+                               for f in report.flows) if p is not None]
     timeline = _timeline_notes(report.events)
     if not pieces:
         return replace(report, notes=report.notes + timeline) if timeline else report

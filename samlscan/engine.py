@@ -11,7 +11,7 @@ from pathlib import Path
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
-from samlscan.config import Expectations, is_sonarqube_acs
+from samlscan.config import Expectations, is_cloud, is_sonarqube_acs
 from samlscan.textcodec import utf16_codec
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
@@ -365,7 +365,10 @@ def _as_receiver(expect: Expectations, msg: SamlMessage) -> Expectations:
     are named as SonarQube names them), as they do to the attempts its log is part of."""
     if expect.profile is not None:
         return expect
-    if not (msg.logged_by or "").startswith("sonarqube") and not any(map(is_sonarqube_acs, _receivers(msg))):
+    if not (msg.logged_by or "").startswith("sonarqube") and (
+            is_cloud(expect.acs_url) or not any(map(is_sonarqube_acs, _receivers(msg)))):
+        # (the configured SP is SonarQube Cloud: a Destination on a Server's ACS path is a stale
+        # ACS URL at the IdP, not a Server that took the message; Cloud needs the email)
         return expect
     return _derived(expect, "profile:sonarqube", lambda e: replace(e, profile="sonarqube"))
 

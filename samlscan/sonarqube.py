@@ -97,26 +97,31 @@ def _started_at_sp(flow) -> bool:
     return flow.request is not None or any(ex.leg == "sp-init" for ex in flow.exchanges)
 
 
-def flow_cause(flow, response_unsolicited: bool | None = None) -> tuple[str, str] | None:
-    """(code, why) for a failed capture flow, or None when these rules do not decide it."""
+_SERVER_CALLBACK = "SonarQube's SAML callback is .../oauth2/callback/saml"
+_CLOUD_CALLBACK = "SonarQube Cloud's is the Single Sign-On URL its SSO configuration gives"
+
+
+def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = False) -> tuple[str, str] | None:
+    """(code, why) for a failed capture flow, or None when these rules do not decide it. `cloud`:
+    the SP is SonarQube Cloud (its ACS is the Single Sign-On URL its SSO configuration gives)."""
     from samlscan import catalog
 
     if flow.outcome != "failure":
         return None
     exchanges = list(flow.exchanges)
+    callback = _CLOUD_CALLBACK if cloud else _SERVER_CALLBACK
     for ex in exchanges:
         if ex.leg == "acs-post" and ex.status == 403 and is_cloud(ex.url):
             return "multiple-sign-on-urls", f"HTTP 403 from {ex.url} ({ex.ref})"
         if ex.leg == "acs-post" and _callback_without_saml_key(ex.url):
-            return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}); "
-                                      "SonarQube's SAML callback is .../oauth2/callback/saml")
+            return "acs-path-wrong", f"the IdP posted the response to {ex.url} ({ex.ref}); {callback}"
         if ex.leg == "acs-post" and unreached(ex):  # (an old ACS URL at the IdP: a retired host)
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), where the browser "
                                       f"reached no server ({ex.net_error}): the IdP sends it to an ACS URL "
                                       "that is not the SP's")
         if ex.leg == "acs-post" and _not_the_callback(ex.status, ex.url):
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), which answered "
-                                      "404: SonarQube's SAML callback is .../oauth2/callback/saml")
+                                      f"404: {callback}")
     texts = [flow.reason or ""] + [ex.auth_error or "" for ex in exchanges] + [
         e for ex in exchanges for e in ex.page_errors]
     if any(_IP_ALLOW.search(t) for t in texts):

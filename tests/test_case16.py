@@ -98,3 +98,25 @@ def test_the_idp_log_line_of_a_response_issued_minutes_off_joins_its_attempt():
     assert [t for t, a in attempts.items() if a["user"] == "emma.visser"] == ["2026-02-10T10:40:02Z"]
     emma = attempts["2026-02-10T10:40:02Z"]
     assert emma["outcome"] == "failure" and ("audit.log", "line 15") in refs(emma)
+
+
+def test_a_stale_acs_at_the_idp_of_a_cloud_sp_is_fixed_in_clouds_words():
+    """dave: the response, made for SonarQube Cloud (its Audience), went to an old Server's ACS. The fix
+    said 'sonar.core.serverBaseURL + /oauth2/callback/saml', a setting Cloud's customers do not have."""
+    for args in ((), ("--acs-url", CLOUD_ACS)):
+        a = _attempts(*args)["2026-02-10T10:21:30Z"]
+        assert (a["root_cause"], a["side"]) == ("acs-path-wrong", "idp")
+        assert "Single Sign-On URL of SonarQube Cloud's SSO configuration" in a["fix"]
+        assert "serverBaseURL" not in a["fix"]
+
+
+
+def test_a_wrong_acs_path_of_a_cloud_sp_names_clouds_single_sign_on_url():
+    """flow_cause's why named Server's '.../oauth2/callback/saml' for a Cloud SP too."""
+    from test_case9 import _exchange, _flow
+
+    from samlscan.sonarqube import flow_cause
+
+    typo = _flow(_exchange(1, "POST", "https://sonarcloud.io/oauth2/calback/saml", 404, "acs-post"))
+    assert "Single Sign-On URL" in flow_cause(typo, cloud=True)[1]
+    assert ".../oauth2/callback/saml" in flow_cause(typo)[1]

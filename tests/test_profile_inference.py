@@ -83,3 +83,11 @@ def test_the_cli_offers_the_profiles_config_knows():
     assert all(p in out.output for p in PROFILES)
     bad = CliRunner().invoke(main, ["check", "x.xml", "--profile", "shibboleth"])
     assert bad.exit_code == 2 and "shibboleth" in bad.output
+
+
+def test_a_response_to_a_server_acs_is_judged_as_any_sp_when_the_configured_acs_is_sonarqube_cloud():
+    """--acs-url on sonarcloud.io, the response sent to a Server-shaped ACS (the IdP's stale URL of
+    a self-managed SonarQube, case 16): it was judged by SonarQube Server's rules (email optional,
+    sonar.auth.saml.user.email named), which Cloud, needing the email, does not follow."""
+    f = _email_finding(_without_email(S.ACS_URL), replace(EXPECT, acs_url="https://sonarcloud.io/oauth2/callback/saml"))
+    assert f.severity.value == "error" and "sonar." not in f.hint and "SSO & Provisioning" in f.hint
