@@ -86,6 +86,30 @@ RUBY_SAML_TEXTS = [
     ("The response was received at https://a.example/acs instead of https://b.example/acs", "destination-mismatch"),
     ("Doesn't match the issuer, expected: <https://idp.example>, but was: <https://other.example>",
      "issuer-mismatch"),
+    # validate_response_state / validate_success_status without a single StatusCode (status_code is
+    # nil, utils.rb status_error_msg appends nothing), decrypt_element without an SP key.
+    ("Blank response", "unknown-failure"),
+    ("No settings on response", "sp-configuration-error"),
+    ("The status code of the Response was not Success", "idp-configuration-error"),
+    ("An EncryptedID found and no SP private key found on the settings to decrypt it", "sp-configuration-error"),
+    # logoutresponse.rb and slo_logoutrequest.rb (the SP's single-logout endpoint).
+    ("The status code of the Logout Response was not Success, was Responder -> Unknown session",
+     "status-not-success"),
+    ("The status code of the Logout Response was not Success", "idp-configuration-error"),
+    ("Invalid SAML Logout Response. Not match the saml-schema-protocol-2.0.xsd", "idp-configuration-error"),
+    ("Invalid SAML Logout Request. Not match the saml-schema-protocol-2.0.xsd", "idp-configuration-error"),
+    ("Blank logout response", "unknown-failure"),
+    ("Blank logout request", "unknown-failure"),
+    ("No settings on logout response", "sp-configuration-error"),
+    ("No sp_entity_id in settings of the logout response", "sp-configuration-error"),
+    ("No fingerprint or certificate on settings of the logout response", "sp-configuration-error"),
+    (("The InResponseTo of the Logout Response: ONELOGIN_21df91a8, does not match the ID of the Logout Request "
+      "sent by the SP: _a1b2"), "inresponseto-mismatch"),
+    ("Invalid Signature on Logout Response", "redirect-signature-invalid"),
+    ("Invalid Signature on Logout Request", "redirect-signature-invalid"),
+    ("Missing ID attribute on Logout Request", "id-missing"),
+    ("Current time is on or after NotOnOrAfter (2024-05-02 10:00:00 UTC >= 2024-05-02 09:05:00 UTC)",
+     "request-expired"),
 ]
 
 
@@ -93,6 +117,13 @@ RUBY_SAML_TEXTS = [
 def test_ruby_saml_s_error_texts_map_to_their_cause(text, code):
     cause = lookup(text, "ruby-saml")
     assert cause is not None and cause.code == code, (text, cause)
+
+
+def test_explain_tells_a_missing_status_code_from_a_refusal():
+    """ruby-saml's bare status text means no single StatusCode (the IdP's message is malformed), not a
+    refusal: `samlscan explain` must not send the reader to the IdP's status."""
+    result = CliRunner().invoke(main, ["explain", "The status code of the Response was not Success"])
+    assert result.exit_code == 0 and "ruby-saml" in result.output and "StatusCode" in result.output
 
 
 def test_explain_names_the_cause_of_a_bare_ruby_saml_expiry():
