@@ -89,3 +89,32 @@ def test_a_bare_id_of_one_product_still_prefers_that_product_s_specific_text():
     'invalid_signature' alone is still Spring's first text, not Keycloak's plain 'invalid_signature'."""
     found = lookup("invalid_signature")
     assert found.product == "spring" and found.code == "signature-invalid"
+
+
+def _satosa_line(error: str) -> str:
+    """A SATOSA log line: lu.LOG_FMT ('[{id}] {message}') around the dict authn_response logs."""
+    return "[urn:uuid:5f1c] " + str({"message": "Authentication failed", "error": error})
+
+
+@pytest.mark.parametrize("text, code", [
+    # pysaml2 src/saml2/s_utils.py STATUSCODE2EXCEPTION: the class names the second-level status.
+    ("StatusRequestDenied", "idp-authentication-failed"),
+    ("StatusAuthnFailed", "idp-authentication-failed"),
+    ("StatusUnknownPrincipal", "idp-authentication-failed"),
+    ("StatusNoPassive", "idp-authentication-failed"),
+    ("StatusNoAuthnContext", "request-invalid"),
+    ("StatusInvalidNameidPolicy", "request-invalid"),
+    ("StatusRequestUnsupported", "request-invalid"),
+    ("StatusError", "status-not-success"),
+    # SATOSA src/satosa/backends/saml2.py authn_response, as its LOG_FMT line carries the dict.
+    *((_satosa_line(error), code) for error, code in [
+        ("Received AuthN response without a SATOSA session cookie", "unknown-failure"),
+        ("SAML Response not found in context.request", "unknown-failure"),
+        ("No corresponding request with id: id-4b2cdd1c5e0f", "inresponseto-mismatch"),
+        ("Response state query param did not match relay state for request", "unknown-failure"),
+    ]),
+])
+def test_pysaml2_and_satosa_texts_map_to_their_cause(text, code):
+    """pysaml2's status exception classes and SATOSA's SAML-backend refusals matched nothing."""
+    found = lookup(text, "pysaml2")
+    assert found is not None and found.product == "pysaml2" and found.code == code, (text, found)
