@@ -552,8 +552,15 @@ CLOUD_FIXES = {
     # its customers have no sonar.core.serverBaseURL, so only the IdP's copy of the URL can be wrong
     "acs-path-wrong": f"Set the IdP's ACS (Reply) URL to {CLOUD_SETTING_NAMES['acs_url']}, exactly as "
                       "it gives it: the IdP must hold that URL (not an older SonarQube Server's callback).",
+    # a refusal the capture gives no reason for: Cloud keeps no log its customers read (no web.log)
+    "unknown-failure": "SonarQube Cloud refused the login without saying why in the capture, and keeps no log "
+                       "its customers read: compare the response with its SSO configuration (give samlscan the "
+                       "IdP certificate it holds, --idp-cert, and its attribute mapping, --login-attribute, "
+                       "--name-attribute, --email-attribute), read the IdP's log at that time, and give "
+                       "SonarSource support the time of the attempt if neither explains it",
 }
 """The fix of a cause when the SP is SonarQube Cloud, where its SPECS fix names SonarQube Server's settings."""
+
 
 def spec(code: str) -> CodeSpec:
     """The spec of a code or alias; KeyError for an unknown code."""

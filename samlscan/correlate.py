@@ -392,8 +392,6 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
         code, why = decided if decided else ("unknown-failure", flow.reason)
         if cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
-        elif code == "unknown-failure" and cloud:
-            hints = {code: CLOUD_UNKNOWN}
         elif code == "unknown-failure":
             hints = {code: "the SP refused the login without saying why in the capture: read its log "
                            f"at {flow.time:%Y-%m-%d %H:%M:%S} UTC (SonarQube: web.log, auth.event lines "
@@ -410,15 +408,6 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
                   response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None),
                   stop=(flow.ask or "") if stopped else None))
-
-
-CLOUD_UNKNOWN = ("SonarQube Cloud refused the login without saying why in the capture, and keeps no log its "
-                 "customers read: compare the response with its SSO configuration (give samlscan the IdP "
-                 "certificate it holds, --idp-cert, and its attribute mapping, --login-attribute, "
-                 "--name-attribute, --email-attribute), read the IdP's log at that time, and give SonarSource "
-                 "support the time of the attempt if neither explains it")
-"""The fix of a login SonarQube Cloud refused without a reason the capture shows (its ACS is on
-sonarcloud.io: there is no web.log to read)."""
 
 
 class Offsets(dict):

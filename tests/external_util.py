@@ -6,6 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from samlscan.catalog import lookup
 from samlscan.cli import main
 from samlscan.config import build
 from samlscan.engine import analyze_raw
@@ -67,3 +68,30 @@ def assert_cause_or_explained(cause_code: str, errors: set[str], verdict: dict) 
         assert cause_code in errors
         assert set(verdict.get("also", {})) == errors - {cause_code}
         assert all(verdict.get("also", {}).values())
+
+
+def assert_library_verdict(verdict: dict, errors: set[str], library: str, product: str) -> None:
+    """samlscan's `errors` of a sample are its verdicts.json row's, and agree with the library's own
+    verdict (`<library>_valid`: True, False, or None when no test of the library judges it, then
+    'unjudged' says why; `<library>_error`: its text, which the catalog maps to the cause) or the
+    row explains the disagreement (java-saml's and pysaml2's tables)."""
+    assert errors == set(verdict["samlscan_errors"]), sorted(errors)
+    valid = verdict[f"{library}_valid"]
+    if valid is None:
+        assert verdict["unjudged"]
+        return
+    if valid:
+        other = verdict.get("disagreement")
+        assert not errors or other and other["finding"] in errors and other["why"]
+        return
+    cause = lookup(verdict[f"{library}_error"], product)
+    assert cause is not None and cause.product == product, verdict[f"{library}_error"]
+    assert_cause_or_explained(cause.code, errors, verdict)
+
+
+def assert_attack_refused(data: Path, name: str, flags: dict) -> None:
+    """An attack sample (wrapping, concealed, doubled, spoofed signatures) has errors and never a
+    signature that covers its Response: never a verified, valid login."""
+    res = analyze_sample(data, name, **flags)
+    assert {f.code for f in res.findings if f.severity.value == "error"}
+    assert not res.message.signed
