@@ -91,6 +91,11 @@ _SPECS = (
        "Nothing to fix: the value is the one the IdP's page posted. To keep request bodies in a capture: "
        "Chrome or Edge DevTools > Network > Export HAR, Firefox with bodies saved, Playwright's "
        "recordHar without content 'omit'.", None),
+    _s("browser-clock-off", I, "input",
+       "The browser's clock was off: the capture's times were read on the servers' clock (the HTTP Date "
+       "headers of its responses).",
+       "Nothing to fix for the login: the SP and the IdP judge by their own clocks. Time checks of the "
+       "capture use the corrected times; set the user's machine to synchronise its clock.", None),
     _s("internal-error", E, "input", "samlscan failed on this message or input (a bug in samlscan).",
        "The other findings and inputs still hold; please report the message or input shape (redacted) "
        "to samlscan.", None),
@@ -183,6 +188,11 @@ _SPECS = (
     _s("clock-skew", W, "time",
        "The IdP clock and the capture time differ by more than common SPs tolerate.",
        "Sync the IdP and SP clocks with NTP.", "idp"),
+    _s("server-clock-off", W, "time",
+       "A server of the login answered with a clock that disagrees with the other servers' in the capture "
+       "(HTTP Date headers).",
+       "Sync that server's clock with NTP: an SP whose clock is off refuses fresh responses as not yet valid "
+       "or expired, an IdP whose clock is off issues them so.", None),
     _s("time-not-utc", W, "time",
        "A SAML time is written with a UTC offset or without a zone, not in UTC with 'Z' (SAML core "
        "1.3.3): SPs read it differently (python3-saml rejects offsets; java-saml and python3-saml "

@@ -390,7 +390,16 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
         cloud = cloud or any(is_cloud(ex.url) for ex in flow.exchanges if ex.leg == "acs-post")
         decided = flow_cause(flow, source in unsolicited if source else None, cloud)
         code, why = decided if decided else ("unknown-failure", flow.reason)
-        if cloud and code in CLOUD_FIXES:
+        slow = _sp_clock_off(flow) if code == "unknown-failure" else None
+        if slow is not None:  # the refusal the SP gives no reason for, of a server whose clock is off
+            host, off = slow
+            code, why = "sp-clock-skew", (
+                f"{(flow.reason or 'the SP refused the login').rstrip('.')}; the SP's server {host} answered with a clock {_minutes(off)} "
+                f"{'ahead of' if off > timedelta(0) else 'behind'} the IdP's and the other servers' (HTTP Date "
+                "headers of the capture): it judges the response's NotBefore and NotOnOrAfter by it (the likely "
+                "cause; its own log would say)")
+            hints = {code: f"Sync the clock of {host} (the SP's server) with NTP."}
+        elif cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
         elif code == "unknown-failure":
             hints = {code: "the SP refused the login without saying why in the capture: read its log "
@@ -408,6 +417,26 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
                   response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None),
                   stop=(flow.ask or "") if stopped else None))
+
+
+SP_CLOCK_OFF = timedelta(seconds=60)
+"""The least tolerance of a common SP (Spring Security's OpenSAML default is 5 min, java-saml's
+drift 180 s, ruby-saml and node-saml none unless set): an SP server off by more refuses fresh
+responses."""
+
+
+def _sp_clock_off(flow) -> tuple[str, timedelta] | None:
+    """(host, offset) of the ACS's server when its clock was off the others' by more than SP_CLOCK_OFF
+    (Exchange.clock_off, from the capture's HTTP Date headers)."""
+    from urllib.parse import urlsplit
+
+    return next(((urlsplit(ex.url).hostname, ex.clock_off) for ex in flow.exchanges
+                 if ex.leg == "acs-post" and ex.clock_off is not None and abs(ex.clock_off) > SP_CLOCK_OFF), None)
+
+
+def _minutes(d: timedelta) -> str:
+    m = round(abs(d.total_seconds()) / 60)
+    return f"{m} min" if m else f"{round(abs(d.total_seconds()))} s"
 
 
 class Offsets(dict):

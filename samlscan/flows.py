@@ -105,6 +105,9 @@ class Exchange:
     """Why the browser got no answer at all (status 0), as it says it: Chrome's response._error,
     its net error name ('net::ERR_NAME_NOT_RESOLVED'; devtools-frontend models/har/Log.ts writes
     request.localizedFailDescription there); None when the capture says nothing."""
+    clock_off: timedelta | None = None
+    """How far the clock of the server that answered was off the other servers' of the capture (its
+    HTTP Date headers: inputs/serverclock), when it was; None else."""
     word: str = "entry"
     """What the capture calls an exchange: 'entry' (HAR), 'request' (SAML-tracer), 'item' (Burp),
     'message' (raw HTTP), 'session' (Fiddler), as its messages' refs say it."""

@@ -27,6 +27,7 @@ from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, fi
                             same_endpoint, same_site_of, same_url, sends_on, set_names, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
+from samlscan.inputs.serverclock import DateSample, describe, http_date, reading
 from samlscan.model import Source, usable_time
 
 MAX_STRING = 4 << 20
@@ -753,6 +754,7 @@ class Collector:
         self.resent: dict[str, int] = {}  # key -> position of a value a 307/308 sends again
         self.reposted: dict[str, str] = {}  # key -> the page a 307/308 posts a sent value on to
         self.problems: list[InputProblem] = []
+        self.dates: list[DateSample] = []  # (serverclock: the servers' Date headers)
 
     def add(self, found: _Found) -> None:
         self.problems += found.problems
@@ -819,6 +821,9 @@ def read_entries(items, path: str, col: Collector, client: str | None = None) ->
     for index, entry in items:
         found, ex, saw = read_entry(entry, index, path, follow, forms, client)
         cookies_seen |= saw
+        sample = date_sample(entry)
+        if sample is not None:
+            col.dates.append(sample)
         col.add(found)
         page = [m for _, m, provisional in found.msgs if provisional and m.source.ref.endswith("/body")]
         _forget_sent(forms, {key for key, _, provisional in found.msgs if not provisional})
@@ -865,7 +870,56 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
             Source(path), "input-redacted",
             "no cookies in the capture (sanitized HAR): OAUTHSTATE and AUTHENTICATION-ERROR "
             "cannot be checked"))
-    return Capture(col.result(), tuple(exchanges), tuple(col.problems), entries)
+    return on_server_time(Capture(col.result(), tuple(exchanges), tuple(col.problems), entries), col.dates, path)
+
+
+def date_sample(entry: dict) -> DateSample | None:
+    """The response's Date header against the browser's start of its request (serverclock), for a
+    response its server wrote then: not one a cache served with its old Date (Chrome's _fromCache;
+    an Age header, RFC 9111 5.1; nothing transferred)."""
+    resp, req = entry.get("response"), entry.get("request")
+    if not isinstance(resp, dict) or not isinstance(req, dict) or "_fromCache" in entry or \
+            resp.get("_transferSize") == 0:
+        return None
+    date = None
+    for name, value in _headers(resp):
+        low = name.lower()
+        if low == "age" and value.strip() not in ("", "0"):
+            return None
+        if low == "date":
+            date = value
+    server, sent = http_date(date), parse_time(entry.get("startedDateTime"))
+    if server is None or sent is None:
+        return None
+    try:
+        host = urlsplit(str(req.get("url") or "")).hostname
+    except ValueError:
+        return None
+    took = entry.get("time")
+    took = took / 1000 if isinstance(took, (int, float)) and 0 <= took < 1e9 else 0.0
+    return DateSample(host, sent, took, server) if host else None
+
+
+def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
+    """`cap` with its times on the servers' clock when the browser's was off (serverclock.reading),
+    and a finding that says so, or that one of the login's servers disagrees with the others."""
+    r = reading(dates)
+    if r is None:
+        return cap
+    hosts = {urlsplit(ex.url).hostname for ex in cap.exchanges}  # (a CDN's clock is no login's concern)
+    r = replace(r, off_hosts=tuple((h, off) for h, off in r.off_hosts if h in hosts))
+    problems = []
+    if r.browser is not None:
+        problems.append(InputProblem(Source(path), "browser-clock-off", describe(replace(r, off_hosts=()))))
+        cap = replace(cap, messages=tuple(replace(m, captured_at=m.captured_at - r.browser) if m.captured_at else m
+                                          for m in cap.messages),
+                      exchanges=tuple(replace(ex, time=ex.time - r.browser) if ex.time else ex for ex in cap.exchanges))
+    if r.off_hosts:
+        problems.append(InputProblem(Source(path), "server-clock-off", describe(replace(r, browser=None))))
+        off = dict(r.off_hosts)
+        cap = replace(cap, exchanges=tuple(replace(ex, clock_off=off[h]) if (h := urlsplit(ex.url).hostname) in off
+                                           else ex for ex in cap.exchanges))
+    return replace(cap, problems=cap.problems + tuple(problems)) if problems else cap
 
 
 def read(path: str) -> Capture:

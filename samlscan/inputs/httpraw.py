@@ -216,7 +216,8 @@ def capture(entries: list[dict], path: str, ref: str = "entry", numbers: list[in
                                     path, col)
     msgs = tuple(m if ref == "entry" else _ref(m, ref) for m in col.result())
     probs = tuple(p if ref == "entry" else _ref(p, ref) for p in col.problems)
-    return har.Capture(msgs, tuple(replace(ex, word=ref) for ex in exchanges), probs, len(entries))
+    return har.on_server_time(har.Capture(msgs, tuple(replace(ex, word=ref) for ex in exchanges), probs, len(entries)),
+                              col.dates, path)
 
 
 def _ref(obj, word: str):
