@@ -292,6 +292,18 @@ def _digest_matches(target, sig, reference) -> bool | None:
     return got == want
 
 
+def _canonicalizable(target) -> bool:
+    """Whether libxml2's C14N accepts `target` (Canonical XML 1.0 section 2: a relative namespace URI
+    in scope makes canonicalization fail; either c14n fails alike)."""
+    from lxml import etree
+
+    try:
+        etree.tostring(target, method="c14n", exclusive=True)
+    except etree.C14NError:
+        return False
+    return True
+
+
 def _normalised_copy(root, unwrap_base64: bool):
     """A copy with whitespace-only text removed (and, optionally, base64 leaves unwrapped): the
     document as it probably was before a pretty-printer or a line-wrapping tool touched it."""
@@ -539,6 +551,12 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
         # '[omitted]' where the DigestValue or SignatureValue was: redacted before it was shared
         # (Keycloak's KEYCLOAK-6412 sample); 'the content was changed' would send the user astray.
         return SignatureInfo(**base, verified=False, failure="placeholder", key_bits=key_bits)
+    if not _canonicalizable(target):
+        # libxml2 (under xmlsec and every verifier built on it) cannot canonicalize the signed element,
+        # so no key verifies it and its digest cannot be recomputed: a relative namespace URI in scope
+        # (xmlns:example="1", simplesamlphp/saml2's CVE-2025-66475 sample, whose DigestValue is the
+        # SHA-256 of nothing: PHP's failed C14N() digested as '')
+        return SignatureInfo(**base, verified=False, failure="uncanonicalizable", key_bits=key_bits)
     own = [_key(c) for c in embedded] + [_value_key(v) for v in values]
     if any(_verify_with(sig, k, xmlsec) for k in own):
         if trusted and _shares_key(trusted, embedded, values):

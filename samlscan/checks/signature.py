@@ -26,6 +26,14 @@ MALFORMED = ("its ds:SignatureValue or ds:DigestValue element is missing or not 
 """sigverify's 'malformed'."""
 MALFORMED_HINT = ("fix the signer's output (signxml with a default-namespace ds, namespaces={None: ds}, writes "
                   "SignatureValue and KeyInfo in the enclosing namespace: sign with the ds prefix)")
+UNCANONICALIZABLE = ("the signed element cannot be canonicalized (a namespace declared with a relative URI, "
+                     "such as xmlns:example=\"1\", is in scope: Canonical XML 1.0 section 2 makes that a "
+                     "failure), so no verifier can recompute its digest and every SP built on libxml2 "
+                     "refuses it; a signature made over it signed something else (CVE-2025-66475: "
+                     "simplesamlphp/xml-security digested the empty string)")
+"""sigverify's 'uncanonicalizable'."""
+UNCANONICALIZABLE_HINT = ("if the IdP sent it, remove the relative namespace declaration from its output; a "
+                          "message that only verifies in a toolkit that ignores the failure is forged")
 
 
 def _fingerprints(c: CertInfo) -> str:
@@ -199,6 +207,11 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "signature-invalid", f"the {_where(sig)} is malformed: {MALFORMED}",
                           expected="ds:SignatureValue and ds:DigestValue in the ds namespace",
                           actual="missing", hint=MALFORMED_HINT)
+            continue
+        if sig.failure == "uncanonicalizable":
+            yield finding(msg, "signature-invalid", f"the {_where(sig)} cannot be checked: {UNCANONICALIZABLE}",
+                          expected="namespace declarations with absolute URIs",
+                          actual="the signed element cannot be canonicalized", hint=UNCANONICALIZABLE_HINT)
             continue
         if sig.reformatted:
             yield _reformatted(msg, sig)
