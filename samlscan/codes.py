@@ -444,7 +444,12 @@ _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy wh
             # PingFederate: the SP connection's attribute contract ('Setting up an attribute contract')
             "; PingFederate: Applications > Integration > SP Connections > the connection > Browser SSO > "
             "Assertion Creation > Attribute Contract must name the attribute as the SP expects it, fulfilled "
-            "under the IdP adapter mapping's Attribute Contract Fulfillment")
+            "under the IdP adapter mapping's Attribute Contract Fulfillment"
+            # AD FS issues to a relying party only the claims its issuance transform rules emit, under
+            # the rule's outgoing claim type URI ('Create a Rule to Send LDAP Attributes as Claims')
+            "; AD FS: AD FS Management > Relying Party Trusts > the trust > Edit Claim Issuance Policy > "
+            "Issuance Transform Rules must emit the claim under the claim type URI the SP reads, e.g. a Send "
+            "LDAP Attributes as Claims rule mapping SAM-Account-Name to Windows account name")
 """Where Shibboleth IdP releases an attribute to one SP (IdP 4/5 AttributeFilterConfiguration: a
 policy per Requester; the audit field %attr lists the IDs released)."""
 
@@ -528,7 +533,13 @@ _SIGNING_CERT = (
     # (docs.pingidentity.com 'Configuring digital signatures for service provider connections')
     "; PingFederate: Applications > Integration > SP Connections > the connection > Credentials > Digital "
     "Signature Settings > Signing Certificate is the certificate the SP must hold: export it from Security > "
-    "Signing & Decryption Keys & Certificates")
+    "Signing & Decryption Keys & Certificates"
+    # AD FS signs with the Primary token-signing certificate; AutoCertificateRollover makes the
+    # Secondary one primary by itself ('AD FS and certificate KeySpec property', 'Obtain and
+    # configure TS and TD certificates for AD FS', learn.microsoft.com)
+    "; AD FS: AD FS Management > Service > Certificates > Token-signing, the Primary certificate is the one "
+    "the SP must hold, exported with View Certificate > Details > Copy to File as Base-64: "
+    "AutoCertificateRollover makes the Secondary one Primary by itself")
 """Where each IdP product gives the certificate it signs with."""
 
 _APP_IDENTIFIER = (

@@ -1,0 +1,68 @@
+"""Support case 19: AD FS 2019 + SonarQube Server 2025 (Spring, JSON web.log), a Fiddler trace
+(tests/data/case19, made by fixtures/gen_case19.py; sources in tests/data/case19/SOURCES.md)."""
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+
+from case_util import ROOT, generator_check, refs, scan_case
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+CASE = ROOT / "tests" / "data" / "case19"
+sys.path.insert(0, str(ROOT / "fixtures"))
+
+
+@lru_cache(maxsize=1)
+def _attempts() -> dict[str, dict]:
+    """The Security log's CSV is in the AD FS server's time (Paris); the rest carry their offset."""
+    return {a["time"]: a for a in scan_case(CASE, "Europe/Paris")["attempts"]}
+
+
+def test_generator_is_current():
+    done = generator_check("gen_case19.py")
+    assert done.returncode == 0, done.stderr
+
+
+def test_msis0038_wrong_request_signature_is_the_trusts_signature_certificate():
+    """ben: SonarQube's SP key was renewed, the relying party trust's Signature tab kept the old
+    certificate: event 364 'MSIS0038: SAML Message has wrong signature'. samlscan had no entry for
+    it: unknown-failure, 'Read the evidence lines', no side."""
+    a = _attempts()["2026-04-14T08:14:40Z"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "request-signature-invalid", "idp")
+    assert "Relying Party Trusts > <the trust> > Properties > Signature" in a["fix"]
+    assert {("adfs-admin.xml", "line 3"), ("service-desk.saz", "session 6")} <= refs(a)
+
+
+def test_explain_knows_msis0038():
+    text = ("Microsoft.IdentityModel.Protocols.XmlSignature.SignatureVerificationFailedException: MSIS0038: "
+            "SAML Message has wrong signature. Issuer: 'sonarqube'.")
+    res = CliRunner().invoke(main, ["explain", text])
+    assert res.exit_code == 0 and "request-signature-invalid" in res.output, res.output
+
+
+def test_missing_login_claim_fix_names_the_trusts_issuance_transform_rules():
+    """carla: the rewritten Issuance Transform Rules emit no windowsaccountname (SonarQube's login
+    attribute): the fix named Shibboleth and PingFederate places and Entra's claim URIs, never
+    where AD FS issues a claim."""
+    a = _attempts()["2026-04-14T08:47:03Z"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "login-attribute-missing", "idp")
+    assert "AD FS: AD FS Management > Relying Party Trusts > the trust > Edit Claim Issuance Policy > " \
+           "Issuance Transform Rules" in a["fix"]
+
+
+def test_rolled_over_token_signing_certificate_fix_names_ad_fs_certificates(tmp_path):
+    """dave's response, signed with the token-signing certificate AutoCertificateRollover made
+    Primary, checked against the old one: signature-cert-mismatch's fix named Entra's and
+    PingFederate's places, not AD FS's Service > Certificates."""
+    import gen_case19 as C
+    from samlgen import keys as K
+
+    resp, _ = C.adfs_response("dave", "dave", C.utc(9, 36, 20.5), K.load("idp-new"))
+    path = tmp_path / "dave.xml"
+    path.write_bytes(resp)
+    res = CliRunner().invoke(main, ["check", str(path), "--idp-cert", str(ROOT / "fixtures" / "keys" / "idp.crt"),
+                                    "--at", "2026-04-14T09:36:21Z", "--format", "json", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output
+    assert "AD FS: AD FS Management > Service > Certificates > Token-signing, the Primary certificate" in res.output
