@@ -8,6 +8,7 @@ from samlscan.model import Finding, SamlMessage
 ALL_CHECKS = protocol.CHECKS + timing.CHECKS + signature.CHECKS + attributes.CHECKS
 RESPONSE_ONLY = {"Response", "Assertion"}
 OTHER_CHECKS = request.CHECKS + (protocol.check_status, signature.check_sender_signature,
+                                  signature.check_sender_signature_placement,
                                   signature.check_redirect_unverifiable, signature.check_weak_crypto)
 """AuthnRequest, LogoutRequest, LogoutResponse: what the SP asked for, a LogoutResponse's status,
 their signatures (checked with the SP's certificate when the SP sent them; a query string's that

@@ -116,6 +116,24 @@ def check_signature_placement(msg: SamlMessage, ctx: CheckContext):
                       actual=f"ds:Signature in <{sig.parent}>")
 
 
+def check_sender_signature_placement(msg: SamlMessage, ctx: CheckContext):
+    """A request's or LogoutResponse's ds:Signature held by another element than the message itself
+    (in samlp:Extensions): the enveloped transform removes it wherever it sits, so it may verify over
+    the whole message, but SPs and IdPs look for it as the message's own child (SAML core 5.4.1) and
+    treat the message as unsigned: node-saml (xml.ts validateSignature, its test sample
+    logoutrequest.root-signed.signature-in-extensions.xml) refuses 'Invalid signature on documentElement'."""
+    for sig in msg.signatures:
+        if sig.parent == msg.kind or not (sig.verified or sig.failure in (None, "no-key")):
+            continue
+        state = "verifies" if sig.verified else "was not verified (no key to check it)"
+        yield finding(msg, "signature-misplaced",
+                      f"a ds:Signature held by <{sig.parent}> (covering {sig.signed_path or 'nothing'}) "
+                      f"{state}, but a {msg.kind}'s signature belongs as its own child (SAML core 5.4.1): "
+                      "SPs look for it there and treat the message as unsigned (node-saml: 'Invalid "
+                      "signature on documentElement')",
+                      expected=f"ds:Signature as a child of the {msg.kind}", actual=f"ds:Signature in <{sig.parent}>")
+
+
 def check_encrypted_needs_signed_response(msg: SamlMessage, ctx: CheckContext):
     """Spring Security 5.5+ decrypts an EncryptedAssertion only when the Response is signed
     (spring-security issue 10162). 5.5.x then said 'No assertions found in response'; since issue

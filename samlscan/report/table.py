@@ -55,10 +55,26 @@ def _signed_line(m) -> str:
         else:
             state = f"INVALID ({s.failure})" + (f"; KeyInfo holds {holds}: {relation}" if holds and relation else "")
         alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
-        if s.verified and s.signed_path and s.signed_path not in consumed:  # (a wrapped response)
-            state += f"; it covers {s.signed_path}, not what an SP reads above (see signature-wrapping)"
+        if s.verified and s.signed_path:
+            state += _coverage(m, s, consumed)
         parts.append(f"{s.parent} [{alg}]: {state}")
     return "\n".join(parts)
+
+
+def _coverage(m, s, consumed: set[str]) -> str:
+    """What a verified signature covers, when that is not the element holding it, the one an SP reads."""
+    if f"advice-assertion:{s.signed_path}" in m.structure:
+        # SAML core 2.6.1: an Advice assertion is evidence the IdP passes along (a proxied IdP's
+        # assertion), signed by its own issuer; an SP reads the assertion that holds the Advice
+        return (f"; it covers the Advice assertion {s.signed_path} (evidence the IdP passes along), "
+                "not the assertion an SP reads")
+    if s.signed_path not in consumed:  # (a wrapped response)
+        return f"; it covers {s.signed_path}, not what an SP reads above (see signature-wrapping)"
+    if not s.covers_parent:
+        # SAML core 5.4.1: an enveloped signature, the child of the element it signs; SPs look there
+        return (f"; it covers {s.signed_path}, not the {s.parent} that holds it: SPs look for a signature "
+                "as the child of what it signs")
+    return ""
 
 
 def _redirect_signed(r) -> str:
