@@ -450,7 +450,14 @@ def with_idp_part(fix: str, clauses: str, product: str | None) -> str:
     """`fix` and the clause of `clauses` that says where in `product`'s console to act (codes.IDP_WHERE
     or a catalog entry's fix naming several IdPs), when it has one and `fix` does not say it yet."""
     where = idp_part(clauses, product)
-    return f"{fix.rstrip('.')}; {where}." if where and where not in fix else fix
+    return f"{fix.rstrip('.')}; {where}." if where and where not in fix and not _names_console(fix, product) else fix
+
+
+def _names_console(fix: str, product: str | None) -> bool:
+    """`fix` already says where in `product`'s console to act ('In AD FS Management, ...', a catalog
+    entry of that product): a second clause would say it twice."""
+    name = IDP_NAMES.get(product or "")
+    return bool(name) and re.search(rf"\b{re.escape(name)}(?:'s)? (?:Management|admin|Admin|console|Console)\b", fix) is not None
 
 
 _STATUS_MESSAGE = re.compile(r"->\s*(\S.*)", re.DOTALL)

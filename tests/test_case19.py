@@ -66,3 +66,12 @@ def test_rolled_over_token_signing_certificate_fix_names_ad_fs_certificates(tmp_
                                     "--at", "2026-04-14T09:36:21Z", "--format", "json", "--fail-on", "never"])
     assert res.exit_code == 0, res.output
     assert "AD FS: AD FS Management > Service > Certificates > Token-signing, the Primary certificate" in res.output
+
+
+def test_a_fix_that_names_ad_fs_management_gets_no_second_ad_fs_clause():
+    """emma: the catalog's MSIS5007 fix says 'In AD FS Management, relying party trust > Edit Access
+    Control Policy ...'; IDP_WHERE's 'AD FS: the relying party trust's access control policy' was
+    appended to it all the same, saying the place twice."""
+    a = _attempts()["2026-04-14T09:52:07Z"]
+    assert (a["root_cause"], a["side"]) == ("user-not-assigned", "idp")
+    assert a["fix"].startswith("In AD FS Management") and "AD FS:" not in a["fix"]
