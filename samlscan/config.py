@@ -198,6 +198,18 @@ def keycloak_broker(url: str | None) -> str | None:
     m = _KEYCLOAK_BROKER.search(url or "")
     return f"keycloak-broker:{m.group(1)}" if m else None
 
+
+_KEYCLOAK_REALM = re.compile(r"^https?://([^/?#]+)((?:/[^?#]*?)?/realms/[^/?#]+)/(?:protocol/saml|broker/[^/?#]+/endpoint)\b",
+                             re.IGNORECASE)
+
+
+def keycloak_realm(url: str | None) -> str | None:
+    """'host/path/realms/<realm>' of a Keycloak realm's SAML endpoint (/protocol/saml, where its
+    clients send their AuthnRequests) or of one of its broker endpoints (_KEYCLOAK_BROKER), else
+    None: a login SonarQube asked of a realm and that realm's own login at another IdP share it."""
+    m = _KEYCLOAK_REALM.match(url or "")
+    return f"{m.group(1).lower()}{m.group(2)}" if m else None
+
 _SCALARS = ("sp_entity_id", "acs_url", "idp_entity_id", "email_attribute", "login_attribute",
             "name_attribute", "group_attribute", "request_id", "profile")
 

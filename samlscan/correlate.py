@@ -19,7 +19,8 @@ from samlscan.catalog import IDP_NAMES, with_idp_part
 from samlscan.checks.base import consumed_assertion, issuer_product
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import CLOUD_FIXES, IDP_WHERE, SPECS, cause_rank
-from samlscan.config import METADATA_KEY, is_cloud, is_sonarqube_acs, keycloak_broker, on_sonarqube_acs_path
+from samlscan.config import (METADATA_KEY, is_cloud, is_sonarqube_acs, keycloak_broker, keycloak_realm,
+                             on_sonarqube_acs_path)
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
@@ -130,6 +131,10 @@ class _Piece:
     login: str | None = None
     """The value of the SP's login attribute in the response (sonar.auth.saml.user.login): the
     name the SP logs the user in by, which its log names."""
+    hop: bool = False
+    """A captured message of a Keycloak broker's own exchange with another IdP (its AuthnRequest
+    whose ACS is the broker endpoint, the response posted there): hop 1 of a brokered login, whose
+    hop 2 is the realm's exchange with the SP (_link_broker_hops)."""
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -1122,14 +1127,125 @@ def _join_alone(pieces, groups: _Groups, issued: list, received: list, apps: tup
     return joined
 
 
+def _broker_hops(read, flows) -> set[tuple[str, str]]:
+    """(input, ref) of the captured messages of a Keycloak broker's exchange with another IdP: its
+    AuthnRequest (ACS: the broker endpoint, SAMLIdentityProvider), the response addressed or posted
+    there (SAMLEndpoint)."""
+    out = set()
+    for r in read:
+        m = r.message
+        if not m.logged_by and keycloak_broker(m.destination if m.kind == "Response" else m.acs_url):
+            out.add((m.source.input, m.source.ref))
+    for f in flows:
+        if f.response is not None and any(ex.leg == "acs-post" and keycloak_broker(ex.url) for ex in f.exchanges):
+            out.add((f.response.source.input, f.response.source.ref))
+    return out
+
+
+def _flow_messages(flow) -> list[tuple[str, str]]:
+    """(input, ref) of a flow's captured request and response."""
+    return [(x.source.input, x.source.ref) for x in (flow.request, flow.response) if x is not None]
+
+
+def _mark_hops(messages: list[_Piece], flown: list[tuple], hops: set) -> None:
+    """Mark the message pieces and flow pieces ((flow, piece) pairs) of broker hops (_Piece.hop)."""
+    for p in messages:
+        if p.kind == "capture" and (p.input, p.ref) in hops:
+            p.hop = True
+            _with_identity(p)
+    for f, p in flown:
+        if any(k in hops for k in _flow_messages(f)):
+            p.hop = True
+            _with_identity(p)
+
+
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    """A flow of a capture, for _link_broker_hops: its place in the capture (the entry numbers of
+    its exchanges: the browser's own order), the piece that stands for it, whether the SP's
+    response was posted."""
+
+    first: int
+    last: int
+    piece: int
+    answered: bool = False
+
+
+def _link_broker_hops(flows, pieces, n_messages: int, groups: _Groups, hops: set) -> None:
+    """Join each broker hop of a capture to the login of the SP that it served: the browser sent the
+    SP's AuthnRequest to a Keycloak realm's SAML endpoint, and before that login's response came
+    back to the SP (or, unanswered, before the browser's next login at that realm) its exchanges
+    hold the realm's own login at another IdP (an AuthnRequest whose ACS is that realm's broker
+    endpoint, and the IdP's answer). One login, two hops: the only such SP login around the hop
+    (concurrent logins in one capture: the one of the same user, else none), of a user the hop's
+    response does not contradict. Each SP login takes one hop, its last."""
+    at = {(p.input, p.ref): i for i, p in enumerate(pieces[:n_messages]) if p.kind == "capture"}
+    outer: dict[tuple, list[_Leg]] = {}
+    inner: dict[tuple, list[_Leg]] = {}
+    for f in flows:
+        if not f.exchanges or f.capture is None or f.request is None and f.response is None:
+            continue
+        keys = _flow_messages(f)
+        piece = next((at[k] for k in reversed(keys) if k in at), None)
+        if piece is None:
+            continue
+        entries = [ex.entry for ex in f.exchanges]
+        if any(k in hops for k in keys):
+            realm = keycloak_realm(pieces[piece].acs) or next(
+                (r for ex in f.exchanges if ex.leg == "acs-post" and (r := keycloak_realm(ex.url))), None)
+            if realm:
+                inner.setdefault((f.capture.input, realm), []).append(_Leg(min(entries), max(entries), piece))
+            continue
+        sent = [ex for ex in f.exchanges if ex.leg == "authn-request" and keycloak_realm(ex.url)]
+        if sent and f.request is not None:
+            posted = [ex.entry for ex in f.exchanges if ex.leg == "acs-post"]
+            outer.setdefault((f.capture.input, keycloak_realm(sent[0].url)), []).append(
+                _Leg(sent[0].entry, max(posted) if posted else -1, piece, bool(posted)))
+    for key, legs in inner.items():
+        logins = sorted(outer.get(key, ()), key=lambda o: o.first)
+        spans = [(o, o.last if o.answered else (logins[k + 1].first if k + 1 < len(logins) else 1 << 62))
+                 for k, o in enumerate(logins)]
+        taken: dict[int, _Leg] = {}
+        for hop in sorted(legs, key=lambda h: h.first):
+            around = [o for o, end in spans if o.first < hop.first and hop.last < end]
+            if len(around) > 1:  # concurrent logins: the one of the hop's user
+                around = [o for o in around if _same_user(pieces[o.piece], pieces[hop.piece]) is True]
+            if len(around) == 1 and _same_user(pieces[around[0].piece], pieces[hop.piece]) is not False:
+                taken[around[0].piece] = hop  # (a later hop in the same login replaces an earlier one)
+        for o, hop in taken.items():
+            if _joinable(groups, o, hop.piece):
+                groups.union(o, hop.piece)
+
+
+def _names(p: _Piece) -> set[str]:
+    names = {n.casefold() for n in (p.user, p.login) if n}
+    return names | {x for n in names if (x := _local_part(n))}
+
+
+def _same_user(a: _Piece, b: _Piece) -> bool | None:
+    """Whether two captured messages name one user (a name, or an email's local part, in common:
+    Keycloak's username is often the IdP's email or its local part); None when one names nobody."""
+    x, y = _names(a), _names(b)
+    return bool(x & y) if x and y else None
+
+
+def _joinable(groups: _Groups, i: int, j: int) -> bool:
+    """No category of the two groups' identities (_with_identity) names two values: a broker hop
+    and the SP's login are apart only by their responses' own categories."""
+    return not _two_values(_as_sets(groups.identity(groups.find(i))), _as_sets(groups.identity(groups.find(j))))
+
+
 def _with_identity(p: _Piece) -> _Piece:
     """What makes an attempt distinct: its captured response, or the SP's own request ID, as
     (category, value) pairs (a tuple: 100,000s of pieces, most with one pair or none)."""
     # a copy (a saved value, the decoded XML) is no post of its own, but a copy of one response:
     # it joins its post's attempt and no other response's (by the ID both carry)
-    pairs = [("response-id", p.response[0])] if p.response is not None else []
+    # (a broker hop's response under its own names: one login holds it beside the realm's response
+    # to the SP, joined only by _link_broker_hops; _conflict keeps them apart otherwise)
+    rid, post = ("hop-response-id", "hop-response") if p.hop else ("response-id", "response")
+    pairs = [(rid, p.response[0])] if p.response is not None else []
     if p.response is not None and not p.copy:
-        pairs.append(("response", p.response))
+        pairs.append((post, p.response))
     pairs += [(key.split(":req:")[0], key) for key in p.flow_keys if ":req:" in key]
     p.identity = tuple(pairs)
     return p
@@ -1146,7 +1262,8 @@ def _as_sets(identity: dict | tuple) -> dict[str, set]:
 
 def _conflict(pieces, groups, i, j) -> bool:
     """Groups with different responses, or different SP request IDs, are different attempts
-    (retries, double clicks, two users behind one proxy)."""
+    (retries, double clicks, two users behind one proxy); so are a broker hop's response and a
+    response to the SP, unless _link_broker_hops joined them (_hop_apart)."""
     ri, rj = pieces[i].response, pieces[j].response
     if ri is not None and rj is not None and ri != rj and not (  # a group never holds two responses,
             (pieces[i].copy or pieces[j].copy) and ri[0] == rj[0]):  # but a POST and its copies
@@ -1159,10 +1276,28 @@ def _conflict(pieces, groups, i, j) -> bool:
         return False
     if isinstance(a, tuple) and isinstance(b, tuple):
         if len(a) == 1 and len(b) == 1:  # one request ID each (most log lines): no generator
-            return a[0][0] == b[0][0] and a[0][1] != b[0][1]
-        return any(c == c2 and v != v2 for c, v in a for c2, v2 in b)
+            return a[0][1] != b[0][1] if a[0][0] == b[0][0] else _OTHER_HOP.get(a[0][0]) == b[0][0]
+        if any(c == c2 and v != v2 for c, v in a for c2, v2 in b):
+            return True
+        a, b = {c for c, _ in a}, {c for c, _ in b}
+        return _hop_apart(a, b) or _hop_apart(b, a)
     a, b = _as_sets(a), _as_sets(b)
+    return _two_values(a, b) or _hop_apart(a, b) or _hop_apart(b, a)
+
+
+def _two_values(a: dict, b: dict) -> bool:
+    """A category of two identities (_as_sets) names different values in each."""
     return any(values != b[category] for category, values in a.items() if category in b)
+
+
+_OTHER_HOP = {"response-id": "hop-response-id", "hop-response-id": "response-id"}
+
+
+def _hop_apart(a, b) -> bool:
+    """(Identity categories, as a set or dict.) A group holding only a response to the SP and one holding only a broker hop's response: two
+    logins as far as the other links know (a brokered login's two hops are joined by
+    _link_broker_hops alone, on the capture's own order)."""
+    return "response-id" in a and "hop-response-id" not in a and "hop-response-id" in b and "response-id" not in b
 
 
 _CAUSE_CODES = frozenset(c for c, s in SPECS.items() if s.group == "cause")
@@ -1523,6 +1658,53 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
+
+
+def _login_attempt(members: list[_Piece], unheld: Unheld | None = None) -> Attempt:
+    """_attempt, for a brokered login (_link_broker_hops) by the hop where it broke: the last one
+    that failed. Keycloak's response to the SP says it took the external IdP's (hop 1 passed):
+    the SP's exchange decides, hop 1 stays as evidence; without that response the login broke at
+    hop 1 (the IdP refused Keycloak, or Keycloak the IdP's response), whose SP is Keycloak."""
+    if not any(p.hop for p in members) or not any(p.predicted and p.kind == "capture" and not p.hop
+                                                  for p in members):
+        return _attempt(members, unheld=unheld)
+    members.sort(key=_order)
+    idp = _hop_idp(members)
+    answer = next((p for p in members if p.response is not None and not p.hop and not p.copy), None)
+    if answer is not None:  # hop 2 decides: hop 1's findings did not stop Keycloak
+        said = sorted({c for p in members if p.hop for c in p.codes}, key=cause_rank)
+        first = next((p for p in members if p.hop and p.response is not None), None) \
+            or next(p for p in members if p.hop)
+        note = (f"hop 1 of 2: Keycloak -> {idp} ({_where(first)}): Keycloak took the IdP's response and answered "
+                f"the SP ({_where(answer)})" + (f"; samlscan's checks of hop 1 find {', '.join(said[:3])}, which did "
+                                                "not stop Keycloak" if said else ""))
+        members = [_hop_as_evidence(p) if p.hop else p for p in members]
+    else:  # hop 1 decides: the SP's request is evidence, its SP named after Keycloak's broker
+        asked = next(p for p in members if p.predicted and p.kind == "capture" and not p.hop)
+        note = (f"hop 2 of 2: {asked.sp or 'the SP'} -> Keycloak ({_where(asked)}): Keycloak never answered the SP; "
+                f"the login stopped at hop 1, Keycloak -> {idp}")
+        members = [p if p.hop or p.sp_rank > _SP_DESTINATION else replace(p, sp_rank=_SP_DESTINATION + 1)
+                   for p in members]
+    a = _attempt(members, unheld=unheld)
+    return replace(a, notes=(*a.notes, note))
+
+
+def _hop_idp(members: list[_Piece]) -> str:
+    """The external IdP of a brokered login's hop 1, as notes name it."""
+    issuer = next((p.idp for p in members if p.hop and p.idp), None)  # (its response's Issuer, else its page's)
+    product = issuer_product(issuer) if issuer else next((p.product for p in members if p.hop and p.product), None)
+    return IDP_NAMES.get(product or "", issuer or "the external IdP")
+
+
+def _hop_as_evidence(p: _Piece) -> _Piece:
+    """A piece of hop 1 when hop 2 decides: samlscan's predictions about it are warnings (Keycloak
+    took the response), its checks against the SP's settings are left out (it was Keycloak's), and
+    it names neither the login's IdP, its SP nor its user (the SP knows the user by Keycloak's name)."""
+    p = _unjudged(p) if p.elsewhere else p
+    failed = p.predicted and p.outcome == "failure"
+    return replace(p, codes=(), warnings=tuple(sorted({*p.warnings, *p.codes})), outcome="unknown" if failed
+                   else p.outcome, idp=None, sp_rank=_SP_DESTINATION + 1, acs=None, posted_to=None, user=None, login=None,
+                   elsewhere=None, unjudged=())
 
 
 def _disputed_note(found: set) -> str:
@@ -1898,6 +2080,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     del shared
     apart = _issued_apart(report.messages, relevant, offsets)
     at = {id(x): i for i, x in enumerate([r.message for r in read] + relevant)} if apart else {}  # (piece order)
+    hops: set = set()
     if report.flows:  # (the captures' steps around their messages)
         unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
                        if r.message.kind == "Response" and r.message.in_response_to is None}
@@ -1905,8 +2088,13 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                      (r.message.id, r.message.source.input, r.message.source.ref)
                      for r in report.messages if r.message.kind == "Response"}
         to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if _for_cloud(r.message)}
-        pieces += [p for p in (_flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud)
-                               for f in report.flows) if p is not None]
+        made = [(f, _flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud))
+                for f in report.flows]
+        flown = [(f, len(pieces) + k) for k, (f, _) in enumerate(x for x in made if x[1] is not None)]
+        pieces += [p for _, p in made if p is not None]
+        hops = _broker_hops(read, report.flows)
+        if hops:
+            _mark_hops(pieces[:len(read)], [(f, pieces[i]) for f, i in flown], hops)
     timeline = _timeline_notes(report.events)
     if not pieces:
         return replace(report, notes=report.notes + timeline) if timeline else report
@@ -1921,6 +2109,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_issue_to_receipt(pieces, groups, apps)
     _link_unread_response(pieces, groups)
     _link_untimed_pages(pieces, groups)
+    if report.flows and hops:
+        _link_broker_hops(report.flows, pieces, len(read), groups, hops)
     members: dict[int, list[_Piece]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
@@ -1933,7 +2123,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         del members[root]
     mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
     attempts = [_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
-                _attempt(g, unheld=unheld) for g in (members.pop(root) for root in list(members))
+                _login_attempt(g, unheld) for g in (members.pop(root) for root in list(members))
                 if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g)]
     attempts = _found_for_others(attempts)
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
