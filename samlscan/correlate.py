@@ -131,6 +131,9 @@ class _Piece:
     login: str | None = None
     """The value of the SP's login attribute in the response (sonar.auth.saml.user.login): the
     name the SP logs the user in by, which its log names."""
+    aka: tuple[str, ...] = ()
+    """A captured response's other names for its user (_aka_names), casefolded: the SP logs the user
+    in by one of them when samlscan does not know its login attribute."""
     hop: bool = False
     """A captured message of a Keycloak broker's own exchange with another IdP (its AuthnRequest
     whose ACS is the broker endpoint, the response posted there): hop 1 of a brokered login, whose
@@ -178,6 +181,29 @@ def _login_of(a, login_attribute: str | None) -> str | None:
         return None
     return next((v.strip() for x in a.attributes if x.name == login_attribute for v in x.values if v and v.strip()),
                 None)
+
+
+_DOMAIN_USER = re.compile(r"^[^\\\s]{1,15}\\([^\\\s]+)$")
+"""'CORP\\anna': a Windows DOMAIN\\user (AD FS's windowsaccountname claim), whose user an SP often logs."""
+
+
+def _aka_names(a, user: str | None) -> tuple[str, ...]:
+    """The single, short, name-like attribute values of an assertion other than its NameID
+    (sAMAccountName, uid, employee number, DOMAIN\\user and its user), casefolded: one of them is
+    the login the SP logs when its login attribute is not the NameID."""
+    if a is None:
+        return ()
+    names = set()
+    for x in a.attributes:
+        if len(x.values) != 1 or not x.values[0]:
+            continue
+        v = x.values[0].strip()
+        if 0 < len(v) <= 64 and not any(c.isspace() for c in v) and "://" not in v and "=" not in v:
+            names.add(v.casefold())
+            if (m := _DOMAIN_USER.match(v)) is not None:
+                names.add(m.group(1).casefold())
+    names.discard((user or "").casefold())
+    return tuple(sorted(names))
 
 
 def _shown_user(p: _Piece) -> tuple[str | None, bool]:
@@ -231,6 +257,7 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Pie
     return _with_identity(_Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
                   opaque=bool(user) and a.name_id.format in _OPAQUE_FORMATS, login=_login_of(a, login_attribute),
+                  aka=() if m.logged_by or m.kind != "Response" else _aka_names(a, user),
                   flow_keys=tuple(sorted(keys)),
                   outcome=_predicted_outcome(m, errors), predicted=True,
                   codes=errors, warnings=warnings, hints=hints,
@@ -840,6 +867,7 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
     decided = _decisions(pieces, groups, order)
     last_by_key: dict[str, int] = {}
     shared_ip: dict[str, datetime] = {}  # IP -> until when two users were seen behind it
+    aka_last: dict[str, int] = {}  # 'user:<name>' -> the last captured response naming it otherwise (_Piece.aka)
     for i in order:
         p = pieces[i]
         keys = [f"user:{p.user.lower()}"] if p.user else ([f"ip:{p.ip}"] if p.ip else [])
@@ -864,6 +892,16 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
             if pieces[j].user and not p.user and key in shared_ip and p.time <= shared_ip[key]:
                 continue
             _join_undecided(pieces, groups, decided, i, j)
+        if aka_last or p.aka:  # the name an SP log gives, another name of a captured response's user
+            for key in keys:
+                j = aka_last.get(key)
+                if j is not None and p.time - pieces[j].time <= MOMENT:
+                    _join_undecided(pieces, groups, decided, i, j)
+            for key in (f"user:{n}" for n in p.aka):
+                j = last_by_key.get(key)
+                if j is not None and p.time - pieces[j].time <= MOMENT:
+                    _join_undecided(pieces, groups, decided, i, j)
+                aka_last[key] = i
 
 
 def _local_part(user: str) -> str | None:
@@ -1579,6 +1617,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         has_failure = False
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes, read_from = _cause(members, unheld) if has_failure else (None, [], None)
+    signer = _metadata_signer(members) if cause == "signature-invalid" else None
+    if signer:  # the SP refused a response that verifies with the IdP metadata's certificate: it holds another
+        cause, read_from = "signature-cert-mismatch", read_from or "signature-invalid"
     if disputed:
         notes = [_disputed_note(found - _GENERIC)]
     spec = SPECS.get(cause) if cause else None
@@ -1603,6 +1644,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             # a check's hint names the exact value and setting; the catalog's fix for the log line,
             # where in the attempt's IdP's console to act: the fix says both
             fix = with_idp_part(fix, entry.fix, named_idp)
+        if fix and signer:  # (the IdP rotated)
+            fix = f"{fix.rstrip('.')}. The response verifies with the IdP metadata's signing certificate " \
+                  f"{signer}: the one to configure."
         if fix and cause in IDP_WHERE:  # where the attempt's IdP takes it (Auth0's addon settings)
             fix = with_idp_part(fix, IDP_WHERE[cause], named_idp)
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
@@ -1611,10 +1655,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             fix = _other_sp_fix(fix, cause, other_sp)
         if fix and cause == "app-not-found" and sp and sp_rank == _SP_ENTITY:  # the value the IdP lacks
             fix = f"{fix.rstrip('.')}. The SP entity ID this login sent: {sp!r}."
-        if fix and cause == "signature-invalid" and (signer := _metadata_signer(members)):  # (the IdP rotated)
-            fix = f"{fix.rstrip('.')}: the response verifies with the IdP metadata's signing certificate " \
-                  f"{signer}, the one to configure."
-        elif fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
+        if fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
             fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
     elif outcome == "unknown":  # where a capture's login stopped, and what to ask the user for
         notes = [f"{_where(p)}: {p.text}" + (f"; ask the user for {p.stop}" if p.stop else "")

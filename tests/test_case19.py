@@ -75,3 +75,50 @@ def test_a_fix_that_names_ad_fs_management_gets_no_second_ad_fs_clause():
     a = _attempts()["2026-04-14T09:52:07Z"]
     assert (a["root_cause"], a["side"]) == ("user-not-assigned", "idp")
     assert a["fix"].startswith("In AD FS Management") and "AD FS:" not in a["fix"]
+
+
+def test_a_refused_signature_of_a_response_the_metadata_verifies_is_the_sps_old_certificate():
+    """dave: SonarQube's 'Invalid signature for object [...]' of a response that verifies with the
+    token-signing certificate of AD FS's metadata (AutoCertificateRollover made it Primary): the SP
+    holds another one. The cause stayed the log's signature-invalid, whose fix names no IdP's
+    place; it is signature-cert-mismatch, with the certificate and AD FS's Service > Certificates."""
+    a = _attempts()["2026-04-14T09:36:20Z"]
+    assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "signature-cert-mismatch", "sp")
+    assert "The response verifies with the IdP metadata's signing certificate" in a["fix"]
+    assert "AD FS: AD FS Management > Service > Certificates > Token-signing" in a["fix"]
+    assert any("web.log [line 7]: " in n and "Invalid signature" in n for n in a["notes"])
+
+
+def test_the_sps_success_naming_the_user_by_another_attribute_joins_the_captured_login():
+    """anna: SonarQube logs her in as 'anna' (its login attribute, the windowsaccountname claim
+    CORP\\anna), the capture names her anna.keller@corp.example.com (NameID, UPN): the web.log
+    success a second after the POST stood as a second login."""
+    (anna,) = [a for a in _attempts().values() if a["time"].startswith("2026-04-14T08:02")]
+    assert anna["outcome"] == "success"
+    assert {("service-desk.saz", "session 3"), ("web.log", "line 3")} <= refs(anna)
+
+
+def _with_web_log(tmp_path, seconds_after: float) -> dict:
+    """The attempt holding the one success of a web.log that names 'anna' `seconds_after` the
+    capture's POST of her login."""
+    import json
+    import shutil
+    from datetime import datetime, timedelta, timezone
+
+    at = datetime(2026, 4, 14, 8, 2, 11, 500000, tzinfo=timezone.utc) + timedelta(seconds=seconds_after)
+    shutil.copy(CASE / "service-desk.saz", tmp_path / "service-desk.saz")
+    line = {"process": "web", "instant": int(at.timestamp() * 1000), "date": at.isoformat(), "severity": "DEBUG",
+            "logger": "auth.event", "message": "login success [method|OAUTH2][provider|EXTERNAL|AD FS]"
+                                               "[IP|10.40.12.21|][login|anna]"}
+    (tmp_path / "web.log").write_text(json.dumps(line) + "\n")
+    (logged,) = [a for a in scan_case(tmp_path, "UTC")["attempts"] if ("web.log", "line 1") in refs(a)]
+    return logged
+
+
+def test_another_name_of_the_captured_user_joins_only_at_the_same_moment(tmp_path):
+    """The other names of a response's user (its attributes' values) are weaker than its NameID:
+    they join an SP log line of the same moment (MOMENT), not one minutes later."""
+    assert ("service-desk.saz", "session 3") in refs(_with_web_log(tmp_path, 1.0))
+    later = tmp_path / "later"
+    later.mkdir()
+    assert ("service-desk.saz", "session 3") not in refs(_with_web_log(later, 120.0))

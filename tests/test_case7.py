@@ -190,7 +190,9 @@ def test_with_the_metadata_alone_the_refused_signature_names_the_certificate_to_
     with other settings?' and the fix named no certificate."""
     emil = _attempt(_run("check", str(HAR), str(CASE / "web.log"), "--idp-metadata", str(CASE / "SonarQube.xml")),
                     "emil")
-    assert emil["root_cause"] == "signature-invalid"
+    # (the SP's refusal of a response that verifies with the metadata's certificate: it holds another,
+    # signature-cert-mismatch since the thirteenth session; it was the log's own signature-invalid)
+    assert emil["root_cause"] == "signature-cert-mismatch"
     assert any("verifies with the IdP metadata's signing certificate" in n and "the SP holds another one" in n
                for n in emil["notes"])
     assert "SHA-1 78:B3:6F:DA" in emil["fix"]

@@ -155,7 +155,7 @@ def test_a_logged_signature_refusal_names_the_metadata_certificate_the_dump_veri
     SonarQube lacks, and the fix names it (it said 'download the IdP's current certificate')."""
     doc = _scan("--idp-metadata", str(CASE / "FederationMetadata.xml"))
     (dave,) = [a for a in doc["attempts"] if (a["user"] or "").startswith("dave") and a["outcome"] == "failure"]
-    assert dave["root_cause"] == "signature-invalid"
+    assert dave["root_cause"] == "signature-cert-mismatch"  # (the SP holds another: test_case19's dave)
     assert "verifies with the IdP metadata's signing certificate" in dave["fix"]
     assert "SHA-1 78:B3:6F:DA:0A:D8:0D:F2:6A:5A:A5:08:28:1B:0C:52:8B:2C:1D:8F" in dave["fix"]
 
