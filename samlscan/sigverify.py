@@ -274,6 +274,10 @@ def _digest_matches(target, sig, reference) -> bool | None:
             with_comments = alg.endswith("WithComments")
         elif alg != _ENVELOPED:
             return None
+    if transforms is not None and _inside(target, sig) and any(t.get("Algorithm") == _ENVELOPED for t in transforms):
+        # XML-DSig 6.6.4: the enveloped-signature transform drops the whole Signature, descendants
+        # included: an element moved into its own Signature (XSW) leaves nothing to digest.
+        return _digest_equals(hashlib.new(algo, b"").digest(), value.text)
     parent = sig.getparent()
     index = parent.index(sig)
     tail = sig.tail
@@ -284,12 +288,20 @@ def _digest_matches(target, sig, reference) -> bool | None:
     finally:
         sig.tail = tail
         parent.insert(index, sig)
-    got = hashlib.new(algo, data).digest()
+    return _digest_equals(hashlib.new(algo, data).digest(), value.text)
+
+
+def _inside(element, ancestor) -> bool:
+    """Whether `element` lies within `ancestor`'s subtree."""
+    return any(a is ancestor for a in element.iterancestors())
+
+
+def _digest_equals(got: bytes, text: str) -> bool:
+    """Whether a DigestValue (base64, perhaps wrapped) is `got`."""
     try:
-        want = base64.b64decode(re.sub(r"\s+", "", value.text))
+        return got == base64.b64decode(re.sub(r"\s+", "", text))
     except ValueError:
         return False
-    return got == want
 
 
 def _canonicalizable(target) -> bool:
