@@ -51,8 +51,10 @@ def is_masked(value: str) -> bool:
 
 
 def _pairs(items) -> list[tuple[str, str]]:
+    """[name, value] pairs or {name, value} objects; none where an export holds something else (a
+    number, true, an object) in place of the list."""
     out = []
-    for it in items or []:
+    for it in items if isinstance(items, list) else []:
         if isinstance(it, (list, tuple)) and len(it) >= 2:
             out.append((str(it[0]), str(it[1])))
         elif isinstance(it, dict) and "name" in it:
