@@ -138,3 +138,21 @@ def test_a_slightly_off_sp_clock_is_not_made_the_cause(tmp_path):
     report = _json([str(path)])
     assert "server-clock-off" not in _codes(report)
     assert report["attempts"][0]["root_cause"] == "unknown-failure"
+
+
+def test_a_response_a_cache_may_have_served_is_no_witness():
+    """A cached asset keeps the Date of the day it was fetched (RFC 9111): the CDN's scripts of a
+    login page, cached hours ago, would read as a clock hours behind."""
+    def with_headers(*pairs, method="GET", status=200):
+        e = _entry()
+        e["request"]["method"], e["response"]["status"] = method, status
+        e["response"]["headers"] += [{"name": n, "value": v} for n, v in pairs]
+        return e
+
+    assert har.date_sample(with_headers(("Cache-Control", "public, max-age=31536000"))) is None
+    assert har.date_sample(with_headers(("Expires", "Wed, 11 Mar 2026 08:29:00 GMT"))) is None
+    assert har.date_sample(with_headers(("Last-Modified", "Mon, 10 Mar 2025 08:00:00 GMT"))) is None
+    assert har.date_sample(with_headers(("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate"),
+                                        ("Expires", "0"))) is not None  # (Spring Security's defaults)
+    assert har.date_sample(with_headers(("Cache-Control", "max-age=3600"), method="POST")) is not None
+    assert har.date_sample(with_headers(("Last-Modified", "Mon, 10 Mar 2025 08:00:00 GMT"), status=302)) is not None

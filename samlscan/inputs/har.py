@@ -875,20 +875,17 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
 
 def date_sample(entry: dict) -> DateSample | None:
     """The response's Date header against the browser's start of its request (serverclock), for a
-    response its server wrote then: not one a cache served with its old Date (Chrome's _fromCache;
-    an Age header, RFC 9111 5.1; nothing transferred)."""
+    response its server wrote then: not one a cache may have served with its old Date (Chrome's
+    _fromCache; an Age header; one a cache may store, _storable)."""
     resp, req = entry.get("response"), entry.get("request")
-    if not isinstance(resp, dict) or not isinstance(req, dict) or "_fromCache" in entry or \
-            resp.get("_transferSize") == 0:
+    if not isinstance(resp, dict) or not isinstance(req, dict) or "_fromCache" in entry:
         return None
-    date = None
+    headers = {}
     for name, value in _headers(resp):
-        low = name.lower()
-        if low == "age" and value.strip() not in ("", "0"):
-            return None
-        if low == "date":
-            date = value
-    server, sent = http_date(date), parse_time(entry.get("startedDateTime"))
+        headers.setdefault(name.lower(), value)
+    if headers.get("age", "").strip() not in ("", "0") or _storable(str(req.get("method") or ""), resp, headers):
+        return None
+    server, sent = http_date(headers.get("date")), parse_time(entry.get("startedDateTime"))
     if server is None or sent is None:
         return None
     try:
@@ -898,6 +895,21 @@ def date_sample(entry: dict) -> DateSample | None:
     took = entry.get("time")
     took = took / 1000 if isinstance(took, (int, float)) and 0 <= took < 1e9 else 0.0
     return DateSample(host, sent, took, server) if host else None
+
+
+_UNCACHED = re.compile(r"no-store|no-cache|max-age\s*=\s*0\b", re.IGNORECASE)
+
+
+def _storable(method: str, resp: dict, headers: dict[str, str]) -> bool:
+    """Whether a browser or proxy cache may have served this response (and its Date) from an earlier
+    request (RFC 9111 3, 4.2): one with explicit freshness (Cache-Control max-age, Expires) or a
+    Last-Modified for heuristic freshness, unless Cache-Control forbids reuse without revalidation;
+    never a POST's answer or a 302/303/307 without freshness of its own."""
+    control = headers.get("cache-control", "")
+    if _UNCACHED.search(control) or method.upper() == "POST":
+        return False
+    fresh = "max-age" in control.lower() or "s-maxage" in control.lower() or "expires" in headers
+    return fresh or ("last-modified" in headers and _status(resp.get("status")) not in (302, 303, 307))
 
 
 def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
