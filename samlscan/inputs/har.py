@@ -148,7 +148,7 @@ class ArrayStream:
                         continue
                     frames.append(["o" if c == b"{" else "a", key, c == b"{"])
                     key = None
-                    if c == b"[" and self._keys(frames) == self.path:
+                    if c == b"[" and self._at_path(frames):
                         self.found = True
                 elif c in b"}]":
                     if frames:
@@ -170,11 +170,13 @@ class ArrayStream:
         if cap is not None or frames or skipping:
             self.error = f"the file ends inside the JSON document (truncated at byte {offset})"
 
-    def _keys(self, frames: list[list]) -> tuple:
-        return tuple(fr[1] for fr in frames[1:])
+    def _at_path(self, frames: list[list]) -> bool:
+        """The keys from the root to the innermost frame are `path`. (Compared only at the path's
+        depth: at every bracket of a value nested 100,000 deep, the whole stack was compared.)"""
+        return len(frames) == len(self.path) + 1 and all(fr[1] == k for fr, k in zip(frames[1:], self.path))
 
     def _in_target(self, frames: list[list]) -> bool:
-        return bool(frames) and frames[-1][0] == "a" and self._keys(frames) == self.path
+        return bool(frames) and frames[-1][0] == "a" and self._at_path(frames)
 
 
 def _jstr(tok: bytes) -> str | None:
