@@ -205,10 +205,10 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
                         owner.update((n, info.filename) for n in side.names
                                      if n != info.filename and n not in owner)
                 out[:] = [r for info in infos for r in per.get(id(info), ())]
-            return [_archive_entry(label, "zip", out)] + out
+            return [_archive_entry(label, "zip", len(infos))] + out
         opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(kind)
         if kind == "tar" or (opener and _inner_is_tar(path, opener)):
-            return _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir)
+            return _analyze_tar(label, path, kind, opener, size, expect, tz, depth, tmpdir)
         with opener(path, "rb") as src:
             _analyze_member(label, src, size, tmpdir, expect, tz, depth, out)
         return [replace(r, input=replace(r.input, kind=f"{kind}:{r.input.kind}"))
@@ -294,9 +294,11 @@ def inflate_budget(size: int) -> int:
     return min(INFLATE_MAX, max(ARCHIVE_MIN, INFLATE_RATIO * size))
 
 
-def _archive_entry(label: str, kind: str, members: list[FileResult]) -> FileResult:
+def _archive_entry(label: str, kind: str, members: int) -> FileResult:
+    """The archive's own line: `members` counts its own members, not those of an archive in it
+    (listed as label!member!inner)."""
     return FileResult(InputResult(label, "scanned", kind=f"archive:{kind}",
-                                  reason=f"{len(members)} member(s), listed as {label}!<member>"),
+                                  reason=f"{members} member(s), listed as {label}!<member>"),
                       (), (), ())
 
 
@@ -328,8 +330,9 @@ class _BoundedReader(io.RawIOBase):
         return len(data)
 
 
-def _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir) -> list[FileResult]:
+def _analyze_tar(label, path, kind, opener, size, expect, tz, depth, tmpdir) -> list[FileResult]:
     out: list[FileResult] = []
+    members = 0
     raw = opener(path, "rb") if opener else open(path, "rb")
     try:
         stream = io.BufferedReader(_BoundedReader(raw, _bound(size) if opener else INFLATE_MAX))
@@ -338,6 +341,7 @@ def _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir) -> list[F
                 member = f"{label}!{ti.name}"
                 if ti.isdir():
                     continue
+                members += 1
                 if not ti.isfile():
                     out.append(skipped(member, "link or special entry in archive"))
                     continue
@@ -346,9 +350,13 @@ def _analyze_tar(label, path, opener, size, expect, tz, depth, tmpdir) -> list[F
                                 depth, out)
     except _TooLarge as exc:
         return [failed_input(label, "input-too-large", str(exc))] + out
+    except (OSError, EOFError, tarfile.TarError, lzma.LZMAError, ValueError, zlib.error) as exc:
+        # a download cut short: what stood before the cut is evidence, read as any member is
+        return [failed_input(label, "input-unreadable", f"corrupt {kind} data after {members} member(s) "
+                             f"(listed with their own results; cut short?): {exc}")] + out
     finally:
         raw.close()
-    return [_archive_entry(label, "tar", out)] + out
+    return [_archive_entry(label, "tar", members)] + out
 
 
 
