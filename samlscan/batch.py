@@ -92,6 +92,10 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
     except OSError as exc:
         return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}")]
     kind = container_kind(head)
+    if kind != "zip" and label.lower().endswith(".saz"):  # (else read as a paste: 'impossible base64 length')
+        return [failed_input(label, "input-unreadable", "a Fiddler .saz is a zip archive and this file is not "
+                             "one (cut short or renamed?): save the sessions again from Fiddler (File > Save > "
+                             "All Sessions)")]
     if kind is not None:
         from samlscan.archives import _analyze_container
 

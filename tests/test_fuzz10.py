@@ -292,3 +292,15 @@ def test_a_har_of_many_redirects_is_read_in_linear_time(tmp_path, shape):
         times.append(time.process_time() - start)
         assert not _internal(out)
     assert times[1] < 8 * times[0] + 0.5, times
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_a_saz_that_is_no_zip_says_so(tmp_path, command):
+    """A .saz cut short or renamed was sniffed as a paste: 'input-bad-base64: base64 value has an
+    impossible length (truncated?)', which sends the user after a value that is not there."""
+    (tmp_path / "trace.saz").write_bytes(b"Fiddler? no.\r\n")
+    target = tmp_path / "trace.saz" if command == "check" else tmp_path
+    res = CliRunner().invoke(main, [command, str(target), "--format", "json", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output
+    (f,) = json.loads(res.stdout)["input_findings"]
+    assert f["code"] == "input-unreadable" and "Fiddler .saz is a zip archive" in f["message_text"]
