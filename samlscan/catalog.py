@@ -28,7 +28,7 @@ _DATA = "catalog.json"
 PRODUCTS = (
     "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "sonarqube-cloud", "entra",
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
-    "ruby-saml", "node-saml", "pingfederate", "crewjam",
+    "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile)."""
 

@@ -64,9 +64,11 @@ def prefilters() -> dict[str, Prefilter]:
     # library name, logger and class holds saml/Saml/SAML: org.opensaml, com.onelogin.saml2,
     # c.o.s.a.SamlResponse, OneLogin_Saml2, OpenSaml4AuthenticationProvider,
     # Saml2WebSsoAuthenticationFilter), when it is a WARN/ERROR (its stack trace may name the
-    # library only on a later line), or when it carries a SAML dump. Levels are the reader's.
+    # library only on a later line), or when it carries a SAML dump. Levels are the reader's
+    # (Serilog writes them as '[WRN]', '[ERR]', '[FTL]', its exception on the next line).
     app = Prefilter(record_start=re.compile(applog.RECORD_START),
-                    keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL") + _DUMPS)
+                    keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL", b"[WRN]", b"[ERR]", b"[FTL]")
+                    + _DUMPS)
     return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters()}
 
 

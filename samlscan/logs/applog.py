@@ -13,6 +13,13 @@ Layouts (the first that matches a line; the time is a prefix in all but Django's
   `[%(asctime)s] [%(levelname)s] [%(name)s.%(funcName)s] %(message)s` (django-saml2-auth setups),
   pysaml2's examples `%(asctime)s %(name)s:%(levelname)s %(message)s`, and logging.basicConfig's
   default `%(levelname)s:%(name)s:%(message)s` (no time at all: such records have none);
+- .NET: Serilog's file sink default `{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {Message:lj}
+  {NewLine}{Exception}` (levels VRB DBG INF WRN ERR FTL; the exception's type and message on the next
+  line, its `   at ...` frames indented), NLog's default `${longdate}|${level:uppercase=true}|${logger}|
+  ${message}`;
+- PHP's error log (`error_log`, php-fpm's, Apache's with PHP's own prefix): `[d-M-Y H:i:s e] PHP
+  Fatal error:  Uncaught <Class>: <message> in <file>:<line>` (main/main.c php_log_err; `e` is the
+  time zone's name, `UTC` by default), where an app's uncaught SimpleSAMLphp exception lands;
 - any other line that starts with a time: time, level word, rest as the message.
 
 What the libraries themselves write (checked against their sources):
@@ -33,6 +40,10 @@ What the libraries themselves write (checked against their sources):
   ERROR `Signature Error: <cause>` (entity), `XML parse error: <cause>` (client_base), `check_sig:
   ...` for each certificate xmlsec1 could not verify with (not yet a failure: another may verify);
   its exceptions are `saml2.sigver.SignatureError: Signature missing for response`, ...
+- Sustainsys.Saml2 and ITfoxtec.Identity.Saml2 (ASP.NET) log nothing of their own: their exception
+  (`Sustainsys.Saml2.Exceptions.InvalidSignatureException: <text>`, `ITfoxtec.Identity.Saml2.
+  Cryptography.InvalidSignatureException: Signature is invalid.`) reaches the app's log through
+  ASP.NET Core's 'An unhandled exception has occurred while executing the request.' or its handler.
 """
 from __future__ import annotations
 
@@ -65,10 +76,15 @@ _LOGGER = r"[\w$\[\]/-]*\.[\w$.\[\]/-]*[\w$\]]"
 # (layout, language, regex): each names ts, level, logger (optional) and msg.
 _OMNIAUTH = r"Authentication failure!|Request phase initiated|Callback phase initiated|Setup endpoint detected"
 """What OmniAuth itself logs after '(<provider>) ' (omniauth/strategy.rb)."""
+_SERILOG_LEVELS = {"VRB": "TRACE", "DBG": "DEBUG", "INF": "INFO", "WRN": "WARN", "ERR": "ERROR", "FTL": "ERROR"}
+"""Serilog's `{Level:u3}` names (Serilog's LevelOutputFormat)."""
 _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("spring-boot", "java", re.compile(
         rf"^(?P<ts>{_TS})\s+(?P<level>{_LEVEL})\s+(?:\d+\s+)?---\s+(?P<thread>(?:\[[^\]]*\]\s*)*)"
         rf"(?P<logger>[^\s\[]\S*+)\s+:\s(?P<msg>.*)$")),  # ('[a][a]...': linear)
+    ("serilog", "dotnet", re.compile(
+        rf"^(?P<ts>{_TS}) \[(?P<level>{'|'.join(_SERILOG_LEVELS)})\] (?P<msg>.*)$")),
+    ("nlog", "dotnet", re.compile(rf"^(?P<ts>{_TS})\|(?P<level>{_LEVEL})\|(?P<logger>[^|\s]*)\|(?P<msg>.*)$")),
     ("flask", "python", re.compile(
         rf"^\[(?P<ts>{_TS})\] (?P<level>{_LEVEL}) in (?P<logger>[\w.]+): (?P<msg>.*)$")),
     ("django", "python", re.compile(
@@ -109,9 +125,18 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         rf"(?:(?P<logger>{_LOGGER})(?:\s+\[(?P<thread3>[^\]]*)\])?(?:\s+-|:)?\s+|(?P<word>\w+)(?:\s+-|:)\s+)?"
         rf"(?P<msg>.*)$")),
 )
+_PHP_ERROR = re.compile(
+    r"^\[(?P<d>\d{2})-(?P<mon>[A-Z][a-z]{2})-(?P<y>\d{4}) (?P<t>\d{2}:\d{2}:\d{2})(?: (?P<zone>[^\]\s]+))?\] "
+    r"PHP (?P<level>[A-Z][a-z]+(?: [a-z]+){0,2}):\s+(?P<msg>.*)$")
+"""PHP's error log line (main/main.c php_log_err_with_severity: '[%d-%b-%Y %H:%M:%S %e] ', then
+'PHP <error type>:  <message>')."""
+_PHP_LEVELS = {"Fatal error": "ERROR", "Catchable fatal error": "ERROR", "Recoverable fatal error": "ERROR",
+               "Parse error": "ERROR", "Warning": "WARN"}
+_MONTH = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                      "Nov", "Dec"), 1)}
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
-_TEXT_RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
+_TEXT_RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|\[\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
                       + rb")|\[?(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
 RECORD_START = _TEXT_RECORD_START + rb"|\{"
 """A line that begins a record, in any layout above or a JSON log's line (the prefilter splits
@@ -153,6 +178,12 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
     # pysaml2's package is the top-level 'saml2' (not org.springframework.security.saml2, nor
     # python3-saml's onelogin.saml2): its module loggers, '.function' suffixes, exception classes
+    # ASP.NET SAML2 libraries, by their namespaces (exception types, stack frames, loggers)
+    ("sustainsys", re.compile(r"\bSustainsys\.Saml2\b")),
+    ("itfoxtec", re.compile(r"\bITfoxtec\.Identity\.Saml2\b")),
+    # SimpleSAMLphp's PHP namespaces (SimpleSAML\Module\saml, SimpleSAML\SAML2, SimpleSAML\XMLSecurity)
+    # in an app's PHP error log (its own log is read by samlscan/logs/simplesamlphp.py)
+    ("simplesamlphp", re.compile(r"\bSimpleSAML\\|\bsspmod_saml_")),
     ("pysaml2", re.compile(
         r"^saml2(?:\.\w+)*$|(?<![\w.])saml2\.(?:sigver|response|validate|s_utils|client_base|client|"
         r"entity|assertion|saml|samlp|mdstore|request|cert)\b")),
@@ -190,7 +221,8 @@ _DUMP = re.compile(r"-->\s")
 a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
-_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml")
+_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml", "sustainsys",
+              "itfoxtec", "simplesamlphp")
 _MAYBE_FAILED = ("WARN", "ERROR", "")
 """Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
@@ -214,6 +246,9 @@ def parse_header(line: str) -> _Header | None:
     """The parts of a line that begins a record, or None for a continuation line."""
     if not line or not (line[0].isdigit() or line[0] in "[(" or line[0].isupper()):
         return None
+    php = _PHP_ERROR.match(line) if line[0] == "[" else None
+    if php:
+        return _php_header(php)
     for layout, language, rx in _LAYOUTS:
         m = rx.match(line)
         if m:
@@ -229,8 +264,19 @@ def parse_header(line: str) -> _Header | None:
     return None
 
 
+def _php_header(m: re.Match) -> _Header | None:
+    """A PHP error log line: its time as ISO text (UTC when PHP says so, else local), its error
+    type as a level."""
+    month = _MONTH.get(m["mon"])
+    if month is None:
+        return None
+    zone = "Z" if m["zone"] in ("UTC", "GMT", "Z") else ""
+    time_text = f"{m['y']}-{month:02d}-{m['d']}T{m['t']}{zone}"
+    return _Header("php-error", "php", time_text, _PHP_LEVELS.get(m["level"], "INFO"), "", m["msg"])
+
+
 def _norm_level(level: str) -> str:
-    level = level.upper()
+    level = _SERILOG_LEVELS.get(level, level.upper())
     if level == "WARNING":
         return "WARN"
     if level in ("SEVERE", "FATAL", "CRITICAL"):
