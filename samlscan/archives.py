@@ -17,7 +17,8 @@ import zlib
 from dataclasses import replace
 
 from samlscan.engine import FileResult, failed_input
-from samlscan.model import InputResult
+from samlscan.inputs.base import InputProblem
+from samlscan.model import InputResult, Source
 from samlscan.rewrite import rewrite
 from samlscan.walkpaths import READ_AS_SETTINGS, skipped
 
@@ -54,11 +55,27 @@ def _bound(compressed: int) -> int:
     return min(INFLATE_MAX, max(INFLATE_MIN, INFLATE_RATIO * max(compressed, 1)))
 
 
+class _Cut(Exception):
+    """The compressed data broke off (or junk followed it) after `total` bytes were inflated."""
+
+    def __init__(self, total: int, cause: Exception):
+        super().__init__(str(cause))
+        self.total = total
+
+
 def _copy_bounded(src, dst, limit: int) -> int:
-    """Copy a decompressing stream, stopping at `limit` bytes out (a bomb); the bytes copied."""
+    """Copy a decompressing stream, stopping at `limit` bytes out (a bomb); the bytes copied. Data
+    that breaks off after some output (a log .gz copied while written, junk after its member, which
+    `gzip -d` ignores) raises _Cut with what came before it."""
     total = 0
+    read = getattr(src, "read1", src.read)  # (read: an error mid-call loses what it had buffered)
     while True:
-        chunk = src.read(1024 * 1024)
+        try:
+            chunk = read(1024 * 1024)
+        except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+            if total:
+                raise _Cut(total, exc) from exc
+            raise
         if not chunk:
             return total
         total += len(chunk)
@@ -83,9 +100,13 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         return 0
     tmp = os.path.join(tmpdir, f"m{len(out)}-{depth}")
     cap = min(_bound(compressed), limit if limit is not None else INFLATE_MAX)
+    cut = None
     try:
         with open(tmp, "wb") as dst:
-            inflated = _copy_bounded(src, dst, cap)
+            try:
+                inflated = _copy_bounded(src, dst, cap)
+            except _Cut as exc:  # what came before the break is read, and the break said
+                inflated, cut = exc.total, exc
     except _TooLarge as exc:
         out.append(failed_input(label, "input-too-large", str(exc)))
         return cap  # inflated that far before it was stopped
@@ -111,6 +132,8 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
             from samlscan.batch import crashed
 
             results = [crashed(label, exc, "this archive member")]
+        if cut is not None:
+            results = _with_cut(results, tmp, cut)
         for r in results:
             out.append(_relabel(r, tmp, label))
     finally:
@@ -123,6 +146,16 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         except OSError:
             pass
     return inflated
+
+
+def _with_cut(results: list[FileResult], path: str, cut: _Cut) -> list[FileResult]:
+    """The member's result with a finding that its compressed data broke off after what was read."""
+    from samlscan.engine import _problem_finding
+
+    said = _problem_finding(InputProblem(Source(path), "input-unreadable", (
+        f"the compressed data breaks off (or junk follows it) after {cut.total} bytes ({cut}): what came "
+        "before was read; copy the file again once it is complete")))
+    return [replace(r, findings=r.findings + (said,)) if r.input.path == path else r for r in results]
 
 
 class ZipSideFiles:

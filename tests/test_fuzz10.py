@@ -304,3 +304,31 @@ def test_a_saz_that_is_no_zip_says_so(tmp_path, command):
     assert res.exit_code == 0, res.output
     (f,) = json.loads(res.stdout)["input_findings"]
     assert f["code"] == "input-unreadable" and "Fiddler .saz is a zip archive" in f["message_text"]
+
+
+def _check_json(path) -> dict:
+    res = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_a_gzip_followed_by_junk_is_read_as_gzip_d_reads_it(tmp_path):
+    """'gzip -d' inflates the member and ignores the junk after it ('trailing garbage ignored');
+    samlscan failed the whole file: 'corrupt compressed data: Not a gzipped file (b'ju')'."""
+    xml = (FIXTURES / "responses" / "defects" / "assertion-expired.xml").read_bytes()
+    path = tmp_path / "response.xml.gz"
+    path.write_bytes(gzip.compress(xml) + b"junk\n")
+    doc = _check_json(path)
+    assert doc["inputs"][0]["status"] == "scanned" and len(doc["messages"]) == 1
+    (said,) = doc["input_findings"]
+    assert said["code"] == "input-unreadable" and "breaks off (or junk follows it)" in said["message_text"]
+
+
+def test_a_log_gz_cut_short_keeps_the_lines_before_the_cut(tmp_path):
+    """A rotated web.log.gz copied while it was written: the lines inflated before the cut are events."""
+    log = (FIXTURES / "logs" / "sonarqube" / "web-javasaml.log").read_bytes()
+    whole = gzip.compress(log * 40)
+    path = tmp_path / "web.log.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    doc = _check_json(path)
+    assert doc["attempts"] and any(f["code"] == "input-unreadable" for f in doc["input_findings"])
