@@ -106,7 +106,8 @@ class Verification:
 
     signatures: tuple[tuple[object, SignatureInfo], ...]
     covered: dict
-    """id(element) -> (element, parent names of the verified signatures whose Reference points at it).
+    """id(element) -> (element, parent names of the verified signatures that are its own children and
+    whose Reference points at it).
     The element is kept in the value: lxml proxies (and so their id()) live only while referenced."""
     duplicate_ids: tuple[str, ...]
 
@@ -280,12 +281,17 @@ def _digest_matches(target, sig, reference) -> bool | None:
         return _digest_equals(hashlib.new(algo, b"").digest(), value.text)
     parent = sig.getparent()
     index = parent.index(sig)
-    tail = sig.tail
+    tail, prev = sig.tail, sig.getprevious()
+    kept = prev.tail if prev is not None else parent.text
+    if tail:  # the enveloped-signature transform removes the element, not the text after it, which
+        # lxml's remove() would take along: it joins the text before
+        _set_text_before(parent, prev, (kept or "") + tail)
     parent.remove(sig)  # enveloped-signature transform, done in place to keep namespace context
     try:
         data = etree.tostring(target, method="c14n", exclusive=exclusive, with_comments=with_comments,
                               inclusive_ns_prefixes=prefixes)
     finally:
+        _set_text_before(parent, prev, kept)
         sig.tail = tail
         parent.insert(index, sig)
     return _digest_equals(hashlib.new(algo, data).digest(), value.text)
@@ -302,6 +308,14 @@ def _digest_equals(got: bytes, text: str) -> bool:
         return got == base64.b64decode(re.sub(r"\s+", "", text))
     except ValueError:
         return False
+
+
+def _set_text_before(parent, prev, text) -> None:
+    """Set the text between `prev` (None: the start of `parent`) and the node after it."""
+    if prev is not None:
+        prev.tail = text
+    else:
+        parent.text = text
 
 
 def _canonicalizable(target) -> bool:
@@ -462,7 +476,12 @@ def verify_document(root, trusted: tuple[TrustedCert, ...], published: tuple[Tru
                                 diagnose=diagnosed < MAX_DIAGNOSED, published=published)
         diagnosed += info.verified is False and info.failure != "undiagnosed"
         results.append((sig, info))
-        if info.verified and target is not None:
+        if info.verified and target is not None and info.covers_parent:
+            # Only a signature that is the child of what it signs makes it signed (SAML core 5.4.1):
+            # java-saml and python3-saml (processSignedElements: 'Found an invalid Signed Element'),
+            # node-saml ('Referenced node does not refer to it's parent element') and OpenSAML
+            # (SAMLSignatureProfileValidator: the Reference URI must be the ID of the signature's
+            # parent) refuse one held elsewhere, though the enveloped transform lets it verify.
             _, names = covered.get(id(target), (target, ()))
             covered[id(target)] = (target, names + (info.parent,))
     return Verification(tuple(results), covered, dups)

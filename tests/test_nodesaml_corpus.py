@@ -10,6 +10,7 @@ disagreement the table explains; no attack comes out as a verified login.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,12 @@ def test_the_copies_are_exact():
                         ("valid/response.root-signed.assertion-unsigned-13-signature.xml", ["/Response"]),
                         ("invalid/response.root-carries-assertion-signature.assertion-unsigned.xml",
                          ["/Response/Assertion"]),
-                        ("invalid/logoutrequest.root-signed.signature-in-extensions.xml", ["/LogoutRequest"])):
+                        ("invalid/logoutrequest.root-signed.signature-in-extensions.xml", ["/LogoutRequest"]),
+                        ("valid/response.root-signed.assertion-unsigned.sha256-rsa-mgf1.xml", ["/Response"]),
+                        ("valid/response.root-signed-2references.assertion-signed.xml",
+                         ["/Response", "/Response/Assertion"]),
+                        ("invalid/response.root-signed-2references.assertion-unsigned.xml", ["/Response"]),
+                        ("static/logout_request_with_bad_expiration.xml", ["/LogoutRequest"])):
         sigs = analyze_sample(DATA, name, **FLAGS[name]).message.signatures
         assert [(s.signed_path, s.verified) for s in sigs] == [(p, True) for p in paths], name
 
@@ -108,6 +114,8 @@ NODE_SAML_TEXTS = [
     ("ref URI included quote character ' or \". Not a valid ID, and not allowed", "signature-reference-invalid"),
     ("signature reference uri not found", "signature-reference-invalid"),
     ("Only 1 signed references should be present in signature", "signature-reference-invalid"),
+    # its guard on the Transforms (src/xml.ts validateSignature; src/saml.ts in older versions)
+    ("Invalid signature, too many transforms", "signature-reference-invalid"),
     ("Invalid document signature", "signature-missing"),
     ("Invalid signature", "signature-invalid"),
     ("Invalid signature: multiple assertions", "assertion-multiple"),
@@ -124,3 +132,71 @@ def test_node_saml_s_error_texts_map_to_their_cause(text, code):
 def test_explain_names_a_duplicate_id_as_wrapping():
     result = CliRunner().invoke(main, ["explain", "Invalid signature: ID cannot refer to more than one element"])
     assert result.exit_code == 0 and "node-saml" in result.output and "signature-wrapping" in result.output
+
+
+def test_an_advice_assertion_s_times_are_named_by_their_own_path():
+    """The Advice assertion's times are written with '+00:00' like the outer one's: time-not-utc
+    named both 'Assertion@IssueInstant', 'Conditions@NotBefore'... (the last path step only), so each
+    came twice under the outer assertion's name. Each is now named by its path."""
+    name = "valid/response.root-unsigned.assertion-signed.1advice-signed.xml"
+    (note,) = [f.message_text for f in analyze_sample(DATA, name, **FLAGS[name]).findings
+               if f.code == "time-not-utc"]
+    labels = re.findall(r"(\S+@\w+) \S+ is written", note)
+    assert len(labels) == len(set(labels)) == 11, labels
+    for where in ("/Response/Assertion/Advice/Assertion@IssueInstant",
+                  "/Response/Assertion/Advice/Assertion/Conditions@NotBefore",
+                  "/Response/Assertion/Advice/Assertion/AuthnStatement@AuthnInstant",
+                  "/Response/Assertion@IssueInstant", "/Response/Assertion/AuthnStatement@AuthnInstant"):
+        assert where in labels, labels
+
+
+def test_a_signature_held_elsewhere_than_its_target_signs_nothing():
+    """java-saml and python3-saml (processSignedElements: the Reference URI must be '#' + the ID of the
+    signature's parent, 'Found an invalid Signed Element'), node-saml ('Referenced node does not refer
+    to it's parent element') and OpenSAML (SAMLSignatureProfileValidator) accept a signature only as
+    the child of the element it signs (SAML core 5.4.1). samlscan's `signed` counted any verified
+    signature over the element or an ancestor: a Response holding the Assertion's signature made the
+    Assertion 'signed_by: [Response]', a LogoutRequest signed from its Extensions 'signed'."""
+    name = "invalid/response.root-carries-assertion-signature.assertion-unsigned.xml"
+    msg = analyze_sample(DATA, name, **FLAGS[name]).message
+    assert [(a.path, a.signed, a.signed_by) for a in msg.assertions] == [("/Response/Assertion", False, ())]
+    assert not msg.signed
+    name = "invalid/logoutrequest.root-signed.signature-in-extensions.xml"
+    assert not analyze_sample(DATA, name, **FLAGS[name]).message.signed
+    # a signature that is its target's own child still signs it, and the Response's signs its assertions
+    name = "valid/response.root-signed.assertion-unsigned-13-signature.xml"
+    msg = analyze_sample(DATA, name, **FLAGS[name]).message
+    assert msg.signed and [(a.signed, a.signed_by) for a in msg.assertions] == [(True, ("Response",))]
+
+
+def test_a_second_reference_is_no_wrapping():
+    """node-saml's root-signed-2references samples: the Response's genuine signature names the Response
+    and, in a second Reference, its Assertion. samlscan called it signature-wrapping, 'covers /Response,
+    not its own Response': it covers its own Response; what SPs refuse is the second Reference (node-saml:
+    'Only 1 signed references should be present in signature'; SAML core 5.4.2)."""
+    for name in ("invalid/response.root-signed-2references.assertion-unsigned.xml",
+                 "valid/response.root-signed-2references.assertion-signed.xml"):
+        (note,) = [f for f in analyze_sample(DATA, name, **FLAGS[name]).findings if f.severity.value == "error"]
+        assert note.code == "signature-reference-invalid", note
+        assert "carries 2 References" in note.message_text and "not its own" not in note.message_text
+
+
+def test_a_signed_info_edited_after_signing_is_not_blamed_on_the_content():
+    """passport-saml's root-signed-transforms sample: a second enveloped-signature Transform written into
+    the SignedInfo after signing. The content's digest still matches, but samlscan's recomputation
+    removed the Signature together with the whitespace after it (lxml's remove() takes an element's
+    tail; the enveloped transform removes the element only), so it said 'the content was changed after
+    signing'. It now says the SignedInfo was edited."""
+    name = "invalid/response.root-signed-transforms.assertion-unsigned.xml"
+    (sig,) = analyze_sample(DATA, name, **FLAGS[name]).message.signatures
+    assert (sig.verified, sig.failure) == (False, "signed-info-changed")
+
+
+def test_a_logout_request_whose_reference_names_nothing_is_refused():
+    """node-saml's logoutrequest.root-signed.reference-uri-without-hash (invalid): the Reference URI is
+    the ID without '#', so the signature signs nothing. samlscan reported it for a Response
+    (signature-reference-invalid) but, for a LogoutRequest, check_sender_signature skipped the failure
+    and the request passed with a warning only (exit 0)."""
+    name = "invalid/logoutrequest.root-signed.reference-uri-without-hash.xml"
+    assert error_codes(DATA, name, **FLAGS[name]) == {"signature-reference-invalid"}
+    assert run_check(DATA, name, FLAGS[name]).exit_code == 1

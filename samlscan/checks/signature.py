@@ -152,6 +152,12 @@ def check_encrypted_needs_signed_response(msg: SamlMessage, ctx: CheckContext):
                   expected="a signed Response around the encrypted assertion", actual="unsigned Response")
 
 
+def _within(path: str, signed_path: str | None) -> bool:
+    """`path` is the signed element or inside it: the signed content holds it, wherever the
+    signature sits (a misplaced one is check_signature_present's and placement's to name)."""
+    return signed_path is not None and (path == signed_path or path.startswith(signed_path + "/"))
+
+
 def _wrapping_findings(msg: SamlMessage) -> list:
     """signature-wrapping findings: duplicate IDs, an Assertion outside the place SAML puts it, a
     verified signature that does not cover the consumed assertion. One function for check_wrapping
@@ -176,7 +182,8 @@ def _wrapping_findings(msg: SamlMessage) -> list:
                                f"an Assertion sits at {where}, outside the place SAML puts it; "
                                f"{consumed}; verified signatures cover {signed_paths}",
                                expected=a.path if a is not None else "/Response/Assertion", actual=where))
-    if msg.kind == "Response" and a is not None and not a.signed and verified and not msg.signed:
+    if msg.kind == "Response" and a is not None and verified and not any(_within(a.path, s.signed_path)
+                                                                         for s in verified):
         out.append(finding(msg, "signature-wrapping",
                            f"a signature verifies, but it covers {signed_paths}, not the assertion an "
                            f"SP would consume ({a.path}, ID {a.id!r})",
@@ -189,6 +196,18 @@ def _reformatted(msg: SamlMessage, sig: SignatureInfo):
                    f"the {_where(sig)} fails on the bytes as given but verifies once whitespace "
                    "and line breaks are normalised: the XML was pretty-printed or re-wrapped "
                    "after signing, not signed by a wrong key")
+
+
+def _no_reference_target(msg: SamlMessage, sig: SignatureInfo):
+    """A signature whose Reference names no element of the message: it signs nothing (a URI without
+    '#', an ID no element carries): node-saml refuses it ('signature reference uri not found' or
+    'Invalid signature'), whatever the message."""
+    return finding(msg, "signature-reference-invalid",
+                   f"the {_where(sig)} has no Reference in its SignedInfo: it signs nothing (XML-DSig "
+                   "requires one; SAML core 5.4.2 one pointing at the signed element's ID)"
+                   if sig.reference_count == 0 else
+                   f"the {_where(sig)} points at no element of this document",
+                   expected=f"#{sig.parent_id}", actual=sig.reference_uri)
 
 
 def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
@@ -205,12 +224,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         if sig.verified or sig.failure in (None, "no-key", "not-checked"):
             continue
         if sig.failure == "no-reference-target":
-            yield finding(msg, "signature-reference-invalid",
-                          f"the {_where(sig)} has no Reference in its SignedInfo: it signs nothing (XML-DSig "
-                          "requires one; SAML core 5.4.2 one pointing at the signed element's ID)"
-                          if sig.reference_count == 0 else
-                          f"the {_where(sig)} points at no element of this document",
-                          expected=f"#{sig.parent_id}", actual=sig.reference_uri)
+            yield _no_reference_target(msg, sig)
             continue
         if sig.failure == "placeholder":
             yield finding(msg, "signature-invalid",
@@ -428,7 +442,9 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
         if sig.verified is not False:
             continue
         code = "request-signature-invalid" if from_sp else "signature-invalid"
-        if sig.reformatted:  # whoever sent it: whitespace changed after signing, not the content
+        if sig.failure == "no-reference-target":  # (a Logout message signing nothing passed unremarked)
+            yield _no_reference_target(msg, sig)
+        elif sig.reformatted:  # whoever sent it: whitespace changed after signing, not the content
             yield _reformatted(msg, sig)
         elif sig.failure == "digest":
             yield finding(msg, code, f"the {_where(sig)} is invalid: the digest of the signed content does "
@@ -604,11 +620,20 @@ def check_reference(msg: SamlMessage, ctx: CheckContext):
     for sig in msg.signatures:
         if sig.failure == "no-reference-target":
             continue
-        if sig.reference_count != 1 or (sig.parent in ("Response", "Assertion") and not sig.covers_parent):
+        if sig.parent in ("Response", "Assertion") and not sig.covers_parent:
             yield finding(msg, "signature-reference-invalid" if not sig.verified else "signature-wrapping",
                           f"the {_where(sig)} covers {sig.signed_path or 'nothing'}, not its own "
                           f"{sig.parent} (ID {sig.parent_id!r}); {sig.reference_count} Reference(s)",
                           expected=f"#{sig.parent_id}", actual=sig.reference_uri)
+        elif sig.reference_count != 1:
+            # It does cover its own element: more References sign more, no wrapping; but SPs refuse it
+            # (node-saml 'Only 1 signed references should be present in signature', php-saml 'Unexpected
+            # number of Reference nodes found for signature', OpenSAML's SAMLSignatureProfileValidator).
+            yield finding(msg, "signature-reference-invalid",
+                          f"the {_where(sig)} carries {sig.reference_count} References; SAML core 5.4.2 "
+                          f"allows exactly one, '#' + the ID of the signed {sig.parent or 'element'} "
+                          "(node-saml: 'Only 1 signed references should be present in signature')",
+                          expected="1 Reference", actual=f"{sig.reference_count} References")
 
 
 def check_wrapping(msg: SamlMessage, ctx: CheckContext):

@@ -235,7 +235,9 @@ _ZONE_NOTES = {
 
 def _zone_notes(msg: SamlMessage):
     """One finding per message on times not written as UTC 'Z' (saml.time_zone_facts): how samlscan
-    read them (a wrong hour blames the IdP's clock for nothing) and which SPs reject them."""
+    read them (a wrong hour blames the IdP's clock for nothing) and which SPs reject them. Each time
+    is named by its path: an Assertion in saml:Advice (SAML core 2.6.1) has the same element names
+    as the one holding it, and only the path tells them apart."""
     from samlscan.saml import parse_saml_time
 
     parts = []
@@ -245,7 +247,7 @@ def _zone_notes(msg: SamlMessage):
             continue
         where, _, raw = rest.rpartition("=")
         utc = parse_saml_time(raw)
-        parts.append(f"{where.rsplit('/', 1)[-1]} {raw} is "
+        parts.append(f"{where} {raw} is "
                      + _ZONE_NOTES[kind].format(utc=fmt_time(utc) if utc else "?"))
     if parts:
         yield finding(msg, "time-not-utc", "; ".join(parts))
