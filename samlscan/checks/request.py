@@ -16,7 +16,7 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     if msg.kind != "AuthnRequest":
         return
     acs = msg.acs_url or (f"index {msg.acs_index}" if msg.acs_index is not None else "(IdP default)")
-    parts = [f"ID {msg.id!r}", f"Issuer {msg.issuer!r}", f"ACS {acs}"]
+    parts = [_named("ID", msg.id), _named("Issuer", msg.issuer), f"ACS {acs}"]
     if msg.protocol_binding:
         parts.append(f"binding {msg.protocol_binding.rsplit(':', 1)[-1]}")
     if msg.destination:
@@ -48,6 +48,11 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
                       hint=with_idp_part(f"Send the SP entity ID the IdP knows: {e.setting_name('sp_entity_id')} "
                                          "must equal the IdP application's Identifier", IDP_WHERE["app-not-found"],
                                          product))
+
+
+def _named(attribute: str, value: str | None) -> str:
+    """'ID 'x'' or 'no ID': an absent value is said so, not printed as Python's None."""
+    return f"{attribute} {value!r}" if value is not None else f"no {attribute}"
 
 
 def another_sp(msg: SamlMessage, e) -> str | None:
