@@ -1,9 +1,10 @@
-"""Differential test over simplesamlphp/saml2's own test messages (tests/data/phpnet; sources in SOURCES.md).
+"""Differential test over simplesamlphp/saml2's and Sustainsys/Saml2's own test messages (tests/data/phpnet,
+tests/data/phpnet2; sources in each SOURCES.md).
 
-verdicts.json transcribes, per SimpleSAMLphp test, the sample, the key it verifies with, SimpleSAMLphp's
-verdict and error text. Each runs through `samlscan check`: no traceback, the exit code of samlscan's
-verdict, its errors the cause SimpleSAMLphp's text names (through the catalog) or the listed reason;
-none of these attacks comes out as a verified login.
+Each verdicts.json transcribes, per sample, the library that judged it, the settings its test uses, that
+library's verdict and error text. Each runs through `samlscan check`: no traceback, the exit code of samlscan's
+verdict, its errors the cause the library's text names (through the catalog) or the listed reason; no attack
+sample comes out as a verified login.
 """
 from __future__ import annotations
 
@@ -15,20 +16,24 @@ import pytest
 from external_util import (analyze_sample, assert_attack_refused, assert_library_verdict, error_codes, run_check,
                            table_flags)
 
-DATA = Path(__file__).resolve().parent / "data" / "phpnet"
-TABLE = json.loads((DATA / "verdicts.json").read_text())
+HERE = Path(__file__).resolve().parent / "data"
+DATA = HERE / "phpnet"
+TABLES = {name: json.loads((HERE / name / "verdicts.json").read_text()) for name in ("phpnet", "phpnet2")}
+TABLE = TABLES["phpnet"]
 CASES = TABLE["cases"]
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_check_agrees_with_simplesamlphp_or_the_disagreement_is_explained(case):
-    verdict = CASES[case]
-    flags = table_flags(TABLE, verdict)
-    result = run_check(DATA, verdict["file"], flags)
+@pytest.mark.parametrize("folder, case", [(f, c) for f, t in TABLES.items() for c in sorted(t["cases"])])
+def test_check_agrees_with_the_library_or_the_disagreement_is_explained(folder, case):
+    table, data = TABLES[folder], HERE / folder
+    verdict = table["cases"][case]
+    flags = table_flags(table, verdict)
+    result = run_check(data, verdict["file"], flags)
     assert result.exit_code == (1 if verdict["samlscan_errors"] else 0), result.output
-    errors = error_codes(DATA, verdict["file"], **flags)
-    assert_library_verdict(verdict, errors, "simplesamlphp", "simplesamlphp")
-    assert_attack_refused(DATA, verdict["file"], flags)
+    errors = error_codes(data, verdict["file"], **flags)
+    assert_library_verdict(verdict, errors, verdict["library"], verdict["library"])
+    if verdict["attack"]:
+        assert_attack_refused(data, verdict["file"], flags)
 
 
 def test_a_signed_element_c14n_cannot_read_is_a_refused_signature_not_a_crash():
@@ -60,3 +65,56 @@ def test_simplesamlphp_error_texts_map_to_their_cause(text, code):
 
     cause = lookup(text, "simplesamlphp")
     assert cause is not None and cause.code == code and cause.product == "simplesamlphp", (text, cause)
+
+
+SUSTAINSYS_TEXTS = [
+    # (a Sustainsys.Saml2 exception message, the samlscan code it means)
+    ("No reference found in Xml signature, it doesn't validate the Xml data.", "signature-reference-invalid"),
+    ("Multiple references for Xml signatures are not allowed.", "signature-reference-invalid"),
+    ("The SAML Response is not signed and contains unsigned Assertions. Response cannot be trusted.",
+     "signature-missing"),
+    ("Required attribute Version not found on saml:AuthnRequest.", "version-unsupported"),
+    ("Required attribute ID not found on saml2:Assertion.", "id-missing"),
+]
+
+
+@pytest.mark.parametrize("text, code", SUSTAINSYS_TEXTS)
+def test_sustainsys_error_texts_map_to_their_cause(text, code):
+    """Sustainsys.Saml2 (the .NET SP library) was not in the catalog: its refusals, pasted from an
+    ASP.NET log, were looked up in vain."""
+    from samlscan.catalog import lookup
+
+    cause = lookup(text, "sustainsys")
+    assert cause is not None and cause.code == code and cause.product == "sustainsys", (text, cause)
+
+
+REQUEST_NO_VERSION_NO_ID = {
+    # SAML core 3.2.1 (RequestAbstractType) and 3.2.2 (StatusResponseType): ID and Version are required
+    "AuthnRequest": '<p:AuthnRequest xmlns:p="urn:oasis:names:tc:SAML:2.0:protocol" '
+                    'xmlns:a="urn:oasis:names:tc:SAML:2.0:assertion" IssueInstant="2023-11-24T22:44:14Z">'
+                    '<a:Issuer>https://sp.example.com/Metadata</a:Issuer></p:AuthnRequest>',
+    "LogoutRequest": '<LogoutRequest xmlns="urn:oasis:names:tc:SAML:2.0:protocol" IssueInstant="2023-11-24T22:44:14Z">'
+                     '<Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">https://sp.example.com/Metadata</Issuer>'
+                     '<NameID xmlns="urn:oasis:names:tc:SAML:2.0:assertion">u</NameID></LogoutRequest>',
+    "LogoutResponse": '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+                      'IssueInstant="2023-11-24T22:44:14Z"><samlp:Status><samlp:StatusCode '
+                      'Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REQUEST_NO_VERSION_NO_ID))
+def test_a_request_or_logout_message_without_version_or_id_is_refused(kind, tmp_path):
+    """Sustainsys ReadAuthnRequest_Error: an AuthnRequest without Version. samlscan checked Version and ID
+    on Responses and Assertions only, and passed such a request (or a LogoutRequest/LogoutResponse) that
+    every SAML library refuses; now each says what is missing."""
+    (tmp_path / "m.xml").write_text(REQUEST_NO_VERSION_NO_ID[kind])
+    texts = {f.code: f.message_text for f in analyze_sample(tmp_path, "m.xml").findings}
+    assert texts["version-unsupported"] == f"the {kind} has no Version attribute"
+    assert texts["id-missing"] == f"the {kind} has no ID attribute"
+
+
+def test_an_authn_request_without_issuer_says_so_not_none():
+    """The AuthnRequest summary printed Python's None for an absent Issuer ('Issuer None')."""
+    res = analyze_sample(HERE / "phpnet2", "ReadAuthnRequest_Error.xml")
+    (text,) = [f.message_text for f in res.findings if f.code == "request-issued"]
+    assert "no Issuer" in text and "None" not in text
