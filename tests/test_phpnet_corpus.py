@@ -80,8 +80,8 @@ SUSTAINSYS_TEXTS = [
 
 @pytest.mark.parametrize("text, code", SUSTAINSYS_TEXTS)
 def test_sustainsys_error_texts_map_to_their_cause(text, code):
-    """Sustainsys.Saml2 (the .NET SP library) was not in the catalog: its refusals, pasted from an
-    ASP.NET log, were looked up in vain."""
+    """Sustainsys.Saml2's refusals as its tests quote them: 'No reference found ...' and the v3 reader's
+    'Required attribute ... not found' were looked up in vain; the others were already known."""
     from samlscan.catalog import lookup
 
     cause = lookup(text, "sustainsys")
