@@ -462,7 +462,7 @@ def _sp_clock_off(flow) -> tuple[str, timedelta] | None:
     (Exchange.clock_off, from the capture's HTTP Date headers)."""
     from urllib.parse import urlsplit
 
-    return next(((urlsplit(ex.url).hostname, ex.clock_off) for ex in flow.exchanges
+    return next(((ex.server or urlsplit(ex.url).hostname, ex.clock_off) for ex in flow.exchanges
                  if ex.leg == "acs-post" and ex.clock_off is not None and abs(ex.clock_off) > SP_CLOCK_OFF), None)
 
 

@@ -108,6 +108,9 @@ class Exchange:
     clock_off: timedelta | None = None
     """How far the clock of the server that answered was off the other servers' of the capture (its
     HTTP Date headers: inputs/serverclock), when it was; None else."""
+    server: str | None = None
+    """With clock_off: the server whose clock that is, its host or the node behind it a response
+    header named ('sonar.example.com (node sonar-b)': serverclock.server)."""
     word: str = "entry"
     """What the capture calls an exchange: 'entry' (HAR), 'request' (SAML-tracer), 'item' (Burp),
     'message' (raw HTTP), 'session' (Fiddler), as its messages' refs say it."""

@@ -27,7 +27,7 @@ from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, fi
                             same_endpoint, same_site_of, same_url, sends_on, set_names, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
-from samlscan.inputs.serverclock import DateSample, describe, http_date, reading
+from samlscan.inputs.serverclock import NODE_HEADERS, DateSample, describe, http_date, reading, server
 from samlscan.model import Source, usable_time
 
 MAX_STRING = 4 << 20
@@ -823,7 +823,7 @@ def read_entries(items, path: str, col: Collector, client: str | None = None) ->
     for index, entry in items:
         found, ex, saw = read_entry(entry, index, path, follow, forms, client)
         cookies_seen |= saw
-        sample = date_sample(entry)
+        sample = date_sample(entry, index)
         if sample is not None:
             col.dates.append(sample)
         col.add(found)
@@ -875,7 +875,7 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
     return on_server_time(Capture(col.result(), tuple(exchanges), tuple(col.problems), entries), col.dates, path)
 
 
-def date_sample(entry: dict) -> DateSample | None:
+def date_sample(entry: dict, index: int = -1) -> DateSample | None:
     """The response's Date header against the browser's start of its request (serverclock), for a
     response its server wrote then: not one a cache may have served with its old Date (Chrome's
     _fromCache; an Age header; one a cache may store, _storable)."""
@@ -896,7 +896,8 @@ def date_sample(entry: dict) -> DateSample | None:
         return None
     took = entry.get("time")
     took = took / 1000 if isinstance(took, (int, float)) and 0 <= took < 1e9 else 0.0
-    return DateSample(host, sent, took, server) if host else None
+    node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "")
+    return DateSample(host, sent, took, server, node, index) if host else None
 
 
 _UNCACHED = re.compile(r"no-store|no-cache|max-age\s*=\s*0\b", re.IGNORECASE)
@@ -920,8 +921,10 @@ def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
     r = reading(dates)
     if r is None:
         return cap
-    hosts = {urlsplit(ex.url).hostname for ex in cap.exchanges}  # (a CDN's clock is no login's concern)
-    r = replace(r, off_hosts=tuple((h, off) for h, off in r.off_hosts if h in hosts))
+    # the server of each exchange: its host, or the node behind it that a header named
+    where = {s.entry: server(s) for s in dates if s.entry >= 0}
+    at = {ex.entry: where.get(ex.entry, urlsplit(ex.url).hostname) for ex in cap.exchanges}
+    r = replace(r, off_hosts=tuple((h, off) for h, off in r.off_hosts if h in at.values()))
     problems = []
     if r.browser is not None:
         problems.append(InputProblem(Source(path), "browser-clock-off", describe(replace(r, off_hosts=()))))
@@ -931,8 +934,8 @@ def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
     if r.off_hosts:
         problems.append(InputProblem(Source(path), "server-clock-off", describe(replace(r, browser=None))))
         off = dict(r.off_hosts)
-        cap = replace(cap, exchanges=tuple(replace(ex, clock_off=off[h]) if (h := urlsplit(ex.url).hostname) in off
-                                           else ex for ex in cap.exchanges))
+        cap = replace(cap, exchanges=tuple(replace(ex, clock_off=off[at[ex.entry]], server=at[ex.entry])
+                                           if at[ex.entry] in off else ex for ex in cap.exchanges))
     return replace(cap, problems=cap.problems + tuple(problems)) if problems else cap
 
 

@@ -29,6 +29,21 @@ class DateSample:
     """Seconds until the response was complete (HAR entry.time): the server wrote its Date
     somewhere in between."""
     date: datetime
+    node: str = ""
+    """The server behind the host that answered, where a response header names it (NODE_HEADERS):
+    a load balancer's nodes each keep their own clock."""
+    entry: int = -1
+    """The capture's entry number."""
+
+
+NODE_HEADERS = ("x-served-by", "x-backend-server", "x-backend", "x-upstream", "x-server", "x-node")
+"""Headers in which load balancers and proxies name the node that answered (Varnish/Fastly and
+nginx/HAProxy set-ups: X-Served-By, X-Backend-Server, ...)."""
+
+
+def server(s: DateSample) -> str:
+    """The clock a sample tells of: its host's, or that of the node behind it a header names."""
+    return f"{s.host} (node {s.node})" if s.node else s.host
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,7 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
     hosts off from the agreeing majority (of at least two) by more than OFF. None: nothing to say."""
     by_host: dict[str, list[tuple[float, float]]] = {}
     for s in samples:
-        by_host.setdefault(s.host, []).append(_gap(s))
+        by_host.setdefault(server(s), []).append(_gap(s))
     hosts = sorted((median(g for g, _ in gaps), median(m for _, m in gaps), host) for host, gaps in by_host.items())
     if len(hosts) < 2:  # one server alone cannot tell its clock from the browser's
         return None
@@ -99,8 +114,8 @@ def describe(r: ClockReading) -> str:
                      f"the servers' (HTTP Date headers of {r.samples} responses from {len(r.hosts)} hosts agree: "
                      f"{_hosts(r.hosts)}); the capture's times are corrected by it")
     for host, off in r.off_hosts:
-        parts.append(f"{host}'s clock is {_span(off)} {'ahead of' if off > timedelta(0) else 'behind'} the other "
-                     f"servers' (its HTTP Date headers against those of {_hosts(r.hosts)})")
+        parts.append(f"the clock of {host} is {_span(off)} {'ahead of' if off > timedelta(0) else 'behind'} the "
+                     f"other servers' (its HTTP Date headers against those of {_hosts(r.hosts)})")
     return "; ".join(parts)
 
 
