@@ -156,3 +156,17 @@ def test_a_response_a_cache_may_have_served_is_no_witness():
                                         ("Expires", "0"))) is not None  # (Spring Security's defaults)
     assert har.date_sample(with_headers(("Cache-Control", "max-age=3600"), method="POST")) is not None
     assert har.date_sample(with_headers(("Last-Modified", "Mon, 10 Mar 2025 08:00:00 GMT"), status=302)) is not None
+
+
+def test_a_capture_out_of_time_order_keeps_every_entrys_date(tmp_path):
+    """A HAR whose entries are not in time order is replayed from its login's entries alone: the
+    Dates of the others (the CDN's, the IdP's pages) were dropped, and with them the correction."""
+    doc = json.loads(AHEAD.read_text())
+    for e in doc["log"]["entries"]:  # (the Dates of the pages and assets only: the witnesses the replay left out)
+        if "/js/" not in e["request"]["url"] and "/assets/" not in e["request"]["url"]:
+            e["response"]["headers"] = [h for h in e["response"]["headers"] if h["name"] != "Date"]
+    doc["log"]["entries"].reverse()
+    path = tmp_path / "reversed.har"
+    path.write_text(json.dumps(doc))
+    codes = _codes(_json([str(path)]))
+    assert "browser-clock-off" in codes and not codes & {"expired", "assertion-expired", "clock-skew"}

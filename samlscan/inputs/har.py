@@ -957,7 +957,7 @@ def read(path: str) -> Capture:
                                                    path, col, client)
         times = [ex.time for ex in exchanges if ex.time is not None]
         if any(later < earlier for earlier, later in zip(times, times[1:])):
-            return _read_in_time_order(path, exchanges, cookies_seen, count[0], client)
+            return _read_in_time_order(path, exchanges, cookies_seen, count[0], client, col.dates)
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
     col.problems.extend(stream_problems(stream, path, "log.entries"))
@@ -965,7 +965,7 @@ def read(path: str) -> Capture:
 
 
 def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool, entries: int,
-                        client: str | None = None) -> Capture:
+                        client: str | None = None, dates: list[DateSample] | None = None) -> Capture:
     """Second pass for a file whose entries are not in time order: keep only the entries that
     carried SAML or an exchange in the first pass, or that a redirect of one leads to (the SP's
     result page may come before its POST in the file), sort them by time and replay them."""
@@ -985,4 +985,6 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     col.problems.extend(problems)
     replayed, _ = read_entries(((index, entry) for _, index, entry in kept), path, col, client)
     col.problems.extend(stream_problems(stream, path, "log.entries"))
+    if dates is not None:  # every entry's Date, from the first pass: the replay keeps only the login's
+        col.dates = dates
     return capture_of(col, replayed, cookies_seen, path, entries)
