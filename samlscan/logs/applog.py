@@ -17,6 +17,11 @@ Layouts (the first that matches a line; the time is a prefix in all but Django's
   {NewLine}{Exception}` (levels VRB DBG INF WRN ERR FTL; the exception's type and message on the next
   line, its `   at ...` frames indented), NLog's default `${longdate}|${level:uppercase=true}|${logger}|
   ${message}`;
+- ASP.NET Core's console logger (SimpleConsoleFormatter, the default): `fail: <category>[<event id>]`,
+  the message and the exception on the next lines, indented six spaces;
+- logfmt, one record a line (Grafana's `logger=authn.service t=<time> level=error msg="Failed to
+  authenticate request" client=auth.client.saml error="<crewjam's text>"`, go-kit/log, logrus),
+  read as a JSON log's record;
 - PHP's error log (`error_log`, php-fpm's, Apache's with PHP's own prefix): `[d-M-Y H:i:s e] PHP
   Fatal error:  Uncaught <Class>: <message> in <file>:<line>` (main/main.c php_log_err; `e` is the
   time zone's name, `UTC` by default), where an app's uncaught SimpleSAMLphp exception lands;
@@ -40,6 +45,8 @@ What the libraries themselves write (checked against their sources):
   ERROR `Signature Error: <cause>` (entity), `XML parse error: <cause>` (client_base), `check_sig:
   ...` for each certificate xmlsec1 could not verify with (not yet a failure: another may verify);
   its exceptions are `saml2.sigver.SignatureError: Signature missing for response`, ...
+- crewjam/saml (Go) logs nothing: the app logs the error, whose text is crewjam's PrivateErr
+  ('cannot validate signature on Response: ...') or only its public 'Authentication failed'.
 - Sustainsys.Saml2 and ITfoxtec.Identity.Saml2 (ASP.NET) log nothing of their own: their exception
   (`Sustainsys.Saml2.Exceptions.InvalidSignatureException: <text>`, `ITfoxtec.Identity.Saml2.
   Cryptography.InvalidSignatureException: Signature is invalid.`) reaches the app's log through
@@ -78,7 +85,16 @@ _OMNIAUTH = r"Authentication failure!|Request phase initiated|Callback phase ini
 """What OmniAuth itself logs after '(<provider>) ' (omniauth/strategy.rb)."""
 _SERILOG_LEVELS = {"VRB": "TRACE", "DBG": "DEBUG", "INF": "INFO", "WRN": "WARN", "ERR": "ERROR", "FTL": "ERROR"}
 """Serilog's `{Level:u3}` names (Serilog's LevelOutputFormat)."""
+_DOTNET_LEVEL = r"trce|dbug|info|warn|fail|crit"
+"""ASP.NET Core console logger's level names (Microsoft.Extensions.Logging.Console
+SimpleConsoleFormatter.GetLogLevelString)."""
 _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    # ASP.NET Core's console logger (SimpleConsoleFormatter, the default of `dotnet run` and of the
+    # aspnet container images): '<level>: <category>[<event id>]', then the message and the
+    # exception on lines indented six spaces (its frames nine); a time first only when
+    # TimestampFormat is set
+    ("dotnet-console", "dotnet", re.compile(
+        rf"^(?:(?P<ts>{_TS})\s+)?(?P<level>{_DOTNET_LEVEL}): (?P<logger>[^\s\[]+)\[\d+\](?P<msg>)\s*$")),
     ("spring-boot", "java", re.compile(
         rf"^(?P<ts>{_TS})\s+(?P<level>{_LEVEL})\s+(?:\d+\s+)?---\s+(?P<thread>(?:\[[^\]]*\]\s*)*)"
         rf"(?P<logger>[^\s\[]\S*+)\s+:\s(?P<msg>.*)$")),  # ('[a][a]...': linear)
@@ -132,11 +148,15 @@ _PHP_ERROR = re.compile(
 'PHP <error type>:  <message>')."""
 _PHP_LEVELS = {"Fatal error": "ERROR", "Catchable fatal error": "ERROR", "Recoverable fatal error": "ERROR",
                "Parse error": "ERROR", "Warning": "WARN"}
+_SHORT_LEVELS = {"TRCE": "TRACE", "DBUG": "DEBUG", "EROR": "ERROR", "FAIL": "ERROR", "CRIT": "ERROR"}
+"""Four-letter level names: ASP.NET Core's console logger's (fail, crit, ...), log15's (`lvl=eror`:
+Grafana before 8.x)."""
 _MONTH = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                       "Nov", "Dec"), 1)}
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
-_TEXT_RECORD_START = (rb"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|\[\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
+_TEXT_RECORD_START = (rb"(?:" + _DOTNET_LEVEL.encode() + rb"): [^\s\[]+\[\d+\][ \t\r]*(?:\n|$)|"
+                      rb"(?:logger|t|ts|time|level|lvl)=[^\s=]|\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|\[\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
                       + rb")|\[?(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
 RECORD_START = _TEXT_RECORD_START + rb"|\{"
 """A line that begins a record, in any layout above or a JSON log's line (the prefilter splits
@@ -178,6 +198,11 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
     # pysaml2's package is the top-level 'saml2' (not org.springframework.security.saml2, nor
     # python3-saml's onelogin.saml2): its module loggers, '.function' suffixes, exception classes
+    # crewjam/saml (Go) by its module path (grafana/saml: Grafana's fork, its go.mod `replace`), or
+    # Grafana's SAML client ('client=auth.client.saml': pkg/services/authn/authn.go ClientSAML) and
+    # logger ('saml.auth': its docs' `filters = saml.auth:debug`): Grafana's SAML runs on crewjam
+    ("crewjam", re.compile(r"\b(?:crewjam|grafana)/saml\b|\bauth\.client\.saml\b|"
+                           r"(?:^|\blogger=|\"logger\": ?\")saml\.auth(?![\w.])")),
     # ASP.NET SAML2 libraries, by their namespaces (exception types, stack frames, loggers)
     ("sustainsys", re.compile(r"\bSustainsys\.Saml2\b")),
     ("itfoxtec", re.compile(r"\bITfoxtec\.Identity\.Saml2\b")),
@@ -206,6 +231,9 @@ _FAILURE_MARK = re.compile(
     r"ValidationError|processResponse error|Found \d+ validation errors|SAML errors?\b|"
     r"\binvalid_response\b|"  # java-saml's and python3-saml's get_errors() token for a refused response
     r"saml2\.(?:sigver|response|validate)\.[A-Z]\w*(?:Error|Exceed|Response|Early)")
+_CREWJAM_PUBLIC = "Authentication failed"
+"""All that crewjam/saml's InvalidResponseError says of a refused response (Error(); the cause stays
+in its PrivateErr, crewjam/saml service_provider.go): a failure whose cause the app did not log."""
 _SUCCESS = re.compile(r"^Successfully processed SAML Response \[|^processResponse success\b")
 """Spring's 'Set SecurityContextHolder to Saml2Authentication [...]' follows the first of one login
 (with the client's address): an info event, not a second successful login."""
@@ -222,7 +250,7 @@ a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
 _SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml", "sustainsys",
-              "itfoxtec", "simplesamlphp")
+              "itfoxtec", "simplesamlphp", "crewjam")
 _MAYBE_FAILED = ("WARN", "ERROR", "")
 """Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
@@ -244,7 +272,7 @@ class _Header:
 
 def parse_header(line: str) -> _Header | None:
     """The parts of a line that begins a record, or None for a continuation line."""
-    if not line or not (line[0].isdigit() or line[0] in "[(" or line[0].isupper()):
+    if not line or not (line[0].isdigit() or line[0] in "[(" or line[0].isupper() or line[4:6] == ": "):
         return None
     php = _PHP_ERROR.match(line) if line[0] == "[" else None
     if php:
@@ -277,6 +305,7 @@ def _php_header(m: re.Match) -> _Header | None:
 
 def _norm_level(level: str) -> str:
     level = _SERILOG_LEVELS.get(level, level.upper())
+    level = _SHORT_LEVELS.get(level, level)
     if level == "WARNING":
         return "WARN"
     if level in ("SEVERE", "FATAL", "CRITICAL"):
@@ -352,7 +381,7 @@ class AppLogParser:
         if _IDP_LOG.search(head):
             return False  # an IdP's own log (Shibboleth, Keycloak run on OpenSAML too)
         lines = head.splitlines()[:400]
-        if any(_json_failure(line) for line in lines):
+        if any(_json_failure(line) or _logfmt_named(line) for line in lines):
             return True  # (a Node app's `docker logs` begin with npm's '> app@1.0 start' banner)
         stamped = evidence = False
         for line in lines:
@@ -384,6 +413,13 @@ class AppLogParser:
                     yield malformed(path, no, objs), None
                 for obj in objs if isinstance(objs, list) else ():
                     yield from _json_records(obj, no, path, tz)
+                continue
+            fields = _logfmt(whole) if not cut else None
+            if fields is not None:  # (one record a line, as a JSON log's)
+                if pending is not None:
+                    yield from _logged_by(pending, _finish(pending, path, file_lib, flows))
+                    pending = None
+                yield from _json_records(fields, no, path, tz)
                 continue
             line = whole
             if not _RECORD_START.match(line):
@@ -500,7 +536,8 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
             entry = coded
     # (a stack trace whose exception states a SAML library's failure text is that failure, at
     # any level: the Spring SAML extension logs 'Incoming SAML message is invalid' at DEBUG)
-    failed_mark = bool(p.excs and (exc_lib or used in causes)) or bool(_FAILURE_MARK.search(whole))
+    failed_mark = bool(p.excs and (exc_lib or used in causes)) or bool(_FAILURE_MARK.search(whole)) or (
+        lib == "crewjam" and _CREWJAM_PUBLIC in causes)
     logged = _SAML_LOGGER.match(msg)
     if logged:
         outcome, code = _logged_outcome(logged, entry)
@@ -613,6 +650,11 @@ def _add_continuation(p: _Pending, line: str) -> None:
     """Keep what the event needs from a stack trace: exception lines (Java's first line and its
     'Caused by:'s, Python's 'module.Class: message' lines), and a few other unindented lines."""
     text = line.rstrip()
+    if p.header.layout == "dotnet-console" and line.startswith(_DOTNET_INDENT):
+        line = text = text[len(_DOTNET_INDENT):]  # its message and exception lines; frames stay indented
+        if not p.header.msg:
+            p.header = replace(p.header, msg=text)
+            return
     if line[:1] in " \t":  # '\tat ...', '    ... 42 more', '  File "...", line 3', code lines
         return
     if text.startswith(("Traceback (most recent call last)", "During handling of the above",
@@ -625,6 +667,11 @@ def _add_continuation(p: _Pending, line: str) -> None:
         return
     if len(p.extra) < _MAX_EXTRA:
         p.extra.append(text)
+
+
+_DOTNET_INDENT = " " * 6
+"""ASP.NET Core's console logger indents a record's message and exception lines by six spaces
+(SimpleConsoleFormatter: _messagePadding, the width of 'fail: ')."""
 
 
 def _exc_text(exc: str) -> str:
@@ -800,6 +847,60 @@ def _json_ip(obj: dict) -> str | None:
             if isinstance(value, str) and first_ip(value):
                 return first_ip(value)
     return None
+
+
+# --- logfmt app logs (Go: Grafana's console/file log, go-kit/log, logrus' text formatter) -----
+
+_LOGFMT_START = re.compile(r"(?:logger|t|ts|time|level|lvl)=[^\s=]")
+_LOGFMT_KEY = re.compile(r"[ \t]*([\w.@-]+)=")
+_LOGFMT_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*+)"')
+_LOGFMT_BARE = re.compile(r'[^\s"]*+')
+_LOGFMT_NAMES = {"t": "time", "ts": "time", "lvl": "level", "err": "error"}
+"""logfmt keys as the JSON records' reader names them: Grafana's `t`, go-kit's `ts`, log15's
+`lvl` (Grafana before 8.x), `err`."""
+_MAX_LOGFMT_FIELDS = 200
+
+
+def _logfmt(line: str) -> dict | None:
+    """A logfmt line (`logger=authn.service t=2024-05-14T09:12:45.12Z level=error msg="Failed to
+    authenticate request" client=auth.client.saml error="..."`) as a JSON log's record: its
+    message, time, level, logger, its `error` as an error object; None for any other line."""
+    if not _LOGFMT_START.match(line):
+        return None
+    fields: dict = {}
+    pos = 0
+    while len(fields) < _MAX_LOGFMT_FIELDS:
+        key = _LOGFMT_KEY.match(line, pos)
+        if key is None:
+            break
+        pos = key.end()
+        quoted = _LOGFMT_QUOTED.match(line, pos) if line.startswith('"', pos) else None
+        if quoted is None and line.startswith('"', pos):
+            fields.setdefault(key[1], line[pos + 1:])  # unterminated: the rest of the line (linear)
+            break
+        value = _unquote(quoted[1]) if quoted else _LOGFMT_BARE.match(line, pos)[0]
+        pos = quoted.end() if quoted else pos + len(value)
+        fields.setdefault(_LOGFMT_NAMES.get(key[1], key[1]), value)
+    if not isinstance(fields.get("msg"), str) or "level" not in fields:
+        return None
+    if fields.get("error"):
+        fields["error"] = {"message": fields["error"]}  # (Go's error text: no class, no stack)
+    return fields
+
+
+def _unquote(text: str) -> str:
+    """A quoted logfmt value's text (go-logfmt escapes as Go's strconv.Quote: \\", \\\\, \\n, \\u...)."""
+    if "\\" not in text:
+        return text
+    try:
+        return json.loads(f'"{text}"')
+    except ValueError:
+        return text.replace('\\"', '"')
+
+
+def _logfmt_named(line: str) -> bool:
+    """Sniffing: a logfmt line that names a SAML library (Grafana's `client=auth.client.saml`)."""
+    return library(line) is not None and _logfmt(line) is not None
 
 
 PARSER = AppLogParser()
