@@ -126,3 +126,13 @@ def test_plain_grafana_and_aspnet_logs_are_not_claimed(tmp_path):
                      "      An unhandled exception has occurred while executing the request.\n"
                      "      System.InvalidOperationException: Sequence contains no elements\n")
     assert detect(plain.read_text()) is None
+
+
+def test_crewjam_texts_name_only_apps_that_run_crewjam():
+    """Gitea's SAML source (services/auth/source/saml/source.go) and Mattermost (mattermost/gosaml2)
+    run gosaml2, as Teleport's SP did (lib/auth/saml.go, RetrieveAssertionInfo): an explanation
+    that calls them crewjam apps sends their admins to the wrong library's settings."""
+    from samlscan import catalog
+
+    texts = [e.explanation for e in catalog._entries_and_flags()[0] if e.product == "crewjam"]
+    assert texts and not [t for t in texts if any(app in t for app in ("Gitea", "Mattermost", "Teleport"))]
