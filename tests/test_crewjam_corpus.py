@@ -1,6 +1,6 @@
 """Differential test over crewjam/saml's own test responses (tests/data/crewjam; sources in SOURCES.md).
 
-crewjam/saml is the SP engine of Grafana, Gitea/Forgejo, Mattermost and Teleport. verdicts.json transcribes,
+crewjam/saml is the SP engine of Grafana (its fork grafana/saml) and Zitadel. verdicts.json transcribes,
 per crewjam test, the sample, the ServiceProvider settings and clock the test fixes, crewjam's verdict and
 its InvalidResponseError.PrivateErr text. Every case runs through `samlscan check` with those settings: no
 traceback, the exit code of samlscan's verdict, and samlscan's errors are the cause crewjam's text names
@@ -78,7 +78,7 @@ def test_a_response_moved_into_its_own_signature_is_a_digest_failure():
 
 
 CREWJAM_TEXTS = [
-    # (a text as Grafana / Gitea log it: InvalidResponseError.PrivateErr, the samlscan code it means);
+    # (a text as Grafana logs it: InvalidResponseError.PrivateErr, the samlscan code it means);
     # source: crewjam/saml service_provider.go, goxmldsig validate.go, xmlenc.
     ("cannot validate signature on Response: Missing signature referencing the top-level element",
      "signature-reference-invalid"),
