@@ -120,6 +120,9 @@ NODE_SAML_TEXTS = [
     ("Invalid signature", "signature-invalid"),
     ("Invalid signature: multiple assertions", "assertion-multiple"),
     ("SAML assertion expired: clocks skewed too much", "assertion-expired"),
+    # src/saml.ts on the bearer SubjectConfirmations (its 'multiple SubjectConfirmation' tests)
+    ("InResponseTo does not match subjectInResponseTo", "inresponseto-mismatch"),
+    ("No valid subject confirmation found among those available in the SAML assertion", "subject-confirmation-expired"),
 ]
 
 
@@ -200,3 +203,28 @@ def test_a_logout_request_whose_reference_names_nothing_is_refused():
     name = "invalid/logoutrequest.root-signed.reference-uri-without-hash.xml"
     assert error_codes(DATA, name, **FLAGS[name]) == {"signature-reference-invalid"}
     assert run_check(DATA, name, FLAGS[name]).exit_code == 1
+
+
+MULTI = "static/response.root-signed.message-signed-double-subjectconfirmation.xml"
+
+
+def test_one_bearer_confirmation_that_holds_is_enough():
+    """node-saml's double-subjectconfirmation sample: four bearer SubjectConfirmations, the third for
+    request _e8df3fe5f04237d25670, still good at 2020-09-24T16:00Z. node-saml takes the first one whose
+    times hold and checks its InResponseTo ('multiple SubjectConfirmation should validate'); java-saml and
+    python3-saml take any that passes every check (SAML profiles 4.1.4.3). samlscan raised
+    inresponseto-mismatch for the others (one with no InResponseTo, one for _...671), so the login failed."""
+    flags = dict(FLAGS[MULTI], acs_url="https://evil-corp.madness.com/sso/callback")
+    errors = error_codes(DATA, MULTI, **flags)
+    assert "inresponseto-mismatch" not in errors and "subject-confirmation-expired" not in errors, errors
+
+
+def test_no_bearer_confirmation_holds_a_day_later():
+    """At 2020-09-25T16:00Z the third has expired and the fourth answers another request: node-saml
+    refuses ('InResponseTo does not match subjectInResponseTo'), and samlscan names both, each
+    confirmation's fault listed (an InResponseTo that differs is one now)."""
+    res = analyze_sample(DATA, MULTI, **dict(FLAGS[MULTI], at="2020-09-25T16:00:00Z"))
+    errors = {f.code: f.message_text for f in res.findings if f.severity.value == "error"}
+    assert {"inresponseto-mismatch", "subject-confirmation-expired"} <= set(errors), errors
+    assert "#4 Recipient" not in errors["subject-confirmation-expired"]
+    assert "#4 InResponseTo _e8df3fe5f04237d25671" in errors["subject-confirmation-expired"]

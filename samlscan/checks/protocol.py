@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp
+from samlscan.checks.bearer import BEARER, one_confirms
 from samlscan.codes import spec
 from samlscan.model import Finding, SamlMessage, Severity
 
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
-BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 
 # A value that is only a template variable: '{audience}', '{{ sp_entity_id }}', '${audience}',
 # '%AUDIENCE%' (a name, not a braced GUID). OneLogin wrote '{audience}' and '{recipient}' into a real
@@ -387,6 +388,8 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
                       f"InResponseTo is {got!r} but the SP was waiting for {want!r}",
                       expected=want, actual=got)
     a = consumed_assertion(msg)
+    if a is not None and one_confirms(a, got, ctx.at, timedelta(seconds=ctx.expect.clock_skew), ctx.expect.acs_url):
+        return  # another bearer confirmation answers this request and holds (SAML profiles 4.1.4.3)
     for sc in (a.subject_confirmations if a else ()):
         if sc.in_response_to is not None and sc.in_response_to != got:
             yield finding(msg, "inresponseto-mismatch",

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time
-from samlscan.checks.protocol import BEARER
+from samlscan.checks.bearer import bearers as bearers_of, confirmation_problems, one_confirms
+from samlscan.checks.bearer import early as _early, passed as _passed
 from samlscan.model import SamlMessage
 
 # Allowed clock drift of the common SP stacks (seconds).
@@ -13,17 +14,6 @@ STALE_SECONDS = 86400
 one more than a day after it is a wrong evaluation time (or a clock days off), not NTP drift."""
 STACK_SKEWS = (("java-saml/SonarQube<25.1", 180), ("python3-saml", 300),
                ("Spring/OpenSAML/SonarQube 25.1+", 300), ("pysaml2 default", 0))
-
-
-def _passed(at, not_on_or_after, skew: timedelta) -> bool:
-    """`at` is at or after NotOnOrAfter + skew: the time is exclusive (SAML core 2.5.1.2, 2.4.1.2).
-    Differences, never `time + skew`: a NotOnOrAfter of 9999-12-31 plus a skew leaves datetime's range."""
-    return at - not_on_or_after >= skew
-
-
-def _early(at, not_before, skew: timedelta) -> bool:
-    """`at` is before NotBefore - skew (NotBefore itself is inclusive: valid at that instant)."""
-    return not_before - at > skew
 
 
 def _window_verdicts(not_before, not_on_or_after, at) -> str:
@@ -107,32 +97,15 @@ def check_conditions_window(msg: SamlMessage, ctx: CheckContext):
                       expected=f"not before {fmt_time(a.not_before)}", actual=fmt_time(at), hint=hint)
 
 
-def _confirmation_problems(sc, at, skew, acs_url) -> list[str]:
-    """Why one bearer SubjectConfirmation cannot confirm the subject (SAML profiles 4.1.4.2: it
-    needs a Recipient and a NotOnOrAfter, both still good)."""
-    out = []
-    if sc.not_on_or_after is None:
-        out.append("no NotOnOrAfter")
-    elif _passed(at, sc.not_on_or_after, skew):
-        out.append(f"expired {fmt_time(sc.not_on_or_after)}")
-    if sc.not_before is not None and _early(at, sc.not_before, skew):
-        out.append(f"NotBefore {fmt_time(sc.not_before)} not reached")
-    if sc.recipient is None:
-        out.append("no Recipient")
-    elif acs_url and sc.recipient != acs_url:
-        out.append(f"Recipient {sc.recipient}")
-    return out
-
-
 def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if a is None or ctx.at is None:
         return
     skew = timedelta(seconds=ctx.expect.clock_skew)
-    bearers = [sc for sc in a.subject_confirmations if sc.method == BEARER]
-    problems = [_confirmation_problems(sc, ctx.at, skew, ctx.expect.acs_url) for sc in bearers]
-    if len(bearers) > 1 and not all(problems):
+    bearers = bearers_of(a)
+    if one_confirms(a, msg.in_response_to, ctx.at, skew, ctx.expect.acs_url):
         return  # SAML profiles 4.1.4.3: one usable bearer confirmation is enough (java-saml too)
+    problems = [confirmation_problems(sc, msg.in_response_to, ctx.at, skew, ctx.expect.acs_url) for sc in bearers]
     why = ("; none of the " + str(len(bearers)) + " bearer SubjectConfirmations is usable: "
            + "; ".join(f"#{i + 1} {', '.join(p)}" for i, p in enumerate(problems))) if len(bearers) > 1 else ""
     for sc in bearers:
