@@ -1199,8 +1199,8 @@ def _mark_hops(messages: list[_Piece], flown: list[tuple], hops: set) -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Leg:
-    """A flow of a capture, for _link_broker_hops: its place in the capture (the entry numbers of
-    its exchanges: the browser's own order), the piece that stands for it, whether the SP's
+    """A flow of a capture, for _link_broker_hops: its place in the capture (Flow.at: the browser's
+    own order), the piece that stands for it, whether the SP's
     response was posted."""
 
     first: int
@@ -1221,24 +1221,24 @@ def _link_broker_hops(flows, pieces, n_messages: int, groups: _Groups, hops: set
     outer: dict[tuple, list[_Leg]] = {}
     inner: dict[tuple, list[_Leg]] = {}
     for f in flows:
-        if not f.exchanges or f.capture is None or f.request is None and f.response is None:
+        if not f.at or f.capture is None or f.request is None and f.response is None:
             continue
         keys = _flow_messages(f)
         piece = next((at[k] for k in reversed(keys) if k in at), None)
         if piece is None:
             continue
-        entries = [ex.entry for ex in f.exchanges]
+        placed = list(zip(f.at, f.exchanges))  # (the capture's order, not the numbers its reader cites)
         if any(k in hops for k in keys):
             realm = keycloak_realm(pieces[piece].acs) or next(
                 (r for ex in f.exchanges if ex.leg == "acs-post" and (r := keycloak_realm(ex.url))), None)
             if realm:
-                inner.setdefault((f.capture.input, realm), []).append(_Leg(min(entries), max(entries), piece))
+                inner.setdefault((f.capture.input, realm), []).append(_Leg(min(f.at), max(f.at), piece))
             continue
-        sent = [ex for ex in f.exchanges if ex.leg == "authn-request" and keycloak_realm(ex.url)]
+        sent = [(i, ex) for i, ex in placed if ex.leg == "authn-request" and keycloak_realm(ex.url)]
         if sent and f.request is not None:
-            posted = [ex.entry for ex in f.exchanges if ex.leg == "acs-post"]
-            outer.setdefault((f.capture.input, keycloak_realm(sent[0].url)), []).append(
-                _Leg(sent[0].entry, max(posted) if posted else -1, piece, bool(posted)))
+            posted = [i for i, ex in placed if ex.leg == "acs-post"]
+            outer.setdefault((f.capture.input, keycloak_realm(sent[0][1].url)), []).append(
+                _Leg(sent[0][0], max(posted) if posted else -1, piece, bool(posted)))
     for key, legs in inner.items():
         logins = sorted(outer.get(key, ()), key=lambda o: o.first)
         spans = [(o, o.last if o.answered else (logins[k + 1].first if k + 1 < len(logins) else 1 << 62))

@@ -146,6 +146,10 @@ class Flow:
     capture: Source | None = None
     """The capture file it was read from: a flow of an error page alone has no SAML message to name it
     (Keycloak's first broker login page after the external IdP's response was taken)."""
+    at: tuple[int, ...] = ()
+    """Each exchange's place in its capture (0-based, the browser's order): `Exchange.entry` is the
+    number the user finds it by, which need not follow that order (a Burp export sorted newest
+    first keeps its file's numbers)."""
 
 
 @dataclass(frozen=True)
@@ -1118,9 +1122,10 @@ def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
 
 
 def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test, ask=None) -> Flow:
-    mine = tuple(exchanges[i] for i in sorted(set(idx)))
+    at = tuple(sorted(set(idx)))
+    mine = tuple(exchanges[i] for i in at)
     times = [ex.time for ex in mine if ex.time] + [m.captured_at for m in (req, resp)
                                                    if m is not None and m.captured_at]
     relay = (resp.relay_state if resp is not None else None) or (req.relay_state if req else None)
     return Flow(req, resp, relay, outcome, reason, err, mine, min(times) if times else None,
-                req_id, irt, test, ask)
+                req_id, irt, test, ask, at=at)
