@@ -45,3 +45,19 @@ def test_a_brokered_login_saved_by_burp_newest_first_is_one_attempt(tmp_path, ne
     (attempt,) = scan_case(tmp_path, "UTC")["attempts"]
     assert attempt["outcome"] == "success" and attempt["user"] == "anna.keller"
     assert len([e for e in attempt["evidence"] if e["kind"] == "capture"]) == 4
+
+
+@pytest.mark.parametrize("status", [301, 308, 300, 410])
+def test_a_permanent_redirect_is_no_witness_of_its_servers_clock(status):
+    """Browsers keep a 301/308 (and a 300/410) without any freshness header of their own, for good
+    (Chromium's GetFreshnessLifetimes, Firefox's ComputeFreshnessLifetime): the http -> https 301 of
+    a Firefox HAR, replayed from its cache, carries the Date of the day it was fetched, and counted
+    as the server's clock. A 302 of the same shape still counts."""
+    def entry(code):
+        return {"startedDateTime": "2025-03-11T08:41:00.000Z", "time": 40,
+                "request": {"method": "GET", "url": "http://sonar.example.com/", "headers": []},
+                "response": {"status": code, "headers": [{"name": "Date", "value": "Sun, 09 Mar 2025 08:41:00 GMT"},
+                                                         {"name": "Location", "value": "https://sonar.example.com/"}]}}
+
+    assert har.date_sample(entry(status)) is None
+    assert har.date_sample(entry(302)) is not None

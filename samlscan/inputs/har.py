@@ -905,14 +905,22 @@ _UNCACHED = re.compile(r"no-store|no-cache|max-age\s*=\s*0\b", re.IGNORECASE)
 
 def _storable(method: str, resp: dict, headers: dict[str, str]) -> bool:
     """Whether a browser or proxy cache may have served this response (and its Date) from an earlier
-    request (RFC 9111 3, 4.2): one with explicit freshness (Cache-Control max-age, Expires) or a
-    Last-Modified for heuristic freshness, unless Cache-Control forbids reuse without revalidation;
+    request (RFC 9111 3, 4.2): one with explicit freshness (Cache-Control max-age, Expires), a
+    permanent redirect (_KEPT_FOREVER) or a Last-Modified for heuristic freshness, unless
+    Cache-Control forbids reuse without revalidation;
     never a POST's answer or a 302/303/307 without freshness of its own."""
     control = headers.get("cache-control", "")
     if _UNCACHED.search(control) or method.upper() == "POST":
         return False
     fresh = "max-age" in control.lower() or "s-maxage" in control.lower() or "expires" in headers
-    return fresh or ("last-modified" in headers and _status(resp.get("status")) not in (302, 303, 307))
+    status = _status(resp.get("status"))
+    return fresh or status in _KEPT_FOREVER or ("last-modified" in headers and status not in (302, 303, 307))
+
+
+_KEPT_FOREVER = (300, 301, 308, 410)
+"""Statuses browsers cache without any freshness of their own, for good (Chromium's
+HttpResponseHeaders::GetFreshnessLifetimes, Firefox's nsHttpResponseHead::ComputeFreshnessLifetime):
+an http -> https 301 replayed from the cache days later carries the Date of the day it was fetched."""
 
 
 def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
