@@ -61,3 +61,34 @@ def test_a_permanent_redirect_is_no_witness_of_its_servers_clock(status):
 
     assert har.date_sample(entry(status)) is None
     assert har.date_sample(entry(302)) is not None
+
+
+def _no_store_page(**where) -> dict:
+    """An IdP's login page as a HAR entry: no-store, its Date two days before the browser's time."""
+    entry = {"startedDateTime": "2025-03-11T08:41:00.000Z", "time": 40,
+             "request": {"method": "GET", "url": "https://idp.example.org/login", "headers": []},
+             "response": {"status": 200, "headers": [{"name": "Date", "value": "Sun, 09 Mar 2025 08:41:00 GMT"},
+                                                     {"name": "Cache-Control", "value": "no-store"}]}}
+    entry.update(where.get("entry", {}))
+    entry["response"].update(where.get("response", {}))
+    return entry
+
+
+@pytest.mark.parametrize("where", [
+    {"entry": {"_fetchType": "Service Worker"}}, {"entry": {"_fetchType": "Disk Cache"}},
+    {"entry": {"_fetchType": "Memory Cache"}},  # Safari (WebKit HARBuilder.fetchType)
+    {"response": {"_fetchedViaServiceWorker": True, "_serviceWorkerResponseSource": "cache-storage"}},  # Chrome
+    {"response": {"_fetchedViaServiceWorker": True}}])
+def test_a_service_worker_or_cache_copy_is_no_witness_of_its_servers_clock(where):
+    """A service worker answers from its Cache Storage whatever the response's Cache-Control says,
+    with the Date of the day it stored it; Safari names its cache and worker answers (_fetchType),
+    Chrome its worker's (response._fetchedViaServiceWorker): such a 'no-store' page counted as its
+    server's clock, two days behind."""
+    assert har.date_sample(_no_store_page(**where)) is None
+
+
+@pytest.mark.parametrize("where", [
+    {}, {"entry": {"_fetchType": "Network Load"}}, {"response": {"_fetchedViaServiceWorker": False}},
+    {"response": {"_fetchedViaServiceWorker": True, "_serviceWorkerResponseSource": "network"}}])
+def test_a_response_from_the_network_still_counts(where):
+    assert har.date_sample(_no_store_page(**where)) is not None

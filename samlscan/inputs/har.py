@@ -878,9 +878,10 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
 def date_sample(entry: dict, index: int = -1) -> DateSample | None:
     """The response's Date header against the browser's start of its request (serverclock), for a
     response its server wrote then: not one a cache may have served with its old Date (Chrome's
-    _fromCache; an Age header; one a cache may store, _storable)."""
+    _fromCache; a cache's or service worker's copy, _kept_copy; an Age header; one a cache may
+    store, _storable)."""
     resp, req = entry.get("response"), entry.get("request")
-    if not isinstance(resp, dict) or not isinstance(req, dict) or "_fromCache" in entry:
+    if not isinstance(resp, dict) or not isinstance(req, dict) or "_fromCache" in entry or _kept_copy(entry, resp):
         return None
     headers = {}
     for name, value in _headers(resp):
@@ -898,6 +899,21 @@ def date_sample(entry: dict, index: int = -1) -> DateSample | None:
     took = took / 1000 if isinstance(took, (int, float)) and 0 <= took < 1e9 else 0.0
     node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "")
     return DateSample(host, sent, took, server, node, index) if host else None
+
+
+_KEPT_FETCHES = ("Memory Cache", "Disk Cache", "Service Worker")
+"""Safari's `_fetchType` of an answer no server wrote then (WebKit HARBuilder.fetchType)."""
+
+
+def _kept_copy(entry: dict, resp: dict) -> bool:
+    """A response the browser did not have from its server at that moment: Safari's cached or service
+    worker answers (_fetchType), Chrome's answers from a service worker (response._fetchedViaServiceWorker)
+    unless it fetched them from the network (_serviceWorkerResponseSource 'network': devtools-frontend
+    HARWriter). A worker's Cache Storage keeps whatever it put there, with its Date, whatever the
+    response's Cache-Control says."""
+    if entry.get("_fetchType") in _KEPT_FETCHES:
+        return True
+    return resp.get("_fetchedViaServiceWorker") is True and resp.get("_serviceWorkerResponseSource") != "network"
 
 
 _UNCACHED = re.compile(r"no-store|no-cache|max-age\s*=\s*0\b", re.IGNORECASE)
