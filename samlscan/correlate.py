@@ -868,6 +868,7 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
     last_by_key: dict[str, int] = {}
     shared_ip: dict[str, datetime] = {}  # IP -> until when two users were seen behind it
     aka_last: dict[str, int] = {}  # 'user:<name>' -> the last captured response naming it otherwise (_Piece.aka)
+    last_by_sp: dict[str, int] = {}  # 'user:<name>' -> the last SP log line naming it (_Piece.aka joins only those)
     for i in order:
         p = pieces[i]
         keys = [f"user:{p.user.lower()}"] if p.user else ([f"ip:{p.ip}"] if p.ip else [])
@@ -892,16 +893,24 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
             if pieces[j].user and not p.user and key in shared_ip and p.time <= shared_ip[key]:
                 continue
             _join_undecided(pieces, groups, decided, i, j)
-        if aka_last or p.aka:  # the name an SP log gives, another name of a captured response's user
+        if aka_last and _sp_line(p):  # the name an SP log gives, another name of a captured response's user
             for key in keys:
                 j = aka_last.get(key)
                 if j is not None and p.time - pieces[j].time <= MOMENT:
                     _join_undecided(pieces, groups, decided, i, j)
-            for key in (f"user:{n}" for n in p.aka):
-                j = last_by_key.get(key)
-                if j is not None and p.time - pieces[j].time <= MOMENT:
-                    _join_undecided(pieces, groups, decided, i, j)
-                aka_last[key] = i
+        for key in (f"user:{n}" for n in p.aka):
+            j = last_by_sp.get(key)
+            if j is not None and p.time - pieces[j].time <= MOMENT:
+                _join_undecided(pieces, groups, decided, i, j)
+            aka_last[key] = i
+        if p.user and _sp_line(p):
+            last_by_sp.update((key, i) for key in keys)
+
+
+def _sp_line(p: _Piece) -> bool:
+    """An SP's log line: the SP names the user by its login attribute, which may be any attribute
+    of the response (_Piece.aka), where an IdP's log names the user as the IdP knows them."""
+    return p.kind == "log" and p.side == "sp"
 
 
 def _local_part(user: str) -> str | None:

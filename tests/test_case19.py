@@ -122,3 +122,20 @@ def test_another_name_of_the_captured_user_joins_only_at_the_same_moment(tmp_pat
     later = tmp_path / "later"
     later.mkdir()
     assert ("service-desk.saz", "session 3") not in refs(_with_web_log(later, 120.0))
+
+
+def test_another_name_of_the_captured_user_joins_no_idp_log_line(tmp_path):
+    """A response's other names (its attribute values: a manager, a group 'CORP\\\\sonar-users') join
+    only the SP's log line, which names the user by its login attribute: an IdP's line naming 'anna'
+    (as another user's manager, or a group) a second after her POST is not her login."""
+    import shutil
+
+    shutil.copy(CASE / "service-desk.saz", tmp_path / "service-desk.saz")
+    # Keycloak's event line (an IdP log) for a user called 'anna' at the same moment
+    (tmp_path / "keycloak.log").write_text(
+        '2026-04-14 08:02:12,400 WARN  [org.keycloak.events] (executor-thread-1) type="LOGIN_ERROR", '
+        'realmId="corp", clientId="sonarqube", userId="null", ipAddress="10.40.12.99", error="user_not_found", '
+        'username="anna"\n')
+    attempts = scan_case(tmp_path, "UTC")["attempts"]
+    (kc,) = [a for a in attempts if ("keycloak.log", "line 1") in refs(a)]
+    assert ("service-desk.saz", "session 3") not in refs(kc)

@@ -141,3 +141,13 @@ PHP = (
 ], ids=["serilog-sustainsys", "nlog-itfoxtec", "php-error-simplesamlphp"])
 def test_an_app_log_with_the_exception_is_a_failed_login_with_its_cause(tmp_path, text, cause):
     assert _attempts(tmp_path, text) == [("failure", cause)]
+
+
+def test_a_php_error_log_in_a_named_zone_is_read_in_that_zone(tmp_path):
+    """PHP writes date.timezone's name in each line ('Europe/Paris'): only UTC was honoured, any
+    other zone read as --timezone's local time (two hours off here)."""
+    path = tmp_path / "php_errors.log"
+    path.write_text("[14-Apr-2026 08:14:40 Europe/Paris] PHP Fatal error:  Uncaught SimpleSAML\\Error\\Exception: "
+                    "Unsolicited responses are denied by configuration. in /var/www/x.php:12\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--timezone", "UTC"])
+    assert [a["time"] for a in json.loads(result.stdout)["attempts"]] == ["2026-04-14T06:14:40Z"]

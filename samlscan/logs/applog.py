@@ -298,9 +298,25 @@ def _php_header(m: re.Match) -> _Header | None:
     month = _MONTH.get(m["mon"])
     if month is None:
         return None
-    zone = "Z" if m["zone"] in ("UTC", "GMT", "Z") else ""
-    time_text = f"{m['y']}-{month:02d}-{m['d']}T{m['t']}{zone}"
-    return _Header("php-error", "php", time_text, _PHP_LEVELS.get(m["level"], "INFO"), "", m["msg"])
+    time_text = f"{m['y']}-{month:02d}-{m['d']}T{m['t']}"
+    return _Header("php-error", "php", time_text + _php_offset(time_text, m["zone"]),
+                   _PHP_LEVELS.get(m["level"], "INFO"), "", m["msg"])
+
+
+def _php_offset(local: str, zone: str | None) -> str:
+    """The UTC offset of PHP's `e` (date.timezone's name: 'UTC', 'Europe/Paris') at `local`, as ISO
+    writes it; '' (local time, read in --timezone's zone) for no zone or one Python does not know."""
+    if zone in ("UTC", "GMT", "Z"):
+        return "Z"
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        offset = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone or "")).utcoffset()
+    except (ValueError, KeyError, OSError):  # (not a zone name; ZoneInfo raises ZoneInfoNotFoundError, a KeyError)
+        return ""
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _norm_level(level: str) -> str:
