@@ -107,6 +107,18 @@ _SPECS = (
     _s("issuer-mismatch", E, "protocol", "The Issuer differs from the IdP entity ID the SP expects.",
        "Make the SP's IdP entity ID equal the Issuer the IdP sends (SonarQube: "
        "sonar.auth.saml.providerId).", "sp"),
+    # SAML profiles 4.1.4.2: the Response's Issuer and each Assertion's Issuer both name the issuing
+    # IdP. java-saml, python3-saml and php-saml compare every Issuer to the one configured
+    # (SamlResponse.getIssuers: 'Invalid issuer in the Assertion/Response'), so with two different
+    # ones at least one is refused, whatever the SP holds.
+    _s("issuer-inconsistent", E, "protocol",
+       "The Response's Issuer and an Assertion's Issuer differ: both must name the issuing IdP "
+       "(SAML profiles 4.1.4.2).",
+       "Make the IdP write its one entity ID in both Issuers; SPs built on java-saml, python3-saml or "
+       "php-saml (SonarQube 10.x and older) refuse the response ('Invalid issuer in the "
+       "Assertion/Response') whichever of the two they are configured with.", "idp",
+       attack="An assertion issued by one party carried in another's Response: an SP that checks only "
+              "one of the Issuers may take the assertion for the trusted IdP's."),
     _s("issuer-missing", E, "protocol", "The Assertion carries no Issuer (required, SAML core 2.3.3).",
        "Configure the IdP to include its Issuer.", "idp"),
     _s("request-issuer-missing", E, "protocol",
@@ -256,6 +268,23 @@ _SPECS = (
        "The signature's Reference does not point at the element that holds it.",
        "SAML core 5.4.2: the Reference URI must be '#' + the ID of the signed element.", "idp",
        attack='A Reference that points elsewhere lets a valid signature over one element vouch for another (a signature-wrapping building block). The SP must check that the Reference URI names the element it consumes.'),
+    _s("signature-transform-invalid", E, "signature",
+       "The signature's Reference lists transforms SAML core 5.4.4 does not allow (only "
+       "enveloped-signature and exclusive canonicalization), or more than two.",
+       "Make the IdP sign with the enveloped-signature transform and exclusive C14N alone. SPs built "
+       "on OpenSAML (Spring Security, SonarQube 25.1+) refuse any other transform and more than two "
+       "('Signature contained an invalid transform', 'Invalid number of transforms'); node-saml "
+       "refuses more than two ('Invalid signature, too many transforms').", "idp",
+       attack="XPath and XSLT transforms make the verifier run code of the sender's choosing and can "
+              "leave parts of the message out of the digest: a signature that verifies no longer "
+              "vouches for everything the SP reads."),
+    _s("signature-transform-inclusive", W, "signature",
+       "The signature's Reference canonicalizes with inclusive C14N (1.0 or 1.1), which SAML core 5.4.4 "
+       "does not list: it leaves no content out, but some SPs refuse it.",
+       "Make the IdP sign with exclusive C14N (http://www.w3.org/2001/10/xml-exc-c14n#). java-saml "
+       "(SonarQube 10.x and older), python3-saml and node-saml verify the signature as it is; SPs built on "
+       "OpenSAML (Spring Security, SonarQube 25.1+) refuse it ('Signature contained an invalid "
+       "transform').", "idp"),
     _s("cert-expired", W, "signature", "A certificate had expired at evaluation time.",
        "Renew the IdP signing certificate and configure the new one in the SP. " + _CERT_PERIOD_SPS,
        "idp",

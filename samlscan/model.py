@@ -117,6 +117,8 @@ class SignatureInfo:
     published_signer: CertInfo | None = None
     """The IdP metadata's signing certificate that verifies the signature when no configured one
     does and KeyInfo shows none (named for the fix, never trusted: the SP holds what it holds)."""
+    transforms: tuple[str, ...] = ()
+    """The Algorithm of each ds:Transform of its (first) Reference, in document order."""
 
 
 @dataclass(frozen=True)

@@ -515,6 +515,14 @@ def holder_name(el) -> str:
     return el.tag
 
 
+def _transform_algorithms(ref) -> tuple[str, ...]:
+    """The Algorithm of each ds:Transform of a Reference (XML-DSig 4.4.3.1), '' for one without."""
+    transforms = _child(ref, "Transforms") if ref is not None else None
+    if transforms is None:
+        return ()
+    return tuple(t.get("Algorithm", "") for t in transforms if t.tag == DS + "Transform")
+
+
 def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True, published=()):
     """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
     parent = sig.getparent()
@@ -533,7 +541,8 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
         signed_path=element_path(target) if target is not None else None,
         signature_algorithm=sig_method.get("Algorithm") if sig_method is not None else None,
         digest_algorithm=dig_method.get("Algorithm") if dig_method is not None else None,
-        embedded_certs=tuple(c.info for c in embedded), reference_count=len(refs))
+        embedded_certs=tuple(c.info for c in embedded), reference_count=len(refs),
+        transforms=_transform_algorithms(ref))
     # A key written without a certificate (crewjam/saml's 'RealWorld' shape, some AD FS and
     # PingFederate configurations): XML-DSig 4.5.2 KeyValue, XML-DSig 1.1 4.5.5 DEREncodedKeyValue.
     if values:

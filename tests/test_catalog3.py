@@ -71,7 +71,7 @@ TEXTS = [
     # node-saml/node-saml src/saml.ts validatePostRequestAsync, src/xml.ts getVerifiedXml: the generic
     # 'Invalid signature' entry took both
     ("Error: Invalid signature on documentElement", None, "node-saml", "signature-missing"),
-    ("Error: Invalid signature, too many transforms", "node-saml", "node-saml", "signature-reference-invalid"),
+    ("Error: Invalid signature, too many transforms", "node-saml", "node-saml", "signature-transform-invalid"),
 ]
 
 

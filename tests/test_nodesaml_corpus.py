@@ -115,7 +115,7 @@ NODE_SAML_TEXTS = [
     ("signature reference uri not found", "signature-reference-invalid"),
     ("Only 1 signed references should be present in signature", "signature-reference-invalid"),
     # its guard on the Transforms (src/xml.ts validateSignature; src/saml.ts in older versions)
-    ("Invalid signature, too many transforms", "signature-reference-invalid"),
+    ("Invalid signature, too many transforms", "signature-transform-invalid"),
     ("Invalid document signature", "signature-missing"),
     ("Invalid signature", "signature-invalid"),
     ("Invalid signature: multiple assertions", "assertion-multiple"),

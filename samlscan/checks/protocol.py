@@ -123,7 +123,8 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
     for a in msg.assertions:
         if a.issuer is None:
             yield finding(msg, "issuer-missing", f"the Assertion {a.id or a.path} has no Issuer")
-    if not want:
+    if not want:  # with one, issuer-mismatch names whichever Issuer differs from it
+        yield from _issuers_disagree(msg)
         yield from _issuer_outside_aggregates(msg, ctx)
         return
     setting = ctx.expect.setting_name("idp_entity_id")
@@ -143,6 +144,21 @@ def check_issuer(msg: SamlMessage, ctx: CheckContext):
                           expected=want, actual=got,
                           hint=f"set {setting} to {got} if this IdP is the right one; otherwise the "
                                "response comes from another IdP or tenant")
+
+
+def _issuers_disagree(msg: SamlMessage):
+    """SAML profiles 4.1.4.2: the Response's Issuer (when present) and every Assertion's name the
+    issuing IdP, so they are one value. SPs that compare each to their configured IdP (java-saml,
+    python3-saml, php-saml) refuse a response whose Issuers differ, whichever one they hold."""
+    named = [("Response", msg.issuer)] + [(f"Assertion {a.id or a.path}", a.issuer) for a in msg.assertions]
+    named = [(where, got) for where, got in named if got is not None]
+    if len({got for _, got in named}) < 2:
+        return
+    first = named[0][1]
+    yield finding(msg, "issuer-inconsistent",
+                  "the Issuers differ: " + "; ".join(f"the {where}'s is {got!r}" for where, got in named)
+                  + ": only one of them can be the IdP the SP trusts",
+                  expected=f"{first} throughout", actual=", ".join(got for _, got in named))
 
 
 def _issuer_outside_aggregates(msg: SamlMessage, ctx: CheckContext):

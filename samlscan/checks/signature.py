@@ -613,8 +613,45 @@ def check_keyinfo_matches(msg: SamlMessage, ctx: CheckContext):
                           actual=sig.keyinfo_key.holds)
 
 
+SAML_TRANSFORMS = frozenset({"http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+                             "http://www.w3.org/2001/10/xml-exc-c14n#",
+                             "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"})
+"""The transforms SAML core 5.4.4 allows in a SAML signature (OpenSAML's SAMLSignatureProfileValidator
+refuses any other)."""
+INCLUSIVE_C14N = frozenset({"http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+                            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+                            "http://www.w3.org/2006/12/xml-c14n11",
+                            "http://www.w3.org/2006/12/xml-c14n11#WithComments"})
+"""Canonicalizations outside 5.4.4 that leave no content out: java-saml, python3-saml and node-saml
+verify them (signxml's default c14n_algorithm is C14N 1.1), OpenSAML refuses them."""
+
+
+def _transforms_outside_profile(msg: SamlMessage, sig: SignatureInfo):
+    """SAML core 5.4.4: enveloped-signature and exclusive C14N only. OpenSAML (Spring, SonarQube
+    25.1+) refuses another transform or more than two ('Invalid number of transforms'), node-saml
+    more than two ('Invalid signature, too many transforms'); XPath and XSLT transforms run the
+    sender's expressions in the verifier and can leave content out of the digest. Inclusive C14N
+    only canonicalizes: a warning, as only OpenSAML refuses it."""
+    others = [t for t in sig.transforms if t not in SAML_TRANSFORMS]
+    foreign = [t for t in others if t not in INCLUSIVE_C14N]
+    if foreign or len(sig.transforms) > 2:
+        said = ", ".join(repr(t) if t else "(no Algorithm)" for t in foreign)
+        why = (f"{len(sig.transforms)} Transforms" + (f", among them {said}" if foreign else "")
+               + "; SAML core 5.4.4 allows enveloped-signature and exclusive C14N alone (two at most)")
+        yield finding(msg, "signature-transform-invalid", f"the {_where(sig)} lists {why}",
+                      expected="enveloped-signature, exclusive C14N", actual=", ".join(sig.transforms))
+    elif others:
+        yield finding(msg, "signature-transform-inclusive",
+                      f"the {_where(sig)} canonicalizes its content with {others[0]!r}, not exclusive C14N "
+                      "(SAML core 5.4.4)",
+                      expected="http://www.w3.org/2001/10/xml-exc-c14n#", actual=", ".join(others))
+
+
 def check_reference(msg: SamlMessage, ctx: CheckContext):
-    """SAML core 5.4.2: one Reference, whose URI is '#' + the ID of the signed element."""
+    """SAML core 5.4.2: one Reference, whose URI is '#' + the ID of the signed element; 5.4.4: only
+    the enveloped-signature and exclusive C14N transforms."""
+    for sig in msg.signatures:
+        yield from _transforms_outside_profile(msg, sig)
     if _wrapping_findings(msg):
         return  # check_wrapping says which element is signed and which is consumed
     for sig in msg.signatures:
