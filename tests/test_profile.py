@@ -138,3 +138,27 @@ def test_node_saml_sample_with_three_transforms():
     assert res.message.signatures[0].transforms == (ENVELOPED, ENVELOPED, EXC_C14N)
     found = by_code(res, "signature-transform-invalid")
     assert len(found) == 1 and "3 Transforms" in found[0].message_text
+
+
+def test_a_second_root_leaning_on_the_first_ones_namespaces_is_one_malformed_document(tmp_path):
+    """node-saml's CVE-2022-39299 sample: a signed Response, then a second root whose Assertion uses
+    the first one's 'saml' prefix. samlscan split it into two parts and said '[part 1] Response ...
+    verified'; every XML parser an SP runs refuses the bytes ('Extra content at the end of the
+    document'), as samlscan does for their base64."""
+    import base64
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    sample = DATA / "nodesaml" / "invalid" / "response.root-signed.multiple-root-elements.xml"
+    encoded = tmp_path / "sample.b64"
+    encoded.write_text(base64.b64encode(sample.read_bytes()).decode())
+    for path in (sample, encoded):
+        res = CliRunner().invoke(main, ["check", str(path), "--idp-cert", str(DATA / "nodesaml" / "cert.pem"),
+                                        "--format", "json", "--fail-on", "never"])
+        doc = json.loads(res.stdout)
+        assert not doc["messages"], path
+        assert [f["code"] for f in doc["input_findings"]] == ["input-xml-malformed"]
+        assert "Extra content at the end of the document" in doc["input_findings"][0]["message_text"]

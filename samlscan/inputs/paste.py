@@ -751,6 +751,8 @@ def _xml_documents(text: str):
         return None
     if len(spans) == 1 and text.lstrip().startswith("<") and before and not _HTML_TAG.search(before):
         return None  # a SAML element inside another XML document (SOAP): the XML reader's business
+    if len(spans) > 1 and not before and not after and _leaning_roots(text, spans):
+        return None  # one document with a second root (XML 1.0 2.1: one root), not a paste of two messages
     envelope = _SOAP_ENVELOPE.match(before)
     close = f"</{envelope.group()[1:]}>" if envelope else ""
     if envelope and after.endswith(close) and text.count(close) == 1:
@@ -764,6 +766,24 @@ def _xml_documents(text: str):
     if len(found) == len(spans):
         return [v for _, v in found], None
     return [v for _, v in sorted(found, key=lambda f: f[0])], "XML with values between other text"
+
+
+def _leaning_roots(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Root elements one after the other with nothing but white space between them, of which a later
+    one is no document on its own (it uses a prefix the first one declares): one malformed document,
+    as every XML parser an SP runs reads it ('Extra content at the end of the document'), not several
+    messages. node-saml's CVE-2022-39299 sample: a signed Response, then a second root whose Assertion
+    an SP built on a lax parser took for the signed one's."""
+    from samlscan.xmlsafe import parse_xml
+
+    if any(text[b:a].strip() for (_, b), (a, _) in zip(spans, spans[1:])):
+        return False
+    for a, b in spans[1:]:
+        try:
+            parse_xml(text[a:b].encode("utf-8"), soap_payload=False)
+        except InputError:
+            return True
+    return False
 
 
 def _has_value(text: str) -> bool:
