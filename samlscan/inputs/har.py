@@ -895,10 +895,30 @@ def date_sample(entry: dict, index: int = -1) -> DateSample | None:
         host = urlsplit(str(req.get("url") or "")).hostname
     except ValueError:
         return None
+    before, took = _server_window(entry)
+    node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "")
+    return DateSample(host, sent + timedelta(seconds=before), took, server, node, index) if host else None
+
+
+_BEFORE = ("blocked", "dns", "connect")
+"""HAR 1.2 timings spent before the request is sent ('ssl' is counted in 'connect'): queued in the
+browser, or held at a proxy's breakpoint (Fiddler: httpraw.saz_timings)."""
+
+
+def _server_window(entry: dict) -> tuple[float, float]:
+    """(seconds from startedDateTime until the request was sent, seconds in which the server wrote
+    its answer's Date from then): from the entry's timings (HAR 1.2: -1 for none) where they add up,
+    else (0, its whole time)."""
     took = entry.get("time")
     took = took / 1000 if isinstance(took, (int, float)) and 0 <= took < 1e9 else 0.0
-    node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "")
-    return DateSample(host, sent, took, server, node, index) if host else None
+    timings = entry.get("timings")
+    if not isinstance(timings, dict):
+        return 0.0, took
+    parts = [timings.get(k, -1) for k in _BEFORE + ("send", "wait")]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v < 1e9 for v in parts):
+        return 0.0, took
+    before, during = (sum(max(v, 0) for v in parts[:3]) / 1000, sum(max(v, 0) for v in parts[3:]) / 1000)
+    return (before, during) if before + during <= took + 0.001 else (0.0, took)
 
 
 _KEPT_FETCHES = ("Memory Cache", "Disk Cache", "Service Worker")

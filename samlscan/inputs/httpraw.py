@@ -401,14 +401,37 @@ def is_saz(names: list[str]) -> bool:
 
 def saz_time(meta: str) -> datetime | None:
     m = _SAZ_TIME.search(meta)
-    if m is None:
-        return None
-    value = re.sub(r"(\.\d{6})\d+", r"\1", m.group(1))  # .NET writes 7 fractional digits
+    return None if m is None else _dotnet_time(m.group(1))
+
+
+def _dotnet_time(value: str) -> datetime | None:
+    """A SessionTimers value: .NET's round-trip format, local time with its offset."""
+    value = re.sub(r"(\.\d{6})\d+", r"\1", value)  # .NET writes 7 fractional digits
     try:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
     return usable_time(t) if t.tzinfo else None
+
+
+_SAZ_TIMERS = re.compile(r"<SessionTimers\b[^>]{0,2000}>")
+
+
+def saz_timings(meta: str) -> dict:
+    """A session's HAR `time` and `timings` (ms) from its SessionTimers (FiddlerCore's SessionTimers:
+    ClientBeginRequest, Fiddler's read of the request, the entry's start; FiddlerBeginRequest and
+    ServerGotRequest, its send to the server; ServerBeginResponse, the answer's first bytes;
+    ClientDoneResponse, the browser has it all). 'blocked' is what Fiddler held the request for: a
+    breakpoint (Rules > Automatic Breakpoints, bpu) keeps it there for minutes before the server
+    sees it and writes its Date (har._server_window). {} when a timer is unset or out of order."""
+    tag = _SAZ_TIMERS.search(meta)
+    timers = {k: _dotnet_time(v) for k, v in _ATTR.findall(tag.group(0))} if tag else {}
+    order = [timers.get(k) for k in ("ClientBeginRequest", "FiddlerBeginRequest", "ServerGotRequest",
+                                     "ServerBeginResponse", "ClientDoneResponse")]
+    if None in order or any(b < a for a, b in zip(order, order[1:])):
+        return {}
+    ms = [(b - a).total_seconds() * 1000 for a, b in zip(order, order[1:])]
+    return {"time": sum(ms), "timings": dict(zip(("blocked", "send", "wait", "receive"), ms))}
 
 
 def read_saz(sessions: dict[int, dict[str, str]], path: str) -> har.Capture:
@@ -424,6 +447,6 @@ def read_saz(sessions: dict[int, dict[str, str]], path: str) -> har.Capture:
         resp = entries_of(s.get("s", ""), at)
         if resp and not resp[0]["request"]:
             got[0]["response"] = resp[0]["response"]
-        entries.append(got[0])
+        entries.append({**got[0], **saz_timings(s.get("m", ""))})
         numbers.append(num)
     return capture(entries, path, "session", numbers)
