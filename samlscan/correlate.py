@@ -23,6 +23,7 @@ from samlscan.config import (METADATA_KEY, is_cloud, is_sonarqube_acs, keycloak_
                              on_sonarqube_acs_path)
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
+from samlscan.inputs.serverclock import BEHIND
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
 
 WINDOW = timedelta(minutes=5)
@@ -425,12 +426,15 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
         slow = _sp_clock_off(flow) if code == "unknown-failure" else None
         if slow is not None:  # the refusal the SP gives no reason for, of a server whose clock is off
             host, off = slow
+            behind = host.startswith(BEHIND)  # (a node the Dates alone tell from the others: serverclock)
+            who = f"one of the SP's servers behind {host[len(BEHIND):]}" if behind else f"the SP's server {host}"
             code, why = "sp-clock-skew", (
-                f"{(flow.reason or 'the SP refused the login').rstrip('.')}; the SP's server {host} answered with a clock {_minutes(off)} "
+                f"{(flow.reason or 'the SP refused the login').rstrip('.')}; {who} answered with a clock {_minutes(off)} "
                 f"{'ahead of' if off > timedelta(0) else 'behind'} the IdP's and the other servers' (HTTP Date "
                 "headers of the capture): it judges the response's NotBefore and NotOnOrAfter by it (the likely "
                 "cause; its own log would say)")
-            hints = {code: f"Sync the clock of {host} (the SP's server) with NTP."}
+            hints = {code: f"Sync the clock of every server behind {host[len(BEHIND):]} (the SP's) with NTP: one of them "
+                           "is off." if behind else f"Sync the clock of {host} (the SP's server) with NTP."}
         elif cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
         elif code == "unknown-failure":

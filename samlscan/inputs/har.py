@@ -27,7 +27,8 @@ from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, fi
                             same_endpoint, same_site_of, same_url, sends_on, set_names, validation_errors)
 from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
-from samlscan.inputs.serverclock import NODE_HEADERS, DateSample, describe, http_date, reading, server
+from samlscan.inputs.serverclock import (NODE_HEADERS, DateSample, describe, http_date, reading, server,
+                                         sticky_node)
 from samlscan.model import Source, usable_time
 
 MAX_STRING = 4 << 20
@@ -896,7 +897,8 @@ def date_sample(entry: dict, index: int = -1) -> DateSample | None:
     except ValueError:
         return None
     before, took = _server_window(entry)
-    node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "")
+    node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "") or \
+        sticky_node(_sticky_cookies(req, resp))
     return DateSample(host, sent + timedelta(seconds=before), took, server, node, index) if host else None
 
 
@@ -936,6 +938,15 @@ def _kept_copy(entry: dict, resp: dict) -> bool:
     return resp.get("_fetchedViaServiceWorker") is True and resp.get("_serviceWorkerResponseSource") != "network"
 
 
+def _sticky_cookies(req: dict, resp: dict) -> list[tuple[str, str]]:
+    """The cookies a load balancer may keep its node in: those the response set (the node that
+    answered), then those the request sent (the node it was routed to)."""
+    pieces = [c.split(";", 1)[0] for c in _set_cookies(_headers(resp))]
+    pieces += [p for n, v in _headers(req) if n.lower() == "cookie" for p in v.split(";")]
+    out = [(p.split("=", 1)[0].strip(), p.split("=", 1)[1]) for p in pieces if "=" in p]
+    return out + [(str(c.get("name")), str(c.get("value") or "")) for c in _items(req, "cookies") if isinstance(c, dict)]
+
+
 _UNCACHED = re.compile(r"no-store|no-cache|max-age\s*=\s*0\b", re.IGNORECASE)
 
 
@@ -966,7 +977,7 @@ def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
     if r is None:
         return cap
     # the server of each exchange: its host, or the node behind it that a header named
-    where = {s.entry: server(s) for s in dates if s.entry >= 0}
+    where = {s.entry: server(s) for s in dates if s.entry >= 0} | dict(r.where)
     at = {ex.entry: where.get(ex.entry, urlsplit(ex.url).hostname) for ex in cap.exchanges}
     r = replace(r, off_hosts=tuple((h, off) for h, off in r.off_hosts if h in at.values()))
     problems = []

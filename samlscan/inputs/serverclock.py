@@ -5,6 +5,8 @@ to the second), so a capture of a dozen hosts says whether the browser's clock, 
 disagrees with the rest."""
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -46,6 +48,64 @@ def server(s: DateSample) -> str:
     return f"{s.host} (node {s.node})" if s.node else s.host
 
 
+def sticky_node(cookies: list[tuple[str, str]]) -> str:
+    """The node a load balancer's sticky cookie names ('' when none does): HAProxy's
+    `cookie SERVERID insert` ('s1', or 's1|<idle>|<life>' with maxidle/maxlife), Apache
+    mod_proxy_balancer's stickysession ROUTEID ('.<route>', the route after the dot), nginx
+    sticky's `route` (a hash of the server), F5's BIGipServer<pool> (the member's address,
+    encoded: K6917). AWS ALB's AWSALB is encrypted and re-set on every answer: it names no node
+    (the Dates alone then tell a node off: reading)."""
+    for name, value in cookies:
+        value = value.strip().strip('"')
+        if not value:
+            continue
+        if name == "SERVERID":
+            node = value.split("|", 1)[0]
+        elif name == "ROUTEID":
+            node = value.rpartition(".")[2]
+        elif name == "route":
+            node = value
+        elif name.startswith("BIGipServer"):
+            node = f5_member(value)
+        else:
+            continue
+        if node and len(node) <= 80:
+            return node
+    return ""
+
+
+_F5_V4 = re.compile(r"^(\d{1,10})\.(\d{1,5})\.0000$")
+_F5_RD = re.compile(r"^rd\d{1,5}o([0-9a-f]{32})o(\d{1,5})$")
+_F5_V6 = re.compile(r"^vi([0-9a-f]{32})\.(\d{1,5})$")
+
+
+def f5_member(value: str) -> str:
+    """The pool member ('10.1.1.100:8080') an F5 BIG-IP persistence cookie encodes (F5 K6917:
+    '<IPv4 as a little-endian integer>.<port, its bytes swapped>.0000'; 'rd<domain>o<IPv6 hex>o<port>'
+    in a route domain; 'vi<IPv6 hex>.<port, swapped>'); '' for an encrypted or unknown value."""
+    m = _F5_V4.match(value)
+    if m and int(m.group(1)) < 2 ** 32 and int(m.group(2)) < 2 ** 16:
+        ip = ipaddress.IPv4Address(int(m.group(1)).to_bytes(4, "little"))
+        return f"{ip}:{_swapped(int(m.group(2)))}"
+    m = _F5_RD.match(value.lower())
+    if m:
+        ip = ipaddress.IPv6Address(bytes.fromhex(m.group(1)))
+        return f"{ip.ipv4_mapped or ip}:{m.group(2)}"
+    m = _F5_V6.match(value.lower())
+    if m and int(m.group(2)) < 2 ** 16:
+        return f"[{ipaddress.IPv6Address(bytes.fromhex(m.group(1)))}]:{_swapped(int(m.group(2)))}"
+    return ""
+
+
+def _swapped(port: int) -> int:
+    return int.from_bytes(port.to_bytes(2, "big"), "little")
+
+
+BEHIND = "one of the servers behind "
+"""How a server is named that only its Dates tell from the others behind its host (a load balancer
+whose cookie names no node, or none)."""
+
+
 @dataclass(frozen=True)
 class ClockReading:
     """What the Date headers say: `browser` the browser's clock minus the servers' (None: no
@@ -56,6 +116,9 @@ class ClockReading:
     hosts: tuple[str, ...]
     samples: int
     off_hosts: tuple[tuple[str, timedelta], ...] = ()
+    where: tuple[tuple[int, str], ...] = ()
+    """(entry, the server its Date tells of) where that is not server(sample): one of several
+    behind its host, told apart by their Dates alone (_split)."""
 
 
 def http_date(value: str | None) -> datetime | None:
@@ -79,12 +142,48 @@ def _gap(sample: DateSample) -> tuple[float, float]:
     return (0.0 if low <= 0.0 <= high else (low if low > 0 else high)), (low + high) / 2
 
 
+_GROUP = "\0"
+
+
+def _split(samples: list[DateSample]) -> list[str]:
+    """Each sample's clock: server(s), but where one server's Dates fall in groups more than OFF
+    apart, there are several servers behind it (a load balancer's nodes, each with its own clock,
+    named by no header or cookie): its groups are told apart as '<server>\0<n>' until reading
+    knows which of them are off."""
+    keys = [server(s) for s in samples]
+    by_key: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        by_key.setdefault(key, []).append(i)
+    for key, at in by_key.items():
+        ranked = sorted(at, key=lambda i: _gap(samples[i])[0])
+        groups = [[ranked[0]]]
+        for prev, i in zip(ranked, ranked[1:]):
+            if _gap(samples[i])[0] - _gap(samples[prev])[0] > OFF:
+                groups.append([])
+            groups[-1].append(i)
+        if len(groups) > 1:
+            for n, group in enumerate(groups):
+                for i in group:
+                    keys[i] = f"{key}{_GROUP}{n}"
+    return keys
+
+
+def _named(key: str, off: set[str]) -> str:
+    """A clock's name in what is said: a group _split made is 'one of the servers behind <host>'
+    when it is off from the others, its server's plain name when it is not."""
+    base, sep, _ = key.rpartition(_GROUP)
+    if not sep:
+        return key
+    return BEHIND + base if key in off else base
+
+
 def reading(samples: list[DateSample]) -> ClockReading | None:
     """The browser's offset when at least two hosts agree with each other and not with it; the
     hosts off from the agreeing majority (of at least two) by more than OFF. None: nothing to say."""
     by_host: dict[str, list[tuple[float, float]]] = {}
-    for s in samples:
-        by_host.setdefault(server(s), []).append(_gap(s))
+    keys = _split(samples)
+    for s, key in zip(samples, keys):
+        by_host.setdefault(key, []).append(_gap(s))
     hosts = sorted((median(g for g, _ in gaps), median(m for _, m in gaps), host) for host, gaps in by_host.items())
     if len(hosts) < 2:  # one server alone cannot tell its clock from the browser's
         return None
@@ -103,7 +202,11 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
     browser = timedelta(seconds=round(-middle)) if abs(servers) > OFF else None
     if browser is None and not off:
         return None
-    return ClockReading(browser, tuple(h for *_, h in best), sum(len(by_host[h]) for *_, h in best), off)
+    late = {h for h, _ in off}
+    where = tuple((s.entry, _named(k, late)) for s, k in zip(samples, keys) if _GROUP in k and s.entry >= 0)
+    return ClockReading(browser, tuple(dict.fromkeys(_named(h, late) for *_, h in best)),
+                        sum(len(by_host[h]) for *_, h in best),
+                        tuple((_named(h, late), d) for h, d in off), where)
 
 
 def describe(r: ClockReading) -> str:
