@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from datetime import datetime, timedelta
 
@@ -88,10 +88,23 @@ class _Piece:
     responses, or one response posted twice (a replay), are two attempts."""
     identity: tuple = ()
     """What makes its attempt distinct: (category, value) pairs, see _with_identity."""
-    predicted: bool = False
-    """The outcome is samlscan's verdict on a message, not what a log or the browser saw."""
     sp_rank: int = 2  # _SP_LABEL
     """How surely `sp` names the SP (_SP_ENTITY...; 2: its name in a log, _SP_LABEL)."""
+    earlier_use: _Piece | None = None
+    """The captured POST of the response this log line names, when it came more than WINDOW
+    before: not this line's login but an earlier use of the response (_link_by_keys)."""
+    guessed: bool = False
+    """`product` is a guess, not the SP's engine (LogEvent.guessed)."""
+
+
+@dataclass(slots=True)
+class _MessagePiece(_Piece):
+    """A message's piece (captured, pasted or dumped in a log) or a capture step's: what a log line's
+    piece never holds lives here, so that the 100,000s of log lines of a big scan carry 24 slots,
+    not 40 (_Piece reads these as their defaults)."""
+
+    predicted: bool = False
+    """The outcome is samlscan's verdict on a message, not what a log or the browser saw."""
     elsewhere: str | None = None
     """The ACS a captured response was sent to when that is another SP than the one samlscan
     was given (_sent_elsewhere): its checks against that SP's settings say nothing of this login."""
@@ -105,9 +118,6 @@ class _Piece:
     acs: str | None = None
     """The ACS a captured message names: an AuthnRequest's AssertionConsumerServiceURL, a
     Response's Destination (the SP's own ACS at the time, against the one samlscan was given)."""
-    earlier_use: _Piece | None = None
-    """The captured POST of the response this log line names, when it came more than WINDOW
-    before: not this line's login but an earlier use of the response (_link_by_keys)."""
     trust_unchecked: bool = False
     """A signed message no configured certificate could judge (none was given)."""
     verified: bool = False
@@ -117,8 +127,6 @@ class _Piece:
     metadata_signer: str | None = None
     """The IdP metadata's certificate a message verifies with (trusted for want of the SP's own
     settings): when the SP refused its signature, the one the SP lacks."""
-    guessed: bool = False
-    """`product` is a guess, not the SP's engine (LogEvent.guessed)."""
     sso_product: str | None = None
     """The IdP product an AuthnRequest's Destination, its SSO URL, belongs to (flows.idp_at): the
     attempt's IdP when its Issuer is free text (PingFederate's) and no IdP log names it."""
@@ -139,6 +147,11 @@ class _Piece:
     """A captured message of a Keycloak broker's own exchange with another IdP (its AuthnRequest
     whose ACS is the broker endpoint, the response posted there): hop 1 of a brokered login, whose
     hop 2 is the realm's exchange with the SP (_link_broker_hops)."""
+
+
+for _f in fields(_MessagePiece):  # (one place for each default: the lean piece reads them off the class)
+    if _f.name not in _Piece.__slots__:
+        setattr(_Piece, _f.name, _f.default)
 
 
 _SP_ENTITY, _SP_ACS, _SP_LABEL, _SP_DESTINATION = 0, 1, 2, 3
@@ -255,7 +268,7 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Pie
         sp, sp_rank = (audience, _SP_ENTITY) if audience else (destination, _SP_DESTINATION)
     if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
         keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
-    return _with_identity(_Piece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
+    return _with_identity(_MessagePiece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
                   opaque=bool(user) and a.name_id.format in _OPAQUE_FORMATS, login=_login_of(a, login_attribute),
                   aka=() if m.logged_by or m.kind != "Response" else _aka_names(a, user),
@@ -447,7 +460,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
     where = raw.source.input if raw else flow.capture.input if flow.capture else "?"
-    return _with_identity(_Piece(time=flow.time, kind="capture", input=where, ref=entry,
+    return _with_identity(_MessagePiece(time=flow.time, kind="capture", input=where, ref=entry,
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
