@@ -28,9 +28,15 @@ _DATA = "catalog.json"
 PRODUCTS = (
     "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "sonarqube-cloud", "entra",
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
-    "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec",
+    "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
 )
-"""Known products, in tie-break order (SonarQube's engines first: they are our first SP profile)."""
+"""Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
+
+goxmldsig's texts are both crewjam's and gosaml2's: each product has its own entry of such a text
+(lookup(text, product) picks it), as what the text means and where to fix it differ (gosaml2 raises
+'Missing signature referencing the top-level element' for an unsigned assertion, crewjam for one
+whose Reference names another element; the apps' settings differ). Without a product, crewjam's,
+first here, wins."""
 
 _FAMILY = {
     # SonarQube logs texts of its SAML engine: java-saml (up to 10.x) or Spring/OpenSAML (2025.1+).

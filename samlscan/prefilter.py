@@ -71,7 +71,7 @@ def prefilters() -> dict[str, Prefilter]:
                     keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL", b"[WRN]", b"[ERR]", b"[FTL]",
                                  b"fail: ", b"crit: ")
                     + _DUMPS)
-    return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters()}
+    return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters(), **_go_prefilters()}
 
 
 _EMBEDDED = tuple(h.encode() for h in EMBED_HINTS)
@@ -109,6 +109,15 @@ def _idp_prefilters() -> dict[str, Prefilter]:
                                             + rb"|Backtrace:|\d+ (?:\S+:\d+ |\[builtin\])))"),
                     keep=levels + tuple(f" {n} [".encode() for n in range(5)) + _EMBEDDED)
     return {keycloak.PRODUCT: kc, shibboleth.PRODUCT: shib, simplesamlphp.PRODUCT: ssp}
+
+
+def _go_prefilters() -> dict[str, Prefilter]:
+    from samlscan.logs import goapps
+
+    # Gitea/Forgejo, Mattermost, Teleport (samlscan/logs/goapps.py): one line a record; the reader
+    # reads only lines holding one of its MARKERS, so the prefilter keeps exactly those.
+    go = Prefilter(record_start=re.compile(rb""), keep=tuple(m.encode() for m in goapps.MARKERS))
+    return {goapps.NAME: go}
 
 
 def _prefilter_for(parser) -> Prefilter | None:

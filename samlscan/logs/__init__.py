@@ -19,6 +19,8 @@ READERS = (
     # Most specific first: each sniff looks for fields or prefixes only its format has.
     "sonarqube", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "pingfederate", "shibboleth",
     "simplesamlphp",
+    # Gitea/Forgejo, Mattermost, Teleport (gosaml2): their own line layouts, before any app log's
+    "goapps",
     # an error page as a browser showed it (its layout, never a code alone: errorpages.read_page)
     "errorpage",
     # last of the readers of one format: any app log of a SAML SP library (Spring/OpenSAML,
