@@ -86,3 +86,20 @@ def test_other_go_and_json_logs_are_not_claimed(tmp_path):
                      'logger=server t=2024-05-14T09:12:45Z level=info msg="HTTP Server Listen"\n')
     parser = detect(plain.read_text())
     assert parser is None or parser.name != "goapps"
+
+
+def test_another_go_apps_log_of_gosaml2_is_read_as_an_app_log(tmp_path):
+    """A gosaml2 app other than Gitea, Mattermost or Teleport (logrus' logfmt here): applog knew no
+    gosaml2, so the line gave nothing ('no SAML message here')."""
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    path = tmp_path / "app.log"
+    path.write_text('time="2024-05-14T09:12:45Z" level=error msg="saml login failed" error="error validating '
+                    'response: Could not verify certificate against trusted certs" '
+                    'module=github.com/russellhaering/gosaml2\n')
+    doc = json.loads(CliRunner().invoke(main, ["check", str(path), "--format", "json"]).stdout)
+    assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "signature-cert-mismatch")]

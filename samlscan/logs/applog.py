@@ -203,6 +203,9 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # logger ('saml.auth': its docs' `filters = saml.auth:debug`): Grafana's SAML runs on crewjam
     ("crewjam", re.compile(r"\b(?:crewjam|grafana)/saml\b|\bauth\.client\.saml\b|"
                            r"(?:^|\blogger=|\"logger\": ?\")saml\.auth(?![\w.])")),
+    # gosaml2 (Go) by its module path, or its ValidateEncodedResponse wrapper (decode_response.go);
+    # Gitea, Mattermost and Teleport have their own reader (samlscan/logs/goapps.py)
+    ("gosaml2", re.compile(r"\b(?:russellhaering|mattermost)/gosaml2\b|\berror validating response: ")),
     # ASP.NET SAML2 libraries, by their namespaces (exception types, stack frames, loggers)
     ("sustainsys", re.compile(r"\bSustainsys\.Saml2\b")),
     ("itfoxtec", re.compile(r"\bITfoxtec\.Identity\.Saml2\b")),
@@ -250,7 +253,7 @@ a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
 _SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml", "sustainsys",
-              "itfoxtec", "simplesamlphp", "crewjam")
+              "itfoxtec", "simplesamlphp", "crewjam", "gosaml2")
 _MAYBE_FAILED = ("WARN", "ERROR", "")
 """Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
