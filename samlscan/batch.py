@@ -69,7 +69,7 @@ def container_kind(head: bytes) -> str | None:
 def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: int,
                  expect, tz, first_line: int = 0) -> tuple[FileResult, int]:
     """Stream one log (or a byte range of it) through the prefilter and its parser."""
-    got = engine._Collected(kind=f"log:{parser.name}")
+    got = engine._Collected(kind=f"log:{parser.name}", empty_reason=engine.empty_reason(parser))
     counter = [0]
     try:
         with open(path, "rb") as fh:
@@ -327,10 +327,12 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
     first = parts[0][1].input
     n_ok = sum(p[1].input.messages for p in parts)
     n_events = sum(p[1].input.events for p in parts)  # (with the 'info' events not kept)
-    status = "scanned" if n_ok or n_events else "failed"
+    status = "scanned" if n_ok or n_events else (
+        "skipped" if all(p[1].input.status == "skipped" for p in parts) else "failed")  # (no SAML line in any)
     if status == "scanned":  # a range with nothing in it says nothing of the log
         finds = [f for f in finds if not (f.code == "input-not-saml" and f.source and f.source.ref is None)]
-    reason = None if status == "scanned" else (finds[0].message_text if finds else "nothing found")
+    reason = None if status == "scanned" else (
+        first.reason if status == "skipped" else finds[0].message_text if finds else "nothing found")
     inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=n_events,
                       malformed_lines=sum(p[1].input.malformed_lines for p in parts))
     return FileResult(inp, tuple(msgs), tuple(finds), tuple(evs), people=frozenset().union(*(p[1].people for p in parts)))

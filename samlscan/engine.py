@@ -65,6 +65,9 @@ class _Collected:
     malformed: int = 0
     info_events: int = 0
     people: set = field(default_factory=set)
+    empty_reason: str | None = None
+    """Why an input that yields nothing is skipped rather than failed (its reader's `empty_reason`:
+    an app log claimed by its layout alone, applog.LateAppLogParser)."""
 
 
 def _problem_finding(p: InputProblem) -> Finding:
@@ -181,6 +184,8 @@ def sniff(head: bytes) -> Sniffed:
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
         blob_kind == "query" and small and not timestamped(text_head) and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
+    if parser is None and not one_blob:
+        parser = logs.detect_late(text_head)  # (not for a paste the embedded reader gave up below)
     # (timestamped, asked only here: lines that start with times are a log, however small)
     if parser is not None and parser.name == "embedded" and small and not timestamped(text_head):
         from samlscan.inputs import paste
@@ -238,7 +243,7 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         out.flows = _flows_of(cap)
         return out
     if found.kind == "log":
-        out.kind = f"log:{found.name}"
+        out.kind, out.empty_reason = f"log:{found.name}", empty_reason(found.parser)
         _consume_records(logs.parse_file(path, tz, parser=found.parser), out)
         return out
     small = len(head) < SNIFF_BYTES  # read once
@@ -264,6 +269,11 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
     out.raws, out.problems = blob.read_text(text, path)
     out.kind = blob.sniff_kind(text)
     return out
+
+
+def empty_reason(parser) -> str | None:
+    """Why a log its `parser` yields nothing from is skipped (None: it failed, input-not-saml)."""
+    return getattr(parser, "empty_reason", None)
 
 
 def _late_page(text: str) -> bool:
@@ -627,6 +637,9 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
     status = "scanned" if ok or got.events or got.info_events else "failed"
+    if status == "failed" and not bad and got.empty_reason:  # (nothing wrong with it: no SAML in it)
+        skipped = InputResult(path, "skipped", kind=got.kind, reason=got.empty_reason, malformed_lines=got.malformed)
+        return FileResult(skipped, (), (), ())
     if status == "failed" and not bad:  # a failed input always has a finding that says why
         why = (f"read as {got.kind[4:]} log lines, but none of them is about a SAML login"
                if got.kind and got.kind.startswith("log:") else

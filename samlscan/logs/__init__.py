@@ -101,6 +101,14 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
     return next((p for p in last if _sniffs(p, head)), None)
 
 
+def detect_late(head: str) -> LogParser | None:
+    """The reader of a log no reader recognises by `head` (detect gave None) whose lines are an SP
+    app log's layout, its SAML lines perhaps far below the head (applog.in_layout); None otherwise."""
+    from samlscan.logs.applog import LATE
+
+    return LATE if _sniffs(LATE, head) else None
+
+
 def _sniffs(parser: LogParser, head: str) -> bool:
     try:
         return bool(parser.sniff(head))

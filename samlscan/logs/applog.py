@@ -471,6 +471,50 @@ class AppLogParser:
             yield from _logged_by(pending, _finish(pending, path, file_lib, flows))
 
 
+LAYOUT_RECORDS = 5
+"""Records in a layout this reader knows that make a head an application log (in_layout)."""
+
+
+def in_layout(head: str) -> bool:
+    """Sniffing an app log whose head names no SAML library (an hour of start-up and requests before
+    its first SAML failure): LAYOUT_RECORDS of its first 400 lines begin records in a layout of this
+    reader that is more than a time before a message (a level beside it, a logger, logfmt's `level=`
+    and `msg=`, a JSON record's message and level). Asked only when no reader claims the file."""
+    if _IDP_LOG.search(head):
+        return False  # an IdP's own log (Shibboleth, Keycloak): its reader's to claim, not ours
+    found = 0
+    for line in head.splitlines()[:400]:
+        if _known_record(line.lstrip("\ufeff")):
+            found += 1
+            if found >= LAYOUT_RECORDS:
+                return True
+    return False
+
+
+def _known_record(line: str) -> bool:
+    if line[:1] == "{":
+        obj = json_or_none(line)
+        return isinstance(obj, dict) and _json_message(obj) is not None and (
+            "level" in obj or "severity" in obj or "levelname" in obj)
+    if not _RECORD_START.match(line):  # (one anchored match rejects a line of prose or data)
+        return False
+    if _LOGFMT_START.match(line) and _logfmt(line) is not None:
+        return True
+    h = parse_header(line)
+    return h is not None and h.layout not in ("other", "gitlab")  # (a time, then any text: no layout)
+
+
+class LateAppLogParser(AppLogParser):
+    """An app log in a layout this reader knows whose head names no SAML library (in_layout): asked
+    after every reader, read as any app log; a log in which no SAML line turns up is skipped with
+    `empty_reason` (engine.analyze_collected), not a failed input."""
+
+    empty_reason = "an application log without a SAML line"
+
+    def sniff(self, head: str) -> bool:
+        return in_layout(head)
+
+
 def _logged_by(pending: _Pending | None, records: Iterator[Record]) -> Iterator[tuple[Record, str | None]]:
     logger = pending.header.logger if pending is not None else None
     return ((rec, logger) for rec in records)
@@ -923,3 +967,4 @@ def _logfmt_named(line: str) -> bool:
 
 
 PARSER = AppLogParser()
+LATE = LateAppLogParser()
