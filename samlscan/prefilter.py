@@ -137,12 +137,17 @@ def _log_with_prefilter(head: bytes, found=None):
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
 
 
+_JSON_ARRAY = re.compile(rb"\[\s*(?:[{\[\"\]]|\Z)")
+"""The start of a JSON array of objects, arrays or strings (or an empty one): Flask's, gunicorn's and
+PHP's log lines start with '[' and a time, log4j2's level-first layout with '[' and a level."""
+
+
 def _json_document(head: bytes) -> bool:
     """A JSON array, or an object over several lines (an export, an admin-API dump): its records
     cannot be told apart at line starts, unlike JSON lines (one object a line)."""
     s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if s[:1] == b"[":
-        return True
+    if s[:1] == b"[":  # (an array of records, not a log line's '[2025-03-11 08:41:02,117] ERROR in ...')
+        return _JSON_ARRAY.match(s) is not None
     return s[:1] == b"{" and not s.split(b"\n", 1)[0].rstrip().endswith(b"}")
 
 

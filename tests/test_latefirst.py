@@ -140,3 +140,16 @@ def test_check_of_a_named_app_log_without_saml_says_why(tmp_path):
 def test_files_not_in_an_app_log_layout_are_not_claimed(text):
     assert engine.sniff(text.encode()).kind != "log"
 
+
+@pytest.mark.parametrize("head", [
+    _flask_chatter(20) + FLASK_FAILURE,  # '[time] LEVEL in module: ...'
+    "[2024-05-02 10:11:12 +0000] [7] [INFO] Booting worker with pid: 7\n" * 5 + FLASK_FAILURE,  # gunicorn
+])
+def test_a_log_whose_lines_start_with_a_bracket_is_prefiltered(head):
+    """Its lines start with '[': not a JSON array (which is read in full: its records are not lines),
+    so a big Flask or gunicorn log is prefiltered and split like any other (50 MB: 9 s read in full)."""
+    from samlscan import prefilter
+
+    got = prefilter._log_with_prefilter(head.encode())
+    assert got is not None and got[0].name == "sp-app"
+    assert prefilter._json_document(b'[\n  {"id": 1}\n]') and prefilter._json_document(b"[]")
