@@ -979,19 +979,32 @@ def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
     # the server of each exchange: its host, or the node behind it that a header named
     where = {s.entry: server(s) for s in dates if s.entry >= 0} | dict(r.where)
     at = {ex.entry: where.get(ex.entry, urlsplit(ex.url).hostname) for ex in cap.exchanges}
-    r = replace(r, off_hosts=tuple((h, off) for h, off in r.off_hosts if h in at.values()))
+    named = set(at.values())
+    r = replace(r, off_hosts=tuple((h, off) for h, off in r.off_hosts if h in named))
     problems = []
     if r.browser is not None:
         problems.append(InputProblem(Source(path), "browser-clock-off", describe(replace(r, off_hosts=()))))
-        cap = replace(cap, messages=tuple(replace(m, captured_at=m.captured_at - r.browser) if m.captured_at else m
-                                          for m in cap.messages),
-                      exchanges=tuple(replace(ex, time=ex.time - r.browser) if ex.time else ex for ex in cap.exchanges))
+        cap = replace(cap, messages=tuple(replace(m, captured_at=_on_clock(m.captured_at, r.browser))
+                                          if m.captured_at else m for m in cap.messages),
+                      exchanges=tuple(replace(ex, time=_on_clock(ex.time, r.browser)) if ex.time else ex
+                                      for ex in cap.exchanges))
     if r.off_hosts:
         problems.append(InputProblem(Source(path), "server-clock-off", describe(replace(r, browser=None))))
         off = dict(r.off_hosts)
-        cap = replace(cap, exchanges=tuple(replace(ex, clock_off=off[at[ex.entry]], server=at[ex.entry])
+        own = dict(r.offsets)  # (several servers behind one host share its name: each its own offset)
+        cap = replace(cap, exchanges=tuple(replace(ex, clock_off=own.get(ex.entry, off[at[ex.entry]]),
+                                                   server=at[ex.entry])
                                            if at[ex.entry] in off else ex for ex in cap.exchanges))
     return replace(cap, problems=cap.problems + tuple(problems)) if problems else cap
+
+
+def _on_clock(t: datetime, browser: timedelta) -> datetime | None:
+    """A browser's time `t` on the servers' clock; None where that leaves model.USABLE_TIMES (an
+    entry whose own time is centuries from those whose Dates set the offset: no real capture)."""
+    try:
+        return usable_time(t - browser)
+    except OverflowError:
+        return None
 
 
 def read(path: str) -> Capture:

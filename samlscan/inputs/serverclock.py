@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from statistics import median
 
+from samlscan.model import usable_time
+
 OFF = 30.0
 """Seconds a clock must be off by to be said so and corrected for: less is within what SPs allow
 (java-saml 120 s, Spring 60 s, our own --clock-skew 180 s) and near what one-second Dates and slow
@@ -119,18 +121,22 @@ class ClockReading:
     where: tuple[tuple[int, str], ...] = ()
     """(entry, the server its Date tells of) where that is not server(sample): one of several
     behind its host, told apart by their Dates alone (_split)."""
+    offsets: tuple[tuple[int, timedelta], ...] = ()
+    """(entry, its server's clock minus the others') for those of `where` whose server is off: the
+    groups behind one host share its name, not their offset."""
 
 
 def http_date(value: str | None) -> datetime | None:
     """An HTTP Date header (IMF-fixdate, or the obsolete RFC 850 and asctime forms) in UTC; None
-    when it is not one."""
+    when it is not one, or outside model.USABLE_TIMES (a 'Fri, 31 Dec 9999' placeholder: the
+    capture's times corrected by it would leave datetime's range)."""
     if not value or len(value) > 64:
         return None
     try:
         got = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return got if got is not None and got.tzinfo is not None else None
+    return usable_time(got) if got is not None and got.tzinfo is not None else None
 
 
 def _gap(sample: DateSample) -> tuple[float, float]:
@@ -202,11 +208,12 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
     browser = timedelta(seconds=round(-middle)) if abs(servers) > OFF else None
     if browser is None and not off:
         return None
-    late = {h for h, _ in off}
-    where = tuple((s.entry, _named(k, late)) for s, k in zip(samples, keys) if _GROUP in k and s.entry >= 0)
+    late = dict(off)
+    grouped = [(s.entry, k) for s, k in zip(samples, keys) if _GROUP in k and s.entry >= 0]
     return ClockReading(browser, tuple(dict.fromkeys(_named(h, late) for *_, h in best)),
                         sum(len(by_host[h]) for *_, h in best),
-                        tuple((_named(h, late), d) for h, d in off), where)
+                        tuple((_named(h, late), d) for h, d in off), tuple((e, _named(k, late)) for e, k in grouped),
+                        tuple((e, late[k]) for e, k in grouped if k in late))
 
 
 def describe(r: ClockReading) -> str:
@@ -216,10 +223,29 @@ def describe(r: ClockReading) -> str:
         parts.append(f"the browser's clock was {_span(r.browser)} {'ahead of' if r.browser > timedelta(0) else 'behind'} "
                      f"the servers' (HTTP Date headers of {r.samples} responses from {len(r.hosts)} hosts agree: "
                      f"{_hosts(r.hosts)}); the capture's times are corrected by it")
-    for host, off in r.off_hosts:
-        parts.append(f"the clock of {host} is {_span(off)} {'ahead of' if off > timedelta(0) else 'behind'} the "
-                     f"other servers' (its HTTP Date headers against those of {_hosts(r.hosts)})")
+    offs: dict[str, list[timedelta]] = {}
+    for host, off in r.off_hosts:  # (several groups of one host's Dates share its name: _named)
+        offs.setdefault(host, []).append(off)
+    for host, off in list(offs.items())[:NAMED]:
+        if len(off) == 1:
+            parts.append(f"the clock of {host} is {_off(off[0])} the other servers' (its HTTP Date headers "
+                         f"against those of {_hosts(r.hosts)})")
+        else:
+            parts.append(f"the clocks of {len(off)} of the servers behind {host.removeprefix(BEHIND)} are "
+                         f"{_off(min(off))} to {_off(max(off))} the other servers' (their HTTP Date headers "
+                         f"against those of {_hosts(r.hosts)})")
+    if len(offs) > NAMED:
+        parts.append(f"the clocks of {len(offs) - NAMED} more servers are off too")
     return "; ".join(parts)
+
+
+NAMED = 4
+"""Servers off that a finding names one by one (a capture of thousands of hosts or Dates must not
+make a finding of megabytes)."""
+
+
+def _off(d: timedelta) -> str:
+    return f"{_span(d)} {'ahead of' if d > timedelta(0) else 'behind'}"
 
 
 def _span(d: timedelta) -> str:
