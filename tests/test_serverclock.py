@@ -45,7 +45,8 @@ def _sample(host: str, browser_minus_server: float, took: float = 0.05) -> DateS
 @pytest.mark.parametrize("value,want", [
     ("Tue, 11 Mar 2025 08:41:02 GMT", datetime(2025, 3, 11, 8, 41, 2, tzinfo=timezone.utc)),
     ("Tuesday, 11-Mar-25 08:41:02 GMT", datetime(2025, 3, 11, 8, 41, 2, tzinfo=timezone.utc)),  # RFC 850
-    ("Tue Mar 11 08:41:02 2025", None),  # asctime has no zone: nothing to trust
+    ("Tue Mar 11 08:41:02 2025", datetime(2025, 3, 11, 8, 41, 2, tzinfo=timezone.utc)),  # asctime: UTC (RFC 9110 5.6.7)
+    ("Tue, 11 Mar 2025 08:41:02 -0000", datetime(2025, 3, 11, 8, 41, 2, tzinfo=timezone.utc)),
     ("yesterday", None), ("", None), (None, None), ("Tue, 11 Mar 2025 08:41:02 GMT" + " " * 80, None)])
 def test_http_date_forms(value, want):
     assert http_date(value) == want

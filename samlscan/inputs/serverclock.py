@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from statistics import median
 
@@ -136,7 +136,9 @@ def http_date(value: str | None) -> datetime | None:
         got = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return usable_time(got) if got is not None and got.tzinfo is not None else None
+    if got is not None and got.tzinfo is None:  # asctime, '-0000': every HTTP-date is UTC (RFC 9110 5.6.7)
+        got = got.replace(tzinfo=timezone.utc)
+    return usable_time(got) if got is not None else None
 
 
 def _gap(sample: DateSample) -> tuple[float, float]:
