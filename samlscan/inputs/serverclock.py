@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from statistics import median
+from typing import Iterator
 
 from samlscan.model import usable_time
 
@@ -205,8 +206,9 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
     if len(best) < 2 or sum(1 for g in groups if len(g) == len(best)) > 1:
         return None  # no majority of servers to trust
     servers, middle = median(g for g, _, _ in best), median(m for _, m, _ in best)
+    stepped = _browser_steps(samples, keys, {h for *_, h in best})
     off = tuple((host, timedelta(seconds=round(mid - middle))) for g in groups if g is not best
-                for gap, mid, host in g if abs(gap - servers) > OFF)
+                for gap, mid, host in g if abs(gap - servers) > OFF and host not in stepped)
     browser = timedelta(seconds=round(-middle)) if abs(servers) > OFF else None
     if browser is None and not off:
         return None
@@ -216,6 +218,32 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
                         sum(len(by_host[h]) for *_, h in best),
                         tuple((_named(h, late), d) for h, d in off), tuple((e, _named(k, late)) for e, k in grouped),
                         tuple((e, late[k]) for e, k in grouped if k in late))
+
+
+def _browser_steps(samples: list[DateSample], keys: list[str], trusted: set[str]) -> set[str]:
+    """The clocks (keys) off from the trusted ones only because the browser's clock stepped during
+    the capture (NTP or the user setting it: every host's Dates then jump against it at once, and
+    _split takes each host's two sides for two nodes): every sample of such a clock agrees, within
+    OFF, with the nearest sample of another host before or after it in the capture, of a host whose
+    Dates are on both sides (some trusted, some not). A node off alone disagrees with its neighbours."""
+    both = {s.host for s, k in zip(samples, keys) if k in trusted} & {s.host for s, k in zip(samples, keys) if k not in trusted}
+    gaps = [_gap(s)[0] for s in samples]
+    agrees = [False] * len(samples)
+    for order in (range(len(samples)), range(len(samples) - 1, -1, -1)):
+        for i, j in _nearest_other(samples, order):
+            if j is not None and samples[j].host in both and abs(gaps[i] - gaps[j]) <= OFF:
+                agrees[i] = True
+    return set(keys) - trusted - {k for k, ok in zip(keys, agrees) if not ok}
+
+
+def _nearest_other(samples: list[DateSample], order) -> Iterator[tuple[int, int | None]]:
+    """(i, the nearest sample of another host than i's that came before it in `order`)."""
+    last = other = None  # the latest sample, and the latest of another host than its
+    for i in order:
+        if last is not None and samples[last].host != samples[i].host:
+            other = last
+        yield i, other
+        last = i
 
 
 def describe(r: ClockReading) -> str:
