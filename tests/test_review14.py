@@ -1,9 +1,14 @@
 """Review of the later changes (review14): serverclock's clocks told apart by their Dates alone
-(samlscan/inputs/serverclock.py _split) against a browser clock that steps mid-capture."""
+(samlscan/inputs/serverclock.py _split) against a browser clock that steps mid-capture; paste's
+roots read one after the other (paste._leaning_roots)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
+from click.testing import CliRunner
+
+from samlscan.cli import main
 from samlscan.inputs.serverclock import DateSample, reading
 
 T = datetime(2025, 3, 11, 8, 41, tzinfo=timezone.utc)
@@ -49,3 +54,17 @@ def test_two_hosts_of_one_off_clock_stay_off_side_by_side():
     r = reading(samples)
     assert r is not None and sorted(h for h, _ in r.off_hosts) == sorted([SP, static])
 
+
+_ROOT = ('<samlp:Response xmlns:samlp=\\"urn:oasis:names:tc:SAML:2.0:protocol\\" ID=\\"_{}\\" Version=\\"2.0\\" '
+         'IssueInstant=\\"2025-03-11T08:41:00Z\\">{}<\\/samlp:Response>')
+
+
+def test_json_escaped_roots_with_a_lone_surrogate_are_no_internal_error(tmp_path):
+    """XML copied out of a JSON string, two roots one after the other, the second holding '\\udcff'
+    (a lone surrogate JSON allows): paste._leaning_roots encoded it as strict UTF-8 and samlscan
+    failed with internal-error (UnicodeEncodeError); the bytes are not well-formed XML."""
+    path = tmp_path / "copied.txt"
+    path.write_text(_ROOT.format("a", "") + "\\n" + _ROOT.format("b", "\\udcff"))
+    got = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
+    codes = {f["code"] for f in json.loads(got.stdout)["input_findings"]}
+    assert "internal-error" not in codes and "input-xml-malformed" in codes

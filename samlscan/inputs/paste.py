@@ -27,7 +27,7 @@ import re
 from dataclasses import fields, replace
 from urllib.parse import quote, unquote
 
-from samlscan.decode import decode_bytes
+from samlscan.decode import decode_bytes, xml_text_bytes
 from samlscan.errors import InputError
 from samlscan.inputs import blob
 from samlscan.inputs.base import InputProblem, RawMessage
@@ -779,8 +779,8 @@ def _leaning_roots(text: str, spans: list[tuple[int, int]]) -> bool:
     if any(text[b:a].strip() for (_, b), (a, _) in zip(spans, spans[1:])):
         return False
     for a, b in spans[1:]:
-        try:
-            parse_xml(text[a:b].encode("utf-8"), soap_payload=False)
+        try:  # (xml_text_bytes: a lone surrogate, '\udcff' of JSON-escaped XML, is no crash but not well-formed)
+            parse_xml(xml_text_bytes(text[a:b]), soap_payload=False)
         except InputError:
             return True
     return False
