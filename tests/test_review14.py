@@ -1,11 +1,13 @@
 """Review of the later changes (review14): serverclock's clocks told apart by their Dates alone
 (samlscan/inputs/serverclock.py _split) against a browser clock that steps mid-capture; paste's
-roots read one after the other (paste._leaning_roots)."""
+roots read one after the other (paste._leaning_roots); the late app-log claim (logs.detect_late)."""
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from samlscan.cli import main
@@ -68,3 +70,22 @@ def test_json_escaped_roots_with_a_lone_surrogate_are_no_internal_error(tmp_path
     got = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
     codes = {f["code"] for f in json.loads(got.stdout)["input_findings"]}
     assert "internal-error" not in codes and "input-xml-malformed" in codes
+
+
+PF_SERVER = Path(__file__).resolve().parent / "data" / "pingfederate" / "server.log"
+_JETTY = ("2025-03-11 08:30:{:02d},{:03d}  INFO [org.eclipse.jetty.server.handler.ContextHandler] Started "
+          "o.e.j.w.WebAppContext@{:x}{{/pf,file:///opt/pingfederate/server/default/deploy2/pf-runtime.war}}")
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_an_idp_log_whose_start_up_fills_the_head_is_not_an_sp_app_log(tmp_path, command):
+    """PingFederate's server.log after 60 lines of Jetty's start-up: its reader's sniff looks at the
+    first 50 lines, the late app-log claim (applog.LATE) at 400, and it took the IdP's log for an SP
+    app log without a SAML line: skipped, its two IdP errors lost. Now the reader that knows a later
+    window of the head reads it."""
+    log = tmp_path / "server.log"
+    jetty = [_JETTY.format(i % 60, i, i * 7919) for i in range(60)]
+    log.write_text("\n".join(jetty) + "\n" + PF_SERVER.read_text())
+    got = CliRunner().invoke(main, [command, str(log if command == "check" else tmp_path), "--format", "json"])
+    (inp,) = json.loads(got.stdout)["inputs"]
+    assert (inp["status"], inp["kind"], inp["events"]) == ("scanned", "log:pingfederate", 2)

@@ -106,7 +106,20 @@ def detect_late(head: str) -> LogParser | None:
     app log's layout, its SAML lines perhaps far below the head (applog.in_layout); None otherwise."""
     from samlscan.logs.applog import LATE
 
-    return LATE if _sniffs(LATE, head) else None
+    if not _sniffs(LATE, head):
+        return None
+    # LATE looks at 400 lines, some readers at their first 50 (PingFederate's server.log, goapps): an
+    # IdP's log whose start-up lines (Jetty's) fill those 50 is its reader's, not an SP's app log
+    lines = head.splitlines()[:400]
+    for start in range(_WINDOW, len(lines), _WINDOW):
+        found = detect("\n".join(lines[start:start + _WINDOW]))
+        if found is not None:
+            return found
+    return LATE
+
+
+_WINDOW = 50
+"""Lines of the head a reader's sniff may look at alone (detect_late asks each such window)."""
 
 
 def _sniffs(parser: LogParser, head: str) -> bool:
