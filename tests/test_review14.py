@@ -1,91 +1,158 @@
-"""Review of the later changes (review14): serverclock's clocks told apart by their Dates alone
-(samlscan/inputs/serverclock.py _split) against a browser clock that steps mid-capture; paste's
-roots read one after the other (paste._leaning_roots); the late app-log claim (logs.detect_late)."""
+"""Review of the day's work (review14): inferences that fired where they should not, on real shapes.
+Responses are built with samlgen and signed for real (the test IdP key)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from lxml import etree
 
-from samlscan.cli import main
-from samlscan.inputs.serverclock import DateSample, reading
-
-T = datetime(2025, 3, 11, 8, 41, tzinfo=timezone.utc)
-IDP, SP, CDN = "idp.example.com", "sonar.example.com", "cdn.example.com"
-
-
-def _capture(hosts: list[str], step_at: int, step: timedelta, server_off: dict | None = None) -> list[DateSample]:
-    """One sample a second, every server on time (but `server_off`'s); the browser's clock set back
-    by `step` from entry `step_at` on (NTP stepping it, or its user): its times jump, the Dates not."""
-    out = []
-    for i, host in enumerate(hosts):
-        real = T + timedelta(seconds=i)
-        seen = real - step if i >= step_at else real
-        date = real + (server_off or {}).get(host, timedelta(0))
-        out.append(DateSample(host, seen, 0.2, date.replace(microsecond=0), "", i))
-    return out
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+import generate as GEN  # noqa: E402
+from samlgen import build as B  # noqa: E402
+from samlgen import signer  # noqa: E402
+from test_external_shapes import DEFAULT, A, analyze, by_code  # noqa: E402
 
 
-def test_a_browser_clock_stepped_mid_capture_names_no_server_off():
-    """Every host answered before and after the browser's clock was set back 10 min: each host's
-    Dates fall in two groups 10 min apart, which _split took for two nodes, and the later side of
-    the IdP and of the SP was named 'one of the servers behind' it, 10 min ahead."""
-    samples = _capture([IDP, SP, CDN, IDP, SP, CDN, IDP, SP, IDP], 6, timedelta(minutes=10))
-    r = reading(samples)
-    assert r is None or not r.off_hosts, r
+def _renamed(names: dict[str, str], style=GEN.OKTA) -> bytes:
+    """A signed response whose attributes are renamed as `names` says (old Name -> new Name) and
+    listed in that order, before the others."""
+    root = B.build_response(GEN.response("renamed-" + "-".join(sorted(names)), style), style)
+    attrs = {a.get("Name"): a for a in root.iter(A + "Attribute")}
+    for i, (old, new) in enumerate(names.items()):
+        attr = attrs[old]
+        attr.set("Name", new)
+        attr.getparent().insert(i, attr)
+    signer.template_for(root, style)
+    signer.sign_all(root, GEN.IDP)
+    return etree.tostring(root)
 
 
-def test_a_node_off_alone_is_still_told_by_its_dates():
-    """The ACS POST answered by the SP's node 11 min behind, between on-time answers of the IdP and
-    the SP's other node: its Date disagrees with its neighbours, no browser step explains it."""
-    samples = _capture([IDP, SP, IDP, SP, CDN, SP, CDN], 99, timedelta(0))
-    samples[3] = DateSample(SP, samples[3].sent, 0.2, samples[3].date - timedelta(minutes=11), "", 3)
-    r = reading(samples)
-    assert r is not None and [h for h, _ in r.off_hosts] == ["one of the servers behind sonar.example.com"]
+# --- sonar.auth.saml.user.login=email: the email under another name is the one to point at -----------
+
+def test_an_email_login_setting_points_at_the_mail_attribute_not_the_uid_before_it():
+    """Shibboleth's attribute-resolver sends uid and mail (eduPerson / inetOrgPerson OIDs), in
+    whatever order its attribute filter lists them. With the SP's login attribute 'email', the
+    attribute to point it at is mail (the same information under another name), not uid: samlscan
+    took the first alias in the assertion's order, so a uid before mail was named."""
+    data = _renamed({"login": "urn:oid:0.9.2342.19200300.100.1.1",  # uid, first in the assertion
+                     "email": "urn:oid:0.9.2342.19200300.100.1.3"})  # mail
+    expect = replace(DEFAULT, profile="generic", login_attribute="email", email_attribute="email")
+    res = analyze(data, expect)
+    assert all(s.verified for s in res.message.signatures)
+    (f,) = by_code(res, "login-attribute-missing")
+    assert f.actual == "urn:oid:0.9.2342.19200300.100.1.3", f.message_text
 
 
-def test_two_hosts_of_one_off_clock_stay_off_side_by_side():
-    """The SP and its static host on one machine, 9 min behind, answering in turn: they agree with
-    each other, but neither has Dates on the trusted side, so no browser step explains them."""
-    static = "static.sonar.example.com"
-    off = {SP: timedelta(minutes=-9), static: timedelta(minutes=-9)}
-    samples = _capture([IDP, CDN, IDP, SP, static, SP, static, CDN, "fonts.example.net"], 99, timedelta(0), off)
-    r = reading(samples)
-    assert r is not None and sorted(h for h, _ in r.off_hosts) == sorted([SP, static])
+# --- a properties file without SAML lines: which file it is -----------------------------------------
+
+# the sample sonar-project.properties of SonarQube's SonarScanner docs
+# (docs.sonarqube.org/latest/analysis/scan/sonarscanner/, copied into many READMEs): a scanner's file
+SCANNER_PROPERTIES = """# must be unique in a given SonarQube instance
+sonar.projectKey=my:project
+
+# --- optional properties ---
+
+# defaults to project key
+#sonar.projectName=My project
+# defaults to 'not provided'
+#sonar.projectVersion=1.0
+
+# Path is relative to the sonar-project.properties file. Defaults to .
+#sonar.sources=.
+
+# Encoding of the source code. Default is default system encoding
+#sonar.sourceEncoding=UTF-8
+"""
+# a server's conf/sonar.properties in use: the stock file's commented lines and the database set
+# (SonarQube's install docs: sonar.jdbc.username/password/url are the lines every install sets)
+SERVER_PROPERTIES = """# DATABASE
+sonar.jdbc.username=sonarqube
+sonar.jdbc.password=changeit
+sonar.jdbc.url=jdbc:postgresql://db.corp.example/sonarqube
+#sonar.jdbc.maxActive=60
+# WEB SERVER
+#sonar.web.host=0.0.0.0
+#sonar.web.context=
+#sonar.web.port=9000
+"""
 
 
-_ROOT = ('<samlp:Response xmlns:samlp=\\"urn:oasis:names:tc:SAML:2.0:protocol\\" ID=\\"_{}\\" Version=\\"2.0\\" '
-         'IssueInstant=\\"2025-03-11T08:41:00Z\\">{}<\\/samlp:Response>')
+def _skip_reason(tmp_path: Path, name: str, text: str) -> str:
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    (tmp_path / name).write_text(text)
+    res = CliRunner().invoke(main, ["check", str(tmp_path / name), "--format", "json"])
+    (f,) = json.loads(res.stdout)["input_findings"]
+    return f["message_text"]
 
 
-def test_json_escaped_roots_with_a_lone_surrogate_are_no_internal_error(tmp_path):
-    """XML copied out of a JSON string, two roots one after the other, the second holding '\\udcff'
-    (a lone surrogate JSON allows): paste._leaning_roots encoded it as strict UTF-8 and samlscan
-    failed with internal-error (UnicodeEncodeError); the bytes are not well-formed XML."""
-    path = tmp_path / "copied.txt"
-    path.write_text(_ROOT.format("a", "") + "\\n" + _ROOT.format("b", "\\udcff"))
-    got = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
-    codes = {f["code"] for f in json.loads(got.stdout)["input_findings"]}
-    assert "internal-error" not in codes and "input-xml-malformed" in codes
+def test_a_scanners_sonar_project_properties_is_not_called_the_servers_settings(tmp_path):
+    """Its four commented sonar. lines made it 'SonarQube's sonar.properties with every sonar. line
+    commented out', though its sonar.projectKey is set and a scanner's file holds no server setting."""
+    why = _skip_reason(tmp_path, "sonar-project.properties", SCANNER_PROPERTIES)
+    assert "sonar.properties" not in why.replace("sonar-project.properties", "")
+    assert "commented out" not in why
 
 
-PF_SERVER = Path(__file__).resolve().parent / "data" / "pingfederate" / "server.log"
-_JETTY = ("2025-03-11 08:30:{:02d},{:03d}  INFO [org.eclipse.jetty.server.handler.ContextHandler] Started "
-          "o.e.j.w.WebAppContext@{:x}{{/pf,file:///opt/pingfederate/server/default/deploy2/pf-runtime.war}}")
+def test_a_sonar_properties_in_use_is_not_said_all_commented_out(tmp_path):
+    """An install's sonar.properties sets its database: 'every sonar. line commented out' was false;
+    the point (SAML is set in the UI, kept in the database) stays."""
+    why = _skip_reason(tmp_path, "sonar.properties", SERVER_PROPERTIES)
+    assert "commented out" not in why
+    assert "without a sonar.auth.saml. setting" in why and "api/settings/values" in why
 
 
-@pytest.mark.parametrize("command", ["check", "scan"])
-def test_an_idp_log_whose_start_up_fills_the_head_is_not_an_sp_app_log(tmp_path, command):
-    """PingFederate's server.log after 60 lines of Jetty's start-up: its reader's sniff looks at the
-    first 50 lines, the late app-log claim (applog.LATE) at 400, and it took the IdP's log for an SP
-    app log without a SAML line: skipped, its two IdP errors lost. Now the reader that knows a later
-    window of the head reads it."""
-    log = tmp_path / "server.log"
-    jetty = [_JETTY.format(i % 60, i, i * 7919) for i in range(60)]
-    log.write_text("\n".join(jetty) + "\n" + PF_SERVER.read_text())
-    got = CliRunner().invoke(main, [command, str(log if command == "check" else tmp_path), "--format", "json"])
-    (inp,) = json.loads(got.stdout)["inputs"]
-    assert (inp["status"], inp["kind"], inp["events"]) == ("scanned", "log:pingfederate", 2)
+def test_a_sonar_properties_in_use_given_as_settings_says_where_saml_is_kept(tmp_path):
+    """Given with --sonar-settings, its database lines made it SonarQube's settings with every SAML
+    default (the SP entity ID 'sonarqube', no certificate: every trust check skipped, an Audience
+    set in the UI a mismatch); with no line set, it said 'every sonar. line commented out'."""
+    from samlscan.config import build
+    from samlscan.errors import ConfigError
+
+    path = tmp_path / "sonar.properties"
+    for text in (SERVER_PROPERTIES, "sonar.jdbc.username=sonarqube\nsonar.jdbc.url=jdbc:h2:tcp://localhost\n"):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as err:
+            build({"sonar_settings": str(path)}, None)
+        assert "commented out" not in str(err.value) and "in its database" in str(err.value)
+
+
+# --- Keycloak's admin events: a client scope's SAML mapper changes every client's assertion ---------
+
+def test_a_change_to_a_client_scopes_saml_mapper_is_a_timeline_note():
+    """Keycloak's SAML clients take role_list's 'role list' mapper from the client scope (realm >
+    Client scopes > role_list > Mappers); turning its 'Single Role Attribute' on or off changes every
+    SAML client's Role attributes. Its admin event (resourceType PROTOCOL_MAPPER, resourcePath
+    client-scopes/{id}/protocol-mappers/models/{id}: keycloak's AdminEventPaths
+    .clientScopeProtocolMapperPath, as its ClientScopeProtocolMapperTest asserts) was plain info,
+    as a client's own mapper was a note; an OIDC scope's mapper stays info."""
+    from test_kcflows import _admin, _read
+
+    from samlscan.logs.base import TIMELINE_NOTE
+
+    where = "client-scopes/1c0f/protocol-mappers/models/9a2e"
+    saml = json.dumps({"name": "role list", "protocol": "saml", "protocolMapper": "saml-role-list-mapper",
+                       "config": {"single": "true", "attribute.name": "Role"}})
+    (ev,) = _read([_admin(resourceType="PROTOCOL_MAPPER", resourcePath=where, representation=saml)])
+    assert ev.raw_code == TIMELINE_NOTE and "client scope 1c0f" in ev.text
+    oidc = json.dumps({"name": "full name", "protocol": "openid-connect", "protocolMapper": "oidc-full-name-mapper"})
+    (other,) = _read([_admin(resourceType="PROTOCOL_MAPPER", resourcePath=where, representation=oidc)])
+    assert other.raw_code is None
+
+
+def test_an_attribute_named_user_email_by_another_idp_gets_no_okta_advice():
+    # 'user.email' is Okta's expression typed as a Name only in an Okta assertion (its Issuer
+    # http://www.okta.com/...): another IdP may name an attribute so, and has no Attribute Statements
+    data = _renamed({"email": "user.email"})
+    expect = replace(DEFAULT, profile="generic", login_attribute="email", email_attribute="email")
+    res = analyze(data, expect)
+    assert res.message.issuer and "okta" not in res.message.issuer
+    (f,) = by_code(res, "login-attribute-missing")
+    assert f.actual == "user.email" and "Okta" not in f.message_text and "Okta" not in (f.hint or "")
