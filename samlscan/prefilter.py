@@ -137,9 +137,10 @@ def _log_with_prefilter(head: bytes, found=None):
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
 
 
-_JSON_ARRAY = re.compile(rb"\[\s*(?:[{\[\"\]]|\Z)")
-"""The start of a JSON array of objects, arrays or strings (or an empty one): Flask's, gunicorn's and
-PHP's log lines start with '[' and a time, log4j2's level-first layout with '[' and a level."""
+_JSON_ARRAY = re.compile(rb"\[\s*(?:\{\s*[\"}]|[\[\"\]]|\Z)")
+"""The start of a JSON array of objects (a key or '}' after '{'), arrays or strings (or an empty one):
+Flask's, gunicorn's and PHP's log lines start with '[' and a time, log4j2's level-first layout with
+'[' and a level, its '[%X]' with '[{key=value, ...}]'."""
 
 
 def _json_document(head: bytes) -> bool:

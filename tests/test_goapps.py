@@ -103,3 +103,21 @@ def test_another_go_apps_log_of_gosaml2_is_read_as_an_app_log(tmp_path):
                     'module=github.com/russellhaering/gosaml2\n')
     doc = json.loads(CliRunner().invoke(main, ["check", str(path), "--format", "json"]).stdout)
     assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "signature-cert-mismatch")]
+
+
+def test_a_json_boolean_is_no_epoch_time(tmp_path):
+    """Mattermost's older `ts` field holding true was read as epoch 1 (Python's bools are ints): a
+    login dated 1970-01-01T00:00:00.001Z."""
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    path = tmp_path / "mattermost.log"
+    path.write_text('{"ts":true,"level":"error","msg":"An error occurred while parsing the response from the Identity '
+                    'Provider. Please contact your System Administrator.","caller":"web/context.go:123","path":'
+                    '"/login/sso/saml","err_where":"SamlInterfaceLibImpl.DoLogin","http_code":302,"err_details":'
+                    '"err=error validating response: Could not verify certificate against trusted certs"}\n')
+    doc = json.loads(CliRunner().invoke(main, ["check", str(path), "--format", "json"]).stdout)
+    assert [a["time"] for a in doc["attempts"]] == [None]

@@ -153,3 +153,13 @@ def test_a_log_whose_lines_start_with_a_bracket_is_prefiltered(head):
     got = prefilter._log_with_prefilter(head.encode())
     assert got is not None and got[0].name == "sp-app"
     assert prefilter._json_document(b'[\n  {"id": 1}\n]') and prefilter._json_document(b"[]")
+
+
+def test_log4j2s_mdc_in_brackets_is_no_json_array():
+    """log4j2's '[%X]' prints the MDC as '[{key=value, ...}]' at the start of a line: read as a JSON
+    array it went unprefiltered, the whole file read line by line (review 14)."""
+    from samlscan.prefilter import _json_document
+
+    assert not _json_document(b"[{user=anna, requestId=7f3a}] 2025-03-11 08:41:02,117 ERROR o.s.s.saml2 refused\n")
+    assert _json_document(b'[\n  {\n    "timestamp": "2025-03-11T08:41:02Z"')  # (an export of records stays one)
+    assert _json_document(b"[{}, {}]")

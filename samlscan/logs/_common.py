@@ -131,12 +131,16 @@ def dst_note(events, tz: tzinfo | None) -> str | None:
 def from_epoch(value: int | float) -> datetime | None:
     """Epoch seconds or milliseconds, told apart by size: seconds stay below 1e11 until the year
     5138, milliseconds pass it in 1973 (pino writes either: stdTimeFunctions.epochTime ms, the
-    default, unixTime s)."""
+    default, unixTime s). A JSON true or false is no time (Python counts bools as ints)."""
+    if isinstance(value, bool):
+        return None
     return from_epoch_ms(value * 1000 if abs(value) < 1e11 else value)
 
 
 def from_epoch_ms(value: Any) -> datetime | None:
-    """Epoch milliseconds (int or digit string) to UTC."""
+    """Epoch milliseconds (int or digit string) to UTC; None for a bool (a JSON true is no time)."""
+    if isinstance(value, bool):
+        return None
     try:
         return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
     except (TypeError, ValueError, OverflowError, OSError):
