@@ -95,3 +95,9 @@ def assert_attack_refused(data: Path, name: str, flags: dict) -> None:
     res = analyze_sample(data, name, **flags)
     assert {f.code for f in res.findings if f.severity.value == "error"}
     assert not res.message.signed
+
+
+def assert_text_maps(text: str, product: str, code: str) -> None:
+    """The catalog explains a library's error `text` as `product`'s entry for `code`."""
+    cause = lookup(text, product)
+    assert cause is not None and cause.product == product and cause.code == code, (text, cause)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from external_util import (analyze_sample, assert_attack_refused, assert_cause_or_explained, error_codes,
-                           run_check, table_flags)
+from external_util import (analyze_sample, assert_attack_refused, assert_cause_or_explained, assert_text_maps,
+                           error_codes, run_check, table_flags)
 from samlscan.catalog import lookup
 from samlscan.cli import main
 
@@ -128,8 +128,7 @@ NODE_SAML_TEXTS = [
 
 @pytest.mark.parametrize("text, code", NODE_SAML_TEXTS)
 def test_node_saml_s_error_texts_map_to_their_cause(text, code):
-    cause = lookup(text, "node-saml")
-    assert cause is not None and cause.code == code, (text, cause)
+    assert_text_maps(text, "node-saml", code)
 
 
 def test_explain_names_a_duplicate_id_as_wrapping():
