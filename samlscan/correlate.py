@@ -23,7 +23,7 @@ from samlscan.config import (METADATA_KEY, is_cloud, is_sonarqube_acs, keycloak_
                              on_sonarqube_acs_path)
 from samlscan.engine import exchange_of
 from samlscan.gcpause import no_cyclic_gc
-from samlscan.inputs.serverclock import BEHIND
+from samlscan.inputs.serverclock import BEHIND, off_phrase
 from samlscan.model import Attempt, Evidence, LogEvent, Severity
 
 WINDOW = timedelta(minutes=5)
@@ -36,7 +36,8 @@ _GENERIC = {"unknown-failure", "sp-internal-error", None}
 _LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibboleth": "idp",
              # SP application logs (samlscan/logs/applog.py), by the library that wrote the dump
              "spring": "sp", "opensaml": "sp", "java-saml": "sp", "python3-saml": "sp", "pysaml2": "sp",
-             "ruby-saml": "sp", "node-saml": "sp", "sustainsys": "sp", "itfoxtec": "sp", "crewjam": "sp", "gosaml2": "sp",
+             "ruby-saml": "sp", "node-saml": "sp", "sustainsys": "sp", "itfoxtec": "sp", "crewjam": "sp",
+             "gosaml2": "sp",
              "sp-app": "sp"}
 MOMENT = timedelta(seconds=10)
 """Failures without a shared ID or user are joined when they happen within this much of each other
@@ -439,14 +440,13 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
         slow = _sp_clock_off(flow) if code == "unknown-failure" else None
         if slow is not None:  # the refusal the SP gives no reason for, of a server whose clock is off
             host, off = slow
-            behind = host.startswith(BEHIND)  # (a node the Dates alone tell from the others: serverclock)
-            who = f"one of the SP's servers behind {host[len(BEHIND):]}" if behind else f"the SP's server {host}"
+            behind = host.removeprefix(BEHIND) if host.startswith(BEHIND) else None  # (told by its Dates alone)
+            who = f"one of the SP's servers behind {behind}" if behind else f"the SP's server {host}"
             code, why = "sp-clock-skew", (
-                f"{(flow.reason or 'the SP refused the login').rstrip('.')}; {who} answered with a clock {_minutes(off)} "
-                f"{'ahead of' if off > timedelta(0) else 'behind'} the IdP's and the other servers' (HTTP Date "
-                "headers of the capture): it judges the response's NotBefore and NotOnOrAfter by it (the likely "
-                "cause; its own log would say)")
-            hints = {code: f"Sync the clock of every server behind {host[len(BEHIND):]} (the SP's) with NTP: one of them "
+                f"{(flow.reason or 'the SP refused the login').rstrip('.')}; {who} answered with a clock "
+                f"{off_phrase(off)} the IdP's and the other servers' (HTTP Date headers of the capture): it "
+                "judges the response's NotBefore and NotOnOrAfter by it (the likely cause; its own log would say)")
+            hints = {code: f"Sync the clock of every server behind {behind} (the SP's) with NTP: one of them "
                            "is off." if behind else f"Sync the clock of {host} (the SP's server) with NTP."}
         elif cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
@@ -481,11 +481,6 @@ def _sp_clock_off(flow) -> tuple[str, timedelta] | None:
 
     return next(((ex.server or urlsplit(ex.url).hostname, ex.clock_off) for ex in flow.exchanges
                  if ex.leg == "acs-post" and ex.clock_off is not None and abs(ex.clock_off) > SP_CLOCK_OFF), None)
-
-
-def _minutes(d: timedelta) -> str:
-    m = round(abs(d.total_seconds()) / 60)
-    return f"{m} min" if m else f"{round(abs(d.total_seconds()))} s"
 
 
 class Offsets(dict):
@@ -1358,9 +1353,9 @@ _OTHER_HOP = {"response-id": "hop-response-id", "hop-response-id": "response-id"
 
 
 def _hop_apart(a, b) -> bool:
-    """(Identity categories, as a set or dict.) A group holding only a response to the SP and one holding only a broker hop's response: two
-    logins as far as the other links know (a brokered login's two hops are joined by
-    _link_broker_hops alone, on the capture's own order)."""
+    """(Identity categories, as a set or dict.) A group holding only a response to the SP and one
+    holding only a broker hop's response: two logins as far as the other links know (a brokered
+    login's two hops are joined by _link_broker_hops alone, on the capture's own order)."""
     return "response-id" in a and "hop-response-id" not in a and "hop-response-id" in b and "response-id" not in b
 
 

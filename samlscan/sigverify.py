@@ -41,8 +41,8 @@ _DIGESTS = {
     "http://www.w3.org/2001/04/xmlenc#sha512": "sha512",
     "http://www.w3.org/2001/04/xmldsig-more#md5": "md5",
 }
-_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-_EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 
 def xmlsec_module():
@@ -265,7 +265,7 @@ def _digest_matches(target, sig, reference) -> bool | None:
     transforms = _child(reference, "Transforms")
     for t in (transforms if transforms is not None else ()):
         alg = t.get("Algorithm", "")
-        if alg.startswith(_EXC_C14N):
+        if alg.startswith(EXC_C14N):
             exclusive = True
             with_comments = alg.endswith("WithComments")
             for inc in t:
@@ -273,9 +273,9 @@ def _digest_matches(target, sig, reference) -> bool | None:
                     prefixes = (inc.get("PrefixList") or "").split() or None
         elif "c14n" in alg:
             with_comments = alg.endswith("WithComments")
-        elif alg != _ENVELOPED:
+        elif alg != ENVELOPED:
             return None
-    if transforms is not None and _inside(target, sig) and any(t.get("Algorithm") == _ENVELOPED for t in transforms):
+    if transforms is not None and _inside(target, sig) and any(t.get("Algorithm") == ENVELOPED for t in transforms):
         # XML-DSig 6.6.4: the enveloped-signature transform drops the whole Signature, descendants
         # included: an element moved into its own Signature (XSW) leaves nothing to digest.
         return _digest_equals(hashlib.new(algo, b"").digest(), value.text)

@@ -35,13 +35,13 @@ def test_chrome_net_error_on_the_acs_post_is_a_failed_attempt():
 
 def test_chrome_net_error_is_read_and_aborted_is_no_failure():
     entry = json.loads(HAR.read_text())["log"]["entries"][13]
-    _, ex, _ = read_entry(entry, 13, str(HAR), {})
+    _, ex, _, _ = read_entry(entry, 13, str(HAR), {})
     assert (ex.status, ex.net_error) == (0, "net::ERR_NAME_NOT_RESOLVED")
     from samlscan.flows import unreached
 
     assert unreached(ex)
     entry["response"]["_error"] = "net::ERR_ABORTED"  # the user navigated away: not the server's doing
-    _, ex, _ = read_entry(entry, 13, str(HAR), {})
+    _, ex, _, _ = read_entry(entry, 13, str(HAR), {})
     assert not unreached(ex)
 
 

@@ -9,7 +9,7 @@ from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_
 from samlscan.codes import spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
-from samlscan.sigverify import KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS
+from samlscan.sigverify import ENVELOPED, EXC_C14N, KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS
 
 SIGNED_INFO_CHANGED = ("the digest of the signed content matches and the SignatureValue was made with this "
                        "very key (its RSA block decodes), but over another SignedInfo: the SignedInfo was "
@@ -613,9 +613,7 @@ def check_keyinfo_matches(msg: SamlMessage, ctx: CheckContext):
                           actual=sig.keyinfo_key.holds)
 
 
-SAML_TRANSFORMS = frozenset({"http://www.w3.org/2000/09/xmldsig#enveloped-signature",
-                             "http://www.w3.org/2001/10/xml-exc-c14n#",
-                             "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"})
+SAML_TRANSFORMS = frozenset({ENVELOPED, EXC_C14N, EXC_C14N + "WithComments"})
 """The transforms SAML core 5.4.4 allows in a SAML signature (OpenSAML's SAMLSignatureProfileValidator
 refuses any other)."""
 INCLUSIVE_C14N = frozenset({"http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
@@ -644,7 +642,7 @@ def _transforms_outside_profile(msg: SamlMessage, sig: SignatureInfo):
         yield finding(msg, "signature-transform-inclusive",
                       f"the {_where(sig)} canonicalizes its content with {others[0]!r}, not exclusive C14N "
                       "(SAML core 5.4.4)",
-                      expected="http://www.w3.org/2001/10/xml-exc-c14n#", actual=", ".join(others))
+                      expected=EXC_C14N, actual=", ".join(others))
 
 
 def check_reference(msg: SamlMessage, ctx: CheckContext):

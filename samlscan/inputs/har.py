@@ -642,8 +642,10 @@ def note_sent_on(found: _Found, method: str, url: str, status: int, location: st
 
 
 def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | None],
-               forms: dict | None = None, client: str | None = None) -> tuple[_Found, Exchange | None, bool]:
-    """SAML values, the exchange (when SAML-relevant) and whether cookies were present.
+               forms: dict | None = None, client: str | None = None
+               ) -> tuple[_Found, Exchange | None, bool, DateSample | None]:
+    """SAML values, the exchange (when SAML-relevant), whether cookies were present, and the
+    response's Date against the request's start (date_sample).
     `follow`: the URLs of pages that belong to a flow (next_pages); `forms`: action URL -> the SAML
     values of the last auto-submit form posting there; `client`: the browser that wrote the
     capture (creator)."""
@@ -659,6 +661,7 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
     if method == "POST" and not has_body:
         _unrecorded_body(req.get("postData"), url, src, at, found, forms or {}, safari="_fetchType" in entry)
     rh, qh = _headers(resp), _headers(req)
+    sample = date_sample(entry, index, rh, qh, at)
     location = _header(rh, "Location") or resp.get("redirectURL") or None
     if location:
         location = urljoin(url, str(location))
@@ -679,7 +682,7 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
     relevant = bool(found.msgs or idp_error or auth_err) or followed or \
         bool(_SAMLISH_URL.search(urlsplit(url).path)) or bool(found.problems)
     if not relevant:
-        return found, None, cookies_seen
+        return found, None, cookies_seen, sample
     carried = tuple(dict.fromkeys(k for k, _, _ in found.msgs))
     # Safari's Web Inspector marks its entries with `_fetchType` (WebKit HARBuilder.js, "CFNetwork
     # Custom Field") and writes a redirect chain as one entry (see Exchange.folded): a POST that
@@ -697,7 +700,7 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
                   refused_cookies=tuple(r for r in (refusal(v, url, at) for v in _set_cookies(rh)) if r),
                   client=client, net_error=_net_error(resp, status),
                   page_errors=validation_errors(text) if "/saml/validation" in url else ())
-    return found, ex, cookies_seen
+    return found, ex, cookies_seen, sample
 
 
 def _net_error(resp: dict, status: int) -> str | None:
@@ -822,9 +825,8 @@ def read_entries(items, path: str, col: Collector, client: str | None = None) ->
     forms: dict[str, list[RawMessage]] = {}
     cookies_seen = False
     for index, entry in items:
-        found, ex, saw = read_entry(entry, index, path, follow, forms, client)
+        found, ex, saw, sample = read_entry(entry, index, path, follow, forms, client)
         cookies_seen |= saw
-        sample = date_sample(entry, index)
         if sample is not None:
             col.dates.append(sample)
         col.add(found)
@@ -876,20 +878,24 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
     return on_server_time(Capture(col.result(), tuple(exchanges), tuple(col.problems), entries), col.dates, path)
 
 
-def date_sample(entry: dict, index: int = -1) -> DateSample | None:
+def date_sample(entry: dict, index: int = -1, rh: list | None = None, qh: list | None = None,
+                at: datetime | None = None) -> DateSample | None:
     """The response's Date header against the browser's start of its request (serverclock), for a
     response its server wrote then: not one a cache may have served with its old Date (Chrome's
     _fromCache; a cache's or service worker's copy, _kept_copy; an Age header; one a cache may
-    store, _storable)."""
+    store, _storable). `rh`, `qh`, `at`: the response's and request's headers and the start time,
+    where read_entry has them already."""
     resp, req = entry.get("response"), entry.get("request")
     if not isinstance(resp, dict) or not isinstance(req, dict) or "_fromCache" in entry or _kept_copy(entry, resp):
         return None
+    rh = _headers(resp) if rh is None else rh
     headers = {}
-    for name, value in _headers(resp):
+    for name, value in rh:
         headers.setdefault(name.lower(), value)
     if headers.get("age", "").strip() not in ("", "0") or _storable(str(req.get("method") or ""), resp, headers):
         return None
-    server, sent = http_date(headers.get("date")), parse_time(entry.get("startedDateTime"))
+    server = http_date(headers.get("date"))
+    sent = at if at is not None else parse_time(entry.get("startedDateTime"))
     if server is None or sent is None:
         return None
     try:
@@ -898,7 +904,7 @@ def date_sample(entry: dict, index: int = -1) -> DateSample | None:
         return None
     before, took = _server_window(entry)
     node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "") or \
-        sticky_node(_sticky_cookies(req, resp))
+        sticky_node(_sticky_cookies(req, rh, _headers(req) if qh is None else qh))
     return DateSample(host, sent + timedelta(seconds=before), took, server, node, index) if host else None
 
 
@@ -938,11 +944,11 @@ def _kept_copy(entry: dict, resp: dict) -> bool:
     return resp.get("_fetchedViaServiceWorker") is True and resp.get("_serviceWorkerResponseSource") != "network"
 
 
-def _sticky_cookies(req: dict, resp: dict) -> list[tuple[str, str]]:
+def _sticky_cookies(req: dict, rh: list, qh: list) -> list[tuple[str, str]]:
     """The cookies a load balancer may keep its node in: those the response set (the node that
-    answered), then those the request sent (the node it was routed to)."""
-    pieces = [c.split(";", 1)[0] for c in _set_cookies(_headers(resp))]
-    pieces += [p for n, v in _headers(req) if n.lower() == "cookie" for p in v.split(";")]
+    answered; `rh` its headers), then those the request sent (the node it was routed to; `qh`)."""
+    pieces = [c.split(";", 1)[0] for c in _set_cookies(rh)]
+    pieces += [p for n, v in qh if n.lower() == "cookie" for p in v.split(";")]
     out = [(p.split("=", 1)[0].strip(), p.split("=", 1)[1]) for p in pieces if "=" in p]
     return out + [(str(c.get("name")), str(c.get("value") or "")) for c in _items(req, "cookies") if isinstance(c, dict)]
 

@@ -154,20 +154,20 @@ def _gap(sample: DateSample) -> tuple[float, float]:
 _GROUP = "\0"
 
 
-def _split(samples: list[DateSample]) -> list[str]:
+def _split(samples: list[DateSample], gaps: list[tuple[float, float]]) -> list[str]:
     """Each sample's clock: server(s), but where one server's Dates fall in groups more than OFF
     apart, there are several servers behind it (a load balancer's nodes, each with its own clock,
     named by no header or cookie): its groups are told apart as '<server>\0<n>' until reading
-    knows which of them are off."""
+    knows which of them are off. `gaps`: each sample's _gap."""
     keys = [server(s) for s in samples]
     by_key: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         by_key.setdefault(key, []).append(i)
     for key, at in by_key.items():
-        ranked = sorted(at, key=lambda i: _gap(samples[i])[0])
+        ranked = sorted(at, key=lambda i: gaps[i][0])
         groups = [[ranked[0]]]
         for prev, i in zip(ranked, ranked[1:]):
-            if _gap(samples[i])[0] - _gap(samples[prev])[0] > OFF:
+            if gaps[i][0] - gaps[prev][0] > OFF:
                 groups.append([])
             groups[-1].append(i)
         if len(groups) > 1:
@@ -190,9 +190,10 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
     """The browser's offset when at least two hosts agree with each other and not with it; the
     hosts off from the agreeing majority (of at least two) by more than OFF. None: nothing to say."""
     by_host: dict[str, list[tuple[float, float]]] = {}
-    keys = _split(samples)
-    for s, key in zip(samples, keys):
-        by_host.setdefault(key, []).append(_gap(s))
+    gaps = [_gap(s) for s in samples]
+    keys = _split(samples, gaps)
+    for gap, key in zip(gaps, keys):
+        by_host.setdefault(key, []).append(gap)
     hosts = sorted((median(g for g, _ in gaps), median(m for _, m in gaps), host) for host, gaps in by_host.items())
     if len(hosts) < 2:  # one server alone cannot tell its clock from the browser's
         return None
@@ -206,7 +207,7 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
     if len(best) < 2 or sum(1 for g in groups if len(g) == len(best)) > 1:
         return None  # no majority of servers to trust
     servers, middle = median(g for g, _, _ in best), median(m for _, m, _ in best)
-    stepped = _browser_steps(samples, keys, {h for *_, h in best})
+    stepped = _browser_steps(samples, [g for g, _ in gaps], keys, {h for *_, h in best})
     off = tuple((host, timedelta(seconds=round(mid - middle))) for g in groups if g is not best
                 for gap, mid, host in g if abs(gap - servers) > OFF and host not in stepped)
     browser = timedelta(seconds=round(-middle)) if abs(servers) > OFF else None
@@ -220,14 +221,14 @@ def reading(samples: list[DateSample]) -> ClockReading | None:
                         tuple((e, late[k]) for e, k in grouped if k in late))
 
 
-def _browser_steps(samples: list[DateSample], keys: list[str], trusted: set[str]) -> set[str]:
+def _browser_steps(samples: list[DateSample], gaps: list[float], keys: list[str], trusted: set[str]) -> set[str]:
     """The clocks (keys) off from the trusted ones only because the browser's clock stepped during
     the capture (NTP or the user setting it: every host's Dates then jump against it at once, and
     _split takes each host's two sides for two nodes): every sample of such a clock agrees, within
     OFF, with the nearest sample of another host before or after it in the capture, of a host whose
     Dates are on both sides (some trusted, some not). A node off alone disagrees with its neighbours."""
-    both = {s.host for s, k in zip(samples, keys) if k in trusted} & {s.host for s, k in zip(samples, keys) if k not in trusted}
-    gaps = [_gap(s)[0] for s in samples]
+    hosts_of = [(s.host, k in trusted) for s, k in zip(samples, keys)]
+    both = {h for h, ok in hosts_of if ok} & {h for h, ok in hosts_of if not ok}
     agrees = [False] * len(samples)
     for order in (range(len(samples)), range(len(samples) - 1, -1, -1)):
         for i, j in _nearest_other(samples, order):
@@ -250,7 +251,7 @@ def describe(r: ClockReading) -> str:
     """The finding's detail."""
     parts = []
     if r.browser is not None:
-        parts.append(f"the browser's clock was {_span(r.browser)} {'ahead of' if r.browser > timedelta(0) else 'behind'} "
+        parts.append(f"the browser's clock was {off_phrase(r.browser)} "
                      f"the servers' (HTTP Date headers of {r.samples} responses from {len(r.hosts)} hosts agree: "
                      f"{_hosts(r.hosts)}); the capture's times are corrected by it")
     offs: dict[str, list[timedelta]] = {}
@@ -258,11 +259,11 @@ def describe(r: ClockReading) -> str:
         offs.setdefault(host, []).append(off)
     for host, off in list(offs.items())[:NAMED]:
         if len(off) == 1:
-            parts.append(f"the clock of {host} is {_off(off[0])} the other servers' (its HTTP Date headers "
+            parts.append(f"the clock of {host} is {off_phrase(off[0])} the other servers' (its HTTP Date headers "
                          f"against those of {_hosts(r.hosts)})")
         else:
             parts.append(f"the clocks of {len(off)} of the servers behind {host.removeprefix(BEHIND)} are "
-                         f"{_off(min(off))} to {_off(max(off))} the other servers' (their HTTP Date headers "
+                         f"{off_phrase(min(off))} to {off_phrase(max(off))} the other servers' (their HTTP Date headers "
                          f"against those of {_hosts(r.hosts)})")
     if len(offs) > NAMED:
         parts.append(f"the clocks of {len(offs) - NAMED} more servers are off too")
@@ -274,7 +275,8 @@ NAMED = 4
 make a finding of megabytes)."""
 
 
-def _off(d: timedelta) -> str:
+def off_phrase(d: timedelta) -> str:
+    """'9 min behind', '12 min 30 s ahead of': a clock offset as findings and notes say it."""
     return f"{_span(d)} {'ahead of' if d > timedelta(0) else 'behind'}"
 
 
