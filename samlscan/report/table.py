@@ -137,8 +137,10 @@ def header_rows(r, red=_same) -> list[tuple[str, str]]:
     if m.encrypted_assertion_count and not any(a.was_encrypted for a in m.assertions):
         rows.append(("Encrypted", f"{m.encrypted_assertion_count} assertion(s), not decrypted"))
     rows.append(("Signed", _signed_line(m)))
+    # at_source is one of these, or the words of a special case ('--at, no zone given: read as
+    # UTC', a log rejudged in another zone: engine.rejudged), shown as they are
     judged = {"--at": "at --at", "capture": "at capture time", "issue-instant": "at its own IssueInstant "
-              "(no capture time known)", "none": "no time known"}[r.at_source]
+              "(no capture time known)", "none": "no time known"}.get(r.at_source, f"at {r.at_source}")
     rows.append(("IssueInstant", f"{iso(m.issue_instant) or '-'}; judged {judged}"
                  + (f" {iso(m.captured_at)}" if r.at_source == "capture" else "")))
     return rows
