@@ -42,6 +42,10 @@ CAUSED_BY = "Caused by: "
 # failure of their own.
 _CARRIED_ON = re.compile(r"^(?:Authentication request specifies invalid AssertionConsumerService:"
                          r"|AssertionConsumerService(?:URL|Index): |ProtocolBinding: )")
+# Statistics lines of the user/password auth sources (modules/core/lib/Auth/UserPassBase.php
+# and UserPassOrgBase.php, Logger::stats): who logged in, or that a login failed (no user named).
+_AUTHENTICATED = re.compile(r"^User '(?P<user>[^']+)' successfully authenticated from ")
+_STAT_FAILURE = re.compile(r"^Unsuccessful login attempt from ")
 NO_TRACK = ("", "N/A", "_NOTRACKIDYET_")
 """Track IDs that name no session: Logger::NO_TRACKID ('_NOTRACKIDYET_') while the session is
 being read, none at all."""
@@ -88,6 +92,7 @@ class SimpleSamlPhpParser:
     def _records(self, lines, path: str, tz: tzinfo) -> Iterator[tuple[Record, tuple | None]]:
         """(record, (track ID, process ID)) for each record, in line order."""
         ref = _reference(path, self.year)
+        users: dict[str, str] = {}  # track ID -> user the auth source accepted in that session
         for no, line in text_lines(lines):
             m = _LINE.match(line)
             if m is None:
@@ -99,8 +104,9 @@ class SimpleSamlPhpParser:
             for rec in embedded_records(path, no, msg, time, "simplesamlphp"):
                 yield rec, None
             level = _LEVELS.get(m["level"], m["level"].upper())
+            track = m["track"] if m["track"] not in NO_TRACK else None
             if m["stat"]:
-                outcome = "success" if re.match(r"saml20-(idp|sp)-SSO\b", msg) else "info"
+                outcome = _stat_outcome(msg)
             elif _BACKTRACE.match(msg):
                 continue
             elif _CARRIED_ON.match(msg):
@@ -110,12 +116,24 @@ class SimpleSamlPhpParser:
             else:
                 continue  # NOTICE/INFO/DEBUG chatter
             app, user = _stat_sp(msg) if m["stat"] else (None, None)
+            authenticated = _AUTHENTICATED.match(msg) if m["stat"] else None
+            if authenticated and track:
+                users[track] = authenticated["user"]
+            user = user or (authenticated["user"] if authenticated else users.get(track) if app else None)
             code = classify(PRODUCT, None, msg) if outcome == "failure" else None
-            track = m["track"] if m["track"] not in NO_TRACK else None
             yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
                            outcome=outcome, text=msg, code=code, request_id=track, app=app,
                            user=user,
                            local_time=local), (m["track"], m["pid"])
+
+
+def _stat_outcome(msg: str) -> str:
+    """A statistics line: the response sent (`saml20-idp-SSO`, not its `-first` twin that marks the
+    SP's first login of the session, modules/saml/lib/IdP/SAML2.php), a failure the catalog knows
+    (the auth source's 'Unsuccessful login attempt from <ip>.'), else a note."""
+    if re.match(r"saml20-(?:idp|sp)-SSO(?:\s|$)", msg):
+        return "success"
+    return "failure" if _STAT_FAILURE.match(msg) else "info"
 
 
 def _soon(before: datetime | None, after: datetime | None) -> bool:
