@@ -328,6 +328,10 @@ _SPECS = (
     _s("decryption-failed", E, "encryption", "The EncryptedAssertion could not be decrypted.",
        "The IdP encrypts for another certificate than the SP's key: give the IdP the SP's current "
        "certificate (SonarQube: sonar.auth.saml.sp.certificate.secured).", "idp"),
+    _s("encryption-rsa1_5", W, "encryption",
+       "The assertion's key is encrypted with RSA PKCS#1 v1.5 (xmlenc rsa-1_5), which many SPs refuse.",
+       "Make the IdP encrypt the key with RSA-OAEP (rsa-oaep-mgf1p; samlify: keyEncryptionAlgorithm); "
+       "Node.js SPs (node-saml, samlify) cannot decrypt rsa-1_5 since CVE-2023-46809.", "idp"),
     # --- Attributes ---------------------------------------------------------------------------------
     _s("email-missing", E, "attributes", "No email address is in the assertion.",
        "Add an email claim in the IdP, or point the SP's email attribute at it.", "idp"),

@@ -131,6 +131,15 @@ _OAEP_DIGEST = {"http://www.w3.org/2001/04/xmlenc#sha256": "SHA256", "http://www
                 "http://www.w3.org/2001/04/xmldsig-more#sha384": "SHA384"}
 
 
+def rsa1_5_wrapped(containers) -> bool:
+    """Whether an EncryptedKey of these EncryptedAssertions (in their EncryptedData's KeyInfo or beside
+    it, SAML core 2.3.4) uses RSA PKCS#1 v1.5 key transport (xmlenc-core1 5.4.1: Bleichenbacher-prone;
+    Node.js refuses its private decryption since CVE-2023-46809)."""
+    return any(method.get("Algorithm") == _RSA_1_5 for container in containers
+               for key in container.iter(XENC + "EncryptedKey")
+               for method in key.findall(XENC + "EncryptionMethod"))
+
+
 def _why_not(enc_data, key: SpKey) -> str | None:
     """Why xmlsec could not decrypt, when it can be told (only on failure): the SP key cannot open
     the EncryptedKey (the IdP encrypted for another SP key: its copy of the SP certificate is an old

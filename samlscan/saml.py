@@ -426,7 +426,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     """Build the SamlMessage of a parsed document (decrypting and verifying along the way).
     `published`: the IdP metadata's signing certificates, never trusted, only named as a signer
     (sigverify.verify_document)."""
-    from samlscan.decrypt import decrypt_assertions
+    from samlscan.decrypt import decrypt_assertions, rsa1_5_wrapped
 
     kind = local(root.tag)
     if root.tag in (SAML + "EncryptedAssertion", XENC + "EncryptedData"):
@@ -436,6 +436,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         return _read_artifact_payload(root, carried, raw, index, trusted, sp_keys, xml, published)
     verification = verify_document(root, trusted, published)
     encrypted = root.findall(SAML + "EncryptedAssertion")
+    wrapping = ("key-transport:rsa-1_5",) if rsa1_5_wrapped(encrypted) else ()  # before decryption replaces it
     decrypted, decryption_error = decrypt_assertions(encrypted, sp_keys) if encrypted else ([], None)
     signatures = [info for _, info in verification.signatures]
     assertions = []
@@ -458,7 +459,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     nested = [el for el in root.iter(SAML + "Assertion")
               if el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
-    structure += order
+    structure += order + wrapping
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)

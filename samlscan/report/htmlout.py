@@ -76,6 +76,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "assertion-replayed": ("Assertion@ID",),
     "assertion-encrypted-no-key": ("EncryptedAssertion",),
     "decryption-failed": ("EncryptedAssertion",),
+    "encryption-rsa1_5": ("EncryptedKey", "EncryptedAssertion"),
     "email-missing": ("AttributeStatement",),
     "email-under-other-name": ("Attribute",),
     "email-empty": ("AttributeValue",),
