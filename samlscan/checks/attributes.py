@@ -277,9 +277,10 @@ def check_encryption(msg: SamlMessage, ctx: CheckContext):
 def check_key_transport(msg: SamlMessage, ctx: CheckContext):
     if "key-transport:rsa-1_5" in msg.structure:
         yield finding(msg, "encryption-rsa1_5",
-                      "the EncryptedKey's EncryptionMethod is http://www.w3.org/2001/04/xmlenc#rsa-1_5: xmlsec "
-                      "decrypts it, SPs on Node.js (node-saml, samlify) say 'RSA_PKCS1_PADDING is no longer "
-                      "supported for private decryption'",
+                      "the EncryptedKey's EncryptionMethod is http://www.w3.org/2001/04/xmlenc#rsa-1_5 (RSA "
+                      "PKCS#1 v1.5, open to Bleichenbacher's attack): xmlsec decrypts it, but OpenSAML's default "
+                      "decryption settings exclude it and SPs on Node.js (node-saml, samlify) say "
+                      "'RSA_PKCS1_PADDING is no longer supported for private decryption'",
                       expected="rsa-oaep-mgf1p (or xmlenc11 rsa-oaep) key transport", actual="rsa-1_5")
 
 

@@ -46,6 +46,8 @@ _CARRIED_ON = re.compile(r"^(?:Authentication request specifies invalid Assertio
 # and UserPassOrgBase.php, Logger::stats): who logged in, or that a login failed (no user named).
 _AUTHENTICATED = re.compile(r"^User '(?P<user>[^']+)' successfully authenticated from ")
 _STAT_FAILURE = re.compile(r"^Unsuccessful login attempt from ")
+_SESSIONS_KEPT = 4096
+"""Sessions whose authenticated user is remembered (the SSO line follows its login within seconds)."""
 NO_TRACK = ("", "N/A", "_NOTRACKIDYET_")
 """Track IDs that name no session: Logger::NO_TRACKID ('_NOTRACKIDYET_') while the session is
 being read, none at all."""
@@ -119,6 +121,8 @@ class SimpleSamlPhpParser:
             authenticated = _AUTHENTICATED.match(msg) if m["stat"] else None
             if authenticated and track:
                 users[track] = authenticated["user"]
+                if len(users) > _SESSIONS_KEPT:  # (bounded: a big log's every session would stay)
+                    del users[next(iter(users))]
             user = user or (authenticated["user"] if authenticated else users.get(track) if app else None)
             code = classify(PRODUCT, None, msg) if outcome == "failure" else None
             yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
