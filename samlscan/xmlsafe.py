@@ -17,6 +17,11 @@ MAX_METADATA_BYTES = 256 * 1024 * 1024
 tens of MB, thousands of entities) are a normal way to hold it: a larger bound than a message's."""
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_HTML_PAGE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--(?:[^-]|-(?!->)){0,2000}-->\s*)*"
+                        rb"<!DOCTYPE\s+html\b[^\[<>]{0,300}>\s*(?:<!--(?:[^-]|-(?!->)){0,2000}-->\s*)*<html[\s>]",
+                        re.IGNORECASE)
+"""A web page's start: an HTML or XHTML DOCTYPE (no internal subset: no entity can be declared)
+right before the <html> root. A saved IdP page or login form is no attack, and no SAML message."""
 _PARSER = None
 
 NS = {
@@ -108,6 +113,9 @@ def refuse_doctype(data: bytes) -> None:
                              f"{declared.group(1).decode('ascii', 'replace')}); refused and not resolved")
         raise InputError("input-xml-malformed",
                          f"XML encoding {declared.group(1).decode()!r} is not accepted (use UTF-8)")
+    if _HTML_PAGE.match(data):
+        raise InputError("input-not-saml", "an HTML page (its DOCTYPE and <html> root), not a SAML message: "
+                         "no SAMLResponse form or known error page in it")
     # (all of a UTF-16 document, its NULs dropped: a comment of 4 KB before the DOCTYPE hid it from
     # the prolog's probe, and the streamed aggregate, iter_complete, expanded its entities)
     if _DOCTYPE.search(_as_utf8_probe(data)) or _DOCTYPE.search(data.replace(b"\x00", b"") if _wide(data) else data):

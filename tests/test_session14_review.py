@@ -37,3 +37,40 @@ def test_a_log_rejudged_in_another_zone_renders_its_reason():
     again = rejudged(report, Expectations(), {str(DUMPS): timedelta(hours=1)})
     text = "".join(render_chunks(again, "table", False, True))
     assert "judged at log time +1 h: the log reads as another time zone (pass --timezone)" in text
+
+
+def _worst(path: Path) -> list[tuple[str, str]]:
+    from samlscan.engine import analyze
+
+    report = analyze([str(path)], Expectations())
+    return [(f.severity.value, f.code) for f in report.input_findings]
+
+
+def test_an_html_page_with_its_doctype_is_not_saml_not_an_attack(tmp_path):
+    """A saved web page (HTML5 '<!DOCTYPE html>', XHTML 1.0's public DOCTYPE: SimpleSAMLphp's login
+    form shown again after a wrong password) was an ERROR input-dtd-forbidden, 'a sign of an XXE
+    attack'; it is a page without SAML in it (input-not-saml, skipped in a directory scan)."""
+    pages = {
+        "html5.html": b"<!DOCTYPE html>\n<html lang='en'><body><p>Incorrect username or password</p></body></html>\n",
+        "xhtml.html": b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- saved -->\n<!DOCTYPE html PUBLIC '
+                      b'"-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-'
+                      b'transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>',
+    }
+    for name, data in pages.items():
+        (tmp_path / name).write_bytes(data)
+        assert _worst(tmp_path / name) == [("warning", "input-not-saml")], name
+    page = ROOT / "tests" / "data" / "livessp" / "wrong-password.html"
+    assert _worst(page) == [("warning", "input-not-saml")]
+
+
+def test_a_doctype_that_can_declare_entities_or_wraps_saml_is_still_refused(tmp_path):
+    """Only a plain HTML DOCTYPE before an <html> root is a page: an internal subset (entities), or a
+    SAML root behind an HTML DOCTYPE, stays input-dtd-forbidden."""
+    shapes = {
+        "subset.html": b'<!DOCTYPE html [<!ENTITY x "y">]>\n<html><body>&x;</body></html>',
+        "saml.xml": b'<!DOCTYPE html>\n<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>',
+        "system.xml": b'<!DOCTYPE Response SYSTEM "http://attacker.example/x.dtd">\n<Response/>',
+    }
+    for name, data in shapes.items():
+        (tmp_path / name).write_bytes(data)
+        assert _worst(tmp_path / name) == [("error", "input-dtd-forbidden")], name
