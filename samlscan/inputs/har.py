@@ -641,6 +641,15 @@ def note_sent_on(found: _Found, method: str, url: str, status: int, location: st
     found.reposted_to = reposted_to(method, url, status, location)
 
 
+def redirect_target(rh: list[tuple[str, str]], resp: dict, status: int) -> str | None:
+    """The Location the browser was sent on, or None. A 2xx other than 201 is a final answer: no
+    browser follows a Location on it (RFC 9110 10.2.2), and one there is another hop's, moved by
+    the HAR writer (sitespeed.io's chrome-har puts a redirect's raw headers on the next hop)."""
+    if 200 <= status < 300 and status != 201:
+        return None
+    return _header(rh, "Location") or resp.get("redirectURL") or None
+
+
 def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | None],
                forms: dict | None = None, client: str | None = None
                ) -> tuple[_Found, Exchange | None, bool, DateSample | None]:
@@ -662,7 +671,8 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
         _unrecorded_body(req.get("postData"), url, src, at, found, forms or {}, safari="_fetchType" in entry)
     rh, qh = _headers(resp), _headers(req)
     sample = date_sample(entry, index, rh, qh, at)
-    location = _header(rh, "Location") or resp.get("redirectURL") or None
+    status = _status(resp.get("status"))
+    location = redirect_target(rh, resp, status)
     if location:
         location = urljoin(url, str(location))
         before = len(found.msgs)
@@ -671,7 +681,6 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
     text = body_text(resp.get("content"), path)
     if text:
         body_messages(text, url, Source(path, f"entry {index}/body"), at, found)
-    status = _status(resp.get("status"))
     note_sent_on(found, method, url, status, location)
     idp_error = find_idp_error(text, url, status)
     set_cookies = _set_cookie_names(resp, rh, at)
