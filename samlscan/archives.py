@@ -322,6 +322,36 @@ def fiddler_capture(label: str, zf: zipfile.ZipFile, budget: int):
     return httpraw.read_saz(sessions, label)
 
 
+def zipped_har_capture(label: str, zf: zipfile.ZipFile, budget: int):
+    """The Capture of the one HAR in a zip (Playwright's recordHar to a '.zip' path: 'har.har' and
+    its bodies as side files, ZipSideFiles), its sources labelled '<label>!<member>'; (finding code,
+    reason) when it cannot be read; None when the zip holds no HAR, or several."""
+    from samlscan.inputs import har
+
+    hars = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".har")]
+    if len(hars) != 1:
+        return None
+    info = hars[0]
+    if info.flag_bits & 0x1:
+        return ("input-unreadable", f"{info.filename}: encrypted zip member")
+    left = [budget]
+    side = ZipSideFiles(zf, info.filename, left)
+    with tempfile.TemporaryDirectory(prefix="samlscan-") as tmpdir:
+        tmp = os.path.join(tmpdir, "capture.har")
+        try:
+            with zf.open(info) as src, open(tmp, "wb") as dst:
+                side.har_bytes = _copy_bounded(src, dst, min(_bound(info.compress_size), budget))
+        except _TooLarge as exc:
+            return ("input-too-large", f"{info.filename}: {exc}")
+        except (_Cut, zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error) as exc:
+            return ("input-unreadable", f"{info.filename}: corrupt zip member: {exc}")
+        har.ARCHIVED[os.path.abspath(tmp)] = side
+        try:
+            return _relabel(har.read(tmp), tmp, f"{label}!{info.filename}")
+        finally:
+            har.ARCHIVED.pop(os.path.abspath(tmp), None)
+
+
 def inflate_budget(size: int) -> int:
     """Bytes a zip of `size` bytes may inflate to, in all."""
     return min(INFLATE_MAX, max(ARCHIVE_MIN, INFLATE_RATIO * size))

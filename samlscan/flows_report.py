@@ -39,17 +39,20 @@ def _read_capture(path: str):
     if head.startswith(b"PK\x03\x04"):
         import zipfile
 
-        from samlscan.archives import fiddler_capture, inflate_budget
+        from samlscan.archives import fiddler_capture, inflate_budget, zipped_har_capture
 
         try:
             with zipfile.ZipFile(path) as zf:
                 if httpraw.is_saz(zf.namelist()):
                     cap = fiddler_capture(path, zf, inflate_budget(os.path.getsize(path)))
                     return ("fiddler-saz", cap) if not isinstance(cap, tuple) else (None, cap[1])
+                cap = zipped_har_capture(path, zf, inflate_budget(os.path.getsize(path)))
+                if cap is not None:
+                    return ("har", cap) if not isinstance(cap, tuple) else (None, cap[1])
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
             return None, f"corrupt zip: {exc}"
     return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture, a Fiddler .saz, "
-                  "nor raw HTTP messages (flows need the HTTP exchanges)")
+                  "a zip holding one HAR, nor raw HTTP messages (flows need the HTTP exchanges)")
 
 
 def _iso(t: datetime | None) -> str | None:
