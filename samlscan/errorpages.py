@@ -328,10 +328,16 @@ def _simplesamlphp(lines: list[str]) -> ErrorPage | None:
     return None
 
 
+def _sonar_line(line: str) -> bool:
+    """The page's own line: its sentence alone, or followed by 'Reason: ...' (a source file or a
+    note quoting the sentence goes on after it: `page("You're not authorized ... page. ")`)."""
+    m = SONAR_UNAUTHORIZED.match(line)
+    return m is not None and m.end() > 0 and (m.end() == len(line) or line[:m.end()].rstrip().endswith(":"))
+
+
 def _sonarqube(lines: list[str]) -> ErrorPage | None:
     """SonarQube's /sessions/unauthorized page, from its line on (what follows 'Reason:')."""
-    at = next((i for i, ln in enumerate(lines) if SONAR_UNAUTHORIZED.match(ln) and SONAR_UNAUTHORIZED.match(ln).end()),
-              None)
+    at = next((i for i, ln in enumerate(lines) if _sonar_line(ln)), None)
     if at is None:
         return None
     rest = " ".join(lines[at:at + 3])

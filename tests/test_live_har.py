@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from samlscan.cli import main
+from samlscan.errorpages import read_page
 from samlscan.inputs import har
 
 DATA = Path(__file__).resolve().parent / "data" / "livehar"
@@ -109,9 +110,11 @@ def test_redact_masks_emails_nameids_and_ips(scenario, recorder):
     assert masked["attempts"][0]["user"].startswith("<email:")
 
 
-def test_scan_of_the_folder_finds_every_attempt():
-    code, doc = run("scan", "--format", "json", "-q", "--config", CONFIG,
-                    "--include", "*.har", "--include", "*.zip", str(DATA))
+@pytest.mark.parametrize("only", [(), ("--include", "*.har", "--include", "*.zip")])
+def test_scan_of_the_folder_finds_every_attempt_and_no_other(only):
+    """The folder's own record.py quotes SonarQube's page sentence in its source: no attempt of its
+    own (before: an 'unknown-failure' read from the script as a SonarQube error page)."""
+    code, doc = run("scan", "--format", "json", "-q", *only, str(DATA))  # (its samlscan.toml found there)
     assert code == 1
     causes = sorted((a["outcome"], a["root_cause"] or "-") for a in doc["attempts"])
     assert causes == sorted([("success", "-")] * 4 + [("failure", "signature-cert-mismatch")] * 4
@@ -127,3 +130,15 @@ def test_chrome_har_puts_a_redirects_headers_on_the_next_hop():
     assert any(h["name"].lower() == "location" for h in idp_page["headers"])
     cap = har.read(str(DATA / "good.chrome-har.har"))
     assert [m.source.ref for m in cap.messages if m.param == "SAMLRequest"] == ["entry 1"]
+
+
+@pytest.mark.parametrize("text,page", [
+    ("You're not authorized to access this page. Please contact the administrator.", True),
+    ("You're not authorized to access this page. Please contact the administrator. Reason: Cookie 'OAUTHSTATE' "
+     "is missing", True),
+    ("<h1>You're not authorized to access this page.</h1><p>Reason: x</p>", True),
+    ('body = page("SonarQube", "<h1>You\'re not authorized to access this page. "\n"Please contact."))', False),
+    ("You're not authorized to access this page, said the screen, so I logged in again", False),
+])
+def test_sonarqube_page_is_its_sentence_on_a_line_of_its_own(text, page):
+    assert (read_page(text) is not None) is page
