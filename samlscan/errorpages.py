@@ -300,6 +300,10 @@ def _shibboleth(lines: list[str]) -> ErrorPage | None:
 
 _SSP_TRACK = re.compile(r"tracking number\b", re.IGNORECASE)
 _SSP_ID = re.compile(r"[0-9a-f]{10}", re.IGNORECASE)
+_SSP_THROWN = re.compile(r"^(?:SimpleSAML[\\_]Error[\\_]|sspmod_\w+_Error|SimpleSAML\\Module\\\w+\\Error)\w*: (.{1,400})")
+"""The exception under the page's 'Debug information' (shown unless the IdP turned showerrors off),
+its message in the words of the IdP's log line: 'SimpleSAML\\Error\\MetadataNotFound:
+METADATANOTFOUND(...)' (SimpleSAMLphp 1.x: 'SimpleSAML_Error_...'; its saml module's 'sspmod_saml_Error')."""
 
 
 def _ssp_tail(line: str) -> str | None:
@@ -322,7 +326,9 @@ def _simplesamlphp(lines: list[str]) -> ErrorPage | None:
         track = tail or (lines[i + 1] if i + 1 < len(lines) and _SSP_ID.fullmatch(lines[i + 1]) else None)
         if track is None:
             return None
-        said = [ln for ln in lines[:i] if not re.match(r"(?:SimpleSAMLphp|Enter your|Language|Help)\b", ln)][-2:]
+        thrown = next((m.group(1) for ln in lines[i + 1:i + 12] for m in [_SSP_THROWN.search(ln)] if m), None)
+        said = [thrown] if thrown else [
+            ln for ln in lines[:i] if not re.match(r"(?:SimpleSAMLphp|Enter your|Language|Help)\b", ln)][-2:]
         return ErrorPage("simplesamlphp", "idp", None, ": ".join(said) or "SimpleSAMLphp error page",
                          None, track)
     return None

@@ -74,3 +74,18 @@ def test_a_doctype_that_can_declare_entities_or_wraps_saml_is_still_refused(tmp_
     for name, data in shapes.items():
         (tmp_path / name).write_bytes(data)
         assert _worst(tmp_path / name) == [("error", "input-dtd-forbidden")], name
+
+
+def test_simplesamlphp_page_is_read_by_the_exception_it_shows():
+    """SimpleSAMLphp's error page shows the thrown exception under 'Debug information' (as its log
+    line words it): that names the cause (METADATANOTFOUND: the SP is unknown to the IdP) where the
+    page's last two paragraphs before the tracking number are boilerplate for every error."""
+    from samlscan.errorpages import read_page
+
+    page = (ROOT / "tests" / "data" / "livessp" / "unknown-sp.html").read_text()
+    got = read_page(page)
+    assert got is not None and got.product == "simplesamlphp" and got.request_id == "e13a9abb59"
+    assert got.text.startswith("METADATANOTFOUND(")
+    from samlscan.catalog import lookup
+
+    assert lookup(got.text, "simplesamlphp").code == "app-not-found"
