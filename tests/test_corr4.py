@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 
 from case_util import ROOT, refs, scan_case
 
-from samlscan.correlate import _Groups, _link_name_to_email, _Piece
+from samlscan.correlate.groups import _Groups
+from samlscan.correlate.link_user import _link_name_to_email
+from samlscan.correlate.pieces import _Piece
 
 CASE = ROOT / "tests" / "data" / "case12"
 OLGA_AUTH0 = ("auth0-logs.json", "line 71")

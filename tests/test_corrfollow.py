@@ -222,7 +222,7 @@ def test_an_unreadable_response_is_no_named_users_issuing_line():
     line naming any user at its IssueInstant: whose response it is cannot be told then."""
     from dataclasses import replace
 
-    from samlscan.correlate import _issuing_line
+    from samlscan.correlate.apart import _issuing_line
 
     _, report = _case14_scan()
     m = next(r.message for r in report.messages if r.message.kind == "Response" and r.message.captured_at
@@ -237,7 +237,7 @@ def test_a_response_held_twice_is_said_once_at_its_issuing_line():
     """The HAR's response and a saved copy of it (same ID) gave the same IdP-clock note twice."""
     from dataclasses import replace
 
-    from samlscan.correlate import _issued_apart
+    from samlscan.correlate.apart import _issued_apart
 
     _, report = _case14_scan()
     skewed = [r for r in report.messages if r.message.kind == "Response" and r.message.captured_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from samlscan.correlate import _found_for_others
+from samlscan.correlate.findings import _found_for_others
 from samlscan.model import Attempt
 
 ISSUER = "https://accounts.google.com/o/saml2?idpid=C02x7sq99"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 
-from samlscan.correlate import _event_piece, _MessagePiece, _Piece
+from samlscan.correlate.pieces import _event_piece, _MessagePiece, _Piece
 from samlscan.model import LogEvent, Source
 
 

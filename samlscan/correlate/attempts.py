@@ -1,0 +1,361 @@
+"""Building an Attempt from its group of pieces: outcome, cause, fix, evidence, conflicts."""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from samlscan.catalog import IDP_NAMES, with_idp_part
+from samlscan.checks.base import issuer_product
+from samlscan.codes import IDP_WHERE, SPECS, cause_rank
+from samlscan.config import keycloak_broker
+from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
+                                       _metadata_signer, _unheld_judges, _where)
+from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY
+from samlscan.correlate.unheld import Unheld
+from samlscan.model import Attempt, Evidence
+
+
+# Findings that compare a message with the configured SP's own settings (its entity ID, ACS URL,
+# the request it waits for, the attribute names it maps): about a response sent to another SP
+# they say nothing.
+_SP_JUDGED = frozenset({"audience-mismatch", "destination-mismatch", "recipient-mismatch", "acs-path-wrong",
+                        "inresponseto-mismatch"} | {c for c, s in SPECS.items() if s.group == "attributes"})
+
+
+def _shown_user(p: _Piece) -> tuple[str | None, bool]:
+    """The name an attempt shows for a piece, and whether it is opaque: its NameID, unless that is
+    an opaque one and the response carries the SP's login attribute."""
+    return (p.login, False) if p.opaque and p.login else (p.user, p.opaque)
+
+
+def _asked_by_that_sp(members: list[_Piece]) -> bool:
+    """An AuthnRequest in the attempt whose Issuer is a URL on the host a response was sent to."""
+    from urllib.parse import urlsplit
+
+    hosts = {urlsplit(p.elsewhere).hostname for p in members if p.elsewhere}
+    for p in members:
+        if p.kind == "capture" and p.response is None and p.sp_rank == _SP_ENTITY and p.sp and "://" in p.sp:
+            try:
+                if urlsplit(p.sp).hostname in hosts:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+def _unjudged(p: _Piece) -> _Piece:
+    """A response sent to another SP, without its findings against the configured SP's settings."""
+    left = tuple(c for c in p.codes if c in _SP_JUDGED)
+    codes = tuple(c for c in p.codes if c not in _SP_JUDGED)
+    return replace(p, codes=codes, warnings=tuple(c for c in p.warnings if c not in _SP_JUDGED),
+                   sp=p.elsewhere, sp_rank=_SP_ACS,
+                   outcome=p.outcome if codes or p.outcome != "failure" else "unknown", unjudged=left)
+
+
+_CAUSE_SETTING = {"audience-mismatch": "sp_entity_id", "app-not-found": "sp_entity_id",
+                  "destination-mismatch": "acs_url", "recipient-mismatch": "acs_url",
+                  "acs-path-wrong": "acs_url", "reply-url-mismatch": "acs_url",
+                  "issuer-mismatch": "idp_entity_id", "signature-cert-mismatch": "idp_cert",
+                  "signature-invalid": "idp_cert"}
+"""The SP setting a cause's fix is about (config.SONAR_SETTING_NAMES' keys)."""
+
+
+@lru_cache(maxsize=1024)
+def _other_sp_fix(fix: str, cause: str | None, product: str | None) -> str:
+    """`fix` for an SP that is not SonarQube: the fix texts (codes, the catalog, the checks' hints)
+    name SonarQube's settings, the first SP profile; those clauses are dropped and the setting is
+    named as `product` calls it (config.other_sp_setting)."""
+    from samlscan.config import other_sp_setting
+
+    text = _without_sonarqube(fix)
+    if text is None and cause in SPECS:
+        text = _without_sonarqube(SPECS[cause].fix)
+    if text is None:
+        text = "Fix the SP's SAML settings as its log says."
+    what = _CAUSE_SETTING.get(cause)
+    return f"{text.rstrip('.')} ({other_sp_setting(product, what)})." if what else text
+
+
+def _without_sonarqube(text: str) -> str | None:
+    """`text` without its SonarQube clauses ('(SonarQube: sonar.auth.saml.applicationId; ...)',
+    'SonarQube: the ACS URL is ...'), None when SonarQube's settings are all it says."""
+    import re
+
+    def aside(m):
+        kept = [part.strip() for part in m.group(1).split(";") if "sonar" not in part.lower()]
+        return f" ({'; '.join(kept)})" if kept else ""
+
+    text = re.sub(r"\s*\(([^()]*)\)", aside, text)
+    sentences = []
+    for sentence in re.split(r"(?<=\.)\s+", text):
+        if sentence.startswith("SonarQube:"):  # 'SonarQube: X; behind a proxy ...' keeps what follows
+            _, sep, rest = sentence.partition(";")
+            sentence = rest.strip()[:1].upper() + rest.strip()[1:] if sep else ""
+        elif sentence.startswith("SonarQube ") and "sonar." in sentence:  # 'SonarQube builds the ACS from ...'
+            sentence = ""
+        if sentence:
+            sentences.append(sentence)
+    text = re.sub(r"\b(from|in|to) SonarQube\b", r"\1 the SP", " ".join(sentences))
+    return text if text and "sonar." not in text.lower() and "<sonarqube>" not in text.lower() else None
+
+
+def _order(p: _Piece) -> tuple:
+    """Time, then place: 'line 3' before 'line 12' (a shorter ref of one input is an earlier line)."""
+    ref = p.ref or ""
+    return (p.time is None, p.time.timestamp() if p.time else 0, p.input, len(ref), ref)
+
+
+def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None) -> Attempt:
+    """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s).
+    `judged`: the findings of responses sent to another SP are already left out; `unheld`:
+    unheld_signers."""
+    if len(members) > 1:
+        members.sort(key=_order)
+    outcomes = set()
+    warnings: set = set()
+    found: set = set()
+    user = idp = sp = idp_product = sp_product = decisive = other_sp = earlier = None
+    user_rank = (True, True)  # (opaque, not captured) of `user`: a name over a NameID, a capture's first
+    sp_rank = _SP_DESTINATION + 1
+    sonar = elsewhere = captured = False  # SonarQube's log is part of it; a response went to another SP
+    sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
+    for p in members:
+        outcomes.add(p.outcome)
+        if p.kind == "capture":
+            captured = True
+        if p.warnings:
+            warnings.update(p.warnings)
+        if p.codes:
+            found.update(p.codes)
+        if p.log_code:
+            found.add(p.log_code)
+        if p.user or p.login:
+            name, opaque = _shown_user(p)
+            if name and (user is None or (opaque, p.kind != "capture") < user_rank):
+                user, user_rank = name, (opaque, p.kind != "capture")
+        idp = idp or p.idp
+        if p.sp:
+            sps[p.sp] = None
+            if p.sp_rank < sp_rank:  # its entity ID, else where a response went, else a label
+                sp, sp_rank = p.sp, p.sp_rank
+        if p.elsewhere:
+            elsewhere = True
+        if p.earlier_use is not None:
+            earlier = earlier or p.earlier_use
+        if p.side == "idp":
+            idp_product = idp_product or p.product
+        elif p.side == "sp":
+            sp_product = sp_product or p.product
+            if p.product == "sonarqube":
+                sonar = True
+            elif p.kind == "log" and p.product:
+                other_sp = other_sp or p.product
+    if captured and not sonar and other_sp is None:  # a hop of Keycloak brokering another IdP: Keycloak is its SP
+        other_sp = next((b for p in members if p.kind == "capture" and (b := keycloak_broker(p.acs or p.posted_to))),
+                        None)
+    broker_hop = elsewhere and any(keycloak_broker(p.elsewhere) for p in members if p.elsewhere)
+    # a response posted to Keycloak's broker endpoint is the IdP's answer to Keycloak, never to the
+    # configured SP, even where that SP's log lines joined its attempt (the same user, a second on)
+    if broker_hop and not judged or (elsewhere and not sonar and not judged and (other_sp or _asked_by_that_sp(members))):
+        # only with evidence of another SP (its log, its AuthnRequest): a response sent to a host
+        # other than the configured ACS is as often the configured SP's own misconfiguration (an
+        # internal host name or an old URL at the IdP), which its findings say
+        return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True, unheld)
+    if sonar and any(_EMAIL_LOSS.intersection(p.codes) for p in members):
+        # SonarQube Server's own log is part of it: the SP is Server, which logs in without an email
+        # (the checks make them warnings only under --profile sonarqube, which a scan may lack); a
+        # log line's own code stays (SonarQube said it: it was the cause)
+        return _attempt([_email_optional(p) for p in members], judged, unheld)
+    if any("app-not-found" in p.codes for p in members) and any(p.idp for p in members
+                                                                  if "app-not-found" not in p.codes):
+        # a response came back (only a Response piece names the IdP): the IdP found the application
+        # the AuthnRequest's Issuer named, whatever the configured SP entity ID (checks/request.py)
+        return _attempt([_app_found(p) for p in members], judged, unheld)
+    if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
+        found -= _GENERIC
+    has_failure = "failure" in outcomes
+    disputed = has_failure and _accepted_by_sp(members)
+    if disputed:  # the SP's word on what it did wins over samlscan's prediction from a copy
+        has_failure = False
+    outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
+    cause, notes, read_from = _cause(members, unheld) if has_failure else (None, [], None)
+    signer = _metadata_signer(members) if cause == "signature-invalid" else None
+    if signer:  # the SP refused a response that verifies with the IdP metadata's certificate: it holds another
+        cause, read_from = "signature-cert-mismatch", read_from or "signature-invalid"
+    if disputed:
+        notes = [_disputed_note(found - _GENERIC)]
+    spec = SPECS.get(cause) if cause else None
+    fix = entry = None
+    if has_failure:
+        # the IdP product whose screens a fix names: an IdP log's, else its default Issuer's, else its SSO URL's
+        named_idp = idp_product or issuer_product(idp) or next((p.sso_product for p in members if p.sso_product), None)
+        for p in members:
+            if p.hints and p.hints.get(cause):
+                fix = p.hints[cause]
+                break
+        fix = fix or (spec.fix if spec else None)
+        named = [p for p in members if p.log_code == cause and p.text] if cause else []
+        # else the line the cause was read from (its catalog entry is of its own code: not looked up)
+        decisive = named[0] if named else next((p for p in members if read_from and p.log_code == read_from
+                                                 and p.outcome == "failure" and p.text), None)
+        # who acts and how: the catalog's entry of a log line or capture step that names the cause
+        entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
+        if entry is not None and entry.fix and fix == (spec.fix if spec else None):
+            fix = entry.fix
+        elif entry is not None and entry.fix and fix != entry.fix:
+            # a check's hint names the exact value and setting; the catalog's fix for the log line,
+            # where in the attempt's IdP's console to act: the fix says both
+            fix = with_idp_part(fix, entry.fix, named_idp)
+        if fix and signer:  # (the IdP rotated)
+            fix = f"{fix.rstrip('.')}. The response verifies with the IdP metadata's signing certificate " \
+                  f"{signer}: the one to configure."
+        if fix and cause in IDP_WHERE:  # where the attempt's IdP takes it (Auth0's addon settings)
+            fix = with_idp_part(fix, IDP_WHERE[cause], named_idp)
+        if decisive is not None:  # the line (or capture step) that names the cause, quoted
+            notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
+        if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
+            fix = _other_sp_fix(fix, cause, other_sp)
+        if fix and cause == "app-not-found" and sp and sp_rank == _SP_ENTITY:  # the value the IdP lacks
+            fix = f"{fix.rstrip('.')}. The SP entity ID this login sent: {sp!r}."
+        if fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
+            fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
+    elif outcome == "unknown":  # where a capture's login stopped, and what to ask the user for
+        notes = [f"{_where(p)}: {p.text}" + (f"; ask the user for {p.stop}" if p.stop else "")
+                 for p in members if p.stop is not None and p.text]
+    else:
+        lost_groups = warnings & _GROUP_LOSS
+        if lost_groups:
+            notes = notes + [f"the login works but groups are not synchronised "
+                             f"({', '.join(sorted(lost_groups))})"]
+        lost_email = warnings & _EMAIL_LOSS
+        if lost_email and outcome == "success":  # (SonarQube Server logs in without one)
+            notes = notes + [f"the login works but the account gets no email from it "
+                             f"({', '.join(sorted(lost_email))}): notifications do not reach the user"]
+    if earlier is not None:  # whose response it was, and where it was captured in its own login
+        user, idp = user or earlier.user, idp or earlier.idp
+        gap = round((members[0].time - earlier.time).total_seconds() / 60) if members[0].time else None
+        notes = list(notes) + [
+            f"the SP log names response {earlier.response[0]}, captured at {_where(earlier)}"
+            + (f" {gap} min earlier" if gap else "") + " in its own login: this is another use of it"
+            + (" (a replay: if the user did not post it again, someone else did)" if cause == "assertion-replayed" else "")]
+    if judged:
+        notes = list(notes) + [
+            f"{_where(p)}: the response was sent to {p.sp}, another SP than the one samlscan was given "
+            f"(its Audience and Destination name neither): its {', '.join(p.unjudged)} "
+            "compare it with that SP's settings and are left out" for p in members if p.unjudged]
+    # one Evidence per place; the decisive piece's is the same object (an attempt's notes name it)
+    places: dict = {}
+    for p in (*members, earlier) if earlier is not None else members:
+        key = (p.input, p.kind, p.ref)
+        if key not in places:
+            places[key] = Evidence(p.input, p.kind, p.ref)
+    if decisive is not None:
+        decisive = places[(decisive.input, decisive.kind, decisive.ref)]
+    the_sp = sp or sp_product
+    # who must act: a finding's own word, else the catalog's for the line that names the cause (an
+    # empty Destination in SonarQube's log is the IdP's to fix, not the SP's as destination-mismatch
+    # usually is), else the code's
+    side = next((p.sides[cause] for p in members if p.sides and cause in p.sides), None) if has_failure else None
+    side = side or (entry.side if entry is not None else None)
+    return Attempt(members[0].time, user, outcome, cause, side or (spec.side if spec else None), fix,
+                   tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
+                   tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
+                   tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
+
+
+def _login_attempt(members: list[_Piece], unheld: Unheld | None = None) -> Attempt:
+    """_attempt, for a brokered login (_link_broker_hops) by the hop where it broke: the last one
+    that failed. Keycloak's response to the SP says it took the external IdP's (hop 1 passed):
+    the SP's exchange decides, hop 1 stays as evidence; without that response the login broke at
+    hop 1 (the IdP refused Keycloak, or Keycloak the IdP's response), whose SP is Keycloak."""
+    if not any(p.hop for p in members) or not any(p.predicted and p.kind == "capture" and not p.hop
+                                                  for p in members):
+        return _attempt(members, unheld=unheld)
+    members.sort(key=_order)
+    idp = _hop_idp(members)
+    answer = next((p for p in members if p.response is not None and not p.hop and not p.copy), None)
+    if answer is not None:  # hop 2 decides: hop 1's findings did not stop Keycloak
+        said = sorted({c for p in members if p.hop for c in p.codes}, key=cause_rank)
+        first = next((p for p in members if p.hop and p.response is not None), None) \
+            or next(p for p in members if p.hop)
+        note = (f"hop 1 of 2: Keycloak -> {idp} ({_where(first)}): Keycloak took the IdP's response and answered "
+                f"the SP ({_where(answer)})" + (f"; samlscan's checks of hop 1 find {', '.join(said[:3])}, which did "
+                                                "not stop Keycloak" if said else ""))
+        members = [_hop_as_evidence(p) if p.hop else p for p in members]
+    else:  # hop 1 decides: the SP's request is evidence, its SP named after Keycloak's broker
+        asked = next(p for p in members if p.predicted and p.kind == "capture" and not p.hop)
+        note = (f"hop 2 of 2: {asked.sp or 'the SP'} -> Keycloak ({_where(asked)}): Keycloak never answered the SP; "
+                f"the login stopped at hop 1, Keycloak -> {idp}")
+        members = [p if p.hop or p.sp_rank > _SP_DESTINATION else replace(p, sp_rank=_SP_DESTINATION + 1)
+                   for p in members]
+    a = _attempt(members, unheld=unheld)
+    return replace(a, notes=(*a.notes, note))
+
+
+def _hop_idp(members: list[_Piece]) -> str:
+    """The external IdP of a brokered login's hop 1, as notes name it."""
+    issuer = next((p.idp for p in members if p.hop and p.idp), None)  # (its response's Issuer, else its page's)
+    product = issuer_product(issuer) if issuer else next((p.product for p in members if p.hop and p.product), None)
+    return IDP_NAMES.get(product or "", issuer or "the external IdP")
+
+
+def _hop_as_evidence(p: _Piece) -> _Piece:
+    """A piece of hop 1 when hop 2 decides: samlscan's predictions about it are warnings (Keycloak
+    took the response), its checks against the SP's settings are left out (it was Keycloak's), and
+    it names neither the login's IdP, its SP nor its user (the SP knows the user by Keycloak's name)."""
+    p = _unjudged(p) if p.elsewhere else p
+    failed = p.predicted and p.outcome == "failure"
+    return replace(p, codes=(), warnings=tuple(sorted({*p.warnings, *p.codes})), outcome="unknown" if failed
+                   else p.outcome, idp=None, sp_rank=_SP_DESTINATION + 1, acs=None, posted_to=None, user=None, login=None,
+                   elsewhere=None, unjudged=())
+
+
+def _disputed_note(found: set) -> str:
+    """Why the SP accepted a login that samlscan's checks of its response fail."""
+    said = f"the SP accepted this login (its log or the capture says so) although samlscan's checks of " \
+           f"the response find {', '.join(sorted(found, key=cause_rank)[:3])}: "
+    if "decryption-failed" in found:  # the SP read the assertion: it held the key it was encrypted to
+        return said + ("the SP key samlscan was given is not the one the SP held then (rotated since?), so "
+                       "that failure is samlscan's own, not the login's: pass the key of that time to check it")
+    return said + "the SP runs with other settings or another clock than samlscan was given (a log in local " \
+                  "time: pass --timezone)"
+
+
+def _email_optional(p: _Piece) -> _Piece:
+    """The piece with its email errors as warnings (_EMAIL_LOSS); a response they alone failed
+    is no longer predicted to fail (the SP's log says what happened)."""
+    lost = set(p.codes) & _EMAIL_LOSS
+    if not lost:
+        return p
+    codes = tuple(c for c in p.codes if c not in lost)
+    outcome = "unknown" if p.predicted and p.outcome == "failure" and not codes else p.outcome
+    return replace(p, codes=codes, warnings=tuple(sorted({*p.warnings, *lost})), outcome=outcome)
+
+
+def _app_found(p: _Piece) -> _Piece:
+    """The piece without app-not-found; an AuthnRequest it alone failed is no longer predicted to fail."""
+    if "app-not-found" not in p.codes:
+        return p
+    codes = tuple(c for c in p.codes if c != "app-not-found")
+    outcome = "unknown" if p.predicted and p.outcome == "failure" and not codes else p.outcome
+    return replace(p, codes=codes, outcome=outcome)
+
+
+QUOTED = 300
+"""Characters of the deciding line an attempt's note quotes."""
+
+
+def _quoted(text: str) -> str:
+    """The first QUOTED characters of a line, cut between words and marked (a value cut in its
+    middle, 'for user rachel.ye', is neither shown whole nor recognisable to --redact)."""
+    if len(text) <= QUOTED:
+        return text
+    cut = text.rfind(" ", 0, QUOTED)
+    return text[:cut if cut > QUOTED // 2 else QUOTED].rstrip() + " ..."
+
+
+def _accepted_by_sp(members: list[_Piece]) -> bool:
+    """The SP logged the login's success, or the browser was let in, and nothing seen (a log line,
+    a capture step) says it failed: only samlscan's checks of the message do."""
+    return not any(p.outcome == "failure" and not p.predicted for p in members) and any(
+        p.outcome == "success" and not p.predicted and p.side == "sp" for p in members)

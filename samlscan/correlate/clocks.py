@@ -1,0 +1,262 @@
+"""Each log source's clock offset, measured on the SAML IDs and users it shares with the captures."""
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import datetime, timedelta
+
+from samlscan.checks.base import consumed_assertion
+from samlscan.model import LogEvent
+
+
+class Offsets(dict):
+    """{log input: its clock offset}; `against`: {log input: the log it was measured against},
+    for those measured without a capture (an SP log against an IdP log, _offsets_by_user)."""
+
+    __slots__ = ("against",)
+
+    def __init__(self, offsets=(), against=None):
+        super().__init__(offsets)
+        self.against: dict[str, str] = dict(against or {})
+
+
+def clock_offsets(messages, events) -> Offsets:
+    """Per log file: median (log time - capture time) over log lines that name a SAML ID of a
+    captured message, or dump a copy of it; for an SP log naming none, over the logins it names
+    by user (_offsets_by_user). Without a capture, an SP log's offset to an IdP log's (the IdP's
+    clock is the reference then: the logs alone cannot tell which one is wrong)."""
+    if not events and not any(r.message.logged_by for r in messages):
+        return Offsets()  # no log in the run: nothing to measure against
+    times: dict[str, datetime] = {}
+    logged: list[tuple[str, datetime, set]] = []
+    for r in messages:
+        m = r.message
+        ids = {m.id, *(a.id for a in m.assertions)} - {None}
+        t = m.captured_at or m.issue_instant
+        if m.logged_by:
+            if m.captured_at:
+                logged.append((m.source.input, m.captured_at, ids))
+        elif t:
+            times.update((i, t) for i in ids)
+    if not times:  # nothing captured outside the logs (a scan of logs alone): an IdP log is the reference
+        idp = _idp_offsets(_offsets_by_user(messages, events, {}, captured=False, side="idp"))
+        sp = _offsets_by_user(messages, events, idp, captured=False)
+        return Offsets(idp | sp, idp.against | sp.against)
+    deltas: dict[str, list[float]] = {}
+    # (not a replay refusal: it names the captured response's ID at the time of its later use)
+    observed = ((e.source.input, e.time, e.saml_ids) for e in events
+                if e.time and e.saml_ids and e.code != "assertion-replayed")
+    for src, t, ids in itertools.chain(observed, logged):
+        shared = next((i for i in ids if i in times), None)
+        if shared is not None:
+            deltas.setdefault(src, []).append((t - times[shared]).total_seconds())
+    # (2.5 ms of imports: only when logs and captures are both given)
+    from statistics import median
+
+    offsets = {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
+    # an IdP log naming no captured ID (Shibboleth's idp-process.log names the user only) first: the
+    # SP logs' pairs with it are then on the capture's time
+    offsets |= _idp_offsets(_offsets_by_user(messages, events, offsets, side="idp"))
+    return Offsets(offsets | _offsets_by_user(messages, events, offsets))
+
+
+PAIR_WINDOW = timedelta(minutes=10)
+"""How far apart an SP log line and a capture of the same user's login may be for the clock
+offset to be measured on them (twice WINDOW: a clock off by more is rare, and the pair must be the
+only one of its user in this window on both sides)."""
+PAIRS_AGREE = 5.0
+"""Seconds within which two pairs must agree to be trusted (fewer than three could be unrelated
+logins; one login seen by the capture and by the IdP's log agrees to the second)."""
+
+
+def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured: bool = True,
+                     side: str = "sp") -> Offsets:
+    """Per SP log with no SAML ID in common with the captures (SonarQube's auth.event 'login success'
+    names none), its offset measured on logins it names by user: its successes and failures with a
+    login name paired with the same user's captured ACS POSTs (the response's NameID or an attribute
+    value) or the IdP's success events for that user (corrected by that log's own offset), run by
+    run (_run_deltas: one login, or a burst such as a login loop, alone within PAIR_WINDOW on both
+    sides). The median of >= 3 pairs, or of 2 agreeing within PAIRS_AGREE s. Without a capture
+    (`captured` false) the IdP logs are on their own clocks: each SP log is measured against the
+    one IdP log it shares most pairs with (Offsets.against). Sorted lists and bisection: linear.
+    `side` "idp": the IdP logs' logins measured so instead (_measures), against the captures and the
+    logs already measured, or without a capture a log in local time against the logs whose times
+    carry a zone (_refers)."""
+    from statistics import median
+
+    logged: dict[tuple[str, str], list[datetime]] = {}  # (log, user) -> times
+    local: set[str] = set()  # the logs written without a zone, read as UTC or --timezone
+    for e in events:
+        if _measures(e, side, measured, captured):
+            logged.setdefault((e.source.input, e.user.casefold()), []).append(e.time)
+            if e.local_time:
+                local.add(e.source.input)
+    if not logged:  # (an IdP's log alone, hundreds of thousands of events: one look at each)
+        return Offsets()
+    refs: dict[tuple[str, str], list[datetime]] = {}  # (reference input, user) -> times
+    for e in events:
+        if e.outcome == "success" and e.user and e.time is not None and _refers(e, side, measured, captured):
+            refs.setdefault((e.source.input, e.user.casefold()), []).append(
+                e.time - measured.get(e.source.input, timedelta(0)))
+    for r in messages:
+        m = r.message
+        a = consumed_assertion(m) if m.kind == "Response" and not m.logged_by and m.captured_at else None
+        if a is not None:
+            names = {a.name_id.value} if a.name_id and a.name_id.value else set()
+            names.update(v for x in a.attributes for v in x.values if v)
+            for name in names:
+                refs.setdefault((m.source.input, name.casefold()), []).append(m.captured_at)
+    by_user: dict[str, list[tuple[str, list[datetime]]]] = {}
+    for (ref, user), times in refs.items():
+        times.sort()
+        by_user.setdefault(user, []).append((ref, times))
+    per_src: dict[str, dict[str, list[datetime]]] = {}  # log -> user -> its sorted times
+    for (src, user), times in logged.items():
+        times.sort()
+        per_src.setdefault(src, {})[user] = times
+    deltas: dict[str, dict[str, list[float]]] = {}  # log -> reference input -> deltas
+    for src, users in per_src.items():
+        shifts = _zone_shifts(src, users, by_user) if src in local else (timedelta(0),)
+        deltas[src] = max((_user_deltas(src, users, by_user, shift) for shift in shifts),
+                          key=lambda per_ref: sum(map(len, per_ref.values())))
+
+    def trusted(v: list[float]) -> bool:
+        return len(v) >= 3 or len(v) == 2 and max(v) - min(v) <= PAIRS_AGREE
+
+    out = Offsets()
+    for src, per_ref in deltas.items():
+        if captured:  # (the captures' and the corrected IdP logs' times are all the captures')
+            v = [d for ds in per_ref.values() for d in ds]
+            if trusted(v):
+                out[src] = timedelta(seconds=median(v))
+            continue
+        best = min(((-len(v), ref) for ref, v in per_ref.items() if trusted(v)), default=None)
+        if best is not None:  # (most pairs; of equals, the first by name)
+            out[src] = timedelta(seconds=median(per_ref[best[1]]))
+            out.against[src] = best[1]
+    return out
+
+
+IDP_LAG = timedelta(minutes=1)
+"""An IdP log's login line comes before the response by the user's own time at the IdP (password,
+MFA; Entra's sign-in log dates the sign-in's start): an IdP log's offset measured by user within
+it is that lag, no clock's."""
+
+
+def _idp_offsets(offsets: Offsets) -> Offsets:
+    """The IdP logs' offsets measured by user (_offsets_by_user) that say something: a time zone
+    (zone_part) or a clock a minute or more off (IDP_LAG)."""
+    kept = {src: off for src, off in offsets.items() if zone_part(off) is not None or abs(off) >= IDP_LAG}
+    return Offsets(kept, {src: ref for src, ref in offsets.against.items() if src in kept})
+
+
+def _measures(e: LogEvent, side: str, measured: dict[str, timedelta], captured: bool) -> bool:
+    """An event _offsets_by_user measures its log's offset on: an SP log's success or failure that
+    names its user; an IdP log's login of a user (its failures may never reach the SP), without a
+    capture only in a log written in local time (the one whose hours are in doubt)."""
+    if e.side != side or not e.user or e.time is None or e.source.input in measured:
+        return False
+    return side == "sp" or e.outcome == "success" and (captured or e.local_time)
+
+
+def _refers(e: LogEvent, side: str, measured: dict[str, timedelta], captured: bool) -> bool:
+    """A success _offsets_by_user measures `side`'s logs against: for an SP log, an IdP log's (on
+    the capture's time, corrected when measured); for an IdP log, one of a log already measured
+    (corrected), or without a capture another IdP log's whose times carry their zone (UTC 'Z':
+    idp-audit.log; the IdP's clock stays the reference of the SP logs then)."""
+    if side == "sp":
+        return e.side == "idp"
+    return e.source.input in measured if captured else e.side == "idp" and not e.local_time
+
+
+ZONE_REACH = timedelta(hours=14)
+"""The farthest a log's local time is from UTC (UTC+14, Kiribati; UTC-12 the other way)."""
+
+
+def _zone_shifts(src: str, users: dict[str, list[datetime]], by_user) -> list[timedelta]:
+    """The time zones a log written in local time may be in, nearest first: no shift, then the whole
+    (or half) hours (zone_part) its users' first logins are from the same users' logins in a
+    reference, for two users or more (a login paired with another of its user by chance rarely
+    agrees with another user's). Runs are paired within PAIR_WINDOW: a zone must be removed first."""
+    from bisect import bisect_left, bisect_right
+
+    votes: Counter = Counter()
+    for user, times in users.items():
+        zones = set()
+        for ref, ref_times in by_user.get(user, ()):
+            if ref != src:
+                lo, hi = bisect_left(ref_times, times[0] - ZONE_REACH), bisect_right(ref_times, times[0] + ZONE_REACH)
+                zones.update(zone_part(times[0] - r) for r in ref_times[lo:hi])
+        votes.update(zones - {None})
+    return [timedelta(0), *sorted((z for z, n in votes.items() if n >= 2), key=abs)]
+
+
+def _user_deltas(src: str, users: dict[str, list[datetime]], by_user, shift: timedelta) -> dict[str, list[float]]:
+    """Per reference input, the (log time - reference time) of the logins paired run by run
+    (_run_deltas) once the log's times are moved back by `shift` (a zone, _zone_shifts)."""
+    out: dict[str, list[float]] = {}
+    seconds = shift.total_seconds()
+    for user, times in users.items():
+        moved = [t - shift for t in times] if shift else times
+        for ref, ref_times in by_user.get(user, ()):
+            if ref != src:
+                out.setdefault(ref, []).extend(d + seconds for d in _run_deltas(moved, ref_times))
+    return out
+
+
+def _runs(times: list[datetime]) -> list[list[datetime]]:
+    """Sorted times cut where two are more than PAIR_WINDOW apart: one login, or one burst."""
+    runs: list[list[datetime]] = []
+    for t in times:
+        if runs and t - runs[-1][-1] <= PAIR_WINDOW:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return runs
+
+
+def _run_deltas(times: list[datetime], ref_times: list[datetime]) -> list[float]:
+    """(log time - reference time) of one user's logins in a log and in a reference (both sorted),
+    paired run by run (_runs): a run of the log and one of the reference, each the only run of
+    its side within PAIR_WINDOW of the other, of as many logins, whose k-th logins are paired and
+    keep one rhythm (their deltas within PAIRS_AGREE s: a login loop's five rounds, seen by the SP
+    and by the IdP). A lone login is a run of one."""
+    from bisect import bisect_left, bisect_right
+
+    runs, ref_runs = _runs(times), _runs(ref_times)
+    starts, ends = [r[0] for r in runs], [r[-1] for r in runs]
+    ref_starts, ref_ends = [r[0] for r in ref_runs], [r[-1] for r in ref_runs]
+    out: list[float] = []
+    for run in runs:
+        lo, hi = bisect_left(ref_ends, run[0] - PAIR_WINDOW), bisect_right(ref_starts, run[-1] + PAIR_WINDOW)
+        if hi - lo != 1 or len(ref := ref_runs[lo]) != len(run):
+            continue
+        if bisect_right(starts, ref[-1] + PAIR_WINDOW) - bisect_left(ends, ref[0] - PAIR_WINDOW) != 1:
+            continue
+        d = [(t - r).total_seconds() for t, r in zip(run, ref)]
+        if max(d) - min(d) <= PAIRS_AGREE:
+            out += d
+    return out
+
+
+def zone_part(offset: timedelta) -> timedelta | None:
+    """The whole (or half) hours of a log's measured offset when they look like a time zone (the
+    log was written in local time and read as UTC); the rest, within 5 min, is the clock's own."""
+    seconds = offset.total_seconds()
+    half_hours = round(seconds / 1800)
+    if half_hours and abs(seconds - half_hours * 1800) <= 300:
+        return timedelta(seconds=half_hours * 1800)
+    return None
+
+
+def measured_offsets(report) -> Offsets:
+    """Per log file, its clock offset to the captures, or to an IdP log without them (clock_offsets
+    over the report's successes and failures): measured once, for rejudging a log's SAML copies
+    and for correlating."""
+    return clock_offsets(report.messages, [e for e in report.events if e.outcome in ("failure", "success")])
+
+
+def zone_offsets(offsets: dict[str, timedelta]) -> dict[str, timedelta]:
+    """Per log file, the time-zone part of its measured clock offset (zone_part), where it has one."""
+    zones = {src: zone_part(off) for src, off in offsets.items()}
+    return {src: zone for src, zone in zones.items() if zone is not None}

@@ -1,0 +1,83 @@
+"""Linking by SAML IDs and flow keys, and saved copies of a response to their POST."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from samlscan.correlate.groups import _Groups, _conflict
+from samlscan.correlate.pieces import _Piece
+
+
+WINDOW = timedelta(minutes=5)
+"""How far apart two pieces of one attempt may be once clocks are corrected (SP stacks allow
+3-5 minutes of skew, so logs of one login rarely sit further apart)."""
+
+KEY_FANOUT = 8
+"""How many earlier pieces sharing one key a piece may be compared with. A login has a handful of
+pieces per ID; thousands of uses of one SAML ID under different SP requests are a replay storm,
+and comparing each new piece with all of them would make correlation quadratic."""
+
+
+def _link_by_keys(pieces, groups: _Groups) -> None:
+    """Join pieces that name the same SAML ID or flow ID, unless that would merge two attempts
+    (two responses to one AuthnRequest, a replayed response)."""
+    owners: dict[str, list[int]] = {}
+    for i, p in enumerate(pieces):
+        for key in [f"id:{x}" for x in p.ids] + list(p.flow_keys) if p.ids else p.flow_keys:
+            seen = owners.get(key)
+            if seen is None:  # the first piece with this key (most keys): nothing to join yet
+                owners[key] = [i]
+                continue
+            fits = [j for j in seen[-KEY_FANOUT:]
+                    if not _conflict(pieces, groups, i, j) and (key[:6] != "relay:" or _relay_fits(p, pieces[j]))
+                    and not _later_use(p, pieces[j])]
+            if len(fits) > 1:  # one response posted twice: its log lines belong to the nearer post
+                groups.union(min(fits, key=lambda j: _distance(pieces[i], pieces[j])), i)
+            elif fits:
+                groups.union(fits[0], i)
+            seen.append(i)
+
+
+def _link_copies(pieces, groups: _Groups) -> None:
+    """Join the copies of one IdP event in two of its exports (Keycloak's server log and its admin
+    API's events JSON; an Okta System Log as CSV and as JSON): same product, outcome, codes,
+    application, IP and user, at the same second (one export may cut the milliseconds the other
+    keeps). Each is one login with both places as evidence; an export's own repeats of a key (two
+    refusals in one second) are left to the other links, and each export's first copy pairs once."""
+    firsts: dict[tuple, dict[str, int]] = {}
+    for i, p in enumerate(pieces):
+        if p.kind != "log" or p.side != "idp" or p.time is None or p.outcome not in ("failure", "success"):
+            continue
+        key = (p.product, p.outcome, p.raw_code, p.log_code, p.sp, p.ip, p.user.casefold() if p.user else None,
+               p.time.replace(microsecond=0))
+        by_input = firsts.setdefault(key, {})
+        if p.input not in by_input:
+            by_input[p.input] = i
+            if len(by_input) > 1 and not _conflict(pieces, groups, next(iter(by_input.values())), i):
+                groups.union(next(iter(by_input.values())), i)
+
+
+def _later_use(a: _Piece, b: _Piece) -> bool:
+    """A log line naming the ID of a response captured more than WINDOW away (clocks corrected):
+    an SP handles a POST within seconds, so this is another use of the response (a replay of a
+    captured one an hour later), not the captured login; the log line keeps the capture to say so."""
+    log, post = (a, b) if b.kind == "capture" else (b, a)
+    if log.kind != "log" or post.kind != "capture" or post.response is None or post.copy \
+            or log.time is None or post.time is None or _distance(a, b) <= WINDOW.total_seconds():
+        return False
+    if post.time < log.time and log.earlier_use is None:
+        log.earlier_use = post
+    return True
+
+
+def _relay_fits(a: _Piece, b: _Piece) -> bool:
+    """A RelayState joins two pieces only close in time and when their SAML IDs do not tell them
+    apart: many SPs send a constant RelayState (the return URL), shared by every login."""
+    if _distance(a, b) > WINDOW.total_seconds():
+        return False
+    return not (a.ids and b.ids and not set(a.ids) & set(b.ids))
+
+
+def _distance(a: _Piece, b: _Piece) -> float:
+    if a.time is None or b.time is None:
+        return float("inf")
+    return abs((a.time - b.time).total_seconds())

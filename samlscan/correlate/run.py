@@ -1,0 +1,119 @@
+"""correlate(): pieces, clocks, links, attempts and notes, in that order."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+
+from samlscan.config import is_cloud
+from samlscan.correlate.apart import _issued_apart, _issued_apart_note, _link_issued_apart
+from samlscan.correlate.apps import _apps_in_idp_logs, _names_app, _other_applications, _top_apps
+from samlscan.correlate.attempts import _attempt, _login_attempt
+from samlscan.correlate.broker import _broker_hops, _link_broker_hops, _mark_hops
+from samlscan.correlate.clocks import clock_offsets
+from samlscan.correlate.findings import (IDP_ONLY, _anonymous_issue, _at_sp, _found_for_others,
+                                         _unseen_issue, cause_findings)
+from samlscan.correlate.groups import _Groups
+from samlscan.correlate.link_keys import _link_by_keys, _link_copies
+from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_receipt,
+                                            _link_unread_response, _link_untimed_pages)
+from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
+from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
+                                      _zone_apart_notes)
+from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
+                                       _message_piece, _response_key)
+from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
+from samlscan.gcpause import no_cyclic_gc
+
+
+def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None, expect=None):
+    """The report with its attempts filled in (one per login try). `apps`: the SP's names in IdP
+    logs (--app, its entity ID), beside those the evidence shows; `offsets`: measured_offsets of
+    the report, when the caller has them; `expect`: the settings the messages were judged with
+    (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
+    with no_cyclic_gc():
+        return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
+                          is_cloud(getattr(expect, "acs_url", None)))
+
+
+def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
+               unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False):
+    relevant = [e for e in report.events if e.outcome in ("failure", "success")]
+    offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
+    replayed = {(f.source.input, f.source.ref) for f in report.input_findings
+                if f.code == "assertion-replayed" and f.source}
+    read = [r for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
+    pieces = [_message_piece(r, replayed, login_attribute) for r in read]
+    unheld = _signing_seen(unheld, pieces)
+    for p in pieces:
+        if p.kind == "log" and p.time and p.input in offsets:
+            p.time -= offsets[p.input]
+    shared: dict[str, str] = {}
+    pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared) for e in relevant]
+    del shared
+    apart = _issued_apart(report.messages, relevant, offsets)
+    at = {id(x): i for i, x in enumerate([r.message for r in read] + relevant)} if apart else {}  # (piece order)
+    hops: set = set()
+    if report.flows:  # (the captures' steps around their messages)
+        unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
+                       if r.message.kind == "Response" and r.message.in_response_to is None}
+        responses = {(r.message.source.input, r.message.source.ref):
+                     (r.message.id, r.message.source.input, r.message.source.ref)
+                     for r in report.messages if r.message.kind == "Response"}
+        to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if _for_cloud(r.message)}
+        made = [(f, _flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud))
+                for f in report.flows]
+        flown = [(f, len(pieces) + k) for k, (f, _) in enumerate(x for x in made if x[1] is not None)]
+        pieces += [p for _, p in made if p is not None]
+        hops = _broker_hops(read, report.flows)
+        if hops:
+            _mark_hops(pieces[:len(read)], [(f, pieces[i]) for f, i in flown], hops)
+    timeline = _timeline_notes(report.events)
+    if not pieces:
+        return replace(report, notes=report.notes + timeline) if timeline else report
+    exports = _zone_apart_notes(relevant)
+    groups = _Groups(pieces)
+    _link_copies(pieces, groups)
+    _link_issued_apart(apart, at, groups)
+    _link_by_keys(pieces, groups)
+    _link_by_user_time(pieces, groups)
+    _link_name_to_email(pieces, groups)
+    _link_by_moment(pieces, groups)
+    _link_issue_to_receipt(pieces, groups, apps)
+    _link_unread_response(pieces, groups)
+    _link_untimed_pages(pieces, groups)
+    if report.flows and hops:
+        _link_broker_hops(report.flows, pieces, len(read), groups, hops)
+    members: dict[int, list[_Piece]] = {}
+    for i, p in enumerate(pieces):
+        members.setdefault(groups.find(i), []).append(p)
+    # only IdP log lines name applications (an SP's own logs alone: nothing to filter)
+    named = any(map(_names_app, pieces))
+    sp_seen = any(map(_at_sp, pieces))
+    del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
+    foreign = _other_applications(members, apps) if named else {}
+    for root in foreign:
+        del members[root]
+    mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
+    attempts = [_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
+                _login_attempt(g, unheld) for g in (members.pop(root) for root in list(members))
+                if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g)]
+    attempts = _found_for_others(attempts)
+    attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
+    against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
+    notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
+             if abs(off.total_seconds()) >= 1]
+    notes += [_issued_apart_note(m, e) for m, e in apart]
+    notes += exports
+    notes += timeline
+    notes += _untimed_pages(relevant)
+    if not sp_seen and any(a.outcome == "success" for a in attempts):
+        notes.append(IDP_ONLY)
+    if foreign:
+        notes.append(f"{len(foreign)} sign-in(s) in IdP logs to other applications left out: "
+                     + _top_apps(Counter(foreign.values())))
+    elif len(mixed) > 1:  # nothing tells which one is the SP: say so, and how to choose
+        notes.append(f"the IdP logs hold sign-ins to {len(mixed)} applications: {_top_apps(mixed)}; "
+                     "pass --app with the SP's name to keep its own")
+    done = replace(report, attempts=tuple(attempts), notes=report.notes + tuple(notes))
+    return replace(done, cause_findings=tuple(cause_findings(done)))
