@@ -28,6 +28,7 @@ from samlscan.prefilter import (
     _log_with_prefilter,
     _prefilter_for,
     prefiltered_lines,
+    unknown_text_log,
     read_buffer,
     release_buffers,
 )
@@ -43,6 +44,10 @@ processes finish together instead of one waiting for another's last two big rang
 CUT_WINDOW = 4 * 1024 * 1024
 """How far past each SPLIT_BYTES a range's end is looked for (a record start); a log whose lines
 are all longer is read as one range from there."""
+BIG_TEXT = 8 * 1024 * 1024
+"""A text bigger than this in no known layout is read as a log with SAML in its lines (streamed,
+prefiltered, in ranges: prefilter.unknown_text_log), not as one pasted message held whole (no
+paste is this big; a 70 MB access log was refused as 'too large for a pasted message')."""
 BATCH_BYTES = 4 * 1024 * 1024
 BATCH_FILES = 32
 """Small files travel to the workers in batches (fewer round trips)..."""
@@ -107,7 +112,7 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
         return _analyze_container(label, path, kind, expect, tz, depth, tmpdir)
     tz = zone_of(tz, label)
     found = engine.sniff(head)
-    log = _log_with_prefilter(head, found)
+    log = _log_reader(path, head, found)
     if log is not None:
         parser, pf = log
         return [_analyze_log(label, path, parser, pf, 0, os.path.getsize(path), expect, tz)[0]]
@@ -117,6 +122,15 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
     from samlscan.archives import _relabel
 
     return [_relabel(r, path, label)]
+
+
+def _log_reader(path: str, head: bytes, found=None, size: int | None = None):
+    """(parser, prefilter) of a log read in streamed, prefiltered ranges, or None: a known log
+    layout, or a big text in none (BIG_TEXT)."""
+    log = _log_with_prefilter(head, found)
+    if log is None and (os.path.getsize(path) if size is None else size) > BIG_TEXT:
+        log = unknown_text_log(head, found)
+    return log
 
 
 # --- planning and workers -------------------------------------------------------------------------
@@ -175,7 +189,7 @@ def plan(files: list[str]) -> list[Unit]:
             try:
                 head = engine.read_head(p)
                 if container_kind(head) is None:
-                    log = _log_with_prefilter(head)
+                    log = _log_reader(p, head, size=size)
             except OSError:
                 pass
             if log is not None:
@@ -252,7 +266,7 @@ def _range_reader(path: str, name: str):
     from samlscan import logs
 
     try:
-        log = _log_with_prefilter(engine.read_head(path))
+        log = _log_reader(path, engine.read_head(path))
     except OSError:
         log = None
     if log is not None and log[0].name == name:
@@ -329,8 +343,10 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
     n_events = sum(p[1].input.events for p in parts)  # (with the 'info' events not kept)
     status = "scanned" if n_ok or n_events else (
         "skipped" if all(p[1].input.status == "skipped" for p in parts) else "failed")  # (no SAML line in any)
-    if status == "scanned":  # a range with nothing in it says nothing of the log
-        finds = [f for f in finds if not (f.code == "input-not-saml" and f.source and f.source.ref is None)]
+    # a range with nothing in it says nothing of the log; a log with nothing in any says it once
+    blank = [f for f in finds if f.code == "input-not-saml" and f.source and f.source.ref is None]
+    if blank:
+        finds = [f for f in finds if f not in blank or (status != "scanned" and f is blank[0])]
     reason = None if status == "scanned" else (
         first.reason if status == "skipped" else finds[0].message_text if finds else "nothing found")
     inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=n_events,

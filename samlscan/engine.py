@@ -641,7 +641,9 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
         skipped = InputResult(path, "skipped", kind=got.kind, reason=got.empty_reason, malformed_lines=got.malformed)
         return FileResult(skipped, (), (), ())
     if status == "failed" and not bad:  # a failed input always has a finding that says why
-        why = (f"read as {got.kind[4:]} log lines, but none of them is about a SAML login"
+        why = ("read line by line (no known log layout), but no line holds a SAML message"
+               if got.kind == "log:embedded" else
+               f"read as {got.kind[4:]} log lines, but none of them is about a SAML login"
                if got.kind and got.kind.startswith("log:") else
                "no SAML message found (expected XML, base64, a form body or a URL)")
         bad = [_problem_finding(InputProblem(Source(path), "input-not-saml", why))]

@@ -137,6 +137,28 @@ def _log_with_prefilter(head: bytes, found=None):
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
 
 
+_ANY_LINE = Prefilter(record_start=re.compile(rb""), keep=_EMBEDDED)
+"""Text in no known layout, read by the embedded reader: every line a record, kept when it holds
+what a SAML value in a line holds."""
+
+
+def unknown_text_log(head: bytes, found=None):
+    """(the embedded reader, its prefilter) for a text no reader claims whose lines may carry SAML
+    (an access log, a console capture): not XML, JSON, a form body or base64 (a pasted message,
+    which the paste path reads whole), but lines; None otherwise. The caller decides by size: the
+    paste path holds a whole input, this one streams it."""
+    from samlscan.inputs import blob
+    from samlscan.logs import embedded
+
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    found = found or engine.sniff(head)
+    text = found.text if found.kind == "blob" else None
+    if not text or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") or blob.sniff_kind(text) is not None:
+        return None
+    return (embedded.PARSER, _ANY_LINE) if text.count("\n") >= 2 else None
+
+
 _JSON_ARRAY = re.compile(rb"\[\s*(?:\{\s*[\"}]|[\[\"\]]|\Z)")
 """The start of a JSON array of objects (a key or '}' after '{'), arrays or strings (or an empty one):
 Flask's, gunicorn's and PHP's log lines start with '[' and a time, log4j2's level-first layout with

@@ -89,3 +89,45 @@ def test_simplesamlphp_page_is_read_by_the_exception_it_shows():
     from samlscan.catalog import lookup
 
     assert lookup(got.text, "simplesamlphp").code == "app-not-found"
+
+
+def _access_log(path: Path, size: int, saml_every: int = 0) -> None:
+    """An nginx-style access log of about `size` bytes; with `saml_every`, every so many lines a
+    redirect-binding AuthnRequest (fixtures/requests/authnrequest-redirect.txt's URL) in the path."""
+    url = (ROOT / "fixtures" / "requests" / "authnrequest-redirect.txt").read_text().strip()
+    query = url[url.index("?"):]
+    with open(path, "w") as fh:
+        n = 0
+        while fh.tell() < size:
+            n += 1
+            target = f"/saml2/idp/SSOService.php{query}" if saml_every and n % saml_every == 0 else \
+                f"/api/issues/search?p={n}"
+            fh.write(f'192.0.2.{n % 250} - - [11/Mar/2025:08:{n // 60 % 60:02d}:{n % 60:02d} +0000] '
+                     f'"GET {target} HTTP/1.1" 200 {n % 9000} "-" "Mozilla/5.0"\n')
+
+
+def test_a_big_text_in_no_known_layout_is_read_as_lines_not_refused(tmp_path):
+    """A text over batch.BIG_TEXT that no reader claims (a web server's access log) was read as
+    one pasted message: refused over 64 MiB ('use samlscan scan', in scan itself), seconds below.
+    It is streamed through the embedded reader, prefiltered: the SAML in its lines is found, and
+    one without any says so once (each range of it said so before)."""
+    import samlscan.batch as batch
+
+    log = tmp_path / "access.log"
+    _access_log(log, 9 * 1024 * 1024, saml_every=20000)
+    assert log.stat().st_size > batch.BIG_TEXT
+    report = run_scan([str(log)], Expectations(), jobs=1)
+    kinds = {m.message.kind for m in report.messages}
+    assert report.inputs[0].status == "scanned" and report.inputs[0].kind == "log:embedded", report.inputs
+    assert kinds == {"AuthnRequest"} and len(report.messages) >= 3
+
+    empty = tmp_path / "empty-access.log"
+    _access_log(empty, 9 * 1024 * 1024)
+    old, batch.SPLIT_BYTES = batch.SPLIT_BYTES, 2 * 1024 * 1024  # (several ranges, as a big log's)
+    try:
+        report = run_scan([str(empty)], Expectations(), jobs=2)
+    finally:
+        batch.SPLIT_BYTES = old
+    assert report.inputs[0].status == "failed"
+    said = [f for f in report.input_findings if f.code == "input-not-saml"]
+    assert len(said) == 1 and "no known log layout" in said[0].message_text
