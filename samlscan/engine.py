@@ -101,8 +101,8 @@ def _read_all(path: str) -> bytes:
         with open(path, "rb") as fh:
             data = fh.read(MAX_PASTE_BYTES + 1)
     if len(data) > MAX_PASTE_BYTES:
-        raise InputError("input-too-large", f"over {MAX_PASTE_BYTES} bytes for a pasted message; "
-                         "use 'samlscan scan' for large logs")
+        raise InputError("input-too-large", f"over {MAX_PASTE_BYTES} bytes for one message or paste (XML, JSON, "
+                         "base64 or a form body: no log layout in it)")
     return data
 
 
