@@ -224,6 +224,15 @@ _SPECS = (
        "Make the IdP sign the Response as well (Entra: signing option 'Sign SAML response and "
        "assertion'; Okta, Ping: sign the response; Auth0: Applications > the app > Addons > SAML2 "
        "Web App > Settings, \"signResponse\": true). Older java-saml SPs accept it as is.", "idp"),
+    _s("decrypted-prefix-rebound", W, "signature",
+       "The decrypted assertion's signature verifies, but the plaintext binds a namespace to another "
+       "prefix than the Response does: an SP that puts the decrypted assertion in place of its "
+       "EncryptedAssertion with lxml or PHP DOM re-binds it to the Response's prefix and its signature "
+       "check fails (python3-saml: 'Signature validation failed. SAML Response rejected'; php-saml).",
+       "On the SP: a python3-saml or php-saml release that verifies the assertion as decrypted, if "
+       "there is one. On the IdP: sign the Response rather than the assertion (its signature covers "
+       "the EncryptedAssertion as sent), or write the same prefixes inside the encrypted assertion as "
+       "in the Response.", "sp"),
     _s("signature-missing", E, "signature",
        "Neither the Response nor the Assertion is signed (or the required one is not).",
        "Configure the IdP to sign the assertion (or the response, or both).", "idp",

@@ -17,6 +17,7 @@ from samlscan.inputs.base import RawMessage
 from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, SubjectConfirmation)
 from samlscan.privatekeys import without_private_keys
 from samlscan.sigverify import Verification, verify_document
+from samlscan.splice import rebound_facts
 from samlscan.xmlsafe import DS, SAML, SAMLP, XENC, element_path, local
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
@@ -461,6 +462,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order + wrapping
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
+    structure += rebound_facts(decrypted)
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)
         structure += (f"request-not-on-or-after:{root.get('NotOnOrAfter')}",)

@@ -152,6 +152,27 @@ def check_encrypted_needs_signed_response(msg: SamlMessage, ctx: CheckContext):
                   expected="a signed Response around the encrypted assertion", actual="unsigned Response")
 
 
+def check_decrypted_prefixes(msg: SamlMessage, ctx: CheckContext):
+    """A signed assertion whose plaintext declares its own prefix for a namespace the Response binds
+    to another one (saml.rebound_facts): SPs that splice it with lxml (python3-saml) break the
+    exclusive C14N of the signed content and reject a signature that is good."""
+    moves = [fact.split(":", 3)[1:] for fact in msg.structure if fact.startswith("prefix-rebound:")]
+    if not moves:
+        return
+    said = "; ".join(f"{uri} as '{_shown_prefix(move.partition('>')[0])}' becomes "
+                     f"'{_shown_prefix(move.partition('>')[2])}' in assertion {aid}" for aid, move, uri in moves)
+    yield finding(msg, "decrypted-prefix-rebound",
+                  f"the decrypted assertion's signature verifies as decrypted, but spliced into the Response "
+                  f"with lxml (python3-saml) its prefixes change: {said}; python3-saml then says "
+                  "'Signature validation failed. SAML Response rejected'",
+                  expected="the decrypted assertion keeps its prefixes (or uses the Response's)",
+                  actual=said)
+
+
+def _shown_prefix(prefix: str) -> str:
+    return prefix or "(default namespace)"
+
+
 def _within(path: str, signed_path: str | None) -> bool:
     """`path` is the signed element or inside it: the signed content holds it, wherever the
     signature sits (a misplaced one is check_signature_present's and placement's to name)."""
@@ -694,5 +715,6 @@ def check_comment_injection(msg: SamlMessage, ctx: CheckContext):
 
 
 CHECKS = (check_signature_present, check_signature_placement, check_encrypted_needs_signed_response,
+          check_decrypted_prefixes,
           check_signature_valid, check_redirect_unverifiable, check_weak_crypto, check_certificates,
           check_keyinfo_matches, check_reference, check_wrapping, check_comment_injection)
