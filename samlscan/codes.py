@@ -194,6 +194,12 @@ _SPECS = (
     _s("subject-confirmation-expired", E, "time",
        "The bearer SubjectConfirmationData NotOnOrAfter has passed.",
        "Sync the clocks; if the IdP's validity window is very short, lengthen it.", "idp"),
+    _s("subject-confirmation-drift", W, "time",
+       "The bearer SubjectConfirmationData's NotBefore/NotOnOrAfter hold only thanks to the allowed "
+       "clock skew: python3-saml compares them without any skew and rejects the Response ('A valid "
+       "SubjectConfirmation was not found on this Response'), though it allows 300 s on Conditions.",
+       "Sync the IdP and SP clocks with NTP; if the IdP's SubjectConfirmationData window is short, "
+       "lengthen it.", "idp"),
     _s("session-expired", E, "time", "AuthnStatement SessionNotOnOrAfter has passed.",
        "The IdP session lifetime is shorter than the login took; sign in again or lengthen it.",
        "idp"),

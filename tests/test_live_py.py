@@ -7,7 +7,6 @@ must agree with python3-saml 1.16's recorded verdict, or the disagreement is exp
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "livepy"
 KEYS = ROOT / "fixtures" / "keys"
 VERDICTS = json.loads((DATA / "verdicts.json").read_text())
+ACS = "https://sonar.example.com/oauth2/callback/saml"
 
 # python3-saml's settings (make.py SETTINGS) as samlscan flags; want*Signed / rejectDeprecated
 # have no samlscan flag (we always report an unsigned or SHA-1 message, at our own severity).
@@ -28,6 +28,8 @@ FLAGS = {
     "other-idp-cert": ["--idp-cert", str(KEYS / "idp-new.crt")],
     "other-sp-entity": ["--sp-entity-id", "sonarqube-prod"],
     "other-sp-key": ["--sp-key", str(KEYS / "sp-other.key")],
+    # judged at python3-saml's recorded clock ("now") instead of 5 s after the IssueInstant
+    "early-4m": ["--at"], "early-6m": ["--at"], "late-19m": ["--at"], "late-21m": ["--at"],
 }
 
 # python3-saml rejects, samlscan verifies: python3-saml replaces the EncryptedAssertion by the
@@ -43,13 +45,15 @@ NO_ATTRIBUTES = {"attrs-none"}
 
 
 def _check(case: str, settings: str, extra: tuple = ()) -> set[tuple[str, str]]:
-    """(severity, code) of every finding of `samlscan check` on one recorded Response."""
-    at = datetime.fromisoformat(VERDICTS[case]["issue_instant"].replace("Z", "+00:00")) + timedelta(seconds=5)
+    """(severity, code) of every finding of `samlscan check` on one recorded Response, judged at
+    python3-saml's clock with its tolerance (constants.py ALLOWED_CLOCK_DRIFT = 300 s)."""
+    at = VERDICTS[case]["python3_saml"][settings]["now"]
     args = ["check", str(DATA / VERDICTS[case]["file"]), "--idp-cert", str(KEYS / "idp.crt"),
-            "--sp-key", str(KEYS / "sp.key"), "--sp-entity-id", "sonarqube",
-            "--at", at.isoformat(), "--format", "json", "-q", "--fail-on", "never", *extra]
+            "--sp-key", str(KEYS / "sp.key"), "--sp-entity-id", "sonarqube", "--acs-url", ACS,
+            "--idp-entity-id", "https://idp.example.com/idp", "--request-id", "id-sonar-0123456789abcdef",
+            "--at", at, "--clock-skew", "300", "--format", "json", "-q", "--fail-on", "never", *extra]
     swap = FLAGS[settings]
-    if swap:  # replace the right value (--idp-cert and --sp-key repeat: a rollover, several keys)
+    if len(swap) == 2:  # replace the right value (--idp-cert and --sp-key repeat: a rollover, several keys)
         args[args.index(swap[0]) + 1] = swap[1]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
@@ -85,6 +89,9 @@ def test_verdict_agrees_or_is_explained(case, settings):
         return
     elif case in PREFIX_REBOUND and verdict["error"].startswith("Signature validation failed"):
         assert ("warning", "decrypted-prefix-rebound") in _check(case, settings)
+    elif verdict["error"] == "A valid SubjectConfirmation was not found on this Response":
+        # python3-saml allows no clock drift on SubjectConfirmationData (300 s on Conditions)
+        assert ("warning", "subject-confirmation-drift") in _check(case, settings)
     elif case in NO_ATTRIBUTES:
         assert verdict["error"] == "There is no AttributeStatement on the Response"
     else:
@@ -151,6 +158,9 @@ TEXT_CODES = {
     "There is no AttributeStatement": "idp-configuration-error",
     "The status code of the Response was not Success": "status-not-success",
     "failed to decrypt": "decryption-failed",
+    "A valid SubjectConfirmation was not found": "recipient-mismatch",   # its usual cause; see below
+    "Could not validate timestamp: expired": "assertion-expired",
+    "Could not validate timestamp: not yet valid": "assertion-not-yet-valid",
 }
 TEXTS = sorted({j["error"] for v in VERDICTS.values() for j in v["python3_saml"].values() if j["error"]})
 
@@ -163,3 +173,19 @@ def test_error_text_explained(text):
     assert entry is not None and entry.code == want[0], (text, entry)
     res = CliRunner().invoke(main, ["explain", text])
     assert res.exit_code == 0 and want[0] in res.output
+
+
+def test_subject_confirmation_text_names_the_drift():
+    """python3-saml's one SubjectConfirmation text covers the time window it judges without drift
+    (late-19m above): its catalog entry says so and points at the warning."""
+    entry = lookup("A valid SubjectConfirmation was not found on this Response", "python3-saml")
+    assert entry.product == "python3-saml" and "subject-confirmation-drift" in entry.explanation
+
+
+def test_drift_warning_only_within_the_skew():
+    drift = ("warning", "subject-confirmation-drift")
+    assert drift not in _check("both-sha256", "right")
+    assert drift in _check("both-sha256", "late-19m")
+    late = _check("both-sha256", "late-21m")
+    assert drift not in late and "subject-confirmation-expired" in _errors(late)
+    assert drift not in _check("both-sha256", "early-4m")   # pysaml2 writes no NotBefore there

@@ -126,6 +126,33 @@ def check_subject_confirmation(msg: SamlMessage, ctx: CheckContext):
     yield from _incomplete_bearers(msg, bearers, why)
 
 
+def check_confirmation_drift(msg: SamlMessage, ctx: CheckContext):
+    """A bearer confirmation usable at the evaluation time only within the clock skew: python3-saml
+    (response.py is_valid: `parsed_nooa <= now()`, `parsed_nb > now()`, no ALLOWED_CLOCK_DRIFT there,
+    unlike Conditions) and php-saml 2.x/3.x (`$noa <= time()`) reject what java-saml and ruby-saml
+    accept. Expired or early beyond the skew is check_subject_confirmation's error."""
+    a = consumed_assertion(msg)
+    if a is None or ctx.at is None or ctx.expect.clock_skew <= 0:
+        return
+    skew, exact = timedelta(seconds=ctx.expect.clock_skew), timedelta(0)
+    bearers = bearers_of(a)
+    usable = [sc for sc in bearers if not confirmation_problems(sc, msg.in_response_to, ctx.at, skew, ctx.expect.acs_url)]
+    if not usable or any(not confirmation_problems(sc, msg.in_response_to, ctx.at, exact, ctx.expect.acs_url)
+                         for sc in usable):
+        return
+    sc = usable[0]
+    if sc.not_on_or_after and _passed(ctx.at, sc.not_on_or_after, exact):
+        said = f"NotOnOrAfter {fmt_time(sc.not_on_or_after)} passed {_seconds(ctx.at - sc.not_on_or_after)} before"
+    else:
+        said = f"NotBefore {fmt_time(sc.not_before)} is {_seconds(sc.not_before - ctx.at)} after"
+    yield finding(msg, "subject-confirmation-drift",
+                  f"bearer SubjectConfirmationData {said} {fmt_time(ctx.at)} ({ctx.at_source}), within the "
+                  f"{ctx.expect.clock_skew} s of clock skew allowed; python3-saml allows none there and says "
+                  "'A valid SubjectConfirmation was not found on this Response'",
+                  expected="a SubjectConfirmationData window that holds at the SP's clock",
+                  actual=fmt_time(ctx.at))
+
+
 def _incomplete_bearers(msg: SamlMessage, bearers, why: str):
     """When no bearer confirmation is usable, those lacking Recipient or NotOnOrAfter are a cause
     too (SAML profiles 4.1.4.2), not only the complete one that expired: java-saml lists each
@@ -226,5 +253,5 @@ def _zone_notes(msg: SamlMessage):
         yield finding(msg, "time-not-utc", "; ".join(parts))
 
 
-CHECKS = (check_conditions_window, check_subject_confirmation, check_session, check_clock_skew,
-          check_time_format)
+CHECKS = (check_conditions_window, check_subject_confirmation, check_confirmation_drift, check_session,
+          check_clock_skew, check_time_format)

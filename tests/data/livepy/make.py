@@ -106,7 +106,15 @@ SETTINGS = {
     "other-idp-cert": {"idp": {"x509cert": _pem_body(KEYS / "idp-new.crt")}},
     "other-sp-entity": {"sp": {"entityId": "sonarqube-prod"}},
     "other-sp-key": {"sp": {"privateKey": (KEYS / "sp-other.key").read_text()}},
+    # the right settings, judged at another time (seconds after the IssueInstant; pysaml2 gives
+    # 15 minutes, python3-saml allows ALLOWED_CLOCK_DRIFT = 300 s either way)
+    "early-4m": {"now": -240},
+    "early-6m": {"now": -360},
+    "late-19m": {"now": 19 * 60},
+    "late-21m": {"now": 21 * 60},
 }
+NOW_AFTER_ISSUE = 5
+"""Seconds after the IssueInstant at which python3-saml judges, unless a SETTINGS entry says."""
 
 
 def settings(change: dict) -> OneLogin_Saml2_Settings:
@@ -120,7 +128,8 @@ def settings(change: dict) -> OneLogin_Saml2_Settings:
         "security": {"wantAssertionsSigned": False, "wantMessagesSigned": False},
     }
     for part, vals in change.items():
-        base[part] = {**base[part], **vals}
+        if part != "now":
+            base[part] = {**base[part], **vals}
     return OneLogin_Saml2_Settings(base, sp_validation_only=True)
 
 
@@ -129,11 +138,12 @@ REQUEST_DATA = {"https": "on", "http_host": "sonar.example.com", "script_name": 
 
 
 def judge(xml: str, issued: str) -> dict:
-    frozen = ol_utils.OneLogin_Saml2_Utils.parse_SAML_to_time(issued) + 5
-    ol_utils.OneLogin_Saml2_Utils.now = staticmethod(lambda: frozen)   # the recording only
+    issued_at = ol_utils.OneLogin_Saml2_Utils.parse_SAML_to_time(issued)
     b64 = base64.b64encode(xml.encode()).decode()
     out = {}
     for name, change in SETTINGS.items():
+        frozen = issued_at + change.get("now", NOW_AFTER_ISSUE)
+        ol_utils.OneLogin_Saml2_Utils.now = staticmethod(lambda: frozen)   # the recording only
         try:   # python3-saml decrypts in the constructor
             resp = OneLogin_Saml2_Response(settings(change), b64)
             ok = bool(resp.is_valid(REQUEST_DATA, request_id=REQ, raise_exceptions=False))
@@ -141,7 +151,8 @@ def judge(xml: str, issued: str) -> dict:
             ok, err = False, f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"   # as a traceback ends
         else:
             err = resp.get_error()
-        out[name] = {"valid": ok, "error": None if ok else err}
+        out[name] = {"valid": ok, "error": None if ok else err,
+                     "now": ol_utils.OneLogin_Saml2_Utils.parse_time_to_SAML(frozen)}
     return out
 
 
