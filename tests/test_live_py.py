@@ -104,6 +104,9 @@ EXPECTED = {
     "other-key": "signature-cert-mismatch",
     "wrong-audience": "audience-mismatch",
     "error-status": "status-not-success",
+    # pysaml2's PEFIM layout: the attributes in an EncryptedAssertion inside saml:Advice; python3-saml
+    # counts every (Encrypted)Assertion of the document (validate_num_assertions), as we do
+    "advice-attrs": "assertion-multiple",
 }
 
 
@@ -159,6 +162,7 @@ TEXT_CODES = {
     "The status code of the Response was not Success": "status-not-success",
     "failed to decrypt": "decryption-failed",
     "A valid SubjectConfirmation was not found": "recipient-mismatch",   # its usual cause; see below
+    "SAML Response must contain 1 assertion": "assertion-multiple",
     "Could not validate timestamp: expired": "assertion-expired",
     "Could not validate timestamp: not yet valid": "assertion-not-yet-valid",
 }

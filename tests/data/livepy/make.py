@@ -89,6 +89,9 @@ CASES = {
     "enc-assert-signed": dict(sign_response=False, sign_assertion=True, encrypt_assertion=True),
     "enc-resp-signed": dict(sign_response=True, sign_assertion=False, encrypt_assertion=True),
     "enc-both-signed": dict(sign_response=True, sign_assertion=True, encrypt_assertion=True),
+    # the attributes in an EncryptedAssertion inside saml:Advice (pysaml2's PEFIM layout)
+    "advice-attrs": dict(sign_response=True, sign_assertion=True, encrypted_advice_attributes=True,
+                         pefim=True),
     "nameid-persistent": dict(sign_response=True, sign_assertion=True, nameid="persistent"),
     "nameid-transient": dict(sign_response=True, sign_assertion=True, nameid="transient"),
     "attrs-misnamed": dict(sign_response=True, sign_assertion=True, attrs=MISNAMED),
