@@ -120,6 +120,8 @@ def test_a_big_text_in_no_known_layout_is_read_as_lines_not_refused(tmp_path):
     kinds = {m.message.kind for m in report.messages}
     assert report.inputs[0].status == "scanned" and report.inputs[0].kind == "log:embedded", report.inputs
     assert kinds == {"AuthnRequest"} and len(report.messages) >= 3
+    # each at its line's time (the access log's '[11/Mar/2025:08:33:20 +0000]'), not undated
+    assert report.messages[0].message.captured_at.isoformat() == "2025-03-11T08:33:20+00:00"
 
     empty = tmp_path / "empty-access.log"
     _access_log(empty, 9 * 1024 * 1024)
@@ -131,3 +133,16 @@ def test_a_big_text_in_no_known_layout_is_read_as_lines_not_refused(tmp_path):
     assert report.inputs[0].status == "failed"
     said = [f for f in report.input_findings if f.code == "input-not-saml"]
     assert len(said) == 1 and "no known log layout" in said[0].message_text
+
+
+def test_an_access_log_line_time_with_its_offset():
+    """Apache's and nginx's common/combined log formats write '%t' as '[10/Oct/2000:13:55:36 -0700]'
+    after the client, identity and user: the embedded reader dates a SAML value of that line by it."""
+    from datetime import timezone
+
+    from samlscan.logs.embedded import _line_time
+
+    line = ('198.51.100.7 - anna@example.com [10/Oct/2025:13:55:36 -0700] "GET /sso?SAMLRequest=x HTTP/1.1" 302 0')
+    assert _line_time(line, timezone.utc).isoformat() == "2025-10-10T13:55:36-07:00"
+    assert _line_time('198.51.100.7 - - [31/Apr/2025:13:55:36 +0000] "GET /', timezone.utc) is None
+    assert _line_time("logged at [10/Oct/2025:13:55:36 -0700]", timezone.utc) is None

@@ -5,7 +5,7 @@ Used as a parser of last resort and by the product parsers on every line they re
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import parse_iso, src, text_lines
@@ -30,6 +30,22 @@ _XML_START = re.compile(
 _HINT = re.compile("|".join(map(re.escape, EMBED_HINTS)))
 _TIME_HEAD = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                         r"(?:Z|[+-]\d{2}:?\d{2})?)(?![\d:.,])")  # zone-less: read in --timezone
+_CLF_TIME = re.compile(r"^\S{1,255} \S{1,255} \S{1,255} \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\]")
+"""The time of a web server's access log line (Apache's and nginx's common and combined formats:
+'%h %l %u %t', '[10/Oct/2000:13:55:36 -0700]'): SAML in its request line is a redirect-binding one."""
+
+
+def _line_time(line: str, tz: tzinfo):
+    m = _TIME_HEAD.match(line)
+    if m:  # a zone-less line time is read in --timezone like every other log's (it was UTC)
+        return parse_iso(m.group(1), tz)[0]
+    m = _CLF_TIME.match(line)
+    if m:
+        try:
+            return datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S %z")
+        except ValueError:  # (a month name of another locale, a day 31 of April)
+            return None
+    return None
 
 
 def find_embedded(text: str) -> list[str]:
@@ -123,9 +139,7 @@ class EmbeddedParser:
             values = find_embedded(line)
             if not values:
                 continue
-            m = _TIME_HEAD.match(line)
-            # A zone-less line time is read in --timezone like every other log's (it was UTC).
-            time = parse_iso(m.group(1), tz)[0] if m else None
+            time = _line_time(line, tz)
             for value in values:
                 yield EmbeddedSaml(src(path, no), time, value)
 
