@@ -34,6 +34,12 @@ _BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])|^Error repo
 # formatBacktrace) 'Backtrace:' and its frames, then for each cause 'Caused by: <class>: <message>'
 # and the cause's frames: UNHANDLEDEXCEPTION, a wrapper's code, is the echo of the cause below it.
 CAUSED_BY = "Caused by: "
+# SimpleSAMLphp is an IdP or an SP (or both, a proxy): an exception's frames say which role threw
+# it. The SP's code: its ACS/logout/metadata endpoints (1.x modules/saml/www/sp/, 2.x
+# modules/saml/src/Controller/ServiceProvider.php), the response checks (Module\saml\Message::
+# processResponse/processAssertion) and the saml:SP auth source (Module\saml\Auth\Source\SP).
+_SP_FRAME = re.compile(r"modules/saml/www/sp/|Controller/ServiceProvider\.php|Controller\\ServiceProvider"
+                       r"|Module\\saml\\Message::process(?:Response|Assertion)|Module\\saml\\Auth\\Source\\SP")
 # Warnings after which SimpleSAMLphp goes on: an AuthnRequest whose ACS is not in the SP's
 # saml20-sp-remote entry is answered at that entry's default AssertionConsumerService
 # (modules/saml/src/IdP/SAML2.php getAssertionConsumerService: 'Authentication request specifies
@@ -92,24 +98,44 @@ class SimpleSamlPhpParser:
             yield held[0]
 
     def _records(self, lines, path: str, tz: tzinfo) -> Iterator[tuple[Record, tuple | None]]:
-        """(record, (track ID, process ID)) for each record, in line order."""
+        """(record, (track ID, process ID)) for each record, in line order; an event waits for
+        the backtrace lines after it, whose frames may say it was the SP's (_SP_FRAME)."""
+        pending: tuple[LogEvent, tuple] | None = None
+        for rec, key, frame in self._lines(lines, path, tz):
+            if frame is not None:
+                if pending is not None and key == pending[1] and _SP_FRAME.search(frame):
+                    pending = dataclasses.replace(pending[0], side="sp"), pending[1]
+                continue
+            if pending is not None:
+                yield pending
+                pending = None
+            if isinstance(rec, LogEvent):
+                pending = rec, key
+            else:
+                yield rec, key
+        if pending is not None:
+            yield pending
+
+    def _lines(self, lines, path: str, tz: tzinfo) -> Iterator[tuple[Record | None, tuple | None, str | None]]:
+        """(record, key, None) for each record, (None, key, frame) for each backtrace line."""
         ref = _reference(path, self.year)
         users: dict[str, str] = {}  # track ID -> user the auth source accepted in that session
         for no, line in text_lines(lines):
             m = _LINE.match(line)
             if m is None:
                 if _LOOKS_LIKE.match(line) and "saml" in line.lower():
-                    yield malformed(path, no, "SimpleSAMLphp line without level/[trackid]"), None
+                    yield malformed(path, no, "SimpleSAMLphp line without level/[trackid]"), None, None
                 continue
             time, local = _time(m["date"], ref, tz)
             msg = m["msg"]
             for rec in embedded_records(path, no, msg, time, "simplesamlphp"):
-                yield rec, None
+                yield rec, None, None
             level = _LEVELS.get(m["level"], m["level"].upper())
             track = m["track"] if m["track"] not in NO_TRACK else None
             if m["stat"]:
                 outcome = _stat_outcome(msg)
             elif _BACKTRACE.match(msg):
+                yield None, (m["track"], m["pid"]), msg
                 continue
             elif _CARRIED_ON.match(msg):
                 outcome = "info"
@@ -128,7 +154,7 @@ class SimpleSamlPhpParser:
             yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
                            outcome=outcome, text=msg, code=code, request_id=track, app=app,
                            user=user,
-                           local_time=local), (m["track"], m["pid"])
+                           local_time=local), (m["track"], m["pid"]), None
 
 
 def _stat_outcome(msg: str) -> str:
