@@ -69,6 +69,7 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
     of one product and side takes no second one of them: without a shared ID that is the user's
     next try (Keycloak's LOGIN_ERROR then LOGIN 46 s later), not the same attempt."""
     order = sorted((i for i, p in enumerate(pieces) if p.time), key=lambda i: pieces[i].time)
+    _pair_nearest(pieces, groups, order)
     decided = _decisions(pieces, groups, order)
     last_by_key: dict[str, int] = {}
     shared_ip: dict[str, datetime] = {}  # IP -> until when two users were seen behind it
@@ -110,6 +111,63 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
             aka_last[key] = i
         if p.user and _sp_line(p):
             last_by_sp.update((key, i) for key in keys)
+
+
+def _decision_line(p: _Piece) -> bool:
+    """A log line that decides one login and names its user: the issue or refusal of a response,
+    or the SP's acceptance or refusal of it (not an IdP's authentication step, _authenticated)."""
+    return p.kind == "log" and p.response is None and p.outcome in ("failure", "success") and bool(p.user) \
+        and not _authenticated(p)
+
+
+def _response_names(p: _Piece) -> list[tuple[str, bool]]:
+    """(name, by another name) a response is known by to the logs: its NameID and the SP's login;
+    for an opaque NameID (transient, persistent: no log names it, SAML core 8.3.7-8.3.8) also its
+    attributes' names (_Piece.aka) and an address's local part, the name an IdP logs its account by."""
+    names = [(n.casefold(), False) for n in (p.user, p.login) if n and not (p.opaque and n == p.user)]
+    if p.opaque:
+        names += [(n, True) for n in p.aka]
+        names += [(local, True) for n in p.aka if (local := _local_part(n))]
+    return names
+
+
+def _pair_nearest(pieces, groups: _Groups, order: list[int]) -> None:
+    """Pair each response with the log lines of its user that decide its login, nearest in time
+    first, one to one: a line with a same-second response is not taken by another response of the
+    user a second later, and each response takes one line of a product and side (_join_undecided:
+    a group holds one response and one decision of each). Each response is compared with the
+    KEY_FANOUT nearest lines of a name on either side (a busy user stays linear); by another name
+    (_response_names) only within MOMENT, as the SP's lines are (_link_by_user_time)."""
+    from bisect import bisect_left
+
+    lines: dict[str, list[int]] = {}  # name -> its decision lines, in time order
+    responses = []
+    for i in order:
+        p = pieces[i]
+        if p.response is not None and (p.user or p.aka):
+            responses.append(i)
+        elif _decision_line(p):
+            lines.setdefault(p.user.casefold(), []).append(i)
+    if not responses or not lines:
+        return
+    times = {name: [pieces[j].time for j in js] for name, js in lines.items()}
+    pairs = []
+    for i in responses:
+        t = pieces[i].time
+        for name, other in _response_names(pieces[i]):
+            if name not in lines:
+                continue
+            at = bisect_left(times[name], t)
+            reach = MOMENT if other else WINDOW
+            for k in range(max(0, at - KEY_FANOUT), min(len(lines[name]), at + KEY_FANOUT)):
+                gap = abs(times[name][k] - t)
+                if gap <= reach:
+                    pairs.append((gap, times[name][k], i, lines[name][k]))
+    if not pairs:
+        return
+    decided = _decisions(pieces, groups, order)
+    for _, _, i, j in sorted(pairs):
+        _join_undecided(pieces, groups, decided, i, j)
 
 
 def _sp_line(p: _Piece) -> bool:
