@@ -9,7 +9,7 @@ from samlscan.checks.base import issuer_product
 from samlscan.codes import IDP_WHERE, SPECS, cause_rank
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
-                                       _metadata_signer, _unheld_judges, _where)
+                                       _metadata_signer, _refines, _unheld_judges, _where)
 from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY
 from samlscan.correlate.unheld import Unheld
 from samlscan.model import Attempt, Evidence
@@ -195,9 +195,11 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                 break
         fix = fix or (spec.fix if spec else None)
         named = [p for p in members if p.log_code == cause and p.text] if cause else []
-        # else the line the cause was read from (its catalog entry is of its own code: not looked up)
-        decisive = named[0] if named else next((p for p in members if read_from and p.log_code == read_from
-                                                 and p.outcome == "failure" and p.text), None)
+        # else the line the cause was read from, or whose code the cause refines (its catalog entry
+        # is of its own code: not looked up)
+        failed = [p for p in members if p.outcome == "failure" and p.text] if not named else []
+        decisive = named[0] if named else next((p for p in failed if read_from and p.log_code == read_from), None) \
+            or next((p for p in failed if _refines(cause, p.log_code)), None)
         # who acts and how: the catalog's entry of a log line or capture step that names the cause
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):

@@ -167,6 +167,13 @@ _CONFIRMED_BY = {"signature-invalid": frozenset({"signature-cert-mismatch", "sig
 (Spring's and java-saml's 'signature validation failed' is what a key the SP does not hold makes)."""
 
 
+def _refines(cause: str | None, code: str | None) -> bool:
+    """The cause is a specific reason for a log's generic code (_CONFIRMED_BY): the line that
+    says the code is the SP's own word on the cause (java-saml's 'Signature validation failed' of
+    a response signed with a key the SP does not hold: signature-cert-mismatch)."""
+    return cause in _CONFIRMED_BY.get(code, ())
+
+
 def _sha1_refused(members: list[_Piece], saml: list[str]) -> bool:
     """A Spring/OpenSAML SP's signature refusal of a response that verifies here and uses SHA-1:
     SHA-1 is the one thing left to refuse. Java 17+ forbids rsa-sha1 in the JDK's own XMLDSig
