@@ -1,6 +1,6 @@
 """A login Keycloak brokers to another IdP is one attempt: two SAML exchanges in one browser capture
 (SonarQube -> Keycloak's realm, the realm's broker -> Entra ID and back, then Keycloak -> SonarQube),
-joined on the capture's own order (samlscan/correlate.py _link_broker_hops), decided by the hop
+joined on the capture's own order (samlscan/correlate/broker.py _link_broker_hops), decided by the hop
 where the login broke. Samples: tests/data/case18 (fixtures/gen_case18.py); the HARs below are its
 entries recombined (whole entries, the signed messages untouched), as a browser would record
 other orders: concurrent logins in two tabs, a login of another user, a Keycloak login that did

@@ -15,7 +15,7 @@ CASE12 = ROOT / "tests" / "data" / "case12"
 def test_a_java_line_naming_no_saml_library_is_no_java_saml_engine(tmp_path):
     # A Spring Boot app's own failure handler names neither Spring nor OpenSAML; applog reads its
     # text as java-saml's (the Java guess). The guess is no engine: Spring's stop before decrypting
-    # an unsigned Response (correlate._STOPPED_BEFORE) still outranks samlscan's decryption failure.
+    # an unsigned Response (correlate.causes._STOPPED_BEFORE) still outranks samlscan's decryption failure.
     for f in CASE12.iterdir():
         shutil.copy(f, tmp_path)
     lines = (CASE12 / "web.log").read_text().splitlines(keepends=True)

@@ -1,4 +1,4 @@
-"""correlate._found_for_others: an IdP's app-not-found becomes user-not-assigned only on evidence
+"""correlate.findings._found_for_others: an IdP's app-not-found becomes user-not-assigned only on evidence
 that the application answered OTHER users at the same SP entity ID before and after it."""
 from __future__ import annotations
 

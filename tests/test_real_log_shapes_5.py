@@ -399,7 +399,7 @@ def test_keycloak_broker_missing_principal_names_the_attribute(tmp_path):
 def test_keycloak_broker_refusal_event_alone_points_at_the_endpoint_line(tmp_path):
     doc = _check(tmp_path, KC_BROKER_QUOTED.replace(', reason="{reason}"', ""))
     # was request-invalid, 'Check the AuthnRequest' (no AuthnRequest was involved); the broker entry's
-    # fix (read SAMLEndpoint's line) is not shown yet: correlate._catalog_entry passes over entries
+    # fix (read SAMLEndpoint's line) is not shown yet: correlate.causes._catalog_entry passes over entries
     # whose code is unknown-failure
     assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "unknown-failure")]
     assert "AuthnRequest" not in doc["attempts"][0]["fix"]
