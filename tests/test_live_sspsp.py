@@ -75,9 +75,9 @@ def test_scan_gives_each_logged_refusal_its_cause_side_and_fix():
     assert by_page[None]["root_cause"] == "relaystate-cookie-missing"
 
 
-@pytest.mark.xfail(strict=True, reason="correlate joins a log failure by time only with a capture "
-                   "on the same side; a pasted response has none (see the branch report)")
 def test_scan_joins_each_log_refusal_with_the_response_it_refused():
+    """SimpleSAMLphp's SP logs a refusal with no SAML ID or user: it joins the response pasted
+    beside it by the moment (link_moment._moment_side), the only one that near."""
     for a in _attempts():
         names = {Path(e["input"]).name for e in a["evidence"]}
         if "simplesamlphp.log" in names and any(n.endswith(".html") for n in names):

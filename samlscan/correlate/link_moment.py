@@ -13,16 +13,17 @@ from samlscan.correlate.pieces import _Piece
 def _link_by_moment(pieces, groups: _Groups) -> None:
     """A failure logged with neither a SAML ID nor a user (SonarQube's auth.event with an empty
     login, an IdP error page in a capture) joins the nearest failure of the other kind (capture vs
-    log) on the same side within MOMENT, when that group has no such evidence yet."""
+    log) on the same side within MOMENT, when that group has no such evidence yet. A response
+    captured or pasted alone is the SP's (_moment_side); one of unknown outcome joins only as the
+    one nearest (SimpleSAMLphp's SP logs its refusal with no ID or user: tests/data/livesspsp)."""
     from bisect import bisect_left, bisect_right
 
-    failures = sorted((i for i, p in enumerate(pieces) if p.outcome == "failure" and p.time and p.side),
-                      key=lambda i: pieces[i].time)
+    failures = sorted((i for i, p in enumerate(pieces) if p.time and _moment_side(p)), key=lambda i: pieces[i].time)
     # (kind, side) -> its failures in time order, and their times: a failure looks only among
     # those of the other kind on its side (a scan of logs alone has none to look at)
     by_kind: dict[tuple, tuple[list[int], list]] = {}
     for i in failures:
-        idx, times = by_kind.setdefault((pieces[i].kind, pieces[i].side), ([], []))
+        idx, times = by_kind.setdefault((pieces[i].kind, _moment_side(pieces[i])), ([], []))
         idx.append(i)
         times.append(pieces[i].time)
     if not any((other, side) in by_kind for kind, side in by_kind
@@ -30,25 +31,44 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
         return
     present: dict[int, set] = {}  # root -> the (kind, side) of its pieces
     for j, q in enumerate(pieces):
-        present.setdefault(groups.find(j), set()).add((q.kind, q.side))
+        present.setdefault(groups.find(j), set()).add((q.kind, _held_side(q)))
 
     def has(i, kind, side):
         return (kind, side) in present[groups.find(i)]
 
     for i in failures:
         p = pieces[i]
-        other_kind = "log" if p.kind == "capture" else "capture"
-        candidates, times = by_kind.get((other_kind, p.side), ((), ()))
-        if not candidates or p.user or has(i, other_kind, p.side):
+        if p.outcome != "failure":
+            continue  # (an undecided response is only looked for)
+        other_kind, side = "log" if p.kind == "capture" else "capture", _moment_side(p)
+        candidates, times = by_kind.get((other_kind, side), ((), ()))
+        if not candidates or p.user or has(i, other_kind, side):
             continue
         window = candidates[bisect_left(times, p.time - MOMENT):bisect_right(times, p.time + MOMENT)]
-        near = [j for j in window if not has(j, p.kind, p.side) and _same_sp(p, pieces[j])]
+        near = sorted((abs(pieces[j].time - p.time), j) for j in window
+                      if not has(j, p.kind, side) and _same_sp(p, pieces[j]))
         if near:
-            j = min(near, key=lambda j: abs(pieces[j].time - p.time))
+            j = near[0][1]
+            if pieces[j].outcome != "failure" and len(near) > 1 and near[1][0] == near[0][0]:
+                continue  # two responses as near: which one the SP refused is not known
             if not _conflict(pieces, groups, i, j):
                 a, b = groups.find(i), groups.find(j)
                 groups.union(i, j)
                 present[groups.find(i)] = present.pop(a) | present.pop(b)
+
+
+def _moment_side(p) -> str | None:
+    """The side on which a piece is a failure _link_by_moment may join, or None: a failure's own
+    side; a response captured or pasted alone (no log holds it) is the SP's evidence, the SP having
+    received it, and is looked for even when it predicts no outcome (no trust configured: an SP log
+    line of that second saying it refused it decides)."""
+    side = _held_side(p)
+    return side if p.outcome == "failure" or p.outcome == "unknown" and side != p.side else None
+
+
+def _held_side(p) -> str | None:
+    """A piece's side, a response captured or pasted alone (side None) being the SP's."""
+    return "sp" if p.side is None and p.kind == "capture" and p.response is not None else p.side
 
 
 def _link_untimed_pages(pieces, groups: _Groups) -> None:
