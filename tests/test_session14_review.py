@@ -146,3 +146,32 @@ def test_an_access_log_line_time_with_its_offset():
     assert _line_time(line, timezone.utc).isoformat() == "2025-10-10T13:55:36-07:00"
     assert _line_time('198.51.100.7 - - [31/Apr/2025:13:55:36 +0000] "GET /', timezone.utc) is None
     assert _line_time("logged at [10/Oct/2025:13:55:36 -0700]", timezone.utc) is None
+
+
+def test_simplesamlphp_sp_texts_without_a_backtrace_are_the_sps():
+    """SimpleSAMLphp is an IdP or an SP: a warning only an SP writes, of a response it received
+    ('Could not load state specified by InResponseTo', no backtrace under it) is the SP's line, so
+    it joins the response pasted beside it (tests/data/livesspsp, state-lost); the IdP's own lines
+    stay the IdP's."""
+    from datetime import timezone
+
+    from samlscan.logs.simplesamlphp import PARSER
+    from samlscan.model import LogEvent
+
+    log = ROOT / "tests" / "data" / "livesspsp" / "simplesamlphp.log"
+    events = [r for r in PARSER.parse(enumerate(log.read_text().splitlines(), 1), str(log), timezone.utc)
+              if isinstance(r, LogEvent) and "specified by InResponseTo" in r.text]
+    assert events and {e.side for e in events} == {"sp"}
+    idp_log = ROOT / "tests" / "data" / "livessp" / "simplesamlphp.log"
+    idp = [r for r in PARSER.parse(enumerate(idp_log.read_text().splitlines(), 1), str(idp_log), timezone.utc)
+           if isinstance(r, LogEvent) and r.outcome != "info"]
+    assert idp and {e.side for e in idp} == {"idp"}
+
+    report = run_scan([str(p) for p in log.parent.iterdir() if p.name not in ("record.py", "SOURCES.md")],
+                      Expectations(), jobs=1)
+    from samlscan.cli import _correlated
+
+    attempts = _correlated(report, Expectations()).attempts
+    together = [a for a in attempts if {Path(e.input).name for e in a.evidence} >= {"simplesamlphp.log",
+                                                                                          "state-lost.b64"}]
+    assert len(together) == 1

@@ -40,6 +40,11 @@ CAUSED_BY = "Caused by: "
 # processResponse/processAssertion) and the saml:SP auth source (Module\saml\Auth\Source\SP).
 _SP_FRAME = re.compile(r"modules/saml/www/sp/|Controller/ServiceProvider\.php|Controller\\ServiceProvider"
                        r"|Module\\saml\\Message::process(?:Response|Assertion)|Module\\saml\\Auth\\Source\\SP")
+# What only an SP says, of a response it received (modules/saml/lib/Message.php processResponse
+# and processAssertion, www/sp/saml2-acs.php), with or without a backtrace under it: 'Could not
+# load state specified by InResponseTo' is a WARNING with none.
+_SP_TEXT = re.compile(r"specified by InResponseTo|[Uu]nsolicited response|Received an assertion|SubjectConfirmation"
+                      r"|is not a valid audience|(?:Destination|Recipient) in (?:response|assertion)")
 # Warnings after which SimpleSAMLphp goes on: an AuthnRequest whose ACS is not in the SP's
 # saml20-sp-remote entry is answered at that entry's default AssertionConsumerService
 # (modules/saml/src/IdP/SAML2.php getAssertionConsumerService: 'Authentication request specifies
@@ -151,7 +156,8 @@ class SimpleSamlPhpParser:
                     del users[next(iter(users))]
             user = user or (authenticated["user"] if authenticated else users.get(track) if app else None)
             code = classify(PRODUCT, None, msg) if outcome == "failure" else None
-            yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
+            yield LogEvent(source=src(path, no), time=time, product=PRODUCT,
+                           side="sp" if _SP_TEXT.search(msg) else "idp",
                            outcome=outcome, text=msg, code=code, request_id=track, app=app,
                            user=user,
                            local_time=local), (m["track"], m["pid"]), None
