@@ -117,8 +117,12 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
         # local time read as UTC is hours off): the SP's stated reason is what happened
         return said, notes + [f"samlscan's checks of the logged response also find {', '.join(saml[:3])} "
                               "(judged at the log line's time: pass --timezone if the log is in local time)"], None
+    # (an SP log of another engine: it decrypts; its engines are read, a catalog pass a new text, only
+    # where a warning can stop it)
     before = [w for w in _STOPPED_BEFORE.get(saml[0], ()) if any(w in p.warnings for p in members)] \
-        if saml and not _engines(members) - _SPRING else []  # (an SP log of another engine: it decrypts)
+        if saml and saml[0] in _STOPPED_BEFORE else []
+    if before and _engines(members) - _SPRING:
+        before = []
     if before:  # the SP stops at that warning before it meets samlscan's finding
         return before[0], notes + [f"samlscan's checks also find {saml[0]}, which an SP that stops at "
                                    f"{before[0]} never meets (fix {before[0]} first)"], None
