@@ -44,7 +44,7 @@ def _expectation_options(fn):
         click.option("--login-attribute", help="Attribute Name that carries the login."),
         click.option("--name-attribute", help="Attribute Name that carries the display name."),
         click.option("--group-attribute", help="Attribute Name that carries the groups."),
-        click.option("--clock-skew", type=int, help="Allowed clock skew in seconds (default 180, "
+        click.option("--clock-skew", type=click.IntRange(min=0), help="Allowed clock skew in seconds (default 180, "
                                                      "as SonarQube's java-saml)."),
         click.option("--at", "at_time", help="Judge time windows at this ISO-8601 time instead of the "
                                              "capture time."),
@@ -261,7 +261,7 @@ def _correlated(report, expect):
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip files matching this glob (repeatable).")
-@click.option("--jobs", "-j", type=int, default=0, help="Processes working in parallel (default: the CPUs available to this process).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Processes working in parallel (default 0: the CPUs available to this process).")
 @click.option("--details", is_flag=True, help="Table format: every message with its findings and every "
                                                 "attempt (default: one row per finding code, and per "
                                                 "cause beyond 40 attempts).")
@@ -316,7 +316,7 @@ def explain(code_or_text):
     from samlscan.explain import explain_text
 
     text, found = explain_text(" ".join(code_or_text))
-    click.echo(text)
+    click.echo(text, err=not found)  # (no match: a usage error, said on stderr)
     sys.exit(EXIT_OK if found else EXIT_USAGE)
 
 

@@ -789,6 +789,24 @@ def _json_member(obj: dict, key: str, kind: type, path: Path, where: str = ""):
                       "fix it in settings.json as python3-saml's settings documentation shows")
 
 
+def _count(value, origin: str, unit: str) -> int:
+    """A whole, non-negative number of `unit` (a TOML true is not one; 1.5 is not whole)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+        raise ConfigError(f"{origin} must be a whole number of {unit}, 0 or more, not {value!r}")
+    return int(value)
+
+
+def _typed(flat: dict, path: Path) -> None:
+    """A text setting given as an array or a table is refused by name (str() of it would be
+    compared with the messages as if it were an entity ID)."""
+    for key in _SCALARS:
+        value = flat.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            raise ConfigError(f"{path}: {key} must be a string, not {value!r}")
+
+
 def _toml_values(path: Path) -> dict:
     try:
         doc = tomllib.loads(_read(path, "config").decode("utf-8"))
@@ -801,10 +819,11 @@ def _toml_values(path: Path) -> dict:
         else:
             flat[key.replace("-", "_")] = value
     known = set(_SCALARS) | {"idp_cert", "idp_metadata", "sp_key", "sp_cert", "clock_skew", "at", "sonar_settings",
-                             "expiry_window_days", "timezone"}
+                             "expiry_window_days", "timezone", "app"}
     unknown = sorted(set(flat) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    _typed(flat, path)
     base = path.parent
     for key in ("idp_cert", "idp_metadata", "sp_key", "sp_cert", "sonar_settings"):
         if key in flat:
@@ -890,17 +909,15 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
     values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
                                        for c in load_certs(_read(Path(p), "SP certificate"), p, from_file=True))
                                  + values.get("sp_certs", ()))
-    if merged.get("clock_skew") is not None:
-        try:
-            values["clock_skew"] = int(merged["clock_skew"])
-        except (TypeError, ValueError):
-            raise ConfigError(f"clock_skew must be a number of seconds, not {merged['clock_skew']!r}") from None
-    if merged.get("expiry_window_days") is not None:
-        values["expiry_window_days"] = int(merged["expiry_window_days"])
+    for key, unit in (("clock_skew", "seconds"), ("expiry_window_days", "days")):
+        if merged.get(key) is not None:
+            origin = f"--{key.replace('_', '-')}" if flags.get(key) is not None else f"{config_path}: {key}"
+            values[key] = _count(merged[key], origin, unit)
     if merged.get("at"):
         at = merged["at"]
         values["at"] = at.astimezone(timezone.utc) if isinstance(at, datetime) and at.tzinfo else (
-            at.replace(tzinfo=timezone.utc) if isinstance(at, datetime) else parse_at(str(at)))
+            at.replace(tzinfo=timezone.utc) if isinstance(at, datetime) else
+            parse_at(str(at), "--at" if flags.get("at") else f"{config_path}: at"))
         if not (at.tzinfo if isinstance(at, datetime) else _ZONE_AT_END.search(str(at))):
             values["at_source"] = "--at, no zone given: read as UTC"
     if values.get("profile") not in (None, *PROFILES):

@@ -49,16 +49,24 @@ def _explain_unauthorized_page(reason: str) -> tuple[str, bool]:
     return "\n\n".join((head, f"Reason: {reason}", text) + (() if found else (where,))), found
 
 
+def _as_code(q: str) -> str:
+    """The code a user typed in another case or with '_' or spaces ('AUDIENCE_MISMATCH')."""
+    return re.sub(r"[\s_]+", "-", q.strip().lower())
+
+
 def _explain(q: str) -> tuple[str, bool]:
-    if q in SPECS:
-        return describe(SPECS[q]), True
+    if not q:
+        return ("samlscan: give a finding code (such as audience-mismatch) or the error text another "
+                "product showed. 'samlscan codes' lists every code."), False
+    if _as_code(q) in SPECS:
+        return describe(SPECS[_as_code(q)]), True
     try:
         from samlscan.catalog import lookup
     except ImportError:
         lookup = None
     entry = lookup(q) if lookup else None
     if entry is None:
-        near = [c for c in SPECS if q.lower() in c]
+        near = [c for c in SPECS if _as_code(q) in c]
         hint = f" Did you mean: {', '.join(near[:5])}?" if near else ""
         return (f"samlscan: no finding code or known error text matches {q[:80]!r}.{hint} "
                 "'samlscan codes' lists every code."), False

@@ -414,6 +414,9 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
     cannot be read or is not a HAR (nothing is written then)."""
     src, dst = Path(in_path), Path(out_path)
     try:
+        if src.is_dir():
+            raise InputError("input-unreadable", f"{in_path} is a directory: sanitize takes one HAR file "
+                             "(run it once per HAR)")
         if not src.is_file():
             raise InputError("input-unreadable", f"{in_path}: no such file")
         if dst.exists() and dst.resolve() == src.resolve():

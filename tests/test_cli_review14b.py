@@ -1,0 +1,105 @@
+"""CLI review 14 (a support engineer's day): odd but valid-looking options and config values end
+in one clear line and exit 2, never an internal error or a silent nonsense value."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from case_util import ROOT
+from samlscan.cli import main
+
+VALID = ROOT / "fixtures" / "responses" / "valid" / "adfs.xml"
+OKTA_LOG = ROOT / "fixtures" / "logs" / "okta" / "system-log.jsonl"
+
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _config(tmp_path, body: str):
+    path = tmp_path / "samlscan.toml"
+    path.write_text(body + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("body, said", [
+    ('expiry_window_days = "abc"', "expiry_window_days must be a whole number of days"),  # was: internal error
+    ("expiry_window_days = -3", "expiry_window_days must be a whole number of days"),
+    ("clock_skew = -10", "clock_skew must be a whole number of seconds"),
+    ("clock_skew = true", "clock_skew must be a whole number of seconds"),
+    ("clock_skew = 1.5", "clock_skew must be a whole number of seconds"),
+    ('sp_entity_id = ["a", "b"]', "sp_entity_id must be a string"),
+    ("at = 12", "samlscan.toml: at: '12' is not an ISO-8601 time"),
+])
+def test_bad_config_value_is_one_line_naming_file_and_key(tmp_path, body, said):
+    config = _config(tmp_path, body)
+    r = _run("check", "--config", config, VALID)
+    assert r.exit_code == 2, r.output
+    assert said in r.output and "internal error" not in r.output
+    assert str(config) in r.output  # which file to fix
+
+
+def test_good_config_counts_still_read(tmp_path):
+    config = _config(tmp_path, 'clock_skew = "0"\nexpiry_window_days = 0')
+    r = _run("check", "--config", config, "--format", "json", "-q", VALID)
+    assert r.exit_code in (0, 1) and json.loads(r.stdout)["schema"] == "samlscan/1"
+
+
+def test_app_in_toml_is_a_known_setting_as_the_readme_says(tmp_path):
+    """README: --app ... 'from a TOML file (same keys in snake_case)'; it was refused as unknown."""
+    config = _config(tmp_path, 'app = ["sonarqube"]')
+    r = _run("check", "--config", config, "--format", "json", "-q", OKTA_LOG)
+    assert r.exit_code in (0, 1), r.output
+    assert "unknown setting" not in r.output
+
+
+def test_app_in_toml_leaves_other_apps_out(tmp_path):
+    """The TOML's app filters IdP sign-ins as --app does (same note, same count)."""
+    flag = _run("check", "--app", "nothing-like-this", "--format", "json", "-q", OKTA_LOG)
+    toml = _run("check", "--config", _config(tmp_path, 'app = "nothing-like-this"'), "--format", "json", "-q",
+                OKTA_LOG)
+    assert json.loads(flag.stdout)["summary"] == json.loads(toml.stdout)["summary"]
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "--clock-skew", "-5", VALID),
+    ("scan", "--jobs", "-1", VALID),
+])
+def test_negative_counts_on_the_command_line_are_usage_errors(args):
+    r = _run(*args)
+    assert r.exit_code == 2
+    assert "is not in the range x>=0" in r.output
+
+
+def test_scan_jobs_zero_is_the_default():
+    assert _run("scan", "--jobs", "0", "-q", VALID).exit_code in (0, 1)
+
+
+def test_sanitize_of_a_directory_says_it_is_one(tmp_path):
+    r = _run("sanitize", "-o", tmp_path / "out.har", ROOT / "fixtures" / "captures")
+    assert r.exit_code == 2
+    assert "is a directory: sanitize takes one HAR file" in r.output
+    assert "no such file" not in r.output
+
+
+@pytest.mark.parametrize("typed", ["AUDIENCE-MISMATCH", "audience_mismatch", "Audience Mismatch"])
+def test_explain_takes_a_code_in_any_case_or_separator(typed):
+    r = _run("explain", typed)
+    assert r.exit_code == 0
+    assert r.stdout.startswith("audience-mismatch (error")
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_explain_of_nothing_asks_for_a_code_on_stderr(typed):
+    r = _run("explain", typed)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert "give a finding code" in r.stderr and "Did you mean" not in r.stderr
+
+
+def test_explain_unknown_goes_to_stderr():
+    r = _run("explain", "frobnicated widget")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "no finding code or known error text matches" in r.stderr
