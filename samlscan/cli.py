@@ -305,7 +305,7 @@ def decode(input_path, redact):
     from samlscan.pretty import decode_listing
 
     text, ok = decode_listing(input_path, Expectations(), redact)
-    click.echo(text, nl=False)
+    click.echo(text, nl=False, err=not ok)  # (nothing decoded: the listing is only problems)
     sys.exit(EXIT_OK if ok else EXIT_USAGE)
 
 

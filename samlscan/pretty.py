@@ -21,6 +21,14 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
 
     if path != "-" and not os.path.isfile(path):
         raise ConfigError(f"{path}: {'no such file' if not os.path.exists(path) else 'not a regular file'}")
+    if path != "-":
+        from samlscan.batch import container_kind
+
+        with open(path, "rb") as fh:
+            kind = container_kind(fh.read(512))
+        if kind:  # (its bytes read as a paste only gave a puzzling 'no SAML message' line)
+            raise ConfigError(f"{path}: a {kind} file; decode reads one plain message file: unpack it, or "
+                              f"run 'samlscan check {path}', which reads archives")
     try:
         got = collect(path, timezone.utc)
     except InputError as exc:

@@ -103,3 +103,29 @@ def test_explain_unknown_goes_to_stderr():
     r = _run("explain", "frobnicated widget")
     assert r.exit_code == 2 and r.stdout == ""
     assert "no finding code or known error text matches" in r.stderr
+
+
+def test_decode_of_an_archive_says_to_unpack_or_check(tmp_path):
+    """A zip of a ticket's attachments was read as a paste: 'no SAML message found ... (read as
+    bash $'...' quoting)'. It says what the file is and which command reads it."""
+    import zipfile
+
+    archive = tmp_path / "ticket.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(VALID, "adfs.xml")
+    r = _run("decode", archive)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "a zip file" in r.stderr and "samlscan check" in r.stderr and "quoting" not in r.stderr
+
+
+def test_decode_of_nothing_decodable_says_so_on_stderr(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    r = _run("decode", empty)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "input-not-saml" in r.stderr
+
+
+def test_decode_of_a_message_stays_on_stdout():
+    r = _run("decode", VALID)
+    assert r.exit_code == 0 and "<samlp:Response" in r.stdout and r.stderr == ""
