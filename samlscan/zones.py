@@ -19,6 +19,13 @@ from samlscan.errors import ConfigError
 _OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?")
 
 
+def _names(glob: str, path: str) -> bool:
+    """Whether `glob` names the file at `path`: its base name ('web.log'), the whole path, or,
+    for a glob with folders ('sonarqube/*.log'), the path's last folders (as a .gitignore does)."""
+    return (fnmatch.fnmatch(os.path.basename(path), glob) or fnmatch.fnmatch(path, glob)
+            or ("/" in glob and fnmatch.fnmatch(path, "*/" + glob.lstrip("/"))))
+
+
 @dataclass(frozen=True)
 class LogZones:
     default: tzinfo = timezone.utc
@@ -31,17 +38,15 @@ class LogZones:
         if not self.by_glob:
             return self.default
         for part in reversed(path.split("!")):
-            name = os.path.basename(part)
             for glob, zone in self.by_glob:
-                if fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(part, glob):
+                if _names(glob, part):
                     return zone
         return self.default
 
     def unmatched(self, inputs) -> list[str]:
         """The globs that name none of `inputs` (a typo would otherwise go unnoticed)."""
         parts = [part for i in inputs for part in i.split("!")]
-        return [glob for glob, _ in self.by_glob
-                if not any(fnmatch.fnmatch(os.path.basename(p), glob) or fnmatch.fnmatch(p, glob) for p in parts)]
+        return [glob for glob, _ in self.by_glob if not any(_names(glob, p) for p in parts)]
 
 
     def member(self, tmp: str, label: str) -> "_Member":

@@ -129,3 +129,23 @@ def test_decode_of_nothing_decodable_says_so_on_stderr(tmp_path):
 def test_decode_of_a_message_stays_on_stdout():
     r = _run("decode", VALID)
     assert r.exit_code == 0 and "<samlp:Response" in r.stdout and r.stderr == ""
+
+
+WEB_LOG = ROOT / "fixtures" / "logs" / "sonarqube" / "web-javasaml.log"
+
+
+@pytest.mark.parametrize("glob, captured", [
+    ("", "2025-03-11T09:41:02Z"),  # its times read as UTC
+    ("web-javasaml.log", "2025-03-11T08:41:02Z"),
+    ("sonarqube/*", "2025-03-11T08:41:02Z"),  # a glob with folders: the path's last folders
+    ("logs/sonarqube/*.log", "2025-03-11T08:41:02Z"),
+    ("okta/*", "2025-03-11T09:41:02Z"),
+])
+def test_timezone_glob_with_folders_names_the_log_by_its_last_folders(glob, captured):
+    """'--timezone sonarqube/*=Europe/Paris' named no input given by an absolute path (or found in a
+    scanned folder): a note said so and the log was read as UTC."""
+    zone = ("--timezone", f"{glob}=Europe/Paris") if glob else ()
+    r = _run("check", *zone, "--format", "json", "-q", WEB_LOG.resolve())
+    doc = json.loads(r.stdout)
+    assert doc["messages"][0]["captured_at"] == captured
+    assert any("names no input" in n for n in doc["summary"]["notes"]) == (glob == "okta/*")
