@@ -266,16 +266,16 @@ def _key_kind(der: bytes) -> str | None:
     return None
 
 
-_PRIVATE = ("{origin}: this is a private key, not a certificate: give the IdP's signing certificate "
-            "(its metadata or admin console shows it); never share the private key")
+IDP_CERT = "the IdP's signing certificate (its metadata or admin console shows it)"
+SP_CERT = "the SP's own certificate (the one whose private key signs its AuthnRequests)"
+"""What a certificate option wants, said when the file given is something else."""
+_PRIVATE = "{origin}: this is a private key, not a certificate: give {what}; never share the private key"
 _PKCS12 = ("{origin}: this is a PKCS #12 keystore (.pfx/.p12), which usually holds the private key too: give "
-           "the IdP's signing certificate alone (.cer/.pem: `openssl pkcs12 -in FILE -nokeys`), and never "
-           "share the keystore")
-_PUBLIC = ("{origin}: this is a bare public key, not an X.509 certificate: give the IdP's signing "
-           "certificate (its metadata or admin console shows it)")
+           "{what} alone (.cer/.pem: `openssl pkcs12 -in FILE -nokeys`), and never share the keystore")
+_PUBLIC = "{origin}: this is a bare public key, not an X.509 certificate: give {what}"
 
 
-def load_certs(data: bytes, origin: str, from_file: bool = False) -> list[TrustedCert]:
+def load_certs(data: bytes, origin: str, from_file: bool = False, what: str = IDP_CERT) -> list[TrustedCert]:
     """All certificates in `data`; ConfigError when there is none or one is broken. `from_file`: a
     file given as certificates (--idp-cert, --sp-cert), read leniently: a PKCS #7 .p7b's
     certificates, a body after a label.
@@ -284,11 +284,11 @@ def load_certs(data: bytes, origin: str, from_file: bool = False) -> list[Truste
     text = _as_ascii_text(data)
     keys = {m.group(2) for m in _KEY_BLOCK.finditer(text)}
     if keys and not _pem_blocks(text, first=True):
-        raise ConfigError((_PRIVATE if b"PRIVATE" in keys else _PUBLIC).format(origin=origin))
+        raise ConfigError((_PRIVATE if b"PRIVATE" in keys else _PUBLIC).format(origin=origin, what=what))
     ders = der_from_text(data, from_file)
     if not ders and b"CERTIFICATE REQUEST-----" in text:
         raise ConfigError(f"{origin}: this is a certificate signing request (CSR), not a certificate: "
-                          "give the IdP's signing certificate")
+                          f"give {what}")
     if not ders and text.lstrip().startswith(b"<"):
         raise ConfigError(f"{origin}: this is an XML document, not a certificate (IdP metadata goes to "
                           "--idp-metadata; a SAML message's certificate is not one to trust)")
@@ -301,10 +301,11 @@ def load_certs(data: bytes, origin: str, from_file: bool = False) -> list[Truste
             out.append(TrustedCert(cert_info_from_der(der, origin), der))
         except ValueError:
             if _is_pkcs12(der):
-                raise ConfigError(_PKCS12.format(origin=origin)) from None
+                raise ConfigError(_PKCS12.format(origin=origin, what=what)) from None
             kind = _key_kind(der)
             if kind:
-                raise ConfigError((_PRIVATE if kind == "private" else _PUBLIC).format(origin=origin)) from None
+                said = _PRIVATE if kind == "private" else _PUBLIC
+                raise ConfigError(said.format(origin=origin, what=what)) from None
             raise ConfigError(f"{origin}: unreadable certificate (the base64 or DER is damaged or cut "
                               "short: copy it again from the IdP)") from None
     return out

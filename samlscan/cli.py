@@ -166,6 +166,16 @@ def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
     return flags, path
 
 
+def _not_over_an_input(output: str | None, inputs) -> None:
+    """-o naming an input file would replace the evidence with the report: refused before reading."""
+    if not output or not os.path.isfile(output):
+        return
+    for given in inputs:
+        if given != "-" and os.path.isfile(given) and os.path.samefile(given, output):
+            _fail(f"--output {output} is the input {given}: the report would overwrite it; write the "
+                  "report to another file")
+
+
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
     from samlscan.model import Severity
     from samlscan.report import NOTELESS_FORMATS, render_chunks
@@ -239,6 +249,7 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     from samlscan.batch import run_scan
     from samlscan.zones import parse_zones
 
+    _not_over_an_input(output, inputs)
     expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
     # the batch path, in this process: compressed files and archives are read in place too (a
     # big log is read in ranges, so the bar moves on a terminal)
@@ -282,6 +293,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     from samlscan.walkpaths import walk
     from samlscan.zones import parse_zones
 
+    _not_over_an_input(output, paths)
     walked = walk(list(paths), include, exclude)  # (once: the settings files are found among these)
     expect, notes, found = _scan_expectations(kw, [Path(p) for p in paths if Path(p).is_dir()], walked[0])
     show = not quiet and sys.stderr.isatty()

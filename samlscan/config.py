@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from samlscan.certs import TrustedCert, load_certs
+from samlscan.certs import SP_CERT, TrustedCert, load_certs
 from samlscan.errors import ConfigError, InputError, OtherKind
 from samlscan.textcodec import utf16_codec
 
@@ -907,7 +907,8 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
     values["apps"] = tuple(_as_list(merged.get("app")))
     values["timezones"] = _merged_zones(flags.get("timezone"), file_values.get("timezone"))
     values["sp_certs"] = _unique(tuple(c for p in _as_list(merged.get("sp_cert"))
-                                       for c in load_certs(_read(Path(p), "SP certificate"), p, from_file=True))
+                                       for c in load_certs(_read(Path(p), "SP certificate"), p, from_file=True,
+                                                          what=SP_CERT))
                                  + values.get("sp_certs", ()))
     for key, unit in (("clock_skew", "seconds"), ("expiry_window_days", "days")):
         if merged.get(key) is not None:

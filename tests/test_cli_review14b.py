@@ -149,3 +149,35 @@ def test_timezone_glob_with_folders_names_the_log_by_its_last_folders(glob, capt
     doc = json.loads(r.stdout)
     assert doc["messages"][0]["captured_at"] == captured
     assert any("names no input" in n for n in doc["summary"]["notes"]) == (glob == "okta/*")
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_output_naming_an_input_is_refused_and_the_input_kept(tmp_path, command):
+    """'check mine.xml -o mine.xml' replaced the user's evidence with the report, exit 0."""
+    mine = tmp_path / "mine.xml"
+    mine.write_bytes(VALID.read_bytes())
+    r = _run(command, mine, "-o", tmp_path / "." / "mine.xml")
+    assert r.exit_code == 2
+    assert "the report would overwrite it" in r.output
+    assert mine.read_bytes() == VALID.read_bytes()
+
+
+def test_output_beside_the_input_is_written(tmp_path):
+    mine = tmp_path / "mine.xml"
+    mine.write_bytes(VALID.read_bytes())
+    r = _run("check", mine, "-o", tmp_path / "report.txt", "-q")
+    assert r.exit_code == 0 and "Response" in (tmp_path / "report.txt").read_text()
+
+
+def test_sp_cert_given_a_private_key_asks_for_the_sps_certificate():
+    """The --sp-cert message asked for 'the IdP's signing certificate'."""
+    r = _run("check", "--sp-cert", ROOT / "fixtures" / "keys" / "sp.key",
+             ROOT / "fixtures" / "requests" / "authnrequest-redirect-signed.txt")
+    assert r.exit_code == 2
+    assert "give the SP's own certificate" in r.output and "IdP" not in r.output
+    assert "PRIVATE KEY" not in r.output  # never quoted
+
+
+def test_idp_cert_given_a_private_key_still_asks_for_the_idps():
+    r = _run("check", "--idp-cert", ROOT / "fixtures" / "keys" / "idp.key", VALID)
+    assert r.exit_code == 2 and "give the IdP's signing certificate" in r.output
