@@ -70,7 +70,7 @@ def _output_options(fn):
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                      help="Report format."),
         click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here "
-                                                                            "instead of stdout."),
+                                                                            "instead of stdout ('-': stdout)."),
         click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
                      show_default=True, help="Exit 1 when a finding at or above this severity exists."),
         click.option("--redact", is_flag=True, help="Mask emails, NameIDs, IPs and attribute values "
@@ -168,7 +168,7 @@ def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
 
 def _not_over_an_input(output: str | None, inputs) -> None:
     """-o naming an input file would replace the evidence with the report: refused before reading."""
-    if not output or not os.path.isfile(output):
+    if not output or output == "-" or not os.path.isfile(output):
         return
     for given in inputs:
         if given != "-" and os.path.isfile(given) and os.path.samefile(given, output):
@@ -184,7 +184,7 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
     chunks = render_chunks(report, fmt, redact, detail)
     # a file name with a byte that is not UTF-8 (a Latin-1 name out of a Windows zip) reaches the
     # report as a lone surrogate, which UTF-8 cannot encode: written as its escape ('caf\udce9.xml')
-    if output:
+    if output and output != "-":  # ('-': stdout, as '-' for an input is stdin)
         try:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
                 fh.writelines(chunks)
@@ -366,7 +366,8 @@ def flows(inputs, fmt, redact, **kw):
 
 @main.command()
 @click.argument("input_path", metavar="IN.har")
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Sanitized HAR to write.")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Sanitized HAR to write ('-': stdout).")
 @click.option("--redact", is_flag=True, help="Also mask personal data inside the SAML messages.")
 @_guarded
 def sanitize(input_path, output, redact):

@@ -23,6 +23,9 @@ import html
 import json
 import os
 import re
+import shutil
+import sys
+import tempfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -383,7 +386,8 @@ def _pages(path: str) -> list:
 
 def summary(tally: Tally, entries: int, out_path: str, redact: bool) -> list[str]:
     c = tally.counts
-    lines = [f"sanitize: wrote {out_path} ({entries} entries)"]
+    lines = [f"sanitize: wrote {out_path} ({entries} entries)" if out_path != "-" else
+             f"sanitize: wrote {entries} entries to stdout"]
     lines.append(f"removed {c['cookies']} cookie(s) (cookies arrays, Cookie and Set-Cookie headers)")
     if tally.kept_cookies:
         names = ", ".join(f"{n} x{k}" for n, k in sorted(tally.kept_cookies.items()))
@@ -430,9 +434,16 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
         raise InputError("input-unreadable", f"{in_path}: {exc.strerror or exc}") from None
     tally = Tally()
     masker = SamlMasker(tally) if redact else None
-    tmp = dst.with_name(dst.name + ".part")
+    to_stdout = out_path == "-"  # (as '-' for an input is stdin; a file named '-' surprised)
+    tmp = Path(tempfile.mkstemp(suffix=".har")[1]) if to_stdout else dst.with_name(dst.name + ".part")
     entries, bad, error = _write(src, tmp, meta, pages, tally, masker)
-    os.replace(tmp, dst)
+    if to_stdout:
+        with open(tmp, "rb") as fh:
+            shutil.copyfileobj(fh, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        tmp.unlink()
+    else:
+        os.replace(tmp, dst)
     lines = summary(tally, entries, out_path, redact)
     if bad:
         lines.append(f"dropped {bad} entry(ies) that were not valid JSON")

@@ -181,3 +181,21 @@ def test_sp_cert_given_a_private_key_asks_for_the_sps_certificate():
 def test_idp_cert_given_a_private_key_still_asks_for_the_idps():
     r = _run("check", "--idp-cert", ROOT / "fixtures" / "keys" / "idp.key", VALID)
     assert r.exit_code == 2 and "give the IdP's signing certificate" in r.output
+
+
+def test_sanitize_to_dash_writes_stdout_not_a_file_named_dash(tmp_path, monkeypatch):
+    """'-o -' made a file named '-' (every other '-' of the CLI is stdin/stdout)."""
+    monkeypatch.chdir(tmp_path)
+    r = _run("sanitize", "-o", "-", ROOT / "fixtures" / "captures" / "chrome-with-secrets.har")
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "-").exists()
+    assert len(json.loads(r.stdout)["log"]["entries"]) == 6
+    assert "wrote 6 entries to stdout" in r.stderr
+    assert list(tmp_path.iterdir()) == []  # (no temporary file left behind here)
+
+
+def test_check_to_dash_writes_stdout(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = _run("check", "-o", "-", "--format", "json", "-q", VALID)
+    assert r.exit_code == 0 and json.loads(r.stdout)["schema"] == "samlscan/1"
+    assert not (tmp_path / "-").exists()
