@@ -50,23 +50,30 @@ def _explain_unauthorized_page(reason: str) -> tuple[str, bool]:
 
 
 def _as_code(q: str) -> str:
-    """The code a user typed in another case or with '_' or spaces ('AUDIENCE_MISMATCH')."""
-    return re.sub(r"[\s_]+", "-", q.strip().lower())
+    """A code as typed in any case, with '_' or spaces for '-' ('AUDIENCE_MISMATCH'), in one form."""
+    return re.sub(r"[\s_-]+", "-", q.strip().lower())
+
+
+def _code_of(q: str) -> str | None:
+    """The finding code `q` names ('encryption-rsa1_5' has a '_' of its own)."""
+    if q in SPECS:
+        return q
+    return next((c for c in SPECS if _as_code(c) == _as_code(q)), None)
 
 
 def _explain(q: str) -> tuple[str, bool]:
     if not q:
         return ("samlscan: give a finding code (such as audience-mismatch) or the error text another "
                 "product showed. 'samlscan codes' lists every code."), False
-    if _as_code(q) in SPECS:
-        return describe(SPECS[_as_code(q)]), True
+    if _code_of(q):
+        return describe(SPECS[_code_of(q)]), True
     try:
         from samlscan.catalog import lookup
     except ImportError:
         lookup = None
     entry = lookup(q) if lookup else None
     if entry is None:
-        near = [c for c in SPECS if _as_code(q) in c]
+        near = [c for c in SPECS if _as_code(q) in _as_code(c)]
         hint = f" Did you mean: {', '.join(near[:5])}?" if near else ""
         return (f"samlscan: no finding code or known error text matches {q[:80]!r}.{hint} "
                 "'samlscan codes' lists every code."), False

@@ -199,3 +199,13 @@ def test_check_to_dash_writes_stdout(tmp_path, monkeypatch):
     r = _run("check", "-o", "-", "--format", "json", "-q", VALID)
     assert r.exit_code == 0 and json.loads(r.stdout)["schema"] == "samlscan/1"
     assert not (tmp_path / "-").exists()
+
+
+def test_every_code_explains_as_listed_and_typed_with_underscores():
+    """(The code 'encryption-rsa1_5' holds a '_' of its own: typed as listed it must still match.)"""
+    from samlscan.codes import all_specs
+
+    for spec in all_specs():
+        for typed in (spec.code, spec.code.upper().replace("-", "_")):
+            r = _run("explain", typed)
+            assert r.exit_code == 0 and r.stdout.startswith(spec.code + " ("), typed
