@@ -75,7 +75,8 @@ def _output_options(fn):
                      show_default=True, help="Exit 1 when a finding at or above this severity exists."),
         click.option("--redact", is_flag=True, help="Mask emails, NameIDs, IPs and attribute values "
                                                     "(stable hashes) in every format."),
-        click.option("--quiet", "-q", is_flag=True, help="No summary on stderr."),
+        click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors: no progress, notes "
+                                                          "or summary."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -166,8 +167,11 @@ def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
     return flags, path
 
 
-def _not_over_an_input(output: str | None, inputs) -> None:
-    """-o naming an input file would replace the evidence with the report: refused before reading."""
+def _inputs_usable(output: str | None, inputs) -> None:
+    """-o naming an input file would replace the evidence with the report: refused before reading.
+    stdin named twice: its second reading would be empty, a 'failed' input."""
+    if list(inputs).count("-") > 1:
+        _fail("'-' (stdin) is given more than once: name it once")
     if not output or output == "-" or not os.path.isfile(output):
         return
     for given in inputs:
@@ -249,7 +253,7 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     from samlscan.batch import run_scan
     from samlscan.zones import parse_zones
 
-    _not_over_an_input(output, inputs)
+    _inputs_usable(output, inputs)
     expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
     # the batch path, in this process: compressed files and archives are read in place too (a
     # big log is read in ranges, so the bar moves on a terminal)
@@ -293,7 +297,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     from samlscan.walkpaths import walk
     from samlscan.zones import parse_zones
 
-    _not_over_an_input(output, paths)
+    _inputs_usable(output, paths)
     walked = walk(list(paths), include, exclude)  # (once: the settings files are found among these)
     expect, notes, found = _scan_expectations(kw, [Path(p) for p in paths if Path(p).is_dir()], walked[0])
     show = not quiet and sys.stderr.isatty()

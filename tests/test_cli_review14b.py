@@ -209,3 +209,9 @@ def test_every_code_explains_as_listed_and_typed_with_underscores():
         for typed in (spec.code, spec.code.upper().replace("-", "_")):
             r = _run("explain", typed)
             assert r.exit_code == 0 and r.stdout.startswith(spec.code + " ("), typed
+
+
+def test_stdin_named_twice_is_a_usage_error():
+    """'check - -': the second reading of stdin was empty, a 'failed' input-not-saml finding."""
+    r = CliRunner().invoke(main, ["check", "-", "-"], input=VALID.read_text())
+    assert r.exit_code == 2 and "'-' (stdin) is given more than once" in r.output
