@@ -809,7 +809,7 @@ def _typed(flat: dict, path: Path) -> None:
 
 def _toml_values(path: Path) -> dict:
     try:
-        doc = tomllib.loads(_read(path, "config").decode("utf-8"))
+        doc = tomllib.loads(_settings_text(_read(path, "config")))  # (Notepad: a BOM or UTF-16)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None  # (RecursionError: nested too deep)
     flat: dict = {}

@@ -215,3 +215,17 @@ def test_stdin_named_twice_is_a_usage_error():
     """'check - -': the second reading of stdin was empty, a 'failed' input-not-saml finding."""
     r = CliRunner().invoke(main, ["check", "-", "-"], input=VALID.read_text())
     assert r.exit_code == 2 and "'-' (stdin) is given more than once" in r.output
+
+
+@pytest.mark.parametrize("encode", [
+    lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),  # Notepad's / PowerShell 5's 'UTF-8' (a BOM)
+    lambda text: text.encode("utf-16"),  # Notepad's 'Unicode'
+])
+def test_toml_config_saved_by_notepad_is_read(tmp_path, encode):
+    """A BOM made 'invalid TOML: Invalid statement (at line 1, column 1)'; the settings files
+    (sonar.properties, settings.json) were already read in these encodings."""
+    config = tmp_path / "samlscan.toml"
+    config.write_bytes(encode('sp_entity_id = "not-the-audience"\n'))
+    r = _run("check", "--config", config, "--format", "json", "-q", VALID)
+    assert r.exit_code == 1, r.output
+    assert "audience-mismatch" in json.loads(r.stdout)["summary"]["by_code"]
