@@ -316,7 +316,8 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
 @click.option("--redact", is_flag=True, help="Mask personal data in the output.")
 @_guarded
 def decode(input_path, redact):
-    """Print the decoded message(s) as pretty XML, each with a one-line summary."""
+    """Print the decoded message(s) of INPUT (a file, or '-' for stdin) as pretty XML, each with a
+    one-line summary."""
     from samlscan.config import Expectations
     from samlscan.pretty import decode_listing
 
@@ -347,7 +348,8 @@ def list_codes():
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Timeline format.")
 @click.option("--redact", is_flag=True, help="Mask personal data in the output.")
 @_CONFIG
 @_SP_ENTITY_ID
