@@ -219,10 +219,11 @@ _ZONE_AT_END = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|UTC|[+-
 
 
 def parse_at(text: str, origin: str = "--at") -> datetime:
-    """An ISO-8601 time; a time without a zone is UTC."""
+    """An ISO-8601 time; a time without a zone is UTC. 'UTC' written after it (as `date -u` and many
+    logs and tickets write it: '2025-03-11 08:41:02 UTC') is its zone, as _ZONE_AT_END reads it."""
     from samlscan.saml import parse_time
 
-    value = parse_time(text)
+    value = parse_time(re.sub(r"\s*UTC\s*$", "Z", text.strip()) if isinstance(text, str) else text)
     if value is None:
         raise ConfigError(f"{origin}: {text!r} is not an ISO-8601 time (example: 2025-03-11T08:41:02Z)")
     return value

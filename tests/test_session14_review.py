@@ -175,3 +175,20 @@ def test_simplesamlphp_sp_texts_without_a_backtrace_are_the_sps():
     together = [a for a in attempts if {Path(e.input).name for e in a.evidence} >= {"simplesamlphp.log",
                                                                                           "state-lost.b64"}]
     assert len(together) == 1
+
+
+def test_at_with_utc_written_after_it():
+    """'2025-03-11 08:41:00 UTC' (date -u, tickets) was refused as 'not an ISO-8601 time', though
+    the configuration's own zone test (_ZONE_AT_END) reads 'UTC' as a zone; it is 08:41:00Z."""
+    from samlscan.config import ConfigError, parse_at
+
+    for text in ("2025-03-11 08:41:00 UTC", "2025-03-11T08:41:00UTC", " 2025-03-11T08:41:00 UTC "):
+        assert parse_at(text).isoformat() == "2025-03-11T08:41:00+00:00", text
+    try:
+        parse_at("yesterday UTC")
+    except ConfigError:
+        pass
+    else:
+        raise AssertionError("a text that is no time stays refused")
+    p = _table(["--at", "2025-03-11 08:41:00 UTC", str(OKTA)])
+    assert p.returncode == 0 and "judged at --at\n" in p.stdout + "\n", p.stdout + p.stderr
