@@ -300,10 +300,12 @@ def _shibboleth(lines: list[str]) -> ErrorPage | None:
 
 _SSP_TRACK = re.compile(r"tracking number\b", re.IGNORECASE)
 _SSP_ID = re.compile(r"[0-9a-f]{10}", re.IGNORECASE)
-_SSP_THROWN = re.compile(r"^(?:SimpleSAML[\\_]Error[\\_]|sspmod_\w+_Error|SimpleSAML\\Module\\\w+\\Error)\w*: (.{1,400})")
+_SSP_THROWN = re.compile(r"^(?:SimpleSAML[\\_]Error[\\_]|sspmod_\w{1,64}_Error|SimpleSAML\\Module\\\w+\\Error)\w*: (.{1,400})")
 """The exception under the page's 'Debug information' (shown unless the IdP turned showerrors off),
 its message in the words of the IdP's log line: 'SimpleSAML\\Error\\MetadataNotFound:
-METADATANOTFOUND(...)' (SimpleSAMLphp 1.x: 'SimpleSAML_Error_...'; its saml module's 'sspmod_saml_Error')."""
+METADATANOTFOUND(...)' (SimpleSAMLphp 1.x: 'SimpleSAML_Error_...'; its saml module's 'sspmod_saml_Error').
+The module name's run is bounded: 'sspmod_\\w+_Error' tried every '_Error' of a long word against
+its end (quadratic)."""
 
 
 def _ssp_tail(line: str) -> str | None:

@@ -1,0 +1,185 @@
+"""Fuzzing round 12: the code paths added with today's live recordings, under seeded hostile input:
+SimpleSAMLphp log lines (process names, backtraces, statistics lines, sessions by the hundred
+thousand), its error page's exception line, web server access-log times of years 0001-9999, HTML
+pages with a DOCTYPE (entities, SAML roots and long comments behind it), Playwright HAR zips,
+rsa-1_5 key transport, and the nearest-first pairing of many responses and lines of one user.
+Every input ends in a clear finding or none (never internal-error, never a traceback), and growth
+is linear: two sizes are compared, never an absolute time.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+
+
+def _json(*args: str) -> dict:
+    res = CliRunner().invoke(main, [*args, "--format", "json", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output[-1500:]
+    return json.loads(res.stdout)
+
+
+def _internal(doc: dict) -> list[str]:
+    return [f["message_text"] for f in doc["input_findings"] if f["code"] == "internal-error"]
+
+
+def _seconds(fn, arg) -> float:
+    start = time.perf_counter()
+    fn(arg)
+    return time.perf_counter() - start
+
+
+def _linear(fn, make, small: int, factor: int = 4, slack: float = 3.0) -> None:
+    """fn on make(factor * small) takes no more than slack * factor times fn on make(small) (plus a
+    floor for timer noise on a loaded machine): quadratic growth takes factor**2 times."""
+    little, big = make(small), make(factor * small)
+    fn(little)  # (warm: compiled patterns, imports)
+    t_small = min(_seconds(fn, little) for _ in range(2))
+    t_big = _seconds(fn, big)
+    assert t_big <= slack * factor * t_small + 0.25, (t_small, t_big)
+
+
+# --- SimpleSAMLphp log lines and error page ----------------------------------------------------------
+
+def _ssp_sniff(line: str) -> bool:
+    from samlscan.logs.simplesamlphp import PARSER
+
+    return PARSER.sniff(line)
+
+
+@pytest.mark.parametrize("token", ["saml", "xsaml.", "saml-saml_"])
+def test_a_long_token_of_saml_after_a_syslog_date_is_sniffed_in_linear_time(token):
+    """'[\\w.-]*saml[\\w.-]*', the process name of _LINE, tried every 'saml' of one long token against
+    every end of it: 9 s for a 32 KB line, in the sniff every log goes through."""
+    _linear(_ssp_sniff, lambda n: f"Feb 2 11:37:03 {token * n}!", 4000)
+    _linear(_ssp_sniff, lambda n: f"Feb 2 11:37:03 host {token * n} x", 4000)
+
+
+def test_a_long_process_name_is_still_read_up_to_its_bound():
+    from samlscan.logs.simplesamlphp import PARSER
+
+    line = "Feb 2 11:37:03 idp1 {} 3 [abc0123456] SimpleSAML\\Error\\Error: UNHANDLEDEXCEPTION"
+    assert PARSER.sniff(line.format("simplesamlphp-idp.prod_eu"))
+    assert PARSER.sniff(line.format("x" * 64 + "saml" + "y" * 64))
+    assert not PARSER.sniff(line.format("x" * 65 + "saml"))
+
+
+@pytest.mark.parametrize("word", ["a_Error", "_Error", "sspmod_Error"])
+def test_an_error_page_exception_line_of_a_long_word_is_read_in_linear_time(word):
+    """_SSP_THROWN's 'sspmod_\\w+_Error' tried every '_Error' of a long word against its end."""
+    from samlscan.errorpages import read_page
+
+    def page(n: int) -> str:
+        return ("SimpleSAMLphp\nUnhandled exception\nplease also report this tracking number: 0123456789\n"
+                f"sspmod_{word * n}!\n")
+
+    _linear(read_page, page, 3000)
+    got = read_page(page(10))
+    assert got is not None and got.request_id == "0123456789"
+
+
+def test_the_error_page_exception_line_still_names_a_module_error():
+    from samlscan.errorpages import read_page
+
+    got = read_page("SimpleSAMLphp\nError\nplease also report this tracking number: 0123456789\n"
+                    "sspmod_saml_Error: Requester/InvalidNameIDPolicy\n")
+    assert got is not None and got.text == "Requester/InvalidNameIDPolicy"
+
+
+# --- access-log times --------------------------------------------------------------------------------
+
+def _access_log(path: Path, stamps: list[str]) -> None:
+    url = (FIXTURES / "requests" / "authnrequest-redirect.txt").read_text().strip()
+    query = url[url.index("?"):]
+    with open(path, "w") as fh:
+        for i, stamp in enumerate(stamps):
+            fh.write(f'192.0.2.{i % 250} - - [{stamp}] "GET /sso{query} HTTP/1.1" 302 0 "-" "Mozilla/5.0"\n')
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "html", "sarif", "csv", "jsonl"])
+def test_access_log_times_at_the_ends_of_the_calendar_are_read(tmp_path, fmt):
+    """Year 0001 at +1400 and 9999 at -2359 are valid '%t' stamps whose UTC time is out of range;
+    day 31 of April, month names of another locale and year 0000 are no times."""
+    log = tmp_path / "access.log"
+    _access_log(log, ["11/Mar/2025:08:00:00 +0000", "01/Jan/0001:00:00:00 +1400", "31/Dec/9999:23:59:59 -2359",
+                      "31/Apr/2025:00:00:00 +0000", "01/Mär/2025:00:00:00 +0000", "01/Jan/0000:00:00:00 +0000",
+                      "11/Mar/2025:08:00:01 +9999"])
+    res = CliRunner().invoke(main, ["scan", str(log), "--format", fmt, "--fail-on", "never", "--redact"])
+    assert res.exit_code == 0 and res.exception is None and "Traceback" not in res.output, res.output[-1500:]
+    if fmt == "json":
+        doc = json.loads(res.stdout)
+        assert not _internal(doc) and len(doc["messages"]) == 7
+
+
+def test_access_log_line_time_is_linear_in_hostile_heads():
+    from samlscan.logs.embedded import _line_time
+
+    _linear(lambda s: _line_time(s, timezone.utc), lambda n: "a " * n + "[", 20000)
+    _linear(lambda s: _line_time(s, timezone.utc), lambda n: ("x" * 255 + " ") * 2 + "x" * n, 20000)
+
+
+# --- HTML pages with a DOCTYPE ------------------------------------------------------------------------
+
+def _refused(data: bytes) -> str | None:
+    from samlscan.xmlsafe import InputError, parse_xml
+
+    try:
+        parse_xml(data)
+    except InputError as exc:
+        return exc.code
+    return None
+
+
+@pytest.mark.parametrize("head", [
+    b'<!DOCTYPE html [<!ENTITY x "y">]><html>&x;</html>',
+    b'<!DOCTYPE html><!DOCTYPE x [<!ENTITY x "y">]><html>&x;</html>',
+    b'<!DOCTYPE html SYSTEM "file:///etc/passwd"><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>',
+    b'<!DOCTYPE html><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>',
+    b'<!DOCTYPE html><htmlx/>',
+    b'<!DOCTYPE html>\n<!-- -- --><!DOCTYPE y [<!ENTITY z SYSTEM "file:///etc/passwd">]><html>&z;</html>',
+    b'<!-- <!DOCTYPE html><html> --><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>',
+    '<!DOCTYPE html [<!ENTITY x "y">]><html/>'.encode("utf-16"),
+    b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "[x]"><html/>',
+])
+def test_an_entity_or_a_saml_root_is_not_smuggled_past_the_html_page_probe(head):
+    """Only a DOCTYPE with no internal subset right before an <html> root is a page; anything else
+    that declares a DOCTYPE is refused, never parsed."""
+    assert _refused(head) == "input-dtd-forbidden"
+
+
+@pytest.mark.parametrize("page", [
+    b"<!DOCTYPE html><html><body>login</body></html>",
+    b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- a -- b --><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+    b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<!-- c --><html xmlns="http://www.w3.org/1999/xhtml">',
+])
+def test_a_web_page_with_its_doctype_is_not_saml(page):
+    assert _refused(page) == "input-not-saml"
+
+
+@pytest.mark.parametrize("make", [
+    lambda n: b"<!--" + b"-" * n,
+    lambda n: b"<!--" + b"- " * n,
+    lambda n: b"<!---->" * n + b"<!DOCTYPE html>",
+    lambda n: b"<!DOCTYPE html>" + b"<!-- - -->" * n + b"<x",
+    lambda n: b" " * n + b"<!DOCTYPE html" + b" " * n,
+])
+def test_the_html_page_probe_is_linear_on_long_comments(make):
+    from samlscan.xmlsafe import refuse_doctype, InputError
+
+    def probe(data: bytes) -> None:
+        try:
+            refuse_doctype(data)
+        except InputError:
+            pass
+
+    _linear(probe, make, 50000)
