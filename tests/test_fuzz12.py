@@ -18,19 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 from samlscan.cli import main
+from test_fuzz11 import _internal, _json  # noqa: F401  (one place for the JSON run)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-
-
-def _json(*args: str) -> dict:
-    res = CliRunner().invoke(main, [*args, "--format", "json", "--fail-on", "never"])
-    assert res.exit_code == 0, res.output[-1500:]
-    return json.loads(res.stdout)
-
-
-def _internal(doc: dict) -> list[str]:
-    return [f["message_text"] for f in doc["input_findings"] if f["code"] == "internal-error"]
 
 
 def _seconds(fn, arg) -> float:
