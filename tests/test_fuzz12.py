@@ -174,3 +174,76 @@ def test_the_html_page_probe_is_linear_on_long_comments(make):
             pass
 
     _linear(probe, make, 50000)
+
+
+# --- Playwright HAR zips ------------------------------------------------------------------------------
+
+def _entry(body_file: str) -> dict:
+    return {"startedDateTime": "2025-01-01T00:00:00Z",
+            "request": {"method": "POST", "url": "https://sp.example.com/acs", "headers": [],
+                        "postData": {"mimeType": "application/x-www-form-urlencoded", "_file": body_file}},
+            "response": {"status": 200, "headers": [], "content": {"_file": body_file}}}
+
+
+@pytest.mark.parametrize("members", [
+    [("har.har", b'{"log":{"entries":[' + b" " * (64 * 1024 * 1024) + b"]}}")],  # a bomb: 1000:1
+    [("har.har", json.dumps({"log": {"entries": [_entry("b.dat")]}}).encode()), ("b.dat", b"A" * (64 << 20))],
+    [("har.har", json.dumps({"log": {"entries": [_entry("../../etc/passwd"), _entry("/etc/passwd"),
+                                                 _entry("nope.dat"), _entry("har.har")]}}).encode())],
+    [("har.har", b"\x00" * 100000)],
+    [("har.har", b"[" * 100000 + b"]" * 100000)],
+    [("har.har", json.dumps({"log": {"entries": []}}).encode("utf-16"))],
+    [("har.har", b'{"log": {"entries": [{"startedDateTime": 7, "request": [], "response": null}]}}')],
+    [("a.har", b"{}"), ("B.HAR", b"{}")],
+])
+@pytest.mark.parametrize("command", ["check", "scan", "flows"])
+def test_a_hostile_playwright_har_zip_is_one_clear_result(tmp_path, members, command):
+    """Bombs within the inflate budget, side files that are too big, outside the zip or missing,
+    NULs, deep nesting, UTF-16, wrong types, two HARs: a finding or a skip, in check, scan and flows."""
+    import zipfile
+
+    path = tmp_path / "capture.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    args = [command, str(path), "--format", "json"] + ([] if command == "flows" else ["--fail-on", "never"])
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code in (0, 2) and (res.exception is None or isinstance(res.exception, SystemExit)), res.output
+    assert "Traceback" not in res.output and "internal-error" not in res.output, res.output[-1500:]
+
+
+# --- one SimpleSAMLphp user, many sessions, all in one second -------------------------------------------
+
+def _busy_user(folder: Path, sessions: int) -> Path:
+    """The live IdP's responses (tests/data/livessp) beside a log of `sessions` logins of their user,
+    all at one second: statistics lines, SSO lines, SP exceptions with backtraces."""
+    import shutil
+
+    folder.mkdir()
+    for b64 in (ROOT / "tests" / "data" / "livessp").glob("*.b64"):
+        shutil.copy(b64, folder / b64.name)
+    rnd = random.Random(12)
+    with open(folder / "simplesamlphp.log", "w") as fh:
+        for i in range(sessions):
+            t, head = f"{i:010x}", "Nov 29 13:16:54 simplesamlphp"
+            fh.write(f"{head} NOTICE STAT [{t}] User 'alice' successfully authenticated from 127.0.0.1\n")
+            fh.write(f"{head} NOTICE STAT [{t}] saml20-idp-SSO sonarqube http://127.0.0.1:8765/idp NA\n")
+            if rnd.random() < 0.3:
+                fh.write(f"{head} ERROR [{t}] SimpleSAML\\Error\\Error: UNHANDLEDEXCEPTION\n")
+                fh.write(f"{head} ERROR [{t}] Backtrace:\n")
+                fh.write(f"{head} ERROR [{t}] 0 /var/www/modules/saml/www/sp/saml2-acs.php:{i} (N/A)\n")
+            if rnd.random() < 0.1:
+                fh.write(f"{head} NOTICE STAT [{t}] Unsuccessful login attempt from 127.0.0.1.\n")
+    return folder
+
+
+def test_many_sessions_of_one_user_at_one_second_scan_in_linear_time(tmp_path):
+    """_pair_nearest with ties: every line of the user at the second of the responses; the
+    authenticated-user memory over its 4,096 sessions."""
+    made = iter(range(10))
+
+    def scan(folder: Path) -> None:
+        doc = _json("scan", str(folder))
+        assert not _internal(doc) and doc["inputs"][0]["status"] != "failed"
+
+    _linear(scan, lambda n: _busy_user(tmp_path / f"f{next(made)}", n), 2500)
