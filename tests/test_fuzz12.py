@@ -247,3 +247,23 @@ def test_many_sessions_of_one_user_at_one_second_scan_in_linear_time(tmp_path):
         assert not _internal(doc) and doc["inputs"][0]["status"] != "failed"
 
     _linear(scan, lambda n: _busy_user(tmp_path / f"f{next(made)}", n), 2500)
+
+
+def test_a_simplesamlphp_log_dated_in_year_9999_is_read(tmp_path):
+    """The year of a syslog date comes from the file's modification time; one in the last days of
+    9999 (tmpfs and btrfs keep it) left no room for the two days _time looks ahead: OverflowError,
+    internal-error and the whole log lost."""
+    import os
+
+    from samlscan.logs.simplesamlphp import SimpleSamlPhpParser
+
+    lines = (ROOT / "tests" / "data" / "livessp" / "simplesamlphp.log").read_text().splitlines()[:40]
+    got = list(SimpleSamlPhpParser(year=9999).parse(enumerate(lines, 1), "x.log", timezone.utc))
+    assert got
+    log = tmp_path / "simplesamlphp.log"
+    log.write_text("\n".join(lines) + "\n")
+    os.utime(log, (253402300799, 253402300799))  # 9999-12-31T23:59:59Z
+    if os.path.getmtime(log) != 253402300799:
+        pytest.skip("this file system keeps no modification time in year 9999")
+    doc = _json("scan", str(log))
+    assert not _internal(doc) and doc["inputs"][0]["kind"] == "log:simplesamlphp"

@@ -192,7 +192,7 @@ def _reference(path: str, year: int | None) -> datetime:
         return datetime(year, 12, 31, 23, 59, 59)
     try:
         return datetime.fromtimestamp(os.path.getmtime(path))
-    except OSError:
+    except (OSError, OverflowError, ValueError):  # (a modification time past year 9999)
         return datetime.now()
 
 
@@ -207,7 +207,9 @@ def _time(text: str, ref: datetime, tz: tzinfo) -> tuple[datetime | None, bool]:
             return None, False
     except (ValueError, KeyError):
         return None, False
-    last = ref.replace(tzinfo=None) + timedelta(days=2)
+    # (a file dated in the last days of year 9999, as tmpfs and btrfs keep it, left no room for the
+    # two days ahead: OverflowError, the whole log lost)
+    last = min(ref.replace(tzinfo=None), datetime.max - timedelta(days=2)) + timedelta(days=2)
     for year in range(last.year, last.year - 9, -1):
         try:
             naive = datetime(year, month, day, h, mi, s)
