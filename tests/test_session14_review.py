@@ -192,3 +192,23 @@ def test_at_with_utc_written_after_it():
         raise AssertionError("a text that is no time stays refused")
     p = _table(["--at", "2025-03-11 08:41:00 UTC", str(OKTA)])
     assert p.returncode == 0 and "judged at --at\n" in p.stdout + "\n", p.stdout + p.stderr
+
+
+def test_simplesamlphp_keeps_the_sessions_that_logged_in_last(monkeypatch):
+    """The reader remembers the user of its last _SESSIONS_KEPT sessions (bounded): a session that
+    logs in again moves to the back, so a busy log's active session keeps its user (it was dropped
+    as the oldest stored, its next SSO line naming nobody)."""
+    from datetime import timezone
+
+    from samlscan.logs import simplesamlphp
+    from samlscan.model import LogEvent
+
+    monkeypatch.setattr(simplesamlphp, "_SESSIONS_KEPT", 2)
+    auth = "Nov 29 13:16:5{s} simplesamlphp NOTICE STAT [{t}] User '{u}' successfully authenticated from 127.0.0.1"
+    sso = "Nov 29 13:16:5{s} simplesamlphp NOTICE STAT [{t}] saml20-idp-SSO sonarqube https://idp.example.org NA"
+    lines = [auth.format(s=1, t="aaaaaaaaaa", u="anna"), auth.format(s=2, t="bbbbbbbbbb", u="ben"),
+             auth.format(s=3, t="aaaaaaaaaa", u="anna"), auth.format(s=4, t="cccccccccc", u="cleo"),
+             sso.format(s=5, t="aaaaaaaaaa")]
+    got = [r for r in simplesamlphp.PARSER.parse(enumerate(lines, 1), "ssp.log", timezone.utc)
+           if isinstance(r, LogEvent) and r.outcome == "success"]
+    assert [e.user for e in got] == ["anna"]

@@ -153,6 +153,7 @@ class SimpleSamlPhpParser:
             app, user = _stat_sp(msg) if m["stat"] else (None, None)
             authenticated = _AUTHENTICATED.match(msg) if m["stat"] else None
             if authenticated and track:
+                users.pop(track, None)  # (to the back: the sessions kept are the last to log in)
                 users[track] = authenticated["user"]
                 if len(users) > _SESSIONS_KEPT:  # (bounded: a big log's every session would stay)
                     del users[next(iter(users))]
