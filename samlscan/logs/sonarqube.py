@@ -19,7 +19,7 @@ from samlscan.logs._common import (
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import _HINT, embedded_records
+from samlscan.logs.embedded import embedded_records, may_hold
 from samlscan.model import LogEvent
 
 PRODUCT = "sonarqube"
@@ -213,7 +213,7 @@ class SonarQubeParser:
                     continue
                 stamp = line[:19]
             time, local = when
-            if _HINT.search(msg):  # the dump markers, checked here: most lines have none
+            if may_hold(msg):  # the dump markers, checked here: most lines have none
                 if _OPEN_XML_DUMP.search(msg):
                     dump = _Dump(no, time, reqid or None, [msg])
                 else:
