@@ -100,7 +100,7 @@ def test_aggregate_without_a_configured_idp_judges_each_response_by_its_issuers_
     res = analyze_sample(EXT5, sample, **flags, idp_metadata=agg)
     assert [s.verified for s in res.message.signatures] == [True]
     assert not [f for f in res.findings if f.code == "issuer-mismatch" or "signature trust" in f.message_text]
-    samlscan.config._AGGREGATES.clear()  # a spawned worker reads the file again
+    samlscan.config.metadata._AGGREGATES.clear()  # a spawned worker reads the file again
     assert samlscan.config.aggregate_idp(agg, res.message.issuer)["idp_entity_id"] == res.message.issuer
 
 

@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 @pytest.fixture(autouse=True)
 def _forget_aggregates():
     yield
-    config._AGGREGATES.clear()
-    config._AGGREGATE_STAT.clear()
+    config.metadata._AGGREGATES.clear()
+    config.metadata._AGGREGATE_STAT.clear()
 
 
 def _cert_b64() -> str:
@@ -39,7 +39,7 @@ def _both(path: Path, monkeypatch, entity_id=None):
     monkeypatch.setattr(xmlsafe, "MAX_XML_BYTES", 1 << 30)
     whole = config.load_idp_metadata(path, entity_id)
     whole_held = dict(config.aggregate_entities(str(path)))
-    config._AGGREGATES.clear()
+    config.metadata._AGGREGATES.clear()
     monkeypatch.setattr(xmlsafe, "MAX_XML_BYTES", 1024)
     streamed = config.load_idp_metadata(path, entity_id)
     return (whole, whole_held), (streamed, dict(config.aggregate_entities(str(path))))

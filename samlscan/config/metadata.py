@@ -1,0 +1,264 @@
+"""IdP metadata: the entityID, certificates and SSO URLs of an IdP, and the aggregates of several IdPs."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from samlscan.certs import TrustedCert, load_certs
+from samlscan.config.files import NO_CERT, _read
+from samlscan.errors import ConfigError, InputError, OtherKind
+
+
+METADATA_KEY = ": KeyDescriptor #"
+"""In a certificate's origin: it comes from IdP metadata ('<file>: entity <id>: KeyDescriptor #2 ...')."""
+
+
+def _metadata_bytes(data: bytes) -> bytes:
+    """Metadata as saved from a browser or pasted: blank lines before the XML declaration (which
+    XML 1.0 2.8 forbids there) are dropped; the BOM stays (the parser reads it)."""
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    rest = data[len(bom):]
+    stripped = rest.lstrip()
+    return bom + stripped if stripped.startswith(b"<?xml") else data
+
+
+def _metadata_hint(data: bytes) -> str:
+    """What a file given as metadata is when it is not metadata (one clause, or '')."""
+    from samlscan.certs import der_from_text
+
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"PRIVATE KEY-----" in text[:4096]:
+        return "; this is a private key, not metadata"
+    if text.startswith(b"-----BEGIN") or (not text.startswith(b"<") and der_from_text(data)):
+        return "; this looks like a certificate: give it with --idp-cert"
+    if text[:1] in (b"{", b"["):
+        return "; this is JSON, not SAML metadata (SonarQube settings go to --sonar-settings)"
+    return ""
+
+
+def _idp_entities(root, md: str) -> list:
+    """(EntityDescriptor, its IDPSSODescriptors) for every IdP in a file: one EntityDescriptor, or an
+    EntitiesDescriptor aggregate at any depth (InCommon, eduGAIN, a python3-saml multi-entity file)."""
+    eds = [root] if root.tag == md + "EntityDescriptor" else list(root.iter(md + "EntityDescriptor"))
+    return [(ed, idps) for ed in eds if (idps := ed.findall(md + "IDPSSODescriptor"))]
+
+
+def _roles(el, md: str) -> set[str]:
+    """The local names of the role descriptors (SPSSODescriptor, RoleDescriptor...) in `el`."""
+    from samlscan.xmlsafe import local
+
+    return {local(e.tag) for e in el.iter() if isinstance(e.tag, str) and e.tag.startswith(md)
+            and e.tag.endswith("Descriptor") and e.tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor",
+                                                               md + "KeyDescriptor")}
+
+
+def _no_idp_reason(root_tag: str, roles: set[str], md: str) -> str:
+    from samlscan.xmlsafe import local
+
+    if root_tag not in (md + "EntityDescriptor", md + "EntitiesDescriptor"):
+        return f"the root element is <{local(root_tag)}>, not a SAML md:EntityDescriptor"
+    if "SPSSODescriptor" in roles:
+        return "it has an SPSSODescriptor only: this is a service provider's metadata, not the IdP's"
+    if "RoleDescriptor" in roles:
+        return "it has WS-Federation RoleDescriptors only: download the IdP's SAML 2.0 metadata"
+    return "it describes no IdP"
+
+
+def _stray_certificates(idps, md: str, ds: str) -> str | None:
+    """The namespace of an X509Certificate written outside XML-DSig's in a signing KeyDescriptor."""
+    for idp in idps:
+        for kd in idp.findall(md + "KeyDescriptor"):
+            if (kd.get("use") or "").strip() not in ("", "signing"):
+                continue
+            for el in kd.iter():
+                if isinstance(el.tag, str) and el.tag.rpartition("}")[2] == "X509Certificate" \
+                        and not el.tag.startswith(ds):
+                    return el.tag[1:].partition("}")[0] if el.tag.startswith("{") else ""
+    return None
+
+
+def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
+    """entityID, signing certificates and SSO URLs of the IdP in a metadata file (SAML metadata 2.4.1).
+
+    A KeyDescriptor without `use` serves both signing and encryption (metadata 2.4.1.1);
+    `use="encryption"` certificates never verify: they only come back in `idp_metadata_certs` (every
+    certificate with its use), for the checks to compare with. Only IDPSSODescriptor keys count: the
+    metadata's own ds:Signature, WS-Fed RoleDescriptors and AttributeAuthorityDescriptor carry keys
+    that sign other things.
+    In an aggregate, `entity_id` picks the IdP (a file with one IdP is used whatever its entityID:
+    a wrong configured entity ID is a finding, not a reason to drop the certificates); with none
+    configured, each message's Issuer picks it (`idp_aggregates`, for_issuer).
+    """
+    from lxml import etree
+
+    from samlscan.xmlsafe import MAX_METADATA_BYTES, MAX_XML_BYTES, MD, iter_complete, parse_xml
+    from samlscan.xmlsafe import root_tag as xml_root_tag
+
+    if (held := _held_aggregate(str(path))) is not None:  # (read by the scan's found settings: not again)
+        return _aggregate_choice(str(path), held, entity_id)
+    data = _read(path, "IdP metadata")
+    try:
+        if len(data) > MAX_XML_BYTES:  # an aggregate: read entity by entity, not as one tree
+            idps, roles, root_tag = [], set(), None
+            for ed in iter_complete(_metadata_bytes(data), MD + "EntityDescriptor"):
+                root_tag = ed.getroottree().getroot().tag
+                if ed.find(MD + "IDPSSODescriptor") is not None:
+                    idps.append((ed.get("entityID"), etree.tostring(ed, with_tail=False)))
+                else:
+                    roles |= _roles(ed, MD)
+            if idps:
+                return _chosen_idp(path, idps, entity_id)
+            # (said from the stream: the whole tree of a large file without an IdP took 70 times its size)
+            raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata "
+                            f"({_no_idp_reason(root_tag or xml_root_tag(_metadata_bytes(data)), roles, MD)})")
+        root = parse_xml(_metadata_bytes(data), max_bytes=MAX_METADATA_BYTES)
+    except InputError as exc:
+        hint = _metadata_hint(data)
+        if exc.code == "input-too-large" and len(data) > MAX_METADATA_BYTES:
+            hint = ("; a federation aggregate? save only the IdP's EntityDescriptor (from its own metadata "
+                    "URL, or the federation's MDQ service: <mdq>/entities/<url-encoded entityID>)")
+        raise ConfigError(f"{path}: unusable IdP metadata: {exc.detail}{hint}") from None
+    entities = _idp_entities(root, MD)
+    if not entities:
+        raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root.tag, _roles(root, MD), MD)})")
+    return _chosen_idp(path, [(ed.get("entityID"), ed) for ed, _ in entities], entity_id)
+
+
+def _chosen_idp(path: Path, idps: list, entity_id: str | None) -> dict:
+    """load_idp_metadata's values from the IdPs of a file, each (entityID, its EntityDescriptor as an
+    element or as bytes): the one IdP, the one `entity_id` names, or all of them held for each
+    message's Issuer to pick (aggregate_idp)."""
+    from lxml import etree
+
+    from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
+
+    if len(idps) > 1:
+        chosen = [idp for idp in idps if idp[0] == entity_id]
+        if not chosen and entity_id:
+            raise _not_listed(path, [name or "?" for name, _ in idps], entity_id)
+        if not chosen:
+            _AGGREGATES[str(path)] = {name: ed if isinstance(ed, bytes) else etree.tostring(ed, with_tail=False)
+                                      for name, ed in idps if name}
+            _AGGREGATE_STAT[str(path)] = _stat_key(str(path))
+            return {"idp_aggregates": (str(path),)}
+        idps = chosen[:1]
+    ed = idps[0][1]
+    if isinstance(ed, bytes):
+        ed = parse_xml(ed, max_bytes=MAX_METADATA_BYTES)
+    return _entity_values(path, ed, ed.findall(MD + "IDPSSODescriptor"))
+
+
+_AGGREGATES: dict[str, dict[str, bytes]] = {}
+"""Metadata aggregates read with no IdP chosen: path -> {entityID: its EntityDescriptor's bytes}.
+Per process (a forked worker inherits it; Expectations carry the path only, as they travel to the
+workers with every unit): an IdP's certificates are read when a message names it."""
+
+
+_AGGREGATE_STAT: dict[str, tuple | None] = {}
+"""The size and modification time of each file of _AGGREGATES when it was read: a file changed since
+is read again."""
+
+
+def _stat_key(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _held_aggregate(path: str) -> dict[str, bytes] | None:
+    """The IdPs of the aggregate at `path` when it was read already and has not changed since (a scan
+    reads an aggregate found in its folder to know what it is, then builds the expectations from it:
+    a federation's 60 MB are parsed once)."""
+    if path in _AGGREGATES and _AGGREGATE_STAT.get(path) is not None and _AGGREGATE_STAT[path] == _stat_key(path):
+        return _AGGREGATES[path]
+    return None
+
+
+def _aggregate_choice(path: str, held: dict[str, bytes], entity_id: str | None) -> dict:
+    """load_idp_metadata's values for an aggregate already read: the IdP `entity_id` names, or each
+    message's Issuer picks it (no `entity_id`)."""
+    if not entity_id:
+        return {"idp_aggregates": (path,)}
+    found = aggregate_idp(path, entity_id)
+    if found is None:
+        raise _not_listed(path, list(held), entity_id)
+    return found
+
+
+def _not_listed(path, names: list[str], entity_id: str) -> ConfigError:
+    shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
+    return ConfigError(f"{path}: {len(names)} IdPs in this metadata ({shown}); none of them is {entity_id!r}")
+
+
+def aggregate_idp(path: str, entity_id: str) -> dict | None:
+    """load_idp_metadata's values for one IdP of an aggregate, None when the aggregate lacks it."""
+    if path not in _AGGREGATES:  # (a spawned worker: the file is read again, once)
+        load_idp_metadata(Path(path))
+    data = _AGGREGATES[path].get(entity_id)
+    return None if data is None else _chosen_idp(Path(path), [(entity_id, data)], entity_id)
+
+
+def rename_aggregate(old: str, new: str) -> None:
+    """An aggregate read from `old` known as `new` from now on (an archive member inflated to a
+    temporary file, known by its label: found.py). Forked workers inherit the name."""
+    if old in _AGGREGATES:
+        _AGGREGATES[new] = _AGGREGATES.pop(old)
+
+
+def aggregate_entities(path: str) -> dict[str, bytes]:
+    """The IdPs of an aggregate load_idp_metadata read with no IdP chosen: entityID -> its bytes."""
+    return _AGGREGATES.get(path, {})
+
+
+def aggregate_size(path: str) -> int:
+    return len(_AGGREGATES.get(path, ()))
+
+
+def _entity_values(path: Path, ed, idps) -> dict:
+    """entityID, certificates (each with its use) and SSO URLs of one IdP's EntityDescriptor."""
+    from samlscan.xmlsafe import DS, MD
+
+    name = ed.get("entityID") or "?"
+    certs: list[TrustedCert] = []
+    kinds: set[str] = set()
+    listed: list[tuple[str, TrustedCert]] = []  # with their use: an encryption one is no signer
+    for idp in idps:
+        for n, kd in enumerate(idp.findall(MD + "KeyDescriptor"), 1):
+            use = (kd.get("use") or "").strip()
+            kinds.add(use or "no use")
+            if use == "encryption":
+                listed += [(use, c) for x in kd.iter(DS + "X509Certificate") for c in _readable_certs(
+                    x.text, f"{path}: entity {name}{METADATA_KEY}{n} (use=encryption) X509Certificate")]
+            if use not in ("", "signing"):
+                continue
+            for x in kd.iter(DS + "X509Certificate"):
+                found = load_certs((x.text or "").encode(),
+                                   f"{path}: entity {name}{METADATA_KEY}{n} X509Certificate")
+                certs.extend(found)
+                listed += [(use, c) for c in found]
+    urls = tuple(s.get("Location") for idp in idps for s in idp.findall(MD + "SingleSignOnService")
+                 if s.get("Location"))
+    out = {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls,
+           "idp_metadata_certs": tuple(listed)}
+    if not certs:
+        found = (f"its KeyDescriptors are {', '.join(sorted(kinds))} without a signing X509Certificate"
+                 if kinds else "it has no KeyDescriptor")
+        stray = _stray_certificates(idps, MD, DS)
+        if stray:  # samlify's test metadata: <KeyInfo> left in the metadata's default namespace
+            found = (f"its signing KeyDescriptor holds an X509Certificate in the namespace {stray!r}, not "
+                     f"XML-DSig's {DS[1:-1]!r}: the KeyInfo lacks its ds: prefix or xmlns, and SPs that read "
+                     "metadata by namespace (java-saml, python3-saml, OpenSAML) find no certificate either")
+        out[NO_CERT] = (f"{path}: no signing certificate for IdP {name} ({found}); give the IdP's signing "
+                        "certificate with --idp-cert")
+    return out
+
+
+def _readable_certs(text: str | None, origin: str) -> list[TrustedCert]:
+    """The certificates of a KeyDescriptor samlscan only compares with (an encryption one): one
+    that cannot be read is left out, not a reason to refuse metadata whose signing keys are fine."""
+    try:
+        return load_certs((text or "").encode(), origin)
+    except ConfigError:
+        return []

@@ -1,0 +1,75 @@
+"""The names of the SP's settings in each product's own words (SonarQube Server and Cloud, other SPs)."""
+from __future__ import annotations
+
+
+SONAR_SETTING_NAMES = {
+    "sp_entity_id": "sonar.auth.saml.applicationId",
+    "idp_entity_id": "sonar.auth.saml.providerId",
+    "idp_cert": "sonar.auth.saml.certificate.secured",
+    "login_attribute": "sonar.auth.saml.user.login",
+    "name_attribute": "sonar.auth.saml.user.name",
+    "email_attribute": "sonar.auth.saml.user.email",
+    "group_attribute": "sonar.auth.saml.group.name",
+    "acs_url": "sonar.core.serverBaseURL (ACS = serverBaseURL + /oauth2/callback/saml)",
+    "sp_key": "sonar.auth.saml.sp.privateKey.secured",
+}
+
+
+_CLOUD_SSO = "SonarQube Cloud's SSO configuration (the enterprise's Administration > SSO & Provisioning > Edit configuration)"
+CLOUD_SETTING_NAMES = {
+    # docs.sonarsource.com/sonarqube-cloud, 'Set up SSO': the Custom SAML setup assistant gives the
+    # Service Provider Identity ID and Single Sign-On URL to paste into the IdP, takes the IdP's
+    # metadata (or its login URL and certificate) and maps the name, login, email and groups attributes
+    "sp_entity_id": "the Service Provider Identity ID of " + _CLOUD_SSO,
+    "acs_url": "the Single Sign-On URL of " + _CLOUD_SSO,
+    "idp_entity_id": "the IdP entity ID in " + _CLOUD_SSO,
+    "idp_cert": "the IdP certificate in " + _CLOUD_SSO,
+    **{f"{what}_attribute": f"the {what} attribute in the attribute mapping of {_CLOUD_SSO}"
+       for what in ("login", "name", "email", "group")},
+}
+"""The settings of SonarQube Cloud's SSO that samlscan's expectations stand for."""
+CLOUD_GIVEN = frozenset({"sp_entity_id", "acs_url"})
+"""Cloud's values its setup assistant gives to paste into the IdP ('Using the setup assistant',
+step 1: copy the Service Provider Identity ID and Single Sign-On URL): no customer sets them."""
+
+_SPRING = "spring.security.saml2.relyingparty.registration.<id>."
+OTHER_SP_SETTING_NAMES = {
+    # Spring Boot's Saml2RelyingPartyProperties ('assertingparty' since Boot 2.7, 'identityprovider' before)
+    "spring": ("Spring Security", {
+        "sp_entity_id": _SPRING + "entity-id", "acs_url": _SPRING + "acs.location",
+        "idp_entity_id": _SPRING + "assertingparty.entity-id",
+        "idp_cert": _SPRING + "assertingparty.verification.credentials[0].certificate-location"}),
+    # onelogin.saml.properties
+    "java-saml": ("java-saml", {
+        "sp_entity_id": "onelogin.saml2.sp.entityid", "acs_url": "onelogin.saml2.sp.assertion_consumer_service.url",
+        "idp_entity_id": "onelogin.saml2.idp.entityid", "idp_cert": "onelogin.saml2.idp.x509cert"}),
+    # settings.json
+    "python3-saml": ("python3-saml settings.json", {
+        "sp_entity_id": "sp.entityId", "acs_url": "sp.assertionConsumerService.url",
+        "idp_entity_id": "idp.entityId", "idp_cert": "idp.x509cert"}),
+    # Keycloak brokering a SAML IdP: the identity provider's settings (SAMLIdentityProviderConfig)
+    # in the admin console's words; the ACS is the broker endpoint Keycloak computes, no setting
+    "keycloak-broker": ("Keycloak's admin console, Identity Providers > the SAML provider > Settings", {
+        "sp_entity_id": "Service provider entity ID (what the IdP's application must name as its Identifier)",
+        "acs_url": "Redirect URI, https://<keycloak>/realms/<realm>/broker/<alias>/endpoint (set Keycloak's "
+                   "public hostname if the IdP is given another)",
+        "idp_entity_id": "Identity provider entity ID",
+        "idp_cert": "Validating X509 certificates (or re-import the IdP's metadata)"}),
+}
+"""The same settings as SONAR_SETTING_NAMES in another SP's own words, by the product its log is
+read as (samlscan/logs/applog.py): an attempt of that SP is told to change these, not SonarQube's."""
+GENERIC_SETTING_NAMES = {"sp_entity_id": "the SP's entity ID", "acs_url": "the SP's ACS URL",
+                         "idp_entity_id": "the SP's IdP entity ID setting",
+                         "idp_cert": "the SP's IdP signing certificate setting"}
+"""The settings of an SP whose product samlscan does not know."""
+
+
+def other_sp_setting(product: str | None, what: str) -> str:
+    """'Spring Security: spring.security...entity-id': the setting `what` of an SP that is not
+    SonarQube, in its product's words when samlscan knows them, else generic words. A Keycloak
+    broker's product names its provider's alias ('keycloak-broker:entra')."""
+    base, _, alias = (product or "").partition(":")
+    label, names = OTHER_SP_SETTING_NAMES.get(base, (None, {}))
+    if what in names:
+        return f"{label.replace('the SAML provider', alias) if alias else label}: {names[what]}"
+    return GENERIC_SETTING_NAMES.get(what, what)

@@ -1,0 +1,53 @@
+"""What an SP's URL tells: SonarQube's ACS path, SonarQube Cloud's hosts, Keycloak's broker and realm endpoints."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+
+SONAR_ACS_PATH = "/oauth2/callback/saml"
+
+
+_CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
+
+
+def is_cloud(url: str | None) -> bool:
+    """The URL is on SonarQube Cloud (sonarcloud.io, sonarqube.us)."""
+    return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
+
+
+def on_sonarqube_acs_path(url: str | None) -> bool:
+    """The URL's path is SonarQube's ACS path (SONAR_ACS_PATH after any context path; a query, a
+    fragment or a trailing slash aside), on Server or Cloud."""
+    return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH)
+
+
+def is_sonarqube_acs(url: str | None) -> bool:
+    """The URL is SonarQube Server's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH). SonarQube
+    Cloud's is not: it needs the email and has none of Server's sonar.auth.saml settings
+    (logformats.md 1.6)."""
+    return on_sonarqube_acs_path(url) and not is_cloud(url)
+
+
+_KEYCLOAK_BROKER = re.compile(r"/realms/[^/?#]+/broker/([^/?#]+)/endpoint(?:/clients/[^/?#]+)?/?(?:[?#]|$)")
+"""Keycloak's SAML broker endpoint, the ACS of Keycloak as an SP of another IdP (SAMLIdentityProvider:
+/realms/{realm}/broker/{alias}/endpoint; /endpoint/clients/{id} for IdP-initiated logins)."""
+
+
+def keycloak_broker(url: str | None) -> str | None:
+    """'keycloak-broker:<alias>' when `url` is a Keycloak broker endpoint (the SP of that SAML hop is
+    Keycloak, not the application that asked Keycloak to log the user in), else None."""
+    m = _KEYCLOAK_BROKER.search(url or "")
+    return f"keycloak-broker:{m.group(1)}" if m else None
+
+
+_KEYCLOAK_REALM = re.compile(r"^https?://([^/?#]+)((?:/[^?#]*?)?/realms/[^/?#]+)/(?:protocol/saml|broker/[^/?#]+/endpoint)\b",
+                             re.IGNORECASE)
+
+
+def keycloak_realm(url: str | None) -> str | None:
+    """'host/path/realms/<realm>' of a Keycloak realm's SAML endpoint (/protocol/saml, where its
+    clients send their AuthnRequests) or of one of its broker endpoints (_KEYCLOAK_BROKER), else
+    None: a login SonarQube asked of a realm and that realm's own login at another IdP share it."""
+    m = _KEYCLOAK_REALM.match(url or "")
+    return f"{m.group(1).lower()}{m.group(2)}" if m else None
