@@ -1,6 +1,6 @@
 """Fuzzing round 7: the newest readers under hostile input, and what it found. The readers of error
 pages (samlscan.errorpages, the sniff of logs.errorpage that runs on every input not claimed before
-it), the streamed metadata aggregate (xmlsafe.iter_complete, config._chosen_idp) and the jsonl line
+it), the streamed metadata aggregate (xmlsafe.iter_complete, config.metadata._chosen_idp) and the jsonl line
 ends, fed real pages, metadata and logs (tests/data/errorpages, the pages of test_errorpages*.py,
 bench_metadata's aggregate, tests/data/case13 and case14) mutated by a seeded generator.
 

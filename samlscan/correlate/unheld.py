@@ -29,7 +29,7 @@ class Unheld:
 def unheld_signers(expect) -> Unheld | None:
     """The IdP metadata's signing certificates that the SP's own settings do not hold. Only when
     the certificates samlscan verifies with are the SP's own: beside its settings
-    config._as_the_sp_holds keeps just those; without them the metadata's are trusted and
+    config.trust._as_the_sp_holds keeps just those; without them the metadata's are trusted and
     nothing tells what the SP holds. When the metadata lists a held one too (a rollover publishes
     both), only those newer than it: an IdP rolls forward, and an SP holding the newest is fine."""
     if expect is None or not expect.idp_certs or any(METADATA_KEY in c.info.origin for c in expect.idp_certs):
