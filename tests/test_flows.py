@@ -140,7 +140,7 @@ def test_auth0_error_page_by_its_url():
 def test_the_acs_redirect_says_what_it_can(location, outcome, said):
     """Every 3xx off /sessions/ was a success: a redirect back to the IdP (a login loop) and one
     to another host's error page too (review finding)."""
-    from samlscan.flows import _redirect_outcome
+    from samlscan.flows.outcome import _redirect_outcome
 
     got, reason, _ = _redirect_outcome("https://sonar.example.com/oauth2/callback/saml", location)
     assert got == outcome and said in reason

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from case_util import ROOT
 from samlscan.cli import main
-from samlscan.flows import LOGIN_LOOP, Exchange, _sp_outcome
+from samlscan.flows import LOGIN_LOOP, Exchange
+from samlscan.flows.outcome import _sp_outcome
 
 CASE = ROOT / "tests" / "data" / "case11"
 T0 = datetime(2025, 11, 18, 9, 0, 18, tzinfo=timezone.utc)

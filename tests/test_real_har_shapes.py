@@ -400,7 +400,7 @@ def test_safari_folded_post_ends_where_the_sp_sent_the_browser(tmp_path):
     assert outcome == "unknown" and reason.startswith("the SP answered the POST with a page (HTTP 200) without "
                                                       "setting a session cookie")
     # a Destination with the scheme's default port names the same ACS (the browser drops ':443')
-    from samlscan.flows import _elsewhere
+    from samlscan.flows.hops import _elsewhere
 
     assert not _elsewhere("https://sonar.example.com:443/oauth2/callback/saml/", "https://sonar.example.com/oauth2/callback/saml")
     assert _elsewhere("https://sonar.example.com:8443/oauth2/callback/saml", "https://sonar.example.com/oauth2/callback/saml")

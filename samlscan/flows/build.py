@@ -1,0 +1,170 @@
+"""build_flows: every login try of a capture rebuilt from its exchanges and messages, in time order."""
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from samlscan.flows.exchange import Exchange, Flow
+from samlscan.flows.hops import REPLAY_STATUSES, _reposts
+from samlscan.flows.outcome import _sp_outcome
+from samlscan.flows.pairing import _digest_key, _entry_of, _pair, _root, message_ids
+from samlscan.flows.unanswered import unanswered
+from samlscan.inputs.base import RawMessage
+from samlscan.model import Source
+
+if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
+    from samlscan.inputs.har import Capture
+
+
+def _chain(exchanges: list[Exchange], start: int) -> list[int]:
+    """The positions of the exchange at `start` and of the SP result redirects that follow it (with
+    the browser's re-POST of the body to the page a 307/308 names)."""
+    out = [start]
+    for i in range(start + 1, len(exchanges)):
+        ex = exchanges[i]
+        if ex.leg == "sp-result" or _reposts(exchanges[out[-1]], ex):
+            out.append(i)
+        elif ex.leg != "other":
+            break
+    return out
+
+
+def build_flows(capture: "Capture") -> tuple[Flow, ...]:
+    """Rebuild every login try of a capture, in time order."""
+    exchanges = list(capture.exchanges)
+    by_entry = {ex.entry: i for i, ex in enumerate(exchanges)}
+    decoded = [(m, message_ids(m)) for m in capture.messages]
+    requests = [(m, ids) for m, ids in decoded
+                if m.param == "SAMLRequest" and ids[0] in ("AuthnRequest", None)]
+    responses = [(m, ids) for m, ids in decoded
+                 if m.param == "SAMLResponse" and ids[0] in ("Response", None)]
+    pairs = _pair(responses, requests, by_entry)
+    kinds = {_digest_key(m): ids[0] for m, ids in decoded if m.param == "SAMLRequest" and ids[0]}
+    flows: list[Flow] = []
+    used_ex: set[int] = set()
+    carried = _Carried(exchanges)
+    for ri, (resp, ids) in enumerate(responses):
+        req = requests[pairs[ri]] if ri in pairs else None
+        key = _digest_key(resp)
+        acs_i = by_entry.get(_entry_of(resp))
+        if acs_i is not None and exchanges[acs_i].leg not in ("acs-post", "response-redirect"):
+            acs_i = None
+        mine = _request_exchanges(exchanges, req[0], by_entry, carried) if req else []
+        mine += carried.of(key, ("idp-page",), len(exchanges) if acs_i is None else acs_i)[-1:]
+        test = (resp.relay_state or "").startswith("validation-query/")
+        err = None
+        if acs_i is None:
+            outcome, reason = "unknown", "the response was not posted to the SP in the capture"
+        else:
+            at = _chain(exchanges, acs_i)
+            chain = [exchanges[i] for i in at]
+            then = next((exchanges[i] for i in range(at[-1] + 1, len(exchanges)) if exchanges[i].leg != "other"), None)
+            mine += at + _replayed(exchanges, acs_i, key)
+            root = _root(resp) if chain[0].folded else None
+            outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None,
+                                                then, kinds)
+            err = chain[0].idp_error  # the receiver is an IdP broker (Auth0 at /login/callback) that
+            if err is not None:       # refused the upstream IdP's response on its error page
+                outcome, reason = "failure", err.said
+        used_ex.update(mine)
+        flows.append(_flow(req[0] if req else None, resp, outcome, reason, err, exchanges, mine,
+                           req[1][1] if req else None, ids[2], test))
+    paired = set(pairs.values())
+    for qi, (req, ids) in enumerate(requests):
+        if qi in paired:
+            continue
+        mine = _request_exchanges(exchanges, req, by_entry, carried)
+        err_i = _idp_error_after(exchanges, mine)
+        if err_i is not None:
+            mine.append(err_i)
+            err = exchanges[err_i].idp_error
+            outcome, reason = "failure", err.said
+            ask = None
+        else:
+            err, outcome = None, "unknown"
+            reason, ask = unanswered(exchanges, mine)
+        used_ex.update(mine)
+        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, False, ask))
+    for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
+        if ex.leg == "idp-error" and i not in used_ex:
+            err = ex.idp_error
+            flows.append(_flow(None, None, "failure", err.said, err, exchanges, [i], None, None, False))
+    for i, ex in enumerate(exchanges):  # the SP refused to start a login (wrong login URL or key)
+        if i not in used_ex and ex.status >= 400 and "/sessions/init/" in urlsplit(ex.url).path:
+            flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "
+                               "AuthnRequest was sent", None, exchanges, [i], None, None, False))
+    flows.sort(key=lambda f: by_entry.get(f.exchanges[0].entry, 1 << 30) if f.exchanges else 1 << 30)
+    where = next((m.source for m in capture.messages), None)
+    return tuple(replace(f, capture=Source(where.input, "")) for f in flows) if where else tuple(flows)
+
+
+def _replayed(exchanges: list[Exchange], acs_i: int, key: str) -> list[int]:
+    """The POSTs of the same response just before the ACS exchange that a 307/308 sent on to it
+    (the browser's repeat of the body is the message's send; inputs/har.resends_body)."""
+    out = []
+    for i in range(acs_i - 1, -1, -1):
+        ex = exchanges[i]
+        if ex.leg == "other":
+            continue
+        if key not in ex.saml or ex.leg != "acs-post" or ex.status not in REPLAY_STATUSES:
+            break
+        out.append(i)
+    return out
+
+
+class _Carried:
+    """The positions of the exchanges that carried each SAML value, by value (each flow searched
+    every exchange: quadratic in a capture's logins)."""
+
+    def __init__(self, exchanges: list[Exchange]):
+        self._at: dict[str, list[int]] = {}
+        for i, ex in enumerate(exchanges):
+            for key in dict.fromkeys(ex.saml):
+                self._at.setdefault(key, []).append(i)
+        self._legs = [ex.leg for ex in exchanges]
+
+    def of(self, key: str, legs: tuple[str, ...], before: int) -> list[int]:
+        """Positions below `before` of the exchanges of these legs that carried `key`, in order."""
+        at = self._at.get(key, [])
+        return [i for i in at[:bisect_left(at, before)] if self._legs[i] in legs]
+
+
+def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[int, int],
+                       carried: _Carried) -> list[int]:
+    """The exchange that carried the request and the SP redirect just before it (a value
+    re-sent in a later attempt belongs to that attempt)."""
+    key, entry = _digest_key(req), _entry_of(req)
+    at = order.get(entry, len(exchanges)) if entry is not None else None
+    hits = carried.of(key, ("sp-init", "authn-request", "idp-error"), len(exchanges) if at is None else at + 1)
+    own = [i for i in hits if exchanges[i].entry == entry]
+    before = [i for i in hits if exchanges[i].entry != entry]
+    return before[-1:] + own if own else hits[-1:]
+
+
+def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
+    """The first IdP error page after a request's exchanges, before the next login starts."""
+    if not mine:
+        return None
+    own = [i for i in mine if exchanges[i].leg == "idp-error"]
+    if own:
+        return own[0]
+    for i in range(max(mine) + 1, len(exchanges)):
+        leg = exchanges[i].leg
+        if leg == "idp-error":
+            return i
+        if leg in ("sp-init", "authn-request", "acs-post"):
+            return None
+    return None
+
+
+def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test, ask=None) -> Flow:
+    at = tuple(sorted(set(idx)))
+    mine = tuple(exchanges[i] for i in at)
+    times = [ex.time for ex in mine if ex.time] + [m.captured_at for m in (req, resp)
+                                                   if m is not None and m.captured_at]
+    relay = (resp.relay_state if resp is not None else None) or (req.relay_state if req else None)
+    return Flow(req, resp, relay, outcome, reason, err, mine, min(times) if times else None,
+                req_id, irt, test, ask, at=at)
+
