@@ -354,7 +354,7 @@ def _sonarqube(lines: list[str]) -> ErrorPage | None:
 
 
 def _auth0(lines: list[str]) -> ErrorPage | None:
-    """Auth0's generic error page pasted or saved (in a capture, flows._auth0_page reads it with its
+    """Auth0's generic error page pasted or saved (in a capture, flows.idppages._auth0_page reads it with its
     URL): known by Auth0's own sentence at the start of a line, or right after the heading when the
     page was pasted as one line; the error under TECHNICAL DETAILS ('invalid_request: ...'), or the
     description the page shows alone; its tracking ID."""

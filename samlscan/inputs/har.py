@@ -860,7 +860,7 @@ def next_pages(ex: Exchange) -> dict[str, datetime | None]:
     be asked for (None: any): where the ACS or the SP's result redirects to; after a POST to
     SonarQube's ACS answered in place (2xx, no Location: a page, or Safari's folded redirects,
     Exchange.folded), its refusal page at the same context path, loaded within LOOP_WINDOW (the
-    page's script goes there at once: flows._refusal_loaded; a later visit is the user's)."""
+    page's script goes there at once: flows.outcome._refusal_loaded; a later visit is the user's)."""
     if ex.location:
         return {ex.location: None} if ex.leg in ("acs-post", "sp-result") else {}
     if ex.leg != "acs-post" or not 200 <= ex.status < 300 or not on_sonarqube_acs_path(ex.url):
