@@ -397,3 +397,12 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
             buf[:hi - cut] = buf[cut:hi]
             have = hi - cut
     counter[0] = line_no - first_line
+
+
+@cache
+def access_prefilter() -> Prefilter:
+    """SonarQube's access.log, or a proxy's before it (samlscan/logs/sqaccess.py): one line a
+    record; the reader reads the lines of the SAML login paths and any SAML value in a URL."""
+    from samlscan.logs import sqaccess
+
+    return Prefilter(record_start=re.compile(rb""), keep=tuple(p.encode() for p in sqaccess.PATHS) + _EMBEDDED)

@@ -1,0 +1,187 @@
+"""SonarQube's access.log (and the access log of a proxy in front of it): the SAML login requests.
+
+SonarQube writes access.log with logback-access, `sonar.web.accessLogs.pattern`, default
+(sonar-webserver TomcatAccessLog.DEFAULT_SQ_ACCESS_LOG_PATTERN)
+`%h %l %u [%t] "%r" %s %b "%i{Referer}" "%i{User-Agent}" "%reqAttribute{ID}"` (newer releases add
+` %D`, ms). `%reqAttribute{ID}` is the HTTP request ID web.log prints in `web[<ID>]`, so a callback
+line joins web.log's lines of the same request. SonarQube's docs put `%i{X-Forwarded-For}` in place
+of `%h` behind a proxy ('203.0.113.7, 10.0.0.1'). nginx's and Apache's `combined` layout is the
+same without the ID: there time and client are all there is.
+
+A login (logformats.md 1.3): `GET <ctx>/sessions/init/saml?return_to=..` (302 to the IdP), then
+`POST <ctx>/oauth2/callback/saml` (302). SonarQube redirects a failed callback to
+`/sessions/unauthorized` (AuthenticationError), a good one to return_to, and the browser follows at
+once. So a callback is a `failure` when its client's next SAML-path request, within WINDOW, is
+/sessions/unauthorized (or when the callback itself was answered 4xx/5xx); a `success` when it was
+a 302 and a later line of the log (any client) is past WINDOW with no SAML-path request from that
+client in between; `info` (unknown) when the log ends first, when that client's next request is
+another login (the redirect's target unseen), or when the callback was answered 200 (SonarQube's
+"Test Configuration" page renders in the callback). Only SAML-path lines are read (the
+prefilter keeps no others), so the return_to page itself is never needed. A big log read in
+ranges decides a callback in a range's last WINDOW as `info` (its next line is in the next range). A client is the address and the User-Agent:
+behind one NAT address, two browsers stay apart.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Iterator
+from urllib.parse import unquote
+
+from samlscan.logs._common import first_ip, src, text_lines, to_utc
+from samlscan.logs.base import Record
+from samlscan.logs.embedded import _line_time, embedded_records, find_embedded
+from samlscan.model import LogEvent
+
+NAME = "sonarqube-access"
+PRODUCT = "sonarqube"
+"""Events are SonarQube's (their request ID joins web.log's `sonarqube:req:<ID>`)."""
+
+INIT, CALLBACK, UNAUTHORIZED = "/sessions/init/saml", "/oauth2/callback/saml", "/sessions/unauthorized"
+PATHS = (INIT, CALLBACK, UNAUTHORIZED)
+"""The request paths the reader reads (after any sonar.web.context prefix); the prefilter keeps
+the lines holding them."""
+WINDOW = timedelta(seconds=10)
+"""How soon after the callback the browser asks for the page it was redirected to (at once, in
+practice: a second covers a slow browser; ten keeps a loaded one)."""
+_PENDING_MAX = 4096
+"""Callbacks waiting for their client's next request (bounded: the oldest is decided early)."""
+
+_LINE = re.compile(
+    r'^(?P<host>[^\s,]{1,255}(?:, ?[^\s,]{1,255}){0,16}) \S{1,255} \S{1,255} \[(?P<time>[^\]]{1,64})\] '
+    r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?" (?P<status>\d{3}|-) (?:\d+|-)'
+    r'(?: "(?P<ref>[^"]{0,8192})" "(?P<ua>[^"]{0,8192})"(?: "(?P<id>[^"]{0,128})")?(?: \d+)?)?\s*$')
+_TIME = re.compile(r"^(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_REQUEST_ID = re.compile(r"^[\w-]{8,64}$")
+"""SonarQube's request IDs: 20 base64url characters before 2025, a UUID after (never an address,
+which another quoted field of a proxy's layout, X-Forwarded-For, would be)."""
+_RETURN_TO = re.compile(r"[?&]return_to=([^&#]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    no: int
+    time: datetime
+    client: tuple[str, str]
+    ip: str
+    method: str
+    path: str
+    target: str
+    status: str
+    request_id: str | None
+
+
+def parse_time(text: str) -> datetime | None:
+    """`%t`, '11/Mar/2025:09:41:07 +0100' (logback-access's and Apache's default), in UTC."""
+    m = _TIME.match(text)
+    month = _MONTHS.get(m.group(2)) if m else None
+    if month is None:
+        return None
+    d, _, y, h, mi, s, sign, oh, om = m.groups()
+    if int(oh) > 14 or int(om) > 59:
+        return None
+    offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == "-" else 1)
+    try:
+        return to_utc(datetime(int(y), month, int(d), int(h), int(mi), int(s), tzinfo=timezone(offset)))
+    except ValueError:  # a day 31 of April
+        return None
+
+
+def _path_of(target: str) -> str | None:
+    """Which of PATHS the request target asks for (under any context path), else None."""
+    path = target.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return next((p for p in PATHS if path.endswith(p)), None)
+
+
+def _read(no: int, line: str) -> _Request | None:
+    m = _LINE.match(line)
+    if m is None:
+        return None
+    path = _path_of(m["target"])
+    if path is None:
+        return None
+    time = parse_time(m["time"])
+    if time is None:
+        return None
+    ip = first_ip(m["host"]) or m["host"]
+    rid = m["id"] if m["id"] and _REQUEST_ID.match(m["id"]) else None
+    return _Request(no, time, (ip, m["ua"] or ""), ip, m["method"], path, m["target"], m["status"], rid)
+
+
+def _event(path: str, r: _Request, outcome: str, text: str) -> LogEvent:
+    return LogEvent(source=src(path, r.no), time=r.time, product=PRODUCT, side="sp", outcome=outcome, text=text,
+                    ip=r.ip, request_id=r.request_id)
+
+
+def _start(path: str, r: _Request) -> LogEvent:
+    m = _RETURN_TO.search(r.target)
+    back = f" (return_to {unquote(m.group(1))})" if m and m.group(1) else ""
+    return _event(path, r, "info", f"SAML login started from {r.ip}: {r.method} {INIT} answered {r.status}{back}")
+
+
+def _callback(path: str, r: _Request, outcome: str, why: str) -> LogEvent:
+    return _event(path, r, outcome, f"SAML callback from {r.ip}: {r.method} {CALLBACK} answered {r.status}, {why}")
+
+
+class SonarQubeAccessParser:
+    name = NAME
+    empty_reason = "an access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
+
+    @property
+    def prefilter(self):
+        from samlscan.prefilter import access_prefilter
+
+        return access_prefilter()
+
+    def sniff(self, head: str) -> bool:
+        """SonarQube's own layout (an ID field after the User-Agent) on any line, or an access log
+        line of a SAML login path of SonarQube's."""
+        for line in head.splitlines()[:200]:
+            m = _LINE.match(line)
+            if m is not None and parse_time(m["time"]) is not None and (
+                    _path_of(m["target"]) is not None or m["id"] is not None and _REQUEST_ID.match(m["id"])):
+                return True
+        return False
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        pending: OrderedDict = OrderedDict()  # client -> its callback waiting for its next request
+        for no, line in text_lines(lines):
+            if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
+                yield from embedded_records(path, no, line, _line_time(line, tz))
+            r = _read(no, line)
+            if r is None:
+                continue
+            while pending:  # callbacks whose window this line's time has passed: success
+                first = next(iter(pending.values()))
+                if r.time - first.time <= WINDOW:
+                    break
+                pending.popitem(last=False)
+                yield _callback(path, first, "success", "no /sessions/unauthorized followed from its client")
+            waiting = pending.pop(r.client, None)
+            if waiting is not None:
+                if r.path == UNAUTHORIZED:
+                    yield _callback(path, waiting, "failure", f"its client's next request was {UNAUTHORIZED}")
+                else:  # a new login at once: the redirect's target is not in the log
+                    yield _callback(path, waiting, "info", f"its client's next request was {r.path}")
+            if r.path == INIT:
+                yield _start(path, r)
+            elif r.path == CALLBACK:
+                if r.status[:1] in ("4", "5"):
+                    yield _callback(path, r, "failure", "an HTTP error")
+                elif r.status == "302":
+                    pending[r.client] = r
+                    if len(pending) > _PENDING_MAX:
+                        yield _callback(path, pending.popitem(last=False)[1], "info", "its client's next request "
+                                        "is unknown (too many logins at once)")
+                else:
+                    yield _callback(path, r, "info", "no redirect (SonarQube's 'Test Configuration' page)")
+        for r in pending.values():
+            yield _callback(path, r, "info", "the log ends before its client's next request")
+
+
+PARSER = SonarQubeAccessParser()
+
