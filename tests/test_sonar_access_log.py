@@ -110,6 +110,10 @@ def test_outcome_rules():
     # an HTTP error answering the callback itself
     assert [e.outcome for e in _parse(_line("POST /oauth2/callback/saml", status=500))] == ["failure"]
     # under a context path (sonar.web.context)
+    # the admin's Test Configuration: a start, then a callback that renders the validation page (200)
+    test = _parse(_line("GET /api/saml/validation_init", rid="AZWa7nq1Xk3pQm0AAAT1"), _line("POST /oauth2/callback/saml", status=200))
+    assert [(e.outcome, "Test Configuration" in e.text or "validation page" in e.text) for e in test] == [
+        ("info", True), ("info", True)]
     ctx = _parse(_line("POST /sonarqube/oauth2/callback/saml"), _line("GET /sonarqube/sessions/unauthorized"))
     assert [e.outcome for e in ctx] == ["failure"]
 

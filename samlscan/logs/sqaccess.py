@@ -40,7 +40,10 @@ PRODUCT = "sonarqube"
 """Events are SonarQube's (their request ID joins web.log's `sonarqube:req:<ID>`)."""
 
 INIT, CALLBACK, UNAUTHORIZED = "/sessions/init/saml", "/oauth2/callback/saml", "/sessions/unauthorized"
-PATHS = (INIT, CALLBACK, UNAUTHORIZED)
+TEST_INIT = "/saml/validation_init"
+"""The admin's 'Test Configuration' start (SamlValidationInitAction: `/api/saml/validation_init` in
+older releases, `/saml/validation_init` in newer): its callback renders the validation page."""
+PATHS = (INIT, CALLBACK, UNAUTHORIZED, TEST_INIT)
 """The request paths the reader reads (after any sonar.web.context prefix); the prefilter keeps
 the lines holding them."""
 WINDOW = timedelta(seconds=10)
@@ -120,7 +123,8 @@ def _event(path: str, r: _Request, outcome: str, text: str) -> LogEvent:
 def _start(path: str, r: _Request) -> LogEvent:
     m = _RETURN_TO.search(r.target)
     back = f" (return_to {unquote(m.group(1))})" if m and m.group(1) else ""
-    return _event(path, r, "info", f"SAML login started from {r.ip}: {r.method} {INIT} answered {r.status}{back}")
+    what = "'Test Configuration'" if r.path == TEST_INIT else "login"
+    return _event(path, r, "info", f"SAML {what} started from {r.ip}: {r.method} {r.path} answered {r.status}{back}")
 
 
 def _callback(path: str, r: _Request, outcome: str, why: str) -> LogEvent:
@@ -167,7 +171,7 @@ class SonarQubeAccessParser:
                     yield _callback(path, waiting, "failure", f"its client's next request was {UNAUTHORIZED}")
                 else:  # a new login at once: the redirect's target is not in the log
                     yield _callback(path, waiting, "info", f"its client's next request was {r.path}")
-            if r.path == INIT:
+            if r.path in (INIT, TEST_INIT):
                 yield _start(path, r)
             elif r.path == CALLBACK:
                 if r.status[:1] in ("4", "5"):
