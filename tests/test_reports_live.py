@@ -55,3 +55,27 @@ def test_subject_confirmation_drift_marks_the_confirmation_window(case):
     marks = _marked(page, "subject-confirmation-drift")
     assert marks and all("SubjectConfirmationData" in m.split(">")[0] for m in marks), marks
     assert any("NotOnOrAfter=" in m for m in marks)
+
+
+LOGOUT = (b'<x:LogoutRequest xmlns:x="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:y="urn:oasis:names:tc:SAML:2.0:assertion" '
+          b'xmlns:d="http://www.w3.org/2000/09/xmldsig#" ID="_1" Version="2.0" Destination="https://sp/slo" '
+          b'NotOnOrAfter="2020-01-01T00:00:00Z"><y:Issuer>https://idp</y:Issuer><d:Signature><d:SignedInfo>'
+          b'<d:Reference URI="#_1"><d:Transforms><d:Transform Algorithm="urn:odd"/></d:Transforms>'
+          b'<d:DigestValue>AA==</d:DigestValue></d:Reference></d:SignedInfo><d:SignatureValue>AA==</d:SignatureValue>'
+          b'</d:Signature></x:LogoutRequest>')
+
+
+@pytest.mark.parametrize("code, node", [
+    ("request-expired", 'NotOnOrAfter="'), ("logout-destination-mismatch", 'Destination="'),
+    ("request-issuer-missing", "<x:LogoutRequest"), ("issuer-inconsistent", "<y:Issuer"),
+    ("app-not-found", "<y:Issuer"), ("signature-misplaced", "<d:Signature"),
+    ("signature-transform-invalid", 'Algorithm="'), ("request-signature-invalid", "<d:SignatureValue"),
+])
+def test_message_checks_without_a_target_before_mark_their_node(code, node):
+    """Codes of message checks that had no TARGETS entry: the page showed the XML with nothing marked."""
+    from types import SimpleNamespace
+
+    from samlscan.report.htmlout import xml_html
+
+    page = xml_html(LOGOUT, [SimpleNamespace(code=code, expected=None, actual=None)], lambda s: s)
+    assert any(m.lstrip().startswith(node) for m in _marked(page, code)), _marked(page, code)
