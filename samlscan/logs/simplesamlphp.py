@@ -59,6 +59,7 @@ _CARRIED_ON = re.compile(r"^(?:Authentication request specifies invalid Assertio
 # and UserPassOrgBase.php, Logger::stats): who logged in, or that a login failed (no user named).
 _AUTHENTICATED = re.compile(r"^User '(?P<user>[^']+)' successfully authenticated from ")
 _STAT_FAILURE = re.compile(r"^Unsuccessful login attempt from ")
+_STATE_LOST = "Could not load state specified by InResponseTo"
 _SESSIONS_KEPT = 4096
 """Sessions whose authenticated user is remembered (the SSO line follows its login within seconds)."""
 NO_TRACK = ("", "N/A", "_NOTRACKIDYET_")
@@ -87,7 +88,7 @@ class SimpleSamlPhpParser:
         then it is that cause's echo (counted, not a failure) and the cause the failure, with the
         wrapper's code when its own text has none."""
         held: tuple[LogEvent, tuple] | None = None
-        for rec, key in self._records(lines, path, tz):
+        for rec, key in _went_on(self._records(lines, path, tz)):
             if held is not None and isinstance(rec, LogEvent) and rec.text.startswith(CAUSED_BY) \
                     and key == held[1] and _soon(held[0].time, rec.time):
                 outer = held[0]
@@ -164,6 +165,32 @@ class SimpleSamlPhpParser:
                            outcome=outcome, text=msg, code=code, request_id=track, app=app,
                            user=user,
                            local_time=local), (m["track"], m["pid"]), None
+
+
+def _went_on(records: Iterator[tuple[Record, tuple | None]]) -> Iterator[tuple[Record, tuple | None]]:
+    """The SP's 'Could not load state specified by InResponseTo: ... Processing response as
+    unsolicited.' is a warning after which SimpleSAMLphp goes on: a failure only when the same
+    session's next event, moments later, is one (2.x with unsolicited responses off: 'Unsolicited
+    responses are denied by configuration.', the lost state its cause); else the response was
+    processed as unsolicited (1.19 accepts it: tests/data/livesspsp, state-lost), a note."""
+    waiting: tuple[LogEvent, tuple | None] | None = None
+    after: list = []  # records of later lines met while it waits (kept in line order)
+    for rec, key in records:
+        if waiting is not None and isinstance(rec, LogEvent):
+            warning, its_key = waiting
+            failed = key == its_key and rec.outcome == "failure" and _soon(warning.time, rec.time)
+            yield (warning if failed else dataclasses.replace(warning, outcome="info")), its_key
+            yield from after
+            waiting, after = None, []
+        if isinstance(rec, LogEvent) and rec.outcome == "failure" and rec.text.startswith(_STATE_LOST):
+            waiting = rec, key
+        elif waiting is not None:
+            after.append((rec, key))
+        else:
+            yield rec, key
+    if waiting is not None:
+        yield dataclasses.replace(waiting[0], outcome="info"), waiting[1]
+        yield from after
 
 
 def _stat_outcome(msg: str) -> str:
