@@ -160,7 +160,7 @@ def test_a_real_audience_beside_the_mismatch_is_still_offered():
     # the Entra response's own Audience is an entity ID: adopting it stays a fix
     res = _analyze("entra-tercen-response.xml", idp_cert="entra-tercen-idp.crt", sp_entity_id="dummy",
                    at="2022-02-23T17:49:18.872Z")
-    assert "set --sp-entity-id to https://devpg.tercen.com/_service/sso/auth/saml" in \
+    assert "set the SP's entity ID (samlscan's --sp-entity-id) to https://devpg.tercen.com/_service/sso/auth/saml" in \
         _finding(res, "audience-mismatch").hint
 
 

@@ -216,3 +216,15 @@ def test_simplesamlphp_keeps_the_sessions_that_logged_in_last(monkeypatch):
     got = [r for r in simplesamlphp.PARSER.parse(enumerate(lines, 1), "ssp.log", timezone.utc)
            if isinstance(r, LogEvent) and r.outcome == "success"]
     assert [e.user for e in got] == ["anna"]
+
+
+def test_a_generic_sps_fix_names_its_setting_not_only_samlscans_flag():
+    """An SP samlscan does not know: a fix said 'set --sp-entity-id to X', samlscan's own option, in
+    a report sent to a customer whose SP has to change (review of the reports); it names the SP's
+    setting in general words, and the flag that gave samlscan the value."""
+    from samlscan.config import Expectations
+
+    generic = Expectations(profile="generic")
+    assert generic.setting_name("sp_entity_id") == "the SP's entity ID (samlscan's --sp-entity-id)"
+    assert generic.setting_name("email_attribute") == "the SP's email attribute setting (samlscan's --email-attribute)"
+    assert Expectations(profile="sonarqube").setting_name("sp_entity_id") == "sonar.auth.saml.applicationId"

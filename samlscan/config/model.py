@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from samlscan.certs import TrustedCert
-from samlscan.config.names import CLOUD_GIVEN, CLOUD_SETTING_NAMES, SONAR_SETTING_NAMES
+from samlscan.config.names import CLOUD_GIVEN, CLOUD_SETTING_NAMES, GENERIC_SETTING_NAMES, SONAR_SETTING_NAMES
 from samlscan.config.urls import is_cloud
 
 
@@ -65,7 +65,10 @@ class Expectations:
             return CLOUD_SETTING_NAMES[what]
         if self.profile == "sonarqube":
             return SONAR_SETTING_NAMES.get(what, what)
-        return "--" + what.replace("_", "-")
+        # an SP samlscan does not know: its setting in general words, with the flag that told
+        # samlscan the value (a report sent to a customer named only samlscan's own option)
+        words = GENERIC_SETTING_NAMES.get(what) or f"the SP's {what.replace('_', ' ')} setting"
+        return f"{words} (samlscan's --{what.replace('_', '-')})"
 
     def metadata_certs(self, use: str) -> tuple[TrustedCert, ...]:
         """The IdP metadata's certificates for signing (use 'signing' or none), or for encryption

@@ -60,7 +60,8 @@ OTHER_SP_SETTING_NAMES = {
 read as (samlscan/logs/applog.py): an attempt of that SP is told to change these, not SonarQube's."""
 GENERIC_SETTING_NAMES = {"sp_entity_id": "the SP's entity ID", "acs_url": "the SP's ACS URL",
                          "idp_entity_id": "the SP's IdP entity ID setting",
-                         "idp_cert": "the SP's IdP signing certificate setting"}
+                         "idp_cert": "the SP's IdP signing certificate setting",
+                         "sp_key": "the SP's private key setting"}
 """The settings of an SP whose product samlscan does not know."""
 
 
