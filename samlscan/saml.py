@@ -169,7 +169,7 @@ def _naive_text(el) -> str | None:
 
 
 def _split_by_markup(el) -> bool:
-    return any(not isinstance(c.tag, str) for c in el)
+    return bool(len(el)) and any(not isinstance(c.tag, str) for c in el)  # (most values: no children)
 
 
 def _first(el, tag):
@@ -457,8 +457,10 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
         if outer:  # the Response signature covered the EncryptedAssertion, hence its plaintext
             merged.covered[id(enc_el)] = (enc_el, outer)
         assertions.append(_assertion(plain, merged, True, sp_keys))
-    nested = [el for el in root.iter(SAML + "Assertion")
-              if el is not root and el.getparent() is not root]
+    # one walk for both: every Assertion and EncryptedAssertion, the misplaced Assertions among them
+    anywhere = list(root.iter(SAML + "Assertion", SAML + "EncryptedAssertion"))
+    nested = [el for el in anywhere if el.tag == SAML + "Assertion"
+              and el is not root and el.getparent() is not root]
     structure = structure_facts(root, nested) + tuple(f"duplicate-id:{d}" for d in verification.duplicate_ids)
     structure += order + wrapping
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
@@ -469,7 +471,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     if root.get("IssueInstant") is not None and parse_saml_time(root.get("IssueInstant")) is None:
         structure += (f"time-unreadable:{local(root.tag)} IssueInstant",)  # not silently 'absent'
     issuers = root.findall(SAML + "Issuer")
-    all_assertions = sum(1 for _ in root.iter(SAML + "Assertion", SAML + "EncryptedAssertion"))
+    all_assertions = len(anywhere)
     if decrypted:
         all_assertions -= len(decrypted)  # each decrypted Assertion now sits inside its EncryptedAssertion
     policy = root.find(SAMLP + "NameIDPolicy")

@@ -16,7 +16,7 @@ def utf16_codec(data: bytes) -> str | None:
     if data[:2] in (b"<\x00", b"\x00<"):  # (an XML document whose first lines are not ASCII)
         return "utf-16-le" if data[0] else "utf-16-be"
     probe = data[:min(len(data), _UTF16_PROBE) & ~1]
-    if len(probe) < 4:
+    if len(probe) < 4 or b"\x00" not in probe:  # (no NUL: no ASCII character of UTF-16 in it)
         return None
     for codec, chars, others in (("utf-16-le", probe[::2], probe[1::2]), ("utf-16-be", probe[1::2], probe[::2])):
         # (mostly ASCII, not all: a page's title 'Authentication Error \u2014 Oops!' has its dash's 0x20

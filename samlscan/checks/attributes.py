@@ -99,9 +99,12 @@ def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str
 def _login_aliases(want: str) -> tuple[str, ...]:
     """Names that may carry the login: an SP whose login attribute is an email name (SonarQube's
     sonar.auth.saml.user.login=email) takes the email aliases too, before the others."""
-    if want.lower() in {n.lower() for n in EMAIL_ALIASES}:
+    if want.lower() in _EMAIL_NAMES:
         return EMAIL_ALIASES + LOGIN_ALIASES
     return LOGIN_ALIASES
+
+
+_EMAIL_NAMES = frozenset(n.lower() for n in EMAIL_ALIASES)
 
 
 def check_email(msg: SamlMessage, ctx: CheckContext):

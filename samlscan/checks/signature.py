@@ -187,29 +187,36 @@ def _wrapping_findings(msg: SamlMessage) -> list:
     a = consumed_assertion(msg)
     # an ArtifactResponse's signature covers the whole Response it carries: not a wrapping
     verified = [s for s in msg.signatures if s.verified and s.parent != "ArtifactResponse"]
-    signed_paths = ", ".join(sorted({s.signed_path or "?" for s in verified})) or "nothing"
     out = []
     for fact in msg.structure:
         kind, _, where = fact.partition(":")
         if kind == "duplicate-id":
             out.append(finding(msg, "signature-wrapping",
                                f"the ID {where!r} is used by several elements: which one a signature "
-                               f"covers and which one an SP uses may differ (signed: {signed_paths})",
+                               "covers and which one an SP uses may differ "
+                               f"(signed: {_signed_paths(verified)})",
                                expected="unique IDs", actual=f"duplicate ID {where}"))
         elif kind == "assertion-not-child-of-response" and msg.kind == "Response":
             consumed = (f"the SP would consume {a.path} ({'signed' if a.signed else 'NOT signed'})"
                         if a is not None else "an SP finds no assertion where SAML puts it")
             out.append(finding(msg, "signature-wrapping",
                                f"an Assertion sits at {where}, outside the place SAML puts it; "
-                               f"{consumed}; verified signatures cover {signed_paths}",
+                               f"{consumed}; verified signatures cover {_signed_paths(verified)}",
                                expected=a.path if a is not None else "/Response/Assertion", actual=where))
     if msg.kind == "Response" and a is not None and verified and not any(_within(a.path, s.signed_path)
                                                                          for s in verified):
+        signed_paths = _signed_paths(verified)
         out.append(finding(msg, "signature-wrapping",
                            f"a signature verifies, but it covers {signed_paths}, not the assertion an "
                            f"SP would consume ({a.path}, ID {a.id!r})",
                            expected=f"signed {a.path}", actual=f"signed {signed_paths}"))
     return out
+
+
+def _signed_paths(verified: list[SignatureInfo]) -> str:
+    """What the verified signatures cover, for a wrapping finding's text (built only for one: the
+    three checks that ask _wrapping_findings mostly find none)."""
+    return ", ".join(sorted({s.signed_path or "?" for s in verified})) or "nothing"
 
 
 def _reformatted(msg: SamlMessage, sig: SignatureInfo):
