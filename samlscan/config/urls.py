@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -11,8 +12,10 @@ SONAR_ACS_PATH = "/oauth2/callback/saml"
 _CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
 def is_cloud(url: str | None) -> bool:
-    """The URL is on SonarQube Cloud (sonarcloud.io, sonarqube.us)."""
+    """The URL is on SonarQube Cloud (sonarcloud.io, sonarqube.us). Memoised: asked of the
+    configured ACS URL for every message (urlsplit and the search: 10 us)."""
     return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
 
 
