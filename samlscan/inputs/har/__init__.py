@@ -13,39 +13,32 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import BinaryIO, Iterator
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 from samlscan.config import SONAR_ACS_PATH, on_sonarqube_acs_path
-from samlscan.decode import unquote_bounded
-from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, find_idp_error, refusal, reposted_to,
-                            same_endpoint, same_site_of, same_url, sends_on, set_names, validation_errors)
-from samlscan.inputs.base import PARAM_AHEAD, InputProblem, RawMessage, signed_octets
+from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, find_idp_error, refusal,
+                            reposted_to, same_endpoint, same_site_of, same_url, sends_on, set_names,
+                            validation_errors)
+from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.inputs.har.forms import (_PCT, form_value, split_query, signed_query, json_fields,
+                                       multipart_fields)
+from samlscan.inputs.har.stream import MAX_STRING, DROPPED, ArrayStream, json_items, stream_problems
+from samlscan.inputs.har.values import parse_time, is_redacted, digest
+from samlscan.inputs.har.writer import creator
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.inputs.serverclock import (NODE_HEADERS, DateSample, describe, http_date, reading, server,
                                          sticky_node)
 from samlscan.model import Source, usable_time
 
-MAX_STRING = 4 << 20
-"""Longer JSON strings are dropped while streaming; a SAML message is far below this."""
-CHUNK = 1 << 20
-DROPPED = "\x00samlscan-dropped"
-_DROPPED_TOKEN = b'"\\u0000samlscan-dropped"'
+from samlscan.inputs.har.stream import CHUNK
+from samlscan.inputs.har.writer import sniff, HEAD_OBJECT, head_objects
+from samlscan.inputs.har.forms import MAX_JSON_BODY
 
-# One complete JSON string, or one still open at the end of the buffer (group 1 is the closing
-# quote, absent when the string continues in the next chunk).
-_STR = rb'"(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)'
-_TOK_OUT = re.compile(_STR + rb"|[{}\[\]:,]")
-_TOK_IN = re.compile(_STR + rb"|[{}\[\]]")
-_STR_TAIL = re.compile(rb'(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)')
-_REDACTED = re.compile(r"^\s*\[[^\]]*redacted\]\s*$", re.IGNORECASE)
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 @dataclass(frozen=True)
@@ -58,198 +51,6 @@ class Capture:
     entries: int
     exported_at: datetime | None = None
     """When the capture was exported (SAML-tracer's top-level timestamp), if known."""
-
-
-# --- streaming ---------------------------------------------------------------------------------
-
-class ArrayStream:
-    """Stream the elements of the JSON array at `path` (object keys from the root) as raw bytes.
-
-    Also keeps short string members of the root object in `top` and a truncation note in `error`.
-    """
-
-    def __init__(self, f: BinaryIO, path: tuple[str, ...], max_string: int = MAX_STRING):
-        self.f, self.path, self.max_string = f, path, max_string
-        self.top: dict[str, str] = {}
-        self.error: str | None = None
-        self.found = False
-
-    def __iter__(self) -> Iterator[bytes]:  # noqa: C901 - one small state machine
-        frames: list[list] = []  # [kind 'o'/'a', key in parent, awaiting key]
-        key: str | None = None
-        cap: list[bytes] | None = None
-        cap_depth = cap_pos = 0
-        skipping = False  # inside an over-long string, not kept
-        buf = b""
-        offset = 0
-        while True:
-            chunk = self.f.read(CHUNK)
-            eof = not chunk
-            if offset == 0 and chunk.startswith(b"\xef\xbb\xbf"):
-                chunk = chunk[3:]
-            offset += len(chunk)
-            buf = buf + chunk
-            pos = 0
-            if cap is not None:
-                cap_pos = 0
-            if skipping:
-                m = _STR_TAIL.match(buf, 0)
-                if m.group(1) is None:  # string still open: drop all but a trailing backslash
-                    buf = buf[len(buf) - (1 if buf.endswith(b"\\") else 0):]
-                    if eof:
-                        break
-                    continue
-                skipping, pos = False, m.end()
-                if cap is not None:
-                    cap.append(_DROPPED_TOKEN)
-                    cap_pos = pos
-            carry_from = len(buf)
-            while True:
-                m = (_TOK_IN if cap is not None else _TOK_OUT).search(buf, pos)
-                if m is None:
-                    break
-                tok = m.group(0)
-                if tok[:1] == b'"':
-                    if m.group(1) is None:  # open string at the end of the buffer
-                        if len(tok) > self.max_string and not eof:
-                            if cap is not None:
-                                cap.append(buf[cap_pos:m.start()])
-                            skipping, carry_from = True, len(buf)
-                        else:
-                            carry_from = m.start()
-                        break
-                    pos = m.end()
-                    if cap is not None:
-                        if len(tok) > self.max_string:
-                            cap.append(buf[cap_pos:m.start()])
-                            cap.append(_DROPPED_TOKEN)
-                            cap_pos = pos
-                        continue
-                    top = frames[-1] if frames else None
-                    if top is not None and top[0] == "o" and top[2]:
-                        key = _jstr(tok) if len(tok) < 4096 else None
-                    elif top is not None and len(frames) == 1 and key is not None and len(tok) < 4096:
-                        self.top[key] = _jstr(tok) or ""
-                    continue
-                pos = m.end()
-                c = tok
-                if cap is not None:
-                    if c in b"{[":
-                        cap_depth += 1
-                    else:
-                        cap_depth -= 1
-                        if cap_depth == 0:
-                            cap.append(buf[cap_pos:pos])
-                            yield b"".join(cap)
-                            cap = None
-                    continue
-                if c in b"{[":
-                    if self._in_target(frames):
-                        cap, cap_depth, cap_pos = [], 1, m.start()
-                        continue
-                    frames.append(["o" if c == b"{" else "a", key, c == b"{"])
-                    key = None
-                    if c == b"[" and self._at_path(frames):
-                        self.found = True
-                elif c in b"}]":
-                    if frames:
-                        frames.pop()
-                    key = None
-                elif c == b":":
-                    if frames and frames[-1][0] == "o":
-                        frames[-1][2] = False
-                elif c == b",":
-                    if frames and frames[-1][0] == "o":
-                        frames[-1][2] = True
-                    key = key if frames and frames[-1][0] == "o" and not frames[-1][2] else None
-            if cap is not None and not skipping:
-                cap.append(buf[cap_pos:carry_from])
-                cap_pos = 0
-            buf = buf[carry_from:] if not skipping else b""
-            if eof:
-                break
-        if cap is not None or frames or skipping:
-            self.error = f"the file ends inside the JSON document (truncated at byte {offset})"
-
-    def _at_path(self, frames: list[list]) -> bool:
-        """The keys from the root to the innermost frame are `path`. (Compared only at the path's
-        depth: at every bracket of a value nested 100,000 deep, the whole stack was compared.)"""
-        return len(frames) == len(self.path) + 1 and all(fr[1] == k for fr, k in zip(frames[1:], self.path))
-
-    def _in_target(self, frames: list[list]) -> bool:
-        return bool(frames) and frames[-1][0] == "a" and self._at_path(frames)
-
-
-def _jstr(tok: bytes) -> str | None:
-    try:
-        return json.loads(tok)
-    except ValueError:
-        return None
-
-
-# --- small parsers -----------------------------------------------------------------------------
-
-def parse_time(value) -> datetime | None:
-    """ISO-8601 with Z or an offset (Firefox writes local time + offset) -> aware UTC; None outside
-    model.USABLE_TIMES (a '9999-12-31' placeholder: no real capture)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        t = datetime.fromisoformat(value.strip().replace("z", "Z"))
-    except ValueError:
-        return None
-    if t.tzinfo is None:  # HAR 1.2 requires an offset; a naive time cannot be placed
-        return None
-    try:
-        return usable_time(t.astimezone(timezone.utc))
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 or 9999-12-31T23:59:59-01:00: no real capture
-        return None
-
-
-def form_value(raw: str) -> str:
-    """Decode one form/query value.
-
-    A value with %XX escapes is percent-encoded: '+' means space (HTML form encoding). Without
-    any escape it is taken as already decoded (Firefox may write decoded text), so a base64 '+'
-    survives: browsers always send '+' in base64 as %2B, so a bare '+' here is a decoded one.
-    """
-    return unquote_bounded(raw, plus=True) if _PCT.search(raw) else raw
-
-
-_BASE64_PARAMS = {"SAMLRequest", "SAMLResponse", "Signature"}
-"""Query values in base64: a raw '+' in them is base64's '+' (base64 holds no space), as a pasted
-URL reads it; '+' as a space would corrupt the message (some SPs do read it so: the IdP should
-send %2B)."""
-
-
-def split_query(query: str) -> list[tuple[str, str, str]]:
-    """(name, raw value, decoded value) for each '&'-separated pair (';' in a query without '&':
-    base.PARAM_AHEAD), in order."""
-    out = []
-    for part in query.split("&") if "&" in query else re.split(f";(?={PARAM_AHEAD})", query):
-        if not part:
-            continue
-        name, _, raw = part.partition("=")
-        name = unquote_plus(name)
-        out.append((name, raw, unquote_bounded(raw, plus=name not in _BASE64_PARAMS)))
-    return out
-
-
-def signed_query(pairs: list[tuple[str, str, str]], param: str) -> str | None:
-    """The octets a redirect-binding signature covers (SAML bindings 3.4.4.1): the raw, still
-    encoded SAMLRequest|SAMLResponse, RelayState (if present) and SigAlg, in that order."""
-    return signed_octets({n: r for n, r, _ in reversed(pairs)}, param)  # first occurrence wins
-
-
-def is_redacted(value: str) -> bool:
-    """A sanitizer placeholder such as '[SAMLResponse redacted]' (cloudflare/har-sanitizer)."""
-    return bool(_REDACTED.match(value))
-
-
-def digest(value: str) -> str:
-    """Short stable fingerprint of a SAML value, to match exchanges and messages. (A JSON capture
-    may hold a lone surrogate, '\\udcff', which UTF-8 cannot encode: a page's script wrote it.)"""
-    return hashlib.sha256(re.sub(r"\s+", "", value).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _items(obj, key: str) -> list:
@@ -398,7 +199,6 @@ def body_text(content, har_path: str | None = None) -> str | None:
     return text
 
 
-# --- one entry ---------------------------------------------------------------------------------
 
 @dataclass
 class _Found:
@@ -498,61 +298,6 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
             source=src, param=name, value=value, binding="post", relay_state=relay,
             captured_at=at, url=url), False))
     return has_body
-
-
-_JSON_NAMES = {n.lower(): n for n in SAML_FIELDS + ("RelayState",)}
-MAX_JSON_BODY = 2 << 20
-"""A JSON request body longer is not parsed: above what SPs take by default (Kibana's
-server.maxPayload 1 MiB, Tomcat's maxPostSize 2 MiB), far above a SAMLResponse posted so."""
-
-
-def json_fields(text: str, depth: int = 3) -> list[tuple[str, str]]:
-    """(name, value) of the SAML members of a JSON body, any case or '_' ('SAMLResponse',
-    'samlResponse', 'saml_response'), in objects up to `depth` levels down; values are not
-    percent-encoded. A page's script may post the response so (Kibana's SAML callback takes it:
-    @kbn/mock-idp-utils documents fetch('/api/security/saml/callback', {body: JSON.stringify({SAMLResponse})})).
-    A body that is not JSON, over MAX_JSON_BODY or nested past the parser's recursion limit (an
-    app's own XHR, a hostile page) has none."""
-    if len(text) > MAX_JSON_BODY:
-        return []
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError):
-        return []
-    out: list[tuple[str, str]] = []
-
-    def walk(node, level: int) -> None:
-        if level > depth:
-            return
-        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-        for k, v in items:
-            name = _JSON_NAMES.get(str(k).replace("_", "").lower()) if isinstance(k, str) else None
-            if name and isinstance(v, str):
-                out.append((name, v))
-            elif isinstance(v, (dict, list)):
-                walk(v, level + 1)
-    walk(doc, 0)
-    return out
-
-
-_DISPOSITION_NAME = re.compile(r'content-disposition:[^\n]*?\bname="([^"]*)"', re.IGNORECASE)
-
-
-def multipart_fields(text: str, mime_type: str) -> list[tuple[str, str]]:
-    """(name, value) of each part of a multipart/form-data body (RFC 7578): the boundary from the
-    mimeType, else the body's first line; values are not percent-encoded."""
-    m = re.search(r'boundary="?([^";]+)"?', mime_type)
-    first = text.lstrip().split("\n", 1)[0].strip()
-    delimiter = "--" + m.group(1) if m else first
-    out = []
-    for part in text.split(delimiter)[1:]:
-        if part.startswith("--"):
-            break  # the closing delimiter
-        head, sep, body = part.replace("\r\n", "\n").partition("\n\n")
-        name = _DISPOSITION_NAME.search(head)
-        if sep and name:
-            out.append((name.group(1), body[:-1] if body.endswith("\n") else body))
-    return out
 
 
 def _artifact(src: Source, url: str) -> InputProblem:
@@ -718,46 +463,6 @@ def _net_error(resp: dict, status: int) -> str | None:
     return err.strip() if status == 0 and isinstance(err, str) and err.strip() else None
 
 
-# --- the file ----------------------------------------------------------------------------------
-
-_HAR_HEAD = re.compile(rb'"log"\s*:\s*\{')
-_HAR_VERSION = re.compile(rb'"log"\s*:\s*\{\s*"version"')
-
-
-def sniff(head: bytes) -> bool:
-    """A HAR: a JSON object with a "log" object (HAR 1.2 section 'log') listing entries,
-    naming its creator or starting with its version (a `"version"` elsewhere is no sign: a
-    Filebeat document has a `log` object and `agent.version`/`ecs.version`)."""
-    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and (
-        any(k in h for k in (b'"entries"', b'"creator"')) or bool(_HAR_VERSION.search(h)))
-
-
-HEAD_OBJECT = re.compile(r'"(creator|browser)"\s*:\s*(\{[^{}]{0,2000}\})')
-"""log.creator and log.browser: flat objects (HAR 1.2), read from a file's head."""
-
-
-def head_objects(head: str) -> dict:
-    """log.creator and log.browser as a HAR file's head holds them (the first of each)."""
-    out: dict = {}
-    for m in HEAD_OBJECT.finditer(head):
-        try:
-            out.setdefault(m.group(1), json.loads(m.group(2)))
-        except ValueError:
-            continue
-    return out
-
-
-def creator(head: bytes) -> str | None:
-    """'<name> <version>' of a HAR's log.creator (HAR 1.2), from the file's head ('WebInspector
-    537.36' is Chromium's DevTools, 'WebKit Web Inspector ...' Safari's, 'Firefox 131.0'); None
-    when the head does not name it."""
-    doc = head_objects(head.decode("utf-8", "replace")).get("creator")
-    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
-        return None
-    return f"{doc['name']} {doc.get('version') or ''}".strip()
-
-
 class Collector:
     """Orders SAML values across entries; a Location/page value is dropped once the browser's
     own request carrying the same value is seen (it is the same message, sent one hop later)."""
@@ -798,32 +503,6 @@ class Collector:
 
     def result(self) -> tuple[RawMessage, ...]:
         return tuple(m for m in self.messages if m is not None)
-
-
-def json_items(stream: "ArrayStream", path: str, word: str, problems: list, count: list, first: int = 0):
-    """(number, object) for each item of a streamed JSON array, numbered from `first`; an item
-    that is not JSON becomes a problem, one that is not an object is skipped. count[0] ends as
-    the number of items."""
-    for raw in stream:
-        index = count[0] + first
-        count[0] += 1
-        try:
-            item = json.loads(raw)
-        except (ValueError, RecursionError) as exc:  # RecursionError: nested past the parser's limit
-            problems.append(InputProblem(Source(path, f"{word} {index}"), "input-unreadable",
-                                         f"{word} is not JSON: {exc}"))
-            continue
-        if isinstance(item, dict):
-            yield index, item
-
-
-def stream_problems(stream: "ArrayStream", path: str, what: str) -> list[InputProblem]:
-    """A truncated file, or one without the expected array."""
-    if stream.error:
-        return [InputProblem(Source(path), "input-unreadable", stream.error)]
-    if not stream.found:
-        return [InputProblem(Source(path), "input-not-saml", f"no {what} array")]
-    return []
 
 
 def read_entries(items, path: str, col: Collector, client: str | None = None) -> tuple[list[Exchange], bool]:
@@ -1071,3 +750,11 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     if dates is not None:  # every entry's Date, from the first pass: the replay keeps only the login's
         col.dates = dates
     return capture_of(col, replayed, cookies_seen, path, entries)
+
+
+__all__ = ['unquote_plus', 'MAX_STRING', 'CHUNK', 'DROPPED', 'ArrayStream', 'json_items', 'stream_problems',
+           'sniff', 'HEAD_OBJECT', 'head_objects', 'creator', 'parse_time', 'is_redacted', 'digest',
+           'form_value', 'split_query', 'signed_query', 'MAX_JSON_BODY', 'json_fields', 'multipart_fields',
+           'Capture', 'ARCHIVED', 'body_text', 'query_messages', 'post_messages', 'body_messages',
+           'FORM_WINDOW', 'resends_body', 'note_sent_on', 'redirect_target', 'read_entry', 'Collector',
+           'read_entries', 'next_pages', 'capture_of', 'date_sample', 'on_server_time', 'read']

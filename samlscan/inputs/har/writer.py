@@ -1,0 +1,43 @@
+"""Who wrote a HAR: recognising the file (sniff) and its log.creator / log.browser from its head."""
+from __future__ import annotations
+
+import json
+import re
+
+
+_HAR_HEAD = re.compile(rb'"log"\s*:\s*\{')
+_HAR_VERSION = re.compile(rb'"log"\s*:\s*\{\s*"version"')
+
+
+def sniff(head: bytes) -> bool:
+    """A HAR: a JSON object with a "log" object (HAR 1.2 section 'log') listing entries,
+    naming its creator or starting with its version (a `"version"` elsewhere is no sign: a
+    Filebeat document has a `log` object and `agent.version`/`ecs.version`)."""
+    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and (
+        any(k in h for k in (b'"entries"', b'"creator"')) or bool(_HAR_VERSION.search(h)))
+
+
+HEAD_OBJECT = re.compile(r'"(creator|browser)"\s*:\s*(\{[^{}]{0,2000}\})')
+"""log.creator and log.browser: flat objects (HAR 1.2), read from a file's head."""
+
+
+def head_objects(head: str) -> dict:
+    """log.creator and log.browser as a HAR file's head holds them (the first of each)."""
+    out: dict = {}
+    for m in HEAD_OBJECT.finditer(head):
+        try:
+            out.setdefault(m.group(1), json.loads(m.group(2)))
+        except ValueError:
+            continue
+    return out
+
+
+def creator(head: bytes) -> str | None:
+    """'<name> <version>' of a HAR's log.creator (HAR 1.2), from the file's head ('WebInspector
+    537.36' is Chromium's DevTools, 'WebKit Web Inspector ...' Safari's, 'Firefox 131.0'); None
+    when the head does not name it."""
+    doc = head_objects(head.decode("utf-8", "replace")).get("creator")
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        return None
+    return f"{doc['name']} {doc.get('version') or ''}".strip()
