@@ -231,8 +231,8 @@ def test_side_file_reads_are_bounded_and_stay_in_the_zip(tmp_path, monkeypatch):
         left[0] = 10_000
         har.ARCHIVED["/tmp/c.har"] = side
         try:
-            assert har._side_bytes("../outside.html", "/tmp/c.har") is None
-            assert har._side_bytes("page.html", "/tmp/c.har").endswith(b"</html>")
+            assert har.bodies._side_bytes("../outside.html", "/tmp/c.har") is None
+            assert har.bodies._side_bytes("page.html", "/tmp/c.har").endswith(b"</html>")
         finally:
             del har.ARCHIVED["/tmp/c.har"]
         left[0] = 0

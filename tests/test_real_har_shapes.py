@@ -317,9 +317,9 @@ def test_entries_out_of_time_order_are_read_in_time_order(tmp_path, baseline, sh
 def test_set_cookie_values_joined_by_newlines_are_each_read():
     """Firefox writes several Set-Cookie headers as one value joined by newlines."""
     headers = [("Set-Cookie", "JWT-SESSION=abc; Path=/\nAUTHENTICATION-ERROR=Email%20already%20used; Path=/")]
-    assert har._set_cookie_names({}, headers, None) == ("JWT-SESSION", "AUTHENTICATION-ERROR")
-    assert har._cookie_value({}, headers, "AUTHENTICATION-ERROR") == "Email already used"
-    assert har._cookie_names({}, [("Cookie", "a=1; OAUTHSTATE=x")]) == ("a", "OAUTHSTATE")
+    assert har.headers._set_cookie_names({}, headers, None) == ("JWT-SESSION", "AUTHENTICATION-ERROR")
+    assert har.headers._cookie_value({}, headers, "AUTHENTICATION-ERROR") == "Email already used"
+    assert har.headers._cookie_names({}, [("Cookie", "a=1; OAUTHSTATE=x")]) == ("a", "OAUTHSTATE")
 
 
 @pytest.mark.parametrize("where", ["query", "post"])
@@ -469,7 +469,7 @@ def test_playwright_attach_reads_the_page_beside_the_har(tmp_path):
     import threading
 
     got = []
-    reader = threading.Thread(target=lambda: got.append(har._side_file({"_file": "fifo.html", "mimeType": "text/html"},
+    reader = threading.Thread(target=lambda: got.append(har.bodies._side_file({"_file": "fifo.html", "mimeType": "text/html"},
                                                                        str(tmp_path / "c.har"))), daemon=True)
     reader.start()
     reader.join(5)

@@ -28,8 +28,9 @@ from urllib.parse import unquote_plus, urljoin
 
 from samlscan.flows import Exchange, classify_leg, refusal, same_site_of, set_names
 from samlscan.inputs.base import InputProblem, RawMessage
-from samlscan.inputs.har import (ArrayStream, Capture, Collector, _Found, digest, is_redacted,
-                                 json_items, note_sent_on, parse_time, query_messages, stream_problems)
+from samlscan.inputs.har import (ArrayStream, Capture, Collector, digest, is_redacted, json_items, note_sent_on,
+                                 parse_time, query_messages, stream_problems)
+from samlscan.inputs.har.capture import _Found
 from samlscan.inputs.htmlform import SAML_FIELDS
 from samlscan.model import Source
 

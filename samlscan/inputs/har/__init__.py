@@ -11,205 +11,38 @@ than MAX_STRING (a JS bundle, a video) is dropped while scanning, so a 300 MB HA
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from urllib.parse import unquote_plus, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from samlscan.config import SONAR_ACS_PATH, on_sonarqube_acs_path
 from samlscan.flows import (LOOP_WINDOW, Exchange, answer_page, classify_leg, find_idp_error, refusal,
-                            reposted_to, same_endpoint, same_site_of, same_url, sends_on, set_names,
-                            validation_errors)
+                            reposted_to, same_endpoint, sends_on, validation_errors)
 from samlscan.inputs.base import InputProblem, RawMessage
+from samlscan.inputs.har.bodies import _side_bytes, _decoded, body_text
+from samlscan.inputs.har.capture import Capture, _Found, Collector
+from samlscan.inputs.har.clock import date_sample, on_server_time
 from samlscan.inputs.har.forms import (_PCT, form_value, split_query, signed_query, json_fields,
                                        multipart_fields)
-from samlscan.inputs.har.stream import MAX_STRING, DROPPED, ArrayStream, json_items, stream_problems
+from samlscan.inputs.har.headers import (_headers, _header, _set_cookies, _cookie_names, _set_cookie_names,
+                                         _same_site, _cookie_value, _status)
+from samlscan.inputs.har.stream import DROPPED, ArrayStream, json_items, stream_problems
 from samlscan.inputs.har.values import parse_time, is_redacted, digest
 from samlscan.inputs.har.writer import creator
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
-from samlscan.inputs.serverclock import (NODE_HEADERS, DateSample, describe, http_date, reading, server,
-                                         sticky_node)
-from samlscan.model import Source, usable_time
+from samlscan.inputs.serverclock import DateSample
+from samlscan.model import Source
 
-from samlscan.inputs.har.stream import CHUNK
+from urllib.parse import unquote_plus  # (read as har.unquote_plus by tests)
+
+from samlscan.inputs.har.stream import MAX_STRING, CHUNK
 from samlscan.inputs.har.writer import sniff, HEAD_OBJECT, head_objects
 from samlscan.inputs.har.forms import MAX_JSON_BODY
+from samlscan.inputs.har.bodies import ARCHIVED
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-@dataclass(frozen=True)
-class Capture:
-    """What a capture file held: SAML values, the HTTP exchanges around them, and problems."""
-
-    messages: tuple[RawMessage, ...]
-    exchanges: tuple[Exchange, ...]
-    problems: tuple[InputProblem, ...]
-    entries: int
-    exported_at: datetime | None = None
-    """When the capture was exported (SAML-tracer's top-level timestamp), if known."""
-
-
-def _items(obj, key: str) -> list:
-    """A HAR array ('headers', 'cookies'); none where a tool wrote something else (a number, null,
-    an object) in its place."""
-    value = obj.get(key) if isinstance(obj, dict) else None
-    return value if isinstance(value, list) else []
-
-
-def _headers(obj) -> list[tuple[str, str]]:
-    return [(str(h.get("name", "")), str(h.get("value", ""))) for h in _items(obj, "headers")
-            if isinstance(h, dict)]
-
-
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    return next((v for n, v in headers if n.lower() == name.lower()), None)
-
-
-def _set_cookies(headers: list[tuple[str, str]]) -> list[str]:
-    """Every Set-Cookie header value; Firefox joins several into one value with newlines."""
-    return [one for n, v in headers if n.lower() == "set-cookie" for one in v.split("\n") if one.strip()]
-
-
-def _cookie_names(obj, headers: list[tuple[str, str]]) -> tuple[str, ...]:
-    """The names of the cookies a request sent (its cookies array and Cookie header)."""
-    names = [str(c.get("name")) for c in _items(obj, "cookies") if isinstance(c, dict)]
-    pieces = [p for n, v in headers if n.lower() == "cookie" for p in v.split(";")]
-    names += [p.split("=", 1)[0].strip() for p in pieces if "=" in p]
-    return tuple(dict.fromkeys(n for n in names if n))
-
-
-def _set_cookie_names(resp, headers: list[tuple[str, str]], at: datetime | None) -> tuple[str, ...]:
-    """The names of the cookies a response set, deletions aside (flows.set_names): its Set-Cookie
-    headers, and its cookies array for a cookie no header names (a HAR without headers), deleted
-    when its `expires` is not later than the response."""
-    values = _set_cookies(headers)
-    named = {v.split("=", 1)[0].strip() for v in values}
-    extra = [c for c in _items(resp, "cookies") if isinstance(c, dict) and str(c.get("name") or "") not in named]
-    kept = [str(c.get("name") or "") for c in extra if not _expired(c.get("expires"), at)]
-    return tuple(dict.fromkeys(list(set_names(values, at)) + [n for n in kept if n]))
-
-
-def _same_site(resp, headers: list[tuple[str, str]], at: datetime | None) -> tuple[tuple[str, str], ...]:
-    """(name, SameSite) of the cookies a response set (flows.same_site_of): its Set-Cookie headers,
-    and its cookies array's `sameSite` (Chrome's and Safari's HAR writers add it when the cookie has
-    one; WebKit HARBuilder.js cookies()) for a cookie no header names."""
-    found = dict(same_site_of(_set_cookies(headers), at))
-    for c in _items(resp, "cookies"):
-        name = str(c.get("name") or "") if isinstance(c, dict) else ""
-        if name and name not in found and isinstance(c.get("sameSite"), str) and not _expired(c.get("expires"), at):
-            found[name] = c["sameSite"]
-    return tuple(found.items())
-
-
-def _expired(expires, at: datetime | None) -> bool:
-    """A HAR cookie's `expires` (ISO 8601, HAR 1.2) not later than the response's time."""
-    when = parse_time(expires) if isinstance(expires, str) and expires else None
-    return when is not None and at is not None and when <= at
-
-
-def _cookie_value(obj, headers, name: str) -> str | None:
-    for c in _items(obj, "cookies"):
-        if isinstance(c, dict) and c.get("name") == name:
-            return unquote_plus(str(c.get("value", "")))
-    for v in _set_cookies(headers):
-        if v.split("=", 1)[0].strip() == name and "=" in v:
-            return unquote_plus(v.split("=", 1)[1].split(";", 1)[0])
-    return None
-
-
-def _status(value) -> int:
-    """An HTTP status; 0 when there is none (blocked, aborted) or it is not a number."""
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-ARCHIVED: dict = {}
-"""Absolute path of a HAR read out of an archive (its member inflated to a temporary file) -> the
-reader of its side files among the archive's members (archives.ZipSideFiles): `read(name)` gives
-a member's bytes (bounded) or None, `note(name)` is told every name the HAR refers to."""
-
-
-def _side_bytes(name, har_path: str, read: bool = True) -> bytes | None:
-    """The bytes of a side file the HAR names (`_file`: Playwright's recordHar content 'attach',
-    '<sha1>.<ext>' beside the .har, or inside the .zip it saved): a relative name that stays in
-    the HAR's folder, a regular file, at most MAX_STRING bytes; None otherwise. `read=False`: only
-    tell an archive's reader that the HAR names it (a body not read is still the HAR's own)."""
-    import os
-
-    if not isinstance(name, str) or not name or "\\" in name or ":" in name or any(
-            not part or part.startswith(".") for part in name.split("/")):
-        return None
-    archived = ARCHIVED.get(os.path.abspath(har_path)) if ARCHIVED else None
-    if archived is not None:
-        archived.note(name)
-        return archived.read(name) if read else None
-    side = os.path.join(os.path.dirname(os.path.abspath(har_path)), *name.split("/"))
-    if not read or not os.path.isfile(side):  # a FIFO or device named like a page would block the read
-        return None
-    try:
-        with open(side, "rb") as f:
-            data = f.read(MAX_STRING + 1)
-    except OSError:
-        return None
-    return None if len(data) > MAX_STRING else data
-
-
-_TEXT_BODY = re.compile(r"html|json|xml|text/plain", re.IGNORECASE)
-"""Bodies worth reading from a side file: pages (auto-submit forms, IdP error pages), JSON and
-XML (an error answered as JSON, a SAML message), plain text; not scripts, styles or images."""
-
-
-def _side_file(content: dict, har_path: str) -> str | None:
-    """A body kept as a side file (`content._file`), when it is text that can matter (_TEXT_BODY)."""
-    wanted = _TEXT_BODY.search(str(content.get("mimeType", ""))) is not None
-    data = _side_bytes(content.get("_file"), har_path, read=wanted)
-    return None if data is None else _decoded(data, content)
-
-
-def _decoded(data: bytes, content: dict) -> str:
-    charset = re.search(r"charset=([\w-]+)", str(content.get("mimeType", "")), re.I)
-    try:
-        return data.decode(charset.group(1) if charset else "utf-8", errors="replace")
-    except LookupError:
-        return data.decode("utf-8", errors="replace")
-
-
-def body_text(content, har_path: str | None = None) -> str | None:
-    """Response body as text: base64 bodies decoded, an attached side file read (`har_path`);
-    None when absent or dropped."""
-    if not isinstance(content, dict):
-        return None
-    text = content.get("text")
-    if not text and har_path is not None and "_file" in content:
-        return _side_file(content, har_path)
-    if not isinstance(text, str) or text == DROPPED:
-        return None
-    if content.get("encoding") == "base64":
-        try:
-            data = base64.b64decode(text, validate=False)
-        except (binascii.Error, ValueError):
-            return None
-        return _decoded(data, content)
-    return text
-
-
-
-@dataclass
-class _Found:
-    """SAML values of one entry, before they become RawMessages."""
-
-    msgs: list[tuple[str, RawMessage, bool]]  # (digest key, message, provisional)
-    problems: list[InputProblem]
-    req_params: set  # SAML parameter names the request carried (redacted ones included)
-    resp_params: set  # ... that the response carried (Location, page form)
-    resent: bool = False  # the browser sends the request's body again to the same endpoint (307/308)
-    reposted_to: str | None = None  # ... to another page, by itself: not a send (flows.reposted_to)
 
 
 def _query_from_params(qs) -> str:
@@ -463,48 +296,6 @@ def _net_error(resp: dict, status: int) -> str | None:
     return err.strip() if status == 0 and isinstance(err, str) and err.strip() else None
 
 
-class Collector:
-    """Orders SAML values across entries; a Location/page value is dropped once the browser's
-    own request carrying the same value is seen (it is the same message, sent one hop later)."""
-
-    def __init__(self) -> None:
-        self.messages: list[RawMessage | None] = []
-        self.provisional: dict[str, list[int]] = {}
-        self.sent: dict[str, int] = {}
-        self.resent: dict[str, int] = {}  # key -> position of a value a 307/308 sends again
-        self.reposted: dict[str, str] = {}  # key -> the page a 307/308 posts a sent value on to
-        self.problems: list[InputProblem] = []
-        self.dates: list[DateSample] = []  # (serverclock: the servers' Date headers)
-
-    def add(self, found: _Found) -> None:
-        self.problems += found.problems
-        for key, msg, provisional in found.msgs:
-            if provisional and self.sent.get(key, 0) > 0:
-                # Entries not in time order (merged captures, some proxies): the browser's own
-                # request came first in the file; this page/Location copy is the same message.
-                self.sent[key] -= 1
-                continue
-            if provisional:
-                self.provisional.setdefault(key, []).append(len(self.messages))
-            elif key in self.reposted and same_url(self.reposted[key], msg.url):  # the browser's re-POST
-                del self.reposted[key]
-                continue
-            elif key in self.resent:  # the browser's repeat of the POST: one message, this send
-                self.messages[self.resent.pop(key)] = None
-            elif not self.provisional.get(key):
-                self.sent[key] = self.sent.get(key, 0) + 1
-            else:  # the browser's own send of a value a page or Location showed first
-                self.messages[self.provisional[key].pop(0)] = None
-            if found.resent and not provisional:
-                self.resent[key] = len(self.messages)
-            if found.reposted_to and not provisional:
-                self.reposted[key] = found.reposted_to
-            self.messages.append(msg)
-
-    def result(self) -> tuple[RawMessage, ...]:
-        return tuple(m for m in self.messages if m is not None)
-
-
 def read_entries(items, path: str, col: Collector, client: str | None = None) -> tuple[list[Exchange], bool]:
     """Read (index, HAR entry) pairs in capture order into `col`: the SAML-relevant exchanges,
     and whether any entry carried cookies. `client`: the browser that wrote them (creator)."""
@@ -566,141 +357,6 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
     return on_server_time(Capture(col.result(), tuple(exchanges), tuple(col.problems), entries), col.dates, path)
 
 
-def date_sample(entry: dict, index: int = -1, rh: list | None = None, qh: list | None = None,
-                at: datetime | None = None) -> DateSample | None:
-    """The response's Date header against the browser's start of its request (serverclock), for a
-    response its server wrote then: not one a cache may have served with its old Date (Chrome's
-    _fromCache; a cache's or service worker's copy, _kept_copy; an Age header; one a cache may
-    store, _storable). `rh`, `qh`, `at`: the response's and request's headers and the start time,
-    where read_entry has them already."""
-    resp, req = entry.get("response"), entry.get("request")
-    if not isinstance(resp, dict) or not isinstance(req, dict) or "_fromCache" in entry or _kept_copy(entry, resp):
-        return None
-    rh = _headers(resp) if rh is None else rh
-    headers = {}
-    for name, value in rh:
-        headers.setdefault(name.lower(), value)
-    if headers.get("age", "").strip() not in ("", "0") or _storable(str(req.get("method") or ""), resp, headers):
-        return None
-    server = http_date(headers.get("date"))
-    sent = at if at is not None else parse_time(entry.get("startedDateTime"))
-    if server is None or sent is None:
-        return None
-    try:
-        host = urlsplit(str(req.get("url") or "")).hostname
-    except ValueError:
-        return None
-    before, took = _server_window(entry)
-    node = next((headers[h].strip()[:80] for h in NODE_HEADERS if headers.get(h, "").strip()), "") or \
-        sticky_node(_sticky_cookies(req, rh, _headers(req) if qh is None else qh))
-    return DateSample(host, sent + timedelta(seconds=before), took, server, node, index) if host else None
-
-
-_BEFORE = ("blocked", "dns", "connect")
-"""HAR 1.2 timings spent before the request is sent ('ssl' is counted in 'connect'): queued in the
-browser, or held at a proxy's breakpoint (Fiddler: httpraw.saz_timings)."""
-
-
-def _server_window(entry: dict) -> tuple[float, float]:
-    """(seconds from startedDateTime until the request was sent, seconds in which the server wrote
-    its answer's Date from then): from the entry's timings (HAR 1.2: -1 for none) where they add up,
-    else (0, its whole time)."""
-    took = entry.get("time")
-    took = took / 1000 if isinstance(took, (int, float)) and 0 <= took < 1e9 else 0.0
-    timings = entry.get("timings")
-    if not isinstance(timings, dict):
-        return 0.0, took
-    parts = [timings.get(k, -1) for k in _BEFORE + ("send", "wait")]
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v < 1e9 for v in parts):
-        return 0.0, took
-    before, during = (sum(max(v, 0) for v in parts[:3]) / 1000, sum(max(v, 0) for v in parts[3:]) / 1000)
-    return (before, during) if before + during <= took + 0.001 else (0.0, took)
-
-
-_KEPT_FETCHES = ("Memory Cache", "Disk Cache", "Service Worker")
-"""Safari's `_fetchType` of an answer no server wrote then (WebKit HARBuilder.fetchType)."""
-
-
-def _kept_copy(entry: dict, resp: dict) -> bool:
-    """A response the browser did not have from its server at that moment: Safari's cached or service
-    worker answers (_fetchType), Chrome's answers from a service worker (response._fetchedViaServiceWorker)
-    unless it fetched them from the network (_serviceWorkerResponseSource 'network': devtools-frontend
-    HARWriter). A worker's Cache Storage keeps whatever it put there, with its Date, whatever the
-    response's Cache-Control says."""
-    if entry.get("_fetchType") in _KEPT_FETCHES:
-        return True
-    return resp.get("_fetchedViaServiceWorker") is True and resp.get("_serviceWorkerResponseSource") != "network"
-
-
-def _sticky_cookies(req: dict, rh: list, qh: list) -> list[tuple[str, str]]:
-    """The cookies a load balancer may keep its node in: those the response set (the node that
-    answered; `rh` its headers), then those the request sent (the node it was routed to; `qh`)."""
-    pieces = [c.split(";", 1)[0] for c in _set_cookies(rh)]
-    pieces += [p for n, v in qh if n.lower() == "cookie" for p in v.split(";")]
-    out = [(p.split("=", 1)[0].strip(), p.split("=", 1)[1]) for p in pieces if "=" in p]
-    return out + [(str(c.get("name")), str(c.get("value") or "")) for c in _items(req, "cookies") if isinstance(c, dict)]
-
-
-_UNCACHED = re.compile(r"no-store|no-cache|max-age\s*=\s*0\b", re.IGNORECASE)
-
-
-def _storable(method: str, resp: dict, headers: dict[str, str]) -> bool:
-    """Whether a browser or proxy cache may have served this response (and its Date) from an earlier
-    request (RFC 9111 3, 4.2): one with explicit freshness (Cache-Control max-age, Expires), a
-    permanent redirect (_KEPT_FOREVER) or a Last-Modified for heuristic freshness, unless
-    Cache-Control forbids reuse without revalidation;
-    never a POST's answer or a 302/303/307 without freshness of its own."""
-    control = headers.get("cache-control", "")
-    if _UNCACHED.search(control) or method.upper() == "POST":
-        return False
-    fresh = "max-age" in control.lower() or "s-maxage" in control.lower() or "expires" in headers
-    status = _status(resp.get("status"))
-    return fresh or status in _KEPT_FOREVER or ("last-modified" in headers and status not in (302, 303, 307))
-
-
-_KEPT_FOREVER = (300, 301, 308, 410)
-"""Statuses browsers cache without any freshness of their own, for good (Chromium's
-HttpResponseHeaders::GetFreshnessLifetimes, Firefox's nsHttpResponseHead::ComputeFreshnessLifetime):
-an http -> https 301 replayed from the cache days later carries the Date of the day it was fetched."""
-
-
-def on_server_time(cap: Capture, dates: list[DateSample], path: str) -> Capture:
-    """`cap` with its times on the servers' clock when the browser's was off (serverclock.reading),
-    and a finding that says so, or that one of the login's servers disagrees with the others."""
-    r = reading(dates)
-    if r is None:
-        return cap
-    # the server of each exchange: its host, or the node behind it that a header named
-    where = {s.entry: server(s) for s in dates if s.entry >= 0} | dict(r.where)
-    at = {ex.entry: where.get(ex.entry, urlsplit(ex.url).hostname) for ex in cap.exchanges}
-    named = set(at.values())
-    r = replace(r, off_hosts=tuple((h, off) for h, off in r.off_hosts if h in named))
-    problems = []
-    if r.browser is not None:
-        problems.append(InputProblem(Source(path), "browser-clock-off", describe(replace(r, off_hosts=()))))
-        cap = replace(cap, messages=tuple(replace(m, captured_at=_on_clock(m.captured_at, r.browser))
-                                          if m.captured_at else m for m in cap.messages),
-                      exchanges=tuple(replace(ex, time=_on_clock(ex.time, r.browser)) if ex.time else ex
-                                      for ex in cap.exchanges))
-    if r.off_hosts:
-        problems.append(InputProblem(Source(path), "server-clock-off", describe(replace(r, browser=None))))
-        off = dict(r.off_hosts)
-        own = dict(r.offsets)  # (several servers behind one host share its name: each its own offset)
-        cap = replace(cap, exchanges=tuple(replace(ex, clock_off=own.get(ex.entry, off[at[ex.entry]]),
-                                                   server=at[ex.entry])
-                                           if at[ex.entry] in off else ex for ex in cap.exchanges))
-    return replace(cap, problems=cap.problems + tuple(problems)) if problems else cap
-
-
-def _on_clock(t: datetime, browser: timedelta) -> datetime | None:
-    """A browser's time `t` on the servers' clock; None where that leaves model.USABLE_TIMES (an
-    entry whose own time is centuries from those whose Dates set the offset: no real capture)."""
-    try:
-        return usable_time(t - browser)
-    except OverflowError:
-        return None
-
-
 def read(path: str) -> Capture:
     """Stream a HAR file; never raises for bad content (problems are returned as data).
 
@@ -755,6 +411,6 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
 __all__ = ['unquote_plus', 'MAX_STRING', 'CHUNK', 'DROPPED', 'ArrayStream', 'json_items', 'stream_problems',
            'sniff', 'HEAD_OBJECT', 'head_objects', 'creator', 'parse_time', 'is_redacted', 'digest',
            'form_value', 'split_query', 'signed_query', 'MAX_JSON_BODY', 'json_fields', 'multipart_fields',
-           'Capture', 'ARCHIVED', 'body_text', 'query_messages', 'post_messages', 'body_messages',
-           'FORM_WINDOW', 'resends_body', 'note_sent_on', 'redirect_target', 'read_entry', 'Collector',
-           'read_entries', 'next_pages', 'capture_of', 'date_sample', 'on_server_time', 'read']
+           'ARCHIVED', 'body_text', 'Capture', 'Collector', 'date_sample', 'on_server_time', 'query_messages',
+           'post_messages', 'body_messages', 'FORM_WINDOW', 'resends_body', 'note_sent_on', 'redirect_target',
+           'read_entry', 'read_entries', 'next_pages', 'capture_of', 'read']

@@ -1,0 +1,84 @@
+"""An entry's headers and cookies arrays: header look-up, cookies sent and set, SameSite, the status."""
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import unquote_plus
+
+from samlscan.flows import same_site_of, set_names
+from samlscan.inputs.har.values import parse_time
+
+
+def _items(obj, key: str) -> list:
+    """A HAR array ('headers', 'cookies'); none where a tool wrote something else (a number, null,
+    an object) in its place."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _headers(obj) -> list[tuple[str, str]]:
+    return [(str(h.get("name", "")), str(h.get("value", ""))) for h in _items(obj, "headers")
+            if isinstance(h, dict)]
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for n, v in headers if n.lower() == name.lower()), None)
+
+
+def _set_cookies(headers: list[tuple[str, str]]) -> list[str]:
+    """Every Set-Cookie header value; Firefox joins several into one value with newlines."""
+    return [one for n, v in headers if n.lower() == "set-cookie" for one in v.split("\n") if one.strip()]
+
+
+def _cookie_names(obj, headers: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The names of the cookies a request sent (its cookies array and Cookie header)."""
+    names = [str(c.get("name")) for c in _items(obj, "cookies") if isinstance(c, dict)]
+    pieces = [p for n, v in headers if n.lower() == "cookie" for p in v.split(";")]
+    names += [p.split("=", 1)[0].strip() for p in pieces if "=" in p]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _set_cookie_names(resp, headers: list[tuple[str, str]], at: datetime | None) -> tuple[str, ...]:
+    """The names of the cookies a response set, deletions aside (flows.set_names): its Set-Cookie
+    headers, and its cookies array for a cookie no header names (a HAR without headers), deleted
+    when its `expires` is not later than the response."""
+    values = _set_cookies(headers)
+    named = {v.split("=", 1)[0].strip() for v in values}
+    extra = [c for c in _items(resp, "cookies") if isinstance(c, dict) and str(c.get("name") or "") not in named]
+    kept = [str(c.get("name") or "") for c in extra if not _expired(c.get("expires"), at)]
+    return tuple(dict.fromkeys(list(set_names(values, at)) + [n for n in kept if n]))
+
+
+def _same_site(resp, headers: list[tuple[str, str]], at: datetime | None) -> tuple[tuple[str, str], ...]:
+    """(name, SameSite) of the cookies a response set (flows.same_site_of): its Set-Cookie headers,
+    and its cookies array's `sameSite` (Chrome's and Safari's HAR writers add it when the cookie has
+    one; WebKit HARBuilder.js cookies()) for a cookie no header names."""
+    found = dict(same_site_of(_set_cookies(headers), at))
+    for c in _items(resp, "cookies"):
+        name = str(c.get("name") or "") if isinstance(c, dict) else ""
+        if name and name not in found and isinstance(c.get("sameSite"), str) and not _expired(c.get("expires"), at):
+            found[name] = c["sameSite"]
+    return tuple(found.items())
+
+
+def _expired(expires, at: datetime | None) -> bool:
+    """A HAR cookie's `expires` (ISO 8601, HAR 1.2) not later than the response's time."""
+    when = parse_time(expires) if isinstance(expires, str) and expires else None
+    return when is not None and at is not None and when <= at
+
+
+def _cookie_value(obj, headers, name: str) -> str | None:
+    for c in _items(obj, "cookies"):
+        if isinstance(c, dict) and c.get("name") == name:
+            return unquote_plus(str(c.get("value", "")))
+    for v in _set_cookies(headers):
+        if v.split("=", 1)[0].strip() == name and "=" in v:
+            return unquote_plus(v.split("=", 1)[1].split(";", 1)[0])
+    return None
+
+
+def _status(value) -> int:
+    """An HTTP status; 0 when there is none (blocked, aborted) or it is not a number."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
