@@ -153,7 +153,7 @@ def test_f5_cookies_and_sticky_nodes_of_every_shape(seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_saz_timers_of_every_shape_are_timings_or_none(seed):
     """SessionTimers of a hand-edited or foreign .saz: years 0001/9999, zones past a day, 20 digits
-    of fraction, out of order: timings or {} (har._server_window then ignores them)."""
+    of fraction, out of order: timings or {} (har.clock._server_window then ignores them)."""
     rng = random.Random(seed)
     names = ("ClientBeginRequest", "FiddlerBeginRequest", "ServerGotRequest", "ServerBeginResponse", "ClientDoneResponse")
     shapes = ("0001-01-01T00:00:00", "9999-12-31T23:59:59.9999999+14:00", "2025-03-11T08:00:00.1234567890123456789-05:00",

@@ -14,7 +14,7 @@ from samlscan.flows.unanswered import unanswered
 from samlscan.inputs.base import RawMessage
 from samlscan.model import Source
 
-if TYPE_CHECKING:  # Capture lives with its readers (har.py); only its fields are used here
+if TYPE_CHECKING:  # Capture lives with its readers (inputs/har/capture.py); only its fields are used here
     from samlscan.inputs.har import Capture
 
 

@@ -423,7 +423,7 @@ def saz_timings(meta: str) -> dict:
     ServerGotRequest, its send to the server; ServerBeginResponse, the answer's first bytes;
     ClientDoneResponse, the browser has it all). 'blocked' is what Fiddler held the request for: a
     breakpoint (Rules > Automatic Breakpoints, bpu) keeps it there for minutes before the server
-    sees it and writes its Date (har._server_window). {} when a timer is unset or out of order."""
+    sees it and writes its Date (har.clock._server_window). {} when a timer is unset or out of order."""
     tag = _SAZ_TIMERS.search(meta)
     timers = {k: _dotnet_time(v) for k, v in _ATTR.findall(tag.group(0))} if tag else {}
     order = [timers.get(k) for k in ("ClientBeginRequest", "FiddlerBeginRequest", "ServerGotRequest",

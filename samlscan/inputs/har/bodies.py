@@ -1,4 +1,4 @@
-"""Response and request bodies: base64 decoding, side files (Playwright's `_file`, in a folder or an archive)."""
+"""Response and request bodies: base64 decoded, side files read (Playwright's `_file`)."""
 from __future__ import annotations
 
 import base64

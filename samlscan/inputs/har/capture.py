@@ -1,4 +1,4 @@
-"""What a capture yields (Capture), one entry's SAML values (_Found) and their order across entries (Collector)."""
+"""What a capture yields (Capture), one entry's SAML values (_Found), their order (Collector)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Request bodies and query strings: form values, query pairs, the redirect signature's octets, JSON and multipart fields."""
+"""Query strings and request bodies: form values, query pairs, signed octets, JSON/multipart."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""An entry's headers and cookies arrays: header look-up, cookies sent and set, SameSite, the status."""
+"""An entry's headers and cookies arrays: cookies sent and set, SameSite, the status."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Streaming a JSON document's array (a HAR's log.entries) one element at a time, in bounded memory."""
+"""A JSON document's array (a HAR's log.entries) streamed one element at a time."""
 from __future__ import annotations
 
 import json

@@ -1,0 +1,68 @@
+"""The HAR file: streamed once, and read again in time order when its login's entries are not."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from samlscan.flows import Exchange
+from samlscan.inputs.base import InputProblem
+from samlscan.inputs.har.capture import Capture, Collector
+from samlscan.inputs.har.entries import read_entries, next_pages, capture_of
+from samlscan.inputs.har.stream import ArrayStream, json_items, stream_problems
+from samlscan.inputs.har.values import parse_time
+from samlscan.inputs.har.writer import creator
+from samlscan.inputs.serverclock import DateSample
+from samlscan.model import Source
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def read(path: str) -> Capture:
+    """Stream a HAR file; never raises for bad content (problems are returned as data).
+
+    The login's entries are read in time order (HAR 1.2 prefers entries sorted by
+    startedDateTime, but merged captures and some proxies are not): when the SAML exchanges of the
+    file are not in that order, the entries that matter are read again from the file and replayed
+    sorted (entry numbers stay those of the file). Unrelated entries out of order cost nothing."""
+    col = Collector()
+    count = [0]
+    try:
+        with open(path, "rb") as f:
+            client = creator(f.read(1 << 16))
+            f.seek(0)
+            stream = ArrayStream(f, ("log", "entries"))
+            exchanges, cookies_seen = read_entries(json_items(stream, path, "entry", col.problems, count),
+                                                   path, col, client)
+        times = [ex.time for ex in exchanges if ex.time is not None]
+        if any(later < earlier for earlier, later in zip(times, times[1:])):
+            return _read_in_time_order(path, exchanges, cookies_seen, count[0], client, col.dates)
+    except OSError as exc:
+        return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
+    col.problems.extend(stream_problems(stream, path, "log.entries"))
+    return capture_of(col, exchanges, cookies_seen, path, count[0])
+
+
+def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool, entries: int,
+                        client: str | None = None, dates: list[DateSample] | None = None) -> Capture:
+    """Second pass for a file whose entries are not in time order: keep only the entries that
+    carried SAML or an exchange in the first pass, or that a redirect of one leads to (the SP's
+    result page may come before its POST in the file), sort them by time and replay them."""
+    wanted = {ex.entry for ex in exchanges}  # every entry that carried SAML has an exchange
+    targets = {url for ex in exchanges for url in next_pages(ex)}
+    kept: list[tuple[tuple, int, dict]] = []
+    problems: list[InputProblem] = []
+    with open(path, "rb") as f:
+        stream = ArrayStream(f, ("log", "entries"))
+        for index, entry in json_items(stream, path, "entry", problems, [0]):
+            req = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+            if index in wanted or str(req.get("url") or "") in targets:
+                at = parse_time(entry.get("startedDateTime"))
+                kept.append(((at is None, at or _EPOCH, index), index, entry))
+    kept.sort(key=lambda k: k[0])
+    col = Collector()
+    col.problems.extend(problems)
+    replayed, _ = read_entries(((index, entry) for _, index, entry in kept), path, col, client)
+    col.problems.extend(stream_problems(stream, path, "log.entries"))
+    if dates is not None:  # every entry's Date, from the first pass: the replay keeps only the login's
+        col.dates = dates
+    return capture_of(col, replayed, cookies_seen, path, entries)
