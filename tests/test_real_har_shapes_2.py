@@ -329,7 +329,7 @@ def test_textarea_values_follow_html():
     (form,) = find_saml_forms(page, "https://idp.example.org/sso")
     assert form.fields == (("SAMLResponse", "PHNhbWw+"), ("RelayState", "a&b"))
     assert form.action == "https://idp.example.org/acs"
-    found = har._Found([], [], set(), set())
+    found = har.capture._Found([], [], set(), set())
     har.body_messages('<form action="/debug"><textarea name="SAMLResponse"></textarea></form>',
                       "https://sp.example/debug", None, None, found)
     assert found.msgs == [] and found.resp_params == set()
