@@ -180,6 +180,8 @@ def sniff(head: bytes) -> Sniffed:
         parser = next((p for p in logs.PARSERS if getattr(p, "reads_xml", False) and p.sniff(text_head)), None)
         if parser is not None:
             return Sniffed("log", name=parser.name, parser=parser)
+    if _program(text_head):  # (before the log readers: a generator's templates look like log lines)
+        return Sniffed("blob", text=text_head)
     small = len(head) < SNIFF_BYTES
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
         blob_kind == "query" and small and not timestamped(text_head) and text_head.strip().count("\n") < 3)
@@ -201,6 +203,15 @@ def sniff(head: bytes) -> Sniffed:
 
 _LOG_TIME = re.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|"
                        r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )")
+
+
+def _program(text: str) -> bool:
+    """Program source (errorpages.source_code: lines that start as code), not a page (its own
+    scripts are not counted) nor a log (a traceback's source lines come under timed lines)."""
+    from samlscan.errorpages import source_code, without_blocks
+
+    return not text.lstrip("\ufeff \t\r\n").startswith("<") and not timestamped(text) \
+        and source_code(without_blocks(text))
 
 
 def timestamped(text: str) -> bool:
@@ -256,6 +267,11 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         return out
     from samlscan.inputs import paste
 
+    if _program(text):
+        out.kind = "source"
+        out.problems = [InputProblem(Source(path), "input-not-saml", "program source code: it may quote "
+                                     "SAML or a page's words, but it is neither")]
+        return out
     if not paste.plain(text):  # (one XML document or base64 value, the common file: no other reader)
         pasted = paste.read(text, path)
         if pasted is not None:

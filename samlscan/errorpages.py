@@ -401,6 +401,23 @@ _ANCHORS = re.compile(r"AADSTS|Activity\s*ID|Sorry,\s+you\s+can|not\s+allowed\s+
 every page it holds)."""
 
 
+_CODE_LINE = re.compile(r"^[ \t]*(?:def |class |import |from [\w.]+ import |return |async def |function |"
+                        r"const |let |var |module\.exports|package |public (?:static |final )?class )",
+                        re.MULTILINE)
+
+
+def source_code(text: str) -> bool:
+    """A program that quotes a page's words or a SAML message (a test, a generator writing the page
+    from a template: 'Web Login Service - {title}') is neither: three lines that start as code say
+    so (a page's own scripts are taken out first: without_blocks)."""
+    found = 0
+    for _ in _CODE_LINE.finditer(text):
+        found += 1
+        if found >= 3:
+            return True
+    return False
+
+
 def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage | None:
     """The error page `text` is (its text copied from the browser, its HTML saved, or either in a
     MIME document: the page saved as .mhtml, an .eml), or None; `products`: read only those
@@ -410,7 +427,7 @@ def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage |
     if is_mime(text):
         parts = itertools.islice(_mime_texts(text[:MIME_MAX]), _MIME_TEXTS)
         return next((page for page in (read_page(part, products) for part in parts) if page is not None), None)
-    if len(text) > PAGE_MAX or not _ANCHORS.search(text):
+    if len(text) > PAGE_MAX or not _ANCHORS.search(text) or source_code(without_blocks(text)):
         return None
     lines = page_lines(text)
     readers = _READERS.values() if products is None else (_READERS[p] for p in products)

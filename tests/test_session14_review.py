@@ -228,3 +228,27 @@ def test_a_generic_sps_fix_names_its_setting_not_only_samlscans_flag():
     assert generic.setting_name("sp_entity_id") == "the SP's entity ID (samlscan's --sp-entity-id)"
     assert generic.setting_name("email_attribute") == "the SP's email attribute setting (samlscan's --email-attribute)"
     assert Expectations(profile="sonarqube").setting_name("sp_entity_id") == "sonar.auth.saml.applicationId"
+
+
+def test_program_source_is_neither_a_page_nor_saml(tmp_path):
+    """A generator or test that quotes a page's words or a SAML template (fixtures/gen_case13.py
+    writes Shibboleth's 'Web Login Service - {title}' page) was read as that IdP's error page, an
+    attempt with no time, or failed as bad base64; it is program source: skipped in a folder, one
+    warning when named. A page's own scripts and a log's traceback lines do not count as code."""
+    from samlscan.engine import analyze
+
+    report = run_scan([str(ROOT / "fixtures" / "gen_case13.py")], Expectations(), jobs=1)
+    assert [f.code for f in report.input_findings] == ["input-not-saml"]
+    assert "program source" in report.input_findings[0].message_text
+    (tmp_path / "tool.py").write_text((ROOT / "fixtures" / "gen_case13.py").read_text())
+    (tmp_path / "evidence.xml").write_bytes(OKTA.read_bytes())
+    walked = run_scan([str(tmp_path)], Expectations(), jobs=1)
+    status = {Path(i.path).name: i.status for i in walked.inputs}
+    assert status == {"tool.py": "skipped", "evidence.xml": "scanned"}
+
+    page = ("<html><head><script>\nfunction go() {\n  var f = document.forms[0];\n  return f.submit();\n}\n"
+            "const x = 1;\n</script></head><body><h2>Web Login Service - Unsupported Request</h2>"
+            "<p>The application you have accessed is not registered for use with this service.</p></body></html>")
+    (tmp_path / "page.html").write_text(page)
+    got = analyze([str(tmp_path / "page.html")], Expectations())
+    assert got.inputs[0].status == "scanned" and got.events, got.input_findings
