@@ -68,6 +68,11 @@ class _Collected:
     empty_reason: str | None = None
     """Why an input that yields nothing is skipped rather than failed (its reader's `empty_reason`:
     an app log claimed by its layout alone, applog.LateAppLogParser)."""
+    program: bool = False
+    """Program source (_program): when no message of it decodes, that is what it is said to be."""
+
+
+PROGRAM = "program source code: it may quote SAML or a page's words, but it is neither"
 
 
 def _problem_finding(p: InputProblem) -> Finding:
@@ -180,8 +185,6 @@ def sniff(head: bytes) -> Sniffed:
         parser = next((p for p in logs.PARSERS if getattr(p, "reads_xml", False) and p.sniff(text_head)), None)
         if parser is not None:
             return Sniffed("log", name=parser.name, parser=parser)
-    if _program(text_head):  # (before the log readers: a generator's templates look like log lines)
-        return Sniffed("blob", text=text_head)
     small = len(head) < SNIFF_BYTES
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
         blob_kind == "query" and small and not timestamped(text_head) and text_head.strip().count("\n") < 3)
@@ -196,6 +199,8 @@ def sniff(head: bytes) -> Sniffed:
             # one request pasted on several lines (curl, PowerShell, fetch, raw HTTP), or a
             # decorated or multi-message paste: not a log with SAML in its lines
             parser = None
+    if parser is not None and parser.name == "embedded" and _program(text_head):
+        parser = None  # a program's SAML templates: read as a paste, then told for what it is
     if parser is not None:
         return Sniffed("log", name=parser.name, parser=parser)
     return Sniffed("blob", text=text_head)
@@ -243,7 +248,6 @@ class _BurpReader:
 
 def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = None) -> _Collected:
     from samlscan import logs
-    from samlscan.inputs import blob
 
     out = _Collected()
     head = read_head(path) if head is None else head
@@ -265,26 +269,28 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         out.kind = f"log:{PAGE.name}"
         _consume_records(logs.parse_file(path, tz, parser=PAGE), out)
         return out
-    from samlscan.inputs import paste
+    _read_blob(text, path, out)
+    out.program = _program(text)  # (judged once its values are decoded: a ticket's snippet beside a message)
+    return out
 
-    if _program(text):
-        out.kind = "source"
-        out.problems = [InputProblem(Source(path), "input-not-saml", "program source code: it may quote "
-                                     "SAML or a page's words, but it is neither")]
-        return out
+
+def _read_blob(text: str, path: str, out: _Collected) -> None:
+    """A text no reader claimed: a paste (decorated, several messages), a page's forms, or one
+    XML document or base64 value."""
+    from samlscan.inputs import blob, paste
+
     if not paste.plain(text):  # (one XML document or base64 value, the common file: no other reader)
         pasted = paste.read(text, path)
         if pasted is not None:
             out.raws, out.problems, _ = pasted
             out.kind = "paste"
-            return out
+            return
         html = paste.page_messages(text, path)
         if html is not None:
             out.kind, out.raws = "html-form", html
-            return out
+            return
     out.raws, out.problems = blob.read_text(text, path)
     out.kind = blob.sniff_kind(text)
-    return out
 
 
 def empty_reason(parser) -> str | None:
@@ -652,6 +658,8 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
                for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
+    if got.program and not ok:  # its templates' and examples' values are no evidence
+        got.kind, bad = "source", [_problem_finding(InputProblem(Source(path), "input-not-saml", PROGRAM))]
     status = "scanned" if ok or got.events or got.info_events else "failed"
     if status == "failed" and not bad and got.empty_reason:  # (nothing wrong with it: no SAML in it)
         skipped = InputResult(path, "skipped", kind=got.kind, reason=got.empty_reason, malformed_lines=got.malformed)

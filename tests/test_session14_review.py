@@ -252,3 +252,18 @@ def test_program_source_is_neither_a_page_nor_saml(tmp_path):
     (tmp_path / "page.html").write_text(page)
     got = analyze([str(tmp_path / "page.html")], Expectations())
     assert got.inputs[0].status == "scanned" and got.events, got.input_findings
+
+
+def test_a_ticket_with_a_code_snippet_keeps_its_pasted_message(tmp_path):
+    """Program source is told only when nothing SAML is read from the text: a ticket that shows the
+    user's code (a fenced Python snippet: three lines of code) and the SAMLResponse they captured
+    keeps the message."""
+    import base64
+
+    b64 = base64.b64encode(OKTA.read_bytes()).decode()
+    ticket = ("Hi, our SonarQube login fails. My test script:\n\n```python\nimport base64\n"
+              "from lxml import etree\n\ndef show(value):\n    return etree.fromstring(base64.b64decode(value))\n```\n\n"
+              f"The SAMLResponse from the browser:\n\n```\n{b64}\n```\n")
+    (tmp_path / "ticket.md").write_text(ticket)
+    report = run_scan([str(tmp_path / "ticket.md")], Expectations(), jobs=1)
+    assert [m.message.kind for m in report.messages] == ["Response"], report.input_findings
