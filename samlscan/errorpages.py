@@ -406,12 +406,27 @@ _CODE_LINE = re.compile(r"^[ \t]*(?:def |class |import |from [\w.]+ import |retu
                         re.MULTILINE)
 
 
+_TRACEBACK_FRAME = re.compile(r'[ \t]*File "[^"\n]*", line \d+')
+"""A Python traceback's frame line: the source line under it is the program's, quoted by a log
+(Django's and Flask's 'Internal Server Error' before their request lines), not the text itself."""
+
+
+def _quoted_frame(text: str, start: int) -> bool:
+    """The line at `start` comes right under a traceback frame line."""
+    if start == 0:
+        return False
+    before = text.rfind("\n", 0, start - 1) + 1
+    return _TRACEBACK_FRAME.match(text, before, start - 1) is not None
+
+
 def source_code(text: str) -> bool:
     """A program that quotes a page's words or a SAML message (a test, a generator writing the page
     from a template: 'Web Login Service - {title}') is neither: three lines that start as code say
     so (a page's own scripts are taken out first: without_blocks)."""
     found = 0
-    for _ in _CODE_LINE.finditer(text):
+    for m in _CODE_LINE.finditer(text):
+        if _quoted_frame(text, m.start()):
+            continue
         found += 1
         if found >= 3:
             return True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections import deque
 from datetime import datetime, timedelta, tzinfo
 from typing import Iterable, Iterator
 
@@ -66,6 +67,8 @@ NO_TRACK = ("", "N/A", "_NOTRACKIDYET_")
 """Track IDs that name no session: Logger::NO_TRACKID ('_NOTRACKIDYET_') while the session is
 being read, none at all."""
 ECHO_WINDOW = timedelta(seconds=5)
+_HELD_MAX = 65536
+"""Lines held behind a waiting warning (bounded: a session that never logs again, lines with no time)."""
 _LEVELS = {"0": "EMERG", "1": "ALERT", "2": "CRITICAL", "3": "ERROR", "4": "WARNING",
            "5": "NOTICE", "6": "INFO", "7": "DEBUG"}
 _FAIL_LEVELS = {"EMERG", "ALERT", "CRITICAL", "CRIT", "ERR", "ERROR", "WARNING", "WARN"}
@@ -172,25 +175,36 @@ def _went_on(records: Iterator[tuple[Record, tuple | None]]) -> Iterator[tuple[R
     unsolicited.' is a warning after which SimpleSAMLphp goes on: a failure only when the same
     session's next event, moments later, is one (2.x with unsolicited responses off: 'Unsolicited
     responses are denied by configuration.', the lost state its cause); else the response was
-    processed as unsolicited (1.19 accepts it: tests/data/livesspsp, state-lost), a note."""
-    waiting: tuple[LogEvent, tuple | None] | None = None
-    after: list = []  # records of later lines met while it waits (kept in line order)
+    processed as unsolicited (1.19 accepts it: tests/data/livesspsp, state-lost), a note. Other
+    sessions' lines may come between (a busy SP); another such warning is no refusal."""
+    out: deque = deque()  # [record, key, decided] in line order: a warning waits for its session
+    waiting: dict = {}  # key -> the `out` entry of its session's warning, oldest first
     for rec, key in records:
-        if waiting is not None and isinstance(rec, LogEvent):
-            warning, its_key = waiting
-            failed = key == its_key and rec.outcome == "failure" and _soon(warning.time, rec.time)
-            yield (warning if failed else dataclasses.replace(warning, outcome="info")), its_key
-            yield from after
-            waiting, after = None, []
+        if isinstance(rec, LogEvent):
+            entry = waiting.pop(key, None)
+            if entry is not None:
+                _decide(entry, rec.outcome == "failure" and not rec.text.startswith(_STATE_LOST)
+                        and _soon(entry[0].time, rec.time))
+        while waiting and (len(waiting) >= _SESSIONS_KEPT or len(out) >= _HELD_MAX
+                           or not _soon(next(iter(waiting.values()))[0].time, getattr(rec, "time", None))):
+            _decide(waiting.pop(next(iter(waiting))), False)  # (its session's next event is too late)
+        entry = [rec, key, True]
         if isinstance(rec, LogEvent) and rec.outcome == "failure" and rec.text.startswith(_STATE_LOST):
-            waiting = rec, key
-        elif waiting is not None:
-            after.append((rec, key))
-        else:
-            yield rec, key
-    if waiting is not None:
-        yield dataclasses.replace(waiting[0], outcome="info"), waiting[1]
-        yield from after
+            entry[2] = False
+            waiting[key] = entry
+        out.append(entry)
+        while out and out[0][2]:
+            yield tuple(out.popleft()[:2])
+    for entry in waiting.values():
+        _decide(entry, False)
+    yield from (tuple(entry[:2]) for entry in out)
+
+
+def _decide(entry: list, failed: bool) -> None:
+    """A waiting state-lost warning's verdict: the failure it was, or the note it is."""
+    if not failed:
+        entry[0] = dataclasses.replace(entry[0], outcome="info")
+    entry[2] = True
 
 
 def _stat_outcome(msg: str) -> str:

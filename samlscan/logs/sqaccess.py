@@ -52,10 +52,13 @@ practice: a second covers a slow browser; ten keeps a loaded one)."""
 _PENDING_MAX = 4096
 """Callbacks waiting for their client's next request (bounded: the oldest is decided early)."""
 
+# (a quote in the User-Agent: Apache writes it '\"', logback-access as it came: the User-Agent runs
+# to the last quote the rest of the line fits after, not its first; a proxy's X-Forwarded-For may
+# list any number of hops, each after a comma: one way to match them)
 _LINE = re.compile(
-    r'^(?P<host>[^\s,]{1,255}(?:, ?[^\s,]{1,255}){0,16}) \S{1,255} \S{1,255} \[(?P<time>[^\]]{1,64})\] '
+    r'^(?P<host>[^\s,]{1,255}(?:, ?[^\s,]{1,255}){0,4096}) \S{1,255} \S{1,255} \[(?P<time>[^\]]{1,64})\] '
     r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?" (?P<status>\d{3}|-) (?:\d+|-)'
-    r'(?: "(?P<ref>[^"]{0,8192})" "(?P<ua>[^"]{0,8192})"(?: "(?P<id>[^"]{0,128})")?(?: \d+)?)?\s*$')
+    r'(?: "(?P<ref>(?:[^"\\]|\\.){0,8192})" "(?P<ua>.{0,8192}?)"(?: "(?P<id>[^"]{0,128})")?(?: \d+)?)?\s*$')
 _TIME = re.compile(r"^(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
