@@ -370,3 +370,6 @@ class Attempt:
     the summary counts one IdP once by them (report.document.party_counts)."""
     sp_aka: tuple[str, ...] = ()
     """Other names of its SP beside `sp`: entity IDs, its name in IdP logs ('SonarQube'), its product."""
+    ip: str | None = None
+    """The client's IP address its log lines name: the SP's first (its access log sees the browser),
+    else the IdP's; a capture's server addresses are no client's."""

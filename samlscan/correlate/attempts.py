@@ -119,6 +119,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     sp_rank = _SP_DESTINATION + 1
     sonar = elsewhere = captured = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
+    ips: dict = {}  # client IP -> its first piece is the SP's, in time order (only log lines name one)
     for p in members:
         outcomes.add(p.outcome)
         if p.kind == "capture":
@@ -134,6 +135,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             if name and (user is None or (opaque, p.kind != "capture") < user_rank):
                 user, user_rank = name, (opaque, p.kind != "capture")
         idp = idp or p.idp
+        if p.ip and p.ip not in ips:
+            ips[p.ip] = p.side == "sp"
         if p.sp:
             sps[p.sp] = None
             if p.sp_rank < sp_rank:  # its entity ID, else where a response went, else a label
@@ -254,6 +257,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     if decisive is not None:
         decisive = places[(decisive.input, decisive.kind, decisive.ref)]
     the_sp = sp or sp_product
+    ip = _client_ip(ips)
+    if len(ips) > 1:
+        notes = list(notes) + [_ips_note(ips, ip)]
     # who must act: a finding's own word, else the catalog's for the line that names the cause (an
     # empty Destination in SonarQube's log is the IdP's to fix, not the SP's as destination-mismatch
     # usually is), else the code's
@@ -262,7 +268,21 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     return Attempt(members[0].time, user, outcome, cause, side or (spec.side if spec else None), fix,
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
-                   tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else ())
+                   tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else (), ip)
+
+
+def _client_ip(ips: dict) -> str | None:
+    """The attempt's client IP: the SP log's first (SonarQube's access log is the browser's own
+    address, X-Forwarded-For's first behind a proxy), else the first another log names."""
+    return next((ip for ip, by_sp in ips.items() if by_sp), None) or next(iter(ips), None)
+
+
+def _ips_note(ips: dict, shown: str) -> str:
+    """Why the attempt's log lines name several clients: one login seen through a NAT, a proxy or
+    a VPN, or a response used from another machine."""
+    others = [ip for ip in ips if ip != shown]
+    return (f"its log lines name {len(ips)} client IPs: {shown} ({'the SP log' if ips[shown] else 'the first'}'s, "
+            f"shown), {', '.join(others)}: one browser seen through a NAT, proxy or VPN, or another machine")
 
 
 def _login_attempt(members: list[_Piece], unheld: Unheld | None = None) -> Attempt:

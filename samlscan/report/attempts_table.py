@@ -39,8 +39,13 @@ def render_attempts(report, red=lambda s: s, detail: bool = True) -> str:
 
 
 def _attempt_row(a, red) -> tuple:
-    return (iso(a.time) or "-", red(a.user or "-"), a.outcome, a.root_cause or "-", a.side or "-",
+    return (iso(a.time) or "-", red(who(a)), a.outcome, a.root_cause or "-", a.side or "-",
             wrap(red(a.fix or "-"), 50), red(evidence_cell(a.evidence)))
+
+
+def who(a) -> str:
+    """The user cell: the user, and the client's IP on a second line ('from 203.0.113.7')."""
+    return (a.user or "-") + (f"\nfrom {a.ip}" if a.ip else "")
 
 
 SHOWN_INPUTS = 4

@@ -310,6 +310,8 @@ def _attempt_item(a, red) -> str:
     when = iso(a.time) or "time unknown"
     head = (f'<div class="when">{esc(when)}</div><div class="what"><span class="badge out-{esc(a.outcome)}">'
             f'{esc(a.outcome)}</span> <strong>{esc(red(a.user) or "unknown user")}</strong>')
+    if a.ip:
+        head += f' <span class="muted">from {esc(red(a.ip))}</span>'
     if a.idp or a.sp:
         head += f' <span class="muted">{esc(red(a.idp) or "?")} &rarr; {esc(red(a.sp) or "?")}</span>'
     head += "</div>"

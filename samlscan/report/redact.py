@@ -403,7 +403,6 @@ def personal_values(report) -> set[str]:
         if e.text:  # a user the reader did not take as the event's ('login failed for user=alice')
             out |= keyed_users(e.text) | addresses_in(e.text)
     for at in report.attempts:
-        if at.user:
-            out.add(at.user)
+        out.update(v for v in (at.user, at.ip) if v)
     out |= report.people
     return out - entity_parts(report)
