@@ -281,8 +281,9 @@ def _ips_note(ips: dict, shown: str) -> str:
     """Why the attempt's log lines name several clients: one login seen through a NAT, a proxy or
     a VPN, or a response used from another machine."""
     others = [ip for ip in ips if ip != shown]
-    return (f"its log lines name {len(ips)} client IPs: {shown} ({'the SP log' if ips[shown] else 'the first'}'s, "
-            f"shown), {', '.join(others)}: one browser seen through a NAT, proxy or VPN, or another machine")
+    whose = "the SP log's" if ips[shown] else "the first"
+    return (f"its log lines name {len(ips)} client IPs: {shown} (shown: {whose}), "
+            f"{', '.join(others)}: one browser seen through a NAT, proxy or VPN, or another machine")
 
 
 def _login_attempt(members: list[_Piece], unheld: Unheld | None = None) -> Attempt:
