@@ -658,21 +658,22 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
                for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
     bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
+    kind = got.kind
     if got.program and not ok:  # its templates' and examples' values are no evidence
-        got.kind, bad = "source", [_problem_finding(InputProblem(Source(path), "input-not-saml", PROGRAM))]
+        kind, bad = "source", [_problem_finding(InputProblem(Source(path), "input-not-saml", PROGRAM))]
     status = "scanned" if ok or got.events or got.info_events else "failed"
     if status == "failed" and not bad and got.empty_reason:  # (nothing wrong with it: no SAML in it)
-        skipped = InputResult(path, "skipped", kind=got.kind, reason=got.empty_reason, malformed_lines=got.malformed)
+        skipped = InputResult(path, "skipped", kind=kind, reason=got.empty_reason, malformed_lines=got.malformed)
         return FileResult(skipped, (), (), ())
     if status == "failed" and not bad:  # a failed input always has a finding that says why
         why = ("read line by line (no known log layout), but no line holds a SAML message"
-               if got.kind == "log:embedded" else
-               f"read as {got.kind[4:]} log lines, but none of them is about a SAML login"
-               if got.kind and got.kind.startswith("log:") else
+               if kind == "log:embedded" else
+               f"read as {kind[4:]} log lines, but none of them is about a SAML login"
+               if kind and kind.startswith("log:") else
                "no SAML message found (expected XML, base64, a form body or a URL)")
         bad = [_problem_finding(InputProblem(Source(path), "input-not-saml", why))]
     reason = None if status == "scanned" else bad[0].message_text
-    res = InputResult(path, status, kind=got.kind, reason=reason, messages=len(ok),
+    res = InputResult(path, status, kind=kind, reason=reason, messages=len(ok),
                       events=len(got.events) + got.info_events, malformed_lines=got.malformed)
     return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows), frozenset(got.people))
 

@@ -442,9 +442,12 @@ def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage |
     if is_mime(text):
         parts = itertools.islice(_mime_texts(text[:MIME_MAX]), _MIME_TEXTS)
         return next((page for page in (read_page(part, products) for part in parts) if page is not None), None)
-    if len(text) > PAGE_MAX or not _ANCHORS.search(text) or source_code(without_blocks(text)):
+    if len(text) > PAGE_MAX or not _ANCHORS.search(text):
         return None
-    lines = page_lines(text)
+    bare = without_blocks(text)  # (once: page_lines finds no script or style left to take out)
+    if source_code(bare):
+        return None
+    lines = page_lines(bare)
     readers = _READERS.values() if products is None else (_READERS[p] for p in products)
     return next((page for page in map(lambda read: read(lines), readers) if page is not None), None)
 

@@ -15,6 +15,10 @@ from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS
 BLOCK = 8 * 1024 * 1024
 
 
+EVERY_LINE = re.compile(rb"")
+"""A record_start for logs whose every line is a record of its own."""
+
+
 @dataclass(frozen=True)
 class Prefilter:
     """Which records of a log format can matter, decided on bytes before any parsing.
@@ -71,7 +75,8 @@ def prefilters() -> dict[str, Prefilter]:
                     keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL", b"[WRN]", b"[ERR]", b"[FTL]",
                                  b"fail: ", b"crit: ")
                     + _DUMPS)
-    return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters(), **_go_prefilters()}
+    return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters(), **_go_prefilters(),
+            **_access_prefilters()}
 
 
 _EMBEDDED = tuple(h.encode() for h in EMBED_HINTS)
@@ -116,8 +121,17 @@ def _go_prefilters() -> dict[str, Prefilter]:
 
     # Gitea/Forgejo, Mattermost, Teleport (samlscan/logs/goapps.py): one line a record; the reader
     # reads only lines holding one of its MARKERS, so the prefilter keeps exactly those.
-    go = Prefilter(record_start=re.compile(rb""), keep=tuple(m.encode() for m in goapps.MARKERS))
+    go = Prefilter(record_start=EVERY_LINE, keep=tuple(m.encode() for m in goapps.MARKERS))
     return {goapps.NAME: go}
+
+
+def _access_prefilters() -> dict[str, Prefilter]:
+    from samlscan.logs import sqaccess
+
+    # SonarQube's access.log, or a proxy's before it (samlscan/logs/sqaccess.py): one line a record;
+    # the reader reads the lines of the SAML login paths and any SAML value in a URL.
+    return {sqaccess.NAME: Prefilter(record_start=EVERY_LINE, keep=tuple(p.encode() for p in sqaccess.PATHS)
+                                     + _EMBEDDED)}
 
 
 def _prefilter_for(parser) -> Prefilter | None:
@@ -137,7 +151,7 @@ def _log_with_prefilter(head: bytes, found=None):
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
 
 
-_ANY_LINE = Prefilter(record_start=re.compile(rb""), keep=_EMBEDDED)
+_ANY_LINE = Prefilter(record_start=EVERY_LINE, keep=_EMBEDDED)
 """Text in no known layout, read by the embedded reader: every line a record, kept when it holds
 what a SAML value in a line holds."""
 
@@ -398,11 +412,3 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
             have = hi - cut
     counter[0] = line_no - first_line
 
-
-@cache
-def access_prefilter() -> Prefilter:
-    """SonarQube's access.log, or a proxy's before it (samlscan/logs/sqaccess.py): one line a
-    record; the reader reads the lines of the SAML login paths and any SAML value in a URL."""
-    from samlscan.logs import sqaccess
-
-    return Prefilter(record_start=re.compile(rb""), keep=tuple(p.encode() for p in sqaccess.PATHS) + _EMBEDDED)

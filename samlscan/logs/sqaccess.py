@@ -138,12 +138,6 @@ class SonarQubeAccessParser:
     name = NAME
     empty_reason = "an access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
-    @property
-    def prefilter(self):
-        from samlscan.prefilter import access_prefilter
-
-        return access_prefilter()
-
     def sniff(self, head: str) -> bool:
         """SonarQube's own layout (an ID field after the User-Agent) on any line, or an access log
         line of a SAML login path of SonarQube's."""
