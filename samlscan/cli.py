@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -180,12 +181,20 @@ def _inputs_usable(output: str | None, inputs) -> None:
                   "report to another file")
 
 
+def _terminal_width(fmt: str, output: str | None) -> int | None:
+    """The columns of the terminal the table goes to; None for a file or a pipe (no limit: a
+    script or a ticket gets the same table whatever the terminal of whoever made it)."""
+    if fmt != "table" or (output and output != "-") or not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
     from samlscan.model import Severity
     from samlscan.report import NOTELESS_FORMATS, render_chunks
     from samlscan.report.document import counts
 
-    chunks = render_chunks(report, fmt, redact, detail)
+    chunks = render_chunks(report, fmt, redact, detail, _terminal_width(fmt, output))
     # a file name with a byte that is not UTF-8 (a Latin-1 name out of a Windows zip) reaches the
     # report as a lone surrogate, which UTF-8 cannot encode: written as its escape ('caf\udce9.xml')
     if output and output != "-":  # ('-': stdout, as '-' for an input is stdin)

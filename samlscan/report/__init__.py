@@ -4,8 +4,8 @@ from __future__ import annotations
 from samlscan.errors import ConfigError
 
 
-def render(report, fmt: str, redact: bool = False, detail: bool = True) -> str:
-    return "".join(render_chunks(report, fmt, redact, detail))
+def render(report, fmt: str, redact: bool = False, detail: bool = True, width: int | None = None) -> str:
+    return "".join(render_chunks(report, fmt, redact, detail, width))
 
 
 NOTELESS_FORMATS = ("csv", "jsonl")
@@ -13,14 +13,15 @@ NOTELESS_FORMATS = ("csv", "jsonl")
 from a scanned folder, a clock offset): the CLI writes those notes on stderr."""
 
 
-def render_chunks(report, fmt: str, redact: bool = False, detail: bool = True):
+def render_chunks(report, fmt: str, redact: bool = False, detail: bool = True, width: int | None = None):
     """The report as pieces of text, to be written one after the other: JSON lines come one
-    finding at a time, so a scan of a large log never holds its whole output twice."""
+    finding at a time, so a scan of a large log never holds its whole output twice. `width`: the
+    terminal's columns when the table goes to one (None: a file or a pipe, no limit)."""
     red = redactor(report) if redact else None
     if fmt == "jsonl":
         from samlscan.report.jsonout import jsonl_lines
         return jsonl_lines(report, red)
-    return iter([_render_whole(report, fmt, red, detail)])
+    return iter([_render_whole(report, fmt, red, detail, width)])
 
 
 def redactor(report):
@@ -31,10 +32,10 @@ def redactor(report):
     return Redactor(personal_values(report))
 
 
-def _render_whole(report, fmt: str, red, detail: bool) -> str:
+def _render_whole(report, fmt: str, red, detail: bool, width: int | None = None) -> str:
     if fmt == "table":
         from samlscan.report.table import render_table
-        return render_table(report, red, detail=detail)
+        return render_table(report, red, detail=detail, width=width)
     if fmt == "json":
         from samlscan.report.jsonout import render_json
         return render_json(report, red)

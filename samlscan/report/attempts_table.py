@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from samlscan.report.document import iso, summary
-from samlscan.report.table import wrap
+from samlscan.report.table import fitted, wrap
 
 LISTED_ATTEMPTS = 40
 """Up to this many attempts the table lists each one; beyond (a month of logs), it gives one row
@@ -13,21 +13,21 @@ TOP = 10
 """Entries shown in each 'failures by ...' line."""
 
 
-def render_attempts(report, red=lambda s: s, detail: bool = True) -> str:
-    from tabulate import tabulate
-
+def render_attempts(report, red=lambda s: s, detail: bool = True, width: int | None = None) -> str:
+    """`width`: the terminal's columns (None: no limit); a table wider than them is given as one
+    block per row, a cell a line, since a wrapped 200-column table cannot be read."""
     out = [f"note: {red(n)}" for n in report.notes]
     if detail or len(report.attempts) <= LISTED_ATTEMPTS:
-        out += ["== login attempts", tabulate(
+        out += ["== login attempts", fitted(
             [_attempt_row(a, red) for a in report.attempts],
-            headers=("time (UTC)", "user", "outcome", "cause", "side", "fix", "evidence"), tablefmt="simple")]
-        out += render_notes(report.attempts, red)
+            ("time (UTC)", "user", "outcome", "cause", "side", "fix", "evidence"), width)]
+        out += render_notes(report.attempts, red, width)
     else:
         out += [f"== login attempts by outcome and cause ({len(report.attempts)} attempts; "
                 "`samlscan scan --details` lists each)",
-                tabulate(_cause_rows(report.attempts, red),
-                         headers=("outcome", "cause", "side", "count", "first (UTC)", "last (UTC)", "users",
-                                  "example", "fix"), tablefmt="simple")]
+                fitted(_cause_rows(report.attempts, red),
+                       ("outcome", "cause", "side", "count", "first (UTC)", "last (UTC)", "users", "example",
+                        "fix"), width)]
     s = summary(report)
     if s["failures_by_cause"]:
         out.append("")
@@ -78,14 +78,14 @@ def _refs(refs: list[str]) -> str:
     return ", ".join(refs)
 
 
-def render_notes(attempts, red) -> list[str]:
+def render_notes(attempts, red, width: int | None = None) -> list[str]:
     """What the evidence says about each attempt (the log line that names the cause, a
     disagreement between the SP log and the capture): the cause column alone hides it."""
     out = []
     for a in attempts:
         for n in a.notes:
             head = f"{iso(a.time) or '-'}  {red(a.user or '-')}: "
-            out.append(wrap(head + red(n), 110).replace("\n", "\n    "))
+            out.append(wrap(head + red(n), min(110, width - 4) if width else 110).replace("\n", "\n    "))
     return ["", "== what the evidence says", *out] if out else []
 
 

@@ -22,6 +22,24 @@ def wrap(text: str, width: int = WIDTH) -> str:
                      for p in str(text).splitlines() or [""])
 
 
+def fitted(rows: list[tuple], headers: tuple, width: int | None) -> str:
+    """The rows as a table, or as blocks ('header  value' lines, a blank line between rows) when
+    the table is wider than `width`."""
+    from tabulate import tabulate
+
+    table = tabulate(rows, headers=headers, tablefmt="simple")
+    if not width or max(map(len, table.splitlines()), default=0) <= width:
+        return table
+    label = max(map(len, headers)) + 2
+    blocks = []
+    for row in rows:
+        lines = []
+        for head, cell in zip(headers, row):
+            values = [w for line in str(cell).splitlines() or ["-"]
+                      for w in wrap(line, max(width - label, 20)).splitlines()]
+            lines += [f"{head if i == 0 else '':<{label}}{v}" for i, v in enumerate(values)]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def _signed_line(m) -> str:
@@ -165,7 +183,7 @@ def findings_table(findings, tabulate, red=_same) -> str:
     return tabulate(rows, headers=("severity", "code", "finding"), tablefmt="simple")
 
 
-def findings_by_code(report, tabulate, red) -> str:
+def findings_by_code(report, tabulate, red, width: int | None = None) -> str:
     """One row per finding code: how often, where first, and what to do (the batch overview)."""
     from collections import Counter
 
@@ -182,7 +200,7 @@ def findings_by_code(report, tabulate, red) -> str:
         where = f.source.input + (f" [{f.source.ref}]" if f.source and f.source.ref else "")
         rows.append((f.severity.value.upper(), code, counts[code], wrap(red(where), 40),
                      wrap(red(f.hint or "-"), 60)))
-    return tabulate(rows, headers=("severity", "code", "count", "first seen in", "fix"), tablefmt="simple")
+    return fitted(rows, ("severity", "code", "count", "first seen in", "fix"), width)
 
 
 def _on_terminal(red):
@@ -191,16 +209,19 @@ def _on_terminal(red):
     return lambda s: s if s is None else visible(red(s), ON_TERMINAL)
 
 
-def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, detail: bool = True) -> str:
+def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, detail: bool = True,
+                 width: int | None = None) -> str:
     """`detail`: every message with its findings (check); otherwise one row per finding code
-    (scan: a directory's worth of messages would bury the attempts)."""
+    (scan: a directory's worth of messages would bury the attempts). `width`: the terminal's
+    columns (None: no limit), which the attempts fit."""
     from tabulate import tabulate
 
     red = _on_terminal(redactor.text if redactor else _same)
     out = []
     if not detail and report.messages:
         out += [f"== findings by code ({len(report.messages)} message(s); "
-                "`samlscan scan --details` lists each message)", findings_by_code(report, tabulate, red), ""]
+                "`samlscan scan --details` lists each message)",
+                findings_by_code(report, tabulate, red, width), ""]
     for r in report.messages if detail else ():
         m = r.message
         where = m.source.input + (f" [{m.source.ref}]" if m.source.ref else "")
@@ -218,7 +239,7 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         rows = [(f.severity.value.upper(), f.code,
                  red(f"{f.source.input if f.source else '-'}" + (f" [{f.source.ref}]" if f.source and f.source.ref else ""))
                  + "\n" + _finding_cell(f, red)) for f in report.input_findings]
-        out.append(tabulate(rows, headers=("severity", "code", "input / finding"), tablefmt="simple"))
+        out.append(fitted(rows, ("severity", "code", "input / finding"), width))
         out.append("")
     skipped = [i for i in report.inputs if i.status == "skipped"]
     if skipped:
@@ -233,7 +254,7 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
     if report.attempts:
         from samlscan.report.attempts_table import render_attempts
 
-        out.append(render_attempts(report, red, detail))
+        out.append(render_attempts(report, red, detail, width))
     elif report.notes:  # (with attempts, their table begins with these notes)
         out += [f"note: {red(n)}" for n in report.notes] + [""]
     if not out:  # an empty page would read as a crash
