@@ -375,7 +375,7 @@ def _consume_records(records, out: _Collected) -> None:
             logged_by = f"{rec.product}:{rec.request_id}" if rec.request_id else (rec.product or "log")
             out.raws.append(RawMessage(rec.source, "SAMLResponse", rec.value,
                                        "xml" if rec.value.lstrip().startswith("<") else "post",
-                                       captured_at=rec.time, logged_by=logged_by))
+                                       captured_at=rec.time, logged_by=logged_by, printed=rec.printed))
         elif isinstance(rec, Malformed):
             out.malformed += 1
 
@@ -538,7 +538,7 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     published = expect.metadata_certs("signing") if kind in IDP_SENT and expect.idp_metadata_certs else ()
     msg = _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
                                                 data if expect.keep_xml else b"", published), raw, expect)
-    return replace(msg, logged_by=raw.logged_by) if raw.logged_by else msg
+    return replace(msg, logged_by=raw.logged_by, printed=raw.printed) if raw.logged_by else msg
 
 
 READ_CACHE_SIZE = 256
@@ -561,7 +561,7 @@ def _read_cached(raw: RawMessage, index: int, expect: Expectations, cache: dict 
     if isinstance(hit, Finding):
         return replace(hit, source=raw.source)
     return replace(hit, source=raw.source, index=index, captured_at=raw.captured_at,
-                   relay_state=raw.relay_state, logged_by=raw.logged_by)
+                   relay_state=raw.relay_state, logged_by=raw.logged_by, printed=raw.printed)
 
 
 def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageResult | Finding:

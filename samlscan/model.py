@@ -261,6 +261,8 @@ class SamlMessage:
     logged_by: str | None = None
     """Set when the message is a copy an SP or IdP wrote into its log (see RawMessage.logged_by):
     the same message as the captured one, not a second use of it."""
+    printed: bool = False
+    """The log printed it on lines of its own under its record (RawMessage.printed): re-indented."""
     url: str | None = field(default=None, compare=False)
     """Where the capture shows it was sent (RawMessage.url: the request URL of its redirect or
     POST, a form's action); None when the evidence does not say."""

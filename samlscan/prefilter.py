@@ -100,8 +100,10 @@ def _idp_prefilters() -> dict[str, Prefilter]:
     # reader takes a non-proceed line for the echo of the failure its request logged just before,
     # so a range starts at neither that line nor the stack trace between them: only at a line that
     # starts with a time, an address or '|' (an audit record without %a).
-    shib = Prefilter(record_start=re.compile(rb"(?=[\d|])(?![^\n]*" + re.escape(shibboleth.NON_PROCEED_TEXT)
-                                             + rb")"),
+    # (A time, or an audit record's first field and its '|': a line of a message's base64 printed
+    # under its record, wrapped at 76 characters, may start with a digit too.)
+    shib = Prefilter(record_start=re.compile(rb"(?=\d{4}-\d\d-\d\d[ T]\d\d:|[\w.:\[\]-]{0,64}\|)(?![^\n]*"
+                                             + re.escape(shibboleth.NON_PROCEED_TEXT) + rb")"),
                      keep=(b"|", b"WARN", b"ERROR", b"Login by '", b"No metadata returned for ") + _EMBEDDED,
                      orphans=True)
     # SimpleSAMLphp (samlscan/logs/simplesamlphp.py): statistics lines ('STAT [') and failure
@@ -280,17 +282,24 @@ def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
         spans.append((lo, pos))
     next_hit = _hit_finder(data, keep, ac, lo, hi)
     rfind, find = data.rfind, data.find
+    walked = lo  # record starts are looked for back to here at most (each line walked once)
     while True:
         hit = next_hit(pos)
         if hit is None:
             break
         ls = rfind(b"\n", lo, hit[0]) + 1 or lo
-        if start_at(data, ls, hi):
+        first = ls if start_at(data, ls, hi) else None
+        if first is None and _XML_LINE.match(data, ls, hi):
+            # XML printed under its record's first line (Shibboleth's PROTOCOL_MESSAGE logger,
+            # OpenSAML's decoders): the record is kept from that line, which holds its time
+            first = _record_start(data, ls, max(walked, spans[-1][1] if spans else lo), start_at, hi)
+            walked = ls
+        if first is not None:
             pos = record_end(ls)
-            if spans and spans[-1][1] == ls:  # kept records in a row: one span (fewer slices)
+            if spans and spans[-1][1] == first:  # kept records in a row: one span (fewer slices)
                 spans[-1] = (spans[-1][0], pos)
             else:
-                spans.append((ls, pos))
+                spans.append((first, pos))
         elif pf.orphans:  # kept from this line on: the line before it was not
             pos = record_end(ls)
             spans.append((ls, pos))
@@ -300,6 +309,19 @@ def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
                 break
             pos = nl + 1
     return spans
+
+
+_XML_LINE = re.compile(rb"[ \t]*<")
+
+
+def _record_start(data, ls: int, floor: int, start_at, hi: int) -> int | None:
+    """The start of the record whose continuation line starts at `ls`: the nearest line before it,
+    back to `floor`, where a record starts; None when none does."""
+    while ls > floor:
+        ls = data.rfind(b"\n", floor, ls - 1) + 1 or floor
+        if start_at(data, ls, hi):
+            return ls
+    return None
 
 
 _FREE_BUFFERS: list[bytearray] = []

@@ -33,6 +33,10 @@ class RawMessage:
     logged_by: str | None = None
     """For a copy dumped into a log: the product's flow ID of that line ('sonarqube:<request id>',
     or the product name alone); None for evidence of what travelled (captures, pasted values)."""
+    printed: bool = False
+    """A copy the log printed on lines of its own under its record: a logger that does so re-indents
+    it (OpenSAML's PROTOCOL_MESSAGE: SerializeSupport.prettyPrintXML), so its whitespace is the
+    logger's, not what travelled."""
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ from samlscan.logs._common import (
     whole_lines,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import _HINT, embedded_records
+from samlscan.logs.embedded import _HINT, XmlDump, embedded_records, opens_xml
 from samlscan.model import LogEvent
 
 NAME = "sp-app"
@@ -422,7 +422,15 @@ class AppLogParser:
         file_lib: str | None = None
         stamp, when = None, (None, False)
         flows: dict[str, list] = {}  # thread -> [last time, flow ID, SAML IDs named, outcome]
+        head = None  # (line, time, library) of the text record the lines continue
+        printed: XmlDump | None = None  # a message printed under that record's line
         for no, whole, cut in whole_lines(lines, MAX_TEXT_LINE):
+            if printed is not None:
+                if not _RECORD_START.match(whole):
+                    printed.add(whole)
+                    continue
+                yield from _logged_by(None, printed.records(path))
+                printed = None
             objs = _json_line(whole, cut)
             if objs is not None:
                 if pending is not None:
@@ -442,18 +450,22 @@ class AppLogParser:
                 continue
             line = whole
             if not _RECORD_START.match(line):
-                if pending is not None and line.strip():
+                if head is not None and opens_xml(line):  # (OpenSAML's decoders at DEBUG)
+                    printed = XmlDump(head[0], head[1], head[2] or file_lib or NAME, None, [line], printed=True)
+                elif pending is not None and line.strip():
                     _add_continuation(pending, line)
                 continue
             if pending is not None:
                 yield from _logged_by(pending, _finish(pending, path, file_lib, flows))
                 pending = None
             h = parse_header(line)
+            head = None
             if h is None:
                 continue  # a time, then nothing this reader knows: no record (it is no SAML line)
             if h.time_text != stamp:  # consecutive lines often share their time: parse it once
                 stamp, when = h.time_text, parse_iso(h.time_text, tz)
             lib = library(h.logger)
+            head = (no, when[0], lib or library(h.msg))
             if lib is None and (h.level in _MAYBE_FAILED or _ERRORS_LIST_RE.search(h.msg)):
                 lib = library(h.msg)  # (python3-saml's errors list is a failure at any level:
                 # python-social-auth apps such as Zulip log 'SAML login failed: [...]' at INFO)
@@ -469,6 +481,8 @@ class AppLogParser:
             pending = _Pending(no, h, lib, when, flow)
         if pending is not None:
             yield from _logged_by(pending, _finish(pending, path, file_lib, flows))
+        if printed is not None:
+            yield from _logged_by(None, printed.records(path))
 
 
 LAYOUT_RECORDS = 5

@@ -29,6 +29,8 @@ class EmbeddedSaml:
     request_id: str | None = None
     """The product's flow ID on that line (SonarQube HTTP_REQUEST_ID), joining it to the line's
     other events."""
+    printed: bool = False
+    """Printed on lines of its own under its record (RawMessage.printed)."""
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ Used as a parser of last resort and by the product parsers on every line they re
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import parse_iso, src, text_lines
+from samlscan.logs._common import MAX_TEXT_LINE, parse_iso, src, text_lines
 from samlscan.logs.base import EMBED_HINTS, EmbeddedSaml, Record
 
 # base64 of '<?xml', '<samlp:', '<saml2p:', '<saml2:', '<saml:', '<Response', '<AuthnRequest',
@@ -75,6 +76,11 @@ _PROLOG_CLOSE = re.compile(r"</([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|L
                            r"Assertion)>")
 
 
+_ROOT_AFTER_PROLOG = re.compile(r"<\?xml\b[^>]{0,200}\?>\s*<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|"
+                                r"LogoutResponse|Assertion)\b")
+"""An XML prolog and the SAML root element that follows it."""
+
+
 def _xml_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each XML start not inside the span before it: to its closing tag, or to the
     end of the line when cut. Spans only, each closing tag searched once: a 16 MiB line of opening
@@ -93,18 +99,22 @@ def _xml_starts(text: str) -> Iterator[tuple[int, int]]:
     prolog_none_after = len(text) + 1  # no closing tag at or after this position
     for m in _XML_START.finditer(text):
         start, prefix, name = m.start(), m.group(1) or "", m.group(2)
-        if name is None:  # '<?xml ...?>' prolog: the document after it, to the first closing tag
-            if start >= prolog_none_after:
-                yield start, len(text)
-                continue
-            if prolog_close is None or prolog_close.start() < start:
-                prolog_close = _PROLOG_CLOSE.search(text, start)
-                if prolog_close is None:
-                    prolog_none_after = start
+        if name is None:  # '<?xml ...?>' prolog: the document after it, to its root's closing tag
+            root = _ROOT_AFTER_PROLOG.match(text, start)
+            if root is None:  # (no SAML root right after it) to the first closing tag of one
+                if start >= prolog_none_after:
                     yield start, len(text)
                     continue
-            yield start, prolog_close.end()
-            continue
+                if prolog_close is None or prolog_close.start() < start:
+                    prolog_close = _PROLOG_CLOSE.search(text, start)
+                    if prolog_close is None:
+                        prolog_none_after = start
+                        yield start, len(text)
+                        continue
+                yield start, prolog_close.end()
+                continue
+            # (the first closing tag ended a Response at its Assertion's)
+            prefix, name = root.group(1) or "", root.group(2)
         close_tag = f"</{prefix}{name}>"
         idx = last_close.get(close_tag)
         if idx is None:
@@ -130,10 +140,42 @@ def _looks_like_message(text: str, start: int, end: int) -> bool:
 
 
 def embedded_records(path: str, no: int, text: str, time=None, product: str | None = None,
-                     request_id: str | None = None) -> Iterator[EmbeddedSaml]:
+                     request_id: str | None = None, printed: bool = False) -> Iterator[EmbeddedSaml]:
     """EmbeddedSaml records for one line (with the product's flow ID of that line, if any)."""
     for value in find_embedded(text):
-        yield EmbeddedSaml(src(path, no), time, value, product, request_id)
+        yield EmbeddedSaml(src(path, no), time, value, product, request_id, printed)
+
+
+def opens_xml(line: str) -> bool:
+    """A line that continues a log record with XML: a message printed under its record's first
+    line (Shibboleth's PROTOCOL_MESSAGE logger and OpenSAML's decoders pretty-print it there:
+    SerializeSupport.prettyPrintXML), not a stack trace's or a message's own words."""
+    return line.lstrip(" \t")[:1] == "<"
+
+
+@dataclass(slots=True)
+class XmlDump:
+    """A record's SAML message over the lines that continue it, read as one value of the record
+    at the record's time and line (up to MAX_TEXT_LINE characters: any message samlscan reads
+    fits). The lines are joined as they were written: a signed message's whitespace is signed."""
+
+    no: int
+    time: datetime | None
+    product: str | None
+    request_id: str | None = None
+    parts: list[str] = field(default_factory=list)
+    printed: bool = False
+    """Its first line is one of its own, not its record's (RawMessage.printed)."""
+    size: int = 0
+
+    def add(self, line: str) -> None:
+        self.size += len(line) + 1
+        if self.size <= MAX_TEXT_LINE:
+            self.parts.append(line)
+
+    def records(self, path: str) -> Iterator[EmbeddedSaml]:
+        return embedded_records(path, self.no, "\n".join(self.parts), self.time, self.product, self.request_id,
+                                self.printed)
 
 
 class EmbeddedParser:

@@ -14,7 +14,7 @@ from samlscan.logs._common import (
     text_lines, text_or_none,
 )
 from samlscan.logs.base import TIMELINE_NOTE, Record
-from samlscan.logs.embedded import embedded_records
+from samlscan.logs.embedded import XmlDump, embedded_records, may_hold, opens_xml
 from samlscan.model import LogEvent
 
 PRODUCT = "keycloak"
@@ -78,25 +78,35 @@ def _date_from_path(path: str) -> date | None:
 
 def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
     join = _ThreadJoin(path)
+    head = None  # (line, its time's fields) of the record the lines continue
+    dump: XmlDump | None = None  # a message printed under that record's line
     for no, line in lines:
         m = _PREFIX.match(line)
         if m is None:
             if _LOOKS_LIKE.match(line):
+                head = None
                 yield from join.add(malformed(path, no, "log line without level/category/thread"))
+            elif dump is not None:
+                dump.add(line)
+            elif head is not None and opens_xml(line):
+                dump = XmlDump(head[0], _time_or_none(head[1], day, tz), PRODUCT, None, [line], printed=True)
             continue  # stack trace or continuation line
+        if dump is not None:
+            for rec in dump.records(path):
+                yield from join.add(rec)
+            dump = None
         d, h, mi, s, ms, level, category, thread, body = m.groups()
+        head = (no, (d, h, mi, s, ms))
         clock = ((int(h) * 60 + int(mi)) * 60 + int(s)) * 1000 + int(ms)
         join.line(thread, clock, category == "org.keycloak.events")
-        for rec in embedded_records(path, no, body, None, "keycloak"):
-            yield from join.add(rec)
+        if may_hold(body):  # (its time read only then: most lines carry nothing)
+            for rec in embedded_records(path, no, body, _time_or_none(head[1], day, tz), PRODUCT):
+                yield from join.add(rec)
         saml_error = _is_saml_error(category, level)
         if category != "org.keycloak.events" and not saml_error:
             continue
         try:
-            when = datetime.fromisoformat(d).date() if d else day
-            time, local = (local_to_utc(datetime(when.year, when.month, when.day, int(h), int(mi),
-                                                 int(s), int(ms) * 1000), tz)
-                           if when else (None, False))
+            time, local = _line_time(head[1], day, tz)
         except ValueError:
             yield from join.add(malformed(path, no, "invalid date"))
             continue
@@ -106,7 +116,27 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
             etype = _TYPE.search(body)
             for rec in _body(body, no, path, time, local):
                 yield from join.event(rec, etype[1] if etype else "", thread, clock)
+    if dump is not None:
+        for rec in dump.records(path):
+            yield from join.add(rec)
     yield from join.flush()
+
+
+def _line_time(fields: tuple, day: date | None, tz: tzinfo) -> tuple[datetime | None, bool]:
+    """(UTC time, read in local time) of a line's date and clock fields; the file name's date when
+    the line has none (WildFly's console). Raises ValueError for an impossible date."""
+    d, h, mi, s, ms = fields
+    when = datetime.fromisoformat(d).date() if d else day
+    if not when:
+        return None, False
+    return local_to_utc(datetime(when.year, when.month, when.day, int(h), int(mi), int(s), int(ms) * 1000), tz)
+
+
+def _time_or_none(fields: tuple, day: date | None, tz: tzinfo) -> datetime | None:
+    try:
+        return _line_time(fields, day, tz)[0]
+    except ValueError:
+        return None
 
 
 _JOIN_MS = 1000
@@ -269,7 +299,7 @@ def _json(obj: dict, no: int, path: str, tz: tzinfo, join: _ThreadJoin) -> Itera
                 yield from join.saml_error(ev, logger, thread, clock)
             return
         if logger != "org.keycloak.events":
-            for rec in embedded_records(path, no, message, None, "keycloak"):
+            for rec in embedded_records(path, no, message, time, PRODUCT):
                 yield from join.add(rec)
             return
         etype = _TYPE.search(message)

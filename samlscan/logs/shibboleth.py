@@ -16,7 +16,7 @@ from samlscan.logs._common import (
     classify, malformed, parse_iso, src, text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import embedded_records
+from samlscan.logs.embedded import XmlDump, embedded_records, may_hold, opens_xml
 from samlscan.model import LogEvent
 
 PRODUCT = "shibboleth"
@@ -67,7 +67,7 @@ class ShibbolethParser:
     def sniff(self, head: str) -> bool:
         for line in head.splitlines()[:50]:
             m = _PROCESS.match(line)
-            if m and (m.group(4).startswith(("net.shibboleth", "org.opensaml", "Shibboleth-"))):
+            if m and (m.group(4).startswith(("net.shibboleth", "org.opensaml", "Shibboleth-", "PROTOCOL_MESSAGE"))):
                 return True
             if _SP_LINE.match(line):
                 return True
@@ -79,21 +79,37 @@ class ShibbolethParser:
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         fields: list[str] | None = _fields(self.audit_format) if self.audit_format else None
         failures = _LastFailures()
+        head = None  # (line, time text) of the process or shibd.log record the lines continue
+        dump: XmlDump | None = None  # a message printed under that record's line (PROTOCOL_MESSAGE)
         for no, line in text_lines(lines):
+            if dump is not None and not _PROCESS_LIKE.match(line):  # (up to the next record: a
+                dump.add(line)  # certificate's base64 wrapped at 76 characters starts its lines)
+                continue
             if not line.strip():
                 continue
+            if dump is not None:
+                yield from dump.records(path)
+                dump = None
             m = _PROCESS.match(line)
             if m:
+                head = (no, m.group(1))
                 yield from _process(m, no, path, tz, failures)
             elif (sp := _SP_LINE.match(line)) is not None:
+                head = (no, sp.group(1))
                 yield from _sp_line(sp, no, path, tz)
+            elif head is not None and opens_xml(line):
+                dump = XmlDump(head[0], parse_iso(head[1], tz)[0], PRODUCT, None, [line], printed=True)
             elif line.count("|") >= 3:
+                head = None
                 if fields is None:
                     fields = _fields(_guess_format(line))
                 yield from _audit(line, fields, no, path)
             elif _PROCESS_LIKE.match(line):
+                head = None
                 yield malformed(path, no, "idp-process.log line without level/logger")
             # else: %ex{short} stack trace lines
+        if dump is not None:
+            yield from dump.records(path)
 
 
 def _fields(fmt: str) -> list[str]:
@@ -195,7 +211,8 @@ class _LastFailures:
 
 def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailures) -> Iterator[Record]:
     when, addr, level, logger, _line, msg = m.groups()
-    yield from embedded_records(path, no, msg, None, "shibboleth")
+    if may_hold(msg):  # (its time read only then: most lines carry nothing)
+        yield from embedded_records(path, no, msg, parse_iso(when, tz)[0], PRODUCT)
     login = _LOGIN_BY.search(msg)
     if level not in ("WARN", "ERROR") and not login and not (level == "INFO" and _INFO_FAILURE.search(msg)):
         return  # INFO/DEBUG chatter
@@ -240,7 +257,8 @@ def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     another WARN/ERROR is one only when it names a known failure (metadata refreshes and
     attribute filtering are logged at WARN too)."""
     when, level, _category, _ndc, msg = m.groups()
-    yield from embedded_records(path, no, msg, None, "shibboleth")
+    if may_hold(msg):
+        yield from embedded_records(path, no, msg, parse_iso(when, tz)[0], PRODUCT)
     if level not in ("WARN", "ERROR", "CRIT", "FATAL"):
         return
     code = classify(PRODUCT, None, msg)

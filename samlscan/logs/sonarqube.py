@@ -19,7 +19,7 @@ from samlscan.logs._common import (
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import embedded_records, may_hold
+from samlscan.logs.embedded import XmlDump, embedded_records, may_hold, opens_xml
 from samlscan.model import LogEvent
 
 PRODUCT = "sonarqube"
@@ -79,26 +79,6 @@ class _Pending:
     caused_by: str | None = None
     trace_lines: int = 0
     extra: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Dump:
-    """A record with an XML dump, and the lines that continue it (up to MAX_TEXT_LINE characters:
-    any message samlscan reads fits)."""
-
-    no: int
-    time: datetime | None
-    request_id: str | None
-    parts: list[str]
-    size: int = 0
-
-    def add(self, line: str) -> None:
-        self.size += len(line) + 1
-        if self.size <= MAX_TEXT_LINE:
-            self.parts.append(line)
-
-    def records(self, path: str) -> Iterator[Record]:
-        return embedded_records(path, self.no, "\n".join(self.parts), self.time, PRODUCT, self.request_id)
 
 
 _DUMPED_REQUESTS = 64
@@ -175,10 +155,11 @@ class SonarQubeParser:
 
     def _text(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         pending: _Pending | None = None
-        dump: _Dump | None = None  # an XML dump whose record may go on over the next lines
+        dump: XmlDump | None = None  # an XML dump whose record may go on over the next lines
         dumped = _Dumped()
         stamp, when = None, None  # consecutive lines share their second: parse it once
         last_reqid = None
+        head = None  # (line, time, request ID) of the record the lines continue
         for no, line in lines:
             m = _LINE.match(line)
             if m is None:
@@ -189,9 +170,12 @@ class SonarQubeParser:
                     if dump is not None:
                         yield from dumped.once(dump.records(path))
                         dump = None
+                    head = None
                     yield malformed(path, no, "web.log line without level/process/logger")
                 elif dump is not None:
                     dump.add(line)
+                elif head is not None and opens_xml(line):  # a message printed under its record's line
+                    dump = XmlDump(head[0], head[1], PRODUCT, head[2], [line], printed=True)
                 elif pending is not None and line.strip():
                     _add_trace(pending, line)
                 continue
@@ -209,13 +193,15 @@ class SonarQubeParser:
                 try:
                     when = local_to_utc(datetime(int(y), int(mo), int(d), int(h), int(mi), int(s)), tz)
                 except ValueError:
+                    head = None
                     yield malformed(path, no, "invalid date in web.log line")
                     continue
                 stamp = line[:19]
             time, local = when
+            head = (no, time, reqid or None)
             if may_hold(msg):  # the dump markers, checked here: most lines have none
                 if _OPEN_XML_DUMP.search(msg):
-                    dump = _Dump(no, time, reqid or None, [msg])
+                    dump = XmlDump(no, time, PRODUCT, reqid or None, [msg])
                 else:
                     yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid or None))
             if not _relevant(logger, level, msg):
