@@ -242,6 +242,31 @@ def _no_reference_target(msg: SamlMessage, sig: SignatureInfo):
                    expected=f"#{sig.parent_id}", actual=sig.reference_uri)
 
 
+def _doubled_holders(msg: SamlMessage) -> dict[tuple[str, str | None], int]:
+    """The elements (local name, ID) that hold more than one ds:Signature, with how many."""
+    counts: dict[tuple[str, str | None], int] = {}
+    for sig in msg.signatures:
+        counts[(sig.parent, sig.parent_id)] = counts.get((sig.parent, sig.parent_id), 0) + 1
+    return {holder: n for holder, n in counts.items() if n > 1}
+
+
+def _doubled(msg: SamlMessage, sig: SignatureInfo):
+    """One element holding several ds:Signature (SAML core 5.4.1 gives it one): the enveloped-signature
+    transform (XML-DSig 6.6.4) removes only the signature being checked, so the others stay in the
+    digested content and the digest fails whatever the key; java-saml, python3-saml, php-saml and
+    ruby-saml refuse the Response before any digest ('Duplicated ID. SAML Response rejected')."""
+    count = sum(1 for s in msg.signatures if (s.parent, s.parent_id) == (sig.parent, sig.parent_id))
+    return finding(msg, "signature-invalid",
+                   f"the {sig.parent} (ID {sig.parent_id!r}) holds {count} ds:Signature elements, where SAML "
+                   "puts one: the enveloped-signature transform removes only the signature being checked, so "
+                   "the other stays in the signed content and the digest cannot match, whatever the key; "
+                   "java-saml (SonarQube up to 10.x), python3-saml, php-saml and ruby-saml refuse the Response "
+                   "('Duplicated ID. SAML Response rejected')",
+                   expected=f"one ds:Signature in the {sig.parent}", actual=f"{count} ds:Signature elements",
+                   hint="make the IdP sign each element once (its signing step ran twice, or a second "
+                        "signature was added on the way)")
+
+
 def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
     trusted = ctx.expect.idp_certs
     rotated: dict[str, list[SignatureInfo]] = {}  # received certificates -> signatures made with them
@@ -252,6 +277,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                       f"{len(unchecked)} more signatures were not verified: a SAML message carries one "
                       f"per Response and Assertion, this one {len(msg.signatures)}",
                       expected="a signature per signed element", actual=f"{len(msg.signatures)} signatures")
+    doubled = _doubled_holders(msg)
     for sig in msg.signatures:
         if sig.verified or sig.failure in (None, "no-key", "not-checked"):
             continue
@@ -286,6 +312,11 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                 continue
         if wrapped:
             continue  # reported as signature-wrapping, which says more
+        if sig.failure == "digest" and (sig.parent, sig.parent_id) in doubled:
+            if doubled[(sig.parent, sig.parent_id)]:  # one finding per holder, not per signature
+                doubled[(sig.parent, sig.parent_id)] = 0
+                yield _doubled(msg, sig)
+            continue
         if sig.failure == "undiagnosed":
             yield finding(msg, "signature-invalid", f"the {_where(sig)} does not verify (not diagnosed "
                           "further: several signatures of this message failed)")
