@@ -99,3 +99,17 @@ def test_one_signature_per_element_keeps_the_content_changed_diagnosis():
     res = analyze_sample(DATA, name, **_flags(SAMPLES[name]))
     (invalid,) = [f for f in res.findings if f.code == "signature-invalid"]
     assert "changed after signing" in invalid.message_text and "ds:Signature elements" not in invalid.message_text
+
+
+def test_a_stray_signature_that_verifies_with_its_keyinfo_is_not_said_unverified():
+    """ruby-saml's response_invalid_signed_element: the Response's signature inside samlp:Status. With no
+    IdP certificate configured, signature-misplaced said it 'was not verified (no key to check it)', and
+    '(ID None, ...)' for the Status, which has no ID, while the Signed line said intact with its own
+    KeyInfo certificate."""
+    name = "gosaml2corpus-rubysaml-invalid_response_invalid_signed_element.xml"
+    res = analyze_sample(DATA, name, at=SAMPLES[name]["at"])
+    (stray,) = [f for f in res.findings if f.code == "signature-misplaced"]
+    assert "held by <Status> (covering /Response) verifies with the key in its own KeyInfo" in stray.message_text
+    trusted = analyze_sample(DATA, name, **_flags(SAMPLES[name]))
+    (stray,) = [f for f in trusted.findings if f.code == "signature-misplaced"]
+    assert "held by <Status> (covering /Response) verifies, beside" in stray.message_text

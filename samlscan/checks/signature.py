@@ -91,6 +91,16 @@ HOLDERS = ("Response", "Assertion")
 """Where a Response's signatures belong (SAML core 5.4.1: the child of the element it signs)."""
 
 
+def _stray_state(sig: SignatureInfo) -> str:
+    """What became of a stray signature's verification: with no configured key, one that verifies with
+    its own KeyInfo is 'intact' (as the report's Signed line says), not 'not verified'."""
+    if sig.verified:
+        return "verifies"
+    if sig.failure is None and (sig.embedded_certs or sig.keyinfo_key):
+        return "verifies with the key in its own KeyInfo (no configured certificate to trust)"
+    return "was not verified (no key to check it)"
+
+
 def check_signature_placement(msg: SamlMessage, ctx: CheckContext):
     """A ds:Signature beside the Response's or Assertion's own, held by another element (in
     samlp:Extensions, the Subject, an AttributeValue). It may verify (an enveloped signature over its
@@ -105,10 +115,11 @@ def check_signature_placement(msg: SamlMessage, ctx: CheckContext):
     for sig in msg.signatures:
         if sig.parent in HOLDERS or not (sig.verified or sig.failure in (None, "no-key")):
             continue
-        state = "verifies" if sig.verified else "was not verified (no key to check it)"
+        state = _stray_state(sig)
         yield finding(msg, "signature-misplaced",
-                      f"a ds:Signature held by <{sig.parent}> (ID {sig.parent_id!r}, covering "
-                      f"{sig.signed_path or 'nothing'}) {state}, beside the message's own signature: "
+                      f"a ds:Signature held by <{sig.parent}> ("
+                      + (f"ID {sig.parent_id!r}, " if sig.parent_id else "")  # Status, Subject: no ID
+                      + f"covering {sig.signed_path or 'nothing'}) {state}, beside the message's own signature: "
                       "SAML puts a signature only as the child of the Response or Assertion it signs; "
                       "java-saml (SonarQube up to 10.x) refuses the Response for it ('Invalid Signature "
                       "Element <holder> SAML Response rejected')",
@@ -125,7 +136,7 @@ def check_sender_signature_placement(msg: SamlMessage, ctx: CheckContext):
     for sig in msg.signatures:
         if sig.parent == msg.kind or not (sig.verified or sig.failure in (None, "no-key")):
             continue
-        state = "verifies" if sig.verified else "was not verified (no key to check it)"
+        state = _stray_state(sig)
         yield finding(msg, "signature-misplaced",
                       f"a ds:Signature held by <{sig.parent}> (covering {sig.signed_path or 'nothing'}) "
                       f"{state}, but a {msg.kind}'s signature belongs as its own child (SAML core 5.4.1): "
