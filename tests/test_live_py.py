@@ -158,7 +158,7 @@ TEXT_CODES = {
     "Deprecated signature algorithm": "signature-weak-algorithm",
     "The Message of the Response is not signed": "signature-missing",
     "The Assertion of the Response is not signed": "signature-missing",
-    "There is no AttributeStatement": "idp-configuration-error",
+    "There is no AttributeStatement": "login-attribute-missing",  # no attributes released (small16)
     "The status code of the Response was not Success": "status-not-success",
     "failed to decrypt": "decryption-failed",
     "A valid SubjectConfirmation was not found": "recipient-mismatch",   # its usual cause; see below

@@ -1,0 +1,51 @@
+"""Six small defects left open by earlier sessions (branch small16): each with a test that fails
+on the old code (or, where the item was not a defect, a guard that it stays so)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.catalog import lookup
+from samlscan.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTHN_URL = (ROOT / "fixtures/requests/authnrequest-redirect-signed.txt").read_text().strip()
+LOGOUT_URL = (ROOT / "tests/data/external8/simplesamlphp-logout-request.url").read_text().strip()
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+# --- 1. two redirect URLs in one small text -----------------------------------------------------
+
+@pytest.mark.parametrize("joined", [
+    "{a}\n{b}\n", "{a}\r\n{b}\r\n", "{a}\n\n{b}", "  {a}\n   {b}\n", "\t{a}\r\n\r\n  {b}",
+], ids=["lf", "crlf", "blank-line", "leading-spaces", "tab-crlf-blank"])
+def test_two_redirect_urls_are_two_messages(tmp_path, joined):
+    """An AuthnRequest URL and a LogoutRequest URL (each with RelayState, SigAlg, Signature) on two
+    lines of a small paste are two messages, not one (engine.sniff's short-query rule)."""
+    path = tmp_path / "two.txt"
+    path.write_bytes(joined.format(a=AUTHN_URL, b=LOGOUT_URL).encode())
+    res = _run("check", str(path), "--format", "json")
+    doc = json.loads(res.stdout)
+    kinds = sorted(m["type"] for m in doc["messages"])
+    assert kinds == ["AuthnRequest", "LogoutRequest"], kinds
+
+
+# --- 2. python3-saml's 'There is no AttributeStatement on the Response' --------------------------
+
+def test_no_attribute_statement_is_the_attribute_mapping_code():
+    """python3-saml (response.py is_valid, wantAttributeStatement on by default) raises it when the
+    assertion carries no AttributeStatement: the IdP released no attributes for the SP, an
+    attribute-mapping cause on the IdP's side, not a broken IdP configuration in general."""
+    entry = lookup("There is no AttributeStatement on the Response", "python3-saml")
+    assert entry is not None and entry.id == "NO_ATTRIBUTESTATEMENT"
+    assert entry.code == "login-attribute-missing" and entry.side == "idp"
+    assert "wantAttributeStatement" in entry.fix and "Release" in entry.fix
+    res = _run("explain", "There is no AttributeStatement on the Response")
+    assert res.exit_code == 0 and "login-attribute-missing" in res.output
+    assert "idp-configuration-error" not in res.output
