@@ -259,6 +259,8 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     Every check runs (not just the first failure); each finding says what was expected, what was
     received and what to change where.
     """
+    from dataclasses import replace
+
     from samlscan.batch import run_scan
     from samlscan.zones import parse_zones
 
@@ -268,6 +270,7 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     # big log is read in ranges, so the bar moves on a terminal)
     show = not quiet and sys.stderr.isatty()
     report = run_scan(list(inputs), expect, jobs=1, tz=parse_zones(expect.timezones), show_progress=show)
+    report = replace(report, notes=expect.contradictions + report.notes)
     _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet)
 
 
@@ -313,7 +316,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
                       tz=parse_zones(expect.timezones), show_progress=show,
                       keep_xml=fmt == "html", walked=walked)  # only the HTML report shows the decoded XML
-    report = replace(report, notes=notes + report.notes, input_findings=report.input_findings + found)
+    report = replace(report, notes=expect.contradictions + notes + report.notes, input_findings=report.input_findings + found)
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "success(es) and failure(s) into login attempts...", show):
         correlated = _correlated(report, expect)

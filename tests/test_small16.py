@@ -49,3 +49,42 @@ def test_no_attribute_statement_is_the_attribute_mapping_code():
     res = _run("explain", "There is no AttributeStatement on the Response")
     assert res.exit_code == 0 and "login-attribute-missing" in res.output
     assert "idp-configuration-error" not in res.output
+
+
+# --- 3. --idp-entity-id against the entityID of --idp-metadata -----------------------------------
+
+META = str(ROOT / "fixtures/metadata/idp-metadata.xml")  # entityID https://idp.example.org/saml2/idp
+RESPONSES = ROOT / "fixtures/responses/valid"
+
+
+def _notes(*args: str) -> list[str]:
+    res = _run(*args, "--format", "json")
+    assert res.exit_code in (0, 1), res.output
+    return json.loads(res.stdout)["summary"]["notes"]
+
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+def test_entity_id_against_metadata_said_once(command):
+    """The options contradict each other: one note naming both values and the one used (the flag
+    wins over the metadata), whatever the number of responses."""
+    target = [str(RESPONSES / "adfs.xml"), str(RESPONSES / "okta-pretty-signed.xml")] if command == "check" \
+        else [str(RESPONSES)]
+    notes = _notes(command, *target, "--idp-metadata", META, "--idp-entity-id", "https://other.example/idp")
+    said = [n for n in notes if "contradicts" in n]
+    assert len(said) == 1, notes
+    assert "'https://other.example/idp'" in said[0] and "'https://idp.example.org/saml2/idp'" in said[0]
+    assert "samlscan uses 'https://other.example/idp'" in said[0] and "--idp-entity-id" in said[0]
+
+
+def test_entity_id_from_toml_against_metadata(tmp_path):
+    toml = tmp_path / "samlscan.toml"
+    toml.write_text(f'idp_entity_id = "https://other.example/idp"\nidp_metadata = "{META}"\n')
+    notes = _notes("check", str(RESPONSES / "adfs.xml"), "--config", str(toml))
+    said = [n for n in notes if "contradicts" in n]
+    assert len(said) == 1 and f"{toml}: idp_entity_id" in said[0], notes
+
+
+def test_entity_id_agreeing_with_metadata_no_note():
+    notes = _notes("check", str(RESPONSES / "adfs.xml"), "--idp-metadata", META,
+                   "--idp-entity-id", "https://idp.example.org/saml2/idp")
+    assert not [n for n in notes if "contradicts" in n], notes

@@ -109,8 +109,27 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
     if values.get("profile") not in (None, *PROFILES):
         raise ConfigError(f"unknown profile {values['profile']!r}; known: {', '.join(PROFILES)}")
     values["sources"] = tuple(sources)
+    values["contradictions"] = _entity_contradictions(flags, file_values, config_path, metadata)
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
+
+
+def _entity_contradictions(flags: dict, file_values: dict, config_path: Path | None,
+                           metadata: list[tuple[str, dict]]) -> tuple[str, ...]:
+    """The IdP entity ID given (a flag, else the TOML file) against the entityID of each one-IdP
+    metadata file given: the given one wins (flags over metadata) and every response of the
+    metadata's IdP then has an Issuer other than the expected one (SAML core 2.2.5, 3.2.2)."""
+    given, origin = flags.get("idp_entity_id"), "--idp-entity-id"
+    if not given:
+        given, origin = file_values.get("idp_entity_id"), f"{config_path}: idp_entity_id"
+    if not given:
+        return ()
+    return tuple(f"the configuration contradicts itself: {origin} is {str(given)!r} but the IdP metadata {meta} "
+                 f"is that of entityID {layer['idp_entity_id']!r}; samlscan uses {str(given)!r} ({origin} wins "
+                 f"over the metadata), so responses issued by {layer['idp_entity_id']!r} are reported as "
+                 "issuer-mismatch: give the entity ID and the metadata of the same IdP"
+                 for meta, layer in metadata
+                 if layer.get("idp_entity_id") and layer["idp_entity_id"] != str(given))
 
 
 def _fingerprint_of(cert: TrustedCert, pinned: list[tuple[str, str]]) -> bool:
