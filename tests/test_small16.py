@@ -88,3 +88,34 @@ def test_entity_id_agreeing_with_metadata_no_note():
     notes = _notes("check", str(RESPONSES / "adfs.xml"), "--idp-metadata", META,
                    "--idp-entity-id", "https://idp.example.org/saml2/idp")
     assert not [n for n in notes if "contradicts" in n], notes
+
+
+# --- 4. a TOML value of the wrong type, a table that is no known section -------------------------
+
+@pytest.mark.parametrize("body, said", [
+    ("request_id = {a=1}", "request_id must be a string, not a table"),
+    ("clock_skew = {x=1}", "clock_skew must be a whole number of seconds, not a table"),
+    ('idp_cert = {a="b"}', "idp_cert must be a file path (a string) or an array of them, not a table"),
+    ("idp_metadata = [{a=1}]", "idp_metadata must be a file path (a string) or an array of them, not a table"),
+    ('[idp]\ncert = "idp.crt"', "unknown setting(s) idp.cert (did you mean idp_cert?)"),
+    ("[sp.x]\nsp_entity_id = 'a'", "unknown setting(s) sp.x"),
+    ("[idp.idp_cert]\nx = 1", "idp.idp_cert must be a file path (a string) or an array of them, not a table"),
+    ('[saml]\nsp_entity_id = "a"', "unknown section [saml]"),
+    ("sp_entity_id = 2025-01-01", "sp_entity_id must be a string, not a date"),
+])
+def test_toml_wrong_shape_names_the_key_and_type(tmp_path, body, said):
+    config = tmp_path / "samlscan.toml"
+    config.write_text(body + "\n")
+    res = _run("check", str(RESPONSES / "adfs.xml"), "--config", str(config))
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and said in lines[0] and str(config) in lines[0], res.output
+    assert "unknown setting(s) a;" not in lines[0] and "unknown setting(s) x;" not in lines[0]
+
+
+def test_toml_sections_still_read(tmp_path):
+    config = tmp_path / "samlscan.toml"
+    config.write_text('[sp]\nsp-entity-id = "sonarqube"\n[idp]\nidp_entity_id = "https://idp.example.org/saml2/idp"\n')
+    res = _run("check", str(RESPONSES / "adfs.xml"), "--config", str(config), "--format", "json")
+    assert res.exit_code in (0, 1), res.output
+    assert json.loads(res.stdout)["schema"] == "samlscan/1"
