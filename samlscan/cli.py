@@ -189,7 +189,14 @@ def _terminal_width(fmt: str, output: str | None) -> int | None:
     return shutil.get_terminal_size().columns
 
 
-def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) -> None:
+def _missing(paths) -> list[str]:
+    """The paths named on the command line that do not exist: a usage error (exit 2), said on one
+    line once the report, which still lists each as a failed input, is written (design.md's
+    exit codes; grep and diff do the same)."""
+    return [p for p in paths if p != "-" and not os.path.lexists(p)]
+
+
+def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, missing=()) -> None:
     from samlscan.model import Severity
     from samlscan.report import NOTELESS_FORMATS, render_chunks
     from samlscan.report.document import counts
@@ -215,6 +222,8 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True) ->
                    f"{s['failed']} failed; {s['messages']} message(s), {s['events']} log event(s), "
                    f"{s['attempts']} attempt(s); {f['error']} error(s), {f['warning']} warning(s), "
                    f"{f['info']} info", err=True)
+    if missing:  # (whatever --fail-on says: a mistyped path must not pass for a clean run)
+        _fail(f"no such file or directory: {', '.join(missing)}")
     if fail_on != "never":
         threshold = Severity(fail_on).rank
         if any(x.severity.rank >= threshold for x in report.reported_findings()):
@@ -271,7 +280,7 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     show = not quiet and sys.stderr.isatty()
     report = run_scan(list(inputs), expect, jobs=1, tz=parse_zones(expect.timezones), show_progress=show)
     report = replace(report, notes=expect.contradictions + report.notes)
-    _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet)
+    _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet, missing=_missing(inputs))
 
 
 def _correlated(report, expect):
@@ -320,7 +329,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "success(es) and failure(s) into login attempts...", show):
         correlated = _correlated(report, expect)
-    _finish(correlated, fmt, output, fail_on, redact, quiet, detail=details)
+    _finish(correlated, fmt, output, fail_on, redact, quiet, detail=details, missing=_missing(paths))
 
 
 @main.command()

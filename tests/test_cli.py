@@ -107,7 +107,7 @@ def test_usage_and_config_errors_exit_2_with_one_line(args, needle):
 
 def test_missing_input_is_a_finding_not_a_crash():
     r = run("check", "does-not-exist.xml", "--format", "jsonl", "-q")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # a path named that does not exist: a usage error, after the report (small16)
     assert json.loads(r.output.splitlines()[0])["code"] == "input-unreadable"
 
 

@@ -119,3 +119,25 @@ def test_toml_sections_still_read(tmp_path):
     res = _run("check", str(RESPONSES / "adfs.xml"), "--config", str(config), "--format", "json")
     assert res.exit_code in (0, 1), res.output
     assert json.loads(res.stdout)["schema"] == "samlscan/1"
+
+
+# --- 6. a path named on the command line that does not exist ------------------------------------
+
+@pytest.mark.parametrize("command", ["check", "scan"])
+@pytest.mark.parametrize("fail_on", ["error", "never"])
+def test_missing_named_path_is_a_usage_error_still_reported(tmp_path, command, fail_on):
+    """design.md: exit 2 for usage errors, and every input in the report (failed + finding): the
+    missing path is listed as input-unreadable and the run ends with one line naming it, exit 2,
+    whatever --fail-on (with 'never' it passed as a clean run: exit 0)."""
+    missing = str(tmp_path / "no-such-response.xml")
+    res = _run(command, missing, str(RESPONSES / "adfs.xml"), "--format", "json", "-q", "--fail-on", fail_on)
+    assert res.exit_code == 2, res.output
+    doc = json.loads(res.stdout)
+    status = {i["path"]: i["status"] for i in doc["inputs"]}
+    assert status[missing] == "failed" and status[str(RESPONSES / "adfs.xml")] == "scanned"
+    assert res.stderr.strip().splitlines() == [f"samlscan: no such file or directory: {missing}"]
+
+
+def test_existing_inputs_keep_their_exit_codes():
+    assert _run("check", str(RESPONSES / "adfs.xml"), "-q", "--fail-on", "never").exit_code == 0
+    assert _run("scan", str(RESPONSES), "-q", "--fail-on", "never").exit_code == 0
