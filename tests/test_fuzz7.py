@@ -4,12 +4,13 @@ it), the streamed metadata aggregate (xmlsafe.iter_complete, config.metadata._ch
 ends, fed real pages, metadata and logs (tests/data/errorpages, the pages of test_errorpages*.py,
 bench_metadata's aggregate, tests/data/case13 and case14) mutated by a seeded generator.
 
-Time bound per input: PAGE_BOUND seconds. A page is read only up to PAGE_MAX (256 KB; a MIME document
-up to 16 MB, of which 4 text parts of the first 32 are read) and every pattern is meant to be linear
-with at most ~2000 characters looked at from each position (TAG, _BLOCK_OPEN: 0.75 s on 256 KB of '<',
-the slowest measured); a pattern that backtracks over the whole line from each position is quadratic
-and takes minutes there. Growth: the time of 4n stays under 8 times n's (plus a fixed allowance for
-timer noise): linear passes, quadratic (16x) does not.
+Time: growth, never one input's absolute time (tests/growth_util.py; CI is a loaded 2-core machine).
+A page is read only up to PAGE_MAX (256 KB; a MIME document up to 16 MB, of which 4 text parts of
+the first 32 are read) and every pattern is meant to be linear with at most ~2000 characters looked
+at from each position (TAG, _BLOCK_OPEN: 0.75 s on 256 KB of '<', the slowest measured); a pattern
+that backtracks over the whole line from each position is quadratic and takes minutes there. Growth:
+the time of 4n stays under 8 times n's (plus a fixed allowance for timer noise): linear passes,
+quadratic (16x) does not. A fuzzed input slower than SUSPECT is judged so against its first quarter.
 """
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ from samlscan.cli import main
 from samlscan.engine import sniff
 from samlscan.errorpages import read_page
 from samlscan.logs.errorpage import PARSER
+from growth_util import assert_linear, assert_not_superlinear
 from test_errorpages import ADFS_PAGE, ENTRA_HTML, ENTRA_PAGE, GOOGLE_PAGE, OKTA_PAGE, SONAR_PAGE, SSP_PAGE
 from test_errorpages2 import _mhtml
 
 DATA = Path(__file__).parent / "data"
-PAGE_BOUND = 2.0
+SUSPECT = 1.0
 HEAD = 64 * 1024
 
 
@@ -48,18 +50,16 @@ def _timed(fn, *args):
 
 
 def _read(text: str):
-    """read_page and the sniff of the same text: no exception, each within PAGE_BOUND."""
-    page, took = _timed(read_page, text)
-    claimed, sniffed = _timed(PARSER.sniff, text[:HEAD])
-    assert took < PAGE_BOUND and sniffed < PAGE_BOUND, (took, sniffed, text[:200])
+    """read_page and the sniff of the same text: no exception; either, when slower than SUSPECT,
+    grows no faster than linearly from the text's first quarter."""
+    page = assert_not_superlinear(read_page, text, SUSPECT)
+    claimed = assert_not_superlinear(PARSER.sniff, text[:HEAD], SUSPECT)
     return page, claimed
 
 
 def _linear(make, n: int) -> None:
     """read_page of make(4n) takes no more than 8 times make(n)'s."""
-    _, small = _timed(read_page, make(n))
-    _, big = _timed(read_page, make(4 * n))
-    assert big < 8 * small + 0.1, (small, big)
+    assert_linear(read_page, make, n)
 
 
 # --- what the round found ------------------------------------------------------------------------
@@ -70,8 +70,9 @@ def test_an_unclosed_quote_after_user_in_an_entra_page_is_read_in_linear_time():
     every one (23 s for 62 KB, 7.5 minutes for 250 KB). Now the quote is taken whole and the '@'
     checked apart: the page is read in milliseconds, its user still found."""
     head = f"Request Id: {'7f3e9a2b-1c4d-4e5f-8a6b-9c0d1e2f3a4b'}\nMessage: AADSTS50105: blocked\n"
-    page, took = _timed(read_page, head + "user '" + "a@" * 16_000)
-    assert page is not None and page.product == "entra" and page.user is None and took < 1.0, took
+    page = read_page(head + "user '" + "a@" * 16_000)
+    assert page is not None and page.product == "entra" and page.user is None
+    _linear(lambda n: head + "user '" + "a@" * n, 4_000)  # (16,000: 23 s before)
     assert read_page(ENTRA_PAGE).user == "jdoe@example.com"
     assert read_page(head + "The signed in user 'bob' and user 'ann@example.com' x").user == "ann@example.com"
 
@@ -81,8 +82,7 @@ def test_many_tracking_numbers_on_one_line_are_read_in_linear_time():
     from every 'tracking number' it tried every colon to the line's end, quadratic (31 s for 250 KB
     of 'tracking number: a'). Now the line's last colon is found once; the page is read as before."""
     line = "tracking number: a " * 3_300  # 62 KB: 3 s before
-    page, took = _timed(read_page, line)
-    assert page is None and took < 0.5, took
+    assert read_page(line) is None
     _linear(lambda n: "tracking number: a " * n, 3_000)
     assert read_page(SSP_PAGE).request_id == "3a5f0c9e1b"
     one = SSP_PAGE.replace(":\n3a5f0c9e1b", ": 3A5F0C9E1B")
@@ -266,7 +266,7 @@ def test_an_aggregate_of_tiny_entities_is_read_in_linear_time(tmp_path):
     (held, t_small), (_, t_big) = _load(small), _load(big)
     assert held == {"idp_aggregates": (str(small),)} and config.aggregate_size(str(small)) == 56_000
     assert config.aggregate_size(str(big)) == 224_000
-    assert t_big < 8 * t_small + 0.2, (t_small, t_big)
+    assert t_big < 8 * t_small + 0.25, (t_small, t_big)  # (growth: 4x the entities, linear)
 
 
 @pytest.mark.parametrize("extra, said", [

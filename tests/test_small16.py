@@ -141,3 +141,22 @@ def test_missing_named_path_is_a_usage_error_still_reported(tmp_path, command, f
 def test_existing_inputs_keep_their_exit_codes():
     assert _run("check", str(RESPONSES / "adfs.xml"), "-q", "--fail-on", "never").exit_code == 0
     assert _run("scan", str(RESPONSES), "-q", "--fail-on", "never").exit_code == 0
+
+
+# --- 5. time tests compare growth, and still catch a quadratic regression ------------------------
+
+def test_growth_check_fails_a_quadratic_reader_and_passes_a_linear_one():
+    """tests/growth_util.py, which the timed tests now use: a lazy pattern retried from every
+    position (the shape of every quadratic regex fixed in the fuzz rounds) fails it; one pass over
+    the same text passes, however slow the machine is (only the ratio is judged)."""
+    import re
+
+    from growth_util import assert_linear, assert_not_superlinear
+
+    quadratic = re.compile(r"a+?x")
+    assert_linear(lambda s: s.count("a"), lambda n: "a" * n, 200_000)
+    with pytest.raises(AssertionError):
+        assert_linear(quadratic.findall, lambda n: "a" * n, 3_000)
+    with pytest.raises(AssertionError):
+        assert_not_superlinear(quadratic.findall, "a" * 12_000, suspect=0.0)
+    assert assert_not_superlinear(quadratic.findall, "a" * 100, suspect=10.0) == []
