@@ -171,8 +171,8 @@ def test_the_table_masks_before_it_wraps_and_cuts():
     f = Finding(code="login-attribute-missing", severity=Severity.ERROR,
                 message_text="x " * 25 + f"the received attributes are displayname = ['{value}']")
     red = Redactor([value])
-    assert "Eschenbach" in findings_table([f], tabulate)  # the value is wrapped over two lines
-    out = findings_table([f], tabulate, red.text)
+    assert "Eschenbach" in findings_table([f])  # the value is wrapped over two lines
+    out = findings_table([f], red.text)
     assert "Eschenbach" not in out and "Anna" not in out and mask(value, "pii") in out
 
 

@@ -92,3 +92,13 @@ def test_fitted_blocks_and_tables():
     assert max(map(len, blocks)) <= 60
     assert blocks[0] == "time      2025-01-01T00:00:00Z"
     assert blocks[-2:] == ["evidence  x.log [line 3]", "          y.har [entry 2]"]
+
+
+def test_checks_findings_fit_an_80_column_terminal():
+    """`check`'s per-message findings table (about 110 columns) became blocks too."""
+    args = ["check", "--config", "fixtures/config/default.toml", "fixtures/responses/defects/audience-mismatch.xml"]
+    text = _run(args, 80)
+    findings = text[text.index("\nseverity"):text.index("== login attempts")].splitlines()
+    assert any(line.startswith("code") and "audience-mismatch" in line for line in findings)
+    assert not _too_wide(findings, 80)
+    assert any(line.split()[:2] == ["severity", "code"] for line in _run(args, None).splitlines())

@@ -179,10 +179,10 @@ def _finding_cell(f: Finding, red=_same) -> str:
     return "\n".join(lines)
 
 
-def findings_table(findings, tabulate, red=_same) -> str:
+def findings_table(findings, red=_same, width: int | None = None) -> str:
     order = sorted(findings, key=lambda f: (-f.severity.rank, cause_rank(f.code)))  # the cause first
     rows = [(f.severity.value.upper(), f.code, _finding_cell(f, red)) for f in order]
-    return tabulate(rows, headers=("severity", "code", "finding"), tablefmt="simple")
+    return fitted(rows, ("severity", "code", "finding"), width)
 
 
 def findings_by_code(report, tabulate, red, width: int | None = None) -> str:
@@ -232,7 +232,7 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         shown = [f for f in r.findings if f.severity.rank >= min_severity.rank]
         if shown:
             out.append("")
-            out.append(findings_table(shown, tabulate, red))
+            out.append(findings_table(shown, red, width))
         else:
             out.append("\nno findings")
         out.append("")
