@@ -57,6 +57,41 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
                 present[groups.find(i)] = present.pop(a) | present.pop(b)
 
 
+ERROR_STATUS = "status-not-success"
+"""An SP's log line that the response it got carried an error status (SAML core 3.2.2.2): the
+IdP's refusal, come back through the browser."""
+
+
+def _link_refusal_to_status(pieces, groups: _Groups, apps: tuple[str, ...] = ()) -> None:
+    """An IdP's log line that it refused a request (AD FS's event 321, MSIS7070), with no SAML ID
+    the SP logs, and an SP's log line that the response it got carried an error status, are one
+    login when each is the only one of its kind within MOMENT of the other: the IdP answers its
+    refusal with a Responder/Requester status, the browser posts it a second later (SAML core
+    3.2.2.2). Not when both name the SP, differently (two applications of the IdP); an SP log's
+    name that is only its library ('python3-saml') names no SP."""
+    def refuses(p: _Piece) -> bool:
+        return p.kind == "log" and p.side == "idp" and p.outcome == "failure" and p.time is not None
+
+    def got_error(p: _Piece) -> bool:
+        return p.kind == "log" and p.side == "sp" and p.outcome == "failure" and p.log_code == ERROR_STATUS \
+            and p.time is not None
+
+    if not any(map(got_error, pieces)) or not any(map(refuses, pieces)):
+        return
+    everyone: dict[int, list[_Piece]] = {}
+    for i, p in enumerate(pieces):
+        everyone.setdefault(groups.find(i), []).append(p)
+    refused, returned = [], []  # (time, root, the SP's names)
+    for root, g in everyone.items():
+        names = {q.sp.casefold() for q in g if q.sp and q.sp != q.product}
+        if all(q.kind == "log" and q.side == "idp" for q in g) and any(map(refuses, g)):
+            refused.append((min(q.time for q in g if refuses(q)), root, names))
+        elif all(q.kind == "log" and q.side == "sp" for q in g) and any(map(got_error, g)):
+            returned.append((min(q.time for q in g if got_error(q)), root, names))
+    if refused and returned:
+        _join_alone(pieces, groups, refused, returned, apps)
+
+
 def _moment_side(p) -> str | None:
     """The side on which a piece is a failure _link_by_moment may join, or None: a failure's own
     side; a response captured or pasted alone (no log holds it) is the SP's evidence, the SP having

@@ -15,7 +15,7 @@ from samlscan.correlate.findings import (IDP_ONLY, _anonymous_issue, _at_sp, _fo
                                          _unseen_issue, cause_findings)
 from samlscan.correlate.groups import _Groups
 from samlscan.correlate.link_keys import _link_by_keys, _link_copies
-from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_receipt,
+from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_receipt, _link_refusal_to_status,
                                             _link_unread_response, _link_untimed_pages)
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
@@ -79,6 +79,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_by_user_time(pieces, groups)
     _link_name_to_email(pieces, groups)
     _link_by_moment(pieces, groups)
+    _link_refusal_to_status(pieces, groups, apps)
     _link_issue_to_receipt(pieces, groups, apps)
     _link_unread_response(pieces, groups)
     _link_untimed_pages(pieces, groups)

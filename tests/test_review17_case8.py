@@ -1,0 +1,41 @@
+"""Review 17 (case 8's answers against its story, fixtures/gen_case8.py): one login that an IdP
+refused and the SP logged as an error status is one attempt; one IdP is one row of the summary."""
+from __future__ import annotations
+
+import shutil
+
+from case_util import ROOT, refs, scan_case
+
+CASE8 = ROOT / "tests" / "data" / "case8"
+DJANGO_SP = "https://app.example.com/saml/metadata/"
+
+
+def _with(doc: dict, ref: tuple[str, str]) -> list[dict]:
+    return [a for a in doc["attempts"] if ref in refs(a)]
+
+
+def test_idp_refusal_and_the_sps_error_status_are_one_login():
+    """Carol at the Django app, 10:05:40: AD FS's event 321 (MSIS7070) and django-app.log's
+    'not Success, was Responder' a second later were two failed attempts (the second's SP
+    'python3-saml', its library): one login, the IdP's cause, the SP by its entity ID."""
+    doc = scan_case(CASE8, "Europe/Paris")
+    (attempt,) = _with(doc, ("django-app.log", "line 6"))
+    assert ("adfs-admin-saved.xml", "line 32") in refs(attempt)
+    assert attempt["root_cause"] == "request-invalid" and attempt["side"] == "idp"
+    assert attempt["sp"] == DJANGO_SP
+    assert len(doc["attempts"]) == 8
+    assert "python3-saml" not in doc["summary"]["failures_by_sp"]
+
+
+def test_two_error_statuses_in_one_moment_stay_apart_from_the_refusal(tmp_path):
+    """Two SP lines of an error status within seconds of one IdP refusal: which one is its answer
+    is not known, none is joined to it."""
+    folder = tmp_path / "case8"
+    shutil.copytree(CASE8, folder)
+    log = folder / "django-app.log"
+    lines = log.read_text().splitlines()
+    lines.append(lines[5].replace("11:05:41,400", "11:05:44,100"))
+    log.write_text("\n".join(lines) + "\n")
+    doc = scan_case(folder, "Europe/Paris")
+    (refusal,) = _with(doc, ("adfs-admin-saved.xml", "line 32"))
+    assert not {r for r in refs(refusal) if r[0] == "django-app.log"}
