@@ -39,3 +39,22 @@ def test_two_error_statuses_in_one_moment_stay_apart_from_the_refusal(tmp_path):
     doc = scan_case(folder, "Europe/Paris")
     (refusal,) = _with(doc, ("adfs-admin-saved.xml", "line 32"))
     assert not {r for r in refs(refusal) if r[0] == "django-app.log"}
+
+
+def test_one_adfs_is_one_row_of_failures_by_idp():
+    """'failures by IdP: adfs 3, unknown 3, http://adfs.example.com/adfs/services/trust 2': AD FS's
+    event log names the product only; the run's one AD FS Issuer is that IdP."""
+    doc = scan_case(CASE8, "Europe/Paris")
+    by_idp = doc["summary"]["failures_by_idp"]
+    assert "adfs" not in by_idp
+    assert by_idp["http://adfs.example.com/adfs/services/trust"] == 5
+
+
+def test_a_product_of_two_entity_ids_is_not_guessed():
+    from samlscan.report.document import _product_id
+
+    one = {"http://adfs.example.com/adfs/services/trust", "https://sonar.example.com"}
+    two = one | {"http://sts.other.example/adfs/services/trust"}
+    assert _product_id("adfs", one) == "http://adfs.example.com/adfs/services/trust"
+    assert _product_id("adfs", two) == "adfs"
+    assert _product_id("okta", one) == "okta"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from samlscan.checks.base import issuer_product
 from samlscan.model import Attempt, Finding, SamlMessage, Severity
 
 SCHEMA = "samlscan/1"
@@ -136,7 +137,8 @@ def party_counts(report, side: str) -> dict[str, int]:
     and the same in every input, where a product name is shared by every tenant of the product
     and a display name is a label an admin edits. A name alone (an attempt only an IdP log saw)
     counts under the one key it appears beside in other attempts; beside several (two Okta
-    tenants), it keeps its own row rather than be guessed."""
+    tenants), it keeps its own row rather than be guessed. An IdP's product name beside no key
+    counts under the run's one entity ID that is that product's default Issuer (_product_id)."""
     ids = _entity_ids(report, side)
     # attempts name a party in a handful of ways: each distinct set of names is resolved once
     spellings = Counter((getattr(a, side), getattr(a, side + "_aka")) for a in report.attempts)
@@ -165,9 +167,21 @@ def party_counts(report, side: str) -> dict[str, int]:
                 if k in seen:
                     break
                 seen.add(k)
-            resolved[key] = spelled[k]
+            if side == "idp" and k not in ids:
+                k = _product_id(k, ids)
+            resolved[key] = spelled.get(k, k)
         counts[resolved[key]] += n
     return dict(counts.most_common())
+
+
+def _product_id(name: str | None, ids: set[str]) -> str | None:
+    """The one IdP entity ID of the run that is the default Issuer of the product `name` ('adfs':
+    http://<service>/adfs/services/trust), else `name`: an IdP log names its product only, and
+    with one such ID in the scan that is its IdP (two tenants of the product: not guessed)."""
+    if name is None:
+        return None
+    of = [i for i in ids if issuer_product(i) == name]
+    return of[0] if len(of) == 1 else name
 
 
 def _entity_ids(report, side: str) -> set[str]:
