@@ -2,9 +2,13 @@
 refused and the SP logged as an error status is one attempt; one IdP is one row of the summary."""
 from __future__ import annotations
 
+import json
 import shutil
 
 from case_util import ROOT, refs, scan_case
+from click.testing import CliRunner
+
+from samlscan.cli import main
 
 CASE8 = ROOT / "tests" / "data" / "case8"
 DJANGO_SP = "https://app.example.com/saml/metadata/"
@@ -58,3 +62,18 @@ def test_a_product_of_two_entity_ids_is_not_guessed():
     assert _product_id("adfs", one) == "http://adfs.example.com/adfs/services/trust"
     assert _product_id("adfs", two) == "adfs"
     assert _product_id("okta", one) == "okta"
+
+
+def _zone_notes(doc: dict, log: str) -> list[str]:
+    return [n for n in doc["summary"]["notes"] if n.startswith(str(CASE8 / log)) and "IssueInstant" in n]
+
+
+def test_a_log_quoting_responses_an_hour_after_issue_is_said_local():
+    """web.log (Paris time) read as UTC: it dumps responses (java-saml DEBUG) logged 1 h after their
+    IssueInstant, which is UTC (SAML core 1.3.3). That was read as UTC with no word; said once."""
+    res = CliRunner().invoke(main, ["scan", str(CASE8), "--format", "json", "--jobs", "1", "--fail-on", "never"])
+    doc = json.loads(res.stdout)
+    (note,) = _zone_notes(doc, "web.log")
+    assert "1 h after their IssueInstant" in note and "--timezone 'web.log=<its zone>'" in note
+    assert not _zone_notes(doc, "django-app.log")  # (it quotes no response: nothing tells its zone)
+    assert not _zone_notes(scan_case(CASE8, "Europe/Paris"), "web.log")

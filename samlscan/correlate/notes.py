@@ -42,12 +42,39 @@ def _zone_apart_notes(events) -> list[str]:
         activities = f"{n} activit{'y' if n == 1 else 'ies'}"
         which = [x for x in (a, b) if local.get(x)]
         if len(which) == 1:  # the one whose times carry no zone
-            notes.append(f"{which[0]} names {activities} of {b if which[0] == a else a} {hours} apart: its "
-                         f"times are local, read as UTC (pass --timezone "
-                         f"'{os.path.basename(which[0].split('!')[-1])}=<its zone>', such as Europe/Paris)")
+            notes.append(f"{which[0]} names {activities} of {b if which[0] == a else a} {hours} apart: "
+                         + _read_as_utc(which[0]))
         else:
             notes.append(f"{a} and {b} name {activities} {hours} apart: one of them is written in local time "
                          "and read as UTC (pass --timezone for it)")
+    return notes
+
+
+def _read_as_utc(src: str) -> str:
+    """What a note says of a log found written in local time, and how to read it right."""
+    return (f"its times are local, read as UTC (pass --timezone "
+            f"'{os.path.basename(src.split('!')[-1])}=<its zone>', such as Europe/Paris)")
+
+
+def _quoted_zone_notes(messages, offsets: dict) -> list[str]:
+    """A log that quotes responses (java-saml's DEBUG dump) at times whole hours from their
+    IssueInstants: an IssueInstant is UTC (SAML core 1.3.3) and the SP logs the response within
+    seconds of its issue, so the log was written in local time and read as UTC. Said once per log,
+    when every response it quotes is that far off, by the same hours; a log whose offset was
+    measured (and corrected) already is not."""
+    zones: dict[str, set] = {}
+    for r in messages:
+        m = r.message
+        if m.logged_by and m.kind == "Response" and m.captured_at and m.issue_instant:
+            zones.setdefault(m.source.input, set()).add(zone_part(m.captured_at - m.issue_instant))
+    notes = []
+    for src, found in sorted(zones.items()):
+        if len(found) != 1 or None in found or src in offsets:
+            continue
+        (zone,) = found
+        hours = f"{abs(zone.total_seconds()) / 3600:g} h"
+        notes.append(f"{src} logs the responses it quotes {hours} {'after' if zone > timedelta(0) else 'before'} "
+                     "their IssueInstant (UTC): " + _read_as_utc(src))
     return notes
 
 

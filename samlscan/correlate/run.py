@@ -19,7 +19,7 @@ from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_rece
                                             _link_unread_response, _link_untimed_pages)
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
-                                      _zone_apart_notes)
+                                      _quoted_zone_notes, _zone_apart_notes)
 from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
                                        _message_piece, _response_key)
 from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
@@ -71,7 +71,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     timeline = _timeline_notes(report.events)
     if not pieces:
         return replace(report, notes=report.notes + timeline) if timeline else report
-    exports = _zone_apart_notes(relevant)
+    exports = _zone_apart_notes(relevant) + _quoted_zone_notes(report.messages, offsets)
     groups = _Groups(pieces)
     _link_copies(pieces, groups)
     _link_issued_apart(apart, at, groups)
