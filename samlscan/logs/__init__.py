@@ -84,8 +84,8 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
     from samlscan.logs import wrapped
 
     if looks_like_syslog(head):  # a forwarded log: only its inner text decides
-        return wrapped.unwrap(head, detect, True, _depth)
-    parser = wrapped.unwrap(head, detect, True, _depth)
+        return wrapped.unwrap(head, _detect_inner, True, _depth)
+    parser = wrapped.unwrap(head, _detect_inner, True, _depth)
     if parser is not None:
         return parser
     last = []
@@ -94,11 +94,18 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
             last.append(parser)
             continue
         if _sniffs(parser, head):
-            return parser
-    parser = wrapped.unwrap(head, detect, False, _depth)
+            return wrapped.syslog_file_of(head, parser, _detect_inner, _depth) or parser
+    parser = wrapped.unwrap(head, _detect_inner, False, _depth)
     if parser is not None:
         return parser
     return next((p for p in last if _sniffs(p, head)), None)
+
+
+def _detect_inner(head: str, depth: int) -> LogParser | None:
+    """The reader of a wrapper's inner text: as detect, and as detect_late when no reader claims
+    it (an app log in a container or forwarder whose first SAML line is far below the head is its
+    reader's, as it is bare: the engine asks detect_late of the file, never of its inner text)."""
+    return detect(head, depth) or detect_late(head)
 
 
 def detect_late(head: str) -> LogParser | None:

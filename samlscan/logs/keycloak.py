@@ -35,6 +35,10 @@ _DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # "validation failed: ..."). Their WARN/ERROR lines name the cause the event line only codes
 # (keycloak issues 9229, 15011; Infisical issue 1690).
 _SAML_CATEGORY = ("org.keycloak.protocol.saml", "org.keycloak.broker.saml", "org.keycloak.saml")
+_BANNER = re.compile(r"\] \(main\) Keycloak \d+\.\d+\.\d+\S* (?:on JVM \(powered by Quarkus|\(WildFly Core)")
+"""The line Keycloak writes once started (Quarkus: 'Keycloak 26.1.3 on JVM (powered by Quarkus ..)
+started', WildFly: 'Keycloak 18.0.2 (WildFly Core 18..) started'): its log, even when no event
+is in the head."""
 _FAIL_LEVELS = ("WARN", "WARNING", "ERROR", "FATAL")
 
 
@@ -47,6 +51,8 @@ class KeycloakParser:
         if any(f"[{c}." in head or f'"loggerName":"{c}.' in head for c in _SAML_CATEGORY):
             return True
         if '"operationType"' in head and '"resourceType"' in head:  # AdminEventRepresentation
+            return True
+        if _BANNER.search(head):  # its start-up line: events may come after hours of other lines
             return True
         return '"realmId"' in head and '"type"' in head and '"clientId"' in head
 

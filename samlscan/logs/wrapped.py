@@ -835,6 +835,17 @@ def _rewrite(rec: Record, where: dict[int, tuple[int, Any]], tz: tzinfo) -> Reco
 
 # --- detection -------------------------------------------------------------------------------
 
+def syslog_file_of(head: str, parser: LogParser, detect, depth: int = 0) -> LogParser | None:
+    """The syslog file's reader (`LinePrefixed`) of a head that `parser` claims when the text under
+    the headers is `parser`'s too: journald's or rsyslog's copy of a Keycloak or Shibboleth log is
+    claimed by the words in it, yet its lines read only without the header. None otherwise
+    (SimpleSAMLphp's own syslog lines are its reader's as they are)."""
+    if depth >= MAX_DEPTH or not _syslog_file(head):
+        return None
+    inner = detect(_unprefixed(head, "syslog-file"), depth + 1)
+    return LinePrefixed(inner, "syslog-file") if inner is not None and inner.name == parser.name else None
+
+
 def unwrap(head: str, detect, strong: bool, depth: int = 0) -> LogParser | None:
     """A wrapping reader for `head` when it is a wrapped log whose inner text a reader
     recognises (`detect`, called on the inner head); None otherwise."""
