@@ -83,9 +83,10 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
     with just a `message` and a time after them (a product's own JSON log has those too)."""
     from samlscan.logs import wrapped
 
+    inner = _detect_inner if len(head) >= HEAD_CHARS // 2 else detect  # (a whole small file: nothing late)
     if looks_like_syslog(head):  # a forwarded log: only its inner text decides
-        return wrapped.unwrap(head, _detect_inner, True, _depth)
-    parser = wrapped.unwrap(head, _detect_inner, True, _depth)
+        return wrapped.unwrap(head, inner, True, _depth)
+    parser = wrapped.unwrap(head, inner, True, _depth)
     if parser is not None:
         return parser
     last = []
@@ -94,8 +95,8 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
             last.append(parser)
             continue
         if _sniffs(parser, head):
-            return wrapped.syslog_file_of(head, parser, _detect_inner, _depth) or parser
-    parser = wrapped.unwrap(head, _detect_inner, False, _depth)
+            return wrapped.syslog_file_of(head, parser, inner, _depth) or parser
+    parser = wrapped.unwrap(head, inner, False, _depth)
     if parser is not None:
         return parser
     return next((p for p in last if _sniffs(p, head)), None)
@@ -104,7 +105,9 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
 def _detect_inner(head: str, depth: int) -> LogParser | None:
     """The reader of a wrapper's inner text: as detect, and as detect_late when no reader claims
     it (an app log in a container or forwarder whose first SAML line is far below the head is its
-    reader's, as it is bare: the engine asks detect_late of the file, never of its inner text)."""
+    reader's, as it is bare: the engine asks detect_late of the file, never of its inner text).
+    Asked for a head that may be cut (half of HEAD_CHARS or more): a small export read whole
+    that names no SAML library stays no log (fixtures/not-saml)."""
     return detect(head, depth) or detect_late(head)
 
 
