@@ -2,7 +2,7 @@
 
 OpenSAML's PROTOCOL_MESSAGE logger (Shibboleth IdP's protocol message logging) writes its header
 line, then the message pretty-printed on the lines after it; other stacks print a message the same
-way. The files are fixtures/gen_printed.py's (fixtures/logs/printed): generated signed responses
+way. The files are fixtures/gen_printed.py's (fixtures/logs/<reader>/*-printed.log): generated signed responses
 as such loggers print them.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from samlscan.logs.embedded import find_embedded
 from samlscan.prefilter import prefilters
 
 ROOT = Path(__file__).resolve().parents[1]
-PRINTED = ROOT / "fixtures" / "logs" / "printed"
+PRINTED = ROOT / "fixtures" / "logs"
 CONFIG = str(ROOT / "fixtures" / "config" / "default.toml")
 CERT = str(ROOT / "fixtures" / "keys" / "idp.crt")
 sys.path.insert(0, str(ROOT / "fixtures"))
@@ -44,8 +44,8 @@ def test_the_printed_logs_are_the_generators_output():
 
 
 @pytest.mark.parametrize("name, kind, messages", [
-    ("shibboleth-idp-process.log", "log:shibboleth", 2), ("keycloak-server.log", "log:keycloak", 1),
-    ("spring-boot3.log", "log:sp-app", 1), ("sonarqube-web.log", "log:sonarqube", 1)])
+    ("shibboleth/idp-process-printed.log", "log:shibboleth", 2), ("keycloak/server-printed.log", "log:keycloak", 1),
+    ("sp-app/spring-boot3-printed.log", "log:sp-app", 1), ("sonarqube/web-printed.log", "log:sonarqube", 1)])
 def test_a_message_printed_under_its_record_is_read_at_the_records_time(name, kind, messages):
     doc = _run("check", str(PRINTED / name), "--config", CONFIG)
     assert [(i["status"], i["kind"]) for i in doc["inputs"]] == [("scanned", kind)]
@@ -55,18 +55,18 @@ def test_a_message_printed_under_its_record_is_read_at_the_records_time(name, ki
 
 
 def test_without_at_the_printed_message_is_judged_at_the_logs_time():
-    doc = _run("check", str(PRINTED / "shibboleth-idp-process.log"), "--idp-cert", CERT)
+    doc = _run("check", str(PRINTED / "shibboleth/idp-process-printed.log"), "--idp-cert", CERT)
     assert {m["evaluation_time_source"] for m in doc["messages"]} == {"capture"}
 
 
 def test_a_message_printed_as_it_was_signed_verifies_byte_for_byte():
-    first = _run("check", str(PRINTED / "shibboleth-idp-process.log"), "--config", CONFIG)["messages"][0]
+    first = _run("check", str(PRINTED / "shibboleth/idp-process-printed.log"), "--config", CONFIG)["messages"][0]
     assert [s["verified"] for s in first["signatures"]] == [True, True]
     assert _codes(first) == []
 
 
 def test_a_message_the_logger_reindented_is_no_failure_of_the_login():
-    doc = _run("scan", str(PRINTED / "spring-boot3.log"), "--config", CONFIG)
+    doc = _run("scan", str(PRINTED / "sp-app/spring-boot3-printed.log"), "--config", CONFIG)
     (message,) = doc["messages"]
     assert _codes(message) == ["xml-reformatted-by-log", "xml-reformatted-by-log"]
     assert {f["severity"] for f in message["findings"]} == {"info"}
@@ -83,7 +83,7 @@ def test_the_same_reindented_message_given_as_a_file_is_a_rewritten_body(tmp_pat
 
 
 def test_a_defect_printed_by_the_log_is_the_logins_failure_at_the_logs_time():
-    doc = _run("scan", str(PRINTED / "keycloak-server.log"), "--config", CONFIG)
+    doc = _run("scan", str(PRINTED / "keycloak/server-printed.log"), "--config", CONFIG)
     (message,) = doc["messages"]
     assert "audience-mismatch" in _codes(message)
     (attempt,) = doc["attempts"]
@@ -134,6 +134,6 @@ def test_a_printed_dump_that_never_ends_is_bounded(tmp_path):
 
 
 def test_the_table_says_the_reindented_copy_verifies_once_normalised():
-    out = CliRunner().invoke(main, ["check", str(PRINTED / "spring-boot3.log"), "--config", CONFIG]).stdout
+    out = CliRunner().invoke(main, ["check", str(PRINTED / "sp-app/spring-boot3-printed.log"), "--config", CONFIG]).stdout
     assert "Response [rsa-sha256]: verifies once whitespace is normalised (the log printed" in out
     assert "INVALID" not in out
