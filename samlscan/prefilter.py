@@ -109,12 +109,17 @@ def _idp_prefilters() -> dict[str, Prefilter]:
     # SimpleSAMLphp (samlscan/logs/simplesamlphp.py): statistics lines ('STAT [') and failure
     # levels, by name (matched in any case) or by syslog number (0-4). The reader takes an
     # exception logged above a 'Caused by:' for that cause's echo, so a range starts at neither
-    # the cause nor the backtrace between them.
+    # the cause nor the backtrace between them. A message its debugSAMLMessage logs one line a
+    # DEBUG record ('Received message:', then the message re-indented): the heads and the lines of
+    # XML ('] <', indented ']   ') are kept; a line of a base64 value wrapped inside it (a
+    # SignatureValue's) holds neither, and starts no record: it goes with the line above it.
     levels = tuple(w.encode() for name in ("ERR", "WARN", "CRIT", "EMERG", "ALERT", "STAT [")
                    for w in {name, name.lower(), name.title()})
     ssp = Prefilter(record_start=re.compile(rb"(?![^\n]*\] (?:" + re.escape(simplesamlphp.CAUSED_BY.encode())
-                                            + rb"|Backtrace:|\d+ (?:\S+:\d+ |\[builtin\])))"),
-                    keep=levels + tuple(f" {n} [".encode() for n in range(5)) + _EMBEDDED)
+                                            + rb"|Backtrace:|\d+ (?:\S+:\d+ |\[builtin\])))"
+                                            rb"(?![^\n]* (?:DEBUG|[Dd]ebug|7) \[[^\]\n]*\] [A-Za-z0-9+/=]+(?:</[\w.:-]+>)?\r?(?:\n|\Z))"),
+                    keep=levels + tuple(f" {n} [".encode() for n in range(5)) + _EMBEDDED
+                    + tuple(h.encode() for h in simplesamlphp.DUMP_HEADS) + (b"] <", b"]  "))
     return {keycloak.PRODUCT: kc, shibboleth.PRODUCT: shib, simplesamlphp.PRODUCT: ssp}
 
 
