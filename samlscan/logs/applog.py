@@ -69,7 +69,7 @@ from samlscan.logs._common import (
     whole_lines,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import _HINT, XmlDump, embedded_records, opens_xml
+from samlscan.logs.embedded import _HINT, XmlDump, cut_xml, embedded_records, opens_xml
 from samlscan.model import LogEvent
 
 NAME = "sp-app"
@@ -474,7 +474,9 @@ class AppLogParser:
             if lib is None and h.level not in ("WARN", "ERROR") and not dump:
                 continue  # INFO/DEBUG chatter of other loggers, and their stack traces
             flow = _flow(flows, h.thread, when[0], no, h.msg)
-            if dump:
+            if dump and cut_xml(h.msg):  # the message goes on over the lines up to the next record
+                printed = XmlDump(no, when[0], lib or file_lib or NAME, flow, [h.msg])
+            elif dump:
                 yield from _logged_by(None, embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow))
             if lib is None and h.level not in ("WARN", "ERROR"):
                 continue

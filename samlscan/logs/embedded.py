@@ -122,6 +122,23 @@ def _xml_starts(text: str) -> Iterator[tuple[int, int]]:
         yield start, (idx + len(close_tag) if idx > start else len(text))
 
 
+def cut_xml(text: str) -> bool:
+    """Does an XML message in `text` open without its root's closing tag? (a logger printing the
+    message as it got it, line breaks and all: pysaml2's 'XML: %s', the rest on the next lines)"""
+    if "<" not in text:
+        return False
+    for start, end in _xml_spans(text):
+        m = _ROOT_AFTER_PROLOG.match(text, start) or _XML_START.match(text, start)
+        if m is None or m.group(2) is None:
+            continue
+        opened = text.find(">", m.end())
+        if opened >= 0 and text[opened - 1] == "/" and text.find("<", m.end(), opened) < 0:
+            continue  # (a root closed at once: '<Response .../>')
+        if text.find(f"</{m.group(1) or ''}{m.group(2)}>", start) < 0:
+            return True
+    return False
+
+
 def _without_overlaps(text: str, found: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """Earliest-starting, longest match wins; values nested in an earlier one are dropped."""
     last_end = -1
