@@ -24,7 +24,9 @@ from samlscan.logs.simplesamlphp import SimpleSamlPhpParser
 from samlscan.prefilter import prefilters
 
 ROOT = Path(__file__).resolve().parents[1]
-DUMPS = ROOT / "fixtures" / "logs" / "dumps17"
+DUMPS = ROOT / "fixtures" / "logs"
+SSP_LOG = DUMPS / "simplesamlphp" / "simplesamlphp-debug-saml.log"
+PYSAML2_LOG = DUMPS / "sp-app" / "pysaml2-xml-dump.log"
 CONFIG = str(ROOT / "fixtures" / "config" / "default.toml")
 SSP_HOME = Path("/usr/share/simplesamlphp")
 sys.path.insert(0, str(ROOT / "fixtures"))
@@ -42,7 +44,7 @@ def _ssp_log(tmp_path: Path) -> Path:
     """The SimpleSAMLphp log, dated so its yearless times fall in 2025 (the reader takes the year
     from the file's modification time)."""
     path = tmp_path / "simplesamlphp.log"
-    shutil.copy(DUMPS / "simplesamlphp.log", path)
+    shutil.copy(SSP_LOG, path)
     stamp = datetime(2025, 3, 12, tzinfo=timezone.utc).timestamp()
     os.utime(path, (stamp, stamp))
     return path
@@ -70,7 +72,7 @@ def test_the_generators_formatting_is_simplesamlphps_own(name):
 
 
 def test_simplesamlphp_records_of_one_message_are_one_message_at_the_heads_time():
-    recs = _ssp_records((DUMPS / "simplesamlphp.log").read_text())
+    recs = _ssp_records(SSP_LOG.read_text())
     assert [(r.source.ref, r.time, r.product, r.printed) for r in recs] == [
         ("line 2", datetime(2025, 3, 11, 8, 40, 58, tzinfo=timezone.utc), "simplesamlphp", True),
         ("line 131", datetime(2025, 3, 11, 8, 40, 59, tzinfo=timezone.utc), "simplesamlphp", True)]
@@ -114,12 +116,12 @@ def test_a_wrapped_base64_line_goes_with_the_record_above_it(line, starts):
 
 
 def test_pysaml2s_message_with_line_breaks_is_read_whole_and_verifies():
-    doc = _run("scan", DUMPS / "pysaml2.log")
+    doc = _run("scan", PYSAML2_LOG)
     assert not [f for f in doc["input_findings"] if f["code"].startswith("input-")]
     assert [(m["captured_at"], [s["verified"] for s in m["signatures"]]) for m in doc["messages"]] == [
         ("2025-03-11T08:40:58Z", [True, True])] * 2
     assert [a["outcome"] for a in doc["attempts"]] == ["success"]
-    recs = [r for r in parse_file(str(DUMPS / "pysaml2.log"), timezone.utc) if isinstance(r, EmbeddedSaml)]
+    recs = [r for r in parse_file(str(PYSAML2_LOG), timezone.utc) if isinstance(r, EmbeddedSaml)]
     assert [(r.product, r.printed) for r in recs] == [("pysaml2", False)] * 2
 
 
