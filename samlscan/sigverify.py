@@ -330,9 +330,21 @@ def _canonicalizable(target) -> bool:
     return True
 
 
-def _normalised_copy(root, unwrap_base64: bool):
-    """A copy with whitespace-only text removed (and, optionally, base64 leaves unwrapped): the
-    document as it probably was before a pretty-printer or a line-wrapping tool touched it."""
+_BASE64_LEAVES = (DS + "SignatureValue", DS + "X509Certificate", DS + "DigestValue")
+_TAILED = {"certificates": (DS + "X509Certificate",), "base64": (DS + "X509Certificate", DS + "SignatureValue")}
+"""The wrapped base64 values a variant of _normalised_copy gives back their final line break: a
+formatter that trims text drops it (SimpleSAMLphp's XML::formatXMLString); xmlsec and Santuario end
+a wrapped certificate with one, a SignatureValue with one or not."""
+
+
+def _normalised_copy(root, variant: str):
+    """A copy with whitespace-only text removed, and by `variant`: base64 leaves as they are
+    ('indent'), unwrapped ('unwrap'), or wrapped ones given back a final line break ('certificates',
+    'base64'; None when none lacks it): the document as it probably was before a pretty-printer or a
+    line-wrapping tool touched it."""
+    tailed = _TAILED.get(variant, ())
+    if tailed and not any(_lacks_tail(el.text) for el in root.iter(*tailed)):
+        return None
     doc = copy.deepcopy(root)
     for el in doc.iter():
         if not isinstance(el.tag, str):
@@ -341,10 +353,16 @@ def _normalised_copy(root, unwrap_base64: bool):
             el.text = None
         if el.tail is not None and not el.tail.strip():
             el.tail = None
-        if unwrap_base64 and el.tag in (DS + "SignatureValue", DS + "X509Certificate",
-                                        DS + "DigestValue") and el.text:
+        if variant == "unwrap" and el.tag in _BASE64_LEAVES and el.text:
             el.text = re.sub(r"\s+", "", el.text)
+        elif el.tag in tailed and _lacks_tail(el.text):
+            el.text += "\n"
     return doc
+
+
+def _lacks_tail(text: str | None) -> bool:
+    """A base64 value wrapped over lines that does not end with a line break."""
+    return bool(text) and "\n" in text.strip() and not text.endswith("\n")
 
 
 def _register_ids(root, xmlsec) -> tuple[dict, tuple[str, ...]]:
@@ -445,10 +463,14 @@ def _index_path(root, el) -> list[int]:
 def _reformatted(root, sig, keys, xmlsec) -> bool:
     """Does the signature verify once whitespace is normalised? (the 'valid in the online tool,
     invalid in my app' case: pretty-printed or re-wrapped XML). xmlsec wraps SignatureValue at
-    64 columns itself, so unwrapping base64 is tried only as a second variant."""
+    64 columns itself, so unwrapping base64 is tried only as a second variant; a third gives a
+    wrapped base64 value back the line break xmlsec ends it with, which a formatter that trims text
+    drops (SimpleSAMLphp's XML::formatXMLString, printing a message to its log)."""
     path = _index_path(root, sig)
-    for unwrap in (False, True):
-        doc = _normalised_copy(root, unwrap)
+    for variant in ("indent", "unwrap", "certificates", "base64"):
+        doc = _normalised_copy(root, variant)
+        if doc is None:
+            continue
         node = doc
         for i in path:  # the copy keeps every element, so indexes still hold
             node = node[i]
