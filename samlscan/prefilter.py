@@ -329,6 +329,24 @@ def _record_start(data, ls: int, floor: int, start_at, hi: int) -> int | None:
     return None
 
 
+CARRY = 1024 * 1024
+"""How far back from a block's end the start of its last record is looked for (_unkept_tail)."""
+
+
+def _unkept_tail(data, spans: list[tuple[int, int]], lo: int, cut: int, start_at) -> int:
+    """Where a block's lines end: at the start of its last record when that record was not kept
+    and starts within CARRY of the end, else `cut`. The record is read again at the front of the
+    next block, whole: a message printed under it there keeps it from its first line (its time;
+    _kept_spans), where that line was in the block before and the message lost."""
+    if spans and spans[-1][1] == cut:  # kept, and carried on as an open record
+        return cut
+    floor = max(lo, spans[-1][1] if spans else lo)
+    if cut - CARRY > floor:  # (a line start: a record start is matched at one)
+        floor = data.find(b"\n", cut - CARRY, cut) + 1 or cut
+    first = _record_start(data, cut, floor, start_at, cut)
+    return first if first is not None and first > lo else cut
+
+
 _FREE_BUFFERS: list[bytearray] = []
 """Read buffers of BLOCK bytes free for the next range: a new 8 MiB bytes object for every block
 (and its copies: the carried line prepended, the cut at the last newline) cost a page fault per
@@ -412,6 +430,8 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
             lo += 3  # a UTF-8 BOM (a log written on Windows): the first record starts after it
         first = False
         spans = _kept_spans(data, pf, open_record, lo, cut)
+        if not at_end and data is buf and pf.record_start is not EVERY_LINE:
+            cut = _unkept_tail(data, spans, lo, cut, pf.record_start.match)
         cnt_pos, cnt = lo, 0
         for s, e in spans:
             cnt += data.count(b"\n", cnt_pos, s)

@@ -1,6 +1,8 @@
 """build: the Expectations from flags over the TOML file over the SP's settings over IdP metadata."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +23,7 @@ def _count(value, origin: str, unit: str) -> int:
     """A whole, non-negative number of `unit` (a TOML true is not one; 1.5 is not whole)."""
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value) or value != int(value):
         raise ConfigError(f"{origin} must be a whole number of {unit}, 0 or more, not {value!r}")
     return int(value)
 
