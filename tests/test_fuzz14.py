@@ -110,3 +110,22 @@ def test_a_count_that_is_no_finite_number_is_refused_on_one_line(tmp_path, key, 
     result = CliRunner().invoke(main, ["check", str(PRINTED / "spring-boot3.log"), "--config", str(config)])
     assert result.exit_code == 2 and "internal error" not in result.output
     assert f"{key} must be a whole number" in result.output.strip().splitlines()[-1]
+
+
+# --- the note on a log quoting responses whole hours off --------------------------------------------
+
+def _dated(tmp_path, stamp: str) -> str:
+    """spring-boot3.log with its records' times moved to `stamp` (the records' text, not the message)."""
+    log = tmp_path / "web.log"
+    log.write_text((PRINTED / "spring-boot3.log").read_text().replace("\n2025-03-11T08", "\n" + stamp)
+                   .replace("2025-03-11T08", stamp, 1))
+    return str(log)
+
+
+@pytest.mark.parametrize("stamp, said", [("2025-03-11T10", True), ("2025-03-11T22", True),
+                                         ("2025-03-12T12", False), ("2025-04-10T08", False)])
+def test_only_hours_a_time_zone_spans_are_said_as_one(tmp_path, stamp, said):
+    """A log quoting a response 720 h (30 days) after its IssueInstant was told to be local time read
+    as UTC ('pass --timezone'): no zone is more than 14 h from UTC; such a copy is an old response."""
+    result = CliRunner().invoke(main, ["scan", _dated(tmp_path, stamp), "--config", CONFIG])
+    assert ("after their IssueInstant" in result.output) is said, result.output[-600:]

@@ -244,7 +244,9 @@ def zone_part(offset: timedelta) -> timedelta | None:
     log was written in local time and read as UTC); the rest, within 5 min, is the clock's own."""
     seconds = offset.total_seconds()
     half_hours = round(seconds / 1800)
-    if half_hours and abs(seconds - half_hours * 1800) <= 300:
+    # (zones lie within UTC-12 to UTC+14: a log 30 days off its responses quotes old ones, it is no
+    # local time read as UTC)
+    if half_hours and -24 <= half_hours <= 28 and abs(seconds - half_hours * 1800) <= 300:
         return timedelta(seconds=half_hours * 1800)
     return None
 
