@@ -16,7 +16,7 @@ from samlscan import prefilter
 from samlscan.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-PRINTED = ROOT / "fixtures" / "logs" / "printed"
+PRINTED = ROOT / "fixtures" / "logs"
 CONFIG = str(ROOT / "fixtures" / "config" / "default.toml")
 
 
@@ -30,17 +30,17 @@ def _run(*args: str) -> dict:
 
 # (fixture, reader, a record's first line naming nothing the prefilter keeps, a record of noise)
 _LAYOUTS = {
-    "spring-boot3.log": ("log:sp-app",
+    "sp-app/spring-boot3-printed.log": ("log:sp-app",
                          "2025-03-11T08:40:58.300Z DEBUG 4711 --- [nio-8080-exec-3] c.e.demo.Gateway : Decoded message:",
                          ("2025-03-11T08:40:01.512Z  INFO 4711 --- [nio-8080-exec-3] o.s.b.w.embedded.tomcat.TomcatWebServer  : "
                           "Tomcat started on port 8080 (http) {}")),
-    "keycloak-server.log": ("log:keycloak",
+    "keycloak/server-printed.log": ("log:keycloak",
                             "2025-03-11 08:40:58,250 DEBUG [org.keycloak.services] (executor-thread-7) received:",
                             "2025-03-11 08:40:40,004 INFO  [org.keycloak.services] (executor-thread-7) KC-SERVICES0050: Initializing {}"),
-    "sonarqube-web.log": ("log:sonarqube",
+    "sonarqube/web-printed.log": ("log:sonarqube",
                           "2025.03.11 08:40:58 DEBUG web[AZWa7nq1Xk3pQm0AAAB6][o.e.Gateway] received:",
                           "2025.03.11 08:40:20 INFO  web[AZWa7nq1Xk3pQm0AAAB6][o.e.Other] nothing {}"),
-    "shibboleth-idp-process.log": ("log:shibboleth",
+    "shibboleth/idp-process-printed.log": ("log:shibboleth",
                                    "2025-03-11 08:40:58,120 - 198.51.100.23 - DEBUG [PROTOCOL_MESSAGE:116] - ",
                                    ("2025-03-11 08:40:50,101 - 198.51.100.23 - INFO [net.shibboleth.idp.session.impl.StorageBackedSessionManager:253] "
                                     "- Created new session 6c3f9e for principal {}")),
@@ -78,7 +78,7 @@ def test_a_message_printed_in_the_block_after_its_records_first_line_is_read(tmp
     holds nothing it keeps was kept by the XML printed under it only when that first line was in
     the same block; a block ending right after it lost the message (three readers) or read it
     without its record's time."""
-    log = tmp_path / name
+    log = tmp_path / Path(name).name
     log.write_bytes(_log_with_header_ending_at(name, at))
     doc = _run("check", str(log), "--config", CONFIG)
     assert [(i["status"], i["kind"]) for i in doc["inputs"]] == [("scanned", _LAYOUTS[name][0])]
@@ -87,7 +87,7 @@ def test_a_message_printed_in_the_block_after_its_records_first_line_is_read(tmp
 
 def test_the_carried_record_keeps_every_line_and_its_number():
     """Lines of the record read again in the next block are neither lost nor counted twice."""
-    name = "spring-boot3.log"
+    name = "sp-app/spring-boot3-printed.log"
     data = _log_with_header_ending_at(name, prefilter.BLOCK - 3)
     counter = [0]
     got = list(prefilter.prefiltered_lines(io.BytesIO(data), 0, len(data), prefilter.prefilters()["sp-app"],
@@ -107,7 +107,7 @@ def test_a_count_that_is_no_finite_number_is_refused_on_one_line(tmp_path, key, 
     """TOML reads 1e400 as infinity and takes nan and inf: int() of them was an internal error."""
     config = tmp_path / "samlscan.toml"
     config.write_text(f"{key} = {value}\n")
-    result = CliRunner().invoke(main, ["check", str(PRINTED / "spring-boot3.log"), "--config", str(config)])
+    result = CliRunner().invoke(main, ["check", str(PRINTED / "sp-app/spring-boot3-printed.log"), "--config", str(config)])
     assert result.exit_code == 2 and "internal error" not in result.output
     assert f"{key} must be a whole number" in result.output.strip().splitlines()[-1]
 
@@ -117,7 +117,7 @@ def test_a_count_that_is_no_finite_number_is_refused_on_one_line(tmp_path, key, 
 def _dated(tmp_path, stamp: str) -> str:
     """spring-boot3.log with its records' times moved to `stamp` (the records' text, not the message)."""
     log = tmp_path / "web.log"
-    log.write_text((PRINTED / "spring-boot3.log").read_text().replace("\n2025-03-11T08", "\n" + stamp)
+    log.write_text((PRINTED / "sp-app/spring-boot3-printed.log").read_text().replace("\n2025-03-11T08", "\n" + stamp)
                    .replace("2025-03-11T08", stamp, 1))
     return str(log)
 
