@@ -371,7 +371,13 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
             near = [x for x in audiences if x.lower().rstrip("/") == want.lower().rstrip("/")]
             why = " (they differ only in case or a trailing slash: the comparison is exact)" if near else ""
             real = [x for x in audiences if not is_template_variable(x)]
-            if audiences and not real:
+            if audiences and not any(audiences):
+                # <saml:Audience/>: java-saml, python3-saml and ruby-saml drop empty values and then skip
+                # the check; OpenSAML (Spring, Shibboleth) finds no audience equal to the SP's and refuses
+                why = (": the Audience element is empty (an IdP application whose Audience / SP Entity ID "
+                       "field is blank); OpenSAML-based SPs (Spring Security, Shibboleth) refuse it, while "
+                       "java-saml, python3-saml and ruby-saml ignore an empty Audience and accept it")
+            elif audiences and not real:
                 # the SP must not adopt '{audience}' as its entity ID: the IdP's field is empty
                 why = (": an unfilled template variable, not an entity ID (the IdP application's "
                        "Audience / SP Entity ID field is empty)")
@@ -383,6 +389,21 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
                                + (f", or set {ctx.expect.setting_name('sp_entity_id')} to {real[0]}"
                                   if real and ctx.expect.settable("sp_entity_id") else ""))
             return
+
+
+def check_sp_name_qualifier(msg: SamlMessage, ctx: CheckContext):
+    """A NameID's SPNameQualifier names the SP the identifier was made for (SAML core 2.2.2, 8.3.7):
+    java-saml, python3-saml and ruby-saml refuse one that is not the SP entity ID."""
+    a = consumed_assertion(msg)
+    want = ctx.expect.sp_entity_id
+    qualifier = a.name_id.sp_name_qualifier if a is not None and a.name_id is not None else None
+    if want and qualifier is not None and qualifier != want:
+        text = (f"the NameID's SPNameQualifier {qualifier!r} is not the SP entity ID {want!r}: the IdP made "
+                "this identifier for another SP; java-saml, python3-saml and ruby-saml refuse it ('The "
+                "SPNameQualifier value mistmatch the SP entityID value.')")
+        yield finding(msg, "audience-mismatch", text, expected=want, actual=qualifier,
+                      hint=f"set the IdP application's SP Name Qualifier (or Entity ID) to {want}, or leave "
+                           "SPNameQualifier out")
 
 
 def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
@@ -451,5 +472,5 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
 
 
 CHECKS = (check_version, check_ids, check_status, check_issuer, check_destination, check_recipient,
-          check_bearer_confirmation, check_audience, check_in_response_to, check_assertion_count,
-          check_schema_order)
+          check_bearer_confirmation, check_audience, check_sp_name_qualifier, check_in_response_to,
+          check_assertion_count, check_schema_order)
