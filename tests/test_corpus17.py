@@ -54,6 +54,7 @@ def test_every_sample_runs_through_the_cli_with_and_without_trust(name, fmt):
 
 
 @pytest.mark.parametrize("name", ["gosaml2corpus-rubysaml-starfield_response.xml",
+                                  "gosaml2corpus-rubysaml-response_without_reference_uri.xml",
                                   "gosaml2corpus-rubysaml-valid_response_without_x509certificate.xml",
                                   "gosaml2corpus-rubysaml-invalid_wrong_spnamequalifier.xml"])
 def test_the_copies_are_exact_their_signatures_verify_with_the_trusted_certificate(name):
@@ -97,3 +98,21 @@ def test_an_empty_audience_says_it_is_empty_and_who_accepts_it():
     (f,) = [f for f in res.findings if f.code == "audience-mismatch" and "Audience ''" in f.message_text]
     assert "the Audience element is empty" in f.message_text
     assert "ruby-saml ignore an empty Audience" in f.message_text and "OpenSAML" in f.message_text
+
+
+def test_a_foreign_spnamequalifier_is_a_warning_that_names_the_refusal():
+    """The severity is a warning on purpose (see verdicts.json): java-saml's isValid() and OpenSAML pass
+    it, while ruby-saml, and java-saml/python3-saml when the SP reads the NameID, refuse it."""
+    res = analyze_sample(DATA, "gosaml2corpus-rubysaml-invalid_wrong_spnamequalifier.xml", **PITBULK)
+    (f,) = [f for f in res.findings if f.code == "audience-mismatch"]
+    assert f.severity.value == "warning" and "java-saml (SonarQube)" in f.message_text
+
+
+def test_an_empty_nameid_element_is_an_error_unlike_a_nameid_left_out():
+    """ruby-saml's invalids/empty_nameid (<saml:NameID Format=".."/>, both signatures intact): ruby-saml,
+    java-saml and python3-saml (strict) refuse 'An empty NameID value found'; samlscan only warned."""
+    name = "gosaml2corpus-rubysaml-invalid_empty_nameid.xml"
+    res = analyze_sample(DATA, name, **table_flags(TABLE, SAMPLES[name]))
+    (f,) = [f for f in res.findings if f.code == "nameid-missing"]
+    assert f.severity.value == "error" and "An empty NameID value found" in f.message_text
+    assert all(s.verified for s in res.message.signatures)
