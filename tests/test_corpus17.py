@@ -116,3 +116,17 @@ def test_an_empty_nameid_element_is_an_error_unlike_a_nameid_left_out():
     (f,) = [f for f in res.findings if f.code == "nameid-missing"]
     assert f.severity.value == "error" and "An empty NameID value found" in f.message_text
     assert all(s.verified for s in res.message.signatures)
+
+
+def test_an_encrypted_assertion_without_its_own_saml_prefix_decrypts_and_is_read():
+    """ruby-saml's 'no saml namespace on the Assertion Element that is inside the EncryptedAssertion':
+    the decrypted Assertion uses the prefix only the Response declares; with the key it is read and its
+    signature verifies; without it samlscan says the key is missing, not an error."""
+    name = "gosaml2corpus-rubysaml-unsigned_message_encrypted_assertion_without_saml_namespace.xml"
+    flags = table_flags(TABLE, SAMPLES[name])
+    res = analyze_sample(DATA, name, **flags)
+    assert res.message.assertions[0].name_id.value == "_ce3d2948b4cf20146dee0a0b3dd6f69b6cf86f62d7"
+    assert [(s.parent, s.failure) for s in res.message.signatures] == [("Assertion", None)]
+    assert "signature-invalid" not in {f.code for f in res.findings}
+    bare = analyze_sample(DATA, name, **{k: v for k, v in flags.items() if k != "sp_key"})
+    assert "assertion-encrypted-no-key" in {f.code for f in bare.findings} and not _errors(bare)
