@@ -362,6 +362,8 @@ def structure_facts(root, assertion_els) -> tuple[str, ...]:
 
 
 _IDENTIFIERS = (SAML + "BaseID", SAML + "NameID", SAML + "EncryptedID")
+_ABSTRACT = ((SAML + "Issuer",), (DS + "Signature",), (SAMLP + "Extensions",))
+"""RequestAbstractType and StatusResponseType both begin so (SAML core 3.2.1, 3.2.2): every other message."""
 _SEQUENCES = {
     # SAML core 3.2.2, 3.3.3: StatusResponseType's Issuer, Signature, Extensions, Status, then assertions
     SAMLP + "Response": ((SAML + "Issuer",), (DS + "Signature",), (SAMLP + "Extensions",), (SAMLP + "Status",),
@@ -370,12 +372,17 @@ _SEQUENCES = {
     SAML + "Assertion": ((SAML + "Issuer",), (DS + "Signature",), (SAML + "Subject",), (SAML + "Conditions",),
                          (SAML + "Advice",), (SAML + "Statement", SAML + "AuthnStatement",
                                               SAML + "AuthzDecisionStatement", SAML + "AttributeStatement")),
+    # SAML core 3.7.1: RequestAbstractType's Issuer, Signature, Extensions, then the identifier, then
+    # the SessionIndexes (Keycloak's KEYCLOAK-4552 sample puts its aslo Extensions after the NameID)
+    SAMLP + "LogoutRequest": (*_ABSTRACT, _IDENTIFIERS, (SAMLP + "SessionIndex",)),
+    # SAML core 3.4.1: RequestAbstractType, then Subject, NameIDPolicy, Conditions, RequestedAuthnContext,
+    # Scoping
+    SAMLP + "AuthnRequest": (*_ABSTRACT, (SAML + "Subject",), (SAMLP + "NameIDPolicy",), (SAML + "Conditions",),
+                             (SAMLP + "RequestedAuthnContext",), (SAMLP + "Scoping",)),
     # SAML core 2.4.1.1, 2.4.1.2: the identifier first, then the confirmations (or their data)
     SAML + "Subject": (_IDENTIFIERS, (SAML + "SubjectConfirmation",)),
     SAML + "SubjectConfirmation": (_IDENTIFIERS, (SAML + "SubjectConfirmationData",)),
 }
-_ABSTRACT = ((SAML + "Issuer",), (DS + "Signature",), (SAMLP + "Extensions",))
-"""RequestAbstractType and StatusResponseType both begin so (SAML core 3.2.1, 3.2.2): every other message."""
 
 
 def _ranks(sequence) -> dict[str, int]:

@@ -130,3 +130,23 @@ def test_an_encrypted_assertion_without_its_own_saml_prefix_decrypts_and_is_read
     assert "signature-invalid" not in {f.code for f in res.findings}
     bare = analyze_sample(DATA, name, **{k: v for k, v in flags.items() if k != "sp_key"})
     assert "assertion-encrypted-no-key" in {f.code for f in bare.findings} and not _errors(bare)
+
+
+def test_a_logout_request_with_its_extensions_after_the_nameid_is_out_of_schema_order():
+    """Keycloak's KEYCLOAK-4552 sample: SAML core 3.7.1 puts RequestAbstractType's Extensions before the
+    NameID; schema order was checked for responses only. The fix speaks to the request's sender."""
+    res = analyze_sample(DATA, "keycloak-KEYCLOAK-4552-aslo-logout-request-via-extension.xml")
+    (f,) = [f for f in res.findings if f.code == "schema-order-invalid"]
+    assert f.actual == "NameID, then Extensions" and "LogoutRequest's sender (https://sp/)" in f.hint
+
+
+def test_a_logout_request_in_schema_order_says_nothing_of_order(tmp_path):
+    """The passing side: the same request with its Extensions moved before the NameID."""
+    text = (DATA / "keycloak-KEYCLOAK-4552-aslo-logout-request-via-extension.xml").read_text()
+    start, end = text.index("  <samlp:Extensions>"), text.index("</samlp:Extensions>\n") + len("</samlp:Extensions>\n")
+    block = text[start:end]
+    text = text.replace(block, "").replace("  <saml:NameID", block + "  <saml:NameID")
+    (tmp_path / "r.xml").write_text(text)
+    res = analyze_sample(tmp_path, "r.xml")
+    assert res.message.kind == "LogoutRequest"
+    assert "schema-order-invalid" not in {f.code for f in res.findings}

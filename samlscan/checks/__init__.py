@@ -9,9 +9,11 @@ ALL_CHECKS = protocol.CHECKS + timing.CHECKS + signature.CHECKS + attributes.CHE
 RESPONSE_ONLY = {"Response", "Assertion"}
 OTHER_CHECKS = request.CHECKS + (protocol.check_version, protocol.check_ids, protocol.check_status,
                                   signature.check_sender_signature, signature.check_sender_signature_placement,
-                                  signature.check_redirect_unverifiable, signature.check_weak_crypto)
+                                  signature.check_redirect_unverifiable, signature.check_weak_crypto,
+                                  protocol.check_schema_order)
 """AuthnRequest, LogoutRequest, LogoutResponse: their Version and ID (required on every request and
-status response, SAML core 3.2.1 and 3.2.2), what the SP asked for, a LogoutResponse's status,
+status response, SAML core 3.2.1 and 3.2.2), their children's schema order, what the SP asked for, a
+LogoutResponse's status,
 their signatures (checked with the SP's certificate when the SP sent them; a query string's that
 no one can verify) and algorithms."""
 

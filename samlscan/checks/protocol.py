@@ -10,6 +10,7 @@ from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_i
 from samlscan.checks.bearer import BEARER, one_confirms
 from samlscan.codes import spec
 from samlscan.model import Finding, SamlMessage, Severity
+from samlscan.saml import sender
 
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
@@ -311,10 +312,17 @@ def check_schema_order(msg: SamlMessage, ctx: CheckContext):
         if fact.startswith("schema-order:"):
             path, ahead, behind = fact.split(":", 1)[1].rsplit(":", 2)
             still = " (the signature itself may still verify)" if "Signature" in (ahead, behind) else ""
+            who = sender(msg.kind, msg.issuer, ctx.expect)
+            # the code's fix speaks to the IdP; a request or logout message may come from either side
+            hint = None if who == "idp" else (
+                f"Have the {msg.kind}'s sender ({msg.issuer or 'its Issuer'}) write the {behind} before "
+                f"the {ahead} (SAML core 3.2.1, 3.4.1, 3.7.1): receivers that validate against the schema "
+                "refuse it")
             yield finding(msg, "schema-order-invalid",
                           f"in {path} the {ahead} comes before the {behind}; the schema's order is "
                           f"{behind}, {ahead}{still}",
-                          expected=f"{behind}, then {ahead}", actual=f"{ahead}, then {behind}")
+                          expected=f"{behind}, then {ahead}", actual=f"{ahead}, then {behind}", hint=hint,
+                          side="sp" if who == "sp" else None)
 
 
 def check_bearer_confirmation(msg: SamlMessage, ctx: CheckContext):
