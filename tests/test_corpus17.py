@@ -118,11 +118,14 @@ def test_an_empty_nameid_element_is_an_error_unlike_a_nameid_left_out():
     assert all(s.verified for s in res.message.signatures)
 
 
-def test_an_encrypted_assertion_without_its_own_saml_prefix_decrypts_and_is_read():
+@pytest.mark.parametrize("name", [
+    "gosaml2corpus-rubysaml-unsigned_message_encrypted_assertion_without_saml_namespace.xml",
+    "gosaml2corpus-rubysaml-unsigned_message_aes256gcm_encrypted_signed_assertion.xml"])
+def test_an_encrypted_assertion_without_its_own_saml_prefix_decrypts_and_is_read(name):
     """ruby-saml's 'no saml namespace on the Assertion Element that is inside the EncryptedAssertion':
     the decrypted Assertion uses the prefix only the Response declares; with the key it is read and its
-    signature verifies; without it samlscan says the key is missing, not an error."""
-    name = "gosaml2corpus-rubysaml-unsigned_message_encrypted_assertion_without_saml_namespace.xml"
+    signature verifies (aes128-cbc, and aes256-gcm of XML Encryption 1.1); without it samlscan says the
+    key is missing, not an error."""
     flags = table_flags(TABLE, SAMPLES[name])
     res = analyze_sample(DATA, name, **flags)
     assert res.message.assertions[0].name_id.value == "_ce3d2948b4cf20146dee0a0b3dd6f69b6cf86f62d7"
