@@ -120,7 +120,8 @@ def test_an_empty_nameid_element_is_an_error_unlike_a_nameid_left_out():
 
 @pytest.mark.parametrize("name", [
     "gosaml2corpus-rubysaml-unsigned_message_encrypted_assertion_without_saml_namespace.xml",
-    "gosaml2corpus-rubysaml-unsigned_message_aes256gcm_encrypted_signed_assertion.xml"])
+    "gosaml2corpus-rubysaml-unsigned_message_aes256gcm_encrypted_signed_assertion.xml",
+    "gosaml2corpus-rubysaml-unsigned_message_des192_encrypted_signed_assertion.xml"])
 def test_an_encrypted_assertion_without_its_own_saml_prefix_decrypts_and_is_read(name):
     """ruby-saml's 'no saml namespace on the Assertion Element that is inside the EncryptedAssertion':
     the decrypted Assertion uses the prefix only the Response declares; with the key it is read and its
