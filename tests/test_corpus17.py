@@ -154,3 +154,11 @@ def test_a_logout_request_in_schema_order_says_nothing_of_order(tmp_path):
     res = analyze_sample(tmp_path, "r.xml")
     assert res.message.kind == "LogoutRequest"
     assert "schema-order-invalid" not in {f.code for f in res.findings}
+
+
+def test_a_logout_request_pretty_printed_after_signing_is_named_so():
+    """Keycloak's saml20-signed-logout-request: xmlsec1 fails it as stored; samlscan finds that it
+    verifies with its RSAKeyValue once whitespace is normalised (xml-reformatted), not a wrong key."""
+    res = analyze_sample(DATA, "keycloak-saml20-signed-logout-request.xml")
+    assert [(s.parent, s.reformatted) for s in res.message.signatures] == [("LogoutRequest", True)]
+    assert _errors(res) == {"xml-reformatted"}
