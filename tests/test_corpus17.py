@@ -162,3 +162,13 @@ def test_a_logout_request_pretty_printed_after_signing_is_named_so():
     res = analyze_sample(DATA, "keycloak-saml20-signed-logout-request.xml")
     assert [(s.parent, s.reformatted) for s in res.message.signatures] == [("LogoutRequest", True)]
     assert _errors(res) == {"xml-reformatted"}
+
+
+def test_an_assertion_whose_keyinfo_certificate_was_truncated_is_read_and_named():
+    """Keycloak's saml20-assertion-advice (Salesforce's documented example): the X509Certificate holds
+    '[Certificate truncated for readability...]'; the Issuer and NameID span lines."""
+    res = analyze_sample(DATA, "keycloak-saml20-assertion-advice.xml")
+    a = res.message.assertions[0]
+    assert (res.message.issuer or a.issuer) == "https://www.salesforce.com"
+    assert a.name_id.value == "saml01@salesforce.com"
+    assert [s.verified for s in res.message.signatures] == [None] and not _errors(res)
