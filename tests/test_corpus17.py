@@ -70,7 +70,7 @@ def test_starfield_is_refused_before_its_window_as_ruby_saml_does():
                                                                **flags))
 
 
-def test_a_nameid_made_for_another_sp_is_refused_as_the_toolkits_do():
+def test_a_nameid_made_for_another_sp_is_named_with_the_toolkits_refusal():
     """ruby-saml's invalids/wrong_spnamequalifier: the NameID's SPNameQualifier is not the SP entity ID.
     ruby-saml, java-saml and python3-saml refuse it ('The SPNameQualifier value mistmatch the SP entityID
     value.', which the catalog explains as audience-mismatch); samlscan had no check reading it."""
