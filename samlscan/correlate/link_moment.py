@@ -67,14 +67,15 @@ def _link_refusal_to_status(pieces, groups: _Groups, apps: tuple[str, ...] = ())
     the SP logs, and an SP's log line that the response it got carried an error status, are one
     login when each is the only one of its kind within MOMENT of the other: the IdP answers its
     refusal with a Responder/Requester status, the browser posts it a second later (SAML core
-    3.2.2.2). Not when both name the SP, differently (two applications of the IdP); an SP log's
-    name that is only its library ('python3-saml') names no SP."""
+    3.2.2.2). The captured response that carries the error status (_captured_refusal) is that
+    refusal too, whatever the SP's ACS made of it. Not when both logs name the SP, differently (two
+    applications of the IdP); an SP log's name that is only its library ('python3-saml') names no SP."""
     def refuses(p: _Piece) -> bool:
         return p.kind == "log" and p.side == "idp" and p.outcome == "failure" and p.time is not None
 
     def got_error(p: _Piece) -> bool:
         return p.kind == "log" and p.side == "sp" and p.outcome == "failure" and p.log_code == ERROR_STATUS \
-            and p.time is not None
+            and p.time is not None or _captured_refusal(p)
 
     if not any(map(got_error, pieces)) or not any(map(refuses, pieces)):
         return
@@ -83,13 +84,22 @@ def _link_refusal_to_status(pieces, groups: _Groups, apps: tuple[str, ...] = ())
         everyone.setdefault(groups.find(i), []).append(p)
     refused, returned = [], []  # (time, root, the SP's names)
     for root, g in everyone.items():
-        names = {q.sp.casefold() for q in g if q.sp and q.sp != q.product}
+        # (a capture names the SP by entity ID or URL, an IdP's log often by its app label: not compared)
+        names = {q.sp.casefold() for q in g if q.sp and q.sp != q.product and q.kind == "log"}
         if all(q.kind == "log" and q.side == "idp" for q in g) and any(map(refuses, g)):
             refused.append((min(q.time for q in g if refuses(q)), root, names))
-        elif all(q.kind == "log" and q.side == "sp" for q in g) and any(map(got_error, g)):
+        elif not any(q.kind == "log" and q.side != "sp" for q in g) and any(map(got_error, g)):
             returned.append((min(q.time for q in g if got_error(q)), root, names))
     if refused and returned:
         _join_alone(pieces, groups, refused, returned, apps)
+
+
+def _captured_refusal(p: _Piece) -> bool:
+    """A response captured on its way to the SP that carries the IdP's error status (SAML core
+    3.2.2.2): the IdP's refusal itself, whatever the SP then made of it (Google's RequestDenied
+    posted to a misspelt ACS that answered 404: tests/data/case9)."""
+    return p.kind == "capture" and p.response is not None and not p.copy and p.time is not None \
+        and ERROR_STATUS in p.codes
 
 
 def _moment_side(p) -> str | None:

@@ -1,0 +1,57 @@
+"""Review 18: samlscan's answers judged against the stories of the cases and the live recordings.
+
+Each test here failed on the code before its fix (or guards the other half of that fix)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from case_util import ROOT, refs, scan_case
+
+CASE9 = ROOT / "tests" / "data" / "case9"
+
+
+# --- case 9: Google's refusal, captured and logged, is one login ------------------------------------
+
+def _case9(tmp_path: Path, extra_rows: tuple[str, ...] = ()) -> dict:
+    """carl's tracer export and the Admin console's audit export alone (with `extra_rows` added)."""
+    shutil.copy(CASE9 / "saml-tracer-carl.json", tmp_path)
+    lines = (CASE9 / "saml-log-events.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "saml-log-events.csv").write_text("\n".join([lines[0], *extra_rows, *lines[1:]]) + "\n",
+                                                  encoding="utf-8")
+    return scan_case(tmp_path, "Europe/Berlin")
+
+
+def _carl(scan: dict) -> list[dict]:
+    return [a for a in scan["attempts"]
+            if a["user"] == "carl.braun@example.com" or any("carl" in e["input"] for e in a["evidence"])]
+
+
+def test_the_captured_refusal_and_the_idps_audit_row_are_one_login(tmp_path):
+    """Google answered carl's AuthnRequest with Requester/RequestDenied, posted to the misspelt ACS
+    (tracer requests 2-3), and logged 'Request denied' for carl a second later (audit row line 6):
+    two attempts, one without a user, because the captured response counted only as SP-side
+    evidence and the refusal-to-status linker took SP log lines alone."""
+    (a,) = _carl(_case9(tmp_path))
+    assert {("saml-tracer-carl.json", "request 3"), ("saml-log-events.csv", "line 6")} <= refs(a)
+    assert a["user"] == "carl.braun@example.com" and a["side"] == "idp"
+    assert a["root_cause"] == "acs-path-wrong"
+
+
+def test_a_captured_refusal_with_two_idp_refusals_that_second_stays_apart(tmp_path):
+    """Which of two IdP refusals within the moment was the captured one is not known: none is joined."""
+    other = ('"Sep 16, 2025, 10:21:44 AM GMT+2",Failed login,dan.roth@example.com failed to login because '
+             'of the following error: Request denied,dan.roth@example.com,SonarQube,SP,Request denied,'
+             'urn:oasis:names:tc:SAML:2.0:status:Requester,urn:oasis:names:tc:SAML:2.0:status:RequestDenied,'
+             '198.51.100.26,/')
+    scan = _case9(tmp_path, (other,))
+    assert len(_carl(scan)) == 2
+    (captured,) = [a for a in _carl(scan) if any("tracer" in e["input"] for e in a["evidence"])]
+    assert captured["user"] is None
+
+
+def test_the_audit_row_alone_is_googles_refusal_of_the_request():
+    scan = scan_case(CASE9, "Europe/Berlin", "--include", "saml-log-events.csv")
+    (a,) = [x for x in scan["attempts"] if x["user"] == "carl.braun@example.com"]
+    assert a["root_cause"] == "request-invalid" and a["side"] == "idp"
