@@ -55,3 +55,30 @@ def test_the_audit_row_alone_is_googles_refusal_of_the_request():
     scan = scan_case(CASE9, "Europe/Berlin", "--include", "saml-log-events.csv")
     (a,) = [x for x in scan["attempts"] if x["user"] == "carl.braun@example.com"]
     assert a["root_cause"] == "request-invalid" and a["side"] == "idp"
+
+
+# --- livessp: the encrypted response and the IdP's STAT line of it -----------------------------------
+
+LIVESSP = ROOT / "tests" / "data" / "livessp"
+
+
+def test_an_encrypted_response_joins_the_idps_issue_line_though_only_its_destination_names_the_sp():
+    """SimpleSAMLphp issued alice's encrypted response (STAT line 34, SP 'sonarqube', its entity ID)
+    and the response names only its Destination (the Audience is encrypted): the two were compared as
+    names of two SPs and left apart, one attempt without a user beside one without a response."""
+    scan = scan_case(LIVESSP, "UTC", "--exclude", "record.py")
+    (a,) = [x for x in scan["attempts"] if ("encrypted.b64", x["evidence"][0]["ref"]) in refs(x)
+            or any(Path(e["input"]).name == "encrypted.b64" for e in x["evidence"])]
+    assert ("simplesamlphp.log", "line 34") in refs(a)
+    assert a["user"] == "alice"
+    assert not [x for x in scan["attempts"] if refs(x) == {("simplesamlphp.log", "line 34")}]
+
+
+def test_an_encrypted_response_with_two_issue_lines_that_moment_stays_apart(tmp_path):
+    """Which of two issued responses within the moment the encrypted one is, nothing tells."""
+    shutil.copy(LIVESSP / "encrypted.b64", tmp_path)
+    line = (LIVESSP / "simplesamlphp.log").read_text(encoding="utf-8").splitlines()[33]
+    other = line.replace("13:16:58", "13:17:01").replace("[cf4b5a6a19]", "[0a1b2c3d4e]")
+    (tmp_path / "simplesamlphp.log").write_text(f"{line}\n{other}\n", encoding="utf-8")
+    scan = scan_case(tmp_path, "UTC")
+    assert not any(len(refs(x)) > 1 for x in scan["attempts"]), [refs(x) for x in scan["attempts"]]

@@ -7,7 +7,7 @@ from samlscan.config import on_sonarqube_acs_path
 from samlscan.correlate.apps import _other_applications
 from samlscan.correlate.groups import _Groups, _conflict
 from samlscan.correlate.link_user import MOMENT
-from samlscan.correlate.pieces import _Piece
+from samlscan.correlate.pieces import _SP_ACS, _SP_DESTINATION, _Piece
 
 
 def _link_by_moment(pieces, groups: _Groups) -> None:
@@ -173,7 +173,9 @@ def _link_issue_to_receipt(pieces, groups: _Groups, apps: tuple[str, ...] = ()) 
         named = any(q.user for q in g)
         if not times:
             continue
-        sp_names = {q.sp.casefold() for q in g if q.sp}
+        # (a Destination or ACS URL is where the response went, no name of the SP to compare with an
+        # IdP log's: SimpleSAMLphp's STAT line names the SP's entity ID, an encrypted response only its ACS)
+        sp_names = {q.sp.casefold() for q in g if q.sp and q.sp_rank not in (_SP_ACS, _SP_DESTINATION)}
         if idp_lines == len(g) and any(map(issues, g)):
             (anonymous if not named and root not in foreign else other_issued if root in foreign else issued).append(
                 (min(times), root, sp_names))
