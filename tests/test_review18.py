@@ -82,3 +82,35 @@ def test_an_encrypted_response_with_two_issue_lines_that_moment_stays_apart(tmp_
     (tmp_path / "simplesamlphp.log").write_text(f"{line}\n{other}\n", encoding="utf-8")
     scan = scan_case(tmp_path, "UTC")
     assert not any(len(refs(x)) > 1 for x in scan["attempts"]), [refs(x) for x in scan["attempts"]]
+
+
+# --- livesspsp: a refusal samlscan could not check is not said to pass --------------------------------
+
+LIVESSPSP = ROOT / "tests" / "data" / "livesspsp"
+
+
+def _refused(scan: dict, code: str) -> dict:
+    """The attempt of the variant SimpleSAMLphp refused with `code` (wrong-audience.b64 for audience-mismatch)."""
+    variant = "wrong-" + code.removesuffix("-mismatch") + ".b64"
+    (a,) = [x for x in scan["attempts"] if any(Path(e["input"]).name == variant for e in x["evidence"])]
+    return a
+
+
+@pytest.mark.parametrize("code, flag", [("audience-mismatch", "--sp-entity-id"),
+                                        ("recipient-mismatch", "--acs-url"),
+                                        ("destination-mismatch", "--acs-url")])
+def test_a_logged_refusal_without_the_setting_its_check_needs_is_not_said_to_pass(code, flag):
+    """Scanned without SP settings, SimpleSAMLphp's refusals of the wrong Audience, Recipient and
+    Destination came with 'the captured response passes that check here (does the SP run with
+    other settings...?)': samlscan never ran the check, for want of the SP's entity ID or ACS URL."""
+    notes = _refused(scan_case(LIVESSPSP, "UTC", "--exclude", "record.py"), code)["notes"]
+    assert any("could not check it" in n and flag in n for n in notes), notes
+    assert not any("passes that check here" in n for n in notes), notes
+
+
+def test_a_logged_refusal_the_settings_given_do_not_find_still_says_so():
+    """Given an SP entity ID the response does match (not the SP's own), the disagreement stays."""
+    notes = _refused(scan_case(LIVESSPSP, "UTC", "--exclude", "record.py", "--sp-entity-id",
+                               "https://other-sp.example.net/"), "audience-mismatch")["notes"]
+    assert any("passes that check here" in n for n in notes), notes
+    assert not any("could not check it" in n for n in notes), notes

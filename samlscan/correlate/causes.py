@@ -96,7 +96,7 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
         notes.append(f"the SP log reports {said} but the captured response verifies with the IdP metadata's "
                      f"signing certificate {_metadata_signer(members)}: the SP holds another one")
     elif checkable and not saml:
-        notes.append(_asked_acs_note(members, said) or
+        notes.append(_asked_acs_note(members, said) or _unset_note(members, said) or
                      f"the SP log reports {said} but the captured response passes that check here "
                      "(does the SP run with other settings than those given to samlscan?)")
     # Causes only a log can tell win over SAML details (e.g. a lost OAUTHSTATE cookie). So does
@@ -215,6 +215,13 @@ def _sonarqube_server(members: list[_Piece]) -> bool:
     """SonarQube Server took the login: its web.log is part of it, or a response went to its ACS on
     a host of its own (SonarQube Cloud's hosts aside)."""
     return any(p.product == "sonarqube" or is_sonarqube_acs(p.acs) for p in members)
+
+
+def _unset_note(members: list[_Piece], said: str) -> str | None:
+    """Why a response that samlscan finds no fault with can still carry the SP's refusal: the
+    setting that check needs was not given, so nothing was checked (_Piece.unset)."""
+    setting = next((p.unset[said] for p in members if p.unset and said in p.unset), None)
+    return f"the SP log reports {said}: samlscan could not check it, {setting} was not given" if setting else None
 
 
 def _asked_acs_note(members: list[_Piece], said: str) -> str | None:

@@ -107,6 +107,9 @@ class _MessagePiece(_Piece):
     aka: tuple[str, ...] = ()
     """A captured response's other names for its user (_aka_names), casefolded: the SP logs the user
     in by one of them when samlscan does not know its login attribute."""
+    unset: dict | None = None
+    """Of a captured response: code -> the SP setting its check needed and samlscan was not given
+    (_unset_settings): an SP log's refusal for that code is unchecked here, not contradicted."""
     hop: bool = False
     """A captured message of a Keycloak broker's own exchange with another IdP (its AuthnRequest
     whose ACS is the broker endpoint, the response posted there): hop 1 of a brokered login, whose

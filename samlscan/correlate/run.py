@@ -8,7 +8,7 @@ from datetime import timedelta
 from samlscan.config import is_cloud
 from samlscan.correlate.apart import _issued_apart, _issued_apart_note, _link_issued_apart
 from samlscan.correlate.apps import _apps_in_idp_logs, _names_app, _other_applications, _top_apps
-from samlscan.correlate.attempts import _attempt, _login_attempt
+from samlscan.correlate.attempts import _CAUSE_SETTING, _attempt, _login_attempt
 from samlscan.correlate.broker import _broker_hops, _link_broker_hops, _mark_hops
 from samlscan.correlate.clocks import clock_offsets
 from samlscan.correlate.findings import (IDP_ONLY, _anonymous_issue, _at_sp, _found_for_others,
@@ -33,17 +33,31 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
     with no_cyclic_gc():
         return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
-                          is_cloud(getattr(expect, "acs_url", None)))
+                          is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect))
+
+
+def _unset_settings(expect) -> dict | None:
+    """Code -> the SP setting (as the profile names it) its check of a response needs and `expect`
+    lacks, for the codes an SP log's refusal may name (None when no settings were passed at all)."""
+    if expect is None:
+        return None
+    return {code: expect.setting_name(what) for code, what in _CAUSE_SETTING.items()
+            if what in ("sp_entity_id", "acs_url") and not getattr(expect, what, None)} or None
 
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
-               unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False):
+               unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False,
+               unset: dict | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
                 if f.code == "assertion-replayed" and f.source}
     read = [r for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
     pieces = [_message_piece(r, replayed, login_attribute) for r in read]
+    if unset:
+        for p in pieces:
+            if p.response is not None:
+                p.unset = unset
     unheld = _signing_seen(unheld, pieces)
     for p in pieces:
         if p.kind == "log" and p.time and p.input in offsets:
