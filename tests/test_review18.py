@@ -114,3 +114,39 @@ def test_a_logged_refusal_the_settings_given_do_not_find_still_says_so():
                                "https://other-sp.example.net/"), "audience-mismatch")["notes"]
     assert any("passes that check here" in n for n in notes), notes
     assert not any("could not check it" in n for n in notes), notes
+
+
+# --- sqaccess: a proxy's access log beside SonarQube's own ------------------------------------------
+
+SQACCESS = ROOT / "tests" / "data" / "sqaccess"
+
+
+def test_a_proxys_line_and_the_sps_own_line_of_one_callback_are_one_login():
+    """gen_sqaccess.py: three SAML logins, logged by SonarQube (access.log, web.log) and by the proxy
+    in front of it (proxy-access.log, the same requests, no request ID): the folder's scan told six,
+    each proxy line an attempt of its own beside the one SonarQube's lines made."""
+    scan = scan_case(SQACCESS, "Europe/Paris")
+    got = [(a["time"], a["outcome"], a["root_cause"], a["ip"],
+            {name for name, _ in refs(a)}) for a in scan["attempts"]]
+    assert got == [
+        ("2025-03-11T08:41:07Z", "failure", "audience-mismatch", "203.0.113.77",
+         {"access.log", "proxy-access.log", "web.log"}),
+        ("2025-03-11T08:45:15Z", "success", None, "198.51.100.23", {"access.log", "proxy-access.log"}),
+        ("2025-03-11T08:50:36Z", "failure", "signature-invalid", "192.0.2.10",
+         {"access.log", "proxy-access.log", "web.log"})]
+
+
+def test_a_double_click_in_the_proxys_log_stays_apart(tmp_path):
+    """Two proxy lines of one client in that second: which one SonarQube logged is not known."""
+    shutil.copy(SQACCESS / "access.log", tmp_path)
+    lines = (SQACCESS / "proxy-access.log").read_text(encoding="utf-8").splitlines(keepends=True)
+    (callback,) = [x for x in lines if x.startswith("203.0.113.77") and "POST /oauth2/callback/saml" in x]
+    at = lines.index(callback)  # the callback and its refusal page, again a second later
+    lines[at + 2:at + 2] = [x.replace("08:41:07", "08:41:08") for x in lines[at:at + 2]]
+    (tmp_path / "proxy-access.log").write_text("".join(lines), encoding="utf-8")
+    scan = scan_case(tmp_path, "Europe/Paris")
+    mixed = [a for a in scan["attempts"] if a["ip"] == "203.0.113.77" and len({n for n, _ in refs(a)}) > 1]
+    assert not mixed, [refs(a) for a in scan["attempts"]]
+    assert len([a for a in scan["attempts"] if a["ip"] == "203.0.113.77"]) == 3  # (one SP line, two proxy lines)
+    joined = [a for a in scan["attempts"] if a["ip"] == "192.0.2.10"]
+    assert len(joined) == 1 and {n for n, _ in refs(joined[0])} == {"access.log", "proxy-access.log"}

@@ -14,6 +14,7 @@ What is where, lowest layer first (a module imports only from those above it):
 - link_keys: linking by SAML IDs and flow keys, and saved copies to their POST
 - link_user: linking by user and time, and a log's name to a response's email
 - link_moment: linking by moment, untimed pages, issue to receipt, unread responses
+- link_request: one request in two logs (a proxy's access line and the SP's own)
 - broker: linking the two hops of a brokered login
 - causes: an attempt's root cause
 - attempts: an Attempt built from its group of pieces

@@ -17,6 +17,7 @@ from samlscan.correlate.groups import _Groups
 from samlscan.correlate.link_keys import _link_by_keys, _link_copies
 from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_receipt, _link_refusal_to_status,
                                             _link_unread_response, _link_untimed_pages)
+from samlscan.correlate.link_request import _link_one_request
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
                                       _quoted_zone_notes, _zone_apart_notes)
@@ -90,6 +91,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_copies(pieces, groups)
     _link_issued_apart(apart, at, groups)
     _link_by_keys(pieces, groups)
+    _link_one_request(pieces, groups)
     _link_by_user_time(pieces, groups)
     _link_name_to_email(pieces, groups)
     _link_by_moment(pieces, groups)
