@@ -150,3 +150,34 @@ def test_a_double_click_in_the_proxys_log_stays_apart(tmp_path):
     assert len([a for a in scan["attempts"] if a["ip"] == "203.0.113.77"]) == 3  # (one SP line, two proxy lines)
     joined = [a for a in scan["attempts"] if a["ip"] == "192.0.2.10"]
     assert len(joined) == 1 and {n for n, _ in refs(joined[0])} == {"access.log", "proxy-access.log"}
+
+
+# --- case 12 and the catalog: an account an administrator disabled is the IdP admin's to fix ---------
+
+def test_a_blocked_user_is_the_idp_admins_to_unblock_not_the_users():
+    """gen_case12.py, 10:02: sven, blocked in Auth0 (Dashboard > Users > Block): the attempt said side
+    'user' (the user must sign in correctly), while its fix is the Auth0 admin's 'Unblock'."""
+    scan = scan_case(ROOT / "tests" / "data" / "case12", "UTC")
+    (a,) = [x for x in scan["attempts"] if x["user"] == "sven.lund@example.com"]
+    assert (a["root_cause"], a["side"]) == ("idp-authentication-failed", "idp")
+    assert "Unblock" in a["fix"]
+
+
+@pytest.mark.parametrize("product, text", [("entra", "AADSTS50057: The user account is disabled."),
+                                           ("keycloak", "user_disabled"),
+                                           ("keycloak", "Account is disabled, contact your administrator."),
+                                           ("auth0", "user is blocked")])
+def test_a_disabled_account_is_the_idps_side(product, text):
+    from samlscan import catalog
+
+    hit = catalog.lookup(text, product)
+    assert (hit.code, hit.side) == ("idp-authentication-failed", "idp")
+
+
+@pytest.mark.parametrize("product, text", [("auth0", "Wrong email or password."),
+                                           ("keycloak", "invalid_user_credentials")])
+def test_a_wrong_password_stays_the_users(product, text):
+    from samlscan import catalog
+
+    hit = catalog.lookup(text, product)
+    assert hit.code == "idp-authentication-failed" and hit.side in (None, "user")
