@@ -181,3 +181,24 @@ def test_a_wrong_password_stays_the_users(product, text):
 
     hit = catalog.lookup(text, product)
     assert hit.code == "idp-authentication-failed" and hit.side in (None, "user")
+
+
+# --- case 14: the IdP posted to a stale ACS path, not the one the SP asked for ------------------------
+
+def test_a_destination_on_another_path_than_the_sp_asked_for_is_the_idps():
+    """gen_case14.py, 08:52: SimpleSAMLphp's restored saml20-sp-remote.php holds the old
+    /sonarqube/oauth2/callback/saml; SonarQube's AuthnRequest (lena's HAR) asks for
+    /oauth2/callback/saml, SimpleSAMLphp warns and posts to its stale one, Spring refuses the
+    Destination. The attempt said side 'sp' (a proxy's scheme or host, the code's usual case)."""
+    scan = scan_case(ROOT / "tests" / "data" / "case14", "UTC")
+    (a,) = [x for x in scan["attempts"] if x["time"] == "2025-12-09T08:52:03Z"]
+    assert (a["root_cause"], a["side"]) == ("destination-mismatch", "idp")
+    assert "saml20-sp-remote.php" in a["fix"]
+
+
+def test_a_destination_that_differs_in_scheme_only_stays_the_sps():
+    """gen_case10.py, 13:21: the AuthnRequest asked for http:// (serverBaseURL), Okta posted to its
+    https:// ACS: the proxy's and the SP's base URL, the SP's side."""
+    scan = scan_case(ROOT / "tests" / "data" / "case10", "UTC")
+    (a,) = [x for x in scan["attempts"] if x["user"] == "carol.singh@corp.example"]
+    assert (a["root_cause"], a["side"]) == ("destination-mismatch", "sp")

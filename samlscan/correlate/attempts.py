@@ -264,11 +264,31 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     # empty Destination in SonarQube's log is the IdP's to fix, not the SP's as destination-mismatch
     # usually is), else the code's
     side = next((p.sides[cause] for p in members if p.sides and cause in p.sides), None) if has_failure else None
-    side = side or (entry.side if entry is not None else None)
+    side = side or _acs_side(members, cause) or (entry.side if entry is not None else None)
     return Attempt(members[0].time, user, outcome, cause, side or (spec.side if spec else None), fix,
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else (), ip)
+
+
+def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
+    """'idp' for a Destination or Recipient the SP refused when its own AuthnRequest in the capture
+    asked for an ACS of another path than the one the response went to: the IdP posted to the ACS
+    it stores (a stale entry), not the one asked for (SAML core 3.4.1, AssertionConsumerServiceURL).
+    A scheme, host or port apart is the SP's own URL behind a proxy (its usual side), said by the code."""
+    if cause not in ("destination-mismatch", "recipient-mismatch"):
+        return None
+    from urllib.parse import urlsplit
+
+    asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None)
+    sent = next((p.acs for p in members if p.acs and p.response is not None), None)
+    if not asked or not sent:
+        return None
+    try:
+        apart = urlsplit(asked).path.rstrip("/") != urlsplit(sent).path.rstrip("/")
+    except ValueError:
+        return None
+    return "idp" if apart else None
 
 
 def _client_ip(ips: dict) -> str | None:
