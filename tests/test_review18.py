@@ -202,3 +202,23 @@ def test_a_destination_that_differs_in_scheme_only_stays_the_sps():
     scan = scan_case(ROOT / "tests" / "data" / "case10", "UTC")
     (a,) = [x for x in scan["attempts"] if x["user"] == "carol.singh@corp.example"]
     assert (a["root_cause"], a["side"]) == ("destination-mismatch", "sp")
+
+
+def _dan(*args: str) -> dict:
+    (a,) = [x for x in scan_case(ROOT / "tests" / "data" / "case18", "UTC", *args)["attempts"]
+            if x["user"] == "dan.weber"]
+    return a
+
+
+def test_a_logged_missing_login_without_the_login_attribute_given_is_not_said_to_pass():
+    """gen_case18.py, 09:40: SonarQube's 'login is missing' for dan, scanned without the login
+    attribute: samlscan said the captured response 'passes that check here'; it never ran it."""
+    notes = _dan()["notes"]
+    assert any("could not check it" in n and "--login-attribute" in n for n in notes), notes
+    assert not any("passes that check here" in n for n in notes), notes
+
+
+def test_the_login_attribute_given_checks_it():
+    a = _dan("--login-attribute", "login")
+    assert a["root_cause"] == "login-attribute-missing"
+    assert not any("could not check it" in n or "passes that check here" in n for n in a["notes"]), a["notes"]

@@ -37,13 +37,19 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
                           is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect))
 
 
+_CHECK_SETTING = {**{code: what for code, what in _CAUSE_SETTING.items() if what in ("sp_entity_id", "acs_url")},
+                  "login-attribute-missing": "login_attribute", "name-attribute-missing": "name_attribute",
+                  "group-attribute-missing": "group_attribute"}
+"""The codes an SP log's refusal may name whose check of a response runs only with an SP setting."""
+
+
 def _unset_settings(expect) -> dict | None:
     """Code -> the SP setting (as the profile names it) its check of a response needs and `expect`
-    lacks, for the codes an SP log's refusal may name (None when no settings were passed at all)."""
+    lacks (None when no settings were passed at all)."""
     if expect is None:
         return None
-    return {code: expect.setting_name(what) for code, what in _CAUSE_SETTING.items()
-            if what in ("sp_entity_id", "acs_url") and not getattr(expect, what, None)} or None
+    return {code: expect.setting_name(what) for code, what in _CHECK_SETTING.items()
+            if not getattr(expect, what, None)} or None
 
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
