@@ -23,30 +23,32 @@ def _link_one_request(pieces, groups: _Groups) -> None:
     holds the request ID: tests/data/sqaccess), when each is the only such line of its log near the
     other: a double click is two lines in each log, and stays apart. Not when they name two users
     or two request IDs (_conflict)."""
-    by_key: dict[tuple, tuple[list, list]] = {}  # (product, ip, outcome) -> its lines in time order
+    # (product, ip, outcome) -> input -> its lines there in time order, and their times
+    by_key: dict[tuple, dict[str, tuple[list, list]]] = {}
     for i in sorted((i for i, p in enumerate(pieces) if _seen_twice(p)), key=lambda i: pieces[i].time):
         p = pieces[i]
-        idx, times = by_key.setdefault((p.product, p.ip, p.outcome), ([], []))
+        idx, times = by_key.setdefault((p.product, p.ip, p.outcome), {}).setdefault(p.input, ([], []))
         idx.append(i)
         times.append(p.time)
 
-    def near(i, idx, times, where) -> list[int]:
+    def alone(i, idx, times) -> int | None:  # the one line of (idx, times) near i's time, if only one
         t = pieces[i].time
-        return [j for j in idx[bisect_left(times, t - SAME_REQUEST):bisect_right(times, t + SAME_REQUEST)]
-                if pieces[j].input == where]
+        lo, hi = bisect_left(times, t - SAME_REQUEST), bisect_right(times, t + SAME_REQUEST)
+        return idx[lo] if hi - lo == 1 else None
 
-    for idx, times in by_key.values():
-        inputs = {pieces[i].input for i in idx}
-        if len(inputs) < 2:
+    for logs in by_key.values():
+        if len(logs) < 2:
             continue
-        for i in idx:
-            for where in inputs - {pieces[i].input}:
-                mine = near(i, idx, times, where)
-                if len(mine) != 1 or near(mine[0], idx, times, pieces[i].input) != [i]:
+        for here, (idx, _) in logs.items():
+            for there, (other, other_times) in logs.items():
+                if there <= here:  # (each pair of logs once)
                     continue
-                j = mine[0]
-                a, b = pieces[i].user, pieces[j].user
-                if a and b and a.casefold() != b.casefold() or groups.find(i) == groups.find(j):
-                    continue
-                if not _conflict(pieces, groups, i, j):
-                    groups.union(i, j)
+                for i in idx:
+                    j = alone(i, other, other_times)
+                    if j is None or alone(j, *logs[here]) != i:
+                        continue
+                    a, b = pieces[i].user, pieces[j].user
+                    if a and b and a.casefold() != b.casefold() or groups.find(i) == groups.find(j):
+                        continue
+                    if not _conflict(pieces, groups, i, j):
+                        groups.union(i, j)
