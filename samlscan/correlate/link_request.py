@@ -23,13 +23,20 @@ def _link_one_request(pieces, groups: _Groups) -> None:
     holds the request ID: tests/data/sqaccess), when each is the only such line of its log near the
     other: a double click is two lines in each log, and stays apart. Not when they name two users
     or two request IDs (_conflict)."""
-    # (product, ip, outcome) -> input -> its lines there in time order, and their times
+    # (product, ip, outcome) -> input -> its lines there; only keys two logs share are sorted, in
+    # time order, with their times (a scan of one big log has none: no sort of its 100,000s of lines)
+    if len({p.input for p in pieces if p.ip is not None and p.kind == "log" and p.side == "sp"}) < 2:
+        return  # (one log of the SP's naming clients: nothing is logged twice)
+    seen: dict[tuple, dict[str, list[int]]] = {}
+    for i, p in enumerate(pieces):
+        if _seen_twice(p):
+            seen.setdefault((p.product, p.ip, p.outcome), {}).setdefault(p.input, []).append(i)
     by_key: dict[tuple, dict[str, tuple[list, list]]] = {}
-    for i in sorted((i for i, p in enumerate(pieces) if _seen_twice(p)), key=lambda i: pieces[i].time):
-        p = pieces[i]
-        idx, times = by_key.setdefault((p.product, p.ip, p.outcome), {}).setdefault(p.input, ([], []))
-        idx.append(i)
-        times.append(p.time)
+    for key, logs in seen.items():
+        if len(logs) > 1:
+            for idx in logs.values():
+                idx.sort(key=lambda i: pieces[i].time)
+            by_key[key] = {log: (idx, [pieces[i].time for i in idx]) for log, idx in logs.items()}
 
     def alone(i, idx, times) -> int | None:  # the one line of (idx, times) near i's time, if only one
         t = pieces[i].time
@@ -37,8 +44,6 @@ def _link_one_request(pieces, groups: _Groups) -> None:
         return idx[lo] if hi - lo == 1 else None
 
     for logs in by_key.values():
-        if len(logs) < 2:
-            continue
         for here, (idx, _) in logs.items():
             for there, (other, other_times) in logs.items():
                 if there <= here:  # (each pair of logs once)
