@@ -36,6 +36,11 @@ class Prefilter:
     its record: for a reader whose record starts exist to hold lines together, not to tell a record
     from its trace (a range never starts at a Shibboleth non-proceed line, yet one may follow a
     skipped line)."""
+    documents: bool = False
+    """A kept line that opens an XML document without closing it keeps the lines up to its root's
+    closing tag (LONG_LINE at most) and, when it is a line of its own, the line before it (the
+    record that announced it, with its time): a message printed over many lines, whose base64 lines
+    hold no keep literal (logs.embedded reads it whole)."""
 
 
 # SonarQube web.log (samlscan/logs/sonarqube.py): a record is relevant when its logger matches
@@ -158,7 +163,7 @@ def _log_with_prefilter(head: bytes, found=None):
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
 
 
-_ANY_LINE = Prefilter(record_start=EVERY_LINE, keep=_EMBEDDED)
+_ANY_LINE = Prefilter(record_start=EVERY_LINE, keep=_EMBEDDED, documents=True)
 """Text in no known layout, read by the embedded reader: every line a record, kept when it holds
 what a SAML value in a line holds."""
 
@@ -282,7 +287,10 @@ def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
 
     spans = []
     pos = lo
-    if carry_open and hi > lo and not start_at(data, lo, hi):
+    if carry_open and hi > lo and pf.documents:  # the rest of a document the block before opened
+        pos = _document_rest(data, lo, hi)
+        spans.append((lo, pos))
+    elif carry_open and hi > lo and not start_at(data, lo, hi):
         pos = record_end(lo)
         spans.append((lo, pos))
     next_hit = _hit_finder(data, keep, ac, lo, hi)
@@ -301,6 +309,8 @@ def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
             walked = ls
         if first is not None:
             pos = record_end(ls)
+            if pf.documents:
+                first, pos = _with_document(data, first, pos, spans[-1][1] if spans else lo, hi)
             if spans and spans[-1][1] == first:  # kept records in a row: one span (fewer slices)
                 spans[-1] = (spans[-1][0], pos)
             else:
@@ -317,6 +327,42 @@ def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
 
 
 _XML_LINE = re.compile(rb"[ \t]*<")
+_DOC_OPEN = re.compile(rb"<\?xml\b[^>]{0,200}\?>\s*$|<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|"
+                       rb"Assertion)\b", re.M)
+_ROOT_OPEN = re.compile(rb"<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b")
+_ROOT_CLOSE = re.compile(rb"</(?:[\w.-]+:)?(?:Response|AuthnRequest|LogoutRequest|LogoutResponse)>|"
+                         rb"^</(?:[\w.-]+:)?Assertion>", re.M)
+"""A root's closing tag where the opening one is in the block before (an Assertion's at a line's
+start only: a Response's own Assertion closes indented)."""
+
+
+def _with_document(data, first: int, end: int, floor: int, hi: int) -> tuple[int, int]:
+    """(start, end) of a kept line's span grown to the XML document it opens (Prefilter.documents)."""
+    m = _DOC_OPEN.search(data, first, end)
+    limit = min(hi, first + LONG_LINE)
+    root = m if m is None or m.group(2) else _ROOT_OPEN.search(data, m.end(), limit)
+    if root is None:
+        return first, end
+    opened = data.find(b">", root.end(), limit)
+    if opened > 0 and data[opened - 1] == 0x2F and data.find(b"<", root.end(), opened) < 0:
+        return first, end  # (a root closed at once: '<Response .../>')
+    at = data.find(b"</" + (root.group(1) or b"") + root.group(2) + b">", root.end(), limit)
+    if 0 <= at < end or (at < 0 and limit < hi):
+        return first, end  # closed on its line, or never within reach (read as cut)
+    nl = data.find(b"\n", at, hi) if at >= 0 else -1
+    if _XML_LINE.match(data, first, hi) and first > floor:  # the line announcing it, with its time
+        first = data.rfind(b"\n", floor, first - 1) + 1 or floor
+    return first, (nl + 1 if nl >= 0 else hi)
+
+
+def _document_rest(data, lo: int, hi: int) -> int:
+    """The end of the line closing a document opened in the block before; cut at the last line of
+    this block when none does (a document spans two blocks at most: LONG_LINE > BLOCK)."""
+    m = _ROOT_CLOSE.search(data, lo, hi)
+    if m is not None:
+        nl = data.find(b"\n", m.end(), hi)
+        return nl + 1 if nl >= 0 else hi
+    return data.rfind(b"\n", lo, hi - 1) + 1 or hi
 
 
 def _record_start(data, ls: int, floor: int, start_at, hi: int) -> int | None:

@@ -204,13 +204,74 @@ class EmbeddedParser:
         return bool(find_embedded(head))
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+        doc: _Document | None = None  # an XML document going on over the next lines
+        prev: tuple[int, str] | None = None
         for no, line in text_lines(lines):
+            if doc is not None:
+                if not doc.ends_before(line):
+                    doc.add(line)
+                    if doc.closed or doc.xml.size > MAX_TEXT_LINE:
+                        yield from doc.records(path)
+                        doc = None
+                    prev = (no, line)
+                    continue
+                yield from doc.records(path)  # (cut: a new timed record began)
+                doc = None
             values = find_embedded(line)
-            if not values:
-                continue
-            time = _line_time(line, tz)
-            for value in values:
-                yield EmbeddedSaml(src(path, no), time, value)
+            if values and (cut_xml(line) or _PROLOG_ALONE.search(line)):
+                time = _line_time(line, tz)
+                if time is None and opens_xml(line) and prev is not None and prev[0] == no - 1:
+                    time = _line_time(prev[1], tz)  # (the record's line that announced it)
+                doc = _Document(XmlDump(no, time, None, None, [line]))
+            else:
+                time = _line_time(line, tz) if values else None
+                for value in values:
+                    yield EmbeddedSaml(src(path, no), time, value)
+            prev = (no, line)
+        if doc is not None:
+            yield from doc.records(path)
+
+
+@dataclass(slots=True)
+class _Document:
+    """An XML document a log line opens and later lines close (a console or custom log printing a
+    message over many lines, pretty-printed or as received): one value at its first line."""
+
+    xml: XmlDump
+    close: str | None = None
+    """The root's closing tag, once the root is seen (a '<?xml ...?>' line alone names none)."""
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self._look(self.xml.parts[0])
+
+    def _look(self, line: str) -> None:
+        at = 0
+        if self.close is None:
+            m = _ROOT_START.search(line)
+            if m is None:
+                return
+            self.close, at = f"</{m.group(1) or ''}{m.group(2)}>", m.end()
+        self.closed = line.find(self.close, at) >= 0
+
+    def ends_before(self, line: str) -> bool:
+        """A line that starts with a time is a record of its own: the document was cut before it."""
+        return _TIME_HEAD.match(line) is not None
+
+    def add(self, line: str) -> None:
+        self.xml.add(line)
+        self._look(line)
+
+    def records(self, path: str) -> Iterator[EmbeddedSaml]:
+        parts = self.xml.parts
+        # re-indented on lines of its own (RawMessage.printed): not the bytes that travelled
+        self.xml.printed = opens_xml(parts[0]) and any(p[:1] in (" ", "\t") for p in parts[1:])
+        return self.xml.records(path)
+
+
+_PROLOG_ALONE = re.compile(r"<\?xml\b[^>]{0,200}\?>\s*$")
+"""A line that ends with an XML declaration: its document's root is on the lines after it."""
+_ROOT_START = re.compile(r"<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b")
 
 
 PARSER = EmbeddedParser()
