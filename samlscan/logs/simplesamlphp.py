@@ -85,6 +85,9 @@ _MONTHS = {m: i for i, m in enumerate(
 
 class SimpleSamlPhpParser:
     name = PRODUCT
+    yearless = True
+    """Its dates carry no year: a wrapper's full time (docker, CRI, journald, RFC 5424) gives it
+    (logs.wrapped._wrapper_dated)."""
 
     def __init__(self, year: int | None = None) -> None:
         self.year = year

@@ -36,6 +36,7 @@ import functools
 import itertools
 import json
 import re
+import tempfile
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable, Iterator
 
@@ -171,26 +172,41 @@ class LinePrefixed:
         return bool(kind) and self.inner.sniff(_unprefixed(head, kind))
 
     def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
-        stamps: dict[int, str] = {}  # line -> the container's time of it, for the recent lines
+        """The inner reader's records of the first stream, then of each other stream (pod or
+        compose service) in turn: each stream is its own log, read apart so that two pods' stack
+        traces at the same moment never mix into one record (their lines are spooled to disk)."""
+        stamps: dict[int, str] = {}  # line -> the wrapper's time of it, for the recent lines
+        spools: dict[str, Any] = {}  # stream -> its lines (after the first stream's), spooled
 
         def inner_lines():
             last, at, held = None, None, None  # the file's line, the inner line it is of, its stream
             parts: dict[str, tuple[int, list[str], list[int]]] = {}  # stream -> an unfinished line
             indent = 0  # the width of the last syslog header
+            first_stream, spool = None, None  # (the spool of the line's stream, if not the first)
             for no, line in lines:
                 if no == last:  # a later chunk of a long line: no prefix in it
                     if held is not None:
                         parts[held][1].append(line)
+                    elif spool is not None:
+                        _spool(spool, at, line, None)
                     else:
                         yield at, line
                     continue
                 last, at, held = no, no, None
-                m = _CONTAINER_TIME.match(line)
-                if m is not None:
-                    stamps[no] = m.group(1)
-                    if len(stamps) > RECENT_STAMPS:
-                        del stamps[next(iter(stamps))]
+                stamp = _full_time(line)
                 text = strip_prefixes(line, self.via)
+                stream = _stream_of(line) if self.via == "container" else None
+                if stream is not None and first_stream is None:
+                    first_stream = stream
+                spool = None
+                if stream is not None and stream != first_stream:
+                    spool = spools.get(stream)
+                    if spool is None:
+                        spool = spools[stream] = tempfile.TemporaryFile("w+", encoding="utf-8")
+                    _spool(spool, no, text, stamp)
+                    continue
+                if stamp is not None:
+                    _remember(stamps, no, stamp)
                 if self.via == "syslog-file":
                     text, indent = _under_header(line, text, indent)
                 cri = _CRI_TAG.match(line)
@@ -213,11 +229,37 @@ class LinePrefixed:
                 for piece in got:
                     yield first, piece
 
-        for rec in self.inner.parse(inner_lines(), path, tz):
-            yield _dated(rec, stamps, tz) if getattr(rec, "time", 0) is None and stamps else rec
+        def spooled(spool):
+            spool.seek(0)
+            for row in spool:
+                no, stamp, text = json.loads(row)
+                if stamp is not None:
+                    _remember(stamps, no, stamp)
+                yield no, text
+
+        yearless = getattr(self.inner, "yearless", False)
+        try:
+            for feed in itertools.chain((inner_lines(),), (spooled(s) for s in _after(spools))):
+                for rec in self.inner.parse(feed, path, tz):
+                    yield _wrapper_dated(rec, _stamp_of(rec, stamps), tz, yearless) if stamps else rec
+        finally:
+            for spool in spools.values():
+                spool.close()
 
 
-SyslogWrapped = LinePrefixed
+def _after(spools: dict) -> Iterator:
+    """The spools, once the first stream's read has filled them."""
+    yield from list(spools.values())
+
+
+def _spool(spool, no: int, text: str, stamp: str | None) -> None:
+    spool.write(json.dumps([no, stamp, text]) + "\n")
+
+
+def _remember(stamps: dict[int, str], no: int, stamp: str) -> None:
+    stamps[no] = stamp
+    if len(stamps) > RECENT_STAMPS:
+        del stamps[next(iter(stamps))]
 
 
 def _under_header(line: str, text: str, indent: int) -> tuple[str, int]:
@@ -236,18 +278,62 @@ _CRI_TAG = re.compile(rf"{_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d) (stdout|std
 containerd and CRI-O) into 'P' (partial) parts ended by an 'F' (full) one (Kubernetes' CRI logging
 format, kubelet's pkg/kubelet/kuberuntime/logs): a SAMLResponse logged in full often is longer."""
 """The time a container tool (docker -t, kubectl --timestamps, CRI files) put before a line."""
+_FULL_TIME = re.compile(rf"(?:\[pod/[^\]\s]+\] )?(?:<\d{{1,3}}>1 )?({_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:?\d\d)) ")
+"""A wrapper's full time before a line: a container tool's (docker -t, kubectl --timestamps, CRI
+files), an RFC 5424 syslog header's, a syslog file's in RFC 3339 (rsyslog, journalctl -o short-iso)."""
+_STREAM = re.compile(r"(?:\x1b\[[\d;]*m)?(?:\[pod/([^\]\s]+)\] |([A-Za-z0-9][\w.-]*)\s+\|)")
+"""Whose line it is in a log of several containers: `kubectl logs --prefix`'s pod and container,
+`docker compose logs`' service."""
+
+
+def _full_time(line: str) -> str | None:
+    m = _FULL_TIME.match(line)
+    return m[1] if m else None
+
+
+def _stream_of(line: str) -> str | None:
+    m = _STREAM.match(line)
+    return (m[1] or m[2]) if m else None
+
+
 RECENT_STAMPS = 4096
 """Lines whose container time is kept: a reader yields a record a few lines after its start."""
 
 
-def _dated(rec: Record, stamps: dict[int, str], tz: tzinfo) -> Record:
-    """A record without a time of its own (WildFly's 'HH:MM:SS' lines without a date) dated by
-    the container's time of its line."""
+def _stamp_of(rec: Record, stamps: dict[int, str]) -> str | None:
     m = re.fullmatch(r"line (\d+)", rec.source.ref or "")
-    when = wrapper_time(stamps.get(int(m[1])), tz) if m else None
+    return stamps.get(int(m[1])) if m else None
+
+
+def _wrapper_dated(rec: Record, when: Any, tz: tzinfo, yearless: bool) -> Record:
+    """A record dated by its wrapper's time `when`: one without a time of its own (WildFly's
+    'HH:MM:SS' lines without a date) takes it; one of a reader whose lines carry no year
+    (SimpleSAMLphp's 'Mar 11 09:41:02', guessed from the file's modification time) takes the year
+    that puts it nearest the wrapper's full time (a line of Dec 31 in a wrapper's Jan 1 stays in
+    the year before)."""
     if when is None:
         return rec
-    return dataclasses.replace(rec, time=when, **({"local_time": False} if hasattr(rec, "local_time") else {}))
+    own = getattr(rec, "time", 0)
+    if own is not None and not (yearless and isinstance(own, datetime)):
+        return rec
+    at = wrapper_time(when, tz)
+    if at is None:
+        return rec
+    if own is None:
+        return dataclasses.replace(rec, time=at, **({"local_time": False} if hasattr(rec, "local_time") else {}))
+    local = rec.time.astimezone(tz).replace(tzinfo=None) if getattr(rec, "local_time", False) else rec.time
+    years = []
+    for year in (at.year - 1, at.year, at.year + 1):
+        try:
+            moved = local.replace(year=year)
+        except ValueError:  # Feb 29 in a common year
+            continue
+        years.append(local_to_utc(moved, tz)[0] if getattr(rec, "local_time", False) else moved)
+    best = min(years, key=lambda t: abs(t - at), default=None)
+    return rec if best is None or best == rec.time else dataclasses.replace(rec, time=best)
+
+
+SyslogWrapped = LinePrefixed
 """The former name (a syslog header was the first prefix read)."""
 
 
@@ -810,27 +896,22 @@ class Enveloped:
             for first, at, texts, _ in held.values():  # the export ends inside a line
                 yield from numbered(first, "".join(texts), at)
 
+        yearless = getattr(self.inner, "yearless", False)
         for rec in self.inner.parse(inner_lines(), path, tz):
             while bad:
                 yield bad.pop(0)
-            yield _rewrite(rec, where, tz)
+            yield _rewrite(rec, where, tz, yearless)
         yield from bad
 
 
-def _rewrite(rec: Record, where: dict[int, tuple[int, Any]], tz: tzinfo) -> Record:
+def _rewrite(rec: Record, where: dict[int, tuple[int, Any]], tz: tzinfo, yearless: bool) -> Record:
     ref = rec.source.ref or ""
     m = re.fullmatch(r"line (\d+)", ref)
     if m is None or int(m[1]) not in where:
         return rec
     outer, when = where[int(m[1])]
-    changes: dict[str, Any] = {"source": Source(rec.source.input, f"line {outer}")}
-    if getattr(rec, "time", 0) is None and when is not None:
-        got = wrapper_time(when, tz)
-        if got is not None:
-            changes["time"] = got
-            if hasattr(rec, "local_time"):
-                changes["local_time"] = False
-    return dataclasses.replace(rec, **changes)
+    return _wrapper_dated(dataclasses.replace(rec, source=Source(rec.source.input, f"line {outer}")), when, tz,
+                          yearless)
 
 
 # --- detection -------------------------------------------------------------------------------
