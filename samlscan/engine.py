@@ -356,12 +356,12 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
 
 
 def _consume_records(records, out: _Collected) -> None:
-    from samlscan.logs.base import TIMELINE_NOTE, EmbeddedSaml, Malformed
+    from samlscan.logs.base import ATTEMPT_NOTE, TIMELINE_NOTE, EmbeddedSaml, Malformed
 
     shared: dict = {}
     for rec in records:
         if isinstance(rec, LogEvent):
-            if rec.outcome != "info" or rec.raw_code == TIMELINE_NOTE:  # (a note: kept, for the report)
+            if rec.outcome != "info" or rec.raw_code in (TIMELINE_NOTE, ATTEMPT_NOTE):  # (a note: kept)
                 out.events.append(_compact(rec, shared))
                 continue
             # an 'info' event (a token refresh, another client's logout) is counted and its user

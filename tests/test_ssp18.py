@@ -108,3 +108,80 @@ def test_docker_compose_services_interleaved_are_read_apart(tmp_path):
     text = "".join(r[3] + "\n" for r in sorted(rows))
     _, events = _events(_written(tmp_path, "compose.log", text))
     assert len(events) == 2 * len(_bare(tmp_path, "java-saml"))
+
+
+# --- 1 and 2. SimpleSAMLphp's word on a login it went on with, on that login's attempt -----------
+
+def _scan(folder: str, *args: str) -> list[dict]:
+    result = CliRunner().invoke(main, ["scan", str(DATA / folder), "--exclude", "record.py", "--exclude", "*.md",
+                                       *args, "--format", "json", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["attempts"]
+
+
+def _of(attempts: list[dict], name: str) -> dict:
+    (got,) = [a for a in attempts if any(e["input"].endswith(name) for e in a["evidence"])]
+    return got
+
+
+def test_ssps_invalid_acs_warning_is_quoted_on_that_logins_attempt():
+    """livessp lines 24-26: the SP asked for an ACS its saml20-sp-remote entry does not list; SSP
+    warned and answered at the default one. Before: info events, in no attempt."""
+    attempts = _scan("livessp", "--sp-entity-id", "sonarqube", "--acs-url",
+                     "https://sonar.example.com/oauth2/callback/saml", "--at", "2026-11-29T13:17:00Z",
+                     "--idp-metadata", str(DATA / "livessp" / "metadata.xml"), "--sp-key", str(KEYS / "sp.key"))
+    acs = _of(attempts, "acs-not-in-metadata.b64")
+    (note,) = [n for n in acs["notes"] if "invalid AssertionConsumerService" in n]
+    assert note.startswith(str(DATA / "livessp" / "simplesamlphp.log") + " [lines 24-26]: ")
+    assert "'https://sonar.example.com:9000/oauth2/callback/saml'" in note and "HTTP-POST" in note
+    assert {"input": str(DATA / "livessp" / "simplesamlphp.log"), "kind": "log", "ref": "line 24"} in acs["evidence"]
+    assert acs["outcome"] == "success"  # (SSP answered at the default ACS, which the SP accepted)
+    others = [a for a in attempts if a is not acs]
+    assert not any("AssertionConsumerService" in n for a in others for n in a["notes"])
+
+
+def test_ssps_lost_state_is_quoted_on_the_accepted_login_it_belongs_to():
+    """livesspsp line 87: the SP lost the login's state (its cookie was gone) and, being 1.19, took
+    the response as unsolicited. Before: an info event, in no attempt."""
+    attempts = _scan("livesspsp", "--sp-entity-id", "https://sp.example.net/ssp-sp", "--acs-url",
+                     "http://127.0.0.1:8766/module.php/saml/sp/saml2-acs.php/default-sp",
+                     "--idp-cert", str(KEYS / "idp.crt"), "--at", "2026-11-29T13:32:45Z")
+    lost = _of(attempts, "state-lost.b64")
+    assert lost["outcome"] == "success" and lost["root_cause"] is None
+    assert any("[line 87]: Could not load state specified by InResponseTo" in n for n in lost["notes"])
+    assert not any("Could not load state" in n for a in attempts if a is not lost for n in a["notes"])
+    assert _of(attempts, "unsolicited.b64")["outcome"] == "success"
+
+
+def _ssp(tmp_path: Path, lines: list[str]) -> list[LogEvent]:
+    return _events(_written(tmp_path, "simplesamlphp.log", "\n".join(lines) + "\n"))[1]
+
+
+def test_a_lost_state_refused_next_stays_the_failure_and_is_no_note(tmp_path):
+    """SSP 2.x with unsolicited responses off: the warning is the cause of the refusal after it."""
+    from samlscan.logs.base import ATTEMPT_NOTE
+
+    lost = ("Mar 11 09:41:02 simplesamlphp WARNING [0a1b2c3d4e] Could not load state specified by InResponseTo: "
+            "NOSTATE Processing response as unsolicited.")
+    events = _ssp(tmp_path, [lost, "Mar 11 09:41:02 simplesamlphp ERROR [0a1b2c3d4e] SimpleSAML\\Error\\Exception: "
+                                   "Unsolicited responses are denied by configuration."])
+    assert events[0].outcome == "failure" and events[0].raw_code != ATTEMPT_NOTE
+    assert [(e.outcome, e.raw_code) for e in _ssp(tmp_path, [lost])] == [("info", ATTEMPT_NOTE)]
+
+
+def test_a_note_joins_by_its_session_else_the_one_attempt_near_it():
+    from datetime import timedelta
+
+    from samlscan.correlate.said import Marks, Said, quoted
+    from samlscan.model import Attempt
+
+    t = datetime(2025, 3, 11, 9, 41, 2, tzinfo=timezone.utc)
+    a = [Attempt(t, None, "success", None, None, None, (), ()) for _ in range(2)]
+    kept = [Marks({"simplesamlphp:req:s1": [t]}, (t,)), Marks({}, (t + timedelta(seconds=4),))]
+    by_key = Said("simplesamlphp:req:s1", t + timedelta(seconds=3), "log", "line 9", "log [line 9]", "keyed")
+    near = Said(None, t + timedelta(seconds=3), "log", "line 8", "log [line 8]", "near")
+    tie = Said(None, t + timedelta(seconds=2), "log", "line 7", "log [line 7]", "tie")
+    far = Said(None, t + timedelta(minutes=5), "log", "line 6", "log [line 6]", "far")
+    got = quoted(a, kept, [by_key, near, tie, far])
+    assert got[0].notes == ("log [line 9]: keyed",)  # (its session's, though the other is nearer)
+    assert got[1].notes == ("log [line 8]: near",)  # (no session named: the nearest; a tie, none)

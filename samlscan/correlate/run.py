@@ -23,6 +23,7 @@ from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pa
                                       _quoted_zone_notes, _zone_apart_notes)
 from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
                                        _message_piece, _response_key)
+from samlscan.correlate.said import marks, quoted, said_notes
 from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
 from samlscan.gcpause import no_cyclic_gc
 
@@ -118,9 +119,17 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     for root in foreign:
         del members[root]
     mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
-    attempts = [_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
-                _login_attempt(g, unheld) for g in (members.pop(root) for root in list(members))
-                if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g)]
+    said = said_notes(report.events, offsets)
+    attempts, kept = [], []
+    for g in (members.pop(root) for root in list(members)):
+        if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g):
+            attempts.append(_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
+                            _login_attempt(g, unheld))
+            if said:  # (what joins a note to its attempt: most scans have none)
+                kept.append(marks(g))
+    if said:
+        attempts = quoted(attempts, kept, said)
+    del kept
     attempts = _found_for_others(attempts)
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)

@@ -45,6 +45,11 @@ TIMELINE_NOTE = "timeline-note"
 """The raw_code of an 'info' event worth a line in the report's notes (an admin's change to the
 SP's client or to the IdP's keys): its text is that line."""
 
+ATTEMPT_NOTE = "attempt-note"
+"""The raw_code of an 'info' event its login's attempt quotes: a product's own word on a login it
+went on with (SimpleSAMLphp answering at another ACS than the one asked for, or taking a response
+whose state it lost as unsolicited). It names no failure; it says why a later one happened."""
+
 Record = Union[LogEvent, EmbeddedSaml, Malformed]
 
 

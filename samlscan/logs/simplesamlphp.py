@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import classify, local_to_utc, malformed, src, text_lines
-from samlscan.logs.base import Record
+from samlscan.logs.base import ATTEMPT_NOTE, Record
 from samlscan.logs.embedded import XmlDump, embedded_records
 from samlscan.model import LogEvent
 
@@ -53,7 +53,7 @@ _SP_TEXT = re.compile(r"specified by InResponseTo|[Uu]nsolicited response|Receiv
 # (modules/saml/src/IdP/SAML2.php getAssertionConsumerService: 'Authentication request specifies
 # invalid AssertionConsumerService:' and the requested URL, binding, index, then "our last resort
 # is to just use the default endpoint"). They explain a Destination the SP refuses; they are no
-# failure of their own.
+# failure of their own: notes its login's attempt quotes (ATTEMPT_NOTE).
 _CARRIED_ON = re.compile(r"^(?:Authentication request specifies invalid AssertionConsumerService:"
                          r"|AssertionConsumerService(?:URL|Index): |ProtocolBinding: )")
 # Statistics lines of the user/password auth sources (modules/core/lib/Auth/UserPassBase.php
@@ -177,7 +177,7 @@ class SimpleSamlPhpParser:
                 yield None, (m["track"], m["pid"]), msg
                 continue
             elif _CARRIED_ON.match(msg):
-                outcome = "info"
+                outcome = "note"
             elif level in _FAIL_LEVELS:
                 outcome = "failure"
             else:
@@ -193,9 +193,9 @@ class SimpleSamlPhpParser:
             code = classify(PRODUCT, None, msg) if outcome == "failure" else None
             yield LogEvent(source=src(path, no), time=time, product=PRODUCT,
                            side="sp" if _SP_TEXT.search(msg) else "idp",
-                           outcome=outcome, text=msg, code=code, request_id=track, app=app,
-                           user=user,
-                           local_time=local), (m["track"], m["pid"]), None
+                           outcome="info" if outcome == "note" else outcome, text=msg, code=code,
+                           request_id=track, app=app, user=user, local_time=local,
+                           raw_code=ATTEMPT_NOTE if outcome == "note" else None), (m["track"], m["pid"]), None
         for dump in dumps.values():
             for rec in dump.records(path):
                 yield rec, None, None
@@ -258,9 +258,10 @@ def _went_on(records: Iterator[tuple[Record, tuple | None]]) -> Iterator[tuple[R
 
 
 def _decide(entry: list, failed: bool) -> None:
-    """A waiting state-lost warning's verdict: the failure it was, or the note it is."""
+    """A waiting state-lost warning's verdict: the failure it was, or the note its attempt quotes
+    (the SP lost the login's state: its session cookie was gone, and it went on as unsolicited)."""
     if not failed:
-        entry[0] = dataclasses.replace(entry[0], outcome="info")
+        entry[0] = dataclasses.replace(entry[0], outcome="info", raw_code=ATTEMPT_NOTE)
     entry[2] = True
 
 

@@ -1,0 +1,113 @@
+"""What a product said of a login it went on with (logs.base.ATTEMPT_NOTE events), quoted on the
+attempt it belongs to: the attempt whose log lines share its flow ID, else the one nearest it in time."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from samlscan.correlate.link_user import MOMENT
+from samlscan.model import Attempt, Evidence
+
+
+@dataclass(frozen=True)
+class Said:
+    key: str | None
+    """The flow key of its line (correlate.pieces._event_piece's): its session's other lines."""
+    time: datetime | None
+    input: str
+    ref: str | None
+    """Its first line's."""
+    where: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What of an attempt's pieces a note is joined by: their flow keys' times, and all times."""
+
+    keys: dict
+    times: tuple
+
+
+def said_notes(events, offsets: dict) -> list[Said]:
+    """The ATTEMPT_NOTE events, clock-corrected as their log's other lines are; consecutive lines of
+    one session (SimpleSAMLphp's warning and the URL and binding under it) are one note."""
+    from samlscan.logs.base import ATTEMPT_NOTE
+
+    out: list[Said] = []
+    last: tuple | None = None
+    for e in events:
+        if e.raw_code != ATTEMPT_NOTE:
+            continue
+        key = f"{e.product}:req:{e.request_id}" if e.request_id else None
+        line = _line(e.source.ref)
+        if out and last is not None and last[:2] == (e.source.input, key) and line is not None \
+                and last[2] is not None and line == last[2] + 1:
+            head = out[-1]
+            out[-1] = replace(head, where=_span(head.where, e.source.ref), text=f"{head.text} {e.text}")
+        else:
+            off = offsets.get(e.source.input, timedelta(0))
+            where = e.source.input + (f" [{e.source.ref}]" if e.source.ref else "")
+            out.append(Said(key, e.time - off if e.time and off else e.time, e.source.input, e.source.ref, where,
+                            e.text))
+        last = (e.source.input, key, line)
+    return out
+
+
+def marks(members) -> Marks:
+    keys: dict = {}
+    for p in members:
+        if p.time is not None:
+            for k in p.flow_keys:
+                keys.setdefault(k, []).append(p.time)
+    return Marks(keys, tuple(p.time for p in members if p.time is not None))
+
+
+def quoted(attempts: list[Attempt], kept: list[Marks], said: list[Said]) -> list[Attempt]:
+    """Each note on its attempt: one whose lines share its flow key (the nearest in time of those),
+    else the one with a piece nearest it within MOMENT; a note two attempts are as near is left out."""
+    notes: dict[int, list[Said]] = {}
+    for s in said:
+        i = _by_key(kept, s) if s.key else None
+        i = i if i is not None else _by_time(kept, s)
+        if i is not None:
+            notes.setdefault(i, []).append(s)
+    return [_with(a, notes[i]) if i in notes else a for i, a in enumerate(attempts)]
+
+
+def _with(a: Attempt, said: list[Said]) -> Attempt:
+    """The attempt quoting its notes, their lines among its evidence."""
+    places = {(e.input, e.kind, e.ref) for e in a.evidence}
+    more = tuple(dict.fromkeys(Evidence(s.input, "log", s.ref) for s in said
+                               if (s.input, "log", s.ref) not in places))
+    return replace(a, notes=(*a.notes, *(f"{s.where}: {s.text}" for s in said)), evidence=(*a.evidence, *more))
+
+
+def _by_key(kept: list[Marks], s: Said) -> int | None:
+    near = [(_gap(m.keys[s.key], s.time), i) for i, m in enumerate(kept) if s.key in m.keys]
+    return min(near)[1] if near else None
+
+
+def _by_time(kept: list[Marks], s: Said) -> int | None:
+    if s.time is None:
+        return None
+    near = sorted((_gap(m.times, s.time), i) for i, m in enumerate(kept) if m.times)
+    if not near or near[0][0] > MOMENT or len(near) > 1 and near[1][0] == near[0][0]:
+        return None
+    return near[0][1]
+
+
+def _gap(times, at: datetime | None) -> timedelta:
+    return min((abs(t - at) for t in times), default=timedelta.max) if at is not None else timedelta(0)
+
+
+def _line(ref: str | None) -> int | None:
+    return int(ref[5:]) if ref and ref.startswith("line ") and ref[5:].isdigit() else None
+
+
+def _span(where: str, ref: str | None) -> str:
+    """'log [line 25]' and 'line 27': 'log [lines 25-27]'."""
+    head, _, first = where.rpartition(" [")
+    start = first.rstrip("]").removeprefix("lines ").removeprefix("line ").split("-")[0]
+    return f"{head} [lines {start}-{_line(ref)}]"
+
