@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from samlscan.correlate.link_user import MOMENT
-from samlscan.model import Attempt, Evidence
+from samlscan.model import Attempt
 
 
 @dataclass(frozen=True)
@@ -14,9 +14,6 @@ class Said:
     key: str | None
     """The flow key of its line (correlate.pieces._event_piece's): its session's other lines."""
     time: datetime | None
-    input: str
-    ref: str | None
-    """Its first line's."""
     where: str
     text: str
 
@@ -48,8 +45,7 @@ def said_notes(events, offsets: dict) -> list[Said]:
         else:
             off = offsets.get(e.source.input, timedelta(0))
             where = e.source.input + (f" [{e.source.ref}]" if e.source.ref else "")
-            out.append(Said(key, e.time - off if e.time and off else e.time, e.source.input, e.source.ref, where,
-                            e.text))
+            out.append(Said(key, e.time - off if e.time and off else e.time, where, e.text))
         last = (e.source.input, key, line)
     return out
 
@@ -76,11 +72,8 @@ def quoted(attempts: list[Attempt], kept: list[Marks], said: list[Said]) -> list
 
 
 def _with(a: Attempt, said: list[Said]) -> Attempt:
-    """The attempt quoting its notes, their lines among its evidence."""
-    places = {(e.input, e.kind, e.ref) for e in a.evidence}
-    more = tuple(dict.fromkeys(Evidence(s.input, "log", s.ref) for s in said
-                               if (s.input, "log", s.ref) not in places))
-    return replace(a, notes=(*a.notes, *(f"{s.where}: {s.text}" for s in said)), evidence=(*a.evidence, *more))
+    """The attempt quoting its notes (each names its file and lines: its evidence is what decided)."""
+    return replace(a, notes=(*a.notes, *(f"{s.where}: {s.text}" for s in said)))
 
 
 def _by_key(kept: list[Marks], s: Said) -> int | None:

@@ -241,7 +241,8 @@ class LinePrefixed:
         try:
             for feed in itertools.chain((inner_lines(),), (spooled(s) for s in _after(spools))):
                 for rec in self.inner.parse(feed, path, tz):
-                    yield _wrapper_dated(rec, _stamp_of(rec, stamps), tz, yearless) if stamps else rec
+                    dated = stamps and (yearless or getattr(rec, "time", 0) is None)
+                    yield _wrapper_dated(rec, _stamp_of(rec, stamps), tz, yearless) if dated else rec
         finally:
             for spool in spools.values():
                 spool.close()
