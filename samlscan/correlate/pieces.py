@@ -223,7 +223,7 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Pie
     else:
         sp, sp_rank = (audience, _SP_ENTITY) if audience else (destination, _SP_DESTINATION)
     if m.logged_by and ":" in m.logged_by:  # the log line's flow ID joins the line's other events
-        keys.add(f"{product}:req:{m.logged_by.split(':', 1)[1]}")
+        keys.add(request_key(product, m.logged_by.split(':', 1)[1]))
     return _with_identity(_MessagePiece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
                   opaque=bool(user) and a.name_id.format in _OPAQUE_FORMATS, login=_login_of(a, login_attribute),
@@ -261,12 +261,17 @@ def _predicted_outcome(m, errors) -> str:
     return "unknown"
 
 
+def request_key(product: str | None, request_id: str) -> str:
+    """The flow key of a product's request (or session) ID: its lines, and a message it logged."""
+    return f"{product}:req:{request_id}"
+
+
 def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
     """`shared`: one key string and one identity per flow ID (a login's lines name the same ID)."""
     keys = []
     identity = ()
     if e.request_id:
-        key = f"{e.product}:req:{e.request_id}"
+        key = request_key(e.product, e.request_id)
         got = shared.get(key)
         if got is None:
             got = shared[key] = (key, ((e.product, key),))

@@ -6,13 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from samlscan.correlate.link_user import MOMENT
+from samlscan.correlate.pieces import request_key
 from samlscan.model import Attempt
 
 
 @dataclass(frozen=True)
 class Said:
     key: str | None
-    """The flow key of its line (correlate.pieces._event_piece's): its session's other lines."""
+    """The flow key of its line (pieces.request_key): its session's other lines."""
     time: datetime | None
     where: str
     text: str
@@ -36,7 +37,7 @@ def said_notes(events, offsets: dict) -> list[Said]:
     for e in events:
         if e.raw_code != ATTEMPT_NOTE:
             continue
-        key = f"{e.product}:req:{e.request_id}" if e.request_id else None
+        key = request_key(e.product, e.request_id) if e.request_id else None
         line = _line(e.source.ref)
         if out and last is not None and last[:2] == (e.source.input, key) and line is not None \
                 and last[2] is not None and line == last[2] + 1:
