@@ -186,6 +186,20 @@ def _compile_pattern(pattern: str) -> tuple[re.Pattern[str], str, int]:
     return re.compile(body, re.IGNORECASE), keyword, weight
 
 
+def placeholder_values(entry: CatalogEntry, text: str) -> dict[str, str]:
+    """The text each `<name>` of the entry's pattern stands for in `text` (the first match), by name;
+    {} when the pattern does not match. For the values a log line names (the Destination and the URL
+    an SP received it at)."""
+    parts = _PLACEHOLDER.split(entry.pattern)
+    names = [n[1:-1] for n in _PLACEHOLDER.findall(entry.pattern)]
+    # a placeholder that ends the pattern runs to the next space or log delimiter (a lazy one would
+    # take nothing; SonarQube's web.log goes on with '][method|...')
+    body = "".join(_literal_regex(lit) + ("" if i == len(names) else f"({_VAR})" if parts[i + 1].strip()
+                                          else r"""([^\s\[\]|"'<>]{1,400})""") for i, lit in enumerate(parts))
+    m = re.search(body, text, re.IGNORECASE) if names else None
+    return {name: m.group(i + 1).strip().rstrip(".,;") for i, name in enumerate(names)} if m else {}
+
+
 @cache
 def _index() -> _Index:
     raw_entries, generic = _entries_and_flags()

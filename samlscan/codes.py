@@ -576,6 +576,19 @@ _ASSIGN = (
 """Where each IdP product lets a user use an application (MSIS5007, AADSTS50105, Okta's 'not
 assigned', Google's app_not_enabled_for_user)."""
 
+STALE_ACS_FIX = ("Set the IdP's ACS (Reply) URL for this SP to {want}: it posts to {got}, another path than "
+                 "the SP's ACS (a stale or misspelt ACS endpoint in the IdP's entry for the SP).")
+"""destination-mismatch's fix when the Destination's path is not the ACS's (checks.protocol.acs_path_apart):
+the IdP's entry, not the SP's base URL behind a proxy (the code's fix, for a scheme, host or port apart)."""
+
+SIGNED_BY_ANOTHER_KEY_FIX = (
+    "The signed content is intact (its digest matches); the key that made the SignatureValue is not the "
+    "configured certificate's: the IdP signs with a rotated (or another) key. Compare the certificate in "
+    "the signature's KeyInfo, if any, with the configured one, and take the IdP's current signing "
+    "certificate from its metadata (KeyDescriptor use=\"signing\") into the SP.")
+"""signature-invalid's fix when the digest matched and only the SignatureValue failed with the
+configured key (sigverify's 'signature-value'): the generic fix's 'if the digest failed' does not apply."""
+
 _SIGNING_CERT = (
     # Entra: an app's SAML Certificates section lists its certificates; one is Active (signs), a new
     # one is made active by hand ('Manage certificates for federated single sign-on', learn.microsoft.com)

@@ -443,6 +443,17 @@ def trusted_for(kind: str, issuer: str | None, expect) -> tuple[TrustedCert, ...
     return {"idp": expect.idp_certs, "sp": expect.sp_certs}.get(who, expect.sp_certs + expect.idp_certs)
 
 
+def _signed_before_encryption(root, verification: Verification, decrypted, trusted) -> tuple[str, ...]:
+    """('signed-before-encryption:<ID>',) when the root's own signature fails its digest and verifies
+    once the decrypted Assertions stand in place of their EncryptedAssertions (sigverify)."""
+    from samlscan.sigverify import verifies_decrypted
+
+    own = [info for el, info in verification.signatures if el.getparent() is root]
+    if not decrypted or not any(info.failure == "digest" for info in own):
+        return ()
+    return (f"signed-before-encryption:{root.get('ID')}",) if verifies_decrypted(root, decrypted, trusted) else ()
+
+
 def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, ...],
                  sp_keys: tuple = (), xml: bytes = b"", published: tuple[TrustedCert, ...] = ()) -> SamlMessage:
     """Build the SamlMessage of a parsed document (decrypting and verifying along the way).
@@ -486,6 +497,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     structure += order + wrapping
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
     structure += rebound_facts(decrypted)
+    structure += _signed_before_encryption(root, verification, decrypted, trusted)
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)
         structure += (f"request-not-on-or-after:{root.get('NotOnOrAfter')}",)

@@ -679,3 +679,32 @@ def _shares_key(trusted, embedded, values) -> bool:
             return cert.der
     mine = {spki(c) for c in trusted}
     return bool(mine & {spki(c) for c in embedded}) or any(_holds_any(c, values) for c in trusted)
+
+
+def verifies_decrypted(root, decrypted, trusted: tuple[TrustedCert, ...]) -> bool:
+    """Whether the signature `root` holds verifies over a copy of `root` in which each decrypted
+    EncryptedAssertion is replaced by its Assertion: the IdP signed the Response before it encrypted
+    the Assertion (samlify without encryptThenSign), so the signature covers the plaintext, never the
+    EncryptedAssertion sent (SAML core 6.1: the Response's signature is over what is sent). Checked
+    with the configured keys, else with the signature's own KeyInfo (integrity only)."""
+    sig = next((el for el in root if el.tag == DS + "Signature"), None)
+    if sig is None or not decrypted:
+        return False
+    doc = copy.deepcopy(root)
+    for enc, plain in decrypted:
+        held = _at_path(doc, _index_path(root, enc))
+        inner = copy.deepcopy(plain)
+        inner.tail = held.tail
+        held.getparent().replace(held, inner)
+    xmlsec = xmlsec_module()
+    _register_ids(doc, xmlsec)
+    copied = _at_path(doc, _index_path(root, sig))
+    keys = [_key(c) for c in trusted] or [_key(c) for c in _keyinfo(sig)[0]]
+    return any(_verify_with(copied, k, xmlsec) for k in keys)
+
+
+def _at_path(root, path: list[int]):
+    el = root
+    for i in path:
+        el = el[i]
+    return el

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp
 from samlscan.checks.bearer import BEARER, one_confirms
-from samlscan.codes import spec
+from samlscan.codes import STALE_ACS_FIX, spec
 from samlscan.model import Finding, SamlMessage, Severity
 from samlscan.saml import sender
 
@@ -262,12 +262,25 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
     if not want and msg.destination and is_template_variable(msg.destination):
         yield _unfilled(msg, "destination-mismatch", "Destination", msg.destination, "ACS URL", want)
     elif want and msg.destination and msg.destination != want:
+        stale = acs_path_apart(want, msg.destination)
+        hint = (STALE_ACS_FIX.format(want=want, got=msg.destination) if stale else
+                f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} agree")
         yield finding(msg, "destination-mismatch",
                       f"Destination is {msg.destination!r}, the SP's ACS URL is {want!r}: "
                       + _url_difference(want, msg.destination),
                       expected=want, actual=msg.destination,
-                      hint=in_idp(f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} "
-                                  "agree", "destination-mismatch", msg.issuer))
+                      hint=in_idp(hint, "destination-mismatch", msg.issuer), side="idp" if stale else None)
+
+
+def acs_path_apart(want: str, got: str) -> bool:
+    """Whether two ACS URLs name another endpoint (their paths differ beyond a trailing slash): the
+    IdP posts to an ACS path the SP does not serve (SAML profiles 4.1.4.5), the IdP's entry to fix.
+    A scheme, host or port apart is the SP's base URL behind a proxy (the code's side)."""
+    try:
+        a, b = urlsplit(want.strip()).path, urlsplit(got.strip()).path
+    except ValueError:
+        return False
+    return a.rstrip("/") != b.rstrip("/")
 
 
 def check_recipient(msg: SamlMessage, ctx: CheckContext):

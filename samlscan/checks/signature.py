@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp
-from samlscan.codes import spec
+from samlscan.codes import SIGNED_BY_ANOTHER_KEY_FIX, spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
 from samlscan.sigverify import ENVELOPED, EXC_C14N, KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS
@@ -34,6 +34,20 @@ UNCANONICALIZABLE = ("the signed element cannot be canonicalized (a namespace de
 """sigverify's 'uncanonicalizable'."""
 UNCANONICALIZABLE_HINT = ("if the IdP sent it, remove the relative namespace declaration from its output; a "
                           "message that only verifies in a toolkit that ignores the failure is forged")
+
+SIGNED_BEFORE_ENCRYPTION = ("the digest fails because the IdP signed the Response before it encrypted the "
+                            "Assertion: the signature verifies over the Response with the decrypted Assertion "
+                            "in the place of the EncryptedAssertion, so it covers content that was never sent "
+                            "and no SP can verify it as received (SAML core 6.2: a receiver verifies and "
+                            "decrypts in the reverse order of the sender's operations, so a Response "
+                            "signature must be made over the EncryptedAssertion); the content is what the "
+                            "IdP signed, no one changed it")
+"""A Response signature whose digest fails and that verifies over the decrypted document (saml's
+'signed-before-encryption' fact, found by sigverify.verifies_decrypted with xmlsec)."""
+SIGNED_BEFORE_ENCRYPTION_HINT = ("make the IdP encrypt the Assertion first and sign the Response after it, "
+                                 "over the EncryptedAssertion (samlify: encryptThenSign: true in the "
+                                 "IdentityProvider's settings); or have it sign the Assertion itself, before "
+                                 "encrypting it, and not the Response")
 
 
 def _fingerprints(c: CertInfo) -> str:
@@ -328,6 +342,13 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                 doubled[(sig.parent, sig.parent_id)] = 0
                 yield _doubled(msg, sig)
             continue
+        if sig.failure == "digest" and sig.parent == msg.kind and \
+                f"signed-before-encryption:{sig.parent_id}" in msg.structure:
+            yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {SIGNED_BEFORE_ENCRYPTION}",
+                          expected="a signature over the EncryptedAssertion as sent",
+                          actual="a signature over the Assertion before encryption",
+                          hint=SIGNED_BEFORE_ENCRYPTION_HINT, side="idp")
+            continue
         if sig.failure == "undiagnosed":
             yield finding(msg, "signature-invalid", f"the {_where(sig)} does not verify (not diagnosed "
                           "further: several signatures of this message failed)")
@@ -350,10 +371,18 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                   "SignedInfo or SignatureValue changed" if sig.failure == "signature-value-unchecked" else
                   f"the digest matches but the SignatureValue does not verify with {keys}: wrong key, or "
                   "SignedInfo/SignatureValue changed")
+        # an RSA PKCS#1 v1.5 block that does not decode with the configured key was made by another key
+        # (sigverify._rsa_signed_by: one that decodes is 'signed-info-changed'); PSS and ECDSA cannot tell
+        other_key = sig.failure == "signature-value" and bool(trusted) and "#rsa-" in (sig.signature_algorithm or "")
+        if other_key:
+            detail = (f"the digest matches (the signed content is intact) but the SignatureValue was not made "
+                      f"by {keys}: another key signed it")
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
                       actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch",
-                      hint=SIGNED_INFO_CHANGED_HINT if sig.failure == "signed-info-changed" else None)
+                      hint=SIGNED_INFO_CHANGED_HINT if sig.failure == "signed-info-changed" else
+                      _another_key_hint(sig, [c.info for c in trusted], ctx) if other_key else None,
+                      side="sp" if other_key else None)
     configured = "; ".join(_fingerprints(c.info) for c in trusted) if rotated else ""
     for received, sigs in rotated.items():  # one finding per foreign key, naming every signature
         where = " and ".join(_where(s) for s in sigs)
@@ -361,6 +390,23 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "signature-cert-mismatch",
                       f"the {where} {'were' if len(sigs) > 1 else 'was'} made by a key that is not "
                       f"configured. {why}", expected=configured, actual=received, hint=hint, side=side)
+
+
+def _another_key_hint(sig: SignatureInfo, configured: list[CertInfo], ctx: CheckContext) -> str:
+    """signature-invalid's fix for an intact content signed by an unconfigured key (codes'
+    SIGNED_BY_ANOTHER_KEY_FIX), with what this signature's KeyInfo shows and the setting to change."""
+    mine = {c.sha256 for c in configured}
+    shown = [c for c in sig.embedded_certs if c.sha256 in mine]
+    setting = ctx.expect.setting_name("idp_cert")
+    if shown:
+        return (f"{SIGNED_BY_ANOTHER_KEY_FIX} Here KeyInfo carries the configured certificate itself "
+                f"({_named(shown)}), yet its key did not sign: the IdP sends its old certificate beside its new "
+                f"key (or someone else signed under its name); put the metadata's current one in {setting}"
+                f"{_rollover_pair(ctx)}.")
+    keyinfo = (f"KeyInfo carries {_received(None, sig)}" if sig.embedded_certs or sig.keyinfo_key
+               else "KeyInfo carries no certificate")
+    return (f"{SIGNED_BY_ANOTHER_KEY_FIX} Here {keyinfo}; {setting} holds "
+            f"{'; '.join(_fingerprints(c) for c in configured)}{_rollover_pair(ctx)}.")
 
 
 def _rollover_pair(ctx: CheckContext) -> str:

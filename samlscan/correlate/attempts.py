@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from samlscan.catalog import IDP_NAMES, with_idp_part
+from samlscan.catalog import IDP_NAMES, placeholder_values, with_idp_part
 from samlscan.checks.base import issuer_product
-from samlscan.codes import IDP_WHERE, SPECS, cause_rank
+from samlscan.checks.protocol import acs_path_apart
+from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX, cause_rank
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
                                        _metadata_signer, _refines, _unheld_judges, _where)
@@ -205,6 +206,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             or next((p for p in failed if _refines(cause, p.log_code)), None)
         # who acts and how: the catalog's entry of a log line or capture step that names the cause
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
+        stale = _logged_stale_acs(named, entry, cause)
+        if stale is not None:  # the line names both URLs, on two paths: the IdP's ACS entry, not the SP's URL
+            fix, entry = STALE_ACS_FIX.format(want=stale[0], got=stale[1]), replace(entry, fix=None, side="idp")
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):
             fix = entry.fix
         elif entry is not None and entry.fix and fix != entry.fix:
@@ -271,6 +275,22 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else (), ip)
 
 
+def _logged_stale_acs(named: list[_Piece], entry, cause: str | None) -> tuple[str, str] | None:
+    """(the SP's ACS URL, the Destination) when the log line that names a destination-mismatch quotes
+    both (its catalog pattern's <destination> and the other URL) and their paths differ: the IdP posted
+    to another ACS endpoint than the one the SP serves (SimpleSAMLphp: 'Destination is "..", current URL
+    is ".."'). None otherwise."""
+    if cause != "destination-mismatch" or entry is None:
+        return None
+    for p in named:
+        values = placeholder_values(entry, p.text)
+        got = values.pop("destination", None)
+        want = next((v for v in values.values() if "://" in v), None)
+        if got and want and "://" in got and acs_path_apart(want, got):
+            return want, got
+    return None
+
+
 def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
     """'idp' for a Destination or Recipient the SP refused when its own AuthnRequest in the capture
     asked for an ACS of another path than the one the response went to: the IdP posted to the ACS
@@ -278,17 +298,11 @@ def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
     A scheme, host or port apart is the SP's own URL behind a proxy (its usual side), said by the code."""
     if cause not in ("destination-mismatch", "recipient-mismatch"):
         return None
-    from urllib.parse import urlsplit
-
     asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None)
     sent = next((p.acs for p in members if p.acs and p.response is not None), None)
     if not asked or not sent:
         return None
-    try:
-        apart = urlsplit(asked).path.rstrip("/") != urlsplit(sent).path.rstrip("/")
-    except ValueError:
-        return None
-    return "idp" if apart else None
+    return "idp" if acs_path_apart(asked, sent) else None
 
 
 def _client_ip(ips: dict) -> str | None:
