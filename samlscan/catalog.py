@@ -197,7 +197,7 @@ def placeholder_values(entry: CatalogEntry, text: str) -> dict[str, str]:
     body = "".join(_literal_regex(lit) + ("" if i == len(names) else f"({_VAR})" if parts[i + 1].strip()
                                           else r"""([^\s\[\]|"'<>]{1,400})""") for i, lit in enumerate(parts))
     m = re.search(body, text, re.IGNORECASE) if names else None
-    return {name: m.group(i + 1).strip().rstrip(".,;") for i, name in enumerate(names)} if m else {}
+    return {name: m.group(i + 1).strip().rstrip(".,;)") for i, name in enumerate(names)} if m else {}
 
 
 @cache

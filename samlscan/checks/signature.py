@@ -376,7 +376,7 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         other_key = sig.failure == "signature-value" and bool(trusted) and "#rsa-" in (sig.signature_algorithm or "")
         if other_key:
             detail = (f"the digest matches (the signed content is intact) but the SignatureValue was not made "
-                      f"by {keys}: another key signed it")
+                      f"by {keys}: a wrong key (a rotated or another one) signed it")
         yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
                       actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch",
