@@ -184,3 +184,22 @@ def test_a_note_joins_by_its_session_else_the_one_attempt_near_it():
     got = quoted(a, kept, [by_key, near, tie, far])
     assert got[0].notes == ("log [line 9]: keyed",)  # (its session's, though the other is nearer)
     assert got[1].notes == ("log [line 8]: near",)  # (no session named: the nearest; a tie, none)
+
+
+def test_a_log_of_more_pods_than_streams_read_apart_reads_every_line(tmp_path, monkeypatch):
+    """Beyond MAX_STREAMS pods, the others' lines share one spool (a log naming 100,000 pods opened a
+    file for each: 'Too many open files' past the process's limit)."""
+    from samlscan.logs import wrapped
+
+    monkeypatch.setattr(wrapped, "MAX_STREAMS", 2)
+    opened = []
+    real = wrapped.tempfile.TemporaryFile
+    monkeypatch.setattr(wrapped.tempfile, "TemporaryFile", lambda *a, **k: opened.append(1) or real(*a, **k))
+    lines = MAKE.inner_lines("java-saml", 500)
+    text = MAKE.kubectl_prefix({f"sso-{k}/app": lines for k in "abcde"})
+    _, events = _events(_written(tmp_path, "pods.log", text))
+    key = sorted((e.time, e.code, e.outcome) for e in _bare(tmp_path, "java-saml"))
+    assert len(opened) == 3  # two pods' spools and one for the rest (the first pod is read as it comes)
+    # the first three pods read apart, every event of each; the last two share a stream, where two
+    # records at one moment may join (as every pod's did before streams were read apart)
+    assert 3 * len(key) < len(events) <= 5 * len(key)

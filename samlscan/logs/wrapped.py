@@ -200,6 +200,8 @@ class LinePrefixed:
                     first_stream = stream
                 spool = None
                 if stream is not None and stream != first_stream:
+                    if stream not in spools and len(spools) >= MAX_STREAMS:
+                        stream = ""  # (the streams beyond: one spool, not a file each)
                     spool = spools.get(stream)
                     if spool is None:
                         spool = spools[stream] = tempfile.TemporaryFile("w+", encoding="utf-8")
@@ -246,6 +248,11 @@ class LinePrefixed:
         finally:
             for spool in spools.values():
                 spool.close()
+
+
+MAX_STREAMS = 64
+"""Streams (pods, compose services) of one log read apart, each spooled to a file of its own; the
+lines of any beyond are spooled together (a log naming 100,000 pods would open as many files)."""
 
 
 def _after(spools: dict) -> Iterator:
