@@ -10,7 +10,7 @@ from typing import Iterator
 
 from samlscan import engine
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
-from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS
+from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
 
 BLOCK = 8 * 1024 * 1024
 
@@ -327,10 +327,10 @@ def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
 
 
 _XML_LINE = re.compile(rb"[ \t]*<")
-_DOC_OPEN = re.compile(rb"<\?xml\b[^>]{0,200}\?>\s*$|<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|"
-                       rb"Assertion)\b", re.M)
-_ROOT_OPEN = re.compile(rb"<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b")
-_ROOT_CLOSE = re.compile(rb"</(?:[\w.-]+:)?(?:Response|AuthnRequest|LogoutRequest|LogoutResponse)>|"
+_ROOTS = SAML_ROOTS.encode()
+_ROOT_OPEN = re.compile(rb"<([\w.-]+:)?(" + _ROOTS + rb")\b")
+_DOC_OPEN = re.compile(rb"<\?xml\b[^>]{0,200}\?>\s*$|" + _ROOT_OPEN.pattern, re.M)
+_ROOT_CLOSE = re.compile(rb"</(?:[\w.-]+:)?(?:" + _ROOTS.replace(b"|Assertion", b"") + rb")>|"
                          rb"^</(?:[\w.-]+:)?Assertion>", re.M)
 """A root's closing tag where the opening one is in the block before (an Assertion's at a line's
 start only: a Response's own Assertion closes indented)."""

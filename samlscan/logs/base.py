@@ -11,6 +11,9 @@ DUMP_MARKERS = ("PD94bWw", "PHNhbWw", "PHNhbWx", "PFJlc3BvbnNl", "PEF1dGhu", "PE
 """What a log line dumping a SAML message in base64 or XML holds: the base64 of '<?xml', '<saml:'
 / '<saml2' ('PHNhbWw'), '<samlp' ('PHNhbWx'), '<Response', '<Authn', '<Logout', or the XML
 prolog. The embedded reader looks for them, and the byte prefilters keep their lines."""
+SAML_ROOTS = "Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion"
+"""The root elements of the SAML messages a log may dump (a regex alternation): its XML readers and
+byte prefilters look for them, with any namespace prefix."""
 EMBED_HINTS = DUMP_MARKERS + ("SAMLRe", "Response", "AuthnRequest", "Logout", "Assertion")
 """What a line must hold for the embedded reader to look further (a dump, a SAMLResponse= or
 SAMLRequest= parameter, an XML message): a byte prefilter that keeps these keeps every dump."""

@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import MAX_TEXT_LINE, parse_iso, src, text_lines
-from samlscan.logs.base import EMBED_HINTS, EmbeddedSaml, Record
+from samlscan.logs.base import EMBED_HINTS, SAML_ROOTS, EmbeddedSaml, Record
 
 # base64 of '<?xml', '<samlp:', '<saml2p:', '<saml2:', '<saml:', '<Response', '<AuthnRequest',
 # '<LogoutRequest', '<LogoutResponse' ('PD94bWw' = '<?xml', 'PHNhbWxw' = '<samlp', ...).
@@ -26,8 +26,8 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/])(?:%s)(?=%s{40})(?:[A-Za-z0-9+/_-]++|%%2[B
 # A form or query parameter (POST body or redirect URL); redirect values are deflated, so
 # they do not start with the prefixes above.
 _PARAM = re.compile(r"\b(?:SAMLResponse|SAMLRequest)=([^&\s\"'<>,;]{20,})")
-_XML_START = re.compile(
-    r"<(?:\?xml\b|([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b)")
+_ROOT_START = re.compile(rf"<([\w.-]+:)?({SAML_ROOTS})\b")
+_XML_START = re.compile(rf"<(?:\?xml\b|([\w.-]+:)?({SAML_ROOTS})\b)")
 _HINT = re.compile("|".join(map(re.escape, EMBED_HINTS)))
 _VALUE_START = re.compile("|".join(map(re.escape, ("<", "SAMLResponse=", "SAMLRequest=") + _B64_PREFIXES)))
 """What each kind of value find_embedded takes holds: '<' (_XML_START), a parameter name (_PARAM)
@@ -72,12 +72,10 @@ def find_embedded(text: str) -> list[str]:
     return [text[start:end] for start, end in _without_overlaps(text, found)]
 
 
-_PROLOG_CLOSE = re.compile(r"</([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|"
-                           r"Assertion)>")
+_PROLOG_CLOSE = re.compile(rf"</([\w.-]+:)?({SAML_ROOTS})>")
 
 
-_ROOT_AFTER_PROLOG = re.compile(r"<\?xml\b[^>]{0,200}\?>\s*<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|"
-                                r"LogoutResponse|Assertion)\b")
+_ROOT_AFTER_PROLOG = re.compile(rf"<\?xml\b[^>]{{0,200}}\?>\s*<([\w.-]+:)?({SAML_ROOTS})\b")
 """An XML prolog and the SAML root element that follows it."""
 
 
@@ -271,7 +269,6 @@ class _Document:
 
 _PROLOG_ALONE = re.compile(r"<\?xml\b[^>]{0,200}\?>\s*$")
 """A line that ends with an XML declaration: its document's root is on the lines after it."""
-_ROOT_START = re.compile(r"<([\w.-]+:)?(Response|AuthnRequest|LogoutRequest|LogoutResponse|Assertion)\b")
 
 
 PARSER = EmbeddedParser()
