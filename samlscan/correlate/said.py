@@ -2,6 +2,7 @@
 attempt it belongs to: the attempt whose log lines share its flow ID, else the one nearest it in time."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -62,11 +63,17 @@ def marks(members) -> Marks:
 
 def quoted(attempts: list[Attempt], kept: list[Marks], said: list[Said]) -> list[Attempt]:
     """Each note on its attempt: one whose lines share its flow key (the nearest in time of those),
-    else the one with a piece nearest it within MOMENT; a note two attempts are as near is left out."""
+    else the one with a piece nearest it within MOMENT; a note two attempts are as near is left out.
+    (Indexed: thousands of notes against thousands of attempts stay linear-logarithmic.)"""
+    holders: dict = {}  # flow key -> the attempts whose pieces carry it
+    for i, m in enumerate(kept):
+        for k in m.keys:
+            holders.setdefault(k, []).append(i)
+    times = sorted((t, i) for i, m in enumerate(kept) for t in m.times)
     notes: dict[int, list[Said]] = {}
     for s in said:
-        i = _by_key(kept, s) if s.key else None
-        i = i if i is not None else _by_time(kept, s)
+        i = _by_key(kept, holders.get(s.key, ()), s) if s.key else None
+        i = i if i is not None else _by_time(times, s)
         if i is not None:
             notes.setdefault(i, []).append(s)
     return [_with(a, notes[i]) if i in notes else a for i, a in enumerate(attempts)]
@@ -77,18 +84,35 @@ def _with(a: Attempt, said: list[Said]) -> Attempt:
     return replace(a, notes=(*a.notes, *(f"{s.where}: {s.text}" for s in said)))
 
 
-def _by_key(kept: list[Marks], s: Said) -> int | None:
-    near = [(_gap(m.keys[s.key], s.time), i) for i, m in enumerate(kept) if s.key in m.keys]
+def _by_key(kept: list[Marks], holders, s: Said) -> int | None:
+    near = [(_gap(kept[i].keys[s.key], s.time), i) for i in holders]
     return min(near)[1] if near else None
 
 
-def _by_time(kept: list[Marks], s: Said) -> int | None:
-    if s.time is None:
+def _by_time(times: list, s: Said) -> int | None:
+    """The attempt with a piece nearest the note (`times`: every piece's (time, attempt), sorted),
+    None when none is within MOMENT or another attempt is as near."""
+    if s.time is None or not times:
         return None
-    near = sorted((_gap(m.times, s.time), i) for i, m in enumerate(kept) if m.times)
-    if not near or near[0][0] > MOMENT or len(near) > 1 and near[1][0] == near[0][0]:
-        return None
-    return near[0][1]
+    right = bisect.bisect_left(times, (s.time, -1))
+    left = right - 1
+    best = None  # (gap, attempt)
+    while left >= 0 or right < len(times):  # (outwards, nearest first)
+        gap_l = s.time - times[left][0] if left >= 0 else None
+        gap_r = times[right][0] - s.time if right < len(times) else None
+        if gap_r is None or gap_l is not None and (gap_l, times[left][1]) < (gap_r, times[right][1]):
+            gap, i, left = gap_l, times[left][1], left - 1
+        else:
+            gap, i, right = gap_r, times[right][1], right + 1
+        if best is None:
+            if gap > MOMENT:
+                return None
+            best = (gap, i)
+        elif gap > best[0]:
+            break
+        elif i != best[1]:
+            return None  # (as near as another attempt: said of neither)
+    return best[1]
 
 
 def _gap(times, at: datetime | None) -> timedelta:
