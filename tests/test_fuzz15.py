@@ -96,3 +96,31 @@ def test_a_note_of_a_session_goes_to_that_sessions_attempt_however_far(tmp_path)
     """The flow key beats the time: the note 4 s after the first login, of the second's session."""
     attempts = _one_note_between(tmp_path, 4, 300, note_track="bbbbbbbbbb")
     assert _noted(attempts) == [0, 1]
+
+
+# --- wrapped.py: the wrapper's year for year-less lines at the calendar's edges -------------------
+
+def _ssp_events(tmp_path: Path, lines: list[str], tz=timezone.utc) -> list[LogEvent]:
+    path = tmp_path / "edge.log"
+    path.write_text("\n".join(lines) + "\n")
+    later = datetime(2026, 11, 29, tzinfo=timezone.utc).timestamp()  # (the file's year is not the lines')
+    os.utime(path, (later, later))
+    found = engine.sniff(engine.read_head(str(path)))
+    assert found.parser is not None and found.parser.name == "simplesamlphp"
+    return [r for r in logs.parse_file(str(path), tz, found.parser) if isinstance(r, LogEvent)]
+
+
+@pytest.mark.parametrize("wrapper,line,want", [
+    ("0001-01-01T00:00:03.000000000Z", "Jan 1 00:00:01", datetime(1, 1, 1, 0, 0, 1, tzinfo=timezone.utc)),
+    ("0001-01-01T00:00:03.000000000Z", "Dec 31 23:59:58", datetime(1, 12, 31, 23, 59, 58, tzinfo=timezone.utc)),
+    ("9999-12-31T23:59:59.000000000Z", "Dec 31 23:59:58", datetime(9999, 12, 31, 23, 59, 58, tzinfo=timezone.utc)),
+    ("9999-12-31T23:59:59.000000000Z", "Jan 1 00:00:01", datetime(9999, 1, 1, 0, 0, 1, tzinfo=timezone.utc)),
+    ("2025-03-01T00:00:03.000000000Z", "Feb 29 23:59:58", datetime(2024, 2, 29, 23, 59, 58, tzinfo=timezone.utc)),
+    ("2025-01-01T00:00:03.000000000Z", "Dec 31 23:59:58", datetime(2024, 12, 31, 23, 59, 58, tzinfo=timezone.utc)),
+])
+@pytest.mark.parametrize("prefix", ["{w} ", "{w} stdout F "])
+def test_a_wrappers_year_at_the_calendars_edges_dates_the_line_without_error(tmp_path, wrapper, line, want, prefix):
+    """Year 0 and 10000 do not exist and Feb 29 only in leap years: the nearest year that does."""
+    text = f"{prefix.format(w=wrapper)}{line} simplesamlphp ERROR [a1b2c3d4e5] {_FAIL}"
+    events = _ssp_events(tmp_path, [text] * 3)
+    assert [e.time for e in events] == [want] * 3
