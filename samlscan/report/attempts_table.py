@@ -33,8 +33,10 @@ def render_attempts(report, red=lambda s: s, detail: bool = True, width: int | N
         out.append("")
         out.append("failures by cause: " + _top(s["failures_by_cause"]))
         out.append("failures by user:  " + red(_top(s["failures_by_user"])))
-        out.append("failures by IdP:   " + _top(s["failures_by_idp"]))
-        out.append("failures by SP:    " + _top(s["failures_by_sp"]))
+        # (an entity ID, or the URL an SP's log gives for want of one, may hold an address: the
+        # JSON's summary masks it, so does the table)
+        out.append("failures by IdP:   " + red(_top(s["failures_by_idp"])))
+        out.append("failures by SP:    " + red(_top(s["failures_by_sp"])))
     return "\n".join(out) + "\n"
 
 

@@ -50,8 +50,21 @@ def sub_emails(text: str, repl, email: re.Pattern = _EMAIL, at_run: re.Pattern =
             return "".join(out)
         out += (text[pos:m.start()], repl(m))
         pos = m.end()
-# (not an attribute type of an X.509 subject: '2.5.4.42=Jane' is RFC 4514's givenName)
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b(?!=)")
+# Four numbers only: not a part of a longer dotted number, nor an OID ('urn:oid:2.5.4.42' is givenName,
+# 'urn:oid:1.3.6.1.4.1.5923.1.1.1.7' eduPersonEntitlement: attribute names, not addresses), nor an
+# attribute type of an X.509 subject ('2.5.4.42=Jane' is RFC 4514's givenName).
+_IPV4 = re.compile(r"(?<![\w.])(?<!oid:)(?:\d{1,3}\.){3}\d{1,3}(?![\w=]|\.\d)")
+# a section of a spec, as the catalog cites one: 'SAML profiles 4.1.4.2', '(SAML profiles 4.1.4.1,
+# 4.4.4.1, 4.4.4.2)', 'XML-DSig 1.1 4.5.2.3'; the text before a four-number match, reversed
+_SPEC_BEFORE = re.compile(r"(?i)\s*(?:(?:,|dna\s)\s*\d+(?:\.\d+)*\s*)*"
+                          r"(?:(?:eroc|selifor?p|sgnidnib|ecnamrofnoc)\s+LMAS|atadatem|noitces|\.tces|\xa7|(?:1\.1 )?giSD-LMX)"
+                          r"(?![\w-])")
+
+
+def ipv4s(text: str):
+    """The IPv4 addresses in a text, by their shape, less a spec's section numbers."""
+    return (m for m in _IPV4.finditer(text)
+            if not _SPEC_BEFORE.match(text[max(0, m.start() - 80):m.start()][::-1]))
 # Eight groups, or fewer around one '::' (RFC 4291 2.2); a time of day (08:40:59) is neither.
 _IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
                    r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
@@ -271,6 +284,14 @@ def mask(value: str, kind: str = "v") -> str:
     return f"<{kind}:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:10]}>"
 
 
+def _sub_ipv4s(text: str) -> str:
+    out, pos = [], 0
+    for m in ipv4s(text):
+        out += (text[pos:m.start()], mask(m.group(0), "ip"))
+        pos = m.end()
+    return "".join(out) + text[pos:]
+
+
 class Redactor:
     """Replaces known personal values, then anything shaped like an email or an IP address."""
 
@@ -327,7 +348,7 @@ class Redactor:
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
         s = sub_emails(s, _email_sub)
         s = _KEYED_ENCODED.sub(_keyed_sub, _KEYED.sub(_keyed_sub, s))
-        s = _IPV4.sub(lambda m: mask(m.group(0), "ip"), s)
+        s = _sub_ipv4s(s)
         return _IPV6.sub(_ipv6_sub, s)
 
     def walk(self, obj):
@@ -368,7 +389,7 @@ def personal_values_of(m) -> set[str]:
 def addresses_in(text: str) -> set[str]:
     """The emails and IP addresses a text holds, by their shape (known, they are masked also where
     a quote of the text cuts them)."""
-    out = {m.group(0) for m in _IPV4.finditer(text)}
+    out = {m.group(0) for m in ipv4s(text)}
     out.update(m.group(0) for m in _IPV6.finditer(text) if not _FINGERPRINT.fullmatch(m.group(0)))
     sub_emails(text, lambda m: out.update(a for _, a in email_parts(m.group(0)) if a) or "")
     return out
