@@ -81,7 +81,8 @@ def test_a_burp_item_dated_at_the_end_of_time_ends_in_no_internal_error(tmp_path
 CASES = sorted(p for p in DATA.iterdir() if p.is_dir() and p.name.startswith("case")
                and not any(f.suffix == ".zip" for f in p.iterdir()))
 _EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_IPV4 = re.compile(rb"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+# (four numbers, not a piece of an OID: urn:oid:1.3.6.1.4.1.5923... names an attribute, no address)
+_IPV4 = re.compile(rb"(?<![\w.])(?<!oid:)(?:\d{1,3}\.){3}\d{1,3}(?![\w=]|\.\d)")
 _EDGE_TIMES = [b"0001-01-01T00:00:00", b"9999-12-31T23:59:59", b"2016-12-31T23:59:60", b"2025-03-30T02:30:00",
                b"1970-01-01T00:00:00"]
 _ODD_VALUES = [None, True, -1, 1e308, 10 ** 30, "", "x" * 100_000, [], {}, "\u0000", "\udcff", "9999-12-31T23:59:59Z",
