@@ -40,8 +40,33 @@ _CLF_TIME = re.compile(r"^\S{1,255} \S{1,255} \S{1,255} \[(\d\d/[A-Z][a-z]{2}/\d
 '%h %l %u %t', '[10/Oct/2000:13:55:36 -0700]'): SAML in its request line is a redirect-binding one."""
 
 
+_RUBY_TIME = re.compile(r"^[DIWEFAU], \[(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?) #\d+\]")
+"""Ruby's Logger::Formatter ('%s, [%s #%d] %5s -- %s: %s', the time '%Y-%m-%dT%H:%M:%S.%6N', no
+zone): a Rails app's production log, where omniauth-saml's callback logs its SAMLResponse parameter."""
+
+
+_RUBY_HEAD = r"(?:[DIWEFAU], \[[^\]]*\] +\w+ -- [^:]*: )?"
+_RAILS_TAGS = re.compile(_RUBY_HEAD + r"((?:\[[^\]]*\] )*)")
+"""A Rails line's tags ('[<request id>] ', config.log_tags), after Ruby Logger's head if any."""
+_RAILS_STARTED = re.compile(_RUBY_HEAD + r"((?:\[[^\]]*\] )*)Started [A-Z]+ \"[^\"]*\" for \S+ at "
+                            r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4})$")
+"""Rails' request line (Rails::Rack::Logger: 'Started POST "/users/auth/saml/callback" for <ip> at
+<time>'): the only time in a Rails log written by its default SimpleFormatter; the request's later
+lines (the controller's '  Parameters: {"SAMLResponse"=>"..."}') carry its tags and no time."""
+
+
+def _request_time(line: str) -> tuple[str, datetime] | None:
+    """(the line's tags, its request's time) of a Rails 'Started ...' line."""
+    m = _RAILS_STARTED.match(line)
+    return (m.group(1), datetime.strptime(m.group(2), "%Y-%m-%d %H:%M:%S %z")) if m else None
+
+
+def _timed(line: str):
+    return _TIME_HEAD.match(line) or _RUBY_TIME.match(line)
+
+
 def _line_time(line: str, tz: tzinfo):
-    m = _TIME_HEAD.match(line)
+    m = _timed(line)
     if m:  # a zone-less line time is read in --timezone like every other log's (it was UTC)
         return parse_iso(m.group(1), tz)[0]
     m = _CLF_TIME.match(line)
@@ -204,7 +229,11 @@ class EmbeddedParser:
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         doc: _Document | None = None  # an XML document going on over the next lines
         prev: tuple[int, str] | None = None
+        requests: dict[str, datetime] = {}  # a Rails log's tags -> its request's time
         for no, line in text_lines(lines):
+            started = _request_time(line) if "Started " in line else None
+            if started is not None:
+                requests[started[0]] = started[1]
             if doc is not None:
                 if not doc.ends_before(line):
                     doc.add(line)
@@ -223,6 +252,8 @@ class EmbeddedParser:
                 doc = _Document(XmlDump(no, time, None, None, [line]))
             else:
                 time = _line_time(line, tz) if values else None
+                if time is None and values and requests:  # (a Rails request's line: its time)
+                    time = requests.get(_RAILS_TAGS.match(line).group(1))
                 for value in values:
                     yield EmbeddedSaml(src(path, no), time, value)
             prev = (no, line)
@@ -254,7 +285,7 @@ class _Document:
 
     def ends_before(self, line: str) -> bool:
         """A line that starts with a time is a record of its own: the document was cut before it."""
-        return _TIME_HEAD.match(line) is not None
+        return _timed(line) is not None
 
     def add(self, line: str) -> None:
         self.xml.add(line)

@@ -14,7 +14,7 @@ from samlscan.logs._common import (
     text_lines, text_or_none,
 )
 from samlscan.logs.base import TIMELINE_NOTE, Record
-from samlscan.logs.embedded import XmlDump, embedded_records, may_hold, opens_xml
+from samlscan.logs.embedded import XmlDump, cut_xml, embedded_records, may_hold, opens_xml
 from samlscan.model import LogEvent
 
 PRODUCT = "keycloak"
@@ -105,7 +105,11 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
         head = (no, (d, h, mi, s, ms))
         clock = ((int(h) * 60 + int(mi)) * 60 + int(s)) * 1000 + int(ms)
         join.line(thread, clock, category == "org.keycloak.events")
-        if may_hold(body):  # (its time read only then: most lines carry nothing)
+        if may_hold(body) and cut_xml(body):  # the message goes on over the lines up to the next
+            # record: SAML2Response's TRACE 'SAML Response Document: ' + DocumentUtil.asString(doc)
+            # keeps the document's own line breaks (a transformer's copy of every text node)
+            dump = XmlDump(no, _time_or_none(head[1], day, tz), PRODUCT, None, [body])
+        elif may_hold(body):  # (its time read only then: most lines carry nothing)
             for rec in embedded_records(path, no, body, _time_or_none(head[1], day, tz), PRODUCT):
                 yield from join.add(rec)
         saml_error = _is_saml_error(category, level)
