@@ -52,7 +52,7 @@ def test_the_logs_are_the_generators_output():
 @pytest.mark.parametrize("name, kind", [
     ("keycloak/server-trace.log", "log:keycloak"),
     ("shibboleth/shibd-debug.log", "log:shibboleth"),
-    ("sp-app/php-saml-monolog.log", "log:embedded"),
+    ("embedded/php-saml-monolog.log", "log:embedded"),
 ])
 def test_a_message_logged_as_received_verifies_at_its_records_time(name, kind):
     """Copies of the bytes received (as signed, line breaks and all): every signature verifies."""
@@ -85,7 +85,7 @@ def test_a_keycloak_document_that_never_closes_ends_at_the_next_record():
 
 @pytest.mark.parametrize("name", ["rails-omniauth-saml.log", "rails-omniauth-saml-plain.log"])
 def test_a_rails_callbacks_saml_response_is_read_at_its_requests_time(name):
-    doc = _scan(LOGS / "sp-app" / name)
+    doc = _scan(LOGS / "embedded" / name)
     assert [(i["status"], i["kind"]) for i in doc["inputs"]] == [("scanned", "log:embedded")]
     assert _read(doc) == [(T58, [True, True], set()), (T59, [True, True], {"audience-mismatch"})]
     assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "audience-mismatch")]
