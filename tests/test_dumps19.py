@@ -133,3 +133,15 @@ def test_spring_boot_34_console_prints_a_message_read_as_the_logs_copy():
     ((time, _, codes),) = _read(doc)
     assert (time, codes) == (T58, {"xml-reformatted-by-log"})
     assert {f["severity"] for m in doc["messages"] for f in m["findings"]} == {"info"}
+
+
+def test_the_requests_remembered_are_bounded_to_the_recent_ones():
+    """A month of a Rails log names millions of requests: only the last RECENT_REQUESTS are kept
+    (a callback's Parameters line follows its 'Started' line within a few lines)."""
+    from samlscan.logs.embedded import RECENT_REQUESTS
+
+    started = "".join(f'[r{k}] Started GET "/x" for 10.0.0.1 at 2025-03-11 08:40:58 +0000\n'
+                      for k in range(RECENT_REQUESTS + 10))
+    text = started + "".join(f'[r{k}]   Parameters: {{"SAMLResponse"=>"{B64}"}}\n'
+                             for k in (0, RECENT_REQUESTS + 9))
+    assert _times(text) == [None, datetime(2025, 3, 11, 8, 40, 58, tzinfo=timezone.utc)]

@@ -55,6 +55,11 @@ _RAILS_STARTED = re.compile(_RUBY_HEAD + r"((?:\[[^\]]*\] )*)Started [A-Z]+ \"[^
 lines (the controller's '  Parameters: {"SAMLResponse"=>"..."}') carry its tags and no time."""
 
 
+RECENT_REQUESTS = 4096
+"""Rails requests whose time is remembered for their later lines (a callback's Parameters line
+comes within a few lines of its 'Started' line)."""
+
+
 def _request_time(line: str) -> tuple[str, datetime] | None:
     """(the line's tags, its request's time) of a Rails 'Started ...' line."""
     m = _RAILS_STARTED.match(line)
@@ -234,6 +239,8 @@ class EmbeddedParser:
             started = _request_time(line) if "Started " in line else None
             if started is not None:
                 requests[started[0]] = started[1]
+                if len(requests) > RECENT_REQUESTS:  # (a month of requests, one tag set each)
+                    del requests[next(iter(requests))]
             if doc is not None:
                 if not doc.ends_before(line):
                     doc.add(line)
