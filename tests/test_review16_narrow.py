@@ -103,3 +103,11 @@ def test_checks_findings_fit_an_80_column_terminal():
     assert any(line.startswith("code") and "audience-mismatch" in line for line in findings)
     assert not _too_wide(findings, 80)
     assert any(line.split()[:2] == ["severity", "code"] for line in _run(args, None).splitlines())
+
+
+def test_notes_and_the_failures_lines_fit_an_80_column_terminal():
+    text = _run(ARGS, 80)
+    lines = [line for line in text.splitlines() if line.startswith(("note: ", "failures by ", "    "))]
+    assert any(line.startswith("failures by cause: ") for line in lines)
+    assert not _too_wide(lines, 80)
+    assert any(len(line) > 80 for line in _run(ARGS, None).splitlines() if line.startswith("failures by "))

@@ -16,7 +16,7 @@ TOP = 10
 def render_attempts(report, red=lambda s: s, detail: bool = True, width: int | None = None) -> str:
     """`width`: the terminal's columns (None: no limit); a table wider than them is given as one
     block per row, a cell a line, since a wrapped 200-column table cannot be read."""
-    out = [f"note: {red(n)}" for n in report.notes]
+    out = [_fit(f"note: {red(n)}", width) for n in report.notes]
     if detail or len(report.attempts) <= LISTED_ATTEMPTS:
         out += ["== login attempts", fitted(
             [_attempt_row(a, red) for a in report.attempts],
@@ -31,13 +31,18 @@ def render_attempts(report, red=lambda s: s, detail: bool = True, width: int | N
     s = summary(report)
     if s["failures_by_cause"]:
         out.append("")
-        out.append("failures by cause: " + _top(s["failures_by_cause"]))
-        out.append("failures by user:  " + red(_top(s["failures_by_user"])))
+        out.append(_fit("failures by cause: " + _top(s["failures_by_cause"]), width))
+        out.append(_fit("failures by user:  " + red(_top(s["failures_by_user"])), width))
         # (an entity ID, or the URL an SP's log gives for want of one, may hold an address: the
         # JSON's summary masks it, so does the table)
-        out.append("failures by IdP:   " + red(_top(s["failures_by_idp"])))
-        out.append("failures by SP:    " + red(_top(s["failures_by_sp"])))
+        out.append(_fit("failures by IdP:   " + red(_top(s["failures_by_idp"])), width))
+        out.append(_fit("failures by SP:    " + red(_top(s["failures_by_sp"])), width))
     return "\n".join(out) + "\n"
+
+
+def _fit(line: str, width: int | None) -> str:
+    """A line wrapped to the terminal's width (None: as it is), its later lines indented."""
+    return wrap(line, width - 4).replace("\n", "\n    ") if width and len(line) > width else line
 
 
 def _attempt_row(a, red) -> tuple:
