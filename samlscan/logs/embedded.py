@@ -26,7 +26,8 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/])(?:%s)(?=%s{40})(?:[A-Za-z0-9+/_-]++|%%2[B
 # A form or query parameter (POST body or redirect URL); redirect values are deflated, so
 # they do not start with the prefixes above.
 _PARAM = re.compile(r"\b(?:SAMLResponse|SAMLRequest)=([^&\s\"'<>,;]{20,})")
-_ROOT_START = re.compile(rf"<([\w.-]+:)?({SAML_ROOTS})\b")
+SAML_ROOT = re.compile(rf"<([\w.-]+:)?({SAML_ROOTS})\b")
+"""The start tag of a SAML message's root element, any prefix."""
 _XML_START = re.compile(rf"<(?:\?xml\b|([\w.-]+:)?({SAML_ROOTS})\b)")
 _HINT = re.compile("|".join(map(re.escape, EMBED_HINTS)))
 _VALUE_START = re.compile("|".join(map(re.escape, ("<", "SAMLResponse=", "SAMLRequest=") + _B64_PREFIXES)))
@@ -151,20 +152,28 @@ def _xml_starts(text: str) -> Iterator[tuple[int, int]]:
 
 
 def cut_xml(text: str) -> bool:
-    """Does an XML message in `text` open without its root's closing tag? (a logger printing the
-    message as it got it, line breaks and all: pysaml2's 'XML: %s', the rest on the next lines)"""
+    """Does an XML message in `text` open without its root's closing tag, or end with its XML
+    declaration? (a logger printing the message as it got it, line breaks and all: pysaml2's
+    'XML: %s', Keycloak's TRACE document; the rest on the next lines)"""
     if "<" not in text:
         return False
+    if _PROLOG_ALONE.search(text):
+        return True
     for start, end in _xml_spans(text):
         m = _ROOT_AFTER_PROLOG.match(text, start) or _XML_START.match(text, start)
         if m is None or m.group(2) is None:
             continue
-        opened = text.find(">", m.end())
-        if opened >= 0 and text[opened - 1] == "/" and text.find("<", m.end(), opened) < 0:
-            continue  # (a root closed at once: '<Response .../>')
+        if _closed_at_once(text, m.end()):
+            continue
         if text.find(f"</{m.group(1) or ''}{m.group(2)}>", start) < 0:
             return True
     return False
+
+
+def _closed_at_once(text: str, after_name: int) -> bool:
+    """A root element whose start tag (its name ending at `after_name`) closes it: '<Response .../>'."""
+    opened = text.find(">", after_name)
+    return opened >= 0 and text[opened - 1] == "/" and text.find("<", after_name, opened) < 0
 
 
 def _without_overlaps(text: str, found: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
@@ -202,7 +211,9 @@ def opens_xml(line: str) -> bool:
 class XmlDump:
     """A record's SAML message over the lines that continue it, read as one value of the record
     at the record's time and line (up to MAX_TEXT_LINE characters: any message samlscan reads
-    fits). The lines are joined as they were written: a signed message's whitespace is signed."""
+    fits). The lines are joined as they were written: a signed message's whitespace is signed.
+    `closed` once a line holds the closing tag of the first SAML root the lines open (a reader whose
+    records do not end a dump ends it there)."""
 
     no: int
     time: datetime | None
@@ -212,11 +223,30 @@ class XmlDump:
     printed: bool = False
     """Its first line is one of its own, not its record's (RawMessage.printed)."""
     size: int = 0
+    close: str | None = None
+    """The closing tag of its root, once the root is seen (a '<?xml ...?>' line alone names none)."""
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        for line in self.parts:
+            self._look(line)
 
     def add(self, line: str) -> None:
         self.size += len(line) + 1
         if self.size <= MAX_TEXT_LINE:
             self.parts.append(line)
+        self._look(line)
+
+    def _look(self, line: str) -> None:
+        at = 0
+        if self.close is None:
+            m = SAML_ROOT.search(line)
+            if m is None:
+                return
+            self.close, at = f"</{m.group(1) or ''}{m.group(2)}>", m.end()
+            if _closed_at_once(line, at):
+                self.closed = True
+        self.closed = self.closed or line.find(self.close, at) >= 0
 
     def records(self, path: str) -> Iterator[EmbeddedSaml]:
         return embedded_records(path, self.no, "\n".join(self.parts), self.time, self.product, self.request_id,
@@ -232,7 +262,7 @@ class EmbeddedParser:
         return bool(find_embedded(head))
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        doc: _Document | None = None  # an XML document going on over the next lines
+        doc: XmlDump | None = None  # an XML document going on over the next lines
         prev: tuple[int, str] | None = None
         requests: dict[str, datetime] = {}  # a Rails log's tags -> its request's time
         for no, line in text_lines(lines):
@@ -242,21 +272,21 @@ class EmbeddedParser:
                 if len(requests) > RECENT_REQUESTS:  # (a month of requests, one tag set each)
                     del requests[next(iter(requests))]
             if doc is not None:
-                if not doc.ends_before(line):
+                if not _timed(line):  # (a line that starts with a time is a record of its own)
                     doc.add(line)
-                    if doc.closed or doc.xml.size > MAX_TEXT_LINE:
-                        yield from doc.records(path)
+                    if doc.closed or doc.size > MAX_TEXT_LINE:
+                        yield from _document(doc, path)
                         doc = None
                     prev = (no, line)
                     continue
-                yield from doc.records(path)  # (cut: a new timed record began)
+                yield from _document(doc, path)  # (cut: a new timed record began)
                 doc = None
             values = find_embedded(line)
-            if values and (cut_xml(line) or _PROLOG_ALONE.search(line)):
+            if values and cut_xml(line):
                 time = _line_time(line, tz)
                 if time is None and opens_xml(line) and prev is not None and prev[0] == no - 1:
                     time = _line_time(prev[1], tz)  # (the record's line that announced it)
-                doc = _Document(XmlDump(no, time, None, None, [line]))
+                doc = XmlDump(no, time, None, None, [line])
             else:
                 time = _line_time(line, tz) if values else None
                 if time is None and values and requests:  # (a Rails request's line: its time)
@@ -265,44 +295,15 @@ class EmbeddedParser:
                     yield EmbeddedSaml(src(path, no), time, value)
             prev = (no, line)
         if doc is not None:
-            yield from doc.records(path)
+            yield from _document(doc, path)
 
 
-@dataclass(slots=True)
-class _Document:
-    """An XML document a log line opens and later lines close (a console or custom log printing a
-    message over many lines, pretty-printed or as received): one value at its first line."""
-
-    xml: XmlDump
-    close: str | None = None
-    """The root's closing tag, once the root is seen (a '<?xml ...?>' line alone names none)."""
-    closed: bool = False
-
-    def __post_init__(self) -> None:
-        self._look(self.xml.parts[0])
-
-    def _look(self, line: str) -> None:
-        at = 0
-        if self.close is None:
-            m = _ROOT_START.search(line)
-            if m is None:
-                return
-            self.close, at = f"</{m.group(1) or ''}{m.group(2)}>", m.end()
-        self.closed = line.find(self.close, at) >= 0
-
-    def ends_before(self, line: str) -> bool:
-        """A line that starts with a time is a record of its own: the document was cut before it."""
-        return _timed(line) is not None
-
-    def add(self, line: str) -> None:
-        self.xml.add(line)
-        self._look(line)
-
-    def records(self, path: str) -> Iterator[EmbeddedSaml]:
-        parts = self.xml.parts
-        # re-indented on lines of its own (RawMessage.printed): not the bytes that travelled
-        self.xml.printed = opens_xml(parts[0]) and any(p[:1] in (" ", "\t") for p in parts[1:])
-        return self.xml.records(path)
+def _document(doc: XmlDump, path: str) -> Iterator[EmbeddedSaml]:
+    """The value of an XML document a log line opened and later lines closed (a console or custom
+    log printing a message over many lines), marked printed when re-indented on lines of its own
+    (RawMessage.printed: not the bytes that travelled)."""
+    doc.printed = opens_xml(doc.parts[0]) and any(p[:1] in (" ", "\t") for p in doc.parts[1:])
+    return doc.records(path)
 
 
 _PROLOG_ALONE = re.compile(r"<\?xml\b[^>]{0,200}\?>\s*$")

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from samlscan.logs._common import classify, local_to_utc, malformed, src, text_lines
 from samlscan.logs.base import ATTEMPT_NOTE, Record
-from samlscan.logs.embedded import XmlDump, embedded_records
+from samlscan.logs.embedded import SAML_ROOT, XmlDump, embedded_records
 from samlscan.model import LogEvent
 
 PRODUCT = "simplesamlphp"
@@ -76,7 +76,6 @@ _FAIL_LEVELS = {"EMERG", "ALERT", "CRITICAL", "CRIT", "ERR", "ERROR", "WARNING",
 # DEBUG, then the message re-indented by XML::formatXMLString ONE RECORD PER LINE, each with its own
 # header (`foreach (explode("\n", $str) as $line) Logger::debug($line)`): read as one message.
 DUMP_HEADS = frozenset(("Received message:", "Sending message:", "Decrypted message:", "Encrypted message:"))
-_ROOT_TAG = re.compile(r"<([\w.-]+(?::[\w.-]+)?)[\s/>]")
 _DUMPS_OPEN = 64
 """Sessions whose message is being joined at once (bounded: headers never followed by a message)."""
 _MONTHS = {m: i for i, m in enumerate(
@@ -141,7 +140,7 @@ class SimpleSamlPhpParser:
         """(record, key, None) for each record, (None, key, frame) for each backtrace line."""
         ref = _reference(path, self.year)
         users: dict[str, str] = {}  # track ID -> user the auth source accepted in that session
-        dumps: dict[tuple, _Dump] = {}  # (track ID, process ID) -> the message its records print
+        dumps: dict[tuple, XmlDump] = {}  # (track ID, process ID) -> the message its records print
         for no, line in text_lines(lines):
             m = _LINE.match(line)
             if m is None:
@@ -153,19 +152,24 @@ class SimpleSamlPhpParser:
             key = (m["track"], m["pid"])
             dump = dumps.pop(key, None)
             if dump is not None:
-                if m["level"].upper() in ("DEBUG", "7") and not m["stat"] and dump.take(msg):
-                    if not dump.done:
+                # its message's lines: from its root (formatXMLString's first line, not indented)
+                # up to the root's closing tag; any other record of the session ends it unread
+                took = m["level"].upper() in ("DEBUG", "7") and not m["stat"] and bool(
+                    dump.parts or SAML_ROOT.match(msg))
+                if took:
+                    dump.add(msg)
+                    if not dump.closed:
                         dumps[key] = dump
                         continue
                 for rec in dump.records(path):
                     yield rec, None, None
-                if dump.done:
+                if took:
                     continue
             if msg in DUMP_HEADS and m["level"].upper() in ("DEBUG", "7"):
                 if len(dumps) >= _DUMPS_OPEN:  # (the oldest is done with: what it holds is read)
                     for rec in dumps.pop(next(iter(dumps))).records(path):
                         yield rec, None, None
-                dumps[key] = _Dump(XmlDump(no, time, PRODUCT, printed=True))
+                dumps[key] = XmlDump(no, time, PRODUCT, printed=True)
                 continue
             for rec in embedded_records(path, no, msg, time, "simplesamlphp"):
                 yield rec, None, None
@@ -199,32 +203,6 @@ class SimpleSamlPhpParser:
         for dump in dumps.values():
             for rec in dump.records(path):
                 yield rec, None, None
-
-
-class _Dump:
-    """One debugSAMLMessage's records: the lines of its message, joined as formatXMLString wrote
-    them, up to the root's closing tag at the start of a line (the root is not indented)."""
-
-    __slots__ = ("xml", "close", "done")
-
-    def __init__(self, xml: XmlDump) -> None:
-        self.xml, self.close, self.done = xml, None, False
-
-    def take(self, msg: str) -> bool:
-        """Add one record's line; False when it is no line of the message (nothing was printed)."""
-        if self.close is None:
-            root = _ROOT_TAG.match(msg)
-            if root is None:
-                return False
-            self.close = f"</{root[1]}>"
-            self.done = msg.rstrip().endswith("/>") and msg.count("<") == 1 or msg.rstrip().endswith(self.close)
-        else:
-            self.done = msg.rstrip() == self.close
-        self.xml.add(msg)
-        return True
-
-    def records(self, path: str):
-        return self.xml.records(path) if self.xml.parts else iter(())
 
 
 def _went_on(records: Iterator[tuple[Record, tuple | None]]) -> Iterator[tuple[Record, tuple | None]]:

@@ -19,7 +19,7 @@ from samlscan.logs._common import (
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import XmlDump, embedded_records, may_hold, opens_xml
+from samlscan.logs.embedded import XmlDump, cut_xml, embedded_records, may_hold, opens_xml
 from samlscan.model import LogEvent
 
 PRODUCT = "sonarqube"
@@ -58,10 +58,6 @@ _GROUPS = re.compile(r"^List of groups returned by the identity provider|^Adding
                      r"^Removing group '")
 _USER_IN_TEXT = re.compile(r"(?:Adding user|from user|Email) '([^']+)'")
 _JAVA_SAML_DUMP = re.compile(r"SAMLResponse (?:invalid|validated) -->|SAMLRequest -->|SAMLResponse -->")
-_OPEN_XML_DUMP = re.compile(r"--> *<")
-"""java-saml's SamlResponse dumps the XML as it came ('SAMLResponse invalid --> <samlp:Response...'):
-the record goes on over the next lines when the IdP's XML has line breaks (base64 of a
-SignatureValue or a certificate wrapped at 64 or 76 characters, an indented document)."""
 
 
 @dataclass(slots=True)
@@ -200,7 +196,9 @@ class SonarQubeParser:
             time, local = when
             head = (no, time, reqid or None)
             if may_hold(msg):  # the dump markers, checked here: most lines have none
-                if _OPEN_XML_DUMP.search(msg):
+                if cut_xml(msg):  # java-saml's SamlResponse dumps the XML as it came ('SAMLResponse
+                    # invalid --> <samlp:Response...'): the record goes on over the next lines when
+                    # the IdP's XML has line breaks (base64 wrapped at 64 or 76, an indented document)
                     dump = XmlDump(no, time, PRODUCT, reqid or None, [msg])
                 else:
                     yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid or None))
