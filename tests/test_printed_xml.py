@@ -137,3 +137,17 @@ def test_the_table_says_the_reindented_copy_verifies_once_normalised():
     out = CliRunner().invoke(main, ["check", str(PRINTED / "sp-app/spring-boot3-printed.log"), "--config", CONFIG]).stdout
     assert "Response [rsa-sha256]: verifies once whitespace is normalised (the log printed" in out
     assert "INVALID" not in out
+
+
+def test_a_declaration_on_the_records_line_and_the_message_below_are_one_value(tmp_path):
+    """OpenSAML's PROTOCOL_MESSAGE may write the XML declaration on its header line: the header's
+    half was read as a cut message (input-xml-malformed) beside the rest."""
+    printed = gen_printed.reindented("valid/okta.xml")
+    declaration, rest = printed.split("\n", 1)
+    log = tmp_path / "idp-process.log"
+    log.write_text("2025-03-11 08:40:58,120 - 198.51.100.23 - DEBUG [PROTOCOL_MESSAGE:116] - " + declaration + "\n"
+                   + rest + "2025-03-11 08:40:59,002 - 198.51.100.23 - INFO [net.shibboleth.x:1] - done\n")
+    doc = _run("check", str(log), "--config", CONFIG)
+    assert [(m["captured_at"], _codes(m)) for m in doc["messages"]] == [
+        ("2025-03-11T08:40:58Z", ["xml-reformatted-by-log", "xml-reformatted-by-log"])]
+    assert not [f for f in doc["input_findings"] if f["code"].startswith("input-")]

@@ -16,7 +16,7 @@ from samlscan.logs._common import (
     classify, malformed, parse_iso, src, text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
-from samlscan.logs.embedded import XmlDump, embedded_records, may_hold, opens_xml
+from samlscan.logs.embedded import XmlDump, cut_xml, embedded_records, may_hold, opens_xml
 from samlscan.model import LogEvent
 
 PRODUCT = "shibboleth"
@@ -93,6 +93,8 @@ class ShibbolethParser:
             m = _PROCESS.match(line)
             if m:
                 head = (no, m.group(1))
+                if may_hold(m.group(6)) and cut_xml(m.group(6)):  # its declaration here, the message below
+                    dump = XmlDump(no, parse_iso(m.group(1), tz)[0], PRODUCT, None, [m.group(6)], printed=True)
                 yield from _process(m, no, path, tz, failures)
             elif (sp := _SP_LINE.match(line)) is not None:
                 head = (no, sp.group(1))
@@ -211,7 +213,8 @@ class _LastFailures:
 
 def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailures) -> Iterator[Record]:
     when, addr, level, logger, _line, msg = m.groups()
-    if may_hold(msg):  # (its time read only then: most lines carry nothing)
+    if may_hold(msg) and not cut_xml(msg):  # (its time read only then: most lines carry nothing;
+        # a message it opens goes on over the lines below: parse reads it whole)
         yield from embedded_records(path, no, msg, parse_iso(when, tz)[0], PRODUCT)
     login = _LOGIN_BY.search(msg)
     if level not in ("WARN", "ERROR") and not login and not (level == "INFO" and _INFO_FAILURE.search(msg)):
