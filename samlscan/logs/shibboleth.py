@@ -9,6 +9,7 @@ audit.xml. The v3 default writes %T as yyyyMMdd'T'HHmmss'Z'.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator
 
@@ -35,6 +36,12 @@ _SP_LINE = re.compile(
 # The SP's AssertionConsumerService logs every refused SSO response as
 # 'error processing incoming assertion: <what opensaml threw>' (WARN, Shibboleth.SSO.SAML2/SAML1).
 _SP_REFUSAL = re.compile(r"\berror processing incoming assertion\b")
+# SAML2Consumer.cpp catches each assertion's exception as WARN 'detected a problem with assertion:
+# <text>' and goes on with the next one: not a refusal (another assertion may do), and when none
+# does, the refusal above repeats the text (cpp-sp shibsp/handler/impl/SAML2Consumer.cpp).
+_SP_PROBLEM = re.compile(r"\bdetected a problem with assertion\b")
+# The start of the next message a thread handles (AbstractHandler 'processing message against ...').
+_SP_START = re.compile(r"\bprocessing message against\b")
 _PROCESS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 _LOGIN_BY = re.compile(r"Login by '([^']+)' (succeeded|failed)")
 _COMPACT_T = re.compile(r"^(\d{8})T(\d{6})Z$")
@@ -79,6 +86,7 @@ class ShibbolethParser:
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         fields: list[str] | None = _fields(self.audit_format) if self.audit_format else None
         failures = _LastFailures()
+        details: dict[str | None, _Detail] = {}  # shibd.log: a thread's failed check awaiting its refusal
         head = None  # (line, time text) of the process or shibd.log record the lines continue
         dump: XmlDump | None = None  # a message printed under that record's line (PROTOCOL_MESSAGE)
         for no, line in text_lines(lines):
@@ -98,7 +106,7 @@ class ShibbolethParser:
                 yield from _process(m, no, path, tz, failures)
             elif (sp := _SP_LINE.match(line)) is not None:
                 head = (no, sp.group(1))
-                yield from _sp_line(sp, no, path, tz)
+                yield from _sp_line(sp, no, path, tz, details)
             elif head is not None and opens_xml(line):
                 dump = XmlDump(head[0], parse_iso(head[1], tz)[0], PRODUCT, None, [line], printed=True)
             elif line.count("|") >= 3:
@@ -112,6 +120,8 @@ class ShibbolethParser:
             # else: %ex{short} stack trace lines
         if dump is not None:
             yield from dump.records(path)
+        for detail in details.values():
+            yield from detail.alone(path)
 
 
 def _fields(fmt: str) -> list[str]:
@@ -255,23 +265,60 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailure
         code=code, user=user, ip=ip, raw_code=raw_code, local_time=local)
 
 
-def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
-    """A shibd.log line: a refused assertion is a failed login of the SP (its cause in the text);
-    another WARN/ERROR is one only when it names a known failure (metadata refreshes and
-    attribute filtering are logged at WARN too)."""
-    when, level, _category, _ndc, msg = m.groups()
+@dataclass(frozen=True)
+class _Detail:
+    """A shibd.log WARN/ERROR naming a known failure, held until its thread's refusal: the
+    OpenSAML rule that fails logs why at ERROR and then throws ('bearer confirmation failed with
+    recipient mismatch', then 'Unable to locate satisfiable bearer SubjectConfirmation in assertion.':
+    cpp-opensaml saml/saml2/profile/impl/BearerConfirmationRule.cpp; likewise MessageFlowRule.cpp,
+    AudienceRestrictionRule.cpp), and the ACS logs the refusal with the thrown text only."""
+
+    no: int
+    when: str
+    tz: tzinfo
+    code: str
+    msg: str
+    settled: bool = False
+    """A 'detected a problem with assertion' line followed: that assertion was dropped, which is no
+    failure of its own (another may do); only a refusal makes it one."""
+
+    def alone(self, path: str) -> Iterator[Record]:
+        """The detail as its own failure, when no refusal followed (a log cut short)."""
+        if not self.settled:
+            yield _sp_failure(path, self.no, self.when, self.tz, self.msg, self.code)
+
+
+def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo, details: dict) -> Iterator[Record]:
+    """A shibd.log line: a refused assertion is a failed login of the SP, its cause the failed
+    check its thread logged before (else the refusal's own text); another WARN/ERROR is such a
+    check only when it names a known failure (metadata refreshes and attribute filtering are
+    logged at WARN too)."""
+    when, level, _category, ndc, msg = m.groups()
+    thread = ndc.split("]", 1)[0] if ndc else None  # the NDC '[<thread>] [<application>]'
     if may_hold(msg):
         yield from embedded_records(path, no, msg, parse_iso(when, tz)[0], PRODUCT)
+    if _SP_START.search(msg) and thread in details:
+        yield from details.pop(thread).alone(path)
     if level not in ("WARN", "ERROR", "CRIT", "FATAL"):
+        return
+    if _SP_PROBLEM.search(msg):
+        if thread in details:
+            details[thread] = replace(details[thread], settled=True)
         return
     code = classify(PRODUCT, None, msg)
     if _SP_REFUSAL.search(msg):
-        code = code or "unknown-failure"
-    if code is None:
-        return
+        detail = details.pop(thread, None)
+        yield _sp_failure(path, no, when, tz, msg, (detail.code if detail else None) or code or "unknown-failure")
+    elif code is not None:
+        if thread in details:
+            yield from details.pop(thread).alone(path)
+        details[thread] = _Detail(no, when, tz, code, msg)
+
+
+def _sp_failure(path: str, no: int, when: str, tz: tzinfo, msg: str, code: str) -> LogEvent:
     time, local = parse_iso(when, tz)
-    yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="sp", outcome="failure",
-                   text=msg, code=code, local_time=local)
+    return LogEvent(source=src(path, no), time=time, product=PRODUCT, side="sp", outcome="failure",
+                    text=msg, code=code, local_time=local)
 
 
 PARSER = ShibbolethParser()

@@ -1,0 +1,107 @@
+"""Log wordings checked against the products' own source (tests/data/logsrc20/SOURCES.md names the
+file and function of each text): Shibboleth SP's shibd.log refusals and the checks logged before
+them (cpp-opensaml, cpp-sp), Spring Security's logout validators and signature texts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from samlscan.catalog import lookup
+from test_real_log_shapes import _events  # (parser name, events) of a text read by its reader alone
+from test_real_log_shapes_2 import _attempts, _check  # `samlscan check --format json`, its attempts
+
+ROOT = Path(__file__).resolve().parents[1]
+REFUSALS = ROOT / "fixtures" / "logs" / "shibboleth" / "shibd-refusals.log"
+
+
+# --- Shibboleth SP: a refusal's cause is the check its thread logged before it ------------------
+
+def test_shibd_refusals_one_failure_each_with_the_failed_check(tmp_path):
+    name, evs = _events(tmp_path, REFUSALS.read_text())
+    assert name == "shibboleth"
+    # was: unknown-failure for the audience (the thrown text was not catalogued), two failures for
+    # the replay (its ERROR line and the refusal), unknown-failure for the bearer check, and a
+    # failure for thread 8, whose dropped assertion was no refusal (SAML2Consumer.cpp goes on)
+    assert [(e.outcome, e.code, e.side, e.source.ref) for e in evs] == [
+        ("failure", "audience-mismatch", "sp", "line 6"),
+        ("failure", "assertion-replayed", "sp", "line 10"),
+        ("failure", "recipient-mismatch", "sp", "line 14"),
+    ]
+
+
+def test_shibd_refusals_are_three_attempts(tmp_path):
+    doc = _check(tmp_path, REFUSALS.read_text())
+    assert doc["inputs"][0]["kind"] == "log:shibboleth"
+    assert [a[1] for a in _attempts(doc)] == ["audience-mismatch", "assertion-replayed", "recipient-mismatch"]
+
+
+def test_shibd_check_without_its_refusal_is_still_a_failure(tmp_path):
+    """A log cut after the failed check's ERROR line: the check alone still says the login failed."""
+    cut = "".join(REFUSALS.read_text().splitlines(keepends=True)[:12])
+    _, evs = _events(tmp_path, cut)
+    assert [(e.code, e.source.ref) for e in evs] == [
+        ("audience-mismatch", "line 6"), ("assertion-replayed", "line 10"), ("recipient-mismatch", "line 12")]
+
+
+def test_shibd_check_of_another_thread_is_not_taken(tmp_path):
+    text = (
+        "2025-03-11 08:42:10 ERROR OpenSAML.SecurityPolicyRule.BearerConfirmation [7] [default]: "
+        "bearer confirmation has expired\n"
+        "2025-03-11 08:42:10 WARN Shibboleth.SSO.SAML2 [9] [default]: error processing incoming assertion: "
+        "Assertion contains an unacceptable AudienceRestriction.\n")
+    _, evs = _events(tmp_path, text)
+    assert sorted((e.code, e.source.ref) for e in evs) == [
+        ("audience-mismatch", "line 2"), ("subject-confirmation-expired", "line 1")]
+
+
+@pytest.mark.parametrize("text,code", [
+    # cpp-opensaml saml/binding/impl/MessageFlowRule.cpp
+    ("error processing incoming assertion: Rejecting replayed message ID (_5c0ffee1d2).", "assertion-replayed"),
+    ("error processing incoming assertion: Message rejected, was issued in the future.", "sp-clock-skew"),
+    ("error processing incoming assertion: Message expired, was issued too long ago.", "sp-clock-skew"),
+    # cpp-opensaml saml/saml2/profile/impl/Assertion20Validator.cpp
+    ("error processing incoming assertion: Assertion contains an unacceptable AudienceRestriction.",
+     "audience-mismatch"),
+    ("error processing incoming assertion: Assertion is not yet valid.", "assertion-not-yet-valid"),
+    ("error processing incoming assertion: Assertion is no longer valid.", "assertion-expired"),
+    # cpp-opensaml saml/saml2/profile/impl/BearerConfirmationRule.cpp (ERROR lines)
+    ("bearer confirmation failed with request correlation mismatch", "inresponseto-mismatch"),
+    ("bearer confirmation not yet valid", "assertion-not-yet-valid"),
+    ("assertion is missing bearer SubjectConfirmation", "subject-confirmation-missing"),
+    # cpp-sp shibsp/handler/impl/SAML2Consumer.cpp
+    ("error processing incoming assertion: Incoming message contained no SAML assertions.", "assertion-missing"),
+    ("error processing incoming assertion: The incoming assertion was unsigned, violating local security policy.",
+     "signature-missing"),
+    ("failed to decrypt assertion: Unable to decrypt the data.", "decryption-failed"),
+])
+def test_shibboleth_sp_texts(text, code):
+    entry = lookup(text, "shibboleth")
+    assert (entry.product, entry.code) == ("shibboleth", code)
+
+
+# --- Spring Security: logout validators and the redirect signature -----------------------------
+
+@pytest.mark.parametrize("text,code", [
+    # logout/BaseOpenSamlLogoutRequestValidator.java, BaseOpenSamlLogoutResponseValidator.java
+    ("Failed to find issuer in LogoutRequest", "issuer-missing"),
+    ("Failed to find issuer in LogoutResponse", "issuer-missing"),
+    ("Failed to match issuer to configured issuer", "issuer-mismatch"),
+    ("Failed to find destination in LogoutResponse", "logout-destination-mismatch"),
+    ("Failed to match destination to configured destination", "logout-destination-mismatch"),
+    ("Failed to find subject in LogoutRequest", "nameid-missing"),
+    ("Failed to match subject in LogoutRequest with currently logged in user", "request-invalid"),
+    ("Response indicated logout failed", "status-not-success"),
+    ("LogoutResponse InResponseTo doesn't match ID of associated LogoutRequest", "inresponseto-mismatch"),
+    # OpenSamlVerificationUtils.java / OpenSaml4Template.java
+    ("Missing signature algorithm for object [_8f2c41d0e5]", "signature-missing"),
+])
+def test_spring_logout_and_signature_texts(text, code):
+    entry = lookup(f"org.springframework.security.saml2.core.Saml2Exception: {text}", "spring")
+    assert (entry.product, entry.code) == ("spring", code)
+
+
+def test_spring_invalid_signature_with_profile_colon_is_the_same_entry():
+    """The profile validator's failure adds ': ' to the text (OpenSamlVerificationUtils)."""
+    entry = lookup("Invalid signature for object [_8f2c41d0e5]: ", "spring")
+    assert (entry.product, entry.code) == ("spring", "signature-invalid")
