@@ -105,3 +105,60 @@ def test_spring_invalid_signature_with_profile_colon_is_the_same_entry():
     """The profile validator's failure adds ': ' to the text (OpenSamlVerificationUtils)."""
     entry = lookup("Invalid signature for object [_8f2c41d0e5]: ", "spring")
     assert (entry.product, entry.code) == ("spring", "signature-invalid")
+
+
+# --- ruby-saml 1.13.0 and omniauth-saml 2.1.0 (Debian's packages of them) -----------------------
+
+@pytest.mark.parametrize("text,code", [
+    # lib/xml_security.rb
+    ("Certificate of the Signature element does not match provided certificate", "signature-cert-mismatch"),
+    ("Digest mismatch. Duplicated ID found", "signature-wrapping"),  # was 'Digest mismatch': signature-invalid
+    ("Document Certificate Error", "idp-configuration-error"),
+    # lib/onelogin/ruby-saml/saml_message.rb, settings.rb
+    ("XML load failed: 1:1: FATAL: Start tag expected, '<' not found", "input-xml-malformed"),
+    ("Encoded SAML Message exceeds 250000 bytes, so was rejected", "input-too-large"),
+    ("The SP certificate expired.", "sp-configuration-error"),
+])
+def test_ruby_saml_texts(text, code):
+    entry = lookup(f"OneLogin::RubySaml::ValidationError, {text}", "ruby-saml")
+    assert (entry.product, entry.code) == ("ruby-saml", code)
+
+
+@pytest.mark.parametrize("text,code", [
+    ("Non-existent fingerprint", "signature-cert-mismatch"),
+    ("SAML failed to process LogoutRequest", "unknown-failure"),
+    ("SAML logout response/request missing", "unknown-failure"),
+])
+def test_omniauth_saml_texts(text, code):
+    entry = lookup(f"OmniAuth::Strategies::SAML::ValidationError, {text}", "ruby-saml")
+    assert (entry.product, entry.pattern, entry.code) == ("ruby-saml", text, code)
+
+
+def test_omniauth_failure_line_with_cert_text_is_the_cert(tmp_path):
+    """OmniAuth's fail! log line (strategy.rb: 'Authentication failure! <key>: <class>, <message>') with
+    ruby-saml's text (soft = false: the first error is raised), in Rails' default logger layout."""
+    line = ("E, [2025-03-11T08:40:59.210114 #4711] ERROR -- omniauth: (saml) Authentication failure! invalid_ticket: "
+            "OneLogin::RubySaml::ValidationError, Certificate of the Signature element does not match provided "
+            "certificate\n")
+    _, evs = _events(tmp_path, line)
+    assert [(e.outcome, e.code) for e in evs] == [("failure", "signature-cert-mismatch")]
+
+
+# --- php-saml (SAML-Toolkits/php-saml src/Saml2/Response.php) ---------------------------------
+
+def test_php_saml_audience_text_is_an_audience_mismatch(tmp_path):
+    """php-saml words WRONG_AUDIENCE its own way ("Invalid audience for this Response (expected '<sp>',
+    got '<audiences>')"; python3-saml says '<sp> is not a valid audience for this Response'); a PHP app
+    logs $auth->getErrors() and getLastErrorReason() through Monolog."""
+    text = (
+        "[2025-03-11T08:40:59.110000+00:00] app.ERROR: SAML login failed: invalid_response [] []\n"
+        "[2025-03-11T08:40:59.110100+00:00] app.ERROR: Invalid audience for this Response (expected "
+        "'https://app.example.com/saml/metadata', got 'https://other.example.com') [] []\n")
+    _, evs = _events(tmp_path, text)
+    assert [(e.outcome, e.code) for e in evs] == [("failure", "audience-mismatch")]
+
+
+def test_php_saml_unsupported_encrypted_nameid_text():
+    text = ("OneLogin\\Saml2\\ValidationError: Unsigned SAML Response that contains a signed and encrypted "
+            "Assertion with encrypted nameId is not supported.")
+    assert lookup(text, "python3-saml").code == "idp-configuration-error"
