@@ -159,3 +159,19 @@ def test_php_saml_unsupported_encrypted_nameid_text():
     text = ("OneLogin\\Saml2\\ValidationError: Unsigned SAML Response that contains a signed and encrypted "
             "Assertion with encrypted nameId is not supported.")
     assert lookup(text, "python3-saml").code == "idp-configuration-error"
+
+
+# --- Java OpenSAML's HTTPPostDecoder, as Spring apps log it ----------------------------------
+
+def test_opensaml_post_decoder_trace_dump_is_read(tmp_path):
+    """java-opensaml HTTPPostDecoder.getBase64DecodedMessage logs the XML at TRACE ('Decoded SAML
+    message:\\n{}'); its DEBUG 'Decoded SAML message' (no colon) comes after unmarshalling, with no XML.
+    spring-boot34-printed.log puts the XML under the DEBUG line; the real TRACE record is read alike
+    (the header line is swapped, the signed XML below it is left as generated)."""
+    lines = (ROOT / "fixtures" / "logs" / "sp-app" / "spring-boot34-printed.log").read_text().splitlines(keepends=True)
+    assert lines[1].rstrip().endswith("HTTPPostDecoder         : Decoded SAML message")
+    lines[1] = lines[1].replace(" DEBUG ", " TRACE ").rstrip("\n") + ":\n"
+    doc = _check(tmp_path, "".join(lines))
+    assert doc["inputs"][0]["kind"] == "log:sp-app"
+    assert [m["type"] for m in doc["messages"]] == ["Response"]
+    assert doc["input_findings"] == []
