@@ -119,6 +119,9 @@ class SignatureInfo:
     does and KeyInfo shows none (named for the fix, never trusted: the SP holds what it holds)."""
     transforms: tuple[str, ...] = ()
     """The Algorithm of each ds:Transform of its (first) Reference, in document order."""
+    other_id_path: str | None = None
+    """With 'no-reference-target': the path of an element whose 'Id' or 'id' attribute (not SAML's 'ID')
+    carries the Reference's fragment; xml-crypto resolves it, xmlsec and the SAML toolkits do not."""
 
 
 @dataclass(frozen=True)

@@ -545,6 +545,18 @@ def _transform_algorithms(ref) -> tuple[str, ...]:
     return tuple(t.get("Algorithm", "") for t in transforms if t.tag == DS + "Transform")
 
 
+def _other_id_path(root, uri: str | None) -> str | None:
+    """The element whose 'Id' or 'id' attribute is the fragment of `uri`: SAML core 1.3.4 names the ID
+    attribute 'ID', but xml-crypto (samlify, node-saml) also resolves 'Id' and 'id'."""
+    if not uri or not uri.startswith("#"):
+        return None
+    fragment = uri[1:]
+    for el in root.iter("*"):
+        if fragment in (el.get("Id"), el.get("id")):
+            return element_path(el)
+    return None
+
+
 def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True, published=()):
     """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
     parent = sig.getparent()
@@ -580,7 +592,8 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
     elif not embedded and not trusted:
         base["keyinfo_key"] = KeyInfoKey(_keyinfo_contents(sig, unreadable))
     if ref is None or target is None:
-        return SignatureInfo(**base, verified=False, failure="no-reference-target"), None
+        return SignatureInfo(**base, verified=False, failure="no-reference-target",
+                             other_id_path=_other_id_path(root, uri)), None
     if not checked:
         return SignatureInfo(**base, verified=False, failure="not-checked"), target
     candidates = _ordered(trusted, embedded, values)

@@ -263,6 +263,11 @@ def _no_reference_target(msg: SamlMessage, sig: SignatureInfo):
                    f"the {_where(sig)} has no Reference in its SignedInfo: it signs nothing (XML-DSig "
                    "requires one; SAML core 5.4.2 one pointing at the signed element's ID)"
                    if sig.reference_count == 0 else
+                   f"the {_where(sig)} points at no element by SAML's ID attribute: {sig.other_id_path} "
+                   "carries it as 'Id' or 'id', which xml-crypto (samlify, node-saml) resolves but xmlsec, "
+                   "java-saml, python3-saml and OpenSAML do not (SAML core 1.3.4 names it 'ID'); even so it "
+                   f"would sign that element, not the {sig.parent}"
+                   if sig.other_id_path else
                    f"the {_where(sig)} points at no element of this document",
                    expected=f"#{sig.parent_id}", actual=sig.reference_uri)
 
@@ -765,6 +770,28 @@ def _transforms_outside_profile(msg: SamlMessage, sig: SignatureInfo):
                       expected=EXC_C14N, actual=", ".join(others))
 
 
+def _beside_consumed(msg: SamlMessage, sig: SignatureInfo) -> bool:
+    """A verified signature held outside the very assertion the SP consumes, which it signs (a detached
+    signature, samlify's test/misc/response_signed): nothing is moved aside, so not a wrapping."""
+    a = consumed_assertion(msg)
+    return bool(sig.verified) and a is not None and sig.signed_path == a.path
+
+
+def _detached(msg: SamlMessage, sig: SignatureInfo):
+    """SAML core 5.4.1: signatures MUST be enveloped, the child of the element they sign; SPs that hold
+    to it take the assertion as unsigned, while xml-crypto's checkSignature (samlify) accepts it."""
+    return finding(msg, "signature-reference-invalid",
+                   f"the {_where(sig)} verifies and covers the assertion an SP consumes ({sig.signed_path}), "
+                   f"but it sits outside it, in the {sig.parent}: SAML core 5.4.1 wants an enveloped signature, "
+                   "the child of the element it signs. java-saml and python3-saml refuse it ('Found an invalid "
+                   "Signed Element. SAML Response rejected'), node-saml and OpenSAML too; samlify (xml-crypto) "
+                   "accepts it",
+                   expected=f"#{sig.parent_id}, or the Signature inside {sig.signed_path}",
+                   actual=sig.reference_uri,
+                   hint="have the IdP put the ds:Signature inside the element it signs (after its Issuer), "
+                        "with the enveloped-signature transform")
+
+
 def check_reference(msg: SamlMessage, ctx: CheckContext):
     """SAML core 5.4.2: one Reference, whose URI is '#' + the ID of the signed element; 5.4.4: only
     the enveloped-signature and exclusive C14N transforms."""
@@ -775,7 +802,9 @@ def check_reference(msg: SamlMessage, ctx: CheckContext):
     for sig in msg.signatures:
         if sig.failure == "no-reference-target":
             continue
-        if sig.parent in ("Response", "Assertion") and not sig.covers_parent:
+        if sig.parent in ("Response", "Assertion") and not sig.covers_parent and _beside_consumed(msg, sig):
+            yield _detached(msg, sig)
+        elif sig.parent in ("Response", "Assertion") and not sig.covers_parent:
             yield finding(msg, "signature-reference-invalid" if not sig.verified else "signature-wrapping",
                           f"the {_where(sig)} covers {sig.signed_path or 'nothing'}, not its own "
                           f"{sig.parent} (ID {sig.parent_id!r}); {sig.reference_count} Reference(s)",
