@@ -101,13 +101,15 @@ def test_a_verified_signature_over_another_element_than_the_consumed_one_stays_w
     assert "signature-wrapping" in _errors(res)
 
 
-def test_a_reference_to_a_non_saml_id_attribute_names_the_element_that_carries_it():
-    """samlify's signed_request_sha256: Reference '#_0' names the Issuer's 'Id' attribute (xml-crypto resolves
-    Id, ID and id; SAML's is 'ID'). samlscan said it 'points at no element of this document'."""
-    res = _analyze(BY_ID, **table_flags(TABLE, SAMPLES[BY_ID]))
+@pytest.mark.parametrize("name, kind", [(BY_ID, "AuthnRequest"), ("samlify-response_signed_cert2.xml", "Response")])
+def test_a_reference_to_a_non_saml_id_attribute_names_the_element_that_carries_it(name, kind):
+    """samlify's signed_request_sha256 and response_signed_cert2: Reference '#_0' names the Issuer's 'Id'
+    attribute (xml-crypto resolves Id, ID and id; SAML's is 'ID'). samlscan said it 'points at no element of
+    this document'."""
+    res = _analyze(name, **table_flags(TABLE, SAMPLES[name]))
     (f,) = [f for f in res.findings if f.code == "signature-reference-invalid"]
-    assert "/AuthnRequest/Issuer carries it as 'Id' or 'id'" in f.message_text
-    assert "not the AuthnRequest" in f.message_text and "points at no element of this document" not in f.message_text
+    assert f"/{kind}/Issuer carries it as 'Id' or 'id'" in f.message_text
+    assert f"not the {kind}" in f.message_text and "points at no element of this document" not in f.message_text
 
 
 def test_a_reference_to_no_element_at_all_still_says_so(tmp_path):
