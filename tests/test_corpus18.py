@@ -75,22 +75,22 @@ def test_the_ssocircle_copy_is_exact_its_signature_verifies_with_its_certificate
     assert res.message.in_response_to == "ARQ9a73ead-7dcf-45a8-89eb-26f3c9900c36"
 
 
-def test_a_detached_signature_over_the_consumed_assertion_is_not_called_wrapping():
+def test_a_detached_signature_over_the_consumed_assertion_says_so():
     """samlify's response_signed: the ds:Signature sits in the Response after the Assertion it signs. It
-    verifies, and it covers the very Assertion an SP consumes: nothing was moved aside, so not
-    signature-wrapping (whose text says the consumed element is not the signed one); SAML core 5.4.1 wants
-    it enveloped, which java-saml, python3-saml, node-saml and OpenSAML enforce."""
+    verifies and covers the very Assertion an SP consumes; SAML core 5.4.1 wants it enveloped, which
+    java-saml, python3-saml, node-saml and OpenSAML enforce. The finding said only 'covers /Response/Assertion,
+    not its own Response', its fix 'The SP must use only the element that the signature's Reference points
+    at', which is what an SP would do here."""
     res = _analyze(DETACHED, **table_flags(TABLE, SAMPLES[DETACHED]))
-    codes = {f.code for f in res.findings}
-    assert "signature-wrapping" not in codes
-    (f,) = [f for f in res.findings if f.code == "signature-reference-invalid"]
+    (f,) = [f for f in res.findings if f.code == "signature-wrapping"]
     assert f.severity.value == "error"
     assert "covers the assertion an SP consumes (/Response/Assertion)" in f.message_text
     assert "Found an invalid Signed Element" in f.message_text and "samlify" in f.message_text
+    assert "inside the element it signs" in f.hint and "points at" not in f.hint
     assert [s.verified for s in res.message.signatures] == [True]
 
 
-def test_a_verified_signature_over_another_element_than_the_consumed_one_stays_wrapping(tmp_path):
+def test_a_verified_signature_over_another_element_than_the_consumed_one_keeps_the_wrapping_text(tmp_path):
     """The failing side: the same signature, the consumed Assertion now an unsigned copy placed first (the
     signed one moved after it): the verified signature no longer covers what an SP consumes."""
     text = (DATA / DETACHED).read_text()
@@ -98,7 +98,8 @@ def test_a_verified_signature_over_another_element_than_the_consumed_one_stays_w
     end = text.index("</saml:Assertion>") + len("</saml:Assertion>")
     forged = text[start:end].replace('ID="_d71a3a8e9fcc45c9e9d248ef7049393fc8f04e5f75"', 'ID="_forged"')
     res = _staged(tmp_path, text[:start] + forged + text[start:], table_flags(TABLE, SAMPLES[DETACHED]))
-    assert "signature-wrapping" in _errors(res)
+    texts = [f.message_text for f in res.findings if f.code == "signature-wrapping"]
+    assert texts and not any("covers the assertion an SP consumes" in t for t in texts)
 
 
 @pytest.mark.parametrize("name, kind", [(BY_ID, "AuthnRequest"), ("samlify-response_signed_cert2.xml", "Response")])

@@ -779,8 +779,9 @@ def _beside_consumed(msg: SamlMessage, sig: SignatureInfo) -> bool:
 
 def _detached(msg: SamlMessage, sig: SignatureInfo):
     """SAML core 5.4.1: signatures MUST be enveloped, the child of the element they sign; SPs that hold
-    to it take the assertion as unsigned, while xml-crypto's checkSignature (samlify) accepts it."""
-    return finding(msg, "signature-reference-invalid",
+    to it take the assertion as unsigned (node-saml's table counts the layout as an attack, hence the
+    code), while xml-crypto's checkSignature (samlify) accepts it. The text says what is there."""
+    return finding(msg, "signature-wrapping",
                    f"the {_where(sig)} verifies and covers the assertion an SP consumes ({sig.signed_path}), "
                    f"but it sits outside it, in the {sig.parent}: SAML core 5.4.1 wants an enveloped signature, "
                    "the child of the element it signs. java-saml and python3-saml refuse it ('Found an invalid "
