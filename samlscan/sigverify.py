@@ -360,6 +360,36 @@ def _normalised_copy(root, variant: str):
     return doc
 
 
+_LINE_BREAK = re.compile(r"(?<! ) ")
+"""A space not after a space: where a formatter that turns every line break into one space put one
+(the rest of a run of spaces is the indentation that followed the line break)."""
+
+
+def _line_breaks_copy(root):
+    """A copy with the line breaks a one-line log formatter turned into spaces put back, or None
+    when nothing looks so: only in whitespace between elements and in base64 values, whose
+    whitespace carries no value (XML-DSig 4.5.4.1; a space is no base64 character), so no changed
+    value can come to verify. Monolog's LineFormatter::replaceNewlines without
+    allowInlineLineBreaks (1.x to 3.x): return str_replace(["\\r\\n", "\\r", "\\n"], ' ', $str);"""
+    doc, changed = copy.deepcopy(root), False
+
+    def restored(text):
+        nonlocal changed
+        if not text or " " not in text:
+            return text
+        changed = True
+        return _LINE_BREAK.sub("\n", text)
+
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in _BASE64_LEAVES or (len(el) and el.text is not None and not el.text.strip()):
+            el.text = restored(el.text)
+        if el.tail is not None and not el.tail.strip():
+            el.tail = restored(el.tail)
+    return doc if changed else None
+
+
 def _lacks_tail(text: str | None) -> bool:
     """A base64 value wrapped over lines that does not end with a line break."""
     return bool(text) and "\n" in text.strip() and not text.endswith("\n")
@@ -465,10 +495,11 @@ def _reformatted(root, sig, keys, xmlsec) -> bool:
     invalid in my app' case: pretty-printed or re-wrapped XML). xmlsec wraps SignatureValue at
     64 columns itself, so unwrapping base64 is tried only as a second variant; a third gives a
     wrapped base64 value back the line break xmlsec ends it with, which a formatter that trims text
-    drops (SimpleSAMLphp's XML::formatXMLString, printing a message to its log)."""
+    drops (SimpleSAMLphp's XML::formatXMLString, printing a message to its log); a last puts back
+    the line breaks a one-line formatter turned into spaces (Monolog's LineFormatter)."""
     path = _index_path(root, sig)
-    for variant in ("indent", "unwrap", "certificates", "base64"):
-        doc = _normalised_copy(root, variant)
+    for variant in ("indent", "unwrap", "certificates", "base64", "line-breaks"):
+        doc = _line_breaks_copy(root) if variant == "line-breaks" else _normalised_copy(root, variant)
         if doc is None:
             continue
         node = doc

@@ -193,11 +193,23 @@ def _looks_like_message(text: str, start: int, end: int) -> bool:
     return True
 
 
+_FLATTENED = re.compile(r">[ \t]+<|(?:SignatureValue|X509Certificate)>[A-Za-z0-9+/=]+ [A-Za-z0-9+/=]")
+"""A line break a one-line formatter turned into a space: between two tags, or inside a wrapped
+base64 value (no base64 character is a space)."""
+
+
+def flattened(value: str) -> bool:
+    """XML a log wrote on one line with spaces where its line breaks were (Monolog's LineFormatter
+    without allowInlineLineBreaks, Symfony's default: LineFormatter::replaceNewlines,
+    str_replace(["\\r\\n", "\\r", "\\n"], ' ', $str)): the log's copy, not the bytes that travelled."""
+    return value[:1] == "<" and "\n" not in value and _FLATTENED.search(value) is not None
+
+
 def embedded_records(path: str, no: int, text: str, time=None, product: str | None = None,
                      request_id: str | None = None, printed: bool = False) -> Iterator[EmbeddedSaml]:
     """EmbeddedSaml records for one line (with the product's flow ID of that line, if any)."""
     for value in find_embedded(text):
-        yield EmbeddedSaml(src(path, no), time, value, product, request_id, printed)
+        yield EmbeddedSaml(src(path, no), time, value, product, request_id, printed or flattened(value))
 
 
 def opens_xml(line: str) -> bool:
@@ -292,7 +304,7 @@ class EmbeddedParser:
                 if time is None and values and requests:  # (a Rails request's line: its time)
                     time = requests.get(_RAILS_TAGS.match(line).group(1))
                 for value in values:
-                    yield EmbeddedSaml(src(path, no), time, value)
+                    yield EmbeddedSaml(src(path, no), time, value, printed=flattened(value))
             prev = (no, line)
         if doc is not None:
             yield from _document(doc, path)
