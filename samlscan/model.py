@@ -265,7 +265,8 @@ class SamlMessage:
     """Set when the message is a copy an SP or IdP wrote into its log (see RawMessage.logged_by):
     the same message as the captured one, not a second use of it."""
     printed: bool = False
-    """The log printed it on lines of its own under its record (RawMessage.printed): re-indented."""
+    """The log printed it on lines of its own under its record (RawMessage.printed): re-indented;
+    or on one line, its line breaks turned into spaces (logs.embedded.flattened)."""
     url: str | None = field(default=None, compare=False)
     """Where the capture shows it was sent (RawMessage.url: the request URL of its redirect or
     POST, a form's action); None when the evidence does not say."""

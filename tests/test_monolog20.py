@@ -8,33 +8,23 @@ response changed after signing stays signature-invalid.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
 from lxml import etree
+from test_dumps19 import _scan
 
 from samlscan import sigverify
-from samlscan.cli import main
 from samlscan.logs.embedded import flattened
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "monolog20"
 RESPONSES = ROOT / "fixtures" / "responses"
-CONFIG = str(ROOT / "fixtures" / "config" / "default.toml")
 sys.path.insert(0, str(ROOT / "fixtures"))
 import gen_monolog20  # noqa: E402
 
 T58 = "2025-03-11T08:40:58Z"
 T59 = "2025-03-11T08:40:59Z"
-
-
-def _scan(path: Path) -> dict:
-    result = CliRunner().invoke(main, ["scan", str(path), "--config", CONFIG, "--format", "json"],
-                                catch_exceptions=False)
-    assert result.exit_code in (0, 1), result.output
-    return json.loads(result.stdout)
 
 
 def _read(doc: dict) -> list[tuple]:
@@ -102,3 +92,9 @@ def test_flattened_tells_a_one_line_log_copy():
     assert not flattened('<samlp:Response ID="x"><saml:Issuer>i</saml:Issuer></samlp:Response>')
     assert not flattened("<Response>\n  <Issuer>i</Issuer>\n</Response>")
     assert not flattened("PHNhbWxwOlJlc3BvbnNl")
+
+
+def test_the_finding_says_the_log_wrote_the_message_on_one_line():
+    doc = _scan(DATA / "symfony-oneline.log")
+    texts = {f["message_text"] for f in doc["messages"][0]["findings"]}
+    assert texts and all(t.endswith("re-indented or on one line") for t in texts)

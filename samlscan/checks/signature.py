@@ -248,7 +248,7 @@ def _reformatted(msg: SamlMessage, sig: SignatureInfo):
     if msg.printed:  # the logger's whitespace, not what travelled: the copy's signature holds
         return finding(msg, "xml-reformatted-by-log",
                        f"the {_where(sig)} fails on the log's copy but verifies once whitespace and line "
-                       "breaks are normalised: the log printed the message re-indented")
+                       "breaks are normalised: the log printed the message re-indented or on one line")
     return finding(msg, "xml-reformatted",
                    f"the {_where(sig)} fails on the bytes as given but verifies once whitespace "
                    "and line breaks are normalised: the XML was pretty-printed or re-wrapped "

@@ -33,7 +33,7 @@ class EmbeddedSaml:
     """The product's flow ID on that line (SonarQube HTTP_REQUEST_ID), joining it to the line's
     other events."""
     printed: bool = False
-    """Printed on lines of its own under its record (RawMessage.printed)."""
+    """Printed on lines of its own under its record, or flattened onto one line (RawMessage.printed)."""
 
 
 @dataclass(frozen=True)

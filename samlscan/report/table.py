@@ -71,7 +71,7 @@ def _signed_line(m) -> str:
                      f"is signed by its sender (Issuer {m.issuer or '-'}): give the SP's with --sp-cert, "
                      "the IdP's with --idp-cert")
         elif m.printed and s.reformatted:
-            state = "verifies once whitespace is normalised (the log printed the message re-indented)"
+            state = "verifies once whitespace is normalised (the log printed the message re-indented or on one line)"
         else:
             state = f"INVALID ({s.failure})" + (f"; KeyInfo holds {holds}: {relation}" if holds and relation else "")
         alg = (s.signature_algorithm or "?").rsplit("#", 1)[-1]
