@@ -98,3 +98,19 @@ def test_the_finding_says_the_log_wrote_the_message_on_one_line():
     doc = _scan(DATA / "symfony-oneline.log")
     texts = {f["message_text"] for f in doc["messages"][0]["findings"]}
     assert texts and all(t.endswith("re-indented or on one line") for t in texts)
+
+
+def test_a_response_logged_as_context_is_the_json_strings_value():
+    """Monolog's context is JSON: the XML's quotes escaped, its line breaks the escape '\\n' (which
+    replaceNewlines leaves alone), so unescaped it is the response byte for byte. Fails on the old
+    code: each copy was input-xml-malformed (the escaped prolog ended the value at the Assertion)."""
+    doc = _scan(DATA / "symfony-context.log")
+    assert not doc["input_findings"]
+    assert [[s["verified"] for s in m["signatures"]] for m in doc["messages"]] == [[True, True], [False, False]]
+    assert _read(doc) == [(T58, []), (T58, ["signature-invalid", "signature-invalid"])]
+
+
+def test_xml_not_in_a_json_string_is_left_as_it_is():
+    from samlscan.logs.embedded import find_embedded
+    line = 'msg <samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="a\\"b"></samlp:Response>'
+    assert find_embedded(line) == [line[4:]]

@@ -4,6 +4,7 @@ Used as a parser of last resort and by the product parsers on every line they re
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -100,14 +101,25 @@ def find_embedded(text: str) -> list[str]:
     for m in _B64.finditer(text):
         found.append(m.span())
     found.extend(_xml_spans(text))
-    return [text[start:end] for start, end in _without_overlaps(text, found)]
+    return [_unescaped(text[start:end]) for start, end in _without_overlaps(text, found)]
+
+
+def _unescaped(value: str) -> str:
+    """XML inside a JSON string (Monolog's context or JsonFormatter: quotes as \\", line breaks as
+    \\n, RFC 8259 section 7) as it was before the JSON escaped it; other values as they are."""
+    if value[:1] != "<" or '=\\"' not in value:
+        return value
+    try:
+        return json.loads(f'"{value}"')
+    except ValueError:
+        return value
 
 
 _PROLOG_CLOSE = re.compile(rf"</([\w.-]+:)?({SAML_ROOTS})>")
 
 
-_ROOT_AFTER_PROLOG = re.compile(rf"<\?xml\b[^>]{{0,200}}\?>\s*<([\w.-]+:)?({SAML_ROOTS})\b")
-"""An XML prolog and the SAML root element that follows it."""
+_ROOT_AFTER_PROLOG = re.compile(rf"<\?xml\b[^>]{{0,200}}\?>(?:\s|\\[rn])*<([\w.-]+:)?({SAML_ROOTS})\b")
+"""An XML prolog and the SAML root element that follows it (after a line break, or its JSON escape)."""
 
 
 def _xml_spans(text: str) -> Iterator[tuple[int, int]]:
