@@ -10,6 +10,9 @@ from pathlib import Path
 import click
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, as the shell reports a command the terminal interrupted (a script tells it
+from a usage error, exit 2)."""
 FORMATS = ("table", "json", "jsonl", "sarif", "csv", "html")
 
 
@@ -100,13 +103,26 @@ def _guarded(fn):
         except SamlscanError as exc:
             _fail(str(exc))
         except KeyboardInterrupt:
-            _fail("interrupted")
+            click.echo("samlscan: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # the reader left (`| head`): nothing more to say, and no error
+            _stdout_gone()
+            sys.exit(EXIT_FINDINGS)  # (click's own answer to a closed stdout)
         except Exception as exc:  # a bug of ours: one line and exit 2, the traceback on request
             if os.environ.get("SAMLSCAN_DEBUG"):
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (a samlscan bug: please report it; "
                   "SAMLSCAN_DEBUG=1 shows the traceback)")
     return wrapper
+
+
+def _stdout_gone() -> None:
+    """stdout's reader closed the pipe: what is still buffered, and any later write, goes nowhere
+    (else the interpreter's last flush reports the same closed pipe once more)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _expectations(kw: dict, scan_dirs: list[Path]):
@@ -211,8 +227,11 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, mi
         except OSError as exc:
             _fail(f"--output {output}: cannot write: {exc.strerror}")
     else:
-        for chunk in chunks:
-            click.echo(chunk.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
+        try:
+            for chunk in chunks:
+                click.echo(chunk.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
+        except BrokenPipeError:  # `| head` read what it wanted: the findings still decide the exit code
+            _stdout_gone()
     if not quiet and fmt in NOTELESS_FORMATS and report.notes:
         _echo_notes(report, redact)
     if not quiet:
@@ -416,6 +435,9 @@ def run() -> None:
     gc.disable()
     try:
         main()
+    except KeyboardInterrupt:  # Ctrl-C before a command's own guard (while click parses the options)
+        print("samlscan: interrupted", file=sys.stderr)
+        _leave(EXIT_INTERRUPTED)
     except SystemExit as exc:  # leave from here: the traceback still holds the report
         if exc.code is None or isinstance(exc.code, int):
             _leave(exc.code or EXIT_OK)
