@@ -136,6 +136,9 @@ def collect(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = 
     from samlscan.rewrite import rewrite
 
     data = _read_all("-")
+    if not data.strip():  # (nothing piped in: the file's words would name a temporary file)
+        return _Collected(problems=[InputProblem(Source("-"), "input-not-saml", "stdin is empty: nothing was "
+                                                 "piped in (pipe the message, URL or file: pbpaste | samlscan check -)")])
     with tempfile.TemporaryDirectory(prefix="samlscan-") as tmp:
         spooled = os.path.join(tmp, "stdin")
         with open(spooled, "wb") as fh:

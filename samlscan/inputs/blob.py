@@ -154,6 +154,8 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     if kind == "query":
         why = ("a SAMLResponse/SAMLRequest parameter is named but no value follows it: copy the "
                "whole request body or URL again")
+    elif not text.strip():  # (scan skips such a file; named to check, it is a failed input that says so)
+        why = EMPTY + (" (nothing but white space)" if text else "") + EMPTY_FIX
     elif "-----BEGIN CERTIFICATE-----" in text:
         why = "this is a certificate, not a SAML message: give it with --idp-cert"
     elif "PRIVATE KEY-----" in text:
@@ -167,6 +169,10 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     else:
         why = _error_text(text) or "no SAML message found (expected XML, base64, a form body or a URL)"
     return [], [InputProblem(source, "input-not-saml", why)]
+
+
+EMPTY, EMPTY_FIX = "the file is empty", ": save the capture, or copy the SAML message or log, into it again"
+"""An input with nothing in it (a HAR saved before the page loaded, a paste that never happened)."""
 
 
 ERROR_TEXT_MAX = 16384
