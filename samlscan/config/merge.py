@@ -109,7 +109,8 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
         if not (at.tzinfo if isinstance(at, datetime) else _ZONE_AT_END.search(str(at))):
             values["at_source"] = "--at, no zone given: read as UTC"
     if values.get("profile") not in (None, *PROFILES):
-        raise ConfigError(f"unknown profile {values['profile']!r}; known: {', '.join(PROFILES)}")
+        origin = f"{config_path}: " if file_values.get("profile") == values["profile"] else ""  # (--profile: click's Choice)
+        raise ConfigError(f"{origin}unknown profile {values['profile']!r}; known: {', '.join(PROFILES)}")
     values["sources"] = tuple(sources)
     values["contradictions"] = _entity_contradictions(flags, file_values, config_path, metadata)
     allowed = {f.name for f in fields(Expectations)}

@@ -25,16 +25,18 @@ SECTIONS = ("sp", "idp")
 """Tables whose keys are read as if written at the top ([idp] idp_cert = ...)."""
 _TOML_TYPES = {dict: "a table", list: "an array", bool: "a boolean", float: "a number"}
 """The TOML types no setting takes as one value (a number of seconds may be written 1.5: _count says why not)."""
-_SHOWN = {**_TOML_TYPES, datetime: "a date-time", date: "a date", time: "a time"}
+_SHOWN = {**_TOML_TYPES, int: "a number", datetime: "a date-time", date: "a date", time: "a time"}
+_TEXTS = _PATHS + ("app", "timezone")
+"""Settings whose every value is text: a number there is no file name nor zone (idp_cert = [3])."""
 
 
 def _typed(flat: dict, names: dict, path: Path) -> None:
     """A setting given as a value of another type is refused by its name as written (str() of a
     table would be compared with the messages as if it were an entity ID, or read as a file)."""
     for key, value in flat.items():
-        items = value if isinstance(value, list) and key in _PATHS + ("app", "timezone") else [value]
-        wrong = next((v for v in items if type(v) in _TOML_TYPES and not (
-            key in ("clock_skew", "expiry_window_days") and type(v) is float)), None)
+        items = value if isinstance(value, list) and key in _TEXTS else [value]
+        wrong = next((v for v in items if (type(v) in _TOML_TYPES or (key in _TEXTS and not isinstance(v, str)))
+                      and not (key in ("clock_skew", "expiry_window_days") and type(v) is float)), None)
         if wrong is not None or (key in _SCALARS and not isinstance(value, (str, int))):
             shown = type(wrong if wrong is not None else value)
             raise ConfigError(f"{path}: {names[key]} must be {_EXPECTED[key]}, not "
