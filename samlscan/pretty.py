@@ -20,7 +20,10 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
     from samlscan.errors import ConfigError, InputError
 
     if path != "-" and not os.path.isfile(path):
-        raise ConfigError(f"{path}: {'no such file' if not os.path.exists(path) else 'not a regular file'}")
+        raise ConfigError(f"{path}: " + ("no such file" if not os.path.exists(path) else
+                                         f"not a regular file: a directory; decode reads one message file, 'samlscan "
+                                         f"check {path}' reads every file in it" if os.path.isdir(path) else
+                                         "not a regular file"))
     if path != "-":
         from samlscan.batch import container_kind
 

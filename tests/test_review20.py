@@ -94,3 +94,10 @@ def test_an_unknown_profile_in_a_config_names_the_file(tmp_path):
     cfg.write_text('profile = "okta"\n')
     r = _cli("check", "--config", cfg, OKTA)
     assert r.exit_code == 2 and r.stderr.strip() == f"samlscan: {cfg}: unknown profile 'okta'; known: sonarqube, generic"
+
+
+def test_decode_of_a_directory_says_what_reads_one(tmp_path):
+    """'fixtures/: not a regular file' named no way forward."""
+    r = _cli("decode", tmp_path)
+    assert r.exit_code == 2 and f"'samlscan check {tmp_path}' reads every file in it" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
