@@ -41,7 +41,8 @@ def _expectation_options(fn):
         click.option("--sp-key", multiple=True, type=click.Path(dir_okay=False),
                      help="SP private key (PEM) to decrypt EncryptedAssertion and EncryptedID. Never printed."),
         click.option("--sp-cert", multiple=True, type=click.Path(dir_okay=False),
-                     help="SP certificate: verifies the SP's signed AuthnRequests (redirect binding)."),
+                     help="SP certificate: verifies the SP's signed AuthnRequests and Logout messages "
+                          "(either binding)."),
         click.option("--app", multiple=True, help="The SP's name in IdP logs (Entra app, Okta app label); "
                                                   "sign-ins to other apps are left out (repeatable)."),
         click.option("--email-attribute", help="Attribute Name that carries the email."),
@@ -369,7 +370,8 @@ def decode(input_path, redact):
 @main.command()
 @click.argument("code_or_text", nargs=-1, required=True)
 def explain(code_or_text):
-    """What a finding code, or a pasted error text of another product, means and how to fix it."""
+    """What a finding code, or a pasted error text of another product, means and how to fix it.
+    'samlscan codes' lists every code."""
     from samlscan.explain import explain_text
 
     text, found = explain_text(" ".join(code_or_text))

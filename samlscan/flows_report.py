@@ -22,6 +22,8 @@ def _read_capture(path: str):
     messages or a Fiddler .saz; (None, reason) else."""
     from samlscan.inputs import capture_readers
 
+    if os.path.isdir(path):  # (check and scan read a folder; flows takes the capture files themselves)
+        return None, "a directory: give flows the capture files in it (samlscan flows DIR/*.har)"
     try:
         with open(path, "rb") as fh:
             head = fh.read(64 * 1024)

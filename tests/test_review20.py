@@ -101,3 +101,17 @@ def test_decode_of_a_directory_says_what_reads_one(tmp_path):
     r = _cli("decode", tmp_path)
     assert r.exit_code == 2 and f"'samlscan check {tmp_path}' reads every file in it" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_flows_of_a_directory_says_to_give_its_files(tmp_path):
+    """'DIR: cannot read: Is a directory' (check and scan read a folder, flows does not)."""
+    r = _cli("flows", tmp_path)
+    assert r.exit_code == 2 and "a directory: give flows the capture files in it" in r.stdout
+
+
+def test_help_points_at_the_code_list_and_names_both_bindings():
+    """`samlscan explain --list` fails: explain's help names the command that lists the codes; the
+    --sp-cert help said 'redirect binding' only, while a POST AuthnRequest's XML signature is
+    verified with it too (saml.trusted_for)."""
+    assert "'samlscan codes' lists every code" in _cli("explain", "--help").stdout
+    assert "(either binding)" in " ".join(_cli("check", "--help").stdout.split())
