@@ -33,7 +33,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote_plus
 
 from samlscan.errors import InputError
-from samlscan.inputs.har import DROPPED, HEAD_OBJECT, MAX_STRING, ArrayStream, form_value, head_objects, sniff
+from samlscan.inputs.har import (DROPPED, HEAD_OBJECT, MAX_STRING, ArrayStream, entries_path, form_value,
+                                 head_objects)
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.report.redact import mask, sub_emails
 
@@ -361,10 +362,13 @@ def clean_entry(entry: dict, tally: Tally, masker: SamlMasker | None) -> dict:
 _VERSION = re.compile(r'"version"\s*:\s*("[^"]{0,20}")')
 
 
-def _head_members(path: str) -> dict:
-    """log.version, log.creator and log.browser (flat objects, HAR 1.2), from the file head."""
-    with open(path, "rb") as fh:
-        head = fh.read(64 * 1024).decode("utf-8", "replace")
+def _head_members(path: str | None) -> dict:
+    """log.version, log.creator and log.browser (flat objects, HAR 1.2), from the file head
+    (None: a bare entries array, which names none of them)."""
+    head = ""
+    if path is not None:
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024).decode("utf-8", "replace")
     out: dict = {"version": "1.2", **head_objects(head)}
     m = _VERSION.search(HEAD_OBJECT.sub("", head))
     if m:
@@ -373,10 +377,10 @@ def _head_members(path: str) -> dict:
     return out
 
 
-def _pages(path: str) -> list:
+def _pages(path: str, where: tuple[str, ...]) -> list:
     with open(path, "rb") as fh:
         pages = []
-        for raw in ArrayStream(fh, ("log", "pages")):
+        for raw in ArrayStream(fh, where):
             try:
                 pages.append(json.loads(raw))
             except (ValueError, RecursionError):  # (RecursionError: nested past the parser's limit)
@@ -426,17 +430,20 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
         if dst.exists() and dst.resolve() == src.resolve():
             raise InputError("input-unreadable", "the output must not overwrite the input")
         with open(src, "rb") as fh:
-            if not sniff(fh.read(64 * 1024)):
-                raise InputError("input-not-saml", f"{in_path} is not a HAR (no log.entries): "
-                                 "sanitize takes a browser's HAR export")
-        meta, pages = _head_members(in_path), _pages(in_path)
+            where = entries_path(fh.read(64 * 1024))
+        if where is None:
+            raise InputError("input-not-saml", f"{in_path} is not a HAR (no log.entries): "
+                             "sanitize takes a browser's HAR export")
+        # (a bare log object or entries array is written back as a whole HAR: {"log": ...})
+        meta = _head_members(in_path) if where else _head_members(None)
+        pages = _pages(in_path, where[:-1] + ("pages",)) if where else []
     except OSError as exc:
         raise InputError("input-unreadable", f"{in_path}: {exc.strerror or exc}") from None
     tally = Tally()
     masker = SamlMasker(tally) if redact else None
     to_stdout = out_path == "-"  # (as '-' for an input is stdin; a file named '-' surprised)
     tmp = Path(tempfile.mkstemp(suffix=".har")[1]) if to_stdout else dst.with_name(dst.name + ".part")
-    entries, bad, error = _write(src, tmp, meta, pages, tally, masker)
+    entries, bad, error = _write(src, tmp, meta, pages, tally, masker, where)
     if to_stdout:
         with open(tmp, "rb") as fh:
             shutil.copyfileobj(fh, sys.stdout.buffer)
@@ -452,13 +459,13 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
     return lines
 
 
-def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker):
+def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker, where: tuple[str, ...]):
     entries = bad = 0
     try:
         with open(src, "rb") as fin, open(tmp, "w", encoding="utf-8") as out:
             log = {**meta, "pages": pages}
             out.write('{"log": ' + json.dumps(log, ensure_ascii=False)[:-1] + ', "entries": [\n')
-            stream = ArrayStream(fin, ("log", "entries"))
+            stream = ArrayStream(fin, where)
             for raw in stream:
                 try:
                     entry = json.loads(raw)

@@ -30,7 +30,7 @@ from __future__ import annotations
 from urllib.parse import unquote_plus  # (read as har.unquote_plus by tests)
 
 from samlscan.inputs.har.stream import MAX_STRING, CHUNK, DROPPED, ArrayStream, json_items, stream_problems
-from samlscan.inputs.har.writer import sniff, HEAD_OBJECT, head_objects, creator
+from samlscan.inputs.har.writer import sniff, entries_path, HEAD_OBJECT, head_objects, creator
 from samlscan.inputs.har.values import parse_time, is_redacted, digest
 from samlscan.inputs.har.forms import (form_value, split_query, signed_query, MAX_JSON_BODY, json_fields,
                                        multipart_fields)
@@ -43,7 +43,7 @@ from samlscan.inputs.har.entries import read_entries, next_pages, capture_of
 from samlscan.inputs.har.harfile import read
 
 __all__ = ['unquote_plus', 'MAX_STRING', 'CHUNK', 'DROPPED', 'ArrayStream', 'json_items', 'stream_problems',
-           'sniff', 'HEAD_OBJECT', 'head_objects', 'creator', 'parse_time', 'is_redacted', 'digest',
+           'sniff', 'entries_path', 'HEAD_OBJECT', 'head_objects', 'creator', 'parse_time', 'is_redacted', 'digest',
            'form_value', 'split_query', 'signed_query', 'MAX_JSON_BODY', 'json_fields', 'multipart_fields',
            'ARCHIVED', 'body_text', 'Capture', 'Collector', 'date_sample', 'on_server_time', 'query_messages',
            'post_messages', 'body_messages', 'FORM_WINDOW', 'resends_body', 'note_sent_on', 'redirect_target',

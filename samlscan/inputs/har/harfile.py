@@ -9,7 +9,7 @@ from samlscan.inputs.har.capture import Capture, Collector
 from samlscan.inputs.har.entries import read_entries, next_pages, capture_of
 from samlscan.inputs.har.stream import ArrayStream, json_items, stream_problems
 from samlscan.inputs.har.values import parse_time
-from samlscan.inputs.har.writer import creator
+from samlscan.inputs.har.writer import creator, entries_path
 from samlscan.inputs.serverclock import DateSample
 from samlscan.model import Source
 
@@ -28,14 +28,16 @@ def read(path: str) -> Capture:
     count = [0]
     try:
         with open(path, "rb") as f:
-            client = creator(f.read(1 << 16))
+            head = f.read(1 << 16)
+            client, where = creator(head), entries_path(head)
+            where = ("log", "entries") if where is None else where  # (() is a bare list's: no key)
             f.seek(0)
-            stream = ArrayStream(f, ("log", "entries"))
+            stream = ArrayStream(f, where)
             exchanges, cookies_seen = read_entries(json_items(stream, path, "entry", col.problems, count),
                                                    path, col, client)
         times = [ex.time for ex in exchanges if ex.time is not None]
         if any(later < earlier for earlier, later in zip(times, times[1:])):
-            return _read_in_time_order(path, exchanges, cookies_seen, count[0], client, col.dates)
+            return _read_in_time_order(path, exchanges, cookies_seen, count[0], client, col.dates, where)
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
     col.problems.extend(stream_problems(stream, path, "log.entries"))
@@ -43,7 +45,8 @@ def read(path: str) -> Capture:
 
 
 def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool, entries: int,
-                        client: str | None = None, dates: list[DateSample] | None = None) -> Capture:
+                        client: str | None = None, dates: list[DateSample] | None = None,
+                        where: tuple[str, ...] = ("log", "entries")) -> Capture:
     """Second pass for a file whose entries are not in time order: keep only the entries that
     carried SAML or an exchange in the first pass, or that a redirect of one leads to (the SP's
     result page may come before its POST in the file), sort them by time and replay them."""
@@ -52,7 +55,7 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     kept: list[tuple[tuple, int, dict]] = []
     problems: list[InputProblem] = []
     with open(path, "rb") as f:
-        stream = ArrayStream(f, ("log", "entries"))
+        stream = ArrayStream(f, where)
         for index, entry in json_items(stream, path, "entry", problems, [0]):
             req = entry.get("request") if isinstance(entry.get("request"), dict) else {}
             if index in wanted or str(req.get("url") or "") in targets:

@@ -12,10 +12,31 @@ _HAR_VERSION = re.compile(rb'"log"\s*:\s*\{\s*"version"')
 def sniff(head: bytes) -> bool:
     """A HAR: a JSON object with a "log" object (HAR 1.2 section 'log') listing entries,
     naming its creator or starting with its version (a `"version"` elsewhere is no sign: a
-    Filebeat document has a `log` object and `agent.version`/`ecs.version`)."""
+    Filebeat document has a `log` object and `agent.version`/`ecs.version`), or the log object
+    or its entries saved without the wrapper (entries_path)."""
+    return entries_path(head) is not None
+
+
+_BARE_LOG = re.compile(rb'^\{.*?"entries"\s*:\s*\[\s*\{', re.DOTALL)
+_BARE_LIST = re.compile(rb'^\[\s*\{')
+_ENTRY_KEY = re.compile(rb'"startedDateTime"\s*:\s*"|"request"\s*:\s*\{\s*"(?:method|url)"')
+
+
+def entries_path(head: bytes) -> tuple[str, ...] | None:
+    """The keys from the document's root to its entries array, from the file's head: ('log',
+    'entries') for a HAR file; ('entries',) for the log object alone, as
+    chrome.devtools.network.getHAR() and Firefox's HAR.triggerExport() hand it to the extension or
+    script that saves it; () for a bare array of entries (a tool's dump of log.entries). None: no
+    HAR. The two bare shapes must show an entry's own members (startedDateTime, request.method)."""
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and (
-        any(k in h for k in (b'"entries"', b'"creator"')) or bool(_HAR_VERSION.search(h)))
+    if h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and (
+            any(k in h for k in (b'"entries"', b'"creator"')) or bool(_HAR_VERSION.search(h))):
+        return ("log", "entries")
+    if not _ENTRY_KEY.search(h):
+        return None
+    if _BARE_LOG.match(h):
+        return ("entries",)
+    return () if _BARE_LIST.match(h) else None
 
 
 HEAD_OBJECT = re.compile(r'"(creator|browser)"\s*:\s*(\{[^{}]{0,2000}\})')
