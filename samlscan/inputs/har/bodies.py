@@ -59,15 +59,21 @@ def _decoded(data: bytes, content: dict) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+_NOT_A_PAGE = re.compile(r"javascript|ecmascript|text/css|^\s*(?:image|font|audio|video)/|wasm", re.IGNORECASE)
+"""Bodies no page is in: scripts, styles, images, fonts, media. A HAR holds mostly these (a 200 MB
+capture is its bundles); an IdP's error page, an auto-submit form or an SP's answer is a document
+(HTML, JSON, XML, text, or a type the writer did not know: Chrome's 'x-unknown')."""
+
+
 def body_text(content, har_path: str | None = None) -> str | None:
     """Response body as text: base64 bodies decoded, an attached side file read (`har_path`);
-    None when absent or dropped."""
+    None when absent or dropped, or when its mimeType says it is no page (_NOT_A_PAGE)."""
     if not isinstance(content, dict):
         return None
     text = content.get("text")
     if not text and har_path is not None and "_file" in content:
-        return _side_file(content, har_path)
-    if not isinstance(text, str) or text == DROPPED:
+        return _side_file(content, har_path)  # (named to an archive's reader whatever its type)
+    if not isinstance(text, str) or text == DROPPED or _NOT_A_PAGE.search(str(content.get("mimeType", ""))):
         return None
     if content.get("encoding") == "base64":
         try:
