@@ -88,12 +88,15 @@ def test_generator_is_deterministic(tmp_path):
         assert path.read_bytes() == (DATA / rel).read_bytes(), rel
 
 
+_ENTRY = (b'{"startedDateTime": "2025-03-11T09:40:58.500+01:00", "request": {"method": "GET", "url": '
+          b'"https://sp/"}, "response": {"status": 200}}')
+
+
 @pytest.mark.parametrize("layout,head", [
     (("log", "entries"), b'\xef\xbb\xbf{"log": {"version": "1.1", "entries": ['),
-    (("entries",), b'{"version": "1.2", "creator": {"name": "WebInspector"}, "pages": [], '
-                   b'"entries": [{"startedDateTime": "2025-03-11T08:40:58.500Z", "request": {"method": "GET"'),
-    ((), b'[\n  {\n    "startedDateTime": "2025-03-11T09:40:58.500+01:00",'),
-    ((), b'[{"_initiator": {"type": "other"}, "request": {"method": "POST", "url": "https://sp/acs"'),
+    (("entries",), b'{"version": "1.2", "creator": {"name": "WebInspector"}, "pages": [], "entries": [' + _ENTRY),
+    ((), b'[\n  ' + _ENTRY + b',\n  {"startedDateTime": "2025'),
+    ((), b'[{"_initiator": {"type": "other", "stack": {}}, ' + _ENTRY[1:]),
 ])
 def test_where_the_entries_are(layout, head):
     assert har.entries_path(head) == layout
@@ -102,6 +105,10 @@ def test_where_the_entries_are(layout, head):
 
 @pytest.mark.parametrize("head", [
     b'[{"name": "a", "value": "b"}]',  # a JSON list that is no HAR
+    # an Auth0 log event: a request with a method, but no HAR entry
+    b'[{"date": "2025-03-18T14:03:00Z", "type": "sapi", "details": {"request": {"method": "post", '
+    b'"path": "/api/v2/keys/signing/rotate"}}, "startedDateTime": "2025-03-18T14:03:00Z"}]',
+    b'[' + _ENTRY[:60],  # the first entry not whole in the head: not claimed
     b'{"entries": [{"id": 1, "title": "x"}]}',  # an object listing entries of something else
     b'{"requests": [{"requestId": "1", "timestamp": 1, "url": "https://sp/acs"}]}',  # SAML-tracer
     b'{"1": {"request_url": "https://sp/acs", "response_status": 200, "startedDateTime": "x"}}',

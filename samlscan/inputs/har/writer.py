@@ -1,8 +1,11 @@
 """Who wrote a HAR: recognising the file (sniff) and its log.creator / log.browser from its head."""
 from __future__ import annotations
 
+import io
 import json
 import re
+
+from samlscan.inputs.har.stream import ArrayStream
 
 
 _HAR_HEAD = re.compile(rb'"log"\s*:\s*\{')
@@ -19,7 +22,21 @@ def sniff(head: bytes) -> bool:
 
 _BARE_LOG = re.compile(rb'^\{.*?"entries"\s*:\s*\[\s*\{', re.DOTALL)
 _BARE_LIST = re.compile(rb'^\[\s*\{')
-_ENTRY_KEY = re.compile(rb'"startedDateTime"\s*:\s*"|"request"\s*:\s*\{\s*"(?:method|url)"')
+
+
+def _entry_first(head: bytes, path: tuple[str, ...]) -> bool:
+    """The first item of the array at `path` is whole in `head` and is a HAR entry (HAR 1.2
+    'entries': startedDateTime, a request with its method and url, a response), not another
+    JSON list's object (an Auth0 log event has `details.request.method` too)."""
+    for raw in ArrayStream(io.BytesIO(head), path):
+        try:
+            item = json.loads(raw)
+        except (ValueError, RecursionError):
+            return False
+        req = item.get("request") if isinstance(item, dict) else None
+        return isinstance(item.get("startedDateTime"), str) and isinstance(item.get("response"), dict) \
+            and isinstance(req, dict) and isinstance(req.get("method"), str) and isinstance(req.get("url"), str)
+    return False
 
 
 def entries_path(head: bytes) -> tuple[str, ...] | None:
@@ -27,16 +44,13 @@ def entries_path(head: bytes) -> tuple[str, ...] | None:
     'entries') for a HAR file; ('entries',) for the log object alone, as
     chrome.devtools.network.getHAR() and Firefox's HAR.triggerExport() hand it to the extension or
     script that saves it; () for a bare array of entries (a tool's dump of log.entries). None: no
-    HAR. The two bare shapes must show an entry's own members (startedDateTime, request.method)."""
+    HAR. A bare shape is one when its first item is a HAR entry (_entry_first)."""
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if h.startswith(b"{") and bool(_HAR_HEAD.search(h)) and (
             any(k in h for k in (b'"entries"', b'"creator"')) or bool(_HAR_VERSION.search(h))):
         return ("log", "entries")
-    if not _ENTRY_KEY.search(h):
-        return None
-    if _BARE_LOG.match(h):
-        return ("entries",)
-    return () if _BARE_LIST.match(h) else None
+    where = ("entries",) if _BARE_LOG.match(h) else () if _BARE_LIST.match(h) else None
+    return where if where is not None and _entry_first(h, where) else None
 
 
 HEAD_OBJECT = re.compile(r'"(creator|browser)"\s*:\s*(\{[^{}]{0,2000}\})')
