@@ -239,7 +239,7 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
                                      if n != info.filename and n not in owner)
                 out[:] = [r for info in infos for r in per.get(id(info), ())]
             return [_archive_entry(label, "zip", len(infos))] + out
-        opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(kind)
+        opener = OPENERS.get(kind)
         if kind == "tar" or (opener and _inner_is_tar(path, opener)):
             return _analyze_tar(label, path, kind, opener, size, expect, tz, depth, tmpdir)
         with opener(path, "rb") as src:
@@ -365,6 +365,40 @@ def _archive_entry(label: str, kind: str, members: int) -> FileResult:
                       (), (), ())
 
 
+class _ZlibReader(io.RawIOBase):
+    """A bare zlib stream (RFC 1950) read as a file, inflated as it is read (the zlib module has no
+    file object of its own, as gzip, bz2 and lzma do)."""
+
+    def __init__(self, path: str):
+        self.raw, self.inflater = open(path, "rb"), zlib.decompressobj()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = b""
+        while not data and not self.inflater.eof:
+            pending = self.inflater.unconsumed_tail or self.raw.read(1 << 16)
+            if not pending:
+                raise EOFError("zlib stream cut short")
+            data = self.inflater.decompress(pending, len(b))
+        b[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _zlib_open(path: str, mode: str = "rb"):
+    return io.BufferedReader(_ZlibReader(path))
+
+
+OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open, "zlib": _zlib_open}
+"""How each compressed kind of batch.container_kind is opened as a stream (inflated as it is read,
+under the callers' bounds)."""
+
+
 def _inner_is_tar(path: str, opener) -> bool:
     try:
         with opener(path, "rb") as fh:
@@ -473,7 +507,7 @@ def settings_members(label: str, path: str, kind: str, tmpdir: str) -> list[tupl
                         with zf.open(info) as src:
                             left -= keep(f"{label}!{info.filename}", src, info.compress_size, left)
             return out
-        opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(kind)
+        opener = OPENERS.get(kind)
         if kind == "tar" or (opener and _inner_is_tar(path, opener)):
             raw = opener(path, "rb") if opener else open(path, "rb")
             with raw, tarfile.open(fileobj=io.BufferedReader(_BoundedReader(raw, _bound(size) if opener

@@ -15,6 +15,7 @@ import gc
 import math
 import os
 import sys
+import zlib
 from datetime import timezone
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -61,13 +62,28 @@ _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
 
 
 def container_kind(head: bytes) -> str | None:
-    """'gzip', 'bzip2', 'xz', 'zip' or 'tar' by a file's first bytes, else None (not a container)."""
+    """'gzip', 'bzip2', 'xz', 'zip', 'tar' or 'zlib' by a file's first bytes, else None (not a
+    container)."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
-    return None
+    return "zlib" if _zlib_stream(head) else None
+
+
+def _zlib_stream(head: bytes) -> bool:
+    """A bare zlib stream (mitmproxy's .zhar: savehar.py writes zlib.compress(har, 9)): RFC 1950's
+    header (deflate, a window of at most 32 KiB, no preset dictionary, CMF*256+FLG a multiple of 31),
+    and its first bytes inflate. Text can start with such two bytes ('HK', 'xj'), never with a
+    stream that inflates."""
+    if len(head) < 8 or head[0] & 0x0F != 8 or head[0] >> 4 > 7 or head[1] & 0x20 \
+            or (head[0] << 8 | head[1]) % 31:
+        return False
+    try:
+        return bool(zlib.decompressobj().decompress(head, 64))
+    except zlib.error:
+        return False
 
 
 
