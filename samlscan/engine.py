@@ -12,6 +12,7 @@ from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
 from samlscan.config import Expectations, is_cloud, is_sonarqube_acs
+from samlscan.ansi import as_read
 from samlscan.textcodec import utf16_codec
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
@@ -114,6 +115,10 @@ def _read_all(path: str) -> bytes:
 def _text(data: bytes) -> str:
     """Decode evidence text: UTF-16 (textcodec.utf16_codec), else UTF-8, or the single-byte encoding an
     XML document declares when its bytes are not UTF-8."""
+    return as_read(_decoded(data))  # (a console capture's colours: samlscan/ansi.py)
+
+
+def _decoded(data: bytes) -> str:
     if codec := utf16_codec(data):
         return data.decode(codec, "replace")
     try:
@@ -159,7 +164,8 @@ class Sniffed:
     reader: object = None
     parser: object = None
     text: str | None = None
-    """A blob's first bytes as text (the whole input when it is shorter than SNIFF_BYTES)."""
+    """A blob's first bytes as text (the whole input when it is shorter than SNIFF_BYTES); also a
+    cut text of lines in no known layout, which the embedded reader reads as a log (unknown_lines)."""
 
 
 def sniff(head: bytes) -> Sniffed:
@@ -194,6 +200,9 @@ def sniff(head: bytes) -> Sniffed:
     parser = None if one_blob else logs.detect(text_head)
     if parser is None and not one_blob:
         parser = logs.detect_late(text_head)  # (not for a paste the embedded reader gave up below)
+    late = parser is None and not small and unknown_lines(text_head)
+    if late:  # its SAML, if any, is below the head: a log in a layout of its own, not a paste
+        parser = logs.embedded.PARSER
     # (timestamped, asked only here: lines that start with times are a log, however small)
     if parser is not None and parser.name == "embedded" and small and not timestamped(text_head):
         from samlscan.inputs import paste
@@ -205,8 +214,19 @@ def sniff(head: bytes) -> Sniffed:
     if parser is not None and parser.name == "embedded" and _program(text_head):
         parser = None  # a program's SAML templates: read as a paste, then told for what it is
     if parser is not None:
-        return Sniffed("log", name=parser.name, parser=parser)
+        return Sniffed("log", name=parser.name, parser=parser, text=text_head if late else None)
     return Sniffed("blob", text=text_head)
+
+
+def unknown_lines(text: str) -> bool:
+    """Text of lines in no known layout: not XML, JSON, a form body, base64 or a saved page (MIME),
+    which are read whole as one message or page; a log whose lines may carry SAML (an access log,
+    a console capture)."""
+    from samlscan.errorpages import is_mime
+    from samlscan.inputs import blob
+
+    return text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "[") and blob.sniff_kind(text) is None \
+        and text.count("\n") >= 2 and not is_mime(text)
 
 
 _LOG_TIME = re.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|"

@@ -9,6 +9,7 @@ from functools import cache
 from typing import Iterator
 
 from samlscan import engine
+from samlscan.ansi import console
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
 from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
 
@@ -158,6 +159,8 @@ def _log_with_prefilter(head: bytes, found=None):
     (`found`: engine.sniff(head), when the caller has it)."""
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None  # the byte-level prefilter reads ASCII-compatible logs only
+    if console(head):  # (its record starts hide behind colour codes: read whole, stripped as read)
+        return None
     found = found or engine.sniff(head)
     pf = _prefilter_for(found.parser) if found.kind == "log" else None
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
@@ -173,16 +176,15 @@ def unknown_text_log(head: bytes, found=None):
     (an access log, a console capture): not XML, JSON, a form body or base64 (a pasted message,
     which the paste path reads whole), but lines; None otherwise. The caller decides by size: the
     paste path holds a whole input, this one streams it."""
-    from samlscan.inputs import blob
     from samlscan.logs import embedded
 
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or console(head):  # (a console capture: read whole)
         return None
     found = found or engine.sniff(head)
+    if found.kind == "log":  # a cut head of such lines (engine.sniff: the embedded reader, its text)
+        return (embedded.PARSER, _ANY_LINE) if found.parser is embedded.PARSER and found.text else None
     text = found.text if found.kind == "blob" else None
-    if not text or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") or blob.sniff_kind(text) is not None:
-        return None
-    return (embedded.PARSER, _ANY_LINE) if text.count("\n") >= 2 else None
+    return (embedded.PARSER, _ANY_LINE) if text and engine.unknown_lines(text) else None
 
 
 _JSON_ARRAY = re.compile(rb"\[\s*(?:\{\s*[\"}]|[\[\"\]]|\Z)")

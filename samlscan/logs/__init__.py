@@ -11,6 +11,7 @@ import io
 from datetime import tzinfo
 from typing import IO, Iterator
 
+from samlscan.ansi import as_read, console, plain
 from samlscan.logs.base import LogParser, Malformed, Record
 from samlscan.textcodec import utf16_codec
 from samlscan.model import Source
@@ -154,7 +155,12 @@ def _open_text(path: str) -> IO[str]:
 
 
 def read_head(path: str, size: int = HEAD_CHARS) -> str:
-    """The first `size` characters of a log (decompressed and decoded)."""
+    """The first `size` characters of a log (decompressed and decoded; a console capture's colours
+    stripped: samlscan/ansi.py)."""
+    return as_read(_head(path, size))
+
+
+def _head(path: str, size: int = HEAD_CHARS) -> str:
     with _open_text(path) as fh:
         return fh.read(size)
 
@@ -176,11 +182,14 @@ def iter_lines(fh: IO[str]) -> Iterator[tuple[int, str]]:
 def parse_file(path: str, tz: tzinfo, parser: LogParser | None = None) -> Iterator[Record]:
     """Stream the records of one log file. Unreadable input becomes a Malformed record."""
     try:
+        head = _head(path)
+        coloured = console(head)  # (a console capture: its colours stripped from every line as read)
         if parser is None:
-            parser = detect(read_head(path))
+            parser = detect(plain(head) if coloured else head)
         if parser is None:
             return
         with _open_text(path) as fh:
-            yield from parser.parse(iter_lines(fh), path, tz)
+            lines = iter_lines(fh)
+            yield from parser.parse(((n, plain(line)) for n, line in lines) if coloured else lines, path, tz)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:  # truncated gzip, vanished file
         yield Malformed(Source(path, None), f"unreadable: {exc}")

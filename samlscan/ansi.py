@@ -1,0 +1,45 @@
+"""Terminal control sequences in a captured console: stripped once, as text is read.
+
+A console capture keeps its colours when the program forces them (Spring Boot's
+spring.output.ansi.enabled=ALWAYS, Quarkus' quarkus.console.color, colorlog's formatter), when a
+tty container's output is read back (`docker logs`, `kubectl logs`) or when a terminal or an IDE
+console is copied with them. Every reader matches a line's time and level at its start, which a
+colour code hides ('ESC[2m2025-03-11...ESC[0;39m ESC[32m INFOESC[0;39m').
+"""
+from __future__ import annotations
+
+import re
+
+_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (ECMA-48 5.4): SGR colours 'ESC[0;39m', 'ESC[38;2;r;g;bm', erase 'ESC[K'
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC (ECMA-48 8.3.89): a window title, a hyperlink
+    r"|\x1b[()*+][0-9A-Za-z]"  # a character set (tput sgr0 writes 'ESC(B' before 'ESC[m')
+    r"|\^\[\[[\d;]*[mK]")  # the caret form a copy may hold ('^[[32m': less, cat -v, a pasted ticket)
+"""The sequences a console writes between a log's characters."""
+
+
+def plain(text: str) -> str:
+    """`text` without terminal control sequences (the same object when it holds none: most logs)."""
+    if "\x1b" not in text and "^[[" not in text:
+        return text
+    return _SEQUENCE.sub("", text)
+
+
+_LINE_START = re.compile(rb"(?:\A|\n)[ \t]*(?:\x1b|\^\[)\[[0-?]*[ -/]*[@-~]")
+"""A line that starts with a control sequence: a coloured console's (every formatter above colours
+its first field, docker compose its service name). A sequence inside a line alone (a value a user
+typed, an attacker's 'ESC[31m' in a NameID) is evidence, shown escaped in the reports."""
+
+
+def console(head: bytes | str) -> bool:
+    """The start of a text is a coloured console capture, whose control sequences are stripped."""
+    if "\x1b[" not in head and "^[[" not in head if isinstance(head, str) else \
+            b"\x1b[" not in head and b"^[[" not in head:
+        return False
+    data = head.encode("utf-8", "replace") if isinstance(head, str) else head
+    return _LINE_START.search(data) is not None
+
+
+def as_read(text: str) -> str:
+    """A text as its readers see it: a console capture's sequences stripped (`console`)."""
+    return plain(text) if console(text) else text
