@@ -98,12 +98,13 @@ from samlscan.logs.base import EmbeddedSaml, Malformed  # noqa: E402
 from samlscan.model import LogEvent  # noqa: E402
 
 LOGS = ROOT / "fixtures" / "logs"
+DATA = Path(__file__).resolve().parent / "data" / "console20"
 ESC = "\x1b"
-TWINS = {  # (fixtures/gen_console20.py) coloured capture -> the plain log it colours
-    "sp-app/spring-boot3-ansi.log": "sp-app/spring-boot3.log",
-    "sp-app/spring-boot3-caret.log": "sp-app/spring-boot3.log",
-    "keycloak/keycloak-quarkus-ansi.log": "keycloak/keycloak-quarkus.log",
-    "sp-app/python3-saml-flask-colorlog.log": "sp-app/python3-saml-flask.log",
+TWINS = {  # (tests/data/console20/make.py) coloured capture -> the plain log it colours, its reader
+    "spring-boot3-ansi.log": "sp-app/spring-boot3.log",
+    "spring-boot3-caret.log": "sp-app/spring-boot3.log",
+    "keycloak-quarkus-ansi.log": "keycloak/keycloak-quarkus.log",
+    "python3-saml-flask-colorlog.log": "sp-app/python3-saml-flask.log",
 }
 
 
@@ -150,10 +151,10 @@ def test_only_a_console_capture_is_stripped():
 
 @pytest.mark.parametrize("coloured", sorted(TWINS))
 def test_coloured_capture_reads_as_its_plain_twin(coloured):
-    path, twin = LOGS / coloured, LOGS / TWINS[coloured]
+    path, twin = DATA / coloured, LOGS / TWINS[coloured]
     assert ESC in path.read_text() or "^[[" in path.read_text()
     got, want = _read(path), _read(twin)
-    assert got[0] == want[0] == coloured.split("/")[0]
+    assert got[0] == want[0] == TWINS[coloured].split("/")[0]
     assert got[1] == want[1] and any(r[0] == "event" and r[2] for r in got[1])
     assert _findings(path) == _findings(twin)
 
@@ -184,14 +185,12 @@ def test_every_reader_claims_its_log_coloured(tmp_path, path, caret):
 
 
 def test_generator_is_current():
-    sys.path.insert(0, str(ROOT / "fixtures"))
+    sys.path.insert(0, str(DATA))
     try:
-        import gen_console20
+        import make
     finally:
-        sys.path.remove(str(ROOT / "fixtures"))
-    for name, text in gen_console20.files().items():  # (byte for byte: the Spring capture's CRLF)
-        with open(LOGS / name, encoding="utf-8", newline="") as fh:
-            assert fh.read() == text, name
+        sys.path.remove(str(DATA))
+    assert make.main(["--check"]) == 0  # (byte for byte: the Spring capture's CRLF)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("colorlog") is None, reason="colorlog not installed")
@@ -213,5 +212,15 @@ def test_colorlog_writes_the_bytes_of_the_fixture():  # pragma: no cover - optio
                             "Signature validation failed. SAML Response rejected", None, None)
     rec.created, rec.msecs = calendar.timegm((2025, 3, 11, 9, 41, 5)) + 0.456, 456
     handler.emit(rec)
-    lines = (LOGS / "sp-app" / "python3-saml-flask-colorlog.log").read_text().split("\n")
+    lines = (DATA / "python3-saml-flask-colorlog.log").read_text().split("\n")
     assert buf.getvalue().rstrip("\n") == lines[1]
+
+
+def test_a_big_coloured_log_is_read_whole_not_prefiltered():
+    """The byte prefilter finds record starts by their first bytes (a time), which colours hide: a
+    coloured log is read whole (stripped line by line) rather than cut into wrong records."""
+    from samlscan.prefilter import _log_with_prefilter
+
+    head = (DATA / "spring-boot3-ansi.log").read_bytes()
+    assert _log_with_prefilter((LOGS / "sp-app" / "spring-boot3.log").read_bytes()) is not None
+    assert _log_with_prefilter(head) is None and unknown_text_log(head) is None
