@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from samlscan.report.cells import width as columns
 from samlscan.report.document import iso, summary
 from samlscan.report.table import fitted, wrap
 
@@ -42,7 +43,7 @@ def render_attempts(report, red=lambda s: s, detail: bool = True, width: int | N
 
 def _fit(line: str, width: int | None) -> str:
     """A line wrapped to the terminal's width (None: as it is), its later lines indented."""
-    return wrap(line, width - 4).replace("\n", "\n    ") if width and len(line) > width else line
+    return wrap(line, width - 4).replace("\n", "\n    ") if width and columns(line) > width else line
 
 
 def _attempt_row(a, red) -> tuple:

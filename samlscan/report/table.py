@@ -1,10 +1,11 @@
 """`--format table`: for people. A summary header per message, then its findings with fixes."""
 from __future__ import annotations
 
-import textwrap
-
 from samlscan.codes import cause_rank
 from samlscan.model import Finding, Severity
+from samlscan.report.cells import clip, line_width, pad
+from samlscan.report.cells import wrap as wrap_columns
+from samlscan.report.columns import layout
 from samlscan.report.document import event_count, iso
 from samlscan.report.visible import ON_TERMINAL, visible
 from samlscan.saml import IDP_SENT, displayed_values
@@ -17,27 +18,24 @@ _BINDINGS = {"xml": "raw XML", "post": "HTTP-POST binding", "redirect": "HTTP-Re
 
 
 def wrap(text: str, width: int = WIDTH) -> str:
-    """Wrapped for the table; URLs and IDs are never cut at their hyphens."""
-    return "\n".join(textwrap.fill(p, width, break_on_hyphens=False, break_long_words=False)
-                     for p in str(text).splitlines() or [""])
+    """Wrapped for the table by display width; URLs and IDs are never cut at their hyphens."""
+    return wrap_columns(text, width)
 
 
 def fitted(rows: list[tuple], headers: tuple, width: int | None) -> str:
     """The rows as a table, or as blocks ('header  value' lines, a blank line between rows) when
     the table is wider than `width`."""
-    from tabulate import tabulate
-
-    table = tabulate(rows, headers=headers, tablefmt="simple")
-    if not width or max(map(len, table.splitlines()), default=0) <= width:
+    table = layout(rows, headers)
+    if not width or line_width(table) <= width:
         return table
-    label = max(map(len, headers)) + 2
+    label = max(map(line_width, headers)) + 2
     blocks = []
     for row in rows:
         lines = []
         for head, cell in zip(headers, row):
             values = [w for line in str(cell).splitlines() or ["-"]
                       for w in wrap(line, max(width - label, 20)).splitlines()]
-            lines += [f"{head if i == 0 else '':<{label}}{v}" for i, v in enumerate(values)]
+            lines += [pad(head if i == 0 else "", label) + v for i, v in enumerate(values)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -151,7 +149,7 @@ def header_rows(r, red=_same) -> list[tuple[str, str]]:
         rows.append(("Valid", f"{iso(a.not_before) or '-'} .. {iso(a.not_on_or_after) or '-'}"))
         if a.attributes:
             rows.append(("Attributes", "\n".join(
-                f"{x.name} = {red(', '.join(displayed_values(x)))[:80]}" for x in a.attributes)))
+                f"{x.name} = {clip(red(', '.join(displayed_values(x))), 80)}" for x in a.attributes)))
         if a.was_encrypted:
             rows.append(("Encrypted", "yes (decrypted with the SP key)"))
     if m.encrypted_assertion_count and not any(a.was_encrypted for a in m.assertions):
@@ -185,7 +183,7 @@ def findings_table(findings, red=_same, width: int | None = None) -> str:
     return fitted(rows, ("severity", "code", "finding"), width)
 
 
-def findings_by_code(report, tabulate, red, width: int | None = None) -> str:
+def findings_by_code(report, red, width: int | None = None) -> str:
     """One row per finding code: how often, where first, and what to do (the batch overview)."""
     from collections import Counter
 
@@ -216,19 +214,17 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
     """`detail`: every message with its findings (check); otherwise one row per finding code
     (scan: a directory's worth of messages would bury the attempts). `width`: the terminal's
     columns (None: no limit), which the attempts fit."""
-    from tabulate import tabulate
-
     red = _on_terminal(redactor.text if redactor else _same)
     out = []
     if not detail and report.messages:
         out += [f"== findings by code ({len(report.messages)} message(s); "
                 "`samlscan scan --details` lists each message)",
-                findings_by_code(report, tabulate, red, width), ""]
+                findings_by_code(report, red, width), ""]
     for r in report.messages if detail else ():
         m = r.message
         where = m.source.input + (f" [{m.source.ref}]" if m.source.ref else "")
         out.append(f"== {where}: {m.kind} #{m.index}")
-        out.append(tabulate([(k, red(v)) for k, v in header_rows(r, red)], tablefmt="plain"))
+        out.append(layout([(k, red(v)) for k, v in header_rows(r, red)]))
         shown = [f for f in r.findings if f.severity.rank >= min_severity.rank]
         if shown:
             out.append("")

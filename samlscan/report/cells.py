@@ -1,0 +1,136 @@
+"""Display width of text on a terminal, in columns, and wrapping by it (no dependency).
+
+A terminal gives an East Asian Wide or Fullwidth character two columns (UAX #11: 'W', 'F'), a
+combining mark none (it sits on the character before it), and draws a grapheme cluster (UAX #29:
+a letter with its accents, an emoji with its modifiers and joined emoji) as one unit: code points
+are not columns, and a cut between a letter and its accent moves the accent onto the next line.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ZWJ = "\u200d"
+_EXTEND_RANGES = ((0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
+                  (0x1160, 0x11FF), (0xD7B0, 0xD7FF))
+"""Variation selectors, emoji skin-tone modifiers, tag characters (flag sequences), Hangul medial
+and final jamo: each extends the cluster before it (UAX #29 GB9, GB9a)."""
+
+
+def _extends(ch: str) -> bool:
+    if ch == _ZWJ or unicodedata.category(ch) in ("Mn", "Me", "Mc"):
+        return True
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _EXTEND_RANGES)
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+def graphemes(text: str) -> list[str]:
+    """`text` cut into grapheme clusters: a mark, a joiner, a modifier stays with what it follows;
+    two regional indicators make one flag (UAX #29, its common rules)."""
+    out: list[str] = []
+    for ch in text:
+        if out and (_extends(ch) or out[-1].endswith(_ZWJ)
+                    or (_regional(ch) and len(out[-1]) == 1 and _regional(out[-1]))):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def _cluster_width(cluster: str) -> int:
+    base = cluster[0]
+    if unicodedata.category(base) in ("Mn", "Me", "Cf") or base == _ZWJ:
+        return 0  # (a mark with nothing to sit on, a format character)
+    if (unicodedata.east_asian_width(base) in ("W", "F") or "\ufe0f" in cluster
+            or (_regional(base) and len(cluster) > 1)):
+        return 2  # (VS16 asks for the emoji presentation, drawn two columns wide)
+    return 1
+
+
+def width(text: str) -> int:
+    """Columns `text` (one line) takes on a terminal."""
+    if text.isascii():
+        return len(text)
+    return sum(map(_cluster_width, graphemes(text)))
+
+
+def line_width(text: str) -> int:
+    """Columns of the widest line of `text`."""
+    return max(map(width, text.split("\n")), default=0)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """`text` padded with spaces to `columns` (left-aligned; `right`: right-aligned)."""
+    fill = " " * max(columns - width(text), 0)
+    return fill + text if right else text + fill
+
+
+def clip(text: str, columns: int) -> str:
+    """The leading clusters of `text` that fit in `columns`; never a cluster cut in two."""
+    if width(text) <= columns:
+        return text
+    out, used = [], 0
+    for cluster in graphemes(text):
+        used += _cluster_width(cluster)
+        if used > columns:
+            break
+        out.append(cluster)
+    return "".join(out)
+
+
+_SPACE = re.compile(r"(\s+)")
+
+
+def _chunks(line: str) -> list[str]:
+    """Whitespace runs and words, each wide cluster a chunk of its own: a line may break between
+    two ideographs (UAX #14 class ID), Japanese and Chinese put no spaces between words."""
+    out = []
+    for part in _SPACE.split(line.expandtabs()):
+        if not part:
+            continue
+        if part.isspace():
+            out.append(" " * len(part))  # (textwrap's replace_whitespace)
+            continue
+        word = ""
+        for cluster in graphemes(part):
+            if _cluster_width(cluster) == 2:
+                if word:
+                    out.append(word)
+                out.append(cluster)
+                word = ""
+            else:
+                word += cluster
+        if word:
+            out.append(word)
+    return out
+
+
+def wrap_line(line: str, columns: int) -> list[str]:
+    """One paragraph wrapped to `columns` by display width, as textwrap does with
+    break_long_words=False and break_on_hyphens=False (a URL or an ID longer than the line stays
+    whole), except that it measures columns and may break between wide characters."""
+    chunks = _chunks(line)[::-1]
+    lines: list[str] = []
+    while chunks:
+        current, used = [], 0
+        if chunks[-1].isspace() and lines:
+            chunks.pop()
+        while chunks and used + width(chunks[-1]) <= columns:
+            used += width(chunks[-1])
+            current.append(chunks.pop())
+        if chunks and not current and width(chunks[-1]) > columns:
+            current.append(chunks.pop())
+        if current and current[-1].isspace():
+            current.pop()
+        if current:
+            lines.append("".join(current))
+    return lines
+
+
+def wrap(text: str, columns: int) -> str:
+    """Each line of `text` wrapped to `columns` (an empty line stays, as textwrap.fill gives '')."""
+    return "\n".join("\n".join(wrap_line(p, columns)) for p in str(text).splitlines() or [""])
