@@ -88,8 +88,20 @@ def _output_options(fn):
     return fn
 
 
+def _say(text: str, err: bool = False, nl: bool = True) -> None:
+    """`text` for people (a message, a listing), its control characters shown as escapes: a file
+    name or a log's value holding ESC [ 2 J would clear the terminal (samlscan.report.visible)."""
+    click.echo(_visible(text), err=err, nl=nl)
+
+
+def _visible(text: str) -> str:
+    from samlscan.report.visible import CONTROLS, visible
+
+    return visible(text, CONTROLS)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"samlscan: {message}", err=True)
+    _say(f"samlscan: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -228,9 +240,12 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, mi
         except OSError as exc:
             _fail(f"--output {output}: cannot write: {exc.strerror}")
     else:
+        # a CSV or HTML report read on a terminal: its values' controls shown, not obeyed (JSON
+        # escapes them itself; to a pipe, a CSV's values go as they are)
+        shown = _visible if sys.stdout.isatty() else str
         try:
             for chunk in chunks:
-                click.echo(chunk.encode("utf-8", "backslashreplace").decode("utf-8"), nl=False)
+                click.echo(shown(chunk.encode("utf-8", "backslashreplace").decode("utf-8")), nl=False)
         except BrokenPipeError:  # `| head` read what it wanted: the findings still decide the exit code
             _stdout_gone()
     if not quiet and fmt in NOTELESS_FORMATS and report.notes:
@@ -257,7 +272,7 @@ def _echo_notes(report, redact: bool) -> None:
 
     red = redactor(report) if redact else None
     for note in report.notes:
-        click.echo(f"samlscan: note: {red.text(note) if red else note}", err=True)
+        _say(f"samlscan: note: {red.text(note) if red else note}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -363,7 +378,7 @@ def decode(input_path, redact):
     from samlscan.pretty import decode_listing
 
     text, ok = decode_listing(input_path, Expectations(), redact)
-    click.echo(text, nl=False, err=not ok)  # (nothing decoded: the listing is only problems)
+    _say(text, nl=False, err=not ok)  # (nothing decoded: the listing is only problems)
     sys.exit(EXIT_OK if ok else EXIT_USAGE)
 
 
@@ -375,7 +390,7 @@ def explain(code_or_text):
     from samlscan.explain import explain_text
 
     text, found = explain_text(" ".join(code_or_text))
-    click.echo(text, err=not found)  # (no match: a usage error, said on stderr)
+    _say(text, err=not found)  # (no match: a usage error, said on stderr)
     sys.exit(EXIT_OK if found else EXIT_USAGE)
 
 
@@ -424,7 +439,7 @@ def sanitize(input_path, output, redact):
 
     removed = sanitize_har(input_path, output, redact)
     for line in removed:
-        click.echo(line, err=True)
+        _say(line, err=True)
 
 
 def run() -> None:

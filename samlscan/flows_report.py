@@ -213,5 +213,9 @@ def render_flows(paths: list[str], fmt: str, redact: bool, expect=None) -> tuple
     if redact:
         docs = Redactor(personal).walk(docs)
     if fmt == "json":
-        return json.dumps({"schema": SCHEMA, "inputs": docs}, indent=2, ensure_ascii=False) + "\n", readable
-    return _table(docs), readable
+        from samlscan.report.jsonout import one_line
+
+        return one_line(json.dumps({"schema": SCHEMA, "inputs": docs}, indent=2, ensure_ascii=False)) + "\n", readable
+    from samlscan.report.visible import ON_TERMINAL, visible
+
+    return visible(_table(docs), ON_TERMINAL), readable  # (for a terminal: a control is shown, not obeyed)

@@ -8,10 +8,9 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
     """The listing, and whether at least one message decoded."""
     from datetime import timezone
 
-    from tabulate import tabulate
-
     from samlscan.engine import MessageResult, analyze_raw, collect
     from samlscan.report.redact import Redactor
+    from samlscan.report.columns import layout
     from samlscan.report.table import header_rows
     from samlscan.xmlsafe import pretty_xml
 
@@ -46,7 +45,7 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
             out.append(f"== {where} #{i}: {result.code}: {result.message_text}\n")
             continue
         ok = True
-        summary = tabulate(header_rows(result), tablefmt="plain")
+        summary = layout(header_rows(result))
         text = f"{summary}\n\n{pretty_xml(result.message.xml)}"
         if redact:
             from samlscan.report.redact import personal_values_of

@@ -31,16 +31,42 @@ def _duration(seconds: float) -> str:
 
 
 def render_line(files_done: int, files_total: int, bytes_done: int, bytes_total: int,
-                elapsed: float, width: int = 24) -> str:
-    """The bar's text (pure, for tests): '[#####-----]  12/300 files  1.2 MB/40.0 MB  3.1 MB/s  ETA 0:12'."""
+                elapsed: float, width: int = 24, columns: int | None = None) -> str:
+    """The bar's text (pure, for tests): '[#####-----]  12/300 files  1.2 MB/40.0 MB  3.1 MB/s  ETA 0:12'.
+    `columns`: the terminal's; the line is kept narrower than them (the bar shrinks, then the rate
+    and the sizes go): a line that wraps is not redrawn by a carriage return, each redraw would
+    leave a line behind."""
     frac = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1.0)
     frac = min(max(frac, 0.0), 1.0)
-    filled = int(frac * width)
     rate = bytes_done / elapsed if elapsed > 0 else 0.0
     eta = (bytes_total - bytes_done) / rate if rate > 0 else None
-    return (f"[{'#' * filled}{'-' * (width - filled)}] {files_done}/{files_total} files  "
-            f"{_size(bytes_done)}/{_size(bytes_total)}  {_size(rate)}/s  "
-            f"ETA {_duration(eta) if eta is not None else '--:--'}")
+    files = f"{files_done}/{files_total} files"
+    sizes = f"{_size(bytes_done)}/{_size(bytes_total)}"
+    until = f"ETA {_duration(eta) if eta is not None else '--:--'}"
+    tails = ["  ".join((files, sizes, f"{_size(rate)}/s", until)), "  ".join((files, sizes, until)),
+             "  ".join((files, until)), files]
+    room = columns - 1 if columns else None  # (the last column: some terminals wrap on it)
+    for tail in tails:
+        bar = width if room is None else min(width, room - len(tail) - 3)
+        if bar >= MIN_BAR:
+            filled = int(frac * bar)
+            return f"[{'#' * filled}{'-' * (bar - filled)}] {tail}"
+    return tails[-1][:max(room, 0)]
+
+
+MIN_BAR = 8
+"""Narrower than this, the bar says nothing: the numbers go first."""
+
+
+def terminal_columns(stream) -> int:
+    """The columns of the terminal `stream` writes to (stderr's, not stdout's, which is often a
+    file when the bar is drawn); 80 when it cannot be told."""
+    import os
+
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        return 80
 
 
 class Progress:
@@ -69,7 +95,7 @@ class Progress:
 
     def _draw(self, now: float) -> None:
         line = render_line(self.files_done, self.files_total, self.bytes_done, self.bytes_total,
-                           now - self.start)
+                           now - self.start, columns=terminal_columns(self.stream))
         try:
             self.stream.write("\r" + line + "\x1b[K")
             self.stream.flush()
@@ -91,11 +117,14 @@ class Progress:
 def stage(text: str, enabled: bool, stream=None):
     """A one-line status for a step after the bar (correlating a big scan takes seconds): shown
     while the step runs, erased after it; nothing when not enabled."""
+    from samlscan.report.cells import clip
+    from samlscan.report.visible import ON_TERMINAL, visible
+
     stream = stream or sys.stderr
     shown = False
     if enabled:
         try:
-            stream.write("\r" + text + "\x1b[K")
+            stream.write("\r" + clip(visible(text, ON_TERMINAL), terminal_columns(stream) - 1) + "\x1b[K")
             stream.flush()
             shown = True
         except (OSError, ValueError):

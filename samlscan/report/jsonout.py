@@ -17,7 +17,7 @@ def render_json(report, redactor=None) -> str:
     if redactor:
         doc = redactor.walk(doc)
     small = len(report.messages) + len(report.events) <= PRETTY_LIMIT
-    return json.dumps(doc, indent=2 if small else None, ensure_ascii=False) + "\n"
+    return one_line(json.dumps(doc, indent=2 if small else None, ensure_ascii=False)) + "\n"
 
 
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode
@@ -35,7 +35,7 @@ def jsonl_lines(report, redactor=None):
     tails: dict = {}
     for f in report.reported_findings():
         if redactor:
-            yield _one_line(_ONE_LINE(redactor.walk(finding_dict(f)))) + "\n"
+            yield one_line(_ONE_LINE(redactor.walk(finding_dict(f)))) + "\n"
             continue
         texts = (f.code, f.severity.value, f.message_text, f.expected, f.actual, f.hint)
         tail = tails.get(texts)
@@ -44,18 +44,21 @@ def jsonl_lines(report, redactor=None):
             if len(tails) < TAILS_KEPT:
                 tails[texts] = tail
         src = f.source
-        yield _one_line(f'{{"input": {_text(src.input if src else None)}, "ref": {_text(src.ref if src else None)}, '
+        yield one_line(f'{{"input": {_text(src.input if src else None)}, "ref": {_text(src.ref if src else None)}, '
                         f'"message": {_text(f.message_ref)}, {tail}')
 
 
-_BREAKS = re.compile("[\x85\u2028\u2029]")
-_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
+_RAW = "".join(map(chr, range(0x80, 0xA0))) + "\u2028\u2029"
+_BREAKS = re.compile(f"[{_RAW}]")
+_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in _RAW}
 
 
-def _one_line(line: str) -> str:
-    """`line` with the line breaks json leaves raw (NEL, LINE and PARAGRAPH SEPARATOR: a file name's)
-    escaped: JSON allows them in strings, but readers that split lines as Python's str.splitlines or
-    JavaScript's line terminators do would cut the record in two."""
+def one_line(line: str) -> str:
+    """`line` with the characters json leaves raw escaped: the line breaks (NEL, LINE and PARAGRAPH
+    SEPARATOR: a file name's), which readers that split lines as Python's str.splitlines or
+    JavaScript's line terminators do would cut the record at, and the other C1 controls (a
+    value's U+009B is an 8-bit CSI to a terminal the report is printed on: ECMA-48 5.3). JSON
+    escapes C0 itself (RFC 8259 section 7); the escape reads back as the same string."""
     return line if line.isascii() or not _BREAKS.search(line) else line.translate(_ESCAPED)
 
 

@@ -210,4 +210,6 @@ def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
 
 
 def render(report, redactor=None) -> str:
-    return json.dumps(sarif_log(report, redactor), indent=2, ensure_ascii=False) + "\n"
+    from samlscan.report.jsonout import one_line
+
+    return one_line(json.dumps(sarif_log(report, redactor), indent=2, ensure_ascii=False)) + "\n"

@@ -18,6 +18,11 @@ ON_TERMINAL = re.compile(f"[\r{_HIDDEN}]")
 """On a terminal a CR is no layout either: the table's lines end in LF, and a CR inside a value
 (a file name) sends the cursor back to overwrite its row."""
 
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+"""What a terminal obeys rather than shows (ECMA-48: C0 and C1 controls, DEL; a CR that ends no
+line moves the cursor back over it): escaped in whatever else goes to one (a CSV, a message on
+stderr), which keeps its tabs and line ends."""
+
 
 def _escape(m: re.Match) -> str:
     code = ord(m.group(0))
