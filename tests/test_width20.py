@@ -226,3 +226,34 @@ def test_a_stage_line_with_a_cjk_name_fits_40_columns_and_shows_controls():
         os.close(fd)
     shown = buf.getvalue().split("\r")[1].removesuffix("\x1b[K")
     assert width(shown) < 40 and "\\x1b" in shown and "\x1b[2J" not in shown
+
+
+# --- nothing changes where a code point is a column -----------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_WORD = st.text(alphabet="abcXY-_./:@ \n", max_size=15).filter(
+    lambda s: s.strip() and not s.strip().replace(".", "").isdigit())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_WORD, _WORD, st.integers(0, 5000)), max_size=5))
+def test_ascii_tables_are_tabulates(rows):
+    """Where a code point is a column, the layout is tabulate's 'simple' and 'plain', byte for byte."""
+    from tabulate import tabulate
+
+    assert layout(rows, ("h1", "head two", "n")) == tabulate(rows, headers=("h1", "head two", "n"),
+                                                             tablefmt="simple")
+    if rows:
+        pairs = [r[:2] for r in rows]
+        assert layout(pairs) == tabulate(pairs, tablefmt="plain")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab c\t-/\n", max_size=60), st.integers(3, 30))
+def test_ascii_wrapping_is_textwraps(text, columns):
+    import textwrap
+
+    expected = "\n".join(textwrap.fill(p, columns, break_on_hyphens=False, break_long_words=False)
+                         for p in text.splitlines() or [""])
+    assert wrap(text, columns) == expected
