@@ -26,7 +26,7 @@ from samlscan.retrie import alternation
 _DATA = "catalog.json"
 
 PRODUCTS = (
-    "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "sonarqube-cloud", "entra",
+    "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "php-saml", "sonarqube-cloud", "entra",
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
 )
@@ -47,6 +47,8 @@ _FAMILY = {
     "python3-saml": ("java-saml",),
     # ruby-saml (GitLab, omniauth-saml) shares most of its texts with its python3-saml sibling.
     "ruby-saml": ("python3-saml", "java-saml"),
+    # php-saml is the OneLogin toolkits' PHP sibling: most of its texts are python3-saml's and java-saml's.
+    "php-saml": ("python3-saml", "java-saml"),
 }
 
 @cache

@@ -1,5 +1,5 @@
 """SP application logs of apps built on a SAML library: Spring Security SAML2 / OpenSAML,
-OneLogin java-saml, python3-saml (and pysaml2), in the common logging layouts.
+OneLogin java-saml, python3-saml, php-saml (and pysaml2), in the common logging layouts.
 
 Layouts (the first that matches a line; the time is a prefix in all but Django's):
 - Spring Boot 3 (`defaults.xml` FILE/CONSOLE_LOG_PATTERN): `%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %5p
@@ -24,7 +24,9 @@ Layouts (the first that matches a line; the time is a prefix in all but Django's
   read as a JSON log's record;
 - PHP's error log (`error_log`, php-fpm's, Apache's with PHP's own prefix): `[d-M-Y H:i:s e] PHP
   Fatal error:  Uncaught <Class>: <message> in <file>:<line>` (main/main.c php_log_err; `e` is the
-  time zone's name, `UTC` by default), where an app's uncaught SimpleSAMLphp exception lands;
+  time zone's name, `UTC` by default), where an app's uncaught SimpleSAMLphp or php-saml exception lands;
+- Monolog's LineFormatter (Laravel, Symfony): `[%datetime%] %channel%.%level_name%: %message% %context%
+  %extra%` (PHP: a toolkit text found in it is php-saml's);
 - any other line that starts with a time: time, level word, rest as the message.
 
 What the libraries themselves write (checked against their sources):
@@ -41,6 +43,8 @@ What the libraries themselves write (checked against their sources):
   NameID --> <value>`.
 - python3-saml logs nothing: the app logs `auth.get_errors()` / `auth.get_last_error_reason()`, or a
   traceback ending in `onelogin.saml2.errors.OneLogin_Saml2_Error: <text>`.
+- php-saml logs nothing either: the app logs `$auth->getErrors()` / `getLastErrorReason()`, or the
+  `OneLogin\\Saml2\\Error` / `ValidationError` it threw (2.x: `OneLogin_Saml2_Error`).
 - pysaml2 logs under its module names (`saml2.entity`, `saml2.response`, `saml2.sigver`, ...):
   ERROR `Signature Error: <cause>` (entity), `XML parse error: <cause>` (client_base), `check_sig:
   ...` for each certificate xmlsec1 could not verify with (not yet a failure: another may verify);
@@ -115,6 +119,10 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("python-basic", "python", re.compile(rf"^(?P<level>{_LEVEL}):(?P<logger>[\w.]+):(?P<msg>.*)$")),
     ("python", "python", re.compile(
         rf"^(?P<ts>{_TS}) - (?P<logger>[\w.]+) - (?P<level>{_LEVEL}) - (?P<msg>.*)$")),
+    # Monolog's LineFormatter (PHP apps: Laravel, Symfony): '[%datetime%] %channel%.%level_name%:
+    # %message% %context% %extra%' (Monolog\Formatter\LineFormatter::SIMPLE_FORMAT)
+    ("monolog", "php", re.compile(
+        rf"^\[(?P<ts>{_TS})\] (?P<logger>[\w-]+(?:\.[\w-]+)*)\.(?P<level>{_LEVEL}|ALERT|EMERGENCY): (?P<msg>.*)$")),
     # the level first, log4j2's '[%-5level] %d [%t] %c{1} - %m' (structurizr/onpremises issues 8, 138)
     ("level-first", "", re.compile(
         rf"^\[(?P<level>{_LEVEL})\s*\]\s+(?P<ts>{_TS})\s+(?:\[(?P<thread>[^\]]*)\]\s+)?"
@@ -180,6 +188,11 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"com\.onelogin\.saml2|\bc(?:om)?\.o(?:nelogin)?\.s(?:aml2)?\.(?:\w+\.)*"
         r"(?:SamlResponse|Auth|AuthnRequest|LogoutRequest|LogoutResponse|Util|ValidationError|"
         r"SettingsBuilder|Saml2Settings)\b|\bc\.o\.saml2\.")),
+    # php-saml (the OneLogin toolkits' PHP sibling) by its namespace, OneLogin\Saml2\ (3.x/4.x;
+    # '\\' in Monolog's JSON context), its Composer path, or 2.x's OneLogin_Saml2_ classes as PHP
+    # names them in a stack frame ('OneLogin_Saml2_Response->isValid()', '::'); a bare
+    # OneLogin_Saml2_Error in a PHP log is php-saml's too (_in_language)
+    ("php-saml", re.compile(r"\bOneLogin\\{1,2}Saml2\\|\bonelogin/php-saml\b|\bOneLogin_Saml2_\w+(?:->|::)")),
     # (or its get_errors() list as apps print it: python-social-auth's 'SAML login failed:
     # ['invalid_response'] (<get_last_error_reason()>)', Zulip issue python3-saml 83)
     ("python3-saml", re.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2|"
@@ -252,8 +265,8 @@ _DUMP = re.compile(r"-->\s")
 a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
-_SP_FAMILY = ("java-saml", "python3-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml", "sustainsys",
-              "itfoxtec", "simplesamlphp", "crewjam", "gosaml2")
+_SP_FAMILY = ("java-saml", "python3-saml", "php-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml",
+              "sustainsys", "itfoxtec", "simplesamlphp", "crewjam", "gosaml2")
 _MAYBE_FAILED = ("WARN", "ERROR", "")
 """Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
@@ -327,7 +340,7 @@ def _norm_level(level: str) -> str:
     level = _SHORT_LEVELS.get(level, level)
     if level == "WARNING":
         return "WARN"
-    if level in ("SEVERE", "FATAL", "CRITICAL"):
+    if level in ("SEVERE", "FATAL", "CRITICAL", "ALERT", "EMERGENCY"):
         return "ERROR"
     return "INFO" if level == "NOTICE" else level
 
@@ -464,12 +477,13 @@ class AppLogParser:
                 continue  # a time, then nothing this reader knows: no record (it is no SAML line)
             if h.time_text != stamp:  # consecutive lines often share their time: parse it once
                 stamp, when = h.time_text, parse_iso(h.time_text, tz)
-            lib = library(h.logger)
-            head = (no, when[0], lib or library(h.msg))
+            lib = _in_language(library(h.logger), h.language)
+            named = _in_language(library(h.msg), h.language)
+            head = (no, when[0], lib or named)
             if lib is None and (h.level in _MAYBE_FAILED or _ERRORS_LIST_RE.search(h.msg)):
-                lib = library(h.msg)  # (python3-saml's errors list is a failure at any level:
+                lib = named  # (python3-saml's errors list is a failure at any level:
                 # python-social-auth apps such as Zulip log 'SAML login failed: [...]' at INFO)
-            file_lib = _file_lib(file_lib, lib or library(h.msg))
+            file_lib = _file_lib(file_lib, lib or named)
             dump = _HINT.search(h.msg) is not None
             if lib is None and h.level not in ("WARN", "ERROR") and not dump:
                 continue  # INFO/DEBUG chatter of other loggers, and their stack traces
@@ -580,7 +594,7 @@ def _line_no(event: LogEvent) -> int | None:
 def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterator[Record]:
     """The event of one record (header line and continuation lines), if it is about SAML."""
     h = p.header
-    exc_lib = next((lib for lib in map(library, p.excs) if lib), None)
+    exc_lib = next((lib for lib in (_in_language(library(e), h.language) for e in p.excs) if lib), None)
     lib = p.lib or exc_lib
     dump = _DUMP.search(h.msg) if "-->" in h.msg else None
     msg = h.msg[:dump.start()].rstrip() if dump else h.msg
@@ -601,8 +615,8 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
         return  # a WARN/ERROR of the app that names no SAML library or text
     if lib is None:
         product = _product(_JAVA_LIBS.get(entry.product) if h.language == "java" else
-                           ("python3-saml" if h.language == "python" and entry.product in
-                            ("java-saml", "python3-saml") else entry.product), file_lib, h.language)
+                           (_TOOLKIT[h.language] if h.language in _TOOLKIT and entry.product in
+                            _TOOLKIT.values() else entry.product), file_lib, h.language)
     whole = " ".join([msg, *p.excs, *p.extra])
     raw = _RAW_CODE.search(whole)
     raw_code = next((g for g in raw.groups() if g), None) if raw else None
@@ -722,7 +736,18 @@ def _named_engine(lib: str | None, file_lib: str | None) -> str | None:
 def _product(lib: str | None, file_lib: str | None, language: str) -> str:
     """The named library, else the language's usual one: a guess, whose texts are looked up (a
     text found so names no engine: the lookup preferred the guess's texts)."""
-    return _named_engine(lib, file_lib) or ("python3-saml" if language == "python" else "java-saml")
+    return _named_engine(lib, file_lib) or _TOOLKIT.get(language, "java-saml")
+
+
+_TOOLKIT = {"java": "java-saml", "python": "python3-saml", "php": "php-saml"}
+"""The OneLogin toolkit of each language (they share their texts: catalog._FAMILY): an app log's
+usual SAML library when it names none, and the one a toolkit's text found in it stands for."""
+
+
+def _in_language(lib: str | None, language: str) -> str | None:
+    """The library, told by the log's language where a name is both toolkits': OneLogin_Saml2_Error
+    is python3-saml's class and php-saml 2.x's, its own in a PHP log (PHP's error log, Monolog)."""
+    return "php-saml" if lib == "python3-saml" and language == "php" else lib
 
 
 def _add_continuation(p: _Pending, line: str) -> None:
