@@ -106,11 +106,14 @@ def find_embedded(text: str) -> list[str]:
 
 def _unescaped(value: str) -> str:
     """XML inside a JSON string (Monolog's context or JsonFormatter: quotes as \\", line breaks as
-    \\n, RFC 8259 section 7) as it was before the JSON escaped it; other values as they are."""
+    \\n, RFC 8259 section 7) as it was before the JSON escaped it; other values as they are. Line
+    breaks may be real ones: with allowInlineLineBreaks (Laravel's channels) LineFormatter::
+    replaceNewlines turns the JSON's '\\n' escapes back into line breaks and leaves '\\"' alone, so
+    the string is read with control characters allowed (strict=False)."""
     if value[:1] != "<" or '=\\"' not in value:
         return value
     try:
-        return json.loads(f'"{value}"')
+        return json.loads(f'"{value}"', strict=False)
     except ValueError:
         return value
 
