@@ -182,3 +182,12 @@ def test_the_trace_record_is_read_once_at_its_time():
     doc = _scan(PRINTED / "sp-app" / "spring-boot3-printed.log")
     assert [(m["type"], m["captured_at"]) for m in doc["messages"]] == [("Response", "2025-03-11T08:40:58Z")]
     assert [a["outcome"] for a in doc["attempts"]] == ["success"]
+
+
+def test_every_sp_library_the_app_reader_names_is_an_sp_in_correlation():
+    """A message an SP app's log dumps takes its side from the library the reader names
+    (correlate.pieces._LOG_SIDE): php-saml had none, so its copies had no side."""
+    from samlscan.correlate.pieces import _LOG_SIDE
+    from samlscan.logs.applog import _SP_FAMILY
+
+    assert {lib: _LOG_SIDE.get(lib) for lib in _SP_FAMILY} == {lib: "sp" for lib in _SP_FAMILY}

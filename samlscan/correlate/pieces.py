@@ -17,7 +17,7 @@ from samlscan.model import LogEvent, Severity
 # Which side writes the logs that dump SAML messages.
 _LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibboleth": "idp",
              # SP application logs (samlscan/logs/applog.py), by the library that wrote the dump
-             "spring": "sp", "opensaml": "sp", "java-saml": "sp", "python3-saml": "sp", "pysaml2": "sp",
+             "spring": "sp", "opensaml": "sp", "java-saml": "sp", "python3-saml": "sp", "php-saml": "sp", "pysaml2": "sp",
              "ruby-saml": "sp", "node-saml": "sp", "sustainsys": "sp", "itfoxtec": "sp", "crewjam": "sp",
              "gosaml2": "sp",
              "sp-app": "sp"}
