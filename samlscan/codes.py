@@ -490,6 +490,10 @@ for _spec in _SPECS:
         SPECS[_name] = _spec
 
 
+OKTA_STATEMENTS = ("Admin Console > Applications > Applications > the app > General > SAML Settings > "
+                   "Edit > Attribute Statements")
+"""Where an Okta app names the attributes it sends (checks.attributes' advice and _RELEASE's)."""
+
 _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy whose PolicyRequirementRule is "
             "Requester = the SP's entityID must release the attribute by its id in an AttributeRule with "
             "PermitValueRule ANY, and conf/attribute-resolver.xml must resolve it for the user, then reload "
@@ -502,9 +506,27 @@ _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy wh
             # the rule's outgoing claim type URI ('Create a Rule to Send LDAP Attributes as Claims')
             "; AD FS: AD FS Management > Relying Party Trusts > the trust > Edit Claim Issuance Policy > "
             "Issuance Transform Rules must emit the claim under the claim type URI the SP reads, e.g. a Send "
-            "LDAP Attributes as Claims rule mapping SAM-Account-Name to Windows account name")
-"""Where Shibboleth IdP releases an attribute to one SP (IdP 4/5 AttributeFilterConfiguration: a
-policy per Requester; the audit field %attr lists the IDs released)."""
+            "LDAP Attributes as Claims rule mapping SAM-Account-Name to Windows account name"
+            # Okta sends what the app's attribute statements name: Name is what the SP reads, Value an
+            # Okta Expression Language reference (developer.okta.com 'Define attribute statements')
+            f"; Okta: {OKTA_STATEMENTS}, a statement whose Name is the attribute the SP reads and whose Value "
+            "is the user's profile field, e.g. user.email"
+            # Entra ID: an enterprise app's claims ('Customize claims issued in the SAML token',
+            # learn.microsoft.com): a claim's Name (and Namespace) is the SAML attribute's Name
+            "; Entra ID: Microsoft Entra admin center > Enterprise applications > the app > Single sign-on > "
+            "Attributes & Claims > Add new claim, its Name the attribute the SP reads, its Namespace empty, its "
+            "Source attribute the user's field"
+            # Google Workspace: the SAML app's Attribute mapping (support.google.com/a/answer/6087519)
+            "; Google Workspace: Admin console > Apps > Web and mobile apps > the app > SAML attribute mapping, "
+            "a Google Directory attribute mapped to the App attribute the SP reads"
+            # Keycloak: a SAML client's protocol mappers (User Property, User Attribute, Role list)
+            "; Keycloak: Clients > the SAML client > Client scopes > its dedicated scope > Add mapper > By "
+            "configuration > User Property or User Attribute, its SAML Attribute Name the attribute the SP reads"
+            # Auth0's SAML2 Web App addon: the 'mappings' object, user profile field to attribute name
+            '; Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "mappings": {"<user profile '
+            'field>": "<the attribute the SP reads>"}')
+"""Where each IdP product releases an attribute to one SP (Shibboleth IdP 4/5 AttributeFilterConfiguration:
+a policy per Requester; the audit field %attr lists the IDs released)."""
 
 _SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 _SIGN_SHA256 = (

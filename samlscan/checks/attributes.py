@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp, issuer_product
+from samlscan.codes import OKTA_STATEMENTS
 from samlscan.model import Assertion, Attribute, SamlMessage, Severity
 from samlscan.saml import NIL_SHOWN, displayed_values
 
@@ -24,13 +25,33 @@ GROUP_ALIASES = ("groups", "group", "memberof", "roles", "role", "urn:oid:1.3.6.
                  "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
                  "http://schemas.microsoft.com/ws/2008/06/identity/claims/role")
 GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
-OKTA_STATEMENTS = ("Admin Console > Applications > Applications > the app > General > SAML Settings > "
-                   "Edit > Attribute Statements")
 _OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
 attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
 mixed up (Okta's attribute statements: Name is what the SP reads, Value the expression)."""
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
+_SPECIAL_USE = frozenset({"local", "localhost", "test", "example", "invalid", "internal"})
+"""Top-level names no mail is delivered to: RFC 6761 (test, example, invalid, localhost), RFC 6762 (local:
+the classic suffix of Active Directory domains, hence of their UPNs) and ICANN's private-use 'internal'."""
+
+
+def _mailbox(value: str) -> bool:
+    """An email address's shape and a domain mail can reach: user@corp.local is a UPN, not a mailbox."""
+    v = value.strip()
+    return bool(_EMAIL.match(v)) and v.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE
+
+
+def _unreachable(a: Assertion) -> str:
+    """What an attribute whose value has an address's shape in a special-use domain is, when one is sent."""
+    x, v = next(((x, v.strip()) for x in a.attributes for v in x.values
+                 if _EMAIL.match(v.strip()) and not _mailbox(v)), (None, None))
+    if x is None:
+        return ""
+    return (f" ({x.name!r} = {v!r} has an address's shape, but its domain ends in the special-use name "
+            f"'.{v.rsplit('.', 1)[-1]}' (RFC 6761/6762), which no mail reaches: a user principal name of a "
+            "directory domain, not a mailbox)")
 
 
 def _received(a: Assertion) -> str:
@@ -90,7 +111,7 @@ def _okta_expression(a: Assertion, name: str) -> bool:
 
 def _setting_hint(ctx: CheckContext, what: str, actual_name: str, idp_claim: str, a: Assertion) -> str:
     if _okta_expression(a, actual_name):  # the IdP's statement is wrong: fix it there first
-        return (f"in Okta ({OKTA_STATEMENTS}) name the statement {idp_claim!r} with Value {actual_name}, or "
+        return (f"in Okta's {OKTA_STATEMENTS} name the statement {idp_claim!r} with Value {actual_name}, or "
                 f"set {ctx.expect.setting_name(what)} to {actual_name}")
     return (f"set {ctx.expect.setting_name(what)} to {actual_name}, or add the claim {idp_claim!r} in the "
             "IdP")
@@ -140,7 +161,7 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
         hit = _alias_hit(a, want, EMAIL_ALIASES)
         if hit is None:
             hit_value = next(((x, "its value looks like an email address") for x in a.attributes
-                              if any(_EMAIL.match(v) for v in x.values)), None)
+                              if any(_mailbox(v) for v in x.values)), None)
             hit = hit_value
         if hit is not None:
             x, why = hit
@@ -151,7 +172,7 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
                           expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want, a))
         else:
             yield finding(msg, "email-missing",
-                          f"no attribute named {want!r} and no email address under another name. "
+                          f"no attribute named {want!r} and no email address under another name{_unreachable(a)}. "
                           f"Received: {_received(a)}", expected=want, actual="absent",
                           hint=in_idp(f"add an email claim named {want!r} in the IdP (or point "
                                        f"{ctx.expect.setting_name('email_attribute')} at the attribute that "
