@@ -510,7 +510,7 @@ _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy wh
             # Okta sends what the app's attribute statements name: Name is what the SP reads, Value an
             # Okta Expression Language reference (developer.okta.com 'Define attribute statements')
             f"; Okta: {OKTA_STATEMENTS}, a statement whose Name is the attribute the SP reads and whose Value "
-            "is the user's profile field, e.g. user.email"
+            "is the user's profile field, e.g. user.email or user.displayName"
             # Entra ID: an enterprise app's claims ('Customize claims issued in the SAML token',
             # learn.microsoft.com): a claim's Name (and Namespace) is the SAML attribute's Name
             "; Entra ID: Microsoft Entra admin center > Enterprise applications > the app > Single sign-on > "

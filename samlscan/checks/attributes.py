@@ -24,6 +24,13 @@ NAME_ALIASES = ("name", "displayname", "cn", "fullname", "urn:oid:2.16.840.1.113
 GROUP_ALIASES = ("groups", "group", "memberof", "roles", "role", "urn:oid:1.3.6.1.4.1.5923.1.5.1.1",
                  "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
                  "http://schemas.microsoft.com/ws/2008/06/identity/claims/role")
+GIVEN_NAMES = ("firstname", "first_name", "givenname", "given_name", "urn:oid:2.5.4.42",
+               "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname")
+SURNAMES = ("lastname", "last_name", "surname", "sn", "familyname", "family_name", "urn:oid:2.5.4.4",
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname")
+"""The names of the two halves of a person's name (Okta's FirstName/LastName statements, Entra's and AD
+FS's givenname/surname claims, eduPerson's givenName/sn OIDs): an SP that reads one display-name
+attribute finds neither."""
 GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
 _OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
@@ -226,6 +233,13 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
         x, why = hit
         text = f"no attribute named {want!r}; {x.name!r} probably carries the {label} ({why})"
         hint = _setting_hint(ctx, what, x.name, want, a)
+    elif what == "name_attribute" and _name_halves(a):
+        given, surname = _name_halves(a)
+        text = (f"no attribute named {want!r} (the {label}): the IdP sends the name in two halves, "
+                f"{given.name!r} and {surname.name!r}, and the SP reads one attribute")
+        hint = (f"add the claim {want!r} in the IdP holding the whole name (the directory's display name, or "
+                f"first and last name joined), or set {ctx.expect.setting_name(what)} to {given.name} (the "
+                "given name alone)")
     else:
         text = f"no attribute named {want!r} (the {label})"
         hint = (f"add the claim {want!r} in the IdP, or set {ctx.expect.setting_name(what)} to one of the "
@@ -233,6 +247,13 @@ def _required(msg, ctx, what: str, code: str, aliases, label: str):
     received = "" if hit else f". Received: {_received(a)}"  # a named candidate says enough
     yield finding(msg, code, f"{text}{received}", expected=want,
                   actual=x.name if hit else "absent", hint=in_idp(hint, code, a.issuer))
+
+
+def _name_halves(a: Assertion) -> tuple[Attribute, Attribute] | None:
+    """The given-name and surname attributes, when the assertion has both."""
+    given = next((x for x in a.attributes if x.name.lower() in GIVEN_NAMES), None)
+    surname = next((x for x in a.attributes if x.name.lower() in SURNAMES), None)
+    return (given, surname) if given and surname else None
 
 
 def check_login(msg, ctx):
