@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus, urljoin
 
+from samlscan.autherror import auth_error_text
 from samlscan.flows import Exchange, classify_leg, refusal, same_site_of, set_names
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, digest, is_redacted, json_items, note_sent_on,
@@ -134,7 +135,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     cookies = [c for n, v in hdrs if str(n).lower() == "set-cookie"
                for c in str(v).split("\n") if "=" in c]
     set_cookies = set_names(cookies, at)  # (a deletion sets nothing)
-    auth = next((unquote_plus(c.split("=", 1)[1].split(";", 1)[0]) for c in cookies
+    auth = next((auth_error_text(unquote_plus(c.split("=", 1)[1].split(";", 1)[0])) for c in cookies
                  if c.split("=", 1)[0].strip() == "AUTHENTICATION-ERROR"), None)
     if auth is not None and is_masked(auth):
         auth = None

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
+from samlscan.autherror import auth_error_text
 from samlscan.flows import (Exchange, answer_page, classify_leg, find_idp_error, refusal, reposted_to,
                             same_endpoint, sends_on, validation_errors)
 from samlscan.inputs.base import InputProblem
@@ -128,6 +129,7 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
     set_cookies = _set_cookie_names(resp, rh, at)
     req_cookies = _cookie_names(req, qh)
     auth_err = _cookie_value(resp, rh, "AUTHENTICATION-ERROR")
+    auth_err = auth_error_text(auth_err) if auth_err is not None else None
     cookies_seen = bool(set_cookies or req_cookies)
     followed = url in follow and (follow[url] is None or at is None or at <= follow[url])
     relevant = bool(found.msgs or idp_error or auth_err) or followed or \
