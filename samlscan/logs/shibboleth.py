@@ -282,6 +282,13 @@ class _Detail:
     """A 'detected a problem with assertion' line followed: that assertion was dropped, which is no
     failure of its own (another may do); only a refusal makes it one."""
 
+    def stale(self, when: str) -> bool:
+        """Logged over ECHO_WINDOW before `when`: of an earlier message of the thread (the rule logs
+        and throws, the ACS refuses, within milliseconds). At shibd.logger's default INFO level no
+        'processing message against' line (DEBUG) ends the message a settled detail was of."""
+        now, then = parse_iso(when, self.tz)[0], parse_iso(self.when, self.tz)[0]
+        return now is not None and then is not None and now - then > ECHO_WINDOW
+
     def alone(self, path: str) -> Iterator[Record]:
         """The detail as its own failure, when no refusal followed (a log cut short)."""
         if not self.settled:
@@ -297,7 +304,7 @@ def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo, details: dict) -> Iter
     thread = ndc.split("]", 1)[0] if ndc else None  # the NDC '[<thread>] [<application>]'
     if may_hold(msg):
         yield from embedded_records(path, no, msg, parse_iso(when, tz)[0], PRODUCT)
-    if _SP_START.search(msg) and thread in details:
+    if thread in details and (_SP_START.search(msg) or details[thread].stale(when)):
         yield from details.pop(thread).alone(path)
     if level not in ("WARN", "ERROR", "CRIT", "FATAL"):
         return
