@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, replace
@@ -522,11 +523,12 @@ def verify_document(root, trusted: tuple[TrustedCert, ...], published: tuple[Tru
     if not sigs:
         return Verification((), {}, ())
     ids, dups = _register_ids(root, xmlsec)
+    others = functools.cache(lambda: _other_ids(root))  # (built once, when a Reference names no ID)
     results, covered = [], {}
     diagnosed = 0
     for n, sig in enumerate(sigs):
         info, target = _inspect(root, ids, sig, trusted, xmlsec, checked=n < MAX_CHECKED,
-                                diagnose=diagnosed < MAX_DIAGNOSED, published=published)
+                                diagnose=diagnosed < MAX_DIAGNOSED, published=published, others=others)
         diagnosed += info.verified is False and info.failure != "undiagnosed"
         results.append((sig, info))
         if info.verified and target is not None and info.covers_parent:
@@ -576,20 +578,36 @@ def _transform_algorithms(ref) -> tuple[str, ...]:
     return tuple(t.get("Algorithm", "") for t in transforms if t.tag == DS + "Transform")
 
 
-def _other_id_path(root, uri: str | None) -> str | None:
-    """The element whose 'Id' or 'id' attribute is the fragment of `uri`: SAML core 1.3.4 names the ID
-    attribute 'ID', but xml-crypto (samlify, node-saml) also resolves 'Id' and 'id'."""
+_WITH_OTHER_ID = None
+
+
+def _other_ids(root) -> dict:
+    """'Id' or 'id' value -> the first element carrying it, in document order: one pass per document
+    (a walk per signature whose Reference names no 'ID' was quadratic: 400 such signatures, 5 s)."""
+    global _WITH_OTHER_ID
+    if _WITH_OTHER_ID is None:
+        from lxml import etree
+
+        _WITH_OTHER_ID = etree.XPath("descendant-or-self::*/@Id | descendant-or-self::*/@id")
+    first: dict[str, object] = {}
+    for attr in _WITH_OTHER_ID(root):
+        first.setdefault(str(attr), attr.getparent())
+    return first
+
+
+def _other_id_path(others: dict, uri: str | None) -> str | None:
+    """The element whose 'Id' or 'id' attribute is the fragment of `uri` (`others`: _other_ids): SAML
+    core 1.3.4 names the ID attribute 'ID', but xml-crypto (samlify, node-saml) also resolves 'Id' and 'id'."""
     if not uri or not uri.startswith("#"):
         return None
-    fragment = uri[1:]
-    for el in root.iter("*"):
-        if fragment in (el.get("Id"), el.get("id")):
-            return element_path(el)
-    return None
+    el = others.get(uri[1:])
+    return element_path(el) if el is not None else None
 
 
-def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True, published=()):
-    """(SignatureInfo, the element the Reference points at) for one ds:Signature."""
+def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bool = True, published=(),
+             others=None):
+    """(SignatureInfo, the element the Reference points at) for one ds:Signature; `others`: the
+    document's _other_ids, built once (else here)."""
     parent = sig.getparent()
     signed_info = _child(sig, "SignedInfo")
     refs = [c for c in signed_info if c.tag == DS + "Reference"] if signed_info is not None else []
@@ -624,7 +642,7 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
         base["keyinfo_key"] = KeyInfoKey(_keyinfo_contents(sig, unreadable))
     if ref is None or target is None:
         return SignatureInfo(**base, verified=False, failure="no-reference-target",
-                             other_id_path=_other_id_path(root, uri)), None
+                             other_id_path=_other_id_path(others() if others else _other_ids(root), uri)), None
     if not checked:
         return SignatureInfo(**base, verified=False, failure="not-checked"), target
     candidates = _ordered(trusted, embedded, values)
