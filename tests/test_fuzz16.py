@@ -144,3 +144,130 @@ def test_many_references_to_no_id_in_linear_time():
     """Each such signature walked the whole document (_other_id_path): 100 Assertions 0.4 s, 400
     took 5 s. The Id/id index is built once per document."""
     assert_linear(_other_paths, _signed_by_others, 300)
+
+
+# --- sigverify.py: the 'line-breaks' variant never lets a changed value verify ----------------------
+
+def _flat_response():
+    import sys
+
+    from lxml import etree
+    root_dir = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root_dir / "fixtures"))
+    import gen_monolog20
+    text = (root_dir / "fixtures" / "responses" / "valid" / "okta-pretty-signed.xml").read_text()
+    return etree.fromstring(gen_monolog20.one_line(text).encode())
+
+
+def _changes(root):
+    """(where, change) for each value a signature covers: a space put into (or, where it holds one, a
+    line break put for the first space of) each non-blank text and attribute value, the spaces a
+    flattening log writes and the variant rewrites."""
+    from samlscan.sigverify import DS
+    for n, el in enumerate(root.iter("*")):
+        if el.tag.startswith(DS):  # (SignedInfo and its values: a change there is a changed signature)
+            continue
+        if el.text and el.text.strip():
+            yield n, "text", None
+        for name in el.attrib:
+            yield n, "attr", name
+
+
+def _changed(root, n: int, kind: str, name, how: str):
+    import copy as _copy
+    doc = _copy.deepcopy(root)
+    el = list(doc.iter("*"))[n]
+    value = el.text if kind == "text" else el.get(name)
+    half = len(value) // 2
+    new = (value[:half] + " " + value[half:]) if how == "space" else (
+        value.replace(" ", "\n", 1) if " " in value else value + "\n")
+    if kind == "text":
+        el.text = new
+    else:
+        el.set(name, new)
+    return doc
+
+
+@pytest.mark.parametrize("how", ["space", "line-break"])
+def test_a_changed_value_never_verifies_under_any_variant(how):
+    """The flattened copy of a valid response is 'reformatted' (it verifies once the line breaks are
+    back); the same copy with a space, or a line break for a space, in any covered value verifies
+    under no variant."""
+    from samlscan import sigverify
+    from samlscan.xmlsafe import element_path
+    root = _flat_response()
+    base = sigverify.verify_document(root, ())
+    assert [info.reformatted for _s, info in base.signatures] == [True, True]
+    tried = 0
+    for n, kind, name in _changes(root):
+        if kind == "attr" and name in ("ID",):
+            continue  # (an ID changed is a Reference to nothing: no variant is tried)
+        doc = _changed(root, n, kind, name, how)
+        where = element_path(list(doc.iter("*"))[n])
+        covering = [info for _s, info in sigverify.verify_document(doc, ()).signatures
+                    if (where + "/").startswith(info.signed_path + "/")]
+        assert covering and not any(info.verified or info.reformatted for info in covering), (where, kind, name)
+        tried += 1
+    assert tried > 20
+
+
+def _signed_with_value(value: str) -> bytes:
+    """A pretty-printed Assertion whose AttributeValue is `value`, signed (fixtures/samlgen, the
+    TEST-ONLY key idp) as an IdP signs it."""
+    import sys
+
+    from lxml import etree
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+    from samlgen import keys, signer
+    from samlgen.content import Style
+    root = etree.fromstring(
+        '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" Version="2.0" '
+        'IssueInstant="2025-03-11T08:41:00Z">\n  <saml:Issuer>https://idp.example.org</saml:Issuer>\n'
+        '  <saml:AttributeStatement>\n    <saml:Attribute Name="postalAddress">\n'
+        f'      <saml:AttributeValue>{value}</saml:AttributeValue>\n    </saml:Attribute>\n'
+        '  </saml:AttributeStatement>\n</saml:Assertion>')
+    signer.add_template(root, Style("fuzz16", "samlp", "saml"))
+    signer.sign_all(root, keys.load("idp"))
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize("value,verifies", [
+    ("1 Main St", True),         # its own spaces: the flattened copy verifies once the line breaks are back
+    ("1 Main St\nSpringfield", False),  # a line break inside the value, a space in the copy: another value
+    ("\n  1 Main St\n", False),  # (leading and trailing ones too)
+])
+def test_a_space_where_a_signed_value_had_a_line_break_never_verifies(value, verifies):
+    """Only whitespace between tags and inside base64 values is put back: a value whose line break
+    a log turned into a space is a different value, which no variant makes verify."""
+    from lxml import etree
+
+    from samlscan import sigverify
+    from samlscan.certs import load_certs
+    trusted = tuple(load_certs((Path(__file__).resolve().parents[1] / "fixtures" / "keys" / "idp.crt").read_bytes(),
+                               "idp.crt", from_file=True))
+    signed = _signed_with_value(value)
+    assert [i.verified for _s, i in sigverify.verify_document(etree.fromstring(signed), trusted).signatures] == [True]
+    flat = etree.fromstring(signed.replace(b"\r\n", b" ").replace(b"\n", b" "))
+    (info,), = [[i for _s, i in sigverify.verify_document(flat, trusted).signatures]]
+    assert info.verified is False and info.reformatted is verifies
+
+
+def _padded_flat(n: int):
+    """The flattened signed response with n more Attributes in its Assertion (changed: both
+    signatures fail and are diagnosed, each variant a copy of the whole one-line document)."""
+    from lxml import etree
+    root = _flat_response()
+    statement = next(el for el in root.iter("*") if el.tag.endswith("}AttributeStatement"))
+    for i in range(n):
+        extra = etree.SubElement(statement, statement.tag.replace("AttributeStatement", "Attribute"), Name=f"a{i}")
+        extra.tail = " "
+    return root
+
+
+def test_a_long_one_line_response_is_diagnosed_in_linear_time():
+    from samlscan import sigverify
+
+    def verify(root):
+        result = sigverify.verify_document(root, ())
+        assert not any(i.verified or i.reformatted for _s, i in result.signatures)
+    assert_linear(verify, _padded_flat, 3000)
