@@ -1,6 +1,6 @@
 """Fuzzing round 16: the code merged in the last hours under hostile and look-alike input: shibd.log's
 held per-thread failed checks (logs/shibboleth.py _Detail), XML inside JSON strings
-(logs/embedded.py _unescaped, flattened), the 'line-breaks' signature variant (sigverify.py
+(logs/embedded.py json_unescaped, flattened), the 'line-breaks' signature variant (sigverify.py
 _line_breaks_copy) and the Reference to an 'Id' attribute (_other_id_path). Growth is compared
 between two sizes (tests/growth_util.py), never an absolute time.
 """
@@ -271,3 +271,71 @@ def test_a_long_one_line_response_is_diagnosed_in_linear_time():
         result = sigverify.verify_document(root, ())
         assert not any(i.verified or i.reformatted for _s, i in result.signatures)
     assert_linear(verify, _padded_flat, 3000)
+
+
+# --- embedded.py / paste: XML inside a JSON string -------------------------------------------------
+
+_ROOT_DIR = Path(__file__).resolve().parents[1]
+_CONTEXT_LOG = _ROOT_DIR / "tests" / "data" / "monolog20" / "symfony-context.log"
+_IDP_CERT = _ROOT_DIR / "fixtures" / "keys" / "idp.crt"
+
+
+def _scan_doc(path: Path, *more: str) -> dict:
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+    result = CliRunner().invoke(main, ["scan", str(path), "--format", "json", "--fail-on", "never", *more])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_one_monolog_context_line_alone_is_the_response_it_logged(tmp_path):
+    """Fails on the old code (input-xml-malformed): a single line of a Monolog log is read as a
+    paste, whose XML in prose was taken with its JSON escapes; unescaped as the log reader does, it
+    is the response byte for byte and verifies."""
+    path = tmp_path / "one.log"
+    path.write_text(_CONTEXT_LOG.read_text().splitlines()[0] + "\n")
+    doc = _scan_doc(path, "--idp-cert", str(_IDP_CERT))
+    assert [i["status"] for i in doc["inputs"]] == ["scanned"]
+    assert [[s["verified"] for s in m["signatures"]] for m in doc["messages"]] == [[True, True]]
+
+
+_R = '<saml2p:Response xmlns:saml2p=\\"urn:oasis:names:tc:SAML:2.0:protocol\\" ID=\\"_a{x}\\" Version=\\"2.0\\">{body}</saml2p:Response>'
+
+
+@pytest.mark.parametrize("x,body", [
+    ("\\u0000", ""),                     # an escaped NUL: no XML character
+    ("\\ud800", ""),                     # a lone high surrogate
+    ("\\udfff\\ud800", "\\ud83d"),       # surrogate halves in the wrong order, one in text
+    ("\\q", ""),                         # no JSON escape: left as it is
+    ("\\u12", ""),                       # a \\u cut short
+    ("\\\\\\\"", ""),                    # nested escaping: a quote escaped twice
+    ("\\u0001\\u001f\\ufffe", ""),       # control and non-characters
+])
+@pytest.mark.parametrize("lines", [1, 2])
+def test_broken_json_escapes_end_in_one_clear_finding(tmp_path, x, body, lines):
+    """As a paste (one line) or a log (two): never a traceback; a message read, or the input failed
+    with one line saying why."""
+    rows = [f'[2025-03-11T08:40:5{i}+00:00] app.DEBUG: SAML response {{"xml":"{_R.format(x=x, body=body)}"}} []'
+            for i in range(lines)]
+    path = tmp_path / "bad.log"
+    path.write_text("\n".join(rows) + "\n")
+    doc = _scan_doc(path)
+    (inp,) = doc["inputs"]
+    assert inp["status"] == "scanned" or (inp["status"] == "failed" and "\n" not in inp["reason"])
+
+
+def _huge_context(n: int) -> str:
+    value = "\\n".join(f"<saml2p:Extensions><x a=\\\"{i}\\\">\\u00e9\\t</x></saml2p:Extensions>" for i in range(n))
+    return ("[2025-03-11T08:40:58+00:00] app.DEBUG: SAML response {\"xml\":\"<?xml version=\\\"1.0\\\"?>\\n"
+            + _R.format(x="1", body=value) + "\"} []\n")
+
+
+def test_a_huge_json_escaped_value_is_read_in_linear_time(tmp_path):
+    from samlscan.logs.embedded import find_embedded
+    (value,) = find_embedded(_huge_context(50))
+    assert value.startswith("<?xml version=\"1.0\"?>\n<saml2p:Response") and '\\"' not in value and "\u00e9\t" in value
+    assert_linear(find_embedded, _huge_context, 4000)

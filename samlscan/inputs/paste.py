@@ -32,6 +32,7 @@ from samlscan.errors import InputError
 from samlscan.inputs import blob
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.logs.base import DUMP_MARKERS
+from samlscan.logs.embedded import json_unescaped
 from samlscan.model import Source
 
 MAX_PIECES = 64
@@ -758,7 +759,7 @@ def _xml_documents(text: str):
     if envelope and after.endswith(close) and text.count(close) == 1:
         return None  # one SOAP message: its header blocks are no messages (ECP's <ecp:Response> header,
         # SAML ECP profile 4.2.4.5, beside the <samlp:Response> in the Body); the XML reader takes the Body's
-    found = [(a, text[a:b]) for a, b in spans]
+    found = [(a, json_unescaped(text[a:b])) for a, b in spans]  # (a one-line log's JSON context)
     if len(spans) <= MAX_PIECES:  # (more were not all found: the paste is cut at MAX_PIECES anyway)
         for lo, hi in zip([0] + [b for _, b in spans], [a for a, _ in spans] + [len(text)]):
             if _has_value(text[lo:hi]):

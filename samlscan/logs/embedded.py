@@ -101,10 +101,10 @@ def find_embedded(text: str) -> list[str]:
     for m in _B64.finditer(text):
         found.append(m.span())
     found.extend(_xml_spans(text))
-    return [_unescaped(text[start:end]) for start, end in _without_overlaps(text, found)]
+    return [json_unescaped(text[start:end]) for start, end in _without_overlaps(text, found)]
 
 
-def _unescaped(value: str) -> str:
+def json_unescaped(value: str) -> str:
     """XML inside a JSON string (Monolog's context or JsonFormatter: quotes as \\", line breaks as
     \\n, RFC 8259 section 7) as it was before the JSON escaped it; other values as they are. Line
     breaks may be real ones: with allowInlineLineBreaks (Laravel's channels) LineFormatter::
