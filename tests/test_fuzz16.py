@@ -6,6 +6,7 @@ between two sizes (tests/growth_util.py), never an absolute time.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -339,3 +340,51 @@ def test_a_huge_json_escaped_value_is_read_in_linear_time(tmp_path):
     (value,) = find_embedded(_huge_context(50))
     assert value.startswith("<?xml version=\"1.0\"?>\n<saml2p:Response") and '\\"' not in value and "\u00e9\t" in value
     assert_linear(find_embedded, _huge_context, 4000)
+
+
+# --- catalog.json: the texts added in round 20 ------------------------------------------------------
+
+_ADDED = Path(__file__).with_name("data") / "fuzz16" / "added-patterns.json"
+
+
+def _added() -> list:
+    import json
+    return json.loads(_ADDED.read_text())
+
+
+def test_explain_names_each_added_text_with_its_product():
+    from click.testing import CliRunner
+
+    from samlscan import catalog
+    from samlscan.cli import main
+    by_pattern = {(e.product, e.pattern): e for e in catalog.entries()}
+    for product, pattern in _added():
+        entry = by_pattern[(product, pattern)]
+        text = re.sub(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>", "X123", pattern)
+        result = CliRunner().invoke(main, ["explain", text])
+        assert result.exit_code == 0 and result.output.startswith(f"{product}: "), (text, result.output[:200])
+        assert entry.code in result.output
+
+
+@pytest.mark.parametrize("line", [
+    "Failed to find issuer in metadata for https://idp.example.org",
+    "Failed to find issuer in trusted IdPs list",
+    "Failed to find destination in request headers, using the default",
+])
+def test_a_spring_logout_text_does_not_catch_other_lines(line):
+    """Fails on the old code: 'Failed to find issuer in <message>' ended in a placeholder, which a
+    search drops, so any line starting so was Spring's missing Issuer of a logout message (its
+    <message> is LogoutRequest or LogoutResponse only: BaseOpenSamlLogout*Validator.java)."""
+    from samlscan import catalog
+    for product in (None, "keycloak", "spring"):
+        entry = catalog.lookup(line, product)
+        assert entry is None or entry.code not in ("issuer-missing", "logout-destination-mismatch"), (product, entry)
+
+
+@pytest.mark.parametrize("kind", ["LogoutRequest", "LogoutResponse"])
+@pytest.mark.parametrize("what,code", [("issuer", "issuer-missing"), ("destination", "logout-destination-mismatch")])
+def test_spring_logout_texts_still_match(kind, what, code):
+    from samlscan import catalog
+    line = f"Failed to find {what} in {kind}"
+    assert catalog.lookup(line, "spring").code == code
+    assert catalog.lookup(f"o.s.s.s.p.s.w.a.l.Saml2LogoutResponseFilter : {line}.", None).code == code
