@@ -388,3 +388,30 @@ def test_spring_logout_texts_still_match(kind, what, code):
     line = f"Failed to find {what} in {kind}"
     assert catalog.lookup(line, "spring").code == code
     assert catalog.lookup(f"o.s.s.s.p.s.w.a.l.Saml2LogoutResponseFilter : {line}.", None).code == code
+
+
+# --- checks/signature.py: a detached signature, a Reference beside its holder -----------------------
+
+def _without_response_id(tmp_path: Path) -> Path:
+    """samlify's response_signed (a Response whose Signature covers the Assertion from outside it)
+    with the Response's ID removed: nothing signed changes (the signature covers the Assertion)."""
+    text = (_ROOT_DIR / "tests" / "data" / "corpus18" / "samlify-response_signed-66a629c.xml").read_text()
+    start = text.index("<samlp:Response")
+    tag = text[start:text.index(">", start)]
+    path = tmp_path / "noid.xml"
+    path.write_text(text.replace(tag, re.sub(r'\sID="[^"]*"', "", tag, count=1), 1))
+    return path
+
+
+@pytest.mark.parametrize("uri,code,expected", [
+    (None, "signature-wrapping", "the Signature inside /Response/Assertion"),
+    ("#nothing", "signature-reference-invalid", "'#' + the ID of the Response, which has none"),
+])
+def test_a_signature_held_by_an_element_without_id_names_no_id(tmp_path, uri, code, expected):
+    """Fails on the old code: the expected Reference was '#None'."""
+    path = _without_response_id(tmp_path)
+    if uri:
+        path.write_text(re.sub(r'URI="#[^"]*"', f'URI="{uri}"', path.read_text(), count=1))
+    doc = _scan_doc(path, "--idp-cert", str(_ROOT_DIR / "tests" / "data" / "corpus18" / "samlify-idp-cert.crt"))
+    (found,) = [f for m in doc["messages"] for f in m["findings"] if f["code"] == code]
+    assert found["expected"] == expected

@@ -255,6 +255,11 @@ def _reformatted(msg: SamlMessage, sig: SignatureInfo):
                    "after signing, not signed by a wrong key")
 
 
+def _own_uri(sig: SignatureInfo) -> str:
+    """The Reference URI that names the signature's own element (SAML core 5.4.2), or what it lacks."""
+    return f"#{sig.parent_id}" if sig.parent_id else f"'#' + the ID of the {sig.parent}, which has none"
+
+
 def _no_reference_target(msg: SamlMessage, sig: SignatureInfo):
     """A signature whose Reference names no element of the message: it signs nothing (a URI without
     '#', an ID no element carries): node-saml refuses it ('signature reference uri not found' or
@@ -269,7 +274,7 @@ def _no_reference_target(msg: SamlMessage, sig: SignatureInfo):
                    f"would sign that element, not the {sig.parent}"
                    if sig.other_id_path else
                    f"the {_where(sig)} points at no element of this document",
-                   expected=f"#{sig.parent_id}", actual=sig.reference_uri)
+                   expected=_own_uri(sig), actual=sig.reference_uri)
 
 
 def _doubled_holders(msg: SamlMessage) -> dict[tuple[str, str | None], int]:
@@ -787,7 +792,7 @@ def _detached(msg: SamlMessage, sig: SignatureInfo):
                    "the child of the element it signs. java-saml and python3-saml refuse it ('Found an invalid "
                    "Signed Element. SAML Response rejected'), node-saml and OpenSAML too; samlify (xml-crypto) "
                    "accepts it",
-                   expected=f"#{sig.parent_id}, or the Signature inside {sig.signed_path}",
+                   expected=(f"#{sig.parent_id}, or " if sig.parent_id else "") + f"the Signature inside {sig.signed_path}",
                    actual=sig.reference_uri,
                    hint="have the IdP put the ds:Signature inside the element it signs (after its Issuer), "
                         "with the enveloped-signature transform")
@@ -809,7 +814,7 @@ def check_reference(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "signature-reference-invalid" if not sig.verified else "signature-wrapping",
                           f"the {_where(sig)} covers {sig.signed_path or 'nothing'}, not its own "
                           f"{sig.parent} (ID {sig.parent_id!r}); {sig.reference_count} Reference(s)",
-                          expected=f"#{sig.parent_id}", actual=sig.reference_uri)
+                          expected=_own_uri(sig), actual=sig.reference_uri)
         elif sig.reference_count != 1:
             # It does cover its own element: more References sign more, no wrapping; but SPs refuse it
             # (node-saml 'Only 1 signed references should be present in signature', php-saml 'Unexpected
