@@ -162,8 +162,10 @@ def _literal_regex(literal: str) -> str:
     body = r"\s+".join(_escape_word(w) for w in words)
     if not words:
         return r"\s*"
-    lead = r"\s*" if literal[:1].isspace() else ""
-    trail = r"\s*" if literal[-1:].isspace() else ""
+    # possessive (Python 3.11+): beside a placeholder's lazy [\s\S]{0,400}?, a plain \s* would
+    # backtrack over every split of a run of spaces (7,500 spaces after a pattern's prefix: 100 s)
+    lead = r"\s*+" if literal[:1].isspace() else ""
+    trail = r"\s*+" if literal[-1:].isspace() else ""
     return lead + body + trail
 
 
