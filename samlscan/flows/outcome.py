@@ -227,6 +227,21 @@ def _leads_into(chain: list[Exchange], then: Exchange | None) -> bool:
     return last.time is None or then.time is None or then.time - last.time <= LOOP_WINDOW
 
 
+_ERROR_PARAMETERS = ("error", "saml_error", "login_error", "auth_error")
+"""Query parameters by which an SP's failure handler tells its own page that the login failed:
+Spring Security's SimpleUrlAuthenticationFailureHandler for saml2Login sends '/login?error'
+(Saml2LoginConfigurer's default failure URL), Laravel and Symfony apps on php-saml commonly
+'/login?error=...'; an OAuth-style 'error=' is the same statement."""
+
+
+def _error_parameter(query: str) -> str | None:
+    """The query's error parameter as written ('error', 'error=saml') when it has one."""
+    for part in query.split("&"):
+        if part.split("=", 1)[0].lower() in _ERROR_PARAMETERS:
+            return part
+    return None
+
+
 def _redirect_outcome(acs_url: str, location: str) -> tuple[str, str, bool]:
     """What the ACS's redirect says: into the SP's own pages is a session (success); a new login
     request is a loop (failure); SonarQube's /sessions/ pages or another host say nothing sure."""
@@ -238,6 +253,10 @@ def _redirect_outcome(acs_url: str, location: str) -> tuple[str, str, bool]:
     if "SAMLResponse=" in to.query:  # an SP sends a SAMLResponse only to answer a LogoutRequest
         return ("unknown", f"the SP answered with a SAML response to {to.netloc or here.netloc} (a "
                 "LogoutResponse: it answered a logout): whether it kept this login is not in the capture", False)
+    failed = _error_parameter(to.query)
+    if failed and (not to.netloc or to.netloc.lower() == here.netloc.lower()):
+        return ("failure", f"redirected to {target}?{failed}: the SP's page for a failed login (its authentication "
+                "failure handler), without a reason in the capture", False)
     if "/sessions/" in target:  # /sessions/new, /sessions/logout (a context path may come first)
         return "unknown", f"redirected to {target}: the SP asks to log in again, without a reason in the capture", False
     if to.netloc and to.netloc.lower() != here.netloc.lower():
