@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from samlscan.flows.exchange import Exchange, Flow
-from samlscan.flows.hops import REPLAY_STATUSES, _reposts
+from samlscan.flows.hops import REPLAY_STATUSES, _reposts, same_endpoint
 from samlscan.flows.outcome import _sp_outcome
 from samlscan.flows.pairing import _digest_key, _entry_of, _pair, _root, message_ids
 from samlscan.flows.unanswered import unanswered
@@ -51,8 +51,11 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         acs_i = by_entry.get(_entry_of(resp))
         if acs_i is not None and exchanges[acs_i].leg not in ("acs-post", "response-redirect"):
             acs_i = None
-        mine = _request_exchanges(exchanges, req[0], by_entry, carried) if req else []
-        mine += carried.of(key, ("idp-page",), len(exchanges) if acs_i is None else acs_i)[-1:]
+        again = acs_i is not None and _posted_before(exchanges, carried, acs_i, key)
+        # a response posted again (Back then Forward, a reload: SAML profiles 4.1.4.5's replay) is a
+        # try of its own from that POST on: its request and IdP page were the first post's
+        mine = _request_exchanges(exchanges, req[0], by_entry, carried) if req and not again else []
+        mine += [] if again else carried.of(key, ("idp-page",), len(exchanges) if acs_i is None else acs_i)[-1:]
         test = (resp.relay_state or "").startswith("validation-query/")
         err = None
         if acs_i is None:
@@ -70,7 +73,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
                 outcome, reason = "failure", err.said
         used_ex.update(mine)
         flows.append(_flow(req[0] if req else None, resp, outcome, reason, err, exchanges, mine,
-                           req[1][1] if req else None, ids[2], test))
+                           req[1][1] if req else None, ids[2], test, timed_by_request=not again))
     paired = set(pairs.values())
     for qi, (req, ids) in enumerate(requests):
         if qi in paired:
@@ -98,6 +101,17 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     flows.sort(key=lambda f: by_entry.get(f.exchanges[0].entry, 1 << 30) if f.exchanges else 1 << 30)
     where = next((m.source for m in capture.messages), None)
     return tuple(replace(f, capture=Source(where.input, "")) for f in flows) if where else tuple(flows)
+
+
+def _posted_before(exchanges: list[Exchange], carried: "_Carried", acs_i: int, key: str) -> bool:
+    """The response at exchange `acs_i` went to this ACS before, other than as the 307/308 resend of
+    this very POST (_replayed), and no IdP page handed it to the browser again since: this POST is
+    that response's second use (a page that posts it anew starts a try of its own)."""
+    resent = set(_replayed(exchanges, acs_i, key))
+    earlier = [i for i in carried.of(key, ("acs-post",), acs_i)  # (to another endpoint: a broker's hop,
+               if i not in resent and same_endpoint(exchanges[i].url, exchanges[acs_i].url)]  # whose page holds it)
+    pages = carried.of(key, ("idp-page", "authn-request"), acs_i)  # (the IdP's answer to the request is the page)
+    return bool(earlier) and not (pages and pages[-1] > earlier[-1])
 
 
 def _replayed(exchanges: list[Exchange], acs_i: int, key: str) -> list[int]:
@@ -159,10 +173,13 @@ def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
     return None
 
 
-def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test, ask=None) -> Flow:
+def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test, ask=None,
+          timed_by_request: bool = True) -> Flow:
+    """`timed_by_request`: the request's capture time may start the flow (not for a response posted
+    again, whose request started the first post's flow)."""
     at = tuple(sorted(set(idx)))
     mine = tuple(exchanges[i] for i in at)
-    times = [ex.time for ex in mine if ex.time] + [m.captured_at for m in (req, resp)
+    times = [ex.time for ex in mine if ex.time] + [m.captured_at for m in (req if timed_by_request else None, resp)
                                                    if m is not None and m.captured_at]
     relay = (resp.relay_state if resp is not None else None) or (req.relay_state if req else None)
     return Flow(req, resp, relay, outcome, reason, err, mine, min(times) if times else None,
