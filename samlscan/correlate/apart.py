@@ -23,9 +23,14 @@ def _issued_apart(messages, events, offsets: dict[str, timedelta]) -> list[tuple
     login. Found per login: an IdP clock off for a while (a broken NTP) gives no offset of the whole
     log (_offsets_by_user's pairs disagree), and a line naming neither the user nor an ID
     (SimpleSAMLphp's STAT line) is joined by nothing else."""
+    first: dict = {}  # Response ID -> when it was first captured: a later POST of it is a replay
+    for r in messages:  # (Back then Forward), minutes after issue on any clock, which says no skew
+        m = r.message
+        if m.kind == "Response" and m.captured_at and (m.id not in first or m.captured_at < first[m.id]):
+            first[m.id] = m.captured_at
     skewed = [r.message for r in messages if r.message.kind == "Response" and not r.message.logged_by
               and r.message.captured_at and r.message.issue_instant
-              and abs(r.message.issue_instant - r.message.captured_at) >= IDP_LAG]
+              and abs(r.message.issue_instant - first[r.message.id]) >= IDP_LAG]
     if not skewed:
         return []
     issued: dict[str, list[LogEvent]] = {}
