@@ -7,7 +7,7 @@ from samlscan.config import on_sonarqube_acs_path
 from samlscan.correlate.apps import _other_applications
 from samlscan.correlate.groups import _Groups, _conflict
 from samlscan.correlate.link_user import MOMENT
-from samlscan.correlate.pieces import _SP_ACS, _SP_DESTINATION, _Piece
+from samlscan.correlate.pieces import _SP_ACS, _SP_DESTINATION, _MessagePiece, _Piece
 
 
 def _link_by_moment(pieces, groups: _Groups) -> None:
@@ -55,6 +55,43 @@ def _link_by_moment(pieces, groups: _Groups) -> None:
                 a, b = groups.find(i), groups.find(j)
                 groups.union(i, j)
                 present[groups.find(i)] = present.pop(a) | present.pop(b)
+    _link_verdict_to_logged_response(pieces, groups)
+
+
+def _verdict_alone(p: _Piece) -> bool:
+    """An SP log's failure that names neither a user nor a SAML ID (php-saml's 'Signature validation
+    failed. SAML Response rejected', '<aud> is not a valid audience for this Response')."""
+    return p.kind == "log" and p.side == "sp" and p.outcome == "failure" and p.time is not None \
+        and not p.user and not p.ids and p.response is None
+
+
+def _link_verdict_to_logged_response(pieces, groups: _Groups) -> None:
+    """An SP app that logs the response it got, then its verdict on it (php-saml's
+    getLastResponseXML() then getLastErrorReason(), in one request): the verdict that names no user
+    or ID joins the response its own log printed last before it, within MOMENT, when no other
+    verdict of that file lies between them (a copy then two refusals: the second is not of it)."""
+    verdicts = [i for i, p in enumerate(pieces) if _verdict_alone(p)]
+    if not verdicts:
+        return
+    logged: dict[str, list[int]] = {}  # input -> its printed responses
+    for j, q in enumerate(pieces):
+        if q.kind == "log" and isinstance(q, _MessagePiece) and q.ids and q.time is not None:
+            logged.setdefault(q.input, []).append(j)
+    if not logged:
+        return
+    taken: set[int] = set()
+    for i in sorted(verdicts, key=lambda k: pieces[k].time):
+        p = pieces[i]
+        before = [j for j in logged.get(p.input, ()) if p.time - MOMENT <= pieces[j].time <= p.time]
+        if not before:
+            continue
+        j = max(before, key=lambda k: (pieces[k].time, k))
+        if j in taken or any(pieces[j].time <= pieces[k].time < p.time and k != i for k in verdicts
+                             if pieces[k].input == p.input):
+            continue
+        if not _conflict(pieces, groups, i, j):
+            taken.add(j)
+            groups.union(i, j)
 
 
 ERROR_STATUS = "status-not-success"
