@@ -69,29 +69,24 @@ def _link_verdict_to_logged_response(pieces, groups: _Groups) -> None:
     """An SP app that logs the response it got, then its verdict on it (php-saml's
     getLastResponseXML() then getLastErrorReason(), in one request): the verdict that names no user
     or ID joins the response its own log printed last before it, within MOMENT, when no other
-    verdict of that file lies between them (a copy then two refusals: the second is not of it)."""
-    verdicts = [i for i, p in enumerate(pieces) if _verdict_alone(p)]
-    if not verdicts:
-        return
-    logged: dict[str, list[int]] = {}  # input -> its printed responses
-    for j, q in enumerate(pieces):
-        if q.kind == "log" and isinstance(q, _MessagePiece) and q.ids and q.time is not None:
-            logged.setdefault(q.input, []).append(j)
-    if not logged:
-        return
-    taken: set[int] = set()
-    for i in sorted(verdicts, key=lambda k: pieces[k].time):
-        p = pieces[i]
-        before = [j for j in logged.get(p.input, ()) if p.time - MOMENT <= pieces[j].time <= p.time]
-        if not before:
-            continue
-        j = max(before, key=lambda k: (pieces[k].time, k))
-        if j in taken or any(pieces[j].time <= pieces[k].time < p.time and k != i for k in verdicts
-                             if pieces[k].input == p.input):
-            continue
-        if not _conflict(pieces, groups, i, j):
-            taken.add(j)
-            groups.union(i, j)
+    verdict of that file lies between them (a copy then two refusals: the second is not of it).
+    One pass per input in time order (a big SP log has thousands of each)."""
+    by_input: dict[str, list[tuple]] = {}  # input -> (time, kind, index): 0 a printed response, 1 a verdict
+    for i, p in enumerate(pieces):
+        if _verdict_alone(p):
+            by_input.setdefault(p.input, []).append((p.time, 1, i))
+        elif p.kind == "log" and isinstance(p, _MessagePiece) and p.ids and p.time is not None:
+            by_input.setdefault(p.input, []).append((p.time, 0, i))
+    for items in by_input.values():
+        items.sort()  # (at one time, the response before the verdict)
+        last = None  # the last printed response not yet followed by a verdict
+        for time, kind, i in items:
+            if kind == 0:
+                last = i
+            elif last is not None:
+                j, last = last, None  # a second verdict after it is not of it
+                if time - pieces[j].time <= MOMENT and not _conflict(pieces, groups, i, j):
+                    groups.union(i, j)
 
 
 ERROR_STATUS = "status-not-success"
