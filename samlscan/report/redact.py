@@ -9,6 +9,7 @@ import re
 from bisect import bisect_left
 from functools import partial
 
+from samlscan.report.cells import width
 from samlscan.retrie import alternation
 
 # also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL), and twice
@@ -296,7 +297,9 @@ class Redactor:
     """Replaces known personal values, then anything shaped like an email or an IP address."""
 
     def __init__(self, values=()):
-        items = {v for v in values if v and len(v.strip()) >= 3}
+        # a value of three columns or more: 'en', '1' or 'no' is no one's, but a CJK name is
+        # mostly two ideographs or syllables (张伟, 王芳), four columns on a terminal (UAX #11 'W')
+        items = {v for v in values if v and width(v.strip()) >= 3}
         # each value also as the decoded XML shows it ('R&D' is 'R&amp;D' in `decode`'s listing) and
         # as a URL carries it ('dev.user1%40example.com', 'Dev+User+One'); every form is masked as
         # the value itself, so one user stays one mask
