@@ -8,11 +8,14 @@ from samlscan.codes import SPECS, CodeSpec
 from samlscan.errorpages import SONAR_UNAUTHORIZED
 
 
-def describe(s: CodeSpec) -> str:
+def describe(s: CodeSpec, side: str | None = None) -> str:
+    """A code's text; `side`, a catalog entry's own word on who acts (a disabled account is the
+    IdP admin's to enable, not the user's to retry), over the code's."""
     lines = [f"{s.code} ({s.severity.value}, {s.group})", "", textwrap.fill(s.summary, 90), "",
              "Fix: " + textwrap.fill(s.fix, 85, subsequent_indent="     ")]
-    if s.side:
-        lines.append(f"Usually fixed by: the {dict(idp='IdP admin', sp='SP admin', user='user', network='network/proxy admin')[s.side]}")
+    side = side or s.side
+    if side:
+        lines.append(f"Usually fixed by: the {dict(idp='IdP admin', sp='SP admin', user='user', network='network/proxy admin')[side]}")
     if s.attack:
         lines += ["", "Attack: " + textwrap.fill(s.attack, 85, subsequent_indent="        ")]
     if s.aliases:
@@ -83,5 +86,5 @@ def _explain(q: str) -> tuple[str, bool]:
     if entry.fix:
         out += ["", "Fix: " + textwrap.fill(entry.fix, 85, subsequent_indent="     ")]
     if spec:
-        out += ["", "samlscan code:", describe(spec)]
+        out += ["", "samlscan code:", describe(spec, entry.side)]
     return "\n".join(out), True

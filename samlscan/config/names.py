@@ -47,6 +47,19 @@ OTHER_SP_SETTING_NAMES = {
     "python3-saml": ("python3-saml settings.json", {
         "sp_entity_id": "sp.entityId", "acs_url": "sp.assertionConsumerService.url",
         "idp_entity_id": "idp.entityId", "idp_cert": "idp.x509cert"}),
+    # php-saml's settings array (settings.php, or what the app passes to OneLogin\Saml2\Auth)
+    "php-saml": ("php-saml settings", {
+        "sp_entity_id": "sp.entityId", "acs_url": "sp.assertionConsumerService.url",
+        "idp_entity_id": "idp.entityId", "idp_cert": "idp.x509cert (or idp.x509certMulti)"}),
+    # the Shibboleth SP (shibd): its shibboleth2.xml; the ACS is the handler URL plus the SAML2 POST
+    # AssertionConsumerService's Location (/Shibboleth.sso/SAML2/POST by default)
+    "shibboleth": ("Shibboleth SP's shibboleth2.xml", {
+        "sp_entity_id": "the entityID of <ApplicationDefaults>",
+        "acs_url": "the <Sessions> handlerURL and its SAML2 POST AssertionConsumerService "
+                   "(https://<host>/Shibboleth.sso/SAML2/POST by default; handlerSSL, and the host the "
+                   "SP sees behind a proxy)",
+        "idp_entity_id": "the entityID of <SSO>",
+        "idp_cert": "the <MetadataProvider> that loads the IdP's metadata, with its current signing certificate"}),
     # Keycloak brokering a SAML IdP: the identity provider's settings (SAMLIdentityProviderConfig)
     # in the admin console's words; the ACS is the broker endpoint Keycloak computes, no setting
     "keycloak-broker": ("Keycloak's admin console, Identity Providers > the SAML provider > Settings", {

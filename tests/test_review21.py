@@ -1,0 +1,87 @@
+"""review21: today's new evidence (php-saml, Monolog, console captures, Shibboleth SP refusals, width20's
+CJK names, the new catalog texts) scanned as a support engineer would, in every format and with
+--redact: what was wrong, held here."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samlscan.catalog import entries
+from samlscan.codes import SPECS
+from samlscan.explain import explain_text
+from samlscan.report.redact import Redactor
+
+ROOT = Path(__file__).resolve().parent.parent
+KC_CJK = ROOT / "tests" / "data" / "width20" / "keycloak-cjk.log"
+REFUSALS = ROOT / "fixtures" / "logs" / "shibboleth" / "shibd-refusals.log"
+FORMATS = ("table", "json", "jsonl", "sarif", "csv", "html")
+
+
+def _samlscan(*args):
+    return subprocess.run([sys.executable, "-m", "samlscan", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+# --- --redact: a CJK name of two characters is a name ----------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_redact_masks_two_character_cjk_names_in_every_format(fmt):
+    """张伟 (two ideographs, four columns) was left as it was in the table, CSV, JSONL and JSON: a
+    known value had to be three code points long."""
+    out = _samlscan("check", "--redact", "--format", fmt, KC_CJK).stdout
+    assert "<pii:" in out or "&lt;pii:" in out
+    for name in ("山田太郎", "张伟", "김민준", "mallory", "203.0.113."):
+        assert name not in out, (fmt, name)
+
+
+def test_redact_short_values_by_display_width():
+    r = Redactor(["张伟", "王", "en", "Bob"])
+    assert "张伟" not in r.text("a login of 张伟 failed")
+    assert r.text("lang en, 王 ok") == "lang en, 王 ok"  # (two columns: no one's in particular)
+    assert "Bob" not in r.text("user Bob")
+
+
+# --- the catalog: who acts and what to do agree ----------------------------------------------------
+
+def test_an_entry_that_names_another_side_than_its_code_has_its_own_fix():
+    """An entry whose side is not its code's showed the code's fix, written for the other side:
+    Shibboleth's audience refusal said 'side sp' and 'Make the IdP's Audience ...'; a disabled
+    Entra or Keycloak account 'side idp' and 'The user must sign in correctly'."""
+    wrong = [(e.product, e.pattern) for e in entries()
+             if e.side and SPECS[e.code].side and e.side != SPECS[e.code].side and not e.fix]
+    assert wrong == []
+
+
+def test_explain_says_who_acts_as_the_entry_does():
+    text, found = explain_text("AADSTS50057: The user account is disabled.")
+    assert found
+    assert "Usually fixed by: the IdP admin" in text and "Usually fixed by: the user" not in text
+    assert "enable the account" in text
+
+
+def test_shibboleth_audience_refusal_is_the_idps_to_fix_with_shibboleths_words():
+    doc = json.loads(_samlscan("check", "--format", "json", REFUSALS).stdout)
+    audience = [a for a in doc["attempts"] if a["root_cause"] == "audience-mismatch"]
+    assert len(audience) == 1
+    assert audience[0]["side"] == "idp"
+    assert "shibboleth2.xml" in audience[0]["fix"] and "SonarQube" not in audience[0]["fix"]
+
+
+def test_php_saml_audience_fix_names_its_setting_once():
+    """The catalog's '(php-saml settings: sp.entityId)' and the attempt's generic '(the SP's entity
+    ID)' stood side by side: php-saml's settings are named where every SP's are (config.names)."""
+    log = ROOT / "tests" / "data" / "phpsaml20" / "laravel-context.log"
+    doc = json.loads(_samlscan("check", "--format", "json", log).stdout)
+    fix = next(a["fix"] for a in doc["attempts"] if a["root_cause"] == "audience-mismatch")
+    assert fix.count("sp.entityId") == 1 and "the SP's entity ID" not in fix
+
+
+def test_shibboleth_recipient_fix_names_shibboleth2_xml():
+    doc = json.loads(_samlscan("check", "--format", "json", REFUSALS).stdout)
+    fix = next(a["fix"] for a in doc["attempts"] if a["root_cause"] == "recipient-mismatch")
+    assert "Shibboleth.sso/SAML2/POST" in fix and "(the SP's ACS URL)" not in fix
