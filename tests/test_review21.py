@@ -85,3 +85,41 @@ def test_shibboleth_recipient_fix_names_shibboleth2_xml():
     doc = json.loads(_samlscan("check", "--format", "json", REFUSALS).stdout)
     fix = next(a["fix"] for a in doc["attempts"] if a["root_cause"] == "recipient-mismatch")
     assert "Shibboleth.sso/SAML2/POST" in fix and "(the SP's ACS URL)" not in fix
+
+
+# --- today's catalog texts: a fix for the message they are about -----------------------------------
+
+_LOGIN_WORDS = ("login", "assertion", "AuthnRequest")
+
+
+def test_a_logout_text_never_gets_a_login_fix():
+    """Spring's logout validators' texts fell back to their codes' fixes, written for a login:
+    'Response indicated logout failed' said 'the IdP refused to issue an assertion', a LogoutRequest
+    for another user 'Check the AuthnRequest', a LogoutResponse for another request 'retry the login'."""
+    wrong = [(e.product, e.pattern) for e in entries()
+             if "logout" in (e.pattern + " " + e.explanation).lower() and not e.fix
+             and any(w in SPECS[e.code].fix for w in _LOGIN_WORDS)]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("text", [
+    "SAML Response not found, Only supported HTTP_POST Binding",  # console20's python3-saml capture
+    "Document Certificate Error",
+    "The SP certificate expired.",
+    "SAML logout response/request missing",
+    "SAML failed to process LogoutRequest",
+    "Failed to find subject in LogoutRequest",
+])
+def test_todays_texts_say_what_to_change(text):
+    """Each fell back to a placeholder ('... as the log message says', 'Read the evidence lines')."""
+    out, found = explain_text(text)
+    head = out.split("samlscan code:")[0]
+    assert found and "Fix: " in head
+    assert "as the log message says" not in head and "Read the evidence lines" not in head
+
+
+def test_acs_reached_without_a_response_names_the_post_lost_on_the_way():
+    log = ROOT / "tests" / "data" / "console20" / "python3-saml-flask-colorlog.log"
+    doc = json.loads(_samlscan("check", "--format", "json", log).stdout)
+    fix = next(a["fix"] for a in doc["attempts"] if a["root_cause"] == "idp-configuration-error")
+    assert "HTTP-POST" in fix and "GET" in fix and "sonar" not in fix.lower()
