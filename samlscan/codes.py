@@ -323,10 +323,14 @@ _SPECS = (
        "the SP sees it that way, a proxy or middleware rewrites the body.", "network",
        attack='Not an attack by itself, but a reason to look twice: the only changes are whitespace, so the signed content is the same; an attacker cannot use it without breaking the digest.'),
     _s("xml-reformatted-by-log", I, "signature",
-       "The log printed this message re-indented: its signature verifies once whitespace is normalised.",
+       "The log printed this message re-indented or on one line: its signature verifies once whitespace "
+       "is normalised.",
        "Nothing to fix for the login: a logger that prints a message on lines of its own re-indents it "
-       "(OpenSAML's PROTOCOL_MESSAGE logger, Shibboleth's protocol message logging). To check the signature "
-       "byte for byte, take the message as it was posted: a browser capture (HAR) of the login.", None),
+       "(OpenSAML's PROTOCOL_MESSAGE logger, Shibboleth's protocol message logging), one that keeps a "
+       "record on one line turns its line breaks into spaces (Monolog's LineFormatter by default, as "
+       "Symfony's MonologBundle uses it). To check the signature byte for byte, take the message as it "
+       "was posted: a browser capture (HAR) of the login, or the log's context copy where the app logs "
+       "the XML as context (Monolog's JSON keeps it byte for byte).", None),
     _s("nameid-comment-injection", E, "signature",
        "A comment or processing instruction splits a NameID or attribute value.",
        "Reject it; read the full text content of the node (CVE-2017-11427).", "sp",

@@ -123,3 +123,12 @@ def test_acs_reached_without_a_response_names_the_post_lost_on_the_way():
     doc = json.loads(_samlscan("check", "--format", "json", log).stdout)
     fix = next(a["fix"] for a in doc["attempts"] if a["root_cause"] == "idp-configuration-error")
     assert "HTTP-POST" in fix and "GET" in fix and "sonar" not in fix.lower()
+
+
+def test_a_one_line_copy_is_told_as_one_line():
+    """Monolog's one-line copies (the 'line-breaks' variant) were told 'a logger that prints a
+    message on lines of its own re-indents it', which is not what happened to them."""
+    log = ROOT / "tests" / "data" / "monolog20" / "symfony-oneline.log"
+    rows = [json.loads(line) for line in _samlscan("check", "--format", "jsonl", log).stdout.splitlines()]
+    hints = {r["hint"] for r in rows if r["code"] == "xml-reformatted-by-log"}
+    assert hints and all("Monolog's LineFormatter" in h and "on one line" in h for h in hints)
