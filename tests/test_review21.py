@@ -132,3 +132,12 @@ def test_a_one_line_copy_is_told_as_one_line():
     rows = [json.loads(line) for line in _samlscan("check", "--format", "jsonl", log).stdout.splitlines()]
     hints = {r["hint"] for r in rows if r["code"] == "xml-reformatted-by-log"}
     assert hints and all("Monolog's LineFormatter" in h and "on one line" in h for h in hints)
+
+
+def test_a_redirected_request_asking_for_a_posted_response_says_which_is_which():
+    """mitmproxy's capture: 'AuthnRequest ... (HTTP-Redirect binding)' above a finding that said
+    'binding HTTP-POST': the ProtocolBinding asked for the response, not the request's own."""
+    har = ROOT / "tests" / "data" / "har20" / "mitmproxy.har"
+    rows = [json.loads(line) for line in _samlscan("check", "--format", "jsonl", har).stdout.splitlines()]
+    text = next(r["message_text"] for r in rows if r["code"] == "request-issued")
+    assert "response by HTTP-POST" in text and "binding HTTP-POST" not in text

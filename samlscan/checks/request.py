@@ -18,7 +18,9 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     acs = msg.acs_url or (f"index {msg.acs_index}" if msg.acs_index is not None else "(IdP default)")
     parts = [_named("ID", msg.id), _named("Issuer", msg.issuer), f"ACS {acs}"]
     if msg.protocol_binding:
-        parts.append(f"binding {msg.protocol_binding.rsplit(':', 1)[-1]}")
+        # ProtocolBinding: the binding the response is asked to come back by (SAML core 3.4.1), not
+        # the one this request travelled by (a redirected request asks for a POSTed response)
+        parts.append(f"response by {msg.protocol_binding.rsplit(':', 1)[-1]}")
     if msg.destination:
         parts.append(f"Destination {msg.destination}")
     if msg.nameid_policy_format:
