@@ -141,3 +141,25 @@ def test_a_redirected_request_asking_for_a_posted_response_says_which_is_which()
     rows = [json.loads(line) for line in _samlscan("check", "--format", "jsonl", har).stdout.splitlines()]
     text = next(r["message_text"] for r in rows if r["code"] == "request-issued")
     assert "response by HTTP-POST" in text and "binding HTTP-POST" not in text
+
+
+# --- Shibboleth SP: a refusal shows what its thread's failed check said ----------------------------
+
+def test_shibd_refusal_quotes_its_failed_check():
+    """The refusal's text is only what OpenSAML threw ('Unable to locate satisfiable bearer
+    SubjectConfirmation'); the ERROR line before it says which check failed and what it refused
+    (the Audience sent), and the report showed neither."""
+    doc = json.loads(_samlscan("check", "--format", "json", REFUSALS).stdout)
+    notes = {a["root_cause"]: " ".join(a["notes"]) for a in doc["attempts"]}
+    assert "(line 4: unacceptable AudienceRestriction in assertion (https://other.example.com/shibboleth))" \
+        in notes["audience-mismatch"]
+    assert "line 12: bearer confirmation failed with recipient mismatch" in notes["recipient-mismatch"]
+    assert "line 9: replay detected" in notes["assertion-replayed"]
+
+
+def test_shibd_audience_check_alone_is_an_audience_failure(tmp_path):
+    """A log cut after the audience check's ERROR line (its refusal not written yet)."""
+    cut = tmp_path / "shibd.log"
+    cut.write_text("".join(REFUSALS.read_text().splitlines(keepends=True)[:4]))
+    doc = json.loads(_samlscan("check", "--format", "json", cut).stdout)
+    assert [a["root_cause"] for a in doc["attempts"]] == ["audience-mismatch"]

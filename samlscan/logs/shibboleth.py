@@ -315,11 +315,26 @@ def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo, details: dict) -> Iter
     code = classify(PRODUCT, None, msg)
     if _SP_REFUSAL.search(msg):
         detail = details.pop(thread, None)
-        yield _sp_failure(path, no, when, tz, msg, (detail.code if detail else None) or code or "unknown-failure")
+        # the refusal quotes only what was thrown ('Unable to locate satisfiable bearer
+        # SubjectConfirmation'); the check's own line says which and quotes the value it refused
+        # (an XML object it quotes, C++ OpenSAML's 'os << *object', shown by its values: the
+        # namespace declarations would push the refused Audience out of a quote's first 300 characters)
+        text = f"{msg} (line {detail.no}: {_values_of_xml(detail.msg)})" if detail else msg
+        yield _sp_failure(path, no, when, tz, text, (detail.code if detail else None) or code or "unknown-failure")
     elif code is not None:
         if thread in details:
             yield from details.pop(thread).alone(path)
         details[thread] = _Detail(no, when, tz, code, msg)
+
+
+_TAGS = re.compile(r"(?:\s*<[^<>]*>\s*)+")
+
+
+def _values_of_xml(text: str) -> str:
+    """`text` with the markup of the XML it quotes taken out, its values kept, a space apart."""
+    if "</" not in text and "/>" not in text:
+        return text
+    return re.sub(r"([(\[]) | ([)\]])", r"\1\2", _TAGS.sub(" ", text)).strip()
 
 
 def _sp_failure(path: str, no: int, when: str, tz: tzinfo, msg: str, code: str) -> LogEvent:
