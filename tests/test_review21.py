@@ -46,6 +46,16 @@ def test_redact_short_values_by_display_width():
     assert "Bob" not in r.text("user Bob")
 
 
+def test_redact_masks_a_cjk_name_inside_cjk_text():
+    """Chinese, Japanese and Korean run words together: a known name inside a sentence had 'word'
+    characters on both sides and was left as it was ('用户张伟登录失败')."""
+    r = Redactor(["张伟", "山田太郎", "김민준", "山田太郎@例え.jp", "dev"])
+    for text, name in (("用户张伟登录失败", "张伟"), ("ユーザー山田太郎のログインに失敗しました", "山田太郎"),
+                       ("사용자김민준로그인실패", "김민준"), ("ユーザー山田太郎@例え.jpのログイン", "例え")):
+        assert name not in r.text(text), text
+    assert r.text("developer dev.x x-dev") == "developer dev.x x-dev"  # (Latin words keep their edges)
+
+
 # --- the catalog: who acts and what to do agree ----------------------------------------------------
 
 def test_an_entry_that_names_another_side_than_its_code_has_its_own_fix():

@@ -293,6 +293,14 @@ def _sub_ipv4s(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
+_WIDE = ("\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
+         "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd")
+"""East Asian Wide and Fullwidth letters (UAX #11 'W', 'F': CJK ideographs, kana, Hangul)."""
+_GLUED = rf"[^\W{_WIDE}]"
+"""A letter or digit that makes a value part of a longer word (so do '.', '@', '-'); not a wide one, as
+Chinese and Japanese write no space between words ('用户张伟登录失败' names 张伟)."""
+
+
 class Redactor:
     """Replaces known personal values, then anything shaped like an email or an IP address."""
 
@@ -316,7 +324,7 @@ class Redactor:
         self._values = sorted(items)
         self._known = sorted(canon, key=len, reverse=True)
         # whole values only, so that a value such as 'dev' does not mask the word 'developer'
-        self._pattern = re.compile(rf"(?<![\w.@-])(?:{alternation(self._known)})(?![\w.@-])") \
+        self._pattern = re.compile(rf"(?<![.@-])(?<!{_GLUED})(?:{alternation(self._known)})(?![.@-]|{_GLUED})") \
             if self._known else None
 
     def _known_sub(self, m: re.Match) -> str:
