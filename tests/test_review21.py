@@ -150,7 +150,7 @@ def test_a_redirected_request_asking_for_a_posted_response_says_which_is_which()
     har = ROOT / "tests" / "data" / "har20" / "mitmproxy.har"
     rows = [json.loads(line) for line in _samlscan("check", "--format", "jsonl", har).stdout.splitlines()]
     text = next(r["message_text"] for r in rows if r["code"] == "request-issued")
-    assert "response by HTTP-POST" in text and "binding HTTP-POST" not in text
+    assert "response binding HTTP-POST" in text and ", binding HTTP-POST" not in text
 
 
 # --- Shibboleth SP: a refusal shows what its thread's failed check said ----------------------------
@@ -173,3 +173,12 @@ def test_shibd_audience_check_alone_is_an_audience_failure(tmp_path):
     cut.write_text("".join(REFUSALS.read_text().splitlines(keepends=True)[:4]))
     doc = json.loads(_samlscan("check", "--format", "json", cut).stdout)
     assert [a["root_cause"] for a in doc["attempts"]] == ["audience-mismatch"]
+
+
+def test_a_refusal_that_was_right_is_not_told_to_refuse():
+    """ruby-saml's 'Digest mismatch. Duplicated ID found' is ruby-saml refusing a wrapping shape; it
+    got signature-wrapping's 'Reject the response' for the SP admin, who has nothing left to do."""
+    out, _ = explain_text("Digest mismatch. Duplicated ID found")
+    head = out.split("samlscan code:")[0]
+    assert "Fix: ruby-saml refused it, as it should" in head and "SAML core 1.3.4" in " ".join(head.split())
+    assert "Usually fixed by: the IdP admin" in out

@@ -20,7 +20,7 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
     if msg.protocol_binding:
         # ProtocolBinding: the binding the response is asked to come back by (SAML core 3.4.1), not
         # the one this request travelled by (a redirected request asks for a POSTed response)
-        parts.append(f"response by {msg.protocol_binding.rsplit(':', 1)[-1]}")
+        parts.append(f"response binding {msg.protocol_binding.rsplit(':', 1)[-1]}")
     if msg.destination:
         parts.append(f"Destination {msg.destination}")
     if msg.nameid_policy_format:
