@@ -395,7 +395,7 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
     Strong shapes name a field no product log uses (Splunk `_raw`, Elasticsearch `_source`,
     `event.original`, `@timestamp`, Datadog `attributes` (v2) or `content` (v1), Google Cloud
     Logging `textPayload`/`jsonPayload`, Log Analytics `LogMessage`.. beside `TimeGenerated`, CloudWatch `ingestionTime`, journald
-    `__REALTIME_TIMESTAMP`, Docker `log`+`stream`);
+    `__REALTIME_TIMESTAMP`, Docker `log`+`stream`, a lone `message` or `json` object);
     the weak one is any record with a `message` string and a time."""
     if not isinstance(obj, dict):
         return None
@@ -434,6 +434,11 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
     msg = obj.get("message")
     if isinstance(msg, dict) and _str(msg.get("message")) is not None:  # Graylog API
         return _str(msg.get("full_message")) or msg["message"], _time_of(msg)
+    if _str(msg) is not None and set(obj) == {"message"}:
+        return msg, None  # a record that is its text and nothing else (Elastic pipeline tests' events)
+    if isinstance(obj.get("json"), dict) and set(obj) <= {"json", "@timestamp"}:
+        # Filebeat's JSON decoding under its `json` target (the events of Elastic pipeline tests)
+        return json.dumps(obj["json"], ensure_ascii=False), obj.get("@timestamp")
     if _str(obj.get("@message")) is not None:  # CloudWatch Logs Insights
         return obj["@message"], _time_of(obj)
     if _str(msg) is not None and ("ingestionTime" in obj or "logStreamName" in obj or "eventId" in obj):

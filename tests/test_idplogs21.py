@@ -1,0 +1,119 @@
+"""IdP log readers against real samples from Elastic's integration tests (tests/data/idplogs21).
+
+Each test checks every field the reader takes (time and zone, user, app, IP, outcome, code) against
+what the sample says; the wrapper tests fail on a reader that sees only bare records."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_logs_common import detected, events, malformed_lines, records, summary, utc
+
+DATA = Path(__file__).parent / "data" / "idplogs21"
+
+
+def _fields(ev) -> tuple:
+    return summary(ev)[1:] + (ev.app, ev.code, ev.raw_code)
+
+
+def _clean_events(path: Path, reader: str) -> list:
+    """The events of `path`, which `reader` claims and reads without a malformed line."""
+    assert detected(path) == reader
+    recs = records(path)
+    assert malformed_lines(recs) == []
+    return events(recs)
+
+
+def test_azure_monitor_records_of_every_category():
+    evs = events(records(DATA / "azure-signinlogs-raw.log"))
+    # createdDateTime 04:45:48.0729893-05:00 is time 09:45:48.0729893Z (to the microsecond)
+    when = utc(2019, 10, 18, 9, 45, 48, 72989)
+    assert [summary(e) for e in evs] == [
+        (1, when, "info", "test@elastic.co", "81.2.69.144"),
+    ] + [(n, when, "info", "c3813493-bf92-5123-2717-8a8b2979c38b", "81.2.69.144") for n in range(2, 6)]
+    # 50140 ('Keep me signed in' interrupt) is a step of a login, not its failure
+    assert {(e.raw_code, e.app, e.correlation_id, e.request_id) for e in evs} == {
+        ("AADSTS50140", "Office 365", "8a4de8b5-095c-47d0-a96f-a75130c61d53",
+         "8a4de8b5-095c-47d0-a96f-a75130c61d53")}
+
+
+def _pipeline_events(tmp_path: Path, texts: list[str]) -> Path:
+    """Elastic's pipeline-test input layout: {"events": [{"message": <original text>}, ...]}."""
+    path = tmp_path / "test-events.json"
+    path.write_text(json.dumps({"events": [{"message": t} for t in texts]}, indent=4))
+    return path
+
+
+def test_azure_records_in_pipeline_test_messages(tmp_path):
+    lines = (DATA / "azure-signinlogs-raw.log").read_text().splitlines()
+    # one message may hold several records, a line each (Elastic's Okta test does so)
+    path = _pipeline_events(tmp_path, ["\n".join(lines[:3]), lines[3], lines[4]])
+    evs = _clean_events(path, "entra")
+    assert [e.user for e in evs] == ["test@elastic.co"] + ["c3813493-bf92-5123-2717-8a8b2979c38b"] * 4
+    assert {e.time for e in evs} == {utc(2019, 10, 18, 9, 45, 48, 72989)}
+
+
+def test_auth0_log_stream_entries_under_json():
+    evs = _clean_events(DATA / "auth0-test-login-failure.json", "auth0")
+    assert [_fields(e) for e in evs] == [
+        (utc(2021, 11, 3, 3, 6, 5, 696000), "failure", None, "81.2.69.143",
+         "aI61p8I8aFjmYRliLWgvM9ev97kCCNDB", "reply-url-mismatch", "f"),
+        (utc(2021, 11, 3, 3, 6, 5, 699000), "failure", None, "81.2.69.143",
+         "aI61p8I8aFjmYRliLWgvM9ev97kCCNDB", "reply-url-mismatch", "f"),
+        (utc(2021, 11, 4, 0, 29, 50, 35000), "failure", None, "81.2.69.143",
+         "All Applications", "unknown-failure", "f"),
+        (utc(2021, 11, 3, 3, 7, 24, 384000), "failure", "neo@gmail.com", "81.2.69.143",
+         "Default App", "idp-authentication-failed", "fu"),
+        (utc(2021, 11, 3, 8, 25, 14, 466000), "failure", "new@test.com", "81.2.69.143",
+         "Default App", "idp-authentication-failed", "fp"),
+    ]
+    assert evs[0].correlation_id == "90020211103030609732115389415260839021644201259064885298"
+    assert [e.source.ref for e in evs] == ["line 3", "line 44", "line 86", "line 128", "line 154"]
+    assert {e.side for e in evs} == {"idp"}
+
+
+def _google_originals() -> list[str]:
+    doc = json.loads((DATA / "google-saml-test-saml.log-expected.json").read_text())
+    return [d["event"]["original"] for d in doc["expected"]]
+
+
+def _google_check(evs) -> None:
+    assert [_fields(e) for e in evs] == [
+        (utc(2020, 10, 2, 15, 0, 0), "failure", "foo@bar.com", "67.43.156.13", "app",
+         "app-not-found", "failure_app_not_configured_for_user"),
+        (utc(2020, 10, 2, 15, 0, 1), "success", "foo@bar.com", "67.43.156.13", "app", None, None),
+    ]
+
+
+def test_google_activity_with_one_event_object(tmp_path):
+    # Elastic's httpjson input splits an activity's events: `events` is one object, not a list
+    path = tmp_path / "test-saml.log"
+    path.write_text("".join(t + "\n" for t in _google_originals()))
+    assert detected(path) == "google"
+    _google_check(events(records(path)))
+
+
+def test_google_activities_in_pipeline_test_messages(tmp_path):
+    path = _pipeline_events(tmp_path, _google_originals())
+    assert detected(path) == "google"
+    _google_check(events(records(path)))
+
+
+def test_keycloak_wildfly_events():
+    evs = _clean_events(DATA / "keycloak-test-log.log", "keycloak")
+    # WildFly console lines carry no date: no time, rather than a guessed day
+    assert {e.time for e in evs} == {None}
+    assert {(e.outcome, e.ip, e.side) for e in evs} == {("failure", "172.18.0.1", "idp")}
+    by_line = {summary(e)[0]: (e.user, e.app, e.code, e.raw_code, e.request_id) for e in evs}
+    assert len(by_line) == 15
+    assert by_line[18] == (None, "test", "reply-url-mismatch", "invalid_redirect_uri", None)
+    assert by_line[26] == ("admin", "test", "idp-authentication-failed", "invalid_user_credentials",
+                           "3a76b735-e324-42b1-aa15-7c1f69f22eb8")
+    assert by_line[27] == (None, "security-admin-console", "idp-authentication-failed",
+                           "user_not_found", "f9d4300d-d052-4eb6-9aeb-e8fcf642a21f")
+    assert by_line[28][0] == "asdf"
+
+
+def test_a_message_only_record_that_wraps_no_log_is_no_log(tmp_path):
+    path = _pipeline_events(tmp_path, ["hello", "world"])
+    assert detected(path) is None
