@@ -117,3 +117,50 @@ def test_keycloak_wildfly_events():
 def test_a_message_only_record_that_wraps_no_log_is_no_log(tmp_path):
     path = _pipeline_events(tmp_path, ["hello", "world"])
     assert detected(path) is None
+
+
+def _ecs_log(tmp_path: Path, *extra: dict) -> Path:
+    """The real Keycloak 26.2.2 ECS log, then records in its layout (its last record's keys) with
+    the given fields: Keycloak writes its events logger's lines so with
+    --log-console-json-format=ecs (the sample itself has only start-up lines)."""
+    lines = (DATA / "keycloak-test-ecs-log.log").read_text().splitlines()
+    last = json.loads(lines[-1])
+    added = [json.dumps({**last, **fields}, separators=(",", ":")) for fields in extra]
+    path = tmp_path / "keycloak-ecs.log"
+    path.write_text("\n".join(lines + added) + "\n")
+    return path
+
+
+def _ecs_event(message: str) -> dict:
+    return {"@timestamp": "2025-05-01T01:20:42.120Z", "log.logger": "org.keycloak.events",
+            "log.level": "WARN", "process.thread.name": "executor-thread-1", "message": message}
+
+
+def _wildfly_body(line: int) -> str:
+    """The events logger's message of a line of the WildFly sample (after '(thread) ')."""
+    return (DATA / "keycloak-test-log.log").read_text().splitlines()[line - 1].split(") ", 1)[1]
+
+
+def test_keycloak_ecs_log_is_keycloaks():
+    assert detected(DATA / "keycloak-test-ecs-log.log") == "keycloak"
+    assert events(records(DATA / "keycloak-test-ecs-log.log")) == []
+
+
+def test_keycloak_ecs_event_fields(tmp_path):
+    evs = _clean_events(_ecs_log(tmp_path, _ecs_event(_wildfly_body(26))), "keycloak")
+    assert [_fields(e) for e in evs] == [
+        (utc(2025, 5, 1, 1, 20, 42, 120000), "failure", "admin", "172.18.0.1", "test",
+         "idp-authentication-failed", "invalid_user_credentials")]
+    assert summary(evs[0])[0] == 19
+
+
+def test_keycloak_ecs_events_beside_a_saml_dump(tmp_path):
+    # a dumped message in the head must not hand the whole log to the generic dump reader
+    dump = {**_ecs_event("SAML POST request: PHNhbWxwOkF1dGhuUmVxdWVzdCB4bWxuczpzYW1scD0idXJuOm9hc2lz"
+                         "Om5hbWVzOnRjOlNBTUw6Mi4wOnByb3RvY29sIiBJRD0iX2ExIiBWZXJzaW9uPSIyLjAiLz4="),
+            "log.logger": "org.keycloak.protocol.saml.SamlService", "log.level": "DEBUG"}
+    path = _ecs_log(tmp_path, dump, _ecs_event(_wildfly_body(18)))
+    assert detected(path) == "keycloak"
+    evs = events(records(path))
+    assert [(summary(e)[0], e.code, e.raw_code) for e in evs] == [
+        (20, "reply-url-mismatch", "invalid_redirect_uri")]

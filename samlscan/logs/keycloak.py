@@ -40,15 +40,21 @@ _BANNER = re.compile(r"\] \(main\) Keycloak \d+\.\d+\.\d+\S* (?:on JVM \(powered
 started', WildFly: 'Keycloak 18.0.2 (WildFly Core 18..) started'): its log, even when no event
 is in the head."""
 _FAIL_LEVELS = ("WARN", "WARNING", "ERROR", "FATAL")
+_LOGGER_KEYS = ("loggerName", "log.logger")
+"""The logger's key in JSON console logging: Quarkus' default layout, and the ECS layout
+(`--log-console-json-format=ecs`, Keycloak 26: `@timestamp`, `log.logger`, `log.level`,
+`process.thread.name`, `service.name` "Keycloak"; elastic/integrations keycloak test-ecs-log.log)."""
 
 
 class KeycloakParser:
     name = PRODUCT
 
     def sniff(self, head: str) -> bool:
-        if "[org.keycloak.events]" in head or '"loggerName":"org.keycloak.events"' in head:
+        if "[org.keycloak.events]" in head or any(f'"{k}":"org.keycloak.events"' in head for k in _LOGGER_KEYS):
             return True
-        if any(f"[{c}." in head or f'"loggerName":"{c}.' in head for c in _SAML_CATEGORY):
+        if any(f"[{c}." in head or f'"{k}":"{c}.' in head for c in _SAML_CATEGORY for k in _LOGGER_KEYS):
+            return True
+        if '"service.name":"Keycloak"' in head and '"log.logger"' in head:  # ECS layout, any line
             return True
         if '"operationType"' in head and '"resourceType"' in head:  # AdminEventRepresentation
             return True
@@ -293,15 +299,15 @@ def _json_lines(lines, path: str, tz: tzinfo) -> Iterator[Record]:
 
 
 def _json(obj: dict, no: int, path: str, tz: tzinfo, join: _ThreadJoin) -> Iterator[Record]:
-    if "loggerName" in obj or "message" in obj:  # JSON console logging
-        logger = str(obj.get("loggerName") or "")
+    if "loggerName" in obj or "message" in obj:  # JSON console logging (default or ECS layout)
+        logger = str(obj.get("loggerName") or obj.get("log.logger") or "")
         message = str(obj.get("message") or "")
-        time, local = parse_iso(obj.get("timestamp"), tz)
-        thread = text_or_none(obj.get("threadName"))
+        time, local = parse_iso(obj.get("timestamp") or obj.get("@timestamp"), tz)
+        thread = text_or_none(obj.get("threadName") or obj.get("process.thread.name"))
         clock = int(time.timestamp() * 1000) if time is not None else None
         if thread is not None and clock is not None:
             join.line(thread, clock, logger == "org.keycloak.events")
-        if _is_saml_error(logger, str(obj.get("level") or "").upper()):
+        if _is_saml_error(logger, str(obj.get("level") or obj.get("log.level") or "").upper()):
             ev = _saml_error(_with_exception(message, obj), no, path, time, local)
             if thread is None or clock is None:
                 yield from join.add(ev)

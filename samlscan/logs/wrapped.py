@@ -443,7 +443,9 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
         return obj["@message"], _time_of(obj)
     if _str(msg) is not None and ("ingestionTime" in obj or "logStreamName" in obj or "eventId" in obj):
         return msg, obj.get("timestamp")  # CloudWatch Logs filter-log-events / get-log-events
-    if _str(msg) is not None and "@timestamp" in obj:  # Elastic / Logstash document (ECS)
+    if _str(msg) is not None and "@timestamp" in obj and "log.logger" not in obj:  # Elastic / Logstash document (ECS)
+        # (an application's own ECS line, its logger flat in `log.logger` (Keycloak 26's ECS
+        # layout, log4j2/logback ECS encoders), is its product's record first: the weak shape below)
         return msg, obj["@timestamp"]
     message = _journal_message(obj.get("MESSAGE")) if "__REALTIME_TIMESTAMP" in obj else None
     if message is not None:  # journalctl -o json / json-seq / export's fields (systemd.journal-fields)
