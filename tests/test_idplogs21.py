@@ -164,3 +164,17 @@ def test_keycloak_ecs_events_beside_a_saml_dump(tmp_path):
     evs = events(records(path))
     assert [(summary(e)[0], e.code, e.raw_code) for e in evs] == [
         (20, "reply-url-mismatch", "invalid_redirect_uri")]
+
+
+def test_authentik_api_events():
+    evs = _clean_events(DATA / "authentik-event-originals.jsonl", "authentik")
+    assert [_fields(e) for e in evs] == [
+        (utc(2024, 8, 7, 6, 28, 59, 565191), "info", "root@example.com", None, None, None,
+         "policy_execution"),
+        # a wrong password at authentik's identification stage: its own sign-in failed
+        (utc(2024, 8, 7, 6, 29, 2, 402447), "failure", "root@example.com", "81.2.69.144", None,
+         "idp-authentication-failed", "login_failed"),
+        (utc(2024, 8, 7, 5, 19, 14, 97848), "success", "root@example.com", "81.2.69.144", None,
+         None, "login"),
+    ]
+    assert evs[1].correlation_id == "e6818c31-e8ff-4bbf-95ac-3da9c53cb716"
