@@ -178,3 +178,37 @@ def test_authentik_api_events():
          None, "login"),
     ]
     assert evs[1].correlation_id == "e6818c31-e8ff-4bbf-95ac-3da9c53cb716"
+
+
+def test_pingfederate_cef_audit_in_elastic_documents():
+    path = DATA / "pingfederate-test-audit.json"
+    assert detected(path) == "pingfederate"
+    recs = records(path)
+    # the last record is a bare CEF header ('UNKNOWN_TYPE', no extension): no time to place it
+    assert malformed_lines(recs) == ["line 215"]
+    evs = events(recs)
+    # rt is the server's local time without a zone (read in --timezone, UTC here)
+    assert [summary(e) + (e.app, e.request_id, e.raw_code, e.local_time) for e in evs] == [
+        (2, utc(2012, 5, 18, 11, 41, 48, 452000), "info", "joe", "81.2.69.142", "sp:cloud:saml2",
+         "ae14b5ce8", "AUTHN_SESSION_DELETED", True),
+        (79, utc(2012, 5, 18, 11, 41, 48, 453000), "info", "moe", "81.2.69.142", None,
+         "ae14b5cea", "AUTHN_SESSION_USED", True),
+        (147, utc(2012, 5, 18, 11, 41, 48, 452000), "info", "moe", "81.2.69.142", None,
+         "ae14b5ce9", "AUTHN_SESSION_DELETED", True),
+    ]
+
+
+def test_pingfederate_cef_sso_failure(tmp_path):
+    doc = json.loads((DATA / "pingfederate-test-audit.json").read_text())
+    first = doc["events"][0]["event"]["original"]
+    # the sample's first record as an SSO that failed, behind a syslog header as a SIEM gets it
+    sso = first.replace("|AUTHN_SESSION_DELETED|AUTHN_SESSION_DELETED|", "|SSO|SSO|").replace(
+        "msg=success", "msg=failure")
+    path = tmp_path / "pf-cef.log"
+    path.write_text(f"<134>1 2012-05-18T11:41:49Z pf01 PingFederate - - - {sso}\n{first}\n")
+    assert detected(path) == "pingfederate"
+    evs = _clean_events(path, "pingfederate")
+    assert [(e.outcome, e.code, e.side, e.user, e.app, e.request_id) for e in evs] == [
+        ("failure", "unknown-failure", "idp", "joe", "sp:cloud:saml2", "ae14b5ce8"),
+        ("info", None, "idp", "joe", "sp:cloud:saml2", "ae14b5ce8"),
+    ]

@@ -13,12 +13,19 @@ core 1.3.4 requires) are the line's SAML IDs. Pipes inside the description are k
 that holds a bare '| 42 |' is cut there (limit). Fields added before responsetime are not read.
 server.log: `%d %X{trackingid} %-5p [%c] %m` (the tracking ID joins it to audit.log; PingFederate
 Server "Troubleshooting": 'tid:<id> ERROR [org.sourceid.servlet.ErrorServlet] Top level error ...').
+The audit log in CEF (log4j2.xml's CEF layout, sent to a SIEM over syslog): `CEF:0|Ping Identity|
+PingFederate|<version>|<event>|<event>|0|rt=<MMM dd yyyy HH:mm:ss.SSS> duid=<subject> src=<ip>
+msg=<status> cs1=<app> cs2=<connectionid> cs3=<protocol> dvchost=<host> cs4=<role>
+externalId=<trackingid> cs5=<local user> cs6=<attributes>` (elastic/integrations ping_federate
+audit test): the same fields, read by the same mapping; `rt` is local time without a zone.
 """
 from __future__ import annotations
 
 import re
 from datetime import tzinfo
 from typing import Iterable, Iterator
+
+from datetime import datetime
 
 from samlscan.logs._common import classify, malformed, parse_iso, src, text_lines, text_or_none
 from samlscan.logs.base import Record
@@ -48,13 +55,14 @@ class PingFederateParser:
     name = PRODUCT
 
     def sniff(self, head: str) -> bool:
-        return any(_audit_fields(line) is not None or _SERVER.match(line) for line in head.splitlines()[:50])
+        return any(_audit_fields(line) is not None or _SERVER.match(line) or _CEF.match(line)
+                   for line in head.splitlines()[:50])
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         for no, line in text_lines(lines):
             if not line.strip():
                 continue
-            fields = _audit_fields(line)
+            fields = _audit_fields(line) or _cef_fields(line)
             if fields is not None:
                 yield _audit(fields, line, no, path, tz)
             elif (m := _SERVER.match(line)) is not None:
@@ -81,6 +89,29 @@ def _audit_fields(line: str) -> dict | None:
     named.update(time=cells[0], trackingid=cells[1], transactionid=cells[2] if at == 3 else "",
                  description="|".join(raw[desc:end]).strip(), responsetime=cells[end],
                  extra=tuple(cells[end + 1:]))
+    return named
+
+
+_CEF = re.compile(r"^CEF:\d+\|Ping Identity\|PingFederate\|[^|]*\|([^|]*)\|[^|]*\|[^|]*\|(.*)$")
+_CEF_PAIR = re.compile(r"(\w+)=((?:\\.|[^\\])*?)(?=\s+\w+=|\s*$)")
+"""An extension's key=value: the value runs to the next key (CEF: spaces allowed, '=' escaped)."""
+_CEF_FIELDS = {"duid": "subject", "src": "ip", "msg": "status", "cs1": "app", "cs2": "connectionid",
+               "cs3": "protocol", "dvchost": "host", "cs4": "role", "externalId": "trackingid"}
+
+
+def _cef_fields(line: str) -> dict | None:
+    """The named fields of an audit record in CEF, as _audit_fields names them; None when the
+    line is none. A record without a readable `rt` gets no time (a malformed line)."""
+    m = _CEF.match(line)
+    if m is None:
+        return None
+    ext = {k: re.sub(r"\\(.)", r"\1", v).strip() for k, v in _CEF_PAIR.findall(m[2])}
+    named = {name: ext.get(key, "") for key, name in _CEF_FIELDS.items()}
+    try:  # CEF's own date layout (MMM dd yyyy HH:mm:ss.SSS), read as audit.log's local time
+        when = datetime.strptime(ext.get("rt", ""), "%b %d %Y %H:%M:%S.%f").isoformat(" ", "milliseconds")
+    except ValueError:
+        when = ""
+    named.update(event=m[1], time=when, transactionid="", description="", extra=())
     return named
 
 
