@@ -22,10 +22,8 @@ audit test): the same fields, read by the same mapping; `rt` is local time witho
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
-
-from datetime import datetime
 
 from samlscan.logs._common import classify, malformed, parse_iso, src, text_lines, text_or_none
 from samlscan.logs.base import Record
