@@ -66,7 +66,7 @@ def _other_sp_fix(fix: str, cause: str | None, product: str | None) -> str:
     """`fix` for an SP that is not SonarQube: the fix texts (codes, the catalog, the checks' hints)
     name SonarQube's settings, the first SP profile; those clauses are dropped and the setting is
     named as `product` calls it (config.other_sp_setting)."""
-    from samlscan.config import other_sp_setting
+    from samlscan.config import OTHER_SP_SETTING_NAMES, other_sp_setting
 
     text = _without_sonarqube(fix)
     if text is None and cause in SPECS:
@@ -74,7 +74,12 @@ def _other_sp_fix(fix: str, cause: str | None, product: str | None) -> str:
     if text is None:
         text = "Fix the SP's SAML settings as its log says."
     what = _CAUSE_SETTING.get(cause)
-    return f"{text.rstrip('.')} ({other_sp_setting(product, what)})." if what else text
+    if not what:
+        return text
+    named = OTHER_SP_SETTING_NAMES.get((product or "").partition(":")[0], (None, {}))[1].get(what)
+    if named and named in text:  # the product's own fix names it already ('idp.x509cert or x509certMulti')
+        return text
+    return f"{text.rstrip('.')} ({other_sp_setting(product, what)})."
 
 
 def _without_sonarqube(text: str) -> str | None:
