@@ -458,7 +458,9 @@ IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak"
 _an_idps_refusal keeps only the refusals an IdP states)."""
 IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", "adfs": "AD FS",
              "keycloak": "Keycloak", "auth0": "Auth0", "shibboleth": "Shibboleth", "authentik": "authentik",
-             "simplesamlphp": "SimpleSAMLphp", "pingfederate": "PingFederate"}
+             "simplesamlphp": "SimpleSAMLphp", "pingfederate": "PingFederate", "onelogin": "OneLogin",
+             "aws-identity-center": "AWS IAM Identity Center", "pingone": "PingOne", "duo": "Duo",
+             "salesforce": "Salesforce", "zoho": "Zoho Directory"}
 """How the catalog's fixes name each IdP product in a clause of its own ('Okta: the app's ...')."""
 
 

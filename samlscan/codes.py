@@ -498,6 +498,20 @@ OKTA_STATEMENTS = ("Admin Console > Applications > Applications > the app > Gene
                    "Edit > Attribute Statements")
 """Where an Okta app names the attributes it sends (checks.attributes' advice and _RELEASE's)."""
 
+_AWS_APP = "IAM Identity Center console > Application assignments > Applications > the app"
+"""An application of AWS IAM Identity Center ('Set up your own SAML 2.0 application', docs.aws.amazon.com
+singlesignon userguide)."""
+_PINGONE_APP = "admin console > Applications > Applications > the app"
+"""A SAML application of PingOne (docs.pingidentity.com 'Adding a SAML application'; the API's
+acsUrls, spEntityId, idpSigning and accessControl are its fields)."""
+_DUO_APP = "Admin Panel > Applications > the Generic SAML Service Provider application"
+"""A SAML application of Duo SSO (duo.com/docs/sso-generic 'Generic SAML Service Providers')."""
+_SF_APP = "Setup > App Manager > the connected app"
+"""Salesforce as IdP: a SAML-enabled connected app per SP (help.salesforce.com 'Integrate Service
+Providers as SAML-Enabled Connected Apps')."""
+_ZOHO_APP = "Zoho Directory Admin Panel > Applications > the custom SAML app"
+"""Zoho Directory as IdP: a custom SAML application per SP (help.zoho.com Zoho Directory 'Applications')."""
+
 _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy whose PolicyRequirementRule is "
             "Requester = the SP's entityID must release the attribute by its id in an AttributeRule with "
             "PermitValueRule ANY, and conf/attribute-resolver.xml must resolve it for the user, then reload "
@@ -528,7 +542,23 @@ _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy wh
             "configuration > User Property or User Attribute, its SAML Attribute Name the attribute the SP reads"
             # Auth0's SAML2 Web App addon: the 'mappings' object, user profile field to attribute name
             '; Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "mappings": {"<user profile '
-            'field>": "<the attribute the SP reads>"}')
+            'field>": "<the attribute the SP reads>"}'
+            # OneLogin: the app's Parameters, each with 'Include in SAML assertion' (onelogin.service-now.com
+            # 'SAML Custom Connector (Advanced)')
+            "; OneLogin: Applications > the app > Parameters > Add parameter, its Field name the attribute the SP "
+            "reads, Include in SAML assertion checked, its Value the user's field"
+            # IAM Identity Center: 'Attribute mappings for your SAML 2.0 application', ${user:<attribute>}
+            f"; AWS IAM Identity Center: {_AWS_APP} > Actions > Edit attribute mappings, a User attribute in the "
+            "application named as the SP reads it, mapped to ${user:email} or another user attribute"
+            f"; PingOne: {_PINGONE_APP} > Attribute Mappings > Edit > Add, its attribute name the one the SP reads, "
+            "mapped to the PingOne user attribute"
+            f"; Duo: {_DUO_APP} > SAML Response > Map attributes, a Duo or IdP attribute mapped to the SAML Response "
+            "attribute the SP reads"
+            # Salesforce: the connected app's custom attributes, a formula over $User
+            f"; Salesforce: {_SF_APP} > Manage > Custom Attributes > New, its Key the attribute the SP reads and its "
+            "Value a formula such as $User.Email"
+            f"; Zoho Directory: {_ZOHO_APP} > Attribute Mapping, an Attribute Name the SP reads and its Attribute "
+            "Value the user's field")
 """Where each IdP product releases an attribute to one SP (Shibboleth IdP 4/5 AttributeFilterConfiguration:
 a policy per Requester; the audit field %attr lists the IDs released)."""
 
@@ -586,7 +616,18 @@ _ACS_AT_IDP = (
     # default one answers IdP-initiated SSO, startSSO.ping)
     "; PingFederate: Applications > Integration > SP Connections > the connection > Browser SSO > Protocol "
     "Settings > Assertion Consumer Service URL must list the SP's ACS URL, as the default one for IdP-initiated "
-    "SSO")
+    "SSO"
+    # OneLogin's SAML Custom Connector: Configuration > Recipient, ACS Consumer URL and its validator regex
+    "; OneLogin: Applications > the app > Configuration > ACS Consumer URL and Recipient must be the SP's ACS URL "
+    "and ACS Consumer URL Validator a regular expression matching it"
+    f"; AWS IAM Identity Center: {_AWS_APP} > Actions > Edit configuration > Application metadata > Application "
+    "ACS URL must be the SP's ACS URL"
+    # PingOne acsUrls: 'The first URL in the list is used as default'
+    f"; PingOne: {_PINGONE_APP} > Configuration > ACS URLs must list the SP's ACS URL, the first one being the "
+    "default"
+    f"; Duo: {_DUO_APP} > Service Provider > Assertion Consumer Service must be the SP's ACS URL"
+    f"; Salesforce: {_SF_APP} > Edit > Web App Settings > ACS URL must be the SP's ACS URL"
+    f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > ACS URL must be the SP's ACS URL")
 """Where each IdP product takes the URL it sends a response to (Destination, Recipient)."""
 
 _ASSIGN = (
@@ -598,7 +639,15 @@ _ASSIGN = (
     "Google Workspace: Admin console > Apps > Web and mobile apps > the app > User access, ON for the "
     "user's organizational unit or group; "
     "AD FS: the relying party trust's access control policy (Edit Access Control Policy) or issuance "
-    "authorization rules must permit the user or a group of theirs")
+    "authorization rules must permit the user or a group of theirs; "
+    "OneLogin: Users > the user > Applications > Add, or a role of theirs under Users > Roles that holds the app; "
+    f"AWS IAM Identity Center: {_AWS_APP} > Assigned users and groups > Assign users and groups; "
+    # PingOne accessControl.group: only members of its groups may sign on
+    f"PingOne: {_PINGONE_APP} > Access > Group membership policy must list a group of the user's; "
+    f"Duo: {_DUO_APP} > Settings > User access must enable it for all users or a group of the user's; "
+    # Salesforce: 'Admin approved users are pre-authorized' admits the profiles and permission sets listed
+    f"Salesforce: {_SF_APP} > Manage > Manage Profiles or Manage Permission Sets must include the user's; "
+    f"Zoho Directory: {_ZOHO_APP} > Assign Users must include the user or a group of theirs")
 """Where each IdP product lets a user use an application (MSIS5007, AADSTS50105, Okta's 'not
 assigned', Google's app_not_enabled_for_user)."""
 
@@ -631,7 +680,18 @@ _SIGNING_CERT = (
     # configure TS and TD certificates for AD FS', learn.microsoft.com)
     "; AD FS: AD FS Management > Service > Certificates > Token-signing, the Primary certificate is the one "
     "the SP must hold, exported with View Certificate > Details > Copy to File as Base-64: "
-    "AutoCertificateRollover makes the Secondary one Primary by itself")
+    "AutoCertificateRollover makes the Secondary one Primary by itself"
+    "; OneLogin: Applications > the app > SSO > X.509 Certificate > View Details is the certificate the SP must "
+    "hold, another one chosen there from Security > Certificates"
+    f"; AWS IAM Identity Center: {_AWS_APP} > Actions > Edit configuration > IAM Identity Center metadata > "
+    "IAM Identity Center certificate is the one the SP must hold"
+    f"; PingOne: {_PINGONE_APP} > Configuration > Signing Key, its Download Signing Certificate is the one the "
+    "SP must hold"
+    f"; Duo: {_DUO_APP} > Metadata > Download certificate is the one the SP must hold"
+    # Salesforce signs with the certificate chosen in Setup > Identity Provider or the connected app's
+    "; Salesforce: Setup > Identity Provider > Download Certificate, or the connected app's IdP Certificate "
+    "when set, is the one the SP must hold"
+    f"; Zoho Directory: {_ZOHO_APP} > Metadata, its X.509 certificate is the one the SP must hold")
 """Where each IdP product gives the certificate it signs with."""
 
 _APP_IDENTIFIER = (
@@ -640,13 +700,22 @@ _APP_IDENTIFIER = (
     "SAML Configuration > Identifier, its Entity ID, must list the Issuer the SP sends"
     # PingFederate finds the SP connection by its Partner's Entity ID (Connection ID), General Info tab
     "; PingFederate: Applications > Integration > SP Connections > the connection > General Info > Partner's "
-    "Entity ID, its Connection ID, must be the Issuer the SP sends")
+    "Entity ID, its Connection ID, must be the Issuer the SP sends"
+    "; OneLogin: Applications > the app > Configuration > Audience EntityID must be the SP entity ID"
+    f"; AWS IAM Identity Center: {_AWS_APP} > Actions > Edit configuration > Application metadata > "
+    "Application SAML audience must be the SP entity ID"
+    # PingOne's spEntityId: 'used to look up the application', unique within the environment
+    f"; PingOne: {_PINGONE_APP} > Configuration > Entity ID must be the SP entity ID"
+    f"; Duo: {_DUO_APP} > Service Provider > Entity ID must be the SP entity ID"
+    f"; Salesforce: {_SF_APP} > Edit > Web App Settings > Entity Id must be the SP entity ID"
+    f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > Entity ID must be the SP entity ID")
 """Where each IdP product looks up an application by the SP's entity ID."""
 
 IDP_WHERE = {
     "user-not-assigned": _ASSIGN,
     "signature-cert-mismatch": _SIGNING_CERT,
-    "app-not-found": _APP_IDENTIFIER,
+    # the Audience an IdP writes is the application's SP entity ID, the same field it finds the app by
+    **{code: _APP_IDENTIFIER for code in ("app-not-found", "audience-mismatch")},
     "signature-weak-algorithm": _SIGN_SHA256,
     **{code: _ACS_AT_IDP for code in ("destination-mismatch", "recipient-mismatch", "acs-path-wrong")},
     # Auth0's SAML2 Web App addon encrypts to the certificate pasted in its Settings JSON

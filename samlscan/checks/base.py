@@ -41,28 +41,49 @@ def fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else "-"
 
 
-_IDP_ISSUERS = (
+_IDP_ISSUER_FORMS = (
     # Entra ID: https://sts.windows.net/<tenant id>/ in every SAML token, the Response's and the
     # Assertion's (the US Government cloud too; 21Vianet: sts.chinacloudapi.cn), learn.microsoft.com
     # 'Single sign-on SAML protocol'
-    ("entra", re.compile(r"https://sts\.(?:windows\.net|chinacloudapi\.cn)/[0-9a-fA-F-]{36}/?\Z")),
+    ("entra", (r"https://sts\.(?:windows\.net|chinacloudapi\.cn)/[0-9a-fA-F-]{36}/?\Z")),
     # Google Workspace's SAML apps: https://accounts.google.com/o/saml2?idpid=<customer ID>
-    ("google", re.compile(r"https://accounts\.google\.com/o/saml2(?:\?idpid=[\w-]+)?\Z")),
+    ("google", (r"https://accounts\.google\.com/o/saml2(?:\?idpid=[\w-]+)?\Z")),
     # Okta: http://www.okta.com/<app key> by default, the org's URL for a custom Issuer
-    ("okta", re.compile(r"https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea|-gov)?\.(?:com|mil)(?:/|\Z))")),
+    ("okta", (r"https?://(?:www\.okta\.com/|[\w-]+\.okta(?:preview|-emea|-gov)?\.(?:com|mil)(?:/|\Z))")),
     # Auth0's SAML2 Web App addon: urn:<tenant>.<region>.auth0.com
-    ("auth0", re.compile(r"urn:[\w.-]+\.auth0\.com\Z")),
+    ("auth0", (r"urn:[\w.-]+\.auth0\.com\Z")),
+    # OneLogin: an app's Issuer URL, https://app.onelogin.com/saml/metadata/<app id> (the app's SSO tab;
+    # its metadata's entityID in samlify.js.org 'Work with OneLogin' and published OneLogin metadata)
+    ("onelogin", (r"https://app\.onelogin\.com/saml/metadata/[\w-]+/?\Z")),
+    # AWS IAM Identity Center: an application's IAM Identity Center SAML issuer URL,
+    # https://portal.sso.<region>.amazonaws.com/saml/assertion/<id> (the console's application
+    # integration guide, static.global.sso.amazonaws.com/.../instructions: issuer_url = the sign-in URL)
+    ("aws-identity-center", (r"https://portal\.sso\.[a-z]{2}(?:-[a-z]+)+-\d\.amazonaws\.com/saml/"
+                                       r"assertion/[\w=+-]+\Z")),
+    # PingOne: the environment's issuer, https://auth.pingone.<com|eu>/<environment id>: its SAML
+    # endpoints are {{authPath}}/{{envID}}/saml20/idp/... (developer.pingidentity.com 'SAML 2.0')
+    ("pingone", (r"https://auth\.pingone\.(?:com|eu)/[0-9a-fA-F-]{36}/?\Z")),
+    # Duo SSO: https://sso-<host id>.sso.duosecurity.com/saml2/sp/<integration key>/metadata, the
+    # application's Entity ID and metadata URL (Duo 'Generic SAML Service Providers'; real apps' URLs)
+    ("duo", (r"https://sso-[0-9a-z]+\.sso\.duosecurity\.com/saml2/sp/[A-Z0-9]+/metadata\Z")),
+    # Salesforce as IdP: its My Domain URL, https://<domain>.my.salesforce.com (Setup > Identity
+    # Provider: Issuer; sandboxes <domain>--<name>.sandbox.my.salesforce.com)
+    ("salesforce", (r"https://[\w-]+(?:\.[\w-]+)*\.my\.salesforce\.com/?\Z")),
+    # Zoho Directory: its Identity Provider Entity ID https://accounts.zoho.com (its app's Metadata tab)
+    ("zoho", (r"https://accounts\.zoho\.com/?\Z")),
     # Shibboleth IdP: its installer's idp.entityID, https://<host>/idp/shibboleth (idp.properties)
-    ("shibboleth", re.compile(r"https://[^/\s]+/idp/shibboleth\Z")),
+    ("shibboleth", (r"https://[^/\s]+/idp/shibboleth\Z")),
     # SimpleSAMLphp IdP: its metadata URL under the install's baseurlpath (1.x
     # saml2/idp/metadata.php, 2.x module.php/saml/idp/metadata)
-    ("simplesamlphp", re.compile(r"https?://[^/\s]+/(?:\S*/)?(?:saml2/idp/metadata\.php|"
+    ("simplesamlphp", (r"https?://[^/\s]+/(?:\S*/)?(?:saml2/idp/metadata\.php|"
                                  r"module\.php/saml/idp/metadata(?:\.php)?)\Z")),
     # Keycloak: the realm's URL, https://<host>/realms/<realm> (before Keycloak 17: /auth/realms/)
-    ("keycloak", re.compile(r"https?://[^/\s]+/(?:\S*/)?realms/[^/\s]+/?\Z")),
+    ("keycloak", (r"https?://[^/\s]+/(?:\S*/)?realms/[^/\s]+/?\Z")),
     # AD FS: its Federation Service Identifier, http://<federation service name>/adfs/services/trust
-    ("adfs", re.compile(r"https?://[^/\s]+/adfs/services/trust/?\Z", re.IGNORECASE)),
+    ("adfs", r"(?i)https?://[^/\s]+/adfs/services/trust/?\Z"),
 )
+"""Each IdP product's default Issuer, as its documentation or its real metadata shows it (matched whole)."""
+_IDP_ISSUERS = tuple((name, re.compile(form)) for name, form in _IDP_ISSUER_FORMS)
 
 
 @lru_cache(maxsize=256)

@@ -406,9 +406,10 @@ def check_audience(msg: SamlMessage, ctx: CheckContext):
                           f"Audience {', '.join(repr(x) for x in audiences)} does not include the SP "
                           f"entity ID {want!r}{why}",
                           expected=want, actual=", ".join(audiences),
-                          hint=f"set the IdP application's Identifier (Entity ID) to {want}"
-                               + (f", or set {ctx.expect.setting_name('sp_entity_id')} to {real[0]}"
-                                  if real and ctx.expect.settable("sp_entity_id") else ""))
+                          hint=in_idp(f"set the IdP application's Identifier (Entity ID) to {want}"
+                                      + (f", or set {ctx.expect.setting_name('sp_entity_id')} to {real[0]}"
+                                         if real and ctx.expect.settable("sp_entity_id") else ""),
+                                      "audience-mismatch", msg.issuer))
             return
 
 

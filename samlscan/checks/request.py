@@ -83,6 +83,13 @@ _ISSUER_LOOKUP = (
     # /idp/startSSO.ping?PartnerSpId=<connection> for IdP-initiated SSO (PingFederate Server 'IdP
     # endpoints'; Shibboleth's wiki 'Ping': use /idp/SSO.saml2 for SP-initiated SSO)
     ("pingfederate", r"/idp/(?:SSO\.saml2|startSSO\.ping)$"),
+    # PingOne: {{authPath}}/{{envID}}/saml20/idp/sso for every application of the environment, which
+    # it finds by the request's Issuer, its spEntityId ('used to look up the application';
+    # developer.pingidentity.com 'SAML SSO Using POST')
+    ("pingone", r"^https://auth\.pingone\.(?:com|eu)/[0-9a-fA-F-]{36}/saml20/idp/sso/?$"),
+    # Salesforce as IdP: the org's /idp/endpoint/HttpPost and HttpRedirect, the connected app found by
+    # its Entity Id (Setup > Identity Provider > SAML metadata)
+    ("salesforce", r"^https://[\w.-]+\.my\.salesforce\.com/idp/endpoint/Http(?:Post|Redirect)$"),
 )
 """SSO endpoints shared by all the IdP's applications: the IdP knows which one a request is for only
 by its Issuer (SAML core 3.2.1; unlike Okta's, Auth0's or Google's per-application URLs)."""
