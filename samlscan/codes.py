@@ -512,6 +512,9 @@ Providers as SAML-Enabled Connected Apps')."""
 _ZOHO_APP = "Zoho Directory Admin Panel > Applications > the custom SAML app"
 """Zoho Directory as IdP: a custom SAML application per SP (help.zoho.com Zoho Directory 'Applications')."""
 
+_JUMPCLOUD_APP = "Admin Portal > SSO Applications > the Custom SAML App"
+"""A SAML application of JumpCloud (jumpcloud.com/support 'SSO Application Connector Fields')."""
+
 _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy whose PolicyRequirementRule is "
             "Requester = the SP's entityID must release the attribute by its id in an AttributeRule with "
             "PermitValueRule ANY, and conf/attribute-resolver.xml must resolve it for the user, then reload "
@@ -558,7 +561,9 @@ _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy wh
             f"; Salesforce: {_SF_APP} > Manage > Custom Attributes > New, its Key the attribute the SP reads and its "
             "Value a formula such as $User.Email"
             f"; Zoho Directory: {_ZOHO_APP} > Attribute Mapping, an Attribute Name the SP reads and its Attribute "
-            "Value the user's field")
+            "Value the user's field"
+            f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > Attributes > add attribute, its Service Provider Attribute Name "
+            "the one the SP reads and its JumpCloud Attribute Name the user's field")
 """Where each IdP product releases an attribute to one SP (Shibboleth IdP 4/5 AttributeFilterConfiguration:
 a policy per Requester; the audit field %attr lists the IDs released)."""
 
@@ -627,7 +632,8 @@ _ACS_AT_IDP = (
     "default"
     f"; Duo: {_DUO_APP} > Service Provider > Assertion Consumer Service must be the SP's ACS URL"
     f"; Salesforce: {_SF_APP} > Edit > Web App Settings > ACS URL must be the SP's ACS URL"
-    f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > ACS URL must be the SP's ACS URL")
+    f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > ACS URL must be the SP's ACS URL"
+    f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > ACS URLs must list the SP's ACS URL")
 """Where each IdP product takes the URL it sends a response to (Destination, Recipient)."""
 
 _ASSIGN = (
@@ -647,7 +653,8 @@ _ASSIGN = (
     f"Duo: {_DUO_APP} > Settings > User access must enable it for all users or a group of the user's; "
     # Salesforce: 'Admin approved users are pre-authorized' admits the profiles and permission sets listed
     f"Salesforce: {_SF_APP} > Manage > Manage Profiles or Manage Permission Sets must include the user's; "
-    f"Zoho Directory: {_ZOHO_APP} > Assign Users must include the user or a group of theirs")
+    f"Zoho Directory: {_ZOHO_APP} > Assign Users must include the user or a group of theirs; "
+    f"JumpCloud: {_JUMPCLOUD_APP} > User Groups must include a group of the user's")
 """Where each IdP product lets a user use an application (MSIS5007, AADSTS50105, Okta's 'not
 assigned', Google's app_not_enabled_for_user)."""
 
@@ -691,7 +698,9 @@ _SIGNING_CERT = (
     # Salesforce signs with the certificate chosen in Setup > Identity Provider or the connected app's
     "; Salesforce: Setup > Identity Provider > Download Certificate, or the connected app's IdP Certificate "
     "when set, is the one the SP must hold"
-    f"; Zoho Directory: {_ZOHO_APP} > Metadata, its X.509 certificate is the one the SP must hold")
+    f"; Zoho Directory: {_ZOHO_APP} > Metadata, its X.509 certificate is the one the SP must hold"
+    f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > Download certificate is the one the SP must "
+    "hold")
 """Where each IdP product gives the certificate it signs with."""
 
 _APP_IDENTIFIER = (
@@ -708,7 +717,8 @@ _APP_IDENTIFIER = (
     f"; PingOne: {_PINGONE_APP} > Configuration > Entity ID must be the SP entity ID"
     f"; Duo: {_DUO_APP} > Service Provider > Entity ID must be the SP entity ID"
     f"; Salesforce: {_SF_APP} > Edit > Web App Settings > Entity Id must be the SP entity ID"
-    f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > Entity ID must be the SP entity ID")
+    f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > Entity ID must be the SP entity ID"
+    f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > SP Entity ID must be the SP entity ID")
 """Where each IdP product looks up an application by the SP's entity ID."""
 
 IDP_WHERE = {

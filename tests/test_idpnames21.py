@@ -1,6 +1,8 @@
 """IdP products told by their default Issuer (checks.base._IDP_ISSUERS) and by their shared SSO
 endpoint (checks.request._ISSUER_LOOKUP), each with its own clause in the fixes (codes.IDP_WHERE):
-OneLogin, AWS IAM Identity Center, PingOne, Duo, Salesforce and Zoho Directory.
+OneLogin, AWS IAM Identity Center, PingOne, Duo, Salesforce and Zoho Directory; and by an
+application's own SSO URL (flows.idp_at): OneLogin, Duo, AWS IAM Identity Center and JumpCloud, whose
+Issuer is whatever its admin typed.
 
 Responses are made by fixtures/samlgen with each product's Issuer shape (Response and Assertion)
 and signed for real with the TEST-ONLY IdP key; samlscan judges them with that Issuer as the IdP
@@ -19,6 +21,7 @@ from samlscan.checks.base import issuer_product
 from samlscan.checks.request import issuer_lookup_idp
 from samlscan.cli import main
 from samlscan.codes import IDP_WHERE
+from samlscan.flows import idp_at
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -68,7 +71,7 @@ def test_look_alike_issuers_name_no_product(issuer):
     assert issuer_product(issuer) is None
 
 
-@pytest.mark.parametrize("product", sorted(ISSUERS))
+@pytest.mark.parametrize("product", sorted({*ISSUERS, "jumpcloud"}))
 @pytest.mark.parametrize("code", CLAUSE_CODES)
 def test_each_product_has_its_clause_for_each_fix(product, code):
     clause = idp_part(IDP_WHERE[code], product)
@@ -87,14 +90,39 @@ def test_shared_sso_endpoints_choose_the_application_by_issuer():
     assert issuer_lookup_idp("https://acme.onelogin.com/trust/saml2/http-post/sso/487043") is None
 
 
-def _check(tmp_path: Path, issuer: str, seed: str, **assertion_changes) -> list[dict]:
-    """The findings of a response that `issuer` signed (the TEST-ONLY key), with `assertion_changes`,
-    judged with `issuer` as the IdP entity ID."""
+SSO_URLS = {
+    "https://acme.onelogin.com/trust/saml2/http-post/sso/487043": "onelogin",
+    "https://sso-4ccc589b.sso.duosecurity.com/saml2/sp/DIQVOPC5SS7M2W0Z0AJU/sso": "duo",
+    "https://portal.sso.us-east-2.amazonaws.com/saml/assertion/NDc2MDk3OTk3MTUxX2lucy0yYzdiMGZkMGUxYzhkYzZh":
+        "aws-identity-center",
+    "https://sso.jumpcloud.com/saml2/firmex": "jumpcloud",
+    "https://acme.onelogin.com.evil.example/trust/saml2/http-post/sso/487043": None,
+    "https://sso-4ccc589b.sso.duosecurity.com.evil.example/saml2/sp/DIQ/sso": None,
+    "https://portal.sso.us-east-2.amazonaws.com.evil.example/saml/assertion/abc": None,
+    "https://sso.jumpcloud.com.evil.example/saml2/firmex": None,
+    "https://evil.example/sso.jumpcloud.com/saml2/firmex": None,
+}
+
+
+@pytest.mark.parametrize("url", sorted(SSO_URLS))
+def test_an_applications_own_sso_url_names_its_product(url):
+    assert idp_at(url) == SSO_URLS[url]
+
+
+def _response(tmp_path: Path, issuer: str, seed: str, **assertion_changes) -> Path:
+    """A response that `issuer` signed (the TEST-ONLY key), with `assertion_changes`."""
     style = GEN.OKTA
     content = GEN.response(seed, style, (GEN.assertion(seed, style, issuer=issuer, **assertion_changes),),
                            issuer=issuer)
     path = tmp_path / f"{seed}.xml"
     path.write_bytes(render(content, style, GEN.IDP))
+    return path
+
+
+def _check(tmp_path: Path, issuer: str, seed: str, **assertion_changes) -> list[dict]:
+    """The findings of a response that `issuer` signed (the TEST-ONLY key), with `assertion_changes`,
+    judged with `issuer` as the IdP entity ID."""
+    path = _response(tmp_path, issuer, seed, **assertion_changes)
     res = CliRunner().invoke(main, ["check", str(path), "--config", str(FIXTURES / "config/default.toml"),
                                     "--idp-entity-id", issuer, "--format", "json", "--fail-on", "never"])
     assert res.exit_code == 0, res.output[-2000:]
@@ -125,3 +153,16 @@ def test_a_look_alike_issuer_gets_no_products_clause(tmp_path):
     (hit,) = [f for f in found if f["code"] == "audience-mismatch"]
     assert not any(f"{n}:" in hit["hint"] for n in IDP_NAMES.values()), hit["hint"]
     assert S.SP_ENTITY_ID in hit["hint"]
+
+
+@pytest.mark.parametrize("product", ["onelogin", "pingone"])
+def test_a_scans_attempt_says_where_in_the_product_to_set_the_entity_id(tmp_path, product):
+    """correlate's attempt: its IdP named by the Issuer, its fix ends with that product's clause."""
+    path = _response(tmp_path, ISSUERS[product], f"idpnames21-scan-{product}", audiences=("https://other.example/sp",))
+    res = CliRunner().invoke(main, ["scan", str(path), "--config", str(FIXTURES / "config/default.toml"),
+                                    "--idp-entity-id", ISSUERS[product], "--format", "json", "--jobs", "1",
+                                    "--fail-on", "never"])
+    assert res.exit_code == 0, res.output[-2000:]
+    (attempt,) = json.loads(res.stdout)["attempts"]
+    assert attempt["root_cause"] == "audience-mismatch"
+    assert idp_part(IDP_WHERE["audience-mismatch"], product) in attempt["fix"]

@@ -173,12 +173,29 @@ _ENTRA_HOST = re.compile(r"^login\.(?:microsoftonline\.(?:com|us)|partner\.micro
                          r"windows\.net)$", re.IGNORECASE)
 
 
+_APP_SSO_HOSTS = (
+    # OneLogin: https://<subdomain>.onelogin.com/trust/saml2/http-post/sso/<app id>, the app's SAML 2.0
+    # Endpoint (HTTP) on its SSO tab
+    ("onelogin", re.compile(r"(^|\.)onelogin\.com$", re.IGNORECASE)),
+    # Duo SSO: https://sso-<host id>.sso.duosecurity.com/saml2/sp/<integration key>/sso
+    ("duo", re.compile(r"^sso-[0-9a-z]+\.sso\.duosecurity\.com$", re.IGNORECASE)),
+    # AWS IAM Identity Center: https://portal.sso.<region>.amazonaws.com/saml/assertion/<id>, its
+    # IAM Identity Center sign-in URL
+    ("aws-identity-center", re.compile(r"^portal\.sso\.[a-z0-9-]+\.amazonaws\.com$", re.IGNORECASE)),
+    # JumpCloud: https://sso.jumpcloud.com/saml2/<SSO IdP URL name>, the app's IdP URL (its Issuer is
+    # whatever the admin typed as IdP Entity ID: only this URL tells JumpCloud)
+    ("jumpcloud", re.compile(r"^sso\.jumpcloud\.com$", re.IGNORECASE)),
+)
+"""Hosts of IdP products whose SSO URL is an application's own (not chosen by the request's Issuer)."""
+
+
 def idp_at(url: str) -> str | None:
     """The IdP product an SSO URL belongs to, by its host or its endpoint path; None when unknown
     (a custom domain of Okta or Auth0, another product)."""
     from samlscan.checks.request import issuer_lookup_idp
 
     host = urlsplit(url).hostname or ""
-    hosts = (("entra", _ENTRA_HOST), ("okta", _OKTA_HOST), ("auth0", _AUTH0_HOST), ("google", _GOOGLE_HOST))
+    hosts = (("entra", _ENTRA_HOST), ("okta", _OKTA_HOST), ("auth0", _AUTH0_HOST), ("google", _GOOGLE_HOST),
+             *_APP_SSO_HOSTS)
     return next((name for name, form in hosts if form.search(host)), None) or issuer_lookup_idp(url)
 
