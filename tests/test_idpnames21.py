@@ -166,3 +166,4 @@ def test_a_scans_attempt_says_where_in_the_product_to_set_the_entity_id(tmp_path
     (attempt,) = json.loads(res.stdout)["attempts"]
     assert attempt["root_cause"] == "audience-mismatch"
     assert idp_part(IDP_WHERE["audience-mismatch"], product) in attempt["fix"]
+
