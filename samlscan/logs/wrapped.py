@@ -55,6 +55,7 @@ from samlscan.logs._common import (
     parse_iso,
 )
 from samlscan.logs.base import LogParser, Malformed, Record
+from samlscan.logs.coloured import reader_of
 from samlscan.model import Source
 
 MAX_DEPTH = 3
@@ -938,7 +939,7 @@ def syslog_file_of(head: str, parser: LogParser, detect, depth: int = 0) -> LogP
     (SimpleSAMLphp's own syslog lines are its reader's as they are)."""
     if depth >= MAX_DEPTH or not _syslog_file(head):
         return None
-    inner = detect(_unprefixed(head, "syslog-file"), depth + 1)
+    inner = reader_of(_unprefixed(head, "syslog-file"), detect, depth + 1)
     return LinePrefixed(inner, "syslog-file") if inner is not None and inner.name == parser.name else None
 
 
@@ -950,15 +951,15 @@ def unwrap(head: str, detect, strong: bool, depth: int = 0) -> LogParser | None:
     if strong:
         kind = _prefix_kind(head)
         if kind is not None:
-            inner = detect(_unprefixed(head), depth + 1)
+            inner = reader_of(_unprefixed(head), detect, depth + 1)
             return LinePrefixed(inner, kind) if inner is not None else None
     elif _syslog_file(head):  # after the products' readers: SimpleSAMLphp reads its syslog lines
-        inner = detect(_unprefixed(head, "syslog-file"), depth + 1)
+        inner = reader_of(_unprefixed(head, "syslog-file"), detect, depth + 1)
         if inner is not None:
             return LinePrefixed(inner, "syslog-file")
     got = _envelope(head, strong)
     if got is None:
         return None
     records, inner_head = got
-    inner = detect(inner_head, depth + 1)
+    inner = reader_of(inner_head, detect, depth + 1)
     return Enveloped(inner, records) if inner is not None else None
