@@ -172,6 +172,7 @@ def sniff(head: bytes) -> Sniffed:
     """Recognise an input by content (never by its file name)."""
     from samlscan import logs
     from samlscan.inputs import blob
+    from samlscan.logs.wrapped import is_wrapper
 
     capture = _capture_reader(head)
     if capture is not None:
@@ -204,7 +205,8 @@ def sniff(head: bytes) -> Sniffed:
     if late:  # its SAML, if any, is below the head: a log in a layout of its own, not a paste
         parser = logs.embedded.PARSER
     # (timestamped, asked only here: lines that start with times are a log, however small)
-    if parser is not None and parser.name == "embedded" and small and not timestamped(text_head):
+    if parser is not None and parser.name == "embedded" and small and not timestamped(text_head) \
+            and not is_wrapper(parser):  # (a container's or forwarder's records: a log)
         from samlscan.inputs import paste
 
         if (blob_kind == "query" and blob.saml_params(text_head) == 1) or paste.claims(text_head):

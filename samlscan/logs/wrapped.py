@@ -882,7 +882,8 @@ class Enveloped:
         numbers = itertools.count(1)
 
         def numbered(outer: int, text: str, when: Any) -> Iterator[tuple[int, str]]:
-            for line in text.replace("\r\n", "\n").split("\n"):
+            for line in text.split("\n"):
+                line = line[:-1] if line.endswith("\r") else line  # a tty's CRLF line end (as iter_lines)
                 no = next(numbers)
                 where[no] = (outer, when)
                 yield no, line
@@ -931,6 +932,12 @@ def _rewrite(rec: Record, where: dict[int, tuple[int, Any]], tz: tzinfo, yearles
 
 
 # --- detection -------------------------------------------------------------------------------
+
+def is_wrapper(parser: LogParser) -> bool:
+    """`parser` reads a wrapped log: its lines are a container's or a forwarder's records, a log
+    whatever their text (never one message pasted)."""
+    return isinstance(parser, (LinePrefixed, Enveloped))
+
 
 def syslog_file_of(head: str, parser: LogParser, detect, depth: int = 0) -> LogParser | None:
     """The syslog file's reader (`LinePrefixed`) of a head that `parser` claims when the text under
