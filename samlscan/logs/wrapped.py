@@ -17,7 +17,8 @@ Two kinds of wrapping, each read by one class here for every product:
   Logs Insights `@message`), Google Cloud Logging (`textPayload`, `jsonPayload`), AKS Container
   insights / Container Apps in Log Analytics (`LogMessage`, `LogEntry`, `Log`), Docker's
   json-file (`{"log":..,"stream":..,"time":..}`, a long line's records joined), journalctl's JSON
-  (`MESSAGE`, `__REALTIME_TIMESTAMP`), and any export of a `message` column next to a time column;
+  (`MESSAGE`, `__REALTIME_TIMESTAMP`) and export format (`journalexport`), and any export of a
+  `message` column next to a time column;
 * a columnar JSON query result (`columnar_rows`): Log Analytics / Microsoft Sentinel `tables`,
   Splunk `json_rows` / `json_cols`: each row is its `_raw` text, or one JSON record of its columns
   (a SigninLogs row for the Entra reader).
@@ -55,6 +56,7 @@ from samlscan.logs._common import (
     parse_iso,
 )
 from samlscan.logs.base import LogParser, Malformed, Record
+from samlscan.logs import journalexport
 from samlscan.logs.coloured import reader_of
 from samlscan.model import Source
 
@@ -787,6 +789,12 @@ class _Records:
                 else:
                     yield (no, *_row_record(row, self.strong), None)
             return
+        if self.kind == "journal-export":
+            for no, entry in journalexport.entries(lines):
+                got = _inner_of(entry, self.strong)
+                if got is not None:
+                    yield no, got[0], got[1], None
+            return
         if self.kind == "json":
             for no, obj, err in iter_json(lines):
                 if err is not None:
@@ -836,6 +844,10 @@ def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
                 break
         if texts:
             return _Records("columnar", strong), "\n".join(texts)
+    if journalexport.is_export(first):
+        texts = [got[0] for _, entry in itertools.islice(journalexport.entries(enumerate(first.split("\n"), 1)),
+                                                         HEAD_RECORDS) if (got := _inner_of(entry, strong))]
+        return (_Records("journal-export", strong), "\n".join(texts)) if texts else None
     if first[:1] in ("{", "["):
         texts = []
         for _, obj, err in iter_json(enumerate(first.split("\n"), 1)):
