@@ -13,6 +13,7 @@ Changed behaviour (the tests marked so fail on the code before it):
 """
 from __future__ import annotations
 
+import functools
 import json
 import struct
 import sys
@@ -30,7 +31,10 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 import gen_wrapped21 as GEN  # noqa: E402
 
 KNOWN = {
-    # (inner, wrapper, late): why it still differs (see the branch's report)
+    # (inner, wrapper, late): why it still differs (see the branch's report). The bare log (33 KB) is
+    # sniffed whole, php-saml's refusal at its end making it the SP app log reader's; the wrapper's
+    # 64 KB head holds 28 KB of it (journald's fields, JSON escapes), where the embedded reader claims
+    # the SAML: the same messages and verdicts, an attempt's fix without php-saml's setting.
     ("laravel-context", "journal-json", 0): "the wrapper triples the head: the inner head ends before php-saml's line",
     ("laravel-context", "journal-export", 0): "the wrapper doubles the head: the inner head ends before php-saml's line",
 }
@@ -81,27 +85,34 @@ def test_the_bare_twins_hold_what_the_matrix_compares():
         assert doc["kind"][0].startswith("log:") and (doc["messages"] or doc["attempts"]), inner
 
 
-@pytest.mark.parametrize("wrapper", list(GEN.WRAPPERS))
-@pytest.mark.parametrize("inner", list(GEN.INNER))
+HEAD_CASES = [pytest.param(inner, wrapper, id=f"{inner}-{wrapper}", marks=[pytest.mark.xfail(
+    strict=True, reason=KNOWN[inner, wrapper, 0])] if (inner, wrapper, 0) in KNOWN else [])
+    for inner in GEN.INNER for wrapper in GEN.WRAPPERS]
+
+
+@pytest.mark.parametrize("inner, wrapper", HEAD_CASES)
 def test_head(tmp_path_factory, inner, wrapper):
     """SAML at the head: the committed file reads as its bare twin."""
-    if (inner, wrapper, 0) in KNOWN:
-        pytest.xfail(KNOWN[inner, wrapper, 0])
     assert summary(_scan(DATA / f"{inner}.{wrapper}.log")) == bare(tmp_path_factory, inner, 0)
 
 
-@pytest.fixture(scope="module")
-def late_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wrapped21-late")
-    GEN.build(out, late=10_000)
-    return out
+@functools.lru_cache(maxsize=1)
+def _late_lines(inner: str) -> list[str]:
+    return GEN.inner_lines(inner, 10_000)
 
 
 @pytest.mark.parametrize("wrapper", list(GEN.WRAPPERS))
 @pytest.mark.parametrize("inner", list(GEN.INNER))
-def test_late(tmp_path_factory, late_dir, inner, wrapper):
-    """The first SAML line after 10,000 unrelated lines of the inner layout."""
-    assert summary(_scan(late_dir / f"{inner}.{wrapper}.late.log")) == bare(tmp_path_factory, inner, 10_000)
+def test_late(tmp_path_factory, tmp_path, inner, wrapper):
+    """The first SAML line after 10,000 unrelated lines of the inner layout (each file up to 12 MB:
+    written, read and removed)."""
+    path = tmp_path / f"{inner}.{wrapper}.late.log"
+    data = GEN.WRAPPERS[wrapper](inner, _late_lines(inner))
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    try:
+        assert summary(_scan(path)) == bare(tmp_path_factory, inner, 10_000)
+    finally:
+        path.unlink()
 
 
 # --- what changed, one case each --------------------------------------------------------------

@@ -22,7 +22,11 @@ class Decoloured:
     def __init__(self, inner: LogParser) -> None:
         self.inner = inner
         self.name = inner.name
-        self.yearless = getattr(inner, "yearless", False)
+
+    def __getattr__(self, name: str):
+        if name == "inner":  # (a copy made without __init__)
+            raise AttributeError(name)
+        return getattr(self.inner, name)  # (what else a caller asks of the reader: its own answer)
 
     def sniff(self, head: str) -> bool:
         return self.inner.sniff(plain(head))
