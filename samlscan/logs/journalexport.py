@@ -43,30 +43,47 @@ def _value(got: list[str]) -> tuple[str, int | None]:
     return text[last_nul + 1:], _size(text[:last_nul + 1])
 
 
-def _ended(got: list[str], line: str) -> bool:
-    """The binary value read so far is whole (`line` comes after it)."""
-    if not got:
-        return False
-    value, size = _value(got)
-    if size is not None:  # (each line may have lost a CR to the newline translation)
-        return len(value.encode("utf-8", "replace")) + len(got) >= size
-    return line == "" or _FIELD.match(line) is not None
+class _Binary:
+    """A binary field being read: its lines, and how many bytes of its value they hold so far (kept
+    as lines come: a value of many lines is not joined again for each)."""
+
+    def __init__(self, name: str):
+        self.name, self.lines, self.size, self.read = name, [], None, 0
+
+    def add(self, line: str) -> None:
+        if not self.lines:  # the size's eight bytes open the first line (a line feed among them: unreadable)
+            last_nul = max((i for i, c in enumerate(line[:8]) if c == "\x00"), default=-1)
+            self.size = _size(line[:last_nul + 1])
+            self.read = -(last_nul + 1)
+        self.lines.append(line)
+        self.read += len(line.encode("utf-8", "replace"))
+
+    def ended(self, line: str) -> bool:
+        """The value read so far is whole (`line` comes after it). The newline translation made each
+        line break of it one, whether it was LF, CR or CR LF, and a CR that ends it one with the LF
+        after it: whole for sure once one byte a break reaches the size; with two a break and the
+        closing CR, when `line` starts a field or ends the entry."""
+        if not self.lines:
+            return False
+        at_boundary = line == "" or _FIELD.match(line) is not None
+        if self.size is None:
+            return at_boundary
+        breaks = len(self.lines) - 1
+        return self.read + breaks >= self.size or (at_boundary and self.read + 2 * breaks + 1 >= self.size)
 
 
 def entries(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line where the entry starts, its fields) of each entry."""
     entry: dict[str, str] = {}
     start = None
-    binary: tuple[str, list[str], list[int]] | None = None  # (name, its lines so far, their size)
+    binary: _Binary | None = None
     for no, line in lines:
         if binary is not None:
-            name, got, size = binary
-            if not _ended(got, line):
-                if size[0] <= MAX_VALUE:
-                    got.append(line)
-                    size[0] += len(line) + 1
+            if not binary.ended(line):
+                if binary.read <= MAX_VALUE:
+                    binary.add(line)
                 continue
-            entry[name] = _value(got)[0]
+            entry[binary.name] = _value(binary.lines)[0]
             binary = None
         if line == "":
             if entry:
@@ -81,8 +98,8 @@ def entries(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict[str, s
         if m[2] == "=":
             entry[m[1]] = line[m.end():]
         else:
-            binary = (m[1], [], [0])
-    if binary is not None and binary[1]:
-        entry[binary[0]] = _value(binary[1])[0]
+            binary = _Binary(m[1])
+    if binary is not None and binary.lines:
+        entry[binary.name] = _value(binary.lines)[0]
     if entry:
         yield start, entry
