@@ -57,6 +57,10 @@ _SPECS = (
     _s("input-not-saml", W, "input", "No SAML message or known log format was found in the input.",
        "Pass a SAMLResponse/SAMLRequest (XML, base64, form body, redirect URL), a HAR or a log file.",
        None),
+    _s("input-log-malformed", E, "input",
+       "The input is a log or export in a format samlscan knows, but none of its records could be read.",
+       "Mend the file where the finding says (a trailing comma, a record cut off at the end) or "
+       "export it again; a JSON document is read only when it is valid JSON (RFC 8259).", None),
     _s("input-bad-base64", E, "input", "The value is not valid base64.",
        "Copy the whole value; it was probably truncated or mixed with other text.", None),
     _s("input-bad-deflate", E, "input", "A redirect-binding value did not inflate (raw DEFLATE).",

@@ -64,6 +64,8 @@ class _Collected:
     flows: list = field(default_factory=list)
     kind: str | None = None
     malformed: int = 0
+    first_malformed: object = None
+    """The first Malformed record: what a log none of whose records could be read is failed for."""
     info_events: int = 0
     people: set = field(default_factory=set)
     empty_reason: str | None = None
@@ -151,7 +153,10 @@ def collect(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = 
         got = _collect_file(spooled, tz)
     as_stdin = lambda x: Source("-", x.ref) if isinstance(x, Source) and x.input == spooled else x  # noqa: E731
     return _Collected(*(rewrite(getattr(got, f), as_stdin) for f in ("raws", "problems", "events", "flows")),
-                      kind=got.kind, malformed=got.malformed, info_events=got.info_events, people=got.people)
+                      kind=got.kind, malformed=got.malformed, info_events=got.info_events, people=got.people,
+                      first_malformed=got.first_malformed and replace(got.first_malformed,
+                                                                      source=as_stdin(got.first_malformed.source)),
+                      empty_reason=got.empty_reason)
 
 
 @dataclass(frozen=True)
@@ -403,6 +408,7 @@ def _consume_records(records, out: _Collected) -> None:
                                        captured_at=rec.time, logged_by=logged_by, printed=rec.printed))
         elif isinstance(rec, Malformed):
             out.malformed += 1
+            out.first_malformed = out.first_malformed or rec
 
 
 def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
@@ -687,6 +693,12 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     if got.program and not ok:  # its templates' and examples' values are no evidence
         kind, bad = "source", [_problem_finding(InputProblem(Source(path), "input-not-saml", PROGRAM))]
     status = "scanned" if ok or got.events or got.info_events else "failed"
+    if status == "failed" and not bad and got.first_malformed is not None:
+        # every record it has is broken (a JSON export with a syntax error): say where and why,
+        # not that nothing in it is about a login
+        bad = [_problem_finding(InputProblem(got.first_malformed.source, "input-log-malformed", (
+            f"read as {kind[4:] if kind and kind.startswith('log:') else kind} log, but no record of it "
+            f"could be read: {got.first_malformed.reason}")))]
     if status == "failed" and not bad and got.empty_reason:  # (nothing wrong with it: no SAML in it)
         skipped = InputResult(path, "skipped", kind=kind, reason=got.empty_reason, malformed_lines=got.malformed)
         return FileResult(skipped, (), (), ())

@@ -262,12 +262,14 @@ class _JsonScanner:
         self.top_size = 0
         self.top_line = 0
         self.top_overflow = False
+        self.top_map: list[tuple[int, int, int]] = []  # where the buffer's lines start (_mark_line)
         self.elem: list[str] | None = None  # buffer of an array element object
         self.elem_depth = 0
         self.elem_size = 0
         self.elem_line = 0
         self.elem_overflow = False
-        self.pending: list[tuple[int, str]] = []
+        self.elem_map: list[tuple[int, int, int]] = []
+        self.pending: list[tuple[int, str, list]] = []
 
     def feed(self, no: int, chunk: str) -> Iterator[tuple[int, Any, str | None]]:
         """Scan one chunk; yield (line, object, None) or (line, None, error)."""
@@ -294,10 +296,10 @@ class _JsonScanner:
                 self.in_string = True
             elif ch in "[{":
                 if ch == "{" and not self.stack:
-                    self.top, self.top_size, self.top_line = [], 0, no
+                    self.top, self.top_size, self.top_line, self.top_map = [], 0, no, []
                     self.top_overflow, top_from = False, pos
                 elif ch == "{" and self.stack[-1] == "[" and self.elem is None:
-                    self.elem, self.elem_depth, self.elem_size = [], len(self.stack), 0
+                    self.elem, self.elem_depth, self.elem_size, self.elem_map = [], len(self.stack), 0, []
                     self.elem_line, self.elem_overflow, elem_from = no, False, pos
                 self.stack.append(ch)
             else:
@@ -307,55 +309,57 @@ class _JsonScanner:
                     return
                 self.stack.pop()
                 if self.elem is not None and len(self.stack) == self.elem_depth:
-                    yield from self._close_elem(chunk[elem_from:pos + 1])
+                    yield from self._close_elem(chunk[elem_from:pos + 1], no, elem_from)
                     elem_from = -1
                 if self.top is not None and not self.stack:
-                    yield from self._close_top(chunk[top_from:pos + 1])
+                    yield from self._close_top(chunk[top_from:pos + 1], no, top_from)
                     top_from = -1
         if self.elem is not None and elem_from >= 0:
-            self._add_elem(chunk[elem_from:])
+            self._add_elem(chunk[elem_from:], no, elem_from)
         if self.top is not None and top_from >= 0:
-            self._add_top(chunk[top_from:], no)
+            self._add_top(chunk[top_from:], no, top_from)
         if self.top is not None and self.top_overflow:
             yield from self._flush_pending()
 
-    def _add_elem(self, part: str) -> None:
+    def _add_elem(self, part: str, no: int, column: int) -> None:
         if self.elem_overflow:
             return
+        _mark_line(self.elem_map, self.elem_size, no, column)
         self.elem_size += len(part)
         if self.elem_size > MAX_RECORD:
             self.elem_overflow, self.elem = True, []
         else:
             self.elem.append(part)  # type: ignore[union-attr]
 
-    def _add_top(self, part: str, no: int) -> None:
+    def _add_top(self, part: str, no: int, column: int) -> None:
         if self.top_overflow:
             return
+        _mark_line(self.top_map, self.top_size, no, column)
         self.top_size += len(part)
         if self.top_size > MAX_ENVELOPE:
             self.top_overflow, self.top = True, []  # too big for a record: a wrapper, stream it
         else:
             self.top.append(part)  # type: ignore[union-attr]
 
-    def _close_elem(self, tail: str) -> Iterator[tuple[int, Any, str | None]]:
-        self._add_elem(tail)
+    def _close_elem(self, tail: str, no: int, column: int) -> Iterator[tuple[int, Any, str | None]]:
+        self._add_elem(tail, no, column)
         line, text, overflow = self.elem_line, "".join(self.elem or []), self.elem_overflow
         self.elem = None
         if overflow:
             yield line, None, f"JSON record larger than {MAX_RECORD} characters"
         elif self.top is not None and not self.top_overflow:
-            self.pending.append((line, text))
+            self.pending.append((line, text, self.elem_map))
         else:
-            yield _load(line, text)
+            yield _load(line, text, self.elem_map)
 
-    def _close_top(self, tail: str) -> Iterator[tuple[int, Any, str | None]]:
-        self._add_top(tail, self.top_line)
+    def _close_top(self, tail: str, no: int, column: int) -> Iterator[tuple[int, Any, str | None]]:
+        self._add_top(tail, no, column)
         text, overflow, line = "".join(self.top or []), self.top_overflow, self.top_line
         self.top = None
         if overflow:
             yield from self._flush_pending()
             return
-        line_, obj, err = _load(line, text)
+        line_, obj, err = _load(line, text, self.top_map)
         if err is not None:
             self.pending = []
             yield line_, obj, err
@@ -371,8 +375,8 @@ class _JsonScanner:
 
     def _flush_pending(self) -> Iterator[tuple[int, Any, str | None]]:
         pending, self.pending = self.pending, []
-        for line, text in pending:
-            yield _load(line, text)
+        for line, text, starts in pending:
+            yield _load(line, text, starts)
 
     def finish(self, no: int) -> Iterator[tuple[int, Any, str | None]]:
         if self.stack or self.in_string:
@@ -380,9 +384,29 @@ class _JsonScanner:
             yield (self.elem_line or self.top_line or no), None, "unterminated JSON at end of file"
 
 
-def _load(line: int, text: str) -> tuple[int, Any, str | None]:
+def _mark_line(starts: list[tuple[int, int, int]], offset: int, no: int, column: int) -> None:
+    """Note that a buffer's text from `offset` is line `no` from its `column` (0-based); the
+    chunks of one over-long line share their first mark."""
+    if not starts or starts[-1][1] != no:
+        starts.append((offset, no, column))
+
+
+def _load(line: int, text: str, starts: list[tuple[int, int, int]] | None = None
+          ) -> tuple[int, Any, str | None]:
+    """(line, value, None), or (line of the error, None, 'invalid JSON at line L column C: ..'):
+    the buffered text has lost its line breaks, so json's own position (always 'line 1') is
+    mapped back through `starts` (_mark_line) to the file's line and column."""
     try:
         return line, json.loads(text), None
+    except json.JSONDecodeError as exc:
+        if starts:
+            offset, no, column = [s for s in starts if s[0] <= exc.pos][-1]
+            where = f"line {no} column {column + exc.pos - offset + 1}"
+        elif exc.lineno > 1:  # a text that kept its line breaks
+            no, where = line + exc.lineno - 1, f"line {line + exc.lineno - 1} column {exc.colno}"
+        else:  # (its first line need not start the file's line: no column)
+            no, where = line, f"line {line}"
+        return no, None, f"invalid JSON at {where}: {exc.msg}"
     except (ValueError, RecursionError) as exc:
         return line, None, f"invalid JSON: {exc}"
 
@@ -410,7 +434,7 @@ def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str 
         whole = nxt is None or nxt[0] != no
         s = chunk.strip()
         if whole and not scanner.stack and s.startswith("{") and s.endswith("}"):
-            line, obj, err = _load(no, s)
+            line, obj, err = _load(no, s, [(0, no, len(chunk) - len(chunk.lstrip()))])
             if err is not None:
                 yield line, None, err
                 continue
