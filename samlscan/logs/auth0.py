@@ -25,6 +25,7 @@ _FAILURE = {"f", "fp", "fu", "fc", "fcoa", "fsa", "limit_wc", "limit_mu", "limit
 
 class Auth0Parser:
     name = PRODUCT
+    empty_reason = "an Auth0 tenant log with no login event"
 
     def sniff(self, head: str) -> bool:
         return '"log_id"' in head or ('"type"' in head and '"client_name"' in head

@@ -32,6 +32,7 @@ _STRUCTLOG = re.compile(r'"logger":\s*"authentik\.')
 
 class AuthentikParser:
     name = PRODUCT
+    empty_reason = "an authentik event log with no login event"
 
     def sniff(self, head: str) -> bool:
         if '"action"' in head and '"client_ip"' in head and '"created"' in head:

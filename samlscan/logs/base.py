@@ -59,6 +59,9 @@ Record = Union[LogEvent, EmbeddedSaml, Malformed]
 class LogParser(Protocol):
     name: str
     """'sonarqube', 'okta', ... (becomes LogEvent.product and InputResult.kind 'log:<name>')."""
+    # Optional `empty_reason: str`: a log of this format with nothing about a login in it (an IdP's
+    # log of other events, a start-up log) is skipped with this reason, not failed: it was read
+    # (design.md: inputs are scanned, skipped + reason, or failed + finding).
 
     def sniff(self, head: str) -> bool:
         """True when the first few KB of a file look like this format."""

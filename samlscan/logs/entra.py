@@ -54,6 +54,7 @@ _LOCALE_DATE = re.compile(
 
 class EntraParser:
     name = PRODUCT
+    empty_reason = "an Entra ID sign-in log with no sign-in"
 
     def sniff(self, head: str) -> bool:
         if '"createdDateTime"' in head and ('"userPrincipalName"' in head or

@@ -35,6 +35,7 @@ PRODUCT = "google"
 
 class GoogleParser:
     name = PRODUCT
+    empty_reason = "a Google Workspace log with no SAML login activity"
 
     def sniff(self, head: str) -> bool:
         if '"applicationName"' in head and '"events"' in head and (

@@ -48,6 +48,7 @@ _LOGGER_KEYS = ("loggerName", "log.logger")
 
 class KeycloakParser:
     name = PRODUCT
+    empty_reason = "a Keycloak log with no login event (org.keycloak.events)"
 
     def sniff(self, head: str) -> bool:
         if "[org.keycloak.events]" in head or any(f'"{k}":"org.keycloak.events"' in head for k in _LOGGER_KEYS):

@@ -51,6 +51,7 @@ _SERVER = re.compile(
 
 class PingFederateParser:
     name = PRODUCT
+    empty_reason = "a PingFederate audit log with no SSO event"
 
     def sniff(self, head: str) -> bool:
         return any(_audit_fields(line) is not None or _SERVER.match(line) or _CEF.match(line)
