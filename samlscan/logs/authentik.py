@@ -32,8 +32,7 @@ _STRUCTLOG = re.compile(r'"logger":\s*"authentik\.')
 
 class AuthentikParser:
     name = PRODUCT
-    # (no empty_reason: tests/test_pasted_commands.py still holds a login-less authentik log to be
-    # failed with input-not-saml; skipping it, as the other IdP readers do, waits on that test)
+    empty_reason = "an authentik event log with no login event"
 
     def sniff(self, head: str) -> bool:
         if '"action"' in head and '"client_ip"' in head and '"created"' in head:
