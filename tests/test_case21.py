@@ -58,18 +58,20 @@ def test_each_login_is_judged_as_the_ground_truth_says(scan, want):
 
 @pytest.mark.parametrize("want", [t for t in TRUTH if t.get("known_gap")],
                          ids=lambda t: f"{t['time'][11:16]}-{t['user'].split('@')[0]}")
-def test_known_gaps_still_differ(scan, want):
-    """README.md explains each; when samlscan closes one, this fails: drop the known_gap."""
-    assert _verdict(_attempt(scan, want)) != (want["outcome"], want["root_cause"], want["side"])
+def test_the_known_gap_is_closed(scan, want):
+    """README.md: Spring's refusal on the ops host's stepped-back clock reads its clock against the
+    NotBefore it quotes (clocks._read_refusals): dina's login, sp-clock-skew, side sp, with the offset."""
+    got = _attempt(scan, want)
+    assert _verdict(got) == (want["outcome"], want["root_cause"], want["side"]), (want["story"], got)
+    assert "11 min behind the IdP's at 2026-06-02 08:26:31" in got["fix"]
+    assert ("ops-console.log", "line 6") in refs(got)
 
 
-def test_no_anonymous_attempt_but_the_known_gaps(scan):
+def test_no_anonymous_attempt(scan):
     """php-saml's verdicts (no user, no ID) joined the response their log printed just before; shibd's
-    replay refusal joined the re-post. Only Spring's refusal on the ops host's wrong clock is left."""
-    alone = [a for a in scan["attempts"] if a["user"] is None]
-    assert [(a["root_cause"], sorted({r[0] for r in refs(a)})) for a in alone] == [
-        ("assertion-not-yet-valid", ["ops-console.log"])]
-    assert len(scan["attempts"]) == len(TRUTH) + 1
+    replay refusal joined the re-post; Spring's refusal on the ops host's wrong clock joined dina's login."""
+    assert [a for a in scan["attempts"] if a["user"] is None] == []
+    assert len(scan["attempts"]) == len(TRUTH)
 
 
 def test_php_saml_verdicts_join_the_response_their_log_printed(scan):

@@ -44,6 +44,9 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
     signature-invalid of a SHA-1 response is signature-weak-algorithm): that line is the attempt's
     decisive one. `unheld`: the IdP metadata's signing certificates the SP's settings lack
     (unheld_signers)."""
+    skewed = next((p for p in members if p.kind == "log" and p.hints and "sp-clock-skew" in p.hints), None)
+    if skewed is not None:  # its time refusal read the SP's clock, off a confirmed IdP's (clocks._read_refusals)
+        return "sp-clock-skew", [], skewed.log_code
     found: set = set()
     sp_codes, idp_codes = [], []
     captured = False  # a capture among the pieces

@@ -41,7 +41,12 @@ def clock_offsets(messages, events) -> Offsets:
     if not times:  # nothing captured outside the logs (a scan of logs alone): an IdP log is the reference
         idp = _idp_offsets(_offsets_by_user(messages, events, {}, captured=False, side="idp"))
         sp = _offsets_by_user(messages, events, idp, captured=False)
-        return Offsets(idp | sp, idp.against | sp.against)
+        # an IdP log is confirmed by an SP log on its clock (two clocks agree: the odd one is off)
+        agree: dict[str, set] = {}
+        for src, off in sp.items():
+            if abs(off) <= SKEW and src in sp.against:
+                agree.setdefault(sp.against[src], set()).add(src)
+        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree)
     deltas: dict[str, list[float]] = {}
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((e.source.input, e.time, e.saml_ids) for e in events
@@ -56,8 +61,11 @@ def clock_offsets(messages, events) -> Offsets:
     offsets = {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
     # an IdP log naming no captured ID (Shibboleth's idp-process.log names the user only) first: the
     # SP logs' pairs with it are then on the capture's time
-    offsets |= _idp_offsets(_offsets_by_user(messages, events, offsets, side="idp"))
-    return Offsets(offsets | _offsets_by_user(messages, events, offsets))
+    by_user = _offsets_by_user(messages, events, offsets, side="idp")
+    offsets |= _idp_offsets(by_user)
+    # an IdP log measured against the captures (by ID or by user) is confirmed by them
+    agree = {src: {"capture"} for src in {*by_user, *offsets}}
+    return _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree)
 
 
 PAIR_WINDOW = timedelta(minutes=10)
@@ -262,3 +270,133 @@ def zone_offsets(offsets: dict[str, timedelta]) -> dict[str, timedelta]:
     """Per log file, the time-zone part of its measured clock offset (zone_part), where it has one."""
     zones = {src: zone_part(off) for src, off in offsets.items()}
     return {src: zone for src, zone in zones.items() if zone is not None}
+
+
+STEP = timedelta(minutes=1)
+"""How far a log's time may go back between two records before it is a clock step (NTP stepping a
+clock that drifted, a VM restored): threads finish out of order by less."""
+SKEW = timedelta(seconds=180)
+"""The clock difference a refusal's reading must exceed to blame a clock (our --clock-skew; Spring
+allows 60 s, OpenSAML 5 min, java-saml 120 s: a refusal says its own was exceeded)."""
+LEAD = timedelta(minutes=10)
+"""How long after an assertion's NotBefore the IdP logs its login: IdPs set NotBefore up to 5 min
+before IssueInstant (Okta, Entra, AD FS), and the IdP's line comes within seconds of the response."""
+_TIME_REFUSALS = {"assertion-not-yet-valid": "before", "subject-confirmation-not-yet-valid": "before",
+                  "assertion-expired": "after", "subject-confirmation-expired": "after"}
+"""Refusal codes whose text may quote the instant the SP compared its clock with (catalog
+placeholders): NotBefore, which its 'now' was before; NotOnOrAfter, which it was after."""
+_INSTANT_NAMES = ("time", "notbefore", "notonorafter", "timestamp", "instant")
+
+
+class Stepped(timedelta):
+    """An SP log's offset when a run of its records is on another clock (a step, or a refusal that
+    read it): the log's own offset, and per record ref of that run (offset, the verdict's fix or None)."""
+
+    def __new__(cls, base: timedelta, at: dict):
+        self = super().__new__(cls, seconds=base.total_seconds())
+        self.at = at
+        return self
+
+    def __reduce__(self):  # (batch workers pickle offsets: a timedelta's own reduce drops `at`)
+        return (Stepped, (timedelta(seconds=self.total_seconds()), self.at))
+
+
+def quoted_instant(e: LogEvent) -> datetime | None:
+    """The instant a time refusal's text quotes (its catalog pattern's placeholder), as UTC."""
+    from samlscan import catalog
+
+    entry = catalog.lookup(e.text, e.product) if e.text else None
+    if entry is None or entry.code != e.code:
+        return None
+    for name, value in catalog.placeholder_values(entry, e.text).items():
+        if name.casefold() in _INSTANT_NAMES:
+            return _instant(value)
+    return None
+
+
+def _instant(value: str) -> datetime | None:
+    """An ISO 8601 instant (xs:dateTime, 'Z' or an offset) or a Unix time (SimpleSAMLphp's)."""
+    from datetime import timezone
+
+    value = value.strip().strip("'\"")
+    try:
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value), timezone.utc)
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return None
+    return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _read_refusals(offsets: Offsets, events, agree: dict[str, set]) -> Offsets:
+    """`offsets`, with a Stepped offset for each SP log holding a time refusal that quotes the instant
+    it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
+    the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
+    (the records between two clock steps, _step_runs) is on the SP's clock that far off the IdP's; when
+    another witness confirms the IdP's clock (`agree`: IdP log -> the captures or SP logs on its clock),
+    the SP's clock is the one off (sp-clock-skew). One look at each event; the refusals' work is theirs."""
+    readings = [(e, t) for e in events if e.side == "sp" and e.time is not None and e.outcome == "failure"
+                and _TIME_REFUSALS.get(e.code) == "before" and (t := quoted_instant(e)) is not None
+                and e.time < t - SKEW]
+    if not readings:
+        return offsets
+    from bisect import bisect_left, bisect_right
+
+    idp: list[tuple[datetime, str, str | None]] = []  # (time on the captures' clock, input, user)
+    sp_users: dict[str, list[datetime]] = {}
+    for e in events:
+        if e.time is None:
+            continue
+        t = e.time - offsets.get(e.source.input, timedelta(0))
+        if e.side == "idp" and e.outcome == "success":
+            idp.append((t, e.source.input, e.user))
+        elif e.side == "sp" and e.user:
+            sp_users.setdefault(e.user.casefold(), []).append(t)
+    idp.sort(key=lambda x: x[0])
+    times = [x[0] for x in idp]
+    runs: dict[str, list] = {}
+    out = Offsets(offsets, offsets.against)
+    for e, instant in readings:
+        lo, hi = bisect_left(times, instant), bisect_right(times, instant + LEAD)
+        free = [x for x in idp[lo:hi] if not x[2] or not _seen_by_sp(sp_users.get(x[2].casefold(), ()), x[0])]
+        if len(free) != 1:
+            continue
+        t_idp, idp_log, user = free[0]
+        off = e.time - t_idp
+        if abs(off) <= SKEW:
+            continue  # the SP's clock agrees: the IdP's NotBefore was ahead (its clock, or its setting)
+        src = e.source.input
+        if src not in runs:
+            runs[src] = _step_runs([x for x in events if x.source.input == src])
+        verdict = None
+        if agree.get(idp_log, set()) - {src}:
+            mins = round(abs(off).total_seconds() / 60)
+            verdict = (f"The SP's clock was {mins} min {'behind' if off < timedelta(0) else 'ahead of'} the IdP's "
+                       f"at {t_idp:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, before the "
+                       f"NotBefore {instant:%H:%M:%S} it quotes; the IdP's clock agrees with "
+                       f"{'the captures' if 'capture' in agree[idp_log] else 'the other SP logs'}): "
+                       "sync the SP server's clock with NTP.")
+        at = dict(out[src].at) if isinstance(out.get(src), Stepped) else {}
+        run = next(r for r in runs[src] if e.source.ref in r)
+        at.update((ref, (off, verdict if ref == e.source.ref else None)) for ref in run)
+        out[src] = Stepped(offsets.get(src, timedelta(0)), at)
+    return out
+
+
+def _seen_by_sp(times, t: datetime) -> bool:
+    """A user's SP log lines (sorted or not: few) name a login within a minute of `t`."""
+    return any(abs(x - t) <= STEP for x in times)
+
+
+def _step_runs(events) -> list[set]:
+    """One log's records (in file order) as runs of their refs, cut where the time goes back by more
+    than STEP: a clock step (the run after it is on another clock than the one before)."""
+    runs: list[set] = [set()]
+    last = None
+    for e in events:
+        if e.time is not None:
+            if last is not None and e.time < last - STEP:
+                runs.append(set())
+            last = e.time
+        runs[-1].add(e.source.ref)
+    return runs
