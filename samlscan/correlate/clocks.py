@@ -342,14 +342,15 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set]) -> Offsets:
         return offsets
     from bisect import bisect_left, bisect_right
 
-    idp: list[tuple[datetime, str, str | None]] = []  # (time on the captures' clock, input, user)
+    # (time on its own clock, as the NotBefore it wrote; on the captures' clock; input; user)
+    idp: list[tuple[datetime, datetime, str, str | None]] = []
     sp_users: dict[str, list[datetime]] = {}
     for e in events:
         if e.time is None:
             continue
         t = e.time - offsets.get(e.source.input, timedelta(0))
         if e.side == "idp" and e.outcome == "success":
-            idp.append((t, e.source.input, e.user))
+            idp.append((e.time, t, e.source.input, e.user))
         elif e.side == "sp" and e.user:
             sp_users.setdefault(e.user.casefold(), []).append(t)
     idp.sort(key=lambda x: x[0])
@@ -358,27 +359,31 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set]) -> Offsets:
     out = Offsets(offsets, offsets.against)
     for e, instant in readings:
         lo, hi = bisect_left(times, instant), bisect_right(times, instant + LEAD)
-        free = [x for x in idp[lo:hi] if not x[2] or not _seen_by_sp(sp_users.get(x[2].casefold(), ()), x[0])]
+        free = [x for x in idp[lo:hi] if not x[3] or not _seen_by_sp(sp_users.get(x[3].casefold(), ()), x[1])]
         if len(free) != 1:
             continue
-        t_idp, idp_log, user = free[0]
+        _, t_idp, idp_log, _ = free[0]
         off = e.time - t_idp
         if abs(off) <= SKEW:
             continue  # the SP's clock agrees: the IdP's NotBefore was ahead (its clock, or its setting)
         src = e.source.input
         if src not in runs:
             runs[src] = _step_runs([x for x in events if x.source.input == src])
-        verdict = None
+        mins, way = round(abs(off).total_seconds() / 60), "behind" if off < timedelta(0) else "ahead of"
         if agree.get(idp_log, set()) - {src}:
-            mins = round(abs(off).total_seconds() / 60)
-            verdict = (f"The SP's clock was {mins} min {'behind' if off < timedelta(0) else 'ahead of'} the IdP's "
+            verdict = ("sp-clock-skew", f"The SP's clock was {mins} min {way} the IdP's "
                        f"at {t_idp:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, before the "
                        f"NotBefore {instant:%H:%M:%S} it quotes; the IdP's clock agrees with "
                        f"{'the captures' if 'capture' in agree[idp_log] else 'the other SP logs'}): "
                        "sync the SP server's clock with NTP.")
+        else:  # no witness: either clock may be the one off, and the reading says by how much
+            verdict = (e.code, f"The SP's clock read {mins} min {way} the "
+                       f"IdP's at {t_idp:%Y-%m-%d %H:%M:%S} UTC, and no capture or other SP log confirms either clock: "
+                       "either the IdP's clock runs ahead or the SP's behind; sync both with NTP.")
         at = dict(out[src].at) if isinstance(out.get(src), Stepped) else {}
         run = next(r for r in runs[src] if e.source.ref in r)
-        at.update((ref, (off, verdict if ref == e.source.ref else None)) for ref in run)
+        # (a refusal's lines each quote the instant: each keeps its verdict)
+        at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref in run)
         out[src] = Stepped(offsets.get(src, timedelta(0)), at)
     return out
 

@@ -293,8 +293,8 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
                    identity)
     if e.guessed:
         piece.guessed = True
-    if verdict:  # its refusal read the SP's clock off a confirmed IdP's: the cause and its fix
-        piece.hints = {"sp-clock-skew": verdict}
+    if verdict:  # its refusal read the SP's clock: (sp-clock-skew, when a witness confirms the IdP's, or
+        piece.hints = dict((verdict,))  # its own code) and the fix with the offset measured
     return piece
 
 

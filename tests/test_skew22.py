@@ -1,0 +1,72 @@
+"""An SP whose clock is behind, told from its own refusal (clocks._read_refusals): Spring's 'NotBefore
+condition of <time> is not yet valid' on the ops host of case21 (tests/data/case21: its clock stepped
+11 min back mid-log) reads the SP's clock against the IdP's; a witness of the IdP's clock (a capture,
+another SP log) makes it sp-clock-skew, side sp; without one both clocks stay in doubt; an IdP log
+measured ahead of the captures leaves the SP's clock right (the IdP's NotBefore was ahead)."""
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pytest
+from case_util import ROOT, scan_case
+
+CASE = ROOT / "tests" / "data" / "case21"
+CERT = str(ROOT / "fixtures" / "keys" / "idp.crt")
+
+
+def _dina(tmp_path, *names: str) -> dict:
+    for n in names:
+        shutil.copy(CASE / n, tmp_path / n)
+    scan = scan_case(tmp_path, "UTC", "--idp-cert", CERT, "--app", "Ops")
+    return next(a for a in scan["attempts"] if a["user"] == "dina@example.com")
+
+
+def test_sp_behind_confirmed_by_a_capture_is_sp_clock_skew(tmp_path):
+    dina = _dina(tmp_path, "okta-system-log.json", "ops-console.log", "firefox-ana.har", "portal.zhar")
+    assert (dina["outcome"], dina["root_cause"], dina["side"]) == ("failure", "sp-clock-skew", "sp")
+    assert "The SP's clock was 11 min behind the IdP's at 2026-06-02 08:26:31 UTC" in dina["fix"]
+
+
+def test_no_witness_says_both_clocks(tmp_path):
+    """The Okta log and the ops log alone: nothing says which clock is off."""
+    dina = _dina(tmp_path, "okta-system-log.json", "ops-console.log")
+    assert (dina["outcome"], dina["root_cause"], dina["side"]) == ("failure", "assertion-not-yet-valid", "idp")
+    assert "either the IdP's clock runs ahead or the SP's behind" in dina["fix"]
+    assert "11 min behind" in dina["fix"]
+
+
+def _events(*names: str):
+    from samlscan.engine import collect
+    from datetime import timezone
+
+    return [e for n in names for e in collect(str(CASE / n), timezone.utc).events
+            if e.outcome in ("failure", "success")]
+
+
+@pytest.mark.parametrize("okta_ahead, stepped", [(timedelta(0), True), (timedelta(minutes=11), False)])
+def test_an_idp_ahead_of_the_captures_leaves_the_sp_clock_right(okta_ahead, stepped):
+    """Okta's log measured 11 min ahead of the captures: its NotBefore was ahead too, the SP's stamp
+    agrees with the login's real time, nothing is shifted or blamed on the SP."""
+    from samlscan.correlate.clocks import Offsets, Stepped, _read_refusals
+
+    events = _events("okta-system-log.json", "ops-console.log")
+    okta = next(e.source.input for e in events if e.side == "idp")
+    ops = next(e.source.input for e in events if e.side == "sp")
+    out = _read_refusals(Offsets({okta: okta_ahead}), events, {okta: {"capture"}})
+    assert isinstance(out.get(ops), Stepped) == stepped
+    if stepped:  # only the run after the clock step moves (carl's success before it stays)
+        assert {ref for ref, (off, _) in out[ops].at.items()} == {"line 6", "line 7"}
+        assert round(out[ops].at["line 6"][0].total_seconds() / 60) == -11
+        assert {v[0] for _, v in out[ops].at.values() if v} == {"sp-clock-skew"}
+
+
+def test_a_stepped_offset_survives_pickling():
+    """batch's workers pickle the offsets: a timedelta's own reduce would drop the runs."""
+    import pickle
+
+    from samlscan.correlate.clocks import Stepped
+
+    s = Stepped(timedelta(seconds=3), {"line 6": (timedelta(minutes=-11), None)})
+    back = pickle.loads(pickle.dumps(s))
+    assert back == timedelta(seconds=3) and back.at == s.at
