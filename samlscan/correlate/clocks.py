@@ -28,6 +28,7 @@ def clock_offsets(messages, events) -> Offsets:
     if not events and not any(r.message.logged_by for r in messages):
         return Offsets()  # no log in the run: nothing to measure against
     times: dict[str, datetime] = {}
+    seen: dict[str, datetime] = {}  # ID -> the browser's time of its capture
     logged: list[tuple[str, datetime, set]] = []
     for r in messages:
         m = r.message
@@ -38,6 +39,8 @@ def clock_offsets(messages, events) -> Offsets:
                 logged.append((m.source.input, m.captured_at, ids))
         elif t:
             times.update((i, t) for i in ids)
+            if m.captured_at:  # (a pasted copy's IssueInstant is the IdP's clock: no witness of it)
+                seen.update((i, t) for i in ids)
     if not times:  # nothing captured outside the logs (a scan of logs alone): an IdP log is the reference
         idp = _idp_offsets(_offsets_by_user(messages, events, {}, captured=False, side="idp"))
         sp = _offsets_by_user(messages, events, idp, captured=False)
@@ -46,7 +49,7 @@ def clock_offsets(messages, events) -> Offsets:
         for src, off in sp.items():
             if abs(off) <= SKEW and src in sp.against:
                 agree.setdefault(sp.against[src], set()).add(src)
-        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree)
+        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, {})
     deltas: dict[str, list[float]] = {}
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((e.source.input, e.time, e.saml_ids) for e in events
@@ -65,7 +68,7 @@ def clock_offsets(messages, events) -> Offsets:
     offsets |= _idp_offsets(by_user)
     # an IdP log measured against the captures (by ID or by user) is confirmed by them
     agree = {src: {"capture"} for src in {*by_user, *offsets}}
-    return _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree)
+    return _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, seen)
 
 
 PAIR_WINDOW = timedelta(minutes=10)
@@ -328,13 +331,15 @@ def _instant(value: str) -> datetime | None:
     return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
-def _read_refusals(offsets: Offsets, events, agree: dict[str, set]) -> Offsets:
+def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: dict[str, datetime]) -> Offsets:
     """`offsets`, with a Stepped offset for each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
     the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
     (the records between two clock steps, _step_runs) is on the SP's clock that far off the IdP's; when
     another witness confirms the IdP's clock (`agree`: IdP log -> the captures or SP logs on its clock),
-    the SP's clock is the one off (sp-clock-skew). One look at each event; the refusals' work is theirs."""
+    the SP's clock is the one off (sp-clock-skew). A refusal naming a captured message's ID (`captured`:
+    ID -> capture time) is read against that capture instead: the login's own time, whatever the IdP's
+    clock said then. One look at each event; the refusals' work is theirs."""
     readings = [(e, t) for e in events if e.side == "sp" and e.time is not None and e.outcome == "failure"
                 and _TIME_REFUSALS.get(e.code) == "before" and (t := quoted_instant(e)) is not None
                 and e.time < t - SKEW]
@@ -358,6 +363,11 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set]) -> Offsets:
     runs: dict[str, list] = {}
     out = Offsets(offsets, offsets.against)
     for e, instant in readings:
+        seen = next((captured[i] for i in e.saml_ids if i in captured), None)
+        if seen is not None:  # the capture of this very login: its time is the witness
+            if abs(e.time - seen) > SKEW:
+                _note_reading(out, e, instant, e.time - seen, seen, "the capture of this login", events, runs)
+            continue  # (within SKEW: the IdP's NotBefore was ahead, its clock or its setting)
         lo, hi = bisect_left(times, instant), bisect_right(times, instant + LEAD)
         free = [x for x in idp[lo:hi] if not x[3] or not _seen_by_sp(sp_users.get(x[3].casefold(), ()), x[1])]
         if len(free) != 1:
@@ -366,26 +376,28 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set]) -> Offsets:
         off = e.time - t_idp
         if abs(off) <= SKEW:
             continue  # the SP's clock agrees: the IdP's NotBefore was ahead (its clock, or its setting)
-        src = e.source.input
-        if src not in runs:
-            runs[src] = _step_runs([x for x in events if x.source.input == src])
-        mins, way = round(abs(off).total_seconds() / 60), "behind" if off < timedelta(0) else "ahead of"
-        if agree.get(idp_log, set()) - {src}:
-            verdict = ("sp-clock-skew", f"The SP's clock was {mins} min {way} the IdP's "
-                       f"at {t_idp:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, before the "
-                       f"NotBefore {instant:%H:%M:%S} it quotes; the IdP's clock agrees with "
-                       f"{'the captures' if 'capture' in agree[idp_log] else 'the other SP logs'}): "
-                       "sync the SP server's clock with NTP.")
-        else:  # no witness: either clock may be the one off, and the reading says by how much
-            verdict = (e.code, f"The SP's clock read {mins} min {way} the "
-                       f"IdP's at {t_idp:%Y-%m-%d %H:%M:%S} UTC, and no capture or other SP log confirms either clock: "
-                       "either the IdP's clock runs ahead or the SP's behind; sync both with NTP.")
-        at = dict(out[src].at) if isinstance(out.get(src), Stepped) else {}
-        run = next(r for r in runs[src] if e.source.ref in r)
-        # (a refusal's lines each quote the instant: each keeps its verdict)
-        at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref in run)
-        out[src] = Stepped(offsets.get(src, timedelta(0)), at)
+        if agree.get(idp_log, set()) - {e.source.input}:  # (no witness: either clock may be off; nothing moves)
+            _note_reading(out, e, instant, off, t_idp, "the captures" if "capture" in agree[idp_log]
+                          else "the other SP logs", events, runs)
     return out
+
+
+def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, truth: datetime, witness: str,
+                  events, runs: dict) -> None:
+    """Give the refusal's run (between its log's clock steps) the offset read, and the refusal the
+    verdict: sp-clock-skew, its fix saying by how much and by whose witness."""
+    src = e.source.input
+    if src not in runs:
+        runs[src] = _step_runs([x for x in events if x.source.input == src])
+    way = "behind" if off < timedelta(0) else "ahead of"
+    verdict = ("sp-clock-skew", f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} the IdP's "
+               f"at {truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, before the NotBefore "
+               f"{instant:%H:%M:%S} it quotes; measured against {witness}): sync the SP server's clock with NTP.")
+    at = dict(out[src].at) if isinstance(out.get(src), Stepped) else {}
+    run = next(r for r in runs[src] if e.source.ref in r)
+    # (a refusal's lines each quote the instant: each keeps its verdict)
+    at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref in run)
+    out[src] = Stepped(out.get(src, timedelta(0)) + timedelta(0), at)
 
 
 def _seen_by_sp(times, t: datetime) -> bool:
