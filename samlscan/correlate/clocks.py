@@ -369,7 +369,8 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
                 _note_reading(out, e, instant, e.time - seen, seen, "the capture of this login", events, runs)
             continue  # (within SKEW: the IdP's NotBefore was ahead, its clock or its setting)
         lo, hi = bisect_left(times, instant), bisect_right(times, instant + LEAD)
-        free = [x for x in idp[lo:hi] if not x[3] or not _seen_by_sp(sp_users.get(x[3].casefold(), ()), x[1])]
+        free = list(itertools.islice((idp[k] for k in range(lo, hi) if not idp[k][3] or not _seen_by_sp(
+            sp_users.get(idp[k][3].casefold(), ()), idp[k][1])), 2))  # (one, or more: a busy IdP's window is long)
         if len(free) != 1:
             continue
         _, t_idp, idp_log, _ = free[0]
