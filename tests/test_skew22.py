@@ -53,17 +53,17 @@ def _events(*names: str):
 def test_an_idp_ahead_of_the_captures_leaves_the_sp_clock_right(okta_ahead, stepped):
     """Okta's log measured 11 min ahead of the captures: its NotBefore was ahead too, the SP's stamp
     agrees with the login's real time, nothing is shifted or blamed on the SP."""
-    from samlscan.correlate.clocks import Offsets, Stepped, _read_refusals
+    from samlscan.correlate.clocks import Offsets, _read_refusals
 
     events = _events("okta-system-log.json", "ops-console.log")
     okta = next(e.source.input for e in events if e.side == "idp")
     ops = next(e.source.input for e in events if e.side == "sp")
     out = _read_refusals(Offsets({okta: okta_ahead}), events, {okta: {"capture"}}, {})
-    assert isinstance(out.get(ops), Stepped) == stepped
+    assert (ops in out.steps) == stepped
     if stepped:  # only the run after the clock step moves (carl's success before it stays)
-        assert {ref for ref, (off, _) in out[ops].at.items()} == {"line 6", "line 7"}
-        assert round(out[ops].at["line 6"][0].total_seconds() / 60) == -11
-        assert {v[0] for _, v in out[ops].at.values() if v} == {"sp-clock-skew"}
+        assert set(out.steps[ops]) == {"line 6", "line 7"}
+        assert round(out.steps[ops]["line 6"][0].total_seconds() / 60) == -11
+        assert {v[0] for _, v in out.steps[ops].values() if v} == {"sp-clock-skew"}
 
 
 @pytest.mark.parametrize("captured_at, behind", [("08:26:31", 11), ("08:16:30", None)])
@@ -73,25 +73,25 @@ def test_a_capture_of_the_refused_login_is_the_witness(captured_at, behind):
     the skew, the IdP's NotBefore was the one ahead)."""
     from datetime import datetime
 
-    from samlscan.correlate.clocks import Offsets, Stepped, _read_refusals
+    from samlscan.correlate.clocks import Offsets, _read_refusals
 
     events = _events("okta-system-log.json", "ops-console.log")
     ops = next(e.source.input for e in events if e.side == "sp")
     seen = {"id572169575821499874158632149": datetime.fromisoformat(f"2026-06-02T{captured_at}+00:00")}
     out = _read_refusals(Offsets(), events, {}, seen)  # (no IdP log confirmed: the capture alone decides)
     if behind is None:
-        assert not isinstance(out.get(ops), Stepped)
+        assert ops not in out.steps
     else:
-        fixes = [v[1] for _, v in out[ops].at.values() if v]
+        fixes = [v[1] for _, v in out.steps[ops].values() if v]
         assert fixes and all(f"{behind} min behind" in f and "the capture of this login" in f for f in fixes)
 
 
-def test_a_stepped_offset_survives_pickling():
-    """batch's workers pickle the offsets: a timedelta's own reduce would drop the runs."""
+def test_the_steps_survive_pickling():
+    """The measured offsets may cross to another process: the steps go with them."""
     import pickle
 
-    from samlscan.correlate.clocks import Stepped
+    from samlscan.correlate.clocks import Offsets
 
-    s = Stepped(timedelta(seconds=3), {"line 6": (timedelta(minutes=-11), None)})
+    s = Offsets({"a.log": timedelta(seconds=3)}, {"a.log": "idp.log"}, {"a.log": {"line 6": (timedelta(minutes=-11), None)}})
     back = pickle.loads(pickle.dumps(s))
-    assert back == timedelta(seconds=3) and back.at == s.at
+    assert back == s and back.against == s.against and back.steps == s.steps

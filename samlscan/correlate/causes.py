@@ -44,9 +44,6 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
     signature-invalid of a SHA-1 response is signature-weak-algorithm): that line is the attempt's
     decisive one. `unheld`: the IdP metadata's signing certificates the SP's settings lack
     (unheld_signers)."""
-    skewed = next((p for p in members if p.kind == "log" and p.hints and "sp-clock-skew" in p.hints), None)
-    if skewed is not None:  # its time refusal read the SP's clock, off a confirmed IdP's (clocks._read_refusals)
-        return "sp-clock-skew", [], skewed.log_code
     found: set = set()
     sp_codes, idp_codes = [], []
     captured = False  # a capture among the pieces
@@ -58,6 +55,8 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
         if p.log_code and p.outcome == "failure":
             if p.side == "sp":
                 sp_codes.append(p.log_code)
+                if p.hints and "sp-clock-skew" in p.hints:  # its time refusal read the SP's clock, off
+                    return "sp-clock-skew", [], p.log_code  # a confirmed IdP's (clocks._read_refusals)
             elif p.side == "idp":
                 idp_codes.append(p.log_code)
     saml = sorted(found, key=cause_rank) if found else []

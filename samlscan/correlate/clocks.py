@@ -11,13 +11,16 @@ from samlscan.model import LogEvent
 
 class Offsets(dict):
     """{log input: its clock offset}; `against`: {log input: the log it was measured against},
-    for those measured without a capture (an SP log against an IdP log, _offsets_by_user)."""
+    for those measured without a capture (an SP log against an IdP log, _offsets_by_user); `steps`:
+    {log input: {record ref: (its own offset, its verdict or None)}} for the records of a run on
+    another clock than the log's (after a clock step: _read_refusals)."""
 
-    __slots__ = ("against",)
+    __slots__ = ("against", "steps")
 
-    def __init__(self, offsets=(), against=None):
+    def __init__(self, offsets=(), against=None, steps=None):
         super().__init__(offsets)
         self.against: dict[str, str] = dict(against or {})
+        self.steps: dict[str, dict] = dict(steps or {})
 
 
 def clock_offsets(messages, events) -> Offsets:
@@ -291,19 +294,6 @@ placeholders): NotBefore, which its 'now' was before; NotOnOrAfter, which it was
 _INSTANT_NAMES = ("time", "notbefore", "notonorafter", "timestamp", "instant")
 
 
-class Stepped(timedelta):
-    """An SP log's offset when a run of its records is on another clock (a step, or a refusal that
-    read it): the log's own offset, and per record ref of that run (offset, the verdict's fix or None)."""
-
-    def __new__(cls, base: timedelta, at: dict):
-        self = super().__new__(cls, seconds=base.total_seconds())
-        self.at = at
-        return self
-
-    def __reduce__(self):  # (batch workers pickle offsets: a timedelta's own reduce drops `at`)
-        return (Stepped, (timedelta(seconds=self.total_seconds()), self.at))
-
-
 def quoted_instant(e: LogEvent) -> datetime | None:
     """The instant a time refusal's text quotes (its catalog pattern's placeholder), as UTC."""
     from samlscan import catalog
@@ -332,7 +322,7 @@ def _instant(value: str) -> datetime | None:
 
 
 def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: dict[str, datetime]) -> Offsets:
-    """`offsets`, with a Stepped offset for each SP log holding a time refusal that quotes the instant
+    """`offsets`, with the steps of each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
     the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
     (the records between two clock steps, _step_runs) is on the SP's clock that far off the IdP's; when
@@ -361,7 +351,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     idp.sort(key=lambda x: x[0])
     times = [x[0] for x in idp]
     runs: dict[str, list] = {}
-    out = Offsets(offsets, offsets.against)
+    out = Offsets(offsets, offsets.against, offsets.steps)
     for e, instant in readings:
         seen = next((captured[i] for i in e.saml_ids if i in captured), None)
         if seen is not None:  # the capture of this very login: its time is the witness
@@ -394,11 +384,10 @@ def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, 
     verdict = ("sp-clock-skew", f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} the IdP's "
                f"at {truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, before the NotBefore "
                f"{instant:%H:%M:%S} it quotes; measured against {witness}): sync the SP server's clock with NTP.")
-    at = dict(out[src].at) if isinstance(out.get(src), Stepped) else {}
+    at = out.steps.setdefault(src, {})
     run = next(r for r in runs[src] if e.source.ref in r)
     # (a refusal's lines each quote the instant: each keeps its verdict)
     at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref in run)
-    out[src] = Stepped(out.get(src, timedelta(0)) + timedelta(0), at)
 
 
 def _seen_by_sp(times, t: datetime) -> bool:

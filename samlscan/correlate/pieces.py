@@ -10,7 +10,6 @@ from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import CLOUD_FIXES, cause_rank
 from samlscan.config import METADATA_KEY, is_cloud
 from samlscan.engine import exchange_of
-from samlscan.correlate.clocks import Stepped
 from samlscan.inputs.serverclock import BEHIND, off_phrase
 from samlscan.model import LogEvent, Severity
 
@@ -267,7 +266,7 @@ def request_key(product: str | None, request_id: str) -> str:
     return f"{product}:req:{request_id}"
 
 
-def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
+def _event_piece(e: LogEvent, offset: timedelta, shared: dict, steps: dict | None = None) -> _Piece:
     """`shared`: one key string and one identity per flow ID (a login's lines name the same ID)."""
     keys = []
     identity = ()
@@ -285,8 +284,8 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict) -> _Piece:
     # warnings, hints, log_code, raw_code, side, product, text, idp, sp, response, identity): a big
     # scan builds one piece per event, and keywords cost 0.6 us of its 1 us
     verdict = None
-    if offset.__class__ is Stepped and e.source.ref in offset.at:  # a run on a clock of its own (a step)
-        offset, verdict = offset.at[e.source.ref]
+    if steps is not None and e.source.ref in steps:  # a run on a clock of its own (after a step)
+        offset, verdict = steps[e.source.ref]
     piece = _Piece(e.time - offset if e.time and offset else e.time, "log", e.source.input, e.source.ref,
                    e.user, e.ip, tuple(e.saml_ids), tuple(sorted(keys)) if len(keys) > 1 else tuple(keys),
                    e.outcome, (), (), None, e.code, e.raw_code, e.side, e.product, e.text, None, e.app, None,

@@ -71,7 +71,9 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         if p.kind == "log" and p.time and p.input in offsets:
             p.time -= offsets[p.input]
     shared: dict[str, str] = {}
-    pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared) for e in relevant]
+    steps = getattr(offsets, "steps", {})  # (records after a log's clock step: clocks._read_refusals)
+    pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared, steps.get(e.source.input))
+               for e in relevant]
     del shared
     apart = _issued_apart(report.messages, relevant, offsets)
     at = {id(x): i for i, x in enumerate([r.message for r in read] + relevant)} if apart else {}  # (piece order)
