@@ -127,7 +127,7 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
                 return _analyze_container(label, path, kind, expect, tz, depth, td)
         return _analyze_container(label, path, kind, expect, tz, depth, tmpdir)
     tz = zone_of(tz, label)
-    found = engine.sniff(head)
+    found = engine.sniff_file(path, head)
     log = _log_reader(path, head, found)
     if log is not None:
         parser, pf = log
@@ -143,6 +143,7 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
 def _log_reader(path: str, head: bytes, found=None, size: int | None = None):
     """(parser, prefilter) of a log read in streamed, prefiltered ranges, or None: a known log
     layout, or a big text in none (BIG_TEXT)."""
+    found = found or engine.sniff_file(path, head)
     log = _log_with_prefilter(head, found)
     if log is None and (os.path.getsize(path) if size is None else size) > BIG_TEXT:
         log = unknown_text_log(head, found)

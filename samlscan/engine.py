@@ -83,16 +83,21 @@ def _problem_finding(p: InputProblem) -> Finding:
     return Finding(code=s.code, severity=s.severity, message_text=p.detail, hint=s.fix, source=p.source)
 
 
-def read_head(path: str) -> bytes:
-    """The first SNIFF_BYTES of a file (fewer when it is shorter), read without a buffered file
+WRAPPED_SNIFF_BYTES = 4 * SNIFF_BYTES
+"""How far a wrapped log's sniff may read (sniff_file): a wrapper doubles or triples each line
+(journald's fields, JSON escapes), so its 64 KiB head holds a third of a bare log's."""
+
+
+def read_head(path: str, limit: int = SNIFF_BYTES) -> bytes:
+    """The first `limit` bytes of a file (fewer when it is shorter), read without a buffered file
     object: half the cost of open().read() for the small file of a message (4 us of 8)."""
     if path == "-":
         return b""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # (Windows: no newline translation)
     try:
         parts, size = [], 0
-        while size < SNIFF_BYTES:  # (a pipe or FIFO may hand over less than asked)
-            part = os.read(fd, SNIFF_BYTES - size)
+        while size < limit:  # (a pipe or FIFO may hand over less than asked)
+            part = os.read(fd, limit - size)
             if not part:
                 break
             parts.append(part)
@@ -225,6 +230,21 @@ def sniff(head: bytes) -> Sniffed:
     return Sniffed("blob", text=text_head)
 
 
+def sniff_file(path: str, head: bytes) -> Sniffed:
+    """sniff(head) of a file whose `head` read_head gave, looking further into a wrapped log: when
+    the wrapper's inner text is claimed only by the generic embedded reader and the head was cut,
+    the sniff is asked again of up to WRAPPED_SNIFF_BYTES (the wrapper's reader then sees at most
+    the inner head a bare log's sniff sees: logs.wrapped.unwrap), so a php-saml line 40 KB into a
+    journald export is found as it is in the bare log. Any other file: sniff(head), read once."""
+    from samlscan.logs.wrapped import is_wrapper
+
+    found = sniff(head)
+    if len(head) < SNIFF_BYTES or found.name != "embedded" or not is_wrapper(found.parser):
+        return found
+    wider = sniff(read_head(path, WRAPPED_SNIFF_BYTES))
+    return wider if wider.kind == "log" and wider.name != "embedded" else found
+
+
 def unknown_lines(text: str) -> bool:
     """Text of lines in no known layout: not XML, JSON, a form body, base64 or a saved page (MIME),
     which are read whole as one message or page; a log whose lines may carry SAML (an access log,
@@ -281,7 +301,7 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
 
     out = _Collected()
     head = read_head(path) if head is None else head
-    found = sniffed or sniff(head)
+    found = sniffed or sniff_file(path, head)
     if found.kind == "capture":
         cap = found.reader.read(path)
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)

@@ -958,8 +958,16 @@ def syslog_file_of(head: str, parser: LogParser, detect, depth: int = 0) -> LogP
     (SimpleSAMLphp's own syslog lines are its reader's as they are)."""
     if depth >= MAX_DEPTH or not _syslog_file(head):
         return None
-    inner = reader_of(_unprefixed(head, "syslog-file"), detect, depth + 1)
+    inner = _inner_reader(_unprefixed(head, "syslog-file"), detect, depth + 1)
     return LinePrefixed(inner, "syslog-file") if inner is not None and inner.name == parser.name else None
+
+
+def _inner_reader(inner_head: str, detect, depth: int) -> LogParser | None:
+    """The reader of a wrapper's inner text, sniffed on as much of it as a bare log's sniff sees
+    (HEAD_CHARS): a head read wider for a wrapped log (engine.sniff_file) claims no more."""
+    from samlscan.logs import HEAD_CHARS
+
+    return reader_of(inner_head[:HEAD_CHARS], detect, depth)
 
 
 def unwrap(head: str, detect, strong: bool, depth: int = 0) -> LogParser | None:
@@ -970,15 +978,15 @@ def unwrap(head: str, detect, strong: bool, depth: int = 0) -> LogParser | None:
     if strong:
         kind = _prefix_kind(head)
         if kind is not None:
-            inner = reader_of(_unprefixed(head), detect, depth + 1)
+            inner = _inner_reader(_unprefixed(head), detect, depth + 1)
             return LinePrefixed(inner, kind) if inner is not None else None
     elif _syslog_file(head):  # after the products' readers: SimpleSAMLphp reads its syslog lines
-        inner = reader_of(_unprefixed(head, "syslog-file"), detect, depth + 1)
+        inner = _inner_reader(_unprefixed(head, "syslog-file"), detect, depth + 1)
         if inner is not None:
             return LinePrefixed(inner, "syslog-file")
     got = _envelope(head, strong)
     if got is None:
         return None
     records, inner_head = got
-    inner = reader_of(inner_head, detect, depth + 1)
+    inner = _inner_reader(inner_head, detect, depth + 1)
     return Enveloped(inner, records) if inner is not None else None
