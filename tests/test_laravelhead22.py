@@ -122,3 +122,21 @@ def test_a_cut_wrapped_head_is_read_further():
     assert engine.sniff(head).name == "embedded"
     with pytest.raises(FileNotFoundError):
         engine.sniff_file(str(ROOT / "no-such-file"), head)
+
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_scan_plans_a_split_wrapped_log_by_its_wider_sniff(tmp_path, monkeypatch, jobs):
+    """A log over SPLIT_BYTES (here 64 KiB) is read in ranges whose reader plan() and each range
+    choose from the file's head (batch._log_reader): a CRI file (its timestamped prefix: ranges)
+    whose php-saml line lies 70 KB in, 55 KB into its bare twin, is the SP app log reader's there too."""
+    from samlscan import batch
+
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 64 * 1024)
+    base = GEN.inner_lines(INNER)
+    lines = base[:260] + [GEN.filler_line(INNER, i) + "x" * 150 for i in range(100)] + base[260:]
+    path = _write(tmp_path, "cri", lines + [GEN.filler_line(INNER, i) for i in range(3000)])
+    assert [u.parser_name for u in batch.plan([str(path)])][:2] == ["sp-app", "sp-app"]
+    doc = _report("scan", str(path), "--jobs", jobs)
+    assert [i["kind"] for i in doc["inputs"]] == ["log:sp-app"]
+    assert any(PHP_SAML_FIX in (a["fix"] or "") for a in doc["attempts"])
