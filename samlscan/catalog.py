@@ -29,6 +29,7 @@ PRODUCTS = (
     "sonarqube", "java-saml", "spring", "opensaml", "python3-saml", "php-saml", "sonarqube-cloud", "entra",
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
+    "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
 
@@ -453,7 +454,8 @@ def _ranked(text: str, idx: _Index, product: str | None) -> list[tuple]:
 
 
 IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak", "shibboleth", "authentik",
-                          "simplesamlphp", "pysaml2", "pingfederate"})
+                          "simplesamlphp", "pysaml2", "pingfederate", "onelogin", "pingone", "duo",
+                          "jumpcloud"})
 """Products that act as IdPs and write StatusMessages (SimpleSAMLphp and pysaml2 are SPs too:
 _an_idps_refusal keeps only the refusals an IdP states)."""
 IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", "adfs": "AD FS",
