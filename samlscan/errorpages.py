@@ -10,6 +10,7 @@ import html
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cache, partial
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -390,8 +391,42 @@ def _quoted(before: str) -> bool:
     return before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d")
 
 
+CATALOG_PAGE_IDPS = ("onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud")
+"""IdPs whose error pages have no layout or code of their own that samlscan reads: a page is theirs
+when one of its lines is a text of theirs in the catalog (samlscan/data/catalog.json)."""
+_JSON_KEY = re.compile(r'^\s*[{\[]|^\s*"[^"]{1,80}"\s*:')
+"""A JSON document's first line or a key's line: a log record (CloudTrail's errorMessage), no page."""
+
+
+def _catalog_page(product: str, lines: list[str]) -> ErrorPage | None:
+    """The first line of the page that is one of `product`'s catalog texts, as that product's error."""
+    from samlscan.catalog import lookup
+
+    if lines and _JSON_KEY.match(lines[0]):
+        return None
+    for line in lines:
+        if len(line) > 400 or _JSON_KEY.match(line):
+            continue
+        entry = lookup(line, product)
+        if entry is not None and entry.product == product:
+            return ErrorPage(product, "idp", entry.id, line)
+    return None
+
+
+@cache
+def _catalog_anchor() -> re.Pattern[str]:
+    """The longest literal piece of each page IdP's catalog text: read_page's prefilter for them."""
+    from samlscan.catalog import entries
+
+    pieces = {max(re.split(r"<[^>]{1,40}>", e.pattern), key=len).strip()
+              for e in entries() if e.product in CATALOG_PAGE_IDPS}
+    words = (r"\s+".join(map(re.escape, piece.split())) for piece in sorted(pieces) if piece)
+    return re.compile("|".join(words) or r"(?!)", re.IGNORECASE)
+
+
 _READERS = {"entra": _entra, "adfs": _adfs, "okta": _okta, "keycloak": _keycloak, "google": _google,
-            "shibboleth": _shibboleth, "simplesamlphp": _simplesamlphp, "sonarqube": _sonarqube, "auth0": _auth0}
+            "shibboleth": _shibboleth, "simplesamlphp": _simplesamlphp, "sonarqube": _sonarqube, "auth0": _auth0,
+            **{product: partial(_catalog_page, product) for product in CATALOG_PAGE_IDPS}}
 
 
 _ANCHORS = re.compile(r"AADSTS|Activity\s*ID|Sorry,\s+you\s+can|not\s+allowed\s+to\s+access|not\s+assigned|"
@@ -442,7 +477,7 @@ def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage |
     if is_mime(text):
         parts = itertools.islice(_mime_texts(text[:MIME_MAX]), _MIME_TEXTS)
         return next((page for page in (read_page(part, products) for part in parts) if page is not None), None)
-    if len(text) > PAGE_MAX or not _ANCHORS.search(text):
+    if len(text) > PAGE_MAX or not (_ANCHORS.search(text) or _catalog_anchor().search(text)):
         return None
     bare = without_blocks(text)  # (once: page_lines finds no script or style left to take out)
     if source_code(bare):

@@ -6,8 +6,8 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CORR_ID, GOOGLE_ERROR, OKTA_CODE, OKTA_TEXT,
-                                 REQ_ID, TAG, read_page, without_blocks)
+from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CATALOG_PAGE_IDPS, CORR_ID, GOOGLE_ERROR,
+                                 OKTA_CODE, OKTA_TEXT, REQ_ID, TAG, read_page, without_blocks)
 from samlscan.errorpages import (AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_CODE as _AUTH0_CODE,
                                  AUTH0_LINE as _AUTH0_LINE, AUTH0_LINK as _AUTH0_LINK,
                                  AUTH0_PAGE_TEXT as _AUTH0_PAGE_TEXT, AUTH0_SENTENCE as _AUTH0_SENTENCE,
@@ -60,7 +60,10 @@ def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | No
         return _auth0_page(text, url, status)
     if status >= 400 and _GOOGLE_HOST.search(host):
         return _google_page(text)
-    page = read_page(text, PAGE_ONLY_IDPS)
+    # an IdP known by its SSO host (idp_at) whose page says one of its catalog texts: only there, as
+    # 'You do not have access to this application' is any site's sentence
+    at = idp_at(url)
+    page = read_page(text, (at,) if at in CATALOG_PAGE_IDPS else PAGE_ONLY_IDPS)
     return IdpError(page.product, page.raw_code, page.text, page.request_id, page.correlation_id) if page is not None else None
 
 
