@@ -211,7 +211,7 @@ def sniff(head: bytes) -> Sniffed:
     parser = None if one_blob else logs.detect(text_head)
     if parser is None and not one_blob:
         parser = logs.detect_late(text_head)  # (not for a paste the embedded reader gave up below)
-    late = parser is None and not small and unknown_lines(text_head)
+    late = parser is None and not small and unknown_lines(text_head, blob_kind)
     if late:  # its SAML, if any, is below the head: a log in a layout of its own, not a paste
         parser = logs.embedded.PARSER
     # (timestamped, asked only here: lines that start with times are a log, however small)
@@ -245,14 +245,16 @@ def sniff_file(path: str, head: bytes) -> Sniffed:
     return wider if wider.kind == "log" and wider.name != "embedded" else found
 
 
-def unknown_lines(text: str) -> bool:
+def unknown_lines(text: str, kind=...) -> bool:
     """Text of lines in no known layout: not XML, JSON, a form body, base64 or a saved page (MIME),
     which are read whole as one message or page; a log whose lines may carry SAML (an access log,
-    a console capture)."""
+    a console capture). `kind`: blob.sniff_kind(text), when the caller has it."""
     from samlscan.errorpages import is_mime
     from samlscan.inputs import blob
 
-    return text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "[") and blob.sniff_kind(text) is None \
+    if kind is ...:
+        kind = blob.sniff_kind(text)
+    return kind is None and text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "[") \
         and text.count("\n") >= 2 and not is_mime(text)
 
 

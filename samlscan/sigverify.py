@@ -342,7 +342,9 @@ def _normalised_copy(root, variant: str):
     """A copy with whitespace-only text removed, and by `variant`: base64 leaves as they are
     ('indent'), unwrapped ('unwrap'), or wrapped ones given back a final line break ('certificates',
     'base64'; None when none lacks it): the document as it probably was before a pretty-printer or a
-    line-wrapping tool touched it."""
+    line-wrapping tool touched it; 'line-breaks': _line_breaks_copy."""
+    if variant == "line-breaks":
+        return _line_breaks_copy(root)
     tailed = _TAILED.get(variant, ())
     if tailed and not any(_lacks_tail(el.text) for el in root.iter(*tailed)):
         return None
@@ -500,7 +502,7 @@ def _reformatted(root, sig, keys, xmlsec) -> bool:
     the line breaks a one-line formatter turned into spaces (Monolog's LineFormatter)."""
     path = _index_path(root, sig)
     for variant in ("indent", "unwrap", "certificates", "base64", "line-breaks"):
-        doc = _line_breaks_copy(root) if variant == "line-breaks" else _normalised_copy(root, variant)
+        doc = _normalised_copy(root, variant)
         if doc is None:
             continue
         node = doc

@@ -11,8 +11,9 @@ import io
 from datetime import tzinfo
 from typing import IO, Iterator
 
-from samlscan.ansi import as_read, console, plain
+from samlscan.ansi import as_read, console
 from samlscan.logs.base import LogParser, Malformed, Record
+from samlscan.logs.coloured import Decoloured, reader_of
 from samlscan.textcodec import utf16_codec
 from samlscan.model import Source
 
@@ -182,14 +183,14 @@ def iter_lines(fh: IO[str]) -> Iterator[tuple[int, str]]:
 def parse_file(path: str, tz: tzinfo, parser: LogParser | None = None) -> Iterator[Record]:
     """Stream the records of one log file. Unreadable input becomes a Malformed record."""
     try:
-        head = _head(path)
-        coloured = console(head)  # (a console capture: its colours stripped from every line as read)
+        head = _head(path)  # (a console capture's reader strips its colours from every line: logs.coloured)
         if parser is None:
-            parser = detect(plain(head) if coloured else head)
+            parser = reader_of(head, detect, 0)
+        elif console(head) and not isinstance(parser, Decoloured):
+            parser = Decoloured(parser)
         if parser is None:
             return
         with _open_text(path) as fh:
-            lines = iter_lines(fh)
-            yield from parser.parse(((n, plain(line)) for n, line in lines) if coloured else lines, path, tz)
+            yield from parser.parse(iter_lines(fh), path, tz)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:  # truncated gzip, vanished file
         yield Malformed(Source(path, None), f"unreadable: {exc}")

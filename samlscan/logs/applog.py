@@ -478,7 +478,7 @@ class AppLogParser:
             if h.time_text != stamp:  # consecutive lines often share their time: parse it once
                 stamp, when = h.time_text, parse_iso(h.time_text, tz)
             lib = _in_language(library(h.logger), h.language)
-            named = _in_language(library(h.msg), h.language)
+            named = None if lib else _in_language(library(h.msg), h.language)  # (only where the logger names none)
             head = (no, when[0], lib or named)
             if lib is None and (h.level in _MAYBE_FAILED or _ERRORS_LIST_RE.search(h.msg)):
                 lib = named  # (python3-saml's errors list is a failure at any level:

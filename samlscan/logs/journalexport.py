@@ -35,12 +35,10 @@ def _size(prefix: str) -> int | None:
     return int.from_bytes(prefix.encode("ascii"), "little")
 
 
-def _value(got: list[str]) -> tuple[str, int | None]:
-    """(the binary value, its size when readable) of the lines after its name: the size's eight bytes
-    end with its last NUL among them (a size under 2**56)."""
-    text = "\n".join(got)
-    last_nul = max((i for i, c in enumerate(text[:8]) if c == "\x00"), default=-1)
-    return text[last_nul + 1:], _size(text[:last_nul + 1])
+def _prefix_end(text: str) -> int:
+    """Where the size's eight bytes end in the text after a binary field's name: after their last NUL
+    (a size under 2**56); a line feed among them splits them over two lines."""
+    return 1 + max((i for i, c in enumerate(text[:8]) if c == "\x00"), default=-1)
 
 
 class _Binary:
@@ -51,12 +49,15 @@ class _Binary:
         self.name, self.lines, self.size, self.read = name, [], None, 0
 
     def add(self, line: str) -> None:
-        if not self.lines:  # the size's eight bytes open the first line (a line feed among them: unreadable)
-            last_nul = max((i for i, c in enumerate(line[:8]) if c == "\x00"), default=-1)
-            self.size = _size(line[:last_nul + 1])
-            self.read = -(last_nul + 1)
+        if not self.lines:  # (a size split over two lines is unreadable: _size says None)
+            skip = _prefix_end(line)
+            self.size, self.read = _size(line[:skip]), -skip
         self.lines.append(line)
         self.read += len(line.encode("utf-8", "replace"))
+
+    def value(self) -> str:
+        text = "\n".join(self.lines)
+        return text[_prefix_end(text):]
 
     def ended(self, line: str) -> bool:
         """The value read so far is whole (`line` comes after it). The newline translation made each
@@ -83,7 +84,7 @@ def entries(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict[str, s
                 if binary.read <= MAX_VALUE:
                     binary.add(line)
                 continue
-            entry[binary.name] = _value(binary.lines)[0]
+            entry[binary.name] = binary.value()
             binary = None
         if line == "":
             if entry:
@@ -100,6 +101,6 @@ def entries(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict[str, s
         else:
             binary = _Binary(m[1])
     if binary is not None and binary.lines:
-        entry[binary.name] = _value(binary.lines)[0]
+        entry[binary.name] = binary.value()
     if entry:
         yield start, entry
