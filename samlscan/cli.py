@@ -306,13 +306,14 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     from dataclasses import replace
 
     from samlscan.batch import run_scan
+    from samlscan.progress import shown_on
     from samlscan.zones import parse_zones
 
     _inputs_usable(output, inputs)
     expect = _expectations(kw, [Path(p).parent for p in inputs if p != "-"])
     # the batch path, in this process: compressed files and archives are read in place too (a
     # big log is read in ranges, so the bar moves on a terminal)
-    show = not quiet and sys.stderr.isatty()
+    show = shown_on(sys.stderr, quiet)
     report = run_scan(list(inputs), expect, jobs=1, tz=parse_zones(expect.timezones), show_progress=show)
     report = replace(report, notes=expect.contradictions + report.notes)
     _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet, missing=_missing(inputs))
@@ -349,14 +350,14 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     from dataclasses import replace
 
     from samlscan.batch import run_scan
-    from samlscan.progress import stage
+    from samlscan.progress import shown_on, stage
     from samlscan.walkpaths import walk
     from samlscan.zones import parse_zones
 
     _inputs_usable(output, paths)
     walked = walk(list(paths), include, exclude)  # (once: the settings files are found among these)
     expect, notes, found = _scan_expectations(kw, [Path(p) for p in paths if Path(p).is_dir()], walked[0])
-    show = not quiet and sys.stderr.isatty()
+    show = shown_on(sys.stderr, quiet)
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
                       tz=parse_zones(expect.timezones), show_progress=show,
                       keep_xml=fmt == "html", walked=walked)  # only the HTML report shows the decoded XML

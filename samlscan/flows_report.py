@@ -11,6 +11,8 @@ import os
 from datetime import datetime, timezone
 from samlscan.flows import Exchange, Flow, build_flows, message_ids
 from samlscan.inputs.base import RawMessage
+from samlscan.report.cells import wrap
+from samlscan.report.columns import layout
 from samlscan.report.redact import Redactor
 
 SCHEMA = "samlscan-flows/1"
@@ -175,9 +177,16 @@ def _message_cell(step: dict) -> str:
     return "\n".join(out)
 
 
-def _table(docs: list[dict]) -> str:
-    from tabulate import tabulate
+_STEP_HEADERS = ("time (UTC)", "leg", "request", "status", "SAML message (ID -> InResponseTo)", "result")
+_STEP_WIDTHS = (None, None, 70, None, 60, 60)
+"""The widest a step column gets (display columns): longer values wrap inside it, a URL too."""
 
+
+def _step_row(cells: list[str]) -> tuple:
+    return tuple(c if w is None else wrap(c, w, break_long=True) for c, w in zip(cells, _STEP_WIDTHS))
+
+
+def _table(docs: list[dict]) -> str:
     lines: list[str] = []
     for d in docs:
         if d["error"]:
@@ -195,11 +204,9 @@ def _table(docs: list[dict]) -> str:
             lines += [f"  ! {x['code']} ({x['severity']}): {x['message']}" for x in f["findings"]]
             if f["ask"]:
                 lines.append(f"  Ask the user for {f['ask']}.")
-            rows = [[s["time"] or "-", s["leg"], f"{s['method']} {s['url']}", s["status"] or "-",
-                     _message_cell(s), "\n".join(s["notes"])] for s in f["steps"]]
-            lines.append(tabulate(rows, headers=["time (UTC)", "leg", "request", "status",
-                                                 "SAML message (ID -> InResponseTo)", "result"],
-                                  tablefmt="simple", maxcolwidths=[None, None, 70, None, 60, 60]))
+            rows = [_step_row([s["time"] or "-", s["leg"], f"{s['method']} {s['url']}", s["status"] or "-",
+                               _message_cell(s), "\n".join(s["notes"])]) for s in f["steps"]]
+            lines.append(layout(rows, _STEP_HEADERS))
         lines.append("")
     return "\n".join(lines) + "\n"
 

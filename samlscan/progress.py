@@ -58,6 +58,20 @@ MIN_BAR = 8
 """Narrower than this, the bar says nothing: the numbers go first."""
 
 
+def shown_on(stream, quiet: bool) -> bool:
+    """Whether to draw the bar on `stream`: a terminal, not --quiet, and not TERM=dumb (Emacs'
+    shell, some CI consoles: no cursor control, so each redraw would stay on screen; cargo and
+    git do the same)."""
+    import os
+
+    if quiet or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # (a closed or replaced stderr)
+        return False
+
+
 def terminal_columns(stream) -> int:
     """The columns of the terminal `stream` writes to (stderr's, not stdout's, which is often a
     file when the bar is drawn); 80 when it cannot be told."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from samlscan.progress import render_line, stage
+from tests.tty_util import on_a_terminal
 from samlscan.report.attempts_table import render_attempts
 from samlscan.report.cells import clip, graphemes, width, wrap
 from samlscan.report.columns import layout
@@ -33,35 +34,6 @@ RAW = ("\x1b", "\x07", "\x9b")
 def _samlscan(*args, env=None):
     return subprocess.run([sys.executable, "-m", "samlscan", *map(str, args)], capture_output=True,
                           text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
-
-
-def _on_a_terminal(*args, columns=80):
-    """samlscan run with stdout and stderr on a pseudo-terminal (click strips CSI sequences only
-    when writing to a pipe, so a pipe hides what a terminal gets): everything it wrote there."""
-    main, child = pty.openpty()
-    import fcntl
-    import struct
-    import termios
-
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    p = subprocess.Popen([sys.executable, "-m", "samlscan", *map(str, args)], stdout=child, stderr=child,
-                         stdin=subprocess.DEVNULL, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    os.close(child)
-    out = b""
-    while True:
-        ready, _, _ = select.select([main], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # (Linux: EIO once the child side is closed)
-            break
-        if not chunk:
-            break
-        out += chunk
-    p.wait(60)
-    os.close(main)
-    return out.decode("utf-8", "replace")
 
 
 # --- display width ---------------------------------------------------------------------------------
@@ -138,7 +110,7 @@ def test_the_signed_cjk_response_verifies_and_its_table_lines_up():
 
 def test_a_log_of_cjk_users_fits_a_narrow_terminal():
     for columns in (60, 80):
-        out = _shown(_on_a_terminal("scan", KC_LOG.relative_to(ROOT), columns=columns))
+        out = _shown(on_a_terminal("scan", KC_LOG.relative_to(ROOT), columns=columns))
         assert "山田太郎" in out and "== login attempts" in out
         wide = [line for line in out.splitlines() if width(line) > columns
                 and not line.startswith("samlscan: ")]  # (the summary on stderr: one line to grep)
@@ -165,7 +137,7 @@ def hostile(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "jsonl", "sarif", "html"])
 def test_no_control_of_a_value_or_a_file_name_reaches_the_terminal(hostile, fmt):
-    out = _on_a_terminal("scan", "--format", fmt, hostile).replace("\x1b[K", "")  # (the progress line's)
+    out = on_a_terminal("scan", "--format", fmt, hostile).replace("\x1b[K", "")  # (the progress line's)
     assert "mallory" in out and "pwned" in out
     assert not any(c in out for c in RAW), out[:2000]
 
@@ -174,7 +146,7 @@ def test_no_control_of_a_value_or_a_file_name_reaches_the_terminal(hostile, fmt)
                                   ("flows", "a\x1b]0;pwned\x07b.log")])
 def test_messages_and_listings_show_controls(hostile, args):
     command, name = args
-    out = _on_a_terminal(command, hostile / name).replace("\x1b[K", "")
+    out = on_a_terminal(command, hostile / name).replace("\x1b[K", "")
     assert "\\x1b" in out and not any(c in out for c in RAW), out[:2000]
 
 

@@ -109,10 +109,25 @@ def _chunks(line: str) -> list[str]:
     return out
 
 
-def wrap_line(line: str, columns: int) -> list[str]:
+def _split(chunk: str, room: int) -> tuple[str, str]:
+    """`chunk` cut between grapheme clusters: the head fills at most `room` columns (one cluster
+    at least)."""
+    head, used = "", 0
+    clusters = graphemes(chunk)
+    for i, cluster in enumerate(clusters):
+        if head and used + _cluster_width(cluster) > room:
+            return head, "".join(clusters[i:])
+        head += cluster
+        used += _cluster_width(cluster)
+    return head, ""
+
+
+def wrap_line(line: str, columns: int, break_long: bool = False) -> list[str]:
     """One paragraph wrapped to `columns` by display width, as textwrap does with
     break_long_words=False and break_on_hyphens=False (a URL or an ID longer than the line stays
-    whole), except that it measures columns and may break between wide characters."""
+    whole), except that it measures columns and may break between wide characters. `break_long`:
+    a word wider than the line fills the rest of the line and goes on in the next (textwrap's
+    default), for columns that must stay narrow."""
     chunks = _chunks(line)[::-1]
     lines: list[str] = []
     while chunks:
@@ -122,8 +137,12 @@ def wrap_line(line: str, columns: int) -> list[str]:
         while chunks and used + width(chunks[-1]) <= columns:
             used += width(chunks[-1])
             current.append(chunks.pop())
-        if chunks and not current and width(chunks[-1]) > columns:
-            current.append(chunks.pop())
+        if chunks and width(chunks[-1]) > columns:
+            if break_long and (used < columns or not current):
+                head, chunks[-1] = _split(chunks[-1], columns - used)
+                current.append(head)
+            elif not current:
+                current.append(chunks.pop())
         if current and current[-1].isspace():
             current.pop()
         if current:
@@ -131,6 +150,6 @@ def wrap_line(line: str, columns: int) -> list[str]:
     return lines
 
 
-def wrap(text: str, columns: int) -> str:
+def wrap(text: str, columns: int, break_long: bool = False) -> str:
     """Each line of `text` wrapped to `columns` (an empty line stays, as textwrap.fill gives '')."""
-    return "\n".join("\n".join(wrap_line(p, columns)) for p in str(text).splitlines() or [""])
+    return "\n".join("\n".join(wrap_line(p, columns, break_long)) for p in str(text).splitlines() or [""])

@@ -1,0 +1,91 @@
+"""Small terminal fixes of the seventeenth session: no progress bar under TERM=dumb (its erase
+code would stay on screen), and the flows table wrapped by display columns, each message of a
+step on its own line."""
+from __future__ import annotations
+
+import io
+import os
+import pty
+import select
+import subprocess
+import sys
+import textwrap
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from samlscan.progress import shown_on
+from samlscan.report.cells import width, wrap
+from tests.tty_util import on_a_terminal
+
+ROOT = Path(__file__).resolve().parent.parent
+CAPTURE = ROOT / "fixtures" / "captures" / "chrome-sp-clock-behind.har"
+
+
+def test_the_bar_is_drawn_on_a_terminal_only(monkeypatch):
+    main, child = pty.openpty()
+    try:
+        with open(child, "w", closefd=False) as tty:
+            monkeypatch.setenv("TERM", "xterm-256color")
+            assert shown_on(tty, quiet=False)
+            assert not shown_on(tty, quiet=True)
+            monkeypatch.setenv("TERM", "dumb")
+            assert not shown_on(tty, quiet=False)
+        monkeypatch.setenv("TERM", "xterm-256color")
+        assert not shown_on(io.StringIO(), quiet=False)
+    finally:
+        os.close(main)
+        os.close(child)
+
+
+@pytest.mark.parametrize("term, erased", [("xterm", True), ("dumb", False)])
+def test_a_dumb_terminal_gets_no_cursor_control(term, erased):
+    """The 'correlating...' status is drawn and erased with CSI K: under TERM=dumb neither."""
+    out = on_a_terminal("scan", ROOT / "fixtures" / "logs" / "sonarqube", env={"TERM": term})
+    assert "attempt" in out.lower()
+    assert ("\x1b[K" in out) is erased
+
+
+def test_long_words_fill_the_line_as_textwrap_does():
+    for text, columns in [("GET https://idp.example.org/idp/profile/SAML2/Redirect/SSO?SAMLRequest=abc", 20),
+                          ("a bb " + "c" * 45 + " dd", 7), ("x" * 10, 1)]:
+        assert wrap(text, columns, break_long=True).split("\n") == textwrap.wrap(
+            text, columns, break_on_hyphens=False)
+    assert wrap("x" * 30, 10) == "x" * 30  # (without break_long an ID stays whole)
+
+
+def test_long_words_are_cut_by_display_columns():
+    lines = wrap("ユーザーはアクセスできません:" + "山" * 50 + "https://例え.example/ログイン", 11, break_long=True).split("\n")
+    assert all(width(line) <= 11 for line in lines) and len(lines) > 10
+
+
+def _flows(tmp_path, error_text):
+    har = CAPTURE.read_text(encoding="utf-8").replace(
+        "You%27re%20not%20authorized%20to%20access%20this%20page.%20Please%20contact%20the%20administrator.",
+        urllib.parse.quote(error_text))
+    path = tmp_path / "capture.har"
+    path.write_text(har, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "samlscan", "flows", path], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def test_the_flows_table_wraps_by_display_columns(tmp_path):
+    """A result in Japanese is two columns a character: wrapped at 60 code points it was 120
+    columns wide and pushed the table past every terminal."""
+    out = _flows(tmp_path, "ログインできません。" * 12)
+    head = next(line for line in out.splitlines() if line.startswith("time (UTC)"))
+    rule = out.splitlines()[out.splitlines().index(head) + 1]
+    assert rule.split()[-1] == "-" * 60  # the result column
+    assert all(width(line) <= width(rule) for line in out.splitlines()[out.splitlines().index(head):]
+               if line.strip() and not line.startswith(("Flow", "  !")))
+
+
+def test_each_message_of_a_step_keeps_its_own_line(tmp_path):
+    """The IdP's step carries the AuthnRequest and the Response: tabulate's wrapping joined the
+    cell's lines, 'AuthnRequest _req_.. Response' on one line."""
+    out = _flows(tmp_path, "denied")
+    step = next(line for line in out.splitlines() if "authn-request" in line)
+    assert "AuthnRequest _req_7f3a9c1e5b2d4f60" in step and "Response" not in step
