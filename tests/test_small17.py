@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import pty
-import select
 import subprocess
 import sys
 import textwrap
