@@ -9,7 +9,7 @@ from pathlib import Path
 
 from samlscan.certs import SP_CERT, TrustedCert, load_certs
 from samlscan.config.files import NO_CERT, PINNED, _as_list, _read
-from samlscan.config.metadata import load_idp_metadata
+from samlscan.config.metadata import VALID_UNTIL, expired_note, load_idp_metadata
 from samlscan.config.model import PROFILES, Expectations
 from samlscan.config.python3saml import load_python3_saml_settings
 from samlscan.config.sonar import load_sonar_settings
@@ -112,7 +112,8 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
         origin = f"{config_path}: " if file_values.get("profile") == values["profile"] else ""  # (--profile: click's Choice)
         raise ConfigError(f"{origin}unknown profile {values['profile']!r}; known: {', '.join(PROFILES)}")
     values["sources"] = tuple(sources)
-    values["contradictions"] = _entity_contradictions(flags, file_values, config_path, metadata)
+    values["contradictions"] = (_entity_contradictions(flags, file_values, config_path, metadata)
+                                + _expired_metadata(metadata, values.get("at")))
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
 
@@ -133,6 +134,14 @@ def _entity_contradictions(flags: dict, file_values: dict, config_path: Path | N
                  "issuer-mismatch: give the entity ID and the metadata of the same IdP"
                  for meta, layer in metadata
                  if layer.get("idp_entity_id") and layer["idp_entity_id"] != str(given))
+
+
+def _expired_metadata(metadata: list[tuple[str, dict]], at: datetime | None) -> tuple[str, ...]:
+    """A note for each IdP metadata file past its validUntil at --at (the evidence's time), else now:
+    said, not refused (the certificates in it are still what the IdP signs with, or were)."""
+    now, what = (at, "--at") if at else (datetime.now(timezone.utc), "now")
+    return tuple(note for meta, layer in metadata if VALID_UNTIL in layer
+                 and (note := expired_note(meta, layer[VALID_UNTIL], now, what)))
 
 
 def _fingerprint_of(cert: TrustedCert, pinned: list[tuple[str, str]]) -> bool:

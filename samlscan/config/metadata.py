@@ -12,6 +12,50 @@ from samlscan.errors import ConfigError, InputError, OtherKind
 METADATA_KEY = ": KeyDescriptor #"
 """In a certificate's origin: it comes from IdP metadata ('<file>: entity <id>: KeyDescriptor #2 ...')."""
 
+VALID_UNTIL = "idp_metadata_valid_until"
+"""The key of load_idp_metadata's values that holds when the IdP's metadata stops being valid:
+(instant, its text, the element that says it), the earliest validUntil that bounds the IdP."""
+
+
+def _limit(elements) -> tuple | None:
+    """The earliest validUntil of `elements` (SAML metadata 2.3.1, 2.3.2, 2.4.1: an
+    EntitiesDescriptor's, EntityDescriptor's or role's validUntil bounds all it holds), as
+    (instant, text, local name of its element); an unreadable one is left out."""
+    from samlscan.saml import parse_time
+    from samlscan.xmlsafe import local
+
+    found = []
+    for el in elements:
+        text = (el.get("validUntil") or "").strip()
+        if text and (instant := parse_time(text)) is not None:
+            found.append((instant, text, local(el.tag)))
+    return min(found, key=lambda f: f[0]) if found else None
+
+
+def _earliest(*limits) -> tuple | None:
+    known = [lim for lim in limits if lim]
+    return min(known, key=lambda f: f[0]) if known else None
+
+
+def expired_note(path: str, limit: tuple, now, what: str) -> str | None:
+    """The report's note when the metadata at `path` is past its validUntil at `now` (`what`
+    names that time: '--at', 'now'), else None."""
+    instant, text, element = limit
+    if instant >= now:
+        return None
+    days = (now - instant).days
+    return (f"the IdP metadata {path} expired: its {element}'s validUntil is {text}"
+            f"{f', {days} days before {what}' if days else f', before {what}'}; an SP that checks "
+            "validUntil (SAML metadata 2.3.1; Shibboleth SP and OpenSAML, SimpleSAMLphp, pysaml2) refuses it "
+            "and trusts none of its keys. samlscan still used its entity ID, SSO URLs and certificates: "
+            "download the IdP's current metadata")
+
+
+def _cert_text(el) -> str:
+    """An X509Certificate's base64 wherever comments split it (a portal's '<!-- cert -->' first
+    left .text empty: 'no certificate found'); XML comments are no part of the content (XML 1.0 2.5)."""
+    return "".join(el.itertext())
+
 
 def _metadata_bytes(data: bytes) -> bytes:
     """Metadata as saved from a browser or pasted: blank lines before the XML declaration (which
@@ -103,11 +147,12 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
             for ed in iter_complete(_metadata_bytes(data), MD + "EntityDescriptor"):
                 root_tag = ed.getroottree().getroot().tag
                 if ed.find(MD + "IDPSSODescriptor") is not None:
-                    idps.append((ed.get("entityID"), etree.tostring(ed, with_tail=False)))
+                    idps.append((ed.get("entityID"), etree.tostring(ed, with_tail=False),
+                                 _limit(ed.iterancestors())))
                 else:
                     roles |= _roles(ed, MD)
             if idps:
-                return _chosen_idp(path, idps, entity_id)
+                return _chosen_idp(path, idps, entity_id, _limit([ed.getroottree().getroot()]))
             # (said from the stream: the whole tree of a large file without an IdP took 70 times its size)
             raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata "
                             f"({_no_idp_reason(root_tag or xml_root_tag(_metadata_bytes(data)), roles, MD)})")
@@ -121,13 +166,15 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     entities = _idp_entities(root, MD)
     if not entities:
         raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root.tag, _roles(root, MD), MD)})")
-    return _chosen_idp(path, [(ed.get("entityID"), ed) for ed, _ in entities], entity_id)
+    return _chosen_idp(path, [(ed.get("entityID"), ed, _limit(ed.iterancestors())) for ed, _ in entities],
+                       entity_id, _limit([root]))
 
 
-def _chosen_idp(path: Path, idps: list, entity_id: str | None) -> dict:
+def _chosen_idp(path: Path, idps: list, entity_id: str | None, whole: tuple | None = None) -> dict:
     """load_idp_metadata's values from the IdPs of a file, each (entityID, its EntityDescriptor as an
-    element or as bytes): the one IdP, the one `entity_id` names, or all of them held for each
-    message's Issuer to pick (aggregate_idp)."""
+    element or as bytes, the validUntil of the EntitiesDescriptors around it): the one IdP, the one
+    `entity_id` names, or all of them held for each message's Issuer to pick (aggregate_idp), with
+    the file's own validUntil (`whole`, its root's)."""
     from lxml import etree
 
     from samlscan.xmlsafe import MAX_METADATA_BYTES, MD, parse_xml
@@ -135,23 +182,29 @@ def _chosen_idp(path: Path, idps: list, entity_id: str | None) -> dict:
     if len(idps) > 1:
         chosen = [idp for idp in idps if idp[0] == entity_id]
         if not chosen and entity_id:
-            raise _not_listed(path, [name or "?" for name, _ in idps], entity_id)
+            raise _not_listed(path, [name or "?" for name, _, _ in idps], entity_id)
         if not chosen:
             _AGGREGATES[str(path)] = {name: ed if isinstance(ed, bytes) else etree.tostring(ed, with_tail=False)
-                                      for name, ed in idps if name}
+                                      for name, ed, _ in idps if name}
+            _AGGREGATE_LIMITS[str(path)] = {name: limit for name, _, limit in idps if name and limit} | {None: whole}
             _AGGREGATE_STAT[str(path)] = _stat_key(str(path))
-            return {"idp_aggregates": (str(path),)}
+            return _unchosen(str(path))
         idps = chosen[:1]
-    ed = idps[0][1]
+    _, ed, limit = idps[0]
     if isinstance(ed, bytes):
         ed = parse_xml(ed, max_bytes=MAX_METADATA_BYTES)
-    return _entity_values(path, ed, ed.findall(MD + "IDPSSODescriptor"))
+    return _entity_values(path, ed, ed.findall(MD + "IDPSSODescriptor"), limit)
 
 
 _AGGREGATES: dict[str, dict[str, bytes]] = {}
 """Metadata aggregates read with no IdP chosen: path -> {entityID: its EntityDescriptor's bytes}.
 Per process (a forked worker inherits it; Expectations carry the path only, as they travel to the
 workers with every unit): an IdP's certificates are read when a message names it."""
+
+
+_AGGREGATE_LIMITS: dict[str, dict[str, tuple]] = {}
+"""The validUntil of the EntitiesDescriptors around each IdP of _AGGREGATES (its bytes lack them),
+and under None the file's root's."""
 
 
 _AGGREGATE_STAT: dict[str, tuple | None] = {}
@@ -180,11 +233,18 @@ def _aggregate_choice(path: str, held: dict[str, bytes], entity_id: str | None) 
     """load_idp_metadata's values for an aggregate already read: the IdP `entity_id` names, or each
     message's Issuer picks it (no `entity_id`)."""
     if not entity_id:
-        return {"idp_aggregates": (path,)}
+        return _unchosen(path)
     found = aggregate_idp(path, entity_id)
     if found is None:
         raise _not_listed(path, list(held), entity_id)
     return found
+
+
+def _unchosen(path: str) -> dict:
+    """load_idp_metadata's values for an aggregate whose IdP each message's Issuer picks, with the
+    validUntil of the whole file."""
+    whole = _AGGREGATE_LIMITS.get(path, {}).get(None)
+    return {"idp_aggregates": (path,), **({VALID_UNTIL: whole} if whole else {})}
 
 
 def _not_listed(path, names: list[str], entity_id: str) -> ConfigError:
@@ -197,7 +257,8 @@ def aggregate_idp(path: str, entity_id: str) -> dict | None:
     if path not in _AGGREGATES:  # (a spawned worker: the file is read again, once)
         load_idp_metadata(Path(path))
     data = _AGGREGATES[path].get(entity_id)
-    return None if data is None else _chosen_idp(Path(path), [(entity_id, data)], entity_id)
+    limit = _AGGREGATE_LIMITS.get(path, {}).get(entity_id)
+    return None if data is None else _chosen_idp(Path(path), [(entity_id, data, limit)], entity_id)
 
 
 def rename_aggregate(old: str, new: str) -> None:
@@ -205,6 +266,7 @@ def rename_aggregate(old: str, new: str) -> None:
     temporary file, known by its label: found.py). Forked workers inherit the name."""
     if old in _AGGREGATES:
         _AGGREGATES[new] = _AGGREGATES.pop(old)
+        _AGGREGATE_LIMITS[new] = _AGGREGATE_LIMITS.pop(old, {})
 
 
 def aggregate_entities(path: str) -> dict[str, bytes]:
@@ -216,8 +278,9 @@ def aggregate_size(path: str) -> int:
     return len(_AGGREGATES.get(path, ()))
 
 
-def _entity_values(path: Path, ed, idps) -> dict:
-    """entityID, certificates (each with its use) and SSO URLs of one IdP's EntityDescriptor."""
+def _entity_values(path: Path, ed, idps, limit: tuple | None = None) -> dict:
+    """entityID, certificates (each with its use), SSO URLs and validUntil of one IdP's
+    EntityDescriptor (`limit`: the validUntil of the EntitiesDescriptors around it)."""
     from samlscan.xmlsafe import DS, MD
 
     name = ed.get("entityID") or "?"
@@ -230,11 +293,11 @@ def _entity_values(path: Path, ed, idps) -> dict:
             kinds.add(use or "no use")
             if use == "encryption":
                 listed += [(use, c) for x in kd.iter(DS + "X509Certificate") for c in _readable_certs(
-                    x.text, f"{path}: entity {name}{METADATA_KEY}{n} (use=encryption) X509Certificate")]
+                    _cert_text(x), f"{path}: entity {name}{METADATA_KEY}{n} (use=encryption) X509Certificate")]
             if use not in ("", "signing"):
                 continue
             for x in kd.iter(DS + "X509Certificate"):
-                found = load_certs((x.text or "").encode(),
+                found = load_certs(_cert_text(x).encode(),
                                    f"{path}: entity {name}{METADATA_KEY}{n} X509Certificate")
                 certs.extend(found)
                 listed += [(use, c) for c in found]
@@ -242,6 +305,8 @@ def _entity_values(path: Path, ed, idps) -> dict:
                  if s.get("Location"))
     out = {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls,
            "idp_metadata_certs": tuple(listed)}
+    if until := _earliest(limit, _limit([ed, *idps])):
+        out[VALID_UNTIL] = until
     if not certs:
         found = (f"its KeyDescriptors are {', '.join(sorted(kinds))} without a signing X509Certificate"
                  if kinds else "it has no KeyDescriptor")

@@ -52,7 +52,8 @@ class Expectations:
     (samlscan.zones); the workers read them, the checks do not."""
     contradictions: tuple[str, ...] = ()
     """Where the settings given say two things of one fact (--idp-entity-id against the entityID of
-    --idp-metadata): a note each in the report, said once, not a finding at every message."""
+    --idp-metadata), or say they are out of date (IdP metadata past its validUntil): a note each in
+    the report, said once, not a finding at every message."""
     keep_xml: bool = True
     """Not a setting of the SP: whether each message keeps its decoded bytes (only the HTML report
     and `decode` show them; a scan to another format leaves them out of what workers send back)."""
