@@ -77,7 +77,7 @@ def test_entra_metadata_gives_the_idpssodescriptors_four_certificates_and_both_b
     root = etree.fromstring(ENTRA_FILE.read_bytes())
     meta = load_idp_metadata(ENTRA_FILE)
     assert meta["idp_entity_id"] == "https://sts.windows.net/{tenantid}/"
-    assert meta["idp_sso_urls"] == ("https://login.microsoftonline.com/common/saml2",) * 2
+    assert meta["idp_sso_urls"] == ("https://login.microsoftonline.com/common/saml2",)  # Redirect and POST
     assert _signers(meta) == _certs_of(root, "IDPSSODescriptor") and len(_signers(meta)) == 4
     assert [u for u, _ in meta["idp_metadata_certs"]] == ["signing"] * 4
     assert "no_cert_reason" not in meta
@@ -87,7 +87,7 @@ def test_okta_metadata_with_indented_base64():
     meta = load_idp_metadata(M23 / "okta-saml-kit.xml")
     assert meta["idp_entity_id"] == "http://www.okta.com/exk8dx3jilpueVzpU0h7"
     sso = "https://dev-989848.oktapreview.com/app/ciscodev843126_portal_1/exk8dx3jilpueVzpU0h7/sso/saml"
-    assert meta["idp_sso_urls"] == (sso, sso)
+    assert meta["idp_sso_urls"] == (sso,)  # POST and Redirect: one URL
     (cert,) = meta["idp_certs"]
     assert "CN=dev-989848" in cert.info.subject and "O=Okta" in cert.info.subject
 
@@ -98,6 +98,16 @@ def test_mleaproxy_metadata_with_one_redirect_endpoint():
     assert meta["idp_sso_urls"] == ("http://localhost:8080/saml/auth",)
     (cert,) = meta["idp_certs"]
     assert "CN=SAML Signing Certificate" in cert.info.subject
+
+
+def test_shibboleth_saml1_endpoint_is_no_saml2_login_url():
+    """A Shibboleth IdP of the CAFe federation (tests/data/metadata) lists SAML 2 POST-SimpleSign,
+    POST, Redirect and the SAML 1 'urn:mace:shibboleth:1.0:profiles:AuthnRequest' endpoint: the
+    last takes no SAML 2.0 AuthnRequest."""
+    meta = load_idp_metadata(DATA / "metadata" / "cafe-ifrr-idp-entity.xml")
+    base = "https://idp-cafe.ifrr.edu.br/idp/profile/"
+    assert meta["idp_sso_urls"] == tuple(base + p for p in ("SAML2/POST-SimpleSign/SSO", "SAML2/POST/SSO",
+                                                            "SAML2/Redirect/SSO"))
 
 
 # --- the Entra shape around our TEST key ------------------------------------------------------------

@@ -301,8 +301,7 @@ def _entity_values(path: Path, ed, idps, limit: tuple | None = None) -> dict:
                                    f"{path}: entity {name}{METADATA_KEY}{n} X509Certificate")
                 certs.extend(found)
                 listed += [(use, c) for c in found]
-    urls = tuple(s.get("Location") for idp in idps for s in idp.findall(MD + "SingleSignOnService")
-                 if s.get("Location"))
+    urls = _sso_urls(idps, MD)
     out = {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls,
            "idp_metadata_certs": tuple(listed)}
     if until := _earliest(limit, _limit([ed, *idps])):
@@ -318,6 +317,20 @@ def _entity_values(path: Path, ed, idps, limit: tuple | None = None) -> dict:
         out[NO_CERT] = (f"{path}: no signing certificate for IdP {name} ({found}); give the IdP's signing "
                         "certificate with --idp-cert")
     return out
+
+
+SAML2_BINDINGS = "urn:oasis:names:tc:SAML:2.0:bindings:"
+
+
+def _sso_urls(idps, md: str) -> tuple[str, ...]:
+    """The IdP's SAML 2.0 login URLs, each once, in the metadata's order: an endpoint of another
+    protocol's binding (Shibboleth's SAML 1 'urn:mace:shibboleth:1.0:profiles:AuthnRequest',
+    /idp/profile/Shibboleth/SSO) takes no AuthnRequest (SAML bindings 3; metadata 2.4.3), and Entra or
+    Okta list one URL for both HTTP-Redirect and HTTP-POST."""
+    urls = [s.get("Location").strip() for idp in idps for s in idp.findall(md + "SingleSignOnService")
+            if (s.get("Location") or "").strip()
+            and (s.get("Binding") or SAML2_BINDINGS).strip().startswith(SAML2_BINDINGS)]
+    return tuple(dict.fromkeys(urls))
 
 
 def _readable_certs(text: str | None, origin: str) -> list[TrustedCert]:
