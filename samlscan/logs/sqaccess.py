@@ -6,7 +6,9 @@ SonarQube writes access.log with logback-access, `sonar.web.accessLogs.pattern`,
 ` %D`, ms). `%reqAttribute{ID}` is the HTTP request ID web.log prints in `web[<ID>]`, so a callback
 line joins web.log's lines of the same request. SonarQube's docs put `%i{X-Forwarded-For}` in place
 of `%h` behind a proxy ('203.0.113.7, 10.0.0.1'). nginx's and Apache's `combined` layout is the
-same without the ID: there time and client are all there is.
+same without the ID: there time and client are all there is; so is ingress-nginx's default
+`upstreaminfo` (combined, then the request's length and time, the upstream's name, address, length,
+time, status and the request's $req_id; the controller's klog lines between are not access lines).
 
 A login (logformats.md 1.3): `GET <ctx>/sessions/init/saml?return_to=..` (302 to the IdP), then
 `POST <ctx>/oauth2/callback/saml` (302). SonarQube redirects a failed callback to
@@ -58,7 +60,11 @@ _PENDING_MAX = 4096
 _LINE = re.compile(
     r'^(?P<host>[^\s,]{1,255}(?:, ?[^\s,]{1,255}){0,4096}) \S{1,255} \S{1,255} \[(?P<time>[^\]]{1,64})\] '
     r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?" (?P<status>\d{3}|-) (?:\d+|-)'
-    r'(?: "(?P<ref>(?:[^"\\]|\\.){0,8192})" "(?P<ua>.{0,8192}?)"(?: "(?P<id>[^"]{0,128})")?(?: \d+)?)?\s*$')
+    r'(?: "(?P<ref>(?:[^"\\]|\\.){0,8192})" "(?P<ua>.{0,8192}?)"(?: "(?P<id>[^"]{0,128})")?(?: \d+)?'
+    # ingress-nginx's 'upstreaminfo' (its default log-format-upstream): $request_length
+    # $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr
+    # $upstream_response_length $upstream_response_time $upstream_status $req_id
+    r'(?: \d+ [\d.]+ \[[^\]\s]{0,255}\] \[[^\]\s]{0,255}\](?: [^\s"]{1,1024}){0,64})?)?\s*$')
 _TIME = re.compile(r"^(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
