@@ -351,6 +351,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     idp.sort(key=lambda x: x[0])
     times = [x[0] for x in idp]
     runs: dict[str, list] = {}
+    proxied = None  # (the proxies' failed callbacks, looked up once when an IdP login does not tell)
     out = Offsets(offsets, offsets.against, offsets.steps)
     for e, instant in readings:
         seen = next((captured[i] for i in e.saml_ids if i in captured), None)
@@ -362,6 +363,12 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
         free = list(itertools.islice((idp[k] for k in range(lo, hi) if not idp[k][3] or not _seen_by_sp(
             sp_users.get(idp[k][3].casefold(), ()), idp[k][1])), 2))  # (one, or more: a busy IdP's window is long)
         if len(free) != 1:
+            if proxied is None:
+                proxied = _proxy_callbacks(readings, events, offsets)
+            witness = _proxy_witness(e, instant, proxied)
+            if witness is not None and abs(e.time - witness[0]) > SKEW:
+                _note_reading(out, e, instant, e.time - witness[0], witness[0],
+                              f"{witness[1]}'s line of that callback", events, runs)
             continue
         _, t_idp, idp_log, _ = free[0]
         off = e.time - t_idp
@@ -371,6 +378,40 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
             _note_reading(out, e, instant, off, t_idp, "the captures" if "capture" in agree[idp_log]
                           else "the other SP logs", events, runs)
     return out
+
+
+_Proxied = tuple[dict[str, list[tuple[datetime, str, str | None]]], dict[tuple[str, str], str]]
+
+
+def _proxy_callbacks(readings, events, offsets: Offsets) -> _Proxied:
+    """The failed callbacks of the SP-side logs that name clients (a proxy's access log: ingress-nginx,
+    nginx, Apache) by client address (time on the captures' clock, input, request ID), for the clients
+    of the refusals read; and each refusal's client: the address its request names in its own log
+    (SonarQube's auth.event after the refusal, the same request ID)."""
+    wanted = {(e.source.input, e.request_id) for e, _ in readings if e.request_id}
+    clients = {(x.source.input, x.request_id): x.ip for x in events
+               if x.ip and x.request_id and (x.source.input, x.request_id) in wanted}
+    ips = set(clients.values()) | {e.ip for e, _ in readings if e.ip}
+    by_ip: dict[str, list] = {}
+    for x in events:
+        if x.ip in ips and x.side == "sp" and x.outcome == "failure" and x.time is not None:
+            by_ip.setdefault(x.ip, []).append((x.time - offsets.get(x.source.input, timedelta(0)), x.source.input,
+                                               x.request_id))
+    return by_ip, clients
+
+
+def _proxy_witness(e: LogEvent, instant: datetime, proxied: _Proxied) -> tuple[datetime, str] | None:
+    """The one failed callback of the refusal's client that another log stamped between the NotBefore
+    the refusal quotes and LEAD after it, and that log's name: a proxy in front of the SP saw the POST
+    on a clock that agrees with the IdP's (after its NotBefore), so the SP's clock, stamping it before,
+    is the odd one. Not a line naming the refusal's request ID (the SP's own access log: its clock)."""
+    from pathlib import Path
+
+    by_ip, clients = proxied
+    ip = e.ip or clients.get((e.source.input, e.request_id))
+    near = [(t, src) for t, src, rid in by_ip.get(ip, ()) if src != e.source.input
+            and (rid is None or rid != e.request_id) and instant <= t <= instant + LEAD]
+    return (near[0][0], Path(near[0][1]).name) if ip and len(near) == 1 else None
 
 
 def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, truth: datetime, witness: str,
