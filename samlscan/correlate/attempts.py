@@ -299,15 +299,18 @@ def _logged_stale_acs(named: list[_Piece], entry, cause: str | None) -> tuple[st
 def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
     """'idp' for a Destination or Recipient the SP refused when its own AuthnRequest in the capture
     asked for an ACS of another path than the one the response went to: the IdP posted to the ACS
-    it stores (a stale entry), not the one asked for (SAML core 3.4.1, AssertionConsumerServiceURL).
-    A scheme, host or port apart is the SP's own URL behind a proxy (its usual side), said by the code."""
+    it stores (a stale entry), not the one asked for (SAML core 3.4.1, AssertionConsumerServiceURL);
+    so did it when the request asked for the very ACS the SP's settings give, whatever part differs (a
+    host renamed at the SP, the IdP's entry still the old one). Else a scheme, host or port apart is the
+    SP's own URL behind a proxy (its usual side), said by the code."""
     if cause not in ("destination-mismatch", "recipient-mismatch"):
         return None
     asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None)
     sent = next((p.acs for p in members if p.acs and p.response is not None), None)
     if not asked or not sent:
         return None
-    return "idp" if acs_path_apart(asked, sent) else None
+    given = next((p.given_acs for p in members if p.given_acs), None)
+    return "idp" if acs_path_apart(asked, sent) or asked == given != sent else None
 
 
 def _client_ip(ips: dict) -> str | None:

@@ -82,6 +82,9 @@ class _MessagePiece(_Piece):
     acs: str | None = None
     """The ACS a captured message names: an AuthnRequest's AssertionConsumerServiceURL, a
     Response's Destination (the SP's own ACS at the time, against the one samlscan was given)."""
+    given_acs: str | None = None
+    """The SP's ACS URL samlscan was given (its settings), as a Response's Destination or Recipient
+    finding expected it."""
     trust_unchecked: bool = False
     """A signed message no configured certificate could judge (none was given)."""
     verified: bool = False
@@ -240,6 +243,8 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Pie
                   sides={f.code: f.side for f in r.findings if f.side} or None,
                   sso_product=_sso_product(m.destination) if m.kind == "AuthnRequest" and destination else None,
                   acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None,
+                  given_acs=next((f.expected for f in r.findings if f.expected and f.code in
+                                  ("destination-mismatch", "recipient-mismatch")), None),
                   trust_unchecked=bool(m.signatures) and all(x.verified is None for x in m.signatures),
                   verified=bool(m.signatures) and all(x.verified for x in m.signatures),
                   metadata_signer=next((_cert_name(x.matched_cert) for x in m.signatures
