@@ -736,8 +736,9 @@ IDP_WHERE = {
     # (node-samlp's encryptionCert and encryptionPublicKey options)
     "decryption-failed": 'Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "encryptionCert" '
                          '= the SP certificate and "encryptionPublicKey" = its public key, both PEM',
+    # (an attribute under another name is renamed where it is released: the same screen)
     **{code: _RELEASE for code in ("login-attribute-missing", "email-missing", "name-attribute-missing",
-                                   "group-attribute-missing")},
+                                   "group-attribute-missing", "email-under-other-name")},
 }
 """Where each IdP product takes what a cause's fix changes, as 'Product: where' clauses without
 parentheses or ';' (catalog.idp_part picks the attempt's IdP's): added to its fix for that IdP only."""

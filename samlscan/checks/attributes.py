@@ -176,7 +176,9 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
             # every attribute of the message (listed above it) in each finding and report row
             yield finding(msg, "email-under-other-name",
                           f"no attribute named {want!r}; the email address is sent as {x.name!r} ({why})",
-                          expected=want, actual=x.name, hint=_setting_hint(ctx, "email_attribute", x.name, want, a))
+                          expected=want, actual=x.name,
+                          hint=in_idp(_setting_hint(ctx, "email_attribute", x.name, want, a), "email-under-other-name",
+                                      a.issuer))
         else:
             yield finding(msg, "email-missing",
                           f"no attribute named {want!r} and no email address under another name{_unreachable(a)}. "
