@@ -111,10 +111,12 @@ def _order(p: _Piece) -> tuple:
     return (p.time is None, p.time.timestamp() if p.time else 0, p.input, len(ref), ref)
 
 
-def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None) -> Attempt:
+def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None,
+             given_idp: str | None = None) -> Attempt:
     """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s).
     `judged`: the findings of responses sent to another SP are already left out; `unheld`:
-    unheld_signers."""
+    unheld_signers; `given_idp`: the product of the IdP the SP's settings name (run.given_idp), whose
+    screens a fix names when nothing in the attempt names its IdP (a failure only an SP log saw)."""
     if len(members) > 1:
         members.sort(key=_order)
     outcomes = set()
@@ -169,17 +171,17 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         # only with evidence of another SP (its log, its AuthnRequest): a response sent to a host
         # other than the configured ACS is as often the configured SP's own misconfiguration (an
         # internal host name or an old URL at the IdP), which its findings say
-        return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True, unheld)
+        return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True, unheld, given_idp)
     if sonar and any(_EMAIL_LOSS.intersection(p.codes) for p in members):
         # SonarQube Server's own log is part of it: the SP is Server, which logs in without an email
         # (the checks make them warnings only under --profile sonarqube, which a scan may lack); a
         # log line's own code stays (SonarQube said it: it was the cause)
-        return _attempt([_email_optional(p) for p in members], judged, unheld)
+        return _attempt([_email_optional(p) for p in members], judged, unheld, given_idp)
     if any("app-not-found" in p.codes for p in members) and any(p.idp for p in members
                                                                   if "app-not-found" not in p.codes):
         # a response came back (only a Response piece names the IdP): the IdP found the application
         # the AuthnRequest's Issuer named, whatever the configured SP entity ID (checks/request.py)
-        return _attempt([_app_found(p) for p in members], judged, unheld)
+        return _attempt([_app_found(p) for p in members], judged, unheld, given_idp)
     if found - _GENERIC:  # a generic log text ('Found 2 validation errors') beside what it wraps
         found -= _GENERIC
     has_failure = "failure" in outcomes
@@ -197,7 +199,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     fix = entry = None
     if has_failure:
         # the IdP product whose screens a fix names: an IdP log's, else its default Issuer's, else its SSO URL's
-        named_idp = idp_product or issuer_product(idp) or next((p.sso_product for p in members if p.sso_product), None)
+        named_idp = idp_product or issuer_product(idp) or next((p.sso_product for p in members if p.sso_product),
+                                                                 given_idp)
         for p in members:
             if p.hints and p.hints.get(cause):
                 fix = p.hints[cause]
@@ -328,14 +331,14 @@ def _ips_note(ips: dict, shown: str) -> str:
             f"{', '.join(others)}: one browser seen through a NAT, proxy or VPN, or another machine")
 
 
-def _login_attempt(members: list[_Piece], unheld: Unheld | None = None) -> Attempt:
+def _login_attempt(members: list[_Piece], unheld: Unheld | None = None, given_idp: str | None = None) -> Attempt:
     """_attempt, for a brokered login (_link_broker_hops) by the hop where it broke: the last one
     that failed. Keycloak's response to the SP says it took the external IdP's (hop 1 passed):
     the SP's exchange decides, hop 1 stays as evidence; without that response the login broke at
     hop 1 (the IdP refused Keycloak, or Keycloak the IdP's response), whose SP is Keycloak."""
     if not any(p.hop for p in members) or not any(p.predicted and p.kind == "capture" and not p.hop
                                                   for p in members):
-        return _attempt(members, unheld=unheld)
+        return _attempt(members, unheld=unheld, given_idp=given_idp)
     members.sort(key=_order)
     idp = _hop_idp(members)
     answer = next((p for p in members if p.response is not None and not p.hop and not p.copy), None)
@@ -353,7 +356,7 @@ def _login_attempt(members: list[_Piece], unheld: Unheld | None = None) -> Attem
                 f"the login stopped at hop 1, Keycloak -> {idp}")
         members = [p if p.hop or p.sp_rank > _SP_DESTINATION else replace(p, sp_rank=_SP_DESTINATION + 1)
                    for p in members]
-    a = _attempt(members, unheld=unheld)
+    a = _attempt(members, unheld=unheld, given_idp=given_idp)
     return replace(a, notes=(*a.notes, note))
 
 

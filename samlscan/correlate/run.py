@@ -35,7 +35,19 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
     with no_cyclic_gc():
         return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
-                          is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect))
+                          is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect), given_idp(expect))
+
+
+def given_idp(expect) -> str | None:
+    """The product of the IdP the SP's settings name: by its entity ID (SonarQube's providerId),
+    else by its SSO URL."""
+    from samlscan.checks.base import issuer_product
+    from samlscan.flows import idp_at
+
+    if expect is None:
+        return None
+    return issuer_product(expect.idp_entity_id) or next(
+        (p for url in expect.idp_sso_urls if (p := idp_at(url))), None)
 
 
 _CHECK_SETTING = {**{code: what for code, what in _CAUSE_SETTING.items() if what in ("sp_entity_id", "acs_url")},
@@ -55,7 +67,7 @@ def _unset_settings(expect) -> dict | None:
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
                unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False,
-               unset: dict | None = None):
+               unset: dict | None = None, given: str | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
@@ -125,8 +137,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     attempts, kept = [], []
     for g in (members.pop(root) for root in list(members)):
         if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g):
-            attempts.append(_unseen_issue(_attempt(g, unheld=unheld)) if sp_seen and _anonymous_issue(g) else
-                            _login_attempt(g, unheld))
+            attempts.append(_unseen_issue(_attempt(g, unheld=unheld, given_idp=given)) if sp_seen and _anonymous_issue(g)
+                            else _login_attempt(g, unheld, given))
             if said:  # (what joins a note to its attempt: most scans have none)
                 kept.append(marks(g))
     if said:
