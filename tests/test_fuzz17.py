@@ -88,3 +88,68 @@ def test_a_long_cluster_is_measured_in_linear_time(unit):
     """Fails on the old code: each cluster grew by a copy of itself a character at a time (50,000
     joined emoji 4 s, 200,000 took 55 s)."""
     assert_linear(cells.width, lambda n: "a" + unit * n, 50_000)
+
+
+# --- logs/journalexport.py: lying and huge sizes --------------------------------------------------
+
+def _export(messages) -> bytes:
+    """A journalctl -o export of one entry a message: text (bytes) or binary (its size, its bytes)."""
+    import struct
+
+    out = b""
+    for i, msg in enumerate(messages):
+        out += b"__CURSOR=s=abc;i=%d\n__REALTIME_TIMESTAMP=17416800%08d\n" % (i, i)
+        if isinstance(msg, tuple):
+            out += b"MESSAGE\n" + struct.pack("<Q", msg[0]) + msg[1] + b"\n"
+        else:
+            out += b"MESSAGE=" + msg + b"\n"
+        out += b"_SYSTEMD_UNIT=app.service\n\n"
+    return out
+
+
+def _events(tmp_path, data: bytes, name: str = "journal.export") -> int:
+    path = tmp_path / name
+    path.write_bytes(data)
+    report = batch.run_scan([str(path)], Expectations(), jobs=1)
+    assert [r.status for r in report.inputs] == ["scanned"], report.inputs
+    return len(report.events)
+
+
+_LINE = _SPRING.strip().encode()
+
+
+@pytest.mark.parametrize("size", [1 << 40, (1 << 56) - 1, 5000])
+def test_a_binary_size_that_lies_past_the_end_loses_no_later_entry(tmp_path, size):
+    """Fails on the old code (2 of 5): a size beyond what follows swallowed every later entry
+    into the value. Over MAX_VALUE it is not trusted; under it, what it swallowed is read again."""
+    assert _events(tmp_path, _export([_LINE, (size, _LINE), _LINE, _LINE, _LINE])) == 5
+
+
+def test_a_value_longer_than_max_value_ends_at_its_size(monkeypatch):
+    """Fails on the old code (the later entries were lost): the bytes of a value over MAX_VALUE
+    were no longer counted, so it never reached its size and swallowed the rest of the log (a
+    20 MB MESSAGE: 1 event of 4). The chunks of one long line (logs.CHUNK_CHARS) share its number:
+    no break between them."""
+    import struct
+
+    from samlscan.logs import journalexport
+
+    monkeypatch.setattr(journalexport, "MAX_VALUE", 1000)
+    value = "x" * 3000 + "\n" + "y" * 919  # (3920 bytes: 0x0f50, its prefix is text)
+    lines = [(1, "__CURSOR=a"), (2, "MESSAGE"), (3, struct.pack("<Q", 3920).decode() + value[:1500]),
+             (3, value[1500:3000]), (4, value[3001:]), (5, "A=1"), (6, ""), (7, "__CURSOR=b"),
+             (8, "MESSAGE=" + _SPRING.strip()), (9, "")]
+    got = list(journalexport.entries(lines))
+    assert [no for no, _ in got] == [1, 7] and got[0][1]["A"] == "1"
+    assert got[0][1]["MESSAGE"] == "x" * 1500 and got[1][1]["MESSAGE"] == _SPRING.strip()
+
+
+def test_a_binary_value_of_many_lines_is_whole():
+    from samlscan.logs import journalexport
+
+    import struct
+
+    value = "a\nb\n\nCD=efg"  # (11 bytes: a size of 10 or 13 holds a line end, unreadable)
+    text = "__CURSOR=x\nMESSAGE\n" + struct.pack("<Q", len(value)).decode() + value + "\nX=1\n\n"
+    got = list(journalexport.entries(enumerate(text.split("\n"), 1)))
+    assert got == [(1, {"__CURSOR": "x", "MESSAGE": value, "X": "1"})]

@@ -43,20 +43,34 @@ def _prefix_end(text: str) -> int:
 
 class _Binary:
     """A binary field being read: its lines, and how many bytes of its value they hold so far (kept
-    as lines come: a value of many lines is not joined again for each)."""
+    as lines come: a value of many lines is not joined again for each). Bytes and line breaks are
+    counted to the end, past MAX_VALUE too (a 20 MB value stopped counting at 16 MB, never reached
+    its size, and swallowed the rest of the log); the chunks of one over-long line
+    (logs.CHUNK_CHARS, one line number) join with no break."""
 
     def __init__(self, name: str):
-        self.name, self.lines, self.size, self.read = name, [], None, 0
+        self.name, self.parts, self.size, self.read, self.breaks = name, [], None, 0, 0
+        self.kept: list[tuple[int, str]] = []  # (the lines as read: re-read when the size lied)
+        self.last: int | None = None
 
-    def add(self, line: str) -> None:
-        if not self.lines:  # (a size split over two lines is unreadable: _size says None)
+    def add(self, no: int, line: str) -> None:
+        if self.last is None:  # (a size split over two lines is unreadable: _size says None)
             skip = _prefix_end(line)
-            self.size, self.read = _size(line[:skip]), -skip
-        self.lines.append(line)
+            size = _size(line[:skip])
+            self.size, self.read = (size if size is not None and size <= MAX_VALUE else None), -skip
+        keep = self.read <= MAX_VALUE  # (the line that passes it is kept whole)
+        if self.last is not None and no != self.last:
+            self.breaks += 1
+            if keep:
+                self.parts.append("\n")
+        self.last = no
         self.read += len(line.encode("utf-8", "replace"))
+        if keep:
+            self.parts.append(line)
+            self.kept.append((no, line))
 
     def value(self) -> str:
-        text = "\n".join(self.lines)
+        text = "".join(self.parts)
         return text[_prefix_end(text):]
 
     def ended(self, line: str) -> bool:
@@ -64,13 +78,25 @@ class _Binary:
         line break of it one, whether it was LF, CR or CR LF, and a CR that ends it one with the LF
         after it: whole for sure once one byte a break reaches the size; with two a break and the
         closing CR, when `line` starts a field or ends the entry."""
-        if not self.lines:
+        if self.last is None:
             return False
         at_boundary = line == "" or _FIELD.match(line) is not None
         if self.size is None:
             return at_boundary
-        breaks = len(self.lines) - 1
-        return self.read + breaks >= self.size or (at_boundary and self.read + 2 * breaks + 1 >= self.size)
+        return self.read + self.breaks >= self.size or (
+            at_boundary and self.read + 2 * self.breaks + 1 >= self.size)
+
+    def cut(self) -> tuple[str, list[tuple[int, str]]]:
+        """A value whose size ran past the end of the text (it lied): the value up to its first line
+        that starts a field or ends an entry, and the lines from there on (to be read again)."""
+        first = self.kept[0][0]
+        for i, (no, line) in enumerate(self.kept):
+            if no != first and (line == "" or _FIELD.match(line)):
+                self.parts, rest = [], self.kept[i:]
+                for j, (n, part) in enumerate(self.kept[:i]):
+                    self.parts += ["\n", part] if j and n != self.kept[j - 1][0] else [part]
+                return self.value(), rest
+        return self.value(), []
 
 
 def entries(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -78,29 +104,33 @@ def entries(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict[str, s
     entry: dict[str, str] = {}
     start = None
     binary: _Binary | None = None
-    for no, line in lines:
-        if binary is not None:
-            if not binary.ended(line):
-                if binary.read <= MAX_VALUE:
-                    binary.add(line)
+    pending: Iterable[tuple[int, str]] = lines
+    while pending is not None:
+        for no, line in pending:
+            if binary is not None:
+                if not binary.ended(line):
+                    binary.add(no, line)
+                    continue
+                entry[binary.name] = binary.value()
+                binary = None
+            if line == "":
+                if entry:
+                    yield start, entry
+                entry, start = {}, None
                 continue
-            entry[binary.name] = binary.value()
-            binary = None
-        if line == "":
-            if entry:
-                yield start, entry
-            entry, start = {}, None
-            continue
-        m = _FIELD.match(line)
-        if m is None:
-            continue  # not a field (the rest of a value over MAX_VALUE)
-        if start is None:
-            start = no
-        if m[2] == "=":
-            entry[m[1]] = line[m.end():]
-        else:
-            binary = _Binary(m[1])
-    if binary is not None and binary.lines:
-        entry[binary.name] = binary.value()
+            m = _FIELD.match(line)
+            if m is None:
+                continue  # not a field (the rest of a value over MAX_VALUE)
+            if start is None:
+                start = no
+            if m[2] == "=":
+                entry[m[1]] = line[m.end():]
+            else:
+                binary = _Binary(m[1])
+        pending = None
+        if binary is not None and binary.last is not None:
+            # the text ended inside the value: with a size, the size lied and what it swallowed is read again
+            entry[binary.name], rest = binary.cut() if binary.size is not None else (binary.value(), None)
+            binary, pending = None, rest or None
     if entry:
         yield start, entry
