@@ -153,3 +153,53 @@ def test_a_binary_value_of_many_lines_is_whole():
     text = "__CURSOR=x\nMESSAGE\n" + struct.pack("<Q", len(value)).decode() + value + "\nX=1\n\n"
     got = list(journalexport.entries(enumerate(text.split("\n"), 1)))
     assert got == [(1, {"__CURSOR": "x", "MESSAGE": value, "X": "1"})]
+
+
+# --- what reaches a terminal: no bidi override or isolate raw (trojan source) -------------------
+
+_TROJAN = "id\u202egnp.exe\u2066x\u2069\u200f"
+
+
+def _pty_output(args: list[str]) -> str:
+    """stdout of `samlscan args` on a pseudo-terminal (isatty: true), as a user sees it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    main, sub = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    proc = subprocess.Popen([sys.executable, "-m", "samlscan", *args], stdout=sub, stderr=subprocess.DEVNULL,
+                            env=env)
+    os.close(sub)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # (EIO: the child closed its side)
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=60)
+    os.close(main)
+    return out.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_a_report_on_a_terminal_shows_bidi_controls_escaped(tmp_path, fmt):
+    """Fails on the old code for csv and json: U+202E, U+2066-2069 and U+200F reached the terminal
+    raw ('id' RLO 'gnp.exe' drawn as 'idexe.png' where the terminal does bidi); table escaped them."""
+    log = tmp_path / "app.log"
+    log.write_text(_SPRING.replace("id124", _TROJAN), encoding="utf-8")
+    out = _pty_output(["check", str(log), "--format", fmt, "-q"])
+    assert "gnp.exe" in out
+    assert not set(out) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def test_controls_keep_layout_and_other_text():
+    from samlscan.report.visible import CONTROLS, visible
+
+    assert visible("a\tb\r\nc \u00e9\u4e2d\U0001F468\u200d\U0001F469", CONTROLS) == "a\tb\r\nc \u00e9\u4e2d\U0001F468\u200d\U0001F469"
+    assert visible("\x1b[2J\x9b\u202e", CONTROLS) == "\\x1b[2J\\x9b\\u202e"

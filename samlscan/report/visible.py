@@ -18,10 +18,13 @@ ON_TERMINAL = re.compile(f"[\r{_HIDDEN}]")
 """On a terminal a CR is no layout either: the table's lines end in LF, and a CR inside a value
 (a file name) sends the cursor back to overwrite its row."""
 
-CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+                      "|\r(?!\n)")
 """What a terminal obeys rather than shows (ECMA-48: C0 and C1 controls, DEL; a CR that ends no
-line moves the cursor back over it): escaped in whatever else goes to one (a CSV, a message on
-stderr), which keeps its tabs and line ends."""
+line moves the cursor back over it; the bidi marks, embeddings, overrides and isolates, which a
+terminal with bidi support (VTE, Konsole, mlterm) reorders a line by: a CSV or JSON report on a
+terminal showed 'id' U+202E 'gnp.exe' as 'idexe.png', fuzz17): escaped in whatever else goes to one (a
+CSV, a JSON report, a message on stderr), which keeps its tabs and line ends."""
 
 
 def _escape(m: re.Match) -> str:
