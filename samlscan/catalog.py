@@ -433,6 +433,16 @@ def _names_the_error(said: str, rank: tuple, comp: _Compiled) -> bool:
     return False
 
 
+def span_of(entry: CatalogEntry, text: str) -> tuple[int, int] | None:
+    """Where in `text` the entry's pattern or one of its names (a code: 'ExternalIdPDirectoryLogin')
+    matches longest, or None."""
+    comp = next((c for c in _index().compiled if c.entry is entry), None)
+    found = [comp.regex.search(text)] if comp is not None else []
+    found += [re.search(r"\b" + re.escape(n) + r"\b", text, re.IGNORECASE) for n in _names(entry)]
+    spans = [m.span() for m in found if m]
+    return max(spans, key=lambda ab: ab[1] - ab[0]) if spans else None
+
+
 _LABEL = re.compile(r"^(?:[A-Za-z][\w.-]*\s){0,2}[A-Za-z][\w.-]*:\s+")
 """A label of up to three words before a pasted error: 'Error:', 'Okta error:', 'Failure reason:'."""
 _VALUE_OF_ERROR = r"""(?:\berror(?:_?code)?|\breason)["']?\s*[=:]\s*["']?"""

@@ -394,13 +394,16 @@ def _quoted(before: str) -> bool:
 CATALOG_PAGE_IDPS = ("onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud")
 """IdPs whose error pages have no layout or code of their own that samlscan reads: a page is theirs
 when one of its lines is a text of theirs in the catalog (samlscan/data/catalog.json)."""
+LEAD_WORDS = 2
+"""Words a page's line may hold before an IdP's catalog text for the page to be theirs ('Error:',
+'Oops!'): more are another page's sentence that ends in it."""
 _JSON_KEY = re.compile(r'^\s*[{\[]|^\s*"[^"]{1,80}"\s*:')
 """A JSON document's first line or a key's line: a log record (CloudTrail's errorMessage), no page."""
 
 
 def _catalog_page(product: str, lines: list[str]) -> ErrorPage | None:
     """The first line of the page that is one of `product`'s catalog texts, as that product's error."""
-    from samlscan.catalog import lookup
+    from samlscan.catalog import lookup, span_of
 
     if lines and _JSON_KEY.match(lines[0]):
         return None
@@ -408,7 +411,10 @@ def _catalog_page(product: str, lines: list[str]) -> ErrorPage | None:
         if len(line) > 400 or _JSON_KEY.match(line):
             continue
         entry = lookup(line, product)
-        if entry is not None and entry.product == product:
+        # the line opens with their text, not with another page's sentence ('alice is missing the
+        # Overall/Read permission. You do not have access to this application': Jenkins)
+        span = span_of(entry, line) if entry is not None and entry.product == product else None
+        if span is not None and len(line[:span[0]].split()) <= LEAD_WORDS:
             return ErrorPage(product, "idp", entry.id, line)
     return None
 

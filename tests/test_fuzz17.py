@@ -203,3 +203,44 @@ def test_controls_keep_layout_and_other_text():
 
     assert visible("a\tb\r\nc \u00e9\u4e2d\U0001F468\u200d\U0001F469", CONTROLS) == "a\tb\r\nc \u00e9\u4e2d\U0001F468\u200d\U0001F469"
     assert visible("\x1b[2J\x9b\u202e", CONTROLS) == "\\x1b[2J\\x9b\\u202e"
+
+
+# --- errorpages.py: another product's page that ends in an IdP's generic sentence ---------------
+
+def _html(body: str) -> str:
+    return (f"<!DOCTYPE html>\n<html><head><title>Access Denied</title></head><body><h2>Access Denied</h2>"
+            f"<p>{body}</p><a href=\"/\">Back</a></body></html>\n")
+
+
+@pytest.mark.parametrize("line", [
+    "alice is missing the Overall/Read permission. You do not have access to this application",
+    "Your request to the build server failed. Something went wrong. Please report this error to your "
+    "IT support team.",
+    "Your second factor was reset by the Jira administrator. The multi-factor authentication was not "
+    "successful.",
+])
+def test_a_sentence_inside_another_products_line_is_no_idps_page(line):
+    """Fails on the old code: each was OneLogin's, Duo's or PingOne's error (the catalog text only
+    had to stand somewhere in a line of the page); now it must open its line (errorpages.LEAD_WORDS)."""
+    from samlscan.errorpages import read_page
+
+    assert read_page(_html(line)) is None
+
+
+@pytest.mark.parametrize("line,product", [
+    ("You do not have access to this application.", "onelogin"),
+    ("Error: You do not have access to this application. Contact your administrator.", "onelogin"),
+    ("ExternalIdPDirectoryLogin", "aws-identity-center"),
+    ("User not bound to application", "jumpcloud"),
+])
+def test_the_idps_own_line_is_still_its_page(line, product):
+    from samlscan.errorpages import read_page
+
+    page = read_page(_html(line))
+    assert page is not None and page.product == product
+
+
+def test_catalog_page_lines_in_linear_time():
+    from samlscan.errorpages import read_page
+
+    assert_linear(read_page, lambda n: _html("You do not have access to " * n), 20_000)
