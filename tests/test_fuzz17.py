@@ -244,3 +244,16 @@ def test_catalog_page_lines_in_linear_time():
     from samlscan.errorpages import read_page
 
     assert_linear(read_page, lambda n: _html("You do not have access to " * n), 20_000)
+
+
+def test_a_stream_damaged_after_its_first_kilobytes_stays_a_stream(tmp_path):
+    """The look-alike rule keeps a real .zhar whose bytes break well after its start: read up to
+    the damage, and the damage said."""
+    rng = random.Random(3)
+    text = "".join(_SPRING.replace("id124", f"id{rng.randrange(10**9)}") for _ in range(3000)).encode()
+    data = bytearray(zlib.compress(text, 9))
+    data[len(data) // 2:len(data) // 2 + 64] = b"\xff" * 64
+    path = tmp_path / "damaged.zhar"
+    path.write_bytes(bytes(data))
+    report = batch.run_scan([str(path)], Expectations(), jobs=1)
+    assert report.events and "breaks off" in str(report.inputs) + str(report.input_findings)
