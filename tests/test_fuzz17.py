@@ -257,3 +257,50 @@ def test_a_stream_damaged_after_its_first_kilobytes_stays_a_stream(tmp_path):
     path.write_bytes(bytes(data))
     report = batch.run_scan([str(path)], Expectations(), jobs=1)
     assert report.events and "breaks off" in str(report.inputs) + str(report.input_findings)
+
+
+# --- ansi.py: escape storms and unterminated sequences --------------------------------------------
+
+@pytest.mark.parametrize("unit", ["\x1b[1;", "\x1b]", "^[[", "\x1b", "\x1b]0;a"])
+def test_escape_storms_are_stripped_in_linear_time(unit):
+    from samlscan import ansi
+
+    assert_linear(lambda s: (ansi.plain(s), ansi.console(s)), lambda n: "\x1b[31mERROR " + unit * n + "\n", 50_000)
+
+
+def test_a_coloured_line_with_unterminated_sequences_keeps_its_refusal(tmp_path):
+    """An OSC never ended and a CSI cut short inside a value: the line's time and level (coloured)
+    are read, its refusal kept; the stray ESC stays evidence, shown escaped."""
+    e = "\x1b"
+    head = f"{e}[2m2024-12-23T10:14:00.000Z{e}[0;39m {e}[31mERROR{e}[0;39m"
+    rest = _SPRING[len("2024-12-23T10:14:00.000Z ERROR"):].strip("\n")
+    lines = [head + rest.replace("id124", f"id{e}]8;;http://x{e}[31"), head + rest]
+    log = tmp_path / "console.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = batch.run_scan([str(log)], Expectations(), jobs=1)
+    assert [e.source.ref for e in report.events] == ["line 1", "line 2"]
+
+
+# --- inputs/har: the shapes of a capture --------------------------------------------------------
+
+def _har_entries(n: int) -> list[dict]:
+    entry = {"startedDateTime": "2024-12-23T10:14:00.000Z", "time": 1, "timings": {},
+             "request": {"method": "GET", "url": "https://sp.example/x", "headers": [], "queryString": [],
+                         "cookies": [], "httpVersion": "HTTP/1.1", "headersSize": -1, "bodySize": 0},
+             "response": {"status": 200, "statusText": "", "headers": [], "cookies": [], "redirectURL": "",
+                          "content": {"size": 0, "mimeType": "text/html"}, "httpVersion": "HTTP/1.1",
+                          "headersSize": -1, "bodySize": 0}}
+    return [entry] * n
+
+
+@pytest.mark.parametrize("shape", ["bare", "log", "har"])
+def test_har_shapes_without_saml_end_in_one_finding(tmp_path, shape):
+    import json
+
+    log = {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": _har_entries(50)}
+    doc = {"bare": log["entries"], "log": log, "har": {"log": log}}[shape]
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(doc))
+    report = batch.run_scan([str(path)], Expectations(), jobs=1)
+    assert [(r.kind, r.status) for r in report.inputs] == [("har", "failed")]
+    assert [f.code for f in report.input_findings] == ["input-not-saml"]
