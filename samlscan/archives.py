@@ -208,8 +208,6 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     out: list[FileResult] = []
     if depth > MAX_NESTING:
         return [skipped(label, f"{kind} nested more than {MAX_NESTING} levels deep: not opened")]
-    if kind == "zlib" and not inflates(path):
-        return _plain(label, path, expect, tz)
     size = os.path.getsize(path)
     try:
         if kind == "zip":
@@ -392,43 +390,6 @@ class _ZlibReader(io.RawIOBase):
     def close(self) -> None:
         self.raw.close()
         super().close()
-
-
-ZLIB_HEAD_OUT = 1 << 20
-"""What a zlib head may inflate to while it is judged (a bomb's 64 KiB make ~64 MB)."""
-ZLIB_CORRUPT_AFTER = 16 * 1024
-"""Bytes a head inflates to before an error for it to be a damaged stream, not text: text that
-starts like one fails within ~1.3 KB of output (3,483 look-alikes, fuzz17)."""
-
-
-def inflates(path: str) -> bool:
-    """Whether the head of a file batch.container_kind calls 'zlib' is one (whole, cut short or
-    damaged past its first ZLIB_CORRUPT_AFTER bytes). Its check inflates 64 bytes of output: text
-    after an RFC 1950 header pair ('(S', 'HK', '8O', 'XG', 'hC', 'x^') reads as a fixed-Huffman
-    block that far about once in 50, and the whole text was then lost as 'corrupt compressed data'."""
-    from samlscan.engine import read_head
-
-    try:
-        head = read_head(path)
-    except OSError:
-        return False
-    inflater, out = zlib.decompressobj(), 0
-    for at in range(0, len(head), 4096):
-        try:
-            out += len(inflater.decompress(head[at:at + 4096], ZLIB_HEAD_OUT))
-        except zlib.error:
-            return out >= ZLIB_CORRUPT_AFTER
-        if out >= ZLIB_HEAD_OUT or inflater.eof:
-            return True
-    return True
-
-
-def _plain(label: str, path: str, expect, tz) -> list[FileResult]:
-    """A file whose first bytes only looked compressed, read as the text it is."""
-    from samlscan.batch import zone_of
-    from samlscan.engine import analyze_file
-
-    return [_relabel(analyze_file(path, expect, zone_of(tz, label)), path, label)]
 
 
 def _zlib_open(path: str, mode: str = "rb"):
