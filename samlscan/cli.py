@@ -100,6 +100,12 @@ def _visible(text: str) -> str:
     return visible(text, CONTROLS)
 
 
+def _json_visible(text: str) -> str:
+    from samlscan.report.visible import json_visible
+
+    return json_visible(text)
+
+
 def _fail(message: str) -> None:
     _say(f"samlscan: {message}", err=True)
     sys.exit(EXIT_USAGE)
@@ -240,9 +246,9 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, mi
         except OSError as exc:
             _fail(f"--output {output}: cannot write: {exc.strerror}")
     else:
-        # a CSV or HTML report read on a terminal: its values' controls shown, not obeyed (JSON
-        # escapes them itself; to a pipe, a CSV's values go as they are)
-        shown = _visible if sys.stdout.isatty() else str
+        # a report read on a terminal: its values' controls shown, not obeyed (in a JSON document
+        # as JSON escapes; to a pipe, the values go as they are)
+        shown = (_json_visible if fmt in ("json", "jsonl", "sarif") else _visible) if sys.stdout.isatty() else str
         try:
             for chunk in chunks:
                 click.echo(shown(chunk.encode("utf-8", "backslashreplace").decode("utf-8")), nl=False)

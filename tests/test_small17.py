@@ -4,6 +4,7 @@ step on its own line."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import pty
 import subprocess
@@ -88,3 +89,17 @@ def test_each_message_of_a_step_keeps_its_own_line(tmp_path):
     out = _flows(tmp_path, "denied")
     step = next(line for line in out.splitlines() if "authn-request" in line)
     assert "AuthnRequest _req_7f3a9c1e5b2d4f60" in step and "Response" not in step
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "jsonl"])
+def test_a_json_report_on_a_terminal_stays_json(tmp_path, fmt):
+    """A C1 control or a bidi override in a value is escaped on a terminal as JSON's '\\u009b'
+    ('\\x9b', the CSV's and the table's escape, made the document invalid JSON)."""
+    xml = (ROOT / "fixtures" / "responses" / "valid" / "okta.xml").read_text(encoding="utf-8")
+    path = tmp_path / "tampered.xml"
+    path.write_text(xml.replace("dev.user1@example.com", "dev\u009b.user1\u202e@example.com"), encoding="utf-8")
+    out = on_a_terminal("check", "--quiet", "--format", fmt, path, columns=200).replace("\r\n", "\n")
+    assert "\x9b" not in out and "\u202e" not in out
+    docs = [json.loads(line) for line in out.splitlines() if line.strip()] if fmt == "jsonl" else [json.loads(out)]
+    if fmt != "jsonl":  # (its rows are findings, none quotes the NameID)
+        assert "dev\u009b.user1\u202e@example.com" in json.dumps(docs, ensure_ascii=False)

@@ -35,3 +35,9 @@ def _escape(m: re.Match) -> str:
 def visible(text: str, hidden: re.Pattern = INVISIBLE) -> str:
     """`text` with each `hidden` character shown as its escape, '\\u202e'."""
     return hidden.sub(_escape, text)
+
+
+def json_visible(text: str) -> str:
+    """A JSON document (json.dumps leaves C1 controls and bidi marks as they are) with what a
+    terminal obeys written as JSON's own escape, '\\u009b': still valid JSON ('\\x9b' is not)."""
+    return CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
