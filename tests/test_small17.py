@@ -103,3 +103,24 @@ def test_a_json_report_on_a_terminal_stays_json(tmp_path, fmt):
     docs = [json.loads(line) for line in out.splitlines() if line.strip()] if fmt == "jsonl" else [json.loads(out)]
     if fmt != "jsonl":  # (its rows are findings, none quotes the NameID)
         assert "dev\u009b.user1\u202e@example.com" in json.dumps(docs, ensure_ascii=False)
+
+
+def test_a_posted_response_the_capture_kept_no_body_of_is_the_sps_answer():
+    """A sanitized HAR (the SAMLResponse body redacted) of a refused login: the POST to the ACS
+    answered with /sessions/unauthorized ends the request's flow as a failure; it was 'unknown',
+    the IdP's page guessed an error page, and the POST a flow of no login."""
+    done = subprocess.run([sys.executable, "-m", "samlscan", "flows", "--format", "json",
+                           ROOT / "fixtures" / "captures" / "sanitized-redacted.har"], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    flows = [f for d in json.loads(done.stdout)["inputs"] for f in d["flows"]]
+    assert [f["outcome"] for f in flows] == ["failure"], flows
+    assert "no body of the POST" in flows[0]["reason"] and flows[0]["request_id"] == "_req_7f3a9c1e5b2d4f60"
+
+
+def test_a_bodiless_re_post_is_an_attempt_of_its_own():
+    """Safari's HAR of a Back-button re-post (no request before it, no body): a failed attempt."""
+    done = subprocess.run([sys.executable, "-m", "samlscan", "check", "--format", "json",
+                           ROOT / "tests" / "data" / "case23" / "safari-mia.har"], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    late = [a for a in json.loads(done.stdout)["attempts"] if a["time"] == "2026-11-24T10:08:41Z"]
+    assert [a["outcome"] for a in late] == ["failure"] and "no body of the POST" in late[0]["notes"][0]

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from samlscan.config.urls import on_sonarqube_acs_path
 from samlscan.flows.exchange import Exchange, Flow
 from samlscan.flows.hops import REPLAY_STATUSES, _reposts, same_endpoint
 from samlscan.flows.outcome import _sp_outcome
@@ -75,25 +76,34 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         flows.append(_flow(req[0] if req else None, resp, outcome, reason, err, exchanges, mine,
                            req[1][1] if req else None, ids[2], test, timed_by_request=not again))
     paired = set(pairs.values())
+    bodiless = _bodiless_posts(exchanges, used_ex)
     for qi, (req, ids) in enumerate(requests):
         if qi in paired:
             continue
         mine = _request_exchanges(exchanges, req, by_entry, carried)
         err_i = _idp_error_after(exchanges, mine)
+        posted = _next_bodiless(exchanges, mine, bodiless - used_ex) if err_i is None else None
+        ask, test = None, False
         if err_i is not None:
             mine.append(err_i)
             err = exchanges[err_i].idp_error
             outcome, reason = "failure", err.said
-            ask = None
+        elif posted is not None:  # the IdP's answer was posted, its body not captured: the SP's word
+            err, (outcome, reason, test, at) = None, _bodiless_outcome(exchanges, posted, kinds)
+            mine += at
         else:
             err, outcome = None, "unknown"
             reason, ask = unanswered(exchanges, mine)
         used_ex.update(mine)
-        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, False, ask))
+        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, test, ask))
     for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
         if ex.leg == "idp-error" and i not in used_ex:
             err = ex.idp_error
             flows.append(_flow(None, None, "failure", err.said, err, exchanges, [i], None, None, False))
+    for i in sorted(bodiless - used_ex):  # a response posted with no request before it (a re-post by the
+        outcome, reason, test, at = _bodiless_outcome(exchanges, i, kinds)  # Back button, a bookmark)
+        used_ex.update(at)
+        flows.append(_flow(None, None, outcome, reason, None, exchanges, at, None, None, test))
     for i, ex in enumerate(exchanges):  # the SP refused to start a login (wrong login URL or key)
         if i not in used_ex and ex.status >= 400 and "/sessions/init/" in urlsplit(ex.url).path:
             flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "
@@ -101,6 +111,36 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     flows.sort(key=lambda f: by_entry.get(f.exchanges[0].entry, 1 << 30) if f.exchanges else 1 << 30)
     where = next((m.source for m in capture.messages), None)
     return tuple(replace(f, capture=Source(where.input, "")) for f in flows) if where else tuple(flows)
+
+
+def _bodiless_posts(exchanges: list[Exchange], used: set[int]) -> set[int]:
+    """The POSTs to the ACS (SonarQube's callback path, or the endpoint of a response posted in the
+    capture) whose body the capture left out: Safari's Web Inspector writes no form body into its
+    HAR, a sanitising tool removes it."""
+    acs_urls = [ex.url for ex in exchanges if ex.leg == "acs-post"]
+    return {i for i, ex in enumerate(exchanges) if i not in used and ex.method == "POST" and not ex.saml
+            and (on_sonarqube_acs_path(ex.url) or any(same_endpoint(url, ex.url) for url in acs_urls))}
+
+
+def _next_bodiless(exchanges: list[Exchange], mine: list[int], bodiless: set[int]) -> int | None:
+    """The bodiless ACS POST that comes next after a request's exchanges, when no other SAML
+    exchange comes between: the IdP's answer to that request."""
+    for i in range(max(mine, default=-1) + 1, len(exchanges)):
+        if i in bodiless:
+            return i
+        if exchanges[i].leg != "other":
+            return None
+    return None
+
+
+def _bodiless_outcome(exchanges: list[Exchange], acs_i: int, kinds: dict) -> tuple[str, str, bool, list[int]]:
+    """(outcome, reason, test configuration, exchanges) of a response posted to the ACS at `acs_i`
+    without its body in the capture: what the SP answered decides; the response cannot be checked."""
+    at = _chain(exchanges, acs_i)
+    then = next((exchanges[i] for i in range(at[-1] + 1, len(exchanges)) if exchanges[i].leg != "other"), None)
+    outcome, reason, test = _sp_outcome([exchanges[i] for i in at], False, None, then, kinds)
+    return outcome, (f"{reason}; the capture holds no body of the POST to {exchanges[acs_i].url}, so the "
+                     "response itself cannot be checked"), test, at
 
 
 def _posted_before(exchanges: list[Exchange], carried: "_Carried", acs_i: int, key: str) -> bool:
