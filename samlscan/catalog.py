@@ -30,6 +30,7 @@ PRODUCTS = (
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
     "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
+    "pac4j", "mellon", "identitymodel", "samlify",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
 
@@ -50,6 +51,10 @@ _FAMILY = {
     "ruby-saml": ("python3-saml", "java-saml"),
     # php-saml is the OneLogin toolkits' PHP sibling: most of its texts are python3-saml's and java-saml's.
     "php-saml": ("python3-saml", "java-saml"),
+    # Sustainsys.Saml2 (2.x) and ITfoxtec read and validate tokens with Microsoft.IdentityModel's
+    # Saml2SecurityTokenHandler: its IDX texts are theirs too.
+    "sustainsys": ("identitymodel",),
+    "itfoxtec": ("identitymodel",),
 }
 
 @cache
@@ -67,9 +72,9 @@ _VAR = r"[\s\S]{0,400}?"
 _NEVER = re.compile(r"(?!)")
 
 _TOKEN_ID = re.compile(
-    r"^(?:AADSTS\d{4,9}|MSIS\d{4}|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,})$")
+    r"^(?:AADSTS\d{4,9}|MSIS\d{4}|IDX\d{5}|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,})$")
 """Ids distinctive enough to be recognised inside free text: AADSTS codes, AD FS MSIS codes
-(the same in every language of AD FS's pages and events), snake_case or
+(the same in every language of AD FS's pages and events), Microsoft.IdentityModel's IDX codes, snake_case or
 UPPER_SNAKE names, dotted Okta event types. Plain words and numbers only match when alone."""
 
 
