@@ -76,10 +76,11 @@ def prefilters() -> dict[str, Prefilter]:
     # Saml2WebSsoAuthenticationFilter), when it is a WARN/ERROR (its stack trace may name the
     # library only on a later line), or when it carries a SAML dump. Levels are the reader's
     # (Serilog writes them as '[WRN]', '[ERR]', '[FTL]', its exception on the next line; ASP.NET
-    # Core's console logger 'fail: ', 'crit: ', its exception on the lines below).
+    # Core's console logger 'fail: ', 'crit: ', its exception on the lines below). Apache's error log
+    # names mod_auth_mellon's lines '[auth_mellon:<level>]', whose texts need not name SAML.
     app = Prefilter(record_start=re.compile(applog.RECORD_START),
                     keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL", b"[WRN]", b"[ERR]", b"[FTL]",
-                                 b"fail: ", b"crit: ")
+                                 b"fail: ", b"crit: ", b"[auth_mellon:")
                     + _DUMPS)
     return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters(), **_go_prefilters(),
             **_access_prefilters()}

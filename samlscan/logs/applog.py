@@ -154,6 +154,13 @@ _PHP_ERROR = re.compile(
     r"PHP (?P<level>[A-Z][a-z]+(?: [a-z]+){0,2}):\s+(?P<msg>.*)$")
 """PHP's error log line (main/main.c php_log_err_with_severity: '[%d-%b-%Y %H:%M:%S %e] ', then
 'PHP <error type>:  <message>')."""
+_APACHE_ERROR = re.compile(
+    r"^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<mon>[A-Z][a-z]{2}) {1,2}(?P<d>\d{1,2}) "
+    r"(?P<t>\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?) (?P<y>\d{4})\] \[(?:(?P<module>[\w.-]+):)?(?P<level>[a-z]+\d?)\]"
+    r"(?P<pid> \[pid [^\]]*\])?(?: \[client (?P<client>[^\]]*)\])? (?P<msg>.*)$")
+"""Apache httpd's error log (2.4's default ErrorLogFormat '[%{u}t] [%-m:%l] [pid %P:tid %T] [client %a] %M';
+2.2's '[%t] [%l] [client %a] %M'), where mod_auth_mellon logs: '[auth_mellon:error]'. Local time."""
+_APACHE_LEVELS = {"emerg": "ERROR", "alert": "ERROR", "crit": "ERROR", "error": "ERROR", "warn": "WARN"}
 _PHP_LEVELS = {"Fatal error": "ERROR", "Catchable fatal error": "ERROR", "Recoverable fatal error": "ERROR",
                "Parse error": "ERROR", "Warning": "WARN"}
 _SHORT_LEVELS = {"TRCE": "TRACE", "DBUG": "DEBUG", "EROR": "ERROR", "FAIL": "ERROR", "CRIT": "ERROR"}
@@ -164,7 +171,7 @@ _MONTH = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", 
 _STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
 _LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
 _TEXT_RECORD_START = (rb"(?:" + _DOTNET_LEVEL.encode() + rb"): [^\s\[]+\[\d+\][ \t\r]*(?:\n|$)|"
-                      rb"(?:logger|t|ts|time|level|lvl)=[^\s=]|\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|\[\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
+                      rb"(?:logger|t|ts|time|level|lvl)=[^\s=]|\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d |\[\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
                       + rb")|\[?(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
 RECORD_START = _TEXT_RECORD_START + rb"|\{"
 """A line that begins a record, in any layout above or a JSON log's line (the prefilter splits
@@ -222,6 +229,18 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # ASP.NET SAML2 libraries, by their namespaces (exception types, stack frames, loggers)
     ("sustainsys", re.compile(r"\bSustainsys\.Saml2\b")),
     ("itfoxtec", re.compile(r"\bITfoxtec\.Identity\.Saml2\b")),
+    # Microsoft.IdentityModel's SAML token handlers (after Sustainsys and ITfoxtec, which run on them),
+    # or ASP.NET Core's WS-Federation handler, whose category names the handler
+    ("identitymodel", re.compile(r"\bMicrosoft\.IdentityModel\.Tokens\.Saml2?\b|\bSaml2?SecurityTokenHandler\b|"
+                                 r"\bMicrosoft\.AspNetCore\.Authentication\.WsFederation\b")),
+    # pac4j-saml by its packages (full or logback-shortened: o.p.s.s.i.SAML2AuthnResponseValidator) or
+    # the Jenkins saml-plugin's (org.jenkinsci.plugins.saml, which runs on pac4j)
+    ("pac4j", re.compile(r"\borg\.pac4j\.saml\b|\bo\.p\.s\.(?:\w\.)*SAML2|\borg\.jenkinsci\.plugins\.saml\b|"
+                         r"\bo\.j\.p\.saml\.")),
+    # mod_auth_mellon: its Apache module name in the error log's '[auth_mellon:error]'
+    ("mellon", re.compile(r"^auth_mellon$|\[auth_mellon:|\bmod_auth_mellon\b")),
+    # samlify (Node) by its package path in a stack frame
+    ("samlify", re.compile(r"\bnode_modules/samlify/|\bsamlify/build/")),
     # SimpleSAMLphp's PHP namespaces (SimpleSAML\Module\saml, SimpleSAML\SAML2, SimpleSAML\XMLSecurity)
     # in an app's PHP error log (its own log is read by samlscan/logs/simplesamlphp.py)
     ("simplesamlphp", re.compile(r"\bSimpleSAML\\|\bsspmod_saml_")),
@@ -266,7 +285,8 @@ a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
 _SP_FAMILY = ("java-saml", "python3-saml", "php-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml",
-              "sustainsys", "itfoxtec", "simplesamlphp", "crewjam", "gosaml2")
+              "sustainsys", "itfoxtec", "simplesamlphp", "crewjam", "gosaml2", "pac4j", "mellon", "identitymodel",
+              "samlify")
 _MAYBE_FAILED = ("WARN", "ERROR", "")
 """Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
@@ -284,6 +304,8 @@ class _Header:
     msg: str
     thread: str | None = None
     """The thread (with Spring Boot: every [..] group before the logger: app, thread, trace)."""
+    client: str | None = None
+    """The client's address the line names (Apache's '[client <ip>:<port>]')."""
 
 
 def parse_header(line: str) -> _Header | None:
@@ -293,6 +315,9 @@ def parse_header(line: str) -> _Header | None:
     php = _PHP_ERROR.match(line) if line[0] == "[" else None
     if php:
         return _php_header(php)
+    apache = _APACHE_ERROR.match(line) if line[0] == "[" else None
+    if apache:
+        return _apache_header(apache)
     for layout, language, rx in _LAYOUTS:
         m = rx.match(line)
         if m:
@@ -317,6 +342,22 @@ def _php_header(m: re.Match) -> _Header | None:
     time_text = f"{m['y']}-{month:02d}-{m['d']}T{m['t']}"
     return _Header("php-error", "php", time_text + _php_offset(time_text, m["zone"]),
                    _PHP_LEVELS.get(m["level"], "INFO"), "", m["msg"])
+
+
+def _apache_header(m: re.Match) -> _Header | None:
+    """An Apache error log line: its local time as ISO text, its module as the logger."""
+    month = _MONTH.get(m["mon"])
+    if month is None:
+        return None
+    return _Header("apache-error", "c", f"{m['y']}-{month:02d}-{int(m['d']):02d}T{m['t']}",
+                   _APACHE_LEVELS.get(m["level"], "DEBUG" if m["level"].startswith(("debug", "trace")) else "INFO"),
+                   m["module"] or "", m["msg"], client=_without_port(m["client"]) if m["pid"] else m["client"])
+
+
+def _without_port(client: str | None) -> str | None:
+    """2.4's '%a' is the address and the port ('203.0.113.7:51234', '2001:db8::7:51234'); 2.2 (no pid
+    field) writes the address alone."""
+    return client.rsplit(":", 1)[0].strip("[]") if client and ":" in client else client
 
 
 def _php_offset(local: str, zone: str | None) -> str:
@@ -347,8 +388,8 @@ def _norm_level(level: str) -> str:
 
 def library(text: str) -> str | None:
     """The SAML library a logger name, class name or exception line belongs to."""
-    if "aml" not in text and "AML" not in text:  # every pattern names saml/Saml/SAML
-        return None
+    if "aml" not in text and "AML" not in text and "mellon" not in text and "WsFederation" not in text:
+        return None  # every pattern names saml/Saml/SAML, mod_auth_mellon or ASP.NET's WsFederation
     for lib, rx in _LIBS:
         if rx.search(text):
             return lib
@@ -383,10 +424,16 @@ def _literal_match(text: str) -> bool:
     """Sniffing: a catalog text of a SAML library occurs literally in `text` (a snake_case token
     such as `invalid_signature` alone is not evidence: OAuth and JWT logs use it too)."""
     entry = _entry(text, None)
-    if entry is None or entry.code == "unknown-failure":
+    if entry is None or entry.code == "unknown-failure" or entry.product in _ANY_TOKEN:
         return False
     keyword = _catalog()._compile_pattern(entry.pattern)[1]
     return len(keyword) >= 20 and keyword in _catalog()._norm(text)
+
+
+_ANY_TOKEN = ("identitymodel",)
+"""Libraries whose texts are any token's (Microsoft.IdentityModel's IDX10214 fails a JWT bearer token as
+well): evidence of SAML only where the record or its file names a SAML handler (_entry keeps them to
+their family)."""
 
 
 @dataclass(slots=True)
@@ -656,7 +703,8 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
         ip, app = first_ip(logged["ip"]), logged["sp"] or None
     else:
         named, address = _USER.search(h.msg), _IP.search(whole)
-        user, ip, app = named.group(1) if named else None, first_ip(address.group(1)) if address else None, None
+        address = address.group(1) if address else h.client
+        user, ip, app = named.group(1) if named else None, first_ip(address) if address else None, None
     time, local = p.when
     yield LogEvent(source=src(path, p.no), time=time, product=product, side="sp", outcome=outcome,
                    text=text, code=code, user=user, ip=ip,
