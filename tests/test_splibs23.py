@@ -17,7 +17,7 @@ from test_real_log_shapes import _events
 from test_real_log_shapes_2 import _check
 
 DATA = Path(__file__).resolve().parent / "data" / "splibs23"
-NEW = ("pac4j", "mellon", "identitymodel", "samlify")
+NEW = ("pac4j", "mellon", "identitymodel", "samlify", "dex")
 
 TEXTS = [
     # (log line prefix, text as the product writes it, product, samlscan code)
@@ -67,6 +67,16 @@ TEXTS = [
     ("SAML login failed: ", "ERR_FAIL_TO_VERIFY_ETS_SIGNATURE", "samlify", "signature-invalid"),
     ("Error: ", "ERR_FAILED_STATUS with top tier code: urn:oasis:names:tc:SAML:2.0:status:Requester, second tier "
      "code: urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy", "samlify", "status-not-success"),
+    # Dex's slog line: level=ERROR msg="failed to authenticate" err="<the connector's error>"
+    ('level=ERROR msg="failed to authenticate" err="', "required audience https://dex.example.com/callback was not "
+     "in Response audiences [https://dex.example.com/]", "dex", "audience-mismatch"),
+    ('level=ERROR msg="failed to authenticate" err="', 'failed to validate subject confirmation: expected Recipient '
+     '"https://dex.example.com/callback" got "http://dex:5556/callback"', "dex", "recipient-mismatch"),
+    ('level=ERROR msg="failed to authenticate" err="', 'no attribute with name "email": [uid cn mail]', "dex",
+     "login-attribute-missing"),
+    ('level=ERROR msg="failed to authenticate" err="', "failed to validate subject confirmation: at "
+     "2025-03-11 08:47:02 +0000 UTC got response that cannot be processed because it expired at "
+     "2025-03-11 08:46:02 +0000 UTC", "dex", "assertion-expired"),
 ]
 
 
@@ -99,7 +109,7 @@ def test_every_new_entry_cites_its_source_and_says_what_to_change():
 
     raw = json.loads((Path(__file__).resolve().parents[1] / "samlscan" / "data" / "catalog.json").read_text())
     new = [e for e in raw["entries"] if e["product"] in NEW]
-    assert len({e["product"] for e in new}) == len(NEW) and len(new) >= 60
+    assert len({e["product"] for e in new}) == len(NEW) and len(new) >= 80
     for e in new:
         assert e.get("source") and "unverified" not in e["source"], e["pattern"]
         assert e.get("fix") and len(e["fix"]) > 30, e["pattern"]
@@ -198,3 +208,13 @@ def test_sample_times_are_read(tmp_path):
     _, evs = _events(tmp_path, (DATA / "apache_error.log").read_text(encoding="utf-8"), "apache_error.log")
     first = next(e for e in evs if e.outcome == "failure")
     assert first.time.astimezone(timezone.utc).isoformat().startswith("2025-03-11T08:42:10")
+
+
+def test_a_message_the_newer_libraries_dump_is_an_sps():
+    """correlate.pieces._LOG_SIDE names no side for pac4j, mellon, identitymodel or samlify: what their
+    records dump is the generic sp-app's, an SP's."""
+    from samlscan.correlate.pieces import _LOG_SIDE
+
+    assert {applog._dumper(lib) for lib in applog._NEWER_LIBS} == {"sp-app"}
+    assert all(_LOG_SIDE.get(applog._dumper(lib)) == "sp" for lib in applog._SP_LIBS)
+    assert applog._dumper(None, "spring") == "spring" and applog._dumper(None, None) == "sp-app"
