@@ -17,7 +17,7 @@ from test_real_log_shapes import _events
 from test_real_log_shapes_2 import _check
 
 DATA = Path(__file__).resolve().parent / "data" / "splibs23"
-NEW = ("pac4j", "mellon", "identitymodel", "samlify", "dex")
+NEW = ("pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js")
 
 TEXTS = [
     # (log line prefix, text as the product writes it, product, samlscan code)
@@ -67,6 +67,13 @@ TEXTS = [
     ("SAML login failed: ", "ERR_FAIL_TO_VERIFY_ETS_SIGNATURE", "samlify", "signature-invalid"),
     ("Error: ", "ERR_FAILED_STATUS with top tier code: urn:oasis:names:tc:SAML:2.0:status:Requester, second tier "
      "code: urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy", "samlify", "status-not-success"),
+    ("Error: ", "SAML Assertion signature check failed! (checked 1 certificate(s))", "saml2-js",
+     "signature-cert-mismatch"),
+    ("Error: ", "Expected 1 EncryptedAssertion; found 0.", "saml2-js", "sp-configuration-error"),
+    ("authentik.common.saml.exceptions.MismatchedRequestID: ",
+     "Missing InResponseTo and IdP-initiated Logins are not allowed", "authentik", "unsolicited-response"),
+    ("authentik.common.saml.exceptions.UnsupportedNameIDFormat: ", "Assertion contains NameID with unsupported "
+     "format urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified.", "authentik", "idp-configuration-error"),
     # Dex's slog line: level=ERROR msg="failed to authenticate" err="<the connector's error>"
     ('level=ERROR msg="failed to authenticate" err="', "required audience https://dex.example.com/callback was not "
      "in Response audiences [https://dex.example.com/]", "dex", "audience-mismatch"),
@@ -108,8 +115,8 @@ def test_every_new_entry_cites_its_source_and_says_what_to_change():
     import json
 
     raw = json.loads((Path(__file__).resolve().parents[1] / "samlscan" / "data" / "catalog.json").read_text())
-    new = [e for e in raw["entries"] if e["product"] in NEW]
-    assert len({e["product"] for e in new}) == len(NEW) and len(new) >= 80
+    new = [e for e in raw["entries"] if e["product"] in NEW or e["explanation"].startswith("authentik as SP")]
+    assert len({e["product"] for e in new}) == len(NEW) + 1 and len(new) >= 90
     for e in new:
         assert e.get("source") and "unverified" not in e["source"], e["pattern"]
         assert e.get("fix") and len(e["fix"]) > 30, e["pattern"]

@@ -241,6 +241,7 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("mellon", re.compile(r"^auth_mellon$|\[auth_mellon:|\bmod_auth_mellon\b")),
     # samlify (Node) by its package path in a stack frame
     ("samlify", re.compile(r"\bnode_modules/samlify/|\bsamlify/build/")),
+    ("saml2-js", re.compile(r"\bnode_modules/saml2-js/")),
     # SimpleSAMLphp's PHP namespaces (SimpleSAML\Module\saml, SimpleSAML\SAML2, SimpleSAML\XMLSecurity)
     # in an app's PHP error log (its own log is read by samlscan/logs/simplesamlphp.py)
     ("simplesamlphp", re.compile(r"\bSimpleSAML\\|\bsspmod_saml_")),
@@ -286,7 +287,7 @@ _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
 _SP_FAMILY = ("java-saml", "python3-saml", "php-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml",
               "sustainsys", "itfoxtec", "simplesamlphp", "crewjam", "gosaml2")
-_NEWER_LIBS = ("pac4j", "mellon", "identitymodel", "samlify")
+_NEWER_LIBS = ("pac4j", "mellon", "identitymodel", "samlify", "saml2-js")
 """SP libraries whose failures the reader names, but whose side correlation does not know yet
 (correlate.pieces._LOG_SIDE): a message they dump is the generic sp-app's (_dumper), an SP's all the same."""
 _SP_LIBS = _SP_FAMILY + _NEWER_LIBS
