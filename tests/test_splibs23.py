@@ -217,11 +217,9 @@ def test_sample_times_are_read(tmp_path):
     assert first.time.astimezone(timezone.utc).isoformat().startswith("2025-03-11T08:42:10")
 
 
-def test_a_message_the_newer_libraries_dump_is_an_sps():
-    """correlate.pieces._LOG_SIDE names no side for pac4j, mellon, identitymodel or samlify: what their
-    records dump is the generic sp-app's, an SP's."""
+def test_the_new_libraries_are_sps_in_correlation():
+    """What pac4j, mellon, identitymodel, samlify and saml2-js log or dump is the SP's side."""
     from samlscan.correlate.pieces import _LOG_SIDE
 
-    assert {applog._dumper(lib) for lib in applog._NEWER_LIBS} == {"sp-app"}
-    assert all(_LOG_SIDE.get(applog._dumper(lib)) == "sp" for lib in applog._SP_LIBS)
-    assert applog._dumper(None, "spring") == "spring" and applog._dumper(None, None) == "sp-app"
+    new = ("pac4j", "mellon", "identitymodel", "samlify", "saml2-js")
+    assert set(new) <= set(applog._SP_FAMILY) and all(_LOG_SIDE.get(lib) == "sp" for lib in new)

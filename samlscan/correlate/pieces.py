@@ -19,7 +19,7 @@ _LOG_SIDE = {"sonarqube": "sp", "simplesamlphp": "sp", "keycloak": "idp", "shibb
              # SP application logs (samlscan/logs/applog.py), by the library that wrote the dump
              "spring": "sp", "opensaml": "sp", "java-saml": "sp", "python3-saml": "sp", "php-saml": "sp", "pysaml2": "sp",
              "ruby-saml": "sp", "node-saml": "sp", "sustainsys": "sp", "itfoxtec": "sp", "crewjam": "sp",
-             "gosaml2": "sp",
+             "gosaml2": "sp", "pac4j": "sp", "mellon": "sp", "identitymodel": "sp", "samlify": "sp", "saml2-js": "sp",
              "sp-app": "sp"}
 
 

@@ -286,11 +286,8 @@ a leading \\s* searched from every space of a long run was quadratic)."""
 _EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
 _EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
 _SP_FAMILY = ("java-saml", "python3-saml", "php-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml",
-              "sustainsys", "itfoxtec", "simplesamlphp", "crewjam", "gosaml2")
-_NEWER_LIBS = ("pac4j", "mellon", "identitymodel", "samlify", "saml2-js")
-"""SP libraries whose failures the reader names, but whose side correlation does not know yet
-(correlate.pieces._LOG_SIDE): a message they dump is the generic sp-app's (_dumper), an SP's all the same."""
-_SP_LIBS = _SP_FAMILY + _NEWER_LIBS
+              "sustainsys", "itfoxtec", "simplesamlphp", "crewjam", "gosaml2", "pac4j", "mellon", "identitymodel",
+              "samlify", "saml2-js")
 _MAYBE_FAILED = ("WARN", "ERROR", "")
 """Levels of a line that may report a failure ('': a layout without levels)."""
 _MAX_EXTRA = 20
@@ -415,20 +412,13 @@ def _entry(text: str, product: str | None):
         entry = catalog.lookup(text, product)
     except (ImportError, OSError):
         return None
-    if entry is None or entry.product not in _SP_LIBS:
+    if entry is None or entry.product not in _SP_FAMILY:
         return None
-    if product in _SP_LIBS:
+    if product in _SP_FAMILY:
         family = {product, *catalog._FAMILY.get(product, ())}
         if entry.product not in family:
             return None
     return entry
-
-
-def _dumper(*named: str | None) -> str:
-    """Who a dumped message is attributed to: the first library named (the record's, the file's),
-    the generic sp-app for none or for one of _NEWER_LIBS."""
-    lib = next((n for n in named if n), None)
-    return NAME if lib is None or lib in _NEWER_LIBS else lib
 
 
 def _literal_match(text: str) -> bool:
@@ -522,7 +512,7 @@ class AppLogParser:
             line = whole
             if not _RECORD_START.match(line):
                 if head is not None and opens_xml(line):  # (OpenSAML's decoders at DEBUG)
-                    printed = XmlDump(head[0], head[1], _dumper(head[2], file_lib), None, [line], printed=True)
+                    printed = XmlDump(head[0], head[1], head[2] or file_lib or NAME, None, [line], printed=True)
                 elif pending is not None and line.strip():
                     _add_continuation(pending, line)
                 continue
@@ -547,9 +537,9 @@ class AppLogParser:
                 continue  # INFO/DEBUG chatter of other loggers, and their stack traces
             flow = _flow(flows, h.thread, when[0], no, h.msg)
             if dump and cut_xml(h.msg):  # the message goes on over the lines up to the next record
-                printed = XmlDump(no, when[0], _dumper(lib, file_lib), flow, [h.msg])
+                printed = XmlDump(no, when[0], lib or file_lib or NAME, flow, [h.msg])
             elif dump:
-                yield from _logged_by(None, embedded_records(path, no, h.msg, when[0], _dumper(lib, file_lib), flow))
+                yield from _logged_by(None, embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow))
             if lib is None and h.level not in ("WARN", "ERROR"):
                 continue
             pending = _Pending(no, h, lib, when, flow)
@@ -683,7 +673,7 @@ def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterat
             coded = _catalog().lookup_code(product, raw_code)
         except (ImportError, OSError):
             coded = None
-        if coded is not None and coded.product in _SP_LIBS:
+        if coded is not None and coded.product in _SP_FAMILY:
             entry = coded
     # (a stack trace whose exception states a SAML library's failure text is that failure, at
     # any level: the Spring SAML extension logs 'Incoming SAML message is invalid' at DEBUG)
@@ -899,7 +889,7 @@ def _json_records(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[tuple[R
     text = json.dumps(obj, ensure_ascii=False)
     lib = library(text)
     if _HINT.search(text):
-        yield from _logged_by(None, _json_embedded(obj, path, no, when[0], _dumper(lib)))
+        yield from _logged_by(None, _json_embedded(obj, path, no, when[0], lib or NAME))
     level = _json_level(obj)
     if lib is None and level not in ("WARN", "ERROR"):
         return
