@@ -19,7 +19,8 @@ from samlscan.model import Source
 
 READERS = (
     # Most specific first: each sniff looks for fields or prefixes only its format has.
-    "sonarqube", "sqaccess", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "pingfederate", "shibboleth",
+    "sonarqube", "sqaccess", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "jumpcloud", "duo",
+    "pingfederate", "shibboleth",
     "simplesamlphp",
     # Gitea/Forgejo, Mattermost, Teleport (gosaml2): their own line layouts, before any app log's
     "goapps",
