@@ -216,3 +216,61 @@ def test_without_the_idp_log_sonarqubes_line_alone_has_no_idp_reason(tmp_path):
     _write(tmp_path, "web.log", _sonar_refusal("2023.06.15 14:48:37", "9.10.11.12"))
     (a,) = _attempts(tmp_path)
     assert a["root_cause"] not in ("user-not-assigned", "idp-authentication-failed")
+
+
+# --- AWS CloudTrail: IAM Identity Center's sign-in through an external IdP ---------------------
+
+CLOUDTRAIL = DATA / "aws-cloudtrail-console-login.log"
+
+
+def _cloudtrail_records() -> list[dict]:
+    return [json.loads(line) for line in CLOUDTRAIL.read_text().splitlines()]
+
+
+def _external_idp_login(error: str | None) -> dict:
+    """JaneDoe's failed ConsoleLogin (the sample) as Identity Center records a sign-in through
+    its external IdP, in the shape goauthentik/authentik issue 4554 quotes: userIdentity of type
+    Unknown, responseElements.ExternalIdPDirectoryLogin, errorMessage when it failed."""
+    rec = _cloudtrail_records()[1]
+    rec.pop("additionalEventData")
+    rec.update(eventVersion="1.08", eventName="ExternalIdPDirectoryLogin",
+               userIdentity={"type": "Unknown", "principalId": "111122223333", "arn": "",
+                             "accountId": "111122223333", "accessKeyId": ""},
+               responseElements={"ExternalIdPDirectoryLogin": "Failure" if error else "Success"})
+    rec.pop("errorMessage")
+    if error:
+        rec["errorMessage"] = error
+    return rec
+
+
+def test_cloudtrail_console_logins_with_a_password_are_no_saml_attempts():
+    assert detected(CLOUDTRAIL) == "cloudtrail"
+    evs = events(records(CLOUDTRAIL))
+    assert [(summary(ev), ev.code, ev.text) for ev in evs] == [
+        ((1, utc(2014, 7, 16, 15, 49, 27), "info", "JohnDoe", "89.160.20.156"), None, "ConsoleLogin: Success"),
+        ((2, utc(2014, 7, 8, 17, 35, 27), "info", "JaneDoe", "89.160.20.156"), None,
+         "ConsoleLogin: Failed authentication"),
+        # an assumed role's session: its name is the user
+        ((3, utc(2014, 7, 8, 17, 35, 27), "info", "MySessionName", "89.160.20.156"), None,
+         "ConsoleLogin: Failed authentication"),
+    ]
+
+
+def test_identity_center_external_idp_sign_ins_in_a_cloudtrail_log_file(tmp_path):
+    """A CloudTrail log file lists its records under `Records`."""
+    failed = _external_idp_login("Response contains invalid name id policy format")
+    path = _write(tmp_path, "111122223333_CloudTrail_us-east-2.json",
+                  {"Records": [_cloudtrail_records()[0], failed, _external_idp_login(None)]})
+    evs = events(records(path))
+    assert [(ev.product, ev.outcome, ev.code, ev.side, ev.user, ev.ip) for ev in evs] == [
+        ("aws-identity-center", "info", None, "sp", "JohnDoe", "89.160.20.156"),
+        ("aws-identity-center", "failure", "idp-configuration-error", "sp", None, "89.160.20.156"),
+        ("aws-identity-center", "success", None, "sp", None, "89.160.20.156"),
+    ]
+    assert evs[1].text == "ExternalIdPDirectoryLogin: Response contains invalid name id policy format"
+    assert catalog.lookup("Response contains invalid name id policy format", None).side == "idp"
+
+
+def test_identity_center_failure_without_a_known_message_is_the_generic_entry(tmp_path):
+    (ev,) = events(records(_write(tmp_path, "ct.json", [_external_idp_login("Something new")])))
+    assert (ev.outcome, ev.code) == ("failure", "unknown-failure")

@@ -22,9 +22,9 @@ MAX_RECORD = 1024 * 1024
 MAX_ENVELOPE = 4 * 1024 * 1024
 """A top-level JSON object is buffered up to this size to tell a record from a wrapper."""
 
-WRAPPER_KEYS = ("value", "records", "items", "results", "events", "data", "messages", "logs")
-"""Keys under which exports list their records: Graph `value`, Azure Monitor `records`,
-Google Reports `items`, authentik `results`, Okta event hooks `data.events`, Datadog logs API
+WRAPPER_KEYS = ("value", "records", "Records", "items", "results", "events", "data", "messages", "logs")
+"""Keys under which exports list their records: Graph `value`, Azure Monitor `records`, CloudTrail
+log files `Records`, Google Reports `items`, authentik `results`, Okta event hooks `data.events`, Datadog logs API
 `data` (v2) and `logs` (v1 logs-queries/list), Sumo Logic search jobs and Graylog searches
 `messages`, Elasticsearch `hits.hits`."""
 
