@@ -39,7 +39,7 @@ STRIDE = 12
 is audited; of the rest (SAML messages and HARs: the same shapes again and again) every STRIDE-th,
 to keep the file near a minute (a full walk, as the audit was run: STRIDE = 1)."""
 READERS = ("fixtures/logs/", "tests/data/redact23/", "tests/data/pingfederate/", "tests/data/idplogs",
-           "tests/data/errorpages/", "tests/data/console20/", "tests/data/monolog20/")
+           "tests/data/errorpages/", "tests/data/console20/", "tests/data/monolog20/", "tests/data/sqaccess/")
 
 # Found in clear by the audit and judged not personal (each occurrence was read):
 KEPT_WHY = (
