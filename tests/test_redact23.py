@@ -246,3 +246,27 @@ def test_sarif_fingerprints_carry_no_personal_value(rel):
     prints = [p for r in sarif["runs"][0]["results"] for p in (r.get("partialFingerprints") or {}).values()]
     assert all(re.fullmatch("[0-9a-f]{64}", p) for p in prints)
     assert not [v for v in values for p in prints if v in p]
+
+
+# --- the other commands that take --redact --------------------------------------------------------
+
+HARS = ("fixtures/scenarios/okta-spring/chrome-morning.har", "fixtures/scenarios/entra-javasaml/chrome-helpdesk.har")
+
+
+@pytest.mark.parametrize("rel", HARS)
+def test_decode_flows_and_sanitize_show_no_personal_value(rel, tmp_path):
+    from click.testing import CliRunner
+
+    values = personal(ROOT / rel, json.loads(render(_report(rel), "json")))
+    assert values
+    runs = {"decode": ["decode", rel, "--redact"], "flows table": ["flows", rel, "--redact"],
+            "flows json": ["flows", rel, "--redact", "--format", "json"],
+            "sanitize": ["sanitize", rel, "--redact", "-o", str(tmp_path / "out.har")]}
+    for what, args in runs.items():
+        r = CliRunner().invoke(cli.main, [a if a != rel else str(ROOT / rel) for a in args], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        out = (tmp_path / "out.har").read_text() if what == "sanitize" else r.stdout
+        if what == "flows json":
+            json.loads(out)
+        shown = [v for v in values if _in_clear(v, out)]
+        assert not shown, f"{rel} {what}: {shown}"
