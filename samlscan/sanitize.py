@@ -307,7 +307,8 @@ def _mask_page(text: str, masker: SamlMasker) -> str:
 
 def clean_content(content, tally: Tally, masker: SamlMasker | None):
     """Response body: over-long ones left out, token members of JSON bodies and (redact) SAML
-    values in pages replaced, base64 bodies re-encoded as they came."""
+    values in pages and (redact) every email of a text body replaced (an IdP's error page names the
+    user: Keycloak's 'User with email ... already exists'), base64 bodies re-encoded as they came."""
     if not isinstance(content, dict) or not isinstance(content.get("text"), str):
         return content
     content = dict(content)
@@ -327,6 +328,8 @@ def clean_content(content, tally: Tally, masker: SamlMasker | None):
         new = clean_json_text(new, tally)
     if masker is not None and "<form" in new.lower():
         new = _mask_page(new, masker)
+    if masker is not None:
+        new = _mask_emails(new)
     if new != text:
         content["text"] = base64.b64encode(new.encode("utf-8")).decode() if b64 else new
     return content
