@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -231,6 +232,24 @@ def _missing(paths) -> list[str]:
     return [p for p in paths if p != "-" and not os.path.lexists(p)]
 
 
+_PASTED = re.compile(r"^[a-z][a-z0-9+.-]*://|SAML(?:Request|Response)=|^[A-Za-z0-9+/_%-]{100,}=*\s*$", re.I)
+"""A URL, a form body or a base64 message typed where a file's name belongs: the shell hands it
+over as an argument, and no file has that name."""
+
+
+def _missing_said(missing) -> str:
+    """The usage error for paths that do not exist; a message pasted as an argument is told how to
+    give it (check reads files or stdin), shown by its start, not its whole kilobytes."""
+    pasted = [p for p in missing if _PASTED.search(p)]
+    if not pasted:
+        return f"no such file or directory: {', '.join(missing)}"
+    shown = pasted[0] if len(pasted[0]) <= 60 else pasted[0][:57] + "..."
+    return (f"'{shown}' is not a file: samlscan reads a URL or SAML message from a file or from stdin; "
+            f"save it to a file, or pipe it: pbpaste | samlscan check -"
+            + (f" (no such file or directory: {', '.join(p for p in missing if p not in pasted)})"
+               if len(pasted) < len(missing) else ""))
+
+
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, missing=()) -> None:
     from samlscan.model import Severity
     from samlscan.report import NOTELESS_FORMATS, render_chunks
@@ -264,7 +283,7 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, mi
                    f"{s['attempts']} attempt(s); {f['error']} error(s), {f['warning']} warning(s), "
                    f"{f['info']} info", err=True)
     if missing:  # (whatever --fail-on says: a mistyped path must not pass for a clean run)
-        _fail(f"no such file or directory: {', '.join(missing)}")
+        _fail(_missing_said(missing))
     if fail_on != "never":
         threshold = Severity(fail_on).rank
         if any(x.severity.rank >= threshold for x in report.reported_findings()):

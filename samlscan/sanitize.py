@@ -446,14 +446,18 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
     masker = SamlMasker(tally) if redact else None
     to_stdout = out_path == "-"  # (as '-' for an input is stdin; a file named '-' surprised)
     tmp = Path(tempfile.mkstemp(suffix=".har")[1]) if to_stdout else dst.with_name(dst.name + ".part")
-    entries, bad, error = _write(src, tmp, meta, pages, tally, masker, where)
+    entries, bad, error = _write(src, tmp, meta, pages, tally, masker, where, out_path)
     if to_stdout:
         with open(tmp, "rb") as fh:
             shutil.copyfileobj(fh, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         tmp.unlink()
     else:
-        os.replace(tmp, dst)
+        try:
+            os.replace(tmp, dst)
+        except OSError as exc:
+            _discard(tmp)
+            raise _unwritable(out_path, exc) from None
     lines = summary(tally, entries, out_path, redact)
     if bad:
         lines.append(f"dropped {bad} entry(ies) that were not valid JSON")
@@ -462,7 +466,23 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
     return lines
 
 
-def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker, where: tuple[str, ...]):
+def _unwritable(out_path: str, exc: OSError) -> InputError:
+    """The output that cannot be written, named as it was given (not its temporary '.part'), in
+    the words `check -o` uses."""
+    return InputError("input-unreadable", f"--output {out_path}: cannot write: {exc.strerror or exc}")
+
+
+def _discard(tmp: Path) -> None:
+    """The partial output removed if it can be: on a read-only file system, or where a folder has
+    its name, removing it fails too, and the first failure is the one to tell."""
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker, where: tuple[str, ...],
+           out_path: str):
     entries = bad = 0
     try:
         with open(src, "rb") as fin, open(tmp, "w", encoding="utf-8") as out:
@@ -483,6 +503,6 @@ def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker, 
                 entries += 1
             out.write("\n]}}\n")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError("input-unreadable", f"cannot write {tmp}: {exc.strerror or exc}") from None
+        _discard(tmp)
+        raise _unwritable(out_path, exc) from None
     return entries, bad, stream.error

@@ -33,11 +33,24 @@ def fitted(rows: list[tuple], headers: tuple, width: int | None) -> str:
     for row in rows:
         lines = []
         for head, cell in zip(headers, row):
-            values = [w for line in str(cell).splitlines() or ["-"]
-                      for w in wrap(line, max(width - label, 20)).splitlines()]
+            values = _wrapped(str(cell) or "-", width - label).splitlines()
             lines += [pad(head if i == 0 else "", label) + v for i, v in enumerate(values)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _wrapped(cell: str, width: int) -> str:
+    """Each line of a cell wrapped to `width` columns (at least 20)."""
+    return "\n".join(w for line in cell.splitlines() or [""] for w in wrap(line, max(width, 20)).splitlines())
+
+
+def header_block(rows: list[tuple[str, str]], width: int | None) -> str:
+    """A message's 'label  value' header; on a terminal its values wrapped to what is left of its
+    columns (a signature's certificate line alone is some 140 columns)."""
+    if width and rows:
+        label = max(line_width(k) for k, _ in rows) + 2
+        rows = [(k, _wrapped(v, width - label) if isinstance(v, str) else v) for k, v in rows]
+    return layout(rows)
 
 
 def _signed_line(m) -> str:
@@ -224,7 +237,7 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         m = r.message
         where = m.source.input + (f" [{m.source.ref}]" if m.source.ref else "")
         out.append(f"== {where}: {m.kind} #{m.index}")
-        out.append(layout([(k, red(v)) for k, v in header_rows(r, red)]))
+        out.append(header_block([(k, red(v)) for k, v in header_rows(r, red)], width))
         shown = [f for f in r.findings if f.severity.rank >= min_severity.rank]
         if shown:
             out.append("")
