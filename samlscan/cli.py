@@ -237,15 +237,15 @@ _PASTED = re.compile(r"^[a-z][a-z0-9+.-]*://|SAML(?:Request|Response)=|^[A-Za-z0
 over as an argument, and no file has that name."""
 
 
-def _missing_said(missing) -> str:
+def _missing_said(missing, command: str = "check") -> str:
     """The usage error for paths that do not exist; a message pasted as an argument is told how to
-    give it (check reads files or stdin), shown by its start, not its whole kilobytes."""
+    give it (samlscan reads files or stdin), shown by its start, not its whole kilobytes."""
     pasted = [p for p in missing if _PASTED.search(p)]
     if not pasted:
         return f"no such file or directory: {', '.join(missing)}"
     shown = pasted[0] if len(pasted[0]) <= 60 else pasted[0][:57] + "..."
     return (f"'{shown}' is not a file: samlscan reads a URL or SAML message from a file or from stdin; "
-            f"save it to a file, or pipe it: pbpaste | samlscan check -"
+            f"save it to a file, or pipe it: pbpaste | samlscan {command} -"
             + (f" (no such file or directory: {', '.join(p for p in missing if p not in pasted)})"
                if len(pasted) < len(missing) else ""))
 
@@ -403,6 +403,8 @@ def decode(input_path, redact):
     from samlscan.config import Expectations
     from samlscan.pretty import decode_listing
 
+    if _missing([input_path]) and _PASTED.search(input_path):
+        _fail(_missing_said([input_path], "decode"))
     text, ok = decode_listing(input_path, Expectations(), redact)
     _say(text, nl=False, err=not ok)  # (nothing decoded: the listing is only problems)
     sys.exit(EXIT_OK if ok else EXIT_USAGE)

@@ -77,3 +77,10 @@ def test_a_messages_header_fits_an_80_column_terminal():
     piped = _run(CHECK, None)
     signed = next(line for line in piped.splitlines() if line.startswith("Signed"))
     assert len(signed) > 80 and "D8:47:5B:00:09:04:BB:99..." in signed  # a pipe keeps one line a signature
+
+
+def test_decode_of_a_url_given_as_the_argument_is_told_to_go_through_stdin():
+    r = _cli("decode", REDIRECT.read_text().strip())
+    assert r.exit_code == 2
+    said = r.stderr.strip().splitlines()
+    assert len(said) == 1 and "is not a file" in said[0] and "samlscan decode -" in said[0]
