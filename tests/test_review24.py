@@ -84,3 +84,14 @@ def test_decode_of_a_url_given_as_the_argument_is_told_to_go_through_stdin():
     assert r.exit_code == 2
     said = r.stderr.strip().splitlines()
     assert len(said) == 1 and "is not a file" in said[0] and "samlscan decode -" in said[0]
+
+
+def test_the_skipped_inputs_heading_fits_an_80_column_terminal():
+    """Two reasons of skipping (a settings file read as settings, files of no known layout) made a
+    135-column heading; a pipe keeps it on one line."""
+    args = ["scan", "-q", "tests/data/case23"]
+    skipped = [line for line in _run(args, 80).splitlines() if line.startswith("== skipped")]
+    assert skipped and "; " in _run(args, None).split("== skipped", 1)[1].splitlines()[0]
+    text = _run(args, 80)
+    heading = text[text.index("== skipped"):].split("\n   ", 1)[0].splitlines()
+    assert len(heading) > 1 and not _too_wide(heading, 80)

@@ -257,8 +257,9 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         from collections import Counter
 
         reasons = Counter(i.reason or "no reason given" for i in skipped)
-        out.append(f"== skipped {len(skipped)} input(s): "
+        heading = (f"== skipped {len(skipped)} input(s): "
                    + "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common()))
+        out.append(_wrapped(heading, width) if width else heading)
         if len(skipped) <= NAMED_SKIPS:  # a count alone does not say whether the file that mattered was read
             out += [red(f"   {i.path}") for i in skipped]
         out.append("")
