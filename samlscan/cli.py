@@ -370,7 +370,8 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
 
     Given no --idp-cert, --idp-metadata, --sonar-settings or --config, the IdP metadata and the SP's
     settings lying among the scanned files (a ticket's attachments) are read as if given with
-    their option, one file of each kind at most; a note says which.
+    their option, one file of each kind at most; a settings-found finding (info) names each file
+    read.
     """
     from dataclasses import replace
 

@@ -95,3 +95,12 @@ def test_the_skipped_inputs_heading_fits_an_80_column_terminal():
     text = _run(args, 80)
     heading = text[text.index("== skipped"):].split("\n   ", 1)[0].splitlines()
     assert len(heading) > 1 and not _too_wide(heading, 80)
+
+
+def test_scan_help_says_how_a_settings_file_found_is_reported():
+    """The help said 'a note says which'; it is a settings-found finding (README: 'in a
+    settings-found finding at each file read', which --fail-on info counts)."""
+    r = _cli("scan", "--help")
+    assert "settings-found" in " ".join(r.output.split())
+    found = _cli("scan", "--format", "jsonl", "--fail-on", "never", ROOT / "tests" / "data" / "case23")
+    assert '"code": "settings-found"' in found.output
