@@ -448,7 +448,7 @@ def flows(inputs, fmt, redact, **kw):
     what in its messages differs from them (an AuthnRequest's Issuer that is not the SP entity ID)."""
     from samlscan.flows_report import render_flows
 
-    text, readable = render_flows(list(inputs), fmt, redact, _expectations(kw, []))
+    text, readable = render_flows(list(inputs), fmt, redact, _expectations(kw, []), _terminal_width(fmt, None))
     click.echo(text, nl=False)
     if not readable:  # nothing could be read as a capture: a usage/input error (design.md)
         click.echo("samlscan: no input could be read as a capture (HAR, SAML-tracer, SAML Chrome Panel, "

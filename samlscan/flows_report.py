@@ -182,39 +182,58 @@ _STEP_WIDTHS = (None, None, 70, None, 60, 60)
 """The widest a step column gets (display columns): longer values wrap inside it, a URL too."""
 
 
-def _step_row(cells: list[str]) -> tuple:
+def _step_row(cells: list[str], width: int | None) -> tuple:
+    """The cells wrapped to their column's widest; on a terminal, to what its blocks leave beside
+    their labels (fitted), a URL too."""
+    if width:
+        room = max(width - max(map(len, _STEP_HEADERS)) - 2, 20)
+        return tuple(wrap(c, room, break_long=True) for c in cells)
     return tuple(c if w is None else wrap(c, w, break_long=True) for c, w in zip(cells, _STEP_WIDTHS))
 
 
-def _table(docs: list[dict]) -> str:
+def _said(line: str, width: int | None) -> str:
+    """A line of text; on a terminal wrapped to it, its next lines indented under its first."""
+    if not width:
+        return line
+    first, *rest = wrap(line, width).splitlines() or [""]
+    return "\n".join([first, *wrap(" ".join(rest), width - 4).splitlines()]).replace("\n", "\n    ")
+
+
+def _table(docs: list[dict], width: int | None = None) -> str:
+    """`width`: the terminal's columns (None: a file or a pipe, no limit), which the steps and the
+    long lines fit (report.table.fitted: a table too wide becomes blocks)."""
+    from samlscan.report.table import fitted
+
     lines: list[str] = []
     for d in docs:
         if d["error"]:
             lines += [f"{d['path']}: {d['error']}", ""]
             continue
-        lines.append(f"{d['path']} ({d['kind']}, {d['entries']} entries, {len(d['flows'])} flow(s))")
+        lines.append(_said(f"{d['path']} ({d['kind']}, {d['entries']} entries, {len(d['flows'])} flow(s))", width))
         for p in d["problems"]:
-            lines.append(f"  ! {p['code']}" + (f" [{p['ref']}]" if p["ref"] else "") + f": {p['detail']}")
+            lines.append(_said(f"  ! {p['code']}" + (f" [{p['ref']}]" if p["ref"] else "") + f": {p['detail']}",
+                               width))
         for f in d["flows"]:
             head = f"Flow {f['flow']}: {f['outcome'].upper()} - {f['reason']}"
             extra = [f"{k} {f[k]}" for k in ("relay_state", "request_id", "in_response_to") if f[k]]
             if f["test_configuration"]:
                 extra.append("SonarQube Test Configuration")
-            lines += ["", head + (f" ({', '.join(extra)})" if extra else "")]
-            lines += [f"  ! {x['code']} ({x['severity']}): {x['message']}" for x in f["findings"]]
+            lines += ["", _said(head + (f" ({', '.join(extra)})" if extra else ""), width)]
+            lines += [_said(f"  ! {x['code']} ({x['severity']}): {x['message']}", width) for x in f["findings"]]
             if f["ask"]:
-                lines.append(f"  Ask the user for {f['ask']}.")
+                lines.append(_said(f"  Ask the user for {f['ask']}.", width))
             rows = [_step_row([s["time"] or "-", s["leg"], f"{s['method']} {s['url']}", s["status"] or "-",
-                               _message_cell(s), "\n".join(s["notes"])]) for s in f["steps"]]
-            lines.append(layout(rows, _STEP_HEADERS))
+                               _message_cell(s), "\n".join(s["notes"])], width) for s in f["steps"]]
+            lines.append(fitted(rows, _STEP_HEADERS, width))
         lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def render_flows(paths: list[str], fmt: str, redact: bool, expect=None) -> tuple[str, bool]:
+def render_flows(paths: list[str], fmt: str, redact: bool, expect=None,
+                 width: int | None = None) -> tuple[str, bool]:
     """The timeline of each capture as a table or one JSON document, and whether any input was
     a capture (the CLI exits 2 otherwise); never raises for bad input. `expect`: the SP's settings
-    the flows' messages are checked against (collect)."""
+    the flows' messages are checked against (collect); `width`: the terminal's columns."""
     docs, personal = collect(paths, expect)
     readable = any(d["kind"] is not None for d in docs)
     if redact:
@@ -225,4 +244,4 @@ def render_flows(paths: list[str], fmt: str, redact: bool, expect=None) -> tuple
         return one_line(json.dumps({"schema": SCHEMA, "inputs": docs}, indent=2, ensure_ascii=False)) + "\n", readable
     from samlscan.report.visible import ON_TERMINAL, visible
 
-    return visible(_table(docs), ON_TERMINAL), readable  # (for a terminal: a control is shown, not obeyed)
+    return visible(_table(docs, width), ON_TERMINAL), readable  # (for a terminal: a control is shown, not obeyed)

@@ -104,3 +104,14 @@ def test_scan_help_says_how_a_settings_file_found_is_reported():
     assert "settings-found" in " ".join(r.output.split())
     found = _cli("scan", "--format", "jsonl", "--fail-on", "never", ROOT / "tests" / "data" / "case23")
     assert '"code": "settings-found"' in found.output
+
+
+def test_flows_fit_an_80_column_terminal():
+    """`flows` on a terminal printed its steps table some 250 columns wide (each row wrapped into
+    the next) and its problem lines unwrapped: now blocks, as check and scan do; a pipe keeps
+    the table."""
+    args = ["flows", "tests/data/case23/safari-mia.har"]
+    text = _run(args, 80)
+    assert "request                            GET https://" in text
+    assert not [line for line in text.splitlines() if len(line) > 80]
+    assert any(line.startswith("time (UTC)") and "leg" in line for line in _run(args, None).splitlines())
