@@ -124,3 +124,13 @@ def test_a_bodiless_re_post_is_an_attempt_of_its_own():
                           text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     late = [a for a in json.loads(done.stdout)["attempts"] if a["time"] == "2026-11-24T10:08:41Z"]
     assert [a["outcome"] for a in late] == ["failure"] and "no body of the POST" in late[0]["notes"][0]
+
+
+@pytest.mark.parametrize("extra, said", [((), "judged at the 'at' of fixtures/config/default.toml"),
+                                         (("--at", "2025-03-11T08:41:02Z"), "judged at --at")])
+def test_the_evaluation_time_names_where_it_came_from(extra, said):
+    """A config file's `at` was reported as '--at', an option the user never typed (review24)."""
+    done = subprocess.run([sys.executable, "-m", "samlscan", "check", "--config", "fixtures/config/default.toml",
+                           *extra, "fixtures/responses/valid/okta.xml"], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert said in done.stdout, done.stdout

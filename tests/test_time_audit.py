@@ -97,7 +97,7 @@ def response_xml(nb="2025-03-11T08:36:00Z", nooa="2025-03-11T08:46:00Z", scd="20
 
 
 def judged(xml: str, at: datetime | None, skew: int = 0, captured_at=None):
-    expect = replace(DEFAULT, at=at, clock_skew=skew)
+    expect = replace(DEFAULT, at=at, at_source="--at", clock_skew=skew)  # (as --at gives it)
     res = analyze_raw(RawMessage(Source("t.xml"), "XML", xml, "xml", captured_at=captured_at), 0, expect)
     return {f.code: f for f in res.findings}, res
 

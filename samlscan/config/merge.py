@@ -10,7 +10,7 @@ from pathlib import Path
 from samlscan.certs import SP_CERT, TrustedCert, load_certs
 from samlscan.config.files import NO_CERT, PINNED, _as_list, _read
 from samlscan.config.metadata import VALID_UNTIL, expired_note, load_idp_metadata
-from samlscan.config.model import PROFILES, Expectations
+from samlscan.config.model import CONFIG_AT, PROFILES, Expectations
 from samlscan.config.python3saml import load_python3_saml_settings
 from samlscan.config.sonar import load_sonar_settings
 from samlscan.config.times import _ZONE_AT_END, _merged_zones, parse_at
@@ -103,11 +103,12 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
             values[key] = _count(merged[key], origin, unit)
     if merged.get("at"):
         at = merged["at"]
+        origin = "--at" if flags.get("at") else f"{config_path}{CONFIG_AT}"
         values["at"] = at.astimezone(timezone.utc) if isinstance(at, datetime) and at.tzinfo else (
-            at.replace(tzinfo=timezone.utc) if isinstance(at, datetime) else
-            parse_at(str(at), "--at" if flags.get("at") else f"{config_path}: at"))
-        if not (at.tzinfo if isinstance(at, datetime) else _ZONE_AT_END.search(str(at))):
-            values["at_source"] = "--at, no zone given: read as UTC"
+            at.replace(tzinfo=timezone.utc) if isinstance(at, datetime) else parse_at(str(at), origin))
+        # (said as given: a config file's 'at' is no --at the user typed)
+        values["at_source"] = origin if (at.tzinfo if isinstance(at, datetime) else _ZONE_AT_END.search(str(at))) \
+            else f"{origin}, no zone given: read as UTC"
     if values.get("profile") not in (None, *PROFILES):
         origin = f"{config_path}: " if file_values.get("profile") == values["profile"] else ""  # (--profile: click's Choice)
         raise ConfigError(f"{origin}unknown profile {values['profile']!r}; known: {', '.join(PROFILES)}")

@@ -12,6 +12,10 @@ from samlscan.config.urls import is_cloud
 DEFAULT_SKEW = 180  # SonarQube's java-saml (Constants.ALOWED_CLOCK_DRIFT)
 
 
+CONFIG_AT = ": at"
+"""The end of an evaluation time's source when a config file's `at` gave it ('<file>: at')."""
+
+
 @dataclass(frozen=True)
 class Expectations:
     """The SP's side of the contract; None means 'not configured' (the check is skipped)."""

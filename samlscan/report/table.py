@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from samlscan.codes import cause_rank
+from samlscan.config.model import CONFIG_AT
 from samlscan.model import Finding, Severity
 from samlscan.report.cells import clip, line_width, pad
 from samlscan.report.cells import wrap as wrap_columns
@@ -172,6 +173,8 @@ def header_rows(r, red=_same) -> list[tuple[str, str]]:
     # UTC', a log rejudged in another zone: engine.rejudged), shown as they are
     judged = {"--at": "at --at", "capture": "at capture time", "issue-instant": "at its own IssueInstant "
               "(no capture time known)", "none": "no time known"}.get(r.at_source, f"at {r.at_source}")
+    if r.at_source.endswith(CONFIG_AT):  # ('<config file>: at', config.merge)
+        judged = f"at the 'at' of {r.at_source.removesuffix(CONFIG_AT)}"
     rows.append(("IssueInstant", f"{iso(m.issue_instant) or '-'}; judged {judged}"
                  + (f" {iso(m.captured_at)}" if r.at_source == "capture" else "")))
     return rows
