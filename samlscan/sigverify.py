@@ -166,13 +166,27 @@ def _verify_with(sig, key, xmlsec) -> bool:
 _BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
 
+_SHORTEST_VALUE = 10
+"""Bytes of the shortest real DigestValue or SignatureValue: an HMAC truncated to its floor of 80 bits
+(XML-DSig 6.3.1 HMACOutputLength); digests (16+) and RSA or ECDSA signatures are longer."""
+
+
 def _placeholder_value(sig, reference) -> bool:
-    """True when DigestValue or SignatureValue is not base64 at all (a redaction placeholder)."""
+    """True when DigestValue or SignatureValue is no base64 of a value's length (a redaction placeholder:
+    '...', '[omitted]', 'XXX', or emptied)."""
     for el in (_child(reference, "DigestValue"), _child(sig, "SignatureValue")):
         text = re.sub(r"\s+", "", el.text or "") if el is not None else ""
-        if not _BASE64_TEXT.match(text):
+        # 'XXX' is in base64's alphabet, but too short for any value (a value cut short is not redacted:
+        # samlify's false_signed_request lost characters of a real SignatureValue, which is no placeholder)
+        if not _BASE64_TEXT.match(text) or len(text.rstrip("=")) * 3 // 4 < _SHORTEST_VALUE:
             return True
     return False
+
+
+def _redacted(sig, reference) -> bool:
+    """Both values are there, and one is a placeholder: the signature was redacted, whatever key is at hand."""
+    present = _child(sig, "SignatureValue") is not None and _child(reference, "DigestValue") is not None
+    return present and _placeholder_value(sig, reference)
 
 
 MAX_KEYS_TRIED = 8
@@ -653,6 +667,10 @@ def _inspect(root, ids, sig, trusted, xmlsec, checked: bool = True, diagnose: bo
         return SignatureInfo(**base, verified=True, matched_cert=matched.info,
                              key_bits=matched.info.key_bits), target
     if not trusted and not embedded and not values:
+        if _redacted(sig, ref):
+            # no key is needed to see that the values were replaced: saying 'no certificate configured'
+            # would send the user after one, which cannot help (pac4j's redacted AD FS sample)
+            return SignatureInfo(**base, verified=False, failure="placeholder"), target
         return SignatureInfo(**base, verified=None, failure="no-key"), target
     if not diagnose:
         return SignatureInfo(**base, verified=False, failure="undiagnosed"), target

@@ -50,6 +50,37 @@ def _mailbox(value: str) -> bool:
     return bool(_EMAIL.match(v)) and v.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE
 
 
+SCOPED_IDS = frozenset(n.lower() for n in (
+    "urn:oid:1.3.6.1.4.1.5923.1.1.1.9", "eduPersonScopedAffiliation",
+    "urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "eduPersonPrincipalName",
+    "urn:oid:1.3.6.1.4.1.5923.1.1.1.13", "eduPersonUniqueId",
+    "urn:oasis:names:tc:SAML:attribute:subject-id", "subject-id",
+    "urn:oasis:names:tc:SAML:attribute:pairwise-id", "pairwise-id"))
+"""Identifiers written value@scope, an address's shape by definition and no mailbox: an affiliation
+(member@example.org), a principal name (eduPerson: an email address's syntax, not necessarily one), a
+unique or subject identifier (eduPersonUniqueId; the SAML V2.0 Subject Identifier Attributes Profile)."""
+
+
+def _scoped_id(x: Attribute) -> bool:
+    return any(n and n.lower() in SCOPED_IDS for n in (x.name, x.friendly_name))
+
+
+_EPPN = frozenset(("urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "edupersonprincipalname"))
+
+
+def _eppn_note(a: Assertion) -> str:
+    """What an eduPersonPrincipalName sent instead of a mail attribute is: many IdPs fill it with the mail,
+    none has to (an affiliation or an opaque identifier never is one: no word of those)."""
+    x = next((x for x in a.attributes if any(n and n.lower() in _EPPN for n in (x.name, x.friendly_name))
+              and any(_mailbox(v) for v in x.values)), None)
+    if x is None:
+        return ""
+    label = x.name + (f" ({x.friendly_name})" if x.friendly_name and x.friendly_name != x.name else "")
+    return (f" ({label} = {x.values[0].strip()!r} has an address's shape, but eduPerson defines a principal "
+            "name as a login identifier that need not be a mailbox: point the email setting at it only if the IdP "
+            "fills it with the user's mail)")
+
+
 def _unreachable(a: Assertion) -> str:
     """What an attribute whose value has an address's shape in a special-use domain is, when one is sent."""
     x, v = next(((x, v.strip()) for x in a.attributes for v in x.values
@@ -168,7 +199,7 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
         hit = _alias_hit(a, want, EMAIL_ALIASES)
         if hit is None:
             hit_value = next(((x, "its value looks like an email address") for x in a.attributes
-                              if any(_mailbox(v) for v in x.values)), None)
+                              if not _scoped_id(x) and any(_mailbox(v) for v in x.values)), None)
             hit = hit_value
         if hit is not None:
             x, why = hit
@@ -181,7 +212,8 @@ def _email_problems(msg: SamlMessage, ctx: CheckContext):
                                       a.issuer))
         else:
             yield finding(msg, "email-missing",
-                          f"no attribute named {want!r} and no email address under another name{_unreachable(a)}. "
+                          f"no attribute named {want!r} and no email address under another name"
+                          f"{_unreachable(a) or _eppn_note(a)}. "
                           f"Received: {_received(a)}", expected=want, actual="absent",
                           hint=in_idp(f"add an email claim named {want!r} in the IdP (or point "
                                        f"{ctx.expect.setting_name('email_attribute')} at the attribute that "

@@ -322,7 +322,8 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         if sig.failure == "placeholder":
             yield finding(msg, "signature-invalid",
                           f"the {_where(sig)} has no real DigestValue or SignatureValue (empty, or not "
-                          "base64: a placeholder such as '[omitted]'): the signature was redacted before "
+                          "base64: a placeholder such as '[omitted]', or too short for any value: 'XXX'): the "
+                          "signature was redacted before "
                           "the message was shared, so it cannot be checked",
                           expected="the message as the IdP sent it", actual="redacted signature values",
                           hint="ask for the unmodified SAMLResponse (a HAR or SAML-tracer capture)",
