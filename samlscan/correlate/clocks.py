@@ -32,6 +32,8 @@ def clock_offsets(messages, events) -> Offsets:
         return Offsets()  # no log in the run: nothing to measure against
     times: dict[str, datetime] = {}
     seen: dict[str, datetime] = {}  # ID -> the browser's time of its capture
+    posts: dict[str, list[datetime]] = {}  # ID -> every capture of it (a re-post is a second one)
+    windows: dict[str, datetime] = {}  # ID -> the captured response's earliest NotOnOrAfter
     logged: list[tuple[str, datetime, set]] = []
     for r in messages:
         m = r.message
@@ -44,6 +46,11 @@ def clock_offsets(messages, events) -> Offsets:
             times.update((i, t) for i in ids)
             if m.captured_at:  # (a pasted copy's IssueInstant is the IdP's clock: no witness of it)
                 seen.update((i, t) for i in ids)
+                for i in ids:
+                    posts.setdefault(i, []).append(t)
+                end = _not_on_or_after(m)
+                if end is not None:
+                    windows.update((i, end) for i in ids)
     if not times:  # nothing captured outside the logs (a scan of logs alone): an IdP log is the reference
         idp = _idp_offsets(_offsets_by_user(messages, events, {}, captured=False, side="idp"))
         sp = _offsets_by_user(messages, events, idp, captured=False)
@@ -53,25 +60,39 @@ def clock_offsets(messages, events) -> Offsets:
             if abs(off) <= SKEW and src in sp.against:
                 agree.setdefault(sp.against[src], set()).add(src)
         return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, {})
-    deltas: dict[str, list[float]] = {}
+    deltas: dict[str, list[tuple[str | None, float]]] = {}  # log -> (record ref, its delta)
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
-    observed = ((e.source.input, e.time, e.saml_ids) for e in events
+    observed = ((e.source.input, e.time, e.saml_ids, e.source.ref) for e in events
                 if e.time and e.saml_ids and e.code != "assertion-replayed")
-    for src, t, ids in itertools.chain(observed, logged):
+    for src, t, ids, ref in itertools.chain(observed, ((*x, None) for x in logged)):
         shared = next((i for i in ids if i in times), None)
         if shared is not None:
-            deltas.setdefault(src, []).append((t - times[shared]).total_seconds())
+            deltas.setdefault(src, []).append((ref, (t - times[shared]).total_seconds()))
     # (2.5 ms of imports: only when logs and captures are both given)
     from statistics import median
 
-    offsets = {src: timedelta(seconds=median(v)) for src, v in deltas.items()}
+    offsets = {src: timedelta(seconds=median(d for _, d in v)) for src, v in deltas.items()}
     # an IdP log naming no captured ID (Shibboleth's idp-process.log names the user only) first: the
     # SP logs' pairs with it are then on the capture's time
     by_user = _offsets_by_user(messages, events, offsets, side="idp")
     offsets |= _idp_offsets(by_user)
     # an IdP log measured against the captures (by ID or by user) is confirmed by them
     agree = {src: {"capture"} for src in {*by_user, *offsets}}
-    return _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, seen)
+    out = _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, seen,
+                         posts, windows)
+    for src, at in out.steps.items():  # a run on a clock of its own: the log's offset is its other records'
+        rest = [d for ref, d in deltas.get(src, ()) if ref not in at]
+        if rest and len(rest) < len(deltas[src]):
+            out[src] = timedelta(seconds=median(rest))
+    return out
+
+
+def _not_on_or_after(m) -> datetime | None:
+    """The earliest NotOnOrAfter of a response's assertions (Conditions, bearer SubjectConfirmationData):
+    the instant an SP refusing it as expired compared its clock with (SAML core 2.5.1.2, 2.4.1.2)."""
+    ends = [t for a in m.assertions for t in (a.not_on_or_after, *(c.not_on_or_after for c in a.subject_confirmations))
+            if t is not None]
+    return min(ends, default=None)
 
 
 PAIR_WINDOW = timedelta(minutes=10)
@@ -321,7 +342,24 @@ def _instant(value: str) -> datetime | None:
     return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
-def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: dict[str, datetime]) -> Offsets:
+def _reading(e: LogEvent, windows: dict[str, datetime]) -> tuple[str, datetime] | None:
+    """(way, instant) of an SP's time refusal whose stamp is far on the wrong side of the instant it
+    compared: before the NotBefore it quotes, or after the NotOnOrAfter it quotes (when it quotes
+    none, that of the captured response it names: `windows`)."""
+    way = _TIME_REFUSALS.get(e.code)
+    if way is None or e.side != "sp" or e.time is None or e.outcome != "failure":
+        return None
+    t = quoted_instant(e)
+    if t is None and way == "after":
+        t = next((windows[i] for i in e.saml_ids if i in windows), None)
+    if t is None or ((e.time >= t - SKEW) if way == "before" else (e.time <= t + SKEW)):
+        return None
+    return way, t
+
+
+def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: dict[str, datetime],
+                   posts: dict[str, list[datetime]] | None = None, windows: dict[str, datetime] | None = None
+                   ) -> Offsets:
     """`offsets`, with the steps of each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
     the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
@@ -329,10 +367,13 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     another witness confirms the IdP's clock (`agree`: IdP log -> the captures or SP logs on its clock),
     the SP's clock is the one off (sp-clock-skew). A refusal naming a captured message's ID (`captured`:
     ID -> capture time) is read against that capture instead: the login's own time, whatever the IdP's
-    clock said then. One look at each event; the refusals' work is theirs."""
-    readings = [(e, t) for e in events if e.side == "sp" and e.time is not None and e.outcome == "failure"
-                and _TIME_REFUSALS.get(e.code) == "before" and (t := quoted_instant(e)) is not None
-                and e.time < t - SKEW]
+    clock said then. The mirror: an 'expired' refusal stamped after the NotOnOrAfter it compared while
+    the browser posted the response within its window (`posts`: ID -> its captures; the one nearest
+    the refusal is its post), or the one IdP login within LEAD before it: the SP's clock is ahead; a
+    post after the window is a late re-post (the Back button): the refusal's own code. One look at
+    each event; the refusals' work is theirs."""
+    windows = windows or {}
+    readings = [(e, *r) for e in events if (r := _reading(e, windows)) is not None]
     if not readings:
         return offsets
     from bisect import bisect_left, bisect_right
@@ -353,13 +394,16 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     runs: dict[str, list] = {}
     proxied = None  # (the proxies' failed callbacks, looked up once when an IdP login does not tell)
     out = Offsets(offsets, offsets.against, offsets.steps)
-    for e, instant in readings:
-        seen = next((captured[i] for i in e.saml_ids if i in captured), None)
-        if seen is not None:  # the capture of this very login: its time is the witness
-            if abs(e.time - seen) > SKEW:
+    for e, way, instant in readings:
+        sent = [t for i in e.saml_ids for t in (posts or {}).get(i, ())] or [
+            captured[i] for i in e.saml_ids if i in captured]
+        if sent:  # the capture of this very login: its time is the witness
+            seen = min(sent, key=lambda t: abs(e.time - t))
+            if abs(e.time - seen) > SKEW and (way == "before" or seen < instant):
                 _note_reading(out, e, instant, e.time - seen, seen, "the capture of this login", events, runs)
-            continue  # (within SKEW: the IdP's NotBefore was ahead, its clock or its setting)
-        lo, hi = bisect_left(times, instant), bisect_right(times, instant + LEAD)
+            continue  # (within SKEW: the IdP's NotBefore was ahead; posted after NotOnOrAfter: too late)
+        lo, hi = (bisect_left(times, instant), bisect_right(times, instant + LEAD)) if way == "before" else (
+            bisect_left(times, instant - LEAD), bisect_right(times, instant))
         free = list(itertools.islice((idp[k] for k in range(lo, hi) if not idp[k][3] or not _seen_by_sp(
             sp_users.get(idp[k][3].casefold(), ()), idp[k][1])), 2))  # (one, or more: a busy IdP's window is long)
         if len(free) != 1:
@@ -372,7 +416,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
             continue
         _, t_idp, idp_log, _ = free[0]
         off = e.time - t_idp
-        if abs(off) <= SKEW:
+        if abs(off) <= SKEW or (way == "after") != (off > timedelta(0)):
             continue  # the SP's clock agrees: the IdP's NotBefore was ahead (its clock, or its setting)
         if agree.get(idp_log, set()) - {e.source.input}:  # (no witness: either clock may be off; nothing moves)
             _note_reading(out, e, instant, off, t_idp, "the captures" if "capture" in agree[idp_log]
@@ -421,10 +465,10 @@ def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, 
     src = e.source.input
     if src not in runs:
         runs[src] = _step_runs([x for x in events if x.source.input == src])
-    way = "behind" if off < timedelta(0) else "ahead of"
+    way, side, bound = ("behind", "before", "NotBefore") if off < timedelta(0) else ("ahead of", "after", "NotOnOrAfter")
     verdict = ("sp-clock-skew", f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} the IdP's "
-               f"at {truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, before the NotBefore "
-               f"{instant:%H:%M:%S} it quotes; measured against {witness}): sync the SP server's clock with NTP.")
+               f"at {truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, {side} the {bound} "
+               f"{instant:%H:%M:%S} it compared; measured against {witness}): sync the SP server's clock with NTP.")
     at = out.steps.setdefault(src, {})
     run = next(r for r in runs[src] if e.source.ref in r)
     # (a refusal's lines each quote the instant: each keeps its verdict)
