@@ -2,11 +2,13 @@
 of skew22's): Spring's 'NotOnOrAfter condition of <time> is no longer valid' stamped 12 min after the
 browser posted the response within its window is sp-clock-skew, side sp, with the minutes; the same
 refusal of a response re-posted after its window stays assertion-expired; without a witness of
-either clock nothing is blamed on the SP (tests/data/clocks24, fixtures/gen_clocks24.py)."""
+either clock nothing is blamed on the SP; the SP's own HTTP Date answering the POST measures its
+clock either way (tests/data/clocks24, fixtures/gen_clocks24.py)."""
 from __future__ import annotations
 
 import shutil
 
+import pytest
 from case_util import ROOT, generator_check, scan_case
 
 CASE = ROOT / "tests" / "data" / "clocks24"
@@ -53,6 +55,17 @@ def test_sp_ahead_confirmed_by_the_idp_log(tmp_path):
     assert [a["time"] for a in attempts if a["user"] == "carl@example.com"] == [
         "2026-06-02T08:33:10Z", "2026-06-02T08:45:20Z"]
     assert _of(attempts, "carl@example.com") == [("success", None, None)] * 2
+
+
+@pytest.mark.parametrize("name, way", [("date", "ahead of"), ("behind", "behind")])
+def test_the_sps_own_date_header_is_a_witness(tmp_path, name, way):
+    """The ops host 7 min off, its app allowing 1 min: the refusal is stamped 2 min past the window's
+    edge (within our skew: it reads no clock alone); its HTTP Date answering the POST, 7 min off
+    Okta's and its CDN's, measures it: the fix says by how much and in which direction."""
+    attempts = _scan(tmp_path, f"{name}.har", f"ops-{name}.log")
+    ben = [a for a in attempts if a["user"] == "ben@example.com"]
+    assert [(a["root_cause"], a["side"]) for a in ben] == [("sp-clock-skew", "sp")]
+    assert f"its HTTP Date answering the POST was 7 min {way} the other servers'" in ben[0]["fix"]
 
 
 def test_a_late_re_post_without_a_capture_stays_expired(tmp_path):

@@ -348,7 +348,9 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
                 f"{off_phrase(off)} the IdP's and the other servers' (HTTP Date headers of the capture): it "
                 "judges the response's NotBefore and NotOnOrAfter by it (the likely cause; its own log would say)")
             hints = {code: f"Sync the clock of every server behind {behind} (the SP's) with NTP: one of them "
-                           "is off." if behind else f"Sync the clock of {host} (the SP's server) with NTP."}
+                           f"is off (its HTTP Date answering the POST, {off_phrase(off)} the others')." if behind else
+                           f"Sync the clock of {host} (the SP's server) with NTP: its HTTP Date answering the POST "
+                           f"was {off_phrase(off)} the other servers'."}
         elif cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
         elif code == "unknown-failure":
