@@ -372,8 +372,11 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     the refusal is its post), or the one IdP login within LEAD before it: the SP's clock is ahead; a
     post after the window is a late re-post (the Back button): the refusal's own code. One look at
     each event; the refusals' work is theirs."""
-    windows = windows or {}
-    readings = [(e, *r) for e in events if (r := _reading(e, windows)) is not None]
+    windows, posts = windows or {}, posts or {}
+    # (an 'expired' refusal is read only where a witness may be: a capture of its response, a confirmed
+    # IdP log; a busy SP's log alone holds 10,000s of them, each a catalog look-up)
+    readings = [(e, *r) for e in events if (way := _TIME_REFUSALS.get(e.code)) is not None and (
+        way == "before" or agree or any(i in posts or i in captured for i in e.saml_ids)) and (r := _reading(e, windows)) is not None]
     if not readings:
         return offsets
     from bisect import bisect_left, bisect_right
@@ -395,7 +398,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     proxied = None  # (the proxies' failed callbacks, looked up once when an IdP login does not tell)
     out = Offsets(offsets, offsets.against, offsets.steps)
     for e, way, instant in readings:
-        sent = [t for i in e.saml_ids for t in (posts or {}).get(i, ())] or [
+        sent = [t for i in e.saml_ids for t in posts.get(i, ())] or [
             captured[i] for i in e.saml_ids if i in captured]
         if sent:  # the capture of this very login: its time is the witness
             seen = min(sent, key=lambda t: abs(e.time - t))
