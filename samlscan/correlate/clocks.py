@@ -375,8 +375,9 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     windows, posts = windows or {}, posts or {}
     # (an 'expired' refusal is read only where a witness may be: a capture of its response, a confirmed
     # IdP log; a busy SP's log alone holds 10,000s of them, each a catalog look-up)
-    readings = [(e, *r) for e in events if (way := _TIME_REFUSALS.get(e.code)) is not None and (
-        way == "before" or agree or any(i in posts or i in captured for i in e.saml_ids)) and (r := _reading(e, windows)) is not None]
+    readings = [(e, *r) for e in events if (way := _TIME_REFUSALS.get(e.code)) is not None
+                and (way == "before" or agree or any(i in posts or i in captured for i in e.saml_ids))
+                and (r := _reading(e, windows)) is not None]
     if not readings:
         return offsets
     from bisect import bisect_left, bisect_right
@@ -468,7 +469,8 @@ def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, 
     src = e.source.input
     if src not in runs:
         runs[src] = _step_runs([x for x in events if x.source.input == src])
-    way, side, bound = ("behind", "before", "NotBefore") if off < timedelta(0) else ("ahead of", "after", "NotOnOrAfter")
+    way, side, bound = ("behind", "before", "NotBefore") if off < timedelta(0) else (
+        "ahead of", "after", "NotOnOrAfter")
     verdict = ("sp-clock-skew", f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} the IdP's "
                f"at {truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, {side} the {bound} "
                f"{instant:%H:%M:%S} it compared; measured against {witness}): sync the SP server's clock with NTP.")
