@@ -134,3 +134,23 @@ def test_the_evaluation_time_names_where_it_came_from(extra, said):
                            *extra, "fixtures/responses/valid/okta.xml"], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert said in done.stdout, done.stdout
+
+
+def test_a_proxy_line_witnesses_an_sp_clock_ahead_as_well_as_behind():
+    """A proxy's failed callback of the refusal's client is its witness: within LEAD after the quoted
+    NotBefore for a 'not yet valid' refusal, within LEAD before the NotOnOrAfter for an 'expired' one
+    (the two readings, case23's and clocks24's, met after both were merged)."""
+    from datetime import datetime, timedelta, timezone
+
+    from samlscan.correlate.clocks import _proxy_witness
+    from samlscan.model import LogEvent, Source
+
+    bound = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+    refusal = LogEvent(Source("sonar.log", "line 9"), bound + timedelta(minutes=9), "sonarqube", "sp", "failure",
+                       "expired", ip="198.51.100.7")
+    proxied = ({"198.51.100.7": [(bound - timedelta(minutes=1), "ingress.log", None)]}, {})
+    assert _proxy_witness(refusal, "after", bound, proxied) == (bound - timedelta(minutes=1), "ingress.log")
+    assert _proxy_witness(refusal, "before", bound, proxied) is None
+    later = ({"198.51.100.7": [(bound + timedelta(minutes=1), "ingress.log", None)]}, {})
+    assert _proxy_witness(refusal, "before", bound, later) == (bound + timedelta(minutes=1), "ingress.log")
+    assert _proxy_witness(refusal, "after", bound, later) is None

@@ -413,7 +413,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
         if len(free) != 1:
             if proxied is None:
                 proxied = _proxy_callbacks(readings, events, offsets)
-            witness = _proxy_witness(e, instant, proxied)
+            witness = _proxy_witness(e, way, instant, proxied)
             if witness is not None and abs(e.time - witness[0]) > SKEW:
                 _note_reading(out, e, instant, e.time - witness[0], witness[0],
                               f"{witness[1]}'s line of that callback", events, runs)
@@ -436,10 +436,10 @@ def _proxy_callbacks(readings, events, offsets: Offsets) -> _Proxied:
     nginx, Apache) by client address (time on the captures' clock, input, request ID), for the clients
     of the refusals read; and each refusal's client: the address its request names in its own log
     (SonarQube's auth.event after the refusal, the same request ID)."""
-    wanted = {(e.source.input, e.request_id) for e, _ in readings if e.request_id}
+    wanted = {(e.source.input, e.request_id) for e, *_ in readings if e.request_id}
     clients = {(x.source.input, x.request_id): x.ip for x in events
                if x.ip and x.request_id and (x.source.input, x.request_id) in wanted}
-    ips = set(clients.values()) | {e.ip for e, _ in readings if e.ip}
+    ips = set(clients.values()) | {e.ip for e, *_ in readings if e.ip}
     by_ip: dict[str, list] = {}
     for x in events:
         if x.ip in ips and x.side == "sp" and x.outcome == "failure" and x.time is not None:
@@ -448,17 +448,19 @@ def _proxy_callbacks(readings, events, offsets: Offsets) -> _Proxied:
     return by_ip, clients
 
 
-def _proxy_witness(e: LogEvent, instant: datetime, proxied: _Proxied) -> tuple[datetime, str] | None:
+def _proxy_witness(e: LogEvent, way: str, instant: datetime, proxied: _Proxied) -> tuple[datetime, str] | None:
     """The one failed callback of the refusal's client that another log stamped between the NotBefore
-    the refusal quotes and LEAD after it, and that log's name: a proxy in front of the SP saw the POST
-    on a clock that agrees with the IdP's (after its NotBefore), so the SP's clock, stamping it before,
-    is the odd one. Not a line naming the refusal's request ID (the SP's own access log: its clock)."""
+    the refusal quotes and LEAD after it (`way` 'before'; 'after': between LEAD before the NotOnOrAfter
+    it compared and that instant), and that log's name: a proxy in front of the SP saw the POST on a
+    clock that agrees with the IdP's (inside the window), so the SP's clock, stamping it outside, is the
+    odd one. Not a line naming the refusal's request ID (the SP's own access log: its clock)."""
     from pathlib import Path
 
     by_ip, clients = proxied
     ip = e.ip or clients.get((e.source.input, e.request_id))
     near = [(t, src) for t, src, rid in by_ip.get(ip, ()) if src != e.source.input
-            and (rid is None or rid != e.request_id) and instant <= t <= instant + LEAD]
+            and (rid is None or rid != e.request_id)
+            and (instant <= t <= instant + LEAD if way == "before" else instant - LEAD <= t <= instant)]
     return (near[0][0], Path(near[0][1]).name) if ip and len(near) == 1 else None
 
 
