@@ -140,12 +140,14 @@ def _go_prefilters() -> dict[str, Prefilter]:
 
 
 def _access_prefilters() -> dict[str, Prefilter]:
-    from samlscan.logs import sqaccess
+    from samlscan.logs import iislog, sqaccess
 
     # SonarQube's access.log, or a proxy's before it (samlscan/logs/sqaccess.py): one line a record;
-    # the reader reads the lines of the SAML login paths and any SAML value in a URL.
-    return {sqaccess.NAME: Prefilter(record_start=EVERY_LINE, keep=tuple(p.encode() for p in sqaccess.PATHS)
-                                     + _EMBEDDED)}
+    # the reader reads the lines of the SAML login paths and any SAML value in a URL. IIS's W3C log
+    # (samlscan/logs/iislog.py) the same, and its '#Fields' lines, which say what the next ones hold.
+    paths = tuple(p.encode() for p in sqaccess.PATHS) + _EMBEDDED
+    return {sqaccess.NAME: Prefilter(record_start=EVERY_LINE, keep=paths),
+            iislog.NAME: Prefilter(record_start=EVERY_LINE, keep=paths + (b"#Fields:",))}
 
 
 def _prefilter_for(parser) -> Prefilter | None:

@@ -29,7 +29,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote
 
 from samlscan.logs._common import first_ip, src, text_lines, to_utc
@@ -155,39 +155,47 @@ class SonarQubeAccessParser:
         return False
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        pending: OrderedDict = OrderedDict()  # client -> its callback waiting for its next request
-        for no, line in text_lines(lines):
-            if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
-                yield from embedded_records(path, no, line, _line_time(line, tz))
-            r = _read(no, line)
-            if r is None:
-                continue
-            while pending:  # callbacks whose window this line's time has passed: success
-                first = next(iter(pending.values()))
-                if r.time - first.time <= WINDOW:
-                    break
-                pending.popitem(last=False)
-                yield _callback(path, first, "success", "no /sessions/unauthorized followed from its client")
-            waiting = pending.pop(r.client, None)
-            if waiting is not None:
-                if r.path == UNAUTHORIZED:
-                    yield _callback(path, waiting, "failure", f"its client's next request was {UNAUTHORIZED}")
-                else:  # a new login at once: the redirect's target is not in the log
-                    yield _callback(path, waiting, "info", f"its client's next request was {r.path}")
-            if r.path in (INIT, TEST_INIT):
-                yield _start(path, r)
-            elif r.path == CALLBACK:
-                if r.status[:1] in ("4", "5"):
-                    yield _callback(path, r, "failure", "an HTTP error")
-                elif r.status == "302":
-                    pending[r.client] = r
-                    if len(pending) > _PENDING_MAX:
-                        yield _callback(path, pending.popitem(last=False)[1], "info", "its client's next request "
-                                        "is unknown (too many logins at once)")
-                else:
-                    yield _callback(path, r, "info", "no redirect (SonarQube's 'Test Configuration' page)")
-        for r in pending.values():
-            yield _callback(path, r, "info", "the log ends before its client's next request")
+        return logins(lines, path, tz, _read)
+
+
+def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int, str], _Request | None]
+           ) -> Iterator[Record]:
+    """The login starts and callback outcomes of an access log whose lines `read` turns into
+    requests (None: no SAML-path request; any layout: samlscan/logs/iislog.py's too), and any SAML
+    value in a line's URL."""
+    pending: OrderedDict = OrderedDict()  # client -> its callback waiting for its next request
+    for no, line in text_lines(lines):
+        if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
+            yield from embedded_records(path, no, line, _line_time(line, tz))
+        r = read(no, line)
+        if r is None:
+            continue
+        while pending:  # callbacks whose window this line's time has passed: success
+            first = next(iter(pending.values()))
+            if r.time - first.time <= WINDOW:
+                break
+            pending.popitem(last=False)
+            yield _callback(path, first, "success", "no /sessions/unauthorized followed from its client")
+        waiting = pending.pop(r.client, None)
+        if waiting is not None:
+            if r.path == UNAUTHORIZED:
+                yield _callback(path, waiting, "failure", f"its client's next request was {UNAUTHORIZED}")
+            else:  # a new login at once: the redirect's target is not in the log
+                yield _callback(path, waiting, "info", f"its client's next request was {r.path}")
+        if r.path in (INIT, TEST_INIT):
+            yield _start(path, r)
+        elif r.path == CALLBACK:
+            if r.status[:1] in ("4", "5"):
+                yield _callback(path, r, "failure", "an HTTP error")
+            elif r.status == "302":
+                pending[r.client] = r
+                if len(pending) > _PENDING_MAX:
+                    yield _callback(path, pending.popitem(last=False)[1], "info", "its client's next request "
+                                    "is unknown (too many logins at once)")
+            else:
+                yield _callback(path, r, "info", "no redirect (SonarQube's 'Test Configuration' page)")
+    for r in pending.values():
+        yield _callback(path, r, "info", "the log ends before its client's next request")
 
 
 PARSER = SonarQubeAccessParser()
