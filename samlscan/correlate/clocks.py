@@ -59,7 +59,7 @@ def clock_offsets(messages, events) -> Offsets:
         for src, off in sp.items():
             if abs(off) <= SKEW and src in sp.against:
                 agree.setdefault(sp.against[src], set()).add(src)
-        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, {})
+        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, {}, dumps=_dumps(messages))
     deltas: dict[str, list[tuple[str | None, float]]] = {}  # log -> (record ref, its delta)
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((e.source.input, e.time, e.saml_ids, e.source.ref) for e in events
@@ -79,7 +79,7 @@ def clock_offsets(messages, events) -> Offsets:
     # an IdP log measured against the captures (by ID or by user) is confirmed by them
     agree = {src: {"capture"} for src in {*by_user, *offsets}}
     out = _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, seen,
-                         posts, windows)
+                         posts, windows, _dumps(messages))
     for src, at in out.steps.items():  # a run on a clock of its own: the log's offset is its other records'
         rest = [d for ref, d in deltas.get(src, ()) if ref not in at]
         if rest and len(rest) < len(deltas[src]):
@@ -342,24 +342,59 @@ def _instant(value: str) -> datetime | None:
     return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
-def _reading(e: LogEvent, windows: dict[str, datetime]) -> tuple[str, datetime] | None:
-    """(way, instant) of an SP's time refusal whose stamp is far on the wrong side of the instant it
-    compared: before the NotBefore it quotes, or after the NotOnOrAfter it quotes (when it quotes
-    none, that of the captured response it names: `windows`)."""
+_Dumps = dict[str, tuple[list[datetime], list[tuple[frozenset, datetime]]]]
+DUMP_NEAR = timedelta(seconds=2)
+"""How long before its refusal an SP logs its copy of the refused response (java-saml's 'SAMLResponse
+invalid --> <xml>', then its validation error: the same request, the same second)."""
+
+
+def _dumps(messages) -> _Dumps:
+    """Log -> (times logged, in order; (IDs, NotBefore) of each) of the response copies logs hold
+    with a NotBefore."""
+    found: dict[str, list] = {}
+    for r in messages:
+        m = r.message
+        a = m.assertions[0] if m.assertions else None
+        if m.logged_by and m.captured_at and a is not None and a.not_before is not None:
+            found.setdefault(m.source.input, []).append((m.captured_at, frozenset({m.id, a.id} - {None}), a.not_before))
+    out = {}
+    for src, copies in found.items():
+        copies.sort(key=lambda c: c[0])
+        out[src] = ([c[0] for c in copies], [(c[1], c[2]) for c in copies])
+    return out
+
+
+def _dumped_instant(e: LogEvent, dumps: _Dumps) -> tuple[datetime, frozenset] | None:
+    """A time refusal quoting no instant (java-saml's 'Could not validate timestamp: not yet valid'):
+    the NotBefore and IDs of the one copy its log wrote of a response within DUMP_NEAR before it."""
+    from bisect import bisect_left, bisect_right
+
+    times, copies = dumps.get(e.source.input, ((), ()))
+    lo, hi = bisect_left(times, e.time - DUMP_NEAR), bisect_right(times, e.time)
+    return (copies[lo][1], copies[lo][0]) if hi - lo == 1 else None
+
+
+def _reading(e: LogEvent, windows: dict[str, datetime], dumps: _Dumps) -> tuple | None:
+    """(way, instant, IDs) of an SP's time refusal whose stamp is far on the wrong side of the instant
+    it compared: before the NotBefore it quotes, or after the NotOnOrAfter it quotes (when it quotes
+    none, that of the captured response it names: `windows`; a 'not yet valid' quoting none, the
+    NotBefore of the copy its log wrote with it: _dumped_instant), and the IDs of what it refused."""
     way = _TIME_REFUSALS.get(e.code)
     if way is None or e.side != "sp" or e.time is None or e.outcome != "failure":
         return None
-    t = quoted_instant(e)
+    t, ids = quoted_instant(e), e.saml_ids
     if t is None and way == "after":
-        t = next((windows[i] for i in e.saml_ids if i in windows), None)
+        t = next((windows[i] for i in ids if i in windows), None)
+    elif t is None and (dumped := _dumped_instant(e, dumps)) is not None:
+        t, ids = dumped
     if t is None or ((e.time >= t - SKEW) if way == "before" else (e.time <= t + SKEW)):
         return None
-    return way, t
+    return way, t, ids
 
 
 def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: dict[str, datetime],
-                   posts: dict[str, list[datetime]] | None = None, windows: dict[str, datetime] | None = None
-                   ) -> Offsets:
+                   posts: dict[str, list[datetime]] | None = None, windows: dict[str, datetime] | None = None,
+                   dumps: _Dumps | None = None) -> Offsets:
     """`offsets`, with the steps of each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
     the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
@@ -367,17 +402,18 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     another witness confirms the IdP's clock (`agree`: IdP log -> the captures or SP logs on its clock),
     the SP's clock is the one off (sp-clock-skew). A refusal naming a captured message's ID (`captured`:
     ID -> capture time) is read against that capture instead: the login's own time, whatever the IdP's
-    clock said then. The mirror: an 'expired' refusal stamped after the NotOnOrAfter it compared while
+    clock said then. A refusal quoting no instant reads the copy of the response its log wrote with it
+    (_dumped_instant). The mirror: an 'expired' refusal stamped after the NotOnOrAfter it compared while
     the browser posted the response within its window (`posts`: ID -> its captures; the one nearest
     the refusal is its post), or the one IdP login within LEAD before it: the SP's clock is ahead; a
     post after the window is a late re-post (the Back button): the refusal's own code. One look at
     each event; the refusals' work is theirs."""
-    windows, posts = windows or {}, posts or {}
+    windows, posts, dumps = windows or {}, posts or {}, dumps or {}
     # (an 'expired' refusal is read only where a witness may be: a capture of its response, a confirmed
     # IdP log; a busy SP's log alone holds 10,000s of them, each a catalog look-up)
     readings = [(e, *r) for e in events if (way := _TIME_REFUSALS.get(e.code)) is not None
                 and (way == "before" or agree or any(i in posts or i in captured for i in e.saml_ids))
-                and (r := _reading(e, windows)) is not None]
+                and (r := _reading(e, windows, dumps)) is not None]
     if not readings:
         return offsets
     from bisect import bisect_left, bisect_right
@@ -398,9 +434,8 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     runs: dict[str, list] = {}
     proxied = None  # (the proxies' failed callbacks, looked up once when an IdP login does not tell)
     out = Offsets(offsets, offsets.against, offsets.steps)
-    for e, way, instant in readings:
-        sent = [t for i in e.saml_ids for t in posts.get(i, ())] or [
-            captured[i] for i in e.saml_ids if i in captured]
+    for e, way, instant, ids in readings:
+        sent = [t for i in ids for t in posts.get(i, ())] or [captured[i] for i in ids if i in captured]
         if sent:  # the capture of this very login: its time is the witness
             seen = min(sent, key=lambda t: abs(e.time - t))
             if abs(e.time - seen) > SKEW and (way == "before" or seen < instant):
