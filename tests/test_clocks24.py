@@ -96,6 +96,6 @@ def test_an_expiry_within_the_skew_is_no_reading():
 
     e = next(x for x in collect(str(CASE / "ops-ahead.log"), timezone.utc).events if x.code == "assertion-expired")
     instant = quoted_instant(e)
-    assert _reading(e, {}) == ("after", instant)
-    assert _reading(replace(e, time=instant + SKEW), {}) is None
-    assert _reading(replace(e, time=instant + SKEW + timedelta(seconds=1)), {}) == ("after", instant)
+    assert _reading(e, {}, {}) == ("after", instant, e.saml_ids)
+    assert _reading(replace(e, time=instant + SKEW), {}, {}) is None
+    assert _reading(replace(e, time=instant + SKEW + timedelta(seconds=1)), {}, {}) == ("after", instant, e.saml_ids)
