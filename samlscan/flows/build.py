@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from samlscan.config.urls import on_sonarqube_acs_path
 from samlscan.flows.exchange import Exchange, Flow
-from samlscan.flows.hops import REPLAY_STATUSES, _reposts, same_endpoint
+from samlscan.flows.hops import REPLAY_STATUSES, _reposts, endpoint, same_endpoint
 from samlscan.flows.outcome import _sp_outcome
 from samlscan.flows.pairing import _digest_key, _entry_of, _pair, _root, message_ids
 from samlscan.flows.unanswered import unanswered
@@ -19,17 +19,29 @@ if TYPE_CHECKING:  # Capture lives with its readers (inputs/har/capture.py); onl
     from samlscan.inputs.har import Capture
 
 
-def _chain(exchanges: list[Exchange], start: int) -> list[int]:
+def _chain(exchanges: list[Exchange], start: int, bodiless: set[int]) -> list[int]:
     """The positions of the exchange at `start` and of the SP result redirects that follow it (with
-    the browser's re-POST of the body to the page a 307/308 names)."""
+    the browser's re-POST of the body to the page a 307/308 names), up to the next SAML exchange or
+    bodiless ACS POST (another send: each chain of 50,000 bodiless POSTs ran to the capture's end)."""
     out = [start]
     for i in range(start + 1, len(exchanges)):
         ex = exchanges[i]
         if ex.leg == "sp-result" or _reposts(exchanges[out[-1]], ex):
             out.append(i)
-        elif ex.leg != "other":
+        elif ex.leg != "other" or i in bodiless:
             break
     return out
+
+
+def _then(exchanges: list[Exchange], after: int, bodiless: set[int]) -> Exchange | None:
+    """The SAML exchange that comes next after position `after`; None when a bodiless ACS POST (a
+    send of its own) or nothing comes first."""
+    for i in range(after + 1, len(exchanges)):
+        if i in bodiless:
+            return None
+        if exchanges[i].leg != "other":
+            return exchanges[i]
+    return None
 
 
 def build_flows(capture: "Capture") -> tuple[Flow, ...]:
@@ -46,6 +58,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     flows: list[Flow] = []
     used_ex: set[int] = set()
     carried = _Carried(exchanges)
+    bodiless = _bodiless_posts(exchanges, set())  # (positions of SAML exchanges: none of them)
     for ri, (resp, ids) in enumerate(responses):
         req = requests[pairs[ri]] if ri in pairs else None
         key = _digest_key(resp)
@@ -62,9 +75,9 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         if acs_i is None:
             outcome, reason = "unknown", "the response was not posted to the SP in the capture"
         else:
-            at = _chain(exchanges, acs_i)
+            at = _chain(exchanges, acs_i, bodiless)
             chain = [exchanges[i] for i in at]
-            then = next((exchanges[i] for i in range(at[-1] + 1, len(exchanges)) if exchanges[i].leg != "other"), None)
+            then = _then(exchanges, at[-1], bodiless)
             mine += at + _replayed(exchanges, acs_i, key)
             root = _root(resp) if chain[0].folded else None
             outcome, reason, test = _sp_outcome(chain, test, root.get("Destination") if root is not None else None,
@@ -76,20 +89,20 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         flows.append(_flow(req[0] if req else None, resp, outcome, reason, err, exchanges, mine,
                            req[1][1] if req else None, ids[2], test, timed_by_request=not again))
     paired = set(pairs.values())
-    bodiless = _bodiless_posts(exchanges, used_ex)
+    bodiless -= used_ex
     for qi, (req, ids) in enumerate(requests):
         if qi in paired:
             continue
         mine = _request_exchanges(exchanges, req, by_entry, carried)
         err_i = _idp_error_after(exchanges, mine)
-        posted = _next_bodiless(exchanges, mine, bodiless - used_ex) if err_i is None else None
+        posted = _next_bodiless(exchanges, mine, bodiless, used_ex) if err_i is None else None
         ask, test = None, False
         if err_i is not None:
             mine.append(err_i)
             err = exchanges[err_i].idp_error
             outcome, reason = "failure", err.said
         elif posted is not None:  # the IdP's answer was posted, its body not captured: the SP's word
-            err, (outcome, reason, test, at) = None, _bodiless_outcome(exchanges, posted, kinds)
+            err, (outcome, reason, test, at) = None, _bodiless_outcome(exchanges, posted, kinds, bodiless)
             mine += at
         else:
             err, outcome = None, "unknown"
@@ -101,7 +114,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             err = ex.idp_error
             flows.append(_flow(None, None, "failure", err.said, err, exchanges, [i], None, None, False))
     for i in sorted(bodiless - used_ex):  # a response posted with no request before it (a re-post by the
-        outcome, reason, test, at = _bodiless_outcome(exchanges, i, kinds)  # Back button, a bookmark)
+        outcome, reason, test, at = _bodiless_outcome(exchanges, i, kinds, bodiless)  # Back button, a bookmark)
         used_ex.update(at)
         flows.append(_flow(None, None, outcome, reason, None, exchanges, at, None, None, test))
     for i, ex in enumerate(exchanges):  # the SP refused to start a login (wrong login URL or key)
@@ -117,27 +130,29 @@ def _bodiless_posts(exchanges: list[Exchange], used: set[int]) -> set[int]:
     """The POSTs to the ACS (SonarQube's callback path, or the endpoint of a response posted in the
     capture) whose body the capture left out: Safari's Web Inspector writes no form body into its
     HAR, a sanitising tool removes it."""
-    acs_urls = [ex.url for ex in exchanges if ex.leg == "acs-post"]
+    acs = {endpoint(ex.url) for ex in exchanges if ex.leg == "acs-post"}  # (a set: each POST was
+    # compared with every ACS exchange's URL, 25,000 of each 625 million times)
     return {i for i, ex in enumerate(exchanges) if i not in used and ex.method == "POST" and not ex.saml
-            and (on_sonarqube_acs_path(ex.url) or any(same_endpoint(url, ex.url) for url in acs_urls))}
+            and (on_sonarqube_acs_path(ex.url) or endpoint(ex.url) in acs)}
 
 
-def _next_bodiless(exchanges: list[Exchange], mine: list[int], bodiless: set[int]) -> int | None:
-    """The bodiless ACS POST that comes next after a request's exchanges, when no other SAML
-    exchange comes between: the IdP's answer to that request."""
+def _next_bodiless(exchanges: list[Exchange], mine: list[int], bodiless: set[int], used: set[int]) -> int | None:
+    """The bodiless ACS POST not yet in a flow that comes next after a request's exchanges, when no
+    other SAML exchange comes between: the IdP's answer to that request."""
     for i in range(max(mine, default=-1) + 1, len(exchanges)):
-        if i in bodiless:
+        if i in bodiless and i not in used:
             return i
         if exchanges[i].leg != "other":
             return None
     return None
 
 
-def _bodiless_outcome(exchanges: list[Exchange], acs_i: int, kinds: dict) -> tuple[str, str, bool, list[int]]:
+def _bodiless_outcome(exchanges: list[Exchange], acs_i: int, kinds: dict, bodiless: set[int]
+                      ) -> tuple[str, str, bool, list[int]]:
     """(outcome, reason, test configuration, exchanges) of a response posted to the ACS at `acs_i`
     without its body in the capture: what the SP answered decides; the response cannot be checked."""
-    at = _chain(exchanges, acs_i)
-    then = next((exchanges[i] for i in range(at[-1] + 1, len(exchanges)) if exchanges[i].leg != "other"), None)
+    at = _chain(exchanges, acs_i, bodiless)
+    then = _then(exchanges, at[-1], bodiless)
     outcome, reason, test = _sp_outcome([exchanges[i] for i in at], False, None, then, kinds)
     return outcome, (f"{reason}; the capture holds no body of the POST to {exchanges[acs_i].url}, so the "
                      "response itself cannot be checked"), test, at

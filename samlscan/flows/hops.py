@@ -18,7 +18,12 @@ def same_endpoint(url: str, location: str) -> bool:
     """A 307/308's Location is the endpoint the POST went to: its path, a trailing slash aside (the
     scheme or host may change: Chrome's HSTS upgrade, a canonical host name). The browser's repeat
     is then the same POST sent again; to another path it is the SP sending the POST on to a page."""
-    return urlsplit(url).path.rstrip("/") == urlsplit(location).path.rstrip("/")
+    return endpoint(url) == endpoint(location)
+
+
+def endpoint(url: str) -> str:
+    """What same_endpoint compares: the path, a trailing slash aside (a key for sets of endpoints)."""
+    return urlsplit(url).path.rstrip("/")
 
 
 def sends_on(method: str, status: int, location: str | None) -> bool:

@@ -1,0 +1,91 @@
+"""Fuzzing round 18: what the last session merged under hostile and look-alike input: the JumpCloud,
+Duo and CloudTrail readers, the new SP libraries' catalog texts, bodiless ACS POSTs in HARs,
+ingress-nginx's upstreaminfo, metadata endpoints, zlib heads, email masking, cell wrapping. Every
+input ends with a finding or a skip, no traceback; growth is compared between two sizes
+(tests/growth_util.py), never an absolute time.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from samlscan import batch
+from samlscan.config import Expectations
+from tests.growth_util import assert_linear
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- flows/build.py: bodiless ACS POSTs -------------------------------------------------------
+
+def _redacted_har() -> dict:
+    return json.loads((ROOT / "fixtures" / "captures" / "sanitized-redacted.har").read_text())
+
+
+def _bodiless_har(tmp_path: Path, n: int, body: bool = False, answered: bool = False) -> str:
+    """The sanitised HAR's login, then n more POSTs to its ACS (SonarQube's callback) a second apart,
+    without their form body (Safari) or with the redacted one; each answered by the GET of the SP's
+    page it redirects to when `answered`."""
+    har = _redacted_har()
+    entries = har["log"]["entries"]
+    post, page = entries[2], entries[3]
+    out = entries[:4]
+    for i in range(n):
+        again = copy.deepcopy(post)
+        again["startedDateTime"] = f"2025-03-12T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
+        if not body:
+            again["request"].pop("postData", None)
+        out.append(again)
+        if answered:
+            then = copy.deepcopy(page)
+            then["startedDateTime"] = again["startedDateTime"].replace(".000Z", ".200Z")
+            out.append(then)
+    har["log"]["entries"] = out
+    path = tmp_path / f"posts-{n}-{body}-{answered}.har"
+    path.write_text(json.dumps(har))
+    return str(path)
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_many_bodiless_acs_posts_are_built_in_linear_time(tmp_path, answered):
+    """Fails on the old code: each bodiless POST's chain (and the exchange after it) was searched up to
+    the capture's end over every later bodiless POST (an 'other' leg): 4,000 POSTs 3.7 s, 1,000 0.46 s."""
+    from samlscan.flows import build_flows
+    from samlscan.inputs.har.harfile import read
+
+    caps = {}
+
+    def make(n):
+        caps[n] = read(_bodiless_har(tmp_path, n, answered=answered))
+        return caps[n]
+
+    assert_linear(build_flows, make, 1000)
+    flows = build_flows(caps[4000])
+    assert len(flows) == 4001 and all("no body of the POST" in f.reason for f in flows), flows[:3]
+
+
+def test_bodiless_tries_keep_their_own_answers(tmp_path):
+    """(Guard: this held.) Two bodiless tries: the first refused (/sessions/unauthorized), the second let in (/projects):
+    each flow is judged by its own POST's answer, never by a later try's."""
+    har = _redacted_har()
+    entries = har["log"]["entries"]
+    second, page = copy.deepcopy(entries[2]), copy.deepcopy(entries[3])
+    second["startedDateTime"], page["startedDateTime"] = "2025-03-11T08:42:02.000Z", "2025-03-11T08:42:02.200Z"
+    for header in second["response"]["headers"]:
+        if header["name"].lower() == "location":
+            header["value"] = "https://sonar.example.com/projects"
+    second["response"]["redirectURL"] = page["request"]["url"] = "https://sonar.example.com/projects"
+    har["log"]["entries"] = entries[:4] + [second, page]
+    for entry in har["log"]["entries"]:
+        entry["request"].pop("postData", None)
+    path = tmp_path / "two.har"
+    path.write_text(json.dumps(har))
+    from samlscan.flows import build_flows
+    from samlscan.inputs.har.harfile import read
+
+    flows = build_flows(read(str(path)))
+    assert [f.outcome for f in flows] == ["failure", "success"], [(f.outcome, f.reason) for f in flows]
+    assert "/sessions/unauthorized" in flows[0].reason and "/projects" in flows[1].reason
