@@ -89,3 +89,51 @@ def test_bodiless_tries_keep_their_own_answers(tmp_path):
     flows = build_flows(read(str(path)))
     assert [f.outcome for f in flows] == ["failure", "success"], [(f.outcome, f.reason) for f in flows]
     assert "/sessions/unauthorized" in flows[0].reason and "/projects" in flows[1].reason
+
+
+# --- correlate/clocks.py: the proxy witness of many refusals of one client ---------------------------
+
+def _refusals_and_callbacks(n: int, spacing: int = 30):
+    """n time refusals of one client in the SP's log (each quoting a NotBefore 6 min ahead), n failed
+    callbacks of that client in a proxy's access log 9 min after each refusal, `spacing` s apart."""
+    from datetime import datetime, timedelta, timezone
+
+    from samlscan.model import LogEvent, Source
+
+    start = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+    refusals, callbacks = [], []
+    for i in range(n):
+        t = start + timedelta(seconds=spacing * i)
+        refusals.append((LogEvent(Source("sonarqube-0.log", f"line {i}"), t, "sonarqube", "sp", "failure",
+                                  "not yet valid", ip="198.51.100.47", request_id=f"r{i}"),
+                         t + timedelta(minutes=6)))
+        callbacks.append(LogEvent(Source("ingress.log", f"line {i}"), t + timedelta(minutes=9), "sonarqube-access",
+                                  "sp", "failure", "POST /oauth2/callback/saml 302", ip="198.51.100.47"))
+    return refusals, [e for e, _ in refusals] + callbacks
+
+
+def _witnesses(made):
+    from samlscan.correlate import clocks
+
+    readings, events = made
+    proxied = clocks._proxy_callbacks(readings, events, {})
+    return [clocks._proxy_witness(e, instant, proxied) for e, instant in readings]
+
+
+def test_the_proxy_witness_of_many_refusals_of_one_client_is_linear():
+    """Fails on the old code: each refusal compared every failed callback of its client (8,000
+    refusals and callbacks of one address: 25 s of a 48 s scan)."""
+    assert_linear(_witnesses, _refusals_and_callbacks, 1000)
+
+
+def test_the_proxy_witness_is_the_one_callback_in_its_window():
+    """(Guard.) One callback of the client within LEAD after the quoted NotBefore: it is the witness; two
+    (callbacks 30 s apart): none; the refusal's own log never witnesses."""
+    from datetime import timedelta
+
+    alone = _witnesses(_refusals_and_callbacks(3, spacing=3600))
+    assert [w[1] for w in alone] == ["ingress.log"] * 3
+    assert [w[0] for w in alone] == [e.time + timedelta(minutes=9) for e, _ in _refusals_and_callbacks(3, 3600)[0]]
+    assert _witnesses(_refusals_and_callbacks(40)) == [None] * 40
+    readings, events = _refusals_and_callbacks(3, spacing=3600)
+    assert _witnesses((readings, events[:3])) == [None] * 3

@@ -148,9 +148,9 @@ def test_a_proxy_line_witnesses_an_sp_clock_ahead_as_well_as_behind():
     bound = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
     refusal = LogEvent(Source("sonar.log", "line 9"), bound + timedelta(minutes=9), "sonarqube", "sp", "failure",
                        "expired", ip="198.51.100.7")
-    proxied = ({"198.51.100.7": [(bound - timedelta(minutes=1), "ingress.log", None)]}, {})
+    proxied = ({"198.51.100.7": {"ingress.log": ([bound - timedelta(minutes=1)], [None])}}, {})
     assert _proxy_witness(refusal, "after", bound, proxied) == (bound - timedelta(minutes=1), "ingress.log")
     assert _proxy_witness(refusal, "before", bound, proxied) is None
-    later = ({"198.51.100.7": [(bound + timedelta(minutes=1), "ingress.log", None)]}, {})
+    later = ({"198.51.100.7": {"ingress.log": ([bound + timedelta(minutes=1)], [None])}}, {})
     assert _proxy_witness(refusal, "before", bound, later) == (bound + timedelta(minutes=1), "ingress.log")
     assert _proxy_witness(refusal, "after", bound, later) is None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -213,8 +214,6 @@ def _zone_shifts(src: str, users: dict[str, list[datetime]], by_user) -> list[ti
     (or half) hours (zone_part) its users' first logins are from the same users' logins in a
     reference, for two users or more (a login paired with another of its user by chance rarely
     agrees with another user's). Runs are paired within PAIR_WINDOW: a zone must be removed first."""
-    from bisect import bisect_left, bisect_right
-
     votes: Counter = Counter()
     for user, times in users.items():
         zones = set()
@@ -256,8 +255,6 @@ def _run_deltas(times: list[datetime], ref_times: list[datetime]) -> list[float]
     its side within PAIR_WINDOW of the other, of as many logins, whose k-th logins are paired and
     keep one rhythm (their deltas within PAIRS_AGREE s: a login loop's five rounds, seen by the SP
     and by the IdP). A lone login is a run of one."""
-    from bisect import bisect_left, bisect_right
-
     runs, ref_runs = _runs(times), _runs(ref_times)
     starts, ends = [r[0] for r in runs], [r[-1] for r in runs]
     ref_starts, ref_ends = [r[0] for r in ref_runs], [r[-1] for r in ref_runs]
@@ -367,8 +364,6 @@ def _dumps(messages) -> _Dumps:
 def _dumped_instant(e: LogEvent, dumps: _Dumps) -> tuple[datetime, frozenset] | None:
     """A time refusal quoting no instant (java-saml's 'Could not validate timestamp: not yet valid'):
     the NotBefore and IDs of the one copy its log wrote of a response within DUMP_NEAR before it."""
-    from bisect import bisect_left, bisect_right
-
     times, copies = dumps.get(e.source.input, ((), ()))
     lo, hi = bisect_left(times, e.time - DUMP_NEAR), bisect_right(times, e.time)
     return (copies[lo][1], copies[lo][0]) if hi - lo == 1 else None
@@ -416,8 +411,6 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
                 and (r := _reading(e, windows, dumps)) is not None]
     if not readings:
         return offsets
-    from bisect import bisect_left, bisect_right
-
     # (time on its own clock, as the NotBefore it wrote; on the captures' clock; input; user)
     idp: list[tuple[datetime, datetime, str, str | None]] = []
     sp_users: dict[str, list[datetime]] = {}
@@ -463,23 +456,31 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     return out
 
 
-_Proxied = tuple[dict[str, list[tuple[datetime, str, str | None]]], dict[tuple[str, str], str]]
+_Proxied = tuple[dict[str, dict[str, tuple[list[datetime], list[str | None]]]], dict[tuple[str, str], str]]
+"""(client address -> input -> the times of its failed callbacks there, sorted, and their request IDs),
+(refusal's input and request ID -> client address)."""
 
 
 def _proxy_callbacks(readings, events, offsets: Offsets) -> _Proxied:
     """The failed callbacks of the SP-side logs that name clients (a proxy's access log: ingress-nginx,
-    nginx, Apache) by client address (time on the captures' clock, input, request ID), for the clients
-    of the refusals read; and each refusal's client: the address its request names in its own log
-    (SonarQube's auth.event after the refusal, the same request ID)."""
+    nginx, Apache) by client address and input (time on the captures' clock, sorted, request ID), for
+    the clients of the refusals read; and each refusal's client: the address its request names in its
+    own log (SonarQube's auth.event after the refusal, the same request ID)."""
     wanted = {(e.source.input, e.request_id) for e, *_ in readings if e.request_id}
     clients = {(x.source.input, x.request_id): x.ip for x in events
                if x.ip and x.request_id and (x.source.input, x.request_id) in wanted}
     ips = set(clients.values()) | {e.ip for e, *_ in readings if e.ip}
-    by_ip: dict[str, list] = {}
+    seen: dict[str, dict[str, list[tuple[datetime, str | None]]]] = {}
     for x in events:
         if x.ip in ips and x.side == "sp" and x.outcome == "failure" and x.time is not None:
-            by_ip.setdefault(x.ip, []).append((x.time - offsets.get(x.source.input, timedelta(0)), x.source.input,
-                                               x.request_id))
+            at = x.time - offsets.get(x.source.input, timedelta(0))
+            seen.setdefault(x.ip, {}).setdefault(x.source.input, []).append((at, x.request_id))
+    by_ip = {}
+    for ip, logs in seen.items():
+        by_ip[ip] = {}
+        for src, got in logs.items():
+            got.sort(key=lambda hit: hit[0])
+            by_ip[ip][src] = ([t for t, _ in got], [rid for _, rid in got])
     return by_ip, clients
 
 
@@ -488,15 +489,24 @@ def _proxy_witness(e: LogEvent, way: str, instant: datetime, proxied: _Proxied) 
     the refusal quotes and LEAD after it (`way` 'before'; 'after': between LEAD before the NotOnOrAfter
     it compared and that instant), and that log's name: a proxy in front of the SP saw the POST on a
     clock that agrees with the IdP's (inside the window), so the SP's clock, stamping it outside, is the
-    odd one. Not a line naming the refusal's request ID (the SP's own access log: its clock)."""
+    odd one. Not a line naming the refusal's request ID (the SP's own access log: its clock).
+    Each log's window is found by bisection and read up to a second callback (a scan of every
+    callback of the client for each refusal was quadratic: 8,000 of each, 25 s)."""
     from pathlib import Path
 
     by_ip, clients = proxied
     ip = e.ip or clients.get((e.source.input, e.request_id))
-    near = [(t, src) for t, src, rid in by_ip.get(ip, ()) if src != e.source.input
-            and (rid is None or rid != e.request_id)
-            and (instant <= t <= instant + LEAD if way == "before" else instant - LEAD <= t <= instant)]
-    return (near[0][0], Path(near[0][1]).name) if ip and len(near) == 1 else None
+    near: list[tuple[datetime, str]] = []
+    for src, (times, rids) in by_ip.get(ip, {}).items() if ip else ():
+        if src == e.source.input:
+            continue
+        lo, hi = (instant, instant + LEAD) if way == "before" else (instant - LEAD, instant)
+        for i in range(bisect_left(times, lo), bisect_right(times, hi)):
+            if rids[i] is None or rids[i] != e.request_id:
+                near.append((times[i], src))
+                if len(near) > 1:
+                    return None
+    return (near[0][0], Path(near[0][1]).name) if len(near) == 1 else None
 
 
 def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, truth: datetime, witness: str,
