@@ -137,3 +137,25 @@ def test_the_proxy_witness_is_the_one_callback_in_its_window():
     assert _witnesses(_refusals_and_callbacks(40)) == [None] * 40
     readings, events = _refusals_and_callbacks(3, spacing=3600)
     assert _witnesses((readings, events[:3])) == [None] * 3
+
+
+# --- report/cells.py: wrap(break_long=True) of a long token --------------------------------------
+
+@pytest.mark.parametrize("unit", ["a", "e\u0301", "\u4e00b"])  # (the last: a guard, wide clusters are chunks)
+def test_a_long_token_is_broken_in_linear_time(unit):
+    """Fails on the old code: each line's head was cut off the rest, the rest measured and split
+    again (a 20,000-character token in 40 columns 6 s, with combining marks 29 s; 80,000: 85 s)."""
+    from samlscan.report.cells import wrap
+
+    assert_linear(lambda text: wrap(text, 40, break_long=True), lambda n: "x " + unit * n, 5000)
+
+
+def test_a_broken_token_keeps_every_cluster_and_no_empty_line():
+    """Fails on the old code at one column: a wide character cut from a word left an empty piece
+    behind, printed as an empty line ('\u4e00\\n\\n\u4e00')."""
+    from samlscan.report.cells import width, wrap
+
+    for text, columns in (("\u4e00\u4e00 \u4e00b", 1), ("ab" * 50 + " e\u0301" * 7, 7), ("x" * 95, 10)):
+        lines = wrap(text, columns, break_long=True).split("\n")
+        assert all(lines) and "".join(lines).replace(" ", "") == text.replace(" ", ""), lines
+        assert all(width(line) <= max(columns, 2) for line in lines), lines
