@@ -159,3 +159,60 @@ def test_a_broken_token_keeps_every_cluster_and_no_empty_line():
         lines = wrap(text, columns, break_long=True).split("\n")
         assert all(lines) and "".join(lines).replace(" ", "") == text.replace(" ", ""), lines
         assert all(width(line) <= max(columns, 2) for line in lines), lines
+
+
+# --- logs: JumpCloud, Duo and CloudTrail records of wrong types ----------------------------------
+
+_JUMPCLOUD = {"event_type": "sso_auth", "initiated_by": {"id": "1", "type": "user", "username": "bob"},
+              "organization": "o", "success": False, "error_message": "not authorized", "client_ip": "192.0.2.1",
+              "timestamp": "2024-01-01T00:00:00.123456789Z", "id": "e1",
+              "application": {"name": "a", "display_label": "A", "sso_type": "saml"}}
+_DUO = {"txid": "t", "access_device": {"ip": "192.0.2.1:22"}, "isotimestamp": "2024-01-01T00:00:00+00:00",
+        "timestamp": 1700000000, "event_type": "authentication", "result": "denied", "reason": "user_disabled",
+        "application": {"name": "A"}, "user": {"name": "bob"}}
+_CLOUDTRAIL = {"eventSource": "signin.amazonaws.com", "eventName": "ExternalIdPDirectoryLogin",
+               "eventTime": "2024-01-01T00:00:00Z", "errorMessage": "Response contains invalid name id policy format",
+               "responseElements": {"ExternalIdPDirectoryLogin": "Failure"}, "userIdentity": {"type": "Unknown"},
+               "sourceIPAddress": "192.0.2.1", "requestID": "r", "eventID": "e",
+               "additionalEventData": {"UserName": "u"}}
+_ODD = [None, True, 0, -1, 1.5, 10 ** 30, "", "x", [], {}, [1, {"a": 2}], {"a": [None]}, "2024-13-45T99:99:99Z",
+        "\u202e", [[[[[]]]]]]
+
+
+def _mutants(record: dict, seed: int) -> list[dict]:
+    """The record with each field (and each nested field) in turn replaced by a value of another type."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for key in record:
+        for value in rng.sample(_ODD, 4):
+            bad = copy.deepcopy(record)
+            bad[key] = value
+            out.append(bad)
+        if isinstance(record[key], dict):
+            for inner in record[key]:
+                bad = copy.deepcopy(record)
+                bad[key][inner] = rng.choice(_ODD)
+                out.append(bad)
+    return out
+
+
+@pytest.mark.parametrize("record,reader,shape", [
+    (record, reader, shape) for record, reader in ((_JUMPCLOUD, "log:jumpcloud"), (_DUO, "log:duo"),
+                                                   (_CLOUDTRAIL, "log:cloudtrail"))
+    for shape in ("array", "lines", "records", "authlogs") if shape != "authlogs" or reader == "log:duo"])
+def test_records_of_wrong_types_are_read_or_skipped(tmp_path, record, reader, shape):
+    """(Guard: these held.) Every field of a JumpCloud, Duo or CloudTrail record of another JSON type,
+    in an array, JSON lines, CloudTrail's Records or Duo's response.authlogs: the file stays its
+    reader's (the intact first record decides), no input fails, the intact record is read."""
+    records = [record] + _mutants(record, len(shape))
+    text = {"array": lambda: json.dumps(records), "lines": lambda: "\n".join(map(json.dumps, records)),
+            "records": lambda: json.dumps({"Records": records}),
+            "authlogs": lambda: json.dumps({"stat": "OK", "response": {"authlogs": records}})}[shape]()
+    path = tmp_path / "export.json"
+    path.write_text(text)
+    report = batch.run_scan([str(path)], Expectations(), jobs=1)
+    assert [(r.status, r.kind) for r in report.inputs] == [("scanned", reader)], report.inputs
+    assert "internal-error" not in str(report.input_findings)
+    assert any(e.source.ref in ("line 1", "line 2") and e.outcome == "failure" for e in report.events), report.events[:3]
