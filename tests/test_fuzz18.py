@@ -117,7 +117,7 @@ def _witnesses(made):
 
     readings, events = made
     proxied = clocks._proxy_callbacks(readings, events, {})
-    return [clocks._proxy_witness(e, instant, proxied) for e, instant in readings]
+    return [clocks._proxy_witness(e, "before", instant, proxied) for e, instant in readings]
 
 
 def test_the_proxy_witness_of_many_refusals_of_one_client_is_linear():
