@@ -154,3 +154,18 @@ def test_a_proxy_line_witnesses_an_sp_clock_ahead_as_well_as_behind():
     later = ({"198.51.100.7": {"ingress.log": ([bound + timedelta(minutes=1)], [None])}}, {})
     assert _proxy_witness(refusal, "before", bound, later) == (bound + timedelta(minutes=1), "ingress.log")
     assert _proxy_witness(refusal, "after", bound, later) is None
+
+
+def test_a_small_damaged_zhar_is_still_a_damaged_stream():
+    """mitmproxy's .zhar of a small HAR, damaged: it inflates to less than 16 KiB before its error,
+    and was judged text ('no SAML message found'); what it inflated is a HAR's text (fuzz18)."""
+    import zlib
+
+    from samlscan import batch
+
+    stream = zlib.compress((ROOT / "fixtures" / "captures" / "sanitized-redacted.har").read_bytes(), 9)
+    damaged = bytearray(stream)
+    damaged[len(stream) // 2] ^= 0xFF
+    assert len(stream) < 16 * 1024 and batch.container_kind(bytes(damaged)) == "zlib"
+    looks = b"HK" + b" the saml login error user response INFO 2025-01-01 12:00:00 [main]" * 8
+    assert batch.container_kind(looks) is None
