@@ -176,6 +176,9 @@ class Sniffed:
     text: str | None = None
     """A blob's first bytes as text (the whole input when it is shorter than SNIFF_BYTES); also a
     cut text of lines in no known layout, which the embedded reader reads as a log (unknown_lines)."""
+    head: bytes | None = None
+    """The bytes sniffed when they are not the file's first SNIFF_BYTES: its lines without the
+    over-long ones (sniff_file), which a prefilter is chosen by too (prefilter._log_with_prefilter)."""
 
 
 def sniff(head: bytes) -> Sniffed:
@@ -231,18 +234,73 @@ def sniff(head: bytes) -> Sniffed:
 
 
 def sniff_file(path: str, head: bytes) -> Sniffed:
-    """sniff(head) of a file whose `head` read_head gave, looking further into a wrapped log: when
-    the wrapper's inner text is claimed only by the generic embedded reader and the head was cut,
-    the sniff is asked again of up to WRAPPED_SNIFF_BYTES (the wrapper's reader then sees at most
-    the inner head a bare log's sniff sees: logs.wrapped.unwrap), so a php-saml line 40 KB into a
-    journald export is found as it is in the bare log. Any other file: sniff(head), read once."""
+    """sniff(head) of a file whose `head` read_head gave, looking further into it when the head
+    says too little: a wrapped log's (_sniff_wrapped), and one whose head is cut inside a line
+    longer than itself (a Spring Boot app's configuration at start-up, a JSON record carrying a big
+    message): no reader but the generic ones claims it, so the lines after that line are sniffed
+    (short_lines), as the same log without it would be. Any other file: sniff(head), read once."""
+    found = _sniff_wrapped(head, lambda size: read_head(path, size))
+    if len(head) < SNIFF_BYTES or not (found.kind == "blob" or found.name == "embedded") \
+            or len(head) - head.rfind(b"\n") <= LONG_LINE // 2:  # (no over-long line cut the head)
+        return found
+    short = short_lines(path, SNIFF_BYTES)
+    if short is None:
+        return found
+    other = _sniff_wrapped(short, lambda size: short_lines(path, size) or short)
+    if other.kind != "log" or (found.kind == "log" and other.name == "embedded"):
+        return found  # (a message on one long line, a note or two after it: the paste it was)
+    return replace(other, head=short)
+
+
+def _sniff_wrapped(head: bytes, read_more) -> Sniffed:
+    """sniff(head), asked again of up to WRAPPED_SNIFF_BYTES (`read_more(size)`) when the head was cut
+    and a wrapper's inner text is claimed only by the generic embedded reader (the wrapper's reader
+    then sees at most the inner head a bare log's sniff sees: logs.wrapped.unwrap), so a php-saml
+    line 40 KB into a journald export is found as it is in the bare log."""
     from samlscan.logs.wrapped import is_wrapper
 
     found = sniff(head)
     if len(head) < SNIFF_BYTES or found.name != "embedded" or not is_wrapper(found.parser):
         return found
-    wider = sniff(read_head(path, WRAPPED_SNIFF_BYTES))
+    wider = sniff(read_more(WRAPPED_SNIFF_BYTES))
     return wider if wider.kind == "log" and wider.name != "embedded" else found
+
+
+LONG_LINE = SNIFF_BYTES
+"""A line longer than the sniff's head: no sniff can see it whole, nor the lines after it."""
+LONG_LINE_SKIP = 16 * 1024 * 1024
+"""How far past what it keeps short_lines reads (logs._common.MAX_TEXT_LINE: a longer line is cut
+by the readers too): a file whose start is one line of gigabytes is not read whole to sniff it."""
+_BLOCK = 1024 * 1024
+
+
+def short_lines(path: str, limit: int) -> bytes | None:
+    """The first `limit` bytes of a file's lines without those longer than LONG_LINE, read in
+    blocks (at most limit + LONG_LINE_SKIP bytes; memory: limit + LONG_LINE + a block); None when
+    no line was left out."""
+    kept, line, skipping, dropped, read = bytearray(), bytearray(), False, False, 0
+    with open(path, "rb") as fh:
+        while len(kept) < limit and read < limit + LONG_LINE_SKIP:
+            block = fh.read(_BLOCK)
+            if not block:
+                kept += line  # (a last line without its newline)
+                break
+            read += len(block)
+            pos = 0
+            while pos < len(block) and len(kept) < limit:
+                nl = block.find(b"\n", pos)
+                end = len(block) if nl < 0 else nl + 1
+                if not skipping:
+                    line += block[pos:end]
+                    skipping = len(line) > LONG_LINE
+                    dropped = dropped or skipping
+                    if skipping:
+                        line = bytearray()
+                if nl >= 0:
+                    kept += line
+                    line, skipping = bytearray(), False
+                pos = end
+    return bytes(kept[:limit]) if dropped else None
 
 
 def unknown_lines(text: str, kind=...) -> bool:

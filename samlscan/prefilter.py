@@ -159,12 +159,14 @@ def _prefilter_for(parser) -> Prefilter | None:
 
 def _log_with_prefilter(head: bytes, found=None):
     """(parser, prefilter) when the engine would read this file as a log we can prefilter
-    (`found`: engine.sniff(head), when the caller has it)."""
+    (`found`: engine.sniff(head), when the caller has it; its own head when it sniffed other bytes:
+    a file's lines after an over-long first line, engine.sniff_file)."""
+    found = found or engine.sniff(head)
+    head = found.head or head
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None  # the byte-level prefilter reads ASCII-compatible logs only
     if console(head):  # (its record starts hide behind colour codes: read whole, stripped as read)
         return None
-    found = found or engine.sniff(head)
     pf = _prefilter_for(found.parser) if found.kind == "log" else None
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
 
@@ -181,9 +183,10 @@ def unknown_text_log(head: bytes, found=None):
     paste path holds a whole input, this one streams it."""
     from samlscan.logs import embedded
 
+    found = found or engine.sniff(head)
+    head = found.head or head  # (the lines it sniffed: engine.sniff_file)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or console(head):  # (a console capture: read whole)
         return None
-    found = found or engine.sniff(head)
     if found.kind == "log":  # a cut head of such lines (engine.sniff: the embedded reader, its text)
         return (embedded.PARSER, _ANY_LINE) if found.parser is embedded.PARSER and found.text else None
     text = found.text if found.kind == "blob" else None
