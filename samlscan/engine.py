@@ -235,31 +235,34 @@ def sniff(head: bytes) -> Sniffed:
 
 def sniff_file(path: str, head: bytes) -> Sniffed:
     """sniff(head) of a file whose `head` read_head gave, looking further into it when the head
-    says too little: a wrapped log's (_sniff_wrapped), and one whose head is cut inside a line
+    says too little: a wrapped log's (_wrapped_wider), and one whose head is cut inside a line
     longer than itself (a Spring Boot app's configuration at start-up, a JSON record carrying a big
     message): no reader but the generic ones claims it, so the lines after that line are sniffed
     (short_lines), as the same log without it would be. Any other file: sniff(head), read once."""
-    found = _sniff_wrapped(head, lambda size: read_head(path, size))
-    if len(head) < SNIFF_BYTES or not (found.kind == "blob" or found.name == "embedded") \
+    found = sniff(head)
+    if len(head) < SNIFF_BYTES:  # (the whole file: the common small one, read once)
+        return found
+    found = _wrapped_wider(found, head, lambda size: read_head(path, size))
+    if not (found.kind == "blob" or found.name == "embedded") \
             or len(head) - head.rfind(b"\n") <= LONG_LINE // 2:  # (no over-long line cut the head)
         return found
     short = short_lines(path, SNIFF_BYTES)
     if short is None:
         return found
-    other = _sniff_wrapped(short, lambda size: short_lines(path, size) or short)
+    other = _wrapped_wider(sniff(short), short, lambda size: short_lines(path, size) or short)
     if other.kind != "log" or (found.kind == "log" and other.name == "embedded"):
         return found  # (a message on one long line, a note or two after it: the paste it was)
     return replace(other, head=short)
 
 
-def _sniff_wrapped(head: bytes, read_more) -> Sniffed:
-    """sniff(head), asked again of up to WRAPPED_SNIFF_BYTES (`read_more(size)`) when the head was cut
-    and a wrapper's inner text is claimed only by the generic embedded reader (the wrapper's reader
-    then sees at most the inner head a bare log's sniff sees: logs.wrapped.unwrap), so a php-saml
-    line 40 KB into a journald export is found as it is in the bare log."""
+def _wrapped_wider(found: Sniffed, head: bytes, read_more) -> Sniffed:
+    """`found` (sniff(head)), or sniff asked again of up to WRAPPED_SNIFF_BYTES (`read_more(size)`)
+    when the head was cut and a wrapper's inner text is claimed only by the generic embedded reader
+    (the wrapper's reader then sees at most the inner head a bare log's sniff sees:
+    logs.wrapped.unwrap), so a php-saml line 40 KB into a journald export is found as it is in the
+    bare log."""
     from samlscan.logs.wrapped import is_wrapper
 
-    found = sniff(head)
     if len(head) < SNIFF_BYTES or found.name != "embedded" or not is_wrapper(found.parser):
         return found
     wider = sniff(read_more(WRAPPED_SNIFF_BYTES))
