@@ -8,7 +8,7 @@ big SAML message before its eventType, a SonarQube web.log after a container's f
 base64 and a text in no known layout were read as a paste, a base64 blob or nothing at all.
 engine.sniff_file now sniffs such a file's lines without its over-long ones (engine.short_lines:
 a bounded read), so each is read as the same log without that line, in check and in scan (whole,
-and split into ranges, whose prefilter is chosen by those lines: Sniffed.head).
+and split into ranges, whose prefilter is chosen by those lines: Sniffed.head), gzipped too.
 
 Every input is generated here from the project's fixtures (no data folder): each body holds a
 SAML failure. Every test fails on the code before this branch.
@@ -16,6 +16,7 @@ SAML failure. Every test fails on the code before this branch.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import os
 import sys
@@ -131,6 +132,17 @@ def test_scan_reads_the_log_as_it_reads_it_without_its_long_first_line(tmp_path,
     short, long = _write(tmp_path, fmt, SHORT), _write(tmp_path, fmt, SIZES[size])
     assert _read_as(_report("scan", str(long), "--jobs", "1")) == _read_as(_report("scan", str(short), "--jobs", "1"))
 
+
+
+@pytest.mark.parametrize("fmt", ["spring", "docker", "text"])
+def test_a_gzipped_log_is_read_as_it_reads_it_without_its_long_first_line(tmp_path, fmt):
+    """A .gz member is sniffed as a file of its own (archives): the same look past its long line."""
+    short, long = (tmp_path / f"{fmt}-{n}.log.gz" for n in (SHORT, SIZES["1MB"]))
+    short.write_bytes(gzip.compress(_data(fmt, SHORT)))
+    long.write_bytes(gzip.compress(_data(fmt, SIZES["1MB"])))
+    expected = _read_as(_report("check", str(short)))
+    assert expected[0][0][0].startswith("gzip:log:")
+    assert _read_as(_report("check", str(long))) == expected
 
 def _plan(path: Path) -> list[str | None]:
     return [u.parser_name for u in batch.plan([str(path)])]
