@@ -43,8 +43,10 @@ SPLIT_BYTES = 32 * 1024 * 1024
 their last 2 * SPLIT_BYTES into ranges a quarter that size (they are handed out last, so the
 processes finish together instead of one waiting for another's last two big ranges)."""
 CUT_WINDOW = 4 * 1024 * 1024
-"""How far past each SPLIT_BYTES a range's end is looked for (a record start); a log whose lines
-are all longer is read as one range from there."""
+"""How far past each SPLIT_BYTES a range's end is looked for (a record start)..."""
+CUT_RETRIES = 4
+"""...and in how many windows after it when one holds none (a line of several MB at the cut point);
+a log whose lines are all longer is read as one range from there (its whole file is not read to plan)."""
 BIG_TEXT = 8 * 1024 * 1024
 """A text bigger than this in no known layout is read as a log with SAML in its lines (streamed,
 prefiltered, in ranges: prefilter.unknown_text_log), not as one pasted message held whole (no
@@ -193,7 +195,7 @@ class Unit:
 
 def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
     """Cut [0, size) at record starts near every SPLIT_BYTES, so no record spans two ranges."""
-    cuts = [0]
+    cuts, misses = [0], 0
     with open(path, "rb") as fh:
         pos = SPLIT_BYTES
         while pos < size:
@@ -208,9 +210,13 @@ def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
                     found = pos + nl + 1
                     break
                 off = nl + 1
+            if found is None and misses < CUT_RETRIES:  # (inside a line longer than the window: past it)
+                pos, misses = pos + CUT_WINDOW, misses + 1
+                continue
             if found is None or found >= size:
                 break
             cuts.append(found)
+            misses = 0
             pos = found + (SPLIT_BYTES if size - found > 2 * SPLIT_BYTES else SPLIT_BYTES // 4)
     cuts.append(size)
     return list(zip(cuts, cuts[1:]))

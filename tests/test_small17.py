@@ -169,3 +169,19 @@ def test_a_small_damaged_zhar_is_still_a_damaged_stream():
     assert len(stream) < 16 * 1024 and batch.container_kind(bytes(damaged)) == "zlib"
     looks = b"HK" + b" the saml login error user response INFO 2025-01-01 12:00:00 [main]" * 8
     assert batch.container_kind(looks) is None
+
+
+def test_a_long_line_at_a_cut_point_does_not_stop_the_splitting(tmp_path, monkeypatch):
+    """A line longer than the window looked in for a record start, at a cut point: the ranges went
+    on no further and the rest of the log was one range for one worker (sniff24's report)."""
+    from samlscan import batch
+    from samlscan.prefilter import prefilters
+
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(batch, "CUT_WINDOW", 512 * 1024)
+    record = b"2025.03.11 08:41:02 INFO  web[AZt3][o.s.s.p.Platform] SonarQube is operational\n"
+    path = tmp_path / "web.log"
+    path.write_bytes(record * 25_000 + record[:60] + b"x" * 1_500_000 + b"\n" + record * 150_000)
+    ranges = batch._ranges(str(path), path.stat().st_size, prefilters()["sonarqube"])
+    assert ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size and len(ranges) > 5
+    assert all(a < b for a, b in ranges) and all(b == c for (_, b), (c, _) in zip(ranges, ranges[1:]))
