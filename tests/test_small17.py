@@ -185,3 +185,17 @@ def test_a_long_line_at_a_cut_point_does_not_stop_the_splitting(tmp_path, monkey
     ranges = batch._ranges(str(path), path.stat().st_size, prefilters()["sonarqube"])
     assert ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size and len(ranges) > 5
     assert all(a < b for a, b in ranges) and all(b == c for (_, b), (c, _) in zip(ranges, ranges[1:]))
+
+
+def test_a_damaged_archive_says_to_ask_for_it_again(tmp_path):
+    """input-unreadable's fix was only 'Check the path and its permissions' for corrupt data."""
+    import zlib
+
+    stream = bytearray(zlib.compress((ROOT / "fixtures" / "captures" / "sanitized-redacted.har").read_bytes(), 9))
+    stream[len(stream) // 2] ^= 0xFF
+    path = tmp_path / "capture.zhar"
+    path.write_bytes(bytes(stream))
+    done = subprocess.run([sys.executable, "-m", "samlscan", "scan", "--format", "json", path], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    found = json.loads(done.stdout)["input_findings"]
+    assert any("corrupt compressed data" in f["message_text"] and "ask for it again" in f["hint"] for f in found)
