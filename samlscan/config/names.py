@@ -68,6 +68,30 @@ OTHER_SP_SETTING_NAMES = {
                    "public hostname if the IdP is given another)",
         "idp_entity_id": "Identity provider entity ID",
         "idp_cert": "Validating X509 certificates (or re-import the IdP's metadata)"}),
+    # the SAML libraries read today (splibs23), in the words of each one's own settings:
+    # mod_auth_mellon's directives (the ACS is <MellonEndpointPath>/postResponse); pac4j-saml's
+    # SAML2Configuration (Jenkins saml-plugin, CAS; Jenkins' ACS is .../securityRealm/finishLogin);
+    # ASP.NET Core's WsFederationOptions and TokenValidationParameters; samlify's and saml2-js's
+    # ServiceProvider/IdentityProvider options (words, not call syntax: another SP's fix rewrites
+    # a parenthesis, attempts._without_sonarqube); Dex's SAML connector (connectors[].config)
+    **{product: (label, {what: name for what, name in zip(("sp_entity_id", "acs_url", "idp_entity_id", "idp_cert"),
+                                                          names) if name})
+       for product, label, names in (
+           ("mellon", "Apache mod_auth_mellon", ("the entityID of MellonSPMetadataFile",
+            "<MellonEndpointPath>/postResponse", "MellonIdPMetadataFile", "MellonIdPMetadataFile")),
+           ("pac4j", "pac4j", ("SAML2Configuration.serviceProviderEntityId", "JENKINS_URL/securityRealm/finishLogin",
+            "SAML2Configuration.identityProviderMetadataResource",
+            "SAML2Configuration.identityProviderMetadataResource")),
+           ("identitymodel", "Microsoft.IdentityModel", ("TokenValidationParameters.ValidAudience",
+            "WsFederationOptions.Wreply", "TokenValidationParameters.ValidIssuer",
+            "WsFederationOptions.MetadataAddress")),
+           ("samlify", "samlify", ("the entityID option of samlify.ServiceProvider",
+            "the assertionConsumerService option of samlify.ServiceProvider",
+            "the metadata option of samlify.IdentityProvider", "the metadata option of samlify.IdentityProvider")),
+           ("saml2-js", "saml2-js", ("the entity_id option of saml2-js's ServiceProvider",
+            "the assert_endpoint option of saml2-js's ServiceProvider", None,
+            "the certificates option of saml2-js's IdentityProvider")),
+           ("dex", "Dex's SAML connector config", ("entityIssuer", "redirectURI", "ssoIssuer", "ca (or caData)")))},
 }
 """The same settings as SONAR_SETTING_NAMES in another SP's own words, by the product its log is
 read as (samlscan/logs/applog.py): an attempt of that SP is told to change these, not SonarQube's."""
