@@ -81,7 +81,10 @@ def _explain(q: str) -> tuple[str, bool]:
         return (f"samlscan: no finding code or known error text matches {q[:80]!r}.{hint} "
                 "'samlscan codes' lists every code."), False
     spec = SPECS.get(entry.code)
-    out = [f"{entry.product}" + (f" {entry.id}" if entry.id else "") + f": {entry.pattern}", "",
+    # the product's own id (java-saml's RESPONSE_EXPIRED, IDX10214, Duo's user_mistake) unless
+    # the pattern starts with it: 'identitymodel IDX10214: IDX10214: Audience ...' said it twice
+    named = f" {entry.id}" if entry.id and not entry.pattern.startswith(entry.id) else ""
+    out = [f"{entry.product}{named}: {entry.pattern}", "",
            textwrap.fill(entry.explanation, 90)]
     if entry.fix:
         out += ["", "Fix: " + textwrap.fill(entry.fix, 85, subsequent_indent="     ")]

@@ -11,6 +11,8 @@ with every --format and --redact. What was wrong:
 - IdentityModel's certificate fix read 'IssuerSigningKey (s)' in an attempt (an aside's
   parentheses are rewritten for another SP): the catalog says 'IssuerSigningKey or
   IssuerSigningKeys'.
+- `samlscan explain` said a product's id twice when its text starts with it ('identitymodel
+  IDX10214: IDX10214: Audience ...', 'duo user_mistake: user_mistake'; 126 entries).
 """
 from __future__ import annotations
 
@@ -68,3 +70,16 @@ def test_each_fix_of_todays_sps_names_their_own_setting(product):
 
 def test_every_such_product_has_entries_to_name():
     assert all(_entries_of(p) for p in TODAYS_SPS)
+
+
+@pytest.mark.parametrize("text, head", [
+    ("IDX10214: Audience validation failed.", "identitymodel: IDX10214: Audience validation failed."),
+    ("user_mistake", "duo: user_mistake"),
+    ("ExternalIdPDirectoryLogin", "aws-identity-center: ExternalIdPDirectoryLogin"),
+    # an id the pattern does not start with is still said
+    ("Authentication issue instant is too old or in the future",
+     "pac4j SAMLAuthnInstantException: Authentication issue instant is too old or in the future"),
+])
+def test_explain_says_a_products_id_once(text, head):
+    r = CliRunner().invoke(main, ["explain", text])
+    assert r.exit_code == 0 and r.stdout.splitlines()[0] == head, r.stdout
