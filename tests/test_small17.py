@@ -199,3 +199,13 @@ def test_a_damaged_archive_says_to_ask_for_it_again(tmp_path):
                           text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     found = json.loads(done.stdout)["input_findings"]
     assert any("corrupt compressed data" in f["message_text"] and "ask for it again" in f["hint"] for f in found)
+
+
+def test_another_sps_fix_keeps_the_spacing_of_its_parentheses():
+    """'IssuerSigningKey(s)' became 'IssuerSigningKey (s)' when SonarQube's clauses were taken out of
+    a fix for another SP (review25)."""
+    from samlscan.correlate.attempts import _without_sonarqube
+
+    said = _without_sonarqube("Set IssuerSigningKey(s) to the IdP certificate (SonarQube: "
+                              "sonar.auth.saml.certificate.secured; other SPs: theirs).")
+    assert said == "Set IssuerSigningKey(s) to the IdP certificate (other SPs: theirs)."

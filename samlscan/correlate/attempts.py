@@ -87,11 +87,11 @@ def _without_sonarqube(text: str) -> str | None:
     'SonarQube: the ACS URL is ...'), None when SonarQube's settings are all it says."""
     import re
 
-    def aside(m):
-        kept = [part.strip() for part in m.group(1).split(";") if "sonar" not in part.lower()]
-        return f" ({'; '.join(kept)})" if kept else ""
+    def aside(m):  # (its own spacing kept: 'IssuerSigningKey(s)' is no aside)
+        kept = [part.strip() for part in m.group(2).split(";") if "sonar" not in part.lower()]
+        return f"{m.group(1)}({'; '.join(kept)})" if kept else ""
 
-    text = re.sub(r"\s*\(([^()]*)\)", aside, text)
+    text = re.sub(r"(\s*)\(([^()]*)\)", aside, text)
     sentences = []
     for sentence in re.split(r"(?<=\.)\s+", text):
         if sentence.startswith("SonarQube:"):  # 'SonarQube: X; behind a proxy ...' keeps what follows
