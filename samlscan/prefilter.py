@@ -162,13 +162,22 @@ def _log_with_prefilter(head: bytes, found=None):
     (`found`: engine.sniff(head), when the caller has it; its own head when it sniffed other bytes:
     a file's lines after an over-long first line, engine.sniff_file)."""
     found = found or engine.sniff(head)
-    head = found.head or head
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if _wide(head, found.head):
         return None  # the byte-level prefilter reads ASCII-compatible logs only
+    head = found.head or head
     if console(head):  # (its record starts hide behind colour codes: read whole, stripped as read)
         return None
     pf = _prefilter_for(found.parser) if found.kind == "log" else None
     return (found.parser, pf) if pf is not None and not _json_document(head) else None
+
+
+def _wide(head: bytes, sniffed: bytes | None) -> bool:
+    """A UTF-16 text (textcodec.utf16_codec: by a BOM or by its NULs, as logs._open_text reads it):
+    judged by the file's own head, not only by the lines sniffed after an over-long first one, which
+    start past its BOM (a log with neither read through the prefilter had no line kept: fuzz19)."""
+    from samlscan.textcodec import utf16_codec
+
+    return utf16_codec(head[:64]) is not None or (sniffed is not None and utf16_codec(sniffed) is not None)
 
 
 _ANY_LINE = Prefilter(record_start=EVERY_LINE, keep=_EMBEDDED, documents=True)
@@ -184,8 +193,10 @@ def unknown_text_log(head: bytes, found=None):
     from samlscan.logs import embedded
 
     found = found or engine.sniff(head)
+    if _wide(head, found.head):
+        return None
     head = found.head or head  # (the lines it sniffed: engine.sniff_file)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or console(head):  # (a console capture: read whole)
+    if console(head):  # (a console capture: read whole)
         return None
     if found.kind == "log":  # a cut head of such lines (engine.sniff: the embedded reader, its text)
         return (embedded.PARSER, _ANY_LINE) if found.parser is embedded.PARSER and found.text else None
