@@ -47,6 +47,10 @@ CUT_WINDOW = 4 * 1024 * 1024
 CUT_RETRIES = 4
 """...and in how many windows after it when one holds none (a line of several MB at the cut point);
 a log whose lines are all longer is read as one range from there (its whole file is not read to plan)."""
+CUT_LOOKAHEAD = 4096
+"""Bytes read past a window for the record start after its last newlines (a time, a level, a logger):
+one cut off by the window's end was never tried, the next window starting past that line's start (a
+line of 30 MB after it: the rest of the log one range, fuzz19)."""
 BIG_TEXT = 8 * 1024 * 1024
 """A text bigger than this in no known layout is read as a log with SAML in its lines (streamed,
 prefiltered, in ranges: prefilter.unknown_text_log), not as one pasted message held whole (no
@@ -200,10 +204,10 @@ def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
         pos = SPLIT_BYTES
         while pos < size:
             fh.seek(pos)
-            window = fh.read(CUT_WINDOW)
+            window = fh.read(CUT_WINDOW + CUT_LOOKAHEAD)
             off, found = 0, None
             while True:
-                nl = window.find(b"\n", off)
+                nl = window.find(b"\n", off, CUT_WINDOW)  # (each newline in one window only)
                 if nl < 0:
                     break
                 if pf.record_start.match(window, nl + 1):

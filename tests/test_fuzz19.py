@@ -38,3 +38,48 @@ def test_a_utf16_log_is_read_whole_with_or_without_its_bom(tmp_path, codec, firs
     path.write_bytes(("x" * first + "\n" * bool(first) + IIS_HEAD + IIS_LINE * 1000).encode(codec))
     got = _read(path)
     assert got == [("log:iis-w3c", [], 1000)], got
+
+
+# --- batch._ranges: cut points at a window's end ------------------------------------------------------
+
+_SQ_RECORD = b"2026.11.25 09:14:03 INFO  web[][o.s.s.p.Platform] "
+
+
+def _sq_line(size: int) -> bytes:
+    return _SQ_RECORD + b"a" * (size - len(_SQ_RECORD) - 1) + b"\n"
+
+
+@pytest.fixture
+def small_cuts(monkeypatch):
+    """The planning's sizes scaled down 64 times (the same arithmetic on files of a few MB)."""
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 512 * 1024)
+    monkeypatch.setattr(batch, "CUT_WINDOW", 64 * 1024)
+    monkeypatch.setattr(batch, "CUT_LOOKAHEAD", 4096, raising=False)
+
+
+@pytest.mark.parametrize("back", [1, 2, 5, 10, 11, 200])
+def test_a_record_starting_at_a_windows_end_is_a_cut_point(tmp_path, small_cuts, back):
+    """Fails on the old code (back 1 to 10): a line ending `back` bytes before the first window's end, the
+    next record longer than every retry window: its start (11 bytes of SonarQube's time needed) was cut off
+    by the window and never tried again, the next window starting past it: the rest of the log one range."""
+    from samlscan.prefilter import prefilters
+
+    path = tmp_path / "sonar.log"
+    first = _sq_line(batch.SPLIT_BYTES + batch.CUT_WINDOW - back)
+    path.write_bytes(first + _sq_line(30 * batch.CUT_WINDOW) + _sq_line(40 * batch.CUT_WINDOW))
+    size = path.stat().st_size
+    assert batch._ranges(str(path), size, prefilters()["sonarqube"]) == [(0, len(first)), (len(first), size)]
+
+
+def test_lines_longer_than_every_retry_leave_one_range(tmp_path, small_cuts):
+    """Every line longer than the windows tried at a cut point: one range; lines three windows long: cut at
+    line starts only (ranges of the old code: 3, its first cut point, at a window's end, missed)."""
+    from samlscan.prefilter import prefilters
+
+    path = tmp_path / "sonar.log"
+    path.write_bytes(_sq_line(7 * batch.CUT_WINDOW) * 30)
+    size = path.stat().st_size
+    assert batch._ranges(str(path), size, prefilters()["sonarqube"]) == [(0, size)]
+    path.write_bytes(_sq_line(3 * batch.CUT_WINDOW) * 30)
+    ranges = batch._ranges(str(path), path.stat().st_size, prefilters()["sonarqube"])
+    assert len(ranges) > 2 and all(a % (3 * batch.CUT_WINDOW) == 0 for a, _ in ranges), ranges
