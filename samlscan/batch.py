@@ -108,13 +108,18 @@ def _zlib_stream(head: bytes) -> bool:
 
 
 def _texty(data: bytes) -> bool:
-    """At least 256 bytes of printable UTF-8 text (tabs and line ends too; a character cut at the end
-    allowed): what a damaged stream of a HAR or log inflated to before its damage. Text that only
+    """At least 256 bytes of printable UTF-8 text (spaces, line ends, colour codes too; a character cut
+    at the end allowed): what a damaged stream of a HAR or log inflated to before its damage. Text that only
     starts like a zlib stream inflates to no such thing (200,000 look-alikes: 705 bytes at most, none
     of them printable, fuzz18)."""
     text = data.decode("utf-8", "replace")
     text = text[:-1] if text.endswith("\ufffd") else text
-    return len(data) >= 256 and all(c.isprintable() or c in "\t\r\n" for c in text)
+    return len(data) >= 256 and all(c.isprintable() or c.isspace() or c in _TEXT_CONTROLS for c in text)
+
+
+_TEXT_CONTROLS = "\x1b\ufeff"
+"""Not printable, yet in text: a console capture's colour codes (samlscan/ansi.py), a BOM; and with the
+spaces (form feeds, NBSP): a damaged stream of such a log was read as text, not said damaged (fuzz19)."""
 
 
 def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: int,
