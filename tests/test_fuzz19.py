@@ -122,3 +122,21 @@ def test_text_with_colours_and_spaces_that_starts_like_zlib_is_text(seed):
         text = rng.choice([b"(S", b"HK", b"8O", b"XG", b"hC", b"x^"]) + " ".join(
             rng.choice(words) for _ in range(600)).encode()
         assert batch.container_kind(text) is None, text[:80]
+
+
+# --- checks/attributes.py: the eduPersonPrincipalName note ----------------------------------------------
+
+@pytest.mark.parametrize("values", [("", "jdoe@example.org"), ("   ", "jdoe@example.org"),
+                                    ("jdoe", "jdoe@example.org"), ("jdoe@example.org",)])
+def test_the_eppn_note_quotes_the_value_of_an_addresss_shape(values):
+    """Fails on the old code: a principal name sent with another value first (an empty one, a bare login)
+    was quoted by that first value: "= '' has an address's shape"."""
+    from types import SimpleNamespace
+
+    from samlscan.checks.attributes import _eppn_note
+    from samlscan.model import Attribute
+
+    eppn = Attribute("urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "eduPersonPrincipalName", None, values)
+    note = _eppn_note(SimpleNamespace(attributes=(eppn,)))
+    assert "(eduPersonPrincipalName) = 'jdoe@example.org' has an address's shape" in note, note
+    assert _eppn_note(SimpleNamespace(attributes=(Attribute(eppn.name, None, None, ("", "jdoe")),))) == ""

@@ -76,7 +76,8 @@ def _eppn_note(a: Assertion) -> str:
     if x is None:
         return ""
     label = x.name + (f" ({x.friendly_name})" if x.friendly_name and x.friendly_name != x.name else "")
-    return (f" ({label} = {x.values[0].strip()!r} has an address's shape, but eduPerson defines a principal "
+    value = next(v for v in x.values if _mailbox(v))  # (the one of an address's shape: not an empty first)
+    return (f" ({label} = {value.strip()!r} has an address's shape, but eduPerson defines a principal "
             "name as a login identifier that need not be a mailbox: point the email setting at it only if the IdP "
             "fills it with the user's mail)")
 
