@@ -57,7 +57,7 @@ def _expectation_options(fn):
         click.option("--request-id", help="The AuthnRequest ID the SP was waiting for (enables the "
                                           "InResponseTo check)."),
         # (config.PROFILES: config is imported only when a command needs it, for start-up time)
-        click.option("--profile", type=click.Choice(["sonarqube", "generic"]),
+        click.option("--profile", type=click.Choice(["sonarqube", "generic"], case_sensitive=False),
                      help="SP profile: setting names in hints, the SP's own rules. Default: 'sonarqube' for "
                      "the messages SonarQube Server took (its web.log holds them, or they went to its ACS "
                      ".../oauth2/callback/saml), else 'generic'."),
@@ -73,11 +73,11 @@ def _expectation_options(fn):
 
 def _output_options(fn):
     opts = [
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False), default="table", show_default=True,
                      help="Report format."),
         click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here "
                                                                             "instead of stdout ('-': stdout)."),
-        click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+        click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"], case_sensitive=False), default="error",
                      show_default=True, help="Exit 1 when a finding at or above this severity exists."),
         click.option("--redact", is_flag=True, help="Mask emails, NameIDs, IPs and attribute values "
                                                     "(stable hashes) in every format."),
@@ -434,7 +434,7 @@ def list_codes():
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True,
               help="Timeline format.")
 @click.option("--redact", is_flag=True, help="Mask personal data in the output.")
 @_CONFIG

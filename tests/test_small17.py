@@ -209,3 +209,16 @@ def test_another_sps_fix_keeps_the_spacing_of_its_parentheses():
     said = _without_sonarqube("Set IssuerSigningKey(s) to the IdP certificate (SonarQube: "
                               "sonar.auth.saml.certificate.secured; other SPs: theirs).")
     assert said == "Set IssuerSigningKey(s) to the IdP certificate (other SPs: theirs)."
+
+
+def test_option_values_are_read_whatever_their_case():
+    """'--format JSON' and '--fail-on Error' were refused (exit 2) for their case alone (review24)."""
+    done = subprocess.run([sys.executable, "-m", "samlscan", "check", "--format", "JSON", "--fail-on", "Warning",
+                           "--profile", "SonarQube", "--config", "fixtures/config/default.toml",
+                           "fixtures/responses/valid/okta.xml"], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0 and json.loads(done.stdout)["schema"] == "samlscan/1", done.stderr
+    wrong = subprocess.run([sys.executable, "-m", "samlscan", "check", "--format", "XML",
+                            "fixtures/responses/valid/okta.xml"], capture_output=True, text=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert wrong.returncode == 2 and "'XML' is not one of" in wrong.stderr
