@@ -77,7 +77,7 @@ def test_a_capture_of_the_refused_login_is_the_witness(captured_at, behind):
 
     events = _events("okta-system-log.json", "ops-console.log")
     ops = next(e.source.input for e in events if e.side == "sp")
-    seen = {"id572169575821499874158632149": datetime.fromisoformat(f"2026-06-02T{captured_at}+00:00")}
+    seen = {"id572169575821499874158632149": [datetime.fromisoformat(f"2026-06-02T{captured_at}+00:00")]}
     out = _read_refusals(Offsets(), events, {}, seen)  # (no IdP log confirmed: the capture alone decides)
     if behind is None:
         assert ops not in out.steps

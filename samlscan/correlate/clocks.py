@@ -32,8 +32,7 @@ def clock_offsets(messages, events) -> Offsets:
     if not events and not any(r.message.logged_by for r in messages):
         return Offsets()  # no log in the run: nothing to measure against
     times: dict[str, datetime] = {}
-    seen: dict[str, datetime] = {}  # ID -> the browser's time of its capture
-    posts: dict[str, list[datetime]] = {}  # ID -> every capture of it (a re-post is a second one)
+    posts: dict[str, list[datetime]] = {}  # ID -> the browser's times of its captures (a re-post is a second)
     windows: dict[str, datetime] = {}  # ID -> the captured response's earliest NotOnOrAfter
     logged: list[tuple[str, datetime, set]] = []
     for r in messages:
@@ -46,7 +45,6 @@ def clock_offsets(messages, events) -> Offsets:
         elif t:
             times.update((i, t) for i in ids)
             if m.captured_at:  # (a pasted copy's IssueInstant is the IdP's clock: no witness of it)
-                seen.update((i, t) for i in ids)
                 for i in ids:
                     posts.setdefault(i, []).append(t)
                 end = _not_on_or_after(m)
@@ -60,7 +58,7 @@ def clock_offsets(messages, events) -> Offsets:
         for src, off in sp.items():
             if abs(off) <= SKEW and src in sp.against:
                 agree.setdefault(sp.against[src], set()).add(src)
-        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, {}, dumps=_dumps(messages))
+        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, dumps=_dumps(messages))
     deltas: dict[str, list[tuple[str | None, float]]] = {}  # log -> (record ref, its delta)
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((e.source.input, e.time, e.saml_ids, e.source.ref) for e in events
@@ -79,8 +77,8 @@ def clock_offsets(messages, events) -> Offsets:
     offsets |= _idp_offsets(by_user)
     # an IdP log measured against the captures (by ID or by user) is confirmed by them
     agree = {src: {"capture"} for src in {*by_user, *offsets}}
-    out = _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, seen,
-                         posts, windows, _dumps(messages))
+    out = _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, posts,
+                         windows, _dumps(messages))
     for src, at in out.steps.items():  # a run on a clock of its own: the log's offset is its other records'
         rest = [d for ref, d in deltas.get(src, ()) if ref not in at]
         if rest and len(rest) < len(deltas[src]):
@@ -387,27 +385,25 @@ def _reading(e: LogEvent, windows: dict[str, datetime], dumps: _Dumps) -> tuple 
     return way, t, ids
 
 
-def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: dict[str, datetime],
-                   posts: dict[str, list[datetime]] | None = None, windows: dict[str, datetime] | None = None,
-                   dumps: _Dumps | None = None) -> Offsets:
+def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[str, list[datetime]] | None = None,
+                   windows: dict[str, datetime] | None = None, dumps: _Dumps | None = None) -> Offsets:
     """`offsets`, with the steps of each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
     the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
     (the records between two clock steps, _step_runs) is on the SP's clock that far off the IdP's; when
     another witness confirms the IdP's clock (`agree`: IdP log -> the captures or SP logs on its clock),
-    the SP's clock is the one off (sp-clock-skew). A refusal naming a captured message's ID (`captured`:
-    ID -> capture time) is read against that capture instead: the login's own time, whatever the IdP's
-    clock said then. A refusal quoting no instant reads the copy of the response its log wrote with it
+    the SP's clock is the one off (sp-clock-skew). A refusal naming a captured message's ID (`posts`:
+    ID -> its capture times; the one nearest the refusal is its post) is read against that capture
+    instead: the login's own time, whatever the IdP's clock said then. A refusal quoting no instant reads the copy of the response its log wrote with it
     (_dumped_instant). The mirror: an 'expired' refusal stamped after the NotOnOrAfter it compared while
-    the browser posted the response within its window (`posts`: ID -> its captures; the one nearest
-    the refusal is its post), or the one IdP login within LEAD before it: the SP's clock is ahead; a
+    the browser posted the response within its window, or the one IdP login within LEAD before it: the SP's clock is ahead; a
     post after the window is a late re-post (the Back button): the refusal's own code. One look at
     each event; the refusals' work is theirs."""
     windows, posts, dumps = windows or {}, posts or {}, dumps or {}
     # (an 'expired' refusal is read only where a witness may be: a capture of its response, a confirmed
     # IdP log; a busy SP's log alone holds 10,000s of them, each a catalog look-up)
     readings = [(e, *r) for e in events if (way := _TIME_REFUSALS.get(e.code)) is not None
-                and (way == "before" or agree or any(i in posts or i in captured for i in e.saml_ids))
+                and (way == "before" or agree or any(i in posts for i in e.saml_ids))
                 and (r := _reading(e, windows, dumps)) is not None]
     if not readings:
         return offsets
@@ -428,7 +424,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], captured: di
     proxied = None  # (the proxies' failed callbacks, looked up once when an IdP login does not tell)
     out = Offsets(offsets, offsets.against, offsets.steps)
     for e, way, instant, ids in readings:
-        sent = [t for i in ids for t in posts.get(i, ())] or [captured[i] for i in ids if i in captured]
+        sent = [t for i in ids for t in posts.get(i, ())]
         if sent:  # the capture of this very login: its time is the witness
             seen = min(sent, key=lambda t: abs(e.time - t))
             if abs(e.time - seen) > SKEW and (way == "before" or seen < instant):

@@ -58,7 +58,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     flows: list[Flow] = []
     used_ex: set[int] = set()
     carried = _Carried(exchanges)
-    bodiless = _bodiless_posts(exchanges, set())  # (positions of SAML exchanges: none of them)
+    bodiless = _bodiless_posts(exchanges)
     for ri, (resp, ids) in enumerate(responses):
         req = requests[pairs[ri]] if ri in pairs else None
         key = _digest_key(resp)
@@ -126,13 +126,13 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     return tuple(replace(f, capture=Source(where.input, "")) for f in flows) if where else tuple(flows)
 
 
-def _bodiless_posts(exchanges: list[Exchange], used: set[int]) -> set[int]:
+def _bodiless_posts(exchanges: list[Exchange]) -> set[int]:
     """The POSTs to the ACS (SonarQube's callback path, or the endpoint of a response posted in the
     capture) whose body the capture left out: Safari's Web Inspector writes no form body into its
     HAR, a sanitising tool removes it."""
     acs = {endpoint(ex.url) for ex in exchanges if ex.leg == "acs-post"}  # (a set: each POST was
     # compared with every ACS exchange's URL, 25,000 of each 625 million times)
-    return {i for i, ex in enumerate(exchanges) if i not in used and ex.method == "POST" and not ex.saml
+    return {i for i, ex in enumerate(exchanges) if ex.method == "POST" and not ex.saml
             and (on_sonarqube_acs_path(ex.url) or endpoint(ex.url) in acs)}
 
 
