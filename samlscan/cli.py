@@ -29,6 +29,22 @@ _SONAR_SETTINGS = click.option(
 """The SP's own settings, shared by check, scan and flows (which compares a flow's messages with them)."""
 
 
+class Seconds(click.ParamType):
+    """A duration in whole seconds: '300', '300s', '5m', '1h' (a skew is usually said in minutes)."""
+
+    name = "seconds"
+    _FORM = re.compile(r"\s*(\d{1,9})\s*(s|sec|m|min|h)?\s*", re.I)
+    _UNIT = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        m = self._FORM.fullmatch(str(value))
+        if not m:
+            self.fail(f"'{value}' is {'negative' if str(value).strip().startswith('-') else 'not a duration'}: give seconds (300) or minutes (5m)", param, ctx)
+        return int(m[1]) * self._UNIT[m[2] and m[2].lower()]
+
+
 def _expectation_options(fn):
     opts = [
         _CONFIG,
@@ -50,8 +66,8 @@ def _expectation_options(fn):
         click.option("--login-attribute", help="Attribute Name that carries the login."),
         click.option("--name-attribute", help="Attribute Name that carries the display name."),
         click.option("--group-attribute", help="Attribute Name that carries the groups."),
-        click.option("--clock-skew", type=click.IntRange(min=0), help="Allowed clock skew in seconds (default 180, "
-                                                     "as SonarQube's java-saml)."),
+        click.option("--clock-skew", type=Seconds(), help="Allowed clock skew: seconds, or '5m' (default 180 s, "
+                                                "as SonarQube's java-saml)."),
         click.option("--at", "at_time", help="Judge time windows at this ISO-8601 time instead of the "
                                              "capture time."),
         click.option("--request-id", help="The AuthnRequest ID the SP was waiting for (enables the "
@@ -404,7 +420,7 @@ def decode(input_path, redact):
     from samlscan.config import Expectations
     from samlscan.pretty import decode_listing
 
-    if _missing([input_path]) and _PASTED.search(input_path):
+    if _missing([input_path]):
         _fail(_missing_said([input_path], "decode"))
     text, ok = decode_listing(input_path, Expectations(), redact)
     _say(text, nl=False, err=not ok)  # (nothing decoded: the listing is only problems)
@@ -450,6 +466,8 @@ def flows(inputs, fmt, redact, **kw):
 
     text, readable = render_flows(list(inputs), fmt, redact, _expectations(kw, []), _terminal_width(fmt, None))
     click.echo(text, nl=False)
+    if _missing(inputs):  # (after the timeline of the others, as check and scan do)
+        _fail(_missing_said(_missing(inputs), "flows"))
     if not readable:  # nothing could be read as a capture: a usage/input error (design.md)
         click.echo("samlscan: no input could be read as a capture (HAR, SAML-tracer, SAML Chrome Panel, "
                    "Burp Suite export or raw HTTP messages)", err=True)
@@ -466,6 +484,8 @@ def sanitize(input_path, output, redact):
     """Remove cookies, Authorization headers, passwords and tokens from a HAR; keep what SAML needs."""
     from samlscan.sanitize import sanitize_har
 
+    if _missing([input_path]):
+        _fail(_missing_said([input_path], "sanitize"))
     removed = sanitize_har(input_path, output, redact)
     for line in removed:
         _say(line, err=True)
