@@ -34,14 +34,14 @@ def clock_offsets(messages, events) -> Offsets:
     times: dict[str, datetime] = {}
     posts: dict[str, list[datetime]] = {}  # ID -> the browser's times of its captures (a re-post is a second)
     windows: dict[str, datetime] = {}  # ID -> the captured response's earliest NotOnOrAfter
-    logged: list[tuple[str, datetime, set]] = []
+    logged: list[tuple[str, datetime, set, str | None]] = []
     for r in messages:
         m = r.message
         ids = {m.id, *(a.id for a in m.assertions)} - {None}
         t = m.captured_at or m.issue_instant
         if m.logged_by:
             if m.captured_at:
-                logged.append((m.source.input, m.captured_at, ids))
+                logged.append((m.source.input, m.captured_at, ids, m.source.ref))
         elif t:
             times.update((i, t) for i in ids)
             if m.captured_at:  # (a pasted copy's IssueInstant is the IdP's clock: no witness of it)
@@ -58,12 +58,15 @@ def clock_offsets(messages, events) -> Offsets:
         for src, off in sp.items():
             if abs(off) <= SKEW and src in sp.against:
                 agree.setdefault(sp.against[src], set()).add(src)
-        return _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, dumps=_dumps(messages))
+        copies = _copies(messages)
+        out = _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, dumps=_dumps(messages),
+                             copies=copies)
+        return _set_right(out, events, copies, {}) if out.steps else out
     deltas: dict[str, list[tuple[str | None, float]]] = {}  # log -> (record ref, its delta)
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((e.source.input, e.time, e.saml_ids, e.source.ref) for e in events
                 if e.time and e.saml_ids and e.code != "assertion-replayed")
-    for src, t, ids, ref in itertools.chain(observed, ((*x, None) for x in logged)):
+    for src, t, ids, ref in itertools.chain(observed, logged):
         shared = next((i for i in ids if i in times), None)
         if shared is not None:
             deltas.setdefault(src, []).append((ref, (t - times[shared]).total_seconds()))
@@ -78,12 +81,29 @@ def clock_offsets(messages, events) -> Offsets:
     # an IdP log measured against the captures (by ID or by user) is confirmed by them
     agree = {src: {"capture"} for src in {*by_user, *offsets}}
     out = _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, posts,
-                         windows, _dumps(messages))
-    for src, at in out.steps.items():  # a run on a clock of its own: the log's offset is its other records'
+                         windows, _dumps(messages), copies := _copies(messages))
+    if out.steps:
+        _rebase(out, deltas)
+        _set_right(out, events, copies, {src: dict(v) for src, v in deltas.items()})
+        _rebase(out, deltas)
+    return out
+
+
+def _rebase(out: Offsets, deltas: dict[str, list[tuple[str | None, float]]]) -> None:
+    """A log with a run on a clock of its own (Offsets.steps): its offset is that of its other records
+    measured; none measured (only inside the run), none but its time zone's."""
+    from statistics import median
+
+    for src, at in out.steps.items():
         rest = [d for ref, d in deltas.get(src, ()) if ref not in at]
         if rest and len(rest) < len(deltas[src]):
             out[src] = timedelta(seconds=median(rest))
-    return out
+        elif not rest and src in deltas and src in out:
+            zone = zone_part(out[src])  # (a zone is the whole file's: its local time read as UTC)
+            if zone is None:
+                del out[src]
+            else:
+                out[src] = zone
 
 
 def _not_on_or_after(m) -> datetime | None:
@@ -386,7 +406,8 @@ def _reading(e: LogEvent, windows: dict[str, datetime], dumps: _Dumps) -> tuple 
 
 
 def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[str, list[datetime]] | None = None,
-                   windows: dict[str, datetime] | None = None, dumps: _Dumps | None = None) -> Offsets:
+                   windows: dict[str, datetime] | None = None, dumps: _Dumps | None = None,
+                   copies: _Copies | None = None) -> Offsets:
     """`offsets`, with the steps of each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
     the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
@@ -398,8 +419,9 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
     (_dumped_instant). The mirror: an 'expired' refusal stamped after the NotOnOrAfter it compared while
     the browser posted the response within its window, or the one IdP login within LEAD before it: the SP's clock is ahead; a
     post after the window is a late re-post (the Back button): the refusal's own code. One look at
-    each event; the refusals' work is theirs."""
-    windows, posts, dumps = windows or {}, posts or {}, dumps or {}
+    each event; the refusals' work is theirs. A run holds the log's SAML copies (`copies`) of its lines
+    too: they were stamped by the same clock."""
+    windows, posts, dumps, copies = windows or {}, posts or {}, dumps or {}, copies or {}
     # (an 'expired' refusal is read only where a witness may be: a capture of its response, a confirmed
     # IdP log; a busy SP's log alone holds 10,000s of them, each a catalog look-up)
     readings = [(e, *r) for e in events if (way := _TIME_REFUSALS.get(e.code)) is not None
@@ -428,7 +450,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
         if sent:  # the capture of this very login: its time is the witness
             seen = min(sent, key=lambda t: abs(e.time - t))
             if abs(e.time - seen) > SKEW and (way == "before" or seen < instant):
-                _note_reading(out, e, instant, e.time - seen, seen, "the capture of this login", events, runs)
+                _note_reading(out, e, instant, e.time - seen, seen, "the capture of this login", events, runs, copies)
             continue  # (within SKEW: the IdP's NotBefore was ahead; posted after NotOnOrAfter: too late)
         lo, hi = (bisect_left(times, instant), bisect_right(times, instant + LEAD)) if way == "before" else (
             bisect_left(times, instant - LEAD), bisect_right(times, instant))
@@ -440,7 +462,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
             witness = _proxy_witness(e, way, instant, proxied)
             if witness is not None and abs(e.time - witness[0]) > SKEW:
                 _note_reading(out, e, instant, e.time - witness[0], witness[0],
-                              f"{witness[1]}'s line of that callback", events, runs)
+                              f"{witness[1]}'s line of that callback", events, runs, copies)
             continue
         _, t_idp, idp_log, _ = free[0]
         off = e.time - t_idp
@@ -448,7 +470,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
             continue  # the SP's clock agrees: the IdP's NotBefore was ahead (its clock, or its setting)
         if agree.get(idp_log, set()) - {e.source.input}:  # (no witness: either clock may be off; nothing moves)
             _note_reading(out, e, instant, off, t_idp, "the captures" if "capture" in agree[idp_log]
-                          else "the other SP logs", events, runs)
+                          else "the other SP logs", events, runs, copies)
     return out
 
 
@@ -506,21 +528,21 @@ def _proxy_witness(e: LogEvent, way: str, instant: datetime, proxied: _Proxied) 
 
 
 def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, truth: datetime, witness: str,
-                  events, runs: dict) -> None:
-    """Give the refusal's run (between its log's clock steps) the offset read, and the refusal the
-    verdict: sp-clock-skew, its fix saying by how much and by whose witness."""
+                  events, runs: dict, copies: _Copies) -> None:
+    """Give the refusal's run (between its log's clock steps, its SAML copies with its lines) the offset
+    read, and the refusal the verdict: sp-clock-skew, its fix saying by how much and by whose witness."""
     src = e.source.input
     if src not in runs:
-        runs[src] = _step_runs([x for x in events if x.source.input == src])
+        runs[src] = _step_runs([x for x in events if x.source.input == src], copies.get(src, ()))
     way, side, bound = ("behind", "before", "NotBefore") if off < timedelta(0) else (
         "ahead of", "after", "NotOnOrAfter")
     verdict = ("sp-clock-skew", f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} the IdP's "
                f"at {truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, {side} the {bound} "
                f"{instant:%H:%M:%S} it compared; measured against {witness}): sync the SP server's clock with NTP.")
     at = out.steps.setdefault(src, {})
-    run = next(r for r in runs[src] if e.source.ref in r)
+    run = next(r for r in runs[src] if any(ref == e.source.ref for ref, _ in r))
     # (a refusal's lines each quote the instant: each keeps its verdict)
-    at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref in run)
+    at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref, _ in run)
 
 
 def _seen_by_sp(times, t: datetime) -> bool:
@@ -528,15 +550,134 @@ def _seen_by_sp(times, t: datetime) -> bool:
     return any(abs(x - t) <= STEP for x in times)
 
 
-def _step_runs(events) -> list[set]:
-    """One log's records (in file order) as runs of their refs, cut where the time goes back by more
-    than STEP: a clock step (the run after it is on another clock than the one before)."""
-    runs: list[set] = [set()]
+_Copies = dict[str, list[tuple[int, str, datetime]]]
+
+
+def _copies(messages) -> _Copies:
+    """Log -> (line, ref, time logged) of the SAML copies it holds (java-saml's DEBUG dump), in file
+    order: read on the clock of the run their line falls in, as the log's events."""
+    out: _Copies = {}
+    for r in messages:
+        m = r.message
+        if m.logged_by and m.captured_at and (no := _line_no(m.source.ref)) is not None:
+            out.setdefault(m.source.input, []).append((no, m.source.ref, m.captured_at))
+    for found in out.values():
+        found.sort(key=lambda c: c[0])
+    return out
+
+
+def _line_no(ref: str | None) -> int | None:
+    """The line a text log's record starts on (its ref 'line N', logs._common)."""
+    if ref and ref.startswith("line ") and ref[5:].isdigit():
+        return int(ref[5:])
+    return None
+
+
+def _step_runs(events, copies=()) -> list[list[tuple[str | None, datetime | None]]]:
+    """One log's records (in file order; its SAML copies, `copies` from _copies, among its events by
+    line) as runs of (ref, time), cut where the time goes back by more than STEP: a clock step (the run
+    after it is on another clock than the one before)."""
+    records = [(e.source.ref, e.time) for e in events]
+    lines = [_line_no(ref) for ref, _ in records]
+    if copies and None not in lines:  # (a log whose records have no lines: its events alone)
+        records = [(ref, t) for _, ref, t in sorted([(no, r[0], r[1]) for no, r in zip(lines, records)]
+                                                    + list(copies), key=lambda x: x[0])]
+    runs: list[list] = [[]]
     last = None
-    for e in events:
-        if e.time is not None:
-            if last is not None and e.time < last - STEP:
-                runs.append(set())
-            last = e.time
-        runs[-1].add(e.source.ref)
+    for ref, t in records:
+        if t is not None:
+            if last is not None and t < last - STEP:
+                runs.append([])
+            last = t
+        runs[-1].append((ref, t))
     return runs
+
+
+WITNESS_NEAR = timedelta(seconds=5)
+"""How far apart another log's line of a request (a proxy's access line of the same client) and the
+SP's own may be stamped for the two to be the same request on the same clock."""
+
+
+def _set_right(out: Offsets, events, copies: _Copies, deltas: dict[str, dict]) -> Offsets:
+    """End each run on a clock behind (Offsets.steps) where its clock was set right forward (NTP
+    stepping it to true time, a restart after a fix): a log alone cannot tell that jump from a quiet
+    spell, so a later part of the run is cut off only when witnessed on the log's own offset (out[src])
+    rather than the run's: the records' capture deltas (`deltas`: log -> ref -> log - capture s), or
+    another log's line of the same client within WITNESS_NEAR (a proxy's access log: IIS, nginx). The
+    jump is at least the run's lag (a smaller one cannot set that clock right)."""
+    witnesses = None
+    for src, at in out.steps.items():
+        base = out.get(src, timedelta(0))
+        mine = [x for x in events if x.source.input == src]
+        for run in _step_runs(mine, copies.get(src, ())):
+            off = next((at[ref][0] for ref, _ in run if ref in at), None)
+            if off is None or off >= base - SKEW:
+                continue  # (a clock ahead is set right backwards: a step _step_runs cuts at already)
+            cuts = _jumps(run, base - off - STEP)
+            if not cuts:
+                continue
+            if witnesses is None:
+                witnesses = _client_lines(events, out)
+            by_ref = {x.source.ref: x for x in mine}
+            for k, start in enumerate(cuts):
+                part = run[start:cuts[k + 1] if k + 1 < len(cuts) else len(run)]
+                if any(at.get(ref, (0, None))[1] for ref, _ in part):
+                    continue  # (a refusal there read the clock behind: still behind)
+                vote = _votes(part, base, off, src, by_ref, deltas.get(src, {}), witnesses)
+                if vote > 0:
+                    for ref, _ in run[start:]:
+                        at.pop(ref, None)
+                    break
+    out.steps = {src: at for src, at in out.steps.items() if at}
+    return out
+
+
+def _jumps(run, least: timedelta) -> list[int]:
+    """The indexes in a run (ref, time) where its time goes forward by `least` or more."""
+    out, last = [], None
+    for i, (_, t) in enumerate(run):
+        if t is not None:
+            if last is not None and t - last >= least:
+                out.append(i)
+            last = t
+    return out
+
+
+def _client_lines(events, offsets: dict) -> dict[str, dict[str, list[datetime]]]:
+    """Client address -> input -> the times (on the captures' clock, sorted) of the SP side's lines
+    naming it."""
+    out: dict[str, dict[str, list]] = {}
+    for x in events:
+        if x.ip and x.side == "sp" and x.time is not None:
+            out.setdefault(x.ip, {}).setdefault(x.source.input, []).append(
+                x.time - offsets.get(x.source.input, timedelta(0)))
+    for logs in out.values():
+        for times in logs.values():
+            times.sort()
+    return out
+
+
+def _votes(part, base: timedelta, off: timedelta, src: str, by_ref: dict, deltas: dict, witnesses) -> int:
+    """Witnesses of a part of a run on the log's own offset (`base`) less those on the run's (`off`):
+    its records' capture deltas, and other logs' lines of its clients (a record naming none: the client
+    its request's other lines name) within WITNESS_NEAR."""
+    clients = {x.request_id: x.ip for ref, _ in part if (x := by_ref.get(ref)) is not None and x.ip and x.request_id}
+    vote = 0
+    for ref, t in part:
+        if ref in deltas:
+            d = timedelta(seconds=deltas[ref])
+            vote += (abs(d - base) <= SKEW) - (abs(d - off) <= SKEW)
+        x = by_ref.get(ref)
+        ip = x and (x.ip or clients.get(x.request_id))
+        if t is None or not ip:
+            continue
+        for other, times in witnesses.get(ip, {}).items():
+            if other != src:
+                vote += _near(times, t - base) - _near(times, t - off)
+    return vote
+
+
+def _near(times: list[datetime], t: datetime) -> bool:
+    """A time of `times` (sorted) within WITNESS_NEAR of `t`."""
+    i = bisect_left(times, t - WITNESS_NEAR)
+    return i < len(times) and times[i] <= t + WITNESS_NEAR

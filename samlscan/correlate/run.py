@@ -65,6 +65,12 @@ def _unset_settings(expect) -> dict | None:
             if not getattr(expect, what, None)} or None
 
 
+def _offset_at(offsets: dict, steps: dict, src: str, ref: str | None) -> timedelta | None:
+    """A log record's clock offset: its run's after a clock step (Offsets.steps), else its log's."""
+    at = steps.get(src)
+    return at[ref][0] if at and ref in at else offsets.get(src)
+
+
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
                unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False,
                unset: dict | None = None, given: str | None = None):
@@ -79,11 +85,11 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
             if p.response is not None:
                 p.unset = unset
     unheld = _signing_seen(unheld, pieces)
-    for p in pieces:
-        if p.kind == "log" and p.time and p.input in offsets:
-            p.time -= offsets[p.input]
-    shared: dict[str, str] = {}
     steps = getattr(offsets, "steps", {})  # (records after a log's clock step: clocks._read_refusals)
+    for p in pieces:  # a log's copy of a message: on the clock of its line's run, as the log's events
+        if p.kind == "log" and p.time and (off := _offset_at(offsets, steps, p.input, p.ref)):
+            p.time -= off
+    shared: dict[str, str] = {}
     pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared, steps.get(e.source.input))
                for e in relevant]
     del shared
