@@ -578,10 +578,10 @@ def _step_runs(events, copies=()) -> list[list[tuple[str | None, datetime | None
     line) as runs of (ref, time), cut where the time goes back by more than STEP: a clock step (the run
     after it is on another clock than the one before)."""
     records = [(e.source.ref, e.time) for e in events]
-    lines = [_line_no(ref) for ref, _ in records]
-    if copies and None not in lines:  # (a log whose records have no lines: its events alone)
-        records = [(ref, t) for _, ref, t in sorted([(no, r[0], r[1]) for no, r in zip(lines, records)]
-                                                    + list(copies), key=lambda x: x[0])]
+    lines = [_line_no(ref) for ref, _ in records] if copies else [None]
+    if None not in lines:  # (a log whose records have no lines: its events alone)
+        records = [(ref, t) for _, ref, t in sorted([(no, *r) for no, r in zip(lines, records)] + list(copies),
+                                                    key=lambda x: x[0])]
     runs: list[list] = [[]]
     last = None
     for ref, t in records:
