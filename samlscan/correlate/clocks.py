@@ -14,7 +14,8 @@ class Offsets(dict):
     """{log input: its clock offset}; `against`: {log input: the log it was measured against},
     for those measured without a capture (an SP log against an IdP log, _offsets_by_user); `steps`:
     {log input: {record ref: (its own offset, its verdict or None)}} for the records of a run on
-    another clock than the log's (after a clock step: _read_refusals)."""
+    another clock than the log's (after a clock step back, up to the next or to where the clock was
+    witnessed set right: _read_refusals, _set_right), its events and its SAML copies alike."""
 
     __slots__ = ("against", "steps")
 
