@@ -487,6 +487,16 @@ _SPECS = (
        "Keep only the SP's single sign-on URL in the IdP application.", "idp"),
     _s("sp-internal-error", E, "cause", "The SP failed while processing the response.",
        "Read the SP's stack trace; the first line names the cause.", "sp"),
+    # an access log (SonarQube's access.log, a proxy's: nginx, ingress-nginx, IIS) tells how the SP
+    # answered the IdP's POST, never why: the SP's own log does
+    _s("sp-refused-callback", E, "cause",
+       "The SP refused the SAML callback: an access log saw its answer (an HTTP error, or a redirect back to "
+       "the login page), no log of the SP's says why.",
+       "Read the SP's own log at the time of that request for the reason (an HTTP 5xx is an exception, whose "
+       "stack trace there names it), and scan it with this access log: its line then names the cause. "
+       "SonarQube: web.log ($SONARQUBE_HOME/logs/web.log, or the output of the SonarQube container: docker logs, "
+       "kubectl logs), its ERROR lines of that second and the auth.event line 'login failure' (logged at DEBUG: "
+       "set sonar.log.level.web=DEBUG and log in again when it is not there).", "sp"),
     _s("unknown-failure", W, "cause", "A failure was logged with no recognised cause.",
        "Read the evidence lines.", None),
 )

@@ -190,6 +190,9 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         has_failure = False
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes, read_from = _cause(members, unheld) if has_failure else (None, [], None)
+    refused = _refused_callback(members) if has_failure and cause is None else None
+    if refused is not None:  # only an access log saw it fail: how the SP answered is the finding
+        cause = REFUSED_CALLBACK
     signer = _metadata_signer(members) if cause == "signature-invalid" else None
     if signer:  # the SP refused a response that verifies with the IdP metadata's certificate: it holds another
         cause, read_from = "signature-cert-mismatch", read_from or "signature-invalid"
@@ -211,7 +214,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         # is of its own code: not looked up)
         failed = [p for p in members if p.outcome == "failure" and p.text] if not named else []
         decisive = named[0] if named else next((p for p in failed if read_from and p.log_code == read_from), None) \
-            or next((p for p in failed if _refines(cause, p.log_code)), None)
+            or next((p for p in failed if _refines(cause, p.log_code)), None) or refused
         # who acts and how: the catalog's entry of a log line or capture step that names the cause
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
         stale = _logged_stale_acs(named, entry, cause)
@@ -232,6 +235,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
             fix = _other_sp_fix(fix, cause, other_sp)
+        if fix and refused is not None:
+            fix = _refused_fix(fix, refused)
         if fix and cause == "app-not-found" and sp and sp_rank == _SP_ENTITY:  # the value the IdP lacks
             fix = f"{fix.rstrip('.')}. The SP entity ID this login sent: {sp!r}."
         if fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
@@ -281,6 +286,26 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else (), ip)
+
+
+REFUSED_CALLBACK = "sp-refused-callback"
+
+
+def _refused_callback(members: list[_Piece]) -> _Piece | None:
+    """The first SP log line of a failed attempt that says the login failed and names no reason
+    (an access log's answer to the IdP's POST: sqaccess, iislog), when nothing else of the attempt
+    gave a cause."""
+    return next((p for p in members if p.kind == "log" and p.side == "sp" and p.outcome == "failure"
+                 and p.log_code is None and not p.predicted and p.text), None)
+
+
+def _refused_fix(fix: str, p: _Piece) -> str:
+    """The fix of a refused callback, with the request's ID when its access log names one
+    (SonarQube's access.log, %reqAttribute{ID}: the ID web.log prints as web[ID])."""
+    ids = [k.partition(":req:")[2] for k in p.flow_keys if k.startswith("sonarqube:req:")]
+    if not ids:
+        return fix
+    return f"{fix.rstrip('.')}. Its request ID {ids[0]} is the web[{ids[0]}] of its lines in SonarQube's web.log."
 
 
 def _logged_stale_acs(named: list[_Piece], entry, cause: str | None) -> tuple[str, str] | None:
