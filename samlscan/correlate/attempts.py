@@ -190,7 +190,8 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         has_failure = False
     outcome = "failure" if has_failure else ("success" if "success" in outcomes else "unknown")
     cause, notes, read_from = _cause(members, unheld) if has_failure else (None, [], None)
-    refused = _refused_callback(members) if has_failure and cause is None else None
+    refused = _refused_callback(members) if has_failure and (cause is None or cause == "unknown-failure" and not any(
+        p.log_code for p in members if p.kind == "log")) else None
     if refused is not None:  # only an access log saw it fail: how the SP answered is the finding
         cause = REFUSED_CALLBACK
     signer = _metadata_signer(members) if cause == "signature-invalid" else None
@@ -294,7 +295,8 @@ REFUSED_CALLBACK = "sp-refused-callback"
 def _refused_callback(members: list[_Piece]) -> _Piece | None:
     """The first SP log line of a failed attempt that says the login failed and names no reason
     (an access log's answer to the IdP's POST: sqaccess, iislog), when nothing else of the attempt
-    gave a cause."""
+    gave a cause but a capture's 'refused without saying why' (unknown-failure, a warning: the
+    access log's HTTP answer is the SP's own word that it refused)."""
     return next((p for p in members if p.kind == "log" and p.side == "sp" and p.outcome == "failure"
                  and p.log_code is None and not p.predicted and p.text), None)
 
