@@ -71,8 +71,10 @@ def test_bad_inputs_are_reported_not_raised(tmp_path):
     doc = json.loads(flows("--format", "json", str(tmp_path / "x.txt"), str(tmp_path / "missing"), exit_code=2))
     assert [d["flows"] for d in doc["inputs"]] == [[], []]
     assert all(d["error"] for d in doc["inputs"])
-    # one capture among them is enough for exit 0 (the others are still listed with their reason)
-    doc = json.loads(flows("--format", "json", str(tmp_path / "missing"), str(CAPTURES / "multi-flow-retry.har")))
+    # a capture among them is still shown, the others listed with their reason; a path that does not
+    # exist is a usage error all the same (exit 2, as check and scan: a typo must not pass for a clean run)
+    doc = json.loads(flows("--format", "json", str(tmp_path / "missing"), str(CAPTURES / "multi-flow-retry.har"),
+                           exit_code=2))
     assert doc["inputs"][0]["error"] and doc["inputs"][1]["flows"]
 
 
