@@ -234,7 +234,10 @@ _SPECS = (
        "Security 5.5.x said 'No assertions found in response').",
        "Make the IdP sign the Response as well (Entra: signing option 'Sign SAML response and "
        "assertion'; Okta, Ping: sign the response; Auth0: Applications > the app > Addons > SAML2 "
-       "Web App > Settings, \"signResponse\": true). Older java-saml SPs accept it as is.", "idp"),
+       "Web App > Settings, \"signResponse\": true; Duo: Admin Panel > Applications > the Generic "
+       "SAML Service Provider application > SAML Response > tick 'Sign response'; JumpCloud: Admin Portal > "
+       "SSO Applications > the Custom SAML App > SSO > Sign: Assertion and Response). Older java-saml SPs accept it as is.",
+       "idp"),
     _s("decrypted-prefix-rebound", W, "signature",
        "The decrypted assertion's signature verifies, but the plaintext binds a namespace to another "
        "prefix than the Response does: an SP that puts the decrypted assertion in place of its "
