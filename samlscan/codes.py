@@ -142,6 +142,15 @@ _SPECS = (
        "Make the sender's setting of the receiver's Single Logout URL (the SingleLogoutService "
        "Location in the receiver's metadata) the URL the receiver serves it at (scheme, host, port, "
        "path), or correct the receiver's base URL when it is reached through a proxy.", None),
+    # SAML metadata 2.4.3: each SingleSignOnService names the binding its Location takes; a Shibboleth
+    # IdP serves /profile/SAML2/Redirect/SSO (GET) and /profile/SAML2/POST/SSO (POST) apart, and its
+    # decoder of one binding refuses a message of the other.
+    _s("request-binding-unlisted", E, "protocol",
+       "An AuthnRequest was sent by one binding (HTTP-Redirect or HTTP-POST) to an SSO URL the IdP metadata "
+       "lists for another binding only: the IdP's endpoint for that binding cannot read it.",
+       "Make the SP send the AuthnRequest to the IdP's SingleSignOnService Location of the binding it uses "
+       "(or switch the SP's request binding to the one that URL is listed with): take both from the IdP's "
+       "current metadata.", "sp"),
     _s("recipient-mismatch", E, "protocol",
        "SubjectConfirmationData Recipient is not the SP's ACS URL.",
        "Make the IdP's ACS/Reply URL equal the SP's ACS URL (SAML profiles 4.1.4.2).", "idp"),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from samlscan.certs import SP_CERT, TrustedCert, load_certs
 from samlscan.config.files import NO_CERT, PINNED, _as_list, _read
-from samlscan.config.metadata import VALID_UNTIL, expired_note, load_idp_metadata
+from samlscan.config.mdsign import metadata_signature_note
+from samlscan.config.metadata import NOTES, VALID_UNTIL, expired_entities, expired_note, load_idp_metadata
 from samlscan.config.model import CONFIG_AT, PROFILES, Expectations
 from samlscan.config.python3saml import load_python3_saml_settings
 from samlscan.config.sonar import load_sonar_settings
@@ -57,7 +58,7 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
         for k, v in layer.items():
             if k == NO_CERT:
                 missing.append(v)
-            elif k == PINNED:
+            elif k in (PINNED, NOTES):
                 continue
             elif k in ("idp_certs", "sp_keys", "sp_certs", "idp_metadata_certs", "idp_aggregates"):
                 values[k] = values.get(k, ()) + v
@@ -114,7 +115,9 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
         raise ConfigError(f"{origin}unknown profile {values['profile']!r}; known: {', '.join(PROFILES)}")
     values["sources"] = tuple(sources)
     values["contradictions"] = (_entity_contradictions(flags, file_values, config_path, metadata)
-                                + _expired_metadata(metadata, values.get("at")))
+                                + _expired_metadata(metadata, values.get("at"))
+                                + tuple(n for _, layer in metadata for n in layer.get(NOTES, ()))
+                                + tuple(n for meta, _ in metadata if (n := metadata_signature_note(meta, tuple(certs)))))
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
 
@@ -142,7 +145,9 @@ def _expired_metadata(metadata: list[tuple[str, dict]], at: datetime | None) -> 
     said, not refused (the certificates in it are still what the IdP signs with, or were)."""
     now, what = (at, "--at") if at else (datetime.now(timezone.utc), "now")
     return tuple(note for meta, layer in metadata if VALID_UNTIL in layer
-                 and (note := expired_note(meta, layer[VALID_UNTIL], now, what)))
+                 and (note := expired_note(meta, layer[VALID_UNTIL], now, what))) + tuple(
+        note for meta, layer in metadata for path in layer.get("idp_aggregates", ())
+        if (note := expired_entities(path, now, what)))
 
 
 def _fingerprint_of(cert: TrustedCert, pinned: list[tuple[str, str]]) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from samlscan.certs import TrustedCert, load_certs
@@ -12,6 +13,12 @@ from samlscan.errors import ConfigError, InputError, OtherKind
 METADATA_KEY = ": KeyDescriptor #"
 """In a certificate's origin: it comes from IdP metadata ('<file>: entity <id>: KeyDescriptor #2 ...')."""
 
+NOTES = "idp_metadata_notes"
+"""The key of load_idp_metadata's values that holds what the report says of the metadata itself
+(an unreadable validUntil or cacheDuration, an IdP role of SAML 1.x only), one sentence each."""
+
+SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+
 VALID_UNTIL = "idp_metadata_valid_until"
 """The key of load_idp_metadata's values that holds when the IdP's metadata stops being valid:
 (instant, its text, the element that says it), the earliest validUntil that bounds the IdP."""
@@ -21,15 +28,45 @@ def _limit(elements) -> tuple | None:
     """The earliest validUntil of `elements` (SAML metadata 2.3.1, 2.3.2, 2.4.1: an
     EntitiesDescriptor's, EntityDescriptor's or role's validUntil bounds all it holds), as
     (instant, text, local name of its element); an unreadable one is left out."""
-    from samlscan.saml import parse_time
     from samlscan.xmlsafe import local
 
     found = []
     for el in elements:
         text = (el.get("validUntil") or "").strip()
-        if text and (instant := parse_time(text)) is not None:
+        if text and (instant := _valid_until(text)) is not None:
             found.append((instant, text, local(el.tag)))
     return min(found, key=lambda f: f[0]) if found else None
+
+
+def _valid_until(text: str):
+    """A validUntil (xs:dateTime, metadata 2.2.1), '24:00:00' the next day's midnight (XML Schema 2
+    3.2.7); a date alone or a space for 'T' read leniently. None when unreadable."""
+    from samlscan.saml import parse_saml_time, parse_time
+
+    return parse_saml_time(text) or parse_time(text)
+
+
+def _unreadable(path, elements) -> tuple[str, ...]:
+    """A note for each validUntil or cacheDuration (metadata 2.2.1, 2.3.1-2, 2.4.1) of `elements`
+    that cannot be read: an SP that checks them refuses the metadata (OpenSAML's parser fails on it)."""
+    from samlscan.xmlsafe import local
+
+    notes = []
+    for el in elements:
+        name = f"{local(el.tag)} {el.get('entityID') or el.get('Name') or ''}".strip()
+        until = (el.get("validUntil") or "").strip()
+        if until and _valid_until(until) is None:
+            notes.append(f"the IdP metadata {path}: the {name}'s validUntil {until!r} is no xs:dateTime: samlscan "
+                         "cannot tell when it expires, and an SP that reads it as the schema says refuses the file")
+        cache = el.get("cacheDuration")
+        if cache is not None and not _DURATION.fullmatch(cache.strip()):
+            notes.append(f"the IdP metadata {path}: the {name}'s cacheDuration {cache!r} is no xs:duration "
+                         "(e.g. PT6H): an SP that reads it as the schema says refuses the file")
+    return tuple(notes)
+
+
+_DURATION = re.compile(r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?")
+"""xs:duration (XML Schema 2 3.2.6): the type of cacheDuration (metadata 2.2.1)."""
 
 
 def _earliest(*limits) -> tuple | None:
@@ -49,6 +86,21 @@ def expired_note(path: str, limit: tuple, now, what: str) -> str | None:
             "validUntil (SAML metadata 2.3.1; Shibboleth SP and OpenSAML, SimpleSAMLphp, pysaml2) refuses it "
             "and trusts none of its keys. samlscan still used its entity ID, SSO URLs and certificates: "
             "download the IdP's current metadata")
+
+
+def expired_entities(path: str, now, what: str) -> str | None:
+    """The note for the IdPs of an aggregate read with none chosen whose own validUntil (an
+    EntityDescriptor's or role's inside the EntitiesDescriptor, SAML metadata 2.3.2, 2.4.1) is past
+    at `now`: a message whose Issuer picks one of them is judged with expired metadata."""
+    names = sorted(name for name, limit in _AGGREGATE_LIMITS.get(path, {}).items()
+                   if name and limit and limit[0] < now)
+    whole = _AGGREGATE_LIMITS.get(path, {}).get(None)
+    if not names or whole and whole[0] < now:  # (the whole file's note says it of every IdP)
+        return None
+    shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
+    return (f"the IdP metadata {path}: {len(names)} of its IdPs are past their own validUntil at {what} "
+            f"({shown}): an SP that checks validUntil (SAML metadata 2.3.2, 2.4.1) trusts no key of theirs; "
+            "samlscan still judges a message whose Issuer names one of them with it")
 
 
 def _cert_text(el) -> str:
@@ -147,12 +199,12 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
             for ed in iter_complete(_metadata_bytes(data), MD + "EntityDescriptor"):
                 root_tag = ed.getroottree().getroot().tag
                 if ed.find(MD + "IDPSSODescriptor") is not None:
-                    idps.append((ed.get("entityID"), etree.tostring(ed, with_tail=False),
-                                 _limit(ed.iterancestors())))
+                    idps.append((ed.get("entityID"), etree.tostring(ed, with_tail=False), _bounds(ed, MD)))
                 else:
                     roles |= _roles(ed, MD)
             if idps:
-                return _chosen_idp(path, idps, entity_id, _limit([ed.getroottree().getroot()]))
+                top = ed.getroottree().getroot()
+                return _noted(_chosen_idp(path, idps, entity_id, _limit([top])), _unreadable(path, [top]))
             # (said from the stream: the whole tree of a large file without an IdP took 70 times its size)
             raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata "
                             f"({_no_idp_reason(root_tag or xml_root_tag(_metadata_bytes(data)), roles, MD)})")
@@ -166,8 +218,19 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     entities = _idp_entities(root, MD)
     if not entities:
         raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root.tag, _roles(root, MD), MD)})")
-    return _chosen_idp(path, [(ed.get("entityID"), ed, _limit(ed.iterancestors())) for ed, _ in entities],
-                       entity_id, _limit([root]))
+    return _noted(_chosen_idp(path, [(ed.get("entityID"), ed, _bounds(ed, MD)) for ed, _ in entities],
+                              entity_id, _limit([root])), _unreadable(path, [root] if root.tag != MD + "EntityDescriptor" else []))
+
+
+def _bounds(ed, md: str) -> tuple | None:
+    """The earliest validUntil that bounds an IdP's SAML 2.0 role: its EntitiesDescriptors', its
+    EntityDescriptor's and that role's own (SAML metadata 2.3.1-2, 2.4.1)."""
+    return _limit([*ed.iterancestors(), ed, *(r for r in ed.findall(md + "IDPSSODescriptor") if _speaks_saml2(r))])
+
+
+def _noted(values: dict, notes: tuple[str, ...]) -> dict:
+    """`values` with `notes` said of the file itself (its root's) before the IdP's own."""
+    return {**values, NOTES: notes + values.get(NOTES, ())} if notes else values
 
 
 def _chosen_idp(path: Path, idps: list, entity_id: str | None, whole: tuple | None = None) -> dict:
@@ -284,6 +347,16 @@ def _entity_values(path: Path, ed, idps, limit: tuple | None = None) -> dict:
     from samlscan.xmlsafe import DS, MD
 
     name = ed.get("entityID") or "?"
+    notes = _unreadable(path, [ed, *idps])
+    saml2 = [idp for idp in idps if _speaks_saml2(idp)]
+    if len(saml2) < len(idps):
+        listed_protocols = sorted({p for idp in idps if idp not in saml2
+                                   for p in idp.get("protocolSupportEnumeration", "").split()})
+        notes += (f"the IdP metadata {path}: entity {name}: {len(idps) - len(saml2)} of its {len(idps)} "
+                  f"IDPSSODescriptors support only {', '.join(listed_protocols)} (protocolSupportEnumeration): "
+                  "their keys and SSO URLs are not used for SAML 2.0 messages (metadata 2.4.1; OpenSAML "
+                  "looks the keys up by role and protocol)",)
+    everything, idps = idps, saml2
     certs: list[TrustedCert] = []
     kinds: set[str] = set()
     listed: list[tuple[str, TrustedCert]] = []  # with their use: an encryption one is no signer
@@ -303,12 +376,17 @@ def _entity_values(path: Path, ed, idps, limit: tuple | None = None) -> dict:
                 listed += [(use, c) for c in found]
     urls = _sso_urls(idps, MD)
     out = {"idp_entity_id": ed.get("entityID"), "idp_certs": tuple(certs), "idp_sso_urls": urls,
-           "idp_metadata_certs": tuple(listed)}
+           "idp_metadata_certs": tuple(listed), "idp_sso_endpoints": _sso_endpoints(idps, MD)}
     if until := _earliest(limit, _limit([ed, *idps])):
         out[VALID_UNTIL] = until
+    if notes:
+        out[NOTES] = notes
     if not certs:
         found = (f"its KeyDescriptors are {', '.join(sorted(kinds))} without a signing X509Certificate"
                  if kinds else "it has no KeyDescriptor")
+        if not idps:
+            found = "its IDPSSODescriptor supports no SAML 2.0: protocolSupportEnumeration lists only " + \
+                    " ".join(sorted({p for idp in everything for p in idp.get("protocolSupportEnumeration", "").split()}))
         stray = _stray_certificates(idps, MD, DS)
         if stray:  # samlify's test metadata: <KeyInfo> left in the metadata's default namespace
             found = (f"its signing KeyDescriptor holds an X509Certificate in the namespace {stray!r}, not "
@@ -322,6 +400,14 @@ def _entity_values(path: Path, ed, idps, limit: tuple | None = None) -> dict:
 SAML2_BINDINGS = "urn:oasis:names:tc:SAML:2.0:bindings:"
 
 
+def _speaks_saml2(idp) -> bool:
+    """Whether a role descriptor serves SAML 2.0 (metadata 2.4.1: protocolSupportEnumeration, a list
+    of protocol URIs; Shibboleth IdPs publish a SAML 1.1 role beside the SAML 2.0 one). A role
+    without the (required) attribute is given the benefit of the doubt."""
+    listed = (idp.get("protocolSupportEnumeration") or "").split()
+    return not listed or SAML2_PROTOCOL in listed
+
+
 def _sso_urls(idps, md: str) -> tuple[str, ...]:
     """The IdP's SAML 2.0 login URLs, each once, in the metadata's order: an endpoint of another
     protocol's binding (Shibboleth's SAML 1 'urn:mace:shibboleth:1.0:profiles:AuthnRequest',
@@ -331,6 +417,14 @@ def _sso_urls(idps, md: str) -> tuple[str, ...]:
             if (s.get("Location") or "").strip()
             and (s.get("Binding") or SAML2_BINDINGS).strip().startswith(SAML2_BINDINGS)]
     return tuple(dict.fromkeys(urls))
+
+
+def _sso_endpoints(idps, md: str) -> tuple[tuple[str, str], ...]:
+    """(Binding, Location) of each SAML 2.0 SingleSignOnService: where the IdP takes an AuthnRequest
+    by which binding (metadata 2.4.3; a Shibboleth IdP serves /Redirect/SSO and /POST/SSO apart)."""
+    return tuple(dict.fromkeys(
+        (s.get("Binding").strip(), s.get("Location").strip()) for idp in idps for s in idp.findall(md + "SingleSignOnService")
+        if (s.get("Location") or "").strip() and (s.get("Binding") or "").strip().startswith(SAML2_BINDINGS)))
 
 
 def _readable_certs(text: str | None, origin: str) -> list[TrustedCert]:

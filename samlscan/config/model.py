@@ -45,6 +45,8 @@ class Expectations:
     request_id: str | None = None
     profile: str | None = None
     idp_sso_urls: tuple[str, ...] = ()
+    idp_sso_endpoints: tuple[tuple[str, str], ...] = ()
+    """(Binding, Location) of each SingleSignOnService of the IdP metadata: the binding each URL takes."""
     expiry_window_days: int = 30
     sources: tuple[str, ...] = ()
     """Where the settings came from, for the report header."""

@@ -25,7 +25,8 @@ def for_issuer(expect: Expectations, issuer: str | None) -> Expectations | None:
             listed = expect.idp_metadata_certs + found["idp_metadata_certs"]
             trusted = _as_the_sp_holds(_unique(tuple(given) + found["idp_certs"]), given, [], listed)
             return replace(expect, idp_entity_id=issuer, idp_certs=trusted, idp_metadata_certs=listed,
-                           idp_sso_urls=found["idp_sso_urls"])
+                           idp_sso_urls=found["idp_sso_urls"],
+                           idp_sso_endpoints=found["idp_sso_endpoints"])
     return None
 
 
