@@ -10,7 +10,7 @@ from pathlib import Path
 from samlscan.certs import SP_CERT, TrustedCert, load_certs
 from samlscan.config.files import NO_CERT, PINNED, _as_list, _read
 from samlscan.config.mdsign import metadata_signature_note
-from samlscan.config.metadata import NOTES, VALID_UNTIL, expired_entities, expired_note, load_idp_metadata
+from samlscan.config.metadata import NOTES, SIGNED, VALID_UNTIL, expired_entities, expired_note, load_idp_metadata
 from samlscan.config.model import CONFIG_AT, PROFILES, Expectations
 from samlscan.config.python3saml import load_python3_saml_settings
 from samlscan.config.sonar import load_sonar_settings
@@ -58,7 +58,7 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
         for k, v in layer.items():
             if k == NO_CERT:
                 missing.append(v)
-            elif k in (PINNED, NOTES):
+            elif k in (PINNED, NOTES, SIGNED):
                 continue
             elif k in ("idp_certs", "sp_keys", "sp_certs", "idp_metadata_certs", "idp_aggregates"):
                 values[k] = values.get(k, ()) + v
@@ -117,7 +117,8 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
     values["contradictions"] = (_entity_contradictions(flags, file_values, config_path, metadata)
                                 + _expired_metadata(metadata, values.get("at"))
                                 + tuple(n for _, layer in metadata for n in layer.get(NOTES, ()))
-                                + tuple(n for meta, _ in metadata if (n := metadata_signature_note(meta, tuple(certs)))))
+                                + tuple(n for meta, layer in metadata
+                                        if layer.get(SIGNED) and (n := metadata_signature_note(meta, tuple(certs)))))
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
 

@@ -19,6 +19,10 @@ NOTES = "idp_metadata_notes"
 
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 
+SIGNED = "idp_metadata_signed"
+"""The key of load_idp_metadata's values set when the file's root holds its own ds:Signature
+(metadata 3): mdsign says whether it verifies (the file is parsed again only then)."""
+
 VALID_UNTIL = "idp_metadata_valid_until"
 """The key of load_idp_metadata's values that holds when the IdP's metadata stops being valid:
 (instant, its text, the element that says it), the earliest validUntil that bounds the IdP."""
@@ -187,7 +191,7 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     """
     from lxml import etree
 
-    from samlscan.xmlsafe import MAX_METADATA_BYTES, MAX_XML_BYTES, MD, iter_complete, parse_xml
+    from samlscan.xmlsafe import DS, MAX_METADATA_BYTES, MAX_XML_BYTES, MD, iter_complete, parse_xml
     from samlscan.xmlsafe import root_tag as xml_root_tag
 
     if (held := _held_aggregate(str(path))) is not None:  # (read by the scan's found settings: not again)
@@ -218,8 +222,15 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
     entities = _idp_entities(root, MD)
     if not entities:
         raise OtherKind(f"{path}: no IDPSSODescriptor in this metadata ({_no_idp_reason(root.tag, _roles(root, MD), MD)})")
-    return _noted(_chosen_idp(path, [(ed.get("entityID"), ed, _bounds(ed, MD)) for ed, _ in entities],
-                              entity_id, _limit([root])), _unreadable(path, [root] if root.tag != MD + "EntityDescriptor" else []))
+    values = _noted(_chosen_idp(path, [(ed.get("entityID"), ed, _bounds(ed, MD)) for ed, _ in entities],
+                                entity_id, _limit([root])), _unreadable(path, [root] if root.tag != MD + "EntityDescriptor" else []))
+    if root.find(DS + "Signature") is not None:
+        _SIGNED_FILES.add(str(path))
+    return {**values, SIGNED: True} if str(path) in _SIGNED_FILES else values
+
+
+_SIGNED_FILES: set[str] = set()
+"""The metadata files read whose root holds a ds:Signature (an aggregate held is not read again)."""
 
 
 def _bounds(ed, md: str) -> tuple | None:
@@ -307,7 +318,8 @@ def _unchosen(path: str) -> dict:
     """load_idp_metadata's values for an aggregate whose IdP each message's Issuer picks, with the
     validUntil of the whole file."""
     whole = _AGGREGATE_LIMITS.get(path, {}).get(None)
-    return {"idp_aggregates": (path,), **({VALID_UNTIL: whole} if whole else {})}
+    return {"idp_aggregates": (path,), **({VALID_UNTIL: whole} if whole else {}),
+            **({SIGNED: True} if path in _SIGNED_FILES else {})}
 
 
 def _not_listed(path, names: list[str], entity_id: str) -> ConfigError:
