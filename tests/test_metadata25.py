@@ -200,8 +200,11 @@ def _redirect_to(tmp_path: Path, url: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("url, flagged", [(S.IDP_SSO_POST, True), (S.IDP_SSO_REDIRECT, False)])
+@pytest.mark.parametrize("url, flagged", [(S.IDP_SSO_POST, True), (S.IDP_SSO_REDIRECT, False),
+                                          ("https://idp.example.org/idp/profile/SAML2/Redirect/SSO", False)])
 def test_request_redirected_to_the_post_only_url(tmp_path, url, flagged):
+    """Redirected to the URL listed for HTTP-POST only: flagged; to the Redirect one, or to a URL the
+    metadata does not list at all (another matter than the binding), not."""
     md = str(_write(tmp_path, _metadata()))
     report = analyze_files([str(_redirect_to(tmp_path, url))], build({"idp_metadata": [md], "at": AT}, None))
     codes = [f.code for m in report.messages for f in m.findings]

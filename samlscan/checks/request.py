@@ -238,22 +238,20 @@ sent by a redirect (GET) or by a form (POST) travels by."""
 def check_request_binding(msg: SamlMessage, ctx: CheckContext):
     """An AuthnRequest sent to an SSO URL of the IdP metadata that is not listed for the binding it
     travelled by (metadata 2.4.3: a SingleSignOnService is one Binding's Location): a request POSTed
-    to the HTTP-Redirect-only URL. Only URLs on a host of the metadata's endpoints are judged (another
-    host is another IdP: another_sp)."""
+    to the HTTP-Redirect-only URL. Only a URL the metadata lists (for another binding) is judged."""
     endpoints = ctx.expect.idp_sso_endpoints
     sent_to = msg.url or msg.destination
     if msg.kind != "AuthnRequest" or msg.binding not in _BINDINGS or not endpoints or not sent_to:
         return
     where = _place(_endpoint(sent_to))
-    if not where[1] or where[1:3] not in {_place(url)[1:3] for _, url in endpoints}:
-        return
     if any(_place(_endpoint(url)) == where for binding, url in endpoints if binding in _BINDINGS[msg.binding]):
         return
-    used = _BINDINGS[msg.binding][0].rsplit(":", 1)[-1]
     others = sorted({binding.rsplit(":", 1)[-1] for binding, url in endpoints if _place(_endpoint(url)) == where})
+    if not others:
+        return  # a URL the metadata does not list at all: another IdP's, or an older one (not the binding's fault)
+    used = _BINDINGS[msg.binding][0].rsplit(":", 1)[-1]
     right = [url for binding, url in endpoints if binding in _BINDINGS[msg.binding]]
-    listed = (f"the IdP metadata lists it for {', '.join(others)} only" if others
-              else "the IdP metadata lists no SingleSignOnService at that URL")
+    listed = f"the IdP metadata lists it for {', '.join(others)} only"
     yield finding(msg, "request-binding-unlisted",
                   f"the AuthnRequest was sent by {used} to {_endpoint(sent_to)}, but {listed}: the IdP's endpoint "
                   f"there does not read a {used} message" + (f" (its {used} URL is {right[0]})" if right else
