@@ -150,7 +150,8 @@ _SPECS = (
        "lists for another binding only: the IdP's endpoint for that binding cannot read it.",
        "Make the SP send the AuthnRequest to the IdP's SingleSignOnService Location of the binding it uses "
        "(or switch the SP's request binding to the one that URL is listed with): take both from the IdP's "
-       "current metadata.", "sp"),
+       "current metadata (SonarQube sends it by HTTP-Redirect to sonar.auth.saml.loginUrl: set it to the "
+       "IdP's HTTP-Redirect SingleSignOnService Location).", "sp"),
     _s("recipient-mismatch", E, "protocol",
        "SubjectConfirmationData Recipient is not the SP's ACS URL.",
        "Make the IdP's ACS/Reply URL equal the SP's ACS URL (SAML profiles 4.1.4.2).", "idp"),
