@@ -477,7 +477,9 @@ IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", 
              "keycloak": "Keycloak", "auth0": "Auth0", "shibboleth": "Shibboleth", "authentik": "authentik",
              "simplesamlphp": "SimpleSAMLphp", "pingfederate": "PingFederate", "onelogin": "OneLogin",
              "aws-identity-center": "AWS IAM Identity Center", "pingone": "PingOne", "duo": "Duo",
-             "salesforce": "Salesforce", "zoho": "Zoho Directory", "jumpcloud": "JumpCloud"}
+             "salesforce": "Salesforce", "zoho": "Zoho Directory", "jumpcloud": "JumpCloud",
+             "oracle-oam": "Oracle Access Manager", "forgerock": "ForgeRock AM", "wso2": "WSO2 Identity Server",
+             "cloudflare": "Cloudflare Access", "spid": "SPID"}
 """How the catalog's fixes name each IdP product in a clause of its own ('Okta: the app's ...')."""
 
 

@@ -543,6 +543,26 @@ _ZOHO_APP = "Zoho Directory Admin Panel > Applications > the custom SAML app"
 _JUMPCLOUD_APP = "Admin Portal > SSO Applications > the Custom SAML App"
 """A SAML application of JumpCloud (jumpcloud.com/support 'SSO Application Connector Fields')."""
 
+_OAM_SP = "Oracle Access Management Console > Federation > Service Provider Management > the SP partner"
+"""Oracle Access Manager as IdP: an SP partner per SP ('Administering Identity Federation As An Identity
+Provider', docs.oracle.com Administering Oracle Access Management 12c)."""
+_AUTHENTIK_SAML = "Admin interface > Applications > Providers > the SAML provider > Edit"
+"""authentik: a SAML provider per SP (docs.goauthentik.io 'SAML Provider': ACS URL, Issuer, Audience,
+Signing Certificate, Property mappings)."""
+_AM_IDP = "AM admin UI > Realms > the realm > Applications > Federation > Entity Providers"
+"""ForgeRock AM / PingAM: the hosted IdP and each remote SP are entity providers of a realm, in a
+circle of trust (backstage.forgerock.com 'SAML v2.0 guide')."""
+_WSO2_APP = "Console > Applications > the app > Protocol"
+"""WSO2 Identity Server 7 (and Asgardeo): a SAML application's Protocol tab (Issuer, Assertion consumer
+URLs); IS 5.x/6.x: Management Console > Service Providers > the SP > Inbound Authentication Configuration >
+SAML2 Web SSO Configuration, the same fields."""
+_CF_APP = "Zero Trust dashboard > Access > Applications > the SaaS application > Configure"
+"""Cloudflare Access as IdP: a SaaS application per SP (developers.cloudflare.com 'Generic SAML
+application': Entity ID, Assertion Consumer Service URL, Name ID format, SAML attribute statements)."""
+_SPID_MD = "the SP's metadata as AgID registered it"
+"""SPID: every accredited IdP reads an SP from the SPID federation's registry (AgID's, registry.spid.gov.it):
+the SP changes its metadata and sends it to AgID, no IdP console is the SP's to use."""
+
 _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy whose PolicyRequirementRule is "
             "Requester = the SP's entityID must release the attribute by its id in an AttributeRule with "
             "PermitValueRule ANY, and conf/attribute-resolver.xml must resolve it for the user, then reload "
@@ -591,7 +611,21 @@ _RELEASE = ("Shibboleth: conf/attribute-filter.xml, the AttributeFilterPolicy wh
             f"; Zoho Directory: {_ZOHO_APP} > Attribute Mapping, an Attribute Name the SP reads and its Attribute "
             "Value the user's field"
             f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > Attributes > add attribute, its Service Provider Attribute Name "
-            "the one the SP reads and its JumpCloud Attribute Name the user's field")
+            "the one the SP reads and its JumpCloud Attribute Name the user's field"
+            # OAM: the SP partner's Attribute Profile names what the assertion carries and from which
+            # user attribute
+            f"; Oracle Access Manager: {_OAM_SP} > Attribute Profile, an attribute named as the SP reads it, "
+            "mapped to the user's LDAP attribute"
+            f"; authentik: {_AUTHENTIK_SAML} > Advanced protocol settings > Property mappings must select a SAML "
+            "property mapping whose SAML Attribute Name is the attribute the SP reads"
+            f"; ForgeRock AM: {_AM_IDP} > the hosted IdP > Assertion Processing > Attribute Mapper > Attribute "
+            "Map, the SAML attribute the SP reads mapped to the user's profile attribute"
+            f"; WSO2 Identity Server: Console > Applications > the app > User Attributes must request the user "
+            "attribute, under the claim URI or Protocol > Attribute Profile name the SP reads"
+            f"; Cloudflare Access: {_CF_APP} > SAML attribute statements, a Name the SP reads mapped to the IdP "
+            "attribute"
+            f"; SPID: {_SPID_MD} must request the attribute in its AttributeConsumingService, the IdP releasing "
+            "only the SPID attributes listed there")
 """Where each IdP product releases an attribute to one SP (Shibboleth IdP 4/5 AttributeFilterConfiguration:
 a policy per Requester; the audit field %attr lists the IDs released)."""
 
@@ -661,7 +695,17 @@ _ACS_AT_IDP = (
     f"; Duo: {_DUO_APP} > Service Provider > Assertion Consumer Service must be the SP's ACS URL"
     f"; Salesforce: {_SF_APP} > Edit > Web App Settings > ACS URL must be the SP's ACS URL"
     f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > ACS URL must be the SP's ACS URL"
-    f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > ACS URLs must list the SP's ACS URL")
+    f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > ACS URLs must list the SP's ACS URL"
+    f"; Oracle Access Manager: {_OAM_SP}, its SP metadata's AssertionConsumerService must be the SP's ACS URL: "
+    "load the SP's current metadata into the partner"
+    f"; authentik: {_AUTHENTIK_SAML} > ACS URL must be the SP's ACS URL"
+    f"; ForgeRock AM: {_AM_IDP} > the SP's remote entity provider > Services > Assertion Consumer Service must "
+    "list the SP's ACS URL, or re-import the SP's current metadata"
+    f"; WSO2 Identity Server: {_WSO2_APP} > Assertion consumer URLs must list the SP's ACS URL, the default one "
+    "answering IdP-initiated SSO"
+    f"; Cloudflare Access: {_CF_APP} > Assertion Consumer Service URL must be the SP's ACS URL"
+    f"; SPID: {_SPID_MD}, its AssertionConsumerService at the index the request names, must be the SP's ACS "
+    "URL: send AgID the updated metadata")
 """Where each IdP product takes the URL it sends a response to (Destination, Recipient)."""
 
 _ASSIGN = (
@@ -682,7 +726,15 @@ _ASSIGN = (
     # Salesforce: 'Admin approved users are pre-authorized' admits the profiles and permission sets listed
     f"Salesforce: {_SF_APP} > Manage > Manage Profiles or Manage Permission Sets must include the user's; "
     f"Zoho Directory: {_ZOHO_APP} > Assign Users must include the user or a group of theirs; "
-    f"JumpCloud: {_JUMPCLOUD_APP} > User Groups must include a group of the user's")
+    f"JumpCloud: {_JUMPCLOUD_APP} > User Groups must include a group of the user's"
+    # (OAM's federation has no per-user assignment: its authentication policy protects the IdP)
+    "; authentik: Admin interface > Applications > Applications > the application > Policy / Group / User "
+    "Bindings must bind the user or a group of theirs"
+    f"; ForgeRock AM: {_AM_IDP} > the hosted IdP's authentication chain or tree, and the realm's policies, "
+    "must let the user in"
+    "; WSO2 Identity Server: Console > Applications > the app > Roles, or the app's conditional authentication "
+    "script, must admit the user"
+    f"; Cloudflare Access: {_CF_APP} > Policies, an Allow policy including the user or a group of theirs")
 """Where each IdP product lets a user use an application (MSIS5007, AADSTS50105, Okta's 'not
 assigned', Google's app_not_enabled_for_user)."""
 
@@ -728,7 +780,20 @@ _SIGNING_CERT = (
     "when set, is the one the SP must hold"
     f"; Zoho Directory: {_ZOHO_APP} > Metadata, its X.509 certificate is the one the SP must hold"
     f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > Download certificate is the one the SP must "
-    "hold")
+    "hold"
+    # OAM signs with the federation's signing key (its keystore alias), published in /oamfed/idp/metadata
+    "; Oracle Access Manager: Oracle Access Management Console > Federation > Federation Settings > Signing Key "
+    "names the key it signs with, whose certificate in its IdP metadata at /oamfed/idp/metadata the SP must hold"
+    f"; authentik: {_AUTHENTIK_SAML} > Advanced protocol settings > Signing Certificate is the one the SP must "
+    "hold, downloaded from System > Certificates"
+    f"; ForgeRock AM: {_AM_IDP} > the hosted IdP > Assertion Content > Signing and Encryption > Secret ID And "
+    "Algorithms or Key Aliases, the signing key whose certificate the SP must hold, also in the hosted IdP's "
+    "exported metadata"
+    "; WSO2 Identity Server: Console > Applications > the app > Info > Download IdP metadata, its signing "
+    "certificate is the one the SP must hold"
+    f"; Cloudflare Access: {_CF_APP} > Public key is the certificate the SP must hold"
+    "; SPID: the IdP's current signing certificate is in its metadata in the SPID registry, "
+    "registry.spid.gov.it, which the SP must reload")
 """Where each IdP product gives the certificate it signs with."""
 
 _APP_IDENTIFIER = (
@@ -746,7 +811,14 @@ _APP_IDENTIFIER = (
     f"; Duo: {_DUO_APP} > Service Provider > Entity ID must be the SP entity ID"
     f"; Salesforce: {_SF_APP} > Edit > Web App Settings > Entity Id must be the SP entity ID"
     f"; Zoho Directory: {_ZOHO_APP} > SAML Configuration > Entity ID must be the SP entity ID"
-    f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > SP Entity ID must be the SP entity ID")
+    f"; JumpCloud: {_JUMPCLOUD_APP} > SSO > SP Entity ID must be the SP entity ID"
+    f"; Oracle Access Manager: {_OAM_SP} > Provider ID must be the SP entity ID"
+    f"; authentik: {_AUTHENTIK_SAML} > Audience must be the SP entity ID"
+    f"; ForgeRock AM: {_AM_IDP} must hold the SP's remote entity provider under its entity ID, in the hosted "
+    "IdP's circle of trust"
+    f"; WSO2 Identity Server: {_WSO2_APP} > Issuer must be the SP entity ID"
+    f"; Cloudflare Access: {_CF_APP} > Entity ID must be the SP entity ID"
+    f"; SPID: {_SPID_MD} must carry the entityID the SP sends as Issuer")
 """Where each IdP product looks up an application by the SP's entity ID."""
 
 IDP_WHERE = {

@@ -46,6 +46,10 @@ _IDP_ISSUER_FORMS = (
     # Assertion's (the US Government cloud too; 21Vianet: sts.chinacloudapi.cn), learn.microsoft.com
     # 'Single sign-on SAML protocol'
     ("entra", (r"https://sts\.(?:windows\.net|chinacloudapi\.cn)/[0-9a-fA-F-]{36}/?\Z")),
+    # Entra's v2.0 token issuer, https://login.microsoftonline.com/<tenant id>/v2.0 (the tenant's
+    # OpenID configuration 'issuer'; US Government: login.microsoftonline.us): an SP configured from
+    # the tenant's OIDC metadata expects it as the IdP entity ID, while SAML tokens say sts.windows.net
+    ("entra", (r"https://login\.microsoftonline\.(?:com|us)/[0-9a-fA-F-]{36}/v2\.0/?\Z")),
     # Google Workspace's SAML apps: https://accounts.google.com/o/saml2?idpid=<customer ID>
     ("google", (r"https://accounts\.google\.com/o/saml2(?:\?idpid=[\w-]+)?\Z")),
     # Okta: http://www.okta.com/<app key> by default, the org's URL for a custom Issuer
@@ -62,7 +66,8 @@ _IDP_ISSUER_FORMS = (
                                        r"assertion/[\w=+-]+\Z")),
     # PingOne: the environment's issuer, https://auth.pingone.<com|eu>/<environment id>: its SAML
     # endpoints are {{authPath}}/{{envID}}/saml20/idp/... (developer.pingidentity.com 'SAML 2.0')
-    ("pingone", (r"https://auth\.pingone\.(?:com|eu)/[0-9a-fA-F-]{36}/?\Z")),
+    # (its regions' hosts: auth.pingone.com, .eu, .ca, .asia, .com.au, .sg)
+    ("pingone", (r"https://auth\.pingone\.(?:com|eu|ca|asia|com\.au|sg)/[0-9a-fA-F-]{36}/?\Z")),
     # Duo SSO: https://sso-<host id>.sso.duosecurity.com/saml2/sp/<integration key>/metadata, the
     # application's Entity ID and metadata URL (Duo 'Generic SAML Service Providers'; real apps' URLs)
     ("duo", (r"https://sso-[0-9a-z]+\.sso\.duosecurity\.com/saml2/sp/[A-Z0-9]+/metadata\Z")),
@@ -72,8 +77,16 @@ _IDP_ISSUER_FORMS = (
     ("salesforce", (r"https://[\w-][\w.-]{0,250}\.my\.salesforce\.com/?\Z")),
     # Zoho Directory: its Identity Provider Entity ID https://accounts.zoho.com (its app's Metadata tab)
     ("zoho", (r"https://accounts\.zoho\.com/?\Z")),
-    # Shibboleth IdP: its installer's idp.entityID, https://<host>/idp/shibboleth (idp.properties)
-    ("shibboleth", (r"https://[^/\s]+/idp/shibboleth\Z")),
+    # SPID (Italy): the accredited IdPs' entity IDs in AgID's registry (registry.spid.gov.it; italia/
+    # spid-laravel config/spid-idps.php), AgID's demo and validator IdPs, and spid-testenv2's default
+    # base_url https://spid-testenv2:8088 (its conf's host:port): before Shibboleth (Lepida runs one)
+    ("spid", (r"https://(?:identity\.infocert\.it|posteid\.poste\.it|loginspid\.aruba\.it|spid\.register\.it|"
+              r"identity\.sieltecloud\.it|spid\.intesa\.it|idp\.namirialtsp\.com/idp|id\.lepida\.it/idp/shibboleth|"
+              r"login\.id\.tim\.it/affwebservices/public/saml2sso|loginspid\.infocamere\.it|id\.eht\.eu|"
+              r"spid\.teamsystem\.com/idp|(?:demo|validator)\.spid\.gov\.it|spid-testenv2?:\d{1,5})/?\Z")),
+    # Shibboleth IdP: its installer's idp.entityID, https://<host>/idp/shibboleth (idp.properties), on
+    # any port, http:// on test installs, a trailing '/' typed into idp.properties
+    ("shibboleth", (r"https?://[^/\s]+/idp/shibboleth/?\Z")),
     # SimpleSAMLphp IdP: its metadata URL under the install's baseurlpath (1.x
     # saml2/idp/metadata.php, 2.x module.php/saml/idp/metadata)
     ("simplesamlphp", (r"https?://[^/\s]+/(?:\S*/)?(?:saml2/idp/metadata\.php|"
@@ -82,6 +95,20 @@ _IDP_ISSUER_FORMS = (
     ("keycloak", (r"https?://[^/\s]+/(?:\S*/)?realms/[^/\s]+/?\Z")),
     # AD FS: its Federation Service Identifier, http://<federation service name>/adfs/services/trust
     ("adfs", r"(?i)https?://[^/\s]+/adfs/services/trust/?\Z"),
+    # Oracle Access Manager: its Identity Federation provider ID, http(s)://<host>:<port>/oam/fed
+    # (real responses' NameQualifier, and IdP metadata at /oamfed/idp/metadata)
+    ("oracle-oam", r"https?://[^/\s]+/oam/fed/?\Z"),
+    # authentik: a SAML provider's Issuer field, 'authentik' unless changed (real responses say it)
+    ("authentik", r"authentik\Z"),
+    # ForgeRock AM / PingAM (and OpenAM): the hosted IdP's entity ID defaults to the deployment URL,
+    # http(s)://<host>:<port>/openam (OpenAM, AM 6) or /am (AM 7+)
+    ("forgerock", r"https?://[^/\s]+/(?:openam|am)/?\Z"),
+    # WSO2 Identity Server: the resident IdP's Identity Provider Entity ID, 'localhost' by default
+    # (real responses' <saml2:Issuer>localhost</saml2:Issuer>)
+    ("wso2", r"localhost\Z"),
+    # Cloudflare Access as IdP of a SaaS application: its 'Access Entity ID or Issuer', the app's SSO
+    # endpoint https://<team>.cloudflareaccess.com/cdn-cgi/access/sso/saml/<app id> (or the team's URL)
+    ("cloudflare", r"https://[\w-]{1,63}\.cloudflareaccess\.com(?:/cdn-cgi/access/sso/saml/[0-9a-f]+)?/?\Z"),
 )
 """Each IdP product's default Issuer, as its documentation or its real metadata shows it (matched whole)."""
 _IDP_ISSUERS = tuple((name, re.compile(form)) for name, form in _IDP_ISSUER_FORMS)
@@ -91,7 +118,7 @@ _IDP_ISSUERS = tuple((name, re.compile(form)) for name, form in _IDP_ISSUER_FORM
 def issuer_product(issuer: str | None) -> str | None:
     """The IdP product a default Issuer names ('okta', 'auth0'), else None (one place for both
     the checks' IdP-specific advice and correlation's, when no log line names the IdP). Memoised:
-    a batch asks it of every message, of the few Issuers of its IdPs (8 us each: 16 patterns)."""
+    a batch asks it of every message, of the few Issuers of its IdPs (a few us each)."""
     return next((name for name, form in _IDP_ISSUERS if issuer and form.match(issuer)), None)
 
 
