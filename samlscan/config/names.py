@@ -91,7 +91,44 @@ OTHER_SP_SETTING_NAMES = {
            ("saml2-js", "saml2-js", ("the entity_id option of saml2-js's ServiceProvider",
             "the assert_endpoint option of saml2-js's ServiceProvider", None,
             "the certificates option of saml2-js's IdentityProvider")),
-           ("dex", "Dex's SAML connector config", ("entityIssuer", "redirectURI", "ssoIssuer", "ca (or caData)")))},
+           ("dex", "Dex's SAML connector config", ("entityIssuer", "redirectURI", "ssoIssuer", "ca (or caData)")),
+           # (idps25) OpenSAML 4's assertion validation: the static parameters of its ValidationContext
+           # (SAML2AssertionValidationParameters; Spring's OpenSaml4AuthenticationProvider fills them the same
+           # way) and the signature trust engine's credentials
+           ("opensaml", "OpenSAML", ("SAML2AssertionValidationParameters.COND_VALID_AUDIENCES",
+            "SAML2AssertionValidationParameters.SC_VALID_RECIPIENTS", "SAML2AssertionValidationParameters.VALID_ISSUERS",
+            "the SignatureTrustEngine's credential (the IdP metadata's signing KeyDescriptor)")),
+           # ruby-saml's OneLogin::RubySaml::Settings (OmniAuth SAML takes the same names as options)
+           ("ruby-saml", "ruby-saml's settings or OmniAuth SAML's options", ("sp_entity_id (issuer in older versions)",
+            "assertion_consumer_service_url", "idp_entity_id", "idp_cert")),
+           # crewjam/saml's samlsp.Options: the ACS is URL + /saml/acs; the IdP's entity ID and
+           # certificate come from IDPMetadata
+           ("crewjam", "crewjam/saml samlsp.Options", ("EntityID (the metadata URL, URL + /saml/metadata, when "
+            "empty)", "URL (its ACS is URL + /saml/acs)", "IDPMetadata's entityID", "IDPMetadata's signing KeyDescriptor")),
+           # gosaml2's SAMLServiceProvider fields
+           ("gosaml2", "gosaml2 SAMLServiceProvider", ("AudienceURI (and ServiceProviderIssuer)",
+            "AssertionConsumerServiceURL", "IdentityProviderIssuer", "IDPCertificateStore")),
+           # pysaml2's SP configuration: the IdP's entity ID and certificate come from its metadata
+           ("pysaml2", "pysaml2 SP config", ("entityid", "service.sp.endpoints.assertion_consumer_service",
+            "the IdP entity in metadata (local or remote), its entityID",
+            "the IdP metadata's signing certificate (metadata local or remote)")),
+           # node-saml / passport-saml SamlConfig (idpCert: 'cert' before node-saml 5)
+           ("node-saml", "node-saml options", ("issuer (and audience when set)", "callbackUrl",
+            "idpIssuer", "idpCert (cert before node-saml 5)")),
+           # Sustainsys.Saml2: SPOptions and its IdentityProvider; the ACS is <ModulePath>/Acs
+           ("sustainsys", "Sustainsys.Saml2", ("SPOptions.EntityId", "SPOptions.ModulePath + /Acs "
+            "(/Saml2/Acs by default; SPOptions.PublicOrigin behind a proxy)", "the IdentityProvider's EntityId",
+            "the IdentityProvider's SigningKeys")),
+           # ITfoxtec.Identity.Saml2's Saml2Configuration (its Configuration/Saml2Configuration.cs properties)
+           ("itfoxtec", "ITfoxtec.Identity.Saml2", ("Saml2Configuration.AllowedAudienceUris (and its Issuer)",
+            "the URL of the app's action that reads the response, Saml2PostBinding.ReadSamlResponse "
+            "(AssertionConsumerService in its samples)",
+            "Saml2Configuration.AllowedIssuer", "Saml2Configuration.SignatureValidationCertificates")),
+           # Salesforce as SP: Setup > Single Sign-On Settings > the SAML Single Sign-On setting; its Login URL
+           # (the ACS) is Salesforce's own, shown on the setting
+           ("salesforce", "Salesforce Setup > Single Sign-On Settings > the SAML Single Sign-On setting", (
+            "Entity ID", "Login URL (the ACS Salesforce gives: set it in the IdP)", "Issuer",
+            "Identity Provider Certificate")))},
 }
 """The same settings as SONAR_SETTING_NAMES in another SP's own words, by the product its log is
 read as (samlscan/logs/applog.py): an attempt of that SP is told to change these, not SonarQube's."""
