@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from samlscan.catalog import IDP_NAMES, idp_part
 from samlscan.checks.base import issuer_product
+from samlscan.checks.request import issuer_lookup_idp
 from samlscan.cli import main
 from samlscan.codes import IDP_WHERE
 from samlscan.config.names import GENERIC_SETTING_NAMES, OTHER_SP_SETTING_NAMES, other_sp_setting
@@ -106,6 +107,25 @@ def test_each_product_has_its_clause_for_each_fix(product, code):
         assert clause is None
         return
     assert clause and clause.startswith(IDP_NAMES[product] + ": ") and len(clause) > 40, (product, code)
+
+
+SHARED_SSO = {
+    "https://ssodev2.jpl.nasa.gov/oamfed/idp/samlv20": "oracle-oam",
+    "https://login.example.com:14101/oamfed/idp/samlv20?SAMLRequest=x": "oracle-oam",
+    "https://idp.ssocircle.com:443/sso/SSORedirect/metaAlias/publicidp": "forgerock",
+    "http://am.example.com:8080/openam/SSOPOST/metaAlias/sub/idp": "forgerock",
+    "https://localhost:9443/samlsso": "wso2",
+    "https://is.example.com/t/acme/samlsso?SAMLRequest=x": "wso2",
+    "https://identity.infocert.it/spid/samlsso": None,  # SPID's InfoCert, not WSO2
+    "https://evil.example/oamfed/idp/samlv20/extra": None,
+    "https://evil.example/app/samlsso": None,
+}
+"""Shared SSO endpoints that choose the SP by the request's Issuer (checks.request._ISSUER_LOOKUP)."""
+
+
+@pytest.mark.parametrize("url", sorted(SHARED_SSO))
+def test_shared_sso_endpoints_name_their_product(url):
+    assert issuer_lookup_idp(url) == SHARED_SSO[url]
 
 
 def _run(args: list[str]) -> dict:

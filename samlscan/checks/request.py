@@ -90,6 +90,13 @@ _ISSUER_LOOKUP = (
     # Salesforce as IdP: the org's /idp/endpoint/HttpPost and HttpRedirect, the connected app found by
     # its Entity Id (Setup > Identity Provider > SAML metadata)
     ("salesforce", r"^https://[\w.-]+\.my\.salesforce\.com/idp/endpoint/Http(?:Post|Redirect)$"),
+    # Oracle Access Manager: /oamfed/idp/samlv20 for every SP partner (real SPs' IdP SSO URLs)
+    ("oracle-oam", r"^https?://[^/]+/oamfed/idp/samlv20/?$"),
+    # ForgeRock AM / OpenAM (SSOCircle runs one): the hosted IdP's SSORedirect or SSOPOST/metaAlias/<realm>/idp
+    ("forgerock", r"/SSO(?:Redirect|POST)/metaAlias/\S+$"),
+    # WSO2 Identity Server: https://<host>:9443/samlsso (an organization's /t/<org>/samlsso), the resident
+    # IdP's one endpoint; at the root only (InfoCert's SPID IdP has a /spid/samlsso of its own)
+    ("wso2", r"^https?://[^/]+(?:/t/[^/]+)?/samlsso/?$"),
 )
 """SSO endpoints shared by all the IdP's applications: the IdP knows which one a request is for only
 by its Issuer (SAML core 3.2.1; unlike Okta's, Auth0's or Google's per-application URLs)."""
