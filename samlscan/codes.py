@@ -5,6 +5,7 @@ name and take severity and wording from here. Never rename a code: add the old n
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from samlscan.config import CLOUD_SETTING_NAMES
@@ -853,6 +854,17 @@ CLOUD_FIXES = {
                        "SonarSource support the time of the attempt if neither explains it",
 }
 """The fix of a cause when the SP is SonarQube Cloud, where its SPECS fix names SonarQube Server's settings."""
+
+
+_PLAIN_WORD = re.compile(r"[a-z]+\b(?![-.:/@_])")
+
+
+def as_sentence(text: str | None) -> str | None:
+    """A fix as a sentence, as the catalog writes them: its first word capitalised when it is a plain
+    word ('pass --sp-key ...'), never a name written in lower case ('java-saml', 'sonar.auth.saml...')."""
+    if text and _PLAIN_WORD.match(text):
+        return text[0].upper() + text[1:]
+    return text
 
 
 def spec(code: str) -> CodeSpec:

@@ -49,3 +49,19 @@ def test_clock_skew_in_minutes_judges_as_in_seconds():
 
     assert "subject-confirmation-expired" in codes("60") == codes("1m")
     assert "subject-confirmation-expired" not in codes("2m") == codes("120")
+
+
+@pytest.mark.parametrize("hint, said", [
+    ("pass --sp-key with the SP's private key (PEM)", "Pass --sp-key with the SP's private key (PEM)"),
+    ("nothing to fix", "Nothing to fix"),
+    ("java-saml and python3-saml reject it", "java-saml and python3-saml reject it"),  # a name stays as written
+    ("sonar.auth.saml.user.email must be 'mail'", "sonar.auth.saml.user.email must be 'mail'"),
+    ("okta: the app's profile", "okta: the app's profile"),
+])
+def test_a_checks_fix_is_a_sentence_as_the_catalogs_are(hint, said):
+    from samlscan.checks.base import finding
+    from samlscan.model import SamlMessage, Source
+
+    msg = SamlMessage(source=Source("x"), index=0, kind="Response", id="_r", in_response_to=None, version="2.0",
+                      issue_instant=None, destination=None, issuer=None)
+    assert finding(msg, "assertion-encrypted-no-key", "text", hint=hint).hint == said

@@ -153,7 +153,7 @@ def test_a_signature_by_an_older_unconfigured_certificate_says_the_sp_switched_f
     only_new = replace(DEFAULT, idp_certs=tuple(load_certs(new.read_bytes(), str(new))))
     res = analyze(render(GEN.response("older-key", GEN.OKTA), GEN.OKTA, K.load("idp")), only_new)
     (f,) = by_code(res, "signature-cert-mismatch")
-    assert "older than the configured one" in f.message_text and "activate the new certificate" in f.hint
+    assert "older than the configured one" in f.message_text and "Activate the new certificate" in f.hint
     # with a rollover pair configured (old and new), a foreign older key is no 'switched first':
     # the old certificate is configured too (second review: the IdP signed with its encryption key)
     enc = FIXTURES_KEYS / "idp-enc.crt"

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from samlscan.catalog import with_idp_part
-from samlscan.codes import IDP_WHERE, spec
+from samlscan.codes import IDP_WHERE, as_sentence, spec
 from samlscan.config import Expectations
 from samlscan.model import Assertion, Finding, SamlMessage
 
@@ -28,7 +28,7 @@ def finding(msg: SamlMessage, code: str, text: str, expected=None, actual=None, 
     return Finding(code=s.code, severity=s.severity, message_text=text,
                    expected=None if expected is None else str(expected),
                    actual=None if actual is None else str(actual),
-                   hint=hint if hint is not None else s.fix, source=msg.source,
+                   hint=s.fix if hint is None else as_sentence(hint), source=msg.source,
                    message_ref=msg.id or f"#{msg.index}", side=side)
 
 
