@@ -28,6 +28,7 @@ from samlscan.prefilter import (
     Prefilter,
     _log_with_prefilter,
     _prefilter_for,
+    decoloured,
     prefiltered_lines,
     unknown_text_log,
     read_buffer,
@@ -215,7 +216,7 @@ def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
                 nl = window.find(b"\n", off, CUT_WINDOW)  # (each newline in one window only)
                 if nl < 0:
                     break
-                if pf.record_start.match(window, nl + 1):
+                if _starts(pf, window, nl + 1):
                     found = pos + nl + 1
                     break
                 off = nl + 1
@@ -229,6 +230,15 @@ def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
             pos = found + (SPLIT_BYTES if size - found > 2 * SPLIT_BYTES else SPLIT_BYTES // 4)
     cuts.append(size)
     return list(zip(cuts, cuts[1:]))
+
+
+def _starts(pf: Prefilter, window: bytes, at: int) -> bool:
+    """A record starts at `at` (a line start): in a coloured capture, on the line stripped of its
+    control sequences, as the prefilter reads it."""
+    if not pf.coloured:
+        return pf.record_start.match(window, at) is not None
+    nl = window.find(b"\n", at)
+    return pf.record_start.match(decoloured(window[at:nl if nl >= 0 else len(window)])) is not None
 
 
 def plan(files: list[str]) -> list[Unit]:
@@ -400,7 +410,12 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
     status = "scanned" if n_ok or n_events else (
         "skipped" if all(p[1].input.status == "skipped" for p in parts) else "failed")  # (no SAML line in any)
     # a range with nothing in it says nothing of the log; a log with nothing in any says it once
-    blank = [f for f in finds if f.code == "input-not-saml" and f.source and f.source.ref is None]
+    # a range whose every record read was broken says so of itself (engine.analyze_collected): of the
+    # log only when no range read one (a prefiltered Keycloak range of a malformed line alone), and
+    # then first, as the whole log's reading says it
+    blank = [f for _, r, _lines in parts if r.input.status == "failed" for f in r.findings
+             if f.code == "input-log-malformed" and f.message_text == r.input.reason]
+    blank += [f for f in finds if f.code == "input-not-saml" and f.source and f.source.ref is None]
     if blank:
         finds = [f for f in finds if f not in blank or (status != "scanned" and f is blank[0])]
     reason = None if status == "scanned" else (

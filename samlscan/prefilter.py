@@ -9,15 +9,25 @@ from functools import cache
 from typing import Iterator
 
 from samlscan import engine
-from samlscan.ansi import console
+from samlscan.ansi import _SEQUENCE, console
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
 from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
+from samlscan.logs.coloured import Decoloured
 
 BLOCK = 8 * 1024 * 1024
 
 
 EVERY_LINE = re.compile(rb"")
 """A record_start for logs whose every line is a record of its own."""
+JSON_LINE = re.compile(rb"[ \t]*\{")
+"""A record_start for JSON lines (one object a line)."""
+_CONTROLS = re.compile(_SEQUENCE.pattern.encode())
+"""A terminal control sequence, in bytes (samlscan/ansi.py's: a coloured capture's, stripped)."""
+
+
+def decoloured(data) -> bytes:
+    """`data` without terminal control sequences (none holds a newline: lines stay where they are)."""
+    return _CONTROLS.sub(b"", data) if b"\x1b" in data or b"^[[" in data else bytes(data)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,12 @@ class Prefilter:
     its record: for a reader whose record starts exist to hold lines together, not to tell a record
     from its trace (a range never starts at a Shibboleth non-proceed line, yet one may follow a
     skipped line)."""
+    json_lines: bool = False
+    """Its records are JSON lines (one object a line): a head that does not start with one (a CSV
+    export of the same reader, a JSON array) is read whole."""
+    coloured: bool = False
+    """A console capture's: terminal control sequences are stripped from each block before the
+    record starts and keep literals are looked for (they hide a line's time: samlscan/ansi.py)."""
     documents: bool = False
     """A kept line that opens an XML document without closing it keeps the lines up to its root's
     closing tag (LONG_LINE at most) and, when it is a line of its own, the line before it (the
@@ -79,11 +95,21 @@ def prefilters() -> dict[str, Prefilter]:
     # Core's console logger 'fail: ', 'crit: ', its exception on the lines below). Apache's error log
     # names mod_auth_mellon's lines '[auth_mellon:<level>]', whose texts need not name SAML.
     app = Prefilter(record_start=re.compile(applog.RECORD_START),
-                    keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL", b"[WRN]", b"[ERR]", b"[FTL]",
+                    keep=_AML + (b"WARN", b"ERROR", b"SEVERE", b"FATAL", b"CRITICAL", b"ALERT", b"EMERGENCY",
+                                 b"[WRN]", b"[ERR]", b"[FTL]",
                                  b"fail: ", b"crit: ", b"[auth_mellon:")
                     + _DUMPS)
     return {sonarqube.PARSER.name: _SONAR, applog.NAME: app, **_idp_prefilters(), **_go_prefilters(),
-            **_access_prefilters()}
+            **_access_prefilters(), **_export_prefilters()}
+
+
+def _export_prefilters() -> dict[str, Prefilter]:
+    from samlscan.logs import okta
+
+    # Okta's System Log as JSON lines (samlscan/logs/okta.py): every event is a record the reader
+    # counts (an 'info' one too: the input's event count), so every line naming an event type is
+    # kept; the prefilter is what lets a big export be read in ranges. Its CSV and array: whole.
+    return {okta.PRODUCT: Prefilter(record_start=JSON_LINE, keep=(b'"eventType"',), json_lines=True)}
 
 
 _EMBEDDED = tuple(h.encode() for h in EMBED_HINTS)
@@ -165,10 +191,17 @@ def _log_with_prefilter(head: bytes, found=None):
     if _wide(head, found.head):
         return None  # the byte-level prefilter reads ASCII-compatible logs only
     head = found.head or head
-    if console(head):  # (its record starts hide behind colour codes: read whole, stripped as read)
+    if found.kind != "log":
         return None
-    pf = _prefilter_for(found.parser) if found.kind == "log" else None
-    return (found.parser, pf) if pf is not None and not _json_document(head) else None
+    parser = found.parser
+    if console(head) and not isinstance(parser, Decoloured):  # (sniffed stripped: engine._text)
+        parser = Decoloured(parser)
+    pf = _prefilter_for(parser)
+    if pf is None or _json_document(head):
+        return None
+    if pf.json_lines and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return None
+    return parser, pf
 
 
 def _wide(head: bytes, sniffed: bytes | None) -> bool:
@@ -198,8 +231,9 @@ def unknown_text_log(head: bytes, found=None):
     head = found.head or head  # (the lines it sniffed: engine.sniff_file)
     if console(head):  # (a console capture: read whole)
         return None
-    if found.kind == "log":  # a cut head of such lines (engine.sniff: the embedded reader, its text)
-        return (embedded.PARSER, _ANY_LINE) if found.parser is embedded.PARSER and found.text else None
+    if found.kind == "log":  # a cut head of such lines, or a head with SAML in it (a Monolog log's
+        # dumps): the embedded reader reads every line on its own either way
+        return (embedded.PARSER, _ANY_LINE) if found.parser is embedded.PARSER else None
     text = found.text if found.kind == "blob" else None
     return (embedded.PARSER, _ANY_LINE) if text and engine.unknown_lines(text) else None
 
@@ -461,25 +495,31 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
         want = min(BLOCK, end - pos) if pos < end else 0
         if have + want > len(buf):  # a line longer than a block: room for it (LONG_LINE at most)
             buf.extend(bytes(have + want - len(buf)))
-        got = 0
+        got = read = 0
         if want:
             with memoryview(buf) as view:
-                got = fh.readinto(view[have:have + want]) or 0
+                got = read = fh.readinto(view[have:have + want]) or 0
+            if pf.coloured:  # (shorter: the stripped bytes at the same place, the file's position kept)
+                plain = decoloured(buf[have:have + got])
+                buf[have:have + len(plain)] = plain
+                pos, got, read = pos + got - len(plain), len(plain), got
             if cr_only is None:
                 cr_only = buf.find(b"\n", have, have + got) < 0 and buf.find(b"\r", have, have + got) >= 0
             if cr_only:  # (same length: the text readers' universal newlines read such a file so)
                 buf[have:have + got] = buf[have:have + got].replace(b"\r", b"\n")
         pos += got
+        if read and not got and pos < end:  # (a block of control sequences alone)
+            continue
         lo, hi = 0, have + got
         if skipping:  # the tail of an over-long line: dropped up to its newline
             nl = buf.find(b"\n", 0, hi)
-            if nl < 0 and got:
+            if nl < 0 and read:
                 continue
             lo = nl + 1 if nl >= 0 else lo
             skipping = False
         if hi <= lo:
             break
-        at_end = pos >= end or not got
+        at_end = pos >= end or not read
         have = 0
         data, cut = buf, hi  # the lines to read: data[lo:cut]; buf[cut:hi] is carried on
         if not at_end:

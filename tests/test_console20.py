@@ -216,11 +216,13 @@ def test_colorlog_writes_the_bytes_of_the_fixture():  # pragma: no cover - optio
     assert buf.getvalue().rstrip("\n") == lines[1]
 
 
-def test_a_big_coloured_log_is_read_whole_not_prefiltered():
+def test_a_big_coloured_log_is_prefiltered_on_its_stripped_bytes():
     """The byte prefilter finds record starts by their first bytes (a time), which colours hide: a
-    coloured log is read whole (stripped line by line) rather than cut into wrong records."""
+    coloured log's prefilter strips them from each block first (Prefilter.coloured; prefilter25,
+    which made a big capture read in ranges: tests/test_prefilter25.py), never cuts the raw bytes."""
     from samlscan.prefilter import _log_with_prefilter
 
     head = (DATA / "spring-boot3-ansi.log").read_bytes()
-    assert _log_with_prefilter((LOGS / "sp-app" / "spring-boot3.log").read_bytes()) is not None
-    assert _log_with_prefilter(head) is None and unknown_text_log(head) is None
+    bare = _log_with_prefilter((LOGS / "sp-app" / "spring-boot3.log").read_bytes())
+    assert bare is not None and not bare[1].coloured
+    assert _log_with_prefilter(head)[1].coloured and unknown_text_log(head) is None

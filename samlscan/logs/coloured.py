@@ -7,6 +7,8 @@ head decides, as a bare capture's does (samlscan/ansi.py).
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 from datetime import tzinfo
 from typing import Iterable, Iterator
 
@@ -17,7 +19,14 @@ from samlscan.logs.base import LogParser, Record
 class Decoloured:
     """The inner reader of a coloured console capture, each line stripped as it is read."""
 
-    prefilter = None  # (the record starts hide behind colour codes: read in full)
+    @property
+    def prefilter(self):
+        """The inner reader's prefilter, on bytes stripped of their control sequences as they are
+        read (prefilter.Prefilter.coloured): a big capture is prefiltered and read in ranges too."""
+        from samlscan.prefilter import _prefilter_for
+
+        inner = _prefilter_for(self.inner)
+        return _coloured(inner) if inner is not None else None
 
     def __init__(self, inner: LogParser) -> None:
         self.inner = inner
@@ -33,6 +42,11 @@ class Decoloured:
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         return self.inner.parse(((no, plain(line)) for no, line in lines), path, tz)
+
+
+@functools.lru_cache(maxsize=16)
+def _coloured(inner):
+    return dataclasses.replace(inner, coloured=True)
 
 
 def reader_of(inner_head: str, detect, depth: int) -> LogParser | None:

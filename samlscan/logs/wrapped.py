@@ -26,12 +26,14 @@ Two kinds of wrapping, each read by one class here for every product:
 The inner text goes to the reader that recognises it (sniffed on the unwrapped head, so a
 wrapper inside a wrapper unwraps too). Line references stay those of the file read: the line where
 the wrapper record starts. The wrapper's time is used only for an inner record that carries none
-(WildFly console lines without a date). Wrapped logs are not prefiltered (the byte-level
-prefilters know the bare layouts only): they are read in full.
+(WildFly console lines without a date). A container-timestamped log and an export of JSON lines
+are prefiltered with the inner reader's prefilter seen through the wrapping (LinePrefixed.prefilter,
+Enveloped.prefilter) and read in ranges; other wrapped logs are read in full.
 """
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import functools
 import itertools
@@ -362,13 +364,34 @@ _TIME_PREFIX = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d
 
 @functools.lru_cache(maxsize=16)
 def _time_prefixed(inner):
-    from samlscan.prefilter import Prefilter
-
-    return Prefilter(re.compile(_TIME_PREFIX + b"(?:" + inner.record_start.pattern + b")"), inner.keep,
-                     inner.orphans)
+    # (its other fields kept: a coloured capture's is stripped before the prefix is looked for too)
+    return dataclasses.replace(inner, record_start=re.compile(_TIME_PREFIX + b"(?:" + inner.record_start.pattern + b")"))
 
 
 # --- envelopes -------------------------------------------------------------------------------
+
+_TEXT_KEYS = ("log", "_raw", "message", "original", "event.original", "textPayload", "@message", "MESSAGE",
+              "LogMessage", "LogEntry", "Log")
+"""The keys an envelope holds its text under (_inner_of)."""
+
+
+def _json_escaped(lit: bytes) -> set[bytes]:
+    """`lit` as JSON strings may write it: quotes and backslashes escaped, and with them '<', '>', '&'
+    as Go's encoder writes them (Docker's json-file: '\\u003c') or '/' as PHP's ('\\/')."""
+    text = json.dumps(lit.decode("latin-1"), ensure_ascii=False)[1:-1]
+    html = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return {lit} | {v.encode("latin-1") for v in (text, html, text.replace("/", "\\/"))}
+
+
+@functools.lru_cache(maxsize=16)
+def _json_wrapped(inner):
+    from samlscan.prefilter import Prefilter
+
+    keys = b"|".join(re.escape(k.encode()) for k in _TEXT_KEYS)
+    start = rb'[ \t]*\{(?=[^\n]*?"(?:' + keys + rb')"\s*:\s*"(?:' + inner.record_start.pattern + rb"))"
+    keep = sorted({v for lit in inner.keep for v in _json_escaped(lit)})
+    return Prefilter(re.compile(start), tuple(keep), inner.orphans, json_lines=True)
+
 
 _TIME_KEYS = ("_time", "@timestamp", "timestamp", "time", "_messagetime", "date",
               "TimeGenerated", "published")
@@ -876,7 +899,18 @@ class Enveloped:
     """An export whose records each wrap one original line or event: the inner reader reads the
     original text; references and missing times come from the wrapper."""
 
-    prefilter = None  # read in full: the prefilters know the bare layouts only
+    @property
+    def prefilter(self):
+        """An export of JSON lines (Docker's json-file, a SIEM's one record a line): the inner
+        reader's prefilter seen through the record, its record starts after the key holding the
+        text and its keep literals as a JSON string writes them too; other exports: none (read in
+        full)."""
+        if self.records.kind != "json":
+            return None
+        from samlscan.prefilter import _prefilter_for
+
+        inner = _prefilter_for(self.inner)
+        return _json_wrapped(inner) if inner is not None and not inner.coloured else None
 
     def __init__(self, inner: LogParser, records: _Records) -> None:
         self.inner = inner
@@ -892,11 +926,13 @@ class Enveloped:
         bad: list[Malformed] = []
 
         numbers = itertools.count(1)
+        skips = _Skips()
 
         def numbered(outer: int, text: str, when: Any) -> Iterator[tuple[int, str]]:
+            before = skips.before(outer)
             for line in text.split("\n"):
                 line = line[:-1] if line.endswith("\r") else line  # a tty's CRLF line end (as iter_lines)
-                no = next(numbers)
+                no = next(numbers) + before
                 where[no] = (outer, when)
                 yield no, line
             if len(where) > 200_000:  # bounded: the inner reader lags a few records at most
@@ -905,7 +941,7 @@ class Enveloped:
 
         def inner_lines():
             held: dict[str, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
-            for got in self.records.read(lines, path):
+            for got in self.records.read(skips.counted(lines), path):
                 if isinstance(got, Malformed):
                     bad.append(got)
                     continue
@@ -931,6 +967,31 @@ class Enveloped:
                 yield bad.pop(0)
             yield _rewrite(rec, where, tz, yearless)
         yield from bad
+
+
+class _Skips:
+    """The lines a prefilter skipped (prefilter.prefiltered_lines: an export of JSON lines), each
+    counted as one inner line: the inner reader numbers its lines, and quotes those numbers in its
+    texts ('(line 4: ...)'), as it does reading the whole export (each of its records one line)."""
+
+    def __init__(self) -> None:
+        self.jumps: collections.deque = collections.deque()  # (line after skipped ones, skipped up to it)
+        self.skipped = self.last = 0
+
+    def counted(self, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        for no, text in lines:
+            if no > self.last + 1:
+                self.skipped += no - self.last - 1
+                self.jumps.append((no, self.skipped))
+            self.last = max(self.last, no)
+            yield no, text
+
+    def before(self, outer: int) -> int:
+        """Lines skipped before the record at line `outer` (records are asked for in order)."""
+        jumps = self.jumps
+        while len(jumps) > 1 and jumps[1][0] <= outer:
+            jumps.popleft()
+        return jumps[0][1] if jumps and jumps[0][0] <= outer else 0
 
 
 def _rewrite(rec: Record, where: dict[int, tuple[int, Any]], tz: tzinfo, yearless: bool) -> Record:
