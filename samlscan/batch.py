@@ -397,27 +397,29 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
     parts = sorted(parts, key=lambda x: x[0])
     if len(parts) == 1:
         return parts[0][1]
+    # a range with nothing in it says nothing of the log; a log with nothing in any says it once.
+    # A range whose every record read was broken says so of itself (engine.analyze_collected): of the
+    # log only when no range read one (a prefiltered Keycloak range of a malformed line alone), and
+    # then first, as the whole log's reading says it. Neither is a message's: no index is counted for it.
+    blank = [f for _, r, _lines in parts if r.input.status == "failed" for f in r.findings
+             if f.code == "input-log-malformed" and f.message_text == r.input.reason]
+    blank += [f for _, r, _lines in parts for f in r.findings
+              if f.code == "input-not-saml" and f.source and f.source.ref is None]
     msgs, finds, evs = [], [], []
     index = 0
     for _, r, _lines in parts:  # line numbers are file-wide already (Unit.first_line)
         msgs.extend(_shift_index(m, index) for m in r.messages)
         finds.extend(r.findings)
         evs.extend(r.events)
-        index += len(r.messages) + len(r.findings)  # each raw message gave one or the other
+        # each raw message gave one or the other
+        index += len(r.messages) + sum(all(f is not b for b in blank) for f in r.findings)
     first = parts[0][1].input
     n_ok = sum(p[1].input.messages for p in parts)
     n_events = sum(p[1].input.events for p in parts)  # (with the 'info' events not kept)
     status = "scanned" if n_ok or n_events else (
         "skipped" if all(p[1].input.status == "skipped" for p in parts) else "failed")  # (no SAML line in any)
-    # a range with nothing in it says nothing of the log; a log with nothing in any says it once
-    # a range whose every record read was broken says so of itself (engine.analyze_collected): of the
-    # log only when no range read one (a prefiltered Keycloak range of a malformed line alone), and
-    # then first, as the whole log's reading says it
-    blank = [f for _, r, _lines in parts if r.input.status == "failed" for f in r.findings
-             if f.code == "input-log-malformed" and f.message_text == r.input.reason]
-    blank += [f for f in finds if f.code == "input-not-saml" and f.source and f.source.ref is None]
     if blank:
-        finds = [f for f in finds if f not in blank or (status != "scanned" and f is blank[0])]
+        finds = [f for f in finds if all(f is not b for b in blank) or (status != "scanned" and f is blank[0])]
     reason = None if status == "scanned" else (
         first.reason if status == "skipped" else finds[0].message_text if finds else "nothing found")
     inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=n_events,
