@@ -26,8 +26,8 @@ Two kinds of wrapping, each read by one class here for every product:
 The inner text goes to the reader that recognises it (sniffed on the unwrapped head, so a
 wrapper inside a wrapper unwraps too). Line references stay those of the file read: the line where
 the wrapper record starts. The wrapper's time is used only for an inner record that carries none
-(WildFly console lines without a date). A container-timestamped log and an export of JSON lines
-are prefiltered with the inner reader's prefilter seen through the wrapping (LinePrefixed.prefilter,
+(WildFly console lines without a date). A container-timestamped log and Docker's json-file are
+prefiltered with the inner reader's prefilter seen through the wrapping (LinePrefixed.prefilter,
 Enveloped.prefilter) and read in ranges; other wrapped logs are read in full.
 """
 from __future__ import annotations
@@ -370,9 +370,10 @@ def _time_prefixed(inner):
 
 # --- envelopes -------------------------------------------------------------------------------
 
-_TEXT_KEYS = ("log", "_raw", "message", "original", "event.original", "textPayload", "@message", "MESSAGE",
-              "LogMessage", "LogEntry", "Log")
-"""The keys an envelope holds its text under (_inner_of)."""
+_TEXT_KEYS = ("log",)
+"""The keys of the envelopes prefiltered, holding the text: Docker's json-file (and Fluentd's, Fluent
+Bit's records of it). A SIEM's export of JSON lines (Splunk's `_raw`, `message`, `MESSAGE`: _inner_of)
+is read in full as before (tests/test_siem_exports.py): its equivalence is not yet shown."""
 
 
 def _json_escaped(lit: bytes) -> set[bytes]:
@@ -801,8 +802,10 @@ def _row_record(row: dict, strong: bool) -> tuple[str, Any]:
 class _Records:
     """The wrapper records of one export: (line where the record starts, inner text, time)."""
 
-    def __init__(self, kind: str, strong: bool, cols: tuple[int, int | None] | None = None):
+    def __init__(self, kind: str, strong: bool, cols: tuple[int, int | None] | None = None, docker: bool = False):
         self.kind, self.strong, self.cols = kind, strong, cols
+        self.docker = docker
+        """Docker's json-file records (`log` and `stream`): prefiltered (Enveloped.prefilter)."""
 
     def read(self, lines: Iterable[tuple[int, str]], path: str) -> Iterator[tuple[int, str, Any] | Malformed]:
         if self.kind == "columnar":
@@ -872,15 +875,16 @@ def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
                                                          HEAD_RECORDS) if (got := _inner_of(entry, strong))]
         return (_Records("journal-export", strong), "\n".join(texts)) if texts else None
     if first[:1] in ("{", "["):
-        texts = []
+        texts, docker = [], []
         for _, obj, err in iter_json(enumerate(first.split("\n"), 1)):
             if err is None:
                 got = _inner_of(obj, strong)
                 if got is not None:
                     texts.append(got[0])
+                    docker.append(_part(obj) is not None and isinstance(obj.get("log"), str))
             if len(texts) >= HEAD_RECORDS:
                 break
-        return (_Records("json", strong), "\n".join(texts)) if texts else None
+        return (_Records("json", strong, docker=all(docker)), "\n".join(texts)) if texts else None
     cells = csv_header_cells(first.split("\n", 1)[0])
     cols = _csv_cols(cells, strong) if cells and len(cells) > 1 else None
     if cols is None:
@@ -901,11 +905,11 @@ class Enveloped:
 
     @property
     def prefilter(self):
-        """An export of JSON lines (Docker's json-file, a SIEM's one record a line): the inner
+        """An export of JSON lines under _TEXT_KEYS (Docker's json-file): the inner
         reader's prefilter seen through the record, its record starts after the key holding the
         text and its keep literals as a JSON string writes them too; other exports: none (read in
         full)."""
-        if self.records.kind != "json":
+        if self.records.kind != "json" or not self.records.docker:
             return None
         from samlscan.prefilter import _prefilter_for
 
