@@ -12,6 +12,7 @@ import re
 
 _SEQUENCE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (ECMA-48 5.4): SGR colours 'ESC[0;39m', 'ESC[38;2;r;g;bm', erase 'ESC[K'
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # the same CSI as one 8-bit C1 code (ECMA-48 5.3: 0x9B, U+009B in UTF-8 text)
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC (ECMA-48 8.3.89): a window title, a hyperlink
     r"|\x1b[()*+][0-9A-Za-z]"  # a character set (tput sgr0 writes 'ESC(B' before 'ESC[m')
     r"|\^\[\[[\d;]*[mK]")  # the caret form a copy may hold ('^[[32m': less, cat -v, a pasted ticket)
@@ -20,21 +21,25 @@ _SEQUENCE = re.compile(
 
 def plain(text: str) -> str:
     """`text` without terminal control sequences (the same object when it holds none: most logs)."""
-    if "\x1b" not in text and "^[[" not in text:
+    if "\x1b" not in text and "^[[" not in text and "\x9b" not in text:
         return text
     return _SEQUENCE.sub("", text)
 
 
-_LINE_START = re.compile(rb"(?:\A|\n)[ \t]*(?:\x1b|\^\[)\[[0-?]*[ -/]*[@-~]")
+_LINE_START = re.compile(rb"(?:\A|\n)[ \t]*(?:\x1b\[|\^\[\[|\xc2?\x9b)[0-?]*[ -/]*[@-~]")
 """A line that starts with a control sequence: a coloured console's (every formatter above colours
 its first field, docker compose its service name). A sequence inside a line alone (a value a user
 typed, an attacker's 'ESC[31m' in a NameID) is evidence, shown escaped in the reports."""
 
 
+_MARKS = ("\x1b[", "^[[", "\x9b")
+_BYTE_MARKS = tuple(mark.encode("latin-1") for mark in _MARKS)
+"""What starts a CSI (the 8-bit one a raw byte in a file read as Latin-1 or 'C2 9B' in UTF-8 text)."""
+
+
 def console(head: bytes | str) -> bool:
     """The start of a text is a coloured console capture, whose control sequences are stripped."""
-    if "\x1b[" not in head and "^[[" not in head if isinstance(head, str) else \
-            b"\x1b[" not in head and b"^[[" not in head:
+    if not any(mark in head for mark in (_MARKS if isinstance(head, str) else _BYTE_MARKS)):
         return False
     data = head.encode("utf-8", "replace") if isinstance(head, str) else head
     return _LINE_START.search(data) is not None
