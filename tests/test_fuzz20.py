@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from growth_util import assert_linear
+from growth_util import FLOOR, assert_linear, best_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,3 +35,31 @@ def test_a_console_coloured_with_the_8bit_csi_reads_as_the_plain_log(tmp_path, c
     path.write_text(coloured.replace("\x1b[", csi))
     plain = events(ROOT / "fixtures" / "logs" / "sp-app" / "spring-boot3.log")
     assert plain and events(path) == plain
+
+
+# --- report/cells: one long cell at one column ----------------------------------------------------------
+
+@pytest.mark.parametrize("unit", ["a", "\u00e9", "\u65e5", "e\u0301"], ids=["ascii", "latin", "wide", "mark"])
+def test_clipping_a_long_cell_reads_only_what_fits(unit):
+    """Fails on the old code: clip measured the whole text before cutting it (a 1 MB cell clipped to one
+    column: 3 s), its time 64 times as long for a text 64 times as long; now it stops at the first cluster that does not fit."""
+    from samlscan.report.cells import clip
+
+    assert clip(unit * 10, 2) == unit * (1 if unit == "\u65e5" else 2)
+    short, long = unit * 10_000, unit * 640_000
+    clip(short, 1)
+    t_short = best_seconds(lambda t: [clip(t, 1) for _ in range(10)], short)
+    t_long = best_seconds(lambda t: [clip(t, 1) for _ in range(10)], long)
+    assert t_long <= 4 * t_short + FLOOR, (t_short, t_long)  # (the old code: 64 times, seconds)
+
+
+@pytest.mark.parametrize("unit", ["a", "\u00e9", "e\u0301"], ids=["ascii", "latin", "mark"])
+@pytest.mark.parametrize("break_long", [False, True])
+def test_wrapping_a_long_word_at_one_column_grows_linearly(unit, break_long):
+    """(Guard.) A word of 200,000 clusters wrapped at one column: every cluster on its own line (break_long)
+    or the word whole, in time linear in its length."""
+    from samlscan.report.cells import wrap
+
+    got = wrap(unit * 1000, 1, break_long).split("\n")
+    assert got == ([unit] * 1000 if break_long else [unit * 1000])
+    assert_linear(lambda t: wrap(t, 1, break_long), lambda n: unit * n, 50_000)
