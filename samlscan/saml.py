@@ -18,9 +18,11 @@ from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, S
 from samlscan.privatekeys import without_private_keys
 from samlscan.sigverify import Verification, verify_document
 from samlscan.splice import rebound_facts
+from samlscan.zones import offset_allowed
 from samlscan.xmlsafe import DS, SAML, SAMLP, XENC, element_path, local
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
+_OFFSET_AT_END = re.compile(r"\d[+-](\d\d):?(\d\d)(?::?\d\d(?:\.\d+)?)?$")
 PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse", "ArtifactResolve",
                   "ArtifactResponse", "AttributeQuery", "AuthnQuery", "ManageNameIDRequest")
 
@@ -35,6 +37,9 @@ def parse_time(text: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
         return None
+    zone = _OFFSET_AT_END.search(value)
+    if zone and not offset_allowed(int(zone.group(1)), int(zone.group(2))):
+        return None  # '+00:60', '+24:00': fromisoformat takes any offset under a day, 60 minutes too
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return _to_utc(parsed)
@@ -96,7 +101,7 @@ def _zone(zone: str | None):
     if zone is None or zone == "Z":
         return timezone.utc
     hours, minutes = int(zone[1:3]), int(zone[4:6])
-    if hours > 14 or minutes > 59 or hours == 14 and minutes:
+    if not offset_allowed(hours, minutes):
         raise ValueError(zone)  # XML Schema 2 3.2.7.3: -14:00 to +14:00
     off = timedelta(hours=hours, minutes=minutes)
     return timezone(-off if zone[0] == "-" else off)

@@ -19,6 +19,12 @@ from samlscan.errors import ConfigError
 _OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?")
 
 
+def offset_allowed(hours: int, minutes: int) -> bool:
+    """A zone offset of this many hours and minutes exists: minutes below 60, at most 14:00 either way
+    (XML Schema 2 3.2.7.3; ISO 8601 minutes; UTC+14 is the farthest zone in use)."""
+    return minutes < 60 and hours * 60 + minutes <= 14 * 60
+
+
 def _names(glob: str, path: str) -> bool:
     """Whether `glob` names the file at `path`: its base name ('web.log'), the whole path, or,
     for a glob with folders ('sonarqube/*.log'), the path's last folders (as a .gitignore does)."""
@@ -83,7 +89,7 @@ def parse_zone(name: str) -> tzinfo:
     m = _OFFSET.fullmatch(name.strip())
     if m:
         sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
-        if hours <= 14 and minutes < 60:
+        if offset_allowed(hours, minutes):
             delta = timedelta(hours=hours, minutes=minutes)
             return timezone(-delta if sign == "-" else delta)
     try:

@@ -63,3 +63,33 @@ def test_wrapping_a_long_word_at_one_column_grows_linearly(unit, break_long):
     got = wrap(unit * 1000, 1, break_long).split("\n")
     assert got == ([unit] * 1000 if break_long else [unit * 1000])
     assert_linear(lambda t: wrap(t, 1, break_long), lambda n: unit * n, 50_000)
+
+
+# --- zones: offsets no zone has -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("offset", ["+00:60", "+24:00", "-14:59", "+15:00", "+0060", "+23:59"])
+def test_an_offset_no_zone_has_is_refused_in_every_reader_of_times(offset):
+    """Fails on the old code: --at and the logs' ISO times read '+00:60' as +01:00 and '+23:59' as almost a
+    day (fromisoformat takes any offset under 24 h); --timezone took '-14:59'. XML Schema 2 3.2.7.3 and
+    every zone in use: at most 14:00 either way, minutes below 60 (the SAML reader already said so)."""
+    from samlscan.config.times import parse_at
+    from samlscan.errors import ConfigError
+    from samlscan.saml import parse_saml_time, parse_time
+    from samlscan.zones import parse_zone
+
+    assert parse_time("2025-03-11T08:41:02" + offset) is None
+    with pytest.raises(ConfigError, match="not an ISO-8601 time"):
+        parse_at("2025-03-11T08:41:02" + offset)
+    with pytest.raises(ConfigError, match="not a known time zone"):
+        parse_zone(offset)
+    if ":" in offset:
+        assert parse_saml_time("2025-03-11T08:41:02" + offset) is None
+
+
+@pytest.mark.parametrize("offset", ["+14:00", "-14:00", "+05:45", "-0930", "Z", ""])
+def test_every_real_offset_still_reads(offset):
+    """(Guard.) The farthest zones, a 45-minute one, a basic-format one, UTC and none."""
+    from samlscan.saml import parse_time
+
+    got = parse_time("2025-03-11T08:41:02" + offset)
+    assert got is not None and got.utcoffset().total_seconds() == 0
