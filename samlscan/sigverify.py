@@ -180,7 +180,21 @@ def _placeholder_value(sig, reference) -> bool:
         # samlify's false_signed_request lost characters of a real SignatureValue, which is no placeholder)
         if not _BASE64_TEXT.match(text) or len(text.rstrip("=")) * 3 // 4 < _SHORTEST_VALUE:
             return True
+        if _repeated(text.rstrip("=")):
+            return True
     return False
+
+
+_LONGEST_UNIT = 16
+"""Characters of the longest unit a placeholder repeats ('X', '*', 'REDACTED', 'AAAA' for zero bytes)."""
+
+
+def _repeated(text: str) -> bool:
+    """`text` is one short unit written again and again: 'XXXX…' or 'REDACTEDREDACTED…' is base64 of a
+    value's length, but no digest or signature (their bytes look random: a 10-byte HMAC's 14 characters
+    repeat a unit of 7 or fewer once in 2**41)."""
+    return any(len(text) >= 2 * n and text == text[:n] * (len(text) // n) + text[:len(text) % n]
+               for n in range(1, _LONGEST_UNIT + 1))
 
 
 def _redacted(sig, reference) -> bool:

@@ -93,3 +93,48 @@ def test_every_real_offset_still_reads(offset):
 
     got = parse_time("2025-03-11T08:41:02" + offset)
     assert got is not None and got.utcoffset().total_seconds() == 0
+
+
+# --- sigverify: placeholders of a real value's length -----------------------------------------------------
+
+def _failures(tmp_path: Path, value: str | None) -> list:
+    """The signature failures `check --format json` gives Okta's signed fixture, its SignatureValues
+    replaced by `value` (as a redacting sanitizer or a person does), or as signed (None)."""
+    import json
+    import re
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    text = (ROOT / "fixtures" / "responses" / "valid" / "okta.xml").read_text()
+    if value is not None:
+        text = re.sub(r"(<(?:\w+:)?SignatureValue[^>]*>)[^<]*", lambda m: m.group(1) + value, text)
+    path = tmp_path / "r.xml"
+    path.write_text(text)
+    out = CliRunner().invoke(main, ["check", str(path), "--format", "json"]).output
+    return re.findall(r'"failure": ("[a-z-]+"|null)', out)
+
+
+@pytest.mark.parametrize("value", ["X" * 20, "X" * 344, "x" * 40, "REDACTED" * 6, "A" * 344, "*" * 40,
+                                   "XXXX XXXX\nXXXX XXXX XXXX==", "REMOVED" * 3])
+def test_a_signature_value_redacted_to_a_real_length_is_said_redacted(tmp_path, value):
+    """Fails on the old code (every value but '*'): 20 or more 'X' (or 'REDACTED' again and again, or
+    zero bytes' 'AAAA') is base64 of a real value's length: 'the content was changed' and 'not signed by
+    this key', where the signature was redacted before it was shared and no verifier can say more."""
+    got = _failures(tmp_path, value)
+    assert got and set(got) == {'"placeholder"'}, got
+
+
+def test_a_real_signature_value_is_no_placeholder(tmp_path):
+    """(Guard.) The fixture as signed verifies; 100,000 random values of 10 to 512 bytes (an HMAC's 80-bit
+    floor to RSA-4096) are none repeated."""
+    import base64
+    import random
+
+    from samlscan.sigverify import _repeated
+
+    assert set(_failures(tmp_path, None)) == {"null"}
+    rng = random.Random(20)
+    assert not any(_repeated(base64.b64encode(rng.randbytes(rng.choice((10, 16, 20, 32, 64, 256, 512))))
+                             .decode().rstrip("=")) for _ in range(100_000))
