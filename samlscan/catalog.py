@@ -65,9 +65,11 @@ def own_texts(product: str) -> frozenset[str]:
 
 
 _PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>")
-_VAR = r"[\s\S]{0,400}?"
+_VAR = r"[\s\S]{0,2048}?"
 """A placeholder: any text, newlines included (java-saml joins SubjectConfirmation issues with
-'\\n'), bounded so that one pattern never spans a whole multi-MB paste."""
+'\\n'), bounded so that one pattern never spans a whole multi-MB paste; 2,048 characters, so that a
+long message ID ('Invalid signature for object [<id>]' with a 1,000-character ID) still matches its
+own product's text (at 400 it fell to node-saml's shorter 'Invalid signature')."""
 
 _NEVER = re.compile(r"(?!)")
 

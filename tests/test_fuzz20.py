@@ -138,3 +138,23 @@ def test_a_real_signature_value_is_no_placeholder(tmp_path):
     rng = random.Random(20)
     assert not any(_repeated(base64.b64encode(rng.randbytes(rng.choice((10, 16, 20, 32, 64, 256, 512))))
                              .decode().rstrip("=")) for _ in range(100_000))
+
+
+# --- catalog: a long placeholder ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [10, 1000, 2000])
+def test_a_long_id_in_springs_signature_error_is_still_springs(size):
+    """Fails on the old code (1,000 and 2,000): a placeholder matched at most 400 characters, so Spring's
+    'Invalid signature for object [<id>]' with a long ID was node-saml's shorter text."""
+    from samlscan.catalog import lookup
+
+    got = lookup("Invalid signature for object [_" + "a" * size + "]")
+    assert (got.product, got.id) == ("spring", "invalid_signature")
+
+
+def test_a_repeated_pattern_prefix_grows_linearly():
+    """(Guard.) A line of a pattern's prefix again and again, its closing literal never written: each
+    repeat scans at most one placeholder's bound."""
+    from samlscan.catalog import lookup
+
+    assert_linear(lambda s: lookup(s, "spring"), lambda n: "Invalid signature for object [" * n, 2000)
