@@ -186,15 +186,17 @@ def _placeholder_value(sig, reference) -> bool:
 
 
 _LONGEST_UNIT = 16
-"""Characters of the longest unit a placeholder repeats ('X', '*', 'REDACTED', 'AAAA' for zero bytes)."""
+"""Characters of the longest word a placeholder repeats ('REDACTED', 'SIGNATUREREMOVED')."""
 
 
 def _repeated(text: str) -> bool:
-    """`text` is one short unit written again and again: 'XXXX…' or 'REDACTEDREDACTED…' is base64 of a
-    value's length, but no digest or signature (their bytes look random: a 10-byte HMAC's 14 characters
-    repeat a unit of 7 or fewer once in 2**41)."""
-    return any(len(text) >= 2 * n and text == text[:n] * (len(text) // n) + text[:len(text) % n]
-               for n in range(1, _LONGEST_UNIT + 1))
+    """`text` is a masking mark written again and again: 'XXXX…' (or 'xxxx…') or a word of four or more
+    letters ('REDACTEDREDACTED…'). Base64 of a value's length, but no digest or signature (their bytes
+    look random: a 10-byte HMAC's 14 characters repeat a unit of 7 or fewer once in 2**41). One other
+    letter repeated ('AAAA…', 'BBBB…') stays a value: a stand-in for a real one, not a redaction."""
+    unit = next((text[:n] for n in range(1, _LONGEST_UNIT + 1)
+                 if len(text) >= 2 * n and text == text[:n] * (len(text) // n) + text[:len(text) % n]), None)
+    return unit is not None and (unit in ("X", "x") or len(unit) >= 4 and unit.isalpha())
 
 
 def _redacted(sig, reference) -> bool:
