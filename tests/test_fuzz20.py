@@ -158,3 +158,49 @@ def test_a_repeated_pattern_prefix_grows_linearly():
     from samlscan.catalog import lookup
 
     assert_linear(lambda s: lookup(s, "spring"), lambda n: "Invalid signature for object [" * n, 2000)
+
+
+# --- xmlsafe: an element crowded with attributes ----------------------------------------------------------
+
+def _okta_with(extra_attributes: str) -> bytes:
+    text = (ROOT / "fixtures" / "responses" / "valid" / "okta.xml").read_text()
+    return text.replace("<saml2:Attribute ", "<saml2:Attribute " + extra_attributes + " ", 1).encode()
+
+
+def test_an_element_with_thousands_of_attributes_is_refused_in_linear_time():
+    """Fails on the old code: 25,000 attributes on one saml:Attribute took 48 s (100,000: over 5 minutes)
+    in xmlsec's canonicalization, quadratic in one element's attributes; now one clear finding."""
+    from samlscan.errors import InputError
+    from samlscan.xmlsafe import parse_xml
+
+    with pytest.raises(InputError, match="attributes") as got:
+        parse_xml(_okta_with(" ".join(f'a{i}="v"' for i in range(1001))))
+    assert got.value.code == "input-too-large"
+    parse_xml(_okta_with(" ".join(f'a{i}="v"' for i in range(990))))  # (a thousand is read)
+    # namespace declarations are no attributes to canonicalization's sort (25,000 read in 1 s)
+    parse_xml(_okta_with(" ".join(f'xmlns:p{i}="urn:x:{i}"' for i in range(5000))))
+
+
+@pytest.mark.parametrize("shape", ["values", "attributes"])
+def test_many_attribute_values_or_attributes_grow_linearly(shape):
+    """(Guard.) 100,000 AttributeValues in one Attribute, or as many Attributes: read in linear time."""
+    from samlscan.engine import analyze
+    from samlscan.config import build
+
+    text = (ROOT / "fixtures" / "responses" / "valid" / "okta.xml").read_text()
+
+    def make(n):
+        if shape == "values":
+            more = "".join(f"<saml2:AttributeValue>v{i}</saml2:AttributeValue>" for i in range(n))
+            return text.replace("</saml2:Attribute>", more + "</saml2:Attribute>", 1)
+        more = "".join(f'<saml2:Attribute Name="n{i}"><saml2:AttributeValue>v</saml2:AttributeValue>'
+                       "</saml2:Attribute>" for i in range(n))
+        return text.replace("</saml2:AttributeStatement>", more + "</saml2:AttributeStatement>", 1)
+
+    def run(doc):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
+            f.write(doc)
+        return analyze([f.name], build({}, None))
+
+    assert_linear(run, make, 5000)
