@@ -204,3 +204,24 @@ def test_many_attribute_values_or_attributes_grow_linearly(shape):
         return analyze([f.name], build({}, None))
 
     assert_linear(run, make, 5000)
+
+
+# --- logs/wrapped: docker-in-docker ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("levels", [1, 4, 5])
+def test_docker_json_file_lines_five_levels_deep_are_read(tmp_path, levels):
+    """Fails on the old code (4 and 5): docker's json-file records inside docker-in-docker's, four or five
+    deep, were unwrapped three levels only: no reader, no line read."""
+    import json
+
+    from samlscan import logs
+    from samlscan.model import LogEvent
+
+    lines = (ROOT / "fixtures" / "logs" / "sp-app" / "spring-boot3.log").read_text().splitlines()
+    for _ in range(levels):
+        lines = [json.dumps({"log": line + "\n", "stream": "stdout", "time": "2025-03-11T08:41:02.123456789Z"})
+                 for line in lines]
+    path = tmp_path / "container.log"
+    path.write_text("\n".join(lines) + "\n")
+    assert logs.detect(logs.read_head(str(path))).name == "sp-app"
+    assert len([e for e in logs.parse_file(str(path), timezone.utc) if isinstance(e, LogEvent)]) == 10

@@ -62,8 +62,9 @@ from samlscan.logs import journalexport
 from samlscan.logs.coloured import reader_of
 from samlscan.model import Source
 
-MAX_DEPTH = 3
-"""Wrappers inside wrappers (a Splunk export of docker-prefixed lines) are unwrapped this deep."""
+MAX_DEPTH = 5
+"""Wrappers inside wrappers (a Splunk export of docker-prefixed lines) are unwrapped this deep: five, for
+docker's json-file inside docker-in-docker (CI runners nest it; at 3 a fourth level was no log)."""
 HEAD_RECORDS = 400
 """Records of the head whose inner text is sniffed."""
 
