@@ -411,7 +411,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
                    copies: _Copies | None = None) -> Offsets:
     """`offsets`, with the steps of each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
-    the one IdP login of no other SP line between that NotBefore and LEAD after it, the refusal's run
+    the one IdP login of no other SP line between IDP_LAG before that NotBefore and LEAD after it, the refusal's run
     (the records between two clock steps, _step_runs) is on the SP's clock that far off the IdP's; when
     another witness confirms the IdP's clock (`agree`: IdP log -> the captures or SP logs on its clock),
     the SP's clock is the one off (sp-clock-skew). A refusal naming a captured message's ID (`posts`:
@@ -453,7 +453,9 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
             if abs(e.time - seen) > SKEW and (way == "before" or seen < instant):
                 _note_reading(out, e, instant, e.time - seen, seen, "the capture of this login", events, runs, copies)
             continue  # (within SKEW: the IdP's NotBefore was ahead; posted after NotOnOrAfter: too late)
-        lo, hi = (bisect_left(times, instant), bisect_right(times, instant + LEAD)) if way == "before" else (
+        # (an IdP logs its login as the user is done, just before it issues the response whose NotBefore
+        # may be its IssueInstant (Duo): up to IDP_LAG before that NotBefore)
+        lo, hi = (bisect_left(times, instant - IDP_LAG), bisect_right(times, instant + LEAD)) if way == "before" else (
             bisect_left(times, instant - LEAD), bisect_right(times, instant))
         free = list(itertools.islice((idp[k] for k in range(lo, hi) if not idp[k][3] or not _seen_by_sp(
             sp_users.get(idp[k][3].casefold(), ()), idp[k][1])), 2))  # (one, or more: a busy IdP's window is long)
@@ -600,12 +602,15 @@ SP's own may be stamped for the two to be the same request on the same clock."""
 
 
 def _set_right(out: Offsets, events, copies: _Copies, deltas: dict[str, dict]) -> Offsets:
-    """End each run on a clock behind (Offsets.steps) where its clock was set right forward (NTP
-    stepping it to true time, a restart after a fix): a log alone cannot tell that jump from a quiet
-    spell, so a later part of the run is cut off only when witnessed on the log's own offset (out[src])
-    rather than the run's: the records' capture deltas (`deltas`: log -> ref -> log - capture s), or
-    another log's line of the same client within WITNESS_NEAR (a proxy's access log: IIS, nginx). The
-    jump is at least the run's lag (a smaller one cannot set that clock right)."""
+    """Bound each run on a clock behind (Offsets.steps) where its clock was set right forward (NTP
+    stepping it to true time, a restart after a fix) and, before its refusal, where it went wrong
+    unseen (a restart on a clock behind, hidden by the restart's own gap): a log alone cannot tell
+    those jumps from quiet spells, so a part of the run is cut off only when witnessed on the log's own
+    offset (out[src]) rather than the run's: the records' capture deltas (`deltas`: log -> ref -> log -
+    capture s), another log's line of the same client within WITNESS_NEAR (a proxy's access log: IIS,
+    nginx), or an IdP log's line of the same client or user up to IDP_ANSWER before (_votes). After the
+    refusal's part the run ends at the first part witnessed so, before it the run starts after the
+    last. The jump is at least the run's lag (a smaller one cannot set that clock right)."""
     witnesses = None
     for src, at in out.steps.items():
         base = out.get(src, timedelta(0))
@@ -618,17 +623,20 @@ def _set_right(out: Offsets, events, copies: _Copies, deltas: dict[str, dict]) -
             if not cuts:
                 continue
             if witnesses is None:
-                witnesses = _client_lines(events, out)
+                witnesses = _client_lines(events, out), _idp_lines(events, out)
             by_ref = {x.source.ref: x for x in mine}
-            for k, start in enumerate(cuts):
-                part = run[start:cuts[k + 1] if k + 1 < len(cuts) else len(run)]
-                if any(at.get(ref, (0, None))[1] for ref, _ in part):
-                    continue  # (a refusal there read the clock behind: still behind)
-                vote = _votes(part, base, off, src, by_ref, deltas.get(src, {}), witnesses)
-                if vote > 0:
-                    for ref, _ in run[start:]:
-                        at.pop(ref, None)
-                    break
+            bounds = [0, *cuts, len(run)]
+            parts = [run[a:b] for a, b in zip(bounds, bounds[1:])]
+            # (a refusal there read the clock behind: still behind)
+            read = [k for k, part in enumerate(parts) if any(at.get(ref, (0, None))[1] for ref, _ in part)]
+            if not read:
+                continue
+            right = lambda k: _votes(parts[k], base, off, src, by_ref, deltas.get(src, {}), witnesses) > 0  # noqa: E731
+            before = next((k for k in range(read[0] - 1, -1, -1) if right(k)), None)
+            after = next((k for k in range(read[-1] + 1, len(parts)) if right(k)), None)
+            for ref, _ in (run[:bounds[before + 1]] if before is not None else []) + (
+                    run[bounds[after]:] if after is not None else []):
+                at.pop(ref, None)
     out.steps = {src: at for src, at in out.steps.items() if at}
     return out
 
@@ -658,11 +666,32 @@ def _client_lines(events, offsets: dict) -> dict[str, dict[str, list[datetime]]]
     return out
 
 
+IDP_ANSWER = timedelta(seconds=30)
+"""How long before the SP's line of a login an IdP logs it (the user done, the IdP answers, the browser
+posts the response): an IdP log's line of the same client or user within that is the same login."""
+
+
+def _idp_lines(events, offsets: dict) -> dict[str, list[datetime]]:
+    """Client address or user (casefolded) -> the times (on the captures' clock, sorted) of the IdP
+    logs' logins naming it."""
+    out: dict[str, list] = {}
+    for x in events:
+        if x.side == "idp" and x.outcome == "success" and x.time is not None:
+            t = x.time - offsets.get(x.source.input, timedelta(0))
+            for key in {x.ip, x.user and x.user.casefold()} - {None, ""}:
+                out.setdefault(key, []).append(t)
+    for times in out.values():
+        times.sort()
+    return out
+
+
 def _votes(part, base: timedelta, off: timedelta, src: str, by_ref: dict, deltas: dict, witnesses) -> int:
     """Witnesses of a part of a run on the log's own offset (`base`) less those on the run's (`off`):
-    its records' capture deltas, and other logs' lines of its clients (a record naming none: the client
-    its request's other lines name) within WITNESS_NEAR."""
+    its records' capture deltas, other logs' lines of its clients (a record naming none: the client
+    its request's other lines name) within WITNESS_NEAR, and the IdP logs' logins of its clients or
+    users up to IDP_ANSWER before it (a second after: a log stamping whole seconds)."""
     clients = {x.request_id: x.ip for ref, _ in part if (x := by_ref.get(ref)) is not None and x.ip and x.request_id}
+    sp_lines, idp_lines = witnesses
     vote = 0
     for ref, t in part:
         if ref in deltas:
@@ -670,12 +699,25 @@ def _votes(part, base: timedelta, off: timedelta, src: str, by_ref: dict, deltas
             vote += (abs(d - base) <= SKEW) - (abs(d - off) <= SKEW)
         x = by_ref.get(ref)
         ip = x and (x.ip or clients.get(x.request_id))
-        if t is None or not ip:
+        if t is None:
             continue
-        for other, times in witnesses.get(ip, {}).items():
+        for other, times in sp_lines.get(ip, {}).items() if ip else ():
             if other != src:
                 vote += _near(times, t - base) - _near(times, t - off)
+        keys = {ip, x and x.user and x.user.casefold()} - {None, ""}
+        if keys and x.side == "sp":
+            vote += _answered(idp_lines, keys, t - base) - _answered(idp_lines, keys, t - off)
     return vote
+
+
+def _answered(idp_lines: dict[str, list[datetime]], keys: set, t: datetime) -> bool:
+    """An IdP login of one of `keys` (client address, user) from IDP_ANSWER before `t` to a second after."""
+    for key in keys:
+        times = idp_lines.get(key, ())
+        i = bisect_left(times, t - IDP_ANSWER)
+        if i < len(times) and times[i] <= t + timedelta(seconds=1):
+            return True
+    return False
 
 
 def _near(times: list[datetime], t: datetime) -> bool:
