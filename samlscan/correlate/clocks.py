@@ -411,7 +411,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
                    copies: _Copies | None = None) -> Offsets:
     """`offsets`, with the steps of each SP log holding a time refusal that quotes the instant
     it compared (quoted_instant) far from its own stamp: the SP's 'now' against the IdP's. Paired with
-    the one IdP login of no other SP line between IDP_LAG before that NotBefore and LEAD after it, the refusal's run
+    the one IdP login of no SP line of its user or client between IDP_LAG before that NotBefore and LEAD after it, the refusal's run
     (the records between two clock steps, _step_runs) is on the SP's clock that far off the IdP's; when
     another witness confirms the IdP's clock (`agree`: IdP log -> the captures or SP logs on its clock),
     the SP's clock is the one off (sp-clock-skew). A refusal naming a captured message's ID (`posts`:
@@ -430,17 +430,21 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
                 and (r := _reading(e, windows, dumps)) is not None]
     if not readings:
         return offsets
-    # (time on its own clock, as the NotBefore it wrote; on the captures' clock; input; user)
-    idp: list[tuple[datetime, datetime, str, str | None]] = []
-    sp_users: dict[str, list[datetime]] = {}
+    # (time on its own clock, as the NotBefore it wrote; on the captures' clock; input; user and client)
+    idp: list[tuple[datetime, datetime, str, set]] = []
+    # (user or client address) -> the SP lines' (time, input, request ID)
+    sp_seen: dict[tuple[str, str], list[tuple[datetime, str, str | None]]] = {}
     for e in events:
         if e.time is None:
             continue
         t = e.time - offsets.get(e.source.input, timedelta(0))
+        # (by client address too: the IdP names the mail where the SP names its login, 'erin@..' and 'erin')
+        keys = _who(e)
         if e.side == "idp" and e.outcome == "success":
-            idp.append((e.time, t, e.source.input, e.user))
-        elif e.side == "sp" and e.user:
-            sp_users.setdefault(e.user.casefold(), []).append(t)
+            idp.append((e.time, t, e.source.input, keys))
+        elif e.side == "sp":
+            for key in keys:
+                sp_seen.setdefault(key, []).append((t, e.source.input, e.request_id or e.source.ref))
     idp.sort(key=lambda x: x[0])
     times = [x[0] for x in idp]
     runs: dict[str, list] = {}
@@ -457,8 +461,9 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
         # may be its IssueInstant (Duo): up to IDP_LAG before that NotBefore)
         lo, hi = (bisect_left(times, instant - IDP_LAG), bisect_right(times, instant + LEAD)) if way == "before" else (
             bisect_left(times, instant - LEAD), bisect_right(times, instant))
-        free = list(itertools.islice((idp[k] for k in range(lo, hi) if not idp[k][3] or not _seen_by_sp(
-            sp_users.get(idp[k][3].casefold(), ()), idp[k][1])), 2))  # (one, or more: a busy IdP's window is long)
+        own = (e.source.input, e.request_id or e.source.ref)
+        free = list(itertools.islice((idp[k] for k in range(lo, hi) if not any(_seen_by_sp(
+            sp_seen.get(key, ()), idp[k][1], own) for key in idp[k][3])), 2))  # (one, or more: a busy IdP's window is long)
         if len(free) != 1:
             if proxied is None:
                 proxied = _proxy_callbacks(readings, events, offsets)
@@ -548,9 +553,15 @@ def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, 
     at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref, _ in run)
 
 
-def _seen_by_sp(times, t: datetime) -> bool:
-    """A user's SP log lines (sorted or not: few) name a login within a minute of `t`."""
-    return any(abs(x - t) <= STEP for x in times)
+def _who(e: LogEvent) -> set[tuple[str, str]]:
+    """The keys a log line names its login by: its user (casefolded) and its client address."""
+    return {k for k in (("user", e.user.casefold()) if e.user else None, ("ip", e.ip) if e.ip else None) if k}
+
+
+def _seen_by_sp(lines, t: datetime, own: tuple[str, str | None]) -> bool:
+    """A user's or client's SP log lines (time, input, request; sorted or not: few) name a login within a
+    minute of `t`, other than the refused request's own lines (`own`: its client's auth.event line)."""
+    return any(abs(x - t) <= STEP and (src, rid) != own for x, src, rid in lines)
 
 
 _Copies = dict[str, list[tuple[int, str, datetime]]]
@@ -671,14 +682,14 @@ IDP_ANSWER = timedelta(seconds=30)
 posts the response): an IdP log's line of the same client or user within that is the same login."""
 
 
-def _idp_lines(events, offsets: dict) -> dict[str, list[datetime]]:
-    """Client address or user (casefolded) -> the times (on the captures' clock, sorted) of the IdP
+def _idp_lines(events, offsets: dict) -> dict[tuple[str, str], list[datetime]]:
+    """Client address or user (_who) -> the times (on the captures' clock, sorted) of the IdP
     logs' logins naming it."""
     out: dict[str, list] = {}
     for x in events:
         if x.side == "idp" and x.outcome == "success" and x.time is not None:
             t = x.time - offsets.get(x.source.input, timedelta(0))
-            for key in {x.ip, x.user and x.user.casefold()} - {None, ""}:
+            for key in _who(x):
                 out.setdefault(key, []).append(t)
     for times in out.values():
         times.sort()
@@ -704,13 +715,13 @@ def _votes(part, base: timedelta, off: timedelta, src: str, by_ref: dict, deltas
         for other, times in sp_lines.get(ip, {}).items() if ip else ():
             if other != src:
                 vote += _near(times, t - base) - _near(times, t - off)
-        keys = {ip, x and x.user and x.user.casefold()} - {None, ""}
-        if keys and x.side == "sp":
+        keys = (_who(x) | ({("ip", ip)} if ip else set())) if x is not None and x.side == "sp" else ()
+        if keys:
             vote += _answered(idp_lines, keys, t - base) - _answered(idp_lines, keys, t - off)
     return vote
 
 
-def _answered(idp_lines: dict[str, list[datetime]], keys: set, t: datetime) -> bool:
+def _answered(idp_lines: dict[tuple[str, str], list[datetime]], keys: set, t: datetime) -> bool:
     """An IdP login of one of `keys` (client address, user) from IDP_ANSWER before `t` to a second after."""
     for key in keys:
         times = idp_lines.get(key, ())
