@@ -186,5 +186,5 @@ def test_a_line_with_free_text_after_the_user_agent_is_no_access_line():
 def test_the_email_under_another_name_hint_names_onelogins_parameters(scan):
     erik = [f for m in scan["messages"] if m["input"].endswith("erik-samlresponse.txt") for f in m["findings"]
             if f["code"] == "email-under-other-name"]
-    assert erik and "set sonar.auth.saml.user.email to User.email" in erik[0]["hint"]
+    assert erik and "Set sonar.auth.saml.user.email to User.email" in erik[0]["hint"]
     assert "OneLogin: Applications > the app > Parameters" in erik[0]["hint"]

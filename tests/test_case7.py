@@ -68,7 +68,7 @@ def test_the_email_claim_finding_names_the_claim_without_repeating_every_attribu
     twenty lines of every report row saying again what the message header lists."""
     (f,) = _findings(scan_with_ticket, "email-under-other-name")
     assert f["expected"] == "email" and f["actual"] == CLAIM_EMAIL
-    assert f["hint"].startswith(f"set sonar.auth.saml.user.email to {CLAIM_EMAIL}")
+    assert f["hint"].startswith(f"Set sonar.auth.saml.user.email to {CLAIM_EMAIL}")
     assert "Received" not in f["message_text"]
     assert "objectidentifier" not in f["message_text"]
 
