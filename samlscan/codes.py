@@ -744,6 +744,13 @@ STALE_ACS_FIX = ("Set the IdP's ACS (Reply) URL for this SP to {want}: it posts 
 """destination-mismatch's fix when the Destination's path is not the ACS's (checks.protocol.acs_path_apart):
 the IdP's entry, not the SP's base URL behind a proxy (the code's fix, for a scheme, host or port apart)."""
 
+ENTITY_AS_DESTINATION_FIX = (
+    "Set the IdP's Destination (ACS) URL for this SP to {want}: it writes the SP's entity ID {got} there, not its "
+    "ACS URL (the entity ID in the IdP's ACS field, or no Destination set and the IdP filling in the audience, "
+    "as Auth0's samlp does).")
+"""destination-mismatch's fix when the Destination is the SP's entity ID or the Audience (SAML core 3.2.2:
+the address the Response was sent to, which an entity ID seldom is)."""
+
 SIGNED_BY_ANOTHER_KEY_FIX = (
     "The signed content is intact (its digest matches); the key that made the SignatureValue is not the "
     "configured certificate's: the IdP signs with a rotated (or another) key. Compare the certificate in "

@@ -18,6 +18,7 @@ import pytest
 from external_util import analyze_sample, assert_text_maps, run_check
 from samlscan.catalog import lookup
 from samlscan.checks.base import issuer_product
+from samlscan.codes import ENTITY_AS_DESTINATION_FIX
 
 DATA = Path(__file__).resolve().parent / "data"
 KEYS = Path(__file__).resolve().parent.parent / "fixtures" / "keys"
@@ -216,3 +217,21 @@ def test_samlsign_inputs_are_unsigned_and_say_so(style):
     flags = dict(SIGN_FLAGS, idp_cert=str(KEYS / "idp.crt"))
     assert _codes(analyze_sample(SIGN, name, **flags)) == {"signature-missing"}
     assert run_check(SIGN, name, flags).exit_code == 1
+
+
+def test_a_destination_that_is_the_sp_entity_id_says_so():
+    """samlp writes `destination || audience`: the fix names the entity ID in the ACS's place, not a stale
+    ACS path; a Destination that is merely another path keeps the stale-ACS fix."""
+    f = next(f for f in analyze_sample(AUTH0, "messages/destination-defaults-to-audience.xml", **AUTH0_FLAGS).findings
+             if f.code == "destination-mismatch")
+    assert "is the SP's entity ID" in f.message_text and f.hint.startswith(
+        ENTITY_AS_DESTINATION_FIX.format(want=AUTH0_FLAGS["acs_url"], got=AUTH0_FLAGS["sp_entity_id"]).rstrip("."))
+    assert f.side == "idp"
+    other = next(f for f in analyze_sample(AUTH0, "messages/wrong-recipient.xml", **AUTH0_FLAGS).findings
+                 if f.code == "destination-mismatch")
+    assert "entity ID" not in other.message_text and other.hint.startswith("Set the IdP's ACS (Reply) URL")
+    # the SP entity ID given only as the Audience (no --sp-entity-id) is recognised too
+    flags = {k: v for k, v in AUTH0_FLAGS.items() if k != "sp_entity_id"}
+    f = next(f for f in analyze_sample(AUTH0, "messages/destination-defaults-to-audience.xml", **flags).findings
+             if f.code == "destination-mismatch")
+    assert "is the SP's entity ID" in f.message_text

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp
 from samlscan.checks.bearer import BEARER, one_confirms
-from samlscan.codes import STALE_ACS_FIX, spec
+from samlscan.codes import ENTITY_AS_DESTINATION_FIX, STALE_ACS_FIX, spec
 from samlscan.model import Finding, SamlMessage, Severity
 from samlscan.saml import sender
 
@@ -262,14 +262,24 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
     if not want and msg.destination and is_template_variable(msg.destination):
         yield _unfilled(msg, "destination-mismatch", "Destination", msg.destination, "ACS URL", want)
     elif want and msg.destination and msg.destination != want:
-        stale = acs_path_apart(want, msg.destination)
-        hint = (STALE_ACS_FIX.format(want=want, got=msg.destination) if stale else
-                f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} agree")
+        entity = _names_the_sp_entity(msg, ctx, msg.destination)
+        stale = entity or acs_path_apart(want, msg.destination)
+        hint = ((ENTITY_AS_DESTINATION_FIX if entity else STALE_ACS_FIX).format(want=want, got=msg.destination)
+                if stale else f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} agree")
         yield finding(msg, "destination-mismatch",
                       f"Destination is {msg.destination!r}, the SP's ACS URL is {want!r}: "
-                      + _url_difference(want, msg.destination),
+                      + _url_difference(want, msg.destination)
+                      + ("; the Destination is the SP's entity ID (the Audience), not an ACS URL" if entity else ""),
                       expected=want, actual=msg.destination,
                       hint=in_idp(hint, "destination-mismatch", msg.issuer), side="idp" if stale else None)
+
+
+def _names_the_sp_entity(msg: SamlMessage, ctx: CheckContext, url: str) -> bool:
+    """Whether `url` is the SP's entity ID (configured, or the consumed assertion's Audience): an IdP that
+    posts to the entity ID where the ACS URL belongs (samlp writes `destination || audience`)."""
+    a = consumed_assertion(msg)
+    names = {ctx.expect.sp_entity_id, *(v for group in (a.audience_restrictions if a else ()) for v in group)}
+    return url.strip() in {n.strip() for n in names if n}
 
 
 def acs_path_apart(want: str, got: str) -> bool:
