@@ -294,16 +294,22 @@ REFUSED_CALLBACK = "sp-refused-callback"
 
 def _refused_callback(members: list[_Piece]) -> _Piece | None:
     """The first SP log line of a failed attempt that says the login failed and names no reason
-    (an access log's answer to the IdP's POST: sqaccess, iislog), when nothing else of the attempt
-    gave a cause but a capture's 'refused without saying why' (unknown-failure, a warning: the
-    access log's HTTP answer is the SP's own word that it refused)."""
-    return next((p for p in members if p.kind == "log" and p.side == "sp" and p.outcome == "failure"
-                 and p.log_code is None and not p.predicted and p.text), None)
+    (an access log's answer to the IdP's POST: sqaccess, iislog), else the capture step that shows
+    the SP's own answer to that POST refusing it without a reason (an HTTP error, its refusal or
+    login page, a redirect to its failure page: flows/outcome.py), when nothing else of the attempt
+    gave a cause: either is the SP's own word that it refused."""
+    logged = next((p for p in members if p.kind == "log" and p.side == "sp" and p.outcome == "failure"
+                   and p.log_code is None and not p.predicted and p.text), None)
+    return logged or next((p for p in members if p.kind == "capture" and p.side == "sp" and p.posted_to
+                           and p.outcome == "failure" and p.log_code == "unknown-failure" and not p.predicted),
+                          None)
 
 
 def _refused_fix(fix: str, p: _Piece) -> str:
     """The fix of a refused callback, with the request's ID when its access log names one
     (SonarQube's access.log, %reqAttribute{ID}: the ID web.log prints as web[ID])."""
+    if p.kind == "capture":  # its capture step's fix: the SP's log to read, at the attempt's time
+        return (p.hints or {}).get("unknown-failure") or fix
     ids = [k.partition(":req:")[2] for k in p.flow_keys if k.startswith("sonarqube:req:")]
     if not ids:
         return fix

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from samlscan.codes import SPECS, cause_rank
 from samlscan.config import is_sonarqube_acs
-from samlscan.correlate.pieces import _Piece
+from samlscan.correlate.pieces import _Piece, request_engine
 from samlscan.correlate.unheld import Unheld
 
 
@@ -28,6 +28,10 @@ _EXPLAINED_BY = {"assertion-missing": ("response-signature-required",),
 # Only Spring's: java-saml, python3-saml, pysaml2, ruby-saml, node-saml decrypt an unsigned Response.
 _STOPPED_BEFORE = {"decryption-failed": ("response-signature-required",)}
 _SPRING = frozenset({"spring", "opensaml"})
+# Warnings (other engines take the message) that an SP of a known engine refuses: Spring Security
+# decrypts only inside a signed Response ('Did not decrypt response [..] since it is not signed',
+# OpenSaml4AuthenticationProvider), so an unsigned Response around an EncryptedAssertion is its refusal.
+_ENGINE_REFUSES = {"response-signature-required": _SPRING}
 
 _CAUSE_CODES = frozenset(c for c, s in SPECS.items() if s.group == "cause")
 """Codes only a log can tell (SPECS is fixed at import: looked up once, not per attempt)."""
@@ -141,6 +145,9 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
                          "the SP's settings lack: if the IdP signs with it already (a rollover), that is why"]
     for c in specific_sp + specific_idp:
         return c, notes, None
+    refused = _engine_refused(members)
+    if refused is not None:  # a refusal without its reason, of a message the SP's engine refuses
+        return refused[0], notes + [refused[1]], next((c for c in sp_codes if c), None)
     if any("assertion-replayed" in p.warnings for p in members):
         return "assertion-replayed", notes, None
     lost = sorted({c for p in members for c in p.warnings} & _GROUP_LOSS)
@@ -203,6 +210,23 @@ def _engines(members: list[_Piece]) -> set[str]:
             entry = _text_entry(p.text, p.product) if p.product == "sonarqube" and p.text else None
             out.add(entry.product if entry is not None else p.product)
     return out - {"sonarqube"}
+
+
+def _engine_refused(members: list[_Piece]) -> tuple[str, str] | None:
+    """(code, note) of a warning of the attempt's messages that its SP's engine refuses
+    (_ENGINE_REFUSES), the engine known by its log lines or its own AuthnRequest ID (Spring's
+    'ARQ' + UUID: pieces.request_engine); None when the engine is unknown or takes it."""
+    logged = _engines(members)
+    asked = {p.engine for p in members if p.engine}
+    known = logged | asked
+    for code, engines in _ENGINE_REFUSES.items():
+        if known and known <= engines and any(code in p.warnings for p in members):
+            by = "its log lines" if logged else \
+                f"its AuthnRequest ID {next(i for p in members if p.engine for i in p.ids if request_engine(i))} is " \
+                "Spring Security's"
+            return code, (f"the SP refused the login without saying why; its SAML engine is Spring Security ({by}), "
+                          f"which refuses what the response shows ({code}): other engines take it")
+    return None
 
 
 def _metadata_signer(members: list[_Piece]) -> str | None:

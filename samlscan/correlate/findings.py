@@ -6,7 +6,7 @@ from dataclasses import replace
 from samlscan.catalog import IDP_NAMES, with_idp_part
 from samlscan.checks.base import issuer_product
 from samlscan.codes import IDP_WHERE, SPECS
-from samlscan.correlate.causes import _where
+from samlscan.correlate.causes import _ENGINE_REFUSES, _where
 from samlscan.correlate.pieces import _Piece
 from samlscan.model import Attempt
 
@@ -99,7 +99,7 @@ def cause_findings(report) -> list:
     capture steps and by no finding of its messages (a lost cookie, sign-up disabled, a wrong
     password at the IdP): placed at that line, with the attempt's fix. The formats of one row per
     finding and --fail-on would otherwise not see a failure that only a log explains."""
-    from samlscan.model import Finding, Source
+    from samlscan.model import Finding, Severity, Source
 
     # an attempt's evidence names a captured message by its place or, without one, by its ID
     stated = {(f.source.input, ref, f.code) for f in report.all_findings() if f.source
@@ -109,7 +109,10 @@ def cause_findings(report) -> list:
         code = a.root_cause
         if a.outcome != "failure" or code not in SPECS:
             continue
-        if any((e.input, e.ref, code) in stated for e in a.evidence):
+        # (a warning of the message the SP's engine refused, response-signature-required of Spring's:
+        # its message's finding is a warning, as other engines take it; this login failed of it)
+        refused = code in _ENGINE_REFUSES
+        if not refused and any((e.input, e.ref, code) in stated for e in a.evidence):
             continue
         # a cause inferred rather than quoted (group-sync-failed: a refusal and a response without
         # its groups) is placed at the attempt's first log line
@@ -119,6 +122,7 @@ def cause_findings(report) -> list:
         when = f" at {str(a.time)[:19]} UTC" if a.time else ""  # str(): isoformat, 5x strftime's speed
         who = f" of {a.user}" if a.user else ""
         said = a.notes[0][len(_where(d)) + 2:] if a.decisive and a.notes else SPECS[code].summary
-        out.append(Finding(code=code, severity=SPECS[code].severity, source=Source(d.input, d.ref),
+        out.append(Finding(code=code, severity=Severity.ERROR if refused else SPECS[code].severity,
+                           source=Source(d.input, d.ref),
                            message_text=f"a login{who} failed{when}: {said}", hint=a.fix))
     return out

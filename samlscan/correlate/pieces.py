@@ -113,6 +113,9 @@ class _MessagePiece(_Piece):
     unset: dict | None = None
     """Of a captured response: code -> the SP setting its check needed and samlscan was not given
     (_unset_settings): an SP log's refusal for that code is unchecked here, not contradicted."""
+    engine: str | None = None
+    """The SP's SAML engine as its own AuthnRequest ID shows it (request_engine): what it refuses
+    that other engines take (causes._ENGINE_REFUSES)."""
     hop: bool = False
     """A captured message of a Keycloak broker's own exchange with another IdP (its AuthnRequest
     whose ACS is the broker endpoint, the response posted there): hop 1 of a brokered login, whose
@@ -242,6 +245,7 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Pie
                   copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
                   sides={f.code: f.side for f in r.findings if f.side} or None,
                   sso_product=_sso_product(m.destination) if m.kind == "AuthnRequest" and destination else None,
+                  engine=request_engine(m.id) if m.kind == "AuthnRequest" and not m.logged_by else None,
                   acs=(m.acs_url if m.kind == "AuthnRequest" else m.destination) if not m.logged_by else None,
                   given_acs=next((f.expected for f in r.findings if f.expected and f.code in
                                   ("destination-mismatch", "recipient-mismatch")), None),
@@ -264,6 +268,18 @@ def _predicted_outcome(m, errors) -> str:
             s.verified or s.reformatted for s in m.signatures)):
         return "success"
     return "unknown"
+
+
+_SPRING_REQUEST_ID = re.compile(r"ARQ[0-9a-f]{7,8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+"""Spring Security's AuthnRequest ID: 'ARQ' + UUID.randomUUID().toString().substring(1)
+(OpenSaml4AuthenticationRequestResolver, OpenSamlAuthenticationRequestFactory; a fork that keeps
+the UUID whole writes 8 hex digits first)."""
+
+
+def request_engine(request_id: str | None) -> str | None:
+    """The SP engine an AuthnRequest ID is the mark of ('spring'), else None: other engines' IDs
+    ('ONELOGIN_' + hex of java-saml, python3-saml, php-saml; '_' + hex of most) are shared or free."""
+    return "spring" if request_id and _SPRING_REQUEST_ID.fullmatch(request_id) else None
 
 
 def request_key(product: str | None, request_id: str) -> str:
@@ -359,6 +375,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
                            "need DEBUG) and pass it to samlscan with the capture; common causes are "
                            "sign-up disabled, email already used, group sync and a lost OAUTHSTATE "
                            "cookie" if flow.time else "read the SP's log at the time of the attempt"}
+    # (a POST whose body the capture left out went to the ACS too: its answer is the SP's)
+    posted_to = next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), flow.acs_post)
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
@@ -367,7 +385,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
-                  response=response, posted_to=next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), None),
+                  response=response, posted_to=posted_to, engine=request_engine(flow.request_id),
                   stop=(flow.ask or "") if stopped else None))
 
 

@@ -87,7 +87,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
                 outcome, reason = "failure", err.said
         used_ex.update(mine)
         flows.append(_flow(req[0] if req else None, resp, outcome, reason, err, exchanges, mine,
-                           req[1][1] if req else None, ids[2], test, timed_by_request=not again))
+                           req[1][1] if req else None, ids[2], test, timed_by_request=not again, acs_i=acs_i))
     paired = set(pairs.values())
     bodiless -= used_ex
     for qi, (req, ids) in enumerate(requests):
@@ -108,7 +108,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             err, outcome = None, "unknown"
             reason, ask = unanswered(exchanges, mine)
         used_ex.update(mine)
-        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, test, ask))
+        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, test, ask, acs_i=posted))
     for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
         if ex.leg == "idp-error" and i not in used_ex:
             err = ex.idp_error
@@ -116,7 +116,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     for i in sorted(bodiless - used_ex):  # a response posted with no request before it (a re-post by the
         outcome, reason, test, at = _bodiless_outcome(exchanges, i, kinds, bodiless)  # Back button, a bookmark)
         used_ex.update(at)
-        flows.append(_flow(None, None, outcome, reason, None, exchanges, at, None, None, test))
+        flows.append(_flow(None, None, outcome, reason, None, exchanges, at, None, None, test, acs_i=i))
     for i, ex in enumerate(exchanges):  # the SP refused to start a login (wrong login URL or key)
         if i not in used_ex and ex.status >= 400 and "/sessions/init/" in urlsplit(ex.url).path:
             flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "
@@ -229,14 +229,14 @@ def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
 
 
 def _flow(req, resp, outcome, reason, err, exchanges, idx, req_id, irt, test, ask=None,
-          timed_by_request: bool = True) -> Flow:
+          timed_by_request: bool = True, acs_i: int | None = None) -> Flow:
     """`timed_by_request`: the request's capture time may start the flow (not for a response posted
-    again, whose request started the first post's flow)."""
+    again, whose request started the first post's flow); `acs_i`: the POST to the ACS its outcome reads."""
     at = tuple(sorted(set(idx)))
     mine = tuple(exchanges[i] for i in at)
     times = [ex.time for ex in mine if ex.time] + [m.captured_at for m in (req if timed_by_request else None, resp)
                                                    if m is not None and m.captured_at]
     relay = (resp.relay_state if resp is not None else None) or (req.relay_state if req else None)
     return Flow(req, resp, relay, outcome, reason, err, mine, min(times) if times else None,
-                req_id, irt, test, ask, at=at)
+                req_id, irt, test, ask, acs_post=exchanges[acs_i].url if acs_i is not None else None, at=at)
 

@@ -125,6 +125,9 @@ class Flow:
     capture: Source | None = None
     """The capture file it was read from: a flow of an error page alone has no SAML message to name it
     (Keycloak's first broker login page after the external IdP's response was taken)."""
+    acs_post: str | None = None
+    """The URL of the POST to the SP's ACS whose answer `outcome` reads, its body captured or not
+    (a refusal there is the SP's own answer to the IdP's response); None when no POST reached it."""
     at: tuple[int, ...] = ()
     """Each exchange's place in its capture (0-based, the browser's order): `Exchange.entry` is the
     number the user finds it by, which need not follow that order (a Burp export sorted newest
