@@ -89,7 +89,8 @@ def test_concurrent_brokered_logins_in_one_har_are_joined_by_their_users(tmp_pat
     found = _scan_of(tmp_path, order)
     (anna,) = _of(found, "anna")
     (dan,) = _of(found, "dan")
-    assert anna["outcome"] == "success" and dan["root_cause"] == "unknown-failure"  # (no web.log here)
+    # (no web.log here: SonarQube's answer to Keycloak's POST refused it, unexplained)
+    assert anna["outcome"] == "success" and dan["root_cause"] == "sp-refused-callback"
     assert any("/broker/entra/endpoint" in u for u in _urls(anna, order))
     assert any("/broker/entra/endpoint" in u for u in _urls(dan, order))
     assert len(found["attempts"]) == 2

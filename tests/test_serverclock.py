@@ -128,7 +128,8 @@ def test_an_sp_clock_behind_the_others_is_the_likely_cause_of_its_silent_refusal
 
 
 def test_a_slightly_off_sp_clock_is_not_made_the_cause(tmp_path):
-    """20 s apart is within every SP's tolerance: the refusal stays unexplained."""
+    """20 s apart is within every SP's tolerance: the refusal stays unexplained (the SP's refusal of
+    the POST, sp-refused-callback)."""
     req, resp = gc._pick_pair(FIX)
     entries = gc.attempt(req, resp, "5c10c4be12345678", 0, result="/sessions/unauthorized",
                          auth_error="You're not authorized to access this page. Please contact the administrator.")
@@ -138,7 +139,7 @@ def test_a_slightly_off_sp_clock_is_not_made_the_cause(tmp_path):
     path.write_text(json.dumps(doc))
     report = _json([str(path)])
     assert "server-clock-off" not in _codes(report)
-    assert report["attempts"][0]["root_cause"] == "unknown-failure"
+    assert report["attempts"][0]["root_cause"] == "sp-refused-callback"
 
 
 def test_a_response_a_cache_may_have_served_is_no_witness():
