@@ -504,10 +504,10 @@ _SPECS = (
     # an access log (SonarQube's access.log, a proxy's: nginx, ingress-nginx, IIS) tells how the SP
     # answered the IdP's POST, never why: the SP's own log does
     _s("sp-refused-callback", E, "cause",
-       "The SP refused the SAML callback: an access log saw its answer (an HTTP error, or a redirect back to "
-       "the login page), no log of the SP's says why.",
+       "The SP refused the SAML callback: an access log or a browser capture saw its answer (an HTTP error, or "
+       "a redirect back to the login page or to an error page), no log of the SP's says why.",
        "Read the SP's own log at the time of that request for the reason (an HTTP 5xx is an exception, whose "
-       "stack trace there names it), and scan it with this access log: its line then names the cause. "
+       "stack trace there names it), and scan it with this access log or capture: its line then names the cause. "
        "SonarQube: web.log ($SONARQUBE_HOME/logs/web.log, or the output of the SonarQube container: docker logs, "
        "kubectl logs), its ERROR lines of that second and the auth.event line 'login failure' (logged at DEBUG: "
        "set sonar.log.level.web=DEBUG and log in again when it is not there).", "sp"),
