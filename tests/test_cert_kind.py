@@ -84,7 +84,7 @@ def test_sonarqube_holding_the_encryption_certificate_is_said_with_its_fix(tmp_p
     assert 'publishes for encryption (KeyDescriptor use="encryption")' in f.message_text
     assert f"(SHA-1 {_sha1(ENC)}) is the one" in f.message_text
     assert "verifies with the metadata's signing certificate" in f.message_text and _sha1(IDP) in f.message_text
-    assert f.hint.startswith("paste the IdP's signing certificate") and SONAR in f.hint and _sha1(IDP) in f.hint
+    assert f.hint.startswith("Paste the IdP's signing certificate") and SONAR in f.hint and _sha1(IDP) in f.hint
     assert f.side is None  # the SP's to fix: the code's own side
     (attempt,) = attempts
     assert attempt.root_cause == "signature-cert-mismatch" and attempt.side == "sp"
@@ -158,7 +158,7 @@ def test_idp_signing_with_its_encryption_certificate_is_the_idps_to_fix(tmp_path
     assert "rotated" not in f.message_text
     assert "the IdP signs with its encryption certificate instead of its signing certificate" in f.message_text
     assert _sha1(IDP) in f.message_text
-    assert "make the IdP sign with the certificate its metadata publishes for signing" in f.hint
+    assert "Make the IdP sign with the certificate its metadata publishes for signing" in f.hint
     assert SONAR in f.hint  # ... and not to 'fix' it by configuring the encryption one
     assert f.side == "idp"
     (attempt,) = attempts
@@ -322,7 +322,7 @@ def test_the_newest_published_certificate_is_named_when_two_share_the_key(tmp_pa
     for order in ((expired, NEW), (NEW, expired)):
         (res,) = analyze_files([str(path)], _expect(tmp_path, signing=order, encryption=(), sonar_cert=IDP)).messages
         f = _mismatch(res)
-        assert f"paste the metadata's signing certificate" in f.hint and _sha1(NEW) in f.hint and f.side is None
+        assert f"Paste the metadata's signing certificate" in f.hint and _sha1(NEW) in f.hint and f.side is None
 
 
 def test_python3_saml_fingerprint_algorithm_is_read_as_python3_saml_reads_it(tmp_path):

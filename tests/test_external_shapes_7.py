@@ -149,7 +149,7 @@ def test_unfilled_templates_are_refused_without_the_sps_own_values():
     for code, value in (("audience-mismatch", "{audience}"), ("destination-mismatch", "{recipient}")):
         f = _finding(res, code)
         assert (f.actual, f.expected) == (value, None) and "unfilled template variable" in f.message_text
-        assert f.hint.startswith("fill in the IdP application's") and f.side == "idp"
+        assert f.hint.startswith("Fill in the IdP application's") and f.side == "idp"
     report = analyze([str(DATA / "onelogin-371755-placeholders-response.b64")],
                      build({"idp_cert": [str(DATA / ONELOGIN["idp_cert"])], "at": ONELOGIN["at"]}, None))
     (attempt,) = correlate(report).attempts

@@ -72,7 +72,7 @@ def test_a_logout_request_sent_elsewhere_names_both_urls_and_its_sender(tmp_path
                                       "Destination is where it received the message and discards it otherwise; "
                                       "the capture may show an earlier hop of a redirect)")
     assert f["severity"] == "warning"  # (the capture's URL may be a hop the browser was sent on from)
-    assert f["hint"].startswith("make the SP send the LogoutRequest to the URL it writes as Destination")
+    assert f["hint"].startswith("Make the SP send the LogoutRequest to the URL it writes as Destination")
 
 
 def test_a_logout_response_posted_over_http_says_the_scheme_differs(tmp_path):
