@@ -13,6 +13,7 @@ from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _cata
                                        _metadata_signer, _refines, _unheld_judges, _where)
 from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY
 from samlscan.correlate.unheld import Unheld
+from samlscan.logs.sqaccess import CALLBACK_ANSWER
 from samlscan.model import Attempt, Evidence
 
 
@@ -194,6 +195,10 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         p.log_code for p in members if p.kind == "log")) else None
     if refused is not None:  # only an access log saw it fail: how the SP answered is the finding
         cause = REFUSED_CALLBACK
+    unread = next((p for p in members if p.kind == "log" and p.outcome == "failure" and p.text), None) \
+        if has_failure and cause is None and refused is None else None
+    if unread is not None:  # a log said the login failed in words no catalog entry knows: said, not lost
+        cause = "unknown-failure"
     signer = _metadata_signer(members) if cause == "signature-invalid" else None
     if signer:  # the SP refused a response that verifies with the IdP metadata's certificate: it holds another
         cause, read_from = "signature-cert-mismatch", read_from or "signature-invalid"
@@ -215,7 +220,7 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         # is of its own code: not looked up)
         failed = [p for p in members if p.outcome == "failure" and p.text] if not named else []
         decisive = named[0] if named else next((p for p in failed if read_from and p.log_code == read_from), None) \
-            or next((p for p in failed if _refines(cause, p.log_code)), None) or refused
+            or next((p for p in failed if _refines(cause, p.log_code)), None) or refused or unread
         # who acts and how: the catalog's entry of a log line or capture step that names the cause
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
         stale = _logged_stale_acs(named, entry, cause)
@@ -299,7 +304,8 @@ def _refused_callback(members: list[_Piece]) -> _Piece | None:
     login page, a redirect to its failure page: flows/outcome.py), when nothing else of the attempt
     gave a cause: either is the SP's own word that it refused."""
     logged = next((p for p in members if p.kind == "log" and p.side == "sp" and p.outcome == "failure"
-                   and p.log_code is None and not p.predicted and p.text), None)
+                   and p.log_code is None and not p.predicted and p.text and p.text.startswith(CALLBACK_ANSWER)),
+                  None)  # (the SP's own log line of an unknown reason is no access log's answer)
     return logged or next((p for p in members if p.kind == "capture" and p.side == "sp" and p.posted_to
                            and p.outcome == "failure" and p.log_code == "unknown-failure" and not p.predicted),
                           None)

@@ -136,8 +136,13 @@ def _start(path: str, r: _Request) -> LogEvent:
     return _event(path, r, "info", f"SAML {what} started from {r.ip}: {r.method} {r.path} answered {r.status}{back}")
 
 
+CALLBACK_ANSWER = "SAML callback from "
+"""How an access line of the IdP's POST to the ACS starts its text (this reader's, and those reading other
+layouts through it: IIS, ingress-nginx): how the SP answered, never why (correlate's sp-refused-callback)."""
+
+
 def _callback(path: str, r: _Request, outcome: str, why: str) -> LogEvent:
-    return _event(path, r, outcome, f"SAML callback from {r.ip}: {r.method} {CALLBACK} answered {r.status}, {why}")
+    return _event(path, r, outcome, f"{CALLBACK_ANSWER}{r.ip}: {r.method} {CALLBACK} answered {r.status}, {why}")
 
 
 class SonarQubeAccessParser:
