@@ -35,8 +35,9 @@ def _scan(path: Path) -> list[dict]:
 
 
 def _noted(attempts: list[dict]) -> list[int]:
-    """The attempts' (in time order) numbers of notes."""
-    return [len(a.get("notes") or []) for a in attempts]
+    """The attempts' (in time order) numbers of notes quoting _NOTE (an unknown failure's note quotes
+    its own line too)."""
+    return [sum(_NOTE in n for n in a.get("notes") or []) for a in attempts]
 
 
 # --- said.py: notes with no session, joined by time ----------------------------------------------

@@ -101,7 +101,8 @@ def personal(path: Path, doc: dict) -> set[str]:
     out = {m.group(1) for rx in (_JSON_KEYED, _KEYED) for m in rx.finditer(text)}
     out |= {m.group(0) for m in _EMAIL.finditer(text)}
     out |= {m.group(0) for rx in (_IPV4, _IPV6) for m in rx.finditer(text)
-            if _ip(m.group(0)) and not _NOT_AN_ADDRESS.search(text[max(0, m.start() - 20):m.start()])}
+            if _ip(m.group(0)) and not _NOT_AN_ADDRESS.search(text[max(0, m.start() - 20):m.start()])
+            and not (text[m.start() - 1:m.start()] == "(" and text[m.end():m.end() + 2] == ": ")}  # '(4.1.4.2: 
     out -= {v for v in out if _KEYED.fullmatch(v)}  # 'user=x' read as its own value
     for a in doc["attempts"]:
         out |= {a[k] for k in ("user", "ip") if a.get(k)}
@@ -109,7 +110,9 @@ def personal(path: Path, doc: dict) -> set[str]:
         for a in m.get("assertions") or []:
             out |= {a["name_id"]} if a.get("name_id") else set()
             out |= {v for attr in a.get("attributes") or [] for v in attr["values"]}
+    # (a value of no letter or digit is a sanitizer's mask, '...': nobody's)
     return {v for v in out if len(v.strip()) >= 3 and v not in KEPT and not _TENANT.fullmatch(v)
+            and any(c.isalnum() for c in v)
             and not _TENANT.search(v.rsplit("/", 2)[-2] if v.count("/") >= 2 else "")}
 
 
