@@ -185,7 +185,6 @@ def sniff(head: bytes) -> Sniffed:
     """Recognise an input by content (never by its file name)."""
     from samlscan import logs
     from samlscan.inputs import blob
-    from samlscan.logs.wrapped import is_wrapper
 
     capture = _capture_reader(head)
     if capture is not None:
@@ -219,7 +218,7 @@ def sniff(head: bytes) -> Sniffed:
         parser = logs.embedded.PARSER
     # (timestamped, asked only here: lines that start with times are a log, however small)
     if parser is not None and parser.name == "embedded" and small and not timestamped(text_head) \
-            and not is_wrapper(parser):  # (a container's or forwarder's records: a log)
+            and not _wrapper(parser):  # (a container's or forwarder's records: a log)
         from samlscan.inputs import paste
 
         if (blob_kind == "query" and blob.saml_params(text_head) == 1) or paste.claims(text_head):
@@ -231,6 +230,14 @@ def sniff(head: bytes) -> Sniffed:
     if parser is not None:
         return Sniffed("log", name=parser.name, parser=parser, text=text_head if late else None)
     return Sniffed("blob", text=text_head)
+
+
+def _wrapper(parser) -> bool:
+    """wrapped.is_wrapper, imported when a reader was found: an XML message, the common input,
+    needs none of the wrapped-log readers (their import is a tenth of a check's start-up)."""
+    from samlscan.logs.wrapped import is_wrapper
+
+    return is_wrapper(parser)
 
 
 def sniff_file(path: str, head: bytes) -> Sniffed:

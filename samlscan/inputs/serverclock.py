@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from statistics import median
 from typing import Iterator
 
 from samlscan.model import usable_time
@@ -189,6 +188,8 @@ def _named(key: str, off: set[str]) -> str:
 def reading(samples: list[DateSample]) -> ClockReading | None:
     """The browser's offset when at least two hosts agree with each other and not with it; the
     hosts off from the agreeing majority (of at least two) by more than OFF. None: nothing to say."""
+    from statistics import median  # (here: statistics imports fractions, whose regex every start-up would compile)
+
     by_host: dict[str, list[tuple[float, float]]] = {}
     gaps = [_gap(s) for s in samples]
     keys = _split(samples, gaps)
