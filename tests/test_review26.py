@@ -8,7 +8,7 @@
 - a signed IdP metadata file without --idp-cert is tried with the signing certificates it lists: the
   note says it is intact, or that it does not verify even with them (an edited copy, or a
   federation's key), instead of the same 'not checked' on every run of Entra's metadata.
-- strict xfails for what correlate/ (not this task's) must change: a second 'Duo: ...' clause after
+- what correlate/ had to change (fixed since, but the last strict xfail): a second 'Duo: ...' clause after
   Duo's own catalog fix; 'the captured response passes that check' beside the capture's own
   warning of it; one login in two HARs judged twice.
 Logs are written here; metadata is built around the TEST-ONLY keys of fixtures/keys.
@@ -84,8 +84,6 @@ def test_entras_metadata_is_intact_as_downloaded():
     assert "intact" in note
 
 
-@pytest.mark.xfail(strict=True, reason="samlscan/correlate/attempts.py (not this task's to edit): IDP_WHERE's "
-                   "clause is added after a catalog entry of that very IdP product, which says it already")
 def test_a_fix_says_where_in_the_idps_console_once():
     """case25's carl: Duo's log says user_not_in_permitted_group, whose catalog fix is a 'Duo: ...'
     clause; the code's own Duo clause (codes.IDP_WHERE) was added after it, the same setting twice."""
@@ -94,8 +92,6 @@ def test_a_fix_says_where_in_the_idps_console_once():
     assert fix.count("Duo:") == 1, fix
 
 
-@pytest.mark.xfail(strict=True, reason="samlscan/correlate/causes.py (not this task's to edit): the 'passes that "
-                   "check here' note reads only the capture's errors; response-signature-required is a warning")
 def test_a_refusal_the_capture_shows_as_a_warning_is_not_said_to_pass():
     """case25's erin on Monday: web.log says 'Did not decrypt response .. since it is not signed'
     (response-signature-required) and her HAR's response carries that very finding (a warning, since
