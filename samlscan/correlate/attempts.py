@@ -235,9 +235,10 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
         if fix and signer:  # (the IdP rotated)
             fix = f"{fix.rstrip('.')}. The response verifies with the IdP metadata's signing certificate " \
                   f"{signer}: the one to configure."
-        if fix and cause in IDP_WHERE and not (entry is not None and named_idp and entry.product == named_idp):
-            # where the attempt's IdP takes it (Auth0's addon settings); not again after that IdP's own
-            # catalog entry said it (Duo's user_not_in_permitted_group: its access setting twice)
+        if fix and cause in IDP_WHERE and not (entry is not None and named_idp and entry.fix
+                                               and f"{IDP_NAMES.get(named_idp, named_idp)}: " in entry.fix):
+            # where the attempt's IdP takes it (Auth0's addon settings); not again after a catalog fix
+            # said it (Duo's user_not_in_permitted_group: 'Duo: ...', its access setting twice)
             fix = with_idp_part(fix, IDP_WHERE[cause], named_idp)
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
