@@ -370,7 +370,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
         elif cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
         elif code == "unknown-failure":
-            hints = {code: "the SP refused the login without saying why in the capture: read its log "
+            hints = {code: "The SP refused the login without saying why in the capture: read its log "
                            f"at {flow.time:%Y-%m-%d %H:%M:%S} UTC (SonarQube: web.log, auth.event lines "
                            "need DEBUG) and pass it to samlscan with the capture; common causes are "
                            "sign-up disabled, email already used, group sync and a lost OAUTHSTATE "
