@@ -207,7 +207,10 @@ def _url_difference(want: str, got: str, sender: str = "the IdP", receiver: str 
         # OpenAM): urlsplit strips it, so without this it read as 'only a trailing slash differs'.
         return (f"only whitespace around the URL differs ({got!r}): {sender} put a line break or "
                 f"space inside the attribute; {receiver}s that compare exactly (java-saml) reject it")
-    a, b = urlsplit(want.strip()), urlsplit(got.strip())
+    try:
+        a, b = urlsplit(want.strip()), urlsplit(got.strip())
+    except ValueError as error:  # an unclosed '[' (RFC 3986 3.2.2's IP-literal): no URL a receiver can match
+        return f"{got.strip()!r} is no URL the {receiver} can read ({error}): {sender}'s setting is mistyped"
     if a.scheme and a.netloc and not (b.scheme and b.netloc):
         # '{recipient}' (an unfilled template: ruby-saml's test responses), a bare path: not a URL
         # at all, so 'the scheme and host differ (:// vs https://...)' said nothing

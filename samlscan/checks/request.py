@@ -62,13 +62,33 @@ def another_sp(msg: SamlMessage, e) -> str | None:
     another host than the SP's, or goes to another host than the SP's IdP login URL. A browser
     capture or a scanned folder holds every application the user signed in to (Jenkins' request to
     Keycloak beside SonarQube's settings), and the SP sends its requests to its own login URL."""
-    mine = [host_port(urlsplit(u)) for u in (e.acs_url,) if u]
-    if msg.acs_url and mine and host_port(urlsplit(msg.acs_url)) not in mine:
-        return f"ACS on {urlsplit(msg.acs_url).netloc}, the SP's is on {urlsplit(e.acs_url).netloc}"
-    idps = [host_port(urlsplit(u)) for u in e.idp_sso_urls]
-    if msg.destination and idps and host_port(urlsplit(msg.destination)) not in idps:
-        return f"sent to {urlsplit(msg.destination).netloc}, the SP's IdP is {urlsplit(e.idp_sso_urls[0]).netloc}"
+    mine = [_host(u) for u in (e.acs_url,) if u]
+    if msg.acs_url and mine and _host(msg.acs_url) not in mine:
+        return f"ACS on {_netloc(msg.acs_url)}, the SP's is on {_netloc(e.acs_url)}"
+    idps = [_host(u) for u in e.idp_sso_urls]
+    if msg.destination and idps and _host(msg.destination) not in idps:
+        return f"sent to {_netloc(msg.destination)}, the SP's IdP is {_netloc(e.idp_sso_urls[0])}"
     return None
+
+
+def _split(url: str):
+    """urlsplit(url), or None for a URL it cannot read (an unclosed '[', RFC 3986 3.2.2's IP-literal:
+    'Invalid IPv6 URL'), which a message or metadata may carry."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _host(url: str) -> tuple:
+    """host_port of `url`; an unreadable URL as written (equal only to itself)."""
+    u = _split(url)
+    return host_port(u) if u else (url.lower(), "?")
+
+
+def _netloc(url: str) -> str:
+    u = _split(url)
+    return u.netloc if u else url
 
 
 _ISSUER_LOOKUP = (
@@ -182,8 +202,8 @@ def _endpoint(url: str) -> str:
 def _place(url: str) -> tuple:
     """Scheme, host and port as a browser writes them (checks.protocol.host_port) and the path:
     two spellings of one endpoint are equal."""
-    u = urlsplit(url.strip())
-    return (u.scheme.lower(), *host_port(u), u.path)
+    u = _split(url.strip())
+    return (u.scheme.lower(), *host_port(u), u.path) if u else ("?", url.strip(), "?", "")
 
 
 def _sides(msg: SamlMessage, sent_to: str, expect) -> tuple[str, str, str | None]:
@@ -218,7 +238,8 @@ def check_logout_destination(msg: SamlMessage, ctx: CheckContext):
     if msg.kind not in ("LogoutRequest", "LogoutResponse") or not msg.url or not (msg.destination or "").strip():
         return
     sent_to = _endpoint(msg.url)
-    if urlsplit(sent_to).scheme.lower() not in ("http", "https") or not urlsplit(sent_to).netloc:
+    u = _split(sent_to)
+    if u is None or u.scheme.lower() not in ("http", "https") or not u.netloc:
         return  # a relative form action: where it went is not known
     if _place(_endpoint(msg.destination)) == _place(sent_to):
         return
@@ -233,6 +254,11 @@ def check_logout_destination(msg: SamlMessage, ctx: CheckContext):
                   hint=f"make {who} send the {msg.kind} to the URL it writes as Destination: both come from its "
                        f"setting of the {receiver}'s Single Logout URL, which must be the one the {receiver} "
                        "serves (scheme, host, port, path)", side=side)
+
+
+def _binding_name(binding: str) -> str:
+    """'HTTP-POST' of a binding URI; a URI without its last name (a bare 'urn:...:bindings:') whole."""
+    return binding.rsplit(":", 1)[-1] or binding
 
 
 _BINDINGS = {"redirect": ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",),
@@ -253,7 +279,7 @@ def check_request_binding(msg: SamlMessage, ctx: CheckContext):
     where = _place(_endpoint(sent_to))
     if any(_place(_endpoint(url)) == where for binding, url in endpoints if binding in _BINDINGS[msg.binding]):
         return
-    others = sorted({binding.rsplit(":", 1)[-1] for binding, url in endpoints if _place(_endpoint(url)) == where})
+    others = sorted({_binding_name(binding) for binding, url in endpoints if _place(_endpoint(url)) == where})
     if not others:
         return  # a URL the metadata does not list at all: another IdP's, or an older one (not the binding's fault)
     used = _BINDINGS[msg.binding][0].rsplit(":", 1)[-1]

@@ -47,7 +47,14 @@ def _valid_until(text: str):
     3.2.7); a date alone or a space for 'T' read leniently. None when unreadable."""
     from samlscan.saml import parse_saml_time, parse_time
 
+    if not text.isascii() or not _DATE_FIRST.match(text):
+        return None  # ('1' * 10000 read by fromisoformat as 1111-11-11T11:11:11; '２０２０' as 2020)
     return parse_saml_time(text) or parse_time(text)
+
+
+_DATE_FIRST = re.compile(r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(?:[T ]|$)", re.ASCII)
+"""The head every readable validUntil has: an xs:dateTime's date in ASCII digits (XML Schema 2 3.2.7,
+3.3.9; Python reads other digits and ISO 8601's basic form too, which no SP's parser does)."""
 
 
 def _unreadable(path, elements) -> tuple[str, ...]:
@@ -69,8 +76,10 @@ def _unreadable(path, elements) -> tuple[str, ...]:
     return tuple(notes)
 
 
-_DURATION = re.compile(r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?")
-"""xs:duration (XML Schema 2 3.2.6): the type of cacheDuration (metadata 2.2.1)."""
+_DURATION = re.compile(r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?",
+                       re.ASCII)
+"""xs:duration (XML Schema 2 3.2.6): the type of cacheDuration (metadata 2.2.1); its digits are ASCII
+(re.ASCII: \\d alone takes 'P\u0661D', an Arabic-Indic one)."""
 
 
 def _earliest(*limits) -> tuple | None:

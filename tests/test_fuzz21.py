@@ -1,0 +1,115 @@
+"""Fuzzing round 21: hostile input on the day's new code: the IdP metadata's validUntil, cacheDuration,
+signature and SingleSignOnService values, request-binding-unlisted and destination-mismatch with URLs
+urlsplit cannot read, the clocks' votes and jumps, refused callbacks by the thousand, prefiltered
+coloured and Docker json-file captures. Every input ends with a finding or a skip, no traceback (no
+internal-error either); growth is compared between two sizes (tests/growth_util.py), never an
+absolute time. Metadata is built around the TEST-ONLY keys of fixtures/keys (tests/test_metadata25.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from test_metadata25 import AT, MD, S, _metadata, _redirect_to, _write
+from test_othergen26 import AUTH0, AUTH0_FLAGS
+
+from samlscan.config import build, load_idp_metadata
+from samlscan.config.metadata import VALID_UNTIL
+from samlscan.engine import analyze as analyze_files
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _codes(report) -> list[str]:
+    return [f.code for m in report.messages for f in m.findings]
+
+
+# --- metadata: validUntil and cacheDuration no SP reads --------------------------------------------------
+
+@pytest.mark.parametrize("value", ["1" * 10_000, "11111111", "20200101", "\uff12\uff10\uff12\uff10-01-01T00:00:00Z",
+                                   "2020-01-01T\uff10\uff10:00:00Z"],
+                         ids=["ones", "basic-date", "basic", "fullwidth-date", "fullwidth-time"])
+def test_a_valid_until_of_other_digits_or_iso_basic_form_is_unreadable(tmp_path, value):
+    """Fails on the old code: validUntil '1' * 10,000 was read (fromisoformat, the lenient --at reader) as
+    1111-11-11T11:11:11 and the metadata said 333,000 days expired; full-width digits as 2020. xs:dateTime
+    (XML Schema 2 3.2.7) is ASCII digits in its extended form: an SP's parser refuses the file."""
+    root = _metadata()
+    root.set("validUntil", value)
+    path = str(_write(tmp_path, root))
+    assert load_idp_metadata(Path(path)).get(VALID_UNTIL) is None
+    notes = build({"idp_metadata": [path], "at": AT}, None).contradictions
+    assert [n for n in notes if "is no xs:dateTime" in n] and not [n for n in notes if "expired" in n]
+
+
+@pytest.mark.parametrize("value, instant", [
+    ("2020-01-01", datetime(2020, 1, 1, tzinfo=timezone.utc)),
+    ("2020-01-01T24:00:00Z", datetime(2020, 1, 2, tzinfo=timezone.utc)),
+    ("99999-01-01T00:00:00Z", datetime.max.replace(tzinfo=timezone.utc)),
+    ("9999-12-31T24:00:00-14:00", datetime.max.replace(tzinfo=timezone.utc))])
+def test_a_readable_valid_until_is_still_read(tmp_path, value, instant):
+    """(Guard.) A date alone, '24:00:00', and years past Python's 9999 (clamped: they never expire)."""
+    root = _metadata()
+    root.set("validUntil", value)
+    assert load_idp_metadata(_write(tmp_path, root))[VALID_UNTIL][0] == instant
+
+
+@pytest.mark.parametrize("value, said", [("P\u0661D", True), ("PT\u0663\u0660M", True), ("P1D", False),
+                                         ("P" + "9" * 10_000 + "Y", False), ("-P1D", False)])
+def test_a_cache_duration_of_other_digits_is_said(tmp_path, value, said):
+    """Fails on the old code (Arabic-Indic digits): the xs:duration pattern's \\d took any Unicode digit."""
+    root = _metadata()
+    root.find(MD + "IDPSSODescriptor").set("cacheDuration", value)
+    notes = build({"idp_metadata": [str(_write(tmp_path, root))], "at": AT}, None).contradictions
+    assert any("cacheDuration" in n for n in notes) is said
+
+
+# --- URLs urlsplit cannot read (an unclosed '[': 'Invalid IPv6 URL') ---------------------------------------
+
+UNREADABLE = "https://[idp.example.org/sso"
+
+
+@pytest.mark.parametrize("listed, sent, flagged", [(UNREADABLE, S.IDP_SSO_POST, False), (UNREADABLE, UNREADABLE, True),
+                                                   (None, UNREADABLE, False)], ids=["metadata", "both", "request"])
+def test_an_unreadable_sso_url_is_judged_not_an_internal_error(tmp_path, listed, sent, flagged):
+    """Fails on the old code: a SingleSignOnService Location (or a request URL) of an unclosed '[' made
+    check_authn_request and check_request_binding fail (internal-error) and lost request-issued. The
+    unreadable URL is compared as written: redirected to the URL listed for HTTP-POST only, it is flagged."""
+    root = _metadata()
+    if listed:
+        [s for s in root.iter(MD + "SingleSignOnService") if s.get("Binding").endswith("HTTP-POST")][0].set("Location", listed)
+    report = analyze_files([str(_redirect_to(tmp_path, sent))],
+                           build({"idp_metadata": [str(_write(tmp_path, root))], "at": AT}, None))
+    codes = _codes(report)
+    assert "internal-error" not in codes and "request-issued" in codes, codes
+    assert ("request-binding-unlisted" in codes) is flagged
+
+
+def test_a_binding_uri_without_its_name_is_named_whole(tmp_path):
+    """Fails on the old code: 'urn:oasis:names:tc:SAML:2.0:bindings:' (no name after it) was said as
+    'the IdP metadata lists it for  only'."""
+    root = _metadata()
+    for s in root.iter(MD + "SingleSignOnService"):
+        if s.get("Binding").endswith("HTTP-Redirect"):
+            s.set("Binding", "urn:oasis:names:tc:SAML:2.0:bindings:")
+    report = analyze_files([str(_redirect_to(tmp_path, S.IDP_SSO_REDIRECT))],
+                           build({"idp_metadata": [str(_write(tmp_path, root))], "at": AT}, None))
+    (f,) = [f for m in report.messages for f in m.findings if f.code == "request-binding-unlisted"]
+    assert "lists it for urn:oasis:names:tc:SAML:2.0:bindings: only" in f.message_text
+
+
+@pytest.mark.parametrize("destination", ["https://[x", "https://[app.example.com/saml/acs"])
+def test_an_unreadable_destination_is_a_mismatch_not_an_internal_error(destination):
+    """Fails on the old code: check_destination's URL comparison raised ValueError (internal-error).
+    Auth0's stored message with its Destination changed (its signature no longer verifies: not judged)."""
+    from samlscan.engine import analyze_raw
+    from samlscan.inputs.base import RawMessage
+    from samlscan.model import Source
+
+    raw = (AUTH0 / "messages" / "destination-defaults-to-audience.xml").read_text()
+    changed = raw.replace('Destination="https://app.example.com/saml/metadata"', f'Destination="{destination}"')
+    assert changed != raw
+    res = analyze_raw(RawMessage(Source("x.xml"), "XML", changed, "xml"), 0, build(dict(AUTH0_FLAGS), None))
+    assert "internal-error" not in {f.code for f in res.findings}
+    (f,) = [f for f in res.findings if f.code == "destination-mismatch"]
+    assert "is no URL the SP can read" in f.message_text
