@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import re
 
-_SEQUENCE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (ECMA-48 5.4): SGR colours 'ESC[0;39m', 'ESC[38;2;r;g;bm', erase 'ESC[K'
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # the same CSI as one 8-bit C1 code (ECMA-48 5.3: 0x9B, U+009B in UTF-8 text)
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC (ECMA-48 8.3.89): a window title, a hyperlink
+_CSI = r"[0-?]*[ -/]*[@-~]"
+"""A CSI's parameter, intermediate and final bytes (ECMA-48 5.4)."""
+_OTHERS = (
+    r"|\x1b\][^\x07\x1b\r\n]*(?:\x07|\x1b\\)"  # OSC (ECMA-48 8.3.89): a window title, a hyperlink (never past
+    # its line: an unterminated one took every line up to the next BEL, lines a reader never saw)
     r"|\x1b[()*+][0-9A-Za-z]"  # a character set (tput sgr0 writes 'ESC(B' before 'ESC[m')
     r"|\^\[\[[\d;]*[mK]")  # the caret form a copy may hold ('^[[32m': less, cat -v, a pasted ticket)
+_SEQUENCE = re.compile(
+    rf"\x1b\[{_CSI}"  # CSI (ECMA-48 5.4): SGR colours 'ESC[0;39m', 'ESC[38;2;r;g;bm', erase 'ESC[K'
+    rf"|\x9b{_CSI}"  # the same CSI as one 8-bit C1 code (ECMA-48 5.3: 0x9B, U+009B in UTF-8 text)
+    + _OTHERS)
 """The sequences a console writes between a log's characters."""
+
+SEQUENCE_BYTES = re.compile((rf"\x1b\[{_CSI}|(?:\xc2|(?<![\x80-\xff]))\x9b{_CSI}" + _OTHERS).encode())
+"""The same in a file's bytes: the 8-bit CSI as UTF-8 writes U+009B ('C2 9B') or a raw byte after an
+ASCII one (Latin-1), never the 0x9B that continues another UTF-8 character ('\u011b', C4 9B, of 'V\u011bra')."""
 
 
 def plain(text: str) -> str:

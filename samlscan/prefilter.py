@@ -9,7 +9,7 @@ from functools import cache
 from typing import Iterator
 
 from samlscan import engine
-from samlscan.ansi import _SEQUENCE, console
+from samlscan.ansi import SEQUENCE_BYTES, console
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
 from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
 from samlscan.logs.coloured import Decoloured
@@ -21,13 +21,12 @@ EVERY_LINE = re.compile(rb"")
 """A record_start for logs whose every line is a record of its own."""
 JSON_LINE = re.compile(rb"[ \t]*\{")
 """A record_start for JSON lines (one object a line)."""
-_CONTROLS = re.compile(_SEQUENCE.pattern.encode())
-"""A terminal control sequence, in bytes (samlscan/ansi.py's: a coloured capture's, stripped)."""
 
 
 def decoloured(data) -> bytes:
-    """`data` without terminal control sequences (none holds a newline: lines stay where they are)."""
-    return _CONTROLS.sub(b"", data) if b"\x1b" in data or b"^[[" in data else bytes(data)
+    """`data` without terminal control sequences (samlscan/ansi.py's: none holds a newline, lines stay
+    where they are); a capture coloured with the 8-bit CSI alone has no ESC."""
+    return SEQUENCE_BYTES.sub(b"", data) if b"\x1b" in data or b"^[[" in data or b"\x9b" in data else bytes(data)
 
 
 @dataclass(frozen=True)
@@ -490,6 +489,7 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
     have = 0  # bytes of an unfinished line at buf[:have]
     open_record = skipping = False
     first = True
+    raw = 0  # of them, the last not yet stripped of control sequences (_decolour_lines)
     cr_only = None  # lines ended by a lone CR (classic Mac OS): decided on the first block read
     while True:
         want = min(BLOCK, end - pos) if pos < end else 0
@@ -500,9 +500,8 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
             with memoryview(buf) as view:
                 got = read = fh.readinto(view[have:have + want]) or 0
             if pf.coloured:  # (shorter: the stripped bytes at the same place, the file's position kept)
-                plain = decoloured(buf[have:have + got])
-                buf[have:have + len(plain)] = plain
-                pos, got, read = pos + got - len(plain), len(plain), got
+                got, raw = _decolour_lines(buf, have - raw, have + got, pos + got >= end or not got)
+                pos, got, read = pos + read - (got - have), got - have, read
             if cr_only is None:
                 cr_only = buf.find(b"\n", have, have + got) < 0 and buf.find(b"\r", have, have + got) >= 0
             if cr_only:  # (same length: the text readers' universal newlines read such a file so)
@@ -530,6 +529,7 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
                     have = hi - lo
                     continue
                 data = bytes(buf[lo:lo + LONG_LINE]) + b"\n"  # its start; the rest is skipped
+                data = decoloured(data) if pf.coloured else data
                 lo, cut, skipping = 0, LONG_LINE + 1, True
         if first and start == 0 and data[lo:lo + 3] == b"\xef\xbb\xbf":
             lo += 3  # a UTF-8 BOM (a log written on Windows): the first record starts after it
@@ -562,5 +562,17 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
         if data is buf and cut < hi:
             buf[:hi - cut] = buf[cut:hi]
             have = hi - cut
+        raw = min(raw, have)
     counter[0] = line_no - first_line
+
+
+def _decolour_lines(buf: bytearray, lo: int, hi: int, last: bool) -> tuple[int, int]:
+    """Strip buf[lo:hi]'s control sequences in place up to its last line end (all of it when `last`):
+    a sequence the block's edge cut ('ESC[0;3' | '9m') is stripped whole with the next block, as
+    the whole file's reading does. Returns the new end of the bytes and how many at its end are
+    left as read (a sequence holds no line end: samlscan/ansi.py)."""
+    stop = hi if last else max(buf.rfind(b"\n", lo, hi), buf.rfind(b"\r", lo, hi), lo - 1) + 1
+    plain = decoloured(buf[lo:stop]) + bytes(buf[stop:hi])
+    buf[lo:lo + len(plain)] = plain
+    return lo + len(plain), hi - stop
 

@@ -148,3 +148,69 @@ def test_a_refusals_window_of_thousands_of_idp_logins_of_one_client_grows_linear
     from samlscan.correlate.clocks import clock_offsets
 
     assert_linear(lambda events: clock_offsets([], events), lambda n: _one_client_logs(tmp_path, n), 2000)
+
+
+# --- prefilter and ansi: coloured captures ----------------------------------------------------------------
+
+def _coloured_log(tmp_path: Path) -> Path:
+    """benchmarks/bench_readers.py's coloured Spring Boot console (1.5 MB), as test_prefilter25 writes it."""
+    from test_prefilter25 import _log
+
+    return Path(_log(tmp_path, "coloured"))
+
+
+def test_a_big_capture_coloured_with_the_8bit_csi_reads_in_ranges_as_whole(tmp_path, monkeypatch):
+    """Fails on the old code: the prefilter stripped colours only from a block holding an ESC, so a big
+    console coloured with the one-byte CSI (U+009B, 'C2 9B' in UTF-8: round 20's fix read it whole) had
+    no record start seen: 0 of its 110 events read in ranges."""
+    from test_prefilter25 import _no_flow, _split, _whole
+
+    path = tmp_path / "c1.log"
+    path.write_bytes(_coloured_log(tmp_path).read_bytes().replace(b"\x1b[", "\u009b".encode()))
+    whole = _no_flow(_whole(str(path), monkeypatch).events)
+    assert len(whole) > 100 and _no_flow(_split(str(path), monkeypatch, "sp-app").events) == whole
+
+
+@pytest.mark.parametrize("raw, plain", [
+    ("\x1b[0mV\u011bra\n".encode(), "V\u011bra\n".encode()),  # (C4 9B: '\u011b' continues, no CSI)
+    ("\x1b[0m\u201bquoted\u201b\n".encode(), "\u201bquoted\u201b\n".encode()),  # (E2 80 9B)
+    ("\u009b31mred\u009b0m\n".encode(), b"red\n"),  # (C2 9B: the CSI as UTF-8 writes it, both bytes)
+    (b"x \x9b31mred\n", b"x red\n")])  # (a raw 0x9B after ASCII: a Latin-1 capture's CSI)
+def test_the_8bit_csi_in_bytes_is_u009b_not_a_byte_of_another_character(raw, plain):
+    """Fails on the old code: prefilter.decoloured took any 0x9B byte for the CSI: 'V\u011bra' (C4 9B 72)
+    lost its 0x9B and the 'r' after it ('V\\xc4a'), 'C2 9B' kept its C2."""
+    from samlscan.prefilter import decoloured
+
+    assert decoloured(raw) == plain
+
+
+def test_an_unterminated_osc_takes_no_line_with_it():
+    """Fails on the old code: an OSC (ESC ']') without its BEL or ST took every line up to the next BEL,
+    in the whole reading (ansi.plain) and the prefilter's alike: the lines between were never read."""
+    from samlscan.ansi import plain
+    from samlscan.prefilter import decoloured
+
+    text = "\x1b]0;title\n2025-01-01 10:00:00 ERROR one\n2025-01-01 10:00:01 ERROR two\x07 three\n"
+    assert plain(text).split("\n")[1:3] == ["2025-01-01 10:00:00 ERROR one", "2025-01-01 10:00:01 ERROR two\x07 three"]
+    assert decoloured(text.encode()).decode() == plain(text)
+    assert plain("\x1b]0;title\x07line\n") == "line\n"  # (a terminated one is stripped still)
+
+
+def test_a_control_sequence_cut_by_a_block_edge_is_stripped_whole(tmp_path, monkeypatch):
+    """Fails on the old code (118 of 200 block sizes): each block read was stripped alone, so a sequence
+    the block's edge cut ('ESC[0;3' | '9m') stayed in the line, hiding a record start or a keep word."""
+    import io
+
+    from samlscan import batch, prefilter
+
+    data = _coloured_log(tmp_path).read_bytes()[:100_000]
+    _, pf = batch._log_reader(str(tmp_path / "coloured.log"), data[:65536])
+
+    def kept(block: int) -> list[str]:
+        monkeypatch.setattr(prefilter, "BLOCK", block)
+        monkeypatch.setattr(prefilter, "_FREE_BUFFERS", [])
+        return [line for _, line in prefilter.prefiltered_lines(io.BytesIO(data), 0, len(data), pf, [0])]
+
+    whole = kept(len(data) + 1)
+    assert whole and all("\x1b" not in line for line in whole)
+    assert [block for block in range(4000, 4100) if kept(block) != whole] == []
