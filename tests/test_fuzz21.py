@@ -214,3 +214,40 @@ def test_a_control_sequence_cut_by_a_block_edge_is_stripped_whole(tmp_path, monk
     whole = kept(len(data) + 1)
     assert whole and all("\x1b" not in line for line in whole)
     assert [block for block in range(4000, 4100) if kept(block) != whole] == []
+
+
+# --- Docker json-file: a record longer than a line is read -----------------------------------------------
+
+def test_a_json_line_cut_at_its_length_limit_takes_no_next_record():
+    """Fails on the old code: a JSON line cut inside a string (the prefilter keeps LONG_LINE of a line) left
+    the scanner in that string, and the next line, a record of its own, was read as its rest."""
+    from samlscan.logs._common import iter_json
+
+    got = list(iter_json([(1, '{"log": "AAAA'), (2, '{"log": "x\\n", "stream": "stdout"}'), (3, '{"a": 1}')]))
+    assert [(no, obj) for no, obj, err in got if err is None] == [(2, {"log": "x\n", "stream": "stdout"}), (3, {"a": 1})]
+    assert [no for no, _, err in got if err is not None] == [1]
+    # (an over-long line handed in chunks of one number, as parse_file does, is still one record)
+    assert [obj for _, obj, _ in iter_json([(1, '{"log": "AA'), (1, 'AA"}')])] == [{"log": "AAAA"}]
+
+
+def test_the_record_after_a_17_mb_docker_record_is_read(tmp_path):
+    """Fails on the old code: Keycloak's login errors in Docker's json-file log around one record of
+    17 MB (over the 16 MiB a line is read to): the one right after it was lost (199 of 200 read)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    record = ('2025-03-11 09:41:{s:02d},123 WARN [org.keycloak.events] (executor-thread-1) type="LOGIN_ERROR", '
+              'realmId="x", clientId="sonarqube", userId="null", ipAddress="203.0.113.{n}", '
+              'error="invalid_user_credentials"\n')
+    lines = [json.dumps({"log": record.format(s=n % 60, n=n), "stream": "stdout",
+                         "time": "2025-03-11T08:41:00.000000000Z"}) for n in range(200)]
+    lines.insert(100, json.dumps({"log": "A" * 17_000_000 + "\n", "stream": "stdout",
+                                  "time": "2025-03-11T08:41:00.000000000Z"}))
+    path = tmp_path / "keycloak-json.log"
+    path.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["scan", str(path), "--format", "json", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output[-500:]
+    assert len(json.loads(result.stdout)["attempts"]) == 200

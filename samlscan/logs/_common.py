@@ -430,6 +430,11 @@ def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str 
     while nxt is not None:
         no, chunk = nxt
         nxt = next(items, None)
+        if scanner.in_string and no != last_no:
+            # a JSON string holds no line end (RFC 8259 7): the record's line was cut (a prefilter
+            # keeps LONG_LINE of a line) and the next line is a record of its own, not its string
+            yield scanner.top_line or last_no, None, "a JSON string left open at its line's end"
+            scanner.__init__()  # type: ignore[misc]
         last_no = no
         whole = nxt is None or nxt[0] != no
         s = chunk.strip()
