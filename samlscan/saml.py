@@ -33,6 +33,8 @@ def parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
     value = _FRACTION.sub(lambda m: m.group(1), text.strip())
+    if not value.isascii() or len(value) > 64:  # ('２０２５-…' or '1' * 10000 read as 1111-11-11: no time)
+        return None
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
@@ -55,7 +57,7 @@ def _to_utc(parsed: datetime) -> datetime:
 
 
 # xs:dateTime (XML Schema 2, 3.2.7): '-'? yyyy-mm-ddThh:mm:ss('.'s+)?(Z|(+|-)hh:mm)?
-_XS_DATETIME = re.compile(r"(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
+_XS_DATETIME = re.compile(r"(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?", re.ASCII)
 _MAX_TIME = datetime.max.replace(tzinfo=timezone.utc)
 _MIN_TIME = datetime.min.replace(tzinfo=timezone.utc)
 TIME_ATTRIBUTES = ("IssueInstant", "NotBefore", "NotOnOrAfter", "AuthnInstant", "SessionNotOnOrAfter")

@@ -41,3 +41,14 @@ def test_the_attempt_names_it(tmp_path):
     doc = json.loads(_scan(tmp_path, "--format", "json", "--fail-on", "never").stdout)
     (attempt,) = doc["attempts"]
     assert (attempt["outcome"], attempt["root_cause"]) == ("failure", "unknown-failure")
+
+
+def test_a_time_in_other_digits_or_of_any_length_is_no_time():
+    """xs:dateTime's digits are ASCII (XML Schema 2 3.2.7): fullwidth '２０２５' is no year, and a run of
+    10,000 '1's is no time (fromisoformat read it as 1111-11-11) (fuzz21's report)."""
+    from samlscan.saml import parse_saml_time, parse_time
+
+    for parse in (parse_time, parse_saml_time):
+        assert parse("２０２５-03-11T08:41:00Z") is None
+        assert parse("2025-03-11T08:41:00Z") is not None
+    assert parse_time("1" * 10000) is None
