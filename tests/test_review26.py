@@ -103,8 +103,6 @@ def test_a_refusal_the_capture_shows_as_a_warning_is_not_said_to_pass():
     assert not [n for n in erin["notes"] if "passes that check" in n], erin["notes"]
 
 
-@pytest.mark.xfail(strict=True, reason="samlscan/correlate (not this task's to edit): a capture's flow split when a "
-                   "second HAR holds the same login: its ACS POST joins the other HAR's, its error page stands apart")
 def test_one_login_in_two_hars_is_one_failed_attempt():
     """clocks25: frank.har and servicedesk.har's flow 2 are frank's one login at 09:15 (the same
     AuthnRequest ID); the folder judged it sp-clock-skew and, again, its sp-result page (unknown-failure,

@@ -7,6 +7,7 @@ offset measured on the pairs that share a SAML ID.
 
 What is where, lowest layer first (a module imports only from those above it):
 - pieces: the pieces (one per message, log event or capture step) and how they are built
+- posts: one POST of a response captured in several captures (one response, one attempt)
 - clocks: each log source's clock offset (clock_offsets, measured_offsets, zone_offsets)
 - unheld: the IdP metadata's signing certificates the SP's settings lack (unheld_signers)
 - apps: the applications IdP log lines name (other apps' sign-ins left out)

@@ -194,7 +194,8 @@ def _sso_product(url: str) -> str | None:
     return idp_at(url)
 
 
-def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Piece:
+def _message_piece(r, replayed: set, login_attribute: str | None = None, posts: dict | None = None) -> _Piece:
+    """`posts`: the captures of one POST, as same_posts names them (one response in two captures)."""
     m = r.message
     a = consumed_assertion(m)
     if a is not None and not a.signed:  # whose login it is: the Assertion the IdP signed (java-saml's
@@ -240,7 +241,7 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None) -> _Pie
                   idp=m.issuer if m.kind == "Response" else None, sp=sp, sp_rank=sp_rank, elsewhere=elsewhere,
                   side=_LOG_SIDE.get(product) if m.logged_by else None, product=product,
                   # a copy in a log is the same use of the response as the captured one
-                  response=(m.id, m.source.input, m.source.ref)
+                  response=(posts or {}).get((m.source.input, m.source.ref), (m.id, m.source.input, m.source.ref))
                   if m.kind == "Response" and not m.logged_by else None,
                   copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
                   sides={f.code: f.side for f in r.findings if f.side} or None,

@@ -23,6 +23,7 @@ from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pa
                                       _quoted_zone_notes, _zone_apart_notes)
 from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
                                        _message_piece, _response_key)
+from samlscan.correlate.posts import same_posts
 from samlscan.correlate.said import marks, quoted, said_notes
 from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
 from samlscan.gcpause import no_cyclic_gc
@@ -79,7 +80,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     replayed = {(f.source.input, f.source.ref) for f in report.input_findings
                 if f.code == "assertion-replayed" and f.source}
     read = [r for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
-    pieces = [_message_piece(r, replayed, login_attribute) for r in read]
+    posts = same_posts(read)
+    pieces = [_message_piece(r, replayed, login_attribute, posts) for r in read]
     if unset:
         for p in pieces:
             if p.response is not None:
@@ -100,7 +102,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
                        if r.message.kind == "Response" and r.message.in_response_to is None}
         responses = {(r.message.source.input, r.message.source.ref):
-                     (r.message.id, r.message.source.input, r.message.source.ref)
+                     posts.get((r.message.source.input, r.message.source.ref),
+                               (r.message.id, r.message.source.input, r.message.source.ref))
                      for r in report.messages if r.message.kind == "Response"}
         to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if _for_cloud(r.message)}
         made = [(f, _flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud))
