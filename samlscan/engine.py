@@ -851,7 +851,7 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
     the captures, or received under two SP requests according to one log. Copies are one use:
     the dumps an SP wrote while handling one request (java-saml writes each response twice at
     DEBUG), the captured POST they copy, and the same message saved in several files or pasted
-    as several parts of one file (see _capture_uses). Uses are counted per origin (the captures,
+    as several parts of one file (see capture_uses). Uses are counted per origin (the captures,
     each log) and the ID was used as often as the origin that saw it most says. One finding per
     ID, listing its places in every origin; its source is the last use of that origin (the
     captures first on a tie), the replayed POST the attempts are told of."""
@@ -869,7 +869,7 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
                 captured.setdefault(i, []).append(m)
     for i, ms in captured.items():
         by_use = uses.setdefault(i, {}).setdefault("capture", {})
-        for use, m in _capture_uses(ms):
+        for use, m in capture_uses(ms):
             by_use.setdefault(use, m)
     out = []
     s = spec("assertion-replayed")
@@ -901,7 +901,7 @@ SAME_POST_SECONDS = 2
 SAML-tracer export of one login: their clocks are the same browser's, a few ms apart)."""
 
 
-def _capture_uses(ms: list) -> list[tuple]:
+def capture_uses(ms: list) -> list[tuple]:
     """(use, message) for the captured copies of one ID. Within a capture, each exchange is a use
     (the browser posted it again: Back, reload, a double click); across captures, exchanges at the
     same moment are one POST captured twice and exchanges apart in time are two posts (one HAR

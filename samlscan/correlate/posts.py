@@ -2,13 +2,13 @@
 HAR exported twice, a HAR and a SAML-tracer export of one session): one response, one attempt."""
 from __future__ import annotations
 
-from samlscan.engine import _capture_uses, exchange_of
+from samlscan.engine import capture_uses, exchange_of
 
 
 def same_posts(messages) -> dict[tuple, tuple]:
     """(input, ref) of each captured Response -> the (Response ID, input, ref) that names its POST
     (_Piece.response): the first capture's, for every capture of the same use. A use is what
-    replay_findings counts (engine._capture_uses: within a capture each exchange is a post; across
+    replay_findings counts (engine.capture_uses: within a capture each exchange is a post; across
     captures, exchanges at the same moment, or untimed ones in the same order, are one), so the
     attempts split exactly where assertion-replayed says the response was posted again."""
     by_id: dict[str, list] = {}
@@ -21,7 +21,7 @@ def same_posts(messages) -> dict[tuple, tuple]:
         if len({m.source.input for m in ms}) < 2:  # one capture: each exchange its own post (most runs)
             continue
         first: dict[int, tuple] = {}
-        for use, m in _capture_uses(ms):
+        for use, m in capture_uses(ms):
             if exchange_of(m.source.ref) is None:  # a saved copy: joined by its ID as ever (_Piece.copy)
                 continue
             key = (m.source.input, m.source.ref)
