@@ -193,10 +193,10 @@ def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None 
     cause, notes, read_from = _cause(members, unheld) if has_failure else (None, [], None)
     refused = _refused_callback(members) if has_failure and (cause is None or cause == "unknown-failure" and not any(
         p.log_code for p in members if p.kind == "log")) else None
-    if refused is not None:  # only an access log saw it fail: how the SP answered is the finding
+    if refused is not None:  # an access log or a capture saw the SP refuse: how it answered is the finding
         cause = REFUSED_CALLBACK
     unread = next((p for p in members if p.kind == "log" and p.outcome == "failure" and p.text), None) \
-        if has_failure and cause is None and refused is None else None
+        if has_failure and cause is None else None
     if unread is not None:  # a log said the login failed in words no catalog entry knows: said, not lost
         cause = "unknown-failure"
     signer = _metadata_signer(members) if cause == "signature-invalid" else None
