@@ -33,7 +33,7 @@ class Seconds(click.ParamType):
     """A duration in whole seconds: '300', '300s', '5m', '1h' (a skew is usually said in minutes)."""
 
     name = "seconds"
-    _FORM = re.compile(r"\s*(\d{1,9})\s*(s|sec|m|min|h)?\s*", re.I)
+    _FORM = re.compile(r"\s*(\d{1,9})\s*(s|sec|m|min|h)?\s*", re.I | re.ASCII)
     _UNIT = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
 
     def convert(self, value, param, ctx):

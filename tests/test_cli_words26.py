@@ -34,7 +34,7 @@ def test_clock_skew_takes_seconds_or_minutes(given, seconds):
     assert Seconds().convert(given, None, None) == seconds
 
 
-@pytest.mark.parametrize("given", ["5x", "-5", "", "1.5m", "5m30"])
+@pytest.mark.parametrize("given", ["5x", "-5", "", "1.5m", "5m30", "\u0663h"])  # (Arabic-Indic 3: no ASCII digit)
 def test_clock_skew_refuses_what_is_no_duration(given):
     r = _run("check", "--clock-skew", given, VALID)
     assert r.exit_code == 2
