@@ -7,26 +7,28 @@ from samlscan.certs import TrustedCert
 
 
 def metadata_signature_note(path: str, given: tuple[TrustedCert, ...],
-                            listed: tuple[TrustedCert, ...] = ()) -> str | None:
+                            listed: tuple[TrustedCert, ...] = (), root=None) -> str | None:
     """What the report says of a signed metadata file: whether the ds:Signature of its root verifies
     with the certificates given with --idp-cert, or that it was not checked. Never silent: samlscan
     reads the file the same either way, and an SP that checks the metadata's signature (Shibboleth's
     SignatureValidationFilter, SimpleSAMLphp's metarefresh) refuses it when it does not verify. A
     file too big to parse as one tree (an aggregate) is not checked. Without --idp-cert it is tried
     with the signing certificates it lists itself (`listed`): one that does not verify even so was
-    changed after signing (a trimmed copy) or signed by another key (a federation's), which is said."""
+    changed after signing (a trimmed copy) or signed by another key (a federation's), which is said.
+    `root`: the file's tree when its reader kept it (SIGNED's value), else the file is read here."""
     from samlscan.errors import InputError
     from samlscan.xmlsafe import DS, MAX_METADATA_BYTES, MAX_XML_BYTES, local, parse_xml
 
     from samlscan.config.metadata import _metadata_bytes
 
-    try:
-        data = Path(path).read_bytes()
-        if len(data) > MAX_XML_BYTES:
+    if root is None:  # (a held aggregate's file: load_idp_metadata kept no tree of it)
+        try:
+            data = Path(path).read_bytes()
+            if len(data) > MAX_XML_BYTES:
+                return None
+            root = parse_xml(_metadata_bytes(data), max_bytes=MAX_METADATA_BYTES)
+        except (OSError, InputError):
             return None
-        root = parse_xml(_metadata_bytes(data), max_bytes=MAX_METADATA_BYTES)
-    except (OSError, InputError):
-        return None
     if root.find(DS + "Signature") is None:
         return None
     what = f"the IdP metadata {path} is signed (its {local(root.tag)}'s ds:Signature)"

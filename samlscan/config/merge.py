@@ -118,8 +118,9 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
                                 + _expired_metadata(metadata, values.get("at"))
                                 + tuple(n for _, layer in metadata for n in layer.get(NOTES, ()))
                                 + tuple(n for meta, layer in metadata
-                                        if layer.get(SIGNED) and (n := metadata_signature_note(meta, tuple(certs),
-                                                                                    layer.get("idp_certs", ())))))
+                                        if (signed := layer.get(SIGNED)) is not None and (n := metadata_signature_note(
+                                            meta, tuple(certs), layer.get("idp_certs", ()),
+                                            None if signed is True else signed))))
     allowed = {f.name for f in fields(Expectations)}
     return replace(Expectations(), **{k: v for k, v in values.items() if k in allowed})
 

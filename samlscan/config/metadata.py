@@ -21,7 +21,8 @@ SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 
 SIGNED = "idp_metadata_signed"
 """The key of load_idp_metadata's values set when the file's root holds its own ds:Signature
-(metadata 3): mdsign says whether it verifies (the file is parsed again only then)."""
+(metadata 3): its parsed root (True for a held aggregate's file, not kept as a tree), which mdsign
+verifies."""
 
 VALID_UNTIL = "idp_metadata_valid_until"
 """The key of load_idp_metadata's values that holds when the IdP's metadata stops being valid:
@@ -235,6 +236,7 @@ def load_idp_metadata(path: Path, entity_id: str | None = None) -> dict:
                                 entity_id, _limit([root])), _unreadable(path, [root] if root.tag != MD + "EntityDescriptor" else []))
     if root.find(DS + "Signature") is not None:
         _SIGNED_FILES.add(str(path))
+        return {**values, SIGNED: root}  # (its tree: the signature note verifies it, not a second parse)
     return {**values, SIGNED: True} if str(path) in _SIGNED_FILES else values
 
 
