@@ -35,6 +35,11 @@ def plain(text: str) -> str:
     return _SEQUENCE.sub("", text)
 
 
+def plain_bytes(data) -> bytes:
+    """`plain` of a file's bytes (SEQUENCE_BYTES: none holds a newline, so lines stay where they are)."""
+    return SEQUENCE_BYTES.sub(b"", data) if b"\x1b" in data or b"^[[" in data or b"\x9b" in data else bytes(data)
+
+
 _LINE_START = re.compile(rb"(?:\A|\n)[ \t]*(?:\x1b\[|\^\[\[|\xc2?\x9b)[0-?]*[ -/]*[@-~]")
 """A line that starts with a control sequence: a coloured console's (every formatter above colours
 its first field, docker compose its service name). A sequence inside a line alone (a value a user

@@ -9,7 +9,8 @@ from functools import cache
 from typing import Iterator
 
 from samlscan import engine
-from samlscan.ansi import SEQUENCE_BYTES, console
+from samlscan.ansi import console
+from samlscan.ansi import plain_bytes as decoloured
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
 from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
 from samlscan.logs.coloured import Decoloured
@@ -21,12 +22,6 @@ EVERY_LINE = re.compile(rb"")
 """A record_start for logs whose every line is a record of its own."""
 JSON_LINE = re.compile(rb"[ \t]*\{")
 """A record_start for JSON lines (one object a line)."""
-
-
-def decoloured(data) -> bytes:
-    """`data` without terminal control sequences (samlscan/ansi.py's: none holds a newline, lines stay
-    where they are); a capture coloured with the 8-bit CSI alone has no ESC."""
-    return SEQUENCE_BYTES.sub(b"", data) if b"\x1b" in data or b"^[[" in data or b"\x9b" in data else bytes(data)
 
 
 @dataclass(frozen=True)
