@@ -180,6 +180,15 @@ def _issuer_outside_aggregates(msg: SamlMessage, ctx: CheckContext):
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def split_url(url: str):
+    """urlsplit(url), or None for a URL it cannot read (an unclosed '[', RFC 3986 3.2.2's IP-literal:
+    'Invalid IPv6 URL'), which a message or metadata may carry."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def host_port(u) -> tuple:
     """(host, port) of a split URL as a browser writes them: the host in lower case, a scheme's
     default port None (a HAR never shows ':443'); an unreadable port (':abc') as written."""
@@ -289,11 +298,8 @@ def acs_path_apart(want: str, got: str) -> bool:
     """Whether two ACS URLs name another endpoint (their paths differ beyond a trailing slash): the
     IdP posts to an ACS path the SP does not serve (SAML profiles 4.1.4.5), the IdP's entry to fix.
     A scheme, host or port apart is the SP's base URL behind a proxy (the code's side)."""
-    try:
-        a, b = urlsplit(want.strip()).path, urlsplit(got.strip()).path
-    except ValueError:
-        return False
-    return a.rstrip("/") != b.rstrip("/")
+    a, b = split_url(want.strip()), split_url(got.strip())
+    return a is not None and b is not None and a.path.rstrip("/") != b.path.rstrip("/")
 
 
 def check_recipient(msg: SamlMessage, ctx: CheckContext):

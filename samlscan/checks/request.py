@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, finding, fmt_time
 from samlscan.catalog import with_idp_part
-from samlscan.checks.protocol import _url_difference, host_port
+from samlscan.checks.protocol import _url_difference, host_port, split_url
 from samlscan.codes import IDP_WHERE
 from samlscan.model import SamlMessage
 
@@ -71,23 +70,14 @@ def another_sp(msg: SamlMessage, e) -> str | None:
     return None
 
 
-def _split(url: str):
-    """urlsplit(url), or None for a URL it cannot read (an unclosed '[', RFC 3986 3.2.2's IP-literal:
-    'Invalid IPv6 URL'), which a message or metadata may carry."""
-    try:
-        return urlsplit(url)
-    except ValueError:
-        return None
-
-
 def _host(url: str) -> tuple:
     """host_port of `url`; an unreadable URL as written (equal only to itself)."""
-    u = _split(url)
+    u = split_url(url)
     return host_port(u) if u else (url.lower(), "?")
 
 
 def _netloc(url: str) -> str:
-    u = _split(url)
+    u = split_url(url)
     return u.netloc if u else url
 
 
@@ -202,7 +192,7 @@ def _endpoint(url: str) -> str:
 def _place(url: str) -> tuple:
     """Scheme, host and port as a browser writes them (checks.protocol.host_port) and the path:
     two spellings of one endpoint are equal."""
-    u = _split(url.strip())
+    u = split_url(url.strip())
     return (u.scheme.lower(), *host_port(u), u.path) if u else ("?", url.strip(), "?", "")
 
 
@@ -238,7 +228,7 @@ def check_logout_destination(msg: SamlMessage, ctx: CheckContext):
     if msg.kind not in ("LogoutRequest", "LogoutResponse") or not msg.url or not (msg.destination or "").strip():
         return
     sent_to = _endpoint(msg.url)
-    u = _split(sent_to)
+    u = split_url(sent_to)
     if u is None or u.scheme.lower() not in ("http", "https") or not u.netloc:
         return  # a relative form action: where it went is not known
     if _place(_endpoint(msg.destination)) == _place(sent_to):
