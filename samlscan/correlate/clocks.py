@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
+from samlscan.logs._common import line_of
 from samlscan.model import LogEvent
 
 
@@ -583,18 +584,11 @@ def _copies(messages) -> _Copies:
     out: _Copies = {}
     for r in messages:
         m = r.message
-        if m.logged_by and m.captured_at and (no := _line_no(m.source.ref)) is not None:
+        if m.logged_by and m.captured_at and (no := line_of(m.source.ref)) is not None:
             out.setdefault(m.source.input, []).append((no, m.source.ref, m.captured_at))
     for found in out.values():
         found.sort(key=lambda c: c[0])
     return out
-
-
-def _line_no(ref: str | None) -> int | None:
-    """The line a text log's record starts on (its ref 'line N', logs._common)."""
-    if ref and ref.startswith("line ") and ref[5:].isdigit():
-        return int(ref[5:])
-    return None
 
 
 def _step_runs(events, copies=()) -> list[list[tuple[str | None, datetime | None]]]:
@@ -602,7 +596,7 @@ def _step_runs(events, copies=()) -> list[list[tuple[str | None, datetime | None
     line) as runs of (ref, time), cut where the time goes back by more than STEP: a clock step (the run
     after it is on another clock than the one before)."""
     records = [(e.source.ref, e.time) for e in events]
-    lines = [_line_no(ref) for ref, _ in records] if copies else [None]
+    lines = [line_of(ref) for ref, _ in records] if copies else [None]
     if None not in lines:  # (a log whose records have no lines: its events alone)
         records = [(ref, t) for _, ref, t in sorted([(no, *r) for no, r in zip(lines, records)] + list(copies),
                                                     key=lambda x: x[0])]
@@ -733,15 +727,15 @@ def _votes(part, base: timedelta, off: timedelta, src: str, by_ref: dict, deltas
 
 def _answered(idp_lines: dict[tuple[str, str], list[datetime]], keys: set, t: datetime) -> bool:
     """An IdP login of one of `keys` (client address, user) from IDP_ANSWER before `t` to a second after."""
-    for key in keys:
-        times = idp_lines.get(key, ())
-        i = bisect_left(times, t - IDP_ANSWER)
-        if i < len(times) and times[i] <= t + timedelta(seconds=1):
-            return True
-    return False
+    return any(_between(idp_lines.get(key, ()), t - IDP_ANSWER, t + timedelta(seconds=1)) for key in keys)
 
 
 def _near(times: list[datetime], t: datetime) -> bool:
     """A time of `times` (sorted) within WITNESS_NEAR of `t`."""
-    i = bisect_left(times, t - WITNESS_NEAR)
-    return i < len(times) and times[i] <= t + WITNESS_NEAR
+    return _between(times, t - WITNESS_NEAR, t + WITNESS_NEAR)
+
+
+def _between(times, lo: datetime, hi: datetime) -> bool:
+    """A time of `times` (sorted) from `lo` to `hi`."""
+    i = bisect_left(times, lo)
+    return i < len(times) and times[i] <= hi

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from samlscan.correlate.link_user import MOMENT
 from samlscan.correlate.pieces import request_key
+from samlscan.logs._common import line_of
 from samlscan.model import Attempt
 
 
@@ -39,7 +40,7 @@ def said_notes(events, offsets: dict) -> list[Said]:
         if e.raw_code != ATTEMPT_NOTE:
             continue
         key = request_key(e.product, e.request_id) if e.request_id else None
-        line = _line(e.source.ref)
+        line = line_of(e.source.ref)
         if out and last is not None and last[:2] == (e.source.input, key) and line is not None \
                 and last[2] is not None and line == last[2] + 1:
             head = out[-1]
@@ -119,13 +120,9 @@ def _gap(times, at: datetime | None) -> timedelta:
     return min((abs(t - at) for t in times), default=timedelta.max) if at is not None else timedelta(0)
 
 
-def _line(ref: str | None) -> int | None:
-    return int(ref[5:]) if ref and ref.startswith("line ") and ref[5:].isdigit() else None
-
-
 def _span(where: str, ref: str | None) -> str:
     """'log [line 25]' and 'line 27': 'log [lines 25-27]'."""
     head, _, first = where.rpartition(" [")
     start = first.rstrip("]").removeprefix("lines ").removeprefix("line ").split("-")[0]
-    return f"{head} [lines {start}-{_line(ref)}]"
+    return f"{head} [lines {start}-{line_of(ref)}]"
 

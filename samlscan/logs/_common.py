@@ -33,6 +33,11 @@ def src(path: str, no: int) -> Source:
     return Source(path, f"line {no}")
 
 
+def line_of(ref: str | None) -> int | None:
+    """The line a text log's record starts on, from its ref ('line N', src); None for another ref."""
+    return int(ref[5:]) if ref and ref.startswith("line ") and ref[5:].isdigit() else None
+
+
 def malformed(path: str, no: int, reason: str) -> Malformed:
     return Malformed(src(path, no), reason)
 

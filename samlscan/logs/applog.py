@@ -69,7 +69,7 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
-    MAX_TEXT_LINE, first_ip, from_epoch, json_or_none, malformed, parse_iso, src, unwrap,
+    MAX_TEXT_LINE, first_ip, from_epoch, json_or_none, line_of, malformed, parse_iso, src, unwrap,
     whole_lines,
 )
 from samlscan.logs.base import Record
@@ -625,7 +625,7 @@ def _same_failure(a: LogEvent, b: LogEvent) -> bool:
         return False
     if a.time is not None and b.time is not None:
         return abs(b.time - a.time) <= FLOW_GAP
-    lines = [_line_no(e) for e in (a, b)]
+    lines = [line_of(e.source.ref) for e in (a, b)]
     return a.time is None and b.time is None and None not in lines and 0 < lines[1] - lines[0] <= ECHO_LINES
 
 
@@ -633,10 +633,6 @@ def _cause(text: str) -> str:
     """The cause a wrapper line names after its own words ('XML parse error: <cause>')."""
     return text.split(": ", 1)[-1].strip()
 
-
-def _line_no(event: LogEvent) -> int | None:
-    ref = event.source.ref or ""
-    return int(ref[5:]) if ref.startswith("line ") and ref[5:].isdigit() else None
 
 
 def _finish(p: _Pending, path: str, file_lib: str | None, flows: dict) -> Iterator[Record]:
