@@ -229,11 +229,12 @@ def _settings_key(value, path: str):
     PEM, the file's own name left out of the texts that quote it, an aggregate by its IdPs."""
     from samlscan.certs import TrustedCert
     from samlscan.config import aggregate_entities
+    from samlscan.config.metadata import SIGNED
     from samlscan.decrypt import SpKey
 
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # (a signed file's tree, SIGNED: signed is all it says of the settings)
         return tuple(sorted((k, tuple(sorted(aggregate_entities(path).items())) if k == "idp_aggregates"
-                             else _settings_key(v, path)) for k, v in value.items()))
+                             else True if k == SIGNED else _settings_key(v, path)) for k, v in value.items()))
     if isinstance(value, (tuple, list)):
         return tuple(_settings_key(v, path) for v in value)
     if isinstance(value, TrustedCert):
