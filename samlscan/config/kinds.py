@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from samlscan.config.files import _settings_text
-from samlscan.config.sonar import SONAR_SAML_LINE
+from samlscan.config.sonar import SONAR_SAML_ENV, SONAR_SAML_LINE
 
 
 _METADATA_ROOT = re.compile(r"(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->|"
@@ -36,4 +36,4 @@ def settings_kind(head: bytes) -> str | None:
     if start == "{":
         return ("sonar_settings" if _SONAR_JSON_KEY.search(text) else
                 "python3_saml_settings" if _PYTHON3_SAML_KEY.search(text) else None)
-    return "sonar_settings" if SONAR_SAML_LINE.search(text) else None
+    return "sonar_settings" if SONAR_SAML_LINE.search(text) or SONAR_SAML_ENV.search(text) else None

@@ -88,7 +88,41 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
         # are now returned in setSecuredSettings" (ValuesAction changelog): 9.9 LTS and 2025 alike.
         hidden = [k for k in doc.get("setSecuredSettings") or [] if isinstance(k, str) and not pairs.get(k)]
         return pairs, hidden
+    if SONAR_SAML_ENV.search(text):
+        return env_settings(text), []
     return parse_properties(text), []
+
+
+SONAR_SAML_ENV = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:export[ \t]+)?[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*[:=]",
+                            re.MULTILINE)
+"""A line that sets a SAML setting as an environment variable: docker-compose.yml's `environment:` map
+(`SONAR_AUTH_SAML_ENABLED: "true"`) or list (`- SONAR_AUTH_SAML_ENABLED=true`), an env_file, a shell's
+`export`. The Docker images' documented form: the key upper-cased, '.' and '-' as '_'."""
+_ENV_LINE = re.compile(r"[ \t]*(?:-[ \t]*)?(?:export[ \t]+)?[\"']?(SONAR_[A-Z0-9_]+)[\"']?[ \t]*[:=][ \t]?(.*)")
+_ENV_KEYS = ("sonar.core.serverBaseURL", "sonar.auth.saml.enabled", "sonar.auth.saml.applicationId",
+             "sonar.auth.saml.providerName", "sonar.auth.saml.providerId", "sonar.auth.saml.loginUrl",
+             "sonar.auth.saml.certificate.secured", "sonar.auth.saml.user.login", "sonar.auth.saml.user.name",
+             "sonar.auth.saml.user.email", "sonar.auth.saml.group.name", "sonar.auth.saml.sp.certificate.secured",
+             "sonar.auth.saml.sp.privateKey.secured", "sonar.auth.saml.signature.enabled")
+_BY_ENV = {k.upper().replace(".", "_").replace("-", "_"): k for k in _ENV_KEYS}
+"""The settings samlscan reads, by their environment variable's name (the name loses the key's case,
+so the key is found by name, not rebuilt from it)."""
+
+
+def env_settings(text: str) -> dict[str, str]:
+    """SonarQube's settings given as environment variables (docker-compose.yml, an env_file): each
+    SONAR_* line of a known setting, its value unquoted (YAML's or the shell's quotes)."""
+    pairs: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _ENV_LINE.fullmatch(line.rstrip())
+        if m and m.group(1) in _BY_ENV:
+            value = m.group(2).strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            elif " #" in value:  # a YAML or env_file comment after an unquoted value
+                value = value.split(" #", 1)[0].rstrip()
+            pairs[_BY_ENV[m.group(1)]] = value
+    return pairs
 
 
 LINE_START = r"(?:^|(?<=\r))"
