@@ -104,3 +104,20 @@ def test_each_form_of_environment_variable_is_read(tmp_path, text, want):
     f.write_text(text)
     got = load_sonar_settings(f)
     assert {k: got[k] for k in want} == want
+
+
+def test_environment_settings_come_with_a_note(tmp_path):
+    """SonarQube applies SONAR_AUTH_SAML_* only to keys its sonar.properties sets too: samlscan says it
+    judged with the file's values; a sonar.properties of the same settings gets no such note."""
+    from samlscan.config import build
+
+    env = tmp_path / "sonar.env"
+    env.write_text("SONAR_AUTH_SAML_APPLICATIONID=sq-prod\nSONAR_AUTH_SAML_USER_EMAIL=mail\n")
+    props = tmp_path / "sonar.properties"
+    props.write_text("sonar.auth.saml.applicationId=sq-prod\nsonar.auth.saml.user.email=mail\n")
+    flags = {"idp_cert": [], "idp_metadata": [], "sp_key": [], "at": None}
+    from_env = build({**flags, "sonar_settings": [str(env)]}, None, certless=True)
+    from_file = build({**flags, "sonar_settings": [str(props)]}, None, certless=True)
+    assert from_env.sp_entity_id == from_file.sp_entity_id == "sq-prod"
+    assert [n for n in from_env.contradictions if "Administration > Authentication > SAML" in n]
+    assert not [n for n in from_file.contradictions if "environment variable" in n]

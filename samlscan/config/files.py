@@ -22,6 +22,9 @@ def _settings_text(data: bytes, errors: str = "strict") -> str:
 NO_CERT = "no_cert_reason"
 """Key of a layer that was meant to give the IdP certificate and did not: `build` turns it into a
 ConfigError when no other source gives one (a silent 'no certificate' skips every signature check)."""
+NOTES = "settings_notes"
+"""Key of a layer's notes: what the report says of the settings file itself, one sentence each (IdP
+metadata's unreadable validUntil or SAML 1.x-only role, SonarQube settings given as environment variables)."""
 PINNED = "pinned_fingerprint"
 """Key of a layer whose SP holds the IdP certificate by fingerprint only (python3-saml's
 certFingerprint): (algorithm, lowercase hex); the certificate itself comes from another source."""

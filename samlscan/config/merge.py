@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from samlscan.certs import SP_CERT, TrustedCert, load_certs
-from samlscan.config.files import NO_CERT, PINNED, _as_list, _read
+from samlscan.config.files import NO_CERT, NOTES, PINNED, _as_list, _read
 from samlscan.config.mdsign import metadata_signature_note
-from samlscan.config.metadata import NOTES, SIGNED, VALID_UNTIL, expired_entities, expired_note, load_idp_metadata
+from samlscan.config.metadata import SIGNED, VALID_UNTIL, expired_entities, expired_note, load_idp_metadata
 from samlscan.config.model import CONFIG_AT, PROFILES, Expectations
 from samlscan.config.python3saml import load_python3_saml_settings
 from samlscan.config.sonar import load_sonar_settings
@@ -116,7 +116,7 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
     values["sources"] = tuple(sources)
     values["contradictions"] = (_entity_contradictions(flags, file_values, config_path, metadata)
                                 + _expired_metadata(metadata, values.get("at"))
-                                + tuple(n for _, layer in metadata for n in layer.get(NOTES, ()))
+                                + tuple(n for _, layer in layers for n in layer.get(NOTES, ()))
                                 + tuple(n for meta, layer in metadata
                                         if (signed := layer.get(SIGNED)) is not None and (n := metadata_signature_note(
                                             meta, tuple(certs), layer.get("idp_certs", ()),

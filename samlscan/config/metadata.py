@@ -6,16 +6,12 @@ import re
 from pathlib import Path
 
 from samlscan.certs import TrustedCert, load_certs
-from samlscan.config.files import NO_CERT, _read
+from samlscan.config.files import NO_CERT, NOTES, _read
 from samlscan.errors import ConfigError, InputError, OtherKind
 
 
 METADATA_KEY = ": KeyDescriptor #"
 """In a certificate's origin: it comes from IdP metadata ('<file>: entity <id>: KeyDescriptor #2 ...')."""
-
-NOTES = "idp_metadata_notes"
-"""The key of load_idp_metadata's values that holds what the report says of the metadata itself
-(an unreadable validUntil or cacheDuration, an IdP role of SAML 1.x only), one sentence each."""
 
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 

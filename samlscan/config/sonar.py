@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from samlscan.certs import TrustedCert, load_certs
-from samlscan.config.files import NO_CERT, _read, _settings_text
+from samlscan.config.files import NO_CERT, NOTES, _read, _settings_text
 from samlscan.config.urls import SONAR_ACS_PATH
 from samlscan.errors import ConfigError, OtherKind
 
@@ -68,8 +68,9 @@ def _logical_line(line: str, lines: Iterator[str]) -> str:
     return "".join(parts) + line
 
 
-def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
-    """The settings, and the secured keys SonarQube says are set but does not return."""
+def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool]:
+    """The settings, the secured keys SonarQube says are set but does not return, and whether they
+    were given as environment variables."""
     data = _read(path, "SonarQube settings")
     text = _settings_text(data, "replace")
     if text.lstrip().startswith("{"):
@@ -87,10 +88,10 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str]]:
         # SonarQube 9.1+: "secured settings values are no longer returned ... keys that have a value
         # are now returned in setSecuredSettings" (ValuesAction changelog): 9.9 LTS and 2025 alike.
         hidden = [k for k in doc.get("setSecuredSettings") or [] if isinstance(k, str) and not pairs.get(k)]
-        return pairs, hidden
+        return pairs, hidden, False
     if SONAR_SAML_ENV.search(text):
-        return env_settings(text), []
-    return parse_properties(text), []
+        return env_settings(text), [], True
+    return parse_properties(text), [], False
 
 
 SONAR_SAML_ENV = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:export[ \t]+)?[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*[:=]",
@@ -188,7 +189,7 @@ server's sonar.properties may set it beside its database, the SAML settings in t
 
 def load_sonar_settings(path: Path) -> dict:
     """Expectations from sonar.properties or api/settings/values JSON (logformats.md §1.2)."""
-    pairs, hidden = _sonar_pairs(path)
+    pairs, hidden, from_env = _sonar_pairs(path)
     if not hidden and not any(k.startswith(_SONAR_SAML) for k in pairs):
         # (an install's sonar.properties sets its database and perhaps its base URL: read as all
         # defaults, the SP's entity ID would be 'sonarqube' and no certificate would be checked)
@@ -223,7 +224,18 @@ def load_sonar_settings(path: Path) -> dict:
         out["acs_url"] = base.rstrip("/") + SONAR_ACS_PATH
     if pairs.get("sonar.auth.saml.loginUrl"):
         out["idp_sso_urls"] = (pairs["sonar.auth.saml.loginUrl"].strip(),)
+    if from_env:
+        out[NOTES] = (ENV_NOTE.format(path=path),)
     return out
+
+
+ENV_NOTE = ("{path}: SonarQube takes a SONAR_AUTH_SAML_* environment variable only for a setting its "
+            "conf/sonar.properties also sets (the environment overrides system properties and the file's own "
+            "keys); otherwise it uses the values saved in Administration > Authentication > SAML: samlscan "
+            "judged with these values, check that page holds the same")
+"""Said of settings read from environment variables. SonarQube's AppSettingsLoaderImpl.load() makes
+overridable from the environment only ProcessProperties' keys and the keys sonar.properties sets
+(loadPropertiesFromEnvironment); the SAML settings are no system properties: they live in the database."""
 
 
 def _pem_private_key(key: str, origin: str):
