@@ -133,7 +133,7 @@ def test_the_node_clock_behind_is_read_against_the_ingress_line_of_that_callback
     line are then one request (link_request)."""
     want = next(t for t in TRUTH if t["user"].startswith("oscar"))
     got = _attempt(scan, want)
-    assert "9 min behind the IdP's at 2026-11-24 10:46:14" in got["fix"]
+    assert "9 min behind the clock of ingress-nginx-controller.log (a proxy in front of the SP) at 2026-11-24 10:46:14" in got["fix"]
     assert "ingress-nginx-controller.log" in got["fix"]
     assert {n for n, _ in refs(got)} == {"sonarqube-0.log", "ingress-nginx-controller.log"}
 

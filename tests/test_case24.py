@@ -117,7 +117,7 @@ def test_the_sonarqube_host_behind_is_read_from_java_samls_dump_against_the_har(
     want = next(t for t in TRUTH if t["login"] == "frank")
     got = _attempt(scan, want)
     assert (got["root_cause"], got["side"]) == ("sp-clock-skew", "sp")
-    assert "8 min behind the IdP's at 2026-11-25 09:45:22" in got["fix"]
+    assert "8 min behind the browser's clock (the capture's) at 2026-11-25 09:45:22" in got["fix"]
     assert {"edge-servicedesk.har", "web.log", "u_ex261125.log"} <= {n for n, _ in refs(got)}
 
 

@@ -33,7 +33,7 @@ def test_sp_ahead_confirmed_by_the_capture_of_the_post(tmp_path):
     attempts = _scan(tmp_path, "ahead.har", "ops-ahead.log", "okta-ahead.json")
     dina = next(a for a in attempts if a["user"] == "dina@example.com")
     assert (dina["outcome"], dina["root_cause"], dina["side"]) == ("failure", "sp-clock-skew", "sp")
-    assert "The SP's clock was 12 min ahead of the IdP's" in dina["fix"]
+    assert "The SP's clock was 12 min ahead of the browser's clock (the capture's)" in dina["fix"]
     assert "after the NotOnOrAfter 08:31:31" in dina["fix"] and "the capture of this login" in dina["fix"]
 
 

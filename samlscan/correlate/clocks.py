@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
@@ -459,7 +460,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
         if sent:  # the capture of this very login: its time is the witness
             seen = min(sent, key=lambda t: abs(e.time - t))
             if abs(e.time - seen) > SKEW and (way == "before" or seen < instant):
-                _note_reading(out, e, instant, e.time - seen, seen, "the capture of this login", events, runs, copies)
+                _note_reading(out, e, instant, e.time - seen, seen, CAPTURE_WITNESS, events, runs, copies)
             continue  # (within SKEW: the IdP's NotBefore was ahead; posted after NotOnOrAfter: too late)
         # (an IdP logs its login as the user is done, just before it issues the response whose NotBefore
         # may be its IssueInstant (Duo): up to IDP_LAG before that NotBefore)
@@ -473,16 +474,16 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
                 proxied = _proxy_callbacks(readings, events, offsets)
             witness = _proxy_witness(e, way, instant, proxied)
             if witness is not None and abs(e.time - witness[0]) > SKEW:
-                _note_reading(out, e, instant, e.time - witness[0], witness[0],
-                              f"{witness[1]}'s line of that callback", events, runs, copies)
+                _note_reading(out, e, instant, e.time - witness[0], witness[0], proxy_witness(witness[1]),
+                              events, runs, copies)
             continue
         _, t_idp, idp_log, _ = free[0]
         off = e.time - t_idp
         if abs(off) <= SKEW or (way == "after") != (off > timedelta(0)):
             continue  # the SP's clock agrees: the IdP's NotBefore was ahead (its clock, or its setting)
         if agree.get(idp_log, set()) - {e.source.input}:  # (no witness: either clock may be off; nothing moves)
-            _note_reading(out, e, instant, off, t_idp, "the captures" if "capture" in agree[idp_log]
-                          else "the other SP logs", events, runs, copies)
+            _note_reading(out, e, instant, off, t_idp, idp_witness("the captures" if "capture" in agree[idp_log]
+                                                                   else "the other SP logs"), events, runs, copies)
     return out
 
 
@@ -539,22 +540,53 @@ def _proxy_witness(e: LogEvent, way: str, instant: datetime, proxied: _Proxied) 
     return (near[0][0], Path(near[0][1]).name) if len(near) == 1 else None
 
 
-def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, truth: datetime, witness: str,
-                  events, runs: dict, copies: _Copies) -> None:
+def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, truth: datetime,
+                  witness: Witness, events, runs: dict, copies: _Copies) -> None:
     """Give the refusal's run (between its log's clock steps, its SAML copies with its lines) the offset
     read, and the refusal the verdict: sp-clock-skew, its fix saying by how much and by whose witness."""
     src = e.source.input
     if src not in runs:
         runs[src] = _step_runs([x for x in events if x.source.input == src], copies.get(src, ()))
-    way, side, bound = ("behind", "before", "NotBefore") if off < timedelta(0) else (
-        "ahead of", "after", "NotOnOrAfter")
-    verdict = ("sp-clock-skew", f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} the IdP's "
-               f"at {truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, {side} the {bound} "
-               f"{instant:%H:%M:%S} it compared; measured against {witness}): sync the SP server's clock with NTP.")
+    verdict = ("sp-clock-skew", skew_fix(e, instant, off, truth, witness))
     at = out.steps.setdefault(src, {})
     run = next(r for r in runs[src] if any(ref == e.source.ref for ref, _ in r))
     # (a refusal's lines each quote the instant: each keeps its verdict)
     at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref, _ in run)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """What an SP's refusal was read against: `clock`, whose clock the SP's is said to be off
+    ("the IdP's", the browser's, a proxy's), and `measured`, the evidence that gave that clock."""
+
+    clock: str
+    measured: str
+
+
+CAPTURE_WITNESS = Witness("the browser's clock (the capture's)", "the capture of this login")
+"""A refusal naming a captured response: the capture's time of its POST (the browser's clock, or the
+servers' where their Date headers set it right) is the witness; the IdP's clock plays no part."""
+
+
+def proxy_witness(log: str) -> Witness:
+    """A proxy's line of the refused callback (_proxy_witness): that proxy's clock is the witness."""
+    return Witness(f"the clock of {log} (a proxy in front of the SP)", f"{log}'s line of that callback")
+
+
+def idp_witness(confirmed_by: str) -> Witness:
+    """The IdP's login line, its log's clock confirmed by `confirmed_by` (the captures, other SP logs):
+    the IdP's clock is the witness."""
+    return Witness("the IdP's", confirmed_by)
+
+
+def skew_fix(e: LogEvent, instant: datetime, off: timedelta, truth: datetime, witness: Witness) -> str:
+    """sp-clock-skew's fix for a time refusal read against `witness`: by how much, and whose clock."""
+    way, side, bound = ("behind", "before", "NotBefore") if off < timedelta(0) else (
+        "ahead of", "after", "NotOnOrAfter")
+    return (f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} {witness.clock} at "
+            f"{truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, {side} the {bound} "
+            f"{instant:%H:%M:%S} it compared; measured against {witness.measured}): sync the SP server's clock "
+            "with NTP.")
 
 
 def _who(e: LogEvent) -> set[tuple[str, str]]:

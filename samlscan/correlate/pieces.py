@@ -362,7 +362,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
             who = f"one of the SP's servers behind {behind}" if behind else f"the SP's server {host}"
             code, why = "sp-clock-skew", (
                 f"{(flow.reason or 'the SP refused the login').rstrip('.')}; {who} answered with a clock "
-                f"{off_phrase(off)} the IdP's and the other servers' (HTTP Date headers of the capture): it "
+                f"{off_phrase(off)} the capture's other servers' (their HTTP Date headers): it "
                 "judges the response's NotBefore and NotOnOrAfter by it (the likely cause; its own log would say)")
             hints = {code: f"Sync the clock of every server behind {behind} (the SP's) with NTP: one of them "
                            f"is off (its HTTP Date answering the POST, {off_phrase(off)} the others')." if behind else
