@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import timezone
+from datetime import timedelta, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -867,9 +867,10 @@ def replay_findings(messages: list[MessageResult]) -> list[Finding]:
                 uses.setdefault(i, {}).setdefault(f"log:{m.source.input}", {}).setdefault(use, m)
             else:
                 captured.setdefault(i, []).append(m)
+    shifts = _shifts_if_shared(captured.values(), messages)
     for i, ms in captured.items():
         by_use = uses.setdefault(i, {}).setdefault("capture", {})
-        for use, m in capture_uses(ms):
+        for use, m in capture_uses(ms, shifts):
             by_use.setdefault(use, m)
     out = []
     s = spec("assertion-replayed")
@@ -901,24 +902,41 @@ SAME_POST_SECONDS = 2
 SAML-tracer export of one login: their clocks are the same browser's, a few ms apart)."""
 
 
-def capture_uses(ms: list) -> list[tuple]:
+def _shifts_if_shared(copies, messages) -> dict:
+    """capture_clocks.capture_shifts, measured only when a response was captured in two captures."""
+    if not any(len({m.source.input for m in ms}) > 1 for ms in copies):
+        return {}
+    from samlscan.capture_clocks import capture_shifts
+
+    return capture_shifts(messages)
+
+
+def capture_uses(ms: list, shifts: dict | None = None) -> list[tuple]:
     """(use, message) for the captured copies of one ID. Within a capture, each exchange is a use
     (the browser posted it again: Back, reload, a double click); across captures, exchanges at the
     same moment are one POST captured twice and exchanges apart in time are two posts (one HAR
     per try). Copies without an exchange or a time (a pasted value, the decoded XML) are none.
     An untimed capture (SAML-tracer, raw HTTP) is matched by order: its n-th exchange is the n-th
     use, so a tracer export of a second post beside a HAR of the first is not told from a copy
-    (the trade-off for the far commoner HAR and tracer export of one login)."""
+    (the trade-off for the far commoner HAR and tracer export of one login). `shifts`: capture ->
+    its clock's lead on the others' (capture_clocks.capture_shifts: two machines, or one capture set
+    right by its Date headers), taken off its times first: one POST on two clocks is one use."""
+    shifts = shifts or {}
+    zero = timedelta(0)
+
+    def at(m):
+        return m.captured_at - shifts.get(m.source.input, zero)
+
     timed = sorted((m for m in ms if exchange_of(m.source.ref) and m.captured_at),
-                   key=lambda m: (m.captured_at, m.source.input, m.source.ref))
+                   key=lambda m: (at(m), m.source.input, m.source.ref))
     out: list[tuple] = []
     current = None  # (time, {capture: exchange}) of the current use, use n
     n = 0
     for m in timed:
         exchange = exchange_of(m.source.ref)
-        if current is None or (m.captured_at - current[0]).total_seconds() > SAME_POST_SECONDS or \
+        if current is None or (at(m) - current[0]).total_seconds() > SAME_POST_SECONDS or \
                 current[1].setdefault(m.source.input, exchange) != exchange:
-            current, n = (m.captured_at, {m.source.input: exchange}), n + 1
+            current, n = (at(m), {m.source.input: exchange}), n + 1
         out.append((n, m))
     # exchanges without a time (a SAML-tracer export, raw HTTP) tell uses apart only within their
     # capture: its n-th exchange is the n-th use (the same post saved in a timed capture too is

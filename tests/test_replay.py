@@ -53,7 +53,10 @@ def test_a_post_sent_again_in_another_capture_is_a_replay_and_the_same_post_save
 
     first = _chrome_har()
     again = json.loads(json.dumps(first))
-    for e in again["log"]["entries"]:  # the same exchanges, 40 s later
+    # the POST sent again 40 s later (Back: the browser re-sends the form, no new AuthnRequest; a
+    # whole session 40 s later, its AuthnRequest too, is one login on a clock 40 s off: test_sameposts27)
+    again["log"]["entries"] = again["log"]["entries"][4:]
+    for e in again["log"]["entries"]:
         t = datetime.datetime.fromisoformat(e["startedDateTime"].replace("Z", "+00:00"))
         e["startedDateTime"] = (t + datetime.timedelta(seconds=40)).isoformat().replace("+00:00", "Z")
     config = build({}, FIXTURES / "config/default.toml")
