@@ -116,6 +116,9 @@ class _MessagePiece(_Piece):
     engine: str | None = None
     """The SP's SAML engine as its own AuthnRequest ID shows it (request_engine): what it refuses
     that other engines take (causes._ENGINE_REFUSES)."""
+    dated: timedelta | None = None
+    """Of a capture step judged sp-clock-skew by the HTTP Date answering its POST alone: that server's
+    clock against the capture's other servers' (Exchange.clock_off), for date_against_refusal."""
     hop: bool = False
     """A captured message of a Keycloak broker's own exchange with another IdP (its AuthnRequest
     whose ACS is the broker endpoint, the response posted there): hop 1 of a brokered login, whose
@@ -343,7 +346,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
     # the capture's own word for an exchange ('request 3' of a SAML-tracer export, 'entry 3' of a HAR)
     entry = next((x.ref for x in reversed(flow.exchanges)), raw.source.ref if raw else None)
     err = flow.idp_error
-    code, why, hints = None, flow.reason, None
+    code, why, hints, slow = None, flow.reason, None, None
     if err is not None:
         hit = (catalog.lookup_code(err.product, err.code) if err.code else None) or catalog.lookup(
             err.message or "", err.product)
@@ -367,7 +370,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
             hints = {code: f"Sync the clock of every server behind {behind} (the SP's) with NTP: one of them "
                            f"is off (its HTTP Date answering the POST, {off_phrase(off)} the others')." if behind else
                            f"Sync the clock of {host} (the SP's server) with NTP: its HTTP Date answering the POST "
-                           f"was {off_phrase(off)} the other servers'."}
+                           f"was {off_phrase(off)} the other servers' (or that of the proxy in front of it, if one "
+                           "writes the Date)."}
         elif cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
         elif code == "unknown-failure":
@@ -387,13 +391,41 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
                   log_code=code, hints=hints,
                   side="idp" if err else "sp", product=err.product if err else None, text=why,
                   response=response, posted_to=posted_to, engine=request_engine(flow.request_id),
-                  stop=(flow.ask or "") if stopped else None))
+                  stop=(flow.ask or "") if stopped else None, dated=slow[1] if slow is not None else None))
 
 
 SP_CLOCK_OFF = timedelta(seconds=60)
 """The least tolerance of a common SP (Spring Security's OpenSAML default is 5 min, java-saml's
 drift 180 s, ruby-saml and node-saml none unless set): an SP server off by more refuses fresh
 responses."""
+
+
+def date_against_refusal(members: list[_Piece]) -> tuple[list[_Piece], str | None]:
+    """An attempt's members, and a note, when the HTTP Date answering the POST (a capture step's
+    sp-clock-skew: _Piece.dated) and the SP's own time refusal in a log point its clock opposite ways
+    (the Date ahead, the refusal 'not yet valid': its clock behind; or the mirror). The refusal wins:
+    it is what the SP did with its own clock (SAML core 2.5.1.2: the SP judges NotBefore and
+    NotOnOrAfter by its time), while a Date may be written by a proxy, CDN or load balancer in front of
+    it (RFC 9110 6.6.1: any server that answers sets it), whose clock is not the SP's. The capture
+    step then claims no cause of its own (unknown-failure, no fix); the note says which witness says
+    what. Members unchanged, and None, when they agree or either is missing."""
+    from dataclasses import replace
+
+    from samlscan.correlate.clocks import _TIME_REFUSALS
+
+    dated = next((p for p in members if p.dated is not None and p.log_code == "sp-clock-skew"), None)
+    refusal = next((p for p in members if p.kind == "log" and p.side == "sp" and p.outcome == "failure"
+                    and p.log_code in _TIME_REFUSALS), None) if dated is not None else None
+    if refusal is None or (_TIME_REFUSALS[refusal.log_code] == "before") == (dated.dated < timedelta(0)):
+        return members, None
+    way = "behind" if _TIME_REFUSALS[refusal.log_code] == "before" else "ahead"
+    note = (f"{dated.input} [{dated.ref}]: the HTTP Date answering the POST puts the SP's server "
+            f"{off_phrase(dated.dated)} the capture's other servers', but the SP's own refusal "
+            f"({refusal.input} [{refusal.ref}]: {refusal.log_code}) says its clock was {way}: the refusal is "
+            "what the SP did and is kept; the Date is likely written by a proxy or CDN in front of the SP, on a "
+            "clock of its own")
+    withdrawn = replace(dated, log_code="unknown-failure", hints=None, dated=None)
+    return [withdrawn if p is dated else p for p in members], note
 
 
 def _sp_clock_off(flow) -> tuple[str, timedelta] | None:
