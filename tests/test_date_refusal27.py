@@ -50,8 +50,6 @@ def test_a_date_and_a_refusal_that_agree_are_left_alone(name):
     assert date_against_refusal(members) == (members, None)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the call of pieces.date_against_refusal in correlate/causes.py "
-                                       "(_cause) or attempts.py, files this branch may not edit: see the report")
 def test_the_scan_keeps_the_refusal_and_notes_the_disagreement():
     (ben,) = scan_case(CASE, "UTC", "--idp-cert", CERT, "--app", "Ops")["attempts"]
     assert ben["root_cause"] == "assertion-not-yet-valid"

@@ -11,7 +11,7 @@ from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX, cause_rank
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
                                        _metadata_signer, _refines, _unheld_judges, _where)
-from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY
+from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal
 from samlscan.correlate.unheld import Unheld
 from samlscan.logs.sqaccess import CALLBACK_ANSWER
 from samlscan.model import Attempt, Evidence
@@ -114,6 +114,15 @@ def _order(p: _Piece) -> tuple:
 
 def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None,
              given_idp: str | None = None) -> Attempt:
+    """_built, after the SP's own time refusal has had its word over an HTTP Date that says the
+    opposite (pieces.date_against_refusal), the note of that disagreement last."""
+    members, date_note = date_against_refusal(members)
+    a = _built(members, judged, unheld, given_idp)
+    return replace(a, notes=(*a.notes, date_note)) if date_note else a
+
+
+def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None,
+           given_idp: str | None = None) -> Attempt:
     """One attempt from its pieces, in time order (one pass: a big scan builds 100,000s).
     `judged`: the findings of responses sent to another SP are already left out; `unheld`:
     unheld_signers; `given_idp`: the product of the IdP the SP's settings name (run.given_idp), whose
