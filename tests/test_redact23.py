@@ -46,7 +46,7 @@ KEPT_WHY = (
     (("null",), "Keycloak's placeholder for no user (userId=\"null\")"),
     (("SonarQube", "Slack", "Wiki", "Ops", "Portal", "Billing", "Jira Software"),
      "app labels of Okta's and PingFederate's logs (target displayName): applications, which --app takes"),
-    (("admin", "user", "users", "member", "unknown"),
+    (("admin", "Admin", "user", "users", "member", "unknown"),
      "role and outcome words (eduPersonAffiliation, groups) also in the report's own text: 'Entra admin center', column 'user'"),
     (("true", "false"), "JSON literals read as a boolean attribute's value"),
 )
