@@ -20,7 +20,7 @@ from datetime import timezone
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from samlscan import engine
+from samlscan import dockerparts, engine
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import InputResult
@@ -209,16 +209,20 @@ def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
     with open(path, "rb") as fh:
         pos = SPLIT_BYTES
         while pos < size:
-            fh.seek(pos)
-            window = fh.read(CUT_WINDOW + CUT_LOOKAHEAD)
-            off, found = 0, None
+            back = min(pos, dockerparts.MAX_GROUP) if pf.parts else 0  # (a line's first parts before it)
+            fh.seek(pos - back)
+            window = fh.read(back + CUT_WINDOW + CUT_LOOKAHEAD)
+            off, found, parts = back, None, None
             while True:
-                nl = window.find(b"\n", off, CUT_WINDOW)  # (each newline in one window only)
+                nl = window.find(b"\n", off, back + CUT_WINDOW)  # (each newline in one window only)
                 if nl < 0:
                     break
                 if _starts(pf, window, nl + 1):
-                    found = pos + nl + 1
-                    break
+                    if parts is None:
+                        parts = _parts_in(window, pos - back) if pf.parts else []
+                    if dockerparts.inside(parts, nl + 1) is None:
+                        found = pos - back + nl + 1
+                        break
                 off = nl + 1
             if found is None and misses < CUT_RETRIES:  # (inside a line longer than the window: past it)
                 pos, misses = pos + CUT_WINDOW, misses + 1
@@ -230,6 +234,13 @@ def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
             pos = found + (SPLIT_BYTES if size - found > 2 * SPLIT_BYTES else SPLIT_BYTES // 4)
     cuts.append(size)
     return list(zip(cuts, cuts[1:]))
+
+
+def _parts_in(window: bytes, offset: int) -> list[tuple[int, int, bool]]:
+    """The Docker lines written in several records in a window read from file offset `offset` (from
+    its first line start): a range never starts inside one (dockerparts)."""
+    floor = 0 if offset == 0 else window.find(b"\n") + 1
+    return dockerparts.groups(window, floor, len(window)) if floor or offset == 0 else []
 
 
 def _starts(pf: Prefilter, window: bytes, at: int) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Iterator
 
-from samlscan import engine
+from samlscan import dockerparts, engine
 from samlscan.ansi import console
 from samlscan.ansi import plain_bytes as decoloured
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
@@ -47,6 +47,10 @@ class Prefilter:
     coloured: bool = False
     """A console capture's: terminal control sequences are stripped from each block before the
     record starts and keep literals are looked for (they hide a line's time: samlscan/ansi.py)."""
+    parts: bool = False
+    """Docker's json-file records: a line longer than its copier's buffer is several records, kept or
+    skipped together (samlscan/dockerparts.py: a keep literal in any part keeps them all, with the
+    other stream's records between them), never cut apart by a block's or a range's edge."""
     documents: bool = False
     """A kept line that opens an XML document without closing it keeps the lines up to its root's
     closing tag (LONG_LINE at most) and, when it is a line of its own, the line before it (the
@@ -412,6 +416,27 @@ def _document_rest(data, lo: int, hi: int) -> int:
     return data.rfind(b"\n", lo, hi - 1) + 1 or hi
 
 
+def _with_parts(data, pf: Prefilter, spans: list[tuple[int, int]], found, hi: int) -> list[tuple[int, int]]:
+    """`spans` with each line written in several records (Prefilter.parts) kept whole when a span
+    touches it or a keep literal is in any of its parts and its first part starts a record; a kept
+    line's record goes on to the next record start after its last part."""
+    nxt, keep, _ = _compiled(pf)
+    out = list(spans)
+    for start, end, _ in found:
+        touched = any(s < end and start < e for s, e in spans)
+        if touched or (pf.record_start.match(data, start, hi) and keep.search(data, start, end)):
+            m = nxt.search(data, end - 1, hi)
+            out.append((start, m.start() + 1 if m else hi))
+    out.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in out:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
 def _record_start(data, ls: int, floor: int, start_at, hi: int) -> int | None:
     """The start of the record whose continuation line starts at `ls`: the nearest line before it,
     back to `floor`, where a record starts; None when none does."""
@@ -529,9 +554,17 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
         if first and start == 0 and data[lo:lo + 3] == b"\xef\xbb\xbf":
             lo += 3  # a UTF-8 BOM (a log written on Windows): the first record starts after it
         first = False
+        found = dockerparts.groups(data, lo, cut) if pf.parts else ()
+        if found and not found[-1][2] and not at_end and found[-1][0] > lo:
+            cut = found[-1][0]  # (a line whose last part is in the next block: read whole with it)
+            found.pop()
         spans = _kept_spans(data, pf, open_record, lo, cut)
+        if found:
+            spans = _with_parts(data, pf, spans, found, cut)
         if not at_end and data is buf and pf.record_start is not EVERY_LINE:
             cut = _unkept_tail(data, spans, lo, cut, pf.record_start.match)
+            inner = dockerparts.inside(found, cut) if found else None
+            cut = inner if inner is not None and inner > lo else cut
         cnt_pos, cnt = lo, 0
         for s, e in spans:
             cnt += data.count(b"\n", cnt_pos, s)

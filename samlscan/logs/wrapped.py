@@ -392,7 +392,7 @@ def _json_wrapped(inner):
     keys = b"|".join(re.escape(k.encode()) for k in _TEXT_KEYS)
     start = rb'[ \t]*\{(?=[^\n]*?"(?:' + keys + rb')"\s*:\s*"(?:' + inner.record_start.pattern + rb"))"
     keep = sorted({v for lit in inner.keep for v in _json_escaped(lit)})
-    return Prefilter(re.compile(start), tuple(keep), inner.orphans, json_lines=True)
+    return Prefilter(re.compile(start), tuple(keep), inner.orphans, json_lines=True, parts=True)
 
 
 _TIME_KEYS = ("_time", "@timestamp", "timestamp", "time", "_messagetime", "date",
@@ -820,7 +820,7 @@ class _Records:
             for no, entry in journalexport.entries(lines):
                 got = _inner_of(entry, self.strong)
                 if got is not None:
-                    yield no, got[0], got[1], None
+                    yield no, got[0], got[1], _part(entry)
             return
         if self.kind == "json":
             for no, obj, err in iter_json(lines):
@@ -852,11 +852,21 @@ def _part(obj: dict) -> tuple[str, bool] | None:
     'docker' multiline parser joins them), a CRI line collected by Fluent Bit's 'cri' parser keeps
     the runtime's 'P' tag in `logtag`. stdout and stderr are copied apart: a record of one may come
     between the parts of the other's line."""
+    if "CONTAINER_ID_FULL" in obj or "CONTAINER_PARTIAL_MESSAGE" in obj:  # docker's journald driver
+        return _journal_part(obj)
     stream = obj.get("stream") if obj.get("stream") in ("stdout", "stderr") else ""
     log = obj.get("log")
     if isinstance(log, str) and stream:
         return stream, not log.endswith("\n")
     return (stream, obj["logtag"] == "P") if obj.get("logtag") in ("P", "F") else None
+
+
+def _journal_part(entry: dict) -> tuple[Any, bool]:
+    """(its container and stream, whether its line goes on) of an entry of Docker's journald driver: a
+    line's parts but the last carry CONTAINER_PARTIAL_MESSAGE=true (moby daemon/logger/journald); its
+    stream is PRIORITY (6 stdout, 3 stderr), and several containers write to one journal."""
+    who = entry.get("CONTAINER_ID_FULL") or entry.get("CONTAINER_ID") or entry.get("CONTAINER_NAME")
+    return (str(who), str(entry.get("PRIORITY"))), entry.get("CONTAINER_PARTIAL_MESSAGE") == "true"
 
 
 def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
@@ -945,13 +955,18 @@ class Enveloped:
                     del where[key]
 
         def inner_lines():
-            held: dict[str, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
+            held: dict[Any, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
+            over: set = set()  # streams whose line passed MAX_JOINED: its records dropped to its end
             for got in self.records.read(skips.counted(lines), path):
                 if isinstance(got, Malformed):
                     bad.append(got)
                     continue
                 outer, text, when, part = got
                 stream, goes_on = part or (None, False)
+                if stream in over:
+                    if not goes_on:
+                        over.discard(stream)
+                    continue
                 if stream not in held:
                     if not goes_on:
                         yield from numbered(outer, text, when)
@@ -960,9 +975,13 @@ class Enveloped:
                 first, at, texts, size = held[stream]  # the line is its first record's
                 texts.append(text)
                 size[0] += len(text)
-                if not goes_on or size[0] > MAX_ENVELOPE:
+                if not goes_on or size[0] > MAX_JOINED:
                     del held[stream]
-                    yield from numbered(first, "".join(texts), at)
+                    if size[0] > MAX_JOINED:
+                        bad.append(_too_long(path, first, len(texts)))
+                        if goes_on:
+                            over.add(stream)
+                    yield from numbered(first, "".join(texts)[:MAX_JOINED], at)
             for first, at, texts, _ in held.values():  # the export ends inside a line
                 yield from numbered(first, "".join(texts), at)
 
@@ -972,6 +991,18 @@ class Enveloped:
                 yield bad.pop(0)
             yield _rewrite(rec, where, tz, yearless)
         yield from bad
+
+
+MAX_JOINED = MAX_RECORD
+"""Characters of one container line written in several records (Docker's 16 KiB parts, journald's
+CONTAINER_PARTIAL_MESSAGE) joined at most: a longer one is read cut there, its further parts dropped
+to its end, and said (bounded memory, not a silent cut)."""
+
+
+def _too_long(path: str, first: int, parts: int) -> Malformed:
+    return Malformed(Source(path, f"line {first}"),
+                     f"a container's line written in {parts}+ records is longer than {MAX_JOINED} characters: "
+                     f"its first {MAX_JOINED} read, the rest of it skipped")
 
 
 class _Skips:
