@@ -555,7 +555,7 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
             lo += 3  # a UTF-8 BOM (a log written on Windows): the first record starts after it
         first = False
         found = dockerparts.groups(data, lo, cut) if pf.parts else ()
-        if found and not found[-1][2] and not at_end and found[-1][0] > lo:
+        if found and not found[-1][2] and not at_end and found[-1][0] > lo and data is buf:
             cut = found[-1][0]  # (a line whose last part is in the next block: read whole with it)
             found.pop()
         spans = _kept_spans(data, pf, open_record, lo, cut)

@@ -60,6 +60,19 @@ def test_a_wrapped_dump_says_what_the_bare_log_says(name, monkeypatch):
     assert _said(batch.run_scan([str(DATA / name)], EXPECT, jobs=1)) == bare
 
 
+def test_journalctl_json_parts_are_joined(tmp_path, monkeypatch):
+    """`journalctl -o json` of the same entries (every field a string): joined as the export's are
+    (fails on the old code: the XML's parts were lines of their own)."""
+    from samlscan.logs import journalexport
+
+    for name in ("web", "spring"):
+        lines = enumerate((DATA / f"{name}.journal").read_text().split("\n"), 1)
+        path = tmp_path / f"{name}.json"
+        path.write_text("".join(json.dumps(entry) + "\n" for _, entry in journalexport.entries(lines)))
+        bare = _said(batch.run_scan([str(DATA / f"{name}.log")], EXPECT, jobs=1))
+        assert _said(batch.run_scan([str(path)], EXPECT, jobs=1)) == bare == _said(_whole(path, monkeypatch))
+
+
 def test_a_keep_literal_in_a_later_part_keeps_every_part():
     """The prefilter's own output: the request line's three parts and the stderr record between them
     (the old code kept none of them: 'SAMLResponse=' is in the second part)."""
