@@ -511,6 +511,16 @@ _SPECS = (
        "SonarQube: web.log ($SONARQUBE_HOME/logs/web.log, or the output of the SonarQube container: docker logs, "
        "kubectl logs), its ERROR lines of that second and the auth.event line 'login failure' (logged at DEBUG: "
        "set sonar.log.level.web=DEBUG and log in again when it is not there).", "sp"),
+    # a proxy's access log that tells its own answers apart (Traefik's OriginStatus 0, no router, a 502/503/504
+    # of its load balancer) saw the IdP's POST answered before the SP: the SP's log has nothing of it
+    _s("proxy-answered-callback", E, "cause",
+       "The reverse proxy in front of the SP answered the SAML callback itself (no route to the SP, or its "
+       "servers down or not answering): the SP never saw the IdP's POST.",
+       "Make the proxy reach the SP at the ACS URL at that time: its router for the SP's host and entrypoint must "
+       "exist and its service's servers must be up (Traefik: the router and service named in its access log; with "
+       "the Docker provider the router disappears while the container is stopped, restarting or unhealthy, so "
+       "logins during a restart get Traefik's 404 'page not found'; a 502/504 is the service's server refusing "
+       "or timing out). The IdP's response was not refused by the SP: log in again once the SP is up.", "network"),
     _s("unknown-failure", W, "cause", "A failure was logged with no recognised cause.",
        "Read the evidence lines.", None),
 )

@@ -41,7 +41,7 @@ def test_generator_is_current():
 
 def test_the_ground_truth_has_every_kind_of_login_the_case_asks_for():
     causes = {t["root_cause"] for t in TRUTH}
-    assert {"user-not-assigned", "destination-mismatch", "signature-cert-mismatch", "sp-refused-callback"} <= causes
+    assert {"user-not-assigned", "destination-mismatch", "signature-cert-mismatch", "proxy-answered-callback"} <= causes
     assert {w for t in TRUTH for w in t["warnings"]} == {"email-under-other-name"}
     assert sum(t["outcome"] == "success" for t in TRUTH) >= 2
 
@@ -75,7 +75,8 @@ def test_each_file_alone_judges_what_it_can_tell(want, name):
 def test_every_evidence_file_is_read_as_its_format(scan):
     kinds = {i["path"].rsplit("/", 1)[-1]: (i["status"], i["kind"]) for i in scan["inputs"]}
     assert {n: kinds.get(n) for n in ("docker-compose-logs.txt", "jumpcloud-directory-insights.json",
-                                      "carol-sanitized.har")} == {
+                                      "carol-sanitized.har", "traefik-access.log")} == {
+        "traefik-access.log": ("scanned", "log:traefik-access"),
         "docker-compose-logs.txt": ("scanned", "log:sonarqube"),
         "jumpcloud-directory-insights.json": ("scanned", "log:jumpcloud"), "carol-sanitized.har": ("scanned", "har")}
 

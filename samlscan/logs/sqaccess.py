@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote
@@ -85,6 +85,9 @@ class _Request:
     target: str
     status: str
     request_id: str | None
+    proxy: str | None = None
+    """Why the proxy that logged the request answered it itself (no route to the SP, its servers down:
+    the SP never saw it), when its log says so (Traefik's: samlscan/logs/traefik.py); else None."""
 
 
 def parse_time(text: str) -> datetime | None:
@@ -136,9 +139,17 @@ def _start(path: str, r: _Request) -> LogEvent:
     return _event(path, r, "info", f"SAML {what} started from {r.ip}: {r.method} {r.path} answered {r.status}{back}")
 
 
+PROXY_ANSWERED = "proxy-answered-callback"
+"""The code of a callback the proxy answered itself (codes.py): the proxy's side, never the SP's refusal."""
 CALLBACK_ANSWER = "SAML callback from "
 """How an access line of the IdP's POST to the ACS starts its text (this reader's, and those reading other
 layouts through it: IIS, ingress-nginx): how the SP answered, never why (correlate's sp-refused-callback)."""
+
+
+def _proxied(path: str, r: _Request) -> LogEvent:
+    """A callback the proxy answered itself: the SP never saw the IdP's POST (its code, not sp-refused-callback)."""
+    return replace(_callback(path, r, "failure", f"by the proxy itself ({r.proxy}): the SP never saw it"),
+                   code=PROXY_ANSWERED)
 
 
 def _callback(path: str, r: _Request, outcome: str, why: str) -> LogEvent:
@@ -190,7 +201,9 @@ def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int,
         if r.path in (INIT, TEST_INIT):
             yield _start(path, r)
         elif r.path == CALLBACK:
-            if r.status[:1] in ("4", "5"):
+            if r.proxy:
+                yield _proxied(path, r)
+            elif r.status[:1] in ("4", "5"):
                 yield _callback(path, r, "failure", "an HTTP error")
             elif r.status == "302":
                 pending[r.client] = r
