@@ -375,7 +375,7 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
     if found.kind == "capture":
         cap = found.reader.read(path)
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
-        out.flows = _flows_of(cap)
+        out.flows = _flows_of(cap, path)
         return out
     if found.kind == "log":
         out.kind, out.empty_reason = f"log:{found.name}", empty_reason(found.parser)
@@ -438,10 +438,11 @@ def _capture_reader(head: bytes):
     return next(((kind, reader) for kind, reader in capture_readers() if reader.sniff(head)), None)
 
 
-def _flows_of(cap) -> list:
+def _flows_of(cap, path: str) -> list:
+    """The capture's login flows, each named by its file (a flow of a page alone has no message to name it)."""
     from samlscan.flows import build_flows
 
-    return list(build_flows(cap))
+    return [f if f.capture is not None else replace(f, capture=Source(path, "")) for f in build_flows(cap)]
 
 
 SHARED_VALUES = 65536
@@ -782,7 +783,9 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     kind = got.kind
     if got.program and not ok:  # its templates' and examples' values are no evidence
         kind, bad = "source", [_problem_finding(InputProblem(Source(path), "input-not-saml", PROGRAM))]
-    status = "scanned" if ok or got.events or got.info_events else "failed"
+    # (a capture's failed login with no SAML message in it: SonarQube's refusal page alone, an IdP's error page)
+    failed_flows = any(f.outcome == "failure" for f in got.flows)
+    status = "scanned" if ok or got.events or got.info_events or failed_flows else "failed"
     if status == "failed" and not bad and got.first_malformed is not None:
         # every record it has is broken (a JSON export with a syntax error): say where and why,
         # not that nothing in it is about a login

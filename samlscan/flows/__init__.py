@@ -28,7 +28,7 @@ pairing.py: Message identifiers and the pairing of Responses with AuthnRequests 
 build.py: build_flows: every login try of a capture rebuilt from its exchanges and messages, in time
     order.
 """
-from samlscan.flows.exchange import Exchange, Flow, IdpError, Page, classify_leg
+from samlscan.flows.exchange import REFUSAL_PAGE, Exchange, Flow, IdpError, Page, classify_leg
 from samlscan.flows.hops import REPLAY_STATUSES, reposted_to, same_endpoint, same_url, sends_on
 from samlscan.flows.cookies import (BALANCER_COOKIES, SESSION_COOKIES, SP_SESSION_COOKIES, SetCookie, deletes,
                                     is_session_cookie, parse_set_cookie, refusal, same_site_of, set_names)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from samlscan.config.urls import on_sonarqube_acs_path
-from samlscan.flows.exchange import Exchange, Flow
+from samlscan.flows.exchange import REFUSAL_PAGE, Exchange, Flow
 from samlscan.flows.hops import REPLAY_STATUSES, _reposts, endpoint, same_endpoint
 from samlscan.flows.outcome import _sp_outcome
 from samlscan.flows.pairing import _digest_key, _entry_of, _pair, _root, message_ids
@@ -18,6 +18,11 @@ from samlscan.model import Source
 if TYPE_CHECKING:  # Capture lives with its readers (inputs/har/capture.py); only its fields are used here
     from samlscan.inputs.har import Capture
 
+
+REFUSAL_ALONE = ("SonarQube's refusal page with the reason its AUTHENTICATION-ERROR cookie holds; the POST to its ACS "
+                 "is not in the capture: ask for a HAR recorded with DevTools' 'Preserve log' on, from the start of "
+                 "the login")
+"""What a flow of SonarQube's refusal page alone says (a HAR saved after the callback's redirect cleared it)."""
 
 def _chain(exchanges: list[Exchange], start: int, bodiless: set[int]) -> list[int]:
     """The positions of the exchange at `start` and of the SP result redirects that follow it (with
@@ -121,6 +126,11 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         if i not in used_ex and ex.status >= 400 and "/sessions/init/" in urlsplit(ex.url).path:
             flows.append(_flow(None, None, "failure", f"HTTP {ex.status} at {ex.url} before any "
                                "AuthnRequest was sent", None, exchanges, [i], None, None, False))
+    for i, ex in enumerate(exchanges):  # SonarQube's refusal page alone: the POST it follows was not captured
+        if i not in used_ex and ex.leg == "sp-result" and ex.auth_error and \
+                urlsplit(ex.url).path.rstrip("/").endswith(REFUSAL_PAGE):
+            flows.append(_flow(None, None, "failure", f"{ex.auth_error} ({ex.ref}: {REFUSAL_ALONE})", None, exchanges,
+                               [i], None, None, False))
     flows.sort(key=lambda f: by_entry.get(f.exchanges[0].entry, 1 << 30) if f.exchanges else 1 << 30)
     where = next((m.source for m in capture.messages), None)
     return tuple(replace(f, capture=Source(where.input, "")) for f in flows) if where else tuple(flows)

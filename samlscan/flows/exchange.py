@@ -145,7 +145,10 @@ class Page:
     """The reason a refusal page gives, or an error page's title."""
 
 
-_SP_RESULT_PATHS = ("/sessions/unauthorized", "/saml/validation")
+REFUSAL_PAGE = "/sessions/unauthorized"
+"""SonarQube's refusal page (AuthenticationError redirects a failed login there; it shows the reason
+its AUTHENTICATION-ERROR cookie holds)."""
+_SP_RESULT_PATHS = (REFUSAL_PAGE, "/saml/validation")
 
 
 def classify_leg(method: str, url: str, req_params, resp_params, idp_error, followed: bool) -> str:

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 from samlscan.autherror import auth_error_text
-from samlscan.flows import (Exchange, answer_page, classify_leg, find_idp_error, refusal, reposted_to,
-                            same_endpoint, sends_on, validation_errors)
+from samlscan.flows import (REFUSAL_PAGE, Exchange, answer_page, classify_leg, find_idp_error, refusal,
+                            reposted_to, same_endpoint, sends_on, validation_errors)
 from samlscan.inputs.base import InputProblem
 from samlscan.inputs.har.bodies import body_text
 from samlscan.inputs.har.capture import _Found
 from samlscan.inputs.har.clock import date_sample
-from samlscan.inputs.har.headers import (_headers, _header, _set_cookies, _cookie_names, _set_cookie_names,
-                                         _same_site, _cookie_value, _status)
+from samlscan.inputs.har.headers import (_headers, _header, _set_cookies, _cookie_names, _sent_cookie,
+                                         _set_cookie_names, _same_site, _cookie_value, _status)
 from samlscan.inputs.har.messages import query_messages, post_messages, body_messages
 from samlscan.inputs.har.values import parse_time, digest
 from samlscan.inputs.serverclock import DateSample
@@ -129,6 +129,10 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
     set_cookies = _set_cookie_names(resp, rh, at)
     req_cookies = _cookie_names(req, qh)
     auth_err = _cookie_value(resp, rh, "AUTHENTICATION-ERROR")
+    if auth_err is None and urlsplit(url).path.rstrip("/").endswith(REFUSAL_PAGE):
+        # SonarQube's refusal page shows the reason its request sends back (the callback set it): the one
+        # place it is when the callback itself is not in the capture (saved without 'Preserve log')
+        auth_err = _sent_cookie(req, qh, "AUTHENTICATION-ERROR")
     auth_err = auth_error_text(auth_err) if auth_err is not None else None
     cookies_seen = bool(set_cookies or req_cookies)
     followed = url in follow and (follow[url] is None or at is None or at <= follow[url])

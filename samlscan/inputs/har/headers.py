@@ -37,6 +37,15 @@ def _cookie_names(obj, headers: list[tuple[str, str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n))
 
 
+def _sent_cookie(obj, headers: list[tuple[str, str]], name: str) -> str | None:
+    """The value of a cookie a request sent (its cookies array, else its Cookie header), URL-decoded."""
+    for c in _items(obj, "cookies"):
+        if isinstance(c, dict) and c.get("name") == name:
+            return unquote_plus(str(c.get("value", "")))
+    pieces = [p.split("=", 1) for n, v in headers if n.lower() == "cookie" for p in v.split(";") if "=" in p]
+    return next((unquote_plus(v.strip()) for k, v in pieces if k.strip() == name), None)
+
+
 def _set_cookie_names(resp, headers: list[tuple[str, str]], at: datetime | None) -> tuple[str, ...]:
     """The names of the cookies a response set, deletions aside (flows.set_names): its Set-Cookie
     headers, and its cookies array for a cookie no header names (a HAR without headers), deleted
