@@ -49,6 +49,8 @@ KEPT_WHY = (
     (("admin", "Admin", "user", "users", "member", "unknown"),
      "role and outcome words (eduPersonAffiliation, groups) also in the report's own text: 'Entra admin center', column 'user'"),
     (("true", "false"), "JSON literals read as a boolean attribute's value"),
+    (("value",), "ruby-saml's test responses' placeholder attribute value, a word of the report's own text "
+                 "('The value is not valid base64.')"),
 )
 KEPT = {v for values, _ in KEPT_WHY for v in values}
 # the tenant of an Entra or test IdP: a segment of the IdP's entity ID, configuration (redact.entity_parts)
