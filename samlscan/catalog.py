@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
+from samlscan.gapsearch import GapPattern, compile_gapped
 from samlscan.retrie import alternation
 
 _DATA = "catalog.json"
@@ -65,13 +66,14 @@ def own_texts(product: str) -> frozenset[str]:
 
 
 _PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>")
-_VAR = r"[\s\S]{0,2048}?"
+VAR_BOUND = 2048
+_VAR = r"[\s\S]{0,%d}?" % VAR_BOUND
 """A placeholder: any text, newlines included (java-saml joins SubjectConfirmation issues with
 '\\n'), bounded so that one pattern never spans a whole multi-MB paste; 2,048 characters, so that a
 long message ID ('Invalid signature for object [<id>]' with a 1,000-character ID) still matches its
 own product's text (at 400 it fell to node-saml's shorter 'Invalid signature')."""
 
-_NEVER = re.compile(r"(?!)")
+_NEVER = compile_gapped([r"(?!)"], 0, 0)
 
 _TOKEN_ID = re.compile(
     r"^(?:AADSTS\d{4,9}|MSIS\d{4}|IDX\d{5}|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,})$")
@@ -102,7 +104,7 @@ class CatalogEntry:
 class _Compiled:
     entry: CatalogEntry
     index: int
-    regex: re.Pattern[str]
+    regex: GapPattern
     keyword: str
     """Longest literal piece, lowercased and single-spaced: the prefilter looks for it first."""
     weight: int
@@ -177,7 +179,7 @@ def _literal_regex(literal: str) -> str:
     return lead + body + trail
 
 
-def _compile_pattern(pattern: str) -> tuple[re.Pattern[str], str, int]:
+def _compile_pattern(pattern: str) -> tuple[GapPattern, str, int]:
     """Regex, prefilter keyword and weight of one pattern."""
     lits = _PLACEHOLDER.split(pattern)
     # Leading/trailing placeholders add nothing to a search; drop them.
@@ -187,15 +189,15 @@ def _compile_pattern(pattern: str) -> tuple[re.Pattern[str], str, int]:
         lits.pop()
     if not "".join(lits).strip():
         return _NEVER, "", 0  # no literal text: never matches free text
-    body = _VAR.join(_literal_regex(lit) for lit in lits)
+    pieces = [_literal_regex(lit) for lit in lits]
     # Guard word edges so that 'invalid_signature' does not match inside 'xinvalid_signatures'.
     if lits[0][:1].isalnum() or lits[0][:1] == "_":
-        body = r"(?<![A-Za-z0-9_])" + body
+        pieces[0] = r"(?<![A-Za-z0-9_])" + pieces[0]
     if lits[-1][-1:].isalnum() or lits[-1][-1:] == "_":
-        body += r"(?![A-Za-z0-9_])"
+        pieces[-1] += r"(?![A-Za-z0-9_])"
     keyword = max((_norm(lit) for lit in lits), key=len)
     weight = sum(len(_norm(lit)) for lit in lits)
-    return re.compile(body, re.IGNORECASE), keyword, weight
+    return compile_gapped(pieces, VAR_BOUND, re.IGNORECASE), keyword, weight
 
 
 def placeholder_values(entry: CatalogEntry, text: str) -> dict[str, str]:

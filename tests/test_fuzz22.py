@@ -1,0 +1,82 @@
+"""Fuzzing round 22: the catalog matcher on lines of one pattern's prefix repeated and on every entry's
+pieces shuffled with long gaps, and captures at scale. Every input ends with a finding or a skip, no
+traceback; time is judged relative to another input of the same size or by growth between two sizes
+(tests/growth_util.py), never as an absolute time."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from growth_util import FLOOR, best_seconds
+
+from samlscan import catalog
+from samlscan.catalog import _PLACEHOLDER, _index, _lookup_cached
+
+
+def _compiled():
+    return [c for c in _index().compiled if c.keyword]
+
+
+# --- catalog: a pattern's prefix repeated, its next piece never written ------------------------------------
+
+@pytest.mark.parametrize("prefix, product", [("The response was received at ", "java-saml"),
+                                             ("Invalid Signature Element ", "python3-saml"),
+                                             ("Signed element id #", "ruby-saml")])
+def test_a_line_of_one_prefix_repeated_costs_what_a_line_of_it_once_costs(prefix, product):
+    """Fails on the old code: re tried the whole pattern at each of the 20,000 starts of a 600 KB line of
+    'The response was received at ' and scanned each placeholder to its 2,048-character bound for the
+    next piece (2.5 s; 8 s on a loaded machine; 53 s for one such line per catalog entry): now the pieces'
+    occurrences are found first (samlscan/gapsearch.py) and re tries from the first start that can match.
+    Compared with a line of the same size holding the prefix once."""
+    size = 600_000 // len(prefix)
+    repeated = prefix * size
+    once = "x" * (len(prefix) * (size - 1)) + " " + prefix
+    look = lambda text: _lookup_cached.__wrapped__(text, product)  # noqa: E731 (not the memo)
+    look(once)
+    t_once, t_repeated = best_seconds(look, once), best_seconds(look, repeated)
+    assert t_repeated <= 4 * t_once + FLOOR, (t_once, t_repeated)
+
+
+def test_a_repeated_prefix_still_matches_when_its_text_follows_at_the_end():
+    """(Guard.) The whole text after 20,000 starts that cannot match: the match is the last start's."""
+    prefix = "The response was received at "
+    text = prefix * 20_000 + "https://a.example/acs instead of https://b.example/acs"
+    got = catalog.lookup(text, "java-saml")
+    assert got is not None and got.product == "java-saml" and got.code == "destination-mismatch", got
+
+
+def _hostile(rnd: random.Random, pattern: str) -> str:
+    """The pattern's literal pieces in any order and number, with runs of spaces, gaps about the
+    placeholder bound (2,048) and word characters at the edges."""
+    lits = _PLACEHOLDER.split(pattern)
+    parts = []
+    for _ in range(rnd.randint(1, 8)):
+        r = rnd.random()
+        parts.append(rnd.choice(lits) if r < 0.5 else " " * rnd.randint(0, 5) if r < 0.7
+                     else "x" * rnd.choice([1, 10, 2040, 2049, 3000]) if r < 0.85
+                     else rnd.choice(["_", "a", "\n", "'", "\u2019", "Z"]))
+    return "".join(parts)
+
+
+def test_the_pieces_first_search_finds_what_the_whole_pattern_finds():
+    """The search through the pieces' occurrences gives the same span as the pattern's own regex on
+    4,000 texts of an entry's pieces shuffled (a start it skips is one no match can have)."""
+    rnd = random.Random(22)
+    comps = _compiled()
+    differ = []
+    for _ in range(4000):
+        comp = rnd.choice(comps)
+        text = _hostile(rnd, comp.entry.pattern)
+        fast, whole = comp.regex.search(text), comp.regex.whole.search(text)
+        if (fast and fast.span()) != (whole and whole.span()):
+            differ.append((comp.entry.pattern, text[:200]))
+    assert not differ, differ[:3]
+
+
+def test_a_whitespace_only_piece_between_placeholders_still_matches():
+    """(Guard.) Keycloak's 'User with <attribute> <value> already exists': the blank piece between two
+    placeholders joins their gaps."""
+    (comp,) = [c for c in _compiled() if c.entry.pattern.startswith("User with <attribute> <value> already")]
+    text = "User with email " + "a" * 2000 + " already exists. Please login to account management to link the account."
+    assert comp.regex.search(text) is not None and comp.regex.whole.search(text) is not None
