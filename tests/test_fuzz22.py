@@ -4,11 +4,14 @@ traceback; time is judged relative to another input of the same size or by growt
 (tests/growth_util.py), never as an absolute time."""
 from __future__ import annotations
 
+import json
 import random
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from growth_util import FLOOR, best_seconds
+from growth_util import FLOOR, assert_linear, best_seconds
 
 from samlscan import catalog
 from samlscan.catalog import _PLACEHOLDER, _index, _lookup_cached
@@ -80,3 +83,43 @@ def test_a_whitespace_only_piece_between_placeholders_still_matches():
     (comp,) = [c for c in _compiled() if c.entry.pattern.startswith("User with <attribute> <value> already")]
     text = "User with email " + "a" * 2000 + " already exists. Please login to account management to link the account."
     assert comp.regex.search(text) is not None and comp.regex.whole.search(text) is not None
+
+
+# --- captures: one login's messages posted by thousands of tabs --------------------------------------------
+
+CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "captures"
+
+
+def _tabs_har(folder: Path, tabs: int) -> Path:
+    """firefox-unauthorized.har's login (SP redirect, IdP page, POST to the ACS, the SP's refusal) opened
+    in `tabs` tabs at once: every tab's SP redirect, then every IdP page, every POST, every refusal
+    (the same AuthnRequest and signed Response each time, 3 ms apart)."""
+    har = json.loads((CAPTURES / "firefox-unauthorized.har").read_text())
+    first = datetime.fromisoformat(har["log"]["entries"][0]["startedDateTime"])
+    har["log"]["entries"] = [
+        {**entry, "startedDateTime": (first + timedelta(seconds=leg, milliseconds=3 * tab)).isoformat(timespec="milliseconds")}
+        for leg, entry in enumerate(har["log"]["entries"]) for tab in range(tabs)]
+    path = folder / f"tabs-{tabs}.har"
+    path.write_text(json.dumps(har))
+    return path
+
+
+def test_a_response_posted_by_thousands_of_tabs_rebuilds_its_flows_linearly(tmp_path):
+    """Fails on the old code: each POST of the response listed every earlier POST and IdP page of it
+    (_posted_before, and each request every earlier exchange of its value): 500 tabs 0.3 s, 2,000 tabs
+    5 s of build_flows; now each leg's positions are read back from the POST to the first that fits."""
+    from samlscan.flows import build_flows
+    from samlscan.inputs import har
+
+    assert_linear(build_flows, lambda tabs: har.read(str(_tabs_har(tmp_path, tabs))), 300)
+
+
+def test_thousands_of_tabs_give_one_flow_a_tab(tmp_path):
+    """(Guard.) Each tab's POST is a flow of its own, the first refused by the SP, the later ones the same
+    response posted again."""
+    from samlscan.flows import build_flows
+    from samlscan.inputs import har
+
+    flows = build_flows(har.read(str(_tabs_har(tmp_path, 300))))
+    assert len([f for f in flows if f.response is not None]) == 300
+    assert {f.outcome for f in flows} <= {"failure", "unknown"}, {f.outcome for f in flows}

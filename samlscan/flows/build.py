@@ -74,7 +74,8 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         # a response posted again (Back then Forward, a reload: SAML profiles 4.1.4.5's replay) is a
         # try of its own from that POST on: its request and IdP page were the first post's
         mine = _request_exchanges(exchanges, req[0], by_entry, carried) if req and not again else []
-        mine += [] if again else carried.of(key, ("idp-page",), len(exchanges) if acs_i is None else acs_i)[-1:]
+        page = None if again else carried.last(key, ("idp-page",), len(exchanges) if acs_i is None else acs_i)
+        mine += [] if page is None else [page]
         test = (resp.relay_state or "").startswith("validation-query/")
         err = None
         if acs_i is None:
@@ -173,10 +174,10 @@ def _posted_before(exchanges: list[Exchange], carried: "_Carried", acs_i: int, k
     this very POST (_replayed), and no IdP page handed it to the browser again since: this POST is
     that response's second use (a page that posts it anew starts a try of its own)."""
     resent = set(_replayed(exchanges, acs_i, key))
-    earlier = [i for i in carried.of(key, ("acs-post",), acs_i)  # (to another endpoint: a broker's hop,
-               if i not in resent and same_endpoint(exchanges[i].url, exchanges[acs_i].url)]  # whose page holds it)
-    pages = carried.of(key, ("idp-page", "authn-request"), acs_i)  # (the IdP's answer to the request is the page)
-    return bool(earlier) and not (pages and pages[-1] > earlier[-1])
+    earlier = carried.last(key, ("acs-post",), acs_i, lambda i: i not in resent and  # (to another endpoint:
+                           same_endpoint(exchanges[i].url, exchanges[acs_i].url))  # a broker's hop, whose page holds it)
+    page = carried.last(key, ("idp-page", "authn-request"), acs_i)  # (the IdP's answer to the request is the page)
+    return earlier is not None and not (page is not None and page > earlier)
 
 
 def _replayed(exchanges: list[Exchange], acs_i: int, key: str) -> list[int]:
@@ -194,20 +195,24 @@ def _replayed(exchanges: list[Exchange], acs_i: int, key: str) -> list[int]:
 
 
 class _Carried:
-    """The positions of the exchanges that carried each SAML value, by value (each flow searched
-    every exchange: quadratic in a capture's logins)."""
+    """The positions of the exchanges that carried each SAML value, by value and leg (each flow
+    searched every exchange: quadratic in a capture's logins)."""
 
     def __init__(self, exchanges: list[Exchange]):
-        self._at: dict[str, list[int]] = {}
+        self._at: dict[tuple[str, str], list[int]] = {}
         for i, ex in enumerate(exchanges):
             for key in dict.fromkeys(ex.saml):
-                self._at.setdefault(key, []).append(i)
-        self._legs = [ex.leg for ex in exchanges]
+                self._at.setdefault((key, ex.leg), []).append(i)
 
-    def of(self, key: str, legs: tuple[str, ...], before: int) -> list[int]:
-        """Positions below `before` of the exchanges of these legs that carried `key`, in order."""
-        at = self._at.get(key, [])
-        return [i for i in at[:bisect_left(at, before)] if self._legs[i] in legs]
+    def last(self, key: str, legs: tuple[str, ...], before: int, also=lambda i: True) -> int | None:
+        """The last position below `before` of an exchange of these legs that carried `key` and that
+        `also` accepts, or None: each leg's positions read back from `before` (a response posted 2,000
+        times made each POST list every earlier one)."""
+        found = [-1]
+        for leg in legs:
+            at = self._at.get((key, leg), [])
+            found.append(next((at[j] for j in range(bisect_left(at, before) - 1, -1, -1) if also(at[j])), -1))
+        return max(found) if max(found) >= 0 else None
 
 
 def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[int, int],
@@ -215,11 +220,13 @@ def _request_exchanges(exchanges: list[Exchange], req: RawMessage, order: dict[i
     """The exchange that carried the request and the SP redirect just before it (a value
     re-sent in a later attempt belongs to that attempt)."""
     key, entry = _digest_key(req), _entry_of(req)
-    at = order.get(entry, len(exchanges)) if entry is not None else None
-    hits = carried.of(key, ("sp-init", "authn-request", "idp-error"), len(exchanges) if at is None else at + 1)
-    own = [i for i in hits if exchanges[i].entry == entry]
-    before = [i for i in hits if exchanges[i].entry != entry]
-    return before[-1:] + own if own else hits[-1:]
+    at = order.get(entry) if entry is not None else None
+    legs = ("sp-init", "authn-request", "idp-error")
+    last = carried.last(key, legs, len(exchanges) if at is None else at + 1)
+    if last is not None and last == at:  # (the request's own exchange: one an entry)
+        before = carried.last(key, legs, at)
+        return ([] if before is None else [before]) + [at]
+    return [] if last is None else [last]
 
 
 def _idp_error_after(exchanges: list[Exchange], mine: list[int]) -> int | None:
