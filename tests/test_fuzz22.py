@@ -123,3 +123,33 @@ def test_thousands_of_tabs_give_one_flow_a_tab(tmp_path):
     flows = build_flows(har.read(str(_tabs_har(tmp_path, 300))))
     assert len([f for f in flows if f.response is not None]) == 300
     assert {f.outcome for f in flows} <= {"failure", "unknown"}, {f.outcome for f in flows}
+
+
+# --- decode: a redirect URL of 10,000 parameters ------------------------------------------------------------
+
+def _authn_request_value() -> str:
+    """The SAMLRequest (deflated, base64, percent-encoded) of firefox-unauthorized.har's IdP redirect."""
+    from urllib.parse import parse_qs, quote, urlsplit
+
+    url = json.loads((CAPTURES / "firefox-unauthorized.har").read_text())["log"]["entries"][1]["request"]["url"]
+    return quote(parse_qs(urlsplit(url).query)["SAMLRequest"][0], safe="")
+
+
+@pytest.mark.parametrize("params", [10, 10_000])
+def test_a_saml_request_after_thousands_of_url_parameters_is_read(params):
+    """Fails on the old code (10,000): the query was sniffed in the text's first 64 KB only, so a URL
+    naming SAMLRequest after 1 MB of other parameters was read as one base64 value ('input-bad-base64:
+    character ':' is not base64')."""
+    from samlscan.inputs import blob
+
+    text = ("https://idp.example.org/sso?" + "&".join(f"p{i}={'a' * 90}" for i in range(params))
+            + "&SAMLRequest=" + _authn_request_value())
+    raws, problems = blob.read_text(text, "url.txt")
+    assert not problems and [(r.param, r.binding) for r in raws] == [("SAMLRequest", "redirect")], (raws, problems)
+
+
+def test_a_paste_of_megabytes_naming_saml_request_inside_words_is_no_query():
+    """(Guard.) 'xSAMLRequest=' in a long paste names no parameter: the look from the first name finds none."""
+    from samlscan.inputs import blob
+
+    assert blob.sniff_kind("note: " + "xSAMLRequest=abc! " * 200_000) is None

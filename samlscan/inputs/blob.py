@@ -29,8 +29,9 @@ def sniff_kind(text: str) -> str | None:
     body = text.lstrip("\ufeff \t\r\n")
     if body.startswith("<"):
         return "xml"
-    if ("SAMLResponse=" in body or "SAMLRequest=" in body) and _QUERY_PARAM.search(body[:65536]):
-        return "query"
+    named = [at for at in (body.find("SAMLResponse="), body.find("SAMLRequest=")) if at >= 0]
+    if named and _QUERY_PARAM.search(body, min(named)):  # (from the first name: a URL of 10,000
+        return "query"  # parameters names its SAMLRequest past the first 64 KB)
     token = body.strip()
     if token.startswith("-----BEGIN "):
         return None  # a PEM certificate or key: read_text says which
