@@ -63,12 +63,12 @@ def compile_gapped(pieces: list[str], gap: int, flags: int) -> GapPattern:
     """The GapPattern of regex pieces joined by lazy gaps of at most `gap` characters (any text)."""
     var = r"[\s\S]{0,%d}?" % gap
     kept, bounds, bound = [], [], gap
-    for piece in pieces:
-        if re.fullmatch(piece, "", flags) is not None:
+    for piece in map(lambda p: re.compile(p, flags), pieces):
+        if piece.fullmatch("") is not None:
             bound = None  # (a whitespace-only piece: the gaps around it join)
             continue
         if kept:
             bounds.append(bound)
-        kept.append(re.compile(piece, flags))
+        kept.append(piece)
         bound = gap
     return GapPattern(re.compile(var.join(pieces), flags), tuple(kept), tuple(bounds))

@@ -153,3 +153,19 @@ def test_a_paste_of_megabytes_naming_saml_request_inside_words_is_no_query():
     from samlscan.inputs import blob
 
     assert blob.sniff_kind("note: " + "xSAMLRequest=abc! " * 200_000) is None
+
+
+# --- explain: a long pasted text -----------------------------------------------------------------------------
+
+def test_explaining_a_long_paste_costs_about_one_catalog_lookup_of_it():
+    """Fails on the old code: the text was folded to a code's form ('AUDIENCE_MISMATCH' as
+    audience-mismatch) again for each of the ~440 codes, twice: 100 KB took 4 s where the catalog's
+    look at it takes a tenth of one."""
+    from samlscan.explain import explain_text
+
+    text = "ab " * 33_000
+    look = lambda t: _lookup_cached.__wrapped__(t, None)  # noqa: E731 (not the memo)
+    explain_text(text)
+    t_look, t_explain = best_seconds(look, text), best_seconds(explain_text, text)
+    assert t_explain <= 3 * t_look + FLOOR, (t_look, t_explain)
+    assert "no finding code or known error text matches" in explain_text(text)[0]
