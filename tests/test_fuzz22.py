@@ -169,3 +169,30 @@ def test_explaining_a_long_paste_costs_about_one_catalog_lookup_of_it():
     t_look, t_explain = best_seconds(look, text), best_seconds(explain_text, text)
     assert t_explain <= 3 * t_look + FLOOR, (t_look, t_explain)
     assert "no finding code or known error text matches" in explain_text(text)[0]
+
+
+# --- sonar.properties: \\uxxxx escapes java.util.Properties refuses ---------------------------------------------
+
+@pytest.mark.parametrize("escape", ["\\u+041", "\\u 041", "\\u\u0661\u0662\u0663\u0664", "\\u1_23", "\\u12", "\\u"])
+def test_a_malformed_unicode_escape_in_sonar_properties_is_refused(tmp_path, escape):
+    """Fails on the old code: the four characters after '\\u' were read with int(.., 16), which takes a
+    sign, blanks, '_' and any script's digits ('\\u+041' was 'A'), and a short one was kept as 'u12';
+    Properties.loadConvert throws 'Malformed \\uxxxx encoding' for anything but four ASCII hex digits,
+    so SonarQube does not start with the file: one clear line (ConfigError, exit 2)."""
+    from samlscan.config import load_sonar_settings
+    from samlscan.errors import ConfigError
+
+    path = tmp_path / "sonar.properties"
+    path.write_text(f"sonar.auth.saml.enabled=true\nsonar.auth.saml.applicationId=sonar{escape}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"sonar\.auth\.saml\.applicationId: malformed \\uxxxx escape"):
+        load_sonar_settings(path)
+
+
+def test_unicode_escapes_and_continuations_ten_thousand_deep_are_read():
+    """(Guard.) 10,000 escapes in a value and 10,000 continued lines."""
+    from samlscan.config import parse_properties
+
+    text = ("sonar.auth.saml.applicationId=\\u0073" + "\\u006F" * 10_000 + "\nsonar.auth.saml.providerId=a\\\n"
+            + "  b\\\n" * 10_000 + "  c\n")
+    assert parse_properties(text) == {"sonar.auth.saml.applicationId": "s" + "o" * 10_000,
+                                      "sonar.auth.saml.providerId": "a" + "b" * 10_000 + "c"}

@@ -20,17 +20,21 @@ def _properties_unescape(text: str) -> str:
     while (j := text.find("\\", i)) >= 0 and j + 1 < len(text):
         out.append(text[i:j])
         n = text[j + 1]
-        if n == "u" and len(text) >= j + 6:
-            try:
-                out.append(chr(int(text[j + 2:j + 6], 16)))
-                i = j + 6
-                continue
-            except ValueError:
-                pass
+        if n == "u":  # (Properties.loadConvert: four ASCII hex digits, or IllegalArgumentException;
+            if not _HEX4.fullmatch(text, j + 2, j + 6):  # int(.., 16) took '+041', ' 41', '١٢٣٤')
+                raise ConfigError(f"malformed \\uxxxx escape '{text[j:j + 6]}': java.util.Properties refuses "
+                                  "the file ('Malformed \\uxxxx encoding'), SonarQube does not start with it; "
+                                  "write a backslash as \\\\")
+            out.append(chr(int(text[j + 2:j + 6], 16)))
+            i = j + 6
+            continue
         out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(n, n))
         i = j + 2
     out.append(text[i:])
     return "".join(out)
+
+
+_HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 
 
 def parse_properties(text: str) -> dict[str, str]:
@@ -45,7 +49,10 @@ def parse_properties(text: str) -> dict[str, str]:
             continue
         m = _PROPERTIES_KEY.match(line := _logical_line(line, lines))
         key, value = m.group(1), line[m.end():]
-        pairs[_properties_unescape(key)] = _properties_unescape(value)
+        try:
+            pairs[_properties_unescape(key)] = _properties_unescape(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{key[:80]}: {exc}") from None  # (the key as written: it may hold the escape)
     return pairs
 
 
@@ -91,7 +98,10 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool]:
         return pairs, hidden, False
     if SONAR_SAML_ENV.search(text):
         return env_settings(text), [], True
-    return parse_properties(text), [], False
+    try:
+        return parse_properties(text), [], False
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 SONAR_SAML_ENV = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:export[ \t]+)?[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*[:=]",
