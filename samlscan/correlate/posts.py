@@ -30,3 +30,21 @@ def same_posts(messages) -> dict[tuple, tuple]:
             key = (m.source.input, m.source.ref)
             out[key] = first.setdefault(use, (ident, *key))
     return out
+
+
+def replayed_posts(messages, idents: set) -> set[tuple]:
+    """(input, ref) of each captured POST of a replayed ID (an assertion-replayed finding's
+    message_ref) after its first use: the finding points at the last use only, and the posts between
+    (Back or reload pressed twice) were replays too."""
+    by_id: dict[str, list] = {}
+    for r in messages:
+        m = r.message
+        if m.kind == "Response" and not m.logged_by:
+            for i in {a.id for a in m.assertions if a.id} or ({m.id} if m.id else set()):
+                if i in idents:
+                    by_id.setdefault(i, []).append(m)
+    if not by_id:
+        return set()
+    shifts = capture_shifts(messages)
+    return {(m.source.input, m.source.ref) for ms in by_id.values() for use, m in capture_uses(ms, shifts)
+            if use > 1 and exchange_of(m.source.ref) is not None}

@@ -23,7 +23,7 @@ from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pa
                                       _quoted_zone_notes, _zone_apart_notes)
 from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
                                        _message_piece, _response_key)
-from samlscan.correlate.posts import same_posts
+from samlscan.correlate.posts import replayed_posts, same_posts
 from samlscan.correlate.said import marks, quoted, said_notes
 from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
 from samlscan.gcpause import no_cyclic_gc
@@ -77,9 +77,9 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                unset: dict | None = None, given: str | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
-    replayed = {(f.source.input, f.source.ref) for f in report.input_findings
-                if f.code == "assertion-replayed" and f.source}
+    replays = [f for f in report.input_findings if f.code == "assertion-replayed" and f.source]
     read = [r for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
+    replayed = {(f.source.input, f.source.ref) for f in replays} | replayed_posts(read, {f.message_ref for f in replays})
     posts = same_posts(read)
     pieces = [_message_piece(r, replayed, login_attribute, posts) for r in read]
     if unset:
