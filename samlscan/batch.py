@@ -20,7 +20,7 @@ from datetime import timezone
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from samlscan import dockerparts, engine
+from samlscan import dockerparts, engine, jsonsplit
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.model import InputResult
@@ -130,8 +130,12 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
     counter = [0]
     try:
         with open(path, "rb") as fh:
-            engine._consume_records(parser.parse(prefiltered_lines(fh, start, end, pf, counter,
-                                                                   first_line), label, tz), got)
+            if isinstance(pf, jsonsplit.JsonArray):  # (a JSON export: its elements, not its lines)
+                lines = jsonsplit.element_lines(fh, start, end, os.fstat(fh.fileno()).st_size, pf, counter,
+                                                first_line)
+            else:
+                lines = prefiltered_lines(fh, start, end, pf, counter, first_line)
+            engine._consume_records(parser.parse(lines, label, tz), got)
     except OSError as exc:
         return failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}"), 0
     return engine.analyze_collected(label, got, expect), counter[0]
@@ -180,8 +184,9 @@ def _log_reader(path: str, head: bytes, found=None, size: int | None = None):
     """(parser, prefilter) of a log read in streamed, prefiltered ranges, or None: a known log
     layout, or a big text in none (BIG_TEXT)."""
     found = found or engine.sniff_file(path, head)
-    log = _log_with_prefilter(head, found)
-    if log is None and (os.path.getsize(path) if size is None else size) > BIG_TEXT:
+    size = os.path.getsize(path) if size is None else size
+    log = _log_with_prefilter(head, found) or jsonsplit.array_reader(head, found, size)
+    if log is None and size > BIG_TEXT:
         log = unknown_text_log(head, found)
     return log
 
@@ -203,8 +208,11 @@ class Unit:
     file-wide and the parent does not rewrite every Source afterwards."""
 
 
-def _ranges(path: str, size: int, pf: Prefilter) -> list[tuple[int, int]]:
-    """Cut [0, size) at record starts near every SPLIT_BYTES, so no record spans two ranges."""
+def _ranges(path: str, size: int, pf) -> list[tuple[int, int]] | None:
+    """Cut [0, size) at record starts near every SPLIT_BYTES, so no record spans two ranges (a JSON
+    export at element starts; None when it cannot be cut: read whole)."""
+    if isinstance(pf, jsonsplit.JsonArray):
+        return jsonsplit.ranges(path, size, pf, SPLIT_BYTES)
     cuts, misses = [0], 0
     with open(path, "rb") as fh:
         pos = SPLIT_BYTES
@@ -269,8 +277,9 @@ def plan(files: list[str]) -> list[Unit]:
                     log = _log_reader(p, head, size=size)
             except OSError:
                 pass
-            if log is not None:
-                for i, (a, b) in enumerate(_ranges(p, size, log[1])):
+            cut = None if log is None else _ranges(p, size, log[1])
+            if cut is not None:
+                for i, (a, b) in enumerate(cut):
                     units.append(Unit((p,), b - a, a, b, i, log[0].name))
                 continue
             units.append(Unit((p,), size))

@@ -422,6 +422,62 @@ def json_or_none(text: str) -> Any:
     return _load(0, text)[1]
 
 
+class Element:
+    """An element of a JSON array, parsed already (samlscan/jsonsplit.py reads a big export in ranges):
+    handed to iter_json in place of its lines. `obj` is jsonsplit's _INVALID when json refused it or it
+    is over MAX_RECORD: its lines then go through the scanner, as in the whole reading. `col`: the
+    column of its '{' in the line (the chunk) it starts in; `last`: the number of its last line."""
+
+    __slots__ = ("obj", "text", "col", "last")
+
+    def __init__(self, obj: Any, text: str, col: int, last: int) -> None:
+        self.obj, self.text, self.col, self.last = obj, text, col, last
+
+    def lines(self, no: int) -> Iterator[tuple[int, str]]:
+        for k, line in enumerate(self.text.split("\n")):
+            yield no + k, (" " * self.col + line) if k == 0 else line
+
+
+class Resume(str):
+    """A range of an export that starts between two of its elements: the scanner is put in the state
+    the whole reading has there (the brackets open; an envelope's buffer past MAX_ENVELOPE, streaming)."""
+
+    def __new__(cls, stack: str, top_line: int):
+        made = super().__new__(cls, stack[0])  # (what a reader peeking at its first line sees: JSON)
+        made.stack, made.top_line = stack, top_line
+        return made
+
+
+class Suspend(str):
+    """The end of a range that stops between two elements: not the end of the document."""
+
+    def __new__(cls):
+        return super().__new__(cls, "")
+
+
+def _piece(scanner: "_JsonScanner", no: int, piece) -> Iterator[tuple[int, Any, str | None]]:
+    """iter_json's reading of a jsonsplit piece (Element, Resume, Suspend)."""
+    if type(piece) is Element:
+        s = scanner
+        if piece.obj is not _NOT_PARSED and s.stack and s.stack[-1] == "[" and s.elem is None \
+                and (s.top is None or s.top_overflow):
+            s.elem_line = no  # (the line an unterminated document is reported at: the last element's)
+            yield no, piece.obj, None
+        else:
+            for n, line in piece.lines(no):
+                yield from scanner.feed(n, line)
+    elif type(piece) is Resume:
+        scanner.stack = list(piece.stack)
+        if piece.stack[0] == "{":
+            scanner.top, scanner.top_size, scanner.top_overflow, scanner.top_line = [], MAX_ENVELOPE + 1, True, piece.top_line
+    else:
+        scanner.__init__()  # type: ignore[misc]
+
+
+_NOT_PARSED = object()
+"""Element.obj of an element json refused (or too big): read line by line."""
+
+
 def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str | None]]:
     """Records of a JSON-lines file, a JSON array or an export wrapper, streamed.
 
@@ -435,6 +491,10 @@ def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str 
     while nxt is not None:
         no, chunk = nxt
         nxt = next(items, None)
+        if type(chunk) is not str:  # a piece of an export read in ranges (samlscan/jsonsplit.py)
+            yield from _piece(scanner, no, chunk)
+            last_no = chunk.last if type(chunk) is Element else no
+            continue
         if scanner.in_string and no != last_no:
             # a JSON string holds no line end (RFC 8259 7): the record's line was cut (a prefilter
             # keeps LONG_LINE of a line) and the next line is a record of its own, not its string
