@@ -177,8 +177,7 @@ def element_lines(fh, start: int, end: int, size: int, arr: JsonArray, counter: 
         yield from _raw(reader.text[:at], no, 0)
         nl = reader.text.count("\n", 0, at)
         newlines, no = nl, no + nl
-        reader.line_start = reader.text.rfind("\n", 0, at) + 1
-        reader.take(at)
+        reader.line_start, reader.pos = reader.text.rfind("\n", 0, at) + 1, at
     else:
         yield no, Resume(arr.stack, arr.top_line)
     while True:
@@ -205,7 +204,7 @@ def element_lines(fh, start: int, end: int, size: int, arr: JsonArray, counter: 
         newlines, no = newlines + nl, no + nl
         if nl:
             reader.line_start = text.rfind("\n", pos, e) + 1
-        reader.take(e)
+        reader.pos = e
     if end >= size:  # the tail (the array's end, the envelope's other keys), or what could not be split
         newlines += yield from _raw_tail(reader, no)
     elif reader.pos < len(reader.text) or reader.more():
@@ -321,9 +320,6 @@ class _Text:
             pass
 
     def take(self, pos: int) -> None:
-        """Drop the text before `pos` (kept: the line start's place relative to it)."""
-        if pos:
-            self.text, self.line_start, self.pos = self.text[pos:], self.line_start - pos, 0
-        else:
-            self.pos = 0
+        """Drop the text before `pos` (kept: the line start's place relative to it): once a block."""
+        self.text, self.line_start, self.pos = self.text[pos:], self.line_start - pos, 0
 
