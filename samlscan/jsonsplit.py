@@ -15,6 +15,7 @@ import codecs
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Iterator
 
 from samlscan.logs import CHUNK_CHARS
@@ -49,8 +50,13 @@ def _level(depth: int) -> str:
     return "(?:" + base + r"|\{" + inner + r"\}|\[" + inner + r"\])*+"
 
 
-_ELEMENT = re.compile(r"\{" + _level(DEPTH) + r"\}")
-_BELEMENT = re.compile(_ELEMENT.pattern.encode())
+@cache
+def _element_re(kind: type = str) -> re.Pattern:
+    """An element whole: a '{', its contents DEPTH deep, its '}' (compiled on first use: ~0.3 s)."""
+    pattern = r"\{" + _level(DEPTH) + r"\}"
+    return re.compile(pattern if kind is str else pattern.encode())
+
+
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
@@ -147,7 +153,7 @@ def ranges(path: str, size: int, arr: JsonArray, split: int) -> list[tuple[int, 
                 return None  # unterminated: read whole
             if data[pos] != 0x7B:  # '{'
                 break  # the array's end (or something else: the last range reads it raw)
-            m = _BELEMENT.match(data, pos)
+            m = _element_re(bytes).match(data, pos)
             if m is None:
                 return None
             if base + pos >= want and base + pos < size:
@@ -230,7 +236,7 @@ def _element(reader: "_Text"):
             bad = -1
         if bad >= len(text) - 1 and reader.more(ELEMENT_MAX):
             continue
-        m = _ELEMENT.match(text, pos)
+        m = _element_re().match(text, pos)
         if m is not None:
             return _INVALID, m.end()
         if reader.more(ELEMENT_MAX):
