@@ -434,8 +434,14 @@ class Element:
         self.obj, self.text, self.col, self.last = obj, text, col, last
 
     def lines(self, no: int) -> Iterator[tuple[int, str]]:
+        """Its lines as logs.iter_lines gives them: a long one in chunks sharing its number, the
+        first chunk holding the characters before the '{' (blanked: columns count them)."""
+        from samlscan.logs import CHUNK_CHARS
+
         for k, line in enumerate(self.text.split("\n")):
-            yield no + k, (" " * self.col + line) if k == 0 else line
+            line = (" " * self.col + line) if k == 0 else line
+            for at in range(0, max(len(line), 1), CHUNK_CHARS):
+                yield no + k, line[at:at + CHUNK_CHARS]
 
 
 class Resume(str):
