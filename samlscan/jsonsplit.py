@@ -19,8 +19,7 @@ from functools import cache
 from typing import Iterator
 
 from samlscan.logs import CHUNK_CHARS
-from samlscan.logs._common import _NOT_PARSED as _INVALID
-from samlscan.logs._common import MAX_ENVELOPE, MAX_RECORD, Element, Resume, Suspend
+from samlscan.logs._common import MAX_ENVELOPE, MAX_RECORD, NOT_PARSED, Element, Resume, Suspend
 
 READERS = frozenset(("okta", "entra", "google", "auth0", "authentik", "jumpcloud", "duo", "cloudtrail"))
 """Readers whose JSON goes through logs._common.json_events (an array's elements are their records)."""
@@ -206,7 +205,7 @@ def element_lines(fh, start: int, end: int, size: int, arr: JsonArray, counter: 
         text, pos = reader.text, reader.pos  # (read further: moved)
         nl = text.count("\n", pos, e)
         col = (pos - reader.line_start) % CHUNK_CHARS
-        yield no, Element(obj if (e - pos) - nl <= MAX_RECORD else _INVALID, text[pos:e], col, no + nl)
+        yield no, Element(obj if (e - pos) - nl <= MAX_RECORD else NOT_PARSED, text[pos:e], col, no + nl)
         newlines, no = newlines + nl, no + nl
         if nl:
             reader.line_start = text.rfind("\n", pos, e) + 1
@@ -221,7 +220,7 @@ def element_lines(fh, start: int, end: int, size: int, arr: JsonArray, counter: 
 
 
 def _element(reader: "_Text"):
-    """(object or _INVALID, end) of the element at reader.pos, reading further when it is cut by the
+    """(object or NOT_PARSED, end) of the element at reader.pos, reading further when it is cut by the
     end of what is read; None when none can be found (the rest is read raw)."""
     while True:
         text, pos = reader.text, reader.pos
@@ -238,7 +237,7 @@ def _element(reader: "_Text"):
             continue
         m = _element_re().match(text, pos)
         if m is not None:
-            return _INVALID, m.end()
+            return NOT_PARSED, m.end()
         if reader.more(ELEMENT_MAX):
             continue
         return None

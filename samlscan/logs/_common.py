@@ -424,7 +424,7 @@ def json_or_none(text: str) -> Any:
 
 class Element:
     """An element of a JSON array, parsed already (samlscan/jsonsplit.py reads a big export in ranges):
-    handed to iter_json in place of its lines. `obj` is jsonsplit's _INVALID when json refused it or it
+    handed to iter_json in place of its lines. `obj` is NOT_PARSED when json refused it or it
     is over MAX_RECORD: its lines then go through the scanner, as in the whole reading. `col`: the
     column of its '{' in the line (the chunk) it starts in; `last`: the number of its last line."""
 
@@ -465,7 +465,7 @@ def _piece(scanner: "_JsonScanner", no: int, piece) -> Iterator[tuple[int, Any, 
     """iter_json's reading of a jsonsplit piece (Element, Resume, Suspend)."""
     if type(piece) is Element:
         s = scanner
-        if piece.obj is not _NOT_PARSED and s.stack and s.stack[-1] == "[" and s.elem is None \
+        if piece.obj is not NOT_PARSED and s.stack and s.stack[-1] == "[" and s.elem is None \
                 and (s.top is None or s.top_overflow):
             s.elem_line = no  # (the line an unterminated document is reported at: the last element's)
             yield no, piece.obj, None
@@ -480,7 +480,7 @@ def _piece(scanner: "_JsonScanner", no: int, piece) -> Iterator[tuple[int, Any, 
         scanner.__init__()  # type: ignore[misc]
 
 
-_NOT_PARSED = object()
+NOT_PARSED = object()
 """Element.obj of an element json refused (or too big): read line by line."""
 
 
