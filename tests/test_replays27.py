@@ -42,3 +42,4 @@ def test_each_post_after_the_first_is_a_replay(tmp_path):
 def test_one_post_sent_again_once_is_one_replay(tmp_path):
     causes = _causes(tmp_path, 2)
     assert causes[1:] == ["assertion-replayed"] and causes[0] != "assertion-replayed", causes
+

@@ -10,6 +10,7 @@ from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import CLOUD_FIXES, cause_rank
 from samlscan.config import METADATA_KEY, is_cloud
 from samlscan.engine import exchange_of
+from samlscan.flows.build import REFUSAL_ALONE
 from samlscan.inputs.serverclock import BEHIND, off_phrase
 from samlscan.model import LogEvent, Severity
 
@@ -375,11 +376,13 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
         elif cloud and code in CLOUD_FIXES:
             hints = {code: CLOUD_FIXES[code]}
         elif code == "unknown-failure":
-            hints = {code: "The SP refused the login without saying why in the capture: read its log "
-                           f"at {flow.time:%Y-%m-%d %H:%M:%S} UTC (SonarQube: web.log, auth.event lines "
-                           "need DEBUG) and pass it to samlscan with the capture; common causes are "
-                           "sign-up disabled, email already used, group sync and a lost OAUTHSTATE "
-                           "cookie" if flow.time else "read the SP's log at the time of the attempt"}
+            hints = {code: ("Record the login again with DevTools' 'Preserve log' on, from its start: the capture "
+                            "holds only the SP's refusal page, not the POST to its ACS. Or " if REFUSAL_ALONE in (why or "")
+                            else "The SP refused the login without saying why in the capture: ")
+                     + ("read the SP's log " f"at {flow.time:%Y-%m-%d %H:%M:%S} UTC (SonarQube: web.log, auth.event lines "
+                        "need DEBUG) and pass it to samlscan with the capture; common causes are "
+                        "sign-up disabled, email already used, group sync and a lost OAUTHSTATE "
+                        "cookie" if flow.time else "read the SP's log at the time of the attempt")}
     # (a POST whose body the capture left out went to the ACS too: its answer is the SP's)
     posted_to = next((ex.url for ex in flow.exchanges if ex.leg == "acs-post"), flow.acs_post)
     keys = {f"corr:{err.correlation_id}"} if err and err.correlation_id else set()
