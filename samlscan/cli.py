@@ -329,6 +329,12 @@ def main():
       samlscan scan logs/ --format sarif -o findings.sarif
       samlscan explain audience-mismatch
       samlscan explain "AADSTS50011: The redirect URI ... does not match"
+
+    \b
+    Exit codes (check, scan):
+      0  no finding at or above --fail-on (default: error)
+      1  a finding at or above --fail-on
+      2  usage, settings, missing input path or internal error (one line on stderr)
     """
 
 
@@ -343,6 +349,17 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
 
     Every check runs (not just the first failure); each finding says what was expected, what was
     received and what to change where.
+
+    \b
+    Examples:
+      samlscan check login.har --sonar-settings sonar.properties
+      samlscan check response.b64 --idp-metadata idp.xml --sp-entity-id sonarqube
+      samlscan check redirect-url.txt --acs-url https://sonar.example.com/oauth2/callback/saml
+      pbpaste | samlscan check - --redact
+      samlscan check web.log --timezone Europe/Paris --format json -o report.json
+
+    Exit 0: no finding at or above --fail-on (default: error); 1: one is; 2: usage, settings or
+    missing input file.
     """
     from dataclasses import replace
 
@@ -388,6 +405,15 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     settings lying among the scanned files (a ticket's attachments) are read as if given with
     their option, one file of each kind at most; a settings-found finding (info) names each file
     read.
+
+    \b
+    Examples:
+      samlscan scan ticket-1234/
+      samlscan scan logs/ --include '*.log' --timezone 'web.log=Europe/Paris' --details
+      samlscan scan captures/ logs/ --idp-metadata idp.xml --format html -o report.html
+
+    Exit 0: no finding at or above --fail-on (default: error); 1: one is; 2: usage, settings or
+    missing input path.
     """
     from dataclasses import replace
 
@@ -431,7 +457,16 @@ def decode(input_path, redact):
 @click.argument("code_or_text", nargs=-1, required=True)
 def explain(code_or_text):
     """What a finding code, or a pasted error text of another product, means and how to fix it.
-    'samlscan codes' lists every code."""
+    'samlscan codes' lists every code.
+
+    \b
+    Examples:
+      samlscan explain audience-mismatch
+      samlscan explain "AADSTS50105: Your administrator has configured the application ..."
+      samlscan explain MSIS7042
+
+    Exit 0: explained; 2: no code or known error text matches.
+    """
     from samlscan.explain import explain_text
 
     text, found = explain_text(" ".join(code_or_text))

@@ -318,10 +318,24 @@ def _ssp_tail(line: str) -> str | None:
     return None if colon < 0 else line[colon + 1:].strip()
 
 
+_SSP_WRONGUSERPASS = ("Incorrect username or password",
+                      "Either no user with the given username could be found, or the password you gave was wrong")
+"""SimpleSAMLphp's login form shown again with its error (modules/core loginuserpass template):
+errors:title_WRONGUSERPASS and the start of errors:descr_WRONGUSERPASS, on lines of their own."""
+
+
+def _ssp_login(lines: list[str]) -> ErrorPage | None:
+    """SimpleSAMLphp's login form come back with 'Incorrect username or password': the page a user
+    sees after a wrong password (the log's 'Unsuccessful login attempt')."""
+    title, descr = _SSP_WRONGUSERPASS
+    at = next((i for i, ln in enumerate(lines[:-1]) if ln == title and lines[i + 1].startswith(descr)), None)
+    return None if at is None else ErrorPage("simplesamlphp", "idp", "WRONGUSERPASS", f"{title}: {lines[at + 1]}")
+
+
 def _simplesamlphp(lines: list[str]) -> ErrorPage | None:
     """SimpleSAMLphp's error page (templates/error.twig): its title, its description, then
     '{errors:report_trackid}' ('... please also report this tracking number ...:') and the track ID
-    (a session's 10 hex digits, the [trackid] of its log lines)."""
+    (a session's 10 hex digits, the [trackid] of its log lines); or its login form showing an error."""
     for i, line in enumerate(lines):
         tail = _ssp_tail(line)
         if tail is None or tail and not _SSP_ID.fullmatch(tail):
@@ -330,11 +344,29 @@ def _simplesamlphp(lines: list[str]) -> ErrorPage | None:
         if track is None:
             return None
         thrown = next((m.group(1) for ln in lines[i + 1:i + 12] for m in [_SSP_THROWN.search(ln)] if m), None)
-        said = [thrown] if thrown else [
+        said = [_ssp_cause(lines[i + 1:]) or thrown] if thrown else [
             ln for ln in lines[:i] if not re.match(r"(?:SimpleSAMLphp|Enter your|Language|Help)\b", ln)][-2:]
-        return ErrorPage("simplesamlphp", "idp", None, ": ".join(said) or "SimpleSAMLphp error page",
-                         None, track)
-    return None
+        return ErrorPage("simplesamlphp", _ssp_side(lines[i + 1:], said), None,
+                         ": ".join(said) or "SimpleSAMLphp error page", None, track)
+    return _ssp_login(lines)
+
+
+def _ssp_cause(debug: list[str]) -> str | None:
+    """The last 'Caused by: <class>: <message>' line of the debug information, as SimpleSAMLphp's
+    log writes it (logs.simplesamlphp.CAUSED_BY): the wrapper's UNHANDLEDEXCEPTION says nothing
+    of its own, its cause does ('Unable to validate Signature')."""
+    from samlscan.logs.simplesamlphp import CAUSED_BY
+
+    return next((ln for ln in reversed(debug) if ln.startswith(CAUSED_BY)), None)
+
+
+def _ssp_side(debug: list[str], said: list[str]) -> str:
+    """'sp' when the exception's frames or its words are the SP's (SimpleSAMLphp is an IdP or an
+    SP: its ACS's page names the SP's code, as its log does), else 'idp'."""
+    from samlscan.logs.simplesamlphp import _SP_FRAME, _SP_TEXT
+
+    sp = any(_SP_FRAME.search(ln) for ln in debug) or any(_SP_TEXT.search(ln) for ln in said)
+    return "sp" if sp else "idp"
 
 
 def _sonar_line(line: str) -> bool:
@@ -437,7 +469,7 @@ _READERS = {"entra": _entra, "adfs": _adfs, "okta": _okta, "keycloak": _keycloak
 
 _ANCHORS = re.compile(r"AADSTS|Activity\s*ID|Sorry,\s+you\s+can|not\s+allowed\s+to\s+access|not\s+assigned|"
                       r"We\s+are\s+sorry|s\s+an\s+error|Web\s+Login\s+Service|Error\s+Message|tracking\s+number|"
-                      r"not\s+authorized|misconfiguration\s+in\s+the\s+system", re.IGNORECASE)
+                      r"not\s+authorized|misconfiguration\s+in\s+the\s+system|Incorrect\s+username\s+or\s+password", re.IGNORECASE)
 """What one of the readers needs to find (at C speed, before any line is made: a capture asks of
 every page it holds)."""
 
