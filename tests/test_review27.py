@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,27 @@ def test_help_examples_parse(line):
     for a in args[1:]:
         if a.startswith("-") and a != "-":
             assert a in names, f"{line}: {a}"
+
+
+# --- an AuthnRequest's ForceAuthn/IsPassive: the XML's words, never Python's None/True ---------
+
+def _check_text(*paths: Path) -> str:
+    r = CliRunner().invoke(main, ["check", *map(str, paths), "-q"])
+    assert r.exit_code in (0, 1), r.output
+    return r.stdout
+
+
+def test_force_authn_not_set_is_no_python_none():
+    text = _check_text(DATA / "livehar" / "status.pw-embed.har")
+    assert "None" not in text
+    assert "ForceAuthn/IsPassive  -/- (- = not set: false)" in text
+
+
+def test_force_authn_true_as_the_xml_writes_it():
+    root = Path(__file__).resolve().parents[1]
+    text = _check_text(root / "fixtures" / "requests" / "authnrequest.xml",
+                       DATA / "corpus17" / "keycloak-KEYCLOAK-7316-authnrequest-withTrueAttributes.xml")
+    assert not re.search(r"\b(?:True|None)\b", text)
+    assert "ForceAuthn/IsPassive  true/- (- = not set: false)" in text
+    assert "ForceAuthn/IsPassive  true/true" in text
+    assert "ForceAuthn=true, IsPassive=true" in " ".join(text.split())

@@ -24,8 +24,8 @@ def check_authn_request(msg: SamlMessage, ctx: CheckContext):
         parts.append(f"Destination {msg.destination}")
     if msg.nameid_policy_format:
         parts.append(f"NameIDPolicy {msg.nameid_policy_format.rsplit(':', 1)[-1]}")
-    if msg.force_authn or msg.is_passive:
-        parts.append(f"ForceAuthn={msg.force_authn} IsPassive={msg.is_passive}")
+    # (as the XML writes them; one not set is false, SAML core 3.4.1: only a true one is news)
+    parts += [f"{name}=true" for name, on in (("ForceAuthn", msg.force_authn), ("IsPassive", msg.is_passive)) if on]
     notes = []
     e = ctx.expect
     other = another_sp(msg, e)

@@ -127,6 +127,13 @@ def _same(text: str) -> str:
     return text
 
 
+def _flags(*values: bool | None) -> str:
+    """An AuthnRequest's ForceAuthn/IsPassive as the XML says them ('true'/'false'), an absent one as
+    '-': both default to false (SAML core 3.4.1), never Python's 'None'."""
+    shown = "/".join("-" if v is None else str(v).lower() for v in values)
+    return shown + (" (- = not set: false)" if None in values else "")
+
+
 def header_rows(r, red=_same) -> list[tuple[str, str]]:
     """The summary of one message: who sent it, about whom, for whom, when, what is signed.
     `red` (--redact) masks attribute values before they are cut to the column: a cut value
@@ -141,7 +148,7 @@ def header_rows(r, red=_same) -> list[tuple[str, str]]:
         rows += [("ACS URL", m.acs_url or (f"index {m.acs_index}" if m.acs_index is not None else "-")),
                  ("Destination", m.destination or "-"),
                  ("NameIDPolicy", m.nameid_policy_format or "-"),
-                 ("ForceAuthn/IsPassive", f"{m.force_authn}/{m.is_passive}"),
+                 ("ForceAuthn/IsPassive", _flags(m.force_authn, m.is_passive)),
                  ("IssueInstant", iso(m.issue_instant) or "-")]
         if m.signatures or m.redirect_signature:
             rows.append(("Signed", _signed_line(m)))
