@@ -78,9 +78,19 @@ class _Collected:
 PROGRAM = "program source code: it may quote SAML or a page's words, but it is neither"
 
 
+_GIVE_WITH = re.compile(r"give (?:it|them) with (--(?:idp-cert|idp-metadata|sonar-settings|sp-key|sp-cert))\b"
+                        r"(?! (?:and|as)\b)")
+"""A settings file given as evidence: its reader says which option takes this very file ('give it with
+--idp-cert'; not 'with --sonar-settings as the JSON of ...', another file, nor an SP metadata's values)."""
+
+
 def _problem_finding(p: InputProblem) -> Finding:
     s = spec(p.code)
-    return Finding(code=s.code, severity=s.severity, message_text=p.detail, hint=s.fix, source=p.source)
+    give = _GIVE_WITH.search(p.detail) if p.code == "input-not-saml" else None
+    # (a settings file: the code's generic 'pass a SAMLResponse...' would contradict the detail's option)
+    hint = s.fix if give is None else (f"Give this file with {give[1]}, and as the input the failed login's "
+                                       "capture (HAR), SAML message or log.")
+    return Finding(code=s.code, severity=s.severity, message_text=p.detail, hint=hint, source=p.source)
 
 
 WRAPPED_SNIFF_BYTES = 4 * SNIFF_BYTES

@@ -145,3 +145,25 @@ def test_force_authn_true_as_the_xml_writes_it():
     assert "ForceAuthn/IsPassive  true/- (- = not set: false)" in text
     assert "ForceAuthn/IsPassive  true/true" in text
     assert "ForceAuthn=true, IsPassive=true" in " ".join(text.split())
+
+
+# --- a settings file given as the evidence: the fix names its option, as the finding does --------
+
+@pytest.mark.parametrize("path,option", [
+    (DATA / "case10" / "sonar.properties", "--sonar-settings"),
+    (DATA / "corpus16" / "feide-erlang-no.crt", "--idp-cert"),
+    (DATA / "crewjam" / "onelogin-sp-example-idp-metadata.xml", "--idp-metadata"),
+])
+def test_settings_file_as_input_fix_names_its_option(path, option):
+    (finding,) = _check_json(path)["input_findings"]
+    assert finding["code"] == "input-not-saml"
+    assert f"with {option}" in finding["message_text"]
+    # the fix said 'Pass a SAMLResponse/SAMLRequest ...' beside 'give it with --idp-cert'
+    assert finding["hint"].startswith(f"Give this file with {option}, ")
+
+
+def test_sp_metadata_as_input_keeps_the_generic_fix():
+    """An SP's metadata is no file of an option (its values go to --sp-entity-id and --acs-url)."""
+    (finding,) = _check_json(DATA / "metadata" / "ukfed-rm-sp-entity.xml")["input_findings"]
+    assert "--sp-entity-id" in finding["message_text"]
+    assert not finding["hint"].startswith("Give this file")
