@@ -78,7 +78,7 @@ class _Collected:
 PROGRAM = "program source code: it may quote SAML or a page's words, but it is neither"
 
 
-_GIVE_WITH = re.compile(r"give (?:it|them) with (--(?:idp-cert|idp-metadata|sonar-settings|sp-key|sp-cert))\b"
+_GIVE_WITH = re.compile(r"give (?:it|them) with (--(?:idp-cert|idp-metadata|sonar-settings|sp-key|sp-cert|config))\b"
                         r"(?! (?:and|as)\b)")
 """A settings file given as evidence: its reader says which option takes this very file ('give it with
 --idp-cert'; not 'with --sonar-settings as the JSON of ...', another file, nor an SP metadata's values)."""

@@ -8,7 +8,7 @@ from urllib.parse import unquote, unquote_plus
 from samlscan.decode import unquote_bounded
 from samlscan.inputs import base
 from samlscan.inputs.base import BINDING_PARAMS, PARAM_AHEAD, InputProblem, RawMessage
-from samlscan.config import SERVER_SONAR_LINE, SONAR_IN_DATABASE, SONAR_SAML_LINE
+from samlscan.config import SERVER_SONAR_LINE, SETTINGS_KINDS, SONAR_IN_DATABASE, SONAR_SAML_LINE, settings_kind
 from samlscan.model import Source
 
 _PARAMS = ("SAMLResponse", "SAMLRequest")
@@ -163,6 +163,9 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         why = "this is a private key, not a SAML message: give it with --sp-key (never share it)"
     elif SONAR_SAML_LINE.search(text):
         why = "these are SonarQube's SAML settings, not a SAML message: give them with --sonar-settings"
+    elif text.lstrip()[:1] == "{" and (kind := settings_kind(text[:ERROR_TEXT_MAX * 4].encode())):
+        # (SonarQube's api/settings/values JSON, python3-saml's settings.json)
+        why = f"these are {SETTINGS_KINDS[kind][0]}, not a SAML message: give them with {SETTINGS_KINDS[kind][1]}"
     elif len(SERVER_SONAR_LINE.findall(text, 0, ERROR_TEXT_MAX * 4)) >= 3:
         why = ("this is SonarQube's sonar.properties without a sonar.auth.saml. setting, not a SAML "
                f"message: {SONAR_IN_DATABASE}, give them with --sonar-settings as the JSON of "
