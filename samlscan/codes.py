@@ -845,7 +845,9 @@ IDP_WHERE = {
     # the Audience an IdP writes is the application's SP entity ID, the same field it finds the app by
     **{code: _APP_IDENTIFIER for code in ("app-not-found", "audience-mismatch")},
     "signature-weak-algorithm": _SIGN_SHA256,
-    **{code: _ACS_AT_IDP for code in ("destination-mismatch", "recipient-mismatch", "acs-path-wrong")},
+    # (the IdP's Reply URLs, AADSTS50011, are the same field that names where it posts the response)
+    **{code: _ACS_AT_IDP for code in ("destination-mismatch", "recipient-mismatch", "acs-path-wrong",
+                                      "reply-url-mismatch")},
     # Auth0's SAML2 Web App addon encrypts to the certificate pasted in its Settings JSON
     # (node-samlp's encryptionCert and encryptionPublicKey options)
     "decryption-failed": 'Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "encryptionCert" '

@@ -257,6 +257,10 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
             fix = _refused_fix(fix, refused)
         if fix and cause == "app-not-found" and sp and sp_rank == _SP_ENTITY:  # the value the IdP lacks
             fix = f"{fix.rstrip('.')}. The SP entity ID this login sent: {sp!r}."
+        asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None) \
+            if fix and cause == "reply-url-mismatch" else None
+        if asked:  # the URL the IdP lacks among its Reply URLs: the AuthnRequest's AssertionConsumerServiceURL
+            fix = f"{fix.rstrip('.')}. The ACS URL this login sent: {asked!r}."
         if fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
             fix = f"{fix.rstrip('.')}. The IdP metadata's signing certificate the SP lacks: {unheld.names}."
     elif outcome == "unknown":  # where a capture's login stopped, and what to ask the user for
