@@ -23,6 +23,7 @@ from typing import Iterator
 from samlscan import dockerparts, engine, jsonsplit
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
+from samlscan.logs import sonarqube
 from samlscan.model import InputResult
 from samlscan.prefilter import (
     Prefilter,
@@ -574,7 +575,7 @@ def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progre
 def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=None) -> Report:
     from samlscan.progress import Progress
 
-    tz = tz if isinstance(tz, LogZones) else LogZones(zone_of(tz, ""))
+    tz = tz if isinstance(tz, LogZones) else LogZones(zone_of(tz, ""), default_given=tz is not None)
     files, other = walked or walk(list(paths), include, exclude)
     other = list(other)
     files, settings = _without_settings(files, expect)
@@ -612,6 +613,10 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     if unmatched:
         report = replace(report, notes=report.notes + tuple(
             f"--timezone '{glob}=...' names no input: its logs were read in the default zone" for glob in unmatched))
+    zoneless = tuple(sonarqube.zone_note(i.path) for i in report.inputs
+                     if i.kind == sonarqube.KIND and i.events and not tz.given(i.path))
+    if zoneless:
+        report = replace(report, notes=report.notes + zoneless)
     if not report.events:
         return report
     from samlscan.logs._common import dst_note

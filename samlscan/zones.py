@@ -37,6 +37,8 @@ class LogZones:
     default: tzinfo = timezone.utc
     by_glob: tuple[tuple[str, tzinfo], ...] = ()
     """(glob, zone) in the order given: the first match wins."""
+    default_given: bool = False
+    """The default was given (a plain --timezone ZONE, even UTC), not assumed."""
 
     def of(self, path: str) -> tzinfo:
         """The zone of one input; an archive's member ('case.zip!logs/web.log') by its own name
@@ -48,6 +50,10 @@ class LogZones:
                 if _names(glob, part):
                     return zone
         return self.default
+
+    def given(self, path: str) -> bool:
+        """Whether a zone was given for `path` (the default, or a glob naming it), not assumed UTC."""
+        return self.default_given or any(_names(glob, part) for part in path.split("!") for glob, _ in self.by_glob)
 
     def unmatched(self, inputs) -> list[str]:
         """The globs that name none of `inputs` (a typo would otherwise go unnoticed)."""
@@ -119,4 +125,4 @@ def parse_zones(values: tuple[str, ...] | list[str] | str | None) -> LogZones:
                               "the logs in another zone (example: 'web.log=Europe/Paris')")
         else:
             default = zone
-    return LogZones(default or timezone.utc, tuple(by_glob))
+    return LogZones(default or timezone.utc, tuple(by_glob), default is not None)
