@@ -503,13 +503,25 @@ def _consume_records(records, out: _Collected) -> None:
             if len(out.people) < SHARED_VALUES:
                 out.people.update(v for v in (rec.user, rec.ip) if v)
         elif isinstance(rec, EmbeddedSaml):
-            logged_by = f"{rec.product}:{rec.request_id}" if rec.request_id else (rec.product or "log")
-            out.raws.append(RawMessage(rec.source, "SAMLResponse", rec.value,
-                                       "xml" if rec.value.lstrip().startswith("<") else "post",
-                                       captured_at=rec.time, logged_by=logged_by, printed=rec.printed))
+            out.raws.append(_embedded_raw(rec))
         elif isinstance(rec, Malformed):
             out.malformed += 1
             out.first_malformed = out.first_malformed or rec
+
+
+def _embedded_raw(rec) -> RawMessage:
+    """The raw message of a value a log line holds, with its parameter and binding; a redirect's
+    RelayState, SigAlg and Signature read from its query on the line as a pasted URL's are
+    (blob.from_query), so that its query signature is verified (SAML bindings 3.4.4.1)."""
+    from samlscan.inputs.blob import from_query
+
+    logged_by = f"{rec.product}:{rec.request_id}" if rec.request_id else (rec.product or "log")
+    if rec.binding == "redirect" and rec.query:
+        sent = [r for r in from_query(rec.query, rec.source, rec.time, binding="redirect") if r.param == rec.param]
+        if sent:
+            return replace(sent[0], logged_by=logged_by, printed=rec.printed)
+    return RawMessage(rec.source, rec.param, rec.value, rec.binding, captured_at=rec.time,
+                      logged_by=logged_by, printed=rec.printed)
 
 
 def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:

@@ -34,6 +34,14 @@ class EmbeddedSaml:
     other events."""
     printed: bool = False
     """Printed on lines of its own under its record, or flattened onto one line (RawMessage.printed)."""
+    param: str = "SAMLResponse"
+    """The parameter that named it on the line ('SAMLRequest', 'SAMLResponse'; a dump without a name
+    is taken for a response)."""
+    binding: str = "post"
+    """How it travelled, as the line tells: 'redirect', 'post', 'xml' or 'unknown' (RawMessage.binding)."""
+    query: str | None = None
+    """A redirect-binding value's query string as on the line, with its RelayState, SigAlg and
+    Signature when logged (the redirect's signature is verified over it)."""
 
 
 @dataclass(frozen=True)

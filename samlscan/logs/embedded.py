@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan.decode import value_encoding
+from samlscan.inputs.blob import query_run_spans
 from samlscan.logs._common import MAX_TEXT_LINE, parse_iso, src, text_lines
 from samlscan.logs.base import EMBED_HINTS, SAML_ROOTS, EmbeddedSaml, Record
 
@@ -91,17 +94,62 @@ def may_hold(text: str) -> bool:
     return _HINT.search(text) is not None and _VALUE_START.search(text) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One SAML value of a line, with what the line tells of how it travelled."""
+
+    value: str
+    """As it appears (base64, %-encoded or XML)."""
+    param: str = "SAMLResponse"
+    """The parameter that names it ('SAMLRequest', 'SAMLResponse'); a dump without a name is
+    taken for a SAMLResponse, as it always was (its root says what it is)."""
+    binding: str = "post"
+    """'redirect', 'post', 'xml' or 'unknown' (_binding)."""
+    query: str | None = None
+    """A redirect's query string or form body as on the line (its RelayState, SigAlg and Signature,
+    the octets its Signature covers: SAML bindings 3.4.4.1)."""
+
+
 def find_embedded(text: str) -> list[str]:
     """SAML message values found in one line, as they appear (base64, %-encoded or XML)."""
+    return [f.value for f in find_values(text)]
+
+
+def find_values(text: str) -> list[Found]:
+    """The SAML values of one line (find_embedded), each with its parameter and binding."""
     if not may_hold(text):  # cheap pre-filter: most log lines carry nothing
         return []
-    found: list[tuple[int, int]] = []
+    found: list[tuple[int, int, tuple]] = []
+    runs = None
     for m in _PARAM.finditer(text):
-        found.append(m.span(1))
+        if runs is None:
+            runs = list(query_run_spans(text))
+        found.append((*m.span(1), _named(text, m, runs)))
     for m in _B64.finditer(text):
-        found.append(m.span())
-    found.extend(_xml_spans(text))
-    return [json_unescaped(text[start:end]) for start, end in _without_overlaps(text, found)]
+        found.append((*m.span(), ("SAMLResponse", "post", None)))
+    found.extend((start, end, ("SAMLResponse", "xml", None)) for start, end in _xml_spans(text))
+    return [Found(json_unescaped(text[start:end]), *how) for start, end, how in _without_overlaps(text, found)]
+
+
+_SIGNED = re.compile(r"(?<![\w.-])(?:SigAlg|Signature)=")
+
+
+def _named(text: str, m: re.Match, runs: list[tuple[int, int]]) -> tuple[str, str, str | None]:
+    """(parameter, binding, query) of a 'SAMLRequest=' or 'SAMLResponse=' value. Only the redirect
+    binding deflates (SAML bindings 3.4.4.1; POST sends the XML's base64, 3.5.4) and signs beside the
+    message (SigAlg, Signature); a plain base64 value is a form's (POST) unless it sits in a URL's
+    query, where the request line says GET and its encoding says POST: 'unknown', as is a value
+    whose first bytes decode to neither."""
+    param = m.group(0).partition("=")[0]
+    at = bisect_right(runs, (m.start(), len(text))) - 1
+    start, end = runs[at] if at >= 0 and runs[at][1] > m.start() else m.span()
+    query = text[start:end]
+    encoding = value_encoding(m.group(1))
+    if encoding == "deflate" or _SIGNED.search(query):
+        return param, "redirect", query
+    if encoding == "base64" and "?" not in text[start:m.start()]:
+        return param, "post", None
+    return param, "unknown", None
 
 
 def json_unescaped(value: str) -> str:
@@ -191,14 +239,15 @@ def _closed_at_once(text: str, after_name: int) -> bool:
     return opened >= 0 and text[opened - 1] == "/" and text.find("<", after_name, opened) < 0
 
 
-def _without_overlaps(text: str, found: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+def _without_overlaps(text: str, found: list[tuple]) -> Iterator[tuple]:
     """Earliest-starting, longest match wins; values nested in an earlier one are dropped."""
     last_end = -1
-    for start, end in sorted(found, key=lambda f: (f[0], -f[1])):
+    for f in sorted(found, key=lambda f: (f[0], -f[1])):
+        start, end = f[0], f[1]
         if start >= last_end:
             last_end = end
             if _looks_like_message(text, start, end):
-                yield start, end
+                yield f
 
 
 def _looks_like_message(text: str, start: int, end: int) -> bool:
@@ -223,8 +272,9 @@ def flattened(value: str) -> bool:
 def embedded_records(path: str, no: int, text: str, time=None, product: str | None = None,
                      request_id: str | None = None, printed: bool = False) -> Iterator[EmbeddedSaml]:
     """EmbeddedSaml records for one line (with the product's flow ID of that line, if any)."""
-    for value in find_embedded(text):
-        yield EmbeddedSaml(src(path, no), time, value, product, request_id, printed or flattened(value))
+    for f in find_values(text):
+        yield EmbeddedSaml(src(path, no), time, f.value, product, request_id, printed or flattened(f.value),
+                           f.param, f.binding, f.query)
 
 
 def opens_xml(line: str) -> bool:
@@ -308,7 +358,7 @@ class EmbeddedParser:
                     continue
                 yield from _document(doc, path)  # (cut: a new timed record began)
                 doc = None
-            values = find_embedded(line)
+            values = find_values(line)
             if values and cut_xml(line):
                 time = _line_time(line, tz)
                 if time is None and opens_xml(line) and prev is not None and prev[0] == no - 1:
@@ -318,8 +368,9 @@ class EmbeddedParser:
                 time = _line_time(line, tz) if values else None
                 if time is None and values and requests:  # (a Rails request's line: its time)
                     time = requests.get(_RAILS_TAGS.match(line).group(1))
-                for value in values:
-                    yield EmbeddedSaml(src(path, no), time, value, printed=flattened(value))
+                for f in values:
+                    yield EmbeddedSaml(src(path, no), time, f.value, printed=flattened(f.value), param=f.param,
+                                       binding=f.binding, query=f.query)
             prev = (no, line)
         if doc is not None:
             yield from _document(doc, path)
