@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from itertools import islice
 from dataclasses import dataclass
 
 
@@ -28,11 +27,16 @@ class GapPattern:
     def search(self, text: str) -> re.Match[str] | None:
         if len(self.pieces) == 1:
             return self.whole.search(text)
-        starts = list(islice(_occurrences(self.pieces[0], text), FEW_STARTS + 1))
-        if len(starts) <= FEW_STARTS:  # (a match starts where its first piece does: re tries those few)
-            return next(filter(None, (self.whole.match(text, s) for s, _ in starts)), None)
-        start = self._first_start(text)
-        return None if start is None else self.whole.search(text, start)
+        # a match starts where its first piece does: re tries the first few as they are found (listing
+        # them first scanned past a match near the line's start: a line of 5,000 catalog texts took 3x)
+        for tried, (s, _) in enumerate(_occurrences(self.pieces[0], text)):
+            if tried == FEW_STARTS:
+                start = self._first_start(text)
+                return None if start is None else self.whole.search(text, start)
+            m = self.whole.match(text, s)
+            if m is not None:
+                return m
+        return None
 
     def _first_start(self, text: str) -> int | None:
         """The least start of pieces[0] from which each next piece starts within its bound of the

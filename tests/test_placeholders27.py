@@ -81,3 +81,4 @@ def test_a_repeated_prefix_costs_what_the_line_with_it_once_costs(prefix, rest, 
 def test_values_grow_linearly_with_the_repeats(prefix, rest, product):
     entry = lookup(prefix + rest, product)
     assert_linear(lambda text: placeholder_values(entry, text), lambda n: prefix * n + rest, 5_000)
+
