@@ -613,10 +613,11 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     if unmatched:
         report = replace(report, notes=report.notes + tuple(
             f"--timezone '{glob}=...' names no input: its logs were read in the default zone" for glob in unmatched))
-    zoneless = tuple(sonarqube.zone_note(i.path) for i in report.inputs
-                     if i.kind == sonarqube.KIND and i.events and not tz.given(i.path))
-    if zoneless:
-        report = replace(report, notes=report.notes + zoneless)
+    zoneless = [i for i in report.inputs if i.kind == sonarqube.KIND and i.events and not tz.given(i.path)]
+    if zoneless:  # (said of a web.log with a login in it: its times are what a verdict is judged at)
+        timed = {e.source.input for e in report.events if e.outcome in ("failure", "success")}
+        report = replace(report, notes=report.notes + tuple(sonarqube.zone_note(i.path) for i in zoneless
+                                                            if i.messages or i.path in timed))
     if not report.events:
         return report
     from samlscan.logs._common import dst_note

@@ -31,3 +31,10 @@ def test_logs_whose_times_carry_a_zone_say_nothing_of_it():
     access = Path(__file__).resolve().parent / "data" / "sqaccess"
     logs = [str(p) for p in sorted(access.glob("*.log"))][:1]
     assert logs and not [n for n in _notes(*logs) if "without a zone" in n]
+
+
+def test_a_web_log_without_a_login_says_nothing_of_its_zone(tmp_path):
+    """Only a log whose lines judge a login needs its zone (a server start alone: nothing to report)."""
+    log = tmp_path / "web.log"
+    log.write_text("2025.03.11 08:41:02 INFO  web[][o.s.s.p.ProcessEntryPoint] Starting Web Server\n")
+    assert not [n for n in _notes(str(log)) if "without a zone" in n]
