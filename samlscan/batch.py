@@ -35,7 +35,7 @@ from samlscan.prefilter import (
     read_buffer,
     release_buffers,
 )
-from samlscan.walkpaths import walk
+from samlscan.walkpaths import same_bytes, walk
 from samlscan.zones import LogZones, zone_of
 
 # --- limits ---------------------------------------------------------------------------------------
@@ -579,7 +579,8 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     files, other = walked or walk(list(paths), include, exclude)
     other = list(other)
     files, settings = _without_settings(files, expect)
-    other += settings
+    files, copies = same_bytes(files)
+    other += settings + copies
     units = plan(files)
     jobs = jobs if jobs and jobs > 0 else _default_jobs()
     jobs = max(1, min(jobs, len(units) or 1))
@@ -660,6 +661,7 @@ def _not_evidence(r: FileResult, named: set) -> FileResult:
 
     said = r.findings[0].message_text  # (the readers' words for configuration: 'give it with --idp-cert')
     told = " with --" in said and (" give it " in said or " give them " in said)
+    told = told or "log:" in (r.input.kind or "")  # a known log's reader names it: 'read as sonarqube log lines, but..'
     reason = unread_reason(r.input.path) or (said if told else "no SAML message or known log format in it")
     return FileResult(replace(r.input, status="skipped", reason=reason), (), (), ())
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import hashlib
 import os
 import stat
 
@@ -27,7 +28,8 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
 
     --include/--exclude globs match a walked file's name or its path relative to the root given;
     a file named on the command line is always read. Symlinked directories are followed once
-    (a loop is reported); hidden entries, special files and empty files are reported as skipped.
+    (a loop is reported); hidden entries, special files, links to no file (broken or looping) and
+    empty files are reported as skipped.
     """
     files: list[str] = []
     other: list[FileResult] = []
@@ -37,7 +39,9 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
         try:
             st = os.stat(p)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
+            if exc.errno == errno.ELOOP and root is not None:  # no file behind it: as a broken link
+                other.append(skipped(p, "symbolic link loop (no file behind it)"))
+            elif exc.errno == errno.ELOOP:
                 other.append(failed_input(p, "input-unreadable", "symbolic link loop"))
             elif os.path.islink(p):
                 other.append(skipped(p, "broken symbolic link"))
@@ -85,3 +89,40 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
     return files, other
 
 
+
+
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None  # (its reader says why it cannot be read)
+
+
+def same_bytes(files: list[str]) -> tuple[list[str], list[FileResult]]:
+    """The files to read with each content once, and the later copies skipped, naming the first.
+
+    A ticket's attachments hold the same HAR or log twice under two names (attached again, a
+    folder and its copy): read twice, its messages, events and findings were counted twice. Only
+    files of the same size are hashed (a cost in reading only where a copy can be)."""
+    by_size: dict[int, list[str]] = {}
+    for f in files:
+        if f != "-":
+            try:
+                by_size.setdefault(os.stat(f).st_size, []).append(f)
+            except OSError:
+                continue
+    first: dict[str, str] = {}
+    copies: dict[str, str] = {}
+    for group in by_size.values():
+        if len(set(group)) < 2:
+            continue
+        for f in dict.fromkeys(group):
+            digest = _digest(f)
+            if digest is not None:
+                if digest in first:
+                    copies[f] = first[digest]
+                else:
+                    first[digest] = f
+    return [f for f in files if f not in copies], [
+        skipped(f, f"a copy of {copies[f]} (the same bytes): read once") for f in files if f in copies]
