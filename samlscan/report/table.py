@@ -14,7 +14,7 @@ from samlscan.sigverify import KEY_FAILURES
 
 WIDTH = 72
 NAMED_SKIPS = 10
-"""Up to this many skipped inputs are named one by one under their count."""
+"""Up to this many skipped inputs of a reason are named one by one under it."""
 _BINDINGS = {"xml": "raw XML", "post": "HTTP-POST binding", "redirect": "HTTP-Redirect binding"}
 
 
@@ -43,6 +43,24 @@ def fitted(rows: list[tuple], headers: tuple, width: int | None) -> str:
 def _wrapped(cell: str, width: int) -> str:
     """Each line of a cell wrapped to `width` columns (at least 20)."""
     return "\n".join(w for line in cell.splitlines() or [""] for w in wrap(line, max(width, 20)).splitlines())
+
+
+def skipped_names(skipped, reasons, red, width: int | None) -> list[str]:
+    """The skipped inputs named under their reason (a count alone does not say whether the file
+    that mattered was read, nor which of them was empty and which of no known layout); past
+    NAMED_SKIPS of a reason, how many more."""
+    grouped = len(reasons) > 1
+    lines: list[str] = []
+    for reason, n in reasons.most_common():
+        if grouped:
+            head = red(f"   {reason}:")
+            lines.append(_wrapped(head, width) if width else head)
+        paths = [i.path for i in skipped if (i.reason or "no reason given") == reason]
+        indent = "      " if grouped else "   "
+        lines += [red(f"{indent}{p}") for p in paths[:NAMED_SKIPS]]
+        if n > NAMED_SKIPS:
+            lines.append(f"{indent}(+{n - NAMED_SKIPS} more: --format json lists each input)")
+    return lines
 
 
 def header_block(rows: list[tuple[str, str]], width: int | None) -> str:
@@ -206,6 +224,14 @@ def findings_table(findings, red=_same, width: int | None = None) -> str:
     return fitted(rows, ("severity", "code", "finding"), width)
 
 
+def _message_key(f: Finding) -> tuple:
+    """The message a finding is about, the same in every copy of it (a HAR attached twice, the
+    response pasted into a mail and logged by the SP): its ID; an index (an ID is an NCName, never
+    a digit first: XML Schema 3.3.8) is its input's own."""
+    ref = f.message_ref or ""
+    return (ref,) if ref[:1] and not ref[:1].isdigit() else (ref, f.source.input if f.source else None)
+
+
 def findings_by_code(report, red, width: int | None = None) -> str:
     """One row per finding code: how often, where first, and what to do (the batch overview)."""
     from collections import Counter
@@ -214,6 +240,7 @@ def findings_by_code(report, red, width: int | None = None) -> str:
     if not findings:
         return "no error or warning in the messages"
     counts = Counter(f.code for f in findings)
+    distinct = Counter(code for code, _ in {(f.code, _message_key(f)) for f in findings})
     first = {}
     for f in findings:
         first.setdefault(f.code, f)
@@ -221,7 +248,8 @@ def findings_by_code(report, red, width: int | None = None) -> str:
     for code in sorted(counts, key=lambda c: (-first[c].severity.rank, cause_rank(c), c)):
         f = first[code]
         where = f.source.input + (f" [{f.source.ref}]" if f.source and f.source.ref else "")
-        rows.append((f.severity.value.upper(), code, counts[code], wrap(red(where), 40),
+        count = counts[code] if distinct[code] == counts[code] else f"{counts[code]}\n({distinct[code]} distinct)"
+        rows.append((f.severity.value.upper(), code, count, wrap(red(where), 40),
                      wrap(red(f.hint or "-"), 60)))
     return fitted(rows, ("severity", "code", "count", "first seen in", "fix"), width)
 
@@ -269,9 +297,9 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         reasons = Counter(i.reason or "no reason given" for i in skipped)
         heading = (f"== skipped {len(skipped)} input(s): "
                    + "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common()))
+        heading = red(heading)  # (a reason may name a file: a copy's first)
         out.append(_wrapped(heading, width) if width else heading)
-        if len(skipped) <= NAMED_SKIPS:  # a count alone does not say whether the file that mattered was read
-            out += [red(f"   {i.path}") for i in skipped]
+        out += skipped_names(skipped, reasons, red, width)
         out.append("")
     if report.attempts:
         from samlscan.report.attempts_table import render_attempts
