@@ -579,7 +579,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     files, other = walked or walk(list(paths), include, exclude)
     other = list(other)
     files, settings = _without_settings(files, expect)
-    files, copies = same_bytes(files)
+    files, copies = same_bytes(files, only=_is_capture)
     other += settings + copies
     units = plan(files)
     jobs = jobs if jobs and jobs > 0 else _default_jobs()
@@ -632,6 +632,16 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
             by_zone.setdefault(zoned[e.source.input], []).append(e)
     notes = tuple(n for zone, events in by_zone.items() if (n := dst_note(events, zone)))
     return replace(report, notes=report.notes + notes) if notes else report
+
+
+def _is_capture(path: str) -> bool:
+    """A browser's capture (HAR, SAML-tracer): its entries carry their times, so a second copy of
+    its bytes is the same session, never another (a log may be meant in another --timezone, two
+    pasted pages alike may be two users' refusals)."""
+    try:
+        return engine._capture_reader(engine.read_head(path)) is not None
+    except OSError:
+        return False
 
 
 def _without_settings(files: list[str], expect) -> tuple[list[str], list[FileResult]]:

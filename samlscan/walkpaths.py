@@ -28,8 +28,7 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
 
     --include/--exclude globs match a walked file's name or its path relative to the root given;
     a file named on the command line is always read. Symlinked directories are followed once
-    (a loop is reported); hidden entries, special files, links to no file (broken or looping) and
-    empty files are reported as skipped.
+    (a loop is reported); hidden entries, special files and empty files are reported as skipped.
     """
     files: list[str] = []
     other: list[FileResult] = []
@@ -39,9 +38,7 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
         try:
             st = os.stat(p)
         except OSError as exc:
-            if exc.errno == errno.ELOOP and root is not None:  # no file behind it: as a broken link
-                other.append(skipped(p, "symbolic link loop (no file behind it)"))
-            elif exc.errno == errno.ELOOP:
+            if exc.errno == errno.ELOOP:
                 other.append(failed_input(p, "input-unreadable", "symbolic link loop"))
             elif os.path.islink(p):
                 other.append(skipped(p, "broken symbolic link"))
@@ -99,12 +96,13 @@ def _digest(path: str) -> str | None:
         return None  # (its reader says why it cannot be read)
 
 
-def same_bytes(files: list[str]) -> tuple[list[str], list[FileResult]]:
+def same_bytes(files: list[str], only=lambda path: True) -> tuple[list[str], list[FileResult]]:
     """The files to read with each content once, and the later copies skipped, naming the first.
 
-    A ticket's attachments hold the same HAR or log twice under two names (attached again, a
-    folder and its copy): read twice, its messages, events and findings were counted twice. Only
-    files of the same size are hashed (a cost in reading only where a copy can be)."""
+    A ticket's attachments hold the same HAR twice under two names (attached again, a folder and
+    its copy): read twice, its messages and findings were counted twice. `only`: the files for
+    which the same bytes are the same evidence. Only files of the same size are asked and hashed
+    (a cost in reading only where a copy can be)."""
     by_size: dict[int, list[str]] = {}
     for f in files:
         if f != "-":
@@ -118,7 +116,7 @@ def same_bytes(files: list[str]) -> tuple[list[str], list[FileResult]]:
         if len(set(group)) < 2:
             continue
         for f in dict.fromkeys(group):
-            digest = _digest(f)
+            digest = _digest(f) if only(f) else None
             if digest is not None:
                 if digest in first:
                     copies[f] = first[digest]
