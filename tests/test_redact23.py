@@ -69,8 +69,8 @@ _NOT_AN_ADDRESS = re.compile(r"(?i)(?:bindings|profiles|core|metadata|section|/)
 
 
 def _inputs() -> list[str]:
-    files = subprocess.run(["git", "ls-files", "fixtures", "tests/data"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = subprocess.run(["git", "ls-files", "-z", "fixtures", "tests/data"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split("\0")[:-1]  # (a name may hold spaces)
     evidence = [f for f in files if Path(f).suffix not in NOT_EVIDENCE]
     readers = [f for f in evidence if f.startswith(READERS)]
     return readers + [f for f in evidence if not f.startswith(READERS)][::STRIDE]
