@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from samlscan.certs import TrustedCert, load_certs
+from samlscan.config.envvalue import env_entries
 from samlscan.config.files import NO_CERT, NOTES, _read, _settings_text
 from samlscan.config.urls import SONAR_ACS_PATH
 from samlscan.errors import ConfigError, OtherKind
@@ -109,7 +110,6 @@ SONAR_SAML_ENV = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:export[ \t]+)?[\"']?SONAR_AU
 """A line that sets a SAML setting as an environment variable: docker-compose.yml's `environment:` map
 (`SONAR_AUTH_SAML_ENABLED: "true"`) or list (`- SONAR_AUTH_SAML_ENABLED=true`), an env_file, a shell's
 `export`. The Docker images' documented form: the key upper-cased, '.' and '-' as '_'."""
-_ENV_LINE = re.compile(r"[ \t]*(?:-[ \t]*)?(?:export[ \t]+)?[\"']?(SONAR_[A-Z0-9_]+)[\"']?[ \t]*[:=][ \t]?(.*)")
 _ENV_KEYS = ("sonar.core.serverBaseURL", "sonar.auth.saml.enabled", "sonar.auth.saml.applicationId",
              "sonar.auth.saml.providerName", "sonar.auth.saml.providerId", "sonar.auth.saml.loginUrl",
              "sonar.auth.saml.certificate.secured", "sonar.auth.saml.user.login", "sonar.auth.saml.user.name",
@@ -122,18 +122,8 @@ so the key is found by name, not rebuilt from it)."""
 
 def env_settings(text: str) -> dict[str, str]:
     """SonarQube's settings given as environment variables (docker-compose.yml, an env_file): each
-    SONAR_* line of a known setting, its value unquoted (YAML's or the shell's quotes)."""
-    pairs: dict[str, str] = {}
-    for line in text.splitlines():
-        m = _ENV_LINE.fullmatch(line.rstrip())
-        if m and m.group(1) in _BY_ENV:
-            value = m.group(2).strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                value = value[1:-1]
-            elif " #" in value:  # a YAML or env_file comment after an unquoted value
-                value = value.split(" #", 1)[0].rstrip()
-            pairs[_BY_ENV[m.group(1)]] = value
-    return pairs
+    SONAR_* variable of a known setting, its value as the container gets it (config/envvalue.py)."""
+    return {_BY_ENV[name]: value for name, value in env_entries(text) if name in _BY_ENV}
 
 
 LINE_START = r"(?:^|(?<=\r))"
