@@ -33,11 +33,10 @@ def capture_shifts(messages) -> dict[str, timedelta]:
         if m.source.input not in seen or m.captured_at < seen[m.source.input]:
             seen[m.source.input] = m.captured_at
     gaps: dict[tuple[str, str], list[float]] = {}  # (capture, later-named capture) -> its clock minus the first's
-    for seen in sent.values():
-        names = sorted(seen)
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                gaps.setdefault((a, b), []).append((seen[b] - seen[a]).total_seconds())
+    for seen in sent.values():  # (each against the ID's first-named capture: the other pairs follow from those)
+        first, *rest = sorted(seen)
+        for b in rest:
+            gaps.setdefault((first, b), []).append((seen[b] - seen[first]).total_seconds())
     edges: dict[str, list[tuple[str, timedelta]]] = {}
     for (a, b), ds in gaps.items():
         mid = median(ds)
@@ -47,13 +46,22 @@ def capture_shifts(messages) -> dict[str, timedelta]:
         edges.setdefault(b, []).append((a, -timedelta(seconds=mid)))
     shifts: dict[str, timedelta] = {}
     for root in sorted(edges):  # each group of captures joined by shared AuthnRequests, from its first name
-        if root in shifts:
-            continue
-        shifts[root], todo = timedelta(0), [root]
-        while todo:
-            a = todo.pop()
-            for b, gap in edges[a]:
-                if b not in shifts:
-                    shifts[b] = shifts[a] + gap
-                    todo.append(b)
+        if root not in shifts:
+            shifts.update(_group_shifts(root, edges))
     return {k: v for k, v in shifts.items() if v}
+
+
+def _group_shifts(root: str, edges: dict[str, list[tuple[str, timedelta]]]) -> dict[str, timedelta]:
+    """Each capture of root's group -> its shift from root's clock; all zero when two paths between two
+    captures (a cycle: A ahead of B, B of C, C of A) say differences more than SAME_MOMENT apart: no
+    one difference to trust, as for neighbours that disagree."""
+    shifts, todo, agree = {root: timedelta(0)}, [root], True
+    while todo:
+        a = todo.pop()
+        for b, gap in edges[a]:
+            if b not in shifts:
+                shifts[b] = shifts[a] + gap
+                todo.append(b)
+            elif abs(shifts[b] - shifts[a] - gap) > SAME_MOMENT:
+                agree = False
+    return shifts if agree else dict.fromkeys(shifts, timedelta(0))

@@ -72,3 +72,53 @@ def test_env_settings_grow_linearly_with_hostile_lines():
               'SONAR_AUTH_SAML_USER_EMAIL: "' + "\\" * 41, "export SONAR_AUTH_SAML_GROUP_NAME"]
     make = lambda n: "\r\n".join(shapes[i % len(shapes)] for i in range(n))  # noqa: E731
     assert_linear(env_settings, make, 25_000)
+
+
+# --- capture_clocks.capture_shifts: many captures, cycles ------------------------------------------------------
+
+_T0 = datetime(2026, 11, 30, 12, 0, 0)
+
+
+def _sent(ident: str, capture: str, seconds: float, ref: str = "entry 1"):
+    """A captured AuthnRequest (what capture_shifts reads of a ParsedMessage's message)."""
+    return SimpleNamespace(message=SimpleNamespace(
+        kind="AuthnRequest", id=ident, logged_by=None, captured_at=_T0 + timedelta(seconds=seconds),
+        source=SimpleNamespace(input=capture, ref=ref), assertions=[]))
+
+
+def test_captures_sharing_one_authnrequest_are_measured_linearly():
+    """Fails on the old code: every pair of the captures sharing an AuthnRequest was measured (1,000
+    captures: 500,000 pairs, 1.6 s; 4,000: half a minute); each against the first now (the others'
+    differences follow from those). Each capture's clock 10 s ahead of the one before."""
+    from samlscan.capture_clocks import capture_shifts
+
+    make = lambda n: [_sent("_req", f"cap{i:05d}.har", 10 * i) for i in range(n)]  # noqa: E731
+    got = capture_shifts(make(1000))
+    assert len(got) == 999 and got["cap00999.har"] == timedelta(seconds=9990), len(got)
+    assert_linear(capture_shifts, make, 500)
+
+
+def test_captures_in_a_cycle_of_differences_that_disagree_are_not_shifted():
+    """Fails on the old code: A is 10 s behind B, B behind C, C behind A (three AuthnRequests, each
+    shared by two captures): no clock difference fits all three, yet B was shifted +10 s and C -10 s
+    (whichever edge the walk met first), re-timing posts against what another shared request says."""
+    from samlscan.capture_clocks import capture_shifts
+
+    cycle = [_sent("r1", "A", 0), _sent("r1", "B", 10), _sent("r2", "B", 0, "entry 2"),
+             _sent("r2", "C", 10, "entry 2"), _sent("r3", "C", 0, "entry 3"), _sent("r3", "A", 10, "entry 3")]
+    assert capture_shifts(cycle) == {}
+    consistent = [_sent("r1", "A", 0), _sent("r1", "B", 10), _sent("r2", "B", 0, "entry 2"),
+                  _sent("r2", "C", 10, "entry 2"), _sent("r3", "A", 0, "entry 3"), _sent("r3", "C", 20, "entry 3")]
+    assert capture_shifts(consistent) == {"B": timedelta(seconds=10), "C": timedelta(seconds=20)}
+
+
+def test_a_response_posted_10000_times_is_10000_minus_one_replays_linearly():
+    from samlscan.correlate.posts import replayed_posts
+
+    def make(n):
+        return [SimpleNamespace(message=SimpleNamespace(
+            kind="Response", id="_r", logged_by=None, captured_at=_T0 + timedelta(seconds=5 * i),
+            source=SimpleNamespace(input="one.har", ref=f"entry {i}"), assertions=[SimpleNamespace(id="_a")]))
+            for i in range(n)]
+    assert len(replayed_posts(make(10_000), {"_a"})) == 9_999
+    assert_linear(lambda ms: replayed_posts(ms, {"_a"}), make, 2_500)
