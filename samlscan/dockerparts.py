@@ -60,6 +60,7 @@ def groups(data, lo: int, hi: int) -> list[tuple[int, int, bool]]:
             le = _line_end(data, ls, hi)
             state = _state(data, ls, le)
             if state is None or not state[1] or le - ls <= PART:
+                pos = le  # (no first part: the next search starts after it, not at it again)
                 continue
             end, ended = _group_end(data, le, hi, state[0], ls + MAX_GROUP)
             found.append((ls, end, ended))

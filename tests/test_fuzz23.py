@@ -4,7 +4,12 @@ log, Docker's 16 KiB parts). Every input ends with a finding or a skip, no trace
 growth between two sizes (tests/growth_util.py), never as an absolute time."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -122,3 +127,61 @@ def test_a_response_posted_10000_times_is_10000_minus_one_replays_linearly():
             for i in range(n)]
     assert len(replayed_posts(make(10_000), {"_a"})) == 9_999
     assert_linear(lambda ms: replayed_posts(ms, {"_a"}), make, 2_500)
+
+
+# --- dockerparts.groups: a long record that is not a line's first part --------------------------------------
+
+_ROOT = Path(__file__).resolve().parent.parent
+_DOCKER27 = _ROOT / "tests" / "data" / "docker27"
+
+
+def _with_long_whole_line(tmp_path: Path) -> Path:
+    """docker27's json-file log with a whole line (its record ends its line) of over 16 KiB of bytes
+    after its first record: a DEBUG line of 3,000 '<', each written '\\u003c' by Go's encoder."""
+    lines = (_DOCKER27 / "web-json.log").read_text().splitlines(True)
+    first = json.loads(lines[0])
+    long = json.dumps({"log": first["log"].rstrip("\n") + " " + "<" * 3000 + "\n", "stream": "stdout",
+                       "time": first["time"]}, separators=(",", ":")).replace("<", "\\u003c")
+    path = tmp_path / "web-long.log"
+    path.write_text(lines[0] + long + "\n" + "".join(lines[1:]))
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_whole_line_over_16_kib_is_no_part_and_no_hang(tmp_path, jobs):
+    """Fails on the old code (hangs: killed after 120 s): groups() looked for the next long line from
+    the same place after a long record that starts no group (a whole line, or no Docker record), and
+    found that record again, forever: any Docker log of a SAML DEBUG line whose escapes make its record
+    over 16 KiB. The file says what docker27's own log says (its message verified, one success)."""
+    path = _with_long_whole_line(tmp_path)
+    got = subprocess.run([sys.executable, "-m", "samlscan", "scan", "--jobs", jobs, str(path)],
+                         capture_output=True, text=True, timeout=120, cwd=_ROOT,
+                         env={**os.environ, "PYTHONPATH": str(_ROOT)})
+    assert got.returncode in (0, 1) and "Traceback" not in got.stderr, got.stderr[-2000:]
+    assert "1 scanned, 0 skipped, 0 failed; 1 message(s), 2 log event(s), 1 attempt(s); 0 error(s)" \
+        in got.stdout + got.stderr, (got.stdout + got.stderr)[-1000:]
+
+
+def test_groups_pass_each_long_record_once():
+    from samlscan import dockerparts
+
+    def rec(text: str) -> bytes:
+        return json.dumps({"log": text, "stream": "stdout"}, separators=(",", ":")).encode() + b"\n"
+    make = lambda n: b"".join(rec("x") + rec("y" * dockerparts.PART + "\n") for _ in range(n))  # noqa: E731
+    data = make(10)
+    assert dockerparts.groups(data, 0, len(data)) == []
+    assert_linear(lambda d: dockerparts.groups(d, 0, len(d)), make, 500)
+
+
+# --- logs/traefik.py: a common line's router and service of any length ----------------------------------------
+
+def test_a_common_line_with_a_long_router_name_is_read():
+    """Fails on the old code: a router name over 1,024 characters (or a service URL over 2,048) made
+    the line no Traefik line at all: the callback was lost."""
+    from samlscan.logs import traefik
+
+    for router, server in (("r" * 10_000, "http://sonar:9000"), ("sonar@docker", "http://s/" + "p" * 5000)):
+        line = ('10.0.0.1 - - [30/Nov/2026:12:00:00 +0000] "POST /oauth2/callback/saml HTTP/1.1" 0 0 "-" '
+                f'"Mozilla/5.0" 1 "{router}" "{server}" 5ms')
+        got = traefik.read_common(1, line)
+        assert got is not None and got.path == "/oauth2/callback/saml" and got.proxy, got

@@ -31,7 +31,7 @@ _GATEWAY = ("502", "503", "504")
 _COMMON = re.compile(
     r'^(?P<host>\S{1,255}) - \S{1,255} \[(?P<time>[^\]]{1,64})\] '
     r'"(?P<method>[A-Z]{1,16}|-) (?P<target>\S{1,65536}) [^"\s]{0,32}" (?P<status>\d{1,3}|-) (?:\d+|-) '
-    r'"(?:[^"\\]|\\.){0,8192}" "(?P<ua>.{0,8192}?)" (?:\d+|-) "(?P<router>[^"]{0,1024})" "(?P<server>[^"]{0,2048})" '
+    r'"(?:[^"\\]|\\.){0,8192}" "(?P<ua>.{0,8192}?)" (?:\d+|-) "(?P<router>[^"]*+)" "(?P<server>[^"]*+)" '
     r'\d+ms\s*$')
 _JSON_KEYS = ('"RequestPath"', '"DownstreamStatus"')
 """What a JSON line of Traefik's access log holds (looked for before decoding a line)."""
