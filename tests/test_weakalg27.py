@@ -1,0 +1,23 @@
+"""signature-weak-algorithm names the algorithms as people say them; their URIs are its 'actual' only."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from samlscan.config import build
+from samlscan.engine import analyze
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_the_message_names_each_weak_algorithm_once_and_its_role():
+    config = build({}, FIXTURES / "config" / "default.toml")
+    report = analyze([str(FIXTURES / "responses" / "defects" / "signature-weak-algorithm.xml")], config)
+    weak = [f for f in report.all_findings() if f.code == "signature-weak-algorithm"]
+    assert weak and all(f.message_text.endswith("uses rsa-sha1 (signature) and sha1 (digest)") for f in weak)
+    assert all("http://" not in f.message_text and "xmldsig#rsa-sha1" in f.actual for f in weak)
+
+
+def test_a_strong_signature_says_nothing():
+    config = build({}, FIXTURES / "config" / "default.toml")
+    report = analyze([str(FIXTURES / "responses" / "valid" / "okta.xml")], config)
+    assert not [f for f in report.all_findings() if f.code == "signature-weak-algorithm"]
