@@ -21,3 +21,11 @@ def test_a_strong_signature_says_nothing():
     config = build({}, FIXTURES / "config" / "default.toml")
     report = analyze([str(FIXTURES / "responses" / "valid" / "okta.xml")], config)
     assert not [f for f in report.all_findings() if f.code == "signature-weak-algorithm"]
+
+
+def test_a_redirect_signature_names_its_sigalg_as_people_say_it():
+    query = Path(__file__).resolve().parent / "data" / "external8" / "crewjam-signed-authnrequest.query"
+    report = analyze([str(query)], build({}, None, certless=True))
+    (weak,) = [f for f in report.all_findings() if f.code == "signature-weak-algorithm"]
+    assert weak.message_text.endswith("(over the query string) uses rsa-sha1")
+    assert weak.actual == "http://www.w3.org/2000/09/xmldsig#rsa-sha1"

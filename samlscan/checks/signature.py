@@ -646,7 +646,7 @@ def _redirect_weak_crypto(msg: SamlMessage, alg_fix, key_fix, side):
         return
     where = "the redirect-binding Signature (over the query string)"
     if r.sig_alg in WEAK_ALGORITHMS:
-        yield finding(msg, "signature-weak-algorithm", f"{where} uses {r.sig_alg}",
+        yield finding(msg, "signature-weak-algorithm", f"{where} uses {r.sig_alg.rsplit('#', 1)[-1]}",
                       expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", actual=r.sig_alg,
                       hint=alg_fix, side=side)
     cert = r.matched_cert
