@@ -34,10 +34,20 @@ SAML_ROOT = re.compile(rf"<([\w.-]+:)?({SAML_ROOTS})\b")
 """The start tag of a SAML message's root element, any prefix."""
 _XML_START = re.compile(rf"<(?:\?xml\b|([\w.-]+:)?({SAML_ROOTS})\b)")
 _HINT = re.compile("|".join(map(re.escape, EMBED_HINTS)))
-_VALUE_START = re.compile("|".join(map(re.escape, ("<", "SAMLResponse=", "SAMLRequest=") + _B64_PREFIXES)))
+_VALUE_START = re.compile("|".join(map(re.escape, ("<", "SAMLResponse=", "SAMLRequest=") + _B64_PREFIXES))
+                          + r"|\\u003[cC]")
 """What each kind of value find_embedded takes holds: '<' (_XML_START), a parameter name (_PARAM)
-or a base64 prefix (_B64). Many lines hold a hint ('Response', 'Logout') without any of these
-('Signature validation failed. SAML Response rejected'): they are done with here."""
+or a base64 prefix (_B64), or '<' as a JSON escape (_HTML_ESCAPED). Many lines hold a hint
+('Response', 'Logout') without any of these ('Signature validation failed. SAML Response
+rejected'): they are done with here."""
+_HTML_ESCAPED = re.compile(r"\\u00(?:26|3[cCeE]|2[bB]|2[27]|60)")
+"""'&', '<', '>', '+', '"', "'" or '`' written as a JSON escape: Go's encoding/json escapes '&',
+'<' and '>' in every string (json.Marshal's HTML-safe default), .NET's System.Text.Json also '+',
+'"', "'" and '`' (JavaScriptEncoder.Default). A SAML value in such a line is read after the JSON's
+escapes are undone (_json_decoded): on the raw line a redirect query ended at its first '\\u0026'
+(its Signature lost), an XML dump opened with no '<' and a base64 value ended at its first
+'\\u002B'."""
+_JSON_ESCAPES = re.compile(r'(?:\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt]))+')
 _TIME_HEAD = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                         r"(?:Z|[+-]\d{2}:?\d{2})?)(?![\d:.,])")  # zone-less: read in --timezone
 _CLF_TIME = re.compile(r"^\S{1,255} \S{1,255} \S{1,255} \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\]")
@@ -119,6 +129,8 @@ def find_values(text: str) -> list[Found]:
     """The SAML values of one line (find_embedded), each with its parameter and binding."""
     if not may_hold(text):  # cheap pre-filter: most log lines carry nothing
         return []
+    if "\\u00" in text and _HTML_ESCAPED.search(text):
+        text = _json_decoded(text)
     found: list[tuple[int, int, tuple]] = []
     runs = None
     for m in _PARAM.finditer(text):
@@ -129,6 +141,13 @@ def find_values(text: str) -> list[Found]:
         found.append((*m.span(), ("SAMLResponse", "post", None)))
     found.extend((start, end, ("SAMLResponse", "xml", None)) for start, end in _xml_spans(text))
     return [Found(json_unescaped(text[start:end]), *how) for start, end, how in _without_overlaps(text, found)]
+
+
+def _json_decoded(text: str) -> str:
+    """`text` with each run of JSON string escapes (RFC 8259 section 7) undone, a surrogate pair
+    into its character; its other characters as they are (the line's JSON structure, or the text
+    around a JSON value a line quotes)."""
+    return _JSON_ESCAPES.sub(lambda m: json.loads(f'"{m.group()}"'), text)
 
 
 _SIGNED = re.compile(r"(?<![\w.-])(?:SigAlg|Signature)=")
