@@ -183,6 +183,15 @@ def test_the_attempts_are_case25s_in_order_with_their_causes(report):
     assert [(a["time"][:16], a["root_cause"]) for a in got] == [(t["time"][:16], t["root_cause"]) for t in truth]
 
 
+def test_each_attempt_names_the_truths_user(report):
+    """The 09:01:30 replay's lines name no user ([login|]): its client's login at 09:00:22 (hugo,
+    Duo and SonarQube) names him (replayuser28: None on the old code, 'failures by user: unknown 1')."""
+    truth = json.loads(TRUTH.read_text())["attempts"]
+    assert [a["user"] for a in report["attempts"]] == [t["user"] for t in truth]
+    hugo = next(a for a in report["attempts"] if a["time"].startswith("2026-11-30T09:01"))
+    assert any(n.startswith("user from the same client's login at 09:00:2") for n in hugo["notes"])
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_with_one_or_two_jobs_says_the_same(bundle, fmt):
     one = _scan(bundle, "--format", fmt, "--jobs", "1", cwd=bundle.parent)

@@ -19,6 +19,7 @@ What is where, lowest layer first (a module imports only from those above it):
 - broker: linking the two hops of a brokered login
 - causes: an attempt's root cause
 - attempts: an Attempt built from its group of pieces
+- link_client: an attempt naming no user, given the one user its client IP logged in just before
 - apart: responses issued apart from their IdP's log line
 - notes: the run's notes (clock offsets, zones, timelines, untimed pages)
 - findings: run-wide findings and summary (cause_findings, IDP_ONLY)

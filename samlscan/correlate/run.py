@@ -14,6 +14,7 @@ from samlscan.correlate.clocks import clock_offsets
 from samlscan.correlate.findings import (IDP_ONLY, _anonymous_issue, _at_sp, _found_for_others,
                                          _unseen_issue, cause_findings)
 from samlscan.correlate.groups import _Groups
+from samlscan.correlate.link_client import users_by_client
 from samlscan.correlate.link_keys import _link_by_keys, _link_copies
 from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_receipt, _link_refusal_to_status,
                                             _link_unread_response, _link_untimed_pages)
@@ -154,7 +155,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     if said:
         attempts = quoted(attempts, kept, said)
     del kept
-    attempts = _found_for_others(attempts)
+    attempts = users_by_client(_found_for_others(attempts))
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
