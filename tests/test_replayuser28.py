@@ -1,4 +1,4 @@
-"""replayuser28: an attempt whose pieces name no user (SonarQube's refusal of a re-posted response,
+"""replayuser28: a replay whose pieces name no user (SonarQube's refusal of a re-posted response,
 'This message has already been processed', logs `[login|]`) takes the user of its client IP's login
 in the CLIENT_WINDOW before it, when that IP logged in one user then; several users behind one IP
 (a NAT, a proxy) keep it unknown, with a note why (samlscan/correlate/link_client.py).
@@ -80,6 +80,15 @@ def test_another_clients_login_or_one_long_before_gives_no_user(tmp_path, ip, ga
     assert got["user"] is None and not any("client's login" in n or n.startswith("no user") for n in got["notes"])
 
 
+def test_another_refusal_without_a_user_is_not_put_down_to_the_clients_login(tmp_path):
+    """Not a replay: a new login, maybe another user's behind the same NAT (test_correlate_idp_user)."""
+    lines = _login(T0, "r1", "203.0.113.64", "hugo") + [_line(T0 + timedelta(seconds=67), "r2",
+                                                              "failure [cause|Access denied by policy]", "203.0.113.64", "")]
+    doc = json.loads(_scan(tmp_path, lines, "--format", "json"))
+    refused = next(a for a in doc["attempts"] if a["outcome"] == "failure")
+    assert refused["user"] is None and not any("client's login" in n for n in refused["notes"])
+
+
 def test_a_login_after_the_replay_is_not_its_user(tmp_path):
     lines = _replay(T0, "r2", "203.0.113.64") + _login(T0 + timedelta(seconds=30), "r1", "203.0.113.64", "hugo")
     assert _replayed(tmp_path, lines)["user"] is None
@@ -94,8 +103,10 @@ def test_redact_masks_the_user_taken_from_the_client(tmp_path):
 
 
 def _a(seconds: float, user: str | None, ip: str | None = "192.0.2.7") -> Attempt:
-    return Attempt(T0 + timedelta(seconds=seconds), user, "failure" if user is None else "success",
-                   None, None, None, (), (), ip=ip)
+    replayed = user is None
+    return Attempt(T0 + timedelta(seconds=seconds), user, "failure" if replayed else "success",
+                   "assertion-replayed" if replayed else None, None, None,
+                   ("assertion-replayed",) if replayed else (), (), ip=ip)
 
 
 @pytest.mark.parametrize("users, want", [
