@@ -7,6 +7,7 @@ from samlscan.codes import SPECS, cause_rank
 from samlscan.config import is_sonarqube_acs
 from samlscan.correlate.pieces import _Piece, request_engine
 from samlscan.correlate.unheld import Unheld
+from samlscan.logs.sqaccess import FORWARDED_BY
 
 
 # Log codes too generic to name a cause when something more specific is known.
@@ -48,6 +49,14 @@ def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | N
     signature-invalid of a SHA-1 response is signature-weak-algorithm): that line is the attempt's
     decisive one. `unheld`: the IdP metadata's signing certificates the SP's settings lack
     (unheld_signers)."""
+    cause, notes, read_from = _judged(members, unheld)
+    # (not again after _asked_acs_note said the SP rebuilt the URL from the proxy's headers: java-saml's)
+    behind = None if any(_PROXY_HEADER in n for n in notes) else _proxy_note(members, cause)
+    return cause, [*notes, behind] if behind else notes, read_from
+
+
+def _judged(members: list[_Piece], unheld: Unheld | None) -> tuple[str | None, list[str], str | None]:
+    """_cause's verdict, before the notes on where the SP sits."""
     found: set = set()
     sp_codes, idp_codes = [], []
     captured = False  # a capture among the pieces
@@ -271,6 +280,38 @@ def _asked_acs_note(members: list[_Piece], said: str) -> str | None:
                           "proxy that does not send X-Forwarded-Proto: https), not with the ACS samlscan was given")
     return said_by + ("the SP compares with its own ACS, not the one samlscan was given (SonarQube 2025.1+, "
                       "Spring: sonar.core.serverBaseURL + /oauth2/callback/saml)")
+
+
+_DESTINATION_REFUSALS = ("destination-mismatch", "recipient-mismatch")
+_PROXY_HEADER = "X-Forwarded-Proto"
+
+
+def _proxy_note(members: list[_Piece], cause: str | None) -> str | None:
+    """Why an SP behind a reverse proxy refuses a Destination the IdP got right: with no base URL of
+    its own it compares with an ACS built from the request as the proxy passed it on (scheme from
+    X-Forwarded-Proto, host from Host: Spring Security's {baseUrl}, java-saml's SonarQube callback), so
+    a proxy that sends X-Forwarded-Proto: http (Traefik, of a sender not in trustedIPs) turns the
+    https ACS into http. The proxy is seen by its access line of the callback (sqaccess.FORWARDED_BY)
+    or by the SP's own AuthnRequest asking for the http twin of the https Destination. None when the
+    SP did not refuse it, or the IdP sent the response to another host or path (the IdP's ACS is wrong)."""
+    if cause not in _DESTINATION_REFUSALS or not any(
+            p.side == "sp" and p.outcome == "failure" and p.log_code == cause for p in members):
+        return None
+    asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None)
+    sent = next((p.acs for p in members if p.acs and p.response is not None), None)
+    if asked and sent and asked.split("://", 1)[-1] != sent.split("://", 1)[-1]:
+        return None
+    line = next((p for p in members if p.kind == "log" and p.text and FORWARDED_BY in p.text), None)
+    if line is not None:
+        by = f"{_where(line)}: {line.text.split(FORWARDED_BY, 1)[1].split(' answered ', 1)[0]}"
+    elif asked and sent and asked.startswith("http://") and sent.startswith("https://"):
+        by = f"its own AuthnRequest asks for {asked}, the IdP sent the response to {sent}"
+    else:
+        return None
+    return (f"the SP refused the Destination behind a reverse proxy ({by}): with no base URL of its own it "
+            "compares with an ACS built from the request as the proxy passed it on (X-Forwarded-Proto and Host), "
+            "so an https Destination meets an http ACS when the proxy sends X-Forwarded-Proto: http or none: fix "
+            "the SP's base URL and the proxy's forwarded headers, not the IdP's ACS")
 
 
 def _catalog_entry(p: _Piece, cause: str):

@@ -88,6 +88,9 @@ class _Request:
     proxy: str | None = None
     """Why the proxy that logged the request answered it itself (no route to the SP, its servers down:
     the SP never saw it), when its log says so (Traefik's: samlscan/logs/traefik.py); else None."""
+    forwarded: str | None = None
+    """How the proxy that logged the request passed it on (its entrypoint, the scheme it received, the
+    X-Forwarded-Proto it logged), when its log says so (Traefik's JSON); else None."""
 
 
 def parse_time(text: str) -> datetime | None:
@@ -141,6 +144,9 @@ def _start(path: str, r: _Request) -> LogEvent:
 
 PROXY_ANSWERED = "proxy-answered-callback"
 """The code of a callback the proxy answered itself (codes.py): the proxy's side, never the SP's refusal."""
+FORWARDED_BY = " forwarded by "
+"""How a callback's text says which proxy passed it on and how (_Request.forwarded): the SP behind it
+builds URLs from what the proxy sent (correlate/causes.py's note on a refused Destination)."""
 CALLBACK_ANSWER = "SAML callback from "
 """How an access line of the IdP's POST to the ACS starts its text (this reader's, and those reading other
 layouts through it: IIS, ingress-nginx): how the SP answered, never why (correlate's sp-refused-callback)."""
@@ -153,7 +159,8 @@ def _proxied(path: str, r: _Request) -> LogEvent:
 
 
 def _callback(path: str, r: _Request, outcome: str, why: str) -> LogEvent:
-    return _event(path, r, outcome, f"{CALLBACK_ANSWER}{r.ip}: {r.method} {CALLBACK} answered {r.status}, {why}")
+    via = f"{FORWARDED_BY}{r.forwarded}" if r.forwarded else ""
+    return _event(path, r, outcome, f"{CALLBACK_ANSWER}{r.ip}: {r.method} {CALLBACK}{via} answered {r.status}, {why}")
 
 
 class SonarQubeAccessParser:

@@ -6,7 +6,8 @@ logger_formatters.go writes 'common'; docs 'Access Logs'):
   (with its query), StartUTC / StartLocal (RFC 3339, nanoseconds), DownstreamStatus (what the browser
   got), OriginStatus (what the server behind answered: 0 or absent when Traefik answered itself),
   RouterName, ServiceName, ServiceURL; kept headers as `request_<Name>` (request_User-Agent,
-  request_X-Forwarded-For) when accessLog.fields.headers keeps them (dropped by default).
+  request_X-Forwarded-For, request_X-Forwarded-Proto) when accessLog.fields.headers keeps them (dropped
+  by default); entryPointName and RequestScheme say where and how the request came in.
 - `common` (the default): CLF, then `<RequestCount> "<RouterName>" "<ServiceURL>" <Duration>ms`;
   its status is OriginStatus (0 or '-' when Traefik answered itself), a missing router '"-"'.
 
@@ -70,7 +71,7 @@ def read_common(no: int, line: str) -> sqaccess._Request | None:
     ua = "" if m["ua"] == "-" else m["ua"]
     status = m["status"]
     return sqaccess._Request(no, time, (m["host"], ua), m["host"], m["method"], path, m["target"], status, None,
-                             _why_common(status, m["router"], m["server"]))
+                             _why_common(status, m["router"], m["server"]), _TRAEFIK)
 
 
 def _row(line: str) -> dict | None:
@@ -81,6 +82,23 @@ def _row(line: str) -> dict | None:
     except ValueError:
         return None
     return row if isinstance(row, dict) else None
+
+
+_TRAEFIK = "Traefik"
+"""Who passed a request on (sqaccess._Request.forwarded): the common layout says no more."""
+
+
+def _forwarded(row: dict) -> str:
+    """How Traefik passed the request on: its entrypoint, the scheme it received it over and the
+    X-Forwarded-Proto it kept (request_X-Forwarded-Proto, when accessLog.fields.headers keeps it).
+    Traefik overwrites X-Forwarded-Proto with the scheme it received unless the sender is in the
+    entrypoint's forwardedHeaders.trustedIPs (or forwardedHeaders.insecure): docs 'EntryPoints'."""
+    entry, scheme, proto = (row.get(k) for k in ("entryPointName", "RequestScheme", "request_X-Forwarded-Proto"))
+    parts = [f"entrypoint {entry}" if isinstance(entry, str) and entry else None,
+             f"received over {scheme}" if isinstance(scheme, str) and scheme else None,
+             f"X-Forwarded-Proto {proto}" if isinstance(proto, str) and proto else None]
+    said = ", ".join(p for p in parts if p)
+    return f"{_TRAEFIK} ({said})" if said else _TRAEFIK
 
 
 def read_json(no: int, line: str) -> sqaccess._Request | None:
@@ -101,7 +119,7 @@ def read_json(no: int, line: str) -> sqaccess._Request | None:
     method = row.get("RequestMethod")
     return sqaccess._Request(no, time, (ip, ua if isinstance(ua, str) else ""), ip,
                              method if isinstance(method, str) else "GET", path, target, status, None,
-                             _why_json(row, status))
+                             _why_json(row, status), _forwarded(row))
 
 
 def _read(no: int, line: str) -> sqaccess._Request | None:
