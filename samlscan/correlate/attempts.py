@@ -10,7 +10,8 @@ from samlscan.checks.protocol import acs_path_apart
 from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX, cause_rank
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
-                                       _metadata_signer, _refines, _unheld_judges, _where)
+                                       _metadata_signer, _proxy_note, _refines, _unheld_judges, _where,
+                                       asked_and_sent)
 from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal
 from samlscan.correlate.unheld import Unheld
 from samlscan.logs.sqaccess import CALLBACK_ANSWER
@@ -232,6 +233,9 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
             or next((p for p in failed if _refines(cause, p.log_code)), None) or refused or unread
         # who acts and how: the catalog's entry of a log line or capture step that names the cause
         entry = next((e for p in named if (e := _catalog_entry(p, cause)) is not None), None)
+        proxied = _proxy_note(members, cause) is not None
+        if entry is not None and entry.fix and OTHERWISE in entry.fix:  # (Spring's invalid_destination)
+            entry = replace(entry, fix=_fix_for_where(entry.fix, members, proxied))
         stale = _logged_stale_acs(named, entry, cause)
         if stale is not None:  # the line names both URLs, on two paths: the IdP's ACS entry, not the SP's URL
             fix, entry = STALE_ACS_FIX.format(want=stale[0], got=stale[1]), replace(entry, fix=None, side="idp")
@@ -244,7 +248,7 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
         if fix and signer:  # (the IdP rotated)
             fix = f"{fix.rstrip('.')}. The response verifies with the IdP metadata's signing certificate " \
                   f"{signer}: the one to configure."
-        if fix and cause in IDP_WHERE and not (entry is not None and named_idp and entry.fix
+        if fix and cause in IDP_WHERE and not proxied and not (entry is not None and named_idp and entry.fix
                                                and f"{IDP_NAMES.get(named_idp, named_idp)}: " in entry.fix):
             # where the attempt's IdP takes it (Auth0's addon settings); not again after a catalog fix
             # said it (Duo's user_not_in_permitted_group: 'Duo: ...', its access setting twice)
@@ -257,8 +261,7 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
             fix = _refused_fix(fix, refused)
         if fix and cause == "app-not-found" and sp and sp_rank == _SP_ENTITY:  # the value the IdP lacks
             fix = f"{fix.rstrip('.')}. The SP entity ID this login sent: {sp!r}."
-        asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None) \
-            if fix and cause == "reply-url-mismatch" else None
+        asked = asked_and_sent(members)[0] if fix and cause == "reply-url-mismatch" else None
         if asked:  # the URL the IdP lacks among its Reply URLs: the AuthnRequest's AssertionConsumerServiceURL
             fix = f"{fix.rstrip('.')}. The ACS URL this login sent: {asked!r}."
         if fix and cause == "signature-cert-mismatch" and _unheld_judges(members, unheld) and unheld.signing:
@@ -308,6 +311,24 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
                    tuple(sorted(found | warnings)), tuple(places.values()), idp or idp_product, the_sp,
                    tuple(notes), decisive, (idp_product,) if idp and idp_product else (),
                    tuple(n for n in (*sps, sp_product) if n and n != the_sp) if sps else (), ip)
+
+
+OTHERWISE = " Otherwise "
+"""Where a catalog fix for two situations turns to the second: the SP behind a proxy, 'Otherwise' the
+IdP's ACS (spring invalid_destination)."""
+
+
+def _fix_for_where(fix: str, members: list[_Piece], proxied: bool) -> str:
+    """The part of a two-situation fix the attempt's evidence picks: the SP's and the proxy's when a
+    proxy passed the refused callback on (causes._proxy_note), the IdP's when the response went to
+    another host or path than the SP's own AuthnRequest asked for; both when nothing tells."""
+    behind, _, otherwise = fix.partition(OTHERWISE)
+    if proxied:
+        return behind
+    asked, sent = asked_and_sent(members)
+    if asked and sent and asked.split("://", 1)[-1] != sent.split("://", 1)[-1]:
+        return otherwise[:1].upper() + otherwise[1:]
+    return fix
 
 
 REFUSED_CALLBACK = "sp-refused-callback"
@@ -363,8 +384,7 @@ def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
     SP's own URL behind a proxy (its usual side), said by the code."""
     if cause not in ("destination-mismatch", "recipient-mismatch"):
         return None
-    asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None)
-    sent = next((p.acs for p in members if p.acs and p.response is not None), None)
+    asked, sent = asked_and_sent(members)
     if not asked or not sent:
         return None
     given = next((p.given_acs for p in members if p.given_acs), None)

@@ -260,6 +260,15 @@ def _unset_note(members: list[_Piece], said: str) -> str | None:
     return f"the SP log reports {said}: samlscan could not check it, {setting} was not given" if setting else None
 
 
+def asked_and_sent(members: list[_Piece]) -> tuple[str | None, str | None]:
+    """(the ACS URL the SP's own AuthnRequest asked for, the URL the response was sent to), either
+    None when the attempt holds no such piece (SAML core 3.4.1 AssertionConsumerServiceURL; the
+    response's Destination, else where it was posted)."""
+    asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None)
+    sent = next((p.acs for p in members if p.acs and p.response is not None), None)
+    return asked, sent
+
+
 def _asked_acs_note(members: list[_Piece], said: str) -> str | None:
     """Why the SP refused a Destination samlscan finds right: its own AuthnRequest asked for
     another ACS, the one it compares with (SonarQube builds it from sonar.core.serverBaseURL, so an
@@ -297,8 +306,7 @@ def _proxy_note(members: list[_Piece], cause: str | None) -> str | None:
     if cause not in _DESTINATION_REFUSALS or not any(
             p.side == "sp" and p.outcome == "failure" and p.log_code == cause for p in members):
         return None
-    asked = next((p.acs for p in members if p.acs and p.kind == "capture" and p.response is None), None)
-    sent = next((p.acs for p in members if p.acs and p.response is not None), None)
+    asked, sent = asked_and_sent(members)
     if asked and sent and asked.split("://", 1)[-1] != sent.split("://", 1)[-1]:
         return None
     line = next((p for p in members if p.kind == "log" and p.text and FORWARDED_BY in p.text), None)
