@@ -269,7 +269,7 @@ def _missing_said(missing, command: str = "check") -> str:
 def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, missing=()) -> None:
     from samlscan.model import Severity
     from samlscan.report import NOTELESS_FORMATS, render_chunks
-    from samlscan.report.document import counts
+    from samlscan.report.document import counts, tally
 
     chunks = render_chunks(report, fmt, redact, detail, _terminal_width(fmt, output))
     # a file name with a byte that is not UTF-8 (a Latin-1 name out of a Windows zip) reaches the
@@ -293,11 +293,11 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, mi
         _echo_notes(report, redact)
     if not quiet:
         s = counts(report)
-        f = s["findings"]
         click.echo(f"samlscan: {s['inputs']} input(s): {s['scanned']} scanned, {s['skipped']} skipped, "
                    f"{s['failed']} failed; {s['messages']} message(s), {s['events']} log event(s), "
-                   f"{s['attempts']} attempt(s); {f['error']} error(s), {f['warning']} warning(s), "
-                   f"{f['info']} info", err=True)
+                   f"{s['attempts']} attempt(s); "
+                   + ", ".join(tally(report, sev) for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO)),
+                   err=True)
     if missing:  # (whatever --fail-on says: a mistyped path must not pass for a clean run)
         _fail(_missing_said(missing))
     if fail_on != "never":

@@ -105,6 +105,31 @@ def counts(report, findings=None) -> dict:
     }
 
 
+ORIGINS = (("messages", "in a message", "in messages"), ("inputs", "input", "inputs"),
+           ("failed logins", "failed login", "failed logins"))
+"""Where a reported finding comes from, as the table's sections say it: a message's findings (the
+findings by code), the inputs' and run-wide ones (== inputs), the causes of failed logins that only
+their evidence states (the failed logins)."""
+
+
+def origins(report, severity: Severity) -> dict[str, int]:
+    """The findings of `severity` by origin (ORIGINS), as counts() counts them."""
+    def n(findings) -> int:
+        return sum(1 for f in findings if f.severity == severity)
+    return {"messages": n(f for r in report.messages for f in r.findings), "inputs": n(report.input_findings),
+            "failed logins": n(report.cause_findings)}
+
+
+def tally(report, severity: Severity) -> str:
+    """'4 error(s) (1 input, 3 failed logins)': the count of `severity` and where those findings
+    are, so that the closing line and the report's first screen say the same thing."""
+    by = origins(report, severity)
+    total = sum(by.values())
+    parts = [f"{by[key]} {one if by[key] == 1 else many}" for key, one, many in ORIGINS if by[key]]
+    return f"{total} {severity.value}" + ("" if severity == Severity.INFO else "(s)") + (
+        f" ({', '.join(parts)})" if parts and severity != Severity.INFO else "")
+
+
 def event_count(report) -> int:
     """Log events read, the 'info' events (counted, not kept) with the successes and failures."""
     return sum(i.events for i in report.inputs)
@@ -118,12 +143,18 @@ def summary(report) -> dict:
         **{k: v for k, v in tally.items() if k != "attempts"},  # (the schema's order)
         "by_code": dict(sorted(Counter(f.code for f in findings).items())),
         "attempts": tally["attempts"],
-        "failures_by_cause": dict(Counter(a.root_cause or "unknown" for a in failures).most_common()),
+        "failures_by_cause": failures_by_cause(failures),
         "failures_by_user": dict(Counter(a.user or "unknown" for a in failures).most_common()),
         "failures_by_idp": party_counts(report, "idp"),
         "failures_by_sp": party_counts(report, "sp"),
         "notes": list(report.notes),
     }
+
+
+def failures_by_cause(failures) -> dict[str, int]:
+    """Failed attempts per root cause ('unknown' without one), most first, ties in the order they
+    first failed: the JSON summary's, the table's first block's and its closing line's order."""
+    return dict(Counter(a.root_cause or "unknown" for a in failures).most_common())
 
 
 def party_counts(report, side: str) -> dict[str, int]:

@@ -266,7 +266,9 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
     (scan: a directory's worth of messages would bury the attempts). `width`: the terminal's
     columns (None: no limit), which the attempts fit."""
     red = _on_terminal(redactor.text if redactor else _same)
-    out = []
+    from samlscan.report.failed_first import failed_logins_block
+
+    out = failed_logins_block(report, red, width)  # what failed and its fix: the first screen
     if not detail and report.messages:
         out += [f"== findings by code ({len(report.messages)} message(s); "
                 "`samlscan scan --details` lists each message)",

@@ -1,0 +1,66 @@
+"""The table's first block: the failed logins by cause, each with its fix (what a support engineer
+reads first; the attempts, the findings and the inputs follow with the evidence)."""
+from __future__ import annotations
+
+from collections import Counter
+
+from samlscan.report.cells import wrap
+from samlscan.report.document import failures_by_cause
+
+FIX_WIDTH = 100
+"""The fix is wrapped to the terminal, and to this many columns at most (a file, a pipe)."""
+SCREEN = 22
+"""Lines the causes may take, so that the block fits a terminal's first screen with its heading."""
+FIX_LINES = 2
+"""Lines of a fix at the least; a longer fix is cut ('...'), whole in the attempts below."""
+SHOWN_USERS = 2
+
+
+def failed_logins_block(report, red=lambda s: s, width: int | None = None) -> list[str]:
+    """'== failed logins', then one entry per root cause, most failures first: the cause, how many,
+    whose, which side, and the fix of its latest failure. Nothing when no login failed."""
+    failures = [a for a in report.attempts if a.outcome == "failure"]
+    if not failures:
+        return []
+    columns = min(width, FIX_WIDTH) if width else FIX_WIDTH
+    causes = list(failures_by_cause(failures).items())
+    shown = causes[:SCREEN // (1 + FIX_LINES)]
+    room = max(FIX_LINES, (SCREEN - len(shown) - (len(shown) < len(causes))) // len(shown) - 1)
+    out = [_indented(f"== failed logins: {len(failures)} of {len(report.attempts)} attempt(s), by cause "
+                     "(each attempt, its whole fix and evidence: == login attempts)", "", width or 0)]
+    for cause, n in shown:
+        items = [a for a in failures if (a.root_cause or "unknown") == cause]
+        latest = max(items, key=lambda a: (a.time is not None, a.time or 0))
+        sides = sorted({a.side for a in items if a.side})
+        head = (f"{cause}: {n} failed login(s) ({_users(items, red)}"
+                + (f"; side {', '.join(sides)}" if sides else "") + ")")
+        out.append(_indented(head, "", columns))
+        fix = latest.fix or ("no cause found: see the attempt's evidence below" if cause == "unknown" else None)
+        if fix:
+            out.append(_cut(_indented(red(fix), "    fix: ", columns), room))
+    if len(shown) < len(causes):
+        out.append(_indented("and " + ", ".join(f"{c} {n}" for c, n in causes[len(shown):]), "", columns))
+    return out + [""]
+
+
+def _cut(text: str, lines: int) -> str:
+    """The first `lines` lines of `text`, ending in '...' when there were more."""
+    kept = text.splitlines()
+    return text if len(kept) <= lines else "\n".join(kept[:lines]) + " ..."
+
+
+def _users(attempts, red) -> str:
+    """The users who failed, most often first, the first SHOWN_USERS of them named."""
+    users = Counter(a.user for a in attempts if a.user)
+    if not users:
+        return "user unknown"
+    named = ", ".join(red(u) for u, _ in users.most_common(SHOWN_USERS))
+    return named + (f" (+{len(users) - SHOWN_USERS} more)" if len(users) > SHOWN_USERS else "")
+
+
+def _indented(text: str, lead: str, columns: int) -> str:
+    """`lead` + `text` wrapped to `columns`, its later lines under the text's first."""
+    if not columns:  # (no terminal: a heading stays one line, as the table's others do)
+        return lead + text
+    indent = " " * (len(lead) or 4)
+    return lead + wrap(text, max(columns - len(indent), 20)).replace("\n", "\n" + indent)
