@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from samlscan.report.cells import width as columns_of
 from samlscan.report.cells import wrap
 from samlscan.report.document import failures_by_cause
 
@@ -27,7 +28,7 @@ def failed_logins_block(report, red=lambda s: s, width: int | None = None) -> li
     shown = causes[:SCREEN // (1 + FIX_LINES)]
     room = max(FIX_LINES, (SCREEN - len(shown) - (len(shown) < len(causes))) // len(shown) - 1)
     out = [_indented(f"== failed logins: {len(failures)} of {len(report.attempts)} attempt(s), by cause "
-                     "(each attempt, its whole fix and evidence: == login attempts)", "", width or 0)]
+                     "(each attempt, its whole fix and evidence: the login attempts below)", "", width or 0)]
     for cause, n in shown:
         items = [a for a in failures if (a.root_cause or "unknown") == cause]
         latest = max(items, key=lambda a: (a.time is not None, a.time or 0))
@@ -37,16 +38,22 @@ def failed_logins_block(report, red=lambda s: s, width: int | None = None) -> li
         out.append(_indented(head, "", columns))
         fix = latest.fix or ("no cause found: see the attempt's evidence below" if cause == "unknown" else None)
         if fix:
-            out.append(_cut(_indented(red(fix), "    fix: ", columns), room))
+            out.append(_cut(_indented(red(fix), "    fix: ", columns), room, columns))
     if len(shown) < len(causes):
         out.append(_indented("and " + ", ".join(f"{c} {n}" for c, n in causes[len(shown):]), "", columns))
     return out + [""]
 
 
-def _cut(text: str, lines: int) -> str:
-    """The first `lines` lines of `text`, ending in '...' when there were more."""
+def _cut(text: str, lines: int, columns: int) -> str:
+    """The first `lines` lines of `text`, ending in ' ...' when there were more (the last one's
+    words that would push it past `columns` dropped)."""
     kept = text.splitlines()
-    return text if len(kept) <= lines else "\n".join(kept[:lines]) + " ..."
+    if len(kept) <= lines:
+        return text
+    last = kept[lines - 1]
+    while columns_of(last) + 4 > columns and " " in last.strip():
+        last = last.rstrip().rsplit(" ", 1)[0]
+    return "\n".join([*kept[:lines - 1], last + " ..."])
 
 
 def _users(attempts, red) -> str:
