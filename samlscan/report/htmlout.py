@@ -15,7 +15,7 @@ from collections import defaultdict
 from samlscan import __version__
 from samlscan.codes import SPECS
 from samlscan.model import Finding, Severity
-from samlscan.report.document import iso, summary
+from samlscan.report.document import iso, summary, tally
 from samlscan.report.visible import visible
 from samlscan.privatekeys import without_private_keys
 
@@ -301,8 +301,8 @@ def _verdict(report, s) -> str:
     if causes:
         items = ", ".join(f"<code>{esc(c)}</code> ({n})" for c, n in causes.items())
         return f'<p class="verdict bad">Failed logins by root cause: {items}</p>'
-    if s["findings"]["error"]:
-        return f'<p class="verdict bad">{s["findings"]["error"]} error(s) found in the evidence.</p>'
+    if s["findings"]["error"]:  # (said as the CLI's closing line says it: where they are)
+        return f'<p class="verdict bad">{esc(tally(report, Severity.ERROR))} found in the evidence.</p>'
     return '<p class="verdict good">No errors found.</p>'
 
 
