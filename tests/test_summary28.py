@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ import pytest
 from samlscan.engine import Report
 from samlscan.model import Attempt, Severity
 from samlscan.report.document import summary
+from test_review28 import bundle  # noqa: F401  (review28's bundle, with its links: the self-link is the unreadable input)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "tests" / "data" / "bundle28" / "ticket-4711"
@@ -38,18 +38,6 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     env.pop("COLUMNS", None)
     return subprocess.run([sys.executable, "-m", "samlscan", *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> Path:
-    """review28's bundle with its links (the self-link is the unreadable input)."""
-    out = tmp_path_factory.mktemp("s28") / "ticket-4711"
-    shutil.copytree(BUNDLE, out, symlinks=True)
-    sys.path.insert(0, str(ROOT / "fixtures"))
-    import gen_bundle28
-
-    gen_bundle28.make_links(out)
-    return out
 
 
 def _closing(stderr: str) -> str:
