@@ -20,6 +20,7 @@ from samlscan.engine import FileResult, failed_input
 from samlscan.inputs.base import InputProblem
 from samlscan.model import InputResult, Source
 from samlscan.rewrite import rewrite
+from samlscan.unreadable import CORRUPT, ENCRYPTED
 from samlscan.walkpaths import READ_AS_SETTINGS, skipped
 
 
@@ -112,7 +113,7 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         return cap  # inflated that far before it was stopped
     except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError, tarfile.TarError, RuntimeError,
             ValueError, zlib.error) as exc:
-        out.append(failed_input(label, "input-unreadable", f"corrupt compressed data: {exc}"))
+        out.append(failed_input(label, "input-unreadable", f"corrupt compressed data: {exc}", CORRUPT))
         return 0
     try:
         if inflated == 0:
@@ -250,14 +251,14 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
         return out + [failed_input(label, "input-too-large", str(exc))]
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, ValueError,
             zlib.error) as exc:
-        return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}")]
+        return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}", CORRUPT)]
 
 
 def _zip_member(zf, info, member: str, budget: int, left: list[int], tmpdir: str, expect, tz, depth: int,
                 out: list[FileResult], side=None) -> None:
     """One zip member analyzed as an input of its own, within what is left of the archive's budget."""
     if info.flag_bits & 0x1:
-        out.append(failed_input(member, "input-unreadable", "encrypted zip member"))
+        out.append(failed_input(member, "input-unreadable", "encrypted zip member", ENCRYPTED))
         return
     if left[0] <= 0:
         out.append(failed_input(member, "input-too-large", f"the archive inflates to more than {budget} "
@@ -269,7 +270,7 @@ def _zip_member(zf, info, member: str, budget: int, left: list[int], tmpdir: str
                                    left[0], side)
         left[0] -= used  # after the call: the side files it read were taken from left[0] meanwhile
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error) as exc:
-        out.append(failed_input(member, "input-unreadable", f"corrupt zip member: {exc}"))
+        out.append(failed_input(member, "input-unreadable", f"corrupt zip member: {exc}", CORRUPT))
 
 
 def _fiddler_archive(label: str, zf: zipfile.ZipFile, budget: int, expect) -> list[FileResult]:
@@ -452,7 +453,7 @@ def _analyze_tar(label, path, kind, opener, size, expect, tz, depth, tmpdir) -> 
     except (OSError, EOFError, tarfile.TarError, lzma.LZMAError, ValueError, zlib.error) as exc:
         # a download cut short: what stood before the cut is evidence, read as any member is
         return [failed_input(label, "input-unreadable", f"corrupt {kind} data after {members} member(s) "
-                             f"(listed with their own results; cut short?): {exc}")] + out
+                             f"(listed with their own results; cut short?): {exc}", CORRUPT)] + out
     finally:
         raw.close()
     return [_archive_entry(label, "tar", members)] + out

@@ -35,6 +35,7 @@ from samlscan.prefilter import (
     read_buffer,
     release_buffers,
 )
+from samlscan.unreadable import fix_for
 from samlscan.walkpaths import same_bytes, walk
 from samlscan.zones import LogZones, zone_of
 
@@ -138,7 +139,8 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
                 lines = prefiltered_lines(fh, start, end, pf, counter, first_line)
             engine._consume_records(parser.parse(lines, label, tz), got)
     except OSError as exc:
-        return failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}"), 0
+        return failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}",
+                            fix_for(exc)), 0
     return engine.analyze_collected(label, got, expect), counter[0]
 
 
@@ -152,7 +154,8 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
     try:
         head = engine.read_head(path)
     except OSError as exc:
-        return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}")]
+        return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}",
+                             fix_for(exc))]
     kind = container_kind(head)
     if kind != "zip" and label.lower().endswith(".saz"):  # (else read as a paste: 'impossible base64 length')
         return [failed_input(label, "input-unreadable", "a Fiddler .saz is a zip archive and this file is not "

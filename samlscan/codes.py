@@ -54,8 +54,8 @@ _CERT_PERIOD_SPS = ("SonarQube (java-saml) verifies with the certificate's key a
 _SPECS = (
     # --- Input --------------------------------------------------------------------------------
     _s("input-unreadable", E, "input", "The input could not be read (missing, unreadable, not a file).",
-       "Check the path and its permissions; a file whose compressed data is corrupt was damaged or cut "
-       "on its way (a partial download, an attachment's size limit): ask for it again.", None),
+       "See the reason given: check the path and that samlscan may read it; a damaged file must be "
+       "copied, or asked for, again.", None),
     _s("input-not-saml", W, "input", "No SAML message or known log format was found in the input.",
        "Pass a SAMLResponse/SAMLRequest (XML, base64, form body, redirect URL), a HAR or a log file.",
        None),

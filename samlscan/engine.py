@@ -88,7 +88,7 @@ def _problem_finding(p: InputProblem) -> Finding:
     s = spec(p.code)
     give = _GIVE_WITH.search(p.detail) if p.code == "input-not-saml" else None
     # (a settings file: the code's generic 'pass a SAMLResponse...' would contradict the detail's option)
-    hint = s.fix if give is None else (f"Give this file with {give[1]}, and as the input the failed login's "
+    hint = (p.fix or s.fix) if give is None else (f"Give this file with {give[1]}, and as the input the failed login's "
                                        "capture (HAR), SAML message or log.")
     return Finding(code=s.code, severity=s.severity, message_text=p.detail, hint=hint, source=p.source)
 
@@ -830,9 +830,10 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows), frozenset(got.people))
 
 
-def failed_input(path: str, code: str, detail: str) -> FileResult:
-    """An input that could not be read: a failed entry and its input-* finding."""
-    finding = _problem_finding(InputProblem(Source(path), code, detail))
+def failed_input(path: str, code: str, detail: str, fix: str | None = None) -> FileResult:
+    """An input that could not be read: a failed entry and its input-* finding (`fix`: this
+    situation's own, instead of the code's general one)."""
+    finding = _problem_finding(InputProblem(Source(path), code, detail, fix))
     return FileResult(InputResult(path, "failed", reason=detail), (), (finding,), ())
 
 
@@ -847,7 +848,9 @@ def analyze_file(path: str, expect: Expectations, tz, head: bytes | None = None,
     except InputError as exc:
         return failed_input(path, exc.code, exc.detail)
     except OSError as exc:
-        r = failed_input(path, "input-unreadable", f"cannot read: {exc.strerror or exc}")
+        from samlscan.unreadable import fix_for
+
+        r = failed_input(path, "input-unreadable", f"cannot read: {exc.strerror or exc}", fix_for(exc))
         return replace(r, input=replace(r.input, reason=str(exc.strerror or exc)))
     return analyze_collected(path, got, expect)
 

@@ -9,6 +9,7 @@ import stat
 
 from samlscan.engine import FileResult, failed_input
 from samlscan.model import InputResult
+from samlscan.unreadable import LINK_LOOP, fix_for
 
 def _matches(rel: str, globs) -> bool:
     name = os.path.basename(rel)
@@ -39,11 +40,12 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
             st = os.stat(p)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                other.append(failed_input(p, "input-unreadable", "symbolic link loop"))
+                other.append(failed_input(p, "input-unreadable", "symbolic link loop", LINK_LOOP))
             elif os.path.islink(p):
                 other.append(skipped(p, "broken symbolic link"))
             else:
-                other.append(failed_input(p, "input-unreadable", f"cannot read: {exc.strerror or exc}"))
+                other.append(failed_input(p, "input-unreadable", f"cannot read: {exc.strerror or exc}",
+                                          fix_for(exc)))
             return
         if stat.S_ISDIR(st.st_mode):
             key = (st.st_dev, st.st_ino)
@@ -54,7 +56,8 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
             try:
                 entries = sorted(os.listdir(p))
             except OSError as exc:
-                other.append(failed_input(p, "input-unreadable", f"cannot list: {exc.strerror or exc}"))
+                other.append(failed_input(p, "input-unreadable", f"cannot list: {exc.strerror or exc}",
+                                          fix_for(exc)))
                 return
             for e in entries:
                 child = os.path.join(p, e)

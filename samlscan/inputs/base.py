@@ -46,6 +46,9 @@ class InputProblem:
     source: Source
     code: str
     detail: str
+    fix: str | None = None
+    """This situation's own fix, when the code's fix is too general for it (input-unreadable:
+    read rights, a link loop, a damaged archive each have theirs)."""
 
 
 BINDING_PARAMS = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
