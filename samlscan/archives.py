@@ -21,7 +21,7 @@ from samlscan.inputs.base import InputProblem
 from samlscan.model import InputResult, Source
 from samlscan.rewrite import rewrite
 from samlscan.unreadable import CORRUPT, ENCRYPTED
-from samlscan.walkpaths import READ_AS_SETTINGS, skipped
+from samlscan.walkpaths import READ_AS_SETTINGS, empty_capture, skipped
 
 
 def _analyze_any(*args, **kwargs):
@@ -117,7 +117,7 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         return 0
     try:
         if inflated == 0:
-            out.append(skipped(label, "empty file"))
+            out.append(empty_capture(label) or skipped(label, "empty file"))
             return 0
         # a member is read in the zone --timezone gives its name (or, failing that, its archive's),
         # members of a nested archive too

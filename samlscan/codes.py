@@ -59,6 +59,13 @@ _SPECS = (
     _s("input-not-saml", W, "input", "No SAML message or known log format was found in the input.",
        "Pass a SAMLResponse/SAMLRequest (XML, base64, form body, redirect URL), a HAR or a log file.",
        None),
+    # an empty HAR is an export that failed (DevTools exports what the Network panel holds: nothing
+    # when it was opened after the login, or cleared by a navigation without 'Preserve log')
+    _s("input-capture-empty", W, "input",
+       "The capture holds no request: its export failed, or it was saved before the login.",
+       "Capture the login again: open DevTools (F12) > Network, tick 'Preserve log', sign in until the "
+       "login fails, then 'Export HAR...' (the download arrow, or right-click a request) and give that "
+       "file.", None),
     _s("input-log-malformed", E, "input",
        "The input is a log or export in a format samlscan knows, but none of its records could be read.",
        "Mend the file where the finding says (a trailing comma, a record cut off at the end) or "

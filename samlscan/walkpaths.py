@@ -24,6 +24,14 @@ def skipped(path: str, reason: str) -> FileResult:
     return FileResult(InputResult(path, "skipped", reason=reason), (), (), ())
 
 
+def empty_capture(label: str) -> FileResult | None:
+    """A 0-byte file named as a HAR: the browser's export failed (its name is all there is to go
+    by); None for an empty file of any other name, which holds no evidence of any kind."""
+    if not label.lower().endswith(".har"):
+        return None
+    return failed_input(label, "input-capture-empty", "the HAR file is empty (0 bytes): its export failed")
+
+
 def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[FileResult]]:
     """Regular files to read, and every other path met with why it is not read.
 
@@ -77,7 +85,7 @@ def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[File
         if not stat.S_ISREG(st.st_mode):
             other.append(skipped(p, "not a regular file"))  # never open a FIFO or a device
         elif st.st_size == 0 and root is not None:  # a file named by the user gets a finding
-            other.append(skipped(p, "empty file"))
+            other.append(empty_capture(p) or skipped(p, "empty file"))
         else:
             files.append(p)
 

@@ -41,6 +41,9 @@ def read(path: str) -> Capture:
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
     col.problems.extend(stream_problems(stream, path, "log.entries"))
+    if not count[0] and not col.problems:  # (a whole HAR without entries: its export failed)
+        col.problems.append(InputProblem(Source(path), "input-capture-empty",
+                                         "the HAR holds no entries (its log.entries is empty): its export failed"))
     return capture_of(col, exchanges, cookies_seen, path, count[0])
 
 
