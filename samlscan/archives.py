@@ -218,6 +218,10 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
 
                 if httpraw.is_saz(zf.namelist()):
                     return _fiddler_archive(label, zf, budget, expect)
+                from samlscan.office import office_kind
+
+                if (doc := office_kind(zf)) is not None:
+                    return _office_document(label, zf, doc, budget, expect, tz, depth, tmpdir)
                 infos = [info for info in zf.infolist() if not info.is_dir()]
                 # HAR captures first: the members they name as side files belong to them
                 hars = [info for info in infos if info.filename.lower().endswith(".har")]
@@ -252,6 +256,73 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, ValueError,
             zlib.error) as exc:
         return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}", CORRUPT)]
+
+
+OFFICE_WITHOUT_SAML = "an Office document without SAML"
+
+
+def _office_document(label: str, zf: zipfile.ZipFile, doc: str, budget: int, expect, tz, depth: int,
+                     tmpdir: str) -> list[FileResult]:
+    """An Office document as one input: the text of its paragraphs read as a pasted text (each
+    part inflated within its own ratio bound and the archive's budget), or skipped without SAML."""
+    from lxml import etree
+
+    from samlscan import office
+    from samlscan.engine import MAX_PASTE_BYTES
+    from samlscan.errors import InputError
+    from samlscan.inputs.blob import _error_text
+    from samlscan.xmlsafe import _pull_parser, refuse_doctype
+
+    left = budget
+    lines: list[str] = []
+    for info in office.text_parts(zf, doc):
+        if info.flag_bits & 0x1:
+            return [failed_input(label, "input-unreadable", f"{info.filename}: encrypted zip member", ENCRYPTED)]
+        cap = min(_bound(info.compress_size), left)
+
+        def chunks(info=info, cap=cap):
+            total = 0
+            with zf.open(info) as src:
+                while chunk := src.read(1024 * 1024):
+                    if not total:
+                        refuse_doctype(chunk)  # (a document part never declares one)
+                    total += len(chunk)
+                    if total > cap:
+                        raise _TooLarge(f"{info.filename} inflates to more than {cap} bytes; treated "
+                                        "as a decompression bomb")
+                    yield chunk
+            nonlocal left
+            left -= total
+
+        try:
+            lines += office.paragraphs(_pull_parser(("end",)), chunks())
+        except _TooLarge as exc:
+            return [failed_input(label, "input-too-large", str(exc))]
+        except InputError as exc:
+            return [failed_input(label, exc.code, f"{info.filename}: {exc.detail}")]
+        except etree.XMLSyntaxError as exc:
+            return [failed_input(label, "input-unreadable", f"{info.filename}: not well-formed XML: {exc}",
+                                 CORRUPT)]
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error) as exc:
+            return [failed_input(label, "input-unreadable", f"corrupt zip member {info.filename}: {exc}",
+                                 CORRUPT)]
+    text = "\n".join(lines)
+    if len(text) > MAX_PASTE_BYTES:
+        return [failed_input(label, "input-too-large", f"its text is longer than {MAX_PASTE_BYTES} characters")]
+    tmp = os.path.join(tmpdir, f"office-{depth}-{os.getpid()}.txt")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    try:
+        inner = tz.member(tmp, label) if hasattr(tz, "member") else tz
+        results = [_relabel(r, tmp, label) for r in _analyze_any(tmp, tmp, expect, inner, depth + 1, tmpdir)]
+    finally:
+        os.unlink(tmp)
+    said = any(r.input.status != "failed" or any(f.code != "input-not-saml" for f in r.findings)
+               for r in results)
+    if not said and (not text.strip() or _error_text(text) is None):
+        return [FileResult(InputResult(label, "skipped", kind=doc, reason=OFFICE_WITHOUT_SAML), (), (), ())]
+    return [replace(r, input=replace(r.input, kind=f"{doc}:{r.input.kind}")) if r.input.kind else r
+            for r in results]
 
 
 def _zip_member(zf, info, member: str, budget: int, left: list[int], tmpdir: str, expect, tz, depth: int,
