@@ -29,7 +29,9 @@ def empty_capture(label: str) -> FileResult | None:
     by); None for an empty file of any other name, which holds no evidence of any kind."""
     if not label.lower().endswith(".har"):
         return None
-    return failed_input(label, "input-capture-empty", "the HAR file is empty (0 bytes): its export failed")
+    from samlscan.inputs.blob import EMPTY
+
+    return failed_input(label, "input-capture-empty", f"{EMPTY}: a HAR of 0 bytes, its export failed")
 
 
 def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[FileResult]]:
