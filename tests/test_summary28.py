@@ -47,8 +47,9 @@ def _closing(stderr: str) -> str:
 def test_the_closing_line_says_where_the_errors_are(bundle):
     r = _run("scan", str(bundle), "--jobs", "1")
     assert "Traceback" not in r.stderr
+    # (the input warning: the bundle's 0-byte .har, input-capture-empty)
     assert _closing(r.stderr).endswith("; 4 error(s) (1 input, 3 failed logins), "
-                                       "7 warning(s) (6 in messages, 1 failed login), 7 info")
+                                       "8 warning(s) (6 in messages, 1 input, 1 failed login), 7 info")
 
 
 def test_the_closing_line_is_the_same_in_every_format(bundle):
