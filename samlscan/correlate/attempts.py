@@ -11,7 +11,7 @@ from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX, cause_rank
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
                                        _metadata_signer, _proxy_note, _refines, _unheld_judges, _where,
-                                       asked_and_sent)
+                                       asked_and_sent, sent_elsewhere)
 from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal
 from samlscan.correlate.unheld import Unheld
 from samlscan.logs.sqaccess import CALLBACK_ANSWER
@@ -325,8 +325,7 @@ def _fix_for_where(fix: str, members: list[_Piece], proxied: bool) -> str:
     behind, _, otherwise = fix.partition(OTHERWISE)
     if proxied:
         return behind
-    asked, sent = asked_and_sent(members)
-    if asked and sent and asked.split("://", 1)[-1] != sent.split("://", 1)[-1]:
+    if sent_elsewhere(*asked_and_sent(members)):
         return otherwise[:1].upper() + otherwise[1:]
     return fix
 

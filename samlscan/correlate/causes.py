@@ -269,6 +269,12 @@ def asked_and_sent(members: list[_Piece]) -> tuple[str | None, str | None]:
     return asked, sent
 
 
+def sent_elsewhere(asked: str | None, sent: str | None) -> bool:
+    """The response went to another host or path than the SP's AuthnRequest asked for (the IdP's
+    stored ACS is wrong); a scheme alone apart is the SP's own URL as a proxy passed it on."""
+    return bool(asked and sent) and asked.split("://", 1)[-1] != sent.split("://", 1)[-1]
+
+
 def _asked_acs_note(members: list[_Piece], said: str) -> str | None:
     """Why the SP refused a Destination samlscan finds right: its own AuthnRequest asked for
     another ACS, the one it compares with (SonarQube builds it from sonar.core.serverBaseURL, so an
@@ -307,7 +313,7 @@ def _proxy_note(members: list[_Piece], cause: str | None) -> str | None:
             p.side == "sp" and p.outcome == "failure" and p.log_code == cause for p in members):
         return None
     asked, sent = asked_and_sent(members)
-    if asked and sent and asked.split("://", 1)[-1] != sent.split("://", 1)[-1]:
+    if sent_elsewhere(asked, sent):
         return None
     line = next((p for p in members if p.kind == "log" and p.text and FORWARDED_BY in p.text), None)
     if line is not None:
