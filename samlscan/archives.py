@@ -21,7 +21,7 @@ from samlscan.inputs.base import InputProblem
 from samlscan.model import InputResult, Source
 from samlscan.rewrite import rewrite
 from samlscan.unreadable import CORRUPT, ENCRYPTED
-from samlscan.walkpaths import READ_AS_SETTINGS, empty_capture, skipped
+from samlscan.walkpaths import READ_AS_SETTINGS, blank, empty_capture, skipped
 
 
 def _analyze_any(*args, **kwargs):
@@ -119,6 +119,12 @@ def _analyze_member(label: str, src, compressed: int, tmpdir: str, expect, tz, d
         if inflated == 0:
             out.append(empty_capture(label) or skipped(label, "empty file"))
             return 0
+        if inflated < 1 << 12 and (empty := empty_capture(label, True)) is not None:
+            from samlscan.engine import read_head
+
+            if blank(read_head(tmp), inflated):
+                out.append(empty)
+                return inflated
         # a member is read in the zone --timezone gives its name (or, failing that, its archive's),
         # members of a nested archive too
         inner = tz.member(tmp, label) if hasattr(tz, "member") else tz

@@ -36,7 +36,7 @@ from samlscan.prefilter import (
     release_buffers,
 )
 from samlscan.unreadable import fix_for
-from samlscan.walkpaths import empty_capture, same_bytes, walk
+from samlscan.walkpaths import blank, empty_capture, same_bytes, walk
 from samlscan.zones import LogZones, zone_of
 
 # --- limits ---------------------------------------------------------------------------------------
@@ -156,8 +156,8 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
     except OSError as exc:
         return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}",
                              fix_for(exc))]
-    if not head and (empty := empty_capture(label)) is not None:  # (check: a file named, or a member)
-        return [empty]
+    if (not head or blank(head, os.path.getsize(path))) and (empty := empty_capture(label, bool(head))) is not None:
+        return [empty]  # (check: a file named, or a member)
     kind = container_kind(head)
     if kind != "zip" and label.lower().endswith(".saz"):  # (else read as a paste: 'impossible base64 length')
         return [failed_input(label, "input-unreadable", "a Fiddler .saz is a zip archive and this file is not "

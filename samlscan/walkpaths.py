@@ -24,14 +24,21 @@ def skipped(path: str, reason: str) -> FileResult:
     return FileResult(InputResult(path, "skipped", reason=reason), (), (), ())
 
 
-def empty_capture(label: str) -> FileResult | None:
-    """A 0-byte file named as a HAR: the browser's export failed (its name is all there is to go
-    by); None for an empty file of any other name, which holds no evidence of any kind."""
+def empty_capture(label: str, blank: bool = False) -> FileResult | None:
+    """A 0-byte file named as a HAR (`blank`: one of white space only): the browser's export failed
+    (its name is all there is to go by); None for an empty file of any other name, which holds no
+    evidence of any kind."""
     if not label.lower().endswith(".har"):
         return None
     from samlscan.inputs.blob import EMPTY
 
-    return failed_input(label, "input-capture-empty", f"{EMPTY}: a HAR of 0 bytes, its export failed")
+    what = "nothing but white space" if blank else "0 bytes"
+    return failed_input(label, "input-capture-empty", f"{EMPTY}: a HAR of {what}, its export failed")
+
+
+def blank(head: bytes, size: int) -> bool:
+    """The whole file (`size` bytes, all in `head`) is white space, after a UTF-8 byte order mark."""
+    return size <= len(head) and not head.removeprefix(b"\xef\xbb\xbf").strip()
 
 
 def walk(paths: list[str], include=(), exclude=()) -> tuple[list[str], list[FileResult]]:
