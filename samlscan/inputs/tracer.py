@@ -156,6 +156,12 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     return found, ex
 
 
+EMPTY_EXPORT = "the SAML-tracer export holds no requests (its \"requests\" list is empty)"
+EMPTY_FIX = ("Trace the login again: open SAML-tracer before signing in and keep its window open (it lists "
+             "only what it saw; 'Clear' empties it), sign in until the login fails, then 'Export' and give "
+             "that file.")
+
+
 def read(path: str) -> Capture:
     """Stream a SAML-tracer export; bad content becomes problems, never exceptions."""
     col = Collector()
@@ -177,6 +183,8 @@ def read(path: str) -> Capture:
     except OSError as exc:
         return Capture((), (), (InputProblem(Source(path), "input-unreadable", str(exc)),), 0)
     col.problems.extend(stream_problems(stream, path, "requests"))
+    if not count[0] and not col.problems:  # (the export of an empty window: it was cleared, or opened late)
+        col.problems.append(InputProblem(Source(path), "input-capture-empty", EMPTY_EXPORT, EMPTY_FIX))
     keep = [ex for ex in exchanges if ex.saml or ex.leg != "other" or ex.auth_error]
     return Capture(col.result(), tuple(keep), tuple(col.problems), count[0],
                    exported_at=_when(stream.top.get("timestamp")) or _tail_epoch(path))

@@ -1,5 +1,6 @@
-"""A HAR of nothing but white space is an empty capture, as a 0-byte one is: its export failed
-(the browser wrote no JSON at all), in `check`, in `scan` of a directory and inside an archive."""
+"""A capture that holds nothing is an empty capture: a HAR of nothing but white space (the browser wrote
+no JSON at all), as a 0-byte one, in `check`, in `scan` of a directory and inside an archive; a
+SAML-tracer export of an empty window."""
 from __future__ import annotations
 
 import json
@@ -51,3 +52,20 @@ def test_blank_is_the_whole_file_only():
     assert blank(b" \n", 2) and blank(b"\xef\xbb\xbf", 3)
     assert not blank(b" \n", 5000)  # white space at the head of a longer file says nothing
     assert not blank(b" {", 2)
+
+
+def test_empty_tracer_export_is_an_empty_capture(tmp_path):
+    """A SAML-tracer export of an empty window: no requests at all, its own fix (not DevTools')."""
+    p = tmp_path / "trace.json"
+    p.write_text('{"requests":[],"timestamp":"2026-11-30T03:00:00.000Z"}')
+    report = _run("check", str(p))
+    assert _inputs(report) == {"trace.json": ("failed", ["input-capture-empty"])}
+    assert "SAML-tracer" in report["input_findings"][0]["hint"]
+
+
+def test_tracer_export_with_requests_is_no_empty_capture(tmp_path):
+    p = tmp_path / "trace.json"
+    p.write_text('{"requests":[{"method":"GET","url":"https://sp.example.com/","requestId":"1",'
+                 '"requestHeaders":[],"responseStatus":200}],"timestamp":"2026-11-30T03:00:00.000Z"}')
+    report = _run("check", str(p))
+    assert "input-capture-empty" not in _inputs(report)["trace.json"][1]
