@@ -13,8 +13,18 @@ def test_the_message_names_each_weak_algorithm_once_and_its_role():
     config = build({}, FIXTURES / "config" / "default.toml")
     report = analyze([str(FIXTURES / "responses" / "defects" / "signature-weak-algorithm.xml")], config)
     weak = [f for f in report.all_findings() if f.code == "signature-weak-algorithm"]
-    assert weak and all(f.message_text.endswith("uses rsa-sha1 (signature) and sha1 (digest)") for f in weak)
+    assert weak and all(f.message_text.endswith("use rsa-sha1 (signature) and sha1 (digest)") for f in weak)
     assert all("http://" not in f.message_text and "xmldsig#rsa-sha1" in f.actual for f in weak)
+
+
+def test_signatures_of_the_same_weak_algorithms_are_one_finding():
+    """The Response and the Assertion signed alike: one warning naming both (as signature-cert-mismatch
+    names every signature of one foreign key), not the same words twice."""
+    config = build({}, FIXTURES / "config" / "default.toml")
+    report = analyze([str(FIXTURES / "responses" / "defects" / "signature-weak-algorithm.xml")], config)
+    (weak,) = [f for f in report.all_findings() if f.code == "signature-weak-algorithm"]
+    assert weak.message_text.startswith("the Response signature (Reference ") and " and Assertion signature (" in \
+        weak.message_text
 
 
 def test_a_strong_signature_says_nothing():

@@ -669,16 +669,21 @@ def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
         return
     alg_fix, key_fix, side = _weak_crypto_fixes(msg, ctx)
     yield from _redirect_weak_crypto(msg, alg_fix, key_fix, side)
+    by_weak: dict[tuple, list] = {}  # one finding per weak (algorithm, role) set, naming every signature
     for sig in msg.signatures:
-        weak = [a for a in (sig.signature_algorithm, sig.digest_algorithm) if a in WEAK_ALGORITHMS]
-        if weak:  # (the URIs in 'actual' only: the message names them as people say them, 'rsa-sha1')
-            named = [f"{a.rsplit('#', 1)[-1]} ({'signature' if a == sig.signature_algorithm else 'digest'})"
-                     for a in weak]
-            yield finding(msg, "signature-weak-algorithm",
-                          f"the {_where(sig)} uses {' and '.join(named)}",
-                          expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and "
-                                   "http://www.w3.org/2001/04/xmlenc#sha256",
-                          actual=", ".join(weak), hint=alg_fix, side=side)
+        weak = tuple((a, role) for a, role in ((sig.signature_algorithm, "signature"),
+                                                (sig.digest_algorithm, "digest")) if a in WEAK_ALGORITHMS)
+        if weak:
+            by_weak.setdefault(weak, []).append(sig)
+    for weak, sigs in by_weak.items():
+        # (the URIs in 'actual' only: the message names them as people say them, 'rsa-sha1')
+        named = " and ".join(f"{a.rsplit('#', 1)[-1]} ({role})" for a, role in weak)
+        yield finding(msg, "signature-weak-algorithm",
+                      f"the {' and '.join(_where(s) for s in sigs)} use{'' if len(sigs) > 1 else 's'} {named}",
+                      expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and "
+                               "http://www.w3.org/2001/04/xmlenc#sha256",
+                      actual=", ".join(a for a, _ in weak), hint=alg_fix, side=side)
+    for sig in msg.signatures:
         bits = sig.key_bits
         key_type = sig.matched_cert.key_type if sig.matched_cert else (
             sig.embedded_certs[0].key_type if sig.embedded_certs else "RSA")
