@@ -343,7 +343,9 @@ def _simplesamlphp(lines: list[str]) -> ErrorPage | None:
         track = tail or (lines[i + 1] if i + 1 < len(lines) and _SSP_ID.fullmatch(lines[i + 1]) else None)
         if track is None:
             return None
-        thrown = next((m.group(1) for ln in lines[i + 1:i + 12] for m in [_SSP_THROWN.search(ln)] if m), None)
+        # (the message escaped twice: MetadataNotFound's var_export-ed entity ID shows as '&#039;https://..&#039;')
+        thrown = next((html.unescape(m.group(1)) for ln in lines[i + 1:i + 12] for m in [_SSP_THROWN.search(ln)] if m),
+                      None)
         said = [_ssp_cause(lines[i + 1:]) or thrown] if thrown else [
             ln for ln in lines[:i] if not re.match(r"(?:SimpleSAMLphp|Enter your|Language|Help)\b", ln)][-2:]
         return ErrorPage("simplesamlphp", _ssp_side(lines[i + 1:], said), None,
