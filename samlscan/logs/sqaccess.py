@@ -130,6 +130,29 @@ def _read(no: int, line: str) -> _Request | None:
     return _Request(no, time, (ip, m["ua"] or ""), ip, m["method"], path, m["target"], m["status"], rid)
 
 
+GATEWAY = ("502", "503", "504")
+"""Statuses a proxy's load balancer answers itself when the servers behind it refuse, are missing or
+time out (RFC 9110 15.6.3-15.6.5); SonarQube answers none of them to a callback."""
+
+
+def without_port(addr: str) -> str:
+    """A client's address without its port: '203.0.113.7:51234' and '[2001:db8::1]:443' (RFC 3986
+    3.2.2) lose it, a bare IPv6 address ('2001:db8::1', several colons) keeps all it has."""
+    if addr.startswith("["):
+        return addr[1:].split("]", 1)[0]
+    return addr.rsplit(":", 1)[0] if addr.count(":") == 1 else addr
+
+
+def proxy_request(no: int, time: datetime, ip: str, ua: str | None, method: str | None, target: str,
+                  status: str, proxy: str | None, forwarded: str | None) -> _Request | None:
+    """A proxy's access record of a SAML path as a request (None for any other path): what the readers
+    of HAProxy, AWS ALB, Azure Application Gateway and Caddy hand to logins()."""
+    path = _path_of(target)
+    if path is None:
+        return None
+    return _Request(no, time, (ip, ua or ""), ip, method or "GET", path, target, status, None, proxy, forwarded)
+
+
 def _event(path: str, r: _Request, outcome: str, text: str) -> LogEvent:
     return LogEvent(source=src(path, r.no), time=r.time, product=PRODUCT, side="sp", outcome=outcome, text=text,
                     ip=r.ip, request_id=r.request_id)
@@ -186,12 +209,25 @@ def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int,
     """The login starts and callback outcomes of an access log whose lines `read` turns into
     requests (None: no SAML-path request; any layout: samlscan/logs/iislog.py's too), and any SAML
     value in a line's URL."""
+    def requests() -> Iterator:
+        for no, line in text_lines(lines):
+            if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
+                yield from embedded_records(path, no, line, _line_time(line, tz))
+            r = read(no, line)
+            if r is not None:
+                yield r
+
+    return decide(requests(), path)
+
+
+def decide(requests: Iterable, path: str) -> Iterator[Record]:
+    """The login starts and callback outcomes of a log's requests in their order (any other record
+    among them passed on as it is): what logins() does with its lines, for a reader of records
+    (samlscan/logs/azureagw.py's JSON) too."""
     pending: OrderedDict = OrderedDict()  # client -> its callback waiting for its next request
-    for no, line in text_lines(lines):
-        if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
-            yield from embedded_records(path, no, line, _line_time(line, tz))
-        r = read(no, line)
-        if r is None:
+    for r in requests:
+        if not isinstance(r, _Request):
+            yield r
             continue
         while pending:  # callbacks whose window this line's time has passed: success
             first = next(iter(pending.values()))

@@ -1,0 +1,82 @@
+"""AWS Application Load Balancer access logs (S3 objects, `.log.gz`) in front of a SAML SP.
+
+The layout is AWS's 'Access log entries' (Elastic Load Balancing, Application Load Balancers): space
+separated, quoted where a field may hold spaces: `type time elb client:port target:port
+request_processing_time target_processing_time response_processing_time elb_status_code
+target_status_code received_bytes sent_bytes "request" "user_agent" ssl_cipher ssl_protocol
+target_group_arn "trace_id" "domain_name" "chosen_cert_arn" matched_rule_priority
+request_creation_time "actions_executed" "redirect_url" "error_reason" ...` (later fields appended
+over the years, read past). `type` is http, https, h2, grpcs, ws or wss; `elb` is `app/<name>/<id>`;
+`request` is `METHOD scheme://host:port/path?query PROTOCOL`; `time` is when the response left (UTC).
+A Network Load Balancer's log (`tls 2.0 ... net/...`) and a Classic ELB's (no type) are no lines of this reader.
+
+The load balancer answered a request itself (the SP never saw it) when no target answered:
+`target_status_code` `-` with an elb_status_code of 502/503/504 (no healthy target, a connection
+refused or timed out: error_reason says which), or no target at all (`target` `-`: a fixed
+response, a redirect, a WAF's 403). The requests are read as samlscan/logs/sqaccess.py reads any
+proxy's access line (sqaccess.logins).
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Iterable, Iterator
+
+from samlscan.logs import sqaccess
+from samlscan.logs._common import parse_iso
+from samlscan.logs.base import Record
+
+NAME = "aws-alb-access"
+_LINE = re.compile(
+    r'^(?P<type>https?|h2|grpcs|wss?) (?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) '
+    r'(?P<elb>app/[^\s/]{1,64}/[0-9a-f]{1,32}) (?P<client>\S{1,64}) (?P<target>\S{1,64}) '
+    r'-?[\d.]{1,20} -?[\d.]{1,20} -?[\d.]{1,20} (?P<status>\d{3}|-) (?P<target_status>\d{3}|-) (?:\d+|-) (?:\d+|-) '
+    r'"(?P<method>[A-Z]{1,16}|-) (?P<url>\S{1,65536}) [^"\s]{0,32}" "(?P<ua>(?:[^"\\]|\\.){0,8192})"(?P<rest>.*)$')
+_REASON = re.compile(r' "((?:Target|Lambda|Outpost)[A-Za-z]{1,64})"')
+"""error_reason's values name the target's failure (TargetConnectionError, TargetResponseError, ...)."""
+
+
+def _why(m: re.Match) -> str | None:
+    """Why the load balancer answered the request itself, or None when a target answered it."""
+    if m["target_status"] != "-" or m["status"] == "-":
+        return None
+    if m["target"] == "-":
+        return f"load balancer {m['elb']} sent it to no target (elb_status_code {m['status']})"
+    if m["status"] in sqaccess.GATEWAY:
+        reason = _REASON.search(m["rest"])
+        said = f", error_reason {reason.group(1)}" if reason else ""
+        return f"target {m['target']} of load balancer {m['elb']} gave no answer (elb_status_code {m['status']}{said})"
+    return None
+
+
+def read(no: int, line: str) -> sqaccess._Request | None:
+    """An access log entry of a SAML path as a request, or None."""
+    m = _LINE.match(line)
+    time = parse_iso(m["time"])[0] if m else None
+    if time is None or m["status"] == "-":
+        return None
+    ua = "" if m["ua"] == "-" else m["ua"]
+    return sqaccess.proxy_request(no, time, sqaccess.without_port(m["client"]), ua, m["method"], m["url"],
+                                  m["status"], _why(m), f"AWS ALB {m['elb']} ({m['type']} listener)")
+
+
+class AwsAlbAccessParser:
+    name = NAME
+    empty_reason = "an AWS ALB access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
+
+    @cached_property
+    def prefilter(self):
+        """One line a record, those of the SAML paths kept (as sqaccess's: samlscan/prefilter.py)."""
+        from samlscan.prefilter import prefilters
+
+        return prefilters()[sqaccess.NAME]
+
+    def sniff(self, head: str) -> bool:
+        """An entry of an Application Load Balancer's layout (its type and `app/` resource first)."""
+        return any((m := _LINE.match(line)) and parse_iso(m["time"])[0] for line in head.splitlines()[:50])
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        return sqaccess.logins(lines, path, tz, read)
+
+
+PARSER = AwsAlbAccessParser()

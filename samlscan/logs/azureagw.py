@@ -1,0 +1,111 @@
+"""Azure Application Gateway access logs (ApplicationGatewayAccessLog) in front of a SAML SP.
+
+Three shapes of the same fields (Azure docs 'Diagnostic logs for Application Gateway', 'Access log';
+Azure Monitor tables reference 'AzureDiagnostics', 'AGWAccessLogs'):
+- a storage account export (`PT1H.json`): `{"records": [..]}` or one record a line, each
+  `{"time":..,"resourceId":..,"operationName":"ApplicationGatewayAccess","category":
+  "ApplicationGatewayAccessLog","properties":{"clientIP":..,"httpMethod":..,"requestUri":..,
+  "requestQuery":..,"userAgent":..,"httpStatus":..,"serverRouted":..,"serverStatus":..,
+  "error_info":..,"host":..}}` (v1 gateways put SERVER-ROUTED and SERVER-STATUS in requestQuery);
+- Log Analytics `AzureDiagnostics` rows: the same names suffixed by type (`requestUri_s`,
+  `httpStatus_d`, `clientIP_s`, `serverStatus_s`), `TimeGenerated`;
+- Log Analytics resource-specific `AGWAccessLogs` rows: `RequestUri`, `HttpMethod`, `HttpStatus`,
+  `ClientIp`, `ServerRouted`, `ServerStatus`, `ErrorInfo`, `TimeGenerated`.
+(A query result's `tables` wrapper is unwrapped to such rows by samlscan/logs/wrapped.py.)
+
+The gateway answered a request itself (the SP never saw it) when no backend server answered it: a
+4xx/5xx with no serverStatus (`-` or none: no healthy backend, a WAF's 403, a timeout, ErrorInfo
+says which). The requests are decided as samlscan/logs/sqaccess.py decides any proxy's (sqaccess.decide).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+from samlscan.logs import sqaccess
+from samlscan.logs._common import iter_json, malformed, parse_iso
+from samlscan.logs.base import Record
+
+NAME = "azure-appgw-access"
+_FIELDS = {  # one field: its storage/AzureDiagnostics name, its AGWAccessLogs name
+    "uri": ("requestUri", "RequestUri"), "query": ("requestQuery", "RequestQuery"),
+    "method": ("httpMethod", "HttpMethod"), "status": ("httpStatus", "HttpStatus"),
+    "ip": ("clientIP", "ClientIp"), "ua": ("userAgent", "UserAgent"),
+    "routed": ("serverRouted", "ServerRouted"), "server_status": ("serverStatus", "ServerStatus"),
+    "error": ("error_info", "ErrorInfo"), "host": ("host", "Host"),
+}
+_TIMES = ("time", "timeStamp", "TimeGenerated", "timestamp")
+_V1 = re.compile(r"(?:^|&)SERVER-(ROUTED|STATUS)=([^&]*)")
+"""A v1 gateway's requestQuery: what v2 logs in serverRouted and serverStatus."""
+_SNIFF = ('"ApplicationGatewayAccess', '"requestUri_s"', '"ServerRouted"')
+
+
+def _get(row: dict, key: str) -> Any:
+    camel, pascal = _FIELDS[key]
+    props = row.get("properties")
+    for where, name in ((props, camel), (row, camel), (row, f"{camel}_s"), (row, f"{camel}_d"), (row, pascal)):
+        if isinstance(where, dict) and where.get(name) not in (None, ""):
+            return where[name]
+    return None
+
+
+def _status(value: Any) -> str | None:
+    """httpStatus as a 3-digit text (AzureDiagnostics' `_d` columns are numbers: 302.0)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 100 <= value <= 599:
+        return str(int(value))
+    return value if isinstance(value, str) and len(value) == 3 and value.isdigit() else None
+
+
+def _why(row: dict, status: str, v1: dict) -> str | None:
+    served = _get(row, "server_status") or v1.get("STATUS")
+    if status[:1] not in ("4", "5") or str(served or "-") not in ("-", "0"):
+        return None
+    routed = _get(row, "routed") or v1.get("ROUTED") or "-"
+    error = _get(row, "error")
+    said = f", {error}" if error and error != "ERRORINFO_NO_ERROR" else ""
+    return f"no backend server answered it (serverRouted {routed}, serverStatus -{said})"
+
+
+def read(no: int, row: Any) -> sqaccess._Request | None:
+    """An access record of a SAML path as a request, or None."""
+    if not isinstance(row, dict):
+        return None
+    uri, status = _get(row, "uri"), _status(_get(row, "status"))
+    time = next((t for k in _TIMES if (t := parse_iso(row.get(k))[0]) is not None), None)
+    ip = _get(row, "ip")
+    if not isinstance(uri, str) or status is None or time is None or not isinstance(ip, str):
+        return None
+    query = _get(row, "query")
+    query = query if isinstance(query, str) else ""
+    v1 = dict(_V1.findall(query))
+    target = f"{uri}?{query}" if query and "?" not in uri and "X-AzureApplicationGateway" not in query else uri
+    ua, method, host = _get(row, "ua"), _get(row, "method"), _get(row, "host")
+    via = f"Azure Application Gateway (host {host})" if isinstance(host, str) and host != "-" else "Azure Application Gateway"
+    return sqaccess.proxy_request(no, time, ip, ua if isinstance(ua, str) else None,
+                                  method if isinstance(method, str) else None, target, status,
+                                  _why(row, status, v1), via)
+
+
+class AzureAppGatewayAccessParser:
+    name = NAME
+    empty_reason = ("an Azure Application Gateway access log with no SAML login request "
+                    "(/sessions/init/saml, /oauth2/callback/saml)")
+    prefilter = None
+    """A storage export may be one JSON document over many lines: read whole."""
+
+    def sniff(self, head: str) -> bool:
+        """The access log's operation or category name, or a Log Analytics row's own column names."""
+        return any(k in head for k in _SNIFF) and ('"httpStatus' in head or '"HttpStatus"' in head)
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        def requests() -> Iterator:
+            for no, row, err in iter_json(lines):
+                if err is not None:
+                    yield malformed(path, no, err)
+                elif (r := read(no, row)) is not None:
+                    yield r
+
+        return sqaccess.decide(requests(), path)
+
+
+PARSER = AzureAppGatewayAccessParser()

@@ -1,0 +1,91 @@
+"""Caddy's access log (the `log` directive, JSON: its default encoder for a file) in front of a SAML SP.
+
+One JSON object a line, as Caddy's docs ('log' directive, 'Structured logs') and
+modules/caddyhttp/server.go write it: `{"level":"info","ts":1709460001.123,"logger":
+"http.log.access.<name>","msg":"handled request","request":{"remote_ip":..,"remote_port":..,
+"client_ip":..,"proto":..,"method":..,"host":..,"uri":..,"headers":{"User-Agent":[..]},"tls":{..}},
+"bytes_read":..,"user_id":..,"duration":..,"size":..,"status":..,"resp_headers":{..}}`. `ts` is epoch
+seconds by default (an ISO text with `time_format iso8601`/`rfc3339`); `client_ip` (2.7+) is the
+browser's address once `trusted_proxies` allow a proxy before Caddy, else `remote_ip` (`remote_addr`
+`ip:port` before 2.5). `uri` holds the query.
+
+Caddy's access log says nothing of the server behind: its reverse_proxy answers 502 when the
+upstream refuses or fails, 504 when it times out, 503 when no upstream is available
+(modules/caddyhttp/reverseproxy), statuses SonarQube never answers a callback with: those are
+Caddy's own answer (the SP never saw it). The requests are read as samlscan/logs/sqaccess.py reads
+any proxy's access line (sqaccess.logins).
+"""
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from typing import Iterable, Iterator
+
+from samlscan.logs import sqaccess
+from samlscan.logs._common import from_epoch, parse_iso
+from samlscan.logs.base import Record
+
+NAME = "caddy-access"
+_MARK = '"http.log.access'
+"""What the logger name of every access line starts with (looked for before decoding a line)."""
+
+
+def _time(ts):
+    return from_epoch(ts) if isinstance(ts, (int, float)) else parse_iso(ts)[0]
+
+
+def _client(request: dict) -> str | None:
+    ip = request.get("client_ip") or request.get("remote_ip")
+    if not ip and isinstance(request.get("remote_addr"), str):
+        ip = sqaccess.without_port(request["remote_addr"])
+    return ip if isinstance(ip, str) and ip else None
+
+
+def read(no: int, line: str) -> sqaccess._Request | None:
+    """An access line of a SAML path as a request, or None."""
+    if _MARK not in line or not line.lstrip().startswith("{"):
+        return None
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    request = row.get("request") if isinstance(row, dict) else None
+    uri = request.get("uri") if isinstance(request, dict) else None
+    status = row.get("status") if isinstance(uri, str) else None
+    time = _time(row.get("ts")) if isinstance(status, int) and not isinstance(status, bool) else None
+    ip = _client(request) if time is not None else None
+    if ip is None:
+        return None
+    headers = request.get("headers")
+    ua = headers.get("User-Agent") if isinstance(headers, dict) else None
+    ua = ua[0] if isinstance(ua, list) and ua and isinstance(ua[0], str) else None
+    method = request.get("method")
+    why = f"its reverse_proxy found no upstream to answer (status {status})" if str(status) in sqaccess.GATEWAY else None
+    tls = " over TLS" if isinstance(request.get("tls"), dict) else ""
+    return sqaccess.proxy_request(no, time, ip, ua, method if isinstance(method, str) else None, uri, str(status),
+                                  why, f"Caddy (logger {row.get('logger')}{tls})")
+
+
+class CaddyAccessParser:
+    name = NAME
+    empty_reason = "a Caddy access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
+
+    @cached_property
+    def prefilter(self):
+        """One line a record, those of the SAML paths kept (as sqaccess's: samlscan/prefilter.py)."""
+        from samlscan.prefilter import prefilters
+
+        return prefilters()[sqaccess.NAME]
+
+    def sniff(self, head: str) -> bool:
+        """A JSON line of Caddy's access logger ('http.log.access...') with its request."""
+        for line in head.splitlines()[:50]:
+            if _MARK in line and line.lstrip().startswith("{") and '"request"' in line and '"status"' in line:
+                return True
+        return False
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        return sqaccess.logins(lines, path, tz, read)
+
+
+PARSER = CaddyAccessParser()

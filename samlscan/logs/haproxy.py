@@ -1,0 +1,90 @@
+"""HAProxy's HTTP log (`option httplog`) in front of a SAML SP: HAProxy as SonarQube's reverse proxy.
+
+The layout is HAProxy's configuration.txt 8.2.3 'HTTP log format' (the same in 1.4 to 3.x; the
+`option httpslog` of 2.5+ appends TLS fields after the request, read past), most often behind a
+syslog header (`Mar  3 10:00:01 lb haproxy[123]: `, read by samlscan/logs/wrapped.py first):
+`client_ip:port [accept_date] frontend_name[~] backend/server TR/Tw/Tc/Tr/Ta status bytes_read
+req_cookie resp_cookie termination_state actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue
+[{captured request headers}] [{captured response headers}] "request"`. The `~` after the frontend
+says it received the request over TLS; accept_date has no zone (the log host's: read in --timezone).
+A TCP-mode line (`option tcplog`, 8.2.2) has no request and is no line of this reader.
+
+HAProxy answered a request itself (the SP never saw it; 8.5 'Session state at disconnection') when no
+server took it (`<NOSRV>`: no server up, a deny, a redirect) or when the termination state says the
+session ended before a server had it: its first character a server's or HAProxy's event (S, s, P, R,
+I, D, K, U) and its second the phase before the server (R request, Q queue, C connection, T tarpit),
+so `SC--` (connection refused) and `sC--` (connect timeout), each a 503. `SH--`/`sH--` (no headers
+back in time) are the server's own failure after it had the request: an HTTP error like any other.
+The requests are read as samlscan/logs/sqaccess.py reads any proxy's access line (sqaccess.logins).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cached_property
+from typing import Iterable, Iterator
+
+from samlscan.logs import sqaccess
+from samlscan.logs._common import local_to_utc
+from samlscan.logs.base import Record
+
+NAME = "haproxy-http"
+_LINE = re.compile(
+    r'^(?P<client>[^\s\[]{1,64}):\d{1,5} \[(?P<time>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d)(?:\.\d{1,6})?\] '
+    r'(?P<fe>[^\s~]{1,255})(?P<tls>~?) (?P<be>[^\s/]{1,255})/(?P<srv>\S{1,255}) -?\d{1,10}(?:/-?\d{1,10}){4} '
+    r'(?P<status>-?\d{1,3}) \+?\d{1,20} \S{1,1024} \S{1,1024} (?P<ts>[A-Za-z-]{4}) '
+    r'\d{1,10}/\d{1,10}/\d{1,10}/\d{1,10}/\+?\d{1,10} \d{1,10}/\d{1,10}(?: \{[^}]{0,8192}\}){0,2} '
+    r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?"')
+_BEFORE_SERVER = ("SsPRIDKU", "RQCT")
+"""Termination state characters (8.5): who ended the session, and in which phase (before a server had it)."""
+_NO_SERVER = "<NOSRV>"
+
+
+def _why(m: re.Match) -> str | None:
+    """Why HAProxy answered the request itself, or None when a server had it."""
+    ts, be, srv = m["ts"], m["be"], m["srv"]
+    if srv == _NO_SERVER:
+        return f"backend {be} gave it to no server, termination state {ts}"
+    if ts[0] in _BEFORE_SERVER[0] and ts[1] in _BEFORE_SERVER[1]:
+        return f"server {be}/{srv} never got it, termination state {ts}"
+    return None
+
+
+def _time(text: str, tz) -> datetime | None:
+    try:
+        naive = datetime.strptime(text, "%d/%b/%Y:%H:%M:%S")
+    except ValueError:
+        return None
+    return local_to_utc(naive, tz)[0]
+
+
+def read(no: int, line: str, tz=None) -> sqaccess._Request | None:
+    """An HTTP log line of a SAML path as a request, or None."""
+    m = _LINE.match(line)
+    time = _time(m["time"], tz) if m else None
+    if time is None:
+        return None
+    via = f"HAProxy (frontend {m['fe']}{' over TLS' if m['tls'] else ' without TLS'}, backend {m['be']})"
+    return sqaccess.proxy_request(no, time, m["client"], None, m["method"], m["target"], m["status"], _why(m), via)
+
+
+class HAProxyHttpParser:
+    name = NAME
+    empty_reason = "a HAProxy HTTP log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
+
+    @cached_property
+    def prefilter(self):
+        """One line a record, those of the SAML paths kept (as sqaccess's: samlscan/prefilter.py)."""
+        from samlscan.prefilter import prefilters
+
+        return prefilters()[sqaccess.NAME]
+
+    def sniff(self, head: str) -> bool:
+        """A line of `option httplog`'s layout (a TCP log line has no quoted request)."""
+        return any((m := _LINE.match(line)) and _time(m["time"], None) for line in head.splitlines()[:50])
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        return sqaccess.logins(lines, path, tz, lambda no, line: read(no, line, tz))
+
+
+PARSER = HAProxyHttpParser()
