@@ -41,11 +41,11 @@ def _why(m: re.Match) -> str | None:
     if m["target_status"] != "-" or m["status"] == "-":
         return None
     if m["target"] == "-":
-        return f"load balancer {m['elb']} sent it to no target (elb_status_code {m['status']})"
+        return f"no target got it (elb_status_code {m['status']})"
     if m["status"] in sqaccess.GATEWAY:
         reason = _REASON.search(m["rest"])
         said = f", error_reason {reason.group(1)}" if reason else ""
-        return f"target {m['target']} of load balancer {m['elb']} gave no answer (elb_status_code {m['status']}{said})"
+        return f"target {m['target']} gave no answer (elb_status_code {m['status']}{said})"
     return None
 
 

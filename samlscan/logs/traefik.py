@@ -27,7 +27,7 @@ from samlscan.logs._common import first_ip, parse_iso
 from samlscan.logs.base import Record
 
 NAME = "traefik-access"
-_GATEWAY = ("502", "503", "504")
+_GATEWAY = sqaccess.GATEWAY
 """Statuses Traefik's load balancer answers when the service's servers refuse, are missing or time out."""
 _COMMON = re.compile(
     r'^(?P<host>\S{1,255}) - \S{1,255} \[(?P<time>[^\]]{1,64})\] '
