@@ -606,6 +606,22 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
                               actual=received, hint=hint, side=side)
 
 
+STRONG_COUNTERPART = {
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-md5": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    # XML Signature 1.1 section 6.4.1 (DSAwithSHA256)
+    "http://www.w3.org/2000/09/xmldsig#dsa-sha1": "http://www.w3.org/2009/xmldsig11#dsa-sha256",
+    # RFC 4051 2.3.6: an EC key stays EC; 'rsa-sha256' would send its owner to another key (samael's P-256 sample)
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1": "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+    "http://www.w3.org/2007/05/xmldsig-more#sha1-rsa-MGF1": "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1",
+    "http://www.w3.org/2000/09/xmldsig#hmac-sha1": "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256",
+    "http://www.w3.org/2000/09/xmldsig#sha1": "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#md5": "http://www.w3.org/2001/04/xmlenc#sha256",
+}
+"""Each weak algorithm's SHA-256 of the same kind and key: what a weak signature should have used, and only
+for the part that is weak (an ECDSA-SHA256 signature with a SHA-1 digest needs a SHA-256 digest, no RSA)."""
+
+
 def _weak_crypto_fixes(msg: SamlMessage, ctx: CheckContext) -> tuple[str | None, str | None, str | None]:
     """The algorithm fix, the key fix and the side for a weakly signed message: the codes' own (the
     IdP's) unless the SP or an unknown side signed it (an SP's AuthnRequest, Salesforce's RSA-SHA1
@@ -680,8 +696,7 @@ def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
         named = " and ".join(f"{a.rsplit('#', 1)[-1]} ({role})" for a, role in weak)
         yield finding(msg, "signature-weak-algorithm",
                       f"the {' and '.join(_where(s) for s in sigs)} use{'' if len(sigs) > 1 else 's'} {named}",
-                      expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 and "
-                               "http://www.w3.org/2001/04/xmlenc#sha256",
+                      expected=" and ".join(STRONG_COUNTERPART[a] for a, _ in weak),
                       actual=", ".join(a for a, _ in weak), hint=alg_fix, side=side)
     for sig in msg.signatures:
         bits = sig.key_bits
