@@ -22,7 +22,7 @@ DATA = Path(__file__).resolve().parent / "data" / "corpus22"
 TABLE = json.loads((DATA / "verdicts.json").read_text())
 SAMPLES = TABLE["samples"]
 IDP2, ECDSA = "samael-response_signed_by_idp_2.xml", "samael-response_signed_by_idp_ecdsa.xml"
-UVOS, XSW1 = "samly2-signedResponse.xml", "samly2-signedResponse-xsw1.xml"
+UVOS, XSW1, XSW2 = "samly2-signedResponse.xml", "samly2-signedResponse-xsw1.xml", "samly2-signedResponse-xsw2.xml"
 WEAK = "signature-weak-algorithm"
 
 
@@ -117,7 +117,8 @@ def test_the_uvos_holder_of_key_assertion_is_read_and_only_lacks_a_bearer_confir
     assert _errors(res) == {"subject-confirmation-missing"}
 
 
-def test_the_wrapped_uvos_copy_covers_nothing_the_sp_would_use():
-    res = _run(XSW1)
+@pytest.mark.parametrize("name", [XSW1, XSW2])
+def test_the_wrapped_uvos_copies_cover_nothing_the_sp_would_use(name):
+    res = _run(name)
     assert [s.verified for s in res.message.signatures] == [False]
     assert "signature-wrapping" in _errors(res)
