@@ -122,3 +122,11 @@ def test_the_wrapped_uvos_copies_cover_nothing_the_sp_would_use(name):
     res = _run(name)
     assert [s.verified for s in res.message.signatures] == [False]
     assert "signature-wrapping" in _errors(res)
+
+
+def test_samaels_three_attribute_statements_are_all_read_under_two_verified_signatures():
+    res = _run("samael-multi_saml_response_signed_2.xml")
+    assert [(s.parent, s.verified) for s in res.message.signatures] == [("Response", True), ("Assertion", True)]
+    (a,) = res.message.assertions
+    assert {x.name: x.values for x in a.attributes} == {
+        "email": ("thing@thing.com",), "first_name": ("Test",), "last_name": ("User",)}
