@@ -444,8 +444,9 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
     n_events = sum(p[1].input.events for p in parts)  # (with the 'info' events not kept)
     status = "scanned" if n_ok or n_events else (
         "skipped" if all(p[1].input.status == "skipped" for p in parts) else "failed")  # (no SAML line in any)
-    if blank:
-        finds = [f for f in finds if all(f is not b for b in blank) or (status != "scanned" and f is blank[0])]
+    if blank:  # (the whole reading says 'nothing about a login' only when it has nothing else to say)
+        said = [f for f in finds if all(f is not b for b in blank)]
+        finds = said if said or status == "scanned" else [blank[0]]
     reason = None if status == "scanned" else (
         first.reason if status == "skipped" else finds[0].message_text if finds else "nothing found")
     inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=n_events,
