@@ -499,6 +499,31 @@ _CSV_TIME = ("_time", "@timestamp", "timestamp", "time", "_messagetime", "_messa
              "date", "timegenerated", "timegeneratedutc", "datetime", "@timestamputc")
 
 
+_CSV_HOST = ("host", "host.name", "hostname", "_sourcehost", "computer")
+"""Columns naming the host of a line: Splunk `host`, Elastic `host.name`, Sumo Logic `_sourceHost`, Log
+Analytics `Computer`."""
+
+
+def _host_of(obj: dict) -> str | None:
+    """The host a SIEM record names (Splunk `result.host`, Elastic `_source.host.name`, Sumo Logic
+    `_sourceHost`, Log Analytics `Computer`), or None."""
+    for key in ("result", "map", "_source"):
+        if isinstance(obj.get(key), dict):
+            return _host_of(obj[key])
+    host = obj.get("host")
+    if isinstance(host, dict):
+        host = host.get("name") or host.get("hostname")
+    for value in (host, obj.get("host.name"), obj.get("_sourceHost"), obj.get("_sourcehost"), obj.get("Computer")):
+        if _str(value):
+            return value
+    return None
+
+
+def _host_part(host: str | None) -> tuple[tuple[str, str], bool] | None:
+    """A record's host as its stream (Enveloped's part): each host's lines are read as its own log."""
+    return (("host", host), False) if host else None
+
+
 def _norm(cell: str) -> str:
     return re.sub(r"[\s\[\]\"']", "", cell.strip().lstrip("\ufeff")).lower()
 
@@ -807,6 +832,8 @@ class _Records:
         self.kind, self.strong, self.cols = kind, strong, cols
         self.docker = docker
         """Docker's json-file records (`log` and `stream`): prefiltered (Enveloped.prefilter)."""
+        self.host_col: int | None = None
+        """A CSV export's column naming the host that wrote each line (Splunk `host`, Elastic `host.name`)."""
 
     def read(self, lines: Iterable[tuple[int, str]], path: str) -> Iterator[tuple[int, str, Any] | Malformed]:
         if self.kind == "columnar":
@@ -829,7 +856,7 @@ class _Records:
                     continue
                 got = _inner_of(obj, self.strong)
                 if got is not None:  # else a platform message ({"lastrow":true}), not a record
-                    yield no, got[0], got[1], _part(obj)
+                    yield no, got[0], got[1], _part(obj) or _host_part(_host_of(obj))
             return
         header = True
         raw_col, time_col = self.cols or (0, None)
@@ -842,7 +869,9 @@ class _Records:
                 header = False
                 continue
             if raw_col < len(row) and row[raw_col].strip():
-                yield no, row[raw_col], row[time_col] if time_col is not None and time_col < len(row) else None, None
+                host = row[self.host_col] if self.host_col is not None and self.host_col < len(row) else None
+                yield (no, row[raw_col], row[time_col] if time_col is not None and time_col < len(row) else None,
+                       _host_part(host))
 
 
 def _part(obj: dict) -> tuple[str, bool] | None:
@@ -901,6 +930,8 @@ def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
     if cols is None:
         return None
     rec = _Records("csv", strong, cols)
+    names = [_norm(c) for c in cells]
+    rec.host_col = next((names.index(h) for h in _CSV_HOST if h in names), None)
     texts = []
     for got in rec.read(enumerate(first.split("\n"), 1), ""):
         if not isinstance(got, Malformed):
@@ -957,7 +988,9 @@ class Enveloped:
         def inner_lines():
             held: dict[Any, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
             over: set = set()  # streams whose line passed MAX_JOINED: its records dropped to its end
-            for got in self.records.read(skips.counted(lines), path):
+            records = self.records.read(skips.counted(lines), path)
+            ordered = self.records.docker or self.records.kind in ("columnar", "journal-export")
+            for got in (records if ordered else _in_order(records, tz)):
                 if isinstance(got, Malformed):
                     bad.append(got)
                     continue
@@ -991,6 +1024,47 @@ class Enveloped:
                 yield bad.pop(0)
             yield _rewrite(rec, where, tz, yearless)
         yield from bad
+
+
+MAX_ORDERED = 16 * 1024 * 1024
+"""Characters of an export's lines held to put them back in order at most (bounded memory); a bigger
+export is read as listed."""
+
+
+def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
+    """An export's records in the order each host wrote them: a SIEM lists the newest first (Splunk's
+    search, Kibana's Discover) and interleaves hosts, while a record's lines (a stack trace, a dump split
+    one SIEM event a line, each event with its record's time) must reach the inner reader in order and
+    each host's apart. Mostly descending times are reversed (within one time too); then, of several
+    hosts, each host's records (first seen first) are sorted by their time, stably (a record without
+    one, or a malformed one, keeps the place after the record before it)."""
+    held: list = []
+    size = 0
+    for got in records:
+        held.append(got)
+        size += 0 if isinstance(got, Malformed) else len(got[1])
+        if size > MAX_ORDERED:
+            yield from held
+            yield from records
+            return
+    keys, last, times = [], (None, None), []  # (stream, time) of each record; the times read
+    for got in held:
+        if not isinstance(got, Malformed):
+            t = wrapper_time(got[2], tz) if got[2] is not None else None
+            times += [t] if t is not None else []
+            last = (got[3][0] if got[3] else None, t if t is not None else last[1])
+        keys.append(last)
+    if sum(b < a for a, b in zip(times, times[1:])) > sum(b > a for a, b in zip(times, times[1:])):
+        held.reverse()
+        keys.reverse()
+    if len({k[0] for k in keys}) <= 1:
+        yield from held
+        return
+    streams: dict[Any, int] = {}
+    order = sorted((streams.setdefault(st, len(streams)), t.timestamp() if t else float("-inf"), i)
+                   for i, (st, t) in enumerate(keys))
+    for *_, i in order:
+        yield held[i]
 
 
 MAX_JOINED = MAX_RECORD
