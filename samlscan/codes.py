@@ -30,6 +30,10 @@ class CodeSpec:
     aliases: tuple[str, ...] = ()
 
 
+WHO_ACTS = {"idp": "IdP admin", "sp": "SP admin", "user": "user", "network": "network/proxy admin"}
+"""Who acts, by a code's side: `samlscan explain`'s 'usually fixed by', the HTML report's 'who fixes'."""
+
+
 def _s(code, sev, group, summary, fix, side, attack=None, aliases=()):
     return CodeSpec(code, sev, group, summary, fix, side, attack, tuple(aliases))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from samlscan.codes import SPECS, CodeSpec
+from samlscan.codes import SPECS, WHO_ACTS, CodeSpec
 from samlscan.errorpages import SONAR_UNAUTHORIZED
 
 
@@ -15,7 +15,7 @@ def describe(s: CodeSpec, side: str | None = None) -> str:
              "Fix: " + textwrap.fill(s.fix, 85, subsequent_indent="     ")]
     side = side or s.side
     if side:
-        lines.append(f"Usually fixed by: the {dict(idp='IdP admin', sp='SP admin', user='user', network='network/proxy admin')[side]}")
+        lines.append(f"Usually fixed by: the {WHO_ACTS[side]}")
     if s.attack:
         lines += ["", "Attack: " + textwrap.fill(s.attack, 85, subsequent_indent="        ")]
     if s.aliases:

@@ -3,6 +3,7 @@ reads first; the attempts, the findings and the inputs follow with the evidence)
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from samlscan.report.cells import width as columns_of
 from samlscan.report.cells import wrap
@@ -17,30 +18,52 @@ FIX_LINES = 2
 SHOWN_USERS = 2
 
 
+@dataclass(frozen=True)
+class Cause:
+    """The failed logins of one root cause: how many, whose (most often first), which sides, and
+    the fix of its latest failure (None when no attempt names one)."""
+
+    cause: str
+    count: int
+    users: tuple[str, ...]
+    sides: tuple[str, ...]
+    fix: str | None
+
+
+def causes(report) -> list[Cause]:
+    """One entry per root cause of the failed logins ('unknown' without one), most failures first:
+    the table's first block and the HTML report's 'what to fix' read the same."""
+    failures = [a for a in report.attempts if a.outcome == "failure"]
+    out = []
+    for cause, n in failures_by_cause(failures).items():
+        items = [a for a in failures if (a.root_cause or "unknown") == cause]
+        latest = max(items, key=lambda a: (a.time is not None, a.time or 0))
+        users = tuple(u for u, _ in Counter(a.user for a in items if a.user).most_common())
+        fix = latest.fix or ("no cause found: see the attempt's evidence below" if cause == "unknown" else None)
+        out.append(Cause(cause, n, users, tuple(sorted({a.side for a in items if a.side})), fix))
+    return out
+
+
 def failed_logins_block(report, red=lambda s: s, width: int | None = None) -> list[str]:
     """'== failed logins', then one entry per root cause, most failures first: the cause, how many,
     whose, which side, and the fix of its latest failure. Nothing when no login failed."""
-    failures = [a for a in report.attempts if a.outcome == "failure"]
-    if not failures:
+    rows = causes(report)
+    if not rows:
         return []
+    failed = sum(c.count for c in rows)
     columns = min(width, FIX_WIDTH) if width else FIX_WIDTH
-    causes = list(failures_by_cause(failures).items())
-    shown = causes[:SCREEN // (1 + FIX_LINES)]
-    room = max(FIX_LINES, (SCREEN - len(shown) - (len(shown) < len(causes))) // len(shown) - 1)
-    out = [_indented(f"== failed logins: {len(failures)} of {len(report.attempts)} attempt(s), by cause "
+    shown = rows[:SCREEN // (1 + FIX_LINES)]
+    room = max(FIX_LINES, (SCREEN - len(shown) - (len(shown) < len(rows))) // len(shown) - 1)
+    out = [_indented(f"== failed logins: {failed} of {len(report.attempts)} attempt(s), by cause "
                      "(each attempt, its whole fix and evidence: the login attempts below)", "", width or 0)]
-    for cause, n in shown:
-        items = [a for a in failures if (a.root_cause or "unknown") == cause]
-        latest = max(items, key=lambda a: (a.time is not None, a.time or 0))
-        sides = sorted({a.side for a in items if a.side})
-        head = (f"{cause}: {n} failed login(s) ({_users(items, red)}"
-                + (f"; side {', '.join(sides)}" if sides else "") + ")")
+    for c in shown:
+        head = (f"{c.cause}: {c.count} failed login(s) ({users_named(c.users, red)}"
+                + (f"; side {', '.join(c.sides)}" if c.sides else "") + ")")
         out.append(_indented(head, "", columns))
-        fix = latest.fix or ("no cause found: see the attempt's evidence below" if cause == "unknown" else None)
-        if fix:
-            out.append(_cut(_indented(red(fix), "    fix: ", columns), room, columns))
-    if len(shown) < len(causes):
-        out.append(_indented("and " + ", ".join(f"{c} {n}" for c, n in causes[len(shown):]), "", columns))
+        if c.fix:
+            out.append(_cut(_indented(red(c.fix), "    fix: ", columns), room, columns))
+    if len(shown) < len(rows):
+        out.append(_indented("and " + ", ".join(f"{c.cause} {c.count}" for c in rows[len(shown):]), "", columns))
     return out + [""]
 
 
@@ -56,12 +79,11 @@ def _cut(text: str, lines: int, columns: int) -> str:
     return "\n".join([*kept[:lines - 1], last + " ..."])
 
 
-def _users(attempts, red) -> str:
-    """The users who failed, most often first, the first SHOWN_USERS of them named."""
-    users = Counter(a.user for a in attempts if a.user)
+def users_named(users: tuple[str, ...], red=lambda s: s) -> str:
+    """The first SHOWN_USERS users named, the rest counted."""
     if not users:
         return "user unknown"
-    named = ", ".join(red(u) for u, _ in users.most_common(SHOWN_USERS))
+    named = ", ".join(red(u) for u in users[:SHOWN_USERS])
     return named + (f" (+{len(users) - SHOWN_USERS} more)" if len(users) > SHOWN_USERS else "")
 
 

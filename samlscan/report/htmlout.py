@@ -13,9 +13,10 @@ import re
 from collections import defaultdict
 
 from samlscan import __version__
-from samlscan.codes import SPECS
+from samlscan.codes import SPECS, WHO_ACTS
 from samlscan.model import Finding, Severity
 from samlscan.report.document import iso, summary, tally
+from samlscan.report.failed_first import causes, users_named
 from samlscan.report.visible import visible
 from samlscan.privatekeys import without_private_keys
 
@@ -27,6 +28,8 @@ MAX_MESSAGES_SHOWN = 100
 """Bounds for a scan of a month of logs (100,000s of findings and attempts): the page lists this
 many (and, of the messages, also every one a visible finding links to) and says how many more
 the JSON report holds; a page of 100 MB would help nobody."""
+CAUSES_SHOWN = 8
+"""Root causes in the summary's table; the rest fold under it (the fixtures' 22 would bury the page)."""
 MAX_XML_SHOWN = 1024 * 1024
 """Messages larger than this are not pretty-printed (a page of megabytes helps nobody)."""
 
@@ -289,7 +292,7 @@ def _summary_section(report, s, red) -> str:
              ("Attempts", s["attempts"], ""), ("Failed logins", failures, "sev-error" if failures else "")]
     body = "".join(f'<div class="card {cls}"><div class="num">{esc(n)}</div><div class="lbl">{esc(label)}'
                    "</div></div>" for label, n, cls in cards)
-    verdict = _verdict(report, s)
+    verdict = _verdict(report, s) + _causes_table(report, red)
     notes = "".join(f"<li>{esc(red(n))}</li>" for n in report.notes)
     notes = f'<ul class="notes">{notes}</ul>' if notes else ""
     return (f'<section id="summary"><h2>Summary</h2>{verdict}<div class="cards">{body}</div>{notes}'
@@ -297,13 +300,30 @@ def _summary_section(report, s, red) -> str:
 
 
 def _verdict(report, s) -> str:
-    causes = s["failures_by_cause"]
-    if causes:
-        items = ", ".join(f"<code>{esc(c)}</code> ({n})" for c, n in causes.items())
-        return f'<p class="verdict bad">Failed logins by root cause: {items}</p>'
+    if s["failures_by_cause"]:
+        failed = sum(s["failures_by_cause"].values())
+        return f'<p class="verdict bad">{failed} of {s["attempts"]} login attempt(s) failed; by root cause:</p>'
     if s["findings"]["error"]:  # (said as the CLI's closing line says it: where they are)
         return f'<p class="verdict bad">{esc(tally(report, Severity.ERROR))} found in the evidence.</p>'
     return '<p class="verdict good">No errors found.</p>'
+
+
+def _causes_table(report, red) -> str:
+    """What failed, who must fix it and how, on the first screen: the table's first block as a
+    table (report/failed_first.py), each cause with its latest failure's whole fix."""
+    rows = [f'<tr><td><code>{esc(c.cause)}</code></td><td class="n">{c.count}</td>'
+            f'<td class="users">{esc(users_named(c.users, red))}</td>'
+            f'<td class="who">{esc(", ".join(WHO_ACTS.get(side, side) for side in c.sides))}</td>'
+            f'<td class="fixtext">{esc(red(c.fix or ""))}</td></tr>' for c in causes(report)]
+    if not rows:
+        return ""
+    head = ('<thead><tr><th>Root cause</th><th>Failed</th><th>Users</th><th>Who fixes</th><th>Fix</th>'
+            "</tr></thead>")
+    table = f'<table class="grid causes">{head}<tbody>{"".join(rows[:CAUSES_SHOWN])}</tbody></table>'
+    if len(rows) > CAUSES_SHOWN:
+        table += (f'<details class="causes-more"><summary>{len(rows) - CAUSES_SHOWN} more root cause(s)</summary>'
+                  f'<table class="grid causes">{head}<tbody>{"".join(rows[CAUSES_SHOWN:])}</tbody></table></details>')
+    return table
 
 
 def _attempt_item(a, red) -> str:
@@ -336,15 +356,31 @@ def _timeline_section(report, red) -> str:
     if not report.attempts:
         return ('<section id="timeline"><h2>Login attempts</h2><p class="muted">No login attempt could be '
                 "reconstructed (pass captures and logs together to correlate them).</p></section>")
-    ordered = sorted(report.attempts, key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0))
-    items = "".join(_attempt_item(a, red) for a in ordered[:MAX_ATTEMPTS_SHOWN])
-    more = (f'<p class="muted">{_not_listed(len(ordered) - MAX_ATTEMPTS_SHOWN)} (the first '
-            f"{MAX_ATTEMPTS_SHOWN} are shown)</p>" if len(ordered) > MAX_ATTEMPTS_SHOWN else "")
+    shown = _shown_attempts(report.attempts)
+    items = "".join(_attempt_item(a, red) for a in shown)
+    left = len(report.attempts) - len(shown)
+    more = (f'<p class="muted">{_not_listed(left, "the JSON report (--format json)")} The {len(shown)} '
+            "shown are the failed ones first, then the others, earliest first.</p>" if left else "")
     return f'<section id="timeline"><h2>Login attempts</h2><ol class="timeline">{items}</ol>{more}</section>'
 
 
-def _not_listed(n: int) -> str:
-    return f"{n} more not listed here: the JSON or CSV report (--format json / csv) has every one."
+def _by_time(a) -> tuple:
+    return (a.time is None, a.time.timestamp() if a.time else 0)
+
+
+def _shown_attempts(attempts) -> list:
+    """The attempts in time order; beyond MAX_ATTEMPTS_SHOWN, the failed ones before the others (a
+    month of logins is mostly successes: the first 500 by time could hold none of the failures)."""
+    if len(attempts) <= MAX_ATTEMPTS_SHOWN:
+        return sorted(attempts, key=_by_time)
+    rank = {"failure": 0, "unknown": 1}
+    kept = sorted(attempts, key=lambda a: (rank.get(a.outcome, 2), *_by_time(a)))[:MAX_ATTEMPTS_SHOWN]
+    return sorted(kept, key=_by_time)
+
+
+def _not_listed(n: int, where: str = "the JSON or CSV report (--format json / csv)") -> str:
+    """The note under a cut list; the CSV holds findings only, not the attempts or messages."""
+    return f"{n} more not listed here: {where} has every one."
 
 
 def _finding_item(f: Finding, anchor: str | None, red) -> str:
@@ -429,7 +465,7 @@ def _messages_section(report, shown: list[int], red) -> str:
                   and any(f.severity is Severity.ERROR for f in report.messages[i].findings)), None)
     blocks = "".join(_message_block(i, report.messages[i], red, i == first) for i in shown)
     more = len(report.messages) - len(shown)
-    note = f'<p class="muted">{_not_listed(more)}</p>' if more else ""
+    note = f'<p class="muted">{_not_listed(more, "the JSON report (--format json)")}</p>' if more else ""
     return (f'<section id="messages"><h2>Decoded messages</h2><p class="muted">Marked nodes are what a '
             f"finding points at (hover for its code).</p>{blocks}{note}</section>")
 
@@ -543,5 +579,12 @@ mark.hl{background:#ffe9a8;outline:1px solid #e0a100;border-radius:2px;color:inh
 table.grid{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:hidden}
 table.grid th{background:#f0f4f8;text-align:left;font-size:12px;text-transform:uppercase;color:var(--muted);padding:8px 10px}
 table.grid td{border-top:1px solid var(--line);padding:6px 10px;word-break:break-all;vertical-align:top}
+table.causes{margin:0 0 12px}table.causes td.n{text-align:right;font-weight:700;color:var(--err)}
+table.causes td{word-break:normal;overflow-wrap:anywhere}table.causes td:first-child,table.causes td.who{white-space:nowrap}details.causes-more{margin:0 0 12px}
+@media (max-width:700px){table.causes thead{display:none}table.causes tr,table.causes td{display:block}
+table.causes td:first-child,table.causes td.who{white-space:normal}table.causes td{border-top:0;padding:2px 10px}table.causes td.n{text-align:left}
+table.causes td:before{color:var(--muted);font-weight:600}table.causes td.n:before{content:"Failed: "}
+table.causes td.users:before{content:"Users: "}table.causes td.who:before{content:"Who fixes: "}table.causes td.fixtext:before{content:"Fix: "}
+table.causes tr{border-top:1px solid var(--line);padding:4px 0}}
 footer{max-width:1180px;margin:0 auto;padding:16px 32px 40px;color:var(--muted);font-size:12px}
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from samlscan import __version__
-from samlscan.codes import all_specs
+from samlscan.codes import WHO_ACTS, all_specs
 from samlscan.model import Finding, Severity
 from samlscan.report.document import attempt_dict, summary
 
@@ -54,12 +54,33 @@ def _rule(spec) -> dict:
     rule = {"id": spec.code, "name": _camel(spec.code),
             "shortDescription": {"text": spec.summary},
             "fullDescription": {"text": spec.summary + (f" Attack: {spec.attack}" if spec.attack else "")},
-            "help": {"text": spec.fix},
+            "help": {"text": spec.fix, "markdown": _help_markdown(spec)},
             "defaultConfiguration": {"level": LEVELS[spec.severity]},
             "properties": props}
     if spec.aliases:
         rule["deprecatedIds"] = list(spec.aliases)
     return rule
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def _md(text: str) -> str:
+    """Catalog text as literal Markdown: 'entryPoints.<name>.forwardedHeaders' keeps its '<name>'
+    (GitHub drops what reads as an HTML tag), 'SONAR_AUTH_SAML_*' its underscores and star."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _help_markdown(spec) -> str:
+    """The rule's help as a code-scanning viewer shows it (GitHub renders help.markdown, not text):
+    what is wrong, the fix, who acts and, for a security code, the attack."""
+    parts = [f"**{_md(spec.summary)}**", f"**Fix:** {_md(spec.fix)}"]
+    if spec.side:
+        parts.append(f"**Who acts:** the {WHO_ACTS[spec.side]}")
+    if spec.attack:
+        parts.append(f"**Attack:** {_md(spec.attack)}")
+    parts.append(f"Run `samlscan explain {spec.code}` for more.")
+    return "\n\n".join(parts)
 
 
 def _camel(code: str) -> str:
