@@ -175,3 +175,39 @@ def test_sarif_rules_have_markdown_help_for_code_scanning():
     assert not [r for r in by_id.values() if re.search(r"(?<!\\)[<_*]", r["help"]["markdown"].replace("**", "").rsplit("Run `", 1)[0])]
     traefik = [r["help"]["markdown"] for r in by_id.values() if "entryPoints" in r["help"]["text"]]
     assert all("\\<name\\>" in md for md in traefik)
+
+
+BUNDLE = ROOT / "tests" / "data" / "bundle28"
+
+
+def test_a_hint_that_repeats_its_groups_fix_is_not_shown_again():
+    page = _scan(str(BUNDLE), "--format", "html")
+    findings = page[page.index('id="findings"'):page.index('id="messages"')]
+    groups = re.findall(r'<details class="group[^>]*id="code-([^"]+)".*?</details>', findings)
+    assert "response-signature-required" in groups and "input-capture-empty" in groups
+    from samlscan.codes import SPECS
+
+    for code in ("response-signature-required", "input-capture-empty"):
+        start = findings.index(f'id="code-{code}"')
+        group = findings[start:findings.index('<details class="group', start + 1)]
+        fix = htmlout.esc(SPECS[code].fix)
+        assert group.count(fix) == 1, code  # the group's Fix, not each finding's hint again
+    # a hint that says more than the code's fix stays (the measured skew, Duo's own menu path)
+    assert "The SP&#x27;s clock was 9 min behind" in findings
+    assert "Duo: Admin Panel &gt; Applications" in findings
+    # the JSON keeps every hint
+    doc = json.loads(_scan(str(BUNDLE), "--format", "json"))
+    hints = [f["hint"] for m in doc["messages"] for f in m["findings"] if f["code"] == "response-signature-required"]
+    assert hints and all(h == SPECS["response-signature-required"].fix for h in hints)
+
+
+def test_hints_wrap_at_words_not_inside_them():
+    # 'break-all' cut 'SAML2' and 'JumpCloud' in two at the end of a line
+    rule = re.search(r"dl\.ea dd\{([^}]*)\}", htmlout.STYLE).group(1)
+    assert "break-all" not in rule and "overflow-wrap:anywhere" in rule
+
+
+def test_an_unknown_party_is_said_in_words():
+    a = replace(_attempt(0, "failure", "assertion-replayed"), idp=None, sp="sonarqube")
+    page = render(_report([a]), "html")
+    assert "unknown IdP &rarr; sonarqube" in page and "? &rarr;" not in page

@@ -333,7 +333,7 @@ def _attempt_item(a, red) -> str:
     if a.ip:
         head += f' <span class="muted">from {esc(red(a.ip))}</span>'
     if a.idp or a.sp:
-        head += f' <span class="muted">{esc(red(a.idp) or "?")} &rarr; {esc(red(a.sp) or "?")}</span>'
+        head += f' <span class="muted">{esc(red(a.idp) or "unknown IdP")} &rarr; {esc(red(a.sp) or "unknown SP")}</span>'
     head += "</div>"
     body = ""
     if a.root_cause:
@@ -383,7 +383,9 @@ def _not_listed(n: int, where: str = "the JSON or CSV report (--format json / cs
     return f"{n} more not listed here: {where} has every one."
 
 
-def _finding_item(f: Finding, anchor: str | None, red) -> str:
+def _finding_item(f: Finding, anchor: str | None, red, group_fix: str | None = None) -> str:
+    """One finding; its hint only where it says more than its group's fix (most repeat it word for
+    word: a group of 7 showed the same paragraph 4 times)."""
     where = esc(_where(f, red))
     if f.message_ref:
         where += f' &middot; message <code>{esc(f.message_ref)}</code>'
@@ -394,7 +396,7 @@ def _finding_item(f: Finding, anchor: str | None, red) -> str:
         rows += f'<dt>expected</dt><dd>{esc(red(f.expected))}</dd>'
     if f.actual is not None:
         rows += f'<dt>actual</dt><dd>{esc(red(f.actual))}</dd>'
-    if f.hint:
+    if f.hint and f.hint.strip() != (group_fix or "").strip():
         rows += f'<dt>hint</dt><dd>{esc(red(f.hint))}</dd>'
     detail = f'<dl class="ea">{rows}</dl>' if rows else ""
     return (f'<li class="finding sev-{esc(f.severity.value)}" data-code="{esc(f.code)}">'
@@ -411,10 +413,11 @@ def _group(code: str, items: list, red) -> str:
     meta = f'<span class="chip">{esc(spec.group)}</span>' if spec else ""
     if spec and spec.side:
         meta += f'<span class="chip">{esc(spec.side)}</span>'
-    lis = "".join(_finding_item(f, anchor, red) for f, anchor in items[:SHOWN_PER_CODE])
+    group_fix = spec.fix if spec else None
+    lis = "".join(_finding_item(f, anchor, red, group_fix) for f, anchor in items[:SHOWN_PER_CODE])
     rest = items[SHOWN_PER_CODE:]
     if rest:
-        more = "".join(_finding_item(f, anchor, red) for f, anchor in rest[:FOLDED_PER_CODE])
+        more = "".join(_finding_item(f, anchor, red, group_fix) for f, anchor in rest[:FOLDED_PER_CODE])
         if len(rest) > FOLDED_PER_CODE:
             more += f'<li class="muted">{_not_listed(len(rest) - FOLDED_PER_CODE)}</li>'
         lis += (f'<li class="more"><details><summary>{len(rest)} more</summary><ul class="findings">{more}</ul>'
@@ -566,7 +569,7 @@ ul.findings{list-style:none;margin:6px 0 0;padding:0}
 .finding a{color:var(--info)}
 li.more{padding:6px 0;border-top:1px solid var(--line);color:var(--info);font-size:13px}
 dl.ea{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0 0;font-size:13px}
-dl.ea dt{color:var(--muted);font-weight:600}dl.ea dd{margin:0;word-break:break-all}
+dl.ea dt{color:var(--muted);font-weight:600}dl.ea dd{margin:0;overflow-wrap:anywhere}
 .message{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:8px 14px}
 .message summary{word-break:break-all}
 table.kv{border-collapse:collapse;margin:8px 0}table.kv th{text-align:left;color:var(--muted);font-weight:600;padding:2px 16px 2px 0;vertical-align:top}
