@@ -211,3 +211,20 @@ def test_an_unknown_party_is_said_in_words():
     a = replace(_attempt(0, "failure", "assertion-replayed"), idp=None, sp="sonarqube")
     page = render(_report([a]), "html")
     assert "unknown IdP &rarr; sonarqube" in page and "? &rarr;" not in page
+
+
+def test_security_rules_carry_a_security_severity_for_code_scanning():
+    from samlscan.codes import SPECS
+
+    by_id = {r["id"]: r for r in rules()}
+    secure = {c for c, r in by_id.items() if "security" in r["properties"]["tags"]}
+    assert "signature-wrapping" in secure and "nameid-comment-injection" in secure
+    for code, rule in by_id.items():
+        score = rule["properties"].get("security-severity")
+        if code not in secure:
+            assert score is None, code
+            continue
+        assert isinstance(score, str) and 0.1 <= float(score) <= 10.0, code
+    assert float(by_id["signature-wrapping"]["properties"]["security-severity"]) >= 7.0  # high
+    assert float(by_id["cert-expired"]["properties"]["security-severity"]) < 7.0  # a warning: medium
+    assert SPECS["cert-expired"].attack and SPECS["cert-expired"].severity.value == "warning"

@@ -23,6 +23,10 @@ FINGERPRINT_KEY = "samlscanFinding/v1"
 # SARIF 3.27.10 result.level: error, warning, note (none is for results that are not problems)
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _LINE_REF = re.compile(r"^line (\d+)$")
+# GitHub code scanning ranks a rule tagged 'security' by its properties' "security-severity" (a
+# CVSS-like score: 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low); without one its alerts have no
+# security severity to sort and filter by. The score follows the code's own severity.
+SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 
 
 def _quoted(path: str) -> str:
@@ -51,6 +55,7 @@ def _rule(spec) -> dict:
     if spec.attack:
         props["attack"] = spec.attack
         props["tags"].append("security")
+        props["security-severity"] = SECURITY_SEVERITY[spec.severity]
     rule = {"id": spec.code, "name": _camel(spec.code),
             "shortDescription": {"text": spec.summary},
             "fullDescription": {"text": spec.summary + (f" Attack: {spec.attack}" if spec.attack else "")},
