@@ -4,6 +4,7 @@ Used as a parser of last resort and by the product parsers on every line they re
 """
 from __future__ import annotations
 
+import base64
 import json
 import re
 from bisect import bisect_right
@@ -111,8 +112,8 @@ class Found:
     value: str
     """As it appears (base64, %-encoded or XML)."""
     param: str = "SAMLResponse"
-    """The parameter that names it ('SAMLRequest', 'SAMLResponse'); a dump without a name is
-    taken for a SAMLResponse, as it always was (its root says what it is)."""
+    """The parameter that names it ('SAMLRequest', 'SAMLResponse'); a dump without a name is named
+    by its root (unnamed_param)."""
     binding: str = "post"
     """'redirect', 'post', 'xml' or 'unknown' (_binding)."""
     query: str | None = None
@@ -138,9 +139,35 @@ def find_values(text: str) -> list[Found]:
             runs = list(query_run_spans(text))
         found.append((*m.span(1), _named(text, m, runs)))
     for m in _B64.finditer(text):
-        found.append((*m.span(), ("SAMLResponse", "post", None)))
-    found.extend((start, end, ("SAMLResponse", "xml", None)) for start, end in _xml_spans(text))
+        found.append((*m.span(), (unnamed_param(_b64_head(m.group())), "post", None)))
+    found.extend((start, end, (unnamed_param(text[start:start + _HEAD]), "xml", None))
+                 for start, end in _xml_spans(text))
     return [Found(json_unescaped(text[start:end]), *how) for start, end, how in _without_overlaps(text, found)]
+
+
+_HEAD = 1024
+"""Characters of a dump's start read for its root (after a prolog and a comment or two)."""
+_ROOT_TAG = re.compile(r"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
+
+
+def unnamed_param(head: str) -> str:
+    """The parameter a dump without a name stands for, by its root: 'SAMLRequest' for a request
+    (its type RequestAbstractType: AuthnRequest, LogoutRequest, ArtifactResolve, the queries; SAML
+    core 3.2.1, bindings 3.5.3), 'SAMLResponse' for anything else (a Response, a LogoutResponse, a
+    bare Assertion, a start that does not decode)."""
+    m = _ROOT_TAG.search(head)
+    name = m.group(1) if m else ""
+    return "SAMLRequest" if name.endswith(("Request", "Query")) or name == "ArtifactResolve" else "SAMLResponse"
+
+
+def _b64_head(value: str) -> str:
+    """The text a base64 dump's first characters decode to ('' when they do not)."""
+    chunk = re.sub(r"%2[Bb]", "+", re.sub(r"%2[Ff]", "/", value[:_HEAD + 64]))[:_HEAD]
+    chunk = re.sub(r"(?:=|%3[Dd])+$", "", chunk.replace("-", "+").replace("_", "/"))
+    try:
+        return base64.b64decode(chunk[:len(chunk) // 4 * 4]).decode("utf-8", "replace")
+    except ValueError:
+        return ""
 
 
 def _json_decoded(text: str) -> str:

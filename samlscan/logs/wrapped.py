@@ -183,14 +183,19 @@ class LinePrefixed:
         traces at the same moment never mix into one record (their lines are spooled to disk)."""
         stamps: dict[int, str] = {}  # line -> the wrapper's time of it, for the recent lines
         spools: dict[str, Any] = {}  # stream -> its lines (after the first stream's), spooled
+        bad: list[Malformed] = []  # a CRI line past the cap (said as Docker's joined line is)
+        over: set = set()  # CRI streams whose line passed MAX_ENVELOPE: its parts skipped to its 'F'
 
         def inner_lines():
             last, at, held = None, None, None  # the file's line, the inner line it is of, its stream
+            dropped = False  # the file's line is skipped (a CRI line's part past the cap)
             parts: dict[str, tuple[int, list[str], list[int]]] = {}  # stream -> an unfinished line
             indent = 0  # the width of the last syslog header
             first_stream, spool = None, None  # (the spool of the line's stream, if not the first)
             for no, line in lines:
                 if no == last:  # a later chunk of a long line: no prefix in it
+                    if dropped:
+                        continue
                     if held is not None:
                         parts[held][1].append(line)
                     elif spool is not None:
@@ -198,7 +203,7 @@ class LinePrefixed:
                     else:
                         yield at, line
                     continue
-                last, at, held = no, no, None
+                last, at, held, dropped = no, no, None, False
                 stamp = _full_time(line)
                 text = strip_prefixes(line, self.via)
                 stream = _stream_of(line) if self.via == "container" else None
@@ -218,6 +223,11 @@ class LinePrefixed:
                 if self.via == "syslog-file":
                     text, indent = _under_header(line, text, indent)
                 cri = _CRI_TAG.match(line)
+                if cri is not None and cri[1] in over:  # the rest of a line past the cap: skipped
+                    if cri[2] == "F":
+                        over.discard(cri[1])
+                    dropped = True
+                    continue
                 if cri is not None and (cri[2] == "P" or cri[1] in parts):
                     # one line of the container's written in parts: one line, numbered by its first
                     # (a line of the other stream between them goes before it)
@@ -227,6 +237,10 @@ class LinePrefixed:
                     if cri[2] == "P" and size[0] <= MAX_ENVELOPE:
                         held = cri[1]
                         continue
+                    if size[0] > MAX_ENVELOPE:
+                        bad.append(_too_long(path, first, len(got), MAX_ENVELOPE))
+                        if cri[2] == "P":
+                            over.add(cri[1])
                     del parts[cri[1]]
                     at = first
                     for piece in got:
@@ -249,11 +263,14 @@ class LinePrefixed:
         try:
             for feed in itertools.chain((inner_lines(),), (spooled(s) for s in _after(spools))):
                 for rec in self.inner.parse(feed, path, tz):
+                    while bad:
+                        yield bad.pop(0)
                     dated = stamps and (yearless or getattr(rec, "time", 0) is None)
                     yield _wrapper_dated(rec, _stamp_of(rec, stamps), tz, yearless) if dated else rec
         finally:
             for spool in spools.values():
                 spool.close()
+        yield from bad
 
 
 MAX_STREAMS = 64
@@ -973,19 +990,29 @@ class Enveloped:
 
         numbers = itertools.count(1)
         skips = _Skips()
+        spools: dict[Any, Any] = {}  # stream -> its lines, when not the first stream's: read after it
 
-        def numbered(outer: int, text: str, when: Any) -> Iterator[tuple[int, str]]:
+        def drawn(outer: int, text: str) -> int:
+            """The inner number of the record's first line (its lines', in turn), drawn as it is read."""
             before = skips.before(outer)
+            first = next(numbers) + before
+            for _ in range(text.count("\n")):
+                next(numbers)
+            return first
+
+        def numbered(outer: int, text: str, when: Any, first: int | None = None) -> Iterator[tuple[int, str]]:
+            no = drawn(outer, text) if first is None else first
             for line in text.split("\n"):
                 line = line[:-1] if line.endswith("\r") else line  # a tty's CRLF line end (as iter_lines)
-                no = next(numbers) + before
                 where[no] = (outer, when)
                 yield no, line
+                no += 1
             if len(where) > 200_000:  # bounded: the inner reader lags a few records at most
                 for key in list(where)[:100_000]:
                     del where[key]
 
-        def inner_lines():
+        def joined():
+            """(stream, first record's line, text, time) of each line, its parts joined."""
             held: dict[Any, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
             over: set = set()  # streams whose line passed MAX_JOINED: its records dropped to its end
             records = self.records.read(skips.counted(lines), path)
@@ -1002,7 +1029,7 @@ class Enveloped:
                     continue
                 if stream not in held:
                     if not goes_on:
-                        yield from numbered(outer, text, when)
+                        yield stream, outer, text, when
                         continue
                     held[stream] = (outer, when, [], [0])
                 first, at, texts, size = held[stream]  # the line is its first record's
@@ -1014,15 +1041,42 @@ class Enveloped:
                         bad.append(_too_long(path, first, len(texts)))
                         if goes_on:
                             over.add(stream)
-                    yield from numbered(first, "".join(texts)[:MAX_JOINED], at)
-            for first, at, texts, _ in held.values():  # the export ends inside a line
-                yield from numbered(first, "".join(texts), at)
+                    yield stream, first, "".join(texts)[:MAX_JOINED], at
+            for stream, (first, at, texts, _) in held.items():  # the export ends inside a line
+                yield stream, first, "".join(texts), at
+
+        def inner_lines():
+            """The first stream's lines (and those of no stream); another stream's (a container's
+            stderr between two lines of an XML dump on its stdout) are spooled, read after it."""
+            first_stream = None
+            for stream, outer, text, when in joined():
+                if stream is not None and first_stream is None:
+                    first_stream = stream
+                if stream is None or stream == first_stream:
+                    yield from numbered(outer, text, when)
+                    continue
+                if stream not in spools and len(spools) >= MAX_STREAMS:
+                    stream = ""  # (the streams beyond: one spool, not a file each)
+                if stream not in spools:
+                    spools[stream] = tempfile.TemporaryFile("w+", encoding="utf-8")
+                spools[stream].write(json.dumps([drawn(outer, text), outer, text, when], default=str) + "\n")
+
+        def spooled(spool):
+            spool.seek(0)
+            for row in spool:
+                first, outer, text, when = json.loads(row)
+                yield from numbered(outer, text, when, first)
 
         yearless = getattr(self.inner, "yearless", False)
-        for rec in self.inner.parse(inner_lines(), path, tz):
-            while bad:
-                yield bad.pop(0)
-            yield _rewrite(rec, where, tz, yearless)
+        try:
+            for feed in itertools.chain((inner_lines(),), (spooled(s) for s in _after(spools))):
+                for rec in self.inner.parse(feed, path, tz):
+                    while bad:
+                        yield bad.pop(0)
+                    yield _rewrite(rec, where, tz, yearless)
+        finally:
+            for spool in spools.values():
+                spool.close()
         yield from bad
 
 
@@ -1073,10 +1127,10 @@ CONTAINER_PARTIAL_MESSAGE) joined at most: a longer one is read cut there, its f
 to its end, and said (bounded memory, not a silent cut)."""
 
 
-def _too_long(path: str, first: int, parts: int) -> Malformed:
+def _too_long(path: str, first: int, parts: int, cap: int = MAX_JOINED) -> Malformed:
     return Malformed(Source(path, f"line {first}"),
-                     f"a container's line written in {parts}+ records is longer than {MAX_JOINED} characters: "
-                     f"its first {MAX_JOINED} read, the rest of it skipped")
+                     f"a container's line written in {parts}+ records is longer than {cap} characters: "
+                     f"its first {cap} read, the rest of it skipped")
 
 
 class _Skips:

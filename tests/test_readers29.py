@@ -1,0 +1,121 @@
+"""Reader gaps of container logs and unlabelled dumps (readers29): a container's stderr record between two
+lines of a multi-line XML dump on its stdout (Docker's json-file, read whole) is read apart and leaves the
+dump whole; a CRI line in 'P' parts past its cap is said, as Docker's joined-line cap is; a base64 or XML
+dump without a parameter name is named by its root. The logs are built from fixtures/gen_docker27.py's
+response (signed by the test IdP key, verified against fixtures/keys/idp.crt)."""
+from __future__ import annotations
+
+import base64
+import sys
+from pathlib import Path
+
+import pytest
+
+from samlscan import batch
+from samlscan.logs import embedded, wrapped
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "fixtures"))
+sys.path.insert(0, str(ROOT / "tests"))
+import gen_docker27 as GEN  # noqa: E402
+from test_docker27 import EXPECT, _said, _whole  # noqa: E402
+
+
+def _dump_lines() -> list[str]:
+    """A Spring Boot app's DEBUG dump of the response over many lines (its XML's line breaks), between
+    ordinary lines."""
+    resp = GEN.response().decode()
+    head = [GEN.spring_line(i, "INFO", "c.e.demo.web.HomeController", f"GET /home {i:08x}") for i in range(6)]
+    dump = GEN.spring_line(7, "DEBUG", "o.s.s.s.p.s.a.OpenSaml4AuthenticationProvider",
+                           "Received SAML response: " + resp).split("\n")
+    assert len(dump) > 10
+    return head + dump + [GEN.spring_line(9, "INFO", "c.e.demo.web.HomeController", "GET /home done")]
+
+
+def _json_file(records: list[tuple[str, str]]) -> str:
+    return "".join(f'{{"log":{GEN._go_json(text + chr(10))},"stream":"{stream}",'
+                   f'"time":"2025-03-11T08:41:07.{i:06d}Z"}}\n' for i, (stream, text) in enumerate(records))
+
+
+def test_a_stderr_record_between_lines_of_a_stdout_dump_leaves_it_whole(tmp_path, monkeypatch):
+    """Fails on the old code: the stderr record joined the dump (input-xml-malformed, no message)."""
+    lines = _dump_lines()
+    bare = tmp_path / "app.log"
+    bare.write_text("\n".join(lines) + "\n")
+    records = [("stdout", line) for line in lines]
+    at = 10  # (inside the XML)
+    records[at:at] = [("stderr", GEN.spring_line(7, "INFO", "o.h.engine.jdbc", "pool stats 3/10")),
+                      ("stderr", "OpenJDK 64-Bit Server VM warning: Sharing is only supported for boot loader classes")]
+    path = tmp_path / "app-json.log"
+    path.write_text(_json_file(records))
+    want = _said(batch.run_scan([str(bare)], EXPECT, jobs=1))
+    assert want[0] == [[]] and want[1] == []
+    assert _said(_whole(path, monkeypatch)) == want
+
+
+def test_the_other_streams_lines_keep_their_references(tmp_path, monkeypatch):
+    """A dump on stderr between stdout lines is read (after stdout's) with its own file line."""
+    resp = GEN.response().decode()
+    dump = GEN.spring_line(7, "DEBUG", "o.s.s.s.p.s.a.OpenSaml4AuthenticationProvider",
+                           "Received SAML response: " + resp).split("\n")
+    records = [("stdout", GEN.spring_line(i, "INFO", "c.e.demo.web.HomeController", f"GET /home {i}"))
+               for i in range(4)]
+    for k, line in enumerate(dump):
+        records.append(("stderr", line))
+        records.append(("stdout", GEN.spring_line(8, "INFO", "c.e.demo.web.HomeController", f"tick {k}")))
+    path = tmp_path / "err-json.log"
+    path.write_text(_json_file(records))
+    report = _whole(path, monkeypatch)
+    assert _said(report)[:2] == ([[]], [])
+    assert report.messages[0].message.source.ref == "line 5"
+
+
+def _cri(lines: list[tuple[str, str, str]]) -> str:
+    return "".join(f"2026-03-03T10:00:{i // 1000:02d}.{i % 1000:03d}456789Z {stream} {tag} {text}\n"
+                   for i, (stream, tag, text) in enumerate(lines))
+
+
+def test_a_cri_line_past_its_cap_is_said(tmp_path, monkeypatch):
+    """Fails on the old code: the line was cut at the cap without a word, its further parts read as a
+    line of their own."""
+    monkeypatch.setattr(wrapped, "MAX_ENVELOPE", 64 * 1024)
+    ok = [("stdout", "F", GEN.spring_line(i, "INFO", "c.e.demo.web.HomeController", f"GET /home {i:08x}"))
+          for i in range(5)]
+    big = GEN.spring_line(7, "DEBUG", "c.e.demo.web.RequestLog", "After request [cookies=" + "x" * 200_000 + "]")
+    parts = [big[i:i + 16 * 1024] for i in range(0, len(big), 16 * 1024)]
+    cut = [("stdout", "P", p) for p in parts[:-1]] + [("stdout", "F", parts[-1])]
+    cut[2:2] = [("stderr", "F", "OpenJDK 64-Bit Server VM warning: Sharing is only supported")]
+    path = tmp_path / "app.cri.log"
+    path.write_text(_cri(ok + cut + ok))
+    said = [f for f in _whole(path, monkeypatch).input_findings]
+    assert [f.source.ref for f in said] == ["line 6"]
+    assert "longer than 65536 characters" in str(said[0])
+    monkeypatch.setattr(wrapped, "MAX_ENVELOPE", 4 * 1024 * 1024)
+    assert not [f for f in _whole(path, monkeypatch).input_findings if "longer than" in str(f)]
+
+
+ROOTS = [("samlp:AuthnRequest", "SAMLRequest"), ("LogoutRequest", "SAMLRequest"),
+         ("saml2p:LogoutResponse", "SAMLResponse"), ("samlp:Response", "SAMLResponse"),
+         ("samlp:ArtifactResolve", "SAMLRequest"), ("saml:Assertion", "SAMLResponse")]
+
+
+@pytest.mark.parametrize("root,param", ROOTS)
+def test_a_dump_without_a_name_is_named_by_its_root(root, param):
+    """Fails on the old code for the requests: every unnamed dump was a SAMLResponse."""
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+           f'ID="_a1b2c3d4e5f6a7b8c9d0" Version="2.0" IssueInstant="2026-03-03T10:00:01Z"></{root}>')
+    b64 = base64.b64encode(xml.encode()).decode()
+    for text in (b64, b64.replace("+", "%2B").replace("/", "%2F"), xml.replace("\n", "")):
+        got = embedded.find_values(f"2026-03-03 10:00:01 DEBUG o.e.Saml : saml message: {text}")
+        assert [f.param for f in got] == [param], text[:40]
+
+
+def test_a_log_dump_of_a_request_is_read_as_a_request(tmp_path):
+    """The embedded reader's records carry the name (the decoder reads the value by it)."""
+    xml = ('<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_a1b2c3d4e5f6a7b8c9d0" '
+           'Version="2.0" IssueInstant="2026-03-03T10:00:01Z" AssertionConsumerServiceURL="https://sp/acs">'
+           '<saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">https://sp</saml:Issuer>'
+           '</samlp:AuthnRequest>')
+    line = "2026-03-03 10:00:01 DEBUG saml message: " + base64.b64encode(xml.encode()).decode()
+    recs = list(embedded.EmbeddedParser().parse([(1, line)], "x.log", None))
+    assert [r.param for r in recs] == ["SAMLRequest"]
