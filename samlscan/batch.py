@@ -234,7 +234,8 @@ def _ranges(path: str, size: int, pf) -> list[tuple[int, int]] | None:
                 if _starts(pf, window, nl + 1):
                     if parts is None:
                         parts = _parts_in(window, pos - back) if pf.parts else []
-                    if dockerparts.inside(parts, nl + 1) is None:
+                    if dockerparts.inside(parts, nl + 1) is None and not (pf.parts and dockerparts.other_stream_open(
+                            window, nl + 1, len(window), lambda data, at: _starts(pf, data, at))):
                         found = pos - back + nl + 1
                         break
                 off = nl + 1

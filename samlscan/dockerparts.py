@@ -20,25 +20,28 @@ six bytes a character) write in six times as many bytes at most. Below the prefi
 so that a line begun in a block ends in it or the next."""
 _LONG = re.compile(rb"\n(?=[^\n]{%d})" % PART)
 """The line end before a line long enough to be a part (a search for the next newline, at C speed)."""
-_DOCKER = b'{"log":"'
-_STREAM = b'","stream":"'
-"""The end of a record's `log` (a '"' inside the text is escaped: these bytes are never in it)."""
+_LOG = re.compile(rb'"log"[ \t]*:[ \t]*"((?:[^"\\\n]|\\.)*+)"')
+"""A record's `log` string, in any place among its keys: Docker's json-file writes `log` first,
+Fluentd and Fluent Bit re-serialise the record (`{"stream":..,"log":..}`, extra keys such as
+container_name or source, a space after the colon). A '"' inside the text is escaped."""
+_STREAM = re.compile(rb'"stream"[ \t]*:[ \t]*"(stdout|stderr)"')
 
 
 def _state(data, ls: int, le: int) -> tuple[bytes, bool] | None:
     """(stream, whether its line goes on in the stream's next record) of the Docker record on
     data[ls:le], or None for a line that is no such record."""
-    if data[ls:ls + len(_DOCKER)] != _DOCKER:
+    if data[ls:ls + 1] != b"{":
         return None
-    at = data.find(_STREAM, ls, le)
-    if at < 0:
+    log = _LOG.search(data, ls, le)
+    stream = _STREAM.search(data, ls, le) if log is not None else None
+    if stream is None:
         return None
-    stream = bytes(data[at + len(_STREAM):at + len(_STREAM) + 6])
+    end = log.end(1)
     slashes = 0
-    while at - 2 - slashes > ls and data[at - 2 - slashes] == 0x5C:  # ('\\': an escaped one before 'n'?)
+    while end - 2 - slashes >= log.start(1) and data[end - 2 - slashes] == 0x5C:  # (an escaped '\\'?)
         slashes += 1
-    ends = at - ls >= 2 and data[at - 1] == 0x6E and data[at - 2] == 0x5C and slashes % 2 == 1
-    return stream, not ends
+    ends = end - log.start(1) >= 2 and data[end - 1] == 0x6E and data[end - 2] == 0x5C and slashes % 2 == 1
+    return bytes(stream.group(1)), not ends
 
 
 def _line_end(data, ls: int, hi: int) -> int:
@@ -91,3 +94,61 @@ def inside(found: list[tuple[int, int, bool]], at: int) -> int | None:
         if start < at and (at < end or not ended):
             return start
     return None
+
+
+AHEAD = 64
+"""Lines after a record start looked at for the other stream's next line (or its own stream's after a
+kept record): one record of a stream comes between two lines of the other's, not thousands; a stream
+silent longer is taken for one whose record ended."""
+
+
+def other_stream_open(data, at: int, hi: int, starts) -> bool:
+    """Whether the other stream's record goes on past line start `at` (a record start of its own
+    stream): the first line after it of another stream starts no record (`starts(data, ls)`). Its
+    stdout and stderr are copied apart, so a stderr record may come between two lines of a record
+    printed on stdout (an XML dump over many lines): no range starts there. Looked for up to `hi`."""
+    own = _state(data, at, _line_end(data, at, hi))
+    if own is None:
+        return False
+    ls = _line_end(data, at, hi)
+    for _ in range(AHEAD):
+        if ls >= hi:
+            break
+        le = _line_end(data, ls, hi)
+        state = _state(data, ls, le)
+        if state is not None and state[0] != own[0]:
+            return not starts(data, ls)
+        ls = le
+    return False
+
+
+def stream_spans(data, spans: list[tuple[int, int]], hi: int, starts) -> list[tuple[int, int]]:
+    """`spans` (kept records, each from a record start to the next line where any record starts)
+    each grown to its own stream's next record start, when a record of the other stream cut it:
+    the lines of its record after that one are kept with it (and the other stream's between)."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        first = _state(data, s, _line_end(data, s, hi))
+        if first is not None:
+            e = _own_end(data, e, hi, first[0], starts)
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _own_end(data, e: int, hi: int, stream: bytes, starts) -> int:
+    """`e` when the stream's first line at or after it starts a record (or there is none in AHEAD
+    lines), else the start of the stream's first line after it that does (`hi` if none)."""
+    ls, grown, seen = e, False, 0
+    while ls < hi and (grown or seen < AHEAD):  # (grown: to the record's end, each line once)
+        seen += 1
+        le = _line_end(data, ls, hi)
+        state = _state(data, ls, le)
+        if state is not None and state[0] == stream:
+            if starts(data, ls):
+                return ls if grown else e
+            grown = True
+        ls = le
+    return hi if grown else e

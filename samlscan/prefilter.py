@@ -561,6 +561,8 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
         spans = _kept_spans(data, pf, open_record, lo, cut)
         if found:
             spans = _with_parts(data, pf, spans, found, cut)
+        if pf.parts and spans:  # (a record the other stream's record cut: kept to its own end)
+            spans = dockerparts.stream_spans(data, spans, cut, pf.record_start.match)
         if not at_end and data is buf and pf.record_start is not EVERY_LINE:
             cut = _unkept_tail(data, spans, lo, cut, pf.record_start.match)
             inner = dockerparts.inside(found, cut) if found else None

@@ -120,11 +120,13 @@ def test_nothing_tells_the_binding_so_it_is_unknown(line):
     assert f.binding == "unknown"
 
 
-def test_dumps_without_a_name_are_as_before():
+def test_dumps_without_a_name_are_named_by_their_root():
+    """An AuthnRequest dumped without a parameter name is a SAMLRequest (readers29: it was taken for a
+    SAMLResponse whatever its root)."""
     xml = messages.authn_request().decode()
     b64 = encoding.b64(messages.authn_request())
     assert [(f.param, f.binding) for f in find_values(f"DEBUG dump {xml} and {b64}")] == [
-        ("SAMLResponse", "xml"), ("SAMLResponse", "post")]
+        ("SAMLRequest", "xml"), ("SAMLRequest", "post")]
 
 
 # --- the whole reading: binding, query signature, binding-dependent checks -------------------

@@ -6,19 +6,20 @@ response (signed by the test IdP key, verified against fixtures/keys/idp.crt).""
 from __future__ import annotations
 
 import base64
+import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from samlscan import batch
+from samlscan import batch, dockerparts
 from samlscan.logs import embedded, wrapped
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "fixtures"))
 sys.path.insert(0, str(ROOT / "tests"))
 import gen_docker27 as GEN  # noqa: E402
-from test_docker27 import EXPECT, _said, _whole  # noqa: E402
+from test_docker27 import DATA as DOCKER27, EXPECT, _said, _whole  # noqa: E402
 
 
 def _dump_lines() -> list[str]:
@@ -119,3 +120,79 @@ def test_a_log_dump_of_a_request_is_read_as_a_request(tmp_path):
     line = "2026-03-03 10:00:01 DEBUG saml message: " + base64.b64encode(xml.encode()).decode()
     recs = list(embedded.EmbeddedParser().parse([(1, line)], "x.log", None))
     assert [r.param for r in recs] == ["SAMLRequest"]
+
+
+def _interleaved(tmp_path, filler: int) -> tuple[Path, bytes, tuple[int, int]]:
+    """`filler` app lines, the dump with stderr records (each a record start) between its XML lines,
+    `filler` lines again: the path, its bytes and the dump's (first line start, last line end)."""
+    lines = _dump_lines()
+    head = [GEN.spring_line(i % 60, "INFO", "c.e.demo.web.HomeController", f"GET /home {i:08x}") for i in range(filler)]
+    records = [("stdout", line) for line in head]
+    for k, line in enumerate(lines[6:-1]):
+        records.append(("stdout", line))
+        if k >= 2 and k % 3 == 0:
+            records.append(("stderr", GEN.spring_line(7, "INFO", "o.h.engine.jdbc", f"pool stats {k}/10")))
+    records += [("stdout", line) for line in head]
+    path = tmp_path / "ranged-json.log"
+    path.write_text(_json_file(records))
+    data = path.read_bytes()
+    first = data.index(b"Received SAML response")
+    first = data.rfind(b"\n", 0, first) + 1
+    last = data.index(b"Response\\u003e")
+    return path, data, (first, data.index(b"\n", last) + 1)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_dump_cut_by_the_other_streams_records_is_read_whole_in_ranges(tmp_path, monkeypatch, jobs):
+    """Fails on the old code: the prefilter ended the dump's record at the first stderr record start
+    (the rest of its XML dropped: input-xml-malformed) and a range was cut at one."""
+    path, data, (first, last) = _interleaved(tmp_path, 400)
+    whole = _said(_whole(path, monkeypatch))
+    assert whole[:2] == ([[]], [])
+    assert _said(batch.run_scan([str(path)], EXPECT, jobs=jobs)) == whole  # (prefiltered, one range)
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 8 * 1024)
+    cuts = [u.start for u in batch.plan([str(path)])]
+    assert len(cuts) > 8 and not [c for c in cuts if first < c < last]
+    assert [c for c in cuts if abs(c - first) < 16 * 1024]  # (a cut was looked for around it)
+    assert _said(batch.run_scan([str(path)], EXPECT, jobs=jobs)) == whole
+
+
+def _fluentd(text: str) -> str:
+    """Docker's records as Fluentd / Fluent Bit forward them: `stream` first, extra keys, the same
+    text (Go's escapes kept: '<', '>', '&' as \\u003c..)."""
+    rows = []
+    for line in text.splitlines():
+        obj = json.loads(line)
+        row = {"stream": obj["stream"], "log": obj["log"], "time": obj["time"], "container_name": "/demo",
+               "source": obj["stream"]}
+        rows.append(json.dumps(row).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_fluentd_records_are_joined_in_ranges_as_in_the_whole_reading(tmp_path, monkeypatch, jobs):
+    """Fails on the old code: a record not starting '{"log":"' was no part (dockerparts found no
+    line in parts): the prefiltered and ranged readings lost the message."""
+    path = tmp_path / "fluent.log"
+    path.write_text(_fluentd(GEN.json_file(GEN.time_at_part((DOCKER27 / "response.xml").read_bytes(), 3000))))
+    data = path.read_bytes()
+    assert len(dockerparts.groups(data, 0, len(data))) == 1
+    whole = _said(_whole(path, monkeypatch))
+    assert whole == ([[]], [], ["success"])
+    assert _said(batch.run_scan([str(path)], EXPECT, jobs=jobs)) == whole
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 96 * 1024)
+    assert len(batch.plan([str(path)])) > 8
+    assert _said(batch.run_scan([str(path)], EXPECT, jobs=jobs)) == whole
+
+
+@pytest.mark.parametrize("record,state", [
+    ('{"log":"a\\n","stream":"stdout","time":"t"}', (b"stdout", False)),
+    ('{"stream":"stderr","log":"a part"}', (b"stderr", True)),
+    ('{"time": "t", "stream": "stdout", "log": "ends in a backslash\\\\\\\\", "source": "stdout"}', (b"stdout", True)),
+    ('{"log": "a \\"quoted\\" \\\\n", "stream": "stdout"}', (b"stdout", True)),
+    ('{"log": "the \\"stream\\":\\"stderr\\" key", "stream": "stdout"}', (b"stdout", True)),
+    ('{"message":"no log key","stream":"stdout"}', None),
+])
+def test_a_records_stream_and_part_in_any_key_order(record, state):
+    data = record.encode()
+    assert dockerparts._state(data, 0, len(data)) == state
