@@ -196,3 +196,35 @@ def test_fluentd_records_are_joined_in_ranges_as_in_the_whole_reading(tmp_path, 
 def test_a_records_stream_and_part_in_any_key_order(record, state):
     data = record.encode()
     assert dockerparts._state(data, 0, len(data)) == state
+
+
+def _go_log(tmp_path, rows: list[dict], name: str) -> dict:
+    from test_embedded27 import SP_CERT, _check
+    from test_goescape28 import go_json
+
+    return _check(tmp_path, "".join(go_json(row) + "\n" for row in rows), "--sp-cert", SP_CERT, name=name)
+
+
+@pytest.mark.parametrize("field", ["msg", "url", "location"])
+@pytest.mark.parametrize("filler", [5, 900])
+def test_a_go_json_logs_redirect_url_keeps_its_query_and_verifies(tmp_path, field, filler):
+    """A Go app's JSON lines (encoding/json: '&' as \\u0026) with the signed redirect URL of
+    fixtures/requests (sp.key, TEST-ONLY) in its message or a field of its own: every parameter kept,
+    the query's signature verified. Fails on the old code for the small log (read as one pasted
+    query: its value ran on past '\\u0026RelayState=': input-bad-base64); the big one is read by the
+    embedded reader (tests/test_goescape28.py's path)."""
+    from test_goescape28 import SIGNED_URL
+
+    def row(i: int) -> dict:
+        text = f"Redirecting to {SIGNED_URL}" if field == "msg" else "redirecting to the IdP"
+        out = {"level": "debug", "ts": f"2025-10-10T13:{i // 60 % 60:02d}:{i % 60:02d}Z", "msg": text}
+        if field != "msg":
+            out[field] = SIGNED_URL
+        return out
+
+    rows = [{"level": "info", "ts": f"2025-10-10T13:{i // 60 % 60:02d}:{i % 60:02d}Z", "msg": f"GET /home?a=1&b={i}"}
+            for i in range(filler)]
+    doc = _go_log(tmp_path, rows[:filler // 2] + [row(filler // 2)] + rows[filler // 2:], f"{field}.log")
+    (msg,) = doc["messages"]
+    assert msg["type"] == "AuthnRequest" and msg["binding"] == "redirect"
+    assert msg["redirect_signature"]["verified"] is True

@@ -155,6 +155,10 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         return [RawMessage(source, "XML", text.lstrip("\ufeff \t\r\n"), "xml", captured_at=captured_at)], []
     if kind == "base64":
         return [RawMessage(source, "SAMLResponse", text, "post", captured_at=captured_at)], []
+    if kind == "query":  # (a JSON line pasted or a small JSON log: Go writes its query's '&' as \u0026)
+        from samlscan.logs.embedded import html_unescaped
+
+        text = html_unescaped(text)
     found = from_query(text, source, captured_at) if kind == "query" else []
     if found:
         return found, []

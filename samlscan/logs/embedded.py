@@ -130,8 +130,7 @@ def find_values(text: str) -> list[Found]:
     """The SAML values of one line (find_embedded), each with its parameter and binding."""
     if not may_hold(text):  # cheap pre-filter: most log lines carry nothing
         return []
-    if "\\u00" in text and _HTML_ESCAPED.search(text):
-        text = _json_decoded(text)
+    text = html_unescaped(text)
     found: list[tuple[int, int, tuple]] = []
     runs = None
     for m in _PARAM.finditer(text):
@@ -168,6 +167,12 @@ def _b64_head(value: str) -> str:
         return base64.b64decode(chunk[:len(chunk) // 4 * 4]).decode("utf-8", "replace")
     except ValueError:
         return ""
+
+
+def html_unescaped(text: str) -> str:
+    """`text` with its JSON escapes undone when an encoder wrote '&', '<' or '>' so (_HTML_ESCAPED: a
+    query's '\\u0026RelayState=' is its '&'), else as it is."""
+    return _json_decoded(text) if "\\u00" in text and _HTML_ESCAPED.search(text) else text
 
 
 def _json_decoded(text: str) -> str:
