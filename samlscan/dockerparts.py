@@ -1,4 +1,5 @@
-"""Docker json-file lines written in several records, found in a log's bytes (for the prefilter).
+"""Docker json-file lines written in several records (and CRI lines in 'P' parts), found in a log's
+bytes (for the prefilter), and the records of a container's other stream between a record's lines.
 
 Docker's log copier reads a container's output into a 16 KiB buffer; a line longer than that is logged
 in parts, each a record of its own, every part but the last without the line's final newline in its
@@ -27,11 +28,17 @@ container_name or source, a space after the colon). A '"' inside the text is esc
 _STREAM = re.compile(rb'"stream"[ \t]*:[ \t]*"(stdout|stderr)"')
 
 
+_CRI = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d) (stdout|stderr) ([PF])\b")
+"""A CRI log file's line (containerd, CRI-O): its stream, and 'P' for a part its next line of the
+stream goes on (wrapped._CRI_TAG: the same lines, as the reader joins them)."""
+
+
 def _state(data, ls: int, le: int) -> tuple[bytes, bool] | None:
-    """(stream, whether its line goes on in the stream's next record) of the Docker record on
-    data[ls:le], or None for a line that is no such record."""
+    """(stream, whether its line goes on in the stream's next record) of the Docker record or CRI
+    line on data[ls:le], or None for a line that is neither."""
     if data[ls:ls + 1] != b"{":
-        return None
+        cri = _CRI.match(data, ls, le)
+        return (bytes(cri.group(1)), cri.group(2) == b"P") if cri is not None else None
     log = _LOG.search(data, ls, le)
     stream = _STREAM.search(data, ls, le) if log is not None else None
     if stream is None:

@@ -48,9 +48,10 @@ class Prefilter:
     """A console capture's: terminal control sequences are stripped from each block before the
     record starts and keep literals are looked for (they hide a line's time: samlscan/ansi.py)."""
     parts: bool = False
-    """Docker's json-file records: a line longer than its copier's buffer is several records, kept or
-    skipped together (samlscan/dockerparts.py: a keep literal in any part keeps them all, with the
-    other stream's records between them), never cut apart by a block's or a range's edge."""
+    """Docker's json-file records (and a CRI file's lines): a line longer than its copier's buffer is
+    several records, kept or skipped together (samlscan/dockerparts.py: a keep literal in any part
+    keeps them all, with the other stream's records between them), never cut apart by a block's or a
+    range's edge; a record the other stream's record start cut is kept to its own stream's next one."""
     documents: bool = False
     """A kept line that opens an XML document without closing it keeps the lines up to its root's
     closing tag (LONG_LINE at most) and, when it is a line of its own, the line before it (the

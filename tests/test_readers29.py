@@ -228,3 +228,46 @@ def test_a_go_json_logs_redirect_url_keeps_its_query_and_verifies(tmp_path, fiel
     (msg,) = doc["messages"]
     assert msg["type"] == "AuthnRequest" and msg["binding"] == "redirect"
     assert msg["redirect_signature"]["verified"] is True
+
+
+def _cri_file(path: Path, records: list[tuple[str, str]]) -> bytes:
+    """CRI lines (containerd, CRI-O): each line cut into 16 KiB 'P' parts ended by an 'F' one."""
+    rows = []
+    for stream, line in records:
+        raw = line.encode()
+        parts = [raw[i:i + GEN.PART].decode() for i in range(0, len(raw), GEN.PART)] or [""]
+        rows += [(stream, "P" if k < len(parts) - 1 else "F", part) for k, part in enumerate(parts)]
+        if len(parts) > 2:  # (the other stream between two parts)
+            rows[-2:-2] = [("stderr", "F", GEN.STDERR)]
+    path.write_text(_cri([(s, t, x) for s, t, x in rows]))
+    return path.read_bytes()
+
+
+def test_a_cri_files_stderr_between_lines_of_a_dump_leaves_it_whole(tmp_path, monkeypatch):
+    """Fails on the old code, whole and prefiltered: the stderr line joined the XML (malformed)."""
+    lines = _dump_lines()
+    records = [("stdout", line) for line in lines]
+    records[10:10] = [("stderr", GEN.spring_line(7, "INFO", "o.h.engine.jdbc", "pool stats 3/10"))]
+    path = tmp_path / "app.cri.log"
+    _cri_file(path, records)
+    bare = tmp_path / "app.log"
+    bare.write_text("\n".join(lines) + "\n")
+    want = _said(batch.run_scan([str(bare)], EXPECT, jobs=1))
+    assert _said(_whole(path, monkeypatch)) == want
+    assert _said(batch.run_scan([str(path)], EXPECT, jobs=1)) == want
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_cri_line_in_parts_is_read_whole_in_ranges(tmp_path, monkeypatch, jobs):
+    """The CRI file's 'P' parts are kept and never cut apart as Docker's are (fails on the old code: a
+    range was cut at the part that starts with a time; its message lost)."""
+    path = tmp_path / "ranged.cri.log"
+    lines = GEN.time_at_part((DOCKER27 / "response.xml").read_bytes(), 1500)
+    data = _cri_file(path, [("stdout", line) for line in lines])
+    (start, end, ended), = dockerparts.groups(data, 0, len(data))
+    whole = _said(_whole(path, monkeypatch))
+    assert whole == ([[]], [], ["success"])
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 16 * 1024)
+    cuts = [u.start for u in batch.plan([str(path)])]
+    assert len(cuts) > 8 and not [c for c in cuts if start < c < end]
+    assert _said(batch.run_scan([str(path)], EXPECT, jobs=jobs)) == whole

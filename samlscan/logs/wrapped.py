@@ -199,14 +199,15 @@ class LinePrefixed:
                     if held is not None:
                         parts[held][1].append(line)
                     elif spool is not None:
-                        _spool(spool, at, line, None)
+                        _spool(spool, at, line, None, "c")
                     else:
                         yield at, line
                     continue
                 last, at, held, dropped = no, no, None, False
                 stamp = _full_time(line)
                 text = strip_prefixes(line, self.via)
-                stream = _stream_of(line) if self.via == "container" else None
+                cri = _CRI_TAG.match(line)
+                stream = _stream_of(line) if self.via == "container" else cri[1] if cri is not None else None
                 if stream is not None and first_stream is None:
                     first_stream = stream
                 spool = None
@@ -216,13 +217,12 @@ class LinePrefixed:
                     spool = spools.get(stream)
                     if spool is None:
                         spool = spools[stream] = tempfile.TemporaryFile("w+", encoding="utf-8")
-                    _spool(spool, no, text, stamp)
+                    _spool(spool, no, text, stamp, cri[2] if cri is not None else None)
                     continue
                 if stamp is not None:
                     _remember(stamps, no, stamp)
                 if self.via == "syslog-file":
                     text, indent = _under_header(line, text, indent)
-                cri = _CRI_TAG.match(line)
                 if cri is not None and cri[1] in over:  # the rest of a line past the cap: skipped
                     if cri[2] == "F":
                         over.discard(cri[1])
@@ -252,12 +252,17 @@ class LinePrefixed:
                     yield first, piece
 
         def spooled(spool):
+            """A stream's lines: a CRI stream's (its stderr) 'P' parts numbered by their first, one line."""
             spool.seek(0)
+            at = first = None
             for row in spool:
-                no, stamp, text = json.loads(row)
-                if stamp is not None:
-                    _remember(stamps, no, stamp)
-                yield no, text
+                no, stamp, text, tag = json.loads(row)
+                if tag != "c":  # (a later chunk of the line before: its number)
+                    if stamp is not None:
+                        _remember(stamps, no, stamp)
+                    at = first if first is not None else no
+                    first = at if tag == "P" else None
+                yield at, text
 
         yearless = getattr(self.inner, "yearless", False)
         try:
@@ -283,8 +288,8 @@ def _after(spools: dict) -> Iterator:
     yield from list(spools.values())
 
 
-def _spool(spool, no: int, text: str, stamp: str | None) -> None:
-    spool.write(json.dumps([no, stamp, text]) + "\n")
+def _spool(spool, no: int, text: str, stamp: str | None, tag: str | None = None) -> None:
+    spool.write(json.dumps([no, stamp, text, tag]) + "\n")
 
 
 def _remember(stamps: dict[int, str], no: int, stamp: str) -> None:
@@ -382,8 +387,10 @@ _TIME_PREFIX = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d
 
 @functools.lru_cache(maxsize=16)
 def _time_prefixed(inner):
-    # (its other fields kept: a coloured capture's is stripped before the prefix is looked for too)
-    return dataclasses.replace(inner, record_start=re.compile(_TIME_PREFIX + b"(?:" + inner.record_start.pattern + b")"))
+    # (its other fields kept: a coloured capture's is stripped before the prefix is looked for too;
+    # a CRI file's lines in 'P' parts and its two streams as Docker's records: dockerparts)
+    return dataclasses.replace(inner, record_start=re.compile(_TIME_PREFIX + b"(?:" + inner.record_start.pattern + b")"),
+                               parts=True)
 
 
 # --- envelopes -------------------------------------------------------------------------------
