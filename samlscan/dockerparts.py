@@ -51,6 +51,15 @@ def _state(data, ls: int, le: int) -> tuple[bytes, bool] | None:
     return bytes(stream.group(1)), not ends
 
 
+def _stream(data, ls: int, le: int) -> bytes | None:
+    """The stream of the Docker record or CRI line on data[ls:le] (_state's, without reading its text)."""
+    if data[ls:ls + 1] != b"{":
+        cri = _CRI.match(data, ls, le)
+        return bytes(cri.group(1)) if cri is not None else None
+    m = _STREAM.search(data, ls, le)
+    return bytes(m.group(1)) if m is not None else None
+
+
 def _line_end(data, ls: int, hi: int) -> int:
     nl = data.find(b"\n", ls, hi)
     return nl + 1 if nl >= 0 else hi
@@ -114,7 +123,7 @@ def other_stream_open(data, at: int, hi: int, starts) -> bool:
     stream): the first line after it of another stream starts no record (`starts(data, ls)`). Its
     stdout and stderr are copied apart, so a stderr record may come between two lines of a record
     printed on stdout (an XML dump over many lines): no range starts there. Looked for up to `hi`."""
-    own = _state(data, at, _line_end(data, at, hi))
+    own = _stream(data, at, _line_end(data, at, hi))
     if own is None:
         return False
     ls = _line_end(data, at, hi)
@@ -122,8 +131,8 @@ def other_stream_open(data, at: int, hi: int, starts) -> bool:
         if ls >= hi:
             break
         le = _line_end(data, ls, hi)
-        state = _state(data, ls, le)
-        if state is not None and state[0] != own[0]:
+        stream = _stream(data, ls, le)
+        if stream is not None and stream != own:
             return not starts(data, ls)
         ls = le
     return False
@@ -135,9 +144,9 @@ def stream_spans(data, spans: list[tuple[int, int]], hi: int, starts) -> list[tu
     the lines of its record after that one are kept with it (and the other stream's between)."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        first = _state(data, s, _line_end(data, s, hi))
+        first = _stream(data, s, _line_end(data, s, hi))
         if first is not None:
-            e = _own_end(data, e, hi, first[0], starts)
+            e = _own_end(data, e, hi, first, starts)
         if out and s <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], e))
         else:
@@ -152,8 +161,7 @@ def _own_end(data, e: int, hi: int, stream: bytes, starts) -> int:
     while ls < hi and (grown or seen < AHEAD):  # (grown: to the record's end, each line once)
         seen += 1
         le = _line_end(data, ls, hi)
-        state = _state(data, ls, le)
-        if state is not None and state[0] == stream:
+        if _stream(data, ls, le) == stream:
             if starts(data, ls):
                 return ls if grown else e
             grown = True
