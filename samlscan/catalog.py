@@ -31,7 +31,7 @@ PRODUCTS = (
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
     "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
-    "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js",
+    "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js", "cas", "forgerock", "wso2",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
 
@@ -529,7 +529,7 @@ def _ranked(text: str, idx: _Index, product: str | None) -> list[tuple]:
 
 IDP_PRODUCTS = frozenset({"entra", "okta", "google", "auth0", "adfs", "keycloak", "shibboleth", "authentik",
                           "simplesamlphp", "pysaml2", "pingfederate", "onelogin", "pingone", "duo",
-                          "jumpcloud"})
+                          "jumpcloud", "cas", "forgerock", "wso2"})
 """Products that act as IdPs and write StatusMessages (SimpleSAMLphp and pysaml2 are SPs too:
 _an_idps_refusal keeps only the refusals an IdP states)."""
 IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", "adfs": "AD FS",
@@ -538,7 +538,7 @@ IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", 
              "aws-identity-center": "AWS IAM Identity Center", "pingone": "PingOne", "duo": "Duo",
              "salesforce": "Salesforce", "zoho": "Zoho Directory", "jumpcloud": "JumpCloud",
              "oracle-oam": "Oracle Access Manager", "forgerock": "ForgeRock AM", "wso2": "WSO2 Identity Server",
-             "cloudflare": "Cloudflare Access", "spid": "SPID"}
+             "cloudflare": "Cloudflare Access", "spid": "SPID", "cas": "Apereo CAS"}
 """How the catalog's fixes name each IdP product in a clause of its own ('Okta: the app's ...')."""
 
 
