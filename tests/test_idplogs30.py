@@ -66,6 +66,7 @@ def test_cas_log_saml2_refusals():
     assert _read("cas.log", "cas") == [
         (utc(2026, 3, 3, 10, 12, 1), "failure", "app-not-found", None, None, "https://wiki.example.com/saml", None),
         (utc(2026, 3, 3, 10, 12, 9), "failure", "app-not-found", None, None, SP, None),
+        (utc(2026, 3, 3, 10, 13, 2), "failure", "user-not-assigned", "cid", None, SP, None),
     ]
 
 

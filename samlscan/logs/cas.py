@@ -20,7 +20,9 @@ Granted' (the same filter). Every other action (AUTHENTICATION_SUCCESS, TICKET_G
 is a step of CAS's own login: 'info'.
 cas.log: log4j2's `%d %p [%c] - <%m>` (CAS's default log4j2.xml; the '<>' optional): a WARN or
 ERROR of an org.apereo / org.jasig logger whose message the catalog knows ('Service [..] is not
-found in service registry.', 'Cannot find metadata linked to ..', apereo/cas sources) is a failure.
+found in service registry.', 'Cannot find metadata linked to ..', 'Cannot grant access to service
+[..]; it is not authorized for use by [<user>].', apereo/cas sources) is a failure; the last names
+the user.
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ _LOG = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)\s+
                   r"\s+-\s+<?(.*?)>?\s*$")
 _JAVA_DATE = re.compile(r"^[A-Z][a-z]{2} ([A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}) (\S+) (\d{4})$")
 _APP = re.compile(r"\b(?:service|entityId|providerId|issuer)=\[?([^\s,}\]]+)")
-_SERVICE = re.compile(r"(?:Service \[|linked to \[?)([^\]\s]+)")
+_SERVICE = re.compile(r"(?:[Ss]ervice \[|linked to \[?)([^\]\s]+)")
+_FOR_USER = re.compile(r"for use by \[([^\]]+)\]")
 _LOGIN = ("SAML2_RESPONSE", "AUTHENTICATION", "SERVICE_TICKET", "SERVICE_ACCESS_ENFORCEMENT")
 """The actions of a browser's login to an SP through CAS (their failures fail it)."""
 _FAILED = ("_FAILED", "_NOT_CREATED", "_DENIED")
@@ -197,9 +200,10 @@ def _logline(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     if time is None:
         yield malformed(path, no, "a cas.log line without a readable time")
         return
-    app = _SERVICE.search(msg)
+    app, user = _SERVICE.search(msg), _FOR_USER.search(msg)
     yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp", outcome="failure",
-                   text=msg, code=code, app=app[1].rstrip(".") if app else None, local_time=local)
+                   text=msg, code=code, user=user[1] if user else None, app=app[1].rstrip(".") if app else None,
+                   local_time=local)
 
 
 PARSER = CasParser()
