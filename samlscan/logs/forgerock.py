@@ -56,7 +56,8 @@ def _user(obj: dict) -> str | None:
 def _reason(obj: dict) -> str | None:
     """The authentication record's why: an entry's failureReason, else its moduleId (the module or
     tree node that refused the user)."""
-    for entry in obj.get("entries") or ():
+    entries = obj.get("entries")
+    for entry in entries if isinstance(entries, list) else ():
         info = entry.get("info") if isinstance(entry, dict) else None
         if isinstance(info, dict):
             reason = text_or_none(info.get("failureReason")) or text_or_none(
