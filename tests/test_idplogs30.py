@@ -234,3 +234,15 @@ def test_the_idps_failure_and_sonarqubes_refusal_are_one_attempt(tmp_path, idp, 
     (a,) = joined
     assert (a["outcome"], a["root_cause"]) == ("failure", cause)
     assert {Path(e["input"]).name for e in a["evidence"]} == {idp, "web.log"}
+
+
+def test_am_record_with_odd_entries_is_still_read(tmp_path):
+    """entries that is no list (a flattened export): the record's result still counts."""
+    rec = json.loads((DATA / "authentication.audit.json").read_text().splitlines()[1])
+    rec["entries"] = 5
+    path = tmp_path / "authentication.audit.json"
+    path.write_text(json.dumps(rec) + "\n")
+    recs = records(path)
+    assert malformed_lines(recs) == []
+    (ev,) = events(recs)
+    assert (ev.outcome, ev.code, ev.user) == ("failure", "idp-authentication-failed", "ben")
