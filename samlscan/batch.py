@@ -23,7 +23,7 @@ from typing import Iterator
 from samlscan import dockerparts, engine, jsonsplit
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
-from samlscan.logs import sonarqube
+from samlscan import logzones
 from samlscan.model import InputResult
 from samlscan.prefilter import (
     Prefilter,
@@ -621,11 +621,9 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     if unmatched:
         report = replace(report, notes=report.notes + tuple(
             f"--timezone '{glob}=...' names no input: its logs were read in the default zone" for glob in unmatched))
-    zoneless = [i for i in report.inputs if i.kind == sonarqube.KIND and i.events and not tz.given(i.path)]
-    if zoneless:  # (said of a web.log with a login in it: its times are what a verdict is judged at)
-        timed = {e.source.input for e in report.events if e.outcome in ("failure", "success")}
-        report = replace(report, notes=report.notes + tuple(sonarqube.zone_note(i.path) for i in zoneless
-                                                            if i.messages or i.path in timed))
+    zoneless = logzones.notes(report.inputs, report.events, tz.given)  # (read as UTC unasked)
+    if zoneless:
+        report = replace(report, notes=report.notes + zoneless)
     if not report.events:
         return report
     from samlscan.logs._common import dst_note

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from samlscan.cli import main
 
-WEB_LOG = Path(__file__).resolve().parent / "data" / "case11" / "web.log"
+WEB_LOG = Path(__file__).resolve().parent / "data" / "case10" / "web.log"  # (text: no zone)
+JSON_LOG = WEB_LOG.parents[1] / "case11" / "web.log"  # (JSON: each date with its offset)
 
 
 def _notes(*args: str) -> list[str]:
@@ -25,6 +26,11 @@ def test_a_web_log_without_a_zone_says_it_was_read_as_utc():
 @pytest.mark.parametrize("zone", ["web.log=Europe/Paris", "UTC", "+02:00"])
 def test_a_zone_given_for_it_is_not_questioned(zone):
     assert not [n for n in _notes(str(WEB_LOG), "--timezone", zone) if "without a zone" in n]
+
+
+def test_a_json_web_log_says_nothing_of_its_zone():
+    """SonarQube's JSON log writes each date with its offset (+01:00): nothing was read as UTC."""
+    assert not [n for n in _notes(str(JSON_LOG)) if "without a zone" in n]
 
 
 def test_logs_whose_times_carry_a_zone_say_nothing_of_it():

@@ -79,7 +79,7 @@ def test_an_idp_clock_ahead_for_one_login_is_said_at_that_login():
     no user and no ID, and the log's other login seen by the capture agrees with it to the second,
     so no offset of the whole log exists: nothing said where the IdP's line of that login was."""
     doc = _scan(str(CASE14), "--sonar-settings", str(CASE14 / "sonar.properties"))
-    (note,) = _notes(doc, "simplesamlphp.log")
+    (note,) = [n for n in _notes(doc, "simplesamlphp.log") if "without a zone" not in n]  # (zones30's own)
     assert note.startswith(f"{CASE14 / 'simplesamlphp.log'} [line 14] logs at 09:58:20 the response "
                            f"{CASE14 / 'firefox-lena.har'} [entry 6] received at 09:48:21")
     assert "ran 599 s ahead of the capture" in note

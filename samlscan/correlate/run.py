@@ -25,7 +25,7 @@ from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pa
 from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
                                        _message_piece, _response_key)
 from samlscan.correlate.posts import replayed_posts, same_posts
-from samlscan.logs.sonarqube import zone_note
+from samlscan.logzones import withdrawn
 from samlscan.correlate.said import marks, quoted, said_notes
 from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
 from samlscan.gcpause import no_cyclic_gc
@@ -172,8 +172,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     elif len(mixed) > 1:  # nothing tells which one is the SP: say so, and how to choose
         notes.append(f"the IdP logs hold sign-ins to {len(mixed)} applications: {_top_apps(mixed)}; "
                      "pass --app with the SP's name to keep its own")
-    # a web.log whose offset was measured has its own note with the zone to pass: not the general one too
-    said = {zone_note(src) for src, off in offsets.items() if abs(off.total_seconds()) >= 1}
-    kept = tuple(n for n in report.notes if n not in said) if said else report.notes
+    # a log whose offset was measured has its own note with the zone to pass (or was found on UTC): not
+    # the general one too
+    kept = withdrawn(report.notes, list(offsets))
     done = replace(report, attempts=tuple(attempts), notes=kept + tuple(notes))
     return replace(done, cause_findings=tuple(cause_findings(done)))

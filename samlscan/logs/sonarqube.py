@@ -127,14 +127,6 @@ KIND = f"log:{PRODUCT}"
 """An input read as SonarQube's web.log (InputResult.kind)."""
 
 
-def zone_note(path: str) -> str:
-    """Said of a web.log read without --timezone: its times carry no zone (logback's
-    '%d{yyyy.MM.dd HH:mm:ss}', the JVM's default zone: the server's), so they were read as UTC."""
-    name = path.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
-    return (f"{path}: SonarQube writes its log times without a zone, in the server's own: read as UTC (a Docker "
-            f"image runs in UTC); if the server runs in another zone, pass --timezone '{name}=<its zone>'")
-
-
 class SonarQubeParser:
     name = PRODUCT
 
