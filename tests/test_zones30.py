@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parent / "data"
 _MARK = "writes its log times without a zone"
 
 # per reader: its zone-less sample, the words of where its product takes its zone, a zoned sample of
-# the same product (None: none recorded; Google's zone-less one is made from case 9's)
+# the same product (None: none recorded; Google's and authentik's zone-less ones are made: _MADE)
 _ROWS = """
 sonarqube     | case10/web.log              | the JVM's user.timezone      | case11/web.log
 keycloak      | case11/keycloak-server.log  | the JVM's user.timezone      | case11/keycloak-events.json
@@ -27,6 +27,7 @@ adfs          | case8/adfs-admin-copied.txt | Windows zone                 | cas
 goapps        | goapps/gitea.log            | the process's TZ             | goapps/teleport.log
 sp-app        | case8/django-app.log        | the process's TZ for Python  | None
 google        | None                        | the admin's display zone     | case9/saml-log-events.csv
+authentik     | None                        | the container's TZ           | idplogs21/authentik-event-originals.jsonl
 """
 FAMILIES = {cells[0]: tuple(None if c == "None" else c for c in cells[1:])
             for cells in ([c.strip() for c in row.split("|")] for row in _ROWS.strip().splitlines())}
@@ -40,9 +41,25 @@ def _google_zoneless(tmp: Path) -> Path:
     return out
 
 
+def _authentik_server_log(tmp: Path) -> Path:
+    """authentik's server container log: structlog JSON with TimeStamper(fmt="iso", utc=False), a
+    'timestamp' without a zone (authentik/lib/logging.py), one "Created Event" line per event."""
+    line = ('{{"action": "{action}", "client_ip": "192.0.2.1{n}", "context": {context}, "event": "Created Event", '
+            '"level": "info", "logger": "authentik.events.models", "pid": 7, "request_id": "{n}c1f0c5e8d1d4f4e", '
+            '"timestamp": "2025-03-11T09:4{n}:02.123456", "user": {{"username": "{user}", "pk": {n}}}}}\n')
+    out = tmp / "authentik-server.log"
+    out.write_text(line.format(action="login", n=1, context='{"auth_method": "password"}', user="alice")
+                   + line.format(action="login_failed", n=2, user="AnonymousUser",
+                                 context='{"message": "Invalid credentials", "username": "bob"}'))
+    return out
+
+
+_MADE = {"google": _google_zoneless, "authentik": _authentik_server_log}
+
+
 def _sample(reader: str, tmp: Path) -> Path:
     rel = FAMILIES[reader][0]
-    return _google_zoneless(tmp) if rel is None else DATA / rel
+    return _MADE[reader](tmp) if rel is None else DATA / rel
 
 
 def _zone_notes(*args: str, jobs: str = "1") -> list[str]:
