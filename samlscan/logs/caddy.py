@@ -17,12 +17,11 @@ any proxy's access line (sqaccess.logins).
 """
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
-from samlscan.logs._common import from_epoch, parse_iso
+from samlscan.logs._common import from_epoch, json_or_none, parse_iso
 from samlscan.logs.base import Record
 
 NAME = "caddy-access"
@@ -45,10 +44,7 @@ def read(no: int, line: str) -> sqaccess._Request | None:
     """An access line of a SAML path as a request, or None."""
     if _MARK not in line or not line.lstrip().startswith("{"):
         return None
-    try:
-        row = json.loads(line)
-    except ValueError:
-        return None
+    row = json_or_none(line)  # (None too for a line nested past json's limit: RecursionError)
     request = row.get("request") if isinstance(row, dict) else None
     uri = request.get("uri") if isinstance(request, dict) else None
     status = row.get("status") if isinstance(uri, str) else None

@@ -17,13 +17,12 @@ no router, a 502/503/504 of its load balancer) is marked so (`_Request.proxy`): 
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import cached_property
 from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
-from samlscan.logs._common import first_ip, parse_iso
+from samlscan.logs._common import first_ip, json_or_none, parse_iso
 from samlscan.logs.base import Record
 
 NAME = "traefik-access"
@@ -77,10 +76,7 @@ def read_common(no: int, line: str) -> sqaccess._Request | None:
 def _row(line: str) -> dict | None:
     if not line.lstrip().startswith("{") or not all(k in line for k in _JSON_KEYS):
         return None
-    try:
-        row = json.loads(line)
-    except ValueError:
-        return None
+    row = json_or_none(line)  # (None too for a line nested past json's limit: RecursionError)
     return row if isinstance(row, dict) else None
 
 

@@ -441,7 +441,12 @@ _LOG_ANALYTICS_TEXT = ("LogMessage", "LogEntry", "Log", "Log_s")
 Apps' ContainerAppConsoleLogs `Log` (`Log_s` in its older custom table)."""
 
 
-def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
+_NESTED = 8
+"""Wrappers in wrappers unwrapped at most (Splunk's `result`, Sumo Logic's `map`, Elastic's `_source`:
+one or two in real exports): a record nested deeper wraps nothing (no recursion past Python's limit)."""
+
+
+def _inner_of(obj: Any, strong: bool, depth: int = 0) -> tuple[str, Any] | None:
     """(original text, wrapper time) of one JSON record, or None when it wraps nothing.
 
     Strong shapes name a field no product log uses (Splunk `_raw`, Elasticsearch `_source`,
@@ -453,8 +458,10 @@ def _inner_of(obj: Any, strong: bool) -> tuple[str, Any] | None:
         return None
     for key in ("result", "map", "_source"):  # Splunk export, Sumo Logic job, Elasticsearch hit
         inner = obj.get(key)
-        if isinstance(inner, dict):
-            got = _inner_of(inner, strong) or _inner_of(inner, False)
+        if isinstance(inner, dict) and depth < _NESTED:
+            # (an inner record is read weakly: whatever a strong reading finds, a weak one finds
+            # first too; asking both was 2**depth calls, a 10 kB record of nested `result` hung)
+            got = _inner_of(inner, False, depth + 1)
             if got is not None:
                 return got[0], got[1] if got[1] is not None else _time_of(obj)
     raw = _str(obj.get("_raw"))  # Splunk, Sumo Logic
@@ -528,12 +535,12 @@ _CSV_HOST = ("host", "host.name", "hostname", "_sourcehost", "computer")
 Analytics `Computer`."""
 
 
-def _host_of(obj: dict) -> str | None:
+def _host_of(obj: dict, depth: int = 0) -> str | None:
     """The host a SIEM record names (Splunk `result.host`, Elastic `_source.host.name`, Sumo Logic
     `_sourceHost`, Log Analytics `Computer`), or None."""
     for key in ("result", "map", "_source"):
         if isinstance(obj.get(key), dict):
-            return _host_of(obj[key])
+            return _host_of(obj[key], depth + 1) if depth < _NESTED else None
     host = obj.get("host")
     if isinstance(host, dict):
         host = host.get("name") or host.get("hostname")
