@@ -50,7 +50,7 @@ def _deep(mark: str, depth: int = 10_000) -> str:
 @pytest.mark.parametrize("reader, good, mark", [
     (caddy, CADDY, '"request":{"uri":"/oauth2/callback/saml"},"status":302'),
     (traefik, TRAEFIK, '"RequestPath":"/oauth2/callback/saml","DownstreamStatus":302'),
-])
+], ids=["caddy", "traefik"])
 def test_a_line_nested_10000_deep_is_no_crash_and_the_next_line_is_read(tmp_path, reader, good, mark):
     """Fails on the old code: json.loads raised RecursionError (no ValueError) out of the reader, the
     whole file an internal error and its good lines lost."""
@@ -95,3 +95,31 @@ def test_a_host_nested_past_the_limit_is_no_host():
         obj = {"result": obj}
     assert wrapped._host_of(obj) is None
     assert wrapped._host_of({"result": {"_source": {"host": {"name": "n1"}}}}) == "n1"
+
+
+# --- wrapped._in_order: memory bounded by records too --------------------------------------------------------
+
+def test_an_export_of_many_tiny_records_is_not_all_held(monkeypatch):
+    """Fails on the old code: only the characters counted, so a million one-character records (no
+    more than 1 MB of text) were all held, some 650 MB. Past the bound the records pass as listed."""
+    monkeypatch.setattr(wrapped, "MAX_ORDERED_RECORDS", 1000, raising=False)
+    held = []
+
+    def records(n):
+        for i in range(n):
+            held.append(i)
+            yield i, "x", f"2026-03-03T10:00:{59 - i % 60:02d}Z", (("host", f"h{i % 2}"), False)
+
+    out = wrapped._in_order(records(5000), timezone.utc)
+    first = next(out)
+    assert len(held) <= 1002, len(held)  # (not the whole export before its first record)
+    assert [first[0]] + [got[0] for got in out] == list(range(5000))
+
+
+def test_times_out_of_range_keep_an_export_in_order():
+    """Year 0 and 9999, negative epochs, NaN, a 100,000-digit number, a bool: no crash, each record once."""
+    values = [float("nan"), float("inf"), 1e400, -1e20, 10 ** 400, -62135596801, "0000-01-01T00:00:00Z",
+              "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-14:00", True, [1], {"a": 1}, "", "NaN", -1, "1" * 100_000]
+    records = [(i, "line", v, (("host", f"h{i % 3}"), False)) for i, v in enumerate(values)]
+    got = list(wrapped._in_order(iter(records), timezone.utc))
+    assert sorted(r[0] for r in got) == list(range(len(values)))
