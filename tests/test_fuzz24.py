@@ -12,7 +12,7 @@ import pytest
 
 from growth_util import assert_linear
 
-from samlscan.logs import caddy, detect, parse_file, read_head, traefik
+from samlscan.logs import caddy, detect, haproxy, parse_file, read_head, traefik
 from samlscan.logs import wrapped
 from samlscan.model import LogEvent
 
@@ -123,3 +123,17 @@ def test_times_out_of_range_keep_an_export_in_order():
     records = [(i, "line", v, (("host", f"h{i % 3}"), False)) for i, v in enumerate(values)]
     got = list(wrapped._in_order(iter(records), timezone.utc))
     assert sorted(r[0] for r in got) == list(range(len(values)))
+
+
+# --- HAProxy: a line cut at its `log ... len` (1024 bytes by default) -----------------------------------------
+
+def test_a_haproxy_line_cut_in_its_request_is_still_read(tmp_path):
+    """Fails on the old code: a line cut by HAProxy's `log <target> len <length>` (1024 by default) or
+    syslog's limit has no closing quote, and the whole request (a long redirect URL's) was lost."""
+    long = HAPROXY.replace("?return_to=%2F", "?return_to=%2F" + "%2Fx" * 400)
+    syslog = "Mar  3 10:00:05 lb1 haproxy[1234]: "
+    parser, records = _records(tmp_path, syslog + HAPROXY + "\n" + (syslog + long)[:1024] + "\n")
+    assert parser is not None and parser.name.endswith("haproxy-http"), parser
+    assert len(_events(records)) == 2, records
+    cut_in_method = HAPROXY.replace('"GET /sessions/init/saml?return_to=%2F HTTP/1.1"', '"GE')
+    assert haproxy.read(1, cut_in_method) is None

@@ -34,7 +34,9 @@ _LINE = re.compile(
     r'(?P<fe>[^\s~]{1,255})(?P<tls>~?) (?P<be>[^\s/]{1,255})/(?P<srv>\S{1,255}) -?\d{1,10}(?:/-?\d{1,10}){4} '
     r'(?P<status>-?\d{1,3}) \+?\d{1,20} \S{1,1024} \S{1,1024} (?P<ts>[A-Za-z-]{4}) '
     r'\d{1,10}/\d{1,10}/\d{1,10}/\d{1,10}/\+?\d{1,10} \d{1,10}/\d{1,10}(?: \{[^}]{0,8192}\}){0,2} '
-    r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?"')
+    r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?(?:"|$)')
+"""(A request without its closing quote: the line cut at `log ... len` (4.2 'log', 1024 bytes by default) or
+by syslog's own limit; a long redirect URL passes it. Its path is still there.)"""
 _BEFORE_SERVER = ("SsPRIDKU", "RQCT")
 """Termination state characters (8.5): who ended the session, and in which phase (before a server had it)."""
 _NO_SERVER = "<NOSRV>"
