@@ -22,6 +22,7 @@ from typing import Iterator
 
 from samlscan import dockerparts, engine, jsonsplit
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
+from samlscan.logs._common import line_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan import logzones
 from samlscan.model import InputResult
@@ -135,13 +136,67 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
             if isinstance(pf, jsonsplit.JsonArray):  # (a JSON export: its elements, not its lines)
                 lines = jsonsplit.element_lines(fh, start, end, os.fstat(fh.fileno()).st_size, pf, counter,
                                                 first_line)
+                records = parser.parse(lines, label, tz)
             else:
-                lines = prefiltered_lines(fh, start, end, pf, counter, first_line)
-            engine._consume_records(parser.parse(lines, label, tz), got)
+                lo, hi = _context(fh, pf, _context_of(parser), start, end)
+                if (lo, hi) == (start, end):
+                    records = parser.parse(prefiltered_lines(fh, start, end, pf, counter, first_line), label, tz)
+                else:  # (read with its neighbours' lines: their records are theirs)
+                    before, own = _count_lines(path, lo, start), _count_lines(path, start, end)
+                    lines = prefiltered_lines(fh, lo, hi, pf, [0], first_line - before)
+                    records = _own(parser.parse(lines, label, tz), first_line, first_line + own)
+                    counter = [own]
+            engine._consume_records(records, got)
     except OSError as exc:
         return failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}",
                             fix_for(exc)), 0
     return engine.analyze_collected(label, got, expect), counter[0]
+
+
+CONTEXT_BYTES = 1024 * 1024
+"""What a range of a reader whose state spans records (its parser's `range_context`) reads beside
+itself: 'before' its start, to learn that state as the whole reading has it there (SonarQube's
+java-saml dumps already seen, an app's thread flows); 'after' its end, to decide what later lines
+decide (an access log's callback by its client's next request, sqaccess.decide). Those lines'
+records are the neighbouring range's: dropped here. State older than this at a cut is still lost."""
+
+
+def _context_of(parser) -> frozenset:
+    """The sides a reader (or the reader a wrapper reads the lines with) needs read beside a range."""
+    got = getattr(parser, "range_context", None)
+    return got if got is not None else getattr(getattr(parser, "inner", None), "range_context", frozenset())
+
+
+def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int) -> tuple[int, int]:
+    """[lo, hi) to read for the range [start, end): lo a record start up to CONTEXT_BYTES before
+    it, hi a line end up to CONTEXT_BYTES after it (the range itself when neither is wanted)."""
+    lo = hi = None
+    if "before" in sides and start > 0:
+        fh.seek(max(0, start - CONTEXT_BYTES))
+        window = fh.read(start - fh.tell())
+        at = 0 if len(window) == start else window.find(b"\n") + 1  # (the file's start, or a line's)
+        parts = _parts_in(window, start - len(window)) if pf.parts else []
+        while at == 0 and len(window) == start or 0 < at < len(window):
+            if at == 0 or _starts(pf, window, at) and dockerparts.inside(parts, at) is None:
+                lo = start - len(window) + at
+                break
+            at = window.find(b"\n", at) + 1
+    if "after" in sides:
+        size = os.fstat(fh.fileno()).st_size
+        if end < size:
+            fh.seek(end)
+            window = fh.read(CONTEXT_BYTES)
+            nl = window.rfind(b"\n")
+            hi = end + nl + 1 if nl >= 0 else None
+    return (start if lo is None else lo), (end if hi is None else hi)
+
+
+def _own(records, first: int, last: int):
+    """The records of lines (first, last] (a record's line: where it starts), and those of no line."""
+    for rec in records:
+        no = line_of(rec.source.ref)
+        if no is None or first < no <= last:
+            yield rec
 
 
 # --- one input ------------------------------------------------------------------------------------

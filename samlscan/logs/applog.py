@@ -454,6 +454,9 @@ class AppLogParser:
     """Spring/OpenSAML, java-saml, python3-saml and pysaml2 SP application logs."""
 
     name = NAME
+    range_context = frozenset({"before"})
+    """A range of a big log is read after the lines before it (batch.CONTEXT_BYTES): a thread's flow
+    goes on over a cut (_flow)."""
 
     def sniff(self, head: str) -> bool:
         """Log lines in a known layout, and a SAML library in them: its logger or class names, or

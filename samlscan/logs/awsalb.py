@@ -62,6 +62,7 @@ def read(no: int, line: str) -> sqaccess._Request | None:
 
 class AwsAlbAccessParser:
     name = NAME
+    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "an AWS ALB access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     @cached_property

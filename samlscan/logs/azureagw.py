@@ -88,6 +88,7 @@ def read(no: int, row: Any) -> sqaccess._Request | None:
 
 class AzureAppGatewayAccessParser:
     name = NAME
+    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = ("an Azure Application Gateway access log with no SAML login request "
                     "(/sessions/init/saml, /oauth2/callback/saml)")
     prefilter = None

@@ -64,6 +64,7 @@ def read(no: int, line: str) -> sqaccess._Request | None:
 
 class CaddyAccessParser:
     name = NAME
+    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "a Caddy access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     @cached_property

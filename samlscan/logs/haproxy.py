@@ -72,6 +72,7 @@ def read(no: int, line: str, tz=None) -> sqaccess._Request | None:
 
 class HAProxyHttpParser:
     name = NAME
+    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "a HAProxy HTTP log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     @cached_property

@@ -105,6 +105,7 @@ class _Layout:
 
 class IisW3cParser:
     name = NAME
+    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "an IIS access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     def sniff(self, head: str) -> bool:

@@ -129,6 +129,9 @@ KIND = f"log:{PRODUCT}"
 
 class SonarQubeParser:
     name = PRODUCT
+    range_context = frozenset({"before"})
+    """A range of a big log is read after the lines before it (batch.CONTEXT_BYTES): java-saml's
+    second dump of a request in the next range is known for the first's (_Dumped)."""
 
     def sniff(self, head: str) -> bool:
         for line in head.splitlines()[:200]:

@@ -20,7 +20,7 @@ client in between; `info` (unknown) when the log ends first, when that client's 
 another login (the redirect's target unseen), or when the callback was answered 200 (SonarQube's
 "Test Configuration" page renders in the callback). Only SAML-path lines are read (the
 prefilter keeps no others), so the return_to page itself is never needed. A big log read in
-ranges decides a callback in a range's last WINDOW as `info` (its next line is in the next range). A client is the address and the User-Agent:
+ranges reads the lines around each range (RANGE_CONTEXT) to decide its callbacks so. A client is the address and the User-Agent:
 behind one NAT address, two browsers stay apart.
 """
 from __future__ import annotations
@@ -51,6 +51,11 @@ the lines holding them."""
 WINDOW = timedelta(seconds=10)
 """How soon after the callback the browser asks for the page it was redirected to (at once, in
 practice: a second covers a slow browser; ten keeps a loaded one)."""
+RANGE_CONTEXT = frozenset({"before", "after"})
+"""A range of a big access log is read with the lines around it (batch.CONTEXT_BYTES), so that its
+callbacks are decided as the whole reading decides them: near its end by its clients' next requests;
+near its start behind the callbacks still waiting from before it (decide() passes a window in their
+order, and a log's times need not grow: %t is when a request came, a line is written when it ends)."""
 _PENDING_MAX = 4096
 """Callbacks waiting for their client's next request (bounded: the oldest is decided early)."""
 
@@ -188,6 +193,7 @@ def _callback(path: str, r: _Request, outcome: str, why: str) -> LogEvent:
 
 class SonarQubeAccessParser:
     name = NAME
+    range_context = RANGE_CONTEXT
     empty_reason = "an access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     def sniff(self, head: str) -> bool:

@@ -124,6 +124,7 @@ def _read(no: int, line: str) -> sqaccess._Request | None:
 
 class TraefikAccessParser:
     name = NAME
+    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "a Traefik access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     @cached_property
