@@ -142,10 +142,9 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
                 if (lo, hi) == (start, end):
                     records = parser.parse(prefiltered_lines(fh, start, end, pf, counter, first_line), label, tz)
                 else:  # (read with its neighbours' lines: their records are theirs)
-                    before, own = _count_lines(path, lo, start), _count_lines(path, start, end)
-                    lines = prefiltered_lines(fh, lo, hi, pf, [0], first_line - before)
-                    records = _own(parser.parse(lines, label, tz), first_line, first_line + own)
-                    counter = [own]
+                    edge: list = [None]  # the range's last line, once its own are read
+                    lines = _with_context(fh, pf, lo, start, end, hi, first_line, counter, edge)
+                    records = _own(parser.parse(lines, label, tz), first_line, edge)
             engine._consume_records(records, got)
     except OSError as exc:
         return failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}",
@@ -153,7 +152,7 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
     return engine.analyze_collected(label, got, expect), counter[0]
 
 
-CONTEXT_BYTES = 1024 * 1024
+CONTEXT_BYTES = 256 * 1024
 """What a range of a reader whose state spans records (its parser's `range_context`) reads beside
 itself: 'before' its start, to learn that state as the whole reading has it there (SonarQube's
 java-saml dumps already seen, an app's thread flows); 'after' its end, to decide what later lines
@@ -191,11 +190,24 @@ def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int) -> tuple
     return (start if lo is None else lo), (end if hi is None else hi)
 
 
-def _own(records, first: int, last: int):
-    """The records of lines (first, last] (a record's line: where it starts), and those of no line."""
+def _with_context(fh, pf: Prefilter, lo: int, start: int, end: int, hi: int, first_line: int, counter: list,
+                  edge: list) -> Iterator[tuple[int, str]]:
+    """The numbered lines of [lo, hi); once those up to `end` are read, counter[0] is the range's own
+    lines and edge[0] the number of its last."""
+    before = _count_lines(fh.name, lo, start) if lo < start else 0
+    read = [0]
+    yield from prefiltered_lines(fh, lo, end, pf, read, first_line - before)
+    counter[0] = read[0] - before
+    edge[0] = first_line + counter[0]
+    if hi > end:  # (a record starts at `end`: the prefilter starts there as the next range's does)
+        yield from prefiltered_lines(fh, end, hi, pf, [0], edge[0])
+
+
+def _own(records, first: int, edge: list):
+    """The records of the range's own lines (a record's line: where it starts), and those of no line."""
     for rec in records:
         no = line_of(rec.source.ref)
-        if no is None or first < no <= last:
+        if no is None or first < no and (edge[0] is None or no <= edge[0]):
             yield rec
 
 
