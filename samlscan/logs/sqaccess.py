@@ -20,8 +20,8 @@ client in between; `info` (unknown) when the log ends first, when that client's 
 another login (the redirect's target unseen), or when the callback was answered 200 (SonarQube's
 "Test Configuration" page renders in the callback). Only SAML-path lines are read (the
 prefilter keeps no others), so the return_to page itself is never needed. A big log read in
-ranges reads the lines around each range (RANGE_CONTEXT) to decide its callbacks so. A client is the address and the User-Agent:
-behind one NAT address, two browsers stay apart.
+ranges reads the lines around each range (RANGE_CONTEXT) to decide its callbacks so. A client is
+the address and the User-Agent: behind one NAT address, two browsers stay apart.
 """
 from __future__ import annotations
 
