@@ -138,12 +138,12 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
                                                 first_line)
                 records = parser.parse(lines, label, tz)
             else:
-                lo, hi = _context(fh, pf, _context_of(parser), start, end)
+                lo, hi, before = _context(fh, pf, _context_of(parser), start, end)
                 if (lo, hi) == (start, end):
                     records = parser.parse(prefiltered_lines(fh, start, end, pf, counter, first_line), label, tz)
                 else:  # (read with its neighbours' lines: their records are theirs)
                     edge: list = [None]  # the range's last line, once its own are read
-                    lines = _with_context(fh, pf, lo, start, end, hi, first_line, counter, edge)
+                    lines = _with_context(fh, pf, (lo, start, end, hi), first_line, before, counter, edge)
                     records = _own(parser.parse(lines, label, tz), first_line, edge)
             engine._consume_records(records, got)
     except OSError as exc:
@@ -166,10 +166,12 @@ def _context_of(parser) -> frozenset:
     return got if got is not None else getattr(getattr(parser, "inner", None), "range_context", frozenset())
 
 
-def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int) -> tuple[int, int]:
+def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int) -> tuple[int, int, int]:
     """[lo, hi) to read for the range [start, end): lo a record start up to CONTEXT_BYTES before
-    it, hi a line end up to CONTEXT_BYTES after it (the range itself when neither is wanted)."""
+    it, hi a line end up to CONTEXT_BYTES after it (the range itself when neither is wanted); and
+    the lines in [lo, start)."""
     lo = hi = None
+    before = 0
     if "before" in sides and start > 0:
         fh.seek(max(0, start - CONTEXT_BYTES))
         window = fh.read(start - fh.tell())
@@ -177,7 +179,7 @@ def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int) -> tuple
         parts = _parts_in(window, start - len(window)) if pf.parts else []
         while at == 0 and len(window) == start or 0 < at < len(window):
             if at == 0 or _starts(pf, window, at) and dockerparts.inside(parts, at) is None:
-                lo = start - len(window) + at
+                lo, before = start - len(window) + at, window.count(b"\n", at)
                 break
             at = window.find(b"\n", at) + 1
     if "after" in sides:
@@ -187,14 +189,14 @@ def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int) -> tuple
             window = fh.read(CONTEXT_BYTES)
             nl = window.rfind(b"\n")
             hi = end + nl + 1 if nl >= 0 else None
-    return (start if lo is None else lo), (end if hi is None else hi)
+    return (start if lo is None else lo), (end if hi is None else hi), before
 
 
-def _with_context(fh, pf: Prefilter, lo: int, start: int, end: int, hi: int, first_line: int, counter: list,
-                  edge: list) -> Iterator[tuple[int, str]]:
-    """The numbered lines of [lo, hi); once those up to `end` are read, counter[0] is the range's own
-    lines and edge[0] the number of its last."""
-    before = _count_lines(fh.name, lo, start) if lo < start else 0
+def _with_context(fh, pf: Prefilter, bounds: tuple[int, int, int, int], first_line: int, before: int,
+                  counter: list, edge: list) -> Iterator[tuple[int, str]]:
+    """The numbered lines of [lo, hi) (bounds: lo, start, end, hi; `before` lines in [lo, start));
+    once those up to `end` are read, counter[0] is the range's own lines and edge[0] its last's number."""
+    lo, _start, end, hi = bounds
     read = [0]
     yield from prefiltered_lines(fh, lo, end, pf, read, first_line - before)
     counter[0] = read[0] - before

@@ -84,5 +84,6 @@ def test_the_context_read_before_a_range_is_bounded_and_starts_a_record(tmp_path
     start = starts[-3]
     monkeypatch.setattr(batch, "CONTEXT_BYTES", 2000)
     with open(log, "rb") as fh:
-        lo, hi = batch._context(fh, pf, parser.range_context, start, starts[-1])
+        lo, hi, before = batch._context(fh, pf, parser.range_context, start, starts[-1])
     assert hi == starts[-1] and start - 2000 <= lo < start and lo in starts
+    assert before == data.count(b"\n", lo, start)
