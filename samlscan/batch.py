@@ -26,6 +26,7 @@ from samlscan.logs._common import line_of
 from samlscan.gcpause import no_cyclic_gc
 from samlscan import logzones
 from samlscan.model import InputResult
+from samlscan.overlap import without_overlaps
 from samlscan.prefilter import (
     Prefilter,
     _log_with_prefilter,
@@ -762,14 +763,14 @@ def assemble(files: list[str], other: list[FileResult], results, named: set = fr
         else:
             ordered.extend(r for _, r, _ in items)
     ordered.sort(key=lambda r: _path_key(r.input.path))
-    ordered = [_not_evidence(r, named) for r in ordered]
+    ordered, overlaps = without_overlaps([_not_evidence(r, named) for r in ordered])
     messages = [m for r in ordered for m in r.messages]
     findings = [f for r in ordered for f in r.findings]
     findings.extend(engine.replay_findings(messages))
     return Report(inputs=tuple(r.input for r in ordered), messages=tuple(messages),
                   input_findings=tuple(findings), events=tuple(e for r in ordered for e in r.events),
                   flows=tuple(f for r in ordered for f in r.flows),
-                  people=frozenset().union(*(r.people for r in ordered)))
+                  people=frozenset().union(*(r.people for r in ordered)), notes=overlaps)
 
 
 def _path_key(path: str) -> tuple:
