@@ -5,15 +5,25 @@ both files; or one file given twice under two names) counted their shared lines 
 report's events: each is kept once now, as the first input's, with a note naming the two files
 (samlscan/overlap.py). Generated SonarQube web.log lines (tests/test_replayuser28.py's shape); the
 overlap tests fail on the old code (6 events, both files in the evidence, no note).
+
+Many POSTs of one response (fuzz22's Burp export): see below.
 """
 from __future__ import annotations
 
+import base64
+import copy
 import json
+import sys
+from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 from click.testing import CliRunner
 
 from samlscan.cli import main
+from samlscan.correlate.link_keys import KEY_FANOUT
 
 T0 = datetime(2026, 3, 3, 9, 0, 23, tzinfo=timezone.utc)
 
@@ -64,3 +74,67 @@ def test_a_line_one_log_holds_twice_stays_twice(tmp_path):
     twice = LINES[:2] + LINES[1:2]  # one success logged twice in one file: the file's own words
     doc, _ = _doc(tmp_path, {"web.log": twice, "web.log.1": LINES[:2]})
     assert [i["events"] for i in doc["inputs"]] == [3, 1]
+
+
+# fuzz22: one response posted again and again before its NotBefore (okta.xml's 08:36:00, posted at
+# 08:11), the SP answering each POST with its refusal page. Beyond link_keys.KEY_FANOUT posts, each
+# POST's exchange step was compared with the last 8 messages of that response ID only, none its own:
+# a user-less sp-refused-callback beside each assertion-not-yet-valid (2N attempts), in a HAR and in
+# Burp's 'Save items' export of the same exchanges alike.
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIX))
+import gen_captures as gc  # noqa: E402
+from test_paste_shapes import _BURP_HEAD  # noqa: E402
+from test_real_har_shapes_2 import _raw  # noqa: E402
+
+REQ = (b'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_req30" '
+       b'Version="2.0" IssueInstant="2025-03-11T08:40:57Z"/>')
+
+
+def _posts(n: int) -> list[dict]:
+    """`n` POSTs of okta.xml to the ACS a second apart, 30 minutes before its NotBefore."""
+    post = gc.attempt(REQ, (FIX / "responses/valid/okta.xml").read_bytes(), "k3v9q2m0t7a1b2c3", -1800,
+                      result="/sessions/unauthorized")[2]
+    out = []
+    for k in range(n):
+        e = copy.deepcopy(post)
+        e["startedDateTime"] = gc._t(-1797 + k)
+        out.append(e)
+    return out
+
+
+def _burp_items(entries: list[dict]) -> str:
+    """Burp's 'Save items' XML of the same exchanges (whole seconds, base64 raw HTTP)."""
+    from samlscan.inputs import har
+
+    b64 = lambda t: base64.b64encode(t.encode()).decode()  # noqa: E731
+    items = []
+    for e in entries:
+        u = urlsplit(e["request"]["url"])
+        req = _raw(e["request"], f"POST {u.path} HTTP/1.1\r\nHost: {u.netloc}")
+        resp = _raw(e["response"], f"HTTP/1.1 {e['response']['status']} X")
+        items.append(f"""  <item>
+    <time>{har.parse_time(e['startedDateTime']).strftime("%a %b %d %H:%M:%S UTC %Y")}</time>
+    <url><![CDATA[{e['request']['url']}]]></url>
+    <method><![CDATA[POST]]></method>
+    <request base64="true"><![CDATA[{b64(req)}]]></request>
+    <status>{e['response']['status']}</status>
+    <response base64="true"><![CDATA[{b64(resp)}]]></response>
+  </item>
+""")
+    return _BURP_HEAD + '<items burpVersion="2025.1.1">\n' + "".join(items) + "</items>\n"
+
+
+@pytest.mark.parametrize("n", [3, KEY_FANOUT + 4])
+@pytest.mark.parametrize("kind", ["har", "burp"])
+def test_many_posts_of_one_response_before_its_notbefore_are_one_attempt_each(tmp_path, n, kind):
+    entries = _posts(n)
+    path = tmp_path / ("c.har" if kind == "har" else "burp.xml")
+    path.write_text(json.dumps(gc.har(entries)) if kind == "har" else _burp_items(entries))
+    res = CliRunner().invoke(main, ["scan", str(path), "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert doc["inputs"][0]["kind"] == kind and len(doc["messages"]) == n
+    assert Counter((a["user"], a["root_cause"]) for a in doc["attempts"]) == {
+        ("dev.user1@example.com", "assertion-not-yet-valid"): n}
+    assert all(len(a["evidence"]) == 1 or {e["ref"] for e in a["evidence"]} == {a["evidence"][0]["ref"]}
+               for a in doc["attempts"])

@@ -17,17 +17,28 @@ pieces per ID; thousands of uses of one SAML ID under different SP requests are 
 and comparing each new piece with all of them would make correlation quadratic."""
 
 
+def _keys(p: _Piece) -> list[str]:
+    return [f"id:{x}" for x in p.ids] + list(p.flow_keys) if p.ids else list(p.flow_keys)
+
+
 def _link_by_keys(pieces, groups: _Groups) -> None:
     """Join pieces that name the same SAML ID or flow ID, unless that would merge two attempts
-    (two responses to one AuthnRequest, a replayed response)."""
+    (two responses to one AuthnRequest, a replayed response). A capture's pieces of one place (a
+    POST's message and its exchange's step) are compared whatever KEY_FANOUT leaves out: one
+    response posted a thousand times is a thousand POSTs, each its own step's."""
     owners: dict[str, list[int]] = {}
+    places: dict[tuple, list[int]] = {}  # a capture's (input, ref) -> its pieces so far
     for i, p in enumerate(pieces):
-        for key in [f"id:{x}" for x in p.ids] + list(p.flow_keys) if p.ids else p.flow_keys:
+        here = places.setdefault((p.input, p.ref), []) if p.kind == "capture" else ()
+        for key in _keys(p):
             seen = owners.get(key)
             if seen is None:  # the first piece with this key (most keys): nothing to join yet
                 owners[key] = [i]
                 continue
-            fits = [j for j in seen[-KEY_FANOUT:]
+            near = seen[-KEY_FANOUT:]
+            if here:
+                near += [j for j in here if j not in near and key in _keys(pieces[j])]
+            fits = [j for j in near
                     if not _conflict(pieces, groups, i, j) and (key[:6] != "relay:" or _relay_fits(p, pieces[j]))
                     and not _later_use(p, pieces[j])]
             if len(fits) > 1:  # one response posted twice: its log lines belong to the nearer post
@@ -35,6 +46,8 @@ def _link_by_keys(pieces, groups: _Groups) -> None:
             elif fits:
                 groups.union(fits[0], i)
             seen.append(i)
+        if p.kind == "capture":
+            here.append(i)
 
 
 def _link_copies(pieces, groups: _Groups) -> None:
