@@ -138,3 +138,49 @@ def test_many_posts_of_one_response_before_its_notbefore_are_one_attempt_each(tm
         ("dev.user1@example.com", "assertion-not-yet-valid"): n}
     assert all(len(a["evidence"]) == 1 or {e["ref"] for e in a["evidence"]} == {a["evidence"][0]["ref"]}
                for a in doc["attempts"])
+
+
+# An SP refusal without a user that is no replay (SonarQube's `[login|]` auth.event) after its client's
+# login the IdP passed and no SP line finished: that login's end, its user the IdP's (link_client.py).
+# Within MOMENT link_user joins the two; later (a slow browser, an MFA prompt) it stayed 'unknown'.
+from test_correlate_idp_user import _auth0, _refusal  # noqa: E402
+
+HANA, IVAN = "hana.sato@example.com", "ivan.petrov@example.com"
+
+
+def _refused_user(tmp_path, refused_at: str, *idp: tuple, sp_lines: str = "") -> dict:
+    _auth0(tmp_path / "auth0.json", *idp)
+    (tmp_path / "web.log").write_text(sp_lines + _refusal(refused_at, "rq9"))
+    res = CliRunner().invoke(main, ["scan", str(tmp_path / "auth0.json"), str(tmp_path / "web.log"),
+                                    "--format", "json", "--timezone", "UTC", "--jobs", "1"])
+    doc = json.loads(res.stdout)
+    return next(a for a in doc["attempts"] if a["time"].endswith(refused_at + "Z"))
+
+
+def _signed_in(at: str, user: str, kind: str = "s", ip: str = "203.0.113.63") -> tuple:
+    return (f"2025-03-18T{at}.000Z", kind, "Success Login" if kind == "s" else "Wrong password",
+            "SonarQube", ip, user)
+
+
+@pytest.mark.parametrize("refused_at", ["14:31:12", "14:33:40"])
+def test_a_refusal_without_a_user_after_its_clients_idp_login_is_that_users(tmp_path, refused_at):
+    got = _refused_user(tmp_path, refused_at, _signed_in("14:31:00", HANA))
+    assert got["user"] == HANA and got["outcome"] == "failure"
+    assert any(n.startswith("user from the same client's login at 14:31:00") for n in got["notes"])
+
+
+def test_two_users_from_the_refusals_ip_keep_it_unknown(tmp_path):
+    got = _refused_user(tmp_path, "14:31:40", _signed_in("14:31:00", HANA), _signed_in("14:31:20", IVAN))
+    assert got["user"] is None
+    assert any(n.startswith("no user:") and "2 users logged in from its client IP" in n for n in got["notes"])
+
+
+@pytest.mark.parametrize("why", ["another-ip", "idp-refused", "too-long-ago", "sp-finished"])
+def test_no_user_from_another_client_a_failed_or_a_finished_login(tmp_path, why):
+    ip = "198.51.100.9" if why == "another-ip" else "203.0.113.63"
+    at = "14:20:00" if why == "too-long-ago" else "14:31:00"
+    sp = ("2025.03.18 14:31:02 DEBUG web[rq1][auth.event] login success [method|OAUTH2][provider|EXTERNAL|Corp SSO]"
+          f"[IP|10.20.0.5|203.0.113.63][login|{HANA}]\n") if why == "sp-finished" else ""
+    got = _refused_user(tmp_path, "14:31:40", _signed_in(at, HANA, "f" if why == "idp-refused" else "s", ip),
+                        sp_lines=sp)
+    assert got["user"] is None and not any("client's login" in n for n in got["notes"])

@@ -5,9 +5,14 @@ button) logs its client's IP but `[login|]`: the SP never read the user. The sam
 moment before (its IdP line, the SP's acceptance) names them; when only one user logged in from that
 IP in the window, the refusal is theirs: a replayed response was that client's own, used before.
 Several users behind one IP (an office's NAT, a proxy without X-Forwarded-For) are several IdP
-sessions: whose it was stays unknown, and the note says why. Only replays: any other refusal without
-a user is a new login, maybe another user's behind the same NAT (link_user joins one to its IdP
-line within MOMENT; tests/test_correlate_idp_user.py keeps a later one unknown).
+sessions: whose it was stays unknown, and the note says why.
+
+Any other SP refusal without a user (SonarQube's 'Fail to callback authentication' and its
+`[login|]` auth.event) is the end of a login its client started: the user of that client's latest
+named attempt before it, when that one is a login the IdP passed and the SP's logs do not finish
+(its answer is this refusal: link_user joins the two within MOMENT, a slower browser or an MFA
+prompt is later) and the same one-user rule holds. After a login the SP finished, a refusal is a
+new login, maybe another user's behind the same NAT (tests/test_replayuser28.py keeps it unknown).
 """
 from __future__ import annotations
 
@@ -38,13 +43,13 @@ class _Recent:
     __slots__ = ("seen", "people", "addresses")
 
     def __init__(self):
-        self.seen: deque = deque()  # (time, user, person, address) in time order
+        self.seen: deque = deque()  # (time, user, person, address, started) in time order
         self.people: Counter = Counter()
         self.addresses: Counter = Counter()
 
-    def add(self, time, user: str) -> None:
+    def add(self, time, user: str, started: bool = False) -> None:
         person, address = _who(user)
-        self.seen.append((time, user, person, address))
+        self.seen.append((time, user, person, address, started))
         self.people[person] += 1
         if address is not None:
             self.addresses[address] += 1
@@ -52,7 +57,7 @@ class _Recent:
     def since(self, start) -> None:
         seen, people, addresses = self.seen, self.people, self.addresses
         while seen and seen[0][0] < start:
-            _, _, person, address = seen.popleft()
+            _, _, person, address, _ = seen.popleft()
             people[person] -= 1
             if not people[person]:
                 del people[person]
@@ -73,12 +78,21 @@ def _replay(a) -> bool:
     return a.user is None and (a.root_cause == REPLAYED or REPLAYED in a.findings)
 
 
-def users_by_client(attempts: list) -> list:
+def _refused(a, at_sp: bool) -> bool:
+    """An SP's refusal without a user that is no replay: the end of a login its client started."""
+    return a.user is None and a.outcome == "failure" and at_sp and not _replay(a)
+
+
+def users_by_client(attempts: list, at_sp: list[bool] | None = None) -> list:
     """`attempts` (any order), each replay (_replay) without a user but with a client IP and a time given the user of
     that IP's named attempts in the CLIENT_WINDOW before it (up to its own second) when they are all
-    one user, with a note saying so; with several users a note why it stays unknown. Linear: one
-    pass in time order, each IP's window counted as it moves."""
-    unnamed = {a.ip for a in attempts if _replay(a) and a.ip and a.time is not None}
+    one user, with a note saying so; with several users a note why it stays unknown. `at_sp`: per
+    attempt, whether an SP's piece is in it; an SP refusal without a user (_refused) takes the user
+    the same way when that IP's latest named attempt is a login the IdP passed and no SP piece
+    finished (a started one). Linear: one pass in time order, each IP's window counted as it moves."""
+    at_sp = at_sp if at_sp is not None and len(at_sp) == len(attempts) else [False] * len(attempts)
+    unnamed = {a.ip for k, a in enumerate(attempts)
+               if (_replay(a) or _refused(a, at_sp[k])) and a.ip and a.time is not None}
     if not unnamed:  # (most scans: every attempt names its user)
         return attempts
     order = sorted((k for k, a in enumerate(attempts) if a.ip in unnamed and a.time is not None),
@@ -90,9 +104,9 @@ def users_by_client(attempts: list) -> list:
         near = recent[a.ip]
         near.since(a.time - CLIENT_WINDOW)
         if a.user:
-            near.add(a.time, a.user)
+            near.add(a.time, a.user, a.outcome == "success" and not at_sp[k])
             continue
-        if not near.seen or not _replay(a):
+        if not near.seen or not (_replay(a) or _refused(a, at_sp[k]) and near.seen[-1][4]):
             continue
         out[k] = _named(a, near) if near.one_user() else _unnamed(a, near)
     return out

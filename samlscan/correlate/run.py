@@ -145,9 +145,10 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         del members[root]
     mixed = _apps_in_idp_logs(members) if named and not foreign else Counter()
     said = said_notes(report.events, offsets)
-    attempts, kept = [], []
+    attempts, kept, at_sp = [], [], []
     for g in (members.pop(root) for root in list(members)):
         if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g):
+            at_sp.append(any(p.side == "sp" for p in g))
             attempts.append(_unseen_issue(_attempt(g, unheld=unheld, given_idp=given)) if sp_seen and _anonymous_issue(g)
                             else _login_attempt(g, unheld, given))
             if said:  # (what joins a note to its attempt: most scans have none)
@@ -155,7 +156,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     if said:
         attempts = quoted(attempts, kept, said)
     del kept
-    attempts = users_by_client(_found_for_others(attempts))
+    attempts = users_by_client(_found_for_others(attempts), at_sp)
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
