@@ -3,6 +3,7 @@ truncates it, so lines written in between sit in both; or one file given twice u
 Each such line is kept once, in the first input, and a note names the two files."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import replace
 
@@ -17,6 +18,10 @@ def without_overlaps(results: list) -> tuple[list, tuple[str, ...]]:
     """`results` (FileResults in report order), each timed event that an earlier input holds as
     often dropped from the later one (and from its input's count), and a note per pair of inputs
     that share lines. A line one file logs twice stays twice: only copies across inputs go."""
+    shared_spans = _shared_spans(results)
+    if not shared_spans:  # (rotated logs that do not overlap, a single log: nothing to compare)
+        return results, ()
+    starts = [lo for lo, _ in shared_spans]
     held: dict[tuple, tuple[int, str]] = {}  # key -> (the most copies one input holds, the first such input)
     shared: Counter = Counter()
     out = []
@@ -24,7 +29,8 @@ def without_overlaps(results: list) -> tuple[list, tuple[str, ...]]:
         mine: Counter = Counter()
         kept = []
         for e in r.events:
-            if e.time is None:
+            at = -1 if e.time is None else bisect_right(starts, e.time) - 1
+            if at < 0 or e.time > shared_spans[at][1]:  # (untimed, or outside the inputs' shared times)
                 kept.append(e)
                 continue
             key = _key(e)
@@ -44,3 +50,19 @@ def without_overlaps(results: list) -> tuple[list, tuple[str, ...]]:
                   f"truncated, or one file given twice); each is counted once, as {a}'s"
                   for (a, b), n in shared.items())
     return out, notes
+
+
+def _shared_spans(results: list) -> list[tuple]:
+    """The times two or more inputs' events both span, as sorted disjoint (first, last) pairs: only
+    an event in one can be in another input too."""
+    spans = sorted((min(ts), max(ts)) for r in results if (ts := [e.time for e in r.events if e.time is not None]))
+    both: list[tuple] = []
+    reach = None
+    for lo, hi in spans:
+        if reach is not None and lo <= reach:
+            if both and lo <= both[-1][1]:
+                both[-1] = (both[-1][0], max(both[-1][1], min(hi, reach)))
+            else:
+                both.append((lo, min(hi, reach)))
+        reach = hi if reach is None else max(reach, hi)
+    return both

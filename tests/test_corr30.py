@@ -184,3 +184,17 @@ def test_no_user_from_another_client_a_failed_or_a_finished_login(tmp_path, why)
     got = _refused_user(tmp_path, "14:31:40", _signed_in(at, HANA, "f" if why == "idp-refused" else "s", ip),
                         sp_lines=sp)
     assert got["user"] is None and not any("client's login" in n for n in got["notes"])
+
+
+def test_shared_spans_are_the_times_two_inputs_both_span():
+    from types import SimpleNamespace as NS
+
+    from samlscan.overlap import _shared_spans
+
+    def r(*seconds):
+        return NS(events=[NS(time=None)] + [NS(time=T0 + timedelta(seconds=s)) for s in seconds])
+
+    at = lambda *s: tuple(T0 + timedelta(seconds=x) for x in s)  # noqa: E731
+    assert _shared_spans([r(0, 10), r(20, 30)]) == []  # rotated without overlap
+    assert _shared_spans([r(0, 10), r(5, 30), r(25, 40)]) == [at(5, 10), at(25, 30)]
+    assert _shared_spans([r(0, 100), r(5, 10), r(8, 20), r()]) == [at(5, 20)]
