@@ -1,8 +1,13 @@
-"""Log lines two inputs both hold: rotated logs that overlap (copytruncate copies a file and then
-truncates it, so lines written in between sit in both; or one file given twice under two names).
-Each such line is kept once, in the first input, and a note names the two files."""
+"""Log lines two rotations of one log both hold: rotated logs that overlap (copytruncate copies a
+file and then truncates it, so lines written in between sit in both; or one file given twice under
+two of its rotation names). Each such line is kept once, in the first input, and a note names the
+two files. Only one folder's rotations of one name (web.log, web.log.1, web.log.2026-03-03.gz) are
+compared: two exports of one IdP's events (CSV and JSON) or two servers' logs are each their own
+evidence (correlate's _link_copies joins their copies)."""
 from __future__ import annotations
 
+import os
+import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import replace
@@ -14,10 +19,42 @@ def _key(e) -> tuple:
             e.correlation_id, e.saml_ids, e.app, e.raw_code)
 
 
+_PACKED = re.compile(r"\.(gz|bz2|xz|zst|z)$", re.I)
+_ROTATION = re.compile(r"[.-](\d{1,4}|\d{4}-?\d{2}-?\d{2}(?:[-_.T]?\d{2,6})?)$")
+_DATED = re.compile(r"[.-]\d{4}-?\d{2}-?\d{2}(?=\.log$)")
+
+
+def rotation_of(path: str) -> tuple[str, str]:
+    """(folder, name) of the log a path is a rotation of: web.log.1, web.log.2026-03-03.gz and
+    web.2026-03-03.log (logback's fileNamePattern) are web.log's (an archive member's folder is in
+    its archive)."""
+    folder, name = os.path.split(path)
+    name = _DATED.sub("", _PACKED.sub("", name))
+    while (bare := _ROTATION.sub("", name)) != name and bare:
+        name = bare
+    return folder, name
+
+
 def without_overlaps(results: list) -> tuple[list, tuple[str, ...]]:
-    """`results` (FileResults in report order), each timed event that an earlier input holds as
-    often dropped from the later one (and from its input's count), and a note per pair of inputs
-    that share lines. A line one file logs twice stays twice: only copies across inputs go."""
+    """`results` (FileResults in report order), each timed event that an earlier rotation of its log
+    (rotation_of) holds as often dropped from the later one (and from its input's count), and a note
+    per pair of inputs that share lines. A line one file logs twice stays twice."""
+    logs: dict[tuple, list[int]] = {}
+    for k, r in enumerate(results):
+        if r.events:
+            logs.setdefault(rotation_of(r.input.path), []).append(k)
+    out, notes = list(results), ()
+    for ks in logs.values():
+        if len(ks) > 1:
+            kept, said = _one_log([results[k] for k in ks])
+            for k, r in zip(ks, kept):
+                out[k] = r
+            notes += said
+    return out, notes
+
+
+def _one_log(results: list) -> tuple[list, tuple[str, ...]]:
+    """without_overlaps for the rotations of one log."""
     shared_spans = _shared_spans(results)
     if not shared_spans:  # (rotated logs that do not overlap, a single log: nothing to compare)
         return results, ()

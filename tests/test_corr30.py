@@ -198,3 +198,15 @@ def test_shared_spans_are_the_times_two_inputs_both_span():
     assert _shared_spans([r(0, 10), r(20, 30)]) == []  # rotated without overlap
     assert _shared_spans([r(0, 10), r(5, 30), r(25, 40)]) == [at(5, 10), at(25, 30)]
     assert _shared_spans([r(0, 100), r(5, 10), r(8, 20), r()]) == [at(5, 20)]
+
+
+def test_only_one_folders_rotations_of_one_log_are_compared(tmp_path):
+    from samlscan.overlap import rotation_of
+
+    assert {rotation_of(f"/l/{n}") for n in ("web.log", "web.log.1", "web.log.2026-03-03.gz", "web.2026-03-03.log",
+                                             "web.log.10.gz")} == {("/l", "web.log")}
+    assert len({rotation_of(p) for p in ("/l/web.log", "/m/web.log", "/l/other-web.log", "a.zip!web.log")}) == 4
+    (tmp_path / "node2").mkdir()
+    doc, _ = _doc(tmp_path, {"web.log": LINES, "node2/web.log": LINES})  # two servers (or exports): their own
+    assert [i["events"] for i in doc["inputs"]] == [6, 6]
+    assert not any("overlap" in n for n in doc["summary"].get("notes", ()))
