@@ -20,11 +20,10 @@ from datetime import timezone
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from samlscan import dockerparts, engine, jsonsplit
+from samlscan import dockerparts, engine, jsonsplit, logzones
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
-from samlscan.logs._common import line_of
 from samlscan.gcpause import no_cyclic_gc
-from samlscan import logzones
+from samlscan.logs._common import line_of
 from samlscan.model import InputResult
 from samlscan.overlap import without_overlaps
 from samlscan.prefilter import (
