@@ -21,8 +21,8 @@ from functools import cached_property
 from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
-from samlscan.logs._common import from_epoch, json_or_none, parse_iso
-from samlscan.logs.base import Record
+from samlscan.logs._common import from_epoch, json_or_none, malformed, parse_iso
+from samlscan.logs.base import Malformed, Record
 
 NAME = "caddy-access"
 _MARK = '"http.log.access'
@@ -40,11 +40,13 @@ def _client(request: dict) -> str | None:
     return ip if isinstance(ip, str) and ip else None
 
 
-def read(no: int, line: str) -> sqaccess._Request | None:
-    """An access line of a SAML path as a request, or None."""
+def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | None:
+    """An access line of a SAML path as a request (malformed when it is no JSON), or None."""
     if _MARK not in line or not line.lstrip().startswith("{"):
         return None
     row = json_or_none(line)  # (None too for a line nested past json's limit: RecursionError)
+    if row is None and any(p in line for p in sqaccess.PATHS):  # (else the file 'holds no login request')
+        return malformed(path, no, "a Caddy access line of a SAML path that is not valid JSON (cut or mangled)")
     request = row.get("request") if isinstance(row, dict) else None
     uri = request.get("uri") if isinstance(request, dict) else None
     status = row.get("status") if isinstance(uri, str) else None
@@ -82,7 +84,7 @@ class CaddyAccessParser:
         return False
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        return sqaccess.logins(lines, path, tz, read)
+        return sqaccess.logins(lines, path, tz, lambda no, line: read(no, line, path))
 
 
 PARSER = CaddyAccessParser()
