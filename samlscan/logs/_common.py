@@ -161,6 +161,30 @@ def _catalog():
     return catalog
 
 
+FAILURE_LEVELS = ("WARN", "ERROR", "FATAL")
+"""The levels at which an IdP's application log writes a refusal."""
+
+
+def known_failure(product: str, path: str, no: int, log_name: str, when: str, level: str, msg: str, tz,
+                  **fields) -> Iterator:
+    """An IdP log's WARN/ERROR line whose message the catalog knows, as the IdP's failure event (a
+    malformed record when its time cannot be read); nothing for any other line. `fields`: what the
+    line adds (its request or correlation ID, user, application)."""
+    if level not in FAILURE_LEVELS:
+        return
+    code = classify(product, None, msg)
+    if code is None:
+        return
+    time, local = parse_iso(when, tz)
+    if time is None:
+        yield malformed(path, no, f"a {log_name} line without a readable time")
+        return
+    from samlscan.model import LogEvent
+
+    yield LogEvent(source=src(path, no), time=time, product=product, side="idp", outcome="failure", text=msg,
+                   code=code, local_time=local, **fields)
+
+
 def classify(product: str, raw_code: str | None, text: str | None) -> str | None:
     """Our code for a product error: by the product's own code first, then by message text.
 

@@ -30,8 +30,8 @@ import re
 from datetime import datetime, timezone, tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import (classify, json_or_none, local_to_utc, malformed, parse_iso, src,
-                                   text_lines, text_or_none)
+from samlscan.logs._common import (FAILURE_LEVELS, classify, json_or_none, known_failure, local_to_utc, malformed,
+                                   parse_iso, src, text_lines, text_or_none)
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
@@ -191,19 +191,11 @@ def _event(f: dict, no: int, logtime: str | None, path: str, tz: tzinfo) -> Reco
 def _logline(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     """A cas.log WARN/ERROR the catalog knows: CAS refused the request (no user on these lines)."""
     when, level, _logger, msg = m.groups()
-    if level not in ("WARN", "ERROR", "FATAL"):
-        return
-    code = classify(PRODUCT, None, msg)
-    if code is None:
-        return
-    time, local = parse_iso(when, tz)
-    if time is None:
-        yield malformed(path, no, "a cas.log line without a readable time")
+    if level not in FAILURE_LEVELS:  # (before the message's searches: most lines are INFO)
         return
     app, user = _SERVICE.search(msg), _FOR_USER.search(msg)
-    yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp", outcome="failure",
-                   text=msg, code=code, user=user[1] if user else None, app=app[1].rstrip(".") if app else None,
-                   local_time=local)
+    yield from known_failure(PRODUCT, path, no, "cas.log", when, level, msg, tz, user=user[1] if user else None,
+                             app=app[1].rstrip(".") if app else None)
 
 
 PARSER = CasParser()

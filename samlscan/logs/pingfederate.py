@@ -25,7 +25,7 @@ import re
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import classify, malformed, parse_iso, src, text_lines, text_or_none
+from samlscan.logs._common import classify, known_failure, malformed, parse_iso, src, text_lines, text_or_none
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
@@ -156,17 +156,7 @@ def _server(m: re.Match, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
     """A server.log WARN/ERROR that names a known failure (or the ErrorServlet's 'Top level error',
     the error page a user saw) is a failure of the request its tracking ID names."""
     when, tid, level, logger, msg = m.groups()
-    if level not in ("WARN", "ERROR", "FATAL"):
-        return
-    code = classify(PRODUCT, None, msg)
-    if code is None:
-        return
-    time, local = parse_iso(when, tz)
-    if time is None:  # (a date no calendar has, as audit.log's)
-        yield malformed(path, no, "server.log line without a readable time")
-        return
-    yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp", outcome="failure",
-                   text=msg, code=code, request_id=_flow_id(tid), local_time=local)
+    yield from known_failure(PRODUCT, path, no, "server.log", when, level, msg, tz, request_id=_flow_id(tid))
 
 
 PARSER = PingFederateParser()

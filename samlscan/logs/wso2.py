@@ -17,9 +17,8 @@ import re
 from datetime import tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import classify, malformed, parse_iso, src, text_lines
+from samlscan.logs._common import known_failure, text_lines
 from samlscan.logs.base import Record
-from samlscan.model import LogEvent
 
 PRODUCT = "wso2"
 _LINE = re.compile(r"^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d{1,9})?)\]\s+(?:\[([^\]]*)\]\s+)?"
@@ -41,19 +40,10 @@ class Wso2Parser:
             if m is None:
                 continue  # (a stack trace line, a multi-line message's rest)
             when, corr, level, logger, msg = m.groups()
-            if level not in ("WARN", "ERROR", "FATAL") or not _SAML_LOGGER.match(logger):
-                continue
-            code = classify(PRODUCT, None, msg)
-            if code is None:
-                continue
-            time, local = parse_iso(when, tz)
-            if time is None:
-                yield malformed(path, no, "a wso2carbon.log line without a readable time")
-                continue
-            sp = _ISSUER.search(msg)
-            yield LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp", outcome="failure",
-                           text=msg, code=code, correlation_id=corr or None, app=sp[1] if sp else None,
-                           local_time=local)
+            if _SAML_LOGGER.match(logger):
+                sp = _ISSUER.search(msg)
+                yield from known_failure(PRODUCT, path, no, "wso2carbon.log", when, level, msg, tz,
+                                         correlation_id=corr or None, app=sp[1] if sp else None)
 
 
 PARSER = Wso2Parser()
