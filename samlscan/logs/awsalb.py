@@ -19,12 +19,9 @@ proxy's access line (sqaccess.logins).
 from __future__ import annotations
 
 import re
-from functools import cached_property
-from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
 from samlscan.logs._common import parse_iso
-from samlscan.logs.base import Record
 
 NAME = "aws-alb-access"
 _LINE = re.compile(
@@ -60,24 +57,16 @@ def read(no: int, line: str) -> sqaccess._Request | None:
                                   m["status"], _why(m), f"AWS ALB {m['elb']} ({m['type']} listener)")
 
 
-class AwsAlbAccessParser:
+class AwsAlbAccessParser(sqaccess.ProxyAccessParser):
     name = NAME
-    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "an AWS ALB access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
-
-    @cached_property
-    def prefilter(self):
-        """One line a record, those of the SAML paths kept (as sqaccess's: samlscan/prefilter.py)."""
-        from samlscan.prefilter import prefilters
-
-        return prefilters()[sqaccess.NAME]
 
     def sniff(self, head: str) -> bool:
         """An entry of an Application Load Balancer's layout (its type and `app/` resource first)."""
         return any((m := _LINE.match(line)) and parse_iso(m["time"])[0] for line in head.splitlines()[:50])
 
-    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        return sqaccess.logins(lines, path, tz, read)
+    def request(self, no: int, line: str, path: str, tz):
+        return read(no, line)
 
 
 PARSER = AwsAlbAccessParser()

@@ -17,12 +17,9 @@ any proxy's access line (sqaccess.logins).
 """
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Iterable, Iterator
-
 from samlscan.logs import sqaccess
 from samlscan.logs._common import from_epoch, json_or_none, malformed, parse_iso
-from samlscan.logs.base import Malformed, Record
+from samlscan.logs.base import Malformed
 
 NAME = "caddy-access"
 _MARK = '"http.log.access'
@@ -64,17 +61,9 @@ def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | 
                                   why, f"Caddy (logger {row.get('logger')}{tls})")
 
 
-class CaddyAccessParser:
+class CaddyAccessParser(sqaccess.ProxyAccessParser):
     name = NAME
-    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "a Caddy access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
-
-    @cached_property
-    def prefilter(self):
-        """One line a record, those of the SAML paths kept (as sqaccess's: samlscan/prefilter.py)."""
-        from samlscan.prefilter import prefilters
-
-        return prefilters()[sqaccess.NAME]
 
     def sniff(self, head: str) -> bool:
         """A JSON line of Caddy's access logger ('http.log.access...') with its request."""
@@ -83,8 +72,8 @@ class CaddyAccessParser:
                 return True
         return False
 
-    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        return sqaccess.logins(lines, path, tz, lambda no, line: read(no, line, path))
+    def request(self, no: int, line: str, path: str, tz):
+        return read(no, line, path)
 
 
 PARSER = CaddyAccessParser()

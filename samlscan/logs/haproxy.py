@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import cached_property
-from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
 from samlscan.logs._common import local_to_utc
-from samlscan.logs.base import Record
 
 NAME = "haproxy-http"
 _LINE = re.compile(
@@ -70,24 +67,16 @@ def read(no: int, line: str, tz=None) -> sqaccess._Request | None:
     return sqaccess.proxy_request(no, time, m["client"], None, m["method"], m["target"], m["status"], _why(m), via)
 
 
-class HAProxyHttpParser:
+class HAProxyHttpParser(sqaccess.ProxyAccessParser):
     name = NAME
-    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "a HAProxy HTTP log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
-
-    @cached_property
-    def prefilter(self):
-        """One line a record, those of the SAML paths kept (as sqaccess's: samlscan/prefilter.py)."""
-        from samlscan.prefilter import prefilters
-
-        return prefilters()[sqaccess.NAME]
 
     def sniff(self, head: str) -> bool:
         """A line of `option httplog`'s layout (a TCP log line has no quoted request)."""
         return any((m := _LINE.match(line)) and _time(m["time"], None) for line in head.splitlines()[:50])
 
-    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        return sqaccess.logins(lines, path, tz, lambda no, line: read(no, line, tz))
+    def request(self, no: int, line: str, path: str, tz):
+        return read(no, line, tz)
 
 
 PARSER = HAProxyHttpParser()

@@ -29,6 +29,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote
 
@@ -263,6 +264,26 @@ def decide(requests: Iterable, path: str) -> Iterator[Record]:
                 yield _callback(path, r, "info", "no redirect (SonarQube's 'Test Configuration' page)")
     for r in pending.values():
         yield _callback(path, r, "info", "the log ends before its client's next request")
+
+
+class ProxyAccessParser:
+    """A proxy's access log read as SonarQube's is (its SAML-path prefilter, its neighbours' lines at a
+    range's cut, logins()): a subclass gives `name`, `empty_reason`, `sniff` and `request`."""
+    range_context = RANGE_CONTEXT
+
+    @cached_property
+    def prefilter(self):
+        """One line a record, those of the SAML paths kept (as SonarQube's: samlscan/prefilter.py)."""
+        from samlscan.prefilter import prefilters
+
+        return prefilters()[NAME]
+
+    def request(self, no: int, line: str, path: str, tz) -> Record | None:
+        """The line's SAML-path request (or a malformed record), else None."""
+        raise NotImplementedError
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        return logins(lines, path, tz, lambda no, line: self.request(no, line, path, tz))
 
 
 PARSER = SonarQubeAccessParser()

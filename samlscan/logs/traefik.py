@@ -18,12 +18,9 @@ no router, a 502/503/504 of its load balancer) is marked so (`_Request.proxy`): 
 from __future__ import annotations
 
 import re
-from functools import cached_property
-from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
 from samlscan.logs._common import first_ip, json_or_none, parse_iso
-from samlscan.logs.base import Record
 
 NAME = "traefik-access"
 _GATEWAY = sqaccess.GATEWAY
@@ -122,17 +119,9 @@ def _read(no: int, line: str) -> sqaccess._Request | None:
     return read_json(no, line) if line.lstrip().startswith("{") else read_common(no, line)
 
 
-class TraefikAccessParser:
+class TraefikAccessParser(sqaccess.ProxyAccessParser):
     name = NAME
-    range_context = sqaccess.RANGE_CONTEXT
     empty_reason = "a Traefik access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
-
-    @cached_property
-    def prefilter(self):
-        """One line a record, those of the SAML paths kept (as sqaccess's: samlscan/prefilter.py)."""
-        from samlscan.prefilter import prefilters
-
-        return prefilters()[sqaccess.NAME]
 
     def sniff(self, head: str) -> bool:
         """A line of either layout: a JSON object with Traefik's fields, or a common line (its
@@ -146,8 +135,8 @@ class TraefikAccessParser:
                 return True
         return False
 
-    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        return sqaccess.logins(lines, path, tz, _read)
+    def request(self, no: int, line: str, path: str, tz):
+        return _read(no, line)
 
 
 PARSER = TraefikAccessParser()
