@@ -321,13 +321,17 @@ class LogEvent:
     guessed: bool = False
     """`product` is a guess: an SP app log line naming no SAML library is read as its language's
     usual one (java-saml, python3-saml), which says nothing of the SP's engine."""
+    host: str | None = None
+    """The host a SIEM export's record names (Splunk `host`, Elastic `host.name`: logs.wrapped): several
+    servers' lines in one file, each server on its own clock (correlate.clocks keys offsets by it)."""
 
     def __reduce__(self):
         """Pickled as its constructor's arguments: workers send 100,000s of events to the parent,
         and dataclass(slots=True)'s own __getstate__/__setstate__ call fields() for each one."""
         return LogEvent, (self.source, self.time, self.product, self.side, self.outcome, self.text,
                           self.code, self.user, self.ip, self.request_id, self.correlation_id,
-                          self.saml_ids, self.app, self.raw_code, self.local_time, self.guessed)
+                          self.saml_ids, self.app, self.raw_code, self.local_time, self.guessed,
+                          self.host)
 
 
 @dataclass(frozen=True)

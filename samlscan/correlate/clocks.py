@@ -1,6 +1,7 @@
 """Each log source's clock offset, measured on the SAML IDs and users it shares with the captures."""
 from __future__ import annotations
 
+import functools
 import itertools
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -25,6 +26,72 @@ class Offsets(dict):
         super().__init__(offsets)
         self.against: dict[str, str] = dict(against or {})
         self.steps: dict[str, dict] = dict(steps or {})
+
+
+class HostClock(str):
+    """The clock of one host's lines (LogEvent.host: a SIEM export holds several servers' lines, in one
+    file or several) as a key of Offsets: 'host sq-app-02', or a log's own name for a log whose lines
+    are its main host's (_hosts_apart: the key a lookup by input finds, its note naming the host)."""
+
+    def __new__(cls, text: str, host: str):
+        self = super().__new__(cls, text)
+        self.host = host
+        return self
+
+    def __getnewargs__(self):
+        return str(self), self.host
+
+
+@functools.cache
+def host_clock(host: str) -> HostClock:
+    """The one key of a host's clock (events compare and hash it by the thousand)."""
+    return HostClock(f"host {host}", host)
+
+
+def clock_of(e: LogEvent) -> str:
+    """The clock a log event was stamped by: its log's, or its host's (one host's lines in several
+    exports are on its one clock; a log's several hosts each on its own)."""
+    return e.source.input if e.host is None else host_clock(e.host)
+
+
+def _hosts_apart(out: Offsets, events) -> Offsets:
+    """Offsets measured per host (clock_of) made per input again for the records: hosts on one clock
+    (within SKEW) give each log holding them its one offset, as for any log; apart, each log's host with
+    the most lines measured gives the log's offset (its key names it: HostClock, equal to the input) and
+    each other host's lines get theirs (Offsets.steps, as a run on a clock of its own), its key kept
+    for its note."""
+    hosts = [k for k in out if isinstance(k, HostClock)]
+    if not hosts:
+        return out
+    from statistics import median
+
+    lines: dict[str, Counter] = {}
+    for e in events:
+        if e.host is not None:
+            lines.setdefault(e.source.input, Counter())[host_clock(e.host)] += 1
+    apart = max(out[k] for k in hosts) - min(out[k] for k in hosts) > SKEW
+    kept: set = set()
+    for src, counts in lines.items():
+        measured = sorted((k for k in counts if k in out), key=lambda k: (-counts[k], k))
+        if not measured:
+            continue
+        if not apart:
+            out[src] = timedelta(seconds=median(out[k].total_seconds() for k in measured))
+            out.against.setdefault(src, out.against.get(measured[0]))
+            continue
+        main, *others = measured
+        out.pop(src, None)
+        out[HostClock(src, main.host)] = out[main]
+        out.against[src] = out.against.get(main)
+        kept.update(others)
+        steps = out.steps.setdefault(src, {})
+        for e in events:
+            if e.source.input == src and (k := clock_of(e)) in others and e.source.ref not in steps:
+                steps[e.source.ref] = (out[k], None)
+    for k in set(hosts) - kept:
+        del out[k]
+    out.against = {k: v for k, v in out.against.items() if v is not None and (k in out or k in kept)}
+    return out
 
 
 def clock_offsets(messages, events) -> Offsets:
@@ -64,10 +131,10 @@ def clock_offsets(messages, events) -> Offsets:
         copies = _copies(messages)
         out = _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, dumps=_dumps(messages),
                              copies=copies)
-        return _set_right(out, events, copies, {}) if out.steps else out
+        return _hosts_apart(_set_right(out, events, copies, {}) if out.steps else out, events)
     deltas: dict[str, list[tuple[str | None, float]]] = {}  # log -> (record ref, its delta)
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
-    observed = ((e.source.input, e.time, e.saml_ids, e.source.ref) for e in events
+    observed = ((clock_of(e), e.time, e.saml_ids, e.source.ref) for e in events
                 if e.time and e.saml_ids and e.code != "assertion-replayed")
     for src, t, ids, ref in itertools.chain(observed, logged):
         shared = next((i for i in ids if i in times), None)
@@ -89,7 +156,7 @@ def clock_offsets(messages, events) -> Offsets:
         _rebase(out, deltas)
         _set_right(out, events, copies, {src: dict(v) for src, v in deltas.items()})
         _rebase(out, deltas)
-    return out
+    return _hosts_apart(out, events)
 
 
 def _rebase(out: Offsets, deltas: dict[str, list[tuple[str | None, float]]]) -> None:
@@ -145,16 +212,17 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     local: set[str] = set()  # the logs written without a zone, read as UTC or --timezone
     for e in events:
         if _measures(e, side, measured, captured):
-            logged.setdefault((e.source.input, e.user.casefold()), []).append(e.time)
+            logged.setdefault((clock_of(e), e.user.casefold()), []).append(e.time)
             if e.local_time:
-                local.add(e.source.input)
+                local.add(clock_of(e))
     if not logged:  # (an IdP's log alone, hundreds of thousands of events: one look at each)
         return Offsets()
     refs: dict[tuple[str, str], list[datetime]] = {}  # (reference input, user) -> times
     for e in events:
         if e.outcome == "success" and e.user and e.time is not None and _refers(e, side, measured, captured):
-            refs.setdefault((e.source.input, e.user.casefold()), []).append(
-                e.time - measured.get(e.source.input, timedelta(0)))
+            at = e.time - measured.get(clock_of(e), timedelta(0))
+            for name in _login_names(e.user):
+                refs.setdefault((clock_of(e), name), []).append(at)
     for r in messages:
         m = r.message
         a = consumed_assertion(m) if m.kind == "Response" and not m.logged_by and m.captured_at else None
@@ -194,6 +262,14 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     return out
 
 
+def _login_names(user: str) -> tuple[str, ...]:
+    """The names an IdP's user is logged in by at an SP (casefolded): the IdP names the mail where the
+    SP may name its login ('dave@fabrikam.example' and 'dave': SonarQube's login from Entra's UPN)."""
+    name = user.casefold()
+    local = name.partition("@")[0] if "@" in name else ""
+    return (name, local) if local else (name,)
+
+
 IDP_LAG = timedelta(minutes=1)
 """An IdP log's login line comes before the response by the user's own time at the IdP (password,
 MFA; Entra's sign-in log dates the sign-in's start): an IdP log's offset measured by user within
@@ -211,7 +287,7 @@ def _measures(e: LogEvent, side: str, measured: dict[str, timedelta], captured: 
     """An event _offsets_by_user measures its log's offset on: an SP log's success or failure that
     names its user; an IdP log's login of a user (its failures may never reach the SP), without a
     capture only in a log written in local time (the one whose hours are in doubt)."""
-    if e.side != side or not e.user or e.time is None or e.source.input in measured:
+    if e.side != side or not e.user or e.time is None or clock_of(e) in measured:
         return False
     return side == "sp" or e.outcome == "success" and (captured or e.local_time)
 
@@ -223,7 +299,7 @@ def _refers(e: LogEvent, side: str, measured: dict[str, timedelta], captured: bo
     idp-audit.log; the IdP's clock stays the reference of the SP logs then)."""
     if side == "sp":
         return e.side == "idp"
-    return e.source.input in measured if captured else e.side == "idp" and not e.local_time
+    return clock_of(e) in measured if captured else e.side == "idp" and not e.local_time
 
 
 ZONE_REACH = timedelta(hours=14)
@@ -439,15 +515,15 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
     for e in events:
         if e.time is None:
             continue
-        t = e.time - offsets.get(e.source.input, timedelta(0))
+        t = e.time - offsets.get(clock_of(e), timedelta(0))
         # (by client address too: the IdP names the mail where the SP names its login, 'erin@..' and 'erin')
         keys = _who(e)
         if e.side == "idp" and e.outcome == "success":
-            idp.append((e.time, t, e.source.input, keys))
+            idp.append((e.time, t, clock_of(e), keys))
         elif e.side == "sp":
             for key in keys:
                 sp_seen.setdefault(key, []).append(t)
-                sp_seen.setdefault((key, e.source.input, e.request_id or e.source.ref), []).append(t)
+                sp_seen.setdefault((key, clock_of(e), e.request_id or e.source.ref), []).append(t)
     for seen in sp_seen.values():
         seen.sort()
     idp.sort(key=lambda x: x[0])
@@ -466,7 +542,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
         # may be its IssueInstant (Duo): up to IDP_LAG before that NotBefore)
         lo, hi = (bisect_left(times, instant - IDP_LAG), bisect_right(times, instant + LEAD)) if way == "before" else (
             bisect_left(times, instant - LEAD), bisect_right(times, instant))
-        own = (e.source.input, e.request_id or e.source.ref)
+        own = (clock_of(e), e.request_id or e.source.ref)
         free = list(itertools.islice((idp[k] for k in range(lo, hi) if not any(_seen_by_sp(
             sp_seen, key, idp[k][1], own) for key in idp[k][3])), 2))  # (one, or more: a busy IdP's window is long)
         if len(free) != 1:
@@ -481,7 +557,7 @@ def _read_refusals(offsets: Offsets, events, agree: dict[str, set], posts: dict[
         off = e.time - t_idp
         if abs(off) <= SKEW or (way == "after") != (off > timedelta(0)):
             continue  # the SP's clock agrees: the IdP's NotBefore was ahead (its clock, or its setting)
-        if agree.get(idp_log, set()) - {e.source.input}:  # (no witness: either clock may be off; nothing moves)
+        if agree.get(idp_log, set()) - {clock_of(e)}:  # (no witness: either clock may be off; nothing moves)
             _note_reading(out, e, instant, off, t_idp, idp_witness("the captures" if "capture" in agree[idp_log]
                                                                    else "the other SP logs"), events, runs, copies)
     return out
@@ -504,7 +580,7 @@ def _proxy_callbacks(readings, events, offsets: Offsets) -> _Proxied:
     seen: dict[str, dict[str, list[tuple[datetime, str | None]]]] = {}
     for x in events:
         if x.ip in ips and x.side == "sp" and x.outcome == "failure" and x.time is not None:
-            at = x.time - offsets.get(x.source.input, timedelta(0))
+            at = x.time - offsets.get(clock_of(x), timedelta(0))
             seen.setdefault(x.ip, {}).setdefault(x.source.input, []).append((at, x.request_id))
     by_ip = {}
     for ip, logs in seen.items():
@@ -544,12 +620,13 @@ def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, 
                   witness: Witness, events, runs: dict, copies: _Copies) -> None:
     """Give the refusal's run (between its log's clock steps, its SAML copies with its lines) the offset
     read, and the refusal the verdict: sp-clock-skew, its fix saying by how much and by whose witness."""
-    src = e.source.input
-    if src not in runs:
-        runs[src] = _step_runs([x for x in events if x.source.input == src], copies.get(src, ()))
+    src, clock = e.source.input, clock_of(e)
+    if (src, clock) not in runs:  # (one host's lines in the log: a step is on its clock)
+        runs[src, clock] = _step_runs([x for x in events if x.source.input == src and clock_of(x) == clock],
+                                      copies.get(src, ()) if clock == src else ())
     verdict = ("sp-clock-skew", skew_fix(e, instant, off, truth, witness))
     at = out.steps.setdefault(src, {})
-    run = next(r for r in runs[src] if any(ref == e.source.ref for ref, _ in r))
+    run = next(r for r in runs[src, clock] if any(ref == e.source.ref for ref, _ in r))
     # (a refusal's lines each quote the instant: each keeps its verdict)
     at.update((ref, (off, verdict if ref == e.source.ref else at.get(ref, (0, None))[1])) for ref, _ in run)
 
@@ -583,9 +660,11 @@ def skew_fix(e: LogEvent, instant: datetime, off: timedelta, truth: datetime, wi
     """sp-clock-skew's fix for a time refusal read against `witness`: by how much, and whose clock."""
     way, side, bound = ("behind", "before", "NotBefore") if off < timedelta(0) else (
         "ahead of", "after", "NotOnOrAfter")
-    return (f"The SP's clock was {round(abs(off).total_seconds() / 60)} min {way} {witness.clock} at "
+    # (a SIEM export's line names the SP's server whose clock it is: the one to sync)
+    who, server = (f"{e.host}'s clock",) * 2 if e.host else ("The SP's clock", "the SP server's clock")
+    return (f"{who} was {round(abs(off).total_seconds() / 60)} min {way} {witness.clock} at "
             f"{truth:%Y-%m-%d %H:%M:%S} UTC (its refusal is stamped {e.time:%H:%M:%S}, {side} the {bound} "
-            f"{instant:%H:%M:%S} it compared; measured against {witness.measured}): sync the SP server's clock "
+            f"{instant:%H:%M:%S} it compared; measured against {witness.measured}): sync {server} "
             "with NTP.")
 
 
@@ -705,8 +784,8 @@ def _client_lines(events, offsets: dict) -> dict[str, dict[str, list[datetime]]]
     out: dict[str, dict[str, list]] = {}
     for x in events:
         if x.ip and x.side == "sp" and x.time is not None:
-            out.setdefault(x.ip, {}).setdefault(x.source.input, []).append(
-                x.time - offsets.get(x.source.input, timedelta(0)))
+            out.setdefault(x.ip, {}).setdefault(clock_of(x), []).append(
+                x.time - offsets.get(clock_of(x), timedelta(0)))
     for logs in out.values():
         for times in logs.values():
             times.sort()
@@ -724,7 +803,7 @@ def _idp_lines(events, offsets: dict) -> dict[tuple[str, str], list[datetime]]:
     out: dict[str, list] = {}
     for x in events:
         if x.side == "idp" and x.outcome == "success" and x.time is not None:
-            t = x.time - offsets.get(x.source.input, timedelta(0))
+            t = x.time - offsets.get(clock_of(x), timedelta(0))
             for key in _who(x):
                 out.setdefault(key, []).append(t)
     for times in out.values():

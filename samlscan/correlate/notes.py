@@ -117,15 +117,19 @@ def _offset_note(src: str, off: timedelta, against: str | None = None) -> str:
     ref = f"{against}'s" if against else "the capture's"
     clock = (f"the clock that wrote it runs {abs(own):.0f} s {'ahead of' if own > 0 else 'behind'} {ref}"
              if round(own) else f"the clock that wrote it keeps {ref} time")
+    host = getattr(src, "host", None)  # (a SIEM export's server: clocks.HostClock)
+    if host and abs(own) >= 60:
+        clock = f"{host}'s clock is {round(abs(own) / 60)} min {'ahead of' if own > 0 else 'behind'} {ref}"
     if against and round(own):
         clock += f" (or {against}'s clock is the wrong one: the logs alone cannot tell; attempts are dated by it)"
     how = (f"the logins it shares with {against}, by user and time, as no capture was given" if against
            else "the logins it shares with the captures, by SAML ID or else by user and time")
-    note = (f"clock offset of {src}: {seconds:+.0f} s (measured on {how}; corrected): "
+    name = f"{src} (its lines of {host})" if host and src != f"host {host}" else src
+    note = (f"clock offset of {name}: {seconds:+.0f} s (measured on {how}; corrected): "
             f"{'its time zone aside, ' if zone is not None else ''}{clock}")
     if zone is not None:
         hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)
-        given = f"{os.path.basename(src.split('!')[-1])}={'-' if zone < timedelta(0) else '+'}{hours:02d}:{minutes:02d}"
+        given = f"{os.path.basename(str(src).split('!')[-1])}={'-' if zone < timedelta(0) else '+'}{hours:02d}:{minutes:02d}"
         note += (f"; about {seconds / 3600:+.1f} h looks like a time zone: pass --timezone with the "
                  f"zone that log is written in (--timezone '{given}', or its name such as Europe/Paris "
                  "for the right DST; its SAML copies were judged with that zone removed)")

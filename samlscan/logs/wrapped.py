@@ -60,7 +60,7 @@ from samlscan.logs._common import (
 from samlscan.logs.base import LogParser, Malformed, Record
 from samlscan.logs import journalexport
 from samlscan.logs.coloured import reader_of
-from samlscan.model import Source
+from samlscan.model import LogEvent, Source
 
 MAX_DEPTH = 5
 """Wrappers inside wrappers (a Splunk export of docker-prefixed lines) are unwrapped this deep: five, for
@@ -555,6 +555,11 @@ def _host_part(host: str | None) -> tuple[tuple[str, str], bool] | None:
     return (("host", host), False) if host else None
 
 
+def _host_in(stream: Any) -> str | None:
+    """The host a stream of _host_part names (None for a container's stream)."""
+    return stream[1] if type(stream) is tuple and len(stream) == 2 and stream[0] == "host" else None
+
+
 def _norm(cell: str) -> str:
     return re.sub(r"[\s\[\]\"']", "", cell.strip().lstrip("\ufeff")).lower()
 
@@ -999,7 +1004,7 @@ class Enveloped:
         return got is not None and self.inner.sniff(got[1])
 
     def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
-        where: dict[int, tuple[int, Any]] = {}  # inner line -> (wrapper line, wrapper time)
+        where: dict[int, tuple[int, Any, str | None]] = {}  # inner line -> (wrapper line, time, host)
         bad: list[Malformed] = []
 
         numbers = itertools.count(1)
@@ -1014,11 +1019,12 @@ class Enveloped:
                 next(numbers)
             return first
 
-        def numbered(outer: int, text: str, when: Any, first: int | None = None) -> Iterator[tuple[int, str]]:
+        def numbered(outer: int, text: str, when: Any, first: int | None = None,
+                     host: str | None = None) -> Iterator[tuple[int, str]]:
             no = drawn(outer, text) if first is None else first
             for line in text.split("\n"):
                 line = line[:-1] if line.endswith("\r") else line  # a tty's CRLF line end (as iter_lines)
-                where[no] = (outer, when)
+                where[no] = (outer, when, host)
                 yield no, line
                 no += 1
             if len(where) > 200_000:  # bounded: the inner reader lags a few records at most
@@ -1067,19 +1073,20 @@ class Enveloped:
                 if stream is not None and first_stream is None:
                     first_stream = stream
                 if stream is None or stream == first_stream:
-                    yield from numbered(outer, text, when)
+                    yield from numbered(outer, text, when, host=_host_in(stream))
                     continue
+                host = _host_in(stream)  # (taken before a stream past MAX_STREAMS shares the "" spool)
                 if stream not in spools and len(spools) >= MAX_STREAMS:
                     stream = ""  # (the streams beyond: one spool, not a file each)
                 if stream not in spools:
                     spools[stream] = tempfile.TemporaryFile("w+", encoding="utf-8")
-                spools[stream].write(json.dumps([drawn(outer, text), outer, text, when], default=str) + "\n")
+                spools[stream].write(json.dumps([drawn(outer, text), outer, text, when, host], default=str) + "\n")
 
         def spooled(spool):
             spool.seek(0)
             for row in spool:
-                first, outer, text, when = json.loads(row)
-                yield from numbered(outer, text, when, first)
+                first, outer, text, when, host = json.loads(row)
+                yield from numbered(outer, text, when, first, host)
 
         yearless = getattr(self.inner, "yearless", False)
         try:
@@ -1175,14 +1182,15 @@ class _Skips:
         return jumps[0][1] if jumps and jumps[0][0] <= outer else 0
 
 
-def _rewrite(rec: Record, where: dict[int, tuple[int, Any]], tz: tzinfo, yearless: bool) -> Record:
+def _rewrite(rec: Record, where: dict[int, tuple[int, Any, str | None]], tz: tzinfo, yearless: bool) -> Record:
     ref = rec.source.ref or ""
     m = re.fullmatch(r"line (\d+)", ref)
     if m is None or int(m[1]) not in where:
         return rec
-    outer, when = where[int(m[1])]
-    return _wrapper_dated(dataclasses.replace(rec, source=Source(rec.source.input, f"line {outer}")), when, tz,
-                          yearless)
+    outer, when, host = where[int(m[1])]
+    more = {"host": host} if host and isinstance(rec, LogEvent) else {}  # (its server's clock: clocks.clock_of)
+    return _wrapper_dated(dataclasses.replace(rec, source=Source(rec.source.input, f"line {outer}"), **more), when,
+                          tz, yearless)
 
 
 # --- detection -------------------------------------------------------------------------------
