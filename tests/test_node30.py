@@ -107,10 +107,24 @@ def test_hosts_on_one_clock_have_no_offset(tmp_path, write, name):
 
 
 def test_a_log_without_hosts_has_one_offset_as_before(tmp_path):
-    """The same lines in web.log itself: one clock for the file (its median), no host named."""
-    got = _scan(_case(tmp_path, _plain, timedelta(minutes=7), "web.log"))
+    """web.log itself, every line 7 min ahead: one clock for the file, no host named."""
+    logins = [(u, h, t, t + timedelta(minutes=7)) for u, h, t, _ in _logins(timedelta(0))]
+    (tmp_path / "entra-signinlogs.csv").write_text(_entra(logins))
+    _plain(tmp_path / "web.log", logins)
+    got = _scan(tmp_path)
     notes = [n for n in got["summary"]["notes"] if "clock offset" in n]
-    assert len(notes) == 1 and "web.log: +210 s" in notes[0] and "sq-" not in notes[0], notes
+    assert len(notes) == 1 and "web.log: +420 s" in notes[0] and "sq-" not in notes[0], notes
+
+
+def test_two_clocks_in_a_log_without_hosts_set_no_offset_by_a_guessed_name(tmp_path):
+    """The two nodes' lines in one web.log, no host to tell them apart: its 'alice' is Entra's
+    'alice@fabrikam.example' by the local part only, and those guessed pairs disagree (0 and 7 min):
+    no offset is measured on them (a median, +210 s, was a clock neither node has)."""
+    got = _scan(_case(tmp_path, _plain, timedelta(minutes=7), "web.log"))
+    assert not any("clock offset" in n for n in got["summary"]["notes"]), got["summary"]["notes"]
+    # sq-a's logins (on Entra's clock) still join Entra's sign-ins; sq-b's stand apart
+    joined = [a for a in got["attempts"] if len({Path(e["input"]).name for e in a["evidence"]}) == 2]
+    assert sorted(a["user"].partition("@")[0] for a in joined) == ["alice", "carol", "erin"], got["attempts"]
 
 
 @pytest.mark.parametrize("write, name", EXPORTS)
@@ -133,9 +147,39 @@ def test_offsets_are_keyed_by_host_only_where_a_record_names_one():
     # sq-b's records carry its offset (run.py reads a record's own offset there)
     assert {ref: off for ref, (off, _) in hosted.steps["x.csv"].items()} == {
         f"line {at.minute}{at.hour}": timedelta(minutes=7) for _, h, _, at in logins if h == "sq-b"}
-    plain = clock_offsets([], idp + [_event("x.log", at, u, "sp") for u, _, _, at in logins])
+    # a log naming the IdP's own names: its median, one offset for the file, as before
+    plain = clock_offsets([], idp + [_event("x.log", at, f"{u}@fabrikam.example", "sp") for u, _, _, at in logins])
     assert plain == {"x.log": timedelta(seconds=210)} and not any(isinstance(k, HostClock) for k in plain)
     assert not plain.steps
+    # named by the local part only, its pairs a guess: they disagree, nothing is measured on them
+    assert clock_offsets([], idp + [_event("x.log", at, u, "sp") for u, _, _, at in logins]) == {}
+
+
+def _ahead(user_of, at_sp=timedelta(minutes=7)) -> dict:
+    """The offset measured of one SP log whose every login is `at_sp` after the IdP's, its users named
+    `user_of(user)` in the IdP's log."""
+    logins = _logins(timedelta(0))
+    idp = [_event("entra.csv", t, user_of(u), "idp") for u, _, t, _ in logins]
+    return clock_offsets([], idp + [_event("x.log", t + at_sp, u, "sp") for u, _, t, _ in logins])
+
+
+def test_a_local_part_pairs_with_the_one_mail_it_names():
+    assert _ahead(lambda u: f"{u}@fabrikam.example") == {"x.log": timedelta(minutes=7)}
+    assert _ahead(lambda u: u) == {"x.log": timedelta(minutes=7)}  # (the same names: no guess needed)
+
+
+def test_a_local_part_of_two_mails_pairs_with_neither():
+    """Each local part the mail of two users at the IdP (fabrikam's alice logs in at 09:00, contoso's
+    three hours later): the SP's 'alice' may be either: no pairing, nothing measured (paired with both,
+    the SP's 09:07 was read as fabrikam's alice 7 min late); no guess either beside a user's whole name."""
+    logins = _logins(timedelta(0))
+    idp = [_event("entra.csv", t + timedelta(hours=h), f"{u}@{d}", "idp") for u, _, t, _ in logins
+           for h, d in ((0, "fabrikam.example"), (3, "contoso.example"))]
+    assert clock_offsets([], idp + [_event("x.log", t + timedelta(minutes=7), u, "sp") for u, _, t, _ in logins]) == {}
+    from samlscan.correlate.clocks import _by_local_part
+
+    assert set(_by_local_part({"alice@a.example": [], "bob@b.example": [], "bob": [], "@c": [], "d@": []})) == {
+        "alice"}
 
 
 def test_a_host_is_kept_through_pickling():

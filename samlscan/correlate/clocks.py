@@ -220,9 +220,8 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     refs: dict[tuple[str, str], list[datetime]] = {}  # (reference input, user) -> times
     for e in events:
         if e.outcome == "success" and e.user and e.time is not None and _refers(e, side, measured, captured):
-            at = e.time - measured.get(clock_of(e), timedelta(0))
-            for name in _login_names(e.user):
-                refs.setdefault((clock_of(e), name), []).append(at)
+            refs.setdefault((clock_of(e), e.user.casefold()), []).append(
+                e.time - measured.get(clock_of(e), timedelta(0)))
     for r in messages:
         m = r.message
         a = consumed_assertion(m) if m.kind == "Response" and not m.logged_by and m.captured_at else None
@@ -235,6 +234,7 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     for (ref, user), times in refs.items():
         times.sort()
         by_user.setdefault(user, []).append((ref, times))
+    by_local = _by_local_part(by_user)
     per_src: dict[str, dict[str, list[datetime]]] = {}  # log -> user -> its sorted times
     for (src, user), times in logged.items():
         times.sort()
@@ -242,7 +242,9 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     deltas: dict[str, dict[str, list[float]]] = {}  # log -> reference input -> deltas
     for src, users in per_src.items():
         shifts = _zone_shifts(src, users, by_user) if src in local else (timedelta(0),)
-        deltas[src] = max((_user_deltas(src, users, by_user, shift) for shift in shifts),
+        deltas[src] = max((_with_guessed(_user_deltas(src, users, by_user, shift),
+                                         _user_deltas(src, {u: t for u, t in users.items() if u not in by_user},
+                                                      by_local, shift)) for shift in shifts),
                           key=lambda per_ref: sum(map(len, per_ref.values())))
 
     def trusted(v: list[float]) -> bool:
@@ -262,12 +264,31 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
     return out
 
 
-def _login_names(user: str) -> tuple[str, ...]:
-    """The names an IdP's user is logged in by at an SP (casefolded): the IdP names the mail where the
-    SP may name its login ('dave@fabrikam.example' and 'dave': SonarQube's login from Entra's UPN)."""
-    name = user.casefold()
-    local = name.partition("@")[0] if "@" in name else ""
-    return (name, local) if local else (name,)
+def _by_local_part(by_user: dict[str, list]) -> dict[str, list]:
+    """The references' mails by their local part, where that pairing is unambiguous: an SP may log its
+    login ('dave') where the IdP names the mail ('dave@fabrikam.example': SonarQube's login from Entra's
+    UPN). Only a local part of exactly one mail among the references' users, and no user's whole name
+    itself ('alice@a.example' and 'alice@b.example', or 'alice' beside 'alice@a.example': no guess)."""
+    mails: dict[str, set[str]] = {}
+    for user in by_user:
+        local, at, domain = user.partition("@")
+        if at and local and domain:
+            mails.setdefault(local, set()).add(user)
+    return {local: by_user[next(iter(got))] for local, got in mails.items() if len(got) == 1 and local not in by_user}
+
+
+def _with_guessed(exact: dict[str, list[float]], guessed: dict[str, list[float]]) -> dict[str, list[float]]:
+    """The deltas paired by name, and per reference those paired by a local part (_by_local_part) when
+    they all agree within SKEW. A same local part alone is a guess of identity, and a guess may not
+    set a clock by outvoting: guessed pairs on one clock (each login a few seconds after the IdP's) are
+    the evidence that both the people and the clock are the same; guessed pairs apart (a log on two
+    clocks: a restart behind, two servers' lines) are read by the refusals and steps instead, as if
+    unpaired (a median of them was a false offset for every line: test_clocks26's quiet spell)."""
+    out = {ref: list(v) for ref, v in exact.items()}
+    for ref, v in guessed.items():
+        if v and max(v) - min(v) <= SKEW.total_seconds():
+            out.setdefault(ref, []).extend(v)
+    return out
 
 
 IDP_LAG = timedelta(minutes=1)
