@@ -269,10 +269,11 @@ def _by_local_part(by_user: dict[str, list]) -> dict[str, list]:
     login ('dave') where the IdP names the mail ('dave@fabrikam.example': SonarQube's login from Entra's
     UPN). Only a local part of exactly one mail among the references' users, and no user's whole name
     itself ('alice@a.example' and 'alice@b.example', or 'alice' beside 'alice@a.example': no guess)."""
+    from samlscan.correlate.link_user import _local_part  # (the attempts' linking reads a local part so too)
+
     mails: dict[str, set[str]] = {}
     for user in by_user:
-        local, at, domain = user.partition("@")
-        if at and local and domain:
+        if local := _local_part(user):
             mails.setdefault(local, set()).add(user)
     return {local: by_user[next(iter(got))] for local, got in mails.items() if len(got) == 1 and local not in by_user}
 
