@@ -17,6 +17,7 @@ from samlscan import __version__
 from samlscan.codes import WHO_ACTS, all_specs
 from samlscan.model import Finding, Severity
 from samlscan.report.document import attempt_dict, summary
+from samlscan.report.regions import message_regions
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "samlscanFinding/v1"
@@ -123,7 +124,7 @@ def _message_text(f: Finding, red) -> str:
     return text + (f" ({'; '.join(parts)})" if parts else "")
 
 
-def _location(f: Finding, uri: str | None, artifact_index: int | None, red) -> dict | None:
+def _location(f: Finding, uri: str | None, artifact_index: int | None, red, region: dict | None = None) -> dict | None:
     if f.source is None:
         return None
     loc: dict = {}
@@ -138,6 +139,8 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red) -> d
             physical["artifactLocation"]["index"] = artifact_index
         if line and int(line.group(1)) >= 1:
             physical["region"] = {"startLine": int(line.group(1))}
+        elif region and not member:
+            physical["region"] = dict(region)
         loc["physicalLocation"] = physical
     logical = []
     if member:
@@ -156,8 +159,10 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red) -> d
     return loc or None
 
 
-def _result(f: Finding, uris: dict, shown: dict, artifacts: dict, index: dict, seen: dict, red) -> dict:
-    """`uris`: each input's URI, the finding's identity; `shown`: the URI written (redacted)."""
+def _result(f: Finding, uris: dict, shown: dict, artifacts: dict, index: dict, seen: dict, red,
+            regions: dict) -> dict:
+    """`uris`: each input's URI, the finding's identity; `shown`: the URI written (redacted);
+    `regions`: where a message read from a file's own text starts (report.regions)."""
     path = f.source.input if f.source else None
     uri = uris.get(path)
     occurrence = seen.setdefault((f.code, uri, f.message_ref), 0)
@@ -166,7 +171,8 @@ def _result(f: Finding, uris: dict, shown: dict, artifacts: dict, index: dict, s
               "message": {"text": _message_text(f, red)}}
     if f.code in index:
         result["ruleIndex"] = index[f.code]
-    location = _location(f, shown.get(path), artifacts.get(path.split("!", 1)[0] if path else path), red)
+    region = regions.get((path, f.source.ref, f.message_ref)) if f.source else None
+    location = _location(f, shown.get(path), artifacts.get(path.split("!", 1)[0] if path else path), red, region)
     if location:
         result["locations"] = [location]
     result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, uri or path or "", occurrence)}
@@ -217,8 +223,8 @@ def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
     # the fingerprints keep the input's own URI, stable with and without --redact
     shown = {p: artifact_uri(red(p.split("!", 1)[0]), cwd) for p in uris}
     artifacts, art_index = _artifacts(report, shown, red)
-    index, seen = _rule_index(), {}
-    results = [_result(f, uris, shown, art_index, index, seen, red) for f in report.reported_findings()]
+    index, seen, regions = _rule_index(), {}, message_regions(report)
+    results = [_result(f, uris, shown, art_index, index, seen, red, regions) for f in report.reported_findings()]
     invocation = {"executionSuccessful": True}
     notes = _notifications(report, red)
     if notes:
