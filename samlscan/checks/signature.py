@@ -625,13 +625,24 @@ for the part that is weak (an ECDSA-SHA256 signature with a SHA-1 digest needs a
 def _weak_crypto_fixes(msg: SamlMessage, ctx: CheckContext) -> tuple[str | None, str | None, str | None]:
     """The algorithm fix, the key fix and the side for a weakly signed message: the codes' own (the
     IdP's) unless the SP or an unknown side signed it (an SP's AuthnRequest, Salesforce's RSA-SHA1
-    one with a 1024-bit key: 'issue a key in the IdP' sent the admin to the wrong product)."""
+    one with a 1024-bit key: 'issue a key in the IdP' sent the admin to the wrong product). The fix
+    names the SHA-256 algorithm of the key's kind (STRONG_COUNTERPART): ECDSA-SHA256 for an EC key,
+    as 'expected' does; 'RSA-SHA256' sent the owner of a P-256 key to make another key."""
+    r = msg.redirect_signature
+    weak = [s.signature_algorithm for s in msg.signatures
+            if s.signature_algorithm in WEAK_ALGORITHMS or s.digest_algorithm in WEAK_ALGORITHMS]
+    weak += [r.sig_alg] if r is not None and r.sig_alg in WEAK_ALGORITHMS else []
+    # (a signature algorithm outside the table is SHA-256 already: only its digest is weak)
+    strong = " or ".join(dict.fromkeys(STRONG_COUNTERPART.get(a, a).rsplit("#", 1)[-1].upper() for a in weak if a))
     who = sender(msg.kind, msg.issuer, ctx.expect)
     if who == "idp":  # and where the IdP product the Issuer names sets its algorithm
-        return in_idp(spec("signature-weak-algorithm").fix, "signature-weak-algorithm", msg.issuer), None, None
+        fix = spec("signature-weak-algorithm").fix
+        if strong and strong != "RSA-SHA256":
+            fix = f"Configure the IdP to sign with {strong} and digest with SHA-256."
+        return in_idp(fix, "signature-weak-algorithm", msg.issuer), None, None
     signer = "the SP" if who == "sp" else f"the sender of this {msg.kind} (Issuer {msg.issuer or '-'})"
-    return (f"Configure {signer} to sign its {msg.kind} with RSA-SHA256 and digest with SHA-256 (its SAML "
-            "library's signature algorithm setting).",
+    return (f"Configure {signer} to sign its {msg.kind} with {strong or 'RSA-SHA256'} and digest with SHA-256 "
+            "(its SAML library's signature algorithm setting).",
             f"Give {signer} a 2048-bit (or larger) signing key and its new certificate to the other side "
             "(metadata).", "sp" if who == "sp" else None)
 
