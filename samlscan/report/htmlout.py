@@ -583,7 +583,7 @@ table.grid{width:100%;border-collapse:collapse;background:var(--card);border:1px
 table.grid th{background:#f0f4f8;text-align:left;font-size:12px;text-transform:uppercase;color:var(--muted);padding:8px 10px}
 table.grid td{border-top:1px solid var(--line);padding:6px 10px;word-break:break-all;vertical-align:top}
 table.causes{margin:0 0 12px}table.causes td.n{text-align:right;font-weight:700;color:var(--err)}
-table.causes td{word-break:normal;overflow-wrap:anywhere}table.causes td:first-child,table.causes td.who{white-space:nowrap}details.causes-more{margin:0 0 12px}
+table.causes td{word-break:normal;overflow-wrap:anywhere}table.causes td.users{overflow-wrap:break-word}table.causes td:first-child,table.causes td.who,table.causes th{white-space:nowrap}details.causes-more{margin:0 0 12px}
 @media (max-width:700px){table.causes thead{display:none}table.causes tr,table.causes td{display:block}
 table.causes td:first-child,table.causes td.who{white-space:normal}table.causes td{border-top:0;padding:2px 10px}table.causes td.n{text-align:left}
 table.causes td:before{color:var(--muted);font-weight:600}table.causes td.n:before{content:"Failed: "}
