@@ -139,6 +139,7 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
     sonar = elsewhere = captured = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
     ips: dict = {}  # client IP -> its first piece is the SP's, in time order (only log lines name one)
+    emailless = app_unfound = False  # a piece's codes: an email error (_EMAIL_LOSS), app-not-found
     for p in members:
         outcomes.add(p.outcome)
         if p.kind == "capture":
@@ -147,6 +148,8 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
             warnings.update(p.warnings)
         if p.codes:
             found.update(p.codes)
+            emailless = emailless or not _EMAIL_LOSS.isdisjoint(p.codes)
+            app_unfound = app_unfound or "app-not-found" in p.codes
         if p.log_code:
             found.add(p.log_code)
         if p.user or p.login:
@@ -183,13 +186,12 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
         # other than the configured ACS is as often the configured SP's own misconfiguration (an
         # internal host name or an old URL at the IdP), which its findings say
         return _attempt([_unjudged(p) if p.elsewhere else p for p in members], True, unheld, given_idp)
-    if sonar and any(_EMAIL_LOSS.intersection(p.codes) for p in members):
+    if sonar and emailless:
         # SonarQube Server's own log is part of it: the SP is Server, which logs in without an email
         # (the checks make them warnings only under --profile sonarqube, which a scan may lack); a
         # log line's own code stays (SonarQube said it: it was the cause)
         return _attempt([_email_optional(p) for p in members], judged, unheld, given_idp)
-    if any("app-not-found" in p.codes for p in members) and any(p.idp for p in members
-                                                                  if "app-not-found" not in p.codes):
+    if app_unfound and any(p.idp for p in members if "app-not-found" not in p.codes):
         # a response came back (only a Response piece names the IdP): the IdP found the application
         # the AuthnRequest's Issuer named, whatever the configured SP entity ID (checks/request.py)
         return _attempt([_app_found(p) for p in members], judged, unheld, given_idp)
@@ -299,7 +301,7 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
     if decisive is not None:
         decisive = places[(decisive.input, decisive.kind, decisive.ref)]
     the_sp = sp or sp_product
-    ip = _client_ip(ips)
+    ip = _client_ip(ips) if ips else None
     if len(ips) > 1:
         notes = list(notes) + [_ips_note(ips, ip)]
     # who must act: a finding's own word, else the catalog's for the line that names the cause (an

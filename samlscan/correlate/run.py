@@ -94,7 +94,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         if p.kind == "log" and p.time and (off := _offset_at(offsets, steps, p.input, p.ref)):
             p.time -= off
     shared: dict[str, str] = {}
-    pieces += [_event_piece(e, offsets.get(e.source.input, timedelta(0)), shared, steps.get(e.source.input))
+    zero = timedelta(0)
+    pieces += [_event_piece(e, offsets.get(e.source.input, zero), shared, steps.get(e.source.input))
                for e in relevant]
     del shared
     apart = _issued_apart(report.messages, relevant, offsets)
@@ -148,7 +149,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     attempts, kept, at_sp = [], [], []
     for g in (members.pop(root) for root in list(members)):
         if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g):
-            at_sp.append(any(p.side == "sp" for p in g))
+            at_sp.append(g[0].side == "sp" or any(p.side == "sp" for p in g))
             attempts.append(_unseen_issue(_attempt(g, unheld=unheld, given_idp=given)) if sp_seen and _anonymous_issue(g)
                             else _login_attempt(g, unheld, given))
             if said:  # (what joins a note to its attempt: most scans have none)
