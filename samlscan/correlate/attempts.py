@@ -7,12 +7,12 @@ from functools import lru_cache
 from samlscan.catalog import IDP_NAMES, placeholder_values, with_idp_part
 from samlscan.checks.base import issuer_product
 from samlscan.checks.protocol import acs_path_apart
-from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX, cause_rank
+from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
                                        _metadata_signer, _proxy_note, _refines, _unheld_judges, _where,
                                        asked_and_sent, sent_elsewhere)
-from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal
+from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal, ranked
 from samlscan.correlate.unheld import Unheld
 from samlscan.logs.sqaccess import CALLBACK_ANSWER
 from samlscan.model import Attempt, Evidence
@@ -419,7 +419,7 @@ def _login_attempt(members: list[_Piece], unheld: Unheld | None = None, given_id
     idp = _hop_idp(members)
     answer = next((p for p in members if p.response is not None and not p.hop and not p.copy), None)
     if answer is not None:  # hop 2 decides: hop 1's findings did not stop Keycloak
-        said = sorted({c for p in members if p.hop for c in p.codes}, key=cause_rank)
+        said = ranked({c for p in members if p.hop for c in p.codes})
         first = next((p for p in members if p.hop and p.response is not None), None) \
             or next(p for p in members if p.hop)
         note = (f"hop 1 of 2: Keycloak -> {idp} ({_where(first)}): Keycloak took the IdP's response and answered "
@@ -457,7 +457,7 @@ def _hop_as_evidence(p: _Piece) -> _Piece:
 def _disputed_note(found: set) -> str:
     """Why the SP accepted a login that samlscan's checks of its response fail."""
     said = f"the SP accepted this login (its log or the capture says so) although samlscan's checks of " \
-           f"the response find {', '.join(sorted(found, key=cause_rank)[:3])}: "
+           f"the response find {', '.join(ranked(found)[:3])}: "
     if "decryption-failed" in found:  # the SP read the assertion: it held the key it was encrypted to
         return said + ("the SP key samlscan was given is not the one the SP held then (rotated since?), so "
                        "that failure is samlscan's own, not the login's: pass the key of that time to check it")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from samlscan.codes import SPECS, cause_rank
+from samlscan.codes import SPECS
 from samlscan.config import is_sonarqube_acs
-from samlscan.correlate.pieces import _Piece, request_engine
+from samlscan.correlate.pieces import _Piece, ranked, request_engine
 from samlscan.correlate.unheld import Unheld
 from samlscan.logs.sqaccess import FORWARDED_BY
 
@@ -72,7 +72,7 @@ def _judged(members: list[_Piece], unheld: Unheld | None) -> tuple[str | None, l
                     return "sp-clock-skew", [], p.log_code  # a confirmed IdP's (clocks._read_refusals)
             elif p.side == "idp":
                 idp_codes.append(p.log_code)
-    saml = sorted(found, key=cause_rank) if found else []
+    saml = ranked(found) if found else []
     specific_sp = [c for c in sp_codes if c not in _GENERIC]
     specific_idp = [c for c in idp_codes if c not in _GENERIC] if idp_codes else []
     notes = []
@@ -166,7 +166,7 @@ def _judged(members: list[_Piece], unheld: Unheld | None) -> tuple[str | None, l
                          "refuse a login for: its web.log says why it refused"]
     elif lost:  # a generic refusal, and the response carries no usable group claim
         return "group-sync-failed", notes + [f"the response lost its groups ({', '.join(lost)})"], None
-    mapping = sorted({c for p in members for c in p.warnings} & _EMAIL_LOSS, key=cause_rank)
+    mapping = ranked({c for p in members for c in p.warnings} & _EMAIL_LOSS)
     if mapping:  # a generic refusal by an SP for which the email was only a warning (SonarQube)
         return mapping[0], notes, None
     if any("clock-skew" in p.warnings for p in members):  # the one thing in the response the SP may refuse

@@ -205,7 +205,7 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None, posts: 
     if a is not None and not a.signed:  # whose login it is: the Assertion the IdP signed (java-saml's
         a = next((x for x in m.assertions if x.signed), a)  # getNameId reads it, queryAssertion)
     user = a.name_id.value if a and a.name_id and a.name_id.value else None
-    errors = tuple(sorted({f.code for f in r.findings if f.severity is Severity.ERROR}, key=cause_rank))
+    errors = tuple(ranked({f.code for f in r.findings if f.severity is Severity.ERROR}))
     warnings = {f.code for f in r.findings if f.severity is Severity.WARNING}
     if replayed and (m.source.input, m.source.ref) in replayed:
         warnings.add("assertion-replayed")
@@ -290,6 +290,12 @@ def request_engine(request_id: str | None) -> str | None:
 def request_key(product: str | None, request_id: str) -> str:
     """The flow key of a product's request (or session) ID: its lines, and a message it logged."""
     return f"{product}:req:{request_id}"
+
+
+def ranked(codes) -> list[str]:
+    """`codes` by cause_rank, those of one rank by name: a set's order changes with each run's
+    string hashes (PYTHONHASHSEED), and codes outside CAUSE_PRIORITY share its last rank."""
+    return sorted(sorted(codes), key=cause_rank)
 
 
 def _event_piece(e: LogEvent, offset: timedelta, shared: dict, steps: dict | None = None) -> _Piece:
