@@ -7,7 +7,9 @@ target_status_code received_bytes sent_bytes "request" "user_agent" ssl_cipher s
 target_group_arn "trace_id" "domain_name" "chosen_cert_arn" matched_rule_priority
 request_creation_time "actions_executed" "redirect_url" "error_reason" ...` (later fields appended
 over the years, read past). `type` is http, https, h2, grpcs, ws or wss; `elb` is `app/<name>/<id>`;
-`request` is `METHOD scheme://host:port/path?query PROTOCOL`; `time` is when the response left (UTC).
+`request` is `METHOD scheme://host:port/path?query PROTOCOL`; `time` is when the response left (UTC),
+`request_creation_time` when the request came: a request's time is the latter when the entry has it
+(a callback the idle timeout ends is logged a whole timeout, 60 s by default, after the browser sent it).
 A Network Load Balancer's log (`tls 2.0 ... net/...`) and a Classic ELB's (no type) are no lines of this reader.
 
 The load balancer answered a request itself (the SP never saw it) when no target answered:
@@ -30,6 +32,10 @@ _LINE = re.compile(
     r'-?[\d.]{1,20} -?[\d.]{1,20} -?[\d.]{1,20} (?P<status>\d{3}|-) (?P<target_status>\d{3}|-) (?:\d+|-) (?:\d+|-) '
     r'"(?P<method>[A-Z]{1,16}|-) (?P<url>\S{1,65536}) [^"\s]{0,32}" "(?P<ua>(?:[^"\\]|\\.){0,8192})"(?P<rest>.*)$')
 _REASON = re.compile(r' "((?:Target|Lambda|Outpost)[A-Za-z]{1,64})"')
+_CREATED = re.compile(r'^ \S{1,64} \S{1,64} \S{1,256} "[^"]{0,256}" "[^"]{0,512}" "[^"]{0,512}" \S{1,16} '
+                      r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) ')
+"""ssl_cipher ssl_protocol target_group_arn "trace_id" "domain_name" "chosen_cert_arn" matched_rule_priority
+request_creation_time: the fields after user_agent up to the request's arrival."""
 """error_reason's values name the target's failure (TargetConnectionError, TargetResponseError, ...)."""
 
 
@@ -52,6 +58,8 @@ def read(no: int, line: str) -> sqaccess._Request | None:
     time = parse_iso(m["time"])[0] if m else None
     if time is None or m["status"] == "-":
         return None
+    created = _CREATED.match(m["rest"])
+    time = (parse_iso(created[1])[0] if created else None) or time
     ua = "" if m["ua"] == "-" else m["ua"]
     return sqaccess.proxy_request(no, time, sqaccess.without_port(m["client"]), ua, m["method"], m["url"],
                                   m["status"], _why(m), f"AWS ALB {m['elb']} ({m['type']} listener)")
