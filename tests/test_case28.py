@@ -23,14 +23,11 @@ TRUTH = json.loads((CASE / "truth.json").read_text())["attempts"]
 ZONE = "UTC"  # Fargate tasks and CAS's container run in UTC
 
 
-@pytest.fixture(scope="module")
-def scan() -> dict:
-    return scan_case(CASE, ZONE, "--exclude", "truth.json", "--exclude", "*.md")
-
-
 @cache
-def scan_alone(name: str) -> dict:
-    """One evidence file (or the ALB's folder of objects) with SonarQube's settings."""
+def scan_of(name: str | None = None) -> dict:
+    """The folder (name None), or one evidence file (or the ALB's folder of objects) with SonarQube's settings."""
+    if name is None:
+        return scan_case(CASE, ZONE, "--exclude", "truth.json", "--exclude", "*.md")
     return scan_case(CASE / name, ZONE, "--sonar-settings", str(SETTINGS))
 
 
@@ -60,9 +57,9 @@ def _checks():
 @pytest.mark.parametrize("what, want, name", [
     pytest.param(w, t, n, id=f"{w}-{_id(t)}" + (f"-{n}" if n else ""),
                  marks=_gap(t, n or {"verdict": "folder"}.get(w, w))) for w, t, n in _checks()])
-def test_each_claim_of_the_ground_truth(scan, what, want, name):
+def test_each_claim_of_the_ground_truth(what, want, name):
     """The folder's verdict of each login, its warnings, the fix's wording; each file alone's verdict."""
-    got = _attempt(scan_alone(name) if name else scan, want, name)
+    got = _attempt(scan_of(name), want, name)
     if what == "warnings":
         assert set(want["warnings"]) <= set(got["findings"]), got
     elif what == "fix":
@@ -72,8 +69,8 @@ def test_each_claim_of_the_ground_truth(scan, what, want, name):
         assert _verdict(got) == right, (want["story"], got)
 
 
-def test_every_evidence_file_is_read_as_its_format(scan):
-    kinds = {i["path"].rsplit("/", 1)[-1]: (i["status"], i["kind"]) for i in scan["inputs"]}
+def test_every_evidence_file_is_read_as_its_format():
+    kinds = {i["path"].rsplit("/", 1)[-1]: (i["status"], i["kind"]) for i in scan_of()["inputs"]}
     assert {n: kinds.get(n) for n in ("filter-log-events.json", "cas_audit.log", "cas.log", "dave-chrome.har")} == {
         "filter-log-events.json": ("scanned", "log:sonarqube"), "cas_audit.log": ("scanned", "log:cas"),
         "cas.log": ("scanned", "log:cas"), "dave-chrome.har": ("scanned", "har")}
@@ -94,6 +91,6 @@ def test_the_albs_504_is_timed_when_the_request_came_not_when_the_timeout_ended(
 
 
 def test_dave_s_timeout_is_the_proxy_s_answer_in_the_albs_objects_alone():
-    got = [a for a in scan_alone("alb")["attempts"] if a["outcome"] == "failure"]
+    got = [a for a in scan_of("alb")["attempts"] if a["outcome"] == "failure"]
     assert [(a["time"], a["root_cause"], a["side"]) for a in got] == [
         ("2026-12-04T09:30:46Z", "proxy-answered-callback", "network")]
