@@ -25,7 +25,7 @@ ZONE = "UTC"  # Fargate tasks and CAS's container run in UTC
 
 @cache
 def scan_of(name: str | None = None) -> dict:
-    """The folder (name None), or one evidence file (or the ALB's folder of objects) with SonarQube's settings."""
+    """The folder (name None), or one evidence file with SonarQube's settings."""
     if name is None:
         return scan_case(CASE, ZONE, "--exclude", "truth.json", "--exclude", "*.md")
     return scan_case(CASE / name, ZONE, "--sonar-settings", str(SETTINGS))
@@ -81,7 +81,7 @@ def test_every_evidence_file_is_read_as_its_format():
 def test_the_albs_504_is_timed_when_the_request_came_not_when_the_timeout_ended():
     """AWS's `time` is when the response left: the idle timeout's 504 is logged 60 s after the POST came
     (request_creation_time); the login's time is the latter."""
-    lines = [line for p in sorted((CASE / "alb").glob("*.log.gz"))
+    lines = [line for p in sorted(CASE.glob("*.log.gz"))
              for line in gzip.decompress(p.read_bytes()).decode().splitlines() if " 504 - " in line]
     assert len(lines) == 1
     r = awsalb.read(1, lines[0])
@@ -91,6 +91,7 @@ def test_the_albs_504_is_timed_when_the_request_came_not_when_the_timeout_ended(
 
 
 def test_dave_s_timeout_is_the_proxy_s_answer_in_the_albs_objects_alone():
-    got = [a for a in scan_of("alb")["attempts"] if a["outcome"] == "failure"]
+    name = "123456789012_elasticloadbalancing_eu-west-1_app.sonar-alb.5e1f0c2a9b8d7e6f_20261204T0935Z_10.0.1.23_bd5f5018.log.gz"
+    got = [a for a in scan_of(name)["attempts"] if a["outcome"] == "failure"]
     assert [(a["time"], a["root_cause"], a["side"]) for a in got] == [
         ("2026-12-04T09:30:46Z", "proxy-answered-callback", "network")]
