@@ -138,7 +138,7 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
                                                 first_line)
                 records = parser.parse(lines, label, tz)
             else:
-                lo, hi, before = _context(fh, pf, _context_of(parser), start, end)
+                lo, hi, before = _far_enough(fh, pf, parser, (start, end), label, tz)
                 if (lo, hi) == (start, end):
                     records = parser.parse(prefiltered_lines(fh, start, end, pf, counter, first_line), label, tz)
                 else:  # (read with its neighbours' lines: their records are theirs)
@@ -160,20 +160,48 @@ decide (an access log's callback by its client's next request, sqaccess.decide).
 records are the neighbouring range's: dropped here. State older than this at a cut is still lost."""
 
 
+CONTEXT_MAX = 16 * CONTEXT_BYTES
+"""How far back a range reads when its reader says the state at its start began before what it read
+(the parser's `reaches_back`: an app log's thread flow going on over the cut), four times as far each
+time; past this the state is still lost (a thread busy without a one-second pause over 4 MB)."""
+
+
+def _far_enough(fh, pf: Prefilter, parser, bounds: tuple[int, int], label: str, tz) -> tuple[int, int, int]:
+    """_context, read further back while the parser says the lines before the range do not hold the
+    start of the state they leave open at it."""
+    start, end = bounds
+    sides, reach = _context_of(parser), CONTEXT_BYTES
+    got = _context(fh, pf, sides, start, end, reach)
+    ask = getattr(parser, "reaches_back", None)
+    while ask is not None and 0 < got[0] < start and reach < CONTEXT_MAX and ask(
+            prefiltered_lines(fh, got[0], start, pf, [0]), (_line_at(fh, got[0]), _line_at(fh, start)), label, tz):
+        reach *= 4
+        got = _context(fh, pf, sides, start, end, reach)
+    return got
+
+
+def _line_at(fh, at: int) -> str:
+    """The head of the line at byte `at` (a record start: its time)."""
+    fh.seek(at)
+    return fh.readline(4096).decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")
+
+
 def _context_of(parser) -> frozenset:
     """The sides a reader (or the reader a wrapper reads the lines with) needs read beside a range."""
     got = getattr(parser, "range_context", None)
     return got if got is not None else getattr(getattr(parser, "inner", None), "range_context", frozenset())
 
 
-def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int) -> tuple[int, int, int]:
-    """[lo, hi) to read for the range [start, end): lo a record start up to CONTEXT_BYTES before
+def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int,
+             reach: int | None = None) -> tuple[int, int, int]:
+    """[lo, hi) to read for the range [start, end): lo a record start up to `reach` (CONTEXT_BYTES) before
     it, hi a line end up to CONTEXT_BYTES after it (the range itself when neither is wanted); and
     the lines in [lo, start)."""
     lo = hi = None
     before = 0
+    reach = CONTEXT_BYTES if reach is None else reach
     if "before" in sides and start > 0:
-        fh.seek(max(0, start - CONTEXT_BYTES))
+        fh.seek(max(0, start - reach))
         window = fh.read(start - fh.tell())
         at = 0 if len(window) == start else window.find(b"\n") + 1  # (the file's start, or a line's)
         parts = _parts_in(window, start - len(window)) if pf.parts else []

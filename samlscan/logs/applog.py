@@ -479,13 +479,33 @@ class AppLogParser:
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         return _echoes(self._parse(lines, path, tz))
 
-    def _parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+    def reaches_back(self, lines: Iterable[tuple[int, str]], edges: tuple[str, str], path: str,
+                     tz: tzinfo) -> bool:
+        """Whether the lines read before a range (batch's context; `edges`: the raw lines at their
+        start and at the range's) may miss the start of a thread's flow open at the cut: they span
+        no more than FLOW_GAP (a thread first seen in the range may go on with a flow begun before
+        them), or a flow open at their end began within FLOW_GAP of their start. The whole reading
+        gave it another flow ID (one response dumped on each side of the cut was two uses:
+        assertion-replayed): batch reads further back."""
+        flows: dict[str, list] = {}
+        for _ in self._parse(lines, path, tz, flows):
+            pass
+        first, last = (_time_of(line, tz) for line in edges)
+        if first is None or last is None:
+            return False  # (no text layout's time at the cut: no thread flows)
+        return last - first <= FLOW_GAP or any(
+            f[4] is not None and f[4] - first <= FLOW_GAP and f[0] is not None and last - f[0] <= FLOW_GAP
+            for f in flows.values())
+
+    def _parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo,
+               flows: dict | None = None) -> Iterator[Record]:
         """Each line on its own: a JSON log record (Node loggers), else a text layout's line (a
         Node app's log may hold both: npm's banner, a crash's stack trace between its records)."""
         pending: _Pending | None = None
         file_lib: str | None = None
         stamp, when = None, (None, False)
-        flows: dict[str, list] = {}  # thread -> [last time, flow ID, SAML IDs named, outcome]
+        # thread -> [last time, flow ID, SAML IDs named, outcome, start of the thread's first flow here]
+        flows = {} if flows is None else flows
         head = None  # (line, time, library) of the text record the lines continue
         printed: XmlDump | None = None  # a message printed under that record's line
         for no, whole, cut in whole_lines(lines, MAX_TEXT_LINE):
@@ -749,8 +769,14 @@ def _flow(flows: dict, thread: str | None, time: datetime | None, no: int, msg: 
     if len(flows) >= _MAX_THREADS and thread not in flows:
         del flows[next(iter(flows))]  # the thread seen longest ago
     flows.pop(thread, None)
-    flows[thread] = [time, f"{thread.strip()}@{no}", ids, None]
+    flows[thread] = [time, f"{thread.strip()}@{no}", ids, None, time if last is None else None]
     return flows[thread][1]
+
+
+def _time_of(line: str, tz: tzinfo) -> datetime | None:
+    """The time of a text layout's line (None: not one)."""
+    h = parse_header(line)
+    return parse_iso(h.time_text, tz)[0] if h is not None else None
 
 
 def _closed(flows: dict, thread: str | None, flow: str | None, outcome: str, no: int) -> str | None:

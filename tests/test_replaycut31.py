@@ -1,0 +1,83 @@
+"""A log that dumps one response more than once, read in ranges, says what the whole reading says
+(ranges31 item 1). An app log's thread flow (applog._flow) names the dumps' use (logged_by): a flow
+begun more than batch.CONTEXT_BYTES before a cut got another ID in the next range, so java-saml's
+second dump of one response on the same thread half a second later was a second use there
+(assertion-replayed) and the same use whole. The range now reads further back while the parser says
+the state at the cut may have begun before what it read (AppLogParser.reaches_back). The logs are
+a real java-saml dump of the suite (fixtures/logs/sp-app/java-saml-logback.log line 5) between lines
+of another thread's chatter."""
+from __future__ import annotations
+
+import json
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan import batch
+from samlscan.cli import main
+from samlscan.config import Expectations
+from samlscan.logs.applog import AppLogParser
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = (ROOT / "fixtures/logs/sp-app/java-saml-logback.log").read_text().splitlines(keepends=True)
+DUMP = SAMPLE[4]  # 09:41:02.612 [http-nio-8080-exec-3] com.onelogin.saml2.Auth -  --> <base64 response>
+
+
+def _chatter(n: int, time: str, thread: str = "exec-9") -> str:
+    return "".join(f"2025-03-11 {time} INFO  [http-nio-8080-{thread}] com.example.web.Home - GET /home "
+                   f"{i:08d} {'p' * 80}\n" for i in range(n))
+
+
+def _log(gap: int, second: str, thread: str = "exec-3") -> str:
+    """The dump, `gap` lines of chatter (~120 bytes each), the dump again at `second` on `thread`."""
+    again = DUMP.replace("09:41:02.612", second).replace("http-nio-8080-exec-3", f"http-nio-8080-{thread}")
+    return SAMPLE[0] + SAMPLE[1] + DUMP + _chatter(gap, "09:41:02.700") + again + _chatter(3000, "09:41:04.000")
+
+
+def _scan(path: Path, jobs: int) -> bytes:
+    res = CliRunner().invoke(main, ["scan", str(path), "--format", "json", "--jobs", str(jobs),
+                                    "--fail-on", "never", "-q"])
+    assert res.exit_code == 0, res.output[-2000:]
+    return res.stdout_bytes
+
+
+def _replays(out: bytes) -> list[str]:
+    return [f["code"] for f in json.loads(out)["input_findings"] if f["code"] == "assertion-replayed"]
+
+
+@pytest.mark.parametrize("gap", [100, 2500, 4000, 9000])
+@pytest.mark.parametrize(("second", "thread", "replayed"), [
+    ("09:41:03.100", "exec-3", False),  # one thread's flow (FLOW_GAP): one use, whole
+    ("09:41:03.100", "exec-7", True),  # another thread: posted again
+    ("09:41:04.100", "exec-3", True),  # 1.5 s later: the thread's next request
+])
+def test_one_response_dumped_far_apart_is_replayed_as_the_whole_reading_says(tmp_path, monkeypatch, gap, second,
+                                                                             thread, replayed):
+    log = tmp_path / "app.log"
+    log.write_text(_log(gap, second, thread))
+    whole = _scan(log, 1)
+    assert bool(_replays(whole)) is replayed
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 150_000)
+    units = batch.plan([str(log)])
+    assert len(units) > 3 and {u.parser_name for u in units} == {"sp-app"}
+    assert _scan(log, 1) == whole
+    assert _scan(log, 2) == whole
+
+
+def test_a_range_reads_back_past_the_context_only_while_a_flow_may_have_begun_before_it(tmp_path):
+    """reaches_back: lines spanning under FLOW_GAP (a thread first seen after them may go on with an
+    older flow), or a flow open at their end that began at their start, ask for more; lines spanning
+    seconds whose flows began inside them do not."""
+    parser, tz = AppLogParser(), timezone.utc
+    busy = [(i + 1, line) for i, line in enumerate(_chatter(5, "09:41:02.700").splitlines())]
+    assert parser.reaches_back(iter(busy), (busy[0][1], busy[-1][1]), "app.log", tz)
+    calm = _chatter(1, "09:40:50.000") + DUMP + _chatter(1, "09:41:02.900")
+    lines = list(enumerate(calm.splitlines(), 1))
+    assert not parser.reaches_back(iter(lines), (lines[0][1], lines[-1][1]), "app.log", tz)
+    open_at_start = _chatter(1, "09:41:02.000") + DUMP + _chatter(1, "09:41:02.900")
+    lines = list(enumerate(open_at_start.splitlines(), 1))
+    late = _chatter(1, "09:41:03.500").strip()
+    assert parser.reaches_back(iter(lines), (lines[0][1], late), "app.log", tz)
+    assert not parser.reaches_back(iter([]), ("no time here", "nor here"), "app.log", tz)
