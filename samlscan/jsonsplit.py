@@ -21,7 +21,8 @@ from typing import Iterator
 from samlscan.logs import CHUNK_CHARS
 from samlscan.logs._common import MAX_ENVELOPE, MAX_RECORD, NOT_PARSED, Element, Resume, Suspend
 
-READERS = frozenset(("okta", "entra", "google", "auth0", "authentik", "jumpcloud", "duo", "cloudtrail"))
+READERS = frozenset(("okta", "entra", "google", "auth0", "authentik", "jumpcloud", "duo", "cloudtrail", "forgerock",
+                     "onelogin"))
 """Readers whose JSON goes through logs._common.json_events (an array's elements are their records)."""
 BLOCK = 8 * 1024 * 1024
 ELEMENT_MAX = 16 * 1024 * 1024
@@ -76,8 +77,9 @@ def _universal(text: str) -> str:
 
 def opening(text: str) -> tuple[int, str, int] | None:
     """(index of the first element, brackets open there, line of the outer '{' or 0) of a document
-    opening as an array of objects or an envelope holding one; None otherwise (an array of arrays
-    or values, a '{' in an array before it, a closing bracket, nothing but whitespace before '[')."""
+    opening as an array of objects or an envelope holding one (its other values before it, closed);
+    None otherwise (an array of arrays or values, a '{' in an array before it, a bracket closing
+    the document or not matching, nothing but whitespace before '[')."""
     stack: list[str] = []
     in_string = skip = False
     top_at = -1
@@ -101,8 +103,10 @@ def opening(text: str) -> tuple[int, str, int] | None:
             if not stack and ch == "{":
                 top_at = at
             stack.append(ch)
+        elif ch in "]}" and len(stack) > 1 and (stack[-1] == "{") == (ch == "}"):
+            stack.pop()  # an envelope's value before its array (OneLogin's "status": {..}, "pagination": {..})
         else:
-            return None  # a closing bracket (or a stray backslash) before the first element
+            return None  # the document's end, a bracket not matching (or a stray backslash) before the first element
     return None
 
 

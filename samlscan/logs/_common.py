@@ -628,3 +628,14 @@ def peek(lines: Iterable[tuple[int, str]]
     it = iter(lines)
     first = next(it, None)
     return first, (it if first is None else itertools.chain((first,), it))
+
+
+@cache
+def json_lines_prefilter(keep: bytes):
+    """The prefilter of a reader's JSON lines (one object a line) whose every record holds `keep`:
+    a big export is read in ranges cut at its lines (batch); its array, its CSV are not JSON lines
+    (prefilter.Prefilter.json_lines: read as an array by jsonsplit, or whole). Imported here, when
+    asked: the prefilter module imports the readers."""
+    from samlscan.prefilter import JSON_LINE, Prefilter
+
+    return Prefilter(record_start=JSON_LINE, keep=(keep,), json_lines=True)

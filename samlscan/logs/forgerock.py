@@ -22,7 +22,7 @@ import re
 from datetime import tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import classify, dig, json_events, parse_iso, src, text_or_none
+from samlscan.logs._common import classify, dig, json_events, json_lines_prefilter, parse_iso, src, text_or_none
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
@@ -35,6 +35,12 @@ _UID = re.compile(r"^(?:id|uid)=([^,]+),", re.IGNORECASE)
 class ForgeRockParser:
     name = PRODUCT
     empty_reason = "a ForgeRock AM audit log with no SAML2 or login event"
+
+    @property
+    def prefilter(self):
+        """AM's audit files are JSON lines (access.audit.json): a big one is read in ranges cut at its lines;
+        every line is kept (a record without eventName, a broken line: what the whole reading says of it)."""
+        return json_lines_prefilter(b"{")
 
     def sniff(self, head: str) -> bool:
         # every AM audit record names its eventName 'AM-...' and a transactionId

@@ -18,8 +18,8 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import (classify, csv_events, csv_header_cells, json_events, parse_iso,
-                                   peek, src, text_or_none)
+from samlscan.logs._common import (classify, csv_events, csv_header_cells, json_events, json_lines_prefilter,
+                                   parse_iso, peek, src, text_or_none)
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
@@ -42,6 +42,12 @@ def _csv_columns(cells: list[str]) -> dict[str, int] | None:
 class OneLoginParser:
     name = PRODUCT
     empty_reason = "a OneLogin events export with no sign-in event"
+
+    @property
+    def prefilter(self):
+        """A broadcaster's JSON lines: a big file is read in ranges cut at its lines; every line is kept
+        (a record of another type is counted, a broken line is malformed, as whole)."""
+        return json_lines_prefilter(b"{")
 
     def sniff(self, head: str) -> bool:
         if '"event_type_id"' in head and ('"ipaddr"' in head or '"account_id"' in head):
