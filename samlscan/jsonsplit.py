@@ -103,7 +103,7 @@ def opening(text: str) -> tuple[int, str, int] | None:
             if not stack and ch == "{":
                 top_at = at
             stack.append(ch)
-        elif ch in "]}" and len(stack) > 1 and (stack[-1] == "{") == (ch == "}"):
+        elif ch in "]}" and len(stack) > 1 and stack[0] == "{" and (stack[-1] == "{") == (ch == "}"):
             stack.pop()  # an envelope's value before its array (OneLogin's "status": {..}, "pagination": {..})
         else:
             return None  # the document's end, a bracket not matching (or a stray backslash) before the first element

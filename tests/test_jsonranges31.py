@@ -89,3 +89,15 @@ def test_a_big_export_is_cut_into_ranges(tmp_path, monkeypatch, kind):
         log.write_bytes(data)
         units = batch.plan([str(log)])
         assert len(units) >= 3 and {u.parser_name for u in units} == {kind}, (name, units[:2])
+
+
+@pytest.mark.parametrize(("text", "got"), [
+    ('{"s": {"a": 1}, "p": {"b": []}, "data": [{"x": 1}]}', (41, "{[", 1)),  # values closed before the array
+    ('{"value": [{"x": 1}]}', (11, "{[", 1)),
+    ('[{"a": 1}]', (1, "[", 0)),
+    ('[[1, 2], {"a": 1}]', None),  # an array of arrays
+    ('{"a": 1}\n{"b": [{"c": 1}]}', None),  # JSON lines: the first document ends before any array
+    ('{"a": {"b": 1]]', None),  # a bracket not matching
+])
+def test_an_envelopes_values_before_its_array_leave_it_an_export(text, got):
+    assert jsonsplit.opening(text) == got
