@@ -101,3 +101,25 @@ def test_a_big_export_is_cut_into_ranges(tmp_path, monkeypatch, kind):
 ])
 def test_an_envelopes_values_before_its_array_leave_it_an_export(text, got):
     assert jsonsplit.opening(text) == got
+
+
+@pytest.mark.parametrize("block", [4096, 32768, 65536])
+def test_a_crlf_export_whose_block_ends_after_a_crlf_is_still_cut(tmp_path, monkeypatch, block):
+    """fuzz25: ranges() looked for a lone CR with an end position one byte short of the block, which hides
+    a CRLF's LF from the look-ahead: a block ending in CRLF was taken for a lone CR and the export read
+    whole. A lone CR anywhere (one ending a block too) still reads it whole."""
+    monkeypatch.setattr(jsonsplit, "BLOCK", block)
+    items = json.loads(_as_array(DATA / "access.audit.json"))
+    body = json.dumps(items * 60, indent=4).replace("\n", "\r\n").encode()
+    head = body[:block]
+    cut = head.rfind(b"\r\n") + 2  # a line end at the first block's end: pad the head to put it there
+    data = body[:cut - 2] + b" " * (block - cut) + body[cut - 2:]
+    assert data[block - 2:block] == b"\r\n"
+    log = tmp_path / "access.audit.json"
+    log.write_bytes(data)
+    arr = batch._log_reader(str(log), engine.read_head(str(log)))[1]
+    got = jsonsplit.ranges(str(log), len(data), arr, 20_000)
+    assert got is not None and len(got) > 3
+    lone = data[:block - 1] + b"\r" + data[block:].replace(b"\r\n", b"\n", 1)
+    log.write_bytes(lone)
+    assert lone[block - 1:block + 1] != b"\r\n" and jsonsplit.ranges(str(log), len(lone), arr, 20_000) is None
