@@ -5,7 +5,9 @@ second dump of one response on the same thread half a second later was a second 
 (assertion-replayed) and the same use whole. The range now reads further back while the parser says
 the state at the cut may have begun before what it read (AppLogParser.reaches_back). The logs are
 a real java-saml dump of the suite (fixtures/logs/sp-app/java-saml-logback.log line 5) between lines
-of another thread's chatter."""
+of another thread's chatter. SonarQube's web.log the same way: a request's dump 330 KB past its first
+was the same message whole (sonarqube._Dumped remembers the last 64 requests' dumps) and another
+message in ranges (SonarQubeParser.reaches_back; tests/data/case13/web.log line 2's dump)."""
 from __future__ import annotations
 
 import json
@@ -81,3 +83,42 @@ def test_a_range_reads_back_past_the_context_only_while_a_flow_may_have_begun_be
     late = _chatter(1, "09:41:03.500").strip()
     assert parser.reaches_back(iter(lines), (lines[0][1], late), "app.log", tz)
     assert not parser.reaches_back(iter([]), ("no time here", "nor here"), "app.log", tz)
+
+
+# --- SonarQube's web.log: one request's dumps (sonarqube._Dumped) -----------------------------------
+
+WEB = (ROOT / "tests/data/case13/web.log").read_text().splitlines(keepends=True)
+REQ = "AZWZdCFUURORBYQ3ha8o"
+WEB_DUMP = "".join([WEB[1]] + [line for line in WEB[2:26] if not line.startswith("2026.")])  # line 2, its lines
+assert REQ in WEB_DUMP and WEB_DUMP.count("2026.") == 1
+
+
+def _web(layout: list[tuple[str, int]]) -> str:
+    """web.log: ('dump', request number) for the dump as request REQ (0) or another request, ('fill', n)
+    for n lines of another logger's chatter (~110 bytes each)."""
+    out = [WEB[0]]
+    for what, n in layout:
+        if what == "dump":
+            out.append(WEB_DUMP if n == 0 else WEB_DUMP.replace(REQ, f"AZWZdCFUURORBY{n:06d}"))
+        else:
+            out.extend(f"2026.01.20 08:05:{i % 60:02d} INFO  web[Req{i:05d}][o.s.s.p.Platform] unrelated line "
+                       f"{'p' * 40}\n" for i in range(n))
+    return "".join(out)
+
+
+@pytest.mark.parametrize("layout", [
+    [("dump", 0), ("fill", 3000), ("dump", 0), ("fill", 500)],  # one request's dump 330 KB later: remembered
+    [("dump", 0), ("fill", 1500), ("dump", 0), ("fill", 1500), ("dump", 0), ("fill", 200)],
+    [("dump", 0)] + [("dump", n) for n in range(1, 70)] + [("fill", 3000), ("dump", 0), ("fill", 300)],  # forgotten
+    [("dump", n) for n in range(1, 70)] + [("dump", 0), ("fill", 3000), ("dump", 0), ("fill", 300)],
+    [("dump", 0), ("fill", 50), ("dump", 0), ("fill", 3000)],  # near each other: one message either way
+])
+@pytest.mark.parametrize("split", [20_000, 90_000])
+def test_a_requests_dump_far_past_its_first_reads_as_whole(tmp_path, monkeypatch, layout, split):
+    log = tmp_path / "web.log"
+    log.write_text(_web(layout))
+    whole = _scan(log, 1)
+    monkeypatch.setattr(batch, "SPLIT_BYTES", split)
+    assert len(batch.plan([str(log)])) > 3
+    assert _scan(log, 1) == whole
+    assert _scan(log, 2) == whole

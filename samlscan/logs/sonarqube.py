@@ -90,6 +90,8 @@ class _Dumped:
     the second copy is the same message, not a second one (nor a replay)."""
 
     seen: dict = field(default_factory=dict)  # request ID -> digests of its messages, oldest first
+    firsts: dict | None = None
+    """Request ID -> how many requests dumped before its first dump, when asked (reaches_back)."""
 
     def once(self, records: Iterable[Record]) -> Iterator[Record]:
         for rec in records:
@@ -97,6 +99,8 @@ class _Dumped:
             if key is None:
                 yield rec
                 continue
+            if self.firsts is not None:
+                self.firsts.setdefault(rec.request_id, len(self.firsts))
             digests = self.seen.pop(rec.request_id, None) or set()
             self.seen[rec.request_id] = digests
             if len(self.seen) > _DUMPED_REQUESTS:
@@ -142,24 +146,38 @@ class SonarQubeParser:
                 return True
         return False
 
-    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo,
+              dumped: _Dumped | None = None) -> Iterator[Record]:
         lines = iter(text_lines(lines))
         first = next(lines, None)
         if first is None:
             return
         rest = _chain(first, lines)
+        dumped = _Dumped() if dumped is None else dumped  # (java-saml's two dumps of one response)
         if first[1].lstrip().startswith("{"):
-            dumped = _Dumped()  # (java-saml's two dumps of one response, as in the text layout)
             yield from json_events(rest, path, lambda obj, no: self._json_record(obj, no, path, dumped))
         else:
-            yield from self._text(rest, path, tz)
+            yield from self._text(rest, path, tz, dumped)
+
+    def reaches_back(self, lines: Iterable[tuple[int, str]], edges: tuple[str, str], path: str,
+                     tz: tzinfo) -> bool:
+        """Whether the lines read before a range (batch's context) may not hold what the whole
+        reading remembers at the cut (_Dumped: a request's dumps, the last _DUMPED_REQUESTS requests'):
+        they name fewer requests than it remembers (one dumped before them may be remembered), or one
+        it still remembers at their end is among the first it read (it may have dumped before them
+        too). Otherwise each request it remembers began its memory in them: the range knows what the
+        whole reading knows (one request's dump far past its first was another message in ranges)."""
+        dumped = _Dumped(firsts={})
+        for _ in self.parse(lines, path, tz, dumped):
+            pass
+        return len(dumped.firsts) < _DUMPED_REQUESTS or any(
+            dumped.firsts[rid] < _DUMPED_REQUESTS for rid in dumped.seen)
 
     # --- text layout ------------------------------------------------------------------------
 
-    def _text(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
+    def _text(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo, dumped: _Dumped) -> Iterator[Record]:
         pending: _Pending | None = None
         dump: XmlDump | None = None  # an XML dump whose record may go on over the next lines
-        dumped = _Dumped()
         stamp, when = None, None  # consecutive lines share their second: parse it once
         last_reqid = None
         head = None  # (line, time, request ID) of the record the lines continue
