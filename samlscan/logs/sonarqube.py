@@ -81,6 +81,9 @@ _DUMPED_REQUESTS = 64
 """Requests whose dumps are remembered, and digests per request: the lines of concurrent callbacks
 interleave (request A's XML dump, B's, then A's base64), so the last request alone was not enough;
 a callback dumps one or two messages."""
+REQUEST_SPAN = 300
+"""Seconds no SAML callback's request lasts (its dumps come within it; proxies time a request out
+after 60 s by default: AWS ALB, nginx's proxy_read_timeout), so its dumps lie closer than this."""
 
 
 @dataclass(slots=True)
@@ -166,7 +169,12 @@ class SonarQubeParser:
         they name fewer requests than it remembers (one dumped before them may be remembered), or one
         it still remembers at their end is among the first it read (it may have dumped before them
         too). Otherwise each request it remembers began its memory in them: the range knows what the
-        whole reading knows (one request's dump far past its first was another message in ranges)."""
+        whole reading knows (one request's dump far past its first was another message in ranges).
+        Lines spanning more than REQUEST_SPAN need nothing before them: a request dumping in the range
+        began after their start (a dense log's ranges would read 4 MB back each, ~10% of a big scan)."""
+        first, last = (_line_time(line) for line in edges)
+        if first is not None and last is not None and (last - first).total_seconds() > REQUEST_SPAN:
+            return False
         dumped = _Dumped(firsts={})
         for _ in self.parse(lines, path, tz, dumped):
             pass
@@ -388,3 +396,12 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
 
 
 PARSER = SonarQubeParser()
+
+
+def _line_time(line: str) -> datetime | None:
+    """The (zone-less) time a text web.log line starts with; None for any other line."""
+    m = _LINE.match(line)
+    try:
+        return datetime(*map(int, m.groups()[:6])) if m else None
+    except ValueError:
+        return None
