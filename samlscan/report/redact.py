@@ -54,7 +54,9 @@ def sub_emails(text: str, repl, email: re.Pattern = _EMAIL, at_run: re.Pattern =
 # Four numbers only: not a part of a longer dotted number, nor an OID ('urn:oid:2.5.4.42' is givenName,
 # 'urn:oid:1.3.6.1.4.1.5923.1.1.1.7' eduPersonEntitlement: attribute names, not addresses), nor an
 # attribute type of an X.509 subject ('2.5.4.42=Jane' is RFC 4514's givenName).
-_IPV4 = re.compile(r"(?<![\w.])(?<!oid:)(?:\d{1,3}\.){3}\d{1,3}(?![\w=]|\.\d)")
+# ('_' may touch an address: AWS writes an ALB node's into its log objects' names,
+# '..._20261204T1010Z_10.0.2.41_960384a0.log.gz')
+_IPV4 = re.compile(r"(?<![^\W_]|\.)(?<!oid:)(?:\d{1,3}\.){3}\d{1,3}(?![^\W_]|=|\.\d)")
 # a section of a spec, as the catalog cites one: 'SAML profiles 4.1.4.2', '(SAML profiles 4.1.4.1,
 # 4.4.4.1, 4.4.4.2)', 'XML-DSig 1.1 4.5.2.3'; the text before a four-number match, reversed
 _SPEC_BEFORE = re.compile(r"(?i)\s*(?:(?:,|dna\s)\s*\d+(?:\.\d+)*\s*)*"
