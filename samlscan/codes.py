@@ -530,8 +530,10 @@ _SPECS = (
        "Make the proxy reach the SP at the ACS URL at that time: its router for the SP's host and entrypoint must "
        "exist and its service's servers must be up (Traefik: the router and service named in its access log; with "
        "the Docker provider the router disappears while the container is stopped, restarting or unhealthy, so "
-       "logins during a restart get Traefik's 404 'page not found'; a 502/504 is the service's server refusing "
-       "or timing out). The IdP's response was not refused by the SP: log in again once the SP is up.", "network"),
+       "logins during a restart get Traefik's 404 'page not found'; a 502 is the server refusing or down). A 504 "
+       "is the SP answering slower than the proxy waits (AWS ALB's idle timeout, 60 s by default; nginx's "
+       "proxy_read_timeout; HAProxy's timeout server): find in the SP's log why that request was slow, or raise "
+       "the timeout. The IdP's response was not refused by the SP: log in again once the SP answers.", "network"),
     _s("unknown-failure", W, "cause", "A failure was logged with no recognised cause.",
        "Read the evidence lines.", None),
 )
