@@ -11,6 +11,9 @@ Azure Monitor tables reference 'AzureDiagnostics', 'AGWAccessLogs'):
   `httpStatus_d`, `clientIP_s`, `serverStatus_s`), `TimeGenerated`;
 - Log Analytics resource-specific `AGWAccessLogs` rows: `RequestUri`, `HttpMethod`, `HttpStatus`,
   `ClientIp`, `ServerRouted`, `ServerStatus`, `ErrorInfo`, `TimeGenerated`.
+- either table's rows as the portal's 'Export to CSV' of a Log Analytics query writes them: a header of
+  the column names above, one row a line; a time as ISO 8601 or, since 2020, as the portal shows it in
+  UTC ('2020/10/16 0:00:01.403': MicrosoftDocs azure-docs issue 66181).
 (A query result's `tables` wrapper is unwrapped to such rows by samlscan/logs/wrapped.py.)
 
 The gateway answered a request itself (the SP never saw it) when no backend server answered it: a
@@ -23,8 +26,8 @@ import re
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs import sqaccess
-from samlscan.logs._common import iter_json, malformed, parse_iso
-from samlscan.logs.base import Record
+from samlscan.logs._common import csv_header_cells, csv_rows, iter_json, malformed, parse_iso, peek
+from samlscan.logs.base import Malformed, Record
 
 NAME = "azure-appgw-access"
 _FIELDS = {  # one field: its storage/AzureDiagnostics name, its AGWAccessLogs name
@@ -38,6 +41,21 @@ _TIMES = ("time", "timeStamp", "TimeGenerated", "timestamp")
 _V1 = re.compile(r"(?:^|&)SERVER-(ROUTED|STATUS)=([^&]*)")
 """A v1 gateway's requestQuery: what v2 logs in serverRouted and serverStatus."""
 _SNIFF = ('"ApplicationGatewayAccess', '"requestUri_s"', '"ServerRouted"')
+_CSV_URI, _CSV_STATUS = {"requestUri_s", "RequestUri"}, {"httpStatus_d", "HttpStatus"}
+"""A CSV export's header names the request's URI and status as one of the two tables does."""
+
+
+def _csv_header(line: str) -> list[str] | None:
+    cells = csv_header_cells(line)
+    return cells if cells and _CSV_URI & set(cells) and _CSV_STATUS & set(cells) else None
+
+
+def _time(row: dict):
+    for k in _TIMES:
+        value = row.get(k)
+        if (t := parse_iso(value)[0] or sqaccess.parse_wall(value)) is not None:
+            return t
+    return None
 
 
 def _get(row: dict, key: str) -> Any:
@@ -71,7 +89,7 @@ def read(no: int, row: Any) -> sqaccess._Request | None:
     if not isinstance(row, dict):
         return None
     uri, status = _get(row, "uri"), _status(_get(row, "status"))
-    time = next((t for k in _TIMES if (t := parse_iso(row.get(k))[0]) is not None), None)
+    time = _time(row)
     ip = _get(row, "ip")
     if not isinstance(uri, str) or status is None or time is None or not isinstance(ip, str):
         return None
@@ -96,17 +114,35 @@ class AzureAppGatewayAccessParser:
 
     def sniff(self, head: str) -> bool:
         """The access log's operation or category name, or a Log Analytics row's own column names."""
+        if _csv_header(head.split("\n", 1)[0]):
+            return True
         return any(k in head for k in _SNIFF) and ('"httpStatus' in head or '"HttpStatus"' in head)
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        first, lines = peek(lines)
+        header = _csv_header(first[1]) if first else None
+
         def requests() -> Iterator:
-            for no, row, err in iter_json(lines):
-                if err is not None:
-                    yield malformed(path, no, err)
-                elif (r := read(no, row)) is not None:
+            for got in (_csv(lines, path, header) if header else iter_json(lines)):
+                if isinstance(got, Malformed):
+                    yield got
+                elif got[2] is not None:
+                    yield malformed(path, got[0], got[2])
+                elif (r := read(got[0], got[1])) is not None:
                     yield r
 
-        return sqaccess.decide(requests(), path)
+        if header is None:
+            return sqaccess.decide(requests(), path)
+        # a query's export is in the order its query sorted (the portal's: newest first): by time
+        return sqaccess.decide(sorted(requests(), key=lambda r: (0, r.time, r.no) if isinstance(r, sqaccess._Request)
+                                      else (-1, None, 0)), path)
+
+
+def _csv(lines: Iterable[tuple[int, str]], path: str, header: list[str]) -> Iterator:
+    """A CSV export's data rows as (line, record named by the header, None), as iter_json gives records."""
+    for got in csv_rows(lines, path):
+        if isinstance(got, Malformed) or got[1] != header:
+            yield got if isinstance(got, Malformed) else (got[0], dict(zip(header, got[1])), None)
 
 
 PARSER = AzureAppGatewayAccessParser()

@@ -9,6 +9,12 @@ seconds by default (an ISO text with `time_format iso8601`/`rfc3339`); `client_i
 browser's address once `trusted_proxies` allow a proxy before Caddy, else `remote_ip` (`remote_addr`
 `ip:port` before 2.5). `uri` holds the query.
 
+Caddy's console encoder (`format console`, and the default when stderr is a terminal) writes the same
+entry as tab-separated time, level, logger, message and the fields as one JSON object (zap's console
+encoder; caddy modules/logging/encoders.go ConsoleEncoder: time `wall_milli` `2006/01/02 15:04:05.000`
+in UTC and level `color` by default since 2.7; before, unix seconds as Go prints a float,
+`1.709460001123e+09`, and a lower-case level). It is read as the JSON line is.
+
 Caddy's access log says nothing of the server behind: its reverse_proxy answers 502 when the
 upstream refuses or fails, 504 when it times out, 503 when no upstream is available
 (modules/caddyhttp/reverseproxy), statuses SonarQube never answers a callback with: those are
@@ -17,6 +23,8 @@ any proxy's access line (sqaccess.logins).
 """
 from __future__ import annotations
 
+import re
+
 from samlscan.logs import sqaccess
 from samlscan.logs._common import from_epoch, json_or_none, malformed, parse_iso
 from samlscan.logs.base import Malformed
@@ -24,10 +32,32 @@ from samlscan.logs.base import Malformed
 NAME = "caddy-access"
 _MARK = '"http.log.access'
 """What the logger name of every access line starts with (looked for before decoding a line)."""
+_CONSOLE = re.compile(
+    r'^(?P<ts>[^\t]{1,64})\t(?:\x1b\[[\d;]{0,16}m)?[A-Za-z]{3,6}(?:\x1b\[[\d;]{0,16}m)?\t'
+    r'(?P<logger>http\.log\.access[^\t]{0,255})\t[^\t]{0,255}\t(?P<fields>\{.*)$')
+"""A console encoder's line of the access logger: time, level (perhaps coloured), logger, message, fields."""
+_FLOAT = re.compile(r"^\d{1,12}(?:\.\d{1,12})?(?:e\+\d\d)?$")
 
 
 def _time(ts):
-    return from_epoch(ts) if isinstance(ts, (int, float)) else parse_iso(ts)[0]
+    if isinstance(ts, str) and _FLOAT.match(ts):  # the console encoder's unix seconds, as text
+        ts = float(ts)
+    if isinstance(ts, (int, float)):
+        return from_epoch(ts)
+    return parse_iso(ts)[0] or sqaccess.parse_wall(ts) or sqaccess.parse_time(ts or "")
+
+
+def _row(line: str) -> tuple[dict | None, bool]:
+    """The entry of an access line as the JSON encoder writes it (the console encoder's fields with its
+    time and logger), and whether the line was one of the access logger's at all."""
+    if line.lstrip().startswith("{"):
+        row = json_or_none(line)  # (None too for a line nested past json's limit: RecursionError)
+        return (row if isinstance(row, dict) else None), True
+    m = _CONSOLE.match(line.rstrip("\r\n"))
+    if m is None:
+        return None, False
+    row = json_or_none(m["fields"])
+    return ({**row, "ts": m["ts"], "logger": m["logger"]} if isinstance(row, dict) else None), True
 
 
 def _client(request: dict) -> str | None:
@@ -39,9 +69,11 @@ def _client(request: dict) -> str | None:
 
 def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | None:
     """An access line of a SAML path as a request (malformed when it is no JSON), or None."""
-    if _MARK not in line or not line.lstrip().startswith("{"):
+    if _MARK[1:] not in line:
         return None
-    row = json_or_none(line)  # (None too for a line nested past json's limit: RecursionError)
+    row, ours = _row(line)
+    if not ours:
+        return None
     if row is None and any(p in line for p in sqaccess.PATHS):  # (else the file 'holds no login request')
         return malformed(path, no, "a Caddy access line of a SAML path that is not valid JSON (cut or mangled)")
     request = row.get("request") if isinstance(row, dict) else None
@@ -66,9 +98,10 @@ class CaddyAccessParser(sqaccess.ProxyAccessParser):
     empty_reason = "a Caddy access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     def sniff(self, head: str) -> bool:
-        """A JSON line of Caddy's access logger ('http.log.access...') with its request."""
+        """A line of Caddy's access logger ('http.log.access...') with its request, JSON or console."""
         for line in head.splitlines()[:50]:
-            if _MARK in line and line.lstrip().startswith("{") and '"request"' in line and '"status"' in line:
+            if _MARK[1:] in line and '"request"' in line and '"status"' in line and (
+                    line.lstrip().startswith("{") or _CONSOLE.match(line)):
                 return True
         return False
 

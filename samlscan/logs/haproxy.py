@@ -9,6 +9,18 @@ req_cookie resp_cookie termination_state actconn/feconn/beconn/srv_conn/retries 
 says it received the request over TLS; accept_date has no zone (the log host's: read in --timezone).
 A TCP-mode line (`option tcplog`, 8.2.2) has no request and is no line of this reader.
 
+The same fields come in two more shapes, told apart by their content, never by a name:
+- a `log-format` string (8.2.6) that spells the default out (src/log.c default_http_log_format,
+  `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs
+  %{+Q}r`) or copies it with more fields (`%ID`, a `%[capture...]`, `%H`) between the queues and the
+  request, or after it; empty `%hr %hs` leave their separators (read as any run of spaces);
+- `option httplog clf` (src/log.c clf_http_log_format, `%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" ""
+  %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl`): CLF first
+  (the date with its zone), then the names quoted and the numbers bare (as HAProxy 2.x writes it:
+  `172.21.102.219 - - [07/May/2024:08:39:37 +0000] "POST /some/uri HTTP/1.1" 401 271 "" "" 25792 302
+  "ft~" "bk01" "srv01" 0 0 4 3 7 ---- 19 19 0 0 0 0 0 "" ""`, goaccess issue 2678). Its request
+  comes before the status: a line cut inside a long request has no status and is not read.
+
 HAProxy answered a request itself (the SP never saw it; 8.5 'Session state at disconnection') when no
 server took it (`<NOSRV>`: no server up, a deny, a redirect) or when the termination state says the
 session ended before a server had it: its first character a server's or HAProxy's event (S, s, P, R,
@@ -30,10 +42,19 @@ _LINE = re.compile(
     r'^(?P<client>[^\s\[]{1,64}):\d{1,5} \[(?P<time>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d)(?:\.\d{1,6})?\] '
     r'(?P<fe>[^\s~]{1,255})(?P<tls>~?) (?P<be>[^\s/]{1,255})/(?P<srv>\S{1,255}) -?\d{1,10}(?:/-?\d{1,10}){4} '
     r'(?P<status>-?\d{1,3}) \+?\d{1,20} \S{1,1024} \S{1,1024} (?P<ts>[A-Za-z-]{4}) '
-    r'\d{1,10}/\d{1,10}/\d{1,10}/\d{1,10}/\+?\d{1,10} \d{1,10}/\d{1,10}(?: \{[^}]{0,8192}\}){0,2} '
+    r'\d{1,10}/\d{1,10}/\d{1,10}/\d{1,10}/\+?\d{1,10} \d{1,10}/\d{1,10}'
+    r'(?: {1,3}(?:\{[^}]{0,8192}\}|"[^"]{0,1024}"(?= )|[^\s"{]{1,1024})){0,16}? {1,3}'
     r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?(?:"|$)')
 """(A request without its closing quote: the line cut at `log ... len` (4.2 'log', 1024 bytes by default) or
 by syslog's own limit; a long redirect URL passes it. Its path is still there.)"""
+_CLF = re.compile(
+    r'^(?P<client>[^\s"]{1,64}) - - \[(?P<time>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] '
+    r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?" (?P<status>-?\d{1,3}) \+?\d{1,20} '
+    r'"[^"]{0,1024}" "[^"]{0,1024}" "?\d{1,5}"? "?\d{1,4}"? '
+    r'"(?P<fe>[^"~]{1,255})(?P<tls>~?)" "(?P<be>[^"]{1,255})" "(?P<srv>[^"]{1,255})" '
+    r'(?:"?-?\d{1,10}"? ){5}"?(?P<ts>[A-Za-z-]{4})"?(?: |$)')
+"""`option httplog clf`: its client, date (with zone), request, status, frontend, backend, server and
+termination state (the rest, counters and captures, read past)."""
 _BEFORE_SERVER = ("SsPRIDKU", "RQCT")
 """Termination state characters (8.5): who ended the session, and in which phase (before a server had it)."""
 _NO_SERVER = "<NOSRV>"
@@ -57,10 +78,20 @@ def _time(text: str, tz) -> datetime | None:
     return local_to_utc(naive, tz)[0]
 
 
+def _match(line: str, tz) -> tuple[re.Match, datetime] | None:
+    """The line's fields and time, in either layout (httplog or its log-format spelling, or CLF)."""
+    if (m := _LINE.match(line)) is not None:
+        time = _time(m["time"], tz)
+    elif (m := _CLF.match(line)) is not None:
+        time = sqaccess.parse_time(m["time"])
+    else:
+        return None
+    return (m, time) if time is not None else None
+
+
 def read(no: int, line: str, tz=None) -> sqaccess._Request | None:
     """An HTTP log line of a SAML path as a request, or None."""
-    m = _LINE.match(line)
-    time = _time(m["time"], tz) if m else None
+    m, time = _match(line, tz) or (None, None)
     if time is None:
         return None
     via = f"HAProxy (frontend {m['fe']}{' over TLS' if m['tls'] else ' without TLS'}, backend {m['be']})"
@@ -72,8 +103,8 @@ class HAProxyHttpParser(sqaccess.ProxyAccessParser):
     empty_reason = "a HAProxy HTTP log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
 
     def sniff(self, head: str) -> bool:
-        """A line of `option httplog`'s layout (a TCP log line has no quoted request)."""
-        return any((m := _LINE.match(line)) and _time(m["time"], None) for line in head.splitlines()[:50])
+        """A line of `option httplog`'s layout, spelled out or CLF (a TCP log line has no quoted request)."""
+        return any(_match(line, None) for line in head.splitlines()[:50])
 
     def request(self, no: int, line: str, path: str, tz):
         return read(no, line, tz)

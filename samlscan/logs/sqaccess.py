@@ -115,6 +115,24 @@ def parse_time(text: str) -> datetime | None:
         return None
 
 
+_WALL = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,9}))?$")
+
+
+def parse_wall(text) -> datetime | None:
+    """'2026/03/03 10:10:03.120', in UTC: Caddy's console time (wall_milli, UTC by default) and the
+    Azure portal's CSV export of a Log Analytics time ('2020/10/16 0:00:01.403', UTC: MicrosoftDocs
+    azure-docs issue 66181)."""
+    m = _WALL.match(text) if isinstance(text, str) else None
+    if m is None:
+        return None
+    y, mo, d, h, mi, s, frac = m.groups()
+    try:
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), int((frac or "0").ljust(6, "0")[:6]),
+                        tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
 def _path_of(target: str) -> str | None:
     """Which of PATHS the request target asks for (under any context path), else None."""
     path = target.split("?", 1)[0].split("#", 1)[0].rstrip("/")
