@@ -101,15 +101,11 @@ _SERVER_CALLBACK = "SonarQube's SAML callback is .../oauth2/callback/saml"
 _CLOUD_CALLBACK = "SonarQube Cloud's is the Single Sign-On URL its SSO configuration gives"
 
 
-GATEWAY_ANSWERS = {502: "got no valid answer from it", 504: "gave up waiting for its answer (a timeout)"}
-"""The statuses only a gateway or proxy answers (RFC 9110 15.6.3 Bad Gateway, 15.6.5 Gateway Timeout):
-an ACS POST answered so never got the SP's verdict (503 is also SonarQube's own while it starts)."""
-
-
 def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = False) -> tuple[str, str] | None:
     """(code, why) for a failed capture flow, or None when these rules do not decide it. `cloud`:
     the SP is SonarQube Cloud (its ACS is the Single Sign-On URL its SSO configuration gives)."""
     from samlscan import catalog
+    from samlscan.logs.sqaccess import GATEWAY
 
     if flow.outcome != "failure":
         return None
@@ -124,9 +120,10 @@ def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = Fal
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), where the browser "
                                       f"reached no server ({ex.net_error}): the IdP sends it to an ACS URL "
                                       "that is not the SP's")
-        if ex.leg == "acs-post" and ex.status in GATEWAY_ANSWERS:
-            return "proxy-answered-callback", (f"HTTP {ex.status} from {ex.url} ({ex.ref}): a gateway's answer (RFC 9110 "
-                                    f"15.6.3, 15.6.5): the proxy before the SP {GATEWAY_ANSWERS[ex.status]}")
+        if ex.leg == "acs-post" and str(ex.status) in GATEWAY:  # (the access logs' rule: sqaccess.GATEWAY)
+            return "proxy-answered-callback", (f"HTTP {ex.status} from {ex.url} ({ex.ref}): a gateway's answer "
+                                               "(RFC 9110 15.6.3-15.6.5), the SP's servers down, refusing or "
+                                               "timing out behind the proxy")
         if ex.leg == "acs-post" and _not_the_callback(ex.status, ex.url):
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), which answered "
                                       f"404: {callback}")

@@ -1,6 +1,6 @@
-"""An ACS POST a capture shows answered 502 or 504 is the proxy's own answer (RFC 9110 15.6.3, 15.6.5:
-only a gateway sends them): proxy-answered-callback, side network; a 503 (SonarQube's own while it
-starts) is not taken for one. Case 28's Chrome HAR (the ALB's 504) with its status set to each."""
+"""An ACS POST a capture shows answered 502, 503 or 504 is the proxy's own answer (RFC 9110 15.6.3-15.6.5,
+as the access logs read it: sqaccess.GATEWAY): proxy-answered-callback, side network; a 500 is the SP's.
+Case 28's Chrome HAR (the ALB's 504) with its status set to each."""
 import json
 import subprocess
 import sys
@@ -25,11 +25,31 @@ def _cause_with_status(status: int, tmp_path) -> tuple:
     return attempt["outcome"], attempt["root_cause"], attempt["side"]
 
 
-@pytest.mark.parametrize("status", [502, 504])
+@pytest.mark.parametrize("status", [502, 503, 504])
 def test_a_gateway_status_at_the_acs_is_the_proxys_answer(status, tmp_path):
     assert _cause_with_status(status, tmp_path) == ("failure", "proxy-answered-callback", "network")
 
 
-def test_a_503_is_not_taken_for_the_proxys(tmp_path):
-    outcome, cause, _ = _cause_with_status(503, tmp_path)
+def test_a_500_is_not_taken_for_the_proxys(tmp_path):
+    outcome, cause, _ = _cause_with_status(500, tmp_path)
     assert outcome == "failure" and cause != "proxy-answered-callback"
+
+
+def _callback_events(status: str):
+    from samlscan.logs.sqaccess import PARSER
+
+    line = (f'203.0.113.9 - - [04/Dec/2026:09:30:46 +0000] "POST /oauth2/callback/saml HTTP/1.1" {status} 150 '
+            '"https://cas.acme.example/" "Mozilla/5.0"')
+    return [e for e in PARSER.parse([(1, line)], "access.log", None) if getattr(e, "outcome", None) == "failure"]
+
+
+@pytest.mark.parametrize("status", ["502", "503", "504"])
+def test_a_combined_access_line_of_a_gateway_status_is_the_proxys_answer(status):
+    (event,) = _callback_events(status)  # (SonarQube's own access.log holds none: it is nginx's, Apache's)
+    assert event.code == "proxy-answered-callback"
+    assert ("may still have handled" in event.text) == (status == "504")
+
+
+def test_a_combined_access_line_of_a_500_is_the_sps_refusal():
+    (event,) = _callback_events("500")
+    assert event.code != "proxy-answered-callback" and "an HTTP error" in event.text

@@ -200,9 +200,14 @@ layouts through it: IIS, ingress-nginx): how the SP answered, never why (correla
 
 
 def _proxied(path: str, r: _Request) -> LogEvent:
-    """A callback the proxy answered itself: the SP never saw the IdP's POST (its code, not sp-refused-callback)."""
-    return replace(_callback(path, r, "failure", f"by the proxy itself ({r.proxy}): the SP never saw it"),
-                   code=PROXY_ANSWERED)
+    """A callback the proxy answered itself (its code, not sp-refused-callback): the SP never saw the IdP's
+    POST, or (a 504) did not answer it in time."""
+    if r.status == "504":
+        said = "the SP did not answer within the proxy's timeout (it may still have handled the POST later)"
+    else:
+        said = "the SP never saw it"
+    why = r.proxy or "a gateway's status, RFC 9110 15.6.3-15.6.5"
+    return replace(_callback(path, r, "failure", f"by the proxy itself ({why}): {said}"), code=PROXY_ANSWERED)
 
 
 def _callback(path: str, r: _Request, outcome: str, why: str) -> LogEvent:
@@ -269,7 +274,7 @@ def decide(requests: Iterable, path: str) -> Iterator[Record]:
         if r.path in (INIT, TEST_INIT):
             yield _start(path, r)
         elif r.path == CALLBACK:
-            if r.proxy:
+            if r.proxy or r.status in GATEWAY:  # (SonarQube's own access.log holds none: a proxy's log)
                 yield _proxied(path, r)
             elif r.status[:1] in ("4", "5"):
                 yield _callback(path, r, "failure", "an HTTP error")
