@@ -718,7 +718,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     if unmatched:
         report = replace(report, notes=report.notes + tuple(
             f"--timezone '{glob}=...' names no input: its logs were read in the default zone" for glob in unmatched))
-    zoneless = logzones.notes(report.inputs, report.events, tz.given)  # (read as UTC unasked)
+    zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages)  # (read as UTC unasked)
     if zoneless:
         report = replace(report, notes=report.notes + zoneless)
     if not report.events:

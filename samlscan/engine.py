@@ -519,9 +519,9 @@ def _embedded_raw(rec) -> RawMessage:
     if rec.binding == "redirect" and rec.query:
         sent = [r for r in from_query(rec.query, rec.source, rec.time, binding="redirect") if r.param == rec.param]
         if sent:
-            return replace(sent[0], logged_by=logged_by, printed=rec.printed)
+            return replace(sent[0], logged_by=logged_by, printed=rec.printed, local_time=rec.local_time)
     return RawMessage(rec.source, rec.param, rec.value, rec.binding, captured_at=rec.time,
-                      logged_by=logged_by, printed=rec.printed)
+                      logged_by=logged_by, printed=rec.printed, local_time=rec.local_time)
 
 
 def _evaluation(expect: Expectations, msg: SamlMessage) -> tuple:
@@ -682,7 +682,8 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     published = expect.metadata_certs("signing") if kind in IDP_SENT and expect.idp_metadata_certs else ()
     msg = _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
                                                 data if expect.keep_xml else b"", published), raw, expect)
-    return replace(msg, logged_by=raw.logged_by, printed=raw.printed) if raw.logged_by else msg
+    return replace(msg, logged_by=raw.logged_by, printed=raw.printed,
+                   local_time=raw.local_time) if raw.logged_by else msg
 
 
 READ_CACHE_SIZE = 256
@@ -705,7 +706,8 @@ def _read_cached(raw: RawMessage, index: int, expect: Expectations, cache: dict 
     if isinstance(hit, Finding):
         return replace(hit, source=raw.source)
     return replace(hit, source=raw.source, index=index, captured_at=raw.captured_at,
-                   relay_state=raw.relay_state, logged_by=raw.logged_by, printed=raw.printed)
+                   relay_state=raw.relay_state, logged_by=raw.logged_by, printed=raw.printed,
+                   local_time=raw.local_time)
 
 
 def analyze_raw(raw: RawMessage, index: int, expect: Expectations) -> MessageResult | Finding:

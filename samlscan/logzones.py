@@ -5,11 +5,16 @@ A zone-less log time is read in the zone --timezone gives its input, UTC when no
 LogEvent.local_time already says an event's time was written without a zone (whatever zone
 it was read in), and --timezone (zones.LogZones.given) says whether that zone was given or
 assumed. An input is read as UTC unasked when no zone was given for it and one of its logins
-(a success or failure event) was local time; one note each, in its product's words: where
-that product takes its zone, and the --timezone to pass. A log whose offset was measured
-against a zoned witness has its own note (correlate.run withdraws this one: `withdrawn`).
+(a success or failure event) was local time, or one of the SAML messages it quotes was judged at
+its line's local time (SamlMessage.local_time: a java-saml or SimpleSAMLphp DEBUG dump); one note
+each, in its product's words: where that product takes its zone, and the --timezone to pass, and
+for a quoted response whose time window failed, the zones in which it held (`_flips`). A log
+whose offset was measured against a zoned witness has its own note (correlate.run withdraws this
+one: `withdrawn`).
 """
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 _MARK = " writes its log times without a zone, in "
 """What every note of this module says, after its input's path and product (`withdrawn` finds them)."""
@@ -29,34 +34,120 @@ _WHERE = {
                "for Python (python3-saml) and PHP's date.timezone for PHP"),
 }
 _JUDGED = ("failure", "success")
+_WINDOW = ("assertion-expired", "assertion-not-yet-valid", "subject-confirmation-expired", "session-expired")
+"""The findings of a time window judged at the message's evaluation time (checks.timing)."""
+_ZONES = (timedelta(hours=-12), timedelta(hours=14))
+"""The UTC offsets zones have (UTC-12 Baker Island to UTC+14 Kiribati's Line Islands)."""
+_STEP = timedelta(minutes=15)
+"""Zone offsets are whole quarter hours (UTC+5:45 Nepal, UTC+12:45 Chatham)."""
 
 
 def _product(kind: str | None) -> str | None:
     return kind[4:] if kind and kind.startswith("log:") else None
 
 
-def zone_note(path: str, kind: str | None) -> str:
-    """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>')."""
+def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = ()) -> str:
+    """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>'),
+    with what another zone would change (`_flips`)."""
     who, where = _WHERE.get(_product(kind), ("this log", "its writer's own zone"))
     name = path.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+    said = f"; {'; '.join(flips[:_FLIPS_SAID])}" if flips else ""
+    more = f" (and {len(flips) - _FLIPS_SAID} more)" if len(flips) > _FLIPS_SAID else ""
     return (f"{path}: {who}{_MARK}{where}: read as UTC; if that is another zone, pass "
-            f"--timezone '{name}=<its zone>'")
+            f"--timezone '{name}=<its zone>'{said}{more}")
 
 
-def read_as_utc(inputs, events, given) -> list:
-    """The inputs (InputResults) whose login times were written without a zone and read as UTC
-    because no --timezone named them (`given(path)`: zones.LogZones.given). Looks at the events only
-    when some log input was read in the assumed zone (a --timezone for every log: none)."""
-    unsure = {i.path: i for i in inputs if i.events and _product(i.kind) and not given(i.path)}
+_FLIPS_SAID = 3
+"""Quoted responses whose verdict a zone would change, named in one note; more are counted."""
+
+
+def _judged_local(r) -> bool:
+    """A quoted message judged at its log line's zone-less time (not at --at, not its IssueInstant)."""
+    return r.message.local_time and r.message.captured_at is not None and r.at_source == "capture"
+
+
+def read_as_utc(inputs, events, given, messages=()) -> list:
+    """The inputs (InputResults) whose login times, or the times their quoted messages were judged
+    at (engine.MessageResult), were written without a zone and read as UTC because no --timezone
+    named them (`given(path)`: zones.LogZones.given). Looks at the events and messages only when
+    some log input was read in the assumed zone (a --timezone for every log: none)."""
+    unsure = {i.path: i for i in inputs if (i.events or i.messages) and _product(i.kind) and not given(i.path)}
     if not unsure:
         return []
     local = {e.source.input for e in events if e.local_time and e.outcome in _JUDGED}
+    local.update(r.message.source.input for r in messages if r.message.source.input in unsure and _judged_local(r))
     return [i for i in unsure.values() if i.path in local]
 
 
-def notes(inputs, events, given) -> tuple[str, ...]:
+def notes(inputs, events, given, messages=()) -> tuple[str, ...]:
     """One zone note per input read as UTC unasked (read_as_utc)."""
-    return tuple(zone_note(i.path, i.kind) for i in read_as_utc(inputs, events, given))
+    flips: dict[str, list[str]] = {}
+    for r in messages:
+        if _judged_local(r) and (said := _flip(r)):
+            flips.setdefault(r.message.source.input, []).append(said)
+    return tuple(zone_note(i.path, i.kind, tuple(flips.get(i.path, ())))
+                 for i in read_as_utc(inputs, events, given, messages))
+
+
+def _window(msg) -> tuple[datetime | None, datetime | None]:
+    """The times [from, until) at which the consumed assertion's windows all hold (SAML core 2.5.1.2
+    Conditions, 2.4.1.2 SubjectConfirmationData: one bearer is enough, profiles 4.1.4.3; 2.7.2
+    SessionNotOnOrAfter), without the SP's clock skew: a zone range said from it holds with any skew."""
+    from samlscan.checks.base import consumed_assertion
+    from samlscan.checks.bearer import bearers
+
+    a = consumed_assertion(msg)
+    if a is None:
+        return None, None
+    starts, ends = [a.not_before], [a.not_on_or_after, a.session_not_on_or_after]
+    timed = [sc for sc in bearers(a) if sc.not_on_or_after or sc.not_before]
+    if timed:  # (the bearer whose window ends last; one holding is enough)
+        best = max(timed, key=lambda sc: sc.not_on_or_after or datetime.max.replace(tzinfo=msg.captured_at.tzinfo))
+        starts.append(best.not_before)
+        ends.append(best.not_on_or_after)
+    return max((t for t in starts if t), default=None), min((t for t in ends if t), default=None)
+
+
+def _flip(r) -> str | None:
+    """What a time-window finding of a quoted message would be in another zone: the UTC offsets (in
+    whole quarter hours, within _ZONES) of the log's zone in which its line time falls inside the
+    message's window. A line written at local time L in UTC+k was at L - k UTC; read as UTC it is L."""
+    if not any(f.code in _WINDOW for f in r.findings):
+        return None
+    start, end = _window(r.message)
+    at = r.message.captured_at
+    low, high = _ZONES
+    if end is not None:  # at - k < end: k > at - end
+        low = max(low, _ceil(at - end + timedelta(microseconds=1)))
+    if start is not None:  # at - k >= start: k <= at - start
+        high = min(high, _floor(at - start))
+    if low > high or low <= timedelta(0) <= high:
+        return None
+    zones = _utc(low) if low == high else f"UTC{_offset(low)} to UTC{_offset(high)}"
+    m = r.message
+    name = f"{m.kind} {m.id}" if m.id else m.kind
+    where = f" ({m.source.ref})" if m.source.ref else ""
+    log = m.source.input.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{name}{where} judged at {at:%H:%M:%S} read as UTC; if {log} is in {zones}, it was within its window"
+
+
+def _ceil(d: timedelta) -> timedelta:
+    return -((-d) // _STEP) * _STEP
+
+
+def _floor(d: timedelta) -> timedelta:
+    return (d // _STEP) * _STEP
+
+
+def _utc(d: timedelta) -> str:
+    return f"UTC{_offset(d)}"
+
+
+def _offset(d: timedelta) -> str:
+    """'+2', '-3:30', '+5:45' (a zone's offset as zones are named)."""
+    minutes = int(d.total_seconds()) // 60
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    return f"{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
 
 
 def withdrawn(notes_: tuple[str, ...], measured) -> tuple[str, ...]:

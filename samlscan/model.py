@@ -270,6 +270,9 @@ class SamlMessage:
     url: str | None = field(default=None, compare=False)
     """Where the capture shows it was sent (RawMessage.url: the request URL of its redirect or
     POST, a form's action); None when the evidence does not say."""
+    local_time: bool = field(default=False, compare=False)
+    """`captured_at` is a log line's time written without a zone, read in --timezone or as UTC
+    (RawMessage.local_time): samlscan.logzones says so when no --timezone named the log."""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ class RawMessage:
     """A copy the log printed on lines of its own under its record: a logger that does so re-indents
     it (OpenSAML's PROTOCOL_MESSAGE: SerializeSupport.prettyPrintXML), so its whitespace is the
     logger's, not what travelled."""
+    local_time: bool = False
+    """`captured_at` is a log line's time written without a zone (EmbeddedSaml.local_time)."""
 
 
 @dataclass(frozen=True)

@@ -535,7 +535,8 @@ class AppLogParser:
             line = whole
             if not _RECORD_START.match(line):
                 if head is not None and opens_xml(line):  # (OpenSAML's decoders at DEBUG)
-                    printed = XmlDump(head[0], head[1], head[2] or file_lib or NAME, None, [line], printed=True)
+                    printed = XmlDump(head[0], head[1], head[2] or file_lib or NAME, None, [line], printed=True,
+                                      local_time=head[3])
                 elif pending is not None and line.strip():
                     _add_continuation(pending, line)
                 continue
@@ -550,7 +551,7 @@ class AppLogParser:
                 stamp, when = h.time_text, parse_iso(h.time_text, tz)
             lib = _in_language(library(h.logger), h.language)
             named = None if lib else _in_language(library(h.msg), h.language)  # (only where the logger names none)
-            head = (no, when[0], lib or named)
+            head = (no, when[0], lib or named, when[1])
             if lib is None and (h.level in _MAYBE_FAILED or _ERRORS_LIST_RE.search(h.msg)):
                 lib = named  # (python3-saml's errors list is a failure at any level:
                 # python-social-auth apps such as Zulip log 'SAML login failed: [...]' at INFO)
@@ -560,9 +561,10 @@ class AppLogParser:
                 continue  # INFO/DEBUG chatter of other loggers, and their stack traces
             flow = _flow(flows, h.thread, when[0], no, h.msg)
             if dump and cut_xml(h.msg):  # the message goes on over the lines up to the next record
-                printed = XmlDump(no, when[0], lib or file_lib or NAME, flow, [h.msg])
+                printed = XmlDump(no, when[0], lib or file_lib or NAME, flow, [h.msg], local_time=when[1])
             elif dump:
-                yield from _logged_by(None, embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow))
+                yield from _logged_by(None, embedded_records(path, no, h.msg, when[0], lib or file_lib or NAME, flow,
+                                                             local_time=when[1]))
             if lib is None and h.level not in ("WARN", "ERROR"):
                 continue
             pending = _Pending(no, h, lib, when, flow)
@@ -914,7 +916,7 @@ def _json_records(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[tuple[R
     text = json.dumps(obj, ensure_ascii=False)
     lib = library(text)
     if _HINT.search(text):
-        yield from _logged_by(None, _json_embedded(obj, path, no, when[0], lib or NAME))
+        yield from _logged_by(None, _json_embedded(obj, path, no, when, lib or NAME))
     level = _json_level(obj)
     if lib is None and level not in ("WARN", "ERROR"):
         return
@@ -951,15 +953,16 @@ def _json_values(roots: Iterable, descend) -> Iterator:
             yield value
 
 
-def _json_embedded(obj: dict, path: str, no: int, time, product: str) -> Iterator[Record]:
-    """The SAML messages in the record's string fields (its message first), each once."""
+def _json_embedded(obj: dict, path: str, no: int, when: tuple, product: str) -> Iterator[Record]:
+    """The SAML messages in the record's string fields (its message first), each once (`when`:
+    the record's (time, written without a zone))."""
     seen: set[str] = set()
     message = _json_message(obj)
     strings = (v for v in _json_values([message, obj], dict.values) if isinstance(v, str))
     for value in strings:
         if not _HINT.search(value):
             continue
-        for rec in embedded_records(path, no, value, time, product, None):
+        for rec in embedded_records(path, no, value, when[0], product, None, local_time=when[1]):
             if rec.value not in seen:
                 seen.add(rec.value)
                 yield rec

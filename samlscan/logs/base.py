@@ -42,6 +42,8 @@ class EmbeddedSaml:
     query: str | None = None
     """A redirect-binding value's query string as on the line, with its RelayState, SigAlg and
     Signature when logged (the redirect's signature is verified over it)."""
+    local_time: bool = False
+    """`time` was written without a zone and read in --timezone (LogEvent.local_time; logzones)."""
 
 
 @dataclass(frozen=True)

@@ -87,16 +87,21 @@ def _timed(line: str):
 
 
 def _line_time(line: str, tz: tzinfo):
+    return _line_time_local(line, tz)[0]
+
+
+def _line_time_local(line: str, tz: tzinfo) -> tuple[datetime | None, bool]:
+    """(the line's time, whether it was written without a zone: parse_iso's local_time)."""
     m = _timed(line)
     if m:  # a zone-less line time is read in --timezone like every other log's (it was UTC)
-        return parse_iso(m.group(1), tz)[0]
+        return parse_iso(m.group(1), tz)
     m = _CLF_TIME.match(line)
     if m:
         try:
-            return datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S %z")
+            return datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S %z"), False
         except ValueError:  # (a month name of another locale, a day 31 of April)
-            return None
-    return None
+            return None, False
+    return None, False
 
 
 def may_hold(text: str) -> bool:
@@ -321,11 +326,13 @@ def flattened(value: str) -> bool:
 
 
 def embedded_records(path: str, no: int, text: str, time=None, product: str | None = None,
-                     request_id: str | None = None, printed: bool = False) -> Iterator[EmbeddedSaml]:
-    """EmbeddedSaml records for one line (with the product's flow ID of that line, if any)."""
+                     request_id: str | None = None, printed: bool = False,
+                     local_time: bool = False) -> Iterator[EmbeddedSaml]:
+    """EmbeddedSaml records for one line (with the product's flow ID of that line, if any;
+    `local_time`: its time was written without a zone)."""
     for f in find_values(text):
         yield EmbeddedSaml(src(path, no), time, f.value, product, request_id, printed or flattened(f.value),
-                           f.param, f.binding, f.query)
+                           f.param, f.binding, f.query, local_time)
 
 
 def opens_xml(line: str) -> bool:
@@ -354,6 +361,8 @@ class XmlDump:
     close: str | None = None
     """The closing tag of its root, once the root is seen (a '<?xml ...?>' line alone names none)."""
     closed: bool = False
+    local_time: bool = False
+    """`time` was written without a zone (EmbeddedSaml.local_time)."""
 
     def __post_init__(self) -> None:
         for line in self.parts:
@@ -378,7 +387,7 @@ class XmlDump:
 
     def records(self, path: str) -> Iterator[EmbeddedSaml]:
         return embedded_records(path, self.no, "\n".join(self.parts), self.time, self.product, self.request_id,
-                                self.printed)
+                                self.printed, self.local_time)
 
 
 class EmbeddedParser:
@@ -411,17 +420,17 @@ class EmbeddedParser:
                 doc = None
             values = find_values(line)
             if values and cut_xml(line):
-                time = _line_time(line, tz)
+                time, local = _line_time_local(line, tz)
                 if time is None and opens_xml(line) and prev is not None and prev[0] == no - 1:
-                    time = _line_time(prev[1], tz)  # (the record's line that announced it)
-                doc = XmlDump(no, time, None, None, [line])
+                    time, local = _line_time_local(prev[1], tz)  # (the record's line that announced it)
+                doc = XmlDump(no, time, None, None, [line], local_time=local)
             else:
-                time = _line_time(line, tz) if values else None
+                time, local = _line_time_local(line, tz) if values else (None, False)
                 if time is None and values and requests:  # (a Rails request's line: its time)
                     time = requests.get(_RAILS_TAGS.match(line).group(1))
                 for f in values:
                     yield EmbeddedSaml(src(path, no), time, f.value, printed=flattened(f.value), param=f.param,
-                                       binding=f.binding, query=f.query)
+                                       binding=f.binding, query=f.query, local_time=local)
             prev = (no, line)
         if doc is not None:
             yield from _document(doc, path)

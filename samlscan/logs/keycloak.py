@@ -102,7 +102,8 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
             elif dump is not None:
                 dump.add(line)
             elif head is not None and opens_xml(line):
-                dump = XmlDump(head[0], _time_or_none(head[1], day, tz), PRODUCT, None, [line], printed=True)
+                at, local = _time_or_none(head[1], day, tz)
+                dump = XmlDump(head[0], at, PRODUCT, None, [line], printed=True, local_time=local)
             continue  # stack trace or continuation line
         if dump is not None:
             for rec in dump.records(path):
@@ -115,9 +116,11 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
         if may_hold(body) and cut_xml(body):  # the message goes on over the lines up to the next
             # record: SAML2Response's TRACE 'SAML Response Document: ' + DocumentUtil.asString(doc)
             # keeps the document's own line breaks (a transformer's copy of every text node)
-            dump = XmlDump(no, _time_or_none(head[1], day, tz), PRODUCT, None, [body])
+            at, local = _time_or_none(head[1], day, tz)
+            dump = XmlDump(no, at, PRODUCT, None, [body], local_time=local)
         elif may_hold(body):  # (its time read only then: most lines carry nothing)
-            for rec in embedded_records(path, no, body, _time_or_none(head[1], day, tz), PRODUCT):
+            at, local = _time_or_none(head[1], day, tz)
+            for rec in embedded_records(path, no, body, at, PRODUCT, local_time=local):
                 yield from join.add(rec)
         saml_error = _is_saml_error(category, level)
         if category != "org.keycloak.events" and not saml_error:
@@ -149,11 +152,12 @@ def _line_time(fields: tuple, day: date | None, tz: tzinfo) -> tuple[datetime | 
     return local_to_utc(datetime(when.year, when.month, when.day, int(h), int(mi), int(s), int(ms) * 1000), tz)
 
 
-def _time_or_none(fields: tuple, day: date | None, tz: tzinfo) -> datetime | None:
+def _time_or_none(fields: tuple, day: date | None, tz: tzinfo) -> tuple[datetime | None, bool]:
+    """_line_time's (time, written without a zone); (None, False) for an invalid date."""
     try:
-        return _line_time(fields, day, tz)[0]
+        return _line_time(fields, day, tz)
     except ValueError:
-        return None
+        return None, False
 
 
 _JOIN_MS = 1000
@@ -316,7 +320,7 @@ def _json(obj: dict, no: int, path: str, tz: tzinfo, join: _ThreadJoin) -> Itera
                 yield from join.saml_error(ev, logger, thread, clock)
             return
         if logger != "org.keycloak.events":
-            for rec in embedded_records(path, no, message, time, PRODUCT):
+            for rec in embedded_records(path, no, message, time, PRODUCT, local_time=local):
                 yield from join.add(rec)
             return
         etype = _TYPE.search(message)

@@ -102,13 +102,15 @@ class ShibbolethParser:
             if m:
                 head = (no, m.group(1))
                 if may_hold(m.group(6)) and cut_xml(m.group(6)):  # its declaration here, the message below
-                    dump = XmlDump(no, parse_iso(m.group(1), tz)[0], PRODUCT, None, [m.group(6)], printed=True)
+                    at, local = parse_iso(m.group(1), tz)
+                    dump = XmlDump(no, at, PRODUCT, None, [m.group(6)], printed=True, local_time=local)
                 yield from _process(m, no, path, tz, failures)
             elif (sp := _SP_LINE.match(line)) is not None:
                 head = (no, sp.group(1))
                 yield from _sp_line(sp, no, path, tz, details)
             elif head is not None and opens_xml(line):
-                dump = XmlDump(head[0], parse_iso(head[1], tz)[0], PRODUCT, None, [line], printed=True)
+                at, local = parse_iso(head[1], tz)
+                dump = XmlDump(head[0], at, PRODUCT, None, [line], printed=True, local_time=local)
             elif line.count("|") >= 3:
                 head = None
                 if fields is None:
@@ -225,7 +227,8 @@ def _process(m: re.Match, no: int, path: str, tz: tzinfo, failures: _LastFailure
     when, addr, level, logger, _line, msg = m.groups()
     if may_hold(msg) and not cut_xml(msg):  # (its time read only then: most lines carry nothing;
         # a message it opens goes on over the lines below: parse reads it whole)
-        yield from embedded_records(path, no, msg, parse_iso(when, tz)[0], PRODUCT)
+        at, local = parse_iso(when, tz)
+        yield from embedded_records(path, no, msg, at, PRODUCT, local_time=local)
     login = _LOGIN_BY.search(msg)
     if level not in ("WARN", "ERROR") and not login and not (level == "INFO" and _INFO_FAILURE.search(msg)):
         return  # INFO/DEBUG chatter
@@ -303,7 +306,8 @@ def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo, details: dict) -> Iter
     when, level, _category, ndc, msg = m.groups()
     thread = ndc.split("]", 1)[0] if ndc else None  # the NDC '[<thread>] [<application>]'
     if may_hold(msg):
-        yield from embedded_records(path, no, msg, parse_iso(when, tz)[0], PRODUCT)
+        at, local = parse_iso(when, tz)
+        yield from embedded_records(path, no, msg, at, PRODUCT, local_time=local)
     if thread in details and (_SP_START.search(msg) or details[thread].stale(when)):
         yield from details.pop(thread).alone(path)
     if level not in ("WARN", "ERROR", "CRIT", "FATAL"):

@@ -169,9 +169,9 @@ class SimpleSamlPhpParser:
                 if len(dumps) >= _DUMPS_OPEN:  # (the oldest is done with: what it holds is read)
                     for rec in dumps.pop(next(iter(dumps))).records(path):
                         yield rec, None, None
-                dumps[key] = XmlDump(no, time, PRODUCT, printed=True)
+                dumps[key] = XmlDump(no, time, PRODUCT, printed=True, local_time=local)
                 continue
-            for rec in embedded_records(path, no, msg, time, "simplesamlphp"):
+            for rec in embedded_records(path, no, msg, time, "simplesamlphp", local_time=local):
                 yield rec, None, None
             level = _LEVELS.get(m["level"], m["level"].upper())
             track = m["track"] if m["track"] not in NO_TRACK else None

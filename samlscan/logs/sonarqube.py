@@ -204,7 +204,7 @@ class SonarQubeParser:
                 elif dump is not None:
                     dump.add(line)
                 elif head is not None and opens_xml(line):  # a message printed under its record's line
-                    dump = XmlDump(head[0], head[1], PRODUCT, head[2], [line], printed=True)
+                    dump = XmlDump(head[0], head[1], PRODUCT, head[2], [line], printed=True, local_time=head[3])
                 elif pending is not None and line.strip():
                     _add_trace(pending, line)
                 continue
@@ -227,14 +227,15 @@ class SonarQubeParser:
                     continue
                 stamp = line[:19]
             time, local = when
-            head = (no, time, reqid or None)
+            head = (no, time, reqid or None, local)
             if may_hold(msg):  # the dump markers, checked here: most lines have none
                 if cut_xml(msg):  # java-saml's SamlResponse dumps the XML as it came ('SAMLResponse
                     # invalid --> <samlp:Response...'): the record goes on over the next lines when
                     # the IdP's XML has line breaks (base64 wrapped at 64 or 76, an indented document)
-                    dump = XmlDump(no, time, PRODUCT, reqid or None, [msg])
+                    dump = XmlDump(no, time, PRODUCT, reqid or None, [msg], local_time=local)
                 else:
-                    yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid or None))
+                    yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid or None,
+                                                            local_time=local))
             if not _relevant(logger, level, msg):
                 continue  # other loggers at INFO: skipped cheaply (their traces too)
             pending = _Pending(no, time, local, level, reqid or None, logger, msg)
@@ -253,7 +254,7 @@ class SonarQubeParser:
         level = str(obj.get("severity") or obj.get("level") or "INFO").upper()
         logger = str(obj.get("logger") or "")
         reqid = text_or_none(obj.get("HTTP_REQUEST_ID"))
-        yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid))
+        yield from dumped.once(embedded_records(path, no, msg, time, PRODUCT, reqid, local_time=local))
         if not _relevant(logger, level, msg):
             return
         lines = re.split(r"[\r\n]+", msg)
