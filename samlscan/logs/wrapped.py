@@ -48,6 +48,7 @@ from samlscan.logs._common import (
     _load,
     MAX_ENVELOPE,
     MAX_RECORD,
+    MAX_TEXT_LINE,
     MAX_TIME_TEXT,
     csv_header_cells,
     csv_rows,
@@ -58,7 +59,7 @@ from samlscan.logs._common import (
     parse_iso,
 )
 from samlscan.logs.base import LogParser, Malformed, Record
-from samlscan.logs import journalexport
+from samlscan.logs import journalexport, loki
 from samlscan.logs.coloured import reader_of
 from samlscan.model import LogEvent, Source
 
@@ -456,6 +457,9 @@ def _inner_of(obj: Any, strong: bool, depth: int = 0) -> tuple[str, Any] | None:
     the weak one is any record with a `message` string and a time."""
     if not isinstance(obj, dict):
         return None
+    entry = loki.record_of(obj)
+    if entry is not None:  # logcli --output=jsonl, Grafana's 'Download logs' JSON (samlscan/logs/loki.py)
+        return entry[0], entry[1]
     for key in ("result", "map", "_source"):  # Splunk export, Sumo Logic job, Elasticsearch hit
         inner = obj.get(key)
         if isinstance(inner, dict) and depth < _NESTED:
@@ -556,8 +560,8 @@ def _host_part(host: str | None) -> tuple[tuple[str, str], bool] | None:
 
 
 def _host_in(stream: Any) -> str | None:
-    """The host a stream of _host_part names (None for a container's stream)."""
-    return stream[1] if type(stream) is tuple and len(stream) == 2 and stream[0] == "host" else None
+    """The host a stream of _host_part or loki.stream_part names (None for a container's stream)."""
+    return stream[1] if type(stream) is tuple and len(stream) in (2, 3) and stream[0] == "host" else None
 
 
 def _norm(cell: str) -> str:
@@ -602,6 +606,9 @@ def wrapper_time(value: Any, tz: tzinfo | None) -> datetime | None:
         return from_epoch_ms(text)
     if re.fullmatch(r"\d{16}", text):  # epoch microseconds (journald's __REALTIME_TIMESTAMP)
         return from_epoch_ms(int(text) // 1000)
+    if re.fullmatch(r"\d{19}", text):  # epoch nanoseconds (Loki's API, Grafana's JSON): to the microsecond
+        at = from_epoch_ms(int(text) // 1_000_000)
+        return at.replace(microsecond=int(text) // 1000 % 1_000_000) if at is not None else None
     text = re.sub(r"\s*GMT$", "Z", text)
     got, _ = parse_iso(text, tz)
     if got is not None:
@@ -852,6 +859,90 @@ def _object(text: _Text, top: bool) -> Iterator[tuple[int, Any, str | None]]:
     text.pos += 1
 
 
+# --- Loki's HTTP API ----------------------------------------------------------------------------
+
+_LOKI_API = re.compile(r'"resultType"\s*:\s*"streams"|"values"\s*:\s*\[\s*\[\s*"\d{19}"')
+"""A Loki query or query_range response of log streams (samlscan/logs/loki.py)."""
+
+
+def loki_api_entries(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str | None, Any, Any, str | None]]:
+    """(line, text, time, stream part, None) of each entry of Loki's streams response, or (line, None,
+    None, None, error) where the JSON breaks (the rest unread), one entry buffered at a time. The
+    members may come in any order: entries listed before their stream's labels are that stream's by
+    its place in `result` (read apart from the others), without a host."""
+    text = _Text(lines)
+    try:
+        if text.peek() != "{":
+            raise _Bad("not a Loki response")
+        yield from _loki_object(text, 0)
+    except _Bad as exc:
+        yield text.line(text.pos), None, None, None, str(exc)
+
+
+def _loki_object(text: _Text, depth: int) -> Iterator:
+    """The response, or its `data`: their `result` streams, in turn; other members skipped."""
+    text.expect("{")
+    while text.peek(",") != "}":
+        key = _member(text)
+        if key == "data" and depth == 0 and text.peek() == "{":
+            yield from _loki_object(text, 1)
+        elif key == "result" and text.peek() == "[":
+            text.pos += 1
+            index = 0
+            while text.peek(",") != "]":
+                if text.peek() != "{":
+                    raise _Bad("a result that is not a stream")
+                yield from _loki_stream(text, index)
+                index += 1
+            text.pos += 1
+        else:
+            text.value(0)  # status, resultType, stats, encodingFlags: skipped
+    text.pos += 1
+
+
+def _member(text: _Text) -> str:
+    got = text.value(MAX_NAME)
+    if got is None or not isinstance(got[1], str):
+        raise _Bad("not a member name")
+    text.expect(":")
+    return got[1]
+
+
+def _loki_stream(text: _Text, index: int) -> Iterator:
+    """One stream: its `values`, each `[ns, line]` (Loki 3 adds a third member, structured metadata)."""
+    text.expect("{")
+    part = loki.stream_part(None, index)
+    while text.peek(",") != "}":
+        key = _member(text)
+        if key == "stream":
+            got = text.value(MAX_ENVELOPE)
+            if got is None:
+                raise _Bad(f"stream labels larger than {MAX_ENVELOPE} characters")
+            part = loki.stream_part(got[1], index)
+        elif key == "values" and text.peek() == "[":
+            text.pos += 1
+            while text.peek(",") != "]":
+                line = text.line(text.pos)
+                got = text.value(MAX_TEXT_LINE, bad_ok=True)
+                if got is None:
+                    yield line, None, None, None, f"Loki entry larger than {MAX_TEXT_LINE} characters"
+                elif isinstance(got[1], list) and len(got[1]) >= 2 and isinstance(got[1][1], str):
+                    if got[1][1].strip():
+                        yield got[0], got[1][1], got[1][0], part, None
+                else:
+                    yield got[0], None, None, None, "a Loki entry that is not [time, line]"
+            text.pos += 1
+        else:
+            text.value(0)
+    text.pos += 1
+
+
+def _loki_part(obj: dict) -> tuple[tuple, bool] | None:
+    """The stream of a logcli JSONL record or a Grafana JSON row: its labels."""
+    entry = loki.record_of(obj)
+    return loki.stream_part(entry[2]) if entry is not None else None
+
+
 def _row_record(row: dict, strong: bool) -> tuple[str, Any]:
     """(text, wrapper time) of a row: the original line it holds (Splunk `_raw`), else the row as
     one JSON record (a SigninLogs row, read by the reader of such records)."""
@@ -879,6 +970,14 @@ class _Records:
                 else:
                     yield (no, *_row_record(row, self.strong), None)
             return
+        if self.kind == "loki-api":
+            for no, text, when, part, err in loki_api_entries(lines):
+                yield Malformed(Source(path, f"line {no}"), err) if err is not None else (no, text, when, part)
+            return
+        if self.kind in ("logcli", "grafana"):
+            for no, text, when, labels in loki.entries(self.kind, lines, MAX_TEXT_LINE):
+                yield no, text, when, loki.stream_part(labels)
+            return
         if self.kind == "journal-export":
             for no, entry in journalexport.entries(lines):
                 got = _inner_of(entry, self.strong)
@@ -892,7 +991,7 @@ class _Records:
                     continue
                 got = _inner_of(obj, self.strong)
                 if got is not None:  # else a platform message ({"lastrow":true}), not a record
-                    yield no, got[0], got[1], _part(obj) or _host_part(_host_of(obj))
+                    yield no, got[0], got[1], _part(obj) or _loki_part(obj) or _host_part(_host_of(obj))
             return
         header = True
         raw_col, time_col = self.cols or (0, None)
@@ -946,6 +1045,11 @@ def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
                 break
         if texts:
             return _Records("columnar", strong), "\n".join(texts)
+    if first[:1] == "{" and _LOKI_API.search(first):
+        texts = [got[1] for got in itertools.islice(loki_api_entries(enumerate(first.split("\n"), 1)), HEAD_RECORDS)
+                 if got[4] is None]
+        if texts:
+            return _Records("loki-api", strong), "\n".join(texts)
     if journalexport.is_export(first):
         texts = [got[0] for _, entry in itertools.islice(journalexport.entries(enumerate(first.split("\n"), 1)),
                                                          HEAD_RECORDS) if (got := _inner_of(entry, strong))]
@@ -961,6 +1065,11 @@ def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
             if len(texts) >= HEAD_RECORDS:
                 break
         return (_Records("json", strong, docker=all(docker)), "\n".join(texts)) if texts else None
+    kind = loki.text_kind(first)
+    if kind is not None:
+        texts = [got[1] for got in itertools.islice(loki.entries(kind, enumerate(first.split("\n"), 1), MAX_TEXT_LINE),
+                                                    HEAD_RECORDS)]
+        return (_Records(kind, strong), "\n".join(texts)) if texts else None
     cells = csv_header_cells(first.split("\n", 1)[0])
     cols = _csv_cols(cells, strong) if cells and len(cells) > 1 else None
     if cols is None:
@@ -1114,7 +1223,8 @@ def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
     search, Kibana's Discover) and interleaves hosts, while a record's lines (a stack trace, a dump split
     one SIEM event a line, each event with its record's time) must reach the inner reader in order and
     each host's apart. Mostly descending times are reversed (within one time too); then, of several
-    hosts, each host's records (first seen first) are sorted by their time, stably (a record without
+    hosts, each host's records (the host whose first record is oldest first, then as first seen) are
+    sorted by their time, stably (a record without
     one, or a malformed one, keeps the place after the record before it)."""
     held: list = []
     size = 0
@@ -1139,7 +1249,13 @@ def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
         yield from held
         return
     streams: dict[Any, int] = {}
-    order = sorted((streams.setdefault(st, len(streams)), t.timestamp() if t else float("-inf"), i)
+    for st, _ in keys:
+        streams.setdefault(st, len(streams))
+    earliest: dict[Any, float] = {}  # (streams by their first line's time: an API's streams listed newest first)
+    for st, t in keys:
+        if t is not None:
+            earliest[st] = min(earliest.get(st, t.timestamp()), t.timestamp())
+    order = sorted((earliest.get(st, float("inf")), streams[st], t.timestamp() if t else float("-inf"), i)
                    for i, (st, t) in enumerate(keys))
     for *_, i in order:
         yield held[i]

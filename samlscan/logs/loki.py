@@ -1,0 +1,130 @@
+"""Grafana Loki's exports of log lines, as logcli and Grafana hand them out: each Loki entry is one
+line of the original log (a DEBUG dump of many lines is as many entries) with its time and its
+stream's labels. Read by wrapped.Enveloped (the inner text to the reader that recognises it, the
+entries put back in order per stream, the `host`/`pod` label as the line's host); this module knows
+the shapes only. Checked against the writers' source (grafana/loki, grafana/grafana, read with the
+project's search tool):
+
+* `logcli query --output=jsonl` (pkg/logcli/output/jsonl.go): `json.Marshal` of a map, keys sorted:
+  `{"labels":{..},"line":"..","timestamp":"<RFC3339Nano>"}` (`labels` absent with --no-labels);
+* `logcli query --output=default` (pkg/logcli/output/default.go): `<ts.Format(time.RFC3339)>
+  <labels.String() padded to the widest> <strings.TrimSpace(line)>`, labels as
+  `{name="value", ...}` (Go-quoted values);
+* `logcli query --output=raw` (raw.go): the lines alone: the inner log as it is (no wrapper);
+* the HTTP API's `/loki/api/v1/query_range` and `/query` (docs: "Loki HTTP API", streams result):
+  `{"status":"success","data":{"resultType":"streams","result":[{"stream":{labels},"values":
+  [["<epoch ns>","<line>"],..]},..],"stats":{..}}}`, each stream's values newest first by default
+  (direction=backward); read by wrapped.loki_api_entries;
+* Grafana Explore's "Download logs" (public/app/features/inspector/utils/download.ts
+  downloadLogsModelAsTxt): meta lines `<label>: <JSON value>`, a blank line or two, then a row each
+  `<epoch ms>\\t<ISO UTC>\\t<entry>` (before Grafana 10: `<YYYY-MM-DD HH:mm:ss.SSS in the browser's
+  zone>\\t<entry>`, dateTimeFormat defaultWithMS); and as JSON (features/logs/utils.ts
+  logRowsToReadableJson, `JSON.stringify` of the rows): `[{"line":..,"timestamp":"<epoch ns>",
+  "date":"<ISO>","fields":{..labels}},..]` (`date` since Grafana 11). Explore lists the newest first.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+_RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)"
+_LABELS = r'\{(?:[^"{}\n]|"(?:[^"\\\n]|\\.){0,4096}"){0,4096}\}'
+LOGCLI = re.compile(rf"({_RFC3339}) ({_LABELS}) *(.*)", re.S)
+"""A line of `logcli query --output=default`: time, labels (padded with spaces), the line."""
+GRAFANA = re.compile(r"(\d{10,16})\t(\d{4}-\d\d-\d\dT[^\t]{1,40})\t(.*)|"
+                     r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\t(.*)", re.S)
+"""A row of Grafana's 'Download logs' .txt: `<epoch ms>\\t<ISO>\\t<entry>` (or the older local time)."""
+_META = re.compile(r"[^\t:\n]{1,200}: .*")
+"""A meta line before Grafana's rows ('Common labels: {...}', 'Line limit: "..."')."""
+_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)="((?:[^"\\]|\\.)*)"')
+
+HOST_LABELS = ("host", "hostname", "pod", "pod_name")
+"""Labels naming the machine a stream's lines come from (Promtail's and Alloy's Kubernetes discovery
+set `pod`; a static or journal scrape `host`/`hostname`): the host whose clock the line's time is."""
+
+HEAD_META = 50
+"""Meta lines read before Grafana's first row at most."""
+
+
+def labels_of(text: str) -> dict[str, str]:
+    """The labels of logcli's `{a="x", b="y"}` (Go-quoted values: a quote or backslash escaped)."""
+    return {m[1]: re.sub(r"\\(.)", r"\1", m[2]) for m in _LABEL.finditer(text)}
+
+
+def stream_part(labels: Any, fallback: Any = None) -> tuple[tuple, bool] | None:
+    """A stream of entries (wrapped.Enveloped's part): its whole label set (two containers of one pod
+    are two streams), the host among them first (wrapped._host_in reads it)."""
+    if not isinstance(labels, dict) or not labels:
+        return (("host", None, fallback), False) if fallback is not None else None
+    host = next((v for k in HOST_LABELS if isinstance(v := labels.get(k), str) and v.strip()), None)
+    return ("host", host, tuple(sorted((str(k), str(v)) for k, v in labels.items()))), False
+
+
+def record_of(obj: dict) -> tuple[str, Any, Any] | None:
+    """(line, time, labels) of a logcli JSONL record or a Grafana JSON row, or None."""
+    line, when = obj.get("line"), obj.get("timestamp")
+    if not isinstance(line, str) or when is None or not line.strip():
+        return None
+    if set(obj) <= {"labels", "line", "timestamp"}:
+        return line, when, obj.get("labels")
+    if set(obj) <= {"line", "timestamp", "date", "fields"} and isinstance(obj.get("fields"), dict):
+        return line, when, obj["fields"]
+    return None
+
+
+def text_kind(head: str) -> str | None:
+    """'logcli' or 'grafana' when the head's lines are that export's (its first row a record, its
+    first lines past any meta header too); None otherwise."""
+    lines = [ln for ln in head.split("\n")[:HEAD_META + 50]]
+    if len(head) >= 1024 and len(lines) > 1:
+        lines = lines[:-1]  # may be cut by the head's size
+    rows = [ln for ln in lines if ln.strip()]
+    if rows and LOGCLI.fullmatch(rows[0]):
+        return "logcli"
+    for i, line in enumerate(rows[:HEAD_META]):
+        if GRAFANA.fullmatch(line):
+            return "grafana" if all(_META.fullmatch(m) for m in rows[:i]) else None
+    return None
+
+
+def entries(kind: str, lines: Iterable[tuple[int, str]], cap: int) -> Iterator[tuple[int, str, Any, Any]]:
+    """(line, text, time, labels) of each entry of a text export; a line matching no row is the
+    previous entry's next line (an entry holding a newline: Promtail's multiline stage), lines before
+    the first row (Grafana's meta header) are skipped. Chunks of a long line are joined up to `cap`."""
+    held: tuple[int, list[str], Any, Any] | None = None
+    for no, text in _whole(lines, cap):
+        got = _row(kind, text)
+        if got is None:
+            if held is not None and sum(map(len, held[1])) + len(text) <= cap:
+                held[1].append(text)
+            continue
+        if held is not None:
+            yield held[0], "\n".join(held[1]), held[2], held[3]
+        held = (no, [got[0]], got[1], got[2])
+    if held is not None:
+        yield held[0], "\n".join(held[1]), held[2], held[3]
+
+
+def _row(kind: str, text: str) -> tuple[str, Any, Any] | None:
+    if kind == "logcli":
+        m = LOGCLI.fullmatch(text)
+        return (m[3], m[1], labels_of(m[2])) if m else None
+    m = GRAFANA.fullmatch(text)
+    if m is None:
+        return None
+    return (m[3], m[2], None) if m[1] else (m[5], m[4], None)
+
+
+def _whole(lines: Iterable[tuple[int, str]], cap: int) -> Iterator[tuple[int, str]]:
+    """Numbered lines with the chunks of a long one (one number) joined, at most `cap` characters."""
+    last, parts, size = None, [], 0
+    for no, chunk in lines:
+        if no != last:
+            if last is not None:
+                yield last, "".join(parts)
+            last, parts, size = no, [], 0
+        if size < cap:
+            parts.append(chunk[:cap - size])
+            size += len(parts[-1])
+    if last is not None:
+        yield last, "".join(parts)
