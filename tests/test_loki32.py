@@ -134,6 +134,23 @@ def test_a_line_not_of_logcli_is_no_export():
     assert loki.text_kind('2026-11-25T08:30:06Z {pod="a"} 2026.11.25 08:30:06 INFO  web[][x] y\n') == "logcli"
 
 
+def test_an_apps_json_after_a_time_is_no_logcli_line():
+    """logcli's labels are name="value" pairs (Prometheus labels.String()), never a JSON object or '{}'."""
+    assert loki.text_kind('2026-11-25T08:30:06Z {"level":"info"} 2026.11.25 08:30:06 INFO  web[][x] y\n') is None
+    assert loki.text_kind('2026-11-25T08:30:06Z {} 2026.11.25 08:30:06 INFO  web[][x] y\n') is None
+
+
+def test_logcli_colored_output_reads_as_the_plain(tmp_path):
+    """`logcli --colored-output`: the time blue, the labels red (fatih/color), as a terminal shows them."""
+    coloured = []
+    for line in (DATA / "logcli-default.txt").read_text().splitlines():
+        time, rest = line.split(" ", 1)
+        labels, text = rest.split("} ", 1)
+        coloured.append(f"\x1b[34m{time}\x1b[0m \x1b[31m{labels}}}\x1b[0m {text}")
+    (tmp_path / "coloured.txt").write_text("\n".join(coloured) + "\n")
+    assert summary(_scan([tmp_path / "coloured.txt"])) == plain(BOTH)
+
+
 def test_grafana_txt_needs_its_meta_header_or_rows():
     row = "1795595406000\t2026-11-25T08:30:06.000Z\tline"
     assert loki.text_kind(f'Common labels: {{"pod":"a"}}\n\n\n{row}\n') == "grafana"

@@ -28,7 +28,8 @@ import re
 from typing import Any, Iterable, Iterator
 
 _RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)"
-_LABELS = r'\{(?:[^"{}\n]|"(?:[^"\\\n]|\\.){0,4096}"){0,4096}\}'
+_PAIR = r'[A-Za-z_][A-Za-z0-9_.]{0,200}="(?:[^"\\\n]|\\.){0,4096}"'
+_LABELS = rf"\{{{_PAIR}(?:, {_PAIR}){{0,511}}\}}"
 LOGCLI = re.compile(rf"({_RFC3339}) ({_LABELS}) *(.*)", re.S)
 """A line of `logcli query --output=default`: time, labels (padded with spaces), the line."""
 GRAFANA = re.compile(r"(\d{10,16})\t(\d{4}-\d\d-\d\dT[^\t]{1,40})\t(.*)|"
