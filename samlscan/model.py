@@ -386,3 +386,8 @@ class Attempt:
     ip: str | None = None
     """The client's IP address its log lines name: the SP's first (its access log sees the browser),
     else the IdP's; a capture's server addresses are no client's."""
+    idp_name: str | None = None
+    """The IdP's one display name across the run ('Entra ID (https://sts.windows.net/<tenant>/)'):
+    correlate.parties, whichever of its names this attempt's evidence gives."""
+    sp_name: str | None = None
+    """The SP's one display name across the run ('SonarQube (sonarqube)')."""

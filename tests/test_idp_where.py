@@ -89,4 +89,4 @@ def test_case13_cara_leg_joins_the_idp_log_as_app_not_found():
     cara = [a for a in doc["attempts"] if a["root_cause"] == "app-not-found"]
     assert len(cara) == 1
     inputs = {e["input"].rsplit("/", 1)[-1] for e in cara[0]["evidence"]}
-    assert inputs == {"chrome-sonar.har", "idp-process.log"} and cara[0]["idp"] == "shibboleth"
+    assert inputs == {"chrome-sonar.har", "idp-process.log"} and cara[0]["idp_name"].startswith("Shibboleth (")

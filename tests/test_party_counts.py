@@ -79,13 +79,15 @@ def test_json_and_text_show_the_same_tally():
 
 def test_a_scan_counts_the_idp_once_though_its_attempts_name_it_two_ways():
     """okta-spring: the captured logins name Okta by its entity ID, those only Okta's System Log
-    saw by its product; an attempt names SonarQube by its entity ID 'sonarqube' whenever one of its
+    saw by its product (names32: each attempt names it by that ID now, its label 'Okta (<ID>)'); an
+    attempt names SonarQube by its entity ID 'sonarqube' whenever one of its
     pieces gives it, though Okta's line calls it 'SonarQube' (its app label) first."""
     res = CliRunner().invoke(main, ["scan", str(FIXTURES / "scenarios" / "okta-spring"), "--format", "json",
                                     "--jobs", "1", "--fail-on", "never"])
     doc = json.loads(res.stdout)
     failures = [a for a in doc["attempts"] if a["outcome"] == "failure"]
-    assert {a["idp"] for a in failures} == {"http://www.okta.com/exk7sonarEXAMPLE", "okta"}
+    assert {a["idp"] for a in failures} == {"http://www.okta.com/exk7sonarEXAMPLE"}
+    assert {a["idp_name"] for a in failures} == {"Okta (http://www.okta.com/exk7sonarEXAMPLE)"}
     assert doc["summary"]["failures_by_idp"] == {"http://www.okta.com/exk7sonarEXAMPLE": len(failures)}
     named = [a for a in failures if a["sp"]]
     assert {a["sp"] for a in named} == {"sonarqube"}

@@ -24,6 +24,7 @@ from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pa
                                       _quoted_zone_notes, _zone_apart_notes)
 from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
                                        _message_piece, _response_key)
+from samlscan.correlate.parties import named_parties
 from samlscan.correlate.posts import replayed_posts, same_posts
 from samlscan.logzones import withdrawn
 from samlscan.correlate.said import marks, quoted, said_notes
@@ -38,7 +39,8 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
     with no_cyclic_gc():
         return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
-                          is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect), given_idp(expect))
+                          is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect), given_idp(expect),
+                          getattr(expect, "idp_entity_id", None))
 
 
 def given_idp(expect) -> str | None:
@@ -76,7 +78,7 @@ def _offset_at(offsets: dict, steps: dict, src: str, ref: str | None) -> timedel
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
                unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False,
-               unset: dict | None = None, given: str | None = None):
+               unset: dict | None = None, given: str | None = None, given_entity: str | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replays = [f for f in report.input_findings if f.code == "assertion-replayed" and f.source]
@@ -157,7 +159,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     if said:
         attempts = quoted(attempts, kept, said)
     del kept
-    attempts = users_by_client(_found_for_others(attempts), at_sp)
+    attempts = named_parties(users_by_client(_found_for_others(attempts), at_sp), (given, given_entity))
     attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())

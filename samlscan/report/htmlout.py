@@ -333,7 +333,7 @@ def _attempt_item(a, red) -> str:
     if a.ip:
         head += f' <span class="muted">from {esc(red(a.ip))}</span>'
     if a.idp or a.sp:
-        head += f' <span class="muted">{esc(red(a.idp) or "unknown IdP")} &rarr; {esc(red(a.sp) or "unknown SP")}</span>'
+        head += f' <span class="muted">{esc(red(a.idp_name or a.idp) or "unknown IdP")} &rarr; {esc(red(a.sp_name or a.sp) or "unknown SP")}</span>'
     head += "</div>"
     body = ""
     if a.root_cause:
