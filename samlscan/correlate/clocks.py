@@ -132,18 +132,20 @@ def clock_offsets(messages, events) -> Offsets:
         out = _read_refusals(Offsets(idp | sp, idp.against | sp.against), events, agree, dumps=_dumps(messages),
                              copies=copies)
         return _hosts_apart(_set_right(out, events, copies, {}) if out.steps else out, events)
-    deltas: dict[str, list[tuple[str | None, float]]] = {}  # log -> (record ref, its delta)
+    deltas: _Deltas = {}
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
-    observed = ((clock_of(e), e.time, e.saml_ids, e.source.ref) for e in events
+    observed = ((clock_of(e), e.source.input, e.time, e.saml_ids, e.source.ref) for e in events
                 if e.time and e.saml_ids and e.code != "assertion-replayed")
-    for src, t, ids, ref in itertools.chain(observed, logged):
+    hosted = _copy_clocks(events) if logged else {}
+    copied = ((hosted.get((src, ref), hosted.get(src, src)), src, t, ids, ref) for src, t, ids, ref in logged)
+    for clock, src, t, ids, ref in itertools.chain(observed, copied):
         shared = next((i for i in ids if i in times), None)
         if shared is not None:
-            deltas.setdefault(src, []).append((ref, (t - times[shared]).total_seconds()))
+            deltas.setdefault(clock, []).append((src, ref, (t - times[shared]).total_seconds()))
     # (2.5 ms of imports: only when logs and captures are both given)
     from statistics import median
 
-    offsets = {src: timedelta(seconds=median(d for _, d in v)) for src, v in deltas.items()}
+    offsets = {clock: timedelta(seconds=median(d for *_, d in v)) for clock, v in deltas.items()}
     # an IdP log naming no captured ID (Shibboleth's idp-process.log names the user only) first: the
     # SP logs' pairs with it are then on the capture's time
     by_user = _offsets_by_user(messages, events, offsets, side="idp")
@@ -154,26 +156,47 @@ def clock_offsets(messages, events) -> Offsets:
                          windows, _dumps(messages), copies := _copies(messages))
     if out.steps:
         _rebase(out, deltas)
-        _set_right(out, events, copies, {src: dict(v) for src, v in deltas.items()})
+        _set_right(out, events, copies, {clock: {ref: d for src, ref, d in v if src == clock}
+                                         for clock, v in deltas.items()})
         _rebase(out, deltas)
     return _hosts_apart(out, events)
 
 
-def _rebase(out: Offsets, deltas: dict[str, list[tuple[str | None, float]]]) -> None:
-    """A log with a run on a clock of its own (Offsets.steps): its offset is that of its other records
-    measured; none measured (only inside the run), none but its time zone's."""
+_Deltas = dict[str, list[tuple[str, str | None, float]]]
+"""Clock (clock_of: a log, or a host of a SIEM export) -> (its record's input, ref, log - capture s)."""
+
+
+def _rebase(out: Offsets, deltas: _Deltas) -> None:
+    """A clock with a run of its records on a clock of their own (Offsets.steps, by input and ref): its
+    offset is that of its other records measured; none measured (only inside the run), none but its
+    time zone's. A host's records are stepped in the export holding them (its input's steps) and
+    measured under its HostClock: matched by (input, ref), a ref being a line of one input."""
     from statistics import median
 
-    for src, at in out.steps.items():
-        rest = [d for ref, d in deltas.get(src, ()) if ref not in at]
-        if rest and len(rest) < len(deltas[src]):
-            out[src] = timedelta(seconds=median(rest))
-        elif not rest and src in deltas and src in out:
-            zone = zone_part(out[src])  # (a zone is the whole file's: its local time read as UTC)
+    for clock, got in deltas.items():
+        rest = [d for src, ref, d in got if ref not in out.steps.get(src, ())]
+        if rest and len(rest) < len(got):
+            out[clock] = timedelta(seconds=median(rest))
+        elif not rest and clock in out:
+            zone = zone_part(out[clock])  # (a zone is the whole file's: its local time read as UTC)
             if zone is None:
-                del out[src]
+                del out[clock]
             else:
-                out[src] = zone
+                out[clock] = zone
+
+
+def _copy_clocks(events) -> dict:
+    """The clock of a SIEM export's SAML copies (messages carry no host): (input, ref) -> the clock of
+    the event of that record, and input -> its one host's clock where all its events name one host
+    (a dump is a record of its own beside the host's refusal or login line); several: not guessed."""
+    out: dict = {}
+    hosts: dict[str, set] = {}
+    for e in events:
+        if e.host is not None:
+            out[e.source.input, e.source.ref] = clock_of(e)
+            hosts.setdefault(e.source.input, set()).add(clock_of(e))
+    out.update((src, next(iter(got))) for src, got in hosts.items() if len(got) == 1)
+    return out
 
 
 def _not_on_or_after(m) -> datetime | None:
@@ -643,9 +666,10 @@ def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, 
     """Give the refusal's run (between its log's clock steps, its SAML copies with its lines) the offset
     read, and the refusal the verdict: sp-clock-skew, its fix saying by how much and by whose witness."""
     src, clock = e.source.input, clock_of(e)
-    if (src, clock) not in runs:  # (one host's lines in the log: a step is on its clock)
+    if (src, clock) not in runs:  # (one host's lines in the log: a step is on its clock, with its copies)
+        on = _copy_clocks(events) if clock != src else {}
         runs[src, clock] = _step_runs([x for x in events if x.source.input == src and clock_of(x) == clock],
-                                      copies.get(src, ()) if clock == src else ())
+                                      [c for c in copies.get(src, ()) if on.get((src, c[1]), on.get(src, src)) == clock])
     verdict = ("sp-clock-skew", skew_fix(e, instant, off, truth, witness))
     at = out.steps.setdefault(src, {})
     run = next(r for r in runs[src, clock] if any(ref == e.source.ref for ref, _ in r))
