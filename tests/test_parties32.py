@@ -3,11 +3,14 @@ capture's Issuer of one IdP are one name; an IdP log's app label ('Wiki') and th
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
 
 from samlscan.cli import main
+from samlscan.correlate.parties import named_parties
+from samlscan.model import Attempt, Evidence
 
 
 def _attempts(case: str) -> list[dict]:
@@ -43,3 +46,27 @@ def test_an_app_label_joined_to_an_entity_id_is_that_sp_everywhere():
     assert {sp for _, sp, _, _ in by_user["ben@example.com"]} == {"https://billing.example.com/metadata.php"}
     # an app no message names keeps its label, not its SP's product ('spring')
     assert {(sp, n) for _, sp, _, n in by_user["carl@example.com"]} == {("Ops", "Ops")}
+
+
+def _logged(i: int, idp: str, sp: str, kind: str = "log", **kw) -> Attempt:
+    return Attempt(time=datetime(2026, 12, 3, 9, i, tzinfo=timezone.utc), user=f"u{i}", outcome="success",
+                   root_cause=None, side=None, fix=None, findings=(), evidence=(Evidence("x", kind, f"line {i}"),),
+                   idp=idp, sp=sp, **kw)
+
+
+def test_the_settings_say_which_entity_a_logged_product_is():
+    """Entra's sign-in log alone (no capture): the SP's settings name the IdP's entity ID
+    (--idp-entity-id, its metadata), whose product is Entra: the log's 'entra' is that entity."""
+    (a,) = named_parties([_logged(0, "entra", "SonarQube")], ("entra", ENTRA))
+    assert (a.idp, a.idp_name, a.idp_aka) == (ENTRA, f"Entra ID ({ENTRA})", ("entra",))
+    # another product's settings say nothing of it
+    (b,) = named_parties([_logged(0, "entra", "SonarQube")], ("okta", "http://www.okta.com/exk1"))
+    assert (b.idp, b.idp_name) == ("entra", "Entra ID")
+
+
+def test_two_tenants_of_one_product_are_not_guessed():
+    """Two Okta orgs captured, a log-only attempt naming 'okta': either could be its IdP."""
+    one, two = "http://www.okta.com/exkONE", "http://www.okta.com/exkTWO"
+    got = named_parties([_logged(0, one, "a", "capture"), _logged(1, two, "b", "capture"), _logged(2, "okta", "c")])
+    assert [a.idp for a in got] == [one, two, "okta"]
+    assert got[2].idp_name == "Okta"

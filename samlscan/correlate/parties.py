@@ -66,7 +66,9 @@ def _label(side: str, key: str, names: list[str]) -> str:
         label = next((n for n in names if not _uri(n) and n.casefold() not in _LOG_SIDE), None)
     else:
         label = None
-    return f"{label} ({key})" if label and label.casefold() != key.casefold() else key
+    if not label or label.casefold() == key.casefold() or key in IDP_NAMES:  # (a product's key: 'okta' is Okta)
+        return label or key
+    return f"{label} ({key})"
 
 
 def named_parties(attempts, given: tuple[str | None, str | None] = (None, None)) -> list:

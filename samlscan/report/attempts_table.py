@@ -36,9 +36,24 @@ def render_attempts(report, red=lambda s: s, detail: bool = True, width: int | N
         out.append(_fit("failures by user:  " + red(_top(s["failures_by_user"])), width))
         # (an entity ID, or the URL an SP's log gives for want of one, may hold an address: the
         # JSON's summary masks it, so does the table)
-        out.append(_fit("failures by IdP:   " + red(_top(s["failures_by_idp"])), width))
-        out.append(_fit("failures by SP:    " + red(_top(s["failures_by_sp"])), width))
+        out.append(_fit("failures by IdP:   " + red(_top(_named(s["failures_by_idp"], report.attempts, "idp"))), width))
+        out.append(_fit("failures by SP:    " + red(_top(_named(s["failures_by_sp"], report.attempts, "sp"))), width))
     return "\n".join(out) + "\n"
+
+
+def _named(counts: dict, attempts, side: str) -> dict:
+    """The summary's tally per party under the name the attempts show it by (Attempt.idp_name: 'Duo
+    (<entity ID>)', correlate.parties), as the HTML timeline does; the JSON keeps its keys."""
+    label: dict[str, str] = {}
+    for a in attempts:
+        if shown := getattr(a, side + "_name"):
+            for n in (getattr(a, side), *getattr(a, side + "_aka")):
+                if n:
+                    label.setdefault(n.casefold(), shown)
+    out: dict[str, int] = {}
+    for k, v in counts.items():
+        out[label.get(k.casefold(), k)] = out.get(label.get(k.casefold(), k), 0) + v
+    return out
 
 
 def _fit(line: str, width: int | None) -> str:
