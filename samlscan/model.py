@@ -51,9 +51,12 @@ class Source:
     """Path of the input as given (or '-' for stdin)."""
     ref: str | None = None
     """Line number, HAR entry index, archive member or parameter name; None for a whole file."""
+    at: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    """(1-based line, 1-based code-point column) where the evidence starts in the input's text, when its
+    reader knows it (a HAR's request URL or body value): a SARIF region. Not part of the identity."""
 
-    def __reduce__(self):
-        return Source, (self.input, self.ref)  # see LogEvent.__reduce__
+    def __reduce__(self):  # see LogEvent.__reduce__
+        return Source, (self.input, self.ref) if self.at is None else (self.input, self.ref, self.at)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Where in a raw XML input a message's element starts: a SARIF region (3.30) for its findings.
+"""Where in an input a message starts: a SARIF region (3.30) for its findings.
+
+A HAR's reader says where each message's value is (Source.at: its request's URL or POST body, else
+its entry). For a raw XML input it is computed here:
 
 A finding names its node by its message (Finding.message_ref: the message's ID, or '#<index>'), so
 the node is the message's element. A region is given only when the message's bytes are that
@@ -81,6 +84,10 @@ def message_regions(report) -> dict[tuple, dict]:
     out = {}
     for m in report.messages:
         src = m.message.source
+        if src.at is not None:  # where its reader saw it (a HAR's request value: inputs.har.places)
+            out[(src.input, src.ref, m.message.id or f"#{m.message.index}")] = {"startLine": src.at[0],
+                                                                              "startColumn": src.at[1]}
+            continue
         if kinds.get(src.input) != "xml":
             continue
         if src.input not in files:

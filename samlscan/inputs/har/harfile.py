@@ -1,12 +1,14 @@
 """The HAR file: streamed once, and read again in time order when its login's entries are not."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from samlscan.flows import Exchange
 from samlscan.inputs.base import InputProblem
 from samlscan.inputs.har.capture import Capture, Collector
 from samlscan.inputs.har.entries import read_entries, next_pages, capture_of
+from samlscan.inputs.har.places import entry_places, placed, with_places
 from samlscan.inputs.har.stream import ArrayStream, json_items, stream_problems
 from samlscan.inputs.har.values import parse_time
 from samlscan.inputs.har.writer import creator, entries_path
@@ -26,6 +28,7 @@ def read(path: str) -> Capture:
     sorted (entry numbers stay those of the file). Unrelated entries out of order cost nothing."""
     col = Collector()
     count = [0]
+    places: dict[int, dict] = {}  # entry number -> where it and its request's values are (places)
     try:
         with open(path, "rb") as f:
             head = f.read(1 << 16)
@@ -33,8 +36,8 @@ def read(path: str) -> Capture:
             where = ("log", "entries") if where is None else where  # (() is a bare list's: no key)
             f.seek(0)
             stream = ArrayStream(f, where)
-            exchanges, cookies_seen = read_entries(json_items(stream, path, "entry", col.problems, count),
-                                                   path, col, client)
+            items = json_items(stream, path, "entry", col.problems, count)
+            exchanges, cookies_seen = read_entries(placed(items, stream, col, places), path, col, client)
         times = [ex.time for ex in exchanges if ex.time is not None]
         if any(later < earlier for earlier, later in zip(times, times[1:])):
             return _read_in_time_order(path, exchanges, cookies_seen, count[0], client, col.dates, where)
@@ -44,7 +47,11 @@ def read(path: str) -> Capture:
     if not count[0] and not col.problems:  # (a whole HAR without entries: its export failed)
         col.problems.append(InputProblem(Source(path), "input-capture-empty",
                                          "the HAR holds no entries (its log.entries is empty): its export failed"))
-    return capture_of(col, exchanges, cookies_seen, path, count[0])
+    return _placed(capture_of(col, exchanges, cookies_seen, path, count[0]), places, path)
+
+
+def _placed(cap: Capture, places: dict, path: str) -> Capture:
+    return replace(cap, messages=with_places(cap.messages, places, path)) if places else cap
 
 
 def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool, entries: int,
@@ -57,6 +64,7 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     targets = {url for ex in exchanges for url in next_pages(ex)}
     kept: list[tuple[tuple, int, dict]] = []
     problems: list[InputProblem] = []
+    places: dict[int, dict] = {}
     with open(path, "rb") as f:
         stream = ArrayStream(f, where)
         for index, entry in json_items(stream, path, "entry", problems, [0]):
@@ -64,6 +72,7 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
             if index in wanted or str(req.get("url") or "") in targets:
                 at = parse_time(entry.get("startedDateTime"))
                 kept.append(((at is None, at or _EPOCH, index), index, entry))
+                places[index] = entry_places(stream.raw, stream.start)
     kept.sort(key=lambda k: k[0])
     col = Collector()
     col.problems.extend(problems)
@@ -71,4 +80,4 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     col.problems.extend(stream_problems(stream, path, "log.entries"))
     if dates is not None:  # every entry's Date, from the first pass: the replay keeps only the login's
         col.dates = dates
-    return capture_of(col, replayed, cookies_seen, path, entries)
+    return _placed(capture_of(col, replayed, cookies_seen, path, entries), places, path)

@@ -21,12 +21,25 @@ _STR = rb'"(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)'
 _TOK_OUT = re.compile(_STR + rb"|[{}\[\]:,]")
 _TOK_IN = re.compile(_STR + rb"|[{}\[\]]")
 _STR_TAIL = re.compile(rb'(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)')
+_CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes: no code point of their own
+
+
+def moved(line: int, column: int, text: bytes) -> tuple[int, int]:
+    """(line, column) after `text`, from (line, column): 0-based lines, code points since the
+    line's start (SARIF 3.30.2 columnKind unicodeCodePoints). JSON strings hold no raw line break
+    (RFC 8259 section 7), so every b'\\n' is one between tokens."""
+    breaks = text.count(b"\n")
+    if breaks:
+        line, column, text = line + breaks, 0, text[text.rfind(b"\n") + 1:]
+    return line, column + (len(text) if text.isascii() else len(text.translate(None, _CONTINUATION)))
 
 
 class ArrayStream:
     """Stream the elements of the JSON array at `path` (object keys from the root) as raw bytes.
 
-    Also keeps short string members of the root object in `top` and a truncation note in `error`.
+    Also keeps short string members of the root object in `top`, a truncation note in `error`, and
+    for the element last yielded its text position, `start` (0-based line, code points before it on
+    that line), and its bytes, `raw`: counted as the bytes go by, never read again.
     """
 
     def __init__(self, f: BinaryIO, path: tuple[str, ...], max_string: int = MAX_STRING):
@@ -34,6 +47,8 @@ class ArrayStream:
         self.top: dict[str, str] = {}
         self.error: str | None = None
         self.found = False
+        self.start: tuple[int, int] = (0, 0)
+        self.raw = b""
 
     def __iter__(self) -> Iterator[bytes]:  # noqa: C901 - one small state machine
         frames: list[list] = []  # [kind 'o'/'a', key in parent, awaiting key]
@@ -43,6 +58,7 @@ class ArrayStream:
         skipping = False  # inside an over-long string, not kept
         buf = b""
         offset = 0
+        place, mark = (0, 0), 0  # (line, column) at buf[mark]
         while True:
             chunk = self.f.read(CHUNK)
             eof = not chunk
@@ -56,7 +72,9 @@ class ArrayStream:
             if skipping:
                 m = _STR_TAIL.match(buf, 0)
                 if m.group(1) is None:  # string still open: drop all but a trailing backslash
-                    buf = buf[len(buf) - (1 if buf.endswith(b"\\") else 0):]
+                    keep = len(buf) - (1 if buf.endswith(b"\\") else 0)
+                    place, mark = moved(*place, buf[mark:keep]), 0
+                    buf = buf[keep:]
                     if eof:
                         break
                     continue
@@ -101,12 +119,15 @@ class ArrayStream:
                         cap_depth -= 1
                         if cap_depth == 0:
                             cap.append(buf[cap_pos:pos])
-                            yield b"".join(cap)
+                            self.raw = b"".join(cap)
+                            yield self.raw
                             cap = None
                     continue
                 if c in b"{[":
                     if self._in_target(frames):
                         cap, cap_depth, cap_pos = [], 1, m.start()
+                        place, mark = moved(*place, buf[mark:cap_pos]), cap_pos
+                        self.start = place
                         continue
                     frames.append(["o" if c == b"{" else "a", key, c == b"{"])
                     key = None
@@ -126,7 +147,9 @@ class ArrayStream:
             if cap is not None and not skipping:
                 cap.append(buf[cap_pos:carry_from])
                 cap_pos = 0
-            buf = buf[carry_from:] if not skipping else b""
+            end = carry_from if not skipping else len(buf)
+            place, mark = moved(*place, buf[mark:end]) if mark < end else place, max(mark - end, 0)
+            buf = buf[end:]
             if eof:
                 break
         if cap is not None or frames or skipping:
