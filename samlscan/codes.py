@@ -656,8 +656,11 @@ a policy per Requester; the audit field %attr lists the IDs released)."""
 _SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 _SIGN_SHA256 = (
     # SimpleSAMLphp docs/simplesamlphp-reference-sp-remote.md: signature.algorithm, default RSA-SHA256
+    # (modules/saml/lib/Message.php: XMLSecurityKey::RSA_SHA256 when unset): removing it suits an RSA
+    # key only; an EC key needs the ECDSA one (the fix's algorithm, STRONG_COUNTERPART)
     f"SimpleSAMLphp: signature.algorithm of the SP's entry in metadata/saml20-sp-remote.php, or of "
-    f"metadata/saml20-idp-hosted.php, set to {_SHA256} or removed, RSA-SHA256 being the default; "
+    f"metadata/saml20-idp-hosted.php, set to the SHA-256 algorithm of its signing key's kind, which for an "
+    f"RSA key is {_SHA256}, the default when it is removed; "
     # AD FS: RelyingPartyTrust.SignatureAlgorithm, the trust's Advanced tab
     f"AD FS: the relying party trust's Properties > Advanced > Secure hash algorithm SHA-256, or "
     f"Set-AdfsRelyingPartyTrust -TargetName <trust> -SignatureAlgorithm {_SHA256}; "

@@ -606,6 +606,7 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
                               actual=received, hint=hint, side=side)
 
 
+_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 STRONG_COUNTERPART = {
     "http://www.w3.org/2000/09/xmldsig#rsa-sha1": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-md5": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
@@ -674,7 +675,8 @@ def _redirect_weak_crypto(msg: SamlMessage, alg_fix, key_fix, side):
     where = "the redirect-binding Signature (over the query string)"
     if r.sig_alg in WEAK_ALGORITHMS:
         yield finding(msg, "signature-weak-algorithm", f"{where} uses {r.sig_alg.rsplit('#', 1)[-1]}",
-                      expected="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", actual=r.sig_alg,
+                      # (the SigAlg's SHA-256 of the same key kind: ECDSA-SHA256 for an EC key, RFC 4051 2.3.6)
+                      expected=STRONG_COUNTERPART.get(r.sig_alg, _RSA_SHA256), actual=r.sig_alg,
                       hint=alg_fix, side=side)
     cert = r.matched_cert
     if r.verified and cert is not None and cert.key_type == "RSA" and cert.key_bits and cert.key_bits < 2048:
