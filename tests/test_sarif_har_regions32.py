@@ -157,3 +157,19 @@ def test_no_place_for_a_message_of_an_entry_read_from_elsewhere(tmp_path):
     col = har.Collector()
     har.read_entries(enumerate(_har()["log"]["entries"]), "x.har", col)
     assert col.result() and all(m.source.at is None for m in col.result())
+
+
+def test_a_saml_tracer_export_points_at_the_url_or_the_request(tmp_path):
+    """SAML-tracer's export streams the same way: a redirect's message at its request's "url", a POST's
+    (its `post` pairs) at the request's '{'."""
+    doc = json.loads((ROOT / "fixtures" / "captures" / "saml-tracer.json").read_text(encoding="utf-8"))
+    doc["requests"] = [{"comment": "\u00e9\U0001F600", **r} for r in doc["requests"]]
+    path = _write(tmp_path, doc, "trace.json", indent=3)
+    requests = doc["requests"]
+    landed = {}
+    for r in _results(path):
+        loc = r["locations"][0]
+        if "region" in loc["physicalLocation"]:
+            ref = loc["logicalLocations"][0]["name"]
+            landed[ref] = _landed(path, loc["physicalLocation"]["region"])
+    assert landed == {"request 2": requests[1]["url"], "request 3": requests[2]}

@@ -32,9 +32,13 @@ from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, digest, is_redacted, json_items, note_sent_on,
                                  parse_time, query_messages, stream_problems)
 from samlscan.inputs.har.capture import _Found
+from samlscan.inputs.har.places import placed, with_places
 from samlscan.inputs.htmlform import SAML_FIELDS
 from samlscan.model import Source
 
+_VALUES = {"url": ("url",)}
+"""A traced request's value that holds a message as written: its URL (the redirect binding); its `post`
+pairs and `saml` text are pointed at by the request's start."""
 _MASKED = re.compile(r"^\{(?:hash:[^}]*|obf:[^}]*|overwritten)\}$")
 _HEAD = re.compile(rb'"requests"\s*:\s*\[')
 
@@ -168,10 +172,12 @@ def read(path: str) -> Capture:
     exchanges: list[Exchange] = []
     follow: set[str] = set()
     count = [0]
+    places: dict[int, dict] = {}  # request number -> where it and its URL are (inputs.har.places)
     try:
         with open(path, "rb") as f:
             stream = ArrayStream(f, ("requests",))
-            for index, req in json_items(stream, path, "request", col.problems, count, first=1):
+            items = json_items(stream, path, "request", col.problems, count, first=1)
+            for index, req in placed(items, stream, col, places, _VALUES):
                 found, ex = read_request(req, index, path)
                 col.add(found)
                 if ex.url in follow and ex.leg == "other":
@@ -186,7 +192,7 @@ def read(path: str) -> Capture:
     if not count[0] and not col.problems:  # (the export of an empty window: it was cleared, or opened late)
         col.problems.append(InputProblem(Source(path), "input-capture-empty", EMPTY_EXPORT, EMPTY_FIX))
     keep = [ex for ex in exchanges if ex.saml or ex.leg != "other" or ex.auth_error]
-    return Capture(col.result(), tuple(keep), tuple(col.problems), count[0],
+    return Capture(with_places(col.result(), places, path, "request"), tuple(keep), tuple(col.problems), count[0],
                    exported_at=_when(stream.top.get("timestamp")) or _tail_epoch(path))
 
 

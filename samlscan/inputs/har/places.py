@@ -50,13 +50,13 @@ def value_offsets(raw: bytes, paths: dict[str, tuple[str, ...]]) -> dict[str, tu
     return out
 
 
-def entry_places(raw: bytes, start: tuple[int, int]) -> dict[str, tuple]:
+def entry_places(raw: bytes, start: tuple[int, int], values: dict = VALUES) -> dict[str, tuple]:
     """{'entry': (line, column)} of an entry whose text is `raw` and starts at `start` (0-based line,
-    code points before it), 1-based; and of its request URL and POST body, each with the SAML
+    code points before it), 1-based; and of its `values` (the request URL and POST body), each with the SAML
     parameter names its JSON string holds. None where the bytes are not the file's (a dropped
     over-long string before it shifted them)."""
     out: dict[str, tuple] = {"entry": (start[0] + 1, start[1] + 1)}
-    for name, (begin, end) in value_offsets(raw, VALUES).items():
+    for name, (begin, end) in value_offsets(raw, values).items():
         if _DROPPED_TOKEN in raw[:begin]:
             continue
         line, column = moved(*start, raw[:begin])
@@ -64,20 +64,21 @@ def entry_places(raw: bytes, start: tuple[int, int]) -> dict[str, tuple]:
     return out
 
 
-def placed(items, stream, col, places: dict) -> object:
+def placed(items, stream, col, places: dict, values: dict = VALUES) -> object:
     """`items` ((index, entry) from `stream`) passed on; the places of each entry that added a
     message to `col` kept in `places` (read from the stream's bytes of it before it moves on)."""
     for index, entry in items:
         before = len(col.messages)
         yield index, entry
         if len(col.messages) > before:
-            places[index] = entry_places(stream.raw, stream.start)
+            places[index] = entry_places(stream.raw, stream.start, values)
 
 
-def where(msg, places: dict) -> tuple[int, int] | None:
+def where(msg, places: dict, word: str = "entry") -> tuple[int, int] | None:
     """(line, column) of the value `msg` was read from: its request's URL or POST body when it came
-    from there, else its entry's start (a Location header, a page's form, a body not recorded)."""
-    number, _, part = (msg.source.ref or "").removeprefix("entry ").partition("/")
+    from there, else its entry's start (a Location header, a page's form, a body not recorded).
+    `word`: what the file's refs call an entry ('entry N', SAML-tracer's 'request N')."""
+    number, _, part = (msg.source.ref or "").removeprefix(word + " ").partition("/")
     got = places.get(int(number)) if number.isdigit() else None
     if got is None:
         return None
@@ -87,10 +88,10 @@ def where(msg, places: dict) -> tuple[int, int] | None:
     return got["entry"]
 
 
-def with_places(messages, places: dict, path: str) -> tuple:
+def with_places(messages, places: dict, path: str, word: str = "entry") -> tuple:
     """The messages, each Source given its place in the file (Source.at) where known."""
     out = []
     for m in messages:
-        at = where(m, places) if m.source.input == path else None
+        at = where(m, places, word) if m.source.input == path else None
         out.append(replace(m, source=Source(path, m.source.ref, at)) if at else m)
     return tuple(out)
