@@ -173,3 +173,40 @@ def test_a_saml_tracer_export_points_at_the_url_or_the_request(tmp_path):
             ref = loc["logicalLocations"][0]["name"]
             landed[ref] = _landed(path, loc["physicalLocation"]["region"])
     assert landed == {"request 2": requests[1]["url"], "request 3": requests[2]}
+
+
+def _crlf(doc, pad_to: int | None = None) -> bytes:
+    """The HAR indented with CRLF line breaks; with `pad_to`, its first entry's comment grown so that
+    a CR ends the bytes of the reads up to offset `pad_to` (its LF starts the next read)."""
+    data = json.dumps(doc, indent=2).replace("\n", "\r\n").encode()
+    if pad_to is not None:
+        cr = data.index(b"\r\n", data.rindex(b'x"'))  # the first line break after the comment
+        doc["log"]["entries"][0]["comment"] += "x" * (pad_to - 1 - cr)
+        data = json.dumps(doc, indent=2).replace("\n", "\r\n").encode()
+        assert data[pad_to - 1:pad_to + 1] == b"\r\n"
+    return data
+
+
+def test_crlf_line_breaks_even_split_between_reads_keep_the_places(tmp_path):
+    doc = _har()
+    doc["log"]["entries"][0]["comment"] = "x" * (CHUNK - 200_000)
+    for name, data in (("crlf.har", _crlf(_har())), ("split.har", _crlf(doc, pad_to=CHUNK))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        claims = _claims(path)
+        assert claims[("entry 3", REQ)] == "url" and claims[("entry 4", RESP)] == "text", name
+
+
+def test_no_region_after_a_cr_alone(tmp_path):
+    """A CR alone breaks a line for a SARIF viewer (3.30.2); lines are counted at LFs: none is given."""
+    path = tmp_path / "cr.har"
+    path.write_bytes(json.dumps(_har(), indent=2).replace("\n", "\r").encode())
+    assert not any("region" in r["locations"][0]["physicalLocation"] for r in _results(path))
+    doc = _har()  # before the first CR alone, the places stand
+    data = json.dumps(doc, indent=2).encode()
+    path.write_bytes(data + b"\r ")
+    assert _claims(path)[("entry 3", REQ)] == "url"
+    cut = data.index(b'"method": "POST"')  # a CR alone inside the POST's entry, before its body
+    path.write_bytes(data[:cut] + b"\r" + data[cut:])
+    claims = _claims(path)
+    assert claims[("entry 3", REQ)] == "url" and claims[("entry 4", RESP)] == "entry"  # its "{" is before it

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from samlscan.inputs.har.stream import _DROPPED_TOKEN, _jstr, moved
+from samlscan.inputs.har.stream import _DROPPED_TOKEN, LONE_CR, _jstr, moved
 from samlscan.inputs.htmlform import SAML_FIELDS
 from samlscan.model import Source
 
@@ -50,14 +50,16 @@ def value_offsets(raw: bytes, paths: dict[str, tuple[str, ...]]) -> dict[str, tu
     return out
 
 
-def entry_places(raw: bytes, start: tuple[int, int], values: dict = VALUES) -> dict[str, tuple]:
+def entry_places(raw: bytes, start: tuple[int, int] | None, values: dict = VALUES) -> dict[str, tuple]:
     """{'entry': (line, column)} of an entry whose text is `raw` and starts at `start` (0-based line,
     code points before it), 1-based; and of its `values` (the request URL and POST body), each with the SAML
     parameter names its JSON string holds. None where the bytes are not the file's (a dropped
-    over-long string before it shifted them)."""
+    over-long string before it shifted them) or a CR alone broke a line before it (no start)."""
+    if start is None:
+        return {}
     out: dict[str, tuple] = {"entry": (start[0] + 1, start[1] + 1)}
     for name, (begin, end) in value_offsets(raw, values).items():
-        if _DROPPED_TOKEN in raw[:begin]:
+        if _DROPPED_TOKEN in raw[:begin] or LONE_CR.search(raw, 0, begin):
             continue
         line, column = moved(*start, raw[:begin])
         out[name] = ((line + 1, column + 1), frozenset(p for p in SAML_FIELDS if p.encode() in raw[begin:end]))
@@ -85,7 +87,7 @@ def where(msg, places: dict, word: str = "entry") -> tuple[int, int] | None:
     value = got.get("url" if msg.binding == "redirect" else "text") if not part else None
     if value and msg.param in value[1]:
         return value[0]
-    return got["entry"]
+    return got.get("entry")
 
 
 def with_places(messages, places: dict, path: str, word: str = "entry") -> tuple:

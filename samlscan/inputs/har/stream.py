@@ -22,6 +22,8 @@ _TOK_OUT = re.compile(_STR + rb"|[{}\[\]:,]")
 _TOK_IN = re.compile(_STR + rb"|[{}\[\]]")
 _STR_TAIL = re.compile(rb'(?:[^"\\]++|\\.)*+(?:(")|\\?\Z)')
 _CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes: no code point of their own
+LONE_CR = re.compile(rb"\r(?!\n)")
+"""A CR alone: a line break to a SARIF viewer (3.30.2: CR, LF or CRLF) that `moved` does not count."""
 
 
 def moved(line: int, column: int, text: bytes) -> tuple[int, int]:
@@ -39,7 +41,8 @@ class ArrayStream:
 
     Also keeps short string members of the root object in `top`, a truncation note in `error`, and
     for the element last yielded its text position, `start` (0-based line, code points before it on
-    that line), and its bytes, `raw`: counted as the bytes go by, never read again.
+    that line; None once a CR alone broke a line before it), and its bytes, `raw`: counted as the
+    bytes go by, never read again.
     """
 
     def __init__(self, f: BinaryIO, path: tuple[str, ...], max_string: int = MAX_STRING):
@@ -47,7 +50,8 @@ class ArrayStream:
         self.top: dict[str, str] = {}
         self.error: str | None = None
         self.found = False
-        self.start: tuple[int, int] = (0, 0)
+        self.start: tuple[int, int] | None = (0, 0)
+        self._cr = 0  # 1: the last bytes counted ended in a CR (a CRLF split between reads), 2: a CR alone
         self.raw = b""
 
     def __iter__(self) -> Iterator[bytes]:  # noqa: C901 - one small state machine
@@ -73,7 +77,7 @@ class ArrayStream:
                 m = _STR_TAIL.match(buf, 0)
                 if m.group(1) is None:  # string still open: drop all but a trailing backslash
                     keep = len(buf) - (1 if buf.endswith(b"\\") else 0)
-                    place, mark = moved(*place, buf[mark:keep]), 0
+                    place, mark = self._moved(place, buf[mark:keep]), 0
                     buf = buf[keep:]
                     if eof:
                         break
@@ -126,8 +130,9 @@ class ArrayStream:
                 if c in b"{[":
                     if self._in_target(frames):
                         cap, cap_depth, cap_pos = [], 1, m.start()
-                        place, mark = moved(*place, buf[mark:cap_pos]), cap_pos
-                        self.start = place
+                        place, mark = self._moved(place, buf[mark:cap_pos]), cap_pos
+                        self._cr = 2 if self._cr == 1 else self._cr  # (a '{' follows that CR)
+                        self.start = place if self._cr != 2 else None
                         continue
                     frames.append(["o" if c == b"{" else "a", key, c == b"{"])
                     key = None
@@ -148,12 +153,21 @@ class ArrayStream:
                 cap.append(buf[cap_pos:carry_from])
                 cap_pos = 0
             end = carry_from if not skipping else len(buf)
-            place, mark = moved(*place, buf[mark:end]) if mark < end else place, max(mark - end, 0)
+            place, mark = self._moved(place, buf[mark:end]) if mark < end else place, max(mark - end, 0)
             buf = buf[end:]
             if eof:
                 break
         if cap is not None or frames or skipping:
             self.error = f"the file ends inside the JSON document (truncated at byte {offset})"
+
+    def _moved(self, place: tuple[int, int], text: bytes) -> tuple[int, int]:
+        """`moved`, noting a CR alone (a CR at the end waits for the next bytes: CRLF split by a read)."""
+        if text and self._cr == 1:
+            self._cr = 2 if text[:1] != b"\n" else 0
+        if text and self._cr == 0 and b"\r" in text:
+            m = LONE_CR.search(text)
+            self._cr = 0 if m is None else 1 if m.start() == len(text) - 1 else 2
+        return moved(*place, text)
 
     def _at_path(self, frames: list[list]) -> bool:
         """The keys from the root to the innermost frame are `path`. (Compared only at the path's
