@@ -210,3 +210,22 @@ def test_no_region_after_a_cr_alone(tmp_path):
     path.write_bytes(data[:cut] + b"\r" + data[cut:])
     claims = _claims(path)
     assert claims[("entry 3", REQ)] == "url" and claims[("entry 4", RESP)] == "entry"  # its "{" is before it
+
+
+def test_no_region_in_a_zhar_whose_places_are_of_the_inflated_text(tmp_path):
+    """mitmproxy's .zhar is zlib.compress(har): the reader's places count in the inflated HAR, not in
+    the file's bytes that the artifact names."""
+    import zlib
+
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    path = tmp_path / "flows.zhar"
+    path.write_bytes(zlib.compress(CHROME.read_bytes(), 9))
+    res = CliRunner().invoke(main, ["scan", str(path), "--format", "sarif", "--fail-on", "never"])
+    log = json.JSONDecoder().raw_decode(res.output, res.output.index("{"))[0]  # (the summary line follows)
+    assert list(jsonschema.Draft4Validator(SCHEMA).iter_errors(log)) == []
+    results = log["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"request-issued"}
+    assert not any("region" in r["locations"][0]["physicalLocation"] for r in results)

@@ -77,14 +77,32 @@ def _region(msg, data: bytes) -> dict | None:
     return {"startLine": data.count(b"\n", 0, at) + line + 1, "startColumn": column}
 
 
+def _json_text(path: str) -> bool:
+    """The file is JSON text as it is (its first character '{' or '['), the text a reader's places
+    count in: not a .zhar or .har.gz inflated to be read (their places are the inflated text's)."""
+    if path == "-" or "!" in path:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")[:1] in (b"{", b"[")
+
+
 def message_regions(report) -> dict[tuple, dict]:
-    """{(input, ref, message_ref): SARIF region} for the messages read from an XML file's own text."""
+    """{(input, ref, message_ref): SARIF region} for the messages read from an XML file's own text, or
+    placed by their reader in a JSON file's own text (a HAR, a SAML-tracer export)."""
     kinds = {i.path: i.kind for i in report.inputs}
     files: dict[str, bytes | None] = {}
+    plain: dict[str, bool] = {}
     out = {}
     for m in report.messages:
         src = m.message.source
-        if src.at is not None:  # where its reader saw it (a HAR's request value: inputs.har.places)
+        if src.at is not None and src.input not in plain:
+            plain[src.input] = _json_text(src.input)
+        if src.at is not None and plain[src.input]:
+            # where its reader saw it (a HAR's request value: inputs.har.places)
             out[(src.input, src.ref, m.message.id or f"#{m.message.index}")] = {"startLine": src.at[0],
                                                                               "startColumn": src.at[1]}
             continue
