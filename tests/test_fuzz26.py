@@ -91,3 +91,20 @@ def test_a_hostile_host_name_stays_one_short_line_of_the_report(tmp_path, host):
     assert res.exit_code == 0 and "+420 s" in res.stdout  # (the host's offset is measured and noted)
     assert not any(line.startswith("FAKE LINE") for line in res.stdout.splitlines())
     assert len(res.stdout) < 20_000
+
+
+def test_an_alb_entry_of_a_saml_path_cut_short_is_a_malformed_line(tmp_path):
+    """case28's ALB objects as one log whose 4th entry (bob's /sessions/init/saml) breaks off in its user
+    agent (a gzip member or a copy truncated mid-record): it was dropped as if the log held one login
+    request fewer; now it is one malformed line, the other entries read as before."""
+    import gzip
+
+    objects = sorted((ROOT / "tests/data/case28").glob("*.log.gz"))
+    lines = b"".join(gzip.decompress(p.read_bytes()) for p in objects).decode().splitlines()
+    assert "/sessions/init/saml" in lines[3]
+    lines[3] = lines[3][:260]  # (inside its "user_agent")
+    (tmp_path / objects[0].name[:-3]).write_text("\n".join(lines) + "\n")
+    got = {j: _scan(tmp_path, "json", j) for j in (1, 2)}
+    assert got[1][0] == got[2][0]
+    read = json.loads(got[1][0])["inputs"]
+    assert [(i["status"], i["events"], i.get("malformed_lines")) for i in read] == [("scanned", 10, 1)]

@@ -23,11 +23,15 @@ from __future__ import annotations
 import re
 
 from samlscan.logs import sqaccess
-from samlscan.logs._common import parse_iso
+from samlscan.logs._common import malformed, parse_iso
+from samlscan.logs.base import Malformed
 
 NAME = "aws-alb-access"
+_START = r'(?P<type>https?|h2|grpcs|wss?) (?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) (?=app/)'
+_ENTRY = re.compile(_START)
+"""An entry's first fields (type, time, the load balancer's `app/`): a line that begins as one."""
 _LINE = re.compile(
-    r'^(?P<type>https?|h2|grpcs|wss?) (?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) '
+    rf'^{_START}'
     r'(?P<elb>app/[^\s/]{1,64}/[0-9a-f]{1,32}) (?P<client>\S{1,64}) (?P<target>\S{1,64}) '
     r'-?[\d.]{1,20} -?[\d.]{1,20} -?[\d.]{1,20} (?P<status>\d{3}|-) (?P<target_status>\d{3}|-) (?:\d+|-) (?:\d+|-) '
     r'"(?P<method>[A-Z]{1,16}|-) (?P<url>\S{1,65536}) [^"\s]{0,32}" "(?P<ua>(?:[^"\\]|\\.){0,8192})"(?P<rest>.*)$')
@@ -52,9 +56,12 @@ def _why(m: re.Match) -> str | None:
     return None
 
 
-def read(no: int, line: str) -> sqaccess._Request | None:
-    """An access log entry of a SAML path as a request, or None."""
+def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | None:
+    """An access log entry of a SAML path as a request (malformed when cut short or mangled), or None."""
     m = _LINE.match(line)
+    if m is None and _ENTRY.match(line) and any(p in line for p in sqaccess.PATHS):  # (else 'no login request')
+        return malformed(path, no, "an AWS ALB access entry of a SAML path cut short or mangled (a gzip member "
+                                   "or a copy truncated mid-record)")
     time = parse_iso(m["time"])[0] if m else None
     if time is None or m["status"] == "-":
         return None
@@ -74,7 +81,7 @@ class AwsAlbAccessParser(sqaccess.ProxyAccessParser):
         return any((m := _LINE.match(line)) and parse_iso(m["time"])[0] for line in head.splitlines()[:50])
 
     def request(self, no: int, line: str, path: str, tz):
-        return read(no, line)
+        return read(no, line, path)
 
 
 PARSER = AwsAlbAccessParser()
