@@ -73,12 +73,11 @@ def test_hostile_host_fields_of_a_siem_export(tmp_path, hosts):
     assert _scan(tmp_path, "csv", 1) == _scan(tmp_path, "csv", 2)
 
 
-@pytest.mark.xfail(strict=True, reason="samlscan/logs/wrapped.py (loki32's now) takes any non-blank string as a "
-                   "record's host: a line break forges a report line, a 100 kB host is printed whole (fuzz26 report)")
 @pytest.mark.parametrize("host", ["sq-b\nFAKE LINE", "h" * 100_000], ids=["line-break", "100kB"])
 def test_a_hostile_host_name_stays_one_short_line_of_the_report(tmp_path, host):
     """A SIEM export whose host field holds a line break or 100 kB, on a clock of its own (test_node30's
-    logins: every other login on that host, 7 min ahead of Entra's): its offset note names it."""
+    logins: every other login on that host, 7 min ahead of Entra's): no host at all (logs._common.host_name),
+    so neither a forged report line nor a page of it; every login still read."""
     from datetime import timedelta
 
     from test_node30 import _elastic as node30_elastic
@@ -88,8 +87,8 @@ def test_a_hostile_host_name_stays_one_short_line_of_the_report(tmp_path, host):
     node30_elastic(tmp_path / "export.ndjson", logins)
     (tmp_path / "entra.csv").write_text(_entra(logins))
     res = CliRunner().invoke(main, ["scan", str(tmp_path), "--timezone", "UTC", "--fail-on", "never"])
-    assert res.exit_code == 0 and "+420 s" in res.stdout  # (the host's offset is measured and noted)
-    assert not any(line.startswith("FAKE LINE") for line in res.stdout.splitlines())
+    assert res.exit_code == 0 and "FAKE LINE" not in res.stdout and "h" * 256 not in res.stdout
+    assert res.stdout.count("203.0.113.") >= len(logins) // 2  # (every login an attempt, with its client)
     assert len(res.stdout) < 20_000
 
 

@@ -639,3 +639,13 @@ def json_lines_prefilter(keep: bytes):
     from samlscan.prefilter import JSON_LINE, Prefilter
 
     return Prefilter(record_start=JSON_LINE, keep=(keep,), json_lines=True)
+
+
+_HOST_NAME = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]{1,255}")
+
+
+def host_name(value: Any) -> str | None:
+    """A record's host as a report may print it and a clock be measured for (a SIEM field, a Loki
+    label): one word of at most 255 characters (RFC 1035 2.3.4), no control characters; else None (a
+    forged 'sq-b\\nFAKE LINE' would start a line of the report's notes, a 100 kB one fill a page)."""
+    return value.strip() if isinstance(value, str) and _HOST_NAME.fullmatch(value.strip()) else None

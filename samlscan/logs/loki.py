@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Iterator
 
+from samlscan.logs._common import host_name
+
 _RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)"
 _PAIR = r'[A-Za-z_][A-Za-z0-9_.]{0,200}="(?:[^"\\\n]|\\.){0,4096}"'
 _LABELS = rf"\{{{_PAIR}(?:, {_PAIR}){{0,511}}\}}"
@@ -57,7 +59,7 @@ def stream_part(labels: Any, fallback: Any = None) -> tuple[tuple, bool] | None:
     are two streams), the host among them first (wrapped._host_in reads it)."""
     if not isinstance(labels, dict) or not labels:
         return (("host", None, fallback), False) if fallback is not None else None
-    host = next((v for k in HOST_LABELS if isinstance(v := labels.get(k), str) and v.strip()), None)
+    host = next((v for k in HOST_LABELS if (v := host_name(labels.get(k)))), None)
     return ("host", host, tuple(sorted((str(k), str(v)) for k, v in labels.items()))), False
 
 

@@ -48,6 +48,7 @@ from samlscan.logs._common import (
     _load,
     MAX_ENVELOPE,
     MAX_RECORD,
+    host_name,
     MAX_TEXT_LINE,
     MAX_TIME_TEXT,
     csv_header_cells,
@@ -556,6 +557,7 @@ def _host_of(obj: dict, depth: int = 0) -> str | None:
 
 def _host_part(host: str | None) -> tuple[tuple[str, str], bool] | None:
     """A record's host as its stream (Enveloped's part): each host's lines are read as its own log."""
+    host = host_name(host)
     return (("host", host), False) if host else None
 
 
