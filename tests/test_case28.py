@@ -95,3 +95,22 @@ def test_dave_s_timeout_is_the_proxy_s_answer_in_the_albs_objects_alone():
     got = [a for a in scan_of(name)["attempts"] if a["outcome"] == "failure"]
     assert [(a["time"], a["root_cause"], a["side"]) for a in got] == [
         ("2026-12-04T09:30:46Z", "proxy-answered-callback", "network")]
+
+
+def test_the_albs_504_is_dave_s_attempt_not_a_second_failed_login():
+    """The ALB's own 504 line (client 198.51.100.64, no user) is the callback of dave's attempt: the HAR's
+    POST of that second, SonarQube's 'login success' of that client 75 s later (correlate/link_request's
+    _link_proxy_answers); one failed login of that cause, not two."""
+    assert scan_of()["summary"]["failures_by_cause"] == {
+        "proxy-answered-callback": 1, "app-not-found": 1, "signature-invalid": 1}
+    dave = [a for a in scan_of()["attempts"] if a["ip"] == "198.51.100.64"]
+    assert [(a["user"], a["outcome"], a["root_cause"]) for a in dave] == [("dave", "failure", "proxy-answered-callback")]
+    assert any(e["input"].endswith("bd5f5018.log.gz") for e in dave[0]["evidence"])
+
+
+def test_without_the_har_the_albs_504_joins_the_sp_lines_of_its_client_within_the_proxys_wait():
+    """No capture: SonarQube's lines of that client after the ALB's line (its 'login success' at 09:32:01)
+    name the attempt whose callback the ALB answered; dave's login failed for him, whatever the SP finished."""
+    got = scan_case(CASE, ZONE, "--exclude", "truth.json", "--exclude", "*.md", "--exclude", "dave-chrome.har")
+    dave = [a for a in got["attempts"] if a["ip"] == "198.51.100.64"]
+    assert [(a["user"], a["outcome"], a["root_cause"]) for a in dave] == [("dave", "failure", "proxy-answered-callback")]

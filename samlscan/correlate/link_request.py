@@ -5,6 +5,7 @@ from bisect import bisect_left, bisect_right
 from datetime import timedelta
 
 from samlscan.correlate.groups import _Groups, _conflict
+from samlscan.logs.sqaccess import PROXY_ANSWERED
 
 SAME_REQUEST = timedelta(seconds=2)
 """How far apart two servers stamp their access lines of one request: nginx's $time_local is the
@@ -57,3 +58,65 @@ def _link_one_request(pieces, groups: _Groups) -> None:
                         continue
                     if not _conflict(pieces, groups, i, j):
                         groups.union(i, j)
+
+
+PROXY_WAIT = timedelta(minutes=5)
+"""How long after a proxy's own answer to a callback (a 502/504 of its timeout) the SP may still log
+that request: the proxy gives up at its timeout (AWS ALB's idle timeout and nginx's proxy_read_timeout
+default to 60 s), the SP finishes on its own (tests/data/case28: 75 s after the POST)."""
+
+
+def _proxy_answer(p) -> bool:
+    """A proxy's access line of a callback it answered itself, naming its client and no user."""
+    return p.kind == "log" and p.log_code == PROXY_ANSWERED and p.ip is not None and p.time is not None \
+        and not p.user
+
+
+def _link_proxy_answers(pieces, groups: _Groups) -> None:
+    """A proxy's own answer to a callback (_proxy_answer) joins the one attempt of its client IP whose
+    callback it is: that attempt names the IP and holds the browser's captured POST of a response
+    within SAME_REQUEST of the proxy's line, or an SP line of that IP from the line's second to
+    PROXY_WAIT after it with no other callback of the IP in the proxy's log between them (that one's
+    request, a retry). Its SP lines say the login went on behind the proxy (SonarQube's 'login
+    success' 75 s later: tests/data/case28), so _link_by_moment's one-log-per-side rule keeps it out.
+    Two such attempts of one IP (a NAT): it stays apart."""
+    answers = [i for i, p in enumerate(pieces) if _proxy_answer(p)]
+    if not answers:
+        return
+    ips = {pieces[i].ip for i in answers}
+    by_ip: dict[str, tuple[list, list]] = {}  # ip -> (times, indices) of the pieces naming it, in time order
+    for i in sorted((i for i, p in enumerate(pieces) if p.ip in ips and p.time is not None),
+                    key=lambda i: (pieces[i].time, i)):
+        times, idx = by_ip.setdefault(pieces[i].ip, ([], []))
+        times.append(pieces[i].time)
+        idx.append(i)
+    members: dict[int, list[int]] = {}
+    for i, p in enumerate(pieces):
+        members.setdefault(groups.find(i), []).append(i)
+    for i in answers:
+        p = pieces[i]
+        times, idx = by_ip[p.ip]
+        near = idx[bisect_left(times, p.time - PROXY_WAIT):bisect_right(times, p.time + PROXY_WAIT)]
+        later = [pieces[j].time for j in near if j != i and pieces[j].input == p.input and pieces[j].time >= p.time]
+        retry = min(later, default=None)  # (the proxy's next callback of this client: its SP lines are that one's)
+        roots = {r for r in {groups.find(j) for j in near} - {groups.find(i)}
+                 if _callback_of(p, [pieces[k] for k in members[r]], retry)}
+        if len(roots) != 1:
+            continue
+        root = roots.pop()
+        if not _conflict(pieces, groups, i, root):
+            a, b = groups.find(i), root
+            groups.union(i, root)
+            members[groups.find(i)] = members.pop(a) + members.pop(b) if a != b else members[a]
+
+
+def _callback_of(p, group: list, retry) -> bool:
+    """Whether `group`, an attempt naming `p`'s client IP, is the login whose callback the proxy answered."""
+    if any(q.input == p.input for q in group):
+        return False  # (another line of the proxy's log: another request)
+    if any(q.kind == "capture" and q.response is not None and not getattr(q, "copy", False) and q.time is not None
+           and abs(q.time - p.time) <= SAME_REQUEST for q in group):
+        return True
+    return any(q.kind == "log" and q.side == "sp" and q.ip == p.ip and q.time is not None
+               and p.time - SAME_REQUEST <= q.time <= p.time + PROXY_WAIT and (retry is None or q.time < retry)
+               for q in group)

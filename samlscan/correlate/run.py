@@ -18,7 +18,7 @@ from samlscan.correlate.link_client import users_by_client
 from samlscan.correlate.link_keys import _link_by_keys, _link_copies
 from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_receipt, _link_refusal_to_status,
                                             _link_unread_response, _link_untimed_pages)
-from samlscan.correlate.link_request import _link_one_request
+from samlscan.correlate.link_request import _link_one_request, _link_proxy_answers
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
                                       _quoted_zone_notes, _zone_apart_notes)
@@ -129,6 +129,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_one_request(pieces, groups)
     _link_by_user_time(pieces, groups)
     _link_name_to_email(pieces, groups)
+    _link_proxy_answers(pieces, groups)
     _link_by_moment(pieces, groups)
     _link_refusal_to_status(pieces, groups, apps)
     _link_issue_to_receipt(pieces, groups, apps)
