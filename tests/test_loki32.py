@@ -45,20 +45,15 @@ def _scan(paths, jobs: int = 1) -> dict:
     return json.loads(result.stdout)
 
 
-def _user(name):
-    return name.split("@")[0] if name else name
-
-
 def summary(doc: dict) -> dict:
     """What must not change with the export: each message's time, signatures and findings; each
-    attempt but its evidence and notes (they name the file's lines), its user by the name's local part:
-    with a NameID 'ana@example.com' and a login 'ana' at one second, correlate picks the first by line,
-    and a newest-first export lists the login's line first (see the branch's report)."""
+    attempt but its evidence and notes (they name the file's lines), its user in full: with a NameID
+    'ana@example.com' and a login 'ana' at one second, which line comes first depends on the export's
+    order (newest first here), so correlate names the fuller identity (attempts._fuller_name)."""
     return {
         "messages": [(m["captured_at"], [s["verified"] for s in m["signatures"]], sorted(f["code"] for f in m["findings"]))
                      for m in doc["messages"]],
-        "attempts": [{k: (_user(v) if k == "user" else v) for k, v in a.items() if k not in ("evidence", "notes")}
-                     for a in doc["attempts"]],
+        "attempts": [{k: v for k, v in a.items() if k not in ("evidence", "notes")} for a in doc["attempts"]],
     }
 
 

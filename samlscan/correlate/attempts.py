@@ -12,6 +12,7 @@ from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
                                        _metadata_signer, _proxy_note, _refines, _unheld_judges, _where,
                                        asked_and_sent, sent_elsewhere)
+from samlscan.correlate.link_user import _local_part
 from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal, ranked
 from samlscan.correlate.unheld import Unheld
 from samlscan.logs.sqaccess import CALLBACK_ANSWER
@@ -113,6 +114,14 @@ def _order(p: _Piece) -> tuple:
     return (p.time is None, p.time.timestamp() if p.time else 0, p.input, len(ref), ref)
 
 
+def _fuller_name(name: str, user: str) -> bool:
+    """Whether `name` is `user` in full: the address whose local part is that login ('ana@example.com'
+    of 'ana', SonarQube's login beside the NameID it came from). Two lines of one second are in no
+    known order (a newest-first export lists the login first), so the fuller identity names the
+    attempt, whichever line comes first."""
+    return "@" not in user and _local_part(name) == user.casefold()
+
+
 def _attempt(members: list[_Piece], judged: bool = False, unheld: Unheld | None = None,
              given_idp: str | None = None) -> Attempt:
     """_built, after the SP's own time refusal has had its word over an HTTP Date that says the
@@ -135,6 +144,7 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
     found: set = set()
     user = idp = sp = idp_product = sp_product = decisive = other_sp = earlier = None
     user_rank = (True, True)  # (opaque, not captured) of `user`: a name over a NameID, a capture's first
+    user_time = None  # the time of the piece that named `user` (at one time, the fuller name: _fuller_name)
     sp_rank = _SP_DESTINATION + 1
     sonar = elsewhere = captured = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
@@ -154,8 +164,10 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
             found.add(p.log_code)
         if p.user or p.login:
             name, opaque = _shown_user(p)
-            if name and (user is None or (opaque, p.kind != "capture") < user_rank):
-                user, user_rank = name, (opaque, p.kind != "capture")
+            if name and (user is None or (opaque, p.kind != "capture") < user_rank
+                         or (opaque, p.kind != "capture") == user_rank and p.time == user_time
+                         and _fuller_name(name, user)):
+                user, user_rank, user_time = name, (opaque, p.kind != "capture"), p.time
         idp = idp or p.idp
         if p.ip and p.ip not in ips:
             ips[p.ip] = p.side == "sp"
