@@ -10,7 +10,8 @@ its line's local time (SamlMessage.local_time: a java-saml or SimpleSAMLphp DEBU
 each, in its product's words: where that product takes its zone, and the --timezone to pass, and
 for a quoted response whose time window failed, the zones in which it held (`_flips`). A log
 whose offset was measured against a zoned witness has its own note (correlate.run withdraws this
-one: `withdrawn`).
+one: `withdrawn`); one whose quoted responses stand whole hours from their IssueInstants says those
+hours in this note (`measured`), not in a second one.
 """
 from __future__ import annotations
 
@@ -53,8 +54,30 @@ def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = ()) -> str:
     name = path.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
     said = f"; {'; '.join(flips[:_FLIPS_SAID])}" if flips else ""
     more = f" (and {len(flips) - _FLIPS_SAID} more)" if len(flips) > _FLIPS_SAID else ""
-    return (f"{path}: {who}{_MARK}{where}: read as UTC; if that is another zone, pass "
+    return (f"{path}: {who}{_MARK}{where}: {_UNSURE}"
             f"--timezone '{name}=<its zone>'{said}{more}")
+
+
+_UNSURE = "read as UTC; if that is another zone, pass "
+"""What a zone note says when nothing measured the log's zone (`measured` replaces it)."""
+
+
+def measured(notes_: tuple[str, ...], apart: dict[str, str]) -> tuple[tuple[str, ...], set[str]]:
+    """`notes_` with this module's note of each input in `apart` (input -> how far from their
+    IssueInstants it quotes responses, '2 h after': correlate.notes._quoted_zones) saying so: the log
+    is in local time, not maybe; and the inputs whose note says it (their own quoted-zone note is
+    then not given: one note a log)."""
+    if not apart:
+        return notes_, set()
+    done, out = set(), []
+    for n in notes_:
+        src = n.split(": ", 1)[0] if _MARK in n else None
+        if src in apart and _UNSURE in n:
+            n = n.replace(_UNSURE, f"read as UTC, but it logs the responses it quotes {apart[src]} their "
+                                   "IssueInstant (UTC): its times are local; pass ", 1)
+            done.add(src)
+        out.append(n)
+    return tuple(out), done
 
 
 _FLIPS_SAID = 3

@@ -56,26 +56,31 @@ def _read_as_utc(src: str) -> str:
             f"'{os.path.basename(src.split('!')[-1])}=<its zone>', such as Europe/Paris)")
 
 
-def _quoted_zone_notes(messages, offsets: dict) -> list[str]:
-    """A log that quotes responses (java-saml's DEBUG dump) at times whole hours from their
-    IssueInstants: an IssueInstant is UTC (SAML core 1.3.3) and the SP logs the response within
-    seconds of its issue, so the log was written in local time and read as UTC. Said once per log,
-    when every response it quotes is that far off, by the same hours; a log whose offset was
-    measured (and corrected) already is not."""
+def _quoted_zones(messages, offsets: dict) -> dict[str, str]:
+    """Log -> how far from their IssueInstants it quotes responses ('2 h after'), for a log that quotes
+    them (java-saml's DEBUG dump) whole hours from their IssueInstants: an IssueInstant is UTC (SAML
+    core 1.3.3) and the SP logs the response within seconds of its issue, so the log was written in
+    local time and read as UTC. Only when every response it quotes is that far off, by the same
+    hours; a log whose offset was measured (and corrected) already is not."""
     zones: dict[str, set] = {}
     for r in messages:
         m = r.message
         if m.logged_by and m.kind == "Response" and m.captured_at and m.issue_instant:
             zones.setdefault(m.source.input, set()).add(zone_part(m.captured_at - m.issue_instant))
-    notes = []
-    for src, found in sorted(zones.items()):
-        if len(found) != 1 or None in found or src in offsets:
+    found = {}
+    for src, seen in sorted(zones.items()):
+        if len(seen) != 1 or None in seen or src in offsets:
             continue
-        (zone,) = found
-        hours = f"{abs(zone.total_seconds()) / 3600:g} h"
-        notes.append(f"{src} logs the responses it quotes {hours} {'after' if zone > timedelta(0) else 'before'} "
-                     "their IssueInstant (UTC): " + _read_as_utc(src))
-    return notes
+        (zone,) = seen
+        found[src] = f"{abs(zone.total_seconds()) / 3600:g} h {'after' if zone > timedelta(0) else 'before'}"
+    return found
+
+
+def _quoted_zone_notes(quoted: dict[str, str]) -> list[str]:
+    """The note of each log _quoted_zones found written in local time (one whose zone note logzones
+    gave carries the hours in that note instead: logzones.measured)."""
+    return [f"{src} logs the responses it quotes {apart} their IssueInstant (UTC): " + _read_as_utc(src)
+            for src, apart in quoted.items()]
 
 
 TIMELINE_NOTES = 20

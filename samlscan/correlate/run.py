@@ -21,12 +21,12 @@ from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_rece
 from samlscan.correlate.link_request import _link_one_request, _link_proxy_answers
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
-                                      _quoted_zone_notes, _zone_apart_notes)
+                                      _quoted_zone_notes, _quoted_zones, _zone_apart_notes)
 from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
                                        _message_piece, _response_key)
 from samlscan.correlate.parties import named_parties
 from samlscan.correlate.posts import replayed_posts, same_posts
-from samlscan.logzones import withdrawn
+from samlscan.logzones import measured, withdrawn
 from samlscan.correlate.said import marks, quoted, said_notes
 from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
 from samlscan.gcpause import no_cyclic_gc
@@ -121,7 +121,10 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     timeline = _timeline_notes(report.events)
     if not pieces:
         return replace(report, notes=report.notes + timeline) if timeline else report
-    exports = _zone_apart_notes(relevant) + _quoted_zone_notes(report.messages, offsets)
+    # one note per log written in local time: the hours its quoted responses show go into its zone
+    # note (logzones), when it has one, with the verdicts another zone flips
+    before, merged = measured(withdrawn(report.notes, list(offsets)), quoting := _quoted_zones(report.messages, offsets))
+    exports = _zone_apart_notes(relevant) + _quoted_zone_notes({s: q for s, q in quoting.items() if s not in merged})
     groups = _Groups(pieces)
     _link_copies(pieces, groups)
     _link_issued_apart(apart, at, groups)
@@ -177,8 +180,5 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     elif len(mixed) > 1:  # nothing tells which one is the SP: say so, and how to choose
         notes.append(f"the IdP logs hold sign-ins to {len(mixed)} applications: {_top_apps(mixed)}; "
                      "pass --app with the SP's name to keep its own")
-    # a log whose offset was measured has its own note with the zone to pass (or was found on UTC): not
-    # the general one too
-    kept = withdrawn(report.notes, list(offsets))
-    done = replace(report, attempts=tuple(attempts), notes=kept + tuple(notes))
+    done = replace(report, attempts=tuple(attempts), notes=before + tuple(notes))
     return replace(done, cause_findings=tuple(cause_findings(done)))
