@@ -84,30 +84,38 @@ def _link_proxy_answers(pieces, groups: _Groups) -> None:
     if not answers:
         return
     ips = {pieces[i].ip for i in answers}
-    by_ip: dict[str, tuple[list, list]] = {}  # ip -> (times, indices) of the pieces naming it, in time order
+    # ip -> (times, indices) of the other pieces naming it, in time order (an outage's 1,000s of
+    # answers of one client are not looked through for each answer); (input, ip) -> that log's times
+    by_ip: dict[str, tuple[list, list]] = {}
+    logged: dict[tuple, list] = {}
     for i in sorted((i for i, p in enumerate(pieces) if p.ip in ips and p.time is not None),
                     key=lambda i: (pieces[i].time, i)):
-        times, idx = by_ip.setdefault(pieces[i].ip, ([], []))
-        times.append(pieces[i].time)
-        idx.append(i)
+        q = pieces[i]
+        logged.setdefault((q.input, q.ip), []).append(q.time)
+        if not _proxy_answer(q):
+            times, idx = by_ip.setdefault(q.ip, ([], []))
+            times.append(q.time)
+            idx.append(i)
     members: dict[int, list[int]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(i)
     for i in answers:
         p = pieces[i]
-        times, idx = by_ip[p.ip]
+        times, idx = by_ip.get(p.ip, ((), ()))
         near = idx[bisect_left(times, p.time - PROXY_WAIT):bisect_right(times, p.time + PROXY_WAIT)]
-        later = [pieces[j].time for j in near if j != i and pieces[j].input == p.input and pieces[j].time >= p.time]
-        retry = min(later, default=None)  # (the proxy's next callback of this client: its SP lines are that one's)
+        if not near:
+            continue
+        own = logged[p.input, p.ip]  # (the proxy's next callback of this client: its SP lines are that one's)
+        k = bisect_right(own, p.time)
+        retry = p.time if k >= 2 and own[k - 2] == p.time else own[k] if k < len(own) else None  # (a double click: at once)
         roots = {r for r in {groups.find(j) for j in near} - {groups.find(i)}
-                 if _callback_of(p, [pieces[k] for k in members[r]], retry)}
+                 if _callback_of(p, [pieces[m] for m in members[r]], retry)}
         if len(roots) != 1:
             continue
-        root = roots.pop()
-        if not _conflict(pieces, groups, i, root):
-            a, b = groups.find(i), root
-            groups.union(i, root)
-            members[groups.find(i)] = members.pop(a) + members.pop(b) if a != b else members[a]
+        a, b = groups.find(i), roots.pop()
+        if not _conflict(pieces, groups, i, b):
+            groups.union(i, b)
+            members[groups.find(i)] = members.pop(a) + members.pop(b)
 
 
 def _callback_of(p, group: list, retry) -> bool:
