@@ -5,6 +5,7 @@ from bisect import bisect_left, bisect_right
 from datetime import timedelta
 
 from samlscan.correlate.groups import _Groups, _conflict
+from samlscan.correlate.link_keys import WINDOW
 from samlscan.logs.sqaccess import PROXY_ANSWERED
 
 SAME_REQUEST = timedelta(seconds=2)
@@ -60,11 +61,6 @@ def _link_one_request(pieces, groups: _Groups) -> None:
                         groups.union(i, j)
 
 
-PROXY_WAIT = timedelta(minutes=5)
-"""How long after a proxy's own answer to a callback (a 502/504 of its timeout) the SP may still log
-that request: the proxy gives up at its timeout (AWS ALB's idle timeout and nginx's proxy_read_timeout
-default to 60 s), the SP finishes on its own (tests/data/case28: 75 s after the POST)."""
-
 
 def _proxy_answer(p) -> bool:
     """A proxy's access line of a callback it answered itself, naming its client and no user."""
@@ -74,42 +70,34 @@ def _proxy_answer(p) -> bool:
 
 def _link_proxy_answers(pieces, groups: _Groups) -> None:
     """A proxy's own answer to a callback (_proxy_answer) joins the one attempt of its client IP whose
-    callback it is: that attempt names the IP and holds the browser's captured POST of a response
-    within SAME_REQUEST of the proxy's line, or an SP line of that IP from the line's second to
-    PROXY_WAIT after it with no other callback of the IP in the proxy's log between them (that one's
-    request, a retry). Its SP lines say the login went on behind the proxy (SonarQube's 'login
-    success' 75 s later: tests/data/case28), so _link_by_moment's one-log-per-side rule keeps it out.
-    Two such attempts of one IP (a NAT): it stays apart."""
+    callback it is: that attempt names the IP and holds the request's arrival at that second, within
+    SAME_REQUEST of the proxy's line: the browser's captured POST of a response, or the SP's own log
+    line of it (SonarQube's DEBUG dump of the response it got). The SP's later lines of that attempt
+    say the login went on behind the proxy (its 'login success' 75 s later: tests/data/case28), so
+    _link_by_moment's one-log-per-side rule keeps the proxy's line out. An SP line of the client only
+    later (no arrival) may be a retry's, whose callback the proxy logged without an outcome: it stays
+    apart; so does an answer two attempts of one IP could own (a NAT)."""
     answers = [i for i, p in enumerate(pieces) if _proxy_answer(p)]
     if not answers:
         return
     ips = {pieces[i].ip for i in answers}
     # ip -> (times, indices) of the other pieces naming it, in time order (an outage's 1,000s of
-    # answers of one client are not looked through for each answer); (input, ip) -> that log's times
+    # answers of one client are not looked through for each answer)
     by_ip: dict[str, tuple[list, list]] = {}
-    logged: dict[tuple, list] = {}
-    for i in sorted((i for i, p in enumerate(pieces) if p.ip in ips and p.time is not None),
+    for i in sorted((i for i, p in enumerate(pieces) if p.ip in ips and p.time is not None and not _proxy_answer(p)),
                     key=lambda i: (pieces[i].time, i)):
-        q = pieces[i]
-        logged.setdefault((q.input, q.ip), []).append(q.time)
-        if not _proxy_answer(q):
-            times, idx = by_ip.setdefault(q.ip, ([], []))
-            times.append(q.time)
-            idx.append(i)
+        times, idx = by_ip.setdefault(pieces[i].ip, ([], []))
+        times.append(pieces[i].time)
+        idx.append(i)
     members: dict[int, list[int]] = {}
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(i)
     for i in answers:
         p = pieces[i]
         times, idx = by_ip.get(p.ip, ((), ()))
-        near = idx[bisect_left(times, p.time - PROXY_WAIT):bisect_right(times, p.time + PROXY_WAIT)]
-        if not near:
-            continue
-        own = logged[p.input, p.ip]  # (the proxy's next callback of this client: its SP lines are that one's)
-        k = bisect_right(own, p.time)
-        retry = p.time if k >= 2 and own[k - 2] == p.time else own[k] if k < len(own) else None  # (a double click: at once)
+        near = idx[bisect_left(times, p.time - WINDOW):bisect_right(times, p.time + WINDOW)]
         roots = {r for r in {groups.find(j) for j in near} - {groups.find(i)}
-                 if _callback_of(p, [pieces[m] for m in members[r]], retry)}
+                 if _callback_of(p, [pieces[m] for m in members[r]])}
         if len(roots) != 1:
             continue
         a, b = groups.find(i), roots.pop()
@@ -118,13 +106,11 @@ def _link_proxy_answers(pieces, groups: _Groups) -> None:
             members[groups.find(i)] = members.pop(a) + members.pop(b)
 
 
-def _callback_of(p, group: list, retry) -> bool:
-    """Whether `group`, an attempt naming `p`'s client IP, is the login whose callback the proxy answered."""
+def _callback_of(p, group: list) -> bool:
+    """Whether `group`, an attempt naming `p`'s client IP within WINDOW, holds the arrival of the
+    callback the proxy answered: a captured POST of a response, or an SP log line, at its second."""
     if any(q.input == p.input for q in group):
         return False  # (another line of the proxy's log: another request)
-    if any(q.kind == "capture" and q.response is not None and not getattr(q, "copy", False) and q.time is not None
-           and abs(q.time - p.time) <= SAME_REQUEST for q in group):
-        return True
-    return any(q.kind == "log" and q.side == "sp" and q.ip == p.ip and q.time is not None
-               and p.time - SAME_REQUEST <= q.time <= p.time + PROXY_WAIT and (retry is None or q.time < retry)
-               for q in group)
+    return any(q.time is not None and abs(q.time - p.time) <= SAME_REQUEST and (
+        q.kind == "capture" and q.response is not None and not getattr(q, "copy", False)
+        or q.kind == "log" and q.side == "sp") for q in group)
