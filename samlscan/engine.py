@@ -194,7 +194,6 @@ class Sniffed:
 def sniff(head: bytes) -> Sniffed:
     """Recognise an input by content (never by its file name)."""
     from samlscan import logs
-    from samlscan.inputs import blob
 
     capture = _capture_reader(head)
     if capture is not None:
@@ -210,6 +209,22 @@ def sniff(head: bytes) -> Sniffed:
 
         if httpraw.is_conversation(text_head):
             return Sniffed("capture", name="http", reader=_HttpReader)
+    small = len(head) < SNIFF_BYTES
+    found = _log_of(text_head, text_head, small)
+    clean = logs.undamaged(text_head)
+    if clean is not text_head:  # a line or block of NULs, controls or binary: the layout of the rest
+        other = _log_of(clean, text_head, small)
+        if other is not None and (found is None or other.name != "embedded" or found.name == "embedded"):
+            found = other  # (a journal export's binary fields are its own: no reader of the rest, the head's)
+    return found or Sniffed("blob", text=text_head)
+
+
+def _log_of(text_head: str, whole: str, small: bool) -> Sniffed | None:
+    """The log `text_head` is the head of (its reader), or None (a blob). `whole`: the text sniffed,
+    when `text_head` is it without its damaged lines (logs.undamaged)."""
+    from samlscan import logs
+    from samlscan.inputs import blob
+
     blob_kind = blob.sniff_kind(text_head)
     if blob_kind == "xml" and "urn:oasis:names:tc:SAML" not in text_head[:4096]:
         # an XML log export (AD FS events) before an XML message (a SAML message names its
@@ -217,7 +232,6 @@ def sniff(head: bytes) -> Sniffed:
         parser = next((p for p in logs.PARSERS if getattr(p, "reads_xml", False) and p.sniff(text_head)), None)
         if parser is not None:
             return Sniffed("log", name=parser.name, parser=parser)
-    small = len(head) < SNIFF_BYTES
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
         blob_kind == "query" and small and not timestamped(text_head) and text_head.strip().count("\n") < 3)
     parser = None if one_blob else logs.detect(text_head)
@@ -237,9 +251,8 @@ def sniff(head: bytes) -> Sniffed:
             parser = None
     if parser is not None and parser.name == "embedded" and _program(text_head):
         parser = None  # a program's SAML templates: read as a paste, then told for what it is
-    if parser is not None:
-        return Sniffed("log", name=parser.name, parser=parser, text=text_head if late else None)
-    return Sniffed("blob", text=text_head)
+    return Sniffed("log", name=parser.name, parser=parser, text=whole if late else None) \
+        if parser is not None else None
 
 
 def _wrapper(parser) -> bool:

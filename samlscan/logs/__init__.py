@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
+import re
 from datetime import tzinfo
 from typing import IO, Iterator
 
@@ -70,6 +71,39 @@ def looks_like_syslog(head: str) -> bool:
     from samlscan.logs.wrapped import looks_like_syslog as syslog
 
     return syslog(head)
+
+
+_DAMAGE = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
+"""What no log line of text holds: C0 controls but tab, line ends, form feed and ESC (a console's
+colours), DEL, and U+FFFD (bytes that are no UTF-8, as the head was decoded)."""
+DAMAGED_SHARE = 4
+"""At most one damaged block (a run of damaged lines) in this many lines of a head for the rest to be
+sniffed alone..."""
+DAMAGED_CHARS = 4
+"""...and at most one damaged character in this many: a PNG, a PDF's streams or a zip is damage all
+through (it stays a binary file, skipped as one)."""
+SHORT_PIECE = 8
+"""A line this short beside a damaged one is part of it: 200 random bytes hold a newline or two, and
+a piece of 1 or 2 of them is printable one time in three."""
+
+
+def undamaged(head: str) -> str:
+    """`head` without its damaged lines (_DAMAGE: NULs a crash or a lost disk block left, a line of
+    control characters or of binary, a UTF-16 fragment) when they are few, so that one such line
+    does not hide a log's layout from the sniffs that look at every line of the head (a syslog
+    file's, a container's prefixes). `head` as it is otherwise: a binary file stays binary."""
+    if _DAMAGE.search(head) is None:
+        return head
+    lines = head.split("\n")
+    hurt = [_DAMAGE.search(line) is not None for line in lines]
+    for i, line in enumerate(lines):  # a damaged block's newline bytes leave short pieces of it between
+        beside = (i > 0 and hurt[i - 1]) or (i + 1 < len(hurt) and hurt[i + 1])
+        if beside and len(line.strip()) < SHORT_PIECE:
+            hurt[i] = True
+    blocks = sum(1 for i, bad in enumerate(hurt) if bad and not (i and hurt[i - 1]))
+    if blocks * DAMAGED_SHARE > len(lines) or len(_DAMAGE.findall(head)) * DAMAGED_CHARS > len(head):
+        return head
+    return "\n".join(line for line, bad in zip(lines, hurt) if not bad)
 
 
 _LAST = ("applog", "embedded")
@@ -186,7 +220,7 @@ def parse_file(path: str, tz: tzinfo, parser: LogParser | None = None) -> Iterat
     try:
         head = _head(path)  # (a console capture's reader strips its colours from every line: logs.coloured)
         if parser is None:
-            parser = reader_of(head, detect, 0)
+            parser = reader_of(undamaged(head), detect, 0)
         elif console(head) and not isinstance(parser, Decoloured):
             parser = Decoloured(parser)
         if parser is None:

@@ -1151,6 +1151,8 @@ class Enveloped:
             for got in (records if ordered else _in_order(records, tz)):
                 if isinstance(got, Malformed):
                     bad.append(got)
+                    if ordered:  # its line is one inner line too, as a skipped one is (_Skips): the
+                        next(numbers)  # inner reader's '(line 4: ...)' stays the export's line 4
                     continue
                 outer, text, when, part = got
                 stream, goes_on = part or (None, False)
