@@ -79,12 +79,17 @@ colours), DEL, and U+FFFD (bytes that are no UTF-8, as the head was decoded)."""
 DAMAGED_SHARE = 4
 """At most one damaged block (a run of damaged lines) in this many lines of a head for the rest to be
 sniffed alone..."""
-DAMAGED_CHARS = 4
-"""...and at most one damaged character in this many: a PNG, a PDF's streams or a zip is damage all
-through (it stays a binary file, skipped as one)."""
+DAMAGED_CHARS = 2
+"""...and at most one character in this many in the damaged lines: a PNG, a PDF's streams or a zip is
+damage all through (it stays a binary file, skipped as one)."""
 SHORT_PIECE = 8
 """A line this short beside a damaged one is part of it: 200 random bytes hold a newline or two, and
 a piece of 1 or 2 of them is printable one time in three."""
+
+
+def damaged(line: str) -> bool:
+    """A line holds what no line of text does (_DAMAGE): NULs, control characters, bytes of no UTF-8."""
+    return _DAMAGE.search(line) is not None
 
 
 def undamaged(head: str) -> str:
@@ -92,16 +97,17 @@ def undamaged(head: str) -> str:
     control characters or of binary, a UTF-16 fragment) when they are few, so that one such line
     does not hide a log's layout from the sniffs that look at every line of the head (a syslog
     file's, a container's prefixes). `head` as it is otherwise: a binary file stays binary."""
-    if _DAMAGE.search(head) is None:
+    if not damaged(head):
         return head
     lines = head.split("\n")
-    hurt = [_DAMAGE.search(line) is not None for line in lines]
+    hurt = [damaged(line) for line in lines]
     for i, line in enumerate(lines):  # a damaged block's newline bytes leave short pieces of it between
         beside = (i > 0 and hurt[i - 1]) or (i + 1 < len(hurt) and hurt[i + 1])
         if beside and len(line.strip()) < SHORT_PIECE:
             hurt[i] = True
     blocks = sum(1 for i, bad in enumerate(hurt) if bad and not (i and hurt[i - 1]))
-    if blocks * DAMAGED_SHARE > len(lines) or len(_DAMAGE.findall(head)) * DAMAGED_CHARS > len(head):
+    lost = sum(len(line) + 1 for line, bad in zip(lines, hurt) if bad)
+    if blocks * DAMAGED_SHARE > len(lines) or lost * DAMAGED_CHARS > len(head):
         return head
     return "\n".join(line for line, bad in zip(lines, hurt) if not bad)
 

@@ -624,10 +624,24 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
 
 def peek(lines: Iterable[tuple[int, str]]
          ) -> tuple[tuple[int, str] | None, Iterator[tuple[int, str]]]:
-    """The first numbered line, and an iterator over all of them again (that one included)."""
+    """The first numbered line that is text, and an iterator over all of them again (that one and
+    those before it included): a reader that tells its layout by its first line (a CSV header or
+    JSON) is not misled by a line of NULs or binary before it (logs.damaged: a crash, a lost block)."""
+    from samlscan.logs import damaged
+
     it = iter(lines)
+    before: list[tuple[int, str]] = []
     first = next(it, None)
-    return first, (it if first is None else itertools.chain((first,), it))
+    while first is not None and damaged(first[1]) and len(before) < PEEK_DAMAGED:
+        before.append(first)
+        first = next(it, None)
+    if first is None:  # (all of them damaged: the first says as little as any)
+        return (before[0] if before else None), iter(before)
+    return first, itertools.chain(before, (first,), it)
+
+
+PEEK_DAMAGED = 64
+"""Damaged lines peek passes over to the first line of text at most (bounded: a binary file's lines)."""
 
 
 @cache
