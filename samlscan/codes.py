@@ -534,6 +534,25 @@ _SPECS = (
        "is the SP answering slower than the proxy waits (AWS ALB's idle timeout, 60 s by default; nginx's "
        "proxy_read_timeout; HAProxy's timeout server): find in the SP's log why that request was slow, or raise "
        "the timeout. The IdP's response was not refused by the SP: log in again once the SP answers.", "network"),
+    # nginx's error.log says why it answered the IdP's POST itself (samlscan/logs/nginx.py): the SP's answer
+    # too large to pass on, or the POST too large to take; each fixed by one directive of the proxy's
+    _s("proxy-header-too-big", E, "cause",
+       "The SP handled the SAML callback, but the reverse proxy in front of it could not pass its answer on: the "
+       "answer's headers (a login's cookies) were larger than the proxy's buffer, so the browser got the proxy's "
+       "502 (nginx: 'upstream sent too big header').",
+       "Raise the proxy's buffer for an answer's headers: nginx: proxy_buffer_size 16k (with proxy_buffers 8 16k "
+       "and proxy_busy_buffers_size 32k) in the SP's location, then nginx -s reload; ingress-nginx: the annotation "
+       "nginx.ingress.kubernetes.io/proxy-buffer-size: \"16k\" on the SP's Ingress (or proxy-buffer-size in the "
+       "controller's ConfigMap). The SP may have logged the user in already: log in again once it is raised.",
+       "network"),
+    _s("proxy-body-too-large", E, "cause",
+       "The reverse proxy in front of the SP refused the SAML callback for its size (HTTP 413): the IdP's "
+       "SAMLResponse, with its certificate, attributes and group lists, was over the proxy's limit for a request's "
+       "body; the SP never saw it.",
+       "Raise the proxy's limit for a request's body at the ACS URL: nginx: client_max_body_size 10m (1m by "
+       "default) in the SP's server or location, then nginx -s reload; ingress-nginx: the annotation "
+       "nginx.ingress.kubernetes.io/proxy-body-size: \"10m\" on the SP's Ingress. Or make the response smaller "
+       "at the IdP (fewer groups or attributes released to this SP).", "network"),
     _s("unknown-failure", W, "cause", "A failure was logged with no recognised cause.",
        "Read the evidence lines.", None),
 )

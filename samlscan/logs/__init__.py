@@ -19,7 +19,7 @@ from samlscan.model import Source
 
 READERS = (
     # Most specific first: each sniff looks for fields or prefixes only its format has.
-    "sonarqube", "haproxy", "sqaccess", "iislog", "traefik", "awsalb", "azureagw", "caddy", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "jumpcloud",
+    "sonarqube", "haproxy", "sqaccess", "nginx", "iislog", "traefik", "awsalb", "azureagw", "caddy", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "jumpcloud",
     "duo", "cloudtrail", "forgerock", "onelogin", "pingfederate", "cas", "wso2", "shibboleth",
     "simplesamlphp",
     # Gitea/Forgejo, Mattermost, Teleport (gosaml2): their own line layouts, before any app log's

@@ -70,7 +70,7 @@ _LINE = re.compile(
     # ingress-nginx's 'upstreaminfo' (its default log-format-upstream): $request_length
     # $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr
     # $upstream_response_length $upstream_response_time $upstream_status $req_id
-    r'(?: \d+ [\d.]+ \[[^\]\s]{0,255}\] \[[^\]\s]{0,255}\](?: [^\s"]{1,1024}){0,64})?)?\s*$')
+    r'(?: \d+ [\d.]+ \[[^\]\s]{0,255}\] \[[^\]\s]{0,255}\](?P<upstream>(?: [^\s"]{1,1024}){0,64}))?)?\s*$')
 _TIME = re.compile(r"^(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
@@ -97,6 +97,9 @@ class _Request:
     forwarded: str | None = None
     """How the proxy that logged the request passed it on (its entrypoint, the scheme it received, the
     X-Forwarded-Proto it logged), when its log says so (Traefik's JSON); else None."""
+    behind: bool = False
+    """A gateway's status (502/503/504) the server behind the proxy sent with a body of its own (ingress-nginx's
+    $upstream_status the same, $upstream_response_length over 0): not the proxy's own answer."""
 
 
 def parse_time(text: str) -> datetime | None:
@@ -151,7 +154,45 @@ def _read(no: int, line: str) -> _Request | None:
         return None
     ip = first_ip(m["host"]) or m["host"]
     rid = m["id"] if m["id"] and _REQUEST_ID.match(m["id"]) else None
-    return _Request(no, time, (ip, m["ua"] or ""), ip, m["method"], path, m["target"], m["status"], rid)
+    proxy, behind = upstream_answer(m["status"], m["upstream"]) if m["upstream"] else (None, False)
+    return _Request(no, time, (ip, m["ua"] or ""), ip, m["method"], path, m["target"], m["status"], rid, proxy,
+                    behind=behind)
+
+
+def _upstream_fields(tail: str) -> list[str] | None:
+    """ingress-nginx's `$upstream_addr $upstream_response_length $upstream_response_time $upstream_status
+    [$req_id]`, each the last server's value: nginx lists the servers it tried, ', ' between them and ' : '
+    across an internal redirect (ngx_http_upstream.c ngx_http_upstream_status_variable); None if not those."""
+    fields: list[str] = []
+    for token in tail.split():
+        if fields and (fields[-1].endswith((",", ":")) or token == ":"):
+            fields[-1] = token if token != ":" else fields[-1] + token
+        else:
+            fields.append(token)
+    if len(fields) == 5 and _REQ_ID.match(fields[-1]):
+        fields.pop()
+    return fields if len(fields) == 4 else None
+
+
+_REQ_ID = re.compile(r"^[0-9a-f]{32}$")
+"""ingress-nginx's $req_id (nginx's $request_id: 16 random bytes in hex)."""
+
+
+def upstream_answer(status: str, tail: str) -> tuple[str | None, bool]:
+    """Whether ingress-nginx answered a gateway's status itself (why, for the event) or passed the server's
+    own (True): nginx logs $upstream_status '-' when it tried no server, and its own 502/504 with no byte of
+    the server's answer ($upstream_response_length 0: ngx_http_upstream_next); a 500 is SonarQube's."""
+    fields = _upstream_fields(tail) if status in GATEWAY else None
+    if fields is None:
+        return None, False
+    addr, length, took, got = fields
+    if got == "-":
+        return "ingress-nginx tried no server: $upstream_status '-' (no endpoint of the service, or none alive)", False
+    if got == status and length not in ("0", "-"):
+        return None, True
+    if got == "504":
+        return f"the server {addr} did not answer within the proxy's timeout: $upstream_response_time {took} s", False
+    return f"ingress-nginx's own {got} from the server {addr} after {took} s (its error.log says why)", False
 
 
 GATEWAY = ("502", "503", "504")
@@ -274,7 +315,7 @@ def decide(requests: Iterable, path: str) -> Iterator[Record]:
         if r.path in (INIT, TEST_INIT):
             yield _start(path, r)
         elif r.path == CALLBACK:
-            if r.proxy or r.status in GATEWAY:  # (SonarQube's own access.log holds none: a proxy's log)
+            if (r.proxy or r.status in GATEWAY) and not r.behind:  # (SonarQube's own access.log holds none)
                 yield _proxied(path, r)
             elif r.status[:1] in ("4", "5"):
                 yield _callback(path, r, "failure", "an HTTP error")
