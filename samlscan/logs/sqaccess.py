@@ -171,9 +171,12 @@ def _upstream_fields(tail: str) -> list[str] | None:
             fields.append(token)
     if len(fields) == 5 and _REQ_ID.match(fields[-1]):
         fields.pop()
-    return fields if len(fields) == 4 else None
+    ok = len(fields) == 4 and all(v == "-" or f.match(v) for v, f in zip(fields[1:], _UPSTREAM_VALUES))
+    return fields if ok else None
 
 
+_UPSTREAM_VALUES = (re.compile(r"^\d{1,20}$"), re.compile(r"^\d{1,10}(?:\.\d{1,3})?$"), re.compile(r"^\d{3}$"))
+"""$upstream_response_length (bytes), $upstream_response_time (seconds, ms resolution), $upstream_status."""
 _REQ_ID = re.compile(r"^[0-9a-f]{32}$")
 """ingress-nginx's $req_id (nginx's $request_id: 16 random bytes in hex)."""
 
