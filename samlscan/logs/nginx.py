@@ -72,7 +72,7 @@ _OTHER = Said("", sqaccess.PROXY_ANSWERED, "502", "the upstream failed: the SP's
 
 _LINE = re.compile(
     r"^(?P<time>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(?P<level>[a-z]{1,8})\] \d{1,10}#\d{1,10}: "
-    r"(?:\*\d{1,20} )?(?P<message>.{1,8192}?)(?:, client: (?P<rest>.{0,70000}))?$")
+    r"(?:\*\d{1,20} )?(?P<message>.{1,8192}?)(?:, client: (?P<client>[^\s,]{1,255})(?P<rest>.*))?$")
 _REQUEST = re.compile(r'(?:^|, )request: "(?P<method>[A-Z]{1,16}) (?P<target>[^\s"]{1,65536})[^"]{0,64}"')
 _UPSTREAM = re.compile(r'(?:^|, )upstream: "(?P<upstream>[^"]{1,2048})"')
 _ERRORS = ("error", "crit", "alert", "emerg")
@@ -106,8 +106,7 @@ def read(no: int, line: str, path: str, tz) -> LogEvent | None:
     when = _time(m["time"], tz)
     if said is None or when is None:
         return None
-    client = m["rest"].split(",", 1)[0].strip()
-    ip = first_ip(client) or client
+    ip = first_ip(m["client"]) or m["client"]
     to = f" (upstream {upstream['upstream']})" if upstream else ""
     text = (f"{sqaccess.CALLBACK_ANSWER}{ip}: {request['method']} {sqaccess.CALLBACK} answered {said.status} by nginx "
             f"itself{to}: {m['message']}: {said.means}")
