@@ -129,13 +129,9 @@ def test_the_error_log_and_the_access_log_of_a_callback_join(tmp_path):
     assert {("error.log", "line 1"), ("access.log", "line 2")} <= refs(callback[0])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "correlation: web.log's login success (request ID b7e1..., IP only inside auth.event) joins no access or "
-    "error line of the same second and client, so it stays an attempt of its own (success); and of the two "
-    "causes of the joined proxy lines, correlate/causes.py takes the first member's (the access line's "
-    "proxy-answered-callback), not nginx's more precise proxy-header-too-big"))
 def test_the_three_logs_of_one_login_are_one_attempt_with_nginxs_cause():
     doc = scan_case(DATA / "scene", "UTC")
     dana = [a for a in doc["attempts"] if a["ip"] == "203.0.113.30"]
     assert len(dana) == 1
     assert (dana[0]["outcome"], dana[0]["root_cause"], dana[0]["user"]) == ("failure", nginx.HEADER_TOO_BIG, "dana")
+

@@ -43,6 +43,11 @@ _KEY_REFUSALS = frozenset({"signature-invalid", "signature-cert-mismatch"})
 requires elsewhere, a weak algorithm it refuses, or a replay)."""
 
 
+_REFINES = {"proxy-header-too-big": "proxy-answered-callback", "proxy-body-too-large": "proxy-answered-callback"}
+"""A log code saying more than another of the same refusal: nginx's error.log names why its access line's
+502/413 was the proxy's own answer (a header over proxy_buffer_size, a body over client_max_body_size)."""
+
+
 def _cause(members: list[_Piece], unheld: Unheld | None = None) -> tuple[str | None, list[str], str | None]:
     """The root cause code, notes on disagreements between the SAML findings and the logs, and the
     log code of the line the cause was read from when that line names another code (Spring's
@@ -74,6 +79,7 @@ def _judged(members: list[_Piece], unheld: Unheld | None) -> tuple[str | None, l
                 idp_codes.append(p.log_code)
     saml = ranked(found) if found else []
     specific_sp = [c for c in sp_codes if c not in _GENERIC]
+    specific_sp = [c for c in specific_sp if not any(_REFINES.get(o) == c for o in specific_sp)]
     specific_idp = [c for c in idp_codes if c not in _GENERIC] if idp_codes else []
     notes = []
     said = specific_sp[0] if specific_sp else None
