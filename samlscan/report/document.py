@@ -77,7 +77,7 @@ def message_dict(r) -> dict:
 def attempt_dict(a: Attempt) -> dict:
     return {"time": iso(a.time), "user": a.user, "ip": a.ip, "outcome": a.outcome, "root_cause": a.root_cause,
             "side": a.side, "fix": a.fix, "findings": list(a.findings), "idp": a.idp, "sp": a.sp,
-            "idp_name": a.idp_name, "sp_name": a.sp_name, "notes": list(a.notes),
+            "idp_name": a.idp_name or a.idp, "sp_name": a.sp_name or a.sp, "notes": list(a.notes),
             "evidence": [{"input": e.input, "kind": e.kind, "ref": e.ref} for e in a.evidence]}
 
 
