@@ -522,27 +522,42 @@ def _index_path(root, el) -> list[int]:
     return path[::-1]
 
 
-def _reformatted(root, sig, keys, xmlsec) -> bool:
+def _reformatted(root, sig, keys, xmlsec, target=None, others=None):
     """Does the signature verify once whitespace is normalised? (the 'valid in the online tool,
     invalid in my app' case: pretty-printed or re-wrapped XML). xmlsec wraps SignatureValue at
     64 columns itself, so unwrapping base64 is tried only as a second variant; a third gives a
     wrapped base64 value back the line break xmlsec ends it with, which a formatter that trims text
     drops (SimpleSAMLphp's XML::formatXMLString, printing a message to its log); a last puts back
-    the line breaks a one-line formatter turned into spaces (Monolog's LineFormatter)."""
+    the line breaks a one-line formatter turned into spaces (Monolog's LineFormatter).
+
+    True when one of `keys` verifies a copy; else, when `others` is given (a function of the copy's
+    signature giving what verifies it, or None), what it gives for the first copy whose digest matches
+    (the keys a signer not configured holds: tried only on a copy whose content is intact, so a
+    changed document costs one digest per variant). Only whitespace changes in a copy (between
+    elements, inside base64 values: XML-DSig 4.5.4.1), and the copy's Reference must point at the
+    element at `target`'s place (XSW: what verifies is what the checks read)."""
     path = _index_path(root, sig)
+    place = _index_path(root, target) if target is not None else None
     for variant in ("indent", "unwrap", "certificates", "base64", "line-breaks"):
         doc = _normalised_copy(root, variant)
         if doc is None:
             continue
-        node = doc
-        for i in path:  # the copy keeps every element, so indexes still hold
-            node = node[i]
+        node = _at_path(doc, path)  # the copy keeps every element, so indexes still hold
         try:
             xmlsec.tree.add_ids(doc, ["ID"])
         except xmlsec.Error:
             return False
         if any(_verify_with(node, k, xmlsec) for k in keys):
             return True
+        if others is None or place is None:
+            continue
+        ref = next((c for c in _child(node, "SignedInfo") if c.tag == DS + "Reference"), None)
+        copied = _ref_target(_ids(doc)[0], doc, ref.get("URI"))
+        if copied is None or _index_path(doc, copied) != place or _digest_matches(copied, node, ref) is False:
+            continue
+        found = others(node)
+        if found:
+            return found
     return False
 
 
@@ -723,28 +738,25 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
         # SHA-256 of nothing: PHP's failed C14N() digested as '')
         return SignatureInfo(**base, verified=False, failure="uncanonicalizable", key_bits=key_bits)
     own = [_key(c) for c in embedded] + [_value_key(v) for v in values]
-    if any(_verify_with(sig, k, xmlsec) for k in own):
-        if trusted and _shares_key(trusted, embedded, values):
-            # signed by one key of its KeyInfo while it also shows a configured certificate (or
-            # key) that does not verify: a forgery dressed as the IdP, not the IdP's rotation
-            return SignatureInfo(**base, verified=False, failure="foreign-key-beside-configured",
-                                 key_bits=key_bits)
-        # intact; trusted only if configured (without configuration: integrity only, no verdict)
-        signer = _published_signer(sig, trusted, embedded, published, xmlsec)
-        return SignatureInfo(**base, verified=False if trusted else None,
-                             failure="cert-mismatch" if trusted else None, key_bits=key_bits,
-                             published_signer=signer.info if signer else None)
-    signer = _published_signer(sig, trusted, embedded, published, xmlsec)
-    if signer is not None:  # a key KeyInfo does not show: the metadata's certificate that verifies
-        return SignatureInfo(**base, verified=False, failure="cert-mismatch", key_bits=signer.info.key_bits,
-                             published_signer=signer.info)
+
+    def unconfigured(node) -> dict | None:  # (the signature as given, or a whitespace-normalised copy's)
+        return _unconfigured_signer(node, own, trusted, embedded, values, published, key_bits, xmlsec)
+
+    found = unconfigured(sig)
+    if found is not None:
+        return SignatureInfo(**base, **found)
     digest = _digest_matches(target, sig, ref)
     bits = _signature_bits(sig)
     if digest is not False and not own and trusted and bits and all(_other_size(c, bits) for c in trusted):
         # no key in KeyInfo to name, but the SignatureValue's length is its key's (RFC 8017 8.2.1:
         # k octets, k the modulus's): no configured key is that size, another key made it
         return SignatureInfo(**base, verified=False, failure="cert-mismatch", key_bits=bits)
-    reformatted = _reformatted(root, sig, [_key(c) for c in trusted] or own, xmlsec)
+    # a copy that verifies with the configured keys says 'reformatted'; one that verifies only with an
+    # unconfigured signer's key says what the untouched message would (cert mismatch, naming it), and that
+    reformatted = _reformatted(root, sig, [_key(c) for c in trusted] or own, xmlsec, target,
+                               unconfigured if trusted else None)
+    if isinstance(reformatted, dict):
+        return SignatureInfo(**base, **reformatted, reformatted=True)
     if digest is False:
         failure = "digest"
     elif digest is True and _rsa_signed_by(sig, _spkis(trusted) or _spkis(embedded) + [v.spki for v in values]):
@@ -758,6 +770,25 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
         failure = "signature-value" if digest else "signature-value-unchecked"
     return SignatureInfo(**base, verified=False, failure=failure, key_bits=key_bits,
                          reformatted=reformatted)
+
+
+def _unconfigured_signer(sig, own, trusted, embedded, values, published, key_bits, xmlsec) -> dict | None:
+    """What a signature the configured keys do not verify is (SignatureInfo fields), when a key of its
+    own KeyInfo or a certificate the IdP metadata publishes verifies it; None when neither does."""
+    if any(_verify_with(sig, k, xmlsec) for k in own):
+        if trusted and _shares_key(trusted, embedded, values):
+            # signed by one key of its KeyInfo while it also shows a configured certificate (or
+            # key) that does not verify: a forgery dressed as the IdP, not the IdP's rotation
+            return dict(verified=False, failure="foreign-key-beside-configured", key_bits=key_bits)
+        # intact; trusted only if configured (without configuration: integrity only, no verdict)
+        signer = _published_signer(sig, trusted, embedded, published, xmlsec)
+        return dict(verified=False if trusted else None, failure="cert-mismatch" if trusted else None,
+                    key_bits=key_bits, published_signer=signer.info if signer else None)
+    signer = _published_signer(sig, trusted, embedded, published, xmlsec)
+    if signer is not None:  # a key KeyInfo does not show: the metadata's certificate that verifies
+        return dict(verified=False, failure="cert-mismatch", key_bits=signer.info.key_bits,
+                    published_signer=signer.info)
+    return None
 
 
 def _published_signer(sig, trusted, embedded, published, xmlsec) -> TrustedCert | None:

@@ -102,7 +102,7 @@ def test_the_albs_504_is_dave_s_attempt_not_a_second_failed_login():
     POST of that second, SonarQube's 'login success' of that client 75 s later (correlate/link_request's
     _link_proxy_answers); one failed login of that cause, not two."""
     assert scan_of()["summary"]["failures_by_cause"] == {
-        "proxy-answered-callback": 1, "app-not-found": 1, "signature-invalid": 1}
+        "proxy-answered-callback": 1, "app-not-found": 1, "signature-cert-mismatch": 1}
     dave = [a for a in scan_of()["attempts"] if a["ip"] == "198.51.100.64"]
     assert [(a["user"], a["outcome"], a["root_cause"]) for a in dave] == [("dave", "failure", "proxy-answered-callback")]
     assert any(e["input"].endswith("bd5f5018.log.gz") for e in dave[0]["evidence"])

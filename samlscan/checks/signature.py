@@ -244,7 +244,24 @@ def _signed_paths(verified: list[SignatureInfo]) -> str:
     return ", ".join(sorted({s.signed_path or "?" for s in verified})) or "nothing"
 
 
+SIGNED_BY_OTHER = ("cert-mismatch", "foreign-key-beside-configured")
+"""The failures of a signature that verifies with a key not configured: reformatted too, it is said
+as both (the whitespace note, and the key's own finding)."""
+
+
 def _reformatted(msg: SamlMessage, sig: SignatureInfo):
+    if sig.failure in SIGNED_BY_OTHER:
+        signer = (f"the IdP metadata's certificate {sig.published_signer.subject}" if sig.published_signer else
+                  "a key its KeyInfo carries, not a configured one")
+        if msg.printed:
+            return finding(msg, "xml-reformatted-by-log",
+                           f"the {_where(sig)} fails on the log's copy but verifies with {signer} once whitespace "
+                           "and line breaks are normalised: the log printed the message re-indented or on one "
+                           "line (the key is said on its own)")
+        return finding(msg, "xml-reformatted",
+                       f"the {_where(sig)} fails on the bytes as given but verifies with {signer} once "
+                       "whitespace and line breaks are normalised: the XML was pretty-printed or re-wrapped "
+                       "after signing (the key is said on its own)")
     if msg.printed:  # the logger's whitespace, not what travelled: the copy's signature holds
         return finding(msg, "xml-reformatted-by-log",
                        f"the {_where(sig)} fails on the log's copy but verifies once whitespace and line "
@@ -341,7 +358,8 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
             continue
         if sig.reformatted:
             yield _reformatted(msg, sig)
-            continue
+            if sig.failure not in SIGNED_BY_OTHER:
+                continue
         if sig.failure in ("cert-mismatch", "cert-mismatch-and-signature-value"):
             rotated.setdefault(_received(msg, sig), []).append(sig)
             if sig.failure == "cert-mismatch":
@@ -573,10 +591,12 @@ def check_sender_signature(msg: SamlMessage, ctx: CheckContext):
         if sig.verified is not False:
             continue
         code = "request-signature-invalid" if from_sp else "signature-invalid"
+        if sig.reformatted:  # whoever sent it: whitespace changed after signing, not the content
+            yield _reformatted(msg, sig)
+            if sig.failure not in SIGNED_BY_OTHER:
+                continue
         if sig.failure == "no-reference-target":  # (a Logout message signing nothing passed unremarked)
             yield _no_reference_target(msg, sig)
-        elif sig.reformatted:  # whoever sent it: whitespace changed after signing, not the content
-            yield _reformatted(msg, sig)
         elif sig.failure == "digest":
             yield finding(msg, code, f"the {_where(sig)} is invalid: the digest of the signed content does "
                           f"not match: the {msg.kind} was changed after signing",
