@@ -22,6 +22,9 @@ _KEYS: dict[bytes, object] = {}
 KEY_FAILURES = ("signature-value", "signature-value-unchecked", "cert-mismatch", "cert-mismatch-and-signature-value",
                 "foreign-key-beside-configured")
 """SignatureInfo.failure values that say the key is not the one given (not that the content changed)."""
+SIGNED_BY_OTHER = ("cert-mismatch", "foreign-key-beside-configured")
+"""The failures of a signature that verifies with a key not configured: a copy re-indented too is
+said as both (the whitespace note, and the key's own finding)."""
 WEAK_ALGORITHMS = (
     "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
     "http://www.w3.org/2000/09/xmldsig#dsa-sha1",

@@ -119,3 +119,18 @@ def test_a_changed_value_with_a_keyname_only_is_not_excused_by_the_published_cer
 def test_the_default_expectations_hold_the_configured_key_only():
     """(the analyze() cases above rely on it: the rotated key is no configured one)"""
     assert [c.info.sha256 for c in DEFAULT.idp_certs] == [TRUSTED[0].info.sha256]
+
+
+def test_the_table_says_a_reindented_copy_signed_by_another_key_is_invalid_not_verified():
+    """Case 28's CloudWatch export: four pretty-printed dumps signed by the configured key verify once
+    re-indented; erin's, signed by CAS's restored key, is 'INVALID (cert-mismatch)', not 'verifies once
+    whitespace is normalised' (which it said while the copy verified only with the unconfigured key)."""
+    import subprocess
+    case = Path(__file__).resolve().parent / "data" / "case28"
+    out = subprocess.run([sys.executable, "-m", "samlscan", "scan", str(case / "filter-log-events.json"),
+                          str(case / "sonar.properties"), "--timezone", "UTC", "--format", "table", "--details"],
+                         capture_output=True, text=True).stdout
+    states = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Signed ")]
+    assert len(states) == 5
+    assert states.count("INVALID (cert-mismatch)") == 1
+    assert sum(s.startswith("verifies once whitespace is normalised") for s in states) == 4

@@ -9,7 +9,7 @@ from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_
 from samlscan.codes import SIGNED_BY_ANOTHER_KEY_FIX, spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
-from samlscan.sigverify import ENVELOPED, EXC_C14N, KEY_FAILURES, NO_CONFIGURED_KEY, WEAK_ALGORITHMS
+from samlscan.sigverify import ENVELOPED, EXC_C14N, KEY_FAILURES, NO_CONFIGURED_KEY, SIGNED_BY_OTHER, WEAK_ALGORITHMS
 
 SIGNED_INFO_CHANGED = ("the digest of the signed content matches and the SignatureValue was made with this "
                        "very key (its RSA block decodes), but over another SignedInfo: the SignedInfo was "
@@ -242,11 +242,6 @@ def _signed_paths(verified: list[SignatureInfo]) -> str:
     """What the verified signatures cover, for a wrapping finding's text (built only for one: the
     three checks that ask _wrapping_findings mostly find none)."""
     return ", ".join(sorted({s.signed_path or "?" for s in verified})) or "nothing"
-
-
-SIGNED_BY_OTHER = ("cert-mismatch", "foreign-key-beside-configured")
-"""The failures of a signature that verifies with a key not configured: reformatted too, it is said
-as both (the whitespace note, and the key's own finding)."""
 
 
 def _reformatted(msg: SamlMessage, sig: SignatureInfo):

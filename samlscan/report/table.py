@@ -10,7 +10,7 @@ from samlscan.report.columns import layout
 from samlscan.report.document import event_count, iso
 from samlscan.report.visible import ON_TERMINAL, visible
 from samlscan.saml import IDP_SENT, displayed_values
-from samlscan.sigverify import KEY_FAILURES
+from samlscan.sigverify import KEY_FAILURES, SIGNED_BY_OTHER
 
 WIDTH = 72
 NAMED_SKIPS = 10
@@ -100,7 +100,7 @@ def _signed_line(m) -> str:
             state = (f"not verified: it does not verify with the configured certificates; this {m.kind} "
                      f"is signed by its sender (Issuer {m.issuer or '-'}): give the SP's with --sp-cert, "
                      "the IdP's with --idp-cert")
-        elif m.printed and s.reformatted:
+        elif m.printed and s.reformatted and s.failure not in SIGNED_BY_OTHER:
             state = "verifies once whitespace is normalised (the log printed the message re-indented or on one line)"
         else:
             state = f"INVALID ({s.failure})" + (f"; KeyInfo holds {holds}: {relation}" if holds and relation else "")
