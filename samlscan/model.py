@@ -54,8 +54,14 @@ class Source:
     at: tuple[int, int] | None = field(default=None, compare=False, repr=False)
     """(1-based line, 1-based code-point column) where the evidence starts in the input's text, when its
     reader knows it (a HAR's request URL or body value): a SARIF region. Not part of the identity."""
+    order: int | None = field(default=None, compare=False, repr=False)
+    """The record's place in its reader's order where that is not its line's (a SIEM export listed newest
+    first, put back in each host's order by logs.wrapped._in_order): correlate.clocks reads a log's
+    records in this order. Not part of the identity."""
 
     def __reduce__(self):  # see LogEvent.__reduce__
+        if self.order is not None:
+            return Source, (self.input, self.ref, self.at, self.order)
         return Source, (self.input, self.ref) if self.at is None else (self.input, self.ref, self.at)
 
 

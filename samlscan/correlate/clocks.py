@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
 from samlscan.logs._common import line_of
-from samlscan.model import LogEvent
+from samlscan.model import LogEvent, Source
 
 
 class Offsets(dict):
@@ -136,7 +136,8 @@ def clock_offsets(messages, events) -> Offsets:
     # (not a replay refusal: it names the captured response's ID at the time of its later use)
     observed = ((clock_of(e), e.source.input, e.time, e.saml_ids, e.source.ref) for e in events
                 if e.time and e.saml_ids and e.code != "assertion-replayed")
-    hosted = _copy_clocks(events) if logged else {}
+    copies = _copies(messages)
+    hosted = _copy_clocks(events, copies) if logged else {}
     copied = ((hosted.get((src, ref), hosted.get(src, src)), src, t, ids, ref) for src, t, ids, ref in logged)
     for clock, src, t, ids, ref in itertools.chain(observed, copied):
         shared = next((i for i in ids if i in times), None)
@@ -153,7 +154,7 @@ def clock_offsets(messages, events) -> Offsets:
     # an IdP log measured against the captures (by ID or by user) is confirmed by them
     agree = {src: {"capture"} for src in {*by_user, *offsets}}
     out = _read_refusals(Offsets(offsets | _offsets_by_user(messages, events, offsets)), events, agree, posts,
-                         windows, _dumps(messages), copies := _copies(messages))
+                         windows, _dumps(messages), copies)
     if out.steps:
         _rebase(out, deltas)
         _set_right(out, events, copies, {clock: {ref: d for src, ref, d in v if src == clock}
@@ -185,17 +186,26 @@ def _rebase(out: Offsets, deltas: _Deltas) -> None:
                 out[clock] = zone
 
 
-def _copy_clocks(events) -> dict:
+def _copy_clocks(events, copies: _Copies) -> dict:
     """The clock of a SIEM export's SAML copies (messages carry no host): (input, ref) -> the clock of
-    the event of that record, and input -> its one host's clock where all its events name one host
-    (a dump is a record of its own beside the host's refusal or login line); several: not guessed."""
+    the event of that record, else of the events of the request the copy was logged in (`copies`: its
+    request ID; a dump is a record of its own beside its request's refusal or login line) where they
+    name one host; and input -> its one host's clock where all its events name one host; several and
+    no request to tell: not guessed."""
     out: dict = {}
     hosts: dict[str, set] = {}
+    requests: dict[tuple[str, str], set] = {}
     for e in events:
         if e.host is not None:
             out[e.source.input, e.source.ref] = clock_of(e)
             hosts.setdefault(e.source.input, set()).add(clock_of(e))
+            if e.request_id:
+                requests.setdefault((e.source.input, e.request_id), set()).add(clock_of(e))
     out.update((src, next(iter(got))) for src, got in hosts.items() if len(got) == 1)
+    for src, found in copies.items() if requests else ():
+        for *_, ref, _, rid in found:
+            if len(got := requests.get((src, rid), ())) == 1:
+                out.setdefault((src, ref), next(iter(got)))
     return out
 
 
@@ -667,7 +677,7 @@ def _note_reading(out: Offsets, e: LogEvent, instant: datetime, off: timedelta, 
     read, and the refusal the verdict: sp-clock-skew, its fix saying by how much and by whose witness."""
     src, clock = e.source.input, clock_of(e)
     if (src, clock) not in runs:  # (one host's lines in the log: a step is on its clock, with its copies)
-        on = _copy_clocks(events) if clock != src else {}
+        on = _copy_clocks(events, copies) if clock != src else {}
         runs[src, clock] = _step_runs([x for x in events if x.source.input == src and clock_of(x) == clock],
                                       [c for c in copies.get(src, ()) if on.get((src, c[1]), on.get(src, src)) == clock])
     verdict = ("sp-clock-skew", skew_fix(e, instant, off, truth, witness))
@@ -732,31 +742,41 @@ def _within_step(times: list[datetime], t: datetime) -> int:
     return bisect_right(times, t + STEP) - bisect_left(times, t - STEP)
 
 
-_Copies = dict[str, list[tuple[int, str, datetime]]]
+_Copies = dict[str, list[tuple[int, str, datetime, str | None]]]
+"""Log -> (place, ref, time logged, request ID) of each SAML copy it holds (_copies)."""
+
+
+def _place(source: Source) -> int | None:
+    """A log record's place in the order its reader read the records: Source.order where that is not
+    its line's (a SIEM export listed newest first, its lines running backwards), else its line."""
+    return source.order if source.order is not None else line_of(source.ref)
 
 
 def _copies(messages) -> _Copies:
-    """Log -> (line, ref, time logged) of the SAML copies it holds (java-saml's DEBUG dump), in file
-    order: read on the clock of the run their line falls in, as the log's events."""
+    """Log -> (place, ref, time logged, request ID) of the SAML copies it holds (java-saml's DEBUG dump),
+    in the order its reader read them (_place): read on the clock of the run they fall in, as the log's
+    events. The request is the one logged_by names ('product:request ID', engine._embedded_raw)."""
     out: _Copies = {}
     for r in messages:
         m = r.message
-        if m.logged_by and m.captured_at and (no := line_of(m.source.ref)) is not None:
-            out.setdefault(m.source.input, []).append((no, m.source.ref, m.captured_at))
+        if m.logged_by and m.captured_at and (no := _place(m.source)) is not None:
+            rid = m.logged_by.partition(":")[2] or None
+            out.setdefault(m.source.input, []).append((no, m.source.ref, m.captured_at, rid))
     for found in out.values():
         found.sort(key=lambda c: c[0])
     return out
 
 
 def _step_runs(events, copies=()) -> list[list[tuple[str | None, datetime | None]]]:
-    """One log's records (in file order; its SAML copies, `copies` from _copies, among its events by
-    line) as runs of (ref, time), cut where the time goes back by more than STEP: a clock step (the run
-    after it is on another clock than the one before)."""
+    """One log's records (in the order its reader read them; its SAML copies, `copies` from _copies, among
+    its events by _place: not by line, which runs backwards in an export listed newest first) as runs of
+    (ref, time), cut where the time goes back by more than STEP: a clock step (the run after it is on
+    another clock than the one before)."""
     records = [(e.source.ref, e.time) for e in events]
-    lines = [line_of(ref) for ref, _ in records] if copies else [None]
-    if None not in lines:  # (a log whose records have no lines: its events alone)
-        records = [(ref, t) for _, ref, t in sorted([(no, *r) for no, r in zip(lines, records)] + list(copies),
-                                                    key=lambda x: x[0])]
+    places = [_place(e.source) for e in events] if copies else [None]
+    if None not in places:  # (a log whose records have no lines: its events alone)
+        records = [(ref, t) for _, ref, t in sorted([(no, *r) for no, r in zip(places, records)]
+                                                    + [c[:3] for c in copies], key=lambda x: x[0])]
     runs: list[list] = [[]]
     last = None
     for ref, t in records:

@@ -1259,8 +1259,9 @@ def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
     for st, t in keys:
         if t is not None:
             earliest[st] = min(earliest.get(st, t.timestamp()), t.timestamp())
-    order = sorted((earliest.get(st, float("inf")), streams[st], t.timestamp() if t else float("-inf"), i)
-                   for i, (st, t) in enumerate(keys))
+    # (a host's records keep their order as listed, put the right way round: sorted by time, a host's
+    # clock step back was undone, its records after the step read among those before it)
+    order = sorted((earliest.get(st, float("inf")), streams[st], i) for i, (st, _) in enumerate(keys))
     for *_, i in order:
         yield held[i]
 
@@ -1307,10 +1308,12 @@ def _rewrite(rec: Record, where: dict[int, tuple[int, Any, str | None]], tz: tzi
     m = re.fullmatch(r"line (\d+)", ref)
     if m is None or int(m[1]) not in where:
         return rec
-    outer, when, host = where[int(m[1])]
+    inner = int(m[1])
+    outer, when, host = where[inner]
     more = {"host": host} if host and isinstance(rec, LogEvent) else {}  # (its server's clock: clocks.clock_of)
-    return _wrapper_dated(dataclasses.replace(rec, source=Source(rec.source.input, f"line {outer}"), **more), when,
-                          tz, yearless)
+    # (the inner line is drawn in the order the records reach the inner reader: a host's own order)
+    source = Source(rec.source.input, f"line {outer}", order=inner)
+    return _wrapper_dated(dataclasses.replace(rec, source=source, **more), when, tz, yearless)
 
 
 # --- detection -------------------------------------------------------------------------------
