@@ -6,12 +6,15 @@ and clocks.py reads a log's records and its SAML copies in that order (Source.or
 scan is the oldest-first export's. The exports are written here from the committed log."""
 from __future__ import annotations
 
+import pickle
 import shutil
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from test_hostclocks32 import DATA, _records, _scan, _story
+
+from samlscan.model import Source
 
 SONAR01 = [  # (time, request, client, user): logins of sonar01's users, between sonar02's
     ("09:06:41", "AZWa1bT0Qm4cVx2nL7Ke", "10.30.5.11", "ivan@corp.example.com"),
@@ -91,3 +94,11 @@ def test_the_stepping_host_reads_as_its_own_log_beside_another_host(tmp_path, ne
 def test_jobs_one_and_two_agree(tmp_path):
     folder = _folder(tmp_path / "csv", True)
     assert _scan(folder, "1")[1] == _scan(folder, "2")[1]
+
+
+def test_a_records_reader_order_survives_a_workers_pickle():
+    """--jobs sends the records to the parent pickled (Source.__reduce__): the order goes with them, and
+    stays out of the identity (the same line compares equal whatever order it was read in)."""
+    got = pickle.loads(pickle.dumps(Source("hits.csv", "line 9", order=4)))
+    assert got.order == 4 and got == Source("hits.csv", "line 9") and pickle.loads(pickle.dumps(got)).order == 4
+    assert pickle.loads(pickle.dumps(Source("web.log", "line 9", (9, 1)))).at == (9, 1)

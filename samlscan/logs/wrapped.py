@@ -1228,8 +1228,9 @@ def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
     one SIEM event a line, each event with its record's time) must reach the inner reader in order and
     each host's apart. Mostly descending times are reversed (within one time too); then, of several
     hosts, each host's records (the host whose first record is oldest first, then as first seen) are
-    sorted by their time, stably (a record without
-    one, or a malformed one, keeps the place after the record before it)."""
+    read together, in the order listed (a malformed record keeps the place after the record before it):
+    not sorted by time, which undid a host's clock step back (correlate.clocks reads the step in this
+    order, Source.order)."""
     held: list = []
     size = 0
     for got in records:
