@@ -6,8 +6,11 @@ and clocks.py reads a log's records and its SAML copies in that order (Source.or
 scan is the oldest-first export's. The exports are written here from the committed log."""
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -102,3 +105,14 @@ def test_a_records_reader_order_survives_a_workers_pickle():
     got = pickle.loads(pickle.dumps(Source("hits.csv", "line 9", order=4)))
     assert got.order == 4 and got == Source("hits.csv", "line 9") and pickle.loads(pickle.dumps(got)).order == 4
     assert pickle.loads(pickle.dumps(Source("web.log", "line 9", (9, 1)))).at == (9, 1)
+
+
+def test_the_scan_does_not_depend_on_the_hash_seed(tmp_path):
+    """Hosts, requests and copies are keyed in dicts and sets: the report is the same under any seed."""
+    folder = _folder(tmp_path / "csv", True)
+    root = str(Path(__file__).resolve().parents[1])
+    outs = {subprocess.run([sys.executable, "-m", "samlscan", "scan", str(folder), "--format", "json", "--timezone",
+                            "UTC", "--fail-on", "never"], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root}).stdout
+            for seed in ("0", "1", "4242")}
+    assert len(outs) == 1
