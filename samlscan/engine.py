@@ -166,7 +166,7 @@ def collect(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = 
         with open(spooled, "wb") as fh:
             fh.write(data)
         got = _collect_file(spooled, tz)
-    as_stdin = lambda x: Source("-", x.ref) if isinstance(x, Source) and x.input == spooled else x  # noqa: E731
+    as_stdin = lambda x: replace(x, input="-") if isinstance(x, Source) and x.input == spooled else x  # noqa: E731
     return _Collected(*(rewrite(getattr(got, f), as_stdin) for f in ("raws", "problems", "events", "flows")),
                       kind=got.kind, malformed=got.malformed, info_events=got.info_events, people=got.people,
                       first_malformed=got.first_malformed and replace(got.first_malformed,

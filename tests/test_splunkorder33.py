@@ -5,7 +5,9 @@ scan should be the oldest-first export's. The exports are written here from the 
 from __future__ import annotations
 
 import csv
+import io
 import shutil
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -62,3 +64,18 @@ def test_an_oldest_first_splunk_csv_scans_as_the_log(tmp_path):
     plain, _ = _scan(tmp_path / "log")
     named = [(t, u, c, sorted(n.replace("hits.csv", "web.log") for n in files)) for t, u, c, files in _story(exported)]
     assert named == _story(plain)
+
+
+def test_a_newest_first_splunk_csv_piped_in_keeps_its_hosts_order(tmp_path):
+    """Standard input is spooled and its sources renamed '-' (engine.collect): the rename kept only the
+    input and ref, dropping Source.order, so a newest-first export piped in was read by line number."""
+    path = _folder(tmp_path, True) / "hits.csv"
+    with path.open("rb") as fh:
+        stdin, sys.stdin = sys.stdin, io.TextIOWrapper(fh)
+        try:
+            piped = engine.collect("-", timezone.utc)
+        finally:
+            sys.stdin = stdin
+    read = engine.collect(str(path), timezone.utc)
+    assert piped.events and [e.source.order for e in piped.events] == [e.source.order for e in read.events]
+    assert {e.source.input for e in piped.events} == {"-"}
