@@ -32,14 +32,20 @@ PRODUCTS = (
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
     "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
     "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js", "cas", "forgerock", "wso2",
+    "nginx",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
+
+nginx (its error.log's texts of a request it answered itself) is a proxy in front of an SP, last: its texts
+name no SAML library's error.
 
 goxmldsig's texts are both crewjam's and gosaml2's: each product has its own entry of such a text
 (lookup(text, product) picks it), as what the text means and where to fix it differ (gosaml2 raises
 'Missing signature referencing the top-level element' for an unsigned assertion, crewjam for one
 whose Reference names another element; the apps' settings differ). Without a product, crewjam's,
 first here, wins."""
+
+NGINX = "nginx"
 
 _FAMILY = {
     # SonarQube logs texts of its SAML engine: java-saml (up to 10.x) or Spring/OpenSAML (2025.1+).
@@ -98,6 +104,8 @@ class CatalogEntry:
     side: str | None = None
     aliases: tuple[str, ...] = ()
     """Other names of the same id: a numeric code (java-saml 26), an error name (InvalidReplyTo)."""
+    status: str | None = None
+    """The HTTP status the product answered with when it logs the text (a proxy's own 502/504/413)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,7 @@ def _entries_and_flags() -> tuple[tuple[CatalogEntry, ...], tuple[bool, ...]]:
         entries.append(CatalogEntry(
             product=raw["product"], id=raw.get("id"), pattern=raw["pattern"], code=raw["code"],
             explanation=raw["explanation"], fix=raw.get("fix"), side=raw.get("side"),
-            aliases=tuple(str(a) for a in raw.get("aliases", ()))))
+            aliases=tuple(str(a) for a in raw.get("aliases", ())), status=raw.get("status")))
         generic.append(bool(raw.get("generic", False)))
     return tuple(entries), tuple(generic)
 

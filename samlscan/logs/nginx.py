@@ -7,16 +7,11 @@ server: sonar.example.com, request: "POST /oauth2/callback/saml HTTP/1.1", upstr
 local time without a zone (read in --timezone). An upstream's failure's message ends in the action
 nginx was doing (`while connecting to upstream`, `while reading response header from upstream`).
 
-What nginx says of the IdP's POST to the ACS (MESSAGES, each text as nginx's source logs it):
-- src/http/ngx_http_upstream.c ngx_http_upstream_next: `upstream timed out (110: Connection timed
-  out)` (NGX_HTTP_UPSTREAM_FT_TIMEOUT: a 504); ngx_http_upstream_connect: `no live upstreams` (every
-  server of the upstream marked failed by max_fails/fail_timeout: a 502); ngx_event_connect_peer /
-  ngx_http_upstream_test_connect: `connect() failed (111: Connection refused)` (a 502);
-  ngx_http_upstream_process_header: `upstream sent too big header` (the SP's answer's headers do not
-  fit proxy_buffer_size: a 502, NGX_HTTP_UPSTREAM_FT_INVALID_HEADER). The SP answered that one: a
-  SonarQube login sets large cookies (JWT-SESSION, XSRF-TOKEN) in its callback's 302.
-- src/http/ngx_http_request_body.c: `client intended to send too large body: <n> bytes` (the body
-  is over client_max_body_size, 1 MB by default: a 413, the SP never sees the POST).
+What nginx says of the IdP's POST to the ACS: the catalog's 'nginx' entries (samlscan/data/catalog.json,
+each with the nginx source file and function that logs it, its code, the status nginx answered and the fix
+naming the directive): `upstream timed out` (504), `no live upstreams`, `connect() failed` (502), `upstream
+sent too big header` (the SP answered, its headers over proxy_buffer_size: 502), `client intended to send
+too large body` (src/http/ngx_http_core_module.c: over client_max_body_size, a 413, the SP never sees it).
 Any other error of an upstream (its `upstream:` field: `recv() failed (104: Connection reset by
 peer)`, `upstream prematurely closed connection`) is the proxy's own answer as well (a 502). Lines of
 other requests, and nginx's own notices, are no events.
@@ -26,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
@@ -50,22 +45,24 @@ HEADER_TOO_BIG = "proxy-header-too-big"
 BODY_TOO_LARGE = "proxy-body-too-large"
 """The codes (codes.py) of an answer nginx made of the SP's too large headers, or refused for a too large body."""
 
-MESSAGES = (
-    Said("upstream timed out", sqaccess.PROXY_ANSWERED, "504",
-         "SonarQube did not answer within the proxy's timeout (proxy_read_timeout, 60 s by default; "
-         "ingress-nginx: nginx.ingress.kubernetes.io/proxy-read-timeout), and may have handled the POST later"),
-    Said("no live upstreams", sqaccess.PROXY_ANSWERED, "502",
-         "every server of the upstream was marked failed (max_fails, fail_timeout): the SP never saw it"),
-    Said("connect() failed", sqaccess.PROXY_ANSWERED, "502",
-         "nothing accepted the connection at the upstream's address (SonarQube down, restarting, or "
-         "another port in proxy_pass): the SP never saw it"),
-    Said("upstream sent too big header", HEADER_TOO_BIG, "502",
-         "SonarQube answered, but its answer's headers (the login's cookies) do not fit proxy_buffer_size "
-         "(ingress-nginx: nginx.ingress.kubernetes.io/proxy-buffer-size): the browser got nginx's 502"),
-    Said("client intended to send too large body", BODY_TOO_LARGE, "413",
-         "the POST's body is over client_max_body_size (1 MB by default; ingress-nginx: "
-         "nginx.ingress.kubernetes.io/proxy-body-size): the SP never saw it"),
-)
+
+
+@cache
+def messages() -> tuple[Said, ...]:
+    """nginx's messages of a request's failure, from the catalog (one place for each text): each entry's
+    alias is the message's fixed words, as the line starts (nginx has no codes of its own)."""
+    from samlscan import catalog
+
+    return tuple(Said(e.aliases[0], e.code, e.status or "502", e.explanation)
+                 for e in catalog.entries() if e.product == catalog.NGINX and e.aliases)
+
+
+def __getattr__(name: str):
+    if name == "MESSAGES":  # (read from the catalog when first asked, not at every start of samlscan)
+        return messages()
+    raise AttributeError(name)
+
+
 _OTHER = Said("", sqaccess.PROXY_ANSWERED, "502", "the upstream failed: the SP's answer never reached the browser")
 """Any other error of a request with an upstream (its field on the line)."""
 
@@ -82,7 +79,7 @@ _ERRORS = ("error", "crit", "alert", "emerg")
 
 def _said(message: str, upstream: str | None) -> Said | None:
     """What the message says, or None for no failure of the request's upstream or body."""
-    hit = next((s for s in MESSAGES if message.startswith(s.text)), None)
+    hit = next((s for s in messages() if message.startswith(s.text)), None)
     return hit or (_OTHER if upstream else None)
 
 
