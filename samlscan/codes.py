@@ -688,17 +688,28 @@ _SIGN_SHA256 = (
     "Shibboleth: SHA-256 is the default since IdP 3, so remove what asks for SHA-1 for this SP: "
     "shibboleth.SecurityConfiguration.SHA1 as its profile's securityConfiguration in conf/relying-party.xml "
     "or in its metadata's EntityAttributes, or SHA-1 alg:SigningMethod and alg:DigestMethod in its metadata; "
-    "Keycloak: Clients > the SAML client > Signature and Encryption > Signature algorithm RSA_SHA256; "
+    # Keycloak signs SAML with RSA keys only: its SAML SignatureAlgorithm has RSA_SHA1, RSA_SHA256(_MGF1),
+    # RSA_SHA512(_MGF1) and DSA_SHA1, no ECDSA (keycloak.org/docs-api/26.4.1/javadocs/org/keycloak/saml/
+    # SignatureAlgorithm.html; keycloak/keycloak#39832 'Add support for ECDSA in SAML signatures', open), and
+    # it signs with the realm's active RS256 key (#23691): an ecdsa-generated realm key signs OIDC tokens only
+    "Keycloak: Clients > the SAML client > Signature and Encryption > Signature algorithm RSA_SHA256, signed "
+    "with the realm's RSA key of Realm settings > Keys: Keycloak has no ECDSA algorithm for SAML, its "
+    "ecdsa-generated keys sign OIDC tokens only; "
     # Entra ID: the enterprise app's SAML signing certificate options (learn.microsoft.com 'Advanced
     # certificate signing options in a SAML token': Signing Algorithm SHA-256 or SHA-1)
     "Entra ID: Enterprise applications > the app > Single sign-on > SAML Certificates > Edit > Signing "
     "Algorithm SHA-256; "
-    # Auth0's SAML2 Web App addon settings signatureAlgorithm and digestAlgorithm (ClientAddonSaml)
+    # Auth0's SAML2 Web App addon settings signatureAlgorithm and digestAlgorithm (ClientAddonSaml): rsa-sha1
+    # or rsa-sha256 with the tenant's RSA signing key, no ECDSA (auth0.github.io/node-auth0 Management
+    # ConnectionSignatureAlgorithmEnumSaml: RsaSha1, RsaSha256; auth0.com/docs .../saml-sso-integrations/
+    # sign-and-encrypt-saml-requests)
     'Auth0: Applications > the app > Addons > SAML2 Web App > Settings, "signatureAlgorithm" = "rsa-sha256" '
-    'and "digestAlgorithm" = "sha256"; '
-    # Okta's SAML app settings: signatureAlgorithm and digestAlgorithm (Apps API SamlApplicationSettingsSignOn)
+    'and "digestAlgorithm" = "sha256", with the tenant\'s RSA signing key: Auth0 signs SAML with no EC key; '
+    # Okta's SAML app settings: signatureAlgorithm and digestAlgorithm (Apps API SamlApplicationSettingsSignOn),
+    # RSA_SHA256 or RSA_SHA1, signed with the app's SAML signing certificate, an RSA key Okta generates or one
+    # uploaded (help.okta.com 'Manage signing certificates'; developer.okta.com guides/byo-saml): no ECDSA
     "Okta: the app's SAML Settings > Show Advanced Settings > Signature Algorithm RSA-SHA256 and Digest "
-    "Algorithm SHA256")
+    "Algorithm SHA256, with the app's RSA signing certificate: Okta signs SAML with no EC key")
 """Where each IdP product sets the algorithm it signs a response with."""
 
 _ACS_AT_IDP = (
