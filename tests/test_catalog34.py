@@ -64,7 +64,7 @@ def test_explain_and_lookup_code_know_nginx(message):
 
 def test_the_reader_takes_its_texts_and_statuses_from_the_catalog():
     ours = [e for e in catalog.entries() if e.product == "nginx"]
-    assert [(s.text, s.code, s.status, s.means) for s in nginx.MESSAGES] == [
+    assert [(s.text, s.code, s.status, s.means) for s in nginx.messages()] == [
         (e.aliases[0], e.code, e.status, e.explanation) for e in ours]
     assert "nginx" in catalog.PRODUCTS and len(ours) == len(LINES)
     for message, (code, status, _) in LINES.items():

@@ -64,7 +64,7 @@ def test_the_error_logs_times_are_local():
     assert times["203.0.113.10"] == "2026-03-03T09:00:03Z"
 
 
-@pytest.mark.parametrize("message, code", [(s.text, s.code) for s in nginx.MESSAGES])
+@pytest.mark.parametrize("message, code", [(s.text, s.code) for s in nginx.messages()])
 def test_read_takes_each_message_and_no_other_path(message, code):
     line = (f'2026/03/03 10:10:03 [error] 7#7: *9 {message} (x), client: 192.0.2.1, server: s, request: '
             f'"POST /sonar/oauth2/callback/saml HTTP/2.0", host: "s"')

@@ -46,7 +46,6 @@ BODY_TOO_LARGE = "proxy-body-too-large"
 """The codes (codes.py) of an answer nginx made of the SP's too large headers, or refused for a too large body."""
 
 
-
 @cache
 def messages() -> tuple[Said, ...]:
     """nginx's messages of a request's failure, from the catalog (one place for each text): each entry's
@@ -55,12 +54,6 @@ def messages() -> tuple[Said, ...]:
 
     return tuple(Said(e.aliases[0], e.code, e.status or "502", e.explanation)
                  for e in catalog.entries() if e.product == catalog.NGINX and e.aliases)
-
-
-def __getattr__(name: str):
-    if name == "MESSAGES":  # (read from the catalog when first asked, not at every start of samlscan)
-        return messages()
-    raise AttributeError(name)
 
 
 _OTHER = Said("", sqaccess.PROXY_ANSWERED, "502", "the upstream failed: the SP's answer never reached the browser")
