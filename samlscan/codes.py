@@ -711,6 +711,9 @@ _SIGN_SHA256 = (
     "Okta: the app's SAML Settings > Show Advanced Settings > Signature Algorithm RSA-SHA256 and Digest "
     "Algorithm SHA256, with the app's RSA signing certificate: Okta signs SAML with no EC key")
 """Where each IdP product sets the algorithm it signs a response with."""
+RSA_ONLY_SAML = frozenset({"keycloak", "auth0", "okta"})
+"""IdP products that sign SAML with RSA keys only (_SIGN_SHA256 cites their pages): the fix of their weak
+signature names RSA-SHA256 even when the weak one is ECDSA (theirs would be an RSA signature)."""
 
 _ACS_AT_IDP = (
     # SimpleSAMLphp docs/simplesamlphp-reference-sp-remote.md: AssertionConsumerService, required

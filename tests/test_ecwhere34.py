@@ -53,3 +53,18 @@ def test_an_ec_signed_response_is_told_the_product_signs_saml_with_rsa_only(prod
 def test_a_strong_ec_signature_has_no_weak_algorithm_finding(product):
     res = analyze(_ec_signed(ISSUERS[product][0], "sha256"), NO_KEY)
     assert res.message.signatures[0].failure is None and not by_code(res, "signature-weak-algorithm")
+
+
+@pytest.mark.parametrize("product", ISSUERS)
+def test_the_fix_of_an_ec_signature_from_an_rsa_only_idp_names_rsa_sha256(product):
+    """'Configure the IdP to sign with ECDSA-SHA256' beside a clause saying the product has no ECDSA for
+    SAML contradicted itself: such a product's own signature is RSA, so its fix is RSA-SHA256."""
+    weak = by_code(analyze(_ec_signed(ISSUERS[product][0]), NO_KEY), "signature-weak-algorithm")
+    assert weak and all("ECDSA-SHA256" not in f.hint.split(". ")[0] and "RSA-SHA256" in f.hint for f in weak), \
+        [f.hint for f in weak]
+
+
+def test_the_fix_of_an_ec_signature_from_another_idp_names_ecdsa_sha256():
+    weak = by_code(analyze(_ec_signed("https://idp.example.org/saml2/idp"), NO_KEY), "signature-weak-algorithm")
+    assert weak and all(f.hint.startswith("Configure the IdP to sign with ECDSA-SHA256") for f in weak), \
+        [f.hint for f in weak]

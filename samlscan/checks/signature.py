@@ -5,8 +5,8 @@ import re
 
 from datetime import timedelta
 
-from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp
-from samlscan.codes import SIGNED_BY_ANOTHER_KEY_FIX, spec
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp, issuer_product
+from samlscan.codes import RSA_ONLY_SAML, SIGNED_BY_ANOTHER_KEY_FIX, spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
 from samlscan.sigverify import ENVELOPED, EXC_C14N, KEY_FAILURES, NO_CONFIGURED_KEY, SIGNED_BY_OTHER, WEAK_ALGORITHMS
@@ -653,7 +653,7 @@ def _weak_crypto_fixes(msg: SamlMessage, ctx: CheckContext) -> tuple[str | None,
     who = sender(msg.kind, msg.issuer, ctx.expect)
     if who == "idp":  # and where the IdP product the Issuer names sets its algorithm
         fix = spec("signature-weak-algorithm").fix
-        if strong and strong != "RSA-SHA256":
+        if strong and strong != "RSA-SHA256" and issuer_product(msg.issuer) not in RSA_ONLY_SAML:
             fix = f"Configure the IdP to sign with {strong} and digest with SHA-256."
         return in_idp(fix, "signature-weak-algorithm", msg.issuer), None, None
     signer = "the SP" if who == "sp" else f"the sender of this {msg.kind} (Issuer {msg.issuer or '-'})"
