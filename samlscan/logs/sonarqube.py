@@ -158,7 +158,7 @@ class SonarQubeParser:
         rest = _chain(first, lines)
         dumped = _Dumped() if dumped is None else dumped  # (java-saml's two dumps of one response)
         if first[1].lstrip().startswith("{"):
-            yield from json_events(rest, path, lambda obj, no: self._json_record(obj, no, path, dumped))
+            yield from json_events(rest, path, lambda obj, no: self._json_record(obj, no, path, tz, dumped))
         else:
             yield from self._text(rest, path, tz, dumped)
 
@@ -246,9 +246,13 @@ class SonarQubeParser:
 
     # --- JSON layout ------------------------------------------------------------------------
 
-    def _json_record(self, obj: dict, no: int, path: str, dumped: _Dumped) -> Iterator[Record]:
+    def _json_record(self, obj: dict, no: int, path: str, tz: tzinfo, dumped: _Dumped) -> Iterator[Record]:
         msg = str(obj.get("message") or "")
-        time, local = parse_iso(obj.get("date"))
+        # logback's JSON layout writes an offset; a 'date' without one is in the server's zone, as
+        # the text layout's: read in --timezone's zone for this log (UTC when none is given)
+        time, local = parse_iso(obj.get("date"), tz)
+        if local and (instant := from_epoch_ms(obj.get("instant"))) is not None:
+            time, local = instant, False  # (the epoch instant is UTC: it wins over a zone-less date)
         if time is None:
             time, local = from_epoch_ms(obj.get("instant")), False
         level = str(obj.get("severity") or obj.get("level") or "INFO").upper()
