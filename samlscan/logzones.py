@@ -15,6 +15,7 @@ hours in this note (`measured`), not in a second one.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 _MARK = " writes its log times without a zone, in "
@@ -134,11 +135,21 @@ def _window(msg) -> tuple[datetime | None, datetime | None]:
 def _flip(r) -> str | None:
     """What a time-window finding of a quoted message would be in another zone: the UTC offsets (in
     whole quarter hours, within _ZONES) of the log's zone in which its line time falls inside the
-    message's window. A line written at local time L in UTC+k was at L - k UTC; read as UTC it is L."""
-    if not any(f.code in _WINDOW for f in r.findings):
-        return None
-    start, end = _window(r.message)
+    message's window; for a message whose window holds but whose IssueInstant is too far from its line
+    time (a clock-skew finding alone), those in which it is within the skew the finding allowed.
+    A line written at local time L in UTC+k was at L - k UTC; read as UTC it is L."""
     at = r.message.captured_at
+    if any(f.code in _WINDOW for f in r.findings):
+        start, end = _window(r.message)
+        said = "it was within its window"
+    elif (skew := next((f for f in r.findings if f.code == _SKEW), None)) and r.message.issue_instant:
+        # checks.timing.check_clock_skew: -max(limit, 300) <= IssueInstant - time <= limit
+        limit = timedelta(seconds=_limit(skew))
+        start, end = r.message.issue_instant - limit, r.message.issue_instant + max(limit, timedelta(seconds=300))
+        end += timedelta(microseconds=1)  # (its bound is inclusive)
+        said = f"its IssueInstant was within the {limit.total_seconds():.0f} s of clock skew allowed"
+    else:
+        return None
     low, high = _ZONES
     if end is not None:  # at - k < end: k > at - end
         low = max(low, _ceil(at - end + timedelta(microseconds=1)))
@@ -151,7 +162,17 @@ def _flip(r) -> str | None:
     name = f"{m.kind} {m.id}" if m.id else m.kind
     where = f" ({m.source.ref})" if m.source.ref else ""
     log = m.source.input.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
-    return f"{name}{where} judged at {at:%H:%M:%S} read as UTC; if {log} is in {zones}, it was within its window"
+    return f"{name}{where} judged at {at:%H:%M:%S} read as UTC; if {log} is in {zones}, {said}"
+
+
+_SKEW = "clock-skew"
+_LIMIT = re.compile(r"\|offset\| <= (\d+) s")
+"""The skew a clock-skew finding allowed, as its `expected` says it (checks.timing.check_clock_skew)."""
+
+
+def _limit(f) -> int:
+    m = _LIMIT.fullmatch(f.expected or "")
+    return int(m.group(1)) if m else 300
 
 
 def _ceil(d: timedelta) -> timedelta:
