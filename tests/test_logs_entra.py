@@ -48,7 +48,7 @@ def test_portal_csv_loose_headers():
 
 
 def test_old_csv_locale_dates():
-    evs = events(records(DIR / "signins-old-locale.csv"))
+    evs = [e for e in events(records(DIR / "signins-old-locale.csv")) if e.outcome != "info"]  # (+ a note: 3/11?)
     assert [summary(e) for e in evs] == [
         (2, utc(2025, 3, 11, 8, 41, 3), "failure", "dev.user1@example.com", "198.51.100.23"),
         (3, utc(2025, 3, 11, 8, 45, 10), "success", "dev.user1@example.com", "198.51.100.23"),

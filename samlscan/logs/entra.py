@@ -7,8 +7,9 @@ raw_code is `AADSTS<errorCode>` when errorCode != 0 (the code the Entra error pa
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator
 
 from samlscan.logs._common import (
@@ -18,13 +19,14 @@ from samlscan.logs._common import (
     dig,
     json_events,
     json_or_none,
+    local_to_utc,
     malformed,
     parse_iso,
     peek,
     src,
     text_or_none,
 )
-from samlscan.logs.base import Record
+from samlscan.logs.base import TIMELINE_NOTE, Record
 from samlscan.model import LogEvent
 
 PRODUCT = "entra"
@@ -75,8 +77,10 @@ class EntraParser:
             yield from json_events(lines, path, lambda obj, no: _json_event(obj, no, path))
         else:
             # CSV rows, with line numbers; quoted fields may span lines (bounded by text_lines)
-            yield from csv_events(lines, path, _csv_columns, "an Entra sign-in CSV",
-                                  lambda row, cols, no: _csv_row(row, cols, path, no))
+            order = _DayOrder(path)
+            rows = csv_events(lines, path, _csv_columns, "an Entra sign-in CSV",
+                              lambda row, cols, no: _csv_row(row, cols, path, no, tz, order))
+            yield from order.settle(rows)
 
 
 def _norm(header: str) -> str:
@@ -96,11 +100,14 @@ def _csv_columns(cells: list[str]) -> dict[str, int] | None:
     """Column positions by field when `cells` are an Entra sign-in CSV header."""
     cols: dict[str, int] = {}
     for i, cell in enumerate(cells):
-        field = _HEADERS.get(_norm(cell))
+        field = _HEADERS.get(_norm(_HEADER_ZONE.sub("", cell)))
         if field and field not in cols:
             cols[field] = i
+            if field in ("time", "time_generated"):
+                cols[field + _ZONED] = _header_offset(cell, _norm(cell))
     if "time" not in cols and "time_generated" in cols:  # CreatedDateTime is the sign-in's own
         cols["time"] = cols["time_generated"]
+        cols["time" + _ZONED] = cols["time_generated" + _ZONED]
     if "time" in cols and ("request_id" in cols or "correlation_id" in cols) and \
             ("upn" in cols or "app" in cols):
         return cols
@@ -109,13 +116,19 @@ def _csv_columns(cells: list[str]) -> dict[str, int] | None:
     return None
 
 
-def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int) -> Iterator[Record]:
+def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int, tz: tzinfo,
+             order: "_DayOrder") -> Iterator[Record]:
     def get(field):
         i = cols.get(field)
         return text_or_none(row[i]) if i is not None and i < len(row) else None
 
-    stamp = get("time") or get("time_generated")  # a Sentinel row without CreatedDateTime
-    time = _csv_time(stamp)
+    column = "time" if get("time") else "time_generated"  # a Sentinel row without CreatedDateTime
+    stamp = get(column)
+    offset = cols.get(column + _ZONED, _NO_ZONE)
+    zone = tz if offset == _NO_ZONE else timezone(timedelta(minutes=offset))
+    day_first = order.day_first(stamp, no, zone)
+    time = _csv_time(stamp, zone, day_first)
+    local = offset == _NO_ZONE and time is not None and _zoneless(stamp)
     if time is None:
         yield malformed(path, no, f"unreadable sign-in date {stamp!r}")
         return
@@ -129,31 +142,133 @@ def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int) -> Iterat
     yield _make(no, path, time, error, reason, status,
                 user=get("upn") or get("signin_id") or get("display"), ip=get("ip"),
                 request_id=get("request_id"), correlation_id=get("correlation_id"),
-                app=get("app"))
+                app=get("app"), local_time=local)
 
 
-def _csv_time(text: str | None) -> datetime | None:
-    """ISO, or a locale date (portal CSV is UTC). d/m vs m/d: dotted dates and a first part over
-    12 are day first; otherwise the US order (m/d) of the English portal is assumed."""
+_ZONED = "@offset"
+"""cols[<time field> + _ZONED]: the UTC offset in minutes its header names, or _NO_ZONE."""
+_NO_ZONE = -(10 ** 6)
+_HEADER_ZONE = re.compile(r"\s*[(\[]\s*(?:UTC|GMT)\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?\s*[)\]]\s*$", re.I)
+"""A header's zone suffix: the portal's 'Date (UTC)', Log Analytics' 'TimeGenerated [UTC]',
+'Date (UTC+01:00)'."""
+_UTC_BY_NAME = ("createddatetime", "timegenerated")
+"""Columns named after a property that is UTC by definition (Graph signIn.createdDateTime; Log
+Analytics' TimeGenerated): a zone-less value in them is UTC too."""
+
+
+def _header_offset(cell: str, norm: str) -> int:
+    """The UTC offset (minutes) a time column's header names ('(UTC)', '[UTC]', '(UTC+01:00)'), 0
+    for a property that is UTC by definition, _NO_ZONE for a bare 'Date': read in --timezone's zone."""
+    m = _HEADER_ZONE.search(cell)
+    if m and m.group(1):
+        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        return -minutes if m.group(1) == "-" else minutes
+    if m or norm.startswith(_UTC_BY_NAME):
+        return 0
+    return _NO_ZONE
+
+
+def _zoneless(text: str | None) -> bool:
+    """A locale date (never zoned) or an ISO time without Z or offset."""
+    return bool(text) and (parse_iso(text)[0] is None or parse_iso(text, timezone.utc)[1])
+
+
+def _order_of(text: str | None) -> bool | None:
+    """Whether a locale date is day first (True), month first (False), or could be either (None):
+    dotted dates (de, fr...) are day first; a first part over 12 is a day, a second one too."""
+    m = _LOCALE_DATE.match(text or "")
+    if not m:
+        return None
+    if m.group(2) == "." or int(m.group(1)) > 12:
+        return True
+    return False if int(m.group(3)) > 12 else None
+
+
+class _DayOrder:
+    """The day/month order of one CSV's locale dates: the portal writes them in its user's language
+    ('11/30/2026, 9:15:02 AM' en-US, '30/11/2026 09:15:02' en-GB), the same for every row; one date
+    with a day over 12 settles it for the whole column. Rows read before it is settled are held
+    (`settle`) and re-dated once it is; a file that never settles it is read month first with a
+    12-hour clock (en-US) and day first with a 24-hour one, and a note says so."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.known: bool | None = None
+        self.ambiguous: str | None = None  # (the first date that could be read either way)
+        self.stamps: dict[str, tuple[str, tzinfo]] = {}  # line ref -> (date, its zone), of the rows held
+
+    def day_first(self, text: str | None, no: int, zone: tzinfo) -> bool | None:
+        m = _LOCALE_DATE.match(text or "")
+        if self.known is None and m and m.group(2) != ".":  # (dotted dates tell nothing of slashed ones)
+            self.known = _order_of(text)
+        if self.known is None and text:
+            self.stamps[f"line {no}"] = (text, zone)
+            if self.ambiguous is None and m and int(m.group(1)) != int(m.group(3)):
+                self.ambiguous = text.strip()
+        return self.known
+
+    def settle(self, records: Iterable[Record]) -> Iterator[Record]:
+        held: list = []
+        for rec in records:
+            if self.known is None:
+                held.append(rec)
+                continue
+            if held:
+                yield from self._redate(held)
+                held, self.stamps = [], {}
+            yield rec
+        if self.known is None and self.ambiguous is not None:
+            m = _LOCALE_DATE.match(self.ambiguous)
+            self.known = not m.group(9)  # (24-hour clock: en-GB, fr...; AM/PM: en-US)
+            yield from self._redate(held)
+            yield self._note(held)
+        else:
+            yield from held
+
+    def _redate(self, held: list) -> Iterator[Record]:
+        """The held rows with their ambiguous dates read in the settled order."""
+        for rec in held:
+            stamp, zone = self.stamps.get(rec.source.ref, (None, None)) if isinstance(rec, LogEvent) else (None, None)
+            if rec.time is not None and stamp and _LOCALE_DATE.match(stamp):
+                time = _csv_time(stamp, zone, self.known)
+                if time is not None:
+                    rec = dataclasses.replace(rec, time=time)
+            yield rec
+
+    def _note(self, held: list) -> LogEvent:
+        order, other = ("day/month", "month/day") if self.known else ("month/day", "day/month")
+        text = (f"{self.path}: its sign-in dates such as {self.ambiguous!r} read {order} (the portal writes "
+                f"them in its user's language; no date in the file has a day over 12 to tell); if it "
+                f"was {other}, its days and months are swapped")
+        return LogEvent(source=src(self.path, 1), time=None,
+                        product=PRODUCT, side="idp", outcome="info", text=text, raw_code=TIMELINE_NOTE)
+
+
+def _csv_time(text: str | None, zone: tzinfo | None = timezone.utc,
+              day_first: bool | None = None) -> datetime | None:
+    """ISO, or a locale date in `zone` (the portal CSV's 'Date (UTC)'). d/m vs m/d: `day_first`
+    when the file settled it (_DayOrder), else dotted dates and a first part over 12 are day first
+    and the rest month first (the English portal's order) until the file tells."""
     if not text or len(text.strip()) > MAX_TIME_TEXT:
         return None
-    time, _ = parse_iso(text)
+    time, _ = parse_iso(text, zone)
     if time is not None:
         return time
     m = _LOCALE_DATE.match(text)
     if not m:
         return None
     a, sep, b, y, h, mi, s, frac, ampm = m.groups()
-    day_first = sep == "." or int(a) > 12  # dotted dates (de, fr...) are always day first
-    month, day = (int(b), int(a)) if day_first and int(b) <= 12 else (int(a), int(b))
+    own = _order_of(text)  # (a date that tells its own order is read in it)
+    day_first = own if own is not None else bool(day_first)
+    month, day = (int(b), int(a)) if day_first else (int(a), int(b))
     hour = int(h)
     if ampm:
         hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
     try:
-        return datetime(int(y), month, day, hour, int(mi), int(s or 0),
-                        int((frac or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
+        naive = datetime(int(y), month, day, hour, int(mi), int(s or 0), int((frac or "0")[:6].ljust(6, "0")))
     except ValueError:
         return None
+    return local_to_utc(naive, zone)[0]
 
 
 def _json_cell(value) -> dict:
