@@ -30,6 +30,8 @@ _WHERE = {
     "simplesamlphp": ("SimpleSAMLphp", "its config's 'timezone', else PHP's date.timezone"),
     "adfs": ("this AD FS export (Event Viewer text or CSV)", "the Windows zone of the machine that exported it"),
     "google": ("this Google Admin export", "the admin's display zone when it was exported"),
+    "entra": ("this Entra ID sign-in CSV (a 'Date' column named without '(UTC)')",
+              "the zone of the tool that exported it (the Entra portal's own download says 'Date (UTC)')"),
     "authentik": ("authentik", "the container's TZ (UTC when unset)"),
     "goapps": ("this Go application (Gitea, Forgejo, Mattermost, Teleport)", "the process's TZ (a container's: UTC when unset)"),
     "sp-app": ("this application", "the JVM's user.timezone / TZ for Java (Spring, java-saml), the process's TZ "

@@ -104,6 +104,18 @@ def test_the_order_note_reaches_the_report(tmp_path, jobs):
         "months are swapped"], notes
 
 
+def test_a_bare_date_read_as_utc_unasked_gets_the_entra_zone_note(tmp_path):
+    log = tmp_path / "signins.csv"
+    log.write_text(_HEAD.replace("Date (UTC)", "Date") + _row("30/11/2026 09:15:02", "r1", "50105"))
+    said = [n for n in _scan_notes(str(log)) if n.startswith(f"{log}: ")]
+    assert said == [f"{log}: this Entra ID sign-in CSV (a 'Date' column named without '(UTC)') writes its log times "
+                    "without a zone, in the zone of the tool that exported it (the Entra portal's own download says "
+                    "'Date (UTC)'): read as UTC; if that is another zone, pass --timezone 'signins.csv=<its zone>'"], said
+    zoned = tmp_path / "zoned.csv"
+    zoned.write_text(_HEAD + _row("30/11/2026 09:15:02", "r1", "50105"))
+    assert not [n for n in _scan_notes(str(zoned)) if "without a zone" in n]
+
+
 # --- 2. clock-skew flips -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
