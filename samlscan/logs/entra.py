@@ -173,10 +173,10 @@ def _zoneless(text: str | None) -> bool:
     return bool(text) and (parse_iso(text)[0] is None or parse_iso(text, timezone.utc)[1])
 
 
-def _order_of(text: str | None) -> bool | None:
-    """Whether a locale date is day first (True), month first (False), or could be either (None):
-    dotted dates (de, fr...) are day first; a first part over 12 is a day, a second one too."""
-    m = _LOCALE_DATE.match(text or "")
+def _order_of(m: re.Match | None) -> bool | None:
+    """Whether a locale date (its _LOCALE_DATE match) is day first (True), month first (False), or
+    could be either (None): dotted dates (de, fr...) are day first; a first part over 12 is a day, a
+    second one too."""
     if not m:
         return None
     if m.group(2) == "." or int(m.group(1)) > 12:
@@ -198,9 +198,11 @@ class _DayOrder:
         self.stamps: dict[str, tuple[str, tzinfo]] = {}  # line ref -> (date, its zone), of the rows held
 
     def day_first(self, text: str | None, no: int, zone: tzinfo) -> bool | None:
+        if self.known is not None:
+            return self.known
         m = _LOCALE_DATE.match(text or "")
-        if self.known is None and m and m.group(2) != ".":  # (dotted dates tell nothing of slashed ones)
-            self.known = _order_of(text)
+        if m and m.group(2) != ".":  # (dotted dates tell nothing of slashed ones)
+            self.known = _order_of(m)
         if self.known is None and text:
             self.stamps[f"line {no}"] = (text, zone)
             if self.ambiguous is None and m and int(m.group(1)) != int(m.group(3)):
@@ -258,7 +260,7 @@ def _csv_time(text: str | None, zone: tzinfo | None = timezone.utc,
     if not m:
         return None
     a, sep, b, y, h, mi, s, frac, ampm = m.groups()
-    own = _order_of(text)  # (a date that tells its own order is read in it)
+    own = _order_of(m)  # (a date that tells its own order is read in it)
     day_first = own if own is not None else bool(day_first)
     month, day = (int(b), int(a)) if day_first else (int(a), int(b))
     hour = int(h)
