@@ -205,7 +205,7 @@ class _DayOrder:
             self.known = _order_of(m)
         if self.known is None and text:
             self.stamps[f"line {no}"] = (text, zone)
-            if self.ambiguous is None and m and int(m.group(1)) != int(m.group(3)):
+            if self.ambiguous is None and m and m.group(2) != "." and int(m.group(1)) != int(m.group(3)):
                 self.ambiguous = text.strip()
         return self.known
 
