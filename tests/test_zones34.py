@@ -99,7 +99,7 @@ def test_the_order_note_reaches_the_report(tmp_path, jobs):
     log.write_text(_HEAD + _row("11/5/2026, 1:00:00 PM", "r1", "50105"))
     notes = _scan_notes(str(log), jobs=jobs)
     assert [n for n in notes if "read month/day" in n] == [
-        f"{log}: its sign-in dates such as '11/5/2026, 1:00:00 PM' read month/day (the portal writes them in its "
+        f"{log.name}: its sign-in dates such as '11/5/2026, 1:00:00 PM' read month/day (the portal writes them in its "
         "user's language; no date in the file has a day over 12 to tell); if it was day/month, its days and "
         "months are swapped"], notes
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator
@@ -239,7 +240,8 @@ class _DayOrder:
 
     def _note(self, held: list) -> LogEvent:
         order, other = ("day/month", "month/day") if self.known else ("month/day", "day/month")
-        text = (f"{self.path}: its sign-in dates such as {self.ambiguous!r} read {order} (the portal writes "
+        name = os.path.basename(self.path.split("!")[-1])  # (its name: the same note for a copy of it)
+        text = (f"{name}: its sign-in dates such as {self.ambiguous!r} read {order} (the portal writes "
                 f"them in its user's language; no date in the file has a day over 12 to tell); if it "
                 f"was {other}, its days and months are swapped")
         return LogEvent(source=src(self.path, 1), time=None,
