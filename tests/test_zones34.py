@@ -180,3 +180,27 @@ def test_a_sonarqube_json_log_honours_its_timezone_in_a_scan(tmp_path, jobs):
                                     "--timezone", "web.log=Europe/Paris"])
     times = [a["time"] for a in json.loads(res.stdout)["attempts"]]
     assert times == ["2025-03-11T09:41:07Z"], res.stdout[-1500:]
+
+
+def _rows_then_broken(head: str, rows: list[str]):
+    """The CSV's lines, then a read that fails: what was yielded before it is what streamed."""
+    yield from enumerate([head.rstrip("\n"), *(r.rstrip("\n") for r in rows)], 1)
+    raise OSError("the rest of the file")
+
+
+def test_an_iso_dated_csv_streams_its_rows_unheld():
+    """The portal's current download writes ISO dates: no row waits for a day/month order (they were
+    all held to the file's end: a big export read whole into memory)."""
+    rows = [_row(f"2026-11-{d:02d}T09:15:02Z", f"r{d}") for d in range(1, 5)]
+    got = ENTRA.parse(_rows_then_broken(_HEAD, rows), "signins.csv", timezone.utc)
+    # (the CSV reader looks one line ahead for a quoted field going on: the last row waits for it)
+    assert [next(got).time for _ in range(3)] == [_utc(2026, 11, d, 9, 15, 2) for d in range(1, 4)]
+
+
+def test_ambiguous_rows_are_held_at_most_max_held(monkeypatch):
+    from samlscan.logs import entra
+    monkeypatch.setattr(entra, "MAX_HELD", 3)
+    rows = [_row(f"0{d}/11/2026 09:15:02", f"r{d}") for d in range(1, 5)]
+    got = ENTRA.parse(_rows_then_broken(_HEAD, rows), "signins.csv", timezone.utc)
+    first = [next(got) for _ in range(3)]  # (guessed day first at 3 rows: a 24-hour clock)
+    assert [e.time for e in first] == [_utc(2026, 11, d, 9, 15, 2) for d in range(1, 4)]

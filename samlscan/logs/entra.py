@@ -185,16 +185,23 @@ def _order_of(m: re.Match | None) -> bool | None:
     return False if int(m.group(3)) > 12 else None
 
 
+MAX_HELD = 20_000
+"""Rows of ambiguous dates held until a date tells the order (then the order their clock suggests is
+taken, and said): a locale-dated CSV is read in bounded memory."""
+
+
 class _DayOrder:
     """The day/month order of one CSV's locale dates: the portal writes them in its user's language
     ('11/30/2026, 9:15:02 AM' en-US, '30/11/2026 09:15:02' en-GB), the same for every row; one date
-    with a day over 12 settles it for the whole column. Rows read before it is settled are held
-    (`settle`) and re-dated once it is; a file that never settles it is read month first with a
-    12-hour clock (en-US) and day first with a 24-hour one, and a note says so."""
+    with a day over 12 settles it for the whole column. Rows from the first ambiguous date on are held
+    (`settle`, at most MAX_HELD) and re-dated once it is settled; ISO dates are never held. A file that
+    does not settle it in time is read month first with a 12-hour clock (en-US) and day first with a
+    24-hour one, and a note says so."""
 
     def __init__(self, path: str):
         self.path = path
         self.known: bool | None = None
+        self.guessed = self.ended = False  # (the order guessed: at the file's end, or MAX_HELD rows in)
         self.ambiguous: str | None = None  # (the first date that could be read either way)
         self.stamps: dict[str, tuple[str, tzinfo]] = {}  # line ref -> (date, its zone), of the rows held
 
@@ -202,31 +209,39 @@ class _DayOrder:
         if self.known is not None:
             return self.known
         m = _LOCALE_DATE.match(text or "")
-        if m and m.group(2) != ".":  # (dotted dates tell nothing of slashed ones)
-            self.known = _order_of(m)
-        if self.known is None and text:
+        if not m or m.group(2) == ".":  # (ISO needs no order; dotted dates tell nothing of slashed ones)
+            return None
+        self.known = _order_of(m)
+        if self.known is None:
             self.stamps[f"line {no}"] = (text, zone)
-            if self.ambiguous is None and m and m.group(2) != "." and int(m.group(1)) != int(m.group(3)):
+            if self.ambiguous is None and int(m.group(1)) != int(m.group(3)):
                 self.ambiguous = text.strip()
         return self.known
 
     def settle(self, records: Iterable[Record]) -> Iterator[Record]:
         held: list = []
         for rec in records:
-            if self.known is None:
+            if self.known is None and (held or rec.source.ref in self.stamps):
                 held.append(rec)
+                if len(held) >= MAX_HELD:
+                    self._guess()
+                    yield from self._redate(held)
+                    held, self.stamps = [], {}
                 continue
-            if held:
+            if held:  # (this row's date settled it)
                 yield from self._redate(held)
                 held, self.stamps = [], {}
             yield rec
-        if self.known is None and self.ambiguous is not None:
-            m = _LOCALE_DATE.match(self.ambiguous)
-            self.known = not m.group(9)  # (24-hour clock: en-GB, fr...; AM/PM: en-US)
-            yield from self._redate(held)
-            yield self._note(held)
-        else:
-            yield from held
+        if held and self.known is None and self.ambiguous is not None:
+            self.ended = True
+            self._guess()
+        yield from self._redate(held)
+        if self.guessed:
+            yield self._note()
+
+    def _guess(self) -> None:
+        m = _LOCALE_DATE.match(self.ambiguous or "")
+        self.known, self.guessed = not (m and m.group(9)), True  # (24-hour clock: en-GB, fr...; AM/PM: en-US)
 
     def _redate(self, held: list) -> Iterator[Record]:
         """The held rows with their ambiguous dates read in the settled order."""
@@ -238,11 +253,12 @@ class _DayOrder:
                     rec = dataclasses.replace(rec, time=time)
             yield rec
 
-    def _note(self, held: list) -> LogEvent:
+    def _note(self) -> LogEvent:
         order, other = ("day/month", "month/day") if self.known else ("month/day", "day/month")
         name = os.path.basename(self.path.split("!")[-1])  # (its name: the same note for a copy of it)
+        rows = "the file" if self.ended else f"its first {MAX_HELD:,} rows of such dates"
         text = (f"{name}: its sign-in dates such as {self.ambiguous!r} read {order} (the portal writes "
-                f"them in its user's language; no date in the file has a day over 12 to tell); if it "
+                f"them in its user's language; no date in {rows} has a day over 12 to tell); if it "
                 f"was {other}, its days and months are swapped")
         return LogEvent(source=src(self.path, 1), time=None,
                         product=PRODUCT, side="idp", outcome="info", text=text, raw_code=TIMELINE_NOTE)
