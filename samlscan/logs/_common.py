@@ -606,7 +606,10 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
                ) -> Iterator[Any]:
     """Run `convert(cells, cols, no)` over the data rows of a CSV whose header row
     `columns(cells)` reads (cols: what it returns, None for not its header). A header it does not
-    read ends the file with one Malformed 'not {what} header'; broken rows are Malformed."""
+    read ends the file with one Malformed 'not {what} header'; broken rows are Malformed, and so is
+    a damaged row before the header (logs.damaged: NULs a crash left, binary), not taken for it."""
+    from samlscan.logs import damaged
+
     cols = None
     for got in csv_rows(lines, path):
         if isinstance(got, Malformed):
@@ -614,6 +617,9 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
             continue
         no, row = got
         if cols is None:
+            if damaged("".join(row)):
+                yield malformed(path, no, f"a damaged line (NULs, control characters or binary) before {what} header")
+                continue
             cols = columns(row)
             if cols is None:
                 yield malformed(path, no, f"not {what} header")

@@ -17,19 +17,36 @@ The load balancer answered a request itself (the SP never saw it) when no target
 refused or timed out: error_reason says which), or no target at all (`target` `-`: a fixed
 response, a redirect, a WAF's 403). The requests are read as samlscan/logs/sqaccess.py reads any
 proxy's access line (sqaccess.logins).
+
+Two entries may run together on one line (a partial write cut short, then the next entry: S3's object
+is the load balancer's writes as they came): an entry's first fields (type, time, elb, client, target,
+the three processing times, the two status codes, the two byte counts and the request's opening quote,
+AWS's field list above) inside a line start another entry there (entries()); the piece before it is
+read as an entry of its own (malformed when a SAML path's entry is cut).
 """
 from __future__ import annotations
 
 import re
+from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
 from samlscan.logs._common import malformed, parse_iso
-from samlscan.logs.base import Malformed
+from samlscan.logs.base import Malformed, Record
 
 NAME = "aws-alb-access"
 _START = r'(?P<type>https?|h2|grpcs|wss?) (?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) (?=app/)'
 _ENTRY = re.compile(_START)
 """An entry's first fields (type, time, the load balancer's `app/`): a line that begins as one."""
+_INSIDE = re.compile(
+    r'(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z app/[^\s/]{1,64}/[0-9a-f]{1,32} '
+    r'\S{1,64} \S{1,64} -?[\d.]{1,20} -?[\d.]{1,20} -?[\d.]{1,20} (?:\d{3}|-) (?:\d{3}|-) (?:\d+|-) (?:\d+|-) "')
+"""An entry's fields up to its request's opening quote: where one starts inside a line (a User-Agent
+holds no unescaped quote, so one spelled out in a User-Agent ends there and is no start)."""
+MAX_PIECES = 16
+"""Entries one line is split into at most (the rest stays in the last): a hostile line of repeated starts
+costs as much as 16 entries."""
+MAX_LOOKS = 64
+"""Places inside one line looked at for a start at most (a 1 MB line of 'h2 2026-..Z app/' costs 64 looks)."""
 _LINE = re.compile(
     rf'^{_START}'
     r'(?P<elb>app/[^\s/]{1,64}/[0-9a-f]{1,32}) (?P<client>\S{1,64}) (?P<target>\S{1,64}) '
@@ -72,6 +89,25 @@ def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | 
                                   m["status"], _why(m), f"AWS ALB {m['elb']} ({m['type']} listener)")
 
 
+def pieces(line: str) -> list[str]:
+    """The entries run together on `line` (itself alone when it holds one: the common case is one
+    `Z app/` at the line's start, checked before any search)."""
+    first = line.find("Z app/")
+    if first < 0 or (line.find("Z app/", first + 1) < 0 and _ENTRY.match(line)):
+        return [line]
+    cuts = [0]
+    for looks, m in enumerate(_TYPE_AT.finditer(line, 1)):
+        if looks >= MAX_LOOKS or len(cuts) >= MAX_PIECES:
+            break
+        if _INSIDE.match(line, m.start()):
+            cuts.append(m.start())
+    return [line[a:b].rstrip() for a, b in zip(cuts, cuts[1:] + [len(line)])]
+
+
+_TYPE_AT = re.compile(r'(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT[\d:.]{1,24}Z app/')
+"""Where an entry may start inside a line (then checked against _INSIDE)."""
+
+
 class AwsAlbAccessParser(sqaccess.ProxyAccessParser):
     name = NAME
     empty_reason = "an AWS ALB access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
@@ -82,6 +118,9 @@ class AwsAlbAccessParser(sqaccess.ProxyAccessParser):
 
     def request(self, no: int, line: str, path: str, tz):
         return read(no, line, path)
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        return sqaccess.logins(lines, path, tz, lambda no, line: read(no, line, path), pieces)
 
 
 PARSER = AwsAlbAccessParser()

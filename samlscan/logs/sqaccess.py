@@ -278,18 +278,20 @@ class SonarQubeAccessParser:
         return logins(lines, path, tz, _read)
 
 
-def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int, str], _Request | None]
-           ) -> Iterator[Record]:
+def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int, str], _Request | None],
+           split: Callable[[str], list[str]] | None = None) -> Iterator[Record]:
     """The login starts and callback outcomes of an access log whose lines `read` turns into
     requests (None: no SAML-path request; any layout: samlscan/logs/iislog.py's too), and any SAML
-    value in a line's URL."""
+    value in a line's URL. `split`: the entries a line holds when a layout can tell entries run
+    together on one line (samlscan/logs/awsalb.py's pieces), each read on its own."""
     def requests() -> Iterator:
-        for no, line in text_lines(lines):
-            if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
-                yield from embedded_records(path, no, line, _line_time(line, tz))
-            r = read(no, line)
-            if r is not None:
-                yield r
+        for no, whole in text_lines(lines):
+            for line in split(whole) if split is not None else (whole,):
+                if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
+                    yield from embedded_records(path, no, line, _line_time(line, tz))
+                r = read(no, line)
+                if r is not None:
+                    yield r
 
     return decide(requests(), path)
 
