@@ -19,7 +19,7 @@ from functools import cache
 from typing import Iterator
 
 from samlscan.logs import CHUNK_CHARS
-from samlscan.logs._common import MAX_ENVELOPE, MAX_RECORD, NOT_PARSED, Element, Resume, Suspend
+from samlscan.logs._common import MAX_ENVELOPE, MAX_RECORD, NOT_PARSED, Element, Resume, Suspend, damage_only
 
 READERS = frozenset(("okta", "entra", "google", "auth0", "authentik", "jumpcloud", "duo", "cloudtrail", "forgerock",
                      "onelogin"))
@@ -163,6 +163,10 @@ def ranges(path: str, size: int, arr: JsonArray, split: int) -> list[tuple[int, 
             if pos >= len(data):
                 return None  # unterminated: read whole
             if data[pos] != 0x7B:  # '{'
+                eol = data.find(b"\n", pos)
+                if eol >= 0 and damage_only(data[pos:eol].decode("utf-8", "replace")):
+                    pos = eol  # a damaged line between elements (element_lines hands it to the scanner)
+                    continue
                 break  # the array's end (or something else: the last range reads it raw)
             m = _element_re(bytes).match(data, pos)
             if m is None:
@@ -209,7 +213,15 @@ def element_lines(fh, start: int, end: int, size: int, arr: JsonArray, counter: 
                 continue
             break
         if text[reader.pos] != "{":
-            break
+            eol = text.find("\n", reader.pos)
+            if eol < 0 and reader.more(ELEMENT_MAX):
+                continue
+            if eol < 0 or not damage_only(text[reader.pos:eol]):
+                break
+            # a damaged line between elements (NULs a crash left): the scanner counts it, the elements go on
+            yield from _raw(text[reader.pos:eol], no, (reader.pos - reader.line_start) % CHUNK_CHARS)
+            reader.pos = eol
+            continue
         got = _element(reader)
         if got is None:
             break

@@ -309,6 +309,9 @@ class _JsonScanner:
             if stripped[0] not in "[{":
                 yield no, None, "not JSON: " + stripped[:60]
                 return
+        elif self.elem is None and not self.in_string and self.stack[-1] == "[" and damage_only(chunk):
+            yield no, None, "a damaged line (NULs, control characters or binary) between the array's records"
+            return  # (it holds no bracket or quote: the scan's state is as it was)
         elem_from = 0 if self.elem is not None else -1
         top_from = 0 if self.top is not None else -1
         for m in _JSON_TOKEN.finditer(chunk):
@@ -411,6 +414,14 @@ class _JsonScanner:
         if self.stack or self.in_string:
             yield from self._flush_pending()
             yield (self.elem_line or self.top_line or no), None, "unterminated JSON at end of file"
+
+
+def damage_only(text: str) -> bool:
+    """Damage (logs.damaged: NULs a crash left, binary) and nothing of JSON's structure (no bracket,
+    quote or backslash): a line a reader passes over with the scan's state unchanged."""
+    from samlscan.logs import damaged
+
+    return damaged(text) and _JSON_TOKEN.search(text) is None
 
 
 def _mark_line(starts: list[tuple[int, int, int]], offset: int, no: int, column: int) -> None:

@@ -60,7 +60,7 @@ from samlscan.logs._common import (
     parse_iso,
 )
 from samlscan.logs.base import LogParser, Malformed, Record
-from samlscan.logs import journalexport, loki
+from samlscan.logs import damaged, journalexport, loki
 from samlscan.logs.coloured import reader_of
 from samlscan.model import LogEvent, Source
 
@@ -995,15 +995,19 @@ class _Records:
                 if got is not None:  # else a platform message ({"lastrow":true}), not a record
                     yield no, got[0], got[1], _part(obj) or _loki_part(obj) or _host_part(_host_of(obj))
             return
-        header = True
+        width = 0  # the header's cells (0: not read yet)
         raw_col, time_col = self.cols or (0, None)
         for got in csv_rows(lines, path):
             if isinstance(got, Malformed):
                 yield got
                 continue
             no, row = got
-            if header:
-                header = False
+            if len(row) != width and damaged("".join(row)):  # (a damaged log line in a row's cell is the log's)
+                yield Malformed(Source(path, f"line {no}"), "a damaged line (NULs, control characters or binary) "
+                                f"{'in' if width else 'before the header of'} the CSV export, not a row of it")
+                continue
+            if not width:
+                width = len(row)
                 continue
             if raw_col < len(row) and row[raw_col].strip():
                 host = row[self.host_col] if self.host_col is not None and self.host_col < len(row) else None
