@@ -20,14 +20,18 @@ upstream refuses or fails, 504 when it times out, 503 when no upstream is availa
 (modules/caddyhttp/reverseproxy), statuses SonarQube never answers a callback with: those are
 Caddy's own answer (the SP never saw it). The requests are read as samlscan/logs/sqaccess.py reads
 any proxy's access line (sqaccess.logins).
+Two JSON entries may run together on one line (a write cut short, then the next entry): zap's JSON
+encoder starts every entry `{"level":`, a text no entry holds inside (a string's quotes are escaped),
+so a line that is no JSON is split there (pieces), the cut entry malformed.
 """
 from __future__ import annotations
 
 import re
+from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
 from samlscan.logs._common import from_epoch, json_or_none, malformed, parse_iso
-from samlscan.logs.base import Malformed
+from samlscan.logs.base import Malformed, Record
 
 NAME = "caddy-access"
 _MARK = '"http.log.access'
@@ -93,6 +97,24 @@ def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | 
                                   why, f"Caddy (logger {row.get('logger')}{tls})")
 
 
+_START = '{"level":'
+"""How zap's JSON encoder starts an entry (the level key first: Caddy's encoder config)."""
+MAX_PIECES = 16
+"""Entries one line is split into at most (the rest stays in the last): a hostile line of repeated starts."""
+
+
+def pieces(line: str) -> list[str]:
+    """The JSON entries run together on `line` (itself when it holds one or is JSON)."""
+    at = line.find(_START, 1)
+    if at < 0 or json_or_none(line) is not None:
+        return [line]
+    cuts = [0]
+    while at >= 0 and len(cuts) < MAX_PIECES:
+        cuts.append(at)
+        at = line.find(_START, at + 1)
+    return [line[a:b] for a, b in zip(cuts, cuts[1:] + [len(line)])]
+
+
 class CaddyAccessParser(sqaccess.ProxyAccessParser):
     name = NAME
     empty_reason = "a Caddy access log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
@@ -107,6 +129,9 @@ class CaddyAccessParser(sqaccess.ProxyAccessParser):
 
     def request(self, no: int, line: str, path: str, tz):
         return read(no, line, path)
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        return sqaccess.logins(lines, path, tz, lambda no, line: read(no, line, path), pieces)
 
 
 PARSER = CaddyAccessParser()
