@@ -247,7 +247,7 @@ class _DayOrder:
         """The held rows with their ambiguous dates read in the settled order."""
         for rec in held:
             stamp, zone = self.stamps.get(rec.source.ref, (None, None)) if isinstance(rec, LogEvent) else (None, None)
-            if rec.time is not None and stamp and _LOCALE_DATE.match(stamp):
+            if stamp and rec.time is not None and _LOCALE_DATE.match(stamp):  # (a Malformed row has no stamp)
                 time = _csv_time(stamp, zone, self.known)
                 if time is not None:
                     rec = dataclasses.replace(rec, time=time)
