@@ -15,7 +15,6 @@ hours in this note (`measured`), not in a second one.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 _MARK = " writes its log times without a zone, in "
@@ -168,13 +167,14 @@ def _flip(r) -> str | None:
 
 
 _SKEW = "clock-skew"
-_LIMIT = re.compile(r"\|offset\| <= (\d+) s")
-"""The skew a clock-skew finding allowed, as its `expected` says it (checks.timing.check_clock_skew)."""
 
 
 def _limit(f) -> int:
-    m = _LIMIT.fullmatch(f.expected or "")
-    return int(m.group(1)) if m else 300
+    """The skew a clock-skew finding allowed (checks.timing.check_clock_skew)."""
+    from samlscan.checks.timing import skew_allowed
+
+    allowed = skew_allowed(f.expected)
+    return 300 if allowed is None else allowed
 
 
 def _ceil(d: timedelta) -> timedelta:

@@ -181,6 +181,18 @@ def check_session(msg: SamlMessage, ctx: CheckContext):
                       hint=OLD_MESSAGE_HINT if old else None, side=OLD_MESSAGE_SIDE if old else None)
 
 
+SKEW_EXPECTED = "|offset| <= {} s"
+"""A clock-skew finding's `expected`: the skew allowed (skew_allowed reads it back)."""
+
+
+def skew_allowed(expected: str | None) -> int | None:
+    """The seconds of skew a clock-skew finding's `expected` (SKEW_EXPECTED) allowed."""
+    head, _, tail = SKEW_EXPECTED.partition("{}")
+    text = expected or ""
+    digits = text[len(head):len(text) - len(tail)] if text.startswith(head) and text.endswith(tail) else ""
+    return int(digits) if digits.isdigit() else None
+
+
 def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
     """Offset between the IdP's IssueInstant and the capture time (only meaningful for a real
     capture time or --at; never against the IssueInstant itself)."""
@@ -196,7 +208,7 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "clock-skew",
                           f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
                           f"before the capture time {fmt_time(ctx.at)} ({ctx.at_source}): {OLD_MESSAGE}",
-                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s", hint=OLD_MESSAGE_HINT,
+                          expected=SKEW_EXPECTED.format(limit), actual=f"{offset:+.0f} s", hint=OLD_MESSAGE_HINT,
                           side=OLD_MESSAGE_SIDE)
             return
         if offset > STALE_SECONDS:  # nor does one run days ahead: the evaluation time is wrong
@@ -204,7 +216,7 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "clock-skew",
                           f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
                           f"after the capture time {fmt_time(ctx.at)} ({ctx.at_source}): {why}",
-                          expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s", hint=hint)
+                          expected=SKEW_EXPECTED.format(limit), actual=f"{offset:+.0f} s", hint=hint)
             return
         verdicts = "; ".join(f"{name} ({skew} s) {'accepts' if abs(offset) <= skew else 'rejects'}"
                              for name, skew in STACK_SKEWS)
@@ -212,7 +224,7 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
                       f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
                       f"{direction} the capture time {fmt_time(ctx.at)} ({ctx.at_source}). "
                       f"Measured offset {offset:+.0f} s: {verdicts}",
-                      expected=f"|offset| <= {limit} s", actual=f"{offset:+.0f} s")
+                      expected=SKEW_EXPECTED.format(limit), actual=f"{offset:+.0f} s")
 
 
 def check_time_format(msg: SamlMessage, ctx: CheckContext):
