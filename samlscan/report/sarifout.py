@@ -17,17 +17,22 @@ from samlscan import __version__
 from samlscan.codes import WHO_ACTS, all_specs
 from samlscan.model import Finding, Severity
 from samlscan.report.document import attempt_dict, summary
-from samlscan.report.regions import message_regions
+from samlscan.report.regions import LINE_REF, Places, inflated
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "samlscanFinding/v1"
 # SARIF 3.27.10 result.level: error, warning, note (none is for results that are not problems)
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_LINE_REF = re.compile(r"^line (\d+)$")
 # GitHub code scanning ranks a rule tagged 'security' by its properties' "security-severity" (a
 # CVSS-like score: 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low); without one its alerts have no
 # security severity to sort and filter by. The score follows the code's own severity.
 SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
+MAX_RESULTS = 25_000
+"""GitHub code scanning rejects a run of more results ('SARIF results exceed hard limit': results per
+run 25,000; of those it shows the top 5,000, prioritized by severity). Beyond it the results kept
+are the most severe, in the scan's order, and a notification says how many were left out. (Each
+result has one location and at most one related location: far below the 1,000 locations a result
+may have.)"""
 
 
 def _quoted(path: str) -> str:
@@ -129,25 +134,20 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red, regi
         return None
     loc: dict = {}
     ref = f.source.ref
-    line = _LINE_REF.match(ref) if ref else None
     member = "!" in f.source.input  # inside an archive: the location is the archive file
-    if member:
-        line = None  # a line of the member, not of the archive
     if uri is not None:
         physical: dict = {"artifactLocation": {"uri": uri}}
         if artifact_index is not None:
             physical["artifactLocation"]["index"] = artifact_index
-        if line and int(line.group(1)) >= 1:
-            physical["region"] = {"startLine": int(line.group(1))}
-        elif region and not member:
+        if region:
             physical["region"] = dict(region)
         loc["physicalLocation"] = physical
     logical = []
     if member:
         logical.append({"name": red(f.source.input.split("!", 1)[1]), "fullyQualifiedName": red(f.source.input),
                         "kind": "resource"})
-    if ref and not line:
-        # a HAR entry, a SAML-tracer request, a form or a parameter: no line to point at
+    if ref and (region is None or not LINE_REF.match(ref)):
+        # a HAR entry, a SAML-tracer request, a form or a parameter; a line of a member's text
         logical.append({"name": red(ref), "fullyQualifiedName": red(f"{f.source.input}#{ref}"),
                         "kind": "resource"})
     if f.message_ref:
@@ -159,10 +159,28 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red, regi
     return loc or None
 
 
+def _inner_line(f: Finding, texts: dict, red) -> list[dict] | None:
+    """A log line of a file read out of an archive or a compressor: the line of that text, named as
+    its nested artifact (SARIF 3.24.3 parentIndex), as a related location. The result's own location
+    stays the file that exists (GitHub code scanning reads a relative uri as a path in the
+    repository: a member's name is none)."""
+    line = LINE_REF.match(f.source.ref) if f.source and f.source.ref else None
+    nested = texts.get(f.source.input) if line and int(line[1]) >= 1 else None
+    if nested is None:
+        return None
+    index, uri = nested
+    outer, sep, inner = f.source.input.rpartition("!")
+    where = f"{red(inner)} in {red(os.path.basename(outer))}" if sep else f"{red(os.path.basename(inner))}, inflated"
+    return [{"id": 0, "physicalLocation": {"artifactLocation": {"uri": uri, "index": index},
+                                           "region": {"startLine": int(line[1])}},
+             "message": {"text": f"line {line[1]} of {where}"}}]
+
+
 def _result(f: Finding, uris: dict, shown: dict, artifacts: dict, index: dict, seen: dict, red,
-            regions: dict) -> dict:
+            places: Places, texts: dict) -> dict:
     """`uris`: each input's URI, the finding's identity; `shown`: the URI written (redacted);
-    `regions`: where a message read from a file's own text starts (report.regions)."""
+    `places`: where its evidence is in its file's own text (report.regions); `texts`: the nested
+    artifact (index, uri) of each input read out of an archive or a compressor."""
     path = f.source.input if f.source else None
     uri = uris.get(path)
     occurrence = seen.setdefault((f.code, uri, f.message_ref), 0)
@@ -171,10 +189,13 @@ def _result(f: Finding, uris: dict, shown: dict, artifacts: dict, index: dict, s
               "message": {"text": _message_text(f, red)}}
     if f.code in index:
         result["ruleIndex"] = index[f.code]
-    region = regions.get((path, f.source.ref, f.message_ref)) if f.source else None
-    location = _location(f, shown.get(path), artifacts.get(path.split("!", 1)[0] if path else path), red, region)
+    location = _location(f, shown.get(path), artifacts.get(path.split("!", 1)[0] if path else path), red,
+                         places.region(f))
     if location:
         result["locations"] = [location]
+        related = _inner_line(f, texts, red)
+        if related:
+            result["relatedLocations"] = related
     result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, uri or path or "", occurrence)}
     props = {"severity": f.severity.value, "input": red(path), "ref": red(f.source.ref if f.source else None),
              "message": f.message_ref, "expected": red(f.expected), "actual": red(f.actual),
@@ -183,10 +204,12 @@ def _result(f: Finding, uris: dict, shown: dict, artifacts: dict, index: dict, s
     return result
 
 
-def _artifacts(report, shown: dict, red) -> tuple[list, dict]:
+def _artifacts(report, shown: dict, red) -> tuple[list, dict, dict]:
     """One artifact per input; an archive member ('a.zip!dir/x.log') is nested in its archive
-    (SARIF 3.24.3 parentIndex, its uri the path inside the archive): no file of that name exists."""
-    out, index = [], {}
+    (SARIF 3.24.3 parentIndex, its uri the path inside the archive): no file of that name exists.
+    A compressed file's inflated text is nested in it too, named as `gzip -d` names it ('web.log'
+    in 'web.log.gz'). Also {input: (index, uri)} of the nested artifact whose lines its refs count."""
+    out, index, texts = [], {}, {}
     for i in sorted(report.inputs, key=lambda i: i.path.count("!")):  # archives before members
         if i.path == "-" or i.path in index:
             continue
@@ -199,7 +222,32 @@ def _artifacts(report, shown: dict, red) -> tuple[list, dict]:
                      "roles": ["analysisTarget"]}
         index[i.path] = len(out)
         out.append({**entry, "properties": {k: v for k, v in props.items() if v is not None}})
-    return out, index
+        if not inflated(i.kind):
+            if sep and parent in index:
+                texts[i.path] = (index[i.path], entry["location"]["uri"])
+            continue
+        name = _inflated_name(member if sep else os.path.basename(i.path), i.kind)
+        if name is not None and not sep:
+            texts[i.path] = (len(out), _quoted(red(name)))
+            out.append({"location": {"uri": texts[i.path][1]}, "parentIndex": index[i.path],
+                        "roles": ["analysisTarget"]})
+    return out, index, texts
+
+
+def _inflated_name(name: str, kind: str) -> str | None:
+    """What a compressor's inflated text is called: the file's name without its suffix ('web.log.gz'
+    -> 'web.log'); None for an Office document's text or a name with no suffix to drop."""
+    from samlscan.archives import OPENERS  # (imported only when a compressed file was read)
+
+    stem, dot, _ = name.rpartition(".")
+    return stem if kind.partition(":")[0] in OPENERS and dot and stem else None
+
+
+def _most_severe(results: list[dict]) -> tuple[list[dict], int]:
+    """The MAX_RESULTS most severe results, in their order, and how many were left out."""
+    rank = {"error": 0, "warning": 1, "note": 2, "none": 3}
+    kept = sorted(sorted(range(len(results)), key=lambda i: rank[results[i]["level"]])[:MAX_RESULTS])
+    return [results[i] for i in kept], len(results) - len(kept)
 
 
 def _notifications(report, red) -> list[dict]:
@@ -222,11 +270,16 @@ def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
     # --redact: a file name holds what the files do (a ticket's 'jane.doe@corp.com-10.1.2.3.har');
     # the fingerprints keep the input's own URI, stable with and without --redact
     shown = {p: artifact_uri(red(p.split("!", 1)[0]), cwd) for p in uris}
-    artifacts, art_index = _artifacts(report, shown, red)
-    index, seen, regions = _rule_index(), {}, message_regions(report)
-    results = [_result(f, uris, shown, art_index, index, seen, red, regions) for f in report.reported_findings()]
+    artifacts, art_index, texts = _artifacts(report, shown, red)
+    index, seen, places = _rule_index(), {}, Places(report)
+    results = [_result(f, uris, shown, art_index, index, seen, red, places, texts) for f in report.reported_findings()]
     invocation = {"executionSuccessful": True}
     notes = _notifications(report, red)
+    if len(results) > MAX_RESULTS:
+        results, left = _most_severe(results)
+        notes.append({"level": "warning", "message": {"text": (
+            f"{left} less severe result(s) left out: GitHub code scanning takes at most {MAX_RESULTS} results "
+            "a run (--format json lists every finding)")}})
     if notes:
         invocation["toolExecutionNotifications"] = notes
     attempts = [attempt_dict(a) for a in report.attempts]
