@@ -220,3 +220,16 @@ def test_results_past_githubs_limit_keep_the_most_severe(monkeypatch):
     assert len(errors) >= 3 and kept == errors[:3]
     notes = [n["message"]["text"] for n in cut["runs"][0]["invocations"][0]["toolExecutionNotifications"]]
     assert any(t.startswith(f"{len(every) - 3} less severe result(s) left out") for t in notes)
+
+
+@pytest.mark.parametrize("shape", ["bare list", "log object"])
+def test_an_entry_is_found_in_every_har_shape(tmp_path, shape):
+    """A dump of log.entries alone ([...]) or of the log object ({"entries": [...]}): the entry's
+    '{' is counted in that shape's array (inputs.har.writer.entries_path), not in a 'log.entries'."""
+    entries = json.loads((ROOT / "fixtures" / "captures" / "sanitized-redacted.har").read_text())["log"]["entries"]
+    har = tmp_path / "dump.har"
+    har.write_text(json.dumps(entries if shape == "bare list" else {"entries": entries}, indent=1))
+    found = [r for r in _results(_log([har]), "input-redacted", har.name) if "ref" in r["properties"]]
+    assert found
+    for r in found:
+        assert _entry_at(har, _where(r)["region"]) == entries[int(r["properties"]["ref"].split()[1])]

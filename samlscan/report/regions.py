@@ -151,7 +151,8 @@ def _item_starts(path: str, wanted: set[tuple[str, int]]) -> dict[tuple[str, int
     try:
         with open(path, "rb") as fh:
             if word == "entry":
-                where, number = entries_path(fh.read(1 << 16)) or ("log", "entries"), 0
+                where, number = entries_path(fh.read(1 << 16)), 0
+                where = ("log", "entries") if where is None else where  # (() is a bare list's, as harfile reads)
             else:
                 where, number = ("requests",), 1
             fh.seek(0)
@@ -190,9 +191,14 @@ class Places:
         self._wanted: dict[str, set] = {}
         # a finding of an item that names no message (a step of the capture, a sanitized value, a
         # response's cookies): where the item starts, found in one pass a file
+        json_text: dict[str, bool] = {}
         for f in report.reported_findings():
             m = self._item(f)
-            if m and self.as_is(f.source.input) and _json_text(f.source.input):
+            if m is None or not self.as_is(f.source.input):
+                continue
+            if f.source.input not in json_text:
+                json_text[f.source.input] = _json_text(f.source.input)
+            if json_text[f.source.input]:
                 self._wanted.setdefault(f.source.input, set()).add(m)
 
     def as_is(self, path: str) -> bool:
