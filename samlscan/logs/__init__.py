@@ -124,12 +124,13 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
     samlscan/logs/wrapped.py) is read by a wrapping parser around the reader of its inner text:
     a clear wrapper (syslog header, `_raw`, `_source`, ...) before the product readers, a record
     with just a `message` and a time after them (a product's own JSON log has those too)."""
-    from samlscan.logs import wrapped
+    from samlscan.logs import lokiexport, wrapped
 
     inner = _detect_inner if len(head) >= HEAD_CHARS // 2 else detect  # (a whole small file: nothing late)
     if looks_like_syslog(head):  # a forwarded log: only its inner text decides
         return wrapped.unwrap(head, inner, True, _depth)
-    parser = wrapped.unwrap(head, inner, True, _depth)
+    parser = (lokiexport.unwrap(head, inner, _depth, lokiexport.FIRST) or wrapped.unwrap(head, inner, True, _depth)
+              or lokiexport.unwrap(head, inner, _depth, lokiexport.REVERSED))
     if parser is not None:
         return parser
     last = []
@@ -139,7 +140,7 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
             continue
         if _sniffs(parser, head):
             return wrapped.syslog_file_of(head, parser, inner, _depth) or parser
-    parser = wrapped.unwrap(head, inner, False, _depth)
+    parser = wrapped.unwrap(head, inner, False, _depth) or lokiexport.unwrap(head, inner, _depth, lokiexport.LATE)
     if parser is not None:
         return parser
     return next((p for p in last if _sniffs(p, head)), None)

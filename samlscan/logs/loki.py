@@ -21,9 +21,22 @@ project's search tool):
   zone>\\t<entry>`, dateTimeFormat defaultWithMS); and as JSON (features/logs/utils.ts
   logRowsToReadableJson, `JSON.stringify` of the rows): `[{"line":..,"timestamp":"<epoch ns>",
   "date":"<ISO>","fields":{..labels}},..]` (`date` since Grafana 11). Explore lists the newest first.
+
+Read by samlscan/logs/lokiexport.py (shapes wrapped.Enveloped does not tell by itself):
+
+* `logcli query --output=default --no-labels` (default.go DefaultOutput.FormatAndPrintln,
+  `if o.options.NoLabels`): `<ts.Format(time.RFC3339)> <strings.TrimSpace(line)>` (BARE);
+* `--output=raw` without `--forward` (raw.go): the lines alone, newest first (newest_first);
+* Explore's Inspect > Data > Download CSV (inspector/utils/download.ts downloadDataFrameAsCsv, `toCSV`
+  of packages/grafana-data/src/utils/csv.ts): a header of the frame's field names, each quoted, then a
+  row a line (`\r\n`), a value quoted when it holds '"', a newline or the delimiter; Loki's logs frame
+  has the fields `labels` (JSON), `Time`, `Line`, `tsNs` (epoch ns), `id` (csv_columns);
+* logcli's jsonl and Explore's .txt again: a jsonl record past the JSON scanner's bound is read up to
+  the text line bound, and a .txt whose common labels name no host is said to mix them (common_host).
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterable, Iterator
 
@@ -37,6 +50,13 @@ LOGCLI = re.compile(rf"({_RFC3339}) ({_LABELS}) *(.*)", re.S)
 GRAFANA = re.compile(r"(\d{10,16})\t(\d{4}-\d\d-\d\dT[^\t]{1,40})\t(.*)|"
                      r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\t(.*)", re.S)
 """A row of Grafana's 'Download logs' .txt: `<epoch ms>\\t<ISO>\\t<entry>` (or the older local time)."""
+BARE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)) (.*)", re.S)
+"""A line of `logcli --output=default --no-labels`: time.RFC3339 (never a fraction), the line."""
+LINE_TIME = re.compile(r"(?<!\d)(\d{4})[-./](\d\d)[-./](\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?!\d)")
+"""A date and time in the first characters of a log line (ISO, log4j's `yyyy-MM-dd HH:mm:ss,SSS`,
+SonarQube's `yyyy.MM.dd HH:mm:ss`): the order of a raw export's lines."""
+TIME_WITHIN = 100
+"""Characters of a raw line searched for its time (a level or a thread name before it)."""
 _META = re.compile(r"[^\t:\n]{1,200}: .*")
 """A meta line before Grafana's rows ('Common labels: {...}', 'Line limit: "..."')."""
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)="((?:[^"\\]|\\.)*)"')
@@ -90,6 +110,61 @@ def text_kind(head: str) -> str | None:
     return None
 
 
+def _rows(head: str) -> list[str]:
+    """The head's non-empty lines (the last dropped when the head may have cut it)."""
+    lines = head.split("\n")[:HEAD_META + 50]
+    if len(head) >= 1024 and len(lines) > 1:
+        lines = lines[:-1]
+    return [ln.rstrip("\r") for ln in lines if ln.strip()]
+
+
+def is_bare(head: str) -> bool:
+    """The head is `logcli --no-labels` output: its first line and three in four a BARE row (a
+    Promtail multiline entry's next lines are not), none a labelled one."""
+    rows = _rows(head)
+    hits = sum(1 for r in rows if BARE.fullmatch(r))
+    return (len(rows) >= 2 and BARE.fullmatch(rows[0]) is not None and hits * 4 >= len(rows) * 3
+            and not any(LOGCLI.fullmatch(r) for r in rows))
+
+
+def line_time(text: str) -> str | None:
+    """The ISO form of the time a raw line starts with (near its start), or None (a next line)."""
+    m = LINE_TIME.search(text[:TIME_WITHIN])
+    if m is None:
+        return None
+    frac = f".{m[7]}" if m[7] else ""
+    return f"{m[1]}-{m[2]}-{m[3]}T{m[4]}:{m[5]}:{m[6]}{frac}"
+
+
+def newest_first(head: str) -> bool:
+    """The head's lines are a log listed newest first (logcli --output=raw's default, backward): its
+    timed lines mostly go back in time, two steps back at least."""
+    times = [t for r in _rows(head) if (t := line_time(r)) is not None]
+    back = sum(b < a for a, b in zip(times, times[1:]))
+    return back >= 2 and back > sum(b > a for a, b in zip(times, times[1:]))
+
+
+def csv_columns(cells: list[str]) -> dict[str, int] | None:
+    """The columns of Loki's logs frame in Grafana's CSV (`Line`, `Time`, and `labels` or `tsNs`), or
+    None for another header."""
+    names = [c.strip().lstrip("\ufeff").strip('"') for c in cells]
+    cols = {n: names.index(n) for n in ("labels", "Time", "Line", "tsNs", "id") if n in names}
+    return cols if {"Line", "Time"} <= set(cols) and ({"labels", "tsNs"} & set(cols)) else None
+
+
+def common_host(meta: list[str]) -> str | None:
+    """The host Grafana's 'Common labels' meta line names (the pod all rows share), or None."""
+    for line in meta:
+        if line.startswith("Common labels: "):
+            try:
+                labels = json.loads(line[len("Common labels: "):])
+            except ValueError:
+                return None
+            got = stream_part(labels)
+            return got[0][1] if got else None
+    return None
+
+
 def entries(kind: str, lines: Iterable[tuple[int, str]], cap: int) -> Iterator[tuple[int, str, Any, Any]]:
     """(line, text, time, labels) of each entry of a text export; a line matching no row is the
     previous entry's next line (an entry holding a newline: Promtail's multiline stage), lines before
@@ -112,6 +187,9 @@ def _row(kind: str, text: str) -> tuple[str, Any, Any] | None:
     if kind == "logcli":
         m = LOGCLI.fullmatch(text)
         return (m[3], m[1], labels_of(m[2])) if m else None
+    if kind == "bare":
+        m = BARE.fullmatch(text)
+        return (m[2], m[1], None) if m else None
     m = GRAFANA.fullmatch(text)
     if m is None:
         return None

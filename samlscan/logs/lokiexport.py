@@ -1,0 +1,196 @@
+"""Grafana Loki's exports that wrapped._envelope does not tell by itself (their shapes in
+samlscan/logs/loki.py): logcli's raw output newest first, its default output with --no-labels,
+Grafana Explore's CSV download, logcli's jsonl with lines past the JSON scanner's bound, Explore's
+.txt of several pods. Each is read by wrapped.Enveloped (the inner text to its reader, newest-first
+entries put back in order by wrapped._in_order), with the records read here."""
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any, Iterable, Iterator
+
+from samlscan.logs import loki, wrapped
+from samlscan.logs._common import MAX_TEXT_LINE, csv_header_cells, csv_rows, text_lines, whole_lines
+from samlscan.logs.base import Malformed
+from samlscan.model import Source
+
+MAX_JSONL = MAX_TEXT_LINE + 64 * 1024
+"""Characters of one logcli jsonl record read at most: a line of the text line bound and its JSON
+(labels, time, escapes); a longer record is skipped, and said (bounded memory)."""
+HEAD_RECORDS = wrapped.HEAD_RECORDS
+
+
+class Records:
+    """The entries of one export (wrapped.Enveloped's records): (line, text, time, stream). Kinds:
+    "json" (logcli's jsonl, as wrapped names JSON lines), "grafana" (Explore's .txt, as wrapped names
+    it), "grafana-csv", "raw", "bare" (logcli --no-labels)."""
+
+    docker = False
+    strong = True
+
+    def __init__(self, kind: str, cols: dict[str, int] | None = None) -> None:
+        self.kind, self.cols = kind, cols
+
+    def read(self, lines: Iterable[tuple[int, str]], path: str) -> Iterator[tuple[int, str, Any, Any] | Malformed]:
+        size, said = 0, False
+        for got in _entries(self, lines, path):
+            if not said and not isinstance(got, Malformed):
+                size += len(got[1]) + 64
+                if size > wrapped.MAX_ORDERED:  # (wrapped._in_order then reads them as listed)
+                    said = True
+                    yield Malformed(Source(path, f"line {got[0]}"), (
+                        f"a newest-first export over {wrapped.MAX_ORDERED} characters: read as listed from "
+                        "its start, not put back in order (a record's lines may be read out of order)"))
+            yield got
+
+
+def _entries(rec: Records, lines: Iterable[tuple[int, str]], path: str) -> Iterator:
+    if rec.kind == "json":
+        yield from _jsonl(lines, path)
+    elif rec.kind == "grafana-csv":
+        yield from _csv(rec.cols or {}, lines, path)
+    elif rec.kind == "grafana":
+        yield from _grafana_txt(lines, path)
+    elif rec.kind == "raw":
+        for no, text in text_lines(lines):
+            if text.strip():
+                yield no, text.rstrip("\r"), loki.line_time(text), None
+    else:  # "bare"
+        for no, text, when, _ in loki.entries("bare", lines, MAX_TEXT_LINE):
+            yield no, text, when, None
+
+
+def _jsonl(lines: Iterable[tuple[int, str]], path: str) -> Iterator:
+    """logcli --output=jsonl, one record a line, up to MAX_JSONL characters each (the JSON scanner
+    keeps 4 MiB of a top-level object: a java-saml dump of a huge response was dropped unsaid)."""
+    for no, text, cut in whole_lines(lines, MAX_JSONL):
+        if not text.strip():
+            continue
+        if cut:
+            yield Malformed(Source(path, f"line {no}"),
+                            f"a logcli record longer than {MAX_JSONL} characters: skipped")
+            continue
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            yield Malformed(Source(path, f"line {no}"), f"invalid JSON: {str(exc)[:200]}")
+            continue
+        got = loki.record_of(obj) if isinstance(obj, dict) else None
+        if got is None:
+            yield Malformed(Source(path, f"line {no}"), "not a logcli record (line, timestamp, labels)")
+            continue
+        yield no, got[0], got[1], loki.stream_part(got[2])
+
+
+def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str) -> Iterator:
+    """Grafana's CSV of Loki's logs frame: the line, its time (tsNs, else Time), its labels (JSON)."""
+    rows = csv_rows(lines, path, skip_prefix="sep=")  # (useExcelHeader's first line skipped)
+    for got in rows:  # up to the header row
+        if not isinstance(got, Malformed):
+            break
+        yield got
+    for got in rows:
+        if isinstance(got, Malformed):
+            yield got
+            continue
+        no, row = got
+        cell = {name: row[i] for name, i in cols.items() if i < len(row)}
+        line = cell.get("Line", "")
+        if not line.strip():
+            continue
+        ns = cell.get("tsNs", "")
+        when = ns if ns.isdigit() and len(ns) == 19 else cell.get("Time")
+        labels = _json_object(cell.get("labels", ""))
+        yield no, line, when, loki.stream_part(labels)
+
+
+def _json_object(text: str) -> dict | None:
+    try:
+        got = json.loads(text) if text[:1] == "{" else None
+    except (ValueError, RecursionError):
+        return None
+    return got if isinstance(got, dict) else None
+
+
+def _grafana_txt(lines: Iterable[tuple[int, str]], path: str) -> Iterator:
+    """Explore's Download logs (.txt): its rows carry no labels; when its common labels name no host,
+    the rows may be several pods' lines, read as one log: said, not guessed."""
+    meta: list[str] = []
+    rows = [False]
+
+    def watched():
+        for no, text in lines:
+            if not rows[0]:
+                rows[0] = loki.GRAFANA.fullmatch(text) is not None
+                if not rows[0] and len(meta) < loki.HEAD_META:
+                    meta.append(text)
+            yield no, text
+
+    first = True
+    for no, text, when, _ in loki.entries("grafana", watched(), MAX_TEXT_LINE):
+        if first and loki.common_host(meta) is None:
+            yield Malformed(Source(path, f"line {no}"), (
+                "Grafana's .txt download names no labels per line and its common labels name no pod or "
+                "host: the lines of several pods, if it holds them, are read as one log (download the "
+                ".json, whose rows carry their labels, to tell them apart)"))
+        first = False
+        yield no, text, when, None
+
+
+class Export(wrapped.Enveloped):
+    """wrapped.Enveloped over the records read here."""
+
+    def sniff(self, head: str) -> bool:
+        got = envelope(head, self.records.kind)
+        return got is not None and self.inner.sniff(got[1])
+
+
+def envelope(head: str, kind: str) -> tuple[Records, str] | None:
+    """(the records, the inner head) when `head` is an export of `kind`, else None."""
+    first = head.lstrip("\ufeff \t\r\n")
+    if kind == "json":
+        obj = _json_object(first.split("\n", 1)[0].strip())
+        if obj is None or loki.record_of(obj) is None or set(obj) - {"labels", "line", "timestamp"}:
+            return None
+    elif kind == "grafana":
+        if loki.text_kind(first) != "grafana":
+            return None
+    elif kind == "grafana-csv":
+        cells = csv_header_cells(first.split("\n", 2)[1 if first.startswith("sep=") else 0])
+        cols = loki.csv_columns(cells) if cells else None
+        if cols is None:
+            return None
+        rec = Records(kind, cols)
+    elif kind == "raw":
+        if not loki.newest_first(first):
+            return None
+    elif kind != "bare" or not loki.is_bare(first):
+        return None
+    rec = rec if kind == "grafana-csv" else Records(kind)
+    entries = (got for got in rec.read(enumerate(first.split("\n"), 1), "") if not isinstance(got, Malformed))
+    texts = [got[1] for got in itertools.islice(entries, HEAD_RECORDS)]
+    if not texts:
+        return None
+    if kind in ("raw", "bare") or (len(texts) > 1 and loki.newest_first("\n".join(texts))):
+        texts.reverse()  # (the inner reader sniffs the log in its order)
+    return rec, "\n".join(texts)
+
+
+FIRST = ("json", "grafana", "grafana-csv")
+"""Read before wrapped's exports (a shape of theirs read further here)."""
+REVERSED = ("raw",)
+"""Read when no wrapper claims the head, before the products' readers (which read it as it is)."""
+LATE = ("bare",)
+"""Read when no product reader claims the head as it is (an app's own RFC 3339 lines are its own)."""
+
+
+def unwrap(head: str, detect, depth: int, kinds: tuple[str, ...]) -> Export | None:
+    """The reader of an export of one of `kinds` whose inner text a reader recognises, or None."""
+    if depth >= wrapped.MAX_DEPTH:
+        return None
+    for kind in kinds:
+        got = envelope(head, kind)
+        if got is not None:
+            inner = wrapped._inner_reader(got[1], detect, depth + 1)
+            return Export(inner, got[0]) if inner is not None else None
+    return None
