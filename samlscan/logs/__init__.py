@@ -140,7 +140,7 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
             continue
         if _sniffs(parser, head):
             return wrapped.syslog_file_of(head, parser, inner, _depth) or parser
-    parser = wrapped.unwrap(head, inner, False, _depth) or lokiexport.unwrap(head, inner, _depth, lokiexport.LATE)
+    parser = lokiexport.unwrap(head, inner, _depth, lokiexport.LATE) or wrapped.unwrap(head, inner, False, _depth)
     if parser is not None:
         return parser
     return next((p for p in last if _sniffs(p, head)), None)

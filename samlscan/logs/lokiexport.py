@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+from datetime import tzinfo
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs import loki, wrapped
 from samlscan.logs._common import MAX_TEXT_LINE, csv_header_cells, csv_rows, text_lines, whole_lines
-from samlscan.logs.base import Malformed
-from samlscan.model import Source
+from samlscan.logs.base import TIMELINE_NOTE, Malformed, Record
+from samlscan.model import LogEvent, Source
 
 MAX_JSONL = MAX_TEXT_LINE + 64 * 1024
 """Characters of one logcli jsonl record read at most: a line of the text line bound and its JSON
@@ -30,6 +32,8 @@ class Records:
 
     def __init__(self, kind: str, cols: dict[str, int] | None = None) -> None:
         self.kind, self.cols = kind, cols
+        self.unsure: int | None = None
+        """The line of a Grafana .txt's first row when its lines' pods cannot be told apart (UNSURE)."""
 
     def read(self, lines: Iterable[tuple[int, str]], path: str) -> Iterator[tuple[int, str, Any, Any] | Malformed]:
         size, said = 0, False
@@ -50,7 +54,7 @@ def _entries(rec: Records, lines: Iterable[tuple[int, str]], path: str) -> Itera
     elif rec.kind == "grafana-csv":
         yield from _csv(rec.cols or {}, lines, path)
     elif rec.kind == "grafana":
-        yield from _grafana_txt(lines, path)
+        yield from _grafana_txt(rec, lines)
     elif rec.kind == "raw":
         for no, text in text_lines(lines):
             if text.strip():
@@ -112,7 +116,7 @@ def _json_object(text: str) -> dict | None:
     return got if isinstance(got, dict) else None
 
 
-def _grafana_txt(lines: Iterable[tuple[int, str]], path: str) -> Iterator:
+def _grafana_txt(rec: Records, lines: Iterable[tuple[int, str]]) -> Iterator:
     """Explore's Download logs (.txt): its rows carry no labels; when its common labels name no host,
     the rows may be several pods' lines, read as one log: said, not guessed."""
     meta: list[str] = []
@@ -129,12 +133,15 @@ def _grafana_txt(lines: Iterable[tuple[int, str]], path: str) -> Iterator:
     first = True
     for no, text, when, _ in loki.entries("grafana", watched(), MAX_TEXT_LINE):
         if first and loki.common_host(meta) is None:
-            yield Malformed(Source(path, f"line {no}"), (
-                "Grafana's .txt download names no labels per line and its common labels name no pod or "
-                "host: the lines of several pods, if it holds them, are read as one log (download the "
-                ".json, whose rows carry their labels, to tell them apart)"))
+            rec.unsure = no
         first = False
         yield no, text, when, None
+
+
+UNSURE = ("{path}: Grafana's .txt download names no labels per line and its common labels name no pod or "
+          "host: the lines of several pods, if it holds them, are read as one log (a message one pod dumped "
+          "over many lines may be cut by another's); download the .json, whose rows carry their labels")
+"""The note of a Grafana .txt that cannot tell its pods apart (said, not guessed)."""
 
 
 class Export(wrapped.Enveloped):
@@ -143,6 +150,17 @@ class Export(wrapped.Enveloped):
     def sniff(self, head: str) -> bool:
         got = envelope(head, self.records.kind)
         return got is not None and self.inner.sniff(got[1])
+
+    def parse(self, lines, path: str, tz: tzinfo) -> Iterator[Record]:
+        """The inner reader's records, then the note of an export whose pods cannot be told apart: a
+        line of the report's notes (logs.base.TIMELINE_NOTE), not a malformed line nobody reads."""
+        self.records.unsure, side = None, "sp"
+        for got in super().parse(lines, path, tz):
+            side = got.side if isinstance(got, LogEvent) else side
+            yield got
+        if self.records.unsure is not None:
+            yield LogEvent(Source(path, f"line {self.records.unsure}"), None, self.inner.name, side, "info",
+                           UNSURE.format(path=path), raw_code=TIMELINE_NOTE)
 
 
 def envelope(head: str, kind: str) -> tuple[Records, str] | None:
@@ -162,9 +180,9 @@ def envelope(head: str, kind: str) -> tuple[Records, str] | None:
             return None
         rec = Records(kind, cols)
     elif kind == "raw":
-        if not loki.newest_first(first):
+        if not loki.newest_first(first) or loki.is_bare(first):  # (--no-labels: its time is logcli's)
             return None
-    elif kind != "bare" or not loki.is_bare(first):
+    elif kind != "bare" or not loki.is_bare(first) or _syslog_file(first):
         return None
     rec = rec if kind == "grafana-csv" else Records(kind)
     entries = (got for got in rec.read(enumerate(first.split("\n"), 1), "") if not isinstance(got, Malformed))
@@ -176,12 +194,25 @@ def envelope(head: str, kind: str) -> tuple[Records, str] | None:
     return rec, "\n".join(texts)
 
 
+_SYSLOG_REST = re.compile(r"[A-Za-z][\w.-]{0,254} [\w./@-]{1,64}(?:\[\d{1,10}\])?: ")
+"""A syslog file's host and tag after its time (`web01 java[2231]: `): a host name, not a date."""
+
+
+def _syslog_file(head: str) -> bool:
+    """Every line of the head a syslog file's (rsyslog's RFC 3339 time, a host, a tag): its reader's
+    (wrapped.SYSLOG_FILE), not logcli's --no-labels (whose lines are an app's: SonarQube's own date
+    after logcli's time reads as a host and a tag '08:' there)."""
+    rows = [m[2] for line in head.split("\n")[:loki.HEAD_META] if (m := loki.BARE.fullmatch(line.rstrip("\r")))]
+    return bool(rows) and all(_SYSLOG_REST.match(r) for r in rows)
+
+
 FIRST = ("json", "grafana", "grafana-csv")
 """Read before wrapped's exports (a shape of theirs read further here)."""
 REVERSED = ("raw",)
 """Read when no wrapper claims the head, before the products' readers (which read it as it is)."""
 LATE = ("bare",)
-"""Read when no product reader claims the head as it is (an app's own RFC 3339 lines are its own)."""
+"""Read when no product reader claims the head as it is (an app's own RFC 3339 lines are its own),
+before a syslog file's (wrapped's weak pass)."""
 
 
 def unwrap(head: str, detect, depth: int, kinds: tuple[str, ...]) -> Export | None:
