@@ -110,9 +110,15 @@ def test_one_step_back_is_no_newest_first_log():
 
 def test_line_times_of_several_layouts():
     assert loki.line_time("2026.11.25 08:30:07 DEBUG web[x]") == "2026-11-25T08:30:07"
-    assert loki.line_time("[main] 2026-11-25 08:30:07,123 INFO x") == "2026-11-25T08:30:07.123"
+    assert loki.line_time("[2026-11-25 08:30:07,123] INFO x") == "2026-11-25T08:30:07.123"
     assert loki.line_time("\tat org.sonar.Foo(Foo.java:12)") is None
-    assert loki.line_time(" " * 200 + "2026-11-25 08:30:07") is None  # (only near the start)
+    assert loki.line_time('    "createdDateTime": "2026-02-03T10:11:22Z",') is None  # (at the start only)
+
+
+def test_a_pretty_json_export_newest_first_is_no_raw_log():
+    """Entra's sign-ins (tests/data/case15), newest first, pretty-printed: the JSON reader's, not reversed."""
+    head = _head(ROOT / "tests" / "data" / "case15" / "SignIns_2026-02-03.json")
+    assert loki.newest_first(head) is False and not isinstance(detect(head), lokiexport.Export)
 
 
 def test_bare_lines_are_logcli_no_labels_only():

@@ -52,11 +52,11 @@ GRAFANA = re.compile(r"(\d{10,16})\t(\d{4}-\d\d-\d\dT[^\t]{1,40})\t(.*)|"
 """A row of Grafana's 'Download logs' .txt: `<epoch ms>\\t<ISO>\\t<entry>` (or the older local time)."""
 BARE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)) (.*)", re.S)
 """A line of `logcli --output=default --no-labels`: time.RFC3339 (never a fraction), the line."""
-LINE_TIME = re.compile(r"(?<!\d)(\d{4})[-./](\d\d)[-./](\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?!\d)")
-"""A date and time in the first characters of a log line (ISO, log4j's `yyyy-MM-dd HH:mm:ss,SSS`,
-SonarQube's `yyyy.MM.dd HH:mm:ss`): the order of a raw export's lines."""
-TIME_WITHIN = 100
-"""Characters of a raw line searched for its time (a level or a thread name before it)."""
+LINE_TIME = re.compile(r"\[?(\d{4})[-./](\d\d)[-./](\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?!\d)")
+"""The date and time a log line starts with (ISO, log4j's `yyyy-MM-dd HH:mm:ss,SSS`, SonarQube's
+`yyyy.MM.dd HH:mm:ss`, in brackets or not): the order of a raw export's lines. At the start only: a
+pretty-printed JSON export's `"createdDateTime": "..."` lines are no log's (Entra's sign-ins, newest
+first, were read reversed)."""
 _META = re.compile(r"[^\t:\n]{1,200}: .*")
 """A meta line before Grafana's rows ('Common labels: {...}', 'Line limit: "..."')."""
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)="((?:[^"\\]|\\.)*)"')
@@ -128,8 +128,8 @@ def is_bare(head: str) -> bool:
 
 
 def line_time(text: str) -> str | None:
-    """The ISO form of the time a raw line starts with (near its start), or None (a next line)."""
-    m = LINE_TIME.search(text[:TIME_WITHIN])
+    """The ISO form of the time a raw line starts with, or None (a record's next line)."""
+    m = LINE_TIME.match(text)
     if m is None:
         return None
     frac = f".{m[7]}" if m[7] else ""
