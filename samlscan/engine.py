@@ -841,8 +841,16 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
         bad = [_problem_finding(InputProblem(Source(path), "input-not-saml", why))]
     reason = None if status == "scanned" else bad[0].message_text
     res = InputResult(path, status, kind=kind, reason=reason, messages=len(ok),
-                      events=len(got.events) + got.info_events, malformed_lines=got.malformed)
+                      events=_lines_read(got.events) + got.info_events, malformed_lines=got.malformed)
     return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows), frozenset(got.people))
+
+
+def _lines_read(events) -> int:
+    """The events read from the input's records: a note its reader wrote of the whole file (Entra's
+    day/month order, a TIMELINE_NOTE with no time) is none of them (a 2-row CSV said 3 events)."""
+    from samlscan.logs.base import TIMELINE_NOTE
+
+    return sum(1 for e in events if not (e.raw_code == TIMELINE_NOTE and e.time is None))
 
 
 def failed_input(path: str, code: str, detail: str, fix: str | None = None) -> FileResult:

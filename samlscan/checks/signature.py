@@ -246,17 +246,24 @@ def _signed_paths(verified: list[SignatureInfo]) -> str:
 
 def _reformatted(msg: SamlMessage, sig: SignatureInfo):
     if sig.failure in SIGNED_BY_OTHER:
+        # the whitespace is only half of it: the key is the failure, and this note must not say
+        # 'nothing to fix' beside it (its signature-cert-mismatch finding says which key and what to do)
         signer = (f"the IdP metadata's certificate {sig.published_signer.subject}" if sig.published_signer else
-                  "a key its KeyInfo carries, not a configured one")
+                  "a key its KeyInfo carries")
+        said = "signature-cert-mismatch" if sig.failure == "cert-mismatch" else "signature-invalid"
+        hint = (f"The whitespace is not what fails the login, the key is: this message's {said} finding says "
+                "which key signed it and what to do.")
         if msg.printed:
             return finding(msg, "xml-reformatted-by-log",
-                           f"the {_where(sig)} fails on the log's copy but verifies with {signer} once whitespace "
-                           "and line breaks are normalised: the log printed the message re-indented or on one "
-                           "line (the key is said on its own)")
+                           f"the {_where(sig)} fails on the log's copy; once whitespace and line breaks are "
+                           f"normalised it verifies, but only with {signer}: the log printed the message "
+                           "re-indented or on one line, and the key that signed it is not the one the SP holds",
+                           hint=hint)
         return finding(msg, "xml-reformatted",
-                       f"the {_where(sig)} fails on the bytes as given but verifies with {signer} once "
-                       "whitespace and line breaks are normalised: the XML was pretty-printed or re-wrapped "
-                       "after signing (the key is said on its own)")
+                       f"the {_where(sig)} fails on the bytes as given; once whitespace and line breaks are "
+                       f"normalised it verifies, but only with {signer}: the XML was pretty-printed or "
+                       "re-wrapped after signing, and the key that signed it is not the one the SP holds",
+                       hint=hint)
     if msg.printed:  # the logger's whitespace, not what travelled: the copy's signature holds
         return finding(msg, "xml-reformatted-by-log",
                        f"the {_where(sig)} fails on the log's copy but verifies once whitespace and line "

@@ -1,0 +1,49 @@
+"""A support engineer's review of session 34's changes (brief review34): what a user read that was
+unclear, contradictory or miscounted, each fixed where it is said. Each test fails on the code
+before its fix."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from test_reindented_other_signer import NEW, _reindented, _signed  # noqa: E402
+from test_external_shapes import analyze, by_code  # noqa: E402
+
+from samlscan.cli import main  # noqa: E402
+
+_ENTRA_HEAD = "Date (UTC),Request ID,User,Username,Application,IP address,Status,Sign-in error code,Failure reason\n"
+
+
+def _entra_row(date: str, rid: str, code: str) -> str:
+    status = "Success" if code == "0" else "Failure"
+    return f'"{date}",{rid},Alice,alice@contoso.com,SonarQube,203.0.113.5,{status},{code},\n'
+
+
+# --- a re-indented copy signed by another key (case 28's erin) ------------------------------------
+
+def test_the_reindented_note_of_a_copy_signed_by_another_key_does_not_say_nothing_to_fix():
+    """erin's login failed for the key; the whitespace note beside it said 'Nothing to fix for the
+    login' and, garbled, 'verifies with a key its KeyInfo carries, not a configured one once
+    whitespace ... (the key is said on its own)'."""
+    res = analyze(_reindented(_signed(NEW, "review34-other")))
+    assert by_code(res, "signature-cert-mismatch")
+    (note,) = by_code(res, "xml-reformatted")
+    assert "Nothing to fix" not in note.hint and "signature-cert-mismatch" in note.hint, note.hint
+    assert "once whitespace and line breaks are normalised it verifies, but only with a key its KeyInfo " \
+           "carries" in note.message_text, note.message_text
+    assert "said on its own" not in note.message_text
+
+
+# --- counts: a reader's own note is no log event ---------------------------------------------------
+
+def test_the_entra_day_month_note_is_not_counted_as_a_log_event(tmp_path):
+    """A 2-row Entra CSV whose dates leave the order open said '3 log event(s)': its note counted."""
+    log = tmp_path / "signins.csv"
+    log.write_text(_ENTRA_HEAD + _entra_row("11/5/2026, 1:00:00 PM", "r1", "50105")
+                   + _entra_row("11/6/2026, 1:00:00 PM", "r2", "0"))
+    res = CliRunner().invoke(main, ["scan", str(log), "--jobs", "1", "--fail-on", "never"])
+    assert "read month/day" in res.stdout  # (the note is still said)
+    assert "; 0 message(s), 2 log event(s), 2 attempt(s);" in res.stderr, res.stderr
