@@ -548,7 +548,8 @@ def _merge_parts(path: str, parts: list[tuple[int, FileResult, int]]) -> FileRes
     reason = None if status == "scanned" else (
         first.reason if status == "skipped" else finds[0].message_text if finds else "nothing found")
     inp = InputResult(path, status, kind=first.kind, reason=reason, messages=n_ok, events=n_events,
-                      malformed_lines=sum(p[1].input.malformed_lines for p in parts))
+                      malformed_lines=sum(p[1].input.malformed_lines for p in parts),
+                      malformed_first=next((p[1].input.malformed_first for p in parts if p[1].input.malformed_first), None))
     return FileResult(inp, tuple(msgs), tuple(finds), tuple(evs), people=frozenset().union(*(p[1].people for p in parts)))
 
 
@@ -718,6 +719,9 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     if unmatched:
         report = replace(report, notes=report.notes + tuple(
             f"--timezone '{glob}=...' names no input: its logs were read in the default zone" for glob in unmatched))
+    unread = tuple(_unread_note(i) for i in report.inputs if i.status == "scanned" and i.malformed_lines)
+    if unread:
+        report = replace(report, notes=report.notes + unread)
     zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages)  # (read as UTC unasked)
     if zoneless:
         report = replace(report, notes=report.notes + zoneless)
@@ -734,6 +738,17 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
             by_zone.setdefault(zoned[e.source.input], []).append(e)
     notes = tuple(n for zone, events in by_zone.items() if (n := dst_note(events, zone)))
     return replace(report, notes=report.notes + notes) if notes else report
+
+
+def _unread_note(inp) -> str:
+    """What a scanned log left out: the records of it that could not be read (a damaged line, an entry
+    cut short), counted and the first placed, since a login on one is missing from the report (the
+    JSON's malformed_lines said how many, and no format said where)."""
+    n = inp.malformed_lines
+    first = f" (the first, {inp.malformed_first})" if inp.malformed_first else ""
+    return (f"{inp.path}: {n} record(s) could not be read and are left out{first}; the rest of it was read. "
+            "A login written on such a line is missing from this report: if one is expected there, mend the "
+            "line or export the log again")
 
 
 def _is_capture(path: str) -> bool:

@@ -841,8 +841,16 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
         bad = [_problem_finding(InputProblem(Source(path), "input-not-saml", why))]
     reason = None if status == "scanned" else bad[0].message_text
     res = InputResult(path, status, kind=kind, reason=reason, messages=len(ok),
-                      events=_lines_read(got.events) + got.info_events, malformed_lines=got.malformed)
+                      events=_lines_read(got.events) + got.info_events, malformed_lines=got.malformed,
+                      malformed_first=_where_unread(got.first_malformed) if got.malformed else None)
     return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows), frozenset(got.people))
+
+
+def _where_unread(rec) -> str | None:
+    """'line 6: <why>' of a Malformed record (None without one)."""
+    if rec is None:
+        return None
+    return f"{rec.source.ref}: {rec.reason}" if rec.source.ref else rec.reason
 
 
 def _lines_read(events) -> int:

@@ -359,6 +359,9 @@ class InputResult:
     messages: int = 0
     events: int = 0
     malformed_lines: int = 0
+    malformed_first: str | None = None
+    """The first record of it that could not be read, where and why ('line 6: a damaged line ...'):
+    what the run's note of its unread lines names."""
 
 
 @dataclass(frozen=True, slots=True)

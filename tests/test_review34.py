@@ -47,3 +47,28 @@ def test_the_entra_day_month_note_is_not_counted_as_a_log_event(tmp_path):
     res = CliRunner().invoke(main, ["scan", str(log), "--jobs", "1", "--fail-on", "never"])
     assert "read month/day" in res.stdout  # (the note is still said)
     assert "; 0 message(s), 2 log event(s), 2 attempt(s);" in res.stderr, res.stderr
+
+
+# --- a damaged line of an export: said where, not only counted in the JSON ---------------------
+
+NUL_LINE = "\x00" * 64
+
+
+def test_a_damaged_line_of_an_export_is_said_where_in_the_report(tmp_path):
+    """The JSON's malformed_lines counted it; no format said a line was left out, or where."""
+    log = tmp_path / "signins.csv"
+    log.write_text(_ENTRA_HEAD + _entra_row("2026-11-05T13:00:00Z", "r1", "50105") + NUL_LINE + "\n"
+                   + _entra_row("2026-11-06T13:00:00Z", "r2", "0"))
+    for jobs in ("1", "2"):
+        res = CliRunner().invoke(main, ["scan", str(log), "--jobs", jobs, "--fail-on", "never"])
+        assert f"note: {log}: 1 record(s) could not be read and are left out (the first, line 3: a damaged " \
+               "line (NULs, control characters or binary) in an Entra sign-in CSV, not a row of it); the rest " \
+               "of it was read." in res.stdout, res.stdout
+        assert "unreadable sign-in date" not in res.stdout
+
+
+def test_a_clean_log_gets_no_unread_note(tmp_path):
+    log = tmp_path / "signins.csv"
+    log.write_text(_ENTRA_HEAD + _entra_row("2026-11-05T13:00:00Z", "r1", "50105"))
+    res = CliRunner().invoke(main, ["scan", str(log), "--jobs", "1", "--fail-on", "never"])
+    assert "could not be read" not in res.stdout and "user-not-assigned" in res.stdout

@@ -636,6 +636,10 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
                 yield malformed(path, no, f"not {what} header")
                 return
             continue
+        if len(row) == 1 and damaged(row[0]):  # (a row of one cell: no comma in it; an Entra row said
+            # 'unreadable sign-in date None' of it)
+            yield malformed(path, no, f"a damaged line (NULs, control characters or binary) in {what}, not a row of it")
+            continue
         yield from convert(row, cols, no)
 
 
