@@ -548,6 +548,8 @@ IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", 
              "oracle-oam": "Oracle Access Manager", "forgerock": "ForgeRock AM", "wso2": "WSO2 Identity Server",
              "cloudflare": "Cloudflare Access", "spid": "SPID", "cas": "Apereo CAS"}
 """How the catalog's fixes name each IdP product in a clause of its own ('Okta: the app's ...')."""
+_IDP_NAME_SET = frozenset(IDP_NAMES.values())
+
 
 
 def idp_part(fix: str, product: str | None) -> str | None:
@@ -556,6 +558,29 @@ def idp_part(fix: str, product: str | None) -> str | None:
     name = IDP_NAMES.get(product or "")
     found = re.search(rf"(?:^|[(;]\s*){re.escape(name)}:\s*([^;()]+)", fix) if name else None
     return f"{name}: {found.group(1).strip()}" if found else None
+
+
+_IDP_EXAMPLES = re.compile(r" \(([^();:]+: [^();]+(?:; [^();:]+: [^();]+)+)\)")
+"""A parenthesised list of 'Product: what' clauses, two or more ('(AD FS: Set as Primary; Entra ID: ...)')."""
+
+
+def for_idp(fix: str, product: str | None) -> str:
+    """`fix` with each parenthesised list of IdP products' clauses narrowed to `product`'s, or left
+    out when it names other IdPs only: the attempt's IdP is known, and another's console is no place
+    to act (case 28's Apereo CAS was told AD FS's 'Set as Primary'). A list naming anything but IdPs
+    (proxies, SP libraries) is kept whole."""
+    name = IDP_NAMES.get(product or "")
+    if not name or " (" not in fix:
+        return fix
+
+    def narrowed(m: re.Match) -> str:
+        clauses = m.group(1).split("; ")
+        if not all(c.split(":", 1)[0] in _IDP_NAME_SET for c in clauses):
+            return m.group(0)
+        own = [c for c in clauses if c.split(":", 1)[0] == name]
+        return f" ({own[0]})" if own else ""
+
+    return _IDP_EXAMPLES.sub(narrowed, fix)
 
 
 def with_idp_part(fix: str, clauses: str, product: str | None) -> str:

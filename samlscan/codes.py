@@ -527,10 +527,13 @@ _SPECS = (
     _s("proxy-answered-callback", E, "cause",
        "The reverse proxy in front of the SP answered the SAML callback itself (no route to the SP, or its "
        "servers down or not answering): the SP never saw the IdP's POST.",
-       "Make the proxy reach the SP at the ACS URL at that time: its router for the SP's host and entrypoint must "
-       "exist and its service's servers must be up (Traefik: the router and service named in its access log; with "
-       "the Docker provider the router disappears while the container is stopped, restarting or unhealthy, so "
-       "logins during a restart get Traefik's 404 'page not found'; a 502 is the server refusing or down). A 504 "
+       # (product-neutral first: a case's proxy was an AWS ALB, and the fix began with Traefik's router)
+       "Make the proxy reach the SP at the ACS URL at that time: its route to the SP's host must exist and the "
+       "SP's servers behind it must be up; a 502 or 503 is the SP refusing or down (Traefik: the router and "
+       "service named in its access log; with the Docker provider the router disappears while the container is "
+       "stopped, restarting or unhealthy, so logins during a restart get Traefik's 404 'page not found'; AWS ALB: "
+       "the target group's targets, the SP, must be registered and healthy, its access log's error_reason says "
+       "why; nginx: the address in proxy_pass or its upstream block must be the SP's, running). A 504 "
        "is the SP answering slower than the proxy waits (AWS ALB's idle timeout, 60 s by default; nginx's "
        "proxy_read_timeout; HAProxy's timeout server): find in the SP's log why that request was slow, or raise "
        "the timeout. The IdP's response was not refused by the SP: log in again once the SP answers.", "network"),

@@ -72,3 +72,36 @@ def test_a_clean_log_gets_no_unread_note(tmp_path):
     log.write_text(_ENTRA_HEAD + _entra_row("2026-11-05T13:00:00Z", "r1", "50105"))
     res = CliRunner().invoke(main, ["scan", str(log), "--jobs", "1", "--fail-on", "never"])
     assert "could not be read" not in res.stdout and "user-not-assigned" in res.stdout
+
+
+# --- fixes that named the wrong product ---------------------------------------------------------
+
+def test_a_fix_names_the_attempts_idp_only_among_its_examples():
+    from samlscan.catalog import for_idp
+    fix = ("make the configured certificate the IdP's active signing certificate (AD FS: Set as Primary; "
+           "Entra ID: Make certificate active; Okta: activate it on the application); x is already right")
+    assert for_idp(fix, "cas") == "make the configured certificate the IdP's active signing certificate; " \
+                                  "x is already right"
+    assert for_idp(fix, "entra") == "make the configured certificate the IdP's active signing certificate " \
+                                    "(Entra ID: Make certificate active); x is already right"
+    assert for_idp(fix, None) == fix  # (no IdP known: every example stays)
+    proxies = "reach the SP (Traefik: its router; AWS ALB: its targets; nginx: proxy_pass)"
+    assert for_idp(proxies, "cas") == proxies  # (no IdP list: kept whole)
+
+
+def test_case28_erins_fix_names_no_other_idp_than_apereo_cas():
+    from case_util import ROOT, scan_case
+    doc = scan_case(ROOT / "tests" / "data" / "case28", "UTC", "--exclude", "truth.json", "--exclude", "*.md")
+    (erin,) = [a for a in doc["attempts"] if a["user"] == "erin"]
+    assert erin["root_cause"] == "signature-cert-mismatch"
+    assert "AD FS" not in erin["fix"] and "Okta" not in erin["fix"], erin["fix"]
+    assert erin["fix"].startswith("Make the configured certificate the IdP's active signing certificate")
+
+
+def test_the_proxy_answer_fix_leads_with_no_one_product():
+    """An AWS ALB's 504 (case 28's dave) was told first of Traefik's router and entrypoint."""
+    from samlscan.codes import SPECS
+    fix = SPECS["proxy-answered-callback"].fix
+    lead = fix.split(" (", 1)[0]
+    assert "Traefik" not in lead and "router" not in lead and "entrypoint" not in lead, lead
+    assert "AWS ALB: the target group's targets" in fix and "Traefik: the router and service" in fix

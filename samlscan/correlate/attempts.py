@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from samlscan.catalog import IDP_NAMES, placeholder_values, with_idp_part
+from samlscan.catalog import IDP_NAMES, for_idp, placeholder_values, with_idp_part
 from samlscan.checks.base import issuer_product
 from samlscan.checks.protocol import acs_path_apart
 from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX
@@ -267,6 +267,8 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
             # where the attempt's IdP takes it (Auth0's addon settings); not again after a catalog fix
             # said it (Duo's user_not_in_permitted_group: 'Duo: ...', its access setting twice)
             fix = with_idp_part(fix, IDP_WHERE[cause], named_idp)
+        if fix:  # (a fix's examples of several IdPs: the attempt's own, or none when it is another)
+            fix = for_idp(fix, named_idp)
         if decisive is not None:  # the line (or capture step) that names the cause, quoted
             notes = [f"{_where(decisive)}: {_quoted(decisive.text)}", *notes]
         if fix and not sonar and (judged or other_sp):  # another SP's settings, in its own words
