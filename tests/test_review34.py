@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
@@ -89,10 +90,14 @@ def test_a_fix_names_the_attempts_idp_only_among_its_examples():
     assert for_idp(proxies, "cas") == proxies  # (no IdP list: kept whole)
 
 
-def test_case28_erins_fix_names_no_other_idp_than_apereo_cas():
+@pytest.fixture(scope="module")
+def case28() -> dict:
     from case_util import ROOT, scan_case
-    doc = scan_case(ROOT / "tests" / "data" / "case28", "UTC", "--exclude", "truth.json", "--exclude", "*.md")
-    (erin,) = [a for a in doc["attempts"] if a["user"] == "erin"]
+    return scan_case(ROOT / "tests" / "data" / "case28", "UTC", "--exclude", "truth.json", "--exclude", "*.md")
+
+
+def test_case28_erins_fix_names_no_other_idp_than_apereo_cas(case28):
+    (erin,) = [a for a in case28["attempts"] if a["user"] == "erin"]
     assert erin["root_cause"] == "signature-cert-mismatch"
     assert "AD FS" not in erin["fix"] and "Okta" not in erin["fix"], erin["fix"]
     assert erin["fix"].startswith("Make the configured certificate the IdP's active signing certificate")
@@ -105,3 +110,15 @@ def test_the_proxy_answer_fix_leads_with_no_one_product():
     lead = fix.split(" (", 1)[0]
     assert "Traefik" not in lead and "router" not in lead and "entrypoint" not in lead, lead
     assert "AWS ALB: the target group's targets" in fix and "Traefik: the router and service" in fix
+
+
+def test_the_expired_certificate_that_signed_erins_response_is_not_to_be_configured_in_the_sp(case28):
+    """Beside the cert mismatch (the IdP signs with its old certificate, the SP holds the new one),
+    cert-expired said 'Renew the IdP signing certificate and configure the new one in the SP ... the
+    login still works there' of the KeyInfo certificate: the SP is right and the login failed."""
+    (erin,) = [m for m in case28["messages"] if any(f["code"] == "signature-cert-mismatch" for f in m["findings"])]
+    (expired,) = [f for f in erin["findings"] if f["code"] == "cert-expired"]
+    assert "(KeyInfo)" in expired["message_text"]
+    assert "configure the new one in the SP" not in expired["hint"] and "still works" not in expired["hint"]
+    assert "not one the SP holds" in expired["hint"], expired["hint"]
+

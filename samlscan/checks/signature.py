@@ -742,6 +742,11 @@ def check_weak_crypto(msg: SamlMessage, ctx: CheckContext):
                           expected=">= 2048 bits", actual=f"{bits} bits", hint=key_fix, side=side)
 
 
+_UNHELD_EXPIRED = ("This is the certificate the IdP signed with, not one the SP holds: the SP does not verify with "
+                   "it, so nothing in the SP is to renew. Make the IdP sign with its current certificate, the one "
+                   "the SP holds (the signature-cert-mismatch finding of this message says how).")
+
+
 def check_certificates(msg: SamlMessage, ctx: CheckContext):
     """Expiry of the configured certificates and of those that signed, at evaluation time; the
     start of those that signed (a configured one not yet valid is a rollover prepared ahead)."""
@@ -750,6 +755,11 @@ def check_certificates(msg: SamlMessage, ctx: CheckContext):
     yield from _signed_too_early(msg, ctx.at, ctx.at_source)
     window = timedelta(days=ctx.expect.expiry_window_days)
     seen = set()
+    # a certificate its KeyInfo carries that signed with a key the SP does not hold (cert-mismatch):
+    # the SP never verifies with it, so 'configure the new one in the SP' and 'the login still works'
+    # were wrong of it beside that failed login (case 28's erin)
+    unheld = {c.sha256 for s in msg.signatures if s.failure == "cert-mismatch" for c in s.embedded_certs} \
+        if ctx.expect.idp_certs else set()
     certs = [c.info for c in ctx.expect.idp_certs] + [s.matched_cert for s in msg.signatures if s.matched_cert]
     certs += [c for s in msg.signatures for c in s.embedded_certs]
     for c in certs:
@@ -760,7 +770,8 @@ def check_certificates(msg: SamlMessage, ctx: CheckContext):
             yield finding(msg, "cert-expired",
                           f"certificate {c.subject} ({c.origin}) expired {fmt_time(c.not_after)}, before "
                           f"{fmt_time(ctx.at)} ({ctx.at_source})",
-                          expected=f"valid at {fmt_time(ctx.at)}", actual=f"notAfter {fmt_time(c.not_after)}")
+                          expected=f"valid at {fmt_time(ctx.at)}", actual=f"notAfter {fmt_time(c.not_after)}",
+                          hint=_UNHELD_EXPIRED if c.sha256 in unheld else None)
         elif c.not_after <= ctx.at + window:
             days = (c.not_after - ctx.at).days
             yield finding(msg, "cert-expiring-soon",
