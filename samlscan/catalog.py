@@ -551,7 +551,6 @@ IDP_NAMES = {"google": "Google Workspace", "entra": "Entra ID", "okta": "Okta", 
 _IDP_NAME_SET = frozenset(IDP_NAMES.values())
 
 
-
 def idp_part(fix: str, product: str | None) -> str | None:
     """The clause of a fix naming several IdPs that says where in `product`'s console to act
     ('Google Workspace: the SAML app's Attribute mapping, ...'), None when it has none for it."""
@@ -564,6 +563,7 @@ _IDP_EXAMPLES = re.compile(r" \(([^();:]+: [^();]+(?:; [^();:]+: [^();]+)+)\)")
 """A parenthesised list of 'Product: what' clauses, two or more ('(AD FS: Set as Primary; Entra ID: ...)')."""
 
 
+@lru_cache(maxsize=1024)
 def for_idp(fix: str, product: str | None) -> str:
     """`fix` with each parenthesised list of IdP products' clauses narrowed to `product`'s, or left
     out when it names other IdPs only: the attempt's IdP is known, and another's console is no place
