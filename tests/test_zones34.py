@@ -101,7 +101,8 @@ def test_the_order_note_reaches_the_report(tmp_path, jobs):
     assert [n for n in notes if "read month/day" in n] == [
         f"{log.name}: its sign-in dates such as '11/5/2026, 1:00:00 PM' read month/day (the portal writes them in its "
         "user's language; no date in the file has a day over 12 to tell); if it was day/month, its days and "
-        "months are swapped"], notes
+        "months are swapped: download it again from the portal, whose 'Date (UTC)' column is ISO now, or check "
+        "a sign-in's date there"], notes
 
 
 def test_a_bare_date_read_as_utc_unasked_gets_the_entra_zone_note(tmp_path):

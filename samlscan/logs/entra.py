@@ -259,7 +259,8 @@ class _DayOrder:
         rows = "the file" if self.ended else f"its first {MAX_HELD:,} rows of such dates"
         text = (f"{name}: its sign-in dates such as {self.ambiguous!r} read {order} (the portal writes "
                 f"them in its user's language; no date in {rows} has a day over 12 to tell); if it "
-                f"was {other}, its days and months are swapped")
+                f"was {other}, its days and months are swapped: download it again from the portal, whose "
+                f"'Date (UTC)' column is ISO now, or check a sign-in's date there")
         return LogEvent(source=src(self.path, 1), time=None,
                         product=PRODUCT, side="idp", outcome="info", text=text, raw_code=TIMELINE_NOTE)
 
