@@ -145,6 +145,44 @@ class ErrorPage:
     user: str | None = None
 
 
+_SHOWN_TAG = re.compile(r"<[^<>]{0,2000}>")
+"""A tag on one line of a page's source (ended by the next '<': linear on a line of '<')."""
+
+
+def page_line(text: str, page: ErrorPage) -> int | None:
+    """The 1-based line of `text` that says the page's error (its text's first words on it, tags and
+    entities aside), else the line the page's text starts on: where a SARIF result of it points. None for
+    a page in a MIME document (its lines are those of an encoded part, not of the file)."""
+    if is_mime(text):
+        return None
+    words = " ".join(page.text.split()[:4])
+    start = None
+    for no, raw in enumerate(text.split("\n"), 1):  # (the reader's lines: no other line break counts)
+        shown = " ".join(html.unescape(_SHOWN_TAG.sub(" ", raw)).replace("\ufeff", " ").split())
+        if shown and start is None:
+            start = no
+        if words and words in shown:
+            return no
+    return start
+
+
+def page_place(path: str) -> int | None:
+    """The line of the error page saved at `path` that says its error (page_line), for a SARIF region of an
+    event whose ref names the page (page_ref): None when the file is no page of ours or cannot be read."""
+    from samlscan.textcodec import utf16_codec
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(PAGE_MAX + 1)
+    except OSError:
+        return None
+    text = data.decode(utf16_codec(data) or "utf-8", "replace").replace("\r\n", "\n")
+    if len(data) > PAGE_MAX:  # (as its reader, the page's lines within PAGE_MAX)
+        text = text[:text.rfind("\n", 0, PAGE_MAX) + 1]
+    page = read_page(text)
+    return None if page is None else page_line(text, page)
+
+
 def page_lines(text: str) -> list[str]:
     """The lines a browser shows of a page (HTML: tags and scripts dropped, entities decoded;
     plain text as it is), each with its spaces collapsed, empty ones dropped."""

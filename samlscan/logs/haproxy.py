@@ -28,14 +28,24 @@ I, D, K, U) and its second the phase before the server (R request, Q queue, C co
 so `SC--` (connection refused) and `sC--` (connect timeout), each a 503. `SH--`/`sH--` (no headers
 back in time) are the server's own failure after it had the request: an HTTP error like any other.
 The requests are read as samlscan/logs/sqaccess.py reads any proxy's access line (sqaccess.logins).
+
+Two lines may run together (a write cut short, then the next line, its syslog header and all): an entry
+starts at `client:port [accept_date] ` when the layout's fields follow it through the request's opening
+quote (pieces); a value holds no '"' of its own (HAProxy writes '"', '{', '|', '}' and control
+characters of a captured header as '#XX', and a quote in the request line so too: haproxy.c's
+hdr_encode_map and url_encode_map), so a start spelled out inside one never reaches that quote. The
+CLF layout's start is an access line's (sqaccess.combined_pieces). What is cut off is the first entry and
+the second's syslog header: the second reads by its own accept_date.
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Iterable, Iterator
 
 from samlscan.logs import sqaccess
 from samlscan.logs._common import local_to_utc
+from samlscan.logs.base import Record
 
 NAME = "haproxy-http"
 _LINE = re.compile(
@@ -55,6 +65,9 @@ _CLF = re.compile(
     r'(?:"?-?\d{1,10}"? ){5}"?(?P<ts>[A-Za-z-]{4})"?(?: |$)')
 """`option httplog clf`: its client, date (with zone), request, status, frontend, backend, server and
 termination state (the rest, counters and captures, read past)."""
+_INSIDE = re.compile(_LINE.pattern[1:])
+_AT = re.compile(r"(?P<host>[^\s\[]{1,64}):\d{1,5} \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?:\.\d{1,6})?\] ")
+"""Where an httplog entry may start inside a line (then matched as _LINE's fields through the request's quote)."""
 _BEFORE_SERVER = ("SsPRIDKU", "RQCT")
 """Termination state characters (8.5): who ended the session, and in which phase (before a server had it)."""
 _NO_SERVER = "<NOSRV>"
@@ -98,6 +111,20 @@ def read(no: int, line: str, tz=None) -> sqaccess._Request | None:
     return sqaccess.proxy_request(no, time, m["client"], None, m["method"], m["target"], m["status"], _why(m), via)
 
 
+def _place(line: str, m: re.Match) -> int | None:
+    at = sqaccess.address_start(line, m.start("host"), m.end("host"))
+    return at if at is not None and _INSIDE.match(line, at) else None
+
+
+def pieces(line: str) -> list[str]:
+    """The entries run together on `line` (itself unless a second accept date or CLF time follows its own)."""
+    first = line.find("] ")
+    if first < 0 or line.find("] ", first + 2) < 0:
+        return [line]
+    clf = sqaccess.combined_pieces(line)
+    return clf if len(clf) > 1 else sqaccess.run_together(line, _AT, _place, first + 2)
+
+
 class HAProxyHttpParser(sqaccess.ProxyAccessParser):
     name = NAME
     empty_reason = "a HAProxy HTTP log with no SAML login request (/sessions/init/saml, /oauth2/callback/saml)"
@@ -108,6 +135,9 @@ class HAProxyHttpParser(sqaccess.ProxyAccessParser):
 
     def request(self, no: int, line: str, path: str, tz):
         return read(no, line, tz)
+
+    def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
+        return sqaccess.logins(lines, path, tz, lambda no, line: read(no, line, tz), pieces)
 
 
 PARSER = HAProxyHttpParser()

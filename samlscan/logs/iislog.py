@@ -14,6 +14,13 @@ name: X-Forwarded-For, when logged, is the browser's address on an IIS behind an
 The requests are read as samlscan/logs/sqaccess.py reads any proxy's access line of SonarQube's
 SAML paths (the login start, the callback and where the browser went next, by client and time):
 sqaccess.logins, with this layout's reader.
+
+Two entries may run together on one line (a write cut short, then the next entry): the line has more
+values than its '#Fields' names, and both were lost. A value holds no space (W3C WD-logfile: fields
+separated by white space; MS-WMLOG 2.2 'each value separated from the next by a single space
+character'; IIS writes a User-Agent's spaces as '+'), so under fields that begin `date time` an entry
+starts at each `YYYY-MM-DD HH:MM:SS ` inside such a line (pieces), and the cut entry, when it is of a
+SAML path, is malformed (sqaccess.logins).
 """
 from __future__ import annotations
 
@@ -39,6 +46,8 @@ _FIELDS = re.compile(r"^#Fields:[ \t]*(.*)$")
 _DIRECTIVE = re.compile(r"^#(?:Software|Version|Date|Start-Date|End-Date|Remark|Fields):")
 _STAMP = re.compile(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$")
 _MAX_FIELDS = 256
+_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? ")
+"""An entry's `date time ` (its first two fields): two values, so never inside one."""
 
 
 def parse_fields(line: str) -> tuple[str, ...] | None:
@@ -102,6 +111,13 @@ class _Layout:
             return None
         return read_entry(no, line, self.fields)
 
+    def pieces(self, line: str) -> list[str]:
+        """The entries run together on `line`: itself unless it has more values than the fields in force
+        and they begin `date time` (counted before anything is searched)."""
+        if self.fields[:2] != ("date", "time") or line.startswith("#") or line.count(" ") < len(self.fields):
+            return [line]
+        return sqaccess.run_together(line, _START)
+
 
 class IisW3cParser:
     name = NAME
@@ -120,7 +136,8 @@ class IisW3cParser:
         return False
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        return sqaccess.logins(lines, path, tz, _Layout().read)
+        layout = _Layout()
+        return sqaccess.logins(lines, path, tz, layout.read, layout.pieces)
 
 
 PARSER = IisW3cParser()

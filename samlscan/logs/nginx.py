@@ -15,6 +15,11 @@ too large body` (src/http/ngx_http_core_module.c: over client_max_body_size, a 4
 Any other error of an upstream (its `upstream:` field: `recv() failed (104: Connection reset by
 peer)`, `upstream prematurely closed connection`) is the proxy's own answer as well (a 502). Lines of
 other requests, and nginx's own notices, are no events.
+
+Two lines may run together (a write cut short, then the next line): each starts `YYYY/MM/DD HH:MM:SS
+[level] pid#tid: ` (ngx_log_error_core), read apart there (pieces) where the quotes after it pair up (a
+Referer is copied as it came, quotes and all: a start spelled out in one is followed by its closing
+quote); the cut line of a SAML path that reads as no event is malformed.
 """
 from __future__ import annotations
 
@@ -65,6 +70,9 @@ _LINE = re.compile(
     r"(?:\*\d{1,20} )?(?P<message>.{1,8192}?)(?:, client: (?P<client>[^\s,]{1,255})(?P<rest>.*))?$")
 _REQUEST = re.compile(r'(?:^|, )request: "(?P<method>[A-Z]{1,16}) (?P<target>[^\s"]{1,65536})[^"]{0,64}"')
 _UPSTREAM = re.compile(r'(?:^|, )upstream: "(?P<upstream>[^"]{1,2048})"')
+_START = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(?:debug|info|notice|warn|error|crit|alert|emerg)\] "
+                    r"\d{1,10}#\d{1,10}: ")
+"""A line's start (ngx_log_error_core: the time, the level's name from err_levels[], pid#tid)."""
 _ERRORS = ("error", "crit", "alert", "emerg")
 """The levels of a failed request (an upstream's failure is logged at `error`, a refused body too)."""
 
@@ -104,6 +112,14 @@ def read(no: int, line: str, path: str, tz) -> LogEvent | None:
                     text=text, code=said.code, ip=ip, raw_code=said.text or None, local_time=when[1])
 
 
+def pieces(line: str) -> list[str]:
+    """The lines run together on `line` (itself unless a second `] ` follows its level's)."""
+    first = line.find("] ")
+    if first < 0 or line.find("] ", first + 2) < 0:
+        return [line]
+    return sqaccess.run_together(line, _START, lambda text, m: m.start() if sqaccess.quotes_close(text, m.start()) else None)
+
+
 class NginxErrorParser:
     name = NAME
     empty_reason = "an nginx error log with no failed SAML callback (POST /oauth2/callback/saml)"
@@ -121,10 +137,14 @@ class NginxErrorParser:
                    for m in map(_LINE.match, head.splitlines()[:200]))
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        for no, line in text_lines(lines):
-            event = read(no, line, path, tz)
-            if event is not None:
-                yield event
+        for no, whole in text_lines(lines):
+            got = pieces(whole)
+            for i, line in enumerate(got):
+                event = read(no, line, path, tz)
+                if event is None and i < len(got) - 1:
+                    event = sqaccess.cut_short(path, no, line)
+                if event is not None:
+                    yield event
 
 
 PARSER = NginxErrorParser()

@@ -33,8 +33,8 @@ from functools import cached_property
 from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote
 
-from samlscan.logs._common import first_ip, src, text_lines, to_utc
-from samlscan.logs.base import Record
+from samlscan.logs._common import first_ip, malformed, src, text_lines, to_utc
+from samlscan.logs.base import Malformed, Record
 from samlscan.logs.embedded import _line_time, embedded_records, find_embedded
 from samlscan.model import LogEvent
 
@@ -275,7 +275,87 @@ class SonarQubeAccessParser:
         return False
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        return logins(lines, path, tz, _read)
+        return logins(lines, path, tz, _read, combined_pieces)
+
+
+CUT_SHORT = "an entry of a SAML path cut short, the next entry written on after it on the same line (a partial write)"
+
+
+def cut_short(path: str, no: int, piece: str) -> Malformed | None:
+    """A piece cut short by the next entry on its line, read as nothing: malformed when of a SAML path (else
+    no login's, as a line of another path)."""
+    return malformed(path, no, CUT_SHORT) if any(p in piece for p in PATHS) else None
+
+
+MAX_PIECES = 16
+"""Entries one line is split into at most (the rest stays in the last): a hostile line of starts costs 16 entries."""
+MAX_LOOKS = 64
+"""Places inside one line looked at for an entry's start at most (a 1 MB line of starts costs 64 looks)."""
+
+
+def run_together(line: str, starts: re.Pattern, place: Callable[[str, re.Match], int | None] | None = None,
+                 since: int = 1) -> list[str]:
+    """The entries run together on `line` (a write cut short, then the next entry), cut where `starts`
+    matches from `since` on (past the first entry's own start) and `place` says an entry begins there
+    (its position, or None: no start); at most MAX_PIECES pieces and MAX_LOOKS looks."""
+    cuts = [0]
+    for looks, m in enumerate(starts.finditer(line, since)):
+        if looks >= MAX_LOOKS or len(cuts) >= MAX_PIECES:
+            break
+        at = m.start() if place is None else place(line, m)
+        if at is not None and at > cuts[-1]:
+            cuts.append(at)
+    return [line[a:b].rstrip() for a, b in zip(cuts, cuts[1:] + [len(line)])]
+
+
+def quotes_close(line: str, at: int) -> bool:
+    """The text from `at` to the line's end has its quotes paired (a '\\"' is Apache's escaped quote, no
+    quote): where a whole entry starts. A start spelled out in a quoted value (a Referer nginx's error.log
+    copies as it came) is followed by that value's closing quote, one too many."""
+    return (line.count('"', at) - line.count('\\"', at)) % 2 == 0
+
+
+_COMBINED_START = re.compile(
+    r'(?P<host>[^\s,"]{1,255}(?:, ?[^\s,"]{1,255}){0,16}) [^\s"]{1,255} [^\s"]{1,255} '
+    r'\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "[A-Z]{1,16} ')
+"""An access line's start as %h %l %u [%t] "%r" begins (combined, SonarQube's, ingress-nginx's): the
+bracketed time and the request's quote after the client, its ident and its user."""
+_ADDRESS_TAIL = re.compile(r"[0-9A-Fa-f.:]{1,64}$")
+
+
+def _combined_place(line: str, m: re.Match) -> int | None:
+    """Where the entry `m` found begins (address_start of its client's first word); None where the quotes
+    after it are not paired (a start quoted inside a field)."""
+    at = address_start(line, m.start("host"), m.start("host") + len(re.split(r"[, ]", m["host"], maxsplit=1)[0]))
+    return at if at is not None and quotes_close(line, at) else None
+
+
+def address_start(line: str, start: int, end: int) -> int | None:
+    """Where the client address line[start:end] begins: the longest address ending it, for it may be glued
+    to the cut entry's last characters, which are not known ('...Safari/5' + '1.2.3.4' reads 51.2.3.4); a
+    client logged by host name is no start (None)."""
+    tail = _ADDRESS_TAIL.search(line, start, end)
+    return next((k for k in range(tail.start(), end) if _address(line[k:end])), None) if tail else None
+
+
+def _address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def combined_pieces(line: str) -> list[str]:
+    """The access entries run together on `line` (%h %l %u [%t] "%r" ...: nginx's and Apache's combined,
+    SonarQube's logback-access); itself when it holds one bracketed time before a request's quote (nginx
+    writes a '"' inside a value as \\x22, Apache as \\": a value holds no '] "' of its own)."""
+    first = line.find('] "')
+    if first < 0 or line.find('] "', first + 1) < 0:
+        return [line]
+    return run_together(line, _COMBINED_START, _combined_place, first + 3)
 
 
 def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int, str], _Request | None],
@@ -283,13 +363,17 @@ def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int,
     """The login starts and callback outcomes of an access log whose lines `read` turns into
     requests (None: no SAML-path request; any layout: samlscan/logs/iislog.py's too), and any SAML
     value in a line's URL. `split`: the entries a line holds when a layout can tell entries run
-    together on one line (samlscan/logs/awsalb.py's pieces), each read on its own."""
+    together on one line (samlscan/logs/awsalb.py's pieces), each read on its own; a piece cut short
+    by the next (all but the last) that holds a SAML path and reads as no request is malformed."""
     def requests() -> Iterator:
         for no, whole in text_lines(lines):
-            for line in split(whole) if split is not None else (whole,):
+            pieces = split(whole) if split is not None else (whole,)
+            for i, line in enumerate(pieces):
                 if find_embedded(line):  # a redirect-binding message in a URL: read as the embedded reader does
                     yield from embedded_records(path, no, line, _line_time(line, tz))
                 r = read(no, line)
+                if r is None and i < len(pieces) - 1:
+                    r = cut_short(path, no, line)
                 if r is not None:
                     yield r
 
