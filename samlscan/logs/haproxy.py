@@ -33,7 +33,8 @@ Two lines may run together (a write cut short, then the next line, its syslog he
 starts at `client:port [accept_date] ` when the layout's fields follow it through the request's opening
 quote (pieces); a value holds no '"' of its own (HAProxy writes '"', '{', '|', '}' and control
 characters of a captured header as '#XX', and a quote in the request line so too: haproxy.c's
-hdr_encode_map and url_encode_map), so a start spelled out inside one never reaches that quote. The
+hdr_encode_map and url_encode_map), so a start spelled out inside one never reaches that quote, nor
+leaves the capture's braces (one opened before it is a capture's: no start in it). The
 CLF layout's start is an access line's (sqaccess.combined_pieces). What is cut off is the first entry and
 the second's syslog header: the second reads by its own accept_date.
 """
@@ -111,18 +112,24 @@ def read(no: int, line: str, tz=None) -> sqaccess._Request | None:
     return sqaccess.proxy_request(no, time, m["client"], None, m["method"], m["target"], m["status"], _why(m), via)
 
 
-def _place(line: str, m: re.Match) -> int | None:
+def _place(line: str, m: re.Match, last: int) -> int | None:
+    """Where the entry `m` found begins, unless inside a capture the entry before it opened (HAProxy writes
+    a captured '{' and '}' as #7B and #7D: a brace open there is the capture's, and its closing one could
+    lead a forged start on to the request's quote)."""
     at = sqaccess.address_start(line, m.start("host"), m.end("host"))
-    return at if at is not None and _INSIDE.match(line, at) else None
+    if at is None or line.rfind("{", last, at) > line.rfind("}", last, at):
+        return None
+    return at if _INSIDE.match(line, at) else None
 
 
 def pieces(line: str) -> list[str]:
-    """The entries run together on `line` (itself unless a second accept date or CLF time follows its own)."""
+    """The entries run together on `line` (itself when no second accept date or CLF time follows its own:
+    an entry cut inside its own is read as the next one, its first fields glued before the next's client)."""
     first = line.find("] ")
     if first < 0 or line.find("] ", first + 2) < 0:
         return [line]
     clf = sqaccess.combined_pieces(line)
-    return clf if len(clf) > 1 else sqaccess.run_together(line, _AT, _place, first + 2)
+    return clf if len(clf) > 1 else sqaccess.run_together(line, _AT, _place)
 
 
 class HAProxyHttpParser(sqaccess.ProxyAccessParser):

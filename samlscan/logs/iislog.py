@@ -48,6 +48,7 @@ _STAMP = re.compile(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))
 _MAX_FIELDS = 256
 _START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? ")
 """An entry's `date time ` (its first two fields): two values, so never inside one."""
+_DATE_TIME = ("date", "time")
 
 
 def parse_fields(line: str) -> tuple[str, ...] | None:
@@ -114,7 +115,7 @@ class _Layout:
     def pieces(self, line: str) -> list[str]:
         """The entries run together on `line`: itself unless it has more values than the fields in force
         and they begin `date time` (counted before anything is searched)."""
-        if self.fields[:2] != ("date", "time") or line.startswith("#") or line.count(" ") < len(self.fields):
+        if line.count(" ") < len(self.fields) or self.fields[:2] != _DATE_TIME or line.startswith("#"):
             return [line]
         return sqaccess.run_together(line, _START)
 

@@ -17,9 +17,10 @@ peer)`, `upstream prematurely closed connection`) is the proxy's own answer as w
 other requests, and nginx's own notices, are no events.
 
 Two lines may run together (a write cut short, then the next line): each starts `YYYY/MM/DD HH:MM:SS
-[level] pid#tid: ` (ngx_log_error_core), read apart there (pieces) where the quotes after it pair up (a
-Referer is copied as it came, quotes and all: a start spelled out in one is followed by its closing
-quote); the cut line of a SAML path that reads as no event is malformed.
+[level] pid#tid: ` (ngx_log_error_core), read apart there (pieces) where the quotes after it pair up and
+no Referer of the line before it comes first (nginx copies a Referer as it came, quotes and all, as the
+line's last field: a start spelled out in one is not told from a real one, so a line cut inside its
+Referer keeps the next); the cut line of a SAML path that reads as no event is malformed.
 """
 from __future__ import annotations
 
@@ -112,12 +113,28 @@ def read(no: int, line: str, path: str, tz) -> LogEvent | None:
                     text=text, code=said.code, ip=ip, raw_code=said.text or None, local_time=when[1])
 
 
+_LEVEL_END = len("2026/03/03 10:10:03 [notice]")
+"""Where a line's level's `] ` is at the latest (its time is fixed-width, 'notice' the longest level name):
+a line with no `] ` past it holds one line at most (a cut one's level and the next's run past it)."""
+
+
 def pieces(line: str) -> list[str]:
-    """The lines run together on `line` (itself unless a second `] ` follows its level's)."""
-    first = line.find("] ")
-    if first < 0 or line.find("] ", first + 2) < 0:
+    """The lines run together on `line` (itself when no `] ` follows its own level's: one search)."""
+    if line.find("] ", _LEVEL_END) < 0:
         return [line]
-    return sqaccess.run_together(line, _START, lambda text, m: m.start() if sqaccess.quotes_close(text, m.start()) else None)
+    return sqaccess.run_together(line, _START, _place)
+
+
+_REFERRER = ', referrer: "'
+"""The request's last context field (ngx_http_log_error_handler), its Referer as the browser sent it."""
+
+
+def _place(line: str, m: re.Match, last: int) -> int | None:
+    """A line's start, unless after the Referer of the line before it (any text may follow there, quotes
+    paired or not: a start is not told from one spelled out in it) or where the quotes after it do not pair
+    up (one spelled out in another quoted value: a header line a message quotes)."""
+    at = m.start()
+    return at if line.find(_REFERRER, last, at) < 0 and sqaccess.quotes_close(line, at) else None
 
 
 class NginxErrorParser:

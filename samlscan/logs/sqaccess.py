@@ -293,16 +293,18 @@ MAX_LOOKS = 64
 """Places inside one line looked at for an entry's start at most (a 1 MB line of starts costs 64 looks)."""
 
 
-def run_together(line: str, starts: re.Pattern, place: Callable[[str, re.Match], int | None] | None = None,
-                 since: int = 1) -> list[str]:
+def run_together(line: str, starts: re.Pattern, place: Callable[[str, re.Match, int], int | None] | None = None
+                 ) -> list[str]:
     """The entries run together on `line` (a write cut short, then the next entry), cut where `starts`
-    matches from `since` on (past the first entry's own start) and `place` says an entry begins there
-    (its position, or None: no start); at most MAX_PIECES pieces and MAX_LOOKS looks."""
+    matches past the line's own start (if it begins with one) and `place(line, m, last)` says an entry
+    begins there (its position, or None: no start; `last`: where the entry before it begins); at most
+    MAX_PIECES pieces and MAX_LOOKS looks."""
+    own = starts.match(line)
     cuts = [0]
-    for looks, m in enumerate(starts.finditer(line, since)):
+    for looks, m in enumerate(starts.finditer(line, own.end() if own else 1)):
         if looks >= MAX_LOOKS or len(cuts) >= MAX_PIECES:
             break
-        at = m.start() if place is None else place(line, m)
+        at = m.start() if place is None else place(line, m, cuts[-1])
         if at is not None and at > cuts[-1]:
             cuts.append(at)
     return [line[a:b].rstrip() for a, b in zip(cuts, cuts[1:] + [len(line)])]
@@ -323,7 +325,7 @@ bracketed time and the request's quote after the client, its ident and its user.
 _ADDRESS_TAIL = re.compile(r"[0-9A-Fa-f.:]{1,64}$")
 
 
-def _combined_place(line: str, m: re.Match) -> int | None:
+def _combined_place(line: str, m: re.Match, _last: int) -> int | None:
     """Where the entry `m` found begins (address_start of its client's first word); None where the quotes
     after it are not paired (a start quoted inside a field)."""
     at = address_start(line, m.start("host"), m.start("host") + len(re.split(r"[, ]", m["host"], maxsplit=1)[0]))
@@ -351,11 +353,13 @@ def _address(text: str) -> bool:
 def combined_pieces(line: str) -> list[str]:
     """The access entries run together on `line` (%h %l %u [%t] "%r" ...: nginx's and Apache's combined,
     SonarQube's logback-access); itself when it holds one bracketed time before a request's quote (nginx
-    writes a '"' inside a value as \\x22, Apache as \\": a value holds no '] "' of its own)."""
+    writes a '"' inside a value as \\x22, Apache as \\": a value holds no '] "' of its own). An entry cut
+    before its own request's quote leaves one such place on the line: the line reads as the next entry, the
+    cut one's first fields glued before its client (not looked for: a pattern a line, on every line)."""
     first = line.find('] "')
-    if first < 0 or line.find('] "', first + 1) < 0:
+    if first < 0 or line.find('] "', first + 3) < 0:
         return [line]
-    return run_together(line, _COMBINED_START, _combined_place, first + 3)
+    return run_together(line, _COMBINED_START, _combined_place)
 
 
 def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int, str], _Request | None],
