@@ -32,8 +32,8 @@ The requests are read as samlscan/logs/sqaccess.py reads any proxy's access line
 Two lines may run together (a write cut short, then the next line, its syslog header and all): an entry
 starts at `client:port [accept_date] ` when the layout's fields follow it through the request's opening
 quote (pieces); a value holds no '"' of its own (HAProxy writes '"', '{', '|', '}' and control
-characters of a captured header as '#XX', and a quote in the request line so too: haproxy.c's
-hdr_encode_map and url_encode_map), so a start spelled out inside one never reaches that quote, nor
+characters of a captured header as '#XX', and a quote in the request line so too: hdr_encode_map and
+url_encode_map, set up in src/log.c init_log, later proto_http.c init_proto_http), so a start spelled out inside one never reaches that quote, nor
 leaves the capture's braces (one opened before it is a capture's: no start in it). The
 CLF layout's start is an access line's (sqaccess.combined_pieces). What is cut off is the first entry and
 the second's syslog header: the second reads by its own accept_date.

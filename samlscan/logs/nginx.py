@@ -126,7 +126,8 @@ def pieces(line: str) -> list[str]:
 
 
 _REFERRER = ', referrer: "'
-"""The request's last context field (ngx_http_log_error_handler), its Referer as the browser sent it."""
+"""The request's last context field (ngx_http_log_error_handler: `", referrer: \"%V\""` of the header as
+the browser sent it; forks append a User-Agent after it, as raw)."""
 
 
 def _place(line: str, m: re.Match, last: int) -> int | None:
