@@ -258,9 +258,6 @@ def test_a_page_in_a_mime_document_has_no_line(tmp_path):
     assert errorpages.page_place(str(tmp_path / "page.mhtml")) is None
 
 
-@pytest.mark.xfail(strict=True, reason="report/regions.py places only 'line N' refs: an error page's ref names "
-                   "the page (its identity in JSON and correlate's notes); regions.py needs to ask "
-                   "errorpages.page_place for a ref ending in errorpages.PAGE_REF (see iis34's report)")
 def test_a_sarif_result_of_an_error_page_points_at_its_line(tmp_path):
     (tmp_path / "page.txt").write_text((PAGES / "keycloak-redirect-uri.txt").read_text())
     out = tmp_path / "out.sarif"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from samlscan.errorpages import PAGE_REF, page_place
 from samlscan.xmlsafe import MAX_XML_BYTES
 
 LINE_REF = re.compile(r"^line (\d+)$")
@@ -188,6 +189,7 @@ class Places:
         self.plain: dict[str, bool] = {}
         self.items: dict[str, dict] = {}
         self.files: dict[str, dict | None] = {}
+        self.pages: dict[str, int | None] = {}
         self._wanted: dict[str, set] = {}
         # a finding of an item that names no message (a step of the capture, a sanitized value, a
         # response's cookies): where the item starts, found in one pass a file
@@ -223,6 +225,10 @@ class Places:
         line = LINE_REF.match(src.ref) if src.ref else None
         if line:
             return {"startLine": int(line[1])} if int(line[1]) >= 1 else None
+        if src.ref and src.ref.endswith(PAGE_REF):  # (an error page saved as a file: where it says its error)
+            if src.input not in self.pages:
+                self.pages[src.input] = page_place(src.input)
+            return {"startLine": self.pages[src.input]} if self.pages[src.input] else None
         item = self._item(f)
         if item is not None and src.input in self._wanted:
             if src.input not in self.items:
