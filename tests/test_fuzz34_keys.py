@@ -6,9 +6,14 @@ element) on the message and again on each whitespace-normalised copy: a re-inden
 KeyInfo repeated certificates 1,000 times took 2.4 s, one of 5,000 elements with 300 published
 certificates 4.8 s. A diagnosis now tries the first MAX_KEYS_TRIED distinct keys of each. Signed for
 real with fixtures/samlgen; what is added (KeyInfo certificates, metadata) is outside what is signed.
+
+Signature wrapping on a re-indented response never verified, but a signed Assertion moved under an unsigned
+one was said to be only re-indented: a signature that verifies on the normalised copy now counts for
+check_wrapping as one that verifies.
 """
 from __future__ import annotations
 
+import copy
 import sys
 import time
 from pathlib import Path
@@ -32,16 +37,16 @@ TRUSTED = tuple(load_certs(K.load("idp").cert_pem, "configured"))
 OTHERS = [K.load(n) for n in ("attacker", "idp-weak", "idp-expired", "idp-expiring", "sp", "sp-other", "idp-enc")]
 
 
-def _signed(seed: str, values: int, keyname: bool = False) -> bytes:
-    """A response whose Assertion (signed by NEW) holds `values` AttributeValue elements."""
+def _signed(seed: str, values: int, keyname: bool = False, pair=NEW) -> bytes:
+    """A response whose Assertion (signed by `pair`) holds `values` AttributeValue elements."""
     root = B.build_response(GEN.response(seed, STYLE), STYLE)
     attr = etree.SubElement(root.find(A + "Assertion").find(A + "AttributeStatement"), A + "Attribute", Name="x")
-    for i in range(values):
+    for i in range(values):  # (none: the Attribute empty)
         etree.SubElement(attr, A + "AttributeValue").text = str(i)
     sig = signer.add_template(root.find(A + "Assertion"), STYLE)
     if keyname:
-        signer.key_value_only(sig, NEW, "keyname")
-    signer.sign_all(root, NEW)
+        signer.key_value_only(sig, pair, "keyname")
+    signer.sign_all(root, pair)
     return etree.tostring(root)
 
 
@@ -96,3 +101,32 @@ def test_a_signer_behind_more_distinct_keys_than_are_tried_is_a_failure_never_ve
     # (the old code tried all 9 and said foreign-key-beside-configured; a capped diagnosis says less,
     # a failure all the same)
     assert info.verified is False and info.failure in ("digest", "foreign-key-beside-configured")
+
+
+def _wrapped_under_advice(data: bytes) -> bytes:
+    """XSW: the signed Assertion moved into the Advice of an unsigned copy naming another user, which
+    takes its place (the attack itself: what is signed is untouched)."""
+    root = etree.fromstring(data)
+    signed = root.find(A + "Assertion")
+    evil = copy.deepcopy(signed)
+    evil.remove(evil.find(DS + "Signature"))
+    evil.set("ID", "_evil")
+    for name in evil.iter(A + "NameID"):
+        name.text = GEN.EVIL_EMAIL
+    root.replace(signed, evil)
+    etree.SubElement(evil, A + "Advice").append(signed)
+    return etree.tostring(root)
+
+
+def test_a_wrapping_of_a_reindented_response_is_still_a_wrapping():
+    """Signed by the configured key: compact, xmlsec verifies the moved Assertion and check_wrapping
+    says the consumed one is not it; re-indented, the signature verified only on a normalised copy
+    and the finding was xml-reformatted alone ('not signed by a wrong key')."""
+    from test_external_shapes import analyze, by_code
+
+    data = _signed("fz34-xsw", 0, pair=GEN.IDP)
+    for shown in (_wrapped_under_advice(data), _wrapped_under_advice(_reindented(data)),
+                  _reindented(_wrapped_under_advice(data))):
+        res = analyze(shown)
+        assert by_code(res, "signature-wrapping"), [f.code for f in res.findings]
+    assert not by_code(analyze(_reindented(data)), "signature-wrapping")  # re-indented alone is none

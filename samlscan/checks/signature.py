@@ -210,8 +210,11 @@ def _wrapping_findings(msg: SamlMessage) -> list:
     and for the checks that leave a failed or misplaced signature to it, so that they cannot
     disagree (a suppressed signature-invalid with no wrapping finding said nothing at all)."""
     a = consumed_assertion(msg)
-    # an ArtifactResponse's signature covers the whole Response it carries: not a wrapping
-    verified = [s for s in msg.signatures if s.verified and s.parent != "ArtifactResponse"]
+    # an ArtifactResponse's signature covers the whole Response it carries: not a wrapping. One whose
+    # re-indented copy verifies counts as verified here: a signed Assertion moved under an unsigned one
+    # after pretty-printing was only 'xml-reformatted', as if the consumed assertion were what it signs
+    verified = [s for s in msg.signatures if (s.verified or s.reformatted and s.failure not in SIGNED_BY_OTHER)
+                and s.parent != "ArtifactResponse"]
     out = []
     for fact in msg.structure:
         kind, _, where = fact.partition(":")
