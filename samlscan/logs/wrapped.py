@@ -467,6 +467,10 @@ def _inner_of(obj: Any, strong: bool, depth: int = 0) -> tuple[str, Any] | None:
             # (an inner record is read weakly: whatever a strong reading finds, a weak one finds
             # first too; asking both was 2**depth calls, a 10 kB record of nested `result` hung)
             got = _inner_of(inner, False, depth + 1)
+            if got is None and key == "_source" and _str(inner.get("message")) is not None:
+                # a hit whose index keeps no time field we know (or none): still a record, its text
+                # dated by its own line (a hit of 5 without @timestamp was dropped unsaid; all: 0 events)
+                got = (inner["message"], None)
             if got is not None:
                 return got[0], got[1] if got[1] is not None else _time_of(obj)
     raw = _str(obj.get("_raw"))  # Splunk, Sumo Logic
