@@ -20,6 +20,8 @@ import pytest
 from test_hostclocks32 import _scan, _story
 from test_kibanaorder34 import DATA, SONAR01, _kibana_time, _records, _sonar01
 
+from samlscan.logs import wrapped
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -111,3 +113,11 @@ def test_duplicates_untimed_records_and_a_hostile_host_scan_alike_whatever_the_s
     assert [i["status"] for i in doc["inputs"]] == ["scanned"] * 3
     (hits,) = [i for i in doc["inputs"] if i["path"].endswith("hits.ndjson")]
     assert hits["events"] == 36 and {a["user"] for a in doc["attempts"]} >= {u for *_, u in SONAR01}
+
+
+def test_a_log_date_after_a_tools_time_is_no_syslog_host():
+    """logcli's --no-labels writes '<RFC 3339 time> <line>': SonarQube's own '2026.11.30 08:59:59' was
+    read as a syslog file's host and tag '08:' (loki34's report)."""
+    assert wrapped.SYSLOG_FILE.match("2026-11-30T09:00:00Z 2026.11.30 08:59:59 INFO  web[][o.s.s.p.Foo] x") is None
+    assert wrapped.SYSLOG_FILE.match("2026-11-30T09:00:00Z 2026-11-30 08:59:59,123 INFO x") is None
+    assert wrapped.SYSLOG_FILE.match("2026-11-30T09:00:00Z sonar-01 java[2231]: 2026.11.30 08:59:59 INFO x")

@@ -97,6 +97,7 @@ SYSLOG_FILE = re.compile(
     r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?|"
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)) "
     rf"(?!(?:{'|'.join(('TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'WARNING', 'ERROR', 'SEVERE', 'FATAL'))})\b)"
+    r"(?!\d{4}[./-]\d\d[./-]\d\d[ T])"  # (no host: a log's own date after a tool's time, logcli's --no-labels)
     r"[\w.-]{1,255} [\w./@-]{1,64}(?:\[\d{1,10}\])?: ?")
 """The header of a line in a syslog file, without the `<PRI>` a forwarder sends: rsyslog's and
 syslog-ng's traditional file format (`Mar 11 09:41:02 web01 java[2231]: `, /var/log/syslog,
