@@ -63,7 +63,7 @@ def test_explain_and_lookup_code_know_nginx(message):
 
 
 def test_the_reader_takes_its_texts_and_statuses_from_the_catalog():
-    ours = [e for e in catalog.entries() if e.product == "nginx"]
+    ours = [e for e in catalog.entries() if e.product == "nginx" and e.aliases]  # (the reader's prefixes)
     assert [(s.text, s.code, s.status, s.means) for s in nginx.messages()] == [
         (e.aliases[0], e.code, e.status, e.explanation) for e in ours]
     assert "nginx" in catalog.PRODUCTS and len(ours) == len(LINES)
@@ -77,3 +77,29 @@ def catalog_source(entry) -> str:
     """The entry's 'source' (where its text was checked): kept in the JSON, not in CatalogEntry."""
     raw = next(r for r in catalog._load_raw() if r["product"] == entry.product and r["pattern"] == entry.pattern)
     return raw["source"]
+
+
+UPSTREAM_FAILURES = (
+    "recv() failed (104: Connection reset by peer) while reading response header from upstream",
+    "upstream prematurely closed connection while reading response header from upstream",
+)
+"""nginx's texts of an upstream that failed mid-answer (ngx_recv.c ngx_unix_recv, ngx_http_upstream.c
+ngx_http_upstream_process_header): a 502 the reader already gave through the line's upstream field,
+which `samlscan explain` did not know (review34)."""
+
+
+@pytest.mark.parametrize("message", UPSTREAM_FAILURES)
+def test_an_upstream_failing_mid_answer_is_explained(message):
+    for text in (message, _line(message)):
+        entry = catalog.lookup(text)
+        assert entry is not None and (entry.product, entry.code, entry.status) == ("nginx", "proxy-answered-callback",
+                                                                                  "502"), text
+    assert explain_text(message)[1]
+
+
+def test_a_clients_reset_is_no_upstream_failure():
+    """The same recv() failed of the browser's own connection ('while reading client request line') is
+    no answer of nginx's instead of the SP's; the reader keeps its prefixes table (aliases) without these."""
+    entry = catalog.lookup("recv() failed (104: Connection reset by peer) while reading client request line")
+    assert entry is None or entry.product != "nginx"
+    assert all(not s.text.startswith(("recv()", "upstream prematurely")) for s in nginx.messages())
