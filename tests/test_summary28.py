@@ -48,14 +48,14 @@ def test_the_closing_line_says_where_the_errors_are(bundle):
     r = _run("scan", str(bundle), "--jobs", "1")
     assert "Traceback" not in r.stderr
     # (the input warning: the bundle's 0-byte .har, input-capture-empty)
-    assert _closing(r.stderr).endswith("; 4 error(s) (1 input, 3 failed logins), "
-                                       "8 warning(s) (6 in messages, 1 input, 1 failed login), 7 info")
+    assert _closing(r.stderr).endswith("; 4 error(s) (1 input, 3 failed-login causes), "
+                                       "8 warning(s) (6 in messages, 1 input, 1 failed-login cause), 7 info")
 
 
 def test_the_closing_line_is_the_same_in_every_format(bundle):
     lines = {fmt: _closing(_run("scan", str(bundle), "--jobs", "1", "--format", fmt).stderr) for fmt in FORMATS}
     assert len(set(lines.values())) == 1, lines
-    assert "(1 input, 3 failed logins)" in lines["json"]
+    assert "(1 input, 3 failed-login causes)" in lines["json"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)

@@ -106,10 +106,11 @@ def counts(report, findings=None) -> dict:
 
 
 ORIGINS = (("messages", "in a message", "in messages"), ("inputs", "input", "inputs"),
-           ("failed logins", "failed login", "failed logins"))
+           ("failed logins", "failed-login cause", "failed-login causes"))
 """Where a reported finding comes from, as the table's sections say it: a message's findings (the
 findings by code), the inputs' and run-wide ones (== inputs), the causes of failed logins that only
-their evidence states (the failed logins)."""
+their evidence states (the failed logins: 'causes', since '2 failed logins' beside a report saying
+3 failed read as a count of logins)."""
 
 
 def origins(report, severity: Severity) -> dict[str, int]:
@@ -121,7 +122,7 @@ def origins(report, severity: Severity) -> dict[str, int]:
 
 
 def tally(report, severity: Severity) -> str:
-    """'4 error(s) (1 input, 3 failed logins)': the count of `severity` and where those findings
+    """'4 error(s) (1 input, 3 failed-login causes)': the count of `severity` and where those findings
     are, so that the closing line and the report's first screen say the same thing."""
     by = origins(report, severity)
     total = sum(by.values())
