@@ -96,7 +96,9 @@ def _output_options(fn):
         click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"], case_sensitive=False), default="error",
                      show_default=True, help="Exit 1 when a finding at or above this severity exists."),
         click.option("--redact", is_flag=True, help="Mask emails, NameIDs, IPs and attribute values "
-                                                    "(stable hashes) in every format."),
+                                                    "(stable hashes) in every format. Input paths are kept "
+                                                    "(emails and IPs in them masked): rename a file whose "
+                                                    "name says who it is."),
         click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors: no progress, notes "
                                                           "or summary."),
     ]
