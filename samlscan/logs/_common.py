@@ -618,7 +618,8 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
     """Run `convert(cells, cols, no)` over the data rows of a CSV whose header row
     `columns(cells)` reads (cols: what it returns, None for not its header). A header it does not
     read ends the file with one Malformed 'not {what} header'; broken rows are Malformed, and so is
-    a damaged row before the header (logs.damaged: NULs a crash left, binary), not taken for it."""
+    a damaged row before the header (logs.damaged: NULs a crash left, binary) that `columns`
+    does not read, not taken for it."""
     from samlscan.logs import damaged
 
     cols = None
@@ -628,10 +629,10 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
             continue
         no, row = got
         if cols is None:
-            if damaged("".join(row)):
+            cols = columns(row)  # (its header first: a cp1252 copy's accented cell is U+FFFD, no crash's damage)
+            if cols is None and damaged("".join(row)):
                 yield malformed(path, no, f"a damaged line (NULs, control characters or binary) before {what} header")
                 continue
-            cols = columns(row)
             if cols is None:
                 yield malformed(path, no, f"not {what} header")
                 return
