@@ -559,8 +559,9 @@ def idp_part(fix: str, product: str | None) -> str | None:
     return f"{name}: {found.group(1).strip()}" if found else None
 
 
-_IDP_EXAMPLES = re.compile(r" \(([^();:]+: [^();]+(?:; [^();:]+: [^();]+)+)\)")
-"""A parenthesised list of 'Product: what' clauses, two or more ('(AD FS: Set as Primary; Entra ID: ...)')."""
+_IDP_EXAMPLES = re.compile(r" \(([^();:]+: [^();]+(?:; [^();:]+: [^();]+)*)\)")
+"""A parenthesised list of 'Product: what' clauses ('(AD FS: Set as Primary; Entra ID: ...)', '(AD FS: the
+UPN claim)')."""
 
 
 @lru_cache(maxsize=1024)

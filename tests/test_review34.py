@@ -88,6 +88,8 @@ def test_a_fix_names_the_attempts_idp_only_among_its_examples():
     assert for_idp(fix, None) == fix  # (no IdP known: every example stays)
     proxies = "reach the SP (Traefik: its router; AWS ALB: its targets; nginx: proxy_pass)"
     assert for_idp(proxies, "cas") == proxies  # (no IdP list: kept whole)
+    one = "send the login (AD FS: the UPN claim)"  # (one IdP's clause: case 23's OneLogin was shown it; diff34)
+    assert (for_idp(one, "onelogin"), for_idp(one, "adfs")) == ("send the login", one)
 
 
 @pytest.fixture(scope="module")
