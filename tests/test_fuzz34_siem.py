@@ -112,7 +112,9 @@ def test_duplicates_untimed_records_and_a_hostile_host_scan_alike_whatever_the_s
     doc = json.loads(one)
     assert [i["status"] for i in doc["inputs"]] == ["scanned"] * 3
     (hits,) = [i for i in doc["inputs"] if i["path"].endswith("hits.ndjson")]
-    assert hits["events"] == 36 and {a["user"] for a in doc["attempts"]} >= {u for *_, u in SONAR01}
+    # (each record read once (siem34: wrapped._Once), but a copy without @timestamp is no copy of its twin
+    # with one: 18 events, and the one such pair of an event's record read twice)
+    assert hits["events"] == 19 and {a["user"] for a in doc["attempts"]} >= {u for *_, u in SONAR01}
 
 
 def test_a_log_date_after_a_tools_time_is_no_syslog_host():

@@ -283,7 +283,9 @@ class _JsonScanner:
     """A bounded incremental scanner: yields the JSON objects of a stream (top-level objects,
     elements of a top-level array, elements of an export wrapper) without loading it whole."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_RECORD) -> None:
+        self.limit = limit
+        """An element's bound (MAX_RECORD; a SIEM export's rows: MAX_TEXT_LINE, iter_json's `limit`)."""
         self.stack: list[str] = []
         self.in_string = False
         self.skip = -1
@@ -336,7 +338,7 @@ class _JsonScanner:
                 self.stack.append(ch)
             else:
                 if not self.stack or (self.stack[-1] == "{") != (ch == "}"):
-                    self.__init__()  # type: ignore[misc]  # unbalanced: resynchronise
+                    self.__init__(self.limit)  # type: ignore[misc]  # unbalanced: resynchronise
                     yield no, None, "unbalanced JSON brackets"
                     return
                 self.stack.pop()
@@ -358,7 +360,7 @@ class _JsonScanner:
             return
         _mark_line(self.elem_map, self.elem_size, no, column)
         self.elem_size += len(part)
-        if self.elem_size > MAX_RECORD:
+        if self.elem_size > self.limit:
             self.elem_overflow, self.elem = True, []
         else:
             self.elem.append(part)  # type: ignore[union-attr]
@@ -378,7 +380,7 @@ class _JsonScanner:
         line, text, overflow = self.elem_line, "".join(self.elem or []), self.elem_overflow
         self.elem = None
         if overflow:
-            yield line, None, f"JSON record larger than {MAX_RECORD} characters"
+            yield line, None, f"JSON record larger than {self.limit} characters"
         elif self.top is not None and not self.top_overflow:
             self.pending.append((line, text, self.elem_map))
         else:
@@ -512,20 +514,22 @@ def _piece(scanner: "_JsonScanner", no: int, piece) -> Iterator[tuple[int, Any, 
         if piece.stack[0] == "{":
             scanner.top, scanner.top_size, scanner.top_overflow, scanner.top_line = [], MAX_ENVELOPE + 1, True, piece.top_line
     else:
-        scanner.__init__()  # type: ignore[misc]
+        scanner.__init__(scanner.limit)  # type: ignore[misc]
 
 
 NOT_PARSED = object()
 """Element.obj of an element json refused (or too big): read line by line."""
 
 
-def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str | None]]:
-    """Records of a JSON-lines file, a JSON array or an export wrapper, streamed.
+def iter_json(lines: Iterable[tuple[int, str]], limit: int = MAX_RECORD) -> Iterator[tuple[int, Any, str | None]]:
+    """Records of a JSON-lines file, a JSON array or an export wrapper, streamed; an array's element
+    over `limit` characters is said, not buffered (a SIEM export's row holds a whole log line: its
+    reader passes MAX_TEXT_LINE).
 
     Yields (line number, record, None) or (line number, None, error text). One-object lines take
     a fast path (json.loads); anything else goes through the bounded scanner.
     """
-    scanner = _JsonScanner()
+    scanner = _JsonScanner(limit)
     items = iter(lines)
     nxt = next(items, None)
     last_no = 0
@@ -540,7 +544,7 @@ def iter_json(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any, str 
             # a JSON string holds no line end (RFC 8259 7): the record's line was cut (a prefilter
             # keeps LONG_LINE of a line) and the next line is a record of its own, not its string
             yield scanner.top_line or last_no, None, "a JSON string left open at its line's end"
-            scanner.__init__()  # type: ignore[misc]
+            scanner.__init__(scanner.limit)  # type: ignore[misc]
         last_no = no
         whole = nxt is None or nxt[0] != no
         s = chunk.strip()

@@ -36,6 +36,7 @@ import bisect
 import collections
 import dataclasses
 import functools
+import hashlib
 import itertools
 import json
 import re
@@ -59,7 +60,7 @@ from samlscan.logs._common import (
     local_to_utc,
     parse_iso,
 )
-from samlscan.logs.base import LogParser, Malformed, Record
+from samlscan.logs.base import TIMELINE_NOTE, LogParser, Malformed, Record
 from samlscan.logs import damaged, journalexport, loki
 from samlscan.logs.coloured import reader_of
 from samlscan.model import LogEvent, Source
@@ -838,9 +839,9 @@ def _object(text: _Text, top: bool) -> Iterator[tuple[int, Any, str | None]]:
             text.pos += 1
             while text.peek(",") != "]":
                 line = text.line(text.pos)  # (before a row too large is skipped, and dropped)
-                got = text.value(MAX_RECORD, bad_ok=True)
+                got = text.value(MAX_TEXT_LINE, bad_ok=True)  # (a row's `_raw` is a text line)
                 if got is None:
-                    yield line, None, f"JSON record larger than {MAX_RECORD} characters"
+                    yield line, None, f"JSON record larger than {MAX_TEXT_LINE} characters"
                 elif isinstance(got[1], list):
                     yield got[0], dict(zip(names, got[1])), None
                 else:
@@ -992,7 +993,9 @@ class _Records:
                     yield no, got[0], got[1], _part(entry)
             return
         if self.kind == "json":
-            for no, obj, err in iter_json(lines):
+            # (a row holds a whole log line: bounded as a text line is, not as a JSON log's record;
+            # a java-saml dump of a big response is over 1 MiB)
+            for no, obj, err in iter_json(lines, MAX_TEXT_LINE):
                 if err is not None:
                     yield Malformed(Source(path, f"line {no}"), err)
                     continue
@@ -1129,6 +1132,7 @@ class Enveloped:
 
         numbers = itertools.count(1)
         skips = _Skips()
+        once = _Once()
         spools: dict[Any, Any] = {}  # stream -> its lines, when not the first stream's: read after it
 
         def drawn(outer: int, text: str) -> int:
@@ -1156,6 +1160,8 @@ class Enveloped:
             held: dict[Any, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
             over: set = set()  # streams whose line passed MAX_JOINED: its records dropped to its end
             records = self.records.read(skips.counted(lines), path)
+            if not self.records.docker and self.records.kind != "journal-export":  # (a log, not an export)
+                records = once.read(records)
             ordered = self.records.docker or self.records.kind in ("columnar", "journal-export")
             for got in (records if ordered else _in_order(records, tz)):
                 if isinstance(got, Malformed):
@@ -1211,16 +1217,61 @@ class Enveloped:
                 yield from numbered(outer, text, when, first, host)
 
         yearless = getattr(self.inner, "yearless", False)
+        side = "sp"
         try:
             for feed in itertools.chain((inner_lines(),), (spooled(s) for s in _after(spools))):
                 for rec in self.inner.parse(feed, path, tz):
                     while bad:
                         yield bad.pop(0)
+                    side = rec.side if isinstance(rec, LogEvent) else side
                     yield _rewrite(rec, where, tz, yearless)
         finally:
             for spool in spools.values():
                 spool.close()
         yield from bad
+        if once.dropped:
+            yield LogEvent(Source(path, f"line {once.first}"), None, self.inner.name, side, "info",
+                           REPEATED.format(path=path, n=once.dropped), raw_code=TIMELINE_NOTE)
+
+
+REPEATED = ("{path}: the export repeats records ({n} identical to one before them: same host, time and text, "
+            "as two overlapping searches or a log shipped twice give): each read once")
+"""The note of an export whose duplicate records were dropped (_Once)."""
+SEEN_RECORDS = 65536
+"""Records remembered to tell a repeated one (_Once): a window, not the whole export (bounded memory:
+some 100 bytes each); overlapping searches repeat their overlap within it, a second forwarder at once."""
+
+
+class _Once:
+    """An export's records, each read once: a record whose host, wrapper time and text are those of
+    one of the last SEEN_RECORDS is a copy (two overlapping searches in one export, a log shipped by
+    two forwarders: the copy's `_id`, `_cd`, index or bucket may differ, its text does not). Only a
+    record that starts a log record (its text begins with its own time, loki.line_time): a dump
+    split one SIEM event a line repeats its lines ('</saml:Attribute>') with one time, and a real log
+    writing the same line twice in one second is written so with a finer time than the second
+    mostly (a line the same to the millisecond, host and text is read once: said in the note)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[bytes, None] = {}
+        self.dropped = 0
+        self.first: int | None = None  # the line of the first copy dropped
+
+    def read(self, records: Iterable) -> Iterator:
+        for got in records:
+            if isinstance(got, Malformed) or loki.line_time(got[1][:MAX_TIME_TEXT]) is None:
+                yield got
+                continue
+            digest = hashlib.blake2b(repr((got[2], got[3])).encode("utf-8", "backslashreplace"), digest_size=16)
+            digest.update(got[1].encode("utf-8", "surrogatepass"))
+            key = digest.digest()
+            if key in self.seen:
+                self.dropped += 1
+                self.first = self.first if self.first is not None else got[0]
+                continue
+            self.seen[key] = None
+            if len(self.seen) > SEEN_RECORDS:
+                del self.seen[next(iter(self.seen))]
+            yield got
 
 
 MAX_ORDERED = 16 * 1024 * 1024
@@ -1249,10 +1300,13 @@ def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
             yield from held
             yield from records
             return
+    own = not any(got[2] is not None for got in held if not isinstance(got, Malformed))
     keys, last, times = [], (None, None), []  # (stream, time) of each record; the times read
     for got in held:
         if not isinstance(got, Malformed):
-            t = wrapper_time(got[2], tz) if got[2] is not None else None
+            # (an export without any wrapper time, a Kibana CSV without @timestamp: each record's own
+            # line's time, the one it starts with, tells the order)
+            t = _own_time(got[1], tz) if own else wrapper_time(got[2], tz) if got[2] is not None else None
             times += [t] if t is not None else []
             last = (got[3][0] if got[3] else None, t if t is not None else last[1])
         keys.append(last)
@@ -1274,6 +1328,12 @@ def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
     order = sorted((earliest.get(st, float("inf")), streams[st], i) for i, (st, _) in enumerate(keys))
     for *_, i in order:
         yield held[i]
+
+
+def _own_time(text: str, tz: tzinfo) -> datetime | None:
+    """The time a record's text starts with (its log line's, read in `tz` without a zone), or None."""
+    at = loki.line_time(text[:MAX_TIME_TEXT])
+    return wrapper_time(at, tz) if at is not None else None
 
 
 MAX_JOINED = MAX_RECORD
