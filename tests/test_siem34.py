@@ -117,9 +117,29 @@ def test_a_newest_first_export_without_any_wrapper_time_is_read_by_its_lines_own
     assert _story(untimed) == _story(timed)
 
 
+def _discover_without_time(path: Path, rows, untimed=frozenset()) -> None:
+    """Kibana's Discover CSV whose columns leave @timestamp out, newest first."""
+    _csv(path, rows, frozenset(range(len(rows))))  # (its time cells empty: each row starts '"",')
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join(['"host.name","log.file.path",message'] +
+                              [ln[3:] if ln.startswith('"",') else ln for ln in lines[1:]]))
+
+
+def test_a_discover_csv_without_its_time_column_or_with_its_cells_empty_reads_as_the_timed_one(tmp_path):
+    """Before: without the column the CSV was no export (an embedded dump, 0 events); with it empty, the
+    newest-first rows were read backwards."""
+    rows = _rows()
+    timed, _ = _scan(_folder(tmp_path / "timed", _csv, "discover.csv", rows))
+    empty, _ = _scan(_folder(tmp_path / "empty", _csv, "discover.csv", rows, frozenset(range(len(rows)))))
+    bare, _ = _scan(_folder(tmp_path / "bare", _discover_without_time, "discover.csv", rows))
+    assert _hits_input(bare, "discover.csv")["kind"] == "log:sonarqube"
+    assert _story(empty) == _story(timed) == _story(bare)
+
+
 def test_own_times_order_the_records_of_an_untimed_export():
     held = [(k, f"2026.11.25 09:0{9 - k}:00 INFO line", None, None) for k in range(5)]
     assert [g[0] for g in wrapped._in_order(held, timezone.utc)] == [4, 3, 2, 1, 0]
+    assert [g[0] for g in wrapped._in_order([g[:2] + ("",) + g[3:] for g in held], timezone.utc)] == [4, 3, 2, 1, 0]
     mixed = held[:2] + [(2, "2026.11.25 09:07:00 INFO line", "2026-11-25T09:07:00Z", None)]
     assert [g[0] for g in wrapped._in_order(mixed, timezone.utc)] == [0, 1, 2]  # (a wrapper time: as before)
 

@@ -572,6 +572,11 @@ def _host_in(stream: Any) -> str | None:
     return stream[1] if type(stream) is tuple and len(stream) in (2, 3) and stream[0] == "host" else None
 
 
+_ECS_COLUMNS = ("@timestamp", "host.name", "log.file.path", "agent.name", "event.dataset", "_id", "_index")
+"""Columns of an Elasticsearch document (ECS fields, the hit's metadata) in Kibana's Discover CSV: beside
+them `message` is the original line (a Discover CSV need not keep @timestamp: its columns are chosen)."""
+
+
 def _norm(cell: str) -> str:
     return re.sub(r"[\s\[\]\"']", "", cell.strip().lstrip("\ufeff")).lower()
 
@@ -579,8 +584,9 @@ def _norm(cell: str) -> str:
 def _csv_cols(cells: list[str], strong: bool) -> tuple[int, int | None] | None:
     """(raw column, time column) of an export header."""
     names = [_norm(c) for c in cells]
-    # a `message` next to an Elastic/Logstash `@timestamp` column is as clear as `_raw`
-    clear = _CSV_STRONG + (("message",) if "@timestamp" in names else ())
+    # a `message` next to an Elastic/Logstash `@timestamp` column (or, in a Discover CSV without the
+    # time column, another ECS one) is as clear as `_raw`
+    clear = _CSV_STRONG + (("message",) if set(_ECS_COLUMNS) & set(names) else ())
     for wanted in (clear if strong else clear + _CSV_WEAK):
         if wanted in names:
             raw = names.index(wanted)
@@ -1300,13 +1306,13 @@ def _in_order(records: Iterable, tz: tzinfo) -> Iterator:
             yield from held
             yield from records
             return
-    own = not any(got[2] is not None for got in held if not isinstance(got, Malformed))
+    stamps = [None if isinstance(got, Malformed) or got[2] is None else wrapper_time(got[2], tz) for got in held]
+    if not any(stamps):  # (an export without any wrapper time, a Kibana CSV without @timestamp or its
+        # cells empty: each record's own line's time, the one it starts with, tells the order)
+        stamps = [None if isinstance(got, Malformed) else _own_time(got[1], tz) for got in held]
     keys, last, times = [], (None, None), []  # (stream, time) of each record; the times read
-    for got in held:
+    for got, t in zip(held, stamps):
         if not isinstance(got, Malformed):
-            # (an export without any wrapper time, a Kibana CSV without @timestamp: each record's own
-            # line's time, the one it starts with, tells the order)
-            t = _own_time(got[1], tz) if own else wrapper_time(got[2], tz) if got[2] is not None else None
             times += [t] if t is not None else []
             last = (got[3][0] if got[3] else None, t if t is not None else last[1])
         keys.append(last)
