@@ -26,7 +26,9 @@ Two kinds of wrapping, each read by one class here for every product:
 The inner text goes to the reader that recognises it (sniffed on the unwrapped head, so a
 wrapper inside a wrapper unwraps too). Line references stay those of the file read: the line where
 the wrapper record starts. The wrapper's time is used only for an inner record that carries none
-(WildFly console lines without a date). A container-timestamped log and Docker's json-file are
+(WildFly console lines without a date), and to put an export's records back in each host's order
+(_in_order: by the lines' own times when no record has a wrapper time); an export's record repeated
+(overlapping searches, a log shipped twice) is read once, said (_Once). A container-timestamped log and Docker's json-file are
 prefiltered with the inner reader's prefilter seen through the wrapping (LinePrefixed.prefilter,
 Enveloped.prefilter) and read in ranges; other wrapped logs are read in full.
 """
