@@ -28,9 +28,9 @@ wrapper inside a wrapper unwraps too). Line references stay those of the file re
 the wrapper record starts. The wrapper's time is used only for an inner record that carries none
 (WildFly console lines without a date), and to put an export's records back in each host's order
 (_in_order: by the lines' own times when no record has a wrapper time); an export's record repeated
-(overlapping searches, a log shipped twice) is read once, said (_Once). A container-timestamped log and Docker's json-file are
-prefiltered with the inner reader's prefilter seen through the wrapping (LinePrefixed.prefilter,
-Enveloped.prefilter) and read in ranges; other wrapped logs are read in full.
+(overlapping searches, a log shipped twice) is read once, said (_Once). A container-timestamped log
+and Docker's json-file are prefiltered with the inner reader's prefilter seen through the wrapping
+(LinePrefixed.prefilter, Enveloped.prefilter) and read in ranges; other wrapped logs are read in full.
 """
 from __future__ import annotations
 
@@ -574,7 +574,7 @@ def _host_in(stream: Any) -> str | None:
     return stream[1] if type(stream) is tuple and len(stream) in (2, 3) and stream[0] == "host" else None
 
 
-_ECS_COLUMNS = ("@timestamp", "host.name", "log.file.path", "agent.name", "event.dataset", "_id", "_index")
+_ECS_COLUMNS = ("@timestamp", "host.name", "log.file.path", "agent.name", "event.dataset", "_index")
 """Columns of an Elasticsearch document (ECS fields, the hit's metadata) in Kibana's Discover CSV: beside
 them `message` is the original line (a Discover CSV need not keep @timestamp: its columns are chosen)."""
 
@@ -1254,10 +1254,10 @@ class _Once:
     """An export's records, each read once: a record whose host, wrapper time and text are those of
     one of the last SEEN_RECORDS is a copy (two overlapping searches in one export, a log shipped by
     two forwarders: the copy's `_id`, `_cd`, index or bucket may differ, its text does not). Only a
-    record that starts a log record (its text begins with its own time, loki.line_time): a dump
-    split one SIEM event a line repeats its lines ('</saml:Attribute>') with one time, and a real log
-    writing the same line twice in one second is written so with a finer time than the second
-    mostly (a line the same to the millisecond, host and text is read once: said in the note)."""
+    record that starts a log record (its text begins with its own time, loki.line_time) is one: a
+    dump split one SIEM event a line repeats its lines ('</saml:Attribute>') under one time. A log's
+    own line written twice in one wrapper time (to the millisecond, mostly) is read once too: the
+    export cannot tell it from a copy, and the note says so."""
 
     def __init__(self) -> None:
         self.seen: dict[bytes, None] = {}
