@@ -847,9 +847,9 @@ def _object(text: _Text, top: bool) -> Iterator[tuple[int, Any, str | None]]:
             text.pos += 1
             while text.peek(",") != "]":
                 line = text.line(text.pos)  # (before a row too large is skipped, and dropped)
-                got = text.value(MAX_TEXT_LINE, bad_ok=True)  # (a row's `_raw` is a text line)
+                got = text.value(MAX_RECORD, bad_ok=True)
                 if got is None:
-                    yield line, None, f"JSON record larger than {MAX_TEXT_LINE} characters"
+                    yield line, None, f"JSON record larger than {MAX_RECORD} characters"
                 elif isinstance(got[1], list):
                     yield got[0], dict(zip(names, got[1])), None
                 else:
@@ -1168,7 +1168,9 @@ class Enveloped:
             held: dict[Any, tuple[int, Any, list[str], list[int]]] = {}  # stream -> its unfinished line
             over: set = set()  # streams whose line passed MAX_JOINED: its records dropped to its end
             records = self.records.read(skips.counted(lines), path)
-            if not self.records.docker and self.records.kind != "journal-export":  # (a log, not an export)
+            if not self.records.docker and self.records.kind not in ("journal-export", "columnar"):
+                # (a container's or the journal's own log is no export; a query API's columnar result,
+                # Log Analytics' or Splunk json_rows', is read as listed, copies too: not yet done)
                 records = once.read(records)
             ordered = self.records.docker or self.records.kind in ("columnar", "journal-export")
             for got in (records if ordered else _in_order(records, tz)):
