@@ -40,8 +40,11 @@ def test_a_reader_that_leaves_early_is_no_internal_error():
 
 def test_ctrl_c_exits_130_in_one_line():
     """Ctrl-C exited 2, the code of a usage error; the shell's convention is 128 + SIGINT."""
+    # (SIGINT as a terminal's foreground job has it: a shell's background job starts with it ignored,
+    # and Python then keeps ignoring it; pytest run with '&' from a script failed here)
     p = subprocess.Popen(_samlscan("check", "-"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=ENV, cwd=ROOT, start_new_session=True)
+                         stderr=subprocess.PIPE, env=ENV, cwd=ROOT, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)  # (waiting on stdin, inside the command)
     os.killpg(p.pid, signal.SIGINT)  # as a terminal does: the whole foreground group
     out, err = p.communicate(timeout=60)
