@@ -248,33 +248,25 @@ def _signed_paths(verified: list[SignatureInfo]) -> str:
 
 
 def _reformatted(msg: SamlMessage, sig: SignatureInfo):
-    if sig.failure in SIGNED_BY_OTHER:
-        # the whitespace is only half of it: the key is the failure, and this note must not say
-        # 'nothing to fix' beside it (its signature-cert-mismatch finding says which key and what to do)
-        signer = (f"the IdP metadata's certificate {sig.published_signer.subject}" if sig.published_signer else
-                  "a key its KeyInfo carries")
-        said = "signature-cert-mismatch" if sig.failure == "cert-mismatch" else "signature-invalid"
-        hint = (f"The whitespace is not what fails the login, the key is: this message's {said} finding says "
-                "which key signed it and what to do.")
-        if msg.printed:
-            return finding(msg, "xml-reformatted-by-log",
-                           f"the {_where(sig)} fails on the log's copy; once whitespace and line breaks are "
-                           f"normalised it verifies, but only with {signer}: the log printed the message "
-                           "re-indented or on one line, and the key that signed it is not the one the SP holds",
-                           hint=hint)
-        return finding(msg, "xml-reformatted",
-                       f"the {_where(sig)} fails on the bytes as given; once whitespace and line breaks are "
-                       f"normalised it verifies, but only with {signer}: the XML was pretty-printed or "
-                       "re-wrapped after signing, and the key that signed it is not the one the SP holds",
-                       hint=hint)
-    if msg.printed:  # the logger's whitespace, not what travelled: the copy's signature holds
-        return finding(msg, "xml-reformatted-by-log",
-                       f"the {_where(sig)} fails on the log's copy but verifies once whitespace and line "
-                       "breaks are normalised: the log printed the message re-indented or on one line")
-    return finding(msg, "xml-reformatted",
-                   f"the {_where(sig)} fails on the bytes as given but verifies once whitespace "
-                   "and line breaks are normalised: the XML was pretty-printed or re-wrapped "
-                   "after signing, not signed by a wrong key")
+    """A signature that verifies once whitespace is normalised: a log's copy (the logger's whitespace, not
+    what travelled) or the bytes as given (changed after signing); with a key the SP does not hold, the
+    key is the failure and this note must not say 'nothing to fix' beside it (its own finding says which)."""
+    code, copy, how = (("xml-reformatted-by-log", "the log's copy", "the log printed the message re-indented "
+                        "or on one line") if msg.printed else
+                       ("xml-reformatted", "the bytes as given", "the XML was pretty-printed or re-wrapped after "
+                        "signing"))
+    if sig.failure not in SIGNED_BY_OTHER:
+        wrong_key = "" if msg.printed else ", not signed by a wrong key"
+        return finding(msg, code, f"the {_where(sig)} fails on {copy} but verifies once whitespace and line "
+                                  f"breaks are normalised: {how}{wrong_key}")
+    signer = (f"the IdP metadata's certificate {sig.published_signer.subject}" if sig.published_signer else
+              "a key its KeyInfo carries")
+    said = "signature-cert-mismatch" if sig.failure == "cert-mismatch" else "signature-invalid"
+    return finding(msg, code, f"the {_where(sig)} fails on {copy}; once whitespace and line breaks are normalised "
+                              f"it verifies, but only with {signer}: {how}, and the key that signed it is not the "
+                              "one the SP holds",
+                   hint=f"The whitespace is not what fails the login, the key is: this message's {said} finding "
+                        "says which key signed it and what to do.")
 
 
 def _own_uri(sig: SignatureInfo) -> str:

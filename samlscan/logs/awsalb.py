@@ -42,11 +42,6 @@ _INSIDE = re.compile(
     r'\S{1,64} \S{1,64} -?[\d.]{1,20} -?[\d.]{1,20} -?[\d.]{1,20} (?:\d{3}|-) (?:\d{3}|-) (?:\d+|-) (?:\d+|-) "')
 """An entry's fields up to its request's opening quote: where one starts inside a line (a User-Agent
 holds no unescaped quote, so one spelled out in a User-Agent ends there and is no start)."""
-MAX_PIECES = 16
-"""Entries one line is split into at most (the rest stays in the last): a hostile line of repeated starts
-costs as much as 16 entries."""
-MAX_LOOKS = 64
-"""Places inside one line looked at for a start at most (a 1 MB line of 'h2 2026-..Z app/' costs 64 looks)."""
 _LINE = re.compile(
     rf'^{_START}'
     r'(?P<elb>app/[^\s/]{1,64}/[0-9a-f]{1,32}) (?P<client>\S{1,64}) (?P<target>\S{1,64}) '
@@ -91,17 +86,13 @@ def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | 
 
 def pieces(line: str) -> list[str]:
     """The entries run together on `line` (itself alone when it holds one: the common case is one
-    `Z app/` at the line's start, checked before any search)."""
+    `Z app/` at the line's start, checked before any search; sqaccess.run_together bounds a hostile
+    line of repeated starts)."""
     first = line.find("Z app/")
     if first < 0 or (line.find("Z app/", first + 1) < 0 and _ENTRY.match(line)):
         return [line]
-    cuts = [0]
-    for looks, m in enumerate(_TYPE_AT.finditer(line, 1)):
-        if looks >= MAX_LOOKS or len(cuts) >= MAX_PIECES:
-            break
-        if _INSIDE.match(line, m.start()):
-            cuts.append(m.start())
-    return [line[a:b].rstrip() for a, b in zip(cuts, cuts[1:] + [len(line)])]
+    return sqaccess.run_together(line, _TYPE_AT, lambda text, m, _last: m.start() if _INSIDE.match(text, m.start())
+                                 else None)
 
 
 _TYPE_AT = re.compile(r'(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT[\d:.]{1,24}Z app/')

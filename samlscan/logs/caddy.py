@@ -97,22 +97,15 @@ def read(no: int, line: str, path: str = "") -> sqaccess._Request | Malformed | 
                                   why, f"Caddy (logger {row.get('logger')}{tls})")
 
 
-_START = '{"level":'
+_START = re.compile(re.escape('{"level":'))
 """How zap's JSON encoder starts an entry (the level key first: Caddy's encoder config)."""
-MAX_PIECES = 16
-"""Entries one line is split into at most (the rest stays in the last): a hostile line of repeated starts."""
 
 
 def pieces(line: str) -> list[str]:
     """The JSON entries run together on `line` (itself when it holds one or is JSON)."""
-    at = line.find(_START, 1)
-    if at < 0 or json_or_none(line) is not None:
+    if _START.search(line, 1) is None or json_or_none(line) is not None:
         return [line]
-    cuts = [0]
-    while at >= 0 and len(cuts) < MAX_PIECES:
-        cuts.append(at)
-        at = line.find(_START, at + 1)
-    return [line[a:b] for a, b in zip(cuts, cuts[1:] + [len(line)])]
+    return sqaccess.run_together(line, _START)
 
 
 class CaddyAccessParser(sqaccess.ProxyAccessParser):

@@ -171,7 +171,8 @@ def _header_offset(cell: str, norm: str) -> int:
 
 def _zoneless(text: str | None) -> bool:
     """A locale date (never zoned) or an ISO time without Z or offset."""
-    return bool(text) and (parse_iso(text)[0] is None or parse_iso(text, timezone.utc)[1])
+    time, local = parse_iso(text, timezone.utc)
+    return bool(text) and (time is None or local)
 
 
 def _order_of(m: re.Match | None) -> bool | None:
@@ -247,7 +248,7 @@ class _DayOrder:
         """The held rows with their ambiguous dates read in the settled order."""
         for rec in held:
             stamp, zone = self.stamps.get(rec.source.ref, (None, None)) if isinstance(rec, LogEvent) else (None, None)
-            if stamp and rec.time is not None and _LOCALE_DATE.match(stamp):  # (a Malformed row has no stamp)
+            if stamp and rec.time is not None:  # (a Malformed row has no stamp; a stamp is a locale date)
                 time = _csv_time(stamp, zone, self.known)
                 if time is not None:
                     rec = dataclasses.replace(rec, time=time)
