@@ -2,6 +2,8 @@
 settings, certificates and evidence."""
 from __future__ import annotations
 
+import codecs
+
 _UTF16_PROBE = 64
 """How many bytes of a file tell UTF-16 without a BOM: 32 characters of ASCII text."""
 
@@ -28,3 +30,25 @@ def utf16_codec(data: bytes) -> str | None:
 
 
 _ASCII_TEXT = frozenset(range(0x20, 0x7F)) | frozenset(b"\t\n\r\f")
+
+
+def export_codec(head: bytes) -> tuple[str, str]:
+    """(codec, errors) of an export a spreadsheet may have saved again, from its first bytes: UTF-16 by
+    its BOM or NULs (Excel's 'Unicode text'), else UTF-8 with or without a BOM, each byte of no UTF-8
+    read as cp1252 (Excel's 'CSV (Comma delimited)' on a Western Windows writes the ANSI code page:
+    an accented header cell 'Événement' is 0xC9, no UTF-8). Byte by byte, not the whole file: a UTF-8
+    export with one damaged byte keeps its accents."""
+    return utf16_codec(head) or "utf-8-sig", CP1252_FALLBACK
+
+
+CP1252_FALLBACK = "samlscan-cp1252"
+"""The decoding error handler that reads a byte of no UTF-8 as cp1252 (its five unassigned bytes as U+FFFD)."""
+
+
+def _cp1252(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return bytes(exc.object[exc.start:exc.end]).decode("cp1252", "replace"), exc.end
+
+
+codecs.register_error(CP1252_FALLBACK, _cp1252)

@@ -14,7 +14,7 @@ from typing import IO, Iterator
 from samlscan.ansi import as_read, console
 from samlscan.logs.base import LogParser, Malformed, Record
 from samlscan.logs.coloured import Decoloured, reader_of
-from samlscan.textcodec import utf16_codec
+from samlscan.textcodec import export_codec, utf16_codec
 from samlscan.model import Source
 
 READERS = (
@@ -88,8 +88,22 @@ a piece of 1 or 2 of them is printable one time in three."""
 
 
 def damaged(line: str) -> bool:
-    """A line holds what no line of text does (_DAMAGE): NULs, control characters, bytes of no UTF-8."""
-    return any(c in line for c in _DAMAGE)
+    """A line holds what no line of text does (_DAMAGE): NULs, control characters, bytes of no UTF-8
+    but a legacy code page's letters (_letters: a cp1252 CSV's accented header cell is its header)."""
+    return any(c in line for c in _DAMAGE) and not _letters(line)
+
+
+def _letters(line: str) -> bool:
+    """Each U+FFFD of a line without controls sits in a word: 'H\ufffdte', 'Acc\ufffds' (an accented
+    letter of cp1252 or Latin-1 read as UTF-8); binary's undecodable bytes come in runs, beside controls."""
+    if "\ufffd" not in line or any(c in line for c in _CONTROLS):
+        return False
+    end = len(line) - 1
+    return all((i and line[i - 1].isalpha()) or (i < end and line[i + 1].isalpha())
+               for i, c in enumerate(line) if c == "\ufffd")
+
+
+_CONTROLS = _DAMAGE[:-1]
 
 
 def undamaged(head: str) -> str:
@@ -183,18 +197,18 @@ def _sniffs(parser: LogParser, head: str) -> bool:
         return False
 
 
-def _open_text(path: str) -> IO[str]:
+def _open_text(path: str, exported: bool = False) -> IO[str]:
     """Open a log as text: gzip by magic number, UTF-16/UTF-8 by BOM (Windows exports are
-    often UTF-16LE), undecodable bytes replaced rather than fatal."""
+    often UTF-16LE), undecodable bytes replaced rather than fatal; an export a spreadsheet may have
+    saved again (`exported`: its reader's LogParser.exported) by textcodec.export_codec."""
     with open(path, "rb") as raw:
         magic = raw.read(2)
     binary = gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
     # the sniff's decoding (engine._text: utf16_codec, a BOM or none): by the BOM alone, a log or a
     # page in UTF-16 without one was claimed by its reader, then read as UTF-8 and found empty
     head = binary.peek(64)[:64] if hasattr(binary, "peek") else b""
-    encoding = utf16_codec(head) or "utf-8-sig"
-
-    return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline=None)
+    encoding, errors = export_codec(head) if exported else (utf16_codec(head) or "utf-8-sig", "replace")
+    return io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline=None)
 
 
 def read_head(path: str, size: int = HEAD_CHARS) -> str:
@@ -232,7 +246,7 @@ def parse_file(path: str, tz: tzinfo, parser: LogParser | None = None) -> Iterat
             parser = Decoloured(parser)
         if parser is None:
             return
-        with _open_text(path) as fh:
+        with _open_text(path, getattr(parser, "exported", False)) as fh:
             yield from parser.parse(iter_lines(fh), path, tz)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:  # truncated gzip, vanished file
         yield Malformed(Source(path, None), f"unreadable: {exc}")

@@ -83,6 +83,7 @@ _LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):
 
 class AdfsParser:
     name = PRODUCT
+    exported = True  # (a CSV download Excel may have saved again: textcodec.export_codec)
     empty_reason = "an AD FS event log with no sign-in event"
     reads_xml = True
     """Its event exports are XML documents: the engine asks it before taking XML for a message."""

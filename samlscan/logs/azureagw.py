@@ -106,6 +106,7 @@ def read(no: int, row: Any) -> sqaccess._Request | None:
 
 class AzureAppGatewayAccessParser:
     name = NAME
+    exported = True  # (a CSV download Excel may have saved again: textcodec.export_codec)
     range_context = sqaccess.RANGE_CONTEXT
     empty_reason = ("an Azure Application Gateway access log with no SAML login request "
                     "(/sessions/init/saml, /oauth2/callback/saml)")

@@ -72,6 +72,8 @@ class LogParser(Protocol):
     # Optional `empty_reason: str`: a log of this format with nothing about a login in it (an IdP's
     # log of other events, a start-up log) is skipped with this reason, not failed: it was read
     # (design.md: inputs are scanned, skipped + reason, or failed + finding).
+    # Optional `exported = True`: its files are exports a spreadsheet may have saved again (a CSV
+    # download, a SIEM's export), read by textcodec.export_codec (cp1252 bytes, Excel's 'Unicode text').
 
     def sniff(self, head: str) -> bool:
         """True when the first few KB of a file look like this format."""

@@ -57,6 +57,7 @@ _LOCALE_DATE = re.compile(
 
 class EntraParser:
     name = PRODUCT
+    exported = True  # (a CSV download Excel may have saved again: textcodec.export_codec)
     empty_reason = "an Entra ID sign-in log with no sign-in"
 
     def sniff(self, head: str) -> bool:

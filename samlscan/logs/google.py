@@ -35,6 +35,7 @@ PRODUCT = "google"
 
 class GoogleParser:
     name = PRODUCT
+    exported = True  # (a CSV download Excel may have saved again: textcodec.export_codec)
     empty_reason = "a Google Workspace log with no SAML login activity"
 
     def sniff(self, head: str) -> bool:

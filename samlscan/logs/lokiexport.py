@@ -5,6 +5,7 @@ Grafana Explore's CSV download, logcli's jsonl with lines past the JSON scanner'
 entries put back in order by wrapped._in_order), with the records read here."""
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import re
@@ -12,7 +13,7 @@ from datetime import tzinfo
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs import loki, wrapped
-from samlscan.logs._common import MAX_TEXT_LINE, csv_header_cells, csv_rows, text_lines, whole_lines
+from samlscan.logs._common import MAX_TEXT_LINE, csv_rows, malformed, text_lines, whole_lines
 from samlscan.logs.base import TIMELINE_NOTE, Malformed, Record
 from samlscan.model import LogEvent, Source
 
@@ -30,8 +31,8 @@ class Records:
     docker = False
     strong = True
 
-    def __init__(self, kind: str, cols: dict[str, int] | None = None) -> None:
-        self.kind, self.cols = kind, cols
+    def __init__(self, kind: str, cols: dict[str, int] | None = None, delimiter: str = ",") -> None:
+        self.kind, self.cols, self.delimiter = kind, cols, delimiter
         self.unsure: int | None = None
         """The line of a Grafana .txt's first row when its lines' pods cannot be told apart (UNSURE)."""
 
@@ -52,7 +53,7 @@ def _entries(rec: Records, lines: Iterable[tuple[int, str]], path: str) -> Itera
     if rec.kind == "json":
         yield from _jsonl(lines, path)
     elif rec.kind == "grafana-csv":
-        yield from _csv(rec.cols or {}, lines, path)
+        yield from _csv(rec.cols or {}, lines, path, rec.delimiter)
     elif rec.kind == "grafana":
         yield from _grafana_txt(rec, lines)
     elif rec.kind == "raw":
@@ -86,9 +87,9 @@ def _jsonl(lines: Iterable[tuple[int, str]], path: str) -> Iterator:
         yield no, got[0], got[1], loki.stream_part(got[2])
 
 
-def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str) -> Iterator:
+def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str, delimiter: str) -> Iterator:
     """Grafana's CSV of Loki's logs frame: the line, its time (tsNs, else Time), its labels (JSON)."""
-    rows = csv_rows(lines, path, skip_prefix="sep=")  # (useExcelHeader's first line skipped)
+    rows = _rows(lines, path, delimiter)
     for got in rows:  # up to the header row
         if not isinstance(got, Malformed):
             break
@@ -106,6 +107,54 @@ def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str) -> I
         when = ns if ns.isdigit() and len(ns) == 19 else cell.get("Time")
         labels = _json_object(cell.get("labels", ""))
         yield no, line, when, loki.stream_part(labels)
+
+
+DELIMITERS = (",", "\t", ";")
+"""Grafana's ',' (download.ts getLocaleDelimiter: ';' where ',' is the decimal mark), and Excel's when
+it saves the download again: 'Unicode text' is tab-separated UTF-16 (read by textcodec.export_codec),
+'CSV' in a European locale ';'-separated (its list separator)."""
+
+
+def dialect(line: str) -> tuple[str, dict[str, int]] | None:
+    """(delimiter, columns) of a Grafana CSV header line of Loki's logs frame (loki.csv_columns), or None."""
+    line = line.lstrip("\ufeff").rstrip("\r")
+    for delimiter in DELIMITERS:
+        if delimiter in line and (cols := _columns(line, delimiter)) is not None:
+            return delimiter, cols
+    return None
+
+
+def _columns(line: str, delimiter: str) -> dict[str, int] | None:
+    try:
+        return loki.csv_columns(next(csv.reader([line], delimiter=delimiter)))
+    except (csv.Error, StopIteration):
+        return None
+
+
+def _rows(lines: Iterable[tuple[int, str]], path: str, delimiter: str) -> Iterator:
+    """_common.csv_rows with `delimiter` (',': its own): useExcelHeader's 'sep=' line skipped."""
+    if delimiter == ",":
+        yield from csv_rows(lines, path, skip_prefix="sep=")
+        return
+    no = [0]
+
+    def feed():
+        for no[0], text in text_lines(lines):
+            if not text.startswith("sep="):
+                yield text.lstrip("\ufeff") + "\n"
+
+    reader = csv.reader(feed(), delimiter=delimiter)
+    while True:
+        start = no[0] + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield malformed(path, no[0], f"CSV: {exc}")
+            continue
+        if any(c.strip() for c in row):
+            yield start, row
 
 
 def _json_object(text: str) -> dict | None:
@@ -174,11 +223,10 @@ def envelope(head: str, kind: str) -> tuple[Records, str] | None:
         if loki.text_kind(first) != "grafana":
             return None
     elif kind == "grafana-csv":
-        cells = csv_header_cells(first.split("\n", 2)[1 if first.startswith("sep=") else 0])
-        cols = loki.csv_columns(cells) if cells else None
-        if cols is None:
+        got = dialect(first.split("\n", 2)[1 if first.startswith("sep=") else 0])
+        if got is None:
             return None
-        rec = Records(kind, cols)
+        rec = Records(kind, got[1], got[0])
     elif kind == "raw":
         if not loki.newest_first(first) or loki.is_bare(first):  # (--no-labels: its time is logcli's)
             return None

@@ -44,6 +44,7 @@ _LOGIN_TYPES = ("user.authentication.", "user.session.start", "policy.evaluate_s
 
 class OktaParser:
     name = PRODUCT
+    exported = True  # (a CSV download Excel may have saved again: textcodec.export_codec)
     empty_reason = "an Okta System Log with no sign-in event"
 
     def sniff(self, head: str) -> bool:

@@ -41,6 +41,7 @@ def _csv_columns(cells: list[str]) -> dict[str, int] | None:
 
 class OneLoginParser:
     name = PRODUCT
+    exported = True  # (a CSV download Excel may have saved again: textcodec.export_codec)
     empty_reason = "a OneLogin events export with no sign-in event"
 
     @property

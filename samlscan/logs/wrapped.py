@@ -1108,6 +1108,10 @@ def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
     return (rec, "\n".join(texts)) if texts else None
 
 
+EXPORTED_KINDS = ("csv", "grafana-csv")
+"""The kinds of records of a CSV export (here and logs.lokiexport's Grafana download)."""
+
+
 class Enveloped:
     """An export whose records each wrap one original line or event: the inner reader reads the
     original text; references and missing times come from the wrapper."""
@@ -1129,6 +1133,12 @@ class Enveloped:
         self.inner = inner
         self.records = records
         self.name = inner.name
+
+    @property
+    def exported(self) -> bool:
+        """A CSV export (Splunk's, Kibana's, Grafana's download) Excel may have saved again
+        (logs.base.LogParser.exported); JSON is written as UTF-8 (RFC 8259 8.1), and read in ranges."""
+        return self.records.kind in EXPORTED_KINDS
 
     def sniff(self, head: str) -> bool:
         got = _envelope(head, self.records.strong)
