@@ -717,6 +717,10 @@ _SIGN_SHA256 = (
 RSA_ONLY_SAML = frozenset({"keycloak", "auth0", "okta"})
 """IdP products that sign SAML with RSA keys only (_SIGN_SHA256 cites their pages): the fix of their weak
 signature names RSA-SHA256 even when the weak one is ECDSA (theirs would be an RSA signature)."""
+NOT_RSA_ONLY_SIGNING = ("An ECDSA signature cannot be this IdP's own signing (it signs SAML with RSA keys only): "
+                        "another party signed this response, or a proxy signed it again; find it by the certificate "
+                        "the signature names, and fix its signing there. The IdP's own: ")
+"""What a weak ECDSA signature under an RSA_ONLY_SAML product's Issuer says before that product's fix."""
 
 _ACS_AT_IDP = (
     # SimpleSAMLphp docs/simplesamlphp-reference-sp-remote.md: AssertionConsumerService, required

@@ -53,11 +53,35 @@ def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = ()) -> str:
     """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>'),
     with what another zone would change (`_flips`)."""
     who, where = _WHERE.get(_product(kind), ("this log", "its writer's own zone"))
-    name = path.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+    name = _name(path)
     said = f"; {'; '.join(flips[:_FLIPS_SAID])}" if flips else ""
     more = f" (and {len(flips) - _FLIPS_SAID} more)" if len(flips) > _FLIPS_SAID else ""
     return (f"{path}: {who}{_MARK}{where}: {_UNSURE}"
             f"--timezone '{name}=<its zone>'{said}{more}")
+
+
+def _name(path: str) -> str:
+    """An input's file name, as --timezone's glob names it (an archive member's own)."""
+    return path.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def skew_fix(path: str, offset: float, limit: int, clocks: str) -> str | None:
+    """The fix of a clock-skew finding measured at a zone-less line time of `path` (read as UTC unless
+    --timezone named it: then the zone note is not given and `offset` is no zone's) when `offset` (s,
+    IssueInstant - line time) is a whole zone's within the skew the finding allowed: the --timezone that
+    reads the log in that zone, then `clocks` (the finding's own fix) for a log whose zone is right.
+    None for an offset no zone explains (0: the clocks; past _ZONES)."""
+    # checks.timing.check_clock_skew: -max(limit, 300) <= IssueInstant - time <= limit. In UTC+k a
+    # line's time L was L - k UTC: read as UTC, IssueInstant - L = -k + drift.
+    k = -round(offset / _STEP.total_seconds()) * _STEP
+    drift = offset + k.total_seconds()
+    if not k or not _ZONES[0] <= k <= _ZONES[1] or not -max(limit, 300) <= drift <= limit:
+        return None
+    minutes = int(k.total_seconds()) // 60
+    zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    name = _name(path)
+    return (f"If {name} was read as UTC but is written in UTC{_offset(k)}, the clocks agree: pass "
+            f"--timezone '{name}={zone}'. If its zone is right: {clocks}")
 
 
 _UNSURE = "read as UTC; if that is another zone, pass "
@@ -162,7 +186,7 @@ def _flip(r) -> str | None:
     m = r.message
     name = f"{m.kind} {m.id}" if m.id else m.kind
     where = f" ({m.source.ref})" if m.source.ref else ""
-    log = m.source.input.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+    log = _name(m.source.input)
     return f"{name}{where} judged at {at:%H:%M:%S} read as UTC; if {log} is in {zones}, {said}"
 
 

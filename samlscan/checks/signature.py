@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp, issuer_product
-from samlscan.codes import RSA_ONLY_SAML, SIGNED_BY_ANOTHER_KEY_FIX, spec
+from samlscan.codes import NOT_RSA_ONLY_SIGNING, RSA_ONLY_SAML, SIGNED_BY_ANOTHER_KEY_FIX, spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
 from samlscan.sigverify import ENVELOPED, EXC_C14N, KEY_FAILURES, NO_CONFIGURED_KEY, SIGNED_BY_OTHER, WEAK_ALGORITHMS
@@ -655,8 +655,11 @@ def _weak_crypto_fixes(msg: SamlMessage, ctx: CheckContext) -> tuple[str | None,
     who = sender(msg.kind, msg.issuer, ctx.expect)
     if who == "idp":  # and where the IdP product the Issuer names sets its algorithm
         fix = spec("signature-weak-algorithm").fix
-        if strong and strong != "RSA-SHA256" and issuer_product(msg.issuer) not in RSA_ONLY_SAML:
+        rsa_only = issuer_product(msg.issuer) in RSA_ONLY_SAML
+        if strong and strong != "RSA-SHA256" and not rsa_only:
             fix = f"Configure the IdP to sign with {strong} and digest with SHA-256."
+        if rsa_only and any("ecdsa" in (a or "") for a in weak):
+            fix = NOT_RSA_ONLY_SIGNING + fix
         return in_idp(fix, "signature-weak-algorithm", msg.issuer), None, None
     signer = "the SP" if who == "sp" else f"the sender of this {msg.kind} (Issuer {msg.issuer or '-'})"
     return (f"Configure {signer} to sign its {msg.kind} with {strong or 'RSA-SHA256'} and digest with SHA-256 "

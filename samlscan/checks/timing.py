@@ -224,7 +224,18 @@ def check_clock_skew(msg: SamlMessage, ctx: CheckContext):
                       f"IssueInstant {fmt_time(msg.issue_instant)} is {_seconds(msg.issue_instant - ctx.at)} "
                       f"{direction} the capture time {fmt_time(ctx.at)} ({ctx.at_source}). "
                       f"Measured offset {offset:+.0f} s: {verdicts}",
-                      expected=SKEW_EXPECTED.format(limit), actual=f"{offset:+.0f} s")
+                      expected=SKEW_EXPECTED.format(limit), actual=f"{offset:+.0f} s", hint=_zone_fix(msg, ctx, offset))
+
+
+def _zone_fix(msg: SamlMessage, ctx: CheckContext, offset: float) -> str | None:
+    """The fix naming --timezone when the time judged at is a log line's, written without a zone
+    (logzones.skew_fix), else None (the code's own)."""
+    if not (msg.local_time and ctx.at_source == "capture" and msg.source.input):
+        return None
+    from samlscan.codes import spec
+    from samlscan.logzones import skew_fix
+
+    return skew_fix(msg.source.input, offset, ctx.expect.clock_skew, spec("clock-skew").fix)
 
 
 def check_time_format(msg: SamlMessage, ctx: CheckContext):
