@@ -110,9 +110,10 @@ def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str, deli
 
 
 DELIMITERS = (",", "\t", ";")
-"""Grafana's ',' (download.ts getLocaleDelimiter: ';' where ',' is the decimal mark), and Excel's when
-it saves the download again: 'Unicode text' is tab-separated UTF-16 (read by textcodec.export_codec),
-'CSV' in a European locale ';'-separated (its list separator)."""
+"""Grafana's (packages/grafana-data/src/utils/csv.ts getLocaleDelimiter: the separator of
+['x', 'y'].toLocaleString(), ',' in browsers), and Excel's when it saves the download again: 'Unicode
+text' is tab-separated UTF-16 (read by textcodec.export_codec), 'CSV' ';'-separated where the list
+separator is ';' (French, German... Windows locales)."""
 
 
 def dialect(line: str) -> tuple[str, dict[str, int]] | None:
