@@ -895,8 +895,16 @@ _APP_IDENTIFIER = (
     f"; SPID: {_SPID_MD} must carry the entityID the SP sends as Issuer")
 """Where each IdP product looks up an application by the SP's entity ID."""
 
+_ONE_ACS = (
+    # JumpCloud's Custom SAML App lists 'ACS URLs' with a default one (jumpcloud.com/support 'SSO
+    # Application Connector Fields'); PingOne's acsUrls, 'the first URL in the list is used as default'
+    f"JumpCloud: {_JUMPCLOUD_APP} > SSO > ACS URLs must hold the SP's Single Sign-On URL alone"
+    f"; PingOne: {_PINGONE_APP} > Configuration > ACS URLs must hold the SP's Single Sign-On URL alone")
+"""Where an IdP keeps several ACS URLs for one application (SonarQube Cloud answers 403 then)."""
+
 IDP_WHERE = {
     "user-not-assigned": _ASSIGN,
+    "multiple-sign-on-urls": _ONE_ACS,
     "signature-cert-mismatch": _SIGNING_CERT,
     # the Audience an IdP writes is the application's SP entity ID, the same field it finds the app by
     **{code: _APP_IDENTIFIER for code in ("app-not-found", "audience-mismatch")},
@@ -921,6 +929,11 @@ CLOUD_FIXES = {
     # its customers have no sonar.core.serverBaseURL, so only the IdP's copy of the URL can be wrong
     "acs-path-wrong": f"Set the IdP's ACS (Reply) URL to {CLOUD_SETTING_NAMES['acs_url']}, exactly as "
                       "it gives it: the IdP must hold that URL (not an older SonarQube Server's callback).",
+    # SonarQube Cloud's regions are two sites (sonarcloud.io, EU; sonarqube.us, US): an enterprise
+    # is on one, and its login URL on the other finds no such enterprise
+    "wrong-login-url": "Start the login at the login URL SonarQube Cloud's SSO configuration shows, on the "
+                       "enterprise's region (sonarcloud.io is the EU region, sonarqube.us the US one) and "
+                       "with its enterprise key; replace bookmarks of another region or an old trial.",
     # a refusal the capture gives no reason for: Cloud keeps no log its customers read (no web.log)
     "unknown-failure": "SonarQube Cloud refused the login without saying why in the capture, and keeps no log "
                        "its customers read: compare the response with its SSO configuration (give samlscan the "

@@ -11,7 +11,7 @@ from pathlib import Path
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
-from samlscan.config import Expectations, is_cloud, is_sonarqube_acs
+from samlscan.config import Expectations, is_sonarqube_acs, made_for_cloud
 from samlscan.ansi import as_read
 from samlscan.textcodec import utf16_codec
 from samlscan.errors import InputError
@@ -552,10 +552,12 @@ def _as_receiver(expect: Expectations, msg: SamlMessage) -> Expectations:
     SonarQube took the message: its own log holds it, or it went to (or asks for) SonarQube's
     ACS path. Its rules then apply (an email is optional, InResponseTo is not checked, settings
     are named as SonarQube names them), as they do to the attempts its log is part of."""
+    if not expect.on_cloud and made_for_cloud(msg):  # (Cloud's setting names without --acs-url)
+        expect = _derived(expect, "cloud", lambda e: replace(e, cloud=True))
     if expect.profile is not None:
         return expect
     if not (msg.logged_by or "").startswith("sonarqube") and (
-            is_cloud(expect.acs_url) or not any(map(is_sonarqube_acs, _receivers(msg)))):
+            expect.on_cloud or not any(map(is_sonarqube_acs, _receivers(msg)))):
         # (the configured SP is SonarQube Cloud: a Destination on a Server's ACS path is a stale
         # ACS URL at the IdP, not a Server that took the message; Cloud needs the email)
         return expect

@@ -33,7 +33,7 @@ from samlscan.config.times import parse_at
 from samlscan.config.tomlfile import env_config_path, find_config
 from samlscan.config.trust import for_issuer, listed_certs
 from samlscan.config.urls import (SONAR_ACS_PATH, is_cloud, is_sonarqube_acs, keycloak_broker, keycloak_realm,
-                                  on_sonarqube_acs_path)
+                                  made_for_cloud, on_sonarqube_acs_path)
 from samlscan.errors import ConfigError  # (imported from here by callers that read settings)
 
 __all__ = [
@@ -42,6 +42,6 @@ __all__ = [
     "SONAR_ACS_PATH", "SONAR_CERT", "SONAR_IN_DATABASE", "SONAR_SAML_LINE", "SONAR_SETTING_NAMES", "ConfigError",
     "Expectations", "aggregate_entities", "aggregate_idp", "aggregate_size", "build", "env_config_path",
     "find_config", "for_issuer", "is_cloud", "is_sonarqube_acs", "keycloak_broker", "keycloak_realm",
-    "listed_certs", "load_idp_metadata", "load_python3_saml_settings", "load_sonar_settings", "on_sonarqube_acs_path",
+    "listed_certs", "load_idp_metadata", "made_for_cloud", "load_python3_saml_settings", "load_sonar_settings", "on_sonarqube_acs_path",
     "other_sp_setting", "parse_at", "parse_properties", "rename_aggregate", "settings_kind",
 ]

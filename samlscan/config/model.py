@@ -60,18 +60,26 @@ class Expectations:
     """Where the settings given say two things of one fact (--idp-entity-id against the entityID of
     --idp-metadata), or say they are out of date (IdP metadata past its validUntil): a note each in
     the report, said once, not a finding at every message."""
+    cloud: bool = False
+    """The SP is SonarQube Cloud by the message judged (made_for_cloud: its Destination or Audience on
+    Cloud's hosts) when no --acs-url said so: its settings are named as Cloud names them."""
     keep_xml: bool = True
     """Not a setting of the SP: whether each message keeps its decoded bytes (only the HTML report
     and `decode` show them; a scan to another format leaves them out of what workers send back)."""
 
+    @property
+    def on_cloud(self) -> bool:
+        """The SP is SonarQube Cloud: its ACS (--acs-url) or the message judged says so."""
+        return self.cloud or is_cloud(self.acs_url)
+
     def settable(self, what: str) -> bool:
         """Whether the SP's side may change `what` (SonarQube Cloud gives its SP entity ID and ACS URL)."""
-        return not (is_cloud(self.acs_url) and what in CLOUD_GIVEN)
+        return not (self.on_cloud and what in CLOUD_GIVEN)
 
     def setting_name(self, what: str) -> str:
         """The name of the setting to change, in the profile's own words; SonarQube Cloud's (its ACS
         is on sonarcloud.io) has none of Server's sonar.* settings nor samlscan's flags."""
-        if is_cloud(self.acs_url) and what in CLOUD_SETTING_NAMES:
+        if self.on_cloud and what in CLOUD_SETTING_NAMES:
             return CLOUD_SETTING_NAMES[what]
         if self.profile == "sonarqube":
             return SONAR_SETTING_NAMES.get(what, what)

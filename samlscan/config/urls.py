@@ -19,6 +19,13 @@ def is_cloud(url: str | None) -> bool:
     return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
 
 
+def made_for_cloud(msg) -> bool:
+    """A Response made for SonarQube Cloud: its Destination or an Audience is on Cloud's hosts (it
+    may still have gone elsewhere: the IdP's stale ACS URL)."""
+    return msg.kind == "Response" and any(is_cloud(u) for u in (
+        msg.destination, *(x for a in msg.assertions for r in a.audience_restrictions for x in r)))
+
+
 def on_sonarqube_acs_path(url: str | None) -> bool:
     """The URL's path is SonarQube's ACS path (SONAR_ACS_PATH after any context path; a query, a
     fragment or a trailing slash aside), on Server or Cloud."""

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from samlscan.checks.base import consumed_assertion
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import CLOUD_FIXES, cause_rank
-from samlscan.config import METADATA_KEY, is_cloud
+from samlscan.config import METADATA_KEY, is_cloud, made_for_cloud
 from samlscan.engine import exchange_of
 from samlscan.flows.build import REFUSAL_ALONE
 from samlscan.inputs.serverclock import BEHIND, off_phrase
@@ -333,11 +333,7 @@ def _response_key(flow) -> tuple | None:
     return (flow.response.source.input, flow.response.source.ref) if flow.response is not None else None
 
 
-def _for_cloud(m) -> bool:
-    """A Response made for SonarQube Cloud: its Audience or Destination is on Cloud's hosts (it may
-    still have gone elsewhere: the IdP's stale ACS URL)."""
-    return m.kind == "Response" and any(is_cloud(u) for u in (
-        m.destination, *(x for a in m.assertions for r in a.audience_restrictions for x in r)))
+_for_cloud = made_for_cloud  # (config.urls holds the fact)
 
 
 def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) -> _Piece | None:
@@ -362,7 +358,8 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
             hints = {code: hit.fix}
     elif flow.outcome == "failure":
         source = (raw.source.input, raw.source.ref) if flow.response is not None else None
-        cloud = cloud or any(is_cloud(ex.url) for ex in flow.exchanges if ex.leg == "acs-post")
+        # (any exchange on Cloud's hosts is the SP's: its login start, its ACS; no IdP lives there)
+        cloud = cloud or any(is_cloud(ex.url) for ex in flow.exchanges)
         decided = flow_cause(flow, source in unsolicited if source else None, cloud)
         code, why = decided if decided else ("unknown-failure", flow.reason)
         slow = _sp_clock_off(flow) if code == "unknown-failure" else None
