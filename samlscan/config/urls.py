@@ -16,7 +16,10 @@ _CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECAS
 def is_cloud(url: str | None) -> bool:
     """The URL is on SonarQube Cloud (sonarcloud.io, sonarqube.us). Memoised: asked of the
     configured ACS URL for every message (urlsplit and the search: 10 us)."""
-    return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
+    try:
+        return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
+    except ValueError:  # (a message's Destination may be no URL: 'https://[x'; urlsplit refuses it)
+        return False
 
 
 def made_for_cloud(msg) -> bool:
