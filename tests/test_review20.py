@@ -38,6 +38,21 @@ def test_a_reader_that_leaves_early_is_no_internal_error():
     assert err == ""
 
 
+def _wait_reading_stdin(pid: int, limit: float = 60.0) -> None:
+    """Until the process waits on its stdin pipe, inside the command: a fixed sleep (3 s) was too
+    short when other tests (xdist's workers) load the cores and its start-up (imports) takes longer;
+    a SIGINT during the imports is not yet the command's Ctrl-C. Linux's /proc/PID/wchan names the
+    kernel function it sleeps in (pipe_read, anon_pipe_read); without it, the old 3 s."""
+    wchan = Path(f"/proc/{pid}/wchan")
+    if not wchan.exists():
+        time.sleep(3)
+        return
+    end = time.monotonic() + limit
+    while "pipe_read" not in wchan.read_text() and time.monotonic() < end:
+        time.sleep(0.05)
+    time.sleep(0.2)  # (and the first read() has begun, not merely a pipe check at start-up)
+
+
 def test_ctrl_c_exits_130_in_one_line():
     """Ctrl-C exited 2, the code of a usage error; the shell's convention is 128 + SIGINT."""
     # (SIGINT as a terminal's foreground job has it: a shell's background job starts with it ignored,
@@ -45,7 +60,7 @@ def test_ctrl_c_exits_130_in_one_line():
     p = subprocess.Popen(_samlscan("check", "-"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=ENV, cwd=ROOT, start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(3)  # (waiting on stdin, inside the command)
+    _wait_reading_stdin(p.pid)
     os.killpg(p.pid, signal.SIGINT)  # as a terminal does: the whole foreground group
     out, err = p.communicate(timeout=60)
     p.stdin.close()
