@@ -185,11 +185,11 @@ def _hostile() -> dict[str, str]:
 
 def test_hostile_heads_are_told_in_bounded_time():
     for name, text in _hostile().items():
-        start = time.perf_counter()
+        start = time.process_time()  # (CPU seconds: wall time is other processes' too, under xdist)
         head = text[:65536]
         for kind in lokiexport.FIRST + lokiexport.REVERSED + lokiexport.LATE:
             lokiexport.envelope(head, kind)
-        assert time.perf_counter() - start < 1, name
+        assert time.process_time() - start < 1, name
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
