@@ -99,18 +99,18 @@ def test_alb_run_together_reads_alike_with_two_jobs(tmp_path):
 def test_a_hostile_line_of_starts_is_split_a_bounded_number_of_times(pieces, start):
     unit = start or (_alb_lines()[1] + " ")
     line = unit * (1024 * 1024 // len(unit) + 1)
-    began = time.perf_counter()
+    began = time.process_time()  # (CPU seconds: other processes' load does not count)
     got = pieces(line)
-    assert time.perf_counter() - began < 1
+    assert time.process_time() - began < 1
     assert len(got) <= sqaccess.MAX_PIECES and "".join(got).replace(" ", "") == line.replace(" ", "")
 
 
 def test_a_hostile_alb_log_reads_in_bounded_time():
     unit = _alb_lines()[1] + " "
     line = unit * (1024 * 1024 // len(unit) + 1)
-    began = time.perf_counter()
+    began = time.process_time()  # (CPU seconds: other processes' load does not count)
     got = _records(awsalb.PARSER, [line])
-    assert time.perf_counter() - began < 1
+    assert time.process_time() - began < 1
     assert len(got) <= 2 * sqaccess.MAX_PIECES
 
 
