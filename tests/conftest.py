@@ -8,7 +8,7 @@ import pytest
 
 DIST = "loadfile"
 """A test file's tests on one worker: its module-scoped fixtures (scans, generated folders) are
-computed once, not once a worker (measured against load, loadscope and worksteal: least CPU)."""
+computed once, not once a worker (`load` and `worksteal` split a file's tests over workers)."""
 
 
 @pytest.hookimpl(tryfirst=True)
