@@ -578,7 +578,7 @@ def json_events(lines: Iterable[tuple[int, str]], path: str, convert) -> Iterato
                 yield malformed(path, no, f"unreadable record: {exc}")
 
 
-def csv_rows(lines: Iterable[tuple[int, str]], path: str, skip_prefix: str | None = None
+def csv_rows(lines: Iterable[tuple[int, str]], path: str, skip_prefix: str | None = None, delimiter: str = ","
              ) -> Iterator[tuple[int, list[str]] | Malformed]:
     """(line where the row starts, cells) for each non-empty CSV row, header included; quoted
     fields may span lines; a broken row is a Malformed record. Lines starting with `skip_prefix`
@@ -592,7 +592,7 @@ def csv_rows(lines: Iterable[tuple[int, str]], path: str, skip_prefix: str | Non
                 continue
             yield text.lstrip("\ufeff") + "\n"  # keep the line breaks of multi-line fields
 
-    reader = csv.reader(feed())
+    reader = csv.reader(feed(), delimiter=delimiter)
     while True:
         start = current[0] + 1
         try:

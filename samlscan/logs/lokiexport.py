@@ -13,7 +13,7 @@ from datetime import tzinfo
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs import loki, wrapped
-from samlscan.logs._common import MAX_TEXT_LINE, csv_rows, malformed, text_lines, whole_lines
+from samlscan.logs._common import MAX_TEXT_LINE, csv_rows, text_lines, whole_lines
 from samlscan.logs.base import TIMELINE_NOTE, Malformed, Record
 from samlscan.model import LogEvent, Source
 
@@ -89,7 +89,7 @@ def _jsonl(lines: Iterable[tuple[int, str]], path: str) -> Iterator:
 
 def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str, delimiter: str) -> Iterator:
     """Grafana's CSV of Loki's logs frame: the line, its time (tsNs, else Time), its labels (JSON)."""
-    rows = _rows(lines, path, delimiter)
+    rows = csv_rows(lines, path, skip_prefix="sep=", delimiter=delimiter)  # (useExcelHeader's first line skipped)
     for got in rows:  # up to the header row
         if not isinstance(got, Malformed):
             break
@@ -130,32 +130,6 @@ def _columns(line: str, delimiter: str) -> dict[str, int] | None:
         return loki.csv_columns(next(csv.reader([line], delimiter=delimiter)))
     except (csv.Error, StopIteration):
         return None
-
-
-def _rows(lines: Iterable[tuple[int, str]], path: str, delimiter: str) -> Iterator:
-    """_common.csv_rows with `delimiter` (',': its own): useExcelHeader's 'sep=' line skipped."""
-    if delimiter == ",":
-        yield from csv_rows(lines, path, skip_prefix="sep=")
-        return
-    no = [0]
-
-    def feed():
-        for no[0], text in text_lines(lines):
-            if not text.startswith("sep="):
-                yield text.lstrip("\ufeff") + "\n"
-
-    reader = csv.reader(feed(), delimiter=delimiter)
-    while True:
-        start = no[0] + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield malformed(path, no[0], f"CSV: {exc}")
-            continue
-        if any(c.strip() for c in row):
-            yield start, row
 
 
 def _json_object(text: str) -> dict | None:
