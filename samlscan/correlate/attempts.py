@@ -409,6 +409,8 @@ def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
 def _client_ip(ips: dict) -> str | None:
     """The attempt's client IP: the SP log's first (SonarQube's access log is the browser's own
     address, X-Forwarded-For's first behind a proxy), else the first another log names."""
+    if len(ips) == 1:  # (nearly every attempt: its one IP, whoever named it)
+        return next(iter(ips))
     return next((ip for ip, by_sp in ips.items() if by_sp), None) or next(iter(ips), None)
 
 
@@ -426,8 +428,8 @@ def _login_attempt(members: list[_Piece], unheld: Unheld | None = None, given_id
     that failed. Keycloak's response to the SP says it took the external IdP's (hop 1 passed):
     the SP's exchange decides, hop 1 stays as evidence; without that response the login broke at
     hop 1 (the IdP refused Keycloak, or Keycloak the IdP's response), whose SP is Keycloak."""
-    if not any(p.hop for p in members) or not any(p.predicted and p.kind == "capture" and not p.hop
-                                                  for p in members):
+    if not any([p.hop for p in members]) or not any(p.predicted and p.kind == "capture" and not p.hop
+                                                    for p in members):
         return _attempt(members, unheld=unheld, given_idp=given_idp)
     members.sort(key=_order)
     idp = _hop_idp(members)
@@ -515,5 +517,10 @@ def _quoted(text: str) -> str:
 def _accepted_by_sp(members: list[_Piece]) -> bool:
     """The SP logged the login's success, or the browser was let in, and nothing seen (a log line,
     a capture step) says it failed: only samlscan's checks of the message do."""
-    return not any(p.outcome == "failure" and not p.predicted for p in members) and any(
-        p.outcome == "success" and not p.predicted and p.side == "sp" for p in members)
+    accepted = False
+    for p in members:  # (one loop: called for each failed attempt of a big scan)
+        if not p.predicted:
+            if p.outcome == "failure":
+                return False
+            accepted = accepted or p.outcome == "success" and p.side == "sp"
+    return accepted

@@ -79,7 +79,9 @@ def _judged(members: list[_Piece], unheld: Unheld | None) -> tuple[str | None, l
                 idp_codes.append(p.log_code)
     saml = ranked(found) if found else []
     specific_sp = [c for c in sp_codes if c not in _GENERIC]
-    specific_sp = [c for c in specific_sp if not any(_REFINES.get(o) == c for o in specific_sp)]
+    if not _REFINES.keys().isdisjoint(specific_sp):  # (rarely: a proxy's access line and its error.log)
+        refined = {_REFINES[o] for o in specific_sp if o in _REFINES}
+        specific_sp = [c for c in specific_sp if c not in refined]
     specific_idp = [c for c in idp_codes if c not in _GENERIC] if idp_codes else []
     notes = []
     said = specific_sp[0] if specific_sp else None
@@ -232,11 +234,14 @@ def _engine_refused(members: list[_Piece]) -> tuple[str, str] | None:
     """(code, note) of a warning of the attempt's messages that its SP's engine refuses
     (_ENGINE_REFUSES), the engine known by its log lines or its own AuthnRequest ID (Spring's
     'ARQ' + UUID: pieces.request_engine); None when the engine is unknown or takes it."""
+    warned = [code for code in _ENGINE_REFUSES if any(code in p.warnings for p in members)]
+    if not warned:  # (most refusals: no such warning, no engine to read, a catalog pass per new text)
+        return None
     logged = _engines(members)
     asked = {p.engine for p in members if p.engine}
     known = logged | asked
-    for code, engines in _ENGINE_REFUSES.items():
-        if known and known <= engines and any(code in p.warnings for p in members):
+    for code in warned:
+        if known and known <= _ENGINE_REFUSES[code]:
             by = "its log lines" if logged else \
                 f"its AuthnRequest ID {next(i for p in members if p.engine for i in p.ids if request_engine(i))} is " \
                 "Spring Security's"

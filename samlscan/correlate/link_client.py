@@ -91,8 +91,8 @@ def users_by_client(attempts: list, at_sp: list[bool] | None = None) -> list:
     the same way when that IP's latest named attempt is a login the IdP passed and no SP piece
     finished (a started one). Linear: one pass in time order, each IP's window counted as it moves."""
     at_sp = at_sp if at_sp is not None and len(at_sp) == len(attempts) else [False] * len(attempts)
-    unnamed = {a.ip for k, a in enumerate(attempts)
-               if (_replay(a) or _refused(a, at_sp[k])) and a.ip and a.time is not None}
+    unnamed = {a.ip for k, a in enumerate(attempts)  # (both need an attempt without a user: tested first)
+               if a.user is None and (_replay(a) or _refused(a, at_sp[k])) and a.ip and a.time is not None}
     if not unnamed:  # (most scans: every attempt names its user)
         return attempts
     order = sorted((k for k, a in enumerate(attempts) if a.ip in unnamed and a.time is not None),

@@ -104,7 +104,7 @@ def _link_by_user_time(pieces, groups: _Groups) -> None:
                 j = aka_last.get(key)
                 if j is not None and p.time - pieces[j].time <= MOMENT:
                     _join_undecided(pieces, groups, decided, i, j)
-        for key in (f"user:{n}" for n in p.aka):
+        for key in (f"user:{n}" for n in p.aka) if p.aka else ():  # (a captured response's: most pieces none)
             j = last_by_sp.get(key)
             if j is not None and p.time - pieces[j].time <= MOMENT:
                 _join_undecided(pieces, groups, decided, i, j)

@@ -85,8 +85,9 @@ def named_parties(attempts, given: tuple[str | None, str | None] = (None, None))
     if not attempts:
         return attempts
     first: dict[tuple, object] = {}
-    for a in attempts:  # (one attempt of each signature, first seen first)
-        first.setdefault(_signature(a), a)
+    sigs = [_signature(a) for a in attempts]  # (each attempt's, once)
+    for sig, a in zip(sigs, attempts):  # (one attempt of each signature, first seen first)
+        first.setdefault(sig, a)
     firsts = list(first.values())
     done: dict[str, dict] = {}
     for side in ("idp", "sp"):
@@ -111,7 +112,7 @@ def named_parties(attempts, given: tuple[str | None, str | None] = (None, None))
         new = dict(idp=idp, sp=sp, idp_aka=_aka(a, "idp", idp), sp_aka=_aka(a, "sp", sp),
                    idp_name=idp_name, sp_name=sp_name)
         changes[sig] = new if any(getattr(a, k) != v for k, v in new.items()) else None
-    return [replace(a, **new) if (new := changes[_signature(a)]) else a for a in attempts]
+    return [replace(a, **new) if (new := changes[sig]) else a for sig, a in zip(sigs, attempts)]
 
 
 def _aka(a, side: str, key: str | None) -> tuple[str, ...]:

@@ -415,8 +415,10 @@ def date_against_refusal(members: list[_Piece]) -> tuple[list[_Piece], str | Non
     it (RFC 9110 6.6.1: any server that answers sets it), whose clock is not the SP's. The capture
     step then claims no cause of its own (unknown-failure, no fix); the note says which witness says
     what. Members unchanged, and None, when they agree or either is missing."""
-    dated = next((p for p in members if p.log_code == "sp-clock-skew" and p.dated is not None), None)
-    if dated is None:  # (nearly every attempt: called for each of a big scan's 100,000s)
+    for dated in members:  # (a loop, not a generator: called for each of a big scan's 100,000s)
+        if dated.dated is not None and dated.log_code == "sp-clock-skew":
+            break
+    else:  # (nearly every attempt)
         return members, None
     from dataclasses import replace
 
