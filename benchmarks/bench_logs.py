@@ -37,7 +37,7 @@ def measure(cmd: list[str]) -> tuple[float, int, str]:
 
 
 def main() -> None:
-    from gen_weblog import SAML_SHARE, write
+    from gen_weblog import SAML_SHARE, VERSION, write
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=float, nargs="+", default=[100, 1024])
@@ -52,8 +52,11 @@ def main() -> None:
     for mb in a.sizes:
         tag = "" if a.saml_share == SAML_SHARE else f"-saml{a.saml_share:g}"
         path = Path(a.dir) / f"samlscan-bench-web-{int(mb)}MB{tag}.log"
-        if not path.exists() or abs(path.stat().st_size - mb * 1024 * 1024) > 1024 * 1024:
+        stamp = path.with_name(path.name + ".version")  # (the generator's VERSION it was written with)
+        if not path.exists() or abs(path.stat().st_size - mb * 1024 * 1024) > 1024 * 1024 or (
+                not stamp.exists() or stamp.read_text() != VERSION):
             write(str(path), mb, saml_share=a.saml_share)
+            stamp.write_text(VERSION)
         with open(path, "rb") as fh:  # warm the page cache for both commands
             while fh.read(16 * 1024 * 1024):
                 pass
