@@ -301,8 +301,9 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
     ctx_ref = authn.find(f"{SAML}AuthnContext/{SAML}AuthnContextClassRef") if authn is not None else None
     signed_by = _coverage(el, verification)
     bad_times = _unparsed_times(el, conditions, authn, subject)
-    audience_els = [a for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())
-                    for a in ar.findall(SAML + "Audience")]
+    restrictions = [ar.findall(SAML + "Audience")  # (one find per element, shared by both uses below)
+                    for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())]
+    audience_els = [a for audiences in restrictions for a in audiences]
     untrimmed = tuple((local(x.tag), raw) for x in issuers[:1] + audience_els
                       if (raw := _untrimmed(x)) is not None)
     return Assertion(
@@ -313,9 +314,7 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
         has_conditions=conditions is not None,
         not_before=parse_saml_time(conditions.get("NotBefore")) if conditions is not None else None,
         not_on_or_after=parse_saml_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
-        audience_restrictions=tuple(
-            tuple(_shown_text(a) or "" for a in ar.findall(SAML + "Audience"))
-            for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())),
+        audience_restrictions=tuple(tuple(_shown_text(a) or "" for a in audiences) for audiences in restrictions),
         authn_instant=parse_saml_time(authn.get("AuthnInstant")) if authn is not None else None,
         session_not_on_or_after=parse_saml_time(authn.get("SessionNotOnOrAfter")) if authn is not None else None,
         authn_context=_shown_text(ctx_ref), attributes=attrs, encrypted_attribute_count=encrypted_attrs,
