@@ -42,7 +42,13 @@ _WINDOW = ("assertion-expired", "assertion-not-yet-valid", "subject-confirmation
 _ZONES = (timedelta(hours=-12), timedelta(hours=14))
 """The UTC offsets zones have (UTC-12 Baker Island to UTC+14 Kiribati's Line Islands)."""
 _STEP = timedelta(minutes=15)
-"""Zone offsets are whole quarter hours (UTC+5:45 Nepal, UTC+12:45 Chatham)."""
+"""Zone offsets are whole quarter hours (UTC+5:45 Nepal, UTC+12:45 Chatham)..."""
+_PART_HOURS = frozenset(sign * (60 * h + m) for sign, h, m in (
+    (-1, 9, 30), (-1, 3, 30), (-1, 2, 30), (1, 3, 30), (1, 4, 30), (1, 5, 30), (1, 5, 45), (1, 6, 30),
+    (1, 8, 45), (1, 9, 30), (1, 10, 30), (1, 12, 45), (1, 13, 45)))
+"""...but few quarters are a zone's: the offsets (min) not of whole hours the tz database gives, summer
+time's too (Marquesas -9:30, Newfoundland -3:30/-2:30, Iran, Afghanistan, India, Nepal, Myanmar, Eucla
++8:45, South Australia +9:30/+10:30, Lord Howe, Chatham +12:45/+13:45). 15 or 30 min off UTC is a clock."""
 
 
 def _product(kind: str | None) -> str | None:
@@ -75,9 +81,10 @@ def skew_fix(path: str, offset: float, limit: int, clocks: str) -> str | None:
     # line's time L was L - k UTC: read as UTC, IssueInstant - L = -k + drift.
     k = -round(offset / _STEP.total_seconds()) * _STEP
     drift = offset + k.total_seconds()
-    if not k or not _ZONES[0] <= k <= _ZONES[1] or not -max(limit, 300) <= drift <= limit:
-        return None
     minutes = int(k.total_seconds()) // 60
+    if not k or not _ZONES[0] <= k <= _ZONES[1] or not -max(limit, 300) <= drift <= limit \
+            or (minutes % 60 and minutes not in _PART_HOURS):
+        return None
     zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     name = _name(path)
     return (f"If {name} was read as UTC but is written in UTC{_offset(k)}, the clocks agree: pass "
