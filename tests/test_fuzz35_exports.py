@@ -54,3 +54,35 @@ def test_every_zone_at_the_edges_is_named(offset, zone):
 ])
 def test_an_offset_no_zone_has_gets_no_timezone(offset):
     assert skew_fix("web.log", offset, 180, "CLOCKS") is None
+
+
+# --- 2. every CSV export is its own reader's, whatever its line ends ---------------------------------
+
+_EXPORTS = {  # recorded exports -> the reader that is theirs (no reader takes another's export)
+    "case10/okta-system-log.csv": "log:okta", "idplogs30/onelogin-events.csv": "log:onelogin",
+    "case9/saml-log-events.csv": "log:google", "case27/entra-signinlogs.csv": "log:entra",
+    "case20/InteractiveSignIns_2026-05-19_2026-05-19.csv": "log:entra", "case19/adfs-security.csv": "log:adfs",
+    "case8/adfs-admin-winevent.csv": "log:adfs", "proxyfmt32/appgw-csv/AGWAccessLogs.csv": "log:azure-appgw-access",
+    "proxyfmt32/appgw-diag-csv/AzureDiagnostics.csv": "log:azure-appgw-access",
+    "case27/splunk-outputcsv.csv": "log:sonarqube", "left35/grafana-semicolon.csv": "log:sonarqube",
+}
+
+
+def _kinds(folder: Path, jobs: str = "1") -> dict[str, tuple[str, int]]:
+    return {Path(i["path"]).name: (i["kind"], i["events"]) for i in _scan(str(folder), jobs=jobs)["inputs"]}
+
+
+def test_each_export_is_read_by_its_own_reader_with_lf_crlf_or_cr_line_ends(tmp_path):
+    """Excel for Mac's 'CSV (Macintosh)' ends its lines with CR alone: the sniff saw one line (the parse's
+    universal newlines split it), and an Okta, Entra, AD FS... export was no log at all."""
+    for rel in _EXPORTS:
+        data = (ROOT / "tests" / "data" / rel).read_bytes().replace(b"\r\n", b"\n")
+        name = rel.rsplit("/", 1)[-1]
+        (tmp_path / name).write_bytes(data)
+        (tmp_path / f"cr-{name}").write_bytes(data.replace(b"\n", b"\r"))
+    got = _kinds(tmp_path)
+    for rel, kind in _EXPORTS.items():
+        name = rel.rsplit("/", 1)[-1]
+        assert got[name][0] == kind and got[name][1] > 0, (name, got[name])
+        assert got[f"cr-{name}"] == got[name], name
+    assert _kinds(tmp_path, jobs="2") == got
