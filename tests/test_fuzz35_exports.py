@@ -86,3 +86,64 @@ def test_each_export_is_read_by_its_own_reader_with_lf_crlf_or_cr_line_ends(tmp_
         assert got[name][0] == kind and got[name][1] > 0, (name, got[name])
         assert got[f"cr-{name}"] == got[name], name
     assert _kinds(tmp_path, jobs="2") == got
+
+
+# --- 3. hostile encodings and cells: every input accounted for, no traceback, the same with two jobs --
+
+def _hostile(tmp: Path) -> None:
+    okta = (ROOT / "tests/data/case10/okta-system-log.csv").read_text(encoding="utf-8")
+    grafana = (ROOT / "tests/data/loki34/grafana.csv").read_bytes()[:30000]
+    header = grafana.split(b"\n", 1)[0]
+    files = {
+        "utf32.csv": okta.encode("utf-32"), "utf32be.csv": okta.encode("utf-32-be"),
+        "utf16-odd.csv": okta.encode("utf-16")[:-1], "utf8bom-then-utf16.csv": b"\xef\xbb\xbf" + okta.encode("utf-16-le"),
+        "lone-surrogate.csv": okta.encode("utf-16-le")[:400] + b"\x00\xd8a\x00" + okta.encode("utf-16-le")[400:],
+        "nul-in-quoted-cell.csv": grafana.replace(b'"', b'"\x00', 1),
+        "quote-never-closed.csv": header + b'\n"never closed,1,2\n' + b"x," * 500 + b"\n",
+        "fffd-header.csv": "\ufffd\ufffd\ufffd,\ufffd\ufffd\n1,2\n".encode(),
+        "cp1252-header.csv": b"\xc9v\xe9nement,Dat\xe9,Heure\n1,2,3\n",
+        "semicolon-header-only.csv": header.replace(b",", b";") + b"\n" + grafana.split(b"\n", 1)[1],
+        "mixed-delimiters.csv": header.replace(b",", b"\t", 2) + b"\n" + grafana.split(b"\n", 1)[1],
+        "sep-line-only.csv": b"sep=;\n", "bom-only.csv": b"\xef\xbb\xbf", "utf16-bom-only.csv": b"\xff\xfe",
+        "gzip-cut.csv": __import__("gzip").compress(okta.encode(), mtime=0)[:-8],
+    }
+    for name, data in files.items():
+        (tmp / name).write_bytes(data)
+
+
+def test_hostile_exports_are_each_accounted_for_with_one_or_two_jobs(tmp_path):
+    _hostile(tmp_path)
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--jobs", "1", "--fail-on", "never",
+                                    "--redact"])
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output[-2000:]
+    got = json.loads(res.stdout)
+    assert sorted(Path(i["path"]).name for i in got["inputs"]) == sorted(p.name for p in tmp_path.iterdir())
+    assert all(i["status"] in ("scanned", "skipped", "failed") for i in got["inputs"])
+    two = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--jobs", "2", "--fail-on", "never",
+                                    "--redact"])
+    assert two.stdout == res.stdout
+    # UTF-8 BOM before UTF-16 bytes, a lone surrogate or an odd last byte: still Okta's export
+    kinds = {Path(i["path"]).name: i["kind"] for i in got["inputs"]}
+    assert kinds["lone-surrogate.csv"] == kinds["utf16-odd.csv"] == "log:okta", kinds
+
+
+@pytest.mark.parametrize("make", ["gzip", "zip"])
+def test_binary_with_replacement_chars_beside_letters_stays_binary(make):
+    """A cp1252 letter's U+FFFD sits in a word; compressed bytes read as text put some U+FFFD beside
+    letters too (a line or two of a gzip stream passes _letters alone), yet the head stays binary."""
+    import gzip
+    import io
+    import zipfile
+
+    from samlscan.logs import undamaged
+
+    text = (ROOT / "tests/data/loki34/grafana.csv").read_bytes()
+    if make == "gzip":
+        data = gzip.compress(text, mtime=0)
+    else:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("xl/sharedStrings.xml", text)
+        data = buf.getvalue()
+    head = data.decode("utf-8", "replace")[:65536]
+    assert undamaged(head) == head
