@@ -12,7 +12,10 @@ def utf16_codec(data: bytes) -> str | None:
     """The codec of a text saved as UTF-16: by its BOM (Windows PowerShell 5.1's `>` and Out-File),
     or without one by the NUL of each ASCII character's other byte (XML 1.0 appendix F's
     '3C 00 3F 00', and any text: .NET's Encoding.Unicode bytes written as they are, iconv -t
-    UTF-16LE, Java's UnicodeLittleUnmarked); None for any other text."""
+    UTF-16LE, Java's UnicodeLittleUnmarked); None for any other text. UTF-32 by its BOM too (PowerShell's
+    Out-File -Encoding UTF32), whose LE BOM starts as UTF-16's: FF FE then U+0000, no text's."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "utf-32"
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
     if data[:2] in (b"<\x00", b"\x00<"):  # (an XML document whose first lines are not ASCII)

@@ -123,8 +123,10 @@ def test_hostile_exports_are_each_accounted_for_with_one_or_two_jobs(tmp_path):
                                     "--redact"])
     assert two.stdout == res.stdout
     # UTF-8 BOM before UTF-16 bytes, a lone surrogate or an odd last byte: still Okta's export
-    kinds = {Path(i["path"]).name: i["kind"] for i in got["inputs"]}
-    assert kinds["lone-surrogate.csv"] == kinds["utf16-odd.csv"] == "log:okta", kinds
+    kinds = {Path(i["path"]).name: (i["kind"], i["events"]) for i in got["inputs"]}
+    assert kinds["lone-surrogate.csv"][0] == kinds["utf16-odd.csv"][0] == "log:okta", kinds
+    # UTF-32 with its BOM (PowerShell's Out-File -Encoding UTF32): its LE BOM was taken for UTF-16's
+    assert kinds["utf32.csv"] == ("log:okta", 7), kinds
 
 
 @pytest.mark.parametrize("make", ["gzip", "zip"])
@@ -147,3 +149,13 @@ def test_binary_with_replacement_chars_beside_letters_stays_binary(make):
         data = buf.getvalue()
     head = data.decode("utf-8", "replace")[:65536]
     assert undamaged(head) == head
+
+
+@pytest.mark.parametrize(("data", "codec"), [
+    ("x".encode("utf-32"), "utf-32"), (b"\x00\x00\xfe\xffx", "utf-32"), ("x,y".encode("utf-16"), "utf-16"),
+    ("ab,cd".encode("utf-16-be"), "utf-16-be"), (b"a,b", None),
+])
+def test_utf32_is_told_from_utf16_by_its_bom(data, codec):
+    from samlscan.textcodec import utf16_codec
+
+    assert utf16_codec(data) == codec
