@@ -41,7 +41,8 @@ def export_codec(head: bytes) -> tuple[str, str]:
     read as cp1252 (Excel's 'CSV (Comma delimited)' on a Western Windows writes the ANSI code page:
     an accented header cell 'Événement' is 0xC9, no UTF-8). Byte by byte, not the whole file: a UTF-8
     export with one damaged byte keeps its accents."""
-    return utf16_codec(head) or "utf-8-sig", CP1252_FALLBACK
+    codec = utf16_codec(head)  # (a lone surrogate of UTF-16 is U+FFFD, as the sniff read it: no cp1252 bytes)
+    return (codec, "replace") if codec else ("utf-8-sig", CP1252_FALLBACK)
 
 
 CP1252_FALLBACK = "samlscan-cp1252"

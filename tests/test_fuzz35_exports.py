@@ -80,11 +80,12 @@ def test_each_export_is_read_by_its_own_reader_with_lf_crlf_or_cr_line_ends(tmp_
         name = rel.rsplit("/", 1)[-1]
         (tmp_path / name).write_bytes(data)
         (tmp_path / f"cr-{name}").write_bytes(data.replace(b"\n", b"\r"))
+        (tmp_path / f"mixed-{name}").write_bytes(data.replace(b"\n", b"\r", 2).replace(b"\n", b"\r\n", 2))
     got = _kinds(tmp_path)
     for rel, kind in _EXPORTS.items():
         name = rel.rsplit("/", 1)[-1]
         assert got[name][0] == kind and got[name][1] > 0, (name, got[name])
-        assert got[f"cr-{name}"] == got[name], name
+        assert got[f"cr-{name}"] == got[name] == got[f"mixed-{name}"], name
     assert _kinds(tmp_path, jobs="2") == got
 
 
@@ -124,7 +125,10 @@ def test_hostile_exports_are_each_accounted_for_with_one_or_two_jobs(tmp_path):
     assert two.stdout == res.stdout
     # UTF-8 BOM before UTF-16 bytes, a lone surrogate or an odd last byte: still Okta's export
     kinds = {Path(i["path"]).name: (i["kind"], i["events"]) for i in got["inputs"]}
-    assert kinds["lone-surrogate.csv"][0] == kinds["utf16-odd.csv"][0] == "log:okta", kinds
+    assert kinds["utf16-odd.csv"] == ("log:okta", 7), kinds
+    # a lone surrogate in the header: U+FFFD as the sniff read it, not cp1252 bytes ('\x00\xd8' = NUL, 'Ø')
+    # that made the header no CSV header for the parse (0 events: 'not JSON')
+    assert kinds["lone-surrogate.csv"] == ("log:okta", 7), kinds
     # UTF-32 with its BOM (PowerShell's Out-File -Encoding UTF32): its LE BOM was taken for UTF-16's
     assert kinds["utf32.csv"] == ("log:okta", 7), kinds
 

@@ -140,8 +140,9 @@ def detect(head: str, _depth: int = 0) -> LogParser | None:
     with just a `message` and a time after them (a product's own JSON log has those too)."""
     from samlscan.logs import lokiexport, wrapped
 
-    if "\r" in head and "\n" not in head:  # classic Mac line ends (Excel for Mac's 'CSV (Macintosh)'):
-        head = head.replace("\r", "\n")  # its lines, as _open_text's universal newlines give them to the parse
+    if "\r" in head and head.count("\r") != head.count("\r\n"):  # a CR alone ends a line too (Excel for
+        head = head.replace("\r\n", "\n").replace("\r", "\n")  # Mac's 'CSV (Macintosh)'): as the parse
+        # reads it (_open_text's universal newlines), not one line
     inner = _detect_inner if len(head) >= HEAD_CHARS // 2 else detect  # (a whole small file: nothing late)
     if looks_like_syslog(head):  # a forwarded log: only its inner text decides
         return wrapped.unwrap(head, inner, True, _depth)
