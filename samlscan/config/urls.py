@@ -17,7 +17,7 @@ def is_cloud(url: str | None) -> bool:
     """The URL is on SonarQube Cloud (sonarcloud.io, sonarqube.us). Memoised: asked of the
     configured ACS URL for every message (urlsplit and the search: 10 us)."""
     try:
-        return bool(url) and bool(_CLOUD_HOSTS.search(urlsplit(url).hostname or ""))
+        return bool(url) and bool(_CLOUD_HOSTS.search((urlsplit(url).hostname or "").rstrip(".")))  # (an FQDN's dot)
     except ValueError:  # (a message's Destination may be no URL: 'https://[x'; urlsplit refuses it)
         return False
 
