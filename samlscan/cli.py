@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -223,10 +224,15 @@ def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
 
 
 def _inputs_usable(output: str | None, inputs) -> None:
-    """-o naming an input file would replace the evidence with the report: refused before reading.
+    """-o naming an input file would replace the evidence with the report, -o into a folder that
+    does not exist could not be written after the whole scan: both refused before reading.
     stdin named twice: its second reading would be empty, a 'failed' input."""
     if list(inputs).count("-") > 1:
         _fail("'-' (stdin) is given more than once: name it once")
+    folder = os.path.dirname(output) if output and output != "-" else ""
+    if folder and not os.path.isdir(folder):
+        _fail(f"--output {output}: the folder {folder} does not exist: create it (mkdir -p {shlex.quote(folder)}) "
+              "or write the report elsewhere")
     if not output or output == "-" or not os.path.isfile(output):
         return
     for given in inputs:
@@ -250,15 +256,12 @@ def _missing(paths) -> list[str]:
     return [p for p in paths if p != "-" and not os.path.lexists(p)]
 
 
-_PASTED = re.compile(r"^[a-z][a-z0-9+.-]*://|SAML(?:Request|Response)=|^[A-Za-z0-9+/_%-]{100,}=*\s*$", re.I)
-"""A URL, a form body or a base64 message typed where a file's name belongs: the shell hands it
-over as an argument, and no file has that name."""
-
-
 def _missing_said(missing, command: str = "check") -> str:
     """The usage error for paths that do not exist; a message pasted as an argument is told how to
     give it (samlscan reads files or stdin), shown by its start, not its whole kilobytes."""
-    pasted = [p for p in missing if _PASTED.search(p)]
+    from samlscan.unreadable import PASTED
+
+    pasted = [p for p in missing if PASTED.search(p)]
     if not pasted:
         return f"no such file or directory: {', '.join(missing)}"
     shown = pasted[0] if len(pasted[0]) <= 60 else pasted[0][:57] + "..."

@@ -3,6 +3,8 @@ cannot say whether to mend read rights, a link or the file itself)."""
 from __future__ import annotations
 
 import errno
+import os
+import re
 
 NO_READ_RIGHTS = ("samlscan may not read it (its permissions): give your user read rights "
                   "(chmod a+r, or its Properties > Security on Windows), or copy it, as a user who can "
@@ -16,10 +18,31 @@ ENCRYPTED = ("The archive is protected by a password: ask for it without one, or
              "samlscan the files.")
 
 
+NOT_FOUND = ("No file or folder has this name: check its spelling and the folder samlscan runs in "
+             "(relative paths start there).")
+PASTED_FIX = ("This is a URL or SAML message typed where a file's name belongs: save it to a file, or "
+              "pipe it (pbpaste | samlscan check -).")
+WINDOWS_PATH = ("This is a Windows path, and samlscan runs on another system here: give the file's path on "
+                "this machine (WSL: /mnt/c/Users/...; copy the file over first when it is on another computer).")
+
+PASTED = re.compile(r"^[a-z][a-z0-9+.-]*://|SAML(?:Request|Response)=|^[A-Za-z0-9+/_%-]{100,}=*\s*$", re.I)
+"""A URL, a form body or a base64 message typed where a file's name belongs: the shell hands it
+over as an argument, and no file has that name."""
+_WINDOWS = re.compile(r"^(?:[A-Za-z]:\\|\\\\[^\\])")
+"""A Windows drive path ('C:\\Users\\...') or UNC share ('\\\\server\\share'), met where '\\' is no separator."""
+
+
 def fix_for(exc: OSError) -> str | None:
     """The fix of a failed open, read or listing (None: the code's general fix)."""
     if exc.errno in (errno.EACCES, errno.EPERM):
         return NO_READ_RIGHTS
     if exc.errno == errno.ELOOP:
         return LINK_LOOP
+    if exc.errno == errno.ENOENT:
+        name = os.fsdecode(exc.filename) if exc.filename is not None else ""
+        if PASTED.search(name):
+            return PASTED_FIX
+        if os.sep != "\\" and _WINDOWS.match(name):
+            return WINDOWS_PATH
+        return NOT_FOUND
     return None

@@ -1,17 +1,35 @@
 """Reading a settings file (its bytes, its text) and the keys a settings layer gives beside the Expectations' own."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from samlscan.errors import ConfigError
 from samlscan.textcodec import utf16_codec
 
 
+_URL = re.compile(r"(?i)^([a-z][a-z0-9+.-]+):/+(?=[^/])")
+"""A URL given where a file belongs ('https://idp/metadata'; a Path has made its '//' one '/');
+two letters at least in its scheme, so that a Windows drive ('C:/...') is no URL."""
+
+
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
+        if _URL.match(str(path)) and not path.exists():
+            # samlscan never fetches (offline by design): say how to get the file
+            shown = _URL.sub(lambda m: m.group(1) + "://", str(path), count=1)
+            raise ConfigError(f"{shown}: a URL, not a file: samlscan works offline and reads the {what} from a "
+                              f"file: download it first (curl -fsSo {_saved_name(what)} '{shown}') and give "
+                              f"that file") from None
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
+
+
+def _saved_name(what: str) -> str:
+    """A file name for the download of `what` ('IdP metadata' -> idp-metadata.xml)."""
+    name = re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-")
+    return name + (".xml" if "metadata" in name else ".pem" if ("certificate" in name or "key" in name) else "")
 
 
 def _settings_text(data: bytes, errors: str = "strict") -> str:
