@@ -64,3 +64,17 @@ def test_output_into_a_missing_folder_is_refused_before_the_scan(tmp_path):
     out.parent.mkdir()
     assert _run("scan", "-o", str(out), "--format", "json", str(ROOT / "fixtures/responses/valid")).exit_code == 0
     assert json.loads(out.read_text())
+
+
+def test_csv_links_a_raw_xml_messages_findings_to_its_attempt():
+    """The attempt and root_cause columns were empty for every finding of a raw XML, base64 or
+    pasted message (its attempt's evidence names it by its ID, the finding by its file)."""
+    import csv
+    import io
+
+    res = _run("check", "--config", str(ROOT / "fixtures/config/default.toml"), "--format", "csv",
+               str(ROOT / "fixtures/responses/defects/email-nameid-mismatch.xml"),
+               str(ROOT / "fixtures/responses/defects/audience-mismatch.xml"))
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(res.output[:res.output.index("samlscan:")]))}
+    assert rows["audience-mismatch"]["attempt"] == "2" and rows["audience-mismatch"]["root_cause"] == "audience-mismatch"
+    assert rows["email-nameid-mismatch"]["attempt"] == "1" and rows["email-nameid-mismatch"]["root_cause"] == ""
