@@ -326,6 +326,13 @@ def _names(entry: CatalogEntry) -> tuple[str, ...]:
     return tuple(n for n in (entry.id, *entry.aliases) if n)
 
 
+def named(name: str) -> tuple[CatalogEntry, ...]:
+    """The entries whose id or alias is `name` (any case): one product's code can be another's
+    ('invalid_signature' is Spring's and Keycloak's, with opposite directions)."""
+    key = name.strip().lower()
+    return tuple(e for e in entries() if key in (n.lower() for n in _names(e)))
+
+
 # --- matching --------------------------------------------------------------------------------
 
 

@@ -92,4 +92,16 @@ def _explain(q: str) -> tuple[str, bool]:
         out += ["", "Fix: " + textwrap.fill(entry.fix, 85, subsequent_indent="     ")]
     if spec:
         out += ["", "samlscan code:", describe(spec, entry.side)]
-    return "\n".join(out), True
+    return "\n".join(out + _also(q, entry)), True
+
+
+def _also(q: str, shown) -> list[str]:
+    """What the other products whose code `q` also is mean by it: a bare code is explained as the
+    first product's, which may not be the one the user runs (Spring's invalid_signature is the
+    IdP's response failing at the SP, Keycloak's an AuthnRequest failing at the IdP)."""
+    from samlscan.catalog import named
+
+    others = {e.product: e for e in reversed(named(q)) if e.product != shown.product}
+    return (["", f"{q} is also a code of:"]
+            + [textwrap.fill(f"{p}: {e.explanation}", 90, initial_indent="  ", subsequent_indent="    ")
+               for p, e in reversed(others.items())] if others else [])

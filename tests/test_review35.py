@@ -78,3 +78,15 @@ def test_csv_links_a_raw_xml_messages_findings_to_its_attempt():
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(res.output[:res.output.index("samlscan:")]))}
     assert rows["audience-mismatch"]["attempt"] == "2" and rows["audience-mismatch"]["root_cause"] == "audience-mismatch"
     assert rows["email-nameid-mismatch"]["attempt"] == "1" and rows["email-nameid-mismatch"]["root_cause"] == ""
+
+
+def test_a_code_of_several_products_says_what_each_means():
+    """'samlscan explain invalid_signature' gave Spring's meaning (the IdP's response fails at the
+    SP) alone: a Keycloak admin, whose invalid_signature is the SP's AuthnRequest failing at the
+    IdP, read the opposite direction."""
+    res = _run("explain", "invalid_signature")
+    assert res.exit_code == 0
+    assert res.output.startswith("spring invalid_signature"), res.output
+    also = res.output[res.output.index("invalid_signature is also a code of:"):]
+    assert "keycloak: Keycloak: the AuthnRequest signature does not verify" in " ".join(also.split())
+    assert "is also a code of" not in _run("explain", "AADSTS50011").output
