@@ -47,7 +47,13 @@ the classic suffix of Active Directory domains, hence of their UPNs) and ICANN's
 def _mailbox(value: str) -> bool:
     """An email address's shape and a domain mail can reach: user@corp.local is a UPN, not a mailbox."""
     v = value.strip()
-    return bool(_EMAIL.match(v)) and v.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE
+    return bool(_EMAIL.match(v)) and v.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE and not _guest_upn(v)
+
+
+def _guest_upn(value: str) -> bool:
+    """An Entra ID B2B guest's user principal name: the invited address with '@' as '_', then
+    '#EXT#@<tenant>.onmicrosoft.com' (Microsoft Learn, 'B2B collaboration user properties'): no mailbox."""
+    return "#EXT#@" in value.upper()
 
 
 SCOPED_IDS = frozenset(n.lower() for n in (
@@ -88,6 +94,9 @@ def _unreachable(a: Assertion) -> str:
                  if _EMAIL.match(v.strip()) and not _mailbox(v)), (None, None))
     if x is None:
         return ""
+    if _guest_upn(v):
+        return (f" ({x.name!r} = {v!r} is an Entra ID B2B guest's user principal name ('#EXT#'), not a mailbox: "
+                "the guest's address is the user's 'mail' (user.mail))")
     return (f" ({x.name!r} = {v!r} has an address's shape, but its domain ends in the special-use name "
             f"'.{v.rsplit('.', 1)[-1]}' (RFC 6761/6762), which no mail reaches: a user principal name of a "
             "directory domain, not a mailbox)")

@@ -56,7 +56,25 @@ def _block(style: str, chomp: str, indent: int, lines: list[str], at: int) -> tu
 
 
 def env_entries(text: str) -> Iterator[tuple[str, str]]:
-    """(name, value) of each line that sets a variable, in order (a later one overrides)."""
+    """(name, value) of each line that sets a variable, in order (a later one overrides); a Kubernetes
+    container's `env` item (`- name: NAME` and `value: ...`, either first: the form a Helm chart's
+    values and a pod spec write, core/v1 EnvVar) as one variable. An item's `valueFrom` (a Secret's or
+    ConfigMap's key) gives no value here."""
+    item: dict[str, str] = {}
+    column = -1  # the item's keys' column
+    for at, dash, name, value in _entries(text):
+        if dash or at != column:
+            item, column = {}, (at if dash else -1)
+        if column < 0 or name not in ("name", "value"):
+            yield name, value
+            continue
+        item[name] = value
+        if len(item) == 2:
+            yield item["name"], item["value"]
+
+
+def _entries(text: str) -> Iterator[tuple[int, bool, str, str]]:
+    """(key column, a list item's first key?, name, value) of each line that sets a variable or a key."""
     lines = text.splitlines()
     anchors: dict[str, str] = {}
     i = 0
@@ -65,15 +83,15 @@ def env_entries(text: str) -> Iterator[tuple[str, str]]:
         i += 1
         if m is None:
             continue
-        value = m["value"]
+        value, at = m["value"], len(m["indent"]) + len(m["item"] or "")
         if m["q"] and not m["q2"]:  # (`- "NAME=value"`: the item quoted whole; its value ends at the quote)
             inner = _quoted(m["q"] + m["name"] + m["sep"] + value)
             if inner is None or m["sep"] != "=":
                 continue
-            yield m["name"], inner.split("=", 1)[1]
+            yield at, False, m["name"], inner.split("=", 1)[1]
             continue
         if m["sep"] == "=":
-            yield m["name"], _scalar(value)
+            yield at, False, m["name"], _scalar(value)
             continue
         anchor = _ANCHOR.match(value)
         value = value[anchor.end():] if anchor else value
@@ -88,4 +106,4 @@ def env_entries(text: str) -> Iterator[tuple[str, str]]:
             got = _scalar(value)
         if anchor is not None:
             anchors[anchor[1]] = got
-        yield m["name"], got
+        yield at, bool(m["item"]), m["name"], got

@@ -105,11 +105,12 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool]:
         raise ConfigError(f"{path}: {exc}") from None
 
 
-SONAR_SAML_ENV = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:export[ \t]+)?[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*[:=]",
-                            re.MULTILINE)
+SONAR_SAML_ENV = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:(?:export[ \t]+)?[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*[:=]"
+                            r"|name:[ \t]*[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*(?:#.*)?$)", re.MULTILINE)
 """A line that sets a SAML setting as an environment variable: docker-compose.yml's `environment:` map
 (`SONAR_AUTH_SAML_ENABLED: "true"`) or list (`- SONAR_AUTH_SAML_ENABLED=true`), an env_file, a shell's
-`export`. The Docker images' documented form: the key upper-cased, '.' and '-' as '_'."""
+`export`, a Kubernetes `env` item (`- name: SONAR_AUTH_SAML_ENABLED`, its `value:` on the next line:
+a Helm chart's values, a pod spec). The Docker images' documented form: the key upper-cased, '.' and '-' as '_'."""
 _ENV_KEYS = ("sonar.core.serverBaseURL", "sonar.auth.saml.enabled", "sonar.auth.saml.applicationId",
              "sonar.auth.saml.providerName", "sonar.auth.saml.providerId", "sonar.auth.saml.loginUrl",
              "sonar.auth.saml.certificate.secured", "sonar.auth.saml.user.login", "sonar.auth.saml.user.name",
