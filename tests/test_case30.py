@@ -46,11 +46,13 @@ def _told(got: dict, want: dict, aspect: str) -> bool:
         return _verdict(got) == [want["outcome"], want["root_cause"], want["side"]]
     if aspect == "warnings":
         return set(want["warnings"]) <= set(got["findings"])
+    if aspect == "ip":  # the browser's address, not the ingress controller's
+        return got["ip"] == want["ip"]
     return want["fix_names"] in (got["fix"] or "")
 
 
-ASPECTS = [(t, a) for t in TRUTH for a in ("folder", "warnings", "fix")
-           if a == "folder" or (a == "warnings" and t["warnings"]) or (a == "fix" and t["fix_names"])]
+ASPECTS = [(t, a) for t in TRUTH for a in ("folder", "warnings", "fix", "ip")
+           if a in ("folder", "ip") or (a == "warnings" and t["warnings"]) or (a == "fix" and t["fix_names"])]
 
 
 @pytest.mark.parametrize("want, aspect", [pytest.param(t, a, id=f"{_id(t)}-{a}", marks=_gap(t, a))
