@@ -219,7 +219,9 @@ def _flags(kw: dict, scan_dirs: list[Path]) -> tuple[dict, Path | None]:
     config = kw.get("config_path")
     path = Path(config) if config else (env_config_path() or find_config(scan_dirs))
     if config and not Path(config).is_file():
-        _fail(f"--config {config}: no such file")
+        from samlscan.config.files import url_said
+
+        _fail(url_said(config, "config") or f"--config {config}: no such file")
     return flags, path
 
 
@@ -232,7 +234,7 @@ def _inputs_usable(output: str | None, inputs) -> None:
     folder = os.path.dirname(output) if output and output != "-" else ""
     if folder and not os.path.isdir(folder):
         _fail(f"--output {output}: the folder {folder} does not exist: create it (mkdir -p {shlex.quote(folder)}) "
-              "or write the report elsewhere")
+              "or write it elsewhere")
     if not output or output == "-" or not os.path.isfile(output):
         return
     for given in inputs:
@@ -526,6 +528,7 @@ def sanitize(input_path, output, redact):
 
     if _missing([input_path]):
         _fail(_missing_said([input_path], "sanitize"))
+    _inputs_usable(output, [input_path])  # (-o into a missing folder, or onto the capture itself)
     removed = sanitize_har(input_path, output, redact)
     for line in removed:
         _say(line, err=True)

@@ -90,3 +90,23 @@ def test_a_code_of_several_products_says_what_each_means():
     also = res.output[res.output.index("invalid_signature is also a code of:"):]
     assert "keycloak: Keycloak: the AuthnRequest signature does not verify" in " ".join(also.split())
     assert "is also a code of" not in _run("explain", "AADSTS50011").output
+
+
+def test_a_config_url_and_a_sanitize_output_folder_are_said_as_the_others(tmp_path):
+    """--config https://... said 'no such file'; `sanitize -o` into a missing folder sanitized, then
+    said 'cannot write' (review35's two left-overs)."""
+    res = _run("check", "--config", "https://wiki.example.org/samlscan.toml", OKTA)
+    assert res.exit_code == 2
+    assert "a URL, not a file" in res.output and "curl -fsSo samlscan.toml" in res.output, res.output
+    assert "no such file" in _run("check", "--config", str(tmp_path / "absent.toml"), OKTA).output
+    har = str(ROOT / "fixtures/captures/chrome-success.har")
+    out = tmp_path / "clean" / "login.har"
+    res = _run("sanitize", har, "-o", str(out))
+    assert res.exit_code == 2 and f"the folder {out.parent} does not exist" in res.output, res.output
+    copy = tmp_path / "copy.har"  # (a copy: a regression would overwrite it, not the fixture)
+    copy.write_bytes(Path(har).read_bytes())
+    res = _run("sanitize", str(copy), "-o", str(copy))
+    assert res.exit_code == 2 and "would overwrite it" in res.output, res.output
+    assert copy.read_bytes() == Path(har).read_bytes()
+    out.parent.mkdir()
+    assert _run("sanitize", har, "-o", str(out)).exit_code == 0 and json.loads(out.read_text())["log"]

@@ -17,18 +17,24 @@ def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        if _URL.match(str(path)) and not path.exists():
-            # samlscan never fetches (offline by design): say how to get the file
-            shown = _URL.sub(lambda m: m.group(1) + "://", str(path), count=1)
-            raise ConfigError(f"{shown}: a URL, not a file: samlscan works offline and reads the {what} from a "
-                              f"file: download it first (curl -fsSo {_saved_name(what)} '{shown}') and give "
-                              f"that file") from None
-        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
+        raise ConfigError(url_said(path, what) or f"{path}: cannot read {what}: {exc.strerror}") from None
+
+
+def url_said(path: Path | str, what: str) -> str | None:
+    """The error for a URL given where a file of `what` belongs (samlscan never fetches, offline by
+    design: it says how to get the file), None when `path` is no URL or such a file exists."""
+    if not _URL.match(str(path)) or Path(path).exists():
+        return None
+    shown = _URL.sub(lambda m: m.group(1) + "://", str(path), count=1)
+    return (f"{shown}: a URL, not a file: samlscan works offline and reads the {what} from a file: download "
+            f"it first (curl -fsSo {_saved_name(what)} '{shown}') and give that file")
 
 
 def _saved_name(what: str) -> str:
     """A file name for the download of `what` ('IdP metadata' -> idp-metadata.xml)."""
     name = re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-")
+    if name == "config":
+        return "samlscan.toml"
     return name + (".xml" if "metadata" in name else ".pem" if ("certificate" in name or "key" in name) else "")
 
 
