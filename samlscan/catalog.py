@@ -32,12 +32,12 @@ PRODUCTS = (
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
     "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
     "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js", "cas", "forgerock", "wso2",
-    "nginx",
+    "nginx", "cloudfront",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
 
-nginx (its error.log's texts of a request it answered itself) is a proxy in front of an SP, last: its texts
-name no SAML library's error.
+nginx (its error.log's texts of a request it answered itself) and Amazon CloudFront (its own error page) are
+proxies in front of an SP, last: their texts name no SAML library's error.
 
 goxmldsig's texts are both crewjam's and gosaml2's: each product has its own entry of such a text
 (lookup(text, product) picks it), as what the text means and where to fix it differ (gosaml2 raises
