@@ -300,6 +300,11 @@ class Finding:
     posted again: the user, not the IdP the window findings usually point at)."""
 
 
+IP_FORWARDED, IP_PROXY = "forwarded", "proxy"
+"""LogEvent.ip_from: an X-Forwarded-For's first address, a proxy log's client (RFC 7239 section 5.2:
+the leftmost forwarded-for element is the client that made the request)."""
+
+
 @dataclass(frozen=True, slots=True)
 class LogEvent:
     """One normalised event from an IdP or SP log."""
@@ -336,6 +341,13 @@ class LogEvent:
     host: str | None = None
     """The host a SIEM export's record names (Splunk `host`, Elastic `host.name`: logs.wrapped): several
     servers' lines in one file, each server on its own clock (correlate.clocks keys offsets by it)."""
+    ip_from: str | None = None
+    """Whose view `ip` is: IP_FORWARDED (an X-Forwarded-For's first address: the browser's, the leftmost
+    being the original client), IP_PROXY (the client a proxy's own log names: the browser's, or a hop
+    in front of it), None (the peer of the server that wrote the line: a proxy's address behind one)."""
+    peer: str | None = None
+    """The address that connected to the server that wrote the line, when `ip` is another's (the hop
+    that forwarded it: SonarQube's auth.event [IP|<remote>|<X-Forwarded-For>])."""
 
     def __reduce__(self):
         """Pickled as its constructor's arguments: workers send 100,000s of events to the parent,
@@ -343,7 +355,7 @@ class LogEvent:
         return LogEvent, (self.source, self.time, self.product, self.side, self.outcome, self.text,
                           self.code, self.user, self.ip, self.request_id, self.correlation_id,
                           self.saml_ids, self.app, self.raw_code, self.local_time, self.guessed,
-                          self.host)
+                          self.host, self.ip_from, self.peer)
 
 
 @dataclass(frozen=True)

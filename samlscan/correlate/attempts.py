@@ -1,6 +1,7 @@
 """Building an Attempt from its group of pieces: outcome, cause, fix, evidence, conflicts."""
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 from functools import lru_cache
 
@@ -16,7 +17,7 @@ from samlscan.correlate.link_user import _local_part
 from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal, ranked
 from samlscan.correlate.unheld import Unheld
 from samlscan.logs.sqaccess import CALLBACK_ANSWER
-from samlscan.model import Attempt, Evidence
+from samlscan.model import IP_FORWARDED, IP_PROXY, Attempt, Evidence
 
 
 # Findings that compare a message with the configured SP's own settings (its entity ID, ACS URL,
@@ -148,7 +149,8 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
     sp_rank = _SP_DESTINATION + 1
     sonar = elsewhere = captured = False  # SonarQube's log is part of it; a response went to another SP
     sps: dict = {}  # every name of the SP in the pieces, for Attempt.sp_aka
-    ips: dict = {}  # client IP -> its first piece is the SP's, in time order (only log lines name one)
+    ips: dict = {}  # client IP -> its best _ip_rank, first seen first (only log lines name one)
+    peers: set = set()  # the hops that forwarded a client's request (a line's peer beside its X-Forwarded-For)
     emailless = app_unfound = False  # a piece's codes: an email error (_EMAIL_LOSS), app-not-found
     for p in members:
         outcomes.add(p.outcome)
@@ -169,8 +171,12 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
                          and _fuller_name(name, user)):
                 user, user_rank, user_time = name, (opaque, p.kind != "capture"), p.time
         idp = idp or p.idp
-        if p.ip and p.ip not in ips:
-            ips[p.ip] = p.side == "sp"
+        if p.ip:
+            rank = _ip_rank(p)
+            if rank < ips.get(p.ip, _IP_OTHER + 1):
+                ips[p.ip] = rank
+            if p.peer:
+                peers.add(p.peer)
         if p.sp:
             sps[p.sp] = None
             if p.sp_rank < sp_rank:  # its entity ID, else where a response went, else a label
@@ -315,9 +321,9 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
     if decisive is not None:
         decisive = places[(decisive.input, decisive.kind, decisive.ref)]
     the_sp = sp or sp_product
-    ip = _client_ip(ips) if ips else None
-    if len(ips) > 1:
-        notes = list(notes) + [_ips_note(ips, ip)]
+    ip, others = _client_ip(ips, peers) if ips else (None, ())
+    if others:
+        notes = list(notes) + [_ips_note(ips, ip, others, peers)]
     # who must act: a finding's own word, else the catalog's for the line that names the cause (an
     # empty Destination in SonarQube's log is the IdP's to fix, not the SP's as destination-mismatch
     # usually is), else the code's
@@ -406,21 +412,61 @@ def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
     return "idp" if acs_path_apart(asked, sent) or asked == given != sent else None
 
 
-def _client_ip(ips: dict) -> str | None:
-    """The attempt's client IP: the SP log's first (SonarQube's access log is the browser's own
-    address, X-Forwarded-For's first behind a proxy), else the first another log names."""
+_IP_FORWARDED_RANK, _IP_PROXY_RANK, _IP_SP, _IP_OTHER = range(4)
+_IP_RANKS = {IP_FORWARDED: _IP_FORWARDED_RANK, IP_PROXY: _IP_PROXY_RANK}
+_WHOSE = ("an X-Forwarded-For's first", "the proxy log's", "the SP log's", "the first")
+
+
+def _ip_rank(p: _Piece) -> int:
+    """How surely a piece's IP is the browser's: an X-Forwarded-For's first (the leftmost is the original
+    client: RFC 7239 section 4's order, the de-facto header's), a proxy's own log's client, the SP's peer
+    (a proxy's, behind one), an IdP's or another log's."""
+    return _IP_RANKS.get(p.ip_from, _IP_SP if p.side == "sp" else _IP_OTHER)
+
+
+def _client_ip(ips: dict, peers: set) -> tuple[str, list[str]]:
+    """The attempt's client IP, the best ranked (the first seen of it), and the other clients its lines name:
+    an internal address (private, pod, loopback, link-local) that was a proxy hop (a line's peer beside its
+    X-Forwarded-For, or the SP's peer when a forwarded or proxy-logged address is there too) is neither
+    shown nor counted while another is there: the SP saw the proxy, the proxy saw the browser."""
     if len(ips) == 1:  # (nearly every attempt: its one IP, whoever named it)
-        return next(iter(ips))
-    return next((ip for ip, by_sp in ips.items() if by_sp), None) or next(iter(ips), None)
+        return next(iter(ips)), []
+    proxied = min(ips.values()) < _IP_SP
+    hops = {a for a, rank in ips.items() if (a in peers or rank == _IP_SP and proxied) and _internal(a)}
+    clients = [a for a in ips if a not in hops] or list(ips)
+    shown = min(clients, key=ips.__getitem__)  # (min keeps the first of equals: time order)
+    return shown, [a for a in clients if a != shown]
 
 
-def _ips_note(ips: dict, shown: str) -> str:
+_INTERNAL = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
+    "100.64.0.0/10",  # RFC 6598 shared address space (carrier NAT, some pod networks)
+    "fc00::/7"))  # RFC 4193 unique local
+"""Addresses no browser on the internet has: a proxy's, a pod's, a LAN's (the documentation ranges of
+RFC 5737/3849 stand for public ones)."""
+
+
+def _internal(text: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:  # (a host name, an address with its port)
+        return False
+    if addr.version == 6 and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_loopback or addr.is_link_local or any(addr in net for net in _INTERNAL
+                                                         if net.version == addr.version)
+
+
+def _ips_note(ips: dict, shown: str, others: list[str], peers: set) -> str:
     """Why the attempt's log lines name several clients: one login seen through a NAT, a proxy or
-    a VPN, or a response used from another machine."""
-    others = [ip for ip in ips if ip != shown]
-    whose = "the SP log's" if ips[shown] else "the first"
-    return (f"its log lines name {len(ips)} client IPs: {shown} (shown: {whose}), "
+    a VPN, or a response used from another machine; a public peer's X-Forwarded-For is its sender's word."""
+    note = (f"its log lines name {len(others) + 1} client IPs: {shown} (shown: {_WHOSE[ips[shown]]}), "
             f"{', '.join(others)}: one browser seen through a NAT, proxy or VPN, or another machine")
+    public = [a for a in others if a in peers]
+    if ips[shown] == _IP_FORWARDED_RANK and public:
+        note += (f"; {', '.join(public)} sent the X-Forwarded-For from a public address: a browser can set that "
+                 f"header itself, so {shown} is the sender's word unless that address is your proxy's")
+    return note
 
 
 def _login_attempt(members: list[_Piece], unheld: Unheld | None = None, given_idp: str | None = None) -> Attempt:

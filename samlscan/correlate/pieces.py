@@ -60,6 +60,10 @@ class _Piece:
     before: not this line's login but an earlier use of the response (_link_by_keys)."""
     guessed: bool = False
     """`product` is a guess, not the SP's engine (LogEvent.guessed)."""
+    ip_from: str | None = None
+    """Whose view `ip` is (LogEvent.ip_from)."""
+    peer: str | None = None
+    """The hop that forwarded `ip`'s request (LogEvent.peer)."""
 
 
 @dataclass(slots=True)
@@ -324,6 +328,8 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict, steps: dict | Non
                    identity)
     if e.guessed:
         piece.guessed = True
+    if e.ip_from:  # (a proxy's view of the client: attempts._client_ip)
+        piece.ip_from, piece.peer = e.ip_from, e.peer
     if verdict:  # its refusal read the SP's clock: (sp-clock-skew, when a witness confirms the IdP's, or
         piece.hints = dict((verdict,))  # its own code) and the fix with the offset measured
     return piece

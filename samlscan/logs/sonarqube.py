@@ -20,7 +20,7 @@ from samlscan.logs._common import (
 )
 from samlscan.logs.base import Record
 from samlscan.logs.embedded import XmlDump, cut_xml, embedded_records, may_hold, opens_xml
-from samlscan.model import LogEvent
+from samlscan.model import IP_FORWARDED, LogEvent
 
 PRODUCT = "sonarqube"
 
@@ -340,23 +340,25 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
     if isinstance(got, str):  # _MALFORMED_AUTH
         yield malformed(path, p.no, got)
         return
-    outcome, text, code, ids, raw_code, user, ip, app = got
+    outcome, text, code, ids, raw_code, user, ip, app, (ip_from, peer) = got
     yield LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp", outcome=outcome,
                    text=text, code=code, user=user, ip=ip, request_id=p.request_id,
-                   saml_ids=ids, app=app, raw_code=raw_code, local_time=p.local)
+                   saml_ids=ids, app=app, raw_code=raw_code, local_time=p.local,
+                   ip_from=ip_from, peer=peer)
 
 
 def _derive(logger: str, level: str, message: str, caused_by: str | None, first_exc: str | None,
             extra: tuple[str, ...]) -> tuple | str:
-    """(outcome, text, code, SAML ids, raw code, user, ip, app) of one record, from what its
-    lines say; _MALFORMED_AUTH for an auth.event line of another shape."""
+    """(outcome, text, code, SAML ids, raw code, user, ip, app, (ip_from, peer)) of one record, from
+    what its lines say (LogEvent.ip_from, LogEvent.peer); _MALFORMED_AUTH for an
+    auth.event line of another shape."""
     cause = caused_by or first_exc
     text = message
     if cause:
         text = f"{message}: {cause}" if message else cause
     elif extra and level in ("WARN", "ERROR"):
         text = " ".join((message,) + extra)
-    user = ip = app = raw_code = None
+    user = ip = app = raw_code = ip_from = peer = None
     outcome = "info"
     auth = _AUTH.match(message) if "auth.event" in logger else None
     if auth is None and "auth.event" in logger and extra:
@@ -373,7 +375,12 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
             # attempt; counting it as a failed login made an attempt without a cause.
             outcome = "info"
         user = text_or_none(auth["login"])
-        ip = first_ip(auth["xff"]) or text_or_none(auth["remote"])
+        # [IP|<getRemoteAddr()>|<the X-Forwarded-For headers joined by ','>] (AuthenticationEventImpl;
+        # empty without the header): the browser is the forwarded list's first, the remote the hop
+        remote = text_or_none(auth["remote"])
+        ip = first_ip(auth["xff"]) or remote
+        if ip is not None and ip != remote:
+            ip_from, peer = IP_FORWARDED, remote and _shared(remote)
         # [provider|EXTERNAL|<name>] is sonar.auth.saml.providerName, the login button's label:
         # not the SP's name (it stays in the text)
         code_text = auth["cause"] or ""
@@ -397,7 +404,7 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
         lit in text for lit in _SAML_ID_LITERALS) else ()
     code = classify(PRODUCT, raw_code, code_text) if outcome == "failure" else None
     return (outcome, _shared(text), code, ids, raw_code, user and _shared(user), ip and _shared(ip),
-            app and _shared(app))
+            app and _shared(app), (ip_from, peer))
 
 
 PARSER = SonarQubeParser()

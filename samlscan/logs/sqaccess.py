@@ -36,7 +36,7 @@ from urllib.parse import unquote
 from samlscan.logs._common import first_ip, malformed, src, text_lines, to_utc
 from samlscan.logs.base import Malformed, Record
 from samlscan.logs.embedded import _line_time, embedded_records, find_embedded
-from samlscan.model import LogEvent
+from samlscan.model import IP_FORWARDED, IP_PROXY, LogEvent
 
 NAME = "sonarqube-access"
 PRODUCT = "sonarqube"
@@ -100,6 +100,13 @@ class _Request:
     behind: bool = False
     """A gateway's status (502/503/504) the server behind the proxy sent with a body of its own (ingress-nginx's
     $upstream_status the same, $upstream_response_length over 0): not the proxy's own answer."""
+    ip_from: str | None = None
+    """Whose view `ip` is (LogEvent.ip_from): an X-Forwarded-For's first, a proxy log's client, else None."""
+
+    @property
+    def ip_view(self) -> str | None:
+        """`ip_from`, or IP_PROXY when the log says how the proxy passed the request on (Traefik's)."""
+        return self.ip_from or (IP_PROXY if self.forwarded else None)
 
 
 def parse_time(text: str) -> datetime | None:
@@ -155,8 +162,11 @@ def _read(no: int, line: str) -> _Request | None:
     ip = first_ip(m["host"]) or m["host"]
     rid = m["id"] if m["id"] and _REQUEST_ID.match(m["id"]) else None
     proxy, behind = upstream_answer(m["status"], m["upstream"]) if m["upstream"] else (None, False)
+    # %i{X-Forwarded-For} in place of %h lists hops after the client; ingress-nginx's upstreaminfo
+    # fields say the line is the proxy's own ($remote_addr: whoever connected to it)
+    ip_from = IP_FORWARDED if "," in m["host"] else IP_PROXY if m["upstream"] is not None else None
     return _Request(no, time, (ip, m["ua"] or ""), ip, m["method"], path, m["target"], m["status"], rid, proxy,
-                    behind=behind)
+                    behind=behind, ip_from=ip_from)
 
 
 def _upstream_fields(tail: str) -> list[str] | None:
@@ -218,12 +228,13 @@ def proxy_request(no: int, time: datetime, ip: str, ua: str | None, method: str 
     path = _path_of(target)
     if path is None:
         return None
-    return _Request(no, time, (ip, ua or ""), ip, method or "GET", path, target, status, None, proxy, forwarded)
+    return _Request(no, time, (ip, ua or ""), ip, method or "GET", path, target, status, None, proxy, forwarded,
+                    ip_from=IP_PROXY)
 
 
 def _event(path: str, r: _Request, outcome: str, text: str) -> LogEvent:
     return LogEvent(source=src(path, r.no), time=r.time, product=PRODUCT, side="sp", outcome=outcome, text=text,
-                    ip=r.ip, request_id=r.request_id)
+                    ip=r.ip, request_id=r.request_id, ip_from=r.ip_view)
 
 
 def _start(path: str, r: _Request) -> LogEvent:
