@@ -301,8 +301,8 @@ class Finding:
 
 
 IP_FORWARDED, IP_PROXY = "forwarded", "proxy"
-"""LogEvent.ip_from: an X-Forwarded-For's first address, a proxy log's client (RFC 7239 section 5.2:
-the leftmost forwarded-for element is the client that made the request)."""
+"""LogEvent.ip_from: an X-Forwarded-For's first address (RFC 7239 sections 4 and 5.2: the first element is
+the client that made the request, each proxy appending the one it heard from), a proxy log's client."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,8 +408,9 @@ class Attempt:
     sp_aka: tuple[str, ...] = ()
     """Other names of its SP beside `sp`: entity IDs, its name in IdP logs ('SonarQube'), its product."""
     ip: str | None = None
-    """The client's IP address its log lines name: the SP's first (its access log sees the browser),
-    else the IdP's; a capture's server addresses are no client's."""
+    """The client's IP address its log lines name: an X-Forwarded-For's first, else a proxy log's client, else
+    the SP's, else the IdP's; an internal proxy hop's never while another is named (correlate.attempts
+    _client_ip); a capture's server addresses are no client's."""
     idp_name: str | None = None
     """The IdP's one display name across the run ('Entra ID (https://sts.windows.net/<tenant>/)'):
     correlate.parties, whichever of its names this attempt's evidence gives."""
