@@ -121,10 +121,6 @@ def test_cloud_by_the_message_names_clouds_settings_and_gives_its_acs():
     assert not plain.on_cloud and plain.settable("acs_url") and "--idp-cert" in plain.setting_name("idp_cert")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "limit: a HAR with no cookie at all is called a sanitized export (inputs/har/entries.capture_of) and its "
-    "fix speaks of Chrome 130+'s export; dan's Firefox capture holds one 404 page that set no cookie, and "
-    "Firefox's export keeps cookies: the creator and whether any Set-Cookie was answered would tell them apart"))
 def test_a_firefox_har_whose_pages_set_no_cookie_is_not_called_sanitized():
     said = [f["message_text"] for f in scan_alone("dan-firefox.har")["input_findings"]]
     assert not any("sanitized HAR" in s for s in said), said

@@ -1,6 +1,7 @@
 """Entries read in order into a Capture: pages that follow a flow, forms pending their POST."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ from samlscan.flows import LOOP_WINDOW, Exchange
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har.capture import Capture, Collector
 from samlscan.inputs.har.clock import on_server_time
+from samlscan.inputs.har.cookieproof import cookies_missing
 from samlscan.inputs.har.entry import resends_body, read_entry
 from samlscan.inputs.har.values import digest
 from samlscan.model import Source
@@ -66,10 +68,14 @@ def _forget_sent(forms: dict, keys: set[str]) -> None:
 
 
 def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, path: str,
-               entries: int) -> Capture:
+               entries: int, client: str | None = None) -> Capture:
+    """The Capture of what `col` collected; a HAR without any cookie says whether it was sanitized
+    (cookieproof: `client`, the HAR's creator, and whether a login in it succeeded)."""
+    cap = Capture(col.result(), tuple(exchanges), tuple(col.problems), entries)
     if exchanges and not cookies_seen:
-        col.problems.append(InputProblem(
-            Source(path), "input-redacted",
-            "no cookies in the capture (sanitized HAR): OAUTHSTATE and AUTHENTICATION-ERROR "
-            "cannot be checked"))
-    return on_server_time(Capture(col.result(), tuple(exchanges), tuple(col.problems), entries), col.dates, path)
+        from samlscan.flows.build import build_flows  # (flows read a Capture: built once it is whole)
+
+        said = cookies_missing(cap.exchanges, client, path, lambda: any(
+            f.outcome == "success" for f in build_flows(cap)))
+        cap = replace(cap, problems=cap.problems + (said,)) if said else cap
+    return on_server_time(cap, col.dates, path)

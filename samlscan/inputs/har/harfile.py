@@ -47,7 +47,7 @@ def read(path: str) -> Capture:
     if not count[0] and not col.problems:  # (a whole HAR without entries: its export failed)
         col.problems.append(InputProblem(Source(path), "input-capture-empty",
                                          "the HAR holds no entries (its log.entries is empty): its export failed"))
-    return _placed(capture_of(col, exchanges, cookies_seen, path, count[0]), places, path)
+    return _placed(capture_of(col, exchanges, cookies_seen, path, count[0], client), places, path)
 
 
 def _placed(cap: Capture, places: dict, path: str) -> Capture:
@@ -80,4 +80,4 @@ def _read_in_time_order(path: str, exchanges: list[Exchange], cookies_seen: bool
     col.problems.extend(stream_problems(stream, path, "log.entries"))
     if dates is not None:  # every entry's Date, from the first pass: the replay keeps only the login's
         col.dates = dates
-    return _placed(capture_of(col, replayed, cookies_seen, path, entries), places, path)
+    return _placed(capture_of(col, replayed, cookies_seen, path, entries, client), places, path)

@@ -1,0 +1,50 @@
+"""Whether a HAR without a single cookie was sanitized, or its pages set none: its writer and its flows."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from samlscan.flows import Exchange
+from samlscan.inputs.base import InputProblem
+from samlscan.model import Source
+
+
+_CHROMIUM = re.compile(r"^WebInspector\b")
+"""Chromium's DevTools (Chrome, Edge, Brave, Opera): devtools-frontend models/har/Log.ts names the
+creator 'WebInspector' and, with BuildOptions.sanitize (Chrome 130+'s 'Export HAR (sanitized)', the
+default button), empties request and response `cookies` and drops Cookie, Authorization and
+Set-Cookie headers: nothing else in the file says it was sanitized."""
+
+_KEEPS_COOKIES = re.compile(
+    r"^(Firefox|WebKit Web Inspector|Charles|mitmproxy|Fiddler|Burp|HttpWatch|Playwright|chrome-har|Proxyman)\b",
+    re.IGNORECASE)
+"""Writers whose HAR export has no sanitized mode: whatever Set-Cookie the servers answered is in it.
+Firefox's netmonitor HarBuilder writes every header and cookie; Safari's WebKit HARBuilder.js writes
+response cookies (request Cookie headers are added below WebKit, so Safari never shows those);
+Charles, mitmproxy's HAR export, Fiddler, Burp, HttpWatch, Playwright's recordHar (its 'minimal'
+mode empties the cookies arrays but keeps the headers) and sitespeed.io's chrome-har record the
+traffic as it went."""
+
+
+def cookies_missing(exchanges: tuple[Exchange, ...], client: str | None, path: str,
+                    succeeded: Callable[[], bool]) -> InputProblem | None:
+    """The finding for a HAR with SAML exchanges and no cookie at all (none sent, none set), or None:
+    Chromium's export (or an unknown writer) left them out when sanitizing; a writer that keeps
+    cookies did not, so its pages set none, unless a login of the capture succeeded (`succeeded`:
+    the SP's session after the ACS POST is a cookie the SP set), which a tool then removed. (`succeeded`
+    is asked only then: it builds the flows.)"""
+    if not exchanges:
+        return None
+    lost = "OAUTHSTATE and AUTHENTICATION-ERROR cannot be checked"
+    if client and _KEEPS_COOKIES.match(client):
+        if not succeeded():
+            return None  # (a 404 page, an IdP's error page: pages that set no cookie; nothing lost)
+        return InputProblem(Source(path), "input-redacted", (
+            f"no cookies in the capture, though a login in it succeeded and the SP's session after the "
+            f"ACS POST is a cookie: {client}'s HAR export keeps cookies, so a tool removed them after it "
+            f"was saved (a sanitizer): {lost}"))
+    if client and _CHROMIUM.match(client):
+        return InputProblem(Source(path), "input-redacted", (
+            "no cookies in the capture (sanitized HAR: Chrome's 'Export HAR (sanitized)', the default since "
+            f"Chrome 130, leaves them out): {lost}"))
+    return InputProblem(Source(path), "input-redacted", f"no cookies in the capture (sanitized HAR): {lost}")
