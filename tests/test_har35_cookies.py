@@ -61,3 +61,17 @@ def test_the_hint_is_the_codes_one_and_the_cli_says_the_writer():
     doc = json.JSONDecoder().raw_decode(out.stdout)[0]
     (f,) = [f for f in doc["input_findings"] if f["code"] == "input-redacted"]
     assert "Firefox 133.0" in f["message_text"]
+
+
+def _causes(path) -> list:
+    out = subprocess.run([sys.executable, "-m", "samlscan", "scan", str(path), "--format", "json"],
+                         capture_output=True, text=True, check=False)
+    return [(a["outcome"], a["root_cause"]) for a in json.JSONDecoder().raw_decode(out.stdout)[0]["attempts"]]
+
+
+def test_safaris_empty_request_cookie_arrays_do_not_say_oauthstate_was_not_sent():
+    """Safari writes `cookies: []` on every request (HARBuilder.js): no cookie listed, though SonarQube set
+    OAUTHSTATE and JWT-SESSION and the browser loaded its pages again. Read as 'sent none', each refused
+    login became relaystate-cookie-missing; the verdicts are case 12's, arrays or not."""
+    assert _causes(DATA / "safari-sonar-arrays.har") == _causes(ROOT / "tests" / "data" / "case12" / "safari-sonar.har")
+    assert ("failure", "relaystate-cookie-missing") not in _causes(DATA / "safari-sonar-arrays.har")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from typing import Callable
+from urllib.parse import urlsplit
 
 from samlscan.flows import Exchange
 from samlscan.inputs.base import InputProblem
@@ -48,3 +49,22 @@ def cookies_missing(exchanges: tuple[Exchange, ...], client: str | None, path: s
             "no cookies in the capture (sanitized HAR: Chrome's 'Export HAR (sanitized)', the default since "
             f"Chrome 130, leaves them out): {lost}"))
     return InputProblem(Source(path), "input-redacted", f"no cookies in the capture (sanitized HAR): {lost}")
+
+
+def sends_unrecorded(exchanges: tuple[Exchange, ...]) -> bool:
+    """No request of the capture lists a cookie, though a response set one on a host that the browser
+    then loaded a page of by GET (a navigation: SameSite Lax or none sends it, RFC 6265bis 5.8.3): the
+    writer did not record what requests sent, and a cookie not listed may have been sent. Safari's
+    HARBuilder.js writes each request's `cookies` from the headers Web Inspector saw, and the Cookie
+    header is added below it (CFNetwork): an empty array there says nothing; a tool that strips only
+    Cookie headers likewise."""
+    if any(ex.request_cookies for ex in exchanges):
+        return False
+    setters: set[str | None] = set()
+    for ex in exchanges:
+        host = urlsplit(ex.url).hostname
+        if ex.method == "GET" and host in setters:
+            return True
+        if ex.set_cookies:
+            setters.add(host)
+    return False

@@ -10,7 +10,7 @@ from samlscan.flows import LOOP_WINDOW, Exchange
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har.capture import Capture, Collector
 from samlscan.inputs.har.clock import on_server_time
-from samlscan.inputs.har.cookieproof import cookies_missing
+from samlscan.inputs.har.cookieproof import cookies_missing, sends_unrecorded
 from samlscan.inputs.har.entry import resends_body, read_entry
 from samlscan.inputs.har.values import digest
 from samlscan.model import Source
@@ -70,7 +70,10 @@ def _forget_sent(forms: dict, keys: set[str]) -> None:
 def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, path: str,
                entries: int, client: str | None = None) -> Capture:
     """The Capture of what `col` collected; a HAR without any cookie says whether it was sanitized
-    (cookieproof: `client`, the HAR's creator, and whether a login in it succeeded)."""
+    (cookieproof: `client`, the HAR's creator, and whether a login in it succeeded), one whose
+    requests list none though the flow needed them did not record them (sends_unrecorded)."""
+    if sends_unrecorded(tuple(exchanges)):  # (sonarqube._state_cookie_lost: not 'OAUTHSTATE was not sent')
+        exchanges = [replace(ex, cookies_recorded=False) for ex in exchanges]
     cap = Capture(col.result(), tuple(exchanges), tuple(col.problems), entries)
     if exchanges and not cookies_seen:
         from samlscan.flows.build import build_flows  # (flows read a Capture: built once it is whole)
