@@ -53,18 +53,22 @@ def cookies_missing(exchanges: tuple[Exchange, ...], client: str | None, path: s
 
 def sends_unrecorded(exchanges: tuple[Exchange, ...]) -> bool:
     """No request of the capture lists a cookie, though a response set one on a host that the browser
-    then loaded a page of by GET (a navigation: SameSite Lax or none sends it, RFC 6265bis 5.8.3): the
-    writer did not record what requests sent, and a cookie not listed may have been sent. Safari's
-    HARBuilder.js writes each request's `cookies` from the headers Web Inspector saw, and the Cookie
-    header is added below it (CFNetwork): an empty array there says nothing; a tool that strips only
-    Cookie headers likewise."""
+    then loaded a page of by a GET no redirect led to (the user's own navigation there, which sends
+    even SameSite=Strict cookies, RFC 6265bis 5.2; a redirect after a cross-site step may withhold
+    them): the writer did not record what requests sent, and a cookie not listed may have been sent.
+    Safari's HARBuilder.js writes each request's `cookies` from the headers Web Inspector saw, and
+    the Cookie header is added below it (CFNetwork): an empty array there says nothing; a tool that
+    strips only Cookie headers likewise."""
     if any(ex.request_cookies for ex in exchanges):
         return False
     setters: set[str | None] = set()
+    led: set[str] = set()  # where an earlier exchange redirected the browser
     for ex in exchanges:
         host = urlsplit(ex.url).hostname
-        if ex.method == "GET" and host in setters:
+        if ex.method == "GET" and host in setters and ex.url not in led:
             return True
         if ex.set_cookies:
             setters.add(host)
+        if ex.location:
+            led.add(ex.location)
     return False
