@@ -21,7 +21,7 @@ def on_a_terminal(*args, columns: int = 80, env: dict | None = None) -> str:
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     p = subprocess.Popen([sys.executable, "-m", "samlscan", *map(str, args)], stdout=child, stderr=child,
                          stdin=subprocess.DEVNULL, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+                         env={**_without_size(os.environ), "PYTHONPATH": str(ROOT), **(env or {})})
     os.close(child)
     out = b""
     while select.select([main], [], [], 60)[0]:
@@ -35,3 +35,9 @@ def on_a_terminal(*args, columns: int = 80, env: dict | None = None) -> str:
     p.wait(60)
     os.close(main)
     return out.decode("utf-8", "replace")
+
+
+def _without_size(environ) -> dict:
+    """The environment without COLUMNS and LINES, which outrank the terminal's own size
+    (shutil.get_terminal_size): a pytest-xdist worker's environment may hold them."""
+    return {k: v for k, v in environ.items() if k not in ("COLUMNS", "LINES")}
