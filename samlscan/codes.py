@@ -416,6 +416,21 @@ _SPECS = (
        "claim > Groups assigned to the application, and assign the groups the SP maps to the app (Users "
        "and groups); the SP cannot follow groups.link.",
        "idp"),
+    # warning where it loses the user's groups: SonarQube (its group setting set) matches groups by name
+    # ('membership in a group is synched only if a group with the same name exists in SonarQube',
+    # docs.sonarsource.com Delegated authentication > Group mapping); info elsewhere (checks/attributes.py
+    # _group_ids): many SPs map groups by their ID, and SonarQube without sonar.auth.saml.group.name reads
+    # no group. Entra's default source is the object ID (learn.microsoft.com, 'Configure group claims for
+    # applications by using Microsoft Entra ID'); Okta, Keycloak, Google send names.
+    _s("group-values-are-ids", W, "attributes",
+       "The group attribute holds object IDs (GUIDs or SIDs), not group names: an SP that matches groups by "
+       "name (SonarQube) synchronises none of them.",
+       "Send group names: Microsoft Entra admin center > Enterprise applications > the app > Single sign-on > "
+       "Attributes & Claims > the groups claim (or App registrations > the app > Token configuration > the "
+       "groups claim) > Source attribute: sAMAccountName (groups synced from Active Directory) and tick 'Emit "
+       "group name for cloud-only groups' (Cloud-only group display names); or, in SonarQube, name its groups "
+       "by those object IDs (Administration > Security > Groups), since it matches groups by name.",
+       "idp"),
     _s("attribute-duplicate-name", W, "attributes", "Two Attribute elements share a Name.",
        "java-saml and python3-saml reject it; merge the values into one attribute in the IdP.", "idp"),
     _s("attribute-encrypted", W, "attributes",

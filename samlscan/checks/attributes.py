@@ -1,4 +1,5 @@
-"""Attribute checks: the email doctor, login/name/group attributes, Entra's groups overage claim."""
+"""Attribute checks: the email doctor, login/name/group attributes, Entra's groups overage claim, group
+values that are object IDs."""
 from __future__ import annotations
 
 import re
@@ -32,6 +33,14 @@ SURNAMES = ("lastname", "last_name", "surname", "sn", "familyname", "family_name
 FS's givenname/surname claims, eduPerson's givenName/sn OIDs): an SP that reads one display-name
 attribute finds neither."""
 GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
+ENTRA_GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
+_GUID = re.compile(r"\{?[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\}?\Z")
+"""A group's object ID: Entra's default group claim value (learn.microsoft.com, 'SAML token claims
+reference': groups 'Provides object IDs'), in either case, or in braces (.NET's Guid 'B' form, an AD
+objectGUID as a claim rule may write it)."""
+_SID = re.compile(r"S-1-\d+(?:-\d+)+\Z")
+"""A Windows security identifier: Entra's 'On Premises Group Security Identifier' source, AD FS's
+group SID claims (MS-DTYP 2.4.2.1, its string form)."""
 _OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
 attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
@@ -321,6 +330,29 @@ def check_groups(msg: SamlMessage, ctx: CheckContext):
                       expected=ctx.expect.group_attribute or "a group claim", actual=GROUPS_LINK)
         return
     yield from _required(msg, ctx, "group_attribute", "group-attribute-missing", GROUP_ALIASES, "groups")
+    yield from _group_ids(msg, ctx, a)
+
+
+def _group_ids(msg: SamlMessage, ctx: CheckContext, a: Assertion):
+    """The group attribute (the configured one, else Entra's groups claim) holds object IDs only: an SP
+    that matches groups by name (SonarQube: 'membership in a group is synched only if a group with the
+    same name exists in SonarQube', docs.sonarsource.com, Delegated authentication > Group mapping) finds
+    none of them. A list with one name in it is an IdP sending names (Entra's cloud-only display names
+    beside synced groups' IDs), not this."""
+    attr = (_by_name(a, ctx.expect.group_attribute) if ctx.expect.group_attribute else None) or _by_name(
+        a, ENTRA_GROUPS)
+    values = [v.strip() for v in attr.values if v.strip()] if attr is not None else []
+    if not values or not all(_GUID.match(v) or _SID.match(v) for v in values):
+        return
+    kind = ("object IDs (GUIDs)" if all(_GUID.match(v) for v in values) else
+            "security identifiers (SIDs)" if all(_SID.match(v) for v in values) else "object IDs and SIDs")
+    shown = ", ".join(values[:3]) + (f" and {len(values) - 3} more" if len(values) > 3 else "")
+    syncs = ctx.expect.profile == "sonarqube" and bool(ctx.expect.group_attribute)
+    text = (f"{attr.name!r} names the user's groups by their {kind}, not by their names: {shown}"
+            + ("; SonarQube synchronises a group only when one of its groups has that name, so this user is "
+               "put in none of them" if syncs else "; an SP that matches groups by name finds none of them"))
+    f = finding(msg, "group-values-are-ids", text, expected="group names", actual=shown)
+    yield f if syncs else replace(f, severity=Severity.INFO)
 
 
 def check_duplicates(msg: SamlMessage, ctx: CheckContext):
