@@ -34,7 +34,7 @@ FS's givenname/surname claims, eduPerson's givenName/sn OIDs): an SP that reads 
 attribute finds neither."""
 GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
 ENTRA_GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
-_GUID = re.compile(r"\{?[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\}?\Z")
+_GUID = re.compile(r"(\{)?[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}(?(1)\})\Z")
 """A group's object ID: Entra's default group claim value (learn.microsoft.com, 'SAML token claims
 reference': groups 'Provides object IDs'), in either case, or in braces (.NET's Guid 'B' form, an AD
 objectGUID as a claim rule may write it)."""
