@@ -94,6 +94,7 @@ def test_the_configured_group_attribute_is_judged_whatever_its_name():
     assert okta.group_attribute == "groups"
     (f,) = _ids(_okta(GUIDS), okta)
     assert f.severity is Severity.WARNING and "'groups' names the user's groups" in f.message_text
+    assert "Token-Groups - Unqualified Names" in f.hint and "Entra" not in f.hint  # not Entra's screens
     assert _ids(_okta(S.USER_GROUPS), okta) == []
 
 

@@ -351,7 +351,10 @@ def _group_ids(msg: SamlMessage, ctx: CheckContext, a: Assertion):
     text = (f"{attr.name!r} names the user's groups by their {kind}, not by their names: {shown}"
             + ("; SonarQube synchronises a group only when one of its groups has that name, so this user is "
                "put in none of them" if syncs else "; an SP that matches groups by name finds none of them"))
-    f = finding(msg, "group-values-are-ids", text, expected="group names", actual=shown)
+    entra = attr.name == ENTRA_GROUPS or issuer_product(a.issuer) == "entra"
+    f = finding(msg, "group-values-are-ids", text, expected="group names", actual=shown, hint=None if entra else (
+        "send the groups' names from the IdP (AD FS: the claim rule's LDAP attribute 'Token-Groups - Unqualified "
+        "Names', not objectGUID or objectSid), or name the SP's groups by those IDs"))
     yield f if syncs else replace(f, severity=Severity.INFO)
 
 
