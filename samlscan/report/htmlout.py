@@ -101,6 +101,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "name-attribute-missing": ("AttributeStatement",),
     "group-attribute-missing": ("AttributeStatement",),
     "groups-overage-claim": ("Attribute",),
+    "group-values-are-ids": ("AttributeValue",),
     "attribute-duplicate-name": ("Attribute@Name",),
     "attribute-encrypted": ("EncryptedAttribute",),
     "nameid-missing": ("Subject",),
