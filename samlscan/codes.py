@@ -736,6 +736,10 @@ NOT_RSA_ONLY_SIGNING = ("An ECDSA signature cannot be this IdP's own signing (it
                         "another party signed this response, or a proxy signed it again; find it by the certificate "
                         "the signature names, and fix its signing there. The IdP's own: ")
 """What a weak ECDSA signature under an RSA_ONLY_SAML product's Issuer says before that product's fix."""
+GROUP_IDS_ELSEWHERE_FIX = ("Send the groups' names from the IdP (AD FS: the claim rule's LDAP attribute "
+                           "'Token-Groups - Unqualified Names', not objectGUID or objectSid), or name the SP's "
+                           "groups by those IDs.")
+"""group-values-are-ids' fix when the IdP is not Entra (whose screens the code's own fix names)."""
 
 _ACS_AT_IDP = (
     # SimpleSAMLphp docs/simplesamlphp-reference-sp-remote.md: AssertionConsumerService, required

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp, issuer_product
-from samlscan.codes import OKTA_STATEMENTS
+from samlscan.codes import GROUP_IDS_ELSEWHERE_FIX, OKTA_STATEMENTS
 from samlscan.model import Assertion, Attribute, SamlMessage, Severity
 from samlscan.saml import NIL_SHOWN, displayed_values
 
@@ -352,9 +352,8 @@ def _group_ids(msg: SamlMessage, ctx: CheckContext, a: Assertion):
             + ("; SonarQube synchronises a group only when one of its groups has that name, so this user is "
                "put in none of them" if syncs else "; an SP that matches groups by name finds none of them"))
     entra = attr.name == ENTRA_GROUPS or issuer_product(a.issuer) == "entra"
-    f = finding(msg, "group-values-are-ids", text, expected="group names", actual=shown, hint=None if entra else (
-        "send the groups' names from the IdP (AD FS: the claim rule's LDAP attribute 'Token-Groups - Unqualified "
-        "Names', not objectGUID or objectSid), or name the SP's groups by those IDs"))
+    f = finding(msg, "group-values-are-ids", text, expected="group names", actual=shown,
+                hint=None if entra else GROUP_IDS_ELSEWHERE_FIX)
     yield f if syncs else replace(f, severity=Severity.INFO)
 
 
