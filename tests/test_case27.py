@@ -93,3 +93,13 @@ def test_every_evidence_file_is_read_as_its_format(scan):
         "splunk-outputcsv.csv": ("scanned", "log:sonarqube"), "splunk-export.json": ("scanned", "log:sonarqube"),
         "kibana-discover.csv": ("scanned", "log:sonarqube"), "elastic-hits.ndjson": ("scanned", "log:sonarqube"),
         "entra-signinlogs.csv": ("scanned", "log:entra"), "dave-edge.har": ("scanned", "har")}
+
+
+def test_a_working_login_whose_groups_are_object_ids_says_they_are_not_synchronised(scan):
+    """SonarQube matches groups by name (sonar.auth.saml.group.name is set here): a login whose group
+    values are Entra object IDs works with no group, said beside the finding (correlate.causes
+    _GROUPS_UNSYNCED), as a lost group claim is."""
+    by_ids = [a for a in scan["attempts"] if "group-values-are-ids" in a["findings"] and a["outcome"] == "success"]
+    assert by_ids
+    assert all("the login works but groups are not synchronised (group-values-are-ids)" in a["notes"]
+               for a in by_ids), by_ids

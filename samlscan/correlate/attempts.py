@@ -10,7 +10,7 @@ from samlscan.checks.base import issuer_product
 from samlscan.checks.protocol import acs_path_apart
 from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX
 from samlscan.config import keycloak_broker
-from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUP_LOSS, _catalog_entry, _cause,
+from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUPS_UNSYNCED, _catalog_entry, _cause,
                                        _metadata_signer, _proxy_note, _refines, _unheld_judges, _where,
                                        asked_and_sent, sent_elsewhere)
 from samlscan.correlate.link_user import _local_part
@@ -292,7 +292,7 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
         notes = [f"{_where(p)}: {p.text}" + (f"; ask the user for {p.stop}" if p.stop else "")
                  for p in members if p.stop is not None and p.text]
     else:
-        lost_groups = warnings & _GROUP_LOSS
+        lost_groups = warnings & _GROUPS_UNSYNCED
         if lost_groups:
             notes = notes + [f"the login works but groups are not synchronised "
                              f"({', '.join(sorted(lost_groups))})"]

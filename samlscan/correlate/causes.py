@@ -17,6 +17,9 @@ _GENERIC = {"unknown-failure", "sp-internal-error", None}
 _MESSAGE_GROUPS = {"protocol", "time", "signature", "attributes", "encryption"}
 # Warnings that explain a refusal by an SP that requires groups (SonarQube Cloud group sync).
 _GROUP_LOSS = {"groups-overage-claim", "group-attribute-missing"}
+# Warnings that leave a working login's groups unsynchronised: those, and group values the SP cannot
+# match (object IDs: a warning only where SonarQube syncs groups by name), no reason to refuse a login.
+_GROUPS_UNSYNCED = _GROUP_LOSS | {"group-values-are-ids"}
 # Email problems are warnings under the SonarQube profile (Server logs in without an email); a
 # refusal nothing else explains (SonarQube Cloud needs the email) is put down to them.
 _EMAIL_LOSS = {"email-missing", "email-under-other-name", "email-empty", "email-invalid-format"}
