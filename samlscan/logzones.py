@@ -59,14 +59,14 @@ def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = ()) -> str:
     """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>'),
     with what another zone would change (`_flips`)."""
     who, where = _WHERE.get(_product(kind), ("this log", "its writer's own zone"))
-    name = _name(path)
+    name = input_name(path)
     said = f"; {'; '.join(flips[:_FLIPS_SAID])}" if flips else ""
     more = f" (and {len(flips) - _FLIPS_SAID} more)" if len(flips) > _FLIPS_SAID else ""
     return (f"{path}: {who}{_MARK}{where}: {_UNSURE}"
             f"--timezone '{name}=<its zone>'{said}{more}")
 
 
-def _name(path: str) -> str:
+def input_name(path: str) -> str:
     """An input's file name, as --timezone's glob names it (an archive member's own)."""
     return path.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
 
@@ -85,10 +85,14 @@ def skew_fix(path: str, offset: float, limit: int, clocks: str) -> str | None:
     if not k or not _ZONES[0] <= k <= _ZONES[1] or not -max(limit, 300) <= drift <= limit \
             or (minutes % 60 and minutes not in _PART_HOURS):
         return None
-    zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    name = _name(path)
-    return (f"If {name} was read as UTC but is written in UTC{_offset(k)}, the clocks agree: pass "
-            f"--timezone '{name}={zone}'. If its zone is right: {clocks}")
+    return (f"If {input_name(path)} was read as UTC but is written in UTC{_offset(k)}, the clocks agree: pass "
+            f"--timezone '{zone_option(path, k)}'. If its zone is right: {clocks}")
+
+
+def zone_option(path: str, zone: timedelta) -> str:
+    """--timezone's value that reads `path` in the zone `zone` ahead of UTC: 'web.log=+02:00'."""
+    minutes = round(zone.total_seconds() / 60)
+    return f"{input_name(path)}={'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 _UNSURE = "read as UTC; if that is another zone, pass "
@@ -193,7 +197,7 @@ def _flip(r) -> str | None:
     m = r.message
     name = f"{m.kind} {m.id}" if m.id else m.kind
     where = f" ({m.source.ref})" if m.source.ref else ""
-    log = _name(m.source.input)
+    log = input_name(m.source.input)
     return f"{name}{where} judged at {at:%H:%M:%S} read as UTC; if {log} is in {zones}, {said}"
 
 

@@ -42,6 +42,6 @@ __all__ = [
     "SONAR_ACS_PATH", "SONAR_CERT", "SONAR_IN_DATABASE", "SONAR_SAML_LINE", "SONAR_SETTING_NAMES", "ConfigError",
     "Expectations", "aggregate_entities", "aggregate_idp", "aggregate_size", "build", "env_config_path",
     "find_config", "for_issuer", "is_cloud", "is_sonarqube_acs", "keycloak_broker", "keycloak_realm",
-    "listed_certs", "load_idp_metadata", "made_for_cloud", "load_python3_saml_settings", "load_sonar_settings", "on_sonarqube_acs_path",
-    "other_sp_setting", "parse_at", "parse_properties", "rename_aggregate", "settings_kind",
+    "listed_certs", "load_idp_metadata", "load_python3_saml_settings", "load_sonar_settings", "made_for_cloud",
+    "on_sonarqube_acs_path", "other_sp_setting", "parse_at", "parse_properties", "rename_aggregate", "settings_kind",
 ]

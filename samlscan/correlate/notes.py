@@ -1,12 +1,12 @@
 """The run's notes: clock offsets, zones, timelines and pages with no time."""
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import timedelta
 
 from samlscan.correlate.apart import _SAME_RECORD
 from samlscan.correlate.clocks import zone_part
+from samlscan.logzones import input_name, zone_option
 from samlscan.model import LogEvent
 
 
@@ -53,7 +53,7 @@ def _zone_apart_notes(events) -> list[str]:
 def _read_as_utc(src: str) -> str:
     """What a note says of a log found written in local time, and how to read it right."""
     return (f"its times are local, read as UTC (pass --timezone "
-            f"'{os.path.basename(src.split('!')[-1])}=<its zone>', such as Europe/Paris)")
+            f"'{input_name(src)}=<its zone>', such as Europe/Paris)")
 
 
 def _quoted_zones(messages, offsets: dict) -> dict[str, str]:
@@ -133,8 +133,7 @@ def _offset_note(src: str, off: timedelta, against: str | None = None) -> str:
     note = (f"clock offset of {name}: {seconds:+.0f} s (measured on {how}; corrected): "
             f"{'its time zone aside, ' if zone is not None else ''}{clock}")
     if zone is not None:
-        hours, minutes = divmod(abs(round(zone.total_seconds() / 60)), 60)
-        given = f"{os.path.basename(str(src).split('!')[-1])}={'-' if zone < timedelta(0) else '+'}{hours:02d}:{minutes:02d}"
+        given = zone_option(str(src), zone)
         note += (f"; about {seconds / 3600:+.1f} h looks like a time zone: pass --timezone with the "
                  f"zone that log is written in (--timezone '{given}', or its name such as Europe/Paris "
                  "for the right DST; its SAML copies were judged with that zone removed)")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from samlscan.checks.base import consumed_assertion
 from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import CLOUD_FIXES, cause_rank
-from samlscan.config import METADATA_KEY, is_cloud, made_for_cloud
+from samlscan.config import METADATA_KEY, is_cloud
 from samlscan.engine import exchange_of
 from samlscan.flows.build import REFUSAL_ALONE
 from samlscan.inputs.serverclock import BEHIND, off_phrase
@@ -337,9 +337,6 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict, steps: dict | Non
 
 def _response_key(flow) -> tuple | None:
     return (flow.response.source.input, flow.response.source.ref) if flow.response is not None else None
-
-
-_for_cloud = made_for_cloud  # (config.urls holds the fact)
 
 
 def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) -> _Piece | None:

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
-from samlscan.config import is_cloud
+from samlscan.config import is_cloud, made_for_cloud
 from samlscan.correlate.apart import _issued_apart, _issued_apart_note, _link_issued_apart
 from samlscan.correlate.apps import _apps_in_idp_logs, _names_app, _other_applications, _top_apps
 from samlscan.correlate.attempts import _CAUSE_SETTING, _attempt, _login_attempt
@@ -22,8 +22,7 @@ from samlscan.correlate.link_request import _link_one_request, _link_proxy_answe
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
                                       _quoted_zone_notes, _quoted_zones, _zone_apart_notes)
-from samlscan.correlate.pieces import (_Piece, _event_piece, _flow_piece, _for_cloud,
-                                       _message_piece, _response_key)
+from samlscan.correlate.pieces import _Piece, _event_piece, _flow_piece, _message_piece, _response_key
 from samlscan.correlate.parties import named_parties
 from samlscan.correlate.posts import replayed_posts, same_posts
 from samlscan.logzones import measured, withdrawn
@@ -110,7 +109,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
                      posts.get((r.message.source.input, r.message.source.ref),
                                (r.message.id, r.message.source.input, r.message.source.ref))
                      for r in report.messages if r.message.kind == "Response"}
-        to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if _for_cloud(r.message)}
+        to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if made_for_cloud(r.message)}
         made = [(f, _flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud))
                 for f in report.flows]
         flown = [(f, len(pieces) + k) for k, (f, _) in enumerate(x for x in made if x[1] is not None)]
