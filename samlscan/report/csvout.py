@@ -50,9 +50,8 @@ def rows(report, redactor=None) -> list[list[str]]:
             d = redactor.walk(d)
         # a message's place in its attempt's evidence is its ref, or its ID when it is a whole file's
         # (correlate.pieces: ref=m.source.ref or m.id): a pasted or raw-XML message's findings too
-        numbers = ((linked.get((f.source.input, f.source.ref))
-                    or (linked.get((f.source.input, f.message_ref), []) if f.source.ref is None else []))
-                   if f.source else [])
+        ref = f.source.ref if f.source and f.source.ref is not None else f.message_ref
+        numbers = linked.get((f.source.input, ref), []) if f.source else []
         causes = dict.fromkeys(report.attempts[n - 1].root_cause or "" for n in numbers)
         out.append([safe_cell(d[k]) for k in _KEYS] + [" ".join(map(str, numbers)),
                                                        safe_cell("; ".join(c for c in causes if c))])
