@@ -48,7 +48,23 @@ _PART_HOURS = frozenset(sign * (60 * h + m) for sign, h, m in (
     (1, 8, 45), (1, 9, 30), (1, 10, 30), (1, 12, 45), (1, 13, 45)))
 """...but few quarters are a zone's: the offsets (min) not of whole hours the tz database gives, summer
 time's too (Marquesas -9:30, Newfoundland -3:30/-2:30, Iran, Afghanistan, India, Nepal, Myanmar, Eucla
-+8:45, South Australia +9:30/+10:30, Lord Howe, Chatham +12:45/+13:45). 15 or 30 min off UTC is a clock."""
++8:45, South Australia +9:30/+10:30, Lord Howe, Chatham +12:45/+13:45; tzdata 2025b's zones over
+2024-2026 have exactly these). 15 or 30 min off UTC is a clock."""
+DRIFT = timedelta(minutes=5)
+"""How far a log's clock may be off its zone's offset for the offset still to be that zone's (an NTP
+clock is seconds off, one 5 min off is rare; zones' offsets, 15 min apart at least, stay told apart)."""
+
+
+def zone_of(offset: timedelta) -> timedelta | None:
+    """The zone's UTC offset that `offset` (a log's time - UTC: a log written in UTC+k and read as UTC
+    is +k ahead) is, within DRIFT: whole hours within _ZONES, or one of _PART_HOURS. None for UTC itself
+    (its offset is the clock's) and for an offset no zone has."""
+    k = round(offset / _STEP) * _STEP
+    minutes = int(k.total_seconds()) // 60
+    if not k or not _ZONES[0] <= k <= _ZONES[1] or abs(offset - k) > DRIFT \
+            or (minutes % 60 and minutes not in _PART_HOURS):
+        return None
+    return k
 
 
 def _product(kind: str | None) -> str | None:
@@ -74,16 +90,14 @@ def input_name(path: str) -> str:
 def skew_fix(path: str, offset: float, limit: int, clocks: str) -> str | None:
     """The fix of a clock-skew finding measured at a zone-less line time of `path` (read as UTC unless
     --timezone named it: then the zone note is not given and `offset` is no zone's) when `offset` (s,
-    IssueInstant - line time) is a whole zone's within the skew the finding allowed: the --timezone that
+    IssueInstant - line time) is a zone's (zone_of) within the skew the finding allowed: the --timezone that
     reads the log in that zone, then `clocks` (the finding's own fix) for a log whose zone is right.
     None for an offset no zone explains (0: the clocks; past _ZONES)."""
-    # checks.timing.check_clock_skew: -max(limit, 300) <= IssueInstant - time <= limit. In UTC+k a
-    # line's time L was L - k UTC: read as UTC, IssueInstant - L = -k + drift.
-    k = -round(offset / _STEP.total_seconds()) * _STEP
-    drift = offset + k.total_seconds()
-    minutes = int(k.total_seconds()) // 60
-    if not k or not _ZONES[0] <= k <= _ZONES[1] or not -max(limit, 300) <= drift <= limit \
-            or (minutes % 60 and minutes not in _PART_HOURS):
+    # In UTC+k a line's time L was L - k UTC: read as UTC, IssueInstant - L = -k + drift. The clocks
+    # agree in that zone when the drift is within checks.timing.check_clock_skew's
+    # -max(limit, 300) <= IssueInstant - time <= limit.
+    k = zone_of(timedelta(seconds=-offset))
+    if k is None or not -max(limit, 300) <= offset + k.total_seconds() <= limit:
         return None
     return (f"If {input_name(path)} was read as UTC but is written in UTC{_offset(k)}, the clocks agree: pass "
             f"--timezone '{zone_option(path, k)}'. If its zone is right: {clocks}")

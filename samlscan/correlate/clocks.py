@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
 from samlscan.logs._common import line_of
+from samlscan.logzones import zone_of
 from samlscan.model import LogEvent, Source
 
 
@@ -363,7 +364,7 @@ ZONE_REACH = timedelta(hours=14)
 
 def _zone_shifts(src: str, users: dict[str, list[datetime]], by_user) -> list[timedelta]:
     """The time zones a log written in local time may be in, nearest first: no shift, then the whole
-    (or half) hours (zone_part) its users' first logins are from the same users' logins in a
+    zones (zone_part) its users' first logins are from the same users' logins in a
     reference, for two users or more (a login paired with another of its user by chance rarely
     agrees with another user's). Runs are paired within PAIR_WINDOW: a zone must be removed first."""
     votes: Counter = Counter()
@@ -424,15 +425,9 @@ def _run_deltas(times: list[datetime], ref_times: list[datetime]) -> list[float]
 
 
 def zone_part(offset: timedelta) -> timedelta | None:
-    """The whole (or half) hours of a log's measured offset when they look like a time zone (the
-    log was written in local time and read as UTC); the rest, within 5 min, is the clock's own."""
-    seconds = offset.total_seconds()
-    half_hours = round(seconds / 1800)
-    # (zones lie within UTC-12 to UTC+14: a log 30 days off its responses quotes old ones, it is no
-    # local time read as UTC)
-    if half_hours and -24 <= half_hours <= 28 and abs(seconds - half_hours * 1800) <= 300:
-        return timedelta(seconds=half_hours * 1800)
-    return None
+    """The time zone's offset in a log's measured offset, when it has one (the log was written in
+    local time and read as UTC: logzones.zone_of); the rest, within logzones.DRIFT, is the clock's own."""
+    return zone_of(offset)
 
 
 def measured_offsets(report) -> Offsets:
