@@ -363,7 +363,7 @@ ZONE_REACH = timedelta(hours=14)
 
 
 def _zone_shifts(src: str, users: dict[str, list[datetime]], by_user) -> list[timedelta]:
-    """The time zones a log written in local time may be in, nearest first: no shift, then the whole
+    """The time zones a log written in local time may be in, nearest first: no shift, then the
     zones (zone_part) its users' first logins are from the same users' logins in a
     reference, for two users or more (a login paired with another of its user by chance rarely
     agrees with another user's). Runs are paired within PAIR_WINDOW: a zone must be removed first."""
