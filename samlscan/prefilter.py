@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,15 @@ class Prefilter:
     closing tag (LONG_LINE at most) and, when it is a line of its own, the line before it (the
     record that announced it, with its time): a message printed over many lines, whose base64 lines
     hold no keep literal (logs.embedded reads it whole)."""
+    tail: int = 0
+    """The file's last `tail` lines are kept whatever they hold (TAIL_BYTES of them at most; a log whose
+    every line is a record): a reader whose last records wait for the lines after them (an access log's
+    last callback, decided by its client's next request: samlscan/logs/sqaccess.py). The same lines in
+    any reading that reaches them, the whole file's or a range's."""
+
+
+TAIL_BYTES = 256 * 1024
+"""How far back from a file's end its kept tail (Prefilter.tail) may start."""
 
 
 # SonarQube web.log (samlscan/logs/sonarqube.py): a record is relevant when its logger matches
@@ -170,9 +180,10 @@ def _access_prefilters() -> dict[str, Prefilter]:
     # SonarQube's access.log, or a proxy's before it (samlscan/logs/sqaccess.py): one line a record;
     # the reader reads the lines of the SAML login paths and any SAML value in a URL. IIS's W3C log
     # (samlscan/logs/iislog.py) the same, and its '#Fields' lines, which say what the next ones hold.
+    # Its last lines too, whatever their path (sqaccess.TAIL_LINES): they decide its last callbacks.
     paths = tuple(p.encode() for p in sqaccess.PATHS) + _EMBEDDED
-    return {sqaccess.NAME: Prefilter(record_start=EVERY_LINE, keep=paths),
-            iislog.NAME: Prefilter(record_start=EVERY_LINE, keep=paths + (b"#Fields:",))}
+    return {sqaccess.NAME: Prefilter(record_start=EVERY_LINE, keep=paths, tail=sqaccess.TAIL_LINES),
+            iislog.NAME: Prefilter(record_start=EVERY_LINE, keep=paths + (b"#Fields:",), tail=sqaccess.TAIL_LINES)}
 
 
 def _prefilter_for(parser) -> Prefilter | None:
@@ -497,11 +508,44 @@ def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
     Memory stays bounded by BLOCK + LONG_LINE; counter[0] ends as the number of lines in range.
     """
     with read_buffer() as buf:
-        yield from _lines_in(fh, start, end, pf, counter, first_line, buf)
+        yield from _lines_in(fh, start, end, pf, counter, first_line, buf, _tail_start(fh, end, pf))
+
+
+def _tail_start(fh, end: int, pf: Prefilter) -> int | None:
+    """Where the file's kept tail (Prefilter.tail) starts, a line start; None when it keeps none or the
+    reading ends before it (a console capture's and Docker's records are not lines of their own)."""
+    if not pf.tail or pf.coloured or pf.parts:
+        return None
+    size = os.fstat(fh.fileno()).st_size
+    floor = max(0, size - TAIL_BYTES)
+    if end <= floor:
+        return None
+    fh.seek(floor)
+    data = fh.read(size - floor)
+    at = len(data) - 1 if data.endswith(b"\n") else len(data)  # (the last line's own newline)
+    for _ in range(pf.tail):
+        at = data.rfind(b"\n", 0, at)
+        if at < 0:
+            break
+    if at >= 0:
+        return floor + at + 1
+    if floor == 0:
+        return 0
+    nl = data.find(b"\n")  # (more lines than TAIL_BYTES hold: from the first whole one)
+    return floor + nl + 1 if nl >= 0 else None
+
+
+def _with_tail(spans: list[tuple[int, int]], at: int, lo: int, cut: int) -> list[tuple[int, int]]:
+    """`spans` (of data[lo:cut]) with the lines from `at` (a line start, or before lo) to `cut` kept."""
+    at = max(lo, at)
+    if at >= cut:
+        return spans
+    first = min([at] + [s for s, e in spans if e > at])
+    return [(s, e) for s, e in spans if e <= at] + [(first, cut)]
 
 
 def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line: int,
-              buf: bytearray) -> Iterator[tuple[int, str]]:
+              buf: bytearray, tail: int | None = None) -> Iterator[tuple[int, str]]:
     """prefiltered_lines, reading into `buf`: an unfinished last line is moved to its front and the
     next block read in after it."""
     fh.seek(start)
@@ -564,6 +608,8 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
             spans = _with_parts(data, pf, spans, found, cut)
         if pf.parts and spans:  # (a record the other stream's record cut: kept to its own end)
             spans = dockerparts.stream_spans(data, spans, cut, pf.record_start.match)
+        if tail is not None and data is buf:  # (buf[0] is the file's byte pos - hi)
+            spans = _with_tail(spans, tail - (pos - hi), lo, cut)
         if not at_end and data is buf and pf.record_start is not EVERY_LINE:
             cut = _unkept_tail(data, spans, lo, cut, pf.record_start.match)
             inner = dockerparts.inside(found, cut) if found else None

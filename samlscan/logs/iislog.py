@@ -79,15 +79,15 @@ def _value(row: dict[str, str], name: str) -> str | None:
 
 
 def read_entry(no: int, line: str, fields: tuple[str, ...]) -> sqaccess._Request | None:
-    """One entry under `fields` as a request of a SAML path, or None (another path, another
-    layout, a field missing)."""
+    """One entry under `fields` as a request (of sqaccess.OTHER path when of no SAML path), or None
+    (another layout, a field missing)."""
     values = line.split(" ")
     if len(values) != len(fields) or not all(f in fields for f in NEEDED):
         return None
     row = {f.lower() if f.lower() in FORWARDED else f: v for f, v in zip(fields, values)}
     stem, status, client = _value(row, "cs-uri-stem"), row["sc-status"], _value(row, "c-ip")
-    path = sqaccess._path_of(stem or "")
-    if path is None or client is None or not status.isdigit() or len(status) != 3:
+    path = sqaccess._path_of(stem or "") or sqaccess.OTHER
+    if client is None or not status.isdigit() or len(status) != 3:
         return None
     time = parse_time(row["date"], row["time"])
     if time is None:

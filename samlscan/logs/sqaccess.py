@@ -15,13 +15,16 @@ A login (logformats.md 1.3): `GET <ctx>/sessions/init/saml?return_to=..` (302 to
 `/sessions/unauthorized` (AuthenticationError), a good one to return_to, and the browser follows at
 once. So a callback is a `failure` when its client's next SAML-path request, within WINDOW, is
 /sessions/unauthorized (or when the callback itself was answered 4xx/5xx); a `success` when it was
-a 302 and a later line of the log (any client) is past WINDOW with no SAML-path request from that
-client in between; `info` (unknown) when the log ends first, when that client's next request is
-another login (the redirect's target unseen), or when the callback was answered 200 (SonarQube's
-"Test Configuration" page renders in the callback). Only SAML-path lines are read (the
-prefilter keeps no others), so the return_to page itself is never needed. A big log read in
-ranges reads the lines around each range (RANGE_CONTEXT) to decide its callbacks so. A client is
-the address and the User-Agent: behind one NAT address, two browsers stay apart.
+a 302 and its client's next request is a page (a GET of no SAML path, no web service call: the
+redirect's target), or a later line of the log (any client) is past WINDOW with no SAML-path
+request from that client in between; `info` (unknown) when the log ends first, when that client's
+next request is another login (the redirect's target unseen), or when the callback was answered 200
+(SonarQube's "Test Configuration" page renders in the callback). The prefilter keeps the SAML-path
+lines and the log's last TAIL_LINES lines (samlscan/prefilter.py): a callback in the middle of a
+big log is decided by the SAML-path lines after it, the last ones by the lines the log ends with
+(its client's return_to page, the lines past its window), without parsing every line. A big log
+read in ranges reads the lines around each range (RANGE_CONTEXT) to decide its callbacks so. A
+client is the address and the User-Agent: behind one NAT address, two browsers stay apart.
 """
 from __future__ import annotations
 
@@ -49,6 +52,12 @@ older releases, `/saml/validation_init` in newer): its callback renders the vali
 PATHS = (INIT, CALLBACK, UNAUTHORIZED, TEST_INIT)
 """The request paths the reader reads (after any sonar.web.context prefix); the prefilter keeps
 the lines holding them."""
+OTHER = ""
+"""The path of a request to none of PATHS (a page, a web service call): read for its time and client."""
+TAIL_LINES = 500
+"""The log's last lines the prefilter keeps whatever their path: what decides its last callbacks (their
+clients' next requests, the lines past their WINDOW) when no SAML-path line follows them; 500 lines are
+the last ten seconds of a server answering 50 requests a second."""
 WINDOW = timedelta(seconds=10)
 """How soon after the callback the browser asks for the page it was redirected to (at once, in
 practice: a second covers a slow browser; ten keeps a loaded one)."""
@@ -143,9 +152,14 @@ def parse_wall(text) -> datetime | None:
         return None
 
 
+def _page(target: str) -> str:
+    """A request target's path (without its query and fragment)."""
+    return target.split("?", 1)[0].split("#", 1)[0]
+
+
 def _path_of(target: str) -> str | None:
     """Which of PATHS the request target asks for (under any context path), else None."""
-    path = target.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    path = _page(target).rstrip("/")
     return next((p for p in PATHS if path.endswith(p)), None)
 
 
@@ -153,9 +167,7 @@ def _read(no: int, line: str) -> _Request | None:
     m = _LINE.match(line)
     if m is None:
         return None
-    path = _path_of(m["target"])
-    if path is None:
-        return None
+    path = _path_of(m["target"]) or OTHER
     time = parse_time(m["time"])
     if time is None:
         return None
@@ -223,11 +235,9 @@ def without_port(addr: str) -> str:
 
 def proxy_request(no: int, time: datetime, ip: str, ua: str | None, method: str | None, target: str,
                   status: str, proxy: str | None, forwarded: str | None) -> _Request | None:
-    """A proxy's access record of a SAML path as a request (None for any other path): what the readers
-    of HAProxy, AWS ALB, Azure Application Gateway and Caddy hand to logins()."""
-    path = _path_of(target)
-    if path is None:
-        return None
+    """A proxy's access record as a request (of OTHER path when of none of PATHS): what the readers of
+    HAProxy, AWS ALB, Azure Application Gateway and Caddy hand to logins()."""
+    path = _path_of(target) or OTHER
     return _Request(no, time, (ip, ua or ""), ip, method or "GET", path, target, status, None, proxy, forwarded,
                     ip_from=IP_PROXY)
 
@@ -395,6 +405,18 @@ def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int,
     return decide(requests(), path)
 
 
+_NO_PAGE = re.compile(r"/api/|\.(?:js|css|map|png|svg|ico|gif|jpe?g|woff2?|ttf)$")
+"""A web service call (SonarQube's pages call /api/...) or a page's static file: what another open tab of
+the same browser asks for meanwhile, never the page a callback redirected to."""
+
+
+def _followed(callback: _Request, r: _Request) -> bool:
+    """`r`, of OTHER path and the callback's client, is the page the callback redirected to: a GET asked
+    after it (a line is written when its request ends: one asked before may be written after) of a
+    page, not a web service call or a static file."""
+    return r.method == "GET" and r.time >= callback.time and _NO_PAGE.search(_page(r.target)) is None
+
+
 def decide(requests: Iterable, path: str) -> Iterator[Record]:
     """The login starts and callback outcomes of a log's requests in their order (any other record
     among them passed on as it is): what logins() does with its lines, for a reader of records
@@ -410,6 +432,13 @@ def decide(requests: Iterable, path: str) -> Iterator[Record]:
                 break
             pending.popitem(last=False)
             yield _callback(path, first, "success", "no /sessions/unauthorized followed from its client")
+        if r.path == OTHER:
+            waiting = pending.get(r.client)
+            if waiting is not None and _followed(waiting, r):
+                del pending[r.client]
+                yield _callback(path, waiting, "success", f"its client's next request was {r.method} "
+                                f"{_page(r.target)}, the page it was sent back to")
+            continue
         waiting = pending.pop(r.client, None)
         if waiting is not None:
             if r.path == UNAUTHORIZED:

@@ -60,8 +60,8 @@ def _why_json(row: dict, status: str) -> str | None:
 def read_common(no: int, line: str) -> sqaccess._Request | None:
     """A line of the common layout as a request of a SAML path, or None."""
     m = _COMMON.match(line)
-    path = sqaccess._path_of(m["target"]) if m else None
-    time = sqaccess.parse_time(m["time"]) if path else None
+    path = (sqaccess._path_of(m["target"]) or sqaccess.OTHER) if m else None
+    time = sqaccess.parse_time(m["time"]) if path is not None else None
     if time is None:
         return None
     ua = "" if m["ua"] == "-" else m["ua"]
@@ -98,8 +98,8 @@ def read_json(no: int, line: str) -> sqaccess._Request | None:
     """A JSON line as a request of a SAML path, or None."""
     row = _row(line)
     target = row.get("RequestPath") if row else None
-    path = sqaccess._path_of(target) if isinstance(target, str) else None
-    status = str(row.get("DownstreamStatus", "")) if path else ""
+    path = (sqaccess._path_of(target) or sqaccess.OTHER) if isinstance(target, str) else None
+    status = str(row.get("DownstreamStatus", "")) if path is not None else ""
     if not (status.isdigit() and len(status) == 3):
         return None
     time = next((t for k in ("StartUTC", "StartLocal", "time") if (t := parse_iso(row.get(k))[0]) is not None), None)
