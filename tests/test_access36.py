@@ -114,3 +114,23 @@ def test_a_log_read_in_ranges_decides_its_last_callback_as_the_whole(tmp_path, m
     assert len(units) >= 2 and units[1].start == at
     assert _callbacks(tmp_path, text) == whole
 
+
+def _traefik(xff: str | None) -> str:
+    row = {"ClientHost": "10.42.0.1", "ClientAddr": "10.42.0.1:41822", "DownstreamStatus": 302, "OriginStatus": 302,
+           "RequestMethod": "POST", "RequestPath": "/oauth2/callback/saml", "RequestScheme": "https",
+           "StartUTC": "2026-03-03T10:00:03.120000000Z", "entryPointName": "websecure",
+           "request_User-Agent": UA}
+    if xff is not None:
+        row["request_X-Forwarded-For"] = xff
+    return json.dumps(row)
+
+
+def test_traefiks_kept_x_forwarded_for_ranks_as_one():
+    r = traefik.read_json(1, _traefik("203.0.113.7, 10.0.0.1"))
+    assert (r.ip, r.ip_view) == ("203.0.113.7", IP_FORWARDED)
+    r = traefik.read_json(1, _traefik(None))
+    assert (r.ip, r.ip_view) == ("10.42.0.1", IP_PROXY)
+    r = traefik.read_json(1, _traefik(""))
+    assert (r.ip, r.ip_view) == ("10.42.0.1", IP_PROXY)
+    event = next(iter(traefik.PARSER.parse([(1, _traefik("203.0.113.7"))], "traefik.json", None)))
+    assert (event.ip, event.ip_from) == ("203.0.113.7", IP_FORWARDED)

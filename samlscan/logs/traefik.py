@@ -21,6 +21,7 @@ import re
 
 from samlscan.logs import sqaccess
 from samlscan.logs._common import first_ip, json_or_none, parse_iso
+from samlscan.model import IP_FORWARDED
 
 NAME = "traefik-access"
 _GATEWAY = sqaccess.GATEWAY
@@ -106,13 +107,16 @@ def read_json(no: int, line: str) -> sqaccess._Request | None:
     host = row.get("ClientHost")
     if time is None or not isinstance(host, str) or not host:
         return None
+    # request_X-Forwarded-For is the header as Traefik received it (the browser's address as an earlier hop
+    # forwarded it, as SonarQube's own X-Forwarded-For records it); ClientHost is whoever connected to Traefik
     forwarded = row.get("request_X-Forwarded-For")
-    ip = first_ip(forwarded if isinstance(forwarded, str) else None) or host
+    xff = first_ip(forwarded if isinstance(forwarded, str) else None)
+    ip = xff or host
     ua = row.get("request_User-Agent")
     method = row.get("RequestMethod")
     return sqaccess._Request(no, time, (ip, ua if isinstance(ua, str) else ""), ip,
                              method if isinstance(method, str) else "GET", path, target, status, None,
-                             _why_json(row, status), _forwarded(row))
+                             _why_json(row, status), _forwarded(row), ip_from=IP_FORWARDED if xff else None)
 
 
 def _read(no: int, line: str) -> sqaccess._Request | None:
