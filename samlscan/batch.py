@@ -590,7 +590,7 @@ def cgroup_cpu_quota(root: str = "/sys/fs/cgroup") -> float | None:
 def _preload(expect, big_logs: bool) -> None:
     """Do before the pool forks what every process would otherwise do on its first unit: import
     the readers and checks, make the xmlsec keys of the configured certificates and, for big
-    logs, compile the error catalog (0.1 s: its ~300 patterns)."""
+    logs, index the error catalog (its keywords; a pattern is compiled when a text first needs it)."""
     from samlscan import checks, decode, decrypt, logs, saml  # noqa: F401  (logs: sniffing needs them)
     from samlscan.inputs import blob  # noqa: F401
     from samlscan.sigverify import _key

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 
 from samlscan.gapsearch import GapPattern, compile_gapped
@@ -112,12 +112,19 @@ class CatalogEntry:
 class _Compiled:
     entry: CatalogEntry
     index: int
-    regex: GapPattern
+    pieces: tuple[str, ...]
+    """The pattern's literal pieces as regexes (none: the entry never matches free text)."""
     keyword: str
     """Longest literal piece, lowercased and single-spaced: the prefilter looks for it first."""
     weight: int
     """Literal characters in the pattern: more literal text = more specific."""
     generic: bool
+
+    @cached_property
+    def regex(self) -> GapPattern:
+        """Compiled when a text first holds the entry's keyword: compiling all ~800 took 0.2-0.5 s at
+        every process's start, and a log's failures match a handful."""
+        return _gapped(self.pieces)
 
 
 @dataclass(frozen=True)
@@ -187,8 +194,14 @@ def _literal_regex(literal: str) -> str:
     return lead + body + trail
 
 
-def _compile_pattern(pattern: str) -> tuple[GapPattern, str, int]:
-    """Regex, prefilter keyword and weight of one pattern."""
+def _gapped(pieces: tuple[str, ...]) -> GapPattern:
+    """The search of a pattern's pieces (pattern_parts) joined by placeholders' gaps."""
+    return compile_gapped(list(pieces), VAR_BOUND, re.IGNORECASE) if pieces else _NEVER
+
+
+def pattern_parts(pattern: str) -> tuple[tuple[str, ...], str, int]:
+    """The regexes of one pattern's literal pieces (none: no literal text, never matches free text),
+    its prefilter keyword and its weight."""
     lits = _PLACEHOLDER.split(pattern)
     # Leading/trailing placeholders add nothing to a search; drop them.
     while len(lits) > 1 and not lits[0].strip():
@@ -196,7 +209,7 @@ def _compile_pattern(pattern: str) -> tuple[GapPattern, str, int]:
     while len(lits) > 1 and not lits[-1].strip():
         lits.pop()
     if not "".join(lits).strip():
-        return _NEVER, "", 0  # no literal text: never matches free text
+        return (), "", 0
     pieces = [_literal_regex(lit) for lit in lits]
     # Guard word edges so that 'invalid_signature' does not match inside 'xinvalid_signatures'.
     if lits[0][:1].isalnum() or lits[0][:1] == "_":
@@ -205,7 +218,7 @@ def _compile_pattern(pattern: str) -> tuple[GapPattern, str, int]:
         pieces[-1] += r"(?![A-Za-z0-9_])"
     keyword = max((_norm(lit) for lit in lits), key=len)
     weight = sum(len(_norm(lit)) for lit in lits)
-    return compile_gapped(pieces, VAR_BOUND, re.IGNORECASE), keyword, weight
+    return tuple(pieces), keyword, weight
 
 
 def placeholder_values(entry: CatalogEntry, text: str) -> dict[str, str]:
@@ -253,7 +266,7 @@ def _values_pattern(pattern: str) -> _Values | None:
     filled = [i for i, lit in enumerate(parts) if lit.strip()]
     if not names or not filled:
         return None
-    gapped = _compile_pattern(pattern)[0]
+    gapped = _gapped(pattern_parts(pattern)[0])
     first, last = filled[0], filled[-1]
     gaps = tuple(tuple(names[a:b]) for a, b in zip(filled, filled[1:]))
     tail = tuple(names[last:])
@@ -287,10 +300,10 @@ def _index() -> _Index:
         if entry.pattern.strip() == entry.id and not _TOKEN_ID.match(entry.id):
             # A bare short code ('f', '364', 'MessageReplay') is not recognisable inside free text:
             # it matches only as the whole text or through lookup_code.
-            regex, keyword, weight = _NEVER, "", 0
+            pieces, keyword, weight = (), "", 0
         else:
-            regex, keyword, weight = _compile_pattern(entry.pattern)
-        comp = _Compiled(entry, i, regex, keyword, weight, gen)
+            pieces, keyword, weight = pattern_parts(entry.pattern)
+        comp = _Compiled(entry, i, pieces, keyword, weight, gen)
         compiled.append(comp)
         for name in _names(entry):
             by_name.setdefault(name.lower(), []).append(comp)

@@ -427,7 +427,7 @@ def _literal_match(text: str) -> bool:
     entry = _entry(text, None)
     if entry is None or entry.code == "unknown-failure" or entry.product in _ANY_TOKEN:
         return False
-    keyword = _catalog()._compile_pattern(entry.pattern)[1]
+    keyword = _catalog().pattern_parts(entry.pattern)[1]
     return len(keyword) >= 20 and keyword in _catalog()._norm(text)
 
 
