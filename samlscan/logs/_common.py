@@ -606,15 +606,51 @@ def csv_rows(lines: Iterable[tuple[int, str]], path: str, skip_prefix: str | Non
             yield start, row
 
 
-def csv_header_cells(line: str) -> list[str] | None:
+CSV_DELIMITERS = (",", "\t", ";")
+"""The delimiters of a console's CSV export as a support engineer gets it: the console's ',', Excel's
+'Unicode Text' (UTF-16LE with a BOM, TAB between cells: textcodec.export_codec decodes it) and its
+'CSV' where the Windows list separator is ';' (French, German... locales; PowerShell's
+Export-Csv -UseCulture too)."""
+
+
+def csv_header_cells(line: str, delimiter: str = ",") -> list[str] | None:
     """The cells of a file's first line when it may be a CSV header (not empty, JSON or XML)."""
     line = line.lstrip("\ufeff").rstrip("\r")
     if not line.strip() or line.lstrip()[:1] in ("{", "[", "<"):
         return None
     try:
-        return next(csv.reader([line]))
+        return next(csv.reader([line], delimiter=delimiter))
     except (csv.Error, StopIteration):
         return None
+
+
+def csv_dialect(line: str, columns) -> tuple[str, Any] | None:
+    """(delimiter, columns(cells)) of the first of CSV_DELIMITERS that splits `line` into a header
+    the reader's `columns` reads (None: not its header); None when none does. The header must name
+    the export's columns: a log line that merely holds ';' or a tab is no CSV."""
+    for delimiter in CSV_DELIMITERS:
+        if delimiter in line and (cells := csv_header_cells(line, delimiter)) is not None and \
+                (cols := columns(cells)) is not None:
+            return delimiter, cols
+    return None
+
+
+def csv_delimiter(lines: Iterable[tuple[int, str]], columns, skip_prefix: str | None = None
+                  ) -> tuple[str, Iterator[tuple[int, str]]]:
+    """The delimiter of a CSV export by its header, the first line of text not starting with
+    `skip_prefix` (csv_dialect; ',' when no delimiter makes it a header `columns` reads), and all
+    the lines again. Bounded: at most PEEK_DAMAGED lines are held before the header."""
+    from samlscan.logs import damaged
+
+    it = iter(lines)
+    before: list[tuple[int, str]] = []
+    for no, text in it:
+        before.append((no, text))
+        skipped = not text.strip() or damaged(text) or bool(skip_prefix and text.lstrip("\ufeff").startswith(skip_prefix))
+        if not skipped or len(before) >= PEEK_DAMAGED:
+            break
+    found = csv_dialect(before[-1][1], columns) if before else None
+    return (found[0] if found else ","), itertools.chain(before, it)
 
 
 def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, convert
@@ -627,7 +663,8 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
     from samlscan.logs import damaged
 
     cols = None
-    for got in csv_rows(lines, path):
+    delimiter, lines = csv_delimiter(lines, columns)
+    for got in csv_rows(lines, path, delimiter=delimiter):
         if isinstance(got, Malformed):
             yield got
             continue
@@ -641,7 +678,7 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
                 yield malformed(path, no, f"not {what} header")
                 return
             continue
-        if len(row) == 1 and damaged(row[0]):  # (a row of one cell: no comma in it; an Entra row said
+        if len(row) == 1 and damaged(row[0]):  # (a row of one cell: no delimiter in it; an Entra row said
             # 'unreadable sign-in date None' of it)
             yield malformed(path, no, f"a damaged line (NULs, control characters or binary) in {what}, not a row of it")
             continue

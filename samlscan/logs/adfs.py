@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 from samlscan.errors import InputError
 from samlscan.logs._common import (
     classify,
+    csv_delimiter,
     csv_rows,
     first_ip,
     local_to_utc,
@@ -263,9 +264,18 @@ def _text_event(block: list[str], no: int, path: str, tz: tzinfo) -> Iterator[Re
 
 # --- CSV --------------------------------------------------------------------------------------
 
+def _csv_columns(cells: list[str]) -> list[str] | None:
+    """The header of Event Viewer's CSV (Event ID, Date and Time) or of Get-WinEvent | Export-Csv
+    (Id, TimeCreated), lower case; None for another line."""
+    header = [h.strip().lower() for h in cells]
+    named = {"event id", "id"} & set(header) and {"date and time", "timecreated"} & set(header)
+    return header if named else None
+
+
 def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
     header: list[str] | None = None
-    for got in csv_rows(lines, path, skip_prefix="#TYPE"):
+    delimiter, lines = csv_delimiter(lines, _csv_columns, skip_prefix="#TYPE")
+    for got in csv_rows(lines, path, skip_prefix="#TYPE", delimiter=delimiter):
         if isinstance(got, Malformed):
             yield got
         elif header is None:

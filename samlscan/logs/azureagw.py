@@ -26,7 +26,7 @@ import re
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs import sqaccess
-from samlscan.logs._common import csv_header_cells, csv_rows, iter_json, malformed, parse_iso, peek
+from samlscan.logs._common import csv_dialect, csv_rows, iter_json, malformed, parse_iso, peek
 from samlscan.logs.base import Malformed, Record
 
 NAME = "azure-appgw-access"
@@ -45,9 +45,19 @@ _CSV_URI, _CSV_STATUS = {"requestUri_s", "RequestUri"}, {"httpStatus_d", "HttpSt
 """A CSV export's header names the request's URI and status as one of the two tables does."""
 
 
-def _csv_header(line: str) -> list[str] | None:
-    cells = csv_header_cells(line)
-    return cells if cells and _CSV_URI & set(cells) and _CSV_STATUS & set(cells) else None
+_CSV_COLUMN = re.compile(r"[A-Za-z_]\w*(?: \[[^\]\r\n]*\])?")
+"""A Log Analytics column name as the header names it (a datetime column with its zone: 'TimeGenerated
+[UTC]'): a text line split at its ';' or tabs has cells of other words ('10:00:01.123 [main] ERROR ...')."""
+
+
+def _csv_columns(cells: list[str]) -> list[str] | None:
+    named = _CSV_URI & set(cells) and _CSV_STATUS & set(cells)
+    return cells if named and all(_CSV_COLUMN.fullmatch(c) for c in cells) else None
+
+
+def _csv_header(line: str) -> tuple[str, list[str]] | None:
+    """(delimiter, cells) of a CSV export's header line, or None."""
+    return csv_dialect(line, _csv_columns)
 
 
 def _time(row: dict):
@@ -124,7 +134,7 @@ class AzureAppGatewayAccessParser:
         header = _csv_header(first[1]) if first else None
 
         def requests() -> Iterator:
-            for got in (_csv(lines, path, header) if header else iter_json(lines)):
+            for got in (_csv(lines, path, *header) if header else iter_json(lines)):
                 if isinstance(got, Malformed):
                     yield got
                 elif got[2] is not None:
@@ -139,9 +149,9 @@ class AzureAppGatewayAccessParser:
                                       else (-1, None, 0)), path)
 
 
-def _csv(lines: Iterable[tuple[int, str]], path: str, header: list[str]) -> Iterator:
+def _csv(lines: Iterable[tuple[int, str]], path: str, delimiter: str, header: list[str]) -> Iterator:
     """A CSV export's data rows as (line, record named by the header, None), as iter_json gives records."""
-    for got in csv_rows(lines, path):
+    for got in csv_rows(lines, path, delimiter=delimiter):
         if isinstance(got, Malformed) or got[1] != header:
             yield got if isinstance(got, Malformed) else (got[0], dict(zip(header, got[1])), None)
 

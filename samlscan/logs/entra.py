@@ -6,7 +6,6 @@ raw_code is `AADSTS<errorCode>` when errorCode != 0 (the code the Entra error pa
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import os
 import re
@@ -16,6 +15,7 @@ from typing import Iterable, Iterator
 from samlscan.logs._common import (
     MAX_TIME_TEXT,
     classify,
+    csv_dialect,
     csv_events,
     dig,
     json_events,
@@ -69,7 +69,7 @@ class EntraParser:
         if '"UserPrincipalName"' in head and ('"TimeGenerated"' in head or '"CreatedDateTime"' in head):
             return True  # a SigninLogs KQL result as JSON (az monitor log-analytics query)
         first = head.lstrip("\ufeff").split("\n", 1)[0]
-        return _csv_header(first) is not None
+        return csv_dialect(first, _csv_columns) is not None
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         first, lines = peek(lines)
@@ -87,15 +87,6 @@ class EntraParser:
 
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def _csv_header(line: str) -> dict[str, int] | None:
-    """Column positions by field when `line` is an Entra sign-in CSV header."""
-    try:
-        cells = next(csv.reader([line]))
-    except (csv.Error, StopIteration):
-        return None
-    return _csv_columns(cells)
 
 
 def _csv_columns(cells: list[str]) -> dict[str, int] | None:

@@ -15,8 +15,8 @@ from typing import Iterable, Iterator
 from samlscan.logs._common import (
     MAX_TIME_TEXT,
     classify,
+    csv_dialect,
     csv_events,
-    csv_header_cells,
     dig,
     json_events,
     local_to_utc,
@@ -159,8 +159,7 @@ def _csv_columns(cells: list[str]) -> dict[str, int] | None:
 
 
 def _is_csv(line: str) -> bool:
-    cells = csv_header_cells(line)
-    return cells is not None and _csv_columns(cells) is not None
+    return csv_dialect(line, _csv_columns) is not None
 
 
 def _csv_row(row: list[str], cols: dict[str, int], no: int, path: str, tz: tzinfo

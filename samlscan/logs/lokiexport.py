@@ -5,7 +5,6 @@ Grafana Explore's CSV download, logcli's jsonl with lines past the JSON scanner'
 entries put back in order by wrapped._in_order), with the records read here."""
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import re
@@ -13,7 +12,7 @@ from datetime import tzinfo
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs import loki, wrapped
-from samlscan.logs._common import MAX_TEXT_LINE, csv_rows, text_lines, whole_lines
+from samlscan.logs._common import MAX_TEXT_LINE, csv_dialect, csv_rows, text_lines, whole_lines
 from samlscan.logs.base import TIMELINE_NOTE, Malformed, Record
 from samlscan.model import LogEvent, Source
 
@@ -109,27 +108,11 @@ def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str, deli
         yield no, line, when, loki.stream_part(labels)
 
 
-DELIMITERS = (",", "\t", ";")
-"""Grafana's (packages/grafana-data/src/utils/csv.ts getLocaleDelimiter: the separator of
-['x', 'y'].toLocaleString(), ',' in browsers), and Excel's when it saves the download again: 'Unicode
-text' is tab-separated UTF-16 (read by textcodec.export_codec), 'CSV' ';'-separated where the list
-separator is ';' (French, German... Windows locales)."""
-
-
 def dialect(line: str) -> tuple[str, dict[str, int]] | None:
-    """(delimiter, columns) of a Grafana CSV header line of Loki's logs frame (loki.csv_columns), or None."""
-    line = line.lstrip("\ufeff").rstrip("\r")
-    for delimiter in DELIMITERS:
-        if delimiter in line and (cols := _columns(line, delimiter)) is not None:
-            return delimiter, cols
-    return None
-
-
-def _columns(line: str, delimiter: str) -> dict[str, int] | None:
-    try:
-        return loki.csv_columns(next(csv.reader([line], delimiter=delimiter)))
-    except (csv.Error, StopIteration):
-        return None
+    """(delimiter, columns) of a Grafana CSV header line of Loki's logs frame (loki.csv_columns), or
+    None. Grafana writes ',' (packages/grafana-data/src/utils/csv.ts getLocaleDelimiter: the separator
+    of ['x', 'y'].toLocaleString(), ',' in browsers); Excel's copies the others of CSV_DELIMITERS."""
+    return csv_dialect(line, loki.csv_columns)
 
 
 def _json_object(text: str) -> dict | None:

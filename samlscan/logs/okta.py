@@ -15,8 +15,8 @@ from typing import Iterable, Iterator
 from samlscan.logs._common import (
     classify,
     malformed,
+    csv_dialect,
     csv_events,
-    csv_header_cells,
     dig,
     json_events,
     json_or_none,
@@ -163,8 +163,7 @@ def _csv_event(row: list[str], cols: dict, no: int, path: str) -> Iterator[Recor
 
 
 def _is_csv(line: str) -> bool:
-    cells = csv_header_cells(line)
-    return cells is not None and _csv_columns(cells) is not None
+    return csv_dialect(line, _csv_columns) is not None
 
 
 def _csv_record(row: list[str], cols: dict) -> dict:
