@@ -384,7 +384,7 @@ def _not_listed(n: int, where: str = "the JSON or CSV report (--format json / cs
     return f"{n} more not listed here: {where} has every one."
 
 
-def _finding_item(f: Finding, anchor: str | None, red, group_fix: str | None = None) -> str:
+def _finding_item(f: Finding, anchor: str | None, red, group_fixes: tuple[str, ...] = ()) -> str:
     """One finding; its hint only where it says more than its group's fix (most repeat it word for
     word: a group of 7 showed the same paragraph 4 times)."""
     where = esc(_where(f, red))
@@ -397,28 +397,36 @@ def _finding_item(f: Finding, anchor: str | None, red, group_fix: str | None = N
         rows += f'<dt>expected</dt><dd>{esc(red(f.expected))}</dd>'
     if f.actual is not None:
         rows += f'<dt>actual</dt><dd>{esc(red(f.actual))}</dd>'
-    if f.hint and f.hint.strip() != (group_fix or "").strip():
+    if f.hint and f.hint.strip() not in {g.strip() for g in group_fixes}:
         rows += f'<dt>hint</dt><dd>{esc(red(f.hint))}</dd>'
     detail = f'<dl class="ea">{rows}</dl>' if rows else ""
     return (f'<li class="finding sev-{esc(f.severity.value)}" data-code="{esc(f.code)}">'
             f'<div class="loc">{where}</div><div class="msg">{esc(red(f.message_text))}</div>{detail}</li>')
 
 
-def _group(code: str, items: list, red) -> str:
+def _fixes_of(code: str, attempts) -> tuple[str, ...]:
+    """The fixes the attempts this code caused carry (correlate made them for their SP and IdP: SonarQube
+    Cloud's screens, not Server's settings), each distinct one once, in the attempts' order."""
+    return tuple(dict.fromkeys(a.fix for a in attempts if a.root_cause == code and a.fix))
+
+
+def _group(code: str, items: list, red, attempts=()) -> str:
     spec = SPECS.get(code)
     sev = items[0][0].severity.value
     title = spec.summary if spec else code
-    fix = f'<div class="fix"><span class="fixlbl">Fix</span> {esc(spec.fix)}</div>' if spec else ""
+    own = _fixes_of(code, attempts)
+    group_fixes = own or ((spec.fix,) if spec else ())
+    fix = "".join(f'<div class="fix"><span class="fixlbl">Fix</span> {esc(red(g) if own else g)}</div>'
+                  for g in group_fixes)
     attack = f'<div class="attack"><span class="fixlbl">Attack</span> {esc(spec.attack)}</div>' \
         if spec and spec.attack else ""
     meta = f'<span class="chip">{esc(spec.group)}</span>' if spec else ""
     if spec and spec.side:
         meta += f'<span class="chip">{esc(spec.side)}</span>'
-    group_fix = spec.fix if spec else None
-    lis = "".join(_finding_item(f, anchor, red, group_fix) for f, anchor in items[:SHOWN_PER_CODE])
+    lis = "".join(_finding_item(f, anchor, red, group_fixes) for f, anchor in items[:SHOWN_PER_CODE])
     rest = items[SHOWN_PER_CODE:]
     if rest:
-        more = "".join(_finding_item(f, anchor, red, group_fix) for f, anchor in rest[:FOLDED_PER_CODE])
+        more = "".join(_finding_item(f, anchor, red, group_fixes) for f, anchor in rest[:FOLDED_PER_CODE])
         if len(rest) > FOLDED_PER_CODE:
             more += f'<li class="muted">{_not_listed(len(rest) - FOLDED_PER_CODE)}</li>'
         lis += (f'<li class="more"><details><summary>{len(rest)} more</summary><ul class="findings">{more}</ul>'
@@ -437,7 +445,8 @@ def _findings_section(report, anchors: dict, red) -> str:
     if not groups:
         return '<section id="findings"><h2>Findings</h2><p class="muted">No findings.</p></section>'
     order = sorted(groups, key=lambda c: (-max(f.severity.rank for f, _ in groups[c]), -len(groups[c]), c))
-    body = "".join(_group(c, sorted(groups[c], key=lambda x: -x[0].severity.rank), red) for c in order)
+    body = "".join(_group(c, sorted(groups[c], key=lambda x: -x[0].severity.rank), red, report.attempts)
+                   for c in order)
     return f'<section id="findings"><h2>Findings by cause</h2>{body}</section>'
 
 
