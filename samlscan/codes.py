@@ -38,6 +38,44 @@ def _s(code, sev, group, summary, fix, side, attack=None, aliases=()):
     return CodeSpec(code, sev, group, summary, fix, side, attack, tuple(aliases))
 
 
+# Where each reverse proxy routes to the SP, and how long it waits for it: the clauses of
+# proxy-answered-callback's fix; the general fix names the usual ones, a fix of an attempt whose
+# evidence names the proxy that answered (its log, its error page) names that one alone
+PROXY_ROUTES = {
+    "Traefik": "the router and service named in its access log; with the Docker provider the router disappears "
+               "while the container is stopped, restarting or unhealthy, so logins during a restart get Traefik's "
+               "404 'page not found'",
+    "AWS ALB": "the target group's targets, the SP, must be registered and healthy, its access log's error_reason "
+               "says why",
+    "nginx": "the address in proxy_pass or its upstream block must be the SP's, running",
+    "HAProxy": "the backend's servers must be the SP's and up in its health checks (its 503 'No server is "
+               "available to handle this request' when none is)",
+    "Caddy": "the upstreams of its reverse_proxy must be the SP's address, running",
+    "Azure Application Gateway": "its backend pool must hold the SP and Backend health must show it healthy",
+}
+PROXY_TIMEOUTS = {
+    "AWS ALB": "AWS ALB's idle timeout, 60 s by default",
+    "nginx": "nginx's proxy_read_timeout",
+    "HAProxy": "HAProxy's timeout server",
+}
+_USUAL_ROUTES, _USUAL_TIMEOUTS = ("Traefik", "AWS ALB", "nginx"), ("AWS ALB", "nginx", "HAProxy")
+
+
+def proxy_answer_fix(proxy: str | None = None) -> str:
+    """proxy-answered-callback's fix: naming `proxy` alone (a key of PROXY_ROUTES, or any proxy's name)
+    when the evidence shows which answered, else the usual proxies'."""
+    routes = [proxy] if proxy else list(_USUAL_ROUTES)
+    waits = [proxy] if proxy else list(_USUAL_TIMEOUTS)
+    route = "; ".join(f"{n}: {PROXY_ROUTES[n]}" for n in routes if n in PROXY_ROUTES)
+    wait = "; ".join(PROXY_TIMEOUTS[n] for n in waits if n in PROXY_TIMEOUTS)
+    who = proxy or "the proxy"
+    return (f"Make {f'the proxy that answered, {proxy},' if proxy else who} reach the SP at the ACS URL at that time: its route to the SP's host must exist and the "
+            f"SP's servers behind it must be up; a 502 or 503 is the SP refusing or down{f' ({route})' if route else ''}. "
+            f"A 504 is the SP answering slower than {who} waits{f' ({wait})' if wait else ''}: find in the SP's log "
+            "why that request was slow, or raise the timeout. The IdP's response was not refused by the SP: log in "
+            "again once the SP answers.")
+
+
 _SAFARI_BODY = ("Web Inspector shows no more than it exports, so the body cannot be copied from it either: copy "
                 "the SAMLResponse field from the IdP's auto-submit page (Web Inspector > Network > that page > "
                 "Response), or capture the login again with another browser (Chrome or Edge DevTools > Network "
@@ -543,15 +581,7 @@ _SPECS = (
        "The reverse proxy in front of the SP answered the SAML callback itself (no route to the SP, or its "
        "servers down or not answering): the SP never saw the IdP's POST.",
        # (product-neutral first: a case's proxy was an AWS ALB, and the fix began with Traefik's router)
-       "Make the proxy reach the SP at the ACS URL at that time: its route to the SP's host must exist and the "
-       "SP's servers behind it must be up; a 502 or 503 is the SP refusing or down (Traefik: the router and "
-       "service named in its access log; with the Docker provider the router disappears while the container is "
-       "stopped, restarting or unhealthy, so logins during a restart get Traefik's 404 'page not found'; AWS ALB: "
-       "the target group's targets, the SP, must be registered and healthy, its access log's error_reason says "
-       "why; nginx: the address in proxy_pass or its upstream block must be the SP's, running). A 504 "
-       "is the SP answering slower than the proxy waits (AWS ALB's idle timeout, 60 s by default; nginx's "
-       "proxy_read_timeout; HAProxy's timeout server): find in the SP's log why that request was slow, or raise "
-       "the timeout. The IdP's response was not refused by the SP: log in again once the SP answers.", "network"),
+       proxy_answer_fix(), "network"),
     # nginx's error.log says why it answered the IdP's POST itself (samlscan/logs/nginx.py): the SP's answer
     # too large to pass on, or the POST too large to take; each fixed by one directive of the proxy's
     _s("proxy-header-too-big", E, "cause",

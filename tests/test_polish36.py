@@ -1,6 +1,7 @@
 """polish36: rough edges a support engineer meets (the HTML report's fix per cause, ...)."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -45,3 +46,62 @@ def test_a_code_no_attempt_was_failed_for_keeps_its_general_fix(case29_html):
     assert other
     for code in other:
         assert _group_fixes(case29_html, code) == [esc(SPECS[code].fix)], code
+
+
+# -- proxy-answered-callback names the proxy the evidence shows --------------------------------------------
+
+CASE28 = ROOT / "tests" / "data" / "case28"
+PROXIES29 = ROOT / "tests" / "data" / "proxies29"
+_USUAL = ("Traefik", "nginx", "HAProxy", "AWS ALB")
+
+
+def _proxy_fix(*args: str) -> str:
+    res = CliRunner().invoke(main, ["scan", *args, "--format", "json", "--timezone", "UTC", "--jobs", "1",
+                                    "--fail-on", "never", "--exclude", "truth.json", "--exclude", "*.md"])
+    assert res.exit_code == 0, res.output[-2000:]
+    (fix,) = [a["fix"] for a in json.loads(res.stdout)["attempts"] if a["root_cause"] == "proxy-answered-callback"]
+    return fix
+
+
+def _acs_answer(tmp_path, headers: list, text: str) -> str:
+    """Case 28's Chrome HAR with its ACS POST's answer (HTTP headers and page only: the signed SAMLResponse
+    it carried is untouched) made `headers` and `text`."""
+    har = json.loads((CASE28 / "dave-chrome.har").read_text(encoding="utf-8"))
+    post = next(e for e in har["log"]["entries"] if e["request"]["method"] == "POST")
+    post["response"]["headers"] = headers
+    post["response"]["content"]["text"] = text
+    path = tmp_path / "acs.har"
+    path.write_text(json.dumps(har), encoding="utf-8")
+    return str(path)
+
+
+def _names_only(fix: str, proxy: str) -> bool:
+    return proxy in fix and not any(other in fix for other in _USUAL if other not in proxy)
+
+
+def test_a_capture_whose_server_header_names_the_proxy_gets_its_fix_alone():
+    fix = _proxy_fix(str(CASE28 / "dave-chrome.har"))  # (Server: awselb/2.0 answered the POST 504)
+    assert _names_only(fix, "AWS ALB") and "idle timeout" in fix and "proxy" in fix, fix
+
+
+def test_an_error_page_names_the_proxy_when_no_server_header_does(tmp_path):
+    page = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway " \
+           "Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    fix = _proxy_fix(_acs_answer(tmp_path, [{"name": "Content-Type", "value": "text/html"}], page))
+    assert _names_only(fix, "nginx") and "proxy_read_timeout" in fix, fix
+
+
+def test_an_answer_naming_no_proxy_keeps_the_general_fix(tmp_path):
+    page = "<html><body><h1>504 Gateway Time-out</h1></body></html>"
+    fix = _proxy_fix(_acs_answer(tmp_path, [{"name": "Content-Type", "value": "text/html"}], page))
+    assert fix.startswith(SPECS["proxy-answered-callback"].fix.rstrip(".")), fix
+
+
+@pytest.mark.parametrize("log,proxy", [("haproxy/haproxy.log", "HAProxy"), ("caddy/caddy-access.log", "Caddy"),
+                                       ("appgw/PT1H.json", "Azure Application Gateway")])
+def test_a_proxys_own_log_names_it_in_the_fix(log, proxy):
+    assert _names_only(_proxy_fix(str(PROXIES29 / log)), proxy)
+
+
+def test_logs_of_several_proxies_keep_the_general_fix():
+    assert _proxy_fix(str(PROXIES29)).startswith(SPECS["proxy-answered-callback"].fix.rstrip("."))

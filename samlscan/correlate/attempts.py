@@ -16,7 +16,7 @@ from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUPS_UNSYNCED, 
 from samlscan.correlate.link_user import _local_part
 from samlscan.correlate.pieces import _Piece, _SP_ACS, _SP_DESTINATION, _SP_ENTITY, date_against_refusal, ranked
 from samlscan.correlate.unheld import Unheld
-from samlscan.logs.sqaccess import CALLBACK_ANSWER
+from samlscan.logs.sqaccess import CALLBACK_ANSWER, PROXY_ANSWERED
 from samlscan.model import IP_FORWARDED, IP_PROXY, Attempt, Evidence
 
 
@@ -244,6 +244,8 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
             if p.hints and p.hints.get(cause):
                 fix = p.hints[cause]
                 break
+        if cause == PROXY_ANSWERED and len({p.hints[cause] for p in members if p.hints and p.hints.get(cause)}) > 1:
+            fix = None  # (the evidence names several proxies that answered: the fix naming the usual ones)
         fix = fix or (spec.fix if spec else None)
         named = [p for p in members if p.log_code == cause and p.text] if cause else []
         # else the line the cause was read from, or whose code the cause refines (its catalog entry

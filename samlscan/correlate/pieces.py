@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from samlscan.checks.base import consumed_assertion
 from samlscan.checks.protocol import is_template_variable
-from samlscan.codes import CLOUD_FIXES, cause_rank
+from samlscan.codes import CLOUD_FIXES, cause_rank, proxy_answer_fix
 from samlscan.config import METADATA_KEY, is_cloud
 from samlscan.engine import exchange_of
 from samlscan.flows.build import REFUSAL_ALONE
 from samlscan.inputs.serverclock import BEHIND, off_phrase
+from samlscan.logs.sqaccess import PROXY_ANSWERED
 from samlscan.model import LogEvent, Severity
 
 
@@ -302,6 +303,22 @@ def ranked(codes) -> list[str]:
     return sorted(sorted(codes), key=cause_rank)
 
 
+PROXY_READERS = {"traefik-access": "Traefik", "aws-alb-access": "AWS ALB", "haproxy-http": "HAProxy",
+                 "caddy-access": "Caddy", "azure-appgw-access": "Azure Application Gateway"}
+"""The log readers (samlscan/logs/) whose input is one proxy's access log, by their name -> that proxy: a
+callback it says it answered itself is that proxy's answer. (A combined access line names no proxy; nginx's
+error.log lines bring their catalog entry's own nginx fix.)"""
+
+
+def name_proxies(pieces: list[_Piece], inputs) -> None:
+    """Give each log piece of a callback its proxy answered the fix naming that proxy, when its log is one
+    proxy's (PROXY_READERS)."""
+    readers = {i.path: PROXY_READERS.get(i.kind.rsplit(":", 1)[-1]) for i in inputs if i.kind}
+    for p in pieces:
+        if p.kind == "log" and p.log_code == PROXY_ANSWERED and p.hints is None and (name := readers.get(p.input)):
+            p.hints = {PROXY_ANSWERED: proxy_answer_fix(name)}
+
+
 def _event_piece(e: LogEvent, offset: timedelta, shared: dict, steps: dict | None = None) -> _Piece:
     """`shared`: one key string and one identity per flow ID (a login's lines name the same ID)."""
     keys = []
@@ -395,6 +412,10 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
     response = responses.get((flow.response.source.input, flow.response.source.ref)) if flow.response else None
     ids = {i for i in (flow.request_id, flow.in_response_to, response[0] if response else None) if i}
     where = raw.source.input if raw else flow.capture.input if flow.capture else "?"
+    proxy = next((ex.answered_by for ex in flow.exchanges if ex.leg == "acs-post" and ex.answered_by), None) \
+        if code == PROXY_ANSWERED and hints is None else None
+    if proxy:  # (its Server header or error page names the proxy that answered)
+        hints = {code: proxy_answer_fix(proxy)}
     return _with_identity(_MessagePiece(time=flow.time, kind="capture", input=where, ref=entry,
                   ids=tuple(sorted(ids)), flow_keys=tuple(sorted(keys)), outcome=flow.outcome,
                   log_code=code, hints=hints,

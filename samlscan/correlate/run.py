@@ -22,7 +22,7 @@ from samlscan.correlate.link_request import _link_one_request, _link_proxy_answe
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
                                       _quoted_zone_notes, _quoted_zones, _zone_apart_notes)
-from samlscan.correlate.pieces import _Piece, _event_piece, _flow_piece, _message_piece, _response_key
+from samlscan.correlate.pieces import _Piece, _event_piece, _flow_piece, _message_piece, _response_key, name_proxies
 from samlscan.correlate.parties import named_parties
 from samlscan.correlate.posts import replayed_posts, same_posts
 from samlscan.logzones import measured, withdrawn
@@ -99,6 +99,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     pieces += [_event_piece(e, offsets.get(e.source.input, zero), shared, steps.get(e.source.input))
                for e in relevant]
     del shared
+    name_proxies(pieces, report.inputs)
     apart = _issued_apart(report.messages, relevant, offsets)
     at = {id(x): i for i, x in enumerate([r.message for r in read] + relevant)} if apart else {}  # (piece order)
     hops: set = set()

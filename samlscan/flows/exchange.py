@@ -90,6 +90,9 @@ class Exchange:
     server: str | None = None
     """With clock_off: the server whose clock that is, its host or the node behind it a response
     header named ('sonar.example.com (node sonar-b)': serverclock.server)."""
+    answered_by: str | None = None
+    """The proxy whose own answer this is, when its Server header or error page names it ('nginx', 'AWS ALB':
+    inputs/har/headers.answering_proxy); None when neither does."""
     word: str = "entry"
     """What the capture calls an exchange: 'entry' (HAR), 'request' (SAML-tracer), 'item' (Burp),
     'message' (raw HTTP), 'session' (Fiddler), as its messages' refs say it."""

@@ -14,7 +14,7 @@ from samlscan.inputs.har.bodies import body_text
 from samlscan.inputs.har.capture import _Found
 from samlscan.inputs.har.clock import date_sample
 from samlscan.inputs.har.headers import (_headers, _header, _set_cookies, _cookie_names, _sent_cookie,
-                                         _set_cookie_names, _same_site, _cookie_value, _status)
+                                         _set_cookie_names, _same_site, _cookie_value, _status, answering_proxy)
 from samlscan.inputs.har.messages import query_messages, post_messages, body_messages
 from samlscan.inputs.har.values import parse_time, digest
 from samlscan.inputs.serverclock import DateSample
@@ -155,7 +155,7 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
                   # (a HAR request without a cookies array or a Cookie header says nothing of them)
                   cookies_recorded=isinstance(req.get("cookies"), list) or any(n.lower() == "cookie" for n, _ in qh),
                   refused_cookies=tuple(r for r in (refusal(v, url, at) for v in _set_cookies(rh)) if r),
-                  client=client, net_error=_net_error(resp, status),
+                  client=client, net_error=_net_error(resp, status), answered_by=answering_proxy(rh, text),
                   page_errors=validation_errors(text) if "/saml/validation" in url else ())
     return found, ex, cookies_seen, sample
 

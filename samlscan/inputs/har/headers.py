@@ -1,6 +1,7 @@
 """An entry's headers and cookies arrays: cookies sent and set, SameSite, the status."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import unquote_plus
 
@@ -91,3 +92,21 @@ def _status(value) -> int:
         return int(value or 0)
     except (TypeError, ValueError):
         return 0
+
+
+_SERVERS = (("awselb/", "AWS ALB"), ("nginx", "nginx"), ("openresty", "nginx"), ("haproxy", "HAProxy"),
+            ("traefik", "Traefik"), ("caddy", "Caddy"), ("microsoft-azure-application-gateway", "Azure Application Gateway"),
+            ("cloudfront", "CloudFront"), ("cloudflare", "Cloudflare"), ("envoy", "Envoy"))
+"""A response's Server header (its product token, any version) -> the proxy it names: ALB writes 'awselb/2.0',
+nginx 'nginx/1.25.3' (server_tokens), Azure's 'Microsoft-Azure-Application-Gateway/v2'."""
+_PAGES = ((re.compile(r"<hr>\s*<center>\s*(?:nginx|openresty)\b", re.I), "nginx"),
+          (re.compile(r"No server is available to handle this request", re.I), "HAProxy"))
+"""The error pages a proxy writes itself, with no Server header to say whose: nginx's tail ('<hr><center>nginx
+</center>', src/http/ngx_http_special_response.c, even with server_tokens off), HAProxy's 503 page."""
+
+
+def answering_proxy(headers: list[tuple[str, str]], text: str | None) -> str | None:
+    """The proxy a response's Server header or error page names, else None."""
+    server = (_header(headers, "server") or "").strip().lower()
+    named = next((name for token, name in _SERVERS if server.startswith(token)), None)
+    return named or next((name for pattern, name in _PAGES if text and pattern.search(text)), None)
