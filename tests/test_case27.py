@@ -47,7 +47,7 @@ def test_generator_is_current():
 def test_the_ground_truth_has_every_kind_of_login_the_case_asks_for():
     causes = {t["root_cause"] for t in TRUTH}
     assert {"user-not-assigned", "login-attribute-missing", "sp-clock-skew"} <= causes
-    assert {w for t in TRUTH for w in t["warnings"]} == {"group-attribute-missing"}
+    assert {w for t in TRUTH for w in t["warnings"]} == {"group-attribute-missing", "group-values-are-ids"}
     assert sum(t["outcome"] == "success" for t in TRUTH) >= 2
 
 

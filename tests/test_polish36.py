@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from case_util import ROOT
+from case_util import ROOT, scan_case
 from click.testing import CliRunner
 
 from samlscan.cli import main
@@ -105,3 +105,21 @@ def test_a_proxys_own_log_names_it_in_the_fix(log, proxy):
 
 def test_logs_of_several_proxies_keep_the_general_fix():
     assert _proxy_fix(str(PROXIES29)).startswith(SPECS["proxy-answered-callback"].fix.rstrip("."))
+
+
+# -- the support cases' ground truth lists group-values-are-ids where the GUID groups show --------------------
+
+def test_case15_carlas_guid_groups_are_said_beside_her_refusal_as_the_story_says():
+    """fixtures/gen_case15.py's story: carla's 10:11 response carries Entra's group object IDs; anna's
+    (no response in the evidence) and dan's (groups.link) do not."""
+    doc = scan_case(ROOT / "tests" / "data" / "case15", "UTC")
+    found = {a["time"]: a["findings"] for a in doc["attempts"]}
+    assert "group-values-are-ids" in found["2026-02-03T10:11:18Z"]
+    assert not any("group-values-are-ids" in f for t, f in found.items() if t != "2026-02-03T10:11:18Z"), found
+    assert "group-values-are-ids" in (ROOT / "fixtures" / "gen_case15.py").read_text()
+
+
+def test_case27s_truth_lists_the_guid_groups_of_alice_and_carol():
+    truth = json.loads((ROOT / "tests" / "data" / "case27" / "truth.json").read_text())["attempts"]
+    ids = {t["login"] for t in truth if "group-values-are-ids" in t["warnings"]}
+    assert ids == {"alice", "carol"}
