@@ -76,6 +76,36 @@ def proxy_answer_fix(proxy: str | None = None) -> str:
             "again once the SP answers.")
 
 
+# How each browser's DevTools exports a HAR whole (its cookies, POST bodies): by the HAR's creator.name.
+# devtools-frontend models/har/Log.ts names Chromium's (Chrome, Edge) 'WebInspector'; its sanitized export
+# (Chrome 130+'s default button) leaves cookies out, 'Export HAR (with sensitive data)' keeps them once
+# DevTools Settings > Preferences > Network > 'Allow to generate HAR with sensitive data' is on. Firefox's
+# netmonitor HarBuilder ('Firefox') and Safari's WebKit HARBuilder.js ('WebKit Web Inspector') have no
+# sanitized mode: what is missing from theirs a tool removed after saving.
+HAR_EXPORTS = (
+    ("WebInspector", "Chrome or Edge DevTools: turn on Settings > Preferences > Network > 'Allow to generate HAR "
+                     "with sensitive data', then in the Network panel hold the Export HAR button (its arrow) and "
+                     "choose 'Export HAR (with sensitive data)': the default 'Export HAR (sanitized)' (Chrome 130+) "
+                     "leaves cookies out"),
+    ("Firefox", "Firefox: in the Network panel right-click a request (or open the gear menu) > 'Save All As HAR', "
+                "and send that file as saved: Firefox keeps cookies and bodies, so a tool removed them afterwards"),
+    ("WebKit Web Inspector", "Safari: Web Inspector > Network > Export, and send that file as saved: Safari keeps "
+                             "the cookies responses set, so a tool removed them afterwards"),
+)
+_REDACTED_HEAD = "Export the capture again without redacting SAML values (or use samlscan sanitize, which keeps them)"
+
+
+def redacted_fix(creator: str | None = None) -> str:
+    """input-redacted's fix: the export option of the tool that wrote the HAR (its creator.name), when it is
+    a browser's DevTools; else each browser's, briefly."""
+    own = next((how for name, how in HAR_EXPORTS if creator and creator.startswith(name)), None)
+    if own:
+        return f"{_REDACTED_HEAD}. {own}."
+    return (f"{_REDACTED_HEAD}. A browser's HAR: Chrome or Edge DevTools' 'Export HAR (with sensitive data)' "
+            "(once Settings > Preferences > Network > 'Allow to generate HAR with sensitive data' is on), "
+            "Firefox's 'Save All As HAR', Safari Web Inspector's Network > Export.")
+
+
 _SAFARI_BODY = ("Web Inspector shows no more than it exports, so the body cannot be copied from it either: copy "
                 "the SAMLResponse field from the IdP's auto-submit page (Web Inspector > Network > that page > "
                 "Response), or capture the login again with another browser (Chrome or Edge DevTools > Network "
@@ -129,10 +159,7 @@ _SPECS = (
        "Check the input; a legitimate SAML message is far below these limits.", None,
        attack="Compression or entity bombs aim to exhaust the memory of whoever parses them."),
     _s("input-redacted", W, "input", "A sanitizer replaced the value; nothing can be checked.",
-       "Export the capture again without redacting SAML values (or use samlscan sanitize, which keeps "
-       "them). Chrome 130+ leaves cookies out of a HAR unless DevTools Settings > Preferences > Network > "
-       "'Allow to generate HAR with sensitive data' is on when exporting.",
-       None),
+       redacted_fix(), None),
     # Safari's Web Inspector writes `postData` only when WebKit kept the request's data (WebKit
     # Source/WebInspectorUI/UserInterface/Controllers/HARBuilder.js, request(): `if (resource.requestData)`),
     # so its export may hold a form POST without its body; the Request view of the same Web Inspector

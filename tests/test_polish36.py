@@ -123,3 +123,30 @@ def test_case27s_truth_lists_the_guid_groups_of_alice_and_carol():
     truth = json.loads((ROOT / "tests" / "data" / "case27" / "truth.json").read_text())["attempts"]
     ids = {t["login"] for t in truth if "group-values-are-ids" in t["warnings"]}
     assert ids == {"alice", "carol"}
+
+
+# -- input-redacted names the HAR creator's own export option -----------------------------------------------
+
+HAR35 = ROOT / "tests" / "data" / "har35"
+
+
+def _redacted_hint(name: str) -> str:
+    res = CliRunner().invoke(main, ["check", str(HAR35 / name), "--format", "json", "--fail-on", "never"])
+    doc = json.JSONDecoder().raw_decode(res.stdout)[0]
+    (hint,) = [f["hint"] for f in doc["input_findings"] if f["code"] == "input-redacted"]
+    return hint
+
+
+def test_a_chrome_har_is_told_chromes_option():
+    hint = _redacted_hint("chrome-sanitized.har")
+    assert "'Export HAR (with sensitive data)'" in hint and "Firefox" not in hint and "Safari" not in hint
+
+
+def test_a_firefox_har_is_told_firefoxs_not_chromes():
+    hint = _redacted_hint("firefox-stripped.har")
+    assert "'Save All As HAR'" in hint and "Chrome" not in hint
+
+
+def test_a_har_of_an_unknown_writer_is_told_each_browsers():
+    hint = _redacted_hint("unknown-sanitized.har")
+    assert all(w in hint for w in ("'Export HAR (with sensitive data)'", "'Save All As HAR'", "Safari")), hint

@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from samlscan.codes import redacted_fix
 from samlscan.config import SONAR_ACS_PATH, on_sonarqube_acs_path
 from samlscan.flows import LOOP_WINDOW, Exchange
 from samlscan.inputs.base import InputProblem, RawMessage
@@ -81,4 +82,7 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
         said = cookies_missing(cap.exchanges, client, path, lambda: any(
             f.outcome == "success" for f in build_flows(cap)))
         cap = replace(cap, problems=cap.problems + (said,)) if said else cap
+    if client and any(p.code == "input-redacted" and p.fix is None for p in cap.problems):
+        cap = replace(cap, problems=tuple(replace(p, fix=redacted_fix(client)) if p.code == "input-redacted"
+                                          and p.fix is None else p for p in cap.problems))
     return on_server_time(cap, col.dates, path)
