@@ -738,6 +738,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     if unread:
         report = replace(report, notes=report.notes + unread)
     zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages)  # (read as UTC unasked)
+    zoneless += _zoneless_captures(report, tz.given)
     if zoneless:
         report = replace(report, notes=report.notes + zoneless)
     if not report.events:
@@ -753,6 +754,14 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
             by_zone.setdefault(zoned[e.source.input], []).append(e)
     notes = tuple(n for zone, events in by_zone.items() if (n := dst_note(events, zone)))
     return replace(report, notes=report.notes + notes) if notes else report
+
+
+def _zoneless_captures(report, given) -> tuple[str, ...]:
+    """The zone note of each HAR whose times had no zone (a third-party exporter's local time) and that
+    no --timezone named: read as UTC, as a zone-less log is (logzones.zone_note)."""
+    local = {r.message.source.input for r in report.messages if r.message.local_time and not r.message.logged_by}
+    return tuple(logzones.zone_note(i.path, i.kind) for i in report.inputs
+                 if i.kind == "har" and i.path in local and not given(i.path))
 
 
 def _unread_note(inp) -> str:

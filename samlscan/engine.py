@@ -396,7 +396,8 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
     head = read_head(path) if head is None else head
     found = sniffed or sniff_file(path, head)
     if found.kind == "capture":
-        cap = found.reader.read(path)
+        # (a HAR's zone-less times are read as a zone-less log's: in --timezone's zone for it)
+        cap = found.reader.read(path, tz) if found.name == "har" else found.reader.read(path)
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
         out.flows = _flows_of(cap, path)
         return out
@@ -698,7 +699,7 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     msg = _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
                                                 data if expect.keep_xml else b"", published), raw, expect)
     return replace(msg, logged_by=raw.logged_by, printed=raw.printed,
-                   local_time=raw.local_time) if raw.logged_by else msg
+                   local_time=raw.local_time) if raw.logged_by or raw.local_time else msg
 
 
 READ_CACHE_SIZE = 256

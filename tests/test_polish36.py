@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from case_util import ROOT, scan_case
@@ -150,3 +152,51 @@ def test_a_firefox_har_is_told_firefoxs_not_chromes():
 def test_a_har_of_an_unknown_writer_is_told_each_browsers():
     hint = _redacted_hint("unknown-sanitized.har")
     assert all(w in hint for w in ("'Export HAR (with sensitive data)'", "'Save All As HAR'", "Safari")), hint
+
+
+# -- a HAR whose startedDateTime has no zone is read as a zone-less log is ------------------------------------
+
+def _naive_har(tmp_path, hours: int) -> Path:
+    """Case 28's Chrome HAR with its startedDateTimes written as a third-party exporter may: local time at
+    UTC+`hours`, no offset (the entries' times only: the signed SAMLResponse it carried is untouched)."""
+    har = json.loads((CASE28 / "dave-chrome.har").read_text(encoding="utf-8"))
+    for e in har["log"]["entries"]:
+        t = datetime.fromisoformat(e["startedDateTime"].replace("Z", "+00:00")) + timedelta(hours=hours)
+        e["startedDateTime"] = t.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    path = tmp_path / "exported.har"
+    path.write_text(json.dumps(har), encoding="utf-8")
+    return path
+
+
+def _check(path, *extra: str) -> dict:
+    res = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--fail-on", "never",
+                                    "--sonar-settings", str(CASE28 / "sonar.properties"), *extra])
+    assert res.exit_code == 0, res.output[-2000:]
+    return json.JSONDecoder().raw_decode(res.stdout)[0]
+
+
+def _response(doc: dict) -> dict:
+    (m,) = [m for m in doc["messages"] if m["type"] == "Response"]
+    return m
+
+
+def test_a_zoneless_har_is_read_as_utc_and_says_how_to_pass_its_zone(tmp_path):
+    doc = _check(_naive_har(tmp_path, 0))
+    assert _response(doc)["captured_at"] == _response(_check(CASE28 / "dave-chrome.har"))["captured_at"]
+    (note,) = [n for n in doc["summary"]["notes"] if "exported.har" in n]
+    assert "read as UTC" in note and "--timezone 'exported.har=<its zone>'" in note
+
+
+def test_a_zoneless_har_in_local_time_is_judged_in_the_zone_given_for_it(tmp_path):
+    path = _naive_har(tmp_path, 5)  # (local time at UTC+5: read as UTC it is 5 h late, the response expired)
+    late = _response(_check(path))
+    assert {f["code"] for f in late["findings"]} & {"subject-confirmation-expired", "assertion-expired"}
+    doc = _check(path, "--timezone", "exported.har=+05:00")
+    right = _response(doc)
+    assert right["captured_at"] == _response(_check(CASE28 / "dave-chrome.har"))["captured_at"]
+    assert not {f["code"] for f in right["findings"]} & {"subject-confirmation-expired", "assertion-expired"}
+    assert not [n for n in doc["summary"]["notes"] if "exported.har" in n]
+
+
+def test_a_har_with_zones_has_no_zone_note():
+    assert not [n for n in _check(CASE28 / "dave-chrome.har")["summary"]["notes"] if "without a zone" in n]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 from samlscan.flows import Exchange
 from samlscan.inputs.base import InputProblem
@@ -10,7 +10,7 @@ from samlscan.inputs.har.capture import Capture, Collector
 from samlscan.inputs.har.entries import read_entries, next_pages, capture_of
 from samlscan.inputs.har.places import entry_places, placed, with_places
 from samlscan.inputs.har.stream import ArrayStream, json_items, stream_problems
-from samlscan.inputs.har.values import parse_time
+from samlscan.inputs.har.values import parse_time, read_in
 from samlscan.inputs.har.writer import creator, entries_path
 from samlscan.inputs.serverclock import DateSample
 from samlscan.model import Source
@@ -19,7 +19,17 @@ from samlscan.model import Source
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def read(path: str) -> Capture:
+def read(path: str, zone: tzinfo | None = None) -> Capture:
+    """A HAR file's capture, its zone-less times read in `zone` (UTC when None: values.read_in); its
+    messages then say their time was written without a zone (RawMessage.local_time)."""
+    with read_in(zone) as zoneless:
+        cap = _read(path)
+    if not zoneless:
+        return cap
+    return replace(cap, messages=tuple(replace(m, local_time=True) if m.captured_at else m for m in cap.messages))
+
+
+def _read(path: str) -> Capture:
     """Stream a HAR file; never raises for bad content (problems are returned as data).
 
     The login's entries are read in time order (HAR 1.2 prefers entries sorted by
