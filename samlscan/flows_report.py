@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timezone
 from samlscan.flows import Exchange, Flow, build_flows, message_ids
 from samlscan.inputs.base import RawMessage
-from samlscan.report.cells import wrap
+from samlscan.report.cells import width as text_width, wrap
 from samlscan.report.columns import layout
 from samlscan.report.redact import Redactor
 
@@ -182,13 +183,37 @@ _STEP_WIDTHS = (None, None, 70, None, 60, 60)
 """The widest a step column gets (display columns): longer values wrap inside it, a URL too."""
 
 
+_BREAKS = re.compile(r"(?<=[/?&=\s])")
+"""Where a cell may wrap: after a space, and in a URL after each '/', '?', '&' and '=' (RFC 3986's
+delimiters of its path and query), never inside a host name or a value while one of these fits."""
+
+
+def _wrap_url(cell, columns: int) -> str:
+    """A cell wrapped to `columns` at its spaces and its URLs' delimiters (_BREAKS); a piece wider than
+    the column alone is broken where it must."""
+    lines: list[str] = []
+    for para in str(cell).splitlines() or [""]:
+        current = ""
+        for piece in _BREAKS.split(para):
+            if current.strip() and text_width((current + piece).rstrip()) > columns:
+                lines.append(current.rstrip())
+                current = piece.lstrip()
+            else:
+                current += piece
+            if text_width(current.rstrip()) > columns:
+                *full, current = wrap(current, columns, break_long=True).splitlines()
+                lines += full
+        lines.append(current.rstrip())
+    return "\n".join(lines)
+
+
 def _step_row(cells: list[str], width: int | None) -> tuple:
     """The cells wrapped to their column's widest; on a terminal, to what its blocks leave beside
-    their labels (fitted), a URL too."""
+    their labels (fitted); a URL at its delimiters (_wrap_url)."""
     if width:
         room = max(width - max(map(len, _STEP_HEADERS)) - 2, 20)
-        return tuple(wrap(c, room, break_long=True) for c in cells)
-    return tuple(c if w is None else wrap(c, w, break_long=True) for c, w in zip(cells, _STEP_WIDTHS))
+        return tuple(_wrap_url(c, room) for c in cells)
+    return tuple(c if w is None else _wrap_url(c, w) for c, w in zip(cells, _STEP_WIDTHS))
 
 
 def _said(line: str, width: int | None) -> str:
@@ -206,10 +231,11 @@ def _table(docs: list[dict], width: int | None = None) -> str:
 
     lines: list[str] = []
     for d in docs:
+        path = short_url(d["path"])  # (a URL given as the argument: its SAML values by their length)
         if d["error"]:
-            lines += [f"{d['path']}: {d['error']}", ""]
+            lines += [_said(f"{path}: {d['error']}", width), ""]
             continue
-        lines.append(_said(f"{d['path']} ({d['kind']}, {d['entries']} entries, {len(d['flows'])} flow(s))", width))
+        lines.append(_said(f"{path} ({d['kind']}, {d['entries']} entries, {len(d['flows'])} flow(s))", width))
         for p in d["problems"]:
             lines.append(_said(f"  ! {p['code']}" + (f" [{p['ref']}]" if p["ref"] else "") + f": {p['detail']}",
                                width))

@@ -200,3 +200,39 @@ def test_a_zoneless_har_in_local_time_is_judged_in_the_zone_given_for_it(tmp_pat
 
 def test_a_har_with_zones_has_no_zone_note():
     assert not [n for n in _check(CASE28 / "dave-chrome.har")["summary"]["notes"] if "without a zone" in n]
+
+
+# -- samlscan flows wraps a URL at its delimiters, never mid-word -----------------------------------------------
+
+def _blocks(text: str, label: str) -> list[list[str]]:
+    """The lines of each step's `label` cell in flows' block layout (its label, then its indented lines)."""
+    lines, out = text.splitlines(), []
+    for i, line in enumerate(lines):
+        if line.startswith(label + " "):
+            pad = len(line) - len(line[len(label):].lstrip())
+            cell = [line[pad:]]
+            for more in lines[i + 1:]:
+                if not more.startswith(" " * pad) or not more.strip():
+                    break
+                cell.append(more[pad:])
+            out.append(cell)
+    return out
+
+
+def test_flows_on_a_narrow_terminal_wraps_urls_at_their_delimiters():
+    from tty_util import on_a_terminal
+
+    text = on_a_terminal("flows", CASE28 / "dave-chrome.har", columns=60)
+    requests = _blocks(text, "request")
+    # (the room beside the labels is 25 columns: each URL breaks after a delimiter, none inside a name)
+    assert ["GET https://", "sonar.acme.example/", "sessions/init/saml?", "return_to=%2F"] in requests, requests
+    assert ["POST https://", "sonar.acme.example/", "oauth2/callback/saml"] in requests, requests
+    results = [line for cell in _blocks(text, "result") for line in cell]
+    assert "cas.acme.example/cas/idp/" in results and "profile/SAML2/Redirect/" in results, results
+
+
+def test_flows_of_a_long_url_argument_names_it_by_its_values_length(tmp_path):
+    url = "https://idp.example/sso?SAMLRequest=" + "fZJNT8MwDIbvSPyHKvetSdd1a9RWGuyARGEaEweO" * 60 + "&RelayState=x"
+    res = CliRunner().invoke(main, ["flows", url])
+    assert max(map(len, res.stdout.splitlines())) < 200, res.stdout[:300]
+    assert "SAMLRequest=<2400 chars>" in res.stdout
