@@ -184,7 +184,8 @@ def test_capture_time_wins_over_issue_instant():
     ("2025-03-11T10:41:02.123456+02:00", utc(2025, 3, 11, 8, 41, 2, 123456)),
     ("2025-03-11T08:41:02.1234567Z", utc(2025, 3, 11, 8, 41, 2, 123456)),  # Charles / .NET
     ("2025-03-11T03:41:02.5-0500", utc(2025, 3, 11, 8, 41, 2, 500000)),  # offset without colon
-    ("2025-03-11T08:41:02.5", None),  # no zone: HAR 1.2 requires one, not placed
+    ("2025-03-11T08:41:02.5", utc(2025, 3, 11, 8, 41, 2, 500000)),  # no zone (HAR 1.2 requires one): read as a
+    # zone-less log's time, in --timezone's zone for the file, else UTC (values.read_in; test_polish36)
     ("", None), (None, None), (1741682462000, None), ("yesterday", None),
     ("9999-12-31T23:59:59-01:00", None), ("0001-01-01T00:00:00+01:00", None),
 ])
