@@ -83,7 +83,9 @@ _DUMPS = tuple(m.encode() for m in DUMP_MARKERS) + (
     b"<Response", b":Response", b"<Logout", b":Logout", b"<Assertion", b":Assertion")
 """What a line carrying a SAML dump holds (samlscan/logs/embedded.py)."""
 _SONAR = Prefilter(
-    record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{"),
+    # (or a line pasted without its date, or with it cut: sonarqube._BARE)
+    record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{|"
+                            rb"(?:[\d.]* ?\d\d:\d\d:\d\d )?(?:TRACE|DEBUG|INFO|WARN|ERROR) +(?:web|ce|app|es)\["),
     keep=_AML + (b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar") + _DUMPS,
 )
 
@@ -133,7 +135,9 @@ def _idp_prefilters() -> dict[str, Prefilter]:
     # category org.keycloak.events (every event, whatever its type: the reports count them), the
     # WARN/ERRORs of its SAML categories, admin-API events (JSON with "realmId"), and dumps. Its
     # stack traces and other categories (access log, Hibernate, Infinispan) are skipped here.
-    kc = Prefilter(record_start=re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|\{"),
+    # (a line pasted without its time, or indented: keycloak._PREFIX)
+    kc = Prefilter(record_start=re.compile(rb"[ \t]*(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|"
+                                           rb"(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+\[)|\{"),
                    keep=(b"org.keycloak.events", b'"realmId"') +
                    tuple(c.encode() for c in keycloak._SAML_CATEGORY) + _EMBEDDED)
     # Shibboleth (samlscan/logs/shibboleth.py): every idp-audit.log line is a record ('|'

@@ -20,8 +20,12 @@ from samlscan.model import LogEvent
 PRODUCT = "keycloak"
 
 # Quarkus `yyyy-MM-dd HH:mm:ss,SSS LEVEL [category] (thread) msg`; WildFly console `HH:mm:ss,SSS`.
+# The time is optional and the line may be indented: lines pasted into issues lose both ('TRACE
+# [org.keycloak.events] (default task-539) type=...', keycloak/keycloak issue 11178; 'ERROR
+# [org.keycloak.protocol.saml.SamlService] (executor-thread-6) ...', Infisical issue 1690; ' 12:58:49,476
+# ERROR [...]' with its trace ' \tat ...', sentry-kubernetes/charts issue 662): such a line has no time.
 _PREFIX = re.compile(
-    r"^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{2}):(\d{2}):(\d{2})[,.](\d{3})\s+"
+    r"^[ \t]*(?:(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{2}):(\d{2}):(\d{2})[,.](\d{3})\s+)?"
     r"(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+\[([^\]]+)\]\s+\((.*?)\)\s?(.*)$")
 _LOOKS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|^\d{2}:\d{2}:\d{2}[,.]\d{3}\s")
 # key=value pairs: "double-quoted" (new, \" escaped), 'single-quoted' (old, values with spaces)
@@ -111,7 +115,7 @@ def _text(lines, path: str, tz: tzinfo, day: date | None) -> Iterator[Record]:
             dump = None
         d, h, mi, s, ms, level, category, thread, body = m.groups()
         head = (no, (d, h, mi, s, ms))
-        clock = ((int(h) * 60 + int(mi)) * 60 + int(s)) * 1000 + int(ms)
+        clock = ((int(h) * 60 + int(mi)) * 60 + int(s)) * 1000 + int(ms) if h else 0  # (pasted lines: one request's)
         join.line(thread, clock, category == "org.keycloak.events")
         if may_hold(body) and cut_xml(body):  # the message goes on over the lines up to the next
             # record: SAML2Response's TRACE 'SAML Response Document: ' + DocumentUtil.asString(doc)
@@ -147,7 +151,7 @@ def _line_time(fields: tuple, day: date | None, tz: tzinfo) -> tuple[datetime | 
     the line has none (WildFly's console). Raises ValueError for an impossible date."""
     d, h, mi, s, ms = fields
     when = datetime.fromisoformat(d).date() if d else day
-    if not when:
+    if not when or h is None:
         return None, False
     return local_to_utc(datetime(when.year, when.month, when.day, int(h), int(mi), int(s), int(ms) * 1000), tz)
 

@@ -28,6 +28,13 @@ _LINE = re.compile(
     r"^(\d{4})\.(\d{2})\.(\d{2}) (\d{2}):(\d{2}):(\d{2}) (TRACE|DEBUG|INFO|WARN|ERROR)\s+"
     r"(\w+)\[([^\]]*)\]\[([^\]]*)\] ?(.*)$")
 _LOOKS_LIKE = re.compile(r"^\d{4}\.\d{2}\.\d{2}\b")
+# The same line as users paste it into forums and issues: the date left out ('DEBUG web[..][auth.event]
+# login failure ...', community.sonarsource.com/t/144726 and /t/14392) or cut at its start
+# ('018.12.13 15:46:43 ERROR web[..]', /t/5129). Only SonarQube's process names follow the level, so
+# the line stays SonarQube's; it has no usable time.
+_BARE = re.compile(
+    r"^(?:[\d.]* ?\d{2}:\d{2}:\d{2} )?(TRACE|DEBUG|INFO|WARN|ERROR)\s+"
+    r"(web|ce|app|es)\[([^\]]*)\]\[([^\]]*)\] ?(.*)$")
 # Loggers whose lines can matter for a SAML login (shortened or full names, both engines).
 _RELEVANT_LOGGER = re.compile(
     r"auth\.event|AuthenticationError|saml|Saml|SAML|c\.o\.|onelogin|UserRegistrar|"
@@ -142,7 +149,7 @@ class SonarQubeParser:
 
     def sniff(self, head: str) -> bool:
         for line in head.splitlines()[:200]:
-            if _LINE.match(line):
+            if _LINE.match(line) or _BARE.match(line):
                 return True
             if line.startswith("{") and '"process"' in line and '"logger"' in line and \
                     ('"severity"' in line or '"instant"' in line):
@@ -191,7 +198,8 @@ class SonarQubeParser:
         head = None  # (line, time, request ID) of the record the lines continue
         for no, line in lines:
             m = _LINE.match(line)
-            if m is None:
+            bare = _BARE.match(line) if m is None else None
+            if m is None and bare is None:
                 if _LOOKS_LIKE.match(line):
                     if pending is not None:
                         yield from _finish(pending, path)
@@ -214,6 +222,12 @@ class SonarQubeParser:
             if dump is not None:
                 yield from dumped.once(dump.records(path))
                 dump = None
+            if bare is not None:
+                level, _proc, reqid, logger, msg = bare.groups()
+                head = (no, None, reqid or None, False)
+                if _relevant(logger, level, msg):
+                    pending = _Pending(no, None, False, level, reqid or None, logger, msg)
+                continue
             y, mo, d, h, mi, s, level, _proc, reqid, logger, msg = m.groups()
             if reqid == last_reqid:  # a request's lines follow each other: one string object
                 reqid = last_reqid

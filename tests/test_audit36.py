@@ -1,0 +1,82 @@
+"""Real log excerpts of failed SAML logins, quoted verbatim from public issue threads and forums
+(fixtures/audit36/SOURCES.md names each one's page), and what `samlscan check` must say of each:
+the reader that takes it, and each attempt's (outcome, root cause, side). An excerpt that no reader
+takes (an error text pasted alone, a framework's own log layout) must still be accounted for, with
+one finding and no traceback."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+HERE = Path(__file__).resolve().parent.parent / "fixtures" / "audit36"
+
+# file -> (input kind, attempts); None for the kind: not read (the input 'failed', input-not-saml)
+VERDICTS = {
+    # SonarQube web.log lines as users paste them: without their date, or with it cut ('018.12.13')
+    "sq-oauthstate-missing.log": ("log:sonarqube", [("failure", "relaystate-cookie-missing", "sp")]),
+    "sq-name-missing.log": ("log:sonarqube", [("failure", "login-attribute-missing", "idp")]),
+    "sq-name-missing-curly.log": ("log:sonarqube", [("failure", "login-attribute-missing", "idp")]),
+    "sq-no-provider-key.log": ("log:sonarqube", [("failure", "acs-path-wrong", "idp")]),
+    "sq-provider-not-enabled.txt": (None, []),
+    # Keycloak: lines pasted without their time, or indented
+    "kc-missing-destination.log": ("log:keycloak", [("failure", "destination-mismatch", "idp")]),
+    "keycloak-infisical-sigalg.log": ("log:keycloak", [("failure", "request-signature-missing", "sp")]),
+    "kc-sigalg-null-indented.log": ("log:keycloak", [("failure", "request-signature-missing", "sp")]),
+    "kc-signature-length.log": ("log:keycloak", [("failure", "request-invalid", "sp")]),
+    "kc-invalid-token.log": ("log:keycloak", [("failure", "unknown-failure", None)]),
+    # Spring Security SAML2 (ShinyProxy): the RelayState/session cookie lost on the way back
+    "spring-shinyproxy-inresponseto.log": ("log:sp-app", [("failure", "inresponseto-mismatch", "sp")]),
+    # SimpleSAMLphp: the log names only the error report, not its cause
+    "ssp-unhandled-exception.log": ("log:simplesamlphp", [("failure", "unknown-failure", None)]),
+    # read, nothing about a login in them that a reader knows
+    "pysaml2-xmlsec-verify.log": ("log:sp-app", []),
+    "adfs-msis0018-errorpage.txt": (None, []),
+    "auth0-nameidentifier.txt": (None, []),
+    "craft-saml2-unable-validate.log": (None, []),
+    "javasaml-test-output.log": (None, []),
+    "nextcloud-invalid-settings.json": (None, []),
+    "nextcloud-logviewer-signature.txt": (None, []),
+    "openunison-parse-assertion.log": (None, []),
+    "python3saml-kasm-issuer.txt": (None, []),
+    "saml2js-audience.log": (None, []),
+    "shibsp-samltest-faq.log": (None, []),
+    "socialcore-status-responder.txt": (None, []),
+    "ssp-unable-validate-signature.txt": (None, []),
+    "sustainsys-invalid-signature.txt": (None, []),
+    "wso2-authnrequest-signature.log": (None, []),
+}
+
+
+def test_every_fixture_has_a_verdict_and_a_source():
+    files = {p.name for p in HERE.iterdir() if p.name != "SOURCES.md"}
+    assert files == set(VERDICTS)
+    sources = (HERE / "SOURCES.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`: http" in sources for name in files)
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_check_verdict(name):
+    kind, attempts = VERDICTS[name]
+    result = CliRunner().invoke(main, ["check", str(HERE / name), "--format", "json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    doc = json.loads(result.stdout)
+    (inp,) = doc["inputs"]
+    if kind is None:
+        assert inp["status"] == "failed"
+    else:
+        assert inp["kind"] == kind
+    assert [(a["outcome"], a["root_cause"], a["side"]) for a in doc["attempts"]] == attempts
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_scan_accounts_for_it(name):
+    result = CliRunner().invoke(main, ["scan", str(HERE / name), "--format", "json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    doc = json.loads(result.stdout)
+    assert len(doc["inputs"]) == 1 and "Traceback" not in result.output
