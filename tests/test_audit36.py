@@ -80,3 +80,31 @@ def test_scan_accounts_for_it(name):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     doc = json.loads(result.stdout)
     assert len(doc["inputs"]) == 1 and "Traceback" not in result.output
+
+
+# An error text pasted on its own ('samlscan explain', and the catalog every reader asks): the entry
+# that explains it, by product and code. The first four were unknown, or another product's.
+PASTED = {
+    "adfs-msis0018-errorpage.txt": ("adfs", "request-invalid"),  # AD FS error page, MSIS0018
+    "saml2js-audience.log": ("saml2-js", "audience-mismatch"),
+    "sustainsys-invalid-signature.txt": ("sustainsys", "signature-invalid"),  # Kentor.AuthServices
+    "shibsp-samltest-faq.log": ("shibboleth", "signature-cert-mismatch"),  # no final '.' in shibd.log (was crewjam's)
+    "python3saml-kasm-issuer.txt": ("python3-saml", "issuer-mismatch"),
+    "wso2-authnrequest-signature.log": ("wso2", "request-signature-invalid"),
+    "socialcore-status-responder.txt": ("java-saml", "status-not-success"),
+    "ssp-unable-validate-signature.txt": ("simplesamlphp", "signature-invalid"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PASTED))
+def test_pasted_text_is_explained(name):
+    from samlscan.catalog import lookup
+
+    entry = lookup((HERE / name).read_text(encoding="utf-8"))
+    assert entry is not None and (entry.product, entry.code) == PASTED[name]
+
+
+def test_explain_names_the_product():
+    text = (HERE / "sustainsys-invalid-signature.txt").read_text(encoding="utf-8").strip()
+    result = CliRunner().invoke(main, ["explain", text])
+    assert result.exit_code == 0 and result.output.startswith("sustainsys")
