@@ -582,14 +582,19 @@ def csv_rows(lines: Iterable[tuple[int, str]], path: str, skip_prefix: str | Non
              ) -> Iterator[tuple[int, list[str]] | Malformed]:
     """(line where the row starts, cells) for each non-empty CSV row, header included; quoted
     fields may span lines; a broken row is a Malformed record. Lines starting with `skip_prefix`
-    (PowerShell's '#TYPE') are dropped, and so is a leading BOM."""
+    (PowerShell's '#TYPE') are dropped, and so are a leading BOM and Excel's 'sep=' first line (csv_sep)."""
     current = [0]
 
     def feed():
+        first = True
         for no, text in text_lines(lines):
             current[0] = no
             if skip_prefix and text.startswith(skip_prefix):
                 continue
+            if first and text.strip():
+                first = False
+                if csv_sep(text) is not None:  # Excel's 'sep=;' line: no row
+                    continue
             yield text.lstrip("\ufeff") + "\n"  # keep the line breaks of multi-line fields
 
     reader = csv.reader(feed(), delimiter=delimiter)
@@ -624,33 +629,52 @@ def csv_header_cells(line: str, delimiter: str = ",") -> list[str] | None:
         return None
 
 
-def csv_dialect(line: str, columns) -> tuple[str, Any] | None:
-    """(delimiter, columns(cells)) of the first of CSV_DELIMITERS that splits `line` into a header
-    the reader's `columns` reads (None: not its header); None when none does. The header must name
-    the export's columns: a log line that merely holds ';' or a tab is no CSV."""
-    for delimiter in CSV_DELIMITERS:
+_SEP_LINE = re.compile(r'"?sep=([^"\r\n])"?', re.I)
+"""Excel's first line naming a CSV's delimiter ('sep=;', 'sep=,', 'sep=' and a TAB, quoted or not):
+Excel reads the rest with it and shows no row of it; web exports write it (Grafana's useExcelHeader)."""
+
+
+def csv_sep(line: str) -> str | None:
+    """The delimiter an Excel 'sep=' line names, or None for any other line."""
+    m = _SEP_LINE.fullmatch(line.lstrip("\ufeff").rstrip("\r\n"))
+    return m[1] if m else None
+
+
+def csv_dialect(text: str, columns) -> tuple[str, Any] | None:
+    """(delimiter, columns(cells)) of the first of CSV_DELIMITERS that splits the header, the first
+    line of `text`, into cells the reader's `columns` reads (None: not its header); None when none
+    does. A first 'sep=' line (csv_sep) names the one delimiter and the header is the next line.
+    The header must name the export's columns: a log line that merely holds ';' or a tab is no CSV."""
+    line, _, rest = text.partition("\n")
+    named = csv_sep(line)
+    if named is not None:
+        line = rest.partition("\n")[0]
+    for delimiter in ((named,) if named is not None else CSV_DELIMITERS):
         if delimiter in line and (cells := csv_header_cells(line, delimiter)) is not None and \
                 (cols := columns(cells)) is not None:
             return delimiter, cols
     return None
 
 
-def csv_delimiter(lines: Iterable[tuple[int, str]], columns, skip_prefix: str | None = None
-                  ) -> tuple[str, Iterator[tuple[int, str]]]:
-    """The delimiter of a CSV export by its header, the first line of text not starting with
-    `skip_prefix` (csv_dialect; ',' when no delimiter makes it a header `columns` reads), and all
-    the lines again. Bounded: at most PEEK_DAMAGED lines are held before the header."""
+def csv_head(lines: Iterable[tuple[int, str]], columns, skip_prefix: str | None = None
+             ) -> tuple[tuple[str, Any] | None, Iterator[tuple[int, str]]]:
+    """csv_dialect of a CSV export's header, the first line of text not starting with `skip_prefix`
+    (after a 'sep=' line), None when it is not one `columns` reads; and all the lines again.
+    Bounded: at most PEEK_DAMAGED lines are held before the header."""
     from samlscan.logs import damaged
 
     it = iter(lines)
     before: list[tuple[int, str]] = []
+    sep = ""
     for no, text in it:
         before.append((no, text))
         skipped = not text.strip() or damaged(text) or bool(skip_prefix and text.lstrip("\ufeff").startswith(skip_prefix))
+        if not skipped and not sep and csv_sep(text) is not None:
+            sep, skipped = text + "\n", True
         if not skipped or len(before) >= PEEK_DAMAGED:
             break
-    found = csv_dialect(before[-1][1], columns) if before else None
-    return (found[0] if found else ","), itertools.chain(before, it)
+    found = csv_dialect(sep + before[-1][1], columns) if before else None
+    return found, itertools.chain(before, it)
 
 
 def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, convert
@@ -663,8 +687,8 @@ def csv_events(lines: Iterable[tuple[int, str]], path: str, columns, what: str, 
     from samlscan.logs import damaged
 
     cols = None
-    delimiter, lines = csv_delimiter(lines, columns)
-    for got in csv_rows(lines, path, delimiter=delimiter):
+    found, lines = csv_head(lines, columns)
+    for got in csv_rows(lines, path, delimiter=found[0] if found else ","):
         if isinstance(got, Malformed):
             yield got
             continue

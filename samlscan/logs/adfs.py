@@ -10,6 +10,7 @@ validate) and 516 (extranet lockout) name the user and the client IP in labelled
 """
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from datetime import datetime, tzinfo
@@ -18,7 +19,8 @@ from typing import Iterable, Iterator
 from samlscan.errors import InputError
 from samlscan.logs._common import (
     classify,
-    csv_delimiter,
+    csv_dialect,
+    csv_head,
     csv_rows,
     first_ip,
     local_to_utc,
@@ -80,6 +82,8 @@ _DATA_USER = {516: 1}
 """Data index of the user where the message does not label it: 516's User is %2 (ESL doc)."""
 _LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})"
                           r"\s*([AaPp][Mm])?\s*$")
+_YMD_TIME = re.compile(r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})\.?\s+(\d{1,2}):(\d{2}):(\d{2})\s*$")
+"""A year-first local time ('2001/02/03 04:05:06', Japanese Windows' short date)."""
 
 
 class AdfsParser:
@@ -95,11 +99,10 @@ class AdfsParser:
             return True
         if _is_text_copy(head):
             return True
-        first = head.lstrip("\ufeff").split("\n", 2)
-        lines = [ln for ln in first[:2] if not ln.startswith("#TYPE")]
-        return bool(lines) and adfs and (
-            ("Event ID" in lines[0] and "Date and Time" in lines[0]) or
-            ('"TimeCreated"' in lines[0] and '"Id"' in lines[0]))
+        body = head.lstrip("\ufeff")
+        if body.startswith("#TYPE"):  # (Export-Csv's type line before the header)
+            body = body.partition("\n")[2]
+        return adfs and csv_dialect(body, _csv_columns) is not None
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         lines = iter(lines)
@@ -264,41 +267,69 @@ def _text_event(block: list[str], no: int, path: str, tz: tzinfo) -> Iterator[Re
 
 # --- CSV --------------------------------------------------------------------------------------
 
-def _csv_columns(cells: list[str]) -> list[str] | None:
-    """The header of Event Viewer's CSV (Event ID, Date and Time) or of Get-WinEvent | Export-Csv
-    (Id, TimeCreated), lower case; None for another line."""
-    header = [h.strip().lower() for h in cells]
-    named = {"event id", "id"} & set(header) and {"date and time", "timecreated"} & set(header)
-    return header if named else None
+_VIEWER_DATE = {"date and time": "", "datum und uhrzeit": "dmy", "data e hora": "dmy", "日付と時刻": "ymd"}
+"""Event Viewer's 'Save All Events As' CSV names its columns in Windows' display language, and writes
+the date in its locale's short date ('' : month first unless the first number is over 12):
+English 'Level,Date and Time,Source,Event ID,Task Category' (a Security log's first is 'Keywords'),
+German 'Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie' ('27.10.2021 12:28:26'),
+Portuguese (Brazil) 'Nível,Data e Hora,Fonte,Identificação do Evento,Categoria da Tarefa'
+('28/09/2026 10:15:30'), Japanese 'レベル,日付と時刻,ソース,イベント ID,タスクのカテゴリ' ('2001/02/03 04:05:06')."""
+_VIEWER_ID = ("event id", "ereignis-id", "identificação do evento", "イベント id")
+"""The event ID column of _VIEWER_DATE's languages, in its order."""
+_EXPORT_CSV = ("id", "timecreated")
+"""Get-WinEvent | Export-Csv's event ID and time columns (the record's property names: any language)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Header:
+    """An event CSV's columns, lower case, its event ID and time columns named as in English
+    ('event id', 'date and time'), and the order of its date ('dmy', 'ymd' or '': _VIEWER_DATE)."""
+    names: tuple[str, ...]
+    order: str = ""
+
+
+def _csv_columns(cells: list[str]) -> _Header | None:
+    """The header of Event Viewer's CSV (its event ID and date columns in one of _VIEWER_DATE's
+    languages) or of Get-WinEvent | Export-Csv (Id, TimeCreated); None for another line."""
+    names = [h.strip().lower() for h in cells]
+    if set(_EXPORT_CSV) <= set(names):
+        return _Header(tuple(names))
+    for (date, order), event_id in zip(_VIEWER_DATE.items(), _VIEWER_ID):
+        if date in names and event_id in names:
+            english = {date: "date and time", event_id: "event id"}
+            return _Header(tuple(english.get(n, n) for n in names), order)
+    return None
 
 
 def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
-    header: list[str] | None = None
-    delimiter, lines = csv_delimiter(lines, _csv_columns, skip_prefix="#TYPE")
-    for got in csv_rows(lines, path, skip_prefix="#TYPE", delimiter=delimiter):
+    found, lines = csv_head(lines, _csv_columns, skip_prefix="#TYPE")
+    header: _Header | None = None
+    for got in csv_rows(lines, path, skip_prefix="#TYPE", delimiter=found[0] if found else ","):
         if isinstance(got, Malformed):
             yield got
         elif header is None:
-            header = [h.strip().lower() for h in got[1]]
+            header = found[1] if found else _Header(tuple(h.strip().lower() for h in got[1]))
         else:
             yield from _csv_row(header, got[1], got[0], path, tz)
 
 
-def _csv_row(header: list[str], row: list[str], no: int, path: str, tz: tzinfo):
-    def col(*names: str) -> str | None:
-        for n in names:
-            if n in header and header.index(n) < len(row):
-                return row[header.index(n)]
+def _csv_row(header: _Header, row: list[str], no: int, path: str, tz: tzinfo):
+    names = header.names
+
+    def col(*wanted: str) -> str | None:
+        for n in wanted:
+            if n in names and names.index(n) < len(row):
+                return row[names.index(n)]
         return None
 
     # Event Viewer's CSV has 5 named columns; the message is the unnamed 6th.
-    message = col("message") or (row[len(header)] if len(row) > len(header) else "")
+    message = col("message") or (row[len(names)] if len(row) > len(names) else "")
     try:
         event_id = int(col("event id", "id") or "")
     except ValueError:
         yield malformed(path, no, "row without a numeric event ID")
         return
-    time, local = _csv_time(col("date and time", "timecreated"), tz)
+    time, local = _csv_time(col("date and time", "timecreated"), tz, header.order)
     if time is None:
         yield malformed(path, no, "row without a readable date")
         return
@@ -306,18 +337,26 @@ def _csv_row(header: list[str], row: list[str], no: int, path: str, tz: tzinfo):
     yield from _event(event_id, time, local, col("activityid") or None, [message], no, path)
 
 
-def _csv_time(text: str | None, tz: tzinfo):
-    """Exports write local time in the exporting machine's locale (no zone)."""
+def _csv_time(text: str | None, tz: tzinfo, order: str = ""):
+    """Exports write local time in the exporting machine's locale (no zone); `order` is the date's
+    as the header's language tells it (_Header.order: 'dmy' day first), else by its own shape."""
     if not text:
         return None, False
     time, local = parse_iso(text, tz)
     if time is not None:
         return time, local
+    m = _YMD_TIME.match(text)
+    if m:  # (a year first is unambiguous: Japanese, Chinese, Korean, Hungarian... locales)
+        y, month, day, h, mi, s = map(int, m.groups())
+        try:
+            return local_to_utc(datetime(y, month, day, h, mi, s), tz)
+        except ValueError:
+            return None, False
     m = _LOCALE_TIME.match(text)
     if not m:
         return None, False
     a, sep, b, y, h, mi, s, ampm = m.groups()
-    day_first = sep == "." or int(a) > 12
+    day_first = order == "dmy" or sep == "." or int(a) > 12
     month, day = (int(b), int(a)) if day_first and int(b) <= 12 else (int(a), int(b))
     hour = int(h) % 12 + (12 if ampm and ampm.lower() == "pm" else 0) if ampm else int(h)
     try:

@@ -26,7 +26,7 @@ import re
 from typing import Any, Iterable, Iterator
 
 from samlscan.logs import sqaccess
-from samlscan.logs._common import csv_dialect, csv_rows, iter_json, malformed, parse_iso, peek
+from samlscan.logs._common import csv_dialect, csv_head, csv_rows, iter_json, malformed, parse_iso
 from samlscan.logs.base import Malformed, Record
 
 NAME = "azure-appgw-access"
@@ -53,11 +53,6 @@ _CSV_COLUMN = re.compile(r"[A-Za-z_]\w*(?: \[[^\]\r\n]*\])?")
 def _csv_columns(cells: list[str]) -> list[str] | None:
     named = _CSV_URI & set(cells) and _CSV_STATUS & set(cells)
     return cells if named and all(_CSV_COLUMN.fullmatch(c) for c in cells) else None
-
-
-def _csv_header(line: str) -> tuple[str, list[str]] | None:
-    """(delimiter, cells) of a CSV export's header line, or None."""
-    return csv_dialect(line, _csv_columns)
 
 
 def _time(row: dict):
@@ -125,13 +120,12 @@ class AzureAppGatewayAccessParser:
 
     def sniff(self, head: str) -> bool:
         """The access log's operation or category name, or a Log Analytics row's own column names."""
-        if _csv_header(head.split("\n", 1)[0]):
+        if csv_dialect(head, _csv_columns):
             return True
         return any(k in head for k in _SNIFF) and ('"httpStatus' in head or '"HttpStatus"' in head)
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz) -> Iterator[Record]:
-        first, lines = peek(lines)
-        header = _csv_header(first[1]) if first else None
+        header, lines = csv_head(lines, _csv_columns)
 
         def requests() -> Iterator:
             for got in (_csv(lines, path, *header) if header else iter_json(lines)):

@@ -68,8 +68,7 @@ class EntraParser:
             return True
         if '"UserPrincipalName"' in head and ('"TimeGenerated"' in head or '"CreatedDateTime"' in head):
             return True  # a SigninLogs KQL result as JSON (az monitor log-analytics query)
-        first = head.lstrip("\ufeff").split("\n", 1)[0]
-        return csv_dialect(first, _csv_columns) is not None
+        return csv_dialect(head.lstrip("\ufeff"), _csv_columns) is not None
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         first, lines = peek(lines)

@@ -17,13 +17,13 @@ from samlscan.logs._common import (
     classify,
     csv_dialect,
     csv_events,
+    csv_head,
     dig,
     json_events,
     local_to_utc,
     to_utc,
     malformed,
     parse_iso,
-    peek,
     src,
     text_or_none,
 )
@@ -42,11 +42,11 @@ class GoogleParser:
         if '"applicationName"' in head and '"events"' in head and (
                 '"saml"' in head or "login_failure" in head or "login_success" in head):
             return True
-        return _is_csv(head.split("\n", 1)[0])
+        return _is_csv(head)
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        first, lines = peek(lines)
-        if first is not None and _is_csv(first[1]):
+        found, lines = csv_head(lines, _csv_columns)
+        if found is not None:
             yield from csv_events(lines, path, _csv_columns, "a Google SAML log events export",
                                   lambda row, cols, no: _csv_row(row, cols, no, path, tz))
         else:
@@ -158,8 +158,8 @@ def _csv_columns(cells: list[str]) -> dict[str, int] | None:
     return None
 
 
-def _is_csv(line: str) -> bool:
-    return csv_dialect(line, _csv_columns) is not None
+def _is_csv(head: str) -> bool:
+    return csv_dialect(head, _csv_columns) is not None
 
 
 def _csv_row(row: list[str], cols: dict[str, int], no: int, path: str, tz: tzinfo

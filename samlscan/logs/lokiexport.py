@@ -88,7 +88,7 @@ def _jsonl(lines: Iterable[tuple[int, str]], path: str) -> Iterator:
 
 def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str, delimiter: str) -> Iterator:
     """Grafana's CSV of Loki's logs frame: the line, its time (tsNs, else Time), its labels (JSON)."""
-    rows = csv_rows(lines, path, skip_prefix="sep=", delimiter=delimiter)  # (useExcelHeader's first line skipped)
+    rows = csv_rows(lines, path, delimiter=delimiter)  # (useExcelHeader's 'sep=' line skipped there)
     for got in rows:  # up to the header row
         if not isinstance(got, Malformed):
             break
@@ -108,11 +108,11 @@ def _csv(cols: dict[str, int], lines: Iterable[tuple[int, str]], path: str, deli
         yield no, line, when, loki.stream_part(labels)
 
 
-def dialect(line: str) -> tuple[str, dict[str, int]] | None:
-    """(delimiter, columns) of a Grafana CSV header line of Loki's logs frame (loki.csv_columns), or
-    None. Grafana writes ',' (packages/grafana-data/src/utils/csv.ts getLocaleDelimiter: the separator
+def dialect(head: str) -> tuple[str, dict[str, int]] | None:
+    """(delimiter, columns) of a Grafana CSV header of Loki's logs frame (loki.csv_columns), after
+    useExcelHeader's 'sep=' line, or None. Grafana writes ',' (packages/grafana-data/src/utils/csv.ts getLocaleDelimiter: the separator
     of ['x', 'y'].toLocaleString(), ',' in browsers); Excel's copies the others of CSV_DELIMITERS."""
-    return csv_dialect(line, loki.csv_columns)
+    return csv_dialect(head, loki.csv_columns)
 
 
 def _json_object(text: str) -> dict | None:
@@ -181,7 +181,7 @@ def envelope(head: str, kind: str) -> tuple[Records, str] | None:
         if loki.text_kind(first) != "grafana":
             return None
     elif kind == "grafana-csv":
-        got = dialect(first.split("\n", 2)[1 if first.startswith("sep=") else 0])
+        got = dialect(first)
         if got is None:
             return None
         rec = Records(kind, got[1], got[0])

@@ -17,11 +17,11 @@ from samlscan.logs._common import (
     malformed,
     csv_dialect,
     csv_events,
+    csv_head,
     dig,
     json_events,
     json_or_none,
     parse_iso,
-    peek,
     src,
     text_or_none,
 )
@@ -51,11 +51,11 @@ class OktaParser:
         if '"eventType"' in head and '"published"' in head and (
                 '"actor"' in head or '"legacyEventType"' in head or '"displayMessage"' in head):
             return True
-        return _is_csv(head.split("\n", 1)[0])
+        return _is_csv(head)
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        first, lines = peek(lines)
-        if first is not None and _is_csv(first[1]):
+        found, lines = csv_head(lines, _csv_columns)
+        if found is not None:
             yield from csv_events(lines, path, _csv_columns, "an Okta System Log CSV",
                                   lambda row, cols, no: _csv_event(row, cols, no, path))
         else:
@@ -162,8 +162,8 @@ def _csv_event(row: list[str], cols: dict, no: int, path: str) -> Iterator[Recor
     yield from _event(obj, no, path)
 
 
-def _is_csv(line: str) -> bool:
-    return csv_dialect(line, _csv_columns) is not None
+def _is_csv(head: str) -> bool:
+    return csv_dialect(head, _csv_columns) is not None
 
 
 def _csv_record(row: list[str], cols: dict) -> dict:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Iterable, Iterator
 
-from samlscan.logs._common import (classify, csv_dialect, csv_events, json_events, json_lines_prefilter,
-                                   parse_iso, peek, src, text_or_none)
+from samlscan.logs._common import (classify, csv_dialect, csv_events, csv_head, json_events, json_lines_prefilter,
+                                   parse_iso, src, text_or_none)
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent
 
@@ -53,11 +53,11 @@ class OneLoginParser:
     def sniff(self, head: str) -> bool:
         if '"event_type_id"' in head and ('"ipaddr"' in head or '"account_id"' in head):
             return True
-        return csv_dialect(head.split("\n", 1)[0], _csv_columns) is not None
+        return csv_dialect(head, _csv_columns) is not None
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        first, lines = peek(lines)
-        if first is not None and csv_dialect(first[1], _csv_columns):
+        found, lines = csv_head(lines, _csv_columns)
+        if found is not None:
             yield from csv_events(lines, path, _csv_columns, "a OneLogin events CSV",
                                   lambda row, cols, no: _event(
                                       {k: row[i] for k, i in cols.items() if i < len(row)}, no, path))

@@ -54,7 +54,7 @@ from samlscan.logs._common import (
     host_name,
     MAX_TEXT_LINE,
     MAX_TIME_TEXT,
-    csv_header_cells,
+    csv_dialect,
     csv_rows,
     from_epoch,
     from_epoch_ms,
@@ -971,8 +971,10 @@ def _row_record(row: dict, strong: bool) -> tuple[str, Any]:
 class _Records:
     """The wrapper records of one export: (line where the record starts, inner text, time)."""
 
-    def __init__(self, kind: str, strong: bool, cols: tuple[int, int | None] | None = None, docker: bool = False):
-        self.kind, self.strong, self.cols = kind, strong, cols
+    def __init__(self, kind: str, strong: bool, cols: tuple[int, int | None] | None = None, docker: bool = False,
+                 delimiter: str = ","):
+        self.kind, self.strong, self.cols, self.delimiter = kind, strong, cols, delimiter
+        """A CSV export's delimiter (_common.csv_dialect: Excel's ';' or TAB copy of a ',' export)."""
         self.docker = docker
         """Docker's json-file records (`log` and `stream`): prefiltered (Enveloped.prefilter)."""
         self.host_col: int | None = None
@@ -1013,7 +1015,7 @@ class _Records:
             return
         width = 0  # the header's cells (0: not read yet)
         raw_col, time_col = self.cols or (0, None)
-        for got in csv_rows(lines, path):
+        for got in csv_rows(lines, path, delimiter=self.delimiter):
             if isinstance(got, Malformed):
                 yield got
                 continue
@@ -1092,11 +1094,12 @@ def _envelope(head: str, strong: bool) -> tuple[_Records, str] | None:
         texts = [got[1] for got in itertools.islice(loki.entries(kind, enumerate(first.split("\n"), 1), MAX_TEXT_LINE),
                                                     HEAD_RECORDS)]
         return (_Records(kind, strong), "\n".join(texts)) if texts else None
-    cells = csv_header_cells(first.split("\n", 1)[0])
-    cols = _csv_cols(cells, strong) if cells and len(cells) > 1 else None
-    if cols is None:
+    found = csv_dialect(first, lambda cells: (cols, cells) if len(cells) > 1 and
+                        (cols := _csv_cols(cells, strong)) is not None else None)
+    if found is None:
         return None
-    rec = _Records("csv", strong, cols)
+    delimiter, (cols, cells) = found
+    rec = _Records("csv", strong, cols, delimiter=delimiter)
     names = [_norm(c) for c in cells]
     rec.host_col = next((names.index(h) for h in _CSV_HOST if h in names), None)
     texts = []
