@@ -267,15 +267,15 @@ def _text_event(block: list[str], no: int, path: str, tz: tzinfo) -> Iterator[Re
 
 # --- CSV --------------------------------------------------------------------------------------
 
-_VIEWER_DATE = {"date and time": "", "datum und uhrzeit": "dmy", "data e hora": "dmy", "日付と時刻": "ymd"}
-"""Event Viewer's 'Save All Events As' CSV names its columns in Windows' display language, and writes
-the date in its locale's short date ('' : month first unless the first number is over 12):
+_VIEWER_COLUMNS = (("date and time", "event id", ""), ("datum und uhrzeit", "ereignis-id", "dmy"),
+                   ("data e hora", "identificação do evento", "dmy"), ("日付と時刻", "イベント id", "ymd"))
+"""(date column, event ID column, date order) of Event Viewer's 'Save All Events As' CSV, which names
+its columns in Windows' display language and writes the date in its locale's short date ('': month
+first unless the first number is over 12, 'dmy': day first, 'ymd': year first):
 English 'Level,Date and Time,Source,Event ID,Task Category' (a Security log's first is 'Keywords'),
 German 'Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie' ('27.10.2021 12:28:26'),
 Portuguese (Brazil) 'Nível,Data e Hora,Fonte,Identificação do Evento,Categoria da Tarefa'
 ('28/09/2026 10:15:30'), Japanese 'レベル,日付と時刻,ソース,イベント ID,タスクのカテゴリ' ('2001/02/03 04:05:06')."""
-_VIEWER_ID = ("event id", "ereignis-id", "identificação do evento", "イベント id")
-"""The event ID column of _VIEWER_DATE's languages, in its order."""
 _EXPORT_CSV = ("id", "timecreated")
 """Get-WinEvent | Export-Csv's event ID and time columns (the record's property names: any language)."""
 
@@ -283,18 +283,18 @@ _EXPORT_CSV = ("id", "timecreated")
 @dataclasses.dataclass(frozen=True)
 class _Header:
     """An event CSV's columns, lower case, its event ID and time columns named as in English
-    ('event id', 'date and time'), and the order of its date ('dmy', 'ymd' or '': _VIEWER_DATE)."""
+    ('event id', 'date and time'), and the order of its date (_VIEWER_COLUMNS)."""
     names: tuple[str, ...]
     order: str = ""
 
 
 def _csv_columns(cells: list[str]) -> _Header | None:
-    """The header of Event Viewer's CSV (its event ID and date columns in one of _VIEWER_DATE's
+    """The header of Event Viewer's CSV (its event ID and date columns in one of _VIEWER_COLUMNS'
     languages) or of Get-WinEvent | Export-Csv (Id, TimeCreated); None for another line."""
     names = [h.strip().lower() for h in cells]
     if set(_EXPORT_CSV) <= set(names):
         return _Header(tuple(names))
-    for (date, order), event_id in zip(_VIEWER_DATE.items(), _VIEWER_ID):
+    for date, event_id, order in _VIEWER_COLUMNS:
         if date in names and event_id in names:
             english = {date: "date and time", event_id: "event id"}
             return _Header(tuple(english.get(n, n) for n in names), order)
