@@ -45,9 +45,10 @@ _CSV_URI, _CSV_STATUS = {"requestUri_s", "RequestUri"}, {"httpStatus_d", "HttpSt
 """A CSV export's header names the request's URI and status as one of the two tables does."""
 
 
-_CSV_COLUMN = re.compile(r"[A-Za-z_]\w*(?: \[[^\]\r\n]*\])?")
-"""A Log Analytics column name as the header names it (a datetime column with its zone: 'TimeGenerated
-[UTC]'): a text line split at its ';' or tabs has cells of other words ('10:00:01.123 [main] ERROR ...')."""
+_CSV_COLUMN = re.compile(r"[^\W\d][\w\ufffd]*(?: [\w\ufffd]+)*(?: \[[^\]\r\n]*\])?")
+"""A column name as the header names it: Log Analytics' (a datetime column with its zone: 'TimeGenerated
+[UTC]') or one the user renamed in words ('hôte Événement', U+FFFD in a cp1252 copy's head): a text
+line split at its ';' or tabs has cells of other shapes ('10:00:01.123 [main] ERROR c.e.Export - ...')."""
 
 
 def _csv_columns(cells: list[str]) -> list[str] | None:
