@@ -757,11 +757,12 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
 
 
 def _zoneless_captures(report, given) -> tuple[str, ...]:
-    """The zone note of each HAR whose times had no zone (a third-party exporter's local time) and that
-    no --timezone named: read as UTC, as a zone-less log is (logzones.zone_note)."""
+    """The zone note of each capture (HAR, SAML-tracer, SAML Chrome Panel export) whose times had no zone
+    (an exporter's local time) and that no --timezone named: read as UTC, as a zone-less log is
+    (logzones.zone_note). Its messages say so (RawMessage.local_time, not logged_by: a log's quoted ones)."""
     local = {r.message.source.input for r in report.messages if r.message.local_time and not r.message.logged_by}
     return tuple(logzones.zone_note(i.path, i.kind) for i in report.inputs
-                 if i.kind == "har" and i.path in local and not given(i.path))
+                 if i.path in local and not given(i.path))
 
 
 def _unread_note(inp) -> str:

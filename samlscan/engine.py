@@ -396,8 +396,10 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
     head = read_head(path) if head is None else head
     found = sniffed or sniff_file(path, head)
     if found.kind == "capture":
-        # (a HAR's zone-less times are read as a zone-less log's: in --timezone's zone for it)
-        cap = found.reader.read(path, tz) if found.name == "har" else found.reader.read(path)
+        from samlscan.inputs import capture_readers
+
+        # (a JSON capture's zone-less times are read as a zone-less log's: in --timezone's zone for it)
+        cap = found.reader.read(path, tz) if found.name in dict(capture_readers()) else found.reader.read(path)
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
         out.flows = _flows_of(cap, path)
         return out

@@ -36,6 +36,15 @@ _WHERE = {
     "sp-app": ("this application", "the JVM's user.timezone / TZ for Java (Spring, java-saml), the process's TZ "
                "for Python (python3-saml) and PHP's date.timezone for PHP"),
 }
+_CAPTURES = {
+    # capture kind (engine's sniffed name) -> (what recorded it, where the zone of its zone-less times comes from)
+    "har": ("this HAR", "the zone of the machine it was exported on (HAR 1.2 requires an offset; its exporter "
+                        "left it out)"),
+    "saml-tracer": ("this SAML-tracer export", "the zone of the browser's machine"),
+    "saml-chrome-panel": ("this SAML Chrome Panel export", "the zone of the browser's machine"),
+}
+_CAPTURE_MARK = " records its capture times without a zone, in "
+"""A capture's note says so of its capture times (a log's: _MARK)."""
 _JUDGED = ("failure", "success")
 _WINDOW = ("assertion-expired", "assertion-not-yet-valid", "subject-confirmation-expired", "session-expired")
 """The findings of a time window judged at the message's evaluation time (checks.timing)."""
@@ -72,13 +81,14 @@ def _product(kind: str | None) -> str | None:
 
 
 def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = ()) -> str:
-    """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>'),
-    with what another zone would change (`_flips`)."""
-    who, where = _WHERE.get(_product(kind), ("this log", "its writer's own zone"))
+    """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>', or a
+    capture's: _CAPTURES, said of its capture times), with what another zone would change (`_flips`)."""
+    who, where = _CAPTURES.get(kind or "") or _WHERE.get(_product(kind), ("this log", "its writer's own zone"))
+    mark = _CAPTURE_MARK if kind in _CAPTURES else _MARK
     name = input_name(path)
     said = f"; {'; '.join(flips[:_FLIPS_SAID])}" if flips else ""
     more = f" (and {len(flips) - _FLIPS_SAID} more)" if len(flips) > _FLIPS_SAID else ""
-    return (f"{path}: {who}{_MARK}{where}: {_UNSURE}"
+    return (f"{path}: {who}{mark}{where}: {_UNSURE}"
             f"--timezone '{name}=<its zone>'{said}{more}")
 
 

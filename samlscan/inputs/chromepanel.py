@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import tzinfo
 
 from samlscan.inputs import har
 from samlscan.inputs.base import InputProblem
+from samlscan.inputs.zoneless import read_in_zone
 from samlscan.model import Source
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -26,8 +28,13 @@ def sniff(head: bytes) -> bool:
             and b'"startedDateTime"' in h)
 
 
-def read(path: str) -> har.Capture:
-    """Every SAML value and exchange of the export, in capture order; problems as data."""
+def read(path: str, zone: tzinfo | None = None) -> har.Capture:
+    """Every SAML value and exchange of the export, in capture order; problems as data. A startedDateTime
+    without a zone is read in `zone` (--timezone's for the file), else UTC (inputs.zoneless)."""
+    return read_in_zone(_read, path, zone)
+
+
+def _read(path: str) -> har.Capture:
     def failed(detail: str, code: str = "input-unreadable") -> har.Capture:
         return har.Capture((), (), (InputProblem(Source(path), code, detail),), 0)
 

@@ -24,6 +24,7 @@ several Set-Cookie headers into one value with newlines.
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
 from urllib.parse import unquote_plus, urljoin
 
 from samlscan.autherror import auth_error_text
@@ -33,7 +34,9 @@ from samlscan.inputs.har import (ArrayStream, Capture, Collector, digest, is_red
                                  parse_time, query_messages, stream_problems)
 from samlscan.inputs.har.capture import _Found
 from samlscan.inputs.har.places import placed, with_places
+from samlscan.inputs.har.headers import answering_proxy
 from samlscan.inputs.htmlform import SAML_FIELDS
+from samlscan.inputs.zoneless import read_in_zone
 from samlscan.model import Source
 
 _VALUES = {"url": ("url",)}
@@ -156,7 +159,8 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
                   set_cookies=set_cookies, auth_error=auth, request_cookies=req_cookies,
                   samesite=same_site_of(cookies, at),
                   refused_cookies=tuple(r for r in (refusal(c, url, at) for c in cookies) if r),
-                  saml=tuple(dict.fromkeys(k for k, _, _ in found.msgs)), word="request")
+                  saml=tuple(dict.fromkeys(k for k, _, _ in found.msgs)), word="request",
+                  answered_by=answering_proxy(hdrs, None))  # (an export keeps no response body)
     return found, ex
 
 
@@ -166,8 +170,13 @@ EMPTY_FIX = ("Trace the login again: open SAML-tracer before signing in and keep
              "that file.")
 
 
-def read(path: str) -> Capture:
-    """Stream a SAML-tracer export; bad content becomes problems, never exceptions."""
+def read(path: str, zone: tzinfo | None = None) -> Capture:
+    """Stream a SAML-tracer export; bad content becomes problems, never exceptions. A request's time
+    without a zone is read in `zone` (--timezone's for the file), else UTC (inputs.zoneless)."""
+    return read_in_zone(_read, path, zone)
+
+
+def _read(path: str) -> Capture:
     col = Collector()
     exchanges: list[Exchange] = []
     follow: set[str] = set()

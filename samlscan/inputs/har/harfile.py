@@ -10,7 +10,7 @@ from samlscan.inputs.har.capture import Capture, Collector
 from samlscan.inputs.har.entries import read_entries, next_pages, capture_of
 from samlscan.inputs.har.places import entry_places, placed, with_places
 from samlscan.inputs.har.stream import ArrayStream, json_items, stream_problems
-from samlscan.inputs.har.values import parse_time, read_in
+from samlscan.inputs.har.values import parse_time
 from samlscan.inputs.har.writer import creator, entries_path
 from samlscan.inputs.serverclock import DateSample
 from samlscan.model import Source
@@ -22,11 +22,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def read(path: str, zone: tzinfo | None = None) -> Capture:
     """A HAR file's capture, its zone-less times read in `zone` (UTC when None: values.read_in); its
     messages then say their time was written without a zone (RawMessage.local_time)."""
-    with read_in(zone) as zoneless:
-        cap = _read(path)
-    if not zoneless:
-        return cap
-    return replace(cap, messages=tuple(replace(m, local_time=True) if m.captured_at else m for m in cap.messages))
+    from samlscan.inputs.zoneless import read_in_zone
+
+    return read_in_zone(_read, path, zone)
 
 
 def _read(path: str) -> Capture:
