@@ -52,11 +52,19 @@ PROXY_ROUTES = {
                "available to handle this request' when none is)",
     "Caddy": "the upstreams of its reverse_proxy must be the SP's address, running",
     "Azure Application Gateway": "its backend pool must hold the SP and Backend health must show it healthy",
+    "Envoy": "the cluster of the route must hold the SP's endpoints, healthy ('no healthy upstream' when none is; "
+             "'upstream connect error or disconnect/reset before headers' when the SP refused or dropped the connection)",
+    "Cloudflare": "the DNS record's origin must be the SP's address and its firewall must let Cloudflare's IP ranges in "
+                  "(521: the origin refused the connection, 522: it never answered the connection)",
+    "Apache httpd": "the URL in ProxyPass (or its balancer's members) must be the SP's, running",
 }
 PROXY_TIMEOUTS = {
     "AWS ALB": "AWS ALB's idle timeout, 60 s by default",
     "nginx": "nginx's proxy_read_timeout",
     "HAProxy": "HAProxy's timeout server",
+    "Envoy": "Envoy's route timeout, 15 s by default",
+    "Cloudflare": "Cloudflare's proxy read timeout, 100 s by default (its 524)",
+    "Apache httpd": "Apache's ProxyTimeout (else its Timeout, 60 s by default)",
 }
 _USUAL_ROUTES, _USUAL_TIMEOUTS = ("Traefik", "AWS ALB", "nginx"), ("AWS ALB", "nginx", "HAProxy")
 

@@ -96,17 +96,30 @@ def _status(value) -> int:
 
 _SERVERS = (("awselb/", "AWS ALB"), ("nginx", "nginx"), ("openresty", "nginx"), ("haproxy", "HAProxy"),
             ("traefik", "Traefik"), ("caddy", "Caddy"), ("microsoft-azure-application-gateway", "Azure Application Gateway"),
-            ("cloudfront", "CloudFront"), ("cloudflare", "Cloudflare"), ("envoy", "Envoy"))
+            ("cloudfront", "CloudFront"), ("cloudflare", "Cloudflare"), ("envoy", "Envoy"), ("istio-envoy", "Envoy"))
 """A response's Server header (its product token, any version) -> the proxy it names: ALB writes 'awselb/2.0',
-nginx 'nginx/1.25.3' (server_tokens), Azure's 'Microsoft-Azure-Application-Gateway/v2'."""
+nginx 'nginx/1.25.3' (server_tokens), Azure's 'Microsoft-Azure-Application-Gateway/v2', Envoy 'envoy' (Istio's
+gateways 'istio-envoy')."""
 _PAGES = ((re.compile(r"<hr>\s*<center>\s*(?:nginx|openresty)\b", re.I), "nginx"),
-          (re.compile(r"No server is available to handle this request", re.I), "HAProxy"))
+          (re.compile(r"No server is available to handle this request", re.I), "HAProxy"),
+          (re.compile(r"\A\s*(?:Bad Gateway|Gateway Timeout|404 page not found)\s*\Z"), "Traefik"),
+          (re.compile(r"upstream connect error or disconnect/reset before headers|\A\s*no healthy upstream\s*\Z",
+                      re.I), "Envoy"),
+          (re.compile(r"(?:id|class)=[\"']?cf-error-(?:code|details)\b", re.I), "Cloudflare"),
+          (re.compile(r"<title>\s*5\d\d Proxy Error\s*</title>|The proxy server received an invalid\s+response from "
+                      r"an upstream server", re.I), "Apache httpd"))
 """The error pages a proxy writes itself, with no Server header to say whose: nginx's tail ('<hr><center>nginx
-</center>', src/http/ngx_http_special_response.c, even with server_tokens off), HAProxy's 503 page."""
+</center>', src/http/ngx_http_special_response.c, even with server_tokens off), HAProxy's 503 page; Traefik's
+bare status text (pkg/proxy/httputil/proxy.go ErrorHandler writes http.StatusText: 'Bad Gateway', 'Gateway
+Timeout'; no router: net/http's '404 page not found'); Envoy's local replies ('upstream connect error or
+disconnect/reset before headers. reset reason: ...', 'no healthy upstream'); Cloudflare's 5xx pages (their
+'cf-error-details' block, 'cf-error-code' span); Apache httpd mod_proxy's ('<title>502 Proxy Error</title>', 'The proxy server received
+an invalid\nresponse from an upstream server')."""
 
 
 def answering_proxy(headers: list[tuple[str, str]], text: str | None) -> str | None:
-    """The proxy a response's Server header or error page names, else None."""
+    """The proxy a response's error page or Server header names, else None. The page first: it is its writer's,
+    while a proxy in front (Cloudflare) puts its own Server header on the origin's answers it passes on."""
     server = (_header(headers, "server") or "").strip().lower()
-    named = next((name for token, name in _SERVERS if server.startswith(token)), None)
-    return named or next((name for pattern, name in _PAGES if text and pattern.search(text)), None)
+    paged = next((name for pattern, name in _PAGES if text and pattern.search(text)), None)
+    return paged or next((name for token, name in _SERVERS if server.startswith(token)), None)
