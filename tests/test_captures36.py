@@ -1,0 +1,134 @@
+"""captures36: what HARs learnt, for the other capture formats (SAML-tracer, SAML Chrome Panel, Burp, Fiddler):
+a zone-less capture time read in --timezone's zone for the file, else UTC with the zone note; the proxy whose
+Server header or own error page answered the ACS POST named in proxy-answered-callback's fix (Traefik, Envoy,
+Cloudflare, Apache httpd besides those before). Fixtures: fixtures/gen_captures36.py."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from case_util import ROOT
+from click.testing import CliRunner
+
+from samlscan import logzones
+from samlscan.cli import main
+from samlscan.codes import SPECS
+from samlscan.inputs.har.headers import answering_proxy
+
+CAPTURES = ROOT / "fixtures" / "captures36"
+CASE28 = ROOT / "tests" / "data" / "case28"
+_PROXIES = ("Traefik", "nginx", "HAProxy", "AWS ALB", "Envoy", "Cloudflare", "Apache httpd", "Caddy")
+
+
+def _json(args: list[str]) -> dict:
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output[-2000:]
+    return json.JSONDecoder().raw_decode(res.stdout)[0]
+
+
+def _check(path, *extra: str) -> dict:
+    return _json(["check", str(path), "--format", "json", "--fail-on", "never",
+                  "--sonar-settings", str(CASE28 / "sonar.properties"), *extra])
+
+
+def _response(doc: dict) -> dict:
+    (m,) = [m for m in doc["messages"] if m["type"] == "Response"]
+    return m
+
+
+def _window_failed(msg: dict) -> bool:
+    return bool({f["code"] for f in msg["findings"]} & {"subject-confirmation-expired", "assertion-expired"})
+
+
+# -- a zone-less capture time, in SAML-tracer and SAML Chrome Panel exports -----------------------------------
+
+ZONELESS = [("tracer-zoneless.json", "this SAML-tracer export"), ("chromepanel-zoneless.json", "this SAML Chrome Panel export")]
+
+
+@pytest.mark.parametrize("name, who", ZONELESS)
+def test_a_zoneless_capture_is_read_as_utc_and_says_so_as_a_capture(name, who):
+    doc = _check(CAPTURES / name)  # (written at UTC+5: read as UTC, 5 h late, the response expired)
+    assert _window_failed(_response(doc))
+    (note,) = [n for n in doc["summary"]["notes"] if name in n]
+    assert f"{who} records its capture times without a zone" in note and "read as UTC" in note, note
+    assert f"--timezone '{name}=<its zone>'" in note and "log times" not in note, note
+
+
+@pytest.mark.parametrize("name, who", ZONELESS)
+def test_a_zoneless_capture_is_judged_in_the_zone_given_for_it(name, who):
+    doc = _check(CAPTURES / name, "--timezone", f"{name}=+05:00")
+    right = _response(doc)
+    assert right["captured_at"] == _response(_check(CASE28 / "dave-chrome.har"))["captured_at"]
+    assert not _window_failed(right)
+    assert not [n for n in doc["summary"]["notes"] if name in n]
+
+
+def test_a_tracer_export_with_zoned_times_has_no_zone_note(tmp_path):
+    export = json.loads((CAPTURES / "tracer-zoneless.json").read_text(encoding="utf-8"))
+    for r in export["requests"]:
+        r["timestamp"] += "+05:00"  # (the same local times with their offset: the same instants)
+    path = tmp_path / "zoned.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    doc = _check(path)
+    assert not [n for n in doc["summary"]["notes"] if "without a zone" in n]
+    assert not _window_failed(_response(doc))
+
+
+def test_the_zone_note_speaks_of_a_captures_times_and_keeps_a_logs_words():
+    har = logzones.zone_note("x/export.har", "har")
+    assert har.startswith("x/export.har: this HAR records its capture times without a zone") and "log times" not in har
+    log = logzones.zone_note("x/server.log", "log:keycloak")
+    assert log.startswith("x/server.log: Keycloak writes its log times without a zone, in the JVM's user.timezone")
+    assert logzones.zone_note("x/a.log", None).startswith("x/a.log: this log writes its log times without a zone")
+
+
+# -- the proxy that answered the ACS POST, in each capture format --------------------------------------------
+
+def _proxy_fix(path) -> str:
+    doc = _json(["scan", str(path), "--format", "json", "--timezone", "UTC", "--jobs", "1", "--fail-on", "never"])
+    (fix,) = [a["fix"] for a in doc["attempts"] if a["root_cause"] == "proxy-answered-callback"]
+    return fix
+
+
+@pytest.mark.parametrize("name, proxy, clause", [
+    ("tracer-envoy.json", "Envoy", "no healthy upstream"),  # (SAML-tracer keeps the headers: server: istio-envoy)
+    ("burp-traefik.xml", "Traefik", "router and service"),  # (Traefik's bare 'Bad Gateway', no Server header)
+    ("burp-cloudflare-nginx.xml", "nginx", "proxy_pass"),  # (nginx's page under Cloudflare's Server header)
+    ("fiddler-apache.saz", "Apache httpd", "ProxyPass"),
+    ("fiddler-cloudflare.saz", "Cloudflare", "Cloudflare's IP ranges"),
+])
+def test_a_captures_acs_answer_names_the_proxy_that_wrote_it(name, proxy, clause):
+    fix = _proxy_fix(CAPTURES / name)
+    assert f"the proxy that answered, {proxy}," in fix and clause in fix, fix
+    assert not [p for p in _PROXIES if p in fix and p not in proxy], fix
+
+
+def test_a_tracer_answer_naming_no_proxy_keeps_the_general_fix(tmp_path):
+    export = json.loads((CAPTURES / "tracer-envoy.json").read_text(encoding="utf-8"))
+    for r in export["requests"]:
+        r["responseHeaders"] = [h for h in r["responseHeaders"] if h["name"].lower() != "server"]
+    path = tmp_path / "noserver.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    assert _proxy_fix(path).startswith(SPECS["proxy-answered-callback"].fix.rstrip("."))
+
+
+@pytest.mark.parametrize("headers, text, proxy", [
+    ([], "Gateway Timeout", "Traefik"),
+    ([], "404 page not found\n", "Traefik"),
+    ([], "no healthy upstream", "Envoy"),
+    ([("server", "envoy")], "", "Envoy"),
+    ([], '<span class="cf-error-code">522</span>', "Cloudflare"),
+    ([], "<title>504 Proxy Error</title>", "Apache httpd"),
+    ([("Server", "cloudflare")], "<hr><center>openresty</center>", "nginx"),
+])
+def test_answering_proxy_names_each_proxys_own_answer(headers, text, proxy):
+    assert answering_proxy(headers, text) == proxy
+
+
+@pytest.mark.parametrize("headers, text", [
+    ([], "<html><body><h1>Bad Gateway</h1><p>The login service is down.</p></body></html>"),  # (an SP's own page)
+    ([], "Bad Gateway: upstream sonar:9000 refused"),
+    ([("Server", "Apache/2.4.62 (Debian)")], "<title>500 Internal Server Error</title>"),  # (httpd serving the SP)
+])
+def test_answering_proxy_names_no_proxy_for_an_sps_own_answer(headers, text):
+    assert answering_proxy(headers, text) is None
