@@ -113,8 +113,8 @@ _PAGES = ((re.compile(r"<hr>\s*<center>\s*(?:nginx|openresty)\b", re.I), "nginx"
 bare status text (pkg/proxy/httputil/proxy.go ErrorHandler writes http.StatusText: 'Bad Gateway', 'Gateway
 Timeout'; no router: net/http's '404 page not found'); Envoy's local replies ('upstream connect error or
 disconnect/reset before headers. reset reason: ...', 'no healthy upstream'); Cloudflare's 5xx pages (their
-'cf-error-details' block, 'cf-error-code' span); Apache httpd mod_proxy's ('<title>502 Proxy Error</title>', 'The proxy server received
-an invalid\nresponse from an upstream server')."""
+'cf-error-details' block, 'cf-error-code' span); Apache httpd mod_proxy's ('<title>502 Proxy Error</title>',
+'The proxy server received an invalid\nresponse from an upstream server')."""
 
 
 def answering_proxy(headers: list[tuple[str, str]], text: str | None) -> str | None:
