@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 
+from samlscan import lazyre
 from samlscan.gapsearch import GapPattern, compile_gapped
 from samlscan.retrie import alternation
 
@@ -71,7 +72,7 @@ def own_texts(product: str) -> frozenset[str]:
     return frozenset({product, *_FAMILY.get(product, ())})
 
 
-_PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>")
+_PLACEHOLDER = lazyre.compile(r"<[A-Za-z][A-Za-z0-9_ .:/-]{0,40}>")
 VAR_BOUND = 2048
 _VAR = r"[\s\S]{0,%d}?" % VAR_BOUND
 """A placeholder: any text, newlines included (java-saml joins SubjectConfirmation issues with
@@ -81,7 +82,7 @@ own product's text (at 400 it fell to node-saml's shorter 'Invalid signature')."
 
 _NEVER = compile_gapped([r"(?!)"], 0, 0)
 
-_TOKEN_ID = re.compile(
+_TOKEN_ID = lazyre.compile(
     r"^(?:AADSTS\d{4,9}|MSIS\d{4}|IDX\d{5}|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,})$")
 """Ids distinctive enough to be recognised inside free text: AADSTS codes, AD FS MSIS codes
 (the same in every language of AD FS's pages and events), Microsoft.IdentityModel's IDX codes, snake_case or
@@ -535,7 +536,7 @@ def span_of(entry: CatalogEntry, text: str) -> tuple[int, int] | None:
     return max(spans, key=lambda ab: ab[1] - ab[0]) if spans else None
 
 
-_LABEL = re.compile(r"^(?:[A-Za-z][\w.-]*\s){0,2}[A-Za-z][\w.-]*:\s+")
+_LABEL = lazyre.compile(r"^(?:[A-Za-z][\w.-]*\s){0,2}[A-Za-z][\w.-]*:\s+")
 """A label of up to three words before a pasted error: 'Error:', 'Okta error:', 'Failure reason:'."""
 _VALUE_OF_ERROR = r"""(?:\berror(?:_?code)?|\breason)["']?\s*[=:]\s*["']?"""
 """An error given as a value: error=..., "error": "...", reason=... (Keycloak events, Auth0's JSON)."""
@@ -579,7 +580,7 @@ def idp_part(fix: str, product: str | None) -> str | None:
     return f"{name}: {found.group(1).strip()}" if found else None
 
 
-_IDP_EXAMPLES = re.compile(r" \(([^();:]+: [^();]+(?:; [^();:]+: [^();]+)*)\)")
+_IDP_EXAMPLES = lazyre.compile(r" \(([^();:]+: [^();]+(?:; [^();:]+: [^();]+)*)\)")
 """A parenthesised list of 'Product: what' clauses ('(AD FS: Set as Primary; Entra ID: ...)', '(AD FS: the
 UPN claim)')."""
 
@@ -618,7 +619,7 @@ def _names_console(fix: str, product: str | None) -> bool:
     return bool(name) and re.search(rf"\b{re.escape(name)}(?:'s)? (?:Management|admin|Admin|console|Console)\b", fix) is not None
 
 
-_STATUS_MESSAGE = re.compile(r"->\s*(\S.*)", re.DOTALL)
+_STATUS_MESSAGE = lazyre.compile(r"->\s*(\S.*)", re.DOTALL)
 
 
 def _status_message(text: str) -> str | None:

@@ -5,6 +5,7 @@ import base64
 import re
 from dataclasses import dataclass, field
 
+from samlscan import lazyre
 from samlscan.errors import ConfigError
 from samlscan.model import CertInfo
 
@@ -12,8 +13,8 @@ from samlscan.model import CertInfo
 # (`openssl x509 -trustout`: the DER certificate followed by trust settings, cut off by _der_trim);
 # 'PKCS7' and 'CMS' (RFC 7468 8: a .p7b, Windows' "Base-64 encoded" PKCS #7 export, read by _pkcs7_certs).
 _LABEL = rb"(?:(?:X509 |TRUSTED )?CERTIFICATE|PKCS7|CMS)"
-_PEM_BEGIN = re.compile(rb"-----BEGIN " + _LABEL + rb"-----")
-_PEM_END = re.compile(rb"-----END " + _LABEL + rb"-----")
+_PEM_BEGIN = lazyre.compile(rb"-----BEGIN " + _LABEL + rb"-----")
+_PEM_END = lazyre.compile(rb"-----END " + _LABEL + rb"-----")
 
 
 def _pem_blocks(data: bytes, first: bool = False) -> list[bytes]:
@@ -30,8 +31,8 @@ def _pem_blocks(data: bytes, first: bool = False) -> list[bytes]:
         out.append(data[begin.end():end.start()])
         pos = end.end()
     return out
-_KEY_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]*)(PRIVATE|PUBLIC) KEY-----")
-_NOT_BASE64 = re.compile(rb"\s+|\\[nrt]|[\x80-\xff]+")
+_KEY_BLOCK = lazyre.compile(rb"-----BEGIN ([A-Z0-9 ]*)(PRIVATE|PUBLIC) KEY-----")
+_NOT_BASE64 = lazyre.compile(rb"\s+|\\[nrt]|[\x80-\xff]+")
 """Whitespace, the literal escapes a certificate gets when pasted from JSON or a .properties file
 (`\n`: 'n' is a base64 letter, so leaving them would silently corrupt the DER), and any non-ASCII
 byte: the no-break spaces, zero-width spaces and curly quotes a certificate copied from a web page,
@@ -221,7 +222,7 @@ def _blobs(data: bytes, from_file: bool = False) -> list[bytes]:
     return [der] if der else []
 
 
-_CERT_BODY = re.compile(rb"(?<![A-Za-z0-9+/])MII[A-Za-z0-9+/\s\\]{200,}={0,2}")
+_CERT_BODY = lazyre.compile(rb"(?<![A-Za-z0-9+/])MII[A-Za-z0-9+/\s\\]{200,}={0,2}")
 """A certificate's base64 body: the DER of an X.509 certificate starts with a SEQUENCE of a
 two-byte length (30 82 ..), which base64 writes 'MII'."""
 

@@ -14,26 +14,28 @@ from functools import cache, partial
 from datetime import datetime, timezone
 from typing import Iterator
 
+from samlscan import lazyre
+
 GUID = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
-AADSTS = re.compile(r"AADSTS(\d{4,})(?::\s*([^\"<\r\n\\]{0,400}))?")
+AADSTS = lazyre.compile(r"AADSTS(\d{4,})(?::\s*([^\"<\r\n\\]{0,400}))?")
 # The Entra error page shows 'Request Id: <guid>' and 'Correlation Id: <guid>' (its $Config
 # JSON carries them too; key names there are not verified, so several spellings are accepted;
 # an OAuth error_description writes 'Trace ID:', learn.microsoft.com 'reference-error-codes').
-REQ_ID = re.compile(r"(?:Request\s*Id|requestId|Trace\s*ID|trace_id|\"sessionId\")\W{1,6}" + GUID, re.IGNORECASE)
-CORR_ID = re.compile(r"(?:Correlation\s*Id|correlation_?Id)\W{1,6}" + GUID, re.IGNORECASE)
-OKTA_CODE = re.compile(r"\b(E\d{7})\b")
-OKTA_TEXT = re.compile(r"(You are not allowed to access this app[^<\"]{0,200}|"
+REQ_ID = lazyre.compile(r"(?:Request\s*Id|requestId|Trace\s*ID|trace_id|\"sessionId\")\W{1,6}" + GUID, re.IGNORECASE)
+CORR_ID = lazyre.compile(r"(?:Correlation\s*Id|correlation_?Id)\W{1,6}" + GUID, re.IGNORECASE)
+OKTA_CODE = lazyre.compile(r"\b(E\d{7})\b")
+OKTA_TEXT = lazyre.compile(r"(You are not allowed to access this app[^<\"]{0,200}|"
                        r"Sorry, you can(?:'|&#39;|&#x27;|\u2019)t access [^<\"]{0,200}|"
                        r"not assigned (?:to )?this app[^<\"]{0,200})", re.IGNORECASE)
 # AD FS's error page: 'An error occurred' and, for the admin, the Activity ID of its events
 # (event 364 and the audits carry it); the exception text only if the admin turned it on.
-ADFS_ACTIVITY = re.compile(r"Activity\s*ID\s*:?(?:\s|&nbsp;|<[^>]{0,80}>){0,6}" + GUID, re.IGNORECASE)
-ADFS_MSIS = re.compile(r"\b(MSIS\d{4})\b:?\s*([^<\r\n]{0,300})")
+ADFS_ACTIVITY = lazyre.compile(r"Activity\s*ID\s*:?(?:\s|&nbsp;|<[^>]{0,80}>){0,6}" + GUID, re.IGNORECASE)
+ADFS_MSIS = lazyre.compile(r"\b(MSIS\d{4})\b:?\s*([^<\r\n]{0,300})")
 # Google's SAML runtime errors (support.google.com/a/answer/6301076): its error page at the SSO URL
 # ('403. That's an error. Error: app_not_configured_for_user ...'), the error's name in snake case.
-GOOGLE_ERROR = re.compile(r"\bError:\s*(?:<[^>]{0,80}>\s*)*([a-z]+(?:_[a-z]+)+)\b")
-_BLOCK_OPEN = re.compile(r"<(script|style)\b[^>]{0,2000}>", re.IGNORECASE)
-_BLOCK_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
+GOOGLE_ERROR = lazyre.compile(r"\bError:\s*(?:<[^>]{0,80}>\s*)*([a-z]+(?:_[a-z]+)+)\b")
+_BLOCK_OPEN = lazyre.compile(r"<(script|style)\b[^>]{0,2000}>", re.IGNORECASE)
+_BLOCK_CLOSE = {name: lazyre.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 
 
 def without_blocks(text: str) -> str:
@@ -75,11 +77,11 @@ def ask_for(product: str | None) -> str:
             "with the capture")
 
 
-TAG = re.compile(r"<[^>]{0,2000}>")
+TAG = lazyre.compile(r"<[^>]{0,2000}>")
 # SonarQube's /sessions/unauthorized page (sonar-web apps/sessions/components/Unauthorized.tsx,
 # core.properties unauthorized.message and unauthorized.reason): its fixed sentence, then
 # 'Reason:' and the failure's public message (the AUTHENTICATION-ERROR cookie) when there is one.
-SONAR_UNAUTHORIZED = re.compile(
+SONAR_UNAUTHORIZED = lazyre.compile(
     r"\s*you['\u2019]re\s+not\s+authorized\s+to\s+access\s+this\s+page\b\.?"
     r"(?:\s*please\s+contact\s+(?:the|your)\s+administrator\b\.?)?"
     r"(?:\s*reason\s*:)?", re.IGNORECASE)
@@ -96,17 +98,17 @@ SONAR_UNAUTHORIZED = re.compile(
 # "error_description": "the connection was disabled"}, {"invalid_request": "Default App for
 # IdP-Initiated is not configured. ..."}), a "See details" link carrying error/error_description/
 # tracking (the generic error page's parameters), and a tracking ID.
-AUTH0_SENTENCE = re.compile(r"There could be a misconfiguration in the system or a service outage", re.IGNORECASE)
+AUTH0_SENTENCE = lazyre.compile(r"There could be a misconfiguration in the system or a service outage", re.IGNORECASE)
 """Auth0's own sentence; its heading ('Oops! Something went wrong') is any site's."""
-AUTH0_HEADING = re.compile(r"Oops!?,?\s+something went wrong", re.IGNORECASE)
-AUTH0_PAGE_TEXT = re.compile(AUTH0_HEADING.pattern + "|" + AUTH0_SENTENCE.pattern, re.IGNORECASE)
+AUTH0_HEADING = lazyre.compile(r"Oops!?,?\s+something went wrong", re.IGNORECASE)
+AUTH0_PAGE_TEXT = lazyre.compile(AUTH0_HEADING.pattern + "|" + AUTH0_SENTENCE.pattern, re.IGNORECASE)
 AUTH0_CODE = r"([a-z]+(?:_[a-z]+)+)"
-AUTH0_LINE = re.compile(r"^(?i:technical details\s*:?\s*)?" + AUTH0_CODE + r"\s*(?:[:.]\s*(.{0,400}))?$")
-AUTH0_TRACKING = re.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0-9A-Za-z-]{5,79})\b", re.IGNORECASE)
-AUTH0_BOILERPLATE = re.compile(r"misconfiguration in the system|track these errors|try again|technical details|"
+AUTH0_LINE = lazyre.compile(r"^(?i:technical details\s*:?\s*)?" + AUTH0_CODE + r"\s*(?:[:.]\s*(.{0,400}))?$")
+AUTH0_TRACKING = lazyre.compile(r"\btracking(?:[ _]?id)?\b[\s:#=]{0,6}([0-9A-Za-z][0-9A-Za-z-]{5,79})\b", re.IGNORECASE)
+AUTH0_BOILERPLATE = lazyre.compile(r"misconfiguration in the system|track these errors|try again|technical details|"
                                r"tracking|see details|^\w{3} \w{3} \d|^(?:back|go back|error)$", re.IGNORECASE)
-AUTH0_LINK = re.compile(r"\?([^\s\"'<>?]{0,4000}?\berror_description=[^\s\"'<>]{0,4000})", re.IGNORECASE)
-_AUTH0_DETAILS = re.compile(r"\b(?i:technical details)\s*:?\s*" + AUTH0_CODE + r"\b\s*(?:[:.]\s*(.{0,400}))?")
+AUTH0_LINK = lazyre.compile(r"\?([^\s\"'<>?]{0,4000}?\berror_description=[^\s\"'<>]{0,4000})", re.IGNORECASE)
+_AUTH0_DETAILS = lazyre.compile(r"\b(?i:technical details)\s*:?\s*" + AUTH0_CODE + r"\b\s*(?:[:.]\s*(.{0,400}))?")
 """The error after TECHNICAL DETAILS inside a longer line: a page pasted as one line ('... There could
 be a misconfiguration ... TECHNICAL DETAILS: invalid_request. You may have pressed the back button...')."""
 
@@ -145,7 +147,7 @@ class ErrorPage:
     user: str | None = None
 
 
-_SHOWN_TAG = re.compile(r"<[^<>]{0,2000}>")
+_SHOWN_TAG = lazyre.compile(r"<[^<>]{0,2000}>")
 """A tag on one line of a page's source (ended by the next '<': linear on a line of '<')."""
 
 
@@ -227,7 +229,7 @@ def _time(value: str | None) -> datetime | None:
     return at.astimezone(timezone.utc) if at.tzinfo else None
 
 
-_ENTRA_USER = re.compile(r"\buser (?:account )?'([^'\s]+)'")
+_ENTRA_USER = lazyre.compile(r"\buser (?:account )?'([^'\s]+)'")
 """The user some AADSTS messages name ('The signed in user 'x@y' is blocked', AADSTS50105), an address
 checked apart: a pattern of two runs around an '@' tries every '@' of a quote with no closing one, from
 each (minutes on 250 KB)."""
@@ -306,7 +308,7 @@ def _keycloak_message(said: str) -> bool:
     return entry is not None and entry.product == "keycloak"
 
 
-_GOOGLE_STATUS = re.compile(r"\d{3}\.\s*That(?:'|\u2019)s an error")
+_GOOGLE_STATUS = lazyre.compile(r"\d{3}\.\s*That(?:'|\u2019)s an error")
 
 
 def _google(lines: list[str]) -> ErrorPage | None:
@@ -337,9 +339,9 @@ def _shibboleth(lines: list[str]) -> ErrorPage | None:
     return None
 
 
-_SSP_TRACK = re.compile(r"tracking number\b", re.IGNORECASE)
-_SSP_ID = re.compile(r"[0-9a-f]{10}", re.IGNORECASE)
-_SSP_THROWN = re.compile(r"^(?:SimpleSAML[\\_]Error[\\_]|sspmod_\w{1,64}_Error|SimpleSAML\\Module\\\w+\\Error)\w*: (.{1,400})")
+_SSP_TRACK = lazyre.compile(r"tracking number\b", re.IGNORECASE)
+_SSP_ID = lazyre.compile(r"[0-9a-f]{10}", re.IGNORECASE)
+_SSP_THROWN = lazyre.compile(r"^(?:SimpleSAML[\\_]Error[\\_]|sspmod_\w{1,64}_Error|SimpleSAML\\Module\\\w+\\Error)\w*: (.{1,400})")
 """The exception under the page's 'Debug information' (shown unless the IdP turned showerrors off),
 its message in the words of the IdP's log line: 'SimpleSAML\\Error\\MetadataNotFound:
 METADATANOTFOUND(...)' (SimpleSAMLphp 1.x: 'SimpleSAML_Error_...'; its saml module's 'sspmod_saml_Error').
@@ -469,7 +471,7 @@ when one of its lines is a text of theirs in the catalog (samlscan/data/catalog.
 LEAD_WORDS = 2
 """Words a page's line may hold before an IdP's catalog text for the page to be theirs ('Error:',
 'Oops!'): more are another page's sentence that ends in it."""
-_JSON_KEY = re.compile(r'^\s*[{\[]|^\s*"[^"]{1,80}"\s*:')
+_JSON_KEY = lazyre.compile(r'^\s*[{\[]|^\s*"[^"]{1,80}"\s*:')
 """A JSON document's first line or a key's line: a log record (CloudTrail's errorMessage), no page."""
 
 
@@ -507,19 +509,19 @@ _READERS = {"entra": _entra, "adfs": _adfs, "okta": _okta, "keycloak": _keycloak
             **{product: partial(_catalog_page, product) for product in CATALOG_PAGE_IDPS}}
 
 
-_ANCHORS = re.compile(r"AADSTS|Activity\s*ID|Sorry,\s+you\s+can|not\s+allowed\s+to\s+access|not\s+assigned|"
+_ANCHORS = lazyre.compile(r"AADSTS|Activity\s*ID|Sorry,\s+you\s+can|not\s+allowed\s+to\s+access|not\s+assigned|"
                       r"We\s+are\s+sorry|s\s+an\s+error|Web\s+Login\s+Service|Error\s+Message|tracking\s+number|"
                       r"not\s+authorized|misconfiguration\s+in\s+the\s+system|Incorrect\s+username\s+or\s+password", re.IGNORECASE)
 """What one of the readers needs to find (at C speed, before any line is made: a capture asks of
 every page it holds)."""
 
 
-_CODE_LINE = re.compile(r"^[ \t]*(?:def |class |import |from [\w.]+ import |return |async def |function |"
+_CODE_LINE = lazyre.compile(r"^[ \t]*(?:def |class |import |from [\w.]+ import |return |async def |function |"
                         r"const |let |var |module\.exports|package |public (?:static |final )?class )",
                         re.MULTILINE)
 
 
-_TRACEBACK_FRAME = re.compile(r'[ \t]*File "[^"\n]*", line \d+')
+_TRACEBACK_FRAME = lazyre.compile(r'[ \t]*File "[^"\n]*", line \d+')
 """A Python traceback's frame line: the source line under it is the program's, quoted by a log
 (Django's and Flask's 'Internal Server Error' before their request lines), not the text itself."""
 
@@ -579,8 +581,8 @@ _MIME_PARTS = 32
 _MIME_TEXTS = 4
 """The page is the archive's first part, an e-mail's body its first or second: a few are read."""
 _MIME_DEPTH = 3
-_HEADER = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,75}:")
-_MIME_TYPE = re.compile(r"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
+_HEADER = lazyre.compile(r"[A-Za-z][A-Za-z0-9-]{0,75}:")
+_MIME_TYPE = lazyre.compile(r"^content-type:\s*multipart/", re.IGNORECASE | re.MULTILINE)
 
 
 def is_mime(text: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Iterator
 
-from samlscan import dockerparts, engine
+from samlscan import dockerparts, engine, lazyre
 from samlscan.ansi import console
 from samlscan.ansi import plain_bytes as decoloured
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
@@ -19,9 +19,9 @@ from samlscan.logs.coloured import Decoloured
 BLOCK = 8 * 1024 * 1024
 
 
-EVERY_LINE = re.compile(rb"")
+EVERY_LINE = lazyre.compile(rb"")
 """A record_start for logs whose every line is a record of its own."""
-JSON_LINE = re.compile(rb"[ \t]*\{")
+JSON_LINE = lazyre.compile(rb"[ \t]*\{")
 """A record_start for JSON lines (one object a line)."""
 
 
@@ -84,7 +84,7 @@ _DUMPS = tuple(m.encode() for m in DUMP_MARKERS) + (
 """What a line carrying a SAML dump holds (samlscan/logs/embedded.py)."""
 _SONAR = Prefilter(
     # (or a line pasted without its date, or with it cut: sonarqube._BARE)
-    record_start=re.compile(rb"\d{4}\.\d{2}\.\d{2} |\{|"
+    record_start=lazyre.compile(rb"\d{4}\.\d{2}\.\d{2} |\{|"
                             rb"(?:[\d.]* ?\d\d:\d\d:\d\d )?(?:TRACE|DEBUG|INFO|WARN|ERROR) +(?:web|ce|app|es)\["),
     keep=_AML + (b"uth", b"onelogin", b"c.o.", b"o.s.s.a.", b"Registrar") + _DUMPS,
 )
@@ -252,7 +252,7 @@ def unknown_text_log(head: bytes, found=None):
     return (embedded.PARSER, _ANY_LINE) if text and engine.unknown_lines(text) else None
 
 
-_JSON_ARRAY = re.compile(rb"\[\s*(?:\{\s*[\"}]|[\[\"\]]|\Z)")
+_JSON_ARRAY = lazyre.compile(rb"\[\s*(?:\{\s*[\"}]|[\[\"\]]|\Z)")
 """The start of a JSON array of objects (a key or '}' after '{'), arrays or strings (or an empty one):
 Flask's, gunicorn's and PHP's log lines start with '[' and a time, log4j2's level-first layout with
 '[' and a level, its '[%X]' with '[{key=value, ...}]'."""
@@ -393,11 +393,11 @@ def _kept_spans(data, pf: Prefilter, carry_open: bool, lo: int = 0,
     return spans
 
 
-_XML_LINE = re.compile(rb"[ \t]*<")
+_XML_LINE = lazyre.compile(rb"[ \t]*<")
 _ROOTS = SAML_ROOTS.encode()
-_ROOT_OPEN = re.compile(rb"<([\w.-]+:)?(" + _ROOTS + rb")\b")
-_DOC_OPEN = re.compile(rb"<\?xml\b[^>]{0,200}\?>\s*$|" + _ROOT_OPEN.pattern, re.M)
-_ROOT_CLOSE = re.compile(rb"</(?:[\w.-]+:)?(?:" + _ROOTS.replace(b"|Assertion", b"") + rb")>|"
+_ROOT_OPEN = lazyre.compile(rb"<([\w.-]+:)?(" + _ROOTS + rb")\b")
+_DOC_OPEN = lazyre.compile(rb"<\?xml\b[^>]{0,200}\?>\s*$|" + _ROOT_OPEN.pattern, re.M)
+_ROOT_CLOSE = lazyre.compile(rb"</(?:[\w.-]+:)?(?:" + _ROOTS.replace(b"|Assertion", b"") + rb")>|"
                          rb"^</(?:[\w.-]+:)?Assertion>", re.M)
 """A root's closing tag where the opening one is in the block before (an Assertion's at a line's
 start only: a Response's own Assertion closes indented)."""

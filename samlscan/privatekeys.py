@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
+
+from samlscan import lazyre
 
 REMOVED = "[private key removed by samlscan]"
 _BODY = r"(?:[A-Za-z0-9+/=:,\s-]|\\[nrt/])"
 """What a PEM body holds: base64, its headers (Proc-Type: 4,ENCRYPTED) and line breaks, also
 JSON-escaped ('\\n', and PHP's '\\/')."""
-_PEM = re.compile(
+_PEM = lazyre.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
     r"(?=(?:\s|\\[nrt])*(?:[A-Za-z-]+: [^\n\\]*(?:\n|\\n)(?:\s|\\[nrt])*)*(?:[A-Za-z0-9+/]|\\/){16})"  # a body follows
     rf"{_BODY}*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|(?!{_BODY})|\Z)")
 """A PEM or PGP private key block (RFC 7468; OpenPGP's armor), to its END line or, cut short, to
 where its body ends; a header that only names the format ('expected -----BEGIN PRIVATE KEY-----
 header') is no key."""
-_PUTTY = re.compile(r"Private-Lines:\s*\d+(?:\s|\\[nrt])+[A-Za-z0-9+/=\s]+?(?=Private-MAC|\\[nrt]Private-MAC|\Z)")
+_PUTTY = lazyre.compile(r"Private-Lines:\s*\d+(?:\s|\\[nrt])+[A-Za-z0-9+/=\s]+?(?=Private-MAC|\\[nrt]Private-MAC|\Z)")
 """A PuTTY key file's private part."""
-_CANDIDATE = re.compile(r"M[GHI]")
+_CANDIDATE = lazyre.compile(r"M[GHI]")
 """Where a base64 DER SEQUENCE of a key's size may start (python3-saml settings hold 'privateKey'
 without its PEM lines; an EC key's starts 'MH' or 'MG'), anywhere (after a letter, a JSON '\\n'):
 each is decoded only as far as needed to turn it down (_key_size: a private key's version must
 follow its length), taken as long as its DER length says, and removed when it decodes to a
 private key, or when its base64 ends first (a key cut short still holds its secrets); a
 certificate is no secret and stays."""
-_SEP = re.compile(r"\s+|\\[nrt]|\\(?=/)")
+_SEP = lazyre.compile(r"\s+|\\[nrt]|\\(?=/)")
 """Line breaks (also JSON-escaped) and the backslash of PHP's escaped '/' inside a key's base64."""
-_RUN_AT = re.compile(r"(?:[A-Za-z0-9+/]|\\[nrt/]|\s)+=*")
+_RUN_AT = lazyre.compile(r"(?:[A-Za-z0-9+/]|\\[nrt/]|\s)+=*")
 """A start's base64 to its padding ('=' ends base64: read past it, every start in a run of keys cut
 short by it scanned the whole window)."""
 _WINDOW = 16384

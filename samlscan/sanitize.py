@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote_plus
 
+from samlscan import lazyre
 from samlscan.errors import InputError
 from samlscan.inputs.har import (DROPPED, HEAD_OBJECT, MAX_STRING, ArrayStream, entries_path, form_value,
                                  head_objects)
@@ -39,7 +40,7 @@ from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.report.redact import mask, sub_emails
 
 PLACEHOLDER = "[redacted]"
-KEEP_COOKIES = re.compile(r"^(OAUTHSTATE|AUTHENTICATION-ERROR|_shibstate_\w*|_opensaml_req_\w*)$",
+KEEP_COOKIES = lazyre.compile(r"^(OAUTHSTATE|AUTHENTICATION-ERROR|_shibstate_\w*|_opensaml_req_\w*)$",
                           re.IGNORECASE)
 """Cookies whose presence the diagnosis reads: SonarQube's OAuth state and error cookies,
 Shibboleth SP's relay-state / request cookies."""
@@ -50,13 +51,13 @@ _SECRET_EXACT = {"pwd", "pass", "passcode", "pin", "otp", "totp", "mfa", "mfa_co
                  "apikey", "api_key", "key", "session", "sessionid", "sid", "auth", "assertion_token"}
 _SECRET_PART = ("password", "passwd", "passphrase", "secret", "token", "apikey", "api_key",
                 "api-key", "credential", "private_key")
-_SECRET_HEADER = re.compile(r"token|secret|api-?key|auth|csrf|xsrf|session|credential", re.I)
+_SECRET_HEADER = lazyre.compile(r"token|secret|api-?key|auth|csrf|xsrf|session|credential", re.I)
 _DROP_HEADERS = {"authorization", "proxy-authorization"}
-_CREDENTIAL_VALUE = re.compile(r"^\s*(Bearer|Basic|Digest|Negotiate|NTLM|token)\s+\S", re.I)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-_EMAIL_AT_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
-_JSON_PAIR = re.compile(r'"([^"\\]{1,100})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
-_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+_CREDENTIAL_VALUE = lazyre.compile(r"^\s*(Bearer|Basic|Digest|Negotiate|NTLM|token)\s+\S", re.I)
+_EMAIL = lazyre.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_EMAIL_AT_RUN = lazyre.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
+_JSON_PAIR = lazyre.compile(r'"([^"\\]{1,100})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
+_PCT = lazyre.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def mask_email(value: str) -> str:
@@ -172,7 +173,7 @@ def clean_pairs(text: str, tally: Tally, masker: SamlMasker | None, binding: str
     return "&".join(out)
 
 
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@]*@)")
+_USERINFO = lazyre.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@]*@)")
 
 
 def clean_url(url: str, tally: Tally, masker: SamlMasker | None) -> str:
@@ -362,7 +363,7 @@ def clean_entry(entry: dict, tally: Tally, masker: SamlMasker | None) -> dict:
 
 # --- the file ----------------------------------------------------------------------------------
 
-_VERSION = re.compile(r'"version"\s*:\s*("[^"]{0,20}")')
+_VERSION = lazyre.compile(r'"version"\s*:\s*("[^"]{0,20}")')
 
 
 def _head_members(path: str | None) -> dict:

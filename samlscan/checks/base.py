@@ -1,11 +1,11 @@
 """What every check receives, and the one way to build a Finding."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from samlscan import lazyre
 from samlscan.catalog import with_idp_part
 from samlscan.codes import IDP_WHERE, as_sentence, spec
 from samlscan.config import Expectations
@@ -111,7 +111,7 @@ _IDP_ISSUER_FORMS = (
     ("cloudflare", r"https://[\w-]{1,63}\.cloudflareaccess\.com(?:/cdn-cgi/access/sso/saml/[0-9a-f]+)?/?\Z"),
 )
 """Each IdP product's default Issuer, as its documentation or its real metadata shows it (matched whole)."""
-_IDP_ISSUERS = tuple((name, re.compile(form)) for name, form in _IDP_ISSUER_FORMS)
+_IDP_ISSUERS = tuple((name, lazyre.compile(form)) for name, form in _IDP_ISSUER_FORMS)
 
 
 @lru_cache(maxsize=256)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-_ENTRY = re.compile(r"(?P<indent>[ \t]*)(?P<item>-[ \t]*)?(?:export[ \t]+)?(?P<q>[\"']?)(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)"
+from samlscan import lazyre
+
+_ENTRY = lazyre.compile(r"(?P<indent>[ \t]*)(?P<item>-[ \t]*)?(?:export[ \t]+)?(?P<q>[\"']?)(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)"
                     r"(?P<q2>[\"']?)[ \t]*(?P<sep>[:=])(?:[ \t]+|$|(?<==))(?P<value>.*)")
-_ANCHOR = re.compile(r"&(\S+)(?:[ \t]+|$)")
-_ALIAS = re.compile(r"\*(\S+)[ \t]*(?:#.*)?")
-_BLOCK = re.compile(r"([|>])([+-]?)[1-9]?([+-]?)[ \t]*(?:#.*)?")
-_DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_SINGLE = re.compile(r"'((?:[^']|'')*)'")
+_ANCHOR = lazyre.compile(r"&(\S+)(?:[ \t]+|$)")
+_ALIAS = lazyre.compile(r"\*(\S+)[ \t]*(?:#.*)?")
+_BLOCK = lazyre.compile(r"([|>])([+-]?)[1-9]?([+-]?)[ \t]*(?:#.*)?")
+_DOUBLE = lazyre.compile(r'"((?:[^"\\]|\\.)*)"')
+_SINGLE = lazyre.compile(r"'((?:[^']|'')*)'")
 
 
 def _quoted(value: str) -> str | None:

@@ -1,23 +1,23 @@
 """Which settings file a file is, by its first bytes: IdP metadata, SonarQube settings, python3-saml settings."""
 from __future__ import annotations
 
-import re
 
+from samlscan import lazyre
 from samlscan.config.files import _settings_text
 from samlscan.config.sonar import SONAR_SAML_ENV, SONAR_SAML_LINE
 
 
-_METADATA_ROOT = re.compile(r"(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->|"
+_METADATA_ROOT = lazyre.compile(r"(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->|"
                             r"<!DOCTYPE[^>\[]*(?:\[[^\]]*\][^>]*)?>)*"
                             r"<(?:[A-Za-z_][\w.-]*:)?Entit(?:y|ies)Descriptor[\s/>]")
 r"""SAML metadata's root (metadata 2.3.1, 2.3.2) under any prefix, after the XML prolog. Each part
 of the prolog matches one way only (a space at a time, a comment up to its first '-->'): with
 `\s+` and lazy `.*?` in the loop, a file that is not metadata was tried every way of splitting
 its spaces and comments, exponential in their number (24 spaces: 0.7 s)."""
-_SONAR_JSON_KEY = re.compile(r'(?<!\\)"key"\s*:\s*"sonar\.auth\.saml\.')
+_SONAR_JSON_KEY = lazyre.compile(r'(?<!\\)"key"\s*:\s*"sonar\.auth\.saml\.')
 """api/settings/values: {"settings": [{"key": "sonar.auth.saml.applicationId", ...}] (not an escaped copy
 inside a HAR's response text)."""
-_PYTHON3_SAML_KEY = re.compile(r'(?<!\\)"(?:sp|idp)"\s*:\s*\{')
+_PYTHON3_SAML_KEY = lazyre.compile(r'(?<!\\)"(?:sp|idp)"\s*:\s*\{')
 """python3-saml / php-saml settings.json: its "sp" and "idp" objects."""
 
 SETTINGS_KINDS = {"idp_metadata": ("the IdP metadata", "--idp-metadata"),

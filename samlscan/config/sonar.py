@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
+from samlscan import lazyre
 from samlscan.certs import TrustedCert, load_certs
 from samlscan.config.envvalue import env_entries
 from samlscan.config.files import NO_CERT, NOTES, _read, _settings_text
@@ -35,7 +36,7 @@ def _properties_unescape(text: str) -> str:
     return "".join(out)
 
 
-_HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
+_HEX4 = lazyre.compile(r"[0-9A-Fa-f]{4}")
 
 
 def parse_properties(text: str) -> dict[str, str]:
@@ -57,7 +58,7 @@ def parse_properties(text: str) -> dict[str, str]:
     return pairs
 
 
-_PROPERTIES_KEY = re.compile(r"((?:[^\\=: \t\f]|\\.)*+)[ \t\f]*[=:]?[ \t\f]*")
+_PROPERTIES_KEY = lazyre.compile(r"((?:[^\\=: \t\f]|\\.)*+)[ \t\f]*[=:]?[ \t\f]*")
 """A key and its separator. The repeat is possessive (nothing after it needs it to give back): a
 plain one kept a backtracking entry per character, 400 MB for a 3,000,000-character key."""
 
@@ -105,7 +106,7 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool]:
         raise ConfigError(f"{path}: {exc}") from None
 
 
-SONAR_SAML_ENV = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:(?:export[ \t]+)?[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*[:=]"
+SONAR_SAML_ENV = lazyre.compile(r"^[ \t]*(?:-[ \t]*)?(?:(?:export[ \t]+)?[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*[:=]"
                             r"|name:[ \t]*[\"']?SONAR_AUTH_SAML_[A-Z0-9_]+[\"']?[ \t]*(?:#.*)?$)", re.MULTILINE)
 """A line that sets a SAML setting as an environment variable: docker-compose.yml's `environment:` map
 (`SONAR_AUTH_SAML_ENABLED: "true"`) or list (`- SONAR_AUTH_SAML_ENABLED=true`), an env_file, a shell's
@@ -130,11 +131,11 @@ def env_settings(text: str) -> dict[str, str]:
 LINE_START = r"(?:^|(?<=\r))"
 """Where a .properties line starts (with re.MULTILINE): java.util.Properties.load ends a line at LF,
 CR LF or a lone CR (a file saved with classic Mac line ends), as the loader's splitlines does."""
-SONAR_SAML_LINE = re.compile(LINE_START + r"[ \t\f]*sonar\.auth\.saml\.", re.MULTILINE)
+SONAR_SAML_LINE = lazyre.compile(LINE_START + r"[ \t\f]*sonar\.auth\.saml\.", re.MULTILINE)
 """A sonar.properties line that sets a SAML setting (a '#' line does not: SonarQube ignores it)."""
 
 
-SERVER_SONAR_LINE = re.compile(
+SERVER_SONAR_LINE = lazyre.compile(
     LINE_START + r"[ \t]*(?:[#!][ \t]*)?sonar\.(?:jdbc|web|ce|search|path|log|auth)\.[\w.-]+[ \t]*[=:]", re.MULTILINE)
 """A line of the server's sonar.properties, set or commented out ('#sonar.web.port=9000', the stock
 file; 'sonar.jdbc.url=...', one in use): its sections (conf/sonar.properties: DATABASE, WEB SERVER,

@@ -6,6 +6,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from samlscan import lazyre
 from samlscan.errorpages import (ADFS_ACTIVITY, ADFS_MSIS, AADSTS, CATALOG_PAGE_IDPS, CORR_ID, GOOGLE_ERROR,
                                  OKTA_CODE, OKTA_TEXT, REQ_ID, TAG, read_page, without_blocks)
 from samlscan.errorpages import (AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_CODE as _AUTH0_CODE,
@@ -15,14 +16,14 @@ from samlscan.errorpages import (AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_
 from samlscan.flows.exchange import IdpError
 
 
-_OKTA_HOST = re.compile(r"(^|\.)(okta|oktapreview|okta-emea|okta-gov)\.com$", re.IGNORECASE)
-_TITLE = re.compile(r"<title[^>]*>([^<]{1,300})</title>", re.IGNORECASE)
+_OKTA_HOST = lazyre.compile(r"(^|\.)(okta|oktapreview|okta-emea|okta-gov)\.com$", re.IGNORECASE)
+_TITLE = lazyre.compile(r"<title[^>]*>([^<]{1,300})</title>", re.IGNORECASE)
 # Keycloak's login theme shows an error as a feedback text in an error alert (v1 'alert-error',
 # keycloak.v2 PatternFly 'pf-m-danger') or, on its error page, as kc-error-message.
-_KC_FEEDBACK = re.compile(r"class=\"[^\"]*\bkc-feedback-text\b[^\"]*\"[^>]*>\s*([^<]{1,300}?)\s*<")
-_KC_ERROR_PAGE = re.compile(r"id=\"kc-error-message\"[^>]*>(?:\s*<p[^>]*>)?\s*([^<]{1,300}?)\s*<")
-_KC_ERROR_ALERT = re.compile(r"\b(?:alert-error|pf-m-danger)\b")
-_ADFS_MESSAGE = re.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<")
+_KC_FEEDBACK = lazyre.compile(r"class=\"[^\"]*\bkc-feedback-text\b[^\"]*\"[^>]*>\s*([^<]{1,300}?)\s*<")
+_KC_ERROR_PAGE = lazyre.compile(r"id=\"kc-error-message\"[^>]*>(?:\s*<p[^>]*>)?\s*([^<]{1,300}?)\s*<")
+_KC_ERROR_ALERT = lazyre.compile(r"\b(?:alert-error|pf-m-danger)\b")
+_ADFS_MESSAGE = lazyre.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<")
 
 
 def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | None:
@@ -72,8 +73,8 @@ PAGE_ONLY_IDPS = ("shibboleth", "simplesamlphp")
 URL of theirs is fixed, and their pages carry no code of their own."""
 
 
-_GOOGLE_HOST = re.compile(r"(^|\.)google\.com$", re.IGNORECASE)
-_GOOGLE_SENTENCE = re.compile(r"\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<")
+_GOOGLE_HOST = lazyre.compile(r"(^|\.)google\.com$", re.IGNORECASE)
+_GOOGLE_SENTENCE = lazyre.compile(r"\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<")
 
 
 def _google_page(text: str) -> IdpError | None:
@@ -87,7 +88,7 @@ def _google_page(text: str) -> IdpError | None:
     return IdpError("google", m.group(1), f"{m.group(1)}: {said}" if said else m.group(1))
 
 
-_AUTH0_HOST = re.compile(r"(^|\.)auth0\.com$", re.IGNORECASE)
+_AUTH0_HOST = lazyre.compile(r"(^|\.)auth0\.com$", re.IGNORECASE)
 
 
 def _auth0_error(url: str) -> IdpError | None:
@@ -108,7 +109,7 @@ def _auth0_error(url: str) -> IdpError | None:
 
 # Auth0's error page at the URL that failed: its texts (errorpages, where a pasted or saved page
 # is read too)
-_AUTH0_PAGE_PATH = re.compile(r"^/(?:samlp/[^/]+(?:/[^/]*)?|login/callback)/?$", re.IGNORECASE)
+_AUTH0_PAGE_PATH = lazyre.compile(r"^/(?:samlp/[^/]+(?:/[^/]*)?|login/callback)/?$", re.IGNORECASE)
 
 
 def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
@@ -172,22 +173,22 @@ def _auth0_json(body: str) -> tuple[str | None, str | None]:
     return code, f"{code}: {description}" if isinstance(description, str) and description else None
 
 
-_ENTRA_HOST = re.compile(r"^login\.(?:microsoftonline\.(?:com|us)|partner\.microsoftonline\.cn|chinacloudapi\.cn|"
+_ENTRA_HOST = lazyre.compile(r"^login\.(?:microsoftonline\.(?:com|us)|partner\.microsoftonline\.cn|chinacloudapi\.cn|"
                          r"windows\.net)$", re.IGNORECASE)
 
 
 _APP_SSO_HOSTS = (
     # OneLogin: https://<subdomain>.onelogin.com/trust/saml2/http-post/sso/<app id>, the app's SAML 2.0
     # Endpoint (HTTP) on its SSO tab
-    ("onelogin", re.compile(r"(^|\.)onelogin\.com$", re.IGNORECASE)),
+    ("onelogin", lazyre.compile(r"(^|\.)onelogin\.com$", re.IGNORECASE)),
     # Duo SSO: https://sso-<host id>.sso.duosecurity.com/saml2/sp/<integration key>/sso
-    ("duo", re.compile(r"^sso-[0-9a-z]+\.sso\.duosecurity\.com$", re.IGNORECASE)),
+    ("duo", lazyre.compile(r"^sso-[0-9a-z]+\.sso\.duosecurity\.com$", re.IGNORECASE)),
     # AWS IAM Identity Center: https://portal.sso.<region>.amazonaws.com/saml/assertion/<id>, its
     # IAM Identity Center sign-in URL
-    ("aws-identity-center", re.compile(r"^portal\.sso\.[a-z0-9-]+\.amazonaws\.com$", re.IGNORECASE)),
+    ("aws-identity-center", lazyre.compile(r"^portal\.sso\.[a-z0-9-]+\.amazonaws\.com$", re.IGNORECASE)),
     # JumpCloud: https://sso.jumpcloud.com/saml2/<SSO IdP URL name>, the app's IdP URL (its Issuer is
     # whatever the admin typed as IdP Entity ID: only this URL tells JumpCloud)
-    ("jumpcloud", re.compile(r"^sso\.jumpcloud\.com$", re.IGNORECASE)),
+    ("jumpcloud", lazyre.compile(r"^sso\.jumpcloud\.com$", re.IGNORECASE)),
 )
 """Hosts of IdP products whose SSO URL is an application's own (not chosen by the request's Issuer)."""
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import re
 
+from samlscan import lazyre
 from samlscan.errorpages import without_blocks
 from samlscan.flows.exchange import Page
 from samlscan.flows.idppages import _TITLE
 
 
-_VALIDATION_ERR = re.compile(r"(Mapping not found for the property [^<\n]{1,300}|"
+_VALIDATION_ERR = lazyre.compile(r"(Mapping not found for the property [^<\n]{1,300}|"
                              r"Mapping found for the property [^<\n]{1,300}is empty[^<\n]{0,100}|"
                              r"[\w.:/-]{1,200} is missing\b[^<\n]{0,100})")
 
@@ -26,12 +27,12 @@ def validation_errors(text: str | None) -> tuple[str, ...]:
 # 'unauthorized.message' ("You're not authorized to access this page. Please contact the
 # administrator.") and, when SonarQube gave one, 'unauthorized.reason' ("Reason:") and the reason;
 # other SPs write the same sentence on theirs.
-_REFUSED = re.compile(r"\bid=[\"']unauthorized[\"']|\bnot authori[sz]ed to access this (?:page|application)",
+_REFUSED = lazyre.compile(r"\bid=[\"']unauthorized[\"']|\bnot authori[sz]ed to access this (?:page|application)",
                       re.IGNORECASE)
-_REASON = re.compile(r"\bReason\s*:\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<", re.IGNORECASE)
-_SUBMITS = re.compile(r"\.submit\s*\(\s*\)")
-_PASSWORD = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password\b", re.IGNORECASE)
-_ERROR_TITLE = re.compile(r"\b(?:error|fail(?:ed|ure)|denied|forbidden|unauthori[sz]ed)\b", re.IGNORECASE)
+_REASON = lazyre.compile(r"\bReason\s*:\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<", re.IGNORECASE)
+_SUBMITS = lazyre.compile(r"\.submit\s*\(\s*\)")
+_PASSWORD = lazyre.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password\b", re.IGNORECASE)
+_ERROR_TITLE = lazyre.compile(r"\b(?:error|fail(?:ed|ure)|denied|forbidden|unauthori[sz]ed)\b", re.IGNORECASE)
 
 
 def answer_page(text: str | None) -> Page | None:

@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from urllib.parse import unquote, unquote_plus
 
+from samlscan import lazyre
 from samlscan.decode import unquote_bounded
 from samlscan.inputs import base
 from samlscan.inputs.base import BINDING_PARAMS, PARAM_AHEAD, InputProblem, RawMessage
@@ -17,11 +18,11 @@ _PARAMS = ("SAMLResponse", "SAMLRequest")
 # only a sanitizer's bracketed placeholder ('[SAMLResponse redacted]') keeps its spaces. A name
 # starts anywhere but inside a longer word: after '?', '&' or a space, and after the quote of a
 # pasted command (curl --data-raw 'SAMLResponse=...', PowerShell -Body "SAMLResponse=...").
-_QUERY_PARAM = re.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + ")="
+_QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + ")="
                           r"(\[[^\]\r\n&]*\]|(?:[^&;\s#\"'<>]|;(?!" + PARAM_AHEAD + r"))*)")
-_AMP_QUERY_PARAM = re.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + r")=(\[[^\]\r\n&]*\]|[^&\s#\"'<>]*)")
+_AMP_QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + r")=(\[[^\]\r\n&]*\]|[^&\s#\"'<>]*)")
 """The same, in a query with '&': its ';' are part of the values (base.PARAM_AHEAD)."""
-_B64ISH = re.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
+_B64ISH = lazyre.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
 
 def sniff_kind(text: str) -> str | None:
@@ -71,8 +72,8 @@ def _value_end(name: str, value: str) -> str:
     return value.rstrip(_PROSE_END) if name in _BASE64_VALUES and not value.startswith("[") else value
 
 
-_PARAM_NAME = re.compile(PARAM_AHEAD)
-_RUN = re.compile(r"(?:\[[^\]\r\n]{0,200}\]|[^\s\"'<>])*")
+_PARAM_NAME = lazyre.compile(PARAM_AHEAD)
+_RUN = lazyre.compile(r"(?:\[[^\]\r\n]{0,200}\]|[^\s\"'<>])*")
 """The rest of a run without spaces or quotes (a sanitizer's '[SAMLResponse redacted]' kept whole)."""
 _DELIMITERS = " \t\r\n\"'<>"
 

@@ -17,6 +17,7 @@ import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+from samlscan import lazyre
 from samlscan.inputs import har
 from samlscan.inputs.base import InputProblem
 from samlscan.model import Source, usable_time
@@ -24,10 +25,10 @@ from samlscan.model import Source, usable_time
 MAX_MESSAGES = 10_000
 """HTTP messages read from one paste or export at most."""
 
-_START = re.compile(r"^(?:([A-Z]{3,7}) (\S+) HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? (\d{3})\b[^\r\n]*)\r?$",
+_START = lazyre.compile(r"^(?:([A-Z]{3,7}) (\S+) HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? (\d{3})\b[^\r\n]*)\r?$",
                     re.MULTILINE)
-_BLANK = re.compile(r"\r?\n\r?\n")
-_ZAP_SEP = re.compile(r"(?:^|\n)={3,} \d+ =+\s*$")
+_BLANK = lazyre.compile(r"\r?\n\r?\n")
+_ZAP_SEP = lazyre.compile(r"(?:^|\n)={3,} \d+ =+\s*$")
 
 
 def _headers(block: str) -> list[dict]:
@@ -49,8 +50,8 @@ def _get(headers: list[dict], name: str) -> str | None:
 # auto-submit form's SAMLResponse value), and a 'Content-Encoding: gzip' body stays compressed
 # (Fiddler's "Response body is encoded. Click to decode."). Both are undone before the body is read.
 
-_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?(?:\r?\n|\Z)")
-_LINE_END = re.compile(rb"\r?\n")
+_CHUNK_SIZE = lazyre.compile(rb"([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?(?:\r?\n|\Z)")
+_LINE_END = lazyre.compile(rb"\r?\n")
 MAX_BODY = har.MAX_STRING
 """A body de-chunked or inflated to more than this is cut there (the HAR reader drops longer strings)."""
 MAX_INFLATED = 256 * 1024 * 1024
@@ -281,7 +282,7 @@ def sniff_burp(head: bytes) -> bool:
     return b"<items burpVersion=" in head[:8192] or (b"<!DOCTYPE items [" in head[:200] and b"<item>" in head)
 
 
-_ATTR = re.compile(r'(?<!\w)(\w+)="([^"]*)"')
+_ATTR = lazyre.compile(r'(?<!\w)(\w+)="([^"]*)"')
 """An attribute of a Burp item's tag. A name starts after a non-word character: tried from inside
 a word, a 40,000-character one (no '=' after it) took 40 s, every start scanning to its end."""
 
@@ -389,10 +390,10 @@ def capture_order(times: list[datetime | None]) -> list[int]:
 
 # --- Fiddler .saz -------------------------------------------------------------------------
 
-SAZ_MEMBER = re.compile(r"^raw[/\\](\d{1,9})_([csm])\.(?:txt|xml)$", re.IGNORECASE)
+SAZ_MEMBER = lazyre.compile(r"^raw[/\\](\d{1,9})_([csm])\.(?:txt|xml)$", re.IGNORECASE)
 """(Fiddler numbers sessions with a few digits: a 5,000-digit number is no session, and int() of
 it failed the archive as 'corrupt zip data')."""
-_SAZ_TIME = re.compile(r'ClientBeginRequest="([^"]+)"')
+_SAZ_TIME = lazyre.compile(r'ClientBeginRequest="([^"]+)"')
 
 
 def is_saz(names: list[str]) -> bool:
@@ -414,7 +415,7 @@ def _dotnet_time(value: str) -> datetime | None:
     return usable_time(t) if t.tzinfo else None
 
 
-_SAZ_TIMERS = re.compile(r"<SessionTimers\b[^>]{0,2000}>")
+_SAZ_TIMERS = lazyre.compile(r"<SessionTimers\b[^>]{0,2000}>")
 
 
 def saz_timings(meta: str) -> dict:

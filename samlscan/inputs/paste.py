@@ -27,6 +27,7 @@ import re
 from dataclasses import fields, replace
 from urllib.parse import quote, unquote
 
+from samlscan import lazyre
 from samlscan.decode import decode_bytes, xml_text_bytes
 from samlscan.errors import InputError
 from samlscan.inputs import blob
@@ -43,31 +44,31 @@ MAX_JSON_NODES = 200_000
 _FIELDS = ("SAMLResponse", "SAMLRequest", "RelayState", "SigAlg", "Signature")
 _ROOTS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse", "ArtifactResponse",
           "ArtifactResolve", "EncryptedAssertion", "Assertion")
-_ROOT = re.compile(r"<(?:[\w.-]+:)?(?:%s)(?=[\s>/])" % "|".join(_ROOTS))
-_ESCAPED_ROOT = re.compile(r"&lt;(?:[\w.-]+:)?(?:%s)(?=[\s&/])" % "|".join(_ROOTS))
-_JSON_ESCAPED_XML = re.compile(r"<(?:[\w.-]+:)?(?:%s)\s[^<>]*?=\\\"" % "|".join(_ROOTS))
+_ROOT = lazyre.compile(r"<(?:[\w.-]+:)?(?:%s)(?=[\s>/])" % "|".join(_ROOTS))
+_ESCAPED_ROOT = lazyre.compile(r"&lt;(?:[\w.-]+:)?(?:%s)(?=[\s&/])" % "|".join(_ROOTS))
+_JSON_ESCAPED_XML = lazyre.compile(r"<(?:[\w.-]+:)?(?:%s)\s[^<>]*?=\\\"" % "|".join(_ROOTS))
 _B64_SAML = tuple(m for m in DUMP_MARKERS if not m.startswith("<")) + ("PEFzc2VydGlvb",)
 """How a base64 SAML message starts (logs.base.DUMP_MARKERS), and a bare '<Assertion' pasted alone."""
 
-_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*$", re.MULTILINE)
-_QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
-_LINE_NO = re.compile(r"^[ \t]*(\d{1,7})(?:[ \t]*[:|.)\]][ \t]?|[ \t])")
+_FENCE = lazyre.compile(r"^[ \t]*(```|~~~)[^\n]*$", re.MULTILINE)
+_QUOTE_PREFIX = lazyre.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+_LINE_NO = lazyre.compile(r"^[ \t]*(\d{1,7})(?:[ \t]*[:|.)\]][ \t]?|[ \t])")
 """A line number and one separator after it (cat -n and nl: a tab): the text's own indentation,
 signed in a pretty-printed message, is kept."""
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u201d": "\u201d", "\u201e": "\u201c",
            "\u2018": "\u2019", "\u2019": "\u2019", "\u00ab": "\u00bb", "`": "`"}
 _SMART = "\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb"
-_SMART_AROUND = re.compile("(?<=[=:\\s])[%s]([A-Za-z0-9+/=%%_.~-]{16,})[%s](?![\\w])" % (_SMART, _SMART))
-_CMD_CARET = re.compile(r"\^([\s\S])")
-_ANSI_C = re.compile(r"\$'([^'\\]*+(?:\\[\s\S][^'\\]*+)*+)'")
-_ANSI_ESC = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,2}|[\s\S])")
-_JSON_BODY = re.compile(r'"body"\s*:\s*("[^"\\\n]*+(?:\\.[^"\\\n]*+)*+")')
-_PS_CHAR = re.compile(r"\$\(\[char\](\d{1,3})\)", re.IGNORECASE)
-_LABEL = re.compile(r'^[ \t]*"?(%s)"?[ \t]*(?::[ \t]*|\t[ \t]*|=(?=[ \t]*$)|$)' % "|".join(_FIELDS))
-_HTTP_START = re.compile(r"^(?:[A-Z]{3,7} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}\b)", re.MULTILINE)
-_MULTIPART_NAME = re.compile(r'content-disposition:[ \t]*form-data;[^\n]{0,1000}?\bname="(SAMLResponse|SAMLRequest)"',
+_SMART_AROUND = lazyre.compile("(?<=[=:\\s])[%s]([A-Za-z0-9+/=%%_.~-]{16,})[%s](?![\\w])" % (_SMART, _SMART))
+_CMD_CARET = lazyre.compile(r"\^([\s\S])")
+_ANSI_C = lazyre.compile(r"\$'([^'\\]*+(?:\\[\s\S][^'\\]*+)*+)'")
+_ANSI_ESC = lazyre.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,2}|[\s\S])")
+_JSON_BODY = lazyre.compile(r'"body"\s*:\s*("[^"\\\n]*+(?:\\.[^"\\\n]*+)*+")')
+_PS_CHAR = lazyre.compile(r"\$\(\[char\](\d{1,3})\)", re.IGNORECASE)
+_LABEL = lazyre.compile(r'^[ \t]*"?(%s)"?[ \t]*(?::[ \t]*|\t[ \t]*|=(?=[ \t]*$)|$)' % "|".join(_FIELDS))
+_HTTP_START = lazyre.compile(r"^(?:[A-Z]{3,7} \S+ HTTP/\d(?:\.\d)?|HTTP/\d(?:\.\d)? \d{3}\b)", re.MULTILINE)
+_MULTIPART_NAME = lazyre.compile(r'content-disposition:[ \t]*form-data;[^\n]{0,1000}?\bname="(SAMLResponse|SAMLRequest)"',
                              re.IGNORECASE)
-_URL_CHARS = re.compile(r"^[A-Za-z0-9%+/=_.~:?&;#@!$'()*,\-]+$")
+_URL_CHARS = lazyre.compile(r"^[A-Za-z0-9%+/=_.~:?&;#@!$'()*,\-]+$")
 
 
 def read(text: str, path: str) -> tuple[list[RawMessage], list[InputProblem], str] | None:
@@ -132,8 +133,8 @@ def _first_copies(raws: list[RawMessage]) -> list[RawMessage]:
     return out
 
 
-_DECLARATION = re.compile(rb"<\?xml\b[^>]{0,200}?\?>")
-_DECLARED = re.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_DECLARATION = lazyre.compile(rb"<\?xml\b[^>]{0,200}?\?>")
+_DECLARED = lazyre.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 _CARRIED = tuple(f.name for f in fields(RawMessage) if f.name not in ("source", "param", "value", "binding"))
 """What a copy carries beside its document (RelayState, the redirect signature, its URL...)."""
 
@@ -222,8 +223,8 @@ def _pieces(text: str) -> tuple[list, str] | None:
     return pieces, ", ".join(done)
 
 
-_PROLOG = re.compile(r"<\?xml[^>]{0,200}\?>")
-_BASE64_LINE = re.compile(r"[A-Za-z0-9+/_-]+")
+_PROLOG = lazyre.compile(r"<\?xml[^>]{0,200}\?>")
+_BASE64_LINE = lazyre.compile(r"[A-Za-z0-9+/_-]+")
 
 
 def _plain_xml(text: str) -> bool:
@@ -254,7 +255,7 @@ def _plain_base64(text: str) -> bool:
     return len(s) - len(s.rstrip("=")) <= 2 and all(map(_BASE64_LINE.fullmatch, lines))
 
 
-_QUOTED_LINE = re.compile(r"\n[ \t]*>")
+_QUOTED_LINE = lazyre.compile(r"\n[ \t]*>")
 """A quoted line, after its line break (a search led by a literal: sre skips to each '\n' in C)."""
 
 
@@ -423,11 +424,11 @@ def _html_escaped(text: str) -> str | None:
     return html.unescape(text)
 
 
-_NEW_VALUE = re.compile(r"(?:https?://|[/?]|(?:SAMLRequest|SAMLResponse|RelayState)=)", re.IGNORECASE)
+_NEW_VALUE = lazyre.compile(r"(?:https?://|[/?]|(?:SAMLRequest|SAMLResponse|RelayState)=)", re.IGNORECASE)
 """A line that starts another URL, path or form body, not the rest of a wrapped one."""
 
 
-_URL_LINE = re.compile(r"\n[^\S\n]*(?=[A-Za-z0-9%+/=_.~:?&;#@!$'()*,\-]{60})(?=[^\n]*?SAMLRe(?:quest|sponse)=)")
+_URL_LINE = lazyre.compile(r"\n[^\S\n]*(?=[A-Za-z0-9%+/=_.~:?&;#@!$'()*,\-]{60})(?=[^\n]*?SAMLRe(?:quest|sponse)=)")
 """A line that a URL broken over lines starts on (the condition of _joined_url, in one search of
 '\n' + the text: led by a literal, and a short line fails at once)."""
 
@@ -454,8 +455,8 @@ def _joined_url(text: str) -> str | None:
     return "\n".join("".join(parts) for parts in out) if changed else None
 
 
-_HTML_LINK = re.compile(r"<a\b[^<>]{0,200}?\bhref\s*=\s*([\"'])([^\"'<>]{1,4194304}+)\1[^<>]{0,2000}+>", re.IGNORECASE)
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>")
+_HTML_LINK = lazyre.compile(r"<a\b[^<>]{0,200}?\bhref\s*=\s*([\"'])([^\"'<>]{1,4194304}+)\1[^<>]{0,2000}+>", re.IGNORECASE)
+_TAG = lazyre.compile(r"</?[A-Za-z][^<>]{0,2000}>")
 
 
 def _html_links(text: str) -> str | None:
@@ -473,7 +474,7 @@ def _html_links(text: str) -> str | None:
     return _TAG.sub(" ", out) if out != text else None
 
 
-_SAFE_LINK = re.compile(r"https?://(?:[\w-]{1,63}\.)?safelinks\.protection\.outlook\.com/?\?url=([^\s&]+)"
+_SAFE_LINK = lazyre.compile(r"https?://(?:[\w-]{1,63}\.)?safelinks\.protection\.outlook\.com/?\?url=([^\s&]+)"
                         r"[^\s\"'<>]*", re.IGNORECASE)
 """A link Microsoft Defender for Office 365 Safe Links rewrote in an e-mail: the original URL is its
 `url` parameter, percent-encoded once (learn.microsoft.com, 'Safe Links in Microsoft Defender for
@@ -493,7 +494,7 @@ def _safe_links(text: str) -> str | None:
     return out if out != text else None
 
 
-_URL_DEFENSE = re.compile(r"https?://urldefense(?:\.proofpoint)?\.com/(v[123])/[^\s\"'<>]+", re.IGNORECASE)
+_URL_DEFENSE = lazyre.compile(r"https?://urldefense(?:\.proofpoint)?\.com/(v[123])/[^\s\"'<>]+", re.IGNORECASE)
 """A link Proofpoint URL Defense rewrote in an e-mail (v1 and v2: the URL in its `u` parameter; v3:
 between '__' and '__;', its special characters moved into the token after it). The decoding is
 Proofpoint's own URLDefenseDecode.py's, as open-source clients repeat it."""
@@ -686,8 +687,8 @@ def _labelled(text: str):
     return (pieces, "form fields") if pieces else None
 
 
-_VALUE_LINE = re.compile(r"[^\s]+")
-_BASE64_VALUE_LINE = re.compile(r"[A-Za-z0-9+/_%-]+=*(?:%3D)*", re.IGNORECASE)
+_VALUE_LINE = lazyre.compile(r"[^\s]+")
+_BASE64_VALUE_LINE = lazyre.compile(r"[A-Za-z0-9+/_%-]+=*(?:%3D)*", re.IGNORECASE)
 
 
 def _goes_on(name: str, line: str) -> bool:
@@ -792,9 +793,9 @@ def _has_value(text: str) -> bool:
     return "SAMLRe" in text or any(p in text for p in _B64_SAML)
 
 
-_SOAP_ENVELOPE = re.compile(r"<(?:[\w.-]+:)?Envelope(?=[\s>])")
+_SOAP_ENVELOPE = lazyre.compile(r"<(?:[\w.-]+:)?Envelope(?=[\s>])")
 """A SOAP envelope's start tag (SOAP 1.1 or 1.2, any prefix) opening the text."""
-_HTML_TAG = re.compile(r"<(?:html|body|pre|code|div|p|td|textarea|span)\b", re.IGNORECASE)
+_HTML_TAG = lazyre.compile(r"<(?:html|body|pre|code|div|p|td|textarea|span)\b", re.IGNORECASE)
 
 
 def xml_spans(text: str) -> list[tuple[int, int]]:
@@ -839,7 +840,7 @@ def _base64_blocks(text: str):
     return blocks, "several base64 values"
 
 
-_BARE_QUERY = re.compile(r"^[ \t]*(?:https?://|[/?]|SAMLRe)\S*[ \t]*$")
+_BARE_QUERY = lazyre.compile(r"^[ \t]*(?:https?://|[/?]|SAMLRe)\S*[ \t]*$")
 
 
 def _query_lines(text: str):
@@ -852,18 +853,18 @@ def _query_lines(text: str):
     return lines, "several URLs or form bodies"
 
 
-_B64_LINE = re.compile(r"[ \t]*([A-Za-z0-9+/_-]{16,}={0,2}|[A-Za-z0-9+/_-]{1,15}={0,2})[ \t\r]*$")
-_RUN_START = re.compile("(?:" + "|".join(
+_B64_LINE = lazyre.compile(r"[ \t]*([A-Za-z0-9+/_-]{16,}={0,2}|[A-Za-z0-9+/_-]{1,15}={0,2})[ \t\r]*$")
+_RUN_START = lazyre.compile("(?:" + "|".join(
     # each marker led by itself (sre skips to a literal in C) and then looked behind, not after
     # a base64 letter: a message starts there, not in the middle of another value
     rf"{m}(?<![^\s:(\"'\[]{m})(?=[A-Za-z0-9+/_-]{{{max(0, 16 - len(m))}}})" for m in _B64_SAML)
     + r")[A-Za-z0-9+/_-]*={0,2}[ \t\"')\],;.]*\r?$", re.MULTILINE)
 """A base64 SAML value starting a line, or ending one after a label ('Response (base64): PHNh...',
 'SAMLResponse: PHNh...'): it runs on over the base64 lines that follow."""
-_SAML_PARAM = re.compile(r"SAMLRe(?:sponse|quest)=(?<![\w.-]SAMLResponse=)(?<![\w.-]SAMLRequest=)[^&\s#\"'<>]{16}")
+_SAML_PARAM = lazyre.compile(r"SAMLRe(?:sponse|quest)=(?<![\w.-]SAMLResponse=)(?<![\w.-]SAMLRequest=)[^&\s#\"'<>]{16}")
 """A SAML parameter with a value (a name alone is prose: 'the SAMLResponse= field')."""
-_SPACE = re.compile(r"\s")
-_URL_START = re.compile(r"https?://", re.IGNORECASE)
+_SPACE = lazyre.compile(r"\s")
+_URL_START = lazyre.compile(r"https?://", re.IGNORECASE)
 _TOKEN_STRIP = "<>()[]\"'`\u201c\u201d\u2018\u2019"
 
 

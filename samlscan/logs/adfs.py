@@ -16,6 +16,7 @@ import re
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.errors import InputError
 from samlscan.logs._common import (
     classify,
@@ -45,42 +46,42 @@ extranet lockout (Configure-AD-FS-Extranet-Smart-Lockout-Protection.md).)"""
 _OTHER_IDS = {1204, 1205, 1206, 1207}
 """Password change and sign-out (success, failure): read, but no login's outcome."""
 MAX_EVENT = 1024 * 1024
-_EVENT_START = re.compile(r"<(?:\w+:)?Event[\s>]")
-_EVENT_END = re.compile(r"</(?:\w+:)?Event>")
-_AUDIT = re.compile(r"<AuditBase\b.*?</AuditBase>", re.S)
-_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_MSIS = re.compile(r"(?:\b(\w+Exception):\s*)?\b(MSIS\d{4})\b:?\s*(.*?)"
+_EVENT_START = lazyre.compile(r"<(?:\w+:)?Event[\s>]")
+_EVENT_END = lazyre.compile(r"</(?:\w+:)?Event>")
+_AUDIT = lazyre.compile(r"<AuditBase\b.*?</AuditBase>", re.S)
+_DECL = lazyre.compile(r"^\s*<\?xml[^>]*\?>")
+_MSIS = lazyre.compile(r"(?:\b(\w+Exception):\s*)?\b(MSIS\d{4})\b:?\s*(.*?)"
                    r"(?=\s*--->|(?:\b\w+Exception:\s*)?\bMSIS\d{4}\b|[\r\n]|$)")
 """An MSIS exception: its class (NoAuthenticationContextException: the cause MSIS7012's generic
 text does not say), code and text."""
-_RP = re.compile(r"(?:Relying Party|Requestor):[ \t]*(?:\r?\n[ \t]*)?(\S+)")
+_RP = lazyre.compile(r"(?:Relying Party|Requestor):[ \t]*(?:\r?\n[ \t]*)?(\S+)")
 """The relying party of a 364 ('Relying Party:' then the identifier on the next line, or nothing: an
 empty line, not the 'Exception details:' that follows) and of a 321 ('Requestor: <identifier>')."""
-_REQUESTED_RP = re.compile(r"MSIS7007: The requested relying party trust '([^'\s]+)'")
+_REQUESTED_RP = lazyre.compile(r"MSIS7007: The requested relying party trust '([^'\s]+)'")
 """MSIS7007 names the identifier the SP asked for (its AuthnRequest Issuer): the SP of the attempt,
 though no trust has that identifier."""
-_ACTIVITY = re.compile(r"Activity ID:\s*([0-9a-fA-F-]{36})")
-_GUID = re.compile(r"^\{?([0-9a-fA-F-]{36})\}?$")
+_ACTIVITY = lazyre.compile(r"Activity ID:\s*([0-9a-fA-F-]{36})")
+_GUID = lazyre.compile(r"^\{?([0-9a-fA-F-]{36})\}?$")
 _NIL_GUID = "00000000-0000-0000-0000-000000000000"
 """The Activity ID of a request without one (legacy, e.g. Exchange Online basic authentication:
 Microsoft's extranet smart lockout FAQ): no correlation key."""
-_LABEL = re.compile(r"^%?(User|Client IP|Error message):[ \t]*(?:\r?\n[ \t]*)?([^\r\n]*)\r?$", re.M)
+_LABEL = lazyre.compile(r"^%?(User|Client IP|Error message):[ \t]*(?:\r?\n[ \t]*)?([^\r\n]*)\r?$", re.M)
 """A labelled value of 342/411/516: on the label's line or the next ('User: \\ncarol@...'); AD FS
 2016's 342 renders '%Error message:'. (Its spaces are stripped after the match: a lazy value before
 '[ \\t]*$' tried the rest of a run of spaces from each of them, quadratic in the run.)"""
-_USER_ERROR = re.compile(r"^[\"\u201c]?(\S+?)[\"\u201d]?\s*-\s*([A-Z][a-z']*+(?: [A-Za-z']++){2}[^\r\n]*+)$")
+_USER_ERROR = lazyre.compile(r"^[\"\u201c]?(\S+?)[\"\u201d]?\s*-\s*([A-Z][a-z']*+(?: [A-Za-z']++){2}[^\r\n]*+)$")
 """'Error message: <user>-<Windows logon error>' ('alice@corp.example.com-The user name or password
 is incorrect'): split before the reason, a sentence, so that a '-' inside the user name stays. (Its
 words are matched possessively, two and the rest of the line: a line break after '{2,}' words tried
 every split of them, quadratic in their number.)"""
-_CALLER = re.compile(r"\bcaller identity (\S+) for relying party trust\b")
+_CALLER = lazyre.compile(r"\bcaller identity (\S+) for relying party trust\b")
 """MSIS5007 names the user the relying party's authorization rules refused."""
-_IP_LIST = re.compile(r"^(?=[0-9A-Fa-f]*[.:])[0-9A-Fa-f.:]+(?:\s*,\s*[0-9A-Fa-f.:]+)*$")
+_IP_LIST = lazyre.compile(r"^(?=[0-9A-Fa-f]*[.:])[0-9A-Fa-f.:]+(?:\s*,\s*[0-9A-Fa-f.:]+)*$")
 """A Data that is an address list, its first address with a '.' or ':' (the lookahead finds that once:
 '[..]*[.:][..]*' tried each '.' of a long run as the one, quadratic in the run)."""
 _DATA_USER = {516: 1}
 """Data index of the user where the message does not label it: 516's User is %2 (ESL doc)."""
-_LOCALE_TIME = re.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})"
+_LOCALE_TIME = lazyre.compile(r"^\s*(\d{1,2})([/.])(\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})"
                           r"\s*([AaPp][Mm])?\s*$")
 _YMD_TIME = re.compile(r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})\.?\s+(\d{1,2}):(\d{2}):(\d{2})\s*$")
 """A year-first local time ('2001/02/03 04:05:06', Japanese Windows' short date)."""
@@ -209,9 +210,9 @@ def _xml_event(text: str, no: int, path: str) -> Iterator[Record]:
 # the values are aligned with spaces or not, 'Description:' may be missing (AD FS 2.0 quotes),
 # and an 'Event Xml:' section may follow (its <Correlation ActivityID> is the Activity ID).
 
-_TEXT_FIELD = re.compile(r"^(Log Name|Source|Date|Event ID|Task Category|Level|Keywords|User|Computer|"
+_TEXT_FIELD = lazyre.compile(r"^(Log Name|Source|Date|Event ID|Task Category|Level|Keywords|User|Computer|"
                          r"OpCode|Description):[ \t]*(.*?)\s*$")
-_TEXT_ACTIVITY = re.compile(r"ActivityID=['\"]\{?([0-9a-fA-F-]{36})\}?['\"]")
+_TEXT_ACTIVITY = lazyre.compile(r"ActivityID=['\"]\{?([0-9a-fA-F-]{36})\}?['\"]")
 
 
 def _is_text_copy(head: str) -> bool:

@@ -68,6 +68,7 @@ from functools import cache
 from itertools import islice
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import (
     MAX_TEXT_LINE, first_ip, from_epoch, json_or_none, line_of, malformed, parse_iso, src, unwrap,
     whole_lines,
@@ -97,64 +98,64 @@ _LAYOUTS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     # aspnet container images): '<level>: <category>[<event id>]', then the message and the
     # exception on lines indented six spaces (its frames nine); a time first only when
     # TimestampFormat is set
-    ("dotnet-console", "dotnet", re.compile(
+    ("dotnet-console", "dotnet", lazyre.compile(
         rf"^(?:(?P<ts>{_TS})\s+)?(?P<level>{_DOTNET_LEVEL}): (?P<logger>[^\s\[]+)\[\d+\](?P<msg>)\s*$")),
-    ("spring-boot", "java", re.compile(
+    ("spring-boot", "java", lazyre.compile(
         rf"^(?P<ts>{_TS})\s+(?P<level>{_LEVEL})\s+(?:\d+\s+)?---\s+(?P<thread>(?:\[[^\]]*\]\s*)*)"
         rf"(?P<logger>[^\s\[]\S*+)\s+:\s(?P<msg>.*)$")),  # ('[a][a]...': linear)
-    ("serilog", "dotnet", re.compile(
+    ("serilog", "dotnet", lazyre.compile(
         rf"^(?P<ts>{_TS}) \[(?P<level>{'|'.join(_SERILOG_LEVELS)})\] (?P<msg>.*)$")),
-    ("nlog", "dotnet", re.compile(rf"^(?P<ts>{_TS})\|(?P<level>{_LEVEL})\|(?P<logger>[^|\s]*)\|(?P<msg>.*)$")),
-    ("flask", "python", re.compile(
+    ("nlog", "dotnet", lazyre.compile(rf"^(?P<ts>{_TS})\|(?P<level>{_LEVEL})\|(?P<logger>[^|\s]*)\|(?P<msg>.*)$")),
+    ("flask", "python", lazyre.compile(
         rf"^\[(?P<ts>{_TS})\] (?P<level>{_LEVEL}) in (?P<logger>[\w.]+): (?P<msg>.*)$")),
-    ("django", "python", re.compile(
+    ("django", "python", lazyre.compile(
         rf"^(?P<level>{_LEVEL}) (?P<ts>{_TS}) (?P<logger>[\w.]+) (?:(?P<thread>\d+ \d+) )?(?P<msg>.*)$")),
-    ("gunicorn", "python", re.compile(
+    ("gunicorn", "python", lazyre.compile(
         rf"^\[(?P<ts>{_TS})\] \[\d+\] \[(?P<level>{_LEVEL})\] (?P<msg>.*)$")),
     # '[time] [LEVEL] [logger.function] msg': a dotted name in the third brackets is the logger
-    ("bracketed", "", re.compile(
+    ("bracketed", "", lazyre.compile(
         rf"^\[(?P<ts>{_TS})\]\s+\[(?P<level>{_LEVEL})\]\s+\[(?P<logger>{_LOGGER})\]\s+(?P<msg>.*)$")),
-    ("python-colon", "python", re.compile(
+    ("python-colon", "python", lazyre.compile(
         rf"^(?P<ts>{_TS}) (?P<logger>[\w.]+):(?P<level>{_LEVEL}) (?P<msg>.*)$")),
-    ("python-basic", "python", re.compile(rf"^(?P<level>{_LEVEL}):(?P<logger>[\w.]+):(?P<msg>.*)$")),
-    ("python", "python", re.compile(
+    ("python-basic", "python", lazyre.compile(rf"^(?P<level>{_LEVEL}):(?P<logger>[\w.]+):(?P<msg>.*)$")),
+    ("python", "python", lazyre.compile(
         rf"^(?P<ts>{_TS}) - (?P<logger>[\w.]+) - (?P<level>{_LEVEL}) - (?P<msg>.*)$")),
     # Monolog's LineFormatter (PHP apps: Laravel, Symfony): '[%datetime%] %channel%.%level_name%:
     # %message% %context% %extra%' (Monolog\Formatter\LineFormatter::SIMPLE_FORMAT)
-    ("monolog", "php", re.compile(
+    ("monolog", "php", lazyre.compile(
         rf"^\[(?P<ts>{_TS})\] (?P<logger>[\w-]+(?:\.[\w-]+)*)\.(?P<level>{_LEVEL}|ALERT|EMERGENCY): (?P<msg>.*)$")),
     # the level first, log4j2's '[%-5level] %d [%t] %c{1} - %m' (structurizr/onpremises issues 8, 138)
-    ("level-first", "", re.compile(
+    ("level-first", "", lazyre.compile(
         rf"^\[(?P<level>{_LEVEL})\s*\]\s+(?P<ts>{_TS})\s+(?:\[(?P<thread>[^\]]*)\]\s+)?"
         rf"(?P<logger>[\w$.]+)\s+-\s(?P<msg>.*)$")),
     # Ruby's Logger, as omniauth logs by default: 'E, [2017-02-09T12:00:03.720242 #2693] ERROR --
     # omniauth: (saml) Authentication failure! ...'
-    ("ruby", "ruby", re.compile(
+    ("ruby", "ruby", lazyre.compile(
         rf"^[DIWEFAU], \[(?P<ts>{_TS}) #\d+\]\s+(?P<level>{_LEVEL}|ANY) -- (?P<logger>[^:]*): (?P<msg>.*)$")),
     # Python's '%(asctime)s: %(levelname)s: %(name)s: %(message)s' first: GitLab's lines have no level
-    ("python-colons", "python", re.compile(
+    ("python-colons", "python", lazyre.compile(
         rf"^(?P<ts>{_TS}): (?P<level>{_LEVEL}): (?:(?P<logger>[\w.]+): )?(?P<msg>.*)$")),
     # GitLab's application.log (Gitlab::AppLogger, where OmniAuth logs): '<UTC time>: message', no
     # level (casdoor/casdoor PR 797 quotes one)
-    ("gitlab", "ruby", re.compile(rf"^(?P<ts>{_TS}): (?P<msg>.*)$")),
+    ("gitlab", "ruby", lazyre.compile(rf"^(?P<ts>{_TS}): (?P<msg>.*)$")),
     # OmniAuth's message alone, '(<provider>) <text>': GitLab's application_json.log 'message'
     # (samlscan/logs/wrapped.py hands it over, with the record's time); only OmniAuth's own texts
     # (omniauth/strategy.rb), or any note's '(1) ...' line would start a record
-    ("omniauth", "ruby", re.compile(rf"^\((?P<logger>[\w.-]{{1,40}})\) (?P<msg>(?:{_OMNIAUTH}).*)$")),
+    ("omniauth", "ruby", lazyre.compile(rf"^\((?P<logger>[\w.-]{{1,40}})\) (?P<msg>(?:{_OMNIAUTH}).*)$")),
     # a dotted logger may stand without a separator ('%d %p %c{1.} [%t] %m'); a plain word is a
     # logger only before ' - ' or ': ' (else it is the message's first word)
-    ("logback", "", re.compile(
+    ("logback", "", lazyre.compile(
         rf"^\[?(?P<ts>{_TS})\]?\s+(?:\[(?P<thread>[^\]]*)\]\s+)?\[?(?P<level>{_LEVEL})\]?:?\s+"
         rf"(?:\[(?P<thread2>[^\]]*)\]\s+)?"
         rf"(?:(?P<logger>{_LOGGER})(?:\s+\[(?P<thread3>[^\]]*)\])?(?:\s+-|:)?\s+|(?P<word>\w+)(?:\s+-|:)\s+)?"
         rf"(?P<msg>.*)$")),
 )
-_PHP_ERROR = re.compile(
+_PHP_ERROR = lazyre.compile(
     r"^\[(?P<d>\d{2})-(?P<mon>[A-Z][a-z]{2})-(?P<y>\d{4}) (?P<t>\d{2}:\d{2}:\d{2})(?: (?P<zone>[^\]\s]+))?\] "
     r"PHP (?P<level>[A-Z][a-z]+(?: [a-z]+){0,2}):\s+(?P<msg>.*)$")
 """PHP's error log line (main/main.c php_log_err_with_severity: '[%d-%b-%Y %H:%M:%S %e] ', then
 'PHP <error type>:  <message>')."""
-_APACHE_ERROR = re.compile(
+_APACHE_ERROR = lazyre.compile(
     r"^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<mon>[A-Z][a-z]{2}) {1,2}(?P<d>\d{1,2}) "
     r"(?P<t>\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?) (?P<y>\d{4})\] \[(?:(?P<module>[\w.-]+):)?(?P<level>[a-z]+\d?)\]"
     r"(?P<pid> \[pid [^\]]*\])?(?: \[client (?P<client>[^\]]*)\])? (?P<msg>.*)$")
@@ -168,30 +169,30 @@ _SHORT_LEVELS = {"TRCE": "TRACE", "DBUG": "DEBUG", "EROR": "ERROR", "FAIL": "ERR
 Grafana before 8.x)."""
 _MONTH = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                       "Nov", "Dec"), 1)}
-_STAMPED = re.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
-_LEVEL_WORD = re.compile(rf"\b({_LEVEL})\b")
+_STAMPED = lazyre.compile(rf"^\[?(?P<ts>{_TS})\]?\s+(?P<rest>.*)$")
+_LEVEL_WORD = lazyre.compile(rf"\b({_LEVEL})\b")
 _TEXT_RECORD_START = (rb"(?:" + _DOTNET_LEVEL.encode() + rb"): [^\s\[]+\[\d+\][ \t\r]*(?:\n|$)|"
                       rb"(?:logger|t|ts|time|level|lvl)=[^\s=]|\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:|\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d |\[\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:|[DIWEFAU], \[\d{4}-|\([\w.-]{1,40}\) (?:" + _OMNIAUTH.encode()
                       + rb")|\[?(?:" + _LEVEL.encode() + rb")(?: \d{4}-\d{2}-\d{2} |:[\w.]+:|\s*\] \d{4}-)")
 RECORD_START = _TEXT_RECORD_START + rb"|\{"
 """A line that begins a record, in any layout above or a JSON log's line (the prefilter splits
 records by it)."""
-_RECORD_START = re.compile(_TEXT_RECORD_START.decode())
+_RECORD_START = lazyre.compile(_TEXT_RECORD_START.decode())
 
 _ERRORS_LIST = r"\[['\"]invalid_(?:response|logout_response|logout_request)['\"]"
 """python3-saml's get_errors() as Python prints the list: ['invalid_response']."""
-_ERRORS_LIST_RE = re.compile(_ERRORS_LIST)
+_ERRORS_LIST_RE = lazyre.compile(_ERRORS_LIST)
 # Which library a logger, class or exception belongs to (full or logback-shortened names).
 _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # (and the Spring Security SAML extension 1.x, org.springframework.security.saml: its
     # SAMLDefaultLogger, SAMLProcessingFilter, WebSSOProfileConsumerImpl)
-    ("spring", re.compile(
+    ("spring", lazyre.compile(
         r"org\.springframework\.security\.saml2|\bo\.s\.s\.s\.p\.|(?:^|\.)s\.p\.s\.[aw]\.|"
         r"\borg\.springframework\.security\.saml\.|\bo\.s\.(?:security|s)\.saml\.|"
         r"\b(?:SAMLProcessingFilter|SAMLAuthenticationProvider|WebSSOProfileConsumerImpl|SAMLDefaultLogger)\b|"
         r"OpenSaml[45]?AuthenticationProvider|BaseOpenSamlAuthenticationProvider|"
         r"Saml2(?:WebSso\w*|AuthenticationException|Exception|LoginConfigurer)\b")),
-    ("java-saml", re.compile(
+    ("java-saml", lazyre.compile(
         r"com\.onelogin\.saml2|\bc(?:om)?\.o(?:nelogin)?\.s(?:aml2)?\.(?:\w+\.)*"
         r"(?:SamlResponse|Auth|AuthnRequest|LogoutRequest|LogoutResponse|Util|ValidationError|"
         r"SettingsBuilder|Saml2Settings)\b|\bc\.o\.saml2\.")),
@@ -199,70 +200,70 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # '\\' in Monolog's JSON context), its Composer path, or 2.x's OneLogin_Saml2_ classes as PHP
     # names them in a stack frame ('OneLogin_Saml2_Response->isValid()', '::'); a bare
     # OneLogin_Saml2_Error in a PHP log is php-saml's too (_in_language)
-    ("php-saml", re.compile(r"\bOneLogin\\{1,2}Saml2\\|\bonelogin/php-saml\b|\bOneLogin_Saml2_\w+(?:->|::)")),
+    ("php-saml", lazyre.compile(r"\bOneLogin\\{1,2}Saml2\\|\bonelogin/php-saml\b|\bOneLogin_Saml2_\w+(?:->|::)")),
     # (or its get_errors() list as apps print it: python-social-auth's 'SAML login failed:
     # ['invalid_response'] (<get_last_error_reason()>)', Zulip issue python3-saml 83)
-    ("python3-saml", re.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2|"
+    ("python3-saml", lazyre.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2|"
                                 r"\bSAML\b.{0,80}" + _ERRORS_LIST)),
     # ruby-saml (GitLab, Rails apps) through omniauth-saml: OmniAuth logs '(<provider>)
     # Authentication failure! invalid_ticket: OneLogin::RubySaml::ValidationError, <ruby-saml's text>'
-    ("ruby-saml", re.compile(r"\bOneLogin::RubySaml::|\bOmniAuth::Strategies::SAML\b|\bOnelogin::Saml::")),
+    ("ruby-saml", lazyre.compile(r"\bOneLogin::RubySaml::|\bOmniAuth::Strategies::SAML\b|\bOnelogin::Saml::")),
     # node-saml / passport-saml (Node apps: OpenCTI, Overleaf, ...): its package path in a stack
     # frame, or its SAML class's methods (a bundled app keeps the class name: OpenCTI's
     # 'at SAML.validatePostResponseAsync (/opt/opencti/build/back.js:..)')
-    ("node-saml", re.compile(r"@node-saml/|\bnode-saml\b|\bpassport-saml\b|"
+    ("node-saml", lazyre.compile(r"@node-saml/|\bnode-saml\b|\bpassport-saml\b|"
                              r"\bSAML\.(?:validatePostResponseAsync|validateRedirectAsync|validatePostRequestAsync|"
                              r"processValidlySignedAssertionAsync|checkTimestampsValidityError)\b")),
     # (OpenSAML 2's decoder also under shortened loggers: 'decoding.BaseSAMLMessageDecoder', used by
     # Spring Security SAML 1.x and other OpenSAML 2 SPs)
-    ("opensaml", re.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
+    ("opensaml", lazyre.compile(r"\borg\.opensaml\.|\bo\.o\.(?:s|x|c|m|se)\.\w|\bBaseSAML2?MessageDecoder\b")),
     # pysaml2's package is the top-level 'saml2' (not org.springframework.security.saml2, nor
     # python3-saml's onelogin.saml2): its module loggers, '.function' suffixes, exception classes
     # crewjam/saml (Go) by its module path (grafana/saml: Grafana's fork, its go.mod `replace`), or
     # Grafana's SAML client ('client=auth.client.saml': pkg/services/authn/authn.go ClientSAML) and
     # logger ('saml.auth': its docs' `filters = saml.auth:debug`): Grafana's SAML runs on crewjam
-    ("crewjam", re.compile(r"\b(?:crewjam|grafana)/saml\b|\bauth\.client\.saml\b|"
+    ("crewjam", lazyre.compile(r"\b(?:crewjam|grafana)/saml\b|\bauth\.client\.saml\b|"
                            r"(?:^|\blogger=|\"logger\": ?\")saml\.auth(?![\w.])")),
     # gosaml2 (Go) by its module path, or its ValidateEncodedResponse wrapper (decode_response.go);
     # Gitea, Mattermost and Teleport have their own reader (samlscan/logs/goapps.py)
-    ("gosaml2", re.compile(r"\b(?:russellhaering|mattermost)/gosaml2\b|\berror validating response: ")),
+    ("gosaml2", lazyre.compile(r"\b(?:russellhaering|mattermost)/gosaml2\b|\berror validating response: ")),
     # ASP.NET SAML2 libraries, by their namespaces (exception types, stack frames, loggers)
-    ("sustainsys", re.compile(r"\bSustainsys\.Saml2\b")),
-    ("itfoxtec", re.compile(r"\bITfoxtec\.Identity\.Saml2\b")),
+    ("sustainsys", lazyre.compile(r"\bSustainsys\.Saml2\b")),
+    ("itfoxtec", lazyre.compile(r"\bITfoxtec\.Identity\.Saml2\b")),
     # Microsoft.IdentityModel's SAML token handlers (after Sustainsys and ITfoxtec, which run on them),
     # or ASP.NET Core's WS-Federation handler, whose category names the handler
-    ("identitymodel", re.compile(r"\bMicrosoft\.IdentityModel\.Tokens\.Saml2?\b|\bSaml2?SecurityTokenHandler\b|"
+    ("identitymodel", lazyre.compile(r"\bMicrosoft\.IdentityModel\.Tokens\.Saml2?\b|\bSaml2?SecurityTokenHandler\b|"
                                  r"\bMicrosoft\.AspNetCore\.Authentication\.WsFederation\b")),
     # pac4j-saml by its packages (full or logback-shortened: o.p.s.s.i.SAML2AuthnResponseValidator) or
     # the Jenkins saml-plugin's (org.jenkinsci.plugins.saml, which runs on pac4j)
-    ("pac4j", re.compile(r"\borg\.pac4j\.saml\b|\bo\.p\.s\.(?:\w\.)*SAML2|\borg\.jenkinsci\.plugins\.saml\b|"
+    ("pac4j", lazyre.compile(r"\borg\.pac4j\.saml\b|\bo\.p\.s\.(?:\w\.)*SAML2|\borg\.jenkinsci\.plugins\.saml\b|"
                          r"\bo\.j\.p\.saml\.")),
     # mod_auth_mellon: its Apache module name in the error log's '[auth_mellon:error]'
-    ("mellon", re.compile(r"^auth_mellon$|\[auth_mellon:|\bmod_auth_mellon\b")),
+    ("mellon", lazyre.compile(r"^auth_mellon$|\[auth_mellon:|\bmod_auth_mellon\b")),
     # samlify (Node) by its package path in a stack frame
-    ("samlify", re.compile(r"\bnode_modules/samlify/|\bsamlify/build/")),
-    ("saml2-js", re.compile(r"\bnode_modules/saml2-js/")),
+    ("samlify", lazyre.compile(r"\bnode_modules/samlify/|\bsamlify/build/")),
+    ("saml2-js", lazyre.compile(r"\bnode_modules/saml2-js/")),
     # SimpleSAMLphp's PHP namespaces (SimpleSAML\Module\saml, SimpleSAML\SAML2, SimpleSAML\XMLSecurity)
     # in an app's PHP error log (its own log is read by samlscan/logs/simplesamlphp.py)
-    ("simplesamlphp", re.compile(r"\bSimpleSAML\\|\bsspmod_saml_")),
-    ("pysaml2", re.compile(
+    ("simplesamlphp", lazyre.compile(r"\bSimpleSAML\\|\bsspmod_saml_")),
+    ("pysaml2", lazyre.compile(
         r"^saml2(?:\.\w+)*$|(?<![\w.])saml2\.(?:sigver|response|validate|s_utils|client_base|client|"
         r"entity|assertion|saml|samlp|mdstore|request|cert)\b")),
 )
-_IDP_LOG = re.compile(r"\bnet\.shibboleth\.idp\b|\[Shibboleth-Audit|\borg\.keycloak\.|\bedu\.internet2\.")
+_IDP_LOG = lazyre.compile(r"\bnet\.shibboleth\.idp\b|\[Shibboleth-Audit|\borg\.keycloak\.|\bedu\.internet2\.")
 """Loggers of IdPs whose logs name OpenSAML classes as well: their readers read them."""
 _JAVA_LIBS = {"spring": "spring", "java-saml": "java-saml", "opensaml": "opensaml"}
 
 # Spring, OpenSAML and java-saml texts that name Response/Assertion/AuthnRequest IDs.
-_SAML_IDS = re.compile(
+_SAML_IDS = lazyre.compile(
     r"(?:SAML [Rr]esponse|Invalid assertion|for object|decrypt response|Assertion|InResponseTo "
     r"attribute|authentication request) \[([^\]\s]+)\]|[Aa]ssertion(?: with ID)? '([^'\s]+)'|"
     r"InResponseTo of the Response: ([^,\s]+),|sent by the SP: (\S+)|"
     r"InResponseTo attribute: (\S+) while")
-_IP = re.compile(r"RemoteIpAddress=([0-9A-Fa-f.:]+)")
-_RAW_CODE = re.compile(r"processResponse error\. ?(\w+)|\[\[(\w+)\]|\['(\w+)'")
+_IP = lazyre.compile(r"RemoteIpAddress=([0-9A-Fa-f.:]+)")
+_RAW_CODE = lazyre.compile(r"processResponse error\. ?(\w+)|\[\[(\w+)\]|\['(\w+)'")
 # A record is a validation failure even when the catalog names no cause.
-_FAILURE_MARK = re.compile(
+_FAILURE_MARK = lazyre.compile(
     r"Saml2AuthenticationException|OneLogin_Saml2_(?:Validation)?Error|onelogin\.saml2\.exception\.|"
     r"ValidationError|processResponse error|Found \d+ validation errors|SAML errors?\b|"
     r"\binvalid_response\b|"  # java-saml's and python3-saml's get_errors() token for a refused response
@@ -270,21 +271,21 @@ _FAILURE_MARK = re.compile(
 _CREWJAM_PUBLIC = "Authentication failed"
 """All that crewjam/saml's InvalidResponseError says of a refused response (Error(); the cause stays
 in its PrivateErr, crewjam/saml service_provider.go): a failure whose cause the app did not log."""
-_SUCCESS = re.compile(r"^Successfully processed SAML Response \[|^processResponse success\b")
+_SUCCESS = lazyre.compile(r"^Successfully processed SAML Response \[|^processResponse success\b")
 """Spring's 'Set SecurityContextHolder to Saml2Authentication [...]' follows the first of one login
 (with the client's address): an info event, not a second successful login."""
-_USER = re.compile(r"SAMLResponse has NameID --> (\S+)")
-_SAML_LOGGER = re.compile(
+_USER = lazyre.compile(r"SAMLResponse has NameID --> (\S+)")
+_SAML_LOGGER = lazyre.compile(
     r"^(?P<op>[A-Za-z]+);(?P<result>SUCCESS|FAILURE);(?P<ip>[^;]*);(?P<sp>[^;]*);[^;]*;(?P<user>[^;]*);")
 """The Spring Security SAML extension's SAMLDefaultLogger (INFO, one line a message it handled):
 '<operation>;<SUCCESS|FAILURE>;<client address>;<SP entity ID>;<IdP entity ID>;<NameID>;[message];
 [stack trace]' (spring-attic/spring-security-saml log/SAMLDefaultLogger.java): a failed
 'AuthNResponse' is a failed login, its stack trace's first line the cause."""
-_DUMP = re.compile(r"-->\s")
+_DUMP = lazyre.compile(r"-->\s")
 """java-saml's dump arrow: the message ends before it (the spaces before it stripped in Python:
 a leading \\s* searched from every space of a long run was quadratic)."""
-_EXC = re.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
-_EXC_SUFFIX = re.compile(r"(?:Exception|Error|Throwable)$")
+_EXC = lazyre.compile(r"^(?:Caused by: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)(?::\s*(?P<msg>.*))?$")
+_EXC_SUFFIX = lazyre.compile(r"(?:Exception|Error|Throwable)$")
 _SP_FAMILY = ("java-saml", "python3-saml", "php-saml", "spring", "opensaml", "pysaml2", "ruby-saml", "node-saml",
               "sustainsys", "itfoxtec", "simplesamlphp", "crewjam", "gosaml2", "pac4j", "mellon", "identitymodel",
               "samlify", "saml2-js")
@@ -1032,10 +1033,10 @@ def _json_ip(obj: dict) -> str | None:
 
 # --- logfmt app logs (Go: Grafana's console/file log, go-kit/log, logrus' text formatter) -----
 
-_LOGFMT_START = re.compile(r"(?:logger|t|ts|time|level|lvl)=[^\s=]")
-_LOGFMT_KEY = re.compile(r"[ \t]*([\w.@-]+)=")
-_LOGFMT_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*+)"')
-_LOGFMT_BARE = re.compile(r'[^\s"]*+')
+_LOGFMT_START = lazyre.compile(r"(?:logger|t|ts|time|level|lvl)=[^\s=]")
+_LOGFMT_KEY = lazyre.compile(r"[ \t]*([\w.@-]+)=")
+_LOGFMT_QUOTED = lazyre.compile(r'"((?:[^"\\]|\\.)*+)"')
+_LOGFMT_BARE = lazyre.compile(r'[^\s"]*+')
 _LOGFMT_NAMES = {"t": "time", "ts": "time", "lvl": "level", "err": "error"}
 """logfmt keys as the JSON records' reader names them: Grafana's `t`, go-kit's `ts`, log15's
 `lvl` (Grafana before 8.x), `err`."""

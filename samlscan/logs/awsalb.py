@@ -29,26 +29,27 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs import sqaccess
 from samlscan.logs._common import malformed, parse_iso
 from samlscan.logs.base import Malformed, Record
 
 NAME = "aws-alb-access"
 _START = r'(?P<type>https?|h2|grpcs|wss?) (?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) (?=app/)'
-_ENTRY = re.compile(_START)
+_ENTRY = lazyre.compile(_START)
 """An entry's first fields (type, time, the load balancer's `app/`): a line that begins as one."""
-_INSIDE = re.compile(
+_INSIDE = lazyre.compile(
     r'(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z app/[^\s/]{1,64}/[0-9a-f]{1,32} '
     r'\S{1,64} \S{1,64} -?[\d.]{1,20} -?[\d.]{1,20} -?[\d.]{1,20} (?:\d{3}|-) (?:\d{3}|-) (?:\d+|-) (?:\d+|-) "')
 """An entry's fields up to its request's opening quote: where one starts inside a line (a User-Agent
 holds no unescaped quote, so one spelled out in a User-Agent ends there and is no start)."""
-_LINE = re.compile(
+_LINE = lazyre.compile(
     rf'^{_START}'
     r'(?P<elb>app/[^\s/]{1,64}/[0-9a-f]{1,32}) (?P<client>\S{1,64}) (?P<target>\S{1,64}) '
     r'-?[\d.]{1,20} -?[\d.]{1,20} -?[\d.]{1,20} (?P<status>\d{3}|-) (?P<target_status>\d{3}|-) (?:\d+|-) (?:\d+|-) '
     r'"(?P<method>[A-Z]{1,16}|-) (?P<url>\S{1,65536}) [^"\s]{0,32}" "(?P<ua>(?:[^"\\]|\\.){0,8192})"(?P<rest>.*)$')
-_REASON = re.compile(r' "((?:Target|Lambda|Outpost)[A-Za-z]{1,64})"')
-_CREATED = re.compile(r'^ \S{1,64} \S{1,64} \S{1,256} "[^"]{0,256}" "[^"]{0,512}" "[^"]{0,512}" \S{1,16} '
+_REASON = lazyre.compile(r' "((?:Target|Lambda|Outpost)[A-Za-z]{1,64})"')
+_CREATED = lazyre.compile(r'^ \S{1,64} \S{1,64} \S{1,256} "[^"]{0,256}" "[^"]{0,512}" "[^"]{0,512}" \S{1,16} '
                       r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) ')
 """ssl_cipher ssl_protocol target_group_arn "trace_id" "domain_name" "chosen_cert_arn" matched_rule_priority
 request_creation_time: the fields after user_agent up to the request's arrival."""
@@ -95,7 +96,7 @@ def pieces(line: str) -> list[str]:
                                  else None)
 
 
-_TYPE_AT = re.compile(r'(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT[\d:.]{1,24}Z app/')
+_TYPE_AT = lazyre.compile(r'(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT[\d:.]{1,24}Z app/')
 """Where an entry may start inside a line (then checked against _INSIDE)."""
 
 

@@ -30,6 +30,7 @@ import re
 from datetime import datetime, timezone, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import (FAILURE_LEVELS, classify, json_or_none, known_failure, local_to_utc, malformed,
                                    parse_iso, src, text_lines, text_or_none)
 from samlscan.logs.base import Record
@@ -44,14 +45,14 @@ _KEYS = {"WHO": "who", "WHAT": "what", "ACTION": "action", "APPLICATION": "appli
          "GEO LOCATION": "geo", "GEO_LOCATION": "geo", "HEADERS": "headers"}
 _JSON_KEYS = {"who": "who", "what": "what", "action": "action", "application": "application", "when": "when",
               "clientIpAddress": "client_ip", "serverIpAddress": "server_ip"}
-_FIELD = re.compile(r"^\s*(" + "|".join(sorted(map(re.escape, _KEYS), key=len, reverse=True)) + r")\s*:\s?(.*)$")
-_LOG = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)\s+(?:\[[^\]]*\]\s+)?"
+_FIELD = lazyre.compile(r"^\s*(" + "|".join(sorted(map(re.escape, _KEYS), key=len, reverse=True)) + r")\s*:\s?(.*)$")
+_LOG = lazyre.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?)\s+(?:\[[^\]]*\]\s+)?"
                   r"(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\s+(?:\[[^\]]*\]\s+)?\[((?:org\.apereo|org\.jasig)[^\]]*)\]"
                   r"\s+-\s+<?(.*?)>?\s*$")
-_JAVA_DATE = re.compile(r"^[A-Z][a-z]{2} ([A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}) (\S+) (\d{4})$")
-_APP = re.compile(r"\b(?:service|entityId|providerId|issuer)=\[?([^\s,}\]]+)")
-_SERVICE = re.compile(r"(?:[Ss]ervice \[|linked to \[?)([^\]\s]+)")
-_FOR_USER = re.compile(r"for use by \[([^\]]+)\]")
+_JAVA_DATE = lazyre.compile(r"^[A-Z][a-z]{2} ([A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}) (\S+) (\d{4})$")
+_APP = lazyre.compile(r"\b(?:service|entityId|providerId|issuer)=\[?([^\s,}\]]+)")
+_SERVICE = lazyre.compile(r"(?:[Ss]ervice \[|linked to \[?)([^\]\s]+)")
+_FOR_USER = lazyre.compile(r"for use by \[([^\]]+)\]")
 _LOGIN = ("SAML2_RESPONSE", "AUTHENTICATION", "SERVICE_TICKET", "SERVICE_ACCESS_ENFORCEMENT")
 """The actions of a browser's login to an SP through CAS (their failures fail it)."""
 _FAILED = ("_FAILED", "_NOT_CREATED", "_DENIED")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.decode import value_encoding
 from samlscan.inputs.blob import query_run_spans
 from samlscan.logs._common import MAX_TEXT_LINE, parse_iso, src, text_lines
@@ -26,45 +27,45 @@ _B64_CHARS = r"(?:[A-Za-z0-9+/_-]|%2[BbFf])"
 # at a time, a megabyte-long dump of a response with thousands of groups took 0.4 s per MB; and
 # possessively: the padding after it never needs a character back, and a greedy run kept
 # backtracking state for each '%2B', 150 MB for a 3 MB run of them)
-_B64 = re.compile(r"(?<![A-Za-z0-9+/])(?:%s)(?=%s{40})(?:[A-Za-z0-9+/_-]++|%%2[BbFf])++(?:=|%%3[Dd]){0,2}"
+_B64 = lazyre.compile(r"(?<![A-Za-z0-9+/])(?:%s)(?=%s{40})(?:[A-Za-z0-9+/_-]++|%%2[BbFf])++(?:=|%%3[Dd]){0,2}"
                   % ("|".join(_B64_PREFIXES), _B64_CHARS))
 # A form or query parameter (POST body or redirect URL); redirect values are deflated, so
 # they do not start with the prefixes above.
-_PARAM = re.compile(r"\b(?:SAMLResponse|SAMLRequest)=([^&\s\"'<>,;]{20,})")
-SAML_ROOT = re.compile(rf"<([\w.-]+:)?({SAML_ROOTS})\b")
+_PARAM = lazyre.compile(r"\b(?:SAMLResponse|SAMLRequest)=([^&\s\"'<>,;]{20,})")
+SAML_ROOT = lazyre.compile(rf"<([\w.-]+:)?({SAML_ROOTS})\b")
 """The start tag of a SAML message's root element, any prefix."""
-_XML_START = re.compile(rf"<(?:\?xml\b|([\w.-]+:)?({SAML_ROOTS})\b)")
-_HINT = re.compile("|".join(map(re.escape, EMBED_HINTS)))
-_VALUE_START = re.compile("|".join(map(re.escape, ("<", "SAMLResponse=", "SAMLRequest=") + _B64_PREFIXES))
+_XML_START = lazyre.compile(rf"<(?:\?xml\b|([\w.-]+:)?({SAML_ROOTS})\b)")
+_HINT = lazyre.compile("|".join(map(re.escape, EMBED_HINTS)))
+_VALUE_START = lazyre.compile("|".join(map(re.escape, ("<", "SAMLResponse=", "SAMLRequest=") + _B64_PREFIXES))
                           + r"|\\u003[cC]")
 """What each kind of value find_embedded takes holds: '<' (_XML_START), a parameter name (_PARAM)
 or a base64 prefix (_B64), or '<' as a JSON escape (_HTML_ESCAPED). Many lines hold a hint
 ('Response', 'Logout') without any of these ('Signature validation failed. SAML Response
 rejected'): they are done with here."""
-_HTML_ESCAPED = re.compile(r"\\u00(?:26|3[cCeE]|2[bB]|2[27]|60)")
+_HTML_ESCAPED = lazyre.compile(r"\\u00(?:26|3[cCeE]|2[bB]|2[27]|60)")
 """'&', '<', '>', '+', '"', "'" or '`' written as a JSON escape: Go's encoding/json escapes '&',
 '<' and '>' in every string (json.Marshal's HTML-safe default), .NET's System.Text.Json also '+',
 '"', "'" and '`' (JavaScriptEncoder.Default). A SAML value in such a line is read after the JSON's
 escapes are undone (_json_decoded): on the raw line a redirect query ended at its first '\\u0026'
 (its Signature lost), an XML dump opened with no '<' and a base64 value ended at its first
 '\\u002B'."""
-_JSON_ESCAPES = re.compile(r'(?:\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt]))+')
-_TIME_HEAD = re.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+_JSON_ESCAPES = lazyre.compile(r'(?:\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt]))+')
+_TIME_HEAD = lazyre.compile(r"^\W{0,2}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                         r"(?:Z|[+-]\d{2}:?\d{2})?)(?![\d:.,])")  # zone-less: read in --timezone
-_CLF_TIME = re.compile(r"^\S{1,255} \S{1,255} \S{1,255} \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\]")
+_CLF_TIME = lazyre.compile(r"^\S{1,255} \S{1,255} \S{1,255} \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\]")
 """The time of a web server's access log line (Apache's and nginx's common and combined formats:
 '%h %l %u %t', '[10/Oct/2000:13:55:36 -0700]'): SAML in its request line is a redirect-binding one."""
 
 
-_RUBY_TIME = re.compile(r"^[DIWEFAU], \[(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?) #\d+\]")
+_RUBY_TIME = lazyre.compile(r"^[DIWEFAU], \[(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?) #\d+\]")
 """Ruby's Logger::Formatter ('%s, [%s #%d] %5s -- %s: %s', the time '%Y-%m-%dT%H:%M:%S.%6N', no
 zone): a Rails app's production log, where omniauth-saml's callback logs its SAMLResponse parameter."""
 
 
 _RUBY_HEAD = r"(?:[DIWEFAU], \[[^\]]*\] +\w+ -- [^:]*: )?"
-_RAILS_TAGS = re.compile(_RUBY_HEAD + r"((?:\[[^\]]*\] )*)")
+_RAILS_TAGS = lazyre.compile(_RUBY_HEAD + r"((?:\[[^\]]*\] )*)")
 """A Rails line's tags ('[<request id>] ', config.log_tags), after Ruby Logger's head if any."""
-_RAILS_STARTED = re.compile(_RUBY_HEAD + r"((?:\[[^\]]*\] )*)Started [A-Z]+ \"[^\"]*\" for \S+ at "
+_RAILS_STARTED = lazyre.compile(_RUBY_HEAD + r"((?:\[[^\]]*\] )*)Started [A-Z]+ \"[^\"]*\" for \S+ at "
                             r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4})$")
 """Rails' request line (Rails::Rack::Logger: 'Started POST "/users/auth/saml/callback" for <ip> at
 <time>'): the only time in a Rails log written by its default SimpleFormatter; the request's later
@@ -151,7 +152,7 @@ def find_values(text: str) -> list[Found]:
 
 _HEAD = 1024
 """Characters of a dump's start read for its root (after a prolog and a comment or two)."""
-_ROOT_TAG = re.compile(r"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
+_ROOT_TAG = lazyre.compile(r"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
 
 
 def unnamed_param(head: str) -> str:
@@ -187,7 +188,7 @@ def _json_decoded(text: str) -> str:
     return _JSON_ESCAPES.sub(lambda m: json.loads(f'"{m.group()}"'), text)
 
 
-_SIGNED = re.compile(r"(?<![\w.-])(?:SigAlg|Signature)=")
+_SIGNED = lazyre.compile(r"(?<![\w.-])(?:SigAlg|Signature)=")
 
 
 def _named(text: str, m: re.Match, runs: list[tuple[int, int]]) -> tuple[str, str, str | None]:
@@ -222,10 +223,10 @@ def json_unescaped(value: str) -> str:
         return value
 
 
-_PROLOG_CLOSE = re.compile(rf"</([\w.-]+:)?({SAML_ROOTS})>")
+_PROLOG_CLOSE = lazyre.compile(rf"</([\w.-]+:)?({SAML_ROOTS})>")
 
 
-_ROOT_AFTER_PROLOG = re.compile(rf"<\?xml\b[^>]{{0,200}}\?>(?:\s|\\[rn])*<([\w.-]+:)?({SAML_ROOTS})\b")
+_ROOT_AFTER_PROLOG = lazyre.compile(rf"<\?xml\b[^>]{{0,200}}\?>(?:\s|\\[rn])*<([\w.-]+:)?({SAML_ROOTS})\b")
 """An XML prolog and the SAML root element that follows it (after a line break, or its JSON escape)."""
 
 
@@ -313,7 +314,7 @@ def _looks_like_message(text: str, start: int, end: int) -> bool:
     return True
 
 
-_FLATTENED = re.compile(r">[ \t]+<|(?:SignatureValue|X509Certificate)>[A-Za-z0-9+/=]+ [A-Za-z0-9+/=]")
+_FLATTENED = lazyre.compile(r">[ \t]+<|(?:SignatureValue|X509Certificate)>[A-Za-z0-9+/=]+ [A-Za-z0-9+/=]")
 """A line break a one-line formatter turned into a space: between two tags, or inside a wrapped
 base64 value (no base64 character is a space)."""
 
@@ -444,7 +445,7 @@ def _document(doc: XmlDump, path: str) -> Iterator[EmbeddedSaml]:
     return doc.records(path)
 
 
-_PROLOG_ALONE = re.compile(r"<\?xml\b[^>]{0,200}\?>\s*$")
+_PROLOG_ALONE = lazyre.compile(r"<\?xml\b[^>]{0,200}\?>\s*$")
 """A line that ends with an XML declaration: its document's root is on the lines after it."""
 
 

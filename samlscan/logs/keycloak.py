@@ -4,11 +4,11 @@ with realmName), Quarkus and WildFly prefixes, JSON console logging, and admin-A
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import (
     classify, from_epoch_ms, iter_json, local_to_utc, malformed, parse_iso, src,
     text_lines, text_or_none,
@@ -24,22 +24,22 @@ PRODUCT = "keycloak"
 # [org.keycloak.events] (default task-539) type=...', keycloak/keycloak issue 11178; 'ERROR
 # [org.keycloak.protocol.saml.SamlService] (executor-thread-6) ...', Infisical issue 1690; ' 12:58:49,476
 # ERROR [...]' with its trace ' \tat ...', sentry-kubernetes/charts issue 662): such a line has no time.
-_PREFIX = re.compile(
+_PREFIX = lazyre.compile(
     r"^[ \t]*(?:(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{2}):(\d{2}):(\d{2})[,.](\d{3})\s+)?"
     r"(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+\[([^\]]+)\]\s+\((.*?)\)\s?(.*)$")
-_LOOKS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|^\d{2}:\d{2}:\d{2}[,.]\d{3}\s")
+_LOOKS_LIKE = lazyre.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|^\d{2}:\d{2}:\d{2}[,.]\d{3}\s")
 # key=value pairs: "double-quoted" (new, \" escaped), 'single-quoted' (old, values with spaces)
 # or bare up to the next ', '. A key starts after a non-word character: tried from inside a word, a
 # 60,000-character one without '=' (a base64 value) took 20 s, every start scanning to its end.
-_PAIR = re.compile(r"(?<!\w)(\w+)=(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^,]*)(?:,\s*|$)")
-_TYPE = re.compile(r"(?:^|[\s,])type=[\"']?([A-Z_]+)")
-_DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_PAIR = lazyre.compile(r"(?<!\w)(\w+)=(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^,]*)(?:,\s*|$)")
+_TYPE = lazyre.compile(r"(?:^|[\s,])type=[\"']?([A-Z_]+)")
+_DATE_IN_PATH = lazyre.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Categories of Keycloak's SAML code: SamlService (Keycloak as IdP: "request validation failed: ..."
 # when a client's AuthnRequest signature fails) and the SAML broker's SAMLEndpoint (Keycloak as SP:
 # "validation failed: ..."). Their WARN/ERROR lines name the cause the event line only codes
 # (keycloak issues 9229, 15011; Infisical issue 1690).
 _SAML_CATEGORY = ("org.keycloak.protocol.saml", "org.keycloak.broker.saml", "org.keycloak.saml")
-_BANNER = re.compile(r"\] \(main\) Keycloak \d+\.\d+\.\d+\S* (?:on JVM \(powered by Quarkus|\(WildFly Core)")
+_BANNER = lazyre.compile(r"\] \(main\) Keycloak \d+\.\d+\.\d+\S* (?:on JVM \(powered by Quarkus|\(WildFly Core)")
 """The line Keycloak writes once started (Quarkus: 'Keycloak 26.1.3 on JVM (powered by Quarkus ..)
 started', WildFly: 'Keycloak 18.0.2 (WildFly Core 18..) started'): its log, even when no event
 is in the head."""

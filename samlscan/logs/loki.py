@@ -40,26 +40,27 @@ import json
 import re
 from typing import Any, Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import host_name
 
 _RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)"
 _PAIR = r'[A-Za-z_][A-Za-z0-9_.]{0,200}="(?:[^"\\\n]|\\.){0,4096}"'
 _LABELS = rf"\{{{_PAIR}(?:, {_PAIR}){{0,511}}\}}"
-LOGCLI = re.compile(rf"({_RFC3339}) ({_LABELS}) *(.*)", re.S)
+LOGCLI = lazyre.compile(rf"({_RFC3339}) ({_LABELS}) *(.*)", re.S)
 """A line of `logcli query --output=default`: time, labels (padded with spaces), the line."""
-GRAFANA = re.compile(r"(\d{10,16})\t(\d{4}-\d\d-\d\dT[^\t]{1,40})\t(.*)|"
+GRAFANA = lazyre.compile(r"(\d{10,16})\t(\d{4}-\d\d-\d\dT[^\t]{1,40})\t(.*)|"
                      r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\t(.*)", re.S)
 """A row of Grafana's 'Download logs' .txt: `<epoch ms>\\t<ISO>\\t<entry>` (or the older local time)."""
-BARE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)) (.*)", re.S)
+BARE = lazyre.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)) (.*)", re.S)
 """A line of `logcli --output=default --no-labels`: time.RFC3339 (never a fraction), the line."""
-LINE_TIME = re.compile(r"\[?(\d{4})[-./](\d\d)[-./](\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?!\d)")
+LINE_TIME = lazyre.compile(r"\[?(\d{4})[-./](\d\d)[-./](\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?!\d)")
 """The date and time a log line starts with (ISO, log4j's `yyyy-MM-dd HH:mm:ss,SSS`, SonarQube's
 `yyyy.MM.dd HH:mm:ss`, in brackets or not): the order of a raw export's lines. At the start only: a
 pretty-printed JSON export's `"createdDateTime": "..."` lines are no log's (Entra's sign-ins, newest
 first, were read reversed)."""
-_META = re.compile(r"[^\t:\n]{1,200}: .*")
+_META = lazyre.compile(r"[^\t:\n]{1,200}: .*")
 """A meta line before Grafana's rows ('Common labels: {...}', 'Line limit: "..."')."""
-_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)="((?:[^"\\]|\\.)*)"')
+_LABEL = lazyre.compile(r'([A-Za-z_][A-Za-z0-9_.]*)="((?:[^"\\]|\\.)*)"')
 
 HOST_LABELS = ("host", "hostname", "pod", "pod_name")
 """Labels naming the machine a stream's lines come from (Promtail's and Alloy's Kubernetes discovery

@@ -25,6 +25,7 @@ import re
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import classify, known_failure, malformed, parse_iso, src, text_lines, text_or_none
 from samlscan.logs.base import Record
 from samlscan.model import LogEvent
@@ -41,10 +42,10 @@ LOGIN_EVENTS = frozenset({"SSO", "AUTHN_ATTEMPT", "AUTHN_REQUEST"})
 """A browser login's events: the assertion for an SP (SSO), the user's authentication by an IdP
 adapter (AUTHN_ATTEMPT) or through an IdP connection (AUTHN_REQUEST). A success of the latter two
 says nothing of the SP's login ('info'); their failure fails it."""
-_SAML_ID = re.compile(r"^[A-Za-z_][\w.-]{21,}$", re.ASCII)
+_SAML_ID = lazyre.compile(r"^[A-Za-z_][\w.-]{21,}$", re.ASCII)
 """An xs:ID (NCName) long enough for 128 random bits (22 base64 characters, SAML core 1.3.4)."""
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d{3}$")
-_SERVER = re.compile(
+_TIME = lazyre.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d{3}$")
+_SERVER = lazyre.compile(
     r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d{3})\s+(?:(tid:\S*)\s+)?(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\s+"
     r"\[((?:org\.sourceid|com\.pingidentity)[^\]]*)\]\s?(.*)$")
 
@@ -91,8 +92,8 @@ def _audit_fields(line: str) -> dict | None:
     return named
 
 
-_CEF = re.compile(r"^CEF:\d+\|Ping Identity\|PingFederate\|[^|]*\|([^|]*)\|[^|]*\|[^|]*\|(.*)$")
-_CEF_PAIR = re.compile(r"(\w+)=((?:\\.|[^\\])*?)(?=\s+\w+=|\s*$)")
+_CEF = lazyre.compile(r"^CEF:\d+\|Ping Identity\|PingFederate\|[^|]*\|([^|]*)\|[^|]*\|[^|]*\|(.*)$")
+_CEF_PAIR = lazyre.compile(r"(\w+)=((?:\\.|[^\\])*?)(?=\s+\w+=|\s*$)")
 """An extension's key=value: the value runs to the next key (CEF: spaces allowed, '=' escaped)."""
 _CEF_FIELDS = {"duid": "subject", "src": "ip", "msg": "status", "cs1": "app", "cs2": "connectionid",
                "cs3": "protocol", "dvchost": "host", "cs4": "role", "externalId": "trackingid"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import (
     classify, malformed, parse_iso, src, text_lines, text_or_none,
 )
@@ -25,27 +26,27 @@ V4_FORMAT = ("%a|%ST|%T|%u|%SP|%i|%ac|%t|%attr|%n|%f|%SSO|%XX|%XA|%b|%bb|%e|%S|%
 V3_FORMAT = "%T|%b|%I|%SP|%P|%IDP|%bb|%III|%u|%ac|%attr|%n|%i|"
 
 # v3's stock pattern has no address: `%date{ISO8601} - %level [%logger:%line] - %msg`
-_PROCESS = re.compile(
+_PROCESS = lazyre.compile(
     r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d{1,3})?)\s+-\s+(?:(\S*)\s+-\s+)?"
     r"(TRACE|DEBUG|INFO|WARN|ERROR)\s+\[([^\]:]+)(?::(\d+))?\]\s+-\s+(.*)$")
 # shibd.log: '2019-08-07 23:27:10 DEBUG OpenSAML.MessageDecoder.SAML2 [2527] [default]: ...'
 # (FusionAuth/fusionauth-issues 240); samltest.id's FAQ quotes its lines without the NDC.
-_SP_LINE = re.compile(
+_SP_LINE = lazyre.compile(
     r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (DEBUG|INFO|NOTICE|WARN|ERROR|CRIT|FATAL) "
     r"((?:Shibboleth|OpenSAML|XMLTooling)[\w.-]*)(?: ((?:\[[^\]]*\] ?)+))?: (.*)$")
 # The SP's AssertionConsumerService logs every refused SSO response as
 # 'error processing incoming assertion: <what opensaml threw>' (WARN, Shibboleth.SSO.SAML2/SAML1).
-_SP_REFUSAL = re.compile(r"\berror processing incoming assertion\b")
+_SP_REFUSAL = lazyre.compile(r"\berror processing incoming assertion\b")
 # SAML2Consumer.cpp catches each assertion's exception as WARN 'detected a problem with assertion:
 # <text>' and goes on with the next one: not a refusal (another assertion may do), and when none
 # does, the refusal above repeats the text (cpp-sp shibsp/handler/impl/SAML2Consumer.cpp).
-_SP_PROBLEM = re.compile(r"\bdetected a problem with assertion\b")
+_SP_PROBLEM = lazyre.compile(r"\bdetected a problem with assertion\b")
 # The start of the next message a thread handles (AbstractHandler 'processing message against ...').
-_SP_START = re.compile(r"\bprocessing message against\b")
-_PROCESS_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
-_LOGIN_BY = re.compile(r"Login by '([^']+)' (succeeded|failed)")
-_COMPACT_T = re.compile(r"^(\d{8})T(\d{6})Z$")
-_ISO_FIELD = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|\d{8}T\d{6}Z")
+_SP_START = lazyre.compile(r"\bprocessing message against\b")
+_PROCESS_LIKE = lazyre.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+_LOGIN_BY = lazyre.compile(r"Login by '([^']+)' (succeeded|failed)")
+_COMPACT_T = lazyre.compile(r"^(\d{8})T(\d{6})Z$")
+_ISO_FIELD = lazyre.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|\d{8}T\d{6}Z")
 # OpenSAML's LogEvent action (org.opensaml.profile.action.impl.LogEvent), run as a failed flow
 # ends, logs log.warn("A non-proceed event occurred while processing the request: {}", event): the
 # WebFlow event ID of a failure that the request's earlier lines (a WARN naming the cause, a
@@ -54,11 +55,11 @@ _ISO_FIELD = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}|\d{8}T\d{6}Z")
 NON_PROCEED_TEXT = b"non-proceed event occurred"
 # (IdP 3.0-3.2's LogEvent said 'An error event occurred while processing the request: <event>':
 # GluuFederation/oxTrust issue 477)
-_NON_PROCEED = re.compile(r"(?:non-proceed|An error) event occurred while processing the request\b:?\s*(\w*)")
+_NON_PROCEED = lazyre.compile(r"(?:non-proceed|An error) event occurred while processing the request\b:?\s*(\w*)")
 # SAMLMetadataLookupHandler logs an SP the IdP has no metadata for at INFO (v3:
 # 'Message Handler:  No metadata returned for <sp> in role {...}SPSSODescriptor with protocol ...';
 # idem-tutorials' IdP HOWTO quotes it): the login then fails, and its non-proceed line is the echo.
-_INFO_FAILURE = re.compile(r"\bNo metadata returned for \S+ in role \S*SPSSODescriptor\b")
+_INFO_FAILURE = lazyre.compile(r"\bNo metadata returned for \S+ in role \S*SPSSODescriptor\b")
 ECHO_WINDOW = timedelta(seconds=5)
 """A non-proceed line this soon after a failure of the same client address is that failure's echo
 (the same request ends: milliseconds apart in practice)."""
@@ -331,7 +332,7 @@ def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo, details: dict) -> Iter
         details[thread] = _Detail(no, when, tz, code, msg)
 
 
-_TAGS = re.compile(r"(?:\s*<[^<>]*>\s*)+")
+_TAGS = lazyre.compile(r"(?:\s*<[^<>]*>\s*)+")
 
 
 def _values_of_xml(text: str) -> str:
@@ -350,7 +351,7 @@ def _sp_failure(path: str, no: int, when: str, tz: tzinfo, msg: str, code: str) 
 PARSER = ShibbolethParser()
 
 
-_PARTY = re.compile(r"\b(?:for|party|requester|issuer)\s+'?((?:https?://|urn:)[^\s'\"\]\[,]+)", re.I)
+_PARTY = lazyre.compile(r"\b(?:for|party|requester|issuer)\s+'?((?:https?://|urn:)[^\s'\"\]\[,]+)", re.I)
 """The relying party a line names ('No metadata returned for <entityID>', 'relying party '<id>''),
 not a profile or protocol URI it mentions."""
 

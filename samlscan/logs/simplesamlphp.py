@@ -16,6 +16,7 @@ from collections import deque
 from datetime import datetime, timedelta, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import classify, local_to_utc, malformed, src, text_lines
 from samlscan.logs.base import ATTEMPT_NOTE, Record
 from samlscan.logs.embedded import SAML_ROOT, XmlDump, embedded_records
@@ -24,15 +25,15 @@ from samlscan.model import LogEvent
 PRODUCT = "simplesamlphp"
 # (the process name's runs are bounded: '[\\w.-]*saml[\\w.-]*' tried every 'saml' of a long token
 # against every end of it, 9 s for a 32 KB line, in the sniff of every log)
-_LINE = re.compile(
+_LINE = lazyre.compile(
     r"^(?P<date>[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d{2}:\d{2}) (?:(?P<host>\S+) )?"
     r"(?P<proc>simplesamlphp|[\w.-]{0,64}saml[\w.-]{0,64})(?:\[(?P<pid>\d+)\])?:? (?P<level>[A-Z]+|\d) "
     r"(?P<stat>STAT )?\[(?P<track>[^\]]*)\] (?P<msg>.*)$", re.IGNORECASE)
-_LOOKS_LIKE = re.compile(r"^[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d")
+_LOOKS_LIKE = lazyre.compile(r"^[A-Z][a-z]{2} (?: ?\d|\d\d) \d{2}:\d")
 # Exception backtrace lines (SimpleSAML\Error\Exception::logBacktrace): part of the error above.
 # The error report line only says a report was written (SimpleSAML\Error\Error::logReport): the
 # failure itself is the error line before it.
-_BACKTRACE = re.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])|^Error report with id \S+ generated\.?$")
+_BACKTRACE = lazyre.compile(r"^Backtrace:$|^\d+ (?:\S+:\d+ |\[builtin\])|^Error report with id \S+ generated\.?$")
 # An exception is logged as its class and message, then (SimpleSAML\Error\Exception::
 # formatBacktrace) 'Backtrace:' and its frames, then for each cause 'Caused by: <class>: <message>'
 # and the cause's frames: UNHANDLEDEXCEPTION, a wrapper's code, is the echo of the cause below it.
@@ -41,12 +42,12 @@ CAUSED_BY = "Caused by: "
 # it. The SP's code: its ACS/logout/metadata endpoints (1.x modules/saml/www/sp/, 2.x
 # modules/saml/src/Controller/ServiceProvider.php), the response checks (Module\saml\Message::
 # processResponse/processAssertion) and the saml:SP auth source (Module\saml\Auth\Source\SP).
-_SP_FRAME = re.compile(r"modules/saml/www/sp/|Controller/ServiceProvider\.php|Controller\\ServiceProvider"
+_SP_FRAME = lazyre.compile(r"modules/saml/www/sp/|Controller/ServiceProvider\.php|Controller\\ServiceProvider"
                        r"|Module\\saml\\Message::process(?:Response|Assertion)|Module\\saml\\Auth\\Source\\SP")
 # What only an SP says, of a response it received (modules/saml/lib/Message.php processResponse
 # and processAssertion, www/sp/saml2-acs.php), with or without a backtrace under it: 'Could not
 # load state specified by InResponseTo' is a WARNING with none.
-_SP_TEXT = re.compile(r"specified by InResponseTo|[Uu]nsolicited response|Received an assertion|SubjectConfirmation"
+_SP_TEXT = lazyre.compile(r"specified by InResponseTo|[Uu]nsolicited response|Received an assertion|SubjectConfirmation"
                       r"|is not a valid audience|(?:Destination|Recipient) in (?:response|assertion)")
 # Warnings after which SimpleSAMLphp goes on: an AuthnRequest whose ACS is not in the SP's
 # saml20-sp-remote entry is answered at that entry's default AssertionConsumerService
@@ -54,12 +55,12 @@ _SP_TEXT = re.compile(r"specified by InResponseTo|[Uu]nsolicited response|Receiv
 # invalid AssertionConsumerService:' and the requested URL, binding, index, then "our last resort
 # is to just use the default endpoint"). They explain a Destination the SP refuses; they are no
 # failure of their own: notes its login's attempt quotes (ATTEMPT_NOTE).
-_CARRIED_ON = re.compile(r"^(?:Authentication request specifies invalid AssertionConsumerService:"
+_CARRIED_ON = lazyre.compile(r"^(?:Authentication request specifies invalid AssertionConsumerService:"
                          r"|AssertionConsumerService(?:URL|Index): |ProtocolBinding: )")
 # Statistics lines of the user/password auth sources (modules/core/lib/Auth/UserPassBase.php
 # and UserPassOrgBase.php, Logger::stats): who logged in, or that a login failed (no user named).
-_AUTHENTICATED = re.compile(r"^User '(?P<user>[^']+)' successfully authenticated from ")
-_STAT_FAILURE = re.compile(r"^Unsuccessful login attempt from ")
+_AUTHENTICATED = lazyre.compile(r"^User '(?P<user>[^']+)' successfully authenticated from ")
+_STAT_FAILURE = lazyre.compile(r"^Unsuccessful login attempt from ")
 _STATE_LOST = "Could not load state specified by InResponseTo"
 _SESSIONS_KEPT = 4096
 """Sessions whose authenticated user is remembered (the SSO line follows its login within seconds)."""

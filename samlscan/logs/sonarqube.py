@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import (
     MAX_TEXT_LINE, classify, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
     text_lines, text_or_none,
@@ -24,24 +25,24 @@ from samlscan.model import IP_FORWARDED, LogEvent
 
 PRODUCT = "sonarqube"
 
-_LINE = re.compile(
+_LINE = lazyre.compile(
     r"^(\d{4})\.(\d{2})\.(\d{2}) (\d{2}):(\d{2}):(\d{2}) (TRACE|DEBUG|INFO|WARN|ERROR)\s+"
     r"(\w+)\[([^\]]*)\]\[([^\]]*)\] ?(.*)$")
-_LOOKS_LIKE = re.compile(r"^\d{4}\.\d{2}\.\d{2}\b")
+_LOOKS_LIKE = lazyre.compile(r"^\d{4}\.\d{2}\.\d{2}\b")
 # The same line as users paste it into forums and issues: the date left out ('DEBUG web[..][auth.event]
 # login failure ...', community.sonarsource.com/t/144726 and /t/14392) or cut at its start
 # ('018.12.13 15:46:43 ERROR web[..]', /t/5129). Only SonarQube's process names follow the level, so
 # the line stays SonarQube's; it has no usable time.
-_BARE = re.compile(
+_BARE = lazyre.compile(
     r"^(?:[\d.]* ?\d{2}:\d{2}:\d{2} )?(TRACE|DEBUG|INFO|WARN|ERROR)\s+"
     r"(web|ce|app|es)\[([^\]]*)\]\[([^\]]*)\] ?(.*)$")
 # Loggers whose lines can matter for a SAML login (shortened or full names, both engines).
-_RELEVANT_LOGGER = re.compile(
+_RELEVANT_LOGGER = lazyre.compile(
     r"auth\.event|AuthenticationError|saml|Saml|SAML|c\.o\.|onelogin|UserRegistrar|"
     r"OAuth2CallbackFilter|AuthenticationFilter|OAuthCsrfVerifier|o\.s\.s\.a\.|"
     r"org\.sonar\.server\.authentication")
 # auth.event (AuthenticationEventImpl): login success/failure, logout success/failure.
-_AUTH = re.compile(
+_AUTH = lazyre.compile(
     r"^(?P<what>login|logout) (?P<result>success|failure) "
     r"(?:\[(?:cause|error)\|(?P<cause>.*?)\](?=\[(?:method|IP)\|))?"
     r"(?:\[method\|(?P<method>[^\]]*)\])?"
@@ -52,19 +53,19 @@ _AUTH = re.compile(
 # OpenSaml4AuthenticationProvider DEBUG 'Successfully processed SAML Response [<id>]' (capital R) and
 # SamlMessageIdChecker TRACE "Validating that response ID '<id>' was not already used" tie a
 # request ID to its Response ID on successful logins too.
-_SAML_IDS = re.compile(
+_SAML_IDS = lazyre.compile(
     r"(?:(?:for SAML|SAML) [Rr]esponse|Invalid assertion|for object|decrypt response|"
     r"Assertion) \[([^\]\s]+)\]|response ID '([^'\s]+)'")
 # SonarqubeSaml2ResponseValidator logs its (InResponseTo-filtered) Saml2Error list at DEBUG on
 # every callback: '[]' means SonarQube's part of the validation passed (not a failure).
 _SAML_ID_LITERALS = ("esponse [", "ssertion [", "object [", "response ID '")
 """Every _SAML_IDS match holds one of these: a cheap test before the regex (most texts name no ID)."""
-_NO_VALIDATION_ERRORS = re.compile(r"^Saml validation errors: \[\]\s*$")
-_EXC_LINE = re.compile(r"^(?:Caused by: )?[\w$.]+(?:Exception|Error|Throwable)\b(?::\s*(.*))?$")
-_GROUPS = re.compile(r"^List of groups returned by the identity provider|^Adding user '|"
+_NO_VALIDATION_ERRORS = lazyre.compile(r"^Saml validation errors: \[\]\s*$")
+_EXC_LINE = lazyre.compile(r"^(?:Caused by: )?[\w$.]+(?:Exception|Error|Throwable)\b(?::\s*(.*))?$")
+_GROUPS = lazyre.compile(r"^List of groups returned by the identity provider|^Adding user '|"
                      r"^Removing group '")
-_USER_IN_TEXT = re.compile(r"(?:Adding user|from user|Email) '([^']+)'")
-_JAVA_SAML_DUMP = re.compile(r"SAMLResponse (?:invalid|validated) -->|SAMLRequest -->|SAMLResponse -->")
+_USER_IN_TEXT = lazyre.compile(r"(?:Adding user|from user|Email) '([^']+)'")
+_JAVA_SAML_DUMP = lazyre.compile(r"SAMLResponse (?:invalid|validated) -->|SAMLRequest -->|SAMLResponse -->")
 
 
 @dataclass(slots=True)
@@ -339,7 +340,7 @@ _MALFORMED_AUTH = "auth.event line not in the AuthenticationEventImpl format"
 _DERIVED: dict[tuple, tuple | str] = {}
 _DERIVED_MAX, _DERIVED_TEXT = 8192, 2048
 """Records remembered, and the longest text of one remembered (the table stays a few tens of MB)."""
-_PROCESS_RESPONSE = re.compile(r"processResponse error\. (\w+)")
+_PROCESS_RESPONSE = lazyre.compile(r"processResponse error\. (\w+)")
 
 
 def _finish(p: _Pending, path: str) -> Iterator[Record]:

@@ -36,6 +36,7 @@ from functools import cached_property
 from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote
 
+from samlscan import lazyre
 from samlscan.logs._common import first_ip, malformed, src, text_lines, to_utc
 from samlscan.logs.base import Malformed, Record
 from samlscan.logs.embedded import _line_time, embedded_records, find_embedded
@@ -72,7 +73,7 @@ _PENDING_MAX = 4096
 # (a quote in the User-Agent: Apache writes it '\"', logback-access as it came: the User-Agent runs
 # to the last quote the rest of the line fits after, not its first; a proxy's X-Forwarded-For may
 # list any number of hops, each after a comma: one way to match them)
-_LINE = re.compile(
+_LINE = lazyre.compile(
     r'^(?P<host>[^\s,]{1,255}(?:, ?[^\s,]{1,255}){0,4096}) \S{1,255} \S{1,255} \[(?P<time>[^\]]{1,64})\] '
     r'"(?P<method>[A-Z]{1,16}) (?P<target>\S{1,65536})(?: [^"]{0,32})?" (?P<status>\d{3}|-) (?:\d+|-)'
     r'(?: "(?P<ref>(?:[^"\\]|\\.){0,8192})" "(?P<ua>.{0,8192}?)"(?: "(?P<id>[^"]{0,128})")?(?: \d+)?'
@@ -80,13 +81,13 @@ _LINE = re.compile(
     # $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr
     # $upstream_response_length $upstream_response_time $upstream_status $req_id
     r'(?: \d+ [\d.]+ \[[^\]\s]{0,255}\] \[[^\]\s]{0,255}\](?P<upstream>(?: [^\s"]{1,1024}){0,64}))?)?\s*$')
-_TIME = re.compile(r"^(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
+_TIME = lazyre.compile(r"^(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-_REQUEST_ID = re.compile(r"^[\w-]{8,64}$")
+_REQUEST_ID = lazyre.compile(r"^[\w-]{8,64}$")
 """SonarQube's request IDs: 20 base64url characters before 2025, a UUID after (never an address,
 which another quoted field of a proxy's layout, X-Forwarded-For, would be)."""
-_RETURN_TO = re.compile(r"[?&]return_to=([^&#]*)")
+_RETURN_TO = lazyre.compile(r"[?&]return_to=([^&#]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +135,7 @@ def parse_time(text: str) -> datetime | None:
         return None
 
 
-_WALL = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,9}))?$")
+_WALL = lazyre.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,9}))?$")
 
 
 def parse_wall(text) -> datetime | None:
@@ -197,9 +198,9 @@ def _upstream_fields(tail: str) -> list[str] | None:
     return fields if ok else None
 
 
-_UPSTREAM_VALUES = (re.compile(r"^\d{1,20}$"), re.compile(r"^\d{1,10}(?:\.\d{1,3})?$"), re.compile(r"^\d{3}$"))
+_UPSTREAM_VALUES = (lazyre.compile(r"^\d{1,20}$"), lazyre.compile(r"^\d{1,10}(?:\.\d{1,3})?$"), lazyre.compile(r"^\d{3}$"))
 """$upstream_response_length (bytes), $upstream_response_time (seconds, ms resolution), $upstream_status."""
-_REQ_ID = re.compile(r"^[0-9a-f]{32}$")
+_REQ_ID = lazyre.compile(r"^[0-9a-f]{32}$")
 """ingress-nginx's $req_id (nginx's $request_id: 16 random bytes in hex)."""
 
 
@@ -338,12 +339,12 @@ def quotes_close(line: str, at: int) -> bool:
     return (line.count('"', at) - line.count('\\"', at)) % 2 == 0
 
 
-_COMBINED_START = re.compile(
+_COMBINED_START = lazyre.compile(
     r'(?P<host>[^\s,"]{1,255}(?:, ?[^\s,"]{1,255}){0,16}) [^\s"]{1,255} [^\s"]{1,255} '
     r'\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "[A-Z]{1,16} ')
 """An access line's start as %h %l %u [%t] "%r" begins (combined, SonarQube's, ingress-nginx's): the
 bracketed time and the request's quote after the client, its ident and its user."""
-_ADDRESS_TAIL = re.compile(r"[0-9A-Fa-f.:]{1,64}$")
+_ADDRESS_TAIL = lazyre.compile(r"[0-9A-Fa-f.:]{1,64}$")
 
 
 def _combined_place(line: str, m: re.Match, _last: int) -> int | None:
@@ -405,7 +406,7 @@ def logins(lines: Iterable[tuple[int, str]], path: str, tz, read: Callable[[int,
     return decide(requests(), path)
 
 
-_NO_PAGE = re.compile(r"/api/|\.(?:js|css|map|png|svg|ico|gif|jpe?g|woff2?|ttf)$")
+_NO_PAGE = lazyre.compile(r"/api/|\.(?:js|css|map|png|svg|ico|gif|jpe?g|woff2?|ttf)$")
 """A web service call (SonarQube's pages call /api/...) or a page's static file: what another open tab of
 the same browser asks for meanwhile, never the page a callback redirected to."""
 

@@ -46,6 +46,7 @@ import tempfile
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs._common import (
     _JSON_TOKEN,
     _load,
@@ -75,13 +76,13 @@ HEAD_RECORDS = 400
 
 # --- line prefixes ---------------------------------------------------------------------------
 
-SYSLOG = re.compile(r"<\d{1,3}>(?:\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?|"
+SYSLOG = lazyre.compile(r"<\d{1,3}>(?:\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?|"
                     r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^:\s]+: ?)")
 """The header a syslog forwarder puts before each record: RFC 5424
 `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD ` or RFC 3164 `<PRI>Mmm dd hh:mm:ss HOST TAG: `."""
 
 _STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
-CONTAINER = re.compile(
+CONTAINER = lazyre.compile(
     # CRI log file (/var/log/containers): time, stream, partial/full tag
     rf"{_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [FP] ?|"
     # docker logs -t (RFC3339Nano, zero-padded to 9 digits), kubectl logs --timestamps (4-9)
@@ -94,9 +95,9 @@ CONTAINER = re.compile(
 timestamp has 9 fraction digits and `Z` (an app's own ISO time rarely has more than 6), and the
 prefix must start every line of the head (continuation lines included)."""
 
-_PREFIX_ANY = re.compile(rf"(?:{SYSLOG.pattern}|{CONTAINER.pattern})")
+_PREFIX_ANY = lazyre.compile(rf"(?:{SYSLOG.pattern}|{CONTAINER.pattern})")
 
-SYSLOG_FILE = re.compile(
+SYSLOG_FILE = lazyre.compile(
     r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?|"
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)) "
     rf"(?!(?:{'|'.join(('TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'WARNING', 'ERROR', 'SEVERE', 'FATAL'))})\b)"
@@ -314,16 +315,16 @@ def _under_header(line: str, text: str, indent: int) -> tuple[str, int]:
         return line[indent:], indent
     return text, indent
 
-_CONTAINER_TIME = re.compile(rf"({_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d)) ")
-_CRI_TAG = re.compile(rf"{_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d) (stdout|stderr) ([FP])\b")
+_CONTAINER_TIME = lazyre.compile(rf"({_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d)) ")
+_CRI_TAG = lazyre.compile(rf"{_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d) (stdout|stderr) ([FP])\b")
 """A CRI log file's stream and tag: the runtime cuts a line longer than its buffer (16 KiB in
 containerd and CRI-O) into 'P' (partial) parts ended by an 'F' (full) one (Kubernetes' CRI logging
 format, kubelet's pkg/kubelet/kuberuntime/logs): a SAMLResponse logged in full often is longer."""
 """The time a container tool (docker -t, kubectl --timestamps, CRI files) put before a line."""
-_FULL_TIME = re.compile(rf"(?:\[pod/[^\]\s]+\] )?(?:<\d{{1,3}}>1 )?({_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:?\d\d)) ")
+_FULL_TIME = lazyre.compile(rf"(?:\[pod/[^\]\s]+\] )?(?:<\d{{1,3}}>1 )?({_STAMP}(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:?\d\d)) ")
 """A wrapper's full time before a line: a container tool's (docker -t, kubectl --timestamps, CRI
 files), an RFC 5424 syslog header's, a syslog file's in RFC 3339 (rsyslog, journalctl -o short-iso)."""
-_STREAM = re.compile(r"(?:\x1b\[[\d;]*m)?(?:\[pod/([^\]\s]+)\] |([A-Za-z0-9][\w.-]*)\s+\|)")
+_STREAM = lazyre.compile(r"(?:\x1b\[[\d;]*m)?(?:\[pod/([^\]\s]+)\] |([A-Za-z0-9][\w.-]*)\s+\|)")
 """Whose line it is in a log of several containers: `kubectl logs --prefix`'s pod and container,
 `docker compose logs`' service."""
 
@@ -598,8 +599,8 @@ def _csv_cols(cells: list[str], strong: bool) -> tuple[int, int | None] | None:
     return None
 
 
-_KIBANA = re.compile(r"^\s*([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) @ (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?\s*$")
-_US = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4}),? (\d{1,2}):(\d\d)(?::(\d\d)(?:\.(\d{1,7}))?)?"
+_KIBANA = lazyre.compile(r"^\s*([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) @ (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?\s*$")
+_US = lazyre.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4}),? (\d{1,2}):(\d\d)(?::(\d\d)(?:\.(\d{1,7}))?)?"
                  r"\s*([AaPp][Mm])?\s*$")
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -661,7 +662,7 @@ def wrapper_time(value: Any, tz: tzinfo | None) -> datetime | None:
 # (`az monitor log-analytics query` prints rows as objects, `{"TableName":..,"<column>":str(value)}`
 # (azure-cli-extensions src/log-analytics custom.py): the readers of JSON records read those.)
 
-_COLUMNAR = re.compile(r'"(?:rows|columns)"\s*:\s*\[')
+_COLUMNAR = lazyre.compile(r'"(?:rows|columns)"\s*:\s*\[')
 MAX_NAME = 4096
 """A member name (`"rows"`, a column's name) longer than this ends the read: no export has one."""
 
@@ -797,9 +798,9 @@ class _Text:
                 raise _Bad("unterminated JSON at end of file")
 
 
-_SCALAR = re.compile(r"-?[0-9][0-9.eE+-]{0,%d}|true|false|null" % MAX_NAME)
-_GAP = re.compile(r"\s*")
-_GAP_COMMA = re.compile(r"[\s,]*")
+_SCALAR = lazyre.compile(r"-?[0-9][0-9.eE+-]{0,%d}|true|false|null" % MAX_NAME)
+_GAP = lazyre.compile(r"\s*")
+_GAP_COMMA = lazyre.compile(r"[\s,]*")
 READ_CHARS = 64 * 1024
 
 
@@ -877,7 +878,7 @@ def _object(text: _Text, top: bool) -> Iterator[tuple[int, Any, str | None]]:
 
 # --- Loki's HTTP API ----------------------------------------------------------------------------
 
-_LOKI_API = re.compile(r'"resultType"\s*:\s*"streams"|"values"\s*:\s*\[\s*\[\s*"\d{19}"')
+_LOKI_API = lazyre.compile(r'"resultType"\s*:\s*"streams"|"values"\s*:\s*\[\s*\[\s*"\d{19}"')
 """A Loki query or query_range response of log streams (samlscan/logs/loki.py)."""
 
 

@@ -9,16 +9,17 @@ import re
 from bisect import bisect_left
 from functools import partial
 
+from samlscan import lazyre
 from samlscan.report.cells import width
 from samlscan.retrie import alternation
 
 # also URL-encoded ('login_hint=dev.user1%40example.com' in a logged or captured URL), and twice
 # where a URL is a parameter of another ('return_to=%2Fprojects%3Fowner%3Dann%2540corp.example')
 _LOCAL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40|%2540)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_EMAIL = lazyre.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40|%2540)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 # a URL-encoded '/', '?', '=', '&', ':', ',' or ';': the end of a parameter or path, no part of an
 # email's local part ('%3Dann%2540corp.example' is '=ann@corp.example')
-_ENCODED_DELIM = re.compile(r"(?i)(%(?:2[6CF]|3[ABDF]))")
+_ENCODED_DELIM = lazyre.compile(r"(?i)(%(?:2[6CF]|3[ABDF]))")
 
 
 def email_parts(match: str) -> list[tuple[str, str | None]]:
@@ -32,7 +33,7 @@ def email_parts(match: str) -> list[tuple[str, str | None]]:
     return out
 # _EMAIL starting only where a run of local-part characters starts: tried from every position of a
 # long run without an '@' (a base64 message in a logged line), _EMAIL takes time quadratic in its length
-_EMAIL_AT_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
+_EMAIL_AT_RUN = lazyre.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
 
 
 def sub_emails(text: str, repl, email: re.Pattern = _EMAIL, at_run: re.Pattern = _EMAIL_AT_RUN) -> str:
@@ -56,10 +57,10 @@ def sub_emails(text: str, repl, email: re.Pattern = _EMAIL, at_run: re.Pattern =
 # attribute type of an X.509 subject ('2.5.4.42=Jane' is RFC 4514's givenName).
 # ('_' may touch an address: AWS writes an ALB node's into its log objects' names,
 # '..._20261204T1010Z_10.0.2.41_960384a0.log.gz')
-_IPV4 = re.compile(r"(?<![^\W_]|\.)(?<!oid:)(?:\d{1,3}\.){3}\d{1,3}(?![^\W_]|=|\.\d)")
+_IPV4 = lazyre.compile(r"(?<![^\W_]|\.)(?<!oid:)(?:\d{1,3}\.){3}\d{1,3}(?![^\W_]|=|\.\d)")
 # a section of a spec, as the catalog cites one: 'SAML profiles 4.1.4.2', '(SAML profiles 4.1.4.1,
 # 4.4.4.1, 4.4.4.2)', 'XML-DSig 1.1 4.5.2.3'; the text before a four-number match, reversed
-_SPEC_BEFORE = re.compile(r"(?i)\s*(?:(?:,|dna\s)\s*\d+(?:\.\d+)*\s*)*"
+_SPEC_BEFORE = lazyre.compile(r"(?i)\s*(?:(?:,|dna\s)\s*\d+(?:\.\d+)*\s*)*"
                           r"(?:(?:eroc|selifor?p|sgnidnib|ecnamrofnoc)\s+LMAS|atadatem|noitces|\.tces|\xa7|(?:1\.1 )?giSD-LMX)"
                           r"(?![\w-])")
 
@@ -69,20 +70,20 @@ def ipv4s(text: str):
     return (m for m in _IPV4.finditer(text)
             if not _SPEC_BEFORE.match(text[max(0, m.start() - 80):m.start()][::-1]))
 # Eight groups, or fewer around one '::' (RFC 4291 2.2); a time of day (08:40:59) is neither.
-_IPV6 = re.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
+_IPV6 = lazyre.compile(r"(?<![\w:])(?=[0-9a-fA-F:]*[0-9a-fA-F])"
                    r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
                    r"|(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4}::(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{0,4})"
                    r"(?![\w:])")
 # eight two-digit groups: a certificate fingerprint as the table cuts it ('D8:47:5B:00:09:04:BB:99...')
 # the last word of a text, as far as an email or an address could reach, matched on the text reversed
 # (searched for with '\Z', it was tried from every character of a long last word: quadratic)
-_TAIL_REVERSED = re.compile(r"[\w.@%+\-:]+")
-_FINGERPRINT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){7}")
+_TAIL_REVERSED = lazyre.compile(r"[\w.@%+\-:]+")
+_FINGERPRINT = lazyre.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){7}")
 # the user part of a URL ('https://alice:secret@host/'), masked whole before it is taken for an email
 # (also 'alice:secret@host/path' where a URL is shown without its scheme)
 # (a scheme of at most 64 characters: tried at every '-' or '.' of a long token, an unbounded one
 # took time quadratic in the token's length)
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://)([^\s/?#@\[\]<>\"'\\]+)@"
+_USERINFO = lazyre.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://)([^\s/?#@\[\]<>\"'\\]+)@"
                        r"|(?<![\w.%+\-:/])()([\w.%+\-~]{1,128}:[^\s/?#@\[\]<>\"'\\]{0,256})@(?=[\w\-]+\.)")
 """(The second user part is bounded, its password too: tried from each '~' of a long run ('~a:~a:...'),
 unbounded either was quadratic.)"""
@@ -102,13 +103,13 @@ _USER_KEYS = (r"user|user_?name|user_?id|login|login_?name|login_?hint|upn|user_
 _SECRET_KEYS = (r"(?:[\w\-.]*[_\-.])?(?:session|session_?id|session_?token|sessid|jsessionid|phpsessid|"
                 r"token|access_?token|id_?token|refresh_?token|secret|client_?secret|password|passwd|pwd|"
                 r"cookie|set-cookie|authorization|proxy-authorization|jwt|jwt-session|sid|saml_?session)")
-_KEYED = re.compile(
+_KEYED = lazyre.compile(
     r"(?i)(?<![\w\-<.])(?:(?P<user>" + _USER_KEYS + r")|(?P<secret>" + _SECRET_KEYS + r"))"
     r"(?P<sep>\\?[\"']?(?:\s*=\s*|\||:\s*)(?:(?:Bearer|Basic|Negotiate|Digest)\s+)?\\?[\"']?)"
     r"(?P<value>[^\s\"'\\,;&|()\[\]<>{}]{2,})")
 # the same keys in a query that is itself URL-encoded, a parameter of another URL
 # ('return_to=%2Fprojects%3Fid%3Dx%26login%3Djdoe'): the value runs to the next encoded '&'
-_KEYED_ENCODED = re.compile(
+_KEYED_ENCODED = lazyre.compile(
     r"(?i)(?:%26|%3F)(?:(?P<user>" + _USER_KEYS + r")|(?P<secret>" + _SECRET_KEYS + r"))"
     r"(?P<sep>%3D)(?P<value>(?:(?!%26)[^&\s\"'\\<>#])+)")
 _PLACEHOLDERS = frozenset({"null", "none", "nil", "undefined", "unknown", "n/a", "na", "true", "false",
@@ -125,7 +126,7 @@ def keyed_users(text: str) -> set[str]:
 # cryptography's rfc4514_string, the OID where the attribute has no short name) or OpenSSL's one-line
 # form ('/CN=Jane Roe/emailAddress=...'): an SP's self-signed certificate made by an admin, or a
 # user's, names its owner (X.520 givenName 2.5.4.42, surname 2.5.4.4, commonName).
-_DN_NAME = re.compile(r"(?<![\w.])(?:(?P<cn>CN)|(?P<short>GN|SN)|givenName|surname|2\.5\.4\.42|2\.5\.4\.4)="
+_DN_NAME = lazyre.compile(r"(?<![\w.])(?:(?P<cn>CN)|(?P<short>GN|SN)|givenName|surname|2\.5\.4\.42|2\.5\.4\.4)="
                       r"(?P<value>(?:(?!(?<!\s)\s+[A-Za-z][\w.]*=)(?:\\.|'(?=[^\W\d_])|[^,+/\\\n()<>\"';=]))+)")
 # (a value ends before the next 'TYPE=' of a subject written with spaces: 'SN=Roe GN=Jane'; that is
 # looked for at a run of spaces' first one only: from each of a long run's, it was quadratic)
@@ -184,10 +185,10 @@ def _name_token(word: str) -> bool:
 
 _COMPANY_WORDS = frozenset("inc ltd llc gmbh corp corporation co ag sa sas bv plc limited srl spa oy ab kk pty "
                            "nv se".split())
-_O_VALUE = re.compile(r"(?<![\w.])O=((?:\\.|,\s*(?=(?:Inc|Ltd|LLC|GmbH|Corp|Co)\b)|[^,+/;\n])+)")
+_O_VALUE = lazyre.compile(r"(?<![\w.])O=((?:\\.|,\s*(?=(?:Inc|Ltd|LLC|GmbH|Corp|Co)\b)|[^,+/;\n])+)")
 
 
-_SUBJECT_END = re.compile(r"[\n;|]")
+_SUBJECT_END = lazyre.compile(r"[\n;|]")
 
 
 class _Subjects:
@@ -374,7 +375,7 @@ class Redactor:
         return self.text(obj)
 
 
-_NAMEID = re.compile(rb"<(?:[\w.-]+:)?NameID\b[^>]*>([^<]+)</")
+_NAMEID = lazyre.compile(rb"<(?:[\w.-]+:)?NameID\b[^>]*>([^<]+)</")
 
 
 def personal_values_of(m) -> set[str]:
@@ -408,7 +409,7 @@ def addresses_in(text: str) -> set[str]:
     return out
 
 
-_SEGMENTS = re.compile(r"[/:?#=&]+")
+_SEGMENTS = lazyre.compile(r"[/:?#=&]+")
 
 
 def entity_parts(report) -> set[str]:

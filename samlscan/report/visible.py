@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from samlscan import lazyre
+
 # C0/C1 controls (a NUL, a terminal escape: ESC ] 0 ; ... BEL retitles a terminal, ESC [ 2 J clears
 # it), bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069, the 'Trojan Source' trick,
 # CVE-2021-42574: 'photo\u202egnp.exe' shows as 'photoexe.png'), zero-width and other format
@@ -13,12 +15,12 @@ import re
 _HIDDEN = ("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u17b4\u17b5"
            "\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff"
            "\uffa0\ufff0-\ufffb\ud800-\udfff\U000e0000-\U000e0fff")
-INVISIBLE = re.compile(f"[{_HIDDEN}]")
-ON_TERMINAL = re.compile(f"[\r{_HIDDEN}]")
+INVISIBLE = lazyre.compile(f"[{_HIDDEN}]")
+ON_TERMINAL = lazyre.compile(f"[\r{_HIDDEN}]")
 """On a terminal a CR is no layout either: the table's lines end in LF, and a CR inside a value
 (a file name) sends the cursor back to overwrite its row."""
 
-CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+CONTROLS = lazyre.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
                       "|\r(?!\n)")
 """What a terminal obeys rather than shows (ECMA-48: C0 and C1 controls, DEL; a CR that ends no
 line moves the cursor back over it; the bidi marks, embeddings, overrides and isolates, which a
