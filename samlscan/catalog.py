@@ -19,7 +19,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
-from importlib import resources
 
 from samlscan import lazyre
 from samlscan.gapsearch import GapPattern, compile_gapped
@@ -147,6 +146,8 @@ class _Index:
 
 
 def _load_raw() -> list[dict]:
+    from importlib import resources  # (here: it imports tempfile and zipfile, unused by most runs)
+
     text = resources.files("samlscan").joinpath("data", _DATA).read_text(encoding="utf-8")
     doc = json.loads(text)
     return doc["entries"] if isinstance(doc, dict) else doc

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -70,6 +69,8 @@ def _flat(doc: dict, path: Path) -> dict:
 
 
 def _toml_values(path: Path) -> dict:
+    import tomllib  # (here: most runs read no samlscan.toml, and its import is 20 ms of a start-up)
+
     try:
         doc = tomllib.loads(_settings_text(_read(path, "config")))  # (Notepad: a BOM or UTF-16)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
