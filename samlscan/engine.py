@@ -356,10 +356,11 @@ _LOG_TIME = re.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\
 def _program(text: str) -> bool:
     """Program source (errorpages.source_code: lines that start as code), not a page (its own
     scripts are not counted) nor a log (a traceback's source lines come under timed lines)."""
+    if text.lstrip("\ufeff \t\r\n").startswith("<") or timestamped(text):
+        return False  # (before the import: an XML message, the common input, needs no page reader)
     from samlscan.errorpages import source_code, without_blocks
 
-    return not text.lstrip("\ufeff \t\r\n").startswith("<") and not timestamped(text) \
-        and source_code(without_blocks(text))
+    return source_code(without_blocks(text))
 
 
 def timestamped(text: str) -> bool:

@@ -54,6 +54,20 @@ def test_check_of_one_xml_compiles_no_log_reader_pattern(tmp_path):
     assert len(report["messages"]) == 1
 
 
+def test_check_of_one_xml_imports_no_capture_or_page_reader(tmp_path):
+    # correlate and the sniff asked for the flows package and the error-page patterns at import
+    found, report = _check_compiles(tmp_path, "fixtures/responses/valid/adfs.xml",
+                                    "samlscan.flows", "samlscan.errorpages")
+    assert found == {"samlscan.flows": None, "samlscan.errorpages": None}
+    assert report["attempts"]
+
+
+def test_check_of_a_capture_imports_the_flows(tmp_path):
+    found, report = _check_compiles(tmp_path, "fixtures/captures/chrome-success.har", "samlscan.flows")
+    assert found["samlscan.flows"] is not None
+    assert report["messages"]
+
+
 def test_check_of_a_log_compiles_its_reader_patterns(tmp_path):
     # the other case: the reader used compiles its patterns (the probe sees it), and reads the log
     found, report = _check_compiles(tmp_path, "fixtures/logs/embedded/rails-omniauth-saml.log",
