@@ -88,7 +88,7 @@ def test_an_export_of_100000_identical_records_is_read_in_bounded_time_and_memor
     start = time.process_time()  # (CPU time: other work on the machine does not count)
     got = list(parse_file(str(path), timezone.utc))
     took = time.process_time() - start
-    assert took < 2.0, took
+    assert took < 8.0, took  # (1.9-3.5 s on a slow 2-core machine; a copy check over all kept records: minutes)
     notes = [r.text for r in got if isinstance(r, LogEvent) and "repeats records" in r.text]
     assert notes and "(99999 identical" in notes[0], notes
     assert not [r for r in got if isinstance(r, Malformed)]
