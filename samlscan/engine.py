@@ -8,6 +8,7 @@ from datetime import timedelta, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from samlscan import logzones
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
 from samlscan.codes import spec
@@ -782,7 +783,7 @@ def rejudged(report: Report, expect: Expectations, zones: dict) -> Report:
         if zone is None or not m.logged_by or m.captured_at is None:
             out.append(r)
             continue
-        how = f"log time {zone.total_seconds() / 3600:+g} h: the log reads as another time zone (pass --timezone)"
+        how = f"log time {logzones.span(zone, signed=True)}: the log reads as another time zone (pass --timezone)"
         out.append(_check(m, None, expect, requests.get(m.source.input, ()), (m.captured_at - zone, how)))
     return replace(report, messages=tuple(out))
 

@@ -193,8 +193,8 @@ def _window(msg) -> tuple[datetime | None, datetime | None]:
 
 
 def _flip(r) -> str | None:
-    """What a time-window finding of a quoted message would be in another zone: the UTC offsets (in
-    whole quarter hours, within _ZONES) of the log's zone in which its line time falls inside the
+    """What a time-window finding of a quoted message would be in another zone: the zones' UTC offsets
+    (whole hours or _PART_HOURS, within _ZONES; said from a zone to a zone: _zones_within) of the log's zone in which its line time falls inside the
     message's window; for a message whose window holds but whose IssueInstant is too far from its line
     time (a clock-skew finding alone), those in which it is within the skew the finding allowed.
     A line written at local time L in UTC+k was at L - k UTC; read as UTC it is L."""
@@ -217,12 +217,22 @@ def _flip(r) -> str | None:
         high = min(high, _floor(at - start))
     if low > high or low <= timedelta(0) <= high:
         return None
-    zones = _utc(low) if low == high else f"UTC{_offset(low)} to UTC{_offset(high)}"
+    named = _zones_within(low, high)
+    if not named:
+        return None  # (only offsets no zone has: a clock, not a zone)
+    zones = utc_zone(named[0]) if len(named) == 1 else f"{utc_zone(named[0])} to {utc_zone(named[-1])}"
     m = r.message
     name = f"{m.kind} {m.id}" if m.id else m.kind
     where = f" ({m.source.ref})" if m.source.ref else ""
     log = input_name(m.source.input)
     return f"{name}{where} judged at {at:%H:%M:%S} read as UTC; if {log} is in {zones}, {said}"
+
+
+def _zones_within(low: timedelta, high: timedelta) -> list[timedelta]:
+    """The zones' offsets (whole hours, _PART_HOURS) from `low` to `high`, in order: a range is said
+    from a zone to a zone, never from a quarter hour no zone has (+2:30)."""
+    quarters = (low + _STEP * i for i in range(int((high - low) / _STEP) + 1))
+    return [k for k in quarters if zone_of(k) is not None]
 
 
 _SKEW = "clock-skew"
@@ -244,8 +254,18 @@ def _floor(d: timedelta) -> timedelta:
     return (d // _STEP) * _STEP
 
 
-def _utc(d: timedelta) -> str:
+def utc_zone(d: timedelta) -> str:
+    """'UTC+2', 'UTC-3:30', 'UTC+5:45': a zone named by its offset."""
     return f"UTC{_offset(d)}"
+
+
+def span(d: timedelta, signed: bool = False) -> str:
+    """An offset in hours as a note says it: '2 h', '5 h 45 min', '30 min' ('+5 h 45 min' `signed`),
+    never '5.75 h' (zones' offsets are whole hours or part-hour ones: _PART_HOURS)."""
+    minutes = round(d.total_seconds() / 60)
+    h, m = divmod(abs(minutes), 60)
+    said = " ".join(x for x in (f"{h} h" if h else "", f"{m} min" if m or not h else "") if x)
+    return ("-" if minutes < 0 else "+") + said if signed else said
 
 
 def _offset(d: timedelta) -> str:

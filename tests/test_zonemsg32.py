@@ -126,8 +126,9 @@ def test_offsets_read_as_zones_are_named(offset, said):
 def test_a_window_wider_than_an_hour_names_a_range_of_zones(tmp_path):
     log = _web_log(tmp_path, _dump_line("2025.03.11 12:10:00", noa="2025-03-11T11:00:00Z"))
     (note,) = _notes(str(log))
-    # 12:10 read as UTC is past 11:00; 12:10 - k within [08:00, 11:00): k in (1:10, 4:10] -> +1:15 .. +4
-    assert "if web.log is in UTC+1:15 to UTC+4, it was within its window" in note
+    # 12:10 read as UTC is past 11:00; 12:10 - k within [08:00, 11:00): k in (1:10, 4:10] -> +1:15 .. +4,
+    # said from the first zone in it, +2 (no zone is +1:15, +1:30 or +1:45)
+    assert "if web.log is in UTC+2 to UTC+4, it was within its window" in note
 
 
 def test_flip_stays_within_the_zones_that_exist():

@@ -43,7 +43,7 @@ def test_two_logs_each_have_their_own_one_note(tmp_path):
             _web_log(tmp_path, _dump_line("2025.03.11 04:32:03", rid="_r3"), "web-ny.log")]
     notes = _notes(*map(str, logs))
     assert notes == _notes(*map(str, logs), jobs="2")
-    for log, apart in ((logs[0], "2 h after"), (logs[1], "3.5 h before")):
+    for log, apart in ((logs[0], "2 h after"), (logs[1], "3 h 30 min before")):
         said = [n for n in notes if n.startswith(str(log))]
         assert len(said) == 1 and f"{_QUOTED} {apart} their IssueInstant" in said[0], said
 

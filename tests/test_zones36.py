@@ -73,7 +73,7 @@ def test_a_log_quoting_responses_at_nepal_time_says_so(tmp_path):
     log = tmp_path / "web.log"
     log.write_text(_dump_line("2025.03.11 13:47:03"))
     (note,) = _scan_notes(log)
-    assert "5.75 h after their IssueInstant (UTC): its times are local" in note, note
+    assert "5 h 45 min after their IssueInstant (UTC): its times are local" in note, note
 
 
 def test_a_log_quoting_responses_2_h_34_after_is_not_said_local(tmp_path):

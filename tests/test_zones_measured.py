@@ -38,7 +38,7 @@ def test_an_idp_log_in_local_time_is_measured_against_the_capture_and_the_audit_
     10 minutes runs are paired in: nothing measured it, every line was read an hour late, unsaid."""
     doc = _scan(str(CASE13))
     (note,) = _notes(doc, "clock offset of " + str(CASE13 / "idp-process.log"))
-    assert "+1.0 h looks like a time zone" in note and "--timezone 'idp-process.log=+01:00'" in note
+    assert "about 1 h ahead (UTC+1) looks like a time zone" in note and "--timezone 'idp-process.log=+01:00'" in note
     # corrected: avdberg's login at the IdP is dated by the capture's clock, not an hour later
     assert not [a for a in doc["attempts"] if a["time"].startswith("2026-01-20T09:02")]
     process = str(CASE13 / "idp-process.log")

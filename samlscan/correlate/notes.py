@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from samlscan.correlate.apart import _SAME_RECORD
 from samlscan.correlate.clocks import zone_part
-from samlscan.logzones import input_name, zone_option
+from samlscan.logzones import input_name, span, utc_zone, zone_option
 from samlscan.model import LogEvent
 
 
@@ -38,7 +38,7 @@ def _zone_apart_notes(events) -> list[str]:
         zone, n = zones.most_common(1)[0]
         if 2 * n < shared[a, b]:
             continue  # (a few of many IDs hours apart by chance)
-        hours = f"{abs(zone.total_seconds()) / 3600:g} h"
+        hours = span(zone)
         activities = f"{n} activit{'y' if n == 1 else 'ies'}"
         which = [x for x in (a, b) if local.get(x)]
         if len(which) == 1:  # the one whose times carry no zone
@@ -72,7 +72,7 @@ def _quoted_zones(messages, offsets: dict) -> dict[str, str]:
         if len(seen) != 1 or None in seen or src in offsets:
             continue
         (zone,) = seen
-        found[src] = f"{abs(zone.total_seconds()) / 3600:g} h {'after' if zone > timedelta(0) else 'before'}"
+        found[src] = f"{span(zone)} {'after' if zone > timedelta(0) else 'before'}"
     return found
 
 
@@ -134,7 +134,8 @@ def _offset_note(src: str, off: timedelta, against: str | None = None) -> str:
             f"{'its time zone aside, ' if zone is not None else ''}{clock}")
     if zone is not None:
         given = zone_option(str(src), zone)
-        note += (f"; about {seconds / 3600:+.1f} h looks like a time zone: pass --timezone with the "
+        note += (f"; about {span(zone)} {'ahead' if zone > timedelta(0) else 'behind'} ({utc_zone(zone)}) "
+                 "looks like a time zone: pass --timezone with the "
                  f"zone that log is written in (--timezone '{given}', or its name such as Europe/Paris "
                  "for the right DST; its SAML copies were judged with that zone removed)")
     return note
