@@ -1,13 +1,18 @@
 """Zone offsets said as zones are named (samlscan/logzones.py span, utc_zone): '5 h 45 min', 'UTC+5:45',
 never '5.75 h'; the zones in which a quoted response's verdict flips are zones (logzones._zones_within),
-never a quarter hour no zone has (+2:30)."""
+never a quarter hour no zone has (+2:30). SonarQube's '<attribute> is missing' coded by the setting that
+names the attribute (logs.sonarqube.by_attribute_settings), or its fix saying which settings may."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from samlscan import logzones
+from samlscan.cli import main
 from samlscan.correlate.notes import _offset_note
 from test_zonemsg32 import _dump_line, _notes, _web_log
 
@@ -47,3 +52,46 @@ def test_a_range_of_zones_is_said_from_a_zone_to_a_zone(tmp_path):
         [timedelta(hours=5, minutes=45), timedelta(hours=6), timedelta(hours=6, minutes=30)]
     assert logzones._zones_within(timedelta(hours=1, minutes=15), timedelta(hours=1, minutes=45)) == []
 
+
+
+_NAME_MISSING = Path(__file__).resolve().parents[1] / "fixtures" / "audit36" / "sq-name-missing.log"
+"""A real forum line: 'java.lang.NullPointerException: Name is missing' (fixtures/audit36/SOURCES.md)."""
+
+
+def _attempt(tmp_path, settings: str | None) -> dict:
+    args = ["scan", str(_NAME_MISSING), "--format", "json", "--jobs", "1", "--fail-on", "never"]
+    if settings is not None:
+        props = tmp_path / "sonar.properties"
+        props.write_text("sonar.auth.saml.enabled=true\n" + settings)
+        args += ["--sonar-settings", str(props)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output[-2000:]
+    (a,) = json.loads(res.stdout)["attempts"]
+    return a
+
+
+@pytest.mark.parametrize("settings, code", [
+    ("sonar.auth.saml.user.login=login\nsonar.auth.saml.user.name=Name\n", "name-attribute-missing"),
+    ("sonar.auth.saml.user.login=Name\nsonar.auth.saml.user.name=displayName\n", "login-attribute-missing"),
+    ("sonar.auth.saml.user.login=login\nsonar.auth.saml.user.name=displayName\n", "login-attribute-missing")])
+def test_a_missing_attribute_is_coded_by_the_setting_that_names_it(tmp_path, settings, code):
+    assert _attempt(tmp_path, settings)["root_cause"] == code
+
+
+def test_without_settings_the_fix_says_which_settings_may_name_the_attribute(tmp_path):
+    a = _attempt(tmp_path, None)
+    assert a["root_cause"] == "login-attribute-missing"
+    assert a["fix"].startswith("'Name' is the attribute configured in whichever of sonar.auth.saml.user.login or "
+                               "sonar.auth.saml.user.name names it"), a["fix"]
+
+
+@pytest.mark.parametrize("text, attr", [
+    ("Fail to callback authentication with 'saml': java.lang.NullPointerException: Name is missing", "Name"),
+    ("login failure [cause|mail is missing][method|OAUTH2][provider|EXTERNAL|SAML][IP|10.0.0.1|][login|]", "mail"),
+    ("java.lang.IllegalStateException: http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name is missing",
+     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"),
+    ("Login is missing", "Login"), ("Cookie 'OAUTHSTATE' is missing in the navbar", None)])
+def test_the_attribute_a_refusal_names(text, attr):
+    from samlscan.logs.sonarqube import missing_attribute
+
+    assert missing_attribute(text) == attr

@@ -1,6 +1,8 @@
 """Deciding an attempt's root cause from its pieces' codes, log lines and catalog entries."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from functools import lru_cache
 
 from samlscan.codes import SPECS
@@ -359,7 +361,27 @@ def _catalog_entry(p: _Piece, cause: str):
     entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None
     if entry is None or entry.code != cause:
         entry = _text_entry(p.text, p.product)
-    return entry if entry is not None and entry.code == cause else None
+    if entry is None or entry.code != cause:
+        return None
+    return _attribute_named(entry, p.text) if entry.pattern.startswith(_ANY_ATTRIBUTE) else entry
+
+
+_ANY_ATTRIBUTE = ("NullPointerException: <attributeName>", "IllegalStateException: <attributeName>")
+"""SonarQube's '<attribute> is missing' entries, read without the settings (logs.sonarqube.by_attribute_settings
+codes the refusal by them when given)."""
+
+
+def _attribute_named(entry, text: str):
+    """The entry with its fix saying which settings may name the attribute the line names."""
+    from samlscan.config.names import SONAR_SETTING_NAMES
+    from samlscan.logs.sonarqube import missing_attribute
+
+    attr = missing_attribute(text)
+    if not attr or not entry.fix:
+        return entry
+    login, name = SONAR_SETTING_NAMES["login_attribute"], SONAR_SETTING_NAMES["name_attribute"]
+    return replace(entry, fix=f"'{attr}' is the attribute configured in whichever of {login} or {name} names "
+                              f"it (pass --sonar-settings to tell which): {entry.fix}")
 
 
 @lru_cache(maxsize=4096)

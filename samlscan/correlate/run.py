@@ -36,6 +36,10 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     logs (--app, its entity ID), beside those the evidence shows; `offsets`: measured_offsets of
     the report, when the caller has them; `expect`: the settings the messages were judged with
     (what the SP holds tells a logged signature refusal's cause, unheld_signers)."""
+    if expect is not None:  # (a refusal naming an attribute: the setting that names it says whose)
+        from samlscan.logs.sonarqube import by_attribute_settings
+
+        report = replace(report, events=by_attribute_settings(report.events, expect))
     with no_cyclic_gc():
         return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
                           is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect), given_idp(expect),

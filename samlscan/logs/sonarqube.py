@@ -10,7 +10,7 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
@@ -422,6 +422,42 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
             app and _shared(app), (ip_from, peer))
 
 
+
+_MISSING = (re.compile(r"(?:Exception: |\|)([^|\]\n]{1,300}?) is missing(?=\]|\s*$)"),
+            re.compile(r"^([^|\]\n]{1,300}?) is missing\s*$"))
+"""SonarQube's refusal of a user whose assertion lacks an attribute: '<attribute> is missing', the
+attribute named as sonar.auth.saml.user.login or .user.name sets it (sonar-auth-saml
+SamlIdentityProvider.getNonNullFirstAttribute(auth, samlSettings.getUserLogin()/getUserName()):
+requireNonNull(attribute, String.format("%s is missing", key)); 2025.1+ PrincipalToUserIdentityConverter:
+IllegalStateException("%s is missing".formatted(attribute))). The email is optional: never refused."""
+_ATTRIBUTE_CODES = ("login-attribute-missing", "name-attribute-missing")
+
+
+def missing_attribute(text: str) -> str | None:
+    """The attribute a '<attribute> is missing' refusal names, as the settings spell it."""
+    m = _MISSING[0].search(text) or _MISSING[1].match(text)  # (the exception's text, else the line's own)
+    return m[1].strip() if m else None
+
+
+def attribute_code(text: str, login: str | None, name: str | None) -> str | None:
+    """The code of an '<attribute> is missing' refusal by the setting that names that attribute
+    (login first: SonarQube reads it first); None when neither setting names it."""
+    attr = missing_attribute(text)
+    return next((code for code, want in zip(_ATTRIBUTE_CODES, (login, name)) if attr and attr == want), None)
+
+
+def by_attribute_settings(events: tuple, expect) -> tuple:
+    """`events` with each SonarQube '<attribute> is missing' refusal coded by the setting naming the
+    attribute (name-attribute-missing for sonar.auth.saml.user.name's), when the settings are given."""
+    login, name = getattr(expect, "login_attribute", None), getattr(expect, "name_attribute", None)
+    if not (login or name):
+        return events
+    out = []
+    for e in events:
+        if e.product == PRODUCT and e.code in _ATTRIBUTE_CODES and (code := attribute_code(e.text, login, name)):
+            e = replace(e, code=code)
+        out.append(e)
+    return tuple(out)
 PARSER = SonarQubeParser()
 
 
