@@ -194,9 +194,10 @@ def _window(msg) -> tuple[datetime | None, datetime | None]:
 
 def _flip(r) -> str | None:
     """What a time-window finding of a quoted message would be in another zone: the zones' UTC offsets
-    (whole hours or _PART_HOURS, within _ZONES; said from a zone to a zone: _zones_within) of the log's zone in which its line time falls inside the
-    message's window; for a message whose window holds but whose IssueInstant is too far from its line
-    time (a clock-skew finding alone), those in which it is within the skew the finding allowed.
+    (whole hours or _PART_HOURS, within _ZONES; said from a zone to a zone: _zones_within) of the log's
+    zone in which its line time falls inside the message's window; for a message whose window holds but
+    whose IssueInstant is too far from its line time (a clock-skew finding alone), those in which it is
+    within the skew the finding allowed.
     A line written at local time L in UTC+k was at L - k UTC; read as UTC it is L."""
     at = r.message.captured_at
     if any(f.code in _WINDOW for f in r.findings):
