@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-
 from functools import lru_cache
 
 from samlscan.codes import SPECS
@@ -363,12 +362,12 @@ def _catalog_entry(p: _Piece, cause: str):
         entry = _text_entry(p.text, p.product)
     if entry is None or entry.code != cause:
         return None
-    return _attribute_named(entry, p.text) if entry.pattern.startswith(_ANY_ATTRIBUTE) else entry
+    return _attribute_named(entry, p.text) if _ANY_ATTRIBUTE in entry.pattern else entry
 
 
-_ANY_ATTRIBUTE = ("NullPointerException: <attributeName>", "IllegalStateException: <attributeName>")
-"""SonarQube's '<attribute> is missing' entries, read without the settings (logs.sonarqube.by_attribute_settings
-codes the refusal by them when given)."""
+_ANY_ATTRIBUTE = "<attributeName> is missing"
+"""SonarQube's general '<attribute> is missing' entries: the line's attribute is that of its login or
+name setting, whichever names it (logs.sonarqube.by_attribute_settings codes it by the settings given)."""
 
 
 def _attribute_named(entry, text: str):
@@ -381,7 +380,7 @@ def _attribute_named(entry, text: str):
         return entry
     login, name = SONAR_SETTING_NAMES["login_attribute"], SONAR_SETTING_NAMES["name_attribute"]
     return replace(entry, fix=f"'{attr}' is the attribute configured in whichever of {login} or {name} names "
-                              f"it (pass --sonar-settings to tell which): {entry.fix}")
+                              f"it (--sonar-settings tells which): {entry.fix}")
 
 
 @lru_cache(maxsize=4096)

@@ -422,7 +422,6 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
             app and _shared(app), (ip_from, peer))
 
 
-
 _MISSING = (re.compile(r"(?:Exception: |\|)([^|\]\n]{1,300}?) is missing(?=\]|\s*$)"),
             re.compile(r"^([^|\]\n]{1,300}?) is missing\s*$"))
 """SonarQube's refusal of a user whose assertion lacks an attribute: '<attribute> is missing', the
@@ -458,6 +457,8 @@ def by_attribute_settings(events: tuple, expect) -> tuple:
             e = replace(e, code=code)
         out.append(e)
     return tuple(out)
+
+
 PARSER = SonarQubeParser()
 
 
