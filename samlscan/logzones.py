@@ -261,12 +261,12 @@ def utc_zone(d: timedelta) -> str:
 
 
 def span(d: timedelta, signed: bool = False) -> str:
-    """An offset in hours as a note says it: '2 h', '5 h 45 min', '30 min' ('+5 h 45 min' `signed`),
-    never '5.75 h' (zones' offsets are whole hours or part-hour ones: _PART_HOURS)."""
-    minutes = round(d.total_seconds() / 60)
-    h, m = divmod(abs(minutes), 60)
-    said = " ".join(x for x in (f"{h} h" if h else "", f"{m} min" if m or not h else "") if x)
-    return ("-" if minutes < 0 else "+") + said if signed else said
+    """An offset as a note says it: '2 h', '5 h 45 min', '30 min' ('+5 h 45 min' `signed`), never
+    '5.75 h' (serverclock.duration: a zone's offset is whole minutes, so never rounded)."""
+    from samlscan.inputs.serverclock import duration
+
+    said = duration(d)
+    return ("-" if d < timedelta(0) else "+") + said if signed else said
 
 
 def _offset(d: timedelta) -> str:

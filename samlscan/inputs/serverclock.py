@@ -278,10 +278,10 @@ make a finding of megabytes)."""
 
 def off_phrase(d: timedelta) -> str:
     """'9 min behind', '12 min 30 s ahead of': a clock offset as findings and notes say it."""
-    return f"{_span(d)} {'ahead of' if d > timedelta(0) else 'behind'}"
+    return f"{duration(d)} {'ahead of' if d > timedelta(0) else 'behind'}"
 
 
-def _span(d: timedelta) -> str:
+def duration(d: timedelta) -> str:
     """'9 min', '12 min 30 s': beyond a minute, to 5 s (Dates are whole seconds, answers take time)."""
     s = int(abs(d.total_seconds()))
     s = 5 * round(s / 5) if s >= 60 else s
