@@ -105,7 +105,7 @@ def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = Fal
     """(code, why) for a failed capture flow, or None when these rules do not decide it. `cloud`:
     the SP is SonarQube Cloud (its ACS is the Single Sign-On URL its SSO configuration gives)."""
     from samlscan import catalog
-    from samlscan.logs.sqaccess import GATEWAY
+    from samlscan.logs.sqaccess import EDGE_ANSWERS, GATEWAY
 
     if flow.outcome != "failure":
         return None
@@ -124,6 +124,8 @@ def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = Fal
             return "proxy-answered-callback", (f"HTTP {ex.status} from {ex.url} ({ex.ref}): a gateway's answer "
                                                "(RFC 9110 15.6.3-15.6.5), the SP's servers down, refusing or "
                                                "timing out behind the proxy")
+        if ex.leg == "acs-post" and (edge := EDGE_ANSWERS.get(str(ex.status))):
+            return "proxy-answered-callback", f"HTTP {ex.status} from {ex.url} ({ex.ref}): Cloudflare's own answer: {edge}"
         if ex.leg == "acs-post" and _not_the_callback(ex.status, ex.url):
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), which answered "
                                       f"404: {callback}")

@@ -132,3 +132,33 @@ def test_answering_proxy_names_each_proxys_own_answer(headers, text, proxy):
 ])
 def test_answering_proxy_names_no_proxy_for_an_sps_own_answer(headers, text):
     assert answering_proxy(headers, text) is None
+
+
+# -- Cloudflare's own 52x statuses at the ACS ------------------------------------------------------------------
+
+def _attempt(path) -> dict:
+    doc = _json(["scan", str(path), "--format", "json", "--timezone", "UTC", "--jobs", "1", "--fail-on", "never"])
+    (attempt,) = doc["attempts"]
+    return attempt
+
+
+@pytest.mark.parametrize("name, status, meaning", [
+    ("cloudflare-522.har", 522, "its connection to the SP's server timed out"),
+    ("tracer-cloudflare-520.json", 520, "response headers over its 128 KB limit"),
+])
+def test_cloudflares_own_status_at_the_acs_is_its_answer_not_the_sps(name, status, meaning):
+    attempt = _attempt(CAPTURES / name)
+    assert attempt["root_cause"] == "proxy-answered-callback" and attempt["side"] == "network", attempt
+    (why,) = [n for n in attempt["notes"] if f"HTTP {status} from" in n]
+    assert "Cloudflare's own answer" in why and meaning in why, why
+    assert "the proxy that answered, Cloudflare," in attempt["fix"]
+
+
+def test_the_sps_own_5xx_passed_on_by_cloudflare_stays_the_sps(tmp_path):
+    har = json.loads((CAPTURES / "cloudflare-522.har").read_text(encoding="utf-8"))
+    post = next(e for e in har["log"]["entries"] if e["request"]["method"] == "POST")
+    post["response"]["status"] = 500  # (Cloudflare passes the SP's own error page on: no 52x of its own)
+    post["response"]["content"]["text"] = "<html><body><h1>Oops</h1><p>An error occurred.</p></body></html>"
+    path = tmp_path / "sp500.har"
+    path.write_text(json.dumps(har), encoding="utf-8")
+    assert _attempt(path)["root_cause"] != "proxy-answered-callback"

@@ -225,6 +225,20 @@ GATEWAY = ("502", "503", "504")
 """Statuses a proxy's load balancer answers itself when the servers behind it refuse, are missing or
 time out (RFC 9110 15.6.3-15.6.5); SonarQube answers none of them to a callback."""
 
+EDGE_ANSWERS = {
+    "520": "the SP's answer reached it empty or unreadable (often response headers over its 128 KB limit: too "
+           "many or too big cookies)",
+    "521": "the SP's server refused its connection (the SP down, or a firewall shutting out Cloudflare's IP ranges)",
+    "522": "its connection to the SP's server timed out",
+    "523": "it could not reach the SP's server (the DNS record's origin address or its route)",
+    "524": "the SP took longer than its 100 s to answer",
+    "525": "its TLS handshake with the SP's server failed",
+    "526": "the SP's server showed an invalid TLS certificate (SSL/TLS mode Full (strict))",
+    "530": "it could not reach the SP's server (its page names a 1xxx error: 1016, the origin's DNS name)",
+}
+"""Cloudflare's own answers about the server behind it (developers.cloudflare.com, 'Cloudflare 5xx errors'):
+no server sends these statuses, so at the ACS they are Cloudflare's answer, not the SP's."""
+
 
 def without_port(addr: str) -> str:
     """A client's address without its port: '203.0.113.7:51234' and '[2001:db8::1]:443' (RFC 3986
