@@ -173,14 +173,21 @@ def entries() -> tuple[CatalogEntry, ...]:
 # --- compiling -------------------------------------------------------------------------------
 
 
+_TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+"""Typographic quotes folded to the ASCII ones: Microsoft's pages write 'doesn’t', logs 'doesn't'; a forum or a
+word processor turns a pasted "key 'saml'" into "key ‘saml’"."""
+_QUOTE_CLASSES = {"'": "['\u2018\u2019]", "\u2018": "['\u2018\u2019]", "\u2019": "['\u2018\u2019]",
+                  '"': '["\u201c\u201d]', "\u201c": '["\u201c\u201d]', "\u201d": '["\u201c\u201d]'}
+
+
 def _norm(text: str) -> str:
-    """Lowercase, whitespace collapsed, typographic apostrophe folded (Microsoft's pages use
-    'doesn’t', logs often 'doesn't'): the form the prefilter compares."""
-    return " ".join(text.lower().replace("\u2019", "'").split())
+    """Lowercase, whitespace collapsed, typographic quotes folded (_TYPOGRAPHIC): the form the
+    prefilter compares."""
+    return " ".join(text.lower().translate(_TYPOGRAPHIC).split())
 
 
 def _escape_word(word: str) -> str:
-    return "".join("['\u2019]" if ch in "'\u2019" else re.escape(ch) for ch in word)
+    return "".join(_QUOTE_CLASSES.get(ch) or re.escape(ch) for ch in word)
 
 
 def _literal_regex(literal: str) -> str:
@@ -488,6 +495,35 @@ def lookup_error(text: str) -> CatalogEntry | None:
     in a CSV header, is not enough), no generic wrapper and no 'unknown-failure'."""
     if not isinstance(text, str) or not text.strip():
         return None
+    entry = _error_entry(text)
+    rejoined = _rejoined(text) if entry is None else None
+    return _error_entry(rejoined) if rejoined else entry
+
+
+WRAP_WIDTH_MIN = 40
+"""The narrowest column a terminal or a forum's code box wraps a pasted text at (_rejoined)."""
+
+
+def _rejoined(text: str) -> str | None:
+    """A pasted text with the breaks of its wrapped lines taken out, or None when none looks wrapped: a
+    terminal that wraps at a column cuts words ('...does not exist o' / 'r is not enabled', 80 wide). A
+    line as long as the longest (at least WRAP_WIDTH_MIN) was cut at the column; a shorter one ended.
+    Tried on a pasted text that matches nothing as given."""
+    lines = text.strip().splitlines()
+    width = max(map(len, lines))
+    if width < WRAP_WIDTH_MIN or not any(len(line) == width for line in lines[:-1]):
+        return None
+    return "".join(line if len(line) == width else line + "\n" for line in lines)
+
+
+def lookup_pasted(text: str) -> CatalogEntry | None:
+    """lookup() of a text pasted on its own (`samlscan explain`): also with its lines rejoined (_rejoined)."""
+    entry = lookup(text)
+    rejoined = _rejoined(text) if entry is None and isinstance(text, str) else None
+    return lookup(rejoined) if rejoined else entry
+
+
+def _error_entry(text: str) -> CatalogEntry | None:
     idx = _index()
     said = text.strip()
     whole = [r for r in _ranked(text, idx, None) if not idx.compiled[-r[-1]].generic

@@ -72,10 +72,10 @@ def _explain(q: str) -> tuple[str, bool]:
     if _code_of(q):
         return describe(SPECS[_code_of(q)]), True
     try:
-        from samlscan.catalog import lookup
+        from samlscan.catalog import lookup_pasted
     except ImportError:
-        lookup = None
-    entry = lookup(q) if lookup else None
+        lookup_pasted = None
+    entry = lookup_pasted(q) if lookup_pasted else None
     if entry is None:
         code = _as_code(q)
         near = [c for c in SPECS if code in _as_code(c)]
