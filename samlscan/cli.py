@@ -28,6 +28,10 @@ _SONAR_SETTINGS = click.option(
     "--sonar-settings", type=click.Path(dir_okay=False),
     help="sonar.properties or the JSON of api/settings/values (implies --profile sonarqube).")
 """The SP's own settings, shared by check, scan and flows (which compares a flow's messages with them)."""
+_TIMEZONE = click.option(
+    "--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
+    help="Zone of log and capture times written without one (e.g. Europe/Paris, +02:00; default UTC); "
+         "'web.log=Europe/Paris' for the files matching a glob only (repeatable).")
 
 
 class Seconds(click.ParamType):
@@ -79,9 +83,7 @@ def _expectation_options(fn):
                      "the messages SonarQube Server took (its web.log holds them, or they went to its ACS "
                      ".../oauth2/callback/saml), else 'generic'."),
         _SONAR_SETTINGS,
-        click.option("--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
-                     help="Zone of log times written without one (e.g. Europe/Paris, +02:00; default "
-                          "UTC); 'web.log=Europe/Paris' for the logs matching a glob only (repeatable)."),
+        _TIMEZONE,
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -499,6 +501,7 @@ def list_codes():
 @_SP_ENTITY_ID
 @_ACS_URL
 @_SONAR_SETTINGS
+@_TIMEZONE
 @_guarded
 def flows(inputs, fmt, redact, **kw):
     """The ordered timeline of login flows in captures: time, leg, URL, message, outcome. With the

@@ -20,9 +20,10 @@ SCHEMA = "samlscan-flows/1"
 _BIG_PARAMS = ("SAMLRequest=", "SAMLResponse=", "Signature=")
 
 
-def _read_capture(path: str):
+def _read_capture(path: str, zone=None):
     """(kind, Capture) for a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite export, raw HTTP
-    messages or a Fiddler .saz; (None, reason) else."""
+    messages or a Fiddler .saz; (None, reason) else. `zone`: the zone of its times written without one
+    (--timezone's for the file; else UTC), as check reads them."""
     from samlscan.inputs import capture_readers
 
     if os.path.isdir(path):  # (check and scan read a folder; flows takes the capture files themselves)
@@ -34,7 +35,7 @@ def _read_capture(path: str):
         return None, f"cannot read: {exc.strerror or exc}"
     for kind, reader in capture_readers():
         if reader.sniff(head):
-            return kind, reader.read(path)
+            return kind, reader.read(path, zone)
     from samlscan.inputs import httpraw
 
     if httpraw.sniff_burp(head):
@@ -151,17 +152,24 @@ def collect(paths: list[str], expect=None) -> tuple[list[dict], set[str]]:
     """One dict per input (its flows or why it has none) and the personal values seen; `expect`:
     the SP's settings the messages are checked against (none by default)."""
     from samlscan.config import Expectations
+    from samlscan.logzones import zone_note
+    from samlscan.zones import parse_zones
 
+    expect = expect or Expectations()
+    zones = parse_zones(expect.timezones)
     docs, personal = [], set()
     for path in paths:
-        kind, cap = _read_capture(path)
+        kind, cap = _read_capture(path, zones.of(path))
         if kind is None:
             docs.append({"path": path, "kind": None, "error": cap, "flows": [], "problems": []})
             continue
         ids = _messages_by_key(cap.messages)
-        seen, findings = _analyzed(cap.messages, expect or Expectations())
+        seen, findings = _analyzed(cap.messages, expect)
         personal |= seen
+        # (its times had no zone and no --timezone named it: read as UTC, as check says: batch._zoneless_captures)
+        local = any(m.local_time for m in cap.messages) and not zones.given(path)
         docs.append({"path": path, "kind": kind, "entries": cap.entries, "error": None,
+                     "notes": [zone_note(path, kind)] if local else [],
                      "problems": [{"code": p.code, "ref": p.source.ref, "detail": p.detail}
                                   for p in cap.problems],
                      "flows": [_flow_dict(n, f, ids, findings) for n, f in enumerate(build_flows(cap), 1)]})
@@ -239,6 +247,7 @@ def _table(docs: list[dict], width: int | None = None) -> str:
         for p in d["problems"]:
             lines.append(_said(f"  ! {p['code']}" + (f" [{p['ref']}]" if p["ref"] else "") + f": {p['detail']}",
                                width))
+        lines += [_said(f"  note: {n}", width) for n in d["notes"]]
         for f in d["flows"]:
             head = f"Flow {f['flow']}: {f['outcome'].upper()} - {f['reason']}"
             extra = [f"{k} {f[k]}" for k in ("relay_state", "request_id", "in_response_to") if f[k]]

@@ -162,3 +162,31 @@ def test_the_sps_own_5xx_passed_on_by_cloudflare_stays_the_sps(tmp_path):
     path = tmp_path / "sp500.har"
     path.write_text(json.dumps(har), encoding="utf-8")
     assert _attempt(path)["root_cause"] != "proxy-answered-callback"
+
+
+# -- `samlscan flows` of a zone-less capture: the same note and --timezone as check ------------------------------
+
+def _flows(path, *extra: str) -> dict:
+    (doc,) = _json(["flows", str(path), "--format", "json", *extra])["inputs"]
+    return doc
+
+
+def test_flows_of_a_zoneless_capture_says_it_read_the_times_as_utc():
+    doc = _flows(CAPTURES / "tracer-zoneless.json")
+    (note,) = doc["notes"]
+    assert "this SAML-tracer export records its capture times without a zone" in note, note
+    assert "--timezone 'tracer-zoneless.json=<its zone>'" in note
+    res = CliRunner().invoke(main, ["flows", str(CAPTURES / "tracer-zoneless.json")])
+    assert "note: " in res.output and "records its capture times without a zone" in res.output
+
+
+def test_flows_reads_a_zoneless_capture_in_the_zone_given_for_it():
+    doc = _flows(CAPTURES / "tracer-zoneless.json", "--timezone", "tracer-zoneless.json=+05:00")
+    assert doc["notes"] == []
+    (flow,) = doc["flows"]
+    assert flow["steps"][0]["time"] == "2026-12-04T09:30:40.000Z"  # (14:30:40 at UTC+5)
+    assert not {x["code"] for x in flow["findings"]} & {"assertion-expired", "subject-confirmation-expired"}
+
+
+def test_flows_of_a_zoned_capture_has_no_zone_note():
+    assert _flows(CASE28 / "dave-chrome.har")["notes"] == []
