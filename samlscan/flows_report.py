@@ -191,9 +191,10 @@ _STEP_WIDTHS = (None, None, 70, None, 60, 60)
 """The widest a step column gets (display columns): longer values wrap inside it, a URL too."""
 
 
-_BREAKS = re.compile(r"(?<=[/?&=\s])")
+_BREAKS = re.compile(r"(?<=[/?&=])|(?<=\s)(?!chars>)")
 """Where a cell may wrap: after a space, and in a URL after each '/', '?', '&' and '=' (RFC 3986's
-delimiters of its path and query), never inside a host name or a value while one of these fits."""
+delimiters of its path and query), never inside a host name or a value while one of these fits, nor
+inside a big value's '<492 chars>' (short_url)."""
 
 
 def _wrap_url(cell, columns: int) -> str:
