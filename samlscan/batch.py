@@ -809,11 +809,13 @@ def _not_evidence(r: FileResult, named: set) -> FileResult:
     if (r.input.path in named or r.input.status != "failed" or r.messages or r.input.events
             or not r.findings or any(f.code != "input-not-saml" for f in r.findings)):
         return r
+    from samlscan import binaryfiles
     from samlscan.found import unread_reason
 
     said = r.findings[0].message_text  # (the readers' words for configuration: 'give it with --idp-cert')
     told = " with --" in said and (" give it " in said or " give them " in said)
     told = told or "log:" in (r.input.kind or "")  # a known log's reader names it: 'read as sonarqube log lines, but..'
+    told = told or binaryfiles.is_said(said)  # (a PNG, a PDF, an .evtx: what it is; its finding, when named, what instead)
     reason = unread_reason(r.input.path) or (said if told else "no SAML message or known log format in it")
     return FileResult(replace(r.input, status="skipped", reason=reason), (), (), ())
 

@@ -405,10 +405,14 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
         out.flows = _flows_of(cap, path)
         return out
+    if found.kind == "log" and found.name == "embedded" and (binary := _binary(head, path)) is not None:
+        return binary  # (the generic line reader claims what no other reader does: a PDF's lines)
     if found.kind == "log":
         out.kind, out.empty_reason = f"log:{found.name}", empty_reason(found.parser)
         _consume_records(logs.parse_file(path, tz, parser=found.parser), out)
         return out
+    if (binary := _binary(head, path)) is not None:  # (before the generic line reading: a PNG is no log)
+        return binary
     small = len(head) < SNIFF_BYTES  # read once
     text = found.text if small and found.text is not None else _text(head if small else _read_all(path))
     if not small and _late_page(text):  # (its text past the sniff's 64 KB: scripts and styles first)
@@ -420,6 +424,16 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
     _read_blob(text, path, out)
     out.program = _program(text)  # (judged once its values are decoded: a ticket's snippet beside a message)
     return out
+
+
+def _binary(head: bytes, path: str) -> _Collected | None:
+    """A binary file's input-not-saml, saying what it is and what to give instead (binaryfiles), else None."""
+    from samlscan.binaryfiles import binary_kind, said
+
+    kind = binary_kind(head)
+    if kind is None:
+        return None
+    return _Collected(problems=[InputProblem(Source(path), "input-not-saml", said(kind), kind[1])])
 
 
 def _read_blob(text: str, path: str, out: _Collected) -> None:

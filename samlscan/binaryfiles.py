@@ -1,0 +1,54 @@
+"""Binary files people attach instead of the evidence (a screenshot, a PDF, an Outlook message, a Windows
+event log, a network capture), named by their signature bytes so that the finding says what the file is
+and what to give instead, not only that no SAML message is in it. Archives and compressed files are not
+here: they are read in place (samlscan/archives.py)."""
+from __future__ import annotations
+
+import re
+
+_SCREENSHOT = ("A screenshot holds no message samlscan can read: capture the login as a HAR (the browser's "
+               "DevTools > Network > Export HAR) or a SAML-tracer export, or copy the error text into a text file.")
+
+KINDS = (
+    (re.compile(rb"\x89PNG\r\n\x1a\n"), "a PNG image", _SCREENSHOT),
+    (re.compile(rb"\xff\xd8\xff"), "a JPEG image", _SCREENSHOT),
+    (re.compile(rb"GIF8[79]a"), "a GIF image", _SCREENSHOT),
+    (re.compile(rb"RIFF....WEBP", re.S), "a WebP image", _SCREENSHOT),
+    (re.compile(rb"%PDF-"), "a PDF document",
+     "samlscan does not read PDFs: copy the SAML message or the log lines from it into a text file."),
+    (re.compile(rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), "an Outlook message or an old Office document (.msg, .doc, "
+     ".xls)", "Save the attachment it carries, or its text as a .txt file (.txt, .docx and .xlsx are read)."),
+    (re.compile(rb"ElfFile\x00"), "a Windows event log (.evtx)",
+     "Open it in Event Viewer and 'Save All Events As...' CSV, or export it as XML (wevtutil qe FILE.evtx /lf:true "
+     "/f:xml > events.xml): samlscan reads those exports (AD FS events 1200-1203, 364)."),
+    (re.compile(rb"\xd4\xc3\xb2\xa1|\xa1\xb2\xc3\xd4|\x4d\x3c\xb2\xa1|\xa1\xb2\x3c\x4d"
+                rb"|\x0a\x0d\x0d\x0a.{4}(?:\x1a\x2b\x3c\x4d|\x4d\x3c\x2b\x1a)", re.S),
+     "a network capture (pcap)", "HTTPS in it is encrypted: capture the login in the browser as a HAR instead "
+     "(DevTools > Network > Export HAR)."),
+    (re.compile(rb"\x7fELF|\xca\xfe\xba\xbe|MZ.{0,600}?This program cannot be run", re.S),
+     "a program (an executable or a Java class)", "Give the SAML message, the capture or the log the login left."),
+    (re.compile(rb"SQLite format 3\x00"), "an SQLite database", "Export the rows that hold the logins as CSV or JSON."),
+)
+"""(signature at the file's start, what it is, what to give instead): PNG (ISO 15948 5.2), JPEG's SOI and
+first marker, GIF87a/89a, WebP's RIFF container, PDF's header (ISO 32000 7.5.2), OLE2 compound files
+([MS-CFB] 2.2: Outlook's .msg, Word 97's .doc), EVTX's file header ('ElfFile'), pcap's magic in either byte
+order and its nanosecond variant, pcapng's Section Header Block (and its byte-order magic), ELF, a Java class (0xCAFEBABE), a Windows
+PE's MZ stub, SQLite's header."""
+
+
+def binary_kind(head: bytes) -> tuple[str, str] | None:
+    """(what the file is, what to give instead) when its first bytes are a known binary format's, else None."""
+    return next(((what, instead) for sig, what, instead in KINDS if sig.match(head)), None)
+
+
+_SAID = ", not text: no SAML message or log in it"
+
+
+def said(kind: tuple[str, str]) -> str:
+    """The finding's words for a file of `kind`."""
+    return f"this is {kind[0]}{_SAID}"
+
+
+def is_said(text: str) -> bool:
+    """Whether a finding's text is said() of some binary kind (a folder's scan skips the file with it)."""
+    return text.startswith("this is ") and text.endswith(_SAID)
