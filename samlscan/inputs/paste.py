@@ -316,12 +316,28 @@ def _numbered(text: str) -> str | None:
 
 def _quoted_printable(text: str) -> str | None:
     """An e-mail's quoted-printable source: '=3D' for '=' and '=' ending a broken line. Neither
-    occurs in base64, a percent-encoded URL or XML text ('=3D' would be '%3D' or '="')."""
+    occurs in base64, a percent-encoded URL or XML text ('=3D' would be '%3D' or '="'). A base64 value
+    without padding has no '=' to escape: its soft breaks alone say it (_soft_broken)."""
     if "=3D" not in text or not re.search(r"=\r?\n", text):
-        return None
+        return _soft_broken(text)
     import quopri
 
     return quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
+
+
+QP_WIDTHS = range(60, 77)
+"""Widths quoted-printable encoders break lines at, the '=' included (RFC 2045 6.7 (5): at most 76)."""
+
+
+def _soft_broken(text: str) -> str | None:
+    """A value broken by quoted-printable soft line breaks only: every line but the last of one width
+    (QP_WIDTHS) ending in '='. Base64 values that end in their padding '=', one a line, differ in length."""
+    lines = text.strip().splitlines()
+    broken = lines[:-1]
+    if len(broken) < 2 or len({len(line) for line in broken}) != 1 or len(broken[0]) not in QP_WIDTHS \
+            or not all(line.endswith("=") for line in broken) or lines[-1].endswith("="):
+        return None
+    return "".join(line[:-1] for line in broken) + lines[-1]
 
 
 def _unquoted(text: str) -> str | None:
