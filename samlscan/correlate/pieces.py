@@ -175,6 +175,8 @@ def _login_of(a, login_attribute: str | None) -> str | None:
 
 _DOMAIN_USER = re.compile(r"^[^\\\s]{1,15}\\([^\\\s]+)$")
 """'CORP\\anna': a Windows DOMAIN\\user (AD FS's windowsaccountname claim), whose user an SP often logs."""
+_SPACE = re.compile(r"\s")
+"""Whitespace as str.isspace says it (a str pattern's \\s: the same Unicode class), in one C pass per value."""
 
 
 def _aka_names(a, user: str | None) -> tuple[str, ...]:
@@ -188,7 +190,7 @@ def _aka_names(a, user: str | None) -> tuple[str, ...]:
         if len(x.values) != 1 or not x.values[0]:
             continue
         v = x.values[0].strip()
-        if 0 < len(v) <= 64 and not any(c.isspace() for c in v) and "://" not in v and "=" not in v:
+        if 0 < len(v) <= 64 and _SPACE.search(v) is None and "://" not in v and "=" not in v:
             names.add(v.casefold())
             if (m := _DOMAIN_USER.match(v)) is not None:
                 names.add(m.group(1).casefold())
