@@ -501,20 +501,22 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
     The record is fresh from its reader and not yet seen by anyone: it is slimmed in place (a
     frozen dataclass rebuilt costs 2 us an event)."""
     put = object.__setattr__
-    if usable_time(e.time) is None:
+    if e.time is not None and usable_time(e.time) is None:
         put(e, "time", None)
-    if e.outcome == "success":
-        put(e, "text", "")
-    else:  # quoted in attempts and findings (an info event kept is a note): never a key
-        put(e, "text", without_private_keys(e.text))
-    for name in ("user", "ip", "app", "raw_code", "code", "text"):
+    # quoted in attempts and findings (an info event kept is a note): never a key
+    text = "" if e.outcome == "success" else without_private_keys(e.text)
+    for name in ("user", "ip", "app", "raw_code", "code"):
         v = getattr(e, name)
         if v is not None:
             got = shared.get(v)
             if got is None and len(shared) < SHARED_VALUES:
                 shared[v] = v
-            elif got is not None:
+            elif got is not None and got is not v:
                 put(e, name, got)
+    got = shared.get(text)
+    if got is None and len(shared) < SHARED_VALUES:
+        shared[text] = got = text
+    put(e, "text", text if got is None else got)
     return e
 
 

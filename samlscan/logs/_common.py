@@ -105,6 +105,8 @@ def local_to_utc(naive: datetime, tz: tzinfo | None) -> tuple[datetime, bool]:
     """A zone-less time: interpret it in `tz` (UTC when none is given)."""
     if tz is None:
         return naive.replace(tzinfo=timezone.utc), False
+    if tz is timezone.utc:  # (to_utc would give it back as it is: a conversion to its own zone)
+        return naive.replace(tzinfo=tz), True
     return to_utc(naive.replace(tzinfo=tz)), True
 
 

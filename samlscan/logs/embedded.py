@@ -107,8 +107,8 @@ def _line_time_local(line: str, tz: tzinfo) -> tuple[datetime | None, bool]:
 
 def may_hold(text: str) -> bool:
     """False when find_embedded finds nothing in `text` for sure: two cheap searches, where its
-    three patterns cost 5 us a line."""
-    return _HINT.search(text) is not None and _VALUE_START.search(text) is not None
+    three patterns cost 5 us a line. (A value's start first: most lines that name a message hold none.)"""
+    return _VALUE_START.search(text) is not None and _HINT.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,7 +203,7 @@ class SonarQubeParser:
             if m is None and bare is None:
                 if _LOOKS_LIKE.match(line):
                     if pending is not None:
-                        yield from _finish(pending, path)
+                        yield _finish(pending, path)
                         pending = None
                     if dump is not None:
                         yield from dumped.once(dump.records(path))
@@ -218,7 +218,7 @@ class SonarQubeParser:
                     _add_trace(pending, line)
                 continue
             if pending is not None:
-                yield from _finish(pending, path)
+                yield _finish(pending, path)
                 pending = None
             if dump is not None:
                 yield from dumped.once(dump.records(path))
@@ -255,7 +255,7 @@ class SonarQubeParser:
                 continue  # other loggers at INFO: skipped cheaply (their traces too)
             pending = _Pending(no, time, local, level, reqid or None, logger, msg)
         if pending is not None:
-            yield from _finish(pending, path)
+            yield _finish(pending, path)
         if dump is not None:
             yield from dumped.once(dump.records(path))
 
@@ -285,7 +285,7 @@ class SonarQubeParser:
             for entry in stack:
                 for part in re.split(r"[\r\n]+", str(entry)):
                     _add_trace(pending, part)
-        yield from _finish(pending, path)
+        yield _finish(pending, path)
 
 
 def _chain(first, rest):
@@ -293,12 +293,20 @@ def _chain(first, rest):
     yield from rest
 
 
+_LOGGERS: dict[str, bool] = {}
+"""Logger -> whether _RELEVANT_LOGGER names it: a log has a few hundred loggers, on every line."""
+
+
 def _relevant(logger: str, level: str, msg: str) -> bool:
-    if _JAVA_SAML_DUMP.search(msg):
-        return False  # the dump itself is yielded as EmbeddedSaml, not as an event
-    if _RELEVANT_LOGGER.search(logger):
-        return True
-    return level in ("WARN", "ERROR") and ("saml" in msg.lower())
+    named = _LOGGERS.get(logger)
+    if named is None:
+        if len(_LOGGERS) >= _SHARED_MAX:
+            _LOGGERS.clear()
+        _LOGGERS[logger] = named = _RELEVANT_LOGGER.search(logger) is not None
+    if not named and level not in ("WARN", "ERROR"):
+        return False  # (nothing its text says can make it relevant: most lines, not searched)
+    # a dump itself is yielded as EmbeddedSaml, not as an event
+    return _JAVA_SAML_DUMP.search(msg) is None and (named or "saml" in msg.lower())
 
 
 def _add_trace(p: _Pending, line: str) -> None:
@@ -343,7 +351,7 @@ _DERIVED_MAX, _DERIVED_TEXT = 8192, 2048
 _PROCESS_RESPONSE = lazyre.compile(r"processResponse error\. (\w+)")
 
 
-def _finish(p: _Pending, path: str) -> Iterator[Record]:
+def _finish(p: _Pending, path: str) -> Record:
     key = (p.logger, p.level, p.message, p.caused_by, p.first_exc, tuple(p.extra))
     got = _DERIVED.get(key)
     if got is None:  # the same failure repeats for every login until it is fixed: derive it once
@@ -353,10 +361,9 @@ def _finish(p: _Pending, path: str) -> Iterator[Record]:
                 _DERIVED.clear()
             _DERIVED[key] = got
     if isinstance(got, str):  # _MALFORMED_AUTH
-        yield malformed(path, p.no, got)
-        return
+        return malformed(path, p.no, got)
     outcome, text, code, ids, raw_code, user, ip, app, (ip_from, peer) = got
-    yield LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp", outcome=outcome,
+    return LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp", outcome=outcome,
                    text=text, code=code, user=user, ip=ip, request_id=p.request_id,
                    saml_ids=ids, app=app, raw_code=raw_code, local_time=p.local,
                    ip_from=ip_from, peer=peer)
