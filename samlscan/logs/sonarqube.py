@@ -363,10 +363,10 @@ def _finish(p: _Pending, path: str) -> Record:
     if isinstance(got, str):  # _MALFORMED_AUTH
         return malformed(path, p.no, got)
     outcome, text, code, ids, raw_code, user, ip, app, (ip_from, peer) = got
-    return LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp", outcome=outcome,
-                   text=text, code=code, user=user, ip=ip, request_id=p.request_id,
-                   saml_ids=ids, app=app, raw_code=raw_code, local_time=p.local,
-                   ip_from=ip_from, peer=peer)
+    return LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp",
+                    outcome=outcome, text=text, code=code, user=user, ip=ip,
+                    request_id=p.request_id, saml_ids=ids, app=app, raw_code=raw_code,
+                    local_time=p.local, ip_from=ip_from, peer=peer)
 
 
 def _derive(logger: str, level: str, message: str, caused_by: str | None, first_exc: str | None,
