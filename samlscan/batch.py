@@ -23,7 +23,7 @@ from typing import Iterator
 from samlscan import dockerparts, engine, jsonsplit, logzones
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
-from samlscan.logs._common import line_of
+from samlscan.logs._common import WholeLines, line_of
 from samlscan.model import InputResult
 from samlscan.overlap import without_overlaps
 from samlscan.prefilter import (
@@ -143,7 +143,8 @@ def _analyze_log(label: str, path: str, parser, pf: Prefilter, start: int, end: 
                     records = parser.parse(prefiltered_lines(fh, start, end, pf, counter, first_line), label, tz)
                 else:  # (read with its neighbours' lines: their records are theirs)
                     edge: list = [None]  # the range's last line, once its own are read
-                    lines = _with_context(fh, pf, (lo, start, end, hi), first_line, before, counter, edge)
+                    lines = WholeLines(_with_context(fh, pf, (lo, start, end, hi), first_line,
+                                                     before, counter, edge))
                     records = _own(parser.parse(lines, label, tz), first_line, edge)
             engine._consume_records(records, got)
     except OSError as exc:

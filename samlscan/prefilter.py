@@ -13,6 +13,7 @@ from samlscan import dockerparts, engine, lazyre
 from samlscan.ansi import console
 from samlscan.ansi import plain_bytes as decoloured
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
+from samlscan.logs._common import WholeLines
 from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
 from samlscan.logs.coloured import Decoloured
 
@@ -505,12 +506,17 @@ def release_buffers() -> None:
 
 
 def prefiltered_lines(fh, start: int, end: int, pf: Prefilter, counter: list,
-                      first_line: int = 0) -> Iterator[tuple[int, str]]:
+                      first_line: int = 0) -> WholeLines:
     """Numbered lines of the kept records in [start, end) of a binary file: the line at `start`
     is number first_line + 1 (first_line: lines of the file before `start`, when known).
 
     Memory stays bounded by BLOCK + LONG_LINE; counter[0] ends as the number of lines in range.
     """
+    return WholeLines(_prefiltered(fh, start, end, pf, counter, first_line))
+
+
+def _prefiltered(fh, start: int, end: int, pf: Prefilter, counter: list,
+                 first_line: int) -> Iterator[tuple[int, str]]:
     with read_buffer() as buf:
         yield from _lines_in(fh, start, end, pf, counter, first_line, buf, _tail_start(fh, end, pf))
 

@@ -232,11 +232,25 @@ def first_ip(value: str | None) -> str | None:
 
 # --- lines ----------------------------------------------------------------------------------
 
+class WholeLines:
+    """Numbered lines each whole and of MAX_TEXT_LINE characters at most (a line cut there is its
+    first ones), as the prefilter reads them: text_lines hands them on as they are."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: Iterable[tuple[int, str]]):
+        self.lines = lines
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        return iter(self.lines)
+
+
 def text_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     """Whole text lines: parse_file splits over-long lines into chunks sharing a number; text
     formats keep their first MAX_TEXT_LINE characters instead of buffering gigabytes."""
-    for no, line, _ in whole_lines(lines, MAX_TEXT_LINE):
-        yield no, line
+    if isinstance(lines, WholeLines):  # (no chunks to join: two steps less for each line)
+        return iter(lines)
+    return ((no, line) for no, line, _ in whole_lines(lines, MAX_TEXT_LINE))
 
 
 def whole_lines(lines: Iterable[tuple[int, str]], limit: int = MAX_ENVELOPE
