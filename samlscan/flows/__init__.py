@@ -28,16 +28,40 @@ pairing.py: Message identifiers and the pairing of Responses with AuthnRequests 
 build.py: build_flows: every login try of a capture rebuilt from its exchanges and messages, in time
     order.
 """
-from samlscan.flows.exchange import REFUSAL_PAGE, Exchange, Flow, IdpError, Page, classify_leg
-from samlscan.flows.hops import REPLAY_STATUSES, reposted_to, same_endpoint, same_url, sends_on
-from samlscan.flows.cookies import (BALANCER_COOKIES, SESSION_COOKIES, SP_SESSION_COOKIES, SetCookie, deletes,
-                                    is_session_cookie, parse_set_cookie, refusal, same_site_of, set_names)
-from samlscan.flows.idppages import PAGE_ONLY_IDPS, find_idp_error, idp_at
-from samlscan.flows.sppages import answer_page, validation_errors
-from samlscan.flows.outcome import LOGIN_LOOP, LOOP_WINDOW, REPOSTED, UNREACHED, unreached
+import importlib
+
+# (eager: the function `unanswered` has its module's name, and a submodule's first import binds the
+# module to that name on the package, which __getattr__ below would then never be asked for)
 from samlscan.flows.unanswered import NO_RESPONSE, unanswered
-from samlscan.flows.pairing import message_ids
-from samlscan.flows.build import build_flows
+
+_WHERE = {name: module for module, names in (
+    ("exchange", ("REFUSAL_PAGE", "Exchange", "Flow", "IdpError", "Page", "classify_leg")),
+    ("hops", ("REPLAY_STATUSES", "reposted_to", "same_endpoint", "same_url", "sends_on")),
+    ("cookies", ("BALANCER_COOKIES", "SESSION_COOKIES", "SP_SESSION_COOKIES", "SetCookie", "deletes",
+                 "is_session_cookie", "parse_set_cookie", "refusal", "same_site_of", "set_names")),
+    ("idppages", ("PAGE_ONLY_IDPS", "find_idp_error", "idp_at")),
+    ("sppages", ("answer_page", "validation_errors")),
+    ("outcome", ("LOGIN_LOOP", "LOOP_WINDOW", "REPOSTED", "UNREACHED", "unreached")),
+    ("pairing", ("message_ids",)),
+    ("build", ("build_flows",)),
+) for name in names}
+"""Which module holds each name of the package. A name is imported when first asked for (PEP 562):
+a check that only places an SSO URL (idp_at) imports idppages alone, not the capture's flow
+builder, cookies, hops, pages, outcomes and pairing."""
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # (later uses: a plain module attribute)
+    return value
+
+
+def __dir__() -> list[str]:  # (the lazy names too, for dir() and help())
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = ["BALANCER_COOKIES", "Exchange", "Flow", "IdpError", "LOGIN_LOOP", "LOOP_WINDOW",
            "NO_RESPONSE", "PAGE_ONLY_IDPS", "Page", "REPLAY_STATUSES", "REPOSTED",
