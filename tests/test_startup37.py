@@ -1,6 +1,7 @@
 """Start-up: `samlscan check ONE.xml --config ...` imports what the run needs and no more (the
 flows package's names are imported when first asked for: an SSO URL placed by idp_at imports
-idppages alone, not the capture's flow builder)."""
+idppages alone, not the capture's flow builder; correlate imports a capture's clock and broker
+modules only for a capture)."""
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ print(json.dumps(sorted(n for n in names if n in sys.modules)))
 """
 
 CAPTURE_ONLY = ("samlscan.flows.build", "samlscan.flows.cookies", "samlscan.flows.hops",
-                "samlscan.flows.outcome", "samlscan.flows.pairing", "samlscan.flows.sppages")
-"""The flows modules only a capture (HAR, trace) needs."""
+                "samlscan.flows.outcome", "samlscan.flows.pairing", "samlscan.flows.sppages",
+                "samlscan.inputs.serverclock", "samlscan.correlate.broker")
+"""The modules only a capture (HAR, trace) needs: its flows, its servers' clocks, its broker hops."""
 
 
 def _imported(tmp_path, names, *args: str) -> tuple[list[str], dict]:
@@ -50,7 +52,8 @@ def test_check_of_one_xml_places_the_sso_url_without_the_capture_modules(tmp_pat
 def test_check_of_a_capture_imports_the_capture_modules(tmp_path):
     # the other case: a HAR's flows are built, and the probe sees those imports
     found, report = _imported(tmp_path, CAPTURE_ONLY, "fixtures/captures/chrome-success.har", "--config", CONFIG)
-    assert {"samlscan.flows.build", "samlscan.flows.pairing"} <= set(found)
+    assert {"samlscan.flows.build", "samlscan.flows.pairing", "samlscan.inputs.serverclock",
+            "samlscan.correlate.broker"} <= set(found)
     assert report["messages"]
 
 

@@ -10,7 +10,6 @@ from samlscan.checks.protocol import is_template_variable
 from samlscan.codes import CLOUD_FIXES, cause_rank, proxy_answer_fix
 from samlscan.config import METADATA_KEY, is_cloud
 from samlscan.engine import exchange_of
-from samlscan.inputs.serverclock import BEHIND, off_phrase
 from samlscan.logs.sqaccess import PROXY_ANSWERED
 from samlscan.model import LogEvent, Severity
 
@@ -361,6 +360,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
     """What the browser saw after the POST (SP outcome) or instead of a response (IdP error page).
     `cloud`: the SP is SonarQube Cloud (--acs-url, or the response's Audience or Destination)."""
     from samlscan import catalog
+    from samlscan.inputs.serverclock import BEHIND, off_phrase  # (a capture's: its classes, not for a lone XML)
     from samlscan.flows.build import REFUSAL_ALONE  # (here: a flow was built, the capture's flows imported;
     # at the top, every correlate imported the whole flows package, a tenth of a check's start-up)
     from samlscan.sonarqube import flow_cause
@@ -450,6 +450,7 @@ def date_against_refusal(members: list[_Piece]) -> tuple[list[_Piece], str | Non
     from dataclasses import replace
 
     from samlscan.correlate.clocks import _TIME_REFUSALS
+    from samlscan.inputs.serverclock import off_phrase
 
     refusal = next((p for p in members if p.kind == "log" and p.side == "sp" and p.outcome == "failure"
                     and p.log_code in _TIME_REFUSALS), None)

@@ -9,7 +9,6 @@ from samlscan.config import is_cloud, made_for_cloud
 from samlscan.correlate.apart import _issued_apart, _issued_apart_note, _link_issued_apart
 from samlscan.correlate.apps import _apps_in_idp_logs, _names_app, _other_applications, _top_apps
 from samlscan.correlate.attempts import _CAUSE_SETTING, _attempt, _login_attempt
-from samlscan.correlate.broker import _broker_hops, _link_broker_hops, _mark_hops
 from samlscan.correlate.clocks import clock_offsets
 from samlscan.correlate.findings import (IDP_ONLY, _anonymous_issue, _at_sp, _found_for_others,
                                          _unseen_issue, cause_findings)
@@ -111,6 +110,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     at = {id(x): i for i, x in enumerate([r.message for r in read] + relevant)} if apart else {}  # (piece order)
     hops: set = set()
     if report.flows:  # (the captures' steps around their messages)
+        from samlscan.correlate.broker import _broker_hops, _link_broker_hops, _mark_hops  # (captures only)
+
         unsolicited = {(r.message.source.input, r.message.source.ref) for r in report.messages
                        if r.message.kind == "Response" and r.message.in_response_to is None}
         responses = {(r.message.source.input, r.message.source.ref):
