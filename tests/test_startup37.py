@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = "fixtures/config/default.toml"  # (its SSO URL makes correlate ask flows.idp_at which IdP it is)
+CONFIG = "fixtures/config/default.toml"  # (its SSO URL: correlate asks flows.idp_at for its IdP)
 
 _PROBE = """
 import json, sys
@@ -25,7 +25,8 @@ except SystemExit:
 print(json.dumps(sorted(n for n in names if n in sys.modules)))
 """
 
-CAPTURE_ONLY = ("samlscan.flows.build", "samlscan.flows.cookies", "samlscan.flows.hops",
+CAPTURE_ONLY = ("samlscan.flows.exchange", "samlscan.flows.build", "samlscan.flows.cookies",
+                "samlscan.flows.hops",
                 "samlscan.flows.outcome", "samlscan.flows.pairing", "samlscan.flows.sppages",
                 "samlscan.inputs.serverclock", "samlscan.correlate.broker")
 """The modules only a capture (HAR, trace) needs: its flows, its servers' clocks, its broker hops."""
@@ -52,8 +53,8 @@ def test_check_of_one_xml_places_the_sso_url_without_the_capture_modules(tmp_pat
 def test_check_of_a_capture_imports_the_capture_modules(tmp_path):
     # the other case: a HAR's flows are built, and the probe sees those imports
     found, report = _imported(tmp_path, CAPTURE_ONLY, "fixtures/captures/chrome-success.har", "--config", CONFIG)
-    assert {"samlscan.flows.build", "samlscan.flows.pairing", "samlscan.inputs.serverclock",
-            "samlscan.correlate.broker"} <= set(found)
+    assert {"samlscan.flows.exchange", "samlscan.flows.build", "samlscan.flows.pairing",
+            "samlscan.inputs.serverclock", "samlscan.correlate.broker"} <= set(found)
     assert report["messages"]
 
 

@@ -360,7 +360,7 @@ def _flow_piece(flow, unsolicited: set, responses: dict, cloud: bool = False) ->
     """What the browser saw after the POST (SP outcome) or instead of a response (IdP error page).
     `cloud`: the SP is SonarQube Cloud (--acs-url, or the response's Audience or Destination)."""
     from samlscan import catalog
-    from samlscan.inputs.serverclock import BEHIND, off_phrase  # (a capture's: its classes, not for a lone XML)
+    from samlscan.inputs.serverclock import BEHIND, off_phrase  # (a capture's: not for a lone XML)
     from samlscan.flows.build import REFUSAL_ALONE  # (here: a flow was built, the capture's flows imported;
     # at the top, every correlate imported the whole flows package, a tenth of a check's start-up)
     from samlscan.sonarqube import flow_cause

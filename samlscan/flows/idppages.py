@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from samlscan import lazyre
@@ -13,7 +14,9 @@ from samlscan.errorpages import (AUTH0_BOILERPLATE as _AUTH0_BOILERPLATE, AUTH0_
                                  AUTH0_LINE as _AUTH0_LINE, AUTH0_LINK as _AUTH0_LINK,
                                  AUTH0_PAGE_TEXT as _AUTH0_PAGE_TEXT, AUTH0_SENTENCE as _AUTH0_SENTENCE,
                                  tracking_id as _tracking_id)
-from samlscan.flows.exchange import IdpError
+
+if TYPE_CHECKING:  # (annotations: each page reader imports IdpError itself; idp_at, all that a check
+    from samlscan.flows.exchange import IdpError  # of one XML asks for here, needs no page record)
 
 
 _OKTA_HOST = lazyre.compile(r"(^|\.)(okta|oktapreview|okta-emea|okta-gov)\.com$", re.IGNORECASE)
@@ -29,6 +32,8 @@ _ADFS_MESSAGE = lazyre.compile(r"id=\"errorMessage\"[^>]*>\s*([^<]{1,300}?)\s*<"
 def find_idp_error(text: str | None, url: str, status: int = 0) -> IdpError | None:
     """An Entra AADSTS error, an Okta, Keycloak, AD FS, Auth0 or Google error page in a response body
     (`status`: the HTTP status it came with), or Auth0's error page by its URL; None otherwise."""
+    from samlscan.flows.exchange import IdpError
+
     auth0 = _auth0_error(url)
     if auth0 is not None or not text:
         return auth0
@@ -80,6 +85,8 @@ _GOOGLE_SENTENCE = lazyre.compile(r"\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<")
 def _google_page(text: str) -> IdpError | None:
     """Google's error page: the error's name ('app_not_configured_for_user') and the sentence after
     it ('Service is not configured for this user.'); None for any other page of an error status."""
+    from samlscan.flows.exchange import IdpError
+
     m = GOOGLE_ERROR.search(text)
     if m is None:
         return None
@@ -94,6 +101,8 @@ _AUTH0_HOST = lazyre.compile(r"(^|\.)auth0\.com$", re.IGNORECASE)
 def _auth0_error(url: str) -> IdpError | None:
     """Auth0's generic error page carries the error in its URL: error, error_description and
     tracking (Auth0 docs, 'Error Pages'); a custom domain is known by the tracking parameter."""
+    from samlscan.flows.exchange import IdpError
+
     if "error" not in url:
         return None
     from urllib.parse import parse_qs
@@ -116,6 +125,8 @@ def _auth0_page(text: str, url: str, status: int) -> IdpError | None:
     """Auth0's error page at /samlp/<client_id> or /login/callback: known by its own text, or on
     an auth0.com host by an error status and an error the page states; None for any other page
     there (the login form, the auto-post form of a response)."""
+    from samlscan.flows.exchange import IdpError
+
     parts = urlsplit(url)
     auth0_host = bool(_AUTH0_HOST.search(parts.hostname or ""))
     # the generic heading is Auth0's only with something of Auth0 beside it (its host, its /samlp/

@@ -2,11 +2,14 @@
 ask for."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from samlscan.errorpages import ask_for
-from samlscan.flows.exchange import Exchange
 from samlscan.flows.idppages import idp_at
+
+if TYPE_CHECKING:  # (annotations only: flows/__init__ imports this module for every check)
+    from samlscan.flows.exchange import Exchange
 
 
 NO_RESPONSE = "no SAML response in the capture"
