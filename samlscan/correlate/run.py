@@ -53,8 +53,8 @@ def given_idp(expect) -> str | None:
     if expect is None:
         return None
     product = issuer_product(expect.idp_entity_id)
-    if product or not expect.idp_sso_urls:  # (no SSO URL to place: the flows package is not imported,
-        return product or None              # a tenth of a check's start-up)
+    if product or not expect.idp_sso_urls:  # (no SSO URL to place)
+        return product or None
     from samlscan.flows import idp_at
 
     return next((p for url in expect.idp_sso_urls if (p := idp_at(url))), None)
