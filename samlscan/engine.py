@@ -385,10 +385,10 @@ class _BurpReader:
     """Burp Suite's XML export, read as a capture (httpraw.read_burp)."""
 
     @staticmethod
-    def read(path: str):
+    def read(path: str, zone=None):
         from samlscan.inputs import httpraw
 
-        return httpraw.read_burp(path)
+        return httpraw.read_burp(path, zone)
 
 
 def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = None) -> _Collected:
@@ -401,7 +401,7 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         from samlscan.inputs import capture_readers
 
         # (a JSON capture's zone-less times are read as a zone-less log's: in --timezone's zone for it)
-        cap = found.reader.read(path, tz) if found.name in dict(capture_readers()) else found.reader.read(path)
+        cap = found.reader.read(path, tz) if found.name in (*dict(capture_readers()), "burp") else found.reader.read(path)
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
         out.flows = _flows_of(cap, path)
         return out

@@ -39,7 +39,7 @@ def _read_capture(path: str, zone=None):
     from samlscan.inputs import httpraw
 
     if httpraw.sniff_burp(head):
-        return "burp", httpraw.read_burp(path)
+        return "burp", httpraw.read_burp(path, zone)
     if httpraw.is_conversation(head.decode("utf-8", "replace")):
         return "http", httpraw.read_conversation(path)
     if head.startswith(b"PK\x03\x04"):

@@ -42,6 +42,9 @@ _CAPTURES = {
                         "left it out)"),
     "saml-tracer": ("this SAML-tracer export", "the zone of the browser's machine"),
     "saml-chrome-panel": ("this SAML Chrome Panel export", "the zone of the browser's machine"),
+    "burp": ("this Burp Suite export", "the zone of the machine Burp ran on, named by an abbreviation several "
+                                       "zones share (CST: US Central, China or Cuba; IST: India, Ireland or Israel; "
+                                       "AST: Atlantic or Arabia)"),
 }
 _CAPTURE_MARK = " records its capture times without a zone, in "
 """A capture's note says so of its capture times (a log's: _MARK)."""

@@ -190,3 +190,33 @@ def test_flows_reads_a_zoneless_capture_in_the_zone_given_for_it():
 
 def test_flows_of_a_zoned_capture_has_no_zone_note():
     assert _flows(CASE28 / "dave-chrome.har")["notes"] == []
+
+
+# -- a Burp export whose times name a zone abbreviation several zones share ---------------------------------------
+
+def test_a_burp_time_in_a_shared_abbreviation_is_read_as_zoneless_and_says_so():
+    doc = _check(CAPTURES / "burp-cst.xml")
+    assert _response(doc)["captured_at"] == "2026-12-04T03:30:46Z"  # (03:30:46 CST, read as UTC)
+    (note,) = [n for n in doc["summary"]["notes"] if "burp-cst.xml" in n]
+    assert "this Burp Suite export records its capture times without a zone" in note and "CST: US Central" in note
+    assert "--timezone 'burp-cst.xml=<its zone>'" in note
+
+
+def test_a_burp_time_in_a_shared_abbreviation_is_read_in_the_zone_given_for_it():
+    doc = _check(CAPTURES / "burp-cst.xml", "--timezone", "burp-cst.xml=America/Chicago")
+    assert _response(doc)["captured_at"] == _response(_check(CASE28 / "dave-chrome.har"))["captured_at"]
+    assert not _window_failed(_response(doc)) and not [n for n in doc["summary"]["notes"] if "burp-cst" in n]
+    (flows_doc,) = _json(["flows", str(CAPTURES / "burp-cst.xml"), "--format", "json", "--timezone",
+                          "burp-cst.xml=-06:00"])["inputs"]
+    assert flows_doc["notes"] == [] and flows_doc["flows"][0]["steps"][0]["time"] == "2026-12-04T09:30:40.000Z"
+
+
+@pytest.mark.parametrize("value, iso", [
+    ("Fri Dec 04 09:30:40 CET 2026", "2026-12-04T09:30:40+01:00"),  # (an unambiguous abbreviation: its offset)
+    ("Fri Dec 04 09:30:40 IST 2026", "2026-12-04T09:30:40"),  # (India, Ireland or Israel: no zone)
+    ("Fri Dec 04 09:30:40 XYZ 2026", None)])
+def test_burp_times_by_their_zone_abbreviation(value, iso):
+    from samlscan.inputs.httpraw import burp_time
+
+    t = burp_time(value)
+    assert (t.isoformat() if t else None) == iso

@@ -15,7 +15,7 @@ import itertools
 import re
 import zlib
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from samlscan import lazyre
 from samlscan.inputs import har
@@ -321,25 +321,41 @@ _ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "
           "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6,
           "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "AEST": 10,
           "AEDT": 11, "ACST": 9.5, "AWST": 8, "NZST": 12, "NZDT": 13, "SGT": 8, "HKT": 8}
-"""Abbreviations Java's Date.toString() writes, unambiguous ones only (CST and IST are not)."""
+"""Abbreviations Java's Date.toString() writes, unambiguous ones only (_SHARED are not)."""
+_SHARED = ("CST", "IST", "AST")
+"""Abbreviations the JVM writes for several zones: CST (America/Chicago UTC-6, Asia/Shanghai UTC+8, Cuba
+UTC-5), IST (Asia/Kolkata UTC+5:30, Europe/Dublin's summer UTC+1, Asia/Jerusalem UTC+2), AST (the Atlantic
+UTC-4, Arabia UTC+3): such a time is read as one written without a zone (--timezone's for the file, else
+UTC with the zone note)."""
 
 
 def burp_time(value: str | None) -> datetime | None:
-    """'Tue Mar 11 09:41:02 CET 2025' (the JVM's local zone, by its abbreviation)."""
+    """'Tue Mar 11 09:41:02 CET 2025' (the JVM's local zone, by its abbreviation); a time whose
+    abbreviation several zones share (_SHARED) without its zone."""
     m = re.match(r"\s*\w{3} (\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) ([A-Z]{1,5}) (\d{4})\s*$", value or "")
-    if m is None or m.group(6) not in _ZONES:
+    if m is None or m.group(6) not in _ZONES and m.group(6) not in _SHARED:
         return None
     try:
         local = datetime.strptime(f"{m.group(7)} {m.group(1)} {m.group(2)} {m.group(3)}:{m.group(4)}:{m.group(5)}",
                                   "%Y %b %d %H:%M:%S")
     except ValueError:
         return None
+    if m.group(6) in _SHARED:
+        return local if usable_time(local.replace(tzinfo=timezone.utc)) else None
     return usable_time(local.replace(tzinfo=timezone(timedelta(hours=_ZONES[m.group(6)]))))
 
 
-def read_burp(path: str) -> har.Capture:
+def read_burp(path: str, zone: tzinfo | None = None) -> har.Capture:
     """A Burp Suite XML export: its <!DOCTYPE items [...]> is never given to an XML parser (the
-    items are cut out as text), base64 or CDATA requests and responses read as raw HTTP."""
+    items are cut out as text), base64 or CDATA requests and responses read as raw HTTP. A time
+    whose zone abbreviation several zones share is read in `zone` (--timezone's for the file), else
+    UTC (inputs.zoneless)."""
+    from samlscan.inputs.zoneless import read_in_zone
+
+    return read_in_zone(_read_burp, path, zone)
+
+
+def _read_burp(path: str) -> har.Capture:
     text = _read_text(path, "of Burp items: save fewer")
     if isinstance(text, har.Capture):
         return text
