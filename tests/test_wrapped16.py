@@ -1,6 +1,6 @@
 """Container and forwarder wrappers around each inner log format, as support bundles hold them
 (tests/data/wrapped16/make.py builds them from fixtures/logs): each is read as the bare log is, its
-first SAML line at the head or after 10,000 unrelated lines; CRI 'P' parts and Docker's cut records
+first SAML line at the head or after LATE unrelated lines; CRI 'P' parts and Docker's cut records
 join; broken wrapper lines are malformed records, never a traceback."""
 from __future__ import annotations
 
@@ -39,6 +39,19 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
+LATE = 5_000
+"""Filler lines before the first SAML line: bare, more bytes than any sniff reads (the widest,
+engine.WRAPPED_SNIFF_BYTES: 256 KiB; the shortest filler, python3-saml's, is 64 bytes: 320 KB), a
+wrapper only adding bytes. (It was 10,000: up to 2.8 MB a file, the same property at twice the cost.)"""
+
+
+@pytest.mark.parametrize("inner", sorted(MAKE.INNER))
+def test_the_late_filler_passes_the_widest_sniff(inner):
+    """The late cases test what they say: their SAML is past the bytes any sniff reads."""
+    filler = "\n".join(MAKE.inner_lines(inner, LATE)) + "\n"
+    assert len(filler) - len("\n".join(MAKE.inner_lines(inner)) + "\n") > engine.WRAPPED_SNIFF_BYTES
+
+
 _BARE: dict[str, list] = {}
 FIXTURE_DAY = datetime(2025, 3, 12, tzinfo=timezone.utc).timestamp()
 """The day after the fixtures' lines (fixtures/logs: 2025-03-11)."""
@@ -58,7 +71,7 @@ def _key(ev):
     return (type(ev).__name__, getattr(ev, "time", None), getattr(ev, "code", None) or getattr(ev, "kind", None))
 
 
-@pytest.mark.parametrize("late", [0, 10_000], ids=["head", "late"])
+@pytest.mark.parametrize("late", [0, LATE], ids=["head", "late"])
 @pytest.mark.parametrize("wrapper", sorted(MAKE.WRAPPERS))
 @pytest.mark.parametrize("inner", sorted(MAKE.INNER))
 def test_each_wrapper_reads_each_inner_format(tmp_path, inner, wrapper, late):

@@ -1,7 +1,7 @@
 """Round 20's new log shapes (Monolog one-line and context, Laravel's php-saml log, coloured console
 captures, shibd.log refusals, OpenSAML's TRACE dump) inside every container and forwarder wrapper
 (fixtures/gen_wrapped21.py -> tests/data/wrapped21/): each gives its bare twin's messages, verdicts,
-times and attempts, its SAML at the head or after 10,000 unrelated lines.
+times and attempts, its SAML at the head or after LATE unrelated lines (past every sniff's reach).
 
 Changed behaviour (the tests marked so fail on the code before it):
 - a Monolog log in Docker's json-file, kubectl --prefix, compose, journald JSON or syslog was a paste
@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from samlscan.cli import main
+from samlscan.engine import WRAPPED_SNIFF_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "wrapped21"
@@ -93,21 +94,33 @@ def test_head(tmp_path_factory, inner, wrapper):
     assert summary(_scan(DATA / f"{inner}.{wrapper}.log")) == bare(tmp_path_factory, inner, 0)
 
 
+LATE = 4_000
+"""Filler lines before the first SAML line: enough that, bare, they pass the widest sniff
+(WRAPPED_SNIFF_BYTES, 256 KiB; the shortest filler, Laravel's, is 75 bytes: 299 KB), a wrapper only
+adding bytes to each. (It was 10,000: 1 to 14 MB a file, 190 MB for the matrix, the same property.)"""
+
+
 @functools.lru_cache(maxsize=1)
 def _late_lines(inner: str) -> list[str]:
-    return GEN.inner_lines(inner, 10_000)
+    return GEN.inner_lines(inner, LATE)
+
+
+@pytest.mark.parametrize("inner", list(GEN.INNER))
+def test_the_late_filler_passes_the_widest_sniff(inner):
+    """The late matrix tests what it says: its SAML is past the bytes any sniff reads."""
+    assert len(GEN.bare_text(inner, LATE)) - len(GEN.bare_text(inner)) > WRAPPED_SNIFF_BYTES
 
 
 @pytest.mark.parametrize("wrapper", list(GEN.WRAPPERS))
 @pytest.mark.parametrize("inner", list(GEN.INNER))
 def test_late(tmp_path_factory, tmp_path, inner, wrapper):
-    """The first SAML line after 10,000 unrelated lines of the inner layout (each file up to 12 MB:
+    """The first SAML line after LATE unrelated lines of the inner layout (each file up to 6 MB:
     written, read and removed)."""
     path = tmp_path / f"{inner}.{wrapper}.late.log"
     data = GEN.WRAPPERS[wrapper](inner, _late_lines(inner))
     path.write_bytes(data if isinstance(data, bytes) else data.encode())
     try:
-        assert summary(_scan(path)) == bare(tmp_path_factory, inner, 10_000)
+        assert summary(_scan(path)) == bare(tmp_path_factory, inner, LATE)
     finally:
         path.unlink()
 
