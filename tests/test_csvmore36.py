@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timezone
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from test_logs_common import detected, events, malformed_lines, records
 
 from samlscan import logs
 from samlscan.logs._common import csv_rows
+from samlscan.logs.base import Malformed
 
 DATA = ROOT / "fixtures" / "csvmore36"
 CONSOLES = ROOT / "fixtures" / "csvdelim36"
@@ -131,11 +133,14 @@ def test_a_semicolon_log_is_no_siem_export(name, tmp_path):
 
 
 def test_a_localised_header_needs_its_columns_and_adfs():
-    """German column names without AD FS in the file, or without the event ID column, are no AD FS CSV."""
+    """German column names without AD FS in the file are no AD FS CSV; without the event ID column its
+    events are not read: the AD FS reader says why in one line (tests/test_locale37.py)."""
     from samlscan.logs import adfs
 
     german = "Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\n"
     row = "Fehler,11.03.2025 09:46:05,{source},364,Keine,\"MSIS7065: There are no registered protocol handlers\"\n"
     assert adfs.PARSER.sniff(german + row.format(source="AD FS"))
     assert not adfs.PARSER.sniff(german + row.format(source="Microsoft-Windows-PrintService"))
-    assert not adfs.PARSER.sniff(german.replace("Ereignis-ID", "Kennung") + row.format(source="AD FS"))
+    renamed = german.replace("Ereignis-ID", "Kennung") + row.format(source="AD FS")
+    (said,) = adfs.PARSER.parse(enumerate(renamed.splitlines(), 1), "x.csv", timezone.utc)
+    assert isinstance(said, Malformed) and "Kennung" in said.reason and "not read" in said.reason

@@ -19,10 +19,14 @@ from typing import Iterable, Iterator
 from samlscan import lazyre
 from samlscan.errors import InputError
 from samlscan.logs._common import (
+    CSV_DELIMITERS,
+    MAX_TIME_TEXT,
     classify,
     csv_dialect,
     csv_head,
+    csv_header_cells,
     csv_rows,
+    csv_sep,
     first_ip,
     local_to_utc,
     malformed,
@@ -103,7 +107,7 @@ class AdfsParser:
         body = head.lstrip("\ufeff")
         if body.startswith("#TYPE"):  # (Export-Csv's type line before the header)
             body = body.partition("\n")[2]
-        return adfs and csv_dialect(body, _csv_columns) is not None
+        return adfs and (csv_dialect(body, _csv_columns) is not None or _unread_language(body) is not None)
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         lines = iter(lines)
@@ -268,15 +272,21 @@ def _text_event(block: list[str], no: int, path: str, tz: tzinfo) -> Iterator[Re
 
 # --- CSV --------------------------------------------------------------------------------------
 
-_VIEWER_COLUMNS = (("date and time", "event id", ""), ("datum und uhrzeit", "ereignis-id", "dmy"),
-                   ("data e hora", "identificação do evento", "dmy"), ("日付と時刻", "イベント id", "ymd"))
-"""(date column, event ID column, date order) of Event Viewer's 'Save All Events As' CSV, which names
-its columns in Windows' display language and writes the date in its locale's short date ('': month
+_VIEWER_COLUMNS = (("date and time", "event id", "", "English"),
+                   ("datum und uhrzeit", "ereignis-id", "dmy", "German"),
+                   ("data e hora", "identificação do evento", "dmy", "Portuguese (Brazil)"),
+                   ("日付と時刻", "イベント id", "ymd", "Japanese"),
+                   ("fecha y hora", "id. del evento", "dmy", "Spanish"))
+"""(date column, event ID column, date order, language) of Event Viewer's 'Save All Events As' CSV, which
+names its columns in Windows' display language and writes the date in its locale's short date ('': month
 first unless the first number is over 12, 'dmy': day first, 'ymd': year first):
 English 'Level,Date and Time,Source,Event ID,Task Category' (a Security log's first is 'Keywords'),
 German 'Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie' ('27.10.2021 12:28:26'),
 Portuguese (Brazil) 'Nível,Data e Hora,Fonte,Identificação do Evento,Categoria da Tarefa'
-('28/09/2026 10:15:30'), Japanese 'レベル,日付と時刻,ソース,イベント ID,タスクのカテゴリ' ('2001/02/03 04:05:06')."""
+('28/09/2026 10:15:30'), Japanese 'レベル,日付と時刻,ソース,イベント ID,タスクのカテゴリ' ('2001/02/03 04:05:06'),
+Spanish 'Nivel,Fecha y hora,Origen,Id. del evento,...' (the columns as Spain's Event Viewer names them,
+github.com/domenecsos/logfile2windowsevent README.md; es-ES short date '11/03/2025 9:43:12', day first, 24 h).
+Another language's header is not guessed: _unread_language says which columns were not read and why."""
 _EXPORT_CSV = ("id", "timecreated")
 """Get-WinEvent | Export-Csv's event ID and time columns (the record's property names: any language)."""
 
@@ -295,11 +305,41 @@ def _csv_columns(cells: list[str]) -> _Header | None:
     names = [h.strip().lower() for h in cells]
     if set(_EXPORT_CSV) <= set(names):
         return _Header(tuple(names))
-    for date, event_id, order in _VIEWER_COLUMNS:
+    for date, event_id, order, _ in _VIEWER_COLUMNS:
         if date in names and event_id in names:
             english = {date: "date and time", event_id: "event id"}
             return _Header(tuple(english.get(n, n) for n in names), order)
     return None
+
+
+_VIEWER_TIME = lazyre.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\.?\s.{0,12}?\d{1,2}:\d{2}:\d{2}")
+"""An Event Viewer CSV's date and time in any locale's short date ('11/03/2025 9:43:12', '2025-03-11 오후
+9:43:12': a day-period marker may stand between them), bounded: only to know the shape of a row."""
+
+
+def _unread_language(text: str) -> list[str] | None:
+    """The header of an Event Viewer CSV whose columns are named in a language not in _VIEWER_COLUMNS:
+    five named columns, and a first row of a date and time, an AD FS source, a numeric event ID and the
+    message, as every language writes it; None for another text."""
+    lines = text.lstrip("\ufeff").split("\n", 3)
+    sep = csv_sep(lines[0])
+    if sep is not None:
+        lines = lines[1:]
+    for delimiter in (sep,) if sep else CSV_DELIMITERS:
+        cells = csv_header_cells(lines[0], delimiter)
+        row = csv_header_cells(lines[1], delimiter) if len(lines) > 1 and cells and len(cells) == 5 else None
+        if row and len(row) > 5 and all(c.strip() for c in cells) and _VIEWER_TIME.match(row[1][:MAX_TIME_TEXT]) \
+                and ("AD FS" in row[2] or "ADFS" in row[2]) and row[3].strip().isdigit():
+            return [c.strip() for c in cells]
+    return None
+
+
+def _unread(cells: list[str]) -> str:
+    """Why an Event Viewer CSV with these column names is not read, and what reads in any language."""
+    known = ", ".join(language for *_, language in _VIEWER_COLUMNS)
+    return (f"Event Viewer CSV whose columns ({', '.join(cells)}) are named in a Windows display language "
+            f"samlscan does not read (it reads {known}): save the events as XML instead (Event Viewer: "
+            f"Save All Events As... > XML, or wevtutil qe /f:xml), which names them the same in every language")
 
 
 def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
@@ -309,7 +349,10 @@ def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
         if isinstance(got, Malformed):
             yield got
         elif header is None:
-            header = found[1] if found else _Header(tuple(h.strip().lower() for h in got[1]))
+            if found is None:  # (no column to take the event ID or the date from: one line says why)
+                yield malformed(path, got[0], _unread([c.strip() for c in got[1]]))
+                return
+            header = found[1]
         else:
             yield from _csv_row(header, got[1], got[0], path, tz)
 
