@@ -851,7 +851,7 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
         # not that nothing in it is about a login
         bad = [_problem_finding(InputProblem(got.first_malformed.source, "input-log-malformed", (
             f"read as {kind[4:] if kind and kind.startswith('log:') else kind} log, but no record of it "
-            f"could be read: {got.first_malformed.reason}")))]
+            f"could be read: {got.first_malformed.reason}"), got.first_malformed.fix))]
     if status == "failed" and not bad and got.empty_reason:  # (nothing wrong with it: no SAML in it)
         skipped = InputResult(path, "skipped", kind=kind, reason=got.empty_reason, malformed_lines=got.malformed)
         return FileResult(skipped, (), (), ())

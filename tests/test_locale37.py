@@ -61,12 +61,13 @@ def test_an_unread_language_says_why_in_one_line():
     assert detected(UNREAD) == "adfs"
     recs = records(UNREAD)
     assert not events(recs) and [r.source.ref for r in recs] == ["line 1"]
-    (said,) = [r.reason for r in recs if isinstance(r, Malformed)]
-    assert "Niveau, Date et heure" in said and "Spanish" in said and "XML" in said
+    (bad,) = [r for r in recs if isinstance(r, Malformed)]
+    assert "Niveau, Date et heure" in bad.reason and "Spanish" in bad.reason
+    assert bad.fix.startswith("Save the events as XML instead")  # (input-log-malformed's own is to mend the file)
     res = CliRunner().invoke(main, ["check", str(UNREAD), "--timezone", "UTC"])
     out = " ".join(res.output.split())  # (the table wraps the line)
     assert "Traceback" not in out and "display language samlscan does not read" in out
-    assert "not well-formed XML" not in out
+    assert "fix: Save the events as XML instead" in out and "not well-formed XML" not in out
 
 
 def test_the_shape_needs_adfs_a_date_and_a_numeric_id():

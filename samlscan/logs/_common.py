@@ -38,8 +38,8 @@ def line_of(ref: str | None) -> int | None:
     return int(ref[5:]) if ref and ref.startswith("line ") and ref[5:].isdigit() else None
 
 
-def malformed(path: str, no: int, reason: str) -> Malformed:
-    return Malformed(src(path, no), reason)
+def malformed(path: str, no: int, reason: str, fix: str | None = None) -> Malformed:
+    return Malformed(src(path, no), reason, fix)
 
 
 # --- times ----------------------------------------------------------------------------------

@@ -335,11 +335,14 @@ def _unread_language(text: str) -> list[str] | None:
 
 
 def _unread(cells: list[str]) -> str:
-    """Why an Event Viewer CSV with these column names is not read, and what reads in any language."""
+    """Why an Event Viewer CSV with these column names is not read (what reads in any language: _AS_XML)."""
     known = ", ".join(language for *_, language in _VIEWER_COLUMNS)
     return (f"Event Viewer CSV whose columns ({', '.join(cells)}) are named in a Windows display language "
-            f"samlscan does not read (it reads {known}): save the events as XML instead (Event Viewer: "
-            f"Save All Events As... > XML, or wevtutil qe /f:xml), which names them the same in every language")
+            f"samlscan does not read (it reads {known})")
+
+
+_AS_XML = ("Save the events as XML instead (Event Viewer: Save All Events As... > XML, or wevtutil qe /f:xml), "
+           "which names them the same in every language.")
 
 
 def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
@@ -350,7 +353,7 @@ def _csv(lines, path: str, tz: tzinfo) -> Iterator[Record]:
             yield got
         elif header is None:
             if found is None:  # (no column to take the event ID or the date from: one line says why)
-                yield malformed(path, got[0], _unread([c.strip() for c in got[1]]))
+                yield malformed(path, got[0], _unread([c.strip() for c in got[1]]), _AS_XML)
                 return
             header = found[1]
         else:

@@ -52,6 +52,8 @@ class Malformed:
 
     source: Source
     reason: str
+    fix: str | None = None
+    """What to do about it, when input-log-malformed's general fix (mend the file) is not it."""
 
 
 TIMELINE_NOTE = "timeline-note"
