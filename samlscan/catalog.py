@@ -31,7 +31,7 @@ PRODUCTS = (
     "okta", "keycloak", "google", "auth0", "adfs", "shibboleth", "simplesamlphp", "pysaml2", "authentik",
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
     "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
-    "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js", "cas", "forgerock", "wso2",
+    "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js", "cas", "forgerock", "wso2", "siteminder",
     "nginx", "cloudfront",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
