@@ -1,0 +1,26 @@
+"""Shared by the real-excerpt audits (test_audit36, test_audit37): a folder of excerpts quoted from
+public pages, each with a verdict and its page in the folder's SOURCES.md."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from samlscan.cli import main
+
+
+def assert_accounted_for(here: Path, verdicts: dict) -> None:
+    """Every excerpt has a verdict, and SOURCES.md names its page."""
+    files = {p.name for p in here.iterdir() if p.name != "SOURCES.md"}
+    assert files == set(verdicts)
+    sources = (here / "SOURCES.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`: http" in sources for name in files)
+
+
+def run_json(command: str, path: Path) -> dict:
+    """`samlscan <command> <path> --format json`, which must end without a traceback."""
+    result = CliRunner().invoke(main, [command, str(path), "--format", "json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return json.loads(result.stdout)
