@@ -131,6 +131,8 @@ class _Compiled:
 class _Index:
     compiled: tuple[_Compiled, ...]
     prefilter: re.Pattern[str] | None
+    """Any keyword: refuses most texts before the loop over keywords that runs without the
+    keyword_finder (None with it: the automaton tells as much)."""
     token_re: re.Pattern[str] | None
     by_token: dict[str, tuple[_Compiled, ...]]
     """Lowercased distinctive id/alias -> entries."""
@@ -319,7 +321,10 @@ def _index() -> _Index:
             if _TOKEN_ID.match(name):
                 by_token.setdefault(name.lower(), []).append(comp)
     keywords = {c.keyword for c in compiled if c.keyword}
-    prefilter = re.compile(alternation(keywords)) if keywords else None
+    finder = _keyword_finder(sorted(keywords))
+    # the automaton says as much as the alternation would (no keyword present: no candidate), and
+    # compiling that alternation of ~740 keywords was ~0.12 s of each process's first lookup
+    prefilter = re.compile(alternation(keywords)) if keywords and finder is None else None
     token_re = None
     if by_token:
         token_re = re.compile(r"(?<![A-Za-z0-9_.])(?:" + alternation(set(by_token)) + r")(?![A-Za-z0-9_])",
@@ -330,7 +335,7 @@ def _index() -> _Index:
             by_keyword.setdefault(c.keyword, []).append(c)
     return _Index(tuple(compiled), prefilter, token_re,
                   {k: tuple(v) for k, v in by_token.items()}, {k: tuple(v) for k, v in by_name.items()},
-                  _keyword_finder(sorted(keywords)), {k: tuple(v) for k, v in by_keyword.items()})
+                  finder, {k: tuple(v) for k, v in by_keyword.items()})
 
 
 def _keyword_finder(keywords: list[str]):
@@ -402,11 +407,7 @@ def _whole_text_matches(text: str, idx: _Index, product: str | None) -> list[tup
 
 
 def _pattern_matches(text: str, idx: _Index, product: str | None) -> list[tuple]:
-    if idx.prefilter is None:
-        return []
     norm = _norm(text)
-    if not idx.prefilter.search(norm):
-        return []
     if idx.keyword_finder is not None:
         # (a JSON log may hold a lone surrogate, '\\udcff', which the automaton cannot take as UTF-8;
         # no keyword holds one)
@@ -414,6 +415,8 @@ def _pattern_matches(text: str, idx: _Index, product: str | None) -> list[tuple]
             norm.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), overlapping=True)
         found = {c.index: c for k in present for c in idx.by_keyword[k]}
         candidates = [found[i] for i in sorted(found)]
+    elif idx.prefilter is not None and not idx.prefilter.search(norm):
+        return []  # (a quick refusal of most texts before the loop over every keyword)
     else:
         candidates = [c for c in idx.compiled if c.keyword and c.keyword in norm]
     return [_rank(comp, 2, comp.weight, product) for comp in candidates if comp.regex.search(text)]
