@@ -498,9 +498,7 @@ def lookup_error(text: str) -> CatalogEntry | None:
     in a CSV header, is not enough), no generic wrapper and no 'unknown-failure'."""
     if not isinstance(text, str) or not text.strip():
         return None
-    entry = _error_entry(text)
-    rejoined = _rejoined(text) if entry is None else None
-    return _error_entry(rejoined) if rejoined else entry
+    return _or_rejoined(_error_entry, text)
 
 
 WRAP_WIDTH_MIN = 40
@@ -521,9 +519,14 @@ def _rejoined(text: str) -> str | None:
 
 def lookup_pasted(text: str) -> CatalogEntry | None:
     """lookup() of a text pasted on its own (`samlscan explain`): also with its lines rejoined (_rejoined)."""
-    entry = lookup(text)
-    rejoined = _rejoined(text) if entry is None and isinstance(text, str) else None
-    return lookup(rejoined) if rejoined else entry
+    return _or_rejoined(lookup, text)
+
+
+def _or_rejoined(find, text: str) -> CatalogEntry | None:
+    """find(text), else find() of the text with its wrapped lines rejoined when it has some (_rejoined)."""
+    entry = find(text)
+    rejoined = _rejoined(text) if entry is None else None
+    return find(rejoined) if rejoined else entry
 
 
 def _error_entry(text: str) -> CatalogEntry | None:

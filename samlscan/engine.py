@@ -405,14 +405,12 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
         out.flows = _flows_of(cap, path)
         return out
-    if found.kind == "log" and found.name == "embedded" and (binary := _binary(head, path)) is not None:
-        return binary  # (the generic line reader claims what no other reader does: a PDF's lines)
+    if (found.kind == "blob" or found.name == "embedded") and (binary := _binary(head, path)) is not None:
+        return binary  # (only the generic readers claim a PNG or a PDF: say what it is, not 'no SAML found')
     if found.kind == "log":
         out.kind, out.empty_reason = f"log:{found.name}", empty_reason(found.parser)
         _consume_records(logs.parse_file(path, tz, parser=found.parser), out)
         return out
-    if (binary := _binary(head, path)) is not None:  # (before the generic line reading: a PNG is no log)
-        return binary
     small = len(head) < SNIFF_BYTES  # read once
     text = found.text if small and found.text is not None else _text(head if small else _read_all(path))
     if not small and _late_page(text):  # (its text past the sniff's 64 KB: scripts and styles first)
