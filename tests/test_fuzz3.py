@@ -80,7 +80,7 @@ def test_the_html_view_of_a_message_full_of_key_shaped_starts_ends(tmp_path):
 ])
 def test_redacting_a_long_subject_is_linear(text):
     out, seconds = timed(Redactor().text, text)
-    assert seconds < 0.5
+    assert seconds < 2  # (linear: 0.3-0.55 s of CPU for the first on a slow 2-core VM, by the minute; quadratic: 4-100 s)
     assert "Jane Roe" not in out and "<pii:" in out if text.startswith("CN=Jane Roe") else True
 
 
