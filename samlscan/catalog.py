@@ -511,6 +511,8 @@ def _rejoined(text: str) -> str | None:
     line as long as the longest (at least WRAP_WIDTH_MIN) was cut at the column; a shorter one ended.
     Tried on a pasted text that matches nothing as given."""
     lines = text.strip().splitlines()
+    if len(lines) < 2:  # (one line, or none: nothing was wrapped)
+        return None
     width = max(map(len, lines))
     if width < WRAP_WIDTH_MIN or not any(len(line) == width for line in lines[:-1]):
         return None

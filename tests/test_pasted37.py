@@ -37,6 +37,11 @@ def test_a_text_whose_lines_were_not_wrapped_is_not_rejoined(text):
     assert lookup_pasted(text) is None
 
 
+@pytest.mark.parametrize("text", ["   ", "\n\n", "x" * 90])
+def test_a_blank_or_one_line_text_is_looked_up_once(text):
+    assert lookup_pasted(text) is None  # (nothing to rejoin: on the old code a blank one raised ValueError)
+
+
 def test_a_text_that_matches_as_given_keeps_its_match():
     text = "Signature validation failed. SAML Response rejected\n" + "x" * 70 + "\nlong tail line " + "y" * 55
     assert lookup_pasted(text).pattern == "Signature validation failed. SAML Response rejected"
