@@ -85,6 +85,22 @@ def test_without_settings_the_fix_says_which_settings_may_name_the_attribute(tmp
                                "sonar.auth.saml.user.name names it"), a["fix"]
 
 
+@pytest.mark.parametrize("settings, setting", [
+    ("sonar.auth.saml.user.login=login\nsonar.auth.saml.user.name=Name\n", "sonar.auth.saml.user.name"),
+    ("sonar.auth.saml.user.login=Name\nsonar.auth.saml.user.name=displayName\n", "sonar.auth.saml.user.login"),
+    ("sonar.auth.saml.user.login=Name\nsonar.auth.saml.user.name=Name\n", "sonar.auth.saml.user.login")])
+def test_with_settings_the_fix_names_the_setting_that_names_the_attribute(tmp_path, settings, setting):
+    """Not the code's generic text (name-attribute-missing's 'Add the claim in the IdP...'), nor 'whichever'."""
+    fix = _attempt(tmp_path, settings)["fix"]
+    assert fix.startswith(f"'Name' is the attribute {setting} names (the SP settings given): Send that attribute "
+                          "for this user from the IdP"), fix
+
+
+def test_settings_naming_neither_leave_the_fix_saying_either_may(tmp_path):
+    fix = _attempt(tmp_path, "sonar.auth.saml.user.login=login\nsonar.auth.saml.user.name=displayName\n")["fix"]
+    assert fix.startswith("'Name' is the attribute configured in whichever of"), fix
+
+
 @pytest.mark.parametrize("text, attr", [
     ("Fail to callback authentication with 'saml': java.lang.NullPointerException: Name is missing", "Name"),
     ("login failure [cause|mail is missing][method|OAUTH2][provider|EXTERNAL|SAML][IP|10.0.0.1|][login|]", "mail"),

@@ -360,24 +360,28 @@ def _catalog_entry(p: _Piece, cause: str):
     entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None
     if entry is None or entry.code != cause:
         entry = _text_entry(p.text, p.product)
-    if entry is None or entry.code != cause:
-        return None
-    return _attribute_named(entry, p.text) if _ANY_ATTRIBUTE in entry.pattern else entry
+    if entry is not None and _ANY_ATTRIBUTE in entry.pattern and (entry.code == cause or p.setting):
+        return _attribute_named(replace(entry, code=cause), p.text, p.setting)
+    return entry if entry is not None and entry.code == cause else None
 
 
 _ANY_ATTRIBUTE = "<attributeName> is missing"
-"""SonarQube's general '<attribute> is missing' entries: the line's attribute is that of its login or
-name setting, whichever names it (logs.sonarqube.by_attribute_settings codes it by the settings given)."""
+"""SonarQube's general '<attribute> is missing' entries (coded login-attribute-missing): the line's
+attribute is that of its login or name setting, whichever names it (logs.sonarqube
+.by_attribute_settings codes it by the settings given, run._settings_named names the setting)."""
 
 
-def _attribute_named(entry, text: str):
-    """The entry with its fix saying which settings may name the attribute the line names."""
+def _attribute_named(entry, text: str, setting: str | None = None):
+    """The entry with its fix saying which setting names the attribute the line names: `setting`, by
+    the settings given, else either of SonarQube's login and name settings."""
     from samlscan.config.names import SONAR_SETTING_NAMES
     from samlscan.logs.sonarqube import missing_attribute
 
     attr = missing_attribute(text)
     if not attr or not entry.fix:
         return entry
+    if setting:
+        return replace(entry, fix=f"'{attr}' is the attribute {setting} names (the SP settings given): {entry.fix}")
     login, name = SONAR_SETTING_NAMES["login_attribute"], SONAR_SETTING_NAMES["name_attribute"]
     return replace(entry, fix=f"'{attr}' is the attribute configured in whichever of {login} or {name} names "
                               f"it (--sonar-settings tells which): {entry.fix}")

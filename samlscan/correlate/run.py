@@ -42,7 +42,7 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     with no_cyclic_gc():
         return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
                           is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect), given_idp(expect),
-                          getattr(expect, "idp_entity_id", None))
+                          getattr(expect, "idp_entity_id", None), _attribute_settings(expect))
 
 
 def given_idp(expect) -> str | None:
@@ -75,6 +75,24 @@ def _unset_settings(expect) -> dict | None:
             if not getattr(expect, what, None)} or None
 
 
+def _attribute_settings(expect) -> dict | None:
+    """The attribute the SP's name and login settings name -> that setting (login last: SonarQube reads
+    it first, logs.sonarqube.attribute_code), for the fix of a refusal naming the attribute."""
+    if expect is None:
+        return None
+    return {value: expect.setting_name(what) for what in ("name_attribute", "login_attribute")
+            if (value := getattr(expect, what, None))} or None
+
+
+def _settings_named(pieces: list, attribute_settings: dict) -> None:
+    """Each SP log refusal of a missing attribute a given setting names: that setting (_Piece.setting)."""
+    from samlscan.logs.sonarqube import ATTRIBUTE_CODES, PRODUCT, missing_attribute
+
+    for p in pieces:
+        if p.kind == "log" and p.product == PRODUCT and p.log_code in ATTRIBUTE_CODES and p.text:
+            p.setting = attribute_settings.get(missing_attribute(p.text))
+
+
 def _offset_at(offsets: dict, steps: dict, src: str, ref: str | None) -> timedelta | None:
     """A log record's clock offset: its run's after a clock step (Offsets.steps), else its log's."""
     at = steps.get(src)
@@ -83,7 +101,8 @@ def _offset_at(offsets: dict, steps: dict, src: str, ref: str | None) -> timedel
 
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
                unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False,
-               unset: dict | None = None, given: str | None = None, given_entity: str | None = None):
+               unset: dict | None = None, given: str | None = None, given_entity: str | None = None,
+               attribute_settings: dict | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replays = [f for f in report.input_findings if f.code == "assertion-replayed" and f.source]
@@ -105,6 +124,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     pieces += [_event_piece(e, offsets.get(e.source.input, zero), shared, steps.get(e.source.input))
                for e in relevant]
     del shared
+    if attribute_settings:
+        _settings_named(pieces, attribute_settings)
     name_proxies(pieces, report.inputs)
     apart = _issued_apart(report.messages, relevant, offsets)
     at = {id(x): i for i, x in enumerate([r.message for r in read] + relevant)} if apart else {}  # (piece order)

@@ -436,7 +436,7 @@ attribute named as sonar.auth.saml.user.login or .user.name sets it (sonar-auth-
 SamlIdentityProvider.getNonNullFirstAttribute(auth, samlSettings.getUserLogin()/getUserName()):
 requireNonNull(attribute, String.format("%s is missing", key)); 2025.1+ PrincipalToUserIdentityConverter:
 IllegalStateException("%s is missing".formatted(attribute))). The email is optional: never refused."""
-_ATTRIBUTE_CODES = ("login-attribute-missing", "name-attribute-missing")
+ATTRIBUTE_CODES = ("login-attribute-missing", "name-attribute-missing")
 
 
 def missing_attribute(text: str) -> str | None:
@@ -449,7 +449,7 @@ def attribute_code(text: str, login: str | None, name: str | None) -> str | None
     """The code of an '<attribute> is missing' refusal by the setting that names that attribute
     (login first: SonarQube reads it first); None when neither setting names it."""
     attr = missing_attribute(text)
-    return next((code for code, want in zip(_ATTRIBUTE_CODES, (login, name)) if attr and attr == want), None)
+    return next((code for code, want in zip(ATTRIBUTE_CODES, (login, name)) if attr and attr == want), None)
 
 
 def by_attribute_settings(events: tuple, expect) -> tuple:
@@ -460,7 +460,7 @@ def by_attribute_settings(events: tuple, expect) -> tuple:
         return events
     out = []
     for e in events:
-        if e.product == PRODUCT and e.code in _ATTRIBUTE_CODES and (code := attribute_code(e.text, login, name)):
+        if e.product == PRODUCT and e.code in ATTRIBUTE_CODES and (code := attribute_code(e.text, login, name)):
             e = replace(e, code=code)
         out.append(e)
     return tuple(out)
