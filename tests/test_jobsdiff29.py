@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from samlscan import batch, engine, jsonsplit, prefilter
+from samlscan import report as report_pkg
 from samlscan.cli import main
 from samlscan.config import Expectations
 
@@ -106,11 +107,30 @@ def grow_array(sample: bytes, rng: random.Random, size: int) -> bytes:
     return (BOM if rng.random() < 0.4 else b"") + text
 
 
-def _scan(path: Path, fmt: str, jobs: int, *extra: str) -> bytes:
+def _scan(path: Path, fmt: str, jobs: int, monkeypatch) -> tuple[bytes, dict[tuple[str, bool], bytes]]:
+    """The bytes `samlscan scan --format fmt` prints, and the same report printed in every format but
+    HTML, with and without --redact: the report the CLI hands its renderer, seen on its way (the real
+    renderer still prints), rendered again as the CLI renders it (a format or --redact changes
+    nothing but the rendering: one scan, not one per format; HTML's scan keeps the XML, its own)."""
+    seen = []
+
+    def spy(report, *args):
+        seen.append((report, args))
+        return real(report, *args)
+
+    real = report_pkg.render_chunks
+    monkeypatch.setattr(report_pkg, "render_chunks", spy)
     res = CliRunner().invoke(main, ["scan", str(path), "--format", fmt, "--jobs", str(jobs),
-                                    "--fail-on", "never", "-q", *extra])
+                                    "--fail-on", "never", "-q"])
+    monkeypatch.setattr(report_pkg, "render_chunks", real)
     assert res.exit_code == 0, res.output[-3000:]
-    return res.stdout_bytes
+    assert len(seen) == 1, f"the CLI rendered {len(seen)} report(s), not one"
+    report, (_fmt, _redact, detail, width) = seen[0]
+    printed = {(f, r): "".join(real(report, f, r, detail, width)).encode()
+               for f in FORMATS if f != "html" for r in (False, True)}
+    if fmt != "html":
+        assert printed[fmt, False] == res.stdout_bytes, (fmt, "the report rendered again is not what was printed")
+    return res.stdout_bytes, printed
 
 
 def _small_ranges(monkeypatch, rng: random.Random, size: int) -> None:
@@ -143,16 +163,15 @@ def _differential(tmp_path, monkeypatch, name: str, data: bytes, reader: str, rn
     d = _write(tmp_path, name, data, rng)
     log = d / name
     monkeypatch.setattr(batch, "BIG_TEXT", 1024)
-    whole = {fmt: _scan(d, fmt, 1) for fmt in ("json", "csv")}
+    whole = _scan(d, "json", 1, monkeypatch)[1]
     _small_ranges(monkeypatch, rng, len(data))
     units = batch.plan([str(log)])
     assert len(units) >= 2 and {u.parser_name for u in units} == {reader}, (reader, units[:3])
-    for fmt in FORMATS:
-        one = _scan(d, fmt, 1)
-        assert one == _scan(d, fmt, 2), (fmt, "--jobs 1 and 2 differ")
-        if fmt in whole:
-            assert one == whole[fmt], (fmt, "ranges and the whole reading differ")
-    assert _scan(d, "json", 1, "--redact") == _scan(d, "json", 2, "--redact")
+    one, two = _scan(d, "json", 1, monkeypatch)[1], _scan(d, "json", 2, monkeypatch)[1]
+    for fmt, redact in one:
+        assert one[fmt, redact] == two[fmt, redact], (fmt, redact, "--jobs 1 and 2 differ")
+        assert one[fmt, redact] == whole[fmt, redact], (fmt, redact, "ranges and the whole reading differ")
+    assert _scan(d, "html", 1, monkeypatch)[0] == _scan(d, "html", 2, monkeypatch)[0], ("html", "--jobs 1 and 2 differ")
 
 
 def _reader_of(path: Path) -> str:
