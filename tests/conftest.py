@@ -27,25 +27,24 @@ def pytest_cmdline_main(config):
 
 
 HEAVY = (
-    # measured (s, whole suite on main, 2 workers under load): the named files of one slow sweep each
-    # (suite37: the three files it cut are ranked by their measured serial CPU time, before -> after,
-    # scaling their old figure alike)
-    "test_redact23.py",  # the redact audit of every fixture
-    "test_jobsdiff29.py",  # --jobs 1 and 2 give the same bytes, on every case
-    "test_wrapped21.py",  # ~71 (135; CPU 63.9 -> 33.6 s: 4,000 late lines, not 10,000)
-    "test_fuzz12.py",  # 68
-    "test_hostile.py",  # 61
-    "test_siem_exports.py",  # ~56 (163; CPU 51.6 -> 17.7 s: the 30 MB one-line export in 10,000 rows)
-    "test_wrapped16.py",  # ~55 (86; CPU 40.5 -> 25.8 s: 5,000 late lines, not 10,000)
-    "test_paste_shapes.py",  # 45
-    "test_damaged33.py",  # 40
-    "test_fuzz8.py",  # 30
-    "test_fixtures_generator.py",  # 22
-    "test_console20.py",  # 22
+    # measured (suite38): each file alone, serially, its CPU seconds (user+sys of
+    # `/usr/bin/time python -m pytest -n 0 -p no:cacheprovider tests/FILE`), most first
+    "test_redact23.py",  # 46.7 (113.6 before: one Redactor per report, not per format)
+    "test_jobsdiff29.py",  # 45.7 (93.4 before: one scan per reading, its report rendered in each format)
+    "test_wrapped21.py",  # 32.6
+    "test_hostile.py",  # 26.3 (its bombs' subprocesses wait on wall time besides)
+    "test_fuzz12.py",  # 23.1
+    "test_wrapped16.py",  # 21.3
+    "test_siem_exports.py",  # 17.9
+    "test_paste_shapes.py",  # 15.2
+    "test_damaged33.py",  # 13.7
+    "test_fuzz8.py",  # 11.4
+    "test_fixtures_generator.py",  # 8.1
+    "test_console20.py",  # 6.8
 )
-"""The test files that take longest alone (seconds of their tests' setup, call and teardown, measured
-with --durations=0 on the whole suite, -n 2 --dist loadfile, 2 cores): begun first, so that no core
-runs one alone at the end while the other is done. A file not listed comes after them, the files with
+"""The test files that take longest alone (CPU seconds of the file run alone and serially, as above:
+wall time on this shared VM is noise): begun first, so that no core runs one alone at the end while
+the other is done. A file not listed comes after them, the files with
 more tests first (xdist's own order: --loadscope-reorder)."""
 
 
