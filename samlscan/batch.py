@@ -254,7 +254,8 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
     except OSError as exc:
         return [failed_input(label, "input-unreadable", f"cannot read: {exc.strerror or exc}",
                              fix_for(exc))]
-    if (not head or blank(head, os.path.getsize(path))) and (empty := empty_capture(label, bool(head))) is not None:
+    # (empty_capture first: only a HAR's name asks for the file's size, a stat per file)
+    if (empty := empty_capture(label, bool(head))) is not None and (not head or blank(head, os.path.getsize(path))):
         return [empty]  # (check: a file named, or a member)
     kind = container_kind(head)
     if kind != "zip" and label.lower().endswith(".saz"):  # (else read as a paste: 'impossible base64 length')
@@ -288,7 +289,10 @@ def _log_reader(path: str, head: bytes, found=None, size: int | None = None):
     """(parser, prefilter) of a log read in streamed, prefiltered ranges, or None: a known log
     layout, or a big text in none (BIG_TEXT)."""
     found = found or engine.sniff_file(path, head)
-    size = os.path.getsize(path) if size is None else size
+    if size is None:  # (a head shorter than read_head's is the whole file: no stat for a message's)
+        size = len(head) if len(head) < engine.SNIFF_BYTES else os.path.getsize(path)
+    if found.kind != "log":  # (no log reader's: only a big text in no layout is read as a log)
+        return unknown_text_log(head, found) if size > BIG_TEXT else None
     log = _log_with_prefilter(head, found) or jsonsplit.array_reader(head, found, size)
     if log is None and size > BIG_TEXT:
         log = unknown_text_log(head, found)
