@@ -832,8 +832,8 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     cache: dict = {}
     read = [_read_cached(raw, i, expect, cache) for i, raw in enumerate(got.raws)]
     # the input's own AuthnRequests tell what the SP was waiting for (InResponseTo check)
-    requests = SentRequests([(m.captured_at, m.id) for m in read
-                             if isinstance(m, SamlMessage) and m.kind == "AuthnRequest" and m.id])
+    sent = [(m.captured_at, m.id) for m in read if isinstance(m, SamlMessage) and m.kind == "AuthnRequest" and m.id]
+    requests = SentRequests(sent) if sent else ()  # (none, as most inputs: _awaited_request asks no more)
     results = [m if isinstance(m, Finding) else _check(m, raw, expect, requests)
                for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]

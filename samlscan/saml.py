@@ -180,7 +180,14 @@ def _split_by_markup(el) -> bool:
 
 
 def _first(el, tag):
-    return el.find(tag) if el is not None else None
+    """el.find(tag) of a child's tag, without the path machinery (lxml's find tokenises and looks up its
+    path: 3-4 us, iterchildren matches the tag in C: 1.5 us; a message asks a dozen times)."""
+    return next(el.iterchildren(tag), None)
+
+
+def _all(el, tag) -> list:
+    """el.findall(tag) of a child's tag (as _first)."""
+    return list(el.iterchildren(tag))
 
 
 def _bool(text):
@@ -192,9 +199,9 @@ def _bool(text):
 def _name_id(subject) -> NameID | None:
     if subject is None:
         return None
-    el = subject.find(SAML + "NameID")
+    el = _first(subject, SAML + "NameID")
     if el is None:
-        if subject.find(SAML + "EncryptedID") is not None:
+        if _first(subject, SAML + "EncryptedID") is not None:
             return NameID(value="", encrypted=True)
         return None
     naive = _shown_text(el, _naive_text) if _split_by_markup(el) else None
@@ -205,8 +212,8 @@ def _name_id(subject) -> NameID | None:
 
 def _confirmations(subject) -> tuple[SubjectConfirmation, ...]:
     out = []
-    for sc in (subject.findall(SAML + "SubjectConfirmation") if subject is not None else ()):
-        data = sc.find(SAML + "SubjectConfirmationData")
+    for sc in (_all(subject, SAML + "SubjectConfirmation") if subject is not None else ()):
+        data = _first(sc, SAML + "SubjectConfirmationData")
         get = (lambda k: data.get(k)) if data is not None else (lambda k: None)
         out.append(SubjectConfirmation(
             method=sc.get("Method"), recipient=get("Recipient"), not_before=parse_saml_time(get("NotBefore")),
@@ -298,11 +305,13 @@ def _assertion(el, verification: Verification, was_encrypted: bool, sp_keys: tup
     authn = kids.get(SAML + "AuthnStatement", [None])[0]
     issuers = kids.get(SAML + "Issuer", [])
     attrs, encrypted_attrs = _attributes(kids.get(SAML + "AttributeStatement", ()))
-    ctx_ref = authn.find(f"{SAML}AuthnContext/{SAML}AuthnContextClassRef") if authn is not None else None
+    # (find's 'AuthnContext/AuthnContextClassRef': the first ClassRef of any AuthnContext child)
+    ctx_ref = next((ref for c in authn.iterchildren(SAML + "AuthnContext")
+                    for ref in c.iterchildren(SAML + "AuthnContextClassRef")), None) if authn is not None else None
     signed_by = _coverage(el, verification)
     bad_times = _unparsed_times(el, conditions, authn, subject)
-    restrictions = [ar.findall(SAML + "Audience")  # (one find per element, shared by both uses below)
-                    for ar in (conditions.findall(SAML + "AudienceRestriction") if conditions is not None else ())]
+    restrictions = [_all(ar, SAML + "Audience")  # (one find per element, shared by both uses below)
+                    for ar in (_all(conditions, SAML + "AudienceRestriction") if conditions is not None else ())]
     audience_els = [a for audiences in restrictions for a in audiences]
     untrimmed = tuple((local(x.tag), raw) for x in issuers[:1] + audience_els
                       if (raw := _untrimmed(x)) is not None)
@@ -326,16 +335,16 @@ def _status(st) -> Status | None:
     """The Status of a message, from its samlp:Status element (or None)."""
     if st is None:
         return None
-    code_el = st.find(SAMLP + "StatusCode")
+    code_el = _first(st, SAMLP + "StatusCode")
     subs = []
     node = code_el
     while node is not None:
-        node = node.find(SAMLP + "StatusCode")
+        node = _first(node, SAMLP + "StatusCode")
         if node is not None:
             subs.append(node.get("Value", ""))
-    detail = st.find(SAMLP + "StatusDetail")
+    detail = _first(st, SAMLP + "StatusDetail")
     return Status(code=code_el.get("Value") if code_el is not None else None, sub_codes=tuple(subs),
-                  message=_shown_text(st.find(SAMLP + "StatusMessage")),
+                  message=_shown_text(_first(st, SAMLP + "StatusMessage")),
                   detail=_keyless(" ".join(detail.itertext()).strip()) or None if detail is not None else None)
 
 
@@ -421,8 +430,8 @@ def order_facts(elements) -> tuple[str, ...]:
     (java-saml strict, as SonarQube runs it) refuse the message."""
     facts = []
     for top in elements:
-        subjects = top.findall(SAML + "Subject")
-        for el in [top, *subjects, *(c for s in subjects for c in s.findall(SAML + "SubjectConfirmation"))]:
+        subjects = _all(top, SAML + "Subject")
+        for el in [top, *subjects, *(c for s in subjects for c in _all(s, SAML + "SubjectConfirmation"))]:
             pair = _misplaced(el)
             if pair:
                 facts.append(f"schema-order:{element_path(el)}:{pair[0]}:{pair[1]}")
@@ -474,7 +483,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     if carried is not None:
         return _read_artifact_payload(root, carried, raw, index, trusted, sp_keys, xml, published)
     verification = verify_document(root, trusted, published)
-    encrypted = root.findall(SAML + "EncryptedAssertion")
+    encrypted = _all(root, SAML + "EncryptedAssertion")
     wrapping = ("key-transport:rsa-1_5",) if rsa1_5_wrapped(encrypted) else ()  # before decryption replaces it
     decrypted, decryption_error = decrypt_assertions(encrypted, sp_keys) if encrypted else ([], None)
     signatures = [info for _, info in verification.signatures]
