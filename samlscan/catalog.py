@@ -525,10 +525,27 @@ def lookup_pasted(text: str) -> CatalogEntry | None:
 
 
 def _or_rejoined(find, text: str) -> CatalogEntry | None:
-    """find(text), else find() of the text with its wrapped lines rejoined when it has some (_rejoined)."""
-    entry = find(text)
-    rejoined = _rejoined(text) if entry is None else None
-    return find(rejoined) if rejoined else entry
+    """find(text), else find() of the text with its wrapped lines rejoined when it has some (_rejoined),
+    else of both with HTML character references decoded (_unescaped)."""
+    for said in (text, _unescaped(text)):
+        if said is None:
+            continue
+        entry = find(said)
+        rejoined = _rejoined(said) if entry is None else None
+        entry = find(rejoined) if rejoined else entry
+        if entry is not None:
+            return entry
+    return None
+
+
+def _unescaped(text: str) -> str | None:
+    """The text with its HTML character references decoded, or None when it has none: an error quoted
+    from a web page's source or a log that HTML-escapes what it records (PHP's htmlspecialchars, whose
+    default since PHP 8.1 turns ' into &#039;, as Laravel's e() does) hides the quotes of a pattern."""
+    import html
+
+    decoded = html.unescape(text)
+    return decoded if decoded != text else None
 
 
 def _error_entry(text: str) -> CatalogEntry | None:
