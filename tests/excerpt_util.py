@@ -24,3 +24,20 @@ def run_json(command: str, path: Path) -> dict:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "Traceback" not in result.output
     return json.loads(result.stdout)
+
+
+def assert_verdict(path: Path, kind: str | None, attempts: list) -> None:
+    """`samlscan check` reads the excerpt as `kind` (None: not read, the input 'failed') and finds
+    these (outcome, root cause, side) attempts."""
+    doc = run_json("check", path)
+    (inp,) = doc["inputs"]
+    assert inp["kind"] == kind
+    if not attempts:
+        assert inp["status"] == "failed"
+    assert [(a["outcome"], a["root_cause"], a["side"]) for a in doc["attempts"]] == attempts
+
+
+def error_named(path: Path) -> str:
+    """The one input finding's text of an excerpt that is no SAML message."""
+    (finding,) = run_json("check", path)["input_findings"]
+    return finding["message_text"]

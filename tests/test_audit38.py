@@ -1,0 +1,110 @@
+"""Real excerpts of SonarQube's web.log and pages (java-saml's destination check behind a proxy, the
+OAUTHSTATE cookie lost on IdP-initiated logins, email conflicts, SonarQube Cloud's page) and of SP
+libraries' SAML failures (java-saml in Confluence and TeamCity, the Spring SAML extension, php-saml
+in Laravel) and Okta, quoted verbatim from public threads and vendor pages
+(fixtures/audit38/SOURCES.md names each one's page), and what `samlscan check` makes of each."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.excerpt_util import assert_accounted_for, assert_verdict, error_named, run_json
+
+HERE = Path(__file__).resolve().parent.parent / "fixtures" / "audit38"
+
+# file -> (input kind, attempts); None for the kind: not read (the input 'failed')
+VERDICTS = {
+    # java-saml's destination check; the forum page lost both URLs, the reason is still plain
+    "sq-received-at-emptied.log": ("log:sonarqube", [("failure", "destination-mismatch", "sp")]),
+    # an IdP tile (Microsoft MyApps) starts the login: no OAUTHSTATE cookie, three tries
+    "sq-myapps-oauthstate-dated.log": ("log:sonarqube", [("failure", "relaystate-cookie-missing", "sp")] * 3),
+    "sq-unauthorized-page.txt": ("log:error-page", [("failure", "unknown-failure", None)]),
+    # SCIM provisioning, not a login: read, nothing about SAML in it
+    "sq-scim-email-used.log": ("log:sonarqube", []),
+    "sq-account-other-method.txt": (None, []),
+    "sq-ldap-email-used.log": (None, []),
+    "sq-audience-applicationid.txt": (None, []),
+    "sqcloud-couldnt-verify.txt": (None, []),
+    "sq-keycloak-duplicated-name.txt": (None, []),
+    # one Confluence login: java-saml's reason and its invalid_response line (clock-skew), then the
+    # Atlassian plugin's own wrapper line, which samlscan counts as a third, unexplained attempt
+    "javasaml-atlassian-timing.log": ("log:sp-app", [("failure", "clock-skew", "idp"), ("failure", "clock-skew", "idp"),
+                                                     ("failure", "unknown-failure", None)]),
+    "javasaml-teamcity-received-at.log": ("log:sp-app", [("failure", "destination-mismatch", "sp")]),
+    "javasaml-resolution-notyetvalid.txt": (None, []),
+    "springsaml-sap-signature.log": (None, []),
+    "springsaml-pure-invalid-status.log": (None, []),
+    "phpsaml-laravel-audience.log": (None, []),
+    "okta-samly-slo-invalid-signature.txt": (None, []),
+    "sleekplan-invalid-signature.txt": (None, []),
+}
+
+
+def test_every_fixture_has_a_verdict_and_a_source():
+    assert_accounted_for(HERE, VERDICTS)
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_check_verdict(name):
+    assert_verdict(HERE / name, *VERDICTS[name])
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_scan_accounts_for_it(name):
+    assert len(run_json("scan", HERE / name)["inputs"]) == 1
+
+
+# An error text that is no SAML message: the input's one finding names the error it is, by product
+# and code. The last three were unknown before audit38.
+EXPLAINED = {
+    "sq-audience-applicationid.txt": ("WRONG_AUDIENCE", "audience-mismatch"),
+    "sq-keycloak-duplicated-name.txt": ("DUPLICATED_ATTRIBUTE_NAME_FOUND", "attribute-duplicate-name"),
+    "javasaml-resolution-notyetvalid.txt": ("ASSERTION_TOO_EARLY", "assertion-not-yet-valid"),
+    "sq-ldap-email-used.log": ("sonarqube", "email-already-used"),
+    "sqcloud-couldnt-verify.txt": ("sonarqube-cloud", "group-sync-failed"),
+    "springsaml-sap-signature.log": ("spring", "signature-cert-mismatch"),
+    # SonarQube's public text for the email conflict (UserRegistrarImpl's setPublicMessage)
+    "sq-account-other-method.txt": ("sonarqube", "email-already-used"),
+    # the Spring SAML extension 1.x: the IdP's StatusCode is not Success
+    "springsaml-pure-invalid-status.log": ("spring", "status-not-success"),
+    # php-saml's text as Laravel logged it, its quotes HTML-escaped (&#039;)
+    "phpsaml-laravel-audience.log": ("php-saml", "audience-mismatch"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPLAINED))
+def test_the_error_is_named(name):
+    said, code = EXPLAINED[name]
+    text = error_named(HERE / name)
+    assert text.startswith("no SAML message here, but this is") and said in text and f"({code})" in text
+
+
+@pytest.mark.parametrize("name", ["okta-samly-slo-invalid-signature.txt", "sleekplan-invalid-signature.txt"])
+def test_an_unknown_error_text_is_not_named(name):
+    assert "but this is" not in error_named(HERE / name)
+
+
+@pytest.mark.parametrize("text, product, code", [
+    ("This account is already associated with another authentication method. Sign in using the current "
+     "authentication method, or contact your administrator to transfer your account to a different "
+     "authentication method.", "sonarqube", "email-already-used"),
+    ("org.opensaml.common.SAMLException: Received response has invalid status code", "spring", "status-not-success"),
+    ("org.opensaml.common.SAMLException: SAML status is not success code", "spring", "status-not-success"),
+])
+def test_catalog_knows_the_text(text, product, code):
+    from samlscan.catalog import lookup
+
+    entry = lookup(text)
+    assert entry is not None and (entry.product, entry.code) == (product, code)
+
+
+def test_an_html_escaped_paste_is_explained_and_a_plain_one_too():
+    from samlscan.catalog import lookup_error, lookup_pasted
+
+    plain = "Invalid audience for this Response (expected 'sonarqube', got 'spn:1234')"
+    escaped = plain.replace("'", "&#039;")
+    for find in (lookup_error, lookup_pasted):
+        assert find(plain).code == find(escaped).code == "audience-mismatch"
+    # decoding is no licence to match anything: an escaped text of nothing known stays unknown
+    assert lookup_error("Something &#039;else&#039; went wrong") is None
