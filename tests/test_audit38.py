@@ -5,9 +5,13 @@ in Laravel) and Okta, quoted verbatim from public threads and vendor pages
 (fixtures/audit38/SOURCES.md names each one's page), and what `samlscan check` makes of each."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
 
 from tests.excerpt_util import assert_accounted_for, assert_verdict, error_named, run_json
 
@@ -27,10 +31,10 @@ VERDICTS = {
     "sq-audience-applicationid.txt": (None, []),
     "sqcloud-couldnt-verify.txt": (None, []),
     "sq-keycloak-duplicated-name.txt": (None, []),
-    # one Confluence login: java-saml's reason and its invalid_response line (clock-skew), then the
-    # Atlassian plugin's own wrapper line, which samlscan counts as a third, unexplained attempt
-    "javasaml-atlassian-timing.log": ("log:sp-app", [("failure", "clock-skew", "idp"), ("failure", "clock-skew", "idp"),
-                                                     ("failure", "unknown-failure", None)]),
+    # one Confluence login: java-saml's reason and its invalid_response line (one attempt), then the
+    # Atlassian plugin's own line, the only one with a zone (+0200): the others read as UTC, two
+    # hours off, so it stands apart (with --timezone +02:00 the three are one: test below)
+    "javasaml-atlassian-timing.log": ("log:sp-app", [("failure", "clock-skew", "idp")] * 2),
     "javasaml-teamcity-received-at.log": ("log:sp-app", [("failure", "destination-mismatch", "sp")]),
     "javasaml-resolution-notyetvalid.txt": (None, []),
     "springsaml-sap-signature.log": (None, []),
@@ -108,3 +112,18 @@ def test_an_html_escaped_paste_is_explained_and_a_plain_one_too():
         assert find(plain).code == find(escaped).code == "audience-mismatch"
     # decoding is no licence to match anything: an escaped text of nothing known stays unknown
     assert lookup_error("Something &#039;else&#039; went wrong") is None
+
+
+def test_a_log4j_cut_java_saml_logger_is_java_saml():
+    """log4j's %c{4} (Atlassian's layout) writes com.onelogin.saml2.authn.SamlResponse as
+    onelogin.saml2.authn.SamlResponse: java-saml's by its class name, not python3-saml's (whose
+    modules are lowercase), so its reason and 'processResponse error.' line are one login."""
+    from samlscan.logs.applog import library
+
+    assert library("[onelogin.saml2.authn.SamlResponse]") == library("com.onelogin.saml2.Auth") == "java-saml"
+    assert library("onelogin.saml2.response") == library("onelogin.saml2.auth") == "python3-saml"
+    result = CliRunner().invoke(main, ["check", str(HERE / "javasaml-atlassian-timing.log"), "--format", "json",
+                                       "--timezone", "javasaml-atlassian-timing.log=+02:00"])
+    (attempt,) = json.loads(result.stdout)["attempts"]
+    assert attempt["root_cause"] == "clock-skew"
+    assert [e["ref"] for e in attempt["evidence"]] == ["line 1", "line 4", "line 7"]

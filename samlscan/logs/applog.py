@@ -192,8 +192,11 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:SAMLProcessingFilter|SAMLAuthenticationProvider|WebSSOProfileConsumerImpl|SAMLDefaultLogger)\b|"
         r"OpenSaml[45]?AuthenticationProvider|BaseOpenSamlAuthenticationProvider|"
         r"Saml2(?:WebSso\w*|AuthenticationException|Exception|LoginConfigurer)\b")),
+    # (a log4j %c{n} layout cuts the logger to its last n parts: Atlassian's %c{4} writes
+    # com.onelogin.saml2.authn.SamlResponse as onelogin.saml2.authn.SamlResponse, which its class
+    # name tells from python3-saml's lowercase modules, onelogin.saml2.response)
     ("java-saml", lazyre.compile(
-        r"com\.onelogin\.saml2|\bc(?:om)?\.o(?:nelogin)?\.s(?:aml2)?\.(?:\w+\.)*"
+        r"com\.onelogin\.saml2|(?:\bc(?:om)?\.o(?:nelogin)?\.s(?:aml2)?|(?<![\w.])onelogin\.saml2)\.(?:\w+\.)*"
         r"(?:SamlResponse|Auth|AuthnRequest|LogoutRequest|LogoutResponse|Util|ValidationError|"
         r"SettingsBuilder|Saml2Settings)\b|\bc\.o\.saml2\.")),
     # php-saml (the OneLogin toolkits' PHP sibling) by its namespace, OneLogin\Saml2\ (3.x/4.x;
