@@ -600,8 +600,9 @@ def span_of(entry: CatalogEntry, text: str) -> tuple[int, int] | None:
 
 _LABEL = lazyre.compile(r"^(?:[A-Za-z][\w.-]*\s){0,2}[A-Za-z][\w.-]*:\s+")
 """A label of up to three words before a pasted error: 'Error:', 'Okta error:', 'Failure reason:'."""
-_VALUE_OF_ERROR = r"""(?:\berror(?:_?code)?|\breason)["']?\s*[=:]\s*["']?"""
-"""An error given as a value: error=..., "error": "...", reason=... (Keycloak events, Auth0's JSON)."""
+_VALUE_OF_ERROR = r"""(?:\berror(?:_?code)?|\breason|\b(?:legacy_?)?event_?type)["']?\s*[=:]\s*["']?"""
+"""An error given as a value: error=..., "error": "...", reason=... (Keycloak events, Auth0's JSON),
+or the event type that names it (Okta's System Log: eventType, legacyEventType: ...)."""
 
 
 def _alone(text: str, start: int, end: int, open_end: bool = False) -> bool:

@@ -60,7 +60,7 @@ def test_scan_accounts_for_it(name):
 
 
 # An error text that is no SAML message: the input's one finding names the error it is, by product
-# and code. The last three were unknown before audit38.
+# and code. The last four were unknown before audit38.
 EXPLAINED = {
     "sq-audience-applicationid.txt": ("WRONG_AUDIENCE", "audience-mismatch"),
     "sq-keycloak-duplicated-name.txt": ("DUPLICATED_ATTRIBUTE_NAME_FOUND", "attribute-duplicate-name"),
@@ -74,6 +74,8 @@ EXPLAINED = {
     "springsaml-pure-invalid-status.log": ("spring", "status-not-success"),
     # php-saml's text as Laravel logged it, its quotes HTML-escaped (&#039;)
     "phpsaml-laravel-audience.log": ("php-saml", "audience-mismatch"),
+    # Okta's System Log event as its admin console shows it (an SP's unsigned-or-badly-signed logout)
+    "okta-samly-slo-invalid-signature.txt": ("okta", "request-signature-invalid"),
 }
 
 
@@ -84,9 +86,8 @@ def test_the_error_is_named(name):
     assert text.startswith("no SAML message here, but this is") and said in text and f"({code})" in text
 
 
-@pytest.mark.parametrize("name", ["okta-samly-slo-invalid-signature.txt", "sleekplan-invalid-signature.txt"])
-def test_an_unknown_error_text_is_not_named(name):
-    assert "but this is" not in error_named(HERE / name)
+def test_an_unknown_error_text_is_not_named():
+    assert "but this is" not in error_named(HERE / "sleekplan-invalid-signature.txt")
 
 
 @pytest.mark.parametrize("text, product, code", [
@@ -101,6 +102,19 @@ def test_catalog_knows_the_text(text, product, code):
 
     entry = lookup(text)
     assert entry is not None and (entry.product, entry.code) == (product, code)
+
+
+@pytest.mark.parametrize("text, named", [
+    ("LegacyEventType: app.auth.slo.saml.invalid_signature", True),
+    ('"eventType": "app.generic.unauth_app_access_attempt"', True),
+    # an event type among other words names nothing
+    ("Filter the System Log on app.auth.slo.saml.invalid_signature to count the failed logouts", False),
+])
+def test_an_okta_event_type_given_as_a_value_names_its_error(text, named):
+    from samlscan.catalog import lookup_error
+
+    entry = lookup_error(text)
+    assert (entry is not None and entry.product == "okta") is named
 
 
 def test_an_html_escaped_paste_is_explained_and_a_plain_one_too():
