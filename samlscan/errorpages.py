@@ -425,7 +425,11 @@ def _sonarqube(lines: list[str]) -> ErrorPage | None:
         return None
     rest = " ".join(lines[at:at + 3])
     reason = rest[SONAR_UNAUTHORIZED.match(rest).end():].strip() if "reason" in rest.lower() else ""
-    return ErrorPage("sonarqube", "sp", None, reason or "You're not authorized to access this page (no reason shown)")
+    # (no reason: the page's own sentence, whose catalog entry says where the cause is)
+    return ErrorPage("sonarqube", "sp", None, reason or _SONAR_NO_REASON)
+
+
+_SONAR_NO_REASON = "You're not authorized to access this page. Please contact the administrator. (no reason shown)"
 
 
 def _auth0(lines: list[str]) -> ErrorPage | None:

@@ -23,7 +23,8 @@ VERDICTS = {
     "sq-received-at-emptied.log": ("log:sonarqube", [("failure", "destination-mismatch", "sp")]),
     # an IdP tile (Microsoft MyApps) starts the login: no OAUTHSTATE cookie, three tries
     "sq-myapps-oauthstate-dated.log": ("log:sonarqube", [("failure", "relaystate-cookie-missing", "sp")] * 3),
-    "sq-unauthorized-page.txt": ("log:error-page", [("failure", "unknown-failure", None)]),
+    # the page without a reason: the catalog's entry for its sentence (the SP's admin reads web.log)
+    "sq-unauthorized-page.txt": ("log:error-page", [("failure", "unknown-failure", "sp")]),
     # SCIM provisioning, not a login: read, nothing about SAML in it
     "sq-scim-email-used.log": ("log:sonarqube", []),
     "sq-account-other-method.txt": (None, []),
@@ -141,3 +142,9 @@ def test_a_log4j_cut_java_saml_logger_is_java_saml():
     (attempt,) = json.loads(result.stdout)["attempts"]
     assert attempt["root_cause"] == "clock-skew"
     assert [e["ref"] for e in attempt["evidence"]] == ["line 1", "line 4", "line 7"]
+
+
+def test_the_page_without_a_reason_says_where_the_cause_is():
+    """Not unknown-failure's 'Read the evidence lines.': where SonarQube logs the reason, and how."""
+    (a,) = run_json("check", HERE / "sq-unauthorized-page.txt")["attempts"]
+    assert "web.log" in a["fix"] and "sonar.log.level.web=DEBUG" in a["fix"], a["fix"]
