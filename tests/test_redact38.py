@@ -8,21 +8,23 @@ import random
 import pytest
 
 from samlscan.report import redact
-from samlscan.report.redact import Redactor, mask
+from samlscan.report.redact import AC_CHARS, Redactor, mask
 
 _ALPHABET = "ab.-@ 张x1&<%+'\"\r\n😀é"
 
 
 def _both(values, texts) -> tuple[list[str], list[str]]:
+    """The texts redacted with the automaton (for any number of values, not only past AC_CHARS) and
+    with the regex alternation."""
     got = []
     for use in (True, False):
-        redact.USE_AC = use
+        redact.USE_AC, redact.AC_CHARS = use, 0
         try:
             red = Redactor(values)
             assert (red._finder is not None) == (use and bool(red._known)), use
             got.append([red.text(t) for t in texts])
         finally:
-            redact.USE_AC = True
+            redact.USE_AC, redact.AC_CHARS = True, AC_CHARS
     return got[0], got[1]
 
 
@@ -46,6 +48,8 @@ def test_the_automaton_masks_what_the_regex_masks(seed):
     (["张伟"], "😀😀 用户张伟登录失败 😀", "😀😀 用户{张伟}登录失败 😀"),
     # a form of the value (as decoded XML and a URL show it) masked as the value itself
     (["R&D"], "team R&amp;D and R%26D", "team {R&D} and {R&D}"),
+    # a lone surrogate (bytes a decoding escaped) before and inside a value's place: no UnicodeEncodeError
+    (["alice", "bob"], "\udcff alice a\udcffice bob\udcff", "\udcff {alice} a\udcffice {bob}\udcff"),
 ])
 def test_each_value_is_masked_where_a_whole_value_stands(values, text, expected):
     found, matched = _both(values, [text])
@@ -53,6 +57,12 @@ def test_each_value_is_masked_where_a_whole_value_stands(values, text, expected)
     for v in sorted(values, key=len, reverse=True):
         want = want.replace("{" + v + "}", mask(v, redact._kind(v)))
     assert found == matched == [want]
+
+
+def test_only_a_big_set_of_values_builds_the_automaton():
+    """A few values: the regex (as fast to build); 12,000 group DNs, 4 M characters of forms: the automaton."""
+    assert Redactor(["alice", "bob"])._finder is None
+    assert Redactor([f"CN=Group {i:05d},OU=Groups,DC=corp,DC=example,DC=com" for i in range(12_000)])._finder is not None
 
 
 def test_tens_of_thousands_of_group_dns_are_masked_in_place():

@@ -323,6 +323,16 @@ def _known_finder(known: list[str]):
         return None
 
 
+AC_CHARS = 250_000
+"""Known forms of more characters than this are found by the automaton: re compiles their alternation
+as fast up to about this size (20,000 group names: 0.25 s either way), far slower past it."""
+_SURROGATE = lazyre.compile("[\ud800-\udfff]")
+
+
+def _longest_first(hit: tuple) -> tuple:
+    return hit[1], -hit[2]
+
+
 USE_AC = True
 """Find the known forms with ahocorasick_rs when it is installed (tests turn it off to run the regex
 path on the same input, as prefilter.USE_AC)."""
@@ -350,7 +360,7 @@ class Redactor:
         self._canon = canon
         self._values = sorted(items)
         self._known = sorted(canon, key=len, reverse=True)
-        self._finder = _known_finder(self._known) if self._known else None
+        self._finder = _known_finder(self._known) if sum(map(len, self._known)) > AC_CHARS else None
         # whole values only, so that a value such as 'dev' does not mask the word 'developer'
         self._pattern = re.compile(rf"{_BEHIND.pattern}(?:{alternation(self._known)}){_AHEAD.pattern}") \
             if self._known and self._finder is None else None
@@ -365,18 +375,21 @@ class Redactor:
     def _known_found(self, s: str) -> str:
         """`s` with each known form masked as self._pattern.sub would: left to right, at a start
         no word goes on from, the longest form at it that no word goes on after."""
-        hits = self._finder.find_matches_as_indexes(s, overlapping=True)
+        try:
+            hits = self._finder.find_matches_as_indexes(s, overlapping=True)
+        except UnicodeEncodeError:  # a lone surrogate (no form has one): searched as U+FFFD, hits checked
+            hits = [h for h in self._finder.find_matches_as_indexes(_SURROGATE.sub("\ufffd", s), overlapping=True)
+                    if s[h[1]:h[2]] == self._known[h[0]]]
         if not hits:
             return s
-        ends: dict[int, list[int]] = {}
-        for _, start, end in hits:
-            ends.setdefault(start, []).append(end)
-        out, at = [], 0
-        for start in sorted(ends):
-            if start < at or not _BEHIND.match(s, start):
+        hits.sort(key=_longest_first)
+        out, at, decided = [], 0, -1
+        for _, start, end in hits:  # (each start's forms longest first)
+            if start < at or start == decided:
                 continue
-            end = next((e for e in sorted(ends[start], reverse=True) if _AHEAD.match(s, e)), None)
-            if end is not None:
+            if not _BEHIND.match(s, start):
+                decided = start
+            elif _AHEAD.match(s, end):
                 out += (s[at:start], self._masked(s[start:end]))
                 at = end
         return "".join(out) + s[at:] if out else s
