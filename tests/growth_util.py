@@ -33,8 +33,15 @@ def assert_linear(fn, make, small: int, factor: int = 4, slack: float = 2.0, rep
     little, big = make(small), make(factor * small)
     fn(little)  # (warm: compiled patterns, imports, caches)
     t_small = best_seconds(fn, little, repeat)
-    t_big = best_seconds(fn, big, repeat)
-    assert t_big <= slack * factor * t_small + FLOOR, (t_small, t_big)
+    limit = slack * factor * t_small + FLOOR
+    t_big = float("inf")
+    for _ in range(repeat):
+        # (the best of the big runs is judged: once one is within the limit, so is their best, and the
+        # runs left, each `factor` small ones long, cannot change the verdict)
+        t_big = min(t_big, best_seconds(fn, big, 1))
+        if t_big <= limit:
+            return
+    assert t_big <= limit, (t_small, t_big)
 
 
 def assert_not_superlinear(fn, value, suspect: float = 1.0, factor: int = 4, slack: float = 2.0):
