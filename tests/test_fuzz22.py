@@ -4,6 +4,7 @@ traceback; time is judged relative to another input of the same size or by growt
 (tests/growth_util.py), never as an absolute time."""
 from __future__ import annotations
 
+import functools
 import json
 import random
 from datetime import datetime, timedelta
@@ -105,23 +106,31 @@ def _tabs_har(folder: Path, tabs: int) -> Path:
     return path
 
 
-def test_a_response_posted_by_thousands_of_tabs_rebuilds_its_flows_linearly(tmp_path):
+@pytest.fixture(scope="module")
+def tabs_capture(tmp_path_factory):
+    """har.read of _tabs_har's capture of `tabs` tabs, read once for the module: reading them is nearly all
+    of these tests' time (300 and 1,200 tabs: 94% of the growth test's; its 300 is the guard's too)."""
+    from samlscan.inputs import har
+
+    folder = tmp_path_factory.mktemp("tabs")
+    return functools.cache(lambda tabs: har.read(str(_tabs_har(folder, tabs))))
+
+
+def test_a_response_posted_by_thousands_of_tabs_rebuilds_its_flows_linearly(tabs_capture):
     """Fails on the old code: each POST of the response listed every earlier POST and IdP page of it
     (_posted_before, and each request every earlier exchange of its value): 500 tabs 0.3 s, 2,000 tabs
     5 s of build_flows; now each leg's positions are read back from the POST to the first that fits."""
     from samlscan.flows import build_flows
-    from samlscan.inputs import har
 
-    assert_linear(build_flows, lambda tabs: har.read(str(_tabs_har(tmp_path, tabs))), 300)
+    assert_linear(build_flows, tabs_capture, 300)
 
 
-def test_thousands_of_tabs_give_one_flow_a_tab(tmp_path):
+def test_thousands_of_tabs_give_one_flow_a_tab(tabs_capture):
     """(Guard.) Each tab's POST is a flow of its own, the first refused by the SP, the later ones the same
     response posted again."""
     from samlscan.flows import build_flows
-    from samlscan.inputs import har
 
-    flows = build_flows(har.read(str(_tabs_har(tmp_path, 300))))
+    flows = build_flows(tabs_capture(300))
     assert len([f for f in flows if f.response is not None]) == 300
     assert {f.outcome for f in flows} <= {"failure", "unknown"}, {f.outcome for f in flows}
 
