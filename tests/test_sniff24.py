@@ -16,6 +16,7 @@ SAML failure. Every test fails on the code before this branch.
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 import os
@@ -90,11 +91,21 @@ def _data(fmt: str, first: int | None, filler: int = 0) -> bytes:
 
 
 def _write(tmp_path: Path, fmt: str, first: int | None, filler: int = 0) -> Path:
-    path = tmp_path / f"{fmt}-{first or 'bare'}.log"
+    path = tmp_path / f"{fmt}-{first or 'bare'}{f'-{filler}' if filler else ''}.log"
     path.write_bytes(_data(fmt, first, filler))
     return path
 
 
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    """_write's file of (fmt, first, filler), written once for the module: the reference twins are
+    each read by several tests (both sizes, both --jobs), and the split tests' 40,000 filler lines are
+    the same for --jobs 1 and 2."""
+    folder = tmp_path_factory.mktemp("logs")
+    return functools.cache(lambda fmt, first, filler=0: _write(folder, fmt, first, filler))
+
+
+@functools.cache  # (the logs fixture's files never change: a report asked again is the one read before)
 def _report(*args: str) -> dict:
     result = CliRunner().invoke(main, [*args, "--config", CONFIG, "--format", "json"], catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
@@ -116,8 +127,8 @@ Okta record or a Spring line is a record, read as one: the log without it has on
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_check_reads_the_log_as_it_reads_it_without_its_long_first_line(tmp_path, fmt, size):
-    bare, short, long = (_write(tmp_path, fmt, n) for n in (None, SHORT, SIZES[size]))
+def test_check_reads_the_log_as_it_reads_it_without_its_long_first_line(logs, fmt, size):
+    bare, short, long = (logs(fmt, n) for n in (None, SHORT, SIZES[size]))
     expected = _read_as(_report("check", str(short)))
     assert expected[0][0][0].startswith("log:") and any(a[0] == "failure" for a in expected[1])
     assert expected[1] == _read_as(_report("check", str(bare)))[1]  # (the first line adds no attempt)
@@ -128,8 +139,8 @@ def test_check_reads_the_log_as_it_reads_it_without_its_long_first_line(tmp_path
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_scan_reads_the_log_as_it_reads_it_without_its_long_first_line(tmp_path, fmt, size):
-    short, long = _write(tmp_path, fmt, SHORT), _write(tmp_path, fmt, SIZES[size])
+def test_scan_reads_the_log_as_it_reads_it_without_its_long_first_line(logs, fmt, size):
+    short, long = logs(fmt, SHORT), logs(fmt, SIZES[size])
     assert _read_as(_report("scan", str(long), "--jobs", "1")) == _read_as(_report("scan", str(short), "--jobs", "1"))
 
 
@@ -145,16 +156,33 @@ def test_a_gzipped_log_is_read_as_it_reads_it_without_its_long_first_line(tmp_pa
     assert _read_as(_report("check", str(long))) == expected
 
 def _plan(path: Path) -> list[str | None]:
-    return [u.parser_name for u in batch.plan([str(path)])]
+    return _planned(str(path), batch.SPLIT_BYTES)
+
+
+@functools.cache  # (a file's plan, asked again by the test of the other --jobs)
+def _planned(path: str, split_bytes: int) -> list[str | None]:
+    return [u.parser_name for u in batch.plan([path])]
+
+
+SPLIT_LOG = 3_200_000
+"""The split tests' log without its long line, in bytes: about 1.5 times their SPLIT_BYTES, in 4 ranges
+or more (40,000 filler lines in every format made 2.9 to 7.8 MB: the same cuts, only read longer)."""
+
+
+def _filler(fmt: str) -> int:
+    """Filler lines that make fmt's log with a SHORT first line SPLIT_LOG bytes long, or a line more."""
+    base = len(_data(fmt, SHORT))
+    per_1000 = len(_data(fmt, SHORT, 1000)) - base
+    return (SPLIT_LOG - base) * 1000 // per_1000 + 1
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_a_split_log_is_planned_and_read_as_without_its_long_first_line(tmp_path, monkeypatch, fmt, jobs):
+def test_a_split_log_is_planned_and_read_as_without_its_long_first_line(logs, monkeypatch, fmt, jobs):
     """Over SPLIT_BYTES (here 2 MiB, above the 1 MB line, so that a cut never falls inside it): split
     into ranges (or read whole) by the reader of the log without that line, and read as it is."""
     monkeypatch.setattr(batch, "SPLIT_BYTES", 2 * 1024 * 1024)
-    short, long = _write(tmp_path, fmt, SHORT, 40_000), _write(tmp_path, fmt, SIZES["1MB"], 40_000)
+    short, long = logs(fmt, SHORT, _filler(fmt)), logs(fmt, SIZES["1MB"], _filler(fmt))
     assert os.path.getsize(short) > batch.SPLIT_BYTES
     planned, got = _plan(short), _plan(long)
     assert set(got) == set(planned) and len(got) >= len(planned)  # (1 MB more: a range more, perhaps)
