@@ -11,6 +11,7 @@ Each test below failed on the code before it.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -33,6 +34,7 @@ FORMATS = ("table", "json", "jsonl", "csv", "sarif", "html")
 FIRST_SCREEN = 25
 
 
+@functools.cache  # (a case's `scan --format json` is read by two tests: run once, the inputs never change)
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("COLUMNS", None)
