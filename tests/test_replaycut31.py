@@ -10,6 +10,8 @@ was the same message whole (sonarqube._Dumped remembers the last 64 requests' du
 message in ranges (SonarQubeParser.reaches_back; tests/data/case13/web.log line 2's dump)."""
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from datetime import timezone
 from pathlib import Path
@@ -106,6 +108,22 @@ def _web(layout: list[tuple[str, int]]) -> str:
     return "".join(out)
 
 
+@pytest.fixture(scope="module")
+def read_whole(tmp_path_factory):
+    """A web.log of _web's text and its whole reading (_scan, --jobs 1), each once for the module: both
+    splits of a layout compare their ranges with the one whole reading (it reads no SPLIT_BYTES)."""
+    folder, names = tmp_path_factory.mktemp("web"), itertools.count()
+
+    @functools.cache
+    def read(text: str) -> tuple[Path, bytes]:
+        log = folder / str(next(names)) / "web.log"  # (named as in a test's folder: the report names it)
+        log.parent.mkdir()
+        log.write_text(text)
+        return log, _scan(log, 1)
+
+    return read
+
+
 @pytest.mark.parametrize("layout", [
     [("dump", 0), ("fill", 3000), ("dump", 0), ("fill", 500)],  # one request's dump 330 KB later: remembered
     [("dump", 0), ("fill", 1500), ("dump", 0), ("fill", 1500), ("dump", 0), ("fill", 200)],
@@ -114,10 +132,8 @@ def _web(layout: list[tuple[str, int]]) -> str:
     [("dump", 0), ("fill", 50), ("dump", 0), ("fill", 3000)],  # near each other: one message either way
 ])
 @pytest.mark.parametrize("split", [20_000, 90_000])
-def test_a_requests_dump_far_past_its_first_reads_as_whole(tmp_path, monkeypatch, layout, split):
-    log = tmp_path / "web.log"
-    log.write_text(_web(layout))
-    whole = _scan(log, 1)
+def test_a_requests_dump_far_past_its_first_reads_as_whole(read_whole, monkeypatch, layout, split):
+    log, whole = read_whole(_web(layout))
     monkeypatch.setattr(batch, "SPLIT_BYTES", split)
     assert len(batch.plan([str(log)])) > 3
     assert _scan(log, 1) == whole
