@@ -39,15 +39,26 @@ def _compile_samlscan() -> None:
 
 
 HEAVY = (
-    # measured (suite38): each file alone, serially, its CPU seconds (user+sys of
+    # measured (suite38, suite39): each file alone, serially, its CPU seconds (user+sys of
     # `/usr/bin/time python -m pytest -n 0 -p no:cacheprovider tests/FILE`), most first
+    "test_summary28.py",  # 49.0 (60.5 before suite39: a case's JSON scan once, not twice; subprocesses)
     "test_redact23.py",  # 46.7 (113.6 before: one Redactor per report, not per format)
     "test_jobsdiff29.py",  # 45.7 (93.4 before: one scan per reading, its report rendered in each format)
+    "test_review28.py",  # 44.1 (subprocesses: a scan per format and --jobs)
     "test_wrapped21.py",  # 32.6
+    "test_fuzz22.py",  # 32.6 (94% of its tabs test in har.read of 1,200 tabs)
+    "test_sniff24.py",  # 30.9 (39.7 before suite39: logs, reports and plans once; split logs 3.2 MB)
+    "test_fuzz7.py",  # 28.6 (load_idp_metadata of 224,000 entities; read_page's growth)
+    "test_replaycut31.py",  # 26.5 (27.7 before suite39: a layout's whole reading once)
     "test_hostile.py",  # 26.3 (its bombs' subprocesses wait on wall time besides)
+    "test_fuzz11.py",  # 23.5 (28.4 before suite39: the hostile folder scanned 4 times, not 12)
     "test_fuzz12.py",  # 23.1
+    "test_jsonranges31.py",  # 22.6
+    "test_loki32.py",  # 21.8 (subprocesses on 8 MB lines)
     "test_wrapped16.py",  # 21.3
+    "test_fuzz20.py",  # 19.4 (27.6 before suite39: growth_util stops at the first big run within the limit)
     "test_siem_exports.py",  # 17.9
+    "test_fuzz10.py",  # 17.7 (19.0 before suite39: the hostile folder scanned 4 times, not 13)
     "test_paste_shapes.py",  # 15.2
     "test_damaged33.py",  # 13.7
     "test_fuzz8.py",  # 11.4
