@@ -561,7 +561,9 @@ def read_page(text: str, products: tuple[str, ...] | None = None) -> ErrorPage |
     if is_mime(text):
         parts = itertools.islice(_mime_texts(text[:MIME_MAX]), _MIME_TEXTS)
         return next((page for page in (read_page(part, products) for part in parts) if page is not None), None)
-    if len(text) > PAGE_MAX or not (_ANCHORS.search(text) or _catalog_anchor().search(text)):
+    # (the catalog's anchor only for its own pages' readers: 250 ms a MB, and a capture asks of each body)
+    asks_catalog = products is None or any(p in CATALOG_PAGE_IDPS for p in products)
+    if len(text) > PAGE_MAX or not (_ANCHORS.search(text) or (asks_catalog and _catalog_anchor().search(text))):
         return None
     bare = without_blocks(text)  # (once: page_lines finds no script or style left to take out)
     if source_code(bare):
