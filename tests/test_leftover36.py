@@ -96,9 +96,13 @@ def test_with_settings_the_fix_names_the_setting_that_names_the_attribute(tmp_pa
                           "for this user from the IdP"), fix
 
 
-def test_settings_naming_neither_leave_the_fix_saying_either_may(tmp_path):
+def test_settings_naming_neither_say_so_in_the_fix(tmp_path):
+    """SonarQube's '<attribute> is missing' names the value of its own setting: settings given that name
+    another attribute are not the ones it ran with (not 'whichever ... --sonar-settings tells which')."""
     fix = _attempt(tmp_path, "sonar.auth.saml.user.login=login\nsonar.auth.saml.user.name=displayName\n")["fix"]
-    assert fix.startswith("'Name' is the attribute configured in whichever of"), fix
+    assert fix.startswith("'Name' is named by neither setting given (sonar.auth.saml.user.name=displayName, "
+                          "sonar.auth.saml.user.login=login): check that they are this SonarQube's"), fix
+    assert "Send that attribute for this user from the IdP" in fix, fix
 
 
 @pytest.mark.parametrize("text, attr", [

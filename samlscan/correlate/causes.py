@@ -360,8 +360,8 @@ def _catalog_entry(p: _Piece, cause: str):
     entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None
     if entry is None or entry.code != cause:
         entry = _text_entry(p.text, p.product)
-    if entry is not None and _ANY_ATTRIBUTE in entry.pattern and (entry.code == cause or p.setting):
-        return _attribute_named(replace(entry, code=cause), p.text, p.setting)
+    if entry is not None and _ANY_ATTRIBUTE in entry.pattern and (entry.code == cause or p.attribute_settings):
+        return _attribute_named(replace(entry, code=cause), p.text, p.attribute_settings)
     return entry if entry is not None and entry.code == cause else None
 
 
@@ -371,17 +371,21 @@ attribute is that of its login or name setting, whichever names it (logs.sonarqu
 .by_attribute_settings codes it by the settings given, run._settings_named names the setting)."""
 
 
-def _attribute_named(entry, text: str, setting: str | None = None):
-    """The entry with its fix saying which setting names the attribute the line names: `setting`, by
-    the settings given, else either of SonarQube's login and name settings."""
+def _attribute_named(entry, text: str, settings: dict | None = None):
+    """The entry with its fix saying which setting names the attribute the line names: by the SP
+    `settings` given (attribute -> setting), else either of SonarQube's login and name settings."""
     from samlscan.config.names import SONAR_SETTING_NAMES
     from samlscan.logs.sonarqube import missing_attribute
 
     attr = missing_attribute(text)
     if not attr or not entry.fix:
         return entry
-    if setting:
-        return replace(entry, fix=f"'{attr}' is the attribute {setting} names (the SP settings given): {entry.fix}")
+    if settings and attr in settings:
+        return replace(entry, fix=f"'{attr}' is the attribute {settings[attr]} names (the SP settings given): {entry.fix}")
+    if settings:  # (SonarQube names the attribute its own setting held: these are not that SonarQube's now)
+        given = ", ".join(f"{setting}={value}" for value, setting in settings.items())
+        return replace(entry, fix=f"'{attr}' is named by neither setting given ({given}): check that they are "
+                                  f"this SonarQube's, its log names the attribute its settings held. {entry.fix}")
     login, name = SONAR_SETTING_NAMES["login_attribute"], SONAR_SETTING_NAMES["name_attribute"]
     return replace(entry, fix=f"'{attr}' is the attribute configured in whichever of {login} or {name} names "
                               f"it (--sonar-settings tells which): {entry.fix}")

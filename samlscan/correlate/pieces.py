@@ -63,9 +63,9 @@ class _Piece:
     """Whose view `ip` is (LogEvent.ip_from)."""
     peer: str | None = None
     """The hop that forwarded `ip`'s request (LogEvent.peer)."""
-    setting: str | None = None
-    """The SP setting the attribute an SP log's '<attribute> is missing' names is the value of, by
-    the settings given (sonar.auth.saml.user.name): the setting its fix names (run._settings_named)."""
+    attribute_settings: dict | None = None
+    """Of an SP log's '<attribute> is missing', when SP settings were given: the attribute each of its
+    login and name settings names -> that setting (run._attribute_settings), for its fix."""
 
 
 @dataclass(slots=True)

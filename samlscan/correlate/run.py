@@ -85,12 +85,12 @@ def _attribute_settings(expect) -> dict | None:
 
 
 def _settings_named(pieces: list, attribute_settings: dict) -> None:
-    """Each SP log refusal of a missing attribute a given setting names: that setting (_Piece.setting)."""
-    from samlscan.logs.sonarqube import ATTRIBUTE_CODES, PRODUCT, missing_attribute
+    """Each SP log refusal of a missing attribute: the settings given that name attributes."""
+    from samlscan.logs.sonarqube import ATTRIBUTE_CODES, PRODUCT
 
     for p in pieces:
         if p.kind == "log" and p.product == PRODUCT and p.log_code in ATTRIBUTE_CODES and p.text:
-            p.setting = attribute_settings.get(missing_attribute(p.text))
+            p.attribute_settings = attribute_settings
 
 
 def _offset_at(offsets: dict, steps: dict, src: str, ref: str | None) -> timedelta | None:
