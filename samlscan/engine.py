@@ -375,7 +375,7 @@ class _HttpReader:
     """Raw HTTP messages, one after the other, read as a capture (httpraw.read_conversation)."""
 
     @staticmethod
-    def read(path: str):
+    def read(path: str, zone=None):  # (raw HTTP messages carry no times: no zone to read them in)
         from samlscan.inputs import httpraw
 
         return httpraw.read_conversation(path)
@@ -398,10 +398,8 @@ def _collect_file(path: str, tz, head: bytes | None = None, sniffed: Sniffed | N
     head = read_head(path) if head is None else head
     found = sniffed or sniff_file(path, head)
     if found.kind == "capture":
-        from samlscan.inputs import capture_readers
-
-        # (a JSON capture's zone-less times are read as a zone-less log's: in --timezone's zone for it)
-        cap = found.reader.read(path, tz) if found.name in (*dict(capture_readers()), "burp") else found.reader.read(path)
+        # (a capture's zone-less times are read as a zone-less log's: in --timezone's zone for it)
+        cap = found.reader.read(path, tz)
         out.kind, out.raws, out.problems = found.name, list(cap.messages), list(cap.problems)
         out.flows = _flows_of(cap, path)
         return out
