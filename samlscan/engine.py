@@ -205,7 +205,7 @@ def sniff(head: bytes) -> Sniffed:
         if httpraw.sniff_burp(head):  # its DTD would be refused by the XML reader
             return Sniffed("capture", name="burp", reader=_BurpReader)
     text_head = _text(head)
-    if text_head.lstrip()[:1].isupper():
+    if text_head.lstrip("\ufeff \t\r\n")[:1].isupper():  # (a BOM: Notepad's UTF-8, as is_conversation skips it)
         from samlscan.inputs import httpraw
 
         if httpraw.is_conversation(text_head):

@@ -24,28 +24,22 @@ def _read_capture(path: str, zone=None):
     """(kind, Capture) for a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite export, raw HTTP
     messages or a Fiddler .saz; (None, reason) else. `zone`: the zone of its times written without one
     (--timezone's for the file; else UTC), as check reads them."""
-    from samlscan.inputs import capture_readers
+    from samlscan.engine import read_head, sniff
 
     if os.path.isdir(path):  # (check and scan read a folder; flows takes the capture files themselves)
         return None, "a directory: give flows the capture files in it (samlscan flows DIR/*.har)"
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(64 * 1024)
+        head = read_head(path)
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
-    for kind, reader in capture_readers():
-        if reader.sniff(head):
-            return kind, reader.read(path, zone)
-    from samlscan.inputs import httpraw
-
-    if httpraw.sniff_burp(head):
-        return "burp", httpraw.read_burp(path, zone)
-    if httpraw.is_conversation(head.decode("utf-8", "replace")):
-        return "http", httpraw.read_conversation(path)
+    found = sniff(head)  # (the captures check and scan read, in their sniffing order)
+    if found.kind == "capture":
+        return found.name, found.reader.read(path, zone)
     if head.startswith(b"PK\x03\x04"):
         import zipfile
 
         from samlscan.archives import fiddler_capture, inflate_budget, zipped_har_capture
+        from samlscan.inputs import httpraw
 
         try:
             with zipfile.ZipFile(path) as zf:

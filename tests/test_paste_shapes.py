@@ -393,15 +393,17 @@ def test_the_same_value_pasted_twice_is_one_message(tmp_path):
     assert not any(f["code"] == "assertion-replayed" for f in doc["input_findings"])
 
 
+@pytest.mark.parametrize("bom", ["", "\ufeff"], ids=["utf-8", "utf-8-bom"])
 @pytest.mark.parametrize("padding", [0, 100_000], ids=["small", "over-64KB"])
-def test_a_raw_http_conversation_is_a_capture_at_any_size(tmp_path, padding):
+def test_a_raw_http_conversation_is_a_capture_at_any_size(tmp_path, padding, bom):
     """GET of the redirect, the IdP's page, the POST to the ACS and its 500: a capture whose
     flow fails on the 500, the redirect binding and RelayState kept (over 64 KB it was read as a
     log: the request as POST binding, RelayState lost, the response twice; under it, the 500 was
-    not seen and the login was a success)."""
+    not seen and the login was a success). Saved with a BOM (Notepad's UTF-8), check read it as
+    a paste (its first character not a request line's) while flows took it."""
     page = RAW_PAGE.replace("</form>", "<script>" + "x" * padding + "</script></form>")
     path = tmp_path / "conversation.txt"
-    path.write_text(f"GET {REDIRECT} HTTP/1.1\r\nHost: idp.example.org\r\n\r\n{page}\r\n\r\n"
+    path.write_text(f"{bom}GET {REDIRECT} HTTP/1.1\r\nHost: idp.example.org\r\n\r\n{page}\r\n\r\n"
                     + RAW_POST.replace("POST /oauth2/callback/saml", f"POST {ACS}")
                     + "\r\n\r\nHTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
     doc = _run(path)

@@ -270,7 +270,7 @@ def _read_text(path: str, what: str) -> str | har.Capture:
         return _failed(path, "input-unreadable", f"cannot read: {exc.strerror or exc}")
     if len(data) > BURP_MAX_BYTES:
         return _failed(path, "input-too-large", f"over {BURP_MAX_BYTES} bytes {what}")
-    return data.decode("utf-8", "replace")
+    return data.decode("utf-8-sig", "replace")  # (a BOM: Notepad's UTF-8; a request line starts the text)
 
 
 # --- Burp Suite 'Save items' XML ------------------------------------------------------------
