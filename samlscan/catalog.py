@@ -526,8 +526,8 @@ def lookup_pasted(text: str) -> CatalogEntry | None:
 
 def _or_rejoined(find, text: str) -> CatalogEntry | None:
     """find(text), else find() of the text with its wrapped lines rejoined when it has some (_rejoined),
-    else of both with HTML character references decoded (_unescaped)."""
-    for said in (text, _unescaped(text)):
+    else of both with HTML character references decoded (_unescaped), else percent-decoded (_unquoted)."""
+    for said in (text, _unescaped(text), _unquoted(text)):
         if said is None:
             continue
         entry = find(said)
@@ -546,6 +546,18 @@ def _unescaped(text: str) -> str | None:
 
     decoded = html.unescape(text)
     return decoded if decoded != text else None
+
+
+_PERCENT_ESCAPE = lazyre.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _unquoted(text: str) -> str | None:
+    """The text percent-decoded ('+' as a space), or None when it has no %XX: an error carried in a
+    URL's query, as the Shibboleth SP's redirectErrors page gets it (errorType=...&errorText=Message%20was
+    %20signed%2C...), hides the spaces and commas of a pattern."""
+    from urllib.parse import unquote_plus
+
+    return unquote_plus(text) if _PERCENT_ESCAPE.search(text) else None
 
 
 def _error_entry(text: str) -> CatalogEntry | None:
