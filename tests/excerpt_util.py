@@ -1,4 +1,4 @@
-"""Shared by the real-excerpt audits (test_audit36, test_audit37): a folder of excerpts quoted from
+"""Shared by the real-excerpt audits (test_audit36 to test_audit39): a folder of excerpts quoted from
 public pages, each with a verdict and its page in the folder's SOURCES.md."""
 from __future__ import annotations
 
@@ -41,3 +41,9 @@ def error_named(path: Path) -> str:
     """The one input finding's text of an excerpt that is no SAML message."""
     (finding,) = run_json("check", path)["input_findings"]
     return finding["message_text"]
+
+
+def assert_error_named(path: Path, said: str, code: str) -> None:
+    """The excerpt's one input finding names its error: `said` (a product or an error id) and the code."""
+    text = error_named(path)
+    assert text.startswith("no SAML message here, but this is") and said in text and f"({code})" in text
