@@ -11,8 +11,10 @@ from samlscan.errors import InputError
 from samlscan.inputs.base import RawMessage
 from samlscan.xmlsafe import MAX_XML_BYTES, parse_xml
 
-_REDACTED = re.compile(r"^\s*(\[[^\]]*redact[^\]]*\]|<?redacted>?|\*{3,}|x{6,}|REDACTED.*)\s*$",
+_REDACTED = re.compile(r"^\s*(\[[^\]]*redact[^\]]*\]|<?redacted>?|<[a-z][\w .:-]{0,38}>|\*{3,}|x{6,}|REDACTED.*)\s*$",
                        re.IGNORECASE)
+"""A placeholder: a sanitizer's, or a name in angle brackets ('<samlrequest>': a lone start tag is
+never an XML document, XML 1.0 section 2.1)."""
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
 _NOT_B64 = re.compile(r"[^A-Za-z0-9+/=_\-\s]")
 _UNQUOTE_CHUNK = 64 * 1024
@@ -47,7 +49,7 @@ def _cut_ok(text: str, c: int) -> bool:
 
 
 def is_redacted(value: str) -> bool:
-    """A sanitizer placeholder such as '[SAMLResponse redacted]' (Cloudflare har-sanitizer)."""
+    """A placeholder such as '[SAMLResponse redacted]' (Cloudflare har-sanitizer) or '<samlresponse>'."""
     return bool(_REDACTED.match(value))
 
 
@@ -156,7 +158,7 @@ def decode_bytes(raw: RawMessage) -> bytes:
     """The XML bytes of a raw message, or InputError."""
     value = raw.value
     if is_redacted(value):
-        raise InputError("input-redacted", f"{raw.param} was replaced by a sanitizer: {value.strip()[:60]!r}")
+        raise InputError("input-redacted", f"{raw.param} was replaced by a placeholder before it was shared: {value.strip()[:60]!r}")
     if raw.binding == "xml":
         return xml_text_bytes(value) if isinstance(value, str) else value
     stripped = value.strip()

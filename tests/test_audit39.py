@@ -20,7 +20,7 @@ VERDICTS = {
     # the catalog's entry for this text is unknown-failure (no cause of its own): not named
     "shibsp-fatalprofile-establish.txt": (None, []),
     "mellon-201-provider-unknown.log": (None, []),
-    # the referer's redacted query (SAMLRequest=<samlrequest>) is taken for an empty SAML value
+    # the referer's redacted query (SAMLRequest=<samlrequest>): a placeholder (input-redacted), no message
     "mellon-409-unsupported-profile.log": ("query", []),
     "mellon-440-diagnostics.log": (None, []),
     "mellon-logout-requestdenied.log": (None, []),

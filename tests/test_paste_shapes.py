@@ -449,3 +449,27 @@ def test_a_saz_with_a_corrupt_member_says_so_in_check_and_flows(tmp_path):
     assert [f["code"] for f in doc["input_findings"]] == ["input-unreadable"]
     res = CliRunner().invoke(main, ["flows", str(path)])
     assert res.exit_code != 0 and "internal error" not in res.output and "corrupt zip member" in res.output
+
+
+@pytest.mark.parametrize("text, placeholder", [
+    ("Lasso error: [-409] Unsupported protocol profile, referer: <samlurl>saml2/idp/SSOService.php"
+     "?SAMLRequest=<samlrequest>&RelayState=<machinename>%2Fauth", "<samlrequest>"),
+    ("https://idp.example.org/sso?SAMLRequest=<SAMLRequest>", "<SAMLRequest>"),
+    ("SAMLResponse=<base64 response> (copied from the tracer)", "<base64 response>"),
+])
+def test_a_value_replaced_by_an_angled_name_is_a_placeholder_not_an_empty_value(tmp_path, text, placeholder):
+    """A forum post's redaction ('SAMLRequest=<samlrequest>'): the value ended at its '<' and was
+    called empty, 'nothing was copied after the parameter name', where it was replaced on purpose."""
+    path = tmp_path / "pasted.txt"
+    path.write_text(text + "\n")
+    (problem,) = [f for f in _run(path)["input_findings"] if f["code"].startswith("input-")]
+    assert problem["code"] == "input-redacted" and repr(placeholder) in problem["message_text"]
+
+
+@pytest.mark.parametrize("text", ["https://idp.example.org/sso?SAMLRequest=&RelayState=x",
+                                  "https://idp.example.org/sso?SAMLRequest=<a href='x'>"])
+def test_an_empty_value_is_still_called_empty(tmp_path, text):
+    path = tmp_path / "pasted.txt"
+    path.write_text(text + "\n")
+    (problem,) = [f for f in _run(path)["input_findings"] if f["code"].startswith("input-")]
+    assert problem["code"] == "input-bad-base64" and "the value is empty" in problem["message_text"]

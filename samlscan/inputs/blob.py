@@ -18,9 +18,13 @@ _PARAMS = ("SAMLResponse", "SAMLRequest")
 # only a sanitizer's bracketed placeholder ('[SAMLResponse redacted]') keeps its spaces. A name
 # starts anywhere but inside a longer word: after '?', '&' or a space, and after the quote of a
 # pasted command (curl --data-raw 'SAMLResponse=...', PowerShell -Body "SAMLResponse=...").
+_ANGLED = r"<[A-Za-z][\w .:-]{0,38}>(?=[&;\s#\"']|$)"
+"""A value someone replaced by a name in angle brackets before sharing it ('SAMLRequest=<samlrequest>',
+a forum's redaction): kept whole, read as a placeholder (decode.is_redacted), not as an empty value."""
 _QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + ")="
-                          r"(\[[^\]\r\n&]*\]|(?:[^&;\s#\"'<>]|;(?!" + PARAM_AHEAD + r"))*)")
-_AMP_QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + r")=(\[[^\]\r\n&]*\]|[^&\s#\"'<>]*)")
+                          r"(\[[^\]\r\n&]*\]|" + _ANGLED + r"|(?:[^&;\s#\"'<>]|;(?!" + PARAM_AHEAD + r"))*)")
+_AMP_QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + r")=(\[[^\]\r\n&]*\]|"
+                                  + _ANGLED + r"|[^&\s#\"'<>]*)")
 """The same, in a query with '&': its ';' are part of the values (base.PARAM_AHEAD)."""
 _B64ISH = lazyre.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
@@ -69,12 +73,13 @@ never the end of a base64 value, percent-encoded or not (RFC 4648 4)."""
 def _value_end(name: str, value: str) -> str:
     """A base64 value without the punctuation of the sentence it ends (a RelayState, which may end
     so, is kept as written; a sanitizer's '[...]' too)."""
-    return value.rstrip(_PROSE_END) if name in _BASE64_VALUES and not value.startswith("[") else value
+    return value.rstrip(_PROSE_END) if name in _BASE64_VALUES and not value.startswith(("[", "<")) else value
 
 
 _PARAM_NAME = lazyre.compile(PARAM_AHEAD)
-_RUN = lazyre.compile(r"(?:\[[^\]\r\n]{0,200}\]|[^\s\"'<>])*")
-"""The rest of a run without spaces or quotes (a sanitizer's '[SAMLResponse redacted]' kept whole)."""
+_RUN = lazyre.compile(r"(?:\[[^\]\r\n]{0,200}\]|<[A-Za-z][\w .:-]{0,38}>|[^\s\"'<>])*")
+"""The rest of a run without spaces or quotes (a sanitizer's '[SAMLResponse redacted]' and an angled
+placeholder kept whole)."""
 _DELIMITERS = " \t\r\n\"'<>"
 
 
