@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -50,6 +51,25 @@ def run_check(data: Path, name: str, flags: dict, fmt: str = "json"):
     result = CliRunner().invoke(main, check_args(data, name, flags, fmt), catch_exceptions=False)
     assert "Traceback" not in result.output and "internal-error" not in result.output
     return result
+
+
+def edited_copy(data: Path, tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the corpus `data` in tmp_path with `old` (found once) replaced in sample `name`."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for f in data.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    text = (data / name).read_text()
+    assert text.count(old) == 1
+    (tmp_path / name).write_text(text.replace(old, new))
+    return tmp_path
+
+
+def assert_clean_in_every_format(data: Path, name: str, flags: dict) -> None:
+    """`samlscan check` of sample `name` exits 0 with no traceback nor internal error, in json, table and
+    csv, with and without its settings `flags`."""
+    for fmt, given in itertools.product(("json", "table", "csv"), ({}, flags)):
+        out = CliRunner().invoke(main, check_args(data, name, given, fmt) + ["--fail-on", "never"])
+        assert out.exit_code == 0 and not any(w in out.output for w in ("Traceback", "internal-error")), (fmt, out.output)
 
 
 def error_codes(data: Path, name: str, **flags) -> set[str]:
