@@ -10,9 +10,10 @@ RESPONSE_ONLY = {"Response", "Assertion"}
 OTHER_CHECKS = request.CHECKS + (protocol.check_version, protocol.check_ids, protocol.check_status,
                                   signature.check_sender_signature, signature.check_sender_signature_placement,
                                   signature.check_redirect_unverifiable, signature.check_weak_crypto,
-                                  protocol.check_schema_order)
+                                  protocol.check_schema_order, timing.check_time_format)
 """AuthnRequest, LogoutRequest, LogoutResponse: their Version and ID (required on every request and
-status response, SAML core 3.2.1 and 3.2.2), their children's schema order, what the SP asked for, a
+status response, SAML core 3.2.1 and 3.2.2), their children's schema order, their times' form (SAML
+core 1.3.3), what the SP asked for, a
 LogoutResponse's status,
 their signatures (checked with the SP's certificate when the SP sent them; a query string's that
 no one can verify) and algorithms."""

@@ -238,14 +238,30 @@ def _zone_fix(msg: SamlMessage, ctx: CheckContext, offset: float) -> str | None:
     return skew_fix(msg.source.input, offset, ctx.expect.clock_skew, spec("clock-skew").fix)
 
 
+def _writer(msg: SamlMessage, ctx: CheckContext) -> tuple[str, str | None]:
+    """Who wrote the message's times, for a fix, and the finding's side: a request or logout message
+    may come from either side (SAML core 3.2, 3.7), an AuthnRequest from the SP."""
+    from samlscan.saml import sender
+
+    who = sender(msg.kind, msg.issuer, ctx.expect)
+    if who == "idp":
+        return "the IdP", None
+    return f"the {msg.kind}'s sender ({msg.issuer or 'its Issuer'})", "sp" if who == "sp" else None
+
+
 def check_time_format(msg: SamlMessage, ctx: CheckContext):
+    """Times that are no xs:dateTime, or not in UTC 'Z' (SAML core 1.3.3, for every SAML time: a
+    request's or logout message's IssueInstant too)."""
+    writer, side = _writer(msg, ctx)
     names = [f"Assertion {name}" for a in msg.assertions for name in a.unparsed_time_fields]
     names += [fact.partition(":")[2] for fact in msg.structure if fact.startswith("time-unreadable:")]
     for name in names:
         yield finding(msg, "input-xml-malformed", f"{name} is not an xs:dateTime",
-                      hint="the IdP must write times as xs:dateTime in UTC, e.g. 2025-03-11T08:41:02Z, "
-                           "without leap seconds (SAML core 1.3.3)")
-    yield from _zone_notes(msg)
+                      hint=f"{writer} must write times as xs:dateTime in UTC, e.g. 2025-03-11T08:41:02Z, "
+                           "without leap seconds (SAML core 1.3.3)", side=side)
+    # the code's own fix speaks to the IdP
+    yield from _zone_notes(msg, None if writer == "the IdP" else
+                           f"Make {writer} write SAML times in UTC with 'Z' (SAML core 1.3.3)", side)
 
 
 _ZONE_NOTES = {
@@ -256,7 +272,7 @@ _ZONE_NOTES = {
 }
 
 
-def _zone_notes(msg: SamlMessage):
+def _zone_notes(msg: SamlMessage, hint: str | None = None, side: str | None = None):
     """One finding per message on times not written as UTC 'Z' (saml.time_zone_facts): how samlscan
     read them (a wrong hour blames the IdP's clock for nothing) and which SPs reject them. Each time
     is named by its path: an Assertion in saml:Advice (SAML core 2.6.1) has the same element names
@@ -273,7 +289,7 @@ def _zone_notes(msg: SamlMessage):
         parts.append(f"{where} {raw} is "
                      + _ZONE_NOTES[kind].format(utc=fmt_time(utc) if utc else "?"))
     if parts:
-        yield finding(msg, "time-not-utc", "; ".join(parts))
+        yield finding(msg, "time-not-utc", "; ".join(parts), hint=hint, side=side)
 
 
 CHECKS = (check_conditions_window, check_subject_confirmation, check_confirmation_drift, check_session,
