@@ -348,6 +348,11 @@ class LogEvent:
     peer: str | None = None
     """The address that connected to the server that wrote the line, when `ip` is another's (the hop
     that forwarded it: SonarQube's auth.event [IP|<remote>|<X-Forwarded-For>])."""
+    text_entry: int | None = field(default=None, compare=False, repr=False)
+    """The reader's catalog.lookup(text, product), when it made it: that entry's place in
+    catalog.entries(), logs._common.NO_ENTRY for none (logs._common.classified). Correlation takes it
+    instead of looking the text up again, in another process (a text with an ID in it misses every
+    cache). A copy with another text or product must drop it."""
 
     def __reduce__(self):
         """Pickled as its constructor's arguments: workers send 100,000s of events to the parent,
@@ -355,7 +360,7 @@ class LogEvent:
         return LogEvent, (self.source, self.time, self.product, self.side, self.outcome, self.text,
                           self.code, self.user, self.ip, self.request_id, self.correlation_id,
                           self.saml_ids, self.app, self.raw_code, self.local_time, self.guessed,
-                          self.host, self.ip_from, self.peer)
+                          self.host, self.ip_from, self.peer, self.text_entry)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from samlscan.codes import SPECS
 from samlscan.config import is_sonarqube_acs
 from samlscan.correlate.pieces import _Piece, ranked, request_engine
 from samlscan.correlate.unheld import Unheld
+from samlscan.logs._common import text_entry
 from samlscan.logs.sqaccess import FORWARDED_BY
 
 
@@ -359,7 +360,8 @@ def _catalog_entry(p: _Piece, cause: str):
     # the line would name another code, as Keycloak's broker event with error=invalid_saml_response)
     entry = _code_entry(p.product, p.raw_code) if p.raw_code and p.product else None
     if entry is None or entry.code != cause:
-        entry = _text_entry(p.text, p.product)
+        # (the reader's lookup of the same text, when it made one: a text with an ID in it misses every cache)
+        entry = _text_entry(p.text, p.product) if p.text_entry is None else text_entry(p.text_entry)
     if entry is not None and _ANY_ATTRIBUTE in entry.pattern and (entry.code == cause or p.attribute_settings):
         return _attribute_named(replace(entry, code=cause), p.text, p.attribute_settings)
     return entry if entry is not None and entry.code == cause else None

@@ -66,6 +66,8 @@ class _Piece:
     attribute_settings: dict | None = None
     """Of an SP log's '<attribute> is missing', when SP settings were given: the attribute each of its
     login and name settings names -> that setting (run._attribute_settings), for its fix."""
+    text_entry: int | None = None
+    """Of a log line: its reader's catalog entry of `text` (LogEvent.text_entry), for causes._catalog_entry."""
 
 
 @dataclass(slots=True)
@@ -348,6 +350,8 @@ def _event_piece(e: LogEvent, offset: timedelta, shared: dict, steps: dict | Non
                    identity)
     if e.guessed:
         piece.guessed = True
+    if e.text_entry is not None:
+        piece.text_entry = e.text_entry
     if e.ip_from:  # (a proxy's view of the client: attempts._client_ip)
         piece.ip_from, piece.peer = e.ip_from, e.peer
     if verdict:  # its refusal read the SP's clock: (sp-clock-skew, when a witness confirms the IdP's, or

@@ -192,15 +192,40 @@ def classify(product: str, raw_code: str | None, text: str | None) -> str | None
 
     samlscan.catalog is imported lazily: it is optional for parsing (events stay uncoded).
     """
+    return classified(product, raw_code, text)[0]
+
+
+def classified(product: str, raw_code: str | None, text: str | None) -> tuple[str | None, int | None]:
+    """(classify's code, LogEvent.text_entry of `text`: the number of catalog.lookup(text, product)'s
+    entry, NO_ENTRY for none, None when the text was not looked up)."""
     try:
         catalog = _catalog()
         entry = catalog.lookup_code(product, raw_code) if raw_code else None
+        looked = None
         if (entry is None or entry.code == "unknown-failure") and text:
             # a generic event type (Okta user.authentication.sso, Auth0 'f'): the reason text says more
-            entry = catalog.lookup(text, product) or entry
+            found = catalog.lookup(text, product)
+            # (an entry not among catalog.entries(): not carried, looked up again where needed)
+            looked = NO_ENTRY if found is None else _entry_numbers().get(id(found))
+            entry = found or entry
     except (ImportError, OSError):  # catalog or its data file not installed: events stay uncoded
-        return None
-    return entry.code if entry is not None else None
+        return None, None
+    return (entry.code if entry is not None else None), looked
+
+
+NO_ENTRY = -1
+"""LogEvent.text_entry of a text the catalog knows nothing of."""
+
+
+@cache
+def _entry_numbers() -> dict[int, int]:
+    """id() of each catalog entry (the objects catalog.lookup returns) -> its place in catalog.entries()."""
+    return {id(e): i for i, e in enumerate(_catalog().entries())}
+
+
+def text_entry(number: int):
+    """The catalog entry a LogEvent.text_entry names (None for NO_ENTRY)."""
+    return None if number == NO_ENTRY else _catalog().entries()[number]
 
 
 # --- small data helpers ---------------------------------------------------------------------

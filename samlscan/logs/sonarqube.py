@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 from samlscan import lazyre
 from samlscan.logs._common import (
-    MAX_TEXT_LINE, classify, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
+    MAX_TEXT_LINE, classified, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
     text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
@@ -362,17 +362,17 @@ def _finish(p: _Pending, path: str) -> Record:
             _DERIVED[key] = got
     if isinstance(got, str):  # _MALFORMED_AUTH
         return malformed(path, p.no, got)
-    outcome, text, code, ids, raw_code, user, ip, app, (ip_from, peer) = got
+    outcome, text, code, ids, raw_code, user, ip, app, (ip_from, peer), text_entry = got
     return LogEvent(source=src(path, p.no), time=p.time, product=PRODUCT, side="sp",
                     outcome=outcome, text=text, code=code, user=user, ip=ip,
                     request_id=p.request_id, saml_ids=ids, app=app, raw_code=raw_code,
-                    local_time=p.local, ip_from=ip_from, peer=peer)
+                    local_time=p.local, ip_from=ip_from, peer=peer, text_entry=text_entry)
 
 
 def _derive(logger: str, level: str, message: str, caused_by: str | None, first_exc: str | None,
             extra: tuple[str, ...]) -> tuple | str:
-    """(outcome, text, code, SAML ids, raw code, user, ip, app, (ip_from, peer)) of one record, from
-    what its lines say (LogEvent.ip_from, LogEvent.peer); _MALFORMED_AUTH for an
+    """(outcome, text, code, SAML ids, raw code, user, ip, app, (ip_from, peer), text_entry) of one
+    record, from what its lines say (LogEvent.ip_from, .peer, .text_entry); _MALFORMED_AUTH for an
     auth.event line of another shape."""
     cause = caused_by or first_exc
     text = message
@@ -424,9 +424,9 @@ def _derive(logger: str, level: str, message: str, caused_by: str | None, first_
             user = u.group(1)
     ids = tuple(dict.fromkeys(a or b for a, b in _SAML_IDS.findall(text))) if any(
         lit in text for lit in _SAML_ID_LITERALS) else ()
-    code = classify(PRODUCT, raw_code, code_text) if outcome == "failure" else None
+    code, looked = classified(PRODUCT, raw_code, code_text) if outcome == "failure" else (None, None)
     return (outcome, _shared(text), code, ids, raw_code, user and _shared(user), ip and _shared(ip),
-            app and _shared(app), (ip_from, peer))
+            app and _shared(app), (ip_from, peer), looked if code_text == text else None)
 
 
 _MISSING = (re.compile(r"(?:Exception: |\|)([^|\]\n]{1,300}?) is missing(?=\]|\s*$)"),
