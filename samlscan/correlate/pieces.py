@@ -73,8 +73,8 @@ class _Piece:
 @dataclass(slots=True)
 class _MessagePiece(_Piece):
     """A message's piece (captured, pasted or dumped in a log) or a capture step's: what a log line's
-    piece never holds lives here, so that the 100,000s of log lines of a big scan carry 24 slots,
-    not 40 (_Piece reads these as their defaults)."""
+    piece never holds lives here, so that the 100,000s of log lines of a big scan carry 28 slots,
+    not 48 (_Piece reads these as their defaults)."""
 
     predicted: bool = False
     """The outcome is samlscan's verdict on a message, not what a log or the browser saw."""
