@@ -620,10 +620,11 @@ QUEUED_PER_WORKER = 3
 never waits for the parent, few enough that the parent still gets a share of the work."""
 
 
-def _run_parallel(units: list[Unit], jobs: int, expect, tz, results, progress) -> None:
+def _run_parallel(units: list[Unit], jobs: int, expect, tz, results, progress, meanwhile=None) -> None:
     """`jobs` processes work: jobs - 1 pool workers and this one. The parent takes a unit for
     itself whenever the workers have enough queued, so its share is never pickled and sent back
-    (unpickling results is the parent's largest cost), and no core idles while it waits."""
+    (unpickling results is the parent's largest cost), and no core idles while it waits.
+    `meanwhile` runs here once the workers have their first units (run_scan)."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     _preload(expect, big_logs=any(u.parser_name for u in units))
@@ -649,11 +650,16 @@ def _run_parallel(units: list[Unit], jobs: int, expect, tz, results, progress) -
                 if len(pending) < QUEUED_PER_WORKER * workers:
                     pending[pool.submit(run_unit, u, expect, tz)] = u
                 else:
+                    if meanwhile is not None:
+                        meanwhile()
+                        meanwhile = None
                     got = run_unit(u, expect, tz)
                     results.extend(got)
                     count.read(u, got)
                     progress.advance(_files_in(u), u.size)
                 collect([f for f in pending if f.done()])
+            if meanwhile is not None:  # (fewer units than the workers' queues: none was this process's)
+                meanwhile()
             while pending:
                 collect(wait(pending, return_when=FIRST_COMPLETED)[0])
     finally:
@@ -695,18 +701,21 @@ class _RangeCounts:
 
 
 def run_scan(paths, expect, include=(), exclude=(), jobs=0, tz=None, show_progress=False,
-             keep_xml: bool = True, walked=None) -> Report:
+             keep_xml: bool = True, walked=None, meanwhile=None) -> Report:
     """Scan files and directories; the Report does not depend on `jobs`.
 
     keep_xml=False: messages without their decoded bytes (only the HTML report renders them).
-    walked: what walk(paths, include, exclude) gave, when the caller walked them already."""
+    walked: what walk(paths, include, exclude) gave, when the caller walked them already.
+    meanwhile: with more than one process, called once while the workers read their first units:
+    the caller's preparation for what it does with the report (its imports), made in this
+    process's share of the run rather than after it, when the other cores would idle."""
     if not keep_xml:
         expect = replace(expect, keep_xml=False)
     with no_cyclic_gc():
-        return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked)
+        return _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked, meanwhile)
 
 
-def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=None) -> Report:
+def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=None, meanwhile=None) -> Report:
     from samlscan.progress import Progress
 
     tz = tz if isinstance(tz, LogZones) else LogZones(zone_of(tz, ""), default_given=tz is not None)
@@ -729,7 +738,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
                 count.read(u, got)
                 progress.advance(_files_in(u), u.size)
         else:
-            _run_parallel(units, jobs, expect, tz, results, progress)
+            _run_parallel(units, jobs, expect, tz, results, progress, meanwhile)
     finally:
         progress.close()
         release_buffers()  # (the report is built and correlated next: its peak memory, not theirs)

@@ -431,13 +431,21 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     from samlscan.walkpaths import walk
     from samlscan.zones import parse_zones
 
+    def ready_for_report() -> None:
+        """The modules correlating and writing the report take (0.13-0.2 CPU-s): imported while
+        the workers read their first units, not after the scan (--jobs 2 of 2,000 responses)."""
+        import samlscan.correlate  # noqa: F401
+        import samlscan.flows  # noqa: F401  (correlate's given_idp)
+        import samlscan.report.document  # noqa: F401
+
     _inputs_usable(output, paths)
     walked = walk(list(paths), include, exclude)  # (once: the settings files are found among these)
     expect, notes, found = _scan_expectations(kw, [Path(p) for p in paths if Path(p).is_dir()], walked[0])
     show = shown_on(sys.stderr, quiet)
     report = run_scan(list(paths), expect, include=include, exclude=exclude, jobs=jobs,
                       tz=parse_zones(expect.timezones), show_progress=show,
-                      keep_xml=fmt == "html", walked=walked)  # only the HTML report shows the decoded XML
+                      keep_xml=fmt == "html", walked=walked,  # only the HTML report shows the decoded XML
+                      meanwhile=ready_for_report)
     report = replace(report, notes=expect.contradictions + notes + report.notes, input_findings=report.input_findings + found)
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "success(es) and failure(s) into login attempts...", show):
