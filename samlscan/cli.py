@@ -4,12 +4,12 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shlex
-import shutil
 import sys
 from pathlib import Path
 
 import click
+
+from samlscan import lazyre
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -38,7 +38,7 @@ class Seconds(click.ParamType):
     """A duration in whole seconds: '300', '300s', '5m', '1h' (a skew is usually said in minutes)."""
 
     name = "seconds"
-    _FORM = re.compile(r"\s*(\d{1,9})\s*(s|sec|m|min|h)?\s*", re.I | re.ASCII)
+    _FORM = lazyre.compile(r"\s*(\d{1,9})\s*(s|sec|m|min|h)?\s*", re.I | re.ASCII)
     _UNIT = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
 
     def convert(self, value, param, ctx):
@@ -235,6 +235,8 @@ def _inputs_usable(output: str | None, inputs) -> None:
         _fail("'-' (stdin) is given more than once: name it once")
     folder = os.path.dirname(output) if output and output != "-" else ""
     if folder and not os.path.isdir(folder):
+        import shlex  # (here: only this refusal quotes; shlex is 2-3 ms of every start-up)
+
         _fail(f"--output {output}: the folder {folder} does not exist: create it (mkdir -p {shlex.quote(folder)}) "
               "or write it elsewhere")
     if not output or output == "-" or not os.path.isfile(output):
@@ -250,6 +252,8 @@ def _terminal_width(fmt: str, output: str | None) -> int | None:
     script or a ticket gets the same table whatever the terminal of whoever made it)."""
     if fmt != "table" or (output and output != "-") or not sys.stdout.isatty():
         return None
+    import shutil  # (here: only a table on a terminal asks; shutil brings bz2 and lzma, 3-4 ms of every start-up)
+
     return shutil.get_terminal_size().columns
 
 
