@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from samlscan import lazyre
 from samlscan.config import CLOUD_SETTING_NAMES
 from samlscan.model import Severity
 
@@ -1028,7 +1029,7 @@ CLOUD_FIXES = {
 """The fix of a cause when the SP is SonarQube Cloud, where its SPECS fix names SonarQube Server's settings."""
 
 
-_PLAIN_WORD = re.compile(r"[a-z]+\b(?![-.:/@_])")
+_PLAIN_WORD = lazyre.compile(r"[a-z]+\b(?![-.:/@_])")
 
 
 def as_sentence(text: str | None) -> str | None:

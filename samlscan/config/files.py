@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from samlscan import lazyre
 from samlscan.errors import ConfigError
 from samlscan.textcodec import utf16_codec
 
 
-_URL = re.compile(r"(?i)^([a-z][a-z0-9+.-]+):/+(?=[^/])")
+_URL = lazyre.compile(r"(?i)^([a-z][a-z0-9+.-]+):/+(?=[^/])")
 """A URL given where a file belongs ('https://idp/metadata'; a Path has made its '//' one '/');
 two letters at least in its scheme, so that a Windows drive ('C:/...') is no URL."""
 

@@ -5,6 +5,7 @@ import os
 import re
 from pathlib import Path
 
+from samlscan import lazyre
 from samlscan.certs import TrustedCert, load_certs
 from samlscan.config.files import NO_CERT, NOTES, _read
 from samlscan.errors import ConfigError, InputError, OtherKind
@@ -49,7 +50,7 @@ def _valid_until(text: str):
     return parse_saml_time(text) or parse_time(text)
 
 
-_DATE_FIRST = re.compile(r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(?:[T ]|$)", re.ASCII)
+_DATE_FIRST = lazyre.compile(r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(?:[T ]|$)", re.ASCII)
 """The head every readable validUntil has: an xs:dateTime's date in ASCII digits (XML Schema 2 3.2.7,
 3.3.9; Python reads other digits and ISO 8601's basic form too, which no SP's parser does)."""
 
@@ -73,8 +74,8 @@ def _unreadable(path, elements) -> tuple[str, ...]:
     return tuple(notes)
 
 
-_DURATION = re.compile(r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?",
-                       re.ASCII)
+_DURATION = lazyre.compile(r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?",
+                           re.ASCII)
 """xs:duration (XML Schema 2 3.2.6): the type of cacheDuration (metadata 2.2.1); its digits are ASCII
 (re.ASCII: \\d alone takes 'P\u0661D', an Arabic-Indic one)."""
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from samlscan import lazyre
 from samlscan.config.files import _as_list
 from samlscan.errors import ConfigError
 
 
-_ZONE_AT_END = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)\s*$")
+_ZONE_AT_END = lazyre.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)\s*$")
 """A time of day followed by a zone ('08:41:02Z', '09:41+01:00'): else --at is read as UTC, and said."""
 
 

@@ -5,11 +5,13 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from samlscan import lazyre
+
 
 SONAR_ACS_PATH = "/oauth2/callback/saml"
 
 
-_CLOUD_HOSTS = re.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
+_CLOUD_HOSTS = lazyre.compile(r"(^|\.)(sonarcloud\.io|sonarqube\.us)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)
@@ -42,7 +44,7 @@ def is_sonarqube_acs(url: str | None) -> bool:
     return on_sonarqube_acs_path(url) and not is_cloud(url)
 
 
-_KEYCLOAK_BROKER = re.compile(r"/realms/[^/?#]+/broker/([^/?#]+)/endpoint(?:/clients/[^/?#]+)?/?(?:[?#]|$)")
+_KEYCLOAK_BROKER = lazyre.compile(r"/realms/[^/?#]+/broker/([^/?#]+)/endpoint(?:/clients/[^/?#]+)?/?(?:[?#]|$)")
 """Keycloak's SAML broker endpoint, the ACS of Keycloak as an SP of another IdP (SAMLIdentityProvider:
 /realms/{realm}/broker/{alias}/endpoint; /endpoint/clients/{id} for IdP-initiated logins)."""
 
@@ -54,8 +56,8 @@ def keycloak_broker(url: str | None) -> str | None:
     return f"keycloak-broker:{m.group(1)}" if m else None
 
 
-_KEYCLOAK_REALM = re.compile(r"^https?://([^/?#]+)((?:/[^?#]*?)?/realms/[^/?#]+)/(?:protocol/saml|broker/[^/?#]+/endpoint)\b",
-                             re.IGNORECASE)
+_KEYCLOAK_REALM = lazyre.compile(r"^https?://([^/?#]+)((?:/[^?#]*?)?/realms/[^/?#]+)/(?:protocol/saml|broker/[^/?#]+/endpoint)\b",
+                                 re.IGNORECASE)
 
 
 def keycloak_realm(url: str | None) -> str | None:
