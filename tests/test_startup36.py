@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from probe_util import CHECK_AND_COMPILED
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,15 +20,7 @@ import json, re, sys
 path, names = sys.argv[1], sys.argv[2:]
 sys.argv = ["samlscan", "check", path, "--format", "json", "-o", sys.argv[0] + ".json", "-q",
             "--fail-on", "never"]
-from samlscan import cli
-try:
-    cli.main()
-except SystemExit:
-    pass
-def compiled(value):
-    # a pattern compiled: a re.Pattern, or a lazy one holding a compiled pattern's bound method
-    return isinstance(value, re.Pattern) or isinstance(getattr(value, "__dict__", {}).get("match"),
-                                                       type(re.compile("").match))
+""" + CHECK_AND_COMPILED + """
 print(json.dumps({name: sorted(k for k, v in vars(sys.modules[name]).items() if compiled(v))
                   if name in sys.modules else None for name in names}))
 """
