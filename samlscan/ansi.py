@@ -8,7 +8,7 @@ colour code hides ('ESC[2m2025-03-11...ESC[0;39m ESC[32m INFOESC[0;39m').
 """
 from __future__ import annotations
 
-import re
+from samlscan import lazyre
 
 _CSI = r"[0-?]*[ -/]*[@-~]"
 """A CSI's parameter, intermediate and final bytes (ECMA-48 5.4)."""
@@ -17,13 +17,13 @@ _OTHERS = (
     # its line: an unterminated one took every line up to the next BEL, lines a reader never saw)
     r"|\x1b[()*+][0-9A-Za-z]"  # a character set (tput sgr0 writes 'ESC(B' before 'ESC[m')
     r"|\^\[\[[\d;]*[mK]")  # the caret form a copy may hold ('^[[32m': less, cat -v, a pasted ticket)
-_SEQUENCE = re.compile(
+_SEQUENCE = lazyre.compile(
     rf"\x1b\[{_CSI}"  # CSI (ECMA-48 5.4): SGR colours 'ESC[0;39m', 'ESC[38;2;r;g;bm', erase 'ESC[K'
     rf"|\x9b{_CSI}"  # the same CSI as one 8-bit C1 code (ECMA-48 5.3: 0x9B, U+009B in UTF-8 text)
     + _OTHERS)
 """The sequences a console writes between a log's characters."""
 
-SEQUENCE_BYTES = re.compile((rf"\x1b\[{_CSI}|(?:\xc2|(?<![\x80-\xff]))\x9b{_CSI}" + _OTHERS).encode())
+SEQUENCE_BYTES = lazyre.compile((rf"\x1b\[{_CSI}|(?:\xc2|(?<![\x80-\xff]))\x9b{_CSI}" + _OTHERS).encode())
 """The same in a file's bytes: the 8-bit CSI as UTF-8 writes U+009B ('C2 9B') or a raw byte after an
 ASCII one (Latin-1), never the 0x9B that continues another UTF-8 character ('\u011b', C4 9B, of 'V\u011bra')."""
 
@@ -40,7 +40,7 @@ def plain_bytes(data) -> bytes:
     return SEQUENCE_BYTES.sub(b"", data) if b"\x1b" in data or _carets(data) or b"\x9b" in data else bytes(data)
 
 
-_LINE_START = re.compile(rb"(?:\A|\n)[ \t]*(?:\x1b\[|\^\[\[|\xc2?\x9b)[0-?]*[ -/]*[@-~]")
+_LINE_START = lazyre.compile(rb"(?:\A|\n)[ \t]*(?:\x1b\[|\^\[\[|\xc2?\x9b)[0-?]*[ -/]*[@-~]")
 """A line that starts with a control sequence: a coloured console's (every formatter above colours
 its first field, docker compose its service name). A sequence inside a line alone (a value a user
 typed, an attacker's 'ESC[31m' in a NameID) is evidence, shown escaped in the reports."""

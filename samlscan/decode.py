@@ -7,6 +7,7 @@ import re
 import zlib
 from urllib.parse import unquote, unquote_plus
 
+from samlscan import lazyre
 from samlscan.errors import InputError
 from samlscan.inputs.base import RawMessage
 from samlscan.xmlsafe import MAX_XML_BYTES, parse_xml
@@ -16,7 +17,7 @@ _REDACTED = re.compile(r"^\s*(\[[^\]]*redact[^\]]*\]|<?redacted>?|<[a-z][\w .:-]
 """A placeholder: a sanitizer's, or a name in angle brackets ('<samlrequest>': a lone start tag is
 never an XML document, XML 1.0 section 2.1)."""
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
-_NOT_B64 = re.compile(r"[^A-Za-z0-9+/=_\-\s]")
+_NOT_B64 = lazyre.compile(r"[^A-Za-z0-9+/=_\-\s]")
 _UNQUOTE_CHUNK = 64 * 1024
 
 
@@ -106,7 +107,7 @@ def _looks_like_xml(data: bytes) -> bool:
 
 _HEAD_CHARS = 512
 """How much of a value value_encoding reads: the first bytes of XML, or of its DEFLATE stream."""
-_PARTIAL_ESCAPE = re.compile(r"%[0-9A-Fa-f]?$")
+_PARTIAL_ESCAPE = lazyre.compile(r"%[0-9A-Fa-f]?$")
 
 
 def value_encoding(value: str) -> str | None:

@@ -8,6 +8,7 @@ from datetime import timedelta, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from samlscan import lazyre
 from samlscan import logzones
 from samlscan.checks import run_checks
 from samlscan.checks.base import CheckContext
@@ -79,8 +80,8 @@ class _Collected:
 PROGRAM = "program source code: it may quote SAML or a page's words, but it is neither"
 
 
-_GIVE_WITH = re.compile(r"give (?:it|them) with (--(?:idp-cert|idp-metadata|sonar-settings|sp-key|sp-cert|config))\b"
-                        r"(?! (?:and|as)\b)")
+_GIVE_WITH = lazyre.compile(r"give (?:it|them) with (--(?:idp-cert|idp-metadata|sonar-settings|sp-key|sp-cert|config))\b"
+                            r"(?! (?:and|as)\b)")
 """A settings file given as evidence: its reader says which option takes this very file ('give it with
 --idp-cert'; not 'with --sonar-settings as the JSON of ...', another file, nor an SP metadata's values)."""
 
@@ -350,8 +351,8 @@ def unknown_lines(text: str, kind=...) -> bool:
         and text.count("\n") >= 2 and not is_mime(text)
 
 
-_LOG_TIME = re.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|"
-                       r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )")
+_LOG_TIME = lazyre.compile(r"\W{0,2}(?:\d{4}[-./]\d\d[-./]\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d[,.]\d{3}\s|"
+                           r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )")
 
 
 def _program(text: str) -> bool:

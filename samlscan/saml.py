@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
+from samlscan import lazyre
 from samlscan.certs import TrustedCert
 from samlscan.inputs.base import RawMessage
 from samlscan.model import (Assertion, Attribute, NameID, SamlMessage, Status, SubjectConfirmation)
@@ -21,8 +22,8 @@ from samlscan.splice import rebound_facts
 from samlscan.zones import offset_allowed
 from samlscan.xmlsafe import DS, SAML, SAMLP, XENC, element_path, local
 
-_FRACTION = re.compile(r"(\.\d{1,6})\d*")
-_OFFSET_AT_END = re.compile(r"\d[+-](\d\d):?(\d\d)(?::?\d\d(?:\.\d+)?)?$")
+_FRACTION = lazyre.compile(r"(\.\d{1,6})\d*")
+_OFFSET_AT_END = lazyre.compile(r"\d[+-](\d\d):?(\d\d)(?::?\d\d(?:\.\d+)?)?$")
 PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse", "ArtifactResolve",
                   "ArtifactResponse", "AttributeQuery", "AuthnQuery", "ManageNameIDRequest")
 

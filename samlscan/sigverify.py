@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 
+from samlscan import lazyre
 from samlscan.certs import (DSIG11, KeyValueKey, TrustedCert, cert_from_keyinfo, key_from_keyvalue,
                            public_key_der, same_public_key)
 from samlscan.errors import EnvironmentProblem
@@ -396,7 +397,7 @@ def _normalised_copy(root, variant: str):
     return doc
 
 
-_LINE_BREAK = re.compile(r"(?<! ) ")
+_LINE_BREAK = lazyre.compile(r"(?<! ) ")
 """A space not after a space: where a formatter that turns every line break into one space put one
 (the rest of a run of spaces is the indentation that followed the line break)."""
 

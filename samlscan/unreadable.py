@@ -6,6 +6,8 @@ import errno
 import os
 import re
 
+from samlscan import lazyre
+
 NO_READ_RIGHTS = ("samlscan may not read it (its permissions): give your user read rights "
                   "(chmod a+r, or its Properties > Security on Windows), or copy it, as a user who can "
                   "read it, into a folder of yours and scan the copy.")
@@ -25,10 +27,10 @@ PASTED_FIX = ("This is a URL or SAML message typed where a file's name belongs: 
 WINDOWS_PATH = ("This is a Windows path, and samlscan runs on another system here: give the file's path on "
                 "this machine (WSL: /mnt/c/Users/...; copy the file over first when it is on another computer).")
 
-PASTED = re.compile(r"^[a-z][a-z0-9+.-]*://|SAML(?:Request|Response)=|^[A-Za-z0-9+/_%-]{100,}=*\s*$", re.I)
+PASTED = lazyre.compile(r"^[a-z][a-z0-9+.-]*://|SAML(?:Request|Response)=|^[A-Za-z0-9+/_%-]{100,}=*\s*$", re.I)
 """A URL, a form body or a base64 message typed where a file's name belongs: the shell hands it
 over as an argument, and no file has that name."""
-_WINDOWS = re.compile(r"^(?:[A-Za-z]:\\|\\\\[^\\])")
+_WINDOWS = lazyre.compile(r"^(?:[A-Za-z]:\\|\\\\[^\\])")
 """A Windows drive path ('C:\\Users\\...') or UNC share ('\\\\server\\share'), met where '\\' is no separator."""
 
 

@@ -2,9 +2,9 @@
 values that are object IDs."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
+from samlscan import lazyre
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp, issuer_product
 from samlscan.codes import GROUP_IDS_ELSEWHERE_FIX, OKTA_STATEMENTS
 from samlscan.model import Assertion, Attribute, SamlMessage, Severity
@@ -34,18 +34,18 @@ FS's givenname/surname claims, eduPerson's givenName/sn OIDs): an SP that reads 
 attribute finds neither."""
 GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link"
 ENTRA_GROUPS = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
-_GUID = re.compile(r"(\{)?[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}(?(1)\})\Z")
+_GUID = lazyre.compile(r"(\{)?[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}(?(1)\})\Z")
 """A group's object ID: Entra's default group claim value (learn.microsoft.com, 'SAML token claims
 reference': groups 'Provides object IDs'), in either case, or in braces (.NET's Guid 'B' form, an AD
 objectGUID as a claim rule may write it)."""
-_SID = re.compile(r"S-1-\d+(?:-\d+)+\Z")
+_SID = lazyre.compile(r"S-1-\d+(?:-\d+)+\Z")
 """A Windows security identifier: Entra's 'On Premises Group Security Identifier' source, AD FS's
 group SID claims (MS-DTYP 2.4.2.1, its string form)."""
-_OKTA_EXPRESSION = re.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
+_OKTA_EXPRESSION = lazyre.compile(r"^user\.[A-Za-z][A-Za-z0-9_]*$")
 """An Okta Expression Language reference to the user's profile (user.email, user.login): what an
 attribute statement's Value holds. Sent as an attribute's Name, the statement's Name and Value were
 mixed up (Okta's attribute statements: Name is what the SP reads, Value the expression)."""
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+_EMAIL = lazyre.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
 _SPECIAL_USE = frozenset({"local", "localhost", "test", "example", "invalid", "internal"})

@@ -5,6 +5,7 @@ import re
 
 from datetime import timedelta
 
+from samlscan import lazyre
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp, issuer_product
 from samlscan.codes import NOT_RSA_ONLY_SIGNING, RSA_ONLY_SAML, SIGNED_BY_ANOTHER_KEY_FIX, spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
@@ -516,9 +517,9 @@ def _foreign_issuer(msg: SamlMessage, ctx: CheckContext) -> str | None:
     return issuers[0]
 
 
-_ENTRA_TENANT = re.compile(r"^(?:sts\.windows\.net|sts\.chinacloudapi\.cn|login\.windows\.net|login\."
-                           r"microsoftonline\.(?:com|us)|login\.chinacloudapi\.cn|login\.partner\.microsoftonline\.cn)"
-                           r"/([0-9a-f-]{36})(?:/v2\.0)?$")
+_ENTRA_TENANT = lazyre.compile(r"^(?:sts\.windows\.net|sts\.chinacloudapi\.cn|login\.windows\.net|login\."
+                               r"microsoftonline\.(?:com|us)|login\.chinacloudapi\.cn|login\.partner\.microsoftonline\.cn)"
+                               r"/([0-9a-f-]{36})(?:/v2\.0)?$")
 
 
 def _idp_key(entity_id: str) -> str:
