@@ -77,6 +77,16 @@ def error_codes(data: Path, name: str, **flags) -> set[str]:
     return {f.code for f in analyze_sample(data, name, **flags).findings if f.severity.value == "error"}
 
 
+def assert_table_row(data: Path, table: dict, row_name: str, agrees) -> None:
+    """Row `row_name` of a verdict table (tests/data/*/verdicts.json): samlscan's errors with the row's
+    settings are the row's, `agrees(row, errors)` holds, and the CLI runs clean in every format."""
+    row = table["samples"][row_name]
+    name, flags = row.get("file", row_name), table_flags(table, row)
+    found = error_codes(data, name, **flags)
+    assert sorted(found) == sorted(row["samlscan_errors"]) and agrees(row, found)
+    assert_clean_in_every_format(data, name, flags)
+
+
 def assert_cause_or_explained(cause_code: str, errors: set[str], verdict: dict) -> None:
     """samlscan's errors hold the cause the library's text names, and every other error is listed under
     'also' with a reason; or the verdict's 'disagreement' names the finding samlscan raises instead, and

@@ -14,7 +14,7 @@ OTHER_CHECKS = request.CHECKS + (protocol.check_version, protocol.check_ids, pro
 """AuthnRequest, LogoutRequest, LogoutResponse: their Version and ID (required on every request and
 status response, SAML core 3.2.1 and 3.2.2), their children's schema order, their times' form (SAML
 core 1.3.3), what the SP asked for, a
-LogoutResponse's status,
+LogoutResponse's status, a Logout message's Issuer against the IdP's (SAML profiles 4.4.4),
 their signatures (checked with the SP's certificate when the SP sent them; a query string's that
 no one can verify) and algorithms."""
 

@@ -183,6 +183,25 @@ def check_request_issuer(msg: SamlMessage, ctx: CheckContext):
                   side="sp" if msg.kind == "AuthnRequest" else None)
 
 
+def check_logout_issuer(msg: SamlMessage, ctx: CheckContext):
+    """A Logout message's Issuer names its sender (SAML profiles 4.4.4.1-2): one that is neither the
+    configured IdP nor the SP is refused by the SP that receives it (java-saml, python3-saml, php-saml:
+    'Invalid issuer in the Logout Request/Response'); the SP's own messages name the SP."""
+    from samlscan.saml import sender
+
+    want, got = ctx.expect.idp_entity_id, msg.issuer
+    if msg.kind not in ("LogoutRequest", "LogoutResponse") or not want or got is None \
+            or sender(msg.kind, got, ctx.expect) != "either":
+        return
+    words = msg.kind.replace("Logout", "Logout ")
+    yield finding(msg, "issuer-mismatch",
+                  f"the {msg.kind} Issuer is {got!r}, neither the IdP the SP expects ({want!r}) nor the SP: "
+                  f"the SP refuses it (java-saml: 'Invalid issuer in the {words}. Was '{got}', but expected "
+                  f"'{want}''; python3-saml and php-saml alike)", expected=want, actual=got,
+                  hint=f"set {ctx.expect.setting_name('idp_entity_id')} to {got} if this IdP is the right one; "
+                       f"otherwise the {msg.kind} comes from another IdP or tenant")
+
+
 def _endpoint(url: str) -> str:
     """A URL without its query and fragment, as the receiver compares it (python3-saml
     get_self_url_no_query, java-saml's request URL)."""
@@ -283,4 +302,5 @@ def check_request_binding(msg: SamlMessage, ctx: CheckContext):
                   side="sp")
 
 
-CHECKS = (check_authn_request, check_request_binding, check_request_issuer, check_logout_expiry, check_logout_destination)
+CHECKS = (check_authn_request, check_request_binding, check_request_issuer, check_logout_issuer, check_logout_expiry,
+          check_logout_destination)
