@@ -1,7 +1,7 @@
 """samlscan on real messages of generators not read before (tests/data/corpus24; sources and every verdict in its
 SOURCES.md and verdicts.json): a Shibboleth IdP's signed Response with an EncryptedAssertion from
-swedenconnect/opensaml-addons' tests and its bad-digest copy, and omniauth-saml's (Ruby) custom-attribute,
-empty-NameID and logout responses.
+swedenconnect/opensaml-addons' tests and its bad-digest copy, omniauth-saml's (Ruby) custom-attribute,
+empty-NameID and logout responses, and the responses Sustainsys.Saml2's (.NET) writer tests expect.
 
 Each sample is checked with the settings of the project's test (verdicts.json); then the failing sides: a changed
 byte of the encrypted assertion fails the Response digest, the custom-attribute response's assertion signature is
@@ -24,6 +24,7 @@ TABLE = json.loads((DATA / "verdicts.json").read_text())
 SAMPLES = TABLE["samples"]
 SHIB, CUSTOM = "swedenconnect-signed-response.xml", "omniauth-saml-custom_attributes.xml"
 NO_NAME, LOGOUT = "omniauth-saml-no_name_id.xml", "omniauth-saml-example_logout_response.xml"
+WRITTEN = "sustainsys-WriteSamlResponse_CompleteSuccess.xml"
 IDP = "https://idp.sso.example.com/metadata/29490"
 OTHER_IDP = "https://other-idp.example.org"
 
@@ -87,3 +88,11 @@ def test_a_logout_request_from_another_idp_is_an_issuer_mismatch_too():
     assert "Invalid issuer in the Logout Request" in f.message_text and f.actual == IDP
     same = analyze_sample(CORPUS23, request, idp_entity_id=IDP, at="2016-05-25T12:33:00Z").findings
     assert "issuer-mismatch" not in {g.code for g in same}
+
+
+def test_the_writers_assertion_version_is_what_samlscan_refuses(tmp_path):
+    """SAML core 2.3.3: an Assertion's Version is '2.0'; Sustainsys' writer test writes '2.42'."""
+    (f,) = [f for f in _run(WRITTEN).findings if f.code == "version-unsupported"]
+    assert f.actual == "2.42"
+    data = edited_copy(DATA, tmp_path, WRITTEN, 'Version="2.42"', 'Version="2.0"')
+    assert "version-unsupported" not in _errors(_run(WRITTEN, data))
