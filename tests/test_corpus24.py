@@ -96,3 +96,12 @@ def test_the_writers_assertion_version_is_what_samlscan_refuses(tmp_path):
     assert f.actual == "2.42"
     data = edited_copy(DATA, tmp_path, WRITTEN, 'Version="2.42"', 'Version="2.0"')
     assert "version-unsupported" not in _errors(_run(WRITTEN, data))
+
+
+def test_a_key_of_another_sp_cannot_open_the_shibboleth_assertion_and_the_finding_names_its_certificate():
+    """XML-Enc 3.5.1: the EncryptedKey's KeyInfo names the SP certificate it was wrapped for (CN=Litsec SP,
+    whose key is not published); a project fixture key is not it."""
+    key = Path(__file__).resolve().parent.parent / "fixtures" / "keys" / "attacker.key"
+    (f,) = [f for f in _run(SHIB, sp_key=str(key)).findings if f.code == "decryption-failed"]
+    assert "CN=Litsec SP" in f.message_text and f.severity.value == "error"
+    assert "decryption-failed" not in {g.code for g in _run(SHIB).findings}  # no key: said as a warning only
