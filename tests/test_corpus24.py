@@ -27,6 +27,7 @@ NO_NAME, LOGOUT = "omniauth-saml-no_name_id.xml", "omniauth-saml-example_logout_
 WRITTEN = "sustainsys-WriteSamlResponse_CompleteSuccess.xml"
 IDP = "https://idp.sso.example.com/metadata/29490"
 OTHER_IDP = "https://other-idp.example.org"
+SP = "https://sp.example.com/saml/metadata"
 
 
 def _run(row_name: str, data: Path = DATA, **more):
@@ -69,7 +70,7 @@ def test_a_filled_name_id_is_no_longer_missing(tmp_path):
 def test_a_logout_response_from_another_idp_is_an_issuer_mismatch():
     """SAML profiles 4.4.4.2: its Issuer names the responder; java-saml: 'Invalid issuer in the Logout Response.
     Was ..., but expected ...'. The check ran on Responses only."""
-    (f,) = [f for f in _run(LOGOUT, idp_entity_id=OTHER_IDP).findings if f.code == "issuer-mismatch"]
+    (f,) = [f for f in _run(LOGOUT, idp_entity_id=OTHER_IDP, sp_entity_id=SP).findings if f.code == "issuer-mismatch"]
     assert f.severity.value == "error" and (f.expected, f.actual) == (OTHER_IDP, IDP)
     assert "the LogoutResponse Issuer is 'https://idp.sso.example.com/metadata/29490'" in f.message_text
     assert "Invalid issuer in the Logout Response" in f.message_text
@@ -79,14 +80,16 @@ def test_a_logout_message_from_the_configured_idp_or_from_the_sp_itself_is_no_mi
     assert "issuer-mismatch" not in {f.code for f in _run(LOGOUT).findings}
     own = _run(LOGOUT, idp_entity_id=OTHER_IDP, sp_entity_id=IDP)  # the SP's own answer names the SP
     assert "issuer-mismatch" not in {f.code for f in own.findings}
+    # without the SP's entity ID, an SP's own logout message cannot be told from another IdP's: not said
+    assert "issuer-mismatch" not in {f.code for f in _run(LOGOUT, idp_entity_id=OTHER_IDP).findings}
 
 
 def test_a_logout_request_from_another_idp_is_an_issuer_mismatch_too():
     request = "omniauth-saml-example_logout_request.xml"
-    found = analyze_sample(CORPUS23, request, idp_entity_id=OTHER_IDP, at="2016-05-25T12:33:00Z").findings
+    found = analyze_sample(CORPUS23, request, idp_entity_id=OTHER_IDP, sp_entity_id=SP, at="2016-05-25T12:33:00Z").findings
     (f,) = [f for f in found if f.code == "issuer-mismatch"]
     assert "Invalid issuer in the Logout Request" in f.message_text and f.actual == IDP
-    same = analyze_sample(CORPUS23, request, idp_entity_id=IDP, at="2016-05-25T12:33:00Z").findings
+    same = analyze_sample(CORPUS23, request, idp_entity_id=IDP, sp_entity_id=SP, at="2016-05-25T12:33:00Z").findings
     assert "issuer-mismatch" not in {g.code for g in same}
 
 
