@@ -36,8 +36,15 @@ order and its nanosecond variant, pcapng's Section Header Block (and its byte-or
 PE's MZ stub, SQLite's header."""
 
 
+_ANY_KIND = re.compile(b"|".join(b"(?:%s)" % sig.pattern for sig, _, _ in KINDS), re.S)
+"""Any of KINDS' signatures, in one match: a text file (every message) is told in 0.6 us, not 7 (the
+patterns without re.S have no '.' for it to change)."""
+
+
 def binary_kind(head: bytes) -> tuple[str, str] | None:
     """(what the file is, what to give instead) when its first bytes are a known binary format's, else None."""
+    if not _ANY_KIND.match(head):
+        return None
     return next(((what, instead) for sig, what, instead in KINDS if sig.match(head)), None)
 
 

@@ -876,6 +876,8 @@ def _where_unread(rec) -> str | None:
 def _lines_read(events) -> int:
     """The events read from the input's records: a note its reader wrote of the whole file (Entra's
     day/month order, a TIMELINE_NOTE with no time) is none of them (a 2-row CSV said 3 events)."""
+    if not events:  # (a message file: no import, no walk)
+        return 0
     from samlscan.logs.base import TIMELINE_NOTE
 
     return sum(1 for e in events if not (e.raw_code == TIMELINE_NOTE and e.time is None))

@@ -205,11 +205,22 @@ def _within(path: str, signed_path: str | None) -> bool:
     return signed_path is not None and (path == signed_path or path.startswith(signed_path + "/"))
 
 
-def _wrapping_findings(msg: SamlMessage) -> list:
+def _wrapping_findings(msg: SamlMessage) -> tuple:
     """signature-wrapping findings: duplicate IDs, an Assertion outside the place SAML puts it, a
     verified signature that does not cover the consumed assertion. One function for check_wrapping
     and for the checks that leave a failed or misplaced signature to it, so that they cannot
-    disagree (a suppressed signature-invalid with no wrapping finding said nothing at all)."""
+    disagree (a suppressed signature-invalid with no wrapping finding said nothing at all).
+    Four checks ask of each message: the last message's answer is kept (the message is frozen, and
+    held here, so its identity cannot be another's)."""
+    if _LAST_WRAPPING[0] is not msg:
+        _LAST_WRAPPING[:] = [msg, tuple(_wrapping_of(msg))]
+    return _LAST_WRAPPING[1]
+
+
+_LAST_WRAPPING: list = [None, ()]
+
+
+def _wrapping_of(msg: SamlMessage) -> list:
     a = consumed_assertion(msg)
     # an ArtifactResponse's signature covers the whole Response it carries: not a wrapping. One whose
     # re-indented copy verifies counts as verified here: a signed Assertion moved under an unsigned one
