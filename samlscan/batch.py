@@ -23,7 +23,7 @@ from typing import Iterator
 from samlscan import dockerparts, engine, jsonsplit, logzones
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
-from samlscan.logs._common import WholeLines, line_of
+from samlscan.logs._common import WholeLines, head_offset, line_of
 from samlscan.model import InputResult
 from samlscan.overlap import without_overlaps
 from samlscan.prefilter import (
@@ -725,6 +725,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     files, copies = same_bytes(files, only=_is_capture)
     other += settings + copies
     units = plan(files)
+    tz = _zones_told(tz, files)
     jobs = jobs if jobs and jobs > 0 else _default_jobs()
     jobs = max(1, min(jobs, len(units) or 1))
     progress = Progress(len(files), sum(u.size for u in units), enabled=show_progress)
@@ -751,7 +752,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     unread = tuple(_unread_note(i) for i in report.inputs if i.status == "scanned" and i.malformed_lines)
     if unread:
         report = replace(report, notes=report.notes + unread)
-    zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages)  # (read as UTC unasked)
+    zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages, tz.inferred_of)  # (unasked)
     zoneless += _zoneless_captures(report, tz.given)
     if zoneless:
         report = replace(report, notes=report.notes + zoneless)
@@ -768,6 +769,27 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
             by_zone.setdefault(zoned[e.source.input], []).append(e)
     notes = tuple(n for zone, events in by_zone.items() if (n := dst_note(events, zone)))
     return replace(report, notes=report.notes + notes) if notes else report
+
+
+def _zones_told(tz: LogZones, files: list[str]) -> LogZones:
+    """`tz` with the zone each log no --timezone names tells of its zone-less lines by its zoned ones
+    (head_offset), decided here from its head, before any range of it is read: every range and
+    every --jobs read it alike. Not for standard input, nor an archive's members (read in a worker)."""
+    if tz.default_given:
+        return tz
+    found = []
+    for p in files:
+        if p == "-" or tz.given(p):
+            continue
+        try:
+            head = engine.read_head(p)
+        except OSError:
+            continue  # (its reading says why)
+        if len(head) == engine.SNIFF_BYTES:  # (its last line cut short: a zoned time may read zone-less)
+            head = head[:head.rfind(b"\n") + 1]
+        if container_kind(head) is None and (offset := head_offset(head)):
+            found.append((p, timezone(offset)))
+    return tz.with_inferred(found)
 
 
 def _zoneless_captures(report, given) -> tuple[str, ...]:

@@ -83,15 +83,17 @@ def _product(kind: str | None) -> str | None:
     return kind[4:] if kind and kind.startswith("log:") else None
 
 
-def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = ()) -> str:
+def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = (), told: timedelta | None = None) -> str:
     """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>', or a
-    capture's: _CAPTURES, said of its capture times), with what another zone would change (`_flips`)."""
+    capture's: _CAPTURES, said of its capture times), with what another zone would change (`_flips`);
+    or, `told`, read in the UTC offset its zoned lines carry (zones.LogZones.inferred_of)."""
     who, where = _CAPTURES.get(kind or "") or _WHERE.get(_product(kind), ("this log", "its writer's own zone"))
     mark = _CAPTURE_MARK if kind in _CAPTURES else _MARK
     name = input_name(path)
     said = f"; {'; '.join(flips[:_FLIPS_SAID])}" if flips else ""
     more = f" (and {len(flips) - _FLIPS_SAID} more)" if len(flips) > _FLIPS_SAID else ""
-    return (f"{path}: {who}{mark}{where}: {_UNSURE}"
+    unsure = _UNSURE if told is None else _TOLD.format(_hhmm(told))
+    return (f"{path}: {who}{mark}{where}: {unsure}"
             f"--timezone '{name}=<its zone>'{said}{more}")
 
 
@@ -118,12 +120,19 @@ def skew_fix(path: str, offset: float, limit: int, clocks: str) -> str | None:
 
 def zone_option(path: str, zone: timedelta) -> str:
     """--timezone's value that reads `path` in the zone `zone` ahead of UTC: 'web.log=+02:00'."""
+    return f"{input_name(path)}={_hhmm(zone)}"
+
+
+def _hhmm(zone: timedelta) -> str:
+    """'+02:00', '-03:30': an offset as --timezone takes it."""
     minutes = round(zone.total_seconds() / 60)
-    return f"{input_name(path)}={'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 _UNSURE = "read as UTC; if that is another zone, pass "
 """What a zone note says when nothing measured the log's zone (`measured` replaces it)."""
+_TOLD = "its zone-less lines read in {}, the offset its other lines carry; if that is not their zone, pass "
+"""What it says of a log whose zoned lines all carry one offset (logs._common.head_offset)."""
 
 
 def measured(notes_: tuple[str, ...], apart: dict[str, str]) -> tuple[tuple[str, ...], set[str]]:
@@ -166,14 +175,20 @@ def read_as_utc(inputs, events, given, messages=()) -> list:
     return [i for i in unsure.values() if i.path in local]
 
 
-def notes(inputs, events, given, messages=()) -> tuple[str, ...]:
-    """One zone note per input read as UTC unasked (read_as_utc)."""
+def notes(inputs, events, given, messages=(), told=lambda path: None) -> tuple[str, ...]:
+    """One zone note per input read as UTC unasked (read_as_utc), or in the zone its zoned lines
+    carry (`told(path)`: zones.LogZones.inferred_of; what another zone would change, `_flip`, is
+    said of times read as UTC: not of these)."""
     flips: dict[str, list[str]] = {}
     for r in messages:
         if _judged_local(r) and (said := _flip(r)):
             flips.setdefault(r.message.source.input, []).append(said)
-    return tuple(zone_note(i.path, i.kind, tuple(flips.get(i.path, ())))
-                 for i in read_as_utc(inputs, events, given, messages))
+    out = []
+    for i in read_as_utc(inputs, events, given, messages):
+        zone = told(i.path)
+        offset = zone.utcoffset(None) if zone is not None else None
+        out.append(zone_note(i.path, i.kind, tuple(flips.get(i.path, ())) if offset is None else (), offset))
+    return tuple(out)
 
 
 def _window(msg) -> tuple[datetime | None, datetime | None]:

@@ -81,15 +81,49 @@ def attach_zone(naive: datetime, zone: str | None, tz: tzinfo | None) -> tuple[d
     """Turn a naive time plus an optional zone suffix into UTC; (None, False) for an offset beyond
     +-14:00 (XML Schema 2 3.2.7.3; '+25:00' is no zone, and Python's timezone refuses a day's)."""
     if zone and zone.upper() not in ("Z", "UTC"):
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
-        if hours > 14 or minutes > 59 or hours == 14 and minutes:
+        offset = zone_offset(zone)
+        if offset is None:
             return None, False
-        return to_utc(naive.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))), False
+        return to_utc(naive.replace(tzinfo=timezone(offset))), False
     if zone:
         return naive.replace(tzinfo=timezone.utc), False
     return local_to_utc(naive, tz)
+
+
+def zone_offset(zone: str) -> timedelta | None:
+    """A time's zone suffix ('Z', 'UTC', '+0200', '-05:00', '+02') as its UTC offset; None beyond +-14:00."""
+    if zone.upper() in ("Z", "UTC"):
+        return timedelta(0)
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes > 59 or hours == 14 and minutes:
+        return None
+    return sign * timedelta(hours=hours, minutes=minutes)
+
+
+_LINE_TIME = re.compile(
+    rb"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(Z|UTC|[+-]\d{2}:?\d{2}))?(?=[\s\]|]|$)", re.M)
+"""A line's leading time in the ISO-ish layouts the text log readers take (applog's _TS: 'YYYY-MM-DD
+HH:MM:SS[,.]fff', optionally bracketed), with its zone when it has one."""
+
+
+def head_offset(head: bytes) -> timedelta | None:
+    """The UTC offset a log's zone-less line times are in, told by its other lines: when `head` (whole
+    lines) has line times without a zone beside zoned ones that all carry one offset other than UTC's.
+    One process writes both (two layouts of one JVM: logback's and log4j's %d without a zone option
+    format in the JVM's default zone), so its zoned lines name the zone its zone-less ones leave out.
+    None when no line has a zone, none lacks one, or they carry several offsets (a DST change, lines of
+    several sources) or UTC's (they read as UTC already)."""
+    offsets, bare = set(), False
+    for m in _LINE_TIME.finditer(head):
+        if m.group(1) is None:
+            bare = True
+        else:
+            offsets.add(zone_offset(m.group(1).decode()))  # (None, no zone's: another offset)
+            if len(offsets) > 1:
+                return None
+    return offsets.pop() or None if bare and offsets else None
 
 
 def to_utc(aware: datetime) -> datetime:
