@@ -16,7 +16,7 @@ import math
 import os
 import sys
 import zlib
-from datetime import timezone
+from datetime import timezone, tzinfo
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -271,9 +271,10 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
             with tempfile.TemporaryDirectory(prefix="samlscan-") as td:
                 return _analyze_container(label, path, kind, expect, tz, depth, td)
         return _analyze_container(label, path, kind, expect, tz, depth, tmpdir)
-    tz = zone_of(tz, label)
     found = engine.sniff_file(path, head)
     log = _log_reader(path, head, found)
+    told = _told_zone(tz, label, path, head) if log is not None or found.kind == "log" else None
+    tz = told or zone_of(tz, label)
     if log is not None:
         parser, pf = log
         return [_analyze_log(label, path, parser, pf, 0, os.path.getsize(path), expect, tz)[0]]
@@ -428,8 +429,8 @@ def _run_unit(unit: Unit, expect, tz) -> list[tuple[str, int, FileResult, int]]:
         path = unit.paths[0]
         try:
             parser, pf = _range_reader(path, unit.parser_name)
-            r, lines = _analyze_log(path, path, parser, pf, unit.start, unit.end, expect, zone_of(tz, path),
-                                    unit.first_line)
+            zone = _told_zone(tz, path, path, engine.read_head(path)) or zone_of(tz, path)
+            r, lines = _analyze_log(path, path, parser, pf, unit.start, unit.end, expect, zone, unit.first_line)
         except Exception as exc:  # the log's other ranges are still read and reported
             r, lines = crashed(path, exc, f"bytes {unit.start}-{unit.end} of this log"), 0
         return [(path, unit.part, r, lines)]
@@ -725,7 +726,6 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     files, copies = same_bytes(files, only=_is_capture)
     other += settings + copies
     units = plan(files)
-    tz = _zones_told(tz, files)
     jobs = jobs if jobs and jobs > 0 else _default_jobs()
     jobs = max(1, min(jobs, len(units) or 1))
     progress = Progress(len(files), sum(u.size for u in units), enabled=show_progress)
@@ -752,6 +752,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     unread = tuple(_unread_note(i) for i in report.inputs if i.status == "scanned" and i.malformed_lines)
     if unread:
         report = replace(report, notes=report.notes + unread)
+    tz = _zones_told(tz, [i.path for i in report.inputs if i.kind and i.kind.startswith("log:")])
     zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages, tz.inferred_of)  # (unasked)
     zoneless += _zoneless_captures(report, tz.given)
     if zoneless:
@@ -771,25 +772,30 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     return replace(report, notes=report.notes + notes) if notes else report
 
 
-def _zones_told(tz: LogZones, files: list[str]) -> LogZones:
-    """`tz` with the zone each log no --timezone names tells of its zone-less lines by its zoned ones
-    (head_offset), decided here from its head, before any range of it is read: every range and
-    every --jobs read it alike. Not for standard input, nor an archive's members (read in a worker)."""
-    if tz.default_given:
-        return tz
+def _zones_told(tz: LogZones, logs: list[str]) -> LogZones:
+    """`tz` with the zone each of these logs was read in by _told_zone (its notes say so)."""
     found = []
-    for p in files:
-        if p == "-" or tz.given(p):
-            continue
+    for p in logs:
         try:
-            head = engine.read_head(p)
+            zone = _told_zone(tz, p, p, engine.read_head(p))
         except OSError:
-            continue  # (its reading says why)
-        if len(head) == engine.SNIFF_BYTES:  # (its last line cut short: a zoned time may read zone-less)
-            head = head[:head.rfind(b"\n") + 1]
-        if container_kind(head) is None and (offset := head_offset(head)):
-            found.append((p, timezone(offset)))
+            continue  # (its reading said why)
+        if zone is not None:
+            found.append((p, zone))
     return tz.with_inferred(found)
+
+
+def _told_zone(tz, label: str, path: str, head: bytes) -> tzinfo | None:
+    """The fixed-offset zone a log's zoned lines name for its zone-less ones (head_offset of its head),
+    when no --timezone names a zone for it; else None. Of its head alone, so that every range, every
+    --jobs and the parent's note agree; not of an archive's member (its label is not its path: the
+    parent cannot read its head to say so) nor of standard input."""
+    if not isinstance(tz, LogZones) or tz.default_given or label != path or path == "-" or tz.given(path):
+        return None
+    if len(head) == engine.SNIFF_BYTES:  # (its last line cut short: a zoned time may read zone-less)
+        head = head[:head.rfind(b"\n") + 1]
+    offset = head_offset(head)
+    return timezone(offset) if offset else None
 
 
 def _zoneless_captures(report, given) -> tuple[str, ...]:
