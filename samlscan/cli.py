@@ -30,7 +30,8 @@ _SONAR_SETTINGS = click.option(
 """The SP's own settings, shared by check, scan and flows (which compares a flow's messages with them)."""
 _TIMEZONE = click.option(
     "--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
-    help="Zone of log and capture times written without one (e.g. Europe/Paris, +02:00; default UTC); "
+    help="Zone of log and capture times written without one (e.g. Europe/Paris, +02:00; default UTC, or "
+         "for a log whose other lines all carry one UTC offset, that offset); "
          "'web.log=Europe/Paris' for the files matching a glob only (repeatable).")
 
 
