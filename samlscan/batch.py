@@ -752,8 +752,8 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     unread = tuple(_unread_note(i) for i in report.inputs if i.status == "scanned" and i.malformed_lines)
     if unread:
         report = replace(report, notes=report.notes + unread)
-    tz = _zones_told(tz, [i.path for i in report.inputs if i.kind and i.kind.startswith("log:")])
-    zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages, tz.inferred_of)  # (unasked)
+    told = _zones_told(tz, [i.path for i in report.inputs if i.kind and i.kind.startswith("log:")])
+    zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages, told.get)  # (unasked)
     zoneless += _zoneless_captures(report, tz.given)
     if zoneless:
         report = replace(report, notes=report.notes + zoneless)
@@ -772,17 +772,17 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
     return replace(report, notes=report.notes + notes) if notes else report
 
 
-def _zones_told(tz: LogZones, logs: list[str]) -> LogZones:
-    """`tz` with the zone each of these logs was read in by _told_zone (its notes say so)."""
-    found = []
+def _zones_told(tz: LogZones, logs: list[str]) -> dict:
+    """{path: zone} of these logs read in the zone their own lines name (_told_zone), for their notes."""
+    found = {}
     for p in logs:
         try:
             zone = _told_zone(tz, p, p, engine.read_head(p))
         except OSError:
             continue  # (its reading said why)
         if zone is not None:
-            found.append((p, zone))
-    return tz.with_inferred(found)
+            found[p] = zone
+    return found
 
 
 def _told_zone(tz, label: str, path: str, head: bytes) -> tzinfo | None:

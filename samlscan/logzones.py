@@ -86,7 +86,7 @@ def _product(kind: str | None) -> str | None:
 def zone_note(path: str, kind: str | None, flips: tuple[str, ...] = (), told: timedelta | None = None) -> str:
     """The note of one input read as UTC without --timezone (kind: InputResult.kind, 'log:<reader>', or a
     capture's: _CAPTURES, said of its capture times), with what another zone would change (`_flips`);
-    or, `told`, read in the UTC offset its zoned lines carry (zones.LogZones.inferred_of)."""
+    or, `told`, read in the UTC offset its zoned lines carry (batch._told_zone)."""
     who, where = _CAPTURES.get(kind or "") or _WHERE.get(_product(kind), ("this log", "its writer's own zone"))
     mark = _CAPTURE_MARK if kind in _CAPTURES else _MARK
     name = input_name(path)
@@ -177,7 +177,7 @@ def read_as_utc(inputs, events, given, messages=()) -> list:
 
 def notes(inputs, events, given, messages=(), told=lambda path: None) -> tuple[str, ...]:
     """One zone note per input read as UTC unasked (read_as_utc), or in the zone its zoned lines
-    carry (`told(path)`: zones.LogZones.inferred_of; what another zone would change, `_flip`, is
+    carry (`told(path)`: batch._told_zone; what another zone would change, `_flip`, is
     said of times read as UTC: not of these)."""
     flips: dict[str, list[str]] = {}
     for r in messages:

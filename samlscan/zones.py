@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta, timezone, tzinfo
 
 from samlscan.errors import ConfigError
@@ -39,29 +39,17 @@ class LogZones:
     """(glob, zone) in the order given: the first match wins."""
     default_given: bool = False
     """The default was given (a plain --timezone ZONE, even UTC), not assumed."""
-    inferred: tuple[tuple[str, tzinfo], ...] = ()
-    """(input path, fixed-offset zone) of the logs whose zoned lines name the zone of their zone-less
-    ones (logs._common.head_offset); only for an input no --timezone names (`with_inferred`)."""
 
     def of(self, path: str) -> tzinfo:
         """The zone of one input; an archive's member ('case.zip!logs/web.log') by its own name
-        first, then by its archive's; then the zone its own lines name."""
-        if not self.by_glob and not self.inferred:
+        first, then by its archive's."""
+        if not self.by_glob:
             return self.default
         for part in reversed(path.split("!")):
             for glob, zone in self.by_glob:
                 if _names(glob, part):
                     return zone
-        return self.inferred_of(path) or self.default
-
-    def inferred_of(self, path: str) -> tzinfo | None:
-        """The zone `path`'s zoned lines name for its zone-less ones when no --timezone names it."""
-        return next((zone for p, zone in self.inferred if p == path), None)
-
-    def with_inferred(self, found) -> LogZones:
-        """These zones and (path, zone) of `found` for the inputs no --timezone names (a given zone wins)."""
-        kept = tuple((p, zone) for p, zone in found if not self.given(p))
-        return replace(self, inferred=self.inferred + kept) if kept else self
+        return self.default
 
     def given(self, path: str) -> bool:
         """Whether a zone was given for `path` (the default, or a glob naming it), not assumed UTC."""

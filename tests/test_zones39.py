@@ -114,9 +114,9 @@ def test_a_zoned_time_cut_at_the_head_end_is_not_a_zone_less_one(tmp_path):
 
     path = tmp_path / "cut.log"
     write("")
-    assert batch._zones_told(batch.LogZones(), [str(path)]).inferred_of(str(path)) is None
+    assert batch._zones_told(batch.LogZones(), [str(path)]).get(str(path)) is None
     write(f"{STAMP},404 ERROR c\n")  # (a zone-less line first: the zoned one whole, the cut one the same)
-    assert batch._zones_told(batch.LogZones(), [str(path)]).inferred_of(str(path)).utcoffset(None) == timedelta(hours=2)
+    assert batch._zones_told(batch.LogZones(), [str(path)])[str(path)].utcoffset(None) == timedelta(hours=2)
 
 
 def _scan(path: Path, jobs: int) -> dict:
