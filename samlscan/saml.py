@@ -378,6 +378,15 @@ def structure_facts(root, assertion_els) -> tuple[str, ...]:
     return tuple(facts)
 
 
+def foreign_signature_facts(holders) -> tuple[str, ...]:
+    """'foreign-signature:{holder}:{namespace}' for a Signature child outside XML-DSig's namespace
+    (XML-DSig 4: every element is in http://www.w3.org/2000/09/xmldsig#): no verifier sees it, so the
+    holder is unsigned; a namespace rewritten to https is one cause."""
+    return tuple(f"foreign-signature:{local(el.tag)}:{child.tag[1:].partition('}')[0]}"
+                 for el in holders for child in el
+                 if isinstance(child.tag, str) and local(child.tag) == "Signature" and child.tag != DS + "Signature")
+
+
 _IDENTIFIERS = (SAML + "BaseID", SAML + "NameID", SAML + "EncryptedID")
 _ABSTRACT = ((SAML + "Issuer",), (DS + "Signature",), (SAMLP + "Extensions",))
 """RequestAbstractType and StatusResponseType both begin so (SAML core 3.2.1, 3.2.2): every other message."""
@@ -517,6 +526,7 @@ def read_message(root, raw: RawMessage, index: int, trusted: tuple[TrustedCert, 
     structure += time_zone_facts([root, *(plain for _, plain in decrypted)])
     structure += rebound_facts(decrypted)
     structure += _signed_before_encryption(root, verification, decrypted, trusted)
+    structure += foreign_signature_facts([root, *(el for el in anywhere if el.tag == SAML + "Assertion")])
     if kind == "LogoutRequest" and root.get("NotOnOrAfter") is not None:
         # SAML core 3.7.1: the time at which the request expires (request.check_logout_expiry)
         structure += (f"request-not-on-or-after:{root.get('NotOnOrAfter')}",)

@@ -11,6 +11,7 @@ from samlscan.codes import NOT_RSA_ONLY_SIGNING, RSA_ONLY_SAML, SIGNED_BY_ANOTHE
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
 from samlscan.saml import IDP_SENT, sender
 from samlscan.sigverify import ENVELOPED, EXC_C14N, KEY_FAILURES, NO_CONFIGURED_KEY, SIGNED_BY_OTHER, WEAK_ALGORITHMS
+from samlscan.xmlsafe import NS
 
 SIGNED_INFO_CHANGED = ("the digest of the signed content matches and the SignatureValue was made with this "
                        "very key (its RSA block decodes), but over another SignedInfo: the SignedInfo was "
@@ -98,9 +99,24 @@ def check_signature_present(msg: SamlMessage, ctx: CheckContext):
                       expected="ds:Signature as a child of the signed Assertion or Response",
                       actual="ds:Signature in " + where)
         return
+    foreign = [fact.split(":", 2)[1:] for fact in msg.structure if fact.startswith("foreign-signature:")]
+    if foreign:
+        # XML-DSig 4: a Signature is one only in its namespace; OpenSAML, xmlsec and signxml look
+        # for {http://www.w3.org/2000/09/xmldsig#}Signature and find none, so the SP says unsigned
+        where = "; ".join(f"the {holder}'s <Signature> is in the namespace {ns!r}" for holder, ns in foreign)
+        yield finding(msg, "signature-missing",
+                      f"neither the Response nor the Assertion carries an XML-DSig signature: {where}, not "
+                      f"XML-DSig's {DSIG_NS!r} (XML-DSig 4), so no SP sees a signature there"
+                      + (" (its http rewritten to https: every Algorithm URI "
+                         "inside is then unknown too)" if any(ns == "https" + DSIG_NS[4:] for _, ns in foreign)
+                         else ""),
+                      expected=f"ds:Signature in {DSIG_NS}", actual=f"<Signature> in {foreign[0][1]}")
+        return
     yield finding(msg, "signature-missing", "neither the Response nor the Assertion carries a signature",
                   expected="a signed Assertion or Response", actual="no ds:Signature")
 
+
+DSIG_NS = NS["ds"]
 
 HOLDERS = ("Response", "Assertion")
 """Where a Response's signatures belong (SAML core 5.4.1: the child of the element it signs)."""
