@@ -382,7 +382,7 @@ def foreign_signature_facts(holders) -> tuple[str, ...]:
     """'foreign-signature:{holder}:{namespace}' for a Signature child outside XML-DSig's namespace
     (XML-DSig 4: every element is in http://www.w3.org/2000/09/xmldsig#): no verifier sees it, so the
     holder is unsigned; a namespace rewritten to https is one cause."""
-    return tuple(f"foreign-signature:{local(el.tag)}:{child.tag[1:].partition('}')[0]}"
+    return tuple(f"foreign-signature:{local(el.tag)}:{child.tag[1:].partition('}')[0] if child.tag[0] == '{' else ''}"
                  for el in holders for child in el
                  if isinstance(child.tag, str) and local(child.tag) == "Signature" and child.tag != DS + "Signature")
 

@@ -78,3 +78,11 @@ def test_a_foreign_signature_in_another_namespace_names_that_namespace(tmp_path)
     (f,) = [f for f in _run(OPENSSO, data).findings if f.code == "signature-missing"]
     assert "the Assertion's <Signature> is in the namespace 'urn:example:not-dsig'" in f.message_text
     assert "http rewritten" not in f.message_text
+
+
+def test_a_signature_in_no_namespace_says_so(tmp_path):
+    """(Its namespace was read from the tag's second character on: 'ignature'.)"""
+    data = edited_copy(DATA, tmp_path, OPENSSO, '<Signature xmlns="https://www.w3.org/2000/09/xmldsig#">',
+                       '<Signature xmlns="">')
+    (f,) = [f for f in _run(OPENSSO, data).findings if f.code == "signature-missing"]
+    assert "the Assertion's <Signature> is in no namespace" in f.message_text and f.actual == "<Signature> in no namespace"

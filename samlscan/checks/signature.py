@@ -103,14 +103,15 @@ def check_signature_present(msg: SamlMessage, ctx: CheckContext):
     if foreign:
         # XML-DSig 4: a Signature is one only in its namespace; OpenSAML, xmlsec and signxml look
         # for {http://www.w3.org/2000/09/xmldsig#}Signature and find none, so the SP says unsigned
-        where = "; ".join(f"the {holder}'s <Signature> is in the namespace {ns!r}" for holder, ns in foreign)
+        where = "; ".join(f"the {holder}'s <Signature> is in " + (f"the namespace {ns!r}" if ns else "no namespace")
+                          for holder, ns in foreign)
         yield finding(msg, "signature-missing",
                       f"neither the Response nor the Assertion carries an XML-DSig signature: {where}, not "
                       f"XML-DSig's {DSIG_NS!r} (XML-DSig 4), so no SP sees a signature there"
                       + (" (its http rewritten to https: every Algorithm URI "
                          "inside is then unknown too)" if any(ns == "https" + DSIG_NS[4:] for _, ns in foreign)
                          else ""),
-                      expected=f"ds:Signature in {DSIG_NS}", actual=f"<Signature> in {foreign[0][1]}")
+                      expected=f"ds:Signature in {DSIG_NS}", actual=f"<Signature> in {foreign[0][1] or 'no namespace'}")
         return
     yield finding(msg, "signature-missing", "neither the Response nor the Assertion carries a signature",
                   expected="a signed Assertion or Response", actual="no ds:Signature")
