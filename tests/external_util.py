@@ -77,6 +77,12 @@ def error_codes(data: Path, name: str, **flags) -> set[str]:
     return {f.code for f in analyze_sample(data, name, **flags).findings if f.severity.value == "error"}
 
 
+def analyze_row(table: dict, row_name: str, data: Path, **more):
+    """analyze_sample of row `row_name`'s sample in `data` with the row's settings and `more`."""
+    row = table["samples"][row_name]
+    return analyze_sample(data, row.get("file", row_name), **dict(table_flags(table, row), **more))
+
+
 def assert_table_row(data: Path, table: dict, row_name: str, agrees) -> None:
     """Row `row_name` of a verdict table (tests/data/*/verdicts.json): samlscan's errors with the row's
     settings are the row's, `agrees(row, errors)` holds, and the CLI runs clean in every format."""

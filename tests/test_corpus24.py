@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from external_util import analyze_sample, assert_table_row, edited_copy, table_flags
+from external_util import analyze_row, analyze_sample, assert_table_row, edited_copy
 from test_corpus17 import _agrees_or_says_why, _errors
 
 DATA = Path(__file__).resolve().parent / "data" / "corpus24"
@@ -31,8 +31,7 @@ SP = "https://sp.example.com/saml/metadata"
 
 
 def _run(row_name: str, data: Path = DATA, **more):
-    row = SAMPLES[row_name]
-    return analyze_sample(data, row.get("file", row_name), **dict(table_flags(TABLE, row), **more))
+    return analyze_row(TABLE, row_name, data, **more)
 
 
 @pytest.mark.parametrize("row_name", sorted(SAMPLES))
