@@ -124,7 +124,9 @@ def head_offset(head: bytes) -> timedelta | None:
             offsets.add(zone_offset(m.group(1).decode()))  # (None, no zone's: another offset)
             if len(offsets) > 1:
                 return None
-    return offsets.pop() or None if bare and offsets else None
+    if not (bare and offsets):
+        return None
+    return offsets.pop() or None  # (UTC's, or None of no zone: nothing to tell)
 
 
 def to_utc(aware: datetime) -> datetime:
