@@ -265,7 +265,7 @@ _SPECS = (
        "Configure the SP entity ID as Audience in the IdP; without it any SP would accept the "
        "assertion.", "idp"),
     _s("inresponseto-mismatch", E, "protocol",
-       "InResponseTo does not name the AuthnRequest the SP sent.",
+       "InResponseTo does not name the request it answers (the SP's AuthnRequest, a LogoutRequest).",
        "The response answers another request: retry the login from the SP; if it persists, the SP "
        "lost its request state (cookies, SameSite, several nodes behind a load balancer).", "sp"),
     _s("unsolicited-response", I, "protocol",

@@ -625,7 +625,14 @@ def _issuer_of(msg: SamlMessage) -> str | None:
 
 def _awaited_request(expect: Expectations, msg: SamlMessage, requests) -> Expectations:
     """Without --request-id, the capture's own AuthnRequest says what the SP was waiting for: the
-    one the response names, else the last one sent before the response."""
+    one the response names, else the last one sent before the response. A LogoutResponse answers
+    the input's LogoutRequests alone (SAML core 3.7.2; --request-id names an AuthnRequest)."""
+    if msg.kind == "LogoutResponse":
+        logouts = getattr(requests, "logouts", None)
+        if not logouts or expect.profile == "sonarqube":
+            return replace(expect, request_id=None) if expect.request_id else expect
+        return replace(expect, request_id=msg.in_response_to if msg.in_response_to in logouts.ids
+                       else logouts.last_before(msg.captured_at))
     if expect.request_id or not requests or msg.kind != "Response" or expect.profile == "sonarqube":
         return expect  # SonarQube does not check InResponseTo (logformats.md 1.3): neither do we
     if msg.in_response_to in requests.ids:
@@ -633,13 +640,25 @@ def _awaited_request(expect: Expectations, msg: SamlMessage, requests) -> Expect
     return replace(expect, request_id=requests.last_before(msg.captured_at))
 
 
+def _sent_requests(messages) -> SentRequests | tuple:
+    """The AuthnRequests and LogoutRequests among one input's messages, (capture time, ID) in input
+    order; () when it has none (most inputs: _awaited_request asks no more)."""
+    sent = [(m.captured_at, m.id) for m in messages if m.kind == "AuthnRequest" and m.id]
+    logouts = [(m.captured_at, m.id) for m in messages if m.kind == "LogoutRequest" and m.id]
+    return SentRequests(sent, logouts) if sent or logouts else ()
+
+
 class SentRequests:
     """The AuthnRequests of one input, (capture time, ID) in input order, asked for by every
     response of the input: each answer in log time (a HAR of 4,000 logins rebuilt the lists for
     each response: 1 s, growing with the square)."""
 
-    def __init__(self, requests: list[tuple]):
+    logouts: SentRequests | None = None
+    """The input's LogoutRequests, for its LogoutResponses (_awaited_request)."""
+
+    def __init__(self, requests: list[tuple], logouts: list[tuple] = ()):
         self.requests = requests
+        self.logouts = SentRequests(list(logouts)) if logouts else None
         self.ids = {i for _, i in requests}
         timed = sorted((t, n) for n, (t, _) in enumerate(requests) if t is not None)
         self.times = [t for t, _ in timed]
@@ -785,11 +804,10 @@ def rejudged(report: Report, expect: Expectations, zones: dict) -> Report:
     judged an hour off, a response the SP accepted was called expired. --at wins over any of it."""
     if not zones or expect.at is not None:
         return report
-    sent: dict[str, list[tuple]] = {}
+    by_input: dict[str, list] = {}
     for r in report.messages:
-        if r.message.kind == "AuthnRequest" and r.message.id:
-            sent.setdefault(r.message.source.input, []).append((r.message.captured_at, r.message.id))
-    requests = {path: SentRequests(items) for path, items in sent.items()}
+        by_input.setdefault(r.message.source.input, []).append(r.message)
+    requests = {path: _sent_requests(msgs) for path, msgs in by_input.items()}
     out = []
     for r in report.messages:
         m, zone = r.message, zones.get(r.message.source.input)
@@ -830,9 +848,8 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     """Check the raw messages gathered from one input and account for it."""
     cache: dict = {}
     read = [_read_cached(raw, i, expect, cache) for i, raw in enumerate(got.raws)]
-    # the input's own AuthnRequests tell what the SP was waiting for (InResponseTo check)
-    sent = [(m.captured_at, m.id) for m in read if isinstance(m, SamlMessage) and m.kind == "AuthnRequest" and m.id]
-    requests = SentRequests(sent) if sent else ()  # (none, as most inputs: _awaited_request asks no more)
+    # the input's own AuthnRequests (LogoutRequests) tell what a Response (LogoutResponse) answers
+    requests = _sent_requests([m for m in read if isinstance(m, SamlMessage)])
     results = [m if isinstance(m, Finding) else _check(m, raw, expect, requests)
                for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]

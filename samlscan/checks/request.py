@@ -202,6 +202,21 @@ def check_logout_issuer(msg: SamlMessage, ctx: CheckContext):
                        f"otherwise the {msg.kind} comes from another IdP or tenant")
 
 
+def check_logout_in_response_to(msg: SamlMessage, ctx: CheckContext):
+    """A LogoutResponse answers the LogoutRequest its input holds (SAML core 3.7.2: InResponseTo, that
+    request's ID; engine._awaited_request names it): the SP libraries refuse another (ruby-saml and
+    java-saml: 'The InResponseTo of the Logout Response: ..., does not match the ID of the Logout
+    request sent by the SP: ...')."""
+    want, got = ctx.expect.request_id, msg.in_response_to
+    if msg.kind != "LogoutResponse" or not want or got is None or got == want:
+        return
+    yield finding(msg, "inresponseto-mismatch",
+                  f"the LogoutResponse's InResponseTo is {got!r}, but the last LogoutRequest before it is {want!r}: "
+                  "the SP that sent it refuses another answer", expected=want, actual=got,
+                  hint="it answers another LogoutRequest than the one sent last: keep the SP session (and its "
+                       "LogoutRequest's ID) across the logout round trip, and start one logout at a time")
+
+
 def _endpoint(url: str) -> str:
     """A URL without its query and fragment, as the receiver compares it (python3-saml
     get_self_url_no_query, java-saml's request URL)."""
@@ -303,4 +318,4 @@ def check_request_binding(msg: SamlMessage, ctx: CheckContext):
 
 
 CHECKS = (check_authn_request, check_request_binding, check_request_issuer, check_logout_issuer, check_logout_expiry,
-          check_logout_destination)
+          check_logout_destination, check_logout_in_response_to)
