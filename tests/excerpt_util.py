@@ -47,3 +47,9 @@ def assert_error_named(path: Path, said: str, code: str) -> None:
     """The excerpt's one input finding names its error: `said` (a product or an error id) and the code."""
     text = error_named(path)
     assert text.startswith("no SAML message here, but this is") and said in text and f"({code})" in text
+
+
+def assert_checked_and_scanned(path: Path, kind: str | None, attempts: list) -> None:
+    """check's verdict (assert_verdict), and scan accounts for the excerpt as one input."""
+    assert_verdict(path, kind, attempts)
+    assert len(run_json("scan", path)["inputs"]) == 1

@@ -7,6 +7,7 @@ Layouts (tests/data/goapps/SOURCES.md says where each comes from):
   local time; a failed SAML callback is logged by ctx.ServerError as 'UserSignIn: <error>'.
 - Mattermost (mlog, JSON): `{"timestamp":"2024-05-14 09:12:45.123 Z","level":"error","msg":...,
   "err_where":...,"err_details":"err=<gosaml2 error>"}`; older servers write `"ts": <epoch>`.
+  Its plain (console) layout: `error [2025-01-07 09:23:34.934 +01:00] <msg> caller=... error="..."`.
 - Teleport text (`2024-05-14T09:12:45Z ERRO [SAML] <msg> <file>.go:<line>`), JSON
   (`{"component":"saml","level"/"severity":...,"message":...,"timestamp":...}`) and its audit
   log's `user.login` events of method saml (`success`, `error`, `user`).
@@ -40,6 +41,12 @@ _TELEPORT = re.compile(
     r"^(?:(?P<time>\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d))\s+)?(?P<level>TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\s+"
     r"\[(?P<comp>[A-Z][A-Z0-9:_ -]*)\]\s+(?P<msg>.*?)(?:\s+(?P<caller>[\w./-]+\.go:\d+))?\s*$")
 """Teleport's text formatter (lib/utils/log: level, padded [COMPONENT], message, fields, caller)."""
+_MATTERMOST_PLAIN = re.compile(
+    r"^(?P<level>trace|debug|info|warn|error|fatal|panic|critical) "
+    r"\[(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: ?(?:Z|[+-]\d\d:?\d\d))?)\] (?P<msg>.*)$")
+"""Mattermost's plain console line (mlog/logr 'plain' formatter: level, [time], message, then
+key=value fields; the error detail is in `error="..."`), as mattermost/mattermost pull #29767 shows."""
+_FIELD = re.compile(r'\b(request_id|ip_addr)=("[^"]*"|\S+)')
 _MATTERMOST_TIME = re.compile(r'"timestamp": ?"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ Z"')
 _GITEA_TIME = "%Y/%m/%d %H:%M:%S"
 
@@ -49,7 +56,7 @@ class GoAppsParser:
 
     def sniff(self, head: str) -> bool:
         lines = head.splitlines()[:50]
-        if any(_GITEA.match(line) or _TELEPORT.match(line) for line in lines):
+        if any(_GITEA.match(line) or _TELEPORT.match(line) or _MATTERMOST_PLAIN.match(line) for line in lines):
             return True
         return bool(_MATTERMOST_TIME.search(head) or '"err_where"' in head and '"msg"' in head
                     or '"component"' in head and '"caller"' in head and '"message"' in head
@@ -78,6 +85,14 @@ def _event(line: str, no: int, path: str, tz: tzinfo) -> LogEvent | None:
     if m:
         time, local = parse_iso(m["time"], tz) if m["time"] else (None, False)
         return _failure(m["msg"], time, local, no, path)
+    m = _MATTERMOST_PLAIN.match(text)
+    if m:
+        time, local = parse_iso(m["time"].replace(" ", "T", 1).replace(" ", ""), tz)
+        event = _failure(m["msg"], time, local, no, path)
+        if event is None:
+            return None
+        fields = dict(_FIELD.findall(m["msg"]))
+        return _with(event, request_id=fields.get("request_id"), ip=fields.get("ip_addr", "").strip('"') or None)
     return None
 
 
