@@ -7,10 +7,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone, tzinfo
 
+from samlscan.decode import is_redacted  # noqa: F401  (one rule of placeholders: the HAR readers name it here)
 from samlscan.model import usable_time
-
-
-_REDACTED = re.compile(r"^\s*\[[^\]]*redacted\]\s*$", re.IGNORECASE)
 
 
 _ZONE: ContextVar[tuple[tzinfo, list] | None] = ContextVar("har_zone", default=None)
@@ -49,11 +47,6 @@ def parse_time(value) -> datetime | None:
         return usable_time(t.astimezone(timezone.utc))
     except OverflowError:  # 0001-01-01T00:00:00+01:00 or 9999-12-31T23:59:59-01:00: no real capture
         return None
-
-
-def is_redacted(value: str) -> bool:
-    """A sanitizer placeholder such as '[SAMLResponse redacted]' (cloudflare/har-sanitizer)."""
-    return bool(_REDACTED.match(value))
 
 
 def digest(value: str) -> str:
