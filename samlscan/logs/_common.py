@@ -9,6 +9,7 @@ from functools import cache
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable, Iterator
 
+from samlscan import lazyre
 from samlscan.logs.base import Malformed
 from samlscan.model import Source
 
@@ -102,7 +103,7 @@ def zone_offset(zone: str) -> timedelta | None:
     return sign * timedelta(hours=hours, minutes=minutes)
 
 
-_LINE_TIME = re.compile(
+_LINE_TIME = lazyre.compile(
     rb"\n\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(Z|UTC|[+-]\d{2}:?\d{2}))?(?=[\s\]|]|$)")
 """A line's leading time in the ISO-ish layouts the text log readers take (applog's _TS: 'YYYY-MM-DD
 HH:MM:SS[,.]fff', optionally bracketed), with its zone when it has one; after its newline, not '^'
