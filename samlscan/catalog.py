@@ -492,13 +492,33 @@ code alone ('user_disabled') is a word of a CSV header or a file name as often. 
 (AADSTS50011, MSIS7012) names its error wherever it stands."""
 
 
-def lookup_error(text: str) -> CatalogEntry | None:
+def lookup_error(text: str, product: str | None = None) -> CatalogEntry | None:
     """The entry of an error message pasted on its own (an AADSTS page, an exception): only what
     names one error outright, a code or a whole pattern (a word of it, such as a snake_case code
-    in a CSV header, is not enough), no generic wrapper and no 'unknown-failure'."""
+    in a CSV header, is not enough), no generic wrapper and no 'unknown-failure'. With `product`
+    (what the text's context names: a stack frame's path, a logger), its own entry of a text that
+    several products write."""
     if not isinstance(text, str) or not text.strip():
         return None
-    return _or_rejoined(_error_entry, text)
+    return _or_rejoined(lambda said: _error_entry(said, product), text)
+
+
+def writers(entry: CatalogEntry) -> tuple[str, ...]:
+    """Every product whose catalog has `entry`'s very text with the same meaning, `entry`'s first: the
+    OneLogin toolkits (java-saml, python3-saml, php-saml) throw the same sentences, which alone
+    cannot tell which one ran."""
+    same = _same_text().get((_norm(_PLACEHOLDER.sub("<>", entry.pattern)), entry.code), ())
+    return (entry.product, *(p for p in same if p != entry.product))
+
+
+@cache
+def _same_text() -> dict[tuple[str, str], tuple[str, ...]]:
+    found: dict[tuple[str, str], list[str]] = {}
+    for e in entries():
+        products = found.setdefault((_norm(_PLACEHOLDER.sub("<>", e.pattern)), e.code), [])
+        if e.product not in products:
+            products.append(e.product)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 WRAP_WIDTH_MIN = 40
@@ -560,10 +580,10 @@ def _unquoted(text: str) -> str | None:
     return unquote_plus(text) if _PERCENT_ESCAPE.search(text) else None
 
 
-def _error_entry(text: str) -> CatalogEntry | None:
+def _error_entry(text: str, product: str | None = None) -> CatalogEntry | None:
     idx = _index()
     said = text.strip()
-    whole = [r for r in _ranked(text, idx, None) if not idx.compiled[-r[-1]].generic
+    whole = [r for r in _ranked(text, idx, product) if not idx.compiled[-r[-1]].generic
              and _names_the_error(said, r, idx.compiled[-r[-1]])]
     entry = idx.compiled[-max(whole)[-1]].entry if whole else None
     return entry if entry is not None and entry.code != "unknown-failure" else None

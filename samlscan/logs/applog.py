@@ -203,7 +203,9 @@ _LIBS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # '\\' in Monolog's JSON context), its Composer path, or 2.x's OneLogin_Saml2_ classes as PHP
     # names them in a stack frame ('OneLogin_Saml2_Response->isValid()', '::'); a bare
     # OneLogin_Saml2_Error in a PHP log is php-saml's too (_in_language)
-    ("php-saml", lazyre.compile(r"\bOneLogin\\{1,2}Saml2\\|\bonelogin/php-saml\b|\bOneLogin_Saml2_\w+(?:->|::)")),
+    # Nextcloud's user_saml app runs on php-saml: its app name in nextcloud.log's "app" and its URLs
+    ("php-saml", lazyre.compile(r"\bOneLogin\\{1,2}Saml2\\|\bonelogin/php-saml\b|\bOneLogin_Saml2_\w+(?:->|::)|"
+                             r"\buser_saml\b")),
     # (or its get_errors() list as apps print it: python-social-auth's 'SAML login failed:
     # ['invalid_response'] (<get_last_error_reason()>)', Zulip issue python3-saml 83)
     ("python3-saml", lazyre.compile(r"(?<!com\.)(?<!c\.o\.)\bonelogin\.saml2\b|OneLogin_Saml2|"

@@ -1,0 +1,96 @@
+"""Real excerpts of SP and IdP SAML failures samlscan had not seen (Nextcloud user_saml's nextcloud.log
+JSON, php-saml through WordPress, ruby-saml through vets-api, Sentry, GitLab group SAML, Cloudflare
+Access, AWS IAM, Salesforce, Zoom, Sourcegraph, Teleport, PowerDNS-Admin), quoted verbatim from public
+pages (fixtures/audit41/SOURCES.md names each one's page), and what `samlscan check` makes of each."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.excerpt_util import assert_accounted_for, assert_checked_and_scanned, assert_error_named, error_named
+
+HERE = Path(__file__).resolve().parent.parent / "fixtures" / "audit41"
+
+# file -> (input kind, attempts); None for the kind: not read (the input 'failed')
+VERDICTS = {
+    # two records of Nextcloud's JSON log: no reader of nextcloud.log, its error text named (EXPLAINED)
+    "nextcloud-json-received-at.log": (None, []),
+    "wp-saml-auth-could-not-be-processed.txt": (None, []),
+    "vets-api-ruby-saml-xsd.txt": (None, []),
+    # texts of SaaS SPs and apps no product of the catalog writes: nothing named
+    "sentry-map-attributes.txt": (None, []),
+    "gitlab-group-saml-extern-uid.txt": (None, []),
+    "cloudflare-saml-verify-no-cert.txt": (None, []),
+    "aws-invalid-saml-response.txt": (None, []),
+    "aws-rolesessionname-required.txt": (None, []),
+    "salesforce-unable-map-subject.txt": (None, []),
+    "zoom-1020-not-sso-user.txt": (None, []),
+    # Sourcegraph's log15 line behind a process-manager prefix: no reader claims it
+    "sourcegraph-log15-transforms.log": (None, []),
+    # Teleport's logrus text layout: the Go apps' reader claims it, but neither line is a login attempt
+    "teleport-idp-initiated.log": ("log:goapps", []),
+    # gunicorn's access-style debug lines: no failure in them
+    "powerdns-admin-gunicorn.log": (None, []),
+    "powerdns-admin-page.txt": (None, []),
+}
+
+
+def test_every_fixture_has_a_verdict_and_a_source():
+    assert_accounted_for(HERE, VERDICTS)
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_check_verdict_and_scan(name):
+    assert_checked_and_scanned(HERE / name, *VERDICTS[name])
+
+
+# an error text that is no SAML message, named by its product(s) and code; all three were named as
+# java-saml's before audit41
+EXPLAINED = {
+    # php-saml's destination check, as Nextcloud's user_saml app logs it ("app":"user_saml")
+    "nextcloud-json-received-at.log": ("php-saml error WRONG_DESTINATION", "destination-mismatch"),
+    # php-saml's text, its Composer path and namespace in the PHP fatal error
+    "wp-saml-auth-could-not-be-processed.txt": ("php-saml error INVALID_XML_FORMAT", "input-xml-malformed"),
+    # the schema text every OneLogin toolkit throws, alone: no one library claimed
+    "vets-api-ruby-saml-xsd.txt": ("java-saml, python3-saml, ruby-saml or php-saml (the text alone does not tell which)",
+                                   "idp-configuration-error"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPLAINED))
+def test_the_error_is_named(name):
+    assert_error_named(HERE / name, *EXPLAINED[name])
+
+
+@pytest.mark.parametrize("name", ["sentry-map-attributes.txt", "cloudflare-saml-verify-no-cert.txt",
+                                  "aws-invalid-saml-response.txt", "zoom-1020-not-sso-user.txt"])
+def test_an_unknown_text_is_not_named(name):
+    assert "but this is" not in error_named(HERE / name)
+
+
+def test_a_shared_text_names_every_writer_unless_its_context_tells():
+    """The OneLogin toolkits throw 'Signature validation failed. SAML Response rejected' alike: alone
+    it names them all; a php-saml namespace or Nextcloud's user_saml app beside it names php-saml,
+    a java-saml class java-saml."""
+    from samlscan.inputs.blob import _error_text
+
+    said = "Signature validation failed. SAML Response rejected"
+    alone = _error_text(said)
+    assert "(the text alone does not tell which) error INVALID_SIGNATURE" in alone
+    assert all(p in alone for p in ("java-saml", "python3-saml", "php-saml"))
+    for context in (f"Uncaught OneLogin\\Saml2\\ValidationError: {said}", f"Error | user_saml | {said}"):
+        text = _error_text(context)
+        assert "but this is php-saml error INVALID_SIGNATURE" in text and "does not tell" not in text
+    java = _error_text(f"com.onelogin.saml2.exception.ValidationError: {said}")
+    assert "but this is java-saml error INVALID_SIGNATURE" in java
+
+
+def test_writers_of_a_text_and_of_one_products_own():
+    from samlscan.catalog import lookup, writers
+
+    shared = lookup("Signature validation failed. SAML Response rejected")
+    assert set(writers(shared)) >= {"java-saml", "python3-saml", "php-saml"}
+    assert writers(shared)[0] == shared.product
+    own = lookup("Found an Attribute element with duplicated Name", "java-saml")
+    assert writers(own) == ("java-saml",)
