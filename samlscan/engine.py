@@ -18,7 +18,8 @@ from samlscan.ansi import as_read
 from samlscan.textcodec import utf16_codec
 from samlscan.errors import InputError
 from samlscan.inputs.base import InputProblem, RawMessage
-from samlscan.model import Attempt, Finding, InputResult, LogEvent, SamlMessage, Source, usable_time
+from samlscan.model import (Attempt, Finding, InputResult, LogEvent, SamlMessage, Source, packed_events,
+                            unpacked_events, usable_time)
 from samlscan.privatekeys import without_private_keys
 
 MAX_PASTE_BYTES = 64 * 1024 * 1024
@@ -842,6 +843,16 @@ class FileResult:
     flows: tuple = ()
     people: frozenset = frozenset()
     """Report.people of this input."""
+
+    def __reduce__(self):
+        """A worker's result is pickled to the parent: its events as rows of values (model.packed_events)."""
+        return _file_result, (self.input, self.messages, self.findings, packed_events(self.events),
+                              self.flows, self.people)
+
+
+def _file_result(input, messages, findings, rows, flows, people) -> FileResult:
+    """FileResult.__reduce__'s counterpart."""
+    return FileResult(input, messages, findings, unpacked_events(rows), flows, people)
 
 
 def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileResult:

@@ -4,9 +4,10 @@ This module imports nothing else from the package.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from enum import Enum
+from operator import attrgetter
 
 
 USABLE_TIMES = (datetime(1000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
@@ -60,9 +61,7 @@ class Source:
     records in this order. Not part of the identity."""
 
     def __reduce__(self):  # see LogEvent.__reduce__
-        if self.order is not None:
-            return Source, (self.input, self.ref, self.at, self.order)
-        return Source, (self.input, self.ref) if self.at is None else (self.input, self.ref, self.at)
+        return _make_source, _source_values(self)
 
 
 @dataclass(frozen=True)
@@ -355,12 +354,42 @@ class LogEvent:
     cache). A copy with another text or product must drop it."""
 
     def __reduce__(self):
-        """Pickled as its constructor's arguments: workers send 100,000s of events to the parent,
-        and dataclass(slots=True)'s own __getstate__/__setstate__ call fields() for each one."""
-        return LogEvent, (self.source, self.time, self.product, self.side, self.outcome, self.text,
-                          self.code, self.user, self.ip, self.request_id, self.correlation_id,
-                          self.saml_ids, self.app, self.raw_code, self.local_time, self.guessed,
-                          self.host, self.ip_from, self.peer, self.text_entry)
+        """Pickled as its fields' values, rebuilt by _slot_maker's function: workers send 100,000s
+        of events to the parent, and dataclass(slots=True)'s own __getstate__/__setstate__ call
+        fields() for each one."""
+        return _make_event, _event_values(self)
+
+
+def _slot_maker(cls, name: str):
+    """A module-level function `name`(*values) that builds a frozen slotted `cls` from all its fields'
+    values in order, setting each slot through its descriptor: the parent unpickles 100,000s of
+    events, and the dataclass's own __init__ (object.__setattr__ looked up and called per field)
+    takes twice its time (0.12 us a field against 0.06, Python 3.11). Pickle finds it by `name`."""
+    names = [f.name for f in fields(cls)]
+    code = (f"def {name}({', '.join(names)}):\n    o = new(cls)\n"
+            + "".join(f"    set_{n}(o, {n})\n" for n in names) + "    return o\n")
+    scope = {"__name__": __name__, "new": object.__new__, "cls": cls}
+    scope.update((f"set_{n}", getattr(cls, n).__set__) for n in names)
+    exec(code, scope)
+    return scope[name], attrgetter(*names)
+
+
+_make_source, _source_values = _slot_maker(Source, "_make_source")
+_make_event, _event_values = _slot_maker(LogEvent, "_make_event")
+_event_row = attrgetter(*(f"source.{f.name}" for f in fields(Source)), *(f.name for f in fields(LogEvent)[1:]))
+_SOURCE_FIELDS = len(fields(Source))
+
+
+def packed_events(events) -> list[tuple]:
+    """`events` as rows of plain values (their Source's fields first) for pickling: pickle then
+    calls no __reduce__ for each event and its Source (4.3 of 6.8 us an event, a SonarQube web.log)."""
+    return list(map(_event_row, events))
+
+
+def unpacked_events(rows) -> tuple[LogEvent, ...]:
+    """The events of packed_events' rows, equal to those packed."""
+    n = _SOURCE_FIELDS
+    return tuple(_make_event(_make_source(*row[:n]), *row[n:]) for row in rows)
 
 
 @dataclass(frozen=True)
