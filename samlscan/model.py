@@ -1,14 +1,16 @@
 """The data model: frozen dataclasses shared by decoders, checks, correlation and reports.
 
-This module imports nothing else from the package.
+This module imports nothing else from the package but samlscan.frozen, which makes them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from datetime import datetime, timezone
 from enum import Enum
 from itertools import starmap
 from operator import attrgetter
+
+from samlscan.frozen import frozen
 
 
 USABLE_TIMES = (datetime(1000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
@@ -45,7 +47,7 @@ class Side(str, Enum):
     NETWORK = "network"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Source:
     """Where a piece of evidence came from: a file and a place inside it."""
 
@@ -65,7 +67,7 @@ class Source:
         return _make_source, _source_values(self)
 
 
-@dataclass(frozen=True)
+@frozen
 class CertInfo:
     """An X.509 certificate as IdP consoles show it."""
 
@@ -81,7 +83,7 @@ class CertInfo:
     """Where it came from: a config file path, 'metadata:<path>' or 'KeyInfo'."""
 
 
-@dataclass(frozen=True)
+@frozen
 class KeyInfoKey:
     """What a signature's KeyInfo holds when it carries no usable certificate."""
 
@@ -94,7 +96,7 @@ class KeyInfoKey:
     certificate <subject>', sigverify.NO_CONFIGURED_KEY, or '' (none configured, or not told)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class SignatureInfo:
     """One ds:Signature, as the signature module understood and verified it."""
 
@@ -133,7 +135,7 @@ class SignatureInfo:
     carries the Reference's fragment; xml-crypto resolves it, xmlsec and the SAML toolkits do not."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Attribute:
     name: str
     friendly_name: str | None
@@ -146,7 +148,7 @@ class Attribute:
     no value); `values` holds them as '', like empty text."""
 
 
-@dataclass(frozen=True)
+@frozen
 class SubjectConfirmation:
     method: str | None
     recipient: str | None
@@ -156,7 +158,7 @@ class SubjectConfirmation:
     address: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class NameID:
     value: str
     """The full text content, as an SP that reads all text nodes sees it."""
@@ -168,7 +170,7 @@ class NameID:
     encrypted: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Assertion:
     id: str | None
     path: str
@@ -199,7 +201,7 @@ class Assertion:
     around them: `issuer` and `audience_restrictions` hold them trimmed, as OpenSAML reads them."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Status:
     code: str | None
     sub_codes: tuple[str, ...] = ()
@@ -207,7 +209,7 @@ class Status:
     detail: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class RedirectSignature:
     """Signature/SigAlg of a redirect-binding message (SAML bindings 3.4.4.1)."""
 
@@ -219,7 +221,7 @@ class RedirectSignature:
     all); verified is then None."""
 
 
-@dataclass(frozen=True)
+@frozen
 class SamlMessage:
     """One decoded SAML protocol message and what the decoder learned about it."""
 
@@ -284,7 +286,7 @@ class SamlMessage:
     (RawMessage.local_time): samlscan.logzones says so when no --timezone named the log."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     code: str
     severity: Severity
@@ -305,7 +307,7 @@ IP_FORWARDED, IP_PROXY = "forwarded", "proxy"
 the client that made the request, each proxy appending the one it heard from), a proxy log's client."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class LogEvent:
     """One normalised event from an IdP or SP log."""
 
@@ -408,7 +410,7 @@ def unpacked_events(rows) -> tuple[LogEvent, ...]:
     return tuple(starmap(_make_event_row, rows))
 
 
-@dataclass(frozen=True)
+@frozen
 class InputResult:
     """How one input was handled: every input ends up here, whatever happened."""
 
@@ -426,7 +428,7 @@ class InputResult:
     what the run's note of its unread lines names."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Evidence:
     input: str
     kind: str
@@ -434,7 +436,7 @@ class Evidence:
     ref: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Attempt:
     """One login try reconstructed from captures and logs (slots: a big scan holds 100,000s)."""
 
