@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import field, fields
 from datetime import datetime, timezone
 from enum import Enum
-from itertools import starmap
 from operator import attrgetter
 
 from samlscan.frozen import frozen
@@ -64,7 +63,7 @@ class Source:
     records in this order. Not part of the identity."""
 
     def __reduce__(self):  # see LogEvent.__reduce__
-        return _make_source, _source_values(self)
+        return Source, _source_values(self)
 
 
 @frozen
@@ -357,57 +356,28 @@ class LogEvent:
     cache). A copy with another text or product must drop it."""
 
     def __reduce__(self):
-        """Pickled as its fields' values, rebuilt by _slot_maker's function: workers send 100,000s
-        of events to the parent, and dataclass(slots=True)'s own __getstate__/__setstate__ call
-        fields() for each one."""
-        return _make_event, _event_values(self)
+        """Pickled as its constructor's arguments: workers send 100,000s of events to the parent,
+        and dataclass(slots=True)'s own __getstate__/__setstate__ call fields() for each one."""
+        return LogEvent, _event_values(self)
 
 
-def _slot_maker(name: str, params: list[str], *built: tuple[str, type, dict[str, str]]):
-    """A module-level function `name`(*params) that builds each (variable, frozen slotted class,
-    {field: expression}) of `built` in turn, setting each slot through its descriptor, and returns the
-    last: the parent unpickles 100,000s of events, and the dataclass's own __init__ (object.__setattr__
-    looked up and called per field) takes twice its time (0.12 us a field against 0.06, Python 3.11).
-    Pickle finds it by `name`."""
-    scope = {"__name__": __name__, "new": object.__new__}
-    lines = [f"def {name}({', '.join(params)}):"]
-    for var, cls, args in built:
-        scope[cls.__name__] = cls
-        lines.append(f"    {var} = new({cls.__name__})")
-        for f in fields(cls):
-            scope[f"set_{cls.__name__}_{f.name}"] = getattr(cls, f.name).__set__
-            lines.append(f"    set_{cls.__name__}_{f.name}({var}, {args[f.name]})")
-    exec("\n".join([*lines, f"    return {built[-1][0]}"]), scope)
-    return scope[name]
-
-
-def _own_fields(cls, prefix: str = "") -> dict[str, str]:
-    """{field: parameter} of `cls`'s fields, each parameter named prefix + field."""
-    return {f.name: prefix + f.name for f in fields(cls)}
-
-
-_SOURCE_ARGS, _EVENT_ARGS = _own_fields(Source), _own_fields(LogEvent)
-_make_source = _slot_maker("_make_source", [*_SOURCE_ARGS], ("o", Source, _SOURCE_ARGS))
-_make_event = _slot_maker("_make_event", [*_EVENT_ARGS], ("o", LogEvent, _EVENT_ARGS))
-_source_values, _event_values = attrgetter(*_SOURCE_ARGS), attrgetter(*_EVENT_ARGS)
-
-# a row of packed_events: the event's Source's fields, then its own others ('source' is its first)
-_ROW_SOURCE, _ROW_OTHERS = _own_fields(Source, "source_"), [n for n in _EVENT_ARGS if n != "source"]
-_event_row = attrgetter(*(f"source.{n}" for n in _SOURCE_ARGS), *_ROW_OTHERS)
-_make_event_row = _slot_maker("_make_event_row", [*_ROW_SOURCE.values(), *_ROW_OTHERS], ("source", Source, _ROW_SOURCE),
-                              ("o", LogEvent, {**_EVENT_ARGS, "source": "source"}))
+_source_values = attrgetter(*(f.name for f in fields(Source)))
+_event_values = attrgetter(*(f.name for f in fields(LogEvent)))
+_SOURCE_WIDTH = len(fields(Source))
+_event_row = attrgetter(*(f"source.{f.name}" for f in fields(Source)), *(f.name for f in fields(LogEvent)[1:]))
+"""A row of packed_events: the event's Source's fields, then its others (`source` is its first)."""
 
 
 def packed_events(events) -> list[tuple]:
-    """`events` as rows of plain values (their Source's fields first, then the event's others) for
-    pickling: pickle then calls no __reduce__ for each event and its Source (4.3 of 6.8 us an
-    event, a SonarQube web.log)."""
+    """`events` as rows of plain values for pickling (one C attrgetter call each): pickle then calls
+    no __reduce__ for each event and its Source (4.3 of 6.8 us an event, a SonarQube web.log)."""
     return list(map(_event_row, events))
 
 
 def unpacked_events(rows) -> tuple[LogEvent, ...]:
     """The events of packed_events' rows, equal to those packed."""
-    return tuple(starmap(_make_event_row, rows))
+    n = _SOURCE_WIDTH
+    return tuple(LogEvent(Source(*row[:n]), *row[n:]) for row in rows)
 
 
 @frozen
