@@ -316,8 +316,14 @@ def _no_reference_target(msg: SamlMessage, sig: SignatureInfo):
                    "java-saml, python3-saml and OpenSAML do not (SAML core 1.3.4 names it 'ID'); even so it "
                    f"would sign that element, not the {sig.parent}"
                    if sig.other_id_path else
+                   f"the {_where(sig)}'s Reference has no URI attribute: XML-DSig 4.4.3.1 leaves the signed "
+                   "object for the verifier to know, xmlsec takes the whole document, but SAML core 5.4.2 "
+                   "requires a same-document reference to the signed element's ID, so an SP finds no element "
+                   "it signs"
+                   if sig.reference_uri is None else
                    f"the {_where(sig)} points at no element of this document",
-                   expected=_own_uri(sig), actual=sig.reference_uri)
+                   expected=_own_uri(sig), actual=sig.reference_uri if sig.reference_uri is not None
+                   else "no URI attribute")
 
 
 def _doubled_holders(msg: SamlMessage) -> dict[tuple[str, str | None], int]:
