@@ -700,7 +700,8 @@ def _metadata_hint(root) -> str:
 def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Finding:
     """Decode, parse, decrypt and verify one raw message (no checks): the costly part."""
     from samlscan.decode import decode_bytes
-    from samlscan.saml import IDP_SENT, PROTOCOL_KINDS, is_saml_root, read_message, trusted_for
+    from samlscan.saml import (IDP_SENT, PROTOCOL_KINDS, is_saml_root, read_message, saml1_name,
+                               trusted_for)
     from samlscan.xmlsafe import MD, SAML, local, parse_xml
 
     try:
@@ -711,8 +712,8 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     tag = root.tag if len(root.tag) <= 200 else root.tag[:200] + "..."  # (a namespace of any length)
     if root.tag.startswith("{urn:oasis:names:tc:SAML:1."):
         return _problem_finding(InputProblem(raw.source, "version-unsupported",
-                                             f"this is a SAML 1.x message (<{tag}>); samlscan and "
-                                             "SAML 2.0 SPs read SAML 2.0 only"))
+                                             f"this is {saml1_name(root)}, not SAML 2.0 (<{tag}>); samlscan "
+                                             "and SAML 2.0 SPs read SAML 2.0 only"))
     if not is_saml_root(root):
         hint = _metadata_hint(root) if root.tag in (MD + "EntityDescriptor", MD + "EntitiesDescriptor") else ""
         if "}" not in root.tag and root.tag in (*PROTOCOL_KINDS, "Assertion") and root.get("Version") == "2.0" \

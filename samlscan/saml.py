@@ -28,6 +28,15 @@ PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse",
                   "ArtifactResponse", "AttributeQuery", "AuthnQuery", "ManageNameIDRequest")
 
 
+def saml1_name(root) -> str:
+    """What a SAML 1.x root is, by its MajorVersion and MinorVersion (SAML 1.1 core 3.2.2.1, 2.3.2): SAML 1.0
+    and 1.1 share the urn:oasis:names:tc:SAML:1.0 namespaces, so only these attributes tell them apart."""
+    major, minor = root.get("MajorVersion"), root.get("MinorVersion")
+    version = f"SAML {major}.{minor}" if major == "1" and minor in ("0", "1") else "SAML 1.x"
+    return f"a {version} {local(root.tag)} (MajorVersion {major}, MinorVersion {minor})" if major else \
+        f"a SAML 1.x {local(root.tag)}"
+
+
 def parse_time(text: str | None) -> datetime | None:
     """An ISO-8601 time, leniently (also --at: date only, no seconds, space separator); a time
     without a zone is UTC. None when absent or unreadable; out of Python's range is clamped."""
