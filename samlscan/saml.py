@@ -29,8 +29,8 @@ PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse",
 
 
 def saml1_name(root) -> str:
-    """What a SAML 1.x root is, by its MajorVersion and MinorVersion (SAML 1.1 core 3.2.2.1, 2.3.2): SAML 1.0
-    and 1.1 share the urn:oasis:names:tc:SAML:1.0 namespaces, so only these attributes tell them apart."""
+    """What a SAML 1.x root is, by its MajorVersion and MinorVersion (SAML 1.1 core, "SAML Versioning"):
+    SAML 1.0 and 1.1 share the urn:oasis:names:tc:SAML:1.0 namespaces, so only these tell them apart."""
     major, minor = root.get("MajorVersion"), root.get("MinorVersion")
     version = f"SAML {major}.{minor}" if major == "1" and minor in ("0", "1") else "SAML 1.x"
     return f"a {version} {local(root.tag)} (MajorVersion {major}, MinorVersion {minor})" if major else \

@@ -77,7 +77,7 @@ def test_a_reference_to_the_response_is_not_a_reference_finding(tmp_path):
 
 def test_the_saml11_response_is_refused_in_one_line_naming_its_version():
     """SAML 1.0 and 1.1 share the urn:oasis:names:tc:SAML:1.0 namespaces: MajorVersion and MinorVersion
-    (SAML 1.1 core 3.2.2.1) say which; it used to be 'a SAML 1.x message'."""
+    (SAML 1.1 core, "SAML Versioning") say which; it used to be 'a SAML 1.x message'."""
     res = _refusal(DATA, SAML11)
     assert res.code == TABLE["refused"][SAML11]["code"] == "version-unsupported"
     assert "this is a SAML 1.1 Response (MajorVersion 1, MinorVersion 1), not SAML 2.0" in res.message_text
