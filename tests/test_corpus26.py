@@ -53,7 +53,8 @@ def test_the_published_key_is_not_the_one_the_testshib_assertion_was_encrypted_f
     assert _run(ENCRYPTED).message.encrypted_assertion_count == 1
 
 
-@pytest.mark.parametrize("name", [RESPONSE, ARTIFACT])
+@pytest.mark.parametrize("name", [RESPONSE, ARTIFACT, "mehcode-logout-response-signed.xml",
+                                  "mehcode-logout-request-signed.xml", "mehcode-authentication-request-signed.xml"])
 def test_a_reference_without_uri_is_named_as_such(name):
     """XML-DSig 4.4.3.1: URI omitted leaves the object to the application; SAML core 5.4.2 wants '#'+ID.
     The finding used to say the signature 'points at no element of this document'."""
