@@ -30,11 +30,12 @@ PROTOCOL_KINDS = ("Response", "AuthnRequest", "LogoutRequest", "LogoutResponse",
 
 def saml1_name(root) -> str:
     """What a SAML 1.x root is, by its MajorVersion and MinorVersion (SAML 1.1 core, "SAML Versioning"):
-    SAML 1.0 and 1.1 share the urn:oasis:names:tc:SAML:1.0 namespaces, so only these tell them apart."""
-    major, minor = root.get("MajorVersion"), root.get("MinorVersion")
+    SAML 1.0 and 1.1 share the urn:oasis:names:tc:SAML:1.0 namespaces, so only these tell them apart.
+    (The message's own values, each cut to 40 characters: a hostile one may be of any length.)"""
+    name, major, minor = (v if v is None or len(v) <= 40 else v[:40] + "..."
+                          for v in (local(root.tag), root.get("MajorVersion"), root.get("MinorVersion")))
     version = f"SAML {major}.{minor}" if major == "1" and minor in ("0", "1") else "SAML 1.x"
-    return f"a {version} {local(root.tag)} (MajorVersion {major}, MinorVersion {minor})" if major else \
-        f"a SAML 1.x {local(root.tag)}"
+    return f"a {version} {name} (MajorVersion {major}, MinorVersion {minor})" if major else f"a SAML 1.x {name}"
 
 
 def parse_time(text: str | None) -> datetime | None:

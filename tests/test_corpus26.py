@@ -92,3 +92,11 @@ def test_a_saml10_message_is_called_saml_10_and_one_without_versions_saml_1x(tmp
     assert "a SAML 1.0 Response (MajorVersion 1, MinorVersion 0)" in _refusal(tmp_path, SAML11).message_text
     (tmp_path / SAML11).write_bytes(text.replace('MajorVersion="1"', "", 1).encode())
     assert "this is a SAML 1.x Response, not SAML 2.0" in _refusal(tmp_path, SAML11).message_text
+
+
+def test_a_hostile_version_or_name_is_cut_in_the_refusal(tmp_path):
+    """The message's own MajorVersion (and root name) may be of any length: the line quotes 40 characters."""
+    text = (DATA / SAML11).read_bytes().decode()
+    (tmp_path / SAML11).write_bytes(text.replace('MajorVersion="1"', f'MajorVersion="{"9" * 100_000}"', 1).encode())
+    said = _refusal(tmp_path, SAML11).message_text
+    assert f"a SAML 1.x Response (MajorVersion {'9' * 40}..., MinorVersion 1)" in said and len(said) < 1000
