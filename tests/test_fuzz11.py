@@ -15,7 +15,6 @@ import json
 import lzma
 import random
 import re
-import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from samlscan.inputs import har
 from samlscan.inputs.httpraw import saz_timings
 from samlscan.inputs.serverclock import BEHIND, f5_member, http_date, sticky_node
 from test_jobsdiff29 import _scan
+from growth_util import cpu_seconds
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AHEAD = FIXTURES / "captures" / "chrome-browser-clock-ahead.har"
@@ -192,9 +192,9 @@ def test_a_host_of_thousands_of_clocks_is_one_bounded_finding_in_linear_time(tmp
     for n in (500, 5000):
         path = tmp_path / f"c{n}.har"
         path.write_text(json.dumps(_scattered(n)))
-        start = time.perf_counter()
+        start = cpu_seconds()
         cap = har.read(str(path))
-        took[n] = time.perf_counter() - start
+        took[n] = cpu_seconds() - start
         (said,) = [p.detail for p in cap.problems if p.code == "server-clock-off"]
         assert len(said) < 400 and said.count("sonar.example.com") == 2, said
         assert re.search(r"^the clocks of \d+ of the servers behind sonar\.example\.com are .+ behind to .+ ahead of", said)

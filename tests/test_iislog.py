@@ -2,7 +2,6 @@
 failing lines, several blocks a file, sniffing by content, and the prefilter on a big file."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from samlscan.logs import detect, iislog, sqaccess
 from samlscan.model import LogEvent
 from samlscan.prefilter import _prefilter_for, prefiltered_lines
+from growth_util import cpu_seconds
 
 EDGE = "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36+Edg/131.0.0.0"
 HEAD = ("#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2026-11-25 08:00:00\n")
@@ -187,9 +187,9 @@ def test_the_prefilter_takes_linear_time(tmp_path):
         path = _big(tmp_path, n)
         best = float("inf")
         for _ in range(3):
-            t0 = time.perf_counter()
+            t0 = cpu_seconds()
             kept, _ = _prefiltered(path)
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, cpu_seconds() - t0)
         assert len(kept) == 4 + sqaccess.TAIL_LINES
         return best
 

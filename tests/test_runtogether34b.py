@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from case_util import ROOT, scan_case
 
 from samlscan import errorpages
 from samlscan.logs import Malformed, haproxy, iislog, nginx, sqaccess
+from growth_util import cpu_seconds
 
 DATA = ROOT / "tests" / "data"
 SYSLOG = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ haproxy\[\d+\]: ")
@@ -186,9 +186,9 @@ UNITS = {
 def test_a_hostile_line_of_starts_is_split_a_bounded_number_of_times(name, which):
     unit = UNITS[name]()[which]
     line = unit * (1024 * 1024 // len(unit) + 1)
-    began = time.perf_counter()
+    began = cpu_seconds()
     got = PIECES[name](line)
-    assert time.perf_counter() - began < 1
+    assert cpu_seconds() - began < 1
     assert len(got) <= sqaccess.MAX_PIECES and "".join(got).replace(" ", "") == line.replace(" ", "")
 
 
@@ -197,9 +197,9 @@ def test_a_hostile_log_reads_in_bounded_time(name):
     parser = SAMPLES[name][0]
     unit = _payload(_lines(name)[_saml_pairs(_lines(name))[0]]) + " "
     line = unit * (1024 * 1024 // len(unit) + 1)
-    began = time.perf_counter()
+    began = cpu_seconds()
     got = _records(parser, [line])
-    assert time.perf_counter() - began < 1
+    assert cpu_seconds() - began < 1
     assert len(got) <= 2 * sqaccess.MAX_PIECES
 
 
