@@ -18,7 +18,7 @@ VERDICTS = {
     "nextcloud-json-received-at.log": (None, []),
     "wp-saml-auth-could-not-be-processed.txt": (None, []),
     "vets-api-ruby-saml-xsd.txt": (None, []),
-    # texts of SaaS SPs and apps no product of the catalog writes: nothing named
+    # texts of SaaS SPs and apps: no SAML message, their error named (EXPLAINED)
     "sentry-map-attributes.txt": (None, []),
     "gitlab-group-saml-extern-uid.txt": (None, []),
     "cloudflare-saml-verify-no-cert.txt": (None, []),
@@ -26,7 +26,7 @@ VERDICTS = {
     "aws-rolesessionname-required.txt": (None, []),
     "salesforce-unable-map-subject.txt": (None, []),
     "zoom-1020-not-sso-user.txt": (None, []),
-    # Sourcegraph's log15 line behind a process-manager prefix: no reader claims it
+    # Sourcegraph's log15 line behind a process-manager prefix: no reader claims it; goxmldsig's text named
     "sourcegraph-log15-transforms.log": (None, []),
     # Teleport's logrus text layout: the Go apps' reader claims it, but neither line is a login attempt
     "teleport-idp-initiated.log": ("log:goapps", []),
@@ -55,6 +55,16 @@ EXPLAINED = {
     # the schema text every OneLogin toolkit throws, alone: no one library claimed
     "vets-api-ruby-saml-xsd.txt": ("java-saml, python3-saml, ruby-saml or php-saml (the text alone does not tell which)",
                                    "idp-configuration-error"),
+    # the texts of SaaS SPs, each its product's own entry (audit42), named by nothing before
+    "cloudflare-saml-verify-no-cert.txt": ("an error text of cloudflare", "idp-configuration-error"),
+    "aws-invalid-saml-response.txt": ("an error text of aws-iam", "idp-configuration-error"),
+    "aws-rolesessionname-required.txt": ("an error text of aws-iam", "login-attribute-missing"),
+    "sentry-map-attributes.txt": ("an error text of sentry", "login-attribute-missing"),
+    "gitlab-group-saml-extern-uid.txt": ("an error text of gitlab", "email-already-used"),
+    "zoom-1020-not-sso-user.txt": ("zoom error 1020", "user-not-provisioned"),
+    "salesforce-unable-map-subject.txt": ("an error text of salesforce", "signup-disabled"),
+    # goxmldsig's transforms check, as gosaml2 (Sourcegraph) wraps it: 'error validating response: ...'
+    "sourcegraph-log15-transforms.log": ("gosaml2", "signature-transform-invalid"),
 }
 
 
@@ -63,8 +73,7 @@ def test_the_error_is_named(name):
     assert_error_named(HERE / name, *EXPLAINED[name])
 
 
-@pytest.mark.parametrize("name", ["sentry-map-attributes.txt", "cloudflare-saml-verify-no-cert.txt",
-                                  "aws-invalid-saml-response.txt", "zoom-1020-not-sso-user.txt"])
+@pytest.mark.parametrize("name", ["powerdns-admin-page.txt", "powerdns-admin-gunicorn.log"])
 def test_an_unknown_text_is_not_named(name):
     assert "but this is" not in error_named(HERE / name)
 
@@ -94,3 +103,33 @@ def test_writers_of_a_text_and_of_one_products_own():
     assert writers(shared)[0] == shared.product
     own = lookup("Found an Attribute element with duplicated Name", "java-saml")
     assert writers(own) == ("java-saml",)
+
+
+@pytest.mark.parametrize("text, product, code", [
+    # Cloudflare's page quotes both lines; the second names the cause
+    ("SAML Verify: Invalid SAML response, SAML Verify: No certificate selected to verify", "cloudflare",
+     "idp-configuration-error"),
+    ("Error: RoleSessionName is required in AuthnResponse (Service: AWSSecurityTokenService; Status Code: 400; "
+     "Error Code: InvalidIdentityToken)", "aws-iam", "login-attribute-missing"),
+    ("Failed to map SAML attributes. Assertion returned the following attribute keys: 'uid', 'mail'", "sentry",
+     "login-attribute-missing"),
+    ("Unable to map the subject to a Salesforce.com user", "salesforce", "signup-disabled"),
+])
+def test_saas_texts_are_their_products_own(text, product, code):
+    """Each SaaS SP's text is its own entry, its fix naming that product's own setting."""
+    from samlscan.catalog import lookup_error
+
+    entry = lookup_error(text)
+    assert entry is not None and (entry.product, entry.code) == (product, code) and entry.fix
+
+
+def test_goxmldsig_transforms_text_is_both_go_libraries():
+    """goxmldsig's 'Expected Enveloped and C14N transforms' is crewjam's and gosaml2's alike: alone it names
+    both; each library's own entry when the context names it."""
+    from samlscan.catalog import lookup_error, writers
+
+    said = "Expected Enveloped and C14N transforms"
+    entry = lookup_error(said)
+    assert entry.code == "signature-transform-invalid" and set(writers(entry)) == {"crewjam", "gosaml2"}
+    assert lookup_error(said, "gosaml2").product == "gosaml2"
+    assert lookup_error("Expected Enveloped transforms") is None
