@@ -511,18 +511,60 @@ def writers(entry: CatalogEntry) -> tuple[str, ...]:
     """Every product whose catalog has `entry`'s very text with the same meaning, `entry`'s first: the
     OneLogin toolkits (java-saml, python3-saml, php-saml) throw the same sentences, which alone
     cannot tell which one ran."""
-    same = _same_text().get((_norm(_PLACEHOLDER.sub("<>", entry.pattern)), entry.code), ())
-    return (entry.product, *(p for p in same if p != entry.product))
+    return tuple(e.product for e in own_entries(entry))
+
+
+def own_entries(entry: CatalogEntry, product: str | None = None) -> tuple[CatalogEntry, ...]:
+    """Each writer's own entry of `entry`'s text (writers' order, `entry` itself first), or `entry` alone
+    when `product` (what the text's context names) is its product: what the text means is each
+    writer's own ('java-saml (SonarQube up to 10.x) ...' is not true of ruby-saml)."""
+    if entry.product == product:
+        return (entry,)
+    same = _same_text().get(_text_key(entry), ())
+    return (entry, *(e for e in same if e.product != entry.product))
+
+
+def writers_said(own: tuple[CatalogEntry, ...]) -> str:
+    """The products of own_entries, as a finding names them: 'java-saml, python3-saml or php-saml (the
+    text alone does not tell which)'."""
+    names = [e.product for e in own]
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return said + (" (the text alone does not tell which)" if len(names) > 1 else "")
+
+
+def explanation_of(own: tuple[CatalogEntry, ...]) -> str:
+    """What the text means, true of every writer in `own`: each one's explanation, each naming its
+    product (prefixed with it when its own words do not)."""
+    if len(own) == 1:
+        return own[0].explanation
+    return " ".join(_naming(e, e.explanation) for e in own)
+
+
+def fix_of(own: tuple[CatalogEntry, ...]) -> str | None:
+    """The fix of the entries in `own`: one when they agree, else each writer's own, named."""
+    fixes = [e for e in own if e.fix]
+    if len({e.fix for e in fixes}) <= 1:
+        return fixes[0].fix if fixes else None
+    return " ".join(_naming(e, e.fix) for e in fixes)
+
+
+def _naming(entry: CatalogEntry, said: str) -> str:
+    said = said.strip()
+    said = said if said.endswith((".", ")")) else said + "."
+    return said if said.lower().startswith(entry.product.split("-")[0]) else f"{entry.product}: {said}"
+
+
+def _text_key(entry: CatalogEntry) -> tuple[str, str]:
+    return _norm(_PLACEHOLDER.sub("<>", entry.pattern)), entry.code
 
 
 @cache
-def _same_text() -> dict[tuple[str, str], tuple[str, ...]]:
-    found: dict[tuple[str, str], list[str]] = {}
+def _same_text() -> dict[tuple[str, str], tuple[CatalogEntry, ...]]:
+    """(text, code) -> the first entry of each product with that text and meaning."""
+    found: dict[tuple[str, str], dict[str, CatalogEntry]] = {}
     for e in entries():
-        products = found.setdefault((_norm(_PLACEHOLDER.sub("<>", e.pattern)), e.code), [])
-        if e.product not in products:
-            products.append(e.product)
-    return {k: tuple(v) for k, v in found.items()}
+        found.setdefault(_text_key(e), {}).setdefault(e.product, e)
+    return {k: tuple(v.values()) for k, v in found.items()}
 
 
 WRAP_WIDTH_MIN = 40
@@ -543,9 +585,10 @@ def _rejoined(text: str) -> str | None:
     return "".join(line if len(line) == width else line + "\n" for line in lines)
 
 
-def lookup_pasted(text: str) -> CatalogEntry | None:
-    """lookup() of a text pasted on its own (`samlscan explain`): also with its lines rejoined (_rejoined)."""
-    return _or_rejoined(lookup, text)
+def lookup_pasted(text: str, product: str | None = None) -> CatalogEntry | None:
+    """lookup() of a text pasted on its own (`samlscan explain`): also with its lines rejoined (_rejoined).
+    With `product` (what the text's context names), its own entry of a text several products write."""
+    return _or_rejoined(lambda said: lookup(said, product), text)
 
 
 def _or_rejoined(find, text: str) -> CatalogEntry | None:

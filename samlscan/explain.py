@@ -71,11 +71,11 @@ def _explain(q: str) -> tuple[str, bool]:
                 "product showed. 'samlscan codes' lists every code."), False
     if _code_of(q):
         return describe(SPECS[_code_of(q)]), True
-    try:
-        from samlscan.catalog import lookup_pasted
-    except ImportError:
-        lookup_pasted = None
-    entry = lookup_pasted(q) if lookup_pasted else None
+    from samlscan.catalog import explanation_of, fix_of, lookup_pasted, own_entries, writers_said
+    from samlscan.logs.applog import library
+
+    ran = library(q)  # (as check reads a pasted error: the library its context names picks its own entry)
+    entry = lookup_pasted(q, ran)
     if entry is None:
         code = _as_code(q)
         near = [c for c in SPECS if code in _as_code(c)]
@@ -86,10 +86,13 @@ def _explain(q: str) -> tuple[str, bool]:
     # the product's own id (java-saml's RESPONSE_EXPIRED, IDX10214, Duo's user_mistake) unless
     # the pattern starts with it: 'identitymodel IDX10214: IDX10214: Audience ...' said it twice
     named = f" {entry.id}" if entry.id and not entry.pattern.startswith(entry.id) else ""
-    out = [f"{entry.product}{named}: {entry.pattern}", "",
-           textwrap.fill(entry.explanation, 90)]
-    if entry.fix:
-        out += ["", "Fix: " + textwrap.fill(entry.fix, 85, subsequent_indent="     ")]
+    # a text several libraries throw alike: all of them, and what each means by it (as check says)
+    own = own_entries(entry, ran)
+    fix = fix_of(own)
+    out = [f"{writers_said(own)}{named}: {entry.pattern}", "",
+           textwrap.fill(explanation_of(own), 90)]
+    if fix:
+        out += ["", "Fix: " + textwrap.fill(fix, 85, subsequent_indent="     ")]
     if spec:
         out += ["", "samlscan code:", describe(spec, entry.side)]
     return "\n".join(out + _also(q, entry)), True

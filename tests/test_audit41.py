@@ -133,3 +133,38 @@ def test_goxmldsig_transforms_text_is_both_go_libraries():
     assert entry.code == "signature-transform-invalid" and set(writers(entry)) == {"crewjam", "gosaml2"}
     assert lookup_error(said, "gosaml2").product == "gosaml2"
     assert lookup_error("Expected Enveloped transforms") is None
+
+
+def test_a_shared_text_is_explained_as_each_writers_own():
+    """The schema text alone was explained in java-saml's words ('java-saml (SonarQube up to 10.x) ...'),
+    which are not ruby-saml's: each writer's own explanation now, each naming its product; with a
+    context that names one library, that one's alone."""
+    text = error_named(HERE / "vets-api-ruby-saml-xsd.txt")
+    said = text.split("(idp-configuration-error): ", 1)[1]
+    assert all(f"{p} (" in said for p in ("java-saml", "python3-saml", "ruby-saml", "php-saml"))
+    from samlscan.inputs.blob import _error_text
+
+    php = _error_text("Uncaught OneLogin\\Saml2\\ValidationError: Invalid SAML Response. Not match the "
+                      "saml-schema-protocol-2.0.xsd")
+    assert "but this is php-saml error" in php and "java-saml" not in php and "SonarQube" not in php
+
+
+@pytest.mark.parametrize("text, named, not_named", [
+    ("Invalid SAML Response. Not match the saml-schema-protocol-2.0.xsd",
+     "java-saml, python3-saml, ruby-saml or php-saml (the text alone does not tell which)", None),
+    ("Signature validation failed. SAML Response rejected", "(the text alone does not tell which)", None),
+    ("Uncaught OneLogin\\Saml2\\ValidationError: Signature validation failed. SAML Response rejected",
+     "php-saml INVALID_SIGNATURE:", "java-saml"),
+    ("Cert is not valid at this time", "crewjam or gosaml2 (the text alone does not tell which)", None),
+])
+def test_explain_says_what_check_says(text, named, not_named):
+    """`samlscan explain` names a shared text's writers as check does (it named java-saml alone), and the
+    one library a context names."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    out = CliRunner().invoke(main, ["explain", text]).output
+    head = out.split("\n\n", 1)[0]
+    assert named in head
+    assert not_named is None or not_named not in out.split("samlscan code:")[0]

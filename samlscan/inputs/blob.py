@@ -204,7 +204,7 @@ def _error_text(text: str) -> str | None:
     the catalog knows it: people paste the error they saw where a SAML message was expected."""
     if len(text) > ERROR_TEXT_MAX:
         return None
-    from samlscan.catalog import lookup_error, writers
+    from samlscan.catalog import explanation_of, fix_of, lookup_error, own_entries, writers_said
     from samlscan.codes import SPECS
     from samlscan.logs.applog import library
 
@@ -212,12 +212,12 @@ def _error_text(text: str) -> str | None:
     entry = lookup_error(text, ran)
     if entry is None:
         return None
-    # a text several libraries throw alike names them all, unless its context told which one ran
-    products = (entry.product,) if entry.product == ran else writers(entry)
-    said = (" or ".join(products) if len(products) < 3 else ", ".join(products[:-1]) + " or " + products[-1]) + (
-        " (the text alone does not tell which)" if len(products) > 1 else "")
+    # a text several libraries throw alike names them all, and what each means by it, unless its
+    # context told which one ran
+    own = own_entries(entry, ran)
+    said = writers_said(own)
     name = f"{said} error {entry.id}" if entry.id else f"an error text of {said}"
-    fix = entry.fix or (SPECS[entry.code].fix if entry.code in SPECS else None)
+    fix = fix_of(own) or (SPECS[entry.code].fix if entry.code in SPECS else None)
     fix = f" Fix: {fix}" if fix else ""
-    return (f"no SAML message here, but this is {name} ({entry.code}): {entry.explanation}{fix} "
+    return (f"no SAML message here, but this is {name} ({entry.code}): {explanation_of(own)}{fix} "
             "('samlscan explain' with the text says more)")
