@@ -26,8 +26,9 @@ VERDICTS = {
     "aws-rolesessionname-required.txt": (None, []),
     "salesforce-unable-map-subject.txt": (None, []),
     "zoom-1020-not-sso-user.txt": (None, []),
-    # Sourcegraph's log15 line behind a process-manager prefix: no reader claims it; goxmldsig's text named
-    "sourcegraph-log15-transforms.log": (None, []),
+    # Sourcegraph's log15 line behind goreman's prefix (its single-container server's process manager):
+    # read since audit42, goxmldsig's transforms check through gosaml2
+    "sourcegraph-log15-transforms.log": ("log:sp-app", [("failure", "signature-transform-invalid", "idp")]),
     # Teleport's logrus text layout: the Go apps' reader claims it, but neither line is a login attempt
     "teleport-idp-initiated.log": ("log:goapps", []),
     # gunicorn's access-style debug lines: no failure in them
@@ -63,8 +64,6 @@ EXPLAINED = {
     "gitlab-group-saml-extern-uid.txt": ("an error text of gitlab", "email-already-used"),
     "zoom-1020-not-sso-user.txt": ("zoom error 1020", "user-not-provisioned"),
     "salesforce-unable-map-subject.txt": ("an error text of salesforce", "signup-disabled"),
-    # goxmldsig's transforms check, as gosaml2 (Sourcegraph) wraps it: 'error validating response: ...'
-    "sourcegraph-log15-transforms.log": ("gosaml2", "signature-transform-invalid"),
 }
 
 
@@ -168,3 +167,15 @@ def test_explain_says_what_check_says(text, named, not_named):
     head = out.split("\n\n", 1)[0]
     assert named in head
     assert not_named is None or not_named not in out.split("samlscan code:")[0]
+
+
+def test_a_procfile_supervisors_prefix_is_read_through():
+    """goreman writes '%s %*s | ' (the time, the process's name padded on the left) before each line of
+    its processes (mattn/goreman log.go); the line behind it is read as it would be alone, and a line
+    without the prefix is not taken for one."""
+    from samlscan.logs.wrapped import strip_prefixes
+
+    line = "19:35:05                          frontend | t=2020-08-17T19:35:05+0000 lvl=eror msg=x"
+    assert strip_prefixes(line) == "t=2020-08-17T19:35:05+0000 lvl=eror msg=x"
+    assert strip_prefixes("\x1b[36m09:01:02 web | \x1b[0mstarted") == "started"
+    assert strip_prefixes("19:35:05 frontend started | x") == "19:35:05 frontend started | x"

@@ -7,7 +7,7 @@ Two kinds of wrapping, each read by one class here for every product:
   syslog file's or journalctl's, without `<PRI>`), `docker logs --timestamps` / `kubectl logs
   --timestamps` (RFC3339Nano), a CRI container log file (`<time> stdout F `, a long line's 'P'
   parts joined), `kubectl logs --prefix` (`[pod/name/container] `), `docker compose logs`
-  (`sonarqube-1  | `, colours included);
+  (`sonarqube-1  | `, colours included), a Procfile supervisor's (goreman: `19:35:05   frontend | `);
 * a record around each original line or event (`Enveloped`), in JSON (one object a line, an
   array, or the platform's list wrapper) or CSV (one row each, quoted fields spanning lines):
   Splunk (`{"preview":false,"result":{"_raw":..,"_time":..}}`, `_raw` / `_time` CSV columns),
@@ -90,7 +90,10 @@ CONTAINER = lazyre.compile(
     # kubectl logs --prefix
     r"\[pod/[^\]\s/]+/[^\]\s]+\] |"  # (a pod name has no '/': '[pod/a/a/a/...' stays linear)
     # docker compose logs: service-1 / project_service_1, padded, then '| ' (colours optional)
-    r"(?:\x1b\[[\d;]*m)?[A-Za-z0-9][\w.-]*\s+\|(?:\x1b\[[\d;]*m)? ?")
+    r"(?:\x1b\[[\d;]*m)?[A-Za-z0-9][\w.-]*\s+\|(?:\x1b\[[\d;]*m)? ?|"
+    # a Procfile supervisor: goreman ('%s %*s | ', the time 15:04:05 and the process's name padded on
+    # the left; Sourcegraph's single-container server runs its processes so)
+    r"(?:\x1b\[[\d;]*m)?\d\d:\d\d:\d\d +[A-Za-z0-9][\w.-]*\s+\| ?(?:\x1b\[[\d;]*m)?")
 """Prefixes a container tool writes before every line of a container's output. A docker
 timestamp has 9 fraction digits and `Z` (an app's own ISO time rarely has more than 6), and the
 prefix must start every line of the head (continuation lines included)."""
