@@ -29,8 +29,9 @@ VERDICTS = {
     # Sourcegraph's log15 line behind goreman's prefix (its single-container server's process manager):
     # read since audit42, goxmldsig's transforms check through gosaml2
     "sourcegraph-log15-transforms.log": ("log:sp-app", [("failure", "signature-transform-invalid", "idp")]),
-    # Teleport's logrus text layout: the Go apps' reader claims it, but neither line is a login attempt
-    "teleport-idp-initiated.log": ("log:goapps", []),
+    # Teleport's logrus text layout: its IdP-initiated refusal (lib/auth/saml.go's two texts, catalogued in
+    # audit42), one failed attempt; no attempt before
+    "teleport-idp-initiated.log": ("log:goapps", [("failure", "unsolicited-response", "user")]),
     # gunicorn's access-style debug lines: no failure in them
     "powerdns-admin-gunicorn.log": (None, []),
     "powerdns-admin-page.txt": (None, []),
