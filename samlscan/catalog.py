@@ -32,13 +32,13 @@ PRODUCTS = (
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
     "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
     "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js", "cas", "forgerock", "wso2", "siteminder",
-    "cloudflare", "aws-iam", "sentry", "gitlab", "zoom",
+    "cloudflare", "aws-iam", "sentry", "gitlab", "zoom", "atlassian", "grafana",
     "nginx", "cloudfront",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
 
-Cloudflare Access, AWS IAM's SAML federation (its sign-in page and STS), Sentry, GitLab and Zoom are SaaS
-SPs whose own texts (their pages, their logs) name no SAML library's error.
+Cloudflare Access, AWS IAM's SAML federation (its sign-in page and STS), Sentry, GitLab, Zoom, Atlassian
+Access and Grafana are SPs whose own texts (their pages, their logs) name no SAML library's error.
 
 nginx (its error.log's texts of a request it answered itself) and Amazon CloudFront (its own error page) are
 proxies in front of an SP, last: their texts name no SAML library's error.
