@@ -28,7 +28,7 @@ VERDICTS = {
     "jira-unexpected-inresponseto.log": (None, []),
     # Atlassian Access's backend text: named as its own since audit42
     "atlassian-access-certificate-aps.txt": (None, []),
-    # Moodle's error box, cut off after its opening tags: not well-formed XML
+    # Moodle's error box, cut off after its opening tags: read for its words since audit42 (test_audit41)
     "moodle-failure-signing-data.html": ("xml", []),
     "moodle-failure-signing-bad-decrypt.txt": (None, []),
     # Grafana (Enterprise): its docs' key error, named as its own since audit42

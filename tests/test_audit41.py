@@ -180,3 +180,18 @@ def test_a_procfile_supervisors_prefix_is_read_through():
     assert strip_prefixes(line) == "t=2020-08-17T19:35:05+0000 lvl=eror msg=x"
     assert strip_prefixes("\x1b[36m09:01:02 web | \x1b[0mstarted") == "started"
     assert strip_prefixes("19:35:05 frontend started | x") == "19:35:05 frontend started | x"
+
+
+def test_an_html_error_box_is_read_for_its_words():
+    """Moodle's error box pasted from the page's source (audit40's excerpt) was 'not well-formed XML': an
+    HTML page or fragment naming no SAML message is read for the error its words name, else said to be a
+    page; a SAML message is still XML."""
+    from samlscan.inputs.blob import read_text
+
+    box = (HERE.parent / "audit40" / "moodle-failure-signing-data.html").read_text(encoding="utf-8")
+    (problem,) = read_text(box, "box.html")[1]
+    assert "but this is an error text of simplesamlphp" in problem.detail
+    (other,) = read_text("<div class='x'><p>Something went wrong</p>", "p.html")[1]
+    assert other.detail.startswith("an HTML page")
+    raws, problems = read_text('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>', "r.xml")
+    assert len(raws) == 1 and not problems

@@ -157,6 +157,13 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     source = Source(path)
     text = text.lstrip("\ufeff")  # a BOM the file's decoding left (UTF-8 with a BOM, UTF-16)
     kind = sniff_kind(text)
+    if kind == "xml" and _html_not_saml(text):
+        # a web page's error box pasted from its source (Moodle's 'errormessage'): its words, not its XML
+        from samlscan.errorpages import page_lines
+
+        said = _error_text("\n".join(page_lines(text[:ERROR_TEXT_MAX])))
+        why = said or "an HTML page (or a part of one), not a SAML message: copy the SAML message, or give the whole page"
+        return [], [InputProblem(source, "input-not-saml", why)]
     if kind == "xml":
         return [RawMessage(source, "XML", text.lstrip("\ufeff \t\r\n"), "xml", captured_at=captured_at)], []
     if kind == "base64":
@@ -189,6 +196,20 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     else:
         why = _error_text(text) or "no SAML message found (expected XML, base64, a form body or a URL)"
     return [], [InputProblem(source, "input-not-saml", why)]
+
+
+_HTML_START = lazyre.compile(r"\s*(?:<!--[\s\S]{0,2000}?-->\s*)*<(?:html|head|body|div|p|span|table|section|main)[\s>]",
+                             re.IGNORECASE)
+"""What an HTML page or a part of one starts with (after comments): no SAML message's element. Not a
+DOCTYPE: one may declare entities, which the XML reader refuses as such."""
+
+
+def _html_not_saml(text: str) -> bool:
+    """An HTML page or fragment naming no SAML message (no SAML namespace, no SAMLResponse form field):
+    read as XML it is only 'not well-formed'."""
+    head = text[:ERROR_TEXT_MAX]
+    return bool(_HTML_START.match(head)) and not any(
+        name in head for name in ("urn:oasis:names:tc:SAML", "SAMLResponse", "SAMLRequest"))
 
 
 EMPTY, EMPTY_FIX = "the file is empty", ": save the capture, or copy the SAML message or log, into it again"
