@@ -8,16 +8,22 @@ from samlscan.codes import SPECS, WHO_ACTS, CodeSpec
 from samlscan.errorpages import SONAR_UNAUTHORIZED
 
 
+def _fill(text: str, width: int, **kw) -> str:
+    """textwrap.fill, breaking lines only at spaces: a product ('php-saml'), a setting or a URL is
+    copied whole from the terminal, never split at its hyphen or in its middle."""
+    return textwrap.fill(text, width, break_on_hyphens=False, break_long_words=False, **kw)
+
+
 def describe(s: CodeSpec, side: str | None = None) -> str:
     """A code's text; `side`, a catalog entry's own word on who acts (a disabled account is the
     IdP admin's to enable, not the user's to retry), over the code's."""
-    lines = [f"{s.code} ({s.severity.value}, {s.group})", "", textwrap.fill(s.summary, 90), "",
-             "Fix: " + textwrap.fill(s.fix, 85, subsequent_indent="     ")]
+    lines = [f"{s.code} ({s.severity.value}, {s.group})", "", _fill(s.summary, 90), "",
+             "Fix: " + _fill(s.fix, 85, subsequent_indent="     ")]
     side = side or s.side
     if side:
         lines.append(f"Usually fixed by: the {WHO_ACTS[side]}")
     if s.attack:
-        lines += ["", "Attack: " + textwrap.fill(s.attack, 85, subsequent_indent="        ")]
+        lines += ["", "Attack: " + _fill(s.attack, 85, subsequent_indent="        ")]
     if s.aliases:
         lines.append("Also known as: " + ", ".join(s.aliases))
     return "\n".join(lines)
@@ -44,10 +50,10 @@ def explain_text(query: str) -> tuple[str, bool]:
 
 def _explain_unauthorized_page(reason: str) -> tuple[str, bool]:
     """The pasted page of SonarQube: explain what follows 'Reason:', or say where the cause is."""
-    head = textwrap.fill(_UNAUTHORIZED_PAGE, 90)
-    where = textwrap.fill(_WHERE, 90)
+    head = _fill(_UNAUTHORIZED_PAGE, 90)
+    where = _fill(_WHERE, 90)
     if not reason:
-        return "\n\n".join((head, textwrap.fill(_NO_REASON, 90), where)), True
+        return "\n\n".join((head, _fill(_NO_REASON, 90), where)), True
     text, found = _explain(reason)
     return "\n\n".join((head, f"Reason: {reason}", text) + (() if found else (where,))), found
 
@@ -90,9 +96,9 @@ def _explain(q: str) -> tuple[str, bool]:
     own = own_entries(entry, ran)
     fix = fix_of(own)
     out = [f"{writers_said(own)}{named}: {entry.pattern}", "",
-           textwrap.fill(explanation_of(own), 90)]
+           _fill(explanation_of(own), 90)]
     if fix:
-        out += ["", "Fix: " + textwrap.fill(fix, 85, subsequent_indent="     ")]
+        out += ["", "Fix: " + _fill(fix, 85, subsequent_indent="     ")]
     if spec:
         out += ["", "samlscan code:", describe(spec, entry.side)]
     return "\n".join(out + _also(q, entry)), True
@@ -106,5 +112,5 @@ def _also(q: str, shown) -> list[str]:
 
     others = {e.product: e for e in reversed(named(q)) if e.product != shown.product}
     return (["", f"{q} is also a code of:"]
-            + [textwrap.fill(f"{p}: {e.explanation}", 90, initial_indent="  ", subsequent_indent="    ")
+            + [_fill(f"{p}: {e.explanation}", 90, initial_indent="  ", subsequent_indent="    ")
                for p, e in reversed(others.items())] if others else [])
