@@ -162,10 +162,17 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     _link_by_user_time(pieces, groups)
     _link_name_to_email(pieces, groups)
     _link_proxy_answers(pieces, groups)
-    _link_by_moment(pieces, groups)
-    _link_refusal_to_status(pieces, groups, apps)
-    _link_issue_to_receipt(pieces, groups, apps)
-    _link_unread_response(pieces, groups)
+    # (links that join a capture, or an IdP's log line, to other evidence: a scan of an SP's log
+    # alone, the common case, has neither, and each would look through every piece to find so)
+    captured = any(p.kind == "capture" for p in pieces)
+    idp_logged = any(p.side == "idp" and p.kind == "log" for p in pieces)
+    if captured:
+        _link_by_moment(pieces, groups)
+    if idp_logged:
+        _link_refusal_to_status(pieces, groups, apps)
+        _link_issue_to_receipt(pieces, groups, apps)
+    if captured:
+        _link_unread_response(pieces, groups)
     _link_untimed_pages(pieces, groups)
     if report.flows and hops:
         _link_broker_hops(report.flows, pieces, len(read), groups, hops)
