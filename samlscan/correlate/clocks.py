@@ -264,6 +264,8 @@ def _offsets_by_user(messages, events, measured: dict[str, timedelta], captured:
             names.update(v for x in a.attributes for v in x.values if v)
             for name in names:
                 refs.setdefault((m.source.input, name.casefold()), []).append(m.captured_at)
+    if not refs:  # (an SP's log alone: no login of another clock to pair its users' with)
+        return Offsets()
     by_user: dict[str, list[tuple[str, list[datetime]]]] = {}
     for (ref, user), times in refs.items():
         times.sort()
