@@ -110,9 +110,11 @@ def _without_sonarqube(text: str) -> str | None:
 
 
 def _order(p: _Piece) -> tuple:
-    """Time, then place: 'line 3' before 'line 12' (a shorter ref of one input is an earlier line)."""
+    """Time, then place: 'line 3' before 'line 12' (a shorter ref of one input is an earlier line).
+    Pieces' times are UTC datetimes, compared as they are (link_user sorts them so): a .timestamp() per
+    piece cost a fifth of an attempt's sort."""
     ref = p.ref or ""
-    return (p.time is None, p.time.timestamp() if p.time else 0, p.input, len(ref), ref)
+    return (p.time is None, p.time or 0, p.input, len(ref), ref)
 
 
 def _fuller_name(name: str, user: str) -> bool:

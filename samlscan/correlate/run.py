@@ -200,7 +200,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         attempts = quoted(attempts, kept, said)
     del kept
     attempts = named_parties(users_by_client(_found_for_others(attempts), at_sp), (given, given_entity))
-    attempts.sort(key=lambda a: (a.time is None, a.time.timestamp() if a.time else 0, a.user or ""))
+    attempts.sort(key=lambda a: (a.time is None, a.time or 0, a.user or ""))  # (UTC datetimes: attempts._order)
     against = getattr(offsets, "against", {})  # (a caller's own dict of offsets is against the captures)
     notes = [_offset_note(src, off, against.get(src)) for src, off in sorted(offsets.items())
              if abs(off.total_seconds()) >= 1]
