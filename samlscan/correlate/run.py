@@ -155,17 +155,20 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     before, merged = measured(withdrawn(report.notes, list(offsets)), quoting := _quoted_zones(report.messages, offsets))
     exports = _zone_apart_notes(relevant) + _quoted_zone_notes({s: q for s, q in quoting.items() if s not in merged})
     groups = _Groups(pieces)
+    # what evidence the scan holds: the links that join a capture, an IdP's log line or two products'
+    # names to other evidence skip a scan without it (an SP's log alone, the common case: each would
+    # look through every piece to find none)
+    held = {(p.kind, p.side, p.product) for p in pieces}
+    captured = any(kind == "capture" for kind, _, _ in held)
+    idp_logged = any(kind == "log" and side == "idp" for kind, side, _ in held)
     _link_copies(pieces, groups)
     _link_issued_apart(apart, at, groups)
     _link_by_keys(pieces, groups)
     _link_one_request(pieces, groups)
     _link_by_user_time(pieces, groups)
-    _link_name_to_email(pieces, groups)
+    if len({product or kind for kind, _, product in held}) > 1:  # (it joins two sources' names only)
+        _link_name_to_email(pieces, groups)
     _link_proxy_answers(pieces, groups)
-    # (links that join a capture, or an IdP's log line, to other evidence: a scan of an SP's log
-    # alone, the common case, has neither, and each would look through every piece to find so)
-    captured = any(p.kind == "capture" for p in pieces)
-    idp_logged = any(p.side == "idp" and p.kind == "log" for p in pieces)
     if captured:
         _link_by_moment(pieces, groups)
     if idp_logged:
@@ -180,7 +183,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     for i, p in enumerate(pieces):
         members.setdefault(groups.find(i), []).append(p)
     # only IdP log lines name applications (an SP's own logs alone: nothing to filter)
-    named = any(map(_names_app, pieces))
+    named = idp_logged and any(map(_names_app, pieces))
     sp_seen = any(map(_at_sp, pieces))
     del groups, pieces  # a big scan holds one piece per event: free what attempts do not need
     foreign = _other_applications(members, apps) if named else {}
