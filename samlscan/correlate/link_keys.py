@@ -17,8 +17,8 @@ pieces per ID; thousands of uses of one SAML ID under different SP requests are 
 and comparing each new piece with all of them would make correlation quadratic."""
 
 
-def _keys(p: _Piece) -> list[str]:
-    return [f"id:{x}" for x in p.ids] + list(p.flow_keys) if p.ids else list(p.flow_keys)
+def _keys(p: _Piece) -> list[str] | tuple:
+    return [f"id:{x}" for x in p.ids] + list(p.flow_keys) if p.ids else p.flow_keys  # (a log line's: no copy)
 
 
 def _link_by_keys(pieces, groups: _Groups) -> None:

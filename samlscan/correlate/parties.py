@@ -73,7 +73,7 @@ def _label(side: str, key: str, names: list[str]) -> str:
 
 def _signature(a) -> tuple:
     """What an attempt's party names depend on (its names, whether it holds a capture)."""
-    return a.idp, a.idp_aka, a.sp, a.sp_aka, any(e.kind == "capture" for e in a.evidence)
+    return a.idp, a.idp_aka, a.sp, a.sp_aka, "capture" in [e.kind for e in a.evidence]  # (no generator per attempt)
 
 
 def named_parties(attempts, given: tuple[str | None, str | None] = (None, None)) -> list:

@@ -93,6 +93,15 @@ def _settings_named(pieces: list, attribute_settings: dict) -> None:
             p.attribute_settings = attribute_settings
 
 
+def _attempted(g: list) -> bool:
+    """A group that is a login attempt: a piece of it decided one, is a captured response, or is a
+    capture's login that stopped (one loop, not a generator: once per group of a big scan)."""
+    for p in g:
+        if p.outcome in ("failure", "success") or p.response or p.stop is not None:
+            return True
+    return False
+
+
 def _offset_at(offsets: dict, steps: dict, src: str, ref: str | None) -> timedelta | None:
     """A log record's clock offset: its run's after a clock step (Offsets.steps), else its log's."""
     at = steps.get(src)
@@ -193,7 +202,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     said = said_notes(report.events, offsets)
     attempts, kept, at_sp = [], [], []
     for g in (members.pop(root) for root in list(members)):
-        if any(p.outcome in ("failure", "success") or p.response or p.stop is not None for p in g):
+        if _attempted(g):
             at_sp.append(g[0].side == "sp" or any(p.side == "sp" for p in g))
             attempts.append(_unseen_issue(_attempt(g, unheld=unheld, given_idp=given)) if sp_seen and _anonymous_issue(g)
                             else _login_attempt(g, unheld, given))
