@@ -9,6 +9,7 @@ EncryptedKey that the given key does not open is named so (RFC 8017 7.2.2: OpenS
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -16,8 +17,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from lxml import etree
 
 from external_util import analyze_row, analyze_sample, assert_table_row
+from samlscan.xmlsafe import DS
 from test_corpus17 import _agrees_or_says_why
 from test_corpus26 import _finding, _refusal
 
@@ -74,3 +80,18 @@ def test_the_redacted_ecas_signature_is_said_to_be_redacted():
     name = "keycloak-KEYCLOAK-6412-response-with-proxy-restriction.xml"
     f = _finding(analyze_row(TABLE, name, DATA), "signature-invalid")
     assert "'[omitted]'" in f.message_text and "redacted" in f.message_text
+
+
+def test_the_eidas_request_was_changed_after_its_signer_signed_it():
+    """The SignedInfo's rsa-sha512 value verifies with the request's own KeyInfo certificate (the stored signature
+    is the signer's), yet the digest of the request is another: samlscan says the content changed after signing."""
+    name = "wso2-sample_eidas_request.xml"
+    res = analyze_row(TABLE, name, DATA)
+    (sig,) = res.message.signatures
+    assert sig.failure == "digest" and not sig.verified
+    assert "changed after signing" in _finding(res, "request-signature-invalid").message_text
+    root = etree.parse(str(DATA / name)).getroot()
+    der = base64.b64decode("".join(root.findtext(f".//{DS}X509Certificate").split()))
+    signed_info = etree.tostring(root.find(f".//{DS}SignedInfo"), method="c14n", exclusive=True)
+    x509.load_der_x509_certificate(der).public_key().verify(
+        base64.b64decode(root.findtext(f".//{DS}SignatureValue")), signed_info, padding.PKCS1v15(), hashes.SHA512())
