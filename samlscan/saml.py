@@ -35,7 +35,20 @@ def saml1_name(root) -> str:
     name, major, minor = (v if v is None or len(v) <= 40 else v[:40] + "..."
                           for v in (local(root.tag), root.get("MajorVersion"), root.get("MinorVersion")))
     version = f"SAML {major}.{minor}" if major == "1" and minor in ("0", "1") else "SAML 1.x"
-    return f"a {version} {name} (MajorVersion {major}, MinorVersion {minor})" if major else f"a SAML 1.x {name}"
+    said = f"a {version} {name} (MajorVersion {major}, MinorVersion {minor})" if major else f"a SAML 1.x {name}"
+    return said + (f" of Liberty ID-FF 1.2 ({LIBERTY_IFF})" if _liberty(root) else "")
+
+
+LIBERTY_IFF = "urn:liberty:iff:2003-08"
+"""The namespace of Liberty ID-FF 1.2's protocols and schema (Lasso's LASSO_LIB_HREF), which extends SAML 1.x
+(lib:AssertionType, lib:AuthnResponse...): its messages are SAML 1.x with MinorVersion 2 on the Liberty parts."""
+
+
+def _liberty(root) -> bool:
+    """Whether the message declares or uses the Liberty ID-FF 1.2 namespace (declared on the root and used only
+    in xsi:type values such as 'lib:AssertionType', or as the namespace of its elements)."""
+    return LIBERTY_IFF in root.nsmap.values() or any(
+        isinstance(el.tag, str) and el.tag.startswith("{" + LIBERTY_IFF + "}") for el in root.iter())
 
 
 def parse_time(text: str | None) -> datetime | None:

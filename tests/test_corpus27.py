@@ -69,11 +69,24 @@ def test_the_right_key_still_decrypts_an_rsa1_5_assertion():
     assert res.message.assertions and res.message.encrypted_assertion_count == 1
 
 
-def test_the_sourceid_liberty_response_is_refused_in_one_line():
+def test_the_sourceid_response_is_refused_in_one_line_naming_liberty_id_ff():
+    """Its Response is SAML 1.1; the lib namespace it declares (used only in xsi:type='lib:AssertionType') says
+    Liberty ID-FF 1.2. It used to be named 'a SAML 1.1 Response' only."""
     res = _refusal(DATA, SOURCEID)
     assert res.code == TABLE["refused"][SOURCEID]["code"] == "version-unsupported"
-    assert "a SAML 1.1 Response (MajorVersion 1, MinorVersion 1), not SAML 2.0" in res.message_text
+    assert ("this is a SAML 1.1 Response (MajorVersion 1, MinorVersion 1) of Liberty ID-FF 1.2 (urn:liberty:iff:2003-08),"
+            " not SAML 2.0") in res.message_text
     assert "\n" not in res.message_text
+
+
+def test_liberty_is_named_from_its_elements_too_and_a_plain_saml11_response_is_not(tmp_path):
+    text = (DATA / SOURCEID).read_text()
+    moved = text.replace(' xmlns:lib="urn:liberty:iff:2003-08"', "", 1).replace(
+        "<saml:Conditions", '<lib:Extension xmlns:lib="urn:liberty:iff:2003-08"/><saml:Conditions', 1)
+    (tmp_path / SOURCEID).write_text(moved)
+    assert "of Liberty ID-FF 1.2" in _refusal(tmp_path, SOURCEID).message_text
+    plain = _refusal(DATA.parent / "corpus26", "opensaml2-saml11-TestResponse.xml").message_text
+    assert "a SAML 1.1 Response (MajorVersion 1, MinorVersion 1), not SAML 2.0" in plain and "Liberty" not in plain
 
 
 def test_the_redacted_ecas_signature_is_said_to_be_redacted():
