@@ -21,14 +21,15 @@ def render_attempts(report, red=lambda s: s, detail: bool = True, width: int | N
     if detail or len(report.attempts) <= LISTED_ATTEMPTS:
         out += ["== login attempts", fitted(
             [_attempt_row(a, red) for a in report.attempts],
-            ("time (UTC)", "user", "outcome", "cause", "side", "fix", "evidence"), width)]
+            ("time (UTC)", "user", "outcome", "cause", "side", "fix", "evidence"), width,
+            (None, None, None, None, None, 50))]
         out += render_notes(report.attempts, red, width)
     else:
         out += [f"== login attempts by outcome and cause ({len(report.attempts)} attempts; "
                 "`samlscan scan --details` lists each)",
                 fitted(_cause_rows(report.attempts, red),
                        ("outcome", "cause", "side", "count", "first (UTC)", "last (UTC)", "users", "example",
-                        "fix"), width)]
+                        "fix"), width, (None,) * 6 + (30, 40, 50))]
     s = summary(report)
     if s["failures_by_cause"]:
         out.append("")
@@ -63,7 +64,7 @@ def _fit(line: str, width: int | None) -> str:
 
 def _attempt_row(a, red) -> tuple:
     return (iso(a.time) or "-", red(who(a)), a.outcome, a.root_cause or "-", a.side or "-",
-            wrap(red(a.fix or "-"), 50), red(evidence_cell(a.evidence)))
+            red(a.fix or "-"), red(evidence_cell(a.evidence)))  # (the fix wrapped by `fitted`)
 
 
 def who(a) -> str:
@@ -129,8 +130,7 @@ def _cause_rows(attempts, red) -> list[tuple]:
         example = (f"{first.evidence[0].input}" + (f" [{first.evidence[0].ref}]" if first.evidence[0].ref else "")
                    if first.evidence else "-")
         rows.append((outcome, cause, first.side or "-", len(items), iso(min(times)) if times else "-",
-                     iso(max(times)) if times else "-", wrap(who, 30), wrap(red(example), 40),
-                     wrap(red(first.fix or "-"), 50)))
+                     iso(max(times)) if times else "-", who, red(example), red(first.fix or "-")))
     return rows
 
 

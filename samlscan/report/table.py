@@ -23,10 +23,13 @@ def wrap(text: str, width: int = WIDTH) -> str:
     return wrap_columns(text, width)
 
 
-def fitted(rows: list[tuple], headers: tuple, width: int | None) -> str:
+def fitted(rows: list[tuple], headers: tuple, width: int | None, wraps: tuple = ()) -> str:
     """The rows as a table, or as blocks ('header  value' lines, a blank line between rows) when
-    the table is wider than `width`."""
-    table = layout(rows, headers)
+    the table is wider than `width`. `wraps`: the columns each column's lines are wrapped to in the
+    table (None or left out: as they are); the blocks wrap the same unwrapped lines to the terminal,
+    so that no line of the table's wrapping is cut again into a stub ('and', '(it')."""
+    table = layout([tuple(wrap(c, w) if w and isinstance(c, str) else c for c, w in zip(row, _padded(wraps, row)))
+                    for row in rows], headers)
     if not width or line_width(table) <= width:
         return table
     label = max(map(line_width, headers)) + 2
@@ -38,6 +41,10 @@ def fitted(rows: list[tuple], headers: tuple, width: int | None) -> str:
             lines += [pad(head if i == 0 else "", label) + v for i, v in enumerate(values)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _padded(wraps: tuple, row: tuple) -> tuple:
+    return tuple(wraps) + (None,) * (len(row) - len(wraps))
 
 
 def _wrapped(cell: str, width: int) -> str:
@@ -208,20 +215,20 @@ def header_rows(r, red=_same) -> list[tuple[str, str]]:
 def _finding_cell(f: Finding, red=_same) -> str:
     """The finding's texts, each masked (--redact) before it is wrapped: a value of several words
     ('Jane Roe', "['Street 1\\r\\nLine 2']") wrapped onto two lines no longer matches its mask."""
-    lines = [wrap(red(f.message_text))]
+    lines = [red(f.message_text)]
     if f.expected is not None:
-        lines.append(wrap(red(f"expected: {f.expected}")))
+        lines.append(red(f"expected: {f.expected}"))
     if f.actual is not None:
-        lines.append(wrap(red(f"actual:   {f.actual}")))
+        lines.append(red(f"actual:   {f.actual}"))
     if f.hint:
-        lines.append(wrap(red(f"fix:      {f.hint}")))
-    return "\n".join(lines)
+        lines.append(red(f"fix:      {f.hint}"))
+    return "\n".join(lines)  # (wrapped by `fitted`: WIDTH in the table, the terminal's in blocks)
 
 
 def findings_table(findings, red=_same, width: int | None = None) -> str:
     order = sorted(findings, key=lambda f: (-f.severity.rank, cause_rank(f.code)))  # the cause first
     rows = [(f.severity.value.upper(), f.code, _finding_cell(f, red)) for f in order]
-    return fitted(rows, ("severity", "code", "finding"), width)
+    return fitted(rows, ("severity", "code", "finding"), width, (None, None, WIDTH))
 
 
 def _message_key(f: Finding) -> tuple:
@@ -249,9 +256,8 @@ def findings_by_code(report, red, width: int | None = None) -> str:
         f = first[code]
         where = f.source.input + (f" [{f.source.ref}]" if f.source and f.source.ref else "")
         count = counts[code] if distinct[code] == counts[code] else f"{counts[code]}\n({distinct[code]} distinct)"
-        rows.append((f.severity.value.upper(), code, count, wrap(red(where), 40),
-                     wrap(red(f.hint or "-"), 60)))
-    return fitted(rows, ("severity", "code", "count", "first seen in", "fix"), width)
+        rows.append((f.severity.value.upper(), code, count, red(where), red(f.hint or "-")))
+    return fitted(rows, ("severity", "code", "count", "first seen in", "fix"), width, (None, None, None, 40, 60))
 
 
 def _on_terminal(red):
@@ -290,7 +296,7 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         rows = [(f.severity.value.upper(), f.code,
                  red(f"{f.source.input if f.source else '-'}" + (f" [{f.source.ref}]" if f.source and f.source.ref else ""))
                  + "\n" + _finding_cell(f, red)) for f in report.input_findings]
-        out.append(fitted(rows, ("severity", "code", "input / finding"), width))
+        out.append(fitted(rows, ("severity", "code", "input / finding"), width, (None, None, WIDTH)))
         out.append("")
     skipped = [i for i in report.inputs if i.status == "skipped"]
     if skipped:

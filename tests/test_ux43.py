@@ -1,0 +1,89 @@
+"""ux43: a support engineer's first hour with samlscan, on an 80-column terminal and in --help."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from test_fuzz17 import _pty_output
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = str(ROOT / "fixtures/config/default.toml")
+DEFECTS = ROOT / "fixtures/responses/defects"
+LABELS = ("expected:", "actual:", "fix:")
+
+
+def _run(args: list[str], tty: bool, columns: int = 80) -> str:
+    """stdout of `samlscan args`, on a pseudo-terminal of `columns` columns (as a user sees it)
+    or to a pipe (a script, a ticket)."""
+    before = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(columns)  # (read by shutil.get_terminal_size before the terminal)
+    try:
+        if tty:
+            return _pty_output(args).replace("\r\n", "\n")
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        return subprocess.run([sys.executable, "-m", "samlscan", *args], capture_output=True, text=True,
+                              env=env, timeout=120).stdout
+    finally:
+        os.environ.pop("COLUMNS") if before is None else os.environ.update(COLUMNS=before)
+
+
+def _stubs(block: list[str], columns: int) -> list[tuple[str, str]]:
+    """Pairs of lines of one paragraph where the next line's first word would have fitted on the
+    line before: the mark of text wrapped twice (a stub such as 'and' or '(it' left alone)."""
+    out = []
+    for line, nxt in zip(block, block[1:]):
+        body = nxt.strip()
+        if not body or not line.strip() or body.startswith(LABELS) or line.rstrip().endswith(":"):
+            continue
+        if len(line.rstrip()) + 1 + len(body.split()[0]) <= columns:
+            out.append((line, nxt))
+    return out
+
+
+def _finding_block(text: str, code: str) -> list[str]:
+    lines = text.splitlines()
+    start = lines.index(next(ln for ln in lines if ln.startswith("code") and ln.split()[-1] == code))
+    block = []
+    for ln in lines[start + 1:]:
+        if not ln.strip():
+            break
+        block.append(ln)
+    return block
+
+
+def test_a_finding_on_an_80_column_terminal_is_wrapped_once_not_left_with_stubs():
+    text = _run(["check", "--config", CONFIG, str(DEFECTS / "signature-cert-mismatch.xml")], tty=True)
+    block = _finding_block(text, "signature-cert-mismatch")
+    assert block[0].startswith("finding   the Response signature")
+    assert not _stubs(block, 80), _stubs(block, 80)
+    assert "replace the old one)" in block[-1] and block[-1].strip() != "holds one certificate: replace the old one)"
+
+
+def test_the_stub_detector_sees_text_wrapped_twice():
+    twice = ["finding   the Response signature (Reference '#id4426') and the", "          and", "          more"]
+    once = ["finding   the Response signature (Reference '#id4426') and the and more words to",
+            "          fill the line"]
+    assert _stubs(twice, 80) and not _stubs(once, 80)
+
+
+def test_the_table_to_a_pipe_keeps_its_72_column_finding_cells():
+    text = _run(["check", "--config", CONFIG, str(DEFECTS / "signature-cert-mismatch.xml")], tty=False)
+    row = next(ln for ln in text.splitlines() if ln.startswith("ERROR"))
+    assert row.split("signature-cert-mismatch", 1)[1].strip() == \
+        "the Response signature (Reference '#id442674398209938931107970861') and"
+
+
+def test_an_attempts_fix_on_an_80_column_terminal_fills_its_lines():
+    text = _run(["check", "--config", CONFIG, str(DEFECTS / "signature-cert-mismatch.xml"),
+                 str(DEFECTS / "email-under-other-name.xml")], tty=True)
+    lines = text.split("== login attempts", 1)[1].splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("fix") and "Download" in ln)
+    block = [lines[start]]
+    for ln in lines[start + 1:]:
+        if not ln.startswith(" "):  # ('evidence', the fix's next field)
+            break
+        block.append(ln)
+    assert block[0].startswith("fix         Download the IdP's current signing certificate")
+    assert not _stubs(block, 80), _stubs(block, 80)
