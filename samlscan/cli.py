@@ -500,9 +500,15 @@ def explain(code_or_text):
 def list_codes():
     """List every finding and root-cause code."""
     from samlscan.codes import all_specs
+    from samlscan.report.cells import wrap
 
+    width = _terminal_width("table", None)  # (to a pipe: one line a code, for grep)
     for s in all_specs():
-        click.echo(f"{s.code:32} {s.severity.value:8} {s.summary}")
+        head = f"{s.code:32} {s.severity.value:8} "
+        # on a terminal the summary wraps under itself: the terminal's own wrapping would go on at
+        # its first column, under the codes
+        said = wrap(s.summary, max(width - len(head), 20)).replace("\n", "\n" + " " * len(head)) if width else s.summary
+        click.echo(head + said)
 
 
 @main.command()

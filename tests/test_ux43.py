@@ -87,3 +87,21 @@ def test_an_attempts_fix_on_an_80_column_terminal_fills_its_lines():
         block.append(ln)
     assert block[0].startswith("fix         Download the IdP's current signing certificate")
     assert not _stubs(block, 80), _stubs(block, 80)
+
+
+def test_codes_on_an_80_column_terminal_wraps_each_summary_under_itself():
+    from samlscan.codes import all_specs
+
+    lines = _run(["codes"], tty=True).splitlines()
+    assert max(len(ln) for ln in lines) <= 80
+    starts = [ln.split()[0] for ln in lines if not ln.startswith(" ")]
+    assert starts == [s.code for s in all_specs()]
+    assert all(ln.startswith(" " * 42) and ln[42] != " " for ln in lines if ln.startswith(" "))
+    assert any(ln.startswith(" ") for ln in lines)
+
+
+def test_codes_to_a_pipe_gives_one_line_a_code_for_grep():
+    from samlscan.codes import all_specs
+
+    lines = _run(["codes"], tty=False).splitlines()
+    assert len(lines) == len(all_specs()) and max(len(ln) for ln in lines) > 80
