@@ -24,10 +24,34 @@ _CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False
 _SP_ENTITY_ID = click.option("--sp-entity-id", help="SP entity ID = expected Audience and AuthnRequest Issuer "
                                                     "(SonarQube: applicationId).")
 _ACS_URL = click.option("--acs-url", help="SP Assertion Consumer Service URL = expected Destination/Recipient.")
-_SONAR_SETTINGS = click.option(
+_SONAR_FILES = "sonar.properties or the JSON of api/settings/values"
+_SONAR_SETTINGS = click.option("--sonar-settings", type=click.Path(dir_okay=False),
+                               help=f"{_SONAR_FILES} (implies --profile sonarqube).")
+"""The SP's own settings, shared by check and scan."""
+_FLOWS_SONAR_SETTINGS = click.option(
     "--sonar-settings", type=click.Path(dir_okay=False),
-    help="sonar.properties or the JSON of api/settings/values (implies --profile sonarqube).")
-"""The SP's own settings, shared by check, scan and flows (which compares a flow's messages with them)."""
+    help=f"{_SONAR_FILES}: SonarQube's SP entity ID and ACS URL, compared with each flow's messages.")
+"""flows' (it has no --profile: it lists what differs, it judges nothing)."""
+_NO_BREAK_HYPHEN = "\u2011"
+
+
+class _HelpFormatter(click.HelpFormatter):
+    """--help wrapped at spaces only: click's wrapping breaks at hyphens, which split an option
+    ('--sonar-\\nsettings') or a code so that it could not be copied whole. Hyphens go through
+    the wrapping as U+2011 (one column, no break) and come back in getvalue."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", _NO_BREAK_HYPHEN))
+
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        super().write_dl([(a, b.replace("-", _NO_BREAK_HYPHEN)) for a, b in rows], *args, **kwargs)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_NO_BREAK_HYPHEN, "-")
+
+
+class _Context(click.Context):
+    formatter_class = _HelpFormatter
 _TIMEZONE = click.option(
     "--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
     help="Zone of log and capture times written without one (e.g. Europe/Paris, +02:00; default UTC, or "
@@ -519,7 +543,7 @@ def list_codes():
 @_CONFIG
 @_SP_ENTITY_ID
 @_ACS_URL
-@_SONAR_SETTINGS
+@_FLOWS_SONAR_SETTINGS
 @_TIMEZONE
 @_guarded
 def flows(inputs, fmt, redact, **kw):
@@ -554,6 +578,10 @@ def sanitize(input_path, output, redact):
     removed = sanitize_har(input_path, output, redact)
     for line in removed:
         _say(line, err=True)
+
+
+for _command in (main, *main.commands.values()):
+    _command.context_class = _Context
 
 
 def run() -> None:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_fuzz17 import _pty_output
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,3 +107,38 @@ def test_codes_to_a_pipe_gives_one_line_a_code_for_grep():
 
     lines = _run(["codes"], tty=False).splitlines()
     assert len(lines) == len(all_specs()) and max(len(ln) for ln in lines) > 80
+
+
+_COMMANDS = ["", "check", "scan", "decode", "flows", "sanitize", "explain", "codes"]
+
+
+def _help(command: str, columns: int) -> str:
+    """`samlscan command --help` as a terminal of `columns` columns gets it (click reads COLUMNS)."""
+    text = _run([*command.split(), "--help"], tty=False, columns=columns)
+    assert text.startswith("Usage: ") and "samlscan" in text.splitlines()[0], text
+    return text
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120])
+@pytest.mark.parametrize("command", _COMMANDS)
+def test_help_never_splits_a_word_at_its_hyphen(command, columns):
+    """'--sonar-' / 'settings' (flows at 80 columns), 'one-' / 'line' (decode at 100) cannot be
+    copied whole; a hyphen the text holds stays a hyphen."""
+    text = _help(command, columns)
+    assert not re.search(r"\w-\n", text), re.findall(r".*\w-\n.*", text)
+    assert "\u2011" not in text and "--help" in text
+
+
+def test_the_split_detector_sees_a_split_option():
+    assert re.search(r"\w-\n", "(--sp-entity-id, --acs-url, --sonar-\n  settings")
+    assert not re.search(r"\w-\n", "(--sp-entity-id, --acs-url,\n  --sonar-settings")
+
+
+@pytest.mark.parametrize("command", [c for c in _COMMANDS if c])
+def test_help_names_only_the_commands_own_options(command):
+    """flows' --sonar-settings said 'implies --profile sonarqube': flows has no --profile."""
+    from samlscan.cli import main
+
+    own = {o for p in main.commands[command].params for o in p.opts if o.startswith("--")} | {"--help"}
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", _help(command, 200)))
+    assert named <= own, named - own
