@@ -142,3 +142,14 @@ def test_help_names_only_the_commands_own_options(command):
     own = {o for p in main.commands[command].params for o in p.opts if o.startswith("--")} | {"--help"}
     named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", _help(command, 200)))
     assert named <= own, named - own
+
+
+def test_scan_of_a_folder_with_no_file_says_so(tmp_path):
+    """'0 log event(s) read, none of them a login's success or failure' did not say that nothing
+    was found to read at all (a wrong path, an attachment not unpacked)."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    text = _run(["scan", "-q", str(tmp_path)], tty=False)
+    assert text.startswith("nothing to report: no file was found in the folder(s) given"), text
+    (tmp_path / "a" / "notes.txt").write_text("")
+    text = _run(["scan", "-q", str(tmp_path)], tty=False)
+    assert "no file was found" not in text and "empty file" in text and "notes.txt" in text

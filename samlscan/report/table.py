@@ -315,7 +315,10 @@ def render_table(report, redactor=None, min_severity: Severity = Severity.INFO, 
         out.append(render_attempts(report, red, detail, width))
     elif report.notes:  # (with attempts, their table begins with these notes)
         out += [f"note: {red(n)}" for n in report.notes] + [""]
-    if not out:  # an empty page would read as a crash
+    if not out and not report.inputs:  # (a folder with no file: '0 log event(s) read' told nothing)
+        out.append("nothing to report: no file was found in the folder(s) given (empty, or holding only "
+                   "empty folders): nothing was read; check the path")
+    elif not out:  # an empty page would read as a crash
         out.append(f"nothing to report: no SAML message and no login attempt ({event_count(report)} log "
                    "event(s) read, none of them a login's success or failure)")
     # the table goes to a terminal: a control character of a file name or a log's value is shown,
