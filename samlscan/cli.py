@@ -46,6 +46,9 @@ class _HelpFormatter(click.HelpFormatter):
     def write_dl(self, rows, *args, **kwargs) -> None:
         super().write_dl([(a, b.replace("-", _NO_BREAK_HYPHEN)) for a, b in rows], *args, **kwargs)
 
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("-", _NO_BREAK_HYPHEN), prefix)
+
     def getvalue(self) -> str:
         return super().getvalue().replace(_NO_BREAK_HYPHEN, "-")
 

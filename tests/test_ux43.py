@@ -153,3 +153,13 @@ def test_scan_of_a_folder_with_no_file_says_so(tmp_path):
     (tmp_path / "a" / "notes.txt").write_text("")
     text = _run(["scan", "-q", str(tmp_path)], tty=False)
     assert "no file was found" not in text and "empty file" in text and "notes.txt" in text
+
+
+def test_the_usage_line_keeps_a_hyphenated_option_whole():
+    """pallets/click#3362's reproduction, through samlscan's help formatter."""
+    from samlscan.cli import _HelpFormatter
+
+    f = _HelpFormatter(width=65)
+    f.write_usage("program", "--enable-verbose-logging --output-file-path --max-retry-count --disable-cache-mode")
+    text = f.getvalue()
+    assert "--max-retry-count" in text and not re.search(r"\w-\n", text), text
