@@ -55,6 +55,8 @@ class _HelpFormatter(click.HelpFormatter):
 
 class _Context(click.Context):
     formatter_class = _HelpFormatter
+
+
 _TIMEZONE = click.option(
     "--timezone", "tz_name", multiple=True, metavar="[GLOB=]ZONE",
     help="Zone of log and capture times written without one (e.g. Europe/Paris, +02:00; default UTC, or "
