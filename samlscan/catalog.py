@@ -751,14 +751,20 @@ def with_idp_part(fix: str, clauses: str, product: str | None) -> str:
     """`fix` and the clause of `clauses` that says where in `product`'s console to act (codes.IDP_WHERE
     or a catalog entry's fix naming several IdPs), when it has one and `fix` does not say it yet."""
     where = idp_part(clauses, product)
-    return f"{fix.rstrip('.')}; {where}." if where and where not in fix and not _names_console(fix, product) else fix
+    return f"{fix.rstrip('.')}; {where}." if where and where not in fix and not _names_console(fix, product, where) else fix
 
 
-def _names_console(fix: str, product: str | None) -> bool:
-    """`fix` already says where in `product`'s console to act ('In AD FS Management, ...', a catalog
-    entry of that product): a second clause would say it twice."""
+def _names_console(fix: str, product: str | None, where: str) -> bool:
+    """`fix` already says where in `product`'s console to act ('In AD FS Management, ...', 'in Okta
+    (Applications > the app > Assignments)': a catalog entry of that product), the first step of
+    `where` (its 'Okta: Applications > ...') or the console's name after the product's: a second clause
+    would say it twice."""
     name = IDP_NAMES.get(product or "")
-    return bool(name) and re.search(rf"\b{re.escape(name)}(?:'s)? (?:Management|admin|Admin|console|Console)\b", fix) is not None
+    if not name:
+        return False
+    first_step = where.split(": ", 1)[-1].split(" > ", 1)[0].strip()
+    return re.search(rf"\b{re.escape(name)}(?:'s)? (?:Management|admin|Admin|console|Console)\b|"
+                     rf"\b{re.escape(name)}\b[^;]*?{re.escape(first_step)} > ", fix) is not None
 
 
 _STATUS_MESSAGE = lazyre.compile(r"->\s*(\S.*)", re.DOTALL)

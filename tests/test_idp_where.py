@@ -90,3 +90,16 @@ def test_case13_cara_leg_joins_the_idp_log_as_app_not_found():
     assert len(cara) == 1
     inputs = {e["input"].rsplit("/", 1)[-1] for e in cara[0]["evidence"]}
     assert inputs == {"chrome-sonar.har", "idp-process.log"} and cara[0]["idp_name"].startswith("Shibboleth (")
+
+
+def test_a_fix_naming_the_idps_place_already_gets_no_second_clause():
+    """Okta's own catalog fix says 'in Okta (Applications > the app > Assignments)': IDP_WHERE's 'Okta:
+    Applications > the app > Assignments > Assign to People ...' after it said the place twice (ux43)."""
+    from samlscan.catalog import with_idp_part
+    from samlscan.codes import IDP_WHERE
+
+    named = "Assign the user (or one of their groups) to the application in Okta (Applications > the app > Assignments)."
+    assert with_idp_part(named, IDP_WHERE["user-not-assigned"], "okta") == named
+    for bare in ("Assign the user to the application.", "Assign the user to the application in Okta."):
+        assert with_idp_part(bare, IDP_WHERE["user-not-assigned"], "okta") == \
+            bare.rstrip(".") + "; Okta: Applications > the app > Assignments > Assign to People or Assign to Groups."
