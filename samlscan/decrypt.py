@@ -71,13 +71,13 @@ def decrypt_element(container, sp_keys: tuple[SpKey, ...], want: str):
     _inline_encrypted_key(container, enc_data)
     error = None
     for key in sp_keys:
-        manager = xmlsec.KeysManager()
-        manager.add_key(xmlsec.Key.from_memory(key.pem, xmlsec.KeyFormat.PEM, None))
-        ctx = xmlsec.EncryptionContext(manager)
         if _wrapped_for_another_key(enc_data, key):
             # xmlsec would "open" it (implicit rejection) and parse garbage, libxml2 writing on stderr
             error = error or _failure(enc_data, key, None)
             continue
+        manager = xmlsec.KeysManager()
+        manager.add_key(xmlsec.Key.from_memory(key.pem, xmlsec.KeyFormat.PEM, None))
+        ctx = xmlsec.EncryptionContext(manager)
         try:
             plain = ctx.decrypt(enc_data)
         except xmlsec.Error as exc:
