@@ -25,8 +25,13 @@ def frozen(cls=None, /, *, slots: bool = False):
 
 
 def _direct_init(cls):
+    """The __init__ of `cls`, a dataclass made with init=False: its fields as parameters, in order, with
+    their defaults, each stored in its slot or in the instance's __dict__."""
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: frozen() runs no __post_init__; use dataclass")
+    slotted = "__slots__" in cls.__dict__
     names: dict = {}
-    params, body = [], []
+    params, body = [], ([] if slotted else ["    _fields = self.__dict__"])
     for f in fields(cls):
         if not f.init or f.kw_only or f.default_factory is not MISSING or f.name.startswith("_"):
             raise TypeError(f"{cls.__name__}.{f.name}: frozen() takes plain fields only; use dataclass")
@@ -35,15 +40,11 @@ def _direct_init(cls):
         else:
             names[f"_default_{f.name}"] = f.default
             params.append(f"{f.name}=_default_{f.name}")
-        if "__slots__" in cls.__dict__:
+        if slotted:
             names[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
             body.append(f"    _set_{f.name}(self, {f.name})")
         else:
             body.append(f"    _fields[{f.name!r}] = {f.name}")
-    if hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__}: frozen() runs no __post_init__; use dataclass")
-    if "__slots__" not in cls.__dict__ and body:
-        body.insert(0, "    _fields = self.__dict__")
     exec(f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass"), names)
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
