@@ -70,10 +70,14 @@ def decrypt_element(container, sp_keys: tuple[SpKey, ...], want: str):
         return None, Failure(f"{container.tag.rpartition('}')[2]} has no EncryptedData")
     _inline_encrypted_key(container, enc_data)
     error = None
+    key_info = enc_data.find(DS + "KeyInfo")
+    rsa1_5 = key_info is not None and rsa1_5_wrapped([key_info])
     for key in sp_keys:
-        if _wrapped_for_another_key(enc_data, key):
-            # xmlsec would "open" it (implicit rejection) and parse garbage, libxml2 writing on stderr
-            error = error or _failure(enc_data, key, None)
+        why = _why_not(enc_data, key) if rsa1_5 else None
+        if why is not None and _KEY_OPENS not in why:
+            # a key that cannot open it (_pkcs1_v15_padded), told before xmlsec: it would "open" it
+            # (implicit rejection) and parse garbage, libxml2 writing on stderr
+            error = error or _told(why, key, None)
             continue
         manager = xmlsec.KeysManager()
         manager.add_key(xmlsec.Key.from_memory(key.pem, xmlsec.KeyFormat.PEM, None))
@@ -119,8 +123,12 @@ def _unknown_algorithm(enc_data) -> Failure | None:
         + "), or have it not encrypt the assertion.")
 
 
-def _failure(enc_data, key: SpKey, exc: Exception | None) -> Failure:
-    why = _why_not(enc_data, key)
+def _failure(enc_data, key: SpKey, exc: Exception) -> Failure:
+    return _told(_why_not(enc_data, key), key, exc)
+
+
+def _told(why: str | None, key: SpKey, exc: Exception | None) -> Failure:
+    """The failure of decrypting with `key`, by _why_not's answer `why` (None: xmlsec's own error `exc`)."""
     if why is None:
         return Failure(f"xmlsec could not decrypt with {key.origin}: {exc}")
     return Failure(why, "The SP key is the right one: the encrypted content was changed or cut on its way; "
@@ -200,15 +208,6 @@ def _pkcs1_v15_padded(private, wrapped: bytes) -> bool:
     block = pow(c, numbers.d, n).to_bytes(size, "big")
     end = block.find(b"\x00", 2)
     return block[:2] == b"\x00\x02" and end >= 10
-
-
-def _wrapped_for_another_key(enc_data, key: SpKey) -> bool:
-    """Whether the EncryptedKey is rsa-1_5 and `key` cannot open it (see _pkcs1_v15_padded)."""
-    key_info = enc_data.find(DS + "KeyInfo")
-    if key_info is None or not rsa1_5_wrapped([key_info]):
-        return False
-    why = _why_not(enc_data, key)
-    return why is not None and _KEY_OPENS not in why
 
 
 def _holder(enc_key) -> str:
