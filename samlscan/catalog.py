@@ -507,15 +507,9 @@ def lookup_error(text: str, product: str | None = None) -> CatalogEntry | None:
     return _or_rejoined(lambda said: _error_entry(said, product), text)
 
 
-def writers(entry: CatalogEntry) -> tuple[str, ...]:
-    """Every product whose catalog has `entry`'s very text with the same meaning, `entry`'s first: the
-    OneLogin toolkits (java-saml, python3-saml, php-saml) throw the same sentences, which alone
-    cannot tell which one ran."""
-    return tuple(e.product for e in own_entries(entry))
-
-
 def own_entries(entry: CatalogEntry, product: str | None = None) -> tuple[CatalogEntry, ...]:
-    """Each writer's own entry of `entry`'s text (writers' order, `entry` itself first), or `entry` alone
+    """Each writer's own entry of `entry`'s text (writers' order, `entry` itself first: the OneLogin
+    toolkits throw the same sentences, which alone cannot tell which one ran), or `entry` alone
     when `product` (what the text's context names) is its product: what the text means is each
     writer's own ('java-saml (SonarQube up to 10.x) ...' is not true of ruby-saml)."""
     if entry.product == product:
