@@ -1,6 +1,8 @@
 """`--format table`: for people. A summary header per message, then its findings with fixes."""
 from __future__ import annotations
 
+from itertools import zip_longest
+
 from samlscan.codes import cause_rank
 from samlscan.config.model import CONFIG_AT
 from samlscan.model import Finding, Severity
@@ -28,7 +30,7 @@ def fitted(rows: list[tuple], headers: tuple, width: int | None, wraps: tuple = 
     the table is wider than `width`. `wraps`: the columns each column's lines are wrapped to in the
     table (None or left out: as they are); the blocks wrap the same unwrapped lines to the terminal,
     so that no line of the table's wrapping is cut again into a stub ('and', '(it')."""
-    table = layout([tuple(wrap(c, w) if w and isinstance(c, str) else c for c, w in zip(row, _padded(wraps, row)))
+    table = layout([tuple(wrap(c, w) if w and isinstance(c, str) else c for c, w in zip_longest(row, wraps))
                     for row in rows], headers)
     if not width or line_width(table) <= width:
         return table
@@ -41,10 +43,6 @@ def fitted(rows: list[tuple], headers: tuple, width: int | None, wraps: tuple = 
             lines += [pad(head if i == 0 else "", label) + v for i, v in enumerate(values)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
-
-
-def _padded(wraps: tuple, row: tuple) -> tuple:
-    return tuple(wraps) + (None,) * (len(row) - len(wraps))
 
 
 def _wrapped(cell: str, width: int) -> str:
