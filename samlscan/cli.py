@@ -287,6 +287,22 @@ def _terminal_width(fmt: str, output: str | None) -> int | None:
     return shutil.get_terminal_size().columns
 
 
+def _to_stderr(line: str) -> str:
+    """`line` wrapped at spaces to the terminal's width when stderr is one, its later lines indented
+    under the text after 'samlscan: '; as it is to a pipe or a file (a script greps one line)."""
+    if not sys.stderr.isatty():
+        return line
+    import shutil
+
+    from samlscan.report.cells import wrap
+
+    lead = "samlscan: "
+    indent = " " * len(lead)
+    body = line.removeprefix(lead)
+    columns = max(shutil.get_terminal_size().columns - len(indent), 20)
+    return lead + wrap(body, columns).replace("\n", "\n" + indent)
+
+
 def _missing(paths) -> list[str]:
     """The paths named on the command line that do not exist: a usage error (exit 2), said on one
     line once the report, which still lists each as a failed input, is written (design.md's
@@ -336,11 +352,11 @@ def _finish(report, fmt, output, fail_on, redact, quiet, detail: bool = True, mi
         _echo_notes(report, redact)
     if not quiet:
         s = counts(report)
-        click.echo(f"samlscan: {s['inputs']} input(s): {s['scanned']} scanned, {s['skipped']} skipped, "
-                   f"{s['failed']} failed; {s['messages']} message(s), {s['events']} log event(s), "
-                   f"{s['attempts']} attempt(s); "
-                   + ", ".join(tally(report, sev) for sev in (Severity.ERROR, Severity.WARNING, Severity.INFO)),
-                   err=True)
+        click.echo(_to_stderr(f"samlscan: {s['inputs']} input(s): {s['scanned']} scanned, {s['skipped']} skipped, "
+                              f"{s['failed']} failed; {s['messages']} message(s), {s['events']} log event(s), "
+                              f"{s['attempts']} attempt(s); "
+                              + ", ".join(tally(report, sev) for sev in (Severity.ERROR, Severity.WARNING,
+                                                                         Severity.INFO))), err=True)
     if missing:  # (whatever --fail-on says: a mistyped path must not pass for a clean run)
         _fail(_missing_said(missing))
     if fail_on != "never":
