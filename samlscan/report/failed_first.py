@@ -52,8 +52,11 @@ def failed_logins_block(report, red=lambda s: s, width: int | None = None) -> li
         return []
     failed = sum(c.count for c in rows)
     columns = min(width, FIX_WIDTH) if width else FIX_WIDTH
-    shown = rows[:SCREEN // (1 + FIX_LINES)]
-    room = max(FIX_LINES, (SCREEN - len(shown) - (len(shown) < len(rows))) // len(shown) - 1)
+    n = SCREEN // (1 + FIX_LINES)
+    while n > 1 and n * (1 + FIX_LINES) + len(_rest(rows[n:], columns)) > SCREEN:
+        n -= 1  # (the causes not shown are named in full: they take the lines of one shown)
+    shown, rest = rows[:n], _rest(rows[n:], columns)
+    room = max(FIX_LINES, (SCREEN - len(shown) - len(rest)) // len(shown) - 1)
     out = [_indented(f"== failed logins: {failed} of {len(report.attempts)} attempt(s), by cause "
                      "(each attempt, its whole fix and evidence: the login attempts below)", "", width or 0)]
     for c in shown:
@@ -62,9 +65,16 @@ def failed_logins_block(report, red=lambda s: s, width: int | None = None) -> li
         out.append(_indented(head, "", columns))
         if c.fix:
             out.append(_cut(_indented(red(c.fix), "    fix: ", columns), room, columns))
-    if len(shown) < len(rows):
-        out.append(_indented("and " + ", ".join(f"{c.cause} {c.count}" for c in rows[len(shown):]), "", columns))
-    return out + [""]
+    return out + rest + [""]
+
+
+def _rest(rows: list[Cause], columns: int) -> list[str]:
+    """The lines naming the causes not shown, with their failed logins as a shown one's head counts them."""
+    if not rows:
+        return []
+    said = ", ".join(f"{c.cause} ({c.count})" for c in rows)
+    return _indented(f"and {len(rows)} more cause(s) of {sum(c.count for c in rows)} failed login(s): {said}",
+                     "", columns).splitlines()
 
 
 def _cut(text: str, lines: int, columns: int) -> str:
