@@ -8,6 +8,37 @@ def render(report, fmt: str, redact: bool = False, detail: bool = True, width: i
     return "".join(render_chunks(report, fmt, redact, detail, width))
 
 
+STDIN = "<stdin>"
+"""Standard input's name in every report ('-' on the command line, as Python and less name it): a
+heading '== - #0' and a CSV cell '-' read as nothing."""
+
+
+def is_stdin(path: str) -> bool:
+    """`path` is standard input's, as given ('-') or as a report names it (STDIN)."""
+    return path in ("-", STDIN)
+
+
+def stdin_named(report):
+    """`report` with standard input's '-' named STDIN wherever it names an input (its sources,
+    evidence and input results); the same report when no input is standard input."""
+    from dataclasses import replace
+
+    from samlscan.model import Evidence, InputResult, Source
+    from samlscan.rewrite import rewrite
+
+    if not any(i.path == "-" for i in report.inputs):
+        return report
+
+    def named(x):
+        if isinstance(x, (Source, Evidence)) and x.input == "-":
+            return replace(x, input=STDIN)
+        if isinstance(x, InputResult) and x.path == "-":
+            return replace(x, path=STDIN)
+        return x
+
+    return rewrite(report, named)
+
+
 NOTELESS_FORMATS = ("csv", "jsonl")
 """Formats of one row or line per finding, with no place for the report's notes (the settings read
 from a scanned folder, a clock offset): the CLI writes those notes on stderr."""
@@ -17,6 +48,7 @@ def render_chunks(report, fmt: str, redact: bool = False, detail: bool = True, w
     """The report as pieces of text, to be written one after the other: JSON lines come one
     finding at a time, so a scan of a large log never holds its whole output twice. `width`: the
     terminal's columns when the table goes to one (None: a file or a pipe, no limit)."""
+    report = stdin_named(report)
     red = redactor(report) if redact else None
     if fmt == "jsonl":
         from samlscan.report.jsonout import jsonl_lines

@@ -19,6 +19,8 @@ _KEYS = ("input", "ref", "message", "code", "severity", "message_text", "expecte
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _LEADING_BLANKS = " \t\r\n"
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NO_FORMULA = "-"
+"""A lone minus (a report's 'none'): a sign with nothing to act on, read by a spreadsheet as text."""
 
 
 def safe_cell(value) -> str:
@@ -26,7 +28,7 @@ def safe_cell(value) -> str:
     if value is None:
         return ""
     text = str(value)
-    if text.lstrip(_LEADING_BLANKS).startswith(_FORMULA_START) and not _NUMBER.match(text):
+    if text.lstrip(_LEADING_BLANKS).startswith(_FORMULA_START) and not _NUMBER.match(text) and text != _NO_FORMULA:
         return "'" + text
     return text
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from samlscan.errorpages import PAGE_REF, page_place
+from samlscan.report import is_stdin
 from samlscan.xmlsafe import MAX_XML_BYTES
 
 LINE_REF = re.compile(r"^line (\d+)$")
@@ -33,7 +34,7 @@ prolog; a DOCTYPE is refused before parsing, xmlsafe)."""
 
 def _read(path: str) -> bytes | None:
     """The file's bytes, or None: stdin, an archive member or a file too big for a message."""
-    if path == "-" or "!" in path:
+    if is_stdin(path) or "!" in path:
         return None
     try:
         with open(path, "rb") as fh:
@@ -94,7 +95,7 @@ def _region(msg, data: bytes) -> dict | None:
 def _json_text(path: str) -> bool:
     """The file is JSON text as it is (its first character '{' or '['), the text a reader's places
     count in: not a .zhar or .har.gz inflated to be read (their places are the inflated text's)."""
-    if path == "-" or "!" in path:
+    if is_stdin(path) or "!" in path:
         return False
     try:
         with open(path, "rb") as fh:
@@ -206,7 +207,7 @@ class Places:
     def as_is(self, path: str) -> bool:
         """The input's refs count in its file's own bytes: not stdin, an archive member or inflated text."""
         if path not in self.plain:
-            self.plain[path] = path != "-" and "!" not in path and not inflated(self.kinds.get(path))
+            self.plain[path] = not is_stdin(path) and "!" not in path and not inflated(self.kinds.get(path))
         return self.plain[path]
 
     @staticmethod

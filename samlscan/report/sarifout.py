@@ -16,6 +16,7 @@ from urllib.parse import quote
 from samlscan import __version__
 from samlscan.codes import WHO_ACTS, all_specs
 from samlscan.model import Finding, Severity
+from samlscan.report import STDIN, is_stdin
 from samlscan.report.document import attempt_dict, summary
 from samlscan.report.regions import LINE_REF, Places, inflated
 
@@ -152,8 +153,8 @@ def _location(f: Finding, uri: str | None, artifact_index: int | None, red, regi
                         "kind": "resource"})
     if f.message_ref:
         logical.append({"name": f.message_ref, "kind": "element"})
-    if f.source.input == "-":
-        logical.insert(0, {"name": "stdin", "kind": "resource"})
+    if is_stdin(f.source.input):
+        logical.insert(0, {"name": STDIN, "kind": "resource"})
     if logical:
         loc["logicalLocations"] = logical
     return loc or None
@@ -211,7 +212,7 @@ def _artifacts(report, shown: dict, red) -> tuple[list, dict, dict]:
     in 'web.log.gz'). Also {input: (index, uri)} of the nested artifact whose lines its refs count."""
     out, index, texts = [], {}, {}
     for i in sorted(report.inputs, key=lambda i: i.path.count("!")):  # archives before members
-        if i.path == "-" or i.path in index:
+        if is_stdin(i.path) or i.path in index:
             continue
         props = {"status": i.status, "kind": i.kind, "reason": red(i.reason), "messages": i.messages,
                  "events": i.events}
@@ -266,7 +267,7 @@ def sarif_log(report, redactor=None, cwd: str | None = None) -> dict:
     """The SARIF log as a dict (one run)."""
     red = redactor.text if redactor else (lambda s: s)
     paths = {i.path for i in report.inputs} | {f.source.input for f in report.reported_findings() if f.source}
-    uris = {p: artifact_uri(p.split("!", 1)[0], cwd) for p in sorted(paths) if p != "-"}
+    uris = {p: artifact_uri(p.split("!", 1)[0], cwd) for p in sorted(paths) if not is_stdin(p)}
     # --redact: a file name holds what the files do (a ticket's 'jane.doe@corp.com-10.1.2.3.har');
     # the fingerprints keep the input's own URI, stable with and without --redact
     shown = {p: artifact_uri(red(p.split("!", 1)[0]), cwd) for p in uris}
