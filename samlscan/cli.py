@@ -381,11 +381,13 @@ def main():
     """samlscan: find out why a SAML 2.0 login failed, offline.
 
     \b
-    Examples:
-      samlscan check response.b64 --sonar-settings sonar.properties
-      pbpaste | samlscan check - --idp-metadata idp.xml --sp-entity-id sonarqube
-      samlscan check login.har --format json
-      samlscan scan logs/ --format sarif -o findings.sarif
+    Examples, in a clone of samlscan (its bundled fixtures; pbpaste: a message on
+    macOS's clipboard):
+      samlscan check fixtures/responses/encodings/okta-wrapped76.b64 \\
+        --sonar-settings fixtures/config/sonar.properties
+      pbpaste | samlscan check - --idp-metadata fixtures/metadata/idp-metadata.xml
+      samlscan check fixtures/captures/entra-aadsts50011.har --format json
+      samlscan scan fixtures/logs/ --format sarif -o findings.sarif
       samlscan explain audience-mismatch
       samlscan explain "AADSTS50011: The redirect URI ... does not match"
 
@@ -410,12 +412,17 @@ def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
     received and what to change where.
 
     \b
-    Examples:
-      samlscan check login.har --sonar-settings sonar.properties
-      samlscan check response.b64 --idp-metadata idp.xml --sp-entity-id sonarqube
-      samlscan check redirect-url.txt --acs-url https://sonar.example.com/oauth2/callback/saml
+    Examples, in a clone of samlscan (its bundled fixtures; pbpaste: a message on
+    macOS's clipboard):
+      samlscan check fixtures/captures/entra-aadsts50011.har \\
+        --sonar-settings fixtures/config/sonar.properties
+      samlscan check fixtures/responses/encodings/okta-wrapped76.b64 \\
+        --idp-metadata fixtures/metadata/idp-metadata.xml --sp-entity-id sonarqube
+      samlscan check fixtures/requests/authnrequest-redirect.txt \\
+        --acs-url https://sonar.example.com/oauth2/callback/saml
       pbpaste | samlscan check - --redact
-      samlscan check web.log --timezone Europe/Paris --format json -o report.json
+      samlscan check fixtures/logs/sonarqube/web-javasaml.log \\
+        --timezone Europe/Paris --format json -o report.json
 
     Exit 0: no finding at or above --fail-on (default: error); 1: one is; 2: usage, settings or
     missing input file.
@@ -466,10 +473,13 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     read.
 
     \b
-    Examples:
-      samlscan scan ticket-1234/
-      samlscan scan logs/ --include '*.log' --timezone 'web.log=Europe/Paris' --details
-      samlscan scan captures/ logs/ --idp-metadata idp.xml --format html -o report.html
+    Examples, in a clone of samlscan (its bundled fixtures):
+      samlscan scan fixtures/scenarios/okta-spring/
+      samlscan scan fixtures/logs/ --include '*.log' \\
+        --timezone 'web-*.log=Europe/Paris' --details
+      samlscan scan fixtures/captures/ fixtures/logs/ \\
+        --idp-metadata fixtures/metadata/idp-metadata.xml \\
+        --format html -o report.html
 
     Exit 0: no finding at or above --fail-on (default: error); 1: one is; 2: usage, settings or
     missing input path.
