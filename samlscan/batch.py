@@ -754,6 +754,7 @@ def _run_scan(paths, expect, include, exclude, jobs, tz, show_progress, walked=N
         report = replace(report, notes=report.notes + unread)
     told = _zones_told(tz, [i.path for i in report.inputs if i.kind and i.kind.startswith("log:")])
     zoneless = logzones.notes(report.inputs, report.events, tz.given, report.messages, told.get)  # (unasked)
+    report = replace(report, messages=logzones.told_fixes(report.messages, told, expect.clock_skew))
     zoneless += _zoneless_captures(report, tz.given)
     if zoneless:
         report = replace(report, notes=report.notes + zoneless)

@@ -102,20 +102,50 @@ def input_name(path: str) -> str:
     return path.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def skew_fix(path: str, offset: float, limit: int, clocks: str) -> str | None:
-    """The fix of a clock-skew finding measured at a zone-less line time of `path` (read as UTC unless
-    --timezone named it: then the zone note is not given and `offset` is no zone's) when `offset` (s,
-    IssueInstant - line time) is a zone's (zone_of) within the skew the finding allowed: the --timezone that
-    reads the log in that zone, then `clocks` (the finding's own fix) for a log whose zone is right.
-    None for an offset no zone explains (0: the clocks; past _ZONES)."""
-    # In UTC+k a line's time L was L - k UTC: read as UTC, IssueInstant - L = -k + drift. The clocks
-    # agree in that zone when the drift is within checks.timing.check_clock_skew's
+def skew_fix(path: str, offset: float, limit: int, clocks: str, read_in: timedelta | None = None) -> str | None:
+    """The fix of a clock-skew finding measured at a zone-less line time of `path` (read as UTC, or
+    `read_in`: the offset its zoned lines carry, batch._told_zone; a --timezone given: no zone note, and
+    `offset` no zone's) when `offset` (s, IssueInstant - line time) is a zone's (zone_of) within the
+    skew the finding allowed: the --timezone that reads the log in that zone, then `clocks` (the
+    finding's own fix) for a log whose zone is right. None for an offset no zone explains (0: the
+    clocks; past _ZONES)."""
+    # In UTC+k a line's time L was L - k UTC; read in UTC+r, IssueInstant - (L - r) = r - k + drift.
+    # The clocks agree in that zone when the drift is within checks.timing.check_clock_skew's
     # -max(limit, 300) <= IssueInstant - time <= limit.
-    k = zone_of(timedelta(seconds=-offset))
-    if k is None or not -max(limit, 300) <= offset + k.total_seconds() <= limit:
+    r = read_in or timedelta(0)
+    shift = r - timedelta(seconds=offset)
+    k = timedelta(0) if r and abs(shift) <= DRIFT else zone_of(shift)  # (read in another: UTC is a zone)
+    if k is None or k == r or not -max(limit, 300) <= offset + (k - r).total_seconds() <= limit:
         return None
-    return (f"If {input_name(path)} was read as UTC but is written in UTC{_offset(k)}, the clocks agree: pass "
-            f"--timezone '{zone_option(path, k)}'. If its zone is right: {clocks}")
+    read = f"in UTC{_offset(r)}, the offset its other lines carry," if r else "as UTC"
+    return (f"If {input_name(path)} was read {read} but is written in UTC{_offset(k)}, the clocks agree: "
+            f"pass --timezone '{zone_option(path, k)}'. If its zone is right: {clocks}")
+
+
+def told_fixes(messages, told: dict, limit: int) -> tuple:
+    """`messages` (engine.MessageResult) with the clock-skew fix of each message judged at a line time
+    of a log read in the zone its zoned lines carry (`told`: {path: tzinfo}, batch._zones_told) said of
+    that zone: the check, run on the message alone, said it of UTC (skew_fix)."""
+    if not told:
+        return messages
+    from dataclasses import replace
+
+    from samlscan.codes import as_sentence, spec
+
+    clocks = spec("clock-skew").fix
+
+    def refixed(r):
+        path = r.message.source.input
+        if path not in told or not _judged_local(r) or r.message.issue_instant is None:
+            return r
+        offset = (r.message.issue_instant - r.message.captured_at).total_seconds()
+        was = as_sentence(skew_fix(path, offset, limit, clocks)) or clocks
+        said = as_sentence(skew_fix(path, offset, limit, clocks, told[path].utcoffset(None))) or clocks
+        findings = tuple(replace(f, hint=said) if f.code == "clock-skew" and f.hint == was else f
+                         for f in r.findings)
+        return r if findings == r.findings else replace(r, findings=findings)
+
+    return tuple(map(refixed, messages))
 
 
 def zone_option(path: str, zone: timedelta) -> str:
@@ -131,7 +161,8 @@ def _hhmm(zone: timedelta) -> str:
 
 _UNSURE = "read as UTC; if that is another zone, pass "
 """What a zone note says when nothing measured the log's zone (`measured` replaces it)."""
-_TOLD = "its zone-less lines read in {}, the offset its other lines carry; if that is not their zone, pass "
+_TOLD_UNSURE = "; if that is not their zone, pass "
+_TOLD = "its zone-less lines read in {}, the offset its other lines carry" + _TOLD_UNSURE
 """What it says of a log whose zoned lines all carry one offset (logs._common.head_offset)."""
 
 
@@ -148,6 +179,10 @@ def measured(notes_: tuple[str, ...], apart: dict[str, str]) -> tuple[tuple[str,
         if src in apart and _UNSURE in n:
             n = n.replace(_UNSURE, f"read as UTC, but it logs the responses it quotes {apart[src]} their "
                                    "IssueInstant (UTC): its times are local; pass ", 1)
+            done.add(src)
+        elif src in apart and _TOLD_UNSURE in n:  # (read in its zoned lines' offset, and still hours off)
+            n = n.replace(_TOLD_UNSURE, f", but read so it logs the responses it quotes {apart[src]} their "
+                                        "IssueInstant (UTC): its zone-less lines are in another zone; pass ", 1)
             done.add(src)
         out.append(n)
     return tuple(out), done
