@@ -201,3 +201,19 @@ def test_a_log_read_in_another_zone_than_utc_may_be_in_utc():
     assert fix.startswith("If app.log was read in UTC+3, the offset its other lines carry, but is written in "
                           "UTC+0") and "--timezone 'app.log=+00:00'" in fix
     assert skew_fix("app.log", 20, 180, "CLOCKS") is None  # (read as UTC, 20 s off: the clocks)
+
+
+# second look: the HTML report's notes
+
+
+@pytest.mark.parametrize("n, folded", [(3, 0), (8, 0), (20, 12)])
+def test_the_html_summary_folds_notes_past_the_first_few(n, folded):
+    from samlscan.engine import Report
+    from samlscan.report import render
+
+    notes = tuple(f"note number {i}" for i in range(n))
+    page = render(Report(inputs=(), messages=(), input_findings=(), notes=notes), "html")
+    shown, _, rest = page.partition('<details class="notes-more">')
+    assert all(f"<li>note number {i}</li>" in shown for i in range(min(n, 8)))
+    assert all(f"<li>note number {i}</li>" in rest and f"<li>note number {i}</li>" not in shown for i in range(8, n))
+    assert (f"<summary>{folded} more note(s)</summary>" in rest) if folded else not rest

@@ -30,6 +30,8 @@ many (and, of the messages, also every one a visible finding links to) and says 
 the JSON report holds; a page of 100 MB would help nobody."""
 CAUSES_SHOWN = 8
 """Root causes in the summary's table; the rest fold under it (the fixtures' 22 would bury the page)."""
+NOTES_SHOWN = 8
+"""The notes the summary shows before '<n> more note(s)', folded as the causes past CAUSES_SHOWN are."""
 MAX_XML_SHOWN = 1024 * 1024
 """Messages larger than this are not pretty-printed (a page of megabytes helps nobody)."""
 
@@ -294,9 +296,7 @@ def _summary_section(report, s, red) -> str:
     body = "".join(f'<div class="card {cls}"><div class="num">{esc(n)}</div><div class="lbl">{esc(label)}'
                    "</div></div>" for label, n, cls in cards)
     verdict = _verdict(report, s) + _causes_table(report, red)
-    notes = "".join(f"<li>{esc(red(n))}</li>" for n in report.notes)
-    notes = f'<ul class="notes">{notes}</ul>' if notes else ""
-    return (f'<section id="summary"><h2>Summary</h2>{verdict}<div class="cards">{body}</div>{notes}'
+    return (f'<section id="summary"><h2>Summary</h2>{verdict}<div class="cards">{body}</div>{_notes(report, red)}'
             "</section>")
 
 
@@ -325,6 +325,19 @@ def _causes_table(report, red) -> str:
         table += (f'<details class="causes-more"><summary>{len(rows) - CAUSES_SHOWN} more root cause(s)</summary>'
                   f'<table class="grid causes">{head}<tbody>{"".join(rows[CAUSES_SHOWN:])}</tbody></table></details>')
     return table
+
+
+def _notes(report, red) -> str:
+    """The run's notes: the first NOTES_SHOWN, the rest folded (a folder of 200 exports, each with a
+    line left unread, gave 200 notes between the summary and its findings)."""
+    items = [f"<li>{esc(red(n))}</li>" for n in report.notes]
+    if not items:
+        return ""
+    out = f'<ul class="notes">{"".join(items[:NOTES_SHOWN])}</ul>'
+    if len(items) > NOTES_SHOWN:
+        out += (f'<details class="notes-more"><summary>{len(items) - NOTES_SHOWN} more note(s)</summary>'
+                f'<ul class="notes">{"".join(items[NOTES_SHOWN:])}</ul></details>')
+    return out
 
 
 def _attempt_item(a, red) -> str:
@@ -593,7 +606,7 @@ table.grid{width:100%;border-collapse:collapse;background:var(--card);border:1px
 table.grid th{background:#f0f4f8;text-align:left;font-size:12px;text-transform:uppercase;color:var(--muted);padding:8px 10px}
 table.grid td{border-top:1px solid var(--line);padding:6px 10px;word-break:break-all;vertical-align:top}
 table.causes{margin:0 0 12px}table.causes td.n{text-align:right;font-weight:700;color:var(--err)}
-table.causes td{word-break:normal;overflow-wrap:anywhere}table.causes td.users{overflow-wrap:break-word}table.causes td:first-child,table.causes td.who,table.causes th{white-space:nowrap}details.causes-more{margin:0 0 12px}
+table.causes td{word-break:normal;overflow-wrap:anywhere}table.causes td.users{overflow-wrap:break-word}table.causes td:first-child,table.causes td.who,table.causes th{white-space:nowrap}details.causes-more,details.notes-more{margin:0 0 12px}
 @media (max-width:700px){table.causes thead{display:none}table.causes tr,table.causes td{display:block}
 table.causes td:first-child,table.causes td.who{white-space:normal}table.causes td{border-top:0;padding:2px 10px}table.causes td.n{text-align:left}
 table.causes td:before{color:var(--muted);font-weight:600}table.causes td.n:before{content:"Failed: "}
