@@ -217,3 +217,26 @@ def test_the_html_summary_folds_notes_past_the_first_few(n, folded):
     assert all(f"<li>note number {i}</li>" in shown for i in range(min(n, 8)))
     assert all(f"<li>note number {i}</li>" in rest and f"<li>note number {i}</li>" not in shown for i in range(8, n))
     assert (f"<summary>{folded} more note(s)</summary>" in rest) if folded else not rest
+
+
+# second look: --redact kept samlscan's own words
+
+
+def test_redact_keeps_the_fix_of_a_code_whose_words_read_like_a_keyed_value():
+    out = _run(["check", "fixtures/captures/chrome-browser-clock-ahead.har", "--redact", "--format", "json"])
+    hints = [f["hint"] for f in json.loads(out.stdout)["input_findings"] if f["code"] == "browser-clock-off"]
+    assert hints and hints[0].startswith("Nothing to fix for the login: the SP and the IdP judge"), hints
+
+
+def test_redact_keeps_every_fix_and_explanation_of_samlscan_but_masks_a_logs_user():
+    from samlscan.catalog import entries
+    from samlscan.codes import all_specs
+    from samlscan.report.redact import Redactor
+
+    red = Redactor(set())
+    texts = [t for s in all_specs() for t in (s.summary, s.fix)]
+    texts += [t for e in entries() for t in (e.explanation, e.fix) if t]
+    ip_shaped = re.compile(r"\b\d+\.\d+\.\d+\.\d+\b")  # (a section number '3.4.5.2' reads as an address)
+    assert [t for t in texts if red.text(t) != t and not ip_shaped.search(t)] == []
+    assert "alice" not in red.text("login failed for user: alice") and "the" not in red.text("user: the")[6:]
+    assert red.text("session: lost") == "session: lost" and "lostx" not in red.text("session: lostx")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left
-from functools import partial
+from functools import cache, partial
 
 from samlscan import lazyre
 from samlscan.report.cells import width
@@ -258,9 +258,28 @@ def _email_sub(m: re.Match) -> str:
 
 def _keyed_sub(m: re.Match) -> str:
     value = m["value"]
-    if value.lower() in _PLACEHOLDERS:
+    if value.lower() in _PLACEHOLDERS or _PROSE_SEP.fullmatch(m["sep"]) and m.group(0) in _own_keyed():
         return m.group(0)
     return m.group(0)[:m.start("value") - m.start()] + mask(value, "pii" if m["user"] else "secret")
+
+
+_PROSE_SEP = lazyre.compile(r":\s+")
+"""A key's separator as prose writes it ('for the login: the SP'): only such a value is looked up in
+_own_keyed ('user=alice' and '[login|alice]' never are, so a log's values cost no look-up)."""
+
+
+@cache
+def _own_keyed() -> frozenset[str]:
+    """What _KEYED takes for a keyed value in samlscan's own words, the codes' and the catalog's fixes
+    and explanations ('Nothing to fix for the login: the SP and the IdP ...', 'after each token: read
+    the SP's log'): prose, not a user or a secret, and kept as written (read once, at the first
+    keyed value met)."""
+    from samlscan.catalog import entries
+    from samlscan.codes import all_specs
+
+    texts = [t for s in all_specs() for t in (s.summary, s.fix)]
+    texts += [t for e in entries() for t in (e.explanation, e.fix) if t]
+    return frozenset(m.group(0) for t in texts for m in _KEYED.finditer(t))
 
 
 def _ipv6_sub(m: re.Match) -> str:
