@@ -295,5 +295,5 @@ def test_stdin_without_saml_keeps_its_finding():
     r = run("check", "-", "--format", "json", "--fail-on", "warning", input="hello, nothing here\n")
     assert r.exit_code == 1
     doc = json.loads(r.stdout)
-    assert [(i["path"], i["status"]) for i in doc["inputs"]] == [("-", "failed")]
+    assert [(i["path"], i["status"]) for i in doc["inputs"]] == [("<stdin>", "failed")]
     assert [f["code"] for f in doc["input_findings"]] == ["input-not-saml"]
