@@ -14,11 +14,13 @@ def _fill(text: str, width: int, **kw) -> str:
     return textwrap.fill(text, width, break_on_hyphens=False, break_long_words=False, **kw)
 
 
-def describe(s: CodeSpec, side: str | None = None) -> str:
+def describe(s: CodeSpec, side: str | None = None, fix: bool = True) -> str:
     """A code's text; `side`, a catalog entry's own word on who acts (a disabled account is the
-    IdP admin's to enable, not the user's to retry), over the code's."""
-    lines = [f"{s.code} ({s.severity.value}, {s.group})", "", _fill(s.summary, 90), "",
-             "Fix: " + _fill(s.fix, 85, subsequent_indent="     ")]
+    IdP admin's to enable, not the user's to retry), over the code's; `fix`: with the code's fix
+    (not under a pasted text's own: a second 'Fix:', the code's general one, left the reader to choose)."""
+    lines = [f"{s.code} ({s.severity.value}, {s.group})", "", _fill(s.summary, 90)]
+    if fix:
+        lines += ["", "Fix: " + _fill(s.fix, 85, subsequent_indent="     ")]
     side = side or s.side
     if side:
         lines.append(f"Usually fixed by: the {WHO_ACTS[side]}")
@@ -100,7 +102,7 @@ def _explain(q: str) -> tuple[str, bool]:
     if fix:
         out += ["", "Fix: " + _fill(fix, 85, subsequent_indent="     ")]
     if spec:
-        out += ["", "samlscan code:", describe(spec, entry.side)]
+        out += ["", "samlscan code:", describe(spec, entry.side, fix=not fix)]
     return "\n".join(out + _also(q, entry)), True
 
 

@@ -240,3 +240,25 @@ def test_redact_keeps_every_fix_and_explanation_of_samlscan_but_masks_a_logs_use
     assert [t for t in texts if red.text(t) != t and not ip_shaped.search(t)] == []
     assert "alice" not in red.text("login failed for user: alice") and "the" not in red.text("user: the")[6:]
     assert red.text("session: lost") == "session: lost" and "lostx" not in red.text("session: lostx")
+
+
+# second look: `samlscan explain` of a pasted error
+
+
+def test_explain_of_a_text_with_its_own_fix_gives_one_fix():
+    from samlscan.explain import explain_text
+
+    out, found = explain_text("MSIS7042: The same client browser session has made '6' requests in the last "
+                              "'11' seconds.")
+    assert found and out.count("Fix:") == 1 and "as the log message says" not in out
+    assert "samlscan code:\nsp-configuration-error" in out and "Usually fixed by: the SP admin" in out
+
+
+@pytest.mark.parametrize("query", ["AADSTS50011: The redirect URI 'x' specified in the request does not match "
+                                   "the redirect URIs configured for the application", "reply-url-mismatch"])
+def test_explain_without_a_texts_own_fix_gives_the_codes(query):
+    from samlscan.codes import spec
+    from samlscan.explain import explain_text
+
+    out, found = explain_text(query)
+    assert found and out.count("Fix:") == 1 and " ".join(spec("reply-url-mismatch").fix.split()[:4]) in out
