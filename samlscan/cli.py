@@ -292,14 +292,13 @@ def _to_stderr(line: str) -> str:
     under the text after 'samlscan: '; as it is to a pipe or a file (a script greps one line)."""
     if not sys.stderr.isatty():
         return line
-    import shutil
-
+    from samlscan.progress import terminal_columns
     from samlscan.report.cells import wrap
 
     lead = "samlscan: "
     indent = " " * len(lead)
     body = line.removeprefix(lead)
-    columns = max(shutil.get_terminal_size().columns - len(indent), 20)
+    columns = max(terminal_columns(sys.stderr) - len(indent), 20)  # (stderr's: stdout may be a file)
     return lead + wrap(body, columns).replace("\n", "\n" + indent)
 
 
