@@ -31,15 +31,17 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
         if kind:  # (its bytes read as a paste only gave a puzzling 'no SAML message' line)
             raise ConfigError(f"{path}: a {kind} file; decode reads one plain message file: unpack it, or "
                               f"run 'samlscan check {path}', which reads archives")
+    from samlscan.report import shown_path
+
     try:
         got = collect(path, timezone.utc)
     except InputError as exc:
-        return f"== {path}: {exc.code}: {exc.detail}\n", False
+        return f"== {shown_path(path)}: {exc.code}: {exc.detail}\n", False
     except OSError as exc:
-        return f"== {path}: input-unreadable: cannot read: {exc.strerror or exc}\n", False
+        return f"== {shown_path(path)}: input-unreadable: cannot read: {exc.strerror or exc}\n", False
     out, ok = [], False
     for i, raw in enumerate(got.raws):
-        where = raw.source.input + (f" [{raw.source.ref}]" if raw.source.ref else "")
+        where = shown_path(raw.source.input) + (f" [{raw.source.ref}]" if raw.source.ref else "")
         result = analyze_raw(raw, i, expect)
         if not isinstance(result, MessageResult):
             out.append(f"== {where} #{i}: {result.code}: {result.message_text}\n")
@@ -53,8 +55,8 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
             text = Redactor(personal_values_of(result.message)).text(text)
         out.append(f"== {where} #{i}\n{text}")
     for p in got.problems:
-        out.append(f"== {p.source.input}: {p.code}: {p.detail}\n")
+        out.append(f"== {shown_path(p.source.input)}: {p.code}: {p.detail}\n")
     if not out:
-        out.append(f"== {path}: no SAML message found\n")
+        out.append(f"== {shown_path(path)}: no SAML message found\n")
     return "\n".join(out), ok
 

@@ -109,6 +109,13 @@ def test_stdin_is_named_as_people_read_it_in_every_format(fmt):
         assert "== <stdin>: Response #0" in out and "== -" not in out
 
 
+@pytest.mark.parametrize("stdin, said", [(None, "== <stdin> #0"), (b"not saml", "== <stdin>: input-not-saml")])
+def test_decode_names_stdin_as_check_does(stdin, said):
+    done = _run(["decode", "-"], stdin=DEFECT.read_bytes() if stdin is None else stdin)
+    out = (done.stdout + done.stderr).decode()  # (a failure is said on stderr)
+    assert out.startswith(said) and "== -" not in out
+
+
 def test_a_file_is_still_named_by_its_path():
     out = _run(["check", str(DEFECT), "--format", "json", "--config", CONFIG]).stdout.decode()
     assert json.loads(out)["inputs"][0]["path"] == str(DEFECT)

@@ -18,6 +18,11 @@ def is_stdin(path: str) -> bool:
     return path in ("-", STDIN)
 
 
+def shown_path(path: str) -> str:
+    """An input's path as a report shows it: STDIN for standard input's '-'."""
+    return STDIN if path == "-" else path
+
+
 def stdin_named(report):
     """`report` with standard input's '-' named STDIN wherever it names an input (its sources,
     evidence and input results); the same report when no input is standard input."""
