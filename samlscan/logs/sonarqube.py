@@ -128,8 +128,8 @@ def _dump_key(value: str) -> bytes | None:
     (LogbackJsonLayout), which XML reads as line feeds (XML 1.0 2.11), so the XML dump is the same
     document as the base64 one."""
     text = value.strip()
-    if text.startswith("<"):
-        raw = text.encode("utf-8")
+    if text.startswith("<"):  # (a JSON log's '\\udfff' is a lone surrogate: kept as its bytes, no crash)
+        raw = text.encode("utf-8", "surrogatepass")
     else:
         try:
             raw = base64.b64decode(text, validate=False).strip()
