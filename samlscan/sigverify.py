@@ -178,7 +178,7 @@ def _placeholder_value(sig, reference) -> bool:
     """True when DigestValue or SignatureValue is no base64 of a value's length (a redaction placeholder:
     '...', '[omitted]', 'XXX', or emptied)."""
     for el in (_child(reference, "DigestValue"), _child(sig, "SignatureValue")):
-        text = re.sub(r"\s+", "", el.text or "") if el is not None else ""
+        text = "".join((el.text or "").split()) if el is not None else ""  # (str.split's whitespace is re's \s)
         # 'XXX' is in base64's alphabet, but too short for any value (a value cut short is not redacted:
         # samlify's false_signed_request lost characters of a real SignatureValue, which is no placeholder)
         if not _BASE64_TEXT.match(text) or len(text.rstrip("=")) * 3 // 4 < _SHORTEST_VALUE:
@@ -197,8 +197,10 @@ def _repeated(text: str) -> bool:
     letters ('REDACTEDREDACTED…'). Base64 of a value's length, but no digest or signature (their bytes
     look random: a 10-byte HMAC's 14 characters repeat a unit of 7 or fewer once in 2**41). One other
     letter repeated ('AAAA…', 'BBBB…') stays a value: a stand-in for a real one, not a redaction."""
+    # (text[n:2n] == text[:n] first: a real value fails it at once, without building the repetition)
     unit = next((text[:n] for n in range(1, _LONGEST_UNIT + 1)
-                 if len(text) >= 2 * n and text == text[:n] * (len(text) // n) + text[:len(text) % n]), None)
+                 if len(text) >= 2 * n and text[n:2 * n] == text[:n]
+                 and text == text[:n] * (len(text) // n) + text[:len(text) % n]), None)
     return unit is not None and (unit in ("X", "x") or len(unit) >= 4 and unit.isalpha())
 
 
@@ -759,12 +761,6 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
         # '[omitted]' where the DigestValue or SignatureValue was: redacted before it was shared
         # (Keycloak's KEYCLOAK-6412 sample); 'the content was changed' would send the user astray.
         return SignatureInfo(**base, verified=False, failure="placeholder", key_bits=key_bits)
-    if not _canonicalizable(target):
-        # libxml2 (under xmlsec and every verifier built on it) cannot canonicalize the signed element,
-        # so no key verifies it and its digest cannot be recomputed: a relative namespace URI in scope
-        # (xmlns:example="1", simplesamlphp/saml2's CVE-2025-66475 sample, whose DigestValue is the
-        # SHA-256 of nothing: PHP's failed C14N() digested as '')
-        return SignatureInfo(**base, verified=False, failure="uncanonicalizable", key_bits=key_bits)
     # a KeyInfo may list any number of keys, each tried on the message and on each whitespace-normalised
     # copy (one canonicalisation each): the first MAX_KEYS_TRIED distinct ones (1,000 certificates: 2.4 s)
     own = [_key(c) for c in _first_distinct(embedded)] + [_value_key(v) for v in values[:MAX_KEYS_TRIED]]
@@ -774,7 +770,16 @@ def _diagnose(root, sig, ref, target, trusted, embedded, values, base, xmlsec, p
 
     found = unconfigured(sig)
     if found is not None:
+        # (found only when a key verified it: xmlsec canonicalized the document with libxml2's C14N,
+        # which checks every element's namespaces (c14n.c, xmlC14NCheckForRelativeNamespaces), so
+        # the test below would pass: one C14N of the signed element saved per unconfigured signature)
         return SignatureInfo(**base, **found)
+    if not _canonicalizable(target):
+        # libxml2 (under xmlsec and every verifier built on it) cannot canonicalize the signed element,
+        # so no key verifies it and its digest cannot be recomputed: a relative namespace URI in scope
+        # (xmlns:example="1", simplesamlphp/saml2's CVE-2025-66475 sample, whose DigestValue is the
+        # SHA-256 of nothing: PHP's failed C14N() digested as '')
+        return SignatureInfo(**base, verified=False, failure="uncanonicalizable", key_bits=key_bits)
     digest = _digest_matches(target, sig, ref)
     bits = _signature_bits(sig)
     if digest is not False and not own and trusted and bits and all(_other_size(c, bits) for c in trusted):
