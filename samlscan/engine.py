@@ -734,10 +734,9 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     issuer = None if kind in IDP_SENT else root.findtext(SAML + "Issuer")  # (only others' sender varies)
     trusted = trusted_for(kind, issuer and issuer.strip(), expect)
     published = expect.metadata_certs("signing") if kind in IDP_SENT and expect.idp_metadata_certs else ()
-    msg = _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
-                                                data if expect.keep_xml else b"", published), raw, expect)
-    return replace(msg, logged_by=raw.logged_by, printed=raw.printed,
-                   local_time=raw.local_time) if raw.logged_by or raw.local_time else msg
+    # (read_message sets what the log tells: logged_by, printed, local_time)
+    return _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
+                                                 data if expect.keep_xml else b"", published), raw, expect)
 
 
 READ_CACHE_SIZE = 256
