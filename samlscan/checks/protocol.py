@@ -7,7 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp
-from samlscan.checks.bearer import BEARER, one_confirms
+from samlscan.checks.bearer import BEARER, bearers, one_confirms
 from samlscan.codes import ENTITY_AS_DESTINATION_FIX, STALE_ACS_FIX, spec
 from samlscan.model import Finding, SamlMessage, Severity
 from samlscan.saml import sender
@@ -313,8 +313,8 @@ def check_recipient(msg: SamlMessage, ctx: CheckContext):
                 yield _unfilled(msg, "recipient-mismatch", "SubjectConfirmationData Recipient", sc.recipient,
                                 "Recipient (ACS URL)", want)
         return
-    bearers = [sc for sc in a.subject_confirmations if sc.method == BEARER]
-    if len(bearers) > 1 and any(sc.recipient == want for sc in bearers):
+    found = bearers(a)
+    if len(found) > 1 and any(sc.recipient == want for sc in found):
         return  # SAML profiles 4.1.4.3: one bearer confirmation for this ACS is enough
     for sc in a.subject_confirmations:
         if sc.method == BEARER and sc.recipient is not None and sc.recipient != want:
@@ -364,8 +364,8 @@ def check_bearer_confirmation(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if a is None or msg.kind != "Response":
         return
-    bearers = [sc for sc in a.subject_confirmations if sc.method == BEARER]
-    if not bearers:
+    found = bearers(a)
+    if not found:
         methods = sorted({(sc.method or "no Method").rsplit(":", 1)[-1] for sc in a.subject_confirmations})
         yield finding(msg, "subject-confirmation-missing",
                       "the assertion has no bearer SubjectConfirmation"
@@ -373,11 +373,11 @@ def check_bearer_confirmation(msg: SamlMessage, ctx: CheckContext):
                       expected=BEARER, actual=", ".join(methods) or None)
         return
     lacking = [[name for name, value in (("Recipient", sc.recipient), ("NotOnOrAfter", sc.not_on_or_after))
-                if value is None] for sc in bearers]
+                if value is None] for sc in found]
     if all(lacking):
         yield finding(msg, "subject-confirmation-missing",
                       "the bearer SubjectConfirmationData lacks " + "; ".join(
-                          ", ".join(missing) + (f" (#{i + 1})" if len(bearers) > 1 else "")
+                          ", ".join(missing) + (f" (#{i + 1})" if len(found) > 1 else "")
                           for i, missing in enumerate(lacking)),
                       expected="Recipient and NotOnOrAfter")
 
@@ -463,6 +463,7 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "unsolicited-response",
                       "the Response has no InResponseTo: the login was started at the IdP "
                       "(IdP-initiated)", expected=want)
+        yield from _answers_unnamed_request(msg)
         return
     if want and got != want:
         yield finding(msg, "inresponseto-mismatch",
@@ -471,12 +472,14 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
     a = consumed_assertion(msg)
     if a is not None and one_confirms(a, got, ctx.at, timedelta(seconds=ctx.expect.clock_skew), ctx.expect.acs_url):
         return  # another bearer confirmation answers this request and holds (SAML profiles 4.1.4.3)
-    for sc in (a.subject_confirmations if a else ()):
+    # only bearer confirmations: java-saml's validateSubjectConfirmation skips any other Method, and
+    # SAML profiles 4.1.4.2 asks InResponseTo of the bearer one alone
+    for sc in (bearers(a) if a else ()):
         if sc.in_response_to is not None and sc.in_response_to != got:
             yield finding(msg, "inresponseto-mismatch",
                           f"SubjectConfirmationData InResponseTo {sc.in_response_to!r} differs from the "
                           f"Response's {got!r}", expected=got, actual=sc.in_response_to)
-        elif sc.in_response_to is None and sc.method == BEARER:
+        elif sc.in_response_to is None:
             # SAML profiles 4.1.4.2: in answer to an AuthnRequest the bearer SubjectConfirmationData's
             # InResponseTo MUST match the request's ID; java-saml (SamlResponse.validateSubjectConfirmation:
             # 'inResponseTo == null && responseInResponseTo != null') refuses it without one
@@ -485,6 +488,22 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
                           "no InResponseTo (SAML profiles 4.1.4.2 asks for the request's ID there): java-saml "
                           "(SonarQube up to 10.x) refuses it ('SubjectConfirmationData has an invalid "
                           "InResponseTo value')", expected=got, actual="no InResponseTo")
+
+
+def _answers_unnamed_request(msg: SamlMessage):
+    """A Response without InResponseTo whose every bearer SubjectConfirmationData names a request: an
+    unsolicited response carries InResponseTo nowhere (SAML profiles 4.1.5), and java-saml
+    (SamlResponse.validateSubjectConfirmation: `inResponseTo != null && !inResponseTo.equals(
+    responseInResponseTo)`) refuses each such confirmation; python3-saml, without a request ID, accepts."""
+    a = consumed_assertion(msg)
+    found = bearers(a) if a is not None else []
+    if found and all(sc.in_response_to is not None for sc in found):
+        named = found[0].in_response_to
+        yield finding(msg, "inresponseto-mismatch",
+                      f"the bearer SubjectConfirmationData answers request {named!r} but the Response has no "
+                      "InResponseTo: java-saml (SonarQube up to 10.x) refuses it ('SubjectConfirmationData has "
+                      "an invalid InResponseTo value'); python3-saml accepts it",
+                      expected=named, actual="no InResponseTo on the Response")
 
 
 def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
