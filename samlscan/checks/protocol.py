@@ -463,7 +463,6 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "unsolicited-response",
                       "the Response has no InResponseTo: the login was started at the IdP "
                       "(IdP-initiated)", expected=want)
-        yield from _answers_unnamed_request(msg)
         return
     if want and got != want:
         yield finding(msg, "inresponseto-mismatch",
@@ -488,22 +487,6 @@ def check_in_response_to(msg: SamlMessage, ctx: CheckContext):
                           "no InResponseTo (SAML profiles 4.1.4.2 asks for the request's ID there): java-saml "
                           "(SonarQube up to 10.x) refuses it ('SubjectConfirmationData has an invalid "
                           "InResponseTo value')", expected=got, actual="no InResponseTo")
-
-
-def _answers_unnamed_request(msg: SamlMessage):
-    """A Response without InResponseTo whose every bearer SubjectConfirmationData names a request: an
-    unsolicited response carries InResponseTo nowhere (SAML profiles 4.1.5), and java-saml
-    (SamlResponse.validateSubjectConfirmation: `inResponseTo != null && !inResponseTo.equals(
-    responseInResponseTo)`) refuses each such confirmation; python3-saml, without a request ID, accepts."""
-    a = consumed_assertion(msg)
-    found = bearers(a) if a is not None else []
-    if found and all(sc.in_response_to is not None for sc in found):
-        named = found[0].in_response_to
-        yield finding(msg, "inresponseto-mismatch",
-                      f"the bearer SubjectConfirmationData answers request {named!r} but the Response has no "
-                      "InResponseTo: java-saml (SonarQube up to 10.x) refuses it ('SubjectConfirmationData has "
-                      "an invalid InResponseTo value'); python3-saml accepts it",
-                      expected=named, actual="no InResponseTo on the Response")
 
 
 def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
