@@ -230,5 +230,7 @@ def test_with_a_terminal_the_bar_counts_the_files_read_and_the_summary_ends_it(b
     os.close(master)
     text = said.decode()
     assert proc.returncode == 1
-    last = text.replace("\r", "\n").strip().splitlines()[-1]
-    assert last.lstrip("\x1b[K").startswith("samlscan: 21 input(s): 10 scanned, 9 skipped, 2 failed")
+    lines = [ln.lstrip("\x1b[K") for ln in text.replace("\r", "\n").strip().splitlines() if ln]
+    start = max(i for i, ln in enumerate(lines) if ln.startswith("samlscan: "))
+    assert lines[start].startswith("samlscan: 21 input(s): 10 scanned, 9 skipped, 2 failed")
+    assert all(ln.startswith(" " * len("samlscan: ")) for ln in lines[start + 1:])  # (wrapped to the terminal)
