@@ -258,28 +258,42 @@ def _email_sub(m: re.Match) -> str:
 
 def _keyed_sub(m: re.Match) -> str:
     value = m["value"]
-    if value.lower() in _PLACEHOLDERS or _PROSE_SEP.fullmatch(m["sep"]) and m.group(0) in _own_keyed():
+    if value.lower() in _PLACEHOLDERS or _PROSE_SEP.fullmatch(m["sep"]) and m.group(0) in _own("keyed"):
         return m.group(0)
     return m.group(0)[:m.start("value") - m.start()] + mask(value, "pii" if m["user"] else "secret")
 
 
 _PROSE_SEP = lazyre.compile(r":\s+")
 """A key's separator as prose writes it ('for the login: the SP'): only such a value is looked up in
-_own_keyed ('user=alice' and '[login|alice]' never are, so a log's values cost no look-up)."""
+_own ('user=alice' and '[login|alice]' never are, so a log's values cost no look-up)."""
 
 
 @cache
-def _own_keyed() -> frozenset[str]:
-    """What _KEYED takes for a keyed value in samlscan's own words, the codes' and the catalog's fixes
-    and explanations ('Nothing to fix for the login: the SP and the IdP ...', 'after each token: read
-    the SP's log'): prose, not a user or a secret, and kept as written (read once, at the first
-    keyed value met)."""
+def _own(kind: str) -> frozenset[str]:
+    """What a pattern takes for personal data in samlscan's own words, the codes' and the catalog's
+    fixes and explanations: a keyed value ('keyed': 'Nothing to fix for the login: the SP and the IdP
+    ...', 'after each token: read the SP's log') or a section number shaped like an IPv4 address
+    with the word before it ('ip': 'bindings 3.4.5.2/3.5.5.2', 'RFC 9110 15.4.8.1'). Prose, not a
+    user, a secret or an address, and kept as written (read once, at the first such value met)."""
     from samlscan.catalog import entries
     from samlscan.codes import all_specs
 
     texts = [t for s in all_specs() for t in (s.summary, s.fix)]
     texts += [t for e in entries() for t in (e.explanation, e.fix) if t]
-    return frozenset(m.group(0) for t in texts for m in _KEYED.finditer(t))
+    if kind == "keyed":
+        return frozenset(m.group(0) for t in texts for m in _KEYED.finditer(t))
+    return frozenset(filter(None, (_cited(t, m) for t in texts for m in _IPV4.finditer(t))))
+
+
+_WORD_BEFORE = lazyre.compile(r"\S+\s+\S*\Z")
+
+
+def _cited(text: str, m: re.Match) -> str | None:
+    """An IPv4-shaped match with the word before it, spaces folded ('bindings 3.4.5.2/3.5.5.2'):
+    how _own knows a section number of samlscan's words, not a bare number any log could hold."""
+    lead = _WORD_BEFORE.search(text[max(0, m.start() - 80):m.start()])
+    return " ".join(lead.group(0).split()) + (" " if lead.group(0)[-1].isspace() else "") + m.group(0) \
+        if lead else None
 
 
 def _ipv6_sub(m: re.Match) -> str:
@@ -310,6 +324,8 @@ def mask(value: str, kind: str = "v") -> str:
 def _sub_ipv4s(text: str) -> str:
     out, pos = [], 0
     for m in ipv4s(text):
+        if _cited(text, m) in _own("ip"):
+            continue
         out += (text[pos:m.start()], mask(m.group(0), "ip"))
         pos = m.end()
     return "".join(out) + text[pos:]

@@ -1,0 +1,71 @@
+"""ux45: what ux43's and ux44's reviews left, ranked (redaction of samlscan's own section numbers,
+`check --details`, `flows -`, help widths, AD FS's MSIS7042)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "fixtures"
+sys.path.insert(0, str(FIX))
+import gen_captures as gc  # noqa: E402
+
+from samlscan.cli import main  # noqa: E402
+
+CONFIG = str(FIX / "config/default.toml")
+
+
+def _run(args: list[str], stdin: str | bytes | None = None):
+    return CliRunner().invoke(main, args, input=stdin, catch_exceptions=False)
+
+
+# 1. --redact keeps samlscan's own section numbers, masks an address of the input
+
+
+def _logout_sent_to(tmp_path, url: str) -> Path:
+    """A capture of an SP's LogoutRequest (Destination https://idp.example.org/slo) sent to `url`."""
+    from urllib.parse import quote
+
+    xml = (FIX / "requests/logoutrequest.xml").read_bytes()
+    entry = gc._entry(gc._t(1), "GET", f"{url}?SAMLRequest={quote(gc.deflate_b64(xml), safe='')}", 302,
+                      resp_headers=[("Location", "https://idp.example.org/loggedout")])
+    path = tmp_path / "logout.har"
+    path.write_text(json.dumps(gc.har([entry])))
+    return path
+
+
+def _captures_address_masked_in_every_format(tmp_path) -> None:
+    """The same number as a capture's address is masked in every format; the code's own words keep it."""
+    from samlscan.codes import spec
+
+    summary = spec("logout-destination-mismatch").summary
+    assert "SAML bindings 3.4.5.2/3.5.5.2" in summary  # (the text this test is about)
+    har = str(_logout_sent_to(tmp_path, "https://3.5.5.2/slo"))  # the same number, an address here
+    sarif = _run(["check", har, "--config", CONFIG, "--format", "sarif", "--redact"]).stdout
+    rules = json.loads(sarif)["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["shortDescription"]["text"] for r in rules if r["id"] == "logout-destination-mismatch"] == [summary]
+    for fmt in ("table", "json", "jsonl", "csv", "html", "sarif"):
+        out = _run(["check", har, "--config", CONFIG, "--format", fmt, "--redact"]).stdout
+        assert "logout-destination-mismatch" in out and "3.5.5.2/slo" not in out, fmt
+        assert out.replace("3.4.5.2/3.5.5.2", "").count("3.5.5.2") == 0, fmt
+
+
+def test_redact_keeps_every_own_text_with_a_section_number_but_masks_the_number_in_a_log_line(tmp_path):
+    import re
+
+    from samlscan.catalog import entries
+    from samlscan.codes import all_specs
+    from samlscan.report.redact import Redactor
+
+    red = Redactor(set())
+    texts = [t for s in all_specs() for t in (s.summary, s.fix)]
+    texts += [t for e in entries() for t in (e.explanation, e.fix) if t]
+    shaped = [t for t in texts if re.search(r"\b\d+\.\d+\.\d+\.\d+\b", t)]
+    assert shaped and [t for t in shaped if red.text(t) != t] == []
+    for line in ("client 3.5.5.2 failed", "from 3.5.5.2/3.5.5.2", "bindings 3.4.5.2 3.5.5.2", "ip=3.5.5.2"):
+        assert "3.5.5.2" not in red.text(line) and "<ip:" in red.text(line), line
+    _captures_address_masked_in_every_format(tmp_path)
