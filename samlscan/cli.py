@@ -400,15 +400,18 @@ def main():
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
+# (scan's flag, a no-op here: a command line moved from scan to check keeps working)
+@click.option("--details", is_flag=True, hidden=True)
 @_expectation_options
 @_output_options
 @_guarded
-def check(inputs, fmt, output, fail_on, redact, quiet, **kw):
+def check(inputs, details, fmt, output, fail_on, redact, quiet, **kw):
     """Diagnose SAML messages: files (XML, base64, form body, redirect URL, HAR, logs, an IdP's or SP's
     error page as the browser showed it) or '-' for stdin.
 
     Every check runs (not just the first failure); each finding says what was expected, what was
-    received and what to change where.
+    received and what to change where. Every message is shown with its findings (what scan shows
+    with --details, which check accepts too).
 
     \b
     Examples, in a clone of samlscan (its bundled fixtures; pbpaste: a message on

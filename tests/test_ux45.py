@@ -69,3 +69,19 @@ def test_redact_keeps_every_own_text_with_a_section_number_but_masks_the_number_
     for line in ("client 3.5.5.2 failed", "from 3.5.5.2/3.5.5.2", "bindings 3.4.5.2 3.5.5.2", "ip=3.5.5.2"):
         assert "3.5.5.2" not in red.text(line) and "<ip:" in red.text(line), line
     _captures_address_masked_in_every_format(tmp_path)
+
+
+# 2. `check --details`: scan's flag, accepted; check shows every detail anyway
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_check_accepts_details_and_shows_what_it_shows_without(fmt):
+    defect = str(FIX / "responses/defects/signature-cert-mismatch.xml")
+    plain = _run(["check", defect, "--config", CONFIG, "--format", fmt])
+    detailed = _run(["check", defect, "--config", CONFIG, "--format", fmt, "--details"])
+    assert plain.exit_code == detailed.exit_code == 1, detailed.output
+    assert detailed.stdout == plain.stdout and "signature" in detailed.stdout
+    assert "--details" in _run(["check", "--help"]).stdout  # (said in the help's text, as a no-op)
+    unknown = _run(["check", defect, "--detail-level", "2"])  # (still: an option check does not know)
+    assert unknown.exit_code == 2 and "No such option" in unknown.output
+
