@@ -580,11 +580,13 @@ def list_codes():
 @_TIMEZONE
 @_guarded
 def flows(inputs, fmt, redact, **kw):
-    """The ordered timeline of login flows in captures: time, leg, URL, message, outcome. With the
-    SP's settings (--sp-entity-id, --acs-url, --sonar-settings, --config), each flow also lists
-    what in its messages differs from them (an AuthnRequest's Issuer that is not the SP entity ID)."""
+    """The ordered timeline of login flows in captures (files, or '-' for stdin): time, leg, URL,
+    message, outcome. With the SP's settings (--sp-entity-id, --acs-url, --sonar-settings, --config),
+    each flow also lists what in its messages differs from them (an AuthnRequest's Issuer that is
+    not the SP entity ID)."""
     from samlscan.flows_report import render_flows
 
+    _inputs_usable(None, inputs)  # ('-' twice: its second reading would be empty)
     text, readable = render_flows(list(inputs), fmt, redact, _expectations(kw, []), _terminal_width(fmt, None))
     click.echo(text, nl=False)
     if _missing(inputs):  # (after the timeline of the others, as check and scan do)

@@ -14,6 +14,7 @@ from samlscan.flows import Exchange, Flow, build_flows, message_ids
 from samlscan.inputs.base import RawMessage
 from samlscan.report.cells import width as text_width, wrap
 from samlscan.report.columns import layout
+from samlscan.report import shown_path
 from samlscan.report.redact import Redactor
 
 SCHEMA = "samlscan-flows/1"
@@ -23,7 +24,35 @@ _BIG_PARAMS = ("SAMLRequest=", "SAMLResponse=", "Signature=")
 def _read_capture(path: str, zone=None):
     """(kind, Capture) for a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite export, raw HTTP
     messages or a Fiddler .saz; (None, reason) else. `zone`: the zone of its times written without one
-    (--timezone's for the file; else UTC), as check reads them."""
+    (--timezone's for the file; else UTC), as check reads them. '-': standard input, read as a file
+    (engine.collect spools it so for check and scan), its sources named '-' as theirs."""
+    if path != "-":
+        return _read_capture_file(path, zone)
+    import tempfile
+    from dataclasses import replace
+
+    from samlscan.engine import _read_all
+    from samlscan.errors import InputError
+    from samlscan.model import Source
+    from samlscan.rewrite import rewrite
+
+    try:
+        data = _read_all("-")
+    except InputError as exc:
+        return None, str(exc)
+    if not data.strip():
+        return None, "stdin is empty: nothing was piped in (pipe the capture: samlscan flows - < login.har)"
+    with tempfile.TemporaryDirectory(prefix="samlscan-") as tmp:
+        spooled = os.path.join(tmp, "stdin")
+        with open(spooled, "wb") as fh:
+            fh.write(data)
+        kind, cap = _read_capture_file(spooled, zone)
+    return kind, cap if kind is None else rewrite(
+        cap, lambda x: replace(x, input="-") if isinstance(x, Source) and x.input == spooled else x)
+
+
+def _read_capture_file(path: str, zone=None):
+    """_read_capture of a file."""
     from samlscan.engine import read_head, sniff
 
     if os.path.isdir(path):  # (check and scan read a folder; flows takes the capture files themselves)
@@ -155,15 +184,15 @@ def collect(paths: list[str], expect=None) -> tuple[list[dict], set[str]]:
     for path in paths:
         kind, cap = _read_capture(path, zones.of(path))
         if kind is None:
-            docs.append({"path": path, "kind": None, "error": cap, "flows": [], "problems": []})
+            docs.append({"path": shown_path(path), "kind": None, "error": cap, "flows": [], "problems": []})
             continue
         ids = _messages_by_key(cap.messages)
         seen, findings = _analyzed(cap.messages, expect)
         personal |= seen
         # (its times had no zone and no --timezone named it: read as UTC, as check says: batch._zoneless_captures)
         local = any(m.local_time for m in cap.messages) and not zones.given(path)
-        docs.append({"path": path, "kind": kind, "entries": cap.entries, "error": None,
-                     "notes": [zone_note(path, kind)] if local else [],
+        docs.append({"path": shown_path(path), "kind": kind, "entries": cap.entries, "error": None,
+                     "notes": [zone_note(shown_path(path), kind)] if local else [],
                      "problems": [{"code": p.code, "ref": p.source.ref, "detail": p.detail}
                                   for p in cap.problems],
                      "flows": [_flow_dict(n, f, ids, findings) for n, f in enumerate(build_flows(cap), 1)]})

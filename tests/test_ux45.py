@@ -85,3 +85,25 @@ def test_check_accepts_details_and_shows_what_it_shows_without(fmt):
     unknown = _run(["check", defect, "--detail-level", "2"])  # (still: an option check does not know)
     assert unknown.exit_code == 2 and "No such option" in unknown.output
 
+
+
+# 3. `samlscan flows -`: a capture piped on standard input, named '<stdin>'
+
+
+def test_flows_reads_a_capture_on_stdin_as_from_its_file_named_stdin():
+    har = FIX / "captures/entra-aadsts50011.har"
+    from_file = json.loads(_run(["flows", str(har), "--format", "json"]).stdout)["inputs"][0]
+    piped = _run(["flows", "-", "--format", "json"], stdin=har.read_bytes())
+    assert piped.exit_code == 0, piped.output
+    doc = json.loads(piped.stdout)["inputs"][0]
+    assert doc["path"] == "<stdin>" and doc["kind"] == "har" and doc["flows"]
+    assert {**doc, "path": str(har)} == from_file
+    table = _run(["flows", "-"], stdin=har.read_bytes()).stdout
+    assert table.startswith("<stdin> (har, ") and "- (" not in table.splitlines()[0]
+
+
+@pytest.mark.parametrize("piped,said", [(b"no capture here\n", "<stdin>: not a HAR"),
+                                         (b"", "<stdin>: stdin is empty")])
+def test_flows_says_what_is_wrong_with_stdin_in_one_line(piped, said):
+    r = _run(["flows", "-"], stdin=piped)
+    assert r.exit_code == 2 and r.stdout.startswith(said) and "Traceback" not in r.output
