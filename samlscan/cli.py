@@ -394,7 +394,8 @@ def main():
     Exit codes (check, scan):
       0  no finding at or above --fail-on (default: error)
       1  a finding at or above --fail-on
-      2  usage, settings, missing input path or internal error (one line on stderr)
+      2  usage, settings, missing input path or internal error (said in one
+         line on stderr)
     """
 
 
@@ -541,7 +542,7 @@ def explain(code_or_text):
     \b
     Examples:
       samlscan explain audience-mismatch
-      samlscan explain "AADSTS50105: Your administrator has configured the application ..."
+      samlscan explain "AADSTS50105: Your administrator has configured ..."
       samlscan explain MSIS7042
 
     Exit 0: explained; 2: no code or known error text matches.
@@ -580,10 +581,10 @@ def list_codes():
 @_TIMEZONE
 @_guarded
 def flows(inputs, fmt, redact, **kw):
-    """The ordered timeline of login flows in captures (files, or '-' for stdin): time, leg, URL,
-    message, outcome. With the SP's settings (--sp-entity-id, --acs-url, --sonar-settings, --config),
-    each flow also lists what in its messages differs from them (an AuthnRequest's Issuer that is
-    not the SP entity ID)."""
+    """The ordered timeline of login flows in captures: time, leg, URL, message, outcome. INPUTS:
+    capture files, or '-' for stdin. With the SP's settings (--sp-entity-id, --acs-url,
+    --sonar-settings, --config), each flow also lists what in its messages differs from them (an
+    AuthnRequest's Issuer that is not the SP entity ID)."""
     from samlscan.flows_report import render_flows
 
     _inputs_usable(None, inputs)  # ('-' twice: its second reading would be empty)

@@ -107,3 +107,21 @@ def test_flows_reads_a_capture_on_stdin_as_from_its_file_named_stdin():
 def test_flows_says_what_is_wrong_with_stdin_in_one_line(piped, said):
     r = _run(["flows", "-"], stdin=piped)
     assert r.exit_code == 2 and r.stdout.startswith(said) and "Traceback" not in r.output
+
+
+# 4. every line of every command's --help within 80 columns
+
+
+def _helps() -> list[tuple[str, str]]:
+    """(command, its --help on an 80-column terminal) for samlscan and each of its commands."""
+    return [(name, CliRunner().invoke(main, [*args, "--help"], env={"COLUMNS": "80"}, terminal_width=80).stdout)
+            for name, args in [("samlscan", []), *((c, [c]) for c in sorted(main.commands))]]
+
+
+def test_every_help_line_fits_80_columns():
+    from samlscan.report.cells import width
+
+    helps = _helps()
+    assert len(helps) >= 8 and all(text.startswith("Usage:") for _, text in helps)
+    wide = [(name, line) for name, text in helps for line in text.splitlines() if width(line) > 80]
+    assert wide == []
