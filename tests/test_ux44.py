@@ -265,7 +265,7 @@ def test_explain_of_a_text_with_its_own_fix_gives_one_fix():
     out, found = explain_text("MSIS7042: The same client browser session has made '6' requests in the last "
                               "'11' seconds.")
     assert found and out.count("Fix:") == 1 and "as the log message says" not in out
-    assert "samlscan code:\nsp-configuration-error" in out and "Usually fixed by: the SP admin" in out
+    assert "samlscan code:\nlogin-loop" in out and "Usually fixed by: the SP admin" in out
 
 
 @pytest.mark.parametrize("query", ["AADSTS50011: The redirect URI 'x' specified in the request does not match "

@@ -125,3 +125,34 @@ def test_every_help_line_fits_80_columns():
     assert len(helps) >= 8 and all(text.startswith("Usage:") for _, text in helps)
     wide = [(name, line) for name, text in helps for line in text.splitlines() if width(line) > 80]
     assert wide == []
+
+
+# 5. AD FS's MSIS7042 (its loop detection) is a login loop, ranked below the reason the SP refused
+
+
+MSIS7042 = ("MSIS7042: The same client browser session has made '6' requests in the last '11' seconds. "
+            "Contact your administrator for details.")  # (learn.microsoft.com: AD FS Troubleshooting - Loop Detection)
+
+
+def _adfs_line(at):
+    from samlscan.catalog import lookup
+    from samlscan.correlate.pieces import _Piece
+
+    return _Piece(at, "log", "adfs-admin.csv", "line 2", outcome="failure", log_code=lookup(MSIS7042, "adfs").code,
+                  side="idp", product="adfs", text=MSIS7042)
+
+
+def test_msis7042_is_a_login_loop_and_the_responses_own_fault_stays_the_cause():
+    from datetime import datetime
+
+    from samlscan.correlate.causes import _cause
+    from samlscan.correlate.pieces import _Piece
+    from samlscan.explain import explain_text
+
+    at = datetime(2025, 3, 11, 9, 15)
+    posted = _Piece(at, "capture", "login.har", "entry 3", codes=("audience-mismatch",),
+                    response=("_r1", "login.har", "entry 3"))
+    assert _cause([posted, _adfs_line(at)])[0] == "audience-mismatch"  # (main: sp-configuration-error)
+    assert _cause([_adfs_line(at)])[0] == "login-loop"  # nothing else known: the loop AD FS saw
+    out, found = explain_text(MSIS7042)
+    assert found and "samlscan code:\nlogin-loop" in out and out.count("Fix:") == 1
