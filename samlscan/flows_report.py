@@ -12,9 +12,9 @@ import re
 from datetime import datetime, timezone
 from samlscan.flows import Exchange, Flow, build_flows, message_ids
 from samlscan.inputs.base import RawMessage
+from samlscan.report import shown_path
 from samlscan.report.cells import width as text_width, wrap
 from samlscan.report.columns import layout
-from samlscan.report import shown_path
 from samlscan.report.redact import Redactor
 
 SCHEMA = "samlscan-flows/1"

@@ -273,8 +273,9 @@ def _own(kind: str) -> frozenset[str]:
     """What a pattern takes for personal data in samlscan's own words, the codes' and the catalog's
     fixes and explanations: a keyed value ('keyed': 'Nothing to fix for the login: the SP and the IdP
     ...', 'after each token: read the SP's log') or a section number shaped like an IPv4 address
-    with the word before it ('ip': 'bindings 3.4.5.2/3.5.5.2', 'RFC 9110 15.4.8.1'). Prose, not a
-    user, a secret or an address, and kept as written (read once, at the first such value met)."""
+    with the word before it ('ip': 'bindings 3.4.5.2/3.5.5.2' of 'SAML bindings 3.4.5.2/3.5.5.2').
+    Prose, not a user, a secret or an address, and kept as written (read once, at the first such
+    value met)."""
     from samlscan.catalog import entries
     from samlscan.codes import all_specs
 
