@@ -32,13 +32,13 @@ PRODUCTS = (
     "ruby-saml", "node-saml", "pingfederate", "crewjam", "sustainsys", "itfoxtec", "gosaml2",
     "onelogin", "aws-identity-center", "pingone", "duo", "jumpcloud", "salesforce",
     "pac4j", "mellon", "identitymodel", "samlify", "dex", "saml2-js", "cas", "forgerock", "wso2", "siteminder",
-    "cloudflare", "aws-iam", "sentry", "gitlab", "zoom", "atlassian", "grafana",
+    "cloudflare", "aws-iam", "sentry", "gitlab", "zoom", "atlassian", "grafana", "nextcloud",
     "nginx", "cloudfront",
 )
 """Known products, in tie-break order (SonarQube's engines first: they are our first SP profile).
 
 Cloudflare Access, AWS IAM's SAML federation (its sign-in page and STS), Sentry, GitLab, Zoom, Atlassian
-Access and Grafana are SPs whose own texts (their pages, their logs) name no SAML library's error.
+Access, Grafana and Nextcloud (its user_saml app) are SPs whose own texts (their pages, their logs) name no SAML library's error.
 
 nginx (its error.log's texts of a request it answered itself) and Amazon CloudFront (its own error page) are
 proxies in front of an SP, last: their texts name no SAML library's error.
@@ -62,6 +62,8 @@ _FAMILY = {
     "ruby-saml": ("python3-saml", "java-saml"),
     # php-saml is the OneLogin toolkits' PHP sibling: most of its texts are python3-saml's and java-saml's.
     "php-saml": ("python3-saml", "java-saml"),
+    # Nextcloud's user_saml app runs on php-saml: its log holds php-saml's texts beside the app's own.
+    "nextcloud": ("php-saml", "python3-saml", "java-saml"),
     # Sustainsys.Saml2 (2.x) and ITfoxtec read and validate tokens with Microsoft.IdentityModel's
     # Saml2SecurityTokenHandler: its IDX texts are theirs too.
     "sustainsys": ("identitymodel",),

@@ -22,6 +22,8 @@ READERS = (
     "sonarqube", "haproxy", "sqaccess", "nginx", "iislog", "traefik", "awsalb", "azureagw", "caddy", "okta", "entra", "keycloak", "adfs", "google", "auth0", "authentik", "jumpcloud",
     "duo", "cloudtrail", "forgerock", "onelogin", "pingfederate", "cas", "wso2", "shibboleth",
     "simplesamlphp",
+    # Nextcloud's JSON log (its user_saml app on php-saml): before any app log's
+    "nextcloud",
     # Gitea/Forgejo, Mattermost, Teleport (gosaml2): their own line layouts, before any app log's
     "goapps",
     # an error page as a browser showed it (its layout, never a code alone: errorpages.read_page)

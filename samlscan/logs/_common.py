@@ -640,11 +640,11 @@ def iter_json(lines: Iterable[tuple[int, str]], limit: int = MAX_RECORD) -> Iter
     yield from scanner.finish(last_no)
 
 
-def json_events(lines: Iterable[tuple[int, str]], path: str, convert) -> Iterator[Any]:
+def json_events(lines: Iterable[tuple[int, str]], path: str, convert, limit: int = MAX_RECORD) -> Iterator[Any]:
     """Run `convert(record, no)` over the JSON records; errors and non-objects become Malformed.
 
-    `convert` returns an iterable of records (possibly empty for irrelevant entries)."""
-    for no, obj, err in iter_json(lines):
+    `convert` returns an iterable of records (possibly empty for irrelevant entries); `limit`: as iter_json's."""
+    for no, obj, err in iter_json(lines, limit):
         if err is not None:
             yield malformed(path, no, err)
         elif not isinstance(obj, dict):

@@ -469,6 +469,10 @@ class AppLogParser:
         one of its catalog texts. An app log that never names a SAML library is not claimed."""
         if _IDP_LOG.search(head):
             return False  # an IdP's own log (Shibboleth, Keycloak run on OpenSAML too)
+        from samlscan.logs import nextcloud
+
+        if nextcloud.PARSER.sniff(head):
+            return False  # Nextcloud's log, its user_saml app's lines php-saml's: its reader's
         lines = head.splitlines()[:400]
         if any(_json_failure(line) or _logfmt_named(line) for line in lines):
             return True  # (a Node app's `docker logs` begin with npm's '> app@1.0 start' banner)
