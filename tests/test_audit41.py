@@ -14,8 +14,9 @@ HERE = Path(__file__).resolve().parent.parent / "fixtures" / "audit41"
 
 # file -> (input kind, attempts); None for the kind: not read (the input 'failed')
 VERDICTS = {
-    # two records of Nextcloud's JSON log: no reader of nextcloud.log, its error text named (EXPLAINED)
-    "nextcloud-json-received-at.log": (None, []),
+    # two records of Nextcloud's JSON log, one request (reqId): read since nextcloud45 (logs/nextcloud.py),
+    # php-saml's destination check as user_saml logs it
+    "nextcloud-json-received-at.log": ("log:nextcloud", [("failure", "destination-mismatch", "idp")]),
     "wp-saml-auth-could-not-be-processed.txt": (None, []),
     "vets-api-ruby-saml-xsd.txt": (None, []),
     # texts of SaaS SPs and apps: no SAML message, their error named (EXPLAINED)
@@ -50,8 +51,6 @@ def test_check_verdict_and_scan(name):
 # an error text that is no SAML message, named by its product(s) and code; all three were named as
 # java-saml's before audit41
 EXPLAINED = {
-    # php-saml's destination check, as Nextcloud's user_saml app logs it ("app":"user_saml")
-    "nextcloud-json-received-at.log": ("php-saml error WRONG_DESTINATION", "destination-mismatch"),
     # php-saml's text, its Composer path and namespace in the PHP fatal error
     "wp-saml-auth-could-not-be-processed.txt": ("php-saml error INVALID_XML_FORMAT", "input-xml-malformed"),
     # the schema text every OneLogin toolkit throws, alone: no one library claimed
