@@ -387,8 +387,16 @@ def _prio(entry: CatalogEntry) -> int:
         return -len(PRODUCTS)
 
 
+def _kin(entry: CatalogEntry, product: str | None) -> int:
+    """How close `entry`'s product is in `product`'s _FAMILY, nearest first: of the same text, the
+    engine the product runs on (Nextcloud's php-saml) before its siblings (java-saml's words)."""
+    family = _FAMILY.get(product, ()) if product else ()
+    return -family.index(entry.product) if entry.product in family else -len(family)
+
+
 def _rank(comp: _Compiled, tier: int, weight: int, product: str | None) -> tuple:
-    return (tier, not comp.generic, _level(comp.entry, product), weight, _prio(comp.entry), -comp.index)
+    return (tier, not comp.generic, _level(comp.entry, product), weight, _kin(comp.entry, product),
+            _prio(comp.entry), -comp.index)
 
 
 def _whole_text_matches(text: str, idx: _Index, product: str | None) -> list[tuple]:

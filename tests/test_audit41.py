@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent.parent / "fixtures" / "audit41"
 VERDICTS = {
     # two records of Nextcloud's JSON log, one request (reqId): read since nextcloud45 (logs/nextcloud.py),
     # php-saml's destination check as user_saml logs it
-    "nextcloud-json-received-at.log": ("log:nextcloud", [("failure", "destination-mismatch", "idp")]),
+    "nextcloud-json-received-at.log": ("log:nextcloud", [("failure", "destination-mismatch", "sp")]),
     "wp-saml-auth-could-not-be-processed.txt": (None, []),
     "vets-api-ruby-saml-xsd.txt": (None, []),
     # texts of SaaS SPs and apps: no SAML message, their error named (EXPLAINED)

@@ -97,7 +97,7 @@ def _help(*args: str) -> str:
 @pytest.mark.parametrize("command", ["check", "scan", "explain"])
 def test_help_has_examples_and_exit_codes(command):
     text = _help(command)
-    assert f"Examples: samlscan {command} " in text
+    assert re.search(rf"Examples(, in a clone of samlscan \([^)]*\))?: samlscan {command} ", text)  # ('Examples, in a clone of samlscan ...:')
     assert "Exit 0:" in text and "2:" in text
 
 

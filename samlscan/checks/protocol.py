@@ -302,6 +302,17 @@ def acs_path_apart(want: str, got: str) -> bool:
     return a is not None and b is not None and a.path.rstrip("/") != b.path.rstrip("/")
 
 
+def base_path_apart(want: str, got: str) -> bool:
+    """Whether two URLs' paths differ only in a base before the same route (one path ends with the
+    other, at a '/': a subdirectory, a front controller's index.php, a proxy's path prefix): the SP's
+    own base URL, as a scheme, host or port apart is, not another ACS endpoint."""
+    a, b = split_url(want.strip()), split_url(got.strip())
+    if a is None or b is None:
+        return False
+    short, long = sorted((a.path.rstrip("/"), b.path.rstrip("/")), key=len)
+    return short.startswith("/") and short != long and long.endswith(short)
+
+
 def check_recipient(msg: SamlMessage, ctx: CheckContext):
     want = ctx.expect.acs_url
     a = consumed_assertion(msg)

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from samlscan.catalog import IDP_NAMES, for_idp, placeholder_values, with_idp_part
 from samlscan.checks.base import issuer_product
-from samlscan.checks.protocol import acs_path_apart
+from samlscan.checks.protocol import acs_path_apart, base_path_apart
 from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUPS_UNSYNCED, _catalog_entry, _cause,
@@ -395,7 +395,10 @@ def _logged_stale_acs(named: list[_Piece], entry, cause: str | None) -> tuple[st
         values = placeholder_values(entry, p.text)
         got = values.pop("destination", None)
         want = next((v for v in values.values() if "://" in v), None)
-        if got and want and "://" in got and acs_path_apart(want, got):
+        # (a base apart, the URL the SP rebuilt short of its subdirectory: the SP's to fix, not the IdP's
+        # entry; nextcloud/user_saml#215: 'received at http://localhost/acs instead of
+        # http://localhost/server/index.php/apps/user_saml/saml/acs', php-saml's own URL wrong)
+        if got and want and "://" in got and acs_path_apart(want, got) and not base_path_apart(want, got):
             return want, got
     return None
 
