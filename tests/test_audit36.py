@@ -39,7 +39,8 @@ VERDICTS = {
     "auth0-nameidentifier.txt": (None, []),
     "craft-saml2-unable-validate.log": (None, []),
     "javasaml-test-output.log": (None, []),
-    "nextcloud-invalid-settings.json": (None, []),
+    # read since nextcloud45 as Nextcloud's log, php-saml's settings refusal catalogued (SETTINGS_INVALID)
+    "nextcloud-invalid-settings.json": ("log:nextcloud", [("failure", "sp-configuration-error", "sp")]),
     "nextcloud-logviewer-signature.txt": (None, []),
     "openunison-parse-assertion.log": (None, []),
     "python3saml-kasm-issuer.txt": (None, []),
