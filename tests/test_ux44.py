@@ -3,49 +3,22 @@ last line, stdin's name, the help's examples), and a second look."""
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import json
 import os
-import pty
 import re
 import shlex
-import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
+from tty_util import on_a_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "fixtures/config/default.toml")
 DEFECT = ROOT / "fixtures/responses/defects/signature-cert-mismatch.xml"
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="80")
-
-
-def _stderr_on_a_terminal(args: list[str], stdin: bytes = b"", columns: int = 80) -> str:
-    """stderr of `samlscan args` on a pseudo-terminal of `columns` columns (stdout to a pipe)."""
-    main, sub = pty.openpty()
-    fcntl.ioctl(sub, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    env = {k: v for k, v in ENV.items() if k != "COLUMNS"}  # (the terminal's own size, not COLUMNS)
-    proc = subprocess.Popen([sys.executable, "-m", "samlscan", *args], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=sub, env=env, cwd=ROOT)
-    os.close(sub)
-    proc.stdin.write(stdin)
-    proc.stdin.close()
-    out = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # (EIO: the child closed its side)
-            break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(timeout=120)
-    os.close(main)
-    return out.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def _run(args: list[str], stdin: bytes | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -58,7 +31,7 @@ def _run(args: list[str], stdin: bytes | None = None, cwd: Path = ROOT) -> subpr
 
 @pytest.mark.parametrize("columns", [60, 80])
 def test_the_summary_on_a_terminal_is_wrapped_to_its_width(columns):
-    text = _stderr_on_a_terminal(["check", "--config", CONFIG, str(DEFECT)], columns=columns)
+    text = on_a_terminal("check", "--config", CONFIG, DEFECT, columns=columns, stdout=False)
     text = text[text.index("samlscan: 1 input(s)"):]  # (after the progress bar, drawn and cleared)
     lines = [ln for ln in text.splitlines() if ln]
     assert lines[0].startswith("samlscan: 1 input(s): 1 scanned") and len(lines) > 1

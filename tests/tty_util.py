@@ -15,11 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def on_a_terminal(*args, columns: int = 80, env: dict | None = None) -> str:
-    """Everything samlscan wrote with stdout and stderr on a terminal of `columns` columns."""
+def on_a_terminal(*args, columns: int = 80, env: dict | None = None, stdout: bool = True) -> str:
+    """Everything samlscan wrote with stdout and stderr on a terminal of `columns` columns (stdout=False:
+    stderr alone, stdout to nowhere, as when a report goes to a file)."""
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    p = subprocess.Popen([sys.executable, "-m", "samlscan", *map(str, args)], stdout=child, stderr=child,
+    p = subprocess.Popen([sys.executable, "-m", "samlscan", *map(str, args)],
+                         stdout=child if stdout else subprocess.DEVNULL, stderr=child,
                          stdin=subprocess.DEVNULL, cwd=ROOT,
                          env={**_without_size(os.environ), "PYTHONPATH": str(ROOT), **(env or {})})
     os.close(child)
