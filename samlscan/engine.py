@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from contextlib import contextmanager
 from datetime import timedelta, timezone
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -155,26 +156,36 @@ def collect(path: str, tz, head: bytes | None = None, sniffed: Sniffed | None = 
     first SNIFF_BYTES of the file when the caller has read them already, `sniffed` what they are."""
     if path != "-":
         return _collect_file(path, tz, head, sniffed)
-    import tempfile
-
-    from samlscan.model import Source
     from samlscan.rewrite import rewrite
 
-    data = _read_all("-")
-    if not data.strip():  # (nothing piped in: the file's words would name a temporary file)
-        return _Collected(problems=[InputProblem(Source("-"), "input-not-saml", "stdin is empty: nothing was "
-                                                 "piped in (pipe the message, URL or file: pbpaste | samlscan check -)")])
-    with tempfile.TemporaryDirectory(prefix="samlscan-") as tmp:
-        spooled = os.path.join(tmp, "stdin")
-        with open(spooled, "wb") as fh:
-            fh.write(data)
+    with spooled_stdin() as (spooled, as_stdin):
+        if spooled is None:  # (nothing piped in: the file's words would name a temporary file)
+            return _Collected(problems=[InputProblem(Source("-"), "input-not-saml", "stdin is empty: nothing was "
+                                                     "piped in (pipe the message, URL or file: pbpaste | samlscan check -)")])
         got = _collect_file(spooled, tz)
-    as_stdin = lambda x: replace(x, input="-") if isinstance(x, Source) and x.input == spooled else x  # noqa: E731
     return _Collected(*(rewrite(getattr(got, f), as_stdin) for f in ("raws", "problems", "events", "flows")),
                       kind=got.kind, malformed=got.malformed, info_events=got.info_events, people=got.people,
                       first_malformed=got.first_malformed and replace(got.first_malformed,
                                                                       source=as_stdin(got.first_malformed.source)),
                       empty_reason=got.empty_reason)
+
+
+@contextmanager
+def spooled_stdin():
+    """(path, as_stdin): standard input (bounded as a paste: _read_all) written to a temporary file, read
+    like any file while the block runs, and the function that names that file's Sources '-' again;
+    (None, None) when nothing was piped in."""
+    import tempfile
+
+    data = _read_all("-")
+    if not data.strip():
+        yield None, None
+        return
+    with tempfile.TemporaryDirectory(prefix="samlscan-") as tmp:
+        spooled = os.path.join(tmp, "stdin")
+        with open(spooled, "wb") as fh:
+            fh.write(data)
+        yield spooled, lambda x: replace(x, input="-") if isinstance(x, Source) and x.input == spooled else x
 
 
 @dataclass(frozen=True)

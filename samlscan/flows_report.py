@@ -28,27 +28,18 @@ def _read_capture(path: str, zone=None):
     (engine.collect spools it so for check and scan), its sources named '-' as theirs."""
     if path != "-":
         return _read_capture_file(path, zone)
-    import tempfile
-    from dataclasses import replace
-
-    from samlscan.engine import _read_all
+    from samlscan.engine import spooled_stdin
     from samlscan.errors import InputError
-    from samlscan.model import Source
     from samlscan.rewrite import rewrite
 
     try:
-        data = _read_all("-")
+        with spooled_stdin() as (spooled, as_stdin):
+            if spooled is None:
+                return None, "stdin is empty: nothing was piped in (pipe the capture: samlscan flows - < login.har)"
+            kind, cap = _read_capture_file(spooled, zone)
     except InputError as exc:
         return None, str(exc)
-    if not data.strip():
-        return None, "stdin is empty: nothing was piped in (pipe the capture: samlscan flows - < login.har)"
-    with tempfile.TemporaryDirectory(prefix="samlscan-") as tmp:
-        spooled = os.path.join(tmp, "stdin")
-        with open(spooled, "wb") as fh:
-            fh.write(data)
-        kind, cap = _read_capture_file(spooled, zone)
-    return kind, cap if kind is None else rewrite(
-        cap, lambda x: replace(x, input="-") if isinstance(x, Source) and x.input == spooled else x)
+    return kind, cap if kind is None else rewrite(cap, as_stdin)
 
 
 def _read_capture_file(path: str, zone=None):

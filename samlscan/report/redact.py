@@ -258,32 +258,44 @@ def _email_sub(m: re.Match) -> str:
 
 def _keyed_sub(m: re.Match) -> str:
     value = m["value"]
-    if value.lower() in _PLACEHOLDERS or _PROSE_SEP.fullmatch(m["sep"]) and m.group(0) in _own("keyed"):
+    if value.lower() in _PLACEHOLDERS or _PROSE_SEP.fullmatch(m["sep"]) and m.group(0) in _own_keyed():
         return m.group(0)
     return m.group(0)[:m.start("value") - m.start()] + mask(value, "pii" if m["user"] else "secret")
 
 
 _PROSE_SEP = lazyre.compile(r":\s+")
 """A key's separator as prose writes it ('for the login: the SP'): only such a value is looked up in
-_own ('user=alice' and '[login|alice]' never are, so a log's values cost no look-up)."""
+_own_keyed ('user=alice' and '[login|alice]' never are, so a log's values cost no look-up)."""
 
 
 @cache
-def _own(kind: str) -> frozenset[str]:
-    """What a pattern takes for personal data in samlscan's own words, the codes' and the catalog's
-    fixes and explanations: a keyed value ('keyed': 'Nothing to fix for the login: the SP and the IdP
-    ...', 'after each token: read the SP's log') or a section number shaped like an IPv4 address
-    with the word before it ('ip': 'bindings 3.4.5.2/3.5.5.2' of 'SAML bindings 3.4.5.2/3.5.5.2').
-    Prose, not a user, a secret or an address, and kept as written (read once, at the first such
-    value met)."""
+def _own_texts() -> tuple[str, ...]:
+    """samlscan's own words that reports quote: the codes' and the catalog's fixes and explanations
+    (read once, at the first value met that may be one of theirs)."""
     from samlscan.catalog import entries
     from samlscan.codes import all_specs
 
-    texts = [t for s in all_specs() for t in (s.summary, s.fix)]
-    texts += [t for e in entries() for t in (e.explanation, e.fix) if t]
-    if kind == "keyed":
-        return frozenset(m.group(0) for t in texts for m in _KEYED.finditer(t))
-    return frozenset(filter(None, (_cited(t, m) for t in texts for m in _IPV4.finditer(t))))
+    return (*(t for s in all_specs() for t in (s.summary, s.fix)),
+            *(t for e in entries() for t in (e.explanation, e.fix) if t))
+
+
+@cache
+def _own_keyed() -> frozenset[str]:
+    """What _KEYED takes for a keyed value in samlscan's own words ('Nothing to fix for the login: the
+    SP and the IdP ...', 'after each token: read the SP's log'): prose, not a user or a secret."""
+    return frozenset(m.group(0) for t in _own_texts() for m in _KEYED.finditer(t))
+
+
+@cache
+def _own_cited() -> dict[str, frozenset[str]]:
+    """The IPv4-shaped section numbers of samlscan's own words -> each with the word before it
+    (_cited: 'bindings 3.4.5.2/3.5.5.2' of 'SAML bindings 3.4.5.2/3.5.5.2'): a citation, not an address."""
+    found: dict[str, set[str]] = {}
+    for t in _own_texts():
+        for m in _IPV4.finditer(t):
+            if cited := _cited(t, m):
+                found.setdefault(m.group(0), set()).add(cited)
+    return {number: frozenset(c) for number, c in found.items()}
 
 
 _WORD_BEFORE = lazyre.compile(r"\S+\s+\S*\Z")
@@ -291,7 +303,7 @@ _WORD_BEFORE = lazyre.compile(r"\S+\s+\S*\Z")
 
 def _cited(text: str, m: re.Match) -> str | None:
     """An IPv4-shaped match with the word before it, spaces folded ('bindings 3.4.5.2/3.5.5.2'):
-    how _own knows a section number of samlscan's words, not a bare number any log could hold."""
+    how _own_cited knows a section number of samlscan's words, not a bare number any log could hold."""
     lead = _WORD_BEFORE.search(text[max(0, m.start() - 80):m.start()])
     return " ".join(lead.group(0).split()) + (" " if lead.group(0)[-1].isspace() else "") + m.group(0) \
         if lead else None
@@ -325,7 +337,7 @@ def mask(value: str, kind: str = "v") -> str:
 def _sub_ipv4s(text: str) -> str:
     out, pos = [], 0
     for m in ipv4s(text):
-        if _cited(text, m) in _own("ip"):
+        if (ours := _own_cited().get(m.group(0))) and _cited(text, m) in ours:  # (an address: one dict look-up)
             continue
         out += (text[pos:m.start()], mask(m.group(0), "ip"))
         pos = m.end()
