@@ -3,7 +3,8 @@ never one input's absolute time (a busy machine slows both sizes alike; a quadra
 takes factor**2 times as long on the bigger one, a linear one factor times)."""
 from __future__ import annotations
 
-import os
+import resource
+import time
 
 FLOOR = 0.25
 """Seconds allowed over the ratio for timer noise and a scheduler's slice (the sizes are chosen so
@@ -13,8 +14,9 @@ that a quadratic reader takes seconds on the big one, far above it)."""
 def cpu_seconds() -> float:
     """CPU time of this process and its waited-for children: what other processes on a loaded machine
     take of the cores does not count (wall time did: a linear reader failed under a parallel suite)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    # (not os.times(): its clock ticks are 10 ms, and a fast machine read a short run as 0.0 s)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def best_seconds(fn, arg, repeat: int = 2) -> float:
