@@ -246,6 +246,15 @@ _SPECS = (
        "SP over SOAP, not through the browser, so it is not in the capture.",
        "Look for the Response in the SP's log (ArtifactResolve/ArtifactResponse), or have the IdP "
        "use the HTTP-POST binding for its responses (SonarQube expects POST).", None),
+    _s("artifact-unsupported", E, "protocol",
+       "The IdP sent a SAML artifact (HTTP-Artifact binding) to an SP that takes only the HTTP-POST binding: "
+       "the SP finds no SAMLResponse and refuses the login (SonarQube: java-saml's 'SAML Response not found, "
+       "Only supported HTTP_POST Binding'; Spring Security resolves no artifact).",
+       "In the IdP, set the binding of this SP's responses to HTTP-POST "
+       "(urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST, the binding of the SP's AssertionConsumerService in its "
+       "metadata; an IdP may choose Artifact when the SP's entry was set up by hand or lists an HTTP-Artifact "
+       "endpoint).",
+       "idp"),
     _s("schema-order-invalid", W, "protocol",
        "Elements are not in the order the SAML schema requires (e.g. ds:Signature before saml:Issuer, "
        "a SubjectConfirmation before the NameID).",

@@ -875,7 +875,7 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
     results = [m if isinstance(m, Finding) else _check(m, raw, expect, requests)
                for m, raw in zip(read, got.raws)]
     ok = [r for r in results if isinstance(r, MessageResult)]
-    bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(p) for p in got.problems]
+    bad = [r for r in results if isinstance(r, Finding)] + [_problem_finding(_judged(p, expect)) for p in got.problems]
     kind = got.kind
     if got.program and not ok:  # its templates' and examples' values are no evidence
         kind, bad = "source", [_problem_finding(InputProblem(Source(path), "input-not-saml", PROGRAM))]
@@ -903,6 +903,15 @@ def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileR
                       events=_lines_read(got.events) + got.info_events, malformed_lines=got.malformed,
                       malformed_first=_where_unread(got.first_malformed) if got.malformed else None)
     return FileResult(res, tuple(ok), tuple(bad), tuple(got.events), tuple(got.flows), frozenset(got.people))
+
+
+def _judged(p: InputProblem, expect: Expectations) -> InputProblem:
+    """An input problem with what the settings tell of it: whose artifact a SAMLart is."""
+    if p.code.startswith("artifact-") and expect.idp_entity_id:
+        from samlscan.artifact import with_issuer
+
+        return replace(p, detail=with_issuer(p.detail, expect.idp_entity_id))
+    return p
 
 
 def _where_unread(rec) -> str | None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from samlscan.config.urls import on_sonarqube_acs_path
+from samlscan.config.urls import is_cloud, on_sonarqube_acs_path
 from samlscan.flows.exchange import REFUSAL_PAGE, Exchange, Flow
 from samlscan.flows.hops import REPLAY_STATUSES, _reposts, endpoint, same_endpoint
 from samlscan.flows.outcome import _sp_outcome
@@ -102,11 +102,15 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         mine = _request_exchanges(exchanges, req, by_entry, carried)
         err_i = _idp_error_after(exchanges, mine)
         posted = _next_bodiless(exchanges, mine, bodiless, used_ex) if err_i is None else None
+        art_i = _next_artifact(exchanges, mine, used_ex) if err_i is None and posted is None else None
         ask, test = None, False
         if err_i is not None:
             mine.append(err_i)
             err = exchanges[err_i].idp_error
             outcome, reason = "failure", err.said
+        elif art_i is not None:
+            err, (outcome, reason, test, at) = None, _artifact_outcome(exchanges, art_i, kinds, bodiless)
+            mine += at
         elif posted is not None:  # the IdP's answer was posted, its body not captured: the SP's word
             err, (outcome, reason, test, at) = None, _bodiless_outcome(exchanges, posted, kinds, bodiless)
             mine += at
@@ -119,6 +123,11 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         if ex.leg == "idp-error" and i not in used_ex:
             err = ex.idp_error
             flows.append(_flow(None, None, "failure", err.said, err, exchanges, [i], None, None, False))
+    for i, ex in enumerate(exchanges):  # an artifact with no request before it (IdP-initiated)
+        if ex.leg == "artifact" and i not in used_ex:
+            outcome, reason, test, at = _artifact_outcome(exchanges, i, kinds, bodiless)
+            used_ex.update(at)
+            flows.append(_flow(None, None, outcome, reason, None, exchanges, at, None, None, test))
     for i in sorted(bodiless - used_ex):  # a response posted with no request before it (a re-post by the
         outcome, reason, test, at = _bodiless_outcome(exchanges, i, kinds, bodiless)  # Back button, a bookmark)
         used_ex.update(at)
@@ -156,6 +165,34 @@ def _next_bodiless(exchanges: list[Exchange], mine: list[int], bodiless: set[int
         if exchanges[i].leg != "other":
             return None
     return None
+
+
+def _next_artifact(exchanges: list[Exchange], mine: list[int], used: set[int]) -> int | None:
+    """The artifact not yet in a flow that the browser brought to the SP next after a request's
+    exchanges, before the next login starts: the IdP's answer to that request."""
+    for i in range(max(mine, default=-1) + 1, len(exchanges)) if mine else ():
+        leg = exchanges[i].leg
+        if leg == "artifact" and i not in used:
+            return i
+        if leg in ("sp-init", "authn-request", "acs-post", "idp-error"):
+            return None
+    return None
+
+
+def _artifact_outcome(exchanges: list[Exchange], art_i: int, kinds: dict, bodiless: set[int]
+                      ) -> tuple[str, str, bool, list[int]]:
+    """(outcome, reason, test configuration, exchanges) of an artifact brought to the SP at `art_i`
+    (SAML bindings 3.6): the SP's answer decides, as for a POST without its body; SonarQube's ACS
+    resolves none (sonarqube.flow_cause: artifact-unsupported)."""
+    at = _chain(exchanges, art_i, bodiless)
+    ex = exchanges[art_i]
+    outcome, reason, test = _sp_outcome([exchanges[i] for i in at], False, None, _then(exchanges, at[-1], bodiless),
+                                        kinds)
+    said = (f"the IdP sent a SAML artifact to {ex.url.split('?', 1)[0]} ({ex.ref}) instead of the Response "
+            "(HTTP-Artifact binding): the SP fetches the Response from the IdP server to server, out of the capture")
+    if on_sonarqube_acs_path(ex.url) or is_cloud(ex.url):
+        return "failure", f"{said}; SonarQube reads only a SAMLResponse posted to its ACS", test, at
+    return outcome, f"{said}; {reason}", test, at
 
 
 def _bodiless_outcome(exchanges: list[Exchange], acs_i: int, kinds: dict, bodiless: set[int]

@@ -50,7 +50,7 @@ class Exchange:
     """Location / redirectURL, resolved against the request URL."""
     leg: str
     """'sp-init', 'authn-request', 'idp-page', 'idp-error', 'acs-post', 'response-redirect',
-    'sp-result' or 'other'."""
+    'artifact', 'sp-result' or 'other'."""
     set_cookies: tuple[str, ...] = ()
     """Names of cookies the response set; not those it deleted (Max-Age=0, an Expires passed: set_names)."""
     samesite: tuple[tuple[str, str], ...] = ()
@@ -158,6 +158,8 @@ def classify_leg(method: str, url: str, req_params, resp_params, idp_error, foll
     """Name the part of the SAML flow an exchange plays, from what it carried."""
     if "SAMLResponse" in req_params:
         return "acs-post" if method == "POST" else "response-redirect"
+    if "SAMLart" in req_params:  # the IdP's artifact, GET or POST, in place of the Response (bindings 3.6)
+        return "artifact"
     if idp_error is not None:  # the IdP answered the AuthnRequest GET with its error page
         return "idp-error"
     if "SAMLRequest" in req_params:

@@ -26,6 +26,8 @@ _QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + ")="
 _AMP_QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + r")=(\[[^\]\r\n&]*\]|"
                                   + _ANGLED + r"|[^&\s#\"'<>]*)")
 """The same, in a query with '&': its ';' are part of the values (base.PARAM_AHEAD)."""
+_ARTIFACT = lazyre.compile(r"(?<![\w.-])SAMLart=([A-Za-z0-9+/=%]{1,400})")
+"""The HTTP-Artifact binding's parameter (SAML bindings 3.6.3): a 44-byte artifact, base64."""
 _B64ISH = lazyre.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
 
@@ -37,6 +39,8 @@ def sniff_kind(text: str) -> str | None:
     named = [at for at in (body.find("SAMLResponse="), body.find("SAMLRequest=")) if at >= 0]
     if named and _QUERY_PARAM.search(body, min(named)):  # (from the first name: a URL of 10,000
         return "query"  # parameters names its SAMLRequest past the first 64 KB)
+    if "SAMLart=" in body and _ARTIFACT.search(body):  # (the HTTP-Artifact binding's: read_text says so)
+        return "query"
     token = body.strip()
     if token.startswith("-----BEGIN "):
         return None  # a PEM certificate or key: read_text says which
@@ -175,6 +179,13 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     found = from_query(text, source, captured_at) if kind == "query" else []
     if found:
         return found, []
+    if kind == "query" and (art := _ARTIFACT.search(text)) is not None:
+        # the HTTP-Artifact binding's URL or form body: a reference to the Response, no message
+        from samlscan.artifact import artifact_problem
+
+        before = text[:art.start()].split()
+        url = before[-1] if before and "://" in before[-1] else None
+        return [], [artifact_problem(source, url, unquote_bounded(art[1], plus=False))]
     if kind == "query":
         why = ("a SAMLResponse/SAMLRequest parameter is named but no value follows it: copy the "
                "whole request body or URL again")
