@@ -1,4 +1,5 @@
-"""Auth0 tenant logs (Management API /api/v2/logs, log streams): JSON array or JSON lines.
+"""Auth0 tenant logs (Management API /api/v2/logs, log streams: webhook, Amazon EventBridge): JSON
+array or JSON lines.
 
 Fields and type codes: auth0 docs (tenant-logs) and auth0-log-extension-tools logTypes.js.
 """
@@ -36,6 +37,11 @@ class Auth0Parser:
 
 
 def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
+    if isinstance(obj.get("detail"), dict) and "detail-type" in obj:
+        # the Amazon EventBridge log stream: an event ('detail-type': 'Auth0 log', source
+        # 'aws.partner/auth0.com/<tenant>-<id>/auth0.logs') whose `detail` is the stream's entry
+        # (thiscovery-core's and raw-labs' test events; zenn.dev's Auth0 EventBridge preview)
+        obj = obj["detail"]
     # log streams wrap the entry as {"log_id": .., "data": {...}}
     data = obj.get("data") if isinstance(obj.get("data"), dict) else obj
     ltype = text_or_none(data.get("type"))

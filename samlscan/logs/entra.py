@@ -18,6 +18,7 @@ from samlscan.logs._common import (
     csv_dialect,
     csv_events,
     dig,
+    from_epoch_ms,
     json_events,
     json_or_none,
     local_to_utc,
@@ -303,16 +304,34 @@ def _from_sentinel(obj: dict) -> dict:
     """A SigninLogs row as a Graph signIn: Status (JSON text) becomes status; ResultType /
     ResultDescription fill a status without code; TimeGenerated stands in for CreatedDateTime.
     An empty cell is no value: `az monitor log-analytics query` prints every cell as Python's
-    str(value), an empty one as 'None' (azure-cli-extensions src/log-analytics custom.py)."""
-    rec = {graph: obj[col] for col, graph in _SENTINEL.items() if text_or_none(obj.get(col)) is not None}
+    str(value), an empty one as 'None' (azure-cli-extensions src/log-analytics custom.py).
+    PowerShell's sign-in objects share these PascalCase names, in their own case ('IpAddress' in
+    AzureADPreview, 'IPAddress' in Microsoft.Graph), and nest Status as {ErrorCode, FailureReason}:
+    `Get-AzureADAuditSignInLogs -All $true | ConvertTo-Json -Depth 100` (Microsoft-Extractor-Suite
+    Scripts/Get-AzureADLogs.ps1), so names are matched without case."""
+    cells = {str(k).lower(): v for k, v in obj.items()}
+    rec = {graph: cells[col.lower()] for col, graph in _SENTINEL.items()
+           if text_or_none(cells.get(col.lower())) is not None}
     rec.setdefault("createdDateTime", obj.get("TimeGenerated"))
-    status = dict(_json_cell(obj.get("Status")))
+    status = {str(k)[:1].lower() + str(k)[1:]: v for k, v in _json_cell(obj.get("Status")).items()}
     if status.get("errorCode") in (None, ""):
         status["errorCode"] = obj.get("ResultType")
     if not status.get("failureReason"):
         status["failureReason"] = obj.get("ResultDescription")
     rec["status"] = status
     return rec
+
+
+_NET_DATE = re.compile(r"^/Date\((-?\d{1,15})(?:[+-]\d{4})?\)/$")
+"""Windows PowerShell 5.1's ConvertTo-Json writes a DateTime as '\\/Date(<epoch ms>)\\/' (a
+Graph object so exported: '"createdDateTime":  "\\/Date(1598901896013)\\/"'); JSON reads it as
+'/Date(ms)/'. PowerShell 7 writes ISO 8601."""
+
+
+def _graph_time(value) -> "datetime | None":
+    """A signIn's createdDateTime: ISO 8601, or Windows PowerShell's /Date(ms)/ (always UTC)."""
+    m = _NET_DATE.match(value.strip()) if isinstance(value, str) else None
+    return from_epoch_ms(m.group(1)) if m else parse_iso(value)[0]
 
 
 def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
@@ -334,7 +353,7 @@ def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
     else:
         if "createdDateTime" not in obj and "userPrincipalName" not in obj:
             return  # not a sign-in (an audit record in a mixed export)
-        rec, time = obj, parse_iso(obj.get("createdDateTime"))[0]
+        rec, time = obj, _graph_time(obj.get("createdDateTime"))
         error = dig(obj, "status", "errorCode")
         reason = dig(obj, "status", "failureReason")
         ip, corr = obj.get("ipAddress"), obj.get("correlationId")

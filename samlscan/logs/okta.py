@@ -2,7 +2,8 @@
 and the Admin Console's System Log "Download CSV".
 
 Schema: okta-sdk LogEvent (published, eventType, actor, client, outcome, target[], transaction,
-debugContext.debugData). Event hooks wrap events in `data.events[]` (unwrapped by iter_json).
+debugContext.debugData). Event hooks wrap events in `data.events[]` (unwrapped by iter_json);
+Log Streaming to AWS EventBridge wraps each in an event's `detail`.
 The CSV is read back into that shape (one column per field, named by its dotted path) and goes
 through the same mapping as a JSON event.
 """
@@ -71,6 +72,12 @@ def _app(targets) -> str | None:
 
 
 def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
+    if isinstance(obj.get("detail"), dict) and "detail-type" in obj:
+        # Log Streaming to AWS EventBridge: the LogEvent is the envelope's `detail` (version, id,
+        # detail-type 'SystemLog' or 'Okta Log Event', source 'aws.partner/okta.com/<org>/<name>',
+        # time...; an EventBridge ingest handler's test, TestHandleOktaEventBridgePostQueuesEvent,
+        # and a detection-rule set's 'EventBridge Integration' note), one per line in an archive.
+        obj = obj["detail"]
     etype = text_or_none(obj.get("eventType"))
     if etype is None or etype.startswith("com.okta.event_hook"):
         return  # not a System Log event (a hook envelope without events, a verification call)
