@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import re
+from urllib.parse import unquote
 
 from samlscan.config.urls import is_cloud, on_sonarqube_acs_path
 from samlscan.frozen import frozen
@@ -32,6 +33,7 @@ class Artifact:
 def read_artifact(value: str) -> Artifact | None:
     """The artifact a SAMLart value holds (already URL-decoded); None when it is no SAML 2.0
     type 0x0004 artifact (SAML 1.1's are types 0x0001, 42 bytes, and 0x0002)."""
+    value = unquote(value) if "%" in value else value  # (a value kept as the form sent it)
     try:  # (a '+' a form decoding made a space)
         raw = base64.b64decode(value.strip().replace(" ", "+"), validate=True)
     except (binascii.Error, ValueError):

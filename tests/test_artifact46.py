@@ -70,7 +70,7 @@ def test_a_pasted_form_body_with_an_artifact_alone_is_a_fact_for_any_sp(tmp_path
 
 
 def test_an_artifact_at_sonarqubes_acs_is_the_failed_logins_cause():
-    for name in ("sonarqube-redirect.har", "sonarqube-post.har"):
+    for name in ("sonarqube-redirect.har", "sonarqube-post.har", "sonarqube-tracer.json"):
         doc = _json(["check", str(FIX / name), "--config", str(CONFIG)], code=1)
         (a,) = doc["attempts"]
         assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "artifact-unsupported", "idp"), name

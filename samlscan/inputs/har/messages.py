@@ -38,7 +38,7 @@ def query_messages(url: str, src: Source, at: datetime | None, found: _Found,
     if not query and qs:
         query = _query_from_params(qs)
     if "SAMLart=" in query and not response:
-        _artifact(src, url, split_query(query), found)
+        artifact_seen(src, url, split_query(query), found)
     if not any(p in query for p in SAML_FIELDS):
         return
     pairs = split_query(query)
@@ -85,7 +85,7 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
             values.append((str(p.get("name")), form_value(p["value"])))
     has_body = bool(values) or (isinstance(text, str) and bool(text.strip()))
     if any(n == "SAMLart" for n, _ in values):
-        _artifact(src, url, [(n, v, v) for n, v in values], found)
+        artifact_seen(src, url, [(n, v, v) for n, v in values], found)
     relay = next((v for n, v in values if n == "RelayState"), None)
     seen = set()
     for name, value in values:
@@ -103,7 +103,7 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
     return has_body
 
 
-def _artifact(src: Source, url: str, pairs, found: _Found) -> None:
+def artifact_seen(src: Source, url: str, pairs, found: _Found) -> None:
     """SAML bindings 3.6: the browser carries only an artifact; the SP resolves it over SOAP. The
     request is marked as carrying one (its leg: flows.classify_leg)."""
     from samlscan.artifact import artifact_problem
