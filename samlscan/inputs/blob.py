@@ -136,8 +136,9 @@ def from_query(text: str, source: Source, captured_at: datetime | None = None,
     """
     params = _query_params(text)
     stripped = text.strip()
+    signed_apart = ("SigAlg" in params or "Signature" in params) and not _plain_xml(params)
     redirect = binding == "redirect" or (
-        binding is None and ("SigAlg" in params or "Signature" in params or stripped.lower().startswith(("http://", "https://"))
+        binding is None and (signed_apart or stripped.lower().startswith(("http://", "https://"))
                              or _in_url_query(text)))
     relay = params.get("RelayState")
     out = []
@@ -153,6 +154,19 @@ def from_query(text: str, source: Source, captured_at: datetime | None = None,
             signature=unquote(params["Signature"]) if "Signature" in params else None,
             url=stripped.split("?", 1)[0] if stripped.startswith("http") else None))
     return out
+
+
+def _plain_xml(params: dict[str, str]) -> bool:
+    """The message is base64 of XML as it is, not of DEFLATE data: a form body signed beside the
+    message is then the HTTP-POST-SimpleSign binding's (SAML 2.0 SimpleSign binding 3.1: a POST,
+    plain base64; the redirect binding deflates), read as a POST."""
+    from samlscan.decode import InputError, b64decode_lenient
+
+    head = next((params[n] for n in _PARAMS if n in params), "").split("%", 1)[0][:60]
+    try:  # (its first whole base64 quanta: an XML declaration or element starts within them)
+        return b64decode_lenient(head[:len(head) // 4 * 4] or "=").lstrip()[:1] == b"<"
+    except InputError:
+        return False
 
 
 def read_text(text: str, path: str, captured_at: datetime | None = None
