@@ -271,15 +271,22 @@ _SOAP_ENVELOPES = ("{http://schemas.xmlsoap.org/soap/envelope/}",
                    "{http://www.w3.org/2003/05/soap-envelope}")
 
 
+_WS_TRUST = ("{http://schemas.xmlsoap.org/ws/2005/02/trust}", "{http://docs.oasis-open.org/ws-sx/ws-trust/200512}")
+"""WS-Trust February 2005 (AD FS's WS-Federation wresult) and 1.3 (Entra ID's, AD FS's wst13)."""
+
+
 def _soap_payload(root):
     """The message a SOAP envelope carries: SAML's SOAP binding (bindings 3.2: artifact
     resolution, attribute queries), ECP/PAOS responses and CAS's SAML 1.1 validation wrap the
     SAML element as the one child of soap:Body. A copy stands alone as the root: exclusive C14N
     (what SAML signs with) ignores the envelope, so signatures verify the same. Anything else
-    (a Fault, several children) is returned as is, and reported as not SAML."""
+    (a Fault, several children) is returned as is, and reported as not SAML. A WS-Federation
+    sign-in's wresult, a WS-Trust RequestSecurityTokenResponse (in a ...Collection with WS-Trust
+    1.3), gives the token it carries the same way: the SAML assertion in its RequestedSecurityToken
+    (WS-Federation 1.2 13.2.3)."""
     prefix = next((p for p in _SOAP_ENVELOPES if root.tag == p + "Envelope"), None)
     if prefix is None:
-        return root
+        return _ws_trust_token(root)
     body = root.find(prefix + "Body")
     children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
     if len(children) != 1 or children[0].tag.startswith(prefix):
@@ -287,6 +294,20 @@ def _soap_payload(root):
     import copy
 
     return copy.deepcopy(children[0])
+
+
+def _ws_trust_token(root):
+    """The one element a RequestSecurityTokenResponse's RequestedSecurityToken holds, as the root;
+    `root` itself when it is no such response (or holds several tokens, or none)."""
+    trust = next((t for t in _WS_TRUST if root.tag.startswith(t)), None)
+    if trust is None or not root.tag.endswith(("}RequestSecurityTokenResponse", "}RequestSecurityTokenResponseCollection")):
+        return root
+    tokens = [c for held in root.iter(trust + "RequestedSecurityToken") for c in held if isinstance(c.tag, str)]
+    if len(tokens) != 1:
+        return root
+    import copy
+
+    return copy.deepcopy(tokens[0])
 
 
 def pretty_xml(data: bytes) -> str:

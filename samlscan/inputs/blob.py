@@ -28,6 +28,9 @@ _AMP_QUERY_PARAM = lazyre.compile(r"(?<![\w.-])(" + "|".join(BINDING_PARAMS) + r
 """The same, in a query with '&': its ';' are part of the values (base.PARAM_AHEAD)."""
 _ARTIFACT = lazyre.compile(r"(?<![\w.-])SAMLart=([A-Za-z0-9+/=%]{1,400})")
 """The HTTP-Artifact binding's parameter (SAML bindings 3.6.3): a 44-byte artifact, base64."""
+_WRESULT = lazyre.compile(r"(?<![\w.-])wresult=([^&\s\"'<>]+)")
+"""A WS-Federation sign-in response's form field (wa=wsignin1.0): a WS-Trust RequestSecurityTokenResponse
+holding a SAML assertion (WS-Federation 1.2 13.2.3), form-encoded XML."""
 _B64ISH = lazyre.compile(r"^[A-Za-z0-9+/=_\-\s%]+$")
 
 
@@ -40,6 +43,8 @@ def sniff_kind(text: str) -> str | None:
     if named and _QUERY_PARAM.search(body, min(named)):  # (from the first name: a URL of 10,000
         return "query"  # parameters names its SAMLRequest past the first 64 KB)
     if "SAMLart=" in body and _ARTIFACT.search(body):  # (the HTTP-Artifact binding's: read_text says so)
+        return "query"
+    if "wresult=" in body and _WRESULT.search(body):  # (a WS-Federation sign-in's: from_query reads it)
         return "query"
     token = body.strip()
     if token.startswith("-----BEGIN "):
@@ -142,6 +147,10 @@ def from_query(text: str, source: Source, captured_at: datetime | None = None,
                              or _in_url_query(text)))
     relay = params.get("RelayState")
     out = []
+    if not any(name in params for name in _PARAMS) and (ws := _WRESULT.search(text)) is not None:
+        # (xmlsafe reads the assertion out of the token response)
+        return [RawMessage(source=source, param="XML", value=unquote_bounded(ws[1], plus=True), binding="xml",
+                           captured_at=captured_at)]
     for name in _PARAMS:
         if name not in params:
             continue

@@ -87,6 +87,10 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
     if any(n == "SAMLart" for n, _ in values):
         artifact_seen(src, url, [(n, v, v) for n, v in values], found)
     relay = next((v for n, v in values if n == "RelayState"), None)
+    ws = next((v for n, v in values if n == "wresult"), None)
+    if ws and not any(n in SAML_FIELDS for n, _ in values):  # a WS-Federation sign-in (xmlsafe: its assertion)
+        found.msgs.append(("XML:" + digest(ws), RawMessage(source=src, param="XML", value=ws, binding="xml",
+                                                           captured_at=at, url=url), False))
     seen = set()
     for name, value in values:
         if name not in SAML_FIELDS or (name, value) in seen:
