@@ -165,6 +165,30 @@ def from_query(text: str, source: Source, captured_at: datetime | None = None,
     return out
 
 
+_JWT = lazyre.compile(r"(?:Bearer\s+)?(eyJ[\w-]{2,2000})\.(eyJ[\w-]{2,20000})\.[\w-]*")
+"""A JSON Web Token (RFC 7519: base64url header, claims, signature, dot-separated), as an OpenID Connect
+or OAuth 2.0 login carries it: its header and claims each start with '{"' (base64url 'eyJ')."""
+
+
+def _jwt_said(text: str) -> str | None:
+    """What a pasted JWT is, in a finding's words (None: not one): people paste the token of an OpenID
+    Connect login where the SAML message was asked for."""
+    m = _JWT.fullmatch(text.strip())
+    if m is None:
+        return None
+    import base64
+    import json
+
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(m[2] + "=" * (-len(m[2]) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        claims = None
+    named = ", ".join(f"{k} {claims[k]!r}" for k in ("iss", "aud") if isinstance(claims, dict) and claims.get(k))
+    return ("a JSON Web Token (an OpenID Connect or OAuth 2.0 login's token" + (f": {named}" if named else "")
+            + "), not a SAML message: this login did not use SAML; give the SAMLResponse of a SAML login, or "
+            "check the application's OpenID Connect settings instead")
+
+
 def _plain_xml(params: dict[str, str]) -> bool:
     """The message is base64 of XML as it is, not of DEFLATE data: a form body signed beside the
     message is then the HTTP-POST-SimpleSign binding's (SAML 2.0 SimpleSign binding 3.1: a POST,
@@ -184,6 +208,8 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     source = Source(path)
     text = text.lstrip("\ufeff")  # a BOM the file's decoding left (UTF-8 with a BOM, UTF-16)
     kind = sniff_kind(text)
+    if kind in ("base64", None) and (jwt := _jwt_said(text)) is not None:
+        return [], [InputProblem(source, "input-not-saml", jwt)]
     if kind == "xml" and _html_not_saml(text):
         # a web page's error box pasted from its source (Moodle's 'errormessage'): its words, not its XML
         from samlscan.errorpages import page_lines
