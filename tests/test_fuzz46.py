@@ -234,3 +234,25 @@ def test_check_of_each_hostile_file_one_by_one_is_clear(folder):
         else:
             assert json.loads(out)["inputs"], name
 
+
+def test_a_simplesamlphp_dump_a_range_cut_crosses_is_read_whole(tmp_path, monkeypatch):
+    """SimpleSAMLphp's debug log prints a message over many lines, each one a record start: a log
+    over SPLIT_BYTES cut inside a dump lost that message ('failed: not well-formed XML: Premature
+    end of data' in both ranges) where the whole reading found it: its reader now reads the lines
+    before and after its range (range_context), as the other readers whose state spans records do."""
+    from samlscan import batch
+    from samlscan.config import Expectations
+
+    log = tmp_path / "simplesamlphp.log"
+    shutil.copy(ROOT / "fixtures/logs/simplesamlphp/simplesamlphp-debug-saml.log", log)
+    whole = batch.run_scan([str(log)], Expectations(), jobs=1)
+    assert len(whole.messages) == 2
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 4096)
+    units = batch.plan([str(log)])
+    data = log.read_bytes()
+    assert len(units) > 2 and any(b"DEBUG [" in data[u.start:u.start + 80] and b"</" in data[u.start:u.start + 80]
+                                  for u in units), "no cut inside a dump"
+    for jobs in (1, 2):
+        split = batch.run_scan([str(log)], Expectations(), jobs=jobs)
+        assert split.inputs == whole.inputs, jobs
+        assert split.messages == whole.messages and split.input_findings == whole.input_findings, jobs

@@ -88,6 +88,9 @@ class SimpleSamlPhpParser:
     yearless = True
     """Its dates carry no year: a wrapper's full time (docker, CRI, journald, RFC 5424) gives it
     (logs.wrapped._wrapper_dated)."""
+    range_context = frozenset({"before", "after"})
+    """A dump is one record a line (Utils/XML::debugSAMLMessage logs formatXMLString's lines one by one):
+    a range cut inside one reads on to its end, and the next range its start (batch._context)."""
 
     def __init__(self, year: int | None = None) -> None:
         self.year = year
