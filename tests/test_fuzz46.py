@@ -258,3 +258,26 @@ def test_a_simplesamlphp_dump_a_range_cut_crosses_is_read_whole(tmp_path, monkey
         split = batch.run_scan([str(log)], Expectations(), jobs=jobs)
         assert split.inputs == whole.inputs, jobs
         assert split.messages == whole.messages and split.input_findings == whole.input_findings, jobs
+
+
+NOTES = ("nothing SAML here", "see the SAML logs", "SAML login broken since monday see attached",
+         "Please check the SAML config")
+
+
+def test_a_note_about_saml_beside_the_evidence_is_skipped_not_a_bad_base64_value(tmp_path):
+    """A ticket's short note of letters and spaces ('nothing SAML here') matched the base64 alphabet
+    with its spaces: read as one pasted value, it failed as input-bad-base64 (an error: exit 1) or
+    undecodable DEFLATE. Words are no base64 value; a value wrapped into long lines still is."""
+    for i, note in enumerate(NOTES):
+        (tmp_path / f"note{i}.txt").write_text(note + "\n")
+    value = base64.b64encode(_planted_responses()["okta-planted.xml"]).decode()
+    (tmp_path / "wrapped.b64").write_text("\n".join(value[i:i + 76] for i in range(0, len(value), 76)))
+    (tmp_path / "spaced.b64").write_text(" ".join(value[i:i + 64] for i in range(0, len(value), 64)))
+    code, out, _ = _run("scan", str(tmp_path), "--format", "json", "--jobs", "1", "--fail-on", "error")
+    doc = json.loads(out)
+    status = {Path(i["path"]).name: (i["status"], i.get("reason")) for i in doc["inputs"]}
+    for i in range(len(NOTES)):
+        assert status[f"note{i}.txt"][0] == "skipped", status
+    assert status["wrapped.b64"][0] == status["spaced.b64"][0] == "scanned", status
+    assert {Path(m["input"]).name for m in doc["messages"]} == {"wrapped.b64", "spaced.b64"}
+    assert not [f for f in doc.get("input_findings", ()) if f["code"] == "input-bad-base64"]

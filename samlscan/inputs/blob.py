@@ -49,12 +49,19 @@ def sniff_kind(text: str) -> str | None:
     token = body.strip()
     if token.startswith("-----BEGIN "):
         return None  # a PEM certificate or key: read_text says which
-    if token and len(token) >= 16 and _B64ISH.match(token):
+    if token and len(token) >= 16 and _B64ISH.match(token) and not _words(token[:65536]):
         return "base64"
     sample = token[:65536]  # a bounded look: a 60 MB file of zeros took 6 s to count
     if len(token) >= 40 and " " not in sample and sum(c.isalnum() or c in "+/=\n\r" for c in sample) >= 0.9 * len(sample):
         return "base64"  # one pasted blob with a few bad characters: say so, don't call it 'not SAML'
     return None
+
+
+def _words(token: str) -> bool:
+    """Whether whitespace cuts `token` into words (a note: 'see the SAML logs'), not a value wrapped
+    into lines or chunks of tens of characters: most pieces before the last are short."""
+    pieces = token.split()[:-1]
+    return sum(len(p) < 16 for p in pieces) * 2 > len(pieces) > 0
 
 
 def saml_params(text: str) -> int:
