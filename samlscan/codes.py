@@ -267,6 +267,16 @@ _SPECS = (
        "Configure the IdP to send a bearer SubjectConfirmation whose SubjectConfirmationData has "
        "Recipient = the SP's ACS URL and NotOnOrAfter (SAML profiles 4.1.4.2; java-saml, "
        "python3-saml and Spring reject the response without it).", "idp"),
+    # SAML profiles 4.1.4.2: the bearer SubjectConfirmationData 'MUST NOT contain a NotBefore attribute'.
+    # Apache CXF's SAMLSSOResponseValidator and WSS4J refuse it; java-saml, python3-saml, php-saml and
+    # OpenSAML (Spring) check only that it has been reached (one not reached: assertion-not-yet-valid).
+    _s("subject-confirmation-not-before", W, "protocol",
+       "The bearer SubjectConfirmationData carries a NotBefore, which SAML profiles 4.1.4.2 forbids: "
+       "Apache CXF's SAML SSO validator refuses it ('The Subject Conf Data must not contain a NotBefore "
+       "timestamp'); java-saml (SonarQube), python3-saml, php-saml and Spring/OpenSAML accept it once "
+       "that time is reached.",
+       "Have the IdP leave NotBefore out of the bearer SubjectConfirmationData (an assertion template or "
+       "IdP option that adds it): the assertion's start belongs in Conditions NotBefore.", "idp"),
     _s("audience-mismatch", E, "protocol", "No Audience equals the SP entity ID.",
        "Make the IdP's Audience / Identifier (Entity ID) equal the SP entity ID "
        "(SonarQube: sonar.auth.saml.applicationId).", "idp"),
@@ -903,6 +913,26 @@ STALE_ACS_FIX = ("Set the IdP's ACS (Reply) URL for this SP to {want}: it posts 
                  "the SP's ACS (a stale or misspelt ACS endpoint in the IdP's entry for the SP).")
 """destination-mismatch's fix when the Destination's path is not the ACS's (checks.protocol.acs_path_apart):
 the IdP's entry, not the SP's base URL behind a proxy (the code's fix, for a scheme, host or port apart)."""
+
+BASE_PATH_AT_SP_FIX = (
+    "Set {setting} to the URL the SP is served at, base path {base} included, so that its ACS URL is {got}: "
+    "the IdP posts to {got}, the SP's own route under the base path {base} (a reverse proxy's prefix or a "
+    "servlet context path, SonarQube's sonar.web.context), and the SP rebuilt its ACS URL without it.")
+"""destination-mismatch's and recipient-mismatch's fix when the IdP's URL carries a base path before the SP's
+route that the SP's own URL lacks (checks.protocol.base_path_apart): the IdP's URL reached the SP, whose base
+URL setting leaves its base path out (SonarQube: ACS = sonar.core.serverBaseURL + /oauth2/callback/saml, and
+serverBaseURL must include the context path); the SP's to fix, not a stale ACS at the IdP."""
+
+BASE_PATH_AT_IDP_FIX = (
+    "Set the IdP's ACS (Reply) URL for this SP to {want}: it posts to {got}, the SP's route without the base "
+    "path {base} the SP is served under (unless the SP is really served without it: then correct {setting}).")
+"""The fix when the IdP's URL lacks a base path the SP's own URL has (checks.protocol.base_path_apart)."""
+
+PERCENT_ENCODED_ACS_FIX = (
+    "Set the IdP's ACS (Reply) URL for this SP to exactly {want}, character for character: it sends {got}, "
+    "the same URL percent-encoded otherwise, and the SP compares the two as strings.")
+"""The fix when the IdP's URL and the SP's differ only in percent-encoding (RFC 3986 6.2.2.1-6.2.2.2):
+java-saml and Spring compare Destination and Recipient exactly, so the IdP must send the SP's spelling."""
 
 ENTITY_AS_DESTINATION_FIX = (
     "Set the IdP's Destination (ACS) URL for this SP to {want}: it writes the SP's entity ID {got} there, not its "

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from samlscan.checks.base import CheckContext, consumed_assertion, finding, in_idp
-from samlscan.checks.bearer import BEARER, bearers, one_confirms
-from samlscan.codes import ENTITY_AS_DESTINATION_FIX, STALE_ACS_FIX, spec
+from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp
+from samlscan.checks.bearer import BEARER, bearers, early, one_confirms
+from samlscan.codes import (BASE_PATH_AT_IDP_FIX, BASE_PATH_AT_SP_FIX, ENTITY_AS_DESTINATION_FIX,
+                            PERCENT_ENCODED_ACS_FIX, STALE_ACS_FIX, spec)
 from samlscan.model import Finding, SamlMessage, Severity
 from samlscan.saml import sender
 
@@ -246,11 +247,44 @@ def _url_difference(want: str, got: str, sender: str = "the IdP", receiver: str 
                 "but java-saml and Spring compare the strings exactly")
     if a.path.rstrip("/") == b.path.rstrip("/") and a.path != b.path:
         return "only a trailing slash differs" + _and_rest(a, b)
+    if a.path != b.path and unquote(a.path) == unquote(b.path):
+        return _percent_difference(a.path, b.path) + _and_rest(a, b)
     if a.path != b.path:
         if a.path.lower() == b.path.lower():
             return "only the letter case of the path differs" + _and_rest(a, b)
+        if base_path_apart(want, got):
+            return f"only a base path differs ({b.path} vs {a.path}): the same route under another base"
         return f"the path differs ({b.path} vs {a.path})"
     return _and_rest(a, b).removeprefix("; ") or "they differ"
+
+
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _percent_difference(want: str, got: str) -> str:
+    """How two paths equal once percent-decoded differ. RFC 3986 6.2.2.1 makes a percent-encoding's
+    hex case, and 6.2.2.2 an encoded unreserved character (%7E and ~), equivalent; an encoded reserved
+    one (%2F and /) is not (2.2). No SP library normalises either way: java-saml
+    (SamlResponse.isValid: destinationUrl.equals(currentUrl)) and Spring (BaseOpenSamlAuthenticationProvider:
+    destination.equals(location)) compare the strings exactly, so the verdict stays a refusal."""
+    def canon(path: str, decode: bool) -> str:  # hex digits upper-cased, unreserved ones decoded
+        def one(m):
+            char = chr(int(m.group()[1:], 16))
+            return char if decode and char in _UNRESERVED else m.group().upper()
+        return _PERCENT.sub(one, path)
+
+    if canon(want, False) == canon(got, False):
+        why = "only the letter case of a percent-encoding's hex digits differs"
+        rfc = "RFC 3986 6.2.2.1 makes them equivalent"
+    elif canon(want, True) == canon(got, True):
+        why, rfc = "they differ only in percent-encoding", "RFC 3986 6.2.2.2 makes them equivalent"
+    else:
+        why = "they differ only in percent-encoding"
+        rfc = "an encoded reserved character such as %2F is not even equivalent under RFC 3986 2.2"
+    return (f"{why} ({got} vs {want}; {rfc}), but the SP compares the URLs as strings "
+            "(java-saml, Spring; python3-saml rebuilds its own from the request): the IdP must send "
+            "exactly the SP's URL")
 
 
 def _and_rest(a, b) -> str:
@@ -275,15 +309,42 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
         yield _unfilled(msg, "destination-mismatch", "Destination", msg.destination, "ACS URL", want)
     elif want and msg.destination and msg.destination != want:
         entity = _names_the_sp_entity(msg, ctx, msg.destination)
-        stale = entity or acs_path_apart(want, msg.destination)
-        hint = ((ENTITY_AS_DESTINATION_FIX if entity else STALE_ACS_FIX).format(want=want, got=msg.destination)
-                if stale else f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} agree")
+        hint, side = (ENTITY_AS_DESTINATION_FIX.format(want=want, got=msg.destination), "idp") if entity else \
+            acs_fix(want, msg.destination, ctx)
+        hint = hint or f"make the IdP's ACS (Reply) URL and {ctx.expect.setting_name('acs_url')} agree"
         yield finding(msg, "destination-mismatch",
                       f"Destination is {msg.destination!r}, the SP's ACS URL is {want!r}: "
                       + _url_difference(want, msg.destination)
                       + ("; the Destination is the SP's entity ID (the Audience), not an ACS URL" if entity else ""),
                       expected=want, actual=msg.destination,
-                      hint=in_idp(hint, "destination-mismatch", msg.issuer), side="idp" if stale else None)
+                      hint=hint if side == "sp" else in_idp(hint, "destination-mismatch", msg.issuer),
+                      # (the SP's is the code's own side: no word of it, so that an attempt whose capture
+                      # holds the SP's AuthnRequest asking for `want` says the IdP's entry is stale,
+                      # correlate.attempts._acs_side: gen_case14's SimpleSAMLphp posting to its old base path)
+                      side=None if side == "sp" else side)
+
+
+def acs_fix(want: str, got: str, ctx: CheckContext) -> tuple[str | None, str | None]:
+    """The fix and side for an ACS URL `got` the IdP wrote (Destination, bearer Recipient) that is not the
+    SP's `want`; (None, None) for the code's own (a scheme, host or port apart: the SP's base URL).
+    A base path apart is the SP's when the IdP's URL has it (the browser posted there and reached the SP,
+    which rebuilt its URL short of it: nextcloud/user_saml#215; SonarQube's callback is
+    sonar.core.serverBaseURL + /oauth2/callback/saml, and behind a context path, sonar.web.context, that
+    base URL must include it), the IdP's when the IdP's URL lacks the base the SP's has."""
+    setting = ctx.expect.setting_name("acs_url")
+    if base_path_apart(want, got):
+        a, b = split_url(want.strip()), split_url(got.strip())
+        short, long = sorted((a.path.rstrip("/"), b.path.rstrip("/")), key=len)
+        base = long[: len(long) - len(short)]
+        at_sp = len(b.path.rstrip("/")) > len(a.path.rstrip("/"))
+        return (BASE_PATH_AT_SP_FIX if at_sp else BASE_PATH_AT_IDP_FIX).format(
+            want=want, got=got, base=base, setting=setting), "sp" if at_sp else "idp"
+    a, b = split_url(want.strip()), split_url(got.strip())
+    if a is not None and b is not None and a.path != b.path and unquote(a.path) == unquote(b.path):
+        return PERCENT_ENCODED_ACS_FIX.format(want=want, got=got), "idp"
+    if acs_path_apart(want, got):
+        return STALE_ACS_FIX.format(want=want, got=got), "idp"
+    return None, None
 
 
 def _names_the_sp_entity(msg: SamlMessage, ctx: CheckContext, url: str) -> bool:
@@ -329,11 +390,13 @@ def check_recipient(msg: SamlMessage, ctx: CheckContext):
         return  # SAML profiles 4.1.4.3: one bearer confirmation for this ACS is enough
     for sc in a.subject_confirmations:
         if sc.method == BEARER and sc.recipient is not None and sc.recipient != want:
+            hint, side = acs_fix(want, sc.recipient, ctx)
             yield finding(msg, "recipient-mismatch",
                           f"SubjectConfirmationData Recipient is {sc.recipient!r}, the ACS URL is "
                           f"{want!r}: " + _url_difference(want, sc.recipient),
-                          expected=want, actual=sc.recipient,
-                          hint=in_idp(spec("recipient-mismatch").fix, "recipient-mismatch", msg.issuer))
+                          expected=want, actual=sc.recipient, side=side,
+                          hint=hint if side == "sp" else in_idp(hint or spec("recipient-mismatch").fix,
+                                                                "recipient-mismatch", msg.issuer))
 
 
 def fold_recipient(findings: list[Finding]) -> list[Finding]:
@@ -391,6 +454,24 @@ def check_bearer_confirmation(msg: SamlMessage, ctx: CheckContext):
                           ", ".join(missing) + (f" (#{i + 1})" if len(found) > 1 else "")
                           for i, missing in enumerate(lacking)),
                       expected="Recipient and NotOnOrAfter")
+
+
+def check_bearer_not_before(msg: SamlMessage, ctx: CheckContext):
+    """SAML profiles 4.1.4.2: a bearer SubjectConfirmationData 'MUST NOT contain a NotBefore attribute'.
+    A warning: of the SP libraries only Apache CXF (SAMLSSOResponseValidator) refuses it; java-saml
+    (SamlResponse.validateSubjectConfirmation), python3-saml and OpenSAML refuse it only while it is ahead,
+    which check_subject_confirmation says as assertion-not-yet-valid."""
+    a = consumed_assertion(msg)
+    if a is None or msg.kind != "Response":
+        return
+    skew = timedelta(seconds=ctx.expect.clock_skew)
+    for i, sc in enumerate(bearers(a)):
+        if sc.not_before is not None and (ctx.at is None or not early(ctx.at, sc.not_before, skew)):
+            yield finding(msg, "subject-confirmation-not-before",
+                          f"the bearer SubjectConfirmationData{f' #{i + 1}' if len(bearers(a)) > 1 else ''} has "
+                          f"NotBefore {fmt_time(sc.not_before)}, which SAML profiles 4.1.4.2 forbids there; "
+                          "SonarQube (java-saml, Spring) accepts it once reached, Apache CXF refuses it",
+                          expected="no NotBefore", actual=fmt_time(sc.not_before))
 
 
 def check_audience(msg: SamlMessage, ctx: CheckContext):
@@ -529,5 +610,5 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
 
 
 CHECKS = (check_version, check_ids, check_status, check_issuer, check_destination, check_recipient,
-          check_bearer_confirmation, check_audience, check_sp_name_qualifier, check_in_response_to,
+          check_bearer_confirmation, check_bearer_not_before, check_audience, check_sp_name_qualifier, check_in_response_to,
           check_assertion_count, check_schema_order)

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from samlscan.catalog import IDP_NAMES, for_idp, placeholder_values, with_idp_part
 from samlscan.checks.base import issuer_product
-from samlscan.checks.protocol import acs_path_apart, base_path_apart
+from samlscan.checks.protocol import acs_path_apart, base_path_apart, split_url
 from samlscan.codes import IDP_WHERE, SPECS, STALE_ACS_FIX
 from samlscan.config import keycloak_broker
 from samlscan.correlate.causes import (_EMAIL_LOSS, _GENERIC, _GROUPS_UNSYNCED, _catalog_entry, _cause,
@@ -263,6 +263,9 @@ def _built(members: list[_Piece], judged: bool = False, unheld: Unheld | None = 
         stale = _logged_stale_acs(named, entry, cause)
         if stale is not None:  # the line names both URLs, on two paths: the IdP's ACS entry, not the SP's URL
             fix, entry = STALE_ACS_FIX.format(want=stale[0], got=stale[1]), replace(entry, fix=None, side="idp")
+        base_stale = _base_path_stale(members, cause)
+        if base_stale is not None:  # the check's 'the SP's base URL' for a base path apart, which the SP's own
+            fix = STALE_ACS_FIX.format(want=base_stale[0], got=base_stale[1])  # request contradicts
         if entry is not None and entry.fix and fix == (spec.fix if spec else None):
             fix = entry.fix
         elif entry is not None and entry.fix and fix != entry.fix:
@@ -401,6 +404,18 @@ def _logged_stale_acs(named: list[_Piece], entry, cause: str | None) -> tuple[st
         if got and want and "://" in got and acs_path_apart(want, got) and not base_path_apart(want, got):
             return want, got
     return None
+
+
+def _base_path_stale(members: list[_Piece], cause: str | None) -> tuple[str, str] | None:
+    """(the ACS URL the SP's AuthnRequest asked for, the URL the response went to) when they are a base path
+    apart and the IdP's is the longer: alone, a response posted under a base path the SP's URL lacks reads
+    as the SP's base URL short of its context path (checks.protocol.acs_fix); the SP's own request asking
+    for the shorter one says the SP serves it, and the IdP's entry keeps an old base (gen_case14)."""
+    if cause not in ("destination-mismatch", "recipient-mismatch") or _acs_side(members, cause) != "idp":
+        return None
+    asked, sent = asked_and_sent(members)
+    longer = split_url(sent.strip()).path.rstrip("/") if base_path_apart(asked, sent) else ""
+    return (asked, sent) if len(longer) > len(split_url(asked.strip()).path.rstrip("/")) else None
 
 
 def _acs_side(members: list[_Piece], cause: str | None) -> str | None:
