@@ -17,6 +17,7 @@ timestamp updated' at debug once the login succeeded.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from functools import cache
 from typing import Any, Iterable, Iterator
 
 from samlscan import lazyre
@@ -53,6 +54,14 @@ class NextcloudParser:
     name = PRODUCT
     empty_reason = "a Nextcloud log with no user_saml login line"
 
+    @property
+    def prefilter(self):
+        """A line matters only when _saml_line can hold for it, which needs 'user_saml' (the app, or its
+        URL, '\\/apps\\/user_saml\\/' as json_encode escapes it) or php-saml's class ('OneLogin\\\\Saml2'
+        escaped, 'OneLogin_Saml2_'): a big log's cron, files and other apps' lines are skipped unread,
+        and it is read in ranges cut at its lines."""
+        return _prefilter()
+
     def sniff(self, head: str) -> bool:
         start = head.lstrip("\ufeff \t\r\n")[:1]
         return start in "{[" and all(key in head for key in _FIELDS) and '"message"' in head
@@ -60,6 +69,13 @@ class NextcloudParser:
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
         # (a debug line may hold a big SAMLResponse: records up to a text line's size)
         yield from json_events(lines, path, lambda obj, no: _records(obj, no, path, tz), MAX_TEXT_LINE)
+
+
+@cache
+def _prefilter():
+    from samlscan.prefilter import JSON_LINE, Prefilter  # (when asked: the prefilter module imports the readers)
+
+    return Prefilter(record_start=JSON_LINE, keep=(APP.encode(), b"OneLogin"), json_lines=True)
 
 
 def _records(obj: dict, no: int, path: str, tz: tzinfo) -> Iterator[Record]:
