@@ -915,13 +915,15 @@ STALE_ACS_FIX = ("Set the IdP's ACS (Reply) URL for this SP to {want}: it posts 
 the IdP's entry, not the SP's base URL behind a proxy (the code's fix, for a scheme, host or port apart)."""
 
 BASE_PATH_AT_SP_FIX = (
-    "Set {setting} to the URL the SP is served at, base path {base} included, so that its ACS URL is {got}: "
-    "the IdP posts to {got}, the SP's own route under the base path {base} (a reverse proxy's prefix or a "
-    "servlet context path, SonarQube's sonar.web.context), and the SP rebuilt its ACS URL without it.")
+    "The IdP posts to {got}, the SP's route under a base path {base} its own ACS URL {want} lacks. If the SP is "
+    "served under {base} (a reverse proxy's prefix or a servlet context path, SonarQube's sonar.web.context), set "
+    "{setting} to the URL it is served at, {base} included, so that its ACS URL is {got}; if it no longer is (it "
+    "moved off that path), set the IdP's ACS (Reply) URL for this SP to {want}.")
 """destination-mismatch's and recipient-mismatch's fix when the IdP's URL carries a base path before the SP's
-route that the SP's own URL lacks (checks.protocol.base_path_apart): the IdP's URL reached the SP, whose base
-URL setting leaves its base path out (SonarQube: ACS = sonar.core.serverBaseURL + /oauth2/callback/saml, and
-serverBaseURL must include the context path); the SP's to fix, not a stale ACS at the IdP."""
+route that the SP's own URL lacks (checks.protocol.base_path_apart): first the SP's base URL short of its
+context path (SonarQube: ACS = sonar.core.serverBaseURL + /oauth2/callback/saml, and serverBaseURL must
+include the context path; nextcloud/user_saml#215's php-saml likewise), then the IdP's entry keeping an old
+base; the SP's own AuthnRequest asking for the shorter URL decides for the IdP (correlate.attempts)."""
 
 BASE_PATH_AT_IDP_FIX = (
     "Set the IdP's ACS (Reply) URL for this SP to {want}: it posts to {got}, the SP's route without the base "

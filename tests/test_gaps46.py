@@ -53,8 +53,9 @@ def test_a_destination_under_the_sps_context_path_is_the_sps_base_url_to_fix(tmp
                "destination-mismatch")
     assert "only a base path differs" in got.message_text and "the path differs" not in got.message_text
     # (the code's own side, the SP's: an SP's AuthnRequest in the same capture may still say otherwise)
-    assert (got.side or spec(got.code).side) == "sp" and "/sonar" in got.hint and "stale" not in got.hint
-    assert f"{HOST}/sonar/oauth2/callback/saml" in got.hint
+    assert (got.side or spec(got.code).side) == "sp" and "stale" not in got.hint
+    assert got.hint.startswith(f"The IdP posts to {HOST}/sonar/oauth2/callback/saml, the SP's route under a base "
+                               "path /sonar") and f"so that its ACS URL is {HOST}/sonar/oauth2/callback/saml" in got.hint
     # a truly other route stays the IdP's stale entry
     other = _one(_findings(tmp_path, f"{HOST}/oauth2/callback/saml", f"{HOST}/saml/acs", seed="other"),
                  "destination-mismatch")
@@ -84,7 +85,7 @@ def test_a_recipient_alone_under_the_context_path_is_the_sps_base_url_too(tmp_pa
     want = f"{HOST}/oauth2/callback/saml"
     got = _one(_findings(tmp_path, want, want, recipient=f"{HOST}/sonar/oauth2/callback/saml"),
                "recipient-mismatch")
-    assert "only a base path differs" in got.message_text and got.side == "sp" and "/sonar" in got.hint
+    assert "only a base path differs" in got.message_text and got.side == "sp" and "base path /sonar" in got.hint
 
 
 # --- 2. percent-encoding apart ------------------------------------------------------------------

@@ -317,7 +317,7 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
                       + _url_difference(want, msg.destination)
                       + ("; the Destination is the SP's entity ID (the Audience), not an ACS URL" if entity else ""),
                       expected=want, actual=msg.destination,
-                      hint=hint if side == "sp" else in_idp(hint, "destination-mismatch", msg.issuer),
+                      hint=in_idp(hint, "destination-mismatch", msg.issuer),
                       # (the SP's is the code's own side: no word of it, so that an attempt whose capture
                       # holds the SP's AuthnRequest asking for `want` says the IdP's entry is stale,
                       # correlate.attempts._acs_side: gen_case14's SimpleSAMLphp posting to its old base path)
@@ -327,10 +327,12 @@ def check_destination(msg: SamlMessage, ctx: CheckContext):
 def acs_fix(want: str, got: str, ctx: CheckContext) -> tuple[str | None, str | None]:
     """The fix and side for an ACS URL `got` the IdP wrote (Destination, bearer Recipient) that is not the
     SP's `want`; (None, None) for the code's own (a scheme, host or port apart: the SP's base URL).
-    A base path apart is the SP's when the IdP's URL has it (the browser posted there and reached the SP,
-    which rebuilt its URL short of it: nextcloud/user_saml#215; SonarQube's callback is
+    A base path apart is first the SP's when the IdP's URL has it (the browser posted there and reached the
+    SP, which rebuilt its URL short of it: nextcloud/user_saml#215; SonarQube's callback is
     sonar.core.serverBaseURL + /oauth2/callback/saml, and behind a context path, sonar.web.context, that
-    base URL must include it), the IdP's when the IdP's URL lacks the base the SP's has."""
+    base URL must include it), the fix naming the IdP's entry too (an SP moved off that path: gen_case14,
+    which the SP's own AuthnRequest tells, correlate.attempts._base_path_stale); the IdP's when the IdP's
+    URL lacks the base the SP's has."""
     setting = ctx.expect.setting_name("acs_url")
     if base_path_apart(want, got):
         a, b = split_url(want.strip()), split_url(got.strip())
@@ -395,8 +397,7 @@ def check_recipient(msg: SamlMessage, ctx: CheckContext):
                           f"SubjectConfirmationData Recipient is {sc.recipient!r}, the ACS URL is "
                           f"{want!r}: " + _url_difference(want, sc.recipient),
                           expected=want, actual=sc.recipient, side=side,
-                          hint=hint if side == "sp" else in_idp(hint or spec("recipient-mismatch").fix,
-                                                                "recipient-mismatch", msg.issuer))
+                          hint=in_idp(hint or spec("recipient-mismatch").fix, "recipient-mismatch", msg.issuer))
 
 
 def fold_recipient(findings: list[Finding]) -> list[Finding]:
