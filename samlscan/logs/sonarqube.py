@@ -36,11 +36,13 @@ _LOOKS_LIKE = lazyre.compile(r"^\d{4}\.\d{2}\.\d{2}\b")
 _BARE = lazyre.compile(
     r"^(?:[\d.]* ?\d{2}:\d{2}:\d{2} )?(TRACE|DEBUG|INFO|WARN|ERROR)\s+"
     r"(web|ce|app|es)\[([^\]]*)\]\[([^\]]*)\] ?(.*)$")
-# Loggers whose lines can matter for a SAML login (shortened or full names, both engines).
+# Loggers whose lines can matter for a SAML login (shortened or full names, both engines). OpenSAML's
+# xmlsec/security packages name no SAML: its Decrypter (org.opensaml.xmlsec.encryption.support, logged
+# as o.o.x.e.s.Decrypter) ERRORs 'Failed to decrypt EncryptedData using either ...' on a wrong SP key.
 _RELEVANT_LOGGER = lazyre.compile(
     r"auth\.event|AuthenticationError|saml|Saml|SAML|c\.o\.|onelogin|UserRegistrar|"
     r"OAuth2CallbackFilter|AuthenticationFilter|OAuthCsrfVerifier|o\.s\.s\.a\.|"
-    r"org\.sonar\.server\.authentication")
+    r"org\.sonar\.server\.authentication|\bo\.o\.[csx]\.")
 # auth.event (AuthenticationEventImpl): login success/failure, logout success/failure.
 _AUTH = lazyre.compile(
     r"^(?P<what>login|logout) (?P<result>success|failure) "
