@@ -129,3 +129,72 @@ def test_saml20_assertion_validator_issue_instant_warnings_are_clock_skew(msg):
     # SAML20AssertionValidator.validateIssueInstant: log.warn(...) (OpenSAML 4.1+)
     recs = _web_log(_sq("WARN", "o.o.s.s.a.SAML20AssertionValidator", msg))
     assert [(r.outcome, r.code) for r in recs] == [("failure", "sp-clock-skew")]
+
+
+# --- Spring Security's ACS filter: its exception message carries the description only, not the code ------
+
+def _spring_boot_filter_failure(message: str) -> LogEvent:
+    # AbstractAuthenticationProcessingFilter.unsuccessfulAuthentication:
+    # logger.trace("Failed to process authentication request", failed) and the stack trace
+    lines = ["2025-03-11T09:41:07.123+01:00 TRACE 4711 --- [demo] [nio-8080-exec-3] "
+             "o.s.s.s.p.s.w.a.Saml2WebSsoAuthenticationFilter : Failed to process authentication request",
+             "org.springframework.security.saml2.provider.service.authentication.Saml2AuthenticationException: "
+             + message,
+             "\tat org.springframework.security.saml2.provider.service.web.authentication."
+             "Saml2WebSsoAuthenticationFilter.attemptAuthentication(Saml2WebSsoAuthenticationFilter.java:116)"]
+    recs = [r for r in APPLOG.parse(list(enumerate(lines, 1)), "app.log", timezone.utc) if isinstance(r, LogEvent)]
+    assert len(recs) == 1, recs
+    return recs[0]
+
+
+def test_no_relying_party_registration_found_is_an_sp_configuration_error():
+    ev = _spring_boot_filter_failure("No relying party registration found")
+    assert ev.outcome == "failure" and ev.code == "sp-configuration-error"
+
+
+def test_the_filter_failure_keeps_the_cause_of_another_spring_text():
+    ev = _spring_boot_filter_failure("Invalid destination [https://app.example.test/acs] for SAML response [_r1]")
+    assert ev.outcome == "failure" and ev.code == "destination-mismatch"
+
+
+# --- simplesamlphp/saml2's assertion Processor in an app's PHP error log ----------------------------------
+# Assertion\Processor::validateAssertion throws InvalidSubjectConfirmationException('Invalid
+# SubjectConfirmation in Assertion, errors: "<the validators' errors>"'); PHP's error_log layout.
+
+def _php_uncaught(exception: str, message: str) -> LogEvent:
+    line = (f"[11-Mar-2025 09:41:07 UTC] PHP Fatal error:  Uncaught SimpleSAML\\SAML2\\{exception}: {message} "
+            "in /var/www/app/vendor/simplesamlphp/saml2/src/SAML2/Assertion/Processor.php:150")
+    recs = [r for r in APPLOG.parse([(1, line)], "php_errors.log", timezone.utc) if isinstance(r, LogEvent)]
+    assert len(recs) == 1, recs
+    return recs[0]
+
+
+SUBJECT_CONFIRMATION = "Assertion\\Exception\\InvalidSubjectConfirmationException"
+
+
+@pytest.mark.parametrize("error,code", [
+    ('InResponseTo in SubjectConfirmationData ("_req2") does not match the Response InResponseTo ("_req1")',
+     "inresponseto-mismatch"),
+    ('Recipient in SubjectConfirmationData ("https://app.example.test/acs") does not match the current '
+     'destination ("https://app.example.test/saml/acs")', "recipient-mismatch"),
+    ("NotOnOrAfter in SubjectConfirmationData is in the past", "subject-confirmation-expired"),
+    ("NotBefore in SubjectConfirmationData is in the future", "assertion-not-yet-valid"),
+    ("Invalid Method on SubjectConfirmation, current;y only Bearer (urn:oasis:names:tc:SAML:2.0:cm:bearer) "
+     "is supported", "subject-confirmation-missing"),
+])
+def test_saml2_library_subject_confirmation_errors(error, code):
+    ev = _php_uncaught(SUBJECT_CONFIRMATION, f'Invalid SubjectConfirmation in Assertion, errors: "{error}"')
+    assert ev.outcome == "failure" and ev.code == code
+
+
+def test_saml2_library_invalid_assertion_signature():
+    ev = _php_uncaught("Response\\Exception\\InvalidSignatureException",
+                       'The assertion with id "_a1" does not have a valid signature')
+    assert ev.outcome == "failure" and ev.code == "signature-invalid"
+
+
+def test_saml2_library_assertion_error_already_named_keeps_its_code():
+    ev = _php_uncaught("Assertion\\Exception\\InvalidAssertionException",
+                       'Invalid Assertion in SAML Response, errors: "Received an assertion that has expired. '
+                       'Check clock synchronization on IdP and SP."')
+    assert ev.outcome == "failure" and ev.code == "assertion-expired"
