@@ -198,3 +198,27 @@ def test_saml2_library_assertion_error_already_named_keeps_its_code():
                        'Invalid Assertion in SAML Response, errors: "Received an assertion that has expired. '
                        'Check clock synchronization on IdP and SP."')
     assert ev.outcome == "failure" and ev.code == "assertion-expired"
+
+
+# --- SonarQube's public message of a managed instance (UserRegistrarImpl.setPublicMessage) ----------------
+# It is never logged (auth.event logs the message 'No account found for this user. ...'): it reaches the
+# user through the AUTHENTICATION-ERROR cookie and /sessions/unauthorized, pasted as the page reads.
+
+UNAUTHORIZED_PAGE = "You're not authorized to access this page. Please contact the administrator."
+
+
+def test_unauthorized_page_reason_of_a_managed_instance_is_user_not_provisioned():
+    from samlscan.explain import explain_text
+
+    text, found = explain_text(UNAUTHORIZED_PAGE + "\nReason:\nYou have no account on SonarQube. Please make sure "
+                               "with your administrator that your account is provisioned.")
+    assert found and "user-not-provisioned" in text
+
+
+def test_unauthorized_page_reason_of_email_in_use_keeps_its_code():
+    from samlscan.explain import explain_text
+
+    text, found = explain_text(UNAUTHORIZED_PAGE + "\nReason:\nThis account is already associated with another "
+                               "authentication method. Sign in using the current authentication method, or contact "
+                               "your administrator to transfer your account to a different authentication method.")
+    assert found and "email-already-used" in text and "user-not-provisioned" not in text
