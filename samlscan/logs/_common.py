@@ -192,6 +192,18 @@ def from_epoch_ms(value: Any) -> datetime | None:
         return None
 
 
+_NET_DATE = re.compile(r"^/Date\((-?\d{1,15})(?:[+-]\d{4})?\)/$")
+"""Windows PowerShell 5.1's ConvertTo-Json writes a DateTime as '\\/Date(<epoch ms>)\\/' (a Graph
+sign-in: '"createdDateTime":  "\\/Date(1598901896013)\\/"'; Get-WinEvent's record: '"TimeCreated":
+"\\/Date(1595374458918)\\/"'); JSON reads it as '/Date(ms)/'. PowerShell 7 writes ISO 8601."""
+
+
+def powershell_time(value: Any) -> datetime | None:
+    """A DateTime PowerShell's ConvertTo-Json wrote: /Date(ms)/ (always UTC) or ISO 8601."""
+    m = _NET_DATE.match(value.strip()) if isinstance(value, str) else None
+    return from_epoch_ms(m.group(1)) if m else parse_iso(value)[0]
+
+
 # --- catalog --------------------------------------------------------------------------------
 
 @cache

@@ -1,6 +1,7 @@
 """AD FS events 321, 342, 364 (AD FS/Admin) and 411, 516, 1200-1207, 1210 (Security, source 'AD FS
 Auditing') exported as XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer 'Save as XML'), CSV
-(Event Viewer 'Save as CSV', Get-WinEvent | Export-Csv) or Event Viewer's 'Copy Details as Text'.
+(Event Viewer 'Save as CSV', Get-WinEvent | Export-Csv), JSON (Get-WinEvent | ConvertTo-Json) or Event
+Viewer's 'Copy Details as Text'.
 
 1200-1207 and 1210 carry an AuditBase XML document (AuditResult, FailureType, ErrorCode,
 ResourceAuditComponent, RequestAuditComponent) in their data (ADFS-AUD, ADFS-XML); 364 names the
@@ -28,9 +29,11 @@ from samlscan.logs._common import (
     csv_rows,
     csv_sep,
     first_ip,
+    json_events,
     local_to_utc,
     malformed,
     parse_iso,
+    powershell_time,
     src,
     text_lines,
     text_or_none,
@@ -104,6 +107,8 @@ class AdfsParser:
             return True
         if _is_text_copy(head):
             return True
+        if _is_winevent_json(head):
+            return True
         body = head.lstrip("\ufeff")
         if body.startswith("#TYPE"):  # (Export-Csv's type line before the header)
             body = body.partition("\n")[2]
@@ -119,6 +124,8 @@ class AdfsParser:
         rest = _chain(first, lines)
         if _TEXT_FIELD.match(first[1].lstrip("\ufeff ")) and first[1].lstrip("\ufeff ").startswith("Log Name:"):
             yield from _text_copy(text_lines(rest), path, tz)
+        elif first[1].lstrip("\ufeff ")[:1] in ("[", "{"):
+            yield from json_events(rest, path, lambda obj, no: _json_event(obj, no, path))
         elif first[1].lstrip("\ufeff ").startswith("<"):
             # every chunk: an export written without newlines is one line of many events
             yield from _xml_stream(rest, path)
@@ -205,6 +212,44 @@ def _xml_event(text: str, no: int, path: str) -> Iterator[Record]:
     time, _ = parse_iso(info.get("time"))
     # the rendered message first: its first line names the event, the Data may start with a GUID
     yield from _event(event_id, time, False, info.get("activity"), messages + datas, no, path)
+
+
+# --- Get-WinEvent | ConvertTo-Json ---------------------------------------------------------
+# The EventLogRecord's properties in their order (Id, Version, ..., ProviderName, LogName, ...,
+# TimeCreated, ActivityId, ..., LevelDisplayName, ..., Properties, Message), one object or an array:
+# Windows PowerShell 5.1 writes TimeCreated '\/Date(<epoch ms>)\/' and, at the default -Depth 2,
+# Properties as the type name ("System.Diagnostics.Eventing.Reader.EventProperty"); PowerShell 7
+# writes ISO 8601 with the machine's offset; with -Depth 3 or more Properties are {"Value": ...},
+# the event's Data (a Get-WinEvent -LogName System | ConvertTo-Json capture in a public course,
+# cyberxsecurity; PowerShell-Docs Get-WinEvent). Select-Object keeps a subset of them (Id,
+# TimeCreated, Message).
+
+_WINEVENT_JSON = lazyre.compile(r'"TimeCreated"\s*:')
+_ADFS_TEXT = ("AD FS", "ADFS", "Federation Service", "AuditBase", "MSIS")
+
+
+def _is_winevent_json(head: str) -> bool:
+    body = head.lstrip("\ufeff \r\n")
+    return body[:1] in ("[", "{") and '"Id"' in body and _WINEVENT_JSON.search(body) is not None \
+        and any(t in body for t in _ADFS_TEXT)
+
+
+def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
+    try:
+        event_id = int(obj.get("Id"))
+    except (TypeError, ValueError):
+        yield malformed(path, no, "event without a numeric Id")
+        return
+    time = powershell_time(obj.get("TimeCreated"))
+    if time is None:
+        yield malformed(path, no, "event without a readable TimeCreated")
+        return
+    props = obj.get("Properties") if isinstance(obj.get("Properties"), list) else []
+    datas = [p["Value"] for p in props if isinstance(p, dict) and isinstance(p.get("Value"), str)]
+    message = obj.get("Message") if isinstance(obj.get("Message"), str) else None
+    # the rendered message first, as in the XML: its first line names the event
+    yield from _event(event_id, time, False, text_or_none(obj.get("ActivityId")),
+                      ([message] if message else []) + datas, no, path)
 
 
 # --- Event Viewer's "Copy Details as Text" ---------------------------------------------------

@@ -18,13 +18,13 @@ from samlscan.logs._common import (
     csv_dialect,
     csv_events,
     dig,
-    from_epoch_ms,
     json_events,
     json_or_none,
     local_to_utc,
     malformed,
     parse_iso,
     peek,
+    powershell_time,
     src,
     text_or_none,
 )
@@ -322,18 +322,6 @@ def _from_sentinel(obj: dict) -> dict:
     return rec
 
 
-_NET_DATE = re.compile(r"^/Date\((-?\d{1,15})(?:[+-]\d{4})?\)/$")
-"""Windows PowerShell 5.1's ConvertTo-Json writes a DateTime as '\\/Date(<epoch ms>)\\/' (a
-Graph object so exported: '"createdDateTime":  "\\/Date(1598901896013)\\/"'); JSON reads it as
-'/Date(ms)/'. PowerShell 7 writes ISO 8601."""
-
-
-def _graph_time(value) -> "datetime | None":
-    """A signIn's createdDateTime: ISO 8601, or Windows PowerShell's /Date(ms)/ (always UTC)."""
-    m = _NET_DATE.match(value.strip()) if isinstance(value, str) else None
-    return from_epoch_ms(m.group(1)) if m else parse_iso(value)[0]
-
-
 def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
     if "UserPrincipalName" in obj and ("TimeGenerated" in obj or "CreatedDateTime" in obj):
         obj = _from_sentinel(obj)
@@ -353,7 +341,7 @@ def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
     else:
         if "createdDateTime" not in obj and "userPrincipalName" not in obj:
             return  # not a sign-in (an audit record in a mixed export)
-        rec, time = obj, _graph_time(obj.get("createdDateTime"))
+        rec, time = obj, powershell_time(obj.get("createdDateTime"))
         error = dig(obj, "status", "errorCode")
         reason = dig(obj, "status", "failureReason")
         ip, corr = obj.get("ipAddress"), obj.get("correlationId")

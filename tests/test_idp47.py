@@ -1,0 +1,94 @@
+"""IdP exports our readers missed (fixtures/gen_idp47.py writes them; its docstring cites each shape):
+AD FS events saved by Get-WinEvent | ConvertTo-Json (Windows PowerShell 5.1 and PowerShell 7)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from case_util import generator_check
+from test_logs_common import FIXTURES, detected, events, malformed_lines, records, summary, utc
+
+FAIL, OK = utc(2025, 3, 11, 8, 41, 3), utc(2025, 3, 11, 8, 44, 5)
+USER, IP = "dev.user1@example.com", "198.51.100.23"
+RP = "https://sonar.example.com/saml2"
+
+
+def test_generator_reproduces_the_fixtures():
+    res = generator_check("gen_idp47.py")
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+# --- AD FS: Get-WinEvent | ConvertTo-Json ------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["winevent-ps51.json", "winevent-ps7.json"])
+def test_adfs_winevent_json(name):
+    path = FIXTURES / "adfs" / name
+    assert detected(path) == "adfs"
+    evs = events(records(path))
+    assert [summary(e)[1:] for e in evs] == [(FAIL, "failure", USER, IP), (OK, "success", USER, IP)]
+    assert [e.raw_code for e in evs] == ["PasswordError", None]
+    assert [e.app for e in evs] == [RP, RP]
+    assert [e.correlation_id for e in evs] == ["3a7c9da1-8e5f-4b4c-9233-9f6e5d4a2baa",
+                                               "5be2c0a4-77d1-4f0e-9c3b-2d8a6e4f1c90"]
+    assert not any(e.local_time for e in evs)  # /Date(ms)/ is UTC; PowerShell 7's ISO carries its offset
+
+
+def _winevent(**changes) -> dict:
+    rec = {"Id": 364, "ProviderName": "AD FS", "LogName": "AD FS/Admin", "TimeCreated": "/Date(1741682463000)/",
+           "ActivityId": "0d4f6a7e-5b2c-4e19-8f00-6c3b2a1d9e77",
+           "Message": "Encountered error during federation passive request. \r\n\r\nAdditional Data \r\n\r\n"
+                      "Protocol Name: \r\nSaml \r\n\r\nRelying Party: \r\nhttps://sonar.example.com/saml2 \r\n\r\n"
+                      "Exception details: \r\nMicrosoft.IdentityServer.RequestFailedException: MSIS7007: The requested "
+                      "relying party trust 'https://sonar.example.com/saml2' is unspecified or unsupported."}
+    return rec | changes
+
+
+def _write(tmp_path, value) -> Path:
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(value, indent=4))
+    return path
+
+
+def test_adfs_winevent_json_364_takes_the_record_activity_id(tmp_path):
+    """An AD FS/Admin 364: the record's ActivityId is AD FS's own; the MSIS code and RP from the message."""
+    [ev] = events(records(_write(tmp_path, [_winevent()])))
+    assert (ev.time, ev.outcome, ev.raw_code, ev.app) == (FAIL, "failure", "MSIS7007", RP)
+    assert ev.correlation_id == "0d4f6a7e-5b2c-4e19-8f00-6c3b2a1d9e77"
+
+
+@pytest.mark.parametrize("stamp, want", [
+    ("/Date(1741682463000)/", FAIL),
+    ("2025-03-11T09:41:03.0000000+01:00", FAIL),
+    ("2025-03-11T08:41:03.1234567Z", utc(2025, 3, 11, 8, 41, 3, 123456)),
+])
+def test_adfs_winevent_json_times(tmp_path, stamp, want):
+    [ev] = events(records(_write(tmp_path, _winevent(TimeCreated=stamp))))
+    assert ev.time == want
+
+
+def test_adfs_winevent_json_one_object_and_selected_properties(tmp_path):
+    """A single event is written as an object; Select-Object Id, TimeCreated, Message keeps only those."""
+    rec = {k: v for k, v in _winevent().items() if k in ("Id", "TimeCreated", "Message")}
+    path = _write(tmp_path, rec)
+    assert detected(path) == "adfs"
+    [ev] = events(records(path))
+    assert (ev.outcome, ev.raw_code, ev.correlation_id) == ("failure", "MSIS7007", None)
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"TimeCreated": "yesterday"}, "TimeCreated"),
+    ({"Id": "n/a"}, "Id"),
+])
+def test_adfs_winevent_json_bad_record_is_one_line(tmp_path, changes, reason):
+    recs = records(_write(tmp_path, [_winevent(**changes), _winevent()]))
+    assert malformed_lines(recs) == ["line 2"]
+    assert reason in str([r.reason for r in recs if not hasattr(r, "outcome")])
+    assert len(events(recs)) == 1  # the next event is still read
+
+
+def test_adfs_winevent_json_other_products_not_taken(tmp_path):
+    """Another provider's Get-WinEvent JSON (the course's Hyper-V record) is not AD FS's."""
+    rec = {"Id": 13, "ProviderName": "Microsoft-Windows-Hyper-V-Netvsc", "LogName": "System",
+           "TimeCreated": "/Date(1595374458918)/", "Message": "Miniport NIC disconnected"}
+    assert detected(_write(tmp_path, [rec])) != "adfs"
