@@ -3,6 +3,7 @@ AD FS events saved by Get-WinEvent | ConvertTo-Json (Windows PowerShell 5.1 and 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,50 @@ def test_adfs_winevent_json_other_products_not_taken(tmp_path):
     rec = {"Id": 13, "ProviderName": "Microsoft-Windows-Hyper-V-Netvsc", "LogName": "System",
            "TimeCreated": "/Date(1595374458918)/", "Message": "Miniport NIC disconnected"}
     assert detected(_write(tmp_path, [rec])) != "adfs"
+
+
+# --- AD FS: an EVTX converted by evtx_dump -------------------------------------------------------
+
+@pytest.mark.parametrize("name, lines", [("evtx-dump.json", [2, 60]), ("evtx-dump.jsonl", [1, 2])])
+def test_adfs_evtx_dump(name, lines):
+    path = FIXTURES / "adfs" / name
+    assert detected(path) == "adfs"
+    recs = records(path)
+    assert malformed_lines(recs) == []  # ('Record <id>' lines are evtx_dump's, not records)
+    evs = events(recs)
+    assert [summary(e) for e in evs] == [(lines[0], utc(2025, 3, 11, 8, 41, 3, 551234), "failure", USER, IP),
+                                         (lines[1], utc(2025, 3, 11, 8, 44, 5, 551234), "success", USER, IP)]
+    assert [e.raw_code for e in evs] == ["PasswordError", None]
+    # AD FS's Activity ID is the first Data, not the Security log's own Correlation
+    assert evs[0].correlation_id == "3a7c9da1-8e5f-4b4c-9233-9f6e5d4a2baa"
+
+
+def _evtx(**system) -> dict:
+    base = {"Provider": {"#attributes": {"Name": "AD FS"}}, "EventID": "364",
+            "TimeCreated": {"#attributes": {"SystemTime": "2025-03-11T08:41:03.000000Z"}},
+            "Correlation": {"#attributes": {"ActivityID": "{0D4F6A7E-5B2C-4E19-8F00-6C3B2A1D9E77}"}},
+            "Channel": "AD FS/Admin"}
+    return {"Event": {"System": base | system, "EventData": {"Data": _winevent()["Message"]}}}
+
+
+def _jsonl(tmp_path, *recs) -> Path:
+    path = tmp_path / "adfs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    return path
+
+
+def test_adfs_evtx_dump_admin_364_and_separate_attributes(tmp_path):
+    """An AD FS/Admin 364 (one Data: a string; the Correlation is AD FS's Activity ID), and the same
+    with --separate-json-attributes ('TimeCreated_attributes')."""
+    separate = _evtx(TimeCreated=None, TimeCreated_attributes={"SystemTime": "2025-03-11T08:41:03Z"},
+                     Correlation=None, Correlation_attributes={"ActivityID": "0d4f6a7e-5b2c-4e19-8f00-6c3b2a1d9e77"})
+    evs = events(records(_jsonl(tmp_path, _evtx(), separate)))
+    assert [(e.time, e.outcome, e.raw_code, e.app, e.correlation_id) for e in evs] == \
+        [(FAIL, "failure", "MSIS7007", RP, "0d4f6a7e-5b2c-4e19-8f00-6c3b2a1d9e77")] * 2
+
+
+@pytest.mark.parametrize("system", [{"EventID": {"#text": "x"}}, {"TimeCreated": {"#attributes": {}}}])
+def test_adfs_evtx_dump_bad_record_is_one_line(tmp_path, system):
+    recs = records(_jsonl(tmp_path, _evtx(**system), _evtx()))
+    assert malformed_lines(recs) == ["line 1"]
+    assert len(events(recs)) == 1

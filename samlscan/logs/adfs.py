@@ -1,7 +1,7 @@
 """AD FS events 321, 342, 364 (AD FS/Admin) and 411, 516, 1200-1207, 1210 (Security, source 'AD FS
 Auditing') exported as XML (wevtutil qe /f:xml, Get-WinEvent ToXml, Event Viewer 'Save as XML'), CSV
-(Event Viewer 'Save as CSV', Get-WinEvent | Export-Csv), JSON (Get-WinEvent | ConvertTo-Json) or Event
-Viewer's 'Copy Details as Text'.
+(Event Viewer 'Save as CSV', Get-WinEvent | Export-Csv), JSON (Get-WinEvent | ConvertTo-Json; an EVTX
+converted by evtx_dump -o json/jsonl) or Event Viewer's 'Copy Details as Text'.
 
 1200-1207 and 1210 carry an AuditBase XML document (AuditResult, FailureType, ErrorCode,
 ResourceAuditComponent, RequestAuditComponent) in their data (ADFS-AUD, ADFS-XML); 364 names the
@@ -124,8 +124,9 @@ class AdfsParser:
         rest = _chain(first, lines)
         if _TEXT_FIELD.match(first[1].lstrip("\ufeff ")) and first[1].lstrip("\ufeff ").startswith("Log Name:"):
             yield from _text_copy(text_lines(rest), path, tz)
-        elif first[1].lstrip("\ufeff ")[:1] in ("[", "{"):
-            yield from json_events(rest, path, lambda obj, no: _json_event(obj, no, path))
+        elif first[1].lstrip("\ufeff ")[:1] in ("[", "{") or _EVTX_RECORD.match(first[1].lstrip("\ufeff ")):
+            records = ((no, line) for no, line in rest if not (type(line) is str and _EVTX_RECORD.match(line)))
+            yield from json_events(records, path, lambda obj, no: _json_event(obj, no, path))
         elif first[1].lstrip("\ufeff ").startswith("<"):
             # every chunk: an export written without newlines is one line of many events
             yield from _xml_stream(rest, path)
@@ -228,13 +229,23 @@ _WINEVENT_JSON = lazyre.compile(r'"TimeCreated"\s*:')
 _ADFS_TEXT = ("AD FS", "ADFS", "Federation Service", "AuditBase", "MSIS")
 
 
+_EVTX_RECORD = lazyre.compile(r"^Record \d+\s*$")
+"""evtx_dump -o json's line before each record (-o jsonl leaves it out): omerbenamram/evtx
+src/bin/evtx_dump.rs, `writeln!(self.output, "Record {}", r.event_record_id)`."""
+
+
 def _is_winevent_json(head: str) -> bool:
     body = head.lstrip("\ufeff \r\n")
-    return body[:1] in ("[", "{") and '"Id"' in body and _WINEVENT_JSON.search(body) is not None \
-        and any(t in body for t in _ADFS_TEXT)
+    if _EVTX_RECORD.match(body.partition("\n")[0]):
+        body = body.partition("\n")[2].lstrip()
+    return body[:1] in ("[", "{") and ('"Id"' in body or '"EventID"' in body) \
+        and _WINEVENT_JSON.search(body) is not None and any(t in body for t in _ADFS_TEXT)
 
 
 def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
+    if isinstance(obj.get("Event"), dict):
+        yield from _evtx_event(obj["Event"], no, path)
+        return
     try:
         event_id = int(obj.get("Id"))
     except (TypeError, ValueError):
@@ -250,6 +261,49 @@ def _json_event(obj: dict, no: int, path: str) -> Iterator[Record]:
     # the rendered message first, as in the XML: its first line names the event
     yield from _event(event_id, time, False, text_or_none(obj.get("ActivityId")),
                       ([message] if message else []) + datas, no, path)
+
+
+# --- evtx_dump (omerbenamram/evtx) JSON -------------------------------------------------------
+# The EVTX record's XML as JSON: an element's attributes under "#attributes" (or, with
+# --separate-json-attributes, under "<Element>_attributes"), its text under "#text" when it also has
+# attributes (a classic event's EventID {"#attributes": {"Qualifiers": "0"}, "#text": "1203"}), and
+# unnamed <Data> elements as EventData.Data.#text, a list (tests/snapshots
+# test_record_samples__event_json_sample.snap and ..._with_multiple_data_elements-2.snap).
+
+
+def _attr(system: dict, element: str, name: str):
+    value = system.get(element)
+    attrs = value.get("#attributes") if isinstance(value, dict) else None
+    attrs = attrs if isinstance(attrs, dict) else system.get(f"{element}_attributes")
+    return attrs.get(name) if isinstance(attrs, dict) else None
+
+
+def _evtx_texts(value) -> list[str]:
+    """The Data values of an EventData: strings, lists, {"#text": ...}, named Data's values."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for v in value for t in _evtx_texts(v)]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() if k != "#attributes" and not k.endswith("_attributes")
+                for t in _evtx_texts(v)]
+    return []
+
+
+def _evtx_event(event: dict, no: int, path: str) -> Iterator[Record]:
+    system = event.get("System") if isinstance(event.get("System"), dict) else {}
+    event_id = system.get("EventID")
+    try:
+        event_id = int(event_id.get("#text") if isinstance(event_id, dict) else event_id)
+    except (TypeError, ValueError):
+        yield malformed(path, no, "event without a numeric EventID")
+        return
+    time, _ = parse_iso(_attr(system, "TimeCreated", "SystemTime"))
+    if time is None:
+        yield malformed(path, no, "event without a readable TimeCreated SystemTime")
+        return
+    yield from _event(event_id, time, False, text_or_none(_attr(system, "Correlation", "ActivityID")),
+                      _evtx_texts(event.get("EventData")), no, path)
 
 
 # --- Event Viewer's "Copy Details as Text" ---------------------------------------------------
