@@ -140,3 +140,27 @@ def test_adfs_evtx_dump_bad_record_is_one_line(tmp_path, system):
     recs = records(_jsonl(tmp_path, _evtx(**system), _evtx()))
     assert malformed_lines(recs) == ["line 1"]
     assert len(events(recs)) == 1
+
+
+# --- Google Workspace: gam report saml -------------------------------------------------------------
+
+def test_google_gam_report_saml():
+    path = FIXTURES / "google" / "gam-report-saml.csv"
+    assert detected(path) == "google"
+    evs = events(records(path))
+    assert [summary(e) for e in evs] == [(2, utc(2025, 3, 11, 8, 41, 3, 214000), "failure", USER, IP),
+                                         (3, utc(2025, 3, 11, 8, 44, 5, 214000), "success", USER, IP)]
+    assert [e.raw_code for e in evs] == ["failure_app_not_enabled_for_user", None]
+    assert [e.app for e in evs] == ["SonarQube", "SonarQube"]
+
+
+def test_google_gam_report_login_not_taken_for_saml(tmp_path):
+    """`gam report login` (Google's own sign-ins: no SAML application or failure_type column) is not
+    the SAML log, though its events are login_failure too (its header as GAM users publish it)."""
+    path = tmp_path / "logins.csv"
+    path.write_text("name,actor.callerType,actor.email,actor.key,actor.profileId,affected_email_address,"
+                    "id.applicationName,id.customerId,id.time,id.uniqueQualifier,ipAddress,is_second_factor,"
+                    "is_suspicious,login_challenge_method,login_challenge_status,login_type,type\n"
+                    "login_failure,USER,dev.user1@example.com,,1045,,login,C03abc123,2025-03-11T08:41:03.214Z,"
+                    "-1,198.51.100.23,False,False,password,,google_password,login\n")
+    assert detected(path) != "google"

@@ -107,10 +107,16 @@ def _event(name: str, params: dict, no: int, path: str, time: datetime | None,
 # 'Invalid SP ID') or the API's (login_failure, failure_invalid_sp_id): both map to the API's.
 # Date is shown in the admin's time zone: an offset or zone named in the cell is used, a time
 # without one is read in --timezone (local_time).
+# GAM's `gam report saml` (redirect csv / todrive) writes the same activities flattened: `name` (the
+# event's name) first, then the other columns sorted: actor.callerType, actor.email, actor.profileId,
+# the event's parameters under their API names, id.applicationName, id.customerId, id.time (RFC 3339),
+# id.uniqueQualifier, ipAddress, type (GAM's report outputs as published: 'name,actor.callerType,
+# actor.email,actor.key,actor.profileId,...,id.applicationName,id.customerId,id.time,
+# id.uniqueQualifier,ipAddress,...,type').
 
 _CSV_HEADERS = {
-    "date": "time", "time": "time", "datetime": "time", "eventtime": "time",
-    "event": "event", "eventname": "event",
+    "date": "time", "time": "time", "datetime": "time", "eventtime": "time", "idtime": "time",
+    "event": "event", "eventname": "event", "name": "event",
     "description": "description", "eventdescription": "description",
     "actor": "actor", "actoremail": "actor", "user": "actor",
     "applicationname": "application_name", "application": "application_name",
