@@ -25,9 +25,18 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return next((v for n, v in headers if n.lower() == name.lower()), None)
 
 
+_JOINED_COOKIE = re.compile(r"\n|,[ \t]*(?=[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*=)")
+"""Where one Set-Cookie value holds the next cookie: Firefox joins them with newlines; Safari's Web
+Inspector gets them joined with ', ' (WebKit Resource.js responseCookies: 'The backend sends multiple
+"Set-Cookie" headers in one "Set-Cookie" with multiple values separated by ", "') and HARBuilder.headers
+writes that one value. A ', ' before 'name=' starts a cookie: no cookie-value holds a comma (RFC 6265
+4.1.1), and the ', ' of an Expires date is followed by its day ('Wed, 21 Oct 2026')."""
+
+
 def _set_cookies(headers: list[tuple[str, str]]) -> list[str]:
-    """Every Set-Cookie header value; Firefox joins several into one value with newlines."""
-    return [one for n, v in headers if n.lower() == "set-cookie" for one in v.split("\n") if one.strip()]
+    """Every Set-Cookie value, one per cookie (_JOINED_COOKIE: as Firefox and Safari join several)."""
+    return [one.strip() for n, v in headers if n.lower() == "set-cookie"
+            for one in _JOINED_COOKIE.split(v) if one.strip()]
 
 
 def _cookie_names(obj, headers: list[tuple[str, str]]) -> tuple[str, ...]:
