@@ -35,7 +35,7 @@ from urllib.parse import quote, unquote_plus
 from samlscan import lazyre
 from samlscan.errors import InputError
 from samlscan.inputs.har import (DROPPED, HEAD_OBJECT, MAX_STRING, ArrayStream, entries_path, form_value,
-                                 head_objects)
+                                 head_objects, set_cookie_values)
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.report.redact import mask, sub_emails
 
@@ -225,9 +225,9 @@ def clean_headers(headers, tally: Tally, masker: SamlMasker | None, base_url: st
             if not kept:
                 continue
             value = "; ".join(kept)
-        elif low == "set-cookie":  # Chrome joins several Set-Cookie lines with '\n'
+        elif low == "set-cookie":  # several cookies in one value: joined by '\n', or ', ' (Safari)
             lines = []
-            for line in value.split("\n"):
+            for line in set_cookie_values(value):
                 first, sep, attrs = line.partition(";")
                 p = _cookie_pair(first, tally)
                 if p:

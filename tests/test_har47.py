@@ -69,3 +69,17 @@ def test_a_joined_cookie_with_its_own_samesite_keeps_it(tmp_path):
     path = tmp_path / "lax.har"
     path.write_text(json.dumps(doc))
     assert dict(_init(har.read(str(path))).samesite)["OAUTHSTATE"] == "Lax"
+
+
+def test_sanitize_masks_every_cookie_safari_joined(tmp_path):
+    """`samlscan sanitize` masked only the first cookie of a Safari-joined Set-Cookie value: the
+    JSESSIONID after it stayed in the shared file. Each is now kept or dropped on its own; the
+    OAUTHSTATE name stays, so the diagnosis is the one of the unsanitized capture."""
+    from samlscan.sanitize import sanitize_har
+
+    out = tmp_path / "clean.har"
+    sanitize_har(str(DATA / "safari-joined-cookies.har"), str(out), False)
+    text = out.read_text()
+    assert "node01a2b3c4d5" not in text
+    init = _init(har.read(str(out)))
+    assert "OAUTHSTATE" in init.set_cookies and dict(init.samesite)["OAUTHSTATE"] == ""

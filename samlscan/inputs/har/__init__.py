@@ -14,7 +14,7 @@ What is where (lowest first; each module imports only those above it):
 - writer: is it a HAR (sniff), and who wrote it (log.creator / log.browser from the file's head).
 - values: capture times (parse_time), sanitizer placeholders (is_redacted), a value's digest.
 - forms: query strings and request bodies: form values, query pairs, signed octets, JSON/multipart.
-- headers: an entry's headers and cookies arrays: cookies sent and set, SameSite, the status.
+- headers: an entry's headers and cookies arrays: cookies sent and set (set_cookie_values), SameSite, the status.
 - bodies: body text (base64, charset) and side files (`_file`, in a folder or an archive: ARCHIVED).
 - capture: Capture, one entry's values (_Found) and their order across entries (Collector).
 - clock: the servers' Date samples (date_sample) and times put on the servers' clock (on_server_time).
@@ -32,6 +32,7 @@ from urllib.parse import unquote_plus  # (read as har.unquote_plus by tests)
 from samlscan.inputs.har.stream import MAX_STRING, CHUNK, DROPPED, ArrayStream, json_items, stream_problems
 from samlscan.inputs.har.writer import sniff, entries_path, HEAD_OBJECT, head_objects, creator
 from samlscan.inputs.har.values import parse_time, is_redacted, digest
+from samlscan.inputs.har.headers import set_cookie_values
 from samlscan.inputs.har.forms import (form_value, split_query, signed_query, MAX_JSON_BODY, json_fields,
                                        multipart_fields)
 from samlscan.inputs.har.bodies import ARCHIVED, body_text
@@ -44,6 +45,7 @@ from samlscan.inputs.har.harfile import read
 
 __all__ = ['unquote_plus', 'MAX_STRING', 'CHUNK', 'DROPPED', 'ArrayStream', 'json_items', 'stream_problems',
            'sniff', 'entries_path', 'HEAD_OBJECT', 'head_objects', 'creator', 'parse_time', 'is_redacted', 'digest',
+           'set_cookie_values',
            'form_value', 'split_query', 'signed_query', 'MAX_JSON_BODY', 'json_fields', 'multipart_fields',
            'ARCHIVED', 'body_text', 'Capture', 'Collector', 'date_sample', 'on_server_time', 'query_messages',
            'post_messages', 'body_messages', 'FORM_WINDOW', 'resends_body', 'note_sent_on', 'redirect_target',

@@ -33,10 +33,14 @@ writes that one value. A ', ' before 'name=' starts a cookie: no cookie-value ho
 4.1.1), and the ', ' of an Expires date is followed by its day ('Wed, 21 Oct 2026')."""
 
 
+def set_cookie_values(value: str) -> list[str]:
+    """The cookies of one Set-Cookie header value, each with its attributes (_JOINED_COOKIE)."""
+    return [one.strip() for one in _JOINED_COOKIE.split(value) if one.strip()]
+
+
 def _set_cookies(headers: list[tuple[str, str]]) -> list[str]:
-    """Every Set-Cookie value, one per cookie (_JOINED_COOKIE: as Firefox and Safari join several)."""
-    return [one.strip() for n, v in headers if n.lower() == "set-cookie"
-            for one in _JOINED_COOKIE.split(v) if one.strip()]
+    """Every Set-Cookie value, one per cookie (as Firefox and Safari join several: set_cookie_values)."""
+    return [one for n, v in headers if n.lower() == "set-cookie" for one in set_cookie_values(v)]
 
 
 def _cookie_names(obj, headers: list[tuple[str, str]]) -> tuple[str, ...]:
