@@ -31,7 +31,7 @@ from samlscan.autherror import auth_error_text
 from samlscan.flows import Exchange, classify_leg, refusal, same_site_of, set_names
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, digest, is_redacted, json_items, note_sent_on,
-                                 parse_time, query_messages, stream_problems)
+                                 parse_time, query_messages, set_cookie_values, stream_problems)
 from samlscan.inputs.har.capture import _Found
 from samlscan.inputs.har.messages import artifact_seen
 from samlscan.inputs.har.places import placed, with_places
@@ -143,7 +143,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     # Firefox's webRequest hands several Set-Cookie headers over as one value joined by '\n'
     # (Chrome as separate headers); SAML-tracer stores what the browser gave
     cookies = [c for n, v in hdrs if str(n).lower() == "set-cookie"
-               for c in str(v).split("\n") if "=" in c]
+               for c in set_cookie_values(str(v)) if "=" in c]
     set_cookies = set_names(cookies, at)  # (a deletion sets nothing)
     auth = next((auth_error_text(unquote_plus(c.split("=", 1)[1].split(";", 1)[0])) for c in cookies
                  if c.split("=", 1)[0].strip() == "AUTHENTICATION-ERROR"), None)
