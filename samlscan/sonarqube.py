@@ -54,12 +54,18 @@ def _state_cookie_lost(exchanges) -> str | None:
         why = ("the IdP is on SonarQube's own site, where SameSite does not keep it off (a cookie Path that does "
                "not cover the ACS, or the cookie cleared in between?)")
     else:
-        why = _UNSET if same_site == "" else "a SameSite policy kept it off the cross-site POST"
+        why = (_UNSET_SAFARI if "WebKit" in (post.client or "") else _UNSET) if same_site == "" else \
+            "a SameSite policy kept it off the cross-site POST"
     return f"OAUTHSTATE was set at {set_at.ref}{said} but not sent with the POST to the ACS ({post.ref}): {why}"
 
 
 _UNSET = ("Chromium-based browsers take a cookie without SameSite as Lax and send it on a cross-site POST only "
           "within 2 minutes of setting it (a login that took longer loses it)")
+_UNSET_SAFARI = ("Safari does not take a cookie without SameSite as Lax (WebKit sends it on the IdP's top-level POST), "
+                 "so something else lost it: the cookie cleared in between, a Path or host it does not cover, or "
+                 "the login finished in another window or profile")
+"""A Safari capture (its Web Inspector names itself WebKit: HARBuilder's creator): Lax by default is
+Chromium's (and Firefox's behind a flag), not WebKit's."""
 
 
 def _cross_site(idp_url: str | None, sp_url: str) -> bool:
