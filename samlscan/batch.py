@@ -216,8 +216,8 @@ def _context(fh, pf: Prefilter, sides: frozenset, start: int, end: int,
         if end < size:
             fh.seek(end)
             window = fh.read(CONTEXT_BYTES)
-            nl = window.rfind(b"\n")
-            hi = end + nl + 1 if nl >= 0 else None
+            nl = window.rfind(b"\n") if end + len(window) < size else len(window) - 1  # (the file's last line,
+            hi = end + nl + 1 if nl >= 0 else None  # ended by no newline, is a line: the whole reading's)
     return (start if lo is None else lo), (end if hi is None else hi), before
 
 
@@ -225,8 +225,13 @@ def _with_context(fh, pf: Prefilter, bounds: tuple[int, int, int, int], first_li
                   counter: list, edge: list) -> Iterator[tuple[int, str]]:
     """The numbered lines of [lo, hi) (bounds: lo, start, end, hi; `before` lines in [lo, start));
     once those up to `end` are read, counter[0] is the range's own lines and edge[0] its last's number."""
-    lo, _start, end, hi = bounds
+    lo, start, end, hi = bounds
     read = [0]
+    if hi > end and pf.documents:  # (a document kept over `end`: read on in one pass, as the whole reading does)
+        counter[0] = _count_lines(fh.name, start, end)
+        edge[0] = first_line + counter[0]
+        yield from prefiltered_lines(fh, lo, hi, pf, read, first_line - before)
+        return
     yield from prefiltered_lines(fh, lo, end, pf, read, first_line - before)
     counter[0] = read[0] - before
     edge[0] = first_line + counter[0]

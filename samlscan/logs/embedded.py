@@ -408,6 +408,9 @@ class EmbeddedParser:
     """Fallback for any text file with SAML messages in its lines."""
 
     name = "embedded"
+    range_context = frozenset({"before", "after"})
+    """A message printed over many lines is one document (prefilter's Prefilter.documents): a range cut
+    inside one reads on to its end, and the next range its start (batch._context)."""
 
     def sniff(self, head: str) -> bool:
         return bool(find_embedded(head))
