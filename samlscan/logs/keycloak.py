@@ -53,6 +53,9 @@ _LOGGER_KEYS = ("loggerName", "log.logger")
 class KeycloakParser:
     name = PRODUCT
     empty_reason = "a Keycloak log with no login event (org.keycloak.events)"
+    range_context = frozenset({"before", "after"})
+    """A SAML error line waits for its thread's events line (_ThreadJoin), a message is printed under its
+    record: a range reads the lines before it and after it (batch._context)."""
 
     def sniff(self, head: str) -> bool:
         if "[org.keycloak.events]" in head or any(f'"{k}":"org.keycloak.events"' in head for k in _LOGGER_KEYS):

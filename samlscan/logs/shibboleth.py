@@ -67,6 +67,9 @@ ECHO_WINDOW = timedelta(seconds=5)
 
 class ShibbolethParser:
     name = PRODUCT
+    range_context = frozenset({"before", "after"})
+    """shibd.log: a thread's failed check waits for its refusal a few lines below (_Detail), and a
+    message is printed under its record: a range reads the lines before it and after it (batch._context)."""
 
     def __init__(self, audit_format: str | None = None) -> None:
         self.audit_format = audit_format
