@@ -539,7 +539,6 @@ def _compact(e: LogEvent, shared: dict) -> LogEvent:
 
 
 def _consume_records(records, out: _Collected) -> None:
-    from samlscan.logs._common import line_of
     from samlscan.logs.base import ATTEMPT_NOTE, TIMELINE_NOTE, EmbeddedSaml, Malformed
 
     shared: dict = {}
@@ -560,9 +559,6 @@ def _consume_records(records, out: _Collected) -> None:
         elif isinstance(rec, Malformed):
             out.malformed += 1
             out.first_malformed = out.first_malformed or rec
-    if len(out.raws) > 1:  # (indexed in line order: a reader may yield a dump left open at its end, after the
-        # messages below it, and a log read in ranges, each ending it at its own edge, must index them alike)
-        out.raws.sort(key=lambda raw: line_of(raw.source.ref) or 0)
 
 
 def _embedded_raw(rec) -> RawMessage:
