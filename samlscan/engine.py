@@ -233,14 +233,6 @@ def sniff(head: bytes) -> Sniffed:
     return found or Sniffed("blob", text=text_head)
 
 
-def _json_log(text_head: str) -> bool:
-    """A JSON record a log reader claims (Nextcloud's {reqId, app, message, ...} line quoting a
-    SAMLResponse=): a log of one to three lines, not a pasted request whose query names the message."""
-    from samlscan import logs
-
-    return text_head.lstrip("\ufeff \t\r\n")[:1] == "{" and logs.detect(text_head) is not None
-
-
 def _log_of(text_head: str, whole: str, small: bool) -> Sniffed | None:
     """The log `text_head` is the head of (its reader), or None (a blob). `whole`: the text sniffed,
     when `text_head` is it without its damaged lines (logs.undamaged)."""
@@ -254,10 +246,13 @@ def _log_of(text_head: str, whole: str, small: bool) -> Sniffed | None:
         parser = next((p for p in logs.PARSERS if getattr(p, "reads_xml", False) and p.sniff(text_head)), None)
         if parser is not None:
             return Sniffed("log", name=parser.name, parser=parser)
+    short_query = blob_kind == "query" and small and not timestamped(text_head) and text_head.strip().count("\n") < 3
+    # a JSON record a reader claims (Nextcloud's {reqId, app, message, ...} line quoting a SAMLResponse=) is a
+    # log of a few lines, not a pasted request whose query names the message
+    claimed = logs.detect(text_head) if short_query and text_head.lstrip("\ufeff \t\r\n")[:1] == "{" else None
     one_blob = (blob_kind == "xml" and not logs.looks_like_syslog(text_head)) or blob_kind == "base64" or (
-        blob_kind == "query" and small and not timestamped(text_head) and text_head.strip().count("\n") < 3
-        and not _json_log(text_head))
-    parser = None if one_blob else logs.detect(text_head)
+        short_query and claimed is None)
+    parser = claimed or (None if one_blob else logs.detect(text_head))
     if parser is None and not one_blob:
         parser = logs.detect_late(text_head)  # (not for a paste the embedded reader gave up below)
     late = parser is None and not small and unknown_lines(text_head, blob_kind)

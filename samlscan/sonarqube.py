@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from samlscan.artifact import refused_at
 from samlscan.config import is_cloud, on_sonarqube_acs_path
 from samlscan.flows import LOGIN_LOOP, REPOSTED, unreached
 
@@ -118,9 +119,8 @@ def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = Fal
     exchanges = list(flow.exchanges)
     callback = _CLOUD_CALLBACK if cloud else _SERVER_CALLBACK
     for ex in exchanges:
-        if ex.leg == "artifact" and (on_sonarqube_acs_path(ex.url) or is_cloud(ex.url)):
-            return "artifact-unsupported", (f"the IdP sent a SAML artifact to {ex.url.split('?', 1)[0]} ({ex.ref}) "
-                                            "instead of posting the Response; SonarQube reads only a posted SAMLResponse")
+        if ex.leg == "artifact" and refused_at(ex.url):  # (flows.build._artifact_outcome said why)
+            return "artifact-unsupported", flow.reason
         if ex.leg == "acs-post" and ex.status == 403 and is_cloud(ex.url):
             return "multiple-sign-on-urls", f"HTTP 403 from {ex.url} ({ex.ref})"
         if ex.leg == "acs-post" and _callback_without_saml_key(ex.url):

@@ -6,7 +6,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from samlscan.config.urls import is_cloud, on_sonarqube_acs_path
+from samlscan.artifact import refused_at
+from samlscan.config.urls import on_sonarqube_acs_path
 from samlscan.flows.exchange import REFUSAL_PAGE, Exchange, Flow
 from samlscan.flows.hops import REPLAY_STATUSES, _reposts, endpoint, same_endpoint
 from samlscan.flows.outcome import _sp_outcome
@@ -189,10 +190,12 @@ def _artifact_outcome(exchanges: list[Exchange], art_i: int, kinds: dict, bodile
     outcome, reason, test = _sp_outcome([exchanges[i] for i in at], False, None, _then(exchanges, at[-1], bodiless),
                                         kinds)
     said = (f"the IdP sent a SAML artifact to {ex.url.split('?', 1)[0]} ({ex.ref}) instead of the Response "
-            "(HTTP-Artifact binding): the SP fetches the Response from the IdP server to server, out of the capture")
-    if on_sonarqube_acs_path(ex.url) or is_cloud(ex.url):
-        return "failure", f"{said}; SonarQube reads only a SAMLResponse posted to its ACS", test, at
-    return outcome, f"{said}; {reason}", test, at
+            "(HTTP-Artifact binding)")
+    if refused_at(ex.url):
+        return ("failure", f"{said}; SonarQube resolves no artifact: it reads only a SAMLResponse posted to its ACS",
+                test, at)
+    return outcome, (f"{said}: the SP fetches the Response from the IdP server to server, out of the capture; "
+                     f"{reason}"), test, at
 
 
 def _bodiless_outcome(exchanges: list[Exchange], acs_i: int, kinds: dict, bodiless: set[int]
