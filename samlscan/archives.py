@@ -17,6 +17,8 @@ import zlib
 from dataclasses import replace
 
 from samlscan.engine import FileResult, failed_input
+from samlscan import evtxlog
+from samlscan.evtxlog import evtx_open
 from samlscan.inputs.base import InputProblem
 from samlscan.model import InputResult, Source
 from samlscan.rewrite import rewrite
@@ -251,10 +253,16 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
                 out[:] = [r for info in infos for r in per.get(id(info), ())]
             return [_archive_entry(label, "zip", len(infos))] + out
         opener = OPENERS.get(kind)
-        if kind == "tar" or (opener and _inner_is_tar(path, opener)):
+        if kind == "tar" or (opener and kind != "evtx" and _inner_is_tar(path, opener)):
             return _analyze_tar(label, path, kind, opener, size, expect, tz, depth, tmpdir)
         with opener(path, "rb") as src:
             _analyze_member(label, src, size, tmpdir, expect, tz, depth, out)
+            if kind == "evtx" and not src.raw.events:
+                return [failed_input(label, "input-unreadable", "a Windows event log (.evtx) with no event "
+                                     "that could be read", evtxlog.DAMAGED)]
+            if kind == "evtx" and all(not r.messages and not r.input.events and r.findings
+                                      and all(f.code == "input-not-saml" for f in r.findings) for r in out):
+                return [failed_input(label, "input-not-saml", evtxlog.NO_SIGN_IN, evtxlog.NO_SIGN_IN_FIX)]
         return [replace(r, input=replace(r.input, kind=f"{kind}:{r.input.kind}"))
                 if r.input.path == label and r.input.kind else r for r in out]
     except _TooLarge as exc:
@@ -474,7 +482,7 @@ def _zlib_open(path: str, mode: str = "rb"):
     return io.BufferedReader(_ZlibReader(path))
 
 
-OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open, "zlib": _zlib_open}
+OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open, "zlib": _zlib_open, "evtx": evtx_open}
 """How each compressed kind of batch.container_kind is opened as a stream (inflated as it is read,
 under the callers' bounds)."""
 

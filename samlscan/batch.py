@@ -20,7 +20,7 @@ from datetime import timezone, tzinfo
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from samlscan import dockerparts, engine, jsonsplit, logzones
+from samlscan import dockerparts, engine, evtxlog, jsonsplit, logzones
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.logs._common import WholeLines, head_offset, line_of
@@ -72,11 +72,13 @@ _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
 
 
 def container_kind(head: bytes) -> str | None:
-    """'gzip', 'bzip2', 'xz', 'zip', 'tar' or 'zlib' by a file's first bytes, else None (not a
+    """'gzip', 'bzip2', 'xz', 'zip', 'tar', 'zlib' or 'evtx' by a file's first bytes, else None (not a
     container)."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if head.startswith(evtxlog.MAGIC) and evtxlog.readable():  # (its events as JSON lines: archives.OPENERS)
+        return "evtx"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
     return "zlib" if _zlib_stream(head) else None
@@ -864,6 +866,7 @@ def _not_evidence(r: FileResult, named: set) -> FileResult:
     told = " with --" in said and (" give it " in said or " give them " in said)
     told = told or "log:" in (r.input.kind or "")  # a known log's reader names it: 'read as sonarqube log lines, but..'
     told = told or binaryfiles.is_said(said)  # (a PNG, a PDF, an .evtx: what it is; its finding, when named, what instead)
+    told = told or said == evtxlog.NO_SIGN_IN
     reason = unread_reason(r.input.path) or (said if told else "no SAML message or known log format in it")
     return FileResult(replace(r.input, status="skipped", reason=reason), (), (), ())
 

@@ -28,6 +28,9 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
 
         with open(path, "rb") as fh:
             kind = container_kind(fh.read(512))
+        if kind == "evtx":
+            raise ConfigError(f"{path}: a Windows event log; decode reads one plain message file: run "
+                              f"'samlscan check {path}', which reads its AD FS events")
         if kind:  # (its bytes read as a paste only gave a puzzling 'no SAML message' line)
             raise ConfigError(f"{path}: a {kind} file; decode reads one plain message file: unpack it, or "
                               f"run 'samlscan check {path}', which reads archives")
