@@ -9,7 +9,7 @@ import hashlib
 import re
 from urllib.parse import unquote
 
-from samlscan.config.urls import is_cloud, on_sonarqube_acs_path
+from samlscan.config.urls import saml_post_only
 from samlscan.frozen import frozen
 from samlscan.inputs.base import InputProblem
 from samlscan.model import Source
@@ -75,19 +75,12 @@ def with_issuer(detail: str, idp_entity_id: str | None) -> str:
     return f"{detail[:m.start()]}SourceID {m[1]} ({said}){detail[m.end():]}"
 
 
-def refused_at(url: str | None) -> bool:
-    """The URL is SonarQube's ACS (Server's or Cloud's), which reads only a posted SAMLResponse
-    (java-saml's Auth.processResponse, Spring Security's Saml2AuthenticationTokenConverter:
-    spring-projects/spring-security#10831): an artifact sent there fails the login."""
-    return bool(url) and (on_sonarqube_acs_path(url) or is_cloud(url))
-
-
 def artifact_problem(source: Source, url: str | None, value: str) -> InputProblem:
     """The finding of a SAMLart sent to `url` (None: not known): artifact-unsupported where it is
-    refused_at, else artifact-binding, the SP resolving it out of the browser's sight."""
+    saml_post_only, else artifact-binding, the SP resolving it out of the browser's sight."""
     where = url.split("?", 1)[0] if url else None
     said = f"a SAMLart{f' reached {where}' if where else ''}: {described(value)}"
-    if refused_at(where):
+    if saml_post_only(where):
         return InputProblem(source, "artifact-unsupported", f"{said}; SonarQube reads only a SAMLResponse posted "
                             "to its ACS, so it refuses this login")
     return InputProblem(source, "artifact-binding", f"{said}; the Response was exchanged server to server and "

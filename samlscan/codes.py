@@ -255,6 +255,25 @@ _SPECS = (
        "metadata; an IdP may choose Artifact when the SP's entry was set up by hand or lists an HTTP-Artifact "
        "endpoint).",
        "idp"),
+    _s("wsfed-signin", I, "protocol",
+       "A WS-Federation sign-in (wa=wsignin1.0): its wresult, a WS-Trust RequestSecurityTokenResponse, carries "
+       "the IdP's token and no SAML 2.0 Response (WS-Federation 1.2 13.2.3). A SAML 2.0 SP reads only a "
+       "SAMLResponse at its ACS and refuses it; only an SP that takes WS-Federation at this URL can use it.",
+       "If the SP is a SAML 2.0 SP (SonarQube), set the IdP's application for it up with SAML 2.0 instead of "
+       "WS-Federation (the fix of wsfed-unsupported says how).", None),
+    _s("wsfed-unsupported", E, "protocol",
+       "The IdP sent a WS-Federation sign-in (wa=wsignin1.0, the token in wresult) to an SP that takes only a "
+       "SAML 2.0 Response posted to its ACS: the SP finds no SAMLResponse and refuses the login (SonarQube: "
+       "java-saml's 'SAML Response not found, Only supported HTTP_POST Binding'; Spring Security finds no "
+       "SAMLResponse parameter).",
+       "Set the SP up at the IdP with SAML 2.0, not WS-Federation. AD FS: in the relying party trust's "
+       "Endpoints, add a SAML Assertion Consumer Endpoint (binding POST, the SP's ACS URL, e.g. "
+       "https://<sonarqube>/oauth2/callback/saml) and remove the WS-Federation Passive Endpoint (or import the "
+       "SP's metadata into a new trust), with the SP's entity ID as its identifier. Entra ID: use an "
+       "enterprise application with Single sign-on method 'SAML' (Reply URL = the ACS URL), not an app "
+       "registration or a WS-Federation app. Other IdPs (Okta, PingFederate, Keycloak): a SAML 2.0 "
+       "application or client for the SP, not a WS-Federation one.",
+       "idp"),
     _s("schema-order-invalid", W, "protocol",
        "Elements are not in the order the SAML schema requires (e.g. ds:Signature before saml:Issuer, "
        "a SubjectConfirmation before the NameID).",

@@ -717,18 +717,21 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     from samlscan.decode import decode_bytes
     from samlscan.saml import (IDP_SENT, PROTOCOL_KINDS, is_saml_root, read_message, saml1_name,
                                trusted_for)
-    from samlscan.xmlsafe import MD, SAML, local, parse_xml
+    from samlscan.wsfed import FACT, SAML1_NOTE
+    from samlscan.xmlsafe import MD, SAML, carried_message, is_ws_trust_response, local, parse_xml
 
     try:
         data = decode_bytes(raw)
-        root = parse_xml(data)
+        outer = parse_xml(data, soap_payload=False)
     except InputError as exc:
         return _problem_finding(InputProblem(raw.source, exc.code, exc.detail))
+    root = carried_message(outer)
+    wsfed = root is not outer and is_ws_trust_response(outer)  # (a wresult: WS-Federation 1.2 13.2.3)
     tag = root.tag if len(root.tag) <= 200 else root.tag[:200] + "..."  # (a namespace of any length)
     if root.tag.startswith("{urn:oasis:names:tc:SAML:1."):
         return _problem_finding(InputProblem(raw.source, "version-unsupported",
                                              f"this is {saml1_name(root)}, not SAML 2.0 (<{tag}>); samlscan "
-                                             "and SAML 2.0 SPs read SAML 2.0 only"))
+                                             "and SAML 2.0 SPs read SAML 2.0 only" + (SAML1_NOTE if wsfed else "")))
     if not is_saml_root(root):
         hint = _metadata_hint(root) if root.tag in (MD + "EntityDescriptor", MD + "EntitiesDescriptor") else ""
         if "}" not in root.tag and root.tag in (*PROTOCOL_KINDS, "Assertion") and root.get("Version") == "2.0" \
@@ -750,8 +753,8 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
     trusted = trusted_for(kind, issuer and issuer.strip(), expect)
     published = expect.metadata_certs("signing") if kind in IDP_SENT and expect.idp_metadata_certs else ()
     # (read_message sets what the log tells: logged_by, printed, local_time)
-    return _with_redirect_signature(read_message(root, raw, index, trusted, expect.sp_keys,
-                                                 data if expect.keep_xml else b"", published), raw, expect)
+    msg = read_message(root, raw, index, trusted, expect.sp_keys, data if expect.keep_xml else b"", published)
+    return _with_redirect_signature(replace(msg, structure=msg.structure + (FACT,)) if wsfed else msg, raw, expect)
 
 
 READ_CACHE_SIZE = 256

@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from samlscan.artifact import refused_at
 from samlscan.config import is_cloud, on_sonarqube_acs_path
+from samlscan.config.urls import saml_post_only
 from samlscan.flows import LOGIN_LOOP, REPOSTED, unreached
 
 _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
@@ -119,8 +119,8 @@ def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = Fal
     exchanges = list(flow.exchanges)
     callback = _CLOUD_CALLBACK if cloud else _SERVER_CALLBACK
     for ex in exchanges:
-        if ex.leg == "artifact" and refused_at(ex.url):  # (flows.build._artifact_outcome said why)
-            return "artifact-unsupported", flow.reason
+        if ex.leg in ("artifact", "wsfed") and saml_post_only(ex.url):  # (flows.build._artifact_outcome said why)
+            return f"{ex.leg}-unsupported", flow.reason
         if ex.leg == "acs-post" and ex.status == 403 and is_cloud(ex.url):
             return "multiple-sign-on-urls", f"HTTP 403 from {ex.url} ({ex.ref})"
         if ex.leg == "acs-post" and _callback_without_saml_key(ex.url):

@@ -149,7 +149,7 @@ def parse_xml(data: bytes, soap_payload: bool = True, max_bytes: int = MAX_XML_B
     _refuse_parsed_doctype(root)
     if data.count(b"=") > MAX_ATTRIBUTES or not _equals_byte(root):
         _refuse_crowded(root)
-    return _soap_payload(root) if soap_payload else root
+    return carried_message(root) if soap_payload else root
 
 
 MAX_ATTRIBUTES = 1000
@@ -275,7 +275,7 @@ _WS_TRUST = ("{http://schemas.xmlsoap.org/ws/2005/02/trust}", "{http://docs.oasi
 """WS-Trust February 2005 (AD FS's WS-Federation wresult) and 1.3 (Entra ID's, AD FS's wst13)."""
 
 
-def _soap_payload(root):
+def carried_message(root):
     """The message a SOAP envelope carries: SAML's SOAP binding (bindings 3.2: artifact
     resolution, attribute queries), ECP/PAOS responses and CAS's SAML 1.1 validation wrap the
     SAML element as the one child of soap:Body. A copy stands alone as the root: exclusive C14N
@@ -296,12 +296,19 @@ def _soap_payload(root):
     return copy.deepcopy(children[0])
 
 
+def is_ws_trust_response(root) -> bool:
+    """The root is a WS-Trust RequestSecurityTokenResponse (or WS-Trust 1.3's ...Collection): a
+    WS-Federation sign-in's wresult (WS-Federation 1.2 13.2.3), not a SAML protocol message."""
+    return root.tag.startswith(_WS_TRUST) and root.tag.endswith(("}RequestSecurityTokenResponse",
+                                                                 "}RequestSecurityTokenResponseCollection"))
+
+
 def _ws_trust_token(root):
     """The one element a RequestSecurityTokenResponse's RequestedSecurityToken holds, as the root;
     `root` itself when it is no such response (or holds several tokens, or none)."""
-    trust = next((t for t in _WS_TRUST if root.tag.startswith(t)), None)
-    if trust is None or not root.tag.endswith(("}RequestSecurityTokenResponse", "}RequestSecurityTokenResponseCollection")):
+    if not is_ws_trust_response(root):
         return root
+    trust = next(t for t in _WS_TRUST if root.tag.startswith(t))
     tokens = [c for held in root.iter(trust + "RequestedSecurityToken") for c in held if isinstance(c.tag, str)]
     if len(tokens) != 1:
         return root

@@ -1,6 +1,7 @@
 """All checks, listed explicitly; `run_checks` applies them to one message."""
 from __future__ import annotations
 
+from samlscan import wsfed
 from samlscan.checks import attributes, protocol, request, signature, timing
 from samlscan.checks.base import CheckContext, finding
 from samlscan.model import Finding, SamlMessage
@@ -57,6 +58,11 @@ def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
                 out.append(f)
     out = protocol.fold_recipient(out)
     missing = skipped_for_config(ctx) if msg.kind in RESPONSE_ONLY else []
+    if msg.kind == "Assertion" and wsfed.FACT in msg.structure:  # none was sent: no setting brings it
+        out.append(finding(msg, "checks-skipped", "not checked: " + "; ".join([*missing, wsfed.NOT_CHECKED]),
+                           hint=None if missing else "Nothing to pass: a WS-Federation sign-in has no Response "
+                           "to check; see wsfed-signin or wsfed-unsupported."))
+        return out
     if msg.kind == "Assertion":  # pasted or dumped alone: what wraps it is not in the evidence
         missing.append("the Response around this bare Assertion (status, Destination, InResponseTo, "
                        "a Response signature)")

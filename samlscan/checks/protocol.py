@@ -12,6 +12,7 @@ from samlscan.codes import (BASE_PATH_AT_IDP_FIX, BASE_PATH_AT_SP_FIX, ENTITY_AS
                             PERCENT_ENCODED_ACS_FIX, STALE_ACS_FIX, spec)
 from samlscan.model import Finding, SamlMessage, Severity
 from samlscan.saml import sender
+from samlscan.wsfed import FACT, verdict
 
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
@@ -80,6 +81,12 @@ def check_version(msg: SamlMessage, ctx: CheckContext):
         if version != "2.0":
             yield finding(msg, "version-unsupported", f"the {what} has no Version attribute" if version is None
                           else f"{what} Version is {version!r}, not '2.0'", expected="2.0", actual=version)
+
+
+def check_wsfed(msg: SamlMessage, ctx: CheckContext):
+    """A token a WS-Federation sign-in carried (samlscan.wsfed): refused at SonarQube's ACS, a fact elsewhere."""
+    if FACT in msg.structure:
+        yield finding(msg, *verdict(msg.url))
 
 
 def check_ids(msg: SamlMessage, ctx: CheckContext):
@@ -610,6 +617,6 @@ def check_assertion_count(msg: SamlMessage, ctx: CheckContext):
                            "layout (java-saml and python3-saml refuse it for the count alone)" if forged else None)
 
 
-CHECKS = (check_version, check_ids, check_status, check_issuer, check_destination, check_recipient,
+CHECKS = (check_version, check_wsfed, check_ids, check_status, check_issuer, check_destination, check_recipient,
           check_bearer_confirmation, check_bearer_not_before, check_audience, check_sp_name_qualifier, check_in_response_to,
           check_assertion_count, check_schema_order)

@@ -37,6 +37,14 @@ def on_sonarqube_acs_path(url: str | None) -> bool:
     return bool(url) and url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith(SONAR_ACS_PATH)
 
 
+def saml_post_only(url: str | None) -> bool:
+    """The URL is SonarQube's ACS (Server's or Cloud's), which reads only a SAMLResponse posted to it
+    (java-saml's Auth.processResponse: 'SAML Response not found, Only supported HTTP_POST Binding';
+    Spring Security's Saml2AuthenticationTokenConverter: spring-projects/spring-security#10831): an
+    artifact (SAMLart) or a WS-Federation sign-in (wresult) sent there fails the login."""
+    return bool(url) and (on_sonarqube_acs_path(url) or is_cloud(url))
+
+
 def is_sonarqube_acs(url: str | None) -> bool:
     """The URL is SonarQube Server's ACS (sonar.core.serverBaseURL + SONAR_ACS_PATH). SonarQube
     Cloud's is not: it needs the email and has none of Server's sonar.auth.saml settings

@@ -6,9 +6,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from samlscan.artifact import refused_at
-from samlscan.config.urls import on_sonarqube_acs_path
-from samlscan.flows.exchange import REFUSAL_PAGE, Exchange, Flow
+from samlscan.config.urls import on_sonarqube_acs_path, saml_post_only
+from samlscan.flows.exchange import REFUSAL_PAGE, STAND_INS, Exchange, Flow
 from samlscan.flows.hops import REPLAY_STATUSES, _reposts, endpoint, same_endpoint
 from samlscan.flows.outcome import _sp_outcome
 from samlscan.flows.pairing import _digest_key, _entry_of, _pair, _root, message_ids
@@ -124,8 +123,8 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         if ex.leg == "idp-error" and i not in used_ex:
             err = ex.idp_error
             flows.append(_flow(None, None, "failure", err.said, err, exchanges, [i], None, None, False))
-    for i, ex in enumerate(exchanges):  # an artifact with no request before it (IdP-initiated)
-        if ex.leg == "artifact" and i not in used_ex:
+    for i, ex in enumerate(exchanges):  # an artifact or WS-Fed sign-in with no request before it (IdP-initiated)
+        if ex.leg in STAND_INS and i not in used_ex:
             outcome, reason, test, at = _artifact_outcome(exchanges, i, kinds, bodiless)
             used_ex.update(at)
             flows.append(_flow(None, None, outcome, reason, None, exchanges, at, None, None, test))
@@ -169,11 +168,12 @@ def _next_bodiless(exchanges: list[Exchange], mine: list[int], bodiless: set[int
 
 
 def _next_artifact(exchanges: list[Exchange], mine: list[int], used: set[int]) -> int | None:
-    """The artifact not yet in a flow that the browser brought to the SP next after a request's
-    exchanges, before the next login starts: the IdP's answer to that request."""
+    """The artifact or WS-Federation sign-in (STAND_INS) not yet in a flow that the browser brought
+    to the SP next after a request's exchanges, before the next login starts: the IdP's answer to
+    that request."""
     for i in range(max(mine, default=-1) + 1, len(exchanges)) if mine else ():
         leg = exchanges[i].leg
-        if leg == "artifact" and i not in used:
+        if leg in STAND_INS and i not in used:
             return i
         if leg in ("sp-init", "authn-request", "acs-post", "idp-error"):
             return None
@@ -182,20 +182,27 @@ def _next_artifact(exchanges: list[Exchange], mine: list[int], used: set[int]) -
 
 def _artifact_outcome(exchanges: list[Exchange], art_i: int, kinds: dict, bodiless: set[int]
                       ) -> tuple[str, str, bool, list[int]]:
-    """(outcome, reason, test configuration, exchanges) of an artifact brought to the SP at `art_i`
-    (SAML bindings 3.6): the SP's answer decides, as for a POST without its body; SonarQube's ACS
-    resolves none (sonarqube.flow_cause: artifact-unsupported)."""
+    """(outcome, reason, test configuration, exchanges) of an artifact (SAML bindings 3.6) or a
+    WS-Federation sign-in (WS-Federation 1.2 13.2.3) brought to the SP at `art_i` in place of a
+    SAMLResponse: the SP's answer decides, as for a POST without its body; SonarQube's ACS takes
+    neither (sonarqube.flow_cause: artifact-unsupported, wsfed-unsupported)."""
     at = _chain(exchanges, art_i, bodiless)
     ex = exchanges[art_i]
     outcome, reason, test = _sp_outcome([exchanges[i] for i in at], False, None, _then(exchanges, at[-1], bodiless),
                                         kinds)
-    said = (f"the IdP sent a SAML artifact to {ex.url.split('?', 1)[0]} ({ex.ref}) instead of the Response "
-            "(HTTP-Artifact binding)")
-    if refused_at(ex.url):
-        return ("failure", f"{said}; SonarQube resolves no artifact: it reads only a SAMLResponse posted to its ACS",
-                test, at)
-    return outcome, (f"{said}: the SP fetches the Response from the IdP server to server, out of the capture; "
-                     f"{reason}"), test, at
+    where = f"{ex.url.split('?', 1)[0]} ({ex.ref})"
+    if ex.leg == "wsfed":
+        said = (f"the IdP posted a WS-Federation sign-in (wa=wsignin1.0, its token in wresult) to {where} instead "
+                "of a SAML 2.0 Response")
+        refused = "SonarQube reads only a SAMLResponse posted to its ACS, and WS-Federation carries none"
+        elsewhere = "the SP must take WS-Federation at this URL"
+    else:
+        said = f"the IdP sent a SAML artifact to {where} instead of the Response (HTTP-Artifact binding)"
+        refused = "SonarQube resolves no artifact: it reads only a SAMLResponse posted to its ACS"
+        elsewhere = "the SP fetches the Response from the IdP server to server, out of the capture"
+    if saml_post_only(ex.url):
+        return "failure", f"{said}; {refused}", test, at
+    return outcome, f"{said}: {elsewhere}; {reason}", test, at
 
 
 def _bodiless_outcome(exchanges: list[Exchange], acs_i: int, kinds: dict, bodiless: set[int]

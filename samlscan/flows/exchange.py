@@ -50,7 +50,7 @@ class Exchange:
     """Location / redirectURL, resolved against the request URL."""
     leg: str
     """'sp-init', 'authn-request', 'idp-page', 'idp-error', 'acs-post', 'response-redirect',
-    'artifact', 'sp-result' or 'other'."""
+    'artifact', 'wsfed', 'sp-result' or 'other'."""
     set_cookies: tuple[str, ...] = ()
     """Names of cookies the response set; not those it deleted (Max-Age=0, an Expires passed: set_names)."""
     samesite: tuple[tuple[str, str], ...] = ()
@@ -152,6 +152,8 @@ REFUSAL_PAGE = "/sessions/unauthorized"
 """SonarQube's refusal page (AuthenticationError redirects a failed login there; it shows the reason
 its AUTHENTICATION-ERROR cookie holds)."""
 _SP_RESULT_PATHS = (REFUSAL_PAGE, "/saml/validation")
+STAND_INS = ("artifact", "wsfed")
+"""Legs that bring the SP the IdP's answer in place of a SAMLResponse: a SAML artifact, a WS-Federation sign-in."""
 
 
 def classify_leg(method: str, url: str, req_params, resp_params, idp_error, followed: bool) -> str:
@@ -160,6 +162,8 @@ def classify_leg(method: str, url: str, req_params, resp_params, idp_error, foll
         return "acs-post" if method == "POST" else "response-redirect"
     if "SAMLart" in req_params:  # the IdP's artifact, GET or POST, in place of the Response (bindings 3.6)
         return "artifact"
+    if "wresult" in req_params:  # a WS-Federation sign-in posted in place of a SAML 2.0 Response (WS-Fed 1.2 13.2.3)
+        return "wsfed"
     if idp_error is not None:  # the IdP answered the AuthnRequest GET with its error page
         return "idp-error"
     if "SAMLRequest" in req_params:

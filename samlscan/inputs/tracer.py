@@ -33,7 +33,7 @@ from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har import (ArrayStream, Capture, Collector, digest, is_redacted, json_items, note_sent_on,
                                  parse_time, query_messages, set_cookie_values, stream_problems)
 from samlscan.inputs.har.capture import _Found
-from samlscan.inputs.har.messages import artifact_seen
+from samlscan.inputs.har.messages import artifact_seen, wsfed_seen
 from samlscan.inputs.har.places import placed, with_places
 from samlscan.inputs.har.headers import answering_proxy
 from samlscan.inputs.htmlform import SAML_FIELDS
@@ -109,6 +109,7 @@ def read_request(req: dict, index: int, path: str) -> tuple[_Found, Exchange | N
     post = _pairs(req.get("post"))
     if any(n == "SAMLart" for n, _ in post):
         artifact_seen(src, url, [(n, v, v) for n, v in post], found)
+    wsfed_seen(src, url, post, at, found)
     relay = next((v for n, v in post if n == "RelayState"), None)
     if relay is not None and is_masked(relay):
         relay = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from samlscan.decode import unquote_bounded
 from samlscan.inputs.base import InputProblem, RawMessage
 from samlscan.inputs.har.bodies import _side_bytes, _decoded
 from samlscan.inputs.har.capture import _Found
@@ -87,10 +88,7 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
     if any(n == "SAMLart" for n, _ in values):
         artifact_seen(src, url, [(n, v, v) for n, v in values], found)
     relay = next((v for n, v in values if n == "RelayState"), None)
-    ws = next((v for n, v in values if n == "wresult"), None)
-    if ws and not any(n in SAML_FIELDS for n, _ in values):  # a WS-Federation sign-in (xmlsafe: its assertion)
-        found.msgs.append(("XML:" + digest(ws), RawMessage(source=src, param="XML", value=ws, binding="xml",
-                                                           captured_at=at, url=url), False))
+    wsfed_seen(src, url, values, at, found)
     seen = set()
     for name, value in values:
         if name not in SAML_FIELDS or (name, value) in seen:
@@ -105,6 +103,20 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
             source=src, param=name, value=value, binding="post", relay_state=relay,
             captured_at=at, url=url), False))
     return has_body
+
+
+def wsfed_seen(src: Source, url: str, pairs: list[tuple[str, str]], at, found: _Found) -> None:
+    """A WS-Federation sign-in's form (wa=wsignin1.0, wresult: WS-Federation 1.2 13.2.3) posted in
+    place of a SAMLResponse: its token response is read as XML (xmlsafe gives its assertion), and
+    the request is marked as carrying one (its leg: flows.classify_leg)."""
+    ws = next((v for n, v in pairs if n == "wresult"), None)
+    if not ws or any(n in SAML_FIELDS for n, _ in pairs):
+        return
+    if ws.lstrip()[:1] != "<" and "%3c" in ws[:200].lower():  # (an export that kept the form's encoding)
+        ws = unquote_bounded(ws, plus=True)
+    found.req_params.add("wresult")
+    found.msgs.append(("XML:" + digest(ws), RawMessage(source=src, param="XML", value=ws, binding="xml",
+                                                       captured_at=at, url=url), False))
 
 
 def artifact_seen(src: Source, url: str, pairs, found: _Found) -> None:
