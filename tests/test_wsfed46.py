@@ -36,7 +36,9 @@ def test_the_assertion_a_wsfed_sign_in_carries_is_checked(name):
     (m,) = doc["messages"]
     assert m["type"] == "Assertion" and m["issuer"] == "https://idp.example.org/saml2/idp"
     assert [s["verified"] for s in m["signatures"]] == [True]
-    assert not doc["input_findings"]
+    # (the HAR's POST is now a login flow, its WS-Fed leg answered by the app's redirect: a Firefox export
+    # without the session cookie that followed is said to be sanitized; nothing else is said of the input)
+    assert [f["code"] for f in doc["input_findings"]] == (["input-redacted"] if name.endswith(".har") else [])
 
 
 def test_a_token_response_of_two_tokens_or_none_is_left_as_it_is():
