@@ -740,6 +740,9 @@ def _read(raw: RawMessage, index: int, expect: Expectations) -> SamlMessage | Fi
                 f"the XML root <{tag}> is in no namespace: its SAML namespace declaration (xmlns=\"urn:oasis:"
                 "names:tc:SAML:2.0:protocol\" or a prefix's) was lost when the message was copied or "
                 "redacted, and an SP refuses it too")))
+        if is_ws_trust_response(root):  # (xmlsafe gives the token of one that holds exactly one)
+            hint = (": a WS-Federation sign-in's token response (wresult) whose RequestedSecurityToken holds no "
+                    "one token to read (WS-Federation 1.2 13.2.3)")
         return _problem_finding(InputProblem(raw.source, "input-not-saml",
                                              f"the XML root is <{tag}>, not a SAML protocol message{hint}"))
     kind = local(root.tag)

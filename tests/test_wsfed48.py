@@ -106,3 +106,15 @@ def test_redact_holds_for_the_wsfed_findings():
     text = json.dumps(doc)
     assert "dev.user1@example.com" not in text and "devuser1" not in text
     assert "wsfed-unsupported" in _codes(doc) and doc["attempts"][0]["root_cause"] == "wsfed-unsupported"
+
+
+def test_a_token_response_without_one_token_says_so(tmp_path):
+    body = tmp_path / "empty.txt"
+    body.write_text("wa=wsignin1.0&wresult=%3Ct:RequestSecurityTokenResponse+xmlns:t%3D%22"
+                    "http://schemas.xmlsoap.org/ws/2005/02/trust%22/%3E\n")
+    doc = _json(body)
+    (f,) = doc["input_findings"]
+    assert f["code"] == "input-not-saml" and "holds no one token" in f["message_text"]
+    body.write_text("wa=wsignin1.0&wresult=%3CRequestSecurityTokenResponse/%3E\n")  # (no WS-Trust namespace)
+    (f,) = _json(body)["input_findings"]
+    assert f["code"] == "input-not-saml" and "WS-Federation" not in f["message_text"]
