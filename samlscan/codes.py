@@ -631,6 +631,53 @@ _SPECS = (
        "Fix the SP's SAML settings as the log message says.", "sp"),
     _s("idp-configuration-error", E, "cause", "The IdP's application configuration is invalid.",
        "Fix the IdP application's SAML settings as the log message says.", "idp"),
+    # Shibboleth IdP's own failures on the way to the response (idp-process.log): the user signed in and the
+    # SP's request was fine, the IdP failed to build what it sends (shibboleth-idp ResolveAttributes,
+    # FilterAttributes; opensaml AddNameIDToSubjects, EncryptAssertions; AuthnEventIds)
+    _s("idp-attribute-resolution-failed", E, "cause",
+       "The IdP failed to resolve the user's attributes (its attribute resolver, or a data connector such as "
+       "its LDAP directory or database), so the SP got none or too few of them.",
+       "Fix the IdP's attribute resolution: the ERROR lines of idp-process.log at that time name the failing "
+       "data connector or attribute definition (the exception under 'Error resolving attributes'). Shibboleth: "
+       "conf/attribute-resolver.xml, the DataConnector's directory or database settings (conf/ldap.properties: "
+       "ldapURL, baseDN, bindDN, its password in credentials/secrets.properties, the trusted certificate) and the "
+       "AttributeDefinitions' sources; then reload the attribute resolver service and check the user with "
+       "bin/aacli.sh -n <user> -r <the SP's entityID>.", "idp"),
+    _s("idp-attribute-filter-failed", E, "cause",
+       "The IdP's attribute filter failed, so it released no attributes to the SP ('Filter error masked, "
+       "clearing resolved attributes').",
+       "Fix the IdP's attribute filter policy: conf/attribute-filter.xml (the ERROR lines of idp-process.log at "
+       "that time name the failing policy or matcher: a script that throws, a matcher on a missing value), then "
+       "reload the attribute filter service; idp-audit.log's released attributes field shows what went out.",
+       "idp"),
+    _s("idp-nameid-failed", E, "cause",
+       "The IdP failed to generate the NameID for the SP (a persistent or attribute-sourced NameID whose source "
+       "attribute the user lacks, or a stored ID whose database is unreachable), so the assertion had none.",
+       "Fix the IdP's NameID generation: Shibboleth: conf/saml-nameid.xml and conf/saml-nameid.properties (the "
+       "generator's source attribute, idp.persistentId.sourceAttribute, must resolve for the user in "
+       "conf/attribute-resolver.xml; a stored persistent ID's DataSource must be reachable), then reload the "
+       "NameID generation service.", "idp"),
+    _s("idp-encryption-failed", E, "cause",
+       "The IdP could not encrypt the assertion for the SP: the SP's metadata it holds has no usable encryption "
+       "certificate (or only key types and algorithms it cannot use).",
+       "Give the IdP the SP's current metadata with its encryption certificate (a KeyDescriptor with "
+       "use=\"encryption\" or no use) and reload the metadata service; if the SP takes unencrypted assertions, "
+       "turn encryption off for it instead (Shibboleth: encryptAssertions false on its SAML2.SSO profile in "
+       "conf/relying-party.xml).", "idp"),
+    _s("idp-subject-c14n-failed", E, "cause",
+       "The IdP could not turn the signed-in user, or the Subject of the SP's request, into its own principal "
+       "name (subject canonicalization failed).",
+       "Fix the IdP's subject canonicalization: Shibboleth: conf/c14n/subject-c14n.xml and "
+       "shibboleth.PostLoginSubjectCanonicalizationFlows must have a flow that applies (c14n/simple for a "
+       "password login; c14n/SAML2Transient or SAML2Persistent for a request naming a NameID), with its "
+       "transforms; a request naming an expired transient NameID must be sent again without it.", "idp"),
+    _s("idp-authentication-error", E, "cause",
+       "The IdP's sign-in failed on its own side, not over the user's credentials: its authentication back end "
+       "(the LDAP directory, Kerberos, an MFA service) failed or is misconfigured.",
+       "Read the ERROR lines of idp-process.log before the AuthenticationException event: Shibboleth: "
+       "conf/ldap.properties (idp.authn.LDAP.ldapURL, bindDN, its password in credentials/secrets.properties, "
+       "the directory's certificate) or the login flow's own configuration (conf/authn/), then restart or "
+       "reload it; the directory must be reachable from the IdP.", "idp"),
     _s("request-invalid", E, "cause", "The IdP rejected the AuthnRequest.",
        "Check the AuthnRequest: its Issuer, ACS URL, NameIDPolicy and signature.", "sp"),
     _s("wrong-login-url", E, "cause", "The user started the login at a wrong URL or enterprise key.",
