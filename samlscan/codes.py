@@ -91,7 +91,15 @@ def proxy_answer_fix(proxy: str | None = None) -> str:
 # DevTools Settings > Preferences > Network > 'Allow to generate HAR with sensitive data' is on. Firefox's
 # netmonitor HarBuilder ('Firefox') and Safari's WebKit HARBuilder.js ('WebKit Web Inspector') have no
 # sanitized mode: what is missing from theirs a tool removed after saving.
+_NET_EXPORT = ("Chrome or Edge net-export: capture the login again at chrome://net-export (edge://net-export) with "
+               "'Include raw bytes (will include cookies and credentials)' selected, Start Logging to Disk, log in, "
+               "then Stop Logging: only that mode records cookies, what the browser posted and the pages it got "
+               "(or export a HAR from DevTools' Network panel, which keeps request bodies)")
+"""The capture modes of chrome://net-export (Chromium net/log/net_log_capture_mode.h: kDefault strips
+cookies and credentials, kIncludeSensitive keeps them, kEverything adds the bytes sent and received)."""
+
 HAR_EXPORTS = (
+    ("Chrome net-export", _NET_EXPORT),
     ("WebInspector", "Chrome or Edge DevTools: turn on Settings > Preferences > Network > 'Allow to generate HAR "
                      "with sensitive data', then in the Network panel hold the Export HAR button (its arrow) and "
                      "choose 'Export HAR (with sensitive data)': the default 'Export HAR (sanitized)' (Chrome 130+) "
@@ -176,6 +184,14 @@ _SPECS = (
     _s("input-body-not-exported", W, "input",
        "Safari's HAR export left this POST's request body out; what it sent cannot be read.",
        _SAFARI_BODY, None),
+    _s("input-body-not-captured", W, "input",
+       "A Chrome or Edge net-export without raw bytes holds no request body: what this POST sent cannot be read.",
+       _NET_EXPORT + ".", None),
+    _s("input-truncated", I, "input",
+       "The capture file ends before its end (the browser stopped or crashed while logging); what came "
+       "before the cut was read.",
+       "Nothing to fix for what was read; if the login's last steps are missing, capture it again and stop "
+       "logging before closing the browser.", None),
     _s("input-body-from-page", I, "input",
        "The capture left this POST's request body out (Safari's HAR export, Firefox's or Playwright's "
        "without bodies); its SAML value was read from the auto-submit page that posted it.",
@@ -1160,7 +1176,7 @@ def all_specs() -> tuple[CodeSpec, ...]:
 # response makes every later check moot; time and mapping problems come after identity problems).
 CAUSE_PRIORITY = (
     "input-dtd-forbidden", "input-xml-malformed", "input-bad-base64", "input-bad-deflate", "input-redacted",
-    "input-body-not-exported",
+    "input-body-not-exported", "input-body-not-captured",
     "status-not-success", "decryption-failed", "assertion-encrypted-no-key", "signature-wrapping",
     "signature-misplaced", "xml-reformatted", "signature-cert-mismatch", "signature-invalid", "signature-missing",
     "nameid-comment-injection", "assertion-missing", "assertion-multiple", "version-unsupported",

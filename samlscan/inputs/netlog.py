@@ -1,0 +1,300 @@
+"""Chrome and Edge net-export files (chrome://net-export, edge://net-export: NetLog JSON) as a Capture.
+
+The file is one JSON object (Chromium net/log/file_net_log_observer.cc writes it): "constants"
+(logEventTypes, logSourceType, logEventPhase: name -> number; timeTickOffset: epoch ms of tick 0;
+logCaptureMode), then "events", each {"type", "source": {"id", "type"}, "phase", "time": ms after
+timeTickOffset as a string, "params"}, then "polledData". Chrome writes the events as they come and
+closes the array only when logging stops, so a browser that crashed or was killed leaves a file cut
+short: read as Chrome's own viewer reads it (netlog-viewer log_util.js loadLogFile: the events up
+to the cut, the cut one dropped).
+
+Each URL_REQUEST source is one request and its redirects (net_log_event_type_list.h):
+URL_REQUEST_START_JOB (url, method) begins each hop, HTTP_TRANSACTION_SEND_REQUEST_HEADERS and
+HTTP_TRANSACTION_READ_RESPONSE_HEADERS hold the headers (the first response line is the status
+line), URL_REQUEST_REDIRECTED its location, URL_REQUEST_JOB_FILTERED_BYTES_READ the decoded
+response body (base64, "Include raw bytes" only). A request body is in no URL_REQUEST event: with
+raw bytes it is in the SOCKET_BYTES_SENT (SSL_SOCKET_BYTES_SENT over TLS) of the socket that sent
+it, between the hop's HTTP_TRANSACTION_SEND_REQUEST begin and end. Each hop becomes a HAR-shaped
+entry read by the HAR reader (har.read_entries), so flows and checks see the same Capture.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone, tzinfo
+from urllib.parse import urlsplit
+
+from samlscan.inputs import har
+from samlscan.inputs.base import InputProblem
+from samlscan.model import Source
+
+MAX_BYTES = 512 * 1024 * 1024
+"""net-export's own size limit is a choice of the user (unlimited by default); beyond this, refused."""
+
+CLIENT = "Chrome net-export"
+"""The writer the HAR reader is told (codes.HAR_EXPORTS names its fix for what was stripped); with
+' (cookies kept)' when its capture mode keeps them (har.cookieproof._KEEPS_COOKIES)."""
+
+COOKIE_MODES = ("IncludeSensitive", "Everything")
+"""constants.logCaptureMode values that keep cookies (net_log_capture_mode.h kIncludeSensitive, kEverything)."""
+
+RAW_BYTES_MODE = "Everything"
+"""constants.logCaptureMode of 'Include raw bytes' (net/log/net_log_capture_mode.h kEverything)."""
+
+_STRIPPED = re.compile(r"^\[\d+ bytes were stripped\]$")
+"""A header value elided below raw-bytes mode: Cookie, Set-Cookie, Authorization
+(net/http/http_log_util.cc ElideHeaderValueForNetLog)."""
+
+_ACS_PATH = re.compile(r"saml|/acs\b|callback|/sso\b", re.IGNORECASE)
+"""A POST worth saying its body was not captured (as the HAR reader's entry._SAMLISH_URL)."""
+
+
+def sniff(head: bytes) -> bool:
+    """A NetLog JSON: an object whose constants name its event types (whatever the key order)."""
+    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return h.startswith(b"{") and b'"logEventTypes"' in h and b'"logSourceType"' in h and (
+        b'"constants"' in h)
+
+
+def read(path: str, zone: tzinfo | None = None) -> har.Capture:
+    """The capture's SAML values and exchanges; problems as data, never raised. `zone` is unused:
+    NetLog times are epoch milliseconds (timeTickOffset), never zone-less."""
+    def failed(detail: str, code: str = "input-unreadable") -> har.Capture:
+        return har.Capture((), (), (InputProblem(Source(path), code, detail),), 0)
+
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            return failed(f"over {MAX_BYTES} bytes: not read as a Chrome net-export", "input-too-large")
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8-sig", errors="replace")
+    except OSError as exc:
+        return failed(f"cannot read: {exc.strerror or exc}")
+    loaded = load(text)
+    if isinstance(loaded, str):
+        return failed(loaded, "input-not-saml")
+    constants, events, cut = loaded
+    entries, bodiless, stripped = requests(constants, events)
+    col = har.Collector()
+    client = CLIENT + (" (cookies kept)" if constants.get("logCaptureMode") in COOKIE_MODES else "")
+    exchanges, cookies_seen = har.read_entries(enumerate(entries), path, col, client)
+    cap = har.capture_of(col, exchanges, cookies_seen, path, len(entries), client)
+    return _noted(cap, path, constants, bodiless, stripped, cut)
+
+
+def load(text: str) -> tuple[dict, list, bool] | str:
+    """(constants, events, cut short) of a NetLog text, or why it is not one."""
+    try:
+        data = json.loads(text)
+        cut = False
+    except ValueError:
+        data, cut = _cut_short(text), True
+    if not isinstance(data, dict) or not isinstance(data.get("constants"), dict):
+        return "not a Chrome net-export (NetLog): no \"constants\" object"
+    constants, events = data["constants"], data.get("events")
+    if not all(isinstance(constants.get(k), dict) for k in ("logEventTypes", "logSourceType")) \
+            or not isinstance(events, list):
+        return "not a Chrome net-export (NetLog): its constants name no event types, or it has no events"
+    return constants, [e for e in events if isinstance(e, dict)], cut
+
+
+def _cut_short(text: str) -> dict | None:
+    """A file that ends inside its events (Chrome stopped or crashed): its constants and every whole
+    event before the cut. Chrome writes `{"constants":{...},\\n"events": [\\n{...},\\n...` in that order."""
+    dec = json.JSONDecoder()
+    start = re.match(r'\s*\{\s*"constants"\s*:\s*', text)
+    if not start:
+        return None
+    try:
+        constants, pos = dec.raw_decode(text, start.end())
+    except ValueError:
+        return None
+    head = re.compile(r'\s*,\s*"events"\s*:\s*\[').match(text, pos)
+    if not head:
+        return {"constants": constants, "events": []}
+    events, pos, skip = [], head.end(), re.compile(r"[\s,]*")
+    while True:
+        pos = skip.match(text, pos).end()
+        if pos >= len(text) or text[pos] == "]":
+            break
+        try:
+            event, pos = dec.raw_decode(text, pos)
+        except ValueError:
+            break  # the event the cut went through
+        events.append(event)
+    return {"constants": constants, "events": events}
+
+
+def _names(table) -> dict:
+    return {v: k for k, v in table.items() if isinstance(v, int)} if isinstance(table, dict) else {}
+
+
+def _time(constants: dict, event: dict) -> datetime | None:
+    """timeTickOffset + time: the event's wall-clock time (both epoch-based milliseconds)."""
+    try:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(
+            milliseconds=int(constants.get("timeTickOffset")) + int(event.get("time")))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def requests(constants: dict, events: list) -> tuple[list[dict], set[int], bool]:
+    """HAR-shaped entries, one per hop of each URL_REQUEST, in the order their hops began; the
+    indexes of POSTs whose body was not captured; and whether cookies were stripped."""
+    types, sources = _names(constants.get("logEventTypes")), _names(constants.get("logSourceType"))
+    phases = _names(constants.get("logEventPhase"))
+    hops: list[dict] = []
+    current: dict = {}  # source id -> its hop being read
+    sent: list[tuple[float, object, str, bytes]] = []  # (time, socket, event name, bytes)
+    stripped = False
+    for event in events:
+        name, params = types.get(event.get("type")), event.get("params")
+        params = params if isinstance(params, dict) else {}
+        src = event.get("source") if isinstance(event.get("source"), dict) else {}
+        if name in ("SOCKET_BYTES_SENT", "SSL_SOCKET_BYTES_SENT") and isinstance(params.get("bytes"), str):
+            sent.append((_ms(event), src.get("id"), name, _b64(params["bytes"])))
+            continue
+        if sources.get(src.get("type")) != "URL_REQUEST" or name is None:
+            continue  # (an event type the constants do not name is skipped: a newer Chrome's)
+        phase = phases.get(event.get("phase"))
+        if name == "URL_REQUEST_START_JOB" and phase == "PHASE_BEGIN" and isinstance(params.get("url"), str):
+            hop = {"url": params["url"], "method": str(params.get("method") or "GET"), "at": _time(constants, event),
+                   "req": [], "resp": [], "status": 0, "location": None, "body": [], "send": [], "h2": False}
+            current[src.get("id")] = hop
+            hops.append(hop)
+            continue
+        hop = current.get(src.get("id"))
+        if hop is None:
+            continue
+        if name.startswith("HTTP_TRANSACTION_") and name.endswith("SEND_REQUEST_HEADERS"):
+            hop["req"] = _headers(params.get("headers"))
+            hop["h2"] = name != "HTTP_TRANSACTION_SEND_REQUEST_HEADERS"  # (HTTP2_/QUIC_: framed, not plain text)
+        elif name == "HTTP_TRANSACTION_SEND_REQUEST":
+            hop["send"].append(_ms(event))
+        elif name == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS":
+            lines = params.get("headers") if isinstance(params.get("headers"), list) else []
+            hop["status"] = _status(lines[0]) if lines else 0
+            hop["resp"] = _headers(lines[1:])
+        elif name == "URL_REQUEST_REDIRECTED" and isinstance(params.get("location"), str):
+            hop["location"] = params["location"]
+        elif name == "URL_REQUEST_JOB_FILTERED_BYTES_READ" and isinstance(params.get("bytes"), str):
+            hop["body"].append(_b64(params["bytes"]))
+        stripped |= any(_STRIPPED.match(v) for _, v in hop["req"] + hop["resp"])
+    entries, bodiless = [], set()
+    for hop in hops:
+        entry = _entry(hop, sent)
+        if hop["method"] == "POST" and "postData" not in entry["request"]:
+            bodiless.add(len(entries))
+        entries.append(entry)
+    return entries, bodiless, stripped
+
+
+def _ms(event: dict) -> float:
+    try:
+        return float(event.get("time"))
+    except (TypeError, ValueError):
+        return -1.0
+
+
+def _b64(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=False)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _status(line) -> int:
+    """The code of a status line ('HTTP/1.1 302 Found'; HTTP/2 and QUIC answers are written as 'HTTP/1.1 200')."""
+    m = re.match(r"HTTP/\S+\s+(\d{3})\b", line) if isinstance(line, str) else None
+    return int(m.group(1)) if m else 0
+
+
+def _headers(lines) -> list[tuple[str, str]]:
+    """'Name: value' lines as pairs; HTTP/2 pseudo-headers (':method: POST') keep their colon; the
+    values Chrome stripped (cookies below raw-bytes mode) are kept as written."""
+    out = []
+    for line in lines if isinstance(lines, list) else []:
+        if isinstance(line, str):
+            name, sep, value = line[1:].partition(":") if line.startswith(":") else line.partition(":")
+            if sep:
+                out.append(((":" if line.startswith(":") else "") + name.strip(), value.strip()))
+    return out
+
+
+def _entry(hop: dict, sent: list) -> dict:
+    """One hop as a HAR 1.2 entry (the fields the HAR reader reads)."""
+    def pairs(headers):
+        return [{"name": n, "value": v} for n, v in headers if not _STRIPPED.match(v)]
+
+    resp_headers = hop["resp"]
+    location = hop["location"] or next((v for n, v in resp_headers if n.lower() == "location"), "")
+    ctype = next((v for n, v in hop["req"] if n.lower() == "content-type"), "")
+    request: dict = {"method": hop["method"], "url": hop["url"], "headers": pairs(hop["req"])}
+    body = _request_body(hop, sent) if hop["method"] == "POST" and not hop["h2"] else None
+    if body is not None:
+        request["postData"] = {"mimeType": ctype, "text": body.decode("utf-8", errors="replace")}
+    response: dict = {"status": hop["status"], "headers": pairs(resp_headers), "redirectURL": location}
+    if hop["body"]:
+        rtype = next((v for n, v in resp_headers if n.lower() == "content-type"), "")
+        response["content"] = {"mimeType": rtype, "encoding": "base64",
+                               "text": base64.b64encode(b"".join(hop["body"])).decode("ascii")}
+    at = hop["at"]
+    return {"startedDateTime": at.isoformat().replace("+00:00", "Z") if at else None,
+            "request": request, "response": response}
+
+
+def _request_body(hop: dict, sent: list) -> bytes | None:
+    """The body an HTTP/1.x POST sent, from the plain-text bytes its socket sent while the hop sent
+    its request (SSL_SOCKET_BYTES_SENT are a TLS socket's plain text, its SOCKET_BYTES_SENT ciphertext)."""
+    if len(hop["send"]) < 2:
+        return None
+    first, last = hop["send"][0], hop["send"][-1]
+    tls = {sock for _, sock, name, _ in sent if name == "SSL_SOCKET_BYTES_SENT"}
+    streams: dict = {}
+    for at, sock, name, data in sent:
+        if first <= at <= last and (name == "SSL_SOCKET_BYTES_SENT") == (sock in tls):
+            streams[sock] = streams.get(sock, b"") + data
+    parts = urlsplit(hop["url"])
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    line = f"{hop['method']} {target} HTTP/1.".encode("latin-1", errors="replace")
+    for data in streams.values():
+        at = data.find(line)
+        end = data.find(b"\r\n\r\n", at) if at >= 0 else -1
+        if end < 0:
+            continue
+        length = re.search(rb"\r\ncontent-length:\s*(\d+)", data[at:end], re.IGNORECASE)
+        body = data[end + 4:]
+        return body[:int(length.group(1))] if length else body
+    return None
+
+
+def _noted(cap: har.Capture, path: str, constants: dict, bodiless: set[int], stripped: bool,
+           cut: bool) -> har.Capture:
+    """The HAR reader's notes said in this file's terms: a POST to an ACS without its body, cookies
+    Chrome stripped, a file cut short."""
+    mode = constants.get("logCaptureMode")
+    why = (f"the net-export was logged without 'Include raw bytes' (its capture mode is {mode or 'not said'})"
+           if mode != RAW_BYTES_MODE else "the net-export holds no plain-text bytes of it (HTTP/2 or QUIC frames)")
+    problems = []
+    for p in cap.problems:
+        ref = p.source.ref or ""
+        entry = int(ref.split()[1]) if ref.startswith("entry ") and ref.split()[1].isdigit() else None
+        if entry in bodiless and p.code == "input-redacted":
+            exchange = next((ex for ex in cap.exchanges if ex.entry == entry), None)
+            url = exchange.url if exchange else "an ACS"
+            if _ACS_PATH.search(urlsplit(url).path):
+                p = InputProblem(p.source, "input-body-not-captured",
+                                 f"POST {url}: {why}, so its body (the SAMLResponse an auto-submit form posted) "
+                                 "is not in the file")
+        elif p.code == "input-redacted" and not ref and stripped and p.detail.startswith("no cookies"):
+            p = replace(p, detail="no cookies in the capture: Chrome's net-export strips Cookie and Set-Cookie "
+                                  "values unless 'Include cookies and credentials' or 'Include raw bytes' is selected")
+        problems.append(p)
+    if cut:
+        problems.append(InputProblem(Source(path), "input-truncated",
+                                     "the net-export ends inside its events (Chrome stopped or crashed before it "
+                                     "closed the file): the events up to the cut were read"))
+    return replace(cap, problems=tuple(problems))
