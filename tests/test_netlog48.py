@@ -66,7 +66,7 @@ def test_raw_bytes_mode_gives_the_request_and_the_posted_response_at_their_captu
 def test_the_posted_body_is_the_tls_sockets_plain_text_not_its_ciphertext():
     constants, events, cut = netlog.load((FIX / "raw-bytes-post.json").read_text())
     entries, bodiless, stripped = netlog.requests(constants, events)
-    assert not cut and not stripped and bodiless == set()
+    assert not cut and not stripped and bodiless == {}
     assert entries[2]["request"]["postData"]["text"].startswith("SAMLResponse=PHNhbWwyc")
     assert entries[1]["response"]["content"]["encoding"] == "base64"  # the IdP's page, as Chrome read it
 
@@ -126,13 +126,30 @@ def test_a_json_that_is_not_a_net_export_is_not_read_as_one():
         'not a Chrome net-export (NetLog): no "constants" object'
 
 
-def test_an_http2_post_has_no_body_to_read():
-    """HTTP/2 sends a body in DATA frames: the plain text of the socket holds no request line to find it by."""
+def test_an_http2_post_has_no_body_to_read_and_its_value_comes_from_the_page(tmp_path):
+    """HTTP/2 sends a body in DATA frames: the plain text of the socket holds no request line to find it by;
+    with raw bytes the IdP's page is there, and its auto-submit form says what the POST sent."""
     constants, events, _ = netlog.load((FIX / "raw-bytes-post.json").read_text())
-    h2 = constants["logEventTypes"]["HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS"] = 240
+    h2 = constants["logEventTypes"]["HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS"] = 240  # (Chromium 150's number)
     events = [dict(e, type=h2) if e["type"] == 238 and e["source"]["id"] == 12 else e for e in events]
     entries, bodiless, _ = netlog.requests(constants, events)
-    assert bodiless == {2} and "postData" not in entries[2]["request"]
+    assert bodiless == {2: True} and "postData" not in entries[2]["request"]
+    path = tmp_path / "h2.json"
+    path.write_text(json.dumps({"constants": constants, "events": events}))
+    cap = netlog.read(str(path))
+    assert [m.param for m in cap.messages] == ["SAMLRequest", "SAMLResponse"]
+    assert [p.code for p in cap.problems] == ["input-body-from-page"]
+
+
+def test_an_http2_post_without_its_page_says_why_its_body_is_missing(tmp_path):
+    constants, events, _ = netlog.load((FIX / "raw-bytes-post.json").read_text())
+    h2 = constants["logEventTypes"]["HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS"] = 240
+    events = [dict(e, type=h2) if e["type"] == 238 and e["source"]["id"] == 12 else e for e in events
+              if e["type"] != 148]  # (no page bytes either)
+    path = tmp_path / "h2.json"
+    path.write_text(json.dumps({"constants": constants, "events": events}))
+    (said,) = netlog.read(str(path)).problems
+    assert said.code == "input-body-not-captured" and "HTTP/2 or QUIC" in said.detail
 
 
 def test_redact_holds_for_a_net_export():

@@ -5,8 +5,9 @@ The file is one JSON object (Chromium net/log/file_net_log_observer.cc writes it
 logCaptureMode), then "events", each {"type", "source": {"id", "type"}, "phase", "time": ms after
 timeTickOffset as a string, "params"}, then "polledData". Chrome writes the events as they come and
 closes the array only when logging stops, so a browser that crashed or was killed leaves a file cut
-short: read as Chrome's own viewer reads it (netlog-viewer log_util.js loadLogFile: the events up
-to the cut, the cut one dropped).
+short: read as Chrome's own viewer reads it (catapult netlog_viewer/log_util.js loadLogFile: cut at
+the last ',\n', close with ']}', 'Log file truncated. Events may be missing.'), every whole event up to
+the cut. An event whose type the constants do not name is skipped, as that viewer skips it.
 
 Each URL_REQUEST source is one request and its redirects (net_log_event_type_list.h):
 URL_REQUEST_START_JOB (url, method) begins each hop, HTTP_TRANSACTION_SEND_REQUEST_HEADERS and
@@ -48,9 +49,6 @@ RAW_BYTES_MODE = "Everything"
 _STRIPPED = re.compile(r"^\[\d+ bytes were stripped\]$")
 """A header value elided below raw-bytes mode: Cookie, Set-Cookie, Authorization
 (net/http/http_log_util.cc ElideHeaderValueForNetLog)."""
-
-_ACS_PATH = re.compile(r"saml|/acs\b|callback|/sso\b", re.IGNORECASE)
-"""A POST worth saying its body was not captured (as the HAR reader's entry._SAMLISH_URL)."""
 
 
 def sniff(head: bytes) -> bool:
@@ -141,9 +139,10 @@ def _time(constants: dict, event: dict) -> datetime | None:
         return None
 
 
-def requests(constants: dict, events: list) -> tuple[list[dict], set[int], bool]:
+def requests(constants: dict, events: list) -> tuple[list[dict], dict[int, bool], bool]:
     """HAR-shaped entries, one per hop of each URL_REQUEST, in the order their hops began; the
-    indexes of POSTs whose body was not captured; and whether cookies were stripped."""
+    POSTs whose body was not captured (entry index -> sent over HTTP/2 or QUIC); and whether
+    cookies were stripped."""
     types, sources = _names(constants.get("logEventTypes")), _names(constants.get("logSourceType"))
     phases = _names(constants.get("logEventPhase"))
     hops: list[dict] = []
@@ -183,11 +182,11 @@ def requests(constants: dict, events: list) -> tuple[list[dict], set[int], bool]
         elif name == "URL_REQUEST_JOB_FILTERED_BYTES_READ" and isinstance(params.get("bytes"), str):
             hop["body"].append(_b64(params["bytes"]))
         stripped |= any(_STRIPPED.match(v) for _, v in hop["req"] + hop["resp"])
-    entries, bodiless = [], set()
+    entries, bodiless = [], {}
     for hop in hops:
         entry = _entry(hop, sent)
         if hop["method"] == "POST" and "postData" not in entry["request"]:
-            bodiless.add(len(entries))
+            bodiless[len(entries)] = hop["h2"]
         entries.append(entry)
     return entries, bodiless, stripped
 
@@ -271,24 +270,25 @@ def _request_body(hop: dict, sent: list) -> bytes | None:
     return None
 
 
-def _noted(cap: har.Capture, path: str, constants: dict, bodiless: set[int], stripped: bool,
+def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, bool], stripped: bool,
            cut: bool) -> har.Capture:
     """The HAR reader's notes said in this file's terms: a POST to an ACS without its body, cookies
     Chrome stripped, a file cut short."""
     mode = constants.get("logCaptureMode")
-    why = (f"the net-export was logged without 'Include raw bytes' (its capture mode is {mode or 'not said'})"
-           if mode != RAW_BYTES_MODE else "the net-export holds no plain-text bytes of it (HTTP/2 or QUIC frames)")
+    logged = f"the net-export was logged without 'Include raw bytes' (its capture mode is {mode or 'not said'})"
     problems = []
     for p in cap.problems:
         ref = p.source.ref or ""
         entry = int(ref.split()[1]) if ref.startswith("entry ") and ref.split()[1].isdigit() else None
-        if entry in bodiless and p.code == "input-redacted":
+        if entry in bodiless and p.code == "input-redacted" and p.detail.startswith("POST "):
             exchange = next((ex for ex in cap.exchanges if ex.entry == entry), None)
             url = exchange.url if exchange else "an ACS"
-            if _ACS_PATH.search(urlsplit(url).path):
-                p = InputProblem(p.source, "input-body-not-captured",
-                                 f"POST {url}: {why}, so its body (the SAMLResponse an auto-submit form posted) "
-                                 "is not in the file")
+            why = logged if mode != RAW_BYTES_MODE else (
+                "it went over HTTP/2 or QUIC, whose frames samlscan does not read from a net-export"
+                if bodiless[entry] else "no bytes its socket sent hold it")
+            # (the HAR reader says so of a POST to a SAML-looking path only: entry._unrecorded_body)
+            p = InputProblem(p.source, "input-body-not-captured",
+                             f"POST {url}: {why}, so its body (where a POST-binding SAML message is) is not in the file")
         elif p.code == "input-redacted" and not ref and stripped and p.detail.startswith("no cookies"):
             p = replace(p, detail="no cookies in the capture: Chrome's net-export strips Cookie and Set-Cookie "
                                   "values unless 'Include cookies and credentials' or 'Include raw bytes' is selected")
