@@ -112,11 +112,31 @@ def test_a_file_cut_inside_its_constants_is_not_read(tmp_path):
     assert cap.messages == () and [p.code for p in cap.problems] == ["input-not-saml"]
 
 
+def test_a_file_cut_before_any_request_says_it_holds_none(tmp_path):
+    text = (FIX / "raw-bytes-post.json").read_text()
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[:text.index('"type":134}') - 40])
+    cap = netlog.read(str(cut))
+    assert cap.messages == () and [p.code for p in cap.problems] == ["input-capture-empty", "input-truncated"]
+
+
 def test_an_event_type_the_constants_do_not_name_is_skipped():
     raw, unknown = (netlog.read(str(FIX / n)) for n in ("raw-bytes-post.json", "unknown-type.json"))
     assert '"type":9999' in (FIX / "unknown-type.json").read_text()
     assert [m.value for m in unknown.messages] == [m.value for m in raw.messages]
     assert unknown.problems == ()
+
+
+def test_events_of_the_wrong_shapes_are_skipped_without_a_traceback(tmp_path):
+    constants, events, _ = netlog.load((FIX / "raw-bytes-post.json").read_text())
+    odd = [{"type": [134]}, {"type": 134, "source": {"id": [1], "type": {}}, "phase": [], "params": []},
+           {"type": 134, "phase": 1, "source": {"id": 99, "type": 1}, "time": None, "params": {"url": 5}},
+           {"type": 238, "phase": 0, "source": {"id": 11, "type": 1}, "params": {"headers": [1, None, "x"]}}, 7]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"constants": dict(constants, timeTickOffset="soon"), "events": odd + events}))
+    cap = netlog.read(str(path))
+    assert [m.param for m in cap.messages] == ["SAMLRequest", "SAMLResponse"]
+    assert cap.messages[0].captured_at is None  # (no timeTickOffset to put the ticks on)
 
 
 def test_a_json_that_is_not_a_net_export_is_not_read_as_one():

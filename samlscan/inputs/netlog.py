@@ -150,15 +150,16 @@ def requests(constants: dict, events: list) -> tuple[list[dict], dict[int, bool]
     sent: list[tuple[float, object, str, bytes]] = []  # (time, socket, event name, bytes)
     stripped = False
     for event in events:
-        name, params = types.get(event.get("type")), event.get("params")
+        name, params = types.get(_key(event.get("type"))), event.get("params")
         params = params if isinstance(params, dict) else {}
         src = event.get("source") if isinstance(event.get("source"), dict) else {}
+        src = {"id": _key(src.get("id")), "type": _key(src.get("type"))}
         if name in ("SOCKET_BYTES_SENT", "SSL_SOCKET_BYTES_SENT") and isinstance(params.get("bytes"), str):
             sent.append((_ms(event), src.get("id"), name, _b64(params["bytes"])))
             continue
         if sources.get(src.get("type")) != "URL_REQUEST" or name is None:
             continue  # (an event type the constants do not name is skipped: a newer Chrome's)
-        phase = phases.get(event.get("phase"))
+        phase = phases.get(_key(event.get("phase")))
         if name == "URL_REQUEST_START_JOB" and phase == "PHASE_BEGIN" and isinstance(params.get("url"), str):
             hop = {"url": params["url"], "method": str(params.get("method") or "GET"), "at": _time(constants, event),
                    "req": [], "resp": [], "status": 0, "location": None, "body": [], "send": [], "h2": False}
@@ -189,6 +190,12 @@ def requests(constants: dict, events: list) -> tuple[list[dict], dict[int, bool]
             bodiless[len(entries)] = hop["h2"]
         entries.append(entry)
     return entries, bodiless, stripped
+
+
+def _key(value):
+    """A number or string an event refers by (its type, phase, source), else None (a list or an
+    object there would not be a key: bad input is data, never a TypeError)."""
+    return value if isinstance(value, (int, str)) else None
 
 
 def _ms(event: dict) -> float:
@@ -293,6 +300,9 @@ def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, boo
             p = replace(p, detail="no cookies in the capture: Chrome's net-export strips Cookie and Set-Cookie "
                                   "values unless 'Include cookies and credentials' or 'Include raw bytes' is selected")
         problems.append(p)
+    if not cap.entries:
+        problems.append(InputProblem(Source(path), "input-capture-empty",
+                                     "the net-export holds no URL request: logging stopped before the login"))
     if cut:
         problems.append(InputProblem(Source(path), "input-truncated",
                                      "the net-export ends inside its events (Chrome stopped or crashed before it "
