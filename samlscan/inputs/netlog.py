@@ -52,10 +52,10 @@ _STRIPPED = re.compile(r"^\[\d+ bytes were stripped\]$")
 
 
 def sniff(head: bytes) -> bool:
-    """A NetLog JSON: an object whose constants name its event types (whatever the key order)."""
+    """A NetLog JSON: an object whose constants name its event types (whatever the key order; Chrome
+    writes the constants first, logEventTypes a few KB in, well inside the engine's sniffed head)."""
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return h.startswith(b"{") and b'"logEventTypes"' in h and b'"logSourceType"' in h and (
-        b'"constants"' in h)
+    return h.startswith(b"{") and b'"constants"' in h and b'"logEventTypes"' in h
 
 
 def read(path: str, zone: tzinfo | None = None) -> har.Capture:
