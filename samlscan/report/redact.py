@@ -105,13 +105,56 @@ _SECRET_KEYS = (r"(?:[\w\-.]*[_\-.])?(?:session|session_?id|session_?token|sessi
                 r"cookie|set-cookie|authorization|proxy-authorization|jwt|jwt-session|sid|saml_?session)")
 _KEYED = lazyre.compile(
     r"(?i)(?<![\w\-<.])(?:(?P<user>" + _USER_KEYS + r")|(?P<secret>" + _SECRET_KEYS + r"))"
-    r"(?P<sep>\\?[\"']?(?:\s*=\s*|\||:\s*)(?:(?:Bearer|Basic|Negotiate|Digest)\s+)?\\?[\"']?)"
+    r"(?P<sep>\\?[\"']?(?:\s*=(?:\s+(?![\w.\-]+=))?|\||:\s*)(?:(?:Bearer|Basic|Negotiate|Digest)\s+)?\\?[\"']?)"
     r"(?P<value>[^\s\"'\\,;&|()\[\]<>{}]{2,})")
 # the same keys in a query that is itself URL-encoded, a parameter of another URL
 # ('return_to=%2Fprojects%3Fid%3Dx%26login%3Djdoe'): the value runs to the next encoded '&'
 _KEYED_ENCODED = lazyre.compile(
     r"(?i)(?:%26|%3F)(?:(?P<user>" + _USER_KEYS + r")|(?P<secret>" + _SECRET_KEYS + r"))"
     r"(?P<sep>%3D)(?P<value>(?:(?!%26)[^&\s\"'\\<>#])+)")
+"""(A space after '=' is a separator only where no 'key=' follows: 'user= error=x' has an empty user.)"""
+# Phrasings that introduce a user in a log's prose, with the name after them quoted:
+# SonarQube's UserRegistrarImpl "Adding user '{}' to group '{}'", "Removing group '{}' from user '{}'",
+# "User with login '{}' tried to login with email '{}'..." and its AuthenticationException "Failed to
+# authenticate with login '%s'" (SonarSource/sonarqube server/sonar-webserver-auth/.../UserRegistrarImpl.java);
+# Shibboleth IdP's "Login by '{}' failed" (net.shibboleth.idp.authn.impl.ValidateUsernamePasswordAgainstLDAP)
+# and "... stored ID for principal '{}'" (StoredPersistentIdGenerationStrategy); Keycloak's "User '%s' is
+# disabled in realm '%s'"; SQL Server's "Login failed for user 'jdoe'". The name may be 'CORP\\jdoe'.
+_QUOTED_USER = (r"user(?:\s+with\s+login)?|login(?:\s+by)?|principal|account|user_?name|subject|name_?id")
+# ... or bare, where only a name can follow: "Login failed for user jdoe", "authentication failed for
+# user CORP\\jdoe", and a Windows event's "User: CORP\\jdoe" / "Account Name: jdoe" (AD FS audit
+# events; Security 4625), whose DOMAIN\\name _KEYED would cut at the backslash.
+_BARE_USER = (r"(?:failed|failure|denied|succeeded|successful|rejected)\s+for\s+(?:user|login|account|principal)\s+"
+              r"|(?:user|account\s+name|user\s+name):[ \t]+(?=[\w.\-]{1,64}\\)")
+_NAME = r"[^\s'\"`<>()\[\]{},;|]{1,256}"
+_PROSE_USER = lazyre.compile(
+    r"(?i)(?<![\w\-.])(?:(?:" + _QUOTED_USER + r")\s+(?P<q>['\"`\u2018\u201c])(?P<quoted>" + _NAME + r")"
+    r"(?=['\"`\u2019\u201d])|(?:" + _BARE_USER + r")(?P<bare>" + _NAME + r"))")
+_NOT_NAMES = frozenset("""not is was has had does did the a an with in on at from to for and or by of no none
+    found unknown exists existing disabled enabled locked invalid account name id session null""".split())
+
+
+def prose_users(text: str) -> set[str]:
+    """User names a log line's prose introduces ("Login by 'jdoe' failed", "for user CORP\\jdoe")."""
+    return {v for m in _PROSE_USER.finditer(text) if (v := _prose_name(m))}
+
+
+def _prose_name(m: re.Match) -> str | None:
+    value = (m["quoted"] or m["bare"] or "").rstrip(".:")
+    if len(value) < 2 or value.lower() in _NOT_NAMES or value.lower() in _PLACEHOLDERS or value.startswith("%"):
+        return None  # "user not found", "for user null", a format's "%s"
+    return value
+
+
+def _prose_sub(m: re.Match) -> str:
+    value = _prose_name(m)
+    if value is None:
+        return m.group(0)
+    at = m.start("quoted") if m["quoted"] else m.start("bare")
+    head = m.group(0)[:at - m.start()]
+    return head + mask(value, _kind(value)) + m.group(0)[at - m.start() + len(value):]
+
+
 _PLACEHOLDERS = frozenset({"null", "none", "nil", "undefined", "unknown", "n/a", "na", "true", "false",
                            "anonymous", "empty", "redacted", "protected", "masked", "omitted", "saml"})
 
@@ -119,7 +162,8 @@ _PLACEHOLDERS = frozenset({"null", "none", "nil", "undefined", "unknown", "n/a",
 def keyed_users(text: str) -> set[str]:
     """User names a log line writes after a key that names a user ('user=alice', '[login|alice]')."""
     return {m["value"] for m in _KEYED.finditer(text)
-            if m["user"] and m["value"].lower() not in _PLACEHOLDERS and not m["value"].startswith("<")}
+            if m["user"] and m["value"].lower() not in _PLACEHOLDERS and not m["value"].startswith("<")} \
+        | prose_users(text)
 
 
 # A name in an X.509 subject, as RFC 4514 writes it ('O=Corp,1.2.840.113549.1.9.1=...,CN=Jane Roe':
@@ -470,6 +514,7 @@ class Redactor:
             s = self._cut_tail(self._pattern.sub(self._known_sub, s))
         s = _DN_NAME.sub(partial(_dn_name_sub, _Subjects(s)), s)
         s = _USERINFO.sub(lambda m: (m.group(1) or "") + mask(m.group(2) or m.group(4), "user") + "@", s)
+        s = _PROSE_USER.sub(_prose_sub, s)
         s = sub_emails(s, _email_sub)
         s = _KEYED_ENCODED.sub(_keyed_sub, _KEYED.sub(_keyed_sub, s))
         s = _sub_ipv4s(s)
