@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from case_util import generator_check
 from samlscan.cli import main
 from samlscan.report.redact import Redactor, mask, prose_users
 
@@ -20,6 +21,11 @@ FORMATS = ("table", "json", "jsonl", "csv", "sarif", "html")
 USERS = ("ann.lee", "bo.chen", "cy.diaz", "dana.ito", "eve.fox", "fay.gold", "gus.hall", "CORP\\hal.iver",
          "ivy.jones", "jon.kim", "cyd@corp.example", "4d8e1c20-7a6b-4c48-9e2f-0a1b2c3d4e48",
          "198.51.100.48", "198.51.100.49", "203.0.113.48", "203.0.113.49")
+
+
+def test_the_fixtures_are_current():
+    done = generator_check("gen_redact48.py")
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _m(v: str) -> str:
