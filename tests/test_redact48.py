@@ -19,7 +19,7 @@ from samlscan.report.redact import Redactor, mask, prose_users
 ROOT = Path(__file__).resolve().parents[1] / "fixtures"
 FORMATS = ("table", "json", "jsonl", "csv", "sarif", "html")
 USERS = ("ann.lee", "bo.chen", "cy.diaz", "dana.ito", "eve.fox", "fay.gold", "gus.hall", "CORP\\hal.iver",
-         "ivy.jones", "jon.kim", "cyd@corp.example", "4d8e1c20-7a6b-4c48-9e2f-0a1b2c3d4e48",
+         "ivy.jones", "jon.kim", "CORP\\kim.lund", "192.0.2.48", "cyd@corp.example", "4d8e1c20-7a6b-4c48-9e2f-0a1b2c3d4e48",
          "198.51.100.48", "198.51.100.49", "203.0.113.48", "203.0.113.49")
 
 
