@@ -433,6 +433,7 @@ def check(inputs, details, fmt, output, fail_on, redact, quiet, **kw):
     from dataclasses import replace
 
     from samlscan.batch import run_scan
+    from samlscan.nodesapart import nodes_apart_findings
     from samlscan.progress import shown_on
     from samlscan.zones import parse_zones
 
@@ -442,7 +443,8 @@ def check(inputs, details, fmt, output, fail_on, redact, quiet, **kw):
     # big log is read in ranges, so the bar moves on a terminal)
     show = shown_on(sys.stderr, quiet)
     report = run_scan(list(inputs), expect, jobs=1, tz=parse_zones(expect.timezones), show_progress=show)
-    report = replace(report, notes=expect.contradictions + report.notes)
+    report = replace(report, notes=expect.contradictions + report.notes,
+                     input_findings=report.input_findings + nodes_apart_findings(expect))
     _finish(_correlated(report, expect), fmt, output, fail_on, redact, quiet, missing=_missing(inputs))
 
 
@@ -490,6 +492,7 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     from dataclasses import replace
 
     from samlscan.batch import run_scan
+    from samlscan.nodesapart import nodes_apart_findings
     from samlscan.progress import shown_on, stage
     from samlscan.walkpaths import walk
     from samlscan.zones import parse_zones
@@ -509,7 +512,8 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
                       tz=parse_zones(expect.timezones), show_progress=show,
                       keep_xml=fmt == "html", walked=walked,  # only the HTML report shows the decoded XML
                       meanwhile=ready_for_report)
-    report = replace(report, notes=expect.contradictions + notes + report.notes, input_findings=report.input_findings + found)
+    report = replace(report, notes=expect.contradictions + notes + report.notes,
+                     input_findings=report.input_findings + found + nodes_apart_findings(expect))
     with stage(f"correlating {len(report.messages):,} message(s) and {len(report.events):,} log "
                "success(es) and failure(s) into login attempts...", show):
         correlated = _correlated(report, expect)

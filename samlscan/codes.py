@@ -577,6 +577,13 @@ _SPECS = (
        "with its option: no --idp-cert, --idp-metadata, --sonar-settings or --config was given.",
        "Check that it is the IdP's and the SP's current settings; to choose others, give them with their "
        "options (any trust option turns the folder's reading off).", None),
+    _s("sonar-nodes-disagree", W, "config",
+       "The application nodes of a SonarQube cluster (Data Center Edition) hold a SAML setting apart, as "
+       "their System Info file shows: a login then passes or fails by the node the load balancer sends it "
+       "to, and an old certificate or URL on one node explains intermittent failures.",
+       "Give every application node the same value: remove the node's own value (a -Dsonar.auth.saml.* in "
+       "sonar.web.javaAdditionalOpts, a sonar.auth.saml.* line in its conf/sonar.properties) so that all "
+       "use the one saved in Administration > Authentication > SAML, then restart that node.", "sp"),
     # --- Root causes only logs can tell ---------------------------------------------------------
     _s("idp-authentication-failed", E, "cause",
        "The user failed to authenticate at the IdP (password, MFA, locked account).",

@@ -9,7 +9,8 @@ Modules, lowest first (each imports only those above it):
 - files: reading a settings file's bytes and text; the keys a settings layer gives (NO_CERT, PINNED).
 - times: --at and the logs' --timezone values.
 - metadata: IdP metadata (entityID, certificates, SSO URLs) and aggregates of several IdPs.
-- sonar: SonarQube's sonar.properties and api/settings/values JSON.
+- sysinfo: SonarQube's System Info file (api/system/info): its sections, version, cluster nodes.
+- sonar: SonarQube's sonar.properties, api/settings/values JSON and System Info file.
 - python3saml: python3-saml / php-saml settings.json.
 - kinds: which settings file a file is, by its first bytes.
 - tomlfile: finding and reading samlscan.toml.

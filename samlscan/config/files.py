@@ -50,6 +50,9 @@ ConfigError when no other source gives one (a silent 'no certificate' skips ever
 NOTES = "settings_notes"
 """Key of a layer's notes: what the report says of the settings file itself, one sentence each (IdP
 metadata's unreadable validUntil or SAML 1.x-only role, SonarQube settings given as environment variables)."""
+NODES_APART = "nodes_apart"
+"""Key of a layer whose cluster's application nodes hold a SAML setting apart (a System Info file):
+((setting, ((node, value), ...)), ...)."""
 PINNED = "pinned_fingerprint"
 """Key of a layer whose SP holds the IdP certificate by fingerprint only (python3-saml's
 certFingerprint): (algorithm, lowercase hex); the certificate itself comes from another source."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from samlscan import lazyre
 from samlscan.config.files import _settings_text
 from samlscan.config.sonar import SONAR_SAML_ENV, SONAR_SAML_LINE
+from samlscan.config.sysinfo import SYSTEM_INFO_HEAD
 
 
 _METADATA_ROOT = lazyre.compile(r"(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->|"
@@ -34,6 +35,6 @@ def settings_kind(head: bytes) -> str | None:
     if start == "<":
         return "idp_metadata" if _METADATA_ROOT.match(text) else None
     if start == "{":
-        return ("sonar_settings" if _SONAR_JSON_KEY.search(text) else
+        return ("sonar_settings" if _SONAR_JSON_KEY.search(text) or SYSTEM_INFO_HEAD.search(text) else
                 "python3_saml_settings" if _PYTHON3_SAML_KEY.search(text) else None)
     return "sonar_settings" if SONAR_SAML_LINE.search(text) or SONAR_SAML_ENV.search(text) else None

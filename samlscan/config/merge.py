@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from samlscan.certs import SP_CERT, TrustedCert, load_certs
-from samlscan.config.files import NO_CERT, NOTES, PINNED, _as_list, _read
+from samlscan.config.files import NODES_APART, NO_CERT, NOTES, PINNED, _as_list, _read
 from samlscan.config.mdsign import metadata_signature_note
 from samlscan.config.metadata import SIGNED, VALID_UNTIL, expired_entities, expired_note, load_idp_metadata
 from samlscan.config.model import CONFIG_AT, PROFILES, Expectations
@@ -60,6 +60,8 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
                 missing.append(v)
             elif k in (PINNED, NOTES, SIGNED):
                 continue
+            elif k == NODES_APART:
+                values["nodes_apart"] = values.get("nodes_apart", ()) + tuple((origin, *v) for v in layer[k])
             elif k in ("idp_certs", "sp_keys", "sp_certs", "idp_metadata_certs", "idp_aggregates"):
                 values[k] = values.get(k, ()) + v
             elif v:

@@ -10,6 +10,7 @@ from samlscan.config.urls import is_cloud
 
 
 DEFAULT_SKEW = 180  # SonarQube's java-saml (Constants.ALOWED_CLOCK_DRIFT)
+SPRING_SKEW = 300  # SonarQube 2025.1+: Spring Security's OpenSaml4AuthenticationProvider (5 minutes)
 
 
 CONFIG_AT = ": at"
@@ -60,6 +61,9 @@ class Expectations:
     """Where the settings given say two things of one fact (--idp-entity-id against the entityID of
     --idp-metadata), or say they are out of date (IdP metadata past its validUntil): a note each in
     the report, said once, not a finding at every message."""
+    nodes_apart: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
+    """(settings file, setting, ((node, value), ...)) of each SAML setting a SonarQube cluster's
+    application nodes hold apart (its System Info file): a finding of its own, sonar-nodes-disagree."""
     cloud: bool = False
     """The SP is SonarQube Cloud by the message judged (made_for_cloud: its Destination or Audience on
     Cloud's hosts) when no --acs-url said so: its settings are named as Cloud names them."""

@@ -1,4 +1,5 @@
-"""SonarQube's settings: sonar.properties (as java.util.Properties reads it) and api/settings/values JSON."""
+"""SonarQube's settings: sonar.properties (as java.util.Properties reads it), api/settings/values JSON and
+the System Info file (config/sysinfo.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,10 @@ from typing import Iterator
 from samlscan import lazyre
 from samlscan.certs import TrustedCert, load_certs
 from samlscan.config.envvalue import env_entries
-from samlscan.config.files import NO_CERT, NOTES, _read, _settings_text
+from samlscan.config.files import NODES_APART, NO_CERT, NOTES, _read, _settings_text
+from samlscan.config.model import SPRING_SKEW
+from samlscan.config.sysinfo import (MASKED, is_system_info, node_disagreements, server_facts, spring_engine,
+                                      system_info_pairs)
 from samlscan.config.urls import SONAR_ACS_PATH
 from samlscan.errors import ConfigError, OtherKind
 
@@ -77,9 +81,9 @@ def _logical_line(line: str, lines: Iterator[str]) -> str:
     return "".join(parts) + line
 
 
-def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool]:
-    """The settings, the secured keys SonarQube says are set but does not return, and whether they
-    were given as environment variables."""
+def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool, dict | None]:
+    """The settings, the secured keys SonarQube says are set but does not return, whether they
+    were given as environment variables, and the System Info document they came from (or None)."""
     data = _read(path, "SonarQube settings")
     text = _settings_text(data, "replace")
     if text.lstrip().startswith("{"):
@@ -87,8 +91,10 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool]:
             doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:  # (nested past the parser's limit)
             raise ConfigError(f"{path}: not valid JSON ({exc}); expected the output of "
-                              "api/settings/values") from None
+                              "api/settings/values or SonarQube's System Info file") from None
         doc = doc if isinstance(doc, dict) else {}
+        if is_system_info(doc):
+            return *system_info_pairs(doc), False, doc
         pairs = {}
         for item in doc.get("settings") or []:
             if isinstance(item, dict) and isinstance(item.get("key"), str):
@@ -97,11 +103,11 @@ def _sonar_pairs(path: Path) -> tuple[dict[str, str], list[str], bool]:
         # SonarQube 9.1+: "secured settings values are no longer returned ... keys that have a value
         # are now returned in setSecuredSettings" (ValuesAction changelog): 9.9 LTS and 2025 alike.
         hidden = [k for k in doc.get("setSecuredSettings") or [] if isinstance(k, str) and not pairs.get(k)]
-        return pairs, hidden, False
+        return pairs, hidden, False, None
     if SONAR_SAML_ENV.search(text):
-        return env_settings(text), [], True
+        return env_settings(text), [], True, None
     try:
-        return parse_properties(text), [], False
+        return parse_properties(text), [], False, None
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
@@ -190,8 +196,11 @@ server's sonar.properties may set it beside its database, the SAML settings in t
 
 
 def load_sonar_settings(path: Path) -> dict:
-    """Expectations from sonar.properties or api/settings/values JSON (logformats.md §1.2)."""
-    pairs, hidden, from_env = _sonar_pairs(path)
+    """Expectations from sonar.properties, api/settings/values JSON (logformats.md §1.2) or a System Info file."""
+    pairs, hidden, from_env, info = _sonar_pairs(path)
+    if info is not None and not any(k.startswith(_SONAR_SAML) for k in (*pairs, *hidden)):
+        raise OtherKind(f"{path}: SonarQube's System Info file, whose Settings section has no "
+                        f"'{_SONAR_SAML}' setting: SAML is not set up on that server")
     if not hidden and not any(k.startswith(_SONAR_SAML) for k in pairs):
         # (an install's sonar.properties sets its database and perhaps its base URL: read as all
         # defaults, the SP's entity ID would be 'sonarqube' and no certificate would be checked)
@@ -211,10 +220,9 @@ def load_sonar_settings(path: Path) -> dict:
     cert = pairs.get(SONAR_CERT, "").strip()
     if cert:
         out["idp_certs"] = (_sonar_cert(cert, path),)
-    elif SONAR_CERT in hidden:
-        out[NO_CERT] = (f"{path}: SonarQube does not return {SONAR_CERT} in api/settings/values (9.1+ only "
-                        "lists it in setSecuredSettings): give the same certificate with --idp-cert or "
-                        "--idp-metadata")
+    elif SONAR_CERT in hidden or info is not None:
+        out[NO_CERT] = (f"{path}: {SYSINFO_NO_CERT if info is not None else _VALUES_NO_CERT}: give the same "
+                        "certificate with --idp-cert or --idp-metadata")
     sp_cert = pairs.get("sonar.auth.saml.sp.certificate.secured", "").strip()
     if sp_cert:
         out["sp_certs"] = tuple(_sp_setting_certs(sp_cert, f"{path}: sonar.auth.saml.sp.certificate.secured"))
@@ -228,7 +236,34 @@ def load_sonar_settings(path: Path) -> dict:
         out["idp_sso_urls"] = (pairs["sonar.auth.saml.loginUrl"].strip(),)
     if from_env:
         out[NOTES] = (ENV_NOTE.format(path=path),)
-    return out
+    return out | system_info_values(info, pairs, path) if info is not None else out
+
+
+_VALUES_NO_CERT = (f"SonarQube does not return {SONAR_CERT} in api/settings/values (9.1+ only lists it in "
+                   "setSecuredSettings)")
+SYSINFO_NO_CERT = (f"SonarQube's System Info file does not hold the IdP certificate: its Settings section "
+                   f"writes {SONAR_CERT} as '{MASKED}' when it is set (every *.secured setting) and leaves "
+                   "it out when it is not")
+"""Why a System Info file gives no certificate (SettingsSection.obfuscateValue)."""
+
+
+def system_info_values(info: dict, pairs: dict[str, str], path: Path) -> dict:
+    """What a System Info file adds to its settings: the SAML engine's clock skew by its version
+    (Spring Security's 5 minutes from 2025.1, java-saml's 180 s before: model.DEFAULT_SKEW), a note
+    naming the server, and the SAML settings a cluster's application nodes hold apart."""
+    version, edition, force = server_facts(info)
+    spring = spring_engine(version)
+    out: dict = {"clock_skew": SPRING_SKEW} if spring else {}
+    said = ", ".join(filter(None, (f"SonarQube {version}" if version else "SonarQube (no version given)",
+                                   edition and f"{edition} edition",
+                                   spring is not None and ("SAML by Spring Security SAML2" if spring else
+                                                           "SAML by java-saml"),
+                                   force is not None and f"Force authentication {'on' if force else 'off'}")))
+    notes = [f"{path}: SonarQube's System Info file read as its settings: {said}"]
+    apart = node_disagreements(info, pairs)
+    if apart:
+        out[NODES_APART] = tuple((key, tuple(held.items())) for key, held in apart)
+    return out | {NOTES: tuple(notes)}
 
 
 ENV_NOTE = ("{path}: SonarQube takes a SONAR_AUTH_SAML_* environment variable only for a setting its "

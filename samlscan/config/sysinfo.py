@@ -1,0 +1,95 @@
+"""SonarQube's System Info file (Administration > System > Download System Information: the JSON of
+api/system/info) read as SonarQube's settings: its "Settings" section, its server's version, and a
+cluster's application nodes.
+
+The shape, from SonarSource/sonarqube (server/sonar-webserver-webapi .../platform/ws/):
+- StandaloneSystemInfoWriter / ClusterSystemInfoWriter write one JSON object of sections, each an
+  object of attributes (AbstractSystemInfoWriter.writeSection), "System" first (ORDERED_SECTION_NAMES);
+  a cluster's begins with "Health" and adds "Application Nodes" and "Search Nodes", arrays of
+  {"Name", "Host", ..., <that node's sections>} (writeNodeInfo).
+- "System" (StandaloneSystemSection / ClusterSystemSection): "Server ID", "Version", "Edition",
+  "High Availability", "Force authentication", "Accepted external identity providers"...
+- "Settings" (monitoring/SettingsSection, a Global section): every setting in effect, sorted, a
+  value whose key ends in ".secured" or names a password written "xxxxxxxx" (obfuscateValue; 8.x
+  also cut values to 500 characters). Global sections are written once, not per node
+  (ProcessInfoProvider leaves them out of each node's sections), so a node's own value of a SAML
+  setting can show only in that node's sections (its "Web JVM Properties": a -D in
+  sonar.web.javaAdditionalOpts, which overrides the saved value on that node alone).
+The same keys in 8.9 LTS, 9.9 LTS, 10.x and 2025.x; the downloaded file is that JSON saved as is."""
+from __future__ import annotations
+
+import re
+
+from samlscan import lazyre
+
+SYSTEM_INFO_HEAD = lazyre.compile(r'(?<!\\)"System"\s*:\s*\{[^{}]*?(?<!\\)"(?:Server ID|High Availability)"\s*:')
+"""The System Info's "System" section by its own attributes, within a file's first bytes (its
+"Settings" section comes after the JVM and database sections, too far for a sniff)."""
+MASKED = "xxxxxxxx"
+"""SettingsSection.PASSWORD_VALUE: what the file holds for every *.secured setting that is set."""
+NODE_KEYS = ("sonar.core.serverBaseURL", "sonar.auth.saml.")
+"""The settings samlscan reads, as they may show in a node's own sections."""
+
+
+def is_system_info(doc) -> bool:
+    """Whether a JSON document is a System Info file: an object with a "System" section of its attributes."""
+    system = doc.get("System") if isinstance(doc, dict) else None
+    return isinstance(system, dict) and any(k in system for k in ("Server ID", "High Availability", "Version"))
+
+
+def system_info_pairs(doc: dict) -> tuple[dict[str, str], list[str]]:
+    """The "Settings" section's values and the *.secured keys it masks (set, but not given)."""
+    section = doc.get("Settings") if isinstance(doc.get("Settings"), dict) else {}
+    pairs = {k: _text(v) for k, v in section.items() if isinstance(k, str)}
+    hidden = [k for k, v in pairs.items() if v == MASKED and k.lower().endswith(".secured")]
+    return {k: v for k, v in pairs.items() if k not in hidden}, hidden
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):  # (a Settings value is a string; a boolean as Java writes it)
+        return "true" if value else "false"
+    return ",".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value)
+
+
+def server_facts(doc: dict) -> tuple[str | None, str | None, bool | None]:
+    """(Version, Edition, Force authentication) of the "System" section, None where absent."""
+    system = doc.get("System") or {}
+    version, edition = system.get("Version"), system.get("Edition")
+    force = system.get("Force authentication")
+    return (version if isinstance(version, str) and version.strip() else None,
+            edition if isinstance(edition, str) and edition.strip() else None,
+            force if isinstance(force, bool) else None)
+
+
+_RELEASE = re.compile(r"\s*(\d+)\.(\d+)")
+
+
+def spring_engine(version: str | None) -> bool | None:
+    """Whether SonarQube of `version` runs SAML on Spring Security SAML2 (2025.1 and later, year-numbered)
+    rather than java-saml (up to 10.x); None for a version that does not say."""
+    m = _RELEASE.match(version or "")
+    return None if m is None else (int(m.group(1)), int(m.group(2))) >= (2025, 1)
+
+
+def node_disagreements(doc: dict, pairs: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """Each SAML setting the application nodes do not hold alike: (key, {node name: value}), a node
+    without its own value holding the "Settings" section's (the value the cluster saved)."""
+    nodes = doc.get("Application Nodes")
+    if not isinstance(nodes, list):
+        return []
+    own: dict[str, dict[str, str]] = {}
+    for i, node in enumerate(n for n in nodes if isinstance(n, dict)):
+        name = node.get("Name") if isinstance(node.get("Name"), str) else f"node {i + 1}"
+        for section in node.values():
+            if isinstance(section, dict):
+                for key, value in section.items():
+                    if isinstance(key, str) and key.startswith(NODE_KEYS) and not key.lower().endswith(".secured"):
+                        own.setdefault(key, {})[name] = _text(value).strip()
+    names = [n.get("Name") if isinstance(n.get("Name"), str) else f"node {i + 1}"
+             for i, n in enumerate(n for n in nodes if isinstance(n, dict))]
+    out = []
+    for key, values in sorted(own.items()):
+        held = {name: values.get(name, pairs.get(key, "").strip()) for name in names}
+        if len(set(held.values())) > 1:
+            out.append((key, held))
+    return out
