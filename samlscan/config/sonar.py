@@ -12,7 +12,7 @@ from samlscan.certs import TrustedCert, load_certs
 from samlscan.config.envvalue import env_entries
 from samlscan.config.files import NODES_APART, NO_CERT, NOTES, _read, _settings_text
 from samlscan.config.model import SPRING_SKEW
-from samlscan.config.sysinfo import (MASKED, is_system_info, node_disagreements, server_facts, spring_engine,
+from samlscan.config.sysinfo import (is_system_info, node_disagreements, server_facts, spring_engine,
                                       system_info_pairs)
 from samlscan.config.urls import SONAR_ACS_PATH
 from samlscan.errors import ConfigError, OtherKind
@@ -242,8 +242,7 @@ def load_sonar_settings(path: Path) -> dict:
 _VALUES_NO_CERT = (f"SonarQube does not return {SONAR_CERT} in api/settings/values (9.1+ only lists it in "
                    "setSecuredSettings)")
 SYSINFO_NO_CERT = (f"SonarQube's System Info file does not hold the IdP certificate: its Settings section "
-                   f"writes {SONAR_CERT} as '{MASKED}' when it is set (every *.secured setting) and leaves "
-                   "it out when it is not")
+                   f"masks {SONAR_CERT} when it is set, as every *.secured setting, and leaves it out when not")
 """Why a System Info file gives no certificate (SettingsSection.obfuscateValue)."""
 
 
