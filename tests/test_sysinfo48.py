@@ -50,10 +50,16 @@ def test_read_as_the_equivalent_sonar_properties(info, properties, added):
                                                                       **added))
 
 
-def test_the_engine_by_version_sets_the_skew():
+def test_the_engine_by_version_sets_the_skew(tmp_path):
     assert build({"sonar_settings": [str(V99)], "idp_cert": [IDP_CRT]}, None).clock_skew == 180  # java-saml
     assert build({"sonar_settings": [str(V2025)], "idp_cert": [IDP_CRT]}, None).clock_skew == 300  # Spring
     assert build({"sonar_settings": [str(V2025)], "idp_cert": [IDP_CRT], "clock_skew": 60}, None).clock_skew == 60
+    doc = json.loads(DCE.read_text())  # a cluster's nodes on two releases (an upgrade half done): no one engine
+    doc["Application Nodes"][1]["System"]["Version"] = "10.8.1.101195"
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps(doc))
+    layer = load_sonar_settings(mixed)
+    assert "clock_skew" not in layer and "SonarQube 2025.1.0.102418 and 10.8.1.101195" in layer["settings_notes"][0]
     assert [spring_engine(v) for v in ("9.9.4.87374", "10.8.1.101195", "2025.1.0.102418", "2026.1", "", None)] \
         == [False, False, True, True, None, None]
 

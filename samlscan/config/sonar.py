@@ -250,19 +250,19 @@ def system_info_values(info: dict, pairs: dict[str, str], path: Path) -> dict:
     """What a System Info file adds to its settings: the SAML engine's clock skew by its version
     (Spring Security's 5 minutes from 2025.1, java-saml's 180 s before: model.DEFAULT_SKEW), a note
     naming the server, and the SAML settings a cluster's application nodes hold apart."""
-    version, edition, force = server_facts(info)
-    spring = spring_engine(version)
-    out: dict = {"clock_skew": SPRING_SKEW} if spring else {}
-    said = ", ".join(filter(None, (f"SonarQube {version}" if version else "SonarQube (no version given)",
-                                   edition and f"{edition} edition",
-                                   spring is not None and ("SAML by Spring Security SAML2" if spring else
-                                                           "SAML by java-saml"),
+    versions, edition, force = server_facts(info)
+    engines = {spring_engine(v) for v in versions}
+    spring = engines.pop() if len(engines) == 1 else None  # (nodes of two releases: no one engine)
+    engine = None if spring is None else "SAML by Spring Security SAML2" if spring else "SAML by java-saml"
+    said = ", ".join(filter(None, (f"SonarQube {' and '.join(versions) or '(no version given)'}",
+                                   edition and f"{edition} edition", engine,
                                    force is not None and f"Force authentication {'on' if force else 'off'}")))
-    notes = [f"{path}: SonarQube's System Info file read as its settings: {said}"]
-    apart = node_disagreements(info, pairs)
-    if apart:
+    out: dict = {NOTES: (f"{path}: SonarQube's System Info file read as its settings: {said}",)}
+    if spring:
+        out["clock_skew"] = SPRING_SKEW
+    if apart := node_disagreements(info, pairs):
         out[NODES_APART] = tuple((key, tuple(held.items())) for key, held in apart)
-    return out | {NOTES: tuple(notes)}
+    return out
 
 
 ENV_NOTE = ("{path}: SonarQube takes a SONAR_AUTH_SAML_* environment variable only for a setting its "

@@ -7,8 +7,9 @@ The shape, from SonarSource/sonarqube (server/sonar-webserver-webapi .../platfor
   object of attributes (AbstractSystemInfoWriter.writeSection), "System" first (ORDERED_SECTION_NAMES);
   a cluster's begins with "Health" and adds "Application Nodes" and "Search Nodes", arrays of
   {"Name", "Host", ..., <that node's sections>} (writeNodeInfo).
-- "System" (StandaloneSystemSection / ClusterSystemSection): "Server ID", "Version", "Edition",
-  "High Availability", "Force authentication", "Accepted external identity providers"...
+- "System" (StandaloneSystemSection / ClusterSystemSection): "Server ID", "Version" (a cluster's: in
+  each node's own "System", NodeSystemSection), "Edition", "High Availability", "Force authentication",
+  "Accepted external identity providers"...
 - "Settings" (monitoring/SettingsSection, a Global section): every setting in effect, sorted, a
   value whose key ends in ".secured" or names a password written "xxxxxxxx" (obfuscateValue; 8.x
   also cut values to 500 characters). Global sections are written once, not per node
@@ -17,8 +18,6 @@ The shape, from SonarSource/sonarqube (server/sonar-webserver-webapi .../platfor
   sonar.web.javaAdditionalOpts, which overrides the saved value on that node alone).
 The same keys in 8.9 LTS, 9.9 LTS, 10.x and 2025.x; the downloaded file is that JSON saved as is."""
 from __future__ import annotations
-
-import re
 
 from samlscan import lazyre
 
@@ -51,17 +50,21 @@ def _text(value) -> str:
     return ",".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value)
 
 
-def server_facts(doc: dict) -> tuple[str | None, str | None, bool | None]:
-    """(Version, Edition, Force authentication) of the "System" section, None where absent."""
+def server_facts(doc: dict) -> tuple[tuple[str, ...], str | None, bool | None]:
+    """(Versions, Edition, Force authentication) of the "System" section, None where absent. A
+    cluster's "System" (ClusterSystemSection) has no Version: each application node's own "System"
+    (NodeSystemSection) has it, one each (two while a node runs another release)."""
     system = doc.get("System") or {}
-    version, edition = system.get("Version"), system.get("Edition")
-    force = system.get("Force authentication")
-    return (version if isinstance(version, str) and version.strip() else None,
-            edition if isinstance(edition, str) and edition.strip() else None,
+    edition, force = system.get("Edition"), system.get("Force authentication")
+    nodes = doc.get("Application Nodes") if isinstance(doc.get("Application Nodes"), list) else []
+    said = [system.get("Version")] + [(n.get("System") or {}).get("Version") for n in nodes
+                                      if isinstance(n, dict) and isinstance(n.get("System"), dict)]
+    versions = tuple(dict.fromkeys(v.strip() for v in said if isinstance(v, str) and v.strip()))
+    return (versions, edition if isinstance(edition, str) and edition.strip() else None,
             force if isinstance(force, bool) else None)
 
 
-_RELEASE = re.compile(r"\s*(\d+)\.(\d+)")
+_RELEASE = lazyre.compile(r"\s*(\d+)\.(\d+)")
 
 
 def spring_engine(version: str | None) -> bool | None:
@@ -75,18 +78,14 @@ def node_disagreements(doc: dict, pairs: dict[str, str]) -> list[tuple[str, dict
     """Each SAML setting the application nodes do not hold alike: (key, {node name: value}), a node
     without its own value holding the "Settings" section's (the value the cluster saved)."""
     nodes = doc.get("Application Nodes")
-    if not isinstance(nodes, list):
-        return []
+    nodes = [n for n in nodes if isinstance(n, dict)] if isinstance(nodes, list) else []
+    names = [n["Name"] if isinstance(n.get("Name"), str) else f"node {i + 1}" for i, n in enumerate(nodes)]
     own: dict[str, dict[str, str]] = {}
-    for i, node in enumerate(n for n in nodes if isinstance(n, dict)):
-        name = node.get("Name") if isinstance(node.get("Name"), str) else f"node {i + 1}"
-        for section in node.values():
-            if isinstance(section, dict):
-                for key, value in section.items():
-                    if isinstance(key, str) and key.startswith(NODE_KEYS) and not key.lower().endswith(".secured"):
-                        own.setdefault(key, {})[name] = _text(value).strip()
-    names = [n.get("Name") if isinstance(n.get("Name"), str) else f"node {i + 1}"
-             for i, n in enumerate(n for n in nodes if isinstance(n, dict))]
+    for name, node in zip(names, nodes):
+        for section in (s for s in node.values() if isinstance(s, dict)):
+            for key, value in section.items():
+                if isinstance(key, str) and key.startswith(NODE_KEYS) and not key.lower().endswith(".secured"):
+                    own.setdefault(key, {})[name] = _text(value).strip()
     out = []
     for key, values in sorted(own.items()):
         held = {name: values.get(name, pairs.get(key, "").strip()) for name in names}
