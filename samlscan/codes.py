@@ -582,7 +582,7 @@ _SPECS = (
        "their System Info file shows: a login then passes or fails by the node the load balancer sends it "
        "to, and an old certificate or URL on one node explains intermittent failures.",
        "Give every application node the same value: remove the node's own value (a -Dsonar.auth.saml.* in "
-       "sonar.web.javaAdditionalOpts, a sonar.auth.saml.* line in its conf/sonar.properties) so that all "
+       "its sonar.web.javaAdditionalOpts, a sonar.auth.saml.* line in its conf/sonar.properties) so that all "
        "use the one saved in Administration > Authentication > SAML, then restart that node.", "sp"),
     # --- Root causes only logs can tell ---------------------------------------------------------
     _s("idp-authentication-failed", E, "cause",

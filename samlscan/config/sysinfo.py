@@ -14,8 +14,10 @@ The shape, from SonarSource/sonarqube (server/sonar-webserver-webapi .../platfor
   value whose key ends in ".secured" or names a password written "xxxxxxxx" (obfuscateValue; 8.x
   also cut values to 500 characters). Global sections are written once, not per node
   (ProcessInfoProvider leaves them out of each node's sections), so a node's own value of a SAML
-  setting can show only in that node's sections (its "Web JVM Properties": a -D in
-  sonar.web.javaAdditionalOpts, which overrides the saved value on that node alone).
+  setting can show only in that node's sections: its "Web JVM Properties", the system properties
+  its web process was started with (a -D in that node's sonar.web.javaAdditionalOpts). (Not read in
+  SonarQube's source here: which of such a -D and the saved value its web process then uses; either
+  way the nodes are not alike, which is the finding.)
 The same keys in 8.9 LTS, 9.9 LTS, 10.x and 2025.x; the downloaded file is that JSON saved as is."""
 from __future__ import annotations
 
