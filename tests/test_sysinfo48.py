@@ -81,6 +81,11 @@ def test_recognised_by_content_not_by_name(tmp_path):
         shutil.copy(path, renamed)
         assert settings_kind(renamed.read_bytes()) == "sonar_settings"
     assert settings_kind((FIX / "not-sonarqube-system.json").read_bytes()) is None
+    # a HAR that downloaded it holds it as an escaped response text: a capture, not the file
+    har = {"log": {"version": "1.2", "entries": [{"request": {"method": "GET", "url":
+           "https://sonar.example.com/api/system/info"}, "response": {"status": 200, "content": {
+           "mimeType": "application/json", "text": V2025.read_text()}}}]}}
+    assert settings_kind(json.dumps(har).encode()) is None
     with pytest.raises(OtherKind):
         load_sonar_settings(FIX / "not-sonarqube-system.json")
     with pytest.raises(OtherKind, match="SAML is not set up on that server"):
