@@ -18,7 +18,8 @@ The shape, from SonarSource/sonarqube (server/sonar-webserver-webapi .../platfor
   its web process was started with (a -D in that node's sonar.web.javaAdditionalOpts). (Not read in
   SonarQube's source here: which of such a -D and the saved value its web process then uses; either
   way the nodes are not alike, which is the finding.)
-The same keys in 8.9 LTS, 9.9 LTS, 10.x and 2025.x; the downloaded file is that JSON saved as is."""
+The same section and key names in the 8.x-era and 2025-era sources read; the downloaded file is taken to
+be that JSON (the UI's download was not read in sonar-web's source: the reader asks only for its shape)."""
 from __future__ import annotations
 
 from samlscan import lazyre
