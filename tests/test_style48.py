@@ -1,0 +1,193 @@
+"""Same login, any XML style: a metamorphic test of samlscan's verdicts.
+
+One Response (Okta's content: Response and Assertion signed) and one AuthnRequest are written in
+many XML styles, each rendered and signed by samlgen with the real test key (fixtures/samlgen/
+variants.py: rewrites before signing, or ones a signature survives), read as a file by the engine
+with fixtures/config/default.toml, and must get the canonical style's verdict: the same finding
+codes, signature coverage and verified status, attributes, NameID, times, audience and issuer.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import quote_plus
+
+import pytest
+
+from samlscan.config import build
+from samlscan.engine import analyze_file
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+import generate as GEN  # noqa: E402
+from samlgen import encoding as E  # noqa: E402
+from samlgen import messages  # noqa: E402
+from samlgen import scenario as S  # noqa: E402
+from samlgen import variants as V  # noqa: E402
+from samlgen.render import render  # noqa: E402
+
+DEFAULT = build({}, FIXTURES / "config" / "default.toml")
+OKTA = GEN.OKTA
+CONTENT = GEN.response("style48", OKTA)
+"""One content for every style (its IDs come from the style name 'okta' and this seed)."""
+
+
+def _signed(style=OKTA, before=None, pretty=False) -> bytes:
+    return render(CONTENT, style, GEN.IDP, before_signing=before, pretty_before_signing=pretty)
+
+
+def _style(**changes):
+    return lambda: _signed(replace(OKTA, **changes))
+
+
+def _before(edit, style=OKTA):
+    return lambda: _signed(style, edit)
+
+
+def _after(edit, make=_signed):
+    return lambda: edit(make())
+
+
+RESPONSES = {
+    "canonical": _signed,
+    # prefixes
+    "default-ns-on-response": _style(protocol_prefix=None, assertion_prefix=None),
+    "default-ns-on-assertion-only": _style(protocol_prefix="samlp", assertion_prefix=None),
+    "protocol-default-assertion-prefixed": _style(protocol_prefix=None, assertion_prefix="saml"),
+    "samlp-saml": _style(protocol_prefix="samlp", assertion_prefix="saml"),
+    "ns0-ns1": _style(protocol_prefix="ns0", assertion_prefix="ns1"),
+    "prefix-a": _style(protocol_prefix="p", assertion_prefix="a"),
+    "same-prefix-both-levels": _style(protocol_prefix="samlp", assertion_prefix="samlp2"),
+    "samlp-bound-to-assertion": _style(protocol_prefix="saml", assertion_prefix="samlp"),
+    "ds-default-ns": _style(ds_prefix=None),
+    "ds-prefix-dsig": _style(ds_prefix="dsig"),
+    "ds-prefix-saml": _style(ds_prefix="saml", assertion_prefix="saml2"),
+    "xs-on-assertion": _style(assertion_declares_xs=True),
+    "xs-on-root": _before(V.xs_on_root),
+    "xs-prefix-xsd": _before(V.xs_prefixes("xsd", "xsi")),
+    "xs-prefix-q1-d4p1": _before(V.xs_prefixes("q1", "d4p1")),
+    "untyped-values": None,  # filled below: no xsi:type is another content, not a style
+    "namespaces-repeated": _before(V.namespaces_repeated),
+    # order
+    "attributes-reversed": _before(V.attributes_reversed),
+    "attribute-elements-reversed": _before(V.children_reversed("AttributeStatement")),
+    "attribute-values-reversed": _before(V.children_reversed("Attribute")),
+    "statements-swapped": _before(V.statements_swapped),
+    # text
+    "pretty-before-signing": lambda: _signed(pretty=True),
+    "crlf": _after(V.crlf, lambda: _signed(pretty=True)),
+    "xml-declaration": _after(V.declared),
+    "bom-and-declaration": _after(lambda d: V.declared(d, bom=True)),
+    "utf16": _after(V.utf16),
+    "char-reference": _after(V.char_reference(S.USER_NAME)),
+    "cdata": _after(V.cdata(S.USER_LOGIN)),
+    "comments-outside": _after(V.comments_outside),
+}
+del RESPONSES["untyped-values"]
+TRANSPORT = {
+    "base64": lambda d: E.b64(d).encode(),
+    "base64-76": lambda d: E.b64_wrapped(d, 76).encode(),
+    "base64-64": lambda d: E.b64_wrapped(d, 64).encode(),
+    "base64-urlsafe": lambda d: E.b64_urlsafe(d).encode(),
+    "form-body": lambda d: E.form_body("SAMLResponse", d, S.RELAY_STATE).encode(),
+    "form-body-utf16": lambda d: (f"SAMLResponse={quote_plus(E.b64(V.utf16(d)))}"
+                                  f"&RelayState={S.RELAY_STATE}").encode(),
+}
+REQUEST_PREFIXES = {
+    "canonical": {},
+    "default-ns": {S.NS_P: None, S.NS_A: None},
+    "ns0-ns1": {S.NS_P: "ns0", S.NS_A: "ns1"},
+    "samlp-bound-to-assertion": {S.NS_P: "saml", S.NS_A: "samlp"},
+}
+
+
+def verdict(result) -> tuple:
+    """What a reader of the report acts on, with what must differ (bytes, paths) left out."""
+    msgs = []
+    for m in result.messages:
+        msg = m.message
+        sigs = sorted((s.parent, s.parent_id, s.covers_parent, s.signed_path, s.signature_algorithm,
+                       s.digest_algorithm, s.verified, s.failure) for s in msg.signatures)
+        assertions = tuple(
+            (a.id, a.issuer, a.name_id, a.subject_confirmations, a.not_before, a.not_on_or_after,
+             a.audience_restrictions, a.authn_instant, a.session_not_on_or_after, a.authn_context,
+             sorted((x.name, x.friendly_name, x.name_format, tuple(sorted(x.values)), x.nil_count)
+                    for x in a.attributes), a.signed, tuple(sorted(a.signed_by)))
+            for a in msg.assertions)
+        msgs.append((msg.kind, msg.id, msg.in_response_to, msg.destination, msg.issuer,
+                     msg.issue_instant, msg.status, msg.signed, sigs, assertions,
+                     sorted(f.code for f in m.findings)))
+    return tuple(msgs), sorted(f.code for f in result.findings)
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory):
+    """Each variant signed once and judged once, lazily."""
+    folder = tmp_path_factory.mktemp("style48")
+    cache: dict = {}
+
+    def judge(name: str, data: bytes):
+        if name not in cache:
+            path = folder / name
+            path.write_bytes(data)
+            cache[name] = analyze_file(str(path), DEFAULT, None)
+        return cache[name]
+    return judge
+
+
+@pytest.fixture(scope="module")
+def documents():
+    cache: dict = {}
+
+    def document(name: str) -> bytes:
+        if name not in cache:
+            cache[name] = RESPONSES[name]()
+        return cache[name]
+    return document
+
+
+def test_canonical_is_a_clean_signed_login(judged, documents):
+    """The reference verdict itself: both signatures verified, the login's content read."""
+    res = judged("canonical.xml", documents("canonical"))
+    (msg,) = res.messages
+    assert msg.message.signed and msg.message.assertions[0].signed
+    assert {s.verified for s in msg.message.signatures} == {True}
+    assert msg.message.assertions[0].name_id.value == S.USER_EMAIL
+    assert not [f for f in msg.findings if f.severity.name in ("ERROR", "WARNING")], msg.findings
+
+
+@pytest.mark.parametrize("name", [n for n in RESPONSES if n != "canonical"])
+def test_response_style_keeps_the_verdict(name, judged, documents):
+    want = verdict(judged("canonical.xml", documents("canonical")))
+    assert verdict(judged(name + ".xml", documents(name))) == want
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORT))
+@pytest.mark.parametrize("name", ["canonical", "default-ns-on-response", "pretty-before-signing"])
+def test_transport_keeps_the_verdict(name, transport, judged, documents):
+    want = verdict(judged("canonical.xml", documents("canonical")))
+    got = verdict(judged(f"{name}.{transport}.txt", TRANSPORT[transport](documents(name))))
+    assert got == want
+
+
+def test_a_tampered_style_does_diverge(judged, documents):
+    """The failing counterpart: a value changed after signing is not the same verdict."""
+    data = documents("ns0-ns1").replace(S.USER_LOGIN.encode(), b"admin")
+    assert verdict(judged("tampered.xml", data)) != verdict(judged("canonical.xml",
+                                                                     documents("canonical")))
+
+
+def _request(prefixes: dict) -> bytes:
+    data = messages.authn_request()
+    return V.reprefixed(data, prefixes) if prefixes else data
+
+
+@pytest.mark.parametrize("name", [n for n in REQUEST_PREFIXES if n != "canonical"])
+def test_redirect_request_style_keeps_the_verdict(name, judged):
+    def url(prefixes):
+        return (E.redirect_url(S.IDP_SSO_REDIRECT, "SAMLRequest", _request(prefixes), S.RELAY_STATE)
+                + "\n").encode()
+    want = verdict(judged("request.canonical.txt", url({})))
+    assert want[0] and want[0][0][0] == "AuthnRequest"
+    assert verdict(judged(f"request.{name}.txt", url(REQUEST_PREFIXES[name]))) == want
