@@ -431,6 +431,14 @@ _SEQUENCES = {
     # SAML core 2.4.1.1, 2.4.1.2: the identifier first, then the confirmations (or their data)
     SAML + "Subject": (_IDENTIFIERS, (SAML + "SubjectConfirmation",)),
     SAML + "SubjectConfirmation": (_IDENTIFIERS, (SAML + "SubjectConfirmationData",)),
+    # SAML core 3.2.2.1: StatusCode, StatusMessage, StatusDetail (a StatusMessage first is refused by
+    # java-saml strict: 'Not match the saml-schema-protocol-2.0.xsd')
+    SAMLP + "Status": ((SAMLP + "StatusCode",), (SAMLP + "StatusMessage",), (SAMLP + "StatusDetail",)),
+    # SAML core 2.7.2: SubjectLocality, then AuthnContext; 2.7.2.2: the class, the declaration (or its
+    # reference), then the AuthenticatingAuthorities
+    SAML + "AuthnStatement": ((SAML + "SubjectLocality",), (SAML + "AuthnContext",)),
+    SAML + "AuthnContext": ((SAML + "AuthnContextClassRef",), (SAML + "AuthnContextDecl", SAML + "AuthnContextDeclRef"),
+                            (SAML + "AuthenticatingAuthority",)),
 }
 
 
@@ -459,13 +467,17 @@ def _misplaced(el) -> tuple[str, str] | None:
 
 def order_facts(elements) -> tuple[str, ...]:
     """'schema-order:<path>:<ahead>:<behind>' for each element (and the Subject and SubjectConfirmations
-    of each) whose children break the schema's sequence, e.g. a ds:Signature before the saml:Issuer
-    (SAML core 5.4.1) or a SubjectConfirmation before the NameID: SPs that validate against the schema
+    of each, its Status, AuthnStatements and their AuthnContexts) whose children break the schema's
+    sequence, e.g. a ds:Signature before the saml:Issuer (SAML core 5.4.1), a SubjectConfirmation
+    before the NameID or a StatusMessage before the StatusCode: SPs that validate against the schema
     (java-saml strict, as SonarQube runs it) refuse the message."""
     facts = []
     for top in elements:
         subjects = _all(top, SAML + "Subject")
-        for el in [top, *subjects, *(c for s in subjects for c in _all(s, SAML + "SubjectConfirmation"))]:
+        statements = _all(top, SAML + "AuthnStatement")
+        for el in [top, *subjects, *(c for s in subjects for c in _all(s, SAML + "SubjectConfirmation")),
+                   *_all(top, SAMLP + "Status"), *statements,
+                   *(c for s in statements for c in _all(s, SAML + "AuthnContext"))]:
             pair = _misplaced(el)
             if pair:
                 facts.append(f"schema-order:{element_path(el)}:{pair[0]}:{pair[1]}")

@@ -25,6 +25,7 @@ from samlgen import encoding as E  # noqa: E402
 from samlgen import messages  # noqa: E402
 from samlgen import scenario as S  # noqa: E402
 from samlgen import variants as V  # noqa: E402
+from samlgen.content import Status  # noqa: E402
 from samlgen.render import render  # noqa: E402
 
 DEFAULT = build({}, FIXTURES / "config" / "default.toml")
@@ -74,6 +75,7 @@ RESPONSES = {
     "attribute-elements-reversed": _before(V.children_reversed("AttributeStatement")),
     "attribute-values-reversed": _before(V.children_reversed("Attribute")),
     "statements-swapped": _before(V.statements_swapped),
+    "extensions-in-response": _before(V.extensions_added),
     # text
     "pretty-before-signing": lambda: _signed(pretty=True),
     "crlf": _after(V.crlf, lambda: _signed(pretty=True)),
@@ -83,13 +85,48 @@ RESPONSES = {
     "char-reference": _after(V.char_reference(S.USER_NAME)),
     "cdata": _after(V.cdata(S.USER_LOGIN)),
     "comments-outside": _after(V.comments_outside),
+    "comments-between-elements": _after(V.comments_between),
+    "utf16-bom-no-declaration": _after(lambda d: d.decode().encode("utf-16")),
+    "declaration-single-quoted-lowercase": _after(
+        lambda d: b"<?xml version='1.0' encoding='utf-8' standalone='no'?>" + d),
+    "attributes-single-quoted": _after(V.single_quotes),
+    "end-tags-not-empty-tags": _after(V.end_tags),
+    "char-reference-in-issuer": _after(V.char_reference(S.IDP_ENTITY_ID)),
+    "char-reference-in-audience": _after(V.char_reference(S.SP_ENTITY_ID)),
+    "char-reference-in-nameid": _after(V.char_reference(S.USER_EMAIL)),
+    "cdata-in-nameid": _after(V.cdata(S.USER_EMAIL)),
+    "cdata-in-issuer": _after(V.cdata(S.IDP_ENTITY_ID)),
+    "char-reference-in-destination": _after(V.attribute_char_reference("Destination")),
+    "char-reference-in-recipient": _after(V.attribute_char_reference("Recipient")),
+    "char-reference-in-ids": _after(V.attribute_char_reference("ID")),
+    "char-reference-in-inresponseto": _after(V.attribute_char_reference("InResponseTo")),
 }
 del RESPONSES["untyped-values"]
+ILLEGAL = {
+    # SAML core 2.3.3 (AssertionType's xs:sequence): Issuer, Signature, Subject, Conditions, Advice,
+    # statements; 3.2.2 StatusResponseType: Issuer, Signature, Extensions, Status; 2.4.1: the
+    # identifier before the SubjectConfirmations; 3.2.2.1 StatusType: StatusCode, StatusMessage
+    "conditions-before-subject": (_before(V.moved_before("Conditions", "Subject")),
+                                  "/Response/Assertion", "Conditions"),
+    "authnstatement-before-conditions": (_before(V.moved_before("AuthnStatement", "Conditions")),
+                                         "/Response/Assertion", "AuthnStatement"),
+    "status-before-issuer": (_before(V.moved_before("Status", "Issuer", S.NS_P)), "/Response", "Status"),
+    "confirmation-before-nameid": (_before(V.moved_before("SubjectConfirmation", "NameID")),
+                                   "/Response/Assertion/Subject", "SubjectConfirmation"),
+    "status-message-before-code": (lambda: render(
+        replace(CONTENT, status=Status(S.STATUS_SUCCESS, message="ok")), OKTA, GEN.IDP,
+        before_signing=V.moved_before("StatusMessage", "StatusCode", S.NS_P, S.NS_P)),
+        "/Response/Status", "StatusMessage"),
+}
 TRANSPORT = {
     "base64": lambda d: E.b64(d).encode(),
     "base64-76": lambda d: E.b64_wrapped(d, 76).encode(),
     "base64-64": lambda d: E.b64_wrapped(d, 64).encode(),
     "base64-urlsafe": lambda d: E.b64_urlsafe(d).encode(),
+    "base64-76-crlf": lambda d: E.b64_wrapped(d, 76).replace("\n", "\r\n").encode(),
+    "form-body-urlsafe": lambda d: f"SAMLResponse={E.b64_urlsafe(d)}&RelayState={S.RELAY_STATE}".encode(),
+    "form-body-all-escaped": lambda d: ("SAMLResponse=" + "".join(f"%{b:02X}" for b in E.b64(d).encode())
+                                        ).encode(),
     "form-body": lambda d: E.form_body("SAMLResponse", d, S.RELAY_STATE).encode(),
     "form-body-utf16": lambda d: (f"SAMLResponse={quote_plus(E.b64(V.utf16(d)))}"
                                   f"&RelayState={S.RELAY_STATE}").encode(),
@@ -176,6 +213,23 @@ def test_a_tampered_style_does_diverge(judged, documents):
     data = documents("ns0-ns1").replace(S.USER_LOGIN.encode(), b"admin")
     assert verdict(judged("tampered.xml", data)) != verdict(judged("canonical.xml",
                                                                      documents("canonical")))
+
+
+@pytest.mark.parametrize("name", list(ILLEGAL))
+def test_illegal_order_is_said_and_nothing_else_changes(name, judged, documents):
+    """Orders the schema forbids: the signature still verifies, but SPs that validate against the
+    schema (java-saml strict, SonarQube) refuse it, so samlscan says schema-order-invalid."""
+    make, path, ahead = ILLEGAL[name]
+    res = judged(name + ".xml", make())
+    (msg,) = res.messages
+    said = [f for f in msg.findings if f.code == "schema-order-invalid"]
+    assert [(f.message_text.split(" the ")[0], f.actual.split(",")[0]) for f in said] == [
+        (f"in {path}", ahead)], msg.findings
+    want = verdict(judged("canonical.xml", documents("canonical")))
+    got = verdict(res)
+    codes = [c for c in got[0][0][-1] if c != "schema-order-invalid"]
+    if name != "status-message-before-code":  # (another content: a StatusMessage)
+        assert (got[0][0][:-1], codes) == (want[0][0][:-1], want[0][0][-1])
 
 
 def _request(prefixes: dict) -> bytes:
