@@ -22,6 +22,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 import generate as GEN  # noqa: E402
 from samlgen import encoding as E  # noqa: E402
+from samlgen import keys as K  # noqa: E402
 from samlgen import messages  # noqa: E402
 from samlgen import scenario as S  # noqa: E402
 from samlgen import variants as V  # noqa: E402
@@ -29,6 +30,9 @@ from samlgen.content import Status  # noqa: E402
 from samlgen.render import render  # noqa: E402
 
 DEFAULT = build({}, FIXTURES / "config" / "default.toml")
+WITH_SP_KEY = build({}, FIXTURES / "config" / "with-sp-key.toml")
+"""The SP key: its public half verifies the SP's redirect signatures."""
+SP_KEY = K.load("sp")
 OKTA = GEN.OKTA
 CONTENT = GEN.response("style48", OKTA)
 """One content for every style (its IDs come from the style name 'okta' and this seed)."""
@@ -164,11 +168,11 @@ def judged(tmp_path_factory):
     folder = tmp_path_factory.mktemp("style48")
     cache: dict = {}
 
-    def judge(name: str, data: bytes):
+    def judge(name: str, data: bytes, expect=DEFAULT):
         if name not in cache:
             path = folder / name
             path.write_bytes(data)
-            cache[name] = analyze_file(str(path), DEFAULT, None)
+            cache[name] = analyze_file(str(path), expect, None)
         return cache[name]
     return judge
 
@@ -245,3 +249,26 @@ def test_redirect_request_style_keeps_the_verdict(name, judged):
     want = verdict(judged("request.canonical.txt", url({})))
     assert want[0] and want[0][0][0] == "AuthnRequest"
     assert verdict(judged(f"request.{name}.txt", url(REQUEST_PREFIXES[name]))) == want
+
+
+SIGNED_REDIRECTS = {
+    "canonical": {},
+    "lowercase-escapes": {"lower_hex": True},
+    "parameters-reversed": {"signature_first": True},
+    "lowercase-escapes-reversed": {"lower_hex": True, "signature_first": True},
+}
+
+
+@pytest.mark.parametrize("name", [n for n in SIGNED_REDIRECTS if n != "canonical"])
+@pytest.mark.parametrize("prefixes", ["canonical", "default-ns"])
+def test_signed_redirect_style_keeps_the_verdict(name, prefixes, judged):
+    """A redirect signature is over the encoded octets as sent: verified in every encoder's style."""
+    def url(how):
+        return (V.signed_redirect(S.IDP_SSO_REDIRECT, _request(REQUEST_PREFIXES[prefixes]), S.RELAY_STATE,
+                                  SP_KEY, **how) + "\n").encode()
+    canonical = judged("signed.canonical.txt", url({}), WITH_SP_KEY)
+    assert canonical.messages[0].message.redirect_signature.verified is True
+    want = verdict(canonical)
+    res = judged(f"signed.{prefixes}.{name}.txt", url(SIGNED_REDIRECTS[name]), WITH_SP_KEY)
+    assert res.messages[0].message.redirect_signature.verified is True
+    assert verdict(res) == want
