@@ -74,6 +74,9 @@ RESPONSES = {
     "xs-prefix-q1-d4p1": _before(V.xs_prefixes("q1", "d4p1")),
     "untyped-values": None,  # filled below: no xsi:type is another content, not a style
     "namespaces-repeated": _before(V.namespaces_repeated),
+    "declarations-on-root": _before(V.declarations_on_root),
+    "declarations-on-root-default-ns": _before(V.declarations_on_root,
+                                               replace(OKTA, protocol_prefix=None, assertion_prefix="saml")),
     # order
     "attributes-reversed": _before(V.attributes_reversed),
     "attribute-elements-reversed": _before(V.children_reversed("AttributeStatement")),
@@ -186,6 +189,32 @@ def documents():
             cache[name] = RESPONSES[name]()
         return cache[name]
     return document
+
+
+INTL_NAME = "Dévèlopér Ünïcödé 测试"
+INTL = replace(CONTENT, assertions=(replace(CONTENT.assertions[0], attributes=GEN.with_attrs(
+    CONTENT.assertions[0].attributes, name=(INTL_NAME,))),))
+"""A display name outside ASCII (and outside Latin-1), written in each encoding XML allows."""
+INTL_VARIANTS = {
+    "utf8-declared": V.declared,
+    "ascii-references": V.non_ascii_references,
+    "latin1": V.encoded_as("ISO-8859-1"),
+    "windows-1252": V.encoded_as("windows-1252"),
+    "utf16": V.utf16,
+    "us-ascii": V.encoded_as("US-ASCII"),
+}
+
+
+@pytest.mark.parametrize("how", ["file", "base64"])
+@pytest.mark.parametrize("name", list(INTL_VARIANTS))
+def test_non_ascii_text_in_any_encoding_keeps_the_verdict(name, how, judged):
+    signed = render(INTL, OKTA, GEN.IDP)
+    want = verdict(judged("intl.canonical.xml", signed))
+    assert [a.values for a in judged("intl.canonical.xml", signed).messages[0].message.assertions[0].attributes
+            if a.name == "name"] == [(INTL_NAME,)]
+    data = INTL_VARIANTS[name](signed)
+    data = data if how == "file" else E.b64_wrapped(data).encode()
+    assert verdict(judged(f"intl.{name}.{how}.txt", data)) == want
 
 
 def test_canonical_is_a_clean_signed_login(judged, documents):
