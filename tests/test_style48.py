@@ -25,6 +25,7 @@ from samlgen import encoding as E  # noqa: E402
 from samlgen import keys as K  # noqa: E402
 from samlgen import messages  # noqa: E402
 from samlgen import scenario as S  # noqa: E402
+from samlgen import tamper  # noqa: E402
 from samlgen import variants as V  # noqa: E402
 from samlgen.content import Status  # noqa: E402
 from samlgen.render import render  # noqa: E402
@@ -143,6 +144,14 @@ REQUEST_PREFIXES = {
     "default-ns": {S.NS_P: None, S.NS_A: None},
     "ns0-ns1": {S.NS_P: "ns0", S.NS_A: "ns1"},
     "samlp-bound-to-assertion": {S.NS_P: "saml", S.NS_A: "samlp"},
+}
+REQUEST_TEXT = {
+    "attributes-reversed": V.attributes_reversed,
+    "pretty-crlf": lambda d: V.crlf(V.declared(tamper.pretty(d))),
+    "bom-declared": lambda d: V.declared(d, bom=True),
+    "utf16": V.utf16,
+    "single-quoted": V.single_quotes,
+    "namespaces-repeated": V.namespaces_repeated,
 }
 
 
@@ -270,14 +279,14 @@ def _request(prefixes: dict) -> bytes:
     return V.reprefixed(data, prefixes) if prefixes else data
 
 
-@pytest.mark.parametrize("name", [n for n in REQUEST_PREFIXES if n != "canonical"])
+@pytest.mark.parametrize("name", [n for n in REQUEST_PREFIXES if n != "canonical"] + list(REQUEST_TEXT))
 def test_redirect_request_style_keeps_the_verdict(name, judged):
-    def url(prefixes):
-        return (E.redirect_url(S.IDP_SSO_REDIRECT, "SAMLRequest", _request(prefixes), S.RELAY_STATE)
-                + "\n").encode()
-    want = verdict(judged("request.canonical.txt", url({})))
+    def url(xml):
+        return (E.redirect_url(S.IDP_SSO_REDIRECT, "SAMLRequest", xml, S.RELAY_STATE) + "\n").encode()
+    want = verdict(judged("request.canonical.txt", url(_request({}))))
     assert want[0] and want[0][0][0] == "AuthnRequest"
-    assert verdict(judged(f"request.{name}.txt", url(REQUEST_PREFIXES[name]))) == want
+    xml = (REQUEST_TEXT[name](_request({})) if name in REQUEST_TEXT else _request(REQUEST_PREFIXES[name]))
+    assert verdict(judged(f"request.{name}.txt", url(xml))) == want
 
 
 SIGNED_REDIRECTS = {
