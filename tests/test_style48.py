@@ -39,20 +39,25 @@ CONTENT = GEN.response("style48", OKTA)
 """One content for every style (its IDs come from the style name 'okta' and this seed)."""
 
 
-def _signed(style=OKTA, before=None, pretty=False) -> bytes:
-    return render(CONTENT, style, GEN.IDP, before_signing=before, pretty_before_signing=pretty)
+SIGNING = {"both": OKTA, "assertion": replace(OKTA, sign_response=False),
+           "response": replace(OKTA, sign_assertion=False)}
+"""What is signed (Okta, Entra ID / AD FS, Keycloak / Shibboleth): each variant in each."""
+
+
+def _signed(base=OKTA, before=None, pretty=False) -> bytes:
+    return render(CONTENT, base, GEN.IDP, before_signing=before, pretty_before_signing=pretty)
 
 
 def _style(**changes):
-    return lambda: _signed(replace(OKTA, **changes))
+    return lambda base=OKTA: _signed(replace(base, **changes))
 
 
-def _before(edit, style=OKTA):
-    return lambda: _signed(style, edit)
+def _before(edit, **changes):
+    return lambda base=OKTA: _signed(replace(base, **changes), edit)
 
 
-def _after(edit, make=_signed):
-    return lambda: edit(make())
+def _after(edit, pretty=False):
+    return lambda base=OKTA: edit(_signed(base, pretty=pretty))
 
 
 RESPONSES = {
@@ -76,8 +81,8 @@ RESPONSES = {
     "untyped-values": None,  # filled below: no xsi:type is another content, not a style
     "namespaces-repeated": _before(V.namespaces_repeated),
     "declarations-on-root": _before(V.declarations_on_root),
-    "declarations-on-root-default-ns": _before(V.declarations_on_root,
-                                               replace(OKTA, protocol_prefix=None, assertion_prefix="saml")),
+    "declarations-on-root-default-ns": _before(V.declarations_on_root, protocol_prefix=None,
+                                               assertion_prefix="saml"),
     # order
     "attributes-reversed": _before(V.attributes_reversed),
     "attribute-elements-reversed": _before(V.children_reversed("AttributeStatement")),
@@ -85,8 +90,8 @@ RESPONSES = {
     "statements-swapped": _before(V.statements_swapped),
     "extensions-in-response": _before(V.extensions_added),
     # text
-    "pretty-before-signing": lambda: _signed(pretty=True),
-    "crlf": _after(V.crlf, lambda: _signed(pretty=True)),
+    "pretty-before-signing": lambda base=OKTA: _signed(base, pretty=True),
+    "crlf": _after(V.crlf, pretty=True),
     "xml-declaration": _after(V.declared),
     "bom-and-declaration": _after(lambda d: V.declared(d, bom=True)),
     "utf16": _after(V.utf16),
@@ -193,10 +198,10 @@ def judged(tmp_path_factory):
 def documents():
     cache: dict = {}
 
-    def document(name: str) -> bytes:
-        if name not in cache:
-            cache[name] = RESPONSES[name]()
-        return cache[name]
+    def document(name: str, signing: str = "both") -> bytes:
+        if (name, signing) not in cache:
+            cache[name, signing] = RESPONSES[name](SIGNING[signing])
+        return cache[name, signing]
     return document
 
 
@@ -236,10 +241,11 @@ def test_canonical_is_a_clean_signed_login(judged, documents):
     assert not [f for f in msg.findings if f.severity.name in ("ERROR", "WARNING")], msg.findings
 
 
+@pytest.mark.parametrize("signing", list(SIGNING))
 @pytest.mark.parametrize("name", [n for n in RESPONSES if n != "canonical"])
-def test_response_style_keeps_the_verdict(name, judged, documents):
-    want = verdict(judged("canonical.xml", documents("canonical")))
-    assert verdict(judged(name + ".xml", documents(name))) == want
+def test_response_style_keeps_the_verdict(name, signing, judged, documents):
+    want = verdict(judged(f"canonical.{signing}.xml", documents("canonical", signing)))
+    assert verdict(judged(f"{name}.{signing}.xml", documents(name, signing))) == want
 
 
 @pytest.mark.parametrize("transport", list(TRANSPORT))
