@@ -28,7 +28,7 @@ from samlgen import scenario as S  # noqa: E402
 from samlgen import tamper  # noqa: E402
 from samlgen import variants as V  # noqa: E402
 from samlgen.content import Status  # noqa: E402
-from samlgen.render import render  # noqa: E402
+from samlgen.render import Encryption, render  # noqa: E402
 
 DEFAULT = build({}, FIXTURES / "config" / "default.toml")
 WITH_SP_KEY = build({}, FIXTURES / "config" / "with-sp-key.toml")
@@ -89,6 +89,7 @@ RESPONSES = {
     "attribute-values-reversed": _before(V.children_reversed("Attribute")),
     "statements-swapped": _before(V.statements_swapped),
     "extensions-in-response": _before(V.extensions_added),
+    "attribute-statement-split": _before(V.attribute_statement_split),
     # text
     "pretty-before-signing": lambda base=OKTA: _signed(base, pretty=True),
     "crlf": _after(V.crlf, pretty=True),
@@ -280,6 +281,15 @@ def test_illegal_order_is_said_and_nothing_else_changes(name, judged, documents)
         assert (got[0][0][:-1], codes) == (want[0][0][:-1], want[0][0][-1])
 
 
+@pytest.mark.parametrize("signing", list(SIGNING))
+def test_conditions_in_either_order_keep_the_verdict(signing, judged):
+    """OneTimeUse before or after the AudienceRestriction: the same Conditions (SAML core 2.5.1)."""
+    def doc(first):
+        return render(CONTENT, SIGNING[signing], GEN.IDP, before_signing=V.condition_added("OneTimeUse", first))
+    one = verdict(judged(f"onetimeuse-first.{signing}.xml", doc(True)))
+    assert one == verdict(judged(f"onetimeuse-last.{signing}.xml", doc(False)))
+
+
 def _request(prefixes: dict) -> bytes:
     data = messages.authn_request()
     return V.reprefixed(data, prefixes) if prefixes else data
@@ -316,3 +326,24 @@ def test_signed_redirect_style_keeps_the_verdict(name, prefixes, judged):
     res = judged(f"signed.{prefixes}.{name}.txt", url(SIGNED_REDIRECTS[name]), WITH_SP_KEY)
     assert res.messages[0].message.redirect_signature.verified is True
     assert verdict(res) == want
+
+
+ENCRYPTED_PREFIXES = {
+    "xenc-default-ns": {S.NS_XENC: None},
+    "xenc-ds-odd-prefixes": {S.NS_XENC: "e", S.NS_DS: "d", S.NS_P: "ns0", S.NS_A: "ns1"},
+    "all-default-ns": {S.NS_XENC: None, S.NS_DS: None, S.NS_P: None, S.NS_A: None},
+    "samlp-bound-to-assertion": {S.NS_P: "saml", S.NS_A: "samlp"},
+}
+
+
+@pytest.mark.parametrize("name", list(ENCRYPTED_PREFIXES))
+def test_encrypted_assertion_style_keeps_the_verdict(name, judged):
+    """The Assertion signed, then encrypted for the SP (Entra ID, AD FS): the EncryptedAssertion's
+    own prefixes are outside every signature, so any of them is the same message."""
+    style = SIGNING["assertion"]
+    signed = render(CONTENT, style, GEN.IDP, encryption=Encryption(K.load("sp")), seed="style48")
+    canonical = judged("encrypted.canonical.xml", signed, WITH_SP_KEY)
+    (msg,) = canonical.messages
+    assert msg.message.assertions[0].was_encrypted and msg.message.assertions[0].signed
+    got = judged(f"encrypted.{name}.xml", V.reprefixed(signed, ENCRYPTED_PREFIXES[name]), WITH_SP_KEY)
+    assert verdict(got) == verdict(canonical)
