@@ -90,6 +90,7 @@ RESPONSES = {
     "statements-swapped": _before(V.statements_swapped),
     "extensions-in-response": _before(V.extensions_added),
     "attribute-statement-split": _before(V.attribute_statement_split),
+    "subject-locality": _before(V.subject_locality(True)),
     # text
     "pretty-before-signing": lambda base=OKTA: _signed(base, pretty=True),
     "crlf": _after(V.crlf, pretty=True),
@@ -99,6 +100,8 @@ RESPONSES = {
     "char-reference": _after(V.char_reference(S.USER_NAME)),
     "cdata": _after(V.cdata(S.USER_LOGIN)),
     "comments-outside": _after(V.comments_outside),
+    "whitespace-before-root": _after(lambda d: b"\n\n   \n" + d + b"\n\n"),
+    "pi-before-root": _after(lambda d: V.DECL + b'<?xml-stylesheet type="text/xsl" href="saml.xsl"?>\n' + d),
     "comments-between-elements": _after(V.comments_between),
     "utf16-bom-no-declaration": _after(lambda d: d.decode().encode("utf-16")),
     "declaration-single-quoted-lowercase": _after(
@@ -127,6 +130,8 @@ ILLEGAL = {
     "status-before-issuer": (_before(V.moved_before("Status", "Issuer", S.NS_P)), "/Response", "Status"),
     "confirmation-before-nameid": (_before(V.moved_before("SubjectConfirmation", "NameID")),
                                    "/Response/Assertion/Subject", "SubjectConfirmation"),
+    "subject-locality-after-context": (_before(V.subject_locality(False)),
+                                       "/Response/Assertion/AuthnStatement", "AuthnContext"),
     "status-message-before-code": (lambda: render(
         replace(CONTENT, status=Status(S.STATUS_SUCCESS, message="ok")), OKTA, GEN.IDP,
         before_signing=V.moved_before("StatusMessage", "StatusCode", S.NS_P, S.NS_P)),
