@@ -153,7 +153,7 @@ def test_an_http2_post_has_no_body_to_read_and_its_value_comes_from_the_page(tmp
     h2 = constants["logEventTypes"]["HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS"] = 240  # (Chromium 150's number)
     events = [dict(e, type=h2) if e["type"] == 238 and e["source"]["id"] == 12 else e for e in events]
     entries, bodiless, _ = netlog.requests(constants, events)
-    assert bodiless == {2: True} and "postData" not in entries[2]["request"]
+    assert bodiless == {2: "h2"} and "postData" not in entries[2]["request"]  # (no HTTP/2 session events)
     path = tmp_path / "h2.json"
     path.write_text(json.dumps({"constants": constants, "events": events}))
     cap = netlog.read(str(path))
@@ -169,7 +169,7 @@ def test_an_http2_post_without_its_page_says_why_its_body_is_missing(tmp_path):
     path = tmp_path / "h2.json"
     path.write_text(json.dumps({"constants": constants, "events": events}))
     (said,) = netlog.read(str(path)).problems
-    assert said.code == "input-body-not-captured" and "HTTP/2 or QUIC" in said.detail
+    assert said.code == "input-body-not-captured" and "HTTP/2 and no DATA frame of its stream" in said.detail
 
 
 def test_redact_holds_for_a_net_export():

@@ -3,11 +3,12 @@
 The file is one JSON object (Chromium net/log/file_net_log_observer.cc writes it): "constants"
 (logEventTypes, logSourceType, logEventPhase: name -> number; timeTickOffset: epoch ms of tick 0;
 logCaptureMode), then "events", each {"type", "source": {"id", "type"}, "phase", "time": ms after
-timeTickOffset as a string, "params"}, then "polledData". Chrome writes the events as they come and
-closes the array only when logging stops, so a browser that crashed or was killed leaves a file cut
-short: read as Chrome's own viewer reads it (catapult netlog_viewer/log_util.js loadLogFile: cut at
-the last ',\n', close with ']}', 'Log file truncated. Events may be missing.'), every whole event up to
-the cut. An event whose type the constants do not name is skipped, as that viewer skips it.
+timeTickOffset as a string, "params"}, then "polledData". It is streamed (netlogfile): memory holds
+one event and what the entries use, not the file. Chrome writes the events as they come and closes
+the array only when logging stops, so a browser that crashed or was killed leaves a file cut short:
+read as Chrome's own viewer reads it (catapult netlog_viewer/log_util.js loadLogFile: 'Log file
+truncated. Events may be missing.'), every whole event up to the cut. An event whose type the
+constants do not name is skipped, as that viewer skips it.
 
 Each URL_REQUEST source is one request and its redirects (net_log_event_type_list.h):
 URL_REQUEST_START_JOB (url, method) begins each hop, HTTP_TRANSACTION_SEND_REQUEST_HEADERS and
@@ -15,26 +16,39 @@ HTTP_TRANSACTION_READ_RESPONSE_HEADERS hold the headers (the first response line
 line), URL_REQUEST_REDIRECTED its location, URL_REQUEST_JOB_FILTERED_BYTES_READ the decoded
 response body (base64, "Include raw bytes" only). A request body is in no URL_REQUEST event: with
 raw bytes it is in the SOCKET_BYTES_SENT (SSL_SOCKET_BYTES_SENT over TLS) of the socket that sent
-it, between the hop's HTTP_TRANSACTION_SEND_REQUEST begin and end. Each hop becomes a HAR-shaped
+it, between the hop's HTTP_TRANSACTION_SEND_REQUEST begin and end. Over HTTP/2 it is in the DATA frames
+of the hop's stream, in the SSL_SOCKET_BYTES_SENT of the session's socket: HTTP2_SESSION_SEND_HEADERS
+(on the HTTP2_SESSION source) names the stream and, as source_dependency, the URL_REQUEST;
+HTTP2_SESSION_INITIALIZED names the socket (net/spdy/spdy_session.cc, spdy_stream.cc). QUIC is not
+read. Each hop becomes a HAR-shaped
 entry read by the HAR reader (har.read_entries), so flows and checks see the same Capture.
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-import os
+import io
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
 
-from samlscan.inputs import har
+from samlscan.inputs import h2data, har, netlogfile
+from samlscan.inputs.har.stream import MAX_STRING
 from samlscan.inputs.base import InputProblem
 from samlscan.model import Source
 
-MAX_BYTES = 512 * 1024 * 1024
-"""net-export's own size limit is a choice of the user (unlimited by default); beyond this, refused."""
+KEEP_MAX = 256 << 20
+"""What a file's events may leave kept at most (bodies and bytes sent); beyond it, no more is kept. No
+bound on the file's size (net-export's is the user's choice, unlimited by default): it is streamed."""
+
+BODY_MAX = MAX_STRING
+"""A response body longer than this is not kept, as the HAR reader drops a longer string."""
+
+_TEXTLIKE = re.compile(r"(text/(html|plain|xml)|application/(x-www-form-urlencoded|([\w.-]+\+)?(xml|json))"
+                       r"|[\w.-]+/[\w.-]+\+xml)\s*(;|$)", re.IGNORECASE)
+"""Response types whose body is kept: pages, XML, JSON, forms (where a SAML message or an auto-submit
+form is); images, scripts, styles, fonts and media are dropped as they come."""
 
 CLIENT = "Chrome net-export"
 """The writer the HAR reader is told (codes.HAR_EXPORTS names its fix for what was stripped); with
@@ -60,70 +74,43 @@ def sniff(head: bytes) -> bool:
 
 def read(path: str, zone: tzinfo | None = None) -> har.Capture:
     """The capture's SAML values and exchanges; problems as data, never raised. `zone` is unused:
-    NetLog times are epoch milliseconds (timeTickOffset), never zone-less."""
+    NetLog times are epoch milliseconds (timeTickOffset), never zone-less. Read as a stream: memory
+    holds one event and what requests() keeps, whatever the file's size."""
     def failed(detail: str, code: str = "input-unreadable") -> har.Capture:
         return har.Capture((), (), (InputProblem(Source(path), code, detail),), 0)
 
     try:
-        if os.path.getsize(path) > MAX_BYTES:
-            return failed(f"over {MAX_BYTES} bytes: not read as a Chrome net-export", "input-too-large")
-        with open(path, "rb") as fh:
-            text = fh.read().decode("utf-8-sig", errors="replace")
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            opened = _opened(fh)
+            if isinstance(opened, str):
+                return failed(opened, "input-not-saml")
+            constants, events = opened
+            entries, bodiless, stripped = requests(constants, events)
     except OSError as exc:
         return failed(f"cannot read: {exc.strerror or exc}")
-    loaded = load(text)
-    if isinstance(loaded, str):
-        return failed(loaded, "input-not-saml")
-    constants, events, cut = loaded
-    entries, bodiless, stripped = requests(constants, events)
     col = har.Collector()
     client = CLIENT + (" (cookies kept)" if constants.get("logCaptureMode") in COOKIE_MODES else "")
     exchanges, cookies_seen = har.read_entries(enumerate(entries), path, col, client)
     cap = har.capture_of(col, exchanges, cookies_seen, path, len(entries), client)
-    return _noted(cap, path, constants, bodiless, stripped, cut)
+    return _noted(cap, path, constants, bodiless, stripped, events.cut)
 
 
 def load(text: str) -> tuple[dict, list, bool] | str:
     """(constants, events, cut short) of a NetLog text, or why it is not one."""
-    try:
-        data = json.loads(text)
-        cut = False
-    except ValueError:
-        data, cut = _cut_short(text), True
-    if not isinstance(data, dict) or not isinstance(data.get("constants"), dict):
-        return "not a Chrome net-export (NetLog): no \"constants\" object"
-    constants, events = data["constants"], data.get("events")
-    if not all(isinstance(constants.get(k), dict) for k in ("logEventTypes", "logSourceType")) \
-            or not isinstance(events, list):
+    opened = _opened(io.StringIO(text))
+    if isinstance(opened, str):
+        return opened
+    constants, events = opened
+    return constants, list(events), events.cut
+
+
+def _opened(fh) -> tuple[dict, netlogfile.Events] | str:
+    opened = netlogfile.open_events(fh)
+    if isinstance(opened, str):
+        return opened
+    if not all(isinstance(opened[0].get(k), dict) for k in ("logEventTypes", "logSourceType")):
         return "not a Chrome net-export (NetLog): its constants name no event types, or it has no events"
-    return constants, [e for e in events if isinstance(e, dict)], cut
-
-
-def _cut_short(text: str) -> dict | None:
-    """A file that ends inside its events (Chrome stopped or crashed): its constants and every whole
-    event before the cut. Chrome writes `{"constants":{...},\\n"events": [\\n{...},\\n...` in that order."""
-    dec = json.JSONDecoder()
-    start = re.match(r'\s*\{\s*"constants"\s*:\s*', text)
-    if not start:
-        return None
-    try:
-        constants, pos = dec.raw_decode(text, start.end())
-    except ValueError:
-        return None
-    head = re.compile(r'\s*,\s*"events"\s*:\s*\[').match(text, pos)
-    if not head:
-        return {"constants": constants, "events": []}
-    events, pos, skip = [], head.end(), re.compile(r"[\s,]*")
-    while True:
-        pos = skip.match(text, pos).end()
-        if pos >= len(text) or text[pos] == "]":
-            break
-        try:
-            event, pos = dec.raw_decode(text, pos)
-        except ValueError:
-            break  # the event the cut went through
-        events.append(event)
-    return {"constants": constants, "events": events}
+    return opened
 
 
 def _names(table) -> dict:
@@ -139,15 +126,18 @@ def _time(constants: dict, event: dict) -> datetime | None:
         return None
 
 
-def requests(constants: dict, events: list) -> tuple[list[dict], dict[int, bool], bool]:
+def requests(constants: dict, events) -> tuple[list[dict], dict[int, str], bool]:
     """HAR-shaped entries, one per hop of each URL_REQUEST, in the order their hops began; the
-    POSTs whose body was not captured (entry index -> sent over HTTP/2 or QUIC); and whether
-    cookies were stripped."""
+    POSTs whose body was not captured (entry index -> the protocol it went over: http/1, h2, quic);
+    and whether cookies were stripped. `events` is iterated once; only what the entries use is kept."""
     types, sources = _names(constants.get("logEventTypes")), _names(constants.get("logSourceType"))
     phases = _names(constants.get("logEventPhase"))
     hops: list[dict] = []
-    current: dict = {}  # source id -> its hop being read
+    current: dict = {}  # URL_REQUEST source id -> its hop being read
     sent: list[tuple[float, object, str, bytes]] = []  # (time, socket, event name, bytes)
+    tls: set = set()  # sockets whose plain text is logged (their SOCKET_BYTES_SENT after it: ciphertext)
+    sessions: dict = {}  # HTTP2_SESSION source id -> its socket's source id
+    budget = [KEEP_MAX]
     stripped = False
     for event in events:
         name, params = types.get(_key(event.get("type"))), event.get("params")
@@ -155,14 +145,27 @@ def requests(constants: dict, events: list) -> tuple[list[dict], dict[int, bool]
         src = event.get("source") if isinstance(event.get("source"), dict) else {}
         src = {"id": _key(src.get("id")), "type": _key(src.get("type"))}
         if name in ("SOCKET_BYTES_SENT", "SSL_SOCKET_BYTES_SENT") and isinstance(params.get("bytes"), str):
-            sent.append((_ms(event), src.get("id"), name, _b64(params["bytes"])))
+            tls.update([src["id"]] if name == "SSL_SOCKET_BYTES_SENT" else [])
+            if (name == "SSL_SOCKET_BYTES_SENT") == (src["id"] in tls) and _spend(budget, params["bytes"]):
+                sent.append((_ms(event), src["id"], name, _b64(params["bytes"])))
+            continue
+        if name == "HTTP2_SESSION_INITIALIZED":  # (spdy_session.cc: source_dependency is its socket)
+            sessions[src["id"]] = _dependency(params)
+            continue
+        if name == "HTTP2_SESSION_SEND_HEADERS":  # (source_dependency: the URL_REQUEST the stream is for)
+            hop = current.get(_dependency(params))
+            said = dict(_headers(params.get("headers")))
+            if hop is not None and said.get(":method", hop["method"]) == hop["method"] \
+                    and isinstance(params.get("stream_id"), int):
+                hop["stream"] = (src["id"], params["stream_id"])
             continue
         if sources.get(src.get("type")) != "URL_REQUEST" or name is None:
             continue  # (an event type the constants do not name is skipped: a newer Chrome's)
         phase = phases.get(_key(event.get("phase")))
         if name == "URL_REQUEST_START_JOB" and phase == "PHASE_BEGIN" and isinstance(params.get("url"), str):
             hop = {"url": params["url"], "method": str(params.get("method") or "GET"), "at": _time(constants, event),
-                   "req": [], "resp": [], "status": 0, "location": None, "body": [], "send": [], "h2": False}
+                   "req": [], "resp": [], "status": 0, "location": None, "body": [], "send": [],
+                   "proto": "http/1", "stream": None}
             current[src.get("id")] = hop
             hops.append(hop)
             continue
@@ -171,25 +174,48 @@ def requests(constants: dict, events: list) -> tuple[list[dict], dict[int, bool]
             continue
         if name.startswith("HTTP_TRANSACTION_") and name.endswith("SEND_REQUEST_HEADERS"):
             hop["req"] = _headers(params.get("headers"))
-            hop["h2"] = name != "HTTP_TRANSACTION_SEND_REQUEST_HEADERS"  # (HTTP2_/QUIC_: framed, not plain text)
+            hop["proto"] = "h2" if "HTTP2" in name else "quic" if "QUIC" in name else "http/1"
         elif name == "HTTP_TRANSACTION_SEND_REQUEST":
             hop["send"].append(_ms(event))
         elif name == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS":
             lines = params.get("headers") if isinstance(params.get("headers"), list) else []
             hop["status"] = _status(lines[0]) if lines else 0
             hop["resp"] = _headers(lines[1:])
+            rtype = next((v for n, v in hop["resp"] if n.lower() == "content-type"), "")
+            hop["body"] = [] if not rtype or _TEXTLIKE.match(rtype) else None  # (its bytes come after)
         elif name == "URL_REQUEST_REDIRECTED" and isinstance(params.get("location"), str):
             hop["location"] = params["location"]
-        elif name == "URL_REQUEST_JOB_FILTERED_BYTES_READ" and isinstance(params.get("bytes"), str):
-            hop["body"].append(_b64(params["bytes"]))
+        elif name == "URL_REQUEST_JOB_FILTERED_BYTES_READ" and isinstance(params.get("bytes"), str) \
+                and hop["body"] is not None:
+            data = _b64(params["bytes"]) if _spend(budget, params["bytes"]) else None
+            if data is None or sum(map(len, hop["body"])) + len(data) > BODY_MAX:
+                hop["body"] = None  # (the page is not kept whole: none of it is)
+            else:
+                hop["body"].append(data)
         stripped |= any(_STRIPPED.match(v) for _, v in hop["req"] + hop["resp"])
+    by_socket: dict = {}
+    for _, sock, name, data in sent:
+        if name == "SSL_SOCKET_BYTES_SENT":
+            by_socket.setdefault(sock, []).append(data)
     entries, bodiless = [], {}
     for hop in hops:
-        entry = _entry(hop, sent)
+        entry = _entry(hop, sent, sessions, by_socket)
         if hop["method"] == "POST" and "postData" not in entry["request"]:
-            bodiless[len(entries)] = hop["h2"]
+            bodiless[len(entries)] = hop["proto"]
         entries.append(entry)
     return entries, bodiless, stripped
+
+
+def _spend(budget: list[int], text: str) -> bool:
+    """Whether `text`'s bytes still fit in what a file may leave kept (and count them if so)."""
+    budget[0] -= len(text) * 3 // 4
+    return budget[0] >= 0
+
+
+def _dependency(params: dict):
+    """The source id an event's params.source_dependency names (net/log/net_log_source.cc)."""
+    dep = params.get("source_dependency")
+    return _key(dep.get("id")) if isinstance(dep, dict) else None
 
 
 def _key(value):
@@ -230,7 +256,7 @@ def _headers(lines) -> list[tuple[str, str]]:
     return out
 
 
-def _entry(hop: dict, sent: list) -> dict:
+def _entry(hop: dict, sent: list, sessions: dict, by_socket: dict) -> dict:
     """One hop as a HAR 1.2 entry (the fields the HAR reader reads)."""
     def pairs(headers):
         return [{"name": n, "value": v} for n, v in headers if not _STRIPPED.match(v)]
@@ -239,7 +265,12 @@ def _entry(hop: dict, sent: list) -> dict:
     location = hop["location"] or next((v for n, v in resp_headers if n.lower() == "location"), "")
     ctype = next((v for n, v in hop["req"] if n.lower() == "content-type"), "")
     request: dict = {"method": hop["method"], "url": hop["url"], "headers": pairs(hop["req"])}
-    body = _request_body(hop, sent) if hop["method"] == "POST" and not hop["h2"] else None
+    body = None
+    if hop["method"] == "POST" and hop["proto"] == "http/1":
+        body = _request_body(hop, sent)
+    elif hop["method"] == "POST" and hop["proto"] == "h2" and hop["stream"]:
+        session, stream = hop["stream"]
+        body = h2data.stream_body(b"".join(by_socket.get(sessions.get(session), [])), stream)
     if body is not None:
         request["postData"] = {"mimeType": ctype, "text": body.decode("utf-8", errors="replace")}
     response: dict = {"status": hop["status"], "headers": pairs(resp_headers), "redirectURL": location}
@@ -277,7 +308,7 @@ def _request_body(hop: dict, sent: list) -> bytes | None:
     return None
 
 
-def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, bool], stripped: bool,
+def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, str], stripped: bool,
            cut: bool) -> har.Capture:
     """The HAR reader's notes said in this file's terms: a POST to an ACS without its body, cookies
     Chrome stripped, a file cut short."""
@@ -290,9 +321,10 @@ def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, boo
         if entry in bodiless and p.code == "input-redacted" and p.detail.startswith("POST "):
             exchange = next((ex for ex in cap.exchanges if ex.entry == entry), None)
             url = exchange.url if exchange else "an ACS"
-            why = logged if mode != RAW_BYTES_MODE else (
-                "it went over HTTP/2 or QUIC, whose frames samlscan does not read from a net-export"
-                if bodiless[entry] else "no bytes its socket sent hold it")
+            why = logged if mode != RAW_BYTES_MODE else {
+                "quic": "it went over QUIC (HTTP/3), whose frames samlscan does not read from a net-export",
+                "h2": "it went over HTTP/2 and no DATA frame of its stream is in the bytes its connection sent",
+            }.get(bodiless[entry], "no bytes its socket sent hold it")
             # (the HAR reader says so of a POST to a SAML-looking path only: entry._unrecorded_body)
             p = InputProblem(p.source, "input-body-not-captured",
                              f"POST {url}: {why}, so its body (where a POST-binding SAML message is) is not in the file")
