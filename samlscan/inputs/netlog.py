@@ -18,8 +18,9 @@ response body (base64, "Include raw bytes" only). A request body is in no URL_RE
 raw bytes it is in the SOCKET_BYTES_SENT (SSL_SOCKET_BYTES_SENT over TLS) of the socket that sent
 it, between the hop's HTTP_TRANSACTION_SEND_REQUEST begin and end. Over HTTP/2 it is in the DATA frames
 of the hop's stream, in the SSL_SOCKET_BYTES_SENT of the session's socket: HTTP2_SESSION_SEND_HEADERS
-(on the HTTP2_SESSION source) names the stream and, as source_dependency, the URL_REQUEST;
-HTTP2_SESSION_INITIALIZED names the socket (net/spdy/spdy_session.cc, spdy_stream.cc). QUIC is not
+(on the HTTP2_SESSION source) names the stream and, as source_dependency, the HTTP_STREAM_JOB whose
+HTTP_STREAM_JOB_BOUND_TO_REQUEST names the URL_REQUEST; HTTP2_SESSION_INITIALIZED names the socket
+(net/spdy/spdy_session.cc, spdy_stream.cc; seen so in Chromium 150's own net-export). QUIC is not
 read. Each hop becomes a HAR-shaped
 entry read by the HAR reader (har.read_entries), so flows and checks see the same Capture.
 """
@@ -137,6 +138,7 @@ def requests(constants: dict, events) -> tuple[list[dict], dict[int, str], bool]
     sent: list[tuple[float, object, str, bytes]] = []  # (time, socket, event name, bytes)
     tls: set = set()  # sockets whose plain text is logged (their SOCKET_BYTES_SENT after it: ciphertext)
     sessions: dict = {}  # HTTP2_SESSION source id -> its socket's source id
+    bound: dict = {}  # HTTP_STREAM_JOB source id -> the URL_REQUEST it serves
     budget = [KEEP_MAX]
     stripped = False
     for event in events:
@@ -152,10 +154,17 @@ def requests(constants: dict, events) -> tuple[list[dict], dict[int, str], bool]
         if name == "HTTP2_SESSION_INITIALIZED":  # (spdy_session.cc: source_dependency is its socket)
             sessions[src["id"]] = _dependency(params)
             continue
-        if name == "HTTP2_SESSION_SEND_HEADERS":  # (source_dependency: the URL_REQUEST the stream is for)
-            hop = current.get(_dependency(params))
+        if name == "HTTP_STREAM_JOB_BOUND_TO_REQUEST":  # (http_stream_factory_job_controller.cc)
+            bound[src["id"]] = _dependency(params)
+            continue
+        if name == "HTTP2_SESSION_SEND_HEADERS":
+            # source_dependency: the HTTP_STREAM_JOB the stream was made for, bound to its URL_REQUEST above
+            # (what Chromium 150 writes); a URL_REQUEST itself is taken too
+            dep = _dependency(params)
+            hop = current.get(bound.get(dep, dep))
             said = dict(_headers(params.get("headers")))
             if hop is not None and said.get(":method", hop["method"]) == hop["method"] \
+                    and said.get(":path", _target(hop["url"])) == _target(hop["url"]) \
                     and isinstance(params.get("stream_id"), int):
                 hop["stream"] = (src["id"], params["stream_id"])
             continue
@@ -294,9 +303,7 @@ def _request_body(hop: dict, sent: list) -> bytes | None:
     for at, sock, name, data in sent:
         if first <= at <= last and (name == "SSL_SOCKET_BYTES_SENT") == (sock in tls):
             streams[sock] = streams.get(sock, b"") + data
-    parts = urlsplit(hop["url"])
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    line = f"{hop['method']} {target} HTTP/1.".encode("latin-1", errors="replace")
+    line = f"{hop['method']} {_target(hop['url'])} HTTP/1.".encode("latin-1", errors="replace")
     for data in streams.values():
         at = data.find(line)
         end = data.find(b"\r\n\r\n", at) if at >= 0 else -1
@@ -306,6 +313,12 @@ def _request_body(hop: dict, sent: list) -> bytes | None:
         body = data[end + 4:]
         return body[:int(length.group(1))] if length else body
     return None
+
+
+def _target(url: str) -> str:
+    """The request target (path and query) of a URL, as a request line or :path says it."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, str], stripped: bool,
