@@ -64,11 +64,19 @@ class Events:
             buf += line
 
     def _closes(self, tail: str) -> bool:
-        """Whether the rest of the file ("polledData", read but not kept) closes the object."""
-        tail = tail.rstrip()
-        while chunk := self.fh.read(CHUNK):
-            tail = (tail + chunk).rstrip()[-16:]
-        return tail.endswith("}")
+        """Whether the rest of the file (`,"polledData": {...}}`: read, not kept) closes the object; past
+        HEAD_MAX of it, whether it ends in a brace."""
+        while len(tail) <= HEAD_MAX and (chunk := self.fh.read(CHUNK)):
+            tail += chunk
+        if len(tail) > HEAD_MAX:
+            while chunk := self.fh.read(CHUNK):
+                tail = (tail + chunk)[-16:]
+            return tail.rstrip().endswith("}")
+        rest = tail.strip()
+        try:
+            return not rest or isinstance(json.loads("{" + rest[1:] if rest.startswith(",") else "{" + rest), dict)
+        except ValueError:
+            return rest == "}"
 
 
 def open_events(fh: TextIO) -> tuple[dict, Events] | str:
