@@ -49,14 +49,8 @@ def write_har(path: Path, size_mb: int) -> tuple[int, int]:
     return path.stat().st_size, entries
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--size-mb", type=int, default=300)
-    ap.add_argument("--out", default="/tmp/samlscan-bench.har")
-    ap.add_argument("--keep", action="store_true")
-    a = ap.parse_args()
-    path = Path(a.out)
-    size, entries = write_har(path, a.size_mb)
+def measure(path: Path) -> tuple[int, dict, float, float]:
+    """(exit code, JSON report, wall seconds, peak RSS MiB) of `samlscan check` on `path`, in a child."""
     cmd = [sys.executable, "-m", "samlscan", "check", str(path), "--config",
            str(ROOT / "fixtures" / "config" / "default.toml"), "--format", "json", "--fail-on", "never"]
     t0 = time.perf_counter()
@@ -64,13 +58,28 @@ def main() -> int:
     wall = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     doc = json.loads(res.stdout) if res.returncode in (0, 1) else {}
-    print(json.dumps({"har_bytes": size, "har_mb": round(size / (1 << 20), 1), "entries": entries,
-                      "exit_code": res.returncode, "messages": len(doc.get("messages", [])),
-                      "wall_s": round(wall, 2), "peak_rss_mb": round(peak_kb / 1024, 1)}))
+    return res.returncode, doc, round(wall, 2), round(peak_kb / 1024, 1)
+
+
+def run(write, kind: str, size_mb: int, out: str, counted: str) -> int:
+    """The command line of a size benchmark: write the input (`write(path, size_mb)` -> its bytes and
+    how many `counted` it holds), check it, print the figures, remove it unless --keep."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mb", type=int, default=size_mb)
+    ap.add_argument("--out", default=out)
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    path = Path(a.out)
+    size, count = write(path, a.size_mb)
+    code, doc, wall, peak = measure(path)
+    print(json.dumps({f"{kind}_bytes": size, f"{kind}_mb": round(size / (1 << 20), 1), counted: count,
+                      "exit_code": code, "messages": len(doc.get("messages", [])),
+                      "attempts": [x.get("outcome") for x in doc.get("attempts", [])],
+                      "wall_s": wall, "peak_rss_mb": peak}))
     if not a.keep:
         path.unlink()
-    return 0 if res.returncode in (0, 1) else 1
+    return 0 if code in (0, 1) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(write_har, "har", 300, "/tmp/samlscan-bench.har", "entries"))

@@ -9,19 +9,18 @@ resource.getrusage(RUSAGE_CHILDREN).ru_maxrss (KiB on Linux).
 """
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
 import gen_netlog48 as g48  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_har  # noqa: E402
 
 
 def _noise(source: int, at: int, chunk: str, reads: int) -> list[str]:
@@ -52,29 +51,5 @@ def write_netlog(path: Path, size_mb: int) -> tuple[int, int]:
     return path.stat().st_size, requests
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--size-mb", type=int, default=200)
-    ap.add_argument("--out", default="/tmp/samlscan-bench-netlog.json")
-    ap.add_argument("--keep", action="store_true")
-    a = ap.parse_args()
-    path = Path(a.out)
-    size, requests = write_netlog(path, a.size_mb)
-    cmd = [sys.executable, "-m", "samlscan", "check", str(path), "--config",
-           str(ROOT / "fixtures" / "config" / "default.toml"), "--format", "json", "--fail-on", "never"]
-    t0 = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    doc = json.loads(res.stdout) if res.returncode in (0, 1) else {}
-    print(json.dumps({"netlog_bytes": size, "netlog_mb": round(size / (1 << 20), 1), "requests": requests,
-                      "exit_code": res.returncode, "messages": len(doc.get("messages", [])),
-                      "attempts": [x.get("outcome") for x in doc.get("attempts", [])],
-                      "wall_s": round(wall, 2), "peak_rss_mb": round(peak_kb / 1024, 1)}))
-    if not a.keep:
-        path.unlink()
-    return 0 if res.returncode in (0, 1) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bench_har.run(write_netlog, "netlog", 200, "/tmp/samlscan-bench-netlog.json", "requests"))
