@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from case_util import ROOT, generator_check
@@ -154,3 +160,66 @@ def test_a_file_that_ends_inside_its_polled_data_is_cut_short(tmp_path):
 def test_redact_holds_for_an_http2_net_export():
     done, _ = _check("--redact", str(FIX / "h2-post.json"))
     assert "dev.user1@example.com" not in done.stdout
+
+
+# --- real Chromium over HTTP/2 -------------------------------------------------------------------------------
+
+CHROMIUM, NODE = Path("/usr/bin/chromium"), shutil.which("node")
+REDIRECT = (ROOT / "fixtures" / "requests" / "authnrequest-redirect.txt").read_text().strip()
+RESPONSE = base64.b64encode((ROOT / "fixtures" / "responses" / "valid" / "okta.xml").read_bytes()).decode()
+H2_SERVER = """
+const http2 = require('http2'), fs = require('fs');
+const [key, cert, page, query, portFile] = process.argv.slice(2);
+const srv = http2.createSecureServer({key: fs.readFileSync(key), cert: fs.readFileSync(cert)});
+srv.on('stream', (stream, headers) => {
+  const path = headers[':path'].split('?')[0];
+  const send = (status, extra, body) => { stream.respond({':status': status, 'content-type': 'text/html', ...extra});
+                                          stream.end(body); };
+  if (headers[':method'] === 'POST') { stream.resume(); stream.on('end', () => send(302, {location: '/done'}, '')); }
+  else if (path === '/login') send(302, {location: '/idp/sso?' + query}, '');
+  else if (path === '/idp/sso') send(200, {}, fs.readFileSync(page));
+  else send(200, {}, '<html><body>signed in</body></html>');
+});
+srv.listen(0, '127.0.0.1', () => fs.writeFileSync(portFile, String(srv.address().port)));
+"""
+"""SP and IdP on one local HTTP/2 server (node's own http2 module: Python's http.server speaks HTTP/1.1 only)."""
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() or not NODE, reason="headless Chromium or node not installed")
+def test_real_chromium_posts_over_http2_and_its_body_is_read(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<html><body onload="document.forms[0].submit()"><form method="post" '
+                    'action="/oauth2/callback/saml"><input type="hidden" name="SAMLResponse" '
+                    f'value="{RESPONSE}"></form></body></html>')
+    (tmp_path / "server.js").write_text(H2_SERVER)
+    port_file = tmp_path / "port"
+    keys = ROOT / "fixtures" / "keys"
+    server = subprocess.Popen([NODE, str(tmp_path / "server.js"), str(keys / "sp.key"), str(keys / "sp.crt"),
+                               str(page), urlsplit(REDIRECT).query, str(port_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(100):
+            if port_file.exists() and port_file.read_text():
+                break
+            time.sleep(0.1)
+        out = tmp_path / "h2.json"
+        cmd = [str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--ignore-certificate-errors", f"--user-data-dir={tmp_path / 'profile'}", f"--log-net-log={out}",
+               "--net-log-capture-mode=Everything", "--virtual-time-budget=5000",
+               f"https://127.0.0.1:{port_file.read_text()}/login"]
+        browser = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            browser.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(browser.pid, signal.SIGKILL)  # (its own session: Chromium and its helpers alone)
+            browser.wait()
+            pytest.fail("Chromium did not exit within 30 s")
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    assert '"HTTP2_SESSION_SEND_HEADERS"' in out.read_text()  # (it did speak HTTP/2)
+    _, doc = _check(str(out))
+    assert [m["type"] for m in doc["messages"]] == ["AuthnRequest", "Response"]
+    assert all(s["verified"] for s in doc["messages"][1]["signatures"]) and doc["messages"][1]["signatures"]
+    said = {f["code"] for f in doc["input_findings"]}
+    assert not said & {"input-body-not-captured", "input-body-from-page"}, said  # (the POST's own body)
