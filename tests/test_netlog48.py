@@ -225,9 +225,9 @@ def server():
     httpd.server_close()
 
 
-def _chromium_netlog(url: str, mode: str, tmp_path: Path) -> Path:
+def _chromium_netlog(url: str, mode: str, tmp_path: Path, *flags: str) -> Path:
     out = tmp_path / f"{mode}.json"
-    cmd = [str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    cmd = [str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", *flags,
            f"--user-data-dir={tmp_path / 'profile'}", f"--log-net-log={out}", f"--net-log-capture-mode={mode}",
            "--virtual-time-budget=5000", url + "/login"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -10,27 +10,18 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from case_util import ROOT, generator_check
 
 from samlscan.inputs import h2data, netlog, netlogfile
+from test_netlog48 import CHROMIUM, _check, _chromium_netlog
 
 FIX = ROOT / "fixtures" / "netlog49"
 FIX48 = ROOT / "fixtures" / "netlog48"
-CONFIG = ROOT / "fixtures" / "config" / "default.toml"
 ACS = "https://sonar.example.com/oauth2/callback/saml"
-
-
-def _check(*args: str) -> tuple[subprocess.CompletedProcess, dict]:
-    done = subprocess.run([sys.executable, "-m", "samlscan", "check", "--config", str(CONFIG), "--format", "json",
-                           "-q", "--fail-on", "never", *args], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
-    return done, json.loads(done.stdout)
 
 
 def _posted(name: str) -> dict[str, str | None]:
@@ -164,7 +155,7 @@ def test_redact_holds_for_an_http2_net_export():
 
 # --- real Chromium over HTTP/2 -------------------------------------------------------------------------------
 
-CHROMIUM, NODE = Path("/usr/bin/chromium"), shutil.which("node")
+NODE = shutil.which("node")
 REDIRECT = (ROOT / "fixtures" / "requests" / "authnrequest-redirect.txt").read_text().strip()
 RESPONSE = base64.b64encode((ROOT / "fixtures" / "responses" / "valid" / "okta.xml").read_bytes()).decode()
 H2_SERVER = """
@@ -202,18 +193,8 @@ def test_real_chromium_posts_over_http2_and_its_body_is_read(tmp_path):
             if port_file.exists() and port_file.read_text():
                 break
             time.sleep(0.1)
-        out = tmp_path / "h2.json"
-        cmd = [str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--ignore-certificate-errors", f"--user-data-dir={tmp_path / 'profile'}", f"--log-net-log={out}",
-               "--net-log-capture-mode=Everything", "--virtual-time-budget=5000",
-               f"https://127.0.0.1:{port_file.read_text()}/login"]
-        browser = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            browser.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(browser.pid, signal.SIGKILL)  # (its own session: Chromium and its helpers alone)
-            browser.wait()
-            pytest.fail("Chromium did not exit within 30 s")
+        out = _chromium_netlog(f"https://127.0.0.1:{port_file.read_text()}", "Everything", tmp_path,
+                               "--ignore-certificate-errors")
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()

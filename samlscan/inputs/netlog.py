@@ -16,32 +16,22 @@ HTTP_TRANSACTION_READ_RESPONSE_HEADERS hold the headers (the first response line
 line), URL_REQUEST_REDIRECTED its location, URL_REQUEST_JOB_FILTERED_BYTES_READ the decoded
 response body (base64, "Include raw bytes" only). A request body is in no URL_REQUEST event: with
 raw bytes it is in the SOCKET_BYTES_SENT (SSL_SOCKET_BYTES_SENT over TLS) of the socket that sent
-it, between the hop's HTTP_TRANSACTION_SEND_REQUEST begin and end. Over HTTP/2 it is in the DATA frames
-of the hop's stream, in the SSL_SOCKET_BYTES_SENT of the session's socket: HTTP2_SESSION_SEND_HEADERS
-(on the HTTP2_SESSION source) names the stream and, as source_dependency, the HTTP_STREAM_JOB whose
-HTTP_STREAM_JOB_BOUND_TO_REQUEST names the URL_REQUEST; HTTP2_SESSION_INITIALIZED names the socket
-(net/spdy/spdy_session.cc, spdy_stream.cc; seen so in Chromium 150's own net-export). QUIC is not
-read. Each hop becomes a HAR-shaped
+it, between the hop's HTTP_TRANSACTION_SEND_REQUEST begin and end; over HTTP/2 in the DATA frames of
+the hop's stream (netlogsent); QUIC's is not read. Each hop becomes a HAR-shaped
 entry read by the HAR reader (har.read_entries), so flows and checks see the same Capture.
 """
 from __future__ import annotations
 
 import base64
-import binascii
 import io
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone, tzinfo
-from urllib.parse import urlsplit
 
-from samlscan.inputs import h2data, har, netlogfile
+from samlscan.inputs import har, netlogfile, netlogsent
 from samlscan.inputs.har.stream import MAX_STRING
 from samlscan.inputs.base import InputProblem
 from samlscan.model import Source
-
-KEEP_MAX = 256 << 20
-"""What a file's events may leave kept at most (bodies and bytes sent); beyond it, no more is kept. No
-bound on the file's size (net-export's is the user's choice, unlimited by default): it is streamed."""
 
 BODY_MAX = MAX_STRING
 """A response body longer than this is not kept, as the HAR reader drops a longer string."""
@@ -135,38 +125,14 @@ def requests(constants: dict, events) -> tuple[list[dict], dict[int, str], bool]
     phases = _names(constants.get("logEventPhase"))
     hops: list[dict] = []
     current: dict = {}  # URL_REQUEST source id -> its hop being read
-    sent: list[tuple[float, object, str, bytes]] = []  # (time, socket, event name, bytes)
-    tls: set = set()  # sockets whose plain text is logged (their SOCKET_BYTES_SENT after it: ciphertext)
-    sessions: dict = {}  # HTTP2_SESSION source id -> its socket's source id
-    bound: dict = {}  # HTTP_STREAM_JOB source id -> the URL_REQUEST it serves
-    budget = [KEEP_MAX]
+    sent = netlogsent.Sent()
     stripped = False
     for event in events:
         name, params = types.get(_key(event.get("type"))), event.get("params")
         params = params if isinstance(params, dict) else {}
         src = event.get("source") if isinstance(event.get("source"), dict) else {}
         src = {"id": _key(src.get("id")), "type": _key(src.get("type"))}
-        if name in ("SOCKET_BYTES_SENT", "SSL_SOCKET_BYTES_SENT") and isinstance(params.get("bytes"), str):
-            tls.update([src["id"]] if name == "SSL_SOCKET_BYTES_SENT" else [])
-            if (name == "SSL_SOCKET_BYTES_SENT") == (src["id"] in tls) and _spend(budget, params["bytes"]):
-                sent.append((_ms(event), src["id"], name, _b64(params["bytes"])))
-            continue
-        if name == "HTTP2_SESSION_INITIALIZED":  # (spdy_session.cc: source_dependency is its socket)
-            sessions[src["id"]] = _dependency(params)
-            continue
-        if name == "HTTP_STREAM_JOB_BOUND_TO_REQUEST":  # (http_stream_factory_job_controller.cc)
-            bound[src["id"]] = _dependency(params)
-            continue
-        if name == "HTTP2_SESSION_SEND_HEADERS":
-            # source_dependency: the HTTP_STREAM_JOB the stream was made for, bound to its URL_REQUEST above
-            # (what Chromium 150 writes); a URL_REQUEST itself is taken too
-            dep = _dependency(params)
-            hop = current.get(bound.get(dep, dep))
-            said = dict(_headers(params.get("headers")))
-            if hop is not None and said.get(":method", hop["method"]) == hop["method"] \
-                    and said.get(":path", _target(hop["url"])) == _target(hop["url"]) \
-                    and isinstance(params.get("stream_id"), int):
-                hop["stream"] = (src["id"], params["stream_id"])
+        if sent.take(name, params, src["id"], _ms(event), current):
             continue
         if sources.get(src.get("type")) != "URL_REQUEST" or name is None:
             continue  # (an event type the constants do not name is skipped: a newer Chrome's)
@@ -181,50 +147,41 @@ def requests(constants: dict, events) -> tuple[list[dict], dict[int, str], bool]
         hop = current.get(src.get("id"))
         if hop is None:
             continue
-        if name.startswith("HTTP_TRANSACTION_") and name.endswith("SEND_REQUEST_HEADERS"):
-            hop["req"] = _headers(params.get("headers"))
-            hop["proto"] = "h2" if "HTTP2" in name else "quic" if "QUIC" in name else "http/1"
-        elif name == "HTTP_TRANSACTION_SEND_REQUEST":
-            hop["send"].append(_ms(event))
-        elif name == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS":
-            lines = params.get("headers") if isinstance(params.get("headers"), list) else []
-            hop["status"] = _status(lines[0]) if lines else 0
-            hop["resp"] = _headers(lines[1:])
-            rtype = next((v for n, v in hop["resp"] if n.lower() == "content-type"), "")
-            hop["body"] = [] if not rtype or _TEXTLIKE.match(rtype) else None  # (its bytes come after)
-        elif name == "URL_REQUEST_REDIRECTED" and isinstance(params.get("location"), str):
-            hop["location"] = params["location"]
-        elif name == "URL_REQUEST_JOB_FILTERED_BYTES_READ" and isinstance(params.get("bytes"), str) \
-                and hop["body"] is not None:
-            data = _b64(params["bytes"]) if _spend(budget, params["bytes"]) else None
-            if data is None or sum(map(len, hop["body"])) + len(data) > BODY_MAX:
-                hop["body"] = None  # (the page is not kept whole: none of it is)
-            else:
-                hop["body"].append(data)
-        stripped |= any(_STRIPPED.match(v) for _, v in hop["req"] + hop["resp"])
-    by_socket: dict = {}
-    for _, sock, name, data in sent:
-        if name == "SSL_SOCKET_BYTES_SENT":
-            by_socket.setdefault(sock, []).append(data)
+        _hop_event(hop, name, params, _ms(event), sent)
+        if name.endswith("_HEADERS"):
+            stripped |= any(_STRIPPED.match(v) for _, v in hop["req"] + hop["resp"])
     entries, bodiless = [], {}
     for hop in hops:
-        entry = _entry(hop, sent, sessions, by_socket)
+        entry = _entry(hop, sent)
         if hop["method"] == "POST" and "postData" not in entry["request"]:
             bodiless[len(entries)] = hop["proto"]
         entries.append(entry)
     return entries, bodiless, stripped
 
 
-def _spend(budget: list[int], text: str) -> bool:
-    """Whether `text`'s bytes still fit in what a file may leave kept (and count them if so)."""
-    budget[0] -= len(text) * 3 // 4
-    return budget[0] >= 0
-
-
-def _dependency(params: dict):
-    """The source id an event's params.source_dependency names (net/log/net_log_source.cc)."""
-    dep = params.get("source_dependency")
-    return _key(dep.get("id")) if isinstance(dep, dict) else None
+def _hop_event(hop: dict, name: str, params: dict, at: float, sent: netlogsent.Sent) -> None:
+    """What an event of a URL_REQUEST says of its hop: headers, protocol, send times, status, location,
+    and the response's bytes when it is a page (kept whole within BODY_MAX, else none of it)."""
+    if name.startswith("HTTP_TRANSACTION_") and name.endswith("SEND_REQUEST_HEADERS"):
+        hop["req"] = _headers(params.get("headers"))
+        hop["proto"] = "h2" if "HTTP2" in name else "quic" if "QUIC" in name else "http/1"
+    elif name == "HTTP_TRANSACTION_SEND_REQUEST":
+        hop["send"].append(at)
+    elif name == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS":
+        lines = params.get("headers") if isinstance(params.get("headers"), list) else []
+        hop["status"] = _status(lines[0]) if lines else 0
+        hop["resp"] = _headers(lines[1:])
+        rtype = next((v for n, v in hop["resp"] if n.lower() == "content-type"), "")
+        hop["body"] = [] if not rtype or _TEXTLIKE.match(rtype) else None  # (its bytes come after)
+    elif name == "URL_REQUEST_REDIRECTED" and isinstance(params.get("location"), str):
+        hop["location"] = params["location"]
+    elif name == "URL_REQUEST_JOB_FILTERED_BYTES_READ" and isinstance(params.get("bytes"), str) \
+            and hop["body"] is not None:
+        data = netlogsent.b64(params["bytes"]) if sent.spend(params["bytes"]) else None
+        if data is None or sum(map(len, hop["body"])) + len(data) > BODY_MAX:
+            hop["body"] = None  # (the page is not kept whole: none of it is)
+        else:
+            hop["body"].append(data)
 
 
 def _key(value):
@@ -238,13 +195,6 @@ def _ms(event: dict) -> float:
         return float(event.get("time"))
     except (TypeError, ValueError):
         return -1.0
-
-
-def _b64(value: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=False)
-    except (binascii.Error, ValueError):
-        return b""
 
 
 def _status(line) -> int:
@@ -265,7 +215,7 @@ def _headers(lines) -> list[tuple[str, str]]:
     return out
 
 
-def _entry(hop: dict, sent: list, sessions: dict, by_socket: dict) -> dict:
+def _entry(hop: dict, sent: netlogsent.Sent) -> dict:
     """One hop as a HAR 1.2 entry (the fields the HAR reader reads)."""
     def pairs(headers):
         return [{"name": n, "value": v} for n, v in headers if not _STRIPPED.match(v)]
@@ -274,12 +224,7 @@ def _entry(hop: dict, sent: list, sessions: dict, by_socket: dict) -> dict:
     location = hop["location"] or next((v for n, v in resp_headers if n.lower() == "location"), "")
     ctype = next((v for n, v in hop["req"] if n.lower() == "content-type"), "")
     request: dict = {"method": hop["method"], "url": hop["url"], "headers": pairs(hop["req"])}
-    body = None
-    if hop["method"] == "POST" and hop["proto"] == "http/1":
-        body = _request_body(hop, sent)
-    elif hop["method"] == "POST" and hop["proto"] == "h2" and hop["stream"]:
-        session, stream = hop["stream"]
-        body = h2data.stream_body(b"".join(by_socket.get(sessions.get(session), [])), stream)
+    body = sent.body(hop) if hop["method"] == "POST" else None
     if body is not None:
         request["postData"] = {"mimeType": ctype, "text": body.decode("utf-8", errors="replace")}
     response: dict = {"status": hop["status"], "headers": pairs(resp_headers), "redirectURL": location}
@@ -290,35 +235,6 @@ def _entry(hop: dict, sent: list, sessions: dict, by_socket: dict) -> dict:
     at = hop["at"]
     return {"startedDateTime": at.isoformat().replace("+00:00", "Z") if at else None,
             "request": request, "response": response}
-
-
-def _request_body(hop: dict, sent: list) -> bytes | None:
-    """The body an HTTP/1.x POST sent, from the plain-text bytes its socket sent while the hop sent
-    its request (SSL_SOCKET_BYTES_SENT are a TLS socket's plain text, its SOCKET_BYTES_SENT ciphertext)."""
-    if len(hop["send"]) < 2:
-        return None
-    first, last = hop["send"][0], hop["send"][-1]
-    tls = {sock for _, sock, name, _ in sent if name == "SSL_SOCKET_BYTES_SENT"}
-    streams: dict = {}
-    for at, sock, name, data in sent:
-        if first <= at <= last and (name == "SSL_SOCKET_BYTES_SENT") == (sock in tls):
-            streams[sock] = streams.get(sock, b"") + data
-    line = f"{hop['method']} {_target(hop['url'])} HTTP/1.".encode("latin-1", errors="replace")
-    for data in streams.values():
-        at = data.find(line)
-        end = data.find(b"\r\n\r\n", at) if at >= 0 else -1
-        if end < 0:
-            continue
-        length = re.search(rb"\r\ncontent-length:\s*(\d+)", data[at:end], re.IGNORECASE)
-        body = data[end + 4:]
-        return body[:int(length.group(1))] if length else body
-    return None
-
-
-def _target(url: str) -> str:
-    """The request target (path and query) of a URL, as a request line or :path says it."""
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, str], stripped: bool,
