@@ -185,7 +185,8 @@ _SPECS = (
        "Safari's HAR export left this POST's request body out; what it sent cannot be read.",
        _SAFARI_BODY, None),
     _s("input-body-not-captured", W, "input",
-       "A Chrome or Edge net-export without raw bytes holds no request body: what this POST sent cannot be read.",
+       "A Chrome or Edge net-export holds no request body for this POST (logged without raw bytes, or sent over "
+       "QUIC, whose frames are not read): what it sent cannot be read.",
        _NET_EXPORT + ".", None),
     _s("input-truncated", I, "input",
        "The capture file ends before its end (the browser stopped or crashed while logging); what came "
