@@ -609,7 +609,8 @@ def flows(inputs, fmt, redact, **kw):
 @click.option("--redact", is_flag=True, help="Also mask personal data inside the SAML messages.")
 @_guarded
 def sanitize(input_path, output, redact):
-    """Remove cookies, Authorization headers, passwords and tokens from a HAR; keep what SAML needs."""
+    """Remove cookies, Authorization headers, passwords and tokens from a HAR (or a Charles .chlsj, written
+    out as a HAR); keep what SAML needs."""
     from samlscan.sanitize import sanitize_har
 
     if _missing([input_path]):

@@ -14,6 +14,8 @@ masked too; the XML then differs from what the IdP signed, so its signatures no 
 
 The input is streamed entry by entry (samlscan.inputs.har.ArrayStream), so memory stays bounded
 by the largest entry; strings over har.MAX_STRING (videos, bundles) are left out of the output.
+A Charles JSON session (.chlsj) is written out as a HAR: each transaction made a HAR entry
+(inputs.charles.entry_of), then cleaned as any entry is.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from samlscan import lazyre
 from samlscan.errors import InputError
 from samlscan.inputs.har import (DROPPED, HEAD_OBJECT, MAX_STRING, ArrayStream, entries_path, form_value,
                                  head_objects, set_cookie_values)
+from samlscan.inputs import charles
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.report.redact import mask, sub_emails
 
@@ -434,12 +437,17 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
         if dst.exists() and dst.resolve() == src.resolve():
             raise InputError("input-unreadable", "the output must not overwrite the input")
         with open(src, "rb") as fh:
-            where = entries_path(fh.read(64 * 1024))
+            head = fh.read(64 * 1024)
+        where, convert = entries_path(head), None
+        if where is None and charles.sniff(head):  # (written out as a HAR: its transactions as HAR entries)
+            where, convert = (), charles.entry_of
         if where is None:
             raise InputError("input-not-saml", f"{in_path} is not a HAR (no log.entries): "
-                             "sanitize takes a browser's HAR export")
+                             "sanitize takes a browser's HAR export or a Charles JSON session")
         # (a bare log object or entries array is written back as a whole HAR: {"log": ...})
         meta = _head_members(in_path) if where else _head_members(None)
+        if convert is not None:
+            meta["creator"] = {"name": charles.CLIENT, "version": ""}
         pages = _pages(in_path, where[:-1] + ("pages",)) if where else []
     except OSError as exc:
         raise InputError("input-unreadable", f"{in_path}: {exc.strerror or exc}") from None
@@ -447,7 +455,7 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
     masker = SamlMasker(tally) if redact else None
     to_stdout = out_path == "-"  # (as '-' for an input is stdin; a file named '-' surprised)
     tmp = Path(tempfile.mkstemp(suffix=".har")[1]) if to_stdout else dst.with_name(dst.name + ".part")
-    entries, bad, error = _write(src, tmp, meta, pages, tally, masker, where, out_path)
+    entries, bad, error = _write(src, tmp, meta, pages, tally, masker, where, out_path, convert)
     if to_stdout:
         with open(tmp, "rb") as fh:
             shutil.copyfileobj(fh, sys.stdout.buffer)
@@ -483,7 +491,9 @@ def _discard(tmp: Path) -> None:
 
 
 def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker, where: tuple[str, ...],
-           out_path: str):
+           out_path: str, convert=None):
+    """Stream the entries at `where` into `tmp` as a HAR, each cleaned (first made a HAR entry by
+    `convert`, for another capture format: None where it cannot be one)."""
     entries = bad = 0
     try:
         with open(src, "rb") as fin, open(tmp, "w", encoding="utf-8") as out:
@@ -496,6 +506,8 @@ def _write(src: Path, tmp: Path, meta: dict, pages: list, tally: Tally, masker, 
                 except (ValueError, RecursionError):  # (an entry nested past the parser's limit)
                     bad += 1
                     continue
+                if isinstance(entry, dict) and convert is not None:
+                    entry = convert(entry)
                 if not isinstance(entry, dict):
                     bad += 1
                     continue

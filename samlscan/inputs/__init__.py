@@ -4,7 +4,7 @@
 def capture_readers():
     """(kind, reader module) of the browser-capture formats, in sniffing order (imported on first
     use: most inputs are not captures)."""
-    from samlscan.inputs import chromepanel, har, netlog, tracer
+    from samlscan.inputs import charles, chromepanel, har, netlog, tracer
 
     return (("har", har), ("saml-tracer", tracer), ("saml-chrome-panel", chromepanel),
-            ("chrome-netlog", netlog))
+            ("chrome-netlog", netlog), ("charles-session", charles))
