@@ -185,9 +185,11 @@ _SPECS = (
        "Safari's HAR export left this POST's request body out; what it sent cannot be read.",
        _SAFARI_BODY, None),
     _s("input-body-not-captured", W, "input",
-       "A Chrome or Edge net-export holds no request body for this POST (logged without raw bytes, or sent over "
-       "QUIC, whose frames are not read): what it sent cannot be read.",
-       _NET_EXPORT + ".", None),
+       "The capture holds no request body for this POST (a Chrome or Edge net-export logged without raw bytes "
+       "or sent over QUIC, whose frames are not read; a Charles session that kept none): what it sent cannot be "
+       "read.",
+       _NET_EXPORT + ". Charles: record the login again with SSL Proxying on for the SP's host and export the "
+       "whole session (File > Export Session...) as a JSON Session or HAR.", None),
     _s("input-truncated", I, "input",
        "The capture file ends before its end (the browser stopped or crashed while logging); what came "
        "before the cut was read.",

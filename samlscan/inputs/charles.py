@@ -181,11 +181,8 @@ def _noted(cap: har.Capture, path: str, stream: har.ArrayStream, count: int, bod
     a session with no transaction."""
     problems = []
     for p in cap.problems:
-        ref = p.source.ref or ""
-        entry = int(ref.split()[1]) if ref.startswith("entry ") and ref.split()[1].isdigit() else None
-        if entry in bodiless and p.code == "input-redacted" and p.detail.startswith("POST "):
-            exchange = next((ex for ex in cap.exchanges if ex.entry == entry), None)
-            url = exchange.url if exchange else "an ACS"
+        entry, url = har.bodiless_post(cap, p) or (None, "")
+        if entry in bodiless:
             p = InputProblem(p.source, "input-body-not-captured",
                              f"POST {url}: the Charles session holds no body for it (its size: {bodiless[entry]}), "
                              "so what the browser sent there is not in the file: record again with the session's "

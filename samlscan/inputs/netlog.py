@@ -245,11 +245,8 @@ def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, str
     logged = f"the net-export was logged without 'Include raw bytes' (its capture mode is {mode or 'not said'})"
     problems = []
     for p in cap.problems:
-        ref = p.source.ref or ""
-        entry = int(ref.split()[1]) if ref.startswith("entry ") and ref.split()[1].isdigit() else None
-        if entry in bodiless and p.code == "input-redacted" and p.detail.startswith("POST "):
-            exchange = next((ex for ex in cap.exchanges if ex.entry == entry), None)
-            url = exchange.url if exchange else "an ACS"
+        entry, url = har.bodiless_post(cap, p) or (None, "")
+        if entry in bodiless:
             why = logged if mode != RAW_BYTES_MODE else {
                 "quic": "it went over QUIC (HTTP/3), whose frames samlscan does not read from a net-export",
                 "h2": "it went over HTTP/2 and no DATA frame of its stream is in the bytes its connection sent",
@@ -257,7 +254,7 @@ def _noted(cap: har.Capture, path: str, constants: dict, bodiless: dict[int, str
             # (the HAR reader says so of a POST to a SAML-looking path only: entry._unrecorded_body)
             p = InputProblem(p.source, "input-body-not-captured",
                              f"POST {url}: {why}, so its body (where a POST-binding SAML message is) is not in the file")
-        elif p.code == "input-redacted" and not ref and stripped and p.detail.startswith("no cookies"):
+        elif p.code == "input-redacted" and not p.source.ref and stripped and p.detail.startswith("no cookies"):
             p = replace(p, detail="no cookies in the capture: Chrome's net-export strips Cookie and Set-Cookie "
                                   "values unless 'Include cookies and credentials' or 'Include raw bytes' is selected")
         problems.append(p)

@@ -40,7 +40,7 @@ from samlscan.inputs.har.capture import Capture, Collector
 from samlscan.inputs.har.clock import date_sample, on_server_time
 from samlscan.inputs.har.messages import query_messages, post_messages, body_messages
 from samlscan.inputs.har.entry import FORM_WINDOW, resends_body, note_sent_on, redirect_target, read_entry
-from samlscan.inputs.har.entries import read_entries, next_pages, capture_of
+from samlscan.inputs.har.entries import read_entries, next_pages, capture_of, bodiless_post
 from samlscan.inputs.har.harfile import read
 
 __all__ = ['unquote_plus', 'MAX_STRING', 'CHUNK', 'DROPPED', 'ArrayStream', 'json_items', 'stream_problems',
@@ -49,4 +49,4 @@ __all__ = ['unquote_plus', 'MAX_STRING', 'CHUNK', 'DROPPED', 'ArrayStream', 'jso
            'form_value', 'split_query', 'signed_query', 'MAX_JSON_BODY', 'json_fields', 'multipart_fields',
            'ARCHIVED', 'body_text', 'Capture', 'Collector', 'date_sample', 'on_server_time', 'query_messages',
            'post_messages', 'body_messages', 'FORM_WINDOW', 'resends_body', 'note_sent_on', 'redirect_target',
-           'read_entry', 'read_entries', 'next_pages', 'capture_of', 'read']
+           'read_entry', 'read_entries', 'next_pages', 'capture_of', 'bodiless_post', 'read']

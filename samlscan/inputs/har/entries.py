@@ -86,3 +86,16 @@ def capture_of(col: Collector, exchanges: list[Exchange], cookies_seen: bool, pa
         cap = replace(cap, problems=tuple(replace(p, fix=redacted_fix(client)) if p.code == "input-redacted"
                                           and p.fix is None else p for p in cap.problems))
     return on_server_time(cap, col.dates, path)
+
+
+def bodiless_post(cap: Capture, problem) -> tuple[int, str] | None:
+    """(entry number, URL) when `problem` is the note read_entry gives a POST without its body
+    (entry._unrecorded_body's input-redacted), for a reader to say it in its file's terms; else None."""
+    ref = problem.source.ref or ""
+    words = ref.split()
+    if not (problem.code == "input-redacted" and problem.detail.startswith("POST ") and len(words) > 1
+            and words[0] == "entry" and words[1].isdigit()):
+        return None
+    entry = int(words[1])
+    exchange = next((ex for ex in cap.exchanges if ex.entry == entry), None)
+    return entry, exchange.url if exchange else "an ACS"
