@@ -485,9 +485,12 @@ def _late_page(text: str) -> bool:
 
 
 def _capture_reader(head: bytes):
-    """The HAR, SAML-tracer or SAML Chrome Panel reader for a JSON capture; None for anything else."""
-    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
-        return None  # these formats are JSON documents: skip importing their readers
+    """The reader of a JSON capture (HAR, SAML-tracer, SAML Chrome Panel, net-export, Charles) or of a
+    Charles XML session; None for anything else."""
+    from samlscan.inputs import charlesxml  # (its sniff alone: the readers it needs are imported to read)
+
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")) and not charlesxml.sniff(head):
+        return None  # no capture format's head: skip importing their readers
     from samlscan.inputs import capture_readers
 
     return next(((kind, reader) for kind, reader in capture_readers() if reader.sniff(head)), None)

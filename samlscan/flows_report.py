@@ -71,7 +71,7 @@ def _read_capture_file(path: str, zone=None):
                     return ("har", cap) if not isinstance(cap, tuple) else (None, cap[1])
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
             return None, f"corrupt zip: {exc}"
-    return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture, a Chrome net-export, a Charles JSON session, "
+    return None, ("not a HAR, SAML-tracer, SAML Chrome Panel or Burp Suite capture, a Chrome net-export, a Charles JSON or XML session, "
                   "a Fiddler .saz, a zip holding one HAR, nor raw HTTP messages (flows need the HTTP exchanges)")
 
 

@@ -38,7 +38,7 @@ from samlscan import lazyre
 from samlscan.errors import InputError
 from samlscan.inputs.har import (DROPPED, HEAD_OBJECT, MAX_STRING, ArrayStream, entries_path, form_value,
                                  head_objects, set_cookie_values)
-from samlscan.inputs import charles
+from samlscan.inputs import charles, charlesxml
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
 from samlscan.report.redact import mask, sub_emails
 
@@ -441,6 +441,10 @@ def sanitize_har(in_path: str, out_path: str, redact: bool) -> list[str]:
         where, convert = entries_path(head), None
         if where is None and charles.sniff(head):  # (written out as a HAR: its transactions as HAR entries)
             where, convert = (), charles.entry_of
+        if where is None and charlesxml.sniff(head):
+            raise InputError("input-not-saml", f"{in_path} is a Charles XML session: sanitize takes a HAR or a "
+                             "Charles JSON session; in Charles, File > Export Session... as 'JSON Session File "
+                             "(.chlsj)' and sanitize that (samlscan check reads the .chlsx as it is)")
         if where is None:
             raise InputError("input-not-saml", f"{in_path} is not a HAR (no log.entries): "
                              "sanitize takes a browser's HAR export or a Charles JSON session")

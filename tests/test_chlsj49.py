@@ -16,7 +16,7 @@ import pytest
 from case_util import ROOT, generator_check
 
 from samlscan.engine import sniff
-from samlscan.inputs import charles
+from samlscan.inputs import charles, charlesxml
 
 FIX = ROOT / "fixtures" / "chlsj49"
 CONFIG = ROOT / "fixtures" / "config" / "default.toml"
@@ -43,9 +43,11 @@ def test_the_fixtures_are_current():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("name", ["okta-login.chlsj", "cert-mismatch.chlsj", "cut-short.chlsj"])
-def test_a_charles_session_is_recognised_by_its_content(name):
-    assert sniff((FIX / name).read_bytes()[:65536]).name == "charles-session"
+@pytest.mark.parametrize("name, kind", [("okta-login.chlsj", "charles-session"), ("cert-mismatch.chlsj", "charles-session"),
+                                        ("cut-short.chlsj", "charles-session"), ("okta-login.chlsx", "charles-xml-session"),
+                                        ("cut-short.chlsx", "charles-xml-session")])
+def test_a_charles_session_is_recognised_by_its_content(name, kind):
+    assert sniff((FIX / name).read_bytes()[:65536]).name == kind
 
 
 @pytest.mark.parametrize("head", [
@@ -57,8 +59,9 @@ def test_other_json_is_not_read_as_a_charles_session(head):
     assert sniff(head).name != "charles-session"
 
 
-def test_the_login_is_read_at_its_capture_time_from_charles_local_offset():
-    cap = charles.read(str(FIX / "okta-login.chlsj"))
+@pytest.mark.parametrize("reader, name", [(charles, "okta-login.chlsj"), (charlesxml, "okta-login.chlsx")])
+def test_the_login_is_read_at_its_capture_time_from_charles_local_offset(reader, name):
+    cap = reader.read(str(FIX / name))
     assert [(m.param, m.source.ref) for m in cap.messages] == [("SAMLRequest", "entry 1"), ("SAMLResponse", "entry 2")]
     # times.start 2025-03-11T09:40:59.812+01:00: the recording Mac's local time with its offset
     assert cap.messages[1].captured_at == datetime(2025, 3, 11, 8, 40, 59, 812000, tzinfo=timezone.utc)
@@ -67,25 +70,30 @@ def test_the_login_is_read_at_its_capture_time_from_charles_local_offset():
     assert cap.problems == () and cap.entries == 4
 
 
-def test_check_verifies_the_response_and_sees_a_successful_login():
-    doc = _check(str(FIX / "okta-login.chlsj"))
-    assert doc["inputs"][0]["kind"] == "charles-session" and doc["input_findings"] == []
+@pytest.mark.parametrize("name, kind", [("okta-login.chlsj", "charles-session"),
+                                        ("okta-login.chlsx", "charles-xml-session")])
+def test_check_verifies_the_response_and_sees_a_successful_login(name, kind):
+    doc = _check(str(FIX / name))
+    assert doc["inputs"][0]["kind"] == kind and doc["input_findings"] == []
     resp = next(m for m in doc["messages"] if m["type"] == "Response")
     assert [s["verified"] for s in resp["signatures"]] == [True, True] and resp["findings"] == []
     assert resp["captured_at"] == "2025-03-11T08:40:59Z"
     assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("success", None)]
 
 
-def test_the_failing_login_says_its_cause():
-    doc = _check(str(FIX / "cert-mismatch.chlsj"))
+@pytest.mark.parametrize("name", ["cert-mismatch.chlsj", "cert-mismatch.chlsx"])
+def test_the_failing_login_says_its_cause(name):
+    doc = _check(str(FIX / name))
     resp = next(m for m in doc["messages"] if m["type"] == "Response")
     assert "signature-cert-mismatch" in [f["code"] for f in resp["findings"]]
     assert [(a["outcome"], a["root_cause"]) for a in doc["attempts"]] == [("failure", "signature-cert-mismatch")]
 
 
-def test_a_file_cut_short_is_read_up_to_the_cut():
-    assert not (FIX / "cut-short.chlsj").read_text().rstrip().endswith("]")
-    cap = charles.read(str(FIX / "cut-short.chlsj"))
+@pytest.mark.parametrize("reader, name, end", [(charles, "cut-short.chlsj", "]"),
+                                               (charlesxml, "cut-short.chlsx", "</charles-session>")])
+def test_a_file_cut_short_is_read_up_to_the_cut(reader, name, end):
+    assert not (FIX / name).read_text().rstrip().endswith(end)
+    cap = reader.read(str(FIX / name))
     assert [m.param for m in cap.messages] == ["SAMLRequest", "SAMLResponse"]
     assert [p.code for p in cap.problems] == ["input-truncated"] and cap.entries == 3
     assert "3 transaction(s) before the cut" in cap.problems[0].detail
@@ -160,6 +168,35 @@ def test_sanitize_writes_a_session_out_as_a_har_that_diagnoses_the_same(tmp_path
 def test_sanitize_refuses_a_json_array_that_is_no_capture(tmp_path):
     done = _samlscan("sanitize", str(FIX / "not-charles.json"), "-o", str(tmp_path / "x.har"))
     assert done.returncode == 2 and "Charles JSON session" in done.stderr
+    assert not (tmp_path / "x.har").exists()
+
+
+def test_an_xml_session_with_a_doctype_is_refused_unread(tmp_path):
+    text = (FIX / "okta-login.chlsx").read_text()
+    path = tmp_path / "dtd.chlsx"
+    path.write_text(text.replace("<charles-session>", '<!DOCTYPE charles-session [<!ENTITY x "y">]>\n<charles-session>'))
+    cap = charlesxml.read(str(path))
+    assert cap.messages == () and [p.code for p in cap.problems] == ["input-dtd-forbidden"]
+
+
+def test_an_xml_transaction_without_its_start_time_is_read_at_its_start_millis(tmp_path):
+    path = tmp_path / "millis.chlsx"
+    path.write_text((FIX / "okta-login.chlsx").read_text().replace('startTime="2025-03-11T09:40:59.812+01:00" ', ""))
+    cap = charlesxml.read(str(path))
+    assert cap.messages[1].captured_at == datetime(2025, 3, 11, 8, 40, 59, 812000, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("name", ["fixtures/responses/valid/okta.xml", "fixtures/metadata"])
+def test_other_xml_is_not_read_as_a_charles_session(name):
+    path = ROOT / name
+    path = path if path.is_file() else next(p for p in sorted(path.iterdir()) if p.suffix == ".xml")
+    assert not charlesxml.sniff(path.read_bytes()[:65536])
+    assert sniff(path.read_bytes()[:65536]).name != "charles-xml-session"
+
+
+def test_sanitize_says_an_xml_session_must_be_exported_as_json(tmp_path):
+    done = _samlscan("sanitize", str(FIX / "okta-login.chlsx"), "-o", str(tmp_path / "x.har"))
+    assert done.returncode == 2 and "Charles XML session" in done.stderr and ".chlsj" in done.stderr
     assert not (tmp_path / "x.har").exists()
 
 

@@ -12,7 +12,8 @@ normalize_body (body.encoded a flag over base64 in body.text; message mimeType, 
 contentEncoding) and its recording loader (times.start, ISO 8601, read with fromisoformat).
 
 Each transaction becomes the HAR-shaped entry the HAR reader reads (har.read_entries), so flows,
-checks and reports see the same Capture. The array is streamed (har.ArrayStream): one transaction is
+checks and reports see the same Capture (the XML session, .chlsx, is read into the same transactions:
+inputs.charlesxml). The array is streamed (har.ArrayStream): one transaction is
 held at a time, strings longer than har.MAX_STRING dropped. Charles's binary session (.chls, a Java
 serialization stream) is not read: binaryfiles names it and says how to export JSON or HAR.
 """
@@ -63,15 +64,15 @@ def _read(path: str) -> har.Capture:
         with open(path, "rb") as f:
             stream = har.ArrayStream(f, ())
             items = har.json_items(stream, path, "transaction", col.problems, count)
-            exchanges, cookies_seen = har.read_entries(_entries(items, bodiless), path, col, CLIENT)
+            exchanges, cookies_seen = har.read_entries(entries(items, bodiless), path, col, CLIENT)
     except OSError as exc:
         return har.Capture((), (), (InputProblem(Source(path), "input-unreadable",
                                                  f"cannot read: {exc.strerror or exc}"),), 0)
-    cap = har.capture_of(col, exchanges, cookies_seen, path, count[0], CLIENT)
-    return _noted(cap, path, stream, count[0], bodiless)
+    cap = noted(har.capture_of(col, exchanges, cookies_seen, path, count[0], CLIENT), bodiless)
+    return ended(cap, path, stream.error, count[0])
 
 
-def _entries(items, bodiless: dict[int, str]):
+def entries(items, bodiless: dict[int, str]):
     """(index, HAR entry) for each transaction of (index, object); a POST without a body noted in `bodiless`."""
     for index, tx in items:
         entry = entry_of(tx)
@@ -176,9 +177,8 @@ def _size(message) -> str:
     return f"{size} bytes" if isinstance(size, int) and size > 0 else "no size"
 
 
-def _noted(cap: har.Capture, path: str, stream: har.ArrayStream, count: int, bodiless: dict[int, str]) -> har.Capture:
-    """The HAR reader's notes said in this file's terms: a POST without its body, a file cut short,
-    a session with no transaction."""
+def noted(cap: har.Capture, bodiless: dict[int, str]) -> har.Capture:
+    """The HAR reader's note of a POST without its body said in this file's terms."""
     problems = []
     for p in cap.problems:
         entry, url = har.bodiless_post(cap, p) or (None, "")
@@ -188,11 +188,17 @@ def _noted(cap: har.Capture, path: str, stream: har.ArrayStream, count: int, bod
                              "so what the browser sent there is not in the file: record again with the session's "
                              "bodies kept (not a filtered or headers-only export)")
         problems.append(p)
-    if stream.error:
-        problems.append(InputProblem(Source(path), "input-truncated",
-                                     f"the Charles session ends inside its transactions ({stream.error}): the "
-                                     f"{count} transaction(s) before the cut were read"))
-    elif not count:
-        problems.append(InputProblem(Source(path), "input-capture-empty",
-                                     "the Charles session holds no transaction: recording stopped before the login"))
     return replace(cap, problems=tuple(problems))
+
+
+def ended(cap: har.Capture, path: str, cut: str | None, count: int) -> har.Capture:
+    """A session cut short (`cut`: how), or one without a transaction, said so."""
+    if cut:
+        said = InputProblem(Source(path), "input-truncated", f"the Charles session ends inside its transactions "
+                            f"({cut}): the {count} transaction(s) before the cut were read")
+    elif not count:
+        said = InputProblem(Source(path), "input-capture-empty",
+                            "the Charles session holds no transaction: recording stopped before the login")
+    else:
+        return cap
+    return replace(cap, problems=cap.problems + (said,))
