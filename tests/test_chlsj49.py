@@ -16,7 +16,7 @@ import pytest
 from case_util import ROOT, generator_check
 
 from samlscan.engine import sniff
-from samlscan.inputs import charles, charlesxml
+from samlscan.inputs import charles, charlesxml, har
 
 FIX = ROOT / "fixtures" / "chlsj49"
 CONFIG = ROOT / "fixtures" / "config" / "default.toml"
@@ -43,9 +43,10 @@ def test_the_fixtures_are_current():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("name, kind", [("okta-login.chlsj", "charles-session"), ("cert-mismatch.chlsj", "charles-session"),
-                                        ("cut-short.chlsj", "charles-session"), ("okta-login.chlsx", "charles-xml-session"),
-                                        ("cut-short.chlsx", "charles-xml-session")])
+@pytest.mark.parametrize("name, kind", [
+    ("okta-login.chlsj", "charles-session"), ("cert-mismatch.chlsj", "charles-session"),
+    ("cut-short.chlsj", "charles-session"), ("okta-login.chlsx", "charles-xml-session"),
+    ("cut-short.chlsx", "charles-xml-session")])
 def test_a_charles_session_is_recognised_by_its_content(name, kind):
     assert sniff((FIX / name).read_bytes()[:65536]).name == kind
 
@@ -174,7 +175,8 @@ def test_sanitize_refuses_a_json_array_that_is_no_capture(tmp_path):
 def test_an_xml_session_with_a_doctype_is_refused_unread(tmp_path):
     text = (FIX / "okta-login.chlsx").read_text()
     path = tmp_path / "dtd.chlsx"
-    path.write_text(text.replace("<charles-session>", '<!DOCTYPE charles-session [<!ENTITY x "y">]>\n<charles-session>'))
+    doctype = '<!DOCTYPE charles-session [<!ENTITY x "y">]>\n'
+    path.write_text(text.replace("<charles-session>", doctype + "<charles-session>"))
     cap = charlesxml.read(str(path))
     assert cap.messages == () and [p.code for p in cap.problems] == ["input-dtd-forbidden"]
 
@@ -207,3 +209,20 @@ def test_a_binary_charles_session_is_named_with_how_to_export_it(tmp_path):
     finding = json.loads(done.stdout.splitlines()[0])
     assert finding["code"] == "input-not-saml" and "Java serialization" in finding["message_text"]
     assert ".chlsj" in finding["hint"] and "HTTP Archive" in finding["hint"]
+
+
+@pytest.mark.parametrize("creator, kept", [("HTTP Toolkit", True), ("Proxyman", True), ("SomeTool", False)])
+def test_a_proxys_har_without_cookies_after_a_login_was_stripped_after_export(tmp_path, creator, kept):
+    """HTTP Toolkit's and Proxyman's HAR exports keep cookies, as Charles's do: none after a login that
+    succeeded means a tool removed them, not a sanitized browser export (an unknown writer's)."""
+    entries = [charles.entry_of(tx) for tx in _session()]
+    for entry in entries:
+        for side in ("request", "response"):
+            entry[side]["headers"] = [h for h in entry[side]["headers"] if "cookie" not in h["name"].lower()]
+    path = tmp_path / "proxy.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": creator, "version": "1.0"},
+                                        "entries": entries}}))
+    (said,) = [p.detail for p in har.read(str(path)).problems if p.code == "input-redacted"]
+    assert (f"{creator} 1.0's HAR export keeps cookies" in said) is kept
+    assert ("sanitized HAR" in said) is not kept
+

@@ -20,7 +20,8 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
 
-_HEAD = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]{0,300}\?>\s*|<!--(?:[^-]|-(?!->)){0,2000}-->\s*)*<charles-session[\s>/]")
+_HEAD = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?[^>]{0,300}\?>\s*|<!--(?:[^-]|-(?!->)){0,2000}-->\s*)*"
+                   rb"<charles-session[\s>/]")
 """The document element, after the XML declaration, Charles's own processing instruction and comments."""
 
 _CLOSED = re.compile(rb"</(?:[\w.-]+:)?charles-session\s*>\s*$")

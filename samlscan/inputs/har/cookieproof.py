@@ -17,14 +17,16 @@ default button), empties request and response `cookies` and drops Cookie, Author
 Set-Cookie headers: nothing else in the file says it was sanitized."""
 
 _KEEPS_COOKIES = re.compile(
-    r"^(Firefox|WebKit Web Inspector|Charles|mitmproxy|Fiddler|Burp|HttpWatch|Playwright|chrome-har|Proxyman|Chrome net-export \(cookies kept\))",
+    r"^(Firefox|WebKit Web Inspector|Charles|mitmproxy|Fiddler|Burp|HttpWatch|Playwright|chrome-har|Proxyman|HTTP Toolkit|Chrome net-export \(cookies kept\))",
     re.IGNORECASE)
 """Writers whose HAR export has no sanitized mode: whatever Set-Cookie the servers answered is in it.
 Firefox's netmonitor HarBuilder writes every header and cookie; Safari's WebKit HARBuilder.js writes
 response cookies (request Cookie headers are added below WebKit, so Safari never shows those);
 Charles, mitmproxy's HAR export, Fiddler, Burp, HttpWatch, Playwright's recordHar (its 'minimal'
 mode empties the cookies arrays but keeps the headers) and sitespeed.io's chrome-har record the
-traffic as it went; so does a Chrome net-export logged with cookies (inputs.netlog.COOKIE_MODES)."""
+traffic as it went; so do HTTP Toolkit (httptoolkit-ui's export worker: creator 'HTTP Toolkit', 'requests +
+responses with headers, bodies, timings, cookies'), a Chrome net-export logged with cookies
+(inputs.netlog.COOKIE_MODES) and a Charles JSON or XML session (inputs.charles.CLIENT)."""
 
 
 def cookies_missing(exchanges: tuple[Exchange, ...], client: str | None, path: str,
