@@ -25,9 +25,12 @@ _GROUPS_UNSYNCED = _GROUP_LOSS | {"group-values-are-ids"}
 # Email problems are warnings under the SonarQube profile (Server logs in without an email); a
 # refusal nothing else explains (SonarQube Cloud needs the email) is put down to them.
 _EMAIL_LOSS = {"email-missing", "email-under-other-name", "email-empty", "email-invalid-format"}
-# A generic SP log text, and the warnings of the captured response that explain it.
+# A generic SP log text, and the findings of the captured message that explain it: java-saml's 'SAML
+# Response not found, Only supported HTTP_POST Binding' (idp-configuration-error in the catalog) is what it
+# logs of a WS-Federation sign-in, which posts wresult and no SAMLResponse (SAML-Toolkits/java-saml Auth.java
+# processResponse; WS-Federation 1.2 13.2.3): the capture's wsfed-unsupported names why.
 _EXPLAINED_BY = {"assertion-missing": ("response-signature-required",),
-                 "idp-configuration-error": ("schema-order-invalid",)}
+                 "idp-configuration-error": ("schema-order-invalid", "wsfed-unsupported")}
 # A cause samlscan's checks find, and the warnings at which an SP stops before meeting it: Spring
 # Security decrypts only inside a signed Response (OpenSaml4AuthenticationProvider.process), so
 # samlscan's decryption failure (perhaps with a key the SP no longer holds) is not what it meets.
@@ -90,10 +93,14 @@ def _judged(members: list[_Piece], unheld: Unheld | None) -> tuple[str | None, l
     specific_idp = [c for c in idp_codes if c not in _GENERIC] if idp_codes else []
     notes = []
     said = specific_sp[0] if specific_sp else None
-    if said in _EXPLAINED_BY:
-        explaining = [w for w in _EXPLAINED_BY[said] if any(w in p.warnings for p in members)]
+    # (any log line's: a capture's own refusal, wsfed-unsupported of a flow, may come first)
+    logged = next((c for c in specific_sp + specific_idp if c in _EXPLAINED_BY), None)
+    if logged is not None:
+        explaining = [w for w in _EXPLAINED_BY[logged]
+                      if any(w in p.warnings or w in p.codes or w == p.log_code for p in members)]
         if explaining:  # e.g. Spring's 'No assertions found' about an encrypted assertion it dropped
-            return explaining[0], [f"the SP log says {said}: the captured response shows why ({explaining[0]})"], said
+            return explaining[0], [f"the SP log says {logged}: the captured message shows why ({explaining[0]})"], \
+                logged
     # Only what a check of the message itself could have seen can disagree with it (a replay or
     # a lost cookie cannot be read from one response).
     checkable = captured and said is not None and said in SPECS and SPECS[said].group in _MESSAGE_GROUPS \
