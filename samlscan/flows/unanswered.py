@@ -25,13 +25,23 @@ def unanswered(exchanges: list[Exchange], mine: list[int]) -> tuple[str, str | N
         where = urlsplit(to).netloc if to else "the IdP"
         return (f"{NO_RESPONSE}: the SP sent the browser to {where}, but the browser's request there is not "
                 "in the capture", None)
+    from samlscan.flows.outcome import unreached  # (here: a capture's module, not loaded for every check)
+
     ex = exchanges[sent[-1]]
     said = f"{NO_RESPONSE}: the IdP's SSO URL ({urlsplit(ex.url).netloc}, {ex.ref}) " + _idp_answer(ex)
-    return said + _after(exchanges, sent[-1]), ask_for(idp_at(ex.url))
+    # no server answered (a name that does not resolve, a refused connection): the browser showed its own
+    # error page, not the IdP's, so there is no IdP page to ask for; the URL the SP sent it to is the lead
+    return said + _after(exchanges, sent[-1]), None if unreached(ex) else ask_for(idp_at(ex.url))
 
 
 def _idp_answer(ex: Exchange) -> str:
     """What the IdP answered the AuthnRequest with (no SAML response, no error page samlscan reads)."""
+    from samlscan.flows.outcome import UNREACHED, unreached
+
+    if not ex.status and unreached(ex):
+        return (f"was not reached: {UNREACHED} it ({ex.net_error}), so no IdP saw the request; check the "
+                "SSO URL the SP sends browsers to (SonarQube: sonar.auth.saml.loginUrl, on every node of a "
+                "cluster) against the IdP metadata's SingleSignOnService Location")
     if not ex.status:
         return "got no answer in the capture (blocked, cancelled, or still loading when it was saved)"
     if 300 <= ex.status < 400 and ex.location:
