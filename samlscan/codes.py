@@ -706,6 +706,14 @@ _SPECS = (
        "reload it; the directory must be reachable from the IdP.", "idp"),
     _s("request-invalid", E, "cause", "The IdP rejected the AuthnRequest.",
        "Check the AuthnRequest: its Issuer, ACS URL, NameIDPolicy and signature.", "sp"),
+    _s("idp-sso-unreachable", E, "cause",
+       "The SP sent the browser to an IdP SSO URL where it reached no server (a host name that does not "
+       "resolve, a refused or timed-out connection, a TLS error): no IdP saw the AuthnRequest.",
+       "Set the SP's IdP login URL to the IdP metadata's SingleSignOnService Location (SonarQube: "
+       "sonar.auth.saml.loginUrl, the same on every node of a cluster: a node started with an old "
+       "-Dsonar.auth.saml.loginUrl in sonar.web.javaAdditionalOpts keeps it). If that URL is right, the IdP is down or out of the user's "
+       "reach (DNS, VPN, a proxy, a certificate the browser does not trust): the browser's error names which.",
+       "sp"),
     _s("wrong-login-url", E, "cause", "The user started the login at a wrong URL or enterprise key.",
        "Use the login URL and enterprise key the SP shows.", "user"),
     _s("multiple-sign-on-urls", E, "cause", "The IdP has several sign-on URLs configured.",

@@ -129,6 +129,9 @@ def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = Fal
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), where the browser "
                                       f"reached no server ({ex.net_error}): the IdP sends it to an ACS URL "
                                       "that is not the SP's")
+        if ex.leg == "authn-request" and not ex.status and unreached(ex) and flow.response is None:
+            return "idp-sso-unreachable", (f"the SP sent the browser to {ex.url.split('?', 1)[0]} ({ex.ref}), "
+                                           f"where it reached no server ({ex.net_error})")
         if ex.leg == "acs-post" and str(ex.status) in GATEWAY:  # (the access logs' rule: sqaccess.GATEWAY)
             return "proxy-answered-callback", (f"HTTP {ex.status} from {ex.url} ({ex.ref}): a gateway's answer "
                                                "(RFC 9110 15.6.3-15.6.5), the SP's servers down, refusing or "

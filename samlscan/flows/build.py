@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from samlscan.config.urls import on_sonarqube_acs_path, saml_post_only
 from samlscan.flows.exchange import REFUSAL_PAGE, STAND_INS, Exchange, Flow
 from samlscan.flows.hops import REPLAY_STATUSES, _reposts, endpoint, same_endpoint
-from samlscan.flows.outcome import _sp_outcome
+from samlscan.flows.outcome import _sp_outcome, unreached
 from samlscan.flows.pairing import _digest_key, _entry_of, _pair, _root, message_ids
 from samlscan.flows.unanswered import unanswered
 from samlscan.inputs.base import RawMessage
@@ -115,8 +115,10 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             err, (outcome, reason, test, at) = None, _bodiless_outcome(exchanges, posted, kinds, bodiless)
             mine += at
         else:
-            err, outcome = None, "unknown"
+            err = None
             reason, ask = unanswered(exchanges, mine)
+            # (the browser reached no server at the IdP's SSO URL: the login failed there, not unknown)
+            outcome = "failure" if _sso_unreached(exchanges, mine) is not None else "unknown"
         used_ex.update(mine)
         flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, test, ask, acs_i=posted))
     for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
@@ -165,6 +167,13 @@ def _next_bodiless(exchanges: list[Exchange], mine: list[int], bodiless: set[int
         if exchanges[i].leg != "other":
             return None
     return None
+
+
+def _sso_unreached(exchanges: list[Exchange], mine: list[int]) -> Exchange | None:
+    """The request's last AuthnRequest exchange when the browser reached no server with it (flows.unreached:
+    a net error, not a navigation away), else None."""
+    sent = [exchanges[i] for i in mine if exchanges[i].leg == "authn-request"]
+    return sent[-1] if sent and not sent[-1].status and unreached(sent[-1]) else None
 
 
 def _next_artifact(exchanges: list[Exchange], mine: list[int], used: set[int]) -> int | None:
