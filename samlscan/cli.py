@@ -454,8 +454,11 @@ def _correlated(report, expect):
 
     offsets = measured_offsets(report)  # (rejudging keeps every message's IDs and times)
     report = rejudged(report, expect, zone_offsets(offsets))
-    return correlate(report, apps=expect.apps + ((expect.sp_entity_id,) if expect.sp_entity_id else ()),
-                     offsets=offsets, expect=expect)
+    from samlscan.config.urls import server_base_names
+
+    # (the SP's names at the IdP: --app, its entity ID, and its base URL, a second trust's identifier)
+    apps = expect.apps + ((expect.sp_entity_id,) if expect.sp_entity_id else ()) + server_base_names(expect.acs_url)
+    return correlate(report, apps=apps, offsets=offsets, expect=expect)
 
 
 @main.command()

@@ -8,6 +8,17 @@ from samlscan.config.urls import saml_post_only
 FACT = "ws-federation"
 """The structure fact of a message read out of a WS-Trust token response (engine._read)."""
 
+
+def is_token(msg) -> bool:
+    """A SamlMessage that is a WS-Fed sign-in's token (its wresult's assertion): what the SP gets in
+    place of a Response, so its login's user, IdP (Issuer) and SP (Audience) as a Response's are."""
+    return msg.kind == "Assertion" and FACT in msg.structure
+
+
+def answers(msg) -> bool:
+    """The IdP's answer an SP consumes: a Response, or a WS-Fed sign-in's token (is_token)."""
+    return msg.kind == "Response" or is_token(msg)
+
 NOT_CHECKED = ("what a SAML 2.0 Response would carry (status, Destination, InResponseTo, a Response "
                "signature): a WS-Federation sign-in carries the assertion in a WS-Trust token response, "
                "with no Response around it (WS-Federation 1.2 13.2.3)")

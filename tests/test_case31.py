@@ -72,7 +72,21 @@ def test_the_wsfed_sign_in_is_the_cause_of_java_samls_missing_samlresponse(scan)
     got = _attempt(scan, bob)
     assert got["root_cause"] == "wsfed-unsupported" and "Endpoints" in got["fix"], got
     assert any("says idp-configuration-error" in n and "wsfed-unsupported" in n for n in got["notes"]), got["notes"]
-    assert {e["input"].rsplit("/", 1)[-1] for e in got["evidence"]} == {"bob-netexport.json", "web-sonar-app-2.log"}
+    # (AD FS's 1200 for the WS-Federation trust is his sign-in: the wresult's token names him, its Audience
+    # the trust's identifier, so it joins his attempt)
+    assert {e["input"].rsplit("/", 1)[-1] for e in got["evidence"]} == {"bob-netexport.json", "web-sonar-app-2.log",
+                                                                        "Security.evtx"}
+    assert got["user"] == bob["user"]
+
+
+def test_the_wsfed_trusts_sign_in_is_not_another_application(scan):
+    """Failed before: bob's attempt named no user and AD FS's 1200 for the WS-Federation trust (identifier
+    https://sonar.example.com/, SonarQube's own base URL) was counted among 'other applications'."""
+    for said in (scan, scan_alone("Security.evtx")):  # (alone: the SP's base URL names the trust as the SP's)
+        notes = " ".join(said["summary"]["notes"])
+        assert "urn:federation:MicrosoftOnline (1)" in notes and "sonar.example.com/ (1)" not in notes, notes
+    bob = next(t for t in TRUTH if t["root_cause"] == "wsfed-unsupported")
+    assert _attempt(scan_alone("Security.evtx"), bob)["user"] == bob["user"]
 
 
 def test_the_system_infos_node_disagreement_is_reported(scan):

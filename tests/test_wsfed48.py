@@ -13,7 +13,7 @@ from case_util import ROOT, generator_check
 from click.testing import CliRunner
 
 from samlscan.cli import main
-from samlscan.config.urls import saml_post_only
+from samlscan.config.urls import saml_post_only, server_base_names
 from samlscan.wsfed import verdict
 
 FIX = ROOT / "fixtures" / "wsfed48"
@@ -40,9 +40,11 @@ def test_the_fixtures_are_current():
 @pytest.mark.parametrize("name", ["sonarqube-idp-init.har", "sonarqube-sp-init.har", "sonarqube-tracer.json"])
 def test_a_wsfed_sign_in_at_sonarqubes_acs_is_the_failed_logins_cause(name):
     doc = _json(FIX / name)
-    (a,) = doc["attempts"]
+    (a,) = doc["attempts"]  # one attempt: the flow carries the token, which joins the token's piece to it
     assert (a["outcome"], a["root_cause"], a["side"]) == ("failure", "wsfed-unsupported", "idp")
     assert "SAML Assertion Consumer Endpoint" in a["fix"] and "Entra ID" in a["fix"]
+    # its user, IdP and SP as a Response's: the token's NameID, Issuer and Audience
+    assert (a["user"], a["idp"]) == ("dev.user1@example.com", "https://idp.example.org/saml2/idp"), a
     (m,) = [m for m in doc["messages"] if m["type"] == "Assertion"]  # the token itself is still read and verified
     assert [s["verified"] for s in m["signatures"]] == [True]
     (f,) = [f for f in m["findings"] if f["code"] == "wsfed-unsupported"]
@@ -60,7 +62,7 @@ def test_an_sp_that_takes_wsfed_gets_the_fact_not_the_error():
     doc = _json(FIX / "shibboleth-adfs.har")
     assert [c for c in _codes(doc) if c.startswith("wsfed-")] == ["wsfed-signin"]
     (a,) = doc["attempts"]
-    assert a["outcome"] == "success" and a["root_cause"] is None
+    assert a["outcome"] == "success" and a["root_cause"] is None and a["user"] == "dev.user1@example.com"
 
 
 @pytest.mark.parametrize("path", [OLD / "wsignin-form-body.txt", OLD / "rstr-wstrust2005.xml",
@@ -101,10 +103,18 @@ def test_only_sonarqubes_acs_and_cloud_take_saml_posts_only():
     assert verdict(None)[0] == "wsfed-signin"
 
 
+def test_the_sp_base_url_is_a_name_of_the_sp_only_at_sonarqubes_acs():
+    assert server_base_names("https://sonar.example.com/sq/oauth2/callback/saml") == (
+        "https://sonar.example.com/sq", "https://sonar.example.com/sq/")
+    for acs in ("https://wiki.example.edu/Shibboleth.sso/SAML2/POST", "https://sonarcloud.io/sessions/sso", None):
+        assert server_base_names(acs) == ()
+
+
 def test_redact_holds_for_the_wsfed_findings():
     doc = _json(FIX / "sonarqube-tracer.json", "--redact")
     text = json.dumps(doc)
     assert "dev.user1@example.com" not in text and "devuser1" not in text
+    assert doc["attempts"][0]["user"] not in (None, "dev.user1@example.com")  # (named now, and masked)
     assert "wsfed-unsupported" in _codes(doc) and doc["attempts"][0]["root_cause"] == "wsfed-unsupported"
 
 

@@ -58,7 +58,7 @@ def run_checks(msg: SamlMessage, ctx: CheckContext) -> list[Finding]:
                 out.append(f)
     out = protocol.fold_recipient(out)
     missing = skipped_for_config(ctx) if msg.kind in RESPONSE_ONLY else []
-    if msg.kind == "Assertion" and wsfed.FACT in msg.structure:  # none was sent: no setting brings it
+    if wsfed.is_token(msg):  # none was sent: no setting brings it
         out.append(finding(msg, "checks-skipped", "not checked: " + "; ".join([*missing, wsfed.NOT_CHECKED]),
                            hint=None if missing else "Nothing to pass: a WS-Federation sign-in has no Response "
                            "to check; see wsfed-signin or wsfed-unsupported."))

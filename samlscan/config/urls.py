@@ -52,6 +52,16 @@ def is_sonarqube_acs(url: str | None) -> bool:
     return on_sonarqube_acs_path(url) and not is_cloud(url)
 
 
+def server_base_names(acs_url: str | None) -> tuple[str, ...]:
+    """SonarQube Server's base URL (sonar.core.serverBaseURL: its ACS less SONAR_ACS_PATH), without and with
+    the trailing slash, as an IdP may name a trust for it: AD FS's relying party identifier, a WS-Federation
+    trust's realm (AD FS 1200's RelyingParty) is often that URL. () for another SP's ACS."""
+    if not is_sonarqube_acs(acs_url):
+        return ()
+    base = acs_url.split("?", 1)[0].split("#", 1)[0].rstrip("/")[:-len(SONAR_ACS_PATH)].rstrip("/")
+    return (base, base + "/") if "://" in base else ()
+
+
 _KEYCLOAK_BROKER = lazyre.compile(r"/realms/[^/?#]+/broker/([^/?#]+)/endpoint(?:/clients/[^/?#]+)?/?(?:[?#]|$)")
 """Keycloak's SAML broker endpoint, the ACS of Keycloak as an SP of another IdP (SAMLIdentityProvider:
 /realms/{realm}/broker/{alias}/endpoint; /endpoint/clients/{id} for IdP-initiated logins)."""

@@ -12,6 +12,7 @@ from samlscan.config import METADATA_KEY, is_cloud
 from samlscan.engine import exchange_of
 from samlscan.logs.sqaccess import PROXY_ANSWERED
 from samlscan.model import LogEvent, Severity
+from samlscan.wsfed import answers
 
 
 # Which side writes the logs that dump SAML messages.
@@ -233,7 +234,8 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None, posts: 
     product = (m.logged_by or "").split(":", 1)[0] or None
     # (a copy in SonarQube's own log was received by SonarQube, wherever it was addressed)
     elsewhere = _sent_elsewhere(m, r.findings) if "audience-mismatch" in errors and product != "sonarqube" else None
-    if m.kind != "Response":  # an AuthnRequest's Issuer is its SP's own entity ID
+    answer = answers(m)  # (a Response, or a WS-Fed sign-in's token: its Issuer the IdP, its Audience the SP)
+    if not answer:  # an AuthnRequest's Issuer is its SP's own entity ID
         sp, sp_rank = m.issuer, _SP_ENTITY
     elif "audience-mismatch" in errors:
         # the wrong Audience names no SP: the one it was sent to does (the configured SP, whose
@@ -248,16 +250,16 @@ def _message_piece(r, replayed: set, login_attribute: str | None = None, posts: 
     return _with_identity(_MessagePiece(time=m.captured_at or m.issue_instant, kind="log" if m.logged_by else "capture",
                   input=m.source.input, ref=m.source.ref or m.id, user=user, ids=tuple(sorted(ids)),
                   opaque=bool(user) and a.name_id.format in _OPAQUE_FORMATS, login=_login_of(a, login_attribute),
-                  aka=() if m.logged_by or m.kind != "Response" else _aka_names(a, user),
+                  aka=() if m.logged_by or not answer else _aka_names(a, user),
                   flow_keys=tuple(sorted(keys)),
                   outcome=_predicted_outcome(m, errors), predicted=True,
                   codes=errors, warnings=warnings, hints=hints,
-                  idp=m.issuer if m.kind == "Response" else None, sp=sp, sp_rank=sp_rank, elsewhere=elsewhere,
+                  idp=m.issuer if answer else None, sp=sp, sp_rank=sp_rank, elsewhere=elsewhere,
                   side=_LOG_SIDE.get(product) if m.logged_by else None, product=product,
                   # a copy in a log is the same use of the response as the captured one
                   response=(posts or {}).get((m.source.input, m.source.ref), (m.id, m.source.input, m.source.ref))
-                  if m.kind == "Response" and not m.logged_by else None,
-                  copy=m.kind == "Response" and not m.logged_by and exchange_of(m.source.ref) is None,
+                  if answer and not m.logged_by else None,
+                  copy=answer and not m.logged_by and exchange_of(m.source.ref) is None,
                   sides={f.code: f.side for f in r.findings if f.side} or None,
                   sso_product=_sso_product(m.destination) if m.kind == "AuthnRequest" and destination else None,
                   engine=request_engine(m.id) if m.kind == "AuthnRequest" and not m.logged_by else None,

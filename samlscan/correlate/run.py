@@ -28,6 +28,7 @@ from samlscan.logzones import measured, withdrawn
 from samlscan.correlate.said import marks, quoted, said_notes
 from samlscan.correlate.unheld import Unheld, _signing_seen, unheld_signers
 from samlscan.gcpause import no_cyclic_gc
+from samlscan.wsfed import answers
 
 
 def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None, expect=None):
@@ -115,7 +116,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replays = [f for f in report.input_findings if f.code == "assertion-replayed" and f.source]
-    read = [r for r in report.messages if r.message.kind in ("Response", "AuthnRequest")]
+    read = [r for r in report.messages if r.message.kind == "AuthnRequest" or answers(r.message)]
     replayed = {(f.source.input, f.source.ref) for f in replays} | replayed_posts(read, {f.message_ref for f in replays})
     posts = same_posts(read)
     pieces = [_message_piece(r, replayed, login_attribute, posts) for r in read]
@@ -147,7 +148,7 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         responses = {(r.message.source.input, r.message.source.ref):
                      posts.get((r.message.source.input, r.message.source.ref),
                                (r.message.id, r.message.source.input, r.message.source.ref))
-                     for r in report.messages if r.message.kind == "Response"}
+                     for r in report.messages if answers(r.message)}
         to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if made_for_cloud(r.message)}
         made = [(f, _flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud))
                 for f in report.flows]

@@ -59,6 +59,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
     responses = [(m, ids) for m, ids in decoded
                  if m.param == "SAMLResponse" and ids[0] in ("Response", None)]
     pairs = _pair(responses, requests, by_entry)
+    tokens = {_digest_key(m): m for m in capture.messages if m.param == "XML"}  # (a wresult: inputs/har/messages.wsfed_seen)
     kinds = {_digest_key(m): ids[0] for m, ids in decoded if m.param == "SAMLRequest" and ids[0]}
     flows: list[Flow] = []
     used_ex: set[int] = set()
@@ -103,7 +104,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         err_i = _idp_error_after(exchanges, mine)
         posted = _next_bodiless(exchanges, mine, bodiless, used_ex) if err_i is None else None
         art_i = _next_artifact(exchanges, mine, used_ex) if err_i is None and posted is None else None
-        ask, test = None, False
+        ask, test, token = None, False, None
         if err_i is not None:
             mine.append(err_i)
             err = exchanges[err_i].idp_error
@@ -111,6 +112,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         elif art_i is not None:
             err, (outcome, reason, test, at) = None, _artifact_outcome(exchanges, art_i, kinds, bodiless)
             mine += at
+            token = _token(exchanges[art_i], tokens)
         elif posted is not None:  # the IdP's answer was posted, its body not captured: the SP's word
             err, (outcome, reason, test, at) = None, _bodiless_outcome(exchanges, posted, kinds, bodiless)
             mine += at
@@ -120,7 +122,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
             # (the browser reached no server at the IdP's SSO URL: the login failed there, not unknown)
             outcome = "failure" if _sso_unreached(exchanges, mine) is not None else "unknown"
         used_ex.update(mine)
-        flows.append(_flow(req, None, outcome, reason, err, exchanges, mine, ids[1], None, test, ask, acs_i=posted))
+        flows.append(_flow(req, token, outcome, reason, err, exchanges, mine, ids[1], None, test, ask, acs_i=posted))
     for i, ex in enumerate(exchanges):  # IdP errors with no request in the capture
         if ex.leg == "idp-error" and i not in used_ex:
             err = ex.idp_error
@@ -129,7 +131,7 @@ def build_flows(capture: "Capture") -> tuple[Flow, ...]:
         if ex.leg in STAND_INS and i not in used_ex:
             outcome, reason, test, at = _artifact_outcome(exchanges, i, kinds, bodiless)
             used_ex.update(at)
-            flows.append(_flow(None, None, outcome, reason, None, exchanges, at, None, None, test))
+            flows.append(_flow(None, _token(ex, tokens), outcome, reason, None, exchanges, at, None, None, test))
     for i in sorted(bodiless - used_ex):  # a response posted with no request before it (a re-post by the
         outcome, reason, test, at = _bodiless_outcome(exchanges, i, kinds, bodiless)  # Back button, a bookmark)
         used_ex.update(at)
@@ -212,6 +214,12 @@ def _artifact_outcome(exchanges: list[Exchange], art_i: int, kinds: dict, bodile
     if saml_post_only(ex.url):
         return "failure", f"{said}; {refused}", test, at
     return outcome, f"{said}: {elsewhere}; {reason}", test, at
+
+
+def _token(ex: Exchange, tokens: dict[str, RawMessage]) -> RawMessage | None:
+    """The token a WS-Federation sign-in exchange carried (its wresult): the flow's response, as an ACS
+    POST's flow carries its Response (WS-Federation 1.2 13.2.3: the token stands where the Response would)."""
+    return next((tokens[k] for k in ex.saml if k in tokens), None) if ex.leg == "wsfed" else None
 
 
 def _bodiless_outcome(exchanges: list[Exchange], acs_i: int, kinds: dict, bodiless: set[int]
