@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from samlscan.config import is_cloud, on_sonarqube_acs_path
 from samlscan.config.urls import saml_post_only
-from samlscan.flows import LOGIN_LOOP, REPOSTED, unreached
+from samlscan.flows import LOGIN_LOOP, REPOSTED, sso_unreached, unreached
 
 _IP_ALLOW = re.compile(r"IP allow ?list", re.IGNORECASE)
 
@@ -129,7 +129,7 @@ def flow_cause(flow, response_unsolicited: bool | None = None, cloud: bool = Fal
             return "acs-path-wrong", (f"the IdP posted the response to {ex.url} ({ex.ref}), where the browser "
                                       f"reached no server ({ex.net_error}): the IdP sends it to an ACS URL "
                                       "that is not the SP's")
-        if ex.leg == "authn-request" and not ex.status and unreached(ex) and flow.response is None:
+        if sso_unreached(ex) and flow.response is None:
             return "idp-sso-unreachable", (f"the SP sent the browser to {ex.url.split('?', 1)[0]} ({ex.ref}), "
                                            f"where it reached no server ({ex.net_error})")
         if ex.leg == "acs-post" and str(ex.status) in GATEWAY:  # (the access logs' rule: sqaccess.GATEWAY)

@@ -19,6 +19,7 @@ from samlscan.correlate.link_moment import (_link_by_moment, _link_issue_to_rece
                                             _link_unread_response, _link_untimed_pages)
 from samlscan.correlate.link_request import _link_one_request, _link_proxy_answers
 from samlscan.correlate.link_user import _link_by_user_time, _link_name_to_email
+from samlscan.correlate.nodetie import login_url_nodes, tie_to_node
 from samlscan.correlate.notes import (_offset_note, _timeline_notes, _untimed_pages,
                                       _quoted_zone_notes, _quoted_zones, _zone_apart_notes)
 from samlscan.correlate.pieces import _Piece, _event_piece, _flow_piece, _message_piece, _response_key, name_proxies
@@ -43,7 +44,7 @@ def correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] 
     with no_cyclic_gc():
         return _correlate(report, apps, offsets, unheld_signers(expect), getattr(expect, "login_attribute", None),
                           is_cloud(getattr(expect, "acs_url", None)), _unset_settings(expect), given_idp(expect),
-                          getattr(expect, "idp_entity_id", None), _attribute_settings(expect))
+                          getattr(expect, "idp_entity_id", None), _attribute_settings(expect), login_url_nodes(expect))
 
 
 def given_idp(expect) -> str | None:
@@ -112,7 +113,7 @@ def _offset_at(offsets: dict, steps: dict, src: str, ref: str | None) -> timedel
 def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta] | None = None,
                unheld: Unheld | None = None, login_attribute: str | None = None, cloud: bool = False,
                unset: dict | None = None, given: str | None = None, given_entity: str | None = None,
-               attribute_settings: dict | None = None):
+               attribute_settings: dict | None = None, nodes: dict | None = None):
     relevant = [e for e in report.events if e.outcome in ("failure", "success")]
     offsets = clock_offsets(report.messages, relevant) if offsets is None else offsets
     replays = [f for f in report.input_findings if f.code == "assertion-replayed" and f.source]
@@ -152,6 +153,8 @@ def _correlate(report, apps: tuple[str, ...] = (), offsets: dict[str, timedelta]
         to_cloud = {(r.message.source.input, r.message.source.ref) for r in report.messages if made_for_cloud(r.message)}
         made = [(f, _flow_piece(f, unsolicited, responses, cloud or _response_key(f) in to_cloud))
                 for f in report.flows]
+        for f, p in made if nodes else ():  # (a login the node that sent it to a dead SSO URL explains)
+            tie_to_node(f, p, nodes)
         flown = [(f, len(pieces) + k) for k, (f, _) in enumerate(x for x in made if x[1] is not None)]
         pieces += [p for _, p in made if p is not None]
         hops = _broker_hops(read, report.flows)

@@ -41,7 +41,7 @@ _WHERE = {name: module for module, names in (
                  "is_session_cookie", "parse_set_cookie", "refusal", "same_site_of", "set_names")),
     ("idppages", ("PAGE_ONLY_IDPS", "find_idp_error", "idp_at")),
     ("sppages", ("answer_page", "validation_errors")),
-    ("outcome", ("LOGIN_LOOP", "LOOP_WINDOW", "REPOSTED", "UNREACHED", "unreached")),
+    ("outcome", ("LOGIN_LOOP", "LOOP_WINDOW", "REPOSTED", "UNREACHED", "sso_unreached", "unreached")),
     ("pairing", ("message_ids",)),
     ("build", ("build_flows",)),
 ) for name in names}
@@ -68,5 +68,5 @@ __all__ = ["BALANCER_COOKIES", "Exchange", "Flow", "IdpError", "LOGIN_LOOP", "LO
            "SESSION_COOKIES", "SP_SESSION_COOKIES", "SetCookie", "UNREACHED", "answer_page",
            "build_flows", "classify_leg", "deletes", "find_idp_error", "idp_at",
            "is_session_cookie", "message_ids", "parse_set_cookie", "refusal", "reposted_to",
-           "same_endpoint", "same_site_of", "same_url", "sends_on", "set_names", "unanswered",
+           "same_endpoint", "same_site_of", "same_url", "sends_on", "set_names", "sso_unreached", "unanswered",
            "unreached", "validation_errors"]

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from samlscan.config.urls import on_sonarqube_acs_path, saml_post_only
 from samlscan.flows.exchange import REFUSAL_PAGE, STAND_INS, Exchange, Flow
 from samlscan.flows.hops import REPLAY_STATUSES, _reposts, endpoint, same_endpoint
-from samlscan.flows.outcome import _sp_outcome, unreached
+from samlscan.flows.outcome import _sp_outcome, sso_unreached
 from samlscan.flows.pairing import _digest_key, _entry_of, _pair, _root, message_ids
 from samlscan.flows.unanswered import unanswered
 from samlscan.inputs.base import RawMessage
@@ -175,7 +175,7 @@ def _sso_unreached(exchanges: list[Exchange], mine: list[int]) -> Exchange | Non
     """The request's last AuthnRequest exchange when the browser reached no server with it (flows.unreached:
     a net error, not a navigation away), else None."""
     sent = [exchanges[i] for i in mine if exchanges[i].leg == "authn-request"]
-    return sent[-1] if sent and not sent[-1].status and unreached(sent[-1]) else None
+    return sent[-1] if sent and sso_unreached(sent[-1]) else None
 
 
 def _next_artifact(exchanges: list[Exchange], mine: list[int], used: set[int]) -> int | None:

@@ -72,6 +72,11 @@ def unreached(ex: Exchange) -> bool:
     return bool(ex.net_error) and ex.net_error != "net::ERR_ABORTED"
 
 
+def sso_unreached(ex: Exchange) -> bool:
+    """An AuthnRequest exchange whose IdP SSO URL the browser reached no server at (no status, a net error)."""
+    return ex.leg == "authn-request" and not ex.status and unreached(ex)
+
+
 _NOT_SIGNED_IN = {"auto-post": "with a form it submits by itself: where that leads is not in the capture",
                   "login": "with a login form: the SP asks to log in again, without a reason in the capture",
                   "error": "titled {!r}: an error page, without a reason samlscan can read"}
