@@ -108,7 +108,10 @@ def entry_of(tx: dict) -> dict | None:
     if url is None:
         return None
     req, resp = _obj(tx.get("request")), _obj(tx.get("response"))
-    request: dict = {"method": _str(tx.get("method")).upper() or "GET", "url": url, "headers": _headers(req)}
+    # (Charles keeps every header as it went: its cookies are its Cookie header's, the empty list says so
+    # as a HAR's does, Exchange.cookies_recorded; a lost OAUTHSTATE is then seen as in a HAR)
+    request: dict = {"method": _str(tx.get("method")).upper() or "GET", "url": url, "headers": _headers(req),
+                     "cookies": []}
     body = _body(req)
     if body is not None:
         request["postData"] = {"mimeType": _mime(req), "text": body.decode(_charset(req), errors="replace")}

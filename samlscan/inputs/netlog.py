@@ -224,6 +224,11 @@ def _entry(hop: dict, sent: netlogsent.Sent) -> dict:
     location = hop["location"] or next((v for n, v in resp_headers if n.lower() == "location"), "")
     ctype = next((v for n, v in hop["req"] if n.lower() == "content-type"), "")
     request: dict = {"method": hop["method"], "url": hop["url"], "headers": pairs(hop["req"])}
+    if not any(_STRIPPED.match(v) for _, v in hop["req"]):
+        # (Chrome logs every header it sent, eliding a Cookie's value below raw-bytes mode but keeping the
+        # line (net/http/http_log_util.cc ElideHeaderValueForNetLog): with none elided, the request's
+        # cookies are its Cookie header's, as a HAR's empty list says, Exchange.cookies_recorded)
+        request["cookies"] = []
     body = sent.body(hop) if hop["method"] == "POST" else None
     if body is not None:
         request["postData"] = {"mimeType": ctype, "text": body.decode("utf-8", errors="replace")}
