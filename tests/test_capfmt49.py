@@ -22,7 +22,8 @@ FIX = ROOT / "fixtures" / "capfmt49"
 CONFIG = ROOT / "fixtures" / "config" / "default.toml"
 LOGINS = ("success", "sigfail", "idperror", "cookielost")
 FORMATS = ("chrome.har", "chrome-sanitized.har", "firefox.har", "safari.har", "mitmproxy.har", "charles.har",
-           "tracer.json", "chromepanel.json", "burp.xml", "fiddler.saz", "chlsj", "chlsx", "netlog.json")
+           "tracer.json", "chromepanel.json", "burp.xml", "fiddler.saz", "chlsj", "chlsx", "netlog.json",
+           "paste.txt")
 REFERENCE = "chrome.har"
 EXPECTED = {  # (outcome, root cause, side, user) of the login's one attempt
     "success": ("success", None, None, "dev.user1@example.com"),
@@ -34,6 +35,8 @@ DIFFERENCES = {
     # SAML-tracer keeps no capture time per request (src/SAMLTraceIO.js; inputs/tracer.py): the attempt is
     # dated by its first message's IssueInstant, and the messages' captured_at is null
     ("tracer.json", "*"): "no capture time",
+    # nor does a paste of raw HTTP messages (inputs/httpraw.py; these responses carry no Date header)
+    ("paste.txt", "*"): "no capture time",
     # SAML-tracer keeps no page (response bodies): the IdP's error page is not in it, and it says so
     ("tracer.json", "idperror"): "no page",
     # Chrome's default 'Export HAR (sanitized)' leaves every cookie out (devtools-frontend Log.ts): the lost
