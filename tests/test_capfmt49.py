@@ -22,6 +22,7 @@ FIX = ROOT / "fixtures" / "capfmt49"
 CONFIG = ROOT / "fixtures" / "config" / "default.toml"
 LOGINS = ("success", "sigfail", "idperror", "cookielost")
 FORMATS = ("chrome.har", "chrome-sanitized.har", "firefox.har", "safari.har", "mitmproxy.har", "charles.har",
+           "fiddler.har", "playwright.har", "chrome-har.har",
            "tracer.json", "chromepanel.json", "burp.xml", "fiddler.saz", "chlsj", "chlsx", "netlog.json",
            "paste.txt")
 REFERENCE = "chrome.har"
