@@ -54,10 +54,21 @@ def _verdict(path) -> dict:
     return json.loads(done.stdout)
 
 
+HEADERS_ONLY = "netlog-default.json"
+"""Chrome's net-export in its default mode keeps headers, not bodies, and strips cookie values
+(net_log_capture_mode.h): no Response, no AUTHENTICATION-ERROR, no OAUTHSTATE; compared on its own."""
+HEADERS_ONLY_ATTEMPT = {  # what it can tell: the outcome of the SP's redirect, never a cause it cannot see
+    "success": ("success", None, None, None),
+    "sigfail": ("failure", "sp-refused-callback", "sp", None),
+    "idperror": ("unknown", None, None, None),
+    "cookielost": ("failure", "sp-refused-callback", "sp", None),
+}
+
+
 @pytest.fixture(scope="module")
 def docs() -> dict[tuple[str, str], dict]:
     """Every file scanned once."""
-    return {(login, fmt): _verdict(FIX / f"{login}.{fmt}") for login in LOGINS for fmt in FORMATS}
+    return {(login, fmt): _verdict(FIX / f"{login}.{fmt}") for login in LOGINS for fmt in FORMATS + (HEADERS_ONLY,)}
 
 
 def _attempt(doc: dict) -> tuple:
@@ -125,3 +136,19 @@ def test_a_format_that_drops_cookies_says_so_on_every_login(docs):
     """Only formats without cookies may miss the lost OAUTHSTATE: every other one names it."""
     named = {fmt for fmt in FORMATS if _attempt(docs[("cookielost", fmt)])[1] == "relaystate-cookie-missing"}
     assert set(FORMATS) - named == {"chrome-sanitized.har"}
+
+
+@pytest.mark.parametrize("login", LOGINS)
+def test_a_headers_only_net_export_says_what_it_cannot_see(docs, login):
+    ref, doc = docs[(login, REFERENCE)], docs[(login, HEADERS_ONLY)]
+    assert _attempt(doc) == HEADERS_ONLY_ATTEMPT[login]
+    assert _messages(doc) == [m for m in _messages(ref) if m[0] == "AuthnRequest"]
+    assert doc["attempts"][0]["time"][:19] == ref["attempts"][0]["time"][:19]
+    said = {f["code"]: f["message_text"] for f in doc["input_findings"]}
+    assert "net-export strips Cookie and Set-Cookie" in said.pop("input-redacted")
+    if login == "idperror":  # (no POST: the IdP's page, not kept, is what it asks for)
+        [note] = doc["attempts"][0]["notes"]
+        assert "Chrome's net-export keeps a page's bytes only when 'Include raw bytes'" in note and "AADSTS" in note
+    else:
+        assert "'Include raw bytes'" in said.pop("input-body-not-captured")
+    assert said == {}

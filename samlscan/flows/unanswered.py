@@ -66,6 +66,10 @@ def _no_body(ex: Exchange) -> str:
         return "SAML-tracer exports keep no page"
     if ex.client and "WebKit" in ex.client:
         return f"Safari's Web Inspector kept no body for {ex.ref}"
+    if ex.client and ex.client.startswith("Chrome net-export"):  # (inputs.netlog.CLIENT)
+        # (URL_REQUEST_JOB_FILTERED_BYTES_READ carries bytes only in the 'Everything' capture mode:
+        # net/log/net_log_capture_mode.h NetLogCaptureIncludesSocketBytes)
+        return f"Chrome's net-export keeps a page's bytes only when 'Include raw bytes' is selected ({ex.ref})"
     return f"{ex.ref} holds no response body (a HAR saved without content keeps none)"
 
 
