@@ -26,15 +26,17 @@ def _link_by_keys(pieces, groups: _Groups) -> None:
     (two responses to one AuthnRequest, a replayed response). A capture's pieces of one place (a
     POST's message and its exchange's step) are compared whatever KEY_FANOUT leaves out: one
     response posted a thousand times is a thousand POSTs, each its own step's."""
-    owners: dict[str, list[int]] = {}
+    owners: dict[str, int | list[int]] = {}
     places: dict[tuple, list[int]] = {}  # a capture's (input, ref) -> its pieces so far
     for i, p in enumerate(pieces):
         here = places.setdefault((p.input, p.ref), []) if p.kind == "capture" else ()
         for key in _keys(p):
             seen = owners.get(key)
-            if seen is None:  # the first piece with this key (most keys): nothing to join yet
-                owners[key] = [i]
+            if seen is None:  # the first piece with this key (most keys): nothing to join yet; an
+                owners[key] = i  # int, not a list, until a second names it (an IdP export: one per line)
                 continue
+            if seen.__class__ is int:
+                seen = owners[key] = [seen]
             near = seen[-KEY_FANOUT:]
             if here:
                 near += [j for j in here if j not in near and key in _keys(pieces[j])]
@@ -56,17 +58,22 @@ def _link_copies(pieces, groups: _Groups) -> None:
     application, IP and user, at the same second (one export may cut the milliseconds the other
     keeps). Each is one login with both places as evidence; an export's own repeats of a key (two
     refusals in one second) are left to the other links, and each export's first copy pairs once."""
-    firsts: dict[tuple, dict[str, int]] = {}
-    for i, p in enumerate(pieces):
-        if p.kind != "log" or p.side != "idp" or p.time is None or p.outcome not in ("failure", "success"):
-            continue
+    decisive = [i for i, p in enumerate(pieces) if p.kind == "log" and p.side == "idp" and p.time is not None
+                and p.outcome in ("failure", "success")]
+    if len({pieces[i].input for i in decisive}) < 2:  # one export: no copy in another (a big one: no table)
+        return
+    firsts: dict[tuple, int] = {}  # key -> its first piece (the one the others' copies join)
+    inputs: dict[tuple, set] = {}  # key -> the exports after the first's that had it (few keys)
+    for i in decisive:
+        p = pieces[i]
         key = (p.product, p.outcome, p.raw_code, p.log_code, p.sp, p.ip, p.user.casefold() if p.user else None,
                p.time.replace(microsecond=0))
-        by_input = firsts.setdefault(key, {})
-        if p.input not in by_input:
-            by_input[p.input] = i
-            if len(by_input) > 1 and not _conflict(pieces, groups, next(iter(by_input.values())), i):
-                groups.union(next(iter(by_input.values())), i)
+        first = firsts.setdefault(key, i)
+        if first == i or p.input == pieces[first].input or p.input in inputs.get(key, ()):
+            continue
+        inputs.setdefault(key, set()).add(p.input)
+        if not _conflict(pieces, groups, first, i):
+            groups.union(first, i)
 
 
 def _later_use(a: _Piece, b: _Piece) -> bool:

@@ -13,23 +13,28 @@ MOMENT = timedelta(seconds=10)
 (after clock correction): the SP's log line and the browser's failed POST of one login."""
 
 
-def _decisions(pieces, groups: _Groups, indices) -> dict[int, set]:
+def _decisions(pieces, groups: _Groups, indices) -> dict[int, frozenset]:
     """Root -> (product, side) of the log lines among `indices` that decide a login (failure or
-    success), for _join_undecided."""
-    decided: dict[int, set] = {}
+    success), for _join_undecided. Shared frozensets: a big IdP export has one root per line."""
+    decided: dict[int, frozenset] = {}
+    alone: dict[tuple, frozenset] = {}  # one frozenset per (product, side), not a set and a tuple per line
     for i in indices:
         p = pieces[i]
         if p.kind == "log" and p.outcome in ("failure", "success"):
-            decided.setdefault(groups.find(i), set()).add((p.product, p.side))
+            key = (p.product, p.side)
+            one = alone.get(key) or alone.setdefault(key, frozenset((key,)))
+            root = groups.find(i)
+            held = decided.get(root)
+            decided[root] = one if held is None or held is one else held | one
     return decided
 
 
-def _join_undecided(pieces, groups: _Groups, decided: dict[int, set], i: int, j: int) -> None:
+def _join_undecided(pieces, groups: _Groups, decided: dict[int, frozenset], i: int, j: int) -> None:
     """Join the groups of i and j, unless both hold a decision of one product and side (without a
     shared ID that is the user's next try, not the same attempt: unless the two lines are one
     request's, _one_request) or they conflict."""
     ri, rj = groups.find(i), groups.find(j)
-    mine, theirs = decided.get(ri, set()), decided.get(rj, set())
+    mine, theirs = decided.get(ri, frozenset()), decided.get(rj, frozenset())
     if ri == rj or mine & theirs and not _one_request(pieces[i], pieces[j]) or _conflict(pieces, groups, i, j):
         return
     groups.union(i, j)

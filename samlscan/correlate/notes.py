@@ -16,16 +16,30 @@ def _zone_apart_notes(events) -> list[str]:
     UTC; Get-WinEvent's CSV and Event Viewer's text, local time without a zone). Copies of one
     record are apart by the zone to the second, for most of the IDs the two logs share; an ID one
     log names again later (a Keycloak session ID in rotated files, an SSO login hours on) is not."""
-    firsts: dict[str, dict[str, LogEvent]] = {}
     local: dict[str, bool] = {}
+    for e in events:
+        if e.correlation_id and e.time is not None:
+            local[e.source.input] = local.get(e.source.input, False) or bool(e.local_time)
+    if len(local) < 2:  # one log's IDs: no other log to be apart from (a big export: no table of them)
+        return []
+    # ID -> its first event, a dict (input -> its first event there) once a second log names it:
+    # most IDs are one log's, and a big export names 100,000s
+    firsts: dict[str, LogEvent | dict[str, LogEvent]] = {}
     for e in events:
         if not e.correlation_id or e.time is None:
             continue
-        local[e.source.input] = local.get(e.source.input, False) or bool(e.local_time)
-        firsts.setdefault(e.correlation_id, {}).setdefault(e.source.input, e)
+        got = firsts.get(e.correlation_id)
+        if got is None:
+            firsts[e.correlation_id] = e
+        elif got.__class__ is dict:
+            got.setdefault(e.source.input, e)
+        elif got.source.input != e.source.input:
+            firsts[e.correlation_id] = {got.source.input: got, e.source.input: e}
     shared: Counter = Counter()
     apart: dict[tuple[str, str], Counter] = {}
     for by_input in firsts.values():
+        if by_input.__class__ is not dict:
+            continue
         (a, q), *rest = sorted(by_input.items())
         for b, e in rest:
             shared[a, b] += 1
