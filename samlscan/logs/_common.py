@@ -289,6 +289,27 @@ def dig(obj: Any, *keys: str) -> Any:
     return obj
 
 
+_SHARED: dict[str, str] = {}
+SHARED_MAX = 65536
+
+
+def shared(text: str) -> str:
+    """One string object per distinct value: failure texts, users, addresses and application names
+    repeat across thousands of events, and pickle (worker -> parent) and the report keep one copy of
+    each. Bounded: the table is emptied when full (sharing is only an optimisation)."""
+    got = _SHARED.get(text)
+    if got is None:
+        if len(_SHARED) >= SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[text] = got = text
+    return got
+
+
+def shared_or_none(value: str | None) -> str | None:
+    """`value` shared (shared()), None as None."""
+    return value if value is None else shared(value)
+
+
 def text_or_none(value: Any) -> str | None:
     """A clean string, or None for empty/'null'/'N/A' placeholders."""
     if value is None or isinstance(value, (dict, list)):

@@ -25,6 +25,8 @@ from samlscan.logs._common import (
     parse_iso,
     peek,
     powershell_time,
+    shared,
+    shared_or_none,
     src,
     text_or_none,
 )
@@ -375,8 +377,11 @@ def _make(no, path, time, error, reason, status, **fields) -> LogEvent:
         outcome = "failure" if raw_code else "success"
     text = f"{raw_code}: {reason}" if raw_code and reason else (reason or raw_code or "sign-in")
     code = classify(PRODUCT, raw_code, reason) if outcome != "success" and raw_code else None
-    return LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp",
-                    outcome=outcome, text=text, code=code, raw_code=raw_code, **fields)
+    # an export's 100,000s of sign-ins name a few apps, texts, users and addresses: one copy of each
+    for name in ("user", "ip", "app"):
+        fields[name] = shared_or_none(fields[name])
+    return LogEvent(source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome,
+                    text=shared(text), code=code, raw_code=shared_or_none(raw_code), **fields)
 
 
 PARSER = EntraParser()

@@ -23,6 +23,8 @@ from samlscan.logs._common import (
     json_events,
     json_or_none,
     parse_iso,
+    shared,
+    shared_or_none,
     src,
     text_or_none,
 )
@@ -96,12 +98,14 @@ def _event(obj: dict, no: int, path: str) -> Iterator[Record]:
     if ip is None and isinstance(chain, list) and chain and isinstance(chain[0], dict):
         ip = text_or_none(chain[0].get("ip"))
     code = classify(PRODUCT, etype, reason or display) if outcome == "failure" else None
+    # (a System Log's 100,000s of events name a few apps, event types, texts, users and addresses:
+    # one copy of each, where json.loads makes one per event)
     yield LogEvent(
-        source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=text,
-        code=code, user=text_or_none(dig(obj, "actor", "alternateId")), ip=ip,
+        source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=shared(text),
+        code=code, user=shared_or_none(text_or_none(dig(obj, "actor", "alternateId"))), ip=shared_or_none(ip),
         request_id=text_or_none(dig(obj, "debugContext", "debugData", "requestId")),
         correlation_id=text_or_none(dig(obj, "transaction", "id")),
-        app=_app(obj.get("target")), raw_code=etype)
+        app=shared_or_none(_app(obj.get("target"))), raw_code=shared(etype))
 
 
 # --- the Admin Console's System Log "Download CSV" ------------------------------------------

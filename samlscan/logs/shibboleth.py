@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 from samlscan import lazyre
 from samlscan.logs._common import (
-    classify, malformed, parse_iso, src, text_lines, text_or_none,
+    classify, malformed, parse_iso, shared_or_none, src, text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
 from samlscan.logs.embedded import XmlDump, cut_xml, embedded_records, may_hold, opens_xml
@@ -174,10 +174,11 @@ def _audit(line: str, names: list[str], no: int, path: str) -> Iterator[Record]:
         else None
     ids = tuple(dict.fromkeys(x for x in (f.get("i"), f.get("III"), f.get("I"), f.get("II")) if x))
     code = classify(PRODUCT, raw_code, line) if failed else None
+    # (an audit log's 100,000s of records name a few SPs, users and addresses: one copy of each)
     yield LogEvent(
         source=src(path, no), time=time, product=PRODUCT, side="idp", outcome=outcome, text=line,
-        code=code, user=f.get("u") or f.get("n"), ip=f.get("a"), request_id=f.get("s"),
-        saml_ids=ids, app=f.get("SP"), raw_code=raw_code)
+        code=code, user=shared_or_none(f.get("u") or f.get("n")), ip=shared_or_none(f.get("a")),
+        request_id=f.get("s"), saml_ids=ids, app=shared_or_none(f.get("SP")), raw_code=shared_or_none(raw_code))
 
 
 class _LastFailures:

@@ -16,8 +16,8 @@ from typing import Iterable, Iterator
 
 from samlscan import lazyre
 from samlscan.logs._common import (
-    MAX_TEXT_LINE, classified, first_ip, from_epoch_ms, json_events, local_to_utc, malformed, parse_iso, src,
-    text_lines, text_or_none,
+    MAX_TEXT_LINE, SHARED_MAX as _SHARED_MAX, classified, first_ip, from_epoch_ms, json_events, local_to_utc,
+    malformed, parse_iso, shared as _shared, src, text_lines, text_or_none,
 )
 from samlscan.logs.base import Record
 from samlscan.logs.embedded import XmlDump, cut_xml, embedded_records, may_hold, opens_xml
@@ -328,22 +328,6 @@ def _add_trace(p: _Pending, line: str) -> None:
             p.caused_by = text[len("Caused by:"):].strip()
     elif p.first_exc is None:
         p.first_exc = text
-
-
-_SHARED: dict[str, str] = {}
-_SHARED_MAX = 65536
-
-
-def _shared(text: str) -> str:
-    """One string object per distinct value: failure texts, users and addresses repeat across
-    thousands of events, and pickle (worker -> parent) and the report keep one copy of each.
-    Bounded: the table is emptied when full (sharing is only an optimisation)."""
-    got = _SHARED.get(text)
-    if got is None:
-        if len(_SHARED) >= _SHARED_MAX:
-            _SHARED.clear()
-        _SHARED[text] = got = text
-    return got
 
 
 _MALFORMED_AUTH = "auth.event line not in the AuthenticationEventImpl format"
