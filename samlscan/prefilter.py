@@ -18,6 +18,9 @@ from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
 from samlscan.logs.coloured import Decoloured
 
 BLOCK = 8 * 1024 * 1024
+AC_WINDOW = 256 * 1024
+"""The Aho-Corasick pass of a block goes this many bytes at a time (to the next line's start): its
+hits are a Python tuple each, and a block's all at once were tens of MB (_hit_finder)."""
 
 
 EVERY_LINE = lazyre.compile(rb"")
@@ -322,16 +325,33 @@ def _hit_finder(data, keep: re.Pattern, ac, lo: int = 0, hi: int | None = None):
             return m.span() if m else None
 
         return next_hit
-    with memoryview(data) as view:
-        hits = ac.find_matches_as_indexes(view[lo:hi])
-    n = len(hits)
-    at = 0
+    hits: list = []
+    n = at = 0
+    base = end = lo
+
+    def window() -> None:
+        """The hits of the next AC_WINDOW bytes after `end`, cut after a newline: no hit crosses one,
+        so a window's hits are the block's there. A block's at once held a tuple per hit, 24 MB for
+        the 8 MB block of an audit log whose every line holds several literals."""
+        nonlocal hits, n, at, base, end
+        base, end = end, min(hi, end + AC_WINDOW)
+        if end < hi:
+            cut = data.find(b"\n", end, hi)
+            end = hi if cut < 0 else cut + 1
+        with memoryview(data) as view:
+            hits = ac.find_matches_as_indexes(view[base:end])
+        n, at = len(hits), 0
 
     def next_hit_ac(pos: int):
         nonlocal at
-        while at < n and hits[at][1] + lo < pos:
-            at += 1
-        return (hits[at][1] + lo, hits[at][2] + lo) if at < n else None
+        while True:
+            while at < n and hits[at][1] + base < pos:
+                at += 1
+            if at < n:
+                return hits[at][1] + base, hits[at][2] + base
+            if end >= hi:
+                return None
+            window()
 
     return next_hit_ac
 
