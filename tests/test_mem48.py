@@ -121,3 +121,24 @@ def test_two_logs_an_hour_apart_are_still_said_and_one_log_is_not():
     assert _zone_apart_notes(a) == []
     notes = _zone_apart_notes(a + b)
     assert len(notes) == 1 and "1 h apart" in notes[0] and "5 activities" in notes[0]
+
+
+def test_a_big_json_report_is_written_an_element_at_a_time_with_the_same_bytes():
+    """Beyond PRETTY_LIMIT the document comes in pieces (one per attempt), the bytes json.dumps writes
+    for the whole; a value's LINE SEPARATOR escaped in its piece as in the whole."""
+    import json
+
+    from samlscan.correlate import correlate
+    from samlscan.engine import Report
+    from samlscan.report.document import document
+    from samlscan.report.jsonout import PRETTY_LIMIT, json_chunks, one_line
+
+    evs = tuple(_idp_event("a.json", n, f"t{n}", n % 60, f"user{n}\u2028@example.com")
+                for n in range(PRETTY_LIMIT + 10))
+    report = correlate(Report(inputs=(), messages=(), input_findings=(), events=evs))
+    chunks = list(json_chunks(report))
+    whole = one_line(json.dumps(document(report), ensure_ascii=False)) + "\n"
+    assert "".join(chunks) == whole and "\\u2028" in whole and "\u2028" not in whole
+    assert len(chunks) > len(report.attempts) > PRETTY_LIMIT
+    small = correlate(Report(inputs=(), messages=(), input_findings=(), events=evs[:3]))
+    assert list(json_chunks(small)) == [one_line(json.dumps(document(small), indent=2, ensure_ascii=False)) + "\n"]

@@ -58,6 +58,9 @@ def render_chunks(report, fmt: str, redact: bool = False, detail: bool = True, w
     if fmt == "jsonl":
         from samlscan.report.jsonout import jsonl_lines
         return jsonl_lines(report, red)
+    if fmt == "json":
+        from samlscan.report.jsonout import json_chunks
+        return json_chunks(report, red)
     return iter([_render_whole(report, fmt, red, detail, width)])
 
 

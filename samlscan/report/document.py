@@ -232,11 +232,17 @@ def _entity_ids(report, side: str) -> set[str]:
 
 
 def document(report) -> dict:
-    return {"schema": SCHEMA,
-            "inputs": [input_dict(i) for i in report.inputs],
-            "messages": [message_dict(r) for r in report.messages],
-            "input_findings": [finding_dict(f) for f in report.input_findings],
-            "attempts": [attempt_dict(a) for a in report.attempts],
-            # failed logins whose cause only a log line states, as findings at that line
-            "cause_findings": [finding_dict(f) for f in report.cause_findings],
-            "summary": summary(report)}
+    return {key: list(value) if isinstance(value, map) else value for key, value in document_parts(report)}
+
+
+def document_parts(report):
+    """(key, value) of document(report), in its order; each list as a map, made as it is read (a big
+    scan's report is written one attempt at a time: report.jsonout.json_chunks)."""
+    yield "schema", SCHEMA
+    yield "inputs", map(input_dict, report.inputs)
+    yield "messages", map(message_dict, report.messages)
+    yield "input_findings", map(finding_dict, report.input_findings)
+    yield "attempts", map(attempt_dict, report.attempts)
+    # failed logins whose cause only a log line states, as findings at that line
+    yield "cause_findings", map(finding_dict, report.cause_findings)
+    yield "summary", summary(report)

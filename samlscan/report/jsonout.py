@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from samlscan.report.document import document, finding_dict
+from samlscan.report.document import document, document_parts, finding_dict
 
 
 PRETTY_LIMIT = 200
@@ -13,11 +13,32 @@ compact: json's indenting encoder is pure Python and costs more than the checks 
 
 
 def render_json(report, redactor=None) -> str:
-    doc = document(report)
-    if redactor:
-        doc = redactor.walk(doc)
+    return "".join(json_chunks(report, redactor))
+
+
+def json_chunks(report, redactor=None):
+    """The JSON document in pieces: beyond PRETTY_LIMIT (compact), without --redact, each element of
+    its lists is made and encoded as it is written, the bytes json.dumps writes for the whole (its
+    separators ', ' and ': '), not a dict of every attempt and then a string of the whole document
+    (both scale with a big IdP export's 100,000s of sign-ins). --redact walks the whole document."""
     small = len(report.messages) + len(report.events) <= PRETTY_LIMIT
-    return one_line(json.dumps(doc, indent=2 if small else None, ensure_ascii=False)) + "\n"
+    if small or redactor:
+        doc = document(report)
+        if redactor:
+            doc = redactor.walk(doc)
+        yield one_line(json.dumps(doc, indent=2 if small else None, ensure_ascii=False)) + "\n"
+        return
+    yield "{"
+    for k, (key, value) in enumerate(document_parts(report)):
+        yield (", " if k else "") + _ONE_LINE(key) + ": "
+        if isinstance(value, map):
+            yield "["
+            for i, item in enumerate(value):
+                yield one_line((", " if i else "") + _ONE_LINE(item))
+            yield "]"
+        else:
+            yield one_line(_ONE_LINE(value))
+    yield "}\n"
 
 
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode
