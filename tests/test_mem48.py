@@ -92,8 +92,9 @@ def _idp_event(input_: str, no: int, corr: str, second: int, user: str = "ann@ex
     from samlscan.model import LogEvent, Source
 
     return LogEvent(Source(input_, f"line {no}"), datetime(2025, 3, 11, 8, 41, second, tzinfo=timezone.utc),
-                    "okta", "idp", "failure", "user.session.start: INVALID_CREDENTIALS", code="idp-authentication-failed",
-                    user=user, ip="198.51.100.7", correlation_id=corr, raw_code="user.session.start", app="SonarQube")
+                    "okta", "idp", "failure", "user.session.start: INVALID_CREDENTIALS",
+                    code="idp-authentication-failed", user=user, ip="198.51.100.7", correlation_id=corr,
+                    raw_code="user.session.start", app="SonarQube")
 
 
 def test_two_exports_of_one_sign_in_are_still_one_attempt():
