@@ -70,6 +70,19 @@ def _kind_and_bits(key) -> tuple[str, int | None]:
     return type(key).__name__.replace("PublicKey", ""), None
 
 
+def _key_of(cert) -> tuple[str, int | None]:
+    """_kind_and_bits of a certificate's key; a key algorithm cryptography does not know (GOST, SM2,
+    or an OID damaged in transit) is named by its OID: the certificate is still read (RFC 5280
+    4.1.2.7), and xmlsec says whether it verifies."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    try:
+        return _kind_and_bits(cert.public_key())
+    except UnsupportedAlgorithm:
+        oid = getattr(cert, "public_key_algorithm_oid", None)  # (cryptography 43+)
+        return f"unsupported key algorithm {oid.dotted_string}" if oid is not None else "unsupported key algorithm", None
+
+
 def cert_info_from_der(der: bytes, origin: str) -> CertInfo:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -79,7 +92,7 @@ def cert_info_from_der(der: bytes, origin: str) -> CertInfo:
     with warnings.catch_warnings():  # old IdP certs with a negative serial still verify signatures
         warnings.simplefilter("ignore")
         cert = x509.load_der_x509_certificate(der)
-    kind, bits = _kind_and_bits(cert.public_key())
+    kind, bits = _key_of(cert)
     return CertInfo(
         subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
@@ -388,6 +401,7 @@ def key_from_keyvalue(el) -> KeyValueKey:
     found = _KEYVALUE_CACHE.get(cache_key)
     if found is not None:
         return found
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
@@ -408,7 +422,7 @@ def key_from_keyvalue(el) -> KeyValueKey:
         else:  # DEREncodedKeyValue
             key = serialization.load_der_public_key(_b64((el.text or "").encode()) or b"")
         spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # (a DER key of an algorithm cryptography lacks)
         found = KeyValueKey(kind, b"", problem=str(exc) or type(exc).__name__)
     else:
         found = KeyValueKey(kind, spki, *_kind_and_bits(key))
@@ -420,6 +434,7 @@ def key_from_keyvalue(el) -> KeyValueKey:
 def same_public_key(cert_der: bytes, spki: bytes) -> bool:
     """Whether a certificate holds the public key `spki` (both read back through cryptography, so
     that two DER spellings of one key compare equal)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
 
     try:
@@ -428,6 +443,6 @@ def same_public_key(cert_der: bytes, spki: bytes) -> bool:
             return True
         canon = serialization.load_der_public_key(mine).public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         return False
     return canon == spki

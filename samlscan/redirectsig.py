@@ -53,7 +53,7 @@ def verify_redirect(raw: RawMessage, trusted: tuple[TrustedCert, ...], sp_keys=(
     if why is not None:
         return RedirectSignature(alg, None, unverifiable=why)
     xmlsec = xmlsec_module()
-    keys = [(c.info, _key(c)) for c in trusted] + [
+    keys = [(c.info, k) for c in trusted if (k := _key(c)) is not None] + [
         (None, xmlsec.Key.from_memory(k.pem, xmlsec.KeyFormat.PEM, None)) for k in sp_keys]
     if not keys or not raw.signature or not raw.signed_query:
         return RedirectSignature(alg, None)

@@ -70,15 +70,19 @@ def _key(cert: TrustedCert):
     """The xmlsec key of a certificate, made once. It holds the bare public key, not the
     certificate: xmlsec copies the key into every SignatureContext, and a copy with its X509 data
     costs ~35 us and makes the verify itself ~60 us slower. The verdict is the same (a key set on
-    the context is used as is; certificate validity is judged by our own checks)."""
+    the context is used as is; certificate validity is judged by our own checks). None when xmlsec
+    cannot use the key (an algorithm it lacks, certs._key_of): it verifies nothing."""
     xmlsec = xmlsec_module()
-    key = _KEYS.get(cert.der)
-    if key is None:
+    if cert.der in _KEYS:
+        return _KEYS[cert.der]
+    try:
+        key = xmlsec.Key.from_memory(_public_pem(cert.der), xmlsec.KeyFormat.PEM, None)
+    except (xmlsec.Error, ValueError):
         try:
-            key = xmlsec.Key.from_memory(_public_pem(cert.der), xmlsec.KeyFormat.PEM, None)
-        except (xmlsec.Error, ValueError):
             key = xmlsec.Key.from_memory(cert.pem(), xmlsec.KeyFormat.CERT_PEM, None)
-        _KEYS[cert.der] = key
+        except xmlsec.Error:
+            key = None
+    _KEYS[cert.der] = key
     return key
 
 
@@ -157,6 +161,8 @@ def _ref_target(ids: dict, root, uri: str | None):
 
 
 def _verify_with(sig, key, xmlsec) -> bool:
+    if key is None:  # (_key, _value_key: a key xmlsec cannot use)
+        return False
     ctx = xmlsec.SignatureContext()
     ctx.key = key
     try:
@@ -221,6 +227,7 @@ def _rsa_signed_by(sig, spkis) -> bool:
     xmlsec only says 'does not verify'; a block that decodes means the key is right and the
     SignedInfo hashed now is not the one signed (Salesforce's 2011 AuthnRequest in
     django-saml2-idp's tests), not that another key signed."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
@@ -232,7 +239,7 @@ def _rsa_signed_by(sig, spkis) -> bool:
     for spki in list(dict.fromkeys(spkis))[:MAX_KEYS_TRIED]:
         try:
             key = load_der_public_key(spki)
-        except ValueError:
+        except (ValueError, UnsupportedAlgorithm):  # (no RSA key cryptography knows: not one)
             continue
         if not isinstance(key, rsa.RSAPublicKey):
             continue

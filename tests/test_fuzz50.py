@@ -1,0 +1,74 @@
+"""fuzz50: a certificate whose public key is of an algorithm cryptography does not know.
+
+A fuzzed copy of a signed Okta response (one byte of its KeyInfo certificate's rsaEncryption OID turned,
+1.2.840.113549.1.1.1 -> 1.2.880.113549.1.1.1) failed the whole input as internal-error: cryptography
+raises UnsupportedAlgorithm, no ValueError, from Certificate.public_key() and load_der_public_key. A
+GOST or SM2 certificate in a KeyInfo, or given with --idp-cert, is the same case. The certificate is now
+read (its key named by OID), xmlsec makes no key of it, and the signature is judged with the others.
+The response is signed for real by fixtures/samlgen; the KeyInfo it changes is outside what is signed
+(XML-DSig 4.5: KeyInfo is not covered by the SignedInfo of an enveloped signature).
+"""
+from __future__ import annotations
+
+import base64
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from samlgen import keys as K  # noqa: E402
+from test_external_shapes import DEFAULT, analyze, by_code  # noqa: E402
+
+from samlscan.certs import load_certs  # noqa: E402
+from samlscan.sigverify import _key  # noqa: E402
+
+VALID = Path(__file__).resolve().parents[1] / "fixtures" / "responses" / "valid" / "okta.xml"
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+RSA_OID = bytes.fromhex("06092a864886f70d010101")  # 1.2.840.113549.1.1.1, rsaEncryption (RFC 8017 A.1)
+ODD_OID = bytes.fromhex("06092a867086f70d010101")  # 1.2.880.113549.1.1.1: no algorithm anyone knows
+
+
+def _odd_key(der: bytes) -> bytes:
+    assert der.count(RSA_OID) == 1
+    return der.replace(RSA_OID, ODD_OID)
+
+
+def _odd_pem(pem: bytes) -> bytes:
+    der = base64.b64decode(b"".join(line for line in pem.splitlines() if b"CERTIFICATE" not in line))
+    return b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(_odd_key(der)) + b"-----END CERTIFICATE-----\n"
+
+
+def _with_odd_keyinfo_cert(data: bytes) -> bytes:
+    """The Response's own signature's KeyInfo certificates changed (the Assertion's are inside what
+    the Response's signature covers)."""
+    root = etree.fromstring(data)
+    els = list(root.find(DS + "Signature").iter(DS + "X509Certificate"))
+    assert els
+    for el in els:
+        el.text = base64.b64encode(_odd_key(base64.b64decode("".join(el.text.split())))).decode()
+    return etree.tostring(root)
+
+
+def test_a_keyinfo_certificate_of_an_unknown_key_algorithm_leaves_the_configured_key_to_verify():
+    res = analyze(_with_odd_keyinfo_cert(VALID.read_bytes()))
+    assert not by_code(res, "internal-error")
+    assert res.message.signatures and all(s.verified for s in res.message.signatures)
+
+
+def test_without_a_configured_key_the_same_response_fails_its_signature_not_samlscan():
+    res = analyze(_with_odd_keyinfo_cert(VALID.read_bytes()), replace(DEFAULT, idp_certs=(), idp_aggregates=()))
+    assert not by_code(res, "internal-error")
+    assert not any(s.verified for s in res.message.signatures)
+
+
+def test_a_configured_certificate_of_an_unknown_key_algorithm_is_read_and_verifies_nothing():
+    (odd,) = load_certs(_odd_pem(K.load("idp").cert_pem), "--idp-cert")
+    assert odd.info.key_type == "unsupported key algorithm 1.2.880.113549.1.1.1" and odd.info.key_bits is None
+    assert _key(odd) is None
+    (plain,) = load_certs(K.load("idp").cert_pem, "--idp-cert")
+    assert (plain.info.key_type, plain.info.key_bits) == ("RSA", 2048) and _key(plain) is not None
+    res = analyze(VALID.read_bytes(), replace(DEFAULT, idp_certs=(odd,)))
+    assert not by_code(res, "internal-error")
+    assert not any(s.verified for s in res.message.signatures)
