@@ -11,10 +11,12 @@ The response is signed for real by fixtures/samlgen; the KeyInfo it changes is o
 from __future__ import annotations
 
 import base64
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
@@ -72,3 +74,39 @@ def test_a_configured_certificate_of_an_unknown_key_algorithm_is_read_and_verifi
     res = analyze(VALID.read_bytes(), replace(DEFAULT, idp_certs=(odd,)))
     assert not by_code(res, "internal-error")
     assert not any(s.verified for s in res.message.signatures)
+
+
+# --- a HAR whose postData 'params' is no array ------------------------------------------------------
+
+HAR = Path(__file__).resolve().parents[1] / "fixtures" / "captures" / "chrome-success.har"
+
+
+def _har_with_params(tmp_path, params) -> Path:
+    har = json.loads(HAR.read_text())
+    posts = [e["request"]["postData"] for e in har["log"]["entries"] if e["request"].get("postData")]
+    assert posts
+    for post in posts:
+        post["params"] = params
+    out = tmp_path / "capture.har"
+    out.write_text(json.dumps(har))
+    return out
+
+
+def _scanned(path: Path) -> dict:
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    got = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--fail-on", "never",
+                                    "--config", str(HAR.parents[1] / "config" / "default.toml")])
+    assert got.exit_code == 0, got.output
+    return json.loads(got.stdout)
+
+
+@pytest.mark.parametrize("params", [1e308, -1, True, "SAMLResponse=x", {"name": "SAMLResponse"}])
+def test_a_har_params_of_another_type_is_read_as_none_the_body_text_still_read(tmp_path, params):
+    """A fuzzed HAR (params: 1e308) failed the input with "'float' object is not iterable"; its
+    postData text still holds the SAMLResponse, which is read."""
+    got = _scanned(_har_with_params(tmp_path, params))
+    assert not [f for f in got["input_findings"] if f["code"] == "internal-error"]
+    assert len(got["messages"]) == len(_scanned(HAR)["messages"]) >= 1

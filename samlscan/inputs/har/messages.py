@@ -10,6 +10,7 @@ from samlscan.inputs.har.bodies import _side_bytes, _decoded
 from samlscan.inputs.har.capture import _Found
 from samlscan.inputs.har.forms import (_PCT, form_value, split_query, signed_query, json_fields,
                                        multipart_fields)
+from samlscan.inputs.har.headers import _items
 from samlscan.inputs.har.stream import DROPPED
 from samlscan.inputs.har.values import is_redacted, digest
 from samlscan.inputs.htmlform import SAML_FIELDS, find_saml_forms
@@ -81,7 +82,7 @@ def post_messages(request: dict, url: str, src: Source, at, found: _Found, har_p
             values = json_fields(text)
         elif "=" in text and not text.lstrip().startswith(("{", "<")):
             values = [(n, form_value(r)) for n, r, _ in split_query(text.strip())]
-    for p in post.get("params") or []:
+    for p in _items(post, "params"):  # (a list; a tool may write a number or an object)
         if isinstance(p, dict) and isinstance(p.get("value"), str):
             values.append((str(p.get("name")), form_value(p["value"])))
     has_body = bool(values) or (isinstance(text, str) and bool(text.strip()))
