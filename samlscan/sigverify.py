@@ -308,6 +308,8 @@ def _digest_matches(target, sig, reference) -> bool | None:
     exclusive, prefixes, with_comments = False, None, False
     transforms = _child(reference, "Transforms")
     for t in (transforms if transforms is not None else ()):
+        if not isinstance(t.tag, str):  # a comment or PI between the Transforms (lxml's get() of one: None)
+            continue
         alg = t.get("Algorithm", "")
         if alg.startswith(EXC_C14N):
             exclusive = True

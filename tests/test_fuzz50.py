@@ -110,3 +110,30 @@ def test_a_har_params_of_another_type_is_read_as_none_the_body_text_still_read(t
     got = _scanned(_har_with_params(tmp_path, params))
     assert not [f for f in got["input_findings"] if f["code"] == "internal-error"]
     assert len(got["messages"]) == len(_scanned(HAR)["messages"]) >= 1
+
+
+# --- a comment among a Reference's Transforms ----------------------------------------------------
+
+def _with_transforms_comment(data: bytes, where: str) -> bytes:
+    """A comment (or PI) put first in the Response signature's Transforms: inside SignedInfo, which
+    exclusive C14N without comments canonicalizes without it (C14N 1.0 1.1, Exc-C14N 3)."""
+    root = etree.fromstring(data)
+    transforms = root.find(f"{DS}Signature/{DS}SignedInfo/{DS}Reference/{DS}Transforms")
+    transforms.insert(0, etree.Comment(" fuzz ") if where == "comment" else etree.ProcessingInstruction("fuzz"))
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize("where", ["comment", "pi"])
+def test_a_comment_among_the_transforms_is_no_internal_error(where):
+    """A fuzzed response with a comment in its Transforms failed the input ("'NoneType' object has
+    no attribute 'startswith'": lxml's get() of a comment, with a default, is None): the digest
+    diagnosis now skips what is no element."""
+    data = _with_transforms_comment(VALID.read_bytes(), where)
+    res = analyze(data)
+    assert not by_code(res, "internal-error"), [f.code for f in res.findings]
+    # C14N drops a comment, keeps a PI (Canonical XML 1.0 2.3): SignedInfo unchanged, or changed
+    assert [(s.verified, s.failure) for s in res.message.signatures][0] == (
+        (True, None) if where == "comment" else (False, "signed-info-changed"))
+    # (the content after the signature changed: diagnosed, never verified)
+    broken = analyze(data.replace(b"dev.user1@example.com", b"dev.user2@example.com"))
+    assert not by_code(broken, "internal-error") and not all(s.verified for s in broken.message.signatures)
