@@ -11,10 +11,13 @@ REMOVED = "[private key removed by samlscan]"
 _BODY = r"(?:[A-Za-z0-9+/=:,\s-]|\\[nrt/])"
 """What a PEM body holds: base64, its headers (Proc-Type: 4,ENCRYPTED) and line breaks, also
 JSON-escaped ('\\n', and PHP's '\\/')."""
+_END = r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
 _PEM = lazyre.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
-    r"(?=(?:\s|\\[nrt])*(?:[A-Za-z-]+: [^\n\\]*(?:\n|\\n)(?:\s|\\[nrt])*)*(?:[A-Za-z0-9+/]|\\/){16})"  # a body follows
-    rf"{_BODY}*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|(?!{_BODY})|\Z)")
+    r"(?=(?:\s+|\\[nrt])*+(?:[A-Za-z-]+: [^\n\\]*(?:\n|\\n)(?:\s+|\\[nrt])*+)*(?:[A-Za-z0-9+/]|\\/){16})"  # a body follows
+    # the body to its END line: stretches of it, a '-' only where no END starts, possessively (a lazy
+    # loop of one character kept ~120 bytes of state per character: 2 MB after a BEGIN, 240 MB)
+    rf"(?:[A-Za-z0-9+/=:,\s]+|\\[nrt/]|-(?!{_END[1:]}))*+(?:{_END}|(?!{_BODY})|\Z)")
 """A PEM or PGP private key block (RFC 7468; OpenPGP's armor), to its END line or, cut short, to
 where its body ends; a header that only names the format ('expected -----BEGIN PRIVATE KEY-----
 header') is no key."""
@@ -29,7 +32,7 @@ private key, or when its base64 ends first (a key cut short still holds its secr
 certificate is no secret and stays."""
 _SEP = lazyre.compile(r"\s+|\\[nrt]|\\(?=/)")
 """Line breaks (also JSON-escaped) and the backslash of PHP's escaped '/' inside a key's base64."""
-_RUN_AT = lazyre.compile(r"(?:[A-Za-z0-9+/]|\\[nrt/]|\s)+=*")
+_RUN_AT = lazyre.compile(r"(?:[A-Za-z0-9+/\s]+|\\[nrt/])++=*")
 """A start's base64 to its padding ('=' ends base64: read past it, every start in a run of keys cut
 short by it scanned the whole window)."""
 _WINDOW = 16384

@@ -59,7 +59,7 @@ _DROP_HEADERS = {"authorization", "proxy-authorization"}
 _CREDENTIAL_VALUE = lazyre.compile(r"^\s*(Bearer|Basic|Digest|Negotiate|NTLM|token)\s+\S", re.I)
 _EMAIL = lazyre.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _EMAIL_AT_RUN = lazyre.compile(r"(?<![A-Za-z0-9._%+\-])" + _EMAIL.pattern)
-_JSON_PAIR = lazyre.compile(r'"([^"\\]{1,100})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
+_JSON_PAIR = lazyre.compile(r'"([^"\\]{1,100})"(\s*:\s*)"(?:[^"\\]+|\\.)*+"')  # (blob._RUN: no state per character)
 _PCT = lazyre.compile(r"%[0-9A-Fa-f]{2}")
 
 

@@ -137,3 +137,80 @@ def test_a_comment_among_the_transforms_is_no_internal_error(where):
     # (the content after the signature changed: diagnosed, never verified)
     broken = analyze(data.replace(b"dev.user1@example.com", b"dev.user2@example.com"))
     assert not by_code(broken, "internal-error") and not all(s.verified for s in broken.message.signatures)
+
+
+# --- one long line: per-parameter and per-character costs -----------------------------------------
+
+def test_a_line_of_thousands_of_saml_parameters_is_read_in_linear_time():
+    """8,000 'SAMLResponse=' values joined by '&' (a 1 MB line) took 150 s: each value searched its
+    whole query run for SigAlg/Signature again (_named). Each run is read once now (0.1 s)."""
+    import time
+
+    from samlscan.logs.embedded import find_values
+
+    line = "&".join("SAMLResponse=" + "A" * 100 for _ in range(8000))
+    start = time.process_time()
+    found = find_values(line)
+    assert len(found) == 8000 and {f.binding for f in found} == {"unknown"}
+    assert time.process_time() - start < 5  # (150 s before)
+
+
+def _peak_mb(fn) -> float:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+LONG = 2_000_000
+
+
+@pytest.mark.parametrize("module, name, text", [
+    ("samlscan.inputs.blob", "_RUN", "A" * LONG),
+    ("samlscan.inputs.blob", "_QUERY_PARAM", "SAMLResponse=" + "A" * LONG),
+    ("samlscan.sanitize", "_JSON_PAIR", '"text": "' + "A" * LONG + '"'),
+    ("samlscan.logs.loki", "_LABEL", 'msg="' + "A" * LONG + '"'),
+    ("samlscan.logs.keycloak", "_PAIR", 'error="' + "A" * LONG + '"'),
+    ("samlscan.config.kinds", "_METADATA_ROOT", "<!--" + "A" * LONG + "--><EntityDescriptor "),
+    ("samlscan.privatekeys", "_RUN_AT", "MII" + "A" * LONG),
+    ("samlscan.privatekeys", "_PEM", "-----BEGIN PRIVATE KEY-----\n" + "QUJD" * (LONG // 4) + " y"),
+])
+def test_a_long_value_is_matched_without_state_per_character(module, name, text):
+    """A regex repeating a group of alternatives one character at a time keeps ~120 bytes of
+    backtracking state per repetition: a 10 MB SAMLResponse pasted as a form body took 1.2 GB, a 4 MB
+    response in base64 705 MB where its XML took 188; a lazy loop the same (privatekeys._PEM: 2 MB
+    after a BEGIN line, 240 MB). The patterns now take a stretch of characters per repetition,
+    possessively (Python 3.11's *+), and match the same."""
+    import importlib
+
+    pattern = getattr(importlib.import_module(module), name)
+    got = []
+    assert _peak_mb(lambda: got.append(pattern.search(text))) < 10  # (240 MB each before)
+    assert got[0] is not None and got[0].end() >= LONG
+
+
+def test_the_prolog_before_a_root_is_matched_without_state_per_character():
+    from samlscan.report.regions import _PROLOG
+
+    data = b"<?xml version='1.0'?><!--" + b"-" * 3 + b"x" * LONG + b"--><Response/>"
+    got = []
+    assert _peak_mb(lambda: got.append(_PROLOG.match(data))) < 10
+    assert got[0] is not None and data[got[0].end() - 1:got[0].end() + 8] == b"<Response"
+
+
+@pytest.mark.parametrize("text, end", [
+    ("SAMLResponse=[SAMLResponse redacted] rest", "[SAMLResponse redacted]"),
+    ("SAMLResponse=abc[x y]def&RelayState=1 HTTP/1.1", "abc[x y]def&RelayState=1"),
+    ("SAMLRequest=<samlrequest>&x=1 y", "<samlrequest>&x=1"),
+    ("SAMLRequest=a[b\"c d", "a[b"),
+])
+def test_a_run_ends_where_it_did(text, end):
+    """The run (blob._RUN) from a parameter's name: its end as before the rewrite (bracketed and
+    angled placeholders kept whole, a lone '[' a character of the run)."""
+    from samlscan.inputs.blob import _RUN
+
+    assert _RUN.match(text).end() == text.index(end) + len(end)

@@ -8,13 +8,15 @@ from samlscan.config.sonar import SONAR_SAML_ENV, SONAR_SAML_LINE
 from samlscan.config.sysinfo import SYSTEM_INFO_HEAD
 
 
-_METADATA_ROOT = lazyre.compile(r"(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->|"
-                            r"<!DOCTYPE[^>\[]*(?:\[[^\]]*\][^>]*)?>)*"
+_METADATA_ROOT = lazyre.compile(r"(?:\s+|<\?(?:[^?]+|\?(?!>))*+\?>|<!--(?:[^-]+|-(?!->))*+-->|"
+                            r"<!DOCTYPE[^>\[]*(?:\[[^\]]*\][^>]*)?>)*+"
                             r"<(?:[A-Za-z_][\w.-]*:)?Entit(?:y|ies)Descriptor[\s/>]")
 r"""SAML metadata's root (metadata 2.3.1, 2.3.2) under any prefix, after the XML prolog. Each part
-of the prolog matches one way only (a space at a time, a comment up to its first '-->'): with
-`\s+` and lazy `.*?` in the loop, a file that is not metadata was tried every way of splitting
-its spaces and comments, exponential in their number (24 spaces: 0.7 s)."""
+of the prolog matches one way only (a comment up to its first '-->') and the loop is possessive
+(*+): with `\s+` and lazy `.*?` in a loop that gave back, a file that is not metadata was tried
+every way of splitting its spaces and comments, exponential in their number (24 spaces: 0.7 s).
+Stretches, not characters, per repetition: the engine's state per repetition of a loop that can
+give back was ~120 bytes a character (a 2 MB comment: 240 MB)."""
 _SONAR_JSON_KEY = lazyre.compile(r'(?<!\\)"key"\s*:\s*"sonar\.auth\.saml\.')
 """api/settings/values: {"settings": [{"key": "sonar.auth.saml.applicationId", ...}] (not an escaped copy
 inside a HAR's response text)."""

@@ -31,7 +31,7 @@ _LOOKS_LIKE = lazyre.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|^\d{2}:\d{2}:\d
 # key=value pairs: "double-quoted" (new, \" escaped), 'single-quoted' (old, values with spaces)
 # or bare up to the next ', '. A key starts after a non-word character: tried from inside a word, a
 # 60,000-character one without '=' (a base64 value) took 20 s, every start scanning to its end.
-_PAIR = lazyre.compile(r"(?<!\w)(\w+)=(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^,]*)(?:,\s*|$)")
+_PAIR = lazyre.compile(r"(?<!\w)(\w+)=(\"(?:[^\"\\]+|\\.)*+\"|'[^']*'|[^,]*)(?:,\s*|$)")
 _TYPE = lazyre.compile(r"(?:^|[\s,])type=[\"']?([A-Z_]+)")
 _DATE_IN_PATH = lazyre.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Categories of Keycloak's SAML code: SamlService (Keycloak as IdP: "request validation failed: ..."

@@ -27,7 +27,7 @@ LINE_REF = re.compile(r"^line (\d+)$")
 _ITEM_REF = re.compile(r"^(entry|request) (\d+)(?:/|$)")
 """A capture's item: a HAR's entry (numbered from 0), a SAML-tracer export's request (from 1)."""
 
-_PROLOG = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)\s*)*<(?=[^!?])")
+_PROLOG = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?(?:[^?]+|\?(?!>))*+\?>|<!--(?:[^-]+|-(?!->))*+-->)\s*)*<(?=[^!?])")
 """Everything before the root element's '<': BOM, XML declaration, comments, PIs (XML 1.0 [22]
 prolog; a DOCTYPE is refused before parsing, xmlsafe)."""
 
