@@ -214,3 +214,18 @@ def test_a_run_ends_where_it_did(text, end):
     from samlscan.inputs.blob import _RUN
 
     assert _RUN.match(text).end() == text.index(end) + len(end)
+
+
+def test_a_head_of_comments_without_a_page_ends():
+    """2,000 HTML comments and then no page (a 16 KB head) never ended: the comments' lazy bodies
+    could span each other, and the loop tried every grouping (blob._HTML_START)."""
+    import time
+
+    from samlscan.inputs.blob import _html_not_saml
+
+    start = time.process_time()
+    assert not _html_not_saml("<!--x-->" * 300_000 + "<html><form><input name=SAMLResponse value=abc></form>")
+    assert time.process_time() - start < 5
+    assert _html_not_saml("<!-- a -- b --> \n<!---->\n<HTML><body>Sign-in failed</body></html>")
+    assert not _html_not_saml("<!-- a --><samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'/>")
+    assert not _html_not_saml("<!-- unclosed <html><body>x</body></html>")

@@ -267,10 +267,12 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     return [], [InputProblem(source, "input-not-saml", why)]
 
 
-_HTML_START = lazyre.compile(r"\s*(?:<!--[\s\S]{0,2000}?-->\s*)*<(?:html|head|body|div|p|span|table|section|main)[\s>]",
+_HTML_START = lazyre.compile(r"\s*(?:<!--(?:[^-]+|-(?!->))*+-->\s*)*+<(?:html|head|body|div|p|span|table|section|main)[\s>]",
                              re.IGNORECASE)
 """What an HTML page or a part of one starts with (after comments): no SAML message's element. Not a
-DOCTYPE: one may declare entities, which the XML reader refuses as such."""
+DOCTYPE: one may declare entities, which the XML reader refuses as such. A comment ends at its first
+'-->', and the loop gives nothing back (*+): a lazy comment body could span the next comments, and a
+head of 2,000 comments and no page was tried every way of grouping them (it never ended)."""
 
 
 def _html_not_saml(text: str) -> bool:
