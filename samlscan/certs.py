@@ -80,7 +80,7 @@ def _key_of(cert) -> tuple[str, int | None]:
         return _kind_and_bits(cert.public_key())
     except UnsupportedAlgorithm:
         oid = getattr(cert, "public_key_algorithm_oid", None)  # (cryptography 43+)
-        return f"unsupported key algorithm {oid.dotted_string}" if oid is not None else "unsupported key algorithm", None
+        return "unsupported key algorithm" + (f" {oid.dotted_string}" if oid is not None else ""), None
 
 
 def cert_info_from_der(der: bytes, origin: str) -> CertInfo:

@@ -1,12 +1,15 @@
-"""fuzz50: a certificate whose public key is of an algorithm cryptography does not know.
+"""fuzz50: what the thirty-third session's mutation campaigns and pathological shapes broke or stalled.
 
-A fuzzed copy of a signed Okta response (one byte of its KeyInfo certificate's rsaEncryption OID turned,
-1.2.840.113549.1.1.1 -> 1.2.880.113549.1.1.1) failed the whole input as internal-error: cryptography
-raises UnsupportedAlgorithm, no ValueError, from Certificate.public_key() and load_der_public_key. A
-GOST or SM2 certificate in a KeyInfo, or given with --idp-cert, is the same case. The certificate is now
-read (its key named by OID), xmlsec makes no key of it, and the signature is judged with the others.
-The response is signed for real by fixtures/samlgen; the KeyInfo it changes is outside what is signed
-(XML-DSig 4.5: KeyInfo is not covered by the SignedInfo of an enveloped signature).
+- A certificate whose public key is of an algorithm cryptography does not know (a fuzzed KeyInfo certificate's
+  rsaEncryption OID turned by one byte, 1.2.840.113549.1.1.1 -> 1.2.880...; GOST or SM2 the same):
+  UnsupportedAlgorithm, no ValueError, failed the input as internal-error. It is read now (its key named by
+  OID), xmlsec makes no key of it, and the signature is judged with the other keys.
+- A HAR postData 'params' that is no array; a comment or PI among a Reference's Transforms.
+- One long line: thousands of SAML parameters (quadratic), long values matched by regexes that kept
+  backtracking state per character (memory), a head of HTML comments without a page (never ended).
+
+Signed responses come from fixtures/samlgen (fixtures/responses/valid/okta.xml); what a test changes is outside
+what is signed (XML-DSig 4.5: KeyInfo is not covered by an enveloped signature's SignedInfo) or is the point.
 """
 from __future__ import annotations
 
