@@ -70,6 +70,10 @@ def _kind_and_bits(key) -> tuple[str, int | None]:
     return type(key).__name__.replace("PublicKey", ""), None
 
 
+UNSUPPORTED_KEY = "unsupported key algorithm"
+"""CertInfo.key_type of a key cryptography does not know (_key_of); xmlsec cannot use it either."""
+
+
 def _key_of(cert) -> tuple[str, int | None]:
     """_kind_and_bits of a certificate's key; a key algorithm cryptography does not know (GOST, SM2,
     or an OID damaged in transit) is named by its OID: the certificate is still read (RFC 5280
@@ -80,7 +84,7 @@ def _key_of(cert) -> tuple[str, int | None]:
         return _kind_and_bits(cert.public_key())
     except UnsupportedAlgorithm:
         oid = getattr(cert, "public_key_algorithm_oid", None)  # (cryptography 43+)
-        return "unsupported key algorithm" + (f" {oid.dotted_string}" if oid is not None else ""), None
+        return UNSUPPORTED_KEY + (f" {oid.dotted_string}" if oid is not None else ""), None
 
 
 def cert_info_from_der(der: bytes, origin: str) -> CertInfo:

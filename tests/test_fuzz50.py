@@ -66,6 +66,15 @@ def test_without_a_configured_key_the_same_response_fails_its_signature_not_saml
     res = analyze(_with_odd_keyinfo_cert(VALID.read_bytes()), replace(DEFAULT, idp_certs=(), idp_aggregates=()))
     assert not by_code(res, "internal-error")
     assert not any(s.verified for s in res.message.signatures)
+    # said for what it is: a key samlscan cannot use, not 'a wrong key' (the Assertion's, untouched, verifies
+    # with its own KeyInfo)
+    (said,) = by_code(res, "signature-invalid")
+    assert "of an algorithm samlscan (xmlsec) cannot use" in said.message_text
+    assert "unsupported key algorithm 1.2.880.113549.1.1.1" in said.message_text
+    assert said.actual == "a key of an unsupported algorithm" and "RSA or EC certificate" in said.hint
+    plain = analyze(VALID.read_bytes().replace(b"dev.user1@", b"dev.user2@"),
+                    replace(DEFAULT, idp_certs=(), idp_aggregates=()))
+    assert not any("cannot use" in f.message_text for f in by_code(plain, "signature-invalid"))
 
 
 def test_a_configured_certificate_of_an_unknown_key_algorithm_is_read_and_verifies_nothing():

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from samlscan import lazyre
+from samlscan.certs import UNSUPPORTED_KEY
 from samlscan.checks.base import CheckContext, consumed_assertion, finding, fmt_time, in_idp, issuer_product
 from samlscan.codes import NOT_RSA_ONLY_SIGNING, RSA_ONLY_SAML, SIGNED_BY_ANOTHER_KEY_FIX, spec
 from samlscan.model import CertInfo, SamlMessage, SignatureInfo
@@ -432,16 +433,23 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
                   "SignedInfo or SignatureValue changed" if sig.failure == "signature-value-unchecked" else
                   f"the digest matches but the SignatureValue does not verify with {keys}: wrong key, or "
                   "SignedInfo/SignatureValue changed")
+        unusable = sig.failure != "digest" and _unusable_keys([c.info for c in trusted] if trusted
+                                                              else list(sig.embedded_certs))
+        if unusable:  # (no key was tried: 'wrong key' would mislead)
+            detail = (f"{keys} is of an algorithm samlscan (xmlsec) cannot use ({unusable}), so its "
+                      "SignatureValue cannot be checked here; whether the SP's own library can, its log says")
         # an RSA PKCS#1 v1.5 block that does not decode with the configured key was made by another key
         # (sigverify._rsa_signed_by: one that decodes is 'signed-info-changed'); PSS and ECDSA cannot tell
         other_key = sig.failure == "signature-value" and bool(trusted) and "#rsa-" in (sig.signature_algorithm or "")
         if other_key:
             detail = (f"the digest matches (the signed content is intact) but the SignatureValue was not made "
                       f"by {keys}: a wrong key (a rotated or another one) signed it")
-        yield finding(msg, "signature-invalid", f"the {_where(sig)} is invalid: {detail}",
+        yield finding(msg, "signature-invalid", f"the {_where(sig)} {'does not verify' if unusable else 'is invalid'}: {detail}",
                       expected="valid " + ("digest" if sig.failure == "digest" else "signature value"),
-                      actual="digest mismatch" if sig.failure == "digest" else "signature value mismatch",
+                      actual="digest mismatch" if sig.failure == "digest" else
+                      "a key of an unsupported algorithm" if unusable else "signature value mismatch",
                       hint=SIGNED_INFO_CHANGED_HINT if sig.failure == "signed-info-changed" else
+                      UNUSABLE_KEY_HINT if unusable else
                       _another_key_hint(sig, [c.info for c in trusted], ctx) if other_key else None,
                       side="sp" if other_key else None)
     configured = "; ".join(_fingerprints(c.info) for c in trusted) if rotated else ""
@@ -451,6 +459,20 @@ def check_signature_valid(msg: SamlMessage, ctx: CheckContext):
         yield finding(msg, "signature-cert-mismatch",
                       f"the {where} {'were' if len(sigs) > 1 else 'was'} made by a key that is not "
                       f"configured. {why}", expected=configured, actual=received, hint=hint, side=side)
+
+
+UNUSABLE_KEY_HINT = ("Check the signature where that key algorithm is supported (the SP's own log says whether "
+                     "it verified), or have the IdP sign with an RSA or EC certificate, which every SAML SP "
+                     "supports (XML Signature 1.1 section 6.4 requires RSA-SHA256 and ECDSA-SHA256 of all)")
+
+
+def _unusable_keys(certs: list[CertInfo]) -> str:
+    """'<subject>: unsupported key algorithm <OID>' when every one of `certs` holds a key of an algorithm
+    xmlsec and cryptography do not know (GOST, SM2: certs._key_of), so that no verification was tried
+    with them; '' otherwise."""
+    if not certs or not all(c.key_type.startswith(UNSUPPORTED_KEY) for c in certs):
+        return ""
+    return "; ".join(dict.fromkeys(f"{c.subject or 'a certificate'}: {c.key_type}" for c in certs))
 
 
 def _another_key_hint(sig: SignatureInfo, configured: list[CertInfo], ctx: CheckContext) -> str:
