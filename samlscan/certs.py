@@ -435,18 +435,29 @@ def key_from_keyvalue(el) -> KeyValueKey:
     return found
 
 
+def der_public_key(spki: bytes):
+    """The cryptography key of a DER SubjectPublicKeyInfo; None when cryptography reads none from it
+    (damaged: ValueError; of an algorithm it does not know: UnsupportedAlgorithm, _key_of)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    try:
+        return load_der_public_key(spki)
+    except (ValueError, UnsupportedAlgorithm):
+        return None
+
+
 def same_public_key(cert_der: bytes, spki: bytes) -> bool:
     """Whether a certificate holds the public key `spki` (both read back through cryptography, so
     that two DER spellings of one key compare equal)."""
-    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
 
     try:
         mine = public_key_der(cert_der)
-        if mine == spki:
-            return True
-        canon = serialization.load_der_public_key(mine).public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    except (ValueError, UnsupportedAlgorithm):
+    except ValueError:
         return False
-    return canon == spki
+    if mine == spki:
+        return True
+    key = der_public_key(mine)
+    return key is not None and key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == spki

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, replace
 
 from samlscan import lazyre
-from samlscan.certs import (DSIG11, KeyValueKey, TrustedCert, cert_from_keyinfo, key_from_keyvalue,
-                           public_key_der, same_public_key)
+from samlscan.certs import (DSIG11, KeyValueKey, TrustedCert, cert_from_keyinfo, der_public_key,
+                           key_from_keyvalue, public_key_der, same_public_key)
 from samlscan.errors import EnvironmentProblem
 from samlscan.model import KeyInfoKey, SignatureInfo
 from samlscan.xmlsafe import DS, NS, element_path, local
@@ -227,9 +227,7 @@ def _rsa_signed_by(sig, spkis) -> bool:
     xmlsec only says 'does not verify'; a block that decodes means the key is right and the
     SignedInfo hashed now is not the one signed (Salesforce's 2011 AuthnRequest in
     django-saml2-idp's tests), not that another key signed."""
-    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
 
     el = _child(sig, "SignatureValue")
     try:
@@ -237,11 +235,8 @@ def _rsa_signed_by(sig, spkis) -> bool:
     except ValueError:
         return False
     for spki in list(dict.fromkeys(spkis))[:MAX_KEYS_TRIED]:
-        try:
-            key = load_der_public_key(spki)
-        except (ValueError, UnsupportedAlgorithm):  # (no RSA key cryptography knows: not one)
-            continue
-        if not isinstance(key, rsa.RSAPublicKey):
+        key = der_public_key(spki)
+        if not isinstance(key, rsa.RSAPublicKey):  # (None: no key cryptography reads)
             continue
         n, e = key.public_numbers().n, key.public_numbers().e
         if not 0 < value < n or n.bit_length() > 16384 or e.bit_length() > 64:
