@@ -31,7 +31,7 @@ _REFUSED = lazyre.compile(r"\bid=[\"']unauthorized[\"']|\bnot authori[sz]ed to a
                       re.IGNORECASE)
 _REASON = lazyre.compile(r"\bReason\s*:\s*(?:<[^>]{0,80}>\s*)*([^<]{1,300}?)\s*<", re.IGNORECASE)
 _SUBMITS = lazyre.compile(r"\.submit\s*\(\s*\)")
-_PASSWORD = lazyre.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password\b", re.IGNORECASE)
+_PASSWORD = lazyre.compile(r"<input\b[^<>]*\btype\s*=\s*[\"']?password\b", re.IGNORECASE)
 _ERROR_TITLE = lazyre.compile(r"\b(?:error|fail(?:ed|ure)|denied|forbidden|unauthori[sz]ed)\b", re.IGNORECASE)
 
 

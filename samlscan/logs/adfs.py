@@ -55,7 +55,9 @@ _OTHER_IDS = {1204, 1205, 1206, 1207}
 MAX_EVENT = 1024 * 1024
 _EVENT_START = lazyre.compile(r"<(?:\w+:)?Event[\s>]")
 _EVENT_END = lazyre.compile(r"</(?:\w+:)?Event>")
-_AUDIT = lazyre.compile(r"<AuditBase\b.*?</AuditBase>", re.S)
+_AUDIT = lazyre.compile(r"<AuditBase\b")
+"""The AuditBase document's start: its end is the first '</AuditBase>' after the first start (a lazy
+'.*?' to it tried again from each later start when it was missing: quadratic in a damaged event)."""
 _DECL = lazyre.compile(r"^\s*<\?xml[^>]*\?>")
 _MSIS = lazyre.compile(r"(?:\b(\w+Exception):\s*)?\b(MSIS\d{4})\b:?\s*(.*?)"
                    r"(?=\s*--->|(?:\b\w+Exception:\s*)?\bMSIS\d{4}\b|[\r\n]|$)")
@@ -625,10 +627,11 @@ def _audit(datas: list[str]) -> dict[str, str]:
     """Leaf values of the AuditBase document (first occurrence of each element name)."""
     for data in datas:
         m = _AUDIT.search(data)
-        if not m:
+        end = data.find("</AuditBase>", m.end()) if m else -1
+        if end < 0:
             continue
         try:
-            root = parse_xml(_DECL.sub("", m.group()).encode("utf-8"))
+            root = parse_xml(_DECL.sub("", data[m.start():end + len("</AuditBase>")]).encode("utf-8"))
         except InputError:
             return {}
         out: dict[str, str] = {}

@@ -143,9 +143,9 @@ def _csv_row(row: list[str], cols: dict[str, int], path: str, no: int, tz: tzinf
 _ZONED = "@offset"
 """cols[<time field> + _ZONED]: the UTC offset in minutes its header names, or _NO_ZONE."""
 _NO_ZONE = -(10 ** 6)
-_HEADER_ZONE = re.compile(r"\s*[(\[]\s*(?:UTC|GMT)\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?\s*[)\]]\s*$", re.I)
+_HEADER_ZONE = re.compile(r"(?<!\s)\s*[(\[]\s*(?:UTC|GMT)\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?\s*[)\]]\s*$", re.I)
 """A header's zone suffix: the portal's 'Date (UTC)', Log Analytics' 'TimeGenerated [UTC]',
-'Date (UTC+01:00)'."""
+'Date (UTC+01:00)'. (Not from within a run of spaces: each start in one scanned the rest of it again.)"""
 _UTC_BY_NAME = ("createddatetime", "timegenerated")
 """Columns named after a property that is UTC by definition (Graph signIn.createdDateTime; Log
 Analytics' TimeGenerated): a zone-less value in them is UTC too."""

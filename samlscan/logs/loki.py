@@ -60,7 +60,8 @@ pretty-printed JSON export's `"createdDateTime": "..."` lines are no log's (Entr
 first, were read reversed)."""
 _META = lazyre.compile(r"[^\t:\n]{1,200}: .*")
 """A meta line before Grafana's rows ('Common labels: {...}', 'Line limit: "..."')."""
-_LABEL = lazyre.compile(r'([A-Za-z_][A-Za-z0-9_.]*)="((?:[^"\\]+|\\.)*+)"')
+_LABEL = lazyre.compile(r'(?<![A-Za-z0-9_.])([A-Za-z_][A-Za-z0-9_.]*+)="((?:[^"\\]+|\\.)*+)"')
+"""A label: its name from its first character (a start inside a long word read the rest of it again)."""
 
 HOST_LABELS = ("host", "hostname", "pod", "pod_name")
 """Labels naming the machine a stream's lines come from (Promtail's and Alloy's Kubernetes discovery

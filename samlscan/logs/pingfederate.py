@@ -93,8 +93,10 @@ def _audit_fields(line: str) -> dict | None:
 
 
 _CEF = lazyre.compile(r"^CEF:\d+\|Ping Identity\|PingFederate\|[^|]*\|([^|]*)\|[^|]*\|[^|]*\|(.*)$")
-_CEF_PAIR = lazyre.compile(r"(\w+)=((?:\\.|[^\\])*?)(?=\s+\w+=|\s*$)")
-"""An extension's key=value: the value runs to the next key (CEF: spaces allowed, '=' escaped)."""
+_CEF_KEY = lazyre.compile(r"(?<!\S)(\w++)=")
+"""An extension's key: a word and '=' after a space (CEF: a value's own '=' is escaped, '\\='); its value
+runs to the next key (spaces allowed). Keys first, values between them: a value matched lazily up to a
+lookahead for the next key tried every start in a long word again (quadratic: 40,000 letters, 5.5 s)."""
 _CEF_FIELDS = {"duid": "subject", "src": "ip", "msg": "status", "cs1": "app", "cs2": "connectionid",
                "cs3": "protocol", "dvchost": "host", "cs4": "role", "externalId": "trackingid"}
 
@@ -105,7 +107,7 @@ def _cef_fields(line: str) -> dict | None:
     m = _CEF.match(line)
     if m is None:
         return None
-    ext = {k: re.sub(r"\\(.)", r"\1", v).strip() for k, v in _CEF_PAIR.findall(m[2])}
+    ext = _cef_extension(m[2])
     named = {name: ext.get(key, "") for key, name in _CEF_FIELDS.items()}
     try:  # CEF's own date layout (MMM dd yyyy HH:mm:ss.SSS), read as audit.log's local time
         when = datetime.strptime(ext.get("rt", ""), "%b %d %Y %H:%M:%S.%f").isoformat(" ", "milliseconds")
@@ -113,6 +115,13 @@ def _cef_fields(line: str) -> dict | None:
         when = ""
     named.update(event=m[1], time=when, transactionid="", description="", extra=())
     return named
+
+
+def _cef_extension(text: str) -> dict[str, str]:
+    """The key=value pairs of a CEF extension, values unescaped; a repeated key keeps its last value."""
+    keys = list(_CEF_KEY.finditer(text))
+    ends = [k.start() for k in keys[1:]] + [len(text)]
+    return {k[1]: re.sub(r"\\(.)", r"\1", text[k.end():end]).strip() for k, end in zip(keys, ends)}
 
 
 def _responsetime_at(cells: list[str], start: int) -> int:

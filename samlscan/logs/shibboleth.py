@@ -336,7 +336,8 @@ def _sp_line(m: re.Match, no: int, path: str, tz: tzinfo, details: dict) -> Iter
         details[thread] = _Detail(no, when, tz, code, msg)
 
 
-_TAGS = lazyre.compile(r"(?:\s*<[^<>]*>\s*)+")
+_TAGS = lazyre.compile(r"(?<!\s)(?:\s*<[^<>]*>\s*)+")
+"""Tags and the spaces around them (from a run's first space: a start inside a long run read it again)."""
 
 
 def _values_of_xml(text: str) -> str:
