@@ -104,3 +104,13 @@ def test_a_root_of_a_long_name_is_matched_in_linear_time():
     assert_linear(lambda xml: _names_root(msg, xml), lambda n: b"<" + b"a" * n + b">", 8_000)
     assert _names_root(msg, b"<?xml version='1.0'?>\n<samlp:Response xmlns:samlp='urn:p' ID=\"_1\">")
     assert not _names_root(msg, b"<samlp:Response ID='_2'>")
+
+
+def test_a_cas_single_line_record_of_a_long_run_of_spaces_is_split_in_linear_time():
+    from samlscan.logs.cas import _Open
+
+    assert_linear(lambda rest: _Open(1, None).inline(rest), lambda n: "WHO: ana" + " " * n + "x", 8_000)
+    record = _Open(1, None)
+    record.inline("WHO: ana  |  WHAT: ST-1 ;ACTION: SERVICE_TICKET_CREATED|APPLICATION: CAS")
+    assert record.fields == {"who": "ana", "what": "ST-1", "action": "SERVICE_TICKET_CREATED",
+                             "application": "CAS"}
