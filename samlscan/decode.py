@@ -81,6 +81,31 @@ def b64decode_lenient(value: str) -> bytes:
         raise InputError("input-bad-base64", f"not valid base64: {exc}") from None
 
 
+_B64_TEXT = frozenset(_B64_ALPHABET.decode().replace("=", ""))
+
+
+def may_be_encoded_message(value: str) -> bool:
+    """Whether a base64-like text can be an encoded SAML message, judged by its start: its first bytes
+    decode to XML, to gzip or zlib data, to raw DEFLATE data that inflates to XML (the redirect binding,
+    SAML bindings 3.4.4.1) or to base64 of XML again. A token, a hash or a path written in base64's
+    letters ('QT_ACCESSIBILITY=1') is none of these: no message, cut short or not. Characters outside
+    the alphabet are left out (a damaged paste's first stray one does not hide the rest)."""
+    head = value[:2048]
+    if "%" in head:
+        head = unquote_bounded(head)
+    chars = "".join(c for c in head if c in _B64_TEXT)[:1024].replace("-", "+").replace("_", "/")
+    data = base64.b64decode(chars[:len(chars) // 4 * 4])
+    body = data.lstrip(b"\x00\xff\xfe\xef\xbb\xbf \t\r\n")  # (UTF-16 and UTF-8 byte order marks, UTF-16's NULs)
+    if body[:1] == b"<" or body[:2] in (b"PD", b"PH"):  # (PD, PH: base64 of '<?', '<s', twice encoded)
+        return True
+    if data[:2] == b"\x1f\x8b" or len(data) > 1 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0:
+        return True  # gzip (RFC 1952 2.3.1) or zlib (RFC 1950 2.2: CM 8, the check bits)
+    try:
+        return zlib.decompressobj(-15).decompress(data, 64).lstrip()[:1] == b"<"
+    except zlib.error:
+        return False
+
+
 def inflate_bounded(data: bytes, limit: int = MAX_XML_BYTES) -> bytes:
     """Inflate raw DEFLATE (redirect binding, SAML bindings 3.4.4.1), or zlib/gzip as some SPs
     send, never producing more than `limit` bytes (a deflate bomb stops here)."""

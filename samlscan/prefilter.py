@@ -241,11 +241,12 @@ def unknown_text_log(head: bytes, found=None):
     (an access log, a console capture): not XML, JSON, a form body or base64 (a pasted message,
     which the paste path reads whole), but lines; None otherwise. The caller decides by size: the
     paste path holds a whole input, this one streams it."""
+    from samlscan.binaryfiles import binary_kind
     from samlscan.logs import embedded
 
     found = found or engine.sniff(head)
-    if _wide(head, found.head):
-        return None
+    if _wide(head, found.head) or binary_kind(head) is not None:  # (a program's strings are no log: its
+        return None  # input-not-saml says what it is)
     head = found.head or head  # (the lines it sniffed: engine.sniff_file)
     if console(head):  # (a console capture: read whole)
         return None

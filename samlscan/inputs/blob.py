@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import unquote, unquote_plus
 
 from samlscan import lazyre
-from samlscan.decode import unquote_bounded
+from samlscan.decode import may_be_encoded_message, unquote_bounded
 from samlscan.inputs import base
 from samlscan.inputs.base import BINDING_PARAMS, PARAM_AHEAD, InputProblem, RawMessage
 from samlscan.config import SERVER_SONAR_LINE, SETTINGS_KINDS, SONAR_IN_DATABASE, SONAR_SAML_LINE, settings_kind
@@ -226,8 +226,13 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         said = _error_text("\n".join(page_lines(text[:ERROR_TEXT_MAX])))
         why = said or "an HTML page (or a part of one), not a SAML message: copy the SAML message, or give the whole page"
         return [], [InputProblem(source, "input-not-saml", why)]
+    if kind == "xml" and not _SAML_WORD.search(text) and not text.lstrip("\ufeff \t\r\n").startswith("<?xml") \
+            and not _well_formed(text):  # (an XML declaration: XML by intent, its own reader's words)
+        return [], [InputProblem(source, "input-not-saml", NOT_SAML_MARKUP)]
     if kind == "xml":
         return [RawMessage(source, "XML", text.lstrip("\ufeff \t\r\n"), "xml", captured_at=captured_at)], []
+    if kind == "base64" and not may_be_encoded_message(text):
+        return [], [InputProblem(source, "input-not-saml", NOT_ENCODED_MESSAGE)]
     if kind == "base64":
         return [RawMessage(source, "SAMLResponse", text, "post", captured_at=captured_at)], []
     if kind == "query":  # (a JSON line pasted or a small JSON log: Go writes its query's '&' as \u0026)
@@ -265,6 +270,31 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     else:
         why = _error_text(text) or "no SAML message found (expected XML, base64, a form body or a URL)"
     return [], [InputProblem(source, "input-not-saml", why)]
+
+
+_SAML_WORD = lazyre.compile(r"saml|urn:oasis:names:tc|RequestSecurityTokenResponse", re.IGNORECASE)
+"""What any SAML message's text holds (its namespace, its prefix, WS-Federation's wrapper of an assertion)."""
+NOT_ENCODED_MESSAGE = ("a token written in base64's letters whose start decodes to no XML, gzip or DEFLATE data "
+                       "(a setting, a hash, a path?): no SAML message in it; give the SAML message, the capture "
+                       "or the log")
+
+
+NOT_SAML_MARKUP = ("markup that is not well-formed XML and names no SAML element or namespace (a README, a note, "
+                   "a template?): no SAML message in it; give the SAML message, the capture or the log")
+
+
+def _well_formed(text: str) -> bool:
+    """Whether the XML reader takes `text` or refuses it for anything but not being well-formed (a DOCTYPE,
+    its size: said as such, an XXE attempt is one whatever it names)."""
+    from samlscan.decode import xml_text_bytes
+    from samlscan.errors import InputError
+    from samlscan.xmlsafe import parse_xml
+
+    try:
+        parse_xml(xml_text_bytes(text.lstrip("\ufeff \t\r\n")))
+    except InputError as exc:
+        return exc.code != "input-xml-malformed"
+    return True
 
 
 _HTML_START = lazyre.compile(r"\s*(?:<!--(?:[^-]+|-(?!->))*+-->\s*)*+<(?:html|head|body|div|p|span|table|section|main)[\s>]",

@@ -1,0 +1,125 @@
+"""Files that are no SAML evidence are not failed inputs of a folder's scan (found scanning /etc and
+/usr/share/doc: 80 inputs failed, 15 of them no SAML at all).
+
+A one-line setting ('QT_ACCESSIBILITY=1'), a list of paths or hashes is written in base64's letters:
+it was decoded as a SAMLResponse and failed with input-bad-base64 ('it was probably truncated'). A
+README or HOWTO starting with markup ('<DRAFT!>', a Markdown '<!--- -->') failed as not well-formed
+XML, and a program over BIG_TEXT was read as a log in no known layout. They are input-not-saml now
+(skipped when walked, said as such when named), while a message that is truncated or damaged keeps
+its precise finding.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+from samlscan.decode import may_be_encoded_message
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+XML = (FIXTURES / "responses" / "valid" / "okta.xml").read_bytes()
+B64 = base64.b64encode(XML).decode()
+
+
+def _deflated(data: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+NOT_SAML = {
+    "qt.conf": "QT_ACCESSIBILITY=1\n",
+    "setuid-baseline": "/usr/bin/chage\n/usr/bin/chfn\n/usr/lib/openssh/ssh-keysign\n",
+    "blocked.certs": "Algorithm=SHA-256\n" + "03DB9E5E79FE6117177F81C11595AF598CB176AF766290DBCEB2C318B32E39A2\n" * 3,
+    "npmrc": "cafile=/etc/ssl/certs/ca-certificates.crt\n",
+    "keys.txt": "<DRAFT!>\n\tHOWTO keys\n\n1. Introduction\n",
+    "README.md": "<!--- a comment -- with two hyphens -->\n# Title\n\nSome text.\n",
+}
+"""Names and texts of files that hold no SAML message (shapes met in /etc and /usr/share/doc)."""
+
+DAMAGED = {
+    "truncated.b64": (B64[:600] + "\n", "input-xml-malformed"),
+    "dotted.b64": (B64[:400] + "." + B64[400:] + "\n", "input-bad-base64"),
+    "odd-length.b64": (B64[:401] + "\n", "input-bad-base64"),
+    "deflated-cut.txt": (base64.b64encode(_deflated(XML))[:301].decode() + "\n", "input-bad-base64"),
+    "broken.xml": (XML.decode()[:700], "input-xml-malformed"),
+}
+"""A SAML message cut short or damaged, and the finding it keeps."""
+
+
+def _scan(*args: str) -> tuple[int, list[dict], str]:
+    got = CliRunner().invoke(main, ["scan", *args, "--format", "jsonl", "-o", "-"])
+    lines = [json.loads(line) for line in got.stdout.splitlines() if line.startswith("{")]
+    return got.exit_code, lines, got.output
+
+
+def test_a_folder_of_files_without_saml_is_scanned_without_a_failure(tmp_path):
+    for name, text in NOT_SAML.items():
+        (tmp_path / name).write_text(text)
+    code, findings, output = _scan(str(tmp_path))
+    assert findings == [] and code == 0, output
+    assert f"{len(NOT_SAML)} input(s): 0 scanned, {len(NOT_SAML)} skipped, 0 failed" in output
+
+
+def test_a_damaged_message_in_the_same_folder_keeps_its_precise_finding(tmp_path):
+    for name, text in NOT_SAML.items():
+        (tmp_path / name).write_text(text)
+    for name, (text, _) in DAMAGED.items():
+        (tmp_path / name).write_text(text)
+    code, findings, output = _scan(str(tmp_path))
+    got = {Path(f["input"]).name: f["code"] for f in findings}
+    assert got == {name: want for name, (_, want) in DAMAGED.items()}, output
+    assert code == 1
+
+
+@pytest.mark.parametrize("name", ["qt.conf", "README.md"])
+def test_a_named_file_without_saml_says_what_it_is(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(NOT_SAML[name])
+    got = CliRunner().invoke(main, ["check", str(path), "--format", "jsonl", "-o", "-", "--fail-on", "never"])
+    (finding,) = [json.loads(line) for line in got.stdout.splitlines() if line.startswith("{")]
+    assert finding["code"] == "input-not-saml" and finding["severity"] == "warning"
+    assert "no SAML message in it" in finding["message_text"]
+    assert ("base64's letters" in finding["message_text"]) == (name == "qt.conf")
+
+
+@pytest.mark.parametrize("value", [
+    B64,
+    B64[:120],  # (cut short: its start still decodes to XML)
+    base64.b64encode(XML.decode().encode("utf-16")).decode(),
+    base64.b64encode(_deflated(XML)).decode()[:200],  # (the redirect binding's value, cut)
+    base64.b64encode(gzip.compress(XML, mtime=0)).decode(),
+    base64.b64encode(zlib.compress(XML)).decode(),
+    base64.b64encode(B64.encode()).decode(),  # (encoded twice)
+    "%22" + B64.replace("+", "%2B"),  # (a quote before it, percent-encoded)
+])
+def test_an_encoded_message_may_be_one(value):
+    assert may_be_encoded_message(value)
+
+
+@pytest.mark.parametrize("value", [
+    "QT_ACCESSIBILITY=1", "/usr/lib/x86_64-linux-gnu/libfakeroot", "03DB9E5E79FE6117177F81C11595AF598CB176AF766290DB",
+    "cafile=/etc/ssl/certs/ca-certificates.crt", "A" * 400,
+])
+def test_a_token_in_base64_letters_is_none(value):
+    assert not may_be_encoded_message(value)
+
+
+def test_a_big_program_is_said_to_be_one_not_read_as_a_log(tmp_path):
+    """A program over BIG_TEXT (node's binary in /etc/alternatives) was read as a log in no known layout:
+    the XML declaration in one of its strings was a malformed message at 'line 148991'."""
+    from samlscan.batch import BIG_TEXT
+
+    program = tmp_path / "node"
+    filler = b"\x00" * 64 + b"usage: node [options]\n  yield '<?xml version=\"1.0\" encoding=\"utf-8\"?>\\n';\n"
+    program.write_bytes(b"\x7fELF\x02\x01\x01" + filler * (BIG_TEXT // len(filler) + 2))
+    code, findings, output = _scan(str(tmp_path))
+    assert findings == [] and code == 0 and "1 skipped" in output, output
+    code, findings, output = _scan(str(program))
+    assert [(f["code"], f["message_text"]) for f in findings] == [
+        ("input-not-saml", "this is a program (an executable or a Java class), not text: no SAML message or log in it")]
