@@ -856,14 +856,16 @@ def _not_evidence(r: FileResult, named: set) -> FileResult:
     reason, or with what it is when the reader knew (IdP metadata, a certificate: how to give it) or
     the SP's settings are (found.unread_reason, whatever their reader made of them); a file the user
     named keeps its input-not-saml finding."""
-    if (r.input.path in named or r.input.status != "failed" or r.messages or r.input.events
-            or not r.findings or any(f.code != "input-not-saml" for f in r.findings)):
+    from samlscan.inputs.blob import said_no_saml
+
+    if (r.input.path in named or r.input.status != "failed" or r.messages or r.input.events or not r.findings
+            or not all(f.code == "input-not-saml" or said_no_saml(f.message_text) for f in r.findings)):
         return r
     from samlscan import binaryfiles
     from samlscan.found import unread_reason
 
     said = r.findings[0].message_text  # (the readers' words for configuration: 'give it with --idp-cert')
-    told = " with --" in said and (" give it " in said or " give them " in said)
+    told = said_no_saml(said) or " with --" in said and (" give it " in said or " give them " in said)
     told = told or "log:" in (r.input.kind or "")  # a known log's reader names it: 'read as sonarqube log lines, but..'
     told = told or binaryfiles.is_said(said)  # (a PNG, a PDF, an .evtx: what it is; its finding, when named, what instead)
     told = told or said == evtxlog.NO_SIGN_IN

@@ -27,6 +27,8 @@ KINDS = (
      "(DevTools > Network > Export HAR)."),
     (re.compile(rb"\x7fELF|\xca\xfe\xba\xbe|MZ.{0,600}?This program cannot be run", re.S),
      "a program (an executable or a Java class)", "Give the SAML message, the capture or the log the login left."),
+    (re.compile(rb"[\x00-\xff][\x0a-\x0e]\r\n[\x00-\x03]\x00\x00\x00"), "compiled Python (.pyc)",
+     "Give the SAML message, the capture or the log the login left."),
     (re.compile(rb"SQLite format 3\x00"), "an SQLite database", "Export the rows that hold the logins as CSV or JSON."),
     (re.compile(rb"\xac\xed\x00\x05"), "a Java serialization stream (a Charles Proxy session, .chls, is one)",
      "In Charles, File > Export Session... as 'JSON Session File (.chlsj)' or 'HTTP Archive (.har)', or run "
@@ -36,7 +38,8 @@ KINDS = (
 first marker, GIF87a/89a, WebP's RIFF container, PDF's header (ISO 32000 7.5.2), OLE2 compound files
 ([MS-CFB] 2.2: Outlook's .msg, Word 97's .doc), EVTX's file header ('ElfFile'), pcap's magic in either byte
 order and its nanosecond variant, pcapng's Section Header Block (and its byte-order magic), ELF, a Java class (0xCAFEBABE), a Windows
-PE's MZ stub, SQLite's header, Java serialization's STREAM_MAGIC and STREAM_VERSION (0xACED 0x0005: Java
+PE's MZ stub, a .pyc's (the 16-byte header of Python 3.7+, PEP 552: a magic number of 3.x ending in
+'\\r\\n', then its flags 0 to 3), SQLite's header, Java serialization's STREAM_MAGIC and STREAM_VERSION (0xACED 0x0005: Java
 Object Serialization Specification 6.4.2; Charles's binary .chls session; its `convert` command, as
 ProxymanApp/docs advanced-features/charles-proxy-converter.md runs it, writes JSON or HAR)."""
 

@@ -39,6 +39,10 @@ NOT_SAML = {
     "npmrc": "cafile=/etc/ssl/certs/ca-certificates.crt\n",
     "keys.txt": "<DRAFT!>\n\tHOWTO keys\n\n1. Introduction\n",
     "README.md": "<!--- a comment -- with two hyphens -->\n# Title\n\nSome text.\n",
+    "catalog": ('<?xml version="1.0"?>\n<!DOCTYPE catalog PUBLIC "-//OASIS//DTD XML Catalogs V1.0//EN"\n'
+                '  "file:///usr/share/xml/schema/xml-core/catalog.dtd">\n'
+                '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog"/>\n'),
+    "junitxml.pyc": b"\xa7\r\r\n\x00\x00\x00\x00" + bytes(8) + b"\xe3\x00 yield '<?xml version=\"1.0\"?>\\n'\n",
 }
 """Names and texts of files that hold no SAML message (shapes met in /etc and /usr/share/doc)."""
 
@@ -52,6 +56,11 @@ DAMAGED = {
 """A SAML message cut short or damaged, and the finding it keeps."""
 
 
+def _write(folder: Path, texts: dict) -> None:
+    for name, text in texts.items():
+        (folder / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
 def _scan(*args: str) -> tuple[int, list[dict], str]:
     got = CliRunner().invoke(main, ["scan", *args, "--format", "jsonl", "-o", "-"])
     lines = [json.loads(line) for line in got.stdout.splitlines() if line.startswith("{")]
@@ -59,33 +68,33 @@ def _scan(*args: str) -> tuple[int, list[dict], str]:
 
 
 def test_a_folder_of_files_without_saml_is_scanned_without_a_failure(tmp_path):
-    for name, text in NOT_SAML.items():
-        (tmp_path / name).write_text(text)
+    _write(tmp_path, NOT_SAML)
     code, findings, output = _scan(str(tmp_path))
     assert findings == [] and code == 0, output
     assert f"{len(NOT_SAML)} input(s): 0 scanned, {len(NOT_SAML)} skipped, 0 failed" in output
 
 
 def test_a_damaged_message_in_the_same_folder_keeps_its_precise_finding(tmp_path):
-    for name, text in NOT_SAML.items():
-        (tmp_path / name).write_text(text)
-    for name, (text, _) in DAMAGED.items():
-        (tmp_path / name).write_text(text)
+    _write(tmp_path, {**NOT_SAML, **{name: text for name, (text, _) in DAMAGED.items()}})
     code, findings, output = _scan(str(tmp_path))
     got = {Path(f["input"]).name: f["code"] for f in findings}
     assert got == {name: want for name, (_, want) in DAMAGED.items()}, output
     assert code == 1
 
 
-@pytest.mark.parametrize("name", ["qt.conf", "README.md"])
-def test_a_named_file_without_saml_says_what_it_is(tmp_path, name):
-    path = tmp_path / name
-    path.write_text(NOT_SAML[name])
-    got = CliRunner().invoke(main, ["check", str(path), "--format", "jsonl", "-o", "-", "--fail-on", "never"])
+@pytest.mark.parametrize("name, code, said", [
+    ("qt.conf", "input-not-saml", "a token written in base64's letters"),
+    ("README.md", "input-not-saml", "markup that is not well-formed XML"),
+    ("catalog", "input-dtd-forbidden", "the XML declares a DOCTYPE or entities; refused and not resolved; it names no SAML"),
+    ("junitxml.pyc", "input-not-saml", "this is compiled Python (.pyc)"),
+])
+def test_a_named_file_without_saml_says_what_it_is(tmp_path, name, code, said):
+    """Named, the file keeps its finding; a DOCTYPE its own code (an attack is one whatever it names)."""
+    _write(tmp_path, {name: NOT_SAML[name]})
+    got = CliRunner().invoke(main, ["check", str(tmp_path / name), "--format", "jsonl", "-o", "-", "--fail-on", "never"])
     (finding,) = [json.loads(line) for line in got.stdout.splitlines() if line.startswith("{")]
-    assert finding["code"] == "input-not-saml" and finding["severity"] == "warning"
-    assert "no SAML message in it" in finding["message_text"]
-    assert ("base64's letters" in finding["message_text"]) == (name == "qt.conf")
+    assert finding["code"] == code and finding["message_text"].startswith(said)
+    assert "no SAML message" in finding["message_text"]
 
 
 @pytest.mark.parametrize("value", [

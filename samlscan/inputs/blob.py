@@ -226,13 +226,13 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
         said = _error_text("\n".join(page_lines(text[:ERROR_TEXT_MAX])))
         why = said or "an HTML page (or a part of one), not a SAML message: copy the SAML message, or give the whole page"
         return [], [InputProblem(source, "input-not-saml", why)]
-    if kind == "xml" and not _SAML_WORD.search(text) and not text.lstrip("\ufeff \t\r\n").startswith("<?xml") \
-            and not _well_formed(text):  # (an XML declaration: XML by intent, its own reader's words)
-        return [], [InputProblem(source, "input-not-saml", NOT_SAML_MARKUP)]
+    if kind == "xml" and not SAML_WORD.search(text) and (unread := _unread_markup(text)):
+        return [], [InputProblem(source, *unread)]
     if kind == "xml":
         return [RawMessage(source, "XML", text.lstrip("\ufeff \t\r\n"), "xml", captured_at=captured_at)], []
     if kind == "base64" and not may_be_encoded_message(text):
-        return [], [InputProblem(source, "input-not-saml", NOT_ENCODED_MESSAGE)]
+        return [], [InputProblem(source, "input-not-saml", "a token written in base64's letters whose start decodes "
+                                 "to no XML, gzip or DEFLATE data (a setting, a hash, a path?)" + NO_SAML_IN_IT)]
     if kind == "base64":
         return [RawMessage(source, "SAMLResponse", text, "post", captured_at=captured_at)], []
     if kind == "query":  # (a JSON line pasted or a small JSON log: Go writes its query's '&' as \u0026)
@@ -272,29 +272,46 @@ def read_text(text: str, path: str, captured_at: datetime | None = None
     return [], [InputProblem(source, "input-not-saml", why)]
 
 
-_SAML_WORD = lazyre.compile(r"saml|urn:oasis:names:tc|RequestSecurityTokenResponse", re.IGNORECASE)
-"""What any SAML message's text holds (its namespace, its prefix, WS-Federation's wrapper of an assertion)."""
-NOT_ENCODED_MESSAGE = ("a token written in base64's letters whose start decodes to no XML, gzip or DEFLATE data "
-                       "(a setting, a hash, a path?): no SAML message in it; give the SAML message, the capture "
-                       "or the log")
+SAML_WORD = lazyre.compile(r"saml|RequestSecurityTokenResponse", re.IGNORECASE)
+"""What any SAML message's text holds (its namespace, its prefix, WS-Federation's wrapper of an assertion;
+not OASIS's other namespaces: an XML catalog's urn:oasis:names:tc:entity)."""
+NO_SAML_IN_IT = ": no SAML message in it; give the SAML message, the capture or the log"
+"""How the reason that a text is no SAML evidence ends (said_no_saml: a folder's scan skips such a file)."""
 
 
-NOT_SAML_MARKUP = ("markup that is not well-formed XML and names no SAML element or namespace (a README, a note, "
-                   "a template?): no SAML message in it; give the SAML message, the capture or the log")
+def said_no_saml(text: str) -> bool:
+    """Whether a finding's text says its input holds no SAML (read_text's words for a token or markup)."""
+    return text.endswith(NO_SAML_IN_IT)
 
 
-def _well_formed(text: str) -> bool:
-    """Whether the XML reader takes `text` or refuses it for anything but not being well-formed (a DOCTYPE,
-    its size: said as such, an XXE attempt is one whatever it names)."""
-    from samlscan.decode import xml_text_bytes
+_READ_ENCODING = lazyre.compile(r"(?:utf-?(?:8|16|32)|ucs-?[24]|(?:us-)?ascii|iso-?8859|latin|windows-125|cp125)",
+                               re.IGNORECASE)
+"""Declared encodings whose text samlscan holds decoded (engine._text): another's (UTF-7, EBCDIC) hides the
+words SAML_WORD looks for, and the XML reader's own refusal is said (an attack can hide in UTF-7)."""
+
+
+def _unread_markup(text: str) -> tuple[str, str] | None:
+    """(code, text) of the finding for markup naming no SAML that the XML reader refuses: input-not-saml when
+    it is not well-formed, its own input-dtd-forbidden for a DOCTYPE (an attack is one whatever it names; a
+    folder's scan skips a configuration file's: batch._not_evidence); None when the reader takes it, or when
+    it declares an encoding whose words are not seen."""
+    from samlscan.decode import _DECLARED_ENCODING, xml_text_bytes
     from samlscan.errors import InputError
     from samlscan.xmlsafe import parse_xml
 
+    text = text.lstrip("\ufeff \t\r\n")
+    declared = _DECLARED_ENCODING.match(text)
+    if declared and not _READ_ENCODING.match(declared[3]):
+        return None
     try:
-        parse_xml(xml_text_bytes(text.lstrip("\ufeff \t\r\n")))
+        parse_xml(xml_text_bytes(text))
     except InputError as exc:
-        return exc.code != "input-xml-malformed"
-    return True
+        if exc.code == "input-xml-malformed":
+            return "input-not-saml", ("markup that is not well-formed XML, naming no SAML element or namespace (a "
+                                      "README, a note?)" + NO_SAML_IN_IT)
+        if exc.code == "input-dtd-forbidden":
+            return exc.code, f"{exc.detail}; it names no SAML element or namespace (a configuration file?)" + NO_SAML_IN_IT
+    return None
 
 
 _HTML_START = lazyre.compile(r"\s*(?:<!--(?:[^-]+|-(?!->))*+-->\s*)*+<(?:html|head|body|div|p|span|table|section|main)[\s>]",
