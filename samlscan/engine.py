@@ -553,10 +553,18 @@ def _consume_records(records, out: _Collected) -> None:
             if len(out.people) < SHARED_VALUES:
                 out.people.update(v for v in (rec.user, rec.ip) if v)
         elif isinstance(rec, EmbeddedSaml):
+            if rec.binding == "xml" and rec.value.startswith("<?xml") and not _names_saml(rec.value):
+                continue  # another document's declaration (a README's example, a program's string): no message
             out.raws.append(_embedded_raw(rec))
         elif isinstance(rec, Malformed):
             out.malformed += 1
             out.first_malformed = out.first_malformed or rec
+
+
+def _names_saml(text: str) -> bool:
+    from samlscan.inputs.blob import SAML_WORD
+
+    return SAML_WORD.search(text) is not None
 
 
 def _embedded_raw(rec) -> RawMessage:

@@ -42,6 +42,9 @@ NOT_SAML = {
     "catalog": ('<?xml version="1.0"?>\n<!DOCTYPE catalog PUBLIC "-//OASIS//DTD XML Catalogs V1.0//EN"\n'
                 '  "file:///usr/share/xml/schema/xml-core/catalog.dtd">\n'
                 '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog"/>\n'),
+    "xmltodict.md": "# xmltodict\n\n" + "Some words on a line.\n" * 140 + (
+        "```python\n>>> print(unparse(mydict, pretty=True))\n"
+        '<?xml version="1.0" encoding="utf-8"?>\n<response>\n\t<status>good</status>\n</response>\n```\n'),
     "junitxml.pyc": b"\xa7\r\r\n\x00\x00\x00\x00" + bytes(8) + b"\xe3\x00 yield '<?xml version=\"1.0\"?>\\n'\n",
 }
 """Names and texts of files that hold no SAML message (shapes met in /etc and /usr/share/doc)."""
