@@ -241,3 +241,22 @@ def test_a_head_of_comments_without_a_page_ends():
     assert _html_not_saml("<!-- a -- b --> \n<!---->\n<HTML><body>Sign-in failed</body></html>")
     assert not _html_not_saml("<!-- a --><samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'/>")
     assert not _html_not_saml("<!-- unclosed <html><body>x</body></html>")
+
+
+def test_a_configured_certificate_of_an_unknown_key_algorithm_is_said_when_read(tmp_path):
+    """Said among the run's notes from the start (fuzz50 left it silent until a signature failed)."""
+    from click.testing import CliRunner
+
+    from samlscan.cli import main
+
+    odd, plain = tmp_path / "odd.pem", tmp_path / "plain.pem"
+    odd.write_bytes(_odd_pem(K.load("idp").cert_pem))
+    plain.write_bytes(K.load("idp").cert_pem)
+    notes = {}
+    for cert in (odd, plain):
+        got = CliRunner().invoke(main, ["check", str(VALID), "--idp-cert", str(cert), "--format", "json",
+                                        "--fail-on", "never"])
+        notes[cert.name] = [n for n in json.loads(got.stdout)["summary"]["notes"] if "cannot verify signatures with" in n]
+    assert notes["plain.pem"] == []
+    (said,) = notes["odd.pem"]
+    assert said.startswith(f"{odd}: the IdP certificate ") and "(unsupported key algorithm 1.2.880.113549.1.1.1)" in said

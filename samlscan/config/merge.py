@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from samlscan.certs import SP_CERT, TrustedCert, load_certs
+from samlscan.certs import SP_CERT, UNSUPPORTED_KEY, TrustedCert, load_certs
 from samlscan.config.files import NODES_APART, NO_CERT, NOTES, PINNED, _as_list, _read
 from samlscan.config.mdsign import metadata_signature_note
 from samlscan.config.metadata import SIGNED, VALID_UNTIL, expired_entities, expired_note, load_idp_metadata
@@ -118,6 +118,7 @@ def build(flags: dict, config_path: Path | None, certless: bool = False) -> Expe
     values["sources"] = tuple(sources)
     values["contradictions"] = (_entity_contradictions(flags, file_values, config_path, metadata)
                                 + _expired_metadata(metadata, values.get("at"))
+                                + _unusable_certs(values["idp_certs"])
                                 + tuple(n for _, layer in layers for n in layer.get(NOTES, ()))
                                 + tuple(n for meta, layer in metadata
                                         if (signed := layer.get(SIGNED)) is not None and (n := metadata_signature_note(
@@ -143,6 +144,15 @@ def _entity_contradictions(flags: dict, file_values: dict, config_path: Path | N
                  "issuer-mismatch: give the entity ID and the metadata of the same IdP"
                  for meta, layer in metadata
                  if layer.get("idp_entity_id") and layer["idp_entity_id"] != str(given))
+
+
+def _unusable_certs(certs: tuple[TrustedCert, ...]) -> tuple[str, ...]:
+    """A note for each IdP certificate given whose key samlscan cannot verify with (GOST, SM2, a damaged
+    OID: certs._key_of), said when it is read rather than first at a signature that fails against it."""
+    return tuple(f"{c.info.origin}: the IdP certificate {c.info.subject or '(no subject)'} holds a key samlscan cannot "
+                 f"verify signatures with ({c.info.key_type}): every signature checked against it fails; give the "
+                 "IdP's RSA or EC signing certificate, which every SAML SP supports"
+                 for c in certs if c.info.key_type.startswith(UNSUPPORTED_KEY))
 
 
 def _expired_metadata(metadata: list[tuple[str, dict]], at: datetime | None) -> tuple[str, ...]:
