@@ -9,6 +9,8 @@ import re
 _SCREENSHOT = ("A screenshot holds no message samlscan can read: capture the login as a HAR (the browser's "
                "DevTools > Network > Export HAR) or a SAML-tracer export, or copy the error text into a text file.")
 
+_GIVE_EVIDENCE = "Give the SAML message, the capture or the log the login left."
+
 KINDS = (
     (re.compile(rb"\x89PNG\r\n\x1a\n"), "a PNG image", _SCREENSHOT),
     (re.compile(rb"\xff\xd8\xff"), "a JPEG image", _SCREENSHOT),
@@ -26,9 +28,8 @@ KINDS = (
      "a network capture (pcap)", "HTTPS in it is encrypted: capture the login in the browser as a HAR instead "
      "(DevTools > Network > Export HAR)."),
     (re.compile(rb"\x7fELF|\xca\xfe\xba\xbe|MZ.{0,600}?This program cannot be run", re.S),
-     "a program (an executable or a Java class)", "Give the SAML message, the capture or the log the login left."),
-    (re.compile(rb"[\x00-\xff][\x0a-\x0e]\r\n[\x00-\x03]\x00\x00\x00"), "compiled Python (.pyc)",
-     "Give the SAML message, the capture or the log the login left."),
+     "a program (an executable or a Java class)", _GIVE_EVIDENCE),
+    (re.compile(rb"[\x00-\xff][\x0a-\x0e]\r\n[\x00-\x03]\x00\x00\x00"), "compiled Python (.pyc)", _GIVE_EVIDENCE),
     (re.compile(rb"SQLite format 3\x00"), "an SQLite database", "Export the rows that hold the logins as CSV or JSON."),
     (re.compile(rb"\xac\xed\x00\x05"), "a Java serialization stream (a Charles Proxy session, .chls, is one)",
      "In Charles, File > Export Session... as 'JSON Session File (.chlsj)' or 'HTTP Archive (.har)', or run "

@@ -165,6 +165,12 @@ def value_encoding(value: str) -> str | None:
 _DECLARED_ENCODING = re.compile(r"""^(\ufeff?\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])([^"']*)\2""")
 
 
+def declared_encoding(text: str) -> str | None:
+    """The encoding an XML declaration at the start of `text` names, or None."""
+    m = _DECLARED_ENCODING.match(text)
+    return m.group(3) if m else None
+
+
 def xml_text_bytes(text: str) -> bytes:
     """XML already decoded to text, as UTF-8 bytes whose declaration says UTF-8.
 

@@ -295,13 +295,13 @@ def _unread_markup(text: str) -> tuple[str, str] | None:
     it is not well-formed, its own input-dtd-forbidden for a DOCTYPE (an attack is one whatever it names; a
     folder's scan skips a configuration file's: batch._not_evidence); None when the reader takes it, or when
     it declares an encoding whose words are not seen."""
-    from samlscan.decode import _DECLARED_ENCODING, xml_text_bytes
+    from samlscan.decode import declared_encoding, xml_text_bytes
     from samlscan.errors import InputError
     from samlscan.xmlsafe import parse_xml
 
     text = text.lstrip("\ufeff \t\r\n")
-    declared = _DECLARED_ENCODING.match(text)
-    if declared and not _READ_ENCODING.match(declared[3]):
+    declared = declared_encoding(text)
+    if declared is not None and not _READ_ENCODING.match(declared):
         return None
     try:
         parse_xml(xml_text_bytes(text))
