@@ -19,6 +19,9 @@ from samlscan.xmlsafe import DS, NS, element_path, local
 
 _XMLSEC = None
 _KEYS: dict[bytes, object] = {}
+KEYS_KEPT = 1024
+"""xmlsec keys remembered by certificate (_key): the configured few, and the KeyInfo certificates of a scan's
+responses, which can each be another (emptied when full: a big scan's memory stays bounded)."""
 
 KEY_FAILURES = ("signature-value", "signature-value-unchecked", "cert-mismatch", "cert-mismatch-and-signature-value",
                 "foreign-key-beside-configured")
@@ -82,6 +85,8 @@ def _key(cert: TrustedCert):
             key = xmlsec.Key.from_memory(cert.pem(), xmlsec.KeyFormat.CERT_PEM, None)
         except xmlsec.Error:
             key = None
+    if len(_KEYS) >= KEYS_KEPT:  # (a scan of responses each carrying its own certificate in KeyInfo)
+        _KEYS.clear()
     _KEYS[cert.der] = key
     return key
 

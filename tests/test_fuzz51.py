@@ -126,3 +126,20 @@ def test_a_run_of_opening_brackets_is_matched_at_the_cost_of_any_run():
     letters, brackets = "SAMLResponse=" + "A" * 2_000_000, "SAMLResponse=" + "[" * 2_000_000
     assert _RUN.match(brackets).end() == len(brackets)
     assert best_seconds(_RUN.match, brackets) <= 20 * best_seconds(_RUN.match, letters) + FLOOR
+
+
+def test_the_xmlsec_keys_of_many_certificates_are_remembered_within_a_bound(monkeypatch):
+    """sigverify._key remembered every certificate it made a key of, KeyInfo's too: a scan of responses
+    each carrying its own certificate grew without end. It keeps KEYS_KEPT, and still gives each key."""
+    from samlscan import sigverify
+    from samlscan.certs import load_certs
+
+    keys = Path(__file__).resolve().parents[1] / "fixtures" / "keys"
+    certs = [c for p in sorted(keys.glob("*.crt")) for c in load_certs(p.read_bytes(), str(p))]
+    assert len({c.der for c in certs}) == len(certs) >= 6
+    monkeypatch.setattr(sigverify, "KEYS_KEPT", 3)
+    monkeypatch.setattr(sigverify, "_KEYS", {})
+    for cert in certs:
+        assert sigverify._key(cert) is not None
+        assert 1 <= len(sigverify._KEYS) <= 3
+    assert sigverify._key(certs[0]) is not None
