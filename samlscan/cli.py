@@ -480,6 +480,10 @@ def scan(paths, include, exclude, jobs, details, fmt, output, fail_on, redact, q
     their option, one file of each kind at most; a settings-found finding (info) names each file
     read.
 
+    Files found in a directory that hold no SAML evidence (a README, a configuration file, a
+    program, a screenshot) are skipped with their reason; a file named on the command line is
+    diagnosed whatever it holds. The summary on stderr accounts for every input.
+
     \b
     Examples, in a clone of samlscan (its bundled fixtures):
       samlscan scan fixtures/scenarios/okta-spring/
