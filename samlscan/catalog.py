@@ -594,8 +594,12 @@ def _rejoined(text: str) -> str | None:
 
 def lookup_pasted(text: str, product: str | None = None) -> CatalogEntry | None:
     """lookup() of a text pasted on its own (`samlscan explain`): also with its lines rejoined (_rejoined).
-    With `product` (what the text's context names), its own entry of a text several products write."""
-    return _or_rejoined(lambda said: lookup(said, product), text)
+    With `product` (what the text's context names), its own entry of a text several products write. A
+    sentence quoted without its last period ('Invalid requester', a page's title) is tried with it."""
+    found = _or_rejoined(lambda said: lookup(said, product), text)
+    if found is None and isinstance(text, str) and text.rstrip()[-1:].isalnum():
+        found = lookup(text.rstrip() + ".", product)
+    return found
 
 
 def _or_rejoined(find, text: str) -> CatalogEntry | None:
