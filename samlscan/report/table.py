@@ -17,6 +17,9 @@ from samlscan.sigverify import KEY_FAILURES, SIGNED_BY_OTHER
 WIDTH = 72
 NAMED_SKIPS = 10
 """Up to this many skipped inputs of a reason are named one by one under it."""
+SHOWN_ATTRIBUTES = 50
+"""Up to this many attributes of an assertion are listed (an IdP that sends every directory attribute, or a
+group per attribute, would fill the terminal); the others are counted."""
 _BINDINGS = {"xml": "raw XML", "post": "HTTP-POST binding", "redirect": "HTTP-Redirect binding"}
 
 
@@ -192,8 +195,10 @@ def header_rows(r, red=_same) -> list[tuple[str, str]]:
         rows.append(("Audience", ", ".join(x for r_ in a.audience_restrictions for x in r_) or "-"))
         rows.append(("Valid", f"{iso(a.not_before) or '-'} .. {iso(a.not_on_or_after) or '-'}"))
         if a.attributes:
+            more = len(a.attributes) - SHOWN_ATTRIBUTES
             rows.append(("Attributes", "\n".join(
-                f"{x.name} = {clip(red(', '.join(displayed_values(x))), 80)}" for x in a.attributes)))
+                [f"{x.name} = {clip(red(', '.join(displayed_values(x))), 80)}" for x in a.attributes[:SHOWN_ATTRIBUTES]]
+                + ([f"(+{more} more: --format json lists each)"] if more > 0 else []))))
         if a.was_encrypted:
             rows.append(("Encrypted", "yes (decrypted with the SP key)"))
     if m.encrypted_assertion_count and not any(a.was_encrypted for a in m.assertions):
