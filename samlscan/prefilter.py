@@ -15,6 +15,7 @@ from samlscan.ansi import plain_bytes as decoloured
 from samlscan.logs._common import MAX_TEXT_LINE as LONG_LINE  # over-long lines are cut there
 from samlscan.logs._common import WholeLines
 from samlscan.logs.base import DUMP_MARKERS, EMBED_HINTS, SAML_ROOTS
+from samlscan.logs import LEGACY_ERRORS
 from samlscan.logs.coloured import Decoloured
 
 BLOCK = 8 * 1024 * 1024
@@ -650,9 +651,9 @@ def _lines_in(fh, start: int, end: int, pf: Prefilter, counter: list, first_line
             cnt += data.count(b"\n", cnt_pos, s)
             if e - s <= LONG_LINE:  # no line to cut: one decode per span (a UTF-8 sequence
                 # never holds a newline byte, so this equals decoding line by line)
-                parts = data[s:e].decode("utf-8", "replace").split("\n")
+                parts = data[s:e].decode("utf-8", LEGACY_ERRORS).split("\n")
             else:
-                parts = [raw[:LONG_LINE].decode("utf-8", "replace") for raw in data[s:e].split(b"\n")]
+                parts = [raw[:LONG_LINE].decode("utf-8", LEGACY_ERRORS) for raw in data[s:e].split(b"\n")]
             newlines = len(parts) - 1
             if not parts[-1]:  # the span ends with its newline (all but a last unterminated line)
                 parts.pop()

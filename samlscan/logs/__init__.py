@@ -14,7 +14,7 @@ from typing import IO, Iterator
 from samlscan.ansi import as_read, console
 from samlscan.logs.base import LogParser, Malformed, Record
 from samlscan.logs.coloured import Decoloured, reader_of
-from samlscan.textcodec import export_codec, utf16_codec
+from samlscan.textcodec import CP1252_FALLBACK, export_codec, utf16_codec
 from samlscan.model import Source
 
 READERS = (
@@ -202,10 +202,12 @@ def _sniffs(parser: LogParser, head: str) -> bool:
         return False
 
 
-def _open_text(path: str, exported: bool = False) -> IO[str]:
+def _open_text(path: str, exported: bool = False, legacy: bool = False) -> IO[str]:
     """Open a log as text: gzip by magic number, UTF-16/UTF-8 by BOM (Windows exports are
     often UTF-16LE), undecodable bytes replaced rather than fatal; an export a spreadsheet may have
-    saved again (`exported`: its reader's LogParser.exported) by textcodec.export_codec."""
+    saved again (`exported`: its reader's LogParser.exported) by textcodec.export_codec. `legacy`
+    (its records, not the sniff's head, which tells binary by its U+FFFD: logs.damaged): a byte of no
+    UTF-8 read as cp1252 (LEGACY_ERRORS)."""
     with open(path, "rb") as raw:
         magic = raw.read(2)
     binary = gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
@@ -213,7 +215,15 @@ def _open_text(path: str, exported: bool = False) -> IO[str]:
     # page in UTF-16 without one was claimed by its reader, then read as UTF-8 and found empty
     head = binary.peek(64)[:64] if hasattr(binary, "peek") else b""
     encoding, errors = export_codec(head) if exported else (utf16_codec(head) or "utf-8-sig", "replace")
+    if legacy and errors == "replace" and encoding == "utf-8-sig":
+        errors = LEGACY_ERRORS
     return io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline=None)
+
+
+LEGACY_ERRORS = CP1252_FALLBACK
+"""How a log's records read a byte of no UTF-8: as cp1252, the code page a Western Windows server's Java
+writes its logs in before JDK 18 (JEP 400: SonarQube's JDK 17 on Windows writes web.log so). A user's
+accented name ('dév.usér1') then matches the NameID of the response it logged in with, where U+FFFD did not."""
 
 
 def read_head(path: str, size: int = HEAD_CHARS) -> str:
@@ -251,7 +261,7 @@ def parse_file(path: str, tz: tzinfo, parser: LogParser | None = None) -> Iterat
             parser = Decoloured(parser)
         if parser is None:
             return
-        with _open_text(path, getattr(parser, "exported", False)) as fh:
+        with _open_text(path, getattr(parser, "exported", False), legacy=True) as fh:
             yield from parser.parse(iter_lines(fh), path, tz)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:  # truncated gzip, vanished file
         yield Malformed(Source(path, None), f"unreadable: {exc}")
