@@ -93,6 +93,8 @@ def may_be_encoded_message(value: str) -> bool:
     head = value[:2048]
     if "%" in head:
         head = unquote_bounded(head)
+    if "+" not in head and " " in head.strip():  # (a form value unquoted with '+' as a space: decode_bytes)
+        head = head.strip().replace(" ", "+")
     chars = "".join(c for c in head if c in _B64_TEXT)[:1024].replace("-", "+").replace("_", "/")
     data = base64.b64decode(chars[:len(chars) // 4 * 4])
     body = data.lstrip(b"\x00\xff\xfe\xef\xbb\xbf \t\r\n")  # (UTF-16 and UTF-8 byte order marks, UTF-16's NULs)

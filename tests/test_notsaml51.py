@@ -109,6 +109,7 @@ def test_a_named_file_without_saml_says_what_it_is(tmp_path, name, code, said):
     base64.b64encode(zlib.compress(XML)).decode(),
     base64.b64encode(B64.encode()).decode(),  # (encoded twice)
     "%22" + B64.replace("+", "%2B"),  # (a quote before it, percent-encoded)
+    B64.replace("+", " "),  # (a form value unquoted with '+' read as a space, as decode_bytes takes it)
 ])
 def test_an_encoded_message_may_be_one(value):
     assert may_be_encoded_message(value)
