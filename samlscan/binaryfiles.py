@@ -10,6 +10,8 @@ _SCREENSHOT = ("A screenshot holds no message samlscan can read: capture the log
                "DevTools > Network > Export HAR) or a SAML-tracer export, or copy the error text into a text file.")
 
 _GIVE_EVIDENCE = "Give the SAML message, the capture or the log the login left."
+_EXTRACT = ("samlscan reads zip, tar, gzip, bzip2 and xz in place, not this: extract it (7-Zip opens all of these) "
+            "and scan the folder, or pack it again as a zip.")
 
 KINDS = (
     (re.compile(rb"\x89PNG\r\n\x1a\n"), "a PNG image", _SCREENSHOT),
@@ -30,6 +32,10 @@ KINDS = (
     (re.compile(rb"\x7fELF|\xca\xfe\xba\xbe|MZ.{0,600}?This program cannot be run", re.S),
      "a program (an executable or a Java class)", _GIVE_EVIDENCE),
     (re.compile(rb"[\x00-\xff][\x0a-\x0e]\r\n[\x00-\x03]\x00\x00\x00"), "compiled Python (.pyc)", _GIVE_EVIDENCE),
+    (re.compile(rb"7z\xbc\xaf\x27\x1c"), "a 7-Zip archive", _EXTRACT),
+    (re.compile(rb"Rar!\x1a\x07(?:\x00|\x01\x00)"), "a RAR archive", _EXTRACT),
+    (re.compile(rb"\x28\xb5\x2f\xfd"), "a Zstandard-compressed file", _EXTRACT),
+    (re.compile(rb"MSCF\x00\x00\x00\x00"), "a Windows cabinet (.cab)", _EXTRACT),
     (re.compile(rb"SQLite format 3\x00"), "an SQLite database", "Export the rows that hold the logins as CSV or JSON."),
     (re.compile(rb"\xac\xed\x00\x05"), "a Java serialization stream (a Charles Proxy session, .chls, is one)",
      "In Charles, File > Export Session... as 'JSON Session File (.chlsj)' or 'HTTP Archive (.har)', or run "
@@ -39,7 +45,8 @@ KINDS = (
 first marker, GIF87a/89a, WebP's RIFF container, PDF's header (ISO 32000 7.5.2), OLE2 compound files
 ([MS-CFB] 2.2: Outlook's .msg, Word 97's .doc), EVTX's file header ('ElfFile'), pcap's magic in either byte
 order and its nanosecond variant, pcapng's Section Header Block (and its byte-order magic), ELF, a Java class (0xCAFEBABE), a Windows
-PE's MZ stub, a .pyc's (the 16-byte header of Python 3.7+, PEP 552: a magic number of 3.x ending in
+PE's MZ stub, archives samlscan does not open (7-Zip's signature header, RAR 1.5-4 and 5's marker, a
+Zstandard frame's magic number (RFC 8878 3.1.1), a cabinet's 'MSCF' header), a .pyc's (the 16-byte header of Python 3.7+, PEP 552: a magic number of 3.x ending in
 '\\r\\n', then its flags 0 to 3), SQLite's header, Java serialization's STREAM_MAGIC and STREAM_VERSION (0xACED 0x0005: Java
 Object Serialization Specification 6.4.2; Charles's binary .chls session; its `convert` command, as
 ProxymanApp/docs advanced-features/charles-proxy-converter.md runs it, writes JSON or HAR)."""
@@ -60,11 +67,14 @@ def binary_kind(head: bytes) -> tuple[str, str] | None:
 _SAID = ", not text: no SAML message or log in it"
 
 
+_UNOPENED = ", which samlscan does not open: extract it and scan the folder"
+
+
 def said(kind: tuple[str, str]) -> str:
-    """The finding's words for a file of `kind`."""
-    return f"this is {kind[0]}{_SAID}"
+    """The finding's words for a file of `kind` (an archive may hold evidence: not said to hold none)."""
+    return f"this is {kind[0]}{_UNOPENED if kind[1] is _EXTRACT else _SAID}"
 
 
 def is_said(text: str) -> bool:
     """Whether a finding's text is said() of some binary kind (a folder's scan skips the file with it)."""
-    return text.startswith("this is ") and text.endswith(_SAID)
+    return text.startswith("this is ") and text.endswith((_SAID, _UNOPENED))

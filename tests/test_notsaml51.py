@@ -136,3 +136,23 @@ def test_a_big_program_is_said_to_be_one_not_read_as_a_log(tmp_path):
     code, findings, output = _scan(str(program))
     assert [(f["code"], f["message_text"]) for f in findings] == [
         ("input-not-saml", "this is a program (an executable or a Java class), not text: no SAML message or log in it")]
+
+
+ARCHIVES = {"logs.7z": b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(200), "logs.rar": b"Rar!\x1a\x07\x01\x00" + bytes(200),
+            "old.rar": b"Rar!\x1a\x07\x00" + bytes(200), "web.log.zst": b"\x28\xb5\x2f\xfd\x24\x00" + bytes(50),
+            "bundle.cab": b"MSCF\x00\x00\x00\x00" + bytes(200)}
+"""Archives samlscan does not open, by their signature bytes (7-Zip, RAR 5 and 4, Zstandard, cabinet)."""
+
+
+def test_an_archive_samlscan_does_not_open_is_said_to_be_one_not_to_hold_no_saml(tmp_path):
+    """A support case's logs packed with 7-Zip or RAR were 'no SAML message or known log format in it'."""
+    _write(tmp_path, ARCHIVES)
+    got = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--fail-on", "never"])
+    reasons = {Path(i["path"]).name: (i["status"], i["reason"]) for i in json.loads(got.stdout)["inputs"]}
+    assert {name: status for name, (status, _) in reasons.items()} == {name: "skipped" for name in ARCHIVES}
+    assert all(r.endswith("which samlscan does not open: extract it and scan the folder") for _, r in reasons.values())
+    assert reasons["logs.7z"][1].startswith("this is a 7-Zip archive")
+    got = CliRunner().invoke(main, ["check", str(tmp_path / "logs.rar"), "--format", "jsonl", "-o", "-",
+                                    "--fail-on", "never"])
+    (finding,) = [json.loads(line) for line in got.stdout.splitlines() if line.startswith("{")]
+    assert finding["code"] == "input-not-saml" and "extract it (7-Zip opens all of these)" in finding["hint"]
