@@ -219,6 +219,8 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
         return [skipped(label, f"{kind} nested more than {MAX_NESTING} levels deep: not opened")]
     size = os.path.getsize(path)
     try:
+        if kind == "mail":
+            return _mail(label, path, expect, tz, depth, tmpdir)
         if kind == "zip":
             budget = inflate_budget(size)
             with zipfile.ZipFile(path) as zf:
@@ -270,6 +272,22 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, ValueError,
             zlib.error) as exc:
         return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}", CORRUPT)]
+
+
+def _mail(label: str, path: str, expect, tz, depth: int, tmpdir: str) -> list[FileResult]:
+    """An e-mail or MHTML page (mailparts): one input per part, labelled `message!part`."""
+    from email.errors import MessageError
+
+    from samlscan import mailparts
+
+    out: list[FileResult] = []
+    try:
+        members = list(mailparts.parts(path))
+    except (MessageError, LookupError, UnicodeError) as exc:  # (the parser records most defects instead)
+        return [failed_input(label, "input-unreadable", f"a damaged e-mail: {exc}", CORRUPT)]
+    for name, data in members:
+        _analyze_member(f"{label}!{name}", io.BytesIO(data), len(data), tmpdir, expect, tz, depth, out)
+    return [_archive_entry(label, "mail", len(members))] + out
 
 
 OFFICE_WITHOUT_SAML = "an Office document without SAML"
@@ -581,6 +599,17 @@ def settings_members(label: str, path: str, kind: str, tmpdir: str) -> list[tupl
         return total
 
     try:
+        if kind == "mail":  # (an IdP's metadata attached to a ticket's e-mail)
+            from email.errors import MessageError
+
+            from samlscan import mailparts
+
+            try:
+                for name, data in mailparts.parts(path):
+                    keep(f"{label}!{name}", io.BytesIO(data), len(data), INFLATE_MAX)
+            except (MessageError, LookupError, UnicodeError):
+                pass
+            return out
         if kind == "zip":
             with zipfile.ZipFile(path) as zf:
                 from samlscan.inputs import httpraw

@@ -20,7 +20,7 @@ from datetime import timezone, tzinfo
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from samlscan import dockerparts, engine, evtxlog, jsonsplit, logzones
+from samlscan import dockerparts, engine, evtxlog, jsonsplit, logzones, mailparts
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.logs._common import WholeLines, head_offset, line_of
@@ -72,8 +72,8 @@ _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
 
 
 def container_kind(head: bytes) -> str | None:
-    """'gzip', 'bzip2', 'xz', 'zip', 'tar', 'zlib' or 'evtx' by a file's first bytes, else None (not a
-    container)."""
+    """'gzip', 'bzip2', 'xz', 'zip', 'tar', 'zlib', 'evtx' or 'mail' (an e-mail or MHTML: mailparts) by a
+    file's first bytes, else None (not a container)."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
@@ -81,6 +81,8 @@ def container_kind(head: bytes) -> str | None:
         return "evtx"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
+    if mailparts.is_mail(head):
+        return "mail"
     return "zlib" if _zlib_stream(head) else None
 
 

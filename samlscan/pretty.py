@@ -31,7 +31,8 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
         if kind == "evtx":
             raise ConfigError(f"{path}: a Windows event log; decode reads one plain message file: run "
                               f"'samlscan check {path}', which reads its AD FS events")
-        if kind:  # (its bytes read as a paste only gave a puzzling 'no SAML message' line)
+        if kind and kind != "mail":  # (its bytes read as a paste only gave a puzzling 'no SAML message' line;
+            # an e-mail's text is read as one: a SAMLResponse pasted into it)
             raise ConfigError(f"{path}: a {kind} file; decode reads one plain message file: unpack it, or "
                               f"run 'samlscan check {path}', which reads archives")
     from samlscan.report import shown_path

@@ -1,0 +1,77 @@
+"""A saved e-mail with attachments (.eml, RFC 5322 with MIME parts): a ticket forwarded with the HAR, the
+log, the IdP's metadata or the pasted SAMLResponse in it. Read as an archive whose members are its parts:
+each attachment under its file name, each text part as body-N.txt/.html (decoded from its transfer encoding
+and charset). Python's email package parses it; nothing in it is fetched. A page a browser saved as MHTML
+is the error-page reader's (errorpages), not one of these."""
+from __future__ import annotations
+
+import re
+
+_HEADER = re.compile(rb"[!-9;-~]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
+"""One header field and its folded continuation lines (RFC 5322 2.2: a name of printable characters but
+':', then ':')."""
+_NAMED = re.compile(rb"(?im)^(?:From|To|Subject|Date|Received|Return-Path|Message-ID):")
+_SNAPSHOT = re.compile(rb"(?im)^Snapshot-Content-Location:")
+"""A browser's saved page (MHTML, RFC 2557): the error-page reader takes it whole (errorpages)."""
+_MIME = re.compile(rb"(?im)^MIME-Version:[ \t]*1\.0")
+_MULTIPART = re.compile(rb"(?im)^Content-Type:[ \t]*multipart/")
+HEAD_FIELDS = 200
+"""Header fields read before the blank line that ends them, at most."""
+
+
+def is_mail(head: bytes) -> bool:
+    """Whether `head` starts with a header block (fields only, to its blank line) that declares MIME 1.0 of
+    several parts and names a message's sender, subject, date or route: an e-mail with attachments, not a
+    browser's MHTML page, a raw HTTP exchange (its request or status line comes first) nor a log. A message
+    of one text part is read as the paste it is (its SAMLResponse pasted into the body)."""
+    at = 0
+    for _ in range(HEAD_FIELDS):
+        m = _HEADER.match(head, at)
+        if m is None:
+            break
+        at = m.end()
+    rest = head[at:at + 2]
+    if not at or not (rest.startswith(b"\n") or rest == b"\r\n"):
+        return False
+    block = head[:at]
+    return bool(_MIME.search(block) and _MULTIPART.search(block) and _NAMED.search(block)
+                and not _SNAPSHOT.search(block))
+
+
+_EXTENSIONS = {"text/plain": "txt", "text/html": "html", "application/json": "json", "text/xml": "xml",
+               "application/xml": "xml"}
+
+
+def parts(path: str):
+    """(name, bytes) of each leaf part of the message at `path`, in order: an attachment's own file name
+    (its directories dropped), else body-N with its type's extension; text in UTF-8."""
+    from email import policy
+    from email.parser import BytesParser
+
+    with open(path, "rb") as fh:
+        msg = BytesParser(policy=policy.default).parse(fh)
+    seen: dict[str, int] = {}
+    for n, part in enumerate(p for p in msg.walk() if not p.is_multipart()):
+        name = (part.get_filename() or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+        kind = part.get_content_type()
+        if not name:
+            name = f"body-{n + 1}.{_EXTENSIONS.get(kind, 'bin')}"
+        if name in seen:  # (two attachments of one name: both read, the second numbered)
+            seen[name] += 1
+            stem, dot, ext = name.rpartition(".")
+            name = f"{stem}-{seen[name]}.{ext}" if dot else f"{name}-{seen[name]}"
+        seen.setdefault(name, 1)
+        yield name, _payload(part)
+
+
+def _payload(part) -> bytes:
+    """A part's bytes: text decoded from its charset to UTF-8 (a latin-1 body's accents kept), any other
+    part as its transfer encoding gives it (base64, quoted-printable)."""
+    data = part.get_payload(decode=True) or b""
+    if part.get_content_maintype() == "text":
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            return data.decode(charset, "replace").encode("utf-8")
+        except LookupError:  # (a charset Python does not know: its bytes as they are)
+            return data
+    return data

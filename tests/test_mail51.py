@@ -1,0 +1,79 @@
+"""E-mails with attachments read as archives of their parts (samlscan/mailparts.py, fixtures from
+fixtures/gen_mail51.py): a support ticket forwarded with the HAR, the IdP's metadata or a pasted SAMLResponse
+in it was 'no SAML message found'."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from samlscan.cli import main
+from samlscan.mailparts import is_mail
+
+ROOT = Path(__file__).resolve().parents[1]
+MAIL = ROOT / "fixtures" / "mail51"
+CONFIG = ROOT / "fixtures" / "config" / "default.toml"
+
+
+def _report(*args: str) -> dict:
+    got = CliRunner().invoke(main, [*args, "--format", "json", "--fail-on", "never"])
+    return json.loads(got.stdout)
+
+
+def _inputs(report: dict) -> dict:
+    return {Path(i["path"]).name: (i["status"], i.get("kind")) for i in report["inputs"]}
+
+
+def test_the_fixtures_are_what_the_generator_writes(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "fixtures"))
+    import gen_mail51
+
+    monkeypatch.setattr(gen_mail51, "OUT", tmp_path)
+    gen_mail51.main()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in MAIL.iterdir())
+    assert all((tmp_path / p.name).read_bytes() == p.read_bytes() for p in MAIL.iterdir())
+
+
+def test_a_har_attached_to_an_email_is_read_as_its_member():
+    report = _report("check", str(MAIL / "ticket-with-har.eml"), "--config", str(CONFIG))
+    assert _inputs(report) == {"ticket-with-har.eml": ("scanned", "archive:mail"),
+                               "ticket-with-har.eml!body-1.txt": ("skipped", None),
+                               "ticket-with-har.eml!login.har": ("scanned", "har")}
+    assert [a["outcome"] for a in report["attempts"]] == ["success"]
+    assert {e["input"].rsplit("!", 1)[-1] for a in report["attempts"] for e in a["evidence"]} == {"login.har"}
+
+
+def test_a_forwarded_emails_pasted_response_and_metadata_are_read():
+    """The inner message (message/rfc822) is walked; its quoted-printable body ('=3D' for the base64 padding)
+    decoded; its IdP metadata found as the settings of a scan given none."""
+    report = _report("scan", str(MAIL / "forwarded-with-metadata.eml"))
+    found = [f for f in report["input_findings"] if f["code"] == "settings-found"]
+    assert len(found) == 1 and "forwarded-with-metadata.eml!idp-metadata.xml as the IdP metadata" in found[0]["message_text"]
+    assert [(a["outcome"], a["root_cause"]) for a in report["attempts"]] == [("failure", "signature-cert-mismatch")]
+
+
+def test_a_page_saved_as_mhtml_stays_the_error_page_readers():
+    """MIME too, but the page reader's (errorpages reads MHTML whole): one input, not an archive."""
+    report = _report("check", str(MAIL / "unauthorized.mhtml"))
+    assert _inputs(report) == {"unauthorized.mhtml": ("scanned", "log:error-page")}
+    assert [a["root_cause"] for a in report["attempts"]] == ["email-already-used"]
+
+
+@pytest.mark.parametrize("head, mail", [
+    ((MAIL / "ticket-with-har.eml").read_bytes()[:4096], True),
+    ((MAIL / "forwarded-with-metadata.eml").read_bytes()[:4096], True),
+    ((MAIL / "unauthorized.mhtml").read_bytes(), False),
+    # one text part: read as the paste it is (bundle28's forwarded SAMLResponse)
+    (b"From: a@b.c\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nSAMLResponse=PHNh\r\n", False),
+    # a raw HTTP exchange: its request line first
+    (b"POST /acs HTTP/1.1\r\nHost: sp\r\nMIME-Version: 1.0\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+     b"From: a@b.c\r\n\r\n--x\r\n", False),
+    # a log whose lines look like fields, with no blank line ending them
+    (b"From: 10.0.0.1\nSubject: login\nMIME-Version: 1.0\nContent-Type: multipart/mixed\nINFO started\n", False),
+])
+def test_what_is_read_as_an_email(head, mail):
+    assert is_mail(head) is mail
