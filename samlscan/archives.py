@@ -274,6 +274,9 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
         return out + [failed_input(label, "input-unreadable", f"corrupt {kind} data: {exc}", CORRUPT)]
 
 
+MAIL_FIX = "Save its attachments (and its text, if the SAML message was pasted into it) from the mail client, then scan those."
+
+
 def _mail(label: str, path: str, expect, tz, depth: int, tmpdir: str) -> list[FileResult]:
     """An e-mail or MHTML page (mailparts): one input per part, labelled `message!part`."""
     from email.errors import MessageError
@@ -283,9 +286,13 @@ def _mail(label: str, path: str, expect, tz, depth: int, tmpdir: str) -> list[Fi
     out: list[FileResult] = []
     try:
         members = list(mailparts.parts(path))
-    except (MessageError, LookupError, UnicodeError) as exc:  # (the parser records most defects instead)
-        return [failed_input(label, "input-unreadable", f"a damaged e-mail: {exc}", CORRUPT)]
+    except (MessageError, LookupError, UnicodeError, RecursionError) as exc:  # (the parser records most
+        said = "parts nested deeper than the e-mail parser goes" if isinstance(exc, RecursionError) else exc
+        return [failed_input(label, "input-unreadable", f"an e-mail samlscan cannot take apart: {said}", MAIL_FIX)]
     for name, data in members:
+        if not name:  # (mailparts.MAX_PARTS read: the rest said, not read)
+            out.append(skipped(f"{label}!...", f"the parts after the first {mailparts.MAX_PARTS}: not read"))
+            continue
         _analyze_member(f"{label}!{name}", io.BytesIO(data), len(data), tmpdir, expect, tz, depth, out)
     return [_archive_entry(label, "mail", len(members))] + out
 
@@ -606,8 +613,9 @@ def settings_members(label: str, path: str, kind: str, tmpdir: str) -> list[tupl
 
             try:
                 for name, data in mailparts.parts(path):
-                    keep(f"{label}!{name}", io.BytesIO(data), len(data), INFLATE_MAX)
-            except (MessageError, LookupError, UnicodeError):
+                    if name:
+                        keep(f"{label}!{name}", io.BytesIO(data), len(data), INFLATE_MAX)
+            except (MessageError, LookupError, UnicodeError, RecursionError):
                 pass
             return out
         if kind == "zip":

@@ -42,26 +42,57 @@ _EXTENSIONS = {"text/plain": "txt", "text/html": "html", "application/json": "js
                "application/xml": "xml"}
 
 
+MAX_PARTS = 1000
+"""Parts of one message read at most (a ticket has a few; a generated one of 20,000 is cut there, and said)."""
+MAX_DEPTH = 20
+"""Messages and multiparts inside each other read at most (forwards of forwards: a few levels)."""
+
+
 def parts(path: str):
     """(name, bytes) of each leaf part of the message at `path`, in order: an attachment's own file name
-    (its directories dropped), else body-N with its type's extension; text in UTF-8."""
+    (its directories dropped), else body-N with its type's extension; text in UTF-8. Parsed with the
+    compat32 policy (the default one's header objects took 5.4 s for 20,000 parts, this 0.3 s), walked
+    without recursion to MAX_DEPTH; MAX_PARTS at most, then ('', b'') says the rest was left out."""
     from email import policy
     from email.parser import BytesParser
 
     with open(path, "rb") as fh:
-        msg = BytesParser(policy=policy.default).parse(fh)
+        msg = BytesParser(policy=policy.compat32).parse(fh)
     seen: dict[str, int] = {}
-    for n, part in enumerate(p for p in msg.walk() if not p.is_multipart()):
-        name = (part.get_filename() or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-        kind = part.get_content_type()
+    n = 0
+    stack = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if part.is_multipart():
+            if depth < MAX_DEPTH:
+                stack.extend((p, depth + 1) for p in reversed(part.get_payload()))
+            continue
+        if n == MAX_PARTS:
+            yield "", b""
+            return
+        n += 1
+        name = _file_name(part)
         if not name:
-            name = f"body-{n + 1}.{_EXTENSIONS.get(kind, 'bin')}"
+            name = f"body-{n}.{_EXTENSIONS.get(part.get_content_type(), 'bin')}"
         if name in seen:  # (two attachments of one name: both read, the second numbered)
             seen[name] += 1
             stem, dot, ext = name.rpartition(".")
             name = f"{stem}-{seen[name]}.{ext}" if dot else f"{name}-{seen[name]}"
         seen.setdefault(name, 1)
         yield name, _payload(part)
+
+
+def _file_name(part) -> str:
+    """An attachment's file name, an RFC 2047 encoded word decoded, its directories dropped; '' for none."""
+    from email.header import decode_header, make_header
+
+    name = part.get_filename() or ""
+    if "=?" in name:
+        try:
+            name = str(make_header(decode_header(name)))
+        except (ValueError, LookupError, UnicodeError):
+            pass
+    return name.replace("\\", "/").rsplit("/", 1)[-1].strip()
 
 
 def _payload(part) -> bytes:
