@@ -15,6 +15,8 @@ _SNAPSHOT = re.compile(rb"(?im)^Snapshot-Content-Location:")
 """A browser's saved page (MHTML, RFC 2557): the error-page reader takes it whole (errorpages)."""
 _MIME = re.compile(rb"(?im)^MIME-Version:[ \t]*1\.0")
 _MULTIPART = re.compile(rb"(?im)^Content-Type:[ \t]*multipart/")
+_ENCODED = re.compile(rb"(?im)^Content-Transfer-Encoding:[ \t]*(?:base64|quoted-printable)")
+"""A one-part message whose body is encoded on the wire: read as its part, decoded (a paste would see '=3D')."""
 HEAD_FIELDS = 200
 """Header fields read before the blank line that ends them, at most."""
 
@@ -23,7 +25,8 @@ def is_mail(head: bytes) -> bool:
     """Whether `head` starts with a header block (fields only, to its blank line) that declares MIME 1.0 of
     several parts and names a message's sender, subject, date or route: an e-mail with attachments, not a
     browser's MHTML page, a raw HTTP exchange (its request or status line comes first) nor a log. A message
-    of one text part is read as the paste it is (its SAMLResponse pasted into the body)."""
+    of one plain text part is read as the paste it is (its SAMLResponse pasted into the body); one encoded
+    in base64 or quoted-printable is taken apart to be decoded."""
     at = 0
     for _ in range(HEAD_FIELDS):
         m = _HEADER.match(head, at)
@@ -34,8 +37,8 @@ def is_mail(head: bytes) -> bool:
     if not at or not (rest.startswith(b"\n") or rest == b"\r\n"):
         return False
     block = head[:at]
-    return bool(_MIME.search(block) and _MULTIPART.search(block) and _NAMED.search(block)
-                and not _SNAPSHOT.search(block))
+    return bool(_MIME.search(block) and (_MULTIPART.search(block) or _ENCODED.search(block))
+                and _NAMED.search(block) and not _SNAPSHOT.search(block))
 
 
 _EXTENSIONS = {"text/plain": "txt", "text/html": "html", "application/json": "json", "text/xml": "xml",

@@ -130,3 +130,21 @@ def test_a_forward_a_few_levels_deep_is_walked_and_an_encoded_file_name_read(tmp
     (tmp_path / "fwd.eml").write_bytes(bytes(msg))
     names = _inputs(_report("scan", str(tmp_path / "fwd.eml")))
     assert names["fwd.eml!connexion é.har"] == ("scanned", "har")
+
+
+def test_a_one_part_quoted_printable_message_is_decoded(tmp_path):
+    """A mail client sends a body with long lines quoted-printable: the pasted SAMLResponse's '=' padding is '=3D'
+    and its lines are cut by soft breaks ('=' at a line's end); read as a paste it was no message."""
+    import base64
+    from email.message import EmailMessage
+
+    response = base64.b64encode((ROOT / "fixtures" / "responses" / "valid" / "okta.xml").read_bytes()).decode()
+    m = EmailMessage()
+    m["From"], m["Subject"] = "a@example.com", "login"
+    m.set_content(f"SAMLResponse={response}\n", cte="quoted-printable")
+    raw = bytes(m)
+    assert b"=3D" in raw and is_mail(raw)
+    (tmp_path / "qp.eml").write_bytes(raw)
+    report = _report("check", str(tmp_path / "qp.eml"), "--config", str(CONFIG))
+    assert _inputs(report)["qp.eml!body-1.txt"] == ("scanned", "query")
+    assert len(report["messages"]) == 1 and report["messages"][0]["type"] == "Response"
