@@ -278,23 +278,19 @@ MAIL_FIX = "Save its attachments (and its text, if the SAML message was pasted i
 
 
 def _mail(label: str, path: str, expect, tz, depth: int, tmpdir: str) -> list[FileResult]:
-    """An e-mail or MHTML page (mailparts): one input per part, labelled `message!part`."""
-    from email.errors import MessageError
-
+    """An e-mail with attachments (mailparts): one input per part, labelled `message!part`."""
     from samlscan import mailparts
 
     out: list[FileResult] = []
     try:
-        members = list(mailparts.parts(path))
-    except (MessageError, LookupError, UnicodeError, RecursionError) as exc:  # (the parser records most
-        said = "parts nested deeper than the e-mail parser goes" if isinstance(exc, RecursionError) else exc
-        return [failed_input(label, "input-unreadable", f"an e-mail samlscan cannot take apart: {said}", MAIL_FIX)]
+        members, left_out = mailparts.parts(path)
+    except mailparts.MailError as exc:
+        return [failed_input(label, "input-unreadable", f"an e-mail samlscan cannot take apart: {exc}", MAIL_FIX)]
     for name, data in members:
-        if not name:  # (mailparts.MAX_PARTS read: the rest said, not read)
-            out.append(skipped(f"{label}!...", f"the parts after the first {mailparts.MAX_PARTS}: not read"))
-            continue
         _analyze_member(f"{label}!{name}", io.BytesIO(data), len(data), tmpdir, expect, tz, depth, out)
-    return [_archive_entry(label, "mail", len(members))] + out
+    if left_out:
+        out.append(skipped(f"{label}!...", f"the parts after the first {mailparts.MAX_PARTS}: not read"))
+    return [_archive_entry(label, "mail", len(members) + (1 if left_out else 0))] + out
 
 
 OFFICE_WITHOUT_SAML = "an Office document without SAML"
@@ -607,16 +603,14 @@ def settings_members(label: str, path: str, kind: str, tmpdir: str) -> list[tupl
 
     try:
         if kind == "mail":  # (an IdP's metadata attached to a ticket's e-mail)
-            from email.errors import MessageError
-
             from samlscan import mailparts
 
             try:
-                for name, data in mailparts.parts(path):
-                    if name:
-                        keep(f"{label}!{name}", io.BytesIO(data), len(data), INFLATE_MAX)
-            except (MessageError, LookupError, UnicodeError, RecursionError):
-                pass
+                members, _ = mailparts.parts(path)
+            except mailparts.MailError:  # (the scan reports it)
+                return out
+            for name, data in members:
+                keep(f"{label}!{name}", io.BytesIO(data), len(data), INFLATE_MAX)
             return out
         if kind == "zip":
             with zipfile.ZipFile(path) as zf:

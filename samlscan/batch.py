@@ -72,8 +72,8 @@ _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
 
 
 def container_kind(head: bytes) -> str | None:
-    """'gzip', 'bzip2', 'xz', 'zip', 'tar', 'zlib', 'evtx' or 'mail' (an e-mail or MHTML: mailparts) by a
-    file's first bytes, else None (not a container)."""
+    """'gzip', 'bzip2', 'xz', 'zip', 'tar', 'zlib', 'evtx' or 'mail' (an e-mail with attachments:
+    mailparts) by a file's first bytes, else None (not a container)."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind

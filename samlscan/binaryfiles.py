@@ -72,7 +72,7 @@ _UNOPENED = ", which samlscan does not open: extract it and scan the folder"
 
 def said(kind: tuple[str, str]) -> str:
     """The finding's words for a file of `kind` (an archive may hold evidence: not said to hold none)."""
-    return f"this is {kind[0]}{_UNOPENED if kind[1] is _EXTRACT else _SAID}"
+    return f"this is {kind[0]}{_UNOPENED if kind[1] == _EXTRACT else _SAID}"
 
 
 def is_said(text: str) -> bool:
