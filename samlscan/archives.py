@@ -219,8 +219,8 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
         return [skipped(label, f"{kind} nested more than {MAX_NESTING} levels deep: not opened")]
     size = os.path.getsize(path)
     try:
-        if kind == "mail":
-            return _mail(label, path, expect, tz, depth, tmpdir)
+        if kind in ("mail", "msg"):
+            return _mail(label, path, kind, expect, tz, depth, tmpdir)
         if kind == "zip":
             budget = inflate_budget(size)
             with zipfile.ZipFile(path) as zf:
@@ -277,20 +277,29 @@ def _analyze_container(label: str, path: str, kind: str, expect, tz, depth: int,
 MAIL_FIX = "Save its attachments (and its text, if the SAML message was pasted into it) from the mail client, then scan those."
 
 
-def _mail(label: str, path: str, expect, tz, depth: int, tmpdir: str) -> list[FileResult]:
-    """An e-mail with attachments (mailparts): one input per part, labelled `message!part`."""
+def _mail(label: str, path: str, kind: str, expect, tz, depth: int, tmpdir: str) -> list[FileResult]:
+    """An e-mail with attachments (mailparts) or an Outlook message (outlookmsg): one input per part,
+    labelled `message!part`."""
     from samlscan import mailparts
 
     out: list[FileResult] = []
     try:
-        members, left_out = mailparts.parts(path)
+        members, left_out = _mail_parts(path, kind)
     except mailparts.MailError as exc:
-        return [failed_input(label, "input-unreadable", f"an e-mail samlscan cannot take apart: {exc}", MAIL_FIX)]
+        what = "an Outlook message" if kind == "msg" else "an e-mail"
+        return [failed_input(label, "input-unreadable", f"{what} samlscan cannot take apart: {exc}", MAIL_FIX)]
     for name, data in members:
         _analyze_member(f"{label}!{name}", io.BytesIO(data), len(data), tmpdir, expect, tz, depth, out)
     if left_out:
         out.append(skipped(f"{label}!...", f"the parts after the first {mailparts.MAX_PARTS}: not read"))
-    return [_archive_entry(label, "mail", len(members) + (1 if left_out else 0))] + out
+    return [_archive_entry(label, kind, len(members) + (1 if left_out else 0))] + out
+
+
+def _mail_parts(path: str, kind: str) -> tuple[list[tuple[str, bytes]], int]:
+    """The parts of an e-mail ('mail') or an Outlook message ('msg'); MailError when it cannot be taken apart."""
+    from samlscan import mailparts, outlookmsg
+
+    return (outlookmsg.parts if kind == "msg" else mailparts.parts)(path)
 
 
 OFFICE_WITHOUT_SAML = "an Office document without SAML"
@@ -602,11 +611,11 @@ def settings_members(label: str, path: str, kind: str, tmpdir: str) -> list[tupl
         return total
 
     try:
-        if kind == "mail":  # (an IdP's metadata attached to a ticket's e-mail)
+        if kind in ("mail", "msg"):  # (an IdP's metadata attached to a ticket's e-mail)
             from samlscan import mailparts
 
             try:
-                members, _ = mailparts.parts(path)
+                members, _ = _mail_parts(path, kind)
             except mailparts.MailError:  # (the scan reports it)
                 return out
             for name, data in members:

@@ -20,7 +20,7 @@ from datetime import timezone, tzinfo
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from samlscan import dockerparts, engine, evtxlog, jsonsplit, logzones, mailparts
+from samlscan import dockerparts, engine, evtxlog, jsonsplit, logzones, mailparts, outlookmsg
 from samlscan.engine import FileResult, MessageResult, Report, failed_input
 from samlscan.gcpause import no_cyclic_gc
 from samlscan.logs._common import WholeLines, head_offset, line_of
@@ -84,6 +84,15 @@ def container_kind(head: bytes) -> str | None:
     if mailparts.is_mail(head):
         return "mail"
     return "zlib" if _zlib_stream(head) else None
+
+
+def container_of(path: str, head: bytes) -> str | None:
+    """container_kind of the file at `path`, or 'msg': an Outlook message (outlookmsg), told by the entries
+    of its compound file's directory, wherever that lies in it."""
+    kind = container_kind(head)
+    if kind is None and head.startswith(outlookmsg.CFB_MAGIC) and outlookmsg.is_message_file(path):
+        return "msg"
+    return kind
 
 
 ZLIB_HEAD_OUT = 1 << 20
@@ -266,7 +275,7 @@ def _analyze_any(label: str, path: str, expect, tz, depth: int = 0,
     # (empty_capture first: only a HAR's name asks for the file's size, a stat per file)
     if (empty := empty_capture(label, bool(head))) is not None and (not head or blank(head, os.path.getsize(path))):
         return [empty]  # (check: a file named, or a member)
-    kind = container_kind(head)
+    kind = container_of(path, head)
     if kind != "zip" and label.lower().endswith(".saz"):  # (else read as a paste: 'impossible base64 length')
         return [failed_input(label, "input-unreadable", "a Fiddler .saz is a zip archive and this file is not "
                              "one (cut short or renamed?): save the sessions again from Fiddler (File > Save > "

@@ -20,8 +20,9 @@ KINDS = (
     (re.compile(rb"RIFF....WEBP", re.S), "a WebP image", _SCREENSHOT),
     (re.compile(rb"%PDF-"), "a PDF document",
      "samlscan does not read PDFs: copy the SAML message or the log lines from it into a text file."),
-    (re.compile(rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), "an Outlook message or an old Office document (.msg, .doc, "
-     ".xls)", "Save the attachment it carries, or its text as a .txt file (.txt, .docx and .xlsx are read)."),
+    (re.compile(rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), "a compound file that is no Outlook message samlscan "
+     "can read (an old Office document: .doc, .xls, .ppt)", "Save a document as .docx or .xlsx, or its text as a .txt "
+     "file; an Outlook message again from Outlook (File > Save As, Outlook Message Format): samlscan reads those."),
     (re.compile(rb"ElfFile\x00"), "a Windows event log (.evtx)",
      "Open it in Event Viewer and 'Save All Events As...' CSV, or export it as XML (wevtutil qe FILE.evtx /lf:true "
      "/f:xml > events.xml): samlscan reads those exports (AD FS events 1200-1203, 364)."),
@@ -43,7 +44,7 @@ KINDS = (
 )
 """(signature at the file's start, what it is, what to give instead): PNG (ISO 15948 5.2), JPEG's SOI and
 first marker, GIF87a/89a, WebP's RIFF container, PDF's header (ISO 32000 7.5.2), OLE2 compound files
-([MS-CFB] 2.2: Outlook's .msg, Word 97's .doc), EVTX's file header ('ElfFile'), pcap's magic in either byte
+([MS-CFB] 2.2: Word 97's .doc; Outlook's .msg is read, outlookmsg), EVTX's file header ('ElfFile'), pcap's magic in either byte
 order and its nanosecond variant, pcapng's Section Header Block (and its byte-order magic), ELF, a Java class (0xCAFEBABE), a Windows
 PE's MZ stub, archives samlscan does not open (7-Zip's signature header, RAR 1.5-4 and 5's marker, a
 Zstandard frame's magic number (RFC 8878 3.1.1), a cabinet's 'MSCF' header), a .pyc's (the 16-byte header of Python 3.7+, PEP 552: a magic number of 3.x ending in

@@ -204,7 +204,7 @@ def _reason(error, file: str, label: str) -> str:
 
 def _candidates(path: str, tmpdir: str | None):
     """(kind, label, file to load) of the settings `path` is, or (with `tmpdir`) its archive holds."""
-    from samlscan.batch import container_kind
+    from samlscan.batch import container_of
     from samlscan.engine import read_head
 
     if path == "-":
@@ -213,7 +213,7 @@ def _candidates(path: str, tmpdir: str | None):
         head = read_head(path)
     except OSError:  # (the scan reports it)
         return
-    container = container_kind(head)  # (first: a zip that stores a settings file begins with its text)
+    container = container_of(path, head)  # (first: a zip that stores a settings file begins with its text)
     if container is None:
         if (kind := settings_kind(head)) is not None:
             yield kind, path, path

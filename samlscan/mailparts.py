@@ -85,19 +85,36 @@ def _leaves(msg) -> tuple[list[tuple[str, bytes]], int]:
         part, depth = stack.pop()
         if part.is_multipart():
             if depth < MAX_DEPTH:
-                stack.extend((p, depth + 1) for p in reversed(part.get_payload()))
+                stack.extend((p, depth + 1) for p in reversed(_alternative(part)))
             continue
         if len(out) == MAX_PARTS:
             left_out += 1
             continue
         name = _file_name(part) or f"body-{len(out) + 1}.{_EXTENSIONS.get(part.get_content_type(), 'bin')}"
-        if name in seen:  # (two attachments of one name: both read, the second numbered)
-            seen[name] += 1
-            stem, dot, ext = name.rpartition(".")
-            name = f"{stem}-{seen[name]}.{ext}" if dot else f"{name}-{seen[name]}"
-        seen.setdefault(name, 1)
-        out.append((name, _payload(part)))
+        out.append((numbered(name, seen), _payload(part)))
     return out, left_out
+
+
+def _alternative(part) -> list:
+    """A multipart's parts; of multipart/alternative (RFC 2046 5.1.4: one content in several forms), the
+    plain text alone when it has one (its HTML is the same text: the same response read twice)."""
+    inner = part.get_payload()
+    if part.get_content_subtype() == "alternative":
+        plain = [p for p in inner if not p.is_multipart() and p.get_content_type() == "text/plain"]
+        if plain:
+            return plain
+    return inner
+
+
+def numbered(name: str, seen: dict[str, int]) -> str:
+    """`name`, or the name numbered after it when a part before it had it (two attachments of one name:
+    both read, the second as name-2.ext); `seen` remembers the names given."""
+    if name in seen:
+        seen[name] += 1
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem}-{seen[name]}.{ext}" if dot else f"{name}-{seen[name]}"
+    seen.setdefault(name, 1)
+    return name
 
 
 def _file_name(part) -> str:
@@ -110,6 +127,11 @@ def _file_name(part) -> str:
             name = str(make_header(decode_header(name)))
         except (ValueError, LookupError, UnicodeError):
             pass
+    return file_name(name)
+
+
+def file_name(name: str) -> str:
+    """An attachment's file name without the directories its sender's path gave it."""
     return name.replace("\\", "/").rsplit("/", 1)[-1].strip()
 
 

@@ -28,7 +28,7 @@ SAMPLES = {
     "ticket.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n" + bytes(range(256)) * 8,
                    "a PDF document", "does not read PDFs"),
     "mail.msg": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + b"\x3e\x00\x03\x00\xfe\xff" + bytes(490),
-                 "an Outlook message", "Save the attachment"),
+                 "a compound file that is no Outlook message", "Outlook Message Format"),  # (outlookmsg: test_msg52)
     # (an .evtx is read since, its events by pyevtx-rs: tests/test_evtx48.py, also how one is named without it)
     "trace.pcap": (struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1) + bytes(200), "a network capture",
                    "HTTPS in it is encrypted"),

@@ -440,6 +440,56 @@ def _html_escaped(text: str) -> str | None:
     return html.unescape(text)
 
 
+_HTML_PAGE = lazyre.compile(r"\s*(?:<!--.{0,2000}?-->\s*)?<(?:!doctype\s+html\b[^\[<>]{0,500}>|html[\s>])",
+                            re.IGNORECASE | re.DOTALL)
+"""An HTML document's start: its doctype or <html> tag (after a comment at most, as some mail clients write); a
+doctype with an internal subset, which can declare entities, is no page (xmlsafe refuses it)."""
+
+
+def _page_text(text: str) -> str | None:
+    """The text an HTML page shows, its markup dropped and its entities read (an Outlook message's HTML
+    body, a ticket exported as a page: a SAMLResponse pasted into it had been read as XML 'not well-formed'
+    or 'whose root is <html>'): a page with a form is the form reader's (page_messages), one holding a
+    SAML message unescaped is that message's."""
+    if _HTML_PAGE.match(text.lstrip("\ufeff")) is None or "<form" in text[:200000].lower() \
+            or _ROOT.search(text) is not None:
+        return None
+    from html.parser import HTMLParser
+
+    class Shown(HTMLParser):
+        """Text outside scripts, styles and the title; a line break for each block's end and <br>."""
+
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.out: list[str] = []
+            self.hidden = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in _HIDDEN:
+                self.hidden += 1
+            elif tag == "br":
+                self.out.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in _HIDDEN:
+                self.hidden = max(0, self.hidden - 1)
+            elif tag in _BLOCKS:
+                self.out.append("\n")
+
+        def handle_data(self, data):
+            if not self.hidden:
+                self.out.append(data)
+
+    shown = Shown()
+    shown.feed(text)
+    shown.close()
+    return "".join(shown.out).strip()
+
+
+_HIDDEN = frozenset({"script", "style", "title", "head"})
+_BLOCKS = frozenset({"p", "div", "pre", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+
+
 _NEW_VALUE = lazyre.compile(r"(?:https?://|[/?]|(?:SAMLRequest|SAMLResponse|RelayState)=)", re.IGNORECASE)
 """A line that starts another URL, path or form body, not the rest of a wrapped one."""
 
@@ -570,6 +620,7 @@ _STEPS = (
     ("fetch body", _json_body),
     ("PowerShell escapes", _powershell),
     ("JSON string escapes", _json_escaped_xml),
+    ("HTML page text", _page_text),
     ("HTML entities", _html_escaped),
     ("a URL broken over lines", _joined_url),
     ("HTML links", _html_links),
