@@ -177,11 +177,25 @@ def test_an_html_page_without_saml_is_no_malformed_saml(tmp_path):
     assert [f["code"] for f in report["input_findings"]] == ["input-not-saml"]
 
 
-def test_a_page_with_a_form_stays_the_form_readers(pasted):
-    from samlscan.inputs.paste import _page_text
+def test_a_page_with_a_form_or_a_saml_document_stays_its_readers(pasted):
+    from samlscan.inputs.paste import _markup_text
 
-    assert _page_text(f'<html><body><form method="post"><input name="SAMLResponse" value="x"></form></body></html>') is None
-    assert _page_text(f"<p>{pasted}</p>") is None  # (a fragment: the other steps' and splits')
+    assert _markup_text(f'<html><body><form method="post"><input name="{pasted}"></form></body></html>') is None
+    assert _markup_text(f'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><!-- {pasted} -->'
+                        '</samlp:Response>') is None
+    assert _markup_text("<html><body><p>Incorrect username or password</p></body></html>") is None  # (blob's)
+
+
+@pytest.mark.parametrize("markup", [
+    '<div class="ticket"><p>Customer wrote:</p><p>{}</p></div>',  # a fragment of a ticket's page
+    '<?xml version="1.0"?><rss version="0.92"><channel><item><title>SSO</title><description>'
+    '&lt;p&gt;The response:&lt;/p&gt;&lt;p&gt;{}&lt;/p&gt;</description></item></channel></rss>',  # Jira's RSS export
+    '<export><comment><![CDATA[<p>{}</p>]]></comment></export>',
+])
+def test_a_response_in_the_text_of_other_markup_is_read(tmp_path, pasted, markup):
+    (tmp_path / "ticket.xml").write_text(markup.format(pasted))
+    report = _report("check", str(tmp_path / "ticket.xml"))
+    assert [m["type"] for m in report["messages"]] == ["Response"]
 
 
 def test_an_alternative_emails_html_twin_is_not_read_twice():
@@ -201,3 +215,19 @@ def test_property_streams_named_in_lower_case_are_read(tmp_path):
         "__attach_version1.0_#00000000/__substg1.0_37010102": CAPTURE.read_bytes()}))
     got, _ = parts(str(tmp_path / "lower.msg"))
     assert [(name, len(data)) for name, data in got] == [("body-1.txt", 12), ("login.har", CAPTURE.stat().st_size)]
+
+
+def test_markup_past_its_bound_is_not_taken_apart():
+    """html.parser takes ~1 us a character of a flood of '<': a document over MARKUP_MAX is read as it is."""
+    from samlscan.inputs.paste import MARKUP_MAX, _markup_text
+
+    assert _markup_text("<p>SAMLResponse=x</p>" + "<" * MARKUP_MAX) is None
+    assert _markup_text("<p>SAMLResponse=x</p>" + "<" * 1000) is not None
+
+
+def test_a_link_carrying_a_request_in_a_page_is_read_as_its_url(tmp_path):
+    url = (ROOT / "fixtures" / "requests" / "authnrequest-redirect-signed.txt").read_text().strip()
+    page = f'<!DOCTYPE html><html><body><p>The login link <a href="{url.replace("&", "&amp;")}">Sign in</a></p></body></html>'
+    (tmp_path / "mail.html").write_text(page)
+    report = _report("check", str(tmp_path / "mail.html"), "--sp-cert", str(ROOT / "fixtures" / "keys" / "sp.crt"))
+    assert [(m["type"], m["redirect_signature"]["verified"]) for m in report["messages"]] == [("AuthnRequest", True)]

@@ -440,54 +440,73 @@ def _html_escaped(text: str) -> str | None:
     return html.unescape(text)
 
 
-_HTML_PAGE = lazyre.compile(r"\s*(?:<!--.{0,2000}?-->\s*)?<(?:!doctype\s+html\b[^\[<>]{0,500}>|html[\s>])",
-                            re.IGNORECASE | re.DOTALL)
-"""An HTML document's start: its doctype or <html> tag (after a comment at most, as some mail clients write); a
-doctype with an internal subset, which can declare entities, is no page (xmlsafe refuses it)."""
+def _markup_text(text: str) -> str | None:
+    """The text a page or another markup document shows, its tags dropped and its entities read, when that
+    text names a SAML value (a SAMLResponse pasted into an Outlook HTML body, a ticket saved as a page or
+    exported as XML with its HTML escaped inside, read again): it had been read as XML, 'not well-formed'
+    or 'whose root is <html>'. A page with a form is the form reader's (page_messages), one holding a SAML
+    message unescaped is that message's, and one naming no SAML value blob's (what an error box says)."""
+    shown = text
+    for _ in range(MARKUP_LEVELS):
+        if not _markup_around_a_value(shown):
+            break
+        shown = _shown_text(shown)
+    return shown if shown != text else None
 
 
-def _page_text(text: str) -> str | None:
-    """The text an HTML page shows, its markup dropped and its entities read (an Outlook message's HTML
-    body, a ticket exported as a page: a SAMLResponse pasted into it had been read as XML 'not well-formed'
-    or 'whose root is <html>'): a page with a form is the form reader's (page_messages), one holding a
-    SAML message unescaped is that message's."""
-    if _HTML_PAGE.match(text.lstrip("\ufeff")) is None or "<form" in text[:200000].lower() \
-            or _ROOT.search(text) is not None:
-        return None
+def _markup_around_a_value(text: str) -> bool:
+    return len(text) <= MARKUP_MAX and text.lstrip("\ufeff \t\r\n").startswith("<") and _ROOT.search(text) is None \
+        and "<form" not in text[:200000].lower() and (
+            "SAMLResponse=" in text or "SAMLRequest=" in text or any(m in text for m in _B64_SAML))
+
+
+MARKUP_LEVELS = 3
+"""Markup read inside markup at most: a ticket system's XML export holds its HTML escaped (Jira's RSS)."""
+MARKUP_MAX = 2 * 1024 * 1024
+"""Characters of markup read as text at most: a page around a pasted response is far smaller, and html.parser
+takes ~1 us a character of a flood of '<' (a bigger document is read as the XML or text it is)."""
+
+
+def _shown_text(markup: str) -> str:
+    """Text outside scripts, styles and the head, a CDATA section's as it is, the URL of a link that carries a
+    SAML parameter; a line break for each block's end and <br>. (html.parser reads XML's tags too: a markup document's text. Imported here: 6 ms of the
+    start of every check otherwise.)"""
     from html.parser import HTMLParser
 
+    hidden_tags = frozenset({"script", "style", "title", "head"})
+    blocks = frozenset({"p", "div", "pre", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+    out: list[str] = []
+    hidden = [0]
+
     class Shown(HTMLParser):
-        """Text outside scripts, styles and the title; a line break for each block's end and <br>."""
-
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.out: list[str] = []
-            self.hidden = 0
-
         def handle_starttag(self, tag, attrs):
-            if tag in _HIDDEN:
-                self.hidden += 1
+            if tag in hidden_tags:
+                hidden[0] += 1
             elif tag == "br":
-                self.out.append("\n")
+                out.append("\n")
+            elif tag == "a" and not hidden[0]:  # (a link carrying a SAML parameter: its URL, '&amp;' read as '&')
+                href = next((v for k, v in attrs if k == "href" and v), "")
+                if "SAMLRequest=" in href or "SAMLResponse=" in href:
+                    out.append(f" {href} ")
 
         def handle_endtag(self, tag):
-            if tag in _HIDDEN:
-                self.hidden = max(0, self.hidden - 1)
-            elif tag in _BLOCKS:
-                self.out.append("\n")
+            if tag in hidden_tags:
+                hidden[0] = max(0, hidden[0] - 1)
+            elif tag in blocks:
+                out.append("\n")
 
         def handle_data(self, data):
-            if not self.hidden:
-                self.out.append(data)
+            if not hidden[0]:
+                out.append(data)
 
-    shown = Shown()
-    shown.feed(text)
-    shown.close()
-    return "".join(shown.out).strip()
+        def unknown_decl(self, data):
+            if data.startswith("CDATA[") and not hidden[0]:
+                out.append(data[6:])
 
-
-_HIDDEN = frozenset({"script", "style", "title", "head"})
-_BLOCKS = frozenset({"p", "div", "pre", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+    parser = Shown(convert_charrefs=True)
+    parser.feed(markup)
+    parser.close()
+    return "".join(out).strip()
 
 
 _NEW_VALUE = lazyre.compile(r"(?:https?://|[/?]|(?:SAMLRequest|SAMLResponse|RelayState)=)", re.IGNORECASE)
@@ -620,7 +639,7 @@ _STEPS = (
     ("fetch body", _json_body),
     ("PowerShell escapes", _powershell),
     ("JSON string escapes", _json_escaped_xml),
-    ("HTML page text", _page_text),
+    ("the text of its markup", _markup_text),
     ("HTML entities", _html_escaped),
     ("a URL broken over lines", _joined_url),
     ("HTML links", _html_links),
