@@ -24,15 +24,18 @@ def decode_listing(path: str, expect: Expectations, redact: bool) -> tuple[str, 
                                          f"check {path}' reads every file in it" if os.path.isdir(path) else
                                          "not a regular file"))
     if path != "-":
-        from samlscan.batch import container_kind
+        from samlscan.batch import container_of
 
         with open(path, "rb") as fh:
-            kind = container_kind(fh.read(512))
+            kind = container_of(path, fh.read(512))
         if kind == "evtx":
             raise ConfigError(f"{path}: a Windows event log; decode reads one plain message file: run "
                               f"'samlscan check {path}', which reads its AD FS events")
         if kind and kind != "mail":  # (its bytes read as a paste only gave a puzzling 'no SAML message' line;
             # an e-mail's text is read as one: a SAMLResponse pasted into it)
+            if kind == "msg":
+                raise ConfigError(f"{path}: an Outlook message; decode reads one plain message file: run "
+                                  f"'samlscan check {path}', which reads its text and attachments")
             raise ConfigError(f"{path}: a {kind} file; decode reads one plain message file: unpack it, or "
                               f"run 'samlscan check {path}', which reads archives")
     from samlscan.report import shown_path

@@ -231,3 +231,9 @@ def test_a_link_carrying_a_request_in_a_page_is_read_as_its_url(tmp_path):
     (tmp_path / "mail.html").write_text(page)
     report = _report("check", str(tmp_path / "mail.html"), "--sp-cert", str(ROOT / "fixtures" / "keys" / "sp.crt"))
     assert [(m["type"], m["redirect_signature"]["verified"]) for m in report["messages"]] == [("AuthnRequest", True)]
+
+
+def test_decode_sends_an_outlook_message_to_check():
+    got = CliRunner().invoke(main, ["decode", str(MSG / "pasted-response.msg")])
+    assert got.exit_code == 2
+    assert "an Outlook message; decode reads one plain message file: run 'samlscan check" in got.output
