@@ -163,6 +163,7 @@ def pasted() -> str:
     "<body><div class=x>{}</div><script>var SAMLResponse='x';</script></body></html>",
     '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta http-equiv=Content-Type '
     'content="text/html; charset=utf-8"></head><body lang=EN-US><p class=MsoNormal>{}<o:p></o:p></p></body></html>',
+    "<html><head><meta charset=utf-8><body><p>{}</p></body></html>",  # (a head left open)
 ])
 def test_a_response_pasted_into_an_html_page_is_read(tmp_path, pasted, page):
     (tmp_path / "ticket.html").write_text(page.format(pasted))

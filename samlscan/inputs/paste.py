@@ -184,11 +184,15 @@ def _read_piece(piece: str, path: str) -> tuple[list[RawMessage], list[InputProb
 def page_messages(text: str, path: str) -> list[RawMessage] | None:
     """The SAML values of a page's auto-post forms (an IdP's page saved or pasted); None when
     the text holds no form."""
-    if "<form" not in text[:200000].lower():  # (one lowered copy beats 2-3 case-wise searches)
+    if not _has_form(text):
         return None
     from samlscan.inputs import htmlform
 
     return list(htmlform.extract(text, Source(path))) or None
+
+
+def _has_form(text: str) -> bool:
+    return "<form" in text[:200000].lower()  # (one lowered copy beats 2-3 case-wise searches)
 
 
 # --- the decoration -------------------------------------------------------------------------
@@ -455,8 +459,9 @@ def _markup_text(text: str) -> str | None:
 
 
 def _markup_around_a_value(text: str) -> bool:
+    """Markup (within MARKUP_MAX) that names a SAML value, holds no SAML message unescaped and no form."""
     return len(text) <= MARKUP_MAX and text.lstrip("\ufeff \t\r\n").startswith("<") and _ROOT.search(text) is None \
-        and "<form" not in text[:200000].lower() and (
+        and not _has_form(text) and (
             "SAMLResponse=" in text or "SAMLRequest=" in text or any(m in text for m in _B64_SAML))
 
 
@@ -468,9 +473,10 @@ takes ~1 us a character of a flood of '<' (a bigger document is read as the XML 
 
 
 def _shown_text(markup: str) -> str:
-    """Text outside scripts, styles and the head, a CDATA section's as it is, the URL of a link that carries a
-    SAML parameter; a line break for each block's end and <br>. (html.parser reads XML's tags too: a markup document's text. Imported here: 6 ms of the
-    start of every check otherwise.)"""
+    """Text outside scripts, styles and the head (a body's start ends a head left open), a CDATA section's as
+    it is, the URL of a link that carries a SAML parameter; a line break for each block's end and <br>.
+    (html.parser reads XML's tags too: a markup document's text. Imported here: 6 ms of the start of every
+    check otherwise.)"""
     from html.parser import HTMLParser
 
     hidden_tags = frozenset({"script", "style", "title", "head"})
@@ -482,6 +488,8 @@ def _shown_text(markup: str) -> str:
         def handle_starttag(self, tag, attrs):
             if tag in hidden_tags:
                 hidden[0] += 1
+            elif tag == "body":
+                hidden[0] = 0
             elif tag == "br":
                 out.append("\n")
             elif tag == "a" and not hidden[0]:  # (a link carrying a SAML parameter: its URL, '&amp;' read as '&')
