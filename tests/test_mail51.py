@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from generated_util import assert_generator_writes
 
 from samlscan.cli import main
 from samlscan.mailparts import is_mail
@@ -27,15 +28,7 @@ def _inputs(report: dict) -> dict:
 
 
 def test_the_fixtures_are_what_the_generator_writes(tmp_path, monkeypatch):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "fixtures"))
-    import gen_mail51
-
-    monkeypatch.setattr(gen_mail51, "OUT", tmp_path)
-    gen_mail51.main()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in MAIL.iterdir())
-    assert all((tmp_path / p.name).read_bytes() == p.read_bytes() for p in MAIL.iterdir())
+    assert_generator_writes("gen_mail51", tmp_path, monkeypatch)
 
 
 def test_a_har_attached_to_an_email_is_read_as_its_member():

@@ -10,6 +10,7 @@ from pathlib import Path
 import olefile
 import pytest
 from click.testing import CliRunner
+from generated_util import assert_generator_writes
 
 from samlscan.cli import main
 from samlscan.mailparts import MailError
@@ -34,12 +35,7 @@ def _inputs(report: dict) -> dict:
 
 
 def test_the_fixtures_are_what_the_generator_writes(tmp_path, monkeypatch):
-    import gen_msg52
-
-    monkeypatch.setattr(gen_msg52, "OUT", tmp_path)
-    gen_msg52.main()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in MSG.iterdir())
-    assert all((tmp_path / p.name).read_bytes() == p.read_bytes() for p in MSG.iterdir())
+    assert_generator_writes("gen_msg52", tmp_path, monkeypatch)
 
 
 def test_the_writer_makes_compound_files_olefile_reads_without_a_defect():

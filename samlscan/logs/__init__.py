@@ -26,6 +26,8 @@ READERS = (
     "nextcloud",
     # Gitea/Forgejo, Mattermost, Teleport (gosaml2): their own line layouts, before any app log's
     "goapps",
+    # SonarQube's SAML Authentication Test page saved (its status, errors and the response's attributes)
+    "sonartest",
     # an error page as a browser showed it (its layout, never a code alone: errorpages.read_page)
     "errorpage",
     # last of the readers of one format: any app log of a SAML SP library (Spring/OpenSAML,
