@@ -166,3 +166,17 @@ def test_a_tracer_capture_names_the_samesite_of_the_lost_state_cookie(tmp_path):
     (f,) = flows_of(tmp_path, doc, tracer)
     code, why = flow_cause(f)
     assert code == "relaystate-cookie-missing" and "SameSite=Lax" in why, why
+
+
+def test_test_configuration_of_a_page_carrying_its_status_as_data(tmp_path):
+    """SonarQube 10.x+ writes the test's errors as base64 JSON in the page's data-response (logs.sonartest):
+    no error text is shown in its HTML until its script runs."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+    import gen_sonartest52
+
+    doc = gc.har(gc.attempt(REQ, RESP, "validation-query/abc", 0, result="/saml/validation"))
+    doc["log"]["entries"][3]["response"]["content"] = {"mimeType": "text/html", "text": gen_sonartest52.mapping_error()}
+    assert "Mapping not found" not in doc["log"]["entries"][3]["response"]["content"]["text"]  # (only in its data)
+    (f,) = flows_of(tmp_path, doc)
+    assert f.test_configuration and f.outcome == "failure"
+    assert f.reason.startswith("Mapping not found for the property sonar.auth.saml.user.login, the field login")

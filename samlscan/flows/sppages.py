@@ -17,9 +17,15 @@ _VALIDATION_ERR = lazyre.compile(r"(Mapping not found for the property [^<\n]{1,
 
 
 def validation_errors(text: str | None) -> tuple[str, ...]:
-    """Error lines of SonarQube's /saml/validation page (docs/logformats.md 1.5)."""
+    """Error lines of SonarQube's /saml/validation page (docs/logformats.md 1.5): the status its data carries
+    (logs.sonartest: 10.x+'s base64 JSON, 8.x-9.x's script), else the mapping texts shown."""
     if not text:
         return ()
+    from samlscan.logs.sonartest import page_status
+
+    status = page_status(text)
+    if status is not None and isinstance(status.get("errors"), list):
+        return tuple(dict.fromkeys(str(e).strip() for e in status["errors"] if str(e).strip()))
     return tuple(dict.fromkeys(m.group(1).strip() for m in _VALIDATION_ERR.finditer(text)))
 
 
