@@ -180,3 +180,14 @@ def test_test_configuration_of_a_page_carrying_its_status_as_data(tmp_path):
     (f,) = flows_of(tmp_path, doc)
     assert f.test_configuration and f.outcome == "failure"
     assert f.reason.startswith("Mapping not found for the property sonar.auth.saml.user.login, the field login")
+
+
+def test_test_configuration_that_passed_is_a_success(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+    import gen_sonartest52
+
+    doc = gc.har(gc.attempt(REQ, RESP, "validation-query/abc", 0, result="/saml/validation"))
+    doc["log"]["entries"][3]["response"]["content"] = {"mimeType": "text/html",
+                                                      "text": gen_sonartest52.success_with_warning()}
+    (f,) = flows_of(tmp_path, doc)
+    assert f.test_configuration and (f.outcome, f.reason) == ("success", "Test Configuration page (/saml/validation): success")

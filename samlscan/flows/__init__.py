@@ -40,7 +40,7 @@ _WHERE = {name: module for module, names in (
     ("cookies", ("BALANCER_COOKIES", "SESSION_COOKIES", "SP_SESSION_COOKIES", "SetCookie", "deletes",
                  "is_session_cookie", "parse_set_cookie", "refusal", "same_site_of", "set_names")),
     ("idppages", ("PAGE_ONLY_IDPS", "find_idp_error", "idp_at")),
-    ("sppages", ("answer_page", "validation_errors")),
+    ("sppages", ("answer_page", "validation_result")),
     ("outcome", ("LOGIN_LOOP", "LOOP_WINDOW", "REPOSTED", "UNREACHED", "sso_unreached", "unreached")),
     ("pairing", ("message_ids",)),
     ("build", ("build_flows",)),
@@ -69,4 +69,4 @@ __all__ = ["BALANCER_COOKIES", "Exchange", "Flow", "IdpError", "LOGIN_LOOP", "LO
            "build_flows", "classify_leg", "deletes", "find_idp_error", "idp_at",
            "is_session_cookie", "message_ids", "parse_set_cookie", "refusal", "reposted_to",
            "same_endpoint", "same_site_of", "same_url", "sends_on", "set_names", "sso_unreached", "unanswered",
-           "unreached", "validation_errors"]
+           "unreached", "validation_result"]

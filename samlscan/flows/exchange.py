@@ -70,6 +70,8 @@ class Exchange:
     """'<param>:<digest>' of the SAML values this exchange carried (request or response side)."""
     page_errors: tuple[str, ...] = ()
     """Errors shown on SonarQube's Test Configuration page (/saml/validation)."""
+    page_passed: bool = False
+    """That page's status says the test passed (its data: logs.sonartest)."""
     page: "Page | None" = None
     """What the response's page showed (answer_page); None when the reader kept no page text."""
     folded: bool = False

@@ -32,6 +32,8 @@ def _sp_outcome(chain: list[Exchange], test: bool, posted_to: str | None = None,
         page = [e for ex in chain for e in ex.page_errors]
         if page:
             return "failure", "; ".join(page), True
+        if any(ex.page_passed for ex in chain):
+            return "success", "Test Configuration page (/saml/validation): success", True
         return "unknown", "Test Configuration page (/saml/validation)", True
     if errors:
         return "failure", errors, False

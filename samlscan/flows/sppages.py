@@ -16,17 +16,19 @@ _VALIDATION_ERR = lazyre.compile(r"(Mapping not found for the property [^<\n]{1,
                              r"[\w.:/-]{1,200} is missing\b[^<\n]{0,100})")
 
 
-def validation_errors(text: str | None) -> tuple[str, ...]:
-    """Error lines of SonarQube's /saml/validation page (docs/logformats.md 1.5): the status its data carries
-    (logs.sonartest: 10.x+'s base64 JSON, 8.x-9.x's script), else the mapping texts shown."""
+def validation_result(text: str | None) -> tuple[tuple[str, ...], bool]:
+    """(error lines, passed) of SonarQube's /saml/validation page (docs/logformats.md 1.5): the status its data
+    carries (logs.sonartest: 10.x+'s base64 JSON, 8.x-9.x's script), else the mapping texts shown (passed
+    only by a status that says so)."""
     if not text:
-        return ()
+        return (), False
     from samlscan.logs.sonartest import page_status
 
     status = page_status(text)
     if status is not None and isinstance(status.get("errors"), list):
-        return tuple(dict.fromkeys(str(e).strip() for e in status["errors"] if str(e).strip()))
-    return tuple(dict.fromkeys(m.group(1).strip() for m in _VALIDATION_ERR.finditer(text)))
+        errors = tuple(dict.fromkeys(str(e).strip() for e in status["errors"] if str(e).strip()))
+        return errors, not errors and status.get("status") == "success"
+    return tuple(dict.fromkeys(m.group(1).strip() for m in _VALIDATION_ERR.finditer(text))), False
 
 
 # SonarQube's refusal page (sonar-web apps/sessions/components/Unauthorized.tsx): <p id="unauthorized">

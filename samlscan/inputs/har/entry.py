@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from samlscan.autherror import auth_error_text
 from samlscan.flows import (REFUSAL_PAGE, Exchange, answer_page, classify_leg, find_idp_error, refusal,
-                            reposted_to, same_endpoint, sends_on, validation_errors)
+                            reposted_to, same_endpoint, sends_on, validation_result)
 from samlscan.inputs.base import InputProblem
 from samlscan.inputs.har.bodies import body_text
 from samlscan.inputs.har.capture import _Found
@@ -156,8 +156,16 @@ def read_entry(entry: dict, index: int, path: str, follow: dict[str, datetime | 
                   cookies_recorded=isinstance(req.get("cookies"), list) or any(n.lower() == "cookie" for n, _ in qh),
                   refused_cookies=tuple(r for r in (refusal(v, url, at) for v in _set_cookies(rh)) if r),
                   client=client, net_error=_net_error(resp, status), answered_by=answering_proxy(rh, text),
-                  page_errors=validation_errors(text) if "/saml/validation" in url else ())
+                  **_test_page(text, url))
     return found, ex, cookies_seen, sample
+
+
+def _test_page(text: str | None, url: str) -> dict:
+    """Exchange.page_errors and .page_passed of SonarQube's Test Configuration page (flows.validation_result)."""
+    if "/saml/validation" not in url:
+        return {}
+    errors, passed = validation_result(text)
+    return {"page_errors": errors, "page_passed": passed}
 
 
 def _net_error(resp: dict, status: int) -> str | None:
