@@ -82,3 +82,12 @@ def test_the_scripts_arrays_keep_their_texts_whole():
                                   "<h1>SAML Authentication Test</h1> Errors"])
 def test_only_the_test_page_is_sniffed(head):
     assert not PARSER.sniff(head)
+
+
+def test_a_sarif_result_points_at_the_line_of_the_pages_data():
+    got = CliRunner().invoke(main, ["check", str(PAGES / "test-mapping-error.html"), "--format", "sarif",
+                                    "--fail-on", "never"])
+    (result,) = json.loads(got.stdout)["runs"][0]["results"]
+    lines = (PAGES / "test-mapping-error.html").read_text().splitlines()
+    line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert "data-response=" in lines[line - 1]

@@ -20,13 +20,13 @@ from datetime import tzinfo
 from typing import Iterable, Iterator
 
 from samlscan import lazyre
-from samlscan.logs._common import classified
+from samlscan.logs._common import classified, src
 from samlscan.logs.base import TIMELINE_NOTE, Record
 from samlscan.model import LogEvent, Source
 
 PRODUCT = "sonarqube"
 REF = "SAML test page"
-"""How an event read off the page cites its place (the page is one event, not a line)."""
+"""How an event read off the page cites its place when no line holds the start of its data (its line, else)."""
 PAGE_MAX = 8 * 1024 * 1024
 """A saved test page is a few KB, and its data the attributes of one response (thousands of groups at most)."""
 TITLE = "SAML Authentication Test"
@@ -49,15 +49,17 @@ class SonarTestPageParser:
         return TITLE in head and (_DATA.search(head) is not None or "const status" in head)
 
     def parse(self, lines: Iterable[tuple[int, str]], path: str, tz: tzinfo) -> Iterator[Record]:
-        text, size = [], 0
-        for _, line in lines:
+        text, size, at = [], 0, None
+        for no, line in lines:
             size += len(line) + 1
             if size > PAGE_MAX:
                 break
             text.append(line)
+            if at is None and (_DATA.search(line) or _CONST.search(line)):
+                at = no  # (the line its data starts on: where the events point, a SARIF result's region)
         status = page_status("\n".join(text))
         if status is not None:
-            yield from _events(status, path)
+            yield from _events(status, src(path, at) if at is not None else Source(path, REF))
 
 
 def page_status(text: str) -> dict | None:
@@ -109,8 +111,8 @@ def _js_text(quoted: str) -> str:
     return quoted.replace("\\'", "'")
 
 
-def _events(status: dict, path: str) -> Iterator[LogEvent]:
-    source = Source(path, REF)
+def _events(status: dict, source: Source) -> Iterator[LogEvent]:
+    path = source.input
     errors = [str(e) for e in _listed(status.get("errors")) if str(e).strip()]
     warnings = [str(w) for w in _listed(status.get("warnings")) if str(w).strip()]
     attributes = status.get("availableAttributes") if isinstance(status.get("availableAttributes"), dict) else {}
