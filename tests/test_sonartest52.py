@@ -91,3 +91,11 @@ def test_a_sarif_result_points_at_the_line_of_the_pages_data():
     lines = (PAGES / "test-mapping-error.html").read_text().splitlines()
     line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
     assert "data-response=" in lines[line - 1]
+
+
+def test_data_of_other_types_is_no_message():
+    data = base64.b64encode(json.dumps({"status": "error", "errors": [None, 3, " ", "Fail to callback"],
+                                        "mappedAttributes": {"User login value": [None]}}).encode()).decode()
+    page = f'<title>SAML Authentication Test</title><div id="response" data-response="{data}"></div>'
+    (event,) = PARSER.parse(enumerate(page.splitlines(), 1), "page.html", None)
+    assert (event.outcome, event.text, event.user) == ("failure", "Fail to callback", None)

@@ -113,8 +113,7 @@ def _js_text(quoted: str) -> str:
 
 def _events(status: dict, source: Source) -> Iterator[LogEvent]:
     path = source.input
-    errors = [str(e) for e in _listed(status.get("errors")) if str(e).strip()]
-    warnings = [str(w) for w in _listed(status.get("warnings")) if str(w).strip()]
+    errors, warnings = _texts(status.get("errors")), _texts(status.get("warnings"))
     attributes = status.get("availableAttributes") if isinstance(status.get("availableAttributes"), dict) else {}
     login = _first(status.get("mappedAttributes"), "User login value")
     held = _attribute_names(attributes)
@@ -138,8 +137,9 @@ def _events(status: dict, source: Source) -> Iterator[LogEvent]:
                        raw_code=TIMELINE_NOTE, user=login)
 
 
-def _listed(value) -> list:
-    return value if isinstance(value, list) else []
+def _texts(value) -> list[str]:
+    """The texts of a list of the page's data (a null or a number in it is no message)."""
+    return [t.strip() for t in value if isinstance(t, str) and t.strip()] if isinstance(value, list) else []
 
 
 def _first(mapped, key: str) -> str | None:
