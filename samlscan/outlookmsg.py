@@ -44,9 +44,11 @@ _EMBEDDED = "__SUBSTG1.0_3701000D"
 """An attached message's own storage (PidTagAttachDataObject, [MS-OXMSG] 2.2.2.1)."""
 # Property streams: '__substg1.0_' + property ID + type, [MS-OXMSG] 2.1.3; 001F a UTF-16LE string, 001E an
 # 8-bit one (the message's code page: Windows-1252 in the West, read so), 0102 binary ([MS-OXPROPS]).
-_BODIES = (("1000001F", "txt", "utf-16-le"), ("1000001E", "txt", "cp1252"), ("10130102", "html", None))
-"""PidTagBody (Unicode, else 8-bit), else PidTagHtml: the text a SAMLResponse may be pasted into. Outlook keeps
-the text of an HTML message as its plain body too: one of them is read, not the same response twice."""
+_BODIES = (("1000001F", "txt", "utf-16-le"), ("1000001E", "txt", "cp1252"), ("10130102", "html", None),
+           ("1013001F", "html", "utf-16-le"), ("1013001E", "html", "cp1252"))
+"""PidTagBody (Unicode, else 8-bit), else PidTagHtml (binary, or a string as some writers store it): the text a
+SAMLResponse may be pasted into. Outlook keeps the text of an HTML message as its plain body too: one of them
+is read, not the same response twice."""
 _FILE_NAMES = ("3707001F", "3707001E", "3704001F", "3704001E", "3001001F", "3001001E")
 """PidTagAttachLongFilename, PidTagAttachFilename, PidTagDisplayName: an attachment's name, best first."""
 _DATA = "37010102"

@@ -234,3 +234,14 @@ def test_decode_sends_an_outlook_message_to_check():
     got = CliRunner().invoke(main, ["decode", str(MSG / "pasted-response.msg")])
     assert got.exit_code == 2
     assert "an Outlook message; decode reads one plain message file: run 'samlscan check" in got.output
+
+
+def test_an_html_body_written_as_a_string_is_read(tmp_path, pasted):
+    """PidTagHtml is binary in Outlook's files; some writers store it as a string property (1013001F)."""
+    from samlgen.cfb import write_cfb
+
+    (tmp_path / "html.msg").write_bytes(write_cfb({
+        "__substg1.0_0037001F": "login error".encode("utf-16-le"),
+        "__substg1.0_1013001F": f"<html><body><p>{pasted}</p></body></html>".encode("utf-16-le")}))
+    got, _ = parts(str(tmp_path / "html.msg"))
+    assert [name for name, _ in got] == ["body-1.html"] and pasted.encode() in got[0][1]
