@@ -77,6 +77,8 @@ class _Collected:
     an app log claimed by its layout alone, applog.LateAppLogParser)."""
     program: bool = False
     """Program source (_program): when no message of it decodes, that is what it is said to be."""
+    apps: list = field(default_factory=list)
+    """An IdP's configuration of the SP (idpapps: Keycloak's client export), compared with the settings."""
 
 
 PROGRAM = "program source code: it may quote SAML or a page's words, but it is neither"
@@ -454,6 +456,8 @@ def _read_blob(text: str, path: str, out: _Collected) -> None:
     XML document or base64 value."""
     from samlscan.inputs import blob, paste
 
+    if text.lstrip("\ufeff \t\r\n")[:1] == "{" and _idp_export(text, out):
+        return
     if not paste.plain(text):  # (one XML document or base64 value, the common file: no other reader)
         pasted = paste.read(text, path)
         if pasted is not None:
@@ -466,6 +470,29 @@ def _read_blob(text: str, path: str, out: _Collected) -> None:
             return
     out.raws, out.problems = blob.read_text(text, path)
     out.kind = blob.sniff_kind(text)
+
+
+def _idp_export(text: str, out: _Collected) -> bool:
+    """An IdP's configuration of the SP (idpapps), read into `out`; False for any other JSON."""
+    from samlscan import idpapps
+
+    apps = idpapps.read_exports(text) if idpapps.may_be_export(text[:SNIFF_BYTES]) else None
+    if apps:
+        out.kind, out.apps = "idp-config:keycloak", apps
+    return bool(apps)
+
+
+def _compared_apps(path: str, got: _Collected, expect: Expectations) -> FileResult:
+    """An IdP configuration's input: what it contradicts in the SP's settings, or skipped when none are given."""
+    from samlscan import idpapps
+
+    bad = tuple(_problem_finding(p) for p in idpapps.compared(got.apps, expect, idpapps.source_in(path)))
+    if not bad and not any(getattr(expect, what) for what in idpapps.COMPARED):
+        labels = ", ".join(app.label for app in got.apps[:3]) + (", ..." if len(got.apps) > 3 else "")
+        reason = (f"an IdP's configuration of the SP ({labels}): no SP settings to compare it with (give the SP's "
+                  "settings, --sonar-settings, or --sp-entity-id, --acs-url and the attribute options)")
+        return FileResult(InputResult(path, "skipped", kind=got.kind, reason=reason), (), (), ())
+    return FileResult(InputResult(path, "scanned", kind=got.kind), (), bad, ())
 
 
 def empty_reason(parser) -> str | None:
@@ -889,6 +916,8 @@ def _file_result(input, messages, findings, rows, flows, people) -> FileResult:
 
 def analyze_collected(path: str, got: _Collected, expect: Expectations) -> FileResult:
     """Check the raw messages gathered from one input and account for it."""
+    if got.apps:
+        return _compared_apps(path, got, expect)
     cache: dict = {}
     read = [_read_cached(raw, i, expect, cache) for i, raw in enumerate(got.raws)]
     # the input's own AuthnRequests (LogoutRequests) tell what a Response (LogoutResponse) answers
