@@ -75,19 +75,30 @@ def redirect_allowed(acs: str, app: IdpApp) -> bool | None:
     if not app.redirect_uris:
         return None
     unknown = False
+    acs = _lower_host(acs)
+    bare = acs.split("?", 1)[0].split("#", 1)[0]  # (a wildcard's match leaves the query and fragment out)
     for pattern in app.redirect_uris:
+        if pattern == "*":
+            return True
         if pattern.startswith("/"):
-            if app.root_url is None:
+            if app.root_url is None:  # (Keycloak reads it against its own host: not the SP's, but unsure)
                 unknown = True
                 continue
             pattern = app.root_url.rstrip("/") + pattern
+        pattern = _lower_host(pattern)
         if pattern.endswith("*") and "?" not in pattern:
             stem = pattern[:-1]
-            if acs.split("?", 1)[0].startswith(stem) or acs.split("?", 1)[0] == stem.rstrip("/"):
+            if bare.startswith(stem) or bare == stem.rstrip("/"):
                 return True
         elif pattern == acs:
             return True
     return None if unknown else False
+
+
+def _lower_host(url: str) -> str:
+    """The URL with its scheme and host in lower case (RedirectUtils.lowerCaseHostname), its path as it is."""
+    at = url.find("/", url.find("//") + 2) if "//" in url else -1
+    return url.lower() if at == -1 else url[:at].lower() + url[at:]
 
 
 COMPARED = ("sp_entity_id", "acs_url", "login_attribute", "name_attribute", "email_attribute", "group_attribute")

@@ -102,6 +102,8 @@ def test_mappers_of_other_client_scopes_leave_the_attributes_unknown():
     (("/oauth2/*",), None, None),  # (relative, and no root URL to read it against)
     ((), None, None),
     (("https://sonar.example.com/saml2/*", "https://other.example.com/oauth2/callback/saml"), None, False),
+    (("https://SONAR.example.com/oauth2/*",), None, True),  # (hosts compared in lower case)
+    (("https://sonar.example.com/OAUTH2/*",), None, False),  # (paths as they are)
 ])
 def test_redirect_uris_are_matched_as_keycloak_matches_them(uris, root, want):
     app = IdpApp("c", "sonarqube", uris, root, None)
