@@ -478,7 +478,7 @@ def _idp_export(text: str, out: _Collected) -> bool:
 
     apps = idpapps.read_exports(text) if idpapps.may_be_export(text[:SNIFF_BYTES]) else None
     if apps:
-        out.kind, out.apps = "idp-config:keycloak", apps
+        out.kind, out.apps = f"idp-config:{apps[0].product}", apps
     return bool(apps)
 
 

@@ -1,7 +1,8 @@
 """An IdP's configuration of the SP exported as JSON: Keycloak's client export (Clients > Action > Export) or a
-realm's partial export holding its clients. What it says of the SP (its entity ID, which ACS URLs it accepts,
-which attributes it sends) is compared with the SP's settings, so that a ticket holding both is diagnosed
-before any login was captured. Read from the export's JSON only (Keycloak's ClientRepresentation)."""
+realm's partial export holding its clients (ClientRepresentation), and Entra ID's app registration manifest
+(App registrations > Manifest > Download, in Microsoft Graph's format or Azure AD Graph's). What it says of the SP
+(its entity ID, which ACS URLs it accepts, which attributes it sends) is compared with the SP's settings, so
+that a ticket holding both is diagnosed before any login was captured."""
 from __future__ import annotations
 
 import json
@@ -23,23 +24,38 @@ scopes are only these sends no attribute its export does not show."""
 class IdpApp:
     """What an IdP's configuration of one SP says of it."""
 
+    product: str
+    """'keycloak' or 'entra'."""
     label: str
-    """'Keycloak client "sonarqube"'."""
-    entity_id: str | None
+    """'Keycloak client "sonarqube"', 'Entra app registration "SonarQube"'."""
+    entity_ids: tuple[str, ...]
+    """The SP entity IDs it answers: Keycloak's Client ID, Entra's Identifier URIs."""
     redirect_uris: tuple[str, ...]
-    """Keycloak's 'Valid redirect URIs': the AuthnRequest's AssertionConsumerServiceURL must match one."""
+    """Keycloak's 'Valid redirect URIs', Entra's Reply URLs: the AuthnRequest's ACS URL must be among them."""
     root_url: str | None
     attributes: tuple[str, ...] | None
-    """The attribute names its mappers send; None when the export cannot tell (other client scopes)."""
+    """The attribute names its mappers send; None when the export cannot tell (other client scopes, Entra's
+    claims, which are its enterprise application's)."""
+
+
+_WORDS = {
+    "keycloak": {"ids": "Client ID", "id": "Client ID", "unknown": "'Unknown login requester.' (event error "
+                 "client_not_found)", "acs": "Valid redirect URIs", "not_acs": "event error invalid_redirect_uri"},
+    "entra": {"ids": "Identifier URIs", "id": "Identifier URI", "unknown": "AADSTS700016 (application not found "
+              "in the directory)", "acs": "Reply URLs", "not_acs": "AADSTS50011"},
+}
+"""Per product: what it calls the SP entity IDs it answers, how it refuses an unknown one, what it calls the ACS
+URLs it accepts, how it refuses another (Keycloak's SamlService; Entra's error codes)."""
 
 
 def may_be_export(head: str) -> bool:
-    """A cheap look at a JSON head: a Keycloak client's keys."""
-    return '"clientId"' in head and '"protocol"' in head
+    """A cheap look at a JSON head: a Keycloak client's keys, or an Entra manifest's."""
+    return '"clientId"' in head and '"protocol"' in head or '"identifierUris"' in head and '"appId"' in head
 
 
 def read_exports(text: str) -> list[IdpApp] | None:
-    """The SAML clients of a Keycloak client or realm export, None when `text` is no such export."""
+    """The SAML clients of a Keycloak client or realm export, or the app of an Entra manifest; None when `text`
+    is no such export."""
     if len(text) > MAX_EXPORT:
         return None
     try:
@@ -48,10 +64,26 @@ def read_exports(text: str) -> list[IdpApp] | None:
         return None
     if not isinstance(doc, dict):
         return None
+    if isinstance(doc.get("identifierUris"), list) and isinstance(doc.get("appId"), str):
+        return [_entra(doc)]
     clients = doc.get("clients") if isinstance(doc.get("clients"), list) else [doc]
     apps = [_client(c) for c in clients[:MAX_CLIENTS] if isinstance(c, dict) and c.get("protocol") == "saml"
             and isinstance(c.get("clientId"), str)]
     return apps or None
+
+
+def _strings(value) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str) and v) if isinstance(value, list) else ()
+
+
+def _entra(doc: dict) -> IdpApp:
+    """An app registration's manifest: Microsoft Graph's format keeps its Reply URLs in web.redirectUris, Azure
+    AD Graph's in replyUrlsWithType[].url."""
+    web = doc.get("web") if isinstance(doc.get("web"), dict) else {}
+    replies = _strings(web.get("redirectUris")) + tuple(
+        r["url"] for r in doc.get("replyUrlsWithType") or () if isinstance(r, dict) and isinstance(r.get("url"), str))
+    name = doc.get("displayName") or doc.get("name") or doc["appId"]
+    return IdpApp("entra", f'Entra app registration "{name}"', _strings(doc.get("identifierUris")), replies, None, None)
 
 
 def _client(c: dict) -> IdpApp:
@@ -63,17 +95,20 @@ def _client(c: dict) -> IdpApp:
             str(m["config"]["attribute.name"]) for m in mappers if isinstance(m, dict)
             and isinstance(m.get("config"), dict) and m["config"].get("attribute.name")))
         attributes += ("Role",) if "role_list" in scopes else ()
-    uris = tuple(u for u in c.get("redirectUris") or () if isinstance(u, str) and u)
     root = c.get("rootUrl") if isinstance(c.get("rootUrl"), str) and c.get("rootUrl") else None
-    return IdpApp(f'Keycloak client "{c["clientId"]}"', c["clientId"], uris, root, attributes)
+    return IdpApp("keycloak", f'Keycloak client "{c["clientId"]}"', (c["clientId"],), _strings(c.get("redirectUris")),
+                  root, attributes)
 
 
 def redirect_allowed(acs: str, app: IdpApp) -> bool | None:
-    """Whether Keycloak accepts `acs` as the AuthnRequest's ACS (RedirectUtils.verifyRedirectUri: a URI equal to
-    one of the client's, or under one that ends in '*', relative ones under its root URL); None when the
-    export cannot tell (no redirect URIs, or a relative one without a root URL)."""
+    """Whether the IdP accepts `acs` as the AuthnRequest's ACS: Entra one of its Reply URLs exactly (its host in
+    any case); Keycloak as RedirectUtils.verifyRedirectUri does (a URI equal to one of the client's, or under one
+    that ends in '*', relative ones under its root URL); None when the export cannot tell (no redirect URIs, or a
+    relative one without a root URL)."""
     if not app.redirect_uris:
         return None
+    if app.product == "entra":
+        return _lower_host(acs) in {_lower_host(u) for u in app.redirect_uris}
     unknown = False
     acs = _lower_host(acs)
     bare = acs.split("?", 1)[0].split("#", 1)[0]  # (a wildcard's match leaves the query and fragment out)
@@ -109,23 +144,27 @@ def compared(apps: list[IdpApp], expect, source_of) -> list[InputProblem]:
     """What each IdP configuration contradicts in the SP's settings (`expect`), as problems of the export;
     `source_of(app)`: where each is in it."""
     out: list[InputProblem] = []
-    ours = [a for a in apps if a.entity_id == expect.sp_entity_id] if expect.sp_entity_id else apps[:1] if len(apps) == 1 else []
+    ours = [a for a in apps if expect.sp_entity_id in a.entity_ids] if expect.sp_entity_id else \
+        apps[:1] if len(apps) == 1 else []
     if expect.sp_entity_id and not ours:  # (a realm's other clients are other SPs': one finding, naming them)
-        setting = expect.setting_name("sp_entity_id")
-        ids = ", ".join(repr(a.entity_id) for a in apps)
-        named = f"{apps[0].label}: its Client ID is {ids}" if len(apps) == 1 else f"no SAML client's Client ID ({ids})"
-        out.append(InputProblem(source_of(apps[0]), "app-not-found", (
-            f"{named}, {setting} is {expect.sp_entity_id!r}: Keycloak answers the SP's AuthnRequest, whose Issuer is "
-            "the latter, with 'Unknown login requester.' (event error client_not_found)"),
-            f"Make the client's Client ID {expect.sp_entity_id!r}, or set {setting} to the Client ID."))
+        first = apps[0]
+        setting, words = expect.setting_name("sp_entity_id"), _WORDS[first.product]
+        ids = ", ".join(repr(i) for a in apps for i in a.entity_ids) or "none"
+        named = f"{first.label}: its {words['ids']}: {ids}" if len(apps) == 1 else \
+            f"no SAML client's {words['ids']} ({ids})"
+        out.append(InputProblem(source_of(first), "app-not-found", (
+            f"{named}; {setting} is {expect.sp_entity_id!r}: {IDP[first.product]} answers the SP's AuthnRequest, "
+            f"whose Issuer it is, with {words['unknown']}"),
+            f"Make {expect.sp_entity_id!r} the app's {words['id']} in {IDP[first.product]}, or set {setting} to its "
+            "own."))
     for app in ours:
-        where = source_of(app)
+        where, words = source_of(app), _WORDS[app.product]
         if expect.acs_url and redirect_allowed(expect.acs_url, app) is False:
             out.append(InputProblem(where, "reply-url-mismatch", (
-                f"{app.label}: the SP's ACS URL {expect.acs_url!r} matches none of its Valid redirect URIs "
-                f"({', '.join(app.redirect_uris)}): Keycloak refuses the AuthnRequest that asks for it (event "
-                "error invalid_redirect_uri)"),
-                f"Add {expect.acs_url} to the client's Valid redirect URIs."))
+                f"{app.label}: the SP's ACS URL {expect.acs_url!r} matches none of its {words['acs']} "
+                f"({', '.join(app.redirect_uris)}): {IDP[app.product]} refuses the AuthnRequest that asks for it "
+                f"({words['not_acs']})"),
+                f"Add {expect.acs_url} to the app's {words['acs']} in {IDP[app.product]}."))
         for what, code in (("login_attribute", "login-attribute-missing"), ("name_attribute", "name-attribute-missing"),
                            ("email_attribute", "email-missing"), ("group_attribute", "group-attribute-missing")):
             wanted = getattr(expect, what, None)
@@ -139,6 +178,9 @@ def compared(apps: list[IdpApp], expect, source_of) -> list[InputProblem]:
     return out
 
 
+IDP = {"keycloak": "Keycloak", "entra": "Entra ID"}
+
+
 def source_in(path: str):
-    """Where each client is in its export: its Client ID (an export holds several)."""
-    return lambda app: Source(path, f"client {app.entity_id}")
+    """Where each app is in its export: its label (a realm's export holds several clients)."""
+    return lambda app: Source(path, app.label)

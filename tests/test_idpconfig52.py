@@ -55,8 +55,8 @@ def test_a_client_of_another_id_is_app_not_found():
     report = _report("check", str(EXPORTS / "keycloak-client-renamed.json"), "--config", str(CONFIG))
     (found,) = report["input_findings"]
     assert found["code"] == "app-not-found" and "'Unknown login requester.'" in found["message_text"]
-    assert found["hint"] == ("Make the client's Client ID 'sonarqube', or set sonar.auth.saml.applicationId to "
-                             "the Client ID.")
+    assert found["hint"] == ("Make 'sonarqube' the app's Client ID in Keycloak, or set sonar.auth.saml.applicationId "
+                             "to its own.")
 
 
 def test_a_realm_export_is_compared_by_the_sps_own_client():
@@ -106,5 +106,27 @@ def test_mappers_of_other_client_scopes_leave_the_attributes_unknown():
     (("https://sonar.example.com/OAUTH2/*",), None, False),  # (paths as they are)
 ])
 def test_redirect_uris_are_matched_as_keycloak_matches_them(uris, root, want):
-    app = IdpApp("c", "sonarqube", uris, root, None)
+    app = IdpApp("keycloak", "c", ("sonarqube",), uris, root, None)
     assert redirect_allowed("https://sonar.example.com/oauth2/callback/saml", app) is want
+
+
+@pytest.mark.parametrize("name", ["entra-manifest-sonarqube.json", "entra-manifest-legacy.json"])
+def test_an_entra_manifest_that_matches_has_no_finding(name):
+    """Microsoft Graph's format (web.redirectUris) and Azure AD Graph's (replyUrlsWithType); a host in capitals."""
+    report = _report("check", str(EXPORTS / name), "--config", str(CONFIG))
+    assert report["inputs"][0]["kind"] == "idp-config:entra" and _found(report) == []
+
+
+def test_an_entra_reply_url_apart_by_a_slash_is_aadsts50011():
+    report = _report("check", str(EXPORTS / "entra-manifest-misconfigured.json"), "--config", str(CONFIG))
+    (found,) = report["input_findings"]
+    assert found["code"] == "reply-url-mismatch" and "(AADSTS50011)" in found["message_text"]
+    assert "matches none of its Reply URLs (https://sonar.example.com/oauth2/callback/saml/)" in found["message_text"]
+
+
+def test_an_entra_app_without_the_sp_entity_id_is_aadsts700016():
+    report = _report("check", str(EXPORTS / "entra-manifest-default-identifier.json"), "--config", str(CONFIG))
+    (found,) = report["input_findings"]
+    assert found["code"] == "app-not-found" and "AADSTS700016" in found["message_text"]
+    assert found["hint"] == ("Make 'sonarqube' the app's Identifier URI in Entra ID, or set "
+                             "sonar.auth.saml.applicationId to its own.")
