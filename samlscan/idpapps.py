@@ -39,13 +39,15 @@ class IdpApp:
 
 
 _WORDS = {
-    "keycloak": {"ids": "Client ID", "id": "Client ID", "unknown": "'Unknown login requester.' (event error "
-                 "client_not_found)", "acs": "Valid redirect URIs", "not_acs": "event error invalid_redirect_uri"},
-    "entra": {"ids": "Identifier URIs", "id": "Identifier URI", "unknown": "AADSTS700016 (application not found "
-              "in the directory)", "acs": "Reply URLs", "not_acs": "AADSTS50011"},
+    "keycloak": {"name": "Keycloak", "ids": "Client ID", "id": "Client ID",
+                 "unknown": "'Unknown login requester.' (event error client_not_found)",
+                 "acs": "Valid redirect URIs", "not_acs": "event error invalid_redirect_uri"},
+    "entra": {"name": "Entra ID", "ids": "Identifier URIs", "id": "Identifier URI",
+              "unknown": "AADSTS700016 (application not found in the directory)",
+              "acs": "Reply URLs", "not_acs": "AADSTS50011"},
 }
-"""Per product: what it calls the SP entity IDs it answers, how it refuses an unknown one, what it calls the ACS
-URLs it accepts, how it refuses another (Keycloak's SamlService; Entra's error codes)."""
+"""Per product: its name, what it calls the SP entity IDs it answers, how it refuses an unknown one, what it
+calls the ACS URLs it accepts, how it refuses another (Keycloak's SamlService; Entra's error codes)."""
 
 
 def may_be_export(head: str) -> bool:
@@ -153,18 +155,18 @@ def compared(apps: list[IdpApp], expect, source_of) -> list[InputProblem]:
         named = f"{first.label}: its {words['ids']}: {ids}" if len(apps) == 1 else \
             f"no SAML client's {words['ids']} ({ids})"
         out.append(InputProblem(source_of(first), "app-not-found", (
-            f"{named}; {setting} is {expect.sp_entity_id!r}: {IDP[first.product]} answers the SP's AuthnRequest, "
+            f"{named}; {setting} is {expect.sp_entity_id!r}: {words['name']} answers the SP's AuthnRequest, "
             f"whose Issuer it is, with {words['unknown']}"),
-            f"Make {expect.sp_entity_id!r} the app's {words['id']} in {IDP[first.product]}, or set {setting} to its "
+            f"Make {expect.sp_entity_id!r} the app's {words['id']} in {words['name']}, or set {setting} to its "
             "own."))
     for app in ours:
         where, words = source_of(app), _WORDS[app.product]
         if expect.acs_url and redirect_allowed(expect.acs_url, app) is False:
             out.append(InputProblem(where, "reply-url-mismatch", (
                 f"{app.label}: the SP's ACS URL {expect.acs_url!r} matches none of its {words['acs']} "
-                f"({', '.join(app.redirect_uris)}): {IDP[app.product]} refuses the AuthnRequest that asks for it "
+                f"({', '.join(app.redirect_uris)}): {words['name']} refuses the AuthnRequest that asks for it "
                 f"({words['not_acs']})"),
-                f"Add {expect.acs_url} to the app's {words['acs']} in {IDP[app.product]}."))
+                f"Add {expect.acs_url} to the app's {words['acs']} in {words['name']}."))
         for what, code in (("login_attribute", "login-attribute-missing"), ("name_attribute", "name-attribute-missing"),
                            ("email_attribute", "email-missing"), ("group_attribute", "group-attribute-missing")):
             wanted = getattr(expect, what, None)
@@ -176,9 +178,6 @@ def compared(apps: list[IdpApp], expect, source_of) -> list[InputProblem]:
                     f"Add a mapper sending {wanted!r} to the client (Client scopes > dedicated scope > Mappers), or "
                     f"set {expect.setting_name(what)} to one it sends."))
     return out
-
-
-IDP = {"keycloak": "Keycloak", "entra": "Entra ID"}
 
 
 def source_in(path: str):
