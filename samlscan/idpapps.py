@@ -36,23 +36,40 @@ class IdpApp:
     attributes: tuple[str, ...] | None
     """The attribute names its mappers send; None when the export cannot tell (other client scopes, Entra's
     claims, which are its enterprise application's)."""
+    sent_to: tuple[tuple[str, str], ...] = ()
+    """Okta's Recipient and Destination, when set apart from its Single sign-on URL: ('recipient', url), ..."""
 
 
 _WORDS = {
-    "keycloak": {"name": "Keycloak", "ids": "Client ID", "id": "Client ID",
-                 "unknown": "'Unknown login requester.' (event error client_not_found)",
-                 "acs": "Valid redirect URIs", "not_acs": "event error invalid_redirect_uri"},
-    "entra": {"name": "Entra ID", "ids": "Identifier URIs", "id": "Identifier URI",
-              "unknown": "AADSTS700016 (application not found in the directory)",
-              "acs": "Reply URLs", "not_acs": "AADSTS50011"},
+    "keycloak": {"name": "Keycloak", "ids": "Client ID", "id": "Client ID", "id_code": "app-not-found",
+                 "unknown": "Keycloak answers the SP's AuthnRequest, whose Issuer it is, with 'Unknown login "
+                            "requester.' (event error client_not_found)",
+                 "acs": "Valid redirect URIs", "acs_code": "reply-url-mismatch",
+                 "not_acs": "Keycloak refuses the AuthnRequest that asks for it (event error invalid_redirect_uri)",
+                 "senders": "mappers", "add": "Add a mapper sending {wanted!r} to the client (Client scopes > "
+                                              "dedicated scope > Mappers)"},
+    "entra": {"name": "Entra ID", "ids": "Identifier URIs", "id": "Identifier URI", "id_code": "app-not-found",
+              "unknown": "Entra ID answers the SP's AuthnRequest, whose Issuer it is, with AADSTS700016 "
+                         "(application not found in the directory)",
+              "acs": "Reply URLs", "acs_code": "reply-url-mismatch",
+              "not_acs": "Entra ID refuses the AuthnRequest that asks for it (AADSTS50011)"},
+    "okta": {"name": "Okta", "ids": "Audience URI (SP Entity ID)", "id": "Audience URI (SP Entity ID)",
+             "id_code": "audience-mismatch",
+             "unknown": "Okta's responses name the former as their Audience, which the SP refuses",
+             "acs": "Single sign-on URL", "acs_code": "acs-path-wrong",
+             "not_acs": "Okta posts its responses there, not to the SP's callback",
+             "senders": "attribute statements", "add": "Add an attribute statement named {wanted!r} to the app "
+                                                       "(General > SAML Settings > Attribute Statements)"},
 }
-"""Per product: its name, what it calls the SP entity IDs it answers, how it refuses an unknown one, what it
-calls the ACS URLs it accepts, how it refuses another (Keycloak's SamlService; Entra's error codes)."""
+"""Per product: its name, what it calls the SP entity IDs it answers, the code and the words of what follows
+when the SP's is not among them, what it calls the ACS URLs it accepts, the code and words of what follows when
+the SP's is not among them (Keycloak's SamlService; Entra's error codes; Okta's SAML app settings)."""
 
 
 def may_be_export(head: str) -> bool:
-    """A cheap look at a JSON head: a Keycloak client's keys, or an Entra manifest's."""
-    return '"clientId"' in head and '"protocol"' in head or '"identifierUris"' in head and '"appId"' in head
+    """A cheap look at a JSON head: a Keycloak client's keys, an Entra manifest's or an Okta app's."""
+    return '"clientId"' in head and '"protocol"' in head or '"identifierUris"' in head and '"appId"' in head \
+        or '"signOnMode"' in head
 
 
 def read_exports(text: str) -> list[IdpApp] | None:
@@ -68,6 +85,8 @@ def read_exports(text: str) -> list[IdpApp] | None:
         return None
     if isinstance(doc.get("identifierUris"), list) and isinstance(doc.get("appId"), str):
         return [_entra(doc)]
+    if doc.get("signOnMode") == "SAML_2_0":
+        return _okta(doc)
     clients = doc.get("clients") if isinstance(doc.get("clients"), list) else [doc]
     apps = [_client(c) for c in clients[:MAX_CLIENTS] if isinstance(c, dict) and c.get("protocol") == "saml"
             and isinstance(c.get("clientId"), str)]
@@ -102,6 +121,25 @@ def _client(c: dict) -> IdpApp:
                   root, attributes)
 
 
+def _okta(doc: dict) -> list[IdpApp] | None:
+    """An Okta SAML app as its Apps API gives it (GET /api/v1/apps/<id>): settings.signOn's Audience URI,
+    Single sign-on URL (ssoAcsUrl), Recipient and Destination, and attribute statements (with group ones)."""
+    settings = doc.get("settings") if isinstance(doc.get("settings"), dict) else {}
+    sign_on = settings.get("signOn") if isinstance(settings.get("signOn"), dict) else {}
+    audience, acs = sign_on.get("audience"), sign_on.get("ssoAcsUrl")
+    if not isinstance(audience, str) and not isinstance(acs, str):
+        return None
+    statements = sign_on.get("attributeStatements")
+    attributes = None
+    if isinstance(statements, list):
+        groups = sign_on.get("groupAttributeStatements") if isinstance(sign_on.get("groupAttributeStatements"), list) else []
+        attributes = tuple(dict.fromkeys(str(a["name"]) for a in statements + groups if isinstance(a, dict) and a.get("name")))
+    sent = {what: url for what in ("recipient", "destination") if isinstance(url := sign_on.get(what), str) and url}
+    name = doc.get("label") or doc.get("name") or doc.get("id") or "SAML app"
+    return [IdpApp("okta", f'Okta app "{name}"', (audience,) if isinstance(audience, str) else (),
+                   (acs,) if isinstance(acs, str) else (), None, attributes, tuple(sent.items()))]
+
+
 def redirect_allowed(acs: str, app: IdpApp) -> bool | None:
     """Whether the IdP accepts `acs` as the AuthnRequest's ACS: Entra one of its Reply URLs exactly (its host in
     any case); Keycloak as RedirectUtils.verifyRedirectUri does (a URI equal to one of the client's, or under one
@@ -109,7 +147,7 @@ def redirect_allowed(acs: str, app: IdpApp) -> bool | None:
     relative one without a root URL)."""
     if not app.redirect_uris:
         return None
-    if app.product == "entra":
+    if app.product in ("entra", "okta"):
         return _lower_host(acs) in {_lower_host(u) for u in app.redirect_uris}
     unknown = False
     acs = _lower_host(acs)
@@ -154,29 +192,34 @@ def compared(apps: list[IdpApp], expect, source_of) -> list[InputProblem]:
         ids = ", ".join(repr(i) for a in apps for i in a.entity_ids) or "none"
         named = f"{first.label}: its {words['ids']}: {ids}" if len(apps) == 1 else \
             f"no SAML client's {words['ids']} ({ids})"
-        out.append(InputProblem(source_of(first), "app-not-found", (
-            f"{named}; {setting} is {expect.sp_entity_id!r}: {words['name']} answers the SP's AuthnRequest, "
-            f"whose Issuer it is, with {words['unknown']}"),
+        out.append(InputProblem(source_of(first), words["id_code"], (
+            f"{named}; {setting} is {expect.sp_entity_id!r}: {words['unknown']}"),
             f"Make {expect.sp_entity_id!r} the app's {words['id']} in {words['name']}, or set {setting} to its "
             "own."))
     for app in ours:
         where, words = source_of(app), _WORDS[app.product]
         if expect.acs_url and redirect_allowed(expect.acs_url, app) is False:
-            out.append(InputProblem(where, "reply-url-mismatch", (
-                f"{app.label}: the SP's ACS URL {expect.acs_url!r} matches none of its {words['acs']} "
-                f"({', '.join(app.redirect_uris)}): {words['name']} refuses the AuthnRequest that asks for it "
-                f"({words['not_acs']})"),
-                f"Add {expect.acs_url} to the app's {words['acs']} in {words['name']}."))
+            out.append(InputProblem(where, words["acs_code"], (
+                f"{app.label}: its {words['acs']}: {', '.join(app.redirect_uris)}; the SP's ACS URL is "
+                f"{expect.acs_url!r}: {words['not_acs']}"),
+                f"Make {expect.acs_url} the app's {words['acs']} (exactly) in {words['name']}."
+                if app.product == "okta" else f"Add {expect.acs_url} to the app's {words['acs']} in {words['name']}."))
+        for what, url in app.sent_to if expect.acs_url else ():  # (Okta's, set apart from its SSO URL)
+            if _lower_host(url) != _lower_host(expect.acs_url) and url not in app.redirect_uris:
+                out.append(InputProblem(where, f"{what}-mismatch", (
+                    f"{app.label}: its {what.capitalize()} is {url!r}; the SP's ACS URL is {expect.acs_url!r}: "
+                    f"every response carries the former, which the SP refuses"),
+                    f"Make the app's {what.capitalize()} {expect.acs_url} in Okta, or tick 'Use this for Recipient "
+                    "URL and Destination URL'."))
         for what, code in (("login_attribute", "login-attribute-missing"), ("name_attribute", "name-attribute-missing"),
                            ("email_attribute", "email-missing"), ("group_attribute", "group-attribute-missing")):
             wanted = getattr(expect, what, None)
             if wanted and app.attributes is not None and wanted not in app.attributes:
                 sent = ", ".join(app.attributes) or "none"
                 out.append(InputProblem(where, code, (
-                    f"{app.label}: no mapper sends the attribute {wanted!r} that {expect.setting_name(what)} names "
-                    f"(its mappers send: {sent})"),
-                    f"Add a mapper sending {wanted!r} to the client (Client scopes > dedicated scope > Mappers), or "
-                    f"set {expect.setting_name(what)} to one it sends."))
+                    f"{app.label}: none of its {words['senders']} sends the attribute {wanted!r} that "
+                    f"{expect.setting_name(what)} names (they send: {sent})"),
+                    f"{words['add'].format(wanted=wanted)}, or set {expect.setting_name(what)} to one it sends."))
     return out
 
 

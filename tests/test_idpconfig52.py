@@ -45,10 +45,9 @@ def test_a_misconfigured_client_says_what_keycloak_refuses_and_which_setting_to_
     assert _found(report) == [("reply-url-mismatch", "error"), ("login-attribute-missing", "error"),
                               ("name-attribute-missing", "error"), ("group-attribute-missing", "warning")]
     texts = {f["code"]: f["message_text"] for f in report["input_findings"]}
-    assert "'https://sonar.example.com/oauth2/callback/saml' matches none of its Valid redirect URIs" in texts[
-        "reply-url-mismatch"]
-    assert "'login' that sonar.auth.saml.user.login names (its mappers send: email, Role)" in texts[
-        "login-attribute-missing"]
+    assert ("its Valid redirect URIs: https://sonar.example.com/saml2/*; the SP's ACS URL is "
+            "'https://sonar.example.com/oauth2/callback/saml'") in texts["reply-url-mismatch"]
+    assert "'login' that sonar.auth.saml.user.login names (they send: email, Role)" in texts["login-attribute-missing"]
 
 
 def test_a_client_of_another_id_is_app_not_found():
@@ -121,7 +120,7 @@ def test_an_entra_reply_url_apart_by_a_slash_is_aadsts50011():
     report = _report("check", str(EXPORTS / "entra-manifest-misconfigured.json"), "--config", str(CONFIG))
     (found,) = report["input_findings"]
     assert found["code"] == "reply-url-mismatch" and "(AADSTS50011)" in found["message_text"]
-    assert "matches none of its Reply URLs (https://sonar.example.com/oauth2/callback/saml/)" in found["message_text"]
+    assert "its Reply URLs: https://sonar.example.com/oauth2/callback/saml/;" in found["message_text"]
 
 
 def test_an_entra_app_without_the_sp_entity_id_is_aadsts700016():
@@ -130,3 +129,35 @@ def test_an_entra_app_without_the_sp_entity_id_is_aadsts700016():
     assert found["code"] == "app-not-found" and "AADSTS700016" in found["message_text"]
     assert found["hint"] == ("Make 'sonarqube' the app's Identifier URI in Entra ID, or set "
                              "sonar.auth.saml.applicationId to its own.")
+
+
+def test_an_okta_app_that_matches_has_no_finding():
+    report = _report("check", str(EXPORTS / "okta-app-sonarqube.json"), "--config", str(CONFIG))
+    assert report["inputs"][0]["kind"] == "idp-config:okta" and _found(report) == []
+
+
+def test_an_okta_app_posting_elsewhere_and_missing_statements():
+    report = _report("check", str(EXPORTS / "okta-app-misconfigured.json"), "--config", str(CONFIG))
+    assert _found(report) == [("acs-path-wrong", "error"), ("login-attribute-missing", "error"),
+                              ("name-attribute-missing", "error")]  # (its Recipient is its SSO URL: said once)
+    texts = {f["code"]: f["message_text"] for f in report["input_findings"]}
+    assert "its Single sign-on URL: https://sonar.example.com/oauth2/callback;" in texts["acs-path-wrong"]
+    assert "(they send: email, firstName, groups)" in texts["login-attribute-missing"]
+
+
+def test_an_okta_audience_not_the_sp_entity_id_is_audience_mismatch():
+    report = _report("check", str(EXPORTS / "okta-app-other-audience.json"), "--config", str(CONFIG))
+    (found,) = report["input_findings"]
+    assert found["code"] == "audience-mismatch" and "Audience URI (SP Entity ID): 'https://sonar.example.com'" in \
+        found["message_text"]
+
+
+def test_an_okta_destination_set_apart_from_its_sso_url(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "fixtures"))
+    import gen_idpconfig52
+
+    app = gen_idpconfig52.okta_app("sonarqube", "https://sonar.example.com/oauth2/callback/saml", ["login", "name"],
+                                   destination="https://old-sonar.example.com/oauth2/callback/saml")
+    (tmp_path / "okta.json").write_text(json.dumps(app))
+    report = _report("check", str(tmp_path / "okta.json"), "--config", str(CONFIG))
+    assert [c for c, _ in _found(report)] == ["destination-mismatch", "email-missing"]
