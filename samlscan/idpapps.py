@@ -129,11 +129,11 @@ def _okta(doc: dict) -> list[IdpApp] | None:
     audience, acs = sign_on.get("audience"), sign_on.get("ssoAcsUrl")
     if not isinstance(audience, str) and not isinstance(acs, str):
         return None
-    statements = sign_on.get("attributeStatements")
+    statements, groups = sign_on.get("attributeStatements"), sign_on.get("groupAttributeStatements")
     attributes = None
     if isinstance(statements, list):
-        groups = sign_on.get("groupAttributeStatements") if isinstance(sign_on.get("groupAttributeStatements"), list) else []
-        attributes = tuple(dict.fromkeys(str(a["name"]) for a in statements + groups if isinstance(a, dict) and a.get("name")))
+        every = statements + (groups if isinstance(groups, list) else [])
+        attributes = tuple(dict.fromkeys(str(a["name"]) for a in every if isinstance(a, dict) and a.get("name")))
     sent = {what: url for what in ("recipient", "destination") if isinstance(url := sign_on.get(what), str) and url}
     name = doc.get("label") or doc.get("name") or doc.get("id") or "SAML app"
     return [IdpApp("okta", f'Okta app "{name}"', (audience,) if isinstance(audience, str) else (),

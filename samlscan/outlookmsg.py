@@ -115,13 +115,15 @@ class _Reader:
         for prop in _FILE_NAMES:
             data = self._stream(at + (f"__SUBSTG1.0_{prop}",), small=True)
             if data:
-                name = file_name(data.decode("utf-16-le" if prop.endswith("1F") else "cp1252", "replace").rstrip("\x00"))
+                text = data.decode("utf-16-le" if prop.endswith("1F") else "cp1252", "replace")
+                name = file_name(text.rstrip("\x00"))
                 if name:
                     return name
         return ""
 
     def _stream(self, path: tuple[str, ...], small: bool = False) -> bytes | None:
-        """The bytes of the stream at `path` (its names in capitals), None when the message has none there; MailError once the budget is spent."""
+        """The bytes of the stream at `path` (its names in capitals), None when the message has none there;
+        MailError once the budget is spent."""
         path = self.streams.get(path)
         if path is None:
             return None
