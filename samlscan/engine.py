@@ -78,7 +78,7 @@ class _Collected:
     program: bool = False
     """Program source (_program): when no message of it decodes, that is what it is said to be."""
     apps: list = field(default_factory=list)
-    """An IdP's configuration of the SP (idpapps: Keycloak's client export), compared with the settings."""
+    """An IdP's configuration of the SP (idpapps: a Keycloak, Entra or Okta export), compared with the settings."""
 
 
 PROGRAM = "program source code: it may quote SAML or a page's words, but it is neither"

@@ -191,3 +191,13 @@ def test_test_configuration_that_passed_is_a_success(tmp_path):
                                                       "text": gen_sonartest52.success_with_warning()}
     (f,) = flows_of(tmp_path, doc)
     assert f.test_configuration and (f.outcome, f.reason) == ("success", "Test Configuration page (/saml/validation): success")
+
+
+def test_a_null_among_a_captured_test_pages_errors_is_no_error():
+    """The page's data is the server's JSON: a null in its errors is no 'None' error (logs.sonartest.page_result)."""
+    import base64
+
+    from samlscan.flows import validation_result
+
+    data = base64.b64encode(json.dumps({"status": "success", "errors": [None]}).encode()).decode()
+    assert validation_result(f'<title>SAML Authentication Test</title><div data-response="{data}"></div>') == ((), True)

@@ -22,12 +22,11 @@ def validation_result(text: str | None) -> tuple[tuple[str, ...], bool]:
     only by a status that says so)."""
     if not text:
         return (), False
-    from samlscan.logs.sonartest import page_status
+    from samlscan.logs.sonartest import page_result
 
-    status = page_status(text)
-    if status is not None and isinstance(status.get("errors"), list):
-        errors = tuple(dict.fromkeys(str(e).strip() for e in status["errors"] if str(e).strip()))
-        return errors, not errors and status.get("status") == "success"
+    result = page_result(text)
+    if result is not None:
+        return result
     return tuple(dict.fromkeys(m.group(1).strip() for m in _VALIDATION_ERR.finditer(text))), False
 
 

@@ -191,6 +191,11 @@ def page_messages(text: str, path: str) -> list[RawMessage] | None:
     return list(htmlform.extract(text, Source(path))) or None
 
 
+def _names_param(text: str) -> bool:
+    """Whether the text names a SAMLRequest or SAMLResponse parameter with its value's '='."""
+    return "SAMLRequest=" in text or "SAMLResponse=" in text
+
+
 def _has_form(text: str) -> bool:
     return "<form" in text[:200000].lower()  # (one lowered copy beats 2-3 case-wise searches)
 
@@ -462,7 +467,7 @@ def _markup_around_a_value(text: str) -> bool:
     """Markup (within MARKUP_MAX) that names a SAML value, holds no SAML message unescaped and no form."""
     return len(text) <= MARKUP_MAX and text.lstrip("\ufeff \t\r\n").startswith("<") and _ROOT.search(text) is None \
         and not _has_form(text) and (
-            "SAMLResponse=" in text or "SAMLRequest=" in text or any(m in text for m in _B64_SAML))
+            _names_param(text) or any(m in text for m in _B64_SAML))
 
 
 MARKUP_LEVELS = 3
@@ -494,7 +499,7 @@ def _shown_text(markup: str) -> str:
                 out.append("\n")
             elif tag == "a" and not hidden[0]:  # (a link carrying a SAML parameter: its URL, '&amp;' read as '&')
                 href = next((v for k, v in attrs if k == "href" and v), "")
-                if "SAMLRequest=" in href or "SAMLResponse=" in href:
+                if _names_param(href):
                     out.append(f" {href} ")
 
         def handle_endtag(self, tag):
@@ -543,7 +548,7 @@ def _joined_url(text: str) -> str | None:
             joining = len(s) >= 60
             continue
         out.append([line])
-        joining = (("SAMLRequest=" in s or "SAMLResponse=" in s) and len(s) >= 60
+        joining = (_names_param(s) and len(s) >= 60
                    and bool(_URL_CHARS.match(s)))
     return "\n".join("".join(parts) for parts in out) if changed else None
 
@@ -562,7 +567,7 @@ def _html_links(text: str) -> str | None:
 
     def one(m: re.Match) -> str:
         url = html.unescape(m.group(2))
-        return f" {url} " if "SAMLRequest=" in url or "SAMLResponse=" in url else m.group()
+        return f" {url} " if _names_param(url) else m.group()
     out = _HTML_LINK.sub(one, text)
     return _TAG.sub(" ", out) if out != text else None
 
@@ -582,7 +587,7 @@ def _safe_links(text: str) -> str | None:
 
     def one(m: re.Match) -> str:
         url = unquote(m.group(1))
-        return url if "SAMLRequest=" in url or "SAMLResponse=" in url else m.group()
+        return url if _names_param(url) else m.group()
     out = _SAFE_LINK.sub(one, text)
     return out if out != text else None
 
@@ -601,7 +606,7 @@ def _url_defense(text: str) -> str | None:
 
     def one(m: re.Match) -> str:
         url = _url_defense_target(m.group(1).lower(), m.group())
-        return url if url and ("SAMLRequest=" in url or "SAMLResponse=" in url) else m.group()
+        return url if url and _names_param(url) else m.group()
     out = _URL_DEFENSE.sub(one, text)
     return out if out != text else None
 
@@ -941,7 +946,7 @@ def _query_lines(text: str):
     """Several URLs or form bodies, one per line or paragraph."""
     if blob.saml_params(text) < 2:
         return None
-    lines = [ln for ln in text.splitlines() if "SAMLRequest=" in ln or "SAMLResponse=" in ln]
+    lines = [ln for ln in text.splitlines() if _names_param(ln)]
     if len(lines) < 2 or any(blob.saml_params(ln) != 1 or not _BARE_QUERY.match(ln) for ln in lines):
         return None  # log lines with a parameter each are the log readers' business
     return lines, "several URLs or form bodies"

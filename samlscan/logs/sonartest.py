@@ -93,6 +93,15 @@ def page_status(text: str) -> dict | None:
             "availableAttributes": found.get("attributes") or {}, "mappedAttributes": found.get("mappings") or {}}
 
 
+def page_result(text: str) -> tuple[tuple[str, ...], bool] | None:
+    """(errors, passed) of a test page (a captured one: flows.validation_result), None when it carries no status."""
+    status = page_status(text)
+    if status is None:
+        return None
+    errors = tuple(dict.fromkeys(_texts(status.get("errors"))))
+    return errors, not errors and status.get("status") == "success"
+
+
 def _js_array(text: str, at: int) -> list[str]:
     """The texts of the template's JS array starting at `at` (after its '[')."""
     out: list[str] = []
